@@ -1,0 +1,1 @@
+"""Budget-performance reporting warehouse."""

@@ -1,0 +1,99 @@
+"""The `pipeline` command: the same steps the Airflow DAGs run, in-process."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipeline.intake import STATUS_ZH, IngestReport, Outcome
+from pipeline.registry import RegistryError, load_registry
+from pipeline.settings import Settings
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # the pipeline itself could not do its job
+EXIT_USAGE = 2  # argparse's own code for a bad command line
+
+
+def _print_outcome(outcome: Outcome, out) -> None:
+    status = STATUS_ZH[outcome.status]
+    where = f"（{outcome.unit or '单位未知'}，{outcome.year or '年度未知'}年，{'、'.join(outcome.templates) or '无模板'}）"
+    print(f"[{status}] {outcome.inbox_path} {where}", file=out)
+    if outcome.reason and outcome.status != "rejected":
+        print(f"    {outcome.reason}", file=out)
+    for problem in outcome.problems:
+        label = "错误" if problem.severity == "error" else "警告"
+        sheet = f"工作表“{problem.sheet}”" if problem.sheet else ""
+        print(f"    {label}：{sheet}{problem.message_zh}", file=out)
+
+
+def _print_report(report: IngestReport, out) -> None:
+    for outcome in report.outcomes:
+        _print_outcome(outcome, out)
+    counts = "，".join(f"{STATUS_ZH[s]} {report.count(s)} 个" for s in ("accepted", "rejected", "duplicate"))
+    print(f"新文件 {len(report.outcomes)} 个：{counts}；未变化 {report.unchanged} 个。", file=out)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from pipeline.intake import ingest
+
+    report = ingest(args.settings, args.registry, progress=not args.quiet)
+    _print_report(report, sys.stdout)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    # Later steps (indicators, report) join here; today a run is an ingest.
+    return cmd_ingest(args)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from pipeline.check import check_files
+
+    missing = [p for p in args.files if not p.is_file()]
+    if missing:
+        print(f"找不到文件：{'、'.join(map(str, missing))}", file=sys.stderr)
+        return EXIT_FAILED
+    for outcome in check_files(args.files, args.settings, args.registry):
+        _print_outcome(outcome, sys.stdout)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pipeline", description="预算绩效数据仓库：接收、校验、入库各单位报送的报表。"
+    )
+    parser.add_argument("--home", type=Path, help="data root (default: $PIPELINE_HOME, else ./var)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="one full nightly pass over the inbox")
+    run.add_argument("--year", type=int, help="reporting year (default: the latest year with data)")
+    run.set_defaults(handler=cmd_run)
+    commands.add_parser("ingest", help="ingest, validate and load what is new in the inbox").set_defaults(
+        handler=cmd_ingest
+    )
+    check = commands.add_parser(
+        "check", help="dry run: read files and print what would happen; writes nothing"
+    )
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check.set_defaults(handler=cmd_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; exit 0 when the run completed, even if files were rejected."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.settings = Settings.from_env(args.home)
+        args.registry = load_registry()
+        return args.handler(args)
+    except RegistryError as exc:
+        print(f"报表模板登记有误：{exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"pipeline: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,363 @@
+"""Find a sheet's template by its header row, then read its data rows with lineage and units."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from pipeline.problems import Problem, cell_problem, display
+from pipeline.reader import Grid
+from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, Column, ColumnType, Registry, Template
+from pipeline.text import clean_name, nfkc, split_header, squash
+from pipeline.values import CellError, UnitContext, is_blank, parse_cell
+
+HEADER_SEARCH_ROWS = 10
+_META_KEY = re.compile(
+    r"(填报单位|填表单位|报送单位|填报日期|填表日期|项目名称|年度|计量单位|金额单位|单位)\s*[:：]"
+)
+_FOOTER = re.compile(
+    r"^(填表人|填报人|制表人|联系人|联系电话|电话|审核人|负责人|单位负责人|分管领导|填报日期|填表日期|注|备注|说明)[:：]"
+)
+_TOTAL = re.compile(r"^(合计|总计|小计|共计)(?:[:：(].*)?$")
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+_SEAL = re.compile(r"\((盖章|公章|签章)\)")
+
+
+def column_letter(index: int) -> str:
+    """Return the Excel column letter for a zero-based column index (0 → A)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def header_text(cell: object) -> str:
+    """Return a header cell's text as written, with line breaks inside the cell removed."""
+    return re.sub(r"\s*\n\s*", "", cell).strip() if isinstance(cell, str) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """A template column found in a sheet: where, under which header as written, in which unit."""
+
+    column: Column
+    index: int
+    header: str
+    unit: str | None
+
+    @property
+    def letter(self) -> str:
+        return column_letter(self.index)
+
+
+@dataclass(slots=True)
+class HeaderMatch:
+    template: Template
+    first_row: int
+    last_row: int
+    bindings: list[Binding]
+
+    @property
+    def score(self) -> tuple[int, int, int, int]:
+        required = sum(b.column.required for b in self.bindings)
+        # More columns matched wins; then a one-row header over a two-row one; then the earlier row.
+        return (len(self.bindings), required, -(self.last_row - self.first_row), -self.first_row)
+
+    @property
+    def missing_required(self) -> list[Column]:
+        found = {b.column.name for b in self.bindings}
+        return [c for c in self.template.required if c.name not in found]
+
+
+def _merged_origin(grid: Grid) -> dict[tuple[int, int], tuple[int, int]]:
+    origin = {}
+    for (top, left), (bottom, right) in grid.merged:
+        for r in range(top, bottom + 1):
+            for c in range(left, right + 1):
+                origin[(r, c)] = (top, left)
+    return origin
+
+
+def _cell(grid: Grid, row: int, col: int) -> object:
+    if row < len(grid.rows) and col < len(grid.rows[row]):
+        return grid.rows[row][col]
+    return None
+
+
+def _header_cells(grid: Grid, first: int, last: int, origin: dict) -> list[str]:
+    """Return each column's header as written, the lower row of a two-row header winning."""
+    width = max(len(grid.rows[r]) for r in range(first, last + 1))
+    headers = []
+    for col in range(width):
+        text = ""
+        for row in range(last, first - 1, -1):
+            source = origin.get((row, col), (row, col))
+            # A group header merged across sub-headers counts only as a fallback for its own columns.
+            text = header_text(_cell(grid, *source))
+            if text:
+                break
+        headers.append(text)
+    return headers
+
+
+def _bind(template: Template, headers: list[str]) -> list[Binding]:
+    bindings: dict[str, Binding] = {}
+    for index, written in enumerate(headers):
+        label, unit = split_header(written)
+        column = template.label_index.get(label)
+        if column is not None and column.name not in bindings:
+            bindings[column.name] = Binding(column, index, written, unit)
+    return list(bindings.values())
+
+
+def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
+    """Find the template and header rows (one or two, within the first ten rows) that fit a sheet best."""
+    origin = _merged_origin(grid)
+    best: HeaderMatch | None = None
+    for first in range(min(HEADER_SEARCH_ROWS, len(grid.rows))):
+        for last in (first, first + 1):
+            if last >= len(grid.rows):
+                continue
+            headers = _header_cells(grid, first, last, origin)
+            for template in registry.templates.values():
+                match = HeaderMatch(template, first, last, _bind(template, headers))
+                required_found = len(template.required) - len(match.missing_required)
+                # Enough to tell templates apart, while still matching a sheet that lacks a required column.
+                if required_found < max(1, math.ceil(len(template.required) / 2)) or len(match.bindings) < 2:
+                    continue
+                if best is None or match.score > best.score:
+                    best = match
+    return best
+
+
+@dataclass(slots=True)
+class SheetMeta:
+    """What the lines around a table say: who filed it, the project, the year, the money unit."""
+
+    unit: str | None = None
+    project: str | None = None
+    year: int | None = None
+    money_unit: str | None = None
+    title_year: int | None = None
+
+
+def row_text(row: list[object]) -> str:
+    """Join a row's non-empty cells, as a metadata line spread over cells reads."""
+    return "  ".join(display(c) for c in row if not is_blank(c) and not isinstance(c, bool))
+
+
+def read_meta(lines: list[str], meta: SheetMeta | None = None) -> SheetMeta:
+    """Read `填报单位：` `项目名称：` `年度：` `单位：` lines, and a year in a title line."""
+    meta = meta or SheetMeta()
+    for line in lines:
+        text = nfkc(line)
+        keys = list(_META_KEY.finditer(text))
+        if not keys:
+            if meta.title_year is None and (year := _YEAR_IN_TEXT.search(text)):
+                meta.title_year = int(year.group(1))
+            continue
+        for key, following in zip(keys, [*keys[1:], None], strict=True):
+            value = text[key.end() : following.start() if following else len(text)].strip()
+            name = key.group(1)
+            if not value:
+                continue
+            if name in ("填报单位", "填表单位", "报送单位") and meta.unit is None:
+                meta.unit = squash(_SEAL.sub("", squash(value))) or None
+            elif name == "项目名称" and meta.project is None:
+                meta.project = clean_name(value) or None
+            elif name == "年度" and meta.year is None:
+                if year := _YEAR_IN_TEXT.search(value):
+                    meta.year = int(year.group(1))
+            elif name in ("单位", "计量单位", "金额单位") and meta.money_unit is None:
+                meta.money_unit = squash(value.split()[0]) if value.split() else None
+    return meta
+
+
+@dataclass(slots=True)
+class ParsedSheet:
+    """A sheet read against its template: typed records with lineage, and the problems found."""
+
+    name: str
+    template: Template
+    header_rows: tuple[int, int]  # as Excel numbers them
+    bindings: list[Binding]
+    records: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    meta: SheetMeta = field(default_factory=SheetMeta)
+
+    def error(self, **kwargs) -> None:
+        self.problems.append(cell_problem(sheet=self.name, **kwargs))
+
+
+def _unit_context(binding: Binding, registry: Registry, meta: SheetMeta, sheet: ParsedSheet) -> UnitContext:
+    """Return the unit a column's numbers are written in: its header's, else the `单位：` line's, else the base."""
+    measure = MEASURE_OF_TYPE.get(binding.column.type)
+    if binding.column.type is ColumnType.PERCENT:
+        return UnitContext(name=binding.unit)
+    if measure is None:
+        return UnitContext()
+    written = binding.unit
+    if written is None and measure == "money":
+        written = meta.money_unit
+    found = registry.units.find(written)
+    if written and (found is None or found[0] != measure):
+        if binding.unit is None:
+            return UnitContext()  # a `单位：` line naming a non-money unit says nothing about money columns
+        base = registry.units.measures[measure].base
+        sheet.error(
+            rule="unit",
+            excel_row=sheet.header_rows[1],
+            header=binding.header,
+            value=written,
+            expected=f"单位应为{'、'.join(registry.units.measures[measure].units)}之一",
+            fix=f"请在表头注明可识别的单位，如（{base}）",
+        )
+        return UnitContext()
+    return UnitContext(found[1], found[2]) if found else UnitContext()
+
+
+def _row_kind(row: list[object]) -> str:
+    texts = [squash(c) for c in row if isinstance(c, str) and c.strip()]
+    if not texts and all(is_blank(c) for c in row):
+        return "blank"
+    if texts and _FOOTER.match(texts[0]):
+        return "footer"
+    if any(_TOTAL.match(t) for t in texts):
+        return "subtotal" if any(t.startswith("小计") for t in texts) else "total"
+    return "data"
+
+
+def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedSheet:
+    """Read every data row of a matched sheet into typed records, checking 合计/小计 rows on the way."""
+    template = match.template
+    sheet = ParsedSheet(grid.name, template, (match.first_row + 1, match.last_row + 1), match.bindings)
+    above = [row_text(r) for r in grid.rows[: match.first_row]]
+    sheet.meta = read_meta(above)
+    for column in match.missing_required:
+        sheet.error(
+            rule="missing_column",
+            excel_row=match.last_row + 1,
+            header=column.header,
+            value=None,
+            expected=f"缺少必填列「{column.header}」",
+            fix=f"请按模板《{template.name_zh}》补充该列",
+        )
+    contexts = {b.column.name: _unit_context(b, registry, sheet.meta, sheet) for b in match.bindings}
+    summable = [b for b in match.bindings if b.column.type in SUMMABLE_TYPES]
+    totals = {b.column.name: Decimal(0) for b in summable}
+    subtotals = dict(totals)
+    part = template.part_of_previous
+    parent: str | None = None
+    unreadable: set[str] = set()  # columns with a cell that failed to parse: their sums prove nothing
+    footer_lines: list[str] = []
+    for index in range(match.last_row + 1, len(grid.rows)):
+        row = grid.rows[index]
+        excel_row = index + 1
+        kind = "footer" if footer_lines else _row_kind(row)
+        if kind == "blank":
+            continue
+        if kind == "footer":
+            footer_lines.append(row_text(row))
+            continue
+        values, failed = {}, set()
+        is_total = kind in ("total", "subtotal")
+        for binding in summable if is_total else match.bindings:
+            name = binding.column.name
+            raw = row[binding.index] if binding.index < len(row) else None
+            values[name] = None
+            if is_blank(raw):
+                continue
+            try:
+                values[name] = parse_cell(raw, binding.column, registry.units, contexts[name])
+            except CellError as exc:
+                failed.add(name)
+                sheet.error(
+                    rule=exc.rule,
+                    excel_row=excel_row,
+                    header=binding.header,
+                    value=raw,
+                    expected=exc.expected,
+                    fix=exc.fix,
+                )
+        if is_total:
+            sums = subtotals if kind == "subtotal" else totals
+            checkable = [b for b in summable if b.column.name not in unreadable]
+            _check_total(sheet, excel_row, values, checkable, sums, contexts)
+            if kind == "subtotal":
+                subtotals = dict.fromkeys(subtotals, Decimal(0))
+            continue
+        unreadable |= failed
+        for binding in match.bindings:
+            if (
+                binding.column.required
+                and values[binding.column.name] is None
+                and binding.column.name not in failed
+            ):
+                sheet.error(
+                    rule="required",
+                    excel_row=excel_row,
+                    header=binding.header,
+                    value=None,
+                    expected="此项为必填项",
+                    fix="请补充填写",
+                )
+        if part is not None:
+            item = values.get(part.column) or ""
+            prefix = next((p for p in part.prefixes if squash(item).startswith(squash(p))), None)
+            values["parent_item"] = parent if prefix else None
+            if prefix is None:
+                parent = item
+        if template.row_unit is not None:
+            _convert_by_row_unit(values, template, registry)
+        is_part = part is not None and values.get("parent_item") is not None
+        if not is_part:
+            for binding in summable:
+                amount = values[binding.column.name]
+                if isinstance(amount, int | Decimal):
+                    totals[binding.column.name] += amount
+                    subtotals[binding.column.name] += amount
+        values["excel_row"] = excel_row
+        sheet.records.append(values)
+    sheet.meta = read_meta(footer_lines, sheet.meta)
+    return sheet
+
+
+def _check_total(
+    sheet: ParsedSheet,
+    excel_row: int,
+    stated: dict,
+    summable: list[Binding],
+    sums: dict[str, Decimal],
+    contexts: dict[str, UnitContext],
+) -> None:
+    """Report each amount of a 合计/小计 row that differs from its rows' sum by more than 0.01 in its unit."""
+    for binding in summable:
+        name = binding.column.name
+        if stated.get(name) is None:
+            continue
+        factor = contexts[name].factor
+        if abs(stated[name] - sums[name]) > Decimal("0.01") * factor:
+            sheet.error(
+                rule="total_mismatch",
+                excel_row=excel_row,
+                header=binding.header,
+                value=display(stated[name] / factor),
+                expected=f"应等于上方各行之和{display((sums[name] / factor).normalize())}",
+                fix="请核对合计数或明细数据",
+            )
+
+
+def _convert_by_row_unit(values: dict, template: Template, registry: Registry) -> None:
+    """Convert a row's quantity by the unit written on that row (元 → 万元, 万平方米 → 平方米)."""
+    rule = template.row_unit
+    quantity, unit = values.get(rule.value), values.get(rule.unit)
+    found = registry.units.find(unit)
+    if quantity is None or found is None or found[0] == "count":
+        return
+    measure, factor, _ = found
+    values[rule.value] = quantity * factor
+    values[rule.unit] = registry.units.measures[measure].base

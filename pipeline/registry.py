@@ -1,0 +1,274 @@
+"""Load the source registry (`registry/`): the layouts offices send, as typed, checked objects."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pipeline.text import split_header, squash
+
+REGISTRY_DIR = Path(__file__).resolve().parent.parent / "registry"
+
+
+class RegistryError(ValueError):
+    """A registry file is malformed; the message names the file and the offending key."""
+
+
+class ColumnType(StrEnum):
+    TEXT = "text"  # free text, width-folded
+    NAME = "name"  # a proper name: spaces and trailing notes removed
+    ENUM = "enum"
+    INTEGER = "integer"
+    COUNT = "count"  # non-negative integer
+    DECIMAL = "decimal"
+    MONEY = "money"  # stored in 万元
+    AREA = "area"  # stored in 平方米
+    PERCENT = "percent"  # stored as a fraction
+    DATE = "date"
+    YEAR = "year"
+    MONTH = "month"
+
+
+NUMERIC_TYPES = {ColumnType.INTEGER, ColumnType.COUNT, ColumnType.DECIMAL, ColumnType.MONEY, ColumnType.AREA}
+# Columns a 合计 row is checked against: amounts and counts, not ordinals such as 序号.
+SUMMABLE_TYPES = {ColumnType.COUNT, ColumnType.MONEY, ColumnType.AREA, ColumnType.DECIMAL}
+MEASURE_OF_TYPE = {ColumnType.MONEY: "money", ColumnType.AREA: "area"}
+
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+# Lineage and slice columns every raw table carries; a template column may not reuse these names.
+RESERVED_COLUMNS = frozenset({"submission_id", "sheet", "excel_row", "slice_key", "unit", "parent_item"})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Column(_Strict):
+    name: str
+    header: str
+    aliases: tuple[str, ...] = ()
+    type: ColumnType
+    required: bool = False
+    unique: bool = False
+    values: dict[str, tuple[str, ...] | None] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, name: str) -> str:
+        if not _IDENTIFIER.match(name):
+            raise ValueError(f"column name {name!r} must be a lower-case SQL identifier")
+        return name
+
+    @model_validator(mode="after")
+    def _enum_has_values(self) -> Column:
+        if (self.type is ColumnType.ENUM) != (self.values is not None):
+            raise ValueError(f"column {self.name!r}: `values` is required for enum columns and only for them")
+        return self
+
+    @cached_property
+    def labels(self) -> tuple[str, ...]:
+        """Return the normalised header texts that identify this column."""
+        return tuple(dict.fromkeys(split_header(text)[0] for text in (self.header, *self.aliases)))
+
+    @cached_property
+    def enum_lookup(self) -> dict[str, str]:
+        """Map every normalised spelling of an enum value to its canonical value."""
+        lookup: dict[str, str] = {}
+        for canonical, aliases in (self.values or {}).items():
+            for spelling in (canonical, *aliases):
+                lookup[squash(spelling)] = canonical
+        return lookup
+
+
+class ProjectRule(_Strict):
+    column: str | None = None
+    line: bool = False
+    register_project_type: str | None = None
+
+
+class RowUnit(_Strict):
+    value: str
+    unit: str
+
+
+class PartOfPrevious(_Strict):
+    column: str
+    prefixes: tuple[str, ...]
+
+
+SliceKey = Literal["unit", "project", "year", "month"]
+YearSource = Literal["column", "dates", "line", "title", "filename"]
+
+
+class Template(_Strict):
+    id: str
+    name_zh: str
+    description: str = ""
+    slice: tuple[SliceKey, ...]
+    project: ProjectRule
+    year_from: tuple[YearSource, ...]
+    date_column: str | None = None
+    row_unit: RowUnit | None = None
+    part_of_previous: PartOfPrevious | None = None
+    columns: tuple[Column, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Template:
+        if not _IDENTIFIER.match(self.id):
+            raise ValueError(f"template id {self.id!r} must be a lower-case SQL identifier")
+        names = [c.name for c in self.columns]
+        if clash := RESERVED_COLUMNS.intersection(names):
+            raise ValueError(f"column names {sorted(clash)} are reserved for lineage; choose others")
+        if dup := {n for n in names if names.count(n) > 1}:
+            raise ValueError(f"duplicate column names: {sorted(dup)}")
+        seen: dict[str, str] = {}
+        for column in self.columns:
+            for label in column.labels:
+                if label in seen:
+                    raise ValueError(
+                        f"header {label!r} is claimed by both {seen[label]!r} and {column.name!r}"
+                    )
+                seen[label] = column.name
+        if not any(c.required for c in self.columns):
+            raise ValueError("at least one column must be required, or no sheet could be matched")
+        by_name = {c.name: c for c in self.columns}
+
+        def expect(name: str | None, kinds: set[ColumnType], why: str) -> None:
+            if name is not None and (name not in by_name or by_name[name].type not in kinds):
+                raise ValueError(f"{why} refers to {name!r}, which is not a column of type {sorted(kinds)}")
+
+        expect(self.project.column, {ColumnType.NAME, ColumnType.TEXT}, "project.column")
+        expect(self.date_column, {ColumnType.DATE}, "date_column")
+        if "dates" in self.year_from and self.date_column is None:
+            raise ValueError("year_from lists `dates` but no date_column is set")
+        if "column" in self.year_from:
+            expect("year", {ColumnType.YEAR}, "year_from `column`")
+        if "month" in self.slice:
+            expect("month", {ColumnType.MONTH}, "slice key `month`")
+        if "project" in self.slice and not (self.project.column or self.project.line):
+            raise ValueError("slice has `project` but the project rule names no column and no line")
+        if self.row_unit:
+            expect(self.row_unit.value, {ColumnType.DECIMAL}, "row_unit.value")
+            expect(self.row_unit.unit, {ColumnType.TEXT}, "row_unit.unit")
+        if self.part_of_previous:
+            expect(
+                self.part_of_previous.column, {ColumnType.TEXT, ColumnType.NAME}, "part_of_previous.column"
+            )
+        return self
+
+    def column(self, name: str) -> Column:
+        """Return the column called `name`."""
+        return next(c for c in self.columns if c.name == name)
+
+    @cached_property
+    def label_index(self) -> dict[str, Column]:
+        """Map each normalised header label to its column."""
+        return {label: column for column in self.columns for label in column.labels}
+
+    @property
+    def required(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.required)
+
+
+class UnitDef(_Strict):
+    factor: Decimal
+    aliases: tuple[str, ...] = ()
+
+
+class Measure(_Strict):
+    base: str
+    units: dict[str, UnitDef]
+
+    @model_validator(mode="after")
+    def _base_is_unit(self) -> Measure:
+        if self.base not in self.units or self.units[self.base].factor != 1:
+            raise ValueError(f"base unit {self.base!r} must be listed with factor 1")
+        return self
+
+
+class Units(_Strict):
+    measures: dict[str, Measure]
+
+    @cached_property
+    def lookup(self) -> dict[str, tuple[str, Decimal, str]]:
+        """Map a normalised unit spelling to (measure, factor to base, canonical unit)."""
+        table: dict[str, tuple[str, Decimal, str]] = {}
+        for measure_name, measure in self.measures.items():
+            for unit, definition in measure.units.items():
+                for spelling in (unit, *definition.aliases):
+                    key = squash(spelling).lower()
+                    meaning = (measure_name, definition.factor, unit)
+                    # ㎡, m² and m2 fold to one spelling; only a clash in meaning is an error.
+                    if table.get(key, meaning) != meaning:
+                        raise RegistryError(f"unit spelling {spelling!r} means two different units")
+                    table[key] = meaning
+        return table
+
+    def find(self, spelling: str | None) -> tuple[str, Decimal, str] | None:
+        """Return (measure, factor, canonical unit) for a written unit, or None if unknown."""
+        if not spelling:
+            return None
+        return self.lookup.get(squash(spelling).lower())
+
+
+class Registry(_Strict):
+    templates: dict[str, Template]
+    units: Units
+    directory: Path
+
+    def template(self, template_id: str) -> Template:
+        return self.templates[template_id]
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise RegistryError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _explain(path: Path, exc: ValidationError) -> RegistryError:
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()
+    )
+    return RegistryError(f"{path}: {problems}")
+
+
+def load_registry(directory: Path | None = None) -> Registry:
+    """Load and check every template in `directory/sources/*.yaml` and the units in `units.yaml`."""
+    directory = Path(directory or REGISTRY_DIR)
+    units_path = directory / "units.yaml"
+    if not units_path.is_file():
+        raise RegistryError(f"{units_path}: missing")
+    try:
+        units = Units.model_validate(_read_yaml(units_path))
+        _ = units.lookup
+    except ValidationError as exc:
+        raise _explain(units_path, exc) from exc
+    templates: dict[str, Template] = {}
+    for path in sorted((directory / "sources").glob("*.yaml")):
+        try:
+            template = Template.model_validate(_read_yaml(path))
+        except ValidationError as exc:
+            raise _explain(path, exc) from exc
+        if template.id != path.stem:
+            raise RegistryError(f"{path}: id {template.id!r} must equal the file name {path.stem!r}")
+        for column in template.columns:
+            if column.type in MEASURE_OF_TYPE and MEASURE_OF_TYPE[column.type] not in units.measures:
+                raise RegistryError(
+                    f"{path}: column {column.name!r} needs measure {MEASURE_OF_TYPE[column.type]!r}"
+                )
+        templates[template.id] = template
+    if not templates:
+        raise RegistryError(f"{directory / 'sources'}: no templates found")
+    return Registry(templates=templates, units=units, directory=directory)

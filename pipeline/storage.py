@@ -1,0 +1,75 @@
+"""The one place files are read and written, so the inbox and archive can later move to object storage."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from pipeline.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEntry:
+    """A file in the inbox, by its path relative to the inbox (POSIX separators)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.path).suffix.lower()
+
+
+def sha256_of(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+class LocalStorage:
+    """Inbox and archive on the local file system."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    def list_inbox(self) -> Iterator[InboxEntry]:
+        """Yield every regular file under the inbox, recursively, skipping hidden and temporary files."""
+        root = self.settings.inbox
+        if not root.is_dir():
+            return
+        for directory, subdirs, files in os.walk(root):
+            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+            for name in sorted(files):
+                # Office lock files (~$x.xlsx) and dot-files are not submissions.
+                if name.startswith((".", "~$")):
+                    continue
+                full = Path(directory, name)
+                stat = full.stat()
+                yield InboxEntry(full.relative_to(root).as_posix(), stat.st_size, stat.st_mtime_ns)
+
+    def read_inbox(self, path: str) -> bytes:
+        return (self.settings.inbox / path).read_bytes()
+
+    def archive_path(self, sha256: str, suffix: str) -> str:
+        """Return where a file with this fingerprint lives in the archive, relative to it."""
+        return f"{sha256[:2]}/{sha256}{suffix}"
+
+    def archive(self, content: bytes, suffix: str) -> str:
+        """Copy a file into the archive under its SHA-256, once; never overwrite or delete."""
+        relative = self.archive_path(sha256_of(content), suffix)
+        target = self.settings.archive / relative
+        if target.exists():
+            return relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, target)
+        return relative
+
+    def read_archive(self, relative: str) -> bytes:
+        return (self.settings.archive / relative).read_bytes()

@@ -1,0 +1,47 @@
+"""Normalise Chinese text the way offices write it: full/half width, stray spaces, notes."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACE = re.compile(r"\s+")
+# Units written in a header: 改造面积（万平方米）, 计划投资(万元), 金额 万元.
+_HEADER_UNIT = re.compile(r"\(([^()]*)\)\s*$")
+_TRAILING_NOTE = re.compile(r"(\((注|备注|说明)[^()]*\)|[*※]+)$")
+
+
+def nfkc(value: str) -> str:
+    """Fold full-width forms to half-width (`（` → `(`, `１` → `1`) and drop zero-width characters."""
+    return unicodedata.normalize("NFKC", value).replace("\u200b", "").replace("\ufeff", "")
+
+
+def squash(value: str) -> str:
+    """Fold width and remove every space and line break, for matching keys and labels."""
+    return _SPACE.sub("", nfkc(value))
+
+
+def clean_name(value: str) -> str:
+    """Normalise a name written by hand: width, inner spaces, trailing notes and asterisks."""
+    text = squash(value)
+    previous = None
+    while previous != text:
+        previous = text
+        text = _TRAILING_NOTE.sub("", text)
+    return text
+
+
+def clean_text(value: str) -> str:
+    """Normalise free text: fold width, collapse runs of whitespace, trim."""
+    return _SPACE.sub(" ", nfkc(value)).strip()
+
+
+def split_header(raw: str) -> tuple[str, str | None]:
+    """Split a header as written into its normalised label and the unit in its trailing brackets."""
+    text = squash(raw).lstrip("*").rstrip("*")
+    unit = None
+    match = _HEADER_UNIT.search(text)
+    if match:
+        unit = match.group(1) or None
+        text = text[: match.start()]
+    return text.rstrip("*"), unit

@@ -1,0 +1,205 @@
+"""Parse one cell as written by hand into a typed value, converting units exactly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from pipeline.registry import Column, ColumnType, Units
+from pipeline.text import clean_name, clean_text, nfkc, squash
+
+# Written in a cell, these mean "no value".
+NULL_TOKENS = frozenset({"", "-", "--", "—", "——", "/", "无", "空", "n/a", "na", "null", "none"})
+_NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(.*)$")
+_DATE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?|月)?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
+)
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_YEAR = re.compile(r"^(20\d{2})\s*(?:年度?)?$")
+_MONTH = re.compile(r"^(\d{1,2})\s*月?(?:份)?$")
+# Money columns keep 6 decimals in 万元 (one 分 of a 元), areas 4 in 平方米.
+SCALE = {ColumnType.MONEY: 6, ColumnType.AREA: 4, ColumnType.DECIMAL: 6, ColumnType.PERCENT: 6}
+MAX_DIGITS = 18
+
+
+class CellError(ValueError):
+    """A cell cannot be read as its column's type; carries what was expected and how to fix it."""
+
+    def __init__(self, rule: str, expected: str, fix: str):
+        super().__init__(expected)
+        self.rule = rule
+        self.expected = expected
+        self.fix = fix
+
+
+@dataclass(frozen=True, slots=True)
+class UnitContext:
+    """The unit a column's numbers are written in when the cell itself names none."""
+
+    factor: Decimal = Decimal(1)
+    name: str | None = None
+
+
+def is_blank(value: object) -> bool:
+    """Say whether a cell holds no value (empty, or a placeholder such as `—` or `无`)."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return squash(value).lower() in NULL_TOKENS
+    return False
+
+
+def decimal_of(value: object) -> tuple[Decimal, str]:
+    """Read a number written as a number or as text; return it and any unit text that trails it."""
+    if isinstance(value, bool | dt.date | dt.time | dt.timedelta):
+        raise CellError("type", "应为数字", "请填写数字")
+    if isinstance(value, int):
+        return Decimal(value), ""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise CellError("type", "应为数字", "请填写数字")
+        # Excel keeps 15 significant digits; this recovers the number as it was typed, exactly.
+        return Decimal(format(value, ".15g")), ""
+    text = squash(str(value)).replace(",", "").replace("，", "")
+    if text.startswith("#"):
+        raise CellError("formula_error", "应为数字，不能是公式错误值", "请检查该单元格的公式或直接填写数值")
+    match = _NUMBER.match(text)
+    if not match:
+        raise CellError("type", "应为数字", "请填写确切的数字，不要带“约”“左右”等文字")
+    try:
+        return Decimal(match.group(1)), match.group(2)
+    except InvalidOperation as exc:  # pragma: no cover - the pattern admits only valid literals
+        raise CellError("type", "应为数字", "请填写数字") from exc
+
+
+def _check_digits(number: Decimal, scale: int) -> Decimal:
+    quantised = number.quantize(Decimal(1).scaleb(-scale)) if number.as_tuple().exponent < -scale else number
+    if quantised != number:
+        raise CellError("precision", f"小数位数过多（最多{scale}位）", "请按规定的小数位数填写")
+    if abs(number) >= Decimal(10) ** (MAX_DIGITS - scale):
+        raise CellError("too_large", "数值超出合理范围", "请检查数值和单位是否正确")
+    return number
+
+
+def parse_measure(value: object, column: Column, units: Units, context: UnitContext) -> Decimal:
+    """Read a money or area cell and convert it to the measure's base unit (万元, 平方米)."""
+    number, suffix = decimal_of(value)
+    factor = context.factor
+    if suffix:
+        found = units.find(suffix)
+        measure = "money" if column.type is ColumnType.MONEY else "area"
+        if found is None or found[0] != measure:
+            raise CellError(
+                "type", f"应为数字（单位{context.name or units.measures[measure].base}）", "请只填写数字"
+            )
+        factor = found[1]
+    if number < 0:
+        raise CellError("negative", "应为不小于0的数", "请填写正确的金额或面积")
+    return _check_digits(number * factor, SCALE[column.type])
+
+
+def parse_integer(value: object, column: Column, units: Units) -> int:
+    """Read a whole number; counts may carry their own unit (`200户`) and must not be negative."""
+    counting = column.type is ColumnType.COUNT
+    expected, fix = (
+        ("应为不小于0的整数", f"请填写确切的{column.header}") if counting else ("应为整数", "请填写整数")
+    )
+    try:
+        number, suffix = decimal_of(value)
+    except CellError as exc:
+        raise CellError(exc.rule, expected if exc.rule == "type" else exc.expected, fix) from exc
+    found = units.find(suffix)
+    if (suffix and (found is None or found[0] != "count")) or number != number.to_integral_value():
+        raise CellError("type", expected, fix)
+    if counting and number < 0:
+        raise CellError("negative", expected, fix)
+    return int(number)
+
+
+def parse_decimal(value: object) -> Decimal:
+    """Read a plain decimal such as a 分值 or a 数量; a trailing unit is left to the caller."""
+    number, _suffix = decimal_of(value)
+    return _check_digits(number, SCALE[ColumnType.DECIMAL])
+
+
+def parse_percent(value: object, header_unit: str | None = None) -> Decimal:
+    """Read `95%`, `0.95`, or `95` under a `（%）` header as the fraction 0.95."""
+    number, suffix = decimal_of(value)
+    if suffix not in ("", "%"):
+        raise CellError("type", "应为百分比，如95%", "请填写百分比数字")
+    if suffix == "%" or (header_unit == "%" and number > 1):
+        number = number / 100
+    return _check_digits(number, SCALE[ColumnType.PERCENT])
+
+
+def parse_date(value: object) -> dt.date:
+    """Read an Excel date or any listed written form (2022-03-01, 2022/3/1, 2022.3, 2022年3月1日…)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    # A clerk typing 2022.3 into a number cell means March 2022.
+    text = format(value, ".15g") if isinstance(value, float) else nfkc(str(value)).strip()
+    match = _DATE.match(text) or _COMPACT_DATE.match(text)
+    if not match:
+        raise CellError("type", "应为日期，如2022-03-01或2022年3月1日", "请按“年-月-日”填写日期")
+    year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
+    try:
+        return dt.date(year, month, day)
+    except ValueError as exc:
+        raise CellError("type", "应为有效日期", "请检查月份和日期是否存在") from exc
+
+
+def parse_year(value: object) -> int:
+    """Read a reporting year between 2000 and 2099 (`2022`, `2022年`, `2022年度`)."""
+    text = format(value, ".15g") if isinstance(value, float) else squash(str(value))
+    match = _YEAR.match(text)
+    if not match:
+        raise CellError("type", "应为四位年份，如2022", "请填写年度")
+    return int(match.group(1))
+
+
+def parse_month(value: object) -> int:
+    """Read a month 1–12 (`3`, `3月`, `03`)."""
+    text = format(value, ".15g") if isinstance(value, float) else squash(str(value))
+    match = _MONTH.match(text)
+    if not match or not 1 <= int(match.group(1)) <= 12:
+        raise CellError("month_range", "应为1至12之间的月份", "请填写1至12的整数")
+    return int(match.group(1))
+
+
+def parse_enum(value: object, column: Column) -> str:
+    """Map a written enum value or alias to its canonical value."""
+    canonical = column.enum_lookup.get(squash(str(value)))
+    if canonical is None:
+        allowed = "、".join(column.values or {})
+        raise CellError("enum", f"应为以下之一：{allowed}", "请从下拉列表中选择")
+    return canonical
+
+
+def parse_cell(value: object, column: Column, units: Units, context: UnitContext) -> object:
+    """Parse a non-blank cell into the Python value stored for `column`."""
+    kind = column.type
+    if kind in (ColumnType.MONEY, ColumnType.AREA):
+        return parse_measure(value, column, units, context)
+    if kind in (ColumnType.COUNT, ColumnType.INTEGER):
+        return parse_integer(value, column, units)
+    if kind is ColumnType.DECIMAL:
+        return parse_decimal(value)
+    if kind is ColumnType.PERCENT:
+        return parse_percent(value, context.name)
+    if kind is ColumnType.DATE:
+        return parse_date(value)
+    if kind is ColumnType.YEAR:
+        return parse_year(value)
+    if kind is ColumnType.MONTH:
+        return parse_month(value)
+    if kind is ColumnType.ENUM:
+        return parse_enum(value, column)
+    text = format(value, ".15g") if isinstance(value, float) else str(value)
+    if isinstance(value, dt.date):
+        text = value.isoformat()
+    return clean_name(text) if kind is ColumnType.NAME else clean_text(text)

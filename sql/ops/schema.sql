@@ -1,0 +1,119 @@
+-- ops: what was received, what happened to it, and where every loaded row came from.
+create schema if not exists ops;
+create schema if not exists raw;
+create schema if not exists staging;
+
+create sequence if not exists ops.submission_ids start 1;
+
+create table if not exists ops.submissions (
+    submission_id  integer primary key,
+    sha256         varchar not null,
+    original_name  varchar not null,
+    inbox_path     varchar not null,
+    unit           varchar,
+    templates      varchar[],
+    year           integer,
+    received_at    timestamptz not null,
+    status         varchar not null check (status in ('accepted', 'rejected', 'duplicate', 'superseded')),
+    error_count    integer not null,
+    warning_count  integer not null,
+    receipt_path   varchar,
+    archive_path   varchar not null,
+    reason         varchar,
+    duplicate_of   integer
+);
+comment on table ops.submissions is '每个收到的文件一行（one row per received file）';
+comment on column ops.submissions.submission_id is '提交编号，按接收顺序递增；同一切片以编号大者为准';
+comment on column ops.submissions.sha256 is '文件内容的SHA-256指纹，也是归档文件名';
+comment on column ops.submissions.original_name is '报送时的原始文件名';
+comment on column ops.submissions.inbox_path is '文件在收件箱中的相对路径';
+comment on column ops.submissions.unit is '填报单位（“填报单位：”一行，否则收件箱子文件夹名）';
+comment on column ops.submissions.templates is '文件中识别出的报表模板编号';
+comment on column ops.submissions.year is '报表年度（多个年度时取最后一个）';
+comment on column ops.submissions.received_at is '接收时间（Asia/Shanghai）';
+comment on column ops.submissions.status is 'accepted 已接收 · rejected 已退回 · duplicate 重复提交 · superseded 已被更正版本替代';
+comment on column ops.submissions.error_count is '错误数；有错误的文件整体退回';
+comment on column ops.submissions.warning_count is '警告数；有警告的文件照常入库';
+comment on column ops.submissions.receipt_path is '回执文件路径';
+comment on column ops.submissions.archive_path is '归档副本的相对路径（按SHA-256命名）';
+comment on column ops.submissions.reason is '退回或重复的简要原因';
+comment on column ops.submissions.duplicate_of is '重复提交时，与之字节相同的首次提交编号';
+
+create table if not exists ops.validation_issues (
+    submission_id  integer not null,
+    sheet          varchar,
+    excel_row      integer,
+    column_header  varchar,
+    value          varchar,
+    severity       varchar not null check (severity in ('error', 'warning')),
+    rule           varchar not null,
+    message_zh     varchar not null,
+    expected       varchar,
+    fix            varchar
+);
+comment on table ops.validation_issues is '每个发现的问题一行（one row per problem found）';
+comment on column ops.validation_issues.submission_id is '所属提交编号';
+comment on column ops.validation_issues.sheet is '工作表名称';
+comment on column ops.validation_issues.excel_row is 'Excel中显示的行号';
+comment on column ops.validation_issues.column_header is '原样的列标题';
+comment on column ops.validation_issues.value is '单元格中填写的值';
+comment on column ops.validation_issues.severity is 'error 错误（整个文件退回）或 warning 警告（照常入库）';
+comment on column ops.validation_issues.rule is '规则编号';
+comment on column ops.validation_issues.message_zh is '给填报人的中文说明';
+comment on column ops.validation_issues.expected is '应当填写的内容';
+comment on column ops.validation_issues.fix is '修改方法';
+
+create table if not exists ops.sheets (
+    submission_id     integer not null,
+    sheet             varchar not null,
+    template          varchar not null,
+    header_first_row  integer not null,
+    header_last_row   integer not null,
+    data_rows         integer not null
+);
+comment on table ops.sheets is '每个已入库工作表一行：对应的模板与表头位置';
+comment on column ops.sheets.header_first_row is '表头首行（Excel行号）';
+comment on column ops.sheets.header_last_row is '表头末行（Excel行号；两行表头时大于首行）';
+comment on column ops.sheets.data_rows is '入库的数据行数（不含合计、空行、表尾）';
+
+create table if not exists ops.sheet_columns (
+    submission_id  integer not null,
+    sheet          varchar not null,
+    column_name    varchar not null,
+    column_header  varchar not null,
+    excel_column   varchar not null,
+    written_unit   varchar
+);
+comment on table ops.sheet_columns is '每个工作表的每个识别出的列一行：原样列标题与所在Excel列，用于追溯到单元格';
+comment on column ops.sheet_columns.column_name is '仓库中的列名';
+comment on column ops.sheet_columns.column_header is '原样的列标题';
+comment on column ops.sheet_columns.excel_column is 'Excel列字母';
+comment on column ops.sheet_columns.written_unit is '表头括号中注明的单位';
+
+create table if not exists ops.slices (
+    submission_id  integer not null,
+    template       varchar not null,
+    slice_key      varchar not null,
+    unit           varchar not null,
+    project_name   varchar,
+    year           integer not null,
+    month          integer,
+    row_count      integer not null
+);
+comment on table ops.slices is '每个已接收提交的每个切片（单位、模板、项目、年度[、月份]）一行';
+comment on column ops.slices.slice_key is '切片键；同一切片以最新接收的提交为准';
+
+create table if not exists ops.inbox_files (
+    inbox_path     varchar primary key,
+    size           bigint not null,
+    mtime_ns       bigint not null,
+    sha256         varchar not null,
+    submission_id  integer not null
+);
+comment on table ops.inbox_files is '收件箱中已处理过的文件，用于判断是否有新文件';
+
+create or replace view ops.current_slices as
+select slice_key, max(submission_id) as submission_id
+from ops.slices
+group by slice_key;
+comment on view ops.current_slices is '每个切片当前有效的提交（最新接收者）';
