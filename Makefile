@@ -1,0 +1,33 @@
+# Two commands on a fresh machine with Python 3.11 and make: `make demo`, then `make test`.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+export PIPELINE_HOME ?= $(CURDIR)/var
+export GX_ANALYTICS_ENABLED := False
+
+.PHONY: setup demo test lint format clean
+
+.venv/.synced: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv \
+		|| python3 -m pip install --quiet --user --break-system-packages uv
+	$(UV) sync --frozen
+	@touch $@
+
+setup: .venv/.synced  ## install uv if missing and sync the locked environment
+
+demo: setup  ## write the demo inbox into $(PIPELINE_HOME) and run the nightly job on it
+	$(UV) run --frozen python demo/make_inbox.py
+	$(UV) run --frozen pipeline run
+
+test: setup lint  ## lint, then the whole test suite
+	$(UV) run --frozen pytest -q
+
+lint: setup
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+format: setup
+	$(UV) run --frozen ruff format .
+	$(UV) run --frozen ruff check --fix .
+
+clean:  ## remove the demo data root (never touches a PIPELINE_HOME outside the repository)
+	rm -rf $(CURDIR)/var

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from pipeline.cli import main
+from tests.pipeline.test_intake import COMPOUNDS_V1, drop, tree
+
+
+def test_run_exits_zero_when_files_are_rejected_and_reports_each(settings, capsys):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    drop(settings, "枣林街道办事处/坏文件.xlsx", b"not a workbook at all")
+
+    assert main(["--quiet", "run"]) == 0
+
+    out = capsys.readouterr().out
+    assert "[已接收] 枣林街道办事处/清单.csv" in out
+    assert "[已退回] 枣林街道办事处/坏文件.xlsx" in out
+    assert "已接收 1 个，已退回 1 个" in out
+
+
+def test_check_prints_what_would_happen_and_writes_nothing(settings, tmp_path, capsys):
+    bad = COMPOUNDS_V1.replace("2,市委小区,1.9320,249,", "2,市委小区,1.9320,约200,")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "清单.csv").write_text(bad, encoding="utf-8")
+    before = tree(tmp_path)
+
+    assert main(["--quiet", "check", str(outside / "清单.csv")]) == 0
+
+    out = capsys.readouterr().out
+    assert "[已退回]" in out
+    assert "第6行「惠及户数（户）」填写为“约200”，应为不小于0的整数" in out
+    assert tree(tmp_path) == before
+    assert not settings.home.exists()
+
+
+def test_check_against_an_existing_warehouse_opens_it_read_only_and_spots_duplicates(settings, capsys):
+    path = drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    assert main(["--quiet", "ingest"]) == 0
+    capsys.readouterr()
+    before = tree(settings.home)
+
+    assert main(["--quiet", "check", str(path)]) == 0
+
+    assert "[重复提交]" in capsys.readouterr().out
+    assert tree(settings.home) == before
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from ops.submissions").fetchone() == (1,)
+
+
+def test_check_of_a_missing_file_fails_and_says_which(settings, capsys):
+    assert main(["check", "/nonexistent/清单.xlsx"]) == 1
+    assert "找不到文件：/nonexistent/清单.xlsx" in capsys.readouterr().err
+
+
+def test_the_console_script_runs_and_shows_help():
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "usage: pipeline" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "ingest", "check"])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    assert f"usage: pipeline {command}" in capsys.readouterr().out

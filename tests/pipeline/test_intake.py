@@ -1,0 +1,276 @@
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline import intake
+from pipeline.intake import ingest
+from pipeline.settings import Settings
+
+COMPOUNDS_V1 = """枣林街道办事处2022年老旧小区改造项目清单
+填报单位：枣林街道办事处
+项目名称：枣林街道办事处改造老旧小区
+序号,小区名称,改造面积（万平方米）,惠及户数（户）,计划投资（万元）
+1,棉纺厂东院,2.8650,370,1075.97
+2,市委小区,1.9320,249,725.58
+"""
+COMPOUNDS_V2 = COMPOUNDS_V1 + "3,石化小区,2.4150,312,906.97\n"
+
+
+def drop(settings: Settings, relative: str, content: bytes | str, mtime: int | None = None) -> Path:
+    """Put a file into the inbox as an office would."""
+    path = settings.inbox / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    if mtime is not None:
+        os.utime(path, ns=(mtime, mtime))
+    return path
+
+
+def query(settings: Settings, sql: str, params=None) -> list[tuple]:
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def warehouse_state(settings: Settings) -> dict[str, list[tuple]]:
+    """Every row of every ops and raw table, for comparing runs."""
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        tables = con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() where schema_name in ('ops', 'raw')"
+        ).fetchall()
+        return {t: sorted(map(str, con.execute(f"select * from {t}").fetchall())) for (t,) in tables}
+
+
+def tree(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in root.rglob("*")
+        if p.is_file()
+    }
+
+
+def test_demo_inbox_loads_every_file_with_the_reports_figures(settings, registry, demo_inbox):
+    report = ingest(settings, registry, progress=False)
+
+    assert [o.status for o in report.outcomes] == ["accepted"] * len(demo_inbox)
+    compounds = query(
+        settings,
+        "select count(*), sum(area_m2), sum(households), sum(planned_investment_wan) from staging.compound_list",
+    )
+    assert compounds == [(16, Decimal("244000"), 3148, Decimal("9163.6"))]
+    funds = query(
+        settings,
+        "select fund_source, sum(amount_wan) from staging.fund_ledger "
+        "where entry_type = '到位' and project_name = '枣林街道办事处改造老旧小区' group by 1 order by 1",
+    )
+    assert funds == [("中央补助资金", Decimal("1250.1")), ("中央预算内投资", Decimal("1786"))]
+    costs = dict(
+        query(
+            settings,
+            "select item, quantity from staging.scale_and_cost where category = '投资构成' and parent_item is null",
+        )
+    )
+    assert sum(costs.values()) == Decimal("112774.31")
+    assert costs["其他费用"] == Decimal("3360")
+
+
+def test_every_row_traces_to_its_file_sheet_excel_row_and_header(settings, registry, demo_inbox):
+    ingest(settings, registry, progress=False)
+
+    row = query(
+        settings,
+        "select s.original_name, c.sheet, c.excel_row, h.column_header, h.excel_column, c.households "
+        "from staging.compound_list c join ops.submissions s using (submission_id) "
+        "join ops.sheet_columns h on h.submission_id = c.submission_id and h.sheet = c.sheet "
+        "and h.column_name = 'households' where c.compound_name = '鸭河口水库小区'",
+    )
+    # The demo writes this compound's 200 households as the text `200户` in the two-row header's sub-column.
+    assert len(row) == 1
+    name, sheet, excel_row, header, letter, households = row[0]
+    assert (name, header, households) == ("枣林街道2022年老旧小区改造项目清单.xlsx", "惠及户数（户）", 200)
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(settings.inbox / "枣林街道办事处" / name))
+    cells = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    column = ord(letter) - ord("A")
+    assert cells[excel_row - 1][column] == "200户"
+    assert cells[excel_row - 1][1] == "鸭河口水库小区"
+
+
+def test_a_second_run_changes_nothing(settings, registry, demo_inbox):
+    ingest(settings, registry, progress=False)
+    before = warehouse_state(settings)
+
+    again = ingest(settings, registry, progress=False)
+
+    assert again.outcomes == [] and again.unchanged == len(demo_inbox)
+    assert warehouse_state(settings) == before
+
+
+def test_a_touched_but_unchanged_file_is_not_taken_in_again(settings, registry):
+    path = drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    ingest(settings, registry, progress=False)
+    os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
+
+    report = ingest(settings, registry, progress=False)
+
+    assert report.outcomes == []
+    assert query(settings, "select count(*) from ops.submissions") == [(1,)]
+
+
+def test_the_inbox_is_never_modified_and_the_archive_holds_each_file_byte_for_byte(
+    settings, registry, demo_inbox
+):
+    before = tree(settings.inbox)
+
+    ingest(settings, registry, progress=False)
+
+    assert tree(settings.inbox) == before
+    archived = tree(settings.archive)
+    assert sorted(Path(p).stem for p in archived) == sorted(before.values())
+    assert all(Path(p).stem == sha for p, sha in archived.items())
+
+
+def test_a_byte_identical_resubmission_is_a_duplicate_and_loads_nothing(settings, registry):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    ingest(settings, registry, progress=False)
+    drop(settings, "枣林街道办事处/清单（再次报送）.csv", COMPOUNDS_V1)
+
+    report = ingest(settings, registry, progress=False)
+
+    assert [(o.status, o.inbox_path) for o in report.outcomes] == [
+        ("duplicate", "枣林街道办事处/清单（再次报送）.csv")
+    ]
+    assert query(settings, "select status, duplicate_of from ops.submissions order by 1") == [
+        ("accepted", None),
+        ("duplicate", 1),
+    ]
+    assert query(settings, "select count(*) from raw.compound_list") == [(2,)]
+
+
+def test_a_correction_supersedes_the_earlier_file_which_stays_queryable(settings, registry):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    ingest(settings, registry, progress=False)
+    drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=2 * 10**18)
+
+    ingest(settings, registry, progress=False)
+
+    assert query(settings, "select original_name, status from ops.submissions order by submission_id") == [
+        ("清单.csv", "superseded"),
+        ("清单（更正）.csv", "accepted"),
+    ]
+    assert query(settings, "select count(*), sum(households) from staging.compound_list") == [(3, 931)]
+    assert query(settings, "select submission_id, count(*) from raw.compound_list group by 1 order by 1") == [
+        (1, 2),
+        (2, 3),
+    ]
+
+
+def test_the_same_path_overwritten_with_a_correction_supersedes(settings, registry):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    ingest(settings, registry, progress=False)
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V2)
+
+    ingest(settings, registry, progress=False)
+
+    assert query(settings, "select status from ops.submissions order by submission_id") == [
+        ("superseded",),
+        ("accepted",),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("坏文件.xlsx", b"PK\x03\x04" + bytes(range(256)) * 4, "损坏"),
+        ("空文件.xlsx", b"", "文件为空"),
+        ("说明.txt", "请查收附件".encode(), "不是电子表格文件"),
+        ("照片.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64, "不是电子表格文件"),
+        ("只有标题.csv", "2022年清单\n填报单位：枣林街道办事处\n", "无法识别的报表模板"),
+    ],
+)
+def test_unreadable_files_are_rejected_with_a_reason_and_the_rest_still_load(
+    settings, registry, name, content, reason
+):
+    drop(settings, f"枣林街道办事处/{name}", content, mtime=10**18)
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=2 * 10**18)
+
+    report = ingest(settings, registry, progress=False)
+
+    statuses = {o.inbox_path.rsplit("/", 1)[-1]: o for o in report.outcomes}
+    assert statuses[name].status == "rejected"
+    assert reason in statuses[name].reason
+    assert statuses["清单.csv"].status == "accepted"
+    assert query(
+        settings,
+        "select status, reason like ? from ops.submissions where original_name = ?",
+        [f"%{reason}%", name],
+    ) == [("rejected", True)]
+    assert query(settings, "select count(*) from raw.compound_list") == [(2,)]
+
+
+def test_a_file_whose_unit_and_year_cannot_be_told_is_rejected_saying_which(settings, registry):
+    drop(settings, "清单.csv", COMPOUNDS_V1.replace("填报单位：枣林街道办事处\n", "").replace("2022年", ""))
+
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+
+    assert outcome.status == "rejected"
+    assert {p.rule for p in outcome.errors} == {"unit_unknown", "year_unknown"}
+
+
+def test_a_failure_while_loading_leaves_no_trace_of_that_file(settings, registry, monkeypatch):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    real_insert = intake._insert
+
+    def failing_insert(con, table, columns, rows):
+        real_insert(con, table, columns, rows)
+        if table.startswith("raw."):
+            raise OSError("disk full")
+
+    monkeypatch.setattr(intake, "_insert", failing_insert)
+    with pytest.raises(OSError):
+        ingest(settings, registry, progress=False)
+    monkeypatch.undo()
+
+    assert query(settings, "select count(*) from ops.submissions") == [(0,)]
+    assert query(settings, "select count(*) from raw.compound_list") == [(0,)]
+    # The next run takes the file in as if nothing had happened.
+    assert [o.status for o in ingest(settings, registry, progress=False).outcomes] == ["accepted"]
+
+
+def test_a_list_naming_no_project_takes_the_units_single_project_from_the_register_sent_later(
+    settings, registry, demo
+):
+    drop(
+        settings,
+        "枣林街道办事处/清单.csv",
+        COMPOUNDS_V1.replace("项目名称：枣林街道办事处改造老旧小区\n", ""),
+        mtime=10**18,
+    )
+    register = settings.inbox / "区财政局" / "登记表.xlsx"
+    register.parent.mkdir(parents=True)
+    demo.write_xlsx(register, demo.project_register())
+    os.utime(register, ns=(2 * 10**18,) * 2)
+
+    report = ingest(settings, registry, progress=False)
+
+    assert sorted(o.status for o in report.outcomes) == ["accepted", "accepted"]
+    assert query(settings, "select distinct project_name from staging.compound_list") == [
+        ("枣林街道办事处改造老旧小区",)
+    ]
+
+
+def test_archive_survives_a_deleted_inbox(settings, registry, demo_inbox):
+    ingest(settings, registry, progress=False)
+    shutil.rmtree(settings.inbox)
+
+    paths = query(settings, "select archive_path, sha256 from ops.submissions")
+
+    for archive_path, sha in paths:
+        assert hashlib.sha256((settings.archive / archive_path).read_bytes()).hexdigest() == sha
