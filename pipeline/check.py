@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
-from pipeline.intake import Outcome, register_lookup, resolve_projects
-from pipeline.parse import parse_file
+from pipeline.intake import Outcome, prepare
+from pipeline.receipts import ReceiptFacts, ReceiptIssue
 from pipeline.registry import Registry
-from pipeline.settings import Settings
-from pipeline.storage import sha256_of
+from pipeline.settings import TIMEZONE, Settings
 from pipeline.warehouse import connect
 
 
@@ -20,51 +20,43 @@ def _inbox_relative(path: Path, settings: Settings) -> str:
     return f"{resolved.parent.name}/{resolved.name}"
 
 
-def check_files(paths: list[Path], settings: Settings, registry: Registry) -> list[Outcome]:
-    """Parse each file as ingest would; consult the warehouse read-only, if there is one."""
-    outcomes = []
-    warehouse = settings.warehouse if settings.warehouse.is_file() else None
-    con_context = connect(warehouse, read_only=True) if warehouse else None
-    con = con_context.__enter__() if con_context else None
-    try:
-        for path in paths:
-            content = path.read_bytes()
-            sha = sha256_of(content)
-            earlier = (
-                con.execute(
-                    "select submission_id, original_name from ops.submissions where sha256 = ? order by 1 limit 1",
-                    [sha],
-                ).fetchone()
-                if con
-                else None
+def receipt_facts(outcome: Outcome, received_at: dt.datetime) -> ReceiptFacts:
+    """Describe an outcome the way its receipt would, before anything is stored."""
+    return ReceiptFacts(
+        submission_id=outcome.submission_id or 0,
+        original_name=outcome.inbox_path.rsplit("/", 1)[-1],
+        unit=outcome.unit,
+        received_at=received_at.strftime("%Y-%m-%d %H:%M:%S%z"),
+        sha256=outcome.sha256,
+        status=outcome.status,
+        templates=outcome.templates,
+        year=outcome.year,
+        reason=outcome.reason,
+        issues=[
+            ReceiptIssue(
+                p.sheet,
+                p.excel_row,
+                p.column_header,
+                p.value,
+                str(p.severity),
+                p.rule,
+                p.message_zh,
+                p.expected,
+                p.fix,
             )
-            if earlier:
-                outcomes.append(
-                    Outcome(
-                        str(path),
-                        sha,
-                        "duplicate",
-                        reason=f"与第{earlier[0]}号提交“{earlier[1]}”内容完全相同。",
-                    )
-                )
-                continue
-            parsed = parse_file(content, _inbox_relative(path, settings), registry)
-            if not parsed.errors:
-                resolve_projects(parsed, register_lookup(con))
-            outcomes.append(
-                Outcome(
-                    str(path),
-                    sha,
-                    "rejected" if parsed.errors else "accepted",
-                    unit=parsed.unit,
-                    year=max(parsed.years) if parsed.years else None,
-                    templates=parsed.templates,
-                    rows=sum(len(s.records) for s in parsed.sheets),
-                    problems=parsed.all_problems,
-                    reason=parsed.errors[0].message_zh if parsed.errors else None,
-                )
-            )
-    finally:
-        if con_context:
-            con_context.__exit__(None, None, None)
-    return outcomes
+            for p in outcome.problems
+        ],
+    )
+
+
+def check_files(paths: list[Path], settings: Settings, registry: Registry) -> list[ReceiptFacts]:
+    """Prepare the files exactly as ingest would, consulting the warehouse read-only if there is one."""
+    files = [(_inbox_relative(p, settings), p.read_bytes(), None) for p in paths]
+    now = dt.datetime.now(TIMEZONE)
+    if settings.warehouse.is_file():
+        with connect(settings.warehouse, read_only=True) as con:
+            candidates = prepare(con, registry, files)
+    else:
+        candidates = prepare(None, registry, files)
+    by_path = {c.inbox_path: c for c in candidates}
+    return [receipt_facts(by_path[path].outcome, now) for path, _, _ in files]

@@ -54,8 +54,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     if missing:
         print(f"找不到文件：{'、'.join(map(str, missing))}", file=sys.stderr)
         return EXIT_FAILED
-    for outcome in check_files(args.files, args.settings, args.registry):
-        _print_outcome(outcome, sys.stdout)
+    from pipeline.receipts import render_text
+
+    for facts in check_files(args.files, args.settings, args.registry):
+        print(render_text(facts))
     return EXIT_OK
 
 

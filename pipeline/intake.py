@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -13,6 +13,8 @@ from tqdm import tqdm
 
 from pipeline.parse import ParsedFile, parse_file
 from pipeline.problems import Problem, Severity
+from pipeline.projects import ProjectRegister
+from pipeline.receipts import write_receipts
 from pipeline.registry import Registry
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.storage import InboxEntry, LocalStorage, sha256_of
@@ -24,8 +26,6 @@ STATUS_ZH = {
     "duplicate": "重复提交",
     "superseded": "已被更正版本替代",
 }
-DEFERRED = object()
-ProjectLookup = Callable[[str, int, str], list[str]]
 
 
 @dataclass(slots=True)
@@ -67,23 +67,7 @@ def slice_key(template_id: str, record: dict, slice_fields: Iterable[str]) -> st
     return "|".join([template_id, *(str(record.get(names.get(f, f)) or "") for f in slice_fields)])
 
 
-def register_lookup(con: duckdb.DuckDBPyConnection | None) -> ProjectLookup:
-    """Return a lookup of a unit's projects of one type and year in the current project register."""
-
-    def lookup(unit: str, year: int, project_type: str) -> list[str]:
-        if con is None:
-            return []
-        rows = con.execute(
-            "select distinct project_name from staging.project_register "
-            "where implementing_unit = ? and year = ? and project_type = ? order by 1",
-            [unit, year, project_type],
-        ).fetchall()
-        return [r[0] for r in rows]
-
-    return lookup
-
-
-def resolve_projects(parsed: ParsedFile, lookup: ProjectLookup) -> None:
+def resolve_projects(parsed: ParsedFile, register: ProjectRegister) -> None:
     """Name the project of sheets that state none: the unit's single project of that type in the register."""
     for sheet in parsed.sheets:
         project_type = sheet.template.project.register_project_type
@@ -91,7 +75,7 @@ def resolve_projects(parsed: ParsedFile, lookup: ProjectLookup) -> None:
         if not pending or project_type is None or parsed.unit is None:
             continue
         for year in sorted({r["year"] for r in pending if r.get("year")}):
-            candidates = lookup(parsed.unit, year, project_type)
+            candidates = register.names_of(parsed.unit, year, project_type)
             if len(candidates) == 1:
                 for record in pending:
                     if record.get("year") == year:
@@ -221,123 +205,172 @@ def _store_data(con: duckdb.DuckDBPyConnection, submission_id: int, parsed: Pars
     return total
 
 
-class Intake:
-    """Ingest files one at a time into an open warehouse connection."""
+@dataclass(slots=True)
+class Candidate:
+    """A new file on its way in: its bytes, fingerprint, what parsing found, and its outcome."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, storage: LocalStorage, registry: Registry):
-        self.con = con
-        self.storage = storage
-        self.registry = registry
+    inbox_path: str
+    content: bytes
+    sha256: str
+    entry: InboxEntry | None = None
+    parsed: ParsedFile | None = None
+    duplicate_of: tuple[int, str] | None = None
+    outcome: Outcome | None = None
 
-    def known_sha(self, sha256: str) -> tuple[int, str] | None:
-        row = self.con.execute(
-            "select submission_id, original_name from ops.submissions where sha256 = ? order by submission_id limit 1",
-            [sha256],
-        ).fetchone()
-        return (row[0], row[1]) if row else None
+    @property
+    def carries_register(self) -> bool:
+        return self.parsed is not None and "project_register" in self.parsed.templates
 
-    def take(self, entry: InboxEntry, may_defer: bool = False) -> Outcome | None:
-        """Take one inbox file in; return None when it was already taken in unchanged.
 
-        With `may_defer`, a file whose only problem is a project the register does not know yet is left
-        untouched and returned as DEFERRED: the register may arrive later in the same run.
-        """
-        content = self.storage.read_inbox(entry.path)
-        sha = sha256_of(content)
-        seen = self.con.execute(
-            "select sha256 from ops.inbox_files where inbox_path = ?", [entry.path]
-        ).fetchone()
-        if seen and seen[0] == sha:
+def known_sha(con: duckdb.DuckDBPyConnection | None, sha256: str) -> tuple[int, str] | None:
+    """Return the first submission with these exact bytes, if any."""
+    if con is None:
+        return None
+    row = con.execute(
+        "select submission_id, original_name from ops.submissions where sha256 = ? order by submission_id limit 1",
+        [sha256],
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _outcome(candidate: Candidate) -> Outcome:
+    if candidate.duplicate_of:
+        number, name = candidate.duplicate_of
+        reason = (
+            f"与第{number}号提交“{name}”内容完全相同，未重复入库。"
+            if number
+            else f"与本次同时报送的“{name}”内容完全相同。"
+        )
+        return Outcome(candidate.inbox_path, candidate.sha256, "duplicate", reason=reason)
+    parsed = candidate.parsed
+    return Outcome(
+        candidate.inbox_path,
+        candidate.sha256,
+        "rejected" if parsed.errors else "accepted",
+        unit=parsed.unit,
+        year=max(parsed.years) if parsed.years else None,
+        templates=parsed.templates,
+        rows=sum(len(s.records) for s in parsed.sheets) if not parsed.errors else 0,
+        problems=parsed.all_problems,
+        reason=parsed.errors[0].message_zh if parsed.errors else None,
+    )
+
+
+def prepare(
+    con: duckdb.DuckDBPyConnection | None,
+    registry: Registry,
+    files: Iterable[tuple[str, bytes, InboxEntry | None]],
+    progress: bool = False,
+) -> list[Candidate]:
+    """Fingerprint, parse and check new files without writing anything; return them in load order.
+
+    Registers load first, so a list naming no project finds its project in a register sent in the same run.
+    """
+    candidates: list[Candidate] = []
+    first_of_sha: dict[str, Candidate] = {}
+    for inbox_path, content, entry in tqdm(files, desc="读取文件", unit="个", disable=not progress):
+        candidate = Candidate(inbox_path, content, sha256_of(content), entry)
+        earlier = known_sha(con, candidate.sha256)
+        twin = first_of_sha.get(candidate.sha256)
+        if earlier:
+            candidate.duplicate_of = earlier
+        elif twin is not None:
+            candidate.duplicate_of = (0, twin.inbox_path.rsplit("/", 1)[-1])
+        else:
+            candidate.parsed = parse_file(content, inbox_path, registry)
+            first_of_sha[candidate.sha256] = candidate
+        candidates.append(candidate)
+    parsed = [c.parsed for c in candidates if c.parsed is not None]
+    register = ProjectRegister.from_warehouse(con)
+    for file in parsed:
+        if not file.errors:
+            register.add_from(file)
+    for file in parsed:
+        if not file.errors:
+            resolve_projects(file, register)
+    check_files(parsed, registry, register)
+    for candidate in candidates:
+        candidate.outcome = _outcome(candidate)
+    return sorted(candidates, key=lambda c: not c.carries_register)
+
+
+def check_files(parsed: list[ParsedFile], registry: Registry, register: ProjectRegister) -> None:
+    """Run the validation suites over every readable file at once, adding what they find to each file."""
+
+
+def _store(con: duckdb.DuckDBPyConnection, candidate: Candidate, archive_path: str) -> None:
+    """Record one file, its problems and (if accepted) its rows, in one transaction."""
+    outcome = candidate.outcome
+    entry = candidate.entry
+    con.execute("begin")
+    try:
+        submission_id = con.execute("select nextval('ops.submission_ids')").fetchone()[0]
+        duplicate_of = candidate.duplicate_of[0] if candidate.duplicate_of else None
+        if duplicate_of == 0:
+            duplicate_of = known_sha(con, candidate.sha256)[0]
+        con.execute(
+            "insert into ops.submissions (submission_id, sha256, original_name, inbox_path, unit, templates, year, "
+            "received_at, status, error_count, warning_count, archive_path, reason, duplicate_of) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                submission_id,
+                outcome.sha256,
+                entry.path.rsplit("/", 1)[-1],
+                entry.path,
+                outcome.unit,
+                outcome.templates,
+                outcome.year,
+                dt.datetime.now(TIMEZONE),
+                outcome.status,
+                len(outcome.errors),
+                len(outcome.warnings),
+                archive_path,
+                outcome.reason,
+                duplicate_of,
+            ],
+        )
+        _store_problems(con, submission_id, outcome.problems)
+        if outcome.status == "accepted":
+            outcome.rows = _store_data(con, submission_id, candidate.parsed)
+        con.execute(
+            "insert or replace into ops.inbox_files values (?, ?, ?, ?, ?)",
+            [entry.path, entry.size, entry.mtime_ns, outcome.sha256, submission_id],
+        )
+        con.execute("commit")
+        outcome.submission_id = submission_id
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def read_new(
+    con: duckdb.DuckDBPyConnection, storage: LocalStorage, progress: bool
+) -> tuple[list[tuple[str, bytes, InboxEntry]], int]:
+    """Return the inbox files not yet taken in as they are now, oldest first, and how many were unchanged."""
+    known = {
+        path: (size, mtime, sha)
+        for path, size, mtime, sha in con.execute(
+            "select inbox_path, size, mtime_ns, sha256 from ops.inbox_files"
+        ).fetchall()
+    }
+    entries = sorted(storage.list_inbox(), key=lambda e: (e.mtime_ns, e.path))
+    fresh, unchanged = [], 0
+    for entry in entries:
+        seen = known.get(entry.path)
+        if seen and seen[:2] == (entry.size, entry.mtime_ns):
+            unchanged += 1
+            continue
+        content = storage.read_inbox(entry.path)
+        if seen and seen[2] == sha256_of(content):
             # Touched but not changed: remember the new stat so the next run skips it without reading.
-            self.con.execute(
+            con.execute(
                 "update ops.inbox_files set size = ?, mtime_ns = ? where inbox_path = ?",
                 [entry.size, entry.mtime_ns, entry.path],
             )
-            return None
-        earlier = self.known_sha(sha)
-        if earlier:
-            outcome = Outcome(
-                entry.path,
-                sha,
-                "duplicate",
-                reason=f"与第{earlier[0]}号提交“{earlier[1]}”内容完全相同，未重复入库。",
-            )
-            parsed = None
-        else:
-            parsed = parse_file(content, entry.path, self.registry)
-            if not parsed.errors:
-                resolve_projects(parsed, register_lookup(self.con))
-                if may_defer and parsed.errors and all(p.rule == "project_unknown" for p in parsed.errors):
-                    return DEFERRED
-            status = "rejected" if parsed.errors else "accepted"
-            outcome = Outcome(
-                entry.path,
-                sha,
-                status,
-                unit=parsed.unit,
-                year=max(parsed.years) if parsed.years else None,
-                templates=parsed.templates,
-                problems=parsed.all_problems,
-                reason=parsed.errors[0].message_zh if parsed.errors else None,
-            )
-        archive_path = self.storage.archive(content, entry.suffix)
-        self._store(entry, outcome, parsed, archive_path, earlier[0] if earlier else None)
-        return outcome
-
-    def _store(
-        self, entry: InboxEntry, outcome: Outcome, parsed: ParsedFile | None, archive_path: str, duplicate_of
-    ) -> None:
-        con = self.con
-        con.execute("begin")
-        try:
-            submission_id = con.execute("select nextval('ops.submission_ids')").fetchone()[0]
-            outcome.submission_id = submission_id
-            con.execute(
-                "insert into ops.submissions (submission_id, sha256, original_name, inbox_path, unit, templates, year, "
-                "received_at, status, error_count, warning_count, archive_path, reason, duplicate_of) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    submission_id,
-                    outcome.sha256,
-                    entry.path.rsplit("/", 1)[-1],
-                    entry.path,
-                    outcome.unit,
-                    outcome.templates,
-                    outcome.year,
-                    dt.datetime.now(TIMEZONE),
-                    outcome.status,
-                    len(outcome.errors),
-                    len(outcome.warnings),
-                    archive_path,
-                    outcome.reason,
-                    duplicate_of,
-                ],
-            )
-            _store_problems(con, submission_id, outcome.problems)
-            if outcome.status == "accepted" and parsed is not None:
-                outcome.rows = _store_data(con, submission_id, parsed)
-            con.execute(
-                "insert or replace into ops.inbox_files values (?, ?, ?, ?, ?)",
-                [entry.path, entry.size, entry.mtime_ns, outcome.sha256, submission_id],
-            )
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
-
-
-def pending_entries(con: duckdb.DuckDBPyConnection, storage: LocalStorage) -> tuple[list[InboxEntry], int]:
-    """Return inbox files not yet taken in as they are now (by path, size and mtime), oldest first."""
-    known = {
-        (path, size, mtime)
-        for path, size, mtime in con.execute(
-            "select inbox_path, size, mtime_ns from ops.inbox_files"
-        ).fetchall()
-    }
-    entries = list(storage.list_inbox())
-    fresh = [e for e in entries if (e.path, e.size, e.mtime_ns) not in known]
-    fresh.sort(key=lambda e: (e.mtime_ns, e.path))
-    return fresh, len(entries) - len(fresh)
+            unchanged += 1
+            continue
+        fresh.append((entry.path, content, entry))
+    return fresh, unchanged
 
 
 def ingest(settings: Settings, registry: Registry, progress: bool = True) -> IngestReport:
@@ -346,19 +379,11 @@ def ingest(settings: Settings, registry: Registry, progress: bool = True) -> Ing
     report = IngestReport()
     with connect(settings.warehouse) as con:
         ensure_schema(con, registry)
-        fresh, report.unchanged = pending_entries(con, storage)
-        intake = Intake(con, storage, registry)
-        deferred = []
-        for entry in tqdm(fresh, desc="接收文件", unit="个", disable=not progress or not fresh):
-            outcome = intake.take(entry, may_defer=True)
-            if outcome is DEFERRED:
-                deferred.append(entry)
-            elif outcome is not None:
-                report.outcomes.append(outcome)
-            else:
-                report.unchanged += 1
-        for entry in deferred:
-            outcome = intake.take(entry)
-            if outcome is not None:
-                report.outcomes.append(outcome)
+        fresh, report.unchanged = read_new(con, storage, progress)
+        candidates = prepare(con, registry, fresh, progress=progress and bool(fresh))
+        for candidate in tqdm(candidates, desc="入库", unit="个", disable=not progress or not candidates):
+            archive_path = storage.archive(candidate.content, candidate.entry.suffix)
+            _store(con, candidate, archive_path)
+            report.outcomes.append(candidate.outcome)
+        write_receipts(con, settings)
     return report

@@ -18,6 +18,7 @@ create table if not exists ops.submissions (
     error_count    integer not null,
     warning_count  integer not null,
     receipt_path   varchar,
+    receipt_status varchar,
     archive_path   varchar not null,
     reason         varchar,
     duplicate_of   integer
@@ -34,7 +35,8 @@ comment on column ops.submissions.received_at is '接收时间（Asia/Shanghai�
 comment on column ops.submissions.status is 'accepted 已接收 · rejected 已退回 · duplicate 重复提交 · superseded 已被更正版本替代';
 comment on column ops.submissions.error_count is '错误数；有错误的文件整体退回';
 comment on column ops.submissions.warning_count is '警告数；有警告的文件照常入库';
-comment on column ops.submissions.receipt_path is '回执文件路径';
+comment on column ops.submissions.receipt_path is '回执文件路径（HTML；同名.json为同样内容）';
+comment on column ops.submissions.receipt_status is '回执所反映的状态；与status不同时下次运行重写回执';
 comment on column ops.submissions.archive_path is '归档副本的相对路径（按SHA-256命名）';
 comment on column ops.submissions.reason is '退回或重复的简要原因';
 comment on column ops.submissions.duplicate_of is '重复提交时，与之字节相同的首次提交编号';

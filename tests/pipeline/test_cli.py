@@ -32,7 +32,7 @@ def test_check_prints_what_would_happen_and_writes_nothing(settings, tmp_path, c
     assert main(["--quiet", "check", str(outside / "清单.csv")]) == 0
 
     out = capsys.readouterr().out
-    assert "[已退回]" in out
+    assert "【已退回】清单.csv" in out
     assert "第6行「惠及户数（户）」填写为“约200”，应为不小于0的整数" in out
     assert tree(tmp_path) == before
     assert not settings.home.exists()
@@ -46,7 +46,7 @@ def test_check_against_an_existing_warehouse_opens_it_read_only_and_spots_duplic
 
     assert main(["--quiet", "check", str(path)]) == 0
 
-    assert "[重复提交]" in capsys.readouterr().out
+    assert "【重复提交】清单.csv" in capsys.readouterr().out
     assert tree(settings.home) == before
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         assert con.execute("select count(*) from ops.submissions").fetchone() == (1,)

@@ -1,0 +1,223 @@
+"""Write each office a receipt (回执) in Chinese, as HTML and JSON, saying exactly what to fix."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+STATUS_ZH = {
+    "accepted": "已接收",
+    "rejected": "已退回",
+    "duplicate": "重复提交",
+    "superseded": "已被更正版本替代",
+}
+SEVERITY_ZH = {"error": "错误", "warning": "警告"}
+UNKNOWN_UNIT = "未知单位"
+# Anything that could climb out of a folder or upset a file system: separators, dots-only names, controls.
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+MAX_NAME = 120
+
+
+def safe_component(name: str | None, fallback: str) -> str:
+    """Turn a unit or file name into one harmless path component (never `..`, never a separator)."""
+    text = _UNSAFE.sub("_", name or "").strip().strip(".")
+    return text[:MAX_NAME] or fallback
+
+
+def contained(root: Path, *parts: str) -> Path:
+    """Join parts under root and prove the result stays inside it."""
+    target = root.joinpath(*parts).resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise ValueError(f"refusing to write outside {root}: {target}")
+    return target
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptIssue:
+    sheet: str | None
+    excel_row: int | None
+    column_header: str | None
+    value: str | None
+    severity: str
+    rule: str
+    message_zh: str
+    expected: str | None
+    fix: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptFacts:
+    submission_id: int
+    original_name: str
+    unit: str | None
+    received_at: str
+    sha256: str
+    status: str
+    templates: list[str]
+    year: int | None
+    reason: str | None
+    issues: list[ReceiptIssue]
+
+    def as_json(self) -> dict:
+        errors = [i for i in self.issues if i.severity == "error"]
+        return {
+            "回执": "预算绩效数据报送回执",
+            "submission_id": self.submission_id,
+            "file": self.original_name,
+            "unit": self.unit,
+            "received_at": self.received_at,
+            "sha256": self.sha256,
+            "status": self.status,
+            "status_zh": STATUS_ZH[self.status],
+            "templates": self.templates,
+            "year": self.year,
+            "reason": self.reason,
+            "error_count": len(errors),
+            "warning_count": len(self.issues) - len(errors),
+            "problems": [asdict(i) for i in self.issues],
+        }
+
+
+def _summary(facts: ReceiptFacts) -> str:
+    errors = sum(i.severity == "error" for i in facts.issues)
+    warnings = len(facts.issues) - errors
+    if facts.status == "rejected":
+        return f"文件未通过校验，共发现{errors}处错误，整份文件已退回，数据未入库。请逐条修改后重新报送整份文件。"
+    if facts.status == "duplicate":
+        return f"{facts.reason or '与此前报送的文件完全相同。'}无需任何操作。"
+    if facts.status == "superseded":
+        return "此文件的数据已被同一单位随后报送的更正版本替代，现以更正版本为准；原文件仍存档备查。"
+    tail = (
+        f"另有{warnings}处警告，数据已照常入库，请核实；如有误请更正后重新报送。"
+        if warnings
+        else "未发现问题。"
+    )
+    return f"文件已通过校验，数据已入库。{tail}"
+
+
+def render_html(facts: ReceiptFacts) -> str:
+    """Render the receipt page; every text from the file is escaped."""
+    e = html.escape
+    rows = "\n".join(
+        "<tr>"
+        f"<td>{i}</td><td>{e(SEVERITY_ZH.get(p.severity, p.severity))}</td><td>{e(p.sheet or '')}</td>"
+        f"<td>{p.excel_row or ''}</td><td>{e(p.column_header or '')}</td><td>{e(p.value or '')}</td>"
+        f"<td>{e(p.expected or '')}</td><td>{e(p.fix or '')}</td><td>{e(p.message_zh)}</td>"
+        "</tr>"
+        for i, p in enumerate(facts.issues, 1)
+    )
+    table = (
+        "<table><thead><tr><th>序号</th><th>类别</th><th>工作表</th><th>行号</th><th>列标题</th><th>填写内容</th>"
+        f"<th>应为</th><th>修改方法</th><th>说明</th></tr></thead><tbody>\n{rows}\n</tbody></table>"
+        if facts.issues
+        else "<p>未发现问题。</p>"
+    )
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head><meta charset="utf-8"><title>报送回执 · {e(facts.original_name)}</title>
+<style>body{{font-family:"Microsoft YaHei","PingFang SC",sans-serif;margin:2em;color:#222}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:4px 8px;vertical-align:top}}
+.status{{font-size:1.4em;font-weight:bold}}</style></head>
+<body>
+<h1>预算绩效数据报送回执</h1>
+<p class="status">状态：{e(STATUS_ZH[facts.status])}</p>
+<p>{e(_summary(facts))}</p>
+<table>
+<tr><th>文件名</th><td>{e(facts.original_name)}</td></tr>
+<tr><th>填报单位</th><td>{e(facts.unit or UNKNOWN_UNIT)}</td></tr>
+<tr><th>报表年度</th><td>{facts.year or "未能确定"}</td></tr>
+<tr><th>接收时间</th><td>{e(facts.received_at)}</td></tr>
+<tr><th>文件指纹（SHA-256）</th><td><code>{e(facts.sha256)}</code></td></tr>
+<tr><th>提交编号</th><td>{facts.submission_id}</td></tr>
+</table>
+<h2>问题清单</h2>
+{table}
+</body>
+</html>
+"""
+
+
+def receipt_paths(receipts_root: Path, facts: ReceiptFacts, taken: set[Path]) -> tuple[Path, Path]:
+    """Return where this file's receipt goes: receipts/<unit>/<original name>.回执.html (and .json)."""
+    unit = safe_component(facts.unit, UNKNOWN_UNIT)
+    name = safe_component(facts.original_name, "未命名文件")
+    html_path = contained(receipts_root, unit, f"{name}.回执.html")
+    if html_path in taken:
+        # Another submission of the same name already has this receipt; keep both.
+        html_path = contained(receipts_root, unit, f"{name}.第{facts.submission_id}号.回执.html")
+    return html_path, html_path.with_suffix(".json")
+
+
+def write_receipt(receipts_root: Path, facts: ReceiptFacts, taken: set[Path]) -> Path:
+    """Write the HTML and JSON receipt; return the HTML path."""
+    html_path, json_path = receipt_paths(receipts_root, facts, taken)
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    html_path.write_text(render_html(facts), encoding="utf-8")
+    json_path.write_text(
+        json.dumps(facts.as_json(), ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
+    return html_path
+
+
+def render_text(facts: ReceiptFacts) -> str:
+    """Render the receipt as plain text for the terminal (`pipeline check`)."""
+    lines = [f"【{STATUS_ZH[facts.status]}】{facts.original_name}", f"  {_summary(facts)}"]
+    for index, issue in enumerate(facts.issues, 1):
+        where = f"工作表“{issue.sheet}”" if issue.sheet else ""
+        lines.append(
+            f"  {index}. [{SEVERITY_ZH.get(issue.severity, issue.severity)}] {where}{issue.message_zh}"
+        )
+    return "\n".join(lines)
+
+
+def _facts_from_warehouse(con, submission_ids: list[int]) -> list[ReceiptFacts]:
+    issues: dict[int, list[ReceiptIssue]] = {}
+    for row in con.execute(
+        "select submission_id, sheet, excel_row, column_header, value, severity, rule, message_zh, expected, fix "
+        "from ops.validation_issues where submission_id in (select unnest(?)) "
+        "order by submission_id, severity, sheet nulls first, excel_row nulls first",
+        [submission_ids],
+    ).fetchall():
+        issues.setdefault(row[0], []).append(ReceiptIssue(*row[1:]))
+    facts = []
+    for row in con.execute(
+        "select submission_id, original_name, unit, strftime(received_at, '%Y-%m-%d %H:%M:%S%z'), sha256, status, "
+        "templates, year, reason from ops.submissions where submission_id in (select unnest(?)) order by 1",
+        [submission_ids],
+    ).fetchall():
+        facts.append(ReceiptFacts(*row[:6], list(row[6] or []), row[7], row[8], issues.get(row[0], [])))
+    return facts
+
+
+def write_receipts(con, settings) -> int:
+    """Write the receipt of every submission whose receipt is missing or shows an old status; return how many."""
+    stale = [
+        r[0]
+        for r in con.execute(
+            "select submission_id from ops.submissions where receipt_status is distinct from status order by 1"
+        ).fetchall()
+    ]
+    if not stale:
+        return 0
+    taken = {
+        Path(p)
+        for (p,) in con.execute(
+            "select receipt_path from ops.submissions where receipt_path is not null "
+            "and submission_id not in (select unnest(?))",
+            [stale],
+        ).fetchall()
+    }
+    written = []
+    for facts in _facts_from_warehouse(con, stale):
+        path = write_receipt(settings.receipts, facts, taken)
+        taken.add(path)
+        written.append((str(path), facts.status, facts.submission_id))
+    con.execute("begin")
+    con.executemany(
+        "update ops.submissions set receipt_path = ?, receipt_status = ? where submission_id = ?", written
+    )
+    con.execute("commit")
+    return len(written)

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.intake import ingest
+from pipeline.receipts import ReceiptFacts, ReceiptIssue, contained, render_html, safe_component
+from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
+
+
+def receipts_of(settings) -> dict[str, dict]:
+    return {p.name: json.loads(p.read_text(encoding="utf-8")) for p in settings.receipts.rglob("*.json")}
+
+
+def test_every_file_gets_an_html_and_json_receipt_in_its_units_folder(settings, registry, demo_inbox):
+    ingest(settings, registry, progress=False)
+
+    paths = query(settings, "select unit, original_name, receipt_path from ops.submissions")
+    assert len(paths) == len(demo_inbox)
+    for unit, name, receipt in paths:
+        assert receipt == str(settings.receipts / unit / f"{name}.回执.html")
+        assert "状态：已接收" in (settings.receipts / unit / f"{name}.回执.html").read_text(encoding="utf-8")
+        facts = json.loads((settings.receipts / unit / f"{name}.回执.json").read_text(encoding="utf-8"))
+        assert facts["status_zh"] == "已接收" and len(facts["sha256"]) == 64
+
+
+def test_receipts_follow_status_changes_duplicate_and_superseded(settings, registry):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    ingest(settings, registry, progress=False)
+    drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=2 * 10**18)
+    drop(settings, "枣林街道办事处/清单（重发）.csv", COMPOUNDS_V1, mtime=3 * 10**18)
+
+    ingest(settings, registry, progress=False)
+
+    statuses = {name: facts["status_zh"] for name, facts in receipts_of(settings).items()}
+    assert statuses == {
+        "清单.csv.回执.json": "已被更正版本替代",
+        "清单（更正）.csv.回执.json": "已接收",
+        "清单（重发）.csv.回执.json": "重复提交",
+    }
+
+
+def test_a_rejected_files_receipt_lists_every_problem_with_row_header_value_and_fix(settings, registry):
+    bad = COMPOUNDS_V1.replace("1,棉纺厂东院,2.8650,370,", "1,棉纺厂东院,2.8650,约200,").replace(
+        "2,市委小区,1.9320,249,725.58", "2,市委小区,-1,249,#REF!"
+    )
+    drop(settings, "枣林街道办事处/清单.csv", bad)
+
+    ingest(settings, registry, progress=False)
+
+    [facts] = receipts_of(settings).values()
+    assert facts["status_zh"] == "已退回" and facts["error_count"] == 3
+    found = {(p["excel_row"], p["column_header"], p["value"], p["rule"]) for p in facts["problems"]}
+    assert found == {
+        (5, "惠及户数（户）", "约200", "type"),
+        (6, "改造面积（万平方米）", "-1", "negative"),
+        (6, "计划投资（万元）", "#REF!", "formula_error"),
+    }
+    assert all(p["fix"] and p["expected"] for p in facts["problems"])
+
+
+def test_hostile_unit_and_file_names_never_escape_the_receipts_folder(settings, registry):
+    hostile = COMPOUNDS_V1.replace("填报单位：枣林街道办事处", "填报单位：../../x")
+    drop(settings, "枣林街道办事处/清单.csv", hostile)
+
+    ingest(settings, registry, progress=False)
+
+    written = list(settings.home.parent.rglob("*回执*"))
+    assert len(written) == 2
+    assert all(p.resolve().is_relative_to(settings.receipts.resolve()) for p in written)
+    assert safe_component("../../x", "f") == "_.._x"
+    assert safe_component("..", "f") == "f"
+    with pytest.raises(ValueError):
+        contained(settings.receipts, "..", "x")
+
+
+def test_html_receipt_escapes_file_text_and_shows_formulas_as_text():
+    facts = ReceiptFacts(
+        1,
+        "<script>alert(1)</script>.xlsx",
+        "枣林",
+        "2023-01-05 09:00:00+0800",
+        "0" * 64,
+        "rejected",
+        ["compound_list"],
+        2022,
+        None,
+        [
+            ReceiptIssue(
+                "<b>表</b>", 3, "小区名称", "=cmd|' /C calc'!A0", "error", "type", "x<y", "应为", "请"
+            )
+        ],
+    )
+
+    page = render_html(facts)
+
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "<b>表</b>" not in page
+    assert "=cmd|&#x27; /C calc&#x27;!A0" in page
