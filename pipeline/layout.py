@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pipeline.problems import Problem, cell_problem, display
+from pipeline.problems import Problem, Severity, cell_problem, display
 from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, Column, ColumnType, Registry, Template
 from pipeline.text import clean_name, nfkc, split_header, squash
@@ -88,10 +89,10 @@ def _cell(grid: Grid, row: int, col: int) -> object:
     return None
 
 
-def _header_cells(grid: Grid, first: int, last: int, origin: dict) -> list[str]:
-    """Return each column's header as written, the lower row of a two-row header winning."""
+def _header_cells(grid: Grid, first: int, last: int, origin: dict) -> tuple[list[str], int]:
+    """Return each column's header as written (the lower row of a two-row header winning) and the top row used."""
     width = max(len(grid.rows[r]) for r in range(first, last + 1))
-    headers = []
+    headers, top = [], last
     for col in range(width):
         text = ""
         for row in range(last, first - 1, -1):
@@ -99,9 +100,10 @@ def _header_cells(grid: Grid, first: int, last: int, origin: dict) -> list[str]:
             # A group header merged across sub-headers counts only as a fallback for its own columns.
             text = header_text(_cell(grid, *source))
             if text:
+                top = min(top, source[0])
                 break
         headers.append(text)
-    return headers
+    return headers, top
 
 
 def _bind(template: Template, headers: list[str]) -> list[Binding]:
@@ -119,12 +121,15 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
     origin = _merged_origin(grid)
     best: HeaderMatch | None = None
     for first in range(min(HEADER_SEARCH_ROWS, len(grid.rows))):
+        below = _header_cells(grid, first + 1, first + 1, origin)[0] if first + 1 < len(grid.rows) else []
         for last in (first, first + 1):
             if last >= len(grid.rows):
                 continue
-            headers = _header_cells(grid, first, last, origin)
+            headers, top = _header_cells(grid, first, last, origin)
             for template in registry.templates.values():
-                match = HeaderMatch(template, first, last, _bind(template, headers))
+                match = HeaderMatch(template, top, last, _bind(template, headers))
+                if last != first and len(match.bindings) <= len(_bind(template, below)):
+                    continue  # the upper row names no column: at best a one-row header on the lower row
                 required_found = len(template.required) - len(match.missing_required)
                 # Enough to tell templates apart, while still matching a sheet that lacks a required column.
                 if required_found < max(1, math.ceil(len(template.required) / 2)) or len(match.bindings) < 2:
@@ -221,9 +226,9 @@ def _unit_context(binding: Binding, registry: Registry, meta: SheetMeta, sheet: 
 
 
 def _row_kind(row: list[object]) -> str:
-    texts = [squash(c) for c in row if isinstance(c, str) and c.strip()]
-    if not texts and all(is_blank(c) for c in row):
+    if all(is_blank(c) for c in row):
         return "blank"
+    texts = [squash(c) for c in row if isinstance(c, str) and c.strip()]
     if texts and _FOOTER.match(texts[0]):
         return "footer"
     if any(_TOTAL.match(t) for t in texts):
@@ -238,18 +243,28 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     above = [row_text(r) for r in grid.rows[: match.first_row]]
     sheet.meta = read_meta(above)
     for column in match.missing_required:
-        sheet.error(
-            rule="missing_column",
-            excel_row=match.last_row + 1,
-            header=column.header,
-            value=None,
-            expected=f"缺少必填列「{column.header}」",
-            fix=f"请按模板《{template.name_zh}》补充该列",
+        fix = f"请按模板《{template.name_zh}》补充该列"
+        sheet.problems.append(
+            Problem(
+                Severity.ERROR,
+                "missing_column",
+                f"表头（第{match.last_row + 1}行）缺少必填列「{column.header}」，{fix}。",
+                sheet=grid.name,
+                excel_row=match.last_row + 1,
+                column_header=column.header,
+                expected=f"应有「{column.header}」列",
+                fix=fix,
+            )
         )
     contexts = {b.column.name: _unit_context(b, registry, sheet.meta, sheet) for b in match.bindings}
     summable = [b for b in match.bindings if b.column.type in SUMMABLE_TYPES]
-    totals = {b.column.name: Decimal(0) for b in summable}
-    subtotals = dict(totals)
+    row_unit = next(
+        (b for b in match.bindings if template.row_unit and b.column.name == template.row_unit.unit), None
+    )
+    # A 合计 row reads its amounts and, where each row names its own unit, that unit too.
+    total_columns = summable + ([row_unit] if row_unit else [])
+    totals: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
+    subtotals: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
     part = template.part_of_previous
     parent: str | None = None
     unreadable: set[str] = set()  # columns with a cell that failed to parse: their sums prove nothing
@@ -265,7 +280,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             continue
         values, failed = {}, set()
         is_total = kind in ("total", "subtotal")
-        for binding in summable if is_total else match.bindings:
+        for binding in total_columns if is_total else match.bindings:
             name = binding.column.name
             raw = row[binding.index] if binding.index < len(row) else None
             values[name] = None
@@ -283,12 +298,14 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                     expected=exc.expected,
                     fix=exc.fix,
                 )
+        if template.row_unit is not None:
+            _convert_by_row_unit(values, template, registry)
         if is_total:
             sums = subtotals if kind == "subtotal" else totals
             checkable = [b for b in summable if b.column.name not in unreadable]
-            _check_total(sheet, excel_row, values, checkable, sums, contexts)
+            _check_total(sheet, excel_row, values, checkable, sums, contexts, template)
             if kind == "subtotal":
-                subtotals = dict.fromkeys(subtotals, Decimal(0))
+                subtotals.clear()
             continue
         unreadable |= failed
         for binding in match.bindings:
@@ -311,15 +328,14 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             values["parent_item"] = parent if prefix else None
             if prefix is None:
                 parent = item
-        if template.row_unit is not None:
-            _convert_by_row_unit(values, template, registry)
         is_part = part is not None and values.get("parent_item") is not None
         if not is_part:
             for binding in summable:
                 amount = values[binding.column.name]
                 if isinstance(amount, int | Decimal):
-                    totals[binding.column.name] += amount
-                    subtotals[binding.column.name] += amount
+                    key = _sum_key(binding, values, template)
+                    totals[key] += amount
+                    subtotals[key] += amount
         values["excel_row"] = excel_row
         sheet.records.append(values)
     sheet.meta = read_meta(footer_lines, sheet.meta)
@@ -331,8 +347,9 @@ def _check_total(
     excel_row: int,
     stated: dict,
     summable: list[Binding],
-    sums: dict[str, Decimal],
+    sums: dict[tuple[str, str | None], Decimal],
     contexts: dict[str, UnitContext],
+    template: Template,
 ) -> None:
     """Report each amount of a 合计/小计 row that differs from its rows' sum by more than 0.01 in its unit."""
     for binding in summable:
@@ -340,15 +357,28 @@ def _check_total(
         if stated.get(name) is None:
             continue
         factor = contexts[name].factor
-        if abs(stated[name] - sums[name]) > Decimal("0.01") * factor:
+        key = _sum_key(binding, stated, template)
+        if key not in sums and key[1] is None:
+            # A 合计 row naming no unit under rows that all share one unit means that unit.
+            same_column = [k for k in sums if k[0] == name]
+            key = same_column[0] if len(same_column) == 1 else key
+        summed = sums.get(key, Decimal(0))
+        if abs(stated[name] - summed) > Decimal("0.01") * factor:
             sheet.error(
                 rule="total_mismatch",
                 excel_row=excel_row,
                 header=binding.header,
                 value=display(stated[name] / factor),
-                expected=f"应等于上方各行之和{display((sums[name] / factor).normalize())}",
+                expected=f"应等于上方各行之和{display((summed / factor).normalize())}",
                 fix="请核对合计数或明细数据",
             )
+
+
+def _sum_key(binding: Binding, values: dict, template: Template) -> tuple[str, str | None]:
+    """Key a running sum by column, and by the row's own unit where rows name one (平方米 and 户 never add up)."""
+    rule = template.row_unit
+    unit = values.get(rule.unit) if rule is not None and binding.column.name == rule.value else None
+    return binding.column.name, unit
 
 
 def _convert_by_row_unit(values: dict, template: Template, registry: Registry) -> None:

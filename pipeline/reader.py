@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass, field
 
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
@@ -51,8 +52,24 @@ def sniff_kind(content: bytes, filename: str) -> str:
     if filename.lower().endswith(".csv"):
         return "csv"
     if filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        # Finance systems export delimited text under an .xls name; read it as the CSV it is.
+        if _looks_delimited(content):
+            return "csv"
         raise UnreadableFile("文件已损坏或不是Excel文件，无法打开")
     raise UnreadableFile("不是电子表格文件（只接收 .xlsx、.xlsm、.xls、.csv）")
+
+
+def _looks_delimited(content: bytes) -> bool:
+    head = content[:4096]
+    if b"\x00" in head:
+        return False
+    for encoding in CSV_ENCODINGS:
+        try:
+            text = head.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return any(sep in text for sep in (",", "\t"))
+    return False
 
 
 def _is_empty_row(row: list[Cell]) -> bool:
@@ -88,7 +105,40 @@ def read_excel(content: bytes, kind: str) -> Workbook:
         raise UnreadableFile(f"文件内容损坏，无法读取工作表（{type(exc).__name__}）") from exc
     finally:
         book.close()
+    if kind == "xlsx" and _has_error_cells(content):
+        _restore_error_cells(content, grids)
     return Workbook(kind, grids, hidden)
+
+
+def _has_error_cells(content: bytes) -> bool:
+    """Say whether any worksheet stores an error cell (`t="e"`), which calamine reads as empty."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return any(
+                b't="e"' in archive.read(info)
+                for info in archive.infolist()
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+            )
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def _restore_error_cells(content: bytes, grids: list[Grid]) -> None:
+    """Put `#DIV/0!`, `#REF!` … back where calamine left blanks, reading those sheets again with openpyxl."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    try:
+        for grid in grids:
+            for cells in book[grid.name].iter_rows():
+                for cell in cells:
+                    if getattr(cell, "data_type", None) != "e" or cell.row > len(grid.rows):
+                        continue
+                    row = grid.rows[cell.row - 1]
+                    row.extend([""] * (cell.column - len(row)))
+                    row[cell.column - 1] = cell.value
+    finally:
+        book.close()
 
 
 def decode_text(content: bytes) -> str:

@@ -255,6 +255,8 @@ def load_registry(directory: Path | None = None) -> Registry:
         _ = units.lookup
     except ValidationError as exc:
         raise _explain(units_path, exc) from exc
+    except RegistryError as exc:
+        raise RegistryError(f"{units_path}: {exc}") from exc
     templates: dict[str, Template] = {}
     for path in sorted((directory / "sources").glob("*.yaml")):
         try:

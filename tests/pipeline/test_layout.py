@@ -1,0 +1,780 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from pipeline.layout import (
+    ParsedSheet,
+    column_letter,
+    find_header,
+    header_text,
+    parse_sheet,
+    read_meta,
+    row_text,
+)
+from pipeline.reader import Grid, read_workbook
+from tests.pipeline.workbooks import COMPOUND_HEADER, compound_sheet, csv_bytes, xls, xlsx
+
+SHEET = "清单"
+LEDGER_HEADER = ["日期", "项目名称", "资金来源", "类型", "金额（万元）"]
+SCALE_HEADER = ["项目名称", "类别", "内容", "数量", "单位"]
+PROJECT = "示范区双铺棚户区改造项目"
+
+
+def grid_of(rows, *, fmt: str = "xlsx", merges=()) -> Grid:
+    """Write rows as a one-sheet file in `fmt` and read it back, as the pipeline would."""
+    if fmt == "csv":
+        content, filename = csv_bytes(rows), f"{SHEET}.csv"
+    elif fmt == "xls":
+        content, filename = xls({SHEET: rows}, merges={SHEET: merges}), "a.xls"
+    else:
+        content, filename = xlsx({SHEET: rows}, merges={SHEET: merges}), "a.xlsx"
+    return read_workbook(content, filename).grids[0]
+
+
+def parse_rows(registry, rows, **kwargs) -> ParsedSheet:
+    grid = grid_of(rows, **kwargs)
+    match = find_header(grid, registry)
+    assert match is not None, "no template matched"
+    return parse_sheet(grid, match, registry)
+
+
+def problems(sheet: ParsedSheet) -> list[tuple]:
+    return [(p.rule, p.excel_row, p.column_header, p.value) for p in sheet.problems]
+
+
+def column_values(sheet: ParsedSheet, name: str) -> list:
+    return [record[name] for record in sheet.records]
+
+
+# --- finding the header -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "template_id"),
+    [
+        (["项目编码", "项目名称", "项目类型", "实施单位", "计划总投资（万元）"], "project_register"),
+        (COMPOUND_HEADER, "compound_list"),
+        (LEDGER_HEADER, "fund_ledger"),
+        (
+            [
+                "项目名称",
+                "年度",
+                "月份",
+                "年度计划投资（万元）",
+                "本月完成投资（万元）",
+                "累计完成投资（万元）",
+            ],
+            "investment_progress",
+        ),
+        (["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值"], "performance_targets"),
+        (
+            ["调查对象", "有效问卷（份）", "满意（份）", "基本满意（份）", "不满意（份）"],
+            "satisfaction_survey",
+        ),
+        (SCALE_HEADER, "scale_and_cost"),
+    ],
+)
+def test_each_template_is_recognised_by_its_header_row(registry, header, template_id):
+    match = find_header(grid_of([header]), registry)
+    assert match is not None
+    assert match.template.id == template_id
+    assert (match.first_row, match.last_row) == (0, 0)
+
+
+def test_header_on_row_1_binds_every_column_with_its_letter_and_unit(registry):
+    sheet = parse_rows(registry, [COMPOUND_HEADER, [1, "市委小区", "1.932", "249", "725.58", "在建"]])
+    assert sheet.header_rows == (1, 1)
+    assert [(b.column.name, b.letter, b.header, b.unit) for b in sheet.bindings] == [
+        ("seq", "A", "序号", None),
+        ("compound_name", "B", "小区名称", None),
+        ("area_m2", "C", "改造面积（万平方米）", "万平方米"),
+        ("households", "D", "惠及户数（户）", "户"),
+        ("planned_investment_wan", "E", "计划投资（万元）", "万元"),
+        ("status", "F", "改造状态", None),
+    ]
+    assert column_values(sheet, "excel_row") == [2]
+
+
+def test_header_on_row_10_below_title_metadata_and_blank_rows(registry):
+    rows = [
+        ["枣林街道办事处2022年老旧小区改造项目清单"],
+        [],
+        ["填报单位：枣林街道办事处（盖章）"],
+        ["填报日期：2023年1月5日"],
+        ["项目名称：枣林街道办事处改造老旧小区"],
+        [],
+        ["单位：万元"],
+        [],
+        [],
+        COMPOUND_HEADER,
+        [1, "市委小区", "1.932", "249", "725.58", "在建"],
+    ]
+    sheet = parse_rows(registry, rows)
+    assert sheet.header_rows == (10, 10)
+    assert column_values(sheet, "excel_row") == [11]
+    assert (sheet.meta.unit, sheet.meta.project, sheet.meta.title_year, sheet.meta.money_unit) == (
+        "枣林街道办事处",
+        "枣林街道办事处改造老旧小区",
+        2022,
+        "万元",
+    )
+
+
+def test_header_beyond_row_10_is_not_matched(registry):
+    rows = [["说明文字"]] * 11 + [COMPOUND_HEADER, [1, "市委小区", "1.932", "249", "725.58", "在建"]]
+    assert find_header(grid_of(rows), registry) is None
+
+
+def test_header_on_row_11_is_not_matched(registry):
+    rows = [["说明文字"]] * 10 + [COMPOUND_HEADER, [1, "市委小区", "1.932", "249", "725.58", "在建"]]
+    assert find_header(grid_of(rows), registry) is None
+
+
+def test_header_on_row_11_below_a_unit_note_is_not_matched(registry):
+    rows = [["说明文字"]] * 9 + [
+        [None] * 7 + ["单位：万元"],
+        COMPOUND_HEADER,
+        [1, "市委小区", "1.932", "249", "725.58", "在建"],
+    ]
+    assert find_header(grid_of(rows), registry) is None
+
+
+def test_a_unit_note_right_of_the_table_just_above_the_header_is_metadata(registry):
+    rows = [
+        ["老旧小区改造项目清单"],
+        [None, None, None, None, "单位：元"],
+        ["小区名称", "改造面积（㎡）", "惠及户数", "计划投资"],
+        ["市委小区", 19320, 249, 7255800],
+    ]
+    sheet = parse_rows(registry, rows)
+    assert sheet.header_rows == (3, 3)
+    assert sheet.meta.money_unit == "元"
+    assert column_values(sheet, "planned_investment_wan") == [Decimal("725.58")]
+
+
+def test_sheet_without_enough_template_columns_is_not_matched(registry):
+    assert find_header(grid_of([["序号", "小区名称", "备注"], [1, "市委小区", ""]]), registry) is None
+
+
+def test_title_merged_across_the_width_is_a_title_not_a_header(registry):
+    rows = compound_sheet([1, "市委小区", "1.932", "249", "725.58", "在建"], unit_line=None)
+    sheet = parse_rows(registry, rows, merges=["A1:F1"])
+    assert sheet.header_rows == (2, 2)
+    assert sheet.meta.title_year == 2022
+    assert column_values(sheet, "compound_name") == ["市委小区"]
+
+
+def test_header_cells_with_line_breaks_and_spaces_still_match_and_keep_their_text(registry):
+    header = ["序号", "小区\n名称", "改造面积\n（万平方米）", "惠及 户数（户）", "计划投资 (万元)"]
+    sheet = parse_rows(registry, [header, [1, "市委小区", "1.932", "249", "725.58"]])
+    assert [b.header for b in sheet.bindings] == [
+        "序号",
+        "小区名称",
+        "改造面积（万平方米）",
+        "惠及 户数（户）",
+        "计划投资 (万元)",
+    ]
+    assert sheet.records[0]["households"] == 249
+
+
+def test_header_with_required_marks_and_aliases_matches(registry):
+    header = ["*小区名", "*改造建筑面积（㎡）", "*涉及户数", "*投资额（万元）"]
+    sheet = parse_rows(registry, [header, ["市委小区", "19320", "249", "725.58"]])
+    assert [b.column.name for b in sheet.bindings] == [
+        "compound_name",
+        "area_m2",
+        "households",
+        "planned_investment_wan",
+    ]
+    assert sheet.problems == []
+
+
+# --- two-row headers ----------------------------------------------------------------------------
+
+TWO_ROW_TOP = ["序号", "小区名称", "改造规模", None, "计划投资（万元）"]
+TWO_ROW_BOTTOM = [None, None, "改造面积（万平方米）", "惠及户数（户）", None]
+TWO_ROW_SHEET = [
+    ["枣林街道办事处2022年老旧小区改造项目清单"],
+    TWO_ROW_TOP,
+    TWO_ROW_BOTTOM,
+    [1, "棉纺厂东院", "2.8650", "370", "1075.97"],
+    [2, "市委小区", "1.9320", "249", "725.58"],
+]
+TWO_ROW_MERGES = ["A1:E1", "A2:A3", "B2:B3", "C2:D2", "E2:E3"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "merges"),
+    [("xlsx", TWO_ROW_MERGES), ("xls", TWO_ROW_MERGES), ("csv", ()), ("xlsx", ())],
+    ids=["xlsx-merged", "xls-merged", "csv-unmerged", "xlsx-unmerged"],
+)
+def test_two_row_header_binds_sub_headers_and_vertically_merged_columns(registry, fmt, merges):
+    sheet = parse_rows(registry, TWO_ROW_SHEET, fmt=fmt, merges=merges)
+    assert [(b.column.name, b.header) for b in sheet.bindings] == [
+        ("seq", "序号"),
+        ("compound_name", "小区名称"),
+        ("area_m2", "改造面积（万平方米）"),
+        ("households", "惠及户数（户）"),
+        ("planned_investment_wan", "计划投资（万元）"),
+    ]
+    assert sheet.header_rows[1] == 3
+    assert column_values(sheet, "excel_row") == [4, 5]
+    assert column_values(sheet, "area_m2") == [Decimal(28650), Decimal(19320)]
+    assert column_values(sheet, "households") == [370, 249]
+    assert sheet.problems == []
+
+
+def test_two_row_header_without_merges_reports_both_rows(registry):
+    sheet = parse_rows(registry, TWO_ROW_SHEET, fmt="csv")
+    assert sheet.header_rows == (2, 3)
+
+
+def test_two_row_merged_header_reports_both_rows(registry):
+    sheet = parse_rows(registry, TWO_ROW_SHEET, merges=TWO_ROW_MERGES)
+    assert sheet.header_rows == (2, 3)
+
+
+# --- metadata lines ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["填报单位：枣林街道办事处（盖章）   填报日期：2023年1月5日   单位：万元"],
+        ["填报单位:枣林街道办事处(盖章) 填报日期:2023年1月5日 单位:万元"],
+        [row_text(["填报单位：", "枣林街道办事处", None, "填报日期：", "2023年1月5日", "单位：", "万元"])],
+        [row_text(["填报单位：", "枣林街道办事处", "（盖章）"]), row_text([None, "单位：万元"])],
+    ],
+    ids=["one-cell", "half-width", "spread-over-cells", "two-lines"],
+)
+def test_read_meta_reads_unit_and_money_unit_in_one_cell_or_spread_over_cells(lines):
+    meta = read_meta(lines)
+    assert (meta.unit, meta.money_unit) == ("枣林街道办事处", "万元")
+
+
+def test_read_meta_reads_project_year_and_title_year():
+    meta = read_meta(
+        ["枣林街道办事处2022年老旧小区改造项目清单", "项目名称：枣林街道办事处改造老旧小区 ", "年度：2021年"]
+    )
+    assert (meta.project, meta.year, meta.title_year) == ("枣林街道办事处改造老旧小区", 2021, 2022)
+
+
+def test_read_meta_does_not_take_a_filing_date_for_the_year():
+    meta = read_meta(["填报日期：2023年1月5日"])
+    assert (meta.year, meta.title_year) == (None, None)
+
+
+def test_metadata_spread_over_cells_above_the_header_is_read(registry):
+    rows = [
+        ["填报单位：", "枣林街道办事处", None, "单位：", "万元"],
+        ["项目名称：", "枣林街道办事处改造老旧小区", None, "年度：", 2022],
+        COMPOUND_HEADER,
+        [1, "市委小区", "1.932", "249", "725.58", "在建"],
+    ]
+    sheet = parse_rows(registry, rows)
+    assert (sheet.meta.unit, sheet.meta.project, sheet.meta.year, sheet.meta.money_unit) == (
+        "枣林街道办事处",
+        "枣林街道办事处改造老旧小区",
+        2022,
+        "万元",
+    )
+
+
+# --- units ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "written", "stored"),
+    [
+        ("改造面积（万平方米）", "2.8650", Decimal(28650)),
+        ("改造面积(万平方米)", 2.865, Decimal(28650)),
+        ("改造面积（万㎡）", "0.9875", Decimal(9875)),
+        ("改造面积(㎡)", "28,650", Decimal(28650)),
+        ("改造面积（m²）", 28650, Decimal(28650)),
+        ("改造面积（平方米）", "28650.5", Decimal("28650.5")),
+        ("改造面积", "28650", Decimal(28650)),
+    ],
+)
+def test_area_header_units_convert_values_to_square_metres(registry, header, written, stored):
+    sheet = parse_rows(
+        registry, [["小区名称", header, "惠及户数", "计划投资"], ["市委小区", written, 249, 725.58]]
+    )
+    assert sheet.problems == []
+    area = sheet.records[0]["area_m2"]
+    assert isinstance(area, Decimal)
+    assert area == stored
+
+
+def test_money_unit_line_applies_to_money_columns_without_a_unit(registry):
+    rows = [
+        ["填报单位：枣林街道办事处", None, "单位：元"],
+        ["小区名称", "改造面积（万平方米）", "惠及户数（户）", "计划投资"],
+        ["棉纺厂东院", "2.8650", "370", "12,501,000"],
+        ["市委小区", "1.9320", "249", 7255800],
+    ]
+    sheet = parse_rows(registry, rows)
+    assert sheet.problems == []
+    assert column_values(sheet, "planned_investment_wan") == [Decimal("1250.1"), Decimal("725.58")]
+    # The line names money only: the area column keeps its own unit.
+    assert column_values(sheet, "area_m2") == [Decimal(28650), Decimal(19320)]
+
+
+def test_header_unit_wins_over_the_money_unit_line(registry):
+    rows = [
+        ["单位：元"],
+        ["小区名称", "改造面积（万平方米）", "惠及户数（户）", "计划投资（万元）"],
+        ["棉纺厂东院", "2.8650", "370", "1,075.97"],
+    ]
+    sheet = parse_rows(registry, rows)
+    assert column_values(sheet, "planned_investment_wan") == [Decimal("1075.97")]
+
+
+def test_fund_ledger_amounts_in_yuan_by_the_unit_line(registry):
+    rows = [
+        ["填报单位：", "示范区建设实业有限公司", None, "单位：", "元"],
+        ["日期", "项目名称", "资金来源", "类型", "金额"],
+        ["2022-03-01", PROJECT, "中央补助资金", "到位", "12,501,000"],
+    ]
+    sheet = parse_rows(registry, rows)
+    assert column_values(sheet, "amount_wan") == [Decimal("1250.1")]
+
+
+def test_unrecognised_header_unit_is_an_error_on_the_header_row(registry):
+    sheet = parse_rows(
+        registry, [["小区名称", "改造面积", "惠及户数", "计划投资（千元）"], ["市委小区", 1, 2, 3]]
+    )
+    assert problems(sheet) == [("unit", 1, "计划投资（千元）", "千元")]
+    assert sheet.problems[0].message_zh == (
+        "第1行「计划投资（千元）」填写为“千元”，单位应为万元、元、亿元之一，请在表头注明可识别的单位，如（万元）。"
+    )
+
+
+def test_a_unit_line_naming_a_non_money_unit_leaves_money_in_wan_yuan(registry):
+    rows = [["单位：户"], ["小区名称", "改造面积", "惠及户数", "计划投资"], ["市委小区", 1, 2, "725.58"]]
+    sheet = parse_rows(registry, rows)
+    assert sheet.problems == []
+    assert column_values(sheet, "planned_investment_wan") == [Decimal("725.58")]
+
+
+# --- rows: blank, totals, footers ------------------------------------------------------------------
+
+
+def test_blank_rows_between_data_are_skipped_and_excel_rows_kept(registry):
+    rows = compound_sheet(
+        [1, "棉纺厂东院", "2.8650", "370", "1075.97", "完工"],
+        [],
+        [None, "  ", None],
+        [2, "市委小区", "1.9320", "249", "725.58", "在建"],
+        [],
+        [3, "石化小区", "2.4150", "312", "906.97", "未开工"],
+    )
+    for fmt in ("xlsx", "xls", "csv"):
+        sheet = parse_rows(registry, rows, fmt=fmt)
+        assert column_values(sheet, "excel_row") == [4, 7, 9], fmt
+        assert column_values(sheet, "compound_name") == ["棉纺厂东院", "市委小区", "石化小区"], fmt
+        assert sheet.problems == [], fmt
+
+
+def test_a_row_of_only_placeholders_is_a_blank_row(registry):
+    rows = compound_sheet(
+        [1, "棉纺厂东院", "2.8650", "370", "1075.97", "完工"],
+        ["—", "/", "", "无", "", "-"],
+        [2, "市委小区", "1.9320", "249", "725.58", "在建"],
+    )
+    sheet = parse_rows(registry, rows)
+    assert column_values(sheet, "excel_row") == [4, 6]
+    assert sheet.problems == []
+
+
+DATA = [
+    [1, "棉纺厂东院", "2.8650", "370", "1075.97", "完工"],
+    [2, "市委小区", "1.9320", "249", "725.58", "在建"],
+]
+
+
+@pytest.mark.parametrize("label", ["合计", "总计", "小计", "合 计", "合计：", "总计（万元）"])
+def test_a_correct_total_row_is_dropped_and_yields_no_problem(registry, label):
+    sheet = parse_rows(registry, compound_sheet(*DATA, [None, label, "4.797", "619", "1801.55", None]))
+    assert column_values(sheet, "excel_row") == [4, 5]
+    assert sheet.problems == []
+
+
+def test_a_total_row_in_the_sequence_column_is_recognised(registry):
+    sheet = parse_rows(registry, compound_sheet(*DATA, ["合计", None, "4.797", "619", "1801.55", None]))
+    assert column_values(sheet, "excel_row") == [4, 5]
+    assert sheet.problems == []
+
+
+def test_a_wrong_total_is_an_error_on_its_row_and_header(registry):
+    sheet = parse_rows(registry, compound_sheet(*DATA, ["合计", None, "4.797", "620", "1801.57", None]))
+    assert problems(sheet) == [
+        ("total_mismatch", 6, "惠及户数（户）", "620"),
+        ("total_mismatch", 6, "计划投资（万元）", "1801.57"),
+    ]
+    assert sheet.problems[1].message_zh == (
+        "第6行「计划投资（万元）」填写为“1801.57”，应等于上方各行之和1801.55，请核对合计数或明细数据。"
+    )
+    assert column_values(sheet, "excel_row") == [4, 5]
+
+
+@pytest.mark.parametrize(
+    ("money", "area", "ok"),
+    [
+        ("1801.56", "4.797", True),  # off by exactly 0.01 万元
+        ("1801.54", "4.797", True),
+        (1801.56, 4.797, True),
+        ("1801.561", "4.797", False),
+        ("1801.55", "4.807", True),  # off by exactly 0.01 万平方米
+        ("1801.55", "4.8071", False),
+    ],
+)
+def test_total_tolerance_is_one_hundredth_in_the_columns_unit(registry, money, area, ok):
+    sheet = parse_rows(registry, compound_sheet(*DATA, ["合计", None, area, "619", money, None]))
+    assert (sheet.problems == []) is ok
+
+
+def test_total_in_yuan_is_checked_in_yuan(registry):
+    rows = [
+        ["单位：元"],
+        ["小区名称", "改造面积（㎡）", "惠及户数", "计划投资"],
+        ["棉纺厂东院", "28650", "370", "10,759,700"],
+        ["市委小区", "19320", "249", "7,255,800"],
+        ["合计", "47970", "619", "18,015,500.01"],
+    ]
+    sheet = parse_rows(registry, rows)
+    assert sheet.problems == []
+    rows[-1][3] = "18,015,500.02"
+    assert problems(parse_rows(registry, rows)) == [("total_mismatch", 5, "计划投资", "18015500.02")]
+
+
+def test_subtotals_check_their_own_group_and_the_grand_total_checks_all(registry):
+    rows = compound_sheet(
+        DATA[0],
+        [None, "小计", "2.865", "370", "1075.97"],
+        DATA[1],
+        [None, "小计", "1.932", "250", "725.58"],
+        [None, "合计", "4.797", "619", "1801.55"],
+    )
+    sheet = parse_rows(registry, rows)
+    assert column_values(sheet, "excel_row") == [4, 6]
+    assert problems(sheet) == [("total_mismatch", 7, "惠及户数（户）", "250")]
+
+
+def test_a_total_row_with_an_unreadable_amount_reports_that_cell(registry):
+    sheet = parse_rows(registry, compound_sheet(*DATA, ["合计", None, "4.797", "约619", "1801.55", None]))
+    assert problems(sheet) == [("type", 6, "惠及户数（户）", "约619")]
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        [["填表人：张三    联系电话：0377-12345678    审核人：李四"]],
+        [["填表人：", "张三", "联系电话：", "0377-12345678", "审核人：", "李四"]],
+        [["填表人：张三"], ["联系电话：0377-12345678"], ["审核人：李四"]],
+        [[None, "审核人：李四"], ["注：面积按竣工测绘填写", 12]],
+    ],
+    ids=["one-cell", "spread", "three-lines", "indented-and-note"],
+)
+def test_footer_lines_are_not_records(registry, footer):
+    sheet = parse_rows(registry, compound_sheet(*DATA, [], footer=footer))
+    assert column_values(sheet, "excel_row") == [4, 5]
+    assert sheet.problems == []
+
+
+def test_lines_after_the_first_footer_line_are_footer_and_read_for_metadata(registry):
+    footer = [
+        ["填表人：张三", None, "联系电话：0377-12345678"],
+        ["填报单位：", "枣林街道办事处（盖章）"],
+        [3, "不是数据"],
+    ]
+    sheet = parse_rows(registry, compound_sheet(*DATA, unit_line=None, footer=footer))
+    assert column_values(sheet, "excel_row") == [3, 4]
+    assert sheet.problems == []
+    assert sheet.meta.unit == "枣林街道办事处"
+
+
+# --- cell values ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [("1,280", 1280), ("１２８０", 1280), ("200户", 200), (" 200 ", 200), ("200 户 ", 200), (200, 200)],
+)
+def test_numbers_written_as_text_in_a_sheet(registry, fmt, written, stored):
+    sheet = parse_rows(registry, compound_sheet([1, "市委小区", "1.932", written, "725.58"]), fmt=fmt)
+    assert sheet.records[0]["households"] == stored
+    assert sheet.problems == []
+
+
+@pytest.mark.parametrize("written", ["—", "-", "/", "无", "", " "])
+def test_placeholders_in_a_sheet_mean_no_value(registry, written):
+    sheet = parse_rows(registry, compound_sheet([written, "市委小区", "1.932", "249", "725.58", written]))
+    assert (sheet.records[0]["seq"], sheet.records[0]["status"]) == (None, None)
+    assert sheet.problems == []
+
+
+def test_placeholder_in_a_required_column_is_a_required_error(registry):
+    sheet = parse_rows(registry, compound_sheet([1, "市委小区", "1.932", "—", "725.58", "在建"]))
+    assert problems(sheet) == [("required", 4, "惠及户数（户）", None)]
+    assert sheet.problems[0].message_zh == "第4行「惠及户数（户）」未填写，此项为必填项，请补充填写。"
+    assert sheet.records[0]["households"] is None
+
+
+NOT_NUMBERS = [
+    ("约200", "type", "应为不小于0的整数"),
+    ("200左右", "type", "应为不小于0的整数"),
+    ("#DIV/0!", "formula_error", "应为数字，不能是公式错误值"),
+    ("#REF!", "formula_error", "应为数字，不能是公式错误值"),
+]
+
+
+@pytest.mark.parametrize(("written", "rule", "expected"), NOT_NUMBERS)
+def test_text_that_is_not_a_number_is_an_error_naming_excel_row_and_header(registry, written, rule, expected):
+    rows = compound_sheet(
+        *[[n, f"小区{n}", "1", "100", "10", "在建"] for n in range(1, 6)],
+        [6, "宏兴小区", "1.7260", written, "648.21", "在建"],
+    )
+    for fmt in ("xlsx", "csv"):
+        if fmt == "xlsx" and written.startswith("#"):
+            continue  # openpyxl writes these as Excel error cells, see the test below
+        sheet = parse_rows(registry, rows, fmt=fmt)
+        assert problems(sheet) == [(rule, 9, "惠及户数（户）", written)]
+        assert (
+            sheet.problems[0].message_zh
+            == f"第9行「惠及户数（户）」填写为“{written}”，{expected}，请填写确切的惠及户数。"
+        )
+        assert [r["excel_row"] for r in sheet.records] == [4, 5, 6, 7, 8, 9]
+        assert sheet.records[-1]["households"] is None
+
+
+def test_the_contracts_example_message_is_exact(registry):
+    rows = compound_sheet(
+        *[[n, f"小区{n}", "1", "100", "10"] for n in range(1, 6)], [6, "宏兴小区", "1.7", "约200", "6"]
+    )
+    sheet = parse_rows(registry, rows)
+    assert (
+        sheet.problems[0].message_zh
+        == "第9行「惠及户数（户）」填写为“约200”，应为不小于0的整数，请填写确切的惠及户数。"
+    )
+
+
+@pytest.mark.parametrize("error", ["#DIV/0!", "#REF!"])
+def test_excel_error_cells_are_errors_for_that_cell(registry, error):
+    # openpyxl stores these strings as real error cells (t="e"), as Excel does for a failing formula.
+    rows = compound_sheet(
+        [1, "宏兴小区", "1.7260", "223", "648.21", "在建"], [2, "市委小区", "1.9320", error, "725.58"]
+    )
+    sheet = parse_rows(registry, rows)
+    assert problems(sheet) == [("formula_error", 5, "惠及户数（户）", error)]
+
+
+def test_names_with_stray_spaces_and_full_width_characters_are_normalised(registry):
+    rows = compound_sheet(
+        [1, "棉纺厂东院 ", "1", "100", "10"],
+        [2, " 市委小区（一期）", "1", "100", "10"],
+        [3, "ＡＢＣ 小区\n", "1", "100", "10"],
+    )
+    sheet = parse_rows(registry, rows)
+    assert column_values(sheet, "compound_name") == ["棉纺厂东院", "市委小区(一期)", "ABC小区"]
+
+
+def test_enum_aliases_are_stored_canonical_in_a_sheet(registry):
+    rows = compound_sheet(
+        [1, "棉纺厂东院", "1", "100", "10", "完工"],
+        [2, "市委小区", "1", "100", "10", " 在建 "],
+        [3, "石化小区", "1", "100", "10", "停工"],
+    )
+    sheet = parse_rows(registry, rows)
+    assert column_values(sheet, "status") == ["已完工", "在建", None]
+    assert problems(sheet) == [("enum", 6, "改造状态", "停工")]
+
+
+def test_missing_required_column_is_an_error_naming_the_template(registry):
+    sheet = parse_rows(
+        registry, [["序号", "小区名称", "改造面积（㎡）", "计划投资（万元）"], [1, "市委小区", 19320, 725.58]]
+    )
+    assert sheet.template.id == "compound_list"
+    assert problems(sheet) == [("missing_column", 1, "惠及户数", None)]
+    assert "缺少必填列「惠及户数」" in sheet.problems[0].message_zh
+    assert "《老旧小区改造项目清单》" in sheet.problems[0].message_zh
+
+
+def test_required_value_empty_is_an_error_per_cell(registry):
+    sheet = parse_rows(registry, compound_sheet([1, "", "1.9320", "249", None, "在建"]))
+    assert problems(sheet) == [("required", 4, "小区名称", None), ("required", 4, "计划投资（万元）", None)]
+
+
+def test_negative_count_and_amount_are_errors(registry):
+    sheet = parse_rows(registry, compound_sheet([1, "市委小区", "-1.9320", "-249", "-725.58", "在建"]))
+    assert problems(sheet) == [
+        ("negative", 4, "改造面积（万平方米）", "-1.9320"),
+        ("negative", 4, "惠及户数（户）", "-249"),
+        ("negative", 4, "计划投资（万元）", "-725.58"),
+    ]
+
+
+def test_month_13_is_a_month_range_error(registry):
+    header = [
+        "项目名称",
+        "年度",
+        "月份",
+        "年度计划投资（万元）",
+        "本月完成投资（万元）",
+        "累计完成投资（万元）",
+    ]
+    sheet = parse_rows(
+        registry, [header, [PROJECT, 2022, 13, 18000, 1500, 1500], [PROJECT, 2022, "12月", 18000, 1, 1]]
+    )
+    assert problems(sheet) == [("month_range", 2, "月份", "13")]
+    assert column_values(sheet, "month") == [None, 12]
+
+
+def test_enum_outside_the_list_in_a_fund_ledger(registry):
+    rows = [LEDGER_HEADER, ["2022-03-01", PROJECT, "国债资金", "到位", "100"]]
+    sheet = parse_rows(registry, rows)
+    assert problems(sheet) == [("enum", 2, "资金来源", "国债资金")]
+
+
+@pytest.mark.parametrize(
+    ("written", "source"),
+    [
+        ("发改资金", "中央预算内投资"),
+        ("中央预算内投资（发改资金）", "中央预算内投资"),
+        ("专项债券", "专项债券资金"),
+    ],
+)
+def test_fund_source_aliases_in_a_fund_ledger(registry, written, source):
+    sheet = parse_rows(registry, [LEDGER_HEADER, ["2022-03-01", PROJECT, written, "到位", "100"]])
+    assert column_values(sheet, "fund_source") == [source]
+
+
+def test_every_date_form_in_a_fund_ledger(registry):
+    written = [
+        dt.date(2022, 3, 1),
+        dt.datetime(2022, 3, 1, 9, 30),
+        "2022-03-01",
+        "2022/3/1",
+        "2022.3.1",
+        "2022.3",
+        "2022年3月",
+        "2022年3月1日",
+    ]
+    rows = [LEDGER_HEADER, *[[value, PROJECT, "中央补助资金", "到位", "100"] for value in written]]
+    for fmt in ("xlsx", "xls"):
+        sheet = parse_rows(registry, rows, fmt=fmt)
+        assert sheet.problems == [], fmt
+        assert column_values(sheet, "date") == [dt.date(2022, 3, 1)] * len(written), fmt
+
+
+def test_an_unreadable_date_is_an_error(registry):
+    sheet = parse_rows(registry, [LEDGER_HEADER, ["3月1日", PROJECT, "中央补助资金", "到位", "100"]])
+    assert problems(sheet) == [("type", 2, "日期", "3月1日")]
+
+
+# --- scale_and_cost ------------------------------------------------------------------------------
+
+
+def test_parts_get_the_item_above_as_parent(registry):
+    rows = [
+        SCALE_HEADER,
+        [PROJECT, "建设规模", "改造面积", "1.5", "万平方米"],
+        [PROJECT, "建设规模", "其中：住宅", "1.2", "万平方米"],
+        [PROJECT, "投资构成", "建安工程费", "12,501,000", "元"],
+        [PROJECT, "投资构成", "其中:主体工程", "10000000", "元"],
+        [PROJECT, "投资构成", "其中：附属工程", "250.1", "万元"],
+        [PROJECT, "投资构成", "其他费用", "3360", "万元"],
+    ]
+    sheet = parse_rows(registry, rows)
+    assert sheet.problems == []
+    assert column_values(sheet, "parent_item") == [None, "改造面积", None, "建安工程费", "建安工程费", None]
+    assert column_values(sheet, "quantity") == [
+        Decimal(15000),
+        Decimal(12000),
+        Decimal("1250.1"),
+        Decimal(1000),
+        Decimal("250.1"),
+        Decimal(3360),
+    ]
+    assert column_values(sheet, "quantity_unit") == ["平方米", "平方米", "万元", "万元", "万元", "万元"]
+
+
+def test_counted_quantities_keep_their_row_unit(registry):
+    rows = [
+        SCALE_HEADER,
+        [PROJECT, "建设规模", "惠及户数", "300", "户"],
+        [PROJECT, "建设规模", "改造楼栋", "12", "栋"],
+    ]
+    sheet = parse_rows(registry, rows)
+    assert column_values(sheet, "quantity") == [Decimal(300), Decimal(12)]
+    assert column_values(sheet, "quantity_unit") == ["户", "栋"]
+
+
+def test_a_correct_investment_total_below_scale_rows_is_accepted(registry):
+    rows = [
+        SCALE_HEADER,
+        [PROJECT, "建设规模", "改造面积", "1.5", "万平方米"],
+        [PROJECT, "建设规模", "惠及户数", "300", "户"],
+        [PROJECT, "投资构成", "建安工程费", "1250.1", "万元"],
+        [PROJECT, "投资构成", "其他费用", "3360", "万元"],
+        [PROJECT, "投资构成", "合计", "4610.1", "万元"],
+    ]
+    assert parse_rows(registry, rows).problems == []
+
+
+def test_an_investment_total_written_in_yuan_is_accepted(registry):
+    rows = [
+        SCALE_HEADER,
+        [PROJECT, "投资构成", "建安工程费", "12,501,000", "元"],
+        [PROJECT, "投资构成", "其他费用", "3360", "万元"],
+        [PROJECT, "投资构成", "合计", "46,101,000", "元"],
+    ]
+    assert parse_rows(registry, rows).problems == []
+
+
+def test_a_correct_total_without_a_unit_below_rows_of_one_unit_is_accepted(registry):
+    rows = [
+        SCALE_HEADER,
+        [PROJECT, "投资构成", "建安工程费", "1250.1", "万元"],
+        [PROJECT, "投资构成", "其他费用", "3360", "万元"],
+        [PROJECT, "投资构成", "合计", "4610.1", None],
+    ]
+    assert parse_rows(registry, rows).problems == []
+
+
+def test_a_wrong_investment_total_is_still_an_error(registry):
+    rows = [
+        SCALE_HEADER,
+        [PROJECT, "建设规模", "改造面积", "1.5", "万平方米"],
+        [PROJECT, "投资构成", "建安工程费", "1250.1", "万元"],
+        [PROJECT, "投资构成", "其他费用", "3360", "万元"],
+        [PROJECT, "投资构成", "合计", "4610.2", "万元"],
+    ]
+    sheet = parse_rows(registry, rows)
+    assert problems(sheet) == [("total_mismatch", 5, "数量", "4610.2")]
+    assert sheet.problems[0].expected == "应等于上方各行之和4610.1"
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("index", "letter"), [(0, "A"), (25, "Z"), (26, "AA"), (27, "AB"), (701, "ZZ"), (702, "AAA")]
+)
+def test_column_letter_counts_like_excel(index, letter):
+    assert column_letter(index) == letter
+
+
+@pytest.mark.parametrize(
+    ("cell", "text"),
+    [("惠及\n户数（户）", "惠及户数（户）"), (" 小区名称 ", "小区名称"), (None, ""), (2022, "")],
+)
+def test_header_text_removes_line_breaks_inside_a_cell(cell, text):
+    assert header_text(cell) == text
+
+
+def test_row_text_joins_non_empty_cells_as_shown():
+    assert row_text(["年度：", None, 2022.0, "—", " 单位：万元 "]) == "年度：  2022  单位：万元"

@@ -1,0 +1,363 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from pipeline.parse import ParsedFile, folder_unit_of, parse_file
+from pipeline.problems import Severity
+from tests.pipeline.workbooks import compound_sheet, csv_bytes, xls, xlsx
+
+UNIT = "枣林街道办事处"
+PROJECT = "示范区双铺棚户区改造项目"
+LEDGER_HEADER = ["日期", "项目名称", "资金来源", "类型", "金额（万元）"]
+
+# One hand-filled compound list with most quirks at once: merged title, metadata spread over cells,
+# text and numbers mixed, an Excel date, a blank row, a 合计 row and a footer.
+COMPOUND_ROWS = [
+    ["枣林街道办事处2022年老旧小区改造项目清单"],
+    ["填报单位：", "枣林街道办事处（盖章）", None, "填报日期：2023年1月5日", None, "单位：万元"],
+    [
+        "序号",
+        "小区名称",
+        "改造面积（万平方米）",
+        "惠及户数（户）",
+        "计划投资（万元）",
+        "改造内容",
+        "开工日期",
+        "改造状态",
+    ],
+    [1, "棉纺厂东院 ", 2.865, 370, "1,075.97", "屋面防水、外墙保温", dt.date(2022, 3, 1), "完工"],
+    [],
+    [2, "市委小区", "1.9320", "249户", 725.58, None, "2022年4月", "在建"],
+    ["合计", None, 4.797, 619, 1801.55],
+    ["填表人：张三    联系电话：0377-12345678    审核人：李四"],
+]
+COMPOUND_MERGES = {"清单": ["A1:H1"]}
+COMPOUND_RECORDS = [
+    {
+        "seq": 1,
+        "compound_name": "棉纺厂东院",
+        "area_m2": Decimal(28650),
+        "households": 370,
+        "planned_investment_wan": Decimal("1075.97"),
+        "renovation_content": "屋面防水、外墙保温",
+        "start_date": dt.date(2022, 3, 1),
+        "status": "已完工",
+        "excel_row": 4,
+        "unit": UNIT,
+        "year": 2022,
+        "project_name": None,
+    },
+    {
+        "seq": 2,
+        "compound_name": "市委小区",
+        "area_m2": Decimal(19320),
+        "households": 249,
+        "planned_investment_wan": Decimal("725.58"),
+        "renovation_content": None,
+        "start_date": dt.date(2022, 4, 1),
+        "status": "在建",
+        "excel_row": 6,
+        "unit": UNIT,
+        "year": 2022,
+        "project_name": None,
+    },
+]
+
+DATA = [[1, "市委小区", "1.932", "249", "725.58", "在建"]]
+
+
+def rules(parsed: ParsedFile) -> list[tuple[Severity, str]]:
+    return [(p.severity, p.rule) for p in parsed.all_problems]
+
+
+@pytest.mark.parametrize(
+    ("content", "filename"),
+    [
+        pytest.param(xlsx({"清单": COMPOUND_ROWS}, merges=COMPOUND_MERGES), "清单.xlsx", id="xlsx"),
+        pytest.param(xlsx({"清单": COMPOUND_ROWS}, merges=COMPOUND_MERGES), "清单.xlsm", id="xlsm"),
+        pytest.param(xls({"清单": COMPOUND_ROWS}, merges=COMPOUND_MERGES), "清单.xls", id="xls"),
+        pytest.param(csv_bytes(COMPOUND_ROWS), "清单.csv", id="csv-utf8"),
+        pytest.param(csv_bytes(COMPOUND_ROWS, "utf-8-sig"), "清单.csv", id="csv-utf8-bom"),
+        pytest.param(csv_bytes(COMPOUND_ROWS, "gb18030"), "清单.csv", id="csv-gb18030"),
+        pytest.param(
+            xlsx({"清单": COMPOUND_ROWS}, merges=COMPOUND_MERGES), "清单.xls", id="xlsx-renamed-xls"
+        ),
+        pytest.param(
+            xls({"清单": COMPOUND_ROWS}, merges=COMPOUND_MERGES), "清单.xlsx", id="xls-renamed-xlsx"
+        ),
+    ],
+)
+def test_every_format_gives_the_same_records(registry, content, filename):
+    parsed = parse_file(content, f"{UNIT}/{filename}", registry)
+    assert parsed.all_problems == []
+    assert parsed.templates == ["compound_list"]
+    assert (parsed.unit, parsed.years) == (UNIT, [2022])
+    [sheet] = parsed.sheets
+    assert sheet.header_rows == (3, 3)
+    assert sheet.records == COMPOUND_RECORDS
+
+
+def test_parsed_file_remembers_the_original_name_and_folder(registry):
+    parsed = parse_file(xlsx({"清单": compound_sheet(*DATA)}), "枣林/2022/清单（修改）.xlsx", registry)
+    assert (parsed.original_name, parsed.folder_unit) == ("清单（修改）.xlsx", "枣林")
+
+
+# --- sheets --------------------------------------------------------------------------------------
+
+
+def test_hidden_and_empty_sheets_are_ignored(registry):
+    ledger = [LEDGER_HEADER, ["2023-03-01", PROJECT, "中央补助资金", "到位", "100"]]
+    content = xlsx({"空白": [], "清单": compound_sheet(*DATA), "旧台账": ledger}, hidden=["旧台账"])
+    parsed = parse_file(content, f"{UNIT}/清单.xlsx", registry)
+    assert parsed.all_problems == []
+    assert [sheet.name for sheet in parsed.sheets] == ["清单"]
+    assert parsed.templates == ["compound_list"]
+
+
+def test_a_sheet_matching_no_template_is_a_warning_and_the_other_sheet_loads(registry):
+    content = xlsx(
+        {"填表说明": [["填表说明：请按模板填写"], ["1. 面积单位为万平方米"]], "清单": compound_sheet(*DATA)}
+    )
+    parsed = parse_file(content, f"{UNIT}/清单.xlsx", registry)
+    assert parsed.errors == []
+    [warning] = parsed.warnings
+    assert (warning.rule, warning.sheet) == ("unmatched_sheet", "填表说明")
+    assert warning.message_zh == "工作表“填表说明”的表头与任何报表模板都不符，已忽略该工作表。"
+    assert [len(sheet.records) for sheet in parsed.sheets] == [1]
+
+
+def test_a_file_with_no_matching_sheet_is_rejected_as_unknown_template(registry):
+    content = xlsx({"Sheet1": [["姓名", "电话"], ["张三", "0377-12345678"]]})
+    parsed = parse_file(content, f"{UNIT}/通讯录.xlsx", registry)
+    assert rules(parsed) == [(Severity.WARNING, "unmatched_sheet"), (Severity.ERROR, "unknown_template")]
+    assert parsed.errors[0].message_zh == (
+        "无法识别的报表模板：没有一个工作表的表头与报表模板相符，请使用统一下发的模板。"
+    )
+    assert parsed.sheets == []
+
+
+def test_a_file_whose_header_is_below_row_ten_is_rejected_as_unknown_template(registry):
+    rows = [["说明"]] * 11 + compound_sheet(*DATA, title=None, unit_line=None)
+    parsed = parse_file(csv_bytes(rows), f"{UNIT}/清单.csv", registry)
+    assert [p.rule for p in parsed.errors] == ["unknown_template"]
+
+
+def test_a_file_with_two_templates_loads_both(registry):
+    ledger = [LEDGER_HEADER, ["2022-03-01", PROJECT, "发改资金", "到位", "100"]]
+    content = xlsx({"台账": ledger, "清单": compound_sheet(*DATA)})
+    parsed = parse_file(content, f"{UNIT}/汇总.xlsx", registry)
+    assert parsed.all_problems == []
+    assert parsed.templates == ["compound_list", "fund_ledger"]
+    assert [sheet.template.id for sheet in parsed.sheets] == ["fund_ledger", "compound_list"]
+
+
+@pytest.mark.parametrize(
+    ("content", "filename", "rule", "message"),
+    [
+        (b"", "清单.xlsx", "unreadable", "文件为空（0字节）"),
+        (b"\x00\x01garbage", "清单.xlsx", "unreadable", "文件已损坏或不是Excel文件，无法打开"),
+        (b"%PDF-1.4\n", "清单.pdf", "unreadable", "不是电子表格文件（只接收 .xlsx、.xlsm、.xls、.csv）"),
+        (xlsx({"Sheet1": [], "Sheet2": [[None]]}), "清单.xlsx", "empty", "文件中没有任何填写了内容的工作表"),
+    ],
+)
+def test_unreadable_or_empty_files_are_rejected_with_one_error(registry, content, filename, rule, message):
+    parsed = parse_file(content, f"{UNIT}/{filename}", registry)
+    assert [(p.severity, p.rule, p.message_zh) for p in parsed.all_problems] == [
+        (Severity.ERROR, rule, message)
+    ]
+
+
+# --- who sent it ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("inbox_path", "unit"),
+    [
+        ("枣林街道办事处/清单.xlsx", "枣林街道办事处"),
+        ("枣林街道办事处/2022年/清单.xlsx", "枣林街道办事处"),
+        ("枣林街道办事处 /清单.xlsx", "枣林街道办事处"),
+        ("清单.xlsx", None),
+    ],
+)
+def test_folder_unit_is_the_first_folder_of_the_inbox_path(inbox_path, unit):
+    assert folder_unit_of(inbox_path) == unit
+
+
+def test_unit_comes_from_the_filing_unit_line_before_the_folder(registry):
+    rows = compound_sheet(*DATA, unit_line="填报单位：枣林街道办事处（盖章）   填报日期：2023年1月5日")
+    parsed = parse_file(xlsx({"清单": rows}), "收件/清单.xlsx", registry)
+    assert parsed.unit == UNIT
+    assert [r["unit"] for r in parsed.sheets[0].records] == [UNIT]
+
+
+def test_unit_falls_back_to_the_inbox_sub_folder(registry):
+    parsed = parse_file(xlsx({"清单": compound_sheet(*DATA, unit_line=None)}), f"{UNIT}/清单.xlsx", registry)
+    assert parsed.errors == []
+    assert parsed.unit == UNIT
+    assert [r["unit"] for r in parsed.sheets[0].records] == [UNIT]
+
+
+def test_file_at_inbox_root_without_a_filing_unit_line_is_rejected_as_unit_unknown(registry):
+    parsed = parse_file(xlsx({"清单": compound_sheet(*DATA, unit_line=None)}), "清单.xlsx", registry)
+    assert rules(parsed) == [(Severity.ERROR, "unit_unknown")]
+    assert parsed.errors[0].message_zh == (
+        "无法确定填报单位：表格上方没有“填报单位：…”一行，文件也不在以单位命名的文件夹中。"
+        "请补充“填报单位：…”后重新报送。"
+    )
+    assert parsed.unit is None
+
+
+def test_file_at_inbox_root_with_a_filing_unit_line_is_accepted(registry):
+    parsed = parse_file(xlsx({"清单": compound_sheet(*DATA)}), "清单.xlsx", registry)
+    assert (parsed.errors, parsed.unit) == ([], UNIT)
+
+
+# --- for which year ------------------------------------------------------------------------------
+
+
+def records_years(parsed: ParsedFile) -> list:
+    return [r["year"] for sheet in parsed.sheets for r in sheet.records]
+
+
+def test_year_column_gives_each_row_its_year_and_blank_cells_fall_back_to_the_line(registry):
+    rows = [
+        ["年度：2022"],
+        ["年度", "小区名称", "改造面积（㎡）", "惠及户数", "计划投资（万元）"],
+        ["2021年", "市委小区", 19320, 249, 725.58],
+        [2023, "石化小区", 24150, 312, 906.97],
+        [None, "育源小区", 12680, 164, 476.21],
+    ]
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/2020年清单.xlsx", registry)
+    assert parsed.errors == []
+    assert records_years(parsed) == [2021, 2023, 2022]
+    assert parsed.years == [2021, 2022, 2023]
+
+
+@pytest.mark.parametrize(
+    ("above", "filename", "year"),
+    [
+        pytest.param(
+            [["枣林街道办事处2022年老旧小区改造项目清单"], ["年度：2021"]], "2023年清单.xlsx", 2021, id="line"
+        ),
+        pytest.param([["年度：", "2021年度"]], "2023年清单.xlsx", 2021, id="line-spread"),
+        pytest.param([["枣林街道办事处2022年老旧小区改造项目清单"]], "2023年清单.xlsx", 2022, id="title"),
+        pytest.param([["老旧小区改造项目清单"]], "清单_2023.xlsx", 2023, id="filename"),
+        pytest.param([["填报日期：2024年1月5日"]], "2023年清单.xlsx", 2023, id="filing-date-is-not-the-year"),
+    ],
+)
+def test_year_comes_from_line_then_title_then_file_name(registry, above, filename, year):
+    rows = [*above, *compound_sheet(*DATA, title=None, unit_line=None)]
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/{filename}", registry)
+    assert parsed.errors == []
+    assert records_years(parsed) == [year]
+
+
+def test_a_year_that_cannot_be_determined_is_rejected_as_year_unknown(registry):
+    rows = compound_sheet(*DATA, title="老旧小区改造项目清单")
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单.xlsx", registry)
+    assert rules(parsed) == [(Severity.ERROR, "year_unknown")]
+    problem = parsed.errors[0]
+    assert problem.sheet == "清单"
+    assert (
+        problem.message_zh
+        == "无法确定工作表“清单”的报表年度：请在表格上方加一行“年度：2022”，或在标题中写明年度。"
+    )
+    assert parsed.years == []
+
+
+def ledger_rows(*dates, above=()) -> list[list]:
+    return [*above, LEDGER_HEADER, *[[d, PROJECT, "中央补助资金", "到位", "100"] for d in dates]]
+
+
+def test_fund_ledger_year_comes_from_its_dates_before_line_title_and_file_name(registry):
+    rows = ledger_rows(dt.date(2022, 3, 1), "2022年12月31日", above=[["2021年资金台账"], ["年度：2021"]])
+    parsed = parse_file(xlsx({"台账": rows}), "示范区建设实业有限公司/2023年台账.xlsx", registry)
+    assert parsed.errors == []
+    assert records_years(parsed) == [2022, 2022]
+
+
+def test_fund_ledger_without_dates_falls_back_to_the_year_line(registry):
+    rows = [["年度：2022"], LEDGER_HEADER, [None, PROJECT, "中央补助资金", "到位", "100"]]
+    parsed = parse_file(xlsx({"台账": rows}), "示范区建设实业有限公司/台账.xlsx", registry)
+    assert [p.rule for p in parsed.errors] == ["required"]
+    assert records_years(parsed) == [2022]
+
+
+def test_fund_ledger_dates_spanning_two_years_are_rejected_as_year_span(registry):
+    rows = ledger_rows("2022-12-28", "2023/1/5", dt.date(2023, 2, 1))
+    parsed = parse_file(csv_bytes(rows), "示范区建设实业有限公司/台账.csv", registry)
+    assert (Severity.ERROR, "year_span") in rules(parsed)
+    problem = next(p for p in parsed.errors if p.rule == "year_span")
+    assert problem.sheet == "台账"
+    assert problem.message_zh == (
+        "工作表“台账”的日期跨越了2022、2023多个年度，一个文件只能填报一个年度，请分开报送。"
+    )
+
+
+# --- which project -------------------------------------------------------------------------------
+
+
+def test_project_line_names_the_project_of_every_row(registry):
+    rows = compound_sheet(*DATA, unit_line="项目名称：枣林街道办事处改造老旧小区 ")
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单.xlsx", registry)
+    assert [r["project_name"] for r in parsed.sheets[0].records] == ["枣林街道办事处改造老旧小区"]
+
+
+def test_compound_list_without_project_leaves_it_to_the_register(registry):
+    parsed = parse_file(xlsx({"清单": compound_sheet(*DATA)}), f"{UNIT}/清单.xlsx", registry)
+    assert parsed.errors == []
+    assert [r["project_name"] for r in parsed.sheets[0].records] == [None]
+
+
+def test_performance_targets_without_project_line_is_rejected_as_project_unknown(registry):
+    rows = [
+        ["年度：2022"],
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "分值"],
+        ["产出指标", "数量指标", "改造小区数", "≥16个", 90],
+    ]
+    parsed = parse_file(xlsx({"绩效目标": rows}), "示范区建设实业有限公司/绩效.xlsx", registry)
+    assert rules(parsed) == [(Severity.ERROR, "project_unknown")]
+    assert parsed.errors[0].sheet == "绩效目标"
+
+
+def test_performance_targets_with_project_and_year_lines(registry):
+    rows = [
+        [f"项目名称：{PROJECT}"],
+        ["年度：2022"],
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值"],
+        ["产出指标", "数量指标", "改造小区数", "≥16个", "16个", 90],
+    ]
+    parsed = parse_file(xlsx({"绩效目标": rows}), "示范区建设实业有限公司/绩效.xlsx", registry)
+    assert parsed.errors == []
+    [record] = parsed.sheets[0].records
+    assert (record["project_name"], record["year"], record["target_text"], record["weight"]) == (
+        PROJECT,
+        2022,
+        "≥16个",
+        Decimal(90),
+    )
+
+
+# --- errors and warnings together --------------------------------------------------------------
+
+
+def test_every_error_of_a_file_is_collected_not_just_the_first(registry):
+    rows = compound_sheet(
+        [1, "市委小区", "约1.9", "249", "725.58", "在建"],
+        [2, "石化小区", "2.4150", "-312", "906.97", "停工"],
+        [3, "", "1", "1", "1"],
+        unit_line=None,
+    )
+    content = xlsx({"说明": [["说明"]], "清单": rows})
+    parsed = parse_file(content, "清单.xlsx", registry)
+    assert [(p.rule, p.excel_row) for p in parsed.errors] == [
+        ("unit_unknown", None),
+        ("type", 3),
+        ("negative", 4),
+        ("enum", 4),
+        ("required", 5),
+    ]
+    assert [p.rule for p in parsed.warnings] == ["unmatched_sheet"]

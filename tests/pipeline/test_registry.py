@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from pipeline.registry import REGISTRY_DIR, ColumnType, RegistryError, load_registry
+
+TEMPLATES = {
+    "compound_list",
+    "fund_ledger",
+    "investment_progress",
+    "performance_targets",
+    "project_register",
+    "satisfaction_survey",
+    "scale_and_cost",
+}
+
+GOOD_COLUMNS = """\
+  - {name: compound_name, header: 小区名称, type: name, required: true}
+  - {name: households, header: 户数, type: count}
+"""
+
+
+def template_yaml(
+    *, template_id: str = "demo_list", year_from: str = "[line, title]", extra: str = "", columns: str = ""
+) -> str:
+    return (
+        f"id: {template_id}\n"
+        "name_zh: 测试清单\n"
+        "slice: [unit, year]\n"
+        "project: {line: true}\n"
+        f"year_from: {year_from}\n"
+        f"{extra}"
+        "columns:\n"
+        f"{GOOD_COLUMNS}{columns}"
+    )
+
+
+def registry_dir(
+    tmp_path: Path, template: str, *, name: str = "demo_list.yaml", units: str | None = None
+) -> Path:
+    """Write a registry with the real units.yaml (or `units`) and one template file."""
+    (tmp_path / "sources").mkdir()
+    if units is None:
+        shutil.copy(REGISTRY_DIR / "units.yaml", tmp_path / "units.yaml")
+    else:
+        (tmp_path / "units.yaml").write_text(units, encoding="utf-8")
+    (tmp_path / "sources" / name).write_text(template, encoding="utf-8")
+    return tmp_path
+
+
+def test_the_real_registry_loads_all_seven_templates(registry):
+    assert set(registry.templates) == TEMPLATES
+    assert registry.directory == REGISTRY_DIR
+
+
+def test_the_real_registry_matches_the_contracts_required_columns(registry):
+    required = {t: sorted(c.name for c in registry.template(t).required) for t in TEMPLATES}
+    assert required["compound_list"] == ["area_m2", "compound_name", "households", "planned_investment_wan"]
+    assert required["fund_ledger"] == ["amount_wan", "date", "entry_type", "fund_source", "project_name"]
+    assert required["satisfaction_survey"] == ["dissatisfied", "respondent", "satisfied", "valid_responses"]
+
+
+def test_columns_carry_their_type_and_normalised_labels(registry):
+    households = registry.template("compound_list").column("households")
+    assert households.type is ColumnType.COUNT
+    assert households.required is True
+    assert households.labels == ("惠及户数", "户数", "涉及户数")
+    assert registry.template("compound_list").label_index["涉及户数"] is households
+
+
+def test_fund_source_alias_with_brackets_is_looked_up_width_folded(registry):
+    lookup = registry.template("fund_ledger").column("fund_source").enum_lookup
+    assert lookup["中央预算内投资(发改资金)"] == "中央预算内投资"
+    assert lookup["专项债券"] == "专项债券资金"
+
+
+@pytest.mark.parametrize(
+    ("spelling", "meaning"),
+    [
+        ("万元", ("money", Decimal(1), "万元")),
+        ("元", ("money", Decimal("0.0001"), "元")),
+        ("亿元", ("money", Decimal(10000), "亿元")),
+        ("平方米", ("area", Decimal(1), "平方米")),
+        ("㎡", ("area", Decimal(1), "平方米")),
+        ("m²", ("area", Decimal(1), "平方米")),
+        ("M2", ("area", Decimal(1), "平方米")),
+        ("万平方米", ("area", Decimal(10000), "万平方米")),
+        ("万㎡", ("area", Decimal(10000), "万平方米")),
+        ("万m²", ("area", Decimal(10000), "万平方米")),
+        ("户", ("count", Decimal(1), "个")),
+    ],
+)
+def test_units_find_every_spelling(registry, spelling, meaning):
+    assert registry.units.find(spelling) == meaning
+
+
+@pytest.mark.parametrize("spelling", [None, "", "千元", "%"])
+def test_units_find_nothing_for_unknown_spellings(registry, spelling):
+    assert registry.units.find(spelling) is None
+
+
+def test_a_minimal_template_loads(tmp_path):
+    loaded = load_registry(registry_dir(tmp_path, template_yaml()))
+    assert list(loaded.templates) == ["demo_list"]
+    assert loaded.template("demo_list").column("households").type is ColumnType.COUNT
+
+
+@pytest.mark.parametrize(
+    ("template", "fragments"),
+    [
+        pytest.param(
+            template_yaml(extra="colour: red\n"),
+            ["colour", "Extra inputs are not permitted"],
+            id="unknown-key",
+        ),
+        pytest.param(
+            template_yaml(columns="  - {name: family_count, header: 家庭数, type: count, colour: red}\n"),
+            ["columns.2.colour", "Extra inputs are not permitted"],
+            id="unknown-column-key",
+        ),
+        pytest.param(
+            template_yaml(columns="  - {name: status, header: 状态, type: enum}\n"),
+            ["columns.2", "status", "`values` is required for enum columns"],
+            id="enum-without-values",
+        ),
+        pytest.param(
+            template_yaml(
+                columns="  - {name: family_count, header: 惠及户数, aliases: [户数], type: count}\n"
+            ),
+            ["header '户数' is claimed by both 'households' and 'family_count'"],
+            id="duplicate-header-label",
+        ),
+        pytest.param(
+            template_yaml(columns="  - {name: family_count, header: 户数（户）, type: count}\n"),
+            ["header '户数' is claimed by both"],
+            id="duplicate-header-label-after-unit-stripped",
+        ),
+        pytest.param(
+            template_yaml(columns="  - {name: unit, header: 单位, type: text}\n"),
+            ["column names ['unit'] are reserved"],
+            id="reserved-column-name",
+        ),
+        pytest.param(
+            template_yaml(year_from="[dates, line]"),
+            ["year_from lists `dates` but no date_column is set"],
+            id="dates-without-date-column",
+        ),
+        pytest.param(
+            template_yaml(template_id="other_list"),
+            ["id 'other_list' must equal the file name 'demo_list'"],
+            id="id-not-file-name",
+        ),
+        pytest.param("id: demo_list\ncolumns: [a, b\n", ["not valid YAML"], id="invalid-yaml"),
+        pytest.param("- demo_list\n", ["expected a mapping at the top level"], id="not-a-mapping"),
+        pytest.param(
+            template_yaml(columns="  - {name: households, header: 户数合计, type: count}\n"),
+            ["duplicate column names: ['households']"],
+            id="duplicate-column-name",
+        ),
+        pytest.param(
+            template_yaml(columns="  - {name: Amount, header: 金额, type: money}\n"),
+            ["columns.2.name", "lower-case SQL identifier"],
+            id="column-name-not-identifier",
+        ),
+        pytest.param(
+            template_yaml(columns="  - {name: amount, header: 金额, type: currency}\n"),
+            ["columns.2.type"],
+            id="unknown-column-type",
+        ),
+    ],
+)
+def test_bad_template_is_rejected_naming_the_file_and_the_key(tmp_path, template, fragments):
+    directory = registry_dir(tmp_path, template)
+    with pytest.raises(RegistryError) as raised:
+        load_registry(directory)
+    message = str(raised.value)
+    assert message.startswith(f"{directory / 'sources' / 'demo_list.yaml'}: ")
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_template_without_a_required_column_is_rejected(tmp_path):
+    text = template_yaml().replace("required: true", "required: false")
+    with pytest.raises(RegistryError, match="at least one column must be required"):
+        load_registry(registry_dir(tmp_path, text))
+
+
+def test_money_column_needs_the_money_measure_in_units_yaml(tmp_path):
+    units = "measures:\n  area:\n    base: 平方米\n    units:\n      平方米: {factor: '1'}\n"
+    text = template_yaml(columns="  - {name: amount, header: 金额, type: money}\n")
+    with pytest.raises(RegistryError, match=r"demo_list\.yaml: column 'amount' needs measure 'money'"):
+        load_registry(registry_dir(tmp_path, text, units=units))
+
+
+def test_units_yaml_with_a_base_unit_not_at_factor_one_is_rejected_naming_it(tmp_path):
+    units = "measures:\n  money:\n    base: 元\n    units:\n      万元: {factor: '1'}\n"
+    directory = registry_dir(tmp_path, template_yaml(), units=units)
+    with pytest.raises(RegistryError) as raised:
+        load_registry(directory)
+    assert str(raised.value).startswith(f"{directory / 'units.yaml'}: measures.money")
+
+
+def test_units_yaml_with_one_spelling_for_two_units_is_rejected_naming_the_file(tmp_path):
+    units = (
+        "measures:\n  money:\n    base: 万元\n    units:\n"
+        "      万元: {factor: '1'}\n      元: {factor: '0.0001', aliases: [万元]}\n"
+    )
+    directory = registry_dir(tmp_path, template_yaml(), units=units)
+    with pytest.raises(RegistryError) as raised:
+        load_registry(directory)
+    assert "'万元' means two different units" in str(raised.value)
+    assert str(directory / "units.yaml") in str(raised.value)
+
+
+def test_missing_units_yaml_is_reported(tmp_path):
+    (tmp_path / "sources").mkdir()
+    with pytest.raises(RegistryError, match=r"units\.yaml: missing"):
+        load_registry(tmp_path)
+
+
+def test_a_registry_without_templates_is_rejected(tmp_path):
+    directory = registry_dir(tmp_path, "", name="notes.txt")
+    with pytest.raises(RegistryError, match="no templates found"):
+        load_registry(directory)

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import pytest
+
+from pipeline.text import clean_name, clean_text, nfkc, split_header, squash
+
+
+@pytest.mark.parametrize(
+    ("written", "folded"),
+    [
+        ("（万元）", "(万元)"),
+        ("１２８０", "1280"),
+        ("ＡＢＣ小区", "ABC小区"),
+        ("填报单位：", "填报单位:"),
+        ("棉纺厂\u200b东院", "棉纺厂东院"),
+        ("\ufeff序号", "序号"),
+    ],
+)
+def test_nfkc_folds_full_width_and_drops_invisible_characters(written, folded):
+    assert nfkc(written) == folded
+
+
+def test_squash_removes_every_space_and_line_break():
+    assert squash(" 惠及 户数\n（户）\t ") == "惠及户数(户)"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "棉纺厂东院",
+        "棉纺厂东院 ",
+        " 棉纺厂东院",
+        "棉纺厂 东院",
+        "棉纺厂　东院",  # ideographic space
+        "棉纺厂东院\n",
+        "棉纺厂东院*",
+        "棉纺厂东院※",
+        "棉纺厂东院（注：含1号楼）",
+        "棉纺厂东院(备注：已验收)",
+        "棉纺厂东院（说明）*",
+    ],
+)
+def test_clean_name_normalises_hand_written_names(written):
+    assert clean_name(written) == "棉纺厂东院"
+
+
+def test_clean_name_folds_width_and_keeps_brackets_that_are_part_of_the_name():
+    assert clean_name("ＡＢＣ小区（一期） ") == "ABC小区(一期)"
+
+
+def test_clean_text_collapses_whitespace_but_keeps_single_spaces():
+    assert clean_text("  屋面防水，\n  外墙保温  ") == "屋面防水, 外墙保温"
+
+
+@pytest.mark.parametrize(
+    ("written", "label", "unit"),
+    [
+        ("改造面积（万平方米）", "改造面积", "万平方米"),
+        ("改造面积(万平方米)", "改造面积", "万平方米"),
+        ("改造面积(㎡)", "改造面积", "m2"),
+        ("改造面积（m²）", "改造面积", "m2"),
+        ("改造面积（万㎡）", "改造面积", "万m2"),
+        ("计划投资(万元)", "计划投资", "万元"),
+        ("计划投资 （万元）", "计划投资", "万元"),
+        ("惠及户数（户）", "惠及户数", "户"),
+        ("惠及\n户数（户）", "惠及户数", "户"),
+        ("完成率（%）", "完成率", "%"),
+        ("*小区名称", "小区名称", None),
+        ("小区名称*", "小区名称", None),
+        ("惠及户数（户）*", "惠及户数", "户"),
+        ("小区 名称", "小区名称", None),
+        ("金额()", "金额", None),
+    ],
+)
+def test_split_header_separates_label_and_unit_in_full_or_half_width_brackets(written, label, unit):
+    assert split_header(written) == (label, unit)
+
+
+def test_split_header_only_takes_the_trailing_brackets_as_unit():
+    assert split_header("中央预算内投资（发改资金）金额") == ("中央预算内投资(发改资金)金额", None)

@@ -1,0 +1,381 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from pipeline.values import (
+    CellError,
+    UnitContext,
+    decimal_of,
+    is_blank,
+    parse_cell,
+    parse_date,
+    parse_month,
+    parse_percent,
+    parse_year,
+)
+
+BASE = UnitContext()
+WAN_M2 = UnitContext(Decimal(10000), "万平方米")
+YUAN = UnitContext(Decimal("0.0001"), "元")
+
+
+@pytest.fixture(scope="module")
+def columns(registry):
+    compounds = registry.template("compound_list")
+    ledger = registry.template("fund_ledger")
+    progress = registry.template("investment_progress")
+    return {
+        "households": compounds.column("households"),
+        "seq": compounds.column("seq"),
+        "area": compounds.column("area_m2"),
+        "investment": compounds.column("planned_investment_wan"),
+        "compound": compounds.column("compound_name"),
+        "status": compounds.column("status"),
+        "content": compounds.column("renovation_content"),
+        "source": ledger.column("fund_source"),
+        "entry_type": ledger.column("entry_type"),
+        "document": ledger.column("document_no"),
+        "date": ledger.column("date"),
+        "month": progress.column("month"),
+        "year": progress.column("year"),
+        "weight": registry.template("performance_targets").column("weight"),
+    }
+
+
+def parse(columns, registry, name, value, context=BASE):
+    return parse_cell(value, columns[name], registry.units, context)
+
+
+@pytest.mark.parametrize(
+    "value", [None, "", "  ", "\n", "—", "——", "-", "--", "－", "/", "／", "无", "空", "N/A", "null"]
+)
+def test_placeholders_and_empty_cells_mean_no_value(value):
+    assert is_blank(value) is True
+
+
+@pytest.mark.parametrize("value", [0, 0.0, "0", False, "约200", "棉纺厂东院"])
+def test_zero_and_real_text_are_values(value):
+    assert is_blank(value) is False
+
+
+@pytest.mark.parametrize(
+    ("value", "number", "suffix"),
+    [
+        (1280, Decimal(1280), ""),
+        (1280.0, Decimal(1280), ""),
+        (1075.97, Decimal("1075.97"), ""),
+        (0.1 + 0.2, Decimal("0.3"), ""),
+        ("1,280", Decimal(1280), ""),
+        ("1，280", Decimal(1280), ""),
+        ("１２８０", Decimal(1280), ""),
+        ("１，２８０．５", Decimal("1280.5"), ""),
+        (" 200 ", Decimal(200), ""),
+        ("200户", Decimal(200), "户"),
+        ("200 户", Decimal(200), "户"),
+        ("12,501,000元", Decimal(12501000), "元"),
+        ("-5", Decimal(-5), ""),
+        (".5", Decimal("0.5"), ""),
+    ],
+)
+def test_decimal_of_reads_numbers_written_as_numbers_or_text(value, number, suffix):
+    found, trailing = decimal_of(value)
+    assert (found, trailing) == (number, suffix)
+    assert str(found) == str(number)
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        ("约200", "type"),
+        ("#DIV/0!", "formula_error"),
+        ("#REF!", "formula_error"),
+        ("#VALUE!", "formula_error"),
+        (float("nan"), "type"),
+        (True, "type"),
+        (dt.date(2022, 3, 1), "type"),
+    ],
+)
+def test_decimal_of_rejects_what_is_not_a_number(value, rule):
+    with pytest.raises(CellError) as raised:
+        decimal_of(value)
+    assert raised.value.rule == rule
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (370, 370),
+        (370.0, 370),
+        ("370", 370),
+        ("1,280", 1280),
+        ("１２８０", 1280),
+        ("200户", 200),
+        ("200 户", 200),
+        (" 200 ", 200),
+        ("1,280.0", 1280),
+    ],
+)
+def test_count_accepts_numbers_as_text_with_separators_width_units_and_spaces(
+    columns, registry, value, expected
+):
+    parsed = parse(columns, registry, "households", value)
+    assert parsed == expected
+    assert type(parsed) is int
+
+
+@pytest.mark.parametrize(
+    ("value", "rule", "expected"),
+    [
+        ("约200", "type", "应为不小于0的整数"),
+        ("200左右", "type", "应为不小于0的整数"),
+        ("200.5", "type", "应为不小于0的整数"),
+        ("200元", "type", "应为不小于0的整数"),
+        ("#DIV/0!", "formula_error", "应为数字，不能是公式错误值"),
+        ("#REF!", "formula_error", "应为数字，不能是公式错误值"),
+        ("-5", "negative", "应为不小于0的整数"),
+    ],
+)
+def test_count_errors_say_what_was_expected_and_how_to_fix(columns, registry, value, rule, expected):
+    with pytest.raises(CellError) as raised:
+        parse(columns, registry, "households", value)
+    assert (raised.value.rule, raised.value.expected, raised.value.fix) == (
+        rule,
+        expected,
+        "请填写确切的惠及户数",
+    )
+
+
+def test_plain_integer_column_accepts_negative_numbers_but_not_fractions(columns, registry):
+    assert parse(columns, registry, "seq", "-3") == -3
+    with pytest.raises(CellError) as raised:
+        parse(columns, registry, "seq", "1.5")
+    assert (raised.value.rule, raised.value.expected) == ("type", "应为整数")
+
+
+@pytest.mark.parametrize(
+    ("value", "context", "expected"),
+    [
+        ("2.8650", WAN_M2, Decimal(28650)),
+        (2.865, WAN_M2, Decimal(28650)),
+        ("0.9875", WAN_M2, Decimal("9875")),
+        ("1.23456", WAN_M2, Decimal("12345.6")),
+        ("28650", UnitContext(), Decimal(28650)),
+        ("28,650.5", UnitContext(), Decimal("28650.5")),
+        ("200㎡", WAN_M2, Decimal(200)),
+        ("200m²", WAN_M2, Decimal(200)),
+        ("200平方米", WAN_M2, Decimal(200)),
+        ("1万㎡", UnitContext(), Decimal(10000)),
+        ("2万平方米", UnitContext(), Decimal(20000)),
+    ],
+)
+def test_area_is_converted_to_square_metres_exactly(columns, registry, value, context, expected):
+    parsed = parse(columns, registry, "area", value, context)
+    assert isinstance(parsed, Decimal)
+    assert parsed == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "context", "expected"),
+    [
+        ("1,075.97", UnitContext(), Decimal("1075.97")),
+        (1075.97, UnitContext(), Decimal("1075.97")),
+        ("12,501,000", YUAN, Decimal("1250.1")),
+        (12501000, YUAN, Decimal("1250.1")),
+        ("12,501,000.01", YUAN, Decimal("1250.100001")),
+        ("12,501,000元", UnitContext(), Decimal("1250.1")),
+        ("1250.1万元", YUAN, Decimal("1250.1")),
+        ("1.5亿元", UnitContext(), Decimal(15000)),
+    ],
+)
+def test_money_is_converted_to_wan_yuan_exactly(columns, registry, value, context, expected):
+    parsed = parse(columns, registry, "investment", value, context)
+    assert isinstance(parsed, Decimal)
+    assert parsed == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "context", "rule"),
+    [
+        ("investment", "-1", UnitContext(), "negative"),
+        ("investment", "约100", UnitContext(), "type"),
+        ("investment", "100左右", UnitContext(), "type"),
+        ("investment", "100平方米", UnitContext(), "type"),
+        ("investment", "#DIV/0!", UnitContext(), "formula_error"),
+        ("investment", "0.0000001", UnitContext(), "precision"),
+        ("investment", "0.001", YUAN, "precision"),
+        ("investment", "1000000000000", UnitContext(), "too_large"),
+        ("area", "-200", UnitContext(), "negative"),
+        ("area", "100万元", UnitContext(), "type"),
+        ("area", "1.00001", UnitContext(), "precision"),
+    ],
+)
+def test_measure_errors_carry_their_rule(columns, registry, name, value, context, rule):
+    with pytest.raises(CellError) as raised:
+        parse(columns, registry, name, value, context)
+    assert raised.value.rule == rule
+
+
+def test_money_with_a_foreign_unit_names_the_columns_unit_in_the_expectation(columns, registry):
+    with pytest.raises(CellError) as raised:
+        parse(columns, registry, "investment", "100平方米", YUAN)
+    assert raised.value.expected == "应为数字（单位元）"
+
+
+@pytest.mark.parametrize(
+    ("value", "header_unit", "expected"),
+    [
+        ("95%", None, Decimal("0.95")),
+        ("95%", "%", Decimal("0.95")),
+        ("95 %", None, Decimal("0.95")),
+        ("95％", None, Decimal("0.95")),
+        ("0.95", None, Decimal("0.95")),
+        ("0.95", "%", Decimal("0.95")),
+        (0.95, "%", Decimal("0.95")),
+        ("95", "%", Decimal("0.95")),
+        (95, "%", Decimal("0.95")),
+        (95.0, "%", Decimal("0.95")),
+        ("120%", None, Decimal("1.2")),
+    ],
+)
+def test_parse_percent_reads_all_written_forms_as_a_fraction(value, header_unit, expected):
+    assert parse_percent(value, header_unit) == expected
+
+
+def test_parse_percent_leaves_a_bare_number_alone_without_a_percent_header():
+    assert parse_percent("95") == Decimal(95)
+
+
+@pytest.mark.parametrize("value", ["95‰", "约95%", "#DIV/0!"])
+def test_parse_percent_rejects_non_percentages(value):
+    with pytest.raises(CellError):
+        parse_percent(value, "%")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (dt.date(2022, 3, 1), dt.date(2022, 3, 1)),
+        (dt.datetime(2022, 3, 1, 10, 30), dt.date(2022, 3, 1)),
+        ("2022-03-01", dt.date(2022, 3, 1)),
+        ("2022-3-1", dt.date(2022, 3, 1)),
+        ("2022/3/1", dt.date(2022, 3, 1)),
+        ("2022/03/01", dt.date(2022, 3, 1)),
+        ("2022.3.1", dt.date(2022, 3, 1)),
+        ("2022.3", dt.date(2022, 3, 1)),
+        (2022.3, dt.date(2022, 3, 1)),
+        ("2022年3月", dt.date(2022, 3, 1)),
+        ("2022年3月1日", dt.date(2022, 3, 1)),
+        ("2022年12月31日", dt.date(2022, 12, 31)),
+        ("2022 年 3 月 1 日", dt.date(2022, 3, 1)),
+        ("２０２２年３月１日", dt.date(2022, 3, 1)),
+        ("2022-03-01 00:00:00", dt.date(2022, 3, 1)),
+        ("20220301", dt.date(2022, 3, 1)),
+    ],
+)
+def test_parse_date_reads_every_written_form(value, expected):
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("3月1日", "应为日期，如2022-03-01或2022年3月1日"),
+        ("去年三月", "应为日期，如2022-03-01或2022年3月1日"),
+        ("2022年13月", "应为有效日期"),
+        ("2022.02.30", "应为有效日期"),
+    ],
+)
+def test_parse_date_rejects_incomplete_or_impossible_dates(value, expected):
+    with pytest.raises(CellError) as raised:
+        parse_date(value)
+    assert (raised.value.rule, raised.value.expected) == ("type", expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("2022", 2022), ("2022年", 2022), ("2022年度", 2022), (2022.0, 2022)]
+)
+def test_parse_year_reads_four_digit_years(value, expected):
+    assert parse_year(value) == expected
+
+
+@pytest.mark.parametrize("value", ["22", "1999", "二〇二二"])
+def test_parse_year_rejects_other_years(value):
+    with pytest.raises(CellError):
+        parse_year(value)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("3", 3), ("03", 3), ("3月", 3), ("3月份", 3), (12.0, 12)])
+def test_parse_month_reads_months(value, expected):
+    assert parse_month(value) == expected
+
+
+@pytest.mark.parametrize("value", ["13", "0", "三月"])
+def test_parse_month_rejects_months_outside_one_to_twelve(value):
+    with pytest.raises(CellError) as raised:
+        parse_month(value)
+    assert (raised.value.rule, raised.value.expected) == ("month_range", "应为1至12之间的月份")
+
+
+@pytest.mark.parametrize(
+    ("name", "written", "canonical"),
+    [
+        ("status", "完工", "已完工"),
+        ("status", "已完工", "已完工"),
+        ("status", " 已 完工 ", "已完工"),
+        ("status", "竣工", "已完工"),
+        ("status", "施工中", "在建"),
+        ("source", "发改资金", "中央预算内投资"),
+        ("source", "中央预算内投资（发改资金）", "中央预算内投资"),
+        ("source", "中央预算内投资(发改资金)", "中央预算内投资"),
+        ("source", "专项债券", "专项债券资金"),
+        ("source", "债券资金", "专项债券资金"),
+        ("entry_type", "到账", "到位"),
+        ("entry_type", "拨付", "支付"),
+    ],
+)
+def test_enum_aliases_map_to_the_canonical_value(columns, registry, name, written, canonical):
+    assert parse(columns, registry, name, written) == canonical
+
+
+def test_enum_outside_the_list_names_every_allowed_value(columns, registry):
+    with pytest.raises(CellError) as raised:
+        parse(columns, registry, "status", "停工")
+    assert raised.value.rule == "enum"
+    assert raised.value.expected == "应为以下之一：未开工、在建、已完工"
+
+
+@pytest.mark.parametrize(
+    "written", ["棉纺厂东院 ", " 棉纺厂东院", "棉纺厂 东院", "棉纺厂东院（注：含1号楼）", "棉纺厂东院*"]
+)
+def test_name_cells_are_normalised(columns, registry, written):
+    assert parse(columns, registry, "compound", written) == "棉纺厂东院"
+
+
+def test_name_cells_treat_full_and_half_width_brackets_alike(columns, registry):
+    full = parse(columns, registry, "compound", "市委小区（一期）")
+    assert full == parse(columns, registry, "compound", "市委小区(一期)") == "市委小区(一期)"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (12.0, "12"),
+        (3.5, "3.5"),
+        (dt.date(2022, 3, 1), "2022-03-01"),
+        ("  屋面防水，\n外墙保温 ", "屋面防水, 外墙保温"),
+    ],
+)
+def test_text_cells_are_shown_as_typed(columns, registry, value, expected):
+    assert parse(columns, registry, "document", value) == expected
+
+
+def test_decimal_cells_keep_their_exact_value(columns, registry):
+    assert parse(columns, registry, "weight", "2.5") == Decimal("2.5")
+    assert parse(columns, registry, "weight", 0.1) == Decimal("0.1")
+
+
+def test_date_cells_parse_through_parse_cell(columns, registry):
+    assert parse(columns, registry, "date", "2022年3月1日") == dt.date(2022, 3, 1)
