@@ -1,0 +1,564 @@
+"""Check parsed sheets against the Great Expectations suites in `expectations/`, one run per template.
+
+Each suite (`expectations/<template>.json`) holds expectations on two kinds of frame: the data rows of
+every sheet of that template, concatenated, and the derived frames its meta declares (one row per sheet,
+per 其中 group, per month…) for rules that span rows or columns. Every frame row carries its lineage
+(`_batch`, `_sheet`, `_excel_row`), so a failing row maps back to the Excel row and header to blame.
+Cells the parser already reported are never reported again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pandas as pd
+
+from pipeline.layout import ParsedSheet
+from pipeline.problems import Problem, Severity, cell_problem, display
+from pipeline.registry import Registry, Template
+
+EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
+LINEAGE = ["_batch", "_sheet", "_excel_row"]
+DATA_ROWS = "rows"  # the frame of data rows; every other frame kind is derived from it
+REQUIRED_META = ("severity", "rule", "reason", "expected_zh", "fix_zh")
+DERIVED_META = ("derived", "blame", "value", "found_zh")
+# Expectations whose failing rows are duplicates of one another: the first occurrence is not to blame.
+DUPLICATE_EXPECTATIONS = frozenset(
+    {"expect_compound_columns_to_be_unique", "expect_column_values_to_be_unique"}
+)
+RESULT_FORMAT = {
+    "result_format": "COMPLETE",
+    "unexpected_index_column_names": LINEAGE,
+    "return_unexpected_index_query": False,
+    "partial_unexpected_count": 0,
+}
+
+
+class SuiteError(ValueError):
+    """An expectation suite file is malformed; the message names the file."""
+
+
+class Batch(NamedTuple):
+    """One parsed sheet and the file it came from (`key`: anything hashable naming the file)."""
+
+    key: Hashable
+    sheet: ParsedSheet
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the checks need from outside the sheets: the project register's names and planned totals."""
+
+    known_projects: frozenset[str] | set[str] = frozenset()
+    planned_totals: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Validation:
+    """Problems found per batch key (the parser's own problems are not repeated) and the GX runs made."""
+
+    problems: dict[Hashable, list[Problem]]
+    gx_validations: int
+    validated_at: dt.datetime
+    results: list[tuple[str, Any]] = field(default_factory=list, repr=False)  # (suite name, GX result)
+
+
+@dataclass(slots=True)
+class _Sheet:
+    """A sheet under validation: where it came from, its headers as written, the cells already reported."""
+
+    batch: int
+    key: Hashable
+    order: int
+    parsed: ParsedSheet
+    headers: dict[str, str]
+    positions: dict[str, int]
+    reported: set[tuple[int | None, str | None]]
+
+    @classmethod
+    def of(cls, batch: int, key: Hashable, order: int, parsed: ParsedSheet) -> _Sheet:
+        """Wrap a parsed sheet, indexing its headers and the cells the parser reported."""
+        return cls(
+            batch=batch,
+            key=key,
+            order=order,
+            parsed=parsed,
+            headers={b.column.name: b.header for b in parsed.bindings},
+            positions={b.column.name: b.index for b in parsed.bindings},
+            reported={(p.excel_row, p.column_header) for p in parsed.problems},
+        )
+
+    def lineage(self, excel_row: int) -> dict:
+        """Return the lineage columns of a frame row that blames this Excel row."""
+        return {"_batch": self.batch, "_sheet": self.parsed.name, "_excel_row": excel_row}
+
+    def readable(self, record: dict, *columns: str) -> bool:
+        """Say whether the parser reported none of these cells of the record."""
+        return not any((record["excel_row"], self.headers.get(c)) in self.reported for c in columns)
+
+    def values(self, record: dict, *columns: str) -> tuple | None:
+        """Return the record's values for these columns, or None if one is empty or was reported."""
+        found = tuple(record.get(c) for c in columns)
+        return None if None in found or not self.readable(record, *columns) else found
+
+
+def _span(rows: list[int]) -> str:
+    """Name Excel rows the way a clerk reads them: `7` or `7至12`."""
+    first, last = min(rows), max(rows)
+    return str(first) if first == last else f"{first}至{last}"
+
+
+def _blamed(sheet: _Sheet, rows: list[int]) -> dict:
+    """Return the lineage of a derived-frame row blaming these Excel rows (the first one is recorded)."""
+    return sheet.lineage(min(rows)) | {"_rows": _span(rows)}
+
+
+# Derived frames: one builder per kind a suite may declare in its meta `derived_frames`.
+Builder = Callable[[list[_Sheet], Context, Registry], list[dict]]
+
+
+def _responses_per_row(sheets: list[_Sheet], context: Context, registry: Registry) -> list[dict]:
+    """Build one row per survey row: 有效问卷 beside the sum of 满意, 基本满意 (blank = 0) and 不满意."""
+    frame = []
+    for sheet in sheets:
+        for record in sheet.parsed.records:
+            counts = sheet.values(record, "valid_responses", "satisfied", "dissatisfied")
+            if counts is None or not sheet.readable(record, "basically_satisfied"):
+                continue
+            valid, satisfied, dissatisfied = counts
+            responses = satisfied + (record.get("basically_satisfied") or 0) + dissatisfied
+            frame.append(
+                _blamed(sheet, [record["excel_row"]]) | {"valid_responses": valid, "responses_sum": responses}
+            )
+    return frame
+
+
+def _weight_total_per_sheet(sheets: list[_Sheet], context: Context, registry: Registry) -> list[dict]:
+    """Build one row per sheet of indicators: the total of its 分值."""
+    frame = []
+    for sheet in sheets:
+        records = sheet.parsed.records
+        weights = [sheet.values(r, "weight") for r in records]
+        if not records or None in weights:
+            continue
+        rows = [r["excel_row"] for r in records]
+        frame.append(_blamed(sheet, rows) | {"weight_total": sum(w for (w,) in weights)})
+    return frame
+
+
+def _part_groups(records: list[dict]) -> list[tuple[dict, list[dict]]]:
+    """Pair each top-level row with the 其中 rows that follow it."""
+    groups: list[tuple[dict, list[dict]]] = []
+    for record in records:
+        if record.get("parent_item") is None:
+            groups.append((record, []))
+        elif groups:
+            groups[-1][1].append(record)
+    return groups
+
+
+def _parts_per_parent_row(sheets: list[_Sheet], context: Context, registry: Registry) -> list[dict]:
+    """Build one row per row with 其中 parts: its 数量 beside the sum of its parts in the same unit."""
+    frame = []
+    for sheet in sheets:
+        for parent, parts in _part_groups(sheet.parsed.records):
+            alike = [p for p in parts if p.get("quantity_unit") == parent.get("quantity_unit")]
+            quantities = [sheet.values(r, "quantity") for r in (parent, *alike)]
+            if not alike or None in quantities:
+                continue
+            (parent_quantity,), *part_quantities = quantities
+            parts_sum = sum(q for (q,) in part_quantities)
+            frame.append(
+                _blamed(sheet, [parent["excel_row"]])
+                | {
+                    "parent_quantity": parent_quantity,
+                    "parts_sum": parts_sum,
+                    "parts_excess": parts_sum - parent_quantity,
+                    "part_rows": _span([p["excel_row"] for p in alike]),
+                }
+            )
+    return frame
+
+
+def _investment_total_per_project(sheets: list[_Sheet], context: Context, registry: Registry) -> list[dict]:
+    """Build one row per sheet and project: the sum of its top-level 投资构成 rows beside 计划总投资."""
+    money = registry.units.measures["money"].base
+    frame = []
+    for sheet in sheets:
+        by_project: dict[str | None, list[dict]] = defaultdict(list)
+        for record in sheet.parsed.records:
+            if (
+                record.get("parent_item") is None
+                and record.get("category") == "投资构成"
+                and record.get("quantity_unit") == money
+            ):
+                by_project[record.get("project_name")].append(record)
+        for project, records in by_project.items():
+            planned = context.planned_totals.get(project)
+            quantities = [sheet.values(r, "quantity") for r in records]
+            if planned is None or None in quantities:
+                continue
+            total = sum(q for (q,) in quantities)
+            frame.append(
+                _blamed(sheet, [r["excel_row"] for r in records])
+                | {"cost_total": total, "planned_total": planned, "cost_gap": total - planned}
+            )
+    return frame
+
+
+def _cumulative_per_row(sheets: list[_Sheet], context: Context, registry: Registry) -> list[dict]:
+    """Build one row per month m whose months 1..m of one file, project and year each appear once."""
+    groups: dict[tuple, dict[int, list[tuple[_Sheet, dict]]]] = defaultdict(lambda: defaultdict(list))
+    for sheet in sheets:
+        for record in sheet.parsed.records:
+            group = (sheet.batch, record.get("unit"), record.get("project_name"), record.get("year"))
+            groups[group][record.get("month")].append((sheet, record))
+    frame = []
+    for by_month in groups.values():
+        running = Decimal(0)
+        for month in range(1, 13):
+            if len(by_month.get(month, ())) != 1:
+                break
+            sheet, record = by_month[month][0]
+            monthly = sheet.values(record, "monthly_completed_wan")
+            if monthly is None:
+                break
+            running += monthly[0]
+            cumulative = sheet.values(record, "cumulative_completed_wan")
+            if cumulative is not None:
+                frame.append(
+                    _blamed(sheet, [record["excel_row"]])
+                    | {
+                        "month": month,
+                        "cumulative": cumulative[0],
+                        "expected_cumulative": running,
+                        "cumulative_gap": cumulative[0] - running,
+                    }
+                )
+    return frame
+
+
+DERIVED_FRAMES: dict[str, Builder] = {
+    "responses_per_row": _responses_per_row,
+    "weight_total_per_sheet": _weight_total_per_sheet,
+    "parts_per_parent_row": _parts_per_parent_row,
+    "investment_total_per_project": _investment_total_per_project,
+    "cumulative_per_row": _cumulative_per_row,
+}
+
+
+def _data_rows(sheets: list[_Sheet], template: Template) -> list[dict]:
+    """Build one row per data row: every template column (None where the sheet lacks it), with lineage."""
+    names = [c.name for c in template.columns]
+    return [
+        sheet.lineage(record["excel_row"]) | {name: record.get(name) for name in names}
+        for sheet in sheets
+        for record in sheet.parsed.records
+    ]
+
+
+def _check_meta(path: Path, position: int, meta: dict, declared: Iterable[str]) -> None:
+    """Reject an expectation whose meta cannot word a problem or names an unknown derived frame."""
+    needed = REQUIRED_META + (DERIVED_META if "derived" in meta else ())
+    if missing := [k for k in needed if not meta.get(k)]:
+        raise SuiteError(f"{path}: expectation {position}: meta lacks {missing}")
+    if meta["severity"] not in (Severity.ERROR, Severity.WARNING):
+        raise SuiteError(f"{path}: expectation {position}: severity must be error or warning")
+    kind = meta.get("derived")
+    if kind is not None and (kind not in declared or kind not in DERIVED_FRAMES):
+        raise SuiteError(
+            f"{path}: expectation {position}: derived frame {kind!r} is not declared or not built"
+        )
+
+
+@cache
+def suite_documents(template_id: str, directory: Path = EXPECTATIONS_DIR) -> dict[str, dict]:
+    """Read a template's suite and split it by frame kind into GX suite documents, data rows first."""
+    path = directory / f"{template_id}.json"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SuiteError(f"{path}: cannot read the suite: {exc}") from exc
+    if document.get("name") != template_id:
+        raise SuiteError(f"{path}: the suite must be named {template_id!r}")
+    declared = document.get("meta", {}).get("derived_frames", {})
+    by_kind: dict[str, list[dict]] = {DATA_ROWS: []}
+    for position, expectation in enumerate(document.get("expectations", [])):
+        meta = expectation.get("meta", {})
+        _check_meta(path, position, meta, declared)
+        by_kind.setdefault(meta.get("derived", DATA_ROWS), []).append(expectation)
+    return {
+        kind: document
+        | {
+            "name": template_id if kind == DATA_ROWS else f"{template_id}.{kind}",
+            "expectations": expectations,
+            "meta": document.get("meta", {}) | {"frame": kind},
+        }
+        for kind, expectations in by_kind.items()
+        if expectations
+    }
+
+
+class _GreatExpectations:
+    """The process's ephemeral GX context: one pandas dataframe asset and one suite per frame kind."""
+
+    def __init__(self) -> None:
+        os.environ["GX_ANALYTICS_ENABLED"] = "False"
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        self.datasource = self.context.data_sources.add_pandas("parsed_sheets")
+        self.batch_definitions: dict[str, Any] = {}
+        self.suites: dict[str, Any] = {}
+        self.docs_directory: Path | None = None
+
+    def suite(self, document: dict) -> Any:
+        """Return the GX suite for a suite document, registered once in the context."""
+        name = document["name"]
+        if name not in self.suites:
+            suite = self.gx.ExpectationSuite(**{k: v for k, v in document.items() if k != "id"})
+            if len(suite.expectations) != len(document["expectations"]):
+                raise SuiteError(f"suite {name!r}: GX rejected some expectations (see its log)")
+            self.suites[name] = self.context.suites.add(suite)
+        return self.suites[name]
+
+    def validate(self, document: dict, rows: list[dict], parameters: dict) -> Any:
+        """Validate a frame (a list of row dicts) against a suite document; return the GX result."""
+        name = document["name"]
+        if name not in self.batch_definitions:
+            asset = self.datasource.add_dataframe_asset(name)
+            self.batch_definitions[name] = asset.add_batch_definition_whole_dataframe("all rows")
+        frame = pd.DataFrame([{k: _gx_value(v) for k, v in row.items()} for row in rows], dtype=object)
+        batch = self.batch_definitions[name].get_batch(batch_parameters={"dataframe": frame})
+        return batch.validate(
+            self.suite(document), result_format=RESULT_FORMAT, expectation_parameters=parameters
+        )
+
+    def build_data_docs(
+        self, results: list[tuple[str, Any]], validated_at: dt.datetime, directory: Path
+    ) -> Path:
+        """Render the suites and these results as a static Data Docs site in `directory`."""
+        from great_expectations.core.run_identifier import RunIdentifier
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
+
+        store = self.context.validation_results_store
+        for key in store.list_keys():
+            store.remove_key(key)
+        run = RunIdentifier(run_name="validate", run_time=validated_at)
+        for name, result in results:
+            store.set(ValidationResultIdentifier(ExpectationSuiteIdentifier(name), run, name), result)
+        site = {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        }
+        if self.docs_directory is None:
+            self.context.add_data_docs_site("pipeline", site)
+        elif self.docs_directory != directory:
+            self.context.update_data_docs_site("pipeline", site)
+        self.docs_directory = directory
+        shutil.rmtree(directory / "validations", ignore_errors=True)  # only the latest results are shown
+        self.context.build_data_docs(site_names=["pipeline"])
+        return directory / "index.html"
+
+
+@cache
+def _great_expectations() -> _GreatExpectations:
+    """Return the process's GX context, importing GX on first use."""
+    return _GreatExpectations()
+
+
+def _gx_value(value: object) -> object:
+    """Convert a value for the GX frame only: Decimal to float, a date to a pandas Timestamp."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return pd.Timestamp(value)
+    return value
+
+
+def _raised(exception_info: dict | None) -> str | None:
+    """Return the message of an exception GX caught while checking an expectation, if any."""
+    info = exception_info or {}
+    # One record for the expectation, or one per metric it needed.
+    records = [info] if "raised_exception" in info else list(info.values())
+    failed = (r for r in records if isinstance(r, dict) and r.get("raised_exception"))
+    return next((r.get("exception_message") or "unknown error" for r in failed), None)
+
+
+def _fill(text: str, row: dict, extra: Mapping[str, object] | None = None) -> str:
+    """Fill the `{column}` placeholders of a suite text with displayed frame values."""
+    fields = {k: display(v) for k, v in (row | dict(extra or {})).items() if v is not None}
+    return text.format_map(fields)
+
+
+class _Findings:
+    """Collect problems per batch key, once per cell, skipping cells the parser already reported."""
+
+    def __init__(self, sheets: list[_Sheet]):
+        self.sheets = {(s.batch, s.parsed.name): s for s in sheets}
+        self.problems: dict[Hashable, list[tuple[tuple, Problem]]] = {s.key: [] for s in sheets}
+        self.seen: set[tuple] = set()
+
+    def add(self, sheet: _Sheet, column: str, problem: Problem) -> None:
+        """Keep a problem unless it repeats one already kept or a cell the parser reported."""
+        identity = (
+            sheet.batch,
+            problem.sheet,
+            problem.excel_row,
+            problem.column_header,
+            problem.rule,
+            problem.value,
+        )
+        if identity in self.seen or (problem.excel_row, problem.column_header) in sheet.reported:
+            return
+        self.seen.add(identity)
+        order = (sheet.order, problem.excel_row or 0, sheet.positions.get(column, -1))
+        self.problems[sheet.key].append((order, problem))
+
+    def read(self, template: Template, kind: str, result: Any, rows: list[dict]) -> None:
+        """Turn the failed expectations of one GX result into problems."""
+        by_lineage = {tuple(row[c] for c in LINEAGE): row for row in rows}
+        if len(by_lineage) != len(rows):
+            raise RuntimeError(f"suite {result.suite_name!r}: two frame rows blame the same Excel row")
+        for outcome in result.results:
+            config = outcome.expectation_config
+            if message := _raised(outcome.exception_info):
+                raise RuntimeError(f"suite {result.suite_name!r}: {config.type} failed to run: {message}")
+            if outcome.success:
+                continue
+            indices = outcome.result.get("unexpected_index_list")
+            if indices is None:
+                raise RuntimeError(f"suite {result.suite_name!r}: {config.type} failed without row lineage")
+            meta = config.meta
+            blame = meta.get("blame") or config.kwargs["column"]
+            failing = [by_lineage[(int(i["_batch"]), i["_sheet"], int(i["_excel_row"]))] for i in indices]
+            for row, extra in _blamed_rows(failing, blame, config.type in DUPLICATE_EXPECTATIONS):
+                sheet = self.sheets[(row["_batch"], row["_sheet"])]
+                if kind == DATA_ROWS:
+                    self._cell(template, sheet, meta, blame, row, extra)
+                else:
+                    self._derived(template, sheet, meta, row)
+
+    def _cell(
+        self, template: Template, sheet: _Sheet, meta: dict, column: str, row: dict, extra: dict
+    ) -> None:
+        """Report a data-row cell, under its header as written."""
+        header = sheet.headers.get(column)
+        excel_row: int | None = row["_excel_row"]
+        if header is None:
+            if meta["rule"] == "required":
+                return  # the parser reported the missing column
+            # The value came from a line above the table (`项目名称：…`), not from a cell: report it once.
+            header, excel_row = template.column(column).header, None
+        problem = cell_problem(
+            meta["rule"],
+            sheet=sheet.parsed.name,
+            excel_row=excel_row,
+            header=header,
+            value=row[column],
+            expected=_fill(meta["expected_zh"], row, extra),
+            fix=_fill(meta["fix_zh"], row, extra),
+            severity=Severity(meta["severity"]),
+        )
+        self.add(sheet, column, problem)
+
+    def _derived(self, template: Template, sheet: _Sheet, meta: dict, row: dict) -> None:
+        """Report a derived-frame row against the rows and header it blames."""
+        column = meta["blame"]
+        header = sheet.headers.get(column, template.column(column).header)
+        found, expected, fix = (_fill(meta[k], row) for k in ("found_zh", "expected_zh", "fix_zh"))
+        problem = Problem(
+            severity=Severity(meta["severity"]),
+            rule=meta["rule"],
+            message_zh=f"第{row['_rows']}行「{header}」{found}，{expected}，{fix}。",
+            sheet=sheet.parsed.name,
+            excel_row=row["_excel_row"],
+            column_header=header,
+            value=display(row[meta["value"]]),
+            expected=expected,
+            fix=fix,
+        )
+        self.add(sheet, column, problem)
+
+    def by_key(self) -> dict[Hashable, list[Problem]]:
+        """Return each batch key's problems by sheet, Excel row and column."""
+        return {
+            key: [p for _, p in sorted(found, key=lambda item: item[0])]
+            for key, found in self.problems.items()
+        }
+
+
+def _blamed_rows(failing: list[dict], column: str, duplicates: bool) -> list[tuple[dict, dict]]:
+    """Return the failing rows to report; of duplicates, every one after the first, naming the first."""
+    if not duplicates:
+        return [(row, {}) for row in failing]
+    first_of: dict[tuple, int] = {}
+    blamed = []
+    for row in sorted(failing, key=lambda r: (r["_batch"], r["_sheet"], r["_excel_row"])):
+        group = (row["_batch"], row["_sheet"], row[column])
+        if group in first_of:
+            blamed.append((row, {"duplicate_of": first_of[group]}))
+        else:
+            first_of[group] = row["_excel_row"]
+    return blamed
+
+
+def validate(batches: Iterable[Batch], registry: Registry, context: Context) -> Validation:
+    """Validate parsed sheets: one GX run per template present, plus one per derived frame kind."""
+    batches = [Batch(*b) for b in batches]
+    batch_numbers: dict[Hashable, int] = {}
+    by_template: dict[str, list[_Sheet]] = defaultdict(list)
+    seen: set[tuple[int, str]] = set()
+    for order, (key, parsed) in enumerate(batches):
+        number = batch_numbers.setdefault(key, len(batch_numbers))
+        if (number, parsed.name) in seen:
+            raise ValueError(f"two sheets named {parsed.name!r} under one batch key {key!r}")
+        seen.add((number, parsed.name))
+        by_template[parsed.template.id].append(_Sheet.of(number, key, order, parsed))
+    findings = _Findings([s for sheets in by_template.values() for s in sheets])
+    parameters = {"known_projects": sorted(context.known_projects)}
+    results = []
+    for template_id, sheets in by_template.items():
+        template = registry.template(template_id)
+        for kind, document in suite_documents(template_id).items():
+            if kind == DATA_ROWS:
+                rows = _data_rows(sheets, template)
+            else:
+                rows = DERIVED_FRAMES[kind](sheets, context, registry)
+            if not rows:
+                continue
+            result = _great_expectations().validate(document, rows, parameters)
+            results.append((document["name"], result))
+            findings.read(template, kind, result, rows)
+    return Validation(
+        problems=findings.by_key(),
+        gx_validations=len(results),
+        validated_at=dt.datetime.now(dt.UTC),
+        results=results,
+    )
+
+
+def write_data_docs(validation: Validation, directory: Path) -> Path:
+    """Write GX Data Docs (static HTML) of the suites and of this validation's results; return index.html."""
+    directory.mkdir(parents=True, exist_ok=True)
+    return _great_expectations().build_data_docs(validation.results, validation.validated_at, directory)

@@ -1,0 +1,375 @@
+"""Validation with the Great Expectations suites: every rule reported once, on the right sheet, row and header.
+
+GX takes seconds to import, so one module-scoped validation covers every sheet below; each test reads
+its own batch key from it.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from pipeline.parse import parse_file
+from pipeline.problems import Problem
+from pipeline.registry import ColumnType
+from pipeline.validate import DERIVED_FRAMES, EXPECTATIONS_DIR, Batch, Context, validate, write_data_docs
+
+ZAOLIN = "枣林街道办事处改造老旧小区"
+SHUANGPU = "示范区双铺棚户区改造项目"
+CONTEXT = Context(known_projects={ZAOLIN, SHUANGPU}, planned_totals={SHUANGPU: Decimal("112774.31")})
+NEGATIVE_LIST = [
+    "楼堂馆所建设",
+    "发放津贴补贴",
+    "偿还债务",
+    "弥补部门经费",
+    "购置公务用车",
+    "对外投资",
+    "其他负面清单事项",
+]
+
+# One clean sheet per template, as CSV text. Excel rows: line 1 of the text is row 1.
+CLEAN = {
+    "compound_list": f"""填报单位：枣林街道办事处
+年度：2022
+项目名称：{ZAOLIN}
+序号,小区名称,改造面积（万平方米）,惠及户数（户）,计划投资（万元）,改造状态
+1,棉纺厂东院,2.8650,370,1075.97,在建
+2,市委小区,1.9320,249,725.58,已完工
+3,石化小区,2.4150,312,906.97,未开工
+""",
+    "project_register": f"""填报单位：区财政局
+年度：2022
+项目编码,项目名称,项目类型,实施单位,计划总投资（万元）
+P001,{SHUANGPU},棚户区改造,南阳市城乡一体化示范区建设实业有限公司,112774.31
+P002,{ZAOLIN},老旧小区改造,枣林街道办事处,9163.6
+""",
+    "fund_ledger": f"""填报单位：南阳市城乡一体化示范区建设实业有限公司
+日期,项目名称,资金来源,类型,金额（万元）,支出用途,摘要
+2022-01-18,{SHUANGPU},专项债券,到位,10000,,第一批
+2022-02-15,{SHUANGPU},专项债券,支付,5000,工程款,进度款
+2022-03-15,{SHUANGPU},专项债券资金,支付,4200,征收补偿款,补偿款
+""",
+    "investment_progress": f"""填报单位：南阳市城乡一体化示范区建设实业有限公司
+项目名称,年度,月份,年度计划投资（万元）,本月完成投资（万元）,累计完成投资（万元）
+{SHUANGPU},2022,1,18000,2600,2600
+{SHUANGPU},2022,2,18000,3150,5750
+{SHUANGPU},2022,3,18000,4280.50,10030.50
+""",
+    "performance_targets": f"""填报单位：枣林街道办事处
+项目名称：{ZAOLIN}
+年度：2022
+一级指标,二级指标,三级指标,年度指标值,实际完成值,分值
+产出指标,数量指标,改造小区数量,=16个,16个,50
+满意度指标,服务对象满意度指标,群众满意度,≥90%,93%,40
+""",
+    "satisfaction_survey": f"""填报单位：枣林街道办事处
+年度：2022
+项目名称：{ZAOLIN}
+小区名称,有效问卷（份）,满意（份）,基本满意（份）,不满意（份）
+棉纺厂东院,111,84,19,8
+市委小区,75,58,,17
+""",
+    "scale_and_cost": f"""填报单位：南阳市城乡一体化示范区建设实业有限公司
+年度：2022
+项目名称,类别,内容,数量,单位
+{SHUANGPU},建设规模,安置区总建筑面积,408923,平方米
+{SHUANGPU},建设规模,其中：新建安置住房,307200,平方米
+{SHUANGPU},建设规模,其中：配套商业,101723,平方米
+{SHUANGPU},投资构成,工程费用,76313.93,万元
+{SHUANGPU},投资构成,工程建设其他费用,27890.17,万元
+{SHUANGPU},投资构成,其中：征地费用,3115.39,万元
+{SHUANGPU},投资构成,基本预备费,5210.21,万元
+{SHUANGPU},投资构成,其他费用,33600000,元
+{SHUANGPU},建设规模,新建安置住房套数,2560,套
+""",
+}
+
+
+def changed(template: str, old: str, new: str) -> str:
+    """Return a clean sheet with one cell (or line) changed."""
+    assert CLEAN[template].count(old) == 1, old
+    return CLEAN[template].replace(old, new)
+
+
+# case: (template, text, the one problem expected as (rule, severity, Excel row, header as written)).
+DEFECTS = {
+    "required": (
+        "compound_list",
+        changed("compound_list", "1.9320,249,", "1.9320,,"),
+        ("required", "error", 6, "惠及户数（户）"),
+    ),
+    "type": (
+        "compound_list",
+        changed("compound_list", "1.9320,249,", "1.9320,约200,"),
+        ("type", "error", 6, "惠及户数（户）"),
+    ),
+    "negative_count": (
+        "compound_list",
+        changed("compound_list", "1.9320,249,", "1.9320,-249,"),
+        ("negative", "error", 6, "惠及户数（户）"),
+    ),
+    "negative_quantity": (
+        "scale_and_cost",
+        changed("scale_and_cost", "套数,2560,", "套数,-2560,"),
+        ("negative", "error", 12, "数量"),
+    ),
+    "enum": (
+        "project_register",
+        changed("project_register", "棚户区改造,", "危房改造,"),
+        ("enum", "error", 4, "项目类型"),
+    ),
+    "unique_compound": (
+        "compound_list",
+        changed("compound_list", "3,石化小区", "3,棉纺厂东院"),
+        ("unique_compound", "error", 7, "小区名称"),
+    ),
+    "month_range": (
+        "investment_progress",
+        changed("investment_progress", "2022,3,", "2022,13,"),
+        ("month_range", "error", 5, "月份"),
+    ),
+    "satisfaction_sum": (
+        "satisfaction_survey",
+        changed("satisfaction_survey", "市委小区,75,", "市委小区,76,"),
+        ("satisfaction_sum", "error", 6, "有效问卷（份）"),
+    ),
+    "weight_total": (
+        "performance_targets",
+        changed("performance_targets", "93%,40", "93%,35"),
+        ("weight_total", "error", 5, "分值"),
+    ),
+    "part_exceeds_row": (
+        "scale_and_cost",
+        changed("scale_and_cost", "配套商业,101723,", "配套商业,101724,"),
+        ("part_exceeds_row", "error", 4, "数量"),
+    ),
+    "unknown_project": (
+        "fund_ledger",
+        changed("fund_ledger", f"2022-02-15,{SHUANGPU}", "2022-02-15,双铺安置房项目"),
+        ("unknown_project", "error", 4, "项目名称"),
+    ),
+    "unknown_project_line": (
+        "compound_list",
+        changed("compound_list", f"项目名称：{ZAOLIN}", "项目名称：枣林小区改造"),
+        ("unknown_project", "error", None, "项目名称"),
+    ),
+    "cumulative_mismatch": (
+        "investment_progress",
+        changed("investment_progress", "4280.50,10030.50", "4280.50,10030.52"),
+        ("cumulative_mismatch", "warning", 5, "累计完成投资（万元）"),
+    ),
+    "cost_vs_total": (
+        "scale_and_cost",
+        changed("scale_and_cost", "基本预备费,5210.21,", "基本预备费,5200.21,"),
+        ("cost_vs_total", "warning", 7, "数量"),
+    ),
+    "negative_list": (
+        "fund_ledger",
+        changed("fund_ledger", "支付,5000,工程款", "支付,5000,偿还债务"),
+        ("negative_list", "warning", 4, "支出用途"),
+    ),
+    # An unreadable optional count is the parser's type error, not also a satisfaction mismatch.
+    "unreadable_part_of_a_sum": (
+        "satisfaction_survey",
+        changed("satisfaction_survey", "84,19,8", "84,约19,8"),
+        ("type", "error", 5, "基本满意（份）"),
+    ),
+}
+# Sheets that must pass: every clean sheet, and edge cases on the right side of a rule.
+PASSING = {
+    **{f"clean_{template}": (template, text) for template, text in CLEAN.items()},
+    "cumulative_within_tolerance": (
+        "investment_progress",
+        changed("investment_progress", "4280.50,10030.50", "4280.50,10030.51"),
+    ),
+    "negative_list_only_counts_payments": (
+        "fund_ledger",
+        changed("fund_ledger", "到位,10000,,", "到位,10000,偿还债务,"),
+    ),
+    "parts_in_another_unit_are_not_summed": (
+        "scale_and_cost",
+        changed("scale_and_cost", "配套商业,101723,平方米", "配套商业,101723,户"),
+    ),
+}
+THREE_ERRORS = (
+    CLEAN["compound_list"]
+    .replace(f"项目名称：{ZAOLIN}", "项目名称：枣林小区改造")
+    .replace("2.8650,370,", "2.8650,约370,")
+    .replace("3,石化小区", "3,市委小区")
+)
+
+
+def parse(name: str, text: str, registry):
+    parsed = parse_file(text.encode("utf-8"), f"单位/{name}.csv", registry)
+    assert parsed.sheets, [p.message_zh for p in parsed.all_problems]
+    return parsed
+
+
+@pytest.fixture(scope="module")
+def checked(registry):
+    """Every sheet of this module, parsed and validated in one call: (parsed files, validation)."""
+    texts = {name: text for name, (_, text, _) in DEFECTS.items()} | {
+        name: text for name, (_, text) in PASSING.items()
+    }
+    texts["three_errors"] = THREE_ERRORS
+    parsed = {name: parse(name, text, registry) for name, text in texts.items()}
+    batches = [Batch(name, sheet) for name, file in parsed.items() for sheet in file.sheets]
+    return parsed, validate(batches, registry, CONTEXT)
+
+
+def problems_of(checked, name: str) -> list[Problem]:
+    """Everything reported for a file: the parser's problems, then validation's."""
+    parsed, validation = checked
+    return [*parsed[name].all_problems, *validation.problems[name]]
+
+
+@pytest.mark.parametrize("case", DEFECTS)
+def test_each_defect_is_reported_once_on_its_cell(checked, case):
+    template, _, (rule, severity, excel_row, header) = DEFECTS[case]
+
+    problems = problems_of(checked, case)
+
+    assert checked[0][case].sheets[0].template.id == template
+    assert [(p.rule, p.severity, p.sheet, p.excel_row, p.column_header) for p in problems] == [
+        (rule, severity, case, excel_row, header)
+    ]
+
+
+@pytest.mark.parametrize("case", PASSING)
+def test_clean_sheets_pass(checked, case):
+    assert problems_of(checked, case) == []
+
+
+def test_messages_name_the_cell_the_value_and_the_fix(checked):
+    _, validation = checked
+    [duplicate] = validation.problems["unique_compound"]
+    [survey] = validation.problems["satisfaction_sum"]
+    [weights] = validation.problems["weight_total"]
+    [cumulative] = validation.problems["cumulative_mismatch"]
+    [cost] = validation.problems["cost_vs_total"]
+
+    assert duplicate.message_zh == (
+        "第7行「小区名称」填写为“棉纺厂东院”，同一清单中小区名称不能重复，第5行已填写该小区名称，请删除重复的行，或核对名称。"
+    )
+    assert survey.message_zh == (
+        "第6行「有效问卷（份）」填写为“76”，应等于满意、基本满意、不满意份数之和75，请核对有效问卷数及各项份数。"
+    )
+    assert (weights.value, weights.message_zh) == (
+        "85",
+        "第5至6行「分值」合计为85，各指标分值合计应为90（另10分为预算执行率），请调整各指标的分值。",
+    )
+    assert cumulative.expected == "应等于1至3月本月完成投资之和10030.5"
+    assert (cost.value, cost.expected) == ("112764.31", "应等于项目计划总投资112774.31万元")
+
+
+def test_a_file_with_three_errors_reports_all_three(checked):
+    problems = problems_of(checked, "three_errors")
+
+    assert sorted(
+        (p.rule, p.excel_row, p.column_header) for p in problems if p.severity == "error"
+    ) == sorted(
+        [
+            ("type", 5, "惠及户数（户）"),
+            ("unique_compound", 7, "小区名称"),
+            ("unknown_project", None, "项目名称"),
+        ]
+    )
+
+
+def test_one_gx_validation_per_template_and_derived_frame(checked, registry):
+    _, validation = checked
+    derived_kinds = len(DERIVED_FRAMES)
+
+    assert validation.gx_validations == len(registry.templates) + derived_kinds
+
+
+def test_three_sheets_of_one_template_take_one_gx_validation(registry):
+    sheets = [
+        Batch(f"file{i}", parse(f"list{i}", CLEAN["compound_list"], registry).sheets[0]) for i in range(3)
+    ]
+
+    validation = validate(sheets, registry, CONTEXT)
+
+    assert validation.gx_validations == 1
+    assert validation.problems == {"file0": [], "file1": [], "file2": []}
+
+
+def test_validation_leaves_the_parsed_values_exact(checked):
+    parsed, _ = checked
+    record = parsed["clean_compound_list"].sheets[0].records[0]
+
+    assert record["planned_investment_wan"] == Decimal("1075.97")
+    assert isinstance(record["area_m2"], Decimal)
+
+
+def test_data_docs_are_written_as_static_html(checked, tmp_path):
+    _, validation = checked
+
+    index = write_data_docs(validation, tmp_path / "data_docs")
+
+    assert index.is_file()
+    pages = {p.name for p in (tmp_path / "data_docs" / "validations").rglob("*.html")}
+    assert "compound_list.html" in pages
+    assert "performance_targets.weight_total_per_sheet.html" in pages
+
+
+# The suites themselves: versioned GX JSON that agrees with the registry and the spec.
+
+
+def suites(registry) -> dict[str, dict]:
+    return {
+        template: json.loads((EXPECTATIONS_DIR / f"{template}.json").read_text(encoding="utf-8"))
+        for template in registry.templates
+    }
+
+
+def by_type(suite: dict, expectation_type: str) -> list[dict]:
+    return [e for e in suite["expectations"] if e["type"] == expectation_type]
+
+
+def test_every_suite_is_gx_json_with_complete_meta(registry, checked):
+    import great_expectations as gx
+
+    gx_severity = {"error": "critical", "warning": "warning"}
+    for template, suite in suites(registry).items():
+        assert suite["name"] == template
+        assert suite["meta"]["suite_version"] == 1
+        assert gx.ExpectationSuite(**suite).to_json_dict() == suite
+        for expectation in suite["expectations"]:
+            meta = expectation["meta"]
+            assert {"severity", "rule", "reason", "expected_zh", "fix_zh"} <= meta.keys(), expectation
+            assert expectation["severity"] == gx_severity[meta["severity"]]
+            if "derived" in meta:
+                assert meta["derived"] in suite["meta"]["derived_frames"]
+
+
+def test_suites_encode_the_registry(registry):
+    for template, suite in suites(registry).items():
+        columns = registry.template(template).columns
+        not_null = {e["kwargs"]["column"] for e in by_type(suite, "expect_column_values_to_not_be_null")}
+        in_set = {
+            e["kwargs"]["column"]: e["kwargs"]["value_set"]
+            for e in by_type(suite, "expect_column_values_to_be_in_set")
+            if e["meta"]["rule"] == "enum"
+        }
+        non_negative = {
+            e["kwargs"]["column"]
+            for e in by_type(suite, "expect_column_values_to_be_between")
+            if e["meta"]["rule"] == "negative"
+        }
+        typed = {e["kwargs"]["column"] for e in by_type(suite, "expect_column_values_to_be_in_type_list")}
+
+        assert not_null == {c.name for c in columns if c.required}
+        assert in_set == {c.name: list(c.values) for c in columns if c.type is ColumnType.ENUM}
+        amounts = {ColumnType.COUNT, ColumnType.MONEY, ColumnType.AREA, ColumnType.DECIMAL}
+        assert non_negative == {c.name for c in columns if c.type in amounts}
+        assert typed == {c.name for c in columns}
+
+
+def test_the_negative_list_lives_in_the_fund_ledger_suite(registry):
+    [check] = by_type(suites(registry)["fund_ledger"], "expect_column_values_to_not_be_in_set")
+
+    assert check["kwargs"]["value_set"] == NEGATIVE_LIST
+    assert check["meta"] | {"severity": "warning", "rule": "negative_list"} == check["meta"]
