@@ -32,20 +32,7 @@ def receipt_facts(outcome: Outcome, received_at: dt.datetime) -> ReceiptFacts:
         templates=outcome.templates,
         year=outcome.year,
         reason=outcome.reason,
-        issues=[
-            ReceiptIssue(
-                p.sheet,
-                p.excel_row,
-                p.column_header,
-                p.value,
-                str(p.severity),
-                p.rule,
-                p.message_zh,
-                p.expected,
-                p.fix,
-            )
-            for p in outcome.problems
-        ],
+        issues=[ReceiptIssue.of(p) for p in outcome.problems],
     )
 
 

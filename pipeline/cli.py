@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.intake import STATUS_ZH, IngestReport, Outcome
+from pipeline.intake import IngestReport, Outcome
+from pipeline.receipts import STATUS_ZH
 from pipeline.registry import RegistryError, load_registry
 from pipeline.settings import Settings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field, fields
 from decimal import Decimal
 
 import duckdb
@@ -14,18 +14,11 @@ from tqdm import tqdm
 from pipeline.parse import ParsedFile, parse_file
 from pipeline.problems import Problem, Severity
 from pipeline.projects import ProjectRegister
-from pipeline.receipts import write_receipts
+from pipeline.receipts import ReceiptIssue, write_receipts
 from pipeline.registry import Registry
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.storage import InboxEntry, LocalStorage, sha256_of
 from pipeline.warehouse import connect, ensure_schema, raw_columns
-
-STATUS_ZH = {
-    "accepted": "已接收",
-    "rejected": "已退回",
-    "duplicate": "重复提交",
-    "superseded": "已被更正版本替代",
-}
 
 
 @dataclass(slots=True)
@@ -114,33 +107,8 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows
 
 
 def _store_problems(con: duckdb.DuckDBPyConnection, submission_id: int, problems: list[Problem]) -> None:
-    columns = [
-        "submission_id",
-        "sheet",
-        "excel_row",
-        "column_header",
-        "value",
-        "severity",
-        "rule",
-        "message_zh",
-        "expected",
-        "fix",
-    ]
-    rows = [
-        [
-            submission_id,
-            p.sheet,
-            p.excel_row,
-            p.column_header,
-            p.value,
-            str(p.severity),
-            p.rule,
-            p.message_zh,
-            p.expected,
-            p.fix,
-        ]
-        for p in problems
-    ]
+    columns = ["submission_id", *(f.name for f in fields(ReceiptIssue))]
+    rows = [[submission_id, *astuple(ReceiptIssue.of(p))] for p in problems]
     _insert(con, "ops.validation_issues", columns, rows)
 
 

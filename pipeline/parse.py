@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from pipeline.layout import ParsedSheet, find_header, parse_sheet, read_meta, row_text
+from pipeline.layout import ParsedSheet, find_header, parse_sheet
 from pipeline.problems import Problem, Severity
 from pipeline.reader import UnreadableFile, read_workbook
 from pipeline.registry import Registry
@@ -161,6 +161,3 @@ def _settle_project(parsed: ParsedFile, sheet: ParsedSheet) -> None:
             f"无法确定工作表“{sheet.name}”所属项目：请填写“项目名称”列，或在表格上方加一行“项目名称：…”。",
             sheet=sheet.name,
         )
-
-
-__all__ = ["ParsedFile", "parse_file", "folder_unit_of", "read_meta", "row_text"]

@@ -8,6 +8,8 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pipeline.problems import Problem
+
 STATUS_ZH = {
     "accepted": "已接收",
     "rejected": "已退回",
@@ -37,6 +39,8 @@ def contained(root: Path, *parts: str) -> Path:
 
 @dataclass(frozen=True, slots=True)
 class ReceiptIssue:
+    """One problem as the receipt and ops.validation_issues show it (fields in that table's column order)."""
+
     sheet: str | None
     excel_row: int | None
     column_header: str | None
@@ -46,6 +50,20 @@ class ReceiptIssue:
     message_zh: str
     expected: str | None
     fix: str | None
+
+    @classmethod
+    def of(cls, problem: Problem) -> ReceiptIssue:
+        return cls(
+            problem.sheet,
+            problem.excel_row,
+            problem.column_header,
+            problem.value,
+            str(problem.severity),
+            problem.rule,
+            problem.message_zh,
+            problem.expected,
+            problem.fix,
+        )
 
 
 @dataclass(frozen=True, slots=True)
