@@ -32,7 +32,7 @@ def receipt_facts(outcome: Outcome, received_at: dt.datetime) -> ReceiptFacts:
         templates=outcome.templates,
         year=outcome.year,
         reason=outcome.reason,
-        issues=[ReceiptIssue.of(p) for p in outcome.problems],
+        issues=sorted((ReceiptIssue.of(p) for p in outcome.problems), key=ReceiptIssue.order),
     )
 
 
@@ -42,8 +42,8 @@ def check_files(paths: list[Path], settings: Settings, registry: Registry) -> li
     now = dt.datetime.now(TIMEZONE)
     if settings.warehouse.is_file():
         with connect(settings.warehouse, read_only=True) as con:
-            candidates = prepare(con, registry, files)
+            candidates, _ = prepare(con, registry, files)
     else:
-        candidates = prepare(None, registry, files)
+        candidates, _ = prepare(None, registry, files)
     by_path = {c.inbox_path: c for c in candidates}
     return [receipt_facts(by_path[path].outcome, now) for path, _, _ in files]

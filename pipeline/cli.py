@@ -33,6 +33,8 @@ def _print_report(report: IngestReport, out) -> None:
         _print_outcome(outcome, out)
     counts = "，".join(f"{STATUS_ZH[s]} {report.count(s)} 个" for s in ("accepted", "rejected", "duplicate"))
     print(f"新文件 {len(report.outcomes)} 个：{counts}；未变化 {report.unchanged} 个。", file=out)
+    if report.data_docs:
+        print(f"校验报告（Data Docs）：{report.data_docs}", file=out)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:

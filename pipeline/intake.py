@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import astuple, dataclass, field, fields
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -18,6 +19,7 @@ from pipeline.receipts import ReceiptIssue, write_receipts
 from pipeline.registry import Registry
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.storage import InboxEntry, LocalStorage, sha256_of
+from pipeline.validate import Batch, Context, Validation, validate, write_data_docs
 from pipeline.warehouse import connect, ensure_schema, raw_columns
 
 
@@ -49,6 +51,7 @@ class Outcome:
 class IngestReport:
     outcomes: list[Outcome] = field(default_factory=list)
     unchanged: int = 0
+    data_docs: Path | None = None
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
@@ -229,8 +232,8 @@ def prepare(
     registry: Registry,
     files: Iterable[tuple[str, bytes, InboxEntry | None]],
     progress: bool = False,
-) -> list[Candidate]:
-    """Fingerprint, parse and check new files without writing anything; return them in load order.
+) -> tuple[list[Candidate], Validation]:
+    """Fingerprint, parse and validate new files without writing anything; return them in load order.
 
     Registers load first, so a list naming no project finds its project in a register sent in the same run.
     """
@@ -254,16 +257,41 @@ def prepare(
         if not file.errors:
             register.add_from(file)
     for file in parsed:
-        if not file.errors:
-            resolve_projects(file, register)
-    check_files(parsed, registry, register)
+        resolve_projects(file, register)
+    validation = validate_files(
+        parsed,
+        registry,
+        Context(
+            known_projects=register.known_names,
+            planned_totals=register.planned_totals,
+            monthly_history=monthly_history(con),
+        ),
+    )
     for candidate in candidates:
         candidate.outcome = _outcome(candidate)
-    return sorted(candidates, key=lambda c: not c.carries_register)
+    return sorted(candidates, key=lambda c: not c.carries_register), validation
 
 
-def check_files(parsed: list[ParsedFile], registry: Registry, register: ProjectRegister) -> None:
-    """Run the validation suites over every readable file at once, adding what they find to each file."""
+def monthly_history(con: duckdb.DuckDBPyConnection | None) -> dict[tuple, dict[int, Decimal]]:
+    """Return the warehouse's 本月完成投资 per (unit, project, year) and month."""
+    if con is None:
+        return {}
+    history: dict[tuple, dict[int, Decimal]] = {}
+    for unit, project, year, month, amount in con.execute(
+        "select unit, project_name, year, month, monthly_completed_wan from staging.investment_progress "
+        "where monthly_completed_wan is not null"
+    ).fetchall():
+        history.setdefault((unit, project, year), {})[month] = amount
+    return history
+
+
+def validate_files(parsed: list[ParsedFile], registry: Registry, context: Context) -> Validation:
+    """Run the expectation suites over every sheet of every file at once, adding what they find to each file."""
+    batches = [Batch(index, sheet) for index, file in enumerate(parsed) for sheet in file.sheets]
+    validation = validate(batches, registry, context)
+    for index, problems in validation.problems.items():
+        parsed[index].problems.extend(problems)
+    return validation
 
 
 def _store(con: duckdb.DuckDBPyConnection, candidate: Candidate, archive_path: str) -> None:
@@ -348,7 +376,9 @@ def ingest(settings: Settings, registry: Registry, progress: bool = True) -> Ing
     with connect(settings.warehouse) as con:
         ensure_schema(con, registry)
         fresh, report.unchanged = read_new(con, storage, progress)
-        candidates = prepare(con, registry, fresh, progress=progress and bool(fresh))
+        candidates, validation = prepare(con, registry, fresh, progress=progress and bool(fresh))
+        if validation.results:
+            report.data_docs = write_data_docs(validation, settings.data_docs)
         for candidate in tqdm(candidates, desc="入库", unit="个", disable=not progress or not candidates):
             archive_path = storage.archive(candidate.content, candidate.entry.suffix)
             _store(con, candidate, archive_path)

@@ -12,6 +12,38 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
+# What each rule checks, as a receipt names it for the clerk.
+RULE_ZH = {
+    "unreadable": "文件无法读取",
+    "empty": "文件为空",
+    "too_large": "超出处理上限",
+    "unknown_template": "无法识别的报表模板",
+    "unmatched_sheet": "多余的工作表",
+    "unit_unknown": "填报单位不明",
+    "unit": "计量单位不明",
+    "year_unknown": "报表年度不明",
+    "year_span": "年度不一致",
+    "project_unknown": "项目名称不明",
+    "missing_column": "缺少必填列",
+    "required": "必填项为空",
+    "type": "填写格式不符",
+    "formula_error": "公式错误值",
+    "precision": "数值精度不符",
+    "negative": "数量或金额为负数",
+    "enum": "不在可选值范围内",
+    "month_range": "月份超出1至12",
+    "unique_compound": "小区名称重复",
+    "total_mismatch": "合计与明细之和不符",
+    "satisfaction_sum": "满意度问卷数不平衡",
+    "weight_total": "指标分值合计不等于90",
+    "unknown_project": "项目名称未在项目基本信息表中登记",
+    "part_exceeds_row": "“其中”项超过所属行",
+    "cumulative_mismatch": "累计完成投资与各月之和不符",
+    "cost_vs_total": "投资构成合计与计划总投资不符",
+    "negative_list": "支出用途属于负面清单",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One problem: where it is (sheet, Excel row, header as written), what was found and how to fix it."""

@@ -8,7 +8,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pipeline.problems import Problem
+from pipeline.problems import RULE_ZH, Problem
 
 STATUS_ZH = {
     "accepted": "已接收",
@@ -50,6 +50,10 @@ class ReceiptIssue:
     message_zh: str
     expected: str | None
     fix: str | None
+
+    def order(self) -> tuple:
+        """Sort errors first, then by sheet and Excel row, file-wide problems leading."""
+        return (self.severity != "error", self.sheet or "", self.excel_row or 0)
 
     @classmethod
     def of(cls, problem: Problem) -> ReceiptIssue:
@@ -95,7 +99,7 @@ class ReceiptFacts:
             "reason": self.reason,
             "error_count": len(errors),
             "warning_count": len(self.issues) - len(errors),
-            "problems": [asdict(i) for i in self.issues],
+            "problems": [asdict(i) | {"rule_zh": RULE_ZH.get(i.rule, i.rule)} for i in self.issues],
         }
 
 
@@ -121,14 +125,15 @@ def render_html(facts: ReceiptFacts) -> str:
     e = html.escape
     rows = "\n".join(
         "<tr>"
-        f"<td>{i}</td><td>{e(SEVERITY_ZH.get(p.severity, p.severity))}</td><td>{e(p.sheet or '')}</td>"
+        f"<td>{i}</td><td>{e(SEVERITY_ZH.get(p.severity, p.severity))}</td>"
+        f"<td>{e(RULE_ZH.get(p.rule, p.rule))}</td><td>{e(p.sheet or '')}</td>"
         f"<td>{p.excel_row or ''}</td><td>{e(p.column_header or '')}</td><td>{e(p.value or '')}</td>"
         f"<td>{e(p.expected or '')}</td><td>{e(p.fix or '')}</td><td>{e(p.message_zh)}</td>"
         "</tr>"
         for i, p in enumerate(facts.issues, 1)
     )
     table = (
-        "<table><thead><tr><th>序号</th><th>类别</th><th>工作表</th><th>行号</th><th>列标题</th><th>填写内容</th>"
+        "<table><thead><tr><th>序号</th><th>类别</th><th>问题类型</th><th>工作表</th><th>行号</th><th>列标题</th><th>填写内容</th>"
         f"<th>应为</th><th>修改方法</th><th>说明</th></tr></thead><tbody>\n{rows}\n</tbody></table>"
         if facts.issues
         else "<p>未发现问题。</p>"
@@ -185,9 +190,8 @@ def render_text(facts: ReceiptFacts) -> str:
     lines = [f"【{STATUS_ZH[facts.status]}】{facts.original_name}", f"  {_summary(facts)}"]
     for index, issue in enumerate(facts.issues, 1):
         where = f"工作表“{issue.sheet}”" if issue.sheet else ""
-        lines.append(
-            f"  {index}. [{SEVERITY_ZH.get(issue.severity, issue.severity)}] {where}{issue.message_zh}"
-        )
+        kind = f"{SEVERITY_ZH.get(issue.severity, issue.severity)}·{RULE_ZH.get(issue.rule, issue.rule)}"
+        lines.append(f"  {index}. [{kind}] {where}{issue.message_zh}")
     return "\n".join(lines)
 
 
@@ -195,11 +199,12 @@ def _facts_from_warehouse(con, submission_ids: list[int]) -> list[ReceiptFacts]:
     issues: dict[int, list[ReceiptIssue]] = {}
     for row in con.execute(
         "select submission_id, sheet, excel_row, column_header, value, severity, rule, message_zh, expected, fix "
-        "from ops.validation_issues where submission_id in (select unnest(?)) "
-        "order by submission_id, severity, sheet nulls first, excel_row nulls first",
+        "from ops.validation_issues where submission_id in (select unnest(?))",
         [submission_ids],
     ).fetchall():
         issues.setdefault(row[0], []).append(ReceiptIssue(*row[1:]))
+    for listed in issues.values():
+        listed.sort(key=ReceiptIssue.order)
     facts = []
     for row in con.execute(
         "select submission_id, original_name, unit, strftime(received_at, '%Y-%m-%d %H:%M:%S%z'), sha256, status, "

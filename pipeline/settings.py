@@ -18,6 +18,7 @@ class Settings:
     receipts: Path
     warehouse: Path
     reports: Path
+    data_docs: Path
 
     @classmethod
     def from_env(cls, home: Path | str | None = None) -> Settings:
@@ -34,4 +35,5 @@ class Settings:
             receipts=path("receipts", "receipts"),
             warehouse=path("warehouse", "warehouse.duckdb"),
             reports=path("reports", "reports"),
+            data_docs=path("data_docs", "data_docs"),
         )

@@ -62,6 +62,9 @@ class Context:
 
     known_projects: frozenset[str] | set[str] = frozenset()
     planned_totals: Mapping[str, Decimal] = field(default_factory=dict)
+    # 本月完成投资 already in the warehouse, per (unit, project, year) and month, so 累计 can be checked
+    # when a file carries only the latest months.
+    monthly_history: Mapping[tuple, Mapping[int, Decimal]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -218,16 +221,20 @@ def _investment_total_per_project(sheets: list[_Sheet], context: Context, regist
 
 
 def _cumulative_per_row(sheets: list[_Sheet], context: Context, registry: Registry) -> list[dict]:
-    """Build one row per month m whose months 1..m of one file, project and year each appear once."""
+    """Build one row per month m whose months 1..m appear once in one file or, failing that, in the warehouse."""
     groups: dict[tuple, dict[int, list[tuple[_Sheet, dict]]]] = defaultdict(lambda: defaultdict(list))
     for sheet in sheets:
         for record in sheet.parsed.records:
             group = (sheet.batch, record.get("unit"), record.get("project_name"), record.get("year"))
             groups[group][record.get("month")].append((sheet, record))
     frame = []
-    for by_month in groups.values():
+    for group, by_month in groups.items():
+        history = context.monthly_history.get(group[1:], {})
         running = Decimal(0)
         for month in range(1, 13):
+            if month not in by_month and month in history:
+                running += history[month]
+                continue
             if len(by_month.get(month, ())) != 1:
                 break
             sheet, record = by_month[month][0]

@@ -13,6 +13,10 @@ from pipeline.registry import load_registry
 from pipeline.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
+REGISTER_CSV = """2022年项目基本信息表
+序号,项目名称,项目类型,实施单位,计划总投资（万元）
+1,枣林街道办事处改造老旧小区,老旧小区改造,枣林街道办事处,9163.6
+"""
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 
@@ -26,7 +30,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """A fresh data root; PIPELINE_HOME points at it so the command line sees the same one."""
     home = tmp_path / "home"
     monkeypatch.setenv("PIPELINE_HOME", str(home))
-    for name in ("INBOX", "ARCHIVE", "RECEIPTS", "WAREHOUSE", "REPORTS"):
+    for name in ("INBOX", "ARCHIVE", "RECEIPTS", "WAREHOUSE", "REPORTS", "DATA_DOCS"):
         monkeypatch.delenv(f"PIPELINE_{name}", raising=False)
     return Settings.from_env()
 
@@ -49,3 +53,16 @@ def demo():
 def demo_inbox(settings: Settings, demo) -> list[Path]:
     """Write the demo inbox into the test's data root."""
     return demo.write_inbox(settings.inbox)
+
+
+@pytest.fixture
+def register(settings: Settings, registry) -> Path:
+    """Register 枣林's 2022 project in an earlier run, as lists naming it need."""
+    from pipeline.intake import ingest
+
+    path = settings.inbox / "枣林街道办事处" / "项目基本信息.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text(REGISTER_CSV, encoding="utf-8")
+    os.utime(path, ns=(1, 1))
+    assert [o.status for o in ingest(settings, registry, progress=False).outcomes] == ["accepted"]
+    return path

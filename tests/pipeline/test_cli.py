@@ -10,7 +10,7 @@ from pipeline.cli import main
 from tests.pipeline.test_intake import COMPOUNDS_V1, drop, tree
 
 
-def test_run_exits_zero_when_files_are_rejected_and_reports_each(settings, capsys):
+def test_run_exits_zero_when_files_are_rejected_and_reports_each(settings, register, capsys):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
     drop(settings, "枣林街道办事处/坏文件.xlsx", b"not a workbook at all")
 
@@ -38,7 +38,9 @@ def test_check_prints_what_would_happen_and_writes_nothing(settings, tmp_path, c
     assert not settings.home.exists()
 
 
-def test_check_against_an_existing_warehouse_opens_it_read_only_and_spots_duplicates(settings, capsys):
+def test_check_against_an_existing_warehouse_opens_it_read_only_and_spots_duplicates(
+    settings, register, capsys
+):
     path = drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
     assert main(["--quiet", "ingest"]) == 0
     capsys.readouterr()
@@ -49,7 +51,7 @@ def test_check_against_an_existing_warehouse_opens_it_read_only_and_spots_duplic
     assert "【重复提交】清单.csv" in capsys.readouterr().out
     assert tree(settings.home) == before
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        assert con.execute("select count(*) from ops.submissions").fetchone() == (1,)
+        assert con.execute("select count(*) from ops.submissions").fetchone() == (2,)
 
 
 def test_check_of_a_missing_file_fails_and_says_which(settings, capsys):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from decimal import Decimal
@@ -11,7 +12,9 @@ import pytest
 
 from pipeline import intake
 from pipeline.intake import ingest
+from pipeline.problems import RULE_ZH
 from pipeline.settings import Settings
+from tests.pipeline.test_validate import CLEAN, DEFECTS
 
 COMPOUNDS_V1 = """枣林街道办事处2022年老旧小区改造项目清单
 填报单位：枣林街道办事处
@@ -137,7 +140,7 @@ def test_the_inbox_is_never_modified_and_the_archive_holds_each_file_byte_for_by
     assert all(Path(p).stem == sha for p, sha in archived.items())
 
 
-def test_a_byte_identical_resubmission_is_a_duplicate_and_loads_nothing(settings, registry):
+def test_a_byte_identical_resubmission_is_a_duplicate_and_loads_nothing(settings, registry, register):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
     ingest(settings, registry, progress=False)
     drop(settings, "枣林街道办事处/清单（再次报送）.csv", COMPOUNDS_V1)
@@ -147,14 +150,15 @@ def test_a_byte_identical_resubmission_is_a_duplicate_and_loads_nothing(settings
     assert [(o.status, o.inbox_path) for o in report.outcomes] == [
         ("duplicate", "枣林街道办事处/清单（再次报送）.csv")
     ]
-    assert query(settings, "select status, duplicate_of from ops.submissions order by 1") == [
+    assert query(settings, "select status, duplicate_of from ops.submissions order by submission_id") == [
         ("accepted", None),
-        ("duplicate", 1),
+        ("accepted", None),
+        ("duplicate", 2),
     ]
     assert query(settings, "select count(*) from raw.compound_list") == [(2,)]
 
 
-def test_a_correction_supersedes_the_earlier_file_which_stays_queryable(settings, registry):
+def test_a_correction_supersedes_the_earlier_file_which_stays_queryable(settings, registry, register):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
     ingest(settings, registry, progress=False)
     drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=2 * 10**18)
@@ -162,17 +166,18 @@ def test_a_correction_supersedes_the_earlier_file_which_stays_queryable(settings
     ingest(settings, registry, progress=False)
 
     assert query(settings, "select original_name, status from ops.submissions order by submission_id") == [
+        ("项目基本信息.csv", "accepted"),
         ("清单.csv", "superseded"),
         ("清单（更正）.csv", "accepted"),
     ]
     assert query(settings, "select count(*), sum(households) from staging.compound_list") == [(3, 931)]
     assert query(settings, "select submission_id, count(*) from raw.compound_list group by 1 order by 1") == [
-        (1, 2),
-        (2, 3),
+        (2, 2),
+        (3, 3),
     ]
 
 
-def test_the_same_path_overwritten_with_a_correction_supersedes(settings, registry):
+def test_the_same_path_overwritten_with_a_correction_supersedes(settings, registry, register):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
     ingest(settings, registry, progress=False)
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V2)
@@ -180,6 +185,7 @@ def test_the_same_path_overwritten_with_a_correction_supersedes(settings, regist
     ingest(settings, registry, progress=False)
 
     assert query(settings, "select status from ops.submissions order by submission_id") == [
+        ("accepted",),
         ("superseded",),
         ("accepted",),
     ]
@@ -196,7 +202,7 @@ def test_the_same_path_overwritten_with_a_correction_supersedes(settings, regist
     ],
 )
 def test_unreadable_files_are_rejected_with_a_reason_and_the_rest_still_load(
-    settings, registry, name, content, reason
+    settings, registry, register, name, content, reason
 ):
     drop(settings, f"枣林街道办事处/{name}", content, mtime=10**18)
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=2 * 10**18)
@@ -215,7 +221,7 @@ def test_unreadable_files_are_rejected_with_a_reason_and_the_rest_still_load(
     assert query(settings, "select count(*) from raw.compound_list") == [(2,)]
 
 
-def test_a_file_whose_unit_and_year_cannot_be_told_is_rejected_saying_which(settings, registry):
+def test_a_file_whose_unit_and_year_cannot_be_told_is_rejected_saying_which(settings, registry, register):
     drop(settings, "清单.csv", COMPOUNDS_V1.replace("填报单位：枣林街道办事处\n", "").replace("2022年", ""))
 
     [outcome] = ingest(settings, registry, progress=False).outcomes
@@ -224,7 +230,7 @@ def test_a_file_whose_unit_and_year_cannot_be_told_is_rejected_saying_which(sett
     assert {p.rule for p in outcome.errors} == {"unit_unknown", "year_unknown"}
 
 
-def test_a_failure_while_loading_leaves_no_trace_of_that_file(settings, registry, monkeypatch):
+def test_a_failure_while_loading_leaves_no_trace_of_that_file(settings, registry, register, monkeypatch):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
     real_insert = intake._insert
 
@@ -238,7 +244,7 @@ def test_a_failure_while_loading_leaves_no_trace_of_that_file(settings, registry
         ingest(settings, registry, progress=False)
     monkeypatch.undo()
 
-    assert query(settings, "select count(*) from ops.submissions") == [(0,)]
+    assert query(settings, "select count(*) from ops.submissions") == [(1,)]
     assert query(settings, "select count(*) from raw.compound_list") == [(0,)]
     # The next run takes the file in as if nothing had happened.
     assert [o.status for o in ingest(settings, registry, progress=False).outcomes] == ["accepted"]
@@ -274,3 +280,98 @@ def test_archive_survives_a_deleted_inbox(settings, registry, demo_inbox):
 
     for archive_path, sha in paths:
         assert hashlib.sha256((settings.archive / archive_path).read_bytes()).hexdigest() == sha
+
+
+# Intake of one file per rule of submissions.md, all in one run beside the clean files: every defect is
+# caught where a clerk would look for it, and the clean files still load.
+INTAKE_DEFECTS = {
+    **{case: (text, expected) for case, (_, text, expected) in DEFECTS.items()},
+    "missing_column": (
+        CLEAN["compound_list"]
+        .replace(",惠及户数（户）", "")
+        .replace(",370,", ",")
+        .replace(",249,", ",")
+        .replace(",312,", ","),
+        ("missing_column", "error", 4, "惠及户数"),
+    ),
+    "total_mismatch": (
+        CLEAN["compound_list"] + "合计,,7.2120,931,2708.62,\n",
+        ("total_mismatch", "error", 8, "计划投资（万元）"),
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def defects_run(tmp_path_factory, registry):
+    """Ingest every clean sheet and every one-defect file in a single run; return (settings, outcomes)."""
+    settings = Settings.from_env(tmp_path_factory.mktemp("defects"))
+    files = {f"clean_{t}": text for t, text in CLEAN.items()} | {
+        c: text for c, (text, _) in INTAKE_DEFECTS.items()
+    }
+    for number, (name, text) in enumerate(files.items(), 1):
+        drop(settings, f"单位/{name}.csv", text, mtime=number * 10**9)
+    report = ingest(settings, registry, progress=False)
+    return settings, {o.inbox_path.removeprefix("单位/").removesuffix(".csv"): o for o in report.outcomes}
+
+
+@pytest.mark.parametrize("case", INTAKE_DEFECTS)
+def test_each_rule_is_caught_at_intake_and_named_on_the_receipt(defects_run, case):
+    settings, outcomes = defects_run
+    rule, severity, excel_row, header = INTAKE_DEFECTS[case][1]
+    outcome = outcomes[case]
+    receipt = settings.receipts / outcome.unit / f"{case}.csv.回执.json"
+    facts = json.loads(receipt.read_text(encoding="utf-8"))
+
+    assert outcome.status == ("rejected" if severity == "error" else "accepted")
+    [problem] = facts["problems"]
+    assert (problem["rule"], problem["severity"], problem["sheet"], problem["excel_row"]) == (
+        rule,
+        severity,
+        case,
+        excel_row,
+    )
+    assert problem["column_header"] == header
+    assert problem["rule_zh"] == RULE_ZH[rule]
+    assert problem["expected"] and problem["fix"]
+    html = receipt.with_suffix(".html").read_text(encoding="utf-8")
+    assert RULE_ZH[rule] in html and header in html
+    if excel_row is not None:
+        assert problem["value"] is not None or rule in ("required", "missing_column")
+        assert f"第{excel_row}" in problem["message_zh"]
+    stored = query(
+        settings,
+        "select rule, severity, excel_row, column_header from ops.validation_issues where submission_id = ?",
+        [outcome.submission_id],
+    )
+    assert stored == [(rule, severity, excel_row, header)]
+
+
+def test_rejected_files_reach_no_table_and_clean_files_all_load(defects_run):
+    settings, outcomes = defects_run
+    rejected = [o.submission_id for o in outcomes.values() if o.status == "rejected"]
+    clean = {name: o.status for name, o in outcomes.items() if name.startswith("clean_")}
+
+    assert clean == {name: "accepted" for name in clean}
+    assert len(rejected) == sum(expected[1] == "error" for _, expected in INTAKE_DEFECTS.values())
+    loaded = query(
+        settings,
+        " union all ".join(f"select submission_id from raw.{t}" for t in CLEAN),
+    )
+    assert not {s for (s,) in loaded} & set(rejected)
+
+
+def test_cumulative_is_checked_against_months_already_in_the_warehouse(settings, registry):
+    months_1_to_3 = CLEAN["investment_progress"]
+    header, *rows = months_1_to_3.splitlines()[:2]
+    drop(settings, "单位/登记表.csv", CLEAN["project_register"], mtime=1)
+    drop(settings, "单位/1至3月.csv", months_1_to_3, mtime=2)
+    ingest(settings, registry, progress=False)
+    april = "示范区双铺棚户区改造项目,2022,4,18000,1000,11030.50"
+    drop(settings, "单位/4月.csv", "\n".join([header, *rows, april.replace("11030.50", "11000")]), mtime=3)
+
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+
+    assert outcome.status == "accepted"
+    assert [(p.rule, p.excel_row, p.expected) for p in outcome.warnings] == [
+        ("cumulative_mismatch", 3, "应等于1至4月本月完成投资之和11030.5")
+    ]

@@ -25,7 +25,7 @@ def test_every_file_gets_an_html_and_json_receipt_in_its_units_folder(settings, 
         assert facts["status_zh"] == "已接收" and len(facts["sha256"]) == 64
 
 
-def test_receipts_follow_status_changes_duplicate_and_superseded(settings, registry):
+def test_receipts_follow_status_changes_duplicate_and_superseded(settings, registry, register):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
     ingest(settings, registry, progress=False)
     drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=2 * 10**18)
@@ -35,13 +35,16 @@ def test_receipts_follow_status_changes_duplicate_and_superseded(settings, regis
 
     statuses = {name: facts["status_zh"] for name, facts in receipts_of(settings).items()}
     assert statuses == {
+        "项目基本信息.csv.回执.json": "已接收",
         "清单.csv.回执.json": "已被更正版本替代",
         "清单（更正）.csv.回执.json": "已接收",
         "清单（重发）.csv.回执.json": "重复提交",
     }
 
 
-def test_a_rejected_files_receipt_lists_every_problem_with_row_header_value_and_fix(settings, registry):
+def test_a_rejected_files_receipt_lists_every_problem_with_row_header_value_and_fix(
+    settings, registry, register
+):
     bad = COMPOUNDS_V1.replace("1,棉纺厂东院,2.8650,370,", "1,棉纺厂东院,2.8650,约200,").replace(
         "2,市委小区,1.9320,249,725.58", "2,市委小区,-1,249,#REF!"
     )
@@ -49,7 +52,7 @@ def test_a_rejected_files_receipt_lists_every_problem_with_row_header_value_and_
 
     ingest(settings, registry, progress=False)
 
-    [facts] = receipts_of(settings).values()
+    facts = receipts_of(settings)["清单.csv.回执.json"]
     assert facts["status_zh"] == "已退回" and facts["error_count"] == 3
     found = {(p["excel_row"], p["column_header"], p["value"], p["rule"]) for p in facts["problems"]}
     assert found == {
