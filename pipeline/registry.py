@@ -23,6 +23,7 @@ class RegistryError(ValueError):
 
 class ColumnType(StrEnum):
     TEXT = "text"  # free text, width-folded
+    PROSE = "prose"  # a paragraph kept as written: full-width punctuation and line breaks stay
     NAME = "name"  # a proper name: spaces and trailing notes removed
     ENUM = "enum"
     INTEGER = "integer"
@@ -227,7 +228,7 @@ class Registry(_Strict):
         return self.templates[template_id]
 
 
-def _read_yaml(path: Path) -> dict:
+def read_yaml(path: Path) -> dict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -237,7 +238,7 @@ def _read_yaml(path: Path) -> dict:
     return data
 
 
-def _explain(path: Path, exc: ValidationError) -> RegistryError:
+def explain(path: Path, exc: ValidationError) -> RegistryError:
     problems = "; ".join(
         f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()
     )
@@ -251,18 +252,18 @@ def load_registry(directory: Path | None = None) -> Registry:
     if not units_path.is_file():
         raise RegistryError(f"{units_path}: missing")
     try:
-        units = Units.model_validate(_read_yaml(units_path))
+        units = Units.model_validate(read_yaml(units_path))
         _ = units.lookup
     except ValidationError as exc:
-        raise _explain(units_path, exc) from exc
+        raise explain(units_path, exc) from exc
     except RegistryError as exc:
         raise RegistryError(f"{units_path}: {exc}") from exc
     templates: dict[str, Template] = {}
     for path in sorted((directory / "sources").glob("*.yaml")):
         try:
-            template = Template.model_validate(_read_yaml(path))
+            template = Template.model_validate(read_yaml(path))
         except ValidationError as exc:
-            raise _explain(path, exc) from exc
+            raise explain(path, exc) from exc
         if template.id != path.stem:
             raise RegistryError(f"{path}: id {template.id!r} must equal the file name {path.stem!r}")
         for column in template.columns:

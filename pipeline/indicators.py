@@ -1,0 +1,123 @@
+"""Build the indicator tables (`mart.*`) from staging with the year's rules, in one transaction."""
+
+from __future__ import annotations
+
+import re
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+import duckdb
+
+from pipeline.registry import Registry
+from pipeline.rules import Rules, load_rules
+from pipeline.settings import Settings
+from pipeline.warehouse import SQL_DIR, connect, ensure_schema
+
+MODEL_DIRS = ("intermediate", "mart")
+_REFERENCE = re.compile(r"\b(intermediate|mart)\.([a-z_]+)\b")
+
+
+class NoDataError(LookupError):
+    """The warehouse holds no accepted data for the year asked for."""
+
+
+def model_name(path: Path) -> str:
+    """Name the object a model file creates: sql/intermediate/int_x.sql → intermediate.x."""
+    return f"{path.parent.name}.{path.stem.removeprefix('int_')}"
+
+
+def models() -> list[Path]:
+    """Return every intermediate and mart model, each after the models it reads."""
+    paths = {model_name(p): p for d in MODEL_DIRS for p in sorted((SQL_DIR / d).glob("*.sql"))}
+    graph = {
+        name: {f"{schema}.{table}" for schema, table in _REFERENCE.findall(path.read_text(encoding="utf-8"))}
+        & (paths.keys() - {name})
+        for name, path in paths.items()
+    }
+    return [paths[name] for name in TopologicalSorter(graph).static_order()]
+
+
+def data_years(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Return the years any accepted submission reports on."""
+    return [
+        year
+        for (year,) in con.execute(
+            "select distinct year from intermediate.project_years order by 1"
+        ).fetchall()
+    ]
+
+
+def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int]) -> None:
+    """Materialise each year's rules as config.* tables the models join on."""
+    con.execute("create schema if not exists config")
+    tables = {
+        "light_bands": ("year integer, light varchar, severity integer, up_to_points decimal(18, 6)", []),
+        "scoring": (
+            "year integer, budget_execution_points decimal(18, 6), indicator_points decimal(18, 6)",
+            [],
+        ),
+        "qualitative": ("year integer, outcome varchar, share decimal(18, 6)", []),
+        "grades": ("year integer, grade varchar, from_score decimal(18, 6)", []),
+        "bindings": ("year integer, position integer, contains varchar, measure varchar", []),
+        "negative_list": ("year integer, expense_purpose varchar", []),
+    }
+    for year in sorted(set(years) | set(rules.years)):
+        rule = rules.for_year(year)
+        tables["light_bands"][1].extend(
+            (year, str(band.light), severity, band.up_to) for severity, band in enumerate(rule.lights)
+        )
+        tables["scoring"][1].append(
+            (year, rule.scoring.budget_execution_points, rule.scoring.indicator_points)
+        )
+        tables["qualitative"][1].extend((year, outcome, share) for outcome, share in rule.qualitative.items())
+        tables["grades"][1].extend((year, grade.grade, grade.from_score) for grade in rule.grades)
+        tables["bindings"][1].extend(
+            (year, position, binding.contains, str(binding.measure))
+            for position, binding in enumerate(rule.bindings)
+        )
+        tables["negative_list"][1].extend((year, purpose) for purpose in rule.negative_list)
+    for table, (columns, rows) in tables.items():
+        con.execute(f"create or replace table config.{table} ({columns})")
+        if rows:
+            placeholders = ", ".join("?" * len(rows[0]))
+            con.executemany(f"insert into config.{table} values ({placeholders})", rows)
+    con.execute(
+        "comment on table config.light_bands is '预警灯阈值（registry/rules.yaml），每年度每盏灯一行'"
+    )
+
+
+def rebuild(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
+    """Rebuild the rules tables and every model in one transaction; on failure nothing changes."""
+    con.execute("begin")
+    try:
+        con.execute("create schema if not exists intermediate")
+        con.execute("create schema if not exists mart")
+        con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
+        # project_years is what tells the years, so it is created before the config it does not need.
+        for path in models():
+            if model_name(path) == "intermediate.project_years":
+                con.execute(path.read_text(encoding="utf-8"))
+        write_config(con, rules, data_years(con))
+        for path in models():
+            con.execute(path.read_text(encoding="utf-8"))
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def build_indicators(settings: Settings, registry: Registry, year: int | None = None) -> int:
+    """Rebuild the marts from the warehouse; return the reporting year (default: the latest with data)."""
+    with connect(settings.warehouse) as con:
+        ensure_schema(con, registry)
+        rebuild(con, load_rules())
+        years = data_years(con)
+    if year is None:
+        if not years:
+            raise NoDataError("仓库中还没有任何已接收的数据，无法计算指标。")
+        return years[-1]
+    if year not in years:
+        raise NoDataError(
+            f"仓库中没有{year}年度的已接收数据（已有年度：{'、'.join(map(str, years)) or '无'}）。"
+        )
+    return year

@@ -1,0 +1,107 @@
+"""Load the performance rules (`registry/rules.yaml`): lights, scoring, grades, bindings, negative list, per year."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from pipeline.registry import REGISTRY_DIR, RegistryError, explain, read_yaml
+
+RULES_PATH = REGISTRY_DIR / "rules.yaml"
+
+
+class Measure(StrEnum):
+    """What an indicator's actual value can be computed from."""
+
+    INVESTMENT_COMPLETION_RATE = "investment_completion_rate"
+    PAYMENT_RATE = "payment_rate"
+    SATISFACTION_RATE = "satisfaction_rate"
+    COMPOUNDS = "compounds"
+    AREA = "area"
+    HOUSEHOLDS = "households"
+    PLANNED_INVESTMENT = "planned_investment"
+
+
+class Light(StrEnum):
+    NONE = "none"
+    BLUE = "blue"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class LightBand(_Strict):
+    light: Light
+    up_to: Decimal | None = None  # gap in percentage points, inclusive; None: no upper bound
+
+
+class Scoring(_Strict):
+    budget_execution_points: Decimal = Field(gt=0)
+    indicator_points: Decimal = Field(gt=0)
+
+
+class Grade(_Strict):
+    grade: str = Field(min_length=1)
+    from_score: Decimal = Field(alias="from", ge=0)
+
+
+class Binding(_Strict):
+    contains: str = Field(min_length=1)
+    measure: Measure
+
+
+class YearRules(_Strict):
+    """The rules of one year; every section is required once defaults and overrides are merged."""
+
+    lights: tuple[LightBand, ...]
+    scoring: Scoring
+    qualitative: dict[str, Decimal]
+    grades: tuple[Grade, ...]
+    bindings: tuple[Binding, ...]
+    negative_list: tuple[str, ...]
+
+    @model_validator(mode="after")
+    def _coherent(self) -> YearRules:
+        bounds = [band.up_to for band in self.lights]
+        if not bounds or bounds[-1] is not None or None in bounds[:-1]:
+            raise ValueError("lights: every band but the last needs up_to; the last has none")
+        if bounds[:-1] != sorted(bounds[:-1]) or len(set(bounds[:-1])) != len(bounds) - 1:
+            raise ValueError("lights: up_to must increase from band to band")
+        if len({band.light for band in self.lights}) != len(self.lights):
+            raise ValueError("lights: each light appears once")
+        if self.scoring.budget_execution_points + self.scoring.indicator_points != 100:
+            raise ValueError("scoring: budget_execution_points + indicator_points must be 100")
+        if any(not 0 <= share <= 1 for share in self.qualitative.values()):
+            raise ValueError("qualitative: each share is between 0 and 1")
+        floors = [grade.from_score for grade in self.grades]
+        if not floors or floors != sorted(floors, reverse=True) or floors[-1] != 0:
+            raise ValueError("grades: from must decrease, ending at 0")
+        return self
+
+
+class Rules(_Strict):
+    defaults: YearRules
+    years: dict[int, dict] = {}
+
+    def for_year(self, year: int) -> YearRules:
+        """Return the defaults with that year's sections replaced."""
+        return YearRules.model_validate(self.defaults.model_dump(by_alias=True) | self.years.get(year, {}))
+
+
+def load_rules(path: Path = RULES_PATH) -> Rules:
+    """Load and check the rules file; a bad file is refused with its path and the offending key."""
+    if not path.is_file():
+        raise RegistryError(f"{path}: missing")
+    try:
+        rules = Rules.model_validate(read_yaml(path))
+        for year in rules.years:
+            rules.for_year(year)
+    except ValidationError as exc:
+        raise explain(path, exc) from exc
+    return rules

@@ -1,0 +1,90 @@
+-- intermediate.project_measures: one row per project, year and measure computed from the data, in the
+-- measure's base unit (rates as fractions, area in 平方米, money in 万元), with the rows it came from.
+create or replace view intermediate.project_measures as
+with latest_progress as (
+    select *
+    from intermediate.investment_monthly
+    qualify row_number() over (partition by project_name, year order by month desc) = 1
+),
+
+ledger as (
+    select
+        project_name,
+        year,
+        sum(amount_wan) filter (where entry_type = '到位') as received_wan,
+        sum(amount_wan) filter (where entry_type = '支付') as paid_wan,
+        list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)
+            order by submission_id, sheet, excel_row) as lineage
+    from staging.fund_ledger
+    group by project_name, year
+),
+
+survey as (
+    select
+        project_name,
+        year,
+        sum(satisfied + basically_satisfied) as content,
+        sum(valid_responses) as responses,
+        list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)
+            order by submission_id, sheet, excel_row) as lineage
+    from staging.satisfaction_survey
+    group by project_name, year
+),
+
+compounds as (
+    select
+        project_name,
+        year,
+        count(*) as compounds,
+        sum(area_m2) as area_m2,
+        sum(households) as households,
+        sum(planned_investment_wan) as planned_investment_wan,
+        max(intermediate.decimals_of(planned_investment_wan)) as planned_decimals,
+        max(intermediate.decimals_of(area_m2)) as area_decimals,
+        list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)
+            order by submission_id, sheet, excel_row) as lineage
+    from staging.compound_list
+    group by project_name, year
+),
+
+measures as (
+    select project_name, year, 'investment_completion_rate' as measure,
+        cast(intermediate.ratio(cumulative_completed_wan, annual_planned_investment_wan) as decimal(28, 10)) as value,
+        '%' as unit, null::integer as decimals, lineage
+    from latest_progress
+    union all
+    select project_name, year, 'payment_rate', cast(intermediate.ratio(paid_wan, received_wan) as decimal(28, 10)), '%', null, lineage
+    from ledger
+    union all
+    select project_name, year, 'satisfaction_rate', cast(intermediate.ratio(content, responses) as decimal(28, 10)), '%', null, lineage
+    from survey
+    union all
+    select project_name, year, 'compounds', cast(compounds as decimal(28, 10)), '个', 0, lineage from compounds
+    union all
+    select project_name, year, 'area', cast(area_m2 as decimal(28, 10)), '平方米', area_decimals, lineage from compounds
+    union all
+    select project_name, year, 'households', cast(households as decimal(28, 10)), '户', 0, lineage from compounds
+    union all
+    select project_name, year, 'planned_investment', cast(planned_investment_wan as decimal(28, 10)), '万元', planned_decimals, lineage
+    from compounds
+    union all
+    select
+        project_years.project_name,
+        project_years.year,
+        'planned_investment',
+        cast(project_years.planned_total_investment_wan as decimal(28, 10)),
+        '万元',
+        intermediate.decimals_of(project_years.planned_total_investment_wan),
+        project_years.register_lineage
+    from intermediate.project_years
+    anti join compounds using (project_name, year)
+    where project_years.planned_total_investment_wan is not null
+),
+
+final as (
+    select project_name, year, measure, value, unit, decimals, lineage
+    from measures
+    where value is not null
+)
+
+select * from final;

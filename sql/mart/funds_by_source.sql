@@ -1,0 +1,38 @@
+-- mart.funds_by_source: one row per project, year and fund source: funds received (到位) and paid (支付).
+create or replace table mart.funds_by_source as
+with ledger as (
+    select * from staging.fund_ledger
+),
+
+projects as (
+    select project_name, year, project_code from intermediate.project_years
+),
+
+final as (
+    select
+        projects.project_code,
+        ledger.project_name,
+        ledger.year,
+        ledger.fund_source,
+        coalesce(sum(ledger.amount_wan) filter (where ledger.entry_type = '到位'), 0) as received_wan,
+        coalesce(sum(ledger.amount_wan) filter (where ledger.entry_type = '支付'), 0) as paid_wan,
+        max(intermediate.decimals_of(ledger.amount_wan)) as amount_decimals,
+        list(struct_pack(submission_id := ledger.submission_id, sheet := ledger.sheet,
+            excel_row := ledger.excel_row) order by ledger.submission_id, ledger.sheet, ledger.excel_row) as lineage
+    from ledger
+    left join projects using (project_name, year)
+    group by all
+    order by ledger.project_name, ledger.year, ledger.fund_source
+)
+
+select * from final;
+
+comment on table mart.funds_by_source is '资金到位及支付：每个项目、年度、资金来源一行（万元）';
+comment on column mart.funds_by_source.project_code is '项目编码（项目基本信息表；未填为空字符串）';
+comment on column mart.funds_by_source.project_name is '项目名称';
+comment on column mart.funds_by_source.year is '年度';
+comment on column mart.funds_by_source.fund_source is '资金来源（规范名称，如 中央补助资金、中央预算内投资）';
+comment on column mart.funds_by_source.received_wan is '到位资金（万元）';
+comment on column mart.funds_by_source.paid_wan is '支付资金（万元）';
+comment on column mart.funds_by_source.amount_decimals is '台账金额按万元计的最多小数位数（用于按原表精度显示）';
+comment on column mart.funds_by_source.lineage is '来源：提交编号、工作表、Excel行号';

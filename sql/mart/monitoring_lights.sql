@@ -1,0 +1,68 @@
+-- mart.monitoring_lights: one row per project, year and month that has progress data, with its warning light.
+create or replace table mart.monitoring_lights as
+with monthly as (
+    select * from intermediate.investment_monthly
+),
+
+projects as (
+    select project_name, year, project_code from intermediate.project_years
+),
+
+bands as (
+    select year, light, severity, up_to_points from config.light_bands
+),
+
+-- The first band whose bound the gap does not exceed; compared cross-multiplied, so 10.000 points is exact.
+lit as (
+    select monthly.project_name, monthly.year, monthly.month, arg_min(bands.light, bands.severity) as light
+    from monthly
+    inner join bands
+        on bands.year = monthly.year
+        and (
+            bands.up_to_points is null
+            or (monthly.month * monthly.annual_planned_investment_wan - 12 * monthly.cumulative_completed_wan) * 100
+            <= bands.up_to_points * 12 * monthly.annual_planned_investment_wan
+        )
+    where monthly.annual_planned_investment_wan > 0
+    group by all
+),
+
+final as (
+    select
+        projects.project_code,
+        monthly.project_name,
+        monthly.year,
+        monthly.month,
+        monthly.annual_planned_investment_wan,
+        monthly.cumulative_completed_wan,
+        intermediate.ratio(monthly.month, 12) as time_progress,
+        intermediate.ratio(monthly.cumulative_completed_wan, monthly.annual_planned_investment_wan)
+            as investment_progress,
+        cast(round(
+            (monthly.month * monthly.annual_planned_investment_wan - 12 * monthly.cumulative_completed_wan)::double
+            * 100 / (12 * monthly.annual_planned_investment_wan)::double, 6) as decimal(18, 6)) as gap_points,
+        lit.light,
+        bands.severity,
+        monthly.lineage
+    from monthly
+    left join lit using (project_name, year, month)
+    left join bands on bands.year = monthly.year and bands.light = lit.light
+    left join projects using (project_name, year)
+    order by monthly.project_name, monthly.year, monthly.month
+)
+
+select * from final;
+
+comment on table mart.monitoring_lights is '投资进度监控预警：每个有进度数据的项目、年度、月份一行';
+comment on column mart.monitoring_lights.project_code is '项目编码';
+comment on column mart.monitoring_lights.project_name is '项目名称';
+comment on column mart.monitoring_lights.year is '年度';
+comment on column mart.monitoring_lights.month is '月份（1–12）';
+comment on column mart.monitoring_lights.annual_planned_investment_wan is '年度计划投资（万元）';
+comment on column mart.monitoring_lights.cumulative_completed_wan is '自年初累计完成投资（万元）';
+comment on column mart.monitoring_lights.time_progress is '时间进度 = 月份 / 12（比例）';
+comment on column mart.monitoring_lights.investment_progress is '投资进度 = 累计完成投资 / 年度计划投资（比例）';
+comment on column mart.monitoring_lights.gap_points is '偏离度 = 时间进度 − 投资进度（百分点，保留6位小数）';
+comment on column mart.monitoring_lights.light is '预警灯：none 无、blue 蓝灯、yellow 黄灯、red 红灯（阈值见 registry/rules.yaml）';
+comment on column mart.monitoring_lights.severity is '预警灯的严重程度（0 为无灯，越大越严重）';
+comment on column mart.monitoring_lights.lineage is '来源：提交编号、工作表、Excel行号';

@@ -1,0 +1,56 @@
+-- mart.negative_list_hits: one row per payment whose 支出用途 is on that year's negative list.
+create or replace table mart.negative_list_hits as
+with payments as (
+    select * from staging.fund_ledger where entry_type = '支付'
+),
+
+negative_list as (
+    select year, expense_purpose from config.negative_list
+),
+
+projects as (
+    select project_name, year, project_code from intermediate.project_years
+),
+
+final as (
+    select
+        projects.project_code,
+        payments.project_name,
+        payments.year,
+        payments.month,
+        payments.date,
+        payments.fund_source,
+        payments.amount_wan,
+        payments.expense_purpose,
+        payments.document_no,
+        payments.summary,
+        payments.unit,
+        payments.submission_id,
+        submissions.original_name,
+        payments.sheet,
+        payments.excel_row
+    from payments
+    inner join negative_list using (year, expense_purpose)
+    left join projects using (project_name, year)
+    left join ops.submissions as submissions using (submission_id)
+    order by payments.project_name, payments.year, payments.date, payments.excel_row
+)
+
+select * from final;
+
+comment on table mart.negative_list_hits is '负面清单事项：支出用途属于《财政补助资金使用负面清单》的每笔支付一行';
+comment on column mart.negative_list_hits.project_code is '项目编码';
+comment on column mart.negative_list_hits.project_name is '项目名称';
+comment on column mart.negative_list_hits.year is '年度';
+comment on column mart.negative_list_hits.month is '支付月份（1–12）';
+comment on column mart.negative_list_hits.date is '支付日期';
+comment on column mart.negative_list_hits.fund_source is '资金来源';
+comment on column mart.negative_list_hits.amount_wan is '支付金额（万元）';
+comment on column mart.negative_list_hits.expense_purpose is '支出用途（负面清单事项）';
+comment on column mart.negative_list_hits.document_no is '文号/凭证号';
+comment on column mart.negative_list_hits.summary is '摘要';
+comment on column mart.negative_list_hits.unit is '报送单位';
+comment on column mart.negative_list_hits.submission_id is '来源提交编号（ops.submissions）';
+comment on column mart.negative_list_hits.original_name is '来源文件名';
+comment on column mart.negative_list_hits.sheet is '来源工作表';
+comment on column mart.negative_list_hits.excel_row is '来源Excel行号';

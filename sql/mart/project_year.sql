@@ -1,0 +1,93 @@
+-- mart.project_year: one row per project and year, the headline indicators of the annual report.
+create or replace table mart.project_year as
+with projects as (
+    select * from intermediate.project_years
+),
+
+measures as (
+    pivot (select project_name, year, measure, value from intermediate.project_measures)
+    on measure in ('investment_completion_rate', 'payment_rate', 'satisfaction_rate')
+    using first(value)
+    group by project_name, year
+),
+
+latest_progress as (
+    select project_name, year, annual_planned_investment_wan, cumulative_completed_wan
+    from intermediate.investment_monthly
+    qualify row_number() over (partition by project_name, year order by month desc) = 1
+),
+
+funds as (
+    select project_name, year, sum(received_wan) as received_wan, sum(paid_wan) as paid_wan
+    from mart.funds_by_source
+    group by all
+),
+
+scores as (
+    select project_name, year, sum(score) as score
+    from mart.self_evaluation
+    group by all
+),
+
+graded as (
+    select scores.project_name, scores.year, scores.score, arg_max(grades.grade, grades.from_score) as grade
+    from scores
+    inner join config.grades as grades on grades.year = scores.year and scores.score >= grades.from_score
+    group by all
+),
+
+lights as (
+    select project_name, year, arg_max(light, severity) as worst_light
+    from mart.monitoring_lights
+    where light is not null
+    group by all
+),
+
+final as (
+    select
+        projects.project_code,
+        projects.project_name,
+        projects.project_type,
+        projects.implementing_unit,
+        projects.year,
+        projects.planned_total_investment_wan,
+        latest_progress.annual_planned_investment_wan,
+        latest_progress.cumulative_completed_wan as completed_investment_wan,
+        measures.investment_completion_rate,
+        funds.received_wan as funds_received_wan,
+        funds.paid_wan as funds_paid_wan,
+        measures.payment_rate,
+        measures.payment_rate as budget_execution_rate,
+        measures.satisfaction_rate,
+        graded.score as self_evaluation_score,
+        graded.grade,
+        lights.worst_light
+    from projects
+    left join measures using (project_name, year)
+    left join latest_progress using (project_name, year)
+    left join funds using (project_name, year)
+    left join graded using (project_name, year)
+    left join lights using (project_name, year)
+    order by projects.year, projects.project_code, projects.project_name
+)
+
+select * from final;
+
+comment on table mart.project_year is '项目年度绩效：每个项目、年度一行（比率为比例，0.95 即 95%；金额为万元）';
+comment on column mart.project_year.project_code is '项目编码（项目基本信息表；未填为空字符串）';
+comment on column mart.project_year.project_name is '项目名称';
+comment on column mart.project_year.project_type is '项目类型';
+comment on column mart.project_year.implementing_unit is '实施单位';
+comment on column mart.project_year.year is '年度';
+comment on column mart.project_year.planned_total_investment_wan is '计划总投资（万元，项目基本信息表）';
+comment on column mart.project_year.annual_planned_investment_wan is '年度计划投资（万元，最近月份的投资完成情况月报）';
+comment on column mart.project_year.completed_investment_wan is '累计完成投资（万元，12月或最近月份）';
+comment on column mart.project_year.investment_completion_rate is '年度计划投资完成率 = 累计完成投资 / 年度计划投资';
+comment on column mart.project_year.funds_received_wan is '资金到位合计（万元）';
+comment on column mart.project_year.funds_paid_wan is '资金支付合计（万元）';
+comment on column mart.project_year.payment_rate is '资金支付率 = 支付合计 / 到位合计';
+comment on column mart.project_year.budget_execution_rate is '预算执行率（与资金支付率同口径）';
+comment on column mart.project_year.satisfaction_rate is '满意度 = (满意 + 基本满意) / 有效问卷';
+comment on column mart.project_year.self_evaluation_score is '自评总分（预算执行率10分 + 各指标90分；未取整）';
+comment on column mart.project_year.grade is '评价等级：优、良、中、差';
+comment on column mart.project_year.worst_light is '全年最严重的预警灯：none、blue、yellow、red';

@@ -1,0 +1,43 @@
+-- mart.renovated_compounds: one row per submitting unit, project and year of compound lists.
+create or replace table mart.renovated_compounds as
+with compounds as (
+    select * from staging.compound_list
+),
+
+projects as (
+    select project_name, year, project_code from intermediate.project_years
+),
+
+final as (
+    select
+        compounds.unit,
+        projects.project_code,
+        compounds.project_name,
+        compounds.year,
+        count(*) as compounds,
+        sum(compounds.area_m2) as area_m2,
+        sum(compounds.households) as households,
+        sum(compounds.planned_investment_wan) as planned_investment_wan,
+        count(*) filter (where compounds.status = '已完工') as completed_compounds,
+        list(struct_pack(submission_id := compounds.submission_id, sheet := compounds.sheet,
+            excel_row := compounds.excel_row)
+            order by compounds.submission_id, compounds.sheet, compounds.excel_row) as lineage
+    from compounds
+    left join projects using (project_name, year)
+    group by all
+    order by compounds.unit, compounds.project_name, compounds.year
+)
+
+select * from final;
+
+comment on table mart.renovated_compounds is '老旧小区改造规模：每个报送单位、项目、年度一行';
+comment on column mart.renovated_compounds.unit is '报送单位（街道办事处）';
+comment on column mart.renovated_compounds.project_code is '项目编码';
+comment on column mart.renovated_compounds.project_name is '项目名称';
+comment on column mart.renovated_compounds.year is '年度';
+comment on column mart.renovated_compounds.compounds is '改造小区数（个）';
+comment on column mart.renovated_compounds.area_m2 is '改造面积（平方米）';
+comment on column mart.renovated_compounds.households is '惠及户数（户）';
+comment on column mart.renovated_compounds.planned_investment_wan is '计划投资（万元）';
+comment on column mart.renovated_compounds.completed_compounds is '改造状态为“已完工”的小区数（个）';
+comment on column mart.renovated_compounds.lineage is '来源：提交编号、工作表、Excel行号';

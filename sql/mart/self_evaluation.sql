@@ -1,0 +1,198 @@
+-- mart.self_evaluation: one row per indicator of a project's 绩效目标及自评表, plus one row for 预算执行率,
+-- scored by the year's rules (registry/rules.yaml). Values are in the measure's base unit: percentages as
+-- fractions, areas in 平方米, money in 万元; target_unit says how the target was written.
+create or replace table mart.self_evaluation as
+with targets as (
+    select
+        *,
+        row_number() over (
+            partition by project_name, year order by submission_id, sheet, excel_row
+        ) as position,
+        regexp_extract(
+            target_text, '^\s*(≥|≤|>=|<=|=|>|<)?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(.*?)\s*$', ['op', 'number', 'unit']
+        ) as target_parts,
+        regexp_extract(
+            coalesce(reported_value, ''), '^\s*(?:≥|≤|>=|<=|=|>|<)?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(.*?)\s*$',
+            ['number', 'unit']
+        ) as reported_parts
+    from staging.performance_targets
+),
+
+parsed as (
+    select
+        *,
+        case
+            when target_parts.number = '' then '定性'
+            when target_parts.op in ('≤', '<=', '<') then '≤'
+            when target_parts.op = '=' then '='
+            else '≥'
+        end as operator,
+        nullif(target_parts.unit, '') as target_unit,
+        nullif(reported_parts.number, '') as reported_number,
+        coalesce(nullif(reported_parts.unit, ''), nullif(target_parts.unit, '')) as reported_unit
+    from targets
+),
+
+valued as (
+    select
+        *,
+        cast(
+            cast(replace(nullif(target_parts.number, ''), ',', '') as decimal(28, 10))
+            * intermediate.unit_factor(target_unit) as decimal(28, 10)
+        ) as target_value,
+        cast(
+            cast(replace(reported_number, ',', '') as decimal(28, 10))
+            * intermediate.unit_factor(reported_unit) as decimal(28, 10)
+        ) as reported_base,
+        -- Half a unit in the reported value's last written digit: closer than that is the same figure rounded.
+        0.5 * pow(10, -intermediate.decimals_of(cast(replace(reported_number, ',', '') as decimal(28, 10))))
+            * intermediate.unit_factor(reported_unit) as reported_tolerance
+    from parsed
+),
+
+bound as (
+    select
+        valued.project_name,
+        valued.year,
+        valued.position,
+        arg_min(bindings.measure, bindings.position) as measure
+    from valued
+    inner join config.bindings as bindings
+        on bindings.year = valued.year and contains(valued.level3, bindings.contains)
+    group by all
+),
+
+indicators as (
+    select
+        valued.*,
+        bound.measure,
+        measures.value as computed_value,
+        qualitative.share as qualitative_share,
+        coalesce(measures.value, valued.reported_base) as actual_base
+    from valued
+    left join bound using (project_name, year, position)
+    left join intermediate.project_measures as measures
+        on measures.project_name = valued.project_name
+        and measures.year = valued.year
+        and measures.measure = bound.measure
+        and valued.operator <> '定性'
+    left join config.qualitative as qualitative
+        on qualitative.year = valued.year
+        and qualitative.outcome = case
+            when trim(valued.reported_value) = trim(valued.target_text) then '达成' else trim(valued.reported_value)
+        end
+),
+
+scored as (
+    select
+        *,
+        case
+            when operator = '定性' then weight * coalesce(qualitative_share, 0)
+            when actual_base is null then 0
+            when operator = '≥' then
+                case when target_value <= 0 then weight else weight * least(intermediate.ratio(actual_base, target_value), 1) end
+            when operator = '≤' then
+                case when actual_base <= target_value then weight else weight * intermediate.ratio(target_value, actual_base) end
+            when actual_base = target_value then weight
+            when actual_base <= 0 or target_value <= 0 then 0
+            else weight * least(intermediate.ratio(actual_base, target_value), intermediate.ratio(target_value, actual_base))
+        end as score
+    from indicators
+),
+
+budget as (
+    select
+        project_years.project_name,
+        project_years.year,
+        measures.value as rate,
+        scoring.budget_execution_points as points,
+        measures.lineage
+    from (select distinct project_name, year from staging.performance_targets) as project_years
+    inner join config.scoring as scoring using (year)
+    left join intermediate.project_measures as measures
+        on measures.project_name = project_years.project_name
+        and measures.year = project_years.year
+        and measures.measure = 'payment_rate'
+),
+
+rows as (
+    select
+        project_name,
+        year,
+        position,
+        level1,
+        level2,
+        level3,
+        target_text,
+        operator,
+        target_value,
+        target_unit,
+        case when operator = '定性' then null else actual_base end as actual_value,
+        case when computed_value is not null then 'computed' else 'reported' end as actual_source,
+        reported_value,
+        weight,
+        cast(score as decimal(28, 10)) as score,
+        deviation_note,
+        measure,
+        computed_value is not null and reported_base is not null
+            and abs(computed_value - reported_base) > reported_tolerance as differs_from_reported,
+        [struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)] as lineage
+    from scored
+    union all
+    select
+        project_name,
+        year,
+        0,
+        '预算执行',
+        '预算执行率',
+        '预算执行率',
+        '100%',
+        '≥',
+        1,
+        '%',
+        rate,
+        'computed',
+        null,
+        points,
+        cast(points * least(coalesce(rate, 0), 1) as decimal(28, 10)),
+        null,
+        'payment_rate',
+        false,
+        coalesce(lineage, [])
+    from budget
+),
+
+projects as (
+    select project_name, year, project_code from intermediate.project_years
+),
+
+final as (
+    select projects.project_code, rows.*
+    from rows
+    left join projects using (project_name, year)
+    order by rows.project_name, rows.year, rows.position
+)
+
+select * from final;
+
+comment on table mart.self_evaluation is '绩效自评：每个项目、年度的每个指标一行，另加预算执行率一行（评分规则见 registry/rules.yaml）';
+comment on column mart.self_evaluation.project_code is '项目编码';
+comment on column mart.self_evaluation.project_name is '项目名称';
+comment on column mart.self_evaluation.year is '年度';
+comment on column mart.self_evaluation.position is '指标在自评表中的顺序；预算执行率为0';
+comment on column mart.self_evaluation.level1 is '一级指标';
+comment on column mart.self_evaluation.level2 is '二级指标';
+comment on column mart.self_evaluation.level3 is '三级指标';
+comment on column mart.self_evaluation.target_text is '年度指标值（原文）';
+comment on column mart.self_evaluation.operator is '比较方式：≥、≤、= 或 定性';
+comment on column mart.self_evaluation.target_value is '指标值（基本单位：百分比为比例，面积为平方米，金额为万元）';
+comment on column mart.self_evaluation.target_unit is '指标值书写的单位（%、个、万平方米…）';
+comment on column mart.self_evaluation.actual_value is '实际完成值（基本单位；能由数据计算的取计算值，否则取填报值）';
+comment on column mart.self_evaluation.actual_source is 'computed：由数据计算；reported：取单位填报的实际完成值';
+comment on column mart.self_evaluation.reported_value is '单位填报的实际完成值（原文）';
+comment on column mart.self_evaluation.weight is '分值';
+comment on column mart.self_evaluation.score is '得分（未取整；显示时保留两位小数）';
+comment on column mart.self_evaluation.deviation_note is '偏差原因分析及改进措施（单位填报）';
+comment on column mart.self_evaluation.measure is '指标绑定的计算口径（registry/rules.yaml 的 bindings）；未绑定为空';
+comment on column mart.self_evaluation.differs_from_reported is '计算值与填报的实际完成值不一致（超出填报精度）';
+comment on column mart.self_evaluation.lineage is '来源：提交编号、工作表、Excel行号';
