@@ -6,15 +6,27 @@ create or replace macro intermediate.ratio(a, b) as
 
 -- How many decimals a value needs: 1250.100000 → 1, 3360.000000 → 0.
 create or replace macro intermediate.decimals_of(x) as
-    length(rtrim(split_part(cast(abs(x) as varchar), '.', 2), '0'));
+    cast(length(rtrim(split_part(cast(abs(x) as varchar), '.', 2), '0')) as integer);
+
+-- Round |x| to d decimals (0–6) exactly, as text; DuckDB rounds DECIMALs only to a constant precision.
+create or replace macro intermediate.rounded_text(x, d) as
+    case least(greatest(d, 0), 6)
+        when 0 then cast(round(abs(x), 0) as varchar)
+        when 1 then cast(round(abs(x), 1) as varchar)
+        when 2 then cast(round(abs(x), 2) as varchar)
+        when 3 then cast(round(abs(x), 3) as varchar)
+        when 4 then cast(round(abs(x), 4) as varchar)
+        when 5 then cast(round(abs(x), 5) as varchar)
+        else cast(round(abs(x), 6) as varchar)
+    end;
 
 -- Print a number the way official documents do: thousands separators and exactly d decimals, no float.
 create or replace macro intermediate.format_number(x, d) as
     case when x is null then null else
         (case when x < 0 then '-' else '' end)
-        || format('{:,}', cast(split_part(cast(round(abs(x), d) as varchar), '.', 1) as hugeint))
+        || format('{:,}', cast(split_part(intermediate.rounded_text(x, d), '.', 1) as hugeint))
         || case when d > 0
-            then '.' || rpad(left(split_part(cast(round(abs(x), d) as varchar), '.', 2), d), d, '0')
+            then '.' || rpad(left(split_part(intermediate.rounded_text(x, d), '.', 2), d), d, '0')
             else '' end
     end;
 

@@ -16,7 +16,10 @@ final as (
         ledger.fund_source,
         coalesce(sum(ledger.amount_wan) filter (where ledger.entry_type = '到位'), 0) as received_wan,
         coalesce(sum(ledger.amount_wan) filter (where ledger.entry_type = '支付'), 0) as paid_wan,
-        max(intermediate.decimals_of(ledger.amount_wan)) as amount_decimals,
+        coalesce(max(intermediate.decimals_of(ledger.amount_wan)) filter (where ledger.entry_type = '到位'), 0)
+            as received_decimals,
+        coalesce(max(intermediate.decimals_of(ledger.amount_wan)) filter (where ledger.entry_type = '支付'), 0)
+            as paid_decimals,
         list(struct_pack(submission_id := ledger.submission_id, sheet := ledger.sheet,
             excel_row := ledger.excel_row) order by ledger.submission_id, ledger.sheet, ledger.excel_row) as lineage
     from ledger
@@ -34,5 +37,6 @@ comment on column mart.funds_by_source.year is '年度';
 comment on column mart.funds_by_source.fund_source is '资金来源（规范名称，如 中央补助资金、中央预算内投资）';
 comment on column mart.funds_by_source.received_wan is '到位资金（万元）';
 comment on column mart.funds_by_source.paid_wan is '支付资金（万元）';
-comment on column mart.funds_by_source.amount_decimals is '台账金额按万元计的最多小数位数（用于按原表精度显示）';
+comment on column mart.funds_by_source.received_decimals is '到位金额（万元）各笔的最多小数位数，用于按原表精度显示';
+comment on column mart.funds_by_source.paid_decimals is '支付金额（万元）各笔的最多小数位数，用于按原表精度显示';
 comment on column mart.funds_by_source.lineage is '来源：提交编号、工作表、Excel行号';

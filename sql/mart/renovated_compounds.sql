@@ -19,6 +19,7 @@ final as (
         sum(compounds.households) as households,
         sum(compounds.planned_investment_wan) as planned_investment_wan,
         count(*) filter (where compounds.status = '已完工') as completed_compounds,
+        max(intermediate.decimals_of(compounds.planned_investment_wan)) as planned_decimals,
         list(struct_pack(submission_id := compounds.submission_id, sheet := compounds.sheet,
             excel_row := compounds.excel_row)
             order by compounds.submission_id, compounds.sheet, compounds.excel_row) as lineage
@@ -40,4 +41,5 @@ comment on column mart.renovated_compounds.area_m2 is '改造面积（平方米�
 comment on column mart.renovated_compounds.households is '惠及户数（户）';
 comment on column mart.renovated_compounds.planned_investment_wan is '计划投资（万元）';
 comment on column mart.renovated_compounds.completed_compounds is '改造状态为“已完工”的小区数（个）';
+comment on column mart.renovated_compounds.planned_decimals is '计划投资（万元）各行的最多小数位数，用于按原表精度显示';
 comment on column mart.renovated_compounds.lineage is '来源：提交编号、工作表、Excel行号';

@@ -1,0 +1,313 @@
+-- mart.report_figures: one row per number (or short text) the annual report prints, ready to print, with the
+-- files, sheets and Excel rows it was computed from. The report takes its numbers from here and nowhere else.
+create or replace table mart.report_figures as
+with compounds as (
+    select
+        project_name,
+        year,
+        sum(compounds) as compounds,
+        sum(completed_compounds) as completed_compounds,
+        sum(area_m2) as area_m2,
+        sum(households) as households,
+        sum(planned_investment_wan) as planned_investment_wan,
+        max(planned_decimals) as planned_decimals,
+        flatten(list(lineage)) as lineage
+    from mart.renovated_compounds
+    group by all
+),
+
+latest_progress as (
+    select *
+    from intermediate.investment_monthly
+    qualify row_number() over (partition by project_name, year order by month desc) = 1
+),
+
+measures as (
+    select * from intermediate.project_measures
+),
+
+funds as (
+    select
+        project_name,
+        year,
+        sum(received_wan) as received_wan,
+        sum(paid_wan) as paid_wan,
+        max(received_decimals) as received_decimals,
+        max(paid_decimals) as paid_decimals,
+        flatten(list(lineage)) as lineage
+    from mart.funds_by_source
+    group by all
+),
+
+survey as (
+    select project_name, year, sum(valid_responses) as responses,
+        list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)) as lineage
+    from staging.satisfaction_survey
+    group by all
+),
+
+evaluation as (
+    select
+        *,
+        case
+            when actual_source = 'reported' or actual_value is null then reported_value
+            when target_unit = '%' then intermediate.format_percent(actual_value)
+            else intermediate.format_number(
+                actual_value / intermediate.unit_factor(target_unit),
+                least(2, intermediate.decimals_of(round(actual_value / intermediate.unit_factor(target_unit), 2)))
+            ) || coalesce(target_unit, '')
+        end as actual_text
+    from mart.self_evaluation
+),
+
+lights as (
+    select
+        *,
+        case light when 'none' then '无' when 'blue' then '蓝灯' when 'yellow' then '黄灯' when 'red' then '红灯' end
+            as light_zh
+    from mart.monitoring_lights
+),
+
+negative as (
+    select project_name, year, count(*) as hits, sum(amount_wan) as amount_wan,
+        max(intermediate.decimals_of(amount_wan)) as decimals,
+        list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)) as lineage
+    from mart.negative_list_hits
+    group by all
+),
+
+-- Every figure: (project, year, key, detail, position, value, unit, decimals, display text, lineage).
+figures as (
+    select project_name, year, 'compounds' as figure_key, null as detail, 10 as position,
+        compounds::decimal(38, 6) as value, '个' as unit, 0 as decimals,
+        intermediate.format_number(compounds, 0) || '个' as display_text, lineage
+    from compounds
+    union all
+    select project_name, year, 'completed_compounds', null, 11, completed_compounds, '个', 0,
+        intermediate.format_number(completed_compounds, 0) || '个', lineage
+    from compounds
+    union all
+    select project_name, year, 'area_m2', null, 12, area_m2, '平方米', intermediate.decimals_of(area_m2),
+        intermediate.format_number(area_m2, intermediate.decimals_of(area_m2)) || '平方米', lineage
+    from compounds
+    union all
+    select project_name, year, 'area_wan_m2', null, 13, area_m2 / 10000, '万平方米',
+        least(4, intermediate.decimals_of(area_m2 / 10000)),
+        intermediate.format_number(area_m2 / 10000, least(4, intermediate.decimals_of(area_m2 / 10000))) || '万平方米',
+        lineage
+    from compounds
+    union all
+    select project_name, year, 'households', null, 14, households, '户', 0,
+        intermediate.format_number(households, 0) || '户', lineage
+    from compounds
+    union all
+    select project_name, year, 'compound_planned_investment_wan', null, 15, planned_investment_wan, '万元',
+        planned_decimals, intermediate.format_number(planned_investment_wan, planned_decimals) || '万元', lineage
+    from compounds
+    union all
+    select project_name, year, 'planned_total_investment_wan', null, 20, planned_total_investment_wan, '万元',
+        intermediate.decimals_of(planned_total_investment_wan),
+        intermediate.format_number(
+            planned_total_investment_wan, intermediate.decimals_of(planned_total_investment_wan)
+        ) || '万元',
+        register_lineage
+    from intermediate.project_years
+    where planned_total_investment_wan is not null
+    union all
+    select project_name, year, 'annual_planned_investment_wan', null, 21, annual_planned_investment_wan, '万元',
+        plan_decimals, intermediate.format_number(annual_planned_investment_wan, plan_decimals) || '万元', lineage
+    from latest_progress
+    union all
+    select project_name, year, 'completed_investment_wan', null, 22, cumulative_completed_wan, '万元',
+        cumulative_decimals, intermediate.format_number(cumulative_completed_wan, cumulative_decimals) || '万元',
+        lineage
+    from latest_progress
+    union all
+    select project_name, year, measure, null,
+        case measure when 'investment_completion_rate' then 23 when 'payment_rate' then 32 else 40 end,
+        value, '%', 2, intermediate.format_percent(value), lineage
+    from measures
+    where measure in ('investment_completion_rate', 'payment_rate', 'satisfaction_rate')
+    union all
+    select project_name, year, 'budget_execution_rate', null, 33, value, '%', 2,
+        intermediate.format_percent(value), lineage
+    from measures
+    where measure = 'payment_rate'
+    union all
+    select project_name, year, 'funds_received_wan', null, 30, received_wan, '万元', received_decimals,
+        intermediate.format_number(received_wan, received_decimals) || '万元', lineage
+    from funds
+    union all
+    select project_name, year, 'funds_paid_wan', null, 31, paid_wan, '万元', paid_decimals,
+        intermediate.format_number(paid_wan, paid_decimals) || '万元', lineage
+    from funds
+    union all
+    select project_name, year, 'funds_received_wan', fund_source, 34, received_wan, '万元', received_decimals,
+        intermediate.format_number(received_wan, received_decimals) || '万元', lineage
+    from mart.funds_by_source
+    union all
+    select project_name, year, 'funds_paid_wan', fund_source, 35, paid_wan, '万元', paid_decimals,
+        intermediate.format_number(paid_wan, paid_decimals) || '万元', lineage
+    from mart.funds_by_source
+    union all
+    select project_name, year, 'surveys_valid', null, 41, responses, '份', 0,
+        intermediate.format_number(responses, 0) || '份', lineage
+    from survey
+    union all
+    select project_name, year, 'scale_and_cost', item, 100 + position, quantity, unit, quantity_decimals,
+        intermediate.format_number(quantity, quantity_decimals) || coalesce(unit, ''), lineage
+    from mart.scale_and_cost
+    union all
+    select project_name, year, 'indicator_target', level3, 200 + position, target_value, target_unit, null,
+        target_text, lineage
+    from evaluation
+    union all
+    select project_name, year, 'indicator_actual', level3, 200 + position, actual_value, target_unit, null,
+        actual_text, lineage
+    from evaluation
+    union all
+    select project_name, year, 'indicator_weight', level3, 200 + position, weight, '分',
+        intermediate.decimals_of(weight), intermediate.format_number(weight, intermediate.decimals_of(weight)),
+        lineage
+    from evaluation
+    union all
+    select project_name, year, 'indicator_score', level3, 200 + position, score, '分', 2,
+        intermediate.format_number(score, 2), lineage
+    from evaluation
+    union all
+    select project_name, year, 'self_evaluation_score', null, 50, sum(score), '分', 2,
+        intermediate.format_number(sum(score), 2) || '分', flatten(list(lineage))
+    from evaluation
+    group by all
+    union all
+    select project_name, year, 'grade', null, 51, null, null, null, grade, []
+    from mart.project_year
+    where grade is not null
+    union all
+    select project_name, year, 'worst_light', null, 60, null, null, null,
+        arg_max(light_zh, severity), flatten(list(lineage))
+    from lights
+    where light is not null
+    group by all
+    union all
+    select project_name, year, 'light', month || '月', 60 + month, null, null, null, light_zh, lineage
+    from lights
+    where light is not null
+    union all
+    select project_name, year, 'gap_points', month || '月', 60 + month, gap_points, '百分点', 2,
+        intermediate.format_number(gap_points, 2), lineage
+    from lights
+    union all
+    select project_years.project_name, project_years.year, 'negative_list_hits', null, 80,
+        coalesce(negative.hits, 0), '笔', 0, coalesce(negative.hits, 0) || '笔', coalesce(negative.lineage, [])
+    from intermediate.project_years as project_years
+    left join negative using (project_name, year)
+    union all
+    select project_name, year, 'negative_list_amount_wan', null, 81, amount_wan, '万元', decimals,
+        intermediate.format_number(amount_wan, decimals) || '万元', lineage
+    from negative
+),
+
+district as (
+    select null as project_name, year, 'projects' as figure_key, null as detail, 1 as position,
+        count(*)::decimal(38, 6) as value, '个' as unit, 0 as decimals, count(*) || '个' as display_text,
+        [] as lineage
+    from intermediate.project_years
+    group by year
+    union all
+    select null, year, figure_key, null,
+        case figure_key when 'funds_received_wan' then 2 when 'funds_paid_wan' then 3 else 4 end,
+        sum(value), '万元', max(decimals), intermediate.format_number(sum(value), max(decimals)) || '万元',
+        flatten(list(lineage))
+    from figures
+    where detail is null and figure_key in ('funds_received_wan', 'funds_paid_wan', 'completed_investment_wan')
+    group by year, figure_key
+),
+
+every_figure as (
+    select * from figures
+    union all
+    select * from district
+),
+
+cells as (
+    select
+        every_figure.project_name,
+        every_figure.year,
+        every_figure.figure_key,
+        every_figure.detail,
+        every_figure.position,
+        cell.submission_id,
+        cell.sheet,
+        list(distinct cell.excel_row order by cell.excel_row) as excel_rows
+    from every_figure, unnest(every_figure.lineage) as lineage(cell)
+    group by all
+),
+
+lineage as (
+    select
+        cells.project_name,
+        cells.year,
+        cells.figure_key,
+        cells.detail,
+        cells.position,
+        list(
+            struct_pack(
+                submission_id := cells.submission_id,
+                original_name := submissions.original_name,
+                sha256 := submissions.sha256,
+                unit := submissions.unit,
+                sheet := cells.sheet,
+                excel_rows := cells.excel_rows
+            )
+            order by cells.submission_id, cells.sheet
+        ) as lineage
+    from cells
+    left join ops.submissions as submissions using (submission_id)
+    group by all
+),
+
+projects as (
+    select project_name, year, project_code from intermediate.project_years
+),
+
+final as (
+    select
+        every_figure.year,
+        projects.project_code,
+        every_figure.project_name,
+        every_figure.figure_key,
+        every_figure.detail,
+        every_figure.position,
+        cast(every_figure.value as decimal(38, 6)) as value,
+        every_figure.unit,
+        every_figure.decimals,
+        every_figure.display_text,
+        coalesce(lineage.lineage, []) as lineage
+    from every_figure
+    left join lineage
+        on lineage.project_name is not distinct from every_figure.project_name
+        and lineage.year = every_figure.year
+        and lineage.figure_key = every_figure.figure_key
+        and lineage.detail is not distinct from every_figure.detail
+        and lineage.position = every_figure.position
+    left join projects
+        on projects.project_name = every_figure.project_name and projects.year = every_figure.year
+    order by every_figure.year, every_figure.project_name nulls first, every_figure.position, every_figure.figure_key,
+        every_figure.detail
+)
+
+select * from final;
+
+comment on table mart.report_figures is '报告数字：年度报告印出的每个数字（或简短文字）一行，附其来源文件、工作表和Excel行号';
+comment on column mart.report_figures.year is '年度';
+comment on column mart.report_figures.project_code is '项目编码；全区合计为空';
+comment on column mart.report_figures.project_name is '项目名称；全区合计为空';
+comment on column mart.report_figures.figure_key is '数字的含义（如 compounds、funds_received_wan、indicator_score）';
+comment on column mart.report_figures.detail is '细项：资金来源、建设规模及投资构成的内容、三级指标、月份；无则为空';
+comment on column mart.report_figures.position is '在报告中的先后顺序（同一项目内）';
+comment on column mart.report_figures.value is '数值（比率为比例；文字类为空）';
+comment on column mart.report_figures.unit is '单位：万元、平方米、万平方米、户、个、套、份、%、分、笔、百分点';
+comment on column mart.report_figures.decimals is '印出的小数位数（金额为原表的小数位数）';
+comment on column mart.report_figures.display_text is '印出的文字，如 1,250.1万元、3,148户、100%、优';
+comment on column mart.report_figures.lineage is '来源：每个来源文件的提交编号、文件名、SHA-256、报送单位、工作表和Excel行号';

@@ -1,0 +1,26 @@
+-- staging.report_narrative: one row per paragraph a unit supplies for the annual report, in sheet order.
+-- Only rows of the latest accepted submission of each slice; earlier versions stay in raw.report_narrative.
+create or replace view staging.report_narrative as
+with source as (
+    select * from raw.report_narrative
+),
+
+current_slices as (
+    select submission_id, slice_key from ops.current_slices
+),
+
+final as (
+    select
+        source.submission_id,
+        source.sheet,
+        source.excel_row,
+        source.unit,
+        source.project_name,
+        source.year,
+        source.section,
+        source.content
+    from source
+    inner join current_slices using (submission_id, slice_key)
+)
+
+select * from final;
