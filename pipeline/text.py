@@ -36,6 +36,13 @@ def clean_text(value: str) -> str:
     return _SPACE.sub(" ", nfkc(value)).strip()
 
 
+def clean_prose(value: str) -> str:
+    """Normalise a paragraph only where it is noise: line endings, zero-width characters, outer blank space."""
+    text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\u200b", "").replace("\ufeff", "")
+    # Full-width punctuation is what an official Chinese text is written in, so widths are not folded.
+    return "\n".join(line.strip() for line in text.strip().split("\n"))
+
+
 def split_header(raw: str) -> tuple[str, str | None]:
     """Split a header as written into its normalised label and the unit in its trailing brackets."""
     text = squash(raw).lstrip("*").rstrip("*")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from pipeline.registry import Column, ColumnType, Units
-from pipeline.text import clean_name, clean_text, nfkc, squash
+from pipeline.text import clean_name, clean_prose, clean_text, nfkc, squash
 
 # Written in a cell, these mean "no value".
 NULL_TOKENS = frozenset({"", "-", "--", "—", "——", "/", "无", "空", "n/a", "na", "null", "none"})
@@ -202,4 +202,6 @@ def parse_cell(value: object, column: Column, units: Units, context: UnitContext
     text = format(value, ".15g") if isinstance(value, float) else str(value)
     if isinstance(value, dt.date):
         text = value.isoformat()
+    if kind is ColumnType.PROSE:
+        return clean_prose(text)
     return clean_name(text) if kind is ColumnType.NAME else clean_text(text)

@@ -14,6 +14,7 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 SQL_TYPES = {
     ColumnType.TEXT: "varchar",
+    ColumnType.PROSE: "varchar",
     ColumnType.NAME: "varchar",
     ColumnType.ENUM: "varchar",
     ColumnType.INTEGER: "bigint",

@@ -14,6 +14,7 @@ TEMPLATES = {
     "investment_progress",
     "performance_targets",
     "project_register",
+    "report_narrative",
     "satisfaction_survey",
     "scale_and_cost",
 }
@@ -52,7 +53,7 @@ def registry_dir(
     return tmp_path
 
 
-def test_the_real_registry_loads_all_seven_templates(registry):
+def test_the_real_registry_loads_all_eight_templates(registry):
     assert set(registry.templates) == TEMPLATES
     assert registry.directory == REGISTRY_DIR
 
