@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import os
+import pickle
+import re
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import astuple, dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
@@ -52,6 +57,8 @@ class IngestReport:
     outcomes: list[Outcome] = field(default_factory=list)
     unchanged: int = 0
     data_docs: Path | None = None
+    # Wall seconds per step ("read", "parse", "validate", "load"), for the benchmark's split.
+    timings: dict[str, float] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
@@ -227,20 +234,25 @@ def _outcome(candidate: Candidate) -> Outcome:
     )
 
 
-def prepare(
-    con: duckdb.DuckDBPyConnection | None,
-    registry: Registry,
-    files: Iterable[tuple[str, bytes, InboxEntry | None]],
-    progress: bool = False,
-) -> tuple[list[Candidate], Validation]:
-    """Fingerprint, parse and validate new files without writing anything; return them in load order.
+def parse_candidate(
+    inbox_path: str, content: bytes, entry: InboxEntry | None, registry: Registry
+) -> Candidate:
+    """Fingerprint and parse one file's bytes; bad data becomes problems on the result, never an exception."""
+    return Candidate(
+        inbox_path, content, sha256_of(content), entry, parse_file(content, inbox_path, registry)
+    )
 
-    Registers load first, so a list naming no project finds its project in a register sent in the same run.
+
+def settle(
+    con: duckdb.DuckDBPyConnection | None, registry: Registry, candidates: list[Candidate]
+) -> tuple[list[Candidate], Validation]:
+    """Find duplicates, name missing projects and validate all sheets at once; return files in load order.
+
+    Candidates come in the order they were received; registers load first, so a list naming no project
+    finds its project in a register sent in the same run.
     """
-    candidates: list[Candidate] = []
     first_of_sha: dict[str, Candidate] = {}
-    for inbox_path, content, entry in tqdm(files, desc="读取文件", unit="个", disable=not progress):
-        candidate = Candidate(inbox_path, content, sha256_of(content), entry)
+    for candidate in candidates:
         earlier = known_sha(con, candidate.sha256)
         twin = first_of_sha.get(candidate.sha256)
         if earlier:
@@ -248,9 +260,9 @@ def prepare(
         elif twin is not None:
             candidate.duplicate_of = (0, twin.inbox_path.rsplit("/", 1)[-1])
         else:
-            candidate.parsed = parse_file(content, inbox_path, registry)
             first_of_sha[candidate.sha256] = candidate
-        candidates.append(candidate)
+        if candidate.duplicate_of:
+            candidate.parsed = None  # a duplicate is recorded, never loaded or checked
     parsed = [c.parsed for c in candidates if c.parsed is not None]
     register = ProjectRegister.from_warehouse(con)
     for file in parsed:
@@ -270,6 +282,20 @@ def prepare(
     for candidate in candidates:
         candidate.outcome = _outcome(candidate)
     return sorted(candidates, key=lambda c: not c.carries_register), validation
+
+
+def prepare(
+    con: duckdb.DuckDBPyConnection | None,
+    registry: Registry,
+    files: Iterable[tuple[str, bytes, InboxEntry | None]],
+    progress: bool = False,
+) -> tuple[list[Candidate], Validation]:
+    """Fingerprint, parse and validate files without writing anything; return them in load order."""
+    candidates = [
+        parse_candidate(inbox_path, content, entry, registry)
+        for inbox_path, content, entry in tqdm(files, desc="读取文件", unit="个", disable=not progress)
+    ]
+    return settle(con, registry, candidates)
 
 
 def monthly_history(con: duckdb.DuckDBPyConnection | None) -> dict[tuple, dict[int, Decimal]]:
@@ -339,44 +365,129 @@ def _store(con: duckdb.DuckDBPyConnection, candidate: Candidate, archive_path: s
         raise
 
 
-def read_new(
-    con: duckdb.DuckDBPyConnection, storage: LocalStorage, progress: bool
-) -> tuple[list[tuple[str, bytes, InboxEntry]], int]:
-    """Return the inbox files not yet taken in as they are now, oldest first, and how many were unchanged."""
-    known = {
+@dataclass(slots=True)
+class InboxScan:
+    """The inbox against what the warehouse has taken in."""
+
+    fresh: list[InboxEntry] = field(default_factory=list)
+    touched: list[InboxEntry] = field(default_factory=list)  # stat changed, bytes as taken in
+    unchanged: int = 0
+
+
+def taken_in(con: duckdb.DuckDBPyConnection | None) -> dict[str, tuple[int, int, str]]:
+    """Return size, mtime and SHA-256 of every inbox path as last taken in; none before the first run."""
+    if (
+        con is None
+        or not con.execute(
+            "select 1 from duckdb_tables() where schema_name = 'ops' and table_name = 'inbox_files'"
+        ).fetchall()
+    ):
+        return {}
+    return {
         path: (size, mtime, sha)
         for path, size, mtime, sha in con.execute(
             "select inbox_path, size, mtime_ns, sha256 from ops.inbox_files"
         ).fetchall()
     }
-    entries = sorted(storage.list_inbox(), key=lambda e: (e.mtime_ns, e.path))
-    fresh, unchanged = [], 0
-    for entry in entries:
+
+
+def scan_inbox(
+    con: duckdb.DuckDBPyConnection | None, storage: LocalStorage, skip: frozenset[str] = frozenset()
+) -> InboxScan:
+    """Sort the inbox (oldest first) into fresh, touched-but-unchanged and unchanged files; write nothing.
+
+    Only a known file whose size or mtime moved is read, to see whether its bytes did too.
+    """
+    known = taken_in(con)
+    scan = InboxScan()
+    for entry in sorted(storage.list_inbox(), key=lambda e: (e.mtime_ns, e.path)):
         seen = known.get(entry.path)
-        if seen and seen[:2] == (entry.size, entry.mtime_ns):
-            unchanged += 1
+        if entry.path in skip:
             continue
-        content = storage.read_inbox(entry.path)
-        if seen and seen[2] == sha256_of(content):
-            # Touched but not changed: remember the new stat so the next run skips it without reading.
-            con.execute(
-                "update ops.inbox_files set size = ?, mtime_ns = ? where inbox_path = ?",
-                [entry.size, entry.mtime_ns, entry.path],
-            )
-            unchanged += 1
-            continue
-        fresh.append((entry.path, content, entry))
-    return fresh, unchanged
+        if seen is None:
+            scan.fresh.append(entry)
+        elif seen[:2] == (entry.size, entry.mtime_ns):
+            scan.unchanged += 1
+        elif seen[2] == sha256_of(storage.read_inbox(entry.path)):
+            scan.touched.append(entry)
+            scan.unchanged += 1
+        else:
+            scan.fresh.append(entry)
+    return scan
 
 
-def ingest(settings: Settings, registry: Registry, progress: bool = True) -> IngestReport:
-    """Ingest everything new in the inbox; one bad file never stops the others."""
+def find_new_files(settings: Settings) -> list[str]:
+    """Return the inbox paths not yet taken in, oldest first; the warehouse is only read."""
     storage = LocalStorage(settings)
-    report = IngestReport()
-    with connect(settings.warehouse) as con:
-        ensure_schema(con, registry)
-        fresh, report.unchanged = read_new(con, storage, progress)
-        candidates, validation = prepare(con, registry, fresh, progress=progress and bool(fresh))
+    if not settings.warehouse.is_file():
+        return [entry.path for entry in scan_inbox(None, storage).fresh]
+    with connect(settings.warehouse, read_only=True) as con:
+        return [entry.path for entry in scan_inbox(con, storage).fresh]
+
+
+def read_inbox_file(storage: LocalStorage, inbox_path: str) -> tuple[bytes, InboxEntry]:
+    """Read one inbox file with the stat it had before reading (a later change makes it fresh again)."""
+    entry = storage.stat_inbox(inbox_path)
+    return storage.read_inbox(inbox_path), entry
+
+
+def work_dir(settings: Settings, run_key: str) -> Path:
+    """Return the scratch folder where one run's parsed files wait for the loader."""
+    return settings.home / "work" / (re.sub(r"[^0-9A-Za-z_.-]+", "_", run_key).strip(".") or "run")
+
+
+def parse_one(settings: Settings, registry: Registry, inbox_path: str, run_key: str = "manual") -> str:
+    """Read, fingerprint and parse one inbox file into a work file for `load_parsed`; return its path.
+
+    Bad data is a rejection inside the result; only I/O failures (file gone, disk full) raise.
+    """
+    content, entry = read_inbox_file(LocalStorage(settings), inbox_path)
+    candidate = parse_candidate(inbox_path, content, entry, registry)
+    target = work_dir(settings, run_key) / f"{sha256_of(inbox_path.encode('utf-8'))[:32]}.pickle"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Write then rename, so a retried or killed task never leaves half a file for the loader.
+    partial = target.with_suffix(f".{os.getpid()}.partial")
+    partial.write_bytes(pickle.dumps(candidate, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(partial, target)
+    return str(target)
+
+
+@contextmanager
+def _timed(report: IngestReport, step: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        report.timings[step] = report.timings.get(step, 0.0) + time.perf_counter() - started
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    registry: Registry,
+    candidates: list[Candidate],
+    report: IngestReport,
+    progress: bool,
+) -> None:
+    """Settle and validate the parsed files, then archive and store each in its own transaction."""
+    storage = LocalStorage(settings)
+    known = taken_in(con)
+    # A retried load finds files it already stored: those are taken in, not duplicates of themselves.
+    candidates = sorted(
+        (c for c in candidates if known.get(c.inbox_path, (None, None, None))[2] != c.sha256),
+        key=lambda c: (c.entry.mtime_ns, c.inbox_path),
+    )
+    with _timed(report, "validate"):
+        candidates, validation = settle(con, registry, candidates)
+    with _timed(report, "load"):
+        scan = scan_inbox(con, storage, skip=frozenset(c.inbox_path for c in candidates))
+        report.unchanged = scan.unchanged
+        # Touched but not changed: remember the new stat so the next run skips it without reading.
+        if scan.touched:
+            con.executemany(
+                "update ops.inbox_files set size = ?, mtime_ns = ? where inbox_path = ?",
+                [[e.size, e.mtime_ns, e.path] for e in scan.touched],
+            )
         if validation.results:
             report.data_docs = write_data_docs(validation, settings.data_docs)
         for candidate in tqdm(candidates, desc="入库", unit="个", disable=not progress or not candidates):
@@ -384,4 +495,36 @@ def ingest(settings: Settings, registry: Registry, progress: bool = True) -> Ing
             _store(con, candidate, archive_path)
             report.outcomes.append(candidate.outcome)
         write_receipts(con, settings)
+
+
+def load_parsed(settings: Settings, registry: Registry, parsed_paths: Iterable[str]) -> IngestReport:
+    """Load the work files `parse_one` wrote, as the single writer; remove them once all are stored."""
+    paths = [Path(p) for p in parsed_paths]
+    report = IngestReport()
+    with _timed(report, "read"):
+        candidates = [pickle.loads(path.read_bytes()) for path in paths]
+    with connect(settings.warehouse) as con:
+        ensure_schema(con, registry)
+        _load(con, settings, registry, candidates, report, progress=False)
+    for path in paths:
+        path.unlink(missing_ok=True)
+        with suppress(OSError):  # other work files of the run may still be there
+            path.parent.rmdir()
+    return report
+
+
+def ingest(settings: Settings, registry: Registry, progress: bool = True) -> IngestReport:
+    """Ingest everything new in the inbox; one bad file never stops the others."""
+    storage = LocalStorage(settings)
+    report = IngestReport()
+    with _timed(report, "read"):
+        files = [read_inbox_file(storage, path) for path in find_new_files(settings)]
+    with _timed(report, "parse"):
+        candidates = [
+            parse_candidate(entry.path, content, entry, registry)
+            for content, entry in tqdm(files, desc="读取文件", unit="个", disable=not progress or not files)
+        ]
+    with connect(settings.warehouse) as con:
+        ensure_schema(con, registry)
+        _load(con, settings, registry, candidates, report, progress)
     return report

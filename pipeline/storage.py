@@ -50,6 +50,11 @@ class LocalStorage:
                 stat = full.stat()
                 yield InboxEntry(full.relative_to(root).as_posix(), stat.st_size, stat.st_mtime_ns)
 
+    def stat_inbox(self, path: str) -> InboxEntry:
+        """Return one inbox file's entry as it is now."""
+        stat = (self.settings.inbox / path).stat()
+        return InboxEntry(path, stat.st_size, stat.st_mtime_ns)
+
     def read_inbox(self, path: str) -> bytes:
         return (self.settings.inbox / path).read_bytes()
 
