@@ -1,6 +1,6 @@
 -- intermediate.investment_monthly: one row per project, year and month of progress data, summed over the
 -- units reporting it, with the month's lineage.
-create or replace view intermediate.investment_monthly as
+create or replace table intermediate.investment_monthly as
 with source as (
     select * from staging.investment_progress
 ),

@@ -1,6 +1,6 @@
 -- intermediate.project_measures: one row per project, year and measure computed from the data, in the
 -- measure's base unit (rates as fractions, area in 平方米, money in 万元), with the rows it came from.
-create or replace view intermediate.project_measures as
+create or replace table intermediate.project_measures as
 with latest_progress as (
     select *
     from intermediate.investment_monthly

@@ -1,6 +1,6 @@
 -- intermediate.project_years: one row per project and year that any accepted submission reports on, with the
 -- project's register entry (that year's, else the latest earlier one, else the latest).
-create or replace view intermediate.project_years as
+create or replace table intermediate.project_years as
 with reported as (
     select project_name, year from staging.compound_list
     union select project_name, year from staging.fund_ledger

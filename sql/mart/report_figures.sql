@@ -76,86 +76,85 @@ negative as (
     group by all
 ),
 
--- Every figure: (project, year, key, detail, position, value, unit, decimals, display text, lineage).
+-- Every figure: (project, year, key, detail, position, value, unit, decimals, text, lineage); text is set only
+-- where the figure is not a plain number, the others are formatted once below.
 figures as (
     select project_name, year, 'compounds' as figure_key, null as detail, 10 as position,
         compounds::decimal(38, 6) as value, '个' as unit, 0 as decimals,
-        intermediate.format_number(compounds, 0) || '个' as display_text, lineage
+        null as display_text, lineage
     from compounds
     union all
     select project_name, year, 'completed_compounds', null, 11, completed_compounds, '个', 0,
-        intermediate.format_number(completed_compounds, 0) || '个', lineage
+        null, lineage
     from compounds
     union all
     select project_name, year, 'area_m2', null, 12, area_m2, '平方米', intermediate.decimals_of(area_m2),
-        intermediate.format_number(area_m2, intermediate.decimals_of(area_m2)) || '平方米', lineage
+        null, lineage
     from compounds
     union all
     select project_name, year, 'area_wan_m2', null, 13, area_m2 / 10000, '万平方米',
         least(4, intermediate.decimals_of(area_m2 / 10000)),
-        intermediate.format_number(area_m2 / 10000, least(4, intermediate.decimals_of(area_m2 / 10000))) || '万平方米',
+        null,
         lineage
     from compounds
     union all
     select project_name, year, 'households', null, 14, households, '户', 0,
-        intermediate.format_number(households, 0) || '户', lineage
+        null, lineage
     from compounds
     union all
     select project_name, year, 'compound_planned_investment_wan', null, 15, planned_investment_wan, '万元',
-        planned_decimals, intermediate.format_number(planned_investment_wan, planned_decimals) || '万元', lineage
+        planned_decimals, null, lineage
     from compounds
     union all
     select project_name, year, 'planned_total_investment_wan', null, 20, planned_total_investment_wan, '万元',
         intermediate.decimals_of(planned_total_investment_wan),
-        intermediate.format_number(
-            planned_total_investment_wan, intermediate.decimals_of(planned_total_investment_wan)
-        ) || '万元',
+        null,
         register_lineage
     from intermediate.project_years
     where planned_total_investment_wan is not null
     union all
     select project_name, year, 'annual_planned_investment_wan', null, 21, annual_planned_investment_wan, '万元',
-        plan_decimals, intermediate.format_number(annual_planned_investment_wan, plan_decimals) || '万元', lineage
+        plan_decimals, null, lineage
     from latest_progress
     union all
     select project_name, year, 'completed_investment_wan', null, 22, cumulative_completed_wan, '万元',
-        cumulative_decimals, intermediate.format_number(cumulative_completed_wan, cumulative_decimals) || '万元',
+        cumulative_decimals, null,
         lineage
     from latest_progress
     union all
     select project_name, year, measure, null,
         case measure when 'investment_completion_rate' then 23 when 'payment_rate' then 32 else 40 end,
-        value, '%', 2, intermediate.format_percent(value), lineage
+        value, '%', 2, null, lineage
     from measures
     where measure in ('investment_completion_rate', 'payment_rate', 'satisfaction_rate')
     union all
     select project_name, year, 'budget_execution_rate', null, 33, value, '%', 2,
-        intermediate.format_percent(value), lineage
+        null, lineage
     from measures
     where measure = 'payment_rate'
     union all
     select project_name, year, 'funds_received_wan', null, 30, received_wan, '万元', received_decimals,
-        intermediate.format_number(received_wan, received_decimals) || '万元', lineage
+        null, lineage
     from funds
     union all
     select project_name, year, 'funds_paid_wan', null, 31, paid_wan, '万元', paid_decimals,
-        intermediate.format_number(paid_wan, paid_decimals) || '万元', lineage
+        null, lineage
     from funds
     union all
     select project_name, year, 'funds_received_wan', fund_source, 34, received_wan, '万元', received_decimals,
-        intermediate.format_number(received_wan, received_decimals) || '万元', lineage
+        null, lineage
     from mart.funds_by_source
     union all
     select project_name, year, 'funds_paid_wan', fund_source, 35, paid_wan, '万元', paid_decimals,
-        intermediate.format_number(paid_wan, paid_decimals) || '万元', lineage
+        null, lineage
     from mart.funds_by_source
     union all
     select project_name, year, 'surveys_valid', null, 41, responses, '份', 0,
-        intermediate.format_number(responses, 0) || '份', lineage
+        null, lineage
     from survey
     union all
     select project_name, year, 'scale_and_cost', item, 100 + position, quantity, unit, quantity_decimals,
-        intermediate.format_number(quantity, quantity_decimals) || coalesce(unit, ''), lineage
+        null, lineage
     from mart.scale_and_cost
     union all
     select project_name, year, 'indicator_target', level3, 200 + position, target_value, target_unit, null,
@@ -167,16 +166,16 @@ figures as (
     from evaluation
     union all
     select project_name, year, 'indicator_weight', level3, 200 + position, weight, '分',
-        intermediate.decimals_of(weight), intermediate.format_number(weight, intermediate.decimals_of(weight)),
+        intermediate.decimals_of(weight), null,
         lineage
     from evaluation
     union all
     select project_name, year, 'indicator_score', level3, 200 + position, score, '分', 2,
-        intermediate.format_number(score, 2), lineage
+        null, lineage
     from evaluation
     union all
     select project_name, year, 'self_evaluation_score', null, 50, sum(score), '分', 2,
-        intermediate.format_number(sum(score), 2) || '分', flatten(list(lineage))
+        null, flatten(list(lineage))
     from evaluation
     group by all
     union all
@@ -195,29 +194,29 @@ figures as (
     where light is not null
     union all
     select project_name, year, 'gap_points', month || '月', 60 + month, gap_points, '百分点', 2,
-        intermediate.format_number(gap_points, 2), lineage
+        null, lineage
     from lights
     union all
     select project_years.project_name, project_years.year, 'negative_list_hits', null, 80,
-        coalesce(negative.hits, 0), '笔', 0, coalesce(negative.hits, 0) || '笔', coalesce(negative.lineage, [])
+        coalesce(negative.hits, 0), '笔', 0, null, coalesce(negative.lineage, [])
     from intermediate.project_years as project_years
     left join negative using (project_name, year)
     union all
     select project_name, year, 'negative_list_amount_wan', null, 81, amount_wan, '万元', decimals,
-        intermediate.format_number(amount_wan, decimals) || '万元', lineage
+        null, lineage
     from negative
 ),
 
 district as (
     select null as project_name, year, 'projects' as figure_key, null as detail, 1 as position,
-        count(*)::decimal(38, 6) as value, '个' as unit, 0 as decimals, count(*) || '个' as display_text,
+        count(*)::decimal(38, 6) as value, '个' as unit, 0 as decimals, null as display_text,
         [] as lineage
     from intermediate.project_years
     group by year
     union all
     select null, year, figure_key, null,
         case figure_key when 'funds_received_wan' then 2 when 'funds_paid_wan' then 3 else 4 end,
-        sum(value), '万元', max(decimals), intermediate.format_number(sum(value), max(decimals)) || '万元',
+        sum(value), '万元', max(decimals), null,
         flatten(list(lineage))
     from figures
     where detail is null and figure_key in ('funds_received_wan', 'funds_paid_wan', 'completed_investment_wan')
@@ -282,7 +281,15 @@ final as (
         cast(every_figure.value as decimal(38, 6)) as value,
         every_figure.unit,
         every_figure.decimals,
-        every_figure.display_text,
+        coalesce(
+            every_figure.display_text,
+            case
+                when every_figure.unit = '%' then intermediate.format_percent(every_figure.value)
+                else intermediate.format_number(every_figure.value, every_figure.decimals)
+                    || case when every_figure.figure_key in ('indicator_weight', 'indicator_score', 'gap_points')
+                        then '' else coalesce(every_figure.unit, '') end
+            end
+        ) as display_text,
         coalesce(lineage.lineage, []) as lineage
     from every_figure
     left join lineage

@@ -1,0 +1,544 @@
+"""The indicator marts, tested on fixture rows in an in-memory DuckDB, at the edges of every rule."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from pipeline.indicators import build_indicators, models, rebuild
+from pipeline.intake import ingest
+from pipeline.registry import RegistryError
+from pipeline.rules import load_rules
+from pipeline.warehouse import ensure_schema
+
+YEAR = 2022
+D = Decimal
+
+
+class Warehouse:
+    """An in-memory warehouse that takes fixture rows as accepted submissions, one per call."""
+
+    def __init__(self, registry):
+        self.con = duckdb.connect()
+        ensure_schema(self.con, registry)
+        self.next_id = 1
+
+    def submit(
+        self, template: str, rows: list[dict], unit: str = "单位", slice_fields=("project_name",)
+    ) -> int:
+        """Store rows as one accepted submission of one slice per distinct slice value; return its id."""
+        submission_id, self.next_id = self.next_id, self.next_id + 1
+        self.con.execute(
+            "insert into ops.submissions (submission_id, sha256, original_name, inbox_path, unit, templates, year, "
+            "received_at, status, error_count, warning_count, archive_path) "
+            "values (?, ?, ?, ?, ?, ?, ?, now(), 'accepted', 0, 0, 'archive')",
+            [
+                submission_id,
+                f"sha{submission_id}",
+                f"{template}{submission_id}.xlsx",
+                "x",
+                unit,
+                [template],
+                YEAR,
+            ],
+        )
+        for number, row in enumerate(rows, start=5):
+            row = {"year": YEAR, **row}
+            key = "|".join([template, unit, *(str(row.get(f, "")) for f in slice_fields), str(row["year"])])
+            record = {"submission_id": submission_id, "sheet": "表1", "excel_row": number, "slice_key": key}
+            record |= {"unit": unit, **row}
+            columns = ", ".join(record)
+            self.con.execute(
+                f"insert into raw.{template} ({columns}) values ({', '.join('?' * len(record))})",
+                list(record.values()),
+            )
+            self.con.execute(
+                "insert into ops.slices select ?, ?, ?, ?, ?, ?, ?, 1 where not exists "
+                "(select 1 from ops.slices where submission_id = ? and slice_key = ?)",
+                [
+                    submission_id,
+                    template,
+                    key,
+                    unit,
+                    row.get("project_name"),
+                    row["year"],
+                    row.get("month"),
+                    submission_id,
+                    key,
+                ],
+            )
+        return submission_id
+
+    def build(self, rules=None):
+        rebuild(self.con, rules or load_rules())
+        return self
+
+    def rows(self, sql: str, params=None) -> list[tuple]:
+        return self.con.execute(sql, params or []).fetchall()
+
+    def one(self, sql: str, params=None):
+        [(value,)] = self.rows(sql, params)
+        return value
+
+
+def register(wh: Warehouse, *projects: str, planned: str = "1000") -> None:
+    wh.submit(
+        "project_register",
+        [
+            {
+                "project_code": f"P{i}",
+                "project_name": name,
+                "project_type": "老旧小区改造",
+                "implementing_unit": "单位",
+                "planned_total_investment_wan": D(planned),
+            }
+            for i, name in enumerate(projects, 1)
+        ],
+    )
+
+
+def progress(wh: Warehouse, project: str, plan: str, cumulative_by_month: dict[int, str]) -> None:
+    """Submit monthly progress, one submission per month as offices send it."""
+    previous = D(0)
+    for month, cumulative in sorted(cumulative_by_month.items()):
+        wh.submit(
+            "investment_progress",
+            [
+                {
+                    "project_name": project,
+                    "month": month,
+                    "annual_planned_investment_wan": D(plan),
+                    "monthly_completed_wan": D(cumulative) - previous,
+                    "cumulative_completed_wan": D(cumulative),
+                }
+            ],
+            slice_fields=("project_name", "month"),
+        )
+        previous = D(cumulative)
+
+
+def ledger(wh: Warehouse, project: str, received: str, paid: str, purpose: str = "工程款") -> None:
+    wh.submit(
+        "fund_ledger",
+        [
+            {
+                "project_name": project,
+                "date": f"{YEAR}-03-01",
+                "fund_source": "中央补助资金",
+                "entry_type": "到位",
+                "amount_wan": D(received),
+            },
+            {
+                "project_name": project,
+                "date": f"{YEAR}-04-01",
+                "fund_source": "中央补助资金",
+                "entry_type": "支付",
+                "amount_wan": D(paid),
+                "expense_purpose": purpose,
+            },
+        ],
+    )
+
+
+def targets(wh: Warehouse, project: str, *indicators: tuple[str, str, str | None, int]) -> None:
+    wh.submit(
+        "performance_targets",
+        [
+            {
+                "project_name": project,
+                "level1": "产出指标",
+                "level2": "数量指标",
+                "level3": level3,
+                "target_text": target,
+                "reported_value": reported,
+                "weight": D(weight),
+            }
+            for level3, target, reported, weight in indicators
+        ],
+    )
+
+
+def compounds(
+    wh: Warehouse, project: str, count: int, planned_each: str = "250", status: str = "在建"
+) -> int:
+    return wh.submit(
+        "compound_list",
+        [
+            {
+                "project_name": project,
+                "compound_name": f"小区{i}",
+                "area_m2": D("1000"),
+                "households": 10,
+                "planned_investment_wan": D(planned_each),
+                "status": status,
+            }
+            for i in range(count)
+        ],
+    )
+
+
+@pytest.fixture
+def wh(registry):
+    return Warehouse(registry)
+
+
+@pytest.mark.parametrize(
+    ("cumulative", "gap", "light"),
+    [
+        ("600", D("0"), "none"),  # exactly on schedule
+        ("599.9", D("0.008333"), "blue"),
+        ("480", D("10"), "blue"),  # exactly 10 points behind
+        ("479.9", D("10.008333"), "yellow"),
+        ("360", D("20"), "yellow"),  # exactly 20 points behind
+        ("359.9", D("20.008333"), "red"),
+        ("700", D("-8.333333"), "none"),  # ahead of schedule
+    ],
+)
+def test_lights_at_the_edges_of_each_band(wh, cumulative, gap, light):
+    register(wh, "甲")
+    progress(wh, "甲", "1200", {6: cumulative})
+
+    wh.build()
+
+    assert wh.rows("select gap_points, light from mart.monitoring_lights") == [(gap, light)]
+
+
+def test_a_lagging_year_lights_each_month_and_keeps_the_worst(wh):
+    register(wh, "甲")
+    # Plan 1,200: time progress m/12 against cumulative/1,200, worked out by hand.
+    progress(wh, "甲", "1200", {1: "100", 2: "150", 3: "180", 4: "220", 5: "250", 6: "600"})
+
+    wh.build()
+
+    assert wh.rows("select month, light from mart.monitoring_lights order by month") == [
+        (1, "none"),  # 8.33 − 8.33 = 0
+        (2, "blue"),  # 16.67 − 12.5 = 4.17
+        (3, "blue"),  # 25 − 15 = 10
+        (4, "yellow"),  # 33.33 − 18.33 = 15
+        (5, "red"),  # 41.67 − 20.83 = 20.83
+        (6, "none"),  # 50 − 50 = 0
+    ]
+    assert wh.rows(
+        "select worst_light, completed_investment_wan, investment_completion_rate from mart.project_year"
+    ) == [("red", D("600"), D("0.5"))]
+
+
+def test_targets_score_by_operator_and_qualitative_outcome(wh):
+    register(wh, "甲")
+    ledger(wh, "甲", received="100", paid="100")
+    compounds(wh, "甲", 5)  # 5 compounds, 1,250万元 planned
+    wh.submit(
+        "satisfaction_survey",
+        [
+            {
+                "project_name": "甲",
+                "respondent": "小区0",
+                "valid_responses": 100,
+                "satisfied": 70,
+                "basically_satisfied": 10,
+                "dissatisfied": 20,
+            }
+        ],
+    )
+    targets(
+        wh,
+        "甲",
+        ("群众满意度", "≥90%", "80%", 20),  # 0.8 / 0.9 of 20
+        ("计划投资", "≤1000万元", None, 20),  # 1,250 > 1,000: 20 × 1000/1250 = 16
+        ("改造小区数量", "=4个", "5个", 20),  # 20 × 4/5 = 16
+        ("居民居住条件改善", "按期完成", "基本达成", 15),  # 80 %
+        ("工程验收合格率", "≥100%", "95%", 15),  # not bound: the reported 95 %
+    )
+
+    wh.build()
+
+    scores = dict(wh.rows("select level3, round(score, 6) from mart.self_evaluation"))
+    assert scores == {
+        "预算执行率": D("10"),
+        "群众满意度": D("17.777778"),
+        "计划投资": D("16"),
+        "改造小区数量": D("16"),
+        "居民居住条件改善": D("12"),
+        "工程验收合格率": D("14.25"),
+    }
+    sources = dict(wh.rows("select level3, actual_source from mart.self_evaluation"))
+    assert sources["工程验收合格率"] == "reported" and sources["改造小区数量"] == "computed"
+    assert wh.rows("select round(self_evaluation_score, 6), grade from mart.project_year") == [
+        (D("86.027778"), "良")
+    ]
+
+
+def test_a_reported_value_differing_from_the_data_is_kept_and_flagged(wh):
+    register(wh, "甲")
+    compounds(wh, "甲", 5)
+    targets(wh, "甲", ("改造小区数量", "≥5个", "6个", 45), ("惠及户数", "≥50户", "50户", 45))
+
+    wh.build()
+
+    assert wh.rows(
+        "select level3, reported_value, actual_value, differs_from_reported from mart.self_evaluation "
+        "where position > 0 order by position"
+    ) == [("改造小区数量", "6个", D("5"), True), ("惠及户数", "50户", D("50"), False)]
+
+
+def test_a_percentage_rounded_as_reported_is_not_a_difference(wh):
+    register(wh, "甲")
+    wh.submit(
+        "satisfaction_survey",
+        [
+            {
+                "project_name": "甲",
+                "respondent": "小区0",
+                "valid_responses": 10000,
+                "satisfied": 9312,
+                "basically_satisfied": 0,
+                "dissatisfied": 688,
+            }
+        ],
+    )
+    targets(wh, "甲", ("群众满意度", "≥90%", "93%", 90))
+
+    wh.build()
+
+    assert wh.one("select differs_from_reported from mart.self_evaluation where position = 1") is False
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "paid", "score", "grade"),
+    [
+        ("基本达成", "达成", "100", D("90"), "优"),  # 10 + 40 + 40
+        ("基本达成", "达成", "99", D("89.9"), "良"),  # 9.9 + 40 + 40
+        ("部分达成", "达成", "100", D("80"), "良"),  # 10 + 30 + 40
+        ("达成", "未达成", "100", D("60"), "中"),  # 10 + 50 + 0
+        ("达成", "未达成", "99", D("59.9"), "差"),  # 9.9 + 50 + 0
+    ],
+)
+def test_grades_at_their_bounds(wh, first, second, paid, score, grade):
+    register(wh, "甲")
+    ledger(wh, "甲", received="100", paid=paid)
+    targets(wh, "甲", ("社会效益", "按期完成", first, 50), ("可持续影响", "长期发挥作用", second, 40))
+
+    wh.build()
+
+    assert wh.rows("select self_evaluation_score, grade from mart.project_year") == [(score, grade)]
+
+
+def test_binding_takes_the_first_match_in_rule_order(wh):
+    register(wh, "甲")
+    progress(wh, "甲", "1000", {12: "900"})
+    compounds(wh, "甲", 4)  # 计划投资 1,000万元
+    targets(wh, "甲", ("年度计划投资完成率", "≥100%", "100%", 45), ("计划投资", "≤1000万元", "1000万元", 45))
+
+    wh.build()
+
+    assert wh.rows("select level3, measure, actual_value from mart.self_evaluation where position > 0") == [
+        ("年度计划投资完成率", "investment_completion_rate", D("0.9")),
+        ("计划投资", "planned_investment", D("1000")),
+    ]
+
+
+def test_area_targets_compare_in_the_unit_they_are_written_in(wh):
+    register(wh, "甲")
+    compounds(wh, "甲", 5)  # 5,000 平方米
+    targets(wh, "甲", ("改造面积", "≥1万平方米", None, 45), ("改造面积（平方米）", "≥5000平方米", None, 45))
+
+    wh.build()
+
+    assert wh.rows(
+        "select target_value, actual_value, score from mart.self_evaluation where position > 0"
+    ) == [
+        (D("10000"), D("5000"), D("22.5")),
+        (D("5000"), D("5000"), D("45")),
+    ]
+    assert (
+        wh.one(
+            "select display_text from mart.report_figures where figure_key = 'indicator_actual' and detail = '改造面积'"
+        )
+        == "0.5万平方米"
+    )
+
+
+def test_a_correction_recomputes_every_affected_mart(wh):
+    register(wh, "甲")
+    compounds(wh, "甲", 5)
+    targets(wh, "甲", ("改造小区数量", "=5个", "5个", 90))
+    wh.build()
+    before = wh.rows("select compounds from mart.renovated_compounds")
+
+    compounds(wh, "甲", 4)  # the same slice, corrected: one compound fewer
+    wh.build()
+
+    assert before == [(5,)]
+    assert wh.rows("select compounds, planned_investment_wan from mart.renovated_compounds") == [
+        (4, D("1000"))
+    ]
+    assert wh.rows("select actual_value, score from mart.self_evaluation where position = 1") == [
+        (D("4"), D("72"))
+    ]
+    assert (
+        wh.one(
+            "select display_text from mart.report_figures where figure_key = 'compounds' and project_name = '甲'"
+        )
+        == "4个"
+    )
+    assert (
+        wh.one("select lineage[1].submission_id from mart.report_figures where figure_key = 'compounds'") == 4
+    )
+
+
+def test_funds_by_source_and_payment_rate(wh):
+    register(wh, "甲")
+    ledger(wh, "甲", received="1250.1", paid="1000.08")
+
+    wh.build()
+
+    assert wh.rows("select fund_source, received_wan, paid_wan from mart.funds_by_source") == [
+        ("中央补助资金", D("1250.1"), D("1000.08"))
+    ]
+    assert wh.rows(
+        "select figure_key, display_text from mart.report_figures where figure_key in "
+        "('funds_received_wan', 'payment_rate') and detail is null and project_name = '甲' order by 1"
+    ) == [("funds_received_wan", "1,250.1万元"), ("payment_rate", "80%")]
+
+
+def test_negative_list_payments_are_listed_with_their_cell(wh):
+    register(wh, "甲")
+    ledger(wh, "甲", received="100", paid="30", purpose="偿还债务")
+
+    wh.build()
+
+    assert wh.rows("select expense_purpose, amount_wan, sheet, excel_row from mart.negative_list_hits") == [
+        ("偿还债务", D("30"), "表1", 6)
+    ]
+
+
+def test_rules_can_differ_by_year(wh, tmp_path):
+    rules_file = tmp_path / "rules.yaml"
+    text = load_rules().model_dump_json(by_alias=True)
+    rules = (
+        load_rules()
+        .model_validate_json(text)
+        .model_copy(
+            update={
+                "years": {
+                    YEAR: {
+                        "lights": [
+                            {"light": "none", "up_to": 5},
+                            {"light": "blue", "up_to": 8},
+                            {"light": "yellow", "up_to": 9},
+                            {"light": "red"},
+                        ]
+                    }
+                }
+            }
+        )
+    )
+    rules_file.write_text(rules.model_dump_json(by_alias=True), encoding="utf-8")
+    register(wh, "甲")
+    progress(wh, "甲", "1200", {6: "540"})  # 5 points behind
+
+    wh.build(load_rules(rules_file))
+
+    assert wh.one("select light from mart.monitoring_lights") == "none"
+
+
+@pytest.mark.parametrize(
+    ("section", "value", "message"),
+    [
+        (
+            "lights",
+            [{"light": "none", "up_to": 10}, {"light": "blue", "up_to": 5}, {"light": "red"}],
+            "increase",
+        ),
+        ("grades", [{"grade": "优", "from": 90}, {"grade": "差", "from": 10}], "ending at 0"),
+        ("scoring", {"budget_execution_points": 20, "indicator_points": 90}, "100"),
+        ("bindings", [{"contains": "率", "measure": "speed"}], "bindings"),
+    ],
+)
+def test_a_bad_rules_file_is_refused_naming_the_file_and_section(tmp_path, section, value, message):
+    import yaml
+
+    document = yaml.safe_load((load_rules.__defaults__[0]).read_text(encoding="utf-8"))
+    document["defaults"][section] = value
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+
+    with pytest.raises(RegistryError, match=message) as caught:
+        load_rules(path)
+    assert str(path) in str(caught.value)
+
+
+def test_every_mart_table_and_column_has_a_comment(wh):
+    register(wh, "甲")
+    wh.build()
+
+    tables = wh.rows("select table_name, comment from duckdb_tables() where schema_name = 'mart'")
+    columns = wh.rows(
+        "select table_name, column_name from duckdb_columns() where schema_name = 'mart' "
+        "and coalesce(comment, '') = ''"
+    )
+    assert {t for t, _ in tables} == {
+        "project_year",
+        "funds_by_source",
+        "renovated_compounds",
+        "scale_and_cost",
+        "monitoring_lights",
+        "self_evaluation",
+        "negative_list_hits",
+        "report_figures",
+    }
+    assert all(comment for _, comment in tables)
+    assert columns == []
+
+
+def test_a_failing_model_leaves_the_previous_marts_untouched(wh, monkeypatch, tmp_path):
+    register(wh, "甲")
+    compounds(wh, "甲", 5)
+    wh.build()
+    compounds(wh, "甲", 3)
+    broken = tmp_path / "zz_broken.sql"
+    broken.write_text("create or replace table mart.broken as select * from nowhere;", encoding="utf-8")
+    monkeypatch.setattr("pipeline.indicators.models", lambda: [*models(), broken])
+
+    with pytest.raises(duckdb.CatalogException):
+        wh.build()
+
+    assert wh.rows("select compounds from mart.renovated_compounds") == [(5,)]
+
+
+def test_models_run_after_the_models_they_read():
+    order = [p.stem for p in models()]
+
+    assert order.index("int_project_measures") < order.index("self_evaluation")
+    assert order.index("self_evaluation") < order.index("project_year") < order.index("report_figures")
+
+
+def test_the_demo_marts_state_the_2022_report(settings, registry, demo_inbox):
+    ingest(settings, registry, progress=False)
+
+    assert build_indicators(settings, registry) == YEAR
+
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        zaolin = "枣林街道办事处改造老旧小区"
+        assert con.execute(
+            "select compounds, area_m2, households, planned_investment_wan from mart.renovated_compounds "
+            "where project_name = ?",
+            [zaolin],
+        ).fetchall() == [(16, D("244000"), 3148, D("9163.6"))]
+        assert con.execute(
+            "select fund_source, received_wan from mart.funds_by_source where project_name = ? order by 1",
+            [zaolin],
+        ).fetchall() == [("中央补助资金", D("1250.1")), ("中央预算内投资", D("1786"))]
+        assert con.execute(
+            "select completed_investment_wan, worst_light from mart.project_year where project_name = ?",
+            [zaolin],
+        ).fetchall() == [(D("1572.36"), "none")]
+        assert con.execute(
+            "select investment_completion_rate, payment_rate from mart.project_year where project_name = ?",
+            ["示范区双铺棚户区改造项目"],
+        ).fetchall() == [(D("1"), D("1"))]
+        assert con.execute(
+            "select display_text from mart.report_figures where figure_key = 'scale_and_cost' and detail = '其他费用'"
+        ).fetchall() == [("3,360.00万元",)]
