@@ -480,6 +480,34 @@ def scale_and_cost() -> Sheet:
     )
 
 
+# 枣林's 报告文字材料 (章节, 内容): the report's narrative paragraphs. 绩效目标 and 未完成情况及原因 are left
+# out on purpose, and 双铺 sends none, so the demo report shows both supplied and missing text.
+NARRATIVE = (
+    (
+        "项目概况",
+        "项目由枣林街道办事处组织实施，对辖区内建成年代较早、基础设施老化的老旧小区进行综合改造，"
+        "改造内容包括屋面防水、外墙保温、雨污分流、道路硬化、绿化提升、管网改造和安防监控等。",
+    ),
+    ("主要做法", "一是成立由街道主要负责同志任组长的改造工作专班，实行挂图作战、周调度、月通报。"),
+    ("主要做法", "二是坚持“居民点单、政府派单”，改造方案经居民议事会讨论并公示，施工全过程接受居民监督。"),
+    ("主要做法", "三是严格执行资金拨付审核程序，专款专用，按工程进度拨付资金。"),
+    ("完成情况", "年度改造任务已全部完成，完工小区均通过竣工验收，居民居住条件明显改善。"),
+    ("存在问题", "部分小区地下管网资料缺失，增加了施工难度；个别居民对施工期间出行不便有意见。"),
+    ("下一步工作", "加强改造后小区的长效管理，推动成立业主委员会或引入物业服务，巩固改造成果。"),
+)
+
+
+def report_narrative() -> Sheet:
+    """Build 枣林's 报告文字材料: one paragraph per row, in the order the report prints them."""
+    return Sheet(
+        name="报告文字材料",
+        title=f"{ZAOLIN_PROJECT}{YEAR}年度绩效报告文字材料",
+        meta=(f"填报单位：{ZAOLIN_UNIT}", f"年度：{YEAR}"),
+        header=(("项目名称", "章节", "内容"),),
+        rows=[(ZAOLIN_PROJECT, section, text) for section, text in NARRATIVE],
+    )
+
+
 def check_facts() -> None:
     """Refuse to write an inbox whose invented splits do not add up to the report's figures."""
     fund_totals: dict[str, Decimal] = {}
@@ -555,6 +583,7 @@ def write_inbox(inbox: Path) -> list[Path]:
         (ZAOLIN_UNIT, "投资完成情况月报2022.csv", zaolin_progress, partial(write_csv, encoding="gb18030")),
         (ZAOLIN_UNIT, "满意度调查汇总.csv", satisfaction_survey(), partial(write_csv, encoding="utf-8-sig")),
         (ZAOLIN_UNIT, "绩效目标自评表2022.xlsx", performance_targets(), write_xlsx),
+        (ZAOLIN_UNIT, "绩效报告文字材料2022.xlsx", report_narrative(), write_xlsx),
         (SHUANGPU_UNIT, "双铺棚户区改造项目建设规模及投资构成.xlsx", scale_and_cost(), write_xlsx),
         (SHUANGPU_UNIT, "双铺2022年资金台账.xlsx", shuangpu_ledger, write_xlsx),
         (SHUANGPU_UNIT, "双铺2022年投资完成情况.xlsx", shuangpu_progress, write_xlsx),

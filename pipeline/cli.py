@@ -45,9 +45,38 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _publish_report(args: argparse.Namespace, year: int | None) -> Path:
+    """Rebuild the marts and write the year's report (default: the latest year with data); return its path."""
+    from pipeline.indicators import build_indicators
+    from pipeline.report import write_report_files
+
+    year = build_indicators(args.settings, args.registry, year)
+    files = write_report_files(args.settings, year, args.registry)
+    print(f"{year}年度报告（Word）：{files.docx}", file=sys.stdout)
+    print(f"{year}年度指标表（Excel）：{files.xlsx}", file=sys.stdout)
+    return files.html
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pipeline.indicators import NoDataError
+    from pipeline.report import ReportError
+
+    try:
+        html = _publish_report(args, args.year)
+    except NoDataError as exc:
+        # With no year asked for, an empty warehouse is a state of the data, not a failure of the run.
+        print(f"未生成年度报告：{exc}", file=sys.stderr)
+        return EXIT_FAILED if args.year or args.command == "report" else EXIT_OK
+    except ReportError as exc:
+        print(f"未生成年度报告：{exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"年度报告：{html}", file=sys.stdout)
+    return EXIT_OK
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    # Later steps (indicators, report) join here; today a run is an ingest.
-    return cmd_ingest(args)
+    cmd_ingest(args)
+    return cmd_report(args)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -77,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("ingest", help="ingest, validate and load what is new in the inbox").set_defaults(
         handler=cmd_ingest
     )
+    report = commands.add_parser(
+        "report", help="rebuild the indicator tables and write the annual report from the warehouse"
+    )
+    report.add_argument("--year", type=int, help="reporting year (default: the latest year with data)")
+    report.set_defaults(handler=cmd_report)
     check = commands.add_parser(
         "check", help="dry run: read files and print what would happen; writes nothing"
     )

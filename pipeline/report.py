@@ -1,0 +1,571 @@
+"""Build the annual report 《…年度预算绩效管理工作开展情况》 from the warehouse: HTML, Word and Excel.
+
+Every number comes from `mart.report_figures` (display text as the marts wrote it, with its lineage); the
+narrative paragraphs come from `staging.report_narrative`, the text the units supply. Nothing is invented:
+a section with nothing supplied says so. The renderers live in `pipeline/report_render.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pipeline.registry import REGISTRY_DIR, Registry, RegistryError, explain, load_registry, read_yaml
+from pipeline.settings import TIMEZONE, Settings
+from pipeline.warehouse import connect
+
+REPORT_CONFIG = REGISTRY_DIR / "report.yaml"
+NOT_SUPPLIED = "（实施单位未提供）"
+# Characters Windows, Excel or a shell would trip over in a file name.
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+class ReportError(RuntimeError):
+    """The report cannot be built; the message says why and what to do."""
+
+
+class ReportConfig(BaseModel):
+    """Settings of the published report (`registry/report.yaml`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    district: str = Field(min_length=1)
+    issuer: str | None = None
+
+
+def load_report_config(path: Path = REPORT_CONFIG) -> ReportConfig:
+    """Load the report settings; a malformed file is refused with its path and key."""
+    if not path.is_file():
+        raise RegistryError(f"{path}: missing")
+    try:
+        return ReportConfig.model_validate(read_yaml(path))
+    except ValidationError as exc:
+        raise explain(path, exc) from exc
+
+
+# What the warehouse holds for the report.
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One file, sheet and set of Excel rows a printed value came from."""
+
+    submission_id: int
+    original_name: str
+    sha256: str
+    unit: str | None
+    sheet: str | None
+    excel_rows: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One printed number (or short text) of `mart.report_figures`."""
+
+    key: str
+    detail: str | None
+    position: int
+    value: Decimal | None
+    unit: str | None
+    decimals: int | None
+    text: str
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Narrative:
+    """One paragraph a unit supplied for a section of the report."""
+
+    section: str
+    text: str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A submission the report draws on, for the appendix."""
+
+    number: int
+    submission_id: int
+    original_name: str
+    unit: str | None
+    sha256: str
+    received_at: dt.datetime
+
+
+@dataclass(slots=True)
+class Project:
+    """The figures, scale-and-cost structure and narratives of one project (or the district: name None)."""
+
+    code: str | None
+    name: str | None
+    figures: list[Figure] = field(default_factory=list)
+    narratives: dict[str, list[Narrative]] = field(default_factory=dict)
+    # scale_and_cost item position → (category, parent item); text structure, not numbers.
+    structure: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
+
+    def one(self, key: str, detail: str | None = None) -> Figure | None:
+        """Return the figure with this key and detail, if the marts produced it."""
+        return next((f for f in self.figures if f.key == key and f.detail == detail), None)
+
+    def each(self, key: str) -> list[Figure]:
+        """Return the figures of a key that have a detail, in report order."""
+        return [f for f in self.figures if f.key == key and f.detail is not None]
+
+
+# The document: a neutral structure every renderer walks, so the report's wording exists once.
+
+Inline = str | Figure | None  # None prints as “—”
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int  # 1 一、 · 2 （一） · 3 1． · 4 （1）
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    parts: tuple[Inline, ...]
+    source: Source | None = None  # a unit's narrative paragraph
+    missing: bool = False  # a note that something was not supplied
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    caption: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[Inline, ...], ...]
+    sheet: str | None = None  # also written as this sheet of the .xlsx
+
+
+Block = Heading | Text | Table
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    year: int
+    title: str
+    issuer: str | None
+    stamp: dt.datetime  # the latest receipt of a source file: the report's fixed timestamp
+    blocks: tuple[Block, ...]
+    files: tuple[SourceFile, ...]
+
+    @property
+    def file_number(self) -> dict[int, int]:
+        """Map a submission id to its number in the appendix."""
+        return {f.submission_id: f.number for f in self.files}
+
+    @property
+    def tables(self) -> list[Table]:
+        """Return the tables that also go into the .xlsx."""
+        return [b for b in self.blocks if isinstance(b, Table) and b.sheet]
+
+
+# Reading the warehouse.
+
+FIGURES_SQL = """
+select project_code, project_name, figure_key, detail, position, value, unit, decimals, display_text, lineage
+from mart.report_figures
+where year = ?
+order by project_code nulls first, project_name nulls first, position, figure_key, detail
+"""
+STRUCTURE_SQL = """
+select project_name, position, category, parent_item
+from mart.scale_and_cost
+where year = ?
+"""
+NARRATIVE_SQL = """
+select n.project_name, n.section, n.content, n.submission_id, s.original_name, s.sha256, s.unit, n.sheet,
+    n.excel_row
+from staging.report_narrative as n
+join ops.submissions as s using (submission_id)
+where n.year = ?
+order by n.project_name, n.submission_id, n.sheet, n.excel_row
+"""
+FILES_SQL = """
+select submission_id, original_name, unit, sha256, received_at
+from ops.submissions
+where submission_id in (select unnest(?::integer[]))
+order by submission_id
+"""
+
+
+def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+    )
+
+
+def _source(entry: dict) -> Source:
+    return Source(
+        entry["submission_id"],
+        entry["original_name"],
+        entry["sha256"],
+        entry["unit"],
+        entry["sheet"],
+        tuple(entry["excel_rows"] or ()),
+    )
+
+
+def read_projects(con: duckdb.DuckDBPyConnection, year: int) -> list[Project]:
+    """Read the year's figures, scale-and-cost structure and narratives, district first, then by project."""
+    if not _exists(con, "mart", "report_figures"):
+        raise ReportError("仓库中还没有报告数字（mart.report_figures），请先运行 pipeline run 计算指标。")
+    projects: dict[str | None, Project] = {}
+    for code, name, key, detail, position, value, unit, decimals, text, lineage in con.execute(
+        FIGURES_SQL, [year]
+    ).fetchall():
+        project = projects.setdefault(name, Project(code, name))
+        sources = tuple(_source(entry) for entry in lineage or ())
+        project.figures.append(Figure(key, detail, position, value, unit, decimals, text or "", sources))
+    if not projects:
+        raise ReportError(
+            f"仓库中没有{year}年度的报告数字，请确认该年度已有已接收的报表，并先运行 pipeline run。"
+        )
+    if _exists(con, "mart", "scale_and_cost"):
+        for name, position, category, parent in con.execute(STRUCTURE_SQL, [year]).fetchall():
+            if name in projects:
+                # report_figures places scale_and_cost rows at 100 + their position in the mart.
+                projects[name].structure[100 + position] = (category, parent)
+    if _exists(con, "staging", "report_narrative"):
+        for name, section, content, *source in con.execute(NARRATIVE_SQL, [year]).fetchall():
+            if name in projects:
+                sid, original, sha, unit, sheet, row = source
+                narrative = Narrative(section, content, Source(sid, original, sha, unit, sheet, (row,)))
+                projects[name].narratives.setdefault(section, []).append(narrative)
+    return [projects[name] for name in projects]
+
+
+def read_files(con: duckdb.DuckDBPyConnection, projects: Iterable[Project]) -> tuple[SourceFile, ...]:
+    """Return every submission a figure or narrative of the report comes from, numbered in receipt order."""
+    ids = {s.submission_id for p in projects for f in p.figures for s in f.sources}
+    ids |= {n.source.submission_id for p in projects for ns in p.narratives.values() for n in ns}
+    rows = con.execute(FILES_SQL, [sorted(ids)]).fetchall()
+    return tuple(
+        SourceFile(number, sid, name, unit, sha, received.astimezone(TIMEZONE))
+        for number, (sid, name, unit, sha, received) in enumerate(rows, start=1)
+    )
+
+
+# Composing the report.
+
+_ZH_DIGITS = "零一二三四五六七八九"
+
+
+def zh_number(n: int) -> str:
+    """Write 1–99 in Chinese numerals, as section numbers are: 一, 十, 十二, 二十三."""
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return _ZH_DIGITS[ones]
+    return ("" if tens == 1 else _ZH_DIGITS[tens]) + "十" + (_ZH_DIGITS[ones] if ones else "")
+
+
+def clauses(*items: tuple[str, Figure | None], sep: str = "，") -> list[Inline]:
+    """Join `label figure` pairs into one sentence's parts, leaving out figures the marts did not produce."""
+    parts: list[Inline] = []
+    for label, figure in items:
+        if figure is None:
+            continue
+        if parts:
+            parts.append(sep)
+        parts += [label, figure]
+    return parts
+
+
+def sentence(parts: list[Inline], missing: str) -> Text:
+    """Return the parts as a sentence, or the note that nothing was supplied."""
+    if not parts:
+        return Text((missing,), missing=True)
+    return Text((*parts, "。"))
+
+
+def narratives(project: Project, section: str, label: str) -> list[Text]:
+    """Return the unit's paragraphs for a section, or the note that none was supplied."""
+    supplied = project.narratives.get(section, [])
+    if not supplied:
+        return [Text((f"{label}：{NOT_SUPPLIED}",), missing=True)]
+    return [Text((line,), source=n.source) for n in supplied for line in n.text.split("\n") if line]
+
+
+class Composer:
+    """Lay the report out in the structure of the district's published report."""
+
+    def __init__(self, year: int, district: Project, projects: list[Project], registry: Registry):
+        self.year = year
+        self.district = district
+        self.projects = projects
+        self.names = {t.id: t.name_zh for t in registry.templates.values()}
+        self.blocks: list[Block] = []
+
+    def not_sent(self, template: str) -> str:
+        return f"（未报送{self.names[template]}）"
+
+    def add(self, *blocks: Block) -> None:
+        self.blocks.extend(blocks)
+
+    def compose(self) -> list[Block]:
+        self.summary()
+        self.add(Heading(1, "二、项目绩效评价情况"))
+        for number, project in enumerate(self.projects, start=1):
+            self.project(number, project)
+        self.add(Heading(1, "三、绩效指标表"))
+        for number, project in enumerate(self.projects, start=1):
+            self.indicator_table(number, project)
+        return self.blocks
+
+    def summary(self) -> None:
+        d = self.district
+        self.add(Heading(1, "一、总体情况"))
+        parts = clauses(
+            (f"{self.year}年度纳入绩效评价的项目共", d.one("projects")),
+            ("全年到位资金", d.one("funds_received_wan")),
+            ("支付资金", d.one("funds_paid_wan")),
+            ("完成投资", d.one("completed_investment_wan")),
+        )
+        self.add(sentence(parts, "（本年度没有可汇总的数据）"), Text(("各项目绩效评价结果见下表。",)))
+        rows = tuple(
+            (
+                p.name,
+                p.one("planned_total_investment_wan"),
+                p.one("completed_investment_wan"),
+                p.one("payment_rate"),
+                p.one("self_evaluation_score"),
+                p.one("grade"),
+                p.one("worst_light"),
+            )
+            for p in self.projects
+        )
+        header = ("项目名称", "计划总投资", "完成投资", "资金支付率", "自评得分", "评价等级", "最高预警")
+        self.add(Table("表1 项目绩效评价结果汇总", header, rows, sheet="汇总"))
+
+    def project(self, number: int, p: Project) -> None:
+        self.add(Heading(2, f"（{zh_number(number)}）{p.name}"))
+        self.basics(p)
+        self.evaluation(p)
+        self.funds(p)
+        self.performance(p)
+        self.add(Heading(3, "5．存在的问题及下一步工作"))
+        self.add(*narratives(p, "存在问题", "存在的问题"), *narratives(p, "下一步工作", "下一步工作"))
+
+    def basics(self, p: Project) -> None:
+        self.add(Heading(3, "1．项目基本情况"), Heading(4, "（1）项目概况"))
+        self.add(*narratives(p, "项目概况", "项目概况"))
+        facts: list[Inline] = [f"项目编码{p.code}"] if p.code else []
+        money = clauses(
+            ("计划总投资", p.one("planned_total_investment_wan")),
+            ("年度计划投资", p.one("annual_planned_investment_wan")),
+        )
+        facts += [*(["，"] if facts and money else []), *money]
+        if facts:
+            self.add(Text((*facts, "。")))
+        compounds = clauses(
+            ("改造老旧小区", p.one("compounds")),
+            ("改造面积", p.one("area_wan_m2")),
+            ("惠及居民", p.one("households")),
+            ("清单计划投资", p.one("compound_planned_investment_wan")),
+        )
+        if compounds:
+            self.add(Text((*compounds, "。")))
+        self.scale_and_cost(p)
+        self.add(Heading(4, "（2）绩效目标"))
+        self.add(*narratives(p, "绩效目标", "绩效目标"))
+        targets: list[Inline] = []
+        for target in p.each("indicator_target"):
+            targets += [*(["；"] if targets else []), f"{target.detail}", target]
+        if targets:
+            self.add(Text(("年度绩效指标：", *targets, "。")))
+        else:
+            self.add(Text((self.not_sent("performance_targets"),), missing=True))
+
+    def scale_and_cost(self, p: Project) -> None:
+        """Print 建设规模 and 投资构成 in sheet order, each `其中` part after the row it belongs to."""
+        by_category: dict[str | None, list[Inline]] = defaultdict(list)
+        previous_parent: dict[str | None, str | None] = {}
+        for figure in p.each("scale_and_cost"):
+            category, parent = p.structure.get(figure.position, (None, None))
+            parts = by_category[category]
+            if parts:
+                same_group = parent is not None and previous_parent.get(category) == parent
+                parts.append("、" if same_group else ("，其中：" if parent else "；"))
+            parts += [figure.detail, figure]
+            previous_parent[category] = parent
+        for category, parts in by_category.items():
+            self.add(Text((f"{category or '建设规模及投资构成'}：", *parts, "。")))
+
+    def evaluation(self, p: Project) -> None:
+        self.add(Heading(3, "2．绩效评价工作开展情况"))
+        self.add(*narratives(p, "主要做法", "主要做法"))
+        self.add(Heading(4, "（1）资金到位情况"))
+        received = clauses(("全年到位资金", p.one("funds_received_wan")))
+        by_source = clauses(*((f.detail, f) for f in p.each("funds_received_wan")), sep="、")
+        if received and by_source:
+            received += ["，其中", *by_source]
+        self.add(sentence(received, self.not_sent("fund_ledger")))
+        self.add(Heading(4, "（2）投资完成情况"))
+        invested = clauses(
+            ("年度计划投资", p.one("annual_planned_investment_wan")),
+            ("累计完成投资", p.one("completed_investment_wan")),
+            ("年度计划投资完成率", p.one("investment_completion_rate")),
+        )
+        self.add(sentence(invested, self.not_sent("investment_progress")))
+        self.add(Heading(4, "（3）绩效指标完成情况"))
+        achieved: list[Inline] = []
+        for target in p.each("indicator_target"):
+            achieved += [*(["；"] if achieved else []), f"{target.detail}：年度指标值", target]
+            achieved += clauses(("，实际完成值", p.one("indicator_actual", target.detail)), sep="")
+        if achieved:
+            achieved += ["。各指标的分值与得分见“三、绩效指标表”"]
+        self.add(sentence(achieved, self.not_sent("performance_targets")))
+        self.add(Heading(4, "（4）群众满意度"))
+        survey = clauses(("有效问卷", p.one("surveys_valid")), ("群众满意度", p.one("satisfaction_rate")))
+        self.add(sentence(survey, self.not_sent("satisfaction_survey")))
+        self.add(Heading(4, "（5）监控预警情况"))
+        worst = p.one("worst_light")
+        if worst is None:
+            self.add(Text((self.not_sent("investment_progress"),), missing=True))
+        else:
+            self.add(Text(("按月监控时间进度与投资进度，全年最高预警等级：", worst, "。")))
+            rows = tuple(
+                (light.detail, p.one("gap_points", light.detail), light) for light in p.each("light")
+            )
+            self.add(Table("各月监控预警", ("月份", "时间进度超出投资进度（百分点）", "预警灯"), rows))
+        self.add(Heading(4, "（6）负面清单核查"))
+        hits = clauses(
+            ("支出用途列入《财政补助资金使用负面清单》的支付", p.one("negative_list_hits")),
+            ("金额", p.one("negative_list_amount_wan")),
+        )
+        self.add(sentence(hits, self.not_sent("fund_ledger")))
+
+    def funds(self, p: Project) -> None:
+        self.add(Heading(3, "3．资金执行情况"))
+        totals = clauses(
+            ("到位资金", p.one("funds_received_wan")),
+            ("已支付", p.one("funds_paid_wan")),
+            ("资金支付率", p.one("payment_rate")),
+            ("预算执行率", p.one("budget_execution_rate")),
+        )
+        self.add(sentence(totals, self.not_sent("fund_ledger")))
+        lines: list[Inline] = []
+        for received in p.each("funds_received_wan"):
+            lines += [*(["；"] if lines else []), f"{received.detail}到位", received]
+            lines += clauses(("、支付", p.one("funds_paid_wan", received.detail)), sep="")
+        if lines:
+            self.add(Text(("按资金来源：", *lines, "。")))
+
+    def performance(self, p: Project) -> None:
+        self.add(Heading(3, "4．项目绩效情况"), Heading(4, "（1）完成情况"))
+        done = clauses(
+            ("已完工小区", p.one("completed_compounds")),
+            ("自评得分", p.one("self_evaluation_score")),
+            ("评价等级", p.one("grade")),
+        )
+        self.add(sentence(done, self.not_sent("performance_targets")))
+        self.add(*narratives(p, "完成情况", "完成情况"))
+        self.add(Heading(4, "（2）未完成情况及原因"))
+        short: list[Inline] = []
+        for weight in p.each("indicator_weight"):
+            score = p.one("indicator_score", weight.detail)
+            if score is not None and None not in (score.value, weight.value) and score.value < weight.value:
+                short += [*(["；"] if short else []), f"{weight.detail}：分值", weight, "，得分", score]
+        if short:
+            self.add(Text(("未得满分的指标：", *short, "。")))
+        elif p.each("indicator_weight"):
+            self.add(Text(("各项绩效指标均得满分。",)))
+        self.add(*narratives(p, "未完成情况及原因", "未完成情况及原因"))
+
+    def indicator_table(self, number: int, p: Project) -> None:
+        caption = f"附表{number} {p.name}绩效目标及自评表"
+        indicators = p.each("indicator_target")
+        if not indicators:
+            self.add(Heading(4, caption), Text((self.not_sent("performance_targets"),), missing=True))
+            return
+        rows = [
+            (
+                target.detail,
+                target,
+                p.one("indicator_actual", target.detail),
+                p.one("indicator_weight", target.detail),
+                p.one("indicator_score", target.detail),
+            )
+            for target in indicators
+        ]
+        rows.append(("自评得分", None, None, None, p.one("self_evaluation_score")))
+        rows.append(("评价等级", None, None, None, p.one("grade")))
+        header = ("三级指标", "年度指标值", "实际完成值", "分值", "得分")
+        self.add(Table(caption, header, tuple(rows), sheet=f"附表{number}"))
+
+
+def build_report(
+    con: duckdb.DuckDBPyConnection, year: int, config: ReportConfig, registry: Registry
+) -> Report:
+    """Read the warehouse and lay out the year's report."""
+    projects = read_projects(con, year)
+    district = next((p for p in projects if p.name is None), Project(None, None))
+    named = [p for p in projects if p.name is not None]
+    files = read_files(con, projects)
+    stamp = max((f.received_at for f in files), default=dt.datetime(year + 1, 1, 1, tzinfo=TIMEZONE))
+    blocks = Composer(year, district, named, registry).compose()
+    title = f"{config.district}{year}年度预算绩效管理工作开展情况"
+    return Report(year, title, config.issuer, stamp.replace(microsecond=0), tuple(blocks), files)
+
+
+def safe_name(text: str) -> str:
+    """Return text usable as a file name on every system the bureau uses."""
+    return _UNSAFE_NAME.sub("_", text).strip(" .") or "report"
+
+
+def publish(path: Path, content: bytes) -> None:
+    """Write a file whole or not at all, so a reader never opens half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".", suffix=".tmp", delete=False) as handle:
+        handle.write(content)
+    os.replace(handle.name, path)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFiles:
+    html: Path
+    docx: Path
+    xlsx: Path
+
+
+def write_report(
+    settings: Settings, year: int, registry: Registry | None = None, config: ReportConfig | None = None
+) -> Path:
+    """Write `reports/<year>/` (the report as .html and .docx, the tables as .xlsx); return the HTML's path."""
+    return write_report_files(settings, year, registry, config).html
+
+
+def write_report_files(
+    settings: Settings, year: int, registry: Registry | None = None, config: ReportConfig | None = None
+) -> ReportFiles:
+    """Write the year's report in every format and return where each went."""
+    from pipeline import report_render
+
+    if not settings.warehouse.is_file():
+        raise ReportError(f"找不到数据仓库 {settings.warehouse}，请先运行 pipeline run。")
+    registry = registry or load_registry()
+    config = config or load_report_config()
+    with connect(settings.warehouse, read_only=True) as con:
+        report = build_report(con, year, config, registry)
+    folder = settings.reports / str(year)
+    name = safe_name(report.title)
+    files = ReportFiles(folder / f"{name}.html", folder / f"{name}.docx", folder / f"{name}（指标表）.xlsx")
+    publish(files.html, report_render.render_html(report).encode("utf-8"))
+    publish(files.docx, report_render.render_docx(report))
+    publish(files.xlsx, report_render.render_xlsx(report))
+    return files

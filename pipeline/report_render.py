@@ -1,0 +1,368 @@
+"""Render a laid-out report (`pipeline.report.Report`) as HTML, Word and Excel, byte for byte reproducibly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from html import escape
+
+from pipeline.report import Figure, Heading, Inline, Report, Source, Table, Text
+
+DASH = "—"
+# A figure with no rows behind it: say why, rather than show an empty source.
+NO_ROWS = {
+    "negative_list_hits": "资金台账中没有支出用途列入负面清单的支付，故无对应的报表行",
+    "grade": "按自评得分和评价等级标准评定，无单独的报表行",
+    "projects": "由本年度各项目汇总，无单独的报表行",
+}
+NO_ROWS_DEFAULT = "无对应的报表行"
+
+
+def rows_text(rows: tuple[int, ...]) -> str:
+    """Write Excel rows as ranges: (6, 7, 8, 10) → 第6至8、10行."""
+    spans: list[str] = []
+    ordered = sorted(set(rows))
+    start = previous = None
+    for row in [*ordered, None]:
+        if previous is not None and row == previous + 1:
+            previous = row
+            continue
+        if start is not None:
+            spans.append(str(start) if start == previous else f"{start}至{previous}")
+        start = previous = row
+    return f"第{'、'.join(spans)}行" if spans else ""
+
+
+def source_line(source: Source, number: int | None) -> str:
+    """Describe one source: [n] file (unit) sheet, rows, fingerprint."""
+    where = [f"[{number}]" if number else "", source.original_name]
+    if source.unit:
+        where.append(f"（{source.unit}）")
+    if source.sheet:
+        where.append(f" 工作表“{source.sheet}”")
+    if source.excel_rows:
+        where.append(f" {rows_text(source.excel_rows)}")
+    where.append(f" · SHA-256 {source.sha256[:12]}…")
+    return "".join(where)
+
+
+def lineage_lines(figure: Figure, numbers: dict[int, int]) -> list[str]:
+    """Return the lines that tell where a figure came from."""
+    if not figure.sources:
+        return [NO_ROWS.get(figure.key, NO_ROWS_DEFAULT)]
+    return [source_line(s, numbers.get(s.submission_id)) for s in figure.sources]
+
+
+def plain(part: Inline) -> str:
+    """Return an inline part as the text it prints."""
+    if part is None:
+        return DASH
+    return part.text if isinstance(part, Figure) else part
+
+
+def received_text(moment: dt.datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S}"
+
+
+def intro(report: Report) -> str:
+    return (
+        f"本报告由预算绩效数据仓库根据各单位报送的报表自动生成，数据截至{received_text(report.stamp)}。"
+        "文中数字均取自数据仓库的报告数字表；各段文字取自实施单位报送的《报告文字材料》，未报送的注明“未提供”。"
+    )
+
+
+# HTML
+
+CSS = """
+body { margin: 0; background: #f3f1ec; color: #1a1a1a; }
+main { max-width: 52em; margin: 2em auto; padding: 3em 4em; background: #fff;
+  font: 16px/1.9 "FangSong", "STFangsong", "仿宋", "Noto Serif CJK SC", "Noto Sans CJK SC", serif; }
+h1 { text-align: center; font-size: 1.6em; line-height: 1.5; margin: .5em 0 .2em; }
+.issuer { text-align: center; margin: 0 0 1.5em; }
+.note { font-size: .85em; color: #555; border-left: 3px solid #c9a227; padding-left: .8em; }
+h2 { font-size: 1.2em; margin: 1.6em 0 .4em; }
+h3 { font-size: 1.1em; margin: 1.4em 0 .4em; }
+h4, h5 { font-size: 1em; margin: 1em 0 .2em; }
+p { text-indent: 2em; margin: .3em 0; }
+p.missing { color: #8a5a00; }
+p.narrative { border-left: 2px solid #d8e3f0; padding-left: .4em; }
+table { border-collapse: collapse; margin: .6em 0 1.2em; width: 100%; font-size: .92em; }
+caption { font-weight: bold; padding: .3em; }
+th, td { border: 1px solid #777; padding: .25em .5em; vertical-align: top; }
+th { background: #eee; white-space: nowrap; }
+td.num { text-align: right; white-space: nowrap; }
+.fig { position: relative; border-bottom: 1px dotted #0b5cad; cursor: help; white-space: nowrap; }
+.fig:focus { outline: 2px solid #0b5cad; }
+.fig .src { display: none; position: absolute; left: 0; top: 1.7em; z-index: 10; width: max-content;
+  max-width: 34em; white-space: pre-line; text-indent: 0; text-align: left; font-size: .8em; line-height: 1.5;
+  background: #fffbe6; color: #222; border: 1px solid #c9a227; padding: .4em .6em;
+  box-shadow: 0 2px 6px rgba(0, 0, 0, .2); }
+.fig:hover .src, .fig:focus .src { display: block; }
+.sources td { font-size: .85em; }
+.sha { font-family: monospace; word-break: break-all; }
+@media print { body { background: #fff; } main { margin: 0; } .fig { border: 0; } .fig .src { display: none; } }
+"""
+
+
+class _Html:
+    def __init__(self, report: Report):
+        self.report = report
+        self.numbers = report.file_number
+        self.count = 0
+
+    def figure(self, figure: Figure) -> str:
+        self.count += 1
+        tip = f"fig-{self.count}"
+        lines = escape("\n".join(["来源：", *lineage_lines(figure, self.numbers)]))
+        return (
+            f'<span class="fig" tabindex="0" data-key="{escape(figure.key)}" aria-describedby="{tip}">'
+            f'{escape(figure.text)}<span class="src" role="tooltip" id="{tip}">{lines}</span></span>'
+        )
+
+    def inline(self, part: Inline) -> str:
+        return self.figure(part) if isinstance(part, Figure) else escape(plain(part))
+
+    def text(self, block: Text) -> str:
+        body = "".join(self.inline(p) for p in block.parts)
+        if block.source is not None:
+            title = escape("来源：" + source_line(block.source, self.numbers.get(block.source.submission_id)))
+            return f'<p class="narrative" title="{title}">{body}</p>'
+        return f'<p class="missing">{body}</p>' if block.missing else f"<p>{body}</p>"
+
+    def table(self, block: Table) -> str:
+        head = "".join(f"<th>{escape(h)}</th>" for h in block.header)
+        rows = []
+        for row in block.rows:
+            cells = "".join(
+                f'<td class="num">{self.inline(c)}</td>'
+                if isinstance(c, Figure) and c.value is not None
+                else f"<td>{self.inline(c)}</td>"
+                for c in row
+            )
+            rows.append(f"<tr>{cells}</tr>")
+        return (
+            f"<table><caption>{escape(block.caption)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
+
+    def sources(self) -> str:
+        rows = "".join(
+            f'<tr id="src-{f.number}"><td>{f.number}</td><td>{escape(f.original_name)}</td>'
+            f"<td>{escape(f.unit or DASH)}</td><td>{received_text(f.received_at)}</td>"
+            f'<td class="sha">{escape(f.sha256)}</td></tr>'
+            for f in self.report.files
+        )
+        return (
+            "<h2>附：数据来源</h2>"
+            '<table class="sources"><caption>报告所用报表文件及其SHA-256指纹</caption><thead><tr>'
+            "<th>编号</th><th>文件名</th><th>报送单位</th><th>接收时间</th><th>SHA-256指纹</th>"
+            f"</tr></thead><tbody>{rows}</tbody></table>"
+        )
+
+    def render(self) -> str:
+        r = self.report
+        body = [f"<h1>{escape(r.title)}</h1>"]
+        if r.issuer:
+            body.append(f'<p class="issuer">{escape(r.issuer)}</p>')
+        body.append(
+            f'<p class="note">{escape(intro(r))}将鼠标移到带下划线的数字上，可查看其来源文件、工作表和Excel行号。</p>'
+        )
+        for block in r.blocks:
+            if isinstance(block, Heading):
+                body.append(f"<h{block.level + 1}>{escape(block.text)}</h{block.level + 1}>")
+            elif isinstance(block, Text):
+                body.append(self.text(block))
+            else:
+                body.append(self.table(block))
+        body.append(self.sources())
+        return (
+            '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f'<title>{escape(r.title)}</title>\n<link rel="icon" href="data:,">\n<style>{CSS}</style>\n</head>\n'
+            "<body>\n<main>\n" + "\n".join(body) + "\n</main>\n</body>\n</html>\n"
+        )
+
+
+def render_html(report: Report) -> str:
+    """Render the report as one self-contained HTML page; hovering a number shows its lineage."""
+    return _Html(report).render()
+
+
+# Office files: both are zip packages whose members carry the time they were written.
+
+_CORE_TIMES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
+
+
+def stable_zip(package: bytes, stamp: dt.datetime) -> bytes:
+    """Rewrite an Office package with every time fixed to `stamp`, so equal content gives equal bytes."""
+    utc = stamp.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    local = stamp.timetuple()[:6]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "docProps/core.xml":
+                data = _CORE_TIMES.sub(lambda m: m.group(1) + utc + m.group(3), data)
+            info = zipfile.ZipInfo(item.filename, local)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+def _east_asian(element, font: str) -> None:
+    """Set a run's or style's font for Chinese text too (Word keeps it apart from the Latin font)."""
+    from docx.oxml.ns import qn
+
+    rpr = element.get_or_add_rPr()
+    fonts = rpr.get_or_add_rFonts()
+    for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attribute), font)
+
+
+# GB/T 9704 official documents: 黑体 for first-level headings, 楷体 for second, 仿宋 for body text.
+DOCX_FONTS = {"Normal": "仿宋", "Title": "方正小标宋简体", 1: "黑体", 2: "楷体", 3: "仿宋", 4: "仿宋"}
+
+
+def render_docx(report: Report) -> bytes:
+    """Render the report as a Word document in official-document style, with fixed metadata."""
+    from docx import Document
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt, RGBColor
+
+    document = Document()
+    normal = document.styles["Normal"]
+    normal.font.size = Pt(12)
+    _east_asian(normal.element, DOCX_FONTS["Normal"])
+    for level in (1, 2, 3, 4):
+        style = document.styles[f"Heading {level}"]
+        style.font.size = Pt({1: 15, 2: 14, 3: 13, 4: 12}[level])
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        style.font.bold = level in (1, 3)
+        style.font.italic = False
+        _east_asian(style.element, DOCX_FONTS[level])
+
+    props = document.core_properties
+    props.title = report.title
+    props.author = props.last_modified_by = report.issuer or ""
+    props.subject = f"{report.year}年度预算绩效管理工作开展情况"
+    props.comments = "由预算绩效数据仓库生成"
+    props.revision = 1
+    created = report.stamp.astimezone(dt.UTC).replace(tzinfo=None)
+    props.created = props.modified = props.last_printed = created
+
+    title = document.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = title.add_run(report.title)
+    run.font.size = Pt(20)
+    _east_asian(run._element, DOCX_FONTS["Title"])
+    if report.issuer:
+        document.add_paragraph(report.issuer).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    document.add_paragraph(intro(report))
+
+    def table(caption: str, header: tuple[str, ...], rows: list[list[str]]) -> None:
+        document.add_paragraph(caption).alignment = WD_ALIGN_PARAGRAPH.CENTER
+        grid = document.add_table(rows=1 + len(rows), cols=len(header))
+        grid.style = "Table Grid"
+        grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for r, cells in enumerate([list(header), *rows]):
+            for c, text in enumerate(cells):
+                cell = grid.cell(r, c)
+                cell.text = text
+                if r == 0:
+                    for cell_run in cell.paragraphs[0].runs:
+                        cell_run.font.bold = True
+
+    for block in report.blocks:
+        if isinstance(block, Heading):
+            document.add_heading(block.text, level=block.level)
+        elif isinstance(block, Text):
+            paragraph = document.add_paragraph("".join(plain(p) for p in block.parts))
+            paragraph.paragraph_format.first_line_indent = Pt(24)
+        else:
+            table(block.caption, block.header, [[plain(c) for c in row] for row in block.rows])
+    document.add_heading("附：数据来源", level=1)
+    table(
+        "报告所用报表文件及其SHA-256指纹",
+        ("编号", "文件名", "报送单位", "接收时间", "SHA-256指纹"),
+        [
+            [str(f.number), f.original_name, f.unit or DASH, received_text(f.received_at), f.sha256]
+            for f in report.files
+        ],
+    )
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return stable_zip(buffer.getvalue(), report.stamp)
+
+
+def number_format(figure: Figure) -> str:
+    """Return the Excel format that prints a figure's value as its display text does."""
+    places = "." + "0" * figure.decimals if figure.decimals else ""
+    return f"0{places}%" if figure.unit == "%" else f"#,##0{places}"
+
+
+def _sources_of(row: tuple[Inline, ...], numbers: dict[int, int]) -> str:
+    lines = [
+        line
+        for part in row
+        if isinstance(part, Figure) and part.sources
+        for line in lineage_lines(part, numbers)
+    ]
+    return "\n".join(dict.fromkeys(lines))
+
+
+def render_xlsx(report: Report) -> bytes:
+    """Write the report's tables to a workbook, numbers as exact numbers, each row with its sources."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    created = report.stamp.astimezone(dt.UTC).replace(tzinfo=None)
+    workbook.properties.title = report.title
+    workbook.properties.creator = workbook.properties.lastModifiedBy = report.issuer or ""
+    workbook.properties.created = workbook.properties.modified = created
+    numbers = report.file_number
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    def sheet(name: str, caption: str, header: tuple[str, ...], rows: list[list[object]], widths: list[int]):
+        ws = workbook.create_sheet(name)
+        ws.cell(1, 1, caption).font = Font(bold=True, size=13)
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+        for c, text in enumerate(header, start=1):
+            ws.cell(2, c, text).font = bold
+        for r, row in enumerate(rows, start=3):
+            for c, value in enumerate(row, start=1):
+                cell = ws.cell(r, c)
+                if isinstance(value, Figure) and value.value is not None and value.decimals is not None:
+                    cell.value = value.value
+                    cell.number_format = number_format(value)
+                else:
+                    cell.value = plain(value) if value is None or isinstance(value, Figure) else value
+                    cell.alignment = wrap
+        for c, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(c)].width = width
+        ws.freeze_panes = "A3"
+
+    for table in report.tables:
+        rows = [[*row, _sources_of(row, numbers)] for row in table.rows]
+        widths = [28, *([16] * (len(table.header) - 1)), 70]
+        sheet(table.sheet, table.caption, (*table.header, "来源（文件·工作表·行）"), rows, widths)
+    sheet(
+        "数据来源",
+        "报告所用报表文件及其SHA-256指纹",
+        ("编号", "文件名", "报送单位", "接收时间", "SHA-256指纹"),
+        [
+            [f.number, f.original_name, f.unit or DASH, received_text(f.received_at), f.sha256]
+            for f in report.files
+        ],
+        [6, 40, 36, 20, 70],
+    )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return stable_zip(buffer.getvalue(), report.stamp)
