@@ -22,6 +22,7 @@ from pipeline.problems import Problem, Severity
 from pipeline.projects import ProjectRegister
 from pipeline.receipts import ReceiptIssue, write_receipts
 from pipeline.registry import Registry
+from pipeline.rules import load_rules
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.storage import InboxEntry, LocalStorage, sha256_of
 from pipeline.validate import Batch, Context, Validation, validate, write_data_docs
@@ -277,6 +278,7 @@ def settle(
             known_projects=register.known_names,
             planned_totals=register.planned_totals,
             monthly_history=monthly_history(con),
+            negative_list=load_rules().negative_list_any_year,
         ),
     )
     for candidate in candidates:

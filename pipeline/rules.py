@@ -89,6 +89,13 @@ class Rules(_Strict):
     defaults: YearRules
     years: dict[int, dict] = {}
 
+    @property
+    def negative_list_any_year(self) -> frozenset[str]:
+        """Return every 支出用途 on the negative list of any year, for checks that span years."""
+        return frozenset(self.defaults.negative_list).union(
+            *(self.for_year(year).negative_list for year in self.years)
+        )
+
     def for_year(self, year: int) -> YearRules:
         """Return the defaults with that year's sections replaced."""
         return YearRules.model_validate(self.defaults.model_dump(by_alias=True) | self.years.get(year, {}))

@@ -61,6 +61,7 @@ class Context:
     """What the checks need from outside the sheets: the project register's names and planned totals."""
 
     known_projects: frozenset[str] | set[str] = frozenset()
+    negative_list: frozenset[str] | set[str] = frozenset()
     planned_totals: Mapping[str, Decimal] = field(default_factory=dict)
     # 本月完成投资 already in the warehouse, per (unit, project, year) and month, so 累计 can be checked
     # when a file carries only the latest months.
@@ -543,7 +544,10 @@ def validate(batches: Iterable[Batch], registry: Registry, context: Context) -> 
         seen.add((number, parsed.name))
         by_template[parsed.template.id].append(_Sheet.of(number, key, order, parsed))
     findings = _Findings([s for sheets in by_template.values() for s in sheets])
-    parameters = {"known_projects": sorted(context.known_projects)}
+    parameters = {
+        "known_projects": sorted(context.known_projects),
+        "negative_list": sorted(context.negative_list),
+    }
     results = []
     for template_id, sheets in by_template.items():
         template = registry.template(template_id)

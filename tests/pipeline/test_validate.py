@@ -14,11 +14,11 @@ import pytest
 from pipeline.parse import parse_file
 from pipeline.problems import Problem
 from pipeline.registry import ColumnType
+from pipeline.rules import load_rules
 from pipeline.validate import DERIVED_FRAMES, EXPECTATIONS_DIR, Batch, Context, validate, write_data_docs
 
 ZAOLIN = "枣林街道办事处改造老旧小区"
 SHUANGPU = "示范区双铺棚户区改造项目"
-CONTEXT = Context(known_projects={ZAOLIN, SHUANGPU}, planned_totals={SHUANGPU: Decimal("112774.31")})
 NEGATIVE_LIST = [
     "楼堂馆所建设",
     "发放津贴补贴",
@@ -28,6 +28,11 @@ NEGATIVE_LIST = [
     "对外投资",
     "其他负面清单事项",
 ]
+CONTEXT = Context(
+    known_projects={ZAOLIN, SHUANGPU},
+    planned_totals={SHUANGPU: Decimal("112774.31")},
+    negative_list=set(NEGATIVE_LIST),
+)
 
 # One clean sheet per template, as CSV text. Excel rows: line 1 of the text is row 1.
 CLEAN = {
@@ -374,8 +379,9 @@ def test_suites_encode_the_registry(registry):
         assert typed == {c.name for c in columns}
 
 
-def test_the_negative_list_lives_in_the_fund_ledger_suite(registry):
+def test_the_fund_ledger_suite_takes_the_negative_list_from_the_rules(registry):
     [check] = by_type(suites(registry)["fund_ledger"], "expect_column_values_to_not_be_in_set")
 
-    assert check["kwargs"]["value_set"] == NEGATIVE_LIST
+    assert check["kwargs"]["value_set"] == {"$PARAMETER": "negative_list"}
+    assert sorted(load_rules().negative_list_any_year) == sorted(NEGATIVE_LIST)
     assert check["meta"] | {"severity": "warning", "rule": "negative_list"} == check["meta"]
