@@ -533,6 +533,7 @@ def publish(path: Path, content: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".", suffix=".tmp", delete=False) as handle:
         handle.write(content)
+    os.chmod(handle.name, 0o644)  # a published report is for everyone to read; temporary files start private
     os.replace(handle.name, path)
 
 

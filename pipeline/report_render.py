@@ -344,6 +344,8 @@ def render_xlsx(report: Report) -> bytes:
                     cell.number_format = number_format(value)
                 else:
                     cell.value = plain(value) if value is None or isinstance(value, Figure) else value
+                    if isinstance(cell.value, str) and cell.value.startswith("="):
+                        cell.data_type = "s"  # a target such as `=16个` is text, never a formula
                     cell.alignment = wrap
         for c, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(c)].width = width

@@ -1,0 +1,547 @@
+"""The published report: numbers only from mart.report_figures, each traced to its cells; text from the units.
+
+Unit tests run on figure rows inserted into a small warehouse; the demo tests ingest the demo inbox once per
+module (GX costs seconds), build the marts, and check the report a reader gets, in a real browser too.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.cli import main
+from pipeline.registry import RegistryError
+from pipeline.report import (
+    ReportConfig,
+    ReportError,
+    build_report,
+    load_report_config,
+    write_report_files,
+    zh_number,
+)
+from pipeline.report_render import render_html, rows_text
+from pipeline.settings import Settings
+from pipeline.warehouse import SQL_DIR
+
+YEAR = 2022
+ZAOLIN = "枣林街道办事处改造老旧小区"
+SHUANGPU = "示范区双铺棚户区改造项目"
+CONFIG = ReportConfig(district="测试区", issuer="区财政局")
+HOSTILE_FILE = '<script>alert("x")</script>台账.xlsx'
+
+# The warehouse objects the report reads, shaped as the marts and staging make them.
+SCHEMA = """
+create schema if not exists mart;
+create table mart.report_figures (
+    year integer, project_code varchar, project_name varchar, figure_key varchar, detail varchar,
+    position bigint, value decimal(38, 6), unit varchar, decimals integer, display_text varchar,
+    lineage struct(submission_id integer, original_name varchar, sha256 varchar, unit varchar, sheet varchar,
+                   excel_rows integer[])[]
+);
+create table mart.scale_and_cost (
+    project_name varchar, year integer, category varchar, item varchar, parent_item varchar, position bigint
+);
+create table staging.report_narrative (
+    submission_id integer, sheet varchar, excel_row integer, unit varchar, project_name varchar, year integer,
+    section varchar, content varchar
+);
+"""
+FILES = {
+    1: ("资金台账.xlsx", "枣林街道办事处"),
+    2: (HOSTILE_FILE, "枣林街道办事处"),
+    3: ("文字材料.xlsx", "枣林街道办事处"),
+}
+
+
+def lineage(submission_id: int, sheet: str, *rows: int) -> list[dict]:
+    name, unit = FILES[submission_id]
+    sha = f"{submission_id:064x}"
+    return [dict(submission_id=submission_id, original_name=name, sha256=sha, unit=unit, sheet=sheet,
+                 excel_rows=list(rows))]  # fmt: skip
+
+
+def figure(
+    key, text, *, project=ZAOLIN, detail=None, position=0, value=None, unit=None, decimals=None, src=()
+):
+    return (
+        YEAR,
+        "ZL-001" if project else None,
+        project,
+        key,
+        detail,
+        position,
+        value,
+        unit,
+        decimals,
+        text,
+        src,
+    )
+
+
+FIGURES = [
+    figure("projects", "1个", project=None, position=1, value=Decimal(1), unit="个", decimals=0),
+    figure(
+        "funds_received_wan",
+        "1,250.1万元",
+        project=None,
+        position=2,
+        value=Decimal("1250.1"),
+        unit="万元",
+        decimals=1,
+        src=lineage(1, "台账", 4, 5, 6, 9),
+    ),  # fmt: skip
+    figure(
+        "funds_received_wan",
+        "1,250.1万元",
+        position=30,
+        value=Decimal("1250.1"),
+        unit="万元",
+        decimals=1,
+        src=lineage(1, "台账", 4, 5, 6, 9),
+    ),  # fmt: skip
+    figure(
+        "funds_received_wan",
+        "1,250.1万元",
+        detail="中央补助资金",
+        position=34,
+        value=Decimal("1250.1"),
+        unit="万元",
+        decimals=1,
+        src=lineage(1, "台账", 4, 5, 6, 9),
+    ),  # fmt: skip
+    figure(
+        "payment_rate",
+        "<b>93.12%</b>",
+        position=32,
+        value=Decimal("0.9312"),
+        unit="%",
+        decimals=2,
+        src=lineage(2, '表"1"', 7),
+    ),  # fmt: skip
+    figure(
+        "scale_and_cost",
+        "408,923平方米",
+        detail="安置区总建筑面积",
+        position=101,
+        value=Decimal(408923),
+        unit="平方米",
+        decimals=0,
+        src=lineage(1, "规模", 3),
+    ),  # fmt: skip
+    figure(
+        "scale_and_cost",
+        "307,200平方米",
+        detail="新建安置住房",
+        position=102,
+        value=Decimal(307200),
+        unit="平方米",
+        decimals=0,
+        src=lineage(1, "规模", 4),
+    ),  # fmt: skip
+    figure(
+        "scale_and_cost",
+        "26,880平方米",
+        detail="配套商业",
+        position=103,
+        value=Decimal(26880),
+        unit="平方米",
+        decimals=0,
+        src=lineage(1, "规模", 5),
+    ),  # fmt: skip
+    figure(
+        "scale_and_cost",
+        "2,560套",
+        detail="新建安置住房套数",
+        position=104,
+        value=Decimal(2560),
+        unit="套",
+        decimals=0,
+        src=lineage(1, "规模", 6),
+    ),  # fmt: skip
+    figure(
+        "indicator_target",
+        "≥90%",
+        detail="群众满意度",
+        position=201,
+        value=Decimal("0.9"),
+        unit="%",
+        src=lineage(1, "目标", 8),
+    ),  # fmt: skip
+    figure(
+        "indicator_actual",
+        "93.12%",
+        detail="群众满意度",
+        position=201,
+        value=Decimal("0.9312"),
+        unit="%",
+        src=lineage(1, "目标", 8),
+    ),  # fmt: skip
+    figure(
+        "indicator_weight",
+        "10",
+        detail="群众满意度",
+        position=201,
+        value=Decimal(10),
+        unit="分",
+        decimals=0,
+        src=lineage(1, "目标", 8),
+    ),  # fmt: skip
+    figure(
+        "indicator_score",
+        "9.50",
+        detail="群众满意度",
+        position=201,
+        value=Decimal("9.5"),
+        unit="分",
+        decimals=2,
+        src=lineage(1, "目标", 8),
+    ),  # fmt: skip
+    figure("negative_list_hits", "0笔", position=80, value=Decimal(0), unit="笔", decimals=0),
+]
+STRUCTURE = [
+    (ZAOLIN, YEAR, "建设规模", "安置区总建筑面积", None, 1),
+    (ZAOLIN, YEAR, "建设规模", "新建安置住房", "安置区总建筑面积", 2),
+    (ZAOLIN, YEAR, "建设规模", "配套商业", "安置区总建筑面积", 3),
+    (ZAOLIN, YEAR, "建设规模", "新建安置住房套数", None, 4),
+]
+NARRATIVE = [
+    (
+        3,
+        "文字材料",
+        5,
+        "枣林街道办事处",
+        ZAOLIN,
+        YEAR,
+        "主要做法",
+        "一是成立专班，挂图作战；\n二是<公示>&监督。",
+    )
+]
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute((SQL_DIR / "ops" / "schema.sql").read_text(encoding="utf-8"))
+        con.execute(SCHEMA)
+        for sid, (name, unit) in FILES.items():
+            con.execute(
+                "insert into ops.submissions values (?, ?, ?, ?, ?, ['x'], 2022, "
+                "timestamptz '2023-01-05 09:00:00+08' + to_minutes(?::bigint), 'accepted', 0, 0, null, null, "
+                "'a', null, null)",
+                [sid, f"{sid:064x}", name, f"{unit}/{name}", unit, sid],
+            )
+        con.executemany("insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", FIGURES)
+        con.executemany("insert into mart.scale_and_cost values (?, ?, ?, ?, ?, ?)", STRUCTURE)
+        con.executemany("insert into staging.report_narrative values (?, ?, ?, ?, ?, ?, ?, ?)", NARRATIVE)
+    return path
+
+
+def fixture_html(warehouse: Path, registry) -> str:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return render_html(build_report(con, YEAR, CONFIG, registry))
+
+
+class _Page(HTMLParser):
+    """Read a rendered report: figures with their tooltips, and the text a reader sees (tooltips hidden)."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.stack: list[str] = []
+        self.figures: list[tuple[str, str]] = []  # (printed text, tooltip text)
+        self.visible: list[str] = []
+        self.untraced: list[str] = []  # visible text of body paragraphs and cells outside any figure
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        classes = (dict(attrs).get("class") or "").split()
+        if "fig" in classes:
+            self.figures.append(("", ""))
+        self.stack.append("fig" if "fig" in classes else "src" if "src" in classes else tag)
+        if {"narrative", "note", "sources"} & set(classes):
+            self.stack[-1] = "prose"  # a unit's paragraph, the introduction and the appendix of files
+
+    def handle_endtag(self, tag):
+        self.stack.pop()
+
+    def handle_data(self, data):
+        if "src" in self.stack:
+            text, tip = self.figures[-1]
+            self.figures[-1] = (text, tip + data)
+            return
+        self.visible.append(data)
+        if "fig" in self.stack:
+            text, tip = self.figures[-1]
+            self.figures[-1] = (text + data, tip)
+        elif self.stack and self.stack[-1] in ("p", "td") and "prose" not in self.stack:
+            self.untraced.append(data)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.visible)
+
+
+def test_each_number_is_printed_as_the_marts_wrote_it_and_shows_its_cells_on_hover(warehouse, registry):
+    page = _Page(fixture_html(warehouse, registry))
+
+    tips = dict(page.figures)
+    assert "全年到位资金1,250.1万元，其中中央补助资金1,250.1万元。" in page.text
+    assert "[1]资金台账.xlsx（枣林街道办事处） 工作表“台账” 第4至6、9行" in tips["1,250.1万元"]
+    assert f"SHA-256 {1:064x}"[:20] in tips["1,250.1万元"]
+    assert "资金台账中没有支出用途列入负面清单的支付" in tips["0笔"]
+
+
+def test_every_text_from_files_units_and_marts_is_escaped(warehouse, registry):
+    html = fixture_html(warehouse, registry)
+
+    assert "<script>" not in html and "<b>" not in html and "<公示>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;台账.xlsx" in html
+    assert "&lt;b&gt;93.12%&lt;/b&gt;" in html
+    page = _Page(html)
+    assert HOSTILE_FILE in page.text  # the appendix names the file as it was sent
+    assert "二是<公示>&监督。" in page.text
+
+
+def test_narrative_is_printed_as_supplied_and_a_missing_one_is_never_invented(warehouse, registry):
+    page = _Page(fixture_html(warehouse, registry))
+
+    assert "一是成立专班，挂图作战；" in page.text  # full-width punctuation and the line break kept
+    assert "主要做法：（实施单位未提供）" not in page.text
+    for section in ("项目概况", "绩效目标", "完成情况", "未完成情况及原因", "存在的问题", "下一步工作"):
+        assert f"{section}：（实施单位未提供）" in page.text
+    assert "（未报送投资完成情况月报）" in page.text
+
+
+def test_scale_parts_follow_the_row_they_belong_to(warehouse, registry):
+    page = _Page(fixture_html(warehouse, registry))
+
+    assert (
+        "建设规模：安置区总建筑面积408,923平方米，其中：新建安置住房307,200平方米、配套商业26,880平方米；"
+        "新建安置住房套数2,560套。"
+    ) in page.text
+
+
+def test_an_indicator_short_of_full_marks_is_listed_as_not_completed(warehouse, registry):
+    page = _Page(fixture_html(warehouse, registry))
+
+    assert "未得满分的指标：群众满意度：分值10，得分9.50。" in page.text
+
+
+def test_the_title_names_the_configured_district(warehouse, registry, tmp_path):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        report = build_report(con, YEAR, CONFIG, registry)
+    assert report.title == "测试区2022年度预算绩效管理工作开展情况"
+    assert load_report_config().district  # the shipped registry/report.yaml names one
+
+    bad = tmp_path / "report.yaml"
+    bad.write_text("district: 测试区\ndistrikt: 错\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match="distrikt"):
+        load_report_config(bad)
+
+
+def test_a_year_without_figures_is_refused_with_a_message(warehouse, registry):
+    with duckdb.connect(str(warehouse), read_only=True) as con, pytest.raises(ReportError, match="2021年度"):
+        build_report(con, 2021, CONFIG, registry)
+
+
+def test_rows_are_written_as_ranges_and_sections_in_chinese_numerals():
+    assert rows_text((10, 6, 7, 8, 12, 13)) == "第6至8、10、12至13行"
+    assert [zh_number(n) for n in (1, 10, 12, 20, 23)] == ["一", "十", "十二", "二十", "二十三"]
+
+
+# The demo report, built once for the module.
+
+DEMO_FIGURES = [
+    "16个",
+    "24.4万平方米",
+    "3,148户",
+    "9,163.6万元",
+    "1,250.1万元",
+    "1,786万元",
+    "1,572.36万元",
+    "1,280户",
+    "408,923平方米",
+    "2,560套",
+    "307,200平方米",
+    "112,774.31万元",
+    "76,313.93万元",
+    "27,890.17万元",
+    "3,115.39万元",
+    "13,794.45万元",
+    "5,210.21万元",
+    "3,360.00万元",
+]
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory, registry, demo):
+    """Ingest the demo inbox, build the marts and write the report: (settings, files, bytes of each file)."""
+    from pipeline.indicators import build_indicators
+    from pipeline.intake import ingest
+
+    home = tmp_path_factory.mktemp("report") / "home"
+    settings = Settings(
+        home, home / "inbox", home / "archive", home / "receipts", home / "warehouse.duckdb",
+        home / "reports", home / "data_docs",
+    )  # fmt: skip
+    demo.write_inbox(settings.inbox)
+    assert {o.status for o in ingest(settings, registry, progress=False).outcomes} == {"accepted"}
+    year = build_indicators(settings, registry)
+    files = write_report_files(settings, year, registry)
+    return settings, files, {path: path.read_bytes() for path in (files.html, files.docx, files.xlsx)}
+
+
+def test_the_demo_report_states_the_2022_figures_each_traced_to_its_cells(demo_report):
+    _, files, content = demo_report
+    page = _Page(content[files.html].decode("utf-8"))
+    tips = dict(page.figures)
+
+    assert files.html.parent.name == "2022"
+    assert "南阳市城乡一体化示范区2022年度预算绩效管理工作开展情况" in page.text
+    for text in DEMO_FIGURES:
+        assert text in tips, text
+        assert re.search(r"第\d+(至\d+)?(、\d+(至\d+)?)*行", tips[text]), (text, tips[text])
+    shuangpu = page.text.split(f"（一）{SHUANGPU}")[1].split(f"（二）{ZAOLIN}")[0]
+    assert "年度计划投资完成率100%" in shuangpu and "资金支付率100%" in shuangpu
+
+
+def test_no_number_in_the_demo_report_is_printed_without_its_lineage(demo_report):
+    _, files, content = demo_report
+    page = _Page(content[files.html].decode("utf-8"))
+
+    untraced = "".join(page.untraced)
+    # What may print digits outside a figure: the year, a project code, a month label, a table's number.
+    allowed = re.compile(r"2022年度|项目编码[A-Z0-9-]+|\d{1,2}月|^\d+$")
+    leftovers = [t for t in page.untraced if re.search(r"\d", allowed.sub("", t))]
+    assert leftovers == [], leftovers
+    assert "2022年度纳入绩效评价的项目共" in untraced
+
+
+def test_the_demo_narrative_is_in_the_report_and_the_missing_sections_say_so(demo_report):
+    _, files, content = demo_report
+    text = _Page(content[files.html].decode("utf-8")).text
+    zaolin = text.split(f"（二）{ZAOLIN}")[1].split("三、绩效指标表")[0]
+
+    assert "二是坚持“居民点单、政府派单”，改造方案经居民议事会讨论并公示" in zaolin
+    assert "主要做法：（实施单位未提供）" not in zaolin
+    assert "绩效目标：（实施单位未提供）" in zaolin
+    assert "主要做法：（实施单位未提供）" in text.split(f"（二）{ZAOLIN}")[0]  # 双铺 supplied none
+
+
+def test_the_demo_appendix_lists_every_source_file_with_its_fingerprint(demo_report):
+    settings, files, content = demo_report
+    html = content[files.html].decode("utf-8")
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        accepted = con.execute("select original_name, sha256 from ops.submissions").fetchall()
+
+    appendix = html.split("附：数据来源")[1]
+    for name, sha in accepted:
+        assert name in appendix and sha in appendix
+
+
+def test_the_word_report_opens_and_holds_the_indicator_tables(demo_report):
+    import docx
+
+    _, files, content = demo_report
+    document = docx.Document(io.BytesIO(content[files.docx]))
+    tables = [[[cell.text for cell in row.cells] for row in table.rows] for table in document.tables]
+    body = "\n".join(p.text for p in document.paragraphs)
+
+    [indicators] = [t for t in tables if t[0] == ["三级指标", "年度指标值", "实际完成值", "分值", "得分"]]
+    assert ["改造小区数量", "=16个", "16个", "15", "15.00"] in indicators
+    assert ["群众满意度", "≥90%", "93.12%", "10", "10.00"] in indicators
+    assert "南阳市城乡一体化示范区2022年度预算绩效管理工作开展情况" in body
+    assert "中央补助资金1,250.1万元" in body
+    assert document.core_properties.title == "南阳市城乡一体化示范区2022年度预算绩效管理工作开展情况"
+
+
+def test_the_excel_tables_hold_exact_numbers_and_their_sources(demo_report):
+    import openpyxl
+
+    _, files, content = demo_report
+    workbook = openpyxl.load_workbook(io.BytesIO(content[files.xlsx]))
+    [sheet] = [ws for ws in workbook if ws.title.startswith("附表")]
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=3, values_only=True)}
+
+    assert rows["改造小区数量"][1:5] == ("=16个", "16个", 15, 15)  # `=16个` stays text, not a formula
+    assert rows["自评得分"][4] == pytest.approx(95.178881)
+    assert "绩效目标自评表2022.xlsx" in rows["改造小区数量"][5]
+    with zipfile.ZipFile(io.BytesIO(content[files.xlsx])) as package:
+        xml = package.read(f"xl/worksheets/sheet{workbook.index(sheet) + 1}.xml")
+    assert b"<v>95.178881</v>" in xml  # the exact value, not a float's approximation
+    assert "数据来源" in workbook.sheetnames
+
+
+def test_rebuilding_from_the_same_warehouse_gives_identical_bytes(demo_report, registry):
+    settings, files, content = demo_report
+
+    again = write_report_files(settings, 2022, registry)
+
+    assert again == files
+    for path, data in content.items():
+        assert path.read_bytes() == data, path.name
+
+
+def test_pipeline_report_rebuilds_and_prints_the_report_path_last(demo_report, capsys, monkeypatch):
+    settings, files, content = demo_report
+    for name in ("INBOX", "ARCHIVE", "RECEIPTS", "WAREHOUSE", "REPORTS", "DATA_DOCS"):
+        monkeypatch.delenv(f"PIPELINE_{name}", raising=False)
+
+    assert main(["--home", str(settings.home), "--quiet", "report", "--year", "2022"]) == 0
+
+    assert capsys.readouterr().out.splitlines()[-1] == f"年度报告：{files.html}"
+    assert files.html.read_bytes() == content[files.html]
+    assert main(["--home", str(settings.home), "--quiet", "report", "--year", "2019"]) == 1
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.mark.skipif(
+    not CHROMIUM.exists() and not os.environ.get("CI"),
+    reason="Debian's chromium is not installed here (.ci/run installs it; `apt-get install chromium`)",
+)
+def test_chromium_shows_a_numbers_lineage_on_hover_without_console_errors(demo_report, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    _, files, _ = demo_report
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.goto(files.html.as_uri())
+            number = page.locator(".fig", has_text="1,250.1万元").first
+            tooltip = number.locator(".src")
+            hidden_before = not tooltip.is_visible()
+
+            number.hover()
+            page.screenshot(path=tmp_path / "report.png", full_page=True)
+
+            assert hidden_before and tooltip.is_visible()
+            assert "枣林街道2022年资金台账.xls" in tooltip.inner_text()
+            assert "工作表“资金台账”" in tooltip.inner_text()
+        finally:
+            browser.close()
+    assert (tmp_path / "report.png").stat().st_size > 10_000
+    assert problems == []
