@@ -1,0 +1,54 @@
+"""annual_indicators: rebuild the indicator marts and the annual report whenever the warehouse changes.
+
+Wiring only: `pipeline.indicators.build_indicators`, then `pipeline.report.write_report`, as `pipeline run`
+does in-process. The year is the `reporting_year` Param, never the data interval.
+"""
+
+from __future__ import annotations
+
+from _shared import RETRY_IO, START, WAREHOUSE, WRITER_POOL, retry_only_io
+from airflow.sdk import Param, dag, get_current_context, task
+
+
+@dag(
+    dag_id="annual_indicators",
+    schedule=[WAREHOUSE],
+    start_date=START,
+    catchup=False,
+    max_active_runs=1,
+    default_args=RETRY_IO,
+    params={
+        "reporting_year": Param(
+            None,
+            type=["null", "integer"],
+            title="报告年度",
+            description="要计算指标并生成报告的年度；留空则取仓库中有数据的最近年度。",
+        )
+    },
+    tags=["预算绩效"],
+)
+def annual_indicators():
+    @task(pool=WRITER_POOL)
+    @retry_only_io
+    def build_indicators() -> int:
+        """Rebuild the marts for the reporting year in one transaction; return the year built."""
+        from pipeline.indicators import build_indicators
+        from pipeline.registry import load_registry
+        from pipeline.settings import Settings
+
+        year = get_current_context()["params"]["reporting_year"]
+        return build_indicators(Settings.from_env(), load_registry(), year)
+
+    @task
+    @retry_only_io
+    def write_report(year: int) -> str:
+        """Write the year's report from the marts; return where it is."""
+        from pipeline.report import write_report
+        from pipeline.settings import Settings
+
+        return str(write_report(Settings.from_env(), year))
+
+    write_report(build_indicators())
+
+
+annual_indicators()
