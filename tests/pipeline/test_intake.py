@@ -375,3 +375,78 @@ def test_cumulative_is_checked_against_months_already_in_the_warehouse(settings,
     assert [(p.rule, p.excel_row, p.expected) for p in outcome.warnings] == [
         ("cumulative_mismatch", 3, "应等于1至4月本月完成投资之和11030.5")
     ]
+
+
+# The steps the nightly DAG runs as separate tasks: find (read-only), parse one file each, load them all.
+
+
+def test_find_new_files_lists_what_is_new_and_never_writes(settings, registry, register):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=5 * 10**18)
+    os.utime(register, ns=(2, 2))  # touched, same bytes
+    before = settings.warehouse.read_bytes()
+
+    assert intake.find_new_files(settings) == ["枣林街道办事处/清单.csv"]
+
+    assert settings.warehouse.read_bytes() == before
+    assert query(settings, "select mtime_ns from ops.inbox_files") == [(1,)]
+
+
+def test_find_new_files_creates_no_warehouse(settings):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+
+    assert intake.find_new_files(settings) == ["枣林街道办事处/清单.csv"]
+    assert not settings.warehouse.exists()
+
+
+def test_parse_one_turns_bad_data_into_a_rejection_but_raises_on_a_missing_file(settings, registry):
+    drop(settings, "枣林街道办事处/坏文件.xlsx", b"not a workbook")
+
+    path = intake.parse_one(
+        settings, registry, "枣林街道办事处/坏文件.xlsx", run_key="manual__2026-01-01T02:00+08:00"
+    )
+
+    assert Path(path).parent == settings.home / "work" / "manual__2026-01-01T02_00_08_00"
+    with pytest.raises(FileNotFoundError):
+        intake.parse_one(settings, registry, "枣林街道办事处/已删除.xlsx")
+    [outcome] = intake.load_parsed(settings, registry, [path]).outcomes
+    assert outcome.status == "rejected"
+    assert [p.rule for p in outcome.errors] == ["unreadable"]
+    assert not Path(path).parent.exists()
+
+
+def test_parsed_files_load_in_the_order_received_and_a_repeated_load_stores_nothing_twice(
+    settings, registry, register
+):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=5 * 10**18)
+    drop(settings, "枣林街道办事处/清单（副本）.csv", COMPOUNDS_V1, mtime=6 * 10**18)
+    os.utime(register, ns=(2, 2))
+    # Mapped tasks finish in any order; the copy of the same bytes must still be the duplicate.
+    paths = [intake.parse_one(settings, registry, p) for p in reversed(intake.find_new_files(settings))]
+    kept = [Path(p).read_bytes() for p in paths]
+
+    report = intake.load_parsed(settings, registry, paths)
+
+    assert [(o.inbox_path, o.status) for o in report.outcomes] == [
+        ("枣林街道办事处/清单.csv", "accepted"),
+        ("枣林街道办事处/清单（副本）.csv", "duplicate"),
+    ]
+    assert report.unchanged == 1  # the touched register, whose new stat is now remembered
+    assert query(settings, "select mtime_ns from ops.inbox_files where inbox_path like '%项目基本信息%'") == [
+        (2,)
+    ]
+    assert not (settings.home / "work").exists() or not any((settings.home / "work").iterdir())
+    # A load retried after it had stored its files finds them taken in, not duplicates of themselves.
+    for path, content in zip(paths, kept, strict=True):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_bytes(content)
+    assert intake.load_parsed(settings, registry, paths).outcomes == []
+    assert query(settings, "select count(*) from ops.submissions") == [(3,)]
+
+
+def test_ingest_times_each_step(settings, registry):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+
+    timings = ingest(settings, registry, progress=False).timings
+
+    assert set(timings) == {"read", "parse", "validate", "load"}
+    assert all(seconds > 0 for seconds in timings.values())
