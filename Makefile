@@ -21,6 +21,13 @@ demo: setup  ## write the demo inbox into $(PIPELINE_HOME) and run the nightly j
 test: setup lint  ## lint, then the whole test suite
 	$(UV) run --frozen pytest -q
 
+.PHONY: bench bench-quick
+bench: setup  ## benchmark 10,000 synthetic files beside both baselines; figures in README "Performance"
+	$(UV) run --frozen python -m bench.run --n 10000
+
+bench-quick: setup  ## the same figures at a small N, in about a minute
+	$(UV) run --frozen python -m bench.run --quick
+
 lint: setup
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .

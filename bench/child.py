@@ -1,0 +1,123 @@
+"""What the benchmark measures in a fresh process: an ingest, the indicators and report, one DAG file's import.
+
+Usage: python -m bench.child ingest | report --year Y | dag FILE
+Each prints one JSON line on stdout; the data root comes from PIPELINE_HOME / PIPELINE_INBOX.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import runpy
+import sys
+import time
+import traceback
+from collections import Counter
+from pathlib import Path
+
+# Printed on stderr between preloading Airflow and importing the DAG file, so that `-X importtime` lines
+# after it belong to the DAG file alone.
+DAG_MARKER = "--- bench: DAG file import starts ---"
+
+
+def resources() -> dict:
+    """Return this process's CPU seconds and peak resident set size (VmHWM) in KiB."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak = usage.ru_maxrss  # KiB on Linux
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peak = int(line.split()[1])
+    return {"cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_kib": peak}
+
+
+def ingest() -> dict:
+    """Ingest the inbox into the warehouse as `pipeline ingest` does, and say what came of every file."""
+    started = time.perf_counter()
+    from pipeline.intake import ingest as run_ingest
+    from pipeline.registry import load_registry
+    from pipeline.settings import Settings
+
+    imported = time.perf_counter()
+    report = run_ingest(Settings.from_env(), load_registry(), progress=False)
+    finished = time.perf_counter()
+    outcomes = report.outcomes
+    return {
+        "import_s": imported - started,
+        "ingest_s": finished - imported,
+        "timings": getattr(report, "timings", None),
+        "files": len(outcomes),
+        "statuses": Counter(o.status for o in outcomes),
+        "rows": sum(o.rows for o in outcomes),
+        "problems": Counter(f"{p.severity}:{p.rule}" for o in outcomes for p in o.problems),
+        "not_accepted": [(o.inbox_path, o.status, o.reason) for o in outcomes if o.status != "accepted"][:10],
+        "templates": Counter(t for o in outcomes for t in o.templates),
+    } | resources()
+
+
+def report(year: int) -> dict:
+    """Rebuild the indicator marts and write the year's report, timing each; say so if they do not exist yet."""
+    started = time.perf_counter()
+    try:
+        from pipeline.indicators import build_indicators
+        from pipeline.report import write_report
+    except ImportError as exc:
+        return {"available": False, "why": str(exc)}
+    from pipeline.registry import load_registry
+    from pipeline.settings import Settings
+
+    settings, registry = Settings.from_env(), load_registry()
+    imported = time.perf_counter()
+    try:
+        built_year = build_indicators(settings, registry, year)
+        built = time.perf_counter()
+        path = write_report(settings, built_year)
+    except Exception as exc:  # a failure is a figure too: the benchmark reports it instead of dying
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        error = f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno} in {where.name})"
+        return {"available": True, "error": error, "import_s": imported - started}
+    written = time.perf_counter()
+    return {
+        "available": True,
+        "year": built_year,
+        "import_s": imported - started,
+        "indicators_s": built - imported,
+        "report_s": written - built,
+        "report": str(path),
+    } | resources()
+
+
+def dag(path: Path) -> dict:
+    """Import one DAG file the way Airflow's DAG processor does: with airflow.sdk already loaded."""
+    started = time.perf_counter()
+    import airflow.sdk  # noqa: F401  (the DAG processor has it loaded before it parses any file)
+
+    preloaded = time.perf_counter()
+    sys.path.insert(0, str(path.parent))  # Airflow puts the DAG folder on sys.path
+    print(DAG_MARKER, file=sys.stderr, flush=True)
+    runpy.run_path(str(path), run_name=f"bench_dag_{path.stem}")
+    imported = time.perf_counter()
+    return {"preload_s": preloaded - started, "import_s": imported - preloaded}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run one measurement and print its figures as one JSON line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="what", required=True)
+    commands.add_parser("ingest")
+    commands.add_parser("report").add_argument("--year", type=int, required=True)
+    commands.add_parser("dag").add_argument("file", type=Path)
+    args = parser.parse_args(argv)
+    if args.what == "ingest":
+        figures = ingest()
+    elif args.what == "report":
+        figures = report(args.year)
+    else:
+        figures = dag(args.file)
+    print(json.dumps(figures, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

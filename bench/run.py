@@ -1,0 +1,653 @@
+"""Benchmark the pipeline on N synthetic submissions, beside a read-only floor and a naive pipeline.
+
+Usage: python -m bench.run --n 10000        (make bench)
+       python -m bench.run --quick          (make bench-quick: a smaller N, every figure still printed)
+
+Figures, each labelled with what was measured and how:
+- validation of S sheets in one run (`pipeline.validate.validate` on sheets from `pipeline.parse.parse_file`):
+  time per sheet and the number of GX validations made;
+- ingest of the N files into an empty warehouse (`pipeline.intake.ingest` in a fresh process): acceptance,
+  files/s, rows/s, the read/parse/validate/load split, peak RSS;
+- a second `pipeline ingest` over the same inbox (nothing new);
+- the indicators and report for the latest year;
+- the import time of each DAG file;
+- baselines on the same files: (a) the floor, a bare python-calamine read of every sheet (CSV: the csv
+  module); (b) a naive pipeline, pandas + openpyxl per file, one GX validation per file and row-by-row
+  INSERTs, measured on a sample and extrapolated per file;
+- each target of issue 7, PASS or MISS, and for a miss why.
+
+Generating the files is not timed. Everything is written under bench/out/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from bench import synthetic
+from bench.child import DAG_MARKER
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "bench" / "out"
+DAGS = REPO / "dags"
+GIB = 1024**3
+FULL = {"n": 10_000, "sheets": 2_000, "naive": 200, "nothing_new_runs": 3}
+QUICK = {"n": 120, "sheets": 120, "naive": 10, "nothing_new_runs": 1}
+CSV_COLUMNS = 32  # the naive CSV read takes this many columns: wider than any template
+
+
+@dataclass(slots=True)
+class Target:
+    """One target of issue 7: what was measured against what limit, and why it was missed."""
+
+    name: str
+    measured: str
+    limit: str
+    passed: bool
+    why: str = ""
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def section(title: str) -> None:
+    say()
+    say(f"== {title} ==")
+
+
+def figure(label: str, value: str) -> None:
+    say(f"  {label:<34} {value}")
+
+
+def seconds(value: float) -> str:
+    return f"{value:,.2f} s" if value < 100 else f"{value:,.0f} s"
+
+
+def child_env(home: Path, inbox: Path) -> dict[str, str]:
+    """Return the environment of a child process: this data root and inbox, GX analytics off."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
+    env |= {
+        "PIPELINE_HOME": str(home),
+        "PIPELINE_INBOX": str(inbox),
+        "GX_ANALYTICS_ENABLED": "False",
+        "AIRFLOW_HOME": str(OUT / "airflow_home"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
+    return env
+
+
+def run_child(args: Sequence[str], env: dict[str, str]) -> tuple[dict, float, str]:
+    """Run `python -m bench.child ARGS`; return its JSON figures, its wall time and its stderr."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True, check=False
+    )
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"bench child {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1]), wall, done.stderr
+
+
+# The machine and the synthetic inbox.
+
+
+def machine() -> dict:
+    """Describe the machine: CPU, cores, memory, Python, and how busy it was when the run started."""
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = re.findall(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.M)
+        cpu = names[0] if names else cpu
+    memory = 0
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        memory = int(re.search(r"MemTotal:\s+(\d+)", meminfo.read_text()).group(1)) * 1024
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO, capture_output=True
+    )
+    return {
+        "commit": commit.stdout.strip() + (" with uncommitted changes" if dirty.stdout.strip() else ""),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory / GIB, 1),
+        "python": platform.python_version(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def generator_fingerprint() -> str:
+    """Hash the generator and the demo writers it uses: a change to either regenerates the inbox."""
+    digest = hashlib.sha256()
+    for path in (Path(synthetic.__file__), synthetic.DEMO_SCRIPT):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def ensure_inbox(n: int, seed: int) -> tuple[Path, dict]:
+    """Write the synthetic inbox, or reuse the one already written for the same N, seed and generator."""
+    inbox = OUT / f"inbox-s{seed}-n{n}"
+    manifest_path = OUT / f"inbox-s{seed}-n{n}.json"
+    fingerprint = generator_fingerprint()
+    if manifest_path.exists() and inbox.is_dir():
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest.get("fingerprint") == fingerprint:
+            manifest["generated_s"] = None
+            return inbox, manifest
+    shutil.rmtree(inbox, ignore_errors=True)
+    started = time.perf_counter()
+    specs = synthetic.plan(n, seed)
+    synthetic.write_inbox(inbox, specs, processes=os.cpu_count() or 1)
+    manifest = {
+        "seed": seed,
+        "n": n,
+        "fingerprint": fingerprint,
+        "rows": sum(s.rows for s in specs),
+        "templates": Counter(s.template for s in specs),
+        "formats": Counter(s.fmt for s in specs),
+        "units": len({s.path.split("/")[0] for s in specs}),
+        "years": sorted({int(m) for s in specs for m in re.findall(r"(20\d\d)年", s.path)}),
+        "files": [s.path for s in specs],
+    }
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    manifest["generated_s"] = time.perf_counter() - started
+    return inbox, manifest
+
+
+# (a) The floor: read every cell of every sheet, nothing more.
+
+
+def read_floor(inbox: Path, files: Sequence[str]) -> dict:
+    """Read every sheet of every file with python-calamine (CSV: the csv module); count the cells."""
+    from python_calamine import CalamineWorkbook
+
+    from pipeline.reader import decode_text, sniff_kind
+
+    for name in files:  # warm the page cache for every reader alike; not timed
+        (inbox / name).read_bytes()
+    cells = 0
+    started = time.perf_counter()
+    for name in files:
+        content = (inbox / name).read_bytes()
+        if sniff_kind(content, name) == "csv":
+            grids = [list(csv.reader(io.StringIO(decode_text(content), newline="")))]
+        else:
+            book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+            grids = [book.get_sheet_by_name(sheet).to_python() for sheet in book.sheet_names]
+        cells += sum(len(row) for grid in grids for row in grid)
+    return {"floor_s": time.perf_counter() - started, "cells": cells}
+
+
+# The pipeline, in fresh processes.
+
+
+def measure_ingest(home: Path, inbox: Path) -> dict:
+    """Ingest the inbox into an empty warehouse in a fresh process."""
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    figures, wall, _ = run_child(["-m", "bench.child", "ingest"], child_env(home, inbox))
+    return figures | {"process_s": wall}
+
+
+def measure_nothing_new(home: Path, inbox: Path, files: int, runs: int) -> dict:
+    """Run `pipeline ingest` again over the same inbox, `runs` times, as the nightly job would find it."""
+    walls = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", "--quiet", "ingest"],
+            cwd=REPO,
+            env=child_env(home, inbox),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        walls.append(time.perf_counter() - started)
+        if (
+            done.returncode != 0
+            or "新文件 0 个" not in done.stdout
+            or f"未变化 {files} 个" not in done.stdout
+        ):
+            raise SystemExit(f"the second `pipeline ingest` did not find nothing new:\n{done.stdout[-2000:]}")
+    return {"runs_s": walls, "median_s": statistics.median(walls)}
+
+
+def measure_imports(home: Path, inbox: Path) -> float:
+    """Time importing the command line and intake in a fresh process: the fixed cost of any run."""
+    code = "import time; t = time.perf_counter(); import pipeline.cli, pipeline.intake; print(time.perf_counter() - t)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=child_env(home, inbox), capture_output=True, text=True
+    )
+    return float(done.stdout.strip() or "nan")
+
+
+def measure_report(home: Path, inbox: Path, year: int) -> dict:
+    """Rebuild the indicators and write the report for a year, in a fresh process."""
+    figures, wall, _ = run_child(["-m", "bench.child", "report", "--year", str(year)], child_env(home, inbox))
+    return figures | {"process_s": wall}
+
+
+def top_imports(stderr: str, count: int = 3) -> list[tuple[str, float]]:
+    """Return the costliest top-level imports logged by `-X importtime` after the DAG marker."""
+    after = stderr.split(DAG_MARKER, 1)[-1]
+    found = []
+    for line in after.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| ( *)(\S+)", line)
+        if match and not match.group(3):
+            found.append((match.group(4), int(match.group(2)) / 1e6))
+    return sorted(found, key=lambda item: -item[1])[:count]
+
+
+def measure_dags(home: Path, inbox: Path) -> dict[str, dict]:
+    """Import each DAG file in a fresh process with airflow.sdk preloaded, as the DAG processor has it."""
+    figures = {}
+    for path in sorted(DAGS.glob("*.py")):
+        if path.name.startswith("_"):
+            continue  # a helper module the DAG files import, timed as part of them
+        result, _, stderr = run_child(
+            ["-X", "importtime", "-m", "bench.child", "dag", str(path)], child_env(home, inbox)
+        )
+        figures[path.name] = result | {"top_imports": top_imports(stderr)}
+    return figures
+
+
+# Validation of S sheets in one run, and the naive baseline, in this process.
+
+
+def parse_files(inbox: Path, files: Sequence[str], sheets: int, registry) -> tuple[list, float]:
+    """Parse files in inbox order until `sheets` sheets are read; return the parsed files and the time taken."""
+    from pipeline.parse import parse_file
+
+    parsed = []
+    started = time.perf_counter()
+    for name in files:
+        parsed.append(parse_file((inbox / name).read_bytes(), name, registry))
+        if sum(len(p.sheets) for p in parsed) >= sheets:
+            break
+    return parsed, time.perf_counter() - started
+
+
+def validation_context(parsed: list, registry):
+    """Name the projects of lists that state none and build the checks' context, as intake does per run."""
+    from pipeline.intake import resolve_projects
+    from pipeline.projects import ProjectRegister
+    from pipeline.validate import Context
+
+    register = ProjectRegister()
+    for file in parsed:
+        if not file.errors:
+            register.add_from(file)
+    for file in parsed:
+        resolve_projects(file, register)
+    return Context(known_projects=register.known_names, planned_totals=register.planned_totals)
+
+
+def measure_validation(parsed: list, registry, context) -> dict:
+    """Validate every parsed sheet in one run, after a first small run that imports and sets up GX."""
+    from pipeline.validate import Batch, validate
+
+    batches = [Batch(index, sheet) for index, file in enumerate(parsed) for sheet in file.sheets]
+    first_of_template = list({b.sheet.template.id: b for b in batches}.values())
+    started = time.perf_counter()
+    validate(first_of_template, registry, context)
+    warmed = time.perf_counter()
+    result = validate(batches, registry, context)
+    finished = time.perf_counter()
+    return {
+        "sheets": len(batches),
+        "setup_s": warmed - started,
+        "validate_s": finished - warmed,
+        "gx_validations": result.gx_validations,
+        "problems": Counter(f"{p.severity}:{p.rule}" for ps in result.problems.values() for p in ps),
+    }
+
+
+def naive_read(content: bytes, name: str) -> None:
+    """Read a file the naive way: pandas over openpyxl (xlrd for .xls), or pandas' CSV reader."""
+    import pandas as pd
+
+    from pipeline.reader import decode_text, sniff_kind
+
+    kind = sniff_kind(content, name)
+    if kind == "csv":
+        pd.read_csv(io.StringIO(decode_text(content)), header=None, names=range(CSV_COLUMNS), dtype=str)
+    else:
+        engine = "openpyxl" if kind == "xlsx" else "xlrd"
+        pd.read_excel(io.BytesIO(content), sheet_name=None, header=None, engine=engine)
+
+
+def measure_naive(inbox: Path, files: Sequence[str], parsed: list, registry, context, scratch: Path) -> dict:
+    """Per file: read it with pandas, validate it with GX on its own, insert its rows one INSERT at a time."""
+    import duckdb
+
+    from pipeline.intake import slice_key
+    from pipeline.validate import Batch, validate
+    from pipeline.warehouse import ensure_schema, raw_columns
+
+    scratch.unlink(missing_ok=True)
+    con = duckdb.connect(str(scratch))
+    ensure_schema(con, registry)
+    read_s = validate_s = insert_s = 0.0
+    rows = 0
+    for number, (name, file) in enumerate(zip(files, parsed, strict=False), start=1):
+        t0 = time.perf_counter()
+        naive_read((inbox / name).read_bytes(), name)
+        t1 = time.perf_counter()
+        validate([Batch(0, sheet) for sheet in file.sheets], registry, context)
+        t2 = time.perf_counter()
+        for sheet in file.sheets:
+            template = sheet.template
+            columns = [column for column, _, _ in raw_columns(template)]
+            sql = f"insert into raw.{template.id} ({', '.join(columns)}) values ({', '.join('?' * len(columns))})"
+            for record in sheet.records:
+                lineage = {
+                    "submission_id": number,
+                    "sheet": sheet.name,
+                    "slice_key": slice_key(template.id, record, template.slice),
+                }
+                con.execute(sql, [lineage.get(c, record.get(c)) for c in columns])
+                rows += 1
+        t3 = time.perf_counter()
+        read_s, validate_s, insert_s = read_s + t1 - t0, validate_s + t2 - t1, insert_s + t3 - t2
+    con.close()
+    sample = min(len(files), len(parsed))
+    return {
+        "sample": sample,
+        "rows": rows,
+        "read_s": read_s,
+        "validate_s": validate_s,
+        "insert_s": insert_s,
+        "per_file_s": (read_s + validate_s + insert_s) / sample,
+    }
+
+
+# The report.
+
+
+def ratio(a: float, b: float) -> float:
+    return a / b if b else float("inf")
+
+
+def largest(parts: dict[str, float]) -> str:
+    """Name the largest part and its share: `load 61 %`."""
+    name, value = max(parts.items(), key=lambda item: item[1])
+    return f"{name} {value / sum(parts.values()):.0%}"
+
+
+def judge(results: dict) -> list[Target]:
+    """Hold the figures against issue 7's targets, with a one-line why for each miss."""
+    n = results["inbox"]["files"]
+    ingest = results["ingest"]
+    floor_s = results["floor"]["floor_s"]
+    ingest_s = ingest["ingest_s"]
+    split = ingest.get("timings") or {}
+    naive_total = results["naive"]["estimated_s"]
+    targets = []
+    split_text = ", ".join(f"{k} {v:,.0f} s" for k, v in split.items())
+    targets.append(
+        Target(
+            "ingest ≤ 2× the floor",
+            f"{ratio(ingest_s, floor_s):,.1f}×",
+            "≤ 2×",
+            ingest_s <= 2 * floor_s,
+            f"the floor only decodes cells ({seconds(floor_s)}); ingest spends {split_text} "
+            f"(largest: {largest(split)})"
+            if split
+            else f"the floor only decodes cells ({seconds(floor_s)}); the split is pending",
+        )
+    )
+    speedup = ratio(naive_total, ingest_s)
+    naive = results["naive"]
+    per_file = {k: naive[f"{k}_s"] / naive["sample"] * 1000 for k in ("read", "validate", "insert")}
+    targets.append(
+        Target(
+            "≥ 10× faster than naive",
+            f"{speedup:,.1f}×",
+            "≥ 10×",
+            speedup >= 10,
+            f"naive costs {', '.join(f'{k} {v:,.0f}' for k, v in per_file.items())} ms/file; ingest "
+            f"{ingest_s / n * 1000:,.0f} ms/file"
+            + (f", of which load {split['load'] / n * 1000:,.0f} ms" if "load" in split else ""),
+        )
+    )
+    rss = ingest["peak_rss_kib"] * 1024
+    targets.append(
+        Target(
+            "peak RSS ≤ 1 GiB",
+            f"{rss / GIB:,.2f} GiB",
+            "≤ 1 GiB",
+            rss <= GIB,
+            f"ingest parses all {n:,} files before it loads any and holds them in memory "
+            f"(≈{rss / n / 1024:,.0f} KiB per file)",
+        )
+    )
+    nothing_new = results["nothing_new"]["median_s"]
+    imports = results["nothing_new"].get("imports_s")
+    targets.append(
+        Target(
+            "nothing-new run ≤ 3 s",
+            seconds(nothing_new),
+            "≤ 3 s",
+            nothing_new <= 3,
+            f"importing pipeline.cli and pipeline.intake alone takes {seconds(imports)}"
+            if imports
+            else "see the figures above",
+        )
+    )
+    for name, dag in results["dags"].items():
+        heavy = ", ".join(f"{module} {s:.2f} s" for module, s in dag["top_imports"])
+        targets.append(
+            Target(
+                f"DAG {name} imports ≤ 0.5 s",
+                seconds(dag["import_s"]),
+                "≤ 0.5 s",
+                dag["import_s"] <= 0.5,
+                f"its costliest imports: {heavy}",
+            )
+        )
+    report = results["report"]
+    if not report.get("available"):
+        targets.append(
+            Target("indicators + report ≤ 5 s", "not available yet", "≤ 5 s", False, report["why"])
+        )
+    elif "error" in report:
+        targets.append(Target("indicators + report ≤ 5 s", "failed", "≤ 5 s", False, report["error"]))
+    else:
+        both = report["indicators_s"] + report["report_s"]
+        targets.append(
+            Target(
+                "indicators + report ≤ 5 s",
+                seconds(both),
+                "≤ 5 s",
+                both <= 5,
+                f"indicators {seconds(report['indicators_s'])}, report {seconds(report['report_s'])}",
+            )
+        )
+    return targets
+
+
+def print_results(results: dict, targets: list[Target]) -> None:
+    """Print every figure, labelled, then the targets."""
+    inbox, ingest, floor, naive = results["inbox"], results["ingest"], results["floor"], results["naive"]
+    n = inbox["files"]
+    section(f"Ingest of {n:,} files into an empty warehouse (pipeline.intake.ingest, fresh process)")
+    accepted = ingest["statuses"].get("accepted", 0)
+    figure("acceptance", f"{accepted:,} of {ingest['files']:,} files accepted ({accepted / n:.1%})")
+    figure("problems found", ", ".join(f"{k} ×{v}" for k, v in ingest["problems"].items()) or "none")
+    for path, status, reason in ingest["not_accepted"]:
+        figure(f"  {status}", f"{path}: {reason}")
+    figure("rows loaded", f"{ingest['rows']:,} (generated: {inbox['rows']:,})")
+    figure("ingest wall time", f"{seconds(ingest['ingest_s'])} (CPU {seconds(ingest['cpu_s'])})")
+    figure(
+        "throughput",
+        f"{n / ingest['ingest_s']:,.1f} files/s, {ingest['rows'] / ingest['ingest_s']:,.0f} rows/s",
+    )
+    split = ingest.get("timings")
+    if split:
+        figure("split", " · ".join(f"{k} {seconds(v)}" for k, v in split.items()))
+    else:
+        figure("split", "pending (IngestReport.timings is not there yet)")
+    figure("process, with imports", seconds(ingest["process_s"]))
+    figure("peak RSS (VmHWM)", f"{ingest['peak_rss_kib'] * 1024 / GIB:,.2f} GiB")
+
+    section("Nightly run when nothing is new (`pipeline ingest` again over the same inbox, fresh process)")
+    runs = results["nothing_new"]["runs_s"]
+    figure(
+        "wall time",
+        f"{seconds(results['nothing_new']['median_s'])} (median of {', '.join(map(seconds, runs))})",
+    )
+
+    section("Indicators and report for a year (fresh process)")
+    report = results["report"]
+    if not report.get("available"):
+        figure("indicators + report", f"not available yet ({report['why']})")
+    elif "error" in report:
+        figure("indicators + report", f"failed: {report['error']}")
+    else:
+        figure("year", str(report["year"]))
+        figure("build_indicators", seconds(report["indicators_s"]))
+        figure("write_report", seconds(report["report_s"]))
+        figure("together", seconds(report["indicators_s"] + report["report_s"]))
+
+    section("DAG files: import time, fresh process each, airflow.sdk preloaded as in the DAG processor")
+    for name, dag in results["dags"].items():
+        heavy = ", ".join(f"{module} {s:.2f} s" for module, s in dag["top_imports"])
+        figure(
+            name,
+            f"{seconds(dag['import_s'])} (airflow.sdk itself: {seconds(dag['preload_s'])}; top: {heavy})",
+        )
+
+    validation = results["validation"]
+    section(f"Validation of {validation['sheets']:,} sheets in one run (pipeline.validate.validate)")
+    figure("parse first (parse_file)", f"{seconds(validation['parse_s'])} for {validation['files']:,} files")
+    figure("GX import + setup (once)", seconds(validation["setup_s"]))
+    figure("validate, one run", seconds(validation["validate_s"]))
+    figure("time per sheet", f"{validation['validate_s'] / validation['sheets'] * 1000:,.2f} ms")
+    with_setup = (validation["validate_s"] + validation["setup_s"]) / validation["sheets"] * 1000
+    figure("time per sheet, with GX setup", f"{with_setup:,.2f} ms")
+    figure("GX validations made", f"{validation['gx_validations']}")
+    figure("problems found", ", ".join(f"{k} ×{v}" for k, v in validation["problems"].items()) or "none")
+
+    section("Baselines on the same files")
+    figure(
+        "(a) floor: calamine/csv read",
+        f"{seconds(floor['floor_s'])} for {n:,} files ({floor['cells']:,} cells)",
+    )
+    sample = naive["sample"]
+    figure(
+        "(b) naive, measured",
+        f"{seconds(naive['read_s'] + naive['validate_s'] + naive['insert_s'])} for a sample of {sample} files "
+        f"(read {seconds(naive['read_s'])}, GX {seconds(naive['validate_s'])}, inserts {seconds(naive['insert_s'])})",
+    )
+    extrapolated = "measured on every file" if sample >= n else f"EXTRAPOLATED from {sample} files to {n:,}"
+    figure("(b) naive, all files", f"{seconds(naive['estimated_s'])} ({extrapolated}, plus GX setup once)")
+    figure("naive leaves out", "layout parsing (it reuses the pipeline's parse, untimed): a lower bound")
+    figure("ingest / floor", f"{ratio(ingest['ingest_s'], floor['floor_s']):,.1f}×")
+    figure("naive / ingest", f"{ratio(naive['estimated_s'], ingest['ingest_s']):,.1f}×")
+
+    section("Targets (issue 7)")
+    for target in targets:
+        verdict = "PASS" if target.passed else "MISS"
+        say(f"  {verdict}  {target.name:<34} {target.measured:>12}  (target {target.limit})")
+        if not target.passed:
+            say(f"        why: {target.why}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Generate the inbox, measure everything, print and save the figures."""
+    parser = argparse.ArgumentParser(description="Benchmark the pipeline on N synthetic submissions.")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"N={QUICK['n']}, every figure at a smaller scale"
+    )
+    parser.add_argument("--n", type=int, help=f"files to ingest (default {FULL['n']:,}; quick {QUICK['n']})")
+    parser.add_argument("--sheets", type=int, help="sheets to validate in one run (default 2,000; quick: N)")
+    parser.add_argument("--naive-sample", type=int, help="files the naive baseline runs on (default 200)")
+    parser.add_argument("--seed", type=int, default=synthetic.DEFAULT_SEED)
+    args = parser.parse_args(argv)
+    preset = QUICK if args.quick else FULL
+    n = args.n or preset["n"]
+    sheets = args.sheets or min(preset["sheets"], n)
+    naive_sample = min(args.naive_sample or preset["naive"], n)
+    OUT.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+
+    results: dict = {"machine": machine(), "n": n}
+    section("Machine")
+    m = results["machine"]
+    figure("CPU", f"{m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB")
+    figure("Python", m["python"])
+    figure("code", f"commit {m['commit']}")
+    figure(
+        "load average at start",
+        " / ".join(map(str, m["load_average"])) + " (other work on the machine slows every figure)",
+    )
+
+    inbox, manifest = ensure_inbox(n, args.seed)
+    files = manifest["files"]
+    results["inbox"] = {k: v for k, v in manifest.items() if k != "files"} | {"files": len(files)}
+    section(f"Synthetic inbox (seed {args.seed}): {inbox}")
+    generated = manifest["generated_s"]
+    figure(
+        "files",
+        f"{len(files):,} ({'generated in ' + seconds(generated) + ', not timed' if generated else 'reused'})",
+    )
+    figure("data rows", f"{manifest['rows']:,} (about {manifest['rows'] / len(files):.0f} per file)")
+    figure("templates", ", ".join(f"{k} {v}" for k, v in sorted(manifest["templates"].items())))
+    figure("formats", ", ".join(f"{k} {v}" for k, v in sorted(manifest["formats"].items())))
+    figure("offices and years", f"{manifest['units']} units, {', '.join(map(str, manifest['years']))}")
+
+    results["floor"] = read_floor(inbox, files)
+    home = OUT / f"home-n{n}"
+    results["ingest"] = measure_ingest(home, inbox)
+    results["nothing_new"] = measure_nothing_new(home, inbox, len(files), preset["nothing_new_runs"])
+    if results["nothing_new"]["median_s"] > 3:
+        results["nothing_new"]["imports_s"] = measure_imports(home, inbox)
+    results["report"] = measure_report(home, inbox, max(manifest["years"]))
+    results["dags"] = measure_dags(home, inbox)
+
+    from pipeline.registry import load_registry
+
+    registry = load_registry()
+    parsed, parse_s = parse_files(inbox, files, sheets, registry)
+    context = validation_context(parsed, registry)
+    results["validation"] = measure_validation(parsed, registry, context) | {
+        "files": len(parsed),
+        "parse_s": parse_s,
+    }
+    naive = measure_naive(
+        inbox, files[:naive_sample], parsed[:naive_sample], registry, context, OUT / "naive.duckdb"
+    )
+    naive["estimated_s"] = naive["per_file_s"] * len(files) + results["validation"]["setup_s"]
+    results["naive"] = naive
+
+    targets = judge(results)
+    results["targets"] = [asdict(t) for t in targets]
+    print_results(results, targets)
+    results["bench_s"] = time.perf_counter() - started
+    saved = OUT / f"results-n{n}.json"
+    saved.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    say()
+    say(f"Whole benchmark: {seconds(results['bench_s'])}. Figures saved to {saved.relative_to(REPO)}.")
+
+
+if __name__ == "__main__":
+    main()
