@@ -1,9 +1,8 @@
-"""Build the annual report 《…年度预算绩效管理工作开展情况》 from the warehouse: HTML, Word and Excel.
+"""Lay out the annual report 《…年度预算绩效管理工作开展情况》 from the warehouse and write it in every format."""
 
-Every number comes from `mart.report_figures` (display text as the marts wrote it, with its lineage); the
-narrative paragraphs come from `staging.report_narrative`, the text the units supply. Nothing is invented:
-a section with nothing supplied says so. The renderers live in `pipeline/report_render.py`.
-"""
+# Numbers come only from mart.report_figures, printed as the marts wrote them, with their lineage; paragraphs come
+# only from staging.report_narrative, the text the units send. A section with nothing supplied says so, so
+# nothing is ever invented. pipeline/report_render.py turns the laid-out report into HTML, Word and Excel.
 
 from __future__ import annotations
 
