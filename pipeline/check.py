@@ -9,7 +9,7 @@ from pipeline.intake import Outcome, prepare
 from pipeline.receipts import ReceiptFacts, ReceiptIssue
 from pipeline.registry import Registry
 from pipeline.settings import TIMEZONE, Settings
-from pipeline.warehouse import connect
+from pipeline.warehouse import reader
 
 
 def _inbox_relative(path: Path, settings: Settings) -> str:
@@ -41,7 +41,7 @@ def check_files(paths: list[Path], settings: Settings, registry: Registry) -> li
     files = [(_inbox_relative(p, settings), p.read_bytes(), None) for p in paths]
     now = dt.datetime.now(TIMEZONE)
     if settings.warehouse.is_file():
-        with connect(settings.warehouse, read_only=True) as con:
+        with reader(settings.warehouse) as con:
             candidates, _ = prepare(con, registry, files)
     else:
         candidates, _ = prepare(None, registry, files)

@@ -11,7 +11,7 @@ import duckdb
 from pipeline.registry import Registry
 from pipeline.rules import Rules, load_rules
 from pipeline.settings import Settings
-from pipeline.warehouse import SQL_DIR, connect, ensure_schema
+from pipeline.warehouse import SQL_DIR, ensure_schema, writer
 
 MODEL_DIRS = ("intermediate", "mart")
 _REFERENCE = re.compile(r"\b(intermediate|mart)\.([a-z_]+)\b")
@@ -108,7 +108,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
 
 def build_indicators(settings: Settings, registry: Registry, year: int | None = None) -> int:
     """Rebuild the marts from the warehouse; return the reporting year (default: the latest with data)."""
-    with connect(settings.warehouse) as con:
+    with writer(settings.warehouse) as con:
         ensure_schema(con, registry)
         rebuild(con, load_rules())
         years = data_years(con)

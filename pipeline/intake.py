@@ -26,7 +26,7 @@ from pipeline.rules import load_rules
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.storage import InboxEntry, LocalStorage, sha256_of
 from pipeline.validate import Batch, Context, Validation, validate, write_data_docs
-from pipeline.warehouse import connect, ensure_schema, raw_columns
+from pipeline.warehouse import ensure_schema, raw_columns, reader, writer
 
 
 @dataclass(slots=True)
@@ -423,7 +423,7 @@ def find_new_files(settings: Settings) -> list[str]:
     storage = LocalStorage(settings)
     if not settings.warehouse.is_file():
         return [entry.path for entry in scan_inbox(None, storage).fresh]
-    with connect(settings.warehouse, read_only=True) as con:
+    with reader(settings.warehouse) as con:
         return [entry.path for entry in scan_inbox(con, storage).fresh]
 
 
@@ -505,7 +505,7 @@ def load_parsed(settings: Settings, registry: Registry, parsed_paths: Iterable[s
     report = IngestReport()
     with _timed(report, "read"):
         candidates = [pickle.loads(path.read_bytes()) for path in paths]
-    with connect(settings.warehouse) as con:
+    with writer(settings.warehouse) as con:
         ensure_schema(con, registry)
         _load(con, settings, registry, candidates, report, progress=False)
     for path in paths:
@@ -526,7 +526,7 @@ def ingest(settings: Settings, registry: Registry, progress: bool = True) -> Ing
             parse_candidate(entry.path, content, entry, registry)
             for content, entry in tqdm(files, desc="读取文件", unit="个", disable=not progress or not files)
         ]
-    with connect(settings.warehouse) as con:
+    with writer(settings.warehouse) as con:
         ensure_schema(con, registry)
         _load(con, settings, registry, candidates, report, progress)
     return report

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -109,3 +111,43 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
         yield con
     finally:
         con.close()
+
+
+def working_copy(published: Path) -> Path:
+    """Return where the single writer keeps its own database, beside the published one's data root."""
+    return published.parent / "work" / published.name
+
+
+def publish(work: Path, published: Path) -> None:
+    """Replace the published warehouse by the writer's copy in one rename; open readers keep the old file."""
+    staged = published.with_name(f".{published.name}.publishing")
+    shutil.copyfile(work, staged)
+    with open(staged, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(staged, published)
+
+
+@contextmanager
+def reader(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the pipeline's own read-only view: the writer's copy, so an analyst's lock on the published file
+    never stops a step."""
+    work = working_copy(published)
+    with connect(work if work.exists() else published, read_only=True) as con:
+        yield con
+
+
+@contextmanager
+def writer(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the writer's own copy of the warehouse and publish it when the block succeeds.
+
+    Analysts hold the published file open (even read-write) without ever blocking the night: the writer
+    never opens it, and a finished step swaps in a new file that sessions opened afterwards see.
+    """
+    work = working_copy(published)
+    if not work.exists() and published.exists():
+        work.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(published, work)
+    with connect(work) as con:
+        yield con
+        con.execute("checkpoint")
+    publish(work, published)
