@@ -93,6 +93,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_templates(args: argparse.Namespace) -> int:
+    from pipeline.templates import write_templates
+
+    for template_id, path in write_templates(args.registry, args.out).items():
+        print(f"{template_id}：{path}", file=sys.stdout)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pipeline", description="预算绩效数据仓库：接收、校验、入库各单位报送的报表。"
@@ -116,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
     check.set_defaults(handler=cmd_check)
+    templates = commands.add_parser(
+        "templates", help="write one blank Excel template per registry template, to hand to the offices"
+    )
+    templates.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write them into")
+    templates.set_defaults(handler=cmd_templates)
     return parser
 
 
