@@ -101,6 +101,13 @@ def cmd_templates(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from pipeline.status import render, status
+
+    print(render(status(args.settings)))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pipeline", description="预算绩效数据仓库：接收、校验、入库各单位报送的报表。"
@@ -124,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
     check.set_defaults(handler=cmd_check)
+    commands.add_parser(
+        "status", help="the last run, each office's files by outcome, and where the receipts are"
+    ).set_defaults(handler=cmd_status)
     templates = commands.add_parser(
         "templates", help="write one blank Excel template per registry template, to hand to the offices"
     )

@@ -497,6 +497,15 @@ def _load(
             _store(con, candidate, archive_path)
             report.outcomes.append(candidate.outcome)
         write_receipts(con, settings)
+        con.execute(
+            "insert into ops.runs values (?, ?, ?, ?, ?, ?)",
+            [
+                dt.datetime.now(TIMEZONE),
+                len(report.outcomes),
+                *(report.count(status) for status in ("accepted", "rejected", "duplicate")),
+                report.unchanged,
+            ],
+        )
 
 
 def load_parsed(settings: Settings, registry: Registry, parsed_paths: Iterable[str]) -> IngestReport:

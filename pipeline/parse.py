@@ -60,7 +60,9 @@ def folder_unit_of(inbox_path: str) -> str | None:
 def parse_file(content: bytes, inbox_path: str, registry: Registry) -> ParsedFile:
     """Read a file and every sheet in it; nothing is stored, every problem is collected."""
     name = PurePosixPath(inbox_path).name
-    parsed = ParsedFile(original_name=name, folder_unit=folder_unit_of(inbox_path))
+    folder_unit = folder_unit_of(inbox_path)
+    # Until a sheet says otherwise the folder tells who sent it, so even an unreadable file's receipt reaches them.
+    parsed = ParsedFile(original_name=name, folder_unit=folder_unit, unit=folder_unit)
     try:
         workbook = read_workbook(content, name)
     except UnreadableFile as exc:

@@ -115,7 +115,7 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
 
 def working_copy(published: Path) -> Path:
     """Return where the single writer keeps its own database, beside the published one's data root."""
-    return published.parent / "work" / published.name
+    return published.parent / "writer" / published.name
 
 
 def publish(work: Path, published: Path) -> None:

@@ -119,3 +119,16 @@ select slice_key, max(submission_id) as submission_id
 from ops.slices
 group by slice_key;
 comment on view ops.current_slices is '每个切片当前有效的提交（最新接收者）';
+
+create table if not exists ops.runs (
+    finished_at    timestamptz not null,
+    new_files      integer not null,
+    accepted       integer not null,
+    rejected       integer not null,
+    duplicate      integer not null,
+    unchanged      integer not null
+);
+comment on table ops.runs is '每次接收（nightly_ingest 或 pipeline ingest/run）一行，没有新文件的也记录';
+comment on column ops.runs.finished_at is '本次接收完成的时间';
+comment on column ops.runs.new_files is '本次发现的新文件数';
+comment on column ops.runs.unchanged is '收件箱中未变化、未重新读取的文件数';

@@ -67,9 +67,35 @@ def test_the_console_script_runs_and_shows_help():
     assert "usage: pipeline" in result.stdout
 
 
-@pytest.mark.parametrize("command", ["run", "ingest", "check"])
+@pytest.mark.parametrize("command", ["run", "ingest", "check", "report", "status", "templates"])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_:
         main([command, "--help"])
     assert exit_.value.code == 0
     assert f"usage: pipeline {command}" in capsys.readouterr().out
+
+
+def test_status_before_any_run_says_to_run_first(settings, capsys):
+    assert main(["status"]) == 0
+
+    assert "尚未运行过接收" in capsys.readouterr().out
+
+
+def test_status_shows_the_last_run_each_offices_outcomes_and_the_receipts(settings, register, capsys):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    drop(settings, "枣林街道办事处/坏文件.xlsx", b"not a workbook at all")
+    assert main(["--quiet", "ingest"]) == 0
+    capsys.readouterr()
+
+    assert main(["status"]) == 0
+
+    out = capsys.readouterr().out
+    assert "新文件 2 个：已接收 1、已退回 1、重复提交 0；未变化 1 个" in out
+    [zaolin] = [line for line in out.splitlines() if line.strip().startswith("枣林街道办事处")]
+    assert zaolin.split()[1:] == [
+        "2",
+        "1",
+        "0",
+        "0",
+    ]  # accepted (register and list), rejected, duplicate, superseded
+    assert str(settings.receipts) in out

@@ -212,6 +212,8 @@ def test_unreadable_files_are_rejected_with_a_reason_and_the_rest_still_load(
     statuses = {o.inbox_path.rsplit("/", 1)[-1]: o for o in report.outcomes}
     assert statuses[name].status == "rejected"
     assert reason in statuses[name].reason
+    # The folder tells who sent it, so the receipt reaches that office.
+    assert (settings.receipts / "枣林街道办事处" / f"{name}.回执.json").is_file()
     assert statuses["清单.csv"].status == "accepted"
     assert query(
         settings,

@@ -86,7 +86,7 @@ def test_a_failed_step_publishes_nothing(loaded):
 
 
 def test_publishing_replaces_the_file_in_one_rename(tmp_path):
-    work, published = tmp_path / "work" / "w.duckdb", tmp_path / "w.duckdb"
+    work, published = tmp_path / "writer" / "w.duckdb", tmp_path / "w.duckdb"
     work.parent.mkdir()
     with duckdb.connect(str(work)) as con:
         con.execute("create table t as select 1 as x")
