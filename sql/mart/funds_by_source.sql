@@ -21,7 +21,13 @@ final as (
         coalesce(max(intermediate.decimals_of(ledger.amount_wan)) filter (where ledger.entry_type = '支付'), 0)
             as paid_decimals,
         list(struct_pack(submission_id := ledger.submission_id, sheet := ledger.sheet,
-            excel_row := ledger.excel_row) order by ledger.submission_id, ledger.sheet, ledger.excel_row) as lineage
+            excel_row := ledger.excel_row) order by ledger.submission_id, ledger.sheet, ledger.excel_row) as lineage,
+        coalesce(list(struct_pack(submission_id := ledger.submission_id, sheet := ledger.sheet,
+            excel_row := ledger.excel_row) order by ledger.submission_id, ledger.sheet, ledger.excel_row)
+            filter (where ledger.entry_type = '到位'), []) as received_lineage,
+        coalesce(list(struct_pack(submission_id := ledger.submission_id, sheet := ledger.sheet,
+            excel_row := ledger.excel_row) order by ledger.submission_id, ledger.sheet, ledger.excel_row)
+            filter (where ledger.entry_type = '支付'), []) as paid_lineage
     from ledger
     left join projects using (project_name, year)
     group by all
@@ -39,4 +45,6 @@ comment on column mart.funds_by_source.received_wan is '到位资金（万元）
 comment on column mart.funds_by_source.paid_wan is '支付资金（万元）';
 comment on column mart.funds_by_source.received_decimals is '到位金额（万元）各笔的最多小数位数，用于按原表精度显示';
 comment on column mart.funds_by_source.paid_decimals is '支付金额（万元）各笔的最多小数位数，用于按原表精度显示';
-comment on column mart.funds_by_source.lineage is '来源：提交编号、工作表、Excel行号';
+comment on column mart.funds_by_source.lineage is '来源：提交编号、工作表、Excel行号（到位与支付各行）';
+comment on column mart.funds_by_source.received_lineage is '到位金额的来源行';
+comment on column mart.funds_by_source.paid_lineage is '支付金额的来源行';

@@ -34,7 +34,8 @@ funds as (
         sum(paid_wan) as paid_wan,
         max(received_decimals) as received_decimals,
         max(paid_decimals) as paid_decimals,
-        flatten(list(lineage)) as lineage
+        flatten(list(received_lineage)) as received_lineage,
+        flatten(list(paid_lineage)) as paid_lineage
     from mart.funds_by_source
     group by all
 ),
@@ -134,19 +135,19 @@ figures as (
     where measure = 'payment_rate'
     union all
     select project_name, year, 'funds_received_wan', null, 30, received_wan, '万元', received_decimals,
-        null, lineage
+        null, received_lineage
     from funds
     union all
     select project_name, year, 'funds_paid_wan', null, 31, paid_wan, '万元', paid_decimals,
-        null, lineage
+        null, paid_lineage
     from funds
     union all
     select project_name, year, 'funds_received_wan', fund_source, 34, received_wan, '万元', received_decimals,
-        null, lineage
+        null, received_lineage
     from mart.funds_by_source
     union all
     select project_name, year, 'funds_paid_wan', fund_source, 35, paid_wan, '万元', paid_decimals,
-        null, lineage
+        null, paid_lineage
     from mart.funds_by_source
     union all
     select project_name, year, 'surveys_valid', null, 41, responses, '份', 0,

@@ -542,3 +542,16 @@ def test_the_demo_marts_state_the_2022_report(settings, registry, demo_inbox):
         assert con.execute(
             "select display_text from mart.report_figures where figure_key = 'scale_and_cost' and detail = '其他费用'"
         ).fetchall() == [("3,360.00万元",)]
+
+
+def test_a_received_figure_traces_to_the_receipt_rows_only(wh):
+    register(wh, "甲")
+    ledger(wh, "甲", received="100", paid="30")
+
+    wh.build()
+
+    assert wh.rows(
+        "select figure_key, lineage[1].excel_rows from mart.report_figures "
+        "where figure_key in ('funds_received_wan', 'funds_paid_wan') and project_name = '甲' and detail is not null "
+        "order by 1"
+    ) == [("funds_paid_wan", [6]), ("funds_received_wan", [5])]
