@@ -4,7 +4,9 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 export PIPELINE_HOME ?= $(CURDIR)/var
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: setup demo test lint format clean
+AIRFLOW_HOME ?= $(CURDIR)/var/airflow
+
+.PHONY: setup demo test lint format clean airflow
 
 .venv/.synced: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv \
@@ -27,6 +29,16 @@ bench: setup  ## benchmark 10,000 synthetic files beside both baselines; figures
 
 bench-quick: setup  ## the same figures at a small N, in about a minute
 	$(UV) run --frozen python -m bench.run --quick
+
+# Airflow's own state (metadata DB, logs, generated admin password) lives in AIRFLOW_HOME; the DAGs are ours.
+airflow: export AIRFLOW_HOME := $(AIRFLOW_HOME)
+airflow: export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+airflow: export AIRFLOW__CORE__LOAD_EXAMPLES := False
+airflow: export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := False
+airflow: setup  ## run Airflow 3 (scheduler, DAG processor, UI on http://localhost:8080) on dags/
+	$(UV) run --frozen airflow db migrate
+	$(UV) run --frozen airflow pools set duckdb_writer 1 "DuckDB allows one writing process at a time"
+	$(UV) run --frozen airflow standalone
 
 lint: setup
 	$(UV) run --frozen ruff check .

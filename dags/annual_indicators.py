@@ -6,7 +6,7 @@ does in-process. The year is the `reporting_year` Param, never the data interval
 
 from __future__ import annotations
 
-from _shared import RETRY_IO, START, WAREHOUSE, WRITER_POOL, retry_only_io
+from _shared import RETRY_IO, START, WAREHOUSE, WRITER_POOL
 from airflow.sdk import Param, dag, get_current_context, task
 
 
@@ -29,7 +29,6 @@ from airflow.sdk import Param, dag, get_current_context, task
 )
 def annual_indicators():
     @task(pool=WRITER_POOL)
-    @retry_only_io
     def build_indicators() -> int:
         """Rebuild the marts for the reporting year in one transaction; return the year built."""
         from pipeline.indicators import build_indicators
@@ -40,7 +39,6 @@ def annual_indicators():
         return build_indicators(Settings.from_env(), load_registry(), year)
 
     @task
-    @retry_only_io
     def write_report(year: int) -> str:
         """Write the year's report from the marts; return where it is."""
         from pipeline.report import write_report

@@ -6,7 +6,7 @@ writer slot. `pipeline ingest` composes the same `pipeline.intake` functions in-
 
 from __future__ import annotations
 
-from _shared import RETRY_IO, START, WAREHOUSE, WRITER_POOL, retry_only_io
+from _shared import RETRY_IO, START, WAREHOUSE, WRITER_POOL
 from airflow.sdk import dag, get_current_context, task
 
 
@@ -21,7 +21,6 @@ from airflow.sdk import dag, get_current_context, task
 )
 def nightly_ingest():
     @task
-    @retry_only_io
     def find_new_files() -> list[str]:
         """List the inbox files not yet taken in; the warehouse is only read."""
         from pipeline.intake import find_new_files
@@ -30,7 +29,6 @@ def nightly_ingest():
         return find_new_files(Settings.from_env())
 
     @task
-    @retry_only_io
     def parse_file(inbox_path: str) -> str:
         """Parse one file into the run's work folder; bad data is a rejection, not a failure."""
         from pipeline.intake import parse_one
@@ -43,7 +41,6 @@ def nightly_ingest():
     # none_failed: an empty inbox maps no parse_file and skips it, yet the load still runs (it
     # remembers touched files and rewrites stale receipts) and the run succeeds.
     @task(pool=WRITER_POOL, outlets=[WAREHOUSE], trigger_rule="none_failed")
-    @retry_only_io
     def load_files(parsed_paths: list[str] | None) -> dict:
         """Validate and load every parsed file, one transaction each, as the single writer."""
         from pipeline.intake import load_parsed

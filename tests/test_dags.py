@@ -64,47 +64,21 @@ def test_nightly_ingest_runs_at_two_shanghai_time_parsing_in_parallel_and_writin
     assert all(t.pool != "duckdb_writer" for name, t in tasks.items() if name != "load_files")
 
 
-def test_every_task_retries_io_failures_with_exponential_backoff(dagbag):
+@pytest.mark.parametrize(
+    ("error", "action"),
+    [
+        (FileNotFoundError("收件箱文件已被删除"), "retry"),
+        (duckdb.IOException("Could not set lock on file"), "retry"),
+        (KeyError("reporting_year"), "fail"),
+        (duckdb.BinderException("no such column"), "fail"),
+    ],
+)
+def test_every_task_retries_io_failures_with_backoff_and_fails_anything_else_at_once(dagbag, error, action):
     for dag in dagbag.dags.values():
         for task in dag.tasks:
             assert task.retries == 3 and task.retry_exponential_backoff == 2.0, task.task_id
             assert task.retry_delay == dt.timedelta(minutes=1)
-
-
-def test_annual_indicators_follows_the_warehouse_asset_for_a_chosen_or_the_latest_year(dagbag):
-    dag = dagbag.dags["annual_indicators"]
-    nightly = dagbag.dags["nightly_ingest"]
-    [load_outlet] = nightly.get_task("load_files").outlets
-    assert list(dag.timetable.asset_condition.objects) == [load_outlet]
-    assert dag.catchup is False
-    param = dag.params.get_param("reporting_year")
-    assert param.value is None
-    param.resolve(2022)  # an integer year is accepted…
-    with pytest.raises(Exception, match="2022"):
-        param.resolve("2022")  # …text is not
-    tasks = {t.task_id: t for t in dag.tasks}
-    assert sorted(tasks) == ["build_indicators", "write_report"]
-    assert tasks["write_report"].upstream_task_ids == {"build_indicators"}
-    assert tasks["build_indicators"].pool == "duckdb_writer"
-
-
-def test_a_failure_other_than_io_fails_at_once_instead_of_retrying(dagbag):
-    import sys
-
-    from airflow.sdk.exceptions import AirflowFailException
-
-    shared = sys.modules["_shared"]
-
-    @shared.retry_only_io
-    def broken(kind: type[Exception]):
-        raise kind("boom")
-
-    with pytest.raises(FileNotFoundError):
-        broken(FileNotFoundError)
-    with pytest.raises(duckdb.IOException):
-        broken(duckdb.IOException)
-    with pytest.raises(AirflowFailException, match="KeyError"):
-        broken(KeyError)
+            assert task.retry_policy.evaluate(error, try_number=1, max_tries=4).action.value == action
 
 
 @pytest.fixture(scope="module")
