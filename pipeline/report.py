@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.registry import REGISTRY_DIR, Registry, RegistryError, explain, load_registry, read_yaml
 from pipeline.settings import TIMEZONE, Settings
-from pipeline.warehouse import connect
+from pipeline.warehouse import reader
 
 REPORT_CONFIG = REGISTRY_DIR / "report.yaml"
 NOT_SUPPLIED = "（实施单位未提供）"
@@ -560,7 +560,7 @@ def write_report_files(
         raise ReportError(f"找不到数据仓库 {settings.warehouse}，请先运行 pipeline run。")
     registry = registry or load_registry()
     config = config or load_report_config()
-    with connect(settings.warehouse, read_only=True) as con:
+    with reader(settings.warehouse) as con:
         report = build_report(con, year, config, registry)
     folder = settings.reports / str(year)
     name = safe_name(report.title)
