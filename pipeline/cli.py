@@ -108,6 +108,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_new_source(args: argparse.Namespace) -> int:
+    from pipeline.scaffold import ScaffoldError, run_new_source
+
+    try:
+        print(run_new_source(args.name, args.title, args.regenerate), file=sys.stdout)
+    except ScaffoldError as exc:
+        print(f"未生成数据源：{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pipeline", description="预算绩效数据仓库：接收、校验、入库各单位报送的报表。"
@@ -131,6 +142,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
     check.set_defaults(handler=cmd_check)
+    new_source = commands.add_parser(
+        "new-source",
+        help="scaffold a new kind of submission: registry entry, expectation suite, staging SQL and a test",
+    )
+    new_source.add_argument("name", metavar="NAME", help="the source id, e.g. building_breakdown")
+    new_source.add_argument("--title", metavar="中文名", help="its Chinese name, e.g. 楼栋改造明细")
+    new_source.add_argument(
+        "--regenerate",
+        action="store_true",
+        help="after editing registry/sources/NAME.yaml: rewrite its suite and generated staging SQL",
+    )
+    new_source.set_defaults(handler=cmd_new_source)
     commands.add_parser(
         "status", help="the last run, each office's files by outcome, and where the receipts are"
     ).set_defaults(handler=cmd_status)
