@@ -23,6 +23,7 @@ import yaml
 from pipeline.registry import (
     _IDENTIFIER,
     MEASURE_OF_TYPE,
+    Column,
     ColumnType,
     Registry,
     Template,
@@ -394,13 +395,15 @@ class Sample:
     records: list[dict[str, object]] = field(default_factory=list)
 
     @classmethod
-    def of(cls, template: Template, registry: Registry, *, unit: str, project: str, year: int, rows: int = 2):
+    def of(
+        cls, template: Template, registry: Registry, *, unit: str, project: str, year: int, rows: int = 2
+    ) -> Sample:
         """Build `rows` distinct sample rows, every column filled, for this unit, project and year."""
         sample = cls(template, registry, unit, project, year)
         sample.records = [{c.name: sample._value(c, i) for c in template.columns} for i in range(1, rows + 1)]
         return sample
 
-    def _value(self, column, i: int) -> object:
+    def _value(self, column: Column, i: int) -> object:
         """Return the i-th sample value of a column: distinct per row, within the year, exact in binary."""
         template = self.template
         if column.name == "project_name" or column.name == template.project.column:

@@ -177,6 +177,25 @@ def test_generated_staging_views_have_the_columns_of_the_hand_written_ones(regis
             assert set(generated) <= set(view_columns(con, "staging", template_id)), template_id
 
 
+# Samples: the generated tests' workbooks.
+
+
+@pytest.mark.parametrize(
+    "template_id", ["compound_list", "investment_progress", "scale_and_cost", "report_narrative"]
+)
+def test_the_sample_of_any_template_is_read_back_as_written(registry, template_id):
+    sample = Sample.of(
+        registry.template(template_id), registry, unit="枣林街道办事处", project="某项目", year=2022
+    )
+
+    parsed = parse_file(xlsx({"Sheet1": sample.sheet_rows()}), "枣林街道办事处/样例.xlsx", registry)
+
+    assert parsed.all_problems == []
+    assert [s.template.id for s in parsed.sheets] == [template_id]
+    assert [tuple(r[c] for c in sample.columns) for r in parsed.sheets[0].records] == sample.expected_rows()
+    assert len(set(sample.expected_rows())) == 2
+
+
 # A scaffolded source, before anyone edits it.
 
 
