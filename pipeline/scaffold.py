@@ -278,15 +278,26 @@ select * from final;
 """
 
 
+def _yaml_scalar(text: str) -> str:
+    """Write a text as YAML reads it back: bare when it can be, quoted when it holds `: `, `#` or the like."""
+    try:
+        if yaml.safe_load(f"key: {text}") == {"key": text}:
+            return text
+    except yaml.YAMLError:
+        pass
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML string
+
+
 def skeleton_yaml(source_id: str, title: str) -> str:
     """Return a commented registry entry with example columns, for the engineer to edit."""
+    title = " ".join(title.split())  # one line: it is also the comment above
     return f"""\
 # {title} ({source_id}), scaffolded by `pipeline new-source`. Edit it to match the office's sheet, then run
 #   uv run --frozen pipeline new-source {source_id} --regenerate
 # to rewrite the expectation suite and staging view derived from it. Walkthrough: docs/adding-a-source.md;
 # every key is defined in pipeline/registry.py (Template, Column); the other files here are examples.
 id: {source_id}
-name_zh: {title}
+name_zh: {_yaml_scalar(title)}
 # Who sends it, and how often.
 description: 由谁报送、多久报送一次.
 # A later accepted file replaces the rows of the same slice (add `month` for a monthly report).

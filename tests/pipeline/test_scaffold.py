@@ -12,10 +12,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from pipeline.cli import main
 from pipeline.parse import parse_file
-from pipeline.registry import ColumnType, load_registry
+from pipeline.registry import ColumnType, Template, load_registry
 from pipeline.scaffold import (
     GENERATED_RULES,
     Sample,
@@ -23,6 +24,7 @@ from pipeline.scaffold import (
     generated_expectations,
     regenerate,
     run_new_source,
+    skeleton_yaml,
     staging_sql,
     suite_for,
     suite_text,
@@ -98,6 +100,13 @@ def test_a_name_taken_by_a_leftover_file_is_refused_too(root):
 def test_regenerating_an_unknown_source_says_how_to_create_it(root):
     with pytest.raises(ValueError, match="登记中没有数据源“nowhere”.*pipeline new-source nowhere"):
         run_new_source("nowhere", None, True, root)
+
+
+@pytest.mark.parametrize("title", ["楼栋改造明细", "楼栋: 明细 #2", '"引号"', "123", "yes"])
+def test_any_title_is_the_name_zh_the_registry_reads_back(title):
+    assert (
+        Template.model_validate(yaml.safe_load(skeleton_yaml("building_breakdown", title))).name_zh == title
+    )
 
 
 # Suites: one generator for the scaffold, the regeneration and the checked-in suites.
