@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -43,6 +46,31 @@ def test_both_dags_import_without_errors_each_in_under_half_a_second(dagbag):
     parsed = {Path(s.file).name: s.duration for s in dagbag.dagbag_stats}
     assert set(parsed) == {"nightly_ingest.py", "annual_indicators.py"}  # _shared.py is ignored
     assert all(duration < MAX_PARSE for duration in parsed.values()), parsed
+
+
+IMPORT_PROBE = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from airflow.sdk import Asset, Param, RetryDecision, RetryPolicy, dag, get_current_context, task
+seconds = {}
+for name in ("nightly_ingest", "annual_indicators"):
+    started = time.perf_counter()
+    __import__(name)
+    seconds[name] = time.perf_counter() - started
+heavy = sorted(m for m in ("duckdb", "pandas", "great_expectations", "pipeline") if m in sys.modules)
+print(json.dumps({"seconds": seconds, "heavy": heavy}))
+"""
+
+
+def test_dag_files_import_nothing_heavy(airflow_home):
+    """In a fresh process with only Airflow loaded, as the DAG processor parses them."""
+    probe = subprocess.run(
+        [sys.executable, "-c", IMPORT_PROBE, str(DAGS)], capture_output=True, text=True, check=True
+    )
+    found = json.loads(probe.stdout.strip().splitlines()[-1])
+
+    assert found["heavy"] == []
+    assert all(seconds < MAX_PARSE.total_seconds() for seconds in found["seconds"].values()), found
 
 
 def test_nightly_ingest_runs_at_two_shanghai_time_parsing_in_parallel_and_writing_through_one_pool(dagbag):
