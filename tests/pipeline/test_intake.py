@@ -42,10 +42,11 @@ def query(settings: Settings, sql: str, params=None) -> list[tuple]:
 
 
 def warehouse_state(settings: Settings) -> dict[str, list[tuple]]:
-    """Every row of every ops and raw table, for comparing runs."""
+    """Every row of every ops and raw table but the run log, for comparing runs."""
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         tables = con.execute(
-            "select schema_name || '.' || table_name from duckdb_tables() where schema_name in ('ops', 'raw')"
+            "select schema_name || '.' || table_name from duckdb_tables() "
+            "where schema_name in ('ops', 'raw') and table_name <> 'runs'"
         ).fetchall()
         return {t: sorted(map(str, con.execute(f"select * from {t}").fetchall())) for (t,) in tables}
 
@@ -114,6 +115,10 @@ def test_a_second_run_changes_nothing(settings, registry, demo_inbox):
 
     assert again.outcomes == [] and again.unchanged == len(demo_inbox)
     assert warehouse_state(settings) == before
+    assert query(settings, "select new_files, unchanged from ops.runs order by finished_at") == [
+        (len(demo_inbox), 0),
+        (0, len(demo_inbox)),
+    ]
 
 
 def test_a_touched_but_unchanged_file_is_not_taken_in_again(settings, registry):
