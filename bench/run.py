@@ -485,9 +485,44 @@ def judge(results: dict) -> list[Target]:
     return targets
 
 
-def print_results(results: dict, targets: list[Target]) -> None:
-    """Print every figure, labelled, then the targets."""
-    inbox, ingest, floor, naive = results["inbox"], results["ingest"], results["floor"], results["naive"]
+def print_floor(floor: dict, n: int) -> None:
+    section("Baseline (a), the floor: a bare python-calamine read of every sheet (CSV: the csv module)")
+    figure(
+        "read every cell of every file",
+        f"{seconds(floor['floor_s'])} for {n:,} files ({floor['cells']:,} cells)",
+    )
+
+
+def print_validation(validation: dict) -> None:
+    section(f"Validation of {validation['sheets']:,} sheets in one run (pipeline.validate.validate)")
+    figure("parse first (parse_file)", f"{seconds(validation['parse_s'])} for {validation['files']:,} files")
+    figure("GX import + setup (once)", seconds(validation["setup_s"]))
+    figure("validate, one run", seconds(validation["validate_s"]))
+    figure("time per sheet", f"{validation['validate_s'] / validation['sheets'] * 1000:,.2f} ms")
+    with_setup = (validation["validate_s"] + validation["setup_s"]) / validation["sheets"] * 1000
+    figure("time per sheet, with GX setup", f"{with_setup:,.2f} ms")
+    figure("GX validations made", f"{validation['gx_validations']}")
+    figure("problems found", ", ".join(f"{k} ×{v}" for k, v in validation["problems"].items()) or "none")
+
+
+def print_naive(naive: dict, n: int) -> None:
+    section("Baseline (b), naive: pandas + openpyxl per file, GX per file, row-by-row INSERTs")
+    sample = naive["sample"]
+    measured = naive["read_s"] + naive["validate_s"] + naive["insert_s"]
+    figure("measured", f"{seconds(measured)} for a sample of {sample} files")
+    figure(
+        "per file",
+        f"read {naive['read_s'] / sample * 1000:,.0f} ms, GX {naive['validate_s'] / sample * 1000:,.0f} ms, "
+        f"inserts {naive['insert_s'] / sample * 1000:,.0f} ms ({naive['rows'] / sample:,.0f} rows)",
+    )
+    extrapolated = (
+        "measured on every file" if sample >= n else f"EXTRAPOLATED per file from {sample} to {n:,}"
+    )
+    figure(f"all {n:,} files", f"{seconds(naive['estimated_s'])} ({extrapolated}, plus GX setup once)")
+    figure("left out", "layout parsing (it reuses the pipeline's parse, untimed): a lower bound")
+
+
+def print_ingest(ingest: dict, inbox: dict) -> None:
     n = inbox["files"]
     section(f"Ingest of {n:,} files into an empty warehouse (pipeline.intake.ingest, fresh process)")
     accepted = ingest["statuses"].get("accepted", 0)
@@ -509,15 +544,17 @@ def print_results(results: dict, targets: list[Target]) -> None:
     figure("process, with imports", seconds(ingest["process_s"]))
     figure("peak RSS (VmHWM)", f"{ingest['peak_rss_kib'] * 1024 / GIB:,.2f} GiB")
 
-    section("Nightly run when nothing is new (`pipeline ingest` again over the same inbox, fresh process)")
-    runs = results["nothing_new"]["runs_s"]
-    figure(
-        "wall time",
-        f"{seconds(results['nothing_new']['median_s'])} (median of {', '.join(map(seconds, runs))})",
-    )
 
+def print_nothing_new(nothing_new: dict) -> None:
+    section("Nightly run when nothing is new (`pipeline ingest` again over the same inbox, fresh process)")
+    runs = ", ".join(map(seconds, nothing_new["runs_s"]))
+    figure("wall time", f"{seconds(nothing_new['median_s'])} (median of {runs})")
+    if "imports_s" in nothing_new:
+        figure("of which imports", f"{seconds(nothing_new['imports_s'])} (pipeline.cli + pipeline.intake)")
+
+
+def print_report(report: dict) -> None:
     section("Indicators and report for a year (fresh process)")
-    report = results["report"]
     if not report.get("available"):
         figure("indicators + report", f"not available yet ({report['why']})")
     elif "error" in report:
@@ -528,52 +565,31 @@ def print_results(results: dict, targets: list[Target]) -> None:
         figure("write_report", seconds(report["report_s"]))
         figure("together", seconds(report["indicators_s"] + report["report_s"]))
 
+
+def print_dags(dags: dict) -> None:
     section("DAG files: import time, fresh process each, airflow.sdk preloaded as in the DAG processor")
-    for name, dag in results["dags"].items():
+    for name, dag in dags.items():
         heavy = ", ".join(f"{module} {s:.2f} s" for module, s in dag["top_imports"])
         figure(
             name,
             f"{seconds(dag['import_s'])} (airflow.sdk itself: {seconds(dag['preload_s'])}; top: {heavy})",
         )
 
-    validation = results["validation"]
-    section(f"Validation of {validation['sheets']:,} sheets in one run (pipeline.validate.validate)")
-    figure("parse first (parse_file)", f"{seconds(validation['parse_s'])} for {validation['files']:,} files")
-    figure("GX import + setup (once)", seconds(validation["setup_s"]))
-    figure("validate, one run", seconds(validation["validate_s"]))
-    figure("time per sheet", f"{validation['validate_s'] / validation['sheets'] * 1000:,.2f} ms")
-    with_setup = (validation["validate_s"] + validation["setup_s"]) / validation["sheets"] * 1000
-    figure("time per sheet, with GX setup", f"{with_setup:,.2f} ms")
-    figure("GX validations made", f"{validation['gx_validations']}")
-    figure("problems found", ", ".join(f"{k} ×{v}" for k, v in validation["problems"].items()) or "none")
 
-    section("Baselines on the same files")
-    figure(
-        "(a) floor: calamine/csv read",
-        f"{seconds(floor['floor_s'])} for {n:,} files ({floor['cells']:,} cells)",
-    )
-    sample = naive["sample"]
-    figure(
-        "(b) naive, measured",
-        f"{seconds(naive['read_s'] + naive['validate_s'] + naive['insert_s'])} for a sample of {sample} files "
-        f"(read {seconds(naive['read_s'])}, GX {seconds(naive['validate_s'])}, inserts {seconds(naive['insert_s'])})",
-    )
-    extrapolated = "measured on every file" if sample >= n else f"EXTRAPOLATED from {sample} files to {n:,}"
-    figure("(b) naive, all files", f"{seconds(naive['estimated_s'])} ({extrapolated}, plus GX setup once)")
-    figure("naive leaves out", "layout parsing (it reuses the pipeline's parse, untimed): a lower bound")
-    figure("ingest / floor", f"{ratio(ingest['ingest_s'], floor['floor_s']):,.1f}×")
-    figure("naive / ingest", f"{ratio(naive['estimated_s'], ingest['ingest_s']):,.1f}×")
-
-    section("Targets (issue 7)")
+def print_targets(results: dict, targets: list[Target]) -> None:
+    ingest_s = results["ingest"]["ingest_s"]
+    section("Ratios and targets (issue 7)")
+    figure("ingest / floor", f"{ratio(ingest_s, results['floor']['floor_s']):,.1f}×")
+    figure("naive / ingest", f"{ratio(results['naive']['estimated_s'], ingest_s):,.1f}×")
     for target in targets:
         verdict = "PASS" if target.passed else "MISS"
-        say(f"  {verdict}  {target.name:<34} {target.measured:>12}  (target {target.limit})")
+        say(f"  {verdict}  {target.name:<42} {target.measured:>10}  (target {target.limit})")
         if not target.passed:
             say(f"        why: {target.why}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Generate the inbox, measure everything, print and save the figures."""
+    """Generate the inbox, then measure and print each figure as it comes, saving them all as JSON."""
     parser = argparse.ArgumentParser(description="Benchmark the pipeline on N synthetic submissions.")
     parser.add_argument(
         "--quick", action="store_true", help=f"N={QUICK['n']}, every figure at a smaller scale"
@@ -589,8 +605,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     naive_sample = min(args.naive_sample or preset["naive"], n)
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-
+    saved = OUT / f"results-n{n}.json"
     results: dict = {"machine": machine(), "n": n}
+
+    def save() -> None:
+        saved.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+
     section("Machine")
     m = results["machine"]
     figure("CPU", f"{m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB")
@@ -604,7 +624,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     inbox, manifest = ensure_inbox(n, args.seed)
     files = manifest["files"]
     results["inbox"] = {k: v for k, v in manifest.items() if k != "files"} | {"files": len(files)}
-    section(f"Synthetic inbox (seed {args.seed}): {inbox}")
+    section(f"Synthetic inbox (seed {args.seed}): {inbox.relative_to(REPO)}")
     generated = manifest["generated_s"]
     figure(
         "files",
@@ -616,14 +636,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     figure("offices and years", f"{manifest['units']} units, {', '.join(map(str, manifest['years']))}")
 
     results["floor"] = read_floor(inbox, files)
-    home = OUT / f"home-n{n}"
-    results["ingest"] = measure_ingest(home, inbox)
-    results["nothing_new"] = measure_nothing_new(home, inbox, len(files), preset["nothing_new_runs"])
-    if results["nothing_new"]["median_s"] > 3:
-        results["nothing_new"]["imports_s"] = measure_imports(home, inbox)
-    results["report"] = measure_report(home, inbox, max(manifest["years"]))
-    results["dags"] = measure_dags(home, inbox)
+    print_floor(results["floor"], n)
+    save()
 
+    # In this process, before the long ingest, so that a broken pipeline stops the benchmark early.
     from pipeline.registry import load_registry
 
     registry = load_registry()
@@ -633,18 +649,37 @@ def main(argv: Sequence[str] | None = None) -> None:
         "files": len(parsed),
         "parse_s": parse_s,
     }
+    print_validation(results["validation"])
+    save()
     naive = measure_naive(
         inbox, files[:naive_sample], parsed[:naive_sample], registry, context, OUT / "naive.duckdb"
     )
     naive["estimated_s"] = naive["per_file_s"] * len(files) + results["validation"]["setup_s"]
     results["naive"] = naive
+    print_naive(naive, n)
+    save()
+    del parsed
+
+    home = OUT / f"home-n{n}"
+    results["ingest"] = measure_ingest(home, inbox)
+    print_ingest(results["ingest"], results["inbox"])
+    save()
+    results["nothing_new"] = measure_nothing_new(home, inbox, len(files), preset["nothing_new_runs"])
+    if results["nothing_new"]["median_s"] > 3:
+        results["nothing_new"]["imports_s"] = measure_imports(home, inbox)
+    print_nothing_new(results["nothing_new"])
+    save()
+    results["report"] = measure_report(home, inbox, max(manifest["years"]))
+    print_report(results["report"])
+    save()
+    results["dags"] = measure_dags(home, inbox)
+    print_dags(results["dags"])
 
     targets = judge(results)
     results["targets"] = [asdict(t) for t in targets]
-    print_results(results, targets)
+    print_targets(results, targets)
     results["bench_s"] = time.perf_counter() - started
-    saved = OUT / f"results-n{n}.json"
-    saved.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    save()
     say()
     say(f"Whole benchmark: {seconds(results['bench_s'])}. Figures saved to {saved.relative_to(REPO)}.")
 
