@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 from tqdm import tqdm
 
+from pipeline.limits import Limits
 from pipeline.parse import ParsedFile, parse_file
 from pipeline.problems import Problem, Severity
 from pipeline.projects import ProjectRegister
@@ -236,11 +237,15 @@ def _outcome(candidate: Candidate) -> Outcome:
 
 
 def parse_candidate(
-    inbox_path: str, content: bytes, entry: InboxEntry | None, registry: Registry
+    inbox_path: str,
+    content: bytes,
+    entry: InboxEntry | None,
+    registry: Registry,
+    limits: Limits | None = None,
 ) -> Candidate:
     """Fingerprint and parse one file's bytes; bad data becomes problems on the result, never an exception."""
     return Candidate(
-        inbox_path, content, sha256_of(content), entry, parse_file(content, inbox_path, registry)
+        inbox_path, content, sha256_of(content), entry, parse_file(content, inbox_path, registry, limits)
     )
 
 
@@ -291,10 +296,12 @@ def prepare(
     registry: Registry,
     files: Iterable[tuple[str, bytes, InboxEntry | None]],
     progress: bool = False,
+    limits: Limits | None = None,
 ) -> tuple[list[Candidate], Validation]:
     """Fingerprint, parse and validate files without writing anything; return them in load order."""
+    limits = limits or Limits.from_env()
     candidates = [
-        parse_candidate(inbox_path, content, entry, registry)
+        parse_candidate(inbox_path, content, entry, registry, limits)
         for inbox_path, content, entry in tqdm(files, desc="读取文件", unit="个", disable=not progress)
     ]
     return settle(con, registry, candidates)
@@ -444,7 +451,7 @@ def parse_one(settings: Settings, registry: Registry, inbox_path: str, run_key: 
     Bad data is a rejection inside the result; only I/O failures (file gone, disk full) raise.
     """
     content, entry = read_inbox_file(LocalStorage(settings), inbox_path)
-    candidate = parse_candidate(inbox_path, content, entry, registry)
+    candidate = parse_candidate(inbox_path, content, entry, registry, settings.limits)
     target = work_dir(settings, run_key) / f"{sha256_of(inbox_path.encode('utf-8'))[:32]}.pickle"
     target.parent.mkdir(parents=True, exist_ok=True)
     # Write then rename, so a retried or killed task never leaves half a file for the loader.
@@ -532,7 +539,7 @@ def ingest(settings: Settings, registry: Registry, progress: bool = True) -> Ing
         files = [read_inbox_file(storage, path) for path in find_new_files(settings)]
     with _timed(report, "parse"):
         candidates = [
-            parse_candidate(entry.path, content, entry, registry)
+            parse_candidate(entry.path, content, entry, registry, settings.limits)
             for content, entry in tqdm(files, desc="读取文件", unit="个", disable=not progress or not files)
         ]
     with writer(settings.warehouse) as con:

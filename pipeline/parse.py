@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from pipeline.layout import ParsedSheet, find_header, parse_sheet
+from pipeline.limits import LimitExceeded, Limits
 from pipeline.problems import Problem, Severity
 from pipeline.reader import UnreadableFile, read_workbook
 from pipeline.registry import Registry
@@ -57,16 +58,21 @@ def folder_unit_of(inbox_path: str) -> str | None:
     return clean_name(parts[0]) if len(parts) > 1 else None
 
 
-def parse_file(content: bytes, inbox_path: str, registry: Registry) -> ParsedFile:
+def parse_file(
+    content: bytes, inbox_path: str, registry: Registry, limits: Limits | None = None
+) -> ParsedFile:
     """Read a file and every sheet in it; nothing is stored, every problem is collected."""
     name = PurePosixPath(inbox_path).name
     folder_unit = folder_unit_of(inbox_path)
     # Until a sheet says otherwise the folder tells who sent it, so even an unreadable file's receipt reaches them.
     parsed = ParsedFile(original_name=name, folder_unit=folder_unit, unit=folder_unit)
     try:
-        workbook = read_workbook(content, name)
+        workbook = read_workbook(content, name, limits)
     except UnreadableFile as exc:
         parsed.fail("unreadable", str(exc))
+        return parsed
+    except LimitExceeded as exc:
+        parsed.problems.append(exc.problem())
         return parsed
     if not workbook.grids:
         parsed.fail("empty", "文件中没有任何填写了内容的工作表")

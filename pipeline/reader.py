@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
-import zipfile
 from dataclasses import dataclass, field
 
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+from pipeline.limits import LimitExceeded, Limits, Unsupported, check_file_size, survey_xls, survey_xlsx
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 # Chinese Excel writes CSV in GB18030 (a superset of GBK); everything else should be UTF-8.
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+ENCODING_UNKNOWN = "文件编码无法识别，请以UTF-8或GB18030（Excel“CSV UTF-8”）另存后重新报送"
+# GB18030 decodes almost any bytes, Big5 included, into gibberish of rare characters. Text is taken for
+# misdecoded when more than this share of its non-ASCII characters fall outside GB2312's punctuation and
+# its 6,763 hanzi, which cover nearly every character of real simplified-Chinese text.
+RARE_SHARE = 0.2
+DAMAGED_SHARE = 0.1
+RARE_SAMPLE = 65_536
 
 Cell = object
 MergedRange = tuple[tuple[int, int], tuple[int, int]]
@@ -82,15 +91,22 @@ def _trim(rows: list[list[Cell]]) -> list[list[Cell]]:
     return rows
 
 
-def read_excel(content: bytes, kind: str) -> Workbook:
-    """Read every visible sheet of an xlsx/xlsm/xls file with calamine."""
+def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
+    """Read every visible sheet of an xlsx/xlsm/xls file with calamine, once the file is proved within limits."""
+    if kind == "xlsx":
+        has_errors = survey_xlsx(content, limits)
+    else:
+        survey_xls(content, limits)
+        has_errors = False
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception as exc:  # calamine raises several unrelated types for broken files
         raise UnreadableFile(f"文件已损坏，无法打开（{type(exc).__name__}）") from exc
     grids, hidden = [], []
+    name = None
     try:
         for meta in book.sheets_metadata:
+            name = meta.name
             if meta.visible != SheetVisibleEnum.Visible:
                 hidden.append(meta.name)
                 continue
@@ -98,29 +114,45 @@ def read_excel(content: bytes, kind: str) -> Workbook:
             # Keeping the empty area above and left of the data keeps row numbers as Excel shows them.
             rows = _trim(sheet.to_python(skip_empty_area=False))
             if rows:
-                grids.append(Grid(meta.name, rows, list(sheet.merged_cell_ranges or [])))
+                grids.append(Grid(meta.name, rows, _merges_within(meta.name, rows, sheet.merged_cell_ranges)))
     except UnreadableFile:
         raise
-    except Exception as exc:
-        raise UnreadableFile(f"文件内容损坏，无法读取工作表（{type(exc).__name__}）") from exc
+    except BaseException as exc:
+        if not _is_reader_failure(exc):
+            raise
+        where = f"工作表“{name}”" if name else "工作表"
+        raise UnreadableFile(f"文件内容损坏，无法读取{where}（{type(exc).__name__}）") from exc
     finally:
         book.close()
-    if kind == "xlsx" and _has_error_cells(content):
+    if has_errors:
         _restore_error_cells(content, grids)
     return Workbook(kind, grids, hidden)
 
 
-def _has_error_cells(content: bytes) -> bool:
-    """Say whether any worksheet stores an error cell (`t="e"`), which calamine reads as empty."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            return any(
-                b't="e"' in archive.read(info)
-                for info in archive.infolist()
-                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+def _merges_within(sheet: str, rows: list[list[Cell]], merged: list[MergedRange] | None) -> list[MergedRange]:
+    """Clip merged ranges to the cells read; refuse merges that overlap, which Excel itself will not open.
+
+    Cells beyond the grid are empty either way, and the layout visits every merged cell, so a merge claiming
+    the whole sheet must not reach it as it is written.
+    """
+    height, width = len(rows), max(map(len, rows))
+    clipped, covered = [], 0
+    for (top, left), (bottom, right) in merged or []:
+        if top >= height or left >= width or bottom < top or right < left:
+            continue
+        bottom, right = min(bottom, height - 1), min(right, width - 1)
+        covered += (bottom - top + 1) * (right - left + 1)
+        if covered > height * width:
+            raise UnreadableFile(
+                f"工作表“{sheet}”的合并单元格相互重叠，文件已损坏；请取消合并后另存并重新报送"
             )
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
+        clipped.append(((top, left), (bottom, right)))
+    return clipped
+
+
+def _is_reader_failure(exc: BaseException) -> bool:
+    """Tell a parser's failure on a file from an interrupt: Rust panics in calamine are BaseExceptions."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
 def _restore_error_cells(content: bytes, grids: list[Grid]) -> None:
@@ -142,33 +174,95 @@ def _restore_error_cells(content: bytes, grids: list[Grid]) -> None:
 
 
 def decode_text(content: bytes) -> str:
-    """Decode CSV bytes as UTF-8 (with or without BOM), else GB18030."""
-    for encoding in CSV_ENCODINGS:
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFile("CSV文件编码无法识别（应为UTF-8或GB18030/GBK）")
+    """Decode CSV bytes as UTF-8 (with or without BOM), else GB18030; refuse text that decodes only to gibberish."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if _looks_damaged_utf8(content[: RARE_SAMPLE * 4]):
+        raise UnreadableFile(ENCODING_UNKNOWN)
+    try:
+        text = content.decode("gb18030")
+    except UnicodeDecodeError:
+        raise UnreadableFile(ENCODING_UNKNOWN) from None
+    # Text holding NULs is not text at all; read_csv says so in its own words.
+    if "\x00" not in text and _looks_misdecoded(text[:RARE_SAMPLE]):
+        raise UnreadableFile(ENCODING_UNKNOWN)
+    return text
 
 
-def read_csv(content: bytes, filename: str) -> Workbook:
-    """Read a CSV file as a single sheet named after the file."""
+@functools.cache
+def _is_common(char: str) -> bool:
+    """Say whether a character is GB2312 punctuation or one of its hanzi (rows A1–A3 and B0–F7)."""
+    try:
+        lead = char.encode("gb2312")[0]
+    except UnicodeEncodeError:
+        return False
+    return 0xA1 <= lead <= 0xA3 or 0xB0 <= lead <= 0xF7
+
+
+def _looks_damaged_utf8(content: bytes) -> bool:
+    """Say whether bytes that are not UTF-8 are still nearly all UTF-8: a UTF-8 file with a few bad bytes.
+
+    GB18030 text read as UTF-8 breaks at most of its characters, so a handful of breaks among many valid
+    multi-byte characters means UTF-8 damaged in transit, which GB18030 would decode into gibberish.
+    """
+    text = content.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    wide = sum(ord(c) > 0x7F for c in text) - broken
+    return wide >= 4 and broken <= DAMAGED_SHARE * wide
+
+
+def _looks_misdecoded(text: str) -> bool:
+    """Say whether text decoded as GB18030 is really another encoding (Big5, Shift-JIS, damaged UTF-8)."""
+    wide = [c for c in text if ord(c) > 0x7F]
+    if len(wide) < 4:
+        return False
+    rare = sum(not _is_common(c) for c in wide)
+    return rare > RARE_SHARE * len(wide)
+
+
+def read_csv(content: bytes, filename: str, limits: Limits) -> Workbook:
+    """Read a CSV file as a single sheet named after the file, counting rows and cells against the limits."""
     text = decode_text(content)
     if "\x00" in text:
         raise UnreadableFile("不是文本格式的CSV文件")
+    stem = filename.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     sample = text[:8192]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    rows = _trim([list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)])
-    stem = filename.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    rows, cells = [], 0
+    for row in csv.reader(io.StringIO(text, newline=""), dialect):
+        rows.append(row)
+        cells += len(row)
+        if len(rows) > limits.max_rows:
+            raise LimitExceeded("max_rows", limits.max_rows, len(rows), stem)
+        if cells > limits.max_cells:
+            raise LimitExceeded("max_cells", limits.max_cells, cells, stem)
+    rows = _trim(rows)
     return Workbook("csv", [Grid(stem, rows)] if rows else [])
 
 
-def read_workbook(content: bytes, filename: str) -> Workbook:
-    """Read any received file into grids; raise UnreadableFile with a plain reason if it cannot be read."""
+def read_workbook(content: bytes, filename: str, limits: Limits | None = None) -> Workbook:
+    """Read any received file into grids, or raise UnreadableFile or LimitExceeded with a plain reason.
+
+    Nothing a file holds makes this raise anything else: every parser's failure becomes UnreadableFile.
+    """
+    limits = limits or Limits()
+    check_file_size(len(content), limits)
     kind = sniff_kind(content, filename)
-    if kind == "csv":
-        return read_csv(content, filename)
-    return read_excel(content, kind)
+    try:
+        if kind == "csv":
+            return read_csv(content, filename, limits)
+        return read_excel(content, kind, limits)
+    except (UnreadableFile, LimitExceeded):
+        raise
+    except Unsupported as exc:
+        raise UnreadableFile(str(exc)) from exc
+    except BaseException as exc:
+        if not _is_reader_failure(exc):
+            raise
+        what = "CSV文件格式异常，无法读取" if kind == "csv" else "文件已损坏，无法打开"
+        raise UnreadableFile(f"{what}（{type(exc).__name__}）") from exc

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from pipeline.limits import Limits
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 
@@ -19,10 +21,11 @@ class Settings:
     warehouse: Path
     reports: Path
     data_docs: Path
+    limits: Limits = field(default_factory=Limits)
 
     @classmethod
     def from_env(cls, home: Path | str | None = None) -> Settings:
-        """Build settings from `PIPELINE_HOME` (default `./var`) and the `PIPELINE_<PATH>` overrides."""
+        """Build settings from `PIPELINE_HOME` (default `./var`), the `PIPELINE_<PATH>` and `PIPELINE_MAX_…` overrides."""
         root = Path(home or os.environ.get("PIPELINE_HOME") or "var").resolve()
 
         def path(name: str, default: str) -> Path:
@@ -36,4 +39,5 @@ class Settings:
             warehouse=path("warehouse", "warehouse.duckdb"),
             reports=path("reports", "reports"),
             data_docs=path("data_docs", "data_docs"),
+            limits=Limits.from_env(),
         )

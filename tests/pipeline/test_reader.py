@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import struct
+import zipfile
 
 import pytest
+import xlwt
+from xlwt.CompoundDoc import XlsDoc
 
-from pipeline.reader import UnreadableFile, decode_text, read_workbook, sniff_kind
-from tests.pipeline.workbooks import compound_sheet, csv_bytes, xls, xlsx
+from pipeline.reader import ENCODING_UNKNOWN, UnreadableFile, decode_text, read_workbook, sniff_kind
+from tests.pipeline.workbooks import compound_sheet, csv_bytes, csv_text, xls, xlsx
 
 ROWS = compound_sheet(
     ["1", "棉纺厂东院", "2.8650", "370", "1,075.97", "完工"],
@@ -175,13 +180,13 @@ def truncated_xls() -> bytes:
         pytest.param(
             "小区名称,户数\r\n市委小区,249\r\n".encode("utf-16"),
             "清单.csv",
-            "CSV文件编码无法识别（应为UTF-8或GB18030/GBK）",
+            ENCODING_UNKNOWN,
             id="csv-utf16-bom",
         ),
         pytest.param(
             b"\xff\xfe\xfd,abc\r\n",
             "清单.csv",
-            "CSV文件编码无法识别（应为UTF-8或GB18030/GBK）",
+            ENCODING_UNKNOWN,
             id="csv-not-text",
         ),
         pytest.param(
@@ -209,3 +214,103 @@ def test_delimited_text_renamed_to_xls_is_read_as_csv(delimiter):
     book = read_workbook(csv_bytes(ROWS, "gb18030", delimiter=delimiter), "清单.xls")
     assert book.kind == "csv"
     assert text_rows(book.grids[0].rows) == text_rows(ROWS)
+
+
+# --- hostile and broken files: a plain reason, never another exception ---------------------------------
+
+CHINESE_CSV = csv_text(ROWS)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(CHINESE_CSV.encode("big5", errors="replace"), id="big5"),
+        pytest.param(CHINESE_CSV.encode("shift_jis", errors="replace"), id="shift-jis"),
+        pytest.param(
+            CHINESE_CSV.encode("utf-8")[:30] + b"\xff" + CHINESE_CSV.encode("utf-8")[30:], id="bad-utf8"
+        ),
+    ],
+)
+def test_csv_in_another_encoding_is_refused_rather_than_read_as_gb18030_gibberish(content):
+    with pytest.raises(UnreadableFile, match=f"^{ENCODING_UNKNOWN}$"):
+        read_workbook(content, "清单.csv")
+
+
+def test_gb18030_csv_with_a_few_rare_characters_is_still_read():
+    rows = [["小区名称", "改造面积（㎡）"], ["䶮园小区", "1200"], ["市委小区", "900"], ["石化小区", "650"]]
+    assert read_workbook(csv_bytes(rows, "gb18030"), "清单.csv").grids[0].rows == rows
+
+
+def test_a_csv_field_past_the_csv_module_limit_is_unreadable_not_an_error():
+    with pytest.raises(UnreadableFile, match="^CSV文件格式异常，无法读取"):
+        read_workbook(("序号," + "长" * 200_000 + "\r\n").encode(), "清单.csv")
+
+
+def with_merges(*refs: str) -> bytes:
+    """Return an xlsx of ROWS whose sheet XML lists these merged ranges, whatever they cover."""
+    content = xlsx({"清单": ROWS})
+    cells = "".join(f'<mergeCell ref="{ref}"/>' for ref in refs).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b"</sheetData><mergeCells>" + cells + b"</mergeCells>")
+            target.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def test_overlapping_merges_are_refused_naming_the_sheet():
+    with pytest.raises(UnreadableFile, match="^工作表“清单”的合并单元格相互重叠"):
+        read_workbook(with_merges(*(f"A{n}:F{n + 3}" for n in range(1, 5))), "a.xlsx")
+
+
+def test_a_merge_reaching_past_the_cells_read_is_clipped_to_them():
+    grid = read_workbook(with_merges("A1:XFD1048576"), "a.xlsx").grids[0]
+    assert grid.merged == [((0, 0), (len(ROWS) - 1, len(ROWS[-1]) - 1))]
+
+
+def biff_stream(content_rows) -> bytes:
+    """Return the BIFF8 workbook stream xlwt writes for these rows."""
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("清单")
+    for r, row in enumerate(content_rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    return book.get_biff_data()
+
+
+def ole2(stream: bytes, name: str = "Workbook") -> bytes:
+    """Wrap a stream in an OLE2 compound document under the given name."""
+    buffer = io.BytesIO()
+    XlsDoc().save(buffer, stream)
+    content = bytearray(buffer.getvalue())
+    at = content.index("Workbook\x00".encode("utf-16-le"))
+    entry = f"{name}\x00".encode("utf-16-le")
+    content[at : at + 64] = entry.ljust(64, b"\x00")
+    struct.pack_into("<H", content, at + 64, len(entry))
+    return bytes(content)
+
+
+def test_a_password_protected_xls_says_so():
+    stream = biff_stream(ROWS)
+    # FILEPASS right after the workbook's BOF record marks every record after it as encrypted.
+    bof_end = 4 + struct.unpack_from("<H", stream, 2)[0]
+    encrypted = stream[:bof_end] + struct.pack("<HH", 0x002F, 54) + bytes(54) + stream[bof_end:]
+    with pytest.raises(UnreadableFile, match="^文件设置了打开密码"):
+        read_workbook(ole2(encrypted), "清单.xls")
+
+
+def test_a_password_protected_xlsx_says_so():
+    # Excel keeps an encrypted .xlsx as an EncryptedPackage stream inside an OLE2 document.
+    with pytest.raises(UnreadableFile, match="^文件设置了打开密码"):
+        read_workbook(ole2(b"\x00" * 4096, "EncryptedPackage"), "清单.xlsx")
+
+
+def test_an_xlsb_workbook_is_refused_with_what_to_do():
+    content = io.BytesIO()
+    with zipfile.ZipFile(content, "w") as archive:
+        archive.writestr("xl/workbook.bin", b"\x83\x01\x00")
+        archive.writestr("xl/worksheets/sheet1.bin", b"\x81\x01\x00")
+    with pytest.raises(UnreadableFile, match="（.xlsb），请另存为.xlsx"):
+        read_workbook(content.getvalue(), "清单.xlsx")
