@@ -545,3 +545,24 @@ def test_chromium_shows_a_numbers_lineage_on_hover_without_console_errors(demo_r
             browser.close()
     assert (tmp_path / "report.png").stat().st_size > 10_000
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("number", "written"),
+    [
+        (1, "一"),
+        (10, "十"),
+        (12, "十二"),
+        (23, "二十三"),
+        (100, "一百"),
+        (105, "一百零五"),
+        (110, "一百一十"),
+        (1001, "一千零一"),
+        (1200, "一千二百"),
+        (12000, "12000"),
+    ],
+)
+def test_section_numbers_are_chinese_numerals_past_ninety_nine(number, written):
+    from pipeline.report import zh_number
+
+    assert zh_number(number) == written
