@@ -146,7 +146,10 @@ def writer(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     work = working_copy(published)
     if not work.exists() and published.exists():
         work.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(published, work)
+        # Copy, then rename: a copy cut short by a crash must never pass for the working copy.
+        copying = work.with_name(f".{work.name}.copying")
+        shutil.copyfile(published, copying)
+        os.replace(copying, work)
     with connect(work) as con:
         yield con
         con.execute("checkpoint")

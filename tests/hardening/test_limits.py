@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+from pathlib import Path
+
 import pytest
 
 from bench.hostile_trials import bomb_sheet, members_of, rewrite_sheet, write_zip
@@ -36,6 +39,13 @@ def test_limits_default_to_sizes_offices_never_reach():
         max_uncompressed_bytes=500 * 2**20,
         max_compression_ratio=200,
     )
+
+
+def test_the_readme_states_every_limit_with_its_setting_and_default():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for limit in fields(Limits):
+        default = getattr(Limits(), limit.name)
+        assert f"| `PIPELINE_{limit.name.upper()}` | {default} " in readme, limit.name
 
 
 def test_limits_are_read_from_the_environment_into_settings(monkeypatch, tmp_path):

@@ -1,0 +1,42 @@
+"""Kill `pipeline run` with SIGKILL while it loads: the small version of bench/crash_trials.py."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench.crash_trials import launch_forked, run_trials
+from pipeline import warehouse
+from pipeline.warehouse import working_copy, writer
+
+
+def test_runs_killed_while_loading_leave_nothing_half_stored_or_lost_and_a_rerun_matches(tmp_path):
+    # Forked warm, the runs skip the imports; the reference and reruns ingest, which writes the same tables.
+    summary = run_trials(
+        trials=3, files=10, seed=7, jobs=3, root=tmp_path, launch=launch_forked, rerun="ingest"
+    )
+
+    assert summary.problems == []
+    assert summary.finished_before_kill == 0
+    assert summary.killed_during_load >= 1
+    assert summary.consistent_after_kill == summary.identical_after_rerun == 3
+
+
+def test_a_copy_of_the_published_warehouse_cut_short_never_becomes_the_working_copy(tmp_path, monkeypatch):
+    published = tmp_path / "warehouse.duckdb"
+    with writer(published) as con:
+        con.execute("create table kept as select 42 as answer")
+    shutil.rmtree(working_copy(published).parent)  # as on a new server, or after cleaning up
+
+    def cut_short(source, target):
+        Path(target).write_bytes(Path(source).read_bytes()[:4096])
+        raise OSError("killed mid-copy")
+
+    monkeypatch.setattr(warehouse.shutil, "copyfile", cut_short)
+    with pytest.raises(OSError), writer(published):
+        pass
+    monkeypatch.undo()
+    with writer(published) as con:
+        assert con.execute("select answer from kept").fetchall() == [(42,)]
