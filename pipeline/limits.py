@@ -20,6 +20,7 @@ MIB = 1024 * 1024
 CHUNK = MIB
 # A small member's compression ratio says nothing: short, repetitive XML compresses very well.
 RATIO_FLOOR = MIB
+# Deflate never inflates a byte into more than 1,032: a small enough zip cannot hide a bomb, whatever it states.
 DEFLATE_MAX_RATIO = 1032
 # One XML tag longer than this is no spreadsheet; refusing it keeps the scan's carry-over bounded.
 MAX_TAG = 4 * MIB
@@ -66,31 +67,31 @@ _WORDS: dict[str, tuple[str, Callable[[int], str], str, str]] = {
     "max_file_bytes": (
         "文件大小",
         _bytes,
-        "文件大小为{found}，超过{allowed}的上限",
+        "文件大小为{found}，超过{allowed}的处理上限",
         f"请删除无关的工作表和图片后另存，或{_SPLIT}",
     ),
     "max_rows": (
         "每个工作表的行数",
         "{:,}行".format,
-        "{place}{where}至少有{found}，超过每个工作表{allowed}的上限",
+        "{place}{where}至少有{found}，超过每个工作表{allowed}的处理上限",
         f"请{_SPLIT}；如表格下方有大量设置了格式的空行，请删除这些行后另存",
     ),
     "max_cells": (
         "单元格数（行数×列数）",
         "{:,}个".format,
-        "{place}{where}要读取的单元格（行数×列数）至少有{found}，超过每个文件{allowed}的上限",
+        "{place}{where}要读取的单元格（行数×列数）至少有{found}，超过每个文件{allowed}的处理上限",
         f"请删除多余的空行和空列后另存，或{_SPLIT}",
     ),
     "max_uncompressed_bytes": (
         "解压后的文件大小",
         _bytes,
-        "文件解压后为{found}，超过{allowed}的上限",
+        "文件解压后为{found}，超过{allowed}的处理上限",
         _RESAVE,
     ),
     "max_compression_ratio": (
         "文件内部的压缩比",
         "{:,}倍".format,
-        "文件内部的压缩比为{found}，超过{allowed}的上限",
+        "文件内部的压缩比为{found}，超过{allowed}的处理上限",
         _RESAVE,
     ),
 }
@@ -113,7 +114,7 @@ class LimitExceeded(Exception):
         said = sentence.format(
             place=place, where=self.where, found=show(self.found), allowed=show(self.allowed)
         )
-        return f"文件超出处理上限：{said}。{fix}。"
+        return f"{said}。{fix}。"
 
     def problem(self) -> Problem:
         """Word the limit for the receipt: which limit, its value, what was found, and what to do."""

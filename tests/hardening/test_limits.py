@@ -141,7 +141,7 @@ def test_the_receipt_message_names_the_sheet_the_limit_and_the_fix(registry):
     [problem] = parsed.all_problems
     assert problem.severity is Severity.ERROR
     assert problem.message_zh == (
-        "文件超出处理上限：工作表“清单”至少有7行，超过每个工作表6行的上限。"
+        "工作表“清单”至少有7行，超过每个工作表6行的处理上限。"
         "请将数据拆分为多个文件分别报送；如表格下方有大量设置了格式的空行，请删除这些行后另存。"
     )
 
