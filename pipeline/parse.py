@@ -15,6 +15,9 @@ from pipeline.text import clean_name
 
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 
+# The sheet of instructions every generated template carries; it holds no data.
+INSTRUCTIONS_SHEET = "填表说明"
+
 
 @dataclass(slots=True)
 class ParsedFile:
@@ -79,6 +82,8 @@ def parse_file(
         return parsed
     for grid in workbook.grids:
         match = find_header(grid, registry)
+        if match is None and grid.name == INSTRUCTIONS_SHEET:
+            continue  # the instructions `pipeline templates` puts in every blank template
         if match is None:
             parsed.problems.append(
                 Problem(

@@ -21,13 +21,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.layout import column_letter
+from pipeline.parse import INSTRUCTIONS_SHEET
 from pipeline.registry import MEASURE_OF_TYPE, Column, ColumnType, Registry, Template
 from pipeline.report_render import stable_zip
 from pipeline.settings import TIMEZONE
 
 # A fixed time for the workbook properties and zip entries, so the same registry gives the same bytes.
 TEMPLATE_STAMP = dt.datetime(2024, 1, 1, tzinfo=TIMEZONE)
-INSTRUCTIONS_SHEET = "填表说明"
 LISTS_SHEET = "下拉选项"
 CREATOR = "预算绩效数据仓库"
 LAST_ROW = 1048576  # the last row of a sheet: validations cover every row a clerk may add

@@ -119,13 +119,22 @@ def test_hidden_and_empty_sheets_are_ignored(registry):
 
 def test_a_sheet_matching_no_template_is_a_warning_and_the_other_sheet_loads(registry):
     content = xlsx(
-        {"填表说明": [["填表说明：请按模板填写"], ["1. 面积单位为万平方米"]], "清单": compound_sheet(*DATA)}
+        {"备注": [["备注：请按模板填写"], ["1. 面积单位为万平方米"]], "清单": compound_sheet(*DATA)}
     )
     parsed = parse_file(content, f"{UNIT}/清单.xlsx", registry)
     assert parsed.errors == []
     [warning] = parsed.warnings
-    assert (warning.rule, warning.sheet) == ("unmatched_sheet", "填表说明")
-    assert warning.message_zh == "工作表“填表说明”的表头与任何报表模板都不符，已忽略该工作表。"
+    assert (warning.rule, warning.sheet) == ("unmatched_sheet", "备注")
+    assert warning.message_zh == "工作表“备注”的表头与任何报表模板都不符，已忽略该工作表。"
+    assert [len(sheet.records) for sheet in parsed.sheets] == [1]
+
+
+def test_the_templates_instructions_sheet_is_passed_over_without_a_remark(registry):
+    content = xlsx(
+        {"清单": compound_sheet(*DATA), "填表说明": [["填表说明：请按模板填写"], ["1. 面积单位为万平方米"]]}
+    )
+    parsed = parse_file(content, f"{UNIT}/清单.xlsx", registry)
+    assert parsed.all_problems == []
     assert [len(sheet.records) for sheet in parsed.sheets] == [1]
 
 
