@@ -14,7 +14,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 from tqdm import tqdm
 
 from pipeline.limits import Limits
@@ -109,6 +108,8 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows
     """Insert rows through one DataFrame scan; values travel as text so decimals arrive exact."""
     if not rows:
         return
+    import pandas as pd  # only a load needs it; a night with nothing new starts faster without
+
     frame = pd.DataFrame([[_as_text(v) for v in row] for row in rows], columns=columns, dtype=object)
     con.register("incoming_rows", frame)
     try:

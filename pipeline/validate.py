@@ -22,8 +22,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import pandas as pd
-
 from pipeline.layout import ParsedSheet
 from pipeline.problems import Problem, Severity, cell_problem, display
 from pipeline.registry import Registry, Template
@@ -351,6 +349,8 @@ class _GreatExpectations:
         if name not in self.batch_definitions:
             asset = self.datasource.add_dataframe_asset(name)
             self.batch_definitions[name] = asset.add_batch_definition_whole_dataframe("all rows")
+        import pandas as pd
+
         frame = pd.DataFrame([{k: _gx_value(v) for k, v in row.items()} for row in rows], dtype=object)
         batch = self.batch_definitions[name].get_batch(batch_parameters={"dataframe": frame})
         return batch.validate(
@@ -400,6 +400,8 @@ def _gx_value(value: object) -> object:
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, dt.date):
+        import pandas as pd  # loaded with GX already; imported here so importing this module stays light
+
         return pd.Timestamp(value)
     return value
 
