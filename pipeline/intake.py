@@ -105,18 +105,19 @@ def _as_text(value: object) -> str | None:
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: list[list[object]]) -> None:
-    """Insert rows through one DataFrame scan; values travel as text so decimals arrive exact."""
+    """Insert rows in one multi-row statement; values travel as text so decimals arrive exact."""
     if not rows:
         return
-    import pandas as pd  # only a load needs it; a night with nothing new starts faster without
-
-    frame = pd.DataFrame([[_as_text(v) for v in row] for row in rows], columns=columns, dtype=object)
-    con.register("incoming_rows", frame)
-    try:
-        names = ", ".join(columns)
-        con.execute(f"insert into {table} ({names}) select {names} from incoming_rows")
-    finally:
-        con.unregister("incoming_rows")
+    names = ", ".join(columns)
+    # DuckDB binds at most 65,535 parameters per statement, so a very long sheet goes in a few statements.
+    per_statement = max(1, 60_000 // len(columns))
+    row_slots = "(" + ", ".join("?" * len(columns)) + ")"
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        con.execute(
+            f"insert into {table} ({names}) values {', '.join([row_slots] * len(chunk))}",
+            [_as_text(value) for row in chunk for value in row],
+        )
 
 
 def _store_problems(con: duckdb.DuckDBPyConnection, submission_id: int, problems: list[Problem]) -> None:
