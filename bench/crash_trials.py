@@ -3,9 +3,10 @@
 Usage: python -m bench.crash_trials [--trials 20] [--files 60] [--seed 7] [--jobs 2] [--warm]   (make trials)
 
 A synthetic inbox (bench/synthetic.py) goes through `pipeline run` once without interruption: the reference.
-Then each trial, in a data root of its own, starts `pipeline run` on the same inbox, waits until loading
-begins (the first file appears in the archive, just before the first file's transaction), sleeps a random
-part of the reference's loading time and kills the process with SIGKILL. Afterwards:
+Then each trial, in a data root of its own, starts `pipeline run` on the same inbox, draws a file, waits
+until that many files are in the archive (each is archived just before its own transaction), sleeps a random
+part of one file's loading time and kills the process with SIGKILL: the kills spread over the whole loading
+however fast the machine. Afterwards:
 - the published warehouse and the writer's working copy both open;
 - no submission is partially stored: an accepted (or superseded) one has its sheets, slices and every raw
   row, a rejected or duplicate one has none, and no row belongs to a submission that is not there;
@@ -30,6 +31,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -108,6 +110,11 @@ def _pipeline_in_fork(home: str, inbox: str, command: str) -> None:
     log = os.open(Path(home) / "run.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     os.dup2(log, 1)
     os.dup2(log, 2)
+    from tqdm import tqdm
+
+    # tqdm's default lock holds semaphores of the fork server's resource tracker, which warns of every one
+    # a killed run leaves behind; a thread lock does the same job in one process.
+    tqdm.set_lock(threading.RLock())
     from pipeline.cli import main
 
     sys.exit(main(["--quiet", command]))
@@ -144,19 +151,20 @@ def archived(home: Path) -> dict[str, Path]:
     )
 
 
-def wait_for_load(run: Run, home: Path) -> float | None:
-    """Wait until the first file is archived, which starts the loading; None if the run ended first."""
+def wait_for_archived(run: Run, home: Path, count: int = 1) -> bool:
+    """Wait until `count` files are in the archive (each is archived just before its transaction starts);
+    False if the run ended first."""
     while run.poll() is None:
-        if archived(home):
-            return time.perf_counter()
+        if len(archived(home)) >= count:
+            return True
         time.sleep(POLL_S)
-    return None
+    return False
 
 
 def run_to_end(launch: Launch, home: Path, inbox: Path, command: str) -> float:
     """Run a pipeline command to its end; return its loading time, from the first to the last file archived."""
     run = launch(home, inbox, command)
-    first = wait_for_load(run, home)
+    first = time.perf_counter() if wait_for_archived(run, home) else None
     last, count = first, 0
     while run.poll() is None:
         if (now := len(archived(home))) > count:
@@ -314,7 +322,7 @@ class Reference:
 @dataclass(slots=True)
 class Trial:
     number: int
-    delay_s: float
+    kill_after: int  # files archived before the kill
     files: int
     killed: bool = False  # the run was still going when SIGKILL came
     stored_at_kill: int = 0
@@ -356,15 +364,18 @@ def stored_count(home: Path) -> tuple[int, list[str]]:
 
 
 def crash(number: int, root: Path, inbox: Path, reference: Reference, seed: int, launch: Launch) -> Trial:
-    """Kill one `pipeline run` at a random moment of its loading and check what it left."""
+    """Kill one `pipeline run` at a random moment of its loading and check what it left.
+
+    The moment is drawn as a file (the run is killed once that file is archived, whatever the run's speed)
+    and a random part of one file's loading time after it.
+    """
     rng = random.Random(seed * 1_000 + number)
-    trial = Trial(number, delay_s=rng.uniform(0, reference.load_s * 1.1), files=reference.files)
+    trial = Trial(number, kill_after=rng.randint(1, reference.files), files=reference.files)
     home = root / f"trial-{number:03d}"
     shutil.rmtree(home, ignore_errors=True)
     run = launch(home, inbox, "run")
-    started = wait_for_load(run, home)
-    if started is not None:
-        time.sleep(max(0.0, trial.delay_s - (time.perf_counter() - started)))
+    if wait_for_archived(run, home, trial.kill_after):
+        time.sleep(rng.uniform(0, 1.5 * reference.load_s / reference.files))
     trial.archive_before_kill = archived(home)
     if run.poll() is None:
         os.kill(run.pid, signal.SIGKILL)
