@@ -8,10 +8,12 @@ AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
 .PHONY: setup demo test lint format clean airflow
 
+# --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set, every process would otherwise recompile GX and
+# Airflow from source on import (seconds each).
 .venv/.synced: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv \
 		|| python3 -m pip install --quiet --user --break-system-packages uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 setup: .venv/.synced  ## install uv if missing and sync the locked environment

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import runpy
 import sys
+import threading
 import time
 import traceback
 from collections import Counter
@@ -33,6 +35,52 @@ def resources() -> dict:
     return {"cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_kib": peak}
 
 
+def _rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:  # the process has just ended
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                children = [int(c) for c in task.read_text().split()]
+            except OSError:
+                continue
+            found += children
+            todo += children
+    return found
+
+
+class TreeRss:
+    """Sample the resident memory of this process and all its descendants (parse workers) every 50 ms."""
+
+    def __init__(self) -> None:
+        self.peak_kib = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.05):
+            self.peak_kib = max(self.peak_kib, sum(_rss_kib(pid) for pid in [me, *_descendants(me)]))
+
+    def __enter__(self) -> TreeRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def ingest() -> dict:
     """Ingest the inbox into the warehouse as `pipeline ingest` does, and say what came of every file."""
     started = time.perf_counter()
@@ -41,10 +89,14 @@ def ingest() -> dict:
     from pipeline.settings import Settings
 
     imported = time.perf_counter()
-    report = run_ingest(Settings.from_env(), load_registry(), progress=False)
+    settings = Settings.from_env()
+    with TreeRss() as tree:
+        report = run_ingest(settings, load_registry(), progress=False)
     finished = time.perf_counter()
     outcomes = report.outcomes
     return {
+        "workers": settings.workers,
+        "tree_peak_rss_kib": tree.peak_kib,
         "import_s": imported - started,
         "ingest_s": finished - imported,
         "timings": getattr(report, "timings", None),

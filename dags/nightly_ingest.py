@@ -42,7 +42,7 @@ def nightly_ingest():
     # remembers touched files and rewrites stale receipts) and the run succeeds.
     @task(pool=WRITER_POOL, outlets=[WAREHOUSE], trigger_rule="none_failed")
     def load_files(parsed_paths: list[str] | None) -> dict:
-        """Validate and load every parsed file, one transaction each, as the single writer."""
+        """Validate and load every parsed file, in batches of one transaction each, as the single writer."""
         from pipeline.intake import load_parsed
         from pipeline.registry import load_registry
         from pipeline.settings import Settings

@@ -170,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.settings = Settings.from_env(args.home)
+    except ValueError as exc:  # a PIPELINE_MAX_… or PIPELINE_WORKERS that is no positive whole number
+        print(f"环境变量设置有误：{exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
         args.registry = load_registry()
         return args.handler(args)
     except RegistryError as exc:

@@ -1,16 +1,20 @@
-"""Take in what is new in the inbox: fingerprint, archive, parse, and load each file in one transaction."""
+"""Take in what is new in the inbox: fingerprint, parse, validate, archive, and load it chunk by chunk."""
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import pickle
 import re
+import shutil
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import astuple, dataclass, field, fields
 from decimal import Decimal
+from itertools import repeat
 from pathlib import Path
 
 import duckdb
@@ -104,45 +108,73 @@ def _as_text(value: object) -> str | None:
     return str(value)
 
 
+def _as_column(values: list[object]) -> list[object]:
+    if any(isinstance(v, list) for v in values):
+        return values
+    return [_as_text(v) for v in values]
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: list[list[object]]) -> None:
-    """Insert rows in one multi-row statement; values travel as text so decimals arrive exact."""
+    """Insert rows in one statement from a frame of text columns, so decimals arrive exact."""
     if not rows:
         return
-    names = ", ".join(columns)
-    # DuckDB binds at most 65,535 parameters per statement, so a very long sheet goes in a few statements.
-    per_statement = max(1, 60_000 // len(columns))
-    row_slots = "(" + ", ".join("?" * len(columns)) + ")"
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        con.execute(
-            f"insert into {table} ({names}) values {', '.join([row_slots] * len(chunk))}",
-            [_as_text(value) for row in chunk for value in row],
-        )
+    import pandas as pd  # only a run that stores something pays for pandas
+
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(_as_column([row[i] for row in rows]), dtype=object)
+            for i, name in enumerate(columns)
+        }
+    )
+    verb = "insert or replace" if table == "ops.inbox_files" else "insert"
+    con.register("rows_to_insert", frame)
+    try:
+        con.execute(f"{verb} into {table} ({', '.join(columns)}) select * from rows_to_insert")
+    finally:
+        con.unregister("rows_to_insert")
 
 
-def _store_problems(con: duckdb.DuckDBPyConnection, submission_id: int, problems: list[Problem]) -> None:
+class PendingRows:
+    """Rows of one batch waiting to be inserted, table by table, so each table takes one statement."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, tuple[list[str], list[list[object]]]] = {}
+
+    def add(self, table: str, columns: list[str], rows: Iterable[list[object]]) -> None:
+        self.tables.setdefault(table, (columns, []))[1].extend(rows)
+
+    def values(self, table: str, column: str) -> set[object]:
+        columns, rows = self.tables.get(table, ([column], []))
+        where = columns.index(column)
+        return {row[where] for row in rows}
+
+    def insert(self, con: duckdb.DuckDBPyConnection) -> None:
+        for table, (columns, rows) in self.tables.items():
+            _insert(con, table, columns, rows)
+
+
+def _add_problems(pending: PendingRows, submission_id: int, problems: list[Problem]) -> None:
     columns = ["submission_id", *(f.name for f in fields(ReceiptIssue))]
-    rows = [[submission_id, *astuple(ReceiptIssue.of(p))] for p in problems]
-    _insert(con, "ops.validation_issues", columns, rows)
+    pending.add(
+        "ops.validation_issues", columns, ([submission_id, *astuple(ReceiptIssue.of(p))] for p in problems)
+    )
 
 
-def _store_data(con: duckdb.DuckDBPyConnection, submission_id: int, parsed: ParsedFile) -> int:
-    """Store the sheets, their column lineage, slices and raw rows of an accepted file; return rows loaded."""
+def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> int:
+    """Queue the sheets, their column lineage, slices and raw rows of an accepted file; return its rows."""
     slices: dict[str, list] = {}
     total = 0
     for sheet in parsed.sheets:
         template = sheet.template
-        _insert(
-            con,
+        pending.add(
             "ops.sheets",
             ["submission_id", "sheet", "template", "header_first_row", "header_last_row", "data_rows"],
             [[submission_id, sheet.name, template.id, *sheet.header_rows, len(sheet.records)]],
         )
-        _insert(
-            con,
+        pending.add(
             "ops.sheet_columns",
             ["submission_id", "sheet", "column_name", "column_header", "excel_column", "written_unit"],
-            [[submission_id, sheet.name, b.column.name, b.header, b.letter, b.unit] for b in sheet.bindings],
+            ([submission_id, sheet.name, b.column.name, b.header, b.letter, b.unit] for b in sheet.bindings),
         )
         columns = [name for name, _, _ in raw_columns(template)]
         rows = []
@@ -164,27 +196,35 @@ def _store_data(con: duckdb.DuckDBPyConnection, submission_id: int, parsed: Pars
             entry[-1] += 1
             lineage = {"submission_id": submission_id, "sheet": sheet.name, "slice_key": key}
             rows.append([lineage.get(c, record.get(c)) for c in columns])
-        _insert(con, f"raw.{template.id}", columns, rows)
+        pending.add(f"raw.{template.id}", columns, rows)
         total += len(rows)
-    _insert(
-        con,
+    pending.add(
         "ops.slices",
         ["submission_id", "template", "slice_key", "unit", "project_name", "year", "month", "row_count"],
-        list(slices.values()),
+        slices.values(),
     )
-    # A submission is superseded once every one of its slices has a later accepted submission.
+    return total
+
+
+def _supersede(con: duckdb.DuckDBPyConnection, slice_keys: set[str]) -> None:
+    """Mark superseded the accepted submissions on these slices whose every slice now has a later one."""
+    if not slice_keys:
+        return
     con.execute(
         """
         update ops.submissions set status = 'superseded'
         where status = 'accepted' and submission_id in (
             select s.submission_id
             from ops.slices s join ops.current_slices c using (slice_key)
+            where s.submission_id in (
+                select submission_id from ops.slices where slice_key in (select unnest(?::varchar[]))
+            )
             group by s.submission_id
             having bool_and(c.submission_id <> s.submission_id)
         )
-        """
+        """,
+        [sorted(slice_keys)],
     )
-    return total
 
 
 @dataclass(slots=True)
@@ -204,15 +244,18 @@ class Candidate:
         return self.parsed is not None and "project_register" in self.parsed.templates
 
 
-def known_sha(con: duckdb.DuckDBPyConnection | None, sha256: str) -> tuple[int, str] | None:
-    """Return the first submission with these exact bytes, if any."""
+def known_shas(con: duckdb.DuckDBPyConnection | None, shas: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """Return the first submission (number and file name) with each of these exact bytes, where there is one."""
     if con is None:
-        return None
-    row = con.execute(
-        "select submission_id, original_name from ops.submissions where sha256 = ? order by submission_id limit 1",
-        [sha256],
-    ).fetchone()
-    return (row[0], row[1]) if row else None
+        return {}
+    return {
+        sha: (number, name)
+        for sha, number, name in con.execute(
+            "select sha256, min(submission_id), arg_min(original_name, submission_id) from ops.submissions "
+            "where sha256 in (select unnest(?::varchar[])) group by sha256",
+            [sorted(set(shas))],
+        ).fetchall()
+    }
 
 
 def _outcome(candidate: Candidate) -> Outcome:
@@ -252,23 +295,28 @@ def parse_candidate(
 
 
 def settle(
-    con: duckdb.DuckDBPyConnection | None, registry: Registry, candidates: list[Candidate]
+    con: duckdb.DuckDBPyConnection | None,
+    registry: Registry,
+    candidates: list[Candidate],
+    seen_in_run: dict[str, str] | None = None,
 ) -> tuple[list[Candidate], Validation]:
     """Find duplicates, name missing projects and validate all sheets at once; return files in load order.
 
     Candidates come in the order they were received; registers load first, so a list naming no project
-    finds its project in a register sent in the same run.
+    finds its project in a register sent in the same run. `seen_in_run` maps the fingerprint of each file
+    settled earlier in the run (in an earlier chunk) to its name, and is extended with these files.
     """
-    first_of_sha: dict[str, Candidate] = {}
+    seen = {} if seen_in_run is None else seen_in_run
+    stored = known_shas(con, (c.sha256 for c in candidates))
     for candidate in candidates:
-        earlier = known_sha(con, candidate.sha256)
-        twin = first_of_sha.get(candidate.sha256)
-        if earlier:
+        twin = seen.get(candidate.sha256)
+        earlier = stored.get(candidate.sha256) if twin is None else None
+        if twin is not None:
+            candidate.duplicate_of = (0, twin)
+        elif earlier:
             candidate.duplicate_of = earlier
-        elif twin is not None:
-            candidate.duplicate_of = (0, twin.inbox_path.rsplit("/", 1)[-1])
         else:
-            first_of_sha[candidate.sha256] = candidate
+            seen[candidate.sha256] = candidate.inbox_path.rsplit("/", 1)[-1]
         if candidate.duplicate_of:
             candidate.parsed = None  # a duplicate is recorded, never loaded or checked
     parsed = [c.parsed for c in candidates if c.parsed is not None]
@@ -331,49 +379,91 @@ def validate_files(parsed: list[ParsedFile], registry: Registry, context: Contex
     return validation
 
 
-def _store(con: duckdb.DuckDBPyConnection, candidate: Candidate, archive_path: str) -> None:
-    """Record one file, its problems and (if accepted) its rows, in one transaction."""
-    outcome = candidate.outcome
-    entry = candidate.entry
+SUBMISSION_COLUMNS = [
+    "submission_id",
+    "sha256",
+    "original_name",
+    "inbox_path",
+    "unit",
+    "templates",
+    "year",
+    "received_at",
+    "status",
+    "error_count",
+    "warning_count",
+    "archive_path",
+    "reason",
+    "duplicate_of",
+]
+
+
+def _store_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: list[tuple[Candidate, str]],
+    stored_sha: dict[str, int],
+) -> None:
+    """Record a batch of archived files, their problems and accepted rows, in one transaction.
+
+    `stored_sha` maps the fingerprint of each file stored earlier in this run to its submission, so a twin
+    names the submission it repeats; it is only updated once the batch commits.
+    """
     con.execute("begin")
     try:
-        submission_id = con.execute("select nextval('ops.submission_ids')").fetchone()[0]
-        duplicate_of = candidate.duplicate_of[0] if candidate.duplicate_of else None
-        if duplicate_of == 0:
-            duplicate_of = known_sha(con, candidate.sha256)[0]
-        con.execute(
-            "insert into ops.submissions (submission_id, sha256, original_name, inbox_path, unit, templates, year, "
-            "received_at, status, error_count, warning_count, archive_path, reason, duplicate_of) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                submission_id,
-                outcome.sha256,
-                entry.path.rsplit("/", 1)[-1],
-                entry.path,
-                outcome.unit,
-                outcome.templates,
-                outcome.year,
-                dt.datetime.now(TIMEZONE),
-                outcome.status,
-                len(outcome.errors),
-                len(outcome.warnings),
-                archive_path,
-                outcome.reason,
-                duplicate_of,
-            ],
-        )
-        _store_problems(con, submission_id, outcome.problems)
-        if outcome.status == "accepted":
-            outcome.rows = _store_data(con, submission_id, candidate.parsed)
-        con.execute(
-            "insert or replace into ops.inbox_files values (?, ?, ?, ?, ?)",
-            [entry.path, entry.size, entry.mtime_ns, outcome.sha256, submission_id],
-        )
+        ids = [
+            row[0]
+            for row in con.execute(
+                "select nextval('ops.submission_ids') as id from range(?) order by id", [len(batch)]
+            ).fetchall()
+        ]
+        received_at = dt.datetime.now(TIMEZONE)
+        pending = PendingRows()
+        first_of_sha = dict(stored_sha)
+        for submission_id, (candidate, archive_path) in zip(ids, batch, strict=True):
+            outcome = candidate.outcome
+            duplicate_of = candidate.duplicate_of[0] if candidate.duplicate_of else None
+            if duplicate_of == 0:
+                duplicate_of = first_of_sha[candidate.sha256]
+            first_of_sha.setdefault(candidate.sha256, submission_id)
+            entry = candidate.entry
+            pending.add(
+                "ops.submissions",
+                SUBMISSION_COLUMNS,
+                [
+                    [
+                        submission_id,
+                        outcome.sha256,
+                        entry.path.rsplit("/", 1)[-1],
+                        entry.path,
+                        outcome.unit,
+                        outcome.templates,
+                        outcome.year,
+                        received_at,
+                        outcome.status,
+                        len(outcome.errors),
+                        len(outcome.warnings),
+                        archive_path,
+                        outcome.reason,
+                        duplicate_of,
+                    ]
+                ],
+            )
+            _add_problems(pending, submission_id, outcome.problems)
+            if outcome.status == "accepted":
+                outcome.rows = _add_data(pending, submission_id, candidate.parsed)
+            pending.add(
+                "ops.inbox_files",
+                ["inbox_path", "size", "mtime_ns", "sha256", "submission_id"],
+                [[entry.path, entry.size, entry.mtime_ns, outcome.sha256, submission_id]],
+            )
+        pending.insert(con)
+        _supersede(con, pending.values("ops.slices", "slice_key"))
         con.execute("commit")
-        outcome.submission_id = submission_id
     except Exception:
         con.execute("rollback")
         raise
+    for submission_id, (candidate, _) in zip(ids, batch, strict=True):
+        candidate.outcome.submission_id = submission_id
+    stored_sha.update(first_of_sha)
 
 
 @dataclass(slots=True)
@@ -447,6 +537,54 @@ def work_dir(settings: Settings, run_key: str) -> Path:
     return settings.home / "work" / (re.sub(r"[^0-9A-Za-z_.-]+", "_", run_key).strip(".") or "run")
 
 
+@dataclass(frozen=True, slots=True)
+class WorkFile:
+    """A parsed file waiting on disk for the loader, with what the loader needs before opening it whole."""
+
+    path: str
+    inbox_path: str
+    sha256: str
+    mtime_ns: int
+    rows: int
+    carries_register: bool
+
+    @classmethod
+    def open(cls, path: str | Path) -> WorkFile:
+        """Read only the head of a work file: its candidate stays on disk until its chunk is loaded."""
+        with open(path, "rb") as handle:
+            return cls(str(path), *pickle.load(handle))
+
+    def candidate(self) -> Candidate:
+        with open(self.path, "rb") as handle:
+            pickle.load(handle)
+            return pickle.load(handle)
+
+    @property
+    def load_order(self) -> tuple:
+        # Registers first, so a list naming no project finds it in a register of the same run; then as received.
+        return (not self.carries_register, self.mtime_ns, self.inbox_path)
+
+
+def write_work_file(candidate: Candidate, target: Path) -> str:
+    """Write a parsed file for the loader: a small head, then the candidate; return its path."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    parsed = candidate.parsed
+    head = (
+        candidate.inbox_path,
+        candidate.sha256,
+        candidate.entry.mtime_ns,
+        sum(len(s.records) for s in parsed.sheets) if parsed else 0,
+        candidate.carries_register,
+    )
+    # Write then rename, so a retried or killed task never leaves half a file for the loader.
+    partial = target.with_suffix(f".{os.getpid()}.partial")
+    with open(partial, "wb") as handle:
+        pickle.dump(head, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(candidate, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(partial, target)
+    return str(target)
+
+
 def parse_one(settings: Settings, registry: Registry, inbox_path: str, run_key: str = "manual") -> str:
     """Read, fingerprint and parse one inbox file into a work file for `load_parsed`; return its path.
 
@@ -455,12 +593,83 @@ def parse_one(settings: Settings, registry: Registry, inbox_path: str, run_key: 
     content, entry = read_inbox_file(LocalStorage(settings), inbox_path)
     candidate = parse_candidate(inbox_path, content, entry, registry, settings.limits)
     target = work_dir(settings, run_key) / f"{sha256_of(inbox_path.encode('utf-8'))[:32]}.pickle"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Write then rename, so a retried or killed task never leaves half a file for the loader.
-    partial = target.with_suffix(f".{os.getpid()}.partial")
-    partial.write_bytes(pickle.dumps(candidate, protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(partial, target)
-    return str(target)
+    return write_work_file(candidate, target)
+
+
+# Below this many files, starting worker processes costs more than parsing in this one.
+PARALLEL_FROM = 64
+
+_worker: tuple[Settings, Registry] | None = None
+
+
+def _start_worker(settings: Settings, registry: Registry) -> None:
+    global _worker
+    _worker = (settings, registry)
+
+
+def _parse_in_worker(inbox_path: str, run_key: str) -> str:
+    return parse_one(*_worker, inbox_path, run_key)
+
+
+def parse_all(
+    settings: Settings, registry: Registry, inbox_paths: list[str], run_key: str, progress: bool = False
+) -> list[str]:
+    """Parse files into work files, in `settings.workers` processes when there are enough of them."""
+    bar = tqdm(total=len(inbox_paths), desc="读取文件", unit="个", disable=not progress or not inbox_paths)
+    with bar:
+        if settings.workers == 1 or len(inbox_paths) < PARALLEL_FROM:
+            paths = []
+            for inbox_path in inbox_paths:
+                paths.append(parse_one(settings, registry, inbox_path, run_key))
+                bar.update()
+            return paths
+        # forkserver: workers never inherit the parent's threads or open handles.
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(
+            settings.workers, mp_context=context, initializer=_start_worker, initargs=(settings, registry)
+        ) as pool:
+            paths = []
+            for path in pool.map(_parse_in_worker, inbox_paths, repeat(run_key), chunksize=16):
+                paths.append(path)
+                bar.update()
+            return paths
+
+
+# A chunk of files is read back and validated together; chunks bound the memory of a run. Each chunk costs a
+# GX validation per template (about half a second each), so chunks are large.
+FILES_PER_CHUNK = 5_000
+ROWS_PER_CHUNK = 250_000
+# A batch of a chunk's files is stored in one transaction: a few statements per table, not per file.
+FILES_PER_BATCH = 500
+ROWS_PER_BATCH = 25_000
+
+
+def chunks(work_files: list[WorkFile]) -> Iterator[list[WorkFile]]:
+    """Cut files, in load order, into chunks of at most `FILES_PER_CHUNK` files and about `ROWS_PER_CHUNK` rows."""
+    chunk: list[WorkFile] = []
+    rows = 0
+    for work_file in work_files:
+        if chunk and (len(chunk) >= FILES_PER_CHUNK or rows + work_file.rows > ROWS_PER_CHUNK):
+            yield chunk
+            chunk, rows = [], 0
+        chunk.append(work_file)
+        rows += work_file.rows
+    if chunk:
+        yield chunk
+
+
+def batches(candidates: list[Candidate]) -> Iterator[list[Candidate]]:
+    """Cut validated files into batches of at most `FILES_PER_BATCH` files, or about `ROWS_PER_BATCH` rows."""
+    batch: list[Candidate] = []
+    rows = 0
+    for candidate in candidates:
+        if batch and (len(batch) >= FILES_PER_BATCH or rows + candidate.outcome.rows > ROWS_PER_BATCH):
+            yield batch
+            batch, rows = [], 0
+        batch.append(candidate)
+        rows += candidate.outcome.rows
+    if batch:
+        yield batch
 
 
 @contextmanager
@@ -476,22 +685,20 @@ def _load(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
     registry: Registry,
-    candidates: list[Candidate],
+    work_files: list[WorkFile],
     report: IngestReport,
     progress: bool,
 ) -> None:
-    """Settle and validate the parsed files, then archive and store each in its own transaction."""
+    """Validate and store the parsed files chunk by chunk, each chunk archived and then stored in one transaction."""
     storage = LocalStorage(settings)
     known = taken_in(con)
     # A retried load finds files it already stored: those are taken in, not duplicates of themselves.
-    candidates = sorted(
-        (c for c in candidates if known.get(c.inbox_path, (None, None, None))[2] != c.sha256),
-        key=lambda c: (c.entry.mtime_ns, c.inbox_path),
+    pending = sorted(
+        (w for w in work_files if known.get(w.inbox_path, (None, None, None))[2] != w.sha256),
+        key=lambda w: w.load_order,
     )
-    with _timed(report, "validate"):
-        candidates, validation = settle(con, registry, candidates)
     with _timed(report, "load"):
-        scan = scan_inbox(con, storage, skip=frozenset(c.inbox_path for c in candidates))
+        scan = scan_inbox(con, storage, skip=frozenset(w.inbox_path for w in pending))
         report.unchanged = scan.unchanged
         # Touched but not changed: remember the new stat so the next run skips it without reading.
         if scan.touched:
@@ -499,12 +706,30 @@ def _load(
                 "update ops.inbox_files set size = ?, mtime_ns = ? where inbox_path = ?",
                 [[e.size, e.mtime_ns, e.path] for e in scan.touched],
             )
-        if validation.results:
+    seen_in_run: dict[str, str] = {}
+    stored_sha: dict[str, int] = {}
+    results: list[tuple[str, object]] = []
+    validation = None
+    with tqdm(total=len(pending), desc="入库", unit="个", disable=not progress or not pending) as bar:
+        for number, chunk in enumerate(chunks(pending), start=1):
+            with _timed(report, "validate"):
+                candidates = [w.candidate() for w in chunk]
+                candidates, validation = settle(con, registry, candidates, seen_in_run)
+                # Data Docs show every chunk's results; a run in one chunk keeps the suite names as they are.
+                results += [
+                    (name if number == 1 else f"{name}#{number}", r) for name, r in validation.results
+                ]
+            with _timed(report, "load"):
+                for batch in batches(candidates):
+                    archived = [(c, storage.archive(c.content, c.entry.suffix)) for c in batch]
+                    _store_batch(con, archived, stored_sha)
+                    report.outcomes.extend(c.outcome for c in batch)
+                    bar.update(len(batch))
+            del candidates
+    with _timed(report, "load"):
+        if results:
+            validation.results = results
             report.data_docs = write_data_docs(validation, settings.data_docs)
-        for candidate in tqdm(candidates, desc="入库", unit="个", disable=not progress or not candidates):
-            archive_path = storage.archive(candidate.content, candidate.entry.suffix)
-            _store(con, candidate, archive_path)
-            report.outcomes.append(candidate.outcome)
         write_receipts(con, settings)
         con.execute(
             "insert into ops.runs values (?, ?, ?, ?, ?, ?)",
@@ -517,15 +742,16 @@ def _load(
         )
 
 
-def load_parsed(settings: Settings, registry: Registry, parsed_paths: Iterable[str]) -> IngestReport:
+def load_parsed(
+    settings: Settings, registry: Registry, parsed_paths: Iterable[str], progress: bool = False
+) -> IngestReport:
     """Load the work files `parse_one` wrote, as the single writer; remove them once all are stored."""
     paths = [Path(p) for p in parsed_paths]
     report = IngestReport()
-    with _timed(report, "read"):
-        candidates = [pickle.loads(path.read_bytes()) for path in paths]
+    work_files = [WorkFile.open(path) for path in paths]
     with writer(settings.warehouse) as con:
         ensure_schema(con, registry)
-        _load(con, settings, registry, candidates, report, progress=False)
+        _load(con, settings, registry, work_files, report, progress)
     for path in paths:
         path.unlink(missing_ok=True)
         with suppress(OSError):  # other work files of the run may still be there
@@ -535,16 +761,15 @@ def load_parsed(settings: Settings, registry: Registry, parsed_paths: Iterable[s
 
 def ingest(settings: Settings, registry: Registry, progress: bool = True) -> IngestReport:
     """Ingest everything new in the inbox; one bad file never stops the others."""
-    storage = LocalStorage(settings)
-    report = IngestReport()
-    with _timed(report, "read"):
-        files = [read_inbox_file(storage, path) for path in find_new_files(settings)]
-    with _timed(report, "parse"):
-        candidates = [
-            parse_candidate(entry.path, content, entry, registry, settings.limits)
-            for content, entry in tqdm(files, desc="读取文件", unit="个", disable=not progress or not files)
-        ]
-    with writer(settings.warehouse) as con:
-        ensure_schema(con, registry)
-        _load(con, settings, registry, candidates, report, progress)
+    started = time.perf_counter()
+    new_files = find_new_files(settings)
+    scanned = time.perf_counter()
+    run_key = f"ingest-{os.getpid()}-{time.time_ns()}"
+    try:
+        paths = parse_all(settings, registry, new_files, run_key, progress)
+        parsed = time.perf_counter()
+        report = load_parsed(settings, registry, paths, progress)
+    finally:
+        shutil.rmtree(work_dir(settings, run_key), ignore_errors=True)
+    report.timings = {"scan": scanned - started, "parse": parsed - scanned} | report.timings
     return report

@@ -238,9 +238,11 @@ def write_receipts(con, settings) -> int:
         path = write_receipt(settings.receipts, facts, taken)
         taken.add(path)
         written.append((str(path), facts.status, facts.submission_id))
-    con.execute("begin")
-    con.executemany(
-        "update ops.submissions set receipt_path = ?, receipt_status = ? where submission_id = ?", written
+    # One statement for the whole run: an UPDATE per receipt costs milliseconds each at a city's volume.
+    con.execute(
+        "update ops.submissions s set receipt_path = w.path, receipt_status = w.status "
+        "from (select unnest(?::varchar[]) as path, unnest(?::varchar[]) as status, "
+        "unnest(?::integer[]) as submission_id) w where s.submission_id = w.submission_id",
+        [list(column) for column in zip(*written, strict=True)],
     )
-    con.execute("commit")
     return len(written)

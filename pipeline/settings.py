@@ -22,10 +22,11 @@ class Settings:
     reports: Path
     data_docs: Path
     limits: Limits = field(default_factory=Limits)
+    workers: int = 1  # processes that parse files; loading is always one writer
 
     @classmethod
     def from_env(cls, home: Path | str | None = None) -> Settings:
-        """Build settings from `PIPELINE_HOME` (default `./var`), the `PIPELINE_<PATH>` and `PIPELINE_MAX_…` overrides."""
+        """Build settings from `PIPELINE_HOME` (default `./var`), the `PIPELINE_<PATH>`, `PIPELINE_MAX_…` and `PIPELINE_WORKERS` overrides."""
         root = Path(home or os.environ.get("PIPELINE_HOME") or "var").resolve()
 
         def path(name: str, default: str) -> Path:
@@ -40,4 +41,14 @@ class Settings:
             reports=path("reports", "reports"),
             data_docs=path("data_docs", "data_docs"),
             limits=Limits.from_env(),
+            workers=_workers(os.environ.get("PIPELINE_WORKERS")),
         )
+
+
+def _workers(raw: str | None) -> int:
+    """Read `PIPELINE_WORKERS`; unset means one parsing process per CPU."""
+    if not (raw or "").strip():
+        return os.cpu_count() or 1
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise ValueError(f"PIPELINE_WORKERS must be a positive whole number, not {raw!r}")
+    return int(raw)

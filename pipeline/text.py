@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -43,6 +44,9 @@ def clean_prose(value: str) -> str:
     return "\n".join(line.strip() for line in text.strip().split("\n"))
 
 
+# Each candidate header row is matched against every template, and offices reuse the same headers in every
+# file, so the few thousand distinct headers of a run are split once each.
+@functools.lru_cache(maxsize=8192)
 def split_header(raw: str) -> tuple[str, str | None]:
     """Split a header as written into its normalised label and the unit in its trailing brackets."""
     text = squash(raw).lstrip("*").rstrip("*")

@@ -99,3 +99,14 @@ def test_status_shows_the_last_run_each_offices_outcomes_and_the_receipts(settin
         "0",
     ]  # accepted (register and list), rejected, duplicate, superseded
     assert str(settings.receipts) in out
+
+
+@pytest.mark.parametrize("variable", ["PIPELINE_MAX_ROWS", "PIPELINE_WORKERS"])
+def test_a_bad_setting_is_named_without_a_traceback(settings, monkeypatch, capsys, variable):
+    monkeypatch.setenv(variable, "很多")
+
+    assert main(["--quiet", "status"]) == 1
+
+    err = capsys.readouterr().err
+    assert f"环境变量设置有误：{variable}" in err
+    assert "Traceback" not in err

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -14,6 +15,7 @@ from pipeline import intake
 from pipeline.intake import ingest
 from pipeline.problems import RULE_ZH
 from pipeline.settings import Settings
+from pipeline.warehouse import working_copy
 from tests.pipeline.test_validate import CLEAN, DEFECTS
 
 COMPOUNDS_V1 = """枣林街道办事处2022年老旧小区改造项目清单
@@ -455,5 +457,133 @@ def test_ingest_times_each_step(settings, registry):
 
     timings = ingest(settings, registry, progress=False).timings
 
-    assert set(timings) == {"read", "parse", "validate", "load"}
+    assert set(timings) == {"scan", "parse", "validate", "load"}
     assert all(seconds > 0 for seconds in timings.values())
+
+
+def _mixed_inbox(settings: Settings, demo) -> None:
+    """The demo inbox, then a list, its twin, its correction, an unreadable file and a register sent last."""
+    demo.write_inbox(settings.inbox)
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    drop(settings, "枣林街道办事处/清单（副本）.csv", COMPOUNDS_V1, mtime=2 * 10**18)
+    drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=3 * 10**18)
+    drop(settings, "枣林街道办事处/坏文件.xlsx", b"not a workbook", mtime=4 * 10**18)
+    register = demo.project_register()
+    path = settings.inbox / "区财政局" / "登记表（晚到）.xlsx"
+    demo.write_xlsx(path, register)
+    os.utime(path, ns=(5 * 10**18,) * 2)
+
+
+def _comparable(settings: Settings) -> dict[str, list[tuple]]:
+    """What a run stored, without the moment it ran or when its files were written."""
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        state = {
+            "ops.submissions": con.execute(
+                "select submission_id, inbox_path, status, duplicate_of, reason, error_count, warning_count "
+                "from ops.submissions order by 1"
+            ).fetchall(),
+            "ops.inbox_files": con.execute(
+                "select * exclude (mtime_ns) from ops.inbox_files order by 1"
+            ).fetchall(),
+        }
+    for table, rows in warehouse_state(settings).items():
+        state.setdefault(table, rows)
+    return state
+
+
+def test_chunks_batches_and_parse_workers_store_exactly_what_one_pass_stores(
+    tmp_path, registry, demo, monkeypatch
+):
+    one_pass = Settings.from_env(tmp_path / "one")
+    _mixed_inbox(one_pass, demo)
+    report = ingest(one_pass, registry, progress=False)
+    assert {"accepted", "duplicate", "rejected", "superseded"} <= set(
+        s for (s,) in query(one_pass, "select status from ops.submissions")
+    )
+
+    cut_up = dataclasses.replace(Settings.from_env(tmp_path / "cut"), workers=2)
+    _mixed_inbox(cut_up, demo)
+    monkeypatch.setattr(intake, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(intake, "FILES_PER_CHUNK", 3)
+    monkeypatch.setattr(intake, "FILES_PER_BATCH", 2)
+    cut_report = ingest(cut_up, registry, progress=False)
+
+    assert [(o.inbox_path, o.status, o.reason) for o in cut_report.outcomes] == [
+        (o.inbox_path, o.status, o.reason) for o in report.outcomes
+    ]
+    assert _comparable(cut_up) == _comparable(one_pass)
+    assert not any((cut_up.home / "work").iterdir())
+
+
+def test_a_twin_in_an_earlier_chunk_is_named_as_sent_in_the_same_run(
+    settings, registry, register, monkeypatch
+):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    drop(settings, "枣林街道办事处/清单（副本）.csv", COMPOUNDS_V1, mtime=2 * 10**18)
+    monkeypatch.setattr(intake, "FILES_PER_CHUNK", 1)
+
+    outcomes = ingest(settings, registry, progress=False).outcomes
+
+    assert [(o.status, o.reason) for o in outcomes] == [
+        ("accepted", None),
+        ("duplicate", "与本次同时报送的“清单.csv”内容完全相同。"),
+    ]
+    assert query(settings, "select duplicate_of from ops.submissions where status = 'duplicate'") == [
+        (outcomes[0].submission_id,)
+    ]
+
+
+def test_a_failing_batch_keeps_the_batches_stored_before_it(settings, registry, register, monkeypatch):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=2 * 10**18)
+    monkeypatch.setattr(intake, "FILES_PER_BATCH", 1)
+    real_insert = intake._insert
+
+    def failing_insert(con, table, columns, rows):
+        real_insert(con, table, columns, rows)
+        if table == "raw.compound_list" and len(rows) == 3:
+            raise OSError("disk full")
+
+    monkeypatch.setattr(intake, "_insert", failing_insert)
+    with pytest.raises(OSError):
+        ingest(settings, registry, progress=False)
+    monkeypatch.undo()
+
+    # The writer's copy keeps the committed batch; the published file waits for a run that succeeds.
+    work = dataclasses.replace(settings, warehouse=working_copy(settings.warehouse))
+    assert query(work, "select original_name, status from ops.submissions order by 1") == [
+        ("清单.csv", "accepted"),
+        ("项目基本信息.csv", "accepted"),
+    ]
+    assert query(work, "select count(*) from raw.compound_list") == [(2,)]
+    assert [o.status for o in ingest(settings, registry, progress=False).outcomes] == ["accepted"]
+    assert query(settings, "select status from ops.submissions where original_name = '清单.csv'") == [
+        ("superseded",)
+    ]
+
+
+def test_a_chunk_reads_back_only_its_own_work_files(settings, registry, register, monkeypatch):
+    for number in range(3):
+        drop(
+            settings, f"枣林街道办事处/清单{number}.csv", COMPOUNDS_V1 + f"{3 + number},小区{number},1,1,1\n"
+        )
+    monkeypatch.setattr(intake, "FILES_PER_CHUNK", 1)
+    opened = []
+    real_candidate = intake.WorkFile.candidate
+
+    def candidate(self):
+        opened.append(self.inbox_path)
+        assert len(opened) - len(ingested) <= 1  # never more than one chunk's files in memory
+        return real_candidate(self)
+
+    ingested = []
+    real_store = intake._store_batch
+
+    def store(con, batch, stored_sha):
+        real_store(con, batch, stored_sha)
+        ingested.extend(c.inbox_path for c, _ in batch)
+
+    monkeypatch.setattr(intake.WorkFile, "candidate", candidate)
+    monkeypatch.setattr(intake, "_store_batch", store)
+    assert [o.status for o in ingest(settings, registry, progress=False).outcomes] == ["accepted"] * 3
+    assert opened == ingested
