@@ -21,7 +21,7 @@ import duckdb
 from tqdm import tqdm
 
 from pipeline.limits import Limits
-from pipeline.parse import ParsedFile, parse_file
+from pipeline.parse import ParsedFile, parse_file, too_large_file
 from pipeline.problems import Problem, Severity
 from pipeline.projects import ProjectRegister
 from pipeline.receipts import ReceiptIssue, write_receipts
@@ -126,6 +126,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows
             for i, name in enumerate(columns)
         }
     )
+    # A file changed in place is taken in again under the same inbox path: its row there is replaced.
     verb = "insert or replace" if table == "ops.inbox_files" else "insert"
     con.register("rows_to_insert", frame)
     try:
@@ -238,6 +239,7 @@ class Candidate:
     parsed: ParsedFile | None = None
     duplicate_of: tuple[int, str] | None = None
     outcome: Outcome | None = None
+    archive_path: str | None = None  # set when archived before parsing: a file too large to hold in memory
 
     @property
     def carries_register(self) -> bool:
@@ -509,7 +511,7 @@ def scan_inbox(
             scan.fresh.append(entry)
         elif seen[:2] == (entry.size, entry.mtime_ns):
             scan.unchanged += 1
-        elif seen[2] == sha256_of(storage.read_inbox(entry.path)):
+        elif seen[2] == storage.inbox_sha256(entry.path):
             scan.touched.append(entry)
             scan.unchanged += 1
         else:
@@ -524,12 +526,6 @@ def find_new_files(settings: Settings) -> list[str]:
         return [entry.path for entry in scan_inbox(None, storage).fresh]
     with reader(settings.warehouse) as con:
         return [entry.path for entry in scan_inbox(con, storage).fresh]
-
-
-def read_inbox_file(storage: LocalStorage, inbox_path: str) -> tuple[bytes, InboxEntry]:
-    """Read one inbox file with the stat it had before reading (a later change makes it fresh again)."""
-    entry = storage.stat_inbox(inbox_path)
-    return storage.read_inbox(inbox_path), entry
 
 
 def work_dir(settings: Settings, run_key: str) -> Path:
@@ -590,8 +586,17 @@ def parse_one(settings: Settings, registry: Registry, inbox_path: str, run_key: 
 
     Bad data is a rejection inside the result; only I/O failures (file gone, disk full) raise.
     """
-    content, entry = read_inbox_file(LocalStorage(settings), inbox_path)
-    candidate = parse_candidate(inbox_path, content, entry, registry, settings.limits)
+    storage = LocalStorage(settings)
+    entry = storage.stat_inbox(inbox_path)
+    if entry.size > settings.limits.max_file_bytes:
+        # Refused from its size alone, and archived a chunk at a time: never read into memory whole.
+        archive_path, sha256 = storage.archive_inbox_file(inbox_path)
+        refused = too_large_file(inbox_path, entry.size, settings.limits)
+        candidate = Candidate(inbox_path, b"", sha256, entry, refused, archive_path=archive_path)
+    else:
+        candidate = parse_candidate(
+            inbox_path, storage.read_inbox(inbox_path), entry, registry, settings.limits
+        )
     target = work_dir(settings, run_key) / f"{sha256_of(inbox_path.encode('utf-8'))[:32]}.pickle"
     return write_work_file(candidate, target)
 
@@ -721,7 +726,9 @@ def _load(
                 ]
             with _timed(report, "load"):
                 for batch in batches(candidates):
-                    archived = [(c, storage.archive(c.content, c.entry.suffix)) for c in batch]
+                    archived = [
+                        (c, c.archive_path or storage.archive(c.content, c.entry.suffix)) for c in batch
+                    ]
                     _store_batch(con, archived, stored_sha)
                     report.outcomes.extend(c.outcome for c in batch)
                     bar.update(len(batch))
@@ -759,8 +766,27 @@ def load_parsed(
     return report
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_stale_work(settings: Settings) -> None:
+    """Remove the work folders of `pipeline ingest` runs that were killed before they could clean up."""
+    for folder in (settings.home / "work").glob("ingest-*"):
+        pid = folder.name.split("-")[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def ingest(settings: Settings, registry: Registry, progress: bool = True) -> IngestReport:
     """Ingest everything new in the inbox; one bad file never stops the others."""
+    remove_stale_work(settings)
     started = time.perf_counter()
     new_files = find_new_files(settings)
     scanned = time.perf_counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -12,6 +13,8 @@ from pipeline.problems import Problem, Severity
 from pipeline.reader import UnreadableFile, read_workbook
 from pipeline.registry import Registry
 from pipeline.text import clean_name
+
+logger = logging.getLogger(__name__)
 
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 
@@ -61,14 +64,25 @@ def folder_unit_of(inbox_path: str) -> str | None:
     return clean_name(parts[0]) if len(parts) > 1 else None
 
 
+def _unparsed(inbox_path: str) -> ParsedFile:
+    folder_unit = folder_unit_of(inbox_path)
+    # Until a sheet says otherwise the folder tells who sent it, so even an unreadable file's receipt reaches them.
+    return ParsedFile(original_name=PurePosixPath(inbox_path).name, folder_unit=folder_unit, unit=folder_unit)
+
+
+def too_large_file(inbox_path: str, size: int, limits: Limits) -> ParsedFile:
+    """Return the rejection of a file larger than the file-size limit, judged without reading it."""
+    parsed = _unparsed(inbox_path)
+    parsed.problems.append(LimitExceeded("max_file_bytes", limits.max_file_bytes, size).problem())
+    return parsed
+
+
 def parse_file(
     content: bytes, inbox_path: str, registry: Registry, limits: Limits | None = None
 ) -> ParsedFile:
     """Read a file and every sheet in it; nothing is stored, every problem is collected."""
-    name = PurePosixPath(inbox_path).name
-    folder_unit = folder_unit_of(inbox_path)
-    # Until a sheet says otherwise the folder tells who sent it, so even an unreadable file's receipt reaches them.
-    parsed = ParsedFile(original_name=name, folder_unit=folder_unit, unit=folder_unit)
+    parsed = _unparsed(inbox_path)
+    name = parsed.original_name
     try:
         workbook = read_workbook(content, name, limits)
     except UnreadableFile as exc:
@@ -81,7 +95,18 @@ def parse_file(
         parsed.fail("empty", "文件中没有任何填写了内容的工作表")
         return parsed
     for grid in workbook.grids:
-        match = find_header(grid, registry)
+        try:
+            match = find_header(grid, registry)
+            sheet = parse_sheet(grid, match, registry) if match else None
+        except Exception:
+            # A fault of ours, not the clerk's: log it for the engineers, reject the file, and go on with the run.
+            logger.exception("parsing sheet %r of %s failed", grid.name, inbox_path)
+            parsed.fail(
+                "unreadable",
+                f"工作表“{grid.name}”的内容无法解析（系统内部错误，已记录）。请联系区财政局，并附上本回执。",
+                sheet=grid.name,
+            )
+            continue
         if match is None and grid.name == INSTRUCTIONS_SHEET:
             continue  # the instructions `pipeline templates` puts in every blank template
         if match is None:
@@ -94,8 +119,8 @@ def parse_file(
                 )
             )
             continue
-        parsed.sheets.append(parse_sheet(grid, match, registry))
-    if not parsed.sheets:
+        parsed.sheets.append(sheet)
+    if not parsed.sheets and not parsed.errors:
         parsed.fail(
             "unknown_template",
             "无法识别的报表模板：没有一个工作表的表头与报表模板相符，请使用统一下发的模板。",

@@ -25,6 +25,9 @@ class InboxEntry:
         return PurePosixPath(self.path).suffix.lower()
 
 
+CHUNK = 1024 * 1024
+
+
 def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
@@ -75,6 +78,43 @@ class LocalStorage:
             os.fsync(handle.fileno())
         os.replace(handle.name, target)
         return relative
+
+    def archive_inbox_file(self, path: str) -> tuple[str, str]:
+        """Copy an inbox file into the archive a chunk at a time, never holding it whole; return (path, SHA-256).
+
+        For files too large to read into memory; the fingerprint is of exactly the bytes archived.
+        """
+        self.settings.archive.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        with (
+            open(self.settings.inbox / path, "rb") as source,
+            tempfile.NamedTemporaryFile(dir=self.settings.archive, delete=False) as handle,
+        ):
+            try:
+                while chunk := source.read(CHUNK):
+                    digest.update(chunk)
+                    handle.write(chunk)
+                handle.flush()
+                os.fsync(handle.fileno())
+            except BaseException:
+                Path(handle.name).unlink(missing_ok=True)
+                raise
+        relative = self.archive_path(digest.hexdigest(), PurePosixPath(path).suffix.lower())
+        target = self.settings.archive / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            Path(handle.name).unlink()
+        else:
+            os.replace(handle.name, target)
+        return relative, digest.hexdigest()
+
+    def inbox_sha256(self, path: str) -> str:
+        """Fingerprint an inbox file a chunk at a time."""
+        digest = hashlib.sha256()
+        with open(self.settings.inbox / path, "rb") as source:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest()
 
     def read_archive(self, relative: str) -> bytes:
         return (self.settings.archive / relative).read_bytes()

@@ -224,43 +224,42 @@ district as (
     group by year, figure_key
 ),
 
-every_figure as (
-    select * from figures
-    union all
-    select * from district
+-- Materialized once, so the number each figure gets is the same wherever it is read.
+every_figure as materialized (
+    select *, row_number() over () as figure_id
+    from (
+        select * from figures
+        union all
+        select * from district
+    )
 ),
 
 cells as (
     select
-        every_figure.project_name,
-        every_figure.year,
-        every_figure.figure_key,
-        every_figure.detail,
-        every_figure.position,
+        every_figure.figure_id,
         cell.submission_id,
         cell.sheet,
-        list(distinct cell.excel_row order by cell.excel_row) as excel_rows
+        list_sort(list(distinct cell.excel_row)) as excel_rows
     from every_figure, unnest(every_figure.lineage) as lineage(cell)
     group by all
 ),
 
 lineage as (
     select
-        cells.project_name,
-        cells.year,
-        cells.figure_key,
-        cells.detail,
-        cells.position,
-        list(
-            struct_pack(
-                submission_id := cells.submission_id,
-                original_name := submissions.original_name,
-                sha256 := submissions.sha256,
-                unit := submissions.unit,
-                sheet := cells.sheet,
-                excel_rows := cells.excel_rows
+        cells.figure_id,
+        -- list_sort orders the structs field by field: by submission, then sheet (the fields between are the
+        -- submission's own); far cheaper than an ordered aggregate over every figure.
+        list_sort(
+            list(
+                struct_pack(
+                    submission_id := cells.submission_id,
+                    original_name := submissions.original_name,
+                    sha256 := submissions.sha256,
+                    unit := submissions.unit,
+                    sheet := cells.sheet,
+                    excel_rows := cells.excel_rows
+                )
             )
-            order by cells.submission_id, cells.sheet
         ) as lineage
     from cells
     left join ops.submissions as submissions using (submission_id)
@@ -293,12 +292,7 @@ final as (
         ) as display_text,
         coalesce(lineage.lineage, []) as lineage
     from every_figure
-    left join lineage
-        on lineage.project_name is not distinct from every_figure.project_name
-        and lineage.year = every_figure.year
-        and lineage.figure_key = every_figure.figure_key
-        and lineage.detail is not distinct from every_figure.detail
-        and lineage.position = every_figure.position
+    left join lineage using (figure_id)
     left join projects
         on projects.project_name = every_figure.project_name and projects.year = every_figure.year
     order by every_figure.year, every_figure.project_name nulls first, every_figure.position, every_figure.figure_key,

@@ -5,13 +5,15 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipeline import intake
+from pipeline import intake, parse
 from pipeline.intake import ingest
 from pipeline.problems import RULE_ZH
 from pipeline.settings import Settings
@@ -587,3 +589,69 @@ def test_a_chunk_reads_back_only_its_own_work_files(settings, registry, register
     monkeypatch.setattr(intake, "_store_batch", store)
     assert [o.status for o in ingest(settings, registry, progress=False).outcomes] == ["accepted"] * 3
     assert opened == ingested
+
+
+def test_a_file_over_the_size_limit_is_refused_and_archived_without_being_read_whole(
+    settings, registry, register, monkeypatch
+):
+    big = COMPOUNDS_V1 + "".join(f"{n},小区{n},1,1,1\n" for n in range(3, 400))
+    drop(settings, "枣林街道办事处/大文件.csv", big)
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    limited = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, max_file_bytes=2_000))
+    real_read = intake.LocalStorage.read_inbox
+
+    def read_inbox(self, path):
+        assert path != "枣林街道办事处/大文件.csv", "the oversized file was read whole"
+        return real_read(self, path)
+
+    monkeypatch.setattr(intake.LocalStorage, "read_inbox", read_inbox)
+    outcomes = {o.inbox_path: o for o in ingest(limited, registry, progress=False).outcomes}
+
+    refused = outcomes["枣林街道办事处/大文件.csv"]
+    assert refused.status == "rejected"
+    assert [p.rule for p in refused.errors] == ["too_large"]
+    assert "超过" in refused.reason and "2,000字节" in refused.reason
+    assert refused.sha256 == hashlib.sha256(big.encode("utf-8")).hexdigest()
+    [(archive_path,)] = query(
+        settings, "select archive_path from ops.submissions where original_name = '大文件.csv'"
+    )
+    assert (settings.archive / archive_path).read_bytes() == big.encode("utf-8")
+    assert outcomes["枣林街道办事处/清单.csv"].status == "accepted"
+
+
+def test_a_fault_while_parsing_one_sheet_rejects_only_that_file_naming_the_sheet(
+    settings, registry, register, monkeypatch, caplog
+):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    drop(settings, "枣林街道办事处/另一份.csv", COMPOUNDS_V2)
+    real_parse_sheet = parse.parse_sheet
+
+    def parse_sheet(grid, match, registry):
+        if grid.name == "另一份":
+            raise KeyError("a bug of ours")
+        return real_parse_sheet(grid, match, registry)
+
+    monkeypatch.setattr(parse, "parse_sheet", parse_sheet)
+    outcomes = {o.inbox_path: o for o in ingest(settings, registry, progress=False).outcomes}
+
+    faulty = outcomes["枣林街道办事处/另一份.csv"]
+    assert faulty.status == "rejected"
+    assert [(p.rule, p.sheet) for p in faulty.errors] == [("unreadable", "另一份")]
+    assert "系统内部错误" in faulty.reason
+    assert "KeyError" in caplog.text and "另一份" in caplog.text
+    assert outcomes["枣林街道办事处/清单.csv"].status == "accepted"
+
+
+def test_ingest_removes_work_left_by_a_killed_run_but_not_by_a_live_one(settings, registry):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    killed = intake.work_dir(settings, f"ingest-{dead.pid}-1")
+    live = intake.work_dir(settings, f"ingest-{os.getppid()}-1")
+    for folder in (killed, live):
+        folder.mkdir(parents=True)
+        (folder / "a.pickle").write_bytes(b"")
+
+    ingest(settings, registry, progress=False)
+
+    assert not killed.exists()
+    assert live.exists()
