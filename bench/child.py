@@ -131,9 +131,18 @@ def report(year: int) -> dict:
         error = f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno} in {where.name})"
         return {"available": True, "error": error, "import_s": imported - started}
     written = time.perf_counter()
+    from pipeline.warehouse import reader
+
+    with reader(settings.warehouse) as con:
+        projects, figures = con.execute(
+            "select count(distinct project_name), count(*) from mart.report_figures where year = ?",
+            [built_year],
+        ).fetchone()
     return {
         "available": True,
         "year": built_year,
+        "projects": projects,
+        "figures": figures,
         "import_s": imported - started,
         "indicators_s": built - imported,
         "report_s": written - built,
