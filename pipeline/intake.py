@@ -696,6 +696,8 @@ def _load(
 ) -> None:
     """Validate and store the parsed files chunk by chunk, each chunk archived and then stored in one transaction."""
     storage = LocalStorage(settings)
+    # Only the single writer gets here; an hour-old partial copy belongs to a run that was killed.
+    storage.remove_stale_partials()
     known = taken_in(con)
     # A retried load finds files it already stored: those are taken in, not duplicates of themselves.
     pending = sorted(

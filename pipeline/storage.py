@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -26,6 +28,8 @@ class InboxEntry:
 
 
 CHUNK = 1024 * 1024
+# An archive copy in progress; renamed into place only once complete.
+PARTIAL = ".partial-"
 
 
 def sha256_of(content: bytes) -> str:
@@ -72,7 +76,7 @@ class LocalStorage:
         if target.exists():
             return relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
+        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=PARTIAL, delete=False) as handle:
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
@@ -88,7 +92,7 @@ class LocalStorage:
         digest = hashlib.sha256()
         with (
             open(self.settings.inbox / path, "rb") as source,
-            tempfile.NamedTemporaryFile(dir=self.settings.archive, delete=False) as handle,
+            tempfile.NamedTemporaryFile(dir=self.settings.archive, prefix=PARTIAL, delete=False) as handle,
         ):
             try:
                 while chunk := source.read(CHUNK):
@@ -115,6 +119,17 @@ class LocalStorage:
             while chunk := source.read(CHUNK):
                 digest.update(chunk)
         return digest.hexdigest()
+
+    def remove_stale_partials(self, older_than_s: float = 3600) -> int:
+        """Delete archive copies a killed run left unfinished; return how many. Complete files are never touched."""
+        removed = 0
+        cutoff = time.time() - older_than_s
+        for partial in self.settings.archive.glob(f"**/{PARTIAL}*"):
+            with contextlib.suppress(FileNotFoundError):
+                if partial.stat().st_mtime < cutoff:
+                    partial.unlink()
+                    removed += 1
+        return removed
 
     def read_archive(self, relative: str) -> bytes:
         return (self.settings.archive / relative).read_bytes()

@@ -655,3 +655,21 @@ def test_ingest_removes_work_left_by_a_killed_run_but_not_by_a_live_one(settings
 
     assert not killed.exists()
     assert live.exists()
+
+
+def test_a_load_removes_archive_copies_a_killed_run_left_unfinished(settings, registry, demo_inbox):
+    ingest(settings, registry, progress=False)
+    archived = tree(settings.archive)
+    stale = settings.archive / "ab" / ".partial-killed"
+    fresh = settings.archive / ".partial-in-progress"
+    for partial in (stale, fresh):
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(b"half a file")
+    os.utime(stale, (1, 1))
+
+    ingest(settings, registry, progress=False)
+
+    assert not stale.exists()
+    assert fresh.exists()
+    fresh.unlink()
+    assert tree(settings.archive) == archived
