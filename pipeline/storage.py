@@ -7,7 +7,7 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -30,6 +30,12 @@ class InboxEntry:
 CHUNK = 1024 * 1024
 # An archive copy in progress; renamed into place only once complete.
 PARTIAL = ".partial-"
+
+
+def _chunks_of(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as source:
+        while chunk := source.read(CHUNK):
+            yield chunk
 
 
 def sha256_of(content: bytes) -> str:
@@ -72,15 +78,8 @@ class LocalStorage:
     def archive(self, content: bytes, suffix: str) -> str:
         """Copy a file into the archive under its SHA-256, once; never overwrite or delete."""
         relative = self.archive_path(sha256_of(content), suffix)
-        target = self.settings.archive / relative
-        if target.exists():
-            return relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=PARTIAL, delete=False) as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, target)
+        if not (self.settings.archive / relative).exists():
+            self._archive_chunks([content], suffix)
         return relative
 
     def archive_inbox_file(self, path: str) -> tuple[str, str]:
@@ -88,14 +87,17 @@ class LocalStorage:
 
         For files too large to read into memory; the fingerprint is of exactly the bytes archived.
         """
+        return self._archive_chunks(
+            _chunks_of(self.settings.inbox / path), PurePosixPath(path).suffix.lower()
+        )
+
+    def _archive_chunks(self, chunks: Iterable[bytes], suffix: str) -> tuple[str, str]:
+        """Write bytes to a partial file, fsync it, then rename it into place under their SHA-256, once."""
         self.settings.archive.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
-        with (
-            open(self.settings.inbox / path, "rb") as source,
-            tempfile.NamedTemporaryFile(dir=self.settings.archive, prefix=PARTIAL, delete=False) as handle,
-        ):
+        with tempfile.NamedTemporaryFile(dir=self.settings.archive, prefix=PARTIAL, delete=False) as handle:
             try:
-                while chunk := source.read(CHUNK):
+                for chunk in chunks:
                     digest.update(chunk)
                     handle.write(chunk)
                 handle.flush()
@@ -103,7 +105,7 @@ class LocalStorage:
             except BaseException:
                 Path(handle.name).unlink(missing_ok=True)
                 raise
-        relative = self.archive_path(digest.hexdigest(), PurePosixPath(path).suffix.lower())
+        relative = self.archive_path(digest.hexdigest(), suffix)
         target = self.settings.archive / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
@@ -115,9 +117,8 @@ class LocalStorage:
     def inbox_sha256(self, path: str) -> str:
         """Fingerprint an inbox file a chunk at a time."""
         digest = hashlib.sha256()
-        with open(self.settings.inbox / path, "rb") as source:
-            while chunk := source.read(CHUNK):
-                digest.update(chunk)
+        for chunk in _chunks_of(self.settings.inbox / path):
+            digest.update(chunk)
         return digest.hexdigest()
 
     def remove_stale_partials(self, older_than_s: float = 3600) -> int:
