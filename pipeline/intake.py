@@ -114,8 +114,15 @@ def _as_column(values: list[object]) -> list[object]:
     return [_as_text(v) for v in values]
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: list[list[object]]) -> None:
-    """Insert rows in one statement from a frame of text columns, so decimals arrive exact."""
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: list[str],
+    rows: list[list[object]],
+    replace: bool = False,
+) -> None:
+    """Insert (or, by primary key, replace) rows in one statement from a frame of text columns, so decimals
+    arrive exact."""
     if not rows:
         return
     import pandas as pd  # only a run that stores something pays for pandas
@@ -126,8 +133,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows
             for i, name in enumerate(columns)
         }
     )
-    # A file changed in place is taken in again under the same inbox path: its row there is replaced.
-    verb = "insert or replace" if table == "ops.inbox_files" else "insert"
+    verb = "insert or replace" if replace else "insert"
     con.register("rows_to_insert", frame)
     try:
         con.execute(f"{verb} into {table} ({', '.join(columns)}) select * from rows_to_insert")
@@ -140,9 +146,14 @@ class PendingRows:
 
     def __init__(self) -> None:
         self.tables: dict[str, tuple[list[str], list[list[object]]]] = {}
+        self.replacing: set[str] = set()
 
-    def add(self, table: str, columns: list[str], rows: Iterable[list[object]]) -> None:
+    def add(
+        self, table: str, columns: list[str], rows: Iterable[list[object]], replace: bool = False
+    ) -> None:
         self.tables.setdefault(table, (columns, []))[1].extend(rows)
+        if replace:
+            self.replacing.add(table)
 
     def values(self, table: str, column: str) -> set[object]:
         columns, rows = self.tables.get(table, ([column], []))
@@ -151,7 +162,7 @@ class PendingRows:
 
     def insert(self, con: duckdb.DuckDBPyConnection) -> None:
         for table, (columns, rows) in self.tables.items():
-            _insert(con, table, columns, rows)
+            _insert(con, table, columns, rows, replace=table in self.replacing)
 
 
 def _add_problems(pending: PendingRows, submission_id: int, problems: list[Problem]) -> None:
@@ -456,6 +467,8 @@ def _store_batch(
                 "ops.inbox_files",
                 ["inbox_path", "size", "mtime_ns", "sha256", "submission_id"],
                 [[entry.path, entry.size, entry.mtime_ns, outcome.sha256, submission_id]],
+                # A file changed in place is taken in again under the same inbox path: its row is replaced.
+                replace=True,
             )
         pending.insert(con)
         _supersede(con, pending.values("ops.slices", "slice_key"))

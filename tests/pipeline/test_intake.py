@@ -245,8 +245,8 @@ def test_a_failure_while_loading_leaves_no_trace_of_that_file(settings, registry
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
     real_insert = intake._insert
 
-    def failing_insert(con, table, columns, rows):
-        real_insert(con, table, columns, rows)
+    def failing_insert(con, table, columns, rows, **options):
+        real_insert(con, table, columns, rows, **options)
         if table.startswith("raw."):
             raise OSError("disk full")
 
@@ -541,8 +541,8 @@ def test_a_failing_batch_keeps_the_batches_stored_before_it(settings, registry, 
     monkeypatch.setattr(intake, "FILES_PER_BATCH", 1)
     real_insert = intake._insert
 
-    def failing_insert(con, table, columns, rows):
-        real_insert(con, table, columns, rows)
+    def failing_insert(con, table, columns, rows, **options):
+        real_insert(con, table, columns, rows, **options)
         if table == "raw.compound_list" and len(rows) == 3:
             raise OSError("disk full")
 
