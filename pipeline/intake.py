@@ -11,7 +11,7 @@ import shutil
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import astuple, dataclass, field, fields
 from decimal import Decimal
 from itertools import repeat
@@ -633,24 +633,30 @@ def parse_all(
     settings: Settings, registry: Registry, inbox_paths: list[str], run_key: str, progress: bool = False
 ) -> list[str]:
     """Parse files into work files, in `settings.workers` processes when there are enough of them."""
-    bar = tqdm(total=len(inbox_paths), desc="读取文件", unit="个", disable=not progress or not inbox_paths)
-    with bar:
+    with (
+        tqdm(
+            total=len(inbox_paths), desc="读取文件", unit="个", disable=not progress or not inbox_paths
+        ) as bar,
+        ExitStack() as stack,
+    ):
         if settings.workers == 1 or len(inbox_paths) < PARALLEL_FROM:
-            paths = []
-            for inbox_path in inbox_paths:
-                paths.append(parse_one(settings, registry, inbox_path, run_key))
-                bar.update()
-            return paths
-        # forkserver: workers never inherit the parent's threads or open handles.
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(
-            settings.workers, mp_context=context, initializer=_start_worker, initargs=(settings, registry)
-        ) as pool:
-            paths = []
-            for path in pool.map(_parse_in_worker, inbox_paths, repeat(run_key), chunksize=16):
-                paths.append(path)
-                bar.update()
-            return paths
+            parsed = (parse_one(settings, registry, path, run_key) for path in inbox_paths)
+        else:
+            # forkserver: workers never inherit the parent's threads or open handles.
+            pool = stack.enter_context(
+                ProcessPoolExecutor(
+                    settings.workers,
+                    mp_context=multiprocessing.get_context("forkserver"),
+                    initializer=_start_worker,
+                    initargs=(settings, registry),
+                )
+            )
+            parsed = pool.map(_parse_in_worker, inbox_paths, repeat(run_key), chunksize=16)
+        paths = []
+        for path in parsed:
+            paths.append(path)
+            bar.update()
+        return paths
 
 
 # A chunk of files is read back and validated together; chunks bound the memory of a run. Each chunk costs a
