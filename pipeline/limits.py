@@ -46,14 +46,19 @@ class Limits:
             raw = (environ.get(variable) or "").strip()
             if not raw:
                 continue
-            try:
-                value = int(raw.replace(",", ""))
-            except ValueError:
-                value = 0
-            if value <= 0:
-                raise ValueError(f"{variable} must be a positive whole number, not {raw!r}")
-            values[limit.name] = value
+            values[limit.name] = positive_whole_number(variable, raw, thousands=True)
         return cls(**values)
+
+
+def positive_whole_number(variable: str, raw: str, thousands: bool = False) -> int:
+    """Read a `PIPELINE_…` setting that must be a positive whole number; refuse anything else by name."""
+    try:
+        value = int(raw.replace(",", "") if thousands else raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ValueError(f"{variable} must be a positive whole number, not {raw!r}")
+    return value
 
 
 def _bytes(size: int) -> str:

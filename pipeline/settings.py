@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pipeline.limits import Limits
+from pipeline.limits import Limits, positive_whole_number
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 
@@ -49,6 +49,4 @@ def _workers(raw: str | None) -> int:
     """Read `PIPELINE_WORKERS`; unset means one parsing process per CPU."""
     if not (raw or "").strip():
         return os.cpu_count() or 1
-    if not raw.strip().isdigit() or int(raw) < 1:
-        raise ValueError(f"PIPELINE_WORKERS must be a positive whole number, not {raw!r}")
-    return int(raw)
+    return positive_whole_number("PIPELINE_WORKERS", raw.strip())
