@@ -3,44 +3,68 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from pipeline.intake import IngestReport, Outcome
 from pipeline.receipts import STATUS_ZH
 from pipeline.registry import RegistryError, load_registry
+from pipeline.runlock import RunLockHeld, run_lock
 from pipeline.settings import Settings
+from pipeline.text import printable
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the pipeline itself could not do its job
 EXIT_USAGE = 2  # argparse's own code for a bad command line
+EXIT_BUSY = 3  # another command holds the run lock (or the writer's warehouse): nothing was done
+
+# Commands that read or write the data root, so refuse one that does not exist rather than make it silently.
+NEEDS_HOME = frozenset({"run", "ingest", "report", "status", "sql"})
+
+
+def say(text: str, out=None) -> None:
+    """Print text from files and cells with control characters and bidi overrides made visible, never raw."""
+    print(printable(text), file=out or sys.stdout)
 
 
 def _print_outcome(outcome: Outcome, out) -> None:
     status = STATUS_ZH[outcome.status]
     where = f"（{outcome.unit or '单位未知'}，{outcome.year or '年度未知'}年，{'、'.join(outcome.templates) or '无模板'}）"
-    print(f"[{status}] {outcome.inbox_path} {where}", file=out)
+    say(f"[{status}] {outcome.inbox_path} {where}", out)
     if outcome.reason and outcome.status != "rejected":
-        print(f"    {outcome.reason}", file=out)
+        say(f"    {outcome.reason}", out)
     for problem in outcome.problems:
         label = "错误" if problem.severity == "error" else "警告"
         sheet = f"工作表“{problem.sheet}”" if problem.sheet else ""
-        print(f"    {label}：{sheet}{problem.message_zh}", file=out)
+        say(f"    {label}：{sheet}{problem.message_zh}", out)
 
 
 def _print_report(report: IngestReport, out) -> None:
     for outcome in report.outcomes:
         _print_outcome(outcome, out)
+    for skipped in report.skipped:
+        later = "，下次运行再读取" if skipped.retried else ""
+        say(f"[未接收] {skipped.path}：{skipped.reason_zh}{later}", out)
     counts = "，".join(f"{STATUS_ZH[s]} {report.count(s)} 个" for s in ("accepted", "rejected", "duplicate"))
-    print(f"新文件 {len(report.outcomes)} 个：{counts}；未变化 {report.unchanged} 个。", file=out)
+    say(
+        f"新文件 {len(report.outcomes)} 个：{counts}；未接收 {len(report.skipped)} 个；未变化 {report.unchanged} 个。",
+        out,
+    )
+    if report.receipts_failed:
+        say(
+            f"有 {report.receipts_failed} 份回执未能写出，已记录，将在下次运行时重试（见 pipeline status）。",
+            out,
+        )
     if report.data_docs:
-        print(f"校验报告（Data Docs）：{report.data_docs}", file=out)
+        say(f"校验报告（Data Docs）：{report.data_docs}", out)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from pipeline.intake import ingest
 
-    report = ingest(args.settings, args.registry, progress=not args.quiet)
+    with run_lock(args.settings, wait_seconds=0, purpose="pipeline ingest"):
+        report = ingest(args.settings, args.registry, progress=not args.quiet)
     _print_report(report, sys.stdout)
     return EXIT_OK
 
@@ -62,7 +86,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pipeline.report import ReportError
 
     try:
-        html = _publish_report(args, args.year)
+        with run_lock(args.settings, wait_seconds=0, purpose=f"pipeline {args.command}"):
+            html = _publish_report(args, args.year)
     except NoDataError as exc:
         # With no year asked for, an empty warehouse is a state of the data, not a failure of the run.
         print(f"未生成年度报告：{exc}", file=sys.stderr)
@@ -75,8 +100,21 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    cmd_ingest(args)
-    return cmd_report(args)
+    # One lock over both steps: no other writer slips in between the load and the report built from it.
+    with run_lock(args.settings, wait_seconds=0, purpose="pipeline run"):
+        cmd_ingest(args)
+        return cmd_report(args)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    settings = args.settings
+    existed = settings.home.is_dir()
+    for folder in (settings.home, settings.inbox, settings.archive, settings.receipts, settings.reports):
+        folder.mkdir(parents=True, exist_ok=True)
+    verb = "已存在" if existed else "已创建"
+    say(f"数据根目录{verb}：{settings.home}")
+    say(f"各单位报送的文件放入：{settings.inbox}/<单位名称>/，然后运行 pipeline run。")
+    return EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -84,7 +122,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     missing = [p for p in args.files if not p.is_file()]
     if missing:
-        print(f"找不到文件：{'、'.join(map(str, missing))}", file=sys.stderr)
+        say(f"找不到文件：{'、'.join(map(str, missing))}", sys.stderr)
         return EXIT_FAILED
     from pipeline.receipts import render_text
 
@@ -119,13 +157,31 @@ def cmd_new_source(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _global_options(parser: argparse.ArgumentParser, top: bool) -> None:
+    """Add --home and --quiet; on a subcommand they default to nothing, so either position works."""
+    keep = {} if top else {"default": argparse.SUPPRESS}
+    parser.add_argument("--home", type=Path, help="data root (default: $PIPELINE_HOME, else ./var)", **keep)
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars", **keep)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose subcommands take the global options too (`pipeline run --home X`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kwargs.get("prog", "").startswith("pipeline "):
+            _global_options(self, top=False)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pipeline", description="预算绩效数据仓库：接收、校验、入库各单位报送的报表。"
     )
-    parser.add_argument("--home", type=Path, help="data root (default: $PIPELINE_HOME, else ./var)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _global_options(parser, top=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    commands.add_parser(
+        "init", help="create the data root (inbox, archive, receipts, reports) on purpose"
+    ).set_defaults(handler=cmd_init)
     run = commands.add_parser("run", help="one full nightly pass over the inbox")
     run.add_argument("--year", type=int, help="reporting year (default: the latest year with data)")
     run.set_defaults(handler=cmd_run)
@@ -165,23 +221,63 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _missing_home(args: argparse.Namespace) -> str | None:
+    """Say why the data root cannot be used, if it cannot; a typo must never pass as an empty data root."""
+    home = args.settings.home
+    named = args.home is not None or bool(os.environ.get("PIPELINE_HOME"))
+    if args.command not in NEEDS_HOME and not (args.command == "check" and named):
+        return None
+    if home.is_dir():
+        return None
+    what = "不是目录" if home.exists() else "不存在"
+    return (
+        f"数据根目录{what}：{home}。请检查 --home 或 PIPELINE_HOME 是否写错；"
+        f"如需新建数据根目录，请运行 pipeline init --home {home}。"
+    )
+
+
+def _busy_writer(exc: Exception) -> str | None:
+    """Name a DuckDB lock conflict on the writer's warehouse in plain words; None for any other failure."""
+    import duckdb
+
+    if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
+        return (
+            f"数据仓库的写入副本正被另一个进程占用，本次未执行。请勿打开 writer/ 下的文件；"
+            f"分析请使用已发布的数据仓库或 pipeline sql。（{str(exc).splitlines()[0]}）"
+        )
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; exit 0 when the run completed, even if files were rejected."""
     args = build_parser().parse_args(argv)
     try:
         args.settings = Settings.from_env(args.home)
-    except ValueError as exc:  # a PIPELINE_MAX_… or PIPELINE_WORKERS that is no positive whole number
-        print(f"环境变量设置有误：{exc}", file=sys.stderr)
+    except ValueError as exc:  # a PIPELINE_… setting that is out of range
+        say(f"环境变量设置有误：{exc}", sys.stderr)
+        return EXIT_FAILED
+    problem = _missing_home(args)
+    if problem:
+        say(problem, sys.stderr)
         return EXIT_FAILED
     try:
         args.registry = load_registry()
         return args.handler(args)
     except RegistryError as exc:
-        print(f"报表模板登记有误：{exc}", file=sys.stderr)
+        say(f"报表模板登记有误：{exc}", sys.stderr)
         return EXIT_FAILED
+    except RunLockHeld as exc:
+        say(str(exc), sys.stderr)
+        return EXIT_BUSY
     except OSError as exc:
-        print(f"pipeline: {exc}", file=sys.stderr)
+        say(f"pipeline: {exc}", sys.stderr)
         return EXIT_FAILED
+    except Exception as exc:
+        busy = _busy_writer(exc)
+        if busy is None:
+            raise
+        say(busy, sys.stderr)
+        return EXIT_BUSY
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import duckdb
 
 from pipeline.registry import Registry
 from pipeline.rules import Rules, load_rules
+from pipeline.runlock import run_lock
 from pipeline.settings import Settings
 from pipeline.warehouse import SQL_DIR, ensure_schema, writer
 
@@ -107,8 +108,9 @@ def rebuild(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
 
 
 def build_indicators(settings: Settings, registry: Registry, year: int | None = None) -> int:
-    """Rebuild the marts from the warehouse; return the reporting year (default: the latest with data)."""
-    with writer(settings.warehouse) as con:
+    """Rebuild the marts from the warehouse, under the run lock; return the reporting year (default: the latest
+    with data)."""
+    with run_lock(settings, purpose="indicators"), writer(settings.warehouse) as con:
         ensure_schema(con, registry)
         rebuild(con, load_rules())
         years = data_years(con)

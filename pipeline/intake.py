@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import multiprocessing
 import os
 import pickle
@@ -21,16 +22,20 @@ import duckdb
 from tqdm import tqdm
 
 from pipeline.limits import Limits
-from pipeline.parse import ParsedFile, parse_file, too_large_file
+from pipeline.parse import ParsedFile, parse_file, too_large_file, unreadable_file
 from pipeline.problems import Problem, Severity
 from pipeline.projects import ProjectRegister
 from pipeline.receipts import ReceiptIssue, write_receipts
 from pipeline.registry import Registry
 from pipeline.rules import load_rules
+from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
-from pipeline.storage import InboxEntry, LocalStorage, sha256_of
+from pipeline.storage import SKIP_ZH, InboxEntry, LocalStorage, NotTakenIn, Skipped, Unreadable, sha256_of
+from pipeline.text import printable
 from pipeline.validate import Batch, Context, Validation, validate, write_data_docs
 from pipeline.warehouse import ensure_schema, raw_columns, reader, writer
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -61,6 +66,9 @@ class Outcome:
 class IngestReport:
     outcomes: list[Outcome] = field(default_factory=list)
     unchanged: int = 0
+    # Inbox entries not taken in: no regular file, or left for the next run (still being written, gone).
+    skipped: list[Skipped] = field(default_factory=list)
+    receipts_failed: int = 0  # receipts that could not be written; retried next run
     data_docs: Path | None = None
     # Wall seconds per step ("read", "parse", "validate", "load"), for the benchmark's split.
     timings: dict[str, float] = field(default_factory=dict)
@@ -98,9 +106,9 @@ def resolve_projects(parsed: ParsedFile, register: ProjectRegister) -> None:
             )
 
 
-def _as_text(value: object) -> str | None:
-    if value is None:
-        return None
+def _as_text(value: object) -> str | bytes | None:
+    if value is None or isinstance(value, bytes):  # bytes go to BLOB columns as they are
+        return value
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, dt.date):
@@ -245,12 +253,13 @@ class Candidate:
 
     inbox_path: str
     content: bytes
-    sha256: str
+    sha256: str | None  # None when the file could not be read at all
     entry: InboxEntry | None = None
     parsed: ParsedFile | None = None
     duplicate_of: tuple[int, str] | None = None
     outcome: Outcome | None = None
     archive_path: str | None = None  # set when archived before parsing: a file too large to hold in memory
+    skipped: Skipped | None = None  # not taken in this run: nothing is recorded
 
     @property
     def carries_register(self) -> bool:
@@ -261,12 +270,13 @@ def known_shas(con: duckdb.DuckDBPyConnection | None, shas: Iterable[str]) -> di
     """Return the first submission (number and file name) with each of these exact bytes, where there is one."""
     if con is None:
         return {}
+    shas = {sha for sha in shas if sha is not None}
     return {
         sha: (number, name)
         for sha, number, name in con.execute(
             "select sha256, min(submission_id), arg_min(original_name, submission_id) from ops.submissions "
             "where sha256 in (select unnest(?::varchar[])) group by sha256",
-            [sorted(set(shas))],
+            [sorted(shas)],
         ).fetchall()
     }
 
@@ -322,6 +332,8 @@ def settle(
     seen = {} if seen_in_run is None else seen_in_run
     stored = known_shas(con, (c.sha256 for c in candidates))
     for candidate in candidates:
+        if candidate.sha256 is None:  # never read: nothing to compare
+            continue
         twin = seen.get(candidate.sha256)
         earlier = stored.get(candidate.sha256) if twin is None else None
         if twin is not None:
@@ -407,6 +419,7 @@ SUBMISSION_COLUMNS = [
     "archive_path",
     "reason",
     "duplicate_of",
+    "raw_path",
 ]
 
 
@@ -457,6 +470,7 @@ def _store_batch(
                         archive_path,
                         outcome.reason,
                         duplicate_of,
+                        entry.raw,
                     ]
                 ],
             )
@@ -465,8 +479,8 @@ def _store_batch(
                 outcome.rows = _add_data(pending, submission_id, candidate.parsed)
             pending.add(
                 "ops.inbox_files",
-                ["inbox_path", "size", "mtime_ns", "sha256", "submission_id"],
-                [[entry.path, entry.size, entry.mtime_ns, outcome.sha256, submission_id]],
+                ["inbox_path", "size", "mtime_ns", "sha256", "submission_id", "raw_path"],
+                [[entry.path, entry.size, entry.mtime_ns, outcome.sha256, submission_id, entry.raw]],
                 # A file changed in place is taken in again under the same inbox path: its row is replaced.
                 replace=True,
             )
@@ -488,10 +502,11 @@ class InboxScan:
     fresh: list[InboxEntry] = field(default_factory=list)
     touched: list[InboxEntry] = field(default_factory=list)  # stat changed, bytes as taken in
     unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)  # not taken in: no regular file, or not settled
 
 
-def taken_in(con: duckdb.DuckDBPyConnection | None) -> dict[str, tuple[int, int, str]]:
-    """Return size, mtime and SHA-256 of every inbox path as last taken in; none before the first run."""
+def taken_in(con: duckdb.DuckDBPyConnection | None) -> dict[str, tuple[int, int, str | None]]:
+    """Return size, mtime and SHA-256 (None: it could not be read) of every inbox path as last taken in."""
     if (
         con is None
         or not con.execute(
@@ -510,23 +525,32 @@ def taken_in(con: duckdb.DuckDBPyConnection | None) -> dict[str, tuple[int, int,
 def scan_inbox(
     con: duckdb.DuckDBPyConnection | None, storage: LocalStorage, skip: frozenset[str] = frozenset()
 ) -> InboxScan:
-    """Sort the inbox (oldest first) into fresh, touched-but-unchanged and unchanged files; write nothing.
+    """Sort the inbox (oldest first) into fresh, touched-but-unchanged, unchanged and skipped entries.
 
-    Only a known file whose size or mtime moved is read, to see whether its bytes did too.
+    Nothing is written. Only a known file whose size or mtime moved is read, to see whether its bytes did too;
+    a new or changed file modified within the settle window waits for the next run. A file that could not be
+    read before is looked at again once it can be opened.
     """
     known = taken_in(con)
-    scan = InboxScan()
-    for entry in sorted(storage.list_inbox(), key=lambda e: (e.mtime_ns, e.path)):
+    listing = storage.scan()
+    scan = InboxScan(skipped=[s for s in listing.skipped if s.path not in skip])
+    for entry in sorted(listing.files, key=lambda e: (e.mtime_ns, e.path)):
         seen = known.get(entry.path)
         if entry.path in skip:
             continue
-        if seen is None:
-            scan.fresh.append(entry)
-        elif seen[:2] == (entry.size, entry.mtime_ns):
-            scan.unchanged += 1
-        elif seen[2] == storage.inbox_sha256(entry.path):
-            scan.touched.append(entry)
-            scan.unchanged += 1
+        try:
+            if seen is not None and seen[:2] == (entry.size, entry.mtime_ns):
+                if seen[2] is not None or not storage.readable(entry.path):
+                    scan.unchanged += 1
+                    continue
+            elif seen is not None and seen[2] is not None and seen[2] == storage.inbox_sha256(entry.path):
+                scan.touched.append(entry)
+                scan.unchanged += 1
+                continue
+        except (NotTakenIn, Unreadable):
+            pass  # found again below, as unsettled or as the reading's own outcome
+        if storage.settling(entry):
+            scan.skipped.append(Skipped(entry.path, "settling", SKIP_ZH["settling"], entry.raw))
         else:
             scan.fresh.append(entry)
     return scan
@@ -581,7 +605,7 @@ def write_work_file(candidate: Candidate, target: Path) -> str:
     head = (
         candidate.inbox_path,
         candidate.sha256,
-        candidate.entry.mtime_ns,
+        candidate.entry.mtime_ns if candidate.entry else 0,
         sum(len(s.records) for s in parsed.sheets) if parsed else 0,
         candidate.carries_register,
     )
@@ -597,21 +621,35 @@ def write_work_file(candidate: Candidate, target: Path) -> str:
 def parse_one(settings: Settings, registry: Registry, inbox_path: str, run_key: str = "manual") -> str:
     """Read, fingerprint and parse one inbox file into a work file for `load_parsed`; return its path.
 
-    Bad data is a rejection inside the result; only I/O failures (file gone, disk full) raise.
+    Whatever happens to the file is its own outcome inside the result: bad data or no permission to read it
+    is a rejection; a file gone, still being written or no regular file is left for the loader to log. Only
+    the pipeline's own I/O (the archive or work folder unwritable, a full disk) raises.
     """
-    storage = LocalStorage(settings)
-    entry = storage.stat_inbox(inbox_path)
-    if entry.size > settings.limits.max_file_bytes:
-        # Refused from its size alone, and archived a chunk at a time: never read into memory whole.
-        archive_path, sha256 = storage.archive_inbox_file(inbox_path)
-        refused = too_large_file(inbox_path, entry.size, settings.limits)
-        candidate = Candidate(inbox_path, b"", sha256, entry, refused, archive_path=archive_path)
-    else:
-        candidate = parse_candidate(
-            inbox_path, storage.read_inbox(inbox_path), entry, registry, settings.limits
-        )
+    candidate = read_candidate(LocalStorage(settings), registry, inbox_path, settings.limits)
     target = work_dir(settings, run_key) / f"{sha256_of(inbox_path.encode('utf-8'))[:32]}.pickle"
     return write_work_file(candidate, target)
+
+
+def read_candidate(storage: LocalStorage, registry: Registry, inbox_path: str, limits: Limits) -> Candidate:
+    """Read and parse one inbox file, or say why it is not taken in; never raises for the file's own sake."""
+    try:
+        entry = storage.stat_inbox(inbox_path)
+        if entry.size > limits.max_file_bytes:
+            # Refused from its size alone, and archived a chunk at a time: never read into memory whole.
+            archive_path, sha256, entry = storage.archive_inbox_file(inbox_path)
+            refused = too_large_file(inbox_path, entry.size, limits)
+            return Candidate(inbox_path, b"", sha256, entry, refused, archive_path=archive_path)
+        content, entry = storage.read_inbox(inbox_path)
+    except NotTakenIn as exc:
+        return Candidate(inbox_path, b"", None, skipped=exc.skipped)
+    except Unreadable as exc:
+        entry = storage.lstat_entry(inbox_path)
+        if entry is None:
+            return Candidate(
+                inbox_path, b"", None, skipped=Skipped(inbox_path, "vanished", SKIP_ZH["vanished"])
+            )
+        return Candidate(inbox_path, b"", None, entry, unreadable_file(inbox_path, str(exc)))
+    return parse_candidate(inbox_path, content, entry, registry, limits)
 
 
 # Below this many files, starting worker processes costs more than parsing in this one.
@@ -720,12 +758,13 @@ def _load(
     known = taken_in(con)
     # A retried load finds files it already stored: those are taken in, not duplicates of themselves.
     pending = sorted(
-        (w for w in work_files if known.get(w.inbox_path, (None, None, None))[2] != w.sha256),
+        (w for w in work_files if w.inbox_path not in known or known[w.inbox_path][2] != w.sha256),
         key=lambda w: w.load_order,
     )
     with _timed(report, "load"):
         scan = scan_inbox(con, storage, skip=frozenset(w.inbox_path for w in pending))
         report.unchanged = scan.unchanged
+        report.skipped.extend(scan.skipped)
         # Touched but not changed: remember the new stat so the next run skips it without reading.
         if scan.touched:
             con.executemany(
@@ -739,7 +778,14 @@ def _load(
     with tqdm(total=len(pending), desc="入库", unit="个", disable=not progress or not pending) as bar:
         for number, chunk in enumerate(chunks(pending), start=1):
             with _timed(report, "validate"):
-                candidates = [w.candidate() for w in chunk]
+                candidates = []
+                for work_file in chunk:
+                    candidate = work_file.candidate()
+                    if candidate.skipped is not None:  # left alone this run, logged below, nothing stored
+                        report.skipped.append(candidate.skipped)
+                        bar.update()
+                    else:
+                        candidates.append(candidate)
                 candidates, validation = settle(con, registry, candidates, seen_in_run)
                 # Data Docs show every chunk's results; a run in one chunk keeps the suite names as they are.
                 results += [
@@ -747,9 +793,7 @@ def _load(
                 ]
             with _timed(report, "load"):
                 for batch in batches(candidates):
-                    archived = [
-                        (c, c.archive_path or storage.archive(c.content, c.entry.suffix)) for c in batch
-                    ]
+                    archived = [(c, _archived(storage, c)) for c in batch]
                     _store_batch(con, archived, stored_sha)
                     report.outcomes.extend(c.outcome for c in batch)
                     bar.update(len(batch))
@@ -758,26 +802,44 @@ def _load(
         if results:
             validation.results = results
             report.data_docs = write_data_docs(validation, settings.data_docs)
-        write_receipts(con, settings)
+        report.receipts_failed = write_receipts(con, settings).failed
+        finished = dt.datetime.now(TIMEZONE)
         con.execute(
-            "insert into ops.runs values (?, ?, ?, ?, ?, ?)",
+            "insert into ops.runs (finished_at, new_files, accepted, rejected, duplicate, unchanged, skipped) "
+            "values (?, ?, ?, ?, ?, ?, ?)",
             [
-                dt.datetime.now(TIMEZONE),
+                finished,
                 len(report.outcomes),
                 *(report.count(status) for status in ("accepted", "rejected", "duplicate")),
                 report.unchanged,
+                len(report.skipped),
             ],
         )
+        _insert(
+            con,
+            "ops.inbox_skips",
+            ["run_finished_at", "inbox_path", "raw_path", "kind", "reason_zh"],
+            [[finished.isoformat(), s.path, s.raw, s.kind, s.reason_zh] for s in report.skipped],
+        )
+        for skipped in report.skipped:
+            logger.warning("未接收 %s：%s", printable(skipped.path), skipped.reason_zh)
+
+
+def _archived(storage: LocalStorage, candidate: Candidate) -> str | None:
+    """Archive a file's bytes before it is recorded; return where, or None for a file that could not be read."""
+    if candidate.archive_path or candidate.sha256 is None:
+        return candidate.archive_path
+    return storage.archive(candidate.content, candidate.entry.suffix)
 
 
 def load_parsed(
     settings: Settings, registry: Registry, parsed_paths: Iterable[str], progress: bool = False
 ) -> IngestReport:
-    """Load the work files `parse_one` wrote, as the single writer; remove them once all are stored."""
+    """Load the work files `parse_one` wrote, as the single writer under the run lock; remove them once stored."""
     paths = [Path(p) for p in parsed_paths]
     report = IngestReport()
     work_files = [WorkFile.open(path) for path in paths]
-    with writer(settings.warehouse) as con:
+    with run_lock(settings, purpose="load"), writer(settings.warehouse) as con:
         ensure_schema(con, registry)
         _load(con, settings, registry, work_files, report, progress)
     for path in paths:
@@ -807,16 +869,17 @@ def remove_stale_work(settings: Settings) -> None:
 
 def ingest(settings: Settings, registry: Registry, progress: bool = True) -> IngestReport:
     """Ingest everything new in the inbox; one bad file never stops the others."""
-    remove_stale_work(settings)
-    started = time.perf_counter()
-    new_files = find_new_files(settings)
-    scanned = time.perf_counter()
-    run_key = f"ingest-{os.getpid()}-{time.time_ns()}"
-    try:
-        paths = parse_all(settings, registry, new_files, run_key, progress)
-        parsed = time.perf_counter()
-        report = load_parsed(settings, registry, paths, progress)
-    finally:
-        shutil.rmtree(work_dir(settings, run_key), ignore_errors=True)
+    with run_lock(settings, purpose="ingest"):
+        remove_stale_work(settings)
+        started = time.perf_counter()
+        new_files = find_new_files(settings)
+        scanned = time.perf_counter()
+        run_key = f"ingest-{os.getpid()}-{time.time_ns()}"
+        try:
+            paths = parse_all(settings, registry, new_files, run_key, progress)
+            parsed = time.perf_counter()
+            report = load_parsed(settings, registry, paths, progress)
+        finally:
+            shutil.rmtree(work_dir(settings, run_key), ignore_errors=True)
     report.timings = {"scan": scanned - started, "parse": parsed - scanned} | report.timings
     return report

@@ -77,6 +77,13 @@ def too_large_file(inbox_path: str, size: int, limits: Limits) -> ParsedFile:
     return parsed
 
 
+def unreadable_file(inbox_path: str, reason: str) -> ParsedFile:
+    """Return the rejection of a file the pipeline may not open, say for its permissions."""
+    parsed = _unparsed(inbox_path)
+    parsed.fail("unreadable", f"{reason}。请重新报送该文件，或请管理员检查收件箱中该文件的权限。")
+    return parsed
+
+
 def parse_file(
     content: bytes, inbox_path: str, registry: Registry, limits: Limits | None = None
 ) -> ParsedFile:

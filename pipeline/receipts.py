@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import html
 import json
+import logging
+import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pipeline.problems import RULE_ZH, Problem
+from pipeline.storage import NAME_MAX, bounded_name
+from pipeline.text import printable
+
+logger = logging.getLogger(__name__)
 
 STATUS_ZH = {
     "accepted": "已接收",
@@ -20,13 +26,15 @@ SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 UNKNOWN_UNIT = "未知单位"
 # Anything that could climb out of a folder or upset a file system: separators, dots-only names, controls.
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
-MAX_NAME = 120
 
 
-def safe_component(name: str | None, fallback: str) -> str:
-    """Turn a unit or file name into one harmless path component (never `..`, never a separator)."""
-    text = _UNSAFE.sub("_", name or "").strip().strip(".")
-    return text[:MAX_NAME] or fallback
+def safe_component(name: str | None, fallback: str, tail: str = "") -> str:
+    """Turn a unit or file name into one harmless path component ending in `tail`, within 255 bytes.
+
+    Never `..`, never a separator; a name too long is shortened with a hash of it, so two long names stay apart.
+    """
+    text = _UNSAFE.sub("_", name or "").strip().strip(".") or fallback
+    return bounded_name(text, tail, NAME_MAX)
 
 
 def contained(root: Path, *parts: str) -> Path:
@@ -120,9 +128,13 @@ def _summary(facts: ReceiptFacts) -> str:
     return f"文件已通过校验，数据已入库。{tail}"
 
 
+def _escaped(text: str) -> str:
+    return html.escape(printable(text))
+
+
 def render_html(facts: ReceiptFacts) -> str:
-    """Render the receipt page; every text from the file is escaped."""
-    e = html.escape
+    """Render the receipt page; every text from the file is escaped, control characters shown as stand-ins."""
+    e = _escaped
     rows = "\n".join(
         "<tr>"
         f"<td>{i}</td><td>{e(SEVERITY_ZH.get(p.severity, p.severity))}</td>"
@@ -153,7 +165,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:4px 8px;ve
 <tr><th>填报单位</th><td>{e(facts.unit or UNKNOWN_UNIT)}</td></tr>
 <tr><th>报表年度</th><td>{facts.year or "未能确定"}</td></tr>
 <tr><th>接收时间</th><td>{e(facts.received_at)}</td></tr>
-<tr><th>文件指纹（SHA-256）</th><td><code>{e(facts.sha256)}</code></td></tr>
+<tr><th>文件指纹（SHA-256）</th><td><code>{e(facts.sha256 or "（文件无法读取）")}</code></td></tr>
 <tr><th>提交编号</th><td>{facts.submission_id}</td></tr>
 </table>
 <h2>问题清单</h2>
@@ -166,22 +178,29 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:4px 8px;ve
 def receipt_paths(receipts_root: Path, facts: ReceiptFacts, taken: set[Path]) -> tuple[Path, Path]:
     """Return where this file's receipt goes: receipts/<unit>/<original name>.回执.html (and .json)."""
     unit = safe_component(facts.unit, UNKNOWN_UNIT)
-    name = safe_component(facts.original_name, "未命名文件")
-    html_path = contained(receipts_root, unit, f"{name}.回执.html")
+    html_path = contained(
+        receipts_root, unit, safe_component(facts.original_name, "未命名文件", ".回执.html")
+    )
     if html_path in taken:
         # Another submission of the same name already has this receipt; keep both.
-        html_path = contained(receipts_root, unit, f"{name}.第{facts.submission_id}号.回执.html")
+        tail = f".第{facts.submission_id}号.回执.html"
+        html_path = contained(receipts_root, unit, safe_component(facts.original_name, "未命名文件", tail))
     return html_path, html_path.with_suffix(".json")
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write a file by rename, so a clerk never opens half a receipt."""
+    partial = path.with_name(f".{path.name[:200]}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
 
 
 def write_receipt(receipts_root: Path, facts: ReceiptFacts, taken: set[Path]) -> Path:
     """Write the HTML and JSON receipt; return the HTML path."""
     html_path, json_path = receipt_paths(receipts_root, facts, taken)
     html_path.parent.mkdir(parents=True, exist_ok=True)
-    html_path.write_text(render_html(facts), encoding="utf-8")
-    json_path.write_text(
-        json.dumps(facts.as_json(), ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-    )
+    _write_whole(html_path, render_html(facts))
+    _write_whole(json_path, json.dumps(facts.as_json(), ensure_ascii=False, indent=2, default=str))
     return html_path
 
 
@@ -192,7 +211,7 @@ def render_text(facts: ReceiptFacts) -> str:
         where = f"工作表“{issue.sheet}”" if issue.sheet else ""
         kind = f"{SEVERITY_ZH.get(issue.severity, issue.severity)}·{RULE_ZH.get(issue.rule, issue.rule)}"
         lines.append(f"  {index}. [{kind}] {where}{issue.message_zh}")
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def _facts_from_warehouse(con, submission_ids: list[int]) -> list[ReceiptFacts]:
@@ -215,8 +234,18 @@ def _facts_from_warehouse(con, submission_ids: list[int]) -> list[ReceiptFacts]:
     return facts
 
 
-def write_receipts(con, settings) -> int:
-    """Write the receipt of every submission whose receipt is missing or shows an old status; return how many."""
+@dataclass(frozen=True, slots=True)
+class ReceiptsWritten:
+    written: int
+    failed: int  # left stale in ops.submissions (receipt_status differs from status), retried next run
+
+
+def write_receipts(con, settings) -> ReceiptsWritten:
+    """Write the receipt of every submission whose receipt is missing or shows an old status.
+
+    A receipt that cannot be written (its folder closed to the pipeline, a full disk) stays stale, with the
+    reason in `ops.submissions.receipt_error`, and is retried by the next run; the others are written.
+    """
     stale = [
         r[0]
         for r in con.execute(
@@ -224,7 +253,7 @@ def write_receipts(con, settings) -> int:
         ).fetchall()
     ]
     if not stale:
-        return 0
+        return ReceiptsWritten(0, 0)
     taken = {
         Path(p)
         for (p,) in con.execute(
@@ -233,16 +262,29 @@ def write_receipts(con, settings) -> int:
             [stale],
         ).fetchall()
     }
-    written = []
+    written, failed = [], []
     for facts in _facts_from_warehouse(con, stale):
-        path = write_receipt(settings.receipts, facts, taken)
+        try:
+            path = write_receipt(settings.receipts, facts, taken)
+        except (OSError, ValueError) as exc:
+            logger.warning("回执未能写出（第%s号提交），下次运行重试：%s", facts.submission_id, exc)
+            failed.append((str(exc), facts.submission_id))
+            continue
         taken.add(path)
         written.append((str(path), facts.status, facts.submission_id))
     # One statement for the whole run: an UPDATE per receipt costs milliseconds each at a city's volume.
-    con.execute(
-        "update ops.submissions s set receipt_path = w.path, receipt_status = w.status "
-        "from (select unnest(?::varchar[]) as path, unnest(?::varchar[]) as status, "
-        "unnest(?::integer[]) as submission_id) w where s.submission_id = w.submission_id",
-        [list(column) for column in zip(*written, strict=True)],
-    )
-    return len(written)
+    if written:
+        con.execute(
+            "update ops.submissions s set receipt_path = w.path, receipt_status = w.status, receipt_error = null "
+            "from (select unnest(?::varchar[]) as path, unnest(?::varchar[]) as status, "
+            "unnest(?::integer[]) as submission_id) w where s.submission_id = w.submission_id",
+            [list(column) for column in zip(*written, strict=True)],
+        )
+    if failed:
+        con.execute(
+            "update ops.submissions s set receipt_error = w.error "
+            "from (select unnest(?::varchar[]) as error, unnest(?::integer[]) as submission_id) w "
+            "where s.submission_id = w.submission_id",
+            [list(column) for column in zip(*failed, strict=True)],
+        )
+    return ReceiptsWritten(len(written), len(failed))

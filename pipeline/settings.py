@@ -23,10 +23,15 @@ class Settings:
     data_docs: Path
     limits: Limits = field(default_factory=Limits)
     workers: int = 1  # processes that parse files; loading is always one writer
+    # A file modified less than this long ago may still be being copied in: it waits for the next run.
+    settle_seconds: float = 120.0
+    # How long an Airflow task that writes waits for another writer's run lock before failing (and retrying).
+    lock_wait_seconds: float = 1800.0
 
     @classmethod
     def from_env(cls, home: Path | str | None = None) -> Settings:
-        """Build settings from `PIPELINE_HOME` (default `./var`), the `PIPELINE_<PATH>`, `PIPELINE_MAX_…` and `PIPELINE_WORKERS` overrides."""
+        """Build settings from `PIPELINE_HOME` (default `./var`) and the `PIPELINE_<PATH>`, `PIPELINE_MAX_…`,
+        `PIPELINE_WORKERS`, `PIPELINE_SETTLE_SECONDS` and `PIPELINE_LOCK_WAIT_SECONDS` overrides."""
         root = Path(home or os.environ.get("PIPELINE_HOME") or "var").resolve()
 
         def path(name: str, default: str) -> Path:
@@ -42,7 +47,14 @@ class Settings:
             data_docs=path("data_docs", "data_docs"),
             limits=Limits.from_env(),
             workers=_workers(os.environ.get("PIPELINE_WORKERS")),
+            settle_seconds=_seconds("PIPELINE_SETTLE_SECONDS", 120.0),
+            lock_wait_seconds=_seconds("PIPELINE_LOCK_WAIT_SECONDS", 1800.0),
         )
+
+    @property
+    def lock_file(self) -> Path:
+        """Return the run lock every command that writes the warehouse holds."""
+        return self.home / "run.lock"
 
 
 def _workers(raw: str | None) -> int:
@@ -50,3 +62,17 @@ def _workers(raw: str | None) -> int:
     if not (raw or "").strip():
         return os.cpu_count() or 1
     return positive_whole_number("PIPELINE_WORKERS", raw.strip())
+
+
+def _seconds(variable: str, default: float) -> float:
+    """Read a duration setting in seconds: a number of zero or more; unset means the default."""
+    raw = (os.environ.get(variable) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise ValueError(f"{variable} must be a number of seconds, zero or more, not {raw!r}")
+    return value

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from pipeline.settings import Settings
@@ -16,30 +18,131 @@ from pipeline.settings import Settings
 
 @dataclass(frozen=True, slots=True)
 class InboxEntry:
-    """A file in the inbox, by its path relative to the inbox (POSIX separators)."""
+    """A file in the inbox, by its path relative to the inbox (POSIX separators, decoded to text)."""
 
     path: str
     size: int
     mtime_ns: int
+    # The path's bytes as the file system holds them, where they are not UTF-8 (a GBK name from a Windows zip).
+    raw: bytes | None = None
 
     @property
     def suffix(self) -> str:
-        return PurePosixPath(self.path).suffix.lower()
+        return archive_suffix(self.path)
+
+    @property
+    def st_mtime_ns(self) -> int:  # read like a stat result where only the time matters
+        return self.mtime_ns
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An inbox entry not taken in this run, and why: never opened, or left for the next run."""
+
+    path: str
+    kind: str  # see SKIP_ZH
+    reason_zh: str
+    raw: bytes | None = None
+
+    @property
+    def retried(self) -> bool:
+        """Whether the next run looks at it again as a possible submission."""
+        return self.kind in RETRIED
+
+
+# Entries that are no regular file are never opened; the others are left for the next run, never rejected.
+SKIP_ZH = {
+    "symlink": "符号链接，未读取（只接收收件箱中的普通文件）",
+    "fifo": "命名管道（FIFO），未读取",
+    "socket": "套接字，未读取",
+    "device": "设备文件，未读取",
+    "other": "不是普通文件，未读取",
+    "settling": "文件仍在写入或刚刚修改，留待下次运行读取",
+    "changed": "读取期间文件大小或修改时间发生变化，留待下次运行读取",
+    "vanished": "列出后、读取前文件已被删除或移走",
+    "read_failed": "读取时发生输入输出错误，留待下次运行重试",
+}
+RETRIED = frozenset({"settling", "changed", "vanished", "read_failed"})
+
+
+class NotTakenIn(Exception):  # noqa: N818 - a state of one entry, not a failure of the run
+    """An inbox entry that this run leaves alone; carries its `Skipped` record."""
+
+    def __init__(self, skipped: Skipped):
+        super().__init__(skipped.reason_zh)
+        self.skipped = skipped
+
+
+class Unreadable(Exception):  # noqa: N818 - a state of one file
+    """A regular inbox file the pipeline may not read (permissions): a rejection with a receipt."""
 
 
 CHUNK = 1024 * 1024
 # An archive copy in progress; renamed into place only once complete.
 PARTIAL = ".partial-"
+# A file name may hold at most this many bytes on the file systems the bureau uses (ext4, NTFS via SMB).
+NAME_MAX = 255
+_SUFFIX_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
-def _chunks_of(path: Path) -> Iterator[bytes]:
-    with open(path, "rb") as source:
-        while chunk := source.read(CHUNK):
-            yield chunk
+def archive_suffix(name: str) -> str:
+    """Return the lower-cased extension an archived copy keeps: short and plain, else none."""
+    suffix = PurePosixPath(name).suffix.lower()
+    # A clerk's "报表.2022年12月最终版（修改后）" has no extension; only a plain one is worth keeping.
+    if 1 < len(suffix) <= 8 and set(suffix[1:]) <= _SUFFIX_CHARS:
+        return suffix
+    return ""
+
+
+def bounded_name(stem: str, tail: str = "", limit: int = NAME_MAX) -> str:
+    """Return `stem + tail` within `limit` UTF-8 bytes, shortening the stem with a hash of it when needed."""
+    if len((stem + tail).encode("utf-8")) <= limit:
+        return stem + tail
+    mark = "~" + hashlib.sha256(stem.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    room = limit - len((mark + tail).encode("utf-8"))
+    kept = stem.encode("utf-8", "surrogatepass")[: max(room, 0)].decode("utf-8", "ignore")
+    return kept + mark + tail
+
+
+def decode_name(raw: bytes) -> str:
+    """Decode a file name's bytes: UTF-8, else GB18030 (a Windows zip's GBK names), else escaped (`\\xb1`)."""
+    for encoding in ("utf-8", "gb18030"):
+        with contextlib.suppress(UnicodeDecodeError):
+            return raw.decode(encoding)
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _chunks_of(handle) -> Iterator[bytes]:
+    while chunk := handle.read(CHUNK):
+        yield chunk
 
 
 def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "other"
+
+
+@dataclass(slots=True)
+class InboxListing:
+    """What the inbox holds: regular files to consider, and entries not taken in."""
+
+    files: list[InboxEntry] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+# Per inbox, the bytes of every listed path whose name is not UTF-8, by its decoded text: how to open it again.
+_RAW_PATHS: dict[Path, dict[str, bytes]] = {}
 
 
 class LocalStorage:
@@ -48,28 +151,142 @@ class LocalStorage:
     def __init__(self, settings: Settings):
         self.settings = settings
 
+    @property
+    def _raw_paths(self) -> dict[str, bytes]:
+        return _RAW_PATHS.setdefault(self.settings.inbox, {})
+
+    def scan(self) -> InboxListing:
+        """List the inbox without opening anything: regular files, and every other entry with why it is skipped.
+
+        Symlinks (to files or folders) are never followed, so nothing outside the inbox is ever read.
+        Hidden entries and Office lock files (~$x.xlsx) are not submissions and are passed over silently.
+        """
+        listing = InboxListing()
+        root = self.settings.inbox
+        if root.is_dir():
+            self._walk(os.fsencode(root), (), (), listing)
+        return listing
+
+    def _walk(self, folder: bytes, raw_parts: tuple, parts: tuple, listing: InboxListing) -> None:
+        try:
+            with os.scandir(folder) as scanned:
+                entries = sorted((e for e in scanned if not e.name.startswith((b".", b"~$"))), key=_name)
+        except OSError as exc:  # a folder gone or closed to us: its files wait for a later run
+            where = "/".join(parts) or "."
+            listing.skipped.append(Skipped(where, "read_failed", f"无法列出文件夹：{exc.strerror}"))
+            return
+        for entry, name in _names(entries):
+            raw = (*raw_parts, entry.name)
+            path = "/".join((*parts, name))
+            raw_path = b"/".join(raw) if any(not _is_utf8(part) for part in raw) else None
+            try:
+                mode = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                listing.skipped.append(Skipped(path, "vanished", SKIP_ZH["vanished"], raw_path))
+                continue
+            if raw_path is not None:
+                self._raw_paths[path] = raw_path
+            if stat.S_ISDIR(mode.st_mode):
+                self._walk(entry.path, raw, (*parts, name), listing)
+            elif stat.S_ISREG(mode.st_mode):
+                listing.files.append(InboxEntry(path, mode.st_size, mode.st_mtime_ns, raw_path))
+            else:
+                kind = _kind_of(mode.st_mode)
+                listing.skipped.append(Skipped(path, kind, SKIP_ZH[kind], raw_path))
+
     def list_inbox(self) -> Iterator[InboxEntry]:
         """Yield every regular file under the inbox, recursively, skipping hidden and temporary files."""
-        root = self.settings.inbox
-        if not root.is_dir():
-            return
-        for directory, subdirs, files in os.walk(root):
-            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-            for name in sorted(files):
-                # Office lock files (~$x.xlsx) and dot-files are not submissions.
-                if name.startswith((".", "~$")):
-                    continue
-                full = Path(directory, name)
-                stat = full.stat()
-                yield InboxEntry(full.relative_to(root).as_posix(), stat.st_size, stat.st_mtime_ns)
+        yield from self.scan().files
+
+    def raw_path(self, path: str) -> bytes | None:
+        """Return the bytes of an inbox path whose name is not UTF-8, as listed; None for a UTF-8 name."""
+        return self._raw_paths.get(path)
+
+    def _fs_path(self, path: str) -> bytes:
+        root = os.fsencode(self.settings.inbox)
+        raw = self._raw_paths.get(path)
+        if raw is None:
+            plain = os.path.join(root, path.encode("utf-8"))
+            if os.path.lexists(plain):
+                return plain
+            self.scan()  # another process listed it: learn the bytes of names that are not UTF-8
+            raw = self._raw_paths.get(path, path.encode("utf-8"))
+        return os.path.join(root, raw)
+
+    @contextlib.contextmanager
+    def _open(self, path: str) -> Iterator[tuple[object, os.stat_result]]:
+        """Open a regular inbox file without following links or blocking on a FIFO; yield it and its stat."""
+        fs_path = self._fs_path(path)
+        root = os.path.realpath(os.fsencode(self.settings.inbox))
+        folder = os.path.realpath(os.path.dirname(fs_path))
+        if folder != root and not folder.startswith(root + b"/"):  # a folder swapped for a link since listing
+            raise NotTakenIn(Skipped(path, "symlink", SKIP_ZH["symlink"], self.raw_path(path)))
+        try:
+            fd = os.open(fs_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except FileNotFoundError:
+            raise NotTakenIn(Skipped(path, "vanished", SKIP_ZH["vanished"], self.raw_path(path))) from None
+        except PermissionError as exc:
+            raise Unreadable(f"没有读取该文件的权限（{exc.strerror}）") from None
+        except OSError as exc:
+            kind = "symlink" if exc.errno == errno.ELOOP else "read_failed"
+            reason = SKIP_ZH[kind] if kind == "symlink" else f"{SKIP_ZH[kind]}（{exc.strerror}）"
+            raise NotTakenIn(Skipped(path, kind, reason, self.raw_path(path))) from None
+        with os.fdopen(fd, "rb") as handle:
+            before = os.fstat(fd)
+            if not stat.S_ISREG(before.st_mode):  # replaced by a FIFO or device since listing
+                kind = _kind_of(before.st_mode)
+                raise NotTakenIn(Skipped(path, kind, SKIP_ZH[kind], self.raw_path(path)))
+            self._check_settled(path, before)
+            yield handle, before
+
+    def settling(self, entry: InboxEntry | os.stat_result) -> bool:
+        """Return whether a file was modified within the settle window, so may still be being copied in."""
+        window_ns = int(self.settings.settle_seconds * 1e9)
+        # Either side of now: a share whose clock runs ahead stamps a file being written in the future.
+        return bool(window_ns) and abs(time.time_ns() - entry.st_mtime_ns) < window_ns
+
+    def _check_settled(self, path: str, now: os.stat_result, before: os.stat_result | None = None) -> None:
+        """Leave a file for the next run if it was modified within the settle window or changed while read."""
+        if before is not None and (now.st_size, now.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+            raise NotTakenIn(Skipped(path, "changed", SKIP_ZH["changed"], self.raw_path(path)))
+        if self.settling(now):
+            raise NotTakenIn(Skipped(path, "settling", SKIP_ZH["settling"], self.raw_path(path)))
+
+    def lstat_entry(self, path: str) -> InboxEntry | None:
+        """Return an inbox file's entry from its directory record alone, without opening it; None if gone."""
+        try:
+            return self._entry(path, os.lstat(self._fs_path(path)))
+        except FileNotFoundError:
+            return None
+
+    def _entry(self, path: str, status: os.stat_result) -> InboxEntry:
+        return InboxEntry(path, status.st_size, status.st_mtime_ns, self.raw_path(path))
 
     def stat_inbox(self, path: str) -> InboxEntry:
-        """Return one inbox file's entry as it is now."""
-        stat = (self.settings.inbox / path).stat()
-        return InboxEntry(path, stat.st_size, stat.st_mtime_ns)
+        """Return one inbox file's entry as it is now, if it is a regular file the pipeline may read."""
+        with self._open(path) as (_, status):
+            return self._entry(path, status)
 
-    def read_inbox(self, path: str) -> bytes:
-        return (self.settings.inbox / path).read_bytes()
+    def read_inbox(self, path: str) -> tuple[bytes, InboxEntry]:
+        """Read a settled inbox file whole; raise `NotTakenIn` if it changes while being read."""
+        with self._open(path) as (handle, before):
+            try:
+                # One byte more than its size: a file still growing shows itself without being read to the end.
+                content = handle.read(before.st_size + 1)
+            except OSError as exc:
+                raise NotTakenIn(
+                    Skipped(
+                        path,
+                        "read_failed",
+                        f"{SKIP_ZH['read_failed']}（{exc.strerror}）",
+                        self.raw_path(path),
+                    )
+                ) from None
+            after = os.fstat(handle.fileno())
+            self._check_settled(path, after, before)
+            if len(content) != before.st_size:
+                raise NotTakenIn(Skipped(path, "changed", SKIP_ZH["changed"], self.raw_path(path)))
+            return content, self._entry(path, before)
 
     def archive_path(self, sha256: str, suffix: str) -> str:
         """Return where a file with this fingerprint lives in the archive, relative to it."""
@@ -82,16 +299,21 @@ class LocalStorage:
             self._archive_chunks([content], suffix)
         return relative
 
-    def archive_inbox_file(self, path: str) -> tuple[str, str]:
-        """Copy an inbox file into the archive a chunk at a time, never holding it whole; return (path, SHA-256).
+    def archive_inbox_file(self, path: str) -> tuple[str, str, InboxEntry]:
+        """Copy an inbox file into the archive a chunk at a time, never holding it whole; return (path, SHA-256,
+        entry).
 
         For files too large to read into memory; the fingerprint is of exactly the bytes archived.
         """
-        return self._archive_chunks(
-            _chunks_of(self.settings.inbox / path), PurePosixPath(path).suffix.lower()
-        )
+        with self._open(path) as (handle, before):
 
-    def _archive_chunks(self, chunks: Iterable[bytes], suffix: str) -> tuple[str, str]:
+            def unchanged() -> None:
+                self._check_settled(path, os.fstat(handle.fileno()), before)
+
+            relative, sha256 = self._archive_chunks(_chunks_of(handle), archive_suffix(path), unchanged)
+            return relative, sha256, self._entry(path, before)
+
+    def _archive_chunks(self, chunks: Iterable[bytes], suffix: str, verify=None) -> tuple[str, str]:
         """Write bytes to a partial file, fsync it, then rename it into place under their SHA-256, once."""
         self.settings.archive.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
@@ -102,6 +324,8 @@ class LocalStorage:
                     handle.write(chunk)
                 handle.flush()
                 os.fsync(handle.fileno())
+                if verify is not None:
+                    verify()
             except BaseException:
                 Path(handle.name).unlink(missing_ok=True)
                 raise
@@ -117,9 +341,18 @@ class LocalStorage:
     def inbox_sha256(self, path: str) -> str:
         """Fingerprint an inbox file a chunk at a time."""
         digest = hashlib.sha256()
-        for chunk in _chunks_of(self.settings.inbox / path):
-            digest.update(chunk)
+        with self._open(path) as (handle, _):
+            for chunk in _chunks_of(handle):
+                digest.update(chunk)
         return digest.hexdigest()
+
+    def readable(self, path: str) -> bool:
+        """Return whether an inbox file can now be opened (one refused earlier may have been fixed)."""
+        try:
+            with self._open(path):
+                return True
+        except (NotTakenIn, Unreadable):
+            return False
 
     def remove_stale_partials(self, older_than_s: float = 3600) -> int:
         """Delete archive copies a killed run left unfinished; return how many. Complete files are never touched."""
@@ -134,3 +367,34 @@ class LocalStorage:
 
     def read_archive(self, relative: str) -> bytes:
         return (self.settings.archive / relative).read_bytes()
+
+
+def _name(entry: os.DirEntry) -> bytes:
+    return entry.name
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _names(entries: list[os.DirEntry]) -> list[tuple[os.DirEntry, str]]:
+    """Name each entry of one folder as text, uniquely: UTF-8 names as they are, then the others decoded."""
+    taken = {e.name.decode("utf-8") for e in entries if _is_utf8(e.name)}
+    named = []
+    for entry in entries:
+        if _is_utf8(entry.name):
+            named.append((entry, entry.name.decode("utf-8")))
+            continue
+        # A GBK name decoding to a UTF-8 name beside it falls back to the escaped form, which cannot collide.
+        for name in (decode_name(entry.name), entry.name.decode("utf-8", "backslashreplace")):
+            if name not in taken:
+                break
+        else:
+            name = bounded_name(name, f"~{hashlib.sha256(entry.name).hexdigest()[:8]}")
+        taken.add(name)
+        named.append((entry, name))
+    return named

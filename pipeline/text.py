@@ -56,3 +56,24 @@ def split_header(raw: str) -> tuple[str, str | None]:
         unit = match.group(1) or None
         text = text[: match.start()]
     return text.rstrip("*"), unit
+
+
+# C0 controls but tab and line feed (a carriage return can hide a line on a terminal), DEL, C1 controls, and the bidi embeddings, overrides and isolates that
+# can make a name read backwards. Kept faithfully in the warehouse; never printed raw.
+_UNPRINTABLE = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]"
+)
+
+
+def _shown(match: re.Match) -> str:
+    char = match.group()
+    code = ord(char)
+    # C0 controls have a visible picture (␁ for \x01, ␛ for ESC, ␡ for DEL); the rest are replaced outright.
+    if code < 0x20:
+        return chr(0x2400 + code)
+    return "\u2421" if code == 0x7F else "\ufffd"
+
+
+def printable(value: str) -> str:
+    """Replace control characters, ANSI escapes' ESC and bidi overrides with visible stand-ins, for printing."""
+    return _UNPRINTABLE.sub(_shown, value)

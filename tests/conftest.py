@@ -18,6 +18,8 @@ REGISTER_CSV = """2022年项目基本信息表
 1,枣林街道办事处改造老旧小区,老旧小区改造,枣林街道办事处,9163.6
 """
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+# Tests write files and ingest them at once: no settle window, unless a test sets one (see test_storage.py).
+os.environ["PIPELINE_SETTLE_SECONDS"] = "0"
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +31,7 @@ def registry():
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """A fresh data root; PIPELINE_HOME points at it so the command line sees the same one."""
     home = tmp_path / "home"
+    home.mkdir()
     monkeypatch.setenv("PIPELINE_HOME", str(home))
     for name in ("INBOX", "ARCHIVE", "RECEIPTS", "WAREHOUSE", "REPORTS", "DATA_DOCS"):
         monkeypatch.delenv(f"PIPELINE_{name}", raising=False)

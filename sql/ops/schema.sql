@@ -40,6 +40,16 @@ comment on column ops.submissions.receipt_status is '回执所反映的状态；
 comment on column ops.submissions.archive_path is '归档副本的相对路径（按SHA-256命名）';
 comment on column ops.submissions.reason is '退回或重复的简要原因';
 comment on column ops.submissions.duplicate_of is '重复提交时，与之字节相同的首次提交编号';
+-- Data roots made before these columns existed gain them here; every statement is safe to repeat.
+alter table ops.submissions add column if not exists raw_path blob;
+alter table ops.submissions add column if not exists receipt_error varchar;
+alter table ops.submissions alter column sha256 drop not null;
+alter table ops.submissions alter column archive_path drop not null;
+comment on column ops.submissions.sha256 is '文件内容的SHA-256指纹，也是归档文件名；文件无法读取（没有权限）时为空';
+comment on column ops.submissions.archive_path is '归档副本的相对路径（按SHA-256命名）；文件无法读取时为空';
+comment on column ops.submissions.original_name is '报送时的原始文件名（不是UTF-8的文件名按GB18030解码，否则以\xNN转义）';
+comment on column ops.submissions.raw_path is '文件名不是UTF-8时，收件箱相对路径的原始字节；否则为空';
+comment on column ops.submissions.receipt_error is '回执未能写出的原因；写出后清空。回执状态与status不同即为待重写';
 
 create table if not exists ops.validation_issues (
     submission_id  integer not null,
@@ -113,6 +123,14 @@ create table if not exists ops.inbox_files (
     submission_id  integer not null
 );
 comment on table ops.inbox_files is '收件箱中已处理过的文件，用于判断是否有新文件';
+alter table ops.inbox_files add column if not exists raw_path blob;
+alter table ops.inbox_files alter column sha256 drop not null;
+comment on column ops.inbox_files.inbox_path is '文件在收件箱中的相对路径（文本；原始字节见raw_path）';
+comment on column ops.inbox_files.size is '上次读取时的文件大小（字节）';
+comment on column ops.inbox_files.mtime_ns is '上次读取时的修改时间（纳秒）';
+comment on column ops.inbox_files.sha256 is '上次读取时的SHA-256；没有读取权限时为空，能读取后重新接收';
+comment on column ops.inbox_files.submission_id is '对应的提交编号';
+comment on column ops.inbox_files.raw_path is '文件名不是UTF-8时的原始字节；否则为空';
 
 create or replace view ops.current_slices as
 select slice_key, max(submission_id) as submission_id
@@ -132,3 +150,22 @@ comment on table ops.runs is '每次接收（nightly_ingest 或 pipeline ingest/
 comment on column ops.runs.finished_at is '本次接收完成的时间';
 comment on column ops.runs.new_files is '本次发现的新文件数';
 comment on column ops.runs.unchanged is '收件箱中未变化、未重新读取的文件数';
+alter table ops.runs add column if not exists skipped integer;
+comment on column ops.runs.accepted is '本次接收的文件数';
+comment on column ops.runs.rejected is '本次退回的文件数';
+comment on column ops.runs.duplicate is '本次重复提交的文件数';
+comment on column ops.runs.skipped is '本次未接收的收件箱条目数（非普通文件、仍在写入、读取前消失），见ops.inbox_skips';
+
+create table if not exists ops.inbox_skips (
+    run_finished_at  timestamptz not null,
+    inbox_path       varchar not null,
+    raw_path         blob,
+    kind             varchar not null,
+    reason_zh        varchar not null
+);
+comment on table ops.inbox_skips is '每次运行中未接收的收件箱条目一行：非普通文件（符号链接、管道、设备）不读取；仍在写入或读取前消失的留待下次运行；均不记为提交';
+comment on column ops.inbox_skips.run_finished_at is '所属运行（ops.runs.finished_at）';
+comment on column ops.inbox_skips.inbox_path is '条目在收件箱中的相对路径（文本）';
+comment on column ops.inbox_skips.raw_path is '名称不是UTF-8时的原始字节';
+comment on column ops.inbox_skips.kind is 'symlink · fifo · socket · device · other（从不读取）；settling · changed · vanished · read_failed（下次运行重试）';
+comment on column ops.inbox_skips.reason_zh is '中文说明';

@@ -35,7 +35,7 @@ def test_check_prints_what_would_happen_and_writes_nothing(settings, tmp_path, c
     assert "【已退回】清单.csv" in out
     assert "第6行「惠及户数（户）」填写为“约200”，应为不小于0的整数" in out
     assert tree(tmp_path) == before
-    assert not settings.home.exists()
+    assert not any(settings.home.iterdir())
 
 
 def test_check_against_an_existing_warehouse_opens_it_read_only_and_spots_duplicates(

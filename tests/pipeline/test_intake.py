@@ -409,7 +409,7 @@ def test_find_new_files_creates_no_warehouse(settings):
     assert not settings.warehouse.exists()
 
 
-def test_parse_one_turns_bad_data_into_a_rejection_but_raises_on_a_missing_file(settings, registry):
+def test_parse_one_turns_bad_data_into_a_rejection_and_a_missing_file_into_a_skip(settings, registry):
     drop(settings, "枣林街道办事处/坏文件.xlsx", b"not a workbook")
 
     path = intake.parse_one(
@@ -417,11 +417,17 @@ def test_parse_one_turns_bad_data_into_a_rejection_but_raises_on_a_missing_file(
     )
 
     assert Path(path).parent == settings.home / "work" / "manual__2026-01-01T02_00_08_00"
-    with pytest.raises(FileNotFoundError):
-        intake.parse_one(settings, registry, "枣林街道办事处/已删除.xlsx")
-    [outcome] = intake.load_parsed(settings, registry, [path]).outcomes
+    gone = intake.parse_one(
+        settings, registry, "枣林街道办事处/已删除.xlsx", run_key="manual__2026-01-01T02:00+08:00"
+    )
+    report = intake.load_parsed(settings, registry, [path, gone])
+    [outcome] = report.outcomes
     assert outcome.status == "rejected"
     assert [p.rule for p in outcome.errors] == ["unreadable"]
+    assert [(s.path, s.kind) for s in report.skipped] == [("枣林街道办事处/已删除.xlsx", "vanished")]
+    assert query(settings, "select inbox_path, kind from ops.inbox_skips") == [
+        ("枣林街道办事处/已删除.xlsx", "vanished")
+    ]
     assert not Path(path).parent.exists()
 
 
