@@ -18,7 +18,8 @@ AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
 setup: .venv/.synced  ## install uv if missing and sync the locked environment
 
-demo: setup  ## write the demo inbox into $(PIPELINE_HOME) and run the nightly job on it
+demo: setup  ## create the data root $(PIPELINE_HOME), write the demo inbox into it and run the nightly job on it
+	$(UV) run --frozen pipeline init
 	$(UV) run --frozen python demo/make_inbox.py
 	$(UV) run --frozen pipeline run
 

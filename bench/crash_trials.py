@@ -52,7 +52,13 @@ RUN_TIMEOUT_S = 900
 def environment(home: Path, inbox: Path) -> dict[str, str]:
     """Return a child's environment: its own data root, the shared (only ever read) inbox."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
-    return env | {"PIPELINE_HOME": str(home), "PIPELINE_INBOX": str(inbox), "GX_ANALYTICS_ENABLED": "False"}
+    # The trial writes its files just before each run: no settle window.
+    return env | {
+        "PIPELINE_HOME": str(home),
+        "PIPELINE_INBOX": str(inbox),
+        "PIPELINE_SETTLE_SECONDS": "0",
+        "GX_ANALYTICS_ENABLED": "False",
+    }
 
 
 class Run(Protocol):

@@ -409,7 +409,9 @@ def ingest_in_subprocess(home: Path, inbox: Path) -> tuple[int, int, str]:
     script = Path(sys.executable).with_name("pipeline")
     program = [str(script)] if script.exists() else [sys.executable, "-m", "pipeline.cli"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
-    env |= {"PIPELINE_HOME": str(home), "PIPELINE_INBOX": str(inbox), "GX_ANALYTICS_ENABLED": "False"}
+    # The files were planted just now: no settle window.
+    env |= {"PIPELINE_HOME": str(home), "PIPELINE_INBOX": str(inbox), "PIPELINE_SETTLE_SECONDS": "0"}
+    env["GX_ANALYTICS_ENABLED"] = "False"
     home.mkdir(parents=True, exist_ok=True)
     log_path = home / "ingest.log"
     peak = 0

@@ -16,8 +16,9 @@ WRITER_POOL = "duckdb_writer"  # one slot: DuckDB allows one writing process at 
 class RetryOnlyIO(RetryPolicy):
     """Retry I/O failures with the task's backoff; fail anything else at once, as a retry would meet it again.
 
-    A vanished file, a full disk or the warehouse held by another writer may pass; a bug or a broken registry
-    will not. Bad data never raises at all: it is a rejection.
+    A full disk, or the run lock or the warehouse held by another writer longer than `PIPELINE_LOCK_WAIT_SECONDS`
+    may pass; a bug or a broken registry will not. Bad data never raises at all: it is a rejection, and a file
+    that vanished or is still being written is left for the next run.
     """
 
     def evaluate(self, exception, try_number, max_tries, context=None) -> RetryDecision:

@@ -38,9 +38,10 @@ def annual_indicators():
         year = get_current_context()["params"]["reporting_year"]
         return build_indicators(Settings.from_env(), load_registry(), year)
 
-    @task
+    # Both tasks write (the marts, then reports/ from the writer's copy): one writer slot, and the run lock.
+    @task(pool=WRITER_POOL)
     def write_report(year: int) -> str:
-        """Write the year's report from the marts; return where it is."""
+        """Write the year's report from the marts, under the run lock; return where it is."""
         from pipeline.report import write_report
         from pipeline.settings import Settings
 

@@ -9,7 +9,7 @@ from pipeline.intake import Outcome, prepare
 from pipeline.receipts import ReceiptFacts, ReceiptIssue
 from pipeline.registry import Registry
 from pipeline.settings import TIMEZONE, Settings
-from pipeline.warehouse import reader
+from pipeline.warehouse import current_version, published_reader
 
 
 def _inbox_relative(path: Path, settings: Settings) -> str:
@@ -40,8 +40,9 @@ def check_files(paths: list[Path], settings: Settings, registry: Registry) -> li
     """Prepare the files exactly as ingest would, consulting the warehouse read-only if there is one."""
     files = [(_inbox_relative(p, settings), p.read_bytes(), None) for p in paths]
     now = dt.datetime.now(TIMEZONE)
-    if settings.warehouse.is_file():
-        with reader(settings.warehouse) as con:
+    # The published warehouse, never the writer's copy: a dry run works while a run holds the lock.
+    if current_version(settings.warehouse) is not None:
+        with published_reader(settings.warehouse) as con:
             candidates, _ = prepare(con, registry, files)
     else:
         candidates, _ = prepare(None, registry, files)

@@ -13,6 +13,7 @@ from pipeline.registry import RegistryError, load_registry
 from pipeline.runlock import RunLockHeld, run_lock
 from pipeline.settings import Settings
 from pipeline.text import printable
+from pipeline.warehouse import WarehouseBusy
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the pipeline itself could not do its job
@@ -218,6 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     templates.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write them into")
     templates.set_defaults(handler=cmd_templates)
+    from pipeline.analyst import add_parser as add_sql
+
+    add_sql(commands)
     return parser
 
 
@@ -266,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     except RegistryError as exc:
         say(f"报表模板登记有误：{exc}", sys.stderr)
         return EXIT_FAILED
-    except RunLockHeld as exc:
+    except (RunLockHeld, WarehouseBusy) as exc:
         say(str(exc), sys.stderr)
         return EXIT_BUSY
     except OSError as exc:

@@ -190,7 +190,7 @@ def receipt_paths(receipts_root: Path, facts: ReceiptFacts, taken: set[Path]) ->
 
 def _write_whole(path: Path, text: str) -> None:
     """Write a file by rename, so a clerk never opens half a receipt."""
-    partial = path.with_name(f".{path.name[:200]}.partial")
+    partial = path.with_name(bounded_name(f".{path.name}", ".partial", NAME_MAX))
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)
 

@@ -7,9 +7,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
+import hashlib
 import re
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,14 +18,21 @@ from pathlib import Path
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pipeline.publish import publish_set
 from pipeline.registry import REGISTRY_DIR, Registry, RegistryError, explain, load_registry, read_yaml
+from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
+from pipeline.text import printable
 from pipeline.warehouse import reader
 
 REPORT_CONFIG = REGISTRY_DIR / "report.yaml"
 NOT_SUPPLIED = "（实施单位未提供）"
 # Characters Windows, Excel or a shell would trip over in a file name.
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+# The longest file name ext4 and APFS take, in bytes of UTF-8 (NTFS counts 255 characters), and the longest
+# ending of a report file.
+NAME_BYTES = 255
+LONGEST_SUFFIX = "（指标表）.xlsx"
 
 
 class ReportError(RuntimeError):
@@ -532,16 +538,19 @@ def build_report(
 
 def safe_name(text: str) -> str:
     """Return text usable as a file name on every system the bureau uses."""
-    return _UNSAFE_NAME.sub("_", text).strip(" .") or "report"
+    return printable(_UNSAFE_NAME.sub("_", text)).strip(" .") or "report"
 
 
-def publish(path: Path, content: bytes) -> None:
-    """Write a file whole or not at all, so a reader never opens half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".", suffix=".tmp", delete=False) as handle:
-        handle.write(content)
-    os.chmod(handle.name, 0o644)  # a published report is for everyone to read; temporary files start private
-    os.replace(handle.name, path)
+def report_name(title: str) -> str:
+    """Return the report's file name, cut and tagged with a hash of the title if a file would pass 255 bytes."""
+    name = safe_name(title)
+    room = NAME_BYTES - len(LONGEST_SUFFIX.encode())
+    if len(name.encode()) <= room:
+        return name
+    tag = "_" + hashlib.sha256(title.encode()).hexdigest()[:12]
+    # Cut on a character boundary: `ignore` drops the bytes of a character the cut went through.
+    head = name.encode()[: room - len(tag)].decode("utf-8", "ignore").rstrip(" .")
+    return head + tag
 
 
 @dataclass(frozen=True, slots=True)
@@ -561,19 +570,29 @@ def write_report(
 def write_report_files(
     settings: Settings, year: int, registry: Registry | None = None, config: ReportConfig | None = None
 ) -> ReportFiles:
-    """Write the year's report in every format and return where each went."""
-    from pipeline import report_render
-
+    """Write the year's report in every format, under the run lock, and return where each went."""
     if not settings.warehouse.is_file():
         raise ReportError(f"找不到数据仓库 {settings.warehouse}，请先运行 pipeline run。")
     registry = registry or load_registry()
     config = config or load_report_config()
+    with run_lock(settings, purpose="report"):  # reads the writer's copy, and writes reports/
+        return _write_report_files(settings, year, registry, config)
+
+
+def _write_report_files(
+    settings: Settings, year: int, registry: Registry, config: ReportConfig
+) -> ReportFiles:
+    from pipeline import report_render
+
     with reader(settings.warehouse) as con:
         report = build_report(con, year, config, registry)
+    # Every format is rendered before anything is written: a failure leaves the published set as it was.
+    name = report_name(report.title)
+    content = {
+        f"{name}.html": report_render.render_html(report).encode("utf-8"),
+        f"{name}.docx": report_render.render_docx(report),
+        f"{name}{LONGEST_SUFFIX}": report_render.render_xlsx(report),
+    }
     folder = settings.reports / str(year)
-    name = safe_name(report.title)
-    files = ReportFiles(folder / f"{name}.html", folder / f"{name}.docx", folder / f"{name}（指标表）.xlsx")
-    publish(files.html, report_render.render_html(report).encode("utf-8"))
-    publish(files.docx, report_render.render_docx(report))
-    publish(files.xlsx, report_render.render_xlsx(report))
-    return files
+    publish_set(folder, content)
+    return ReportFiles(*(folder / file_name for file_name in content))

@@ -9,6 +9,7 @@ import zipfile
 from html import escape
 
 from pipeline.report import Figure, Heading, Inline, Report, Source, Table, Text
+from pipeline.text import printable
 
 DASH = "—"
 # A figure with no rows behind it: say why, rather than show an empty source.
@@ -55,6 +56,15 @@ def lineage_lines(figure: Figure, numbers: dict[int, int]) -> list[str]:
     return [source_line(s, numbers.get(s.submission_id)) for s in figure.sources]
 
 
+# What XML 1.0 cannot hold and printable() leaves as it is.
+_NOT_IN_XML = re.compile("[\ufffe\uffff]")
+
+
+def shown(text: str) -> str:
+    """Return text as every format prints it: control and bidi characters visible, nothing XML cannot hold."""
+    return _NOT_IN_XML.sub("\ufffd", printable(text))
+
+
 def plain(part: Inline) -> str:
     """Return an inline part as the text it prints."""
     if part is None:
@@ -74,6 +84,12 @@ def intro(report: Report) -> str:
 
 
 # HTML
+
+
+def _escaped(text: str) -> str:
+    """Return text for HTML: shown as printed, then escaped; every text of the page goes through here."""
+    return escape(shown(text))
+
 
 CSS = """
 body { margin: 0; background: #f3f1ec; color: #1a1a1a; }
@@ -115,24 +131,26 @@ class _Html:
     def figure(self, figure: Figure) -> str:
         self.count += 1
         tip = f"fig-{self.count}"
-        lines = escape("\n".join(["来源：", *lineage_lines(figure, self.numbers)]))
+        lines = _escaped("\n".join(["来源：", *lineage_lines(figure, self.numbers)]))
         return (
-            f'<span class="fig" tabindex="0" data-key="{escape(figure.key)}" aria-describedby="{tip}">'
-            f'{escape(figure.text)}<span class="src" role="tooltip" id="{tip}">{lines}</span></span>'
+            f'<span class="fig" tabindex="0" data-key="{_escaped(figure.key)}" aria-describedby="{tip}">'
+            f'{_escaped(figure.text)}<span class="src" role="tooltip" id="{tip}">{lines}</span></span>'
         )
 
     def inline(self, part: Inline) -> str:
-        return self.figure(part) if isinstance(part, Figure) else escape(plain(part))
+        return self.figure(part) if isinstance(part, Figure) else _escaped(plain(part))
 
     def text(self, block: Text) -> str:
         body = "".join(self.inline(p) for p in block.parts)
         if block.source is not None:
-            title = escape("来源：" + source_line(block.source, self.numbers.get(block.source.submission_id)))
+            title = _escaped(
+                "来源：" + source_line(block.source, self.numbers.get(block.source.submission_id))
+            )
             return f'<p class="narrative" title="{title}">{body}</p>'
         return f'<p class="missing">{body}</p>' if block.missing else f"<p>{body}</p>"
 
     def table(self, block: Table) -> str:
-        head = "".join(f"<th>{escape(h)}</th>" for h in block.header)
+        head = "".join(f"<th>{_escaped(h)}</th>" for h in block.header)
         rows = []
         for row in block.rows:
             cells = "".join(
@@ -143,15 +161,15 @@ class _Html:
             )
             rows.append(f"<tr>{cells}</tr>")
         return (
-            f"<table><caption>{escape(block.caption)}</caption><thead><tr>{head}</tr></thead>"
+            f"<table><caption>{_escaped(block.caption)}</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>"
         )
 
     def sources(self) -> str:
         rows = "".join(
-            f'<tr id="src-{f.number}"><td>{f.number}</td><td>{escape(f.original_name)}</td>'
-            f"<td>{escape(f.unit or DASH)}</td><td>{received_text(f.received_at)}</td>"
-            f'<td class="sha">{escape(f.sha256)}</td></tr>'
+            f'<tr id="src-{f.number}"><td>{f.number}</td><td>{_escaped(f.original_name)}</td>'
+            f"<td>{_escaped(f.unit or DASH)}</td><td>{received_text(f.received_at)}</td>"
+            f'<td class="sha">{_escaped(f.sha256)}</td></tr>'
             for f in self.report.files
         )
         return (
@@ -163,15 +181,15 @@ class _Html:
 
     def render(self) -> str:
         r = self.report
-        body = [f"<h1>{escape(r.title)}</h1>"]
+        body = [f"<h1>{_escaped(r.title)}</h1>"]
         if r.issuer:
-            body.append(f'<p class="issuer">{escape(r.issuer)}</p>')
+            body.append(f'<p class="issuer">{_escaped(r.issuer)}</p>')
         body.append(
-            f'<p class="note">{escape(intro(r))}将鼠标移到带下划线的数字上，可查看其来源文件、工作表和Excel行号。</p>'
+            f'<p class="note">{_escaped(intro(r))}将鼠标移到带下划线的数字上，可查看其来源文件、工作表和Excel行号。</p>'
         )
         for block in r.blocks:
             if isinstance(block, Heading):
-                body.append(f"<h{block.level + 1}>{escape(block.text)}</h{block.level + 1}>")
+                body.append(f"<h{block.level + 1}>{_escaped(block.text)}</h{block.level + 1}>")
             elif isinstance(block, Text):
                 body.append(self.text(block))
             else:
@@ -180,7 +198,7 @@ class _Html:
         return (
             '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f'<title>{escape(r.title)}</title>\n<link rel="icon" href="data:,">\n<style>{CSS}</style>\n</head>\n'
+            f'<title>{_escaped(r.title)}</title>\n<link rel="icon" href="data:,">\n<style>{CSS}</style>\n</head>\n'
             "<body>\n<main>\n" + "\n".join(body) + "\n</main>\n</body>\n</html>\n"
         )
 
@@ -226,11 +244,8 @@ def _east_asian(element, font: str) -> None:
 DOCX_FONTS = {"Normal": "仿宋", "Title": "方正小标宋简体", 1: "黑体", 2: "楷体", 3: "仿宋", 4: "仿宋"}
 
 
-_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
 def _docx_runs(text: str, bold: bool = False, size: int | None = None, font: str | None = None) -> str:
-    """Write text as one run; line breaks stay line breaks, characters XML cannot hold are dropped."""
+    """Write text as one run; line breaks stay line breaks; every text of the document goes through here."""
     properties = ""
     if font:
         properties += f'<w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:eastAsia="{font}" w:cs="{font}"/>'
@@ -238,7 +253,7 @@ def _docx_runs(text: str, bold: bool = False, size: int | None = None, font: str
         properties += "<w:b/>"
     if size:
         properties += f'<w:sz w:val="{size * 2}"/>'
-    lines = [escape(line, quote=False) for line in _NOT_IN_XML.sub("", text).split("\n")]
+    lines = [escape(line, quote=False) for line in shown(text).split("\n")]
     content = '</w:t><w:br/><w:t xml:space="preserve">'.join(lines)
     return f'<w:r>{f"<w:rPr>{properties}</w:rPr>" if properties else ""}<w:t xml:space="preserve">{content}</w:t></w:r>'
 
@@ -388,23 +403,31 @@ def render_xlsx(report: Report) -> bytes:
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
 
+    def put(ws, row: int, column: int, value: object, alignment: Alignment | None = None):
+        """Write one cell, a figure as its exact number; every text of the workbook goes through here."""
+        cell = ws.cell(row, column)
+        if isinstance(value, Figure) and value.value is not None and value.decimals is not None:
+            cell.value = value.value
+            cell.number_format = number_format(value)
+            return cell
+        if value is None or isinstance(value, Figure):
+            value = plain(value)
+        cell.value = shown(value) if isinstance(value, str) else value
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"  # a target such as `=16个` is text, never a formula
+        if alignment is not None:
+            cell.alignment = alignment
+        return cell
+
     def sheet(name: str, caption: str, header: tuple[str, ...], rows: list[list[object]], widths: list[int]):
         ws = workbook.create_sheet(name)
-        ws.cell(1, 1, caption).font = Font(bold=True, size=13)
+        put(ws, 1, 1, caption).font = Font(bold=True, size=13)
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
         for c, text in enumerate(header, start=1):
-            ws.cell(2, c, text).font = bold
+            put(ws, 2, c, text).font = bold
         for r, row in enumerate(rows, start=3):
             for c, value in enumerate(row, start=1):
-                cell = ws.cell(r, c)
-                if isinstance(value, Figure) and value.value is not None and value.decimals is not None:
-                    cell.value = value.value
-                    cell.number_format = number_format(value)
-                else:
-                    cell.value = plain(value) if value is None or isinstance(value, Figure) else value
-                    if isinstance(cell.value, str) and cell.value.startswith("="):
-                        cell.data_type = "s"  # a target such as `=16个` is text, never a formula
-                    cell.alignment = wrap
+                put(ws, r, c, value, wrap)
         for c, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(c)].width = width
         ws.freeze_panes = "A3"

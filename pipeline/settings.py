@@ -35,7 +35,8 @@ class Settings:
         root = Path(home or os.environ.get("PIPELINE_HOME") or "var").resolve()
 
         def path(name: str, default: str) -> Path:
-            return Path(os.environ.get(f"PIPELINE_{name.upper()}") or root / default).resolve()
+            # Absolute, but links are not followed: warehouse.duckdb is a symlink to the current version.
+            return Path(os.path.abspath(os.environ.get(f"PIPELINE_{name.upper()}") or root / default))
 
         return cls(
             home=root,

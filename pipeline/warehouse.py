@@ -1,15 +1,18 @@
-"""Open the DuckDB warehouse and keep its schema in step with the registry and `sql/`."""
+"""Open the DuckDB warehouse, keep its schema in step with the registry and `sql/`, and publish it in versions."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import duckdb
 
+from pipeline.publish import fsync_path
 from pipeline.registry import ColumnType, Registry, Template
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
@@ -102,7 +105,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
 
 @contextmanager
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse with Shanghai time; readers open read-only so the nightly writer is never blocked."""
+    """Open a DuckDB file with Shanghai time; readers open read-only so the nightly writer is never blocked."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
@@ -113,18 +116,108 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
         con.close()
 
 
+class WarehouseBusy(OSError):
+    """A DuckDB file cannot be opened because a session holds it read-write."""
+
+
+@contextmanager
+def _busy_if_locked(path: Path) -> Iterator[None]:
+    """Turn DuckDB's lock conflict while opening `path` into WarehouseBusy, naming the file and the holder."""
+    try:
+        yield
+    except duckdb.IOException as exc:
+        if "Could not set lock" not in str(exc):
+            raise
+        holder = re.search(r"PID \d+", str(exc))
+        raise WarehouseBusy(
+            f"{path} 正被另一个以读写方式打开它的会话（{holder.group() if holder else '进程号未知'}）锁定，暂时无法打开。"
+            "请关闭那个会话；查询数据仓库请只读打开（duckdb -readonly、read_only=True 或 pipeline sql）。"
+        ) from exc
+
+
+@contextmanager
+def open_or_busy(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open a DuckDB file like `connect`, raising WarehouseBusy when a read-write session holds it."""
+    with ExitStack() as stack:
+        with _busy_if_locked(path):
+            con = stack.enter_context(connect(path, read_only))
+        yield con
+
+
 def working_copy(published: Path) -> Path:
     """Return where the single writer keeps its own database, beside the published one's data root."""
     return published.parent / "writer" / published.name
 
 
-def publish(work: Path, published: Path) -> None:
-    """Replace the published warehouse by the writer's copy in one rename; open readers keep the old file."""
-    staged = published.with_name(f".{published.name}.publishing")
-    shutil.copyfile(work, staged)
-    with open(staged, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(staged, published)
+def versions(published: Path) -> Path:
+    """Return the folder holding each published version, beside the published pointer."""
+    return published.parent / "versions"
+
+
+def current_version(published: Path) -> Path | None:
+    """Return the file the published pointer names now (an older data root's plain file is its own), or None."""
+    try:
+        return published.resolve(strict=True)
+    except FileNotFoundError:
+        return None
+
+
+def publish(work: Path, published: Path) -> Path:
+    """Copy the writer's file into a new read-only version, point `published` at it in one rename, return it."""
+    # Each version is a file of its own behind a symlink: DuckDB follows the link and keeps its lock and WAL on
+    # the version it opened, so whatever a session does to one (write, hold it, die leaving a WAL) never reaches
+    # a newer one.
+    previous = current_version(published)
+    folder = versions(published)
+    folder.mkdir(parents=True, exist_ok=True)
+    version = folder / f"{published.stem}-{time.time_ns()}{published.suffix}"
+    shutil.copyfile(work, version)
+    # Read-only for everyone: a session that is not root can then open it only read-only, which takes no
+    # exclusive lock and writes no WAL.
+    version.chmod(0o444)
+    fsync_path(version)
+    fsync_path(folder)
+    pointer = published.with_name(f".{published.name}.publishing")
+    pointer.unlink(missing_ok=True)
+    pointer.symlink_to(version.relative_to(published.parent))
+    os.replace(pointer, published)
+    fsync_path(published.parent)
+    # A WAL beside the pointer belongs to an older data root's plain file, never to a version.
+    published.with_name(f"{published.name}.wal").unlink(missing_ok=True)
+    _prune(folder, published, keep={version.name, previous.name if previous else ""})
+    return version
+
+
+def _prune(folder: Path, published: Path, keep: set[str]) -> None:
+    """Delete the versions (and their WAL) but those kept; a reader still holding one open keeps reading it."""
+    pattern = re.compile(rf"{re.escape(published.stem)}-\d+{re.escape(published.suffix)}")
+    for path in folder.iterdir():
+        name = path.name.removesuffix(".wal")
+        if pattern.fullmatch(name) and name not in keep:
+            path.unlink(missing_ok=True)
+
+
+def _published_version(published: Path) -> Path:
+    version = current_version(published)
+    if version is None:
+        raise FileNotFoundError(f"尚未发布数据仓库：{published}。请先运行 pipeline run。")
+    return version
+
+
+@contextmanager
+def published_reader(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the version published now, read-only; a publication during the session leaves it on its version."""
+    with open_or_busy(_published_version(published), read_only=True) as con:
+        yield con
+
+
+def attach_published(con: duckdb.DuckDBPyConnection, published: Path) -> Path:
+    """Attach the version published now read-only as `warehouse`, in place of an older one; return its file."""
+    version = _published_version(published)
+    con.execute("detach database if exists warehouse")
+    with _busy_if_locked(version):
+        con.execute(f"attach {_quote(str(version))} as warehouse (read_only)")
+    return version
 
 
 @contextmanager
@@ -138,17 +231,16 @@ def reader(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 @contextmanager
 def writer(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the writer's own copy of the warehouse and publish it when the block succeeds.
-
-    Analysts hold the published file open (even read-write) without ever blocking the night: the writer
-    never opens it, and a finished step swaps in a new file that sessions opened afterwards see.
-    """
+    """Open the writer's own copy of the warehouse and publish it as a new version when the block succeeds."""
+    # The writer never opens a published version, so no analyst's session on one can block or alter the night.
     work = working_copy(published)
-    if not work.exists() and published.exists():
+    current = current_version(published)
+    if not work.exists() and current is not None:
         work.parent.mkdir(parents=True, exist_ok=True)
-        # Copy, then rename: a copy cut short by a crash must never pass for the working copy.
+        # Copy, then rename: a copy cut short by a crash must never pass for the working copy. The copy takes
+        # the bytes, not the version's read-only mode.
         copying = work.with_name(f".{work.name}.copying")
-        shutil.copyfile(published, copying)
+        shutil.copyfile(current, copying)
         os.replace(copying, work)
     with connect(work) as con:
         yield con

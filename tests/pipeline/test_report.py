@@ -13,6 +13,7 @@ import zipfile
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
+from xml.etree import ElementTree
 
 import duckdb
 import pytest
@@ -226,23 +227,28 @@ NARRATIVE = [
 ]
 
 
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Path:
-    path = tmp_path / "warehouse.duckdb"
+def make_warehouse(path: Path) -> Path:
+    """Write a small warehouse holding the figures, structure and narrative above."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(path)) as con:
         con.execute((SQL_DIR / "ops" / "schema.sql").read_text(encoding="utf-8"))
         con.execute(SCHEMA)
         for sid, (name, unit) in FILES.items():
             con.execute(
-                "insert into ops.submissions values (?, ?, ?, ?, ?, ['x'], 2022, "
-                "timestamptz '2023-01-05 09:00:00+08' + to_minutes(?::bigint), 'accepted', 0, 0, null, null, "
-                "'a', null, null)",
+                "insert into ops.submissions (submission_id, sha256, original_name, inbox_path, unit, templates, "
+                "year, received_at, status, error_count, warning_count, archive_path) values (?, ?, ?, ?, ?, "
+                "['x'], 2022, timestamptz '2023-01-05 09:00:00+08' + to_minutes(?::bigint), 'accepted', 0, 0, 'a')",
                 [sid, f"{sid:064x}", name, f"{unit}/{name}", unit, sid],
             )
         con.executemany("insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", FIGURES)
         con.executemany("insert into mart.scale_and_cost values (?, ?, ?, ?, ?, ?)", STRUCTURE)
         con.executemany("insert into staging.report_narrative values (?, ?, ?, ?, ?, ?, ?, ?)", NARRATIVE)
     return path
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return make_warehouse(tmp_path / "warehouse.duckdb")
 
 
 def fixture_html(warehouse: Path, registry) -> str:
@@ -392,7 +398,8 @@ def demo_report(tmp_path_factory, registry, demo):
         home, home / "inbox", home / "archive", home / "receipts", home / "warehouse.duckdb",
         home / "reports", home / "data_docs",
     )  # fmt: skip
-    demo.write_inbox(settings.inbox)
+    for path in demo.write_inbox(settings.inbox):
+        os.utime(path, ns=(1, 1))  # long settled, whatever the settle window
     assert {o.status for o in ingest(settings, registry, progress=False).outcomes} == {"accepted"}
     year = build_indicators(settings, registry)
     files = write_report_files(settings, year, registry)
@@ -500,6 +507,46 @@ def test_pipeline_report_rebuilds_and_prints_the_report_path_last(demo_report, c
     assert capsys.readouterr().out.splitlines()[-1] == f"年度报告：{files.html}"
     assert files.html.read_bytes() == content[files.html]
     assert main(["--home", str(settings.home), "--quiet", "report", "--year", "2019"]) == 1
+
+
+def test_control_characters_from_an_accepted_cell_and_a_file_name_print_visibly_in_every_format(
+    settings, demo_inbox, registry
+):
+    import docx
+    import openpyxl
+
+    from pipeline.indicators import build_indicators
+    from pipeline.intake import ingest
+
+    # Excel writes a control character in a cell as `_x0001_`; the reader gives it back as the character.
+    [narrative] = [path for path in demo_inbox if "文字材料" in path.name]
+    workbook = openpyxl.load_workbook(narrative)
+    [cell] = [c for row in workbook.active.iter_rows() for c in row if str(c.value).startswith("一是")]
+    cell.value = "一是_x0001_成立\u202e专班_x001B_[31m红"
+    workbook.save(narrative)
+    narrative.rename(narrative.with_name("文字\u202e材料\x01.xlsx"))
+    for path in settings.inbox.rglob("*.*"):
+        os.utime(path, ns=(1, 1))  # long settled, whatever the settle window
+    assert {o.status for o in ingest(settings, registry, progress=False).outcomes} == {"accepted"}
+    year = build_indicators(settings, registry)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        stored = con.execute(
+            "select content from staging.report_narrative where content like '一是%'"
+        ).fetchone()
+    assert stored == ("一是\x01成立\u202e专班\x1b[31m红",)  # the warehouse keeps what was sent
+
+    files = write_report_files(settings, year, registry)
+
+    shown, name_shown = "一是\u2401成立\ufffd专班\u241b[31m红", "文字\ufffd材料\u2401.xlsx"
+    html = files.html.read_text(encoding="utf-8")
+    assert not re.search("[\x01\x1b\u202e]", html)
+    assert shown in _Page(html).text and name_shown in html
+    with zipfile.ZipFile(files.docx) as package:
+        ElementTree.fromstring(package.read("word/document.xml"))  # well-formed XML
+    body = "\n".join(p.text for p in docx.Document(str(files.docx)).paragraphs)
+    assert shown in body
+    sources = openpyxl.load_workbook(files.xlsx)["数据来源"]
+    assert name_shown in [row[1] for row in sources.iter_rows(min_row=3, values_only=True)]
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -1,7 +1,10 @@
-"""The published warehouse: analysts holding it open never block or break the nightly writer."""
+"""The published warehouse: read-only versions behind a pointer, which analysts can hold open all night."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import stat
 import subprocess
 import sys
 import textwrap
@@ -11,15 +14,23 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.intake import ingest
-from pipeline.warehouse import publish, working_copy, writer
+from pipeline.warehouse import (
+    current_version,
+    publish,
+    published_reader,
+    versions,
+    working_copy,
+    writer,
+)
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
 
-# A second process that opens the published file read-write (as `duckdb warehouse.duckdb` does), answers, waits
-# for a line on stdin while the night runs, and answers again on the same connection.
+# A second process that opens the published warehouse read-only, as docs/querying.md says, answers, waits for a
+# line on stdin while the night runs, and answers again on the same connection. Read-write sessions are
+# tests/hardening/test_analyst.py's.
 ANALYST = textwrap.dedent(
     """
     import sys, duckdb
-    con = duckdb.connect(sys.argv[1])
+    con = duckdb.connect(sys.argv[1], read_only=True)
     def households():
         return con.execute("select coalesce(sum(households), 0) from staging.compound_list").fetchone()[0]
     print(households(), flush=True)
@@ -77,27 +88,137 @@ def test_a_night_runs_while_an_analyst_holds_the_warehouse_open(loaded, analyst)
 
 
 def test_a_failed_step_publishes_nothing(loaded):
-    before = loaded.warehouse.read_bytes()
+    before, version = loaded.warehouse.read_bytes(), current_version(loaded.warehouse)
 
     with pytest.raises(RuntimeError), writer(loaded.warehouse) as con:
         con.execute("delete from raw.compound_list")
         raise RuntimeError("disk full")
 
     assert loaded.warehouse.read_bytes() == before
+    assert current_version(loaded.warehouse) == version
     assert query(loaded, "select count(*) from raw.compound_list") == [(2,)]
 
 
-def test_publishing_replaces_the_file_in_one_rename(tmp_path):
-    work, published = tmp_path / "writer" / "w.duckdb", tmp_path / "w.duckdb"
+def publish_value(published, value: int):
+    """Publish, through the writer as the pipeline does, a warehouse whose one table holds `value`."""
+    with writer(published) as con:
+        con.execute("create or replace table t as select ? as x", [value])
+    return current_version(published)
+
+
+def value_in(path) -> int:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("select x from t").fetchone()[0]
+
+
+def test_each_publication_is_a_read_only_version_behind_a_relative_symlink(tmp_path):
+    published = tmp_path / "warehouse.duckdb"
+    assert current_version(published) is None
+
+    version = publish_value(published, 1)
+
+    assert published.is_symlink()
+    assert os.readlink(published) == f"versions/{version.name}"  # the data root can move as a whole
+    assert version.parent == versions(published).resolve() and version.name.startswith("warehouse-")
+    assert stat.S_IMODE(version.stat().st_mode) == 0o444  # only root can open it read-write
+    assert version.read_bytes() == working_copy(published).read_bytes()
+    assert value_in(published) == 1
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_older_versions_are_deleted_but_the_previous_one_and_open_readers_keep_theirs(tmp_path):
+    published = tmp_path / "warehouse.duckdb"
+    first = publish_value(published, 1)
+    before, held = first.read_bytes(), first.open("rb")  # a reader still on the first version
+    first.with_name(f"{first.name}.wal").write_bytes(b"left by a killed read-write session")
+    second = publish_value(published, 2)
+    (versions(published) / "notes.txt").write_text("not the pipeline's")
+
+    third = publish_value(published, 3)
+
+    assert sorted(p.name for p in versions(published).iterdir()) == sorted(
+        [second.name, third.name, "notes.txt"]
+    )
+    with held:
+        assert held.read() == before  # deleted, and still whole for whoever holds it
+    assert value_in(published) == 3
+
+
+def test_a_pointer_and_a_version_left_by_a_killed_publication_are_cleared(tmp_path):
+    published = tmp_path / "warehouse.duckdb"
+    publish_value(published, 1)
+    tmp_path.joinpath(".warehouse.duckdb.publishing").symlink_to("versions/nowhere.duckdb")
+    versions(published).joinpath("warehouse-1.duckdb").write_bytes(b"cut short")
+
+    version = publish(working_copy(published), published)
+
+    assert current_version(published) == version.resolve()
+    assert not tmp_path.joinpath(".warehouse.duckdb.publishing").is_symlink()
+    assert not versions(published).joinpath("warehouse-1.duckdb").exists()
+
+
+def test_an_older_data_roots_plain_file_and_its_wal_give_way_to_the_pointer(tmp_path):
+    published = tmp_path / "warehouse.duckdb"
+    work = working_copy(published)
     work.parent.mkdir()
     with duckdb.connect(str(work)) as con:
         con.execute("create table t as select 1 as x")
-    published.write_bytes(b"old")
-    reader = published.open("rb")
+    shutil.copyfile(work, published)  # as the former publish() left it
+    before, held = published.read_bytes(), published.open("rb")
+    published.with_name("warehouse.duckdb.wal").write_bytes(b"left by a killed read-write session")
 
-    publish(work, published)
+    publish_value(published, 2)
 
-    assert reader.read() == b"old"  # a reader of the old file is unaffected
-    assert published.read_bytes() == work.read_bytes()
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
-    assert working_copy(published) == work
+    assert published.is_symlink() and value_in(published) == 2
+    assert not published.with_name("warehouse.duckdb.wal").exists()
+    with held:
+        assert held.read() == before
+
+
+def test_a_missing_working_copy_is_seeded_from_the_current_version_and_stays_writable(tmp_path):
+    published = tmp_path / "warehouse.duckdb"
+    publish_value(published, 1)
+    shutil.rmtree(working_copy(published).parent)  # as on a new server
+
+    with writer(published) as con:
+        assert con.execute("select x from t").fetchall() == [(1,)]
+        con.execute("update t set x = 2")
+
+    assert stat.S_IMODE(working_copy(published).stat().st_mode) & 0o200
+    assert value_in(published) == 2
+
+
+def test_a_published_reader_stays_on_its_version_through_a_publication(tmp_path):
+    published = tmp_path / "warehouse.duckdb"
+    publish_value(published, 1)
+
+    with published_reader(published) as con:
+        publish_value(published, 2)
+        assert con.execute("select x from t").fetchall() == [(1,)]
+        assert con.execute("select current_setting('TimeZone')").fetchone() == ("Asia/Shanghai",)
+    with published_reader(published) as con:
+        assert con.execute("select x from t").fetchall() == [(2,)]
+
+
+def test_nothing_published_is_said_plainly(tmp_path):
+    with pytest.raises(FileNotFoundError, match="尚未发布数据仓库"), published_reader(tmp_path / "w.duckdb"):
+        pass
+
+
+def test_a_new_connection_in_the_same_process_sees_a_new_publication(tmp_path):
+    # What docs/querying.md says of DuckDB's instance cache: it is keyed by the file the pointer resolves to, so
+    # a connection opened after a publication reads the new version even while an older one is still open.
+    published = tmp_path / "warehouse.duckdb"
+    publish_value(published, 1)
+    old = duckdb.connect(str(published), read_only=True)
+
+    version = publish_value(published, 2)
+    new = duckdb.connect(str(published), read_only=True)
+
+    assert new.execute("select x from t").fetchone() == (2,)
+    assert new.execute("select current_database()").fetchone() == (version.stem,)  # named after its version
+    assert old.execute("select x from t").fetchone() == (1,)  # an open connection keeps its version
+    again = duckdb.connect(str(published), read_only=True)
+    assert again.execute("select x from t").fetchone() == (2,)  # and shares the instance of the new one
+    for con in (old, new, again):
+        con.close()

@@ -1,0 +1,242 @@
+"""Analysts cannot break what others see: sessions on the published warehouse, killed or not, and their own file."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from pipeline.analyst import add_parser, cmd_sql, open_personal, personal_database
+from pipeline.warehouse import (
+    WarehouseBusy,
+    current_version,
+    published_reader,
+    versions,
+    working_copy,
+    writer,
+)
+
+# An analyst's session that opens the published warehouse read-write, as `duckdb warehouse.duckdb` does, creates
+# a table (checkpointing it into the file, or leaving it in the WAL) and stays open until killed.
+ANALYST = textwrap.dedent(
+    """
+    import sys, duckdb
+    con = duckdb.connect(sys.argv[1])
+    con.execute("create table analyst_notes as select 'mine' as note")
+    if sys.argv[2] == "checkpoint":
+        con.execute("checkpoint")
+    print("ready", flush=True)
+    sys.stdin.readline()
+    """
+)
+# A session opened afterwards, in a fresh process: which tables it sees, and the writer's rows.
+READER = textwrap.dedent(
+    """
+    import json, sys, duckdb
+    con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "read_only")
+    tables = [r[0] for r in con.execute("select table_name from duckdb_tables() order by 1").fetchall()]
+    rows = [r[0] for r in con.execute("select x from kept order by x").fetchall()]
+    print(json.dumps([tables, rows]))
+    """
+)
+# Only root can open a published version read-write (its mode is 0444); anyone else is refused by the mode.
+READER_MODES = ("read_only", "read_write") if os.geteuid() == 0 else ("read_only",)
+
+
+def publish_rows(published, *values: int) -> None:
+    """Add rows to the writer's table and publish, as a night does."""
+    with writer(published) as con:
+        con.execute("create table if not exists kept (x integer)")
+        con.executemany("insert into kept values (?)", [[v] for v in values])
+
+
+def fresh_session(path, mode: str = "read_only") -> tuple[list[str], list[int]]:
+    done = subprocess.run(
+        [sys.executable, "-c", READER, str(path), mode], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    tables, rows = json.loads(done.stdout)
+    return tables, rows
+
+
+@pytest.fixture
+def start_analyst():
+    """Start read-write analyst sessions on a warehouse file; kill whatever is left at the end."""
+    started = []
+
+    def start(path, checkpoint: bool) -> subprocess.Popen:
+        if os.geteuid() != 0:  # stand in for root, the one analyst the version's mode cannot stop
+            path.resolve().chmod(0o644)
+        process = subprocess.Popen(
+            [sys.executable, "-c", ANALYST, str(path), "checkpoint" if checkpoint else "wal"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        started.append(process)
+        assert process.stdout.readline() == "ready\n", process.stderr.read()
+        return process
+
+    yield start
+    for process in started:
+        process.kill()
+        process.wait()
+
+
+def sql_args(settings, *argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["sql", *argv])
+    args.settings = settings
+    return args
+
+
+@pytest.mark.parametrize("checkpoint", [False, True], ids=["wal", "checkpointed"])
+def test_a_killed_read_write_session_never_reaches_the_next_version(tmp_path, start_analyst, checkpoint):
+    published = tmp_path / "warehouse.duckdb"
+    publish_rows(published, 1)
+    held = current_version(published)
+    analyst = start_analyst(published, checkpoint)
+
+    # While it holds its version, readers of that version are told why they cannot open it.
+    with pytest.raises(WarehouseBusy, match=held.name), published_reader(published):
+        pass
+    publish_rows(published, 2)  # the night publishes all the same
+    analyst.kill()
+    analyst.wait()
+
+    assert fresh_session(held) == (
+        ["analyst_notes", "kept"],
+        [1],
+    )  # the stray edits are there, in its version
+    for mode in READER_MODES:
+        assert fresh_session(published, mode) == (["kept"], [1, 2]), mode
+    with published_reader(published) as con:
+        assert con.execute("select x from kept order by x").fetchall() == [(1,), (2,)]
+    publish_rows(published, 3)
+    assert fresh_session(published) == (["kept"], [1, 2, 3])
+    assert not [p for p in versions(published).iterdir() if p.name.startswith(held.name)]  # with its WAL
+
+
+def test_a_session_killed_on_an_older_data_roots_plain_file_leaves_nothing_behind(tmp_path, start_analyst):
+    published = tmp_path / "warehouse.duckdb"
+    publish_rows(published, 1)
+    published.unlink()  # back to the former layout: one plain file, copied from the writer's
+    shutil.rmtree(versions(published))
+    shutil.copyfile(working_copy(published), published)
+    start_analyst(published, checkpoint=False).kill()
+    assert published.with_name("warehouse.duckdb.wal").exists()  # which used to make it unopenable
+
+    publish_rows(published, 2)
+
+    assert not published.with_name("warehouse.duckdb.wal").exists()
+    for mode in READER_MODES:
+        assert fresh_session(published, mode) == (["kept"], [1, 2]), mode
+
+
+def test_the_warehouse_busy_error_is_an_os_error_naming_the_file(tmp_path, start_analyst, settings):
+    publish_rows(settings.warehouse, 1)
+    start_analyst(settings.warehouse, checkpoint=False)
+
+    with pytest.raises(WarehouseBusy, match=f"{current_version(settings.warehouse)} 正被另一个") as raised:
+        cmd_sql(sql_args(settings, "--db", str(tmp_path / "mine.duckdb"), "-c", "select 1"))
+
+    assert isinstance(raised.value, OSError)  # so `pipeline` reports it and exits 1
+
+
+def test_an_analysts_own_tables_survive_publications(settings, monkeypatch):
+    publish_rows(settings.warehouse, 1)
+    monkeypatch.setenv("LOGNAME", "wang")  # getpass reads LOGNAME first
+    assert personal_database(settings) == settings.home / "analysts" / "wang.duckdb"
+
+    with open_personal(settings) as con:
+        con.execute("create table my_copy as select x from warehouse.kept")
+        con.execute("create view newest as select max(x) as x from warehouse.kept")
+        publish_rows(settings.warehouse, 2)  # the night, while the session is open
+        assert con.execute("select x from newest").fetchone() == (1,)  # attached, the version stays put
+        # How docs/querying.md says to refresh with plain SQL (`.refresh` and attach_published are tested below).
+        con.execute(f"detach warehouse; attach '{settings.warehouse}' as warehouse (read_only)")
+        assert con.execute("select x from newest").fetchone() == (2,)
+    publish_rows(settings.warehouse, 3)
+
+    with open_personal(settings) as con:
+        assert con.execute("select x from my_copy").fetchall() == [(1,)]
+        assert con.execute("select x from newest").fetchone() == (3,)
+        # New tables go to the analyst's own file; the warehouse is only ever read.
+        assert con.execute("select current_database()").fetchone() == ("wang",)
+        assert con.execute(
+            "select readonly from duckdb_databases() where database_name = 'warehouse'"
+        ).fetchone() == (True,)
+
+
+def test_a_login_name_cannot_move_the_personal_file(settings, monkeypatch):
+    monkeypatch.setenv("LOGNAME", "../../etc/wang")
+
+    assert personal_database(settings).parent == settings.home / "analysts"
+
+
+def test_pipeline_sql_c_prints_a_table_and_exits_1_on_an_sql_error(settings, tmp_path, capsys):
+    publish_rows(settings.warehouse, 1)
+    mine = tmp_path / "mine.duckdb"
+    script = "create table units as select '枣林\u202e' as unit from warehouse.kept; select unit from units"
+
+    assert cmd_sql(sql_args(settings, "--db", str(mine), "-c", script)) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("┌") and "unit" in out
+    assert "枣林\ufffd" in out and "\u202e" not in out  # printed through printable()
+
+    assert cmd_sql(sql_args(settings, "--db", str(mine), "-c", "select nope from units")) == 1
+    printed = capsys.readouterr()
+    assert printed.out == "" and "nope" in printed.err
+    assert cmd_sql(sql_args(settings, "--db", str(mine), "-c", "create table more (y int)")) == 0
+    assert capsys.readouterr().out == ""  # a command prints nothing
+
+
+def test_the_shell_runs_each_statement_at_its_semicolon_and_refreshes(
+    settings, tmp_path, monkeypatch, capsys
+):
+    publish_rows(settings.warehouse, 1)
+
+    class Typed(io.StringIO):
+        """Stdin whose `.refresh` comes after a publication, as if typed the next morning."""
+
+        def readline(self, *args):
+            line = super().readline(*args)
+            if line.startswith(".refresh"):
+                publish_rows(settings.warehouse, 2)
+            return line
+
+    typed = "select max(x) as before_refresh\n  from warehouse.kept;\nselect nope;\n.refresh\n"
+    typed += "select max(x) as after_refresh from warehouse.kept;\n.quit\nselect 'never run';\n"
+    monkeypatch.setattr(sys, "stdin", Typed(typed))
+
+    assert cmd_sql(sql_args(settings, "--db", str(tmp_path / "mine.duckdb"))) == 0
+
+    printed = capsys.readouterr()
+    before, after = printed.out.split("warehouse：")
+    assert "before_refresh" in before and "1 │" in before
+    assert after.startswith(str(current_version(settings.warehouse)))
+    assert "after_refresh" in after and "2 │" in after
+    assert "never run" not in printed.out and "nope" in printed.err
+
+
+def test_the_shell_runs_a_last_statement_without_its_semicolon(settings, tmp_path, monkeypatch, capsys):
+    publish_rows(settings.warehouse, 1)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\nselect 40 + 2 as answer"))
+
+    assert cmd_sql(sql_args(settings, "--db", str(tmp_path / "mine.duckdb"))) == 0
+
+    assert "42" in capsys.readouterr().out
+
+
+def test_pipeline_sql_before_anything_is_published_says_so(settings, tmp_path):
+    with pytest.raises(FileNotFoundError, match="尚未发布数据仓库"):
+        cmd_sql(sql_args(settings, "--db", str(tmp_path / "mine.duckdb"), "-c", "select 1"))
