@@ -366,4 +366,4 @@ def test_the_command_has_help(capsys):
         main(["templates", "--help"])
 
     assert exit_.value.code == 0
-    assert "usage: pipeline templates [-h] --out DIR" in capsys.readouterr().out
+    assert "usage: pipeline templates [-h] [--home HOME] [-q] --out DIR" in capsys.readouterr().out

@@ -1,0 +1,235 @@
+"""The inbox as real shared folders hold it: odd names, links, pipes, files still being written."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.intake import ingest
+from pipeline.storage import (
+    NAME_MAX,
+    LocalStorage,
+    NotTakenIn,
+    archive_suffix,
+    bounded_name,
+    decode_name,
+)
+from pipeline.text import printable
+from tests.pipeline.test_intake import COMPOUNDS_V1, drop, query
+
+
+def raw_drop(settings, folder: str, name: bytes, content: bytes) -> None:
+    path = os.path.join(os.fsencode(settings.inbox / folder), name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(content)
+    os.utime(path, ns=(1, 1))
+
+
+def test_a_gbk_name_is_decoded_stored_and_its_bytes_kept(settings, registry, register):
+    raw = "清单2022.csv".encode("gbk")
+    raw_drop(settings, "枣林街道办事处", raw, COMPOUNDS_V1.encode("utf-8"))
+
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+
+    assert outcome.inbox_path == "枣林街道办事处/清单2022.csv"
+    assert outcome.status == "accepted"
+    [(name, stored)] = query(
+        settings, "select original_name, raw_path from ops.submissions where raw_path is not null"
+    )
+    assert name == "清单2022.csv"
+    assert stored == "枣林街道办事处/".encode() + raw
+    assert ingest(settings, registry, progress=False).outcomes == []  # known by its text name the next night
+
+
+def test_a_gbk_name_that_decodes_to_a_utf8_name_beside_it_gets_the_escaped_form(settings):
+    raw_drop(settings, "甲", "报表.csv".encode("gbk"), b"1")
+    raw_drop(settings, "甲", "报表.csv".encode(), b"2")
+    raw_drop(settings, "甲", b"\xff\xfe.csv", b"3")
+    storage = LocalStorage(settings)
+
+    paths = sorted(entry.path for entry in storage.scan().files)
+
+    assert paths == ["甲/\\xb1\\xa8\\xb1\\xed.csv", "甲/\\xff\\xfe.csv", "甲/报表.csv"]
+    assert [storage.read_inbox(p)[0] for p in paths] == [b"1", b"3", b"2"]
+    assert decode_name(b"\xff\xfe") == "\\xff\\xfe"
+
+
+def test_links_pipes_and_sockets_are_listed_as_skipped_and_never_opened(settings, tmp_path):
+    folder = settings.inbox / "枣林街道办事处"
+    folder.mkdir(parents=True)
+    outside = tmp_path / "outside.csv"
+    outside.write_text(COMPOUNDS_V1, encoding="utf-8")
+    os.mkfifo(folder / "管道.csv")  # opening it for reading would block the night for ever
+    os.symlink("/dev/zero", folder / "零.csv")
+    os.symlink("/nonexistent/x.xlsx", folder / "悬空.xlsx")
+    os.symlink(outside, folder / "外部.csv")
+    os.symlink(tmp_path, settings.inbox / "外部文件夹")
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(folder / "套接字"))
+        listing = LocalStorage(settings).scan()
+
+    assert listing.files == []
+    assert {s.path: s.kind for s in listing.skipped} == {
+        "枣林街道办事处/管道.csv": "fifo",
+        "枣林街道办事处/零.csv": "symlink",
+        "枣林街道办事处/悬空.xlsx": "symlink",
+        "枣林街道办事处/外部.csv": "symlink",
+        "枣林街道办事处/套接字": "socket",
+        "外部文件夹": "symlink",
+    }
+    for path in ("枣林街道办事处/管道.csv", "枣林街道办事处/零.csv", "枣林街道办事处/外部.csv"):
+        with pytest.raises(NotTakenIn):
+            LocalStorage(settings).read_inbox(path)
+
+
+def test_skipped_entries_are_logged_per_run_and_never_become_submissions(
+    settings, registry, register, tmp_path
+):
+    folder = settings.inbox / "枣林街道办事处"
+    outside = tmp_path / "outside.csv"
+    outside.write_text(COMPOUNDS_V1, encoding="utf-8")
+    os.symlink(outside, folder / "外部.csv")
+    os.mkfifo(folder / "管道.csv")
+
+    report = ingest(settings, registry, progress=False)
+    ingest(settings, registry, progress=False)
+
+    assert report.outcomes == []
+    assert sorted((s.path, s.kind) for s in report.skipped) == [
+        ("枣林街道办事处/外部.csv", "symlink"),
+        ("枣林街道办事处/管道.csv", "fifo"),
+    ]
+    assert query(settings, "select count(*), count(distinct run_finished_at) from ops.inbox_skips") == [
+        (4, 2)
+    ]
+    assert query(settings, "select count(*) from ops.submissions") == [(1,)]  # the register alone
+    assert query(settings, "select skipped from ops.runs order by finished_at desc limit 1") == [(2,)]
+
+
+def test_a_file_modified_within_the_settle_window_waits_for_the_next_run(settings, registry, register):
+    settling = dataclasses.replace(settings, settle_seconds=60)
+    path = settings.inbox / "枣林街道办事处" / "清单.csv"
+    path.write_text(COMPOUNDS_V1, encoding="utf-8")
+
+    first = ingest(settling, registry, progress=False)
+    two_minutes_ago = time.time() - 120
+    os.utime(path, (two_minutes_ago, two_minutes_ago))
+    second = ingest(settling, registry, progress=False)
+
+    assert first.outcomes == []
+    assert [(s.path, s.kind, s.retried) for s in first.skipped] == [
+        ("枣林街道办事处/清单.csv", "settling", True)
+    ]
+    assert [o.status for o in second.outcomes] == ["accepted"]
+
+
+def test_a_file_that_changes_while_it_is_read_is_left_for_the_next_run(settings, monkeypatch):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    storage = LocalStorage(settings)
+    real_fstat = os.fstat
+    calls = []
+
+    def growing(fd):  # the second look, after reading, sees what a copy still in progress shows
+        status = real_fstat(fd)
+        calls.append(status)
+        if len(calls) == 2:
+            return os.stat_result((*status[:6], status.st_size + 10, *status[7:]))
+        return status
+
+    monkeypatch.setattr(os, "fstat", growing)
+    with pytest.raises(NotTakenIn) as caught:
+        storage.read_inbox("枣林街道办事处/清单.csv")
+    assert caught.value.skipped.kind == "changed"
+
+
+def test_names_of_any_length_give_receipts_and_archive_names_within_255_bytes(settings, registry, register):
+    long_name = "枣林" + "很" * 80 + ".csv"
+    drop(settings, f"枣林街道办事处/{long_name}", COMPOUNDS_V1)
+    drop(settings, "枣林街道办事处/报表.二〇二二年十二月最终版修改后再改一次", b"junk")
+    unit_line = "填报单位：" + "长" * 150
+    drop(settings, "枣林街道办事处/单位.csv", COMPOUNDS_V1.replace("填报单位：枣林街道办事处", unit_line))
+
+    outcomes = ingest(settings, registry, progress=False).outcomes
+
+    assert len(outcomes) == 3
+    stored = query(settings, "select original_name, receipt_path, archive_path from ops.submissions")
+    assert long_name in {name for name, _, _ in stored}
+    for _, receipt, archive in stored:
+        assert Path(receipt).is_file()
+        assert all(len(part.encode()) <= NAME_MAX for part in Path(receipt).parts)
+        assert len(Path(archive).name.encode()) <= NAME_MAX
+    assert archive_suffix("报表.二〇二二年十二月最终版") == ""
+    assert archive_suffix("报表.XLSX") == ".xlsx"
+
+
+def test_bounded_names_stay_within_the_limit_and_apart():
+    a, b = bounded_name("甲" * 100 + "一", ".回执.html"), bounded_name("甲" * 100 + "二", ".回执.html")
+    assert a != b
+    assert all(len(n.encode()) <= NAME_MAX and n.endswith(".回执.html") for n in (a, b))
+    assert bounded_name("短名", ".回执.html") == "短名.回执.html"
+
+
+def test_a_receipt_folder_that_cannot_be_written_leaves_the_receipt_stale_and_the_run_going(
+    settings, registry, register
+):
+    from pipeline.cli import main
+
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    blocked = settings.receipts / "枣林街道办事处"
+    blocked.rename(settings.receipts / "saved")
+    blocked.write_text("a file where the folder should be")  # no folder can be made here, not even by root
+
+    report = ingest(settings, registry, progress=False)
+
+    assert [o.status for o in report.outcomes] == ["accepted"]
+    assert report.receipts_failed == 1
+    [(status, receipt_status, error)] = query(
+        settings,
+        "select status, receipt_status, receipt_error from ops.submissions where original_name = '清单.csv'",
+    )
+    assert (status, receipt_status) == ("accepted", None) and error
+    assert main(["status"]) == 0
+    blocked.unlink()
+    ingest(settings, registry, progress=False)
+    assert query(
+        settings, "select count(*) from ops.submissions where receipt_status is distinct from status"
+    ) == [(0,)]
+
+
+def test_status_names_the_stale_receipts(settings, registry, register, capsys):
+    from pipeline.cli import main
+
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    (settings.receipts / "枣林街道办事处").rename(settings.receipts / "saved")
+    (settings.receipts / "枣林街道办事处").write_text("x")
+    ingest(settings, registry, progress=False)
+    capsys.readouterr()
+
+    assert main(["status"]) == 0
+
+    out = capsys.readouterr().out
+    assert "待重写的回执 1 份" in out and "清单.csv" in out
+
+
+def test_control_characters_in_a_cell_reach_the_warehouse_faithfully_and_the_terminal_visibly(
+    settings, registry, register, capsys
+):
+    from pipeline.cli import main
+
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1.replace("市委小区", "市委\x1b[31m小区\u202e"))
+
+    assert main(["ingest"]) == 0
+
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        names = {n for (n,) in con.execute("select compound_name from raw.compound_list").fetchall()}
+    assert any("\x1b[31m" in n for n in names)
+    assert printable("a\x01\x1b\u202e") == "a\u2401\u241b\ufffd"
