@@ -34,9 +34,10 @@ bench-quick: setup  ## the same figures at a small N, in about a minute
 	$(UV) run --frozen python -m bench.run --quick
 
 .PHONY: trials
-trials: setup  ## crash and hostile-file trials: 20 runs killed while loading, 1,000 mutated workbooks
+trials: setup  ## crash and hostile-file trials: 20 runs killed while loading, 1,000 mutated workbooks, a hostile night
 	$(UV) run --frozen python -m bench.crash_trials --trials 20
 	$(UV) run --frozen python -m bench.hostile_trials --n 1000
+	$(UV) run --frozen python -m bench.hostile_trials --night
 
 # Airflow's own state (metadata DB, logs, generated admin password) lives in AIRFLOW_HOME; the DAGs are ours.
 airflow: export AIRFLOW_HOME := $(AIRFLOW_HOME)

@@ -1,6 +1,7 @@
 """Feed the pipeline hostile and broken workbooks; prove each is rejected with a receipt and none stops the run.
 
 Usage: python -m bench.hostile_trials [--n 1000] [--valid 40] [--seed 11] [--out DIR]   (make trials)
+       python -m bench.hostile_trials --night [--settle 10] [--out DIR]   (make trials; see bench/hostile_night.py)
 
 N mutated files are made from valid synthetic submissions (bench/synthetic.py), each kind of damage in turn:
 truncated .xlsx and .xls; random bytes inside a zip member; a sheet claiming a huge used range; one far-away
@@ -504,7 +505,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--valid", type=int, default=40, help="untouched synthetic files beside them")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--night",
+        action="store_true",
+        help="instead: one night of the demo inbox beside every odd inbox entry (GBK names, FIFOs, links, …)",
+    )
+    parser.add_argument("--settle", type=float, default=10.0, help="the night's settle window, in seconds")
     args = parser.parse_args(argv)
+    if args.night:
+        from bench.hostile_night import main as night
+
+        return night(args.out, args.settle)
     home = args.out / f"home-n{args.n}"
     shutil.rmtree(home, ignore_errors=True)
     started = time.perf_counter()
