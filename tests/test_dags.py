@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline.runlock import RunLockHeld
+
 DAGS = Path(__file__).resolve().parent.parent / "dags"
 MAX_PARSE = dt.timedelta(seconds=0.5)
 
@@ -92,11 +94,20 @@ def test_nightly_ingest_runs_at_two_shanghai_time_parsing_in_parallel_and_writin
     assert all(t.pool != "duckdb_writer" for name, t in tasks.items() if name != "load_files")
 
 
+def test_every_annual_task_writes_through_the_one_pool(dagbag):
+    tasks = {t.task_id: t for t in dagbag.dags["annual_indicators"].tasks}
+    assert {name: t.pool for name, t in tasks.items()} == {
+        "build_indicators": "duckdb_writer",
+        "write_report": "duckdb_writer",
+    }
+
+
 @pytest.mark.parametrize(
     ("error", "action"),
     [
         (FileNotFoundError("收件箱文件已被删除"), "retry"),
         (duckdb.IOException("Could not set lock on file"), "retry"),
+        (RunLockHeld(Path("run.lock"), "进程 1，pipeline run", 1800), "retry"),
         (KeyError("reporting_year"), "fail"),
         (duckdb.BinderException("no such column"), "fail"),
     ],

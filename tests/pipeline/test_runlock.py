@@ -1,0 +1,63 @@
+"""The run lock: one writer at a time, re-entered by a command's own steps, waited for by Airflow tasks."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.intake import load_parsed
+from pipeline.runlock import RunLockHeld, run_lock
+
+REPO = Path(__file__).resolve().parents[2]
+HOLD = """
+import sys, time
+from pipeline.runlock import run_lock
+from pipeline.settings import Settings
+with run_lock(Settings.from_env(sys.argv[1]), wait_seconds=0, purpose="holder"):
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def hold(settings, seconds: float) -> subprocess.Popen:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(settings.home), str(seconds)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_step_inside_a_command_re_enters_the_commands_lock(settings):
+    with run_lock(settings, wait_seconds=0), run_lock(settings, wait_seconds=0):
+        assert "进程" in settings.lock_file.read_text(encoding="utf-8")
+    assert settings.lock_file.read_text(encoding="utf-8") == ""  # released: no holder named
+
+
+def test_a_writer_task_waits_for_the_lock_and_then_fails_as_retryable_io(settings, registry):
+    holder = hold(settings, 60)
+    try:
+        started = time.monotonic()
+        with pytest.raises(RunLockHeld) as held:
+            load_parsed(dataclasses.replace(settings, lock_wait_seconds=1.5), registry, [])
+        waited = time.monotonic() - started
+    finally:
+        holder.kill()
+        holder.wait()
+    assert isinstance(held.value, OSError)
+    assert 1.5 <= waited < 30
+    assert "holder" in str(held.value) and "等待2秒后仍" in str(held.value)
+
+
+def test_a_writer_task_proceeds_once_the_holder_is_done(settings, registry):
+    holder = hold(settings, 1)
+    report = load_parsed(dataclasses.replace(settings, lock_wait_seconds=60), registry, [])
+    holder.wait()
+    assert report.outcomes == []
