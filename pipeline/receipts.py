@@ -262,29 +262,25 @@ def write_receipts(con, settings) -> ReceiptsWritten:
             [stale],
         ).fetchall()
     }
-    written, failed = [], []
+    done = []  # (receipt path, status shown, why not written, submission): path and status None if not written
     for facts in _facts_from_warehouse(con, stale):
         try:
             path = write_receipt(settings.receipts, facts, taken)
         except (OSError, ValueError) as exc:
             logger.warning("回执未能写出（第%s号提交），下次运行重试：%s", facts.submission_id, exc)
-            failed.append((str(exc), facts.submission_id))
+            done.append((None, None, str(exc), facts.submission_id))
             continue
         taken.add(path)
-        written.append((str(path), facts.status, facts.submission_id))
-    # One statement for the whole run: an UPDATE per receipt costs milliseconds each at a city's volume.
-    if written:
-        con.execute(
-            "update ops.submissions s set receipt_path = w.path, receipt_status = w.status, receipt_error = null "
-            "from (select unnest(?::varchar[]) as path, unnest(?::varchar[]) as status, "
-            "unnest(?::integer[]) as submission_id) w where s.submission_id = w.submission_id",
-            [list(column) for column in zip(*written, strict=True)],
-        )
-    if failed:
-        con.execute(
-            "update ops.submissions s set receipt_error = w.error "
-            "from (select unnest(?::varchar[]) as error, unnest(?::integer[]) as submission_id) w "
-            "where s.submission_id = w.submission_id",
-            [list(column) for column in zip(*failed, strict=True)],
-        )
-    return ReceiptsWritten(len(written), len(failed))
+        done.append((str(path), facts.status, None, facts.submission_id))
+    # One statement for the whole run: an UPDATE per receipt costs milliseconds each at a city's volume. A receipt
+    # not written keeps its old path and status, so it stays stale and the next run tries again.
+    con.execute(
+        "update ops.submissions s set receipt_path = coalesce(w.path, s.receipt_path), "
+        "receipt_status = coalesce(w.status, s.receipt_status), receipt_error = w.error "
+        "from (select unnest(?::varchar[]) as path, unnest(?::varchar[]) as status, "
+        "unnest(?::varchar[]) as error, unnest(?::integer[]) as submission_id) w "
+        "where s.submission_id = w.submission_id",
+        [list(column) for column in zip(*done, strict=True)],
+    )
+    failed = sum(error is not None for _, _, error, _ in done)
+    return ReceiptsWritten(len(done) - failed, failed)
