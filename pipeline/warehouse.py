@@ -86,11 +86,31 @@ def staging_models() -> list[Path]:
     return sorted((SQL_DIR / "staging").glob("stg_*.sql"))
 
 
+def _set_aside_for_new_checks(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Move aside an older data root's ops.submissions whose status check lacks a newer status; return where.
+
+    DuckDB cannot alter a CHECK constraint, so the table is rebuilt by schema.sql and its rows copied back.
+    """
+    checks = con.execute(
+        "select constraint_text from duckdb_constraints() where schema_name = 'ops' "
+        "and table_name = 'submissions' and constraint_type = 'CHECK'"
+    ).fetchall()
+    if not checks or any("withdrawn" in text for (text,) in checks):
+        return None
+    con.execute("create table ops.submissions_before_withdrawn as select * from ops.submissions")
+    con.execute("drop table ops.submissions")
+    return "ops.submissions_before_withdrawn"
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
     """Create ops, raw and staging objects; safe to run on every start."""
     con.execute("begin")
     try:
+        moved = _set_aside_for_new_checks(con)
         con.execute((SQL_DIR / "ops" / "schema.sql").read_text(encoding="utf-8"))
+        if moved:
+            con.execute(f"insert into ops.submissions by name select * from {moved}")
+            con.execute(f"drop table {moved}")
         for template in registry.templates.values():
             ensure_raw_table(con, template)
         for model in staging_models():

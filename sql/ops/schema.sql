@@ -14,7 +14,7 @@ create table if not exists ops.submissions (
     templates      varchar[],
     year           integer,
     received_at    timestamptz not null,
-    status         varchar not null check (status in ('accepted', 'rejected', 'duplicate', 'superseded')),
+    status         varchar not null check (status in ('accepted', 'rejected', 'duplicate', 'superseded', 'withdrawn')),
     error_count    integer not null,
     warning_count  integer not null,
     receipt_path   varchar,
@@ -32,7 +32,7 @@ comment on column ops.submissions.unit is '填报单位（“填报单位：”�
 comment on column ops.submissions.templates is '文件中识别出的报表模板编号';
 comment on column ops.submissions.year is '报表年度（多个年度时取最后一个）';
 comment on column ops.submissions.received_at is '接收时间（Asia/Shanghai）';
-comment on column ops.submissions.status is 'accepted 已接收 · rejected 已退回 · duplicate 重复提交 · superseded 已被更正版本替代';
+comment on column ops.submissions.status is 'accepted 已接收 · rejected 已退回 · duplicate 重复提交 · superseded 已被更正版本替代 · withdrawn 已撤回（见ops.withdrawals）';
 comment on column ops.submissions.error_count is '错误数；有错误的文件整体退回';
 comment on column ops.submissions.warning_count is '警告数；有警告的文件照常入库';
 comment on column ops.submissions.receipt_path is '回执文件路径（HTML；同名.json为同样内容）';
@@ -43,6 +43,8 @@ comment on column ops.submissions.duplicate_of is '重复提交时，与之字�
 -- Data roots made before these columns existed gain them here; every statement is safe to repeat.
 alter table ops.submissions add column if not exists raw_path blob;
 alter table ops.submissions add column if not exists receipt_error varchar;
+alter table ops.submissions add column if not exists sending_folder varchar;
+comment on column ops.submissions.sending_folder is '文件所在的收件箱子文件夹（报送者）；回执写入receipts/<该文件夹>/；放在收件箱根目录时为空';
 alter table ops.submissions alter column sha256 drop not null;
 alter table ops.submissions alter column archive_path drop not null;
 comment on column ops.submissions.sha256 is '文件内容的SHA-256指纹，也是归档文件名；文件无法读取（没有权限）时为空';
@@ -169,3 +171,17 @@ comment on column ops.inbox_skips.inbox_path is '条目在收件箱中的相对�
 comment on column ops.inbox_skips.raw_path is '名称不是UTF-8时的原始字节';
 comment on column ops.inbox_skips.kind is 'symlink · fifo · socket · device · other（从不读取）；settling · changed · vanished · read_failed（下次运行重试）';
 comment on column ops.inbox_skips.reason_zh is '中文说明';
+
+create table if not exists ops.withdrawals (
+    submission_id  integer not null,
+    withdrawn_at   timestamptz not null,
+    withdrawn_by   varchar not null,
+    reason         varchar not null,
+    status_before  varchar not null
+);
+comment on table ops.withdrawals is '每次撤回一行（pipeline withdraw）：撤回的提交仍保留在ops.submissions中，状态为withdrawn';
+comment on column ops.withdrawals.submission_id is '被撤回的提交编号';
+comment on column ops.withdrawals.withdrawn_at is '撤回时间（Asia/Shanghai）';
+comment on column ops.withdrawals.withdrawn_by is '执行撤回的操作系统用户';
+comment on column ops.withdrawals.reason is '撤回原因（--reason）';
+comment on column ops.withdrawals.status_before is '撤回前的状态（accepted 或 superseded）';
