@@ -21,7 +21,7 @@ EXIT_USAGE = 2  # argparse's own code for a bad command line
 EXIT_BUSY = 3  # another command holds the run lock (or the writer's warehouse): nothing was done
 
 # Commands that read or write the data root, so refuse one that does not exist rather than make it silently.
-NEEDS_HOME = frozenset({"run", "ingest", "report", "status", "sql"})
+NEEDS_HOME = frozenset({"run", "ingest", "report", "status", "sql", "withdraw"})
 
 
 def say(text: str, out=None) -> None:
@@ -107,6 +107,30 @@ def cmd_run(args: argparse.Namespace) -> int:
         return cmd_report(args)
 
 
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    from pipeline.indicators import NoDataError
+    from pipeline.withdraw import WithdrawError, withdraw
+
+    with run_lock(args.settings, wait_seconds=0, purpose="pipeline withdraw"):
+        try:
+            done = withdraw(args.settings, args.registry, args.submission_id, args.reason)
+        except WithdrawError as exc:
+            say(f"未撤回：{exc}", sys.stderr)
+            return EXIT_FAILED
+        say(
+            f"已撤回第{done.submission_id}号提交“{done.original_name}”（{done.unit or '单位未知'}），回执已改写为“已撤回”。"
+        )
+        for number, name in done.restored:
+            say(f"  第{number}号提交“{name}”重新生效。")
+        try:
+            html = _publish_report(args, None)  # the marts and the report, without the withdrawn file
+        except NoDataError as exc:
+            say(f"未生成年度报告：{exc}", sys.stderr)
+            return EXIT_OK
+    say(f"年度报告：{html}")
+    return EXIT_OK
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     settings = args.settings
     existed = settings.home.is_dir()
@@ -184,7 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
         "init", help="create the data root (inbox, archive, receipts, reports) on purpose"
     ).set_defaults(handler=cmd_init)
     run = commands.add_parser("run", help="one full nightly pass over the inbox")
-    run.add_argument("--year", type=int, help="reporting year (default: the latest year with data)")
+    run.add_argument(
+        "--year",
+        type=int,
+        help="reporting year (default: the latest year with a project register, not in the future)",
+    )
     run.set_defaults(handler=cmd_run)
     commands.add_parser("ingest", help="ingest, validate and load what is new in the inbox").set_defaults(
         handler=cmd_ingest
@@ -192,7 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report", help="rebuild the indicator tables and write the annual report from the warehouse"
     )
-    report.add_argument("--year", type=int, help="reporting year (default: the latest year with data)")
+    report.add_argument(
+        "--year",
+        type=int,
+        help="reporting year (default: the latest year with a project register, not in the future)",
+    )
     report.set_defaults(handler=cmd_report)
     check = commands.add_parser(
         "check", help="dry run: read files and print what would happen; writes nothing"
@@ -211,6 +243,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="after editing registry/sources/NAME.yaml: rewrite its suite and generated staging SQL",
     )
     new_source.set_defaults(handler=cmd_new_source)
+    withdraw = commands.add_parser(
+        "withdraw",
+        help="withdraw an accepted submission: its slices fall back to the file before, marts and report rebuilt",
+    )
+    withdraw.add_argument(
+        "submission_id", type=int, metavar="SUBMISSION_ID", help="ops.submissions.submission_id"
+    )
+    withdraw.add_argument(
+        "--reason", required=True, metavar="TEXT", help="why; kept in ops.withdrawals and the receipt"
+    )
+    withdraw.set_defaults(handler=cmd_withdraw)
     commands.add_parser(
         "status", help="the last run, each office's files by outcome, and where the receipts are"
     ).set_defaults(handler=cmd_status)

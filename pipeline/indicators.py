@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from graphlib import TopologicalSorter
 from pathlib import Path
@@ -11,7 +12,7 @@ import duckdb
 from pipeline.registry import Registry
 from pipeline.rules import Rules, load_rules
 from pipeline.runlock import run_lock
-from pipeline.settings import Settings
+from pipeline.settings import TIMEZONE, Settings
 from pipeline.warehouse import SQL_DIR, ensure_schema, writer
 
 MODEL_DIRS = ("intermediate", "mart")
@@ -107,17 +108,33 @@ def rebuild(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
         raise
 
 
+def default_year(years: list[int], registered: set[int]) -> int:
+    """Return the latest year with data that has a project register and is not in the future."""
+    # A file for next year (planned ahead, or sent by mistake) must not move the published report to it.
+    this_year = dt.datetime.now(TIMEZONE).year
+    candidates = [y for y in years if y in registered and y <= this_year]
+    if not candidates:
+        raise NoDataError(
+            f"仓库中有{'、'.join(map(str, years))}年度的数据，但没有哪一年既已报送项目基本信息表、又不晚于"
+            f"{this_year}年，无法确定报告年度。请用 --year 指定，或先报送该年度的项目基本信息表。"
+        )
+    return max(candidates)
+
+
 def build_indicators(settings: Settings, registry: Registry, year: int | None = None) -> int:
     """Rebuild the marts from the warehouse, under the run lock; return the reporting year (default: the latest
-    with data)."""
+    year with a register that is not in the future)."""
     with run_lock(settings, purpose="indicators"), writer(settings.warehouse) as con:
         ensure_schema(con, registry)
         rebuild(con, load_rules())
         years = data_years(con)
+        registered = {
+            y for (y,) in con.execute("select distinct year from staging.project_register").fetchall()
+        }
     if year is None:
         if not years:
             raise NoDataError("仓库中还没有任何已接收的数据，无法计算指标。")
-        return years[-1]
+        return default_year(years, registered)
     if year not in years:
         raise NoDataError(
             f"仓库中没有{year}年度的已接收数据（已有年度：{'、'.join(map(str, years)) or '无'}）。"

@@ -41,6 +41,8 @@ RULE_ZH = {
     "cumulative_mismatch": "累计完成投资与各月之和不符",
     "cost_vs_total": "投资构成合计与计划总投资不符",
     "negative_list": "支出用途属于负面清单",
+    "no_responses": "有效问卷数为0",
+    "paid_exceeds_received": "累计支付超过累计到位",
 }
 
 

@@ -21,6 +21,7 @@ STATUS_ZH = {
     "rejected": "已退回",
     "duplicate": "重复提交",
     "superseded": "已被更正版本替代",
+    "withdrawn": "已撤回",
 }
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 UNKNOWN_UNIT = "未知单位"
@@ -118,6 +119,8 @@ def _summary(facts: ReceiptFacts) -> str:
         return f"文件未通过校验，共发现{errors}处错误，整份文件已退回，数据未入库。请逐条修改后重新报送整份文件。"
     if facts.status == "duplicate":
         return f"{facts.reason or '与此前报送的文件完全相同。'}无需任何操作。"
+    if facts.status == "withdrawn":
+        return f"此文件已被撤回，其数据不再使用；如有更早报送的同一数据，现以该文件为准。原文件仍存档备查。撤回说明：{facts.reason}"
     if facts.status == "superseded":
         return "此文件的数据已被同一单位随后报送的更正版本替代，现以更正版本为准；原文件仍存档备查。"
     tail = (
@@ -227,7 +230,11 @@ def _facts_from_warehouse(con, submission_ids: list[int]) -> list[ReceiptFacts]:
     facts = []
     for row in con.execute(
         "select submission_id, original_name, unit, strftime(received_at, '%Y-%m-%d %H:%M:%S%z'), sha256, status, "
-        "templates, year, reason from ops.submissions where submission_id in (select unnest(?)) order by 1",
+        # A withdrawn file's receipt gives the withdrawal: when, by whom and why.
+        "templates, year, coalesce(w.said, reason) from ops.submissions s left join ("
+        "  select submission_id, arg_max(strftime(withdrawn_at, '%Y-%m-%d %H:%M') || '由' || withdrawn_by || "
+        "  '撤回，原因：' || reason, withdrawn_at) as said from ops.withdrawals group by 1"
+        ") w using (submission_id) where submission_id in (select unnest(?)) order by 1",
         [submission_ids],
     ).fetchall():
         facts.append(ReceiptFacts(*row[:6], list(row[6] or []), row[7], row[8], issues.get(row[0], [])))

@@ -364,6 +364,21 @@ class Composer:
         )
         header = ("项目名称", "计划总投资", "完成投资", "资金支付率", "自评得分", "评价等级", "最高预警")
         self.add(Table("表1 项目绩效评价结果汇总", header, rows, sheet="汇总"))
+        self.data_quality()
+
+    def data_quality(self) -> None:
+        """Name the figures that cannot be right as sent, so no reader takes them at face value."""
+        doubts: list[Inline] = []
+        for p in self.projects:
+            paid, received = p.one("funds_paid_wan"), p.one("funds_received_wan")
+            if paid is None or received is None or None in (paid.value, received.value):
+                continue
+            if paid.value > received.value:
+                doubts += [*(["；"] if doubts else []), f"{p.name}累计支付", paid, "超过累计到位", received]
+        if doubts:
+            self.add(Text(("数据质量提示：", *doubts, "，资金支付率超过100%，请核实资金台账。")))
+        else:
+            self.add(Text(("数据质量提示：未发现累计支付超过累计到位的项目。",)))
 
     def project(self, number: int, p: Project) -> None:
         self.add(Heading(2, f"（{zh_number(number)}）{p.name}"))

@@ -219,6 +219,28 @@ def _investment_total_per_project(sheets: list[_Sheet], context: Context, regist
     return frame
 
 
+def _funds_per_project(sheets: list[_Sheet], context: Context, registry: Registry) -> list[dict]:
+    """Build one row per sheet, project and year of a ledger: Σ 到位 beside Σ 支付, both the year so far."""
+    frame = []
+    for sheet in sheets:
+        by_project: dict[tuple, list[dict]] = defaultdict(list)
+        for record in sheet.parsed.records:
+            by_project[(record.get("project_name"), record.get("year"))].append(record)
+        for (project, _), records in by_project.items():
+            if project not in context.known_projects:  # already an error of its own; its totals mean nothing
+                continue
+            amounts = [sheet.values(r, "entry_type", "amount_wan") for r in records]
+            if None in amounts:  # a cell the parser reported: the totals would be guesses
+                continue
+            received = sum((a for kind, a in amounts if kind == "到位"), Decimal(0))
+            paid = sum((a for kind, a in amounts if kind == "支付"), Decimal(0))
+            frame.append(
+                _blamed(sheet, [r["excel_row"] for r in records])
+                | {"received": received, "paid": paid, "paid_excess": paid - received}
+            )
+    return frame
+
+
 def _cumulative_per_row(sheets: list[_Sheet], context: Context, registry: Registry) -> list[dict]:
     """Build one row per month m whose months 1..m appear once in one file or, failing that, in the warehouse."""
     groups: dict[tuple, dict[int, list[tuple[_Sheet, dict]]]] = defaultdict(lambda: defaultdict(list))
@@ -261,6 +283,7 @@ DERIVED_FRAMES: dict[str, Builder] = {
     "parts_per_parent_row": _parts_per_parent_row,
     "investment_total_per_project": _investment_total_per_project,
     "cumulative_per_row": _cumulative_per_row,
+    "funds_per_project": _funds_per_project,
 }
 
 

@@ -137,8 +137,10 @@ comment on column ops.inbox_files.raw_path is '文件名不是UTF-8时的原始�
 create or replace view ops.current_slices as
 select slice_key, max(submission_id) as submission_id
 from ops.slices
+-- A withdrawn file no longer counts: its slices fall back to the latest earlier accepted file.
+where submission_id not in (select submission_id from ops.submissions where status = 'withdrawn')
 group by slice_key;
-comment on view ops.current_slices is '每个切片当前有效的提交（最新接收者）';
+comment on view ops.current_slices is '每个切片当前有效的提交（未撤回者中最新接收的）';
 
 create table if not exists ops.runs (
     finished_at    timestamptz not null,

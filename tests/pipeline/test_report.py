@@ -613,3 +613,26 @@ def test_section_numbers_are_chinese_numerals_past_ninety_nine(number, written):
     from pipeline.report import zh_number
 
     assert zh_number(number) == written
+
+
+def test_payments_above_receipts_are_flagged_in_the_receipt_and_the_reports_data_quality_note(
+    settings, registry, register
+):
+    from pipeline.indicators import build_indicators
+    from pipeline.intake import ingest
+
+    ledger = settings.inbox / "枣林街道办事处" / "台账.csv"
+    ledger.write_text(
+        "填报单位：枣林街道办事处\n日期,项目名称,资金来源,类型,金额（万元）\n"
+        "2022-01-05,枣林街道办事处改造老旧小区,中央补助资金,到位,100\n"
+        "2022-02-05,枣林街道办事处改造老旧小区,中央补助资金,支付,150\n",
+        encoding="utf-8",
+    )
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+    assert outcome.status == "accepted"
+    assert [p.rule for p in outcome.warnings] == ["paid_exceeds_received"]
+
+    files = write_report_files(settings, build_indicators(settings, registry, 2022), registry)
+
+    text = files.html.read_text(encoding="utf-8")
+    assert "数据质量提示：" in text and "累计支付" in text and "超过累计到位" in text

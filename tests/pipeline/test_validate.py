@@ -181,6 +181,18 @@ DEFECTS = {
         changed("fund_ledger", "支付,5000,工程款", "支付,5000,偿还债务"),
         ("negative_list", "warning", 4, "支出用途"),
     ),
+    # Nobody answered: a satisfaction rate of 0 ÷ 0 must never pass as full marks.
+    "no_responses": (
+        "satisfaction_survey",
+        changed("satisfaction_survey", "市委小区,75,58,,17", "市委小区,0,0,,0"),
+        ("no_responses", "error", 6, "有效问卷（份）"),
+    ),
+    # The year so far: paying 9,200 out of 9,000 received means a receipt is missing or an amount is wrong.
+    "paid_exceeds_received": (
+        "fund_ledger",
+        changed("fund_ledger", "到位,10000,", "到位,9000,"),
+        ("paid_exceeds_received", "warning", 3, "金额（万元）"),
+    ),
     # An unreadable optional count is the parser's type error, not also a satisfaction mismatch.
     "unreadable_part_of_a_sum": (
         "satisfaction_survey",

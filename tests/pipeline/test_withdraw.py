@@ -1,0 +1,147 @@
+"""Withdrawing a wrongly accepted file: its slices fall back, the default year holds, everything stays in ops."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.cli import main
+from pipeline.indicators import NoDataError, build_indicators, default_year
+from pipeline.intake import ingest
+from pipeline.settings import TIMEZONE
+from pipeline.warehouse import ensure_schema
+from pipeline.withdraw import WithdrawError, withdraw
+from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
+
+THIS_YEAR = dt.datetime.now(TIMEZONE).year
+
+
+def register_for(year: int) -> str:
+    return (
+        f"{year}年项目基本信息表\n序号,项目名称,项目类型,实施单位,计划总投资（万元）\n"
+        f"1,枣林街道办事处改造老旧小区,老旧小区改造,枣林街道办事处,9163.6\n"
+    )
+
+
+def submission(settings, name: str) -> int:
+    [(number,)] = query(settings, "select submission_id from ops.submissions where original_name = ?", [name])
+    return number
+
+
+def test_withdrawing_a_correction_brings_back_the_file_it_superseded(settings, registry, register):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10)
+    ingest(settings, registry, progress=False)
+    drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=20)
+    ingest(settings, registry, progress=False)
+    first, second = submission(settings, "清单.csv"), submission(settings, "清单（更正）.csv")
+    assert query(settings, "select count(*) from staging.compound_list") == [(3,)]
+
+    done = withdraw(settings, registry, second, "更正版误报")
+
+    assert done.status_before == "accepted" and done.restored == [(first, "清单.csv")]
+    assert dict(
+        query(
+            settings,
+            "select submission_id, status from ops.submissions where submission_id in (?, ?)",
+            [first, second],
+        )
+    ) == {
+        first: "accepted",
+        second: "withdrawn",
+    }
+    assert query(settings, "select count(*) from staging.compound_list") == [(2,)]
+    [(who, why, before)] = query(
+        settings,
+        "select withdrawn_by, reason, status_before from ops.withdrawals where submission_id = ?",
+        [second],
+    )
+    assert who and why == "更正版误报" and before == "accepted"
+    assert query(settings, "select count(*) from raw.compound_list where submission_id = ?", [second]) == [
+        (3,)
+    ]
+    receipts = {
+        number: json.loads(Path(path).with_suffix(".json").read_text(encoding="utf-8"))
+        for number, path in query(settings, "select submission_id, receipt_path from ops.submissions")
+    }
+    assert receipts[second]["status_zh"] == "已撤回" and "更正版误报" in receipts[second]["reason"]
+    assert receipts[first]["status"] == "accepted"
+    assert "已撤回" in Path(
+        query(settings, "select receipt_path from ops.submissions where submission_id = ?", [second])[0][0]
+    ).read_text(encoding="utf-8")
+
+
+def test_a_file_for_next_year_never_moves_the_report_and_withdrawing_it_removes_its_data(settings, registry):
+    drop(settings, "枣林街道办事处/项目.csv", register_for(THIS_YEAR), mtime=10)
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1.replace("2022", str(THIS_YEAR)), mtime=11)
+    ingest(settings, registry, progress=False)
+    assert build_indicators(settings, registry) == THIS_YEAR
+    drop(settings, "枣林街道办事处/明年项目.csv", register_for(THIS_YEAR + 1), mtime=20)
+    drop(settings, "枣林街道办事处/明年清单.csv", COMPOUNDS_V2.replace("2022", str(THIS_YEAR + 1)), mtime=21)
+    outcomes = ingest(settings, registry, progress=False).outcomes
+    assert [o.status for o in outcomes] == ["accepted", "accepted"]
+    assert build_indicators(settings, registry) == THIS_YEAR  # next year has data, yet is no default
+
+    wrong = submission(settings, "明年清单.csv")
+    assert main(["withdraw", str(wrong), "--reason", "年度填错"]) == 0
+
+    assert query(settings, "select distinct year from staging.compound_list") == [(THIS_YEAR,)]
+    assert query(settings, "select status from ops.submissions where submission_id = ?", [wrong]) == [
+        ("withdrawn",)
+    ]
+    assert query(settings, "select count(*) from ops.submissions") == [
+        (4,)
+    ]  # the withdrawn file stays visible
+    years = query(settings, "select distinct year from mart.project_year order by 1")
+    assert (THIS_YEAR,) in years
+    assert build_indicators(settings, registry) == THIS_YEAR
+
+
+def test_only_accepted_or_superseded_files_can_be_withdrawn_and_a_reason_is_required(
+    settings, registry, register
+):
+    drop(settings, "枣林街道办事处/坏.csv", "无法识别\n甲,乙\n")
+    ingest(settings, registry, progress=False)
+    rejected = submission(settings, "坏.csv")
+
+    with pytest.raises(WithdrawError, match="已退回"):
+        withdraw(settings, registry, rejected, "误报")
+    with pytest.raises(WithdrawError, match="没有第9999号提交"):
+        withdraw(settings, registry, 9999, "误报")
+    with pytest.raises(WithdrawError, match="--reason"):
+        withdraw(settings, registry, rejected, "  ")
+    assert main(["withdraw", str(rejected), "--reason", "误报"]) == 1
+
+
+def test_the_default_year_is_the_latest_registered_one_not_in_the_future():
+    assert default_year([2021, 2022, THIS_YEAR + 1], {2021, 2022, THIS_YEAR + 1}) == 2022
+    assert default_year([2021, 2022], {2021}) == 2021
+    with pytest.raises(NoDataError, match="--year"):
+        default_year([THIS_YEAR + 1], {THIS_YEAR + 1})
+
+
+def test_an_older_data_roots_submissions_table_gains_the_withdrawn_status_and_keeps_its_rows(
+    tmp_path, registry
+):
+    with duckdb.connect(str(tmp_path / "old.duckdb")) as con:
+        con.execute("create schema ops")
+        con.execute(
+            "create table ops.submissions (submission_id integer primary key, sha256 varchar not null, "
+            "original_name varchar not null, inbox_path varchar not null, unit varchar, templates varchar[], "
+            "year integer, received_at timestamptz not null, status varchar not null check (status in "
+            "('accepted', 'rejected', 'duplicate', 'superseded')), error_count integer not null, "
+            "warning_count integer not null, receipt_path varchar, receipt_status varchar, "
+            "archive_path varchar not null, reason varchar, duplicate_of integer)"
+        )
+        con.execute(
+            "insert into ops.submissions values (1, 'ab', 'x.csv', 'u/x.csv', 'u', ['compound_list'], 2022, "
+            "now(), 'accepted', 0, 0, null, null, 'ab/ab.csv', null, null)"
+        )
+        ensure_schema(con, registry)
+        con.execute("update ops.submissions set status = 'withdrawn' where submission_id = 1")
+        assert con.execute(
+            "select original_name, status, sending_folder from ops.submissions"
+        ).fetchall() == [("x.csv", "withdrawn", None)]
