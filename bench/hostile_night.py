@@ -87,11 +87,12 @@ def plant(home: Path) -> Night:
     (zaolin / long_suffix).write_bytes(os.urandom(512))
     night.recorded.append(f"枣林街道办事处/{long_suffix}")
     long_unit = "填报单位：" + "长" * 150
-    (zaolin / "单位很长.csv").write_text(
+    # At the inbox root the line decides who sent it, so its receipt folder is named by the 150 characters.
+    (inbox / "单位很长.csv").write_text(
         f"2022年满意度调查汇总表\n{long_unit}\n小区名称,有效问卷（份）,满意（份）,基本满意（份）,不满意（份）\n甲,1,1,0,0\n",
         encoding="utf-8",
     )
-    night.recorded.append("枣林街道办事处/单位很长.csv")
+    night.recorded.append("单位很长.csv")
     os.mkfifo(zaolin / "管道.csv")
     night.skipped["枣林街道办事处/管道.csv"] = "fifo"
     for name, target in (

@@ -81,7 +81,9 @@ FUND_SOURCES = {
     "居民出资": ("居民出资",),
     "社会资本": ("社会资本",),
 }
-ENTRY_WRITTEN = {"到位": ("到位", "资金到位", "到账"), "支付": ("支付", "资金支付", "拨付")}
+# No word the registry lists as ambiguous (拨付, 拨款, 下达…): a ledger holding one is rejected. 支付 is still
+# drawn from three spellings, so that each seed writes the files it always has, 支付 where 拨付 was.
+ENTRY_WRITTEN = {"到位": ("到位", "资金到位", "到账"), "支付": ("支付", "资金支付", "支付")}
 PAYMENT_PURPOSES = ("工程款", "设计费", "监理费", "材料款", "审计费", "检测费", "勘察费", "征收补偿款")
 DEPARTMENTS = ("区住房和城乡建设局", "区城市管理局", "区发展和改革委员会", "示范区管委会")
 FOOTERS = (

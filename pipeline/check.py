@@ -13,11 +13,12 @@ from pipeline.warehouse import current_version, published_reader
 
 
 def _inbox_relative(path: Path, settings: Settings) -> str:
-    """Name a file as the inbox would, so its folder can tell the submitting unit."""
+    """Name a file as the inbox would, so its folder can tell the sending office."""
     resolved = path.resolve()
     if resolved.is_relative_to(settings.inbox):
         return resolved.relative_to(settings.inbox).as_posix()
-    return f"{resolved.parent.name}/{resolved.name}"
+    # Outside the inbox no folder says who sent it: checked as at the inbox root, where the 填报单位 line decides.
+    return resolved.name
 
 
 def receipt_facts(outcome: Outcome, received_at: dt.datetime) -> ReceiptFacts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from graphlib import TopologicalSorter
@@ -13,10 +14,22 @@ from pipeline.registry import Registry
 from pipeline.rules import Rules, load_rules
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
+from pipeline.values import read_indicator
 from pipeline.warehouse import SQL_DIR, ensure_schema, writer
 
 MODEL_DIRS = ("intermediate", "mart")
 _REFERENCE = re.compile(r"\b(intermediate|mart)\.([a-z_]+)\b")
+_NUMBER = duckdb.decimal_type(28, 10)
+# pipeline.values.Indicator as the models see it.
+_READING = duckdb.struct_type(
+    {
+        "operator": "VARCHAR",
+        "target_number": _NUMBER,
+        "target_unit": "VARCHAR",
+        "reported_number": _NUMBER,
+        "reported_unit": "VARCHAR",
+    }
+)
 
 
 class NoDataError(LookupError):
@@ -88,6 +101,26 @@ def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int])
     )
 
 
+def _reading(target_text: str | None, reported_text: str | None) -> dict:
+    reading = read_indicator(target_text, reported_text)
+    return {name: getattr(reading, name) for name, _ in _READING.children}
+
+
+def register_functions(con: duckdb.DuckDBPyConnection) -> None:
+    """Let the models read 年度指标值 and 实际完成值 with the parser's own `read_indicator`."""
+    # One reading for both: the value a score uses is the one the clerk's receipt named.
+    with contextlib.suppress(duckdb.InvalidInputException):
+        con.remove_function("read_indicator")  # registered by an earlier rebuild on this connection
+    con.create_function(
+        "read_indicator",
+        _reading,
+        ["VARCHAR", "VARCHAR"],
+        _READING,
+        null_handling="special",
+        side_effects=False,
+    )
+
+
 def rebuild(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
     """Rebuild the rules tables and every model in one transaction; on failure nothing changes."""
     con.execute("begin")
@@ -95,6 +128,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
         con.execute("create schema if not exists intermediate")
         con.execute("create schema if not exists mart")
         con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
+        register_functions(con)
         # project_years is what tells the years, so it is created before the config it does not need.
         for path in models():
             if model_name(path) == "intermediate.project_years":

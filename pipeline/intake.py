@@ -22,9 +22,9 @@ import duckdb
 from tqdm import tqdm
 
 from pipeline.limits import Limits
-from pipeline.parse import ParsedFile, parse_file, too_large_file, unreadable_file
+from pipeline.parse import ParsedFile, parse_file, sending_folder_of, too_large_file, unreadable_file
 from pipeline.problems import Problem, Severity
-from pipeline.projects import ProjectRegister
+from pipeline.projects import ProjectRegister, resolve_projects, settle_register, slice_key
 from pipeline.receipts import ReceiptIssue, write_receipts
 from pipeline.registry import Registry
 from pipeline.rules import load_rules
@@ -75,35 +75,6 @@ class IngestReport:
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
-
-
-def slice_key(template_id: str, record: dict, slice_fields: Iterable[str]) -> str:
-    """Return the key of the slice a record belongs to: template, then unit, project, year[, month]."""
-    names = {"project": "project_name"}
-    return "|".join([template_id, *(str(record.get(names.get(f, f)) or "") for f in slice_fields)])
-
-
-def resolve_projects(parsed: ParsedFile, register: ProjectRegister) -> None:
-    """Name the project of sheets that state none: the unit's single project of that type in the register."""
-    for sheet in parsed.sheets:
-        project_type = sheet.template.project.register_project_type
-        pending = [r for r in sheet.records if not r.get("project_name")]
-        if not pending or project_type is None or parsed.unit is None:
-            continue
-        for year in sorted({r["year"] for r in pending if r.get("year")}):
-            candidates = register.names_of(parsed.unit, year, project_type)
-            if len(candidates) == 1:
-                for record in pending:
-                    if record.get("year") == year:
-                        record["project_name"] = candidates[0]
-                continue
-            found = f"有{len(candidates)}个（{'、'.join(candidates)}）" if candidates else "没有登记"
-            parsed.fail(
-                "project_unknown",
-                f"工作表“{sheet.name}”没有写明项目名称，而项目基本信息表中{parsed.unit}{year}年度的"
-                f"{project_type}项目{found}。请在表格上方加一行“项目名称：…”。",
-                sheet=sheet.name,
-            )
 
 
 def _as_text(value: object) -> str | bytes | None:
@@ -210,6 +181,7 @@ def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> i
                     record.get("project_name"),
                     record["year"],
                     record.get("month"),
+                    record.get("project_code"),
                     0,
                 ],
             )
@@ -220,7 +192,17 @@ def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> i
         total += len(rows)
     pending.add(
         "ops.slices",
-        ["submission_id", "template", "slice_key", "unit", "project_name", "year", "month", "row_count"],
+        [
+            "submission_id",
+            "template",
+            "slice_key",
+            "unit",
+            "project_name",
+            "year",
+            "month",
+            "project_code",
+            "row_count",
+        ],
         slices.values(),
     )
     return total
@@ -347,6 +329,8 @@ def settle(
     parsed = [c.parsed for c in candidates if c.parsed is not None]
     register = ProjectRegister.from_warehouse(con)
     for file in parsed:
+        settle_register(file)  # a register giving one code to two projects is rejected before it is used
+    for file in parsed:
         if not file.errors:
             register.add_from(file)
     for file in parsed:
@@ -420,6 +404,7 @@ SUBMISSION_COLUMNS = [
     "reason",
     "duplicate_of",
     "raw_path",
+    "sending_folder",
 ]
 
 
@@ -471,6 +456,7 @@ def _store_batch(
                         outcome.reason,
                         duplicate_of,
                         entry.raw,
+                        sending_folder_of(entry.path),
                     ]
                 ],
             )
@@ -637,7 +623,7 @@ def read_candidate(storage: LocalStorage, registry: Registry, inbox_path: str, l
         if entry.size > limits.max_file_bytes:
             # Refused from its size alone, and archived a chunk at a time: never read into memory whole.
             archive_path, sha256, entry = storage.archive_inbox_file(inbox_path)
-            refused = too_large_file(inbox_path, entry.size, limits)
+            refused = too_large_file(inbox_path, entry.size, limits, registry.offices)
             return Candidate(inbox_path, b"", sha256, entry, refused, archive_path=archive_path)
         content, entry = storage.read_inbox(inbox_path)
     except NotTakenIn as exc:
@@ -648,7 +634,8 @@ def read_candidate(storage: LocalStorage, registry: Registry, inbox_path: str, l
             return Candidate(
                 inbox_path, b"", None, skipped=Skipped(inbox_path, "vanished", SKIP_ZH["vanished"])
             )
-        return Candidate(inbox_path, b"", None, entry, unreadable_file(inbox_path, str(exc)))
+        refused = unreadable_file(inbox_path, str(exc), registry.offices)
+        return Candidate(inbox_path, b"", None, entry, refused)
     return parse_candidate(inbox_path, content, entry, registry, limits)
 
 

@@ -12,7 +12,7 @@ from pipeline.problems import Problem, Severity, cell_problem, display
 from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, Column, ColumnType, Registry, Template
 from pipeline.text import clean_name, nfkc, split_header, squash
-from pipeline.values import CellError, UnitContext, is_blank, parse_cell
+from pipeline.values import CellError, Noted, UnitContext, is_blank, parse_cell, read_indicator
 
 HEADER_SEARCH_ROWS = 10
 _META_KEY = re.compile(
@@ -23,6 +23,8 @@ _FOOTER = re.compile(
 )
 _TOTAL = re.compile(r"^(合计|总计|小计|共计)(?:[:：(].*)?$")
 _YEAR_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+# After `年度：` any four digits are the year meant, so 1999 is reported out of range, not as no year at all.
+_YEAR_ON_LINE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _SEAL = re.compile(r"\((盖章|公章|签章)\)")
 
 
@@ -148,6 +150,8 @@ class SheetMeta:
     year: int | None = None
     money_unit: str | None = None
     title_year: int | None = None
+    # The Excel row each of the above was read on (keys: unit, project, year, money_unit, title_year).
+    rows: dict[str, int] = field(default_factory=dict)
 
 
 def row_text(row: list[object]) -> str:
@@ -155,15 +159,16 @@ def row_text(row: list[object]) -> str:
     return "  ".join(display(c) for c in row if not is_blank(c) and not isinstance(c, bool))
 
 
-def read_meta(lines: list[str], meta: SheetMeta | None = None) -> SheetMeta:
-    """Read `填报单位：` `项目名称：` `年度：` `单位：` lines, and a year in a title line."""
+def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 1) -> SheetMeta:
+    """Read `填报单位：` `项目名称：` `年度：` `单位：` lines, and a year in a title line; lines start at `first_row`."""
     meta = meta or SheetMeta()
-    for line in lines:
+    for excel_row, line in enumerate(lines, start=first_row):
         text = nfkc(line)
         keys = list(_META_KEY.finditer(text))
         if not keys:
             if meta.title_year is None and (year := _YEAR_IN_TEXT.search(text)):
                 meta.title_year = int(year.group(1))
+                meta.rows["title_year"] = excel_row
             continue
         for key, following in zip(keys, [*keys[1:], None], strict=True):
             value = text[key.end() : following.start() if following else len(text)].strip()
@@ -172,13 +177,17 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None) -> SheetMeta:
                 continue
             if name in ("填报单位", "填表单位", "报送单位") and meta.unit is None:
                 meta.unit = squash(_SEAL.sub("", squash(value))) or None
+                meta.rows["unit"] = excel_row
             elif name == "项目名称" and meta.project is None:
                 meta.project = clean_name(value) or None
+                meta.rows["project"] = excel_row
             elif name == "年度" and meta.year is None:
-                if year := _YEAR_IN_TEXT.search(value):
+                if year := _YEAR_ON_LINE.search(value):
                     meta.year = int(year.group(1))
+                    meta.rows["year"] = excel_row
             elif name in ("单位", "计量单位", "金额单位") and meta.money_unit is None:
                 meta.money_unit = squash(value.split()[0]) if value.split() else None
+                meta.rows["money_unit"] = excel_row
     return meta
 
 
@@ -196,6 +205,19 @@ class ParsedSheet:
 
     def error(self, **kwargs) -> None:
         self.problems.append(cell_problem(sheet=self.name, **kwargs))
+
+    def warn(self, noted: Noted, **where) -> None:
+        """Tell the clerk which of a cell's readings was taken."""
+        self.problems.append(
+            cell_problem(
+                noted.rule,
+                sheet=self.name,
+                expected=noted.expected,
+                fix=noted.fix,
+                severity=Severity.WARNING,
+                **where,
+            )
+        )
 
 
 def _unit_context(binding: Binding, registry: Registry, meta: SheetMeta, sheet: ParsedSheet) -> UnitContext:
@@ -263,12 +285,14 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     )
     # A 合计 row reads its amounts and, where each row names its own unit, that unit too.
     total_columns = summable + ([row_unit] if row_unit else [])
+    read_against = [b for b in match.bindings if b.column.read_against]
     totals: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
     subtotals: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
     part = template.part_of_previous
     parent: str | None = None
     unreadable: set[str] = set()  # columns with a cell that failed to parse: their sums prove nothing
     footer_lines: list[str] = []
+    footer_row = 0
     for index in range(match.last_row + 1, len(grid.rows)):
         row = grid.rows[index]
         excel_row = index + 1
@@ -276,6 +300,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         if kind == "blank":
             continue
         if kind == "footer":
+            footer_row = footer_row or excel_row
             footer_lines.append(row_text(row))
             continue
         values, failed = {}, set()
@@ -298,6 +323,9 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                     expected=exc.expected,
                     fix=exc.fix,
                 )
+            if isinstance(values[name], Noted):
+                noted, values[name] = values[name], values[name].value
+                sheet.warn(noted, excel_row=excel_row, header=binding.header, value=raw)
         if template.row_unit is not None:
             _convert_by_row_unit(values, template, registry)
         if is_total:
@@ -322,6 +350,13 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                     expected="此项为必填项",
                     fix="请补充填写",
                 )
+        for binding in read_against:
+            reported = values[binding.column.name]
+            noted = (
+                read_indicator(values.get(binding.column.read_against), reported).noted if reported else None
+            )
+            if noted is not None:
+                sheet.warn(noted, excel_row=excel_row, header=binding.header, value=reported)
         if part is not None:
             item = values.get(part.column) or ""
             prefix = next((p for p in part.prefixes if squash(item).startswith(squash(p))), None)
@@ -338,7 +373,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                     subtotals[key] += amount
         values["excel_row"] = excel_row
         sheet.records.append(values)
-    sheet.meta = read_meta(footer_lines, sheet.meta)
+    sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
     return sheet
 
 

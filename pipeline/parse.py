@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field
@@ -9,14 +10,17 @@ from pathlib import PurePosixPath
 
 from pipeline.layout import ParsedSheet, find_header, parse_sheet
 from pipeline.limits import LimitExceeded, Limits
-from pipeline.problems import Problem, Severity
+from pipeline.offices import Office, Offices
+from pipeline.problems import Problem, Severity, cell_problem
 from pipeline.reader import UnreadableFile, read_workbook
 from pipeline.registry import Registry
-from pipeline.text import clean_name
+from pipeline.settings import TIMEZONE
 
 logger = logging.getLogger(__name__)
 
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+# The first reporting year the warehouse takes; the last is next year (a plan may be filed ahead).
+FIRST_YEAR = 2000
 
 # The sheet of instructions every generated template carries; it holds no data.
 INSTRUCTIONS_SHEET = "填表说明"
@@ -27,7 +31,7 @@ class ParsedFile:
     """Everything read from one file, before anything is stored."""
 
     original_name: str
-    folder_unit: str | None
+    sending_folder: str | None  # the inbox sub-folder as named there; None at the inbox root
     sheets: list[ParsedSheet] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     unit: str | None = None
@@ -58,28 +62,38 @@ class ParsedFile:
         self.problems.append(Problem(Severity.ERROR, rule, message, sheet=sheet, excel_row=excel_row))
 
 
-def folder_unit_of(inbox_path: str) -> str | None:
-    """Return the submitting unit named by the inbox sub-folder a file was dropped in, if any."""
+def sending_folder_of(inbox_path: str) -> str | None:
+    """Return the inbox sub-folder a file was dropped in, as it is named there; None for the inbox root."""
     parts = PurePosixPath(inbox_path).parts
-    return clean_name(parts[0]) if len(parts) > 1 else None
+    return parts[0] if len(parts) > 1 else None
 
 
-def _unparsed(inbox_path: str) -> ParsedFile:
-    folder_unit = folder_unit_of(inbox_path)
-    # Until a sheet says otherwise the folder tells who sent it, so even an unreadable file's receipt reaches them.
-    return ParsedFile(original_name=PurePosixPath(inbox_path).name, folder_unit=folder_unit, unit=folder_unit)
+def folder_office(folder: str | None, offices: Offices) -> tuple[Office, ...]:
+    """Return the offices a sending folder may belong to: none for a shared folder, several when ambiguous."""
+    return () if offices.is_shared(folder) else offices.named(folder)
 
 
-def too_large_file(inbox_path: str, size: int, limits: Limits) -> ParsedFile:
+def _unparsed(inbox_path: str, offices: Offices | None = None) -> ParsedFile:
+    folder = sending_folder_of(inbox_path)
+    sender = folder_office(folder, offices or Offices())
+    # Until a sheet says otherwise the folder tells who sent it, so even an unreadable file names its office.
+    return ParsedFile(
+        original_name=PurePosixPath(inbox_path).name,
+        sending_folder=folder,
+        unit=sender[0].name if len(sender) == 1 else None,
+    )
+
+
+def too_large_file(inbox_path: str, size: int, limits: Limits, offices: Offices | None = None) -> ParsedFile:
     """Return the rejection of a file larger than the file-size limit, judged without reading it."""
-    parsed = _unparsed(inbox_path)
+    parsed = _unparsed(inbox_path, offices)
     parsed.problems.append(LimitExceeded("max_file_bytes", limits.max_file_bytes, size).problem())
     return parsed
 
 
-def unreadable_file(inbox_path: str, reason: str) -> ParsedFile:
+def unreadable_file(inbox_path: str, reason: str, offices: Offices | None = None) -> ParsedFile:
     """Return the rejection of a file the pipeline may not open, say for its permissions."""
-    parsed = _unparsed(inbox_path)
+    parsed = _unparsed(inbox_path, offices)
     parsed.fail("unreadable", f"{reason}。请重新报送该文件，或请管理员检查收件箱中该文件的权限。")
     return parsed
 
@@ -88,7 +102,7 @@ def parse_file(
     content: bytes, inbox_path: str, registry: Registry, limits: Limits | None = None
 ) -> ParsedFile:
     """Read a file and every sheet in it; nothing is stored, every problem is collected."""
-    parsed = _unparsed(inbox_path)
+    parsed = _unparsed(inbox_path, registry.offices)
     name = parsed.original_name
     try:
         workbook = read_workbook(content, name, limits)
@@ -133,41 +147,168 @@ def parse_file(
             "无法识别的报表模板：没有一个工作表的表头与报表模板相符，请使用统一下发的模板。",
         )
         return parsed
-    _settle_unit(parsed)
+    _settle_unit(parsed, registry.offices)
+    latest = latest_year()
     for sheet in parsed.sheets:
-        _settle_year(parsed, sheet, name)
+        _settle_year(parsed, sheet, name, latest)
         _settle_project(parsed, sheet)
     return parsed
 
 
-def _settle_unit(parsed: ParsedFile) -> None:
-    stated = next((s.meta.unit for s in parsed.sheets if s.meta.unit), None)
-    parsed.unit = stated or parsed.folder_unit
-    if parsed.unit is None:
-        parsed.fail(
-            "unit_unknown",
-            "无法确定填报单位：表格上方没有“填报单位：…”一行，文件也不在以单位命名的文件夹中。请补充“填报单位：…”后重新报送。",
+def _settle_unit(parsed: ParsedFile, offices: Offices) -> None:
+    """Name the office that sent the file: its folder's, or in a shared folder its `填报单位：` line's."""
+    folder = parsed.sending_folder
+    sender = folder_office(folder, offices)
+    if len(sender) > 1:
+        # Never a guess: the clerk, or the office registry, has to say which office the folder is.
+        parsed.problems.append(
+            Problem(
+                Severity.ERROR,
+                "unit_ambiguous",
+                f"报送文件夹“{folder}”可以指{'、'.join(o.name for o in sender)}，无法确定报送单位。"
+                "请将文件放入以单位全称命名的文件夹，或请区财政局在单位名录中登记该文件夹。",
+                value=folder,
+                expected="文件夹名应只对应一个单位",
+                fix="请将文件放入以单位全称命名的文件夹",
+            )
         )
+        parsed.unit = None
+    else:
+        parsed.unit = _unit_by_lines(parsed, sender[0] if sender else None, offices)
     for sheet in parsed.sheets:
         for record in sheet.records:
             record["unit"] = parsed.unit
 
 
-def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str) -> None:
-    """Give every record its year from the first source the template lists that has one."""
+def _unit_by_lines(parsed: ParsedFile, office: Office | None, offices: Offices) -> str | None:
+    """Return the unit the sheets' `填报单位：` lines give, checked against the folder's office (None: shared)."""
+    said: list[tuple[ParsedSheet, str]] = []  # each sheet's line and the office it names
+    refused = False
+    for sheet in parsed.sheets:
+        line = sheet.meta.unit
+        if not line:
+            continue
+        meant = offices.sent_for(office, line) if office else offices.named(line)
+        if len(meant) == 1:
+            said.append((sheet, meant[0].name))
+        else:
+            parsed.problems.append(_unit_line_problem(sheet, meant, office, parsed.sending_folder, offices))
+            refused = True
+    if said:
+        (first, unit), *others = said
+        for sheet, other in others:
+            if other != unit:
+                parsed.problems.append(
+                    _line_problem(
+                        "unit_mismatch",
+                        sheet,
+                        expected=f"应与工作表“{first.name}”的填报单位{unit}一致",
+                        fix="一个文件只能填报一个单位的数据，请分开报送",
+                    )
+                )
+        return unit
+    if office is None and not refused:
+        where = (
+            f"“{parsed.sending_folder}”是共享收件文件夹"
+            if parsed.sending_folder
+            else "文件也不在以单位命名的文件夹中"
+        )
+        parsed.fail(
+            "unit_unknown",
+            f"无法确定填报单位：表格上方没有“填报单位：…”一行，{where}。请补充“填报单位：…”后重新报送。",
+        )
+    return office.name if office else None
+
+
+def _line_problem(rule: str, sheet: ParsedSheet, *, expected: str, fix: str) -> Problem:
+    """Report a sheet's `填报单位：` line, at its Excel row, with what it should say and how to fix it."""
+    return cell_problem(
+        rule,
+        sheet=sheet.name,
+        excel_row=sheet.meta.rows.get("unit"),
+        header="填报单位",
+        value=sheet.meta.unit,
+        expected=expected,
+        fix=fix,
+    )
+
+
+def _unit_line_problem(
+    sheet: ParsedSheet, meant: tuple[Office, ...], office: Office | None, folder: str | None, offices: Offices
+) -> Problem:
+    """Say why a `填报单位：` line names no office this folder may send for: ambiguous, or someone else's."""
+    line = sheet.meta.unit
+    if len(meant) > 1:
+        return _line_problem(
+            "unit_ambiguous",
+            sheet,
+            expected=f"应为一个单位的全称，而“{line}”可以指{'、'.join(o.name for o in meant)}",
+            fix="请填写单位全称",
+        )
+    [named] = offices.named(line)
+    for_others = f"或其代报的{'、'.join(office.submits_for)}" if office.submits_for else ""
+    return _line_problem(
+        "unit_mismatch",
+        sheet,
+        expected=f"应为{office.name}{for_others}",
+        fix=f"报送文件夹“{folder}”属于{office.name}，{office.submits_for_zh}；{named.name}的数据可由"
+        f"{'、'.join(offices.who_may_send(named))}报送，请将文件放入其中一个单位的文件夹，或改正“填报单位：”一行",
+    )
+
+
+def latest_year() -> int:
+    """Return the last reporting year taken: next year, in the district's time zone."""
+    return dt.datetime.now(TIMEZONE).year + 1
+
+
+def _year_range(
+    sheet: ParsedSheet, latest: int, excel_row: int | None, header: str, value: object, fix: str
+) -> Problem:
+    """Report a year before 2000 or after next year where it was found, with the years allowed."""
+    noun = "日期" if isinstance(value, dt.date) else "年度"
+    return cell_problem(
+        "year_range",
+        sheet=sheet.name,
+        excel_row=excel_row,
+        header=header,
+        value=value,
+        expected=f"应为{FIRST_YEAR}年至{latest}年之间的{noun}",
+        fix=fix,
+    )
+
+
+def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: int) -> None:
+    """Give every record its year from the first source the template lists that has one; check it is bounded."""
     template = sheet.template
+    meta = sheet.meta
+    headers = {b.column.name: b.header for b in sheet.bindings}
+
+    def bounded(year: int) -> bool:
+        return FIRST_YEAR <= year <= latest
+
     sheet_year = None
+    stated = None  # where a line, the title or the file name gave the year: (Excel row, label, value, fix)
     for source in template.year_from:
-        if source == "line":
-            sheet_year = sheet.meta.year
-        elif source == "title":
-            sheet_year = sheet.meta.title_year
+        if source == "line" and meta.year is not None:
+            sheet_year = meta.year
+            stated = (meta.rows.get("year"), "年度", meta.year, "请核对填写的年度")
+        elif source == "title" and meta.title_year is not None:
+            sheet_year = meta.title_year
+            stated = (meta.rows.get("title_year"), "标题", meta.title_year, "请核对标题中的年度")
         elif source == "filename" and (found := _YEAR_IN_NAME.search(filename)):
             sheet_year = int(found.group(1))
+            stated = (None, "文件名", filename, "请改正文件名中的年度，或在表格上方加一行“年度：…”")
         if sheet_year is not None:
             break
     if "dates" in template.year_from:
-        years = {r[template.date_column].year for r in sheet.records if r.get(template.date_column)}
+        dated = [(r, r[template.date_column]) for r in sheet.records if r.get(template.date_column)]
+        header = headers.get(template.date_column)
+        for record, date in dated:
+            if not bounded(date.year):
+                fix = "请核对日期中的年份"
+                parsed.problems.append(_year_range(sheet, latest, record["excel_row"], header, date, fix))
+        # A mistyped year is reported on its own row above, not as a second year the file spans.
+        years = {date.year for _, date in dated if bounded(date.year)}
         if len(years) > 1:
             parsed.fail(
                 "year_span",
@@ -175,10 +316,17 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str) -> None:
                 sheet=sheet.name,
             )
         elif years:
-            sheet_year = years.pop()
+            sheet_year, stated = years.pop(), None
+    if stated is not None and not bounded(sheet_year):
+        parsed.problems.append(_year_range(sheet, latest, *stated))
     missing = False
     for record in sheet.records:
         if "column" in template.year_from and record.get("year") is not None:
+            if not bounded(record["year"]):
+                header, fix = headers.get("year"), "请核对填写的年度"
+                parsed.problems.append(
+                    _year_range(sheet, latest, record["excel_row"], header, record["year"], fix)
+                )
             continue
         record["year"] = sheet_year
         missing = missing or sheet_year is None

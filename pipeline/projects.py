@@ -1,71 +1,573 @@
-"""The project register as known at ingest time: the warehouse's, plus registers arriving in the same run."""
+"""Projects are identified by their 项目编码 (project_code); submissions name them by 项目名称.
+
+The register (template project_register) says which codes exist, under which names, for which years and by
+which implementing unit. A register row without a 项目编码 gets a derived code, `自编:<实施单位>/<项目名称>`,
+so two units' projects of the same name are two projects even then. A register row that gives a known code a
+new name renames that project: the old name stays an alias that still finds it.
+
+A submission's 项目名称 is resolved to a code at ingest (`resolve_projects`), and the code is stored with every
+row and slice: the names matching it (current names first, else aliases), the sending office's own projects
+first (it is their implementing unit), then the projects registered for the submission's year (else the
+nearest earlier year, else the nearest later one). A name still matching several codes is an error naming
+them.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import duckdb
 
+from pipeline.layout import ParsedSheet
 from pipeline.parse import ParsedFile
+from pipeline.problems import Problem, Severity
+from pipeline.registry import Registry, Template
+
+logger = logging.getLogger(__name__)
+
+REGISTER_TEMPLATE = "project_register"
+# A derived code reads as what it is made of, so an analyst can tell it at a glance; real codes never start so.
+DERIVED_PREFIX = "自编:"
+# Rows received in this run sort after every stored submission.
+_RUN_ORDER = 1 << 62
+
+
+def derived_code(implementing_unit: str | None, name: str) -> str:
+    """Return the code of a project registered without a 项目编码: its implementing unit and name."""
+    return f"{DERIVED_PREFIX}{implementing_unit or ''}/{name}"
+
+
+def is_derived(code: str | None) -> bool:
+    return code is None or code.startswith(DERIVED_PREFIX)
+
+
+def slice_key(template_id: str, record: dict, slice_fields: Iterable[str]) -> str:
+    """Return the key of the slice a record belongs to: template, then unit, project code, year[, month]."""
+    names = {"project": "project_code"}
+    return "|".join([template_id, *(str(record.get(names.get(f, f)) or "") for f in slice_fields)])
+
+
+@dataclass(slots=True)
+class RegisteredProject:
+    """One register row: a project's code, name and attributes as registered for one year."""
+
+    code: str
+    name: str
+    project_type: str | None = None
+    implementing_unit: str | None = None
+    year: int | None = None
+    planned_total_wan: Decimal | None = None
+    planned_start: dt.date | None = None
+    planned_finish: dt.date | None = None
+    unit: str | None = None  # the office that sent the register
+    order: tuple[int, int] = (0, 0)  # (submission, Excel row): later rows are newer
+    current: bool = True  # False once a later register replaced its slice
+
+    @property
+    def derived(self) -> bool:
+        return is_derived(self.code)
+
+    def describe(self) -> str:
+        """Name the project for a clerk: its name, code (unless derived) and implementing unit."""
+        code = "未登记项目编码" if self.derived else f"项目编码{self.code}"
+        return f"“{self.name}”（{code}，实施单位：{self.implementing_unit or '未填写'}）"
 
 
 @dataclass(frozen=True, slots=True)
-class RegisteredProject:
-    name: str
-    project_type: str | None
-    implementing_unit: str | None
-    year: int | None
-    planned_total_wan: Decimal | None
+class Resolution:
+    """What a 项目名称 resolves to: one code, or the candidates it cannot choose between (none: unknown)."""
+
+    code: str | None
+    candidates: tuple[RegisteredProject, ...] = ()
+
+
+def _year_rank(registered: int | None, wanted: int) -> tuple[int, int]:
+    """Rank a register year for a submission year: the same year, then the nearest earlier, then later."""
+    if registered is None:
+        return (3, 0)
+    if registered == wanted:
+        return (0, 0)
+    if registered < wanted:
+        return (1, wanted - registered)
+    return (2, registered - wanted)
 
 
 @dataclass(slots=True)
 class ProjectRegister:
+    """The project register as known at ingest time: the warehouse's, plus registers arriving in this run."""
+
     projects: list[RegisteredProject] = field(default_factory=list)
+    _by_code: dict[str, list[RegisteredProject]] = field(default_factory=lambda: defaultdict(list))
+    _by_name: dict[str, list[RegisteredProject]] = field(default_factory=lambda: defaultdict(list))
+    _files: int = 0
+
+    def __post_init__(self) -> None:
+        projects, self.projects = self.projects, []
+        for project in projects:
+            self._add(project)
+
+    def _add(self, project: RegisteredProject) -> None:
+        self.projects.append(project)
+        self._by_code[project.code].append(project)
+        self._by_name[project.name].append(project)
 
     @classmethod
     def from_warehouse(cls, con: duckdb.DuckDBPyConnection | None) -> ProjectRegister:
-        """Load the current register from staging; an absent warehouse has an empty register."""
-        if con is None:
+        """Load every register row of an accepted or superseded file (superseded ones only lend aliases)."""
+        if (
+            con is None
+            or not con.execute(
+                "select 1 from duckdb_tables() where schema_name = 'raw' and table_name = ?",
+                [REGISTER_TEMPLATE],
+            ).fetchall()
+        ):
             return cls()
         rows = con.execute(
-            "select project_name, project_type, implementing_unit, year, planned_total_investment_wan "
-            "from staging.project_register"
+            """
+            select r.project_code, r.project_name, r.project_type, r.implementing_unit, r.year,
+                r.planned_total_investment_wan, r.planned_start, r.planned_finish, r.unit, r.submission_id,
+                r.excel_row, c.submission_id is not null as current
+            from raw.project_register as r
+            inner join ops.submissions as s using (submission_id)
+            left join ops.current_slices as c using (submission_id, slice_key)
+            where s.status in ('accepted', 'superseded') and r.project_name is not null
+            order by r.submission_id, r.excel_row
+            """
         ).fetchall()
-        return cls([RegisteredProject(*row) for row in rows])
+        register = cls()
+        for code, name, kind, implementer, year, total, start, finish, unit, number, row, current in rows:
+            register._add(
+                RegisteredProject(
+                    # Rows stored before codes existed are read as their code would be derived.
+                    code=code or derived_code(implementer, name),
+                    name=name,
+                    project_type=kind,
+                    implementing_unit=implementer,
+                    year=year,
+                    planned_total_wan=total,
+                    planned_start=start,
+                    planned_finish=finish,
+                    unit=unit,
+                    order=(number, row or 0),
+                    current=current,
+                )
+            )
+        return register
 
     def add_from(self, parsed: ParsedFile) -> None:
-        """Add the projects of a readable register sheet received in this run."""
+        """Add the projects of a readable register sheet received in this run; they replace their slices."""
+        self._files += 1
+        added = []
         for sheet in parsed.sheets:
-            if sheet.template.id != "project_register":
+            if sheet.template.id != REGISTER_TEMPLATE:
                 continue
+            assign_codes(sheet)
             for r in sheet.records:
-                if r.get("project_name"):
-                    self.projects.append(
+                if r.get("project_name") and r.get("project_code"):
+                    added.append(
                         RegisteredProject(
-                            r["project_name"],
-                            r.get("project_type"),
-                            r.get("implementing_unit"),
-                            r.get("year"),
-                            r.get("planned_total_investment_wan"),
+                            code=r["project_code"],
+                            name=r["project_name"],
+                            project_type=r.get("project_type"),
+                            implementing_unit=r.get("implementing_unit"),
+                            year=r.get("year"),
+                            planned_total_wan=r.get("planned_total_investment_wan"),
+                            planned_start=r.get("planned_start"),
+                            planned_finish=r.get("planned_finish"),
+                            unit=r.get("unit") or parsed.unit,
+                            order=(_RUN_ORDER + self._files, r.get("excel_row") or 0),
                         )
                     )
+        replaced = {(p.unit, p.code, p.year) for p in added}
+        for project in self.projects:
+            if (project.unit, project.code, project.year) in replaced:
+                project.current = False
+        for project in added:
+            self._add(project)
+
+    def rows_of(self, code: str) -> list[RegisteredProject]:
+        """Return a code's register rows in force (or, if none is, every row it ever had)."""
+        rows = self._by_code.get(code, [])
+        return [r for r in rows if r.current] or rows
+
+    def latest(self, code: str) -> RegisteredProject:
+        """Return a code's newest register row: its latest name and attributes."""
+        return max(self.rows_of(code), key=lambda r: (r.year or 0, r.order))
+
+    def row_for(self, code: str, year: int) -> RegisteredProject:
+        """Return the register row that describes a project in a year: that year's, else the nearest."""
+        return min(self.rows_of(code), key=lambda r: (_year_rank(r.year, year), -r.order[0], -r.order[1]))
+
+    def resolve(self, name: str, year: int, unit: str | None) -> Resolution:
+        """Resolve a 项目名称 written by `unit` for `year` to one project code."""
+        rows = self._by_name.get(name, [])
+        # A name some row in force carries wins over a name only a replaced row carried (an alias).
+        codes = {r.code for r in rows if r.current} or {r.code for r in rows}
+        if not codes:
+            return Resolution(None)
+        own = {c for c in codes if any(r.implementing_unit == unit for r in self.rows_of(c))}
+        pool = own or codes
+        ranks = {c: min(_year_rank(r.year, year) for r in self.rows_of(c)) for c in pool}
+        best = min(ranks.values())
+        chosen = sorted(c for c in pool if ranks[c] == best)
+        if len(chosen) == 1:
+            return Resolution(chosen[0])
+        return Resolution(None, tuple(self.latest(c) for c in chosen))
+
+    def projects_of(self, unit: str, year: int, project_type: str) -> list[RegisteredProject]:
+        """Return the unit's projects of one type registered for a year, one row per code."""
+        found = {
+            p.code: p
+            for p in self.projects
+            if p.current and p.implementing_unit == unit and p.year == year and p.project_type == project_type
+        }
+        return sorted(found.values(), key=lambda p: (p.name, p.code))
 
     def names_of(self, unit: str, year: int, project_type: str) -> list[str]:
         """Return the unit's projects of one type and year, by name."""
-        return sorted(
-            {
-                p.name
-                for p in self.projects
-                if p.implementing_unit == unit and p.year == year and p.project_type == project_type
-            }
-        )
+        return sorted({p.name for p in self.projects_of(unit, year, project_type)})
 
     @property
     def known_names(self) -> set[str]:
-        return {p.name for p in self.projects}
+        """Every name a project is or was registered under."""
+        return set(self._by_name)
 
     @property
     def planned_totals(self) -> dict[str, Decimal]:
-        """Map each project to its 计划总投资 (the latest register row wins)."""
-        return {p.name: p.planned_total_wan for p in self.projects if p.planned_total_wan is not None}
+        """Map each name that finds a single project to its 计划总投资 (its newest register row's)."""
+        totals = {}
+        for name, rows in self._by_name.items():
+            codes = {r.code for r in rows}
+            if len(codes) == 1:
+                total = self.latest(codes.pop()).planned_total_wan
+                if total is not None:
+                    totals[name] = total
+        return totals
+
+
+def assign_codes(sheet: ParsedSheet) -> None:
+    """Give each register row its code: its 项目编码, else one derived from its implementing unit and name."""
+    for record in sheet.records:
+        if record.get("project_code_derived") is not None or not record.get("project_name"):
+            continue
+        if record.get("project_code"):
+            record["project_code_derived"] = False
+        else:
+            record["project_code"] = derived_code(record.get("implementing_unit"), record["project_name"])
+            record["project_code_derived"] = True
+
+
+def _header(sheet: ParsedSheet, column: str, default: str) -> str:
+    return next((b.header for b in sheet.bindings if b.column.name == column), default)
+
+
+def _registered(record: dict) -> RegisteredProject:
+    return RegisteredProject(
+        record["project_code"], record["project_name"], implementing_unit=record.get("implementing_unit")
+    )
+
+
+def _code_problem(record: dict, first: dict, same: dict) -> tuple[str, str, str, str] | None:
+    """Say what is wrong with a register row sharing its code with an earlier row of the same file, if anything:
+    (rule, message, expected, fix)."""
+    this, row = _registered(record), record["excel_row"]
+    if first is not record and (
+        first["project_name"] != record["project_name"]
+        or first.get("implementing_unit") != record.get("implementing_unit")
+    ):
+        expected = "每个项目编码只登记一个项目"
+        fix = "请核对项目编码；若是同一项目更名，请只保留新名称的一行"
+        found = (
+            f"第{row}行的项目编码“{this.code}”已在第{first['excel_row']}行用于项目{_registered(first).describe()}，"
+            f"不能再用于项目{this.describe()}"
+        )
+        return "project_code_reused", found, expected, fix
+    if same is record:
+        return None
+    if record.get("project_code_derived"):
+        expected = "同一实施单位的同名项目须填写项目编码加以区分"
+        fix = "请填写项目编码；若是同一项目，请删去重复的一行"
+        found = f"第{row}行的项目{this.describe()}与第{same['excel_row']}行同名、同实施单位，又都未填写项目编码，无法区分"
+        return "project_code_derived_duplicate", found, expected, fix
+    expected, fix = "每个项目每年度登记一行", "请删去重复的一行"
+    return (
+        "project_code_reused",
+        f"第{row}行与第{same['excel_row']}行登记的是同一项目{this.describe()}",
+        expected,
+        fix,
+    )
+
+
+def settle_register(parsed: ParsedFile) -> None:
+    """Code the rows of a file's register sheets; a code given to two projects (or twice) is an error."""
+    first_by_code: dict[str, dict] = {}
+    first_by_year: dict[tuple[str, int | None], dict] = {}
+    for sheet in parsed.sheets:
+        if sheet.template.id != REGISTER_TEMPLATE:
+            continue
+        assign_codes(sheet)
+        for record in sheet.records:
+            if not record.get("project_code"):
+                continue
+            first = first_by_code.setdefault(record["project_code"], record)
+            same = first_by_year.setdefault((record["project_code"], record.get("year")), record)
+            if (found := _code_problem(record, first, same)) is None:
+                continue
+            rule, message, expected, fix = found
+            column = "project_name" if record.get("project_code_derived") else "project_code"
+            parsed.problems.append(
+                Problem(
+                    Severity.ERROR,
+                    rule,
+                    f"{message}，{expected}，{fix}。",
+                    sheet=sheet.name,
+                    excel_row=record.get("excel_row"),
+                    column_header=_header(
+                        sheet, column, "项目名称" if column == "project_name" else "项目编码"
+                    ),
+                    value=record[column],
+                    expected=expected,
+                    fix=fix,
+                )
+            )
+
+
+def _zh_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def span_problem(sheet: ParsedSheet, project: RegisteredProject, year: int) -> Problem | None:
+    """Warn when a year falls outside the project's planned span (开工 to 完工, plus a year's grace)."""
+    start, finish = project.planned_start, project.planned_finish
+    first = start.year if start else None
+    last = finish.year + 1 if finish else None
+    if (first is None or year >= first) and (last is None or year <= last):
+        return None
+    planned = "、".join(
+        [
+            *([f"计划开工{_zh_date(start)}"] if start else []),
+            *([f"计划完工{_zh_date(finish)}"] if finish else []),
+        ]
+    )
+    if first is not None and last is not None:
+        expected = f"应在{first}至{last}年度之间（完工后宽限一年）"
+    elif first is not None:
+        expected = f"应不早于{first}年度"
+    else:
+        expected = f"应不晚于{last}年度（完工后宽限一年）"
+    fix = "请核对报表年度，或请在项目基本信息表中更正计划开工、完工日期"
+    return Problem(
+        Severity.WARNING,
+        "project_span",
+        f"工作表“{sheet.name}”的报表年度{year}年不在项目{project.describe()}的计划实施期内（{planned}），"
+        f"{expected}，{fix}。",
+        sheet=sheet.name,
+        column_header="年度",
+        value=str(year),
+        expected=expected,
+        fix=fix,
+    )
+
+
+def _name_unnamed(parsed: ParsedFile, sheet: ParsedSheet, register: ProjectRegister) -> None:
+    """Name the project of a sheet that states none: the unit's single project of its type in the register."""
+    project_type = sheet.template.project.register_project_type
+    pending = [r for r in sheet.records if not r.get("project_name")]
+    if not pending or project_type is None or parsed.unit is None:
+        return
+    for year in sorted({r["year"] for r in pending if r.get("year")}):
+        candidates = register.projects_of(parsed.unit, year, project_type)
+        if len(candidates) == 1:
+            for record in pending:
+                if record.get("year") == year:
+                    record["project_name"] = candidates[0].name
+                    record["project_code"] = candidates[0].code
+            continue
+        found = (
+            f"有{len(candidates)}个（{'、'.join(p.describe() for p in candidates)}）"
+            if candidates
+            else "没有登记"
+        )
+        parsed.fail(
+            "project_unknown",
+            f"工作表“{sheet.name}”没有写明项目名称，而项目基本信息表中{parsed.unit}{year}年度的"
+            f"{project_type}项目{found}。请在表格上方加一行“项目名称：…”。",
+            sheet=sheet.name,
+        )
+
+
+def _ambiguous(sheet: ParsedSheet, record: dict, unit: str | None, found: Resolution) -> Problem:
+    name, year = record["project_name"], record["year"]
+    listed = "、".join(p.describe() for p in found.candidates)
+    if any(p.implementing_unit == unit for p in found.candidates):
+        fix = "请区财政局在项目基本信息表中为这些项目登记可以区分的项目名称，再按新名称重新报送本文件"
+    else:
+        fix = (
+            f"{unit or '报送单位'}不是其中任何一个项目的实施单位；请由项目的实施单位报送，"
+            "或请区财政局在项目基本信息表中为这些项目登记可以区分的项目名称"
+        )
+    expected = "项目名称应在项目基本信息表中只对应一个项目"
+    # A name from its own column is blamed on its row; one from a `项目名称：` line above the table on the sheet.
+    in_column = any(b.column.name == "project_name" for b in sheet.bindings)
+    header = _header(sheet, "project_name", "项目名称")
+    row = record["excel_row"] if in_column else None
+    return Problem(
+        Severity.ERROR,
+        "project_ambiguous",
+        f"工作表“{sheet.name}”的项目名称“{name}”在{year}年度的项目基本信息表中对应{len(found.candidates)}个项目："
+        f"{listed}，无法确定是哪一个，{expected}，{fix}。",
+        sheet=sheet.name,
+        excel_row=row,
+        column_header=header,
+        value=name,
+        expected=expected,
+        fix=fix,
+    )
+
+
+def resolve_projects(parsed: ParsedFile, register: ProjectRegister) -> None:
+    """Give every record its project code; a name matching several projects is an error, a year outside the
+    project's planned span a warning. An unknown name is left to the validation's `unknown_project`."""
+    for sheet in parsed.sheets:
+        spans: dict[tuple[str, int], RegisteredProject] = {}
+        if sheet.template.id == REGISTER_TEMPLATE:
+            assign_codes(sheet)
+            for r in sheet.records:
+                if r.get("project_code") and r.get("year"):
+                    spans[(r["project_code"], r["year"])] = RegisteredProject(
+                        r["project_code"],
+                        r["project_name"],
+                        implementing_unit=r.get("implementing_unit"),
+                        planned_start=r.get("planned_start"),
+                        planned_finish=r.get("planned_finish"),
+                    )
+        else:
+            _name_unnamed(parsed, sheet, register)
+            resolved: dict[tuple[str, int], Resolution] = {}
+            for record in sheet.records:
+                name, year = record.get("project_name"), record.get("year")
+                if not name or not year or record.get("project_code"):
+                    continue
+                if (name, year) not in resolved:
+                    found = resolved[(name, year)] = register.resolve(name, year, parsed.unit)
+                    if found.candidates:
+                        parsed.problems.append(_ambiguous(sheet, record, parsed.unit, found))
+                record["project_code"] = resolved[(name, year)].code
+            for r in sheet.records:
+                key = (r.get("project_code"), r.get("year"))
+                if None not in key and key not in spans and register.rows_of(key[0]):
+                    spans[key] = register.row_for(*key)
+        for (_, year), project in spans.items():
+            if (problem := span_problem(sheet, project, year)) is not None:
+                parsed.problems.append(problem)
+
+
+def backfill_codes(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
+    """Give rows stored before projects had codes their code, and key their slices by it; safe to repeat.
+
+    Register rows get their 项目编码 or a derived code; other rows the code their name resolves to, as ingest
+    would have. A row whose name matches several projects keeps no code (and stays out of staging).
+    """
+    templates = [t for t in registry.templates.values() if "project" in t.slice]
+    templates.sort(key=lambda t: t.id != REGISTER_TEMPLATE)  # the register first: the others resolve by it
+    register: ProjectRegister | None = None
+    for template in templates:
+        table = f"raw.{template.id}"
+        is_register = template.id == REGISTER_TEMPLATE
+        legacy = "project_code_derived is null" if is_register else "project_code is null"
+        if not con.execute(f"select count(*) from {table} where {legacy}").fetchone()[0]:
+            continue
+        month = "month" if "month" in template.slice else "null"
+        extra = ", project_code, implementing_unit" if is_register else ""
+        rows = con.execute(
+            f"select submission_id, sheet, excel_row, slice_key, unit, project_name, year, {month}{extra} "
+            f"from {table} where {legacy} and project_name is not null"
+        ).fetchall()
+        if not is_register and register is None:
+            register = ProjectRegister.from_warehouse(con)
+        mapping, unresolved = [], set()
+        for number, sheet, excel_row, old_key, unit, name, year, month_value, *given in rows:
+            derived = None
+            if is_register:
+                code, implementer = given
+                derived = not code
+                code = code or derived_code(implementer, name)
+            else:
+                code = register.resolve(name, year, unit).code if year is not None else None
+                if code is None:
+                    unresolved.add((unit, name, year))
+                    continue
+            record = {"unit": unit, "project_code": code, "year": year, "month": month_value}
+            new_key = slice_key(template.id, record, template.slice)
+            mapping.append((number, sheet, excel_row, old_key, code, new_key, derived))
+        for unit, name, year in sorted(unresolved, key=str):
+            logger.warning(
+                "%s：%s %s年度的“%s”无法对应到唯一的项目编码，这些行不计入指标", table, unit, year, name
+            )
+        if mapping:
+            _rekey(con, template, mapping, is_register)
+
+
+def _rekey(con: duckdb.DuckDBPyConnection, template: Template, mapping: list, is_register: bool) -> None:
+    """Store the codes and new slice keys of these rows, rebuild their slices, and supersede what they replace."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        mapping,
+        columns=["submission_id", "sheet", "excel_row", "old_key", "project_code", "new_key", "derived"],
+        dtype=object,
+    )
+    table = f"raw.{template.id}"
+    month = "month" if "month" in template.slice else "null::integer"
+    con.register("project_code_backfill", frame)
+    try:
+        derived = ", project_code_derived = m.derived::boolean" if is_register else ""
+        con.execute(
+            f"update {table} set project_code = m.project_code, slice_key = m.new_key{derived} "
+            f"from project_code_backfill as m where {table}.submission_id = m.submission_id::integer "
+            f"and {table}.sheet = m.sheet and {table}.excel_row = m.excel_row::integer "
+            f"and {table}.slice_key = m.old_key"
+        )
+        con.execute(
+            "delete from ops.slices using (select distinct submission_id::integer as submission_id, old_key "
+            "from project_code_backfill) as m "
+            "where ops.slices.submission_id = m.submission_id and ops.slices.slice_key = m.old_key"
+        )
+        con.execute(
+            f"""
+            insert into ops.slices (submission_id, template, slice_key, unit, project_name, year, month, row_count,
+                project_code)
+            select submission_id, ?, slice_key, any_value(unit), min(project_name), any_value(year),
+                any_value({month}), count(*), any_value(project_code)
+            from {table} as t
+            where exists (
+                select 1 from project_code_backfill as m
+                where m.submission_id::integer = t.submission_id and m.new_key = t.slice_key
+            )
+            group by submission_id, slice_key
+            """,
+            [template.id],
+        )
+        # Slices that now share a key (a renamed project's old and new name) keep the newer file.
+        con.execute(
+            """
+            update ops.submissions set status = 'superseded'
+            where status = 'accepted' and submission_id in (
+                select s.submission_id
+                from ops.slices s join ops.current_slices c using (slice_key)
+                where s.submission_id in (
+                    select submission_id from ops.slices
+                    where slice_key in (select new_key from project_code_backfill)
+                )
+                group by s.submission_id
+                having bool_and(c.submission_id <> s.submission_id)
+            )
+            """
+        )
+    finally:
+        con.unregister("project_code_backfill")

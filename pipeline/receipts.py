@@ -91,6 +91,7 @@ class ReceiptFacts:
     year: int | None
     reason: str | None
     issues: list[ReceiptIssue]
+    sending_folder: str | None = None  # the inbox sub-folder it came from; None at the inbox root
 
     def as_json(self) -> dict:
         errors = [i for i in self.issues if i.severity == "error"]
@@ -99,6 +100,7 @@ class ReceiptFacts:
             "submission_id": self.submission_id,
             "file": self.original_name,
             "unit": self.unit,
+            "sending_folder": self.sending_folder,
             "received_at": self.received_at,
             "sha256": self.sha256,
             "status": self.status,
@@ -166,6 +168,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:4px 8px;ve
 <table>
 <tr><th>文件名</th><td>{e(facts.original_name)}</td></tr>
 <tr><th>填报单位</th><td>{e(facts.unit or UNKNOWN_UNIT)}</td></tr>
+<tr><th>报送文件夹</th><td>{e(facts.sending_folder or "（收件箱根目录）")}</td></tr>
 <tr><th>报表年度</th><td>{facts.year or "未能确定"}</td></tr>
 <tr><th>接收时间</th><td>{e(facts.received_at)}</td></tr>
 <tr><th>文件指纹（SHA-256）</th><td><code>{e(facts.sha256 or "（文件无法读取）")}</code></td></tr>
@@ -179,8 +182,11 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:4px 8px;ve
 
 
 def receipt_paths(receipts_root: Path, facts: ReceiptFacts, taken: set[Path]) -> tuple[Path, Path]:
-    """Return where this file's receipt goes: receipts/<unit>/<original name>.回执.html (and .json)."""
-    unit = safe_component(facts.unit, UNKNOWN_UNIT)
+    """Return where this file's receipt goes: receipts/<sending folder>/<original name>.回执.html (and .json).
+
+    A file from the inbox root has no folder to answer in: its receipt goes to the folder of its unit.
+    """
+    unit = safe_component(facts.sending_folder or facts.unit, UNKNOWN_UNIT)
     html_path = contained(
         receipts_root, unit, safe_component(facts.original_name, "未命名文件", ".回执.html")
     )
@@ -231,13 +237,15 @@ def _facts_from_warehouse(con, submission_ids: list[int]) -> list[ReceiptFacts]:
     for row in con.execute(
         "select submission_id, original_name, unit, strftime(received_at, '%Y-%m-%d %H:%M:%S%z'), sha256, status, "
         # A withdrawn file's receipt gives the withdrawal: when, by whom and why.
-        "templates, year, coalesce(w.said, reason) from ops.submissions s left join ("
+        "templates, year, coalesce(w.said, reason), sending_folder from ops.submissions s left join ("
         "  select submission_id, arg_max(strftime(withdrawn_at, '%Y-%m-%d %H:%M') || '由' || withdrawn_by || "
         "  '撤回，原因：' || reason, withdrawn_at) as said from ops.withdrawals group by 1"
         ") w using (submission_id) where submission_id in (select unnest(?)) order by 1",
         [submission_ids],
     ).fetchall():
-        facts.append(ReceiptFacts(*row[:6], list(row[6] or []), row[7], row[8], issues.get(row[0], [])))
+        facts.append(
+            ReceiptFacts(*row[:6], list(row[6] or []), row[7], row[8], issues.get(row[0], []), row[9])
+        )
     return facts
 
 

@@ -12,6 +12,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pipeline.offices import Offices
 from pipeline.text import split_header, squash
 
 REGISTRY_DIR = Path(__file__).resolve().parent.parent / "registry"
@@ -51,6 +52,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Ambiguity(_Strict):
+    """A word offices write for an enum that could mean more than one of its values, and why."""
+
+    between: tuple[str, ...] = Field(min_length=2)
+    why: str = Field(min_length=1)
+
+
 class Column(_Strict):
     name: str
     header: str
@@ -59,6 +67,10 @@ class Column(_Strict):
     required: bool = False
     unique: bool = False
     values: dict[str, tuple[str, ...] | None] | None = None
+    # Words that could mean two values (`拨付`: 到位 or 支付?); a cell holding one is an error, never a guess.
+    ambiguous: dict[str, Ambiguity] | None = None
+    # A column whose numbers are read against the target in another column (实际完成值 against 年度指标值).
+    read_against: str | None = None
 
     @field_validator("name")
     @classmethod
@@ -68,9 +80,28 @@ class Column(_Strict):
         return name
 
     @model_validator(mode="after")
-    def _enum_has_values(self) -> Column:
+    def _consistent(self) -> Column:
         if (self.type is ColumnType.ENUM) != (self.values is not None):
             raise ValueError(f"column {self.name!r}: `values` is required for enum columns and only for them")
+        if self.ambiguous is not None and self.values is None:
+            raise ValueError(f"column {self.name!r}: `ambiguous` is only for enum columns")
+        if self.read_against is not None and self.type is not ColumnType.TEXT:
+            raise ValueError(f"column {self.name!r}: `read_against` is only for text columns")
+        meaning = self.enum_lookup  # refuses a spelling listed for two values
+        for word, ambiguity in (self.ambiguous or {}).items():
+            if squash(word) in meaning:
+                raise ValueError(
+                    f"column {self.name!r}: ambiguous word {word!r} is also a value or alias of "
+                    f"{meaning[squash(word)]!r}; it cannot be both"
+                )
+            if unknown := [v for v in ambiguity.between if v not in (self.values or {})]:
+                raise ValueError(
+                    f"column {self.name!r}: ambiguous word {word!r} names unknown values {unknown}"
+                )
+            if len(set(ambiguity.between)) < 2:
+                raise ValueError(
+                    f"column {self.name!r}: ambiguous word {word!r} must name two different values"
+                )
         return self
 
     @cached_property
@@ -83,9 +114,19 @@ class Column(_Strict):
         """Map every normalised spelling of an enum value to its canonical value."""
         lookup: dict[str, str] = {}
         for canonical, aliases in (self.values or {}).items():
-            for spelling in (canonical, *aliases):
-                lookup[squash(spelling)] = canonical
+            for spelling in (canonical, *(aliases or ())):
+                key = squash(spelling)
+                if lookup.setdefault(key, canonical) != canonical:
+                    raise ValueError(
+                        f"column {self.name!r}: {spelling!r} is listed for both {lookup[key]!r} and "
+                        f"{canonical!r}; an alias may only re-spell one value, list it under `ambiguous`"
+                    )
         return lookup
+
+    @cached_property
+    def ambiguity_lookup(self) -> dict[str, Ambiguity]:
+        """Map every normalised ambiguous word to why it cannot be read as one value."""
+        return {squash(word): ambiguity for word, ambiguity in (self.ambiguous or {}).items()}
 
 
 class ProjectRule(_Strict):
@@ -146,6 +187,8 @@ class Template(_Strict):
                 raise ValueError(f"{why} refers to {name!r}, which is not a column of type {sorted(kinds)}")
 
         expect(self.project.column, {ColumnType.NAME, ColumnType.TEXT}, "project.column")
+        for column in self.columns:
+            expect(column.read_against, {ColumnType.TEXT}, f"{column.name}.read_against")
         expect(self.date_column, {ColumnType.DATE}, "date_column")
         if "dates" in self.year_from and self.date_column is None:
             raise ValueError("year_from lists `dates` but no date_column is set")
@@ -223,6 +266,7 @@ class Registry(_Strict):
     templates: dict[str, Template]
     units: Units
     directory: Path
+    offices: Offices = Offices()
 
     def template(self, template_id: str) -> Template:
         return self.templates[template_id]
@@ -249,7 +293,7 @@ def explain(path: Path, exc: ValidationError) -> RegistryError:
 
 
 def load_registry(directory: Path | None = None) -> Registry:
-    """Load and check every template in `directory/sources/*.yaml` and the units in `units.yaml`."""
+    """Load and check every template in `directory/sources/*.yaml`, the units in `units.yaml` and the offices."""
     directory = Path(directory or REGISTRY_DIR)
     units_path = directory / "units.yaml"
     if not units_path.is_file():
@@ -277,4 +321,15 @@ def load_registry(directory: Path | None = None) -> Registry:
         templates[template.id] = template
     if not templates:
         raise RegistryError(f"{directory / 'sources'}: no templates found")
-    return Registry(templates=templates, units=units, directory=directory)
+    return Registry(templates=templates, units=units, directory=directory, offices=load_offices(directory))
+
+
+def load_offices(directory: Path) -> Offices:
+    """Load and check `directory/offices.yaml`; without one, every folder is an office of its own name."""
+    path = directory / "offices.yaml"
+    if not path.is_file():
+        return Offices()
+    try:
+        return Offices.model_validate(read_yaml(path))
+    except ValidationError as exc:
+        raise explain(path, exc) from exc

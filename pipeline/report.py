@@ -186,17 +186,17 @@ where year = ?
 order by project_code nulls first, project_name nulls first, position, figure_key, detail
 """
 STRUCTURE_SQL = """
-select project_name, position, category, parent_item
+select project_code, position, category, parent_item
 from mart.scale_and_cost
 where year = ?
 """
 NARRATIVE_SQL = """
-select n.project_name, n.section, n.content, n.submission_id, s.original_name, s.sha256, s.unit, n.sheet,
+select n.project_code, n.section, n.content, n.submission_id, s.original_name, s.sha256, s.unit, n.sheet,
     n.excel_row
 from staging.report_narrative as n
 join ops.submissions as s using (submission_id)
 where n.year = ?
-order by n.project_name, n.submission_id, n.sheet, n.excel_row
+order by n.project_code, n.submission_id, n.sheet, n.excel_row
 """
 FILES_SQL = """
 select submission_id, original_name, unit, sha256, received_at
@@ -230,11 +230,12 @@ def read_projects(con: duckdb.DuckDBPyConnection, year: int) -> list[Project]:
     """Read the year's figures, scale-and-cost structure and narratives, district first, then by project."""
     if not _exists(con, "mart", "report_figures"):
         raise ReportError("仓库中还没有报告数字（mart.report_figures），请先运行 pipeline run 计算指标。")
+    # By code: two offices' projects of one name are two projects; the district's own figures have none.
     projects: dict[str | None, Project] = {}
     for code, name, key, detail, position, value, unit, decimals, text, lineage in con.execute(
         FIGURES_SQL, [year]
     ).fetchall():
-        project = projects.setdefault(name, Project(code, name))
+        project = projects.setdefault(code, Project(code, name))
         sources = tuple(_source(entry) for entry in lineage or ())
         project.figures.append(Figure(key, detail, position, value, unit, decimals, text or "", sources))
     if not projects:
@@ -242,17 +243,17 @@ def read_projects(con: duckdb.DuckDBPyConnection, year: int) -> list[Project]:
             f"仓库中没有{year}年度的报告数字，请确认该年度已有已接收的报表，并先运行 pipeline run。"
         )
     if _exists(con, "mart", "scale_and_cost"):
-        for name, position, category, parent in con.execute(STRUCTURE_SQL, [year]).fetchall():
-            if name in projects:
+        for code, position, category, parent in con.execute(STRUCTURE_SQL, [year]).fetchall():
+            if code in projects:
                 # report_figures places scale_and_cost rows at 100 + their position in the mart.
-                projects[name].structure[100 + position] = (category, parent)
+                projects[code].structure[100 + position] = (category, parent)
     if _exists(con, "staging", "report_narrative"):
-        for name, section, content, *source in con.execute(NARRATIVE_SQL, [year]).fetchall():
-            if name in projects:
+        for code, section, content, *source in con.execute(NARRATIVE_SQL, [year]).fetchall():
+            if code in projects:
                 sid, original, sha, unit, sheet, row = source
                 narrative = Narrative(section, content, Source(sid, original, sha, unit, sheet, (row,)))
-                projects[name].narratives.setdefault(section, []).append(narrative)
-    return [projects[name] for name in projects]
+                projects[code].narratives.setdefault(section, []).append(narrative)
+    return list(projects.values())
 
 
 def read_files(con: duckdb.DuckDBPyConnection, projects: Iterable[Project]) -> tuple[SourceFile, ...]:

@@ -249,10 +249,13 @@ def _slice_words(template: Template) -> str:
 
 def staging_sql(template: Template) -> str:
     """Return the template's staging view: the rows of the latest accepted submission of each slice."""
-    names = [c.name for c in template.columns if c.name not in ("project_name", "year")]
+    names = [c.name for c in template.columns if c.name not in ("project_code", "project_name", "year")]
     if template.part_of_previous:
         names.append("parent_item")
-    selected = ",\n".join(f"        source.{n}" for n in (*LEADING_COLUMNS, "project_name", "year", *names))
+    if any(c.name == "project_code" for c in template.columns):
+        names.append("project_code_derived")
+    leading = (*LEADING_COLUMNS, "project_code", "project_name", "year")
+    selected = ",\n".join(f"        source.{n}" for n in (*leading, *names))
     return f"""\
 -- staging.{template.id}: {template.name_zh}, one row per data row, per {_slice_words(template)}.
 -- Only rows of the latest accepted submission of each slice; earlier versions stay in raw.{template.id}.

@@ -70,6 +70,9 @@ def render(result: Status) -> str:
     if result.stale_receipts:
         lines += ["", f"待重写的回执 {len(result.stale_receipts)} 份（下次运行时重试）："]
         lines += [f"  {unit} / {name}：{why}" for unit, name, why in result.stale_receipts]
-    lines += ["", f"回执目录：{result.receipts}（每个文件一份 .回执.html 与 .回执.json，按单位分文件夹）"]
+    lines += [
+        "",
+        f"回执目录：{result.receipts}（每个文件一份 .回执.html 与 .回执.json，按报送文件夹分，根目录的按填报单位）",
+    ]
     lines.append(f"数据仓库：{result.warehouse}")
     return printable("\n".join(lines))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -20,6 +21,11 @@ _DATE = re.compile(
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _YEAR = re.compile(r"^(20\d{2})\s*(?:年度?)?$")
 _MONTH = re.compile(r"^(\d{1,2})\s*月?(?:份)?$")
+# An 年度指标值 or 实际完成值: an optional comparison, a number, then the unit it is written in.
+_INDICATOR = re.compile(r"^\s*(≥|≤|>=|<=|=|>|<)?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(.*?)\s*$")
+_AT_MOST = frozenset({"≤", "<=", "<"})
+# The national self-evaluation form writes 百分比 where others write %.
+_PERCENT_UNITS = frozenset({"%", "百分比"})
 # Money columns keep 6 decimals in 万元 (one 分 of a 元), areas 4 in 平方米.
 SCALE = {ColumnType.MONEY: 6, ColumnType.AREA: 4, ColumnType.DECIMAL: 6, ColumnType.PERCENT: 6}
 MAX_DIGITS = 18
@@ -33,6 +39,16 @@ class CellError(ValueError):
         self.rule = rule
         self.expected = expected
         self.fix = fix
+
+
+@dataclass(frozen=True, slots=True)
+class Noted:
+    """A value read one way of the several it could mean: stored, and the clerk warned which reading was taken."""
+
+    value: object
+    rule: str
+    expected: str
+    fix: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,14 +141,76 @@ def parse_decimal(value: object) -> Decimal:
     return _check_digits(number, SCALE[ColumnType.DECIMAL])
 
 
-def parse_percent(value: object, header_unit: str | None = None) -> Decimal:
-    """Read `95%`, `0.95`, or `95` under a `（%）` header as the fraction 0.95."""
+def bare_percent(number: Decimal, target_points: Decimal | None, basis: str) -> tuple[Decimal, Noted | None]:
+    """Read a number written without `%` for a percentage, in percent points; note the reading of a bare 1."""
+    # Clerks write 95 % as 0.95 or as 95. Only 1 could be either (1 % or 100 %): the target decides, and
+    # `basis` (what it was read against) tells the clerk, who can correct it.
+    if 0 < number < 1:
+        return number.scaleb(2), None
+    if number != 1:
+        return number, None
+    points = Decimal(100) if target_points is not None and target_points >= 50 else Decimal(1)
+    other = Decimal(1) if points == 100 else Decimal(100)
+    return points, Noted(
+        points,
+        "percent_ambiguous",
+        f"既可读作1%也可读作100%，{basis}，已按{points}%计算",
+        f"请填写带百分号的数值，如实为{other}%请改为“{other}%”",
+    )
+
+
+def parse_percent(value: object, header_unit: str | None = None) -> Decimal | Noted:
+    """Read `95%`, or `0.95` or `95` under a `（%）` header, as the fraction 0.95; a bare 1 there is noted as 1 %."""
     number, suffix = decimal_of(value)
     if suffix not in ("", "%"):
         raise CellError("type", "应为百分比，如95%", "请填写百分比数字")
-    if suffix == "%" or (header_unit == "%" and number > 1):
-        number = number / 100
-    return _check_digits(number, SCALE[ColumnType.PERCENT])
+    if suffix == "%":
+        return _check_digits(number.scaleb(-2), SCALE[ColumnType.PERCENT])
+    if header_unit != "%":
+        return _check_digits(number, SCALE[ColumnType.PERCENT])
+    points, noted = bare_percent(number, None, "表头注明（%）且无指标值可对照")
+    fraction = _check_digits(points.scaleb(-2), SCALE[ColumnType.PERCENT])
+    return Noted(fraction, noted.rule, noted.expected, noted.fix) if noted else fraction
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """An 年度指标值 and its 实际完成值 read together, numbers in the unit written (the models convert them)."""
+
+    operator: str  # ≥, ≤, = or 定性 (no number in the target)
+    target_number: Decimal | None
+    target_unit: str | None
+    reported_number: Decimal | None
+    reported_unit: str | None
+    noted: Noted | None = None
+
+
+def _indicator_parts(text: str | None) -> tuple[str | None, Decimal | None, str | None]:
+    match = _INDICATOR.match(text or "")
+    number = Decimal(match.group(2).replace(",", "")) if match else None
+    # A figure longer than the warehouse's numbers hold is no indicator value; it must not stop the models.
+    if number is None or number >= Decimal(10) ** MAX_DIGITS:
+        return None, None, None
+    unit = match.group(3) or None
+    return match.group(1), number, "%" if unit in _PERCENT_UNITS else unit
+
+
+@functools.lru_cache(maxsize=65536)
+def read_indicator(target_text: str | None, reported_text: str | None) -> Indicator:
+    """Read a target (`≥95%`, `=16个`, `按期完成`) and the value reported against it, as the clerk meant it."""
+    written, target_number, target_unit = _indicator_parts(target_text)
+    operator = (
+        "定性" if target_number is None else "≤" if written in _AT_MOST else "=" if written == "=" else "≥"
+    )
+    _, reported_number, reported_unit = _indicator_parts(reported_text)
+    noted = None
+    if reported_number is not None and reported_unit is None and target_unit == "%":
+        # Under a percent target a bare 0.95 and a bare 95 both mean 95 %, never 0.95 %.
+        basis = f"对照年度指标值“{target_text}”"
+        reported_number, noted = bare_percent(reported_number, target_number, basis)
+    return Indicator(
+        operator, target_number, target_unit, reported_number, reported_unit or target_unit, noted
+    )
 
 
 def parse_date(value: object) -> dt.date:
@@ -141,9 +219,16 @@ def parse_date(value: object) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    # A clerk typing 2022.3 into a number cell means March 2022.
-    text = format(value, ".15g") if isinstance(value, float) else nfkc(str(value)).strip()
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    text = format(value, ".15g") if numeric else nfkc(str(value)).strip()
     match = _DATE.match(text) or _COMPACT_DATE.match(text)
+    if numeric and match and match.group(3) is None:
+        # Excel keeps 2022.10 typed into a number cell as 2022.1: the month cannot be told, so none is guessed.
+        raise CellError(
+            "type",
+            "应为日期；该单元格是数字，2022.1与2022.10是同一个数，无法确定月份",
+            "请填写完整日期，如2022-10-01或2022年10月",
+        )
     if not match:
         raise CellError("type", "应为日期，如2022-03-01或2022年3月1日", "请按“年-月-日”填写日期")
     year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
@@ -172,16 +257,24 @@ def parse_month(value: object) -> int:
 
 
 def parse_enum(value: object, column: Column) -> str:
-    """Map a written enum value or alias to its canonical value."""
-    canonical = column.enum_lookup.get(squash(str(value)))
-    if canonical is None:
-        allowed = "、".join(column.values or {})
-        raise CellError("enum", f"应为以下之一：{allowed}", "请从下拉列表中选择")
-    return canonical
+    """Map a written enum value or alias to its canonical value; a word that could mean two values is an error."""
+    written = squash(str(value))
+    canonical = column.enum_lookup.get(written)
+    if canonical is not None:
+        return canonical
+    allowed = "、".join(column.values or {})
+    ambiguity = column.ambiguity_lookup.get(written)
+    if ambiguity is not None:
+        raise CellError(
+            "enum_ambiguous",
+            f"应为以下之一：{allowed}；{ambiguity.why}，无法确定是哪一个",
+            f"请按实际情况改填“{'”或“'.join(ambiguity.between)}”",
+        )
+    raise CellError("enum", f"应为以下之一：{allowed}", "请从下拉列表中选择")
 
 
 def parse_cell(value: object, column: Column, units: Units, context: UnitContext) -> object:
-    """Parse a non-blank cell into the Python value stored for `column`."""
+    """Parse a non-blank cell into the Python value stored for `column` (wrapped in `Noted` if one of several)."""
     kind = column.type
     if kind in (ColumnType.MONEY, ColumnType.AREA):
         return parse_measure(value, column, units, context)

@@ -48,19 +48,31 @@ LINEAGE_COLUMNS = (
 )
 
 
+PROJECT_CODE_NOTE = "项目编码：接收时由项目名称按项目基本信息表解析（同名项目以报送单位自己实施的为准）"
+DERIVED_CODE_NOTE = (
+    "未填项目编码时为true：项目编码由实施单位和项目名称生成，形如“自编:实施单位/项目名称”；否则为false"
+)
+
+
 def raw_columns(template: Template) -> list[tuple[str, str, str]]:
     """Return (name, SQL type, comment) of a template's raw table: lineage, slice fields, then its columns."""
     columns = list(LINEAGE_COLUMNS)
     names = {c.name for c in template.columns}
     if "project_name" not in names:
         columns.append(("project_name", "varchar", "项目名称"))
+    if "project_code" not in names:
+        columns.append(("project_code", "varchar", PROJECT_CODE_NOTE))
     if "year" not in names:
         columns.append(("year", "integer", "报表年度"))
     for column in template.columns:
         note = f"「{column.header}」{UNIT_NOTE.get(column.type, '')}"
+        if column.name == "project_code":
+            note += "；未填写时为生成的编码“自编:实施单位/项目名称”（见project_code_derived）"
         columns.append((column.name, SQL_TYPES[column.type], note))
     if template.part_of_previous:
         columns.append(("parent_item", "varchar", "“其中”行所属的上一行内容；顶层行为空"))
+    if "project_code" in names:
+        columns.append(("project_code_derived", "boolean", DERIVED_CODE_NOTE))
     return columns
 
 
@@ -117,6 +129,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
             template_id = model.stem.removeprefix("stg_")
             if template_id in registry.templates:
                 con.execute(model.read_text(encoding="utf-8"))
+        from pipeline.projects import backfill_codes  # imported here: projects reads parsed files
+
+        backfill_codes(con, registry)  # rows stored before projects had codes get theirs
         con.execute("commit")
     except Exception:
         con.execute("rollback")

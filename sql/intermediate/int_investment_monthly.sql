@@ -1,5 +1,5 @@
--- intermediate.investment_monthly: one row per project, year and month of progress data, summed over the
--- units reporting it, with the month's lineage.
+-- intermediate.investment_monthly: one row per project (project_code), year and month of progress data, summed
+-- over the units reporting it, with the month's lineage.
 create or replace table intermediate.investment_monthly as
 with source as (
     select * from staging.investment_progress
@@ -7,7 +7,7 @@ with source as (
 
 final as (
     select
-        project_name,
+        project_code,
         year,
         month,
         sum(annual_planned_investment_wan) as annual_planned_investment_wan,
@@ -18,7 +18,7 @@ final as (
         list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)
             order by submission_id, sheet, excel_row) as lineage
     from source
-    group by project_name, year, month
+    group by project_code, year, month
 )
 
 select * from final;

@@ -1,39 +1,39 @@
--- intermediate.project_measures: one row per project, year and measure computed from the data, in the
--- measure's base unit (rates as fractions, area in 平方米, money in 万元), with the rows it came from.
+-- intermediate.project_measures: one row per project (project_code), year and measure computed from the data,
+-- in the measure's base unit (rates as fractions, area in 平方米, money in 万元), with the rows it came from.
 create or replace table intermediate.project_measures as
 with latest_progress as (
     select *
     from intermediate.investment_monthly
-    qualify row_number() over (partition by project_name, year order by month desc) = 1
+    qualify row_number() over (partition by project_code, year order by month desc) = 1
 ),
 
 ledger as (
     select
-        project_name,
+        project_code,
         year,
         sum(amount_wan) filter (where entry_type = '到位') as received_wan,
         sum(amount_wan) filter (where entry_type = '支付') as paid_wan,
         list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)
             order by submission_id, sheet, excel_row) as lineage
     from staging.fund_ledger
-    group by project_name, year
+    group by project_code, year
 ),
 
 survey as (
     select
-        project_name,
+        project_code,
         year,
         sum(satisfied + basically_satisfied) as content,
         sum(valid_responses) as responses,
         list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)
             order by submission_id, sheet, excel_row) as lineage
     from staging.satisfaction_survey
-    group by project_name, year
+    group by project_code, year
 ),
 
 compounds as (
     select
-        project_name,
+        project_code,
         year,
         count(*) as compounds,
         sum(area_m2) as area_m2,
@@ -44,32 +44,32 @@ compounds as (
         list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)
             order by submission_id, sheet, excel_row) as lineage
     from staging.compound_list
-    group by project_name, year
+    group by project_code, year
 ),
 
 measures as (
-    select project_name, year, 'investment_completion_rate' as measure,
+    select project_code, year, 'investment_completion_rate' as measure,
         cast(intermediate.ratio(cumulative_completed_wan, annual_planned_investment_wan) as decimal(28, 10)) as value,
         '%' as unit, null::integer as decimals, lineage
     from latest_progress
     union all
-    select project_name, year, 'payment_rate', cast(intermediate.ratio(paid_wan, received_wan) as decimal(28, 10)), '%', null, lineage
+    select project_code, year, 'payment_rate', cast(intermediate.ratio(paid_wan, received_wan) as decimal(28, 10)), '%', null, lineage
     from ledger
     union all
-    select project_name, year, 'satisfaction_rate', cast(intermediate.ratio(content, responses) as decimal(28, 10)), '%', null, lineage
+    select project_code, year, 'satisfaction_rate', cast(intermediate.ratio(content, responses) as decimal(28, 10)), '%', null, lineage
     from survey
     union all
-    select project_name, year, 'compounds', cast(compounds as decimal(28, 10)), '个', 0, lineage from compounds
+    select project_code, year, 'compounds', cast(compounds as decimal(28, 10)), '个', 0, lineage from compounds
     union all
-    select project_name, year, 'area', cast(area_m2 as decimal(28, 10)), '平方米', area_decimals, lineage from compounds
+    select project_code, year, 'area', cast(area_m2 as decimal(28, 10)), '平方米', area_decimals, lineage from compounds
     union all
-    select project_name, year, 'households', cast(households as decimal(28, 10)), '户', 0, lineage from compounds
+    select project_code, year, 'households', cast(households as decimal(28, 10)), '户', 0, lineage from compounds
     union all
-    select project_name, year, 'planned_investment', cast(planned_investment_wan as decimal(28, 10)), '万元', planned_decimals, lineage
+    select project_code, year, 'planned_investment', cast(planned_investment_wan as decimal(28, 10)), '万元', planned_decimals, lineage
     from compounds
     union all
     select
-        project_years.project_name,
+        project_years.project_code,
         project_years.year,
         'planned_investment',
         cast(project_years.planned_total_investment_wan as decimal(28, 10)),
@@ -77,12 +77,12 @@ measures as (
         intermediate.decimals_of(project_years.planned_total_investment_wan),
         project_years.register_lineage
     from intermediate.project_years
-    anti join compounds using (project_name, year)
+    anti join compounds using (project_code, year)
     where project_years.planned_total_investment_wan is not null
 ),
 
 final as (
-    select project_name, year, measure, value, unit, decimals, lineage
+    select project_code, year, measure, value, unit, decimals, lineage
     from measures
     where value is not null
 )

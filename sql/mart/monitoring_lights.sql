@@ -1,11 +1,12 @@
--- mart.monitoring_lights: one row per project, year and month that has progress data, with its warning light.
+-- mart.monitoring_lights: one row per project (project_code), year and month that has progress data, with its
+-- warning light. project_name is the project's latest registered name.
 create or replace table mart.monitoring_lights as
 with monthly as (
     select * from intermediate.investment_monthly
 ),
 
 projects as (
-    select project_name, year, project_code from intermediate.project_years
+    select project_code, year, project_name from intermediate.project_years
 ),
 
 bands as (
@@ -14,7 +15,7 @@ bands as (
 
 -- The first band whose bound the gap does not exceed; compared cross-multiplied, so 10.000 points is exact.
 lit as (
-    select monthly.project_name, monthly.year, monthly.month, arg_min(bands.light, bands.severity) as light
+    select monthly.project_code, monthly.year, monthly.month, arg_min(bands.light, bands.severity) as light
     from monthly
     inner join bands
         on bands.year = monthly.year
@@ -29,8 +30,8 @@ lit as (
 
 final as (
     select
-        projects.project_code,
-        monthly.project_name,
+        monthly.project_code,
+        projects.project_name,
         monthly.year,
         monthly.month,
         monthly.annual_planned_investment_wan,
@@ -45,17 +46,17 @@ final as (
         bands.severity,
         monthly.lineage
     from monthly
-    left join lit using (project_name, year, month)
+    left join lit using (project_code, year, month)
     left join bands on bands.year = monthly.year and bands.light = lit.light
-    left join projects using (project_name, year)
-    order by monthly.project_name, monthly.year, monthly.month
+    left join projects using (project_code, year)
+    order by projects.project_name, monthly.project_code, monthly.year, monthly.month
 )
 
 select * from final;
 
 comment on table mart.monitoring_lights is '投资进度监控预警：每个有进度数据的项目、年度、月份一行';
-comment on column mart.monitoring_lights.project_code is '项目编码';
-comment on column mart.monitoring_lights.project_name is '项目名称';
+comment on column mart.monitoring_lights.project_code is '项目编码（按项目编码汇总；未填编码的项目为“自编:实施单位/项目名称”）';
+comment on column mart.monitoring_lights.project_name is '项目名称：项目基本信息表中最新登记的名称';
 comment on column mart.monitoring_lights.year is '年度';
 comment on column mart.monitoring_lights.month is '月份（1–12）';
 comment on column mart.monitoring_lights.annual_planned_investment_wan is '年度计划投资（万元）';

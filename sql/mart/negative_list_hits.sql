@@ -1,4 +1,5 @@
--- mart.negative_list_hits: one row per payment whose 支出用途 is on that year's negative list.
+-- mart.negative_list_hits: one row per payment whose 支出用途 is on that year's negative list; project_name is
+-- the project's latest registered name.
 create or replace table mart.negative_list_hits as
 with payments as (
     select * from staging.fund_ledger where entry_type = '支付'
@@ -9,13 +10,13 @@ negative_list as (
 ),
 
 projects as (
-    select project_name, year, project_code from intermediate.project_years
+    select project_code, year, project_name from intermediate.project_years
 ),
 
 final as (
     select
-        projects.project_code,
-        payments.project_name,
+        payments.project_code,
+        projects.project_name,
         payments.year,
         payments.month,
         payments.date,
@@ -31,16 +32,16 @@ final as (
         payments.excel_row
     from payments
     inner join negative_list using (year, expense_purpose)
-    left join projects using (project_name, year)
+    left join projects using (project_code, year)
     left join ops.submissions as submissions using (submission_id)
-    order by payments.project_name, payments.year, payments.date, payments.excel_row
+    order by projects.project_name, payments.project_code, payments.year, payments.date, payments.excel_row
 )
 
 select * from final;
 
 comment on table mart.negative_list_hits is '负面清单事项：支出用途属于《财政补助资金使用负面清单》的每笔支付一行';
-comment on column mart.negative_list_hits.project_code is '项目编码';
-comment on column mart.negative_list_hits.project_name is '项目名称';
+comment on column mart.negative_list_hits.project_code is '项目编码（按项目编码汇总；未填编码的项目为“自编:实施单位/项目名称”）';
+comment on column mart.negative_list_hits.project_name is '项目名称：项目基本信息表中最新登记的名称';
 comment on column mart.negative_list_hits.year is '年度';
 comment on column mart.negative_list_hits.month is '支付月份（1–12）';
 comment on column mart.negative_list_hits.date is '支付日期';

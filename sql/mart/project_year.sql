@@ -1,43 +1,44 @@
--- mart.project_year: one row per project and year, the headline indicators of the annual report.
+-- mart.project_year: one row per project (project_code) and year, the headline indicators of the annual report.
+-- Every figure is joined on project_code; project_name is the project's latest registered name.
 create or replace table mart.project_year as
 with projects as (
     select * from intermediate.project_years
 ),
 
 measures as (
-    pivot (select project_name, year, measure, value from intermediate.project_measures)
+    pivot (select project_code, year, measure, value from intermediate.project_measures)
     on measure in ('investment_completion_rate', 'payment_rate', 'satisfaction_rate')
     using first(value)
-    group by project_name, year
+    group by project_code, year
 ),
 
 latest_progress as (
-    select project_name, year, annual_planned_investment_wan, cumulative_completed_wan
+    select project_code, year, annual_planned_investment_wan, cumulative_completed_wan
     from intermediate.investment_monthly
-    qualify row_number() over (partition by project_name, year order by month desc) = 1
+    qualify row_number() over (partition by project_code, year order by month desc) = 1
 ),
 
 funds as (
-    select project_name, year, sum(received_wan) as received_wan, sum(paid_wan) as paid_wan
+    select project_code, year, sum(received_wan) as received_wan, sum(paid_wan) as paid_wan
     from mart.funds_by_source
     group by all
 ),
 
 scores as (
-    select project_name, year, sum(score) as score
+    select project_code, year, sum(score) as score
     from mart.self_evaluation
     group by all
 ),
 
 graded as (
-    select scores.project_name, scores.year, scores.score, arg_max(grades.grade, grades.from_score) as grade
+    select scores.project_code, scores.year, scores.score, arg_max(grades.grade, grades.from_score) as grade
     from scores
     inner join config.grades as grades on grades.year = scores.year and scores.score >= grades.from_score
     group by all
 ),
 
 lights as (
-    select project_name, year, arg_max(light, severity) as worst_light
+    select project_code, year, arg_max(light, severity) as worst_light
     from mart.monitoring_lights
     where light is not null
     group by all
@@ -61,21 +62,22 @@ final as (
         measures.satisfaction_rate,
         graded.score as self_evaluation_score,
         graded.grade,
-        lights.worst_light
+        lights.worst_light,
+        projects.project_code_derived
     from projects
-    left join measures using (project_name, year)
-    left join latest_progress using (project_name, year)
-    left join funds using (project_name, year)
-    left join graded using (project_name, year)
-    left join lights using (project_name, year)
+    left join measures using (project_code, year)
+    left join latest_progress using (project_code, year)
+    left join funds using (project_code, year)
+    left join graded using (project_code, year)
+    left join lights using (project_code, year)
     order by projects.year, projects.project_code, projects.project_name
 )
 
 select * from final;
 
 comment on table mart.project_year is '项目年度绩效：每个项目、年度一行（比率为比例，0.95 即 95%；金额为万元）';
-comment on column mart.project_year.project_code is '项目编码（项目基本信息表；未填为空字符串）';
-comment on column mart.project_year.project_name is '项目名称';
+comment on column mart.project_year.project_code is '项目编码（项目基本信息表）；未填时为由实施单位和项目名称生成的“自编:实施单位/项目名称”（见project_code_derived）';
+comment on column mart.project_year.project_name is '项目名称：项目基本信息表中最新登记的名称（更名前的名称见intermediate.project_years.project_aliases）';
 comment on column mart.project_year.project_type is '项目类型';
 comment on column mart.project_year.implementing_unit is '实施单位';
 comment on column mart.project_year.year is '年度';
@@ -91,3 +93,4 @@ comment on column mart.project_year.satisfaction_rate is '满意度 = (满意 + 
 comment on column mart.project_year.self_evaluation_score is '自评总分（预算执行率10分 + 各指标90分；未取整）';
 comment on column mart.project_year.grade is '评价等级：优、良、中、差';
 comment on column mart.project_year.worst_light is '全年最严重的预警灯：none、blue、yellow、red';
+comment on column mart.project_year.project_code_derived is '项目编码由实施单位和项目名称生成（登记时未填项目编码）';

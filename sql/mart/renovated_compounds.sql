@@ -1,18 +1,19 @@
--- mart.renovated_compounds: one row per submitting unit, project and year of compound lists.
+-- mart.renovated_compounds: one row per submitting unit, project (project_code) and year of compound lists;
+-- project_name is the project's latest registered name.
 create or replace table mart.renovated_compounds as
 with compounds as (
     select * from staging.compound_list
 ),
 
 projects as (
-    select project_name, year, project_code from intermediate.project_years
+    select project_code, year, project_name from intermediate.project_years
 ),
 
 final as (
     select
         compounds.unit,
-        projects.project_code,
-        compounds.project_name,
+        compounds.project_code,
+        projects.project_name,
         compounds.year,
         count(*) as compounds,
         sum(compounds.area_m2) as area_m2,
@@ -24,17 +25,17 @@ final as (
             excel_row := compounds.excel_row)
             order by compounds.submission_id, compounds.sheet, compounds.excel_row) as lineage
     from compounds
-    left join projects using (project_name, year)
+    left join projects using (project_code, year)
     group by all
-    order by compounds.unit, compounds.project_name, compounds.year
+    order by compounds.unit, projects.project_name, compounds.project_code, compounds.year
 )
 
 select * from final;
 
 comment on table mart.renovated_compounds is '老旧小区改造规模：每个报送单位、项目、年度一行';
 comment on column mart.renovated_compounds.unit is '报送单位（街道办事处）';
-comment on column mart.renovated_compounds.project_code is '项目编码';
-comment on column mart.renovated_compounds.project_name is '项目名称';
+comment on column mart.renovated_compounds.project_code is '项目编码（按项目编码汇总；未填编码的项目为“自编:实施单位/项目名称”）';
+comment on column mart.renovated_compounds.project_name is '项目名称：项目基本信息表中最新登记的名称';
 comment on column mart.renovated_compounds.year is '年度';
 comment on column mart.renovated_compounds.compounds is '改造小区数（个）';
 comment on column mart.renovated_compounds.area_m2 is '改造面积（平方米）';

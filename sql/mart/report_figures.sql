@@ -1,9 +1,10 @@
 -- mart.report_figures: one row per number (or short text) the annual report prints, ready to print, with the
 -- files, sheets and Excel rows it was computed from. The report takes its numbers from here and nowhere else.
+-- Figures are computed per project_code; project_name is the project's latest registered name.
 create or replace table mart.report_figures as
 with compounds as (
     select
-        project_name,
+        project_code,
         year,
         sum(compounds) as compounds,
         sum(completed_compounds) as completed_compounds,
@@ -19,7 +20,7 @@ with compounds as (
 latest_progress as (
     select *
     from intermediate.investment_monthly
-    qualify row_number() over (partition by project_name, year order by month desc) = 1
+    qualify row_number() over (partition by project_code, year order by month desc) = 1
 ),
 
 measures as (
@@ -28,7 +29,7 @@ measures as (
 
 funds as (
     select
-        project_name,
+        project_code,
         year,
         sum(received_wan) as received_wan,
         sum(paid_wan) as paid_wan,
@@ -41,7 +42,7 @@ funds as (
 ),
 
 survey as (
-    select project_name, year, sum(valid_responses) as responses,
+    select project_code, year, sum(valid_responses) as responses,
         list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)) as lineage
     from staging.satisfaction_survey
     group by all
@@ -51,6 +52,9 @@ evaluation as (
     select
         *,
         case
+            -- A bare number reported against a percent target (0.95, or 1 read as 100 %) prints as it was read.
+            when actual_source = 'reported' and target_unit = '%' and actual_value is not null
+                and not contains(reported_value, '%') then intermediate.format_percent(actual_value)
             when actual_source = 'reported' or actual_value is null then reported_value
             when target_unit = '%' then intermediate.format_percent(actual_value)
             else intermediate.format_number(
@@ -70,7 +74,7 @@ lights as (
 ),
 
 negative as (
-    select project_name, year, count(*) as hits, sum(amount_wan) as amount_wan,
+    select project_code, year, count(*) as hits, sum(amount_wan) as amount_wan,
         max(intermediate.decimals_of(amount_wan)) as decimals,
         list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)) as lineage
     from mart.negative_list_hits
@@ -80,136 +84,136 @@ negative as (
 -- Every figure: (project, year, key, detail, position, value, unit, decimals, text, lineage); text is set only
 -- where the figure is not a plain number, the others are formatted once below.
 figures as (
-    select project_name, year, 'compounds' as figure_key, null as detail, 10 as position,
+    select project_code, year, 'compounds' as figure_key, null as detail, 10 as position,
         compounds::decimal(38, 6) as value, '个' as unit, 0 as decimals,
         null as display_text, lineage
     from compounds
     union all
-    select project_name, year, 'completed_compounds', null, 11, completed_compounds, '个', 0,
+    select project_code, year, 'completed_compounds', null, 11, completed_compounds, '个', 0,
         null, lineage
     from compounds
     union all
-    select project_name, year, 'area_m2', null, 12, area_m2, '平方米', intermediate.decimals_of(area_m2),
+    select project_code, year, 'area_m2', null, 12, area_m2, '平方米', intermediate.decimals_of(area_m2),
         null, lineage
     from compounds
     union all
-    select project_name, year, 'area_wan_m2', null, 13, area_m2 / 10000, '万平方米',
+    select project_code, year, 'area_wan_m2', null, 13, area_m2 / 10000, '万平方米',
         least(4, intermediate.decimals_of(area_m2 / 10000)),
         null,
         lineage
     from compounds
     union all
-    select project_name, year, 'households', null, 14, households, '户', 0,
+    select project_code, year, 'households', null, 14, households, '户', 0,
         null, lineage
     from compounds
     union all
-    select project_name, year, 'compound_planned_investment_wan', null, 15, planned_investment_wan, '万元',
+    select project_code, year, 'compound_planned_investment_wan', null, 15, planned_investment_wan, '万元',
         planned_decimals, null, lineage
     from compounds
     union all
-    select project_name, year, 'planned_total_investment_wan', null, 20, planned_total_investment_wan, '万元',
+    select project_code, year, 'planned_total_investment_wan', null, 20, planned_total_investment_wan, '万元',
         intermediate.decimals_of(planned_total_investment_wan),
         null,
         register_lineage
     from intermediate.project_years
     where planned_total_investment_wan is not null
     union all
-    select project_name, year, 'annual_planned_investment_wan', null, 21, annual_planned_investment_wan, '万元',
+    select project_code, year, 'annual_planned_investment_wan', null, 21, annual_planned_investment_wan, '万元',
         plan_decimals, null, lineage
     from latest_progress
     union all
-    select project_name, year, 'completed_investment_wan', null, 22, cumulative_completed_wan, '万元',
+    select project_code, year, 'completed_investment_wan', null, 22, cumulative_completed_wan, '万元',
         cumulative_decimals, null,
         lineage
     from latest_progress
     union all
-    select project_name, year, measure, null,
+    select project_code, year, measure, null,
         case measure when 'investment_completion_rate' then 23 when 'payment_rate' then 32 else 40 end,
         value, '%', 2, null, lineage
     from measures
     where measure in ('investment_completion_rate', 'payment_rate', 'satisfaction_rate')
     union all
-    select project_name, year, 'budget_execution_rate', null, 33, value, '%', 2,
+    select project_code, year, 'budget_execution_rate', null, 33, value, '%', 2,
         null, lineage
     from measures
     where measure = 'payment_rate'
     union all
-    select project_name, year, 'funds_received_wan', null, 30, received_wan, '万元', received_decimals,
+    select project_code, year, 'funds_received_wan', null, 30, received_wan, '万元', received_decimals,
         null, received_lineage
     from funds
     union all
-    select project_name, year, 'funds_paid_wan', null, 31, paid_wan, '万元', paid_decimals,
+    select project_code, year, 'funds_paid_wan', null, 31, paid_wan, '万元', paid_decimals,
         null, paid_lineage
     from funds
     union all
-    select project_name, year, 'funds_received_wan', fund_source, 34, received_wan, '万元', received_decimals,
+    select project_code, year, 'funds_received_wan', fund_source, 34, received_wan, '万元', received_decimals,
         null, received_lineage
     from mart.funds_by_source
     union all
-    select project_name, year, 'funds_paid_wan', fund_source, 35, paid_wan, '万元', paid_decimals,
+    select project_code, year, 'funds_paid_wan', fund_source, 35, paid_wan, '万元', paid_decimals,
         null, paid_lineage
     from mart.funds_by_source
     union all
-    select project_name, year, 'surveys_valid', null, 41, responses, '份', 0,
+    select project_code, year, 'surveys_valid', null, 41, responses, '份', 0,
         null, lineage
     from survey
     union all
-    select project_name, year, 'scale_and_cost', item, 100 + position, quantity, unit, quantity_decimals,
+    select project_code, year, 'scale_and_cost', item, 100 + position, quantity, unit, quantity_decimals,
         null, lineage
     from mart.scale_and_cost
     union all
-    select project_name, year, 'indicator_target', level3, 200 + position, target_value, target_unit, null,
+    select project_code, year, 'indicator_target', level3, 200 + position, target_value, target_unit, null,
         target_text, lineage
     from evaluation
     union all
-    select project_name, year, 'indicator_actual', level3, 200 + position, actual_value, target_unit, null,
+    select project_code, year, 'indicator_actual', level3, 200 + position, actual_value, target_unit, null,
         actual_text, lineage
     from evaluation
     union all
-    select project_name, year, 'indicator_weight', level3, 200 + position, weight, '分',
+    select project_code, year, 'indicator_weight', level3, 200 + position, weight, '分',
         intermediate.decimals_of(weight), null,
         lineage
     from evaluation
     union all
-    select project_name, year, 'indicator_score', level3, 200 + position, score, '分', 2,
+    select project_code, year, 'indicator_score', level3, 200 + position, score, '分', 2,
         null, lineage
     from evaluation
     union all
-    select project_name, year, 'self_evaluation_score', null, 50, sum(score), '分', 2,
+    select project_code, year, 'self_evaluation_score', null, 50, sum(score), '分', 2,
         null, flatten(list(lineage))
     from evaluation
     group by all
     union all
-    select project_name, year, 'grade', null, 51, null, null, null, grade, []
+    select project_code, year, 'grade', null, 51, null, null, null, grade, []
     from mart.project_year
     where grade is not null
     union all
-    select project_name, year, 'worst_light', null, 60, null, null, null,
+    select project_code, year, 'worst_light', null, 60, null, null, null,
         arg_max(light_zh, severity), flatten(list(lineage))
     from lights
     where light is not null
     group by all
     union all
-    select project_name, year, 'light', month || '月', 60 + month, null, null, null, light_zh, lineage
+    select project_code, year, 'light', month || '月', 60 + month, null, null, null, light_zh, lineage
     from lights
     where light is not null
     union all
-    select project_name, year, 'gap_points', month || '月', 60 + month, gap_points, '百分点', 2,
+    select project_code, year, 'gap_points', month || '月', 60 + month, gap_points, '百分点', 2,
         null, lineage
     from lights
     union all
-    select project_years.project_name, project_years.year, 'negative_list_hits', null, 80,
+    select project_years.project_code, project_years.year, 'negative_list_hits', null, 80,
         coalesce(negative.hits, 0), '笔', 0, null, coalesce(negative.lineage, [])
     from intermediate.project_years as project_years
-    left join negative using (project_name, year)
+    left join negative using (project_code, year)
     union all
-    select project_name, year, 'negative_list_amount_wan', null, 81, amount_wan, '万元', decimals,
+    select project_code, year, 'negative_list_amount_wan', null, 81, amount_wan, '万元', decimals,
         null, lineage
     from negative
 ),
 
 district as (
-    select null as project_name, year, 'projects' as figure_key, null as detail, 1 as position,
+    select null as project_code, year, 'projects' as figure_key, null as detail, 1 as position,
         count(*)::decimal(38, 6) as value, '个' as unit, 0 as decimals, null as display_text,
         [] as lineage
     from intermediate.project_years
@@ -267,14 +271,14 @@ lineage as (
 ),
 
 projects as (
-    select project_name, year, project_code from intermediate.project_years
+    select project_code, year, project_name from intermediate.project_years
 ),
 
 final as (
     select
         every_figure.year,
-        projects.project_code,
-        every_figure.project_name,
+        every_figure.project_code,
+        projects.project_name,
         every_figure.figure_key,
         every_figure.detail,
         every_figure.position,
@@ -294,17 +298,17 @@ final as (
     from every_figure
     left join lineage using (figure_id)
     left join projects
-        on projects.project_name = every_figure.project_name and projects.year = every_figure.year
-    order by every_figure.year, every_figure.project_name nulls first, every_figure.position, every_figure.figure_key,
-        every_figure.detail
+        on projects.project_code = every_figure.project_code and projects.year = every_figure.year
+    order by every_figure.year, projects.project_name nulls first, every_figure.project_code, every_figure.position,
+        every_figure.figure_key, every_figure.detail
 )
 
 select * from final;
 
 comment on table mart.report_figures is '报告数字：年度报告印出的每个数字（或简短文字）一行，附其来源文件、工作表和Excel行号';
 comment on column mart.report_figures.year is '年度';
-comment on column mart.report_figures.project_code is '项目编码；全区合计为空';
-comment on column mart.report_figures.project_name is '项目名称；全区合计为空';
+comment on column mart.report_figures.project_code is '项目编码（数字按项目编码计算；未填编码的项目为“自编:实施单位/项目名称”）；全区合计为空';
+comment on column mart.report_figures.project_name is '项目名称：项目基本信息表中最新登记的名称；全区合计为空';
 comment on column mart.report_figures.figure_key is '数字的含义（如 compounds、funds_received_wan、indicator_score）';
 comment on column mart.report_figures.detail is '细项：资金来源、建设规模及投资构成的内容、三级指标、月份；无则为空';
 comment on column mart.report_figures.position is '在报告中的先后顺序（同一项目内）';

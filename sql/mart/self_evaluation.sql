@@ -1,58 +1,43 @@
 -- mart.self_evaluation: one row per indicator of a project's 绩效目标及自评表, plus one row for 预算执行率,
 -- scored by the year's rules (registry/rules.yaml). Values are in the measure's base unit: percentages as
 -- fractions, areas in 平方米, money in 万元; target_unit says how the target was written.
+-- The texts are read by read_indicator, the parser's own reading (pipeline.values.read_indicator, registered
+-- by pipeline.indicators): the warning a clerk got for a bare 1 under a percent target names the value used here.
 create or replace table mart.self_evaluation as
 with targets as (
     select
         *,
         row_number() over (
-            partition by project_name, year order by submission_id, sheet, excel_row
+            partition by project_code, year order by submission_id, sheet, excel_row
         ) as position,
-        regexp_extract(
-            target_text, '^\s*(≥|≤|>=|<=|=|>|<)?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(.*?)\s*$', ['op', 'number', 'unit']
-        ) as target_parts,
-        regexp_extract(
-            coalesce(reported_value, ''), '^\s*(?:≥|≤|>=|<=|=|>|<)?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(.*?)\s*$',
-            ['number', 'unit']
-        ) as reported_parts
+        read_indicator(target_text, reported_value) as reading
     from staging.performance_targets
 ),
 
 parsed as (
     select
         *,
-        case
-            when target_parts.number = '' then '定性'
-            when target_parts.op in ('≤', '<=', '<') then '≤'
-            when target_parts.op = '=' then '='
-            else '≥'
-        end as operator,
-        nullif(target_parts.unit, '') as target_unit,
-        nullif(reported_parts.number, '') as reported_number,
-        coalesce(nullif(reported_parts.unit, ''), nullif(target_parts.unit, '')) as reported_unit
+        reading.operator as operator,
+        reading.target_unit as target_unit,
+        reading.reported_number as reported_number,
+        reading.reported_unit as reported_unit
     from targets
 ),
 
 valued as (
     select
         *,
-        cast(
-            cast(replace(nullif(target_parts.number, ''), ',', '') as decimal(28, 10))
-            * intermediate.unit_factor(target_unit) as decimal(28, 10)
-        ) as target_value,
-        cast(
-            cast(replace(reported_number, ',', '') as decimal(28, 10))
-            * intermediate.unit_factor(reported_unit) as decimal(28, 10)
-        ) as reported_base,
+        cast(reading.target_number * intermediate.unit_factor(target_unit) as decimal(28, 10)) as target_value,
+        cast(reported_number * intermediate.unit_factor(reported_unit) as decimal(28, 10)) as reported_base,
         -- Half a unit in the reported value's last written digit: closer than that is the same figure rounded.
-        0.5 * pow(10, -intermediate.decimals_of(cast(replace(reported_number, ',', '') as decimal(28, 10))))
+        0.5 * pow(10, -intermediate.decimals_of(reported_number))
             * intermediate.unit_factor(reported_unit) as reported_tolerance
     from parsed
 ),
 
 bound as (
     select
-        valued.project_name,
+        valued.project_code,
         valued.year,
         valued.position,
         arg_min(bindings.measure, bindings.position) as measure
@@ -70,9 +55,9 @@ indicators as (
         qualitative.share as qualitative_share,
         coalesce(measures.value, valued.reported_base) as actual_base
     from valued
-    left join bound using (project_name, year, position)
+    left join bound using (project_code, year, position)
     left join intermediate.project_measures as measures
-        on measures.project_name = valued.project_name
+        on measures.project_code = valued.project_code
         and measures.year = valued.year
         and measures.measure = bound.measure
         and valued.operator <> '定性'
@@ -102,22 +87,22 @@ scored as (
 
 budget as (
     select
-        project_years.project_name,
+        project_years.project_code,
         project_years.year,
         measures.value as rate,
         scoring.budget_execution_points as points,
         measures.lineage
-    from (select distinct project_name, year from staging.performance_targets) as project_years
+    from (select distinct project_code, year from staging.performance_targets) as project_years
     inner join config.scoring as scoring using (year)
     left join intermediate.project_measures as measures
-        on measures.project_name = project_years.project_name
+        on measures.project_code = project_years.project_code
         and measures.year = project_years.year
         and measures.measure = 'payment_rate'
 ),
 
 rows as (
     select
-        project_name,
+        project_code,
         year,
         position,
         level1,
@@ -140,7 +125,7 @@ rows as (
     from scored
     union all
     select
-        project_name,
+        project_code,
         year,
         0,
         '预算执行',
@@ -163,21 +148,21 @@ rows as (
 ),
 
 projects as (
-    select project_name, year, project_code from intermediate.project_years
+    select project_code, year, project_name from intermediate.project_years
 ),
 
 final as (
-    select projects.project_code, rows.*
+    select rows.project_code, projects.project_name, rows.* exclude (project_code)
     from rows
-    left join projects using (project_name, year)
-    order by rows.project_name, rows.year, rows.position
+    left join projects using (project_code, year)
+    order by projects.project_name, rows.project_code, rows.year, rows.position
 )
 
 select * from final;
 
 comment on table mart.self_evaluation is '绩效自评：每个项目、年度的每个指标一行，另加预算执行率一行（评分规则见 registry/rules.yaml）';
-comment on column mart.self_evaluation.project_code is '项目编码';
-comment on column mart.self_evaluation.project_name is '项目名称';
+comment on column mart.self_evaluation.project_code is '项目编码（按项目编码汇总；未填编码的项目为“自编:实施单位/项目名称”）';
+comment on column mart.self_evaluation.project_name is '项目名称：项目基本信息表中最新登记的名称';
 comment on column mart.self_evaluation.year is '年度';
 comment on column mart.self_evaluation.position is '指标在自评表中的顺序；预算执行率为0';
 comment on column mart.self_evaluation.level1 is '一级指标';

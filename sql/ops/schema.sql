@@ -28,7 +28,7 @@ comment on column ops.submissions.submission_id is '提交编号，按接收顺�
 comment on column ops.submissions.sha256 is '文件内容的SHA-256指纹，也是归档文件名';
 comment on column ops.submissions.original_name is '报送时的原始文件名';
 comment on column ops.submissions.inbox_path is '文件在收件箱中的相对路径';
-comment on column ops.submissions.unit is '填报单位（“填报单位：”一行，否则收件箱子文件夹名）';
+comment on column ops.submissions.unit is '填报单位：报送文件夹所属单位的全称；代报或共享文件夹时为“填报单位：”一行所写单位的全称（registry/offices.yaml）';
 comment on column ops.submissions.templates is '文件中识别出的报表模板编号';
 comment on column ops.submissions.year is '报表年度（多个年度时取最后一个）';
 comment on column ops.submissions.received_at is '接收时间（Asia/Shanghai）';
@@ -115,7 +115,10 @@ create table if not exists ops.slices (
     row_count      integer not null
 );
 comment on table ops.slices is '每个已接收提交的每个切片（单位、模板、项目、年度[、月份]）一行';
-comment on column ops.slices.slice_key is '切片键；同一切片以最新接收的提交为准';
+comment on column ops.slices.slice_key is '切片键（模板|单位|项目编码|年度[|月份]）；同一切片以最新接收的提交为准';
+alter table ops.slices add column if not exists project_code varchar;
+comment on column ops.slices.project_code is '项目编码：接收时由项目名称按项目基本信息表解析（项目基本信息表本身为所登记的编码）；切片按编码区分，两个单位的同名项目是两个切片';
+comment on column ops.slices.project_name is '项目名称（按报送时的写法）';
 
 create table if not exists ops.inbox_files (
     inbox_path     varchar primary key,

@@ -15,6 +15,7 @@ final as (
         source.sheet,
         source.excel_row,
         source.unit,
+        source.project_code,
         source.project_name,
         source.year,
         month(source.date) as month,
@@ -27,6 +28,8 @@ final as (
         source.summary
     from source
     inner join current_slices using (submission_id, slice_key)
+    -- Rows stored before project codes whose name matched several projects stay in raw only.
+    where source.project_code is not null
 )
 
 select * from final;

@@ -10,6 +10,7 @@ import pytest
 from bench import synthetic
 from pipeline.intake import ingest
 from pipeline.settings import Settings
+from pipeline.values import parse_enum
 
 FILES = 18  # enough for the first offices to send every template
 FORMATS = [fmt for fmt, _ in synthetic.FORMATS]
@@ -63,3 +64,17 @@ def test_the_same_seed_writes_the_same_bytes_and_a_larger_n_extends_a_smaller_on
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
     assert synthetic.plan(6) == synthetic.plan(FILES)[:6]
     assert synthetic.plan(6, seed=1) != synthetic.plan(6)
+
+
+def test_every_enum_spelling_the_generator_writes_means_one_value_to_the_registry(registry):
+    columns = {
+        "compound_list": ("status", synthetic.STATUS_WRITTEN),
+        "project_register": ("project_type", synthetic.TYPE_WRITTEN),
+        "fund_ledger": ("fund_source", synthetic.FUND_SOURCES),
+    }
+    spelled = [
+        (t, c, canonical, s) for t, (c, w) in columns.items() for canonical, ss in w.items() for s in ss
+    ]
+    spelled += [("fund_ledger", "entry_type", k, s) for k, ss in synthetic.ENTRY_WRITTEN.items() for s in ss]
+    for template, column, canonical, spelling in spelled:
+        assert parse_enum(spelling, registry.template(template).column(column)) == canonical, spelling

@@ -18,15 +18,20 @@ D = Decimal
 
 
 class Warehouse:
-    """An in-memory warehouse that takes fixture rows as accepted submissions, one per call."""
+    """An in-memory warehouse that takes fixture rows as accepted submissions, one per call.
+
+    Rows name their project as offices do; each gets the code the register below gave that name (as ingest
+    resolves it), unless the row states its own `project_code`.
+    """
 
     def __init__(self, registry):
         self.con = duckdb.connect()
         ensure_schema(self.con, registry)
         self.next_id = 1
+        self.codes: dict[str, str] = {}
 
     def submit(
-        self, template: str, rows: list[dict], unit: str = "单位", slice_fields=("project_name",)
+        self, template: str, rows: list[dict], unit: str = "单位", slice_fields=("project_code",)
     ) -> int:
         """Store rows as one accepted submission of one slice per distinct slice value; return its id."""
         submission_id, self.next_id = self.next_id, self.next_id + 1
@@ -46,6 +51,10 @@ class Warehouse:
         )
         for number, row in enumerate(rows, start=5):
             row = {"year": YEAR, **row}
+            if template == "project_register":
+                self.codes[row["project_name"]] = row["project_code"]
+                row.setdefault("project_code_derived", False)
+            row.setdefault("project_code", self.codes.get(row.get("project_name")))
             key = "|".join([template, unit, *(str(row.get(f, "")) for f in slice_fields), str(row["year"])])
             record = {"submission_id": submission_id, "sheet": "表1", "excel_row": number, "slice_key": key}
             record |= {"unit": unit, **row}
@@ -55,7 +64,8 @@ class Warehouse:
                 list(record.values()),
             )
             self.con.execute(
-                "insert into ops.slices select ?, ?, ?, ?, ?, ?, ?, 1 where not exists "
+                "insert into ops.slices (submission_id, template, slice_key, unit, project_name, year, month, "
+                "project_code, row_count) select ?, ?, ?, ?, ?, ?, ?, ?, 1 where not exists "
                 "(select 1 from ops.slices where submission_id = ? and slice_key = ?)",
                 [
                     submission_id,
@@ -65,6 +75,7 @@ class Warehouse:
                     row.get("project_name"),
                     row["year"],
                     row.get("month"),
+                    row["project_code"],
                     submission_id,
                     key,
                 ],
@@ -114,7 +125,7 @@ def progress(wh: Warehouse, project: str, plan: str, cumulative_by_month: dict[i
                     "cumulative_completed_wan": D(cumulative),
                 }
             ],
-            slice_fields=("project_name", "month"),
+            slice_fields=("project_code", "month"),
         )
         previous = D(cumulative)
 
@@ -555,3 +566,78 @@ def test_a_received_figure_traces_to_the_receipt_rows_only(wh):
         "where figure_key in ('funds_received_wan', 'funds_paid_wan') and project_name = '甲' and detail is not null "
         "order by 1"
     ) == [("funds_paid_wan", [6]), ("funds_received_wan", [5])]
+
+
+def test_projects_of_one_name_keep_their_own_figures_by_code(wh):
+    wh.submit(
+        "project_register",
+        [
+            {
+                "project_code": code,
+                "project_name": "老旧小区改造项目",
+                "project_type": "老旧小区改造",
+                "implementing_unit": unit,
+                "planned_total_investment_wan": D(planned),
+            }
+            for code, unit, planned in (("A-1", "甲街道办事处", "100"), ("B-1", "乙街道办事处", "200"))
+        ],
+    )
+    for code, unit, received in (("A-1", "甲街道办事处", "60"), ("B-1", "乙街道办事处", "150")):
+        wh.submit(
+            "fund_ledger",
+            [
+                {
+                    "project_code": code,
+                    "project_name": "老旧小区改造项目",
+                    "date": f"{YEAR}-03-01",
+                    "fund_source": "中央补助资金",
+                    "entry_type": "到位",
+                    "amount_wan": D(received),
+                }
+            ],
+            unit=unit,
+        )
+
+    wh.build()
+
+    assert wh.rows(
+        "select project_code, project_name, implementing_unit, planned_total_investment_wan, funds_received_wan "
+        "from mart.project_year order by project_code"
+    ) == [
+        ("A-1", "老旧小区改造项目", "甲街道办事处", D("100"), D("60")),
+        ("B-1", "老旧小区改造项目", "乙街道办事处", D("200"), D("150")),
+    ]
+    assert wh.rows(
+        "select project_code, display_text from mart.report_figures "
+        "where figure_key = 'planned_total_investment_wan' order by project_code"
+    ) == [("A-1", "100万元"), ("B-1", "200万元")]
+    assert wh.one("select value from mart.report_figures where figure_key = 'projects'") == D("2")
+
+
+def test_a_renamed_project_is_one_project_under_its_latest_name(wh):
+    register(wh, "旧名称")  # code P1
+    ledger(wh, "旧名称", received="100", paid="50")
+    wh.submit(
+        "project_register",
+        [
+            {
+                "project_code": "P1",
+                "project_name": "新名称",
+                "project_type": "老旧小区改造",
+                "implementing_unit": "单位",
+                "planned_total_investment_wan": D("1000"),
+            }
+        ],
+        unit="区财政局",
+    )
+
+    wh.build()
+
+    assert wh.rows("select project_code, project_name, funds_received_wan from mart.project_year") == [
+        ("P1", "新名称", D("100"))
+    ]
+    assert wh.rows("select project_aliases from intermediate.project_years") == [(["旧名称"],)]
+    assert wh.rows("select distinct project_name from mart.funds_by_source") == [("新名称",)]
+    assert wh.rows(
+        "select distinct project_name from mart.report_figures where project_code is not null"
+    ) == [("新名称",)]

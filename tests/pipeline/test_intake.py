@@ -4,6 +4,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,6 +39,11 @@ def drop(settings: Settings, relative: str, content: bytes | str, mtime: int | N
     if mtime is not None:
         os.utime(path, ns=(mtime, mtime))
     return path
+
+
+def sender(text: str) -> str:
+    """Return the office a sheet's `填报单位：` line names: the folder that office drops it in."""
+    return re.search(r"填报单位：(\S+)", text).group(1)
 
 
 def query(settings: Settings, sql: str, params=None) -> list[tuple]:
@@ -320,9 +326,9 @@ def defects_run(tmp_path_factory, registry):
         c: text for c, (text, _) in INTAKE_DEFECTS.items()
     }
     for number, (name, text) in enumerate(files.items(), 1):
-        drop(settings, f"单位/{name}.csv", text, mtime=number * 10**9)
+        drop(settings, f"{sender(text)}/{name}.csv", text, mtime=number * 10**9)
     report = ingest(settings, registry, progress=False)
-    return settings, {o.inbox_path.removeprefix("单位/").removesuffix(".csv"): o for o in report.outcomes}
+    return settings, {o.inbox_path.split("/", 1)[1].removesuffix(".csv"): o for o in report.outcomes}
 
 
 @pytest.mark.parametrize("case", INTAKE_DEFECTS)
@@ -374,11 +380,16 @@ def test_rejected_files_reach_no_table_and_clean_files_all_load(defects_run):
 def test_cumulative_is_checked_against_months_already_in_the_warehouse(settings, registry):
     months_1_to_3 = CLEAN["investment_progress"]
     header, *rows = months_1_to_3.splitlines()[:2]
-    drop(settings, "单位/登记表.csv", CLEAN["project_register"], mtime=1)
-    drop(settings, "单位/1至3月.csv", months_1_to_3, mtime=2)
+    drop(settings, "区财政局/登记表.csv", CLEAN["project_register"], mtime=1)
+    drop(settings, f"{sender(months_1_to_3)}/1至3月.csv", months_1_to_3, mtime=2)
     ingest(settings, registry, progress=False)
     april = "示范区双铺棚户区改造项目,2022,4,18000,1000,11030.50"
-    drop(settings, "单位/4月.csv", "\n".join([header, *rows, april.replace("11030.50", "11000")]), mtime=3)
+    drop(
+        settings,
+        f"{sender(header)}/4月.csv",
+        "\n".join([header, *rows, april.replace("11030.50", "11000")]),
+        mtime=3,
+    )
 
     [outcome] = ingest(settings, registry, progress=False).outcomes
 

@@ -675,6 +675,89 @@ def test_an_unreadable_date_is_an_error(registry):
     assert problems(sheet) == [("type", 2, "日期", "3月1日")]
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+def test_a_year_and_month_typed_as_a_number_is_an_error_asking_for_a_real_date(registry, fmt):
+    # Excel stores 2022.10 typed into a number cell as 2022.1; read as a date it would silently be January.
+    rows = [
+        LEDGER_HEADER,
+        [2022.10, PROJECT, "中央补助资金", "到位", "100"],
+        [2022.3, PROJECT, "中央补助资金", "到位", "1"],
+    ]
+    sheet = parse_rows(registry, rows, fmt=fmt)
+    assert problems(sheet) == [("type", 2, "日期", "2022.1"), ("type", 3, "日期", "2022.3")]
+    assert sheet.problems[0].message_zh == (
+        "第2行「日期」填写为“2022.1”，应为日期；该单元格是数字，2022.1与2022.10是同一个数，无法确定月份，"
+        "请填写完整日期，如2022-10-01或2022年10月。"
+    )
+    assert column_values(sheet, "date") == [None, None]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_year_and_month_written_as_text_is_still_that_month(registry, fmt):
+    rows = [
+        LEDGER_HEADER,
+        ["2022.10", PROJECT, "中央补助资金", "到位", "100"],
+        ["2022.3", PROJECT, "中央补助资金", "到位", "1"],
+    ]
+    sheet = parse_rows(registry, rows, fmt=fmt)
+    assert sheet.problems == []
+    assert column_values(sheet, "date") == [dt.date(2022, 10, 1), dt.date(2022, 3, 1)]
+
+
+@pytest.mark.parametrize("written", ["拨付", "拨款", "下达"])
+def test_an_entry_type_that_could_mean_either_is_an_error_listing_both(registry, written):
+    rows = [
+        LEDGER_HEADER,
+        ["2022-03-01", PROJECT, "中央补助资金", "到位", "100"],
+        ["2022-03-09", PROJECT, "中央补助资金", written, "50"],
+    ]
+    sheet = parse_rows(registry, rows)
+    assert problems(sheet) == [("enum_ambiguous", 3, "类型", written)]
+    assert column_values(sheet, "entry_type") == ["到位", None]
+    problem = sheet.problems[0]
+    assert problem.severity == "error"
+    assert problem.expected.startswith("应为以下之一：到位、支付；")
+    assert f"“{written}”" in problem.expected
+    assert problem.message_zh.endswith("无法确定是哪一个，请按实际情况改填“到位”或“支付”。")
+
+
+# --- performance_targets --------------------------------------------------------------------------
+
+TARGETS_HEADER = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值"]
+
+
+def targets_rows(*indicators: tuple[str, object]) -> list[list[object]]:
+    """Return a 绩效目标 sheet: a project line, the header, and one indicator row per (target, reported)."""
+    rows = [[f"项目名称：{PROJECT}"], TARGETS_HEADER]
+    for number, (target, reported) in enumerate(indicators, start=1):
+        rows.append(["产出指标", "质量指标", f"指标{number}", target, reported, 10])
+    return rows
+
+
+@pytest.mark.parametrize("reported", ["0.95", 0.95, "95", 95, "95%"])
+def test_a_percentage_reported_in_any_form_is_read_without_a_problem(registry, reported):
+    sheet = parse_rows(registry, targets_rows(("≥95%", reported)))
+    assert sheet.problems == []
+
+
+@pytest.mark.parametrize(("target", "chosen"), [("100%", "100%"), ("≥5%", "1%")])
+@pytest.mark.parametrize("reported", ["1", 1])
+def test_a_bare_1_under_a_percent_target_is_a_warning_naming_the_reading_chosen(
+    registry, target, chosen, reported
+):
+    sheet = parse_rows(registry, targets_rows(("≥95%", "95%"), (target, reported)))
+    assert problems(sheet) == [("percent_ambiguous", 4, "实际完成值", "1")]
+    problem = sheet.problems[0]
+    assert (problem.severity, problem.sheet) == ("warning", SHEET)
+    assert f"对照年度指标值“{target}”，已按{chosen}计算" in problem.message_zh
+    assert column_values(sheet, "reported_value") == ["95%", "1"]  # kept as written
+
+
+def test_a_bare_1_under_a_count_target_is_no_percentage(registry):
+    sheet = parse_rows(registry, targets_rows(("1个", "1")))
+    assert sheet.problems == []
+
+
 # --- scale_and_cost ------------------------------------------------------------------------------
 
 

@@ -2,14 +2,17 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
-from pipeline.parse import ParsedFile, folder_unit_of, parse_file
+from pipeline import parse
+from pipeline.parse import ParsedFile, latest_year, parse_file, sending_folder_of
 from pipeline.problems import Severity
 from tests.pipeline.workbooks import compound_sheet, csv_bytes, xls, xlsx
 
 UNIT = "枣林街道办事处"
+SHUANGPU_UNIT = "南阳市城乡一体化示范区建设实业有限公司"
 PROJECT = "示范区双铺棚户区改造项目"
 LEDGER_HEADER = ["日期", "项目名称", "资金来源", "类型", "金额（万元）"]
 
@@ -102,7 +105,7 @@ def test_every_format_gives_the_same_records(registry, content, filename):
 
 def test_parsed_file_remembers_the_original_name_and_folder(registry):
     parsed = parse_file(xlsx({"清单": compound_sheet(*DATA)}), "枣林/2022/清单（修改）.xlsx", registry)
-    assert (parsed.original_name, parsed.folder_unit) == ("清单（修改）.xlsx", "枣林")
+    assert (parsed.original_name, parsed.sending_folder, parsed.unit) == ("清单（修改）.xlsx", "枣林", UNIT)
 
 
 # --- sheets --------------------------------------------------------------------------------------
@@ -183,23 +186,30 @@ def test_unreadable_or_empty_files_are_rejected_with_one_error(registry, content
 
 
 @pytest.mark.parametrize(
-    ("inbox_path", "unit"),
+    ("inbox_path", "folder"),
     [
         ("枣林街道办事处/清单.xlsx", "枣林街道办事处"),
         ("枣林街道办事处/2022年/清单.xlsx", "枣林街道办事处"),
-        ("枣林街道办事处 /清单.xlsx", "枣林街道办事处"),
+        ("枣林街道办事处 /清单.xlsx", "枣林街道办事处 "),
         ("清单.xlsx", None),
     ],
 )
-def test_folder_unit_is_the_first_folder_of_the_inbox_path(inbox_path, unit):
-    assert folder_unit_of(inbox_path) == unit
+def test_the_sending_folder_is_the_first_folder_of_the_inbox_path_as_named_there(inbox_path, folder):
+    assert sending_folder_of(inbox_path) == folder
 
 
-def test_unit_comes_from_the_filing_unit_line_before_the_folder(registry):
-    rows = compound_sheet(*DATA, unit_line="填报单位：枣林街道办事处（盖章）   填报日期：2023年1月5日")
-    parsed = parse_file(xlsx({"清单": rows}), "收件/清单.xlsx", registry)
-    assert parsed.unit == UNIT
+def test_in_a_shared_intake_folder_the_filing_unit_line_decides(registry):
+    rows = compound_sheet(*DATA, unit_line="填报单位：枣林街道（盖章）   填报日期：2023年1月5日")
+    parsed = parse_file(xlsx({"清单": rows}), "公共收件/清单.xlsx", registry)
+    assert (parsed.errors, parsed.unit, parsed.sending_folder) == ([], UNIT, "公共收件")
     assert [r["unit"] for r in parsed.sheets[0].records] == [UNIT]
+
+
+def test_a_shared_intake_folder_without_a_filing_unit_line_is_rejected_as_unit_unknown(registry):
+    parsed = parse_file(xlsx({"清单": compound_sheet(*DATA, unit_line=None)}), "公共收件/清单.xlsx", registry)
+    assert rules(parsed) == [(Severity.ERROR, "unit_unknown")]
+    assert "“公共收件”是共享收件文件夹" in parsed.errors[0].message_zh
+    assert parsed.unit is None
 
 
 def test_unit_falls_back_to_the_inbox_sub_folder(registry):
@@ -222,6 +232,149 @@ def test_file_at_inbox_root_without_a_filing_unit_line_is_rejected_as_unit_unkno
 def test_file_at_inbox_root_with_a_filing_unit_line_is_accepted(registry):
     parsed = parse_file(xlsx({"清单": compound_sheet(*DATA)}), "清单.xlsx", registry)
     assert (parsed.errors, parsed.unit) == ([], UNIT)
+
+
+def sent(registry, folder: str | None, unit_line: str | None) -> ParsedFile:
+    """Parse a compound list with this `填报单位：` line (or none) dropped in this folder (or the inbox root)."""
+    path = f"{folder}/清单.xlsx" if folder else "清单.xlsx"
+    return parse_file(xlsx({"清单": compound_sheet(*DATA, unit_line=unit_line)}), path, registry)
+
+
+@pytest.mark.parametrize(
+    ("folder", "unit"),
+    [
+        pytest.param("枣林街道", UNIT, id="abbreviation"),
+        pytest.param("示范区住建局", "示范区住房和城乡建设局", id="abbreviation-skipping-characters"),
+        pytest.param("建设实业公司", SHUANGPU_UNIT, id="abbreviation-of-a-long-name"),
+        pytest.param("ＺａｏＬｉｎ ", UNIT, id="alias-width-and-case-folded"),
+        pytest.param("区住建局", "区住房和城乡建设局", id="alias-before-an-ambiguous-abbreviation"),
+        pytest.param("某某社区", "某某社区", id="unlisted-folder-is-its-own-office"),
+    ],
+)
+def test_a_folder_is_its_offices_by_name_alias_or_abbreviation(registry, folder, unit):
+    parsed = sent(registry, folder, None)
+    assert (parsed.errors, parsed.unit, parsed.sending_folder) == ([], unit, folder)
+    assert [r["unit"] for r in parsed.sheets[0].records] == [unit]
+
+
+@pytest.mark.parametrize(
+    ("folder", "line"),
+    [
+        pytest.param("枣林街道", "枣林街道办事处", id="full-name-in-abbreviated-folder"),
+        pytest.param(UNIT, "枣林街道", id="abbreviation-in-full-folder"),
+        pytest.param("zaolin", "枣林", id="abbreviation-in-alias-folder"),
+    ],
+)
+def test_a_filing_unit_line_naming_the_folders_office_gives_its_full_name(registry, folder, line):
+    parsed = sent(registry, folder, f"填报单位：{line}（盖章）")
+    assert (parsed.errors, parsed.unit) == ([], UNIT)
+
+
+@pytest.mark.parametrize(
+    ("folder", "line", "unit"),
+    [
+        pytest.param("区住房和城乡建设局", "枣林街道办事处", UNIT, id="listed"),
+        pytest.param("区住建局", "枣林街道", UNIT, id="alias-folder-abbreviated-line"),
+        pytest.param("示范区管委会", "建设实业公司", SHUANGPU_UNIT, id="abbreviated-folder-and-line"),
+        pytest.param("区财政局", "示范区住建局", "示范区住房和城乡建设局", id="bureau-for-a-listed-office"),
+        pytest.param("区财政局", "某某社区", "某某社区", id="bureau-for-an-unlisted-office"),
+    ],
+)
+def test_an_office_may_submit_for_those_it_lists_and_the_unit_is_theirs(registry, folder, line, unit):
+    parsed = sent(registry, folder, f"填报单位：{line}")
+    assert (parsed.errors, parsed.unit, parsed.sending_folder) == ([], unit, folder)
+    assert [r["unit"] for r in parsed.sheets[0].records] == [unit]
+
+
+def test_a_filing_unit_line_naming_another_office_than_the_folders_is_rejected_saying_who_may_send(registry):
+    parsed = sent(registry, "某某社区", "填报单位：枣林街道办事处（盖章）")
+    assert rules(parsed) == [(Severity.ERROR, "unit_mismatch")]
+    [problem] = parsed.errors
+    assert (problem.sheet, problem.excel_row, problem.column_header, problem.value) == (
+        "清单",
+        2,
+        "填报单位",
+        "枣林街道办事处",
+    )
+    assert problem.expected == "应为某某社区"
+    assert problem.fix == (
+        "报送文件夹“某某社区”属于某某社区，只能报送本单位的数据；枣林街道办事处的数据可由枣林街道办事处、区财政局、"
+        "区住房和城乡建设局报送，请将文件放入其中一个单位的文件夹，或改正“填报单位：”一行"
+    )
+    assert problem.message_zh.startswith("第2行「填报单位」填写为“枣林街道办事处”，应为某某社区，")
+    # The sender is the folder: its office is the unit on record, whose receipt it is.
+    assert (parsed.unit, parsed.sending_folder) == ("某某社区", "某某社区")
+
+
+def test_a_filing_unit_line_in_the_footer_is_reported_on_its_own_row(registry):
+    rows = compound_sheet(*DATA, unit_line=None, footer=[["填表人：张三"], [], ["填报单位：某某社区"]])
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单.xlsx", registry)
+    assert [(p.rule, p.excel_row, p.value) for p in parsed.errors] == [("unit_mismatch", 6, "某某社区")]
+
+
+def test_an_office_may_not_submit_for_one_it_does_not_list(registry):
+    parsed = sent(registry, "区住建局", f"填报单位：{SHUANGPU_UNIT}")
+    [problem] = parsed.errors
+    assert (problem.rule, problem.expected) == (
+        "unit_mismatch",
+        "应为区住房和城乡建设局或其代报的枣林街道办事处",
+    )
+    assert "可报送本单位和枣林街道办事处（代报）的数据" in problem.fix
+    assert (
+        f"{SHUANGPU_UNIT}的数据可由{SHUANGPU_UNIT}、区财政局、南阳市城乡一体化示范区管理委员会报送"
+        in problem.fix
+    )
+
+
+def test_a_folder_abbreviating_two_offices_is_rejected_as_ambiguous_never_guessed(registry):
+    parsed = sent(registry, "住建局", None)
+    assert rules(parsed) == [(Severity.ERROR, "unit_ambiguous")]
+    [problem] = parsed.errors
+    assert problem.value == "住建局"
+    assert problem.message_zh.startswith(
+        "报送文件夹“住建局”可以指区住房和城乡建设局、示范区住房和城乡建设局，无法确定报送单位。"
+    )
+    assert parsed.unit is None
+
+
+@pytest.mark.parametrize("folder", ["公共收件", None])
+def test_a_filing_unit_line_abbreviating_two_offices_is_rejected_as_ambiguous(registry, folder):
+    parsed = sent(registry, folder, "填报单位：住建局")
+    assert rules(parsed) == [(Severity.ERROR, "unit_ambiguous")]
+    [problem] = parsed.errors
+    assert (problem.excel_row, problem.column_header, problem.value, problem.fix) == (
+        2,
+        "填报单位",
+        "住建局",
+        "请填写单位全称",
+    )
+    assert parsed.unit is None
+
+
+def test_an_abbreviated_line_in_its_own_offices_folder_is_that_office_even_if_it_fits_others(registry):
+    # 区局 also fits 区住房和城乡建设局 and 示范区住房和城乡建设局, but the folder says who is writing.
+    parsed = sent(registry, "区财政局", "填报单位：区局")
+    assert (parsed.errors, parsed.unit) == ([], "区财政局")
+
+
+def test_sheets_naming_two_different_offices_are_rejected(registry):
+    zaolin = compound_sheet(*DATA)
+    shuangpu = compound_sheet(*DATA, unit_line=f"填报单位：{SHUANGPU_UNIT}")
+    parsed = parse_file(xlsx({"枣林": zaolin, "双铺": shuangpu}), "区财政局/清单.xlsx", registry)
+    [problem] = parsed.errors
+    assert (problem.rule, problem.sheet, problem.excel_row, problem.value) == (
+        "unit_mismatch",
+        "双铺",
+        2,
+        SHUANGPU_UNIT,
+    )
+    assert problem.expected == f"应与工作表“枣林”的填报单位{UNIT}一致"
+    assert parsed.unit == UNIT
+
+
+def test_an_unreadable_file_names_its_folders_office(registry):
+    parsed = parse_file(b"", "枣林街道/清单.xlsx", registry)
+    assert (parsed.unit, parsed.sending_folder) == (UNIT, "枣林街道")
 
 
 # --- for which year ------------------------------------------------------------------------------
@@ -304,6 +457,91 @@ def test_fund_ledger_dates_spanning_two_years_are_rejected_as_year_span(registry
     assert problem.message_zh == (
         "工作表“台账”的日期跨越了2022、2023多个年度，一个文件只能填报一个年度，请分开报送。"
     )
+
+
+NEXT_YEAR = latest_year()
+
+
+def test_the_last_year_taken_is_next_year_as_the_clock_reads_in_shanghai(monkeypatch):
+    class NewYearsEve(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            # 17:00 on New Year's Eve in UTC is already 1 January 2031 in Shanghai.
+            return dt.datetime(2030, 12, 31, 17, tzinfo=dt.UTC).astimezone(tz)
+
+    monkeypatch.setattr(parse, "dt", SimpleNamespace(datetime=NewYearsEve, date=dt.date))
+    assert parse.latest_year() == 2032
+
+
+@pytest.mark.parametrize(
+    ("above", "filename", "row", "header", "value"),
+    [
+        pytest.param([["年度：2099"]], "清单.xlsx", 1, "年度", "2099", id="line-after-next-year"),
+        pytest.param([["年度：", "1999年度"]], "清单.xlsx", 1, "年度", "1999", id="line-before-2000"),
+        pytest.param(
+            [["枣林街道办事处2099年老旧小区改造项目清单"]], "清单2022.xlsx", 1, "标题", "2099", id="title"
+        ),
+        pytest.param(
+            [["老旧小区改造项目清单"]], "清单_2099.xlsx", None, "文件名", "清单_2099.xlsx", id="file-name"
+        ),
+    ],
+)
+def test_a_year_after_next_year_or_before_2000_is_rejected_where_it_was_found(
+    registry, above, filename, row, header, value
+):
+    rows = [*above, *compound_sheet(*DATA, title=None, unit_line=None)]
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/{filename}", registry)
+    assert rules(parsed) == [(Severity.ERROR, "year_range")]
+    [problem] = parsed.errors
+    assert (problem.sheet, problem.excel_row, problem.column_header, problem.value) == (
+        "清单",
+        row,
+        header,
+        value,
+    )
+    assert problem.expected == f"应为2000年至{NEXT_YEAR}年之间的年度"
+    assert problem.fix
+
+
+def test_next_year_is_taken_and_the_year_after_is_not(registry):
+    def errors(year: int) -> list[str]:
+        rows = [[f"年度：{year}"], *compound_sheet(*DATA, title=None, unit_line=None)]
+        return [p.rule for p in parse_file(xlsx({"清单": rows}), f"{UNIT}/清单.xlsx", registry).errors]
+
+    assert (errors(2000), errors(NEXT_YEAR), errors(NEXT_YEAR + 1)) == ([], [], ["year_range"])
+
+
+def test_a_year_column_value_after_next_year_is_rejected_on_its_row(registry):
+    rows = [
+        ["年度", "小区名称", "改造面积（㎡）", "惠及户数", "计划投资（万元）"],
+        [2022, "市委小区", 19320, 249, 725.58],
+        ["2099年", "石化小区", 24150, 312, 906.97],
+    ]
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单.xlsx", registry)
+    assert [(p.rule, p.excel_row, p.column_header, p.value, p.fix) for p in parsed.errors] == [
+        ("year_range", 3, "年度", "2099", "请核对填写的年度")
+    ]
+
+
+def test_fund_ledger_dates_before_2000_or_after_next_year_are_rejected_on_their_rows(registry):
+    # An Excel date cell holding 1 shows 1900-01-01; a slip of the keyboard gives 2099.
+    rows = ledger_rows(dt.date(2022, 3, 1), dt.date(1900, 1, 1), "2099-12-31", dt.date(2022, 5, 1))
+    parsed = parse_file(xlsx({"台账": rows}), "示范区建设实业有限公司/台账.xlsx", registry)
+    assert [(p.rule, p.sheet, p.excel_row, p.column_header, p.value) for p in parsed.errors] == [
+        ("year_range", "台账", 3, "日期", "1900-01-01"),
+        ("year_range", "台账", 4, "日期", "2099-12-31"),
+    ]
+    assert {(p.expected, p.fix) for p in parsed.errors} == {
+        (f"应为2000年至{NEXT_YEAR}年之间的日期", "请核对日期中的年份")
+    }
+    # The mistyped dates are their rows' errors, not a second year the ledger spans.
+    assert records_years(parsed) == [2022] * 4
+
+
+def test_only_the_year_that_decides_is_checked(registry):
+    rows = ledger_rows(dt.date(2022, 3, 1), above=[["2099年资金台账"], ["年度：2099"]])
+    parsed = parse_file(xlsx({"台账": rows}), "示范区建设实业有限公司/2099年台账.xlsx", registry)
+    assert (parsed.errors, records_years(parsed)) == ([], [2022])
 
 
 # --- which project -------------------------------------------------------------------------------

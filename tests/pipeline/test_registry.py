@@ -19,6 +19,14 @@ TEMPLATES = {
     "scale_and_cost",
 }
 
+ENTRY_COLUMN = """\
+  - name: entry_type
+    header: 类型
+    type: enum
+    values:
+      到位: [到账]
+      支付: [资金支付]
+"""
 GOOD_COLUMNS = """\
   - {name: compound_name, header: 小区名称, type: name, required: true}
   - {name: households, header: 户数, type: count}
@@ -38,6 +46,11 @@ def template_yaml(
         "columns:\n"
         f"{GOOD_COLUMNS}{columns}"
     )
+
+
+def ambiguous_entry(word: str) -> str:
+    """Return a template whose entry_type column lists one ambiguous word (`word: {between…, why…}`)."""
+    return template_yaml(columns=f"{ENTRY_COLUMN}    ambiguous:\n      {word}\n")
 
 
 def registry_dir(
@@ -71,6 +84,19 @@ def test_columns_carry_their_type_and_normalised_labels(registry):
     assert households.required is True
     assert households.labels == ("惠及户数", "户数", "涉及户数")
     assert registry.template("compound_list").label_index["涉及户数"] is households
+
+
+def test_entry_type_aliases_only_re_spell_a_value_and_ambiguous_words_are_listed_apart(registry):
+    column = registry.template("fund_ledger").column("entry_type")
+    assert column.enum_lookup == {
+        "到位": "到位",
+        "资金到位": "到位",
+        "到账": "到位",
+        "支付": "支付",
+        "资金支付": "支付",
+    }
+    assert set(column.ambiguity_lookup) == {"拨付", "资金拨付", "拨款", "下达"}
+    assert {a.between for a in column.ambiguity_lookup.values()} == {("到位", "支付")}
 
 
 def test_fund_source_alias_with_brackets_is_looked_up_width_folded(registry):
@@ -171,6 +197,68 @@ def test_a_minimal_template_loads(tmp_path):
             template_yaml(columns="  - {name: amount, header: 金额, type: currency}\n"),
             ["columns.2.type"],
             id="unknown-column-type",
+        ),
+        pytest.param(
+            template_yaml(columns=ENTRY_COLUMN.replace("[资金支付]", "[资金支付, 到 账]")),
+            ["columns.2", "'到 账' is listed for both '到位' and '支付'", "list it under `ambiguous`"],
+            id="enum-alias-of-two-values",
+        ),
+        pytest.param(
+            ambiguous_entry("到账: {between: [到位, 支付], why: 说不清}"),
+            ["columns.2", "ambiguous word '到账' is also a value or alias of '到位'"],
+            id="ambiguous-word-is-an-alias",
+        ),
+        pytest.param(
+            ambiguous_entry("支付: {between: [到位, 支付], why: 说不清}"),
+            ["ambiguous word '支付' is also a value or alias of '支付'"],
+            id="ambiguous-word-is-a-value",
+        ),
+        pytest.param(
+            ambiguous_entry("拨付: {between: [到位, 退回], why: 说不清}"),
+            ["ambiguous word '拨付' names unknown values ['退回']"],
+            id="ambiguous-between-unknown-value",
+        ),
+        pytest.param(
+            ambiguous_entry("拨付: {between: [到位], why: 说不清}"),
+            ["columns.2.ambiguous.拨付.between", "at least 2 items"],
+            id="ambiguous-between-one-value",
+        ),
+        pytest.param(
+            ambiguous_entry("拨付: {between: [到位, 到位], why: 说不清}"),
+            ["ambiguous word '拨付' must name two different values"],
+            id="ambiguous-between-the-same-value-twice",
+        ),
+        pytest.param(
+            ambiguous_entry("拨付: {between: [到位, 支付]}"),
+            ["columns.2.ambiguous.拨付.why", "Field required"],
+            id="ambiguous-without-why",
+        ),
+        pytest.param(
+            template_yaml(
+                columns="  - {name: note, header: 备注, type: text, ambiguous: {拨付: {between: [a, b], why: x}}}\n"
+            ),
+            ["column 'note': `ambiguous` is only for enum columns"],
+            id="ambiguous-on-a-text-column",
+        ),
+        pytest.param(
+            template_yaml(
+                columns="  - {name: reported, header: 完成值, type: text, read_against: households}\n"
+            ),
+            ["reported.read_against refers to 'households', which is not a column of type"],
+            id="read-against-a-count",
+        ),
+        pytest.param(
+            template_yaml(columns="  - {name: reported, header: 完成值, type: text, read_against: target}\n"),
+            ["reported.read_against refers to 'target'"],
+            id="read-against-no-column",
+        ),
+        pytest.param(
+            template_yaml(
+                columns="  - {name: target, header: 指标值, type: text}\n"
+                "  - {name: reported, header: 完成值, type: decimal, read_against: target}\n"
+            ),
+            ["column 'reported': `read_against` is only for text columns"],
+            id="read-against-on-a-number-column",
         ),
     ],
 )

@@ -48,10 +48,11 @@ create table mart.report_figures (
                    excel_rows integer[])[]
 );
 create table mart.scale_and_cost (
-    project_name varchar, year integer, category varchar, item varchar, parent_item varchar, position bigint
+    project_code varchar, project_name varchar, year integer, category varchar, item varchar, parent_item varchar, position bigint
 );
 create table staging.report_narrative (
-    submission_id integer, sheet varchar, excel_row integer, unit varchar, project_name varchar, year integer,
+    submission_id integer, sheet varchar, excel_row integer, unit varchar, project_code varchar,
+    project_name varchar, year integer,
     section varchar, content varchar
 );
 """
@@ -208,10 +209,10 @@ FIGURES = [
     figure("negative_list_hits", "0笔", position=80, value=Decimal(0), unit="笔", decimals=0),
 ]
 STRUCTURE = [
-    (ZAOLIN, YEAR, "建设规模", "安置区总建筑面积", None, 1),
-    (ZAOLIN, YEAR, "建设规模", "新建安置住房", "安置区总建筑面积", 2),
-    (ZAOLIN, YEAR, "建设规模", "配套商业", "安置区总建筑面积", 3),
-    (ZAOLIN, YEAR, "建设规模", "新建安置住房套数", None, 4),
+    ("ZL-001", ZAOLIN, YEAR, "建设规模", "安置区总建筑面积", None, 1),
+    ("ZL-001", ZAOLIN, YEAR, "建设规模", "新建安置住房", "安置区总建筑面积", 2),
+    ("ZL-001", ZAOLIN, YEAR, "建设规模", "配套商业", "安置区总建筑面积", 3),
+    ("ZL-001", ZAOLIN, YEAR, "建设规模", "新建安置住房套数", None, 4),
 ]
 NARRATIVE = [
     (
@@ -219,6 +220,7 @@ NARRATIVE = [
         "文字材料",
         5,
         "枣林街道办事处",
+        "ZL-001",
         ZAOLIN,
         YEAR,
         "主要做法",
@@ -241,8 +243,8 @@ def make_warehouse(path: Path) -> Path:
                 [sid, f"{sid:064x}", name, f"{unit}/{name}", unit, sid],
             )
         con.executemany("insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", FIGURES)
-        con.executemany("insert into mart.scale_and_cost values (?, ?, ?, ?, ?, ?)", STRUCTURE)
-        con.executemany("insert into staging.report_narrative values (?, ?, ?, ?, ?, ?, ?, ?)", NARRATIVE)
+        con.executemany("insert into mart.scale_and_cost values (?, ?, ?, ?, ?, ?, ?)", STRUCTURE)
+        con.executemany("insert into staging.report_narrative values (?, ?, ?, ?, ?, ?, ?, ?, ?)", NARRATIVE)
     return path
 
 

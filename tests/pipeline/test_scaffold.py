@@ -236,7 +236,7 @@ def test_a_scaffolded_source_is_complete_and_parses_its_own_sample(root, registr
         ensure_raw_table(con, template)
         con.execute(files.staging.read_text(encoding="utf-8"))
         assert view_columns(con, "staging", "building_breakdown") == [
-            *("submission_id", "sheet", "excel_row", "unit", "project_name", "year"),
+            *("submission_id", "sheet", "excel_row", "unit", "project_code", "project_name", "year"),
             *("example_name", "example_count", "example_amount_wan", "example_date", "example_status"),
         ]
     ruff = [str(BIN / "ruff"), "--config", str(REPO / "pyproject.toml")]

@@ -154,7 +154,8 @@ def test_names_of_any_length_give_receipts_and_archive_names_within_255_bytes(se
     drop(settings, f"枣林街道办事处/{long_name}", COMPOUNDS_V1)
     drop(settings, "枣林街道办事处/报表.二〇二二年十二月最终版修改后再改一次", b"junk")
     unit_line = "填报单位：" + "长" * 150
-    drop(settings, "枣林街道办事处/单位.csv", COMPOUNDS_V1.replace("填报单位：枣林街道办事处", unit_line))
+    # At the inbox root the line names the unit, and the receipt folder with it.
+    drop(settings, "单位.csv", COMPOUNDS_V1.replace("填报单位：枣林街道办事处", unit_line))
 
     outcomes = ingest(settings, registry, progress=False).outcomes
 

@@ -34,6 +34,11 @@ LINES = {"填报单位": UNIT, "项目名称": PROJECT, "年度": str(YEAR)}
 # Rows whose values must agree with each other (suites' cross-row rules); every other template, a new
 # source included, is filled column by column from its types alone.
 AGREEING_ROWS = {
+    # A ledger pays out no more than it has received (paid_exceeds_received).
+    "fund_ledger": [
+        {"entry_type": "到位", "amount_wan": Decimal("200.5")},
+        {"entry_type": "支付", "amount_wan": Decimal("100.25")},
+    ],
     "project_register": [{"project_type": "老旧小区改造", "planned_total_investment_wan": Decimal("9163.6")}],
     "satisfaction_survey": [
         {"valid_responses": 100, "satisfied": 80, "basically_satisfied": 15, "dissatisfied": 5},

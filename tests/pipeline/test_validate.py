@@ -225,7 +225,8 @@ THREE_ERRORS = (
 
 
 def parse(name: str, text: str, registry):
-    parsed = parse_file(text.encode("utf-8"), f"单位/{name}.csv", registry)
+    # At the inbox root the `填报单位：` line decides, so every sheet's own line is its unit.
+    parsed = parse_file(text.encode("utf-8"), f"{name}.csv", registry)
     assert parsed.sheets, [p.message_zh for p in parsed.all_problems]
     return parsed
 

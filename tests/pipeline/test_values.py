@@ -7,6 +7,8 @@ import pytest
 
 from pipeline.values import (
     CellError,
+    Indicator,
+    Noted,
     UnitContext,
     decimal_of,
     is_blank,
@@ -15,6 +17,7 @@ from pipeline.values import (
     parse_month,
     parse_percent,
     parse_year,
+    read_indicator,
 )
 
 BASE = UnitContext()
@@ -248,6 +251,22 @@ def test_parse_percent_leaves_a_bare_number_alone_without_a_percent_header():
     assert parse_percent("95") == Decimal(95)
 
 
+@pytest.mark.parametrize("value", ["1", 1, 1.0, "1.00"])
+def test_a_bare_1_under_a_percent_header_is_read_as_1_percent_and_noted(value):
+    noted = parse_percent(value, "%")
+    assert isinstance(noted, Noted)
+    assert (noted.value, noted.rule) == (Decimal("0.01"), "percent_ambiguous")
+    assert noted.expected == "既可读作1%也可读作100%，表头注明（%）且无指标值可对照，已按1%计算"
+    assert noted.fix == "请填写带百分号的数值，如实为100%请改为“100%”"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("1%", Decimal("0.01")), ("100%", Decimal(1)), ("0", Decimal(0))]
+)
+def test_a_percentage_written_with_its_sign_or_zero_is_not_noted(value, expected):
+    assert parse_percent(value, "%") == expected
+
+
 @pytest.mark.parametrize("value", ["95‰", "约95%", "#DIV/0!"])
 def test_parse_percent_rejects_non_percentages(value):
     with pytest.raises(CellError):
@@ -265,7 +284,10 @@ def test_parse_percent_rejects_non_percentages(value):
         ("2022/03/01", dt.date(2022, 3, 1)),
         ("2022.3.1", dt.date(2022, 3, 1)),
         ("2022.3", dt.date(2022, 3, 1)),
-        (2022.3, dt.date(2022, 3, 1)),
+        ("2022.10", dt.date(2022, 10, 1)),
+        ("2022.1", dt.date(2022, 1, 1)),
+        (20220301, dt.date(2022, 3, 1)),
+        (20220301.0, dt.date(2022, 3, 1)),
         ("2022年3月", dt.date(2022, 3, 1)),
         ("2022年3月1日", dt.date(2022, 3, 1)),
         ("2022年12月31日", dt.date(2022, 12, 31)),
@@ -292,6 +314,17 @@ def test_parse_date_rejects_incomplete_or_impossible_dates(value, expected):
     with pytest.raises(CellError) as raised:
         parse_date(value)
     assert (raised.value.rule, raised.value.expected) == ("type", expected)
+
+
+@pytest.mark.parametrize("value", [2022.1, 2022.10, 2022.3, 2022.12, 2022.03])
+def test_a_number_in_a_date_cell_that_reads_as_year_and_month_is_an_error_never_january(value):
+    with pytest.raises(CellError) as raised:
+        parse_date(value)
+    assert (raised.value.rule, raised.value.expected, raised.value.fix) == (
+        "type",
+        "应为日期；该单元格是数字，2022.1与2022.10是同一个数，无法确定月份",
+        "请填写完整日期，如2022-10-01或2022年10月",
+    )
 
 
 @pytest.mark.parametrize(
@@ -333,11 +366,31 @@ def test_parse_month_rejects_months_outside_one_to_twelve(value):
         ("source", "专项债券", "专项债券资金"),
         ("source", "债券资金", "专项债券资金"),
         ("entry_type", "到账", "到位"),
-        ("entry_type", "拨付", "支付"),
+        ("entry_type", "资金支付", "支付"),
     ],
 )
 def test_enum_aliases_map_to_the_canonical_value(columns, registry, name, written, canonical):
     assert parse(columns, registry, name, written) == canonical
+
+
+@pytest.mark.parametrize(
+    ("written", "why"),
+    [
+        ("拨付", "在财政用语中“拨付”既可指上级资金拨付到位，也可指向施工等单位对外支付"),
+        (" 拨 付 ", "在财政用语中“拨付”既可指上级资金拨付到位，也可指向施工等单位对外支付"),
+        ("资金拨付", "在财政用语中“资金拨付”既可指上级资金拨付到位，也可指向施工等单位对外支付"),
+        ("拨款", "“拨款”既可指收到上级拨来的款项（到位），也可指向外拨出款项（支付）"),
+        ("下达", "“下达”是上级下达资金或预算指标，既不说明资金是否已到账，也可能指向下拨出"),
+    ],
+)
+def test_a_word_that_could_mean_either_entry_type_is_an_error_saying_why(columns, registry, written, why):
+    with pytest.raises(CellError) as raised:
+        parse(columns, registry, "entry_type", written)
+    assert (raised.value.rule, raised.value.expected, raised.value.fix) == (
+        "enum_ambiguous",
+        f"应为以下之一：到位、支付；{why}，无法确定是哪一个",
+        "请按实际情况改填“到位”或“支付”",
+    )
 
 
 def test_enum_outside_the_list_names_every_allowed_value(columns, registry):
@@ -379,3 +432,65 @@ def test_decimal_cells_keep_their_exact_value(columns, registry):
 
 def test_date_cells_parse_through_parse_cell(columns, registry):
     assert parse(columns, registry, "date", "2022年3月1日") == dt.date(2022, 3, 1)
+
+
+@pytest.mark.parametrize(
+    ("target", "reported", "number", "unit"),
+    [
+        ("≥95%", "0.95", Decimal(95), "%"),
+        ("≥95%", "95", Decimal(95), "%"),
+        ("≥95%", "95%", Decimal(95), "%"),
+        ("≥95%", "0.955", Decimal("95.5"), "%"),
+        ("100%", "0.5", Decimal(50), "%"),
+        ("100%", "120", Decimal(120), "%"),
+        ("100%", "0", Decimal(0), "%"),
+        ("≥90百分比", "0.93", Decimal(93), "%"),
+        ("=16个", "16", Decimal(16), "个"),
+        ("=16个", "15个", Decimal(15), "个"),
+        ("≤9,163.6万元", "9,000", Decimal(9000), "万元"),
+        ("按期完成", "达成", None, None),
+        ("按期完成", None, None, None),
+    ],
+)
+def test_a_reported_value_is_read_in_its_targets_unit(target, reported, number, unit):
+    reading = read_indicator(target, reported)
+    assert (reading.reported_number, reading.reported_unit, reading.noted) == (number, unit, None)
+
+
+@pytest.mark.parametrize(
+    ("target", "points"),
+    [
+        ("100%", Decimal(100)),
+        ("≥95%", Decimal(100)),
+        ("≥50%", Decimal(100)),
+        ("≤49.9%", Decimal(1)),
+        ("≥5%", Decimal(1)),
+    ],
+)
+def test_a_bare_1_under_a_percent_target_is_read_by_the_target_and_noted(target, points):
+    reading = read_indicator(target, "1")
+    assert (reading.reported_number, reading.reported_unit) == (points, "%")
+    other = Decimal(1) if points == 100 else Decimal(100)
+    assert (reading.noted.rule, reading.noted.expected, reading.noted.fix) == (
+        "percent_ambiguous",
+        f"既可读作1%也可读作100%，对照年度指标值“{target}”，已按{points}%计算",
+        f"请填写带百分号的数值，如实为{other}%请改为“{other}%”",
+    )
+
+
+@pytest.mark.parametrize(
+    ("target", "operator", "number", "unit"),
+    [
+        ("≥90%", "≥", Decimal(90), "%"),
+        (">=90%", "≥", Decimal(90), "%"),
+        ("90%", "≥", Decimal(90), "%"),
+        ("≤9163.6万元", "≤", Decimal("9163.6"), "万元"),
+        ("<5次", "≤", Decimal(5), "次"),
+        ("=16个", "=", Decimal(16), "个"),
+        ("16", "≥", Decimal(16), None),
+        ("按期完成", "定性", None, None),
+        ("1" * 19, "定性", None, None),
+    ],
+)
+def test_a_target_is_read_as_its_comparison_number_and_unit(target, operator, number, unit):
+    assert read_indicator(target, None) == Indicator(operator, number, unit, None, unit)

@@ -1,0 +1,143 @@
+"""Load the office registry (`registry/offices.yaml`) and tell which office a folder or a `填报单位：` line names."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from pipeline.text import clean_name
+
+# What an office's `submits_for` says when it may submit for every office, listed or not.
+EVERY_OFFICE = "all"
+
+
+def office_key(text: str) -> str:
+    """Fold a written office name the way names are compared: width, spaces, trailing notes, letter case."""
+    return clean_name(text).casefold()
+
+
+def is_abbreviation(short: str, name: str) -> bool:
+    """Say whether the characters of `short` appear in order within `name` (枣林街道 → 枣林街道办事处)."""
+    key, rest = office_key(short), iter(office_key(name))
+    return bool(key) and all(char in rest for char in key)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Office(_Strict):
+    """An office: its full name, the other names its folders and lines use, and whom it may submit for (代报)."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    submits_for: tuple[str, ...] | Literal["all"] = ()
+
+    @field_validator("name")
+    @classmethod
+    def _clean(cls, name: str) -> str:
+        # The name is what the warehouse stores as the unit, so it is stored the way a written name is cleaned.
+        if not clean_name(name):
+            raise ValueError("an office needs a name")
+        return clean_name(name)
+
+    @field_validator("submits_for")
+    @classmethod
+    def _clean_each(cls, names: tuple[str, ...] | str) -> tuple[str, ...] | str:
+        return names if names == EVERY_OFFICE else tuple(clean_name(n) for n in names)
+
+    def is_named_by(self, text: str) -> bool:
+        """Say whether `text` is this office's name, an alias, or an abbreviation of its name."""
+        key = office_key(text)
+        return key in {office_key(n) for n in (self.name, *self.aliases)} or is_abbreviation(key, self.name)
+
+    def may_submit_for(self, other: Office) -> bool:
+        """Say whether this office may send `other`'s data: its own always, another's only as listed (代报)."""
+        if other.name == self.name or self.submits_for == EVERY_OFFICE:
+            return True
+        return other.name in self.submits_for
+
+    @property
+    def submits_for_zh(self) -> str:
+        """Say in Chinese whose data this office may send."""
+        if self.submits_for == EVERY_OFFICE:
+            return "可报送本单位和所有单位（代报）的数据"
+        if self.submits_for:
+            return f"可报送本单位和{'、'.join(self.submits_for)}（代报）的数据"
+        return "只能报送本单位的数据"
+
+
+class Offices(_Strict):
+    """Every listed office and the shared intake folders, where the `填报单位：` line decides."""
+
+    offices: tuple[Office, ...] = ()
+    shared_folders: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Offices:
+        claimed: dict[str, str] = {}
+
+        def claim(text: str, owner: str) -> None:
+            key = office_key(text)
+            if not key:
+                raise ValueError(f"{owner}: an empty name")
+            if key in claimed:
+                raise ValueError(f"{text!r} is claimed by both {claimed[key]} and {owner}")
+            claimed[key] = owner
+
+        for office in self.offices:
+            for text in dict.fromkeys((office.name, *office.aliases)):
+                claim(text, f"office {office.name!r}")
+        for folder in self.shared_folders:
+            claim(folder, "shared_folders")
+        names = {office.name for office in self.offices}
+        for office in self.offices:
+            if office.submits_for == EVERY_OFFICE:
+                continue
+            if unknown := [n for n in office.submits_for if n not in names]:
+                raise ValueError(
+                    f"office {office.name!r} submits for {unknown}, which are not listed offices (write full names)"
+                )
+            if office.name in office.submits_for:
+                raise ValueError(
+                    f"office {office.name!r} lists itself in submits_for; its own data it may always send"
+                )
+            if len(set(office.submits_for)) != len(office.submits_for):
+                raise ValueError(f"office {office.name!r} lists an office twice in submits_for")
+        return self
+
+    @cached_property
+    def _exact(self) -> dict[str, Office]:
+        return {office_key(n): office for office in self.offices for n in (office.name, *office.aliases)}
+
+    def is_shared(self, folder: str | None) -> bool:
+        """Say whether a sending folder is a shared intake folder; the inbox root (None) always is."""
+        # A folder named only by spaces names no office either.
+        return folder is None or office_key(folder) in {"", *(office_key(f) for f in self.shared_folders)}
+
+    def named(self, text: str) -> tuple[Office, ...]:
+        """Return the offices `text` may mean: the one it names exactly, else every one it abbreviates."""
+        # Naming no listed office, it is an office of that name; blank, it names none; naming two, it is ambiguous.
+        key = office_key(text)
+        if not key:
+            return ()
+        if key in self._exact:
+            return (self._exact[key],)
+        return tuple(o for o in self.offices if is_abbreviation(key, o.name)) or (Office(name=text),)
+
+    def sent_for(self, sender: Office, text: str) -> tuple[Office, ...]:
+        """Return the offices a `填报单位：` line in `sender`'s folder may mean, none if it may not send for them."""
+        # The folder says who is writing: a short form fitting the sender and another office is the sender.
+        if sender.is_named_by(text):
+            return (sender,)
+        meant = self.named(text)
+        return meant if len(meant) > 1 else tuple(o for o in meant if sender.may_submit_for(o))
+
+    def who_may_send(self, office: Office) -> tuple[str, ...]:
+        """Return the offices that may send `office`'s data: itself, then those listing it or every office."""
+        return (
+            office.name,
+            *(o.name for o in self.offices if o.name != office.name and o.may_submit_for(office)),
+        )

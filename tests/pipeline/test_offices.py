@@ -1,0 +1,244 @@
+"""The office registry: who sent a file (its folder), whom they may submit for, and where the receipt goes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from pydantic import ValidationError
+
+from pipeline.intake import ingest
+from pipeline.offices import Office, Offices, is_abbreviation
+from pipeline.registry import REGISTRY_DIR, RegistryError, load_registry
+from tests.pipeline.test_intake import COMPOUNDS_V1, drop, query
+from tests.pipeline.test_parse import LEDGER_HEADER
+
+UNIT = "枣林街道办事处"
+SHUANGPU_UNIT = "南阳市城乡一体化示范区建设实业有限公司"
+SHUANGPU_PROJECT = "示范区双铺棚户区改造项目"
+
+
+def offices(yaml_offices: list[dict], shared: tuple[str, ...] = ()) -> Offices:
+    return Offices.model_validate({"offices": yaml_offices, "shared_folders": shared})
+
+
+# --- the registry ----------------------------------------------------------------------------------
+
+
+def test_the_real_registry_lists_the_demos_offices_and_the_bureau_may_submit_for_all(registry):
+    listed = {office.name: office for office in registry.offices.offices}
+    assert {"区财政局", UNIT, SHUANGPU_UNIT} <= set(listed)
+    assert listed["区财政局"].submits_for == "all"
+    assert listed["区住房和城乡建设局"].submits_for == (UNIT,)
+    assert registry.offices.shared_folders == ("公共收件",)
+
+
+@pytest.mark.parametrize(
+    ("short", "name", "expected"),
+    [
+        ("枣林街道", UNIT, True),
+        ("示范区住建局", "示范区住房和城乡建设局", True),
+        ("建设实业公司", SHUANGPU_UNIT, True),
+        ("枣林街道办事处", UNIT, True),
+        ("街道枣林", UNIT, False),  # out of order
+        ("枣林街道办事处东", UNIT, False),  # longer than the name
+        ("", UNIT, False),
+    ],
+)
+def test_an_abbreviation_is_the_names_characters_in_order(short, name, expected):
+    assert is_abbreviation(short, name) is expected
+
+
+def test_named_gives_the_exact_office_else_every_office_abbreviated_else_one_of_that_name(registry):
+    listed = registry.offices
+    assert [o.name for o in listed.named("区住建局")] == [
+        "区住房和城乡建设局"
+    ]  # alias, though it abbreviates two
+    assert [o.name for o in listed.named("住建局")] == ["区住房和城乡建设局", "示范区住房和城乡建设局"]
+    assert listed.named("某某社区") == (Office(name="某某社区"),)
+    assert listed.named(" ") == ()
+
+
+def test_who_may_send_an_offices_data(registry):
+    listed = registry.offices
+    [zaolin] = listed.named(UNIT)
+    [stranger] = listed.named("某某社区")
+    assert listed.who_may_send(zaolin) == (UNIT, "区财政局", "区住房和城乡建设局")
+    assert listed.who_may_send(stranger) == ("某某社区", "区财政局")
+
+
+def test_the_inbox_root_a_listed_shared_folder_and_a_blank_folder_are_shared(registry):
+    assert [registry.offices.is_shared(f) for f in (None, "公共收件", " 公共收件", "  ", UNIT)] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("listed", "shared", "complaint"),
+    [
+        pytest.param([{"name": "甲", "submits_for": ["乙"]}], (), "not listed offices", id="unknown-office"),
+        pytest.param(
+            [{"name": "甲", "aliases": ["丙"]}, {"name": "乙", "aliases": ["丙"]}],
+            (),
+            "claimed by both",
+            id="duplicate-alias",
+        ),
+        pytest.param(
+            [{"name": "甲街道办事处"}, {"name": "乙", "aliases": ["甲街道办事处 "]}],
+            (),
+            "claimed by both",
+            id="alias-is-another-offices-name",
+        ),
+        pytest.param([{"name": "甲"}, {"name": "甲"}], (), "claimed by both", id="duplicate-name"),
+        pytest.param([{"name": "甲"}], ("甲",), "claimed by both", id="shared-folder-is-an-office"),
+        pytest.param([{"name": "甲", "submits_for": ["甲"]}], (), "lists itself", id="self"),
+        pytest.param([{"name": "甲", "submits_for": ["乙", "乙"]}, {"name": "乙"}], (), "twice", id="twice"),
+        pytest.param([{"name": " "}], (), "needs a name", id="blank-name"),
+        pytest.param([{"name": "甲", "submits_for": "everyone"}], (), "all", id="not-all"),
+        pytest.param([{"name": "甲", "parent": "乙"}], (), "Extra inputs", id="unknown-key"),
+    ],
+)
+def test_a_bad_office_registry_is_refused(listed, shared, complaint):
+    with pytest.raises(ValidationError, match=complaint):
+        offices(listed, shared)
+
+
+def test_load_registry_refuses_a_bad_offices_file_naming_it(tmp_path):
+    shutil.copytree(REGISTRY_DIR, tmp_path / "registry")
+    path = tmp_path / "registry" / "offices.yaml"
+    path.write_text("offices:\n  - name: 甲\n    submits_for: [乙]\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match=r"offices\.yaml: .*not listed offices"):
+        load_registry(tmp_path / "registry")
+
+
+def test_without_an_offices_file_every_folder_is_an_office_of_its_own_name(tmp_path):
+    shutil.copytree(REGISTRY_DIR, tmp_path / "registry")
+    (tmp_path / "registry" / "offices.yaml").unlink()
+    loaded = load_registry(tmp_path / "registry")
+    assert loaded.offices == Offices()
+    assert loaded.offices.named("枣林街道") == (Office(name="枣林街道"),)
+
+
+# --- intake: the unit, the sending folder and the receipt's place ---------------------------------
+
+
+def receipt(settings, folder: str, name: str) -> dict:
+    return json.loads((settings.receipts / folder / f"{name}.回执.json").read_text(encoding="utf-8"))
+
+
+def test_a_community_folder_sending_for_zaolin_is_rejected_with_the_receipt_in_its_own_folder(
+    settings, registry, register
+):
+    drop(settings, "某某社区/清单.csv", COMPOUNDS_V1)
+
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+
+    assert (outcome.status, [p.rule for p in outcome.errors]) == ("rejected", ["unit_mismatch"])
+    facts = receipt(settings, "某某社区", "清单.csv")
+    assert (facts["status_zh"], facts["unit"], facts["sending_folder"]) == ("已退回", "某某社区", "某某社区")
+    [problem] = facts["problems"]
+    assert (problem["rule_zh"], problem["excel_row"], problem["column_header"], problem["value"]) == (
+        "填报单位与报送文件夹不符",
+        2,
+        "填报单位",
+        UNIT,
+    )
+    assert problem["expected"] == "应为某某社区"
+    assert "枣林街道办事处的数据可由枣林街道办事处、区财政局、区住房和城乡建设局报送" in problem["fix"]
+    assert not (settings.receipts / UNIT / "清单.csv.回执.json").exists()
+    assert query(
+        settings, "select unit, sending_folder, status from ops.submissions where original_name = '清单.csv'"
+    ) == [("某某社区", "某某社区", "rejected")]
+    assert query(settings, "select count(*) from raw.compound_list") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    "folder",
+    [
+        pytest.param("枣林街道", id="abbreviation"),
+        pytest.param("zaolin", id="alias"),
+        pytest.param("区住房和城乡建设局", id="submitting-for-an-office-it-lists"),
+        pytest.param("区财政局", id="the-bureau"),
+        pytest.param("公共收件", id="shared-folder"),
+    ],
+)
+def test_folders_that_may_send_zaolins_list_load_it_as_zaolins_and_are_answered_where_they_sent_it(
+    settings, registry, register, folder
+):
+    drop(settings, f"{folder}/清单.csv", COMPOUNDS_V1)
+
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+
+    assert (outcome.status, outcome.unit) == ("accepted", UNIT)
+    assert receipt(settings, folder, "清单.csv")["status_zh"] == "已接收"
+    assert query(
+        settings,
+        "select s.unit, s.sending_folder, c.unit from ops.submissions s "
+        "join staging.compound_list c using (submission_id) limit 1",
+    ) == [(UNIT, folder, UNIT)]
+
+
+def test_a_file_at_the_inbox_root_is_answered_in_its_units_folder(settings, registry, register):
+    drop(settings, "清单.csv", COMPOUNDS_V1.replace("填报单位：枣林街道办事处", "填报单位：枣林街道"))
+
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+
+    assert (outcome.status, outcome.unit) == ("accepted", UNIT)
+    assert receipt(settings, UNIT, "清单.csv")["sending_folder"] is None
+    assert query(settings, "select sending_folder from ops.submissions where original_name = '清单.csv'") == [
+        (None,)
+    ]
+
+
+def test_a_duplicate_is_answered_in_the_folder_it_was_sent_to(settings, registry, register):
+    drop(settings, f"{UNIT}/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    drop(settings, "区财政局/清单（转报）.csv", COMPOUNDS_V1, mtime=2 * 10**18)
+
+    statuses = [o.status for o in ingest(settings, registry, progress=False).outcomes]
+
+    assert statuses == ["accepted", "duplicate"]
+    assert receipt(settings, "区财政局", "清单（转报）.csv")["status_zh"] == "重复提交"
+
+
+def test_an_unreadable_file_in_an_abbreviated_folder_is_recorded_under_the_offices_full_name(
+    settings, registry
+):
+    drop(settings, "枣林街道/坏文件.xlsx", b"not a workbook")
+
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+
+    assert (outcome.status, outcome.unit) == ("rejected", UNIT)
+    assert receipt(settings, "枣林街道", "坏文件.xlsx")["unit"] == UNIT
+
+
+@pytest.mark.parametrize("date", ["1900-01-01", "2099-06-30"])
+def test_a_ledger_dated_before_2000_or_after_next_year_is_rejected_naming_row_column_value_and_fix(
+    settings, registry, date
+):
+    ledger = "\n".join(
+        [
+            ",".join(LEDGER_HEADER),
+            f"2022-03-01,{SHUANGPU_PROJECT},中央补助资金,到位,100",
+            f"{date},{SHUANGPU_PROJECT},中央补助资金,支付,50",
+        ]
+    )
+    drop(settings, f"{SHUANGPU_UNIT}/台账.csv", ledger)
+
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+
+    assert outcome.status == "rejected"
+    [problem] = [
+        p for p in receipt(settings, SHUANGPU_UNIT, "台账.csv")["problems"] if p["rule"] == "year_range"
+    ]
+    assert (problem["rule_zh"], problem["excel_row"], problem["column_header"], problem["value"]) == (
+        "年度超出范围",
+        3,
+        "日期",
+        date,
+    )
+    assert problem["expected"].startswith("应为2000年至") and problem["fix"] == "请核对日期中的年份"

@@ -1,0 +1,321 @@
+"""Projects are identified by project_code: same-named projects stay apart, renames stay one project, and a name
+or code that cannot tell projects apart is refused. Every file is built here and taken in through the inbox."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from pipeline.indicators import build_indicators
+from pipeline.intake import ingest
+from pipeline.problems import RULE_ZH
+from pipeline.projects import DERIVED_PREFIX, derived_code
+from pipeline.settings import Settings
+from pipeline.warehouse import ensure_schema, writer
+from tests.pipeline.test_intake import drop, query
+
+D = Decimal
+YEAR = 2022
+NAME = "老旧小区改造项目"
+JIA, YI, BING = "甲街道办事处", "乙街道办事处", "丙街道办事处"
+BUREAU = "区财政局"
+REGISTER_HEADER = "项目编码,项目名称,项目类型,实施单位,计划开工日期,计划完工日期,计划总投资（万元）"
+_clock = itertools.count(1)
+
+
+def later() -> int:
+    """An mtime after every file dropped before, so files are taken in the order the test drops them."""
+    return next(_clock) * 10**15
+
+
+def register_csv(*rows: tuple, year: int = YEAR) -> str:
+    """A 项目基本信息表: rows of (code or "", name, implementing unit[, start, finish])."""
+    lines = [f"{year}年项目基本信息表", f"年度：{year}", REGISTER_HEADER]
+    for code, name, unit, *span in rows:
+        start, finish = span or ("", "")
+        lines.append(f"{code},{name},老旧小区改造,{unit},{start},{finish},1000")
+    return "\n".join(lines) + "\n"
+
+
+def ledger_csv(name: str, received: str, paid: str, year: int = YEAR) -> str:
+    return (
+        "项目资金到位及支付台账\n日期,项目名称,资金来源,类型,金额（万元）,支出用途\n"
+        f"{year}-03-01,{name},中央补助资金,到位,{received},\n"
+        f"{year}-04-01,{name},中央补助资金,支付,{paid},工程款\n"
+    )
+
+
+def targets_csv(name: str, outcome: str, year: int = YEAR) -> str:
+    return (
+        f"项目名称：{name}\n年度：{year}\n一级指标,二级指标,三级指标,年度指标值,实际完成值,分值\n"
+        f"效益指标,社会效益指标,居民居住条件改善,按期完成,{outcome},90\n"
+    )
+
+
+def take_in(settings: Settings, registry, *files: tuple[str, str]) -> dict:
+    """Drop files in this order and ingest them; return each file's outcome by its inbox path."""
+    for path, content in files:
+        drop(settings, path, content, mtime=later())
+    return {o.inbox_path: o for o in ingest(settings, registry, progress=False).outcomes}
+
+
+def marts(settings: Settings, sql: str, params=None) -> list[tuple]:
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+@pytest.mark.parametrize("registered_by", ["each office", "the bureau"])
+def test_two_offices_projects_of_one_name_are_two_projects_with_their_own_money_codes_and_scores(
+    settings, registry, registered_by
+):
+    jia = ("JIA-2022-01", NAME, JIA)
+    yi = ("", NAME, YI)  # registered without a code: its code is derived from 乙 and the name
+    if registered_by == "each office":
+        registers = [
+            (f"{JIA}/项目基本信息表.csv", register_csv(jia)),
+            (f"{YI}/项目基本信息表.csv", register_csv(yi)),
+        ]
+    else:
+        registers = [(f"{BUREAU}/项目基本信息表.csv", register_csv(jia, yi))]
+    outcomes = take_in(
+        settings,
+        registry,
+        *registers,
+        (f"{JIA}/资金台账.csv", ledger_csv(NAME, "100", "80")),
+        (f"{YI}/资金台账.csv", ledger_csv(NAME, "300", "300")),
+        (f"{JIA}/绩效自评表.csv", targets_csv(NAME, "达成")),
+        (f"{YI}/绩效自评表.csv", targets_csv(NAME, "基本达成")),
+    )
+    assert {o.status for o in outcomes.values()} == {"accepted"}
+
+    build_indicators(settings, registry)
+
+    yi_code = derived_code(YI, NAME)
+    assert marts(
+        settings,
+        "select project_code, project_name, implementing_unit, funds_received_wan, funds_paid_wan, "
+        "self_evaluation_score, grade, project_code_derived from mart.project_year order by project_code",
+    ) == [
+        ("JIA-2022-01", NAME, JIA, D("100"), D("80"), D("98"), "优", False),  # 8 + 90
+        (yi_code, NAME, YI, D("300"), D("300"), D("82"), "良", True),  # 10 + 72
+    ]
+    assert marts(
+        settings,
+        "select project_code, value from mart.report_figures where figure_key = 'funds_received_wan' "
+        "and detail is null order by project_code nulls first",
+    ) == [(None, D("400")), ("JIA-2022-01", D("100")), (yi_code, D("300"))]
+    assert marts(settings, "select value from mart.report_figures where figure_key = 'projects'") == [
+        (D("2"),)
+    ]
+    # Each office's ledger is a slice of its own project: a correction by one never replaces the other's.
+    assert marts(
+        settings,
+        "select unit, project_code, slice_key from ops.slices where template = 'fund_ledger' order by project_code",
+    ) == [
+        (JIA, "JIA-2022-01", f"fund_ledger|{JIA}|JIA-2022-01|{YEAR}"),
+        (YI, yi_code, f"fund_ledger|{YI}|{yi_code}|{YEAR}"),
+    ]
+
+
+def test_an_office_may_report_on_a_district_project_whose_name_is_unique(settings, registry):
+    outcomes = take_in(
+        settings,
+        registry,
+        (
+            f"{BUREAU}/项目基本信息表.csv",
+            register_csv(("QJ-01", "区级老旧小区改造项目", "区住房和城乡建设局")),
+        ),
+        (f"{JIA}/资金台账.csv", ledger_csv("区级老旧小区改造项目", "50", "20")),
+    )
+
+    assert outcomes[f"{JIA}/资金台账.csv"].status == "accepted"
+    assert query(settings, "select distinct unit, project_code from staging.fund_ledger") == [(JIA, "QJ-01")]
+
+
+def test_a_name_matching_several_projects_none_the_senders_is_an_error_naming_them(settings, registry):
+    outcomes = take_in(
+        settings,
+        registry,
+        (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", NAME, JIA), ("YI-01", NAME, YI))),
+        (f"{BING}/资金台账.csv", ledger_csv(NAME, "50", "20")),
+    )
+
+    outcome = outcomes[f"{BING}/资金台账.csv"]
+    assert outcome.status == "rejected"
+    [problem] = [p for p in outcome.errors if p.rule == "project_ambiguous"]
+    assert "JIA-01" in problem.message_zh and "YI-01" in problem.message_zh
+    assert JIA in problem.message_zh and YI in problem.message_zh
+    assert (problem.excel_row, problem.column_header, problem.value) == (3, "项目名称", NAME)
+    assert RULE_ZH["project_ambiguous"] == "项目名称对应多个项目"
+    receipt = (settings.receipts / BING / "资金台账.csv.回执.json").read_text(encoding="utf-8")
+    assert "项目名称对应多个项目" in receipt and "YI-01" in receipt
+    assert query(settings, "select count(*) from raw.fund_ledger") == [(0,)]
+
+
+def test_the_senders_own_project_wins_over_another_offices_project_of_the_same_name(settings, registry):
+    outcomes = take_in(
+        settings,
+        registry,
+        (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", NAME, JIA), ("YI-01", NAME, YI))),
+        (f"{YI}/资金台账.csv", ledger_csv(NAME, "50", "20")),
+    )
+
+    assert outcomes[f"{YI}/资金台账.csv"].status == "accepted"
+    assert query(settings, "select distinct project_code from staging.fund_ledger") == [("YI-01",)]
+
+
+@pytest.mark.parametrize("renamed_by", [JIA, BUREAU])
+def test_a_rename_keeps_one_project_under_its_latest_name_and_the_old_name_still_finds_it(
+    settings, registry, renamed_by
+):
+    take_in(
+        settings,
+        registry,
+        (f"{JIA}/项目基本信息表.csv", register_csv(("R-01", "旧名称", JIA))),
+        (f"{JIA}/资金台账.csv", ledger_csv("旧名称", "100", "100")),
+    )
+    # A register correction gives the same code a new name; the office keeps writing the old one.
+    outcomes = take_in(
+        settings,
+        registry,
+        (f"{renamed_by}/项目基本信息表（更正）.csv", register_csv(("R-01", "新名称", JIA))),
+        (f"{JIA}/绩效自评表.csv", targets_csv("旧名称", "达成")),
+    )
+    assert {o.status for o in outcomes.values()} == {"accepted"}
+
+    build_indicators(settings, registry)
+
+    assert marts(
+        settings,
+        "select project_code, project_name, funds_received_wan, self_evaluation_score from mart.project_year",
+    ) == [("R-01", "新名称", D("100"), D("100"))]
+    assert marts(settings, "select distinct project_code, project_name from mart.report_figures") == [
+        (None, None),
+        ("R-01", "新名称"),
+    ]
+    assert marts(settings, "select project_aliases from intermediate.project_years") == [(["旧名称"],)]
+    superseded = marts(
+        settings, "select status from ops.submissions where original_name = '项目基本信息表.csv'"
+    )
+    assert superseded == [("superseded" if renamed_by == JIA else "accepted",)]
+
+
+@pytest.mark.parametrize(
+    ("second_row", "rule", "says"),
+    [
+        (("C-01", "项目二", JIA), "project_code_reused", "第5行的项目编码“C-01”已在第4行用于项目“项目一”"),
+        (("C-01", "项目一", YI), "project_code_reused", "第5行的项目编码“C-01”已在第4行用于项目“项目一”"),
+        (("C-01", "项目一", JIA), "project_code_reused", "第5行与第4行登记的是同一项目"),
+        (("", "项目一", JIA), None, None),  # no code: derived from 甲 and the name, another project
+    ],
+)
+def test_a_code_used_for_two_projects_in_one_register_is_an_error(settings, registry, second_row, rule, says):
+    outcomes = take_in(
+        settings,
+        registry,
+        (f"{BUREAU}/项目基本信息表.csv", register_csv(("C-01", "项目一", JIA), second_row)),
+    )
+
+    [outcome] = outcomes.values()
+    if rule is None:
+        assert outcome.status == "accepted"
+        return
+    assert outcome.status == "rejected"
+    [problem] = outcome.errors
+    assert (problem.rule, problem.excel_row, problem.column_header, problem.value) == (
+        rule,
+        5,
+        "项目编码",
+        "C-01",
+    )
+    assert says in problem.message_zh
+    assert query(settings, "select count(*) from raw.project_register") == [(0,)]
+
+
+def test_two_rows_with_the_same_derived_code_are_an_error_but_two_units_same_name_are_two_projects(
+    settings, registry
+):
+    outcomes = take_in(
+        settings,
+        registry,
+        (f"{BUREAU}/重复.csv", register_csv(("", NAME, JIA), ("", NAME, JIA))),
+        (f"{BUREAU}/两个单位.csv", register_csv(("", NAME, JIA), ("", NAME, YI))),
+    )
+
+    duplicate = outcomes[f"{BUREAU}/重复.csv"]
+    assert duplicate.status == "rejected"
+    [problem] = duplicate.errors
+    assert (problem.rule, problem.excel_row, problem.value) == ("project_code_derived_duplicate", 5, NAME)
+    assert "未填写项目编码" in problem.message_zh and JIA in problem.message_zh
+    assert outcomes[f"{BUREAU}/两个单位.csv"].status == "accepted"
+    assert query(
+        settings, "select project_code, project_code_derived from staging.project_register order by 1"
+    ) == sorted([(f"{DERIVED_PREFIX}{JIA}/{NAME}", True), (f"{DERIVED_PREFIX}{YI}/{NAME}", True)])
+
+
+@pytest.mark.parametrize(
+    ("year", "warned"),
+    [(2018, True), (2019, False), (2021, False), (2022, True)],  # 2021: the year of grace after 完工
+)
+def test_a_year_outside_the_planned_span_is_a_warning_naming_the_span(settings, registry, year, warned):
+    outcomes = take_in(
+        settings,
+        registry,
+        (
+            f"{JIA}/项目基本信息表.csv",
+            register_csv(("S-01", "棚改项目", JIA, "2019-03-01", "2020-06-30"), year=2019),
+        ),
+        (f"{JIA}/资金台账.csv", ledger_csv("棚改项目", "10", "5", year=year)),
+    )
+
+    outcome = outcomes[f"{JIA}/资金台账.csv"]
+    assert outcome.status == "accepted"
+    spans = [p for p in outcome.warnings if p.rule == "project_span"]
+    assert bool(spans) is warned
+    if warned:
+        [problem] = spans
+        assert "计划开工2019年3月1日、计划完工2020年6月30日" in problem.message_zh
+        assert "2019至2021年度" in problem.message_zh and f"{year}年" in problem.message_zh
+        assert RULE_ZH["project_span"] in (settings.receipts / JIA / "资金台账.csv.回执.json").read_text(
+            encoding="utf-8"
+        )
+
+
+def test_an_older_data_root_gets_its_codes_and_slices_keyed_by_them(settings, registry):
+    take_in(
+        settings,
+        registry,
+        (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", NAME, JIA), ("", NAME, YI))),
+        (f"{JIA}/资金台账.csv", ledger_csv(NAME, "100", "80")),
+        (f"{YI}/资金台账.csv", ledger_csv(NAME, "300", "300")),
+    )
+    expected = query(settings, "select * from ops.slices order by all")
+    with writer(settings.warehouse) as con:  # as a data root kept them before projects had codes
+        con.execute(
+            "update raw.project_register set project_code = nullif(project_code, ?), project_code_derived = null",
+            [derived_code(YI, NAME)],
+        )
+        for table in ("raw.project_register", "raw.fund_ledger", "ops.slices"):
+            if table != "raw.project_register":
+                con.execute(f"update {table} set project_code = null")
+            con.execute(
+                f"update {table} set slice_key = regexp_replace(slice_key, '\\|[^|]*\\|(\\d+)$', '|{NAME}|\\1')"
+            )
+        assert con.execute("select count(distinct slice_key) from ops.slices").fetchone() == (3,)
+
+    with writer(settings.warehouse) as con:
+        ensure_schema(con, registry)
+
+    assert query(settings, "select * from ops.slices order by all") == expected
+    assert query(
+        settings, "select unit, project_code from staging.fund_ledger group by all order by 1"
+    ) == sorted([(JIA, "JIA-01"), (YI, derived_code(YI, NAME))])
+    assert query(settings, "select count(*) from raw.project_register where project_code_derived") == [(1,)]
+    build_indicators(settings, registry)
+    assert marts(settings, "select funds_received_wan from mart.project_year order by project_code") == [
+        (D("100"),),
+        (D("300"),),
+    ]
