@@ -1,7 +1,8 @@
 """nightly_ingest: take in what is new in the inbox every night at 02:00 Shanghai time.
 
-Wiring only: find the new files, parse each in its own mapped task, then load them all through the one
-writer slot. `pipeline ingest` composes the same `pipeline.intake` functions in-process.
+Wiring only: find the new files and cut them into shards, parse each shard in its own mapped task (in-process,
+as the CLI does), then load them all through the one writer slot. `pipeline ingest` composes the same
+`pipeline.intake` stages in-process; a task per shard, not per file, keeps Airflow's per-task overhead out of it.
 """
 
 from __future__ import annotations
@@ -21,39 +22,46 @@ from airflow.sdk import dag, get_current_context, task
 )
 def nightly_ingest():
     @task
-    def find_new_files() -> list[str]:
-        """List the inbox files not yet taken in; the warehouse is only read."""
-        from pipeline.intake import find_new_files
+    def find_new_files() -> list[list[str]]:
+        """List the inbox files not yet taken in, cut into shards (at least one); the warehouse is only read."""
+        from pipeline.intake import find_new_shards
         from pipeline.settings import Settings
 
-        return find_new_files(Settings.from_env())
+        return find_new_shards(Settings.from_env())
 
     @task
-    def parse_file(inbox_path: str) -> str:
-        """Parse one file into the run's work folder; bad data is a rejection, not a failure."""
-        from pipeline.intake import parse_one
+    def parse_shard(shard: list[str]) -> dict:
+        """Parse one shard of files into the run's work folder; return its counts and work files.
+
+        A bad file is a rejection inside its work file, never this task's failure.
+        """
+        from pipeline.intake import parse_shard
         from pipeline.registry import load_registry
         from pipeline.settings import Settings
 
         run_id = get_current_context()["run_id"]
-        return parse_one(Settings.from_env(), load_registry(), inbox_path, run_key=run_id)
+        return parse_shard(Settings.from_env(), load_registry(), shard, run_key=run_id)
 
-    # none_failed: an empty inbox maps no parse_file and skips it, yet the load still runs (it
-    # remembers touched files and rewrites stale receipts) and the run succeeds.
+    # none_failed: the load runs after every shard, even the empty shard of a night with nothing new (it
+    # remembers touched files, logs skipped entries and rewrites stale receipts).
     @task(pool=WRITER_POOL, outlets=[WAREHOUSE], trigger_rule="none_failed")
-    def load_files(parsed_paths: list[str] | None) -> dict:
+    def load_files(shards: list[dict] | None) -> dict:
         """Validate and load every parsed file, in batches of one transaction each, as the single writer."""
         from pipeline.intake import load_parsed
         from pipeline.registry import load_registry
         from pipeline.settings import Settings
 
-        # One slice fetches every mapped result at once; nothing was mapped when the inbox had nothing new.
-        paths = parsed_paths[:] if parsed_paths is not None else []
+        # One slice fetches every mapped result at once.
+        paths = [path for shard in (shards[:] if shards is not None else []) for path in shard["work_files"]]
         report = load_parsed(Settings.from_env(), load_registry(), paths)
         counts = {s: report.count(s) for s in ("accepted", "rejected", "duplicate")}
-        return counts | {"unchanged": report.unchanged, "seconds": report.timings}
+        return counts | {
+            "not_taken_in": len(report.skipped),
+            "unchanged": report.unchanged,
+            "seconds": report.timings,
+        }
 
-    load_files(parse_file.expand(inbox_path=find_new_files()))
+    load_files(parse_shard.expand(shard=find_new_files()))
 
 
 nightly_ingest()

@@ -27,6 +27,9 @@ class Settings:
     settle_seconds: float = 120.0
     # How long an Airflow task that writes waits for another writer's run lock before failing (and retrying).
     lock_wait_seconds: float = 1800.0
+    # The nightly DAG parses new files in shards of this many files, at most this many shards (one task each).
+    shard_files: int = 500
+    shards_max: int = 16
 
     @classmethod
     def from_env(cls, home: Path | str | None = None) -> Settings:
@@ -50,6 +53,8 @@ class Settings:
             workers=_workers(os.environ.get("PIPELINE_WORKERS")),
             settle_seconds=_seconds("PIPELINE_SETTLE_SECONDS", 120.0),
             lock_wait_seconds=_seconds("PIPELINE_LOCK_WAIT_SECONDS", 1800.0),
+            shard_files=_whole("PIPELINE_SHARD_FILES", 500),
+            shards_max=_whole("PIPELINE_SHARDS_MAX", 16),
         )
 
     @property
@@ -77,3 +82,9 @@ def _seconds(variable: str, default: float) -> float:
     if not value >= 0 or value == float("inf"):
         raise ValueError(f"{variable} must be a number of seconds, zero or more, not {raw!r}")
     return value
+
+
+def _whole(variable: str, default: int) -> int:
+    """Read a positive whole-number setting; unset means the default."""
+    raw = (os.environ.get(variable) or "").strip()
+    return positive_whole_number(variable, raw) if raw else default

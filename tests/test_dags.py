@@ -83,13 +83,13 @@ def test_nightly_ingest_runs_at_two_shanghai_time_parsing_in_parallel_and_writin
     assert dag.timetable.expression == "0 2 * * *"
     assert str(dag.timetable.timezone) == "Asia/Shanghai"
     tasks = {t.task_id: t for t in dag.tasks}
-    assert sorted(tasks) == ["find_new_files", "load_files", "parse_file"]
-    assert tasks["parse_file"].upstream_task_ids == {"find_new_files"}
-    assert tasks["load_files"].upstream_task_ids == {"parse_file"}
-    assert isinstance(tasks["parse_file"], MappedOperator)
+    assert sorted(tasks) == ["find_new_files", "load_files", "parse_shard"]
+    assert tasks["parse_shard"].upstream_task_ids == {"find_new_files"}
+    assert tasks["load_files"].upstream_task_ids == {"parse_shard"}
+    assert isinstance(tasks["parse_shard"], MappedOperator)
     assert tasks["load_files"].pool == "duckdb_writer"
     assert [o.name for o in tasks["load_files"].outlets] == ["warehouse"]
-    # An empty inbox maps nothing and skips parse_file; the load must still run.
+    # The load runs after every shard, whatever they found.
     assert tasks["load_files"].trigger_rule == "none_failed"
     assert all(t.pool != "duckdb_writer" for name, t in tasks.items() if name != "load_files")
 
@@ -135,16 +135,21 @@ def mart_row(settings, project: str, columns: str) -> tuple:
         ).fetchone()
 
 
-def test_both_dags_run_end_to_end_on_the_demo_inbox(dagbag, airflow_db, settings, demo_inbox):
+def test_both_dags_run_end_to_end_on_the_demo_inbox(dagbag, airflow_db, settings, demo_inbox, monkeypatch):
     """dag.test() runs without the scheduler or its pools; the tasks see the test's PIPELINE_HOME."""
     assert os.environ["PIPELINE_HOME"] == str(settings.home)
+    monkeypatch.setenv("PIPELINE_SHARD_FILES", "4")  # several shards, one of them holding a broken file
+    broken = settings.inbox / "枣林街道办事处" / "坏文件.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not a workbook")
 
     run = dagbag.dags["nightly_ingest"].test()
 
     assert run.state == "success"
+    shards = [ti for ti in run.get_task_instances() if ti.task_id == "parse_shard"]
+    assert len(shards) == -(-(len(demo_inbox) + 1) // 4)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        statuses = con.execute("select status from ops.submissions").fetchall()
-    assert statuses == [("accepted",)] * len(demo_inbox)
+        statuses = dict(con.execute("select status, count(*) from ops.submissions group by 1").fetchall())
+    assert statuses == {"accepted": len(demo_inbox), "rejected": 1}
     assert not any((settings.home / "work").iterdir())  # the loader cleaned up after the parsers
 
     run = dagbag.dags["annual_indicators"].test()

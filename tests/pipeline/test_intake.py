@@ -15,9 +15,10 @@ import duckdb
 import pytest
 
 from pipeline import intake, parse
-from pipeline.intake import ingest
+from pipeline.intake import ingest, load, store, work
 from pipeline.problems import RULE_ZH
 from pipeline.settings import Settings
+from pipeline.storage import LocalStorage
 from pipeline.warehouse import working_copy
 from tests.pipeline.test_validate import CLEAN, DEFECTS
 
@@ -249,14 +250,14 @@ def test_a_file_whose_unit_and_year_cannot_be_told_is_rejected_saying_which(sett
 
 def test_a_failure_while_loading_leaves_no_trace_of_that_file(settings, registry, register, monkeypatch):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
-    real_insert = intake._insert
+    real_insert = store.insert_rows
 
     def failing_insert(con, table, columns, rows, **options):
         real_insert(con, table, columns, rows, **options)
         if table.startswith("raw."):
             raise OSError("disk full")
 
-    monkeypatch.setattr(intake, "_insert", failing_insert)
+    monkeypatch.setattr(store, "insert_rows", failing_insert)
     with pytest.raises(OSError):
         ingest(settings, registry, progress=False)
     monkeypatch.undo()
@@ -522,9 +523,9 @@ def test_chunks_batches_and_parse_workers_store_exactly_what_one_pass_stores(
 
     cut_up = dataclasses.replace(Settings.from_env(tmp_path / "cut"), workers=2)
     _mixed_inbox(cut_up, demo)
-    monkeypatch.setattr(intake, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(intake, "FILES_PER_CHUNK", 3)
-    monkeypatch.setattr(intake, "FILES_PER_BATCH", 2)
+    monkeypatch.setattr(work, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(load, "FILES_PER_CHUNK", 3)
+    monkeypatch.setattr(load, "FILES_PER_BATCH", 2)
     cut_report = ingest(cut_up, registry, progress=False)
 
     assert [(o.inbox_path, o.status, o.reason) for o in cut_report.outcomes] == [
@@ -539,7 +540,7 @@ def test_a_twin_in_an_earlier_chunk_is_named_as_sent_in_the_same_run(
 ):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
     drop(settings, "枣林街道办事处/清单（副本）.csv", COMPOUNDS_V1, mtime=2 * 10**18)
-    monkeypatch.setattr(intake, "FILES_PER_CHUNK", 1)
+    monkeypatch.setattr(load, "FILES_PER_CHUNK", 1)
 
     outcomes = ingest(settings, registry, progress=False).outcomes
 
@@ -555,15 +556,15 @@ def test_a_twin_in_an_earlier_chunk_is_named_as_sent_in_the_same_run(
 def test_a_failing_batch_keeps_the_batches_stored_before_it(settings, registry, register, monkeypatch):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
     drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=2 * 10**18)
-    monkeypatch.setattr(intake, "FILES_PER_BATCH", 1)
-    real_insert = intake._insert
+    monkeypatch.setattr(load, "FILES_PER_BATCH", 1)
+    real_insert = store.insert_rows
 
     def failing_insert(con, table, columns, rows, **options):
         real_insert(con, table, columns, rows, **options)
         if table == "raw.compound_list" and len(rows) == 3:
             raise OSError("disk full")
 
-    monkeypatch.setattr(intake, "_insert", failing_insert)
+    monkeypatch.setattr(store, "insert_rows", failing_insert)
     with pytest.raises(OSError):
         ingest(settings, registry, progress=False)
     monkeypatch.undo()
@@ -586,9 +587,9 @@ def test_a_chunk_reads_back_only_its_own_work_files(settings, registry, register
         drop(
             settings, f"枣林街道办事处/清单{number}.csv", COMPOUNDS_V1 + f"{3 + number},小区{number},1,1,1\n"
         )
-    monkeypatch.setattr(intake, "FILES_PER_CHUNK", 1)
+    monkeypatch.setattr(load, "FILES_PER_CHUNK", 1)
     opened = []
-    real_candidate = intake.WorkFile.candidate
+    real_candidate = work.WorkFile.candidate
 
     def candidate(self):
         opened.append(self.inbox_path)
@@ -596,14 +597,14 @@ def test_a_chunk_reads_back_only_its_own_work_files(settings, registry, register
         return real_candidate(self)
 
     ingested = []
-    real_store = intake._store_batch
+    real_store = load.store_batch
 
     def store(con, batch, stored_sha):
         real_store(con, batch, stored_sha)
         ingested.extend(c.inbox_path for c, _ in batch)
 
-    monkeypatch.setattr(intake.WorkFile, "candidate", candidate)
-    monkeypatch.setattr(intake, "_store_batch", store)
+    monkeypatch.setattr(work.WorkFile, "candidate", candidate)
+    monkeypatch.setattr(load, "store_batch", store)
     assert [o.status for o in ingest(settings, registry, progress=False).outcomes] == ["accepted"] * 3
     assert opened == ingested
 
@@ -615,13 +616,13 @@ def test_a_file_over_the_size_limit_is_refused_and_archived_without_being_read_w
     drop(settings, "枣林街道办事处/大文件.csv", big)
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
     limited = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, max_file_bytes=2_000))
-    real_read = intake.LocalStorage.read_inbox
+    real_read = LocalStorage.read_inbox
 
     def read_inbox(self, path):
         assert path != "枣林街道办事处/大文件.csv", "the oversized file was read whole"
         return real_read(self, path)
 
-    monkeypatch.setattr(intake.LocalStorage, "read_inbox", read_inbox)
+    monkeypatch.setattr(LocalStorage, "read_inbox", read_inbox)
     outcomes = {o.inbox_path: o for o in ingest(limited, registry, progress=False).outcomes}
 
     refused = outcomes["枣林街道办事处/大文件.csv"]
@@ -662,8 +663,8 @@ def test_a_fault_while_parsing_one_sheet_rejects_only_that_file_naming_the_sheet
 def test_ingest_removes_work_left_by_a_killed_run_but_not_by_a_live_one(settings, registry):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    killed = intake.work_dir(settings, f"ingest-{dead.pid}-1")
-    live = intake.work_dir(settings, f"ingest-{os.getppid()}-1")
+    killed = work.work_dir(settings, f"ingest-{dead.pid}-1")
+    live = work.work_dir(settings, f"ingest-{os.getppid()}-1")
     for folder in (killed, live):
         folder.mkdir(parents=True)
         (folder / "a.pickle").write_bytes(b"")
@@ -690,3 +691,42 @@ def test_a_load_removes_archive_copies_a_killed_run_left_unfinished(settings, re
     assert fresh.exists()
     fresh.unlink()
     assert tree(settings.archive) == archived
+
+
+@pytest.mark.parametrize(
+    ("files", "per_shard", "most", "sizes"),
+    [
+        (0, 500, 16, [0]),
+        (1, 500, 16, [1]),
+        (1001, 500, 16, [334, 334, 333]),
+        (100, 5, 16, [7] * 4 + [6] * 12),
+    ],
+)
+def test_new_files_are_cut_into_at_least_one_and_at_most_the_set_number_of_shards(
+    files, per_shard, most, sizes
+):
+    from pipeline.intake.scan import shards_of
+
+    paths = [f"f{i}" for i in range(files)]
+    shards = shards_of(paths, per_shard, most)
+    assert [len(s) for s in shards] == sizes
+    assert [p for s in shards for p in s] == paths  # every file once, oldest first
+
+
+def test_a_shard_reports_what_it_took_in_and_one_bad_file_never_fails_it(settings, registry, register):
+    from pipeline.intake import parse_shard
+
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    drop(settings, "枣林街道办事处/坏文件.xlsx", b"not a workbook")
+    shard = ["枣林街道办事处/清单.csv", "枣林街道办事处/坏文件.xlsx", "枣林街道办事处/已删除.csv"]
+
+    summary = parse_shard(settings, registry, shard, run_key="scheduled__1")
+
+    assert {k: v for k, v in summary.items() if k != "work_files"} == {
+        "files": 3,
+        "parsed": 1,
+        "rejected_by_parser": 1,
+        "not_taken_in": 1,
+    }
+    report = intake.load_parsed(settings, registry, summary["work_files"])
+    assert sorted(o.status for o in report.outcomes) == ["accepted", "rejected"]

@@ -1,0 +1,57 @@
+"""Take in what is new in the inbox: scan, parse, settle, store. The CLI and the DAG compose the same stages.
+
+- `scan`: the inbox against what the warehouse has taken in; the DAG's shards.
+- `candidates`: one file read safely and parsed, and its outcome.
+- `work`: files parsed into work files for the loader, in this process or a pool of workers.
+- `settle`: duplicates, projects named by the register and one validation over a set of files.
+- `store`: a batch of settled files in one transaction.
+- `load`: the single writer's loop over work files: settle and store chunk by chunk, then receipts.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+from pipeline.intake.candidates import IngestReport, Outcome
+from pipeline.intake.load import load_parsed
+from pipeline.intake.scan import find_new_files, find_new_shards
+from pipeline.intake.settle import prepare
+from pipeline.intake.work import parse_all, parse_one, parse_shard, remove_stale_work, work_dir
+from pipeline.projects import resolve_projects, slice_key
+from pipeline.registry import Registry
+from pipeline.runlock import run_lock
+from pipeline.settings import Settings
+
+__all__ = [
+    "IngestReport",
+    "Outcome",
+    "find_new_files",
+    "find_new_shards",
+    "ingest",
+    "load_parsed",
+    "parse_one",
+    "parse_shard",
+    "prepare",
+    "resolve_projects",
+    "slice_key",
+]
+
+
+def ingest(settings: Settings, registry: Registry, progress: bool = True) -> IngestReport:
+    """Ingest everything new in the inbox; one bad file never stops the others."""
+    with run_lock(settings, purpose="ingest"):
+        remove_stale_work(settings)
+        started = time.perf_counter()
+        new_files = find_new_files(settings)
+        scanned = time.perf_counter()
+        run_key = f"ingest-{os.getpid()}-{time.time_ns()}"
+        try:
+            paths = parse_all(settings, registry, new_files, run_key, progress)
+            parsed = time.perf_counter()
+            report = load_parsed(settings, registry, paths, progress)
+        finally:
+            shutil.rmtree(work_dir(settings, run_key), ignore_errors=True)
+    report.timings = {"scan": scanned - started, "parse": parsed - scanned} | report.timings
+    return report

@@ -1,0 +1,129 @@
+"""What one file becomes on its way in: its bytes read safely, parsed, and its outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.limits import Limits
+from pipeline.parse import ParsedFile, parse_file, too_large_file, unreadable_file
+from pipeline.problems import Problem, Severity
+from pipeline.registry import Registry
+from pipeline.storage import SKIP_ZH, InboxEntry, LocalStorage, NotTakenIn, Skipped, Unreadable, sha256_of
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What happened to one file."""
+
+    inbox_path: str
+    sha256: str
+    status: str
+    submission_id: int | None = None
+    unit: str | None = None
+    year: int | None = None
+    templates: list[str] = field(default_factory=list)
+    rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    reason: str | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+
+@dataclass(slots=True)
+class IngestReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    unchanged: int = 0
+    # Inbox entries not taken in: no regular file, or left for the next run (still being written, gone).
+    skipped: list[Skipped] = field(default_factory=list)
+    receipts_failed: int = 0  # receipts that could not be written; retried next run
+    data_docs: Path | None = None
+    # Wall seconds per step ("read", "parse", "validate", "load"), for the benchmark's split.
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A new file on its way in: its bytes, fingerprint, what parsing found, and its outcome."""
+
+    inbox_path: str
+    content: bytes
+    sha256: str | None  # None when the file could not be read at all
+    entry: InboxEntry | None = None
+    parsed: ParsedFile | None = None
+    duplicate_of: tuple[int, str] | None = None
+    outcome: Outcome | None = None
+    archive_path: str | None = None  # set when archived before parsing: a file too large to hold in memory
+    skipped: Skipped | None = None  # not taken in this run: nothing is recorded
+
+    @property
+    def carries_register(self) -> bool:
+        return self.parsed is not None and "project_register" in self.parsed.templates
+
+
+def outcome_of(candidate: Candidate) -> Outcome:
+    if candidate.duplicate_of:
+        number, name = candidate.duplicate_of
+        reason = (
+            f"与第{number}号提交“{name}”内容完全相同，未重复入库。"
+            if number
+            else f"与本次同时报送的“{name}”内容完全相同。"
+        )
+        return Outcome(candidate.inbox_path, candidate.sha256, "duplicate", reason=reason)
+    parsed = candidate.parsed
+    return Outcome(
+        candidate.inbox_path,
+        candidate.sha256,
+        "rejected" if parsed.errors else "accepted",
+        unit=parsed.unit,
+        year=max(parsed.years) if parsed.years else None,
+        templates=parsed.templates,
+        rows=sum(len(s.records) for s in parsed.sheets) if not parsed.errors else 0,
+        problems=parsed.all_problems,
+        reason=parsed.errors[0].message_zh if parsed.errors else None,
+    )
+
+
+def parse_candidate(
+    inbox_path: str,
+    content: bytes,
+    entry: InboxEntry | None,
+    registry: Registry,
+    limits: Limits | None = None,
+) -> Candidate:
+    """Fingerprint and parse one file's bytes; bad data becomes problems on the result, never an exception."""
+    return Candidate(
+        inbox_path, content, sha256_of(content), entry, parse_file(content, inbox_path, registry, limits)
+    )
+
+
+def read_candidate(storage: LocalStorage, registry: Registry, inbox_path: str, limits: Limits) -> Candidate:
+    """Read and parse one inbox file, or say why it is not taken in; never raises for the file's own sake."""
+    try:
+        entry = storage.stat_inbox(inbox_path)
+        if entry.size > limits.max_file_bytes:
+            # Refused from its size alone, and archived a chunk at a time: never read into memory whole.
+            archive_path, sha256, entry = storage.archive_inbox_file(inbox_path)
+            refused = too_large_file(inbox_path, entry.size, limits, registry.offices)
+            return Candidate(inbox_path, b"", sha256, entry, refused, archive_path=archive_path)
+        content, entry = storage.read_inbox(inbox_path)
+    except NotTakenIn as exc:
+        return Candidate(inbox_path, b"", None, skipped=exc.skipped)
+    except Unreadable as exc:
+        entry = storage.lstat_entry(inbox_path)
+        if entry is None:
+            return Candidate(
+                inbox_path, b"", None, skipped=Skipped(inbox_path, "vanished", SKIP_ZH["vanished"])
+            )
+        refused = unreadable_file(inbox_path, str(exc), registry.offices)
+        return Candidate(inbox_path, b"", None, entry, refused)
+    return parse_candidate(inbox_path, content, entry, registry, limits)

@@ -1,0 +1,187 @@
+"""Load parsed work files as the single writer: validate and store them chunk by chunk, then receipts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import duckdb
+from tqdm import tqdm
+
+from pipeline.intake.candidates import Candidate, IngestReport
+from pipeline.intake.scan import scan_inbox, taken_in
+from pipeline.intake.settle import settle
+from pipeline.intake.store import insert_rows, store_batch
+from pipeline.intake.work import WorkFile
+from pipeline.receipts import write_receipts
+from pipeline.registry import Registry
+from pipeline.runlock import run_lock
+from pipeline.settings import TIMEZONE, Settings
+from pipeline.storage import LocalStorage
+from pipeline.text import printable
+from pipeline.validate import write_data_docs
+from pipeline.warehouse import ensure_schema, writer
+
+logger = logging.getLogger(__name__)
+
+
+# A chunk of files is read back and validated together; chunks bound the memory of a run. Each chunk costs a
+# GX validation per template (about half a second each), so chunks are large.
+FILES_PER_CHUNK = 5_000
+
+
+ROWS_PER_CHUNK = 250_000
+
+
+# A batch of a chunk's files is stored in one transaction: a few statements per table, not per file.
+FILES_PER_BATCH = 500
+
+
+ROWS_PER_BATCH = 25_000
+
+
+def chunks(work_files: list[WorkFile]) -> Iterator[list[WorkFile]]:
+    """Cut files, in load order, into chunks of at most `FILES_PER_CHUNK` files and about `ROWS_PER_CHUNK` rows."""
+    chunk: list[WorkFile] = []
+    rows = 0
+    for work_file in work_files:
+        if chunk and (len(chunk) >= FILES_PER_CHUNK or rows + work_file.rows > ROWS_PER_CHUNK):
+            yield chunk
+            chunk, rows = [], 0
+        chunk.append(work_file)
+        rows += work_file.rows
+    if chunk:
+        yield chunk
+
+
+def batches(candidates: list[Candidate]) -> Iterator[list[Candidate]]:
+    """Cut validated files into batches of at most `FILES_PER_BATCH` files, or about `ROWS_PER_BATCH` rows."""
+    batch: list[Candidate] = []
+    rows = 0
+    for candidate in candidates:
+        if batch and (len(batch) >= FILES_PER_BATCH or rows + candidate.outcome.rows > ROWS_PER_BATCH):
+            yield batch
+            batch, rows = [], 0
+        batch.append(candidate)
+        rows += candidate.outcome.rows
+    if batch:
+        yield batch
+
+
+@contextmanager
+def _timed(report: IngestReport, step: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        report.timings[step] = report.timings.get(step, 0.0) + time.perf_counter() - started
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    registry: Registry,
+    work_files: list[WorkFile],
+    report: IngestReport,
+    progress: bool,
+) -> None:
+    """Validate and store the parsed files chunk by chunk, each chunk archived and then stored in one transaction."""
+    storage = LocalStorage(settings)
+    # Only the single writer gets here; an hour-old partial copy belongs to a run that was killed.
+    storage.remove_stale_partials()
+    known = taken_in(con)
+    # A retried load finds files it already stored: those are taken in, not duplicates of themselves.
+    pending = sorted(
+        (w for w in work_files if w.inbox_path not in known or known[w.inbox_path][2] != w.sha256),
+        key=lambda w: w.load_order,
+    )
+    with _timed(report, "load"):
+        scan = scan_inbox(con, storage, skip=frozenset(w.inbox_path for w in pending))
+        report.unchanged = scan.unchanged
+        report.skipped.extend(scan.skipped)
+        # Touched but not changed: remember the new stat so the next run skips it without reading.
+        if scan.touched:
+            con.executemany(
+                "update ops.inbox_files set size = ?, mtime_ns = ? where inbox_path = ?",
+                [[e.size, e.mtime_ns, e.path] for e in scan.touched],
+            )
+    seen_in_run: dict[str, str] = {}
+    stored_sha: dict[str, int] = {}
+    results: list[tuple[str, object]] = []
+    validation = None
+    with tqdm(total=len(pending), desc="入库", unit="个", disable=not progress or not pending) as bar:
+        for number, chunk in enumerate(chunks(pending), start=1):
+            with _timed(report, "validate"):
+                candidates = []
+                for work_file in chunk:
+                    candidate = work_file.candidate()
+                    if candidate.skipped is not None:  # left alone this run, logged below, nothing stored
+                        report.skipped.append(candidate.skipped)
+                        bar.update()
+                    else:
+                        candidates.append(candidate)
+                candidates, validation = settle(con, registry, candidates, seen_in_run)
+                # Data Docs show every chunk's results; a run in one chunk keeps the suite names as they are.
+                results += [
+                    (name if number == 1 else f"{name}#{number}", r) for name, r in validation.results
+                ]
+            with _timed(report, "load"):
+                for batch in batches(candidates):
+                    archived = [(c, _archived(storage, c)) for c in batch]
+                    store_batch(con, archived, stored_sha)
+                    report.outcomes.extend(c.outcome for c in batch)
+                    bar.update(len(batch))
+            del candidates
+    with _timed(report, "load"):
+        if results:
+            validation.results = results
+            report.data_docs = write_data_docs(validation, settings.data_docs)
+        report.receipts_failed = write_receipts(con, settings).failed
+        finished = dt.datetime.now(TIMEZONE)
+        con.execute(
+            "insert into ops.runs (finished_at, new_files, accepted, rejected, duplicate, unchanged, skipped) "
+            "values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                finished,
+                len(report.outcomes),
+                *(report.count(status) for status in ("accepted", "rejected", "duplicate")),
+                report.unchanged,
+                len(report.skipped),
+            ],
+        )
+        insert_rows(
+            con,
+            "ops.inbox_skips",
+            ["run_finished_at", "inbox_path", "raw_path", "kind", "reason_zh"],
+            [[finished.isoformat(), s.path, s.raw, s.kind, s.reason_zh] for s in report.skipped],
+        )
+        for skipped in report.skipped:
+            logger.warning("未接收 %s：%s", printable(skipped.path), skipped.reason_zh)
+
+
+def _archived(storage: LocalStorage, candidate: Candidate) -> str | None:
+    """Archive a file's bytes before it is recorded; return where, or None for a file that could not be read."""
+    if candidate.archive_path or candidate.sha256 is None:
+        return candidate.archive_path
+    return storage.archive(candidate.content, candidate.entry.suffix)
+
+
+def load_parsed(
+    settings: Settings, registry: Registry, parsed_paths: Iterable[str], progress: bool = False
+) -> IngestReport:
+    """Load the work files `parse_one` wrote, as the single writer under the run lock; remove them once stored."""
+    paths = [Path(p) for p in parsed_paths]
+    report = IngestReport()
+    work_files = [WorkFile.open(path) for path in paths]
+    with run_lock(settings, purpose="load"), writer(settings.warehouse) as con:
+        ensure_schema(con, registry)
+        _load(con, settings, registry, work_files, report, progress)
+    for path in paths:
+        path.unlink(missing_ok=True)
+        with suppress(OSError):  # other work files of the run may still be there
+            path.parent.rmdir()
+    return report

@@ -1,0 +1,99 @@
+"""Compare the inbox with what the warehouse has taken in, without writing anything."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import duckdb
+
+from pipeline.settings import Settings
+from pipeline.storage import SKIP_ZH, InboxEntry, LocalStorage, NotTakenIn, Skipped, Unreadable
+from pipeline.warehouse import reader
+
+
+@dataclass(slots=True)
+class InboxScan:
+    """The inbox against what the warehouse has taken in."""
+
+    fresh: list[InboxEntry] = field(default_factory=list)
+    touched: list[InboxEntry] = field(default_factory=list)  # stat changed, bytes as taken in
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)  # not taken in: no regular file, or not settled
+
+
+def taken_in(con: duckdb.DuckDBPyConnection | None) -> dict[str, tuple[int, int, str | None]]:
+    """Return size, mtime and SHA-256 (None: it could not be read) of every inbox path as last taken in."""
+    if (
+        con is None
+        or not con.execute(
+            "select 1 from duckdb_tables() where schema_name = 'ops' and table_name = 'inbox_files'"
+        ).fetchall()
+    ):
+        return {}
+    return {
+        path: (size, mtime, sha)
+        for path, size, mtime, sha in con.execute(
+            "select inbox_path, size, mtime_ns, sha256 from ops.inbox_files"
+        ).fetchall()
+    }
+
+
+def scan_inbox(
+    con: duckdb.DuckDBPyConnection | None, storage: LocalStorage, skip: frozenset[str] = frozenset()
+) -> InboxScan:
+    """Sort the inbox (oldest first) into fresh, touched-but-unchanged, unchanged and skipped entries.
+
+    Nothing is written. Only a known file whose size or mtime moved is read, to see whether its bytes did too;
+    a new or changed file modified within the settle window waits for the next run. A file that could not be
+    read before is looked at again once it can be opened.
+    """
+    known = taken_in(con)
+    listing = storage.scan()
+    scan = InboxScan(skipped=[s for s in listing.skipped if s.path not in skip])
+    for entry in sorted(listing.files, key=lambda e: (e.mtime_ns, e.path)):
+        seen = known.get(entry.path)
+        if entry.path in skip:
+            continue
+        try:
+            if seen is not None and seen[:2] == (entry.size, entry.mtime_ns):
+                if seen[2] is not None or not storage.readable(entry.path):
+                    scan.unchanged += 1
+                    continue
+            elif seen is not None and seen[2] is not None and seen[2] == storage.inbox_sha256(entry.path):
+                scan.touched.append(entry)
+                scan.unchanged += 1
+                continue
+        except (NotTakenIn, Unreadable):
+            pass  # found again below, as unsettled or as the reading's own outcome
+        if storage.settling(entry):
+            scan.skipped.append(Skipped(entry.path, "settling", SKIP_ZH["settling"], entry.raw))
+        else:
+            scan.fresh.append(entry)
+    return scan
+
+
+def find_new_files(settings: Settings) -> list[str]:
+    """Return the inbox paths not yet taken in, oldest first; the warehouse is only read."""
+    storage = LocalStorage(settings)
+    if not settings.warehouse.is_file():
+        return [entry.path for entry in scan_inbox(None, storage).fresh]
+    with reader(settings.warehouse) as con:
+        return [entry.path for entry in scan_inbox(con, storage).fresh]
+
+
+def shards_of(paths: list[str], files_per_shard: int, max_shards: int) -> list[list[str]]:
+    """Cut paths, oldest first, into clamp(ceil(files / files_per_shard), 1, max_shards) shards of near-equal size."""
+    count = min(max(math.ceil(len(paths) / files_per_shard), 1), max_shards)
+    size, extra = divmod(len(paths), count)
+    shards, start = [], 0
+    for index in range(count):
+        end = start + size + (index < extra)
+        shards.append(paths[start:end])
+        start = end
+    return shards
+
+
+def find_new_shards(settings: Settings) -> list[list[str]]:
+    """Return the new inbox paths as the DAG's shards; always at least one, so the load always runs."""
+    return shards_of(find_new_files(settings), settings.shard_files, settings.shards_max)

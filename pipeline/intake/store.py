@@ -1,0 +1,263 @@
+"""Store a batch of settled files in one transaction: submissions, problems, lineage, slices and rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import astuple, fields
+from decimal import Decimal
+
+import duckdb
+
+from pipeline.intake.candidates import Candidate
+from pipeline.parse import ParsedFile, sending_folder_of
+from pipeline.problems import Problem
+from pipeline.projects import slice_key
+from pipeline.receipts import ReceiptIssue
+from pipeline.settings import TIMEZONE
+from pipeline.warehouse import raw_columns
+
+
+def _as_text(value: object) -> str | bytes | None:
+    if value is None or isinstance(value, bytes):  # bytes go to BLOB columns as they are
+        return value
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _as_column(values: list[object]) -> list[object]:
+    if any(isinstance(v, list) for v in values):
+        return values
+    return [_as_text(v) for v in values]
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: list[str],
+    rows: list[list[object]],
+    replace: bool = False,
+) -> None:
+    """Insert (or, by primary key, replace) rows in one statement from a frame of text columns, so decimals
+    arrive exact."""
+    if not rows:
+        return
+    import pandas as pd  # only a run that stores something pays for pandas
+
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(_as_column([row[i] for row in rows]), dtype=object)
+            for i, name in enumerate(columns)
+        }
+    )
+    verb = "insert or replace" if replace else "insert"
+    con.register("rows_to_insert", frame)
+    try:
+        con.execute(f"{verb} into {table} ({', '.join(columns)}) select * from rows_to_insert")
+    finally:
+        con.unregister("rows_to_insert")
+
+
+class PendingRows:
+    """Rows of one batch waiting to be inserted, table by table, so each table takes one statement."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, tuple[list[str], list[list[object]]]] = {}
+        self.replacing: set[str] = set()
+
+    def add(
+        self, table: str, columns: list[str], rows: Iterable[list[object]], replace: bool = False
+    ) -> None:
+        self.tables.setdefault(table, (columns, []))[1].extend(rows)
+        if replace:
+            self.replacing.add(table)
+
+    def values(self, table: str, column: str) -> set[object]:
+        columns, rows = self.tables.get(table, ([column], []))
+        where = columns.index(column)
+        return {row[where] for row in rows}
+
+    def insert(self, con: duckdb.DuckDBPyConnection) -> None:
+        for table, (columns, rows) in self.tables.items():
+            insert_rows(con, table, columns, rows, replace=table in self.replacing)
+
+
+def _add_problems(pending: PendingRows, submission_id: int, problems: list[Problem]) -> None:
+    columns = ["submission_id", *(f.name for f in fields(ReceiptIssue))]
+    pending.add(
+        "ops.validation_issues", columns, ([submission_id, *astuple(ReceiptIssue.of(p))] for p in problems)
+    )
+
+
+def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> int:
+    """Queue the sheets, their column lineage, slices and raw rows of an accepted file; return its rows."""
+    slices: dict[str, list] = {}
+    total = 0
+    for sheet in parsed.sheets:
+        template = sheet.template
+        pending.add(
+            "ops.sheets",
+            ["submission_id", "sheet", "template", "header_first_row", "header_last_row", "data_rows"],
+            [[submission_id, sheet.name, template.id, *sheet.header_rows, len(sheet.records)]],
+        )
+        pending.add(
+            "ops.sheet_columns",
+            ["submission_id", "sheet", "column_name", "column_header", "excel_column", "written_unit"],
+            ([submission_id, sheet.name, b.column.name, b.header, b.letter, b.unit] for b in sheet.bindings),
+        )
+        columns = [name for name, _, _ in raw_columns(template)]
+        rows = []
+        for record in sheet.records:
+            key = slice_key(template.id, record, template.slice)
+            entry = slices.setdefault(
+                key,
+                [
+                    submission_id,
+                    template.id,
+                    key,
+                    record["unit"],
+                    record.get("project_name"),
+                    record["year"],
+                    record.get("month"),
+                    record.get("project_code"),
+                    0,
+                ],
+            )
+            entry[-1] += 1
+            lineage = {"submission_id": submission_id, "sheet": sheet.name, "slice_key": key}
+            rows.append([lineage.get(c, record.get(c)) for c in columns])
+        pending.add(f"raw.{template.id}", columns, rows)
+        total += len(rows)
+    pending.add(
+        "ops.slices",
+        [
+            "submission_id",
+            "template",
+            "slice_key",
+            "unit",
+            "project_name",
+            "year",
+            "month",
+            "project_code",
+            "row_count",
+        ],
+        slices.values(),
+    )
+    return total
+
+
+def _supersede(con: duckdb.DuckDBPyConnection, slice_keys: set[str]) -> None:
+    """Mark superseded the accepted submissions on these slices whose every slice now has a later one."""
+    if not slice_keys:
+        return
+    con.execute(
+        """
+        update ops.submissions set status = 'superseded'
+        where status = 'accepted' and submission_id in (
+            select s.submission_id
+            from ops.slices s join ops.current_slices c using (slice_key)
+            where s.submission_id in (
+                select submission_id from ops.slices where slice_key in (select unnest(?::varchar[]))
+            )
+            group by s.submission_id
+            having bool_and(c.submission_id <> s.submission_id)
+        )
+        """,
+        [sorted(slice_keys)],
+    )
+
+
+SUBMISSION_COLUMNS = [
+    "submission_id",
+    "sha256",
+    "original_name",
+    "inbox_path",
+    "unit",
+    "templates",
+    "year",
+    "received_at",
+    "status",
+    "error_count",
+    "warning_count",
+    "archive_path",
+    "reason",
+    "duplicate_of",
+    "raw_path",
+    "sending_folder",
+]
+
+
+def store_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: list[tuple[Candidate, str]],
+    stored_sha: dict[str, int],
+) -> None:
+    """Record a batch of archived files, their problems and accepted rows, in one transaction.
+
+    `stored_sha` maps the fingerprint of each file stored earlier in this run to its submission, so a twin
+    names the submission it repeats; it is only updated once the batch commits.
+    """
+    con.execute("begin")
+    try:
+        ids = [
+            row[0]
+            for row in con.execute(
+                "select nextval('ops.submission_ids') as id from range(?) order by id", [len(batch)]
+            ).fetchall()
+        ]
+        received_at = dt.datetime.now(TIMEZONE)
+        pending = PendingRows()
+        first_of_sha = dict(stored_sha)
+        for submission_id, (candidate, archive_path) in zip(ids, batch, strict=True):
+            outcome = candidate.outcome
+            duplicate_of = candidate.duplicate_of[0] if candidate.duplicate_of else None
+            if duplicate_of == 0:
+                duplicate_of = first_of_sha[candidate.sha256]
+            first_of_sha.setdefault(candidate.sha256, submission_id)
+            entry = candidate.entry
+            pending.add(
+                "ops.submissions",
+                SUBMISSION_COLUMNS,
+                [
+                    [
+                        submission_id,
+                        outcome.sha256,
+                        entry.path.rsplit("/", 1)[-1],
+                        entry.path,
+                        outcome.unit,
+                        outcome.templates,
+                        outcome.year,
+                        received_at,
+                        outcome.status,
+                        len(outcome.errors),
+                        len(outcome.warnings),
+                        archive_path,
+                        outcome.reason,
+                        duplicate_of,
+                        entry.raw,
+                        sending_folder_of(entry.path),
+                    ]
+                ],
+            )
+            _add_problems(pending, submission_id, outcome.problems)
+            if outcome.status == "accepted":
+                outcome.rows = _add_data(pending, submission_id, candidate.parsed)
+            pending.add(
+                "ops.inbox_files",
+                ["inbox_path", "size", "mtime_ns", "sha256", "submission_id", "raw_path"],
+                [[entry.path, entry.size, entry.mtime_ns, outcome.sha256, submission_id, entry.raw]],
+                # A file changed in place is taken in again under the same inbox path: its row is replaced.
+                replace=True,
+            )
+        pending.insert(con)
+        _supersede(con, pending.values("ops.slices", "slice_key"))
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    for submission_id, (candidate, _) in zip(ids, batch, strict=True):
+        candidate.outcome.submission_id = submission_id
+    stored_sha.update(first_of_sha)
