@@ -158,7 +158,7 @@ def default_year(years: list[int], registered: set[int]) -> int:
 def build_indicators(settings: Settings, registry: Registry, year: int | None = None) -> int:
     """Rebuild the marts from the warehouse, under the run lock; return the reporting year (default: the latest
     year with a register that is not in the future)."""
-    with run_lock(settings, purpose="indicators"), writer(settings.warehouse) as con:
+    with run_lock(settings, purpose="indicators"), writer(settings.warehouse, settings.export) as con:
         ensure_schema(con, registry)
         rebuild(con, load_rules())
         years = data_years(con)

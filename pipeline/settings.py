@@ -21,6 +21,7 @@ class Settings:
     warehouse: Path
     reports: Path
     data_docs: Path
+    export: Path | None = None  # the marts as Parquet at each publish (pipeline/export.py)
     limits: Limits = field(default_factory=Limits)
     workers: int = 1  # processes that parse files; loading is always one writer
     # A file modified less than this long ago may still be being copied in: it waits for the next run.
@@ -49,6 +50,7 @@ class Settings:
             warehouse=path("warehouse", "warehouse.duckdb"),
             reports=path("reports", "reports"),
             data_docs=path("data_docs", "data_docs"),
+            export=path("export", "export"),
             limits=Limits.from_env(),
             workers=_workers(os.environ.get("PIPELINE_WORKERS")),
             settle_seconds=_seconds("PIPELINE_SETTLE_SECONDS", 120.0),

@@ -265,8 +265,11 @@ def reader(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @contextmanager
-def writer(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the writer's own copy of the warehouse and publish it as a new version when the block succeeds."""
+def writer(published: Path, export: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the writer's own copy of the warehouse and publish it as a new version when the block succeeds.
+
+    With `export`, the new version's marts are also written there as Parquet (pipeline/export.py).
+    """
     # The writer never opens a published version, so no analyst's session on one can block or alter the night.
     work = working_copy(published)
     current = current_version(published)
@@ -280,4 +283,8 @@ def writer(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     with connect(work) as con:
         yield con
         con.execute("checkpoint")
-    publish(work, published)
+    version = publish(work, published)
+    if export is not None:
+        from pipeline.export import export_version
+
+        export_version(version, export)

@@ -42,7 +42,7 @@ def withdraw(settings: Settings, registry: Registry, submission_id: int, reason:
     """Mark a submission withdrawn, keep who, when and why in ops.withdrawals, restore what it superseded."""
     if not reason.strip():
         raise WithdrawError("请用 --reason 写明撤回原因，它会记入 ops.withdrawals 并写进回执。")
-    with run_lock(settings, purpose="withdraw"), writer(settings.warehouse) as con:
+    with run_lock(settings, purpose="withdraw"), writer(settings.warehouse, settings.export) as con:
         ensure_schema(con, registry)
         found = con.execute(
             "select status, original_name, unit from ops.submissions where submission_id = ?", [submission_id]

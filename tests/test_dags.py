@@ -163,3 +163,28 @@ def test_both_dags_run_end_to_end_on_the_demo_inbox(dagbag, airflow_db, settings
         1,
     )
     assert list((settings.reports / "2022").iterdir())
+
+
+def test_the_cluster_policy_sends_every_writer_task_and_only_those_to_the_writer_queue(dagbag):
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "deploy" / "airflow" / "airflow_local_settings.py"
+    spec = importlib.util.spec_from_file_location("airflow_local_settings_under_test", path)
+    policy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(policy)
+    queues = {}
+    for dag in dagbag.dags.values():
+        for task in dag.tasks:
+            before = task.queue
+            policy.task_policy(task)
+            queues[(dag.dag_id, task.task_id)] = (task.pool, task.queue)
+            task.queue = before
+    assert (
+        {key for key, (_, queue) in queues.items() if queue == "writer"}
+        == {key for key, (pool, _) in queues.items() if pool == "duckdb_writer"}
+        == {
+            ("nightly_ingest", "load_files"),
+            ("annual_indicators", "build_indicators"),
+            ("annual_indicators", "write_report"),
+        }
+    )

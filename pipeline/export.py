@@ -1,0 +1,106 @@
+"""Export the marts anyone can read: every `mart.*` table and `ops.submissions` as Parquet, by year.
+
+Each publish writes a version folder `<export>/versions/<warehouse version>/` with one Parquet dataset per table
+(partitioned `year=…/` where the table has a year) and `manifest.json`, then replaces `<export>/LATEST.json`,
+the small pointer written last: a reader who follows it finds a complete version or the one before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from pipeline.publish import fsync_path
+from pipeline.settings import TIMEZONE
+
+POINTER = "LATEST.json"
+# Besides every mart table: the files the marts come from, for lineage.
+ALSO = ("ops.submissions",)
+# DuckDB sums BIGINT counts into HUGEINT, which Parquet readers turn into DOUBLE; a count stays a whole number.
+WIDE_INTEGERS = ("HUGEINT", "UHUGEINT")
+KEEP_VERSIONS = 2
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    marts = con.execute(
+        "select schema_name || '.' || table_name from duckdb_tables() where schema_name = 'mart' order by 1"
+    ).fetchall()
+    return [name for (name,) in marts] + [t for t in ALSO if _exists(con, t)]
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    return bool(
+        con.execute(
+            "select 1 from duckdb_tables() where schema_name = ? and table_name = ?", [schema, name]
+        ).fetchall()
+    )
+
+
+def _select(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, bool]:
+    """Return the SELECT that exports a table with its meaning kept, and whether it has a year to partition by."""
+    columns = con.execute(f"describe {table}").fetchall()
+    parts = [
+        f'cast("{name}" as bigint) as "{name}"' if kind in WIDE_INTEGERS else f'"{name}"'
+        for name, kind, *_ in columns
+    ]
+    return f"select {', '.join(parts)} from {table}", any(name == "year" for name, *_ in columns)
+
+
+def export_version(version: Path, target: Path) -> dict:
+    """Write one published warehouse version's marts as Parquet under `target`, then point LATEST at it."""
+    folder = target / "versions" / version.stem
+    target.joinpath("versions").mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target / "versions", prefix=f".{version.stem}.partial-"))
+    manifest = {
+        "warehouse_version": version.name,
+        "published_at": dt.datetime.now(TIMEZONE).isoformat(timespec="seconds"),
+        "tables": {},
+    }
+    with duckdb.connect(str(version), read_only=True) as con:
+        for table in _tables(con):
+            query, by_year = _select(con, table)
+            rows = con.execute(f"select count(*) from {table}").fetchone()[0]
+            if by_year and rows:  # an empty table keeps its columns in one file: no partition would hold them
+                out = staging / table
+                con.execute(f"copy ({query}) to '{out}' (format parquet, partition_by (year))")
+                path = f"{table}/year=*/*.parquet"
+            else:
+                out = staging / f"{table}.parquet"
+                con.execute(f"copy ({query}) to '{out}' (format parquet)")
+                path = f"{table}.parquet"
+            manifest["tables"][table] = {
+                "rows": rows,
+                "path": path,
+                "partitioned_by": "year" if by_year else None,
+            }
+    (staging / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    os.chmod(staging, 0o755)
+    if folder.exists():  # the same version exported again (a retried step): replace it whole
+        shutil.rmtree(folder)
+    os.rename(staging, folder)
+    fsync_path(folder.parent)
+    pointer = {"version": folder.name, "path": f"versions/{folder.name}", **manifest}
+    partial = target / f".{POINTER}.partial"
+    partial.write_text(json.dumps(pointer, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(partial, target / POINTER)
+    fsync_path(target)
+    _prune(target / "versions", keep=folder.name)
+    return manifest
+
+
+def _prune(versions: Path, keep: str) -> None:
+    """Keep the newest versions (a reader may still be reading the one before); remove older and partial ones."""
+    done = sorted((p for p in versions.iterdir() if not p.name.startswith(".")), key=lambda p: p.name)
+    for old in [p for p in done if p.name != keep][: max(len(done) - KEEP_VERSIONS, 0)]:
+        shutil.rmtree(old, ignore_errors=True)
+    for partial in versions.glob(".*.partial-*"):
+        shutil.rmtree(partial, ignore_errors=True)
