@@ -21,6 +21,24 @@ def _inbox_relative(path: Path, settings: Settings) -> str:
     return resolved.name
 
 
+def files_under(paths: list[Path]) -> list[Path]:
+    """Return the files named, and every file under the folders named, in name order; hidden and lock files not."""
+    found = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(
+                p
+                for p in path.rglob("*")
+                # As the nightly run: regular files only, never a link to somewhere else.
+                if p.is_file()
+                and not p.is_symlink()
+                and not any(part.startswith((".", "~$")) for part in p.relative_to(path).parts)
+            )
+        else:
+            found.append(path)
+    return found
+
+
 def receipt_facts(outcome: Outcome, received_at: dt.datetime) -> ReceiptFacts:
     """Describe an outcome the way its receipt would, before anything is stored."""
     return ReceiptFacts(

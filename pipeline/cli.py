@@ -104,7 +104,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     # One lock over both steps: no other writer slips in between the load and the report built from it.
     with run_lock(args.settings, wait_seconds=0, purpose="pipeline run"):
         cmd_ingest(args)
-        return cmd_report(args)
+        status = cmd_report(args)
+    settings = args.settings
+    say(f"回执：{settings.receipts}（按报送文件夹分文件夹，每个文件一份 .回执.html 与 .回执.json）")
+    say(f"年度报告与指标表：{settings.reports}；校验报告（Data Docs）：{settings.data_docs / 'index.html'}")
+    return status
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
@@ -143,16 +147,20 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from pipeline.check import check_files
-
-    missing = [p for p in args.files if not p.is_file()]
-    if missing:
-        say(f"找不到文件：{'、'.join(map(str, missing))}", sys.stderr)
-        return EXIT_FAILED
+    from pipeline.check import check_files, files_under
     from pipeline.receipts import render_text
 
-    for facts in check_files(args.files, args.settings, args.registry):
-        print(render_text(facts))
+    missing = [p for p in args.files if not p.exists()]
+    if missing:
+        say(f"找不到文件或文件夹：{'、'.join(map(str, missing))}", sys.stderr)
+        return EXIT_FAILED
+    files = files_under(args.files)
+    if not files:
+        say(f"{'、'.join(map(str, args.files))} 中没有可检查的文件。", sys.stderr)
+        return EXIT_FAILED
+    names = {t.id: t.name_zh for t in args.registry.templates.values()}
+    for facts in check_files(files, args.settings, args.registry):
+        print(render_text(facts, dry_run=True, names=names))
     return EXIT_OK
 
 
@@ -165,9 +173,10 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from pipeline.status import render, status
+    from pipeline.status import render, render_rejected, status
 
-    print(render(status(args.settings)))
+    result = status(args.settings)
+    print(render_rejected(result) if args.rejected else render(result))
     return EXIT_OK
 
 
@@ -198,12 +207,25 @@ class _Parser(argparse.ArgumentParser):
             _global_options(self, top=False)
 
 
+class _Commands:
+    """Subcommands whose one-line help is also the description their own `--help` page shows."""
+
+    def __init__(self, subparsers):
+        self.subparsers = subparsers
+
+    def add_parser(self, name: str, **kwargs) -> argparse.ArgumentParser:
+        kwargs.setdefault("description", kwargs.get("help"))
+        return self.subparsers.add_parser(name, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pipeline", description="预算绩效数据仓库：接收、校验、入库各单位报送的报表。"
     )
     _global_options(parser, top=True)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    commands = _Commands(
+        parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    )
     commands.add_parser(
         "init", help="create the data root (inbox, archive, receipts, reports) on purpose"
     ).set_defaults(handler=cmd_init)
@@ -229,7 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check", help="dry run: read files and print what would happen; writes nothing"
     )
-    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="files, or folders to check every file under"
+    )
     check.set_defaults(handler=cmd_check)
     new_source = commands.add_parser(
         "new-source",
@@ -254,9 +278,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--reason", required=True, metavar="TEXT", help="why; kept in ops.withdrawals and the receipt"
     )
     withdraw.set_defaults(handler=cmd_withdraw)
-    commands.add_parser(
+    status = commands.add_parser(
         "status", help="the last run, each office's files by outcome, and where the receipts are"
-    ).set_defaults(handler=cmd_status)
+    )
+    status.add_argument(
+        "--rejected", action="store_true", help="list every rejected file: office, file, reason, receipt"
+    )
+    status.set_defaults(handler=cmd_status)
     templates = commands.add_parser(
         "templates", help="write one blank Excel template per registry template, to hand to the offices"
     )
@@ -316,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     except (RunLockHeld, WarehouseBusy) as exc:
         say(str(exc), sys.stderr)
         return EXIT_BUSY
+    except BrokenPipeError:  # the reader (`| head`) had enough; nothing went wrong here
+        return EXIT_OK
     except OSError as exc:
         say(f"pipeline: {exc}", sys.stderr)
         return EXIT_FAILED

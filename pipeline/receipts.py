@@ -213,9 +213,29 @@ def write_receipt(receipts_root: Path, facts: ReceiptFacts, taken: set[Path]) ->
     return html_path
 
 
-def render_text(facts: ReceiptFacts) -> str:
-    """Render the receipt as plain text for the terminal (`pipeline check`)."""
-    lines = [f"【{STATUS_ZH[facts.status]}】{facts.original_name}", f"  {_summary(facts)}"]
+WOULD_ZH = {"accepted": "将被接收", "rejected": "将被退回", "duplicate": "将被视为重复提交"}
+
+
+def _would(facts: ReceiptFacts, names: dict[str, str]) -> str:
+    """Say what sending the file would do, for a dry run: nothing has been stored."""
+    matched = "、".join(names.get(t, t) for t in facts.templates) or "未识别出报表模板"
+    where = f"（识别为：{matched}；{facts.year or '年度未能确定'}{'年度' if facts.year else ''}）"
+    errors = sum(i.severity == "error" for i in facts.issues)
+    warnings = len(facts.issues) - errors
+    if facts.status == "rejected":
+        return f"检查未通过：正式报送后将被退回{where}，共{errors}处错误，请逐条修改后再报送。"
+    if facts.status == "duplicate":
+        return f"{facts.reason or '与此前报送的文件完全相同。'}正式报送后将被视为重复提交，不会重复入库。"
+    tail = f"另有{warnings}处警告，请核实。" if warnings else "未发现问题。"
+    return f"检查通过：正式报送后将被接收{where}。{tail}（本次检查未保存任何数据。）"
+
+
+def render_text(facts: ReceiptFacts, dry_run: bool = False, names: dict[str, str] | None = None) -> str:
+    """Render the receipt as plain text for the terminal; a dry run (`pipeline check`) says what would happen."""
+    if dry_run:
+        lines = [f"【{WOULD_ZH[facts.status]}】{facts.original_name}", f"  {_would(facts, names or {})}"]
+    else:
+        lines = [f"【{STATUS_ZH[facts.status]}】{facts.original_name}", f"  {_summary(facts)}"]
     for index, issue in enumerate(facts.issues, 1):
         where = f"工作表“{issue.sheet}”" if issue.sheet else ""
         kind = f"{SEVERITY_ZH.get(issue.severity, issue.severity)}·{RULE_ZH.get(issue.rule, issue.rule)}"

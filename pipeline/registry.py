@@ -184,7 +184,9 @@ class Template(_Strict):
 
         def expect(name: str | None, kinds: set[ColumnType], why: str) -> None:
             if name is not None and (name not in by_name or by_name[name].type not in kinds):
-                raise ValueError(f"{why} refers to {name!r}, which is not a column of type {sorted(kinds)}")
+                raise ValueError(
+                    f"{why} refers to {name!r}, which is not a column of type {' or '.join(sorted(k.value for k in kinds))}"
+                )
 
         expect(self.project.column, {ColumnType.NAME, ColumnType.TEXT}, "project.column")
         for column in self.columns:

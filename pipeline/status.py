@@ -6,10 +6,13 @@ from dataclasses import dataclass, field
 
 from pipeline.receipts import STATUS_ZH
 from pipeline.settings import Settings
-from pipeline.text import printable
+from pipeline.text import clip, display_width, pad, printable
 from pipeline.warehouse import current_version, published_reader
 
-STATUSES = ("accepted", "rejected", "duplicate", "superseded")
+STATUSES = ("accepted", "rejected", "duplicate", "superseded", "withdrawn")
+# Columns given to an office and a file name on a terminal line.
+UNIT_COLUMNS = 40
+NAME_COLUMNS = 50
 
 
 @dataclass(slots=True)
@@ -20,6 +23,7 @@ class Status:
     warehouse: str = ""
     stale_receipts: list[tuple] = field(default_factory=list)  # (unit, file name, why not written)
     skipped: list[tuple] = field(default_factory=list)  # the last run's entries not taken in: (path, reason)
+    rejected: list[tuple] = field(default_factory=list)  # (unit, file, reason, receipt path)
 
 
 def status(settings: Settings) -> Status:
@@ -40,6 +44,10 @@ def status(settings: Settings) -> Status:
             "select coalesce(unit, '（未能确定单位）'), original_name, coalesce(receipt_error, '尚未写出') "
             "from ops.submissions where receipt_status is distinct from status order by submission_id"
         ).fetchall()
+        result.rejected = con.execute(
+            "select coalesce(unit, '（未能确定单位）'), original_name, coalesce(reason, ''), coalesce(receipt_path, '') "
+            "from ops.submissions where status = 'rejected' order by unit, submission_id"
+        ).fetchall()
         result.skipped = con.execute(
             "select inbox_path, reason_zh from ops.inbox_skips "
             "where run_finished_at = (select max(finished_at) from ops.runs) order by inbox_path"
@@ -58,12 +66,18 @@ def render(result: Status) -> str:
         "",
         "各单位累计报送：",
     ]
-    width = max(len(unit) for unit in result.by_unit) if result.by_unit else 0
-    header = "  ".join(STATUS_ZH[s] for s in STATUSES)
-    lines.append(f"  {'单位'.ljust(width)}  {header}")
+    # A very long office name is cut so the columns still line up; `--rejected` and the receipts have it whole.
+    width = min(max((display_width(unit) for unit in result.by_unit), default=0), UNIT_COLUMNS)
+    widths = [max(display_width(STATUS_ZH[s]), 4) for s in STATUSES]
+    header = "  ".join(pad(STATUS_ZH[s], w) for s, w in zip(STATUSES, widths, strict=True))
+    lines.append(f"  {pad('单位', width)}  {header}")
     for unit, counts in result.by_unit.items():
-        cells = "  ".join(str(counts[s]).rjust(len(STATUS_ZH[s]) * 2) for s in STATUSES)
-        lines.append(f"  {unit.ljust(width)}  {cells}")
+        cells = "  ".join(pad(str(counts[s]), w) for s, w in zip(STATUSES, widths, strict=True))
+        lines.append(f"  {pad(clip(unit, width), width)}  {cells}")
+    if result.rejected:
+        lines.append(
+            f"\n已退回的文件 {len(result.rejected)} 个，逐个列出原因与回执：pipeline status --rejected"
+        )
     if result.skipped:
         lines += ["", f"最近一次运行未接收的收件箱条目 {len(result.skipped)} 个（不记为提交）："]
         lines += [f"  {path}：{reason}" for path, reason in result.skipped]
@@ -75,4 +89,22 @@ def render(result: Status) -> str:
         f"回执目录：{result.receipts}（每个文件一份 .回执.html 与 .回执.json，按报送文件夹分，根目录的按填报单位）",
     ]
     lines.append(f"数据仓库：{result.warehouse}")
+    return printable("\n".join(lines))
+
+
+def render_rejected(result: Status) -> str:
+    """List every rejected file with its office, reason and receipt, aligned for Chinese text on a terminal."""
+    if not result.rejected:
+        return "没有已退回的文件。"
+    unit_width = min(max(display_width(unit) for unit, *_ in result.rejected), UNIT_COLUMNS)
+    name_width = min(max(display_width(name) for _, name, *_ in result.rejected), NAME_COLUMNS)
+    lines = [
+        f"已退回的文件 {len(result.rejected)} 个：",
+        f"  {pad('单位', unit_width)}  {pad('文件', name_width)}  原因",
+    ]
+    for unit, name, reason, receipt in result.rejected:
+        lines.append(
+            f"  {pad(clip(unit, unit_width), unit_width)}  {pad(clip(name, name_width), name_width)}  {reason}"
+        )
+        lines.append(f"  {pad('', unit_width)}  {pad('', name_width)}  回执：{receipt or '尚未写出'}")
     return printable("\n".join(lines))

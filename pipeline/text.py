@@ -77,3 +77,25 @@ def _shown(match: re.Match) -> str:
 def printable(value: str) -> str:
     """Replace control characters, ANSI escapes' ESC and bidi overrides with visible stand-ins, for printing."""
     return _UNPRINTABLE.sub(_shown, value)
+
+
+def display_width(text: str) -> int:
+    """Return how many terminal columns text takes: wide and full-width characters (汉字, ，) take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    """Left-align text in `width` terminal columns, counting wide characters as two."""
+    return text + " " * max(width - display_width(text), 0)
+
+
+def clip(text: str, width: int) -> str:
+    """Shorten text to at most `width` terminal columns, marking the cut with an ellipsis."""
+    if display_width(text) <= width:
+        return text
+    kept = ""
+    for char in text:
+        if display_width(kept + char) > width - 1:
+            break
+        kept += char
+    return kept + "…"

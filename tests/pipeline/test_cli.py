@@ -6,8 +6,11 @@ import sys
 import duckdb
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli import build_parser, main
 from tests.pipeline.test_intake import COMPOUNDS_V1, drop, tree
+
+# Every subcommand the parser knows, so a new one is covered without editing this list.
+COMMANDS = sorted(build_parser()._subparsers._group_actions[0].choices)
 
 
 def test_run_exits_zero_when_files_are_rejected_and_reports_each(settings, register, capsys):
@@ -32,7 +35,8 @@ def test_check_prints_what_would_happen_and_writes_nothing(settings, tmp_path, c
     assert main(["--quiet", "check", str(outside / "清单.csv")]) == 0
 
     out = capsys.readouterr().out
-    assert "【已退回】清单.csv" in out
+    assert "【将被退回】清单.csv" in out
+    assert "正式报送后将被退回（识别为：老旧小区改造项目清单；2022年度）" in out
     assert "第6行「惠及户数（户）」填写为“约200”，应为不小于0的整数" in out
     assert tree(tmp_path) == before
     assert not any(settings.home.iterdir())
@@ -48,7 +52,7 @@ def test_check_against_an_existing_warehouse_opens_it_read_only_and_spots_duplic
 
     assert main(["--quiet", "check", str(path)]) == 0
 
-    assert "【重复提交】清单.csv" in capsys.readouterr().out
+    assert "【将被视为重复提交】清单.csv" in capsys.readouterr().out
     assert tree(settings.home) == before
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         assert con.execute("select count(*) from ops.submissions").fetchone() == (2,)
@@ -56,7 +60,24 @@ def test_check_against_an_existing_warehouse_opens_it_read_only_and_spots_duplic
 
 def test_check_of_a_missing_file_fails_and_says_which(settings, capsys):
     assert main(["check", "/nonexistent/清单.xlsx"]) == 1
-    assert "找不到文件：/nonexistent/清单.xlsx" in capsys.readouterr().err
+    assert "找不到文件或文件夹：/nonexistent/清单.xlsx" in capsys.readouterr().err
+
+
+def test_check_takes_folders_recursively_and_says_what_each_file_would_get(
+    settings, register, tmp_path, capsys
+):
+    folder = tmp_path / "待报送" / "十二月"
+    folder.mkdir(parents=True)
+    (folder / "清单.csv").write_text(COMPOUNDS_V1, encoding="utf-8")
+    (folder / "坏.csv").write_text(COMPOUNDS_V1.replace("249,", "约200,"), encoding="utf-8")
+    (folder / "~$清单.xlsx").write_bytes(b"an Office lock file")
+
+    assert main(["--quiet", "check", str(tmp_path / "待报送")]) == 0
+
+    out = capsys.readouterr().out
+    assert "【将被退回】坏.csv" in out and "【将被退回】清单.csv" not in out
+    assert "~$" not in out
+    assert out.count("【") == 2
 
 
 def test_the_console_script_runs_and_shows_help():
@@ -67,12 +88,15 @@ def test_the_console_script_runs_and_shows_help():
     assert "usage: pipeline" in result.stdout
 
 
-@pytest.mark.parametrize("command", ["run", "ingest", "check", "report", "status", "templates"])
-def test_every_command_has_help(command, capsys):
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_a_described_help_page(command, capsys):
     with pytest.raises(SystemExit) as exit_:
         main([command, "--help"])
     assert exit_.value.code == 0
-    assert f"usage: pipeline {command}" in capsys.readouterr().out
+    page = capsys.readouterr().out
+    assert f"usage: pipeline {command}" in page
+    description = page.split("\n\n")[1]
+    assert description and not description.startswith(("options", "positional")), page
 
 
 def test_status_before_any_run_says_to_run_first(settings, capsys):
@@ -92,12 +116,8 @@ def test_status_shows_the_last_run_each_offices_outcomes_and_the_receipts(settin
     out = capsys.readouterr().out
     assert "新文件 2 个：已接收 1、已退回 1、重复提交 0；未变化 1 个" in out
     [zaolin] = [line for line in out.splitlines() if line.strip().startswith("枣林街道办事处")]
-    assert zaolin.split()[1:] == [
-        "2",
-        "1",
-        "0",
-        "0",
-    ]  # accepted (register and list), rejected, duplicate, superseded
+    # accepted (register and list), rejected, duplicate, superseded, withdrawn
+    assert zaolin.split()[1:] == ["2", "1", "0", "0", "0"]
     assert str(settings.receipts) in out
 
 
@@ -110,3 +130,24 @@ def test_a_bad_setting_is_named_without_a_traceback(settings, monkeypatch, capsy
     err = capsys.readouterr().err
     assert f"环境变量设置有误：{variable}" in err
     assert "Traceback" not in err
+
+
+def test_status_rejected_lists_each_rejected_file_with_reason_and_receipt_aligned_for_cjk(
+    settings, register, capsys
+):
+    from pipeline.text import display_width
+
+    drop(settings, "枣林街道办事处/坏文件.xlsx", b"not a workbook at all")
+    drop(settings, "枣林街道办事处/一个名字相当长的坏文件（第二版）.xlsx", b"not a workbook either")
+    assert main(["--quiet", "ingest"]) == 0
+    capsys.readouterr()
+
+    assert main(["status", "--rejected"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line for line in lines if "坏文件" in line and "回执：" not in line]
+    assert len(rows) == 2
+    # The reason starts in the same terminal column on every row, however wide the names are.
+    starts = {display_width(row[: row.index("文件已损坏")]) for row in rows}
+    assert len(starts) == 1, rows
+    assert sum("回执：" in line and ".回执.html" in line for line in lines) == 2
