@@ -151,6 +151,7 @@ def parse_file(
     latest = latest_year()
     for sheet in parsed.sheets:
         _settle_year(parsed, sheet, name, latest)
+        _settle_month(parsed, sheet)
         _settle_project(parsed, sheet)
     return parsed
 
@@ -336,6 +337,25 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
             f"无法确定工作表“{sheet.name}”的报表年度：请在表格上方加一行“年度：2022”，或在标题中写明年度。",
             sheet=sheet.name,
         )
+
+
+def _settle_month(parsed: ParsedFile, sheet: ParsedSheet) -> None:
+    """Give every record of a source that reads its month from a date column that date's month."""
+    column = sheet.template.month_from
+    if column is None:
+        return
+    header = next((b.header for b in sheet.bindings if b.column.name == column), column)
+    for record in sheet.records:
+        date = record.get(column)
+        record["month"] = date.month if date is not None else None
+        # An empty required date is reported on its cell already; an optional one leaves the month unknown.
+        if date is None and not sheet.template.column(column).required:
+            parsed.fail(
+                "required",
+                f"第{record['excel_row']}行「{header}」没有填写日期，无法确定这一行属于哪个月份，请补充日期。",
+                sheet=sheet.name,
+                excel_row=record["excel_row"],
+            )
 
 
 def _settle_project(parsed: ParsedFile, sheet: ParsedSheet) -> None:

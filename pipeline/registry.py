@@ -157,6 +157,8 @@ class Template(_Strict):
     project: ProjectRule
     year_from: tuple[YearSource, ...]
     date_column: str | None = None
+    # For a monthly source without a 月份 column: the date column each row's month is read from.
+    month_from: str | None = None
     row_unit: RowUnit | None = None
     part_of_previous: PartOfPrevious | None = None
     columns: tuple[Column, ...] = Field(min_length=1)
@@ -196,7 +198,19 @@ class Template(_Strict):
             raise ValueError("year_from lists `dates` but no date_column is set")
         if "column" in self.year_from:
             expect("year", {ColumnType.YEAR}, "year_from `column`")
-        if "month" in self.slice:
+        if self.month_from is not None:
+            if "month" not in self.slice:
+                raise ValueError("month_from is set but `month` is not a slice key")
+            if "month" in by_name:
+                raise ValueError("month_from and a `month` column both give the month; keep one")
+            expect(self.month_from, {ColumnType.DATE}, "month_from")
+        elif "month" in self.slice:
+            # Without a month on every row, each month's file would silently supersede the month before.
+            if "month" not in by_name or not by_name["month"].required:
+                raise ValueError(
+                    "slice key `month` needs a month on every row: a required column `month` (type month), "
+                    "or `month_from: <a date column>` to read it from the dates"
+                )
             expect("month", {ColumnType.MONTH}, "slice key `month`")
         if "project" in self.slice and not (self.project.column or self.project.line):
             raise ValueError("slice has `project` but the project rule names no column and no line")

@@ -250,6 +250,8 @@ def _slice_words(template: Template) -> str:
 def staging_sql(template: Template) -> str:
     """Return the template's staging view: the rows of the latest accepted submission of each slice."""
     names = [c.name for c in template.columns if c.name not in ("project_code", "project_name", "year")]
+    if template.month_from is not None:
+        names.insert(0, "month")
     if template.part_of_previous:
         names.append("parent_item")
     if any(c.name == "project_code" for c in template.columns):
@@ -303,7 +305,9 @@ id: {source_id}
 name_zh: {_yaml_scalar(title)}
 # Who sends it, and how often.
 description: 由谁报送、多久报送一次.
-# A later accepted file replaces the rows of the same slice (add `month` for a monthly report).
+# A later accepted file replaces the rows of the same slice. For a monthly report add `month`, with a required
+# `month` column (type month), or, when the sheet has dates but no 月份 column, `month_from: <the date column>`
+# (each row's month is its date's): without one, each month's file would replace the month before.
 slice: [unit, project, year]
 # The project: the 项目名称 column, else a `项目名称：…` line above the table. Add
 # `register_project_type: 老旧小区改造` to fall back on the unit's single project of that type.

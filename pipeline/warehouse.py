@@ -64,6 +64,9 @@ def raw_columns(template: Template) -> list[tuple[str, str, str]]:
         columns.append(("project_code", "varchar", PROJECT_CODE_NOTE))
     if "year" not in names:
         columns.append(("year", "integer", "报表年度"))
+    if template.month_from is not None:
+        source = template.column(template.month_from).header
+        columns.append(("month", "integer", f"月份（1–12，由「{source}」的日期得出）"))
     for column in template.columns:
         note = f"「{column.header}」{UNIT_NOTE.get(column.type, '')}"
         if column.name == "project_code":

@@ -66,8 +66,10 @@ def registry_dir(
     return tmp_path
 
 
-def test_the_real_registry_loads_all_eight_templates(registry):
-    assert set(registry.templates) == TEMPLATES
+def test_the_real_registry_loads_every_source_file_as_a_template(registry):
+    # Derived from the folder, so adding a source (pipeline new-source) keeps this test true.
+    assert set(registry.templates) == {p.stem for p in (REGISTRY_DIR / "sources").glob("*.yaml")}
+    assert set(registry.templates) >= TEMPLATES
     assert registry.directory == REGISTRY_DIR
 
 
@@ -315,3 +317,72 @@ def test_a_registry_without_templates_is_rejected(tmp_path):
     directory = registry_dir(tmp_path, "", name="notes.txt")
     with pytest.raises(RegistryError, match="no templates found"):
         load_registry(directory)
+
+
+MONTHLY = "slice: [unit, year]"
+
+
+@pytest.mark.parametrize(
+    ("change", "columns", "fragments"),
+    [
+        # Monthly, with a month column that may be left empty: each month's file would supersede the last.
+        ("slice: [unit, year, month]", "  - {name: month, header: 月份, type: month}\n", ["slice", "month"]),
+        # Monthly with no month anywhere.
+        ("slice: [unit, year, month]", "", ["slice key `month`", "month_from"]),
+        # month_from must name a date column.
+        ("slice: [unit, year, month]\nmonth_from: households", "", ["month_from", "households", "date"]),
+        # month_from without a monthly slice.
+        (
+            "slice: [unit, year]\nmonth_from: checked_on",
+            "  - {name: checked_on, header: 检查日期, type: date}\n",
+            ["month_from", "slice"],
+        ),
+    ],
+)
+def test_a_monthly_slice_needs_a_month_on_every_row(tmp_path, change, columns, fragments):
+    text = template_yaml(columns=columns).replace(MONTHLY, change)
+    directory = registry_dir(tmp_path, text)
+    with pytest.raises(RegistryError) as raised:
+        load_registry(directory)
+    message = str(raised.value)
+    assert message.startswith(f"{directory / 'sources' / 'demo_list.yaml'}: ")
+    for fragment in fragments:
+        assert fragment in message
+
+
+SAFETY = """\
+id: safety_checks
+name_zh: 安全检查记录
+slice: [unit, year, month]
+month_from: checked_on
+project: {}
+year_from: [dates]
+date_column: checked_on
+columns:
+  - {name: checked_on, header: 检查日期, type: date, required: true}
+  - {name: compound_name, header: 小区名称, type: name, required: true}
+  - {name: hazards, header: 隐患数, type: count, required: true}
+  - {name: fixed, header: 整改完成数, type: count}
+"""
+
+
+def test_a_monthly_source_reads_each_rows_month_from_its_date_so_two_months_are_two_slices(tmp_path):
+    from pipeline.parse import parse_file
+    from pipeline.projects import slice_key
+    from pipeline.warehouse import raw_columns
+
+    # The real registry plus the new source, as `pipeline new-source` leaves it.
+    shutil.copytree(REGISTRY_DIR, tmp_path / "registry")
+    (tmp_path / "registry" / "sources" / "safety_checks.yaml").write_text(SAFETY, encoding="utf-8")
+    registry = load_registry(tmp_path / "registry")
+    template = registry.template("safety_checks")
+    keys = set()
+    for month in (2, 3):
+        text = f"填报单位：枣林街道办事处\n检查日期,小区名称,隐患数,整改完成数\n2022-0{month}-10,棉纺厂东院,{month},1\n"
+        parsed = parse_file(text.encode("utf-8"), f"枣林街道办事处/安全检查{month}月.csv", registry)
+        assert parsed.errors == [], [p.message_zh for p in parsed.errors]
+        [record] = parsed.sheets[0].records
+        assert (record["year"], record["month"]) == (2022, month)
+        keys.add(slice_key(template.id, record, template.slice))
+    assert len(keys) == 2  # February's file never supersedes March's
+    assert "month" in [name for name, *_ in raw_columns(template)]
