@@ -21,7 +21,7 @@ EXIT_USAGE = 2  # argparse's own code for a bad command line
 EXIT_BUSY = 3  # another command holds the run lock (or the writer's warehouse): nothing was done
 
 # Commands that read or write the data root, so refuse one that does not exist rather than make it silently.
-NEEDS_HOME = frozenset({"run", "ingest", "report", "status", "sql", "withdraw"})
+NEEDS_HOME = frozenset({"run", "ingest", "report", "status", "sql", "withdraw", "docs"})
 
 
 def say(text: str, out=None) -> None:
@@ -105,10 +105,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     with run_lock(args.settings, wait_seconds=0, purpose="pipeline run"):
         cmd_ingest(args)
         status = cmd_report(args)
+    status = cmd_docs(args) or status  # the catalog reads the published warehouse: no lock needed
     settings = args.settings
     say(f"回执：{settings.receipts}（按报送文件夹分文件夹，每个文件一份 .回执.html 与 .回执.json）")
     say(f"年度报告与指标表：{settings.reports}；校验报告（Data Docs）：{settings.data_docs / 'index.html'}")
     return status
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from pipeline.catalog import write_catalog
+
+    try:
+        page = write_catalog(args.settings, args.registry)
+    except FileNotFoundError as exc:  # nothing published yet
+        say(f"未生成数据目录：{exc}", sys.stderr)
+        return EXIT_FAILED
+    say(f"数据目录：{page}")
+    return EXIT_OK
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
@@ -285,6 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--rejected", action="store_true", help="list every rejected file: office, file, reason, receipt"
     )
     status.set_defaults(handler=cmd_status)
+    commands.add_parser(
+        "docs", help="rebuild the data catalog $PIPELINE_HOME/docs/ from the published warehouse"
+    ).set_defaults(handler=cmd_docs)
     templates = commands.add_parser(
         "templates", help="write one blank Excel template per registry template, to hand to the offices"
     )

@@ -86,6 +86,9 @@ create table if not exists ops.sheets (
     data_rows         integer not null
 );
 comment on table ops.sheets is '每个已入库工作表一行：对应的模板与表头位置';
+comment on column ops.sheets.submission_id is '所属提交编号（ops.submissions）';
+comment on column ops.sheets.sheet is '工作表名称';
+comment on column ops.sheets.template is '按表头识别出的报表模板编号（registry/sources/<模板>.yaml）';
 comment on column ops.sheets.header_first_row is '表头首行（Excel行号）';
 comment on column ops.sheets.header_last_row is '表头末行（Excel行号；两行表头时大于首行）';
 comment on column ops.sheets.data_rows is '入库的数据行数（不含合计、空行、表尾）';
@@ -99,6 +102,8 @@ create table if not exists ops.sheet_columns (
     written_unit   varchar
 );
 comment on table ops.sheet_columns is '每个工作表的每个识别出的列一行：原样列标题与所在Excel列，用于追溯到单元格';
+comment on column ops.sheet_columns.submission_id is '所属提交编号（ops.submissions）';
+comment on column ops.sheet_columns.sheet is '工作表名称';
 comment on column ops.sheet_columns.column_name is '仓库中的列名';
 comment on column ops.sheet_columns.column_header is '原样的列标题';
 comment on column ops.sheet_columns.excel_column is 'Excel列字母';
@@ -115,6 +120,12 @@ create table if not exists ops.slices (
     row_count      integer not null
 );
 comment on table ops.slices is '每个已接收提交的每个切片（单位、模板、项目、年度[、月份]）一行';
+comment on column ops.slices.submission_id is '所属提交编号（ops.submissions）';
+comment on column ops.slices.template is '报表模板编号';
+comment on column ops.slices.unit is '填报单位的全称';
+comment on column ops.slices.year is '报表年度';
+comment on column ops.slices.month is '月份（按月切片的模板，如投资完成情况月报）；其他模板为空';
+comment on column ops.slices.row_count is '该切片在此提交中的数据行数';
 comment on column ops.slices.slice_key is '切片键（模板|单位|项目编码|年度[|月份]）；同一切片以最新接收的提交为准';
 alter table ops.slices add column if not exists project_code varchar;
 comment on column ops.slices.project_code is '项目编码：接收时由项目名称按项目基本信息表解析（项目基本信息表本身为所登记的编码）；切片按编码区分，两个单位的同名项目是两个切片';
@@ -144,6 +155,8 @@ from ops.slices
 where submission_id not in (select submission_id from ops.submissions where status = 'withdrawn')
 group by slice_key;
 comment on view ops.current_slices is '每个切片当前有效的提交（未撤回者中最新接收的）';
+comment on column ops.current_slices.slice_key is '切片键（ops.slices.slice_key）';
+comment on column ops.current_slices.submission_id is '该切片当前有效的提交编号：未撤回的提交中编号最大者';
 
 create table if not exists ops.runs (
     finished_at    timestamptz not null,

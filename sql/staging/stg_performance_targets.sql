@@ -32,3 +32,19 @@ final as (
 )
 
 select * from final;
+
+comment on view staging.performance_targets is '项目绩效目标及自评表：每个项目、年度的每个绩效指标一行，仅当前有效的提交';
+comment on column staging.performance_targets.submission_id is '提交编号（ops.submissions）：该行所属切片当前有效的提交';
+comment on column staging.performance_targets.sheet is '工作表名称';
+comment on column staging.performance_targets.excel_row is 'Excel中显示的行号';
+comment on column staging.performance_targets.unit is '填报单位：报送文件夹所属单位的全称（ops.submissions.unit）';
+comment on column staging.performance_targets.project_code is '项目编码：接收时由项目名称按项目基本信息表解析（同名项目以报送单位自己实施的为准）';
+comment on column staging.performance_targets.project_name is '「项目名称」，按报送时的写法；项目最新登记的名称见intermediate.project_years';
+comment on column staging.performance_targets.year is '报表年度';
+comment on column staging.performance_targets.level1 is '「一级指标」，如产出指标、效益指标、满意度指标';
+comment on column staging.performance_targets.level2 is '「二级指标」，如数量指标、质量指标、时效指标、成本指标';
+comment on column staging.performance_targets.level3 is '「三级指标」：指标名称';
+comment on column staging.performance_targets.target_text is '「年度指标值」，按原样保存的文字（如≥95%、16个）';
+comment on column staging.performance_targets.reported_value is '「实际完成值」，按原样保存的文字；按年度指标值的单位读取（read_indicator）';
+comment on column staging.performance_targets.weight is '「分值」：该指标的满分';
+comment on column staging.performance_targets.deviation_note is '「偏差原因分析及改进措施」';

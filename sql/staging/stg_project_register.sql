@@ -33,3 +33,20 @@ final as (
 )
 
 select * from final;
+
+comment on view staging.project_register is '项目基本信息表：每个报送单位、年度登记的每个项目（按项目编码）一行，仅当前有效的提交';
+comment on column staging.project_register.submission_id is '提交编号（ops.submissions）：该行所属切片当前有效的提交';
+comment on column staging.project_register.sheet is '工作表名称';
+comment on column staging.project_register.excel_row is 'Excel中显示的行号';
+comment on column staging.project_register.unit is '填报单位：报送文件夹所属单位的全称（ops.submissions.unit）';
+comment on column staging.project_register.year is '报表年度';
+comment on column staging.project_register.project_code is '「项目编码」；未填写时为生成的编码“自编:实施单位/项目名称”（见project_code_derived）';
+comment on column staging.project_register.project_code_derived is '未填项目编码时为true：项目编码由实施单位和项目名称生成，形如“自编:实施单位/项目名称”；否则为false';
+comment on column staging.project_register.project_name is '「项目名称」：该年度登记的名称';
+comment on column staging.project_register.project_type is '「项目类型」：老旧小区改造 · 棚户区改造 · 其他';
+comment on column staging.project_register.implementing_unit is '「实施单位」';
+comment on column staging.project_register.supervising_department is '「主管部门」';
+comment on column staging.project_register.location is '「建设地点」';
+comment on column staging.project_register.planned_start is '「计划开工日期」';
+comment on column staging.project_register.planned_finish is '「计划完工日期」';
+comment on column staging.project_register.planned_total_investment_wan is '「计划总投资」（万元）';
