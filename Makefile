@@ -23,8 +23,8 @@ demo: setup  ## create the data root $(PIPELINE_HOME), write the demo inbox into
 	$(UV) run --frozen python demo/make_inbox.py
 	$(UV) run --frozen pipeline run
 
-test: setup lint  ## lint, then the whole test suite
-	$(UV) run --frozen pytest -q
+test: setup lint  ## lint, then the whole test suite (the cluster test aside: make test-cluster)
+	$(UV) run --frozen pytest -q -m "not cluster"
 
 .PHONY: bench bench-quick
 bench: setup  ## benchmark 10,000 synthetic files beside both baselines; figures in README "Performance"
@@ -59,3 +59,15 @@ format: setup
 
 clean:  ## remove the demo data root (never touches a PIPELINE_HOME outside the repository)
 	rm -rf $(CURDIR)/var
+
+# A whole cluster on this machine, every port on 127.0.0.1: Postgres, Redis, a moto S3 server, the api-server,
+# scheduler, dag-processor and two Celery workers (the second serves the writer queue). See docs/deploying.md.
+.PHONY: cluster cluster-stop test-cluster
+cluster: setup  ## start the cluster under var/cluster on $(PIPELINE_HOME); prints the UI address and admin login
+	$(UV) run --frozen python -m deploy.cluster start
+
+cluster-stop:  ## stop exactly the processes make cluster started, and its Postgres
+	$(UV) run --frozen python -m deploy.cluster stop
+
+test-cluster: setup  ## start a cluster under var/cluster-test, run both DAGs on 210 files, compare with pipeline run
+	$(UV) run --frozen pytest -q -s -m cluster tests/cluster
