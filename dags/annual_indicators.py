@@ -31,12 +31,18 @@ def annual_indicators():
     @task(pool=WRITER_POOL)
     def build_indicators() -> int:
         """Rebuild the marts for the reporting year in one transaction; return the year built."""
-        from pipeline.indicators import build_indicators
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from pipeline.indicators import NoDataError, build_indicators
         from pipeline.registry import load_registry
         from pipeline.settings import Settings
 
         year = get_current_context()["params"]["reporting_year"]
-        return build_indicators(Settings.from_env(), load_registry(), year)
+        try:
+            return build_indicators(Settings.from_env(), load_registry(), year)
+        except NoDataError as exc:
+            # A new deployment's first night has nothing yet: a skipped report, not a failed run.
+            raise AirflowSkipException(str(exc)) from exc
 
     # Both tasks write (the marts, then reports/ from the writer's copy): one writer slot, and the run lock.
     @task(pool=WRITER_POOL)

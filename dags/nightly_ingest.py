@@ -21,7 +21,9 @@ from airflow.sdk import dag, get_current_context, task
     tags=["预算绩效"],
 )
 def nightly_ingest():
-    @task
+    # In the writer pool: it reads the writer's copy of the warehouse, which lives only on the writer's host (the
+    # cluster policy sends the pool to the `writer` queue); elsewhere every file would look new every night.
+    @task(pool=WRITER_POOL)
     def find_new_files() -> list[list[str]]:
         """List the inbox files not yet taken in, cut into shards (at least one); the warehouse is only read."""
         from pipeline.intake import find_new_shards

@@ -339,6 +339,7 @@ def test_every_writer_task_ran_on_the_writer_worker(night):
         if ti["pool"] == WRITER_POOL
     }
     assert set(writers) == {
+        ("nightly_ingest", "find_new_files"),
         ("nightly_ingest", "load_files"),
         ("annual_indicators", "build_indicators"),
         ("annual_indicators", "write_report"),
