@@ -1,0 +1,907 @@
+"""Inbox, archive and the pipeline's other outputs on object storage (`s3://bucket/prefix`), through fsspec/s3fs.
+
+`ObjectStorage` has the public interface of `pipeline.storage.LocalStorage`, so the intake reads either one;
+`storage_for(settings)` picks it by the inbox's location. What an object store changes, and how it is kept:
+
+- **Change marker.** An object's marker is its ETag (quotes stripped), carried by `ObjectEntry.marker`. Its
+  LastModified has one-second resolution and is the upload's time, so two uploads of the same size within a
+  second look alike by (size, time): the ETag tells them apart. `same_object` compares an entry with what the
+  warehouse recorded, by (size, marker) where there is a marker and by (size, mtime_ns) where there is none.
+- **Settle window.** `mtime_ns` is LastModified (whole seconds, as HEAD gives it), and an object modified
+  within `settings.settle_seconds` waits for the next run, as a local file does. An object is whole once
+  visible (a multipart upload appears only when completed), but a sync client may upload one file as several
+  objects, or upload again at once; the window keeps its meaning: a recently modified object waits.
+- **Reads are of the version listed.** Every read (whole, ranged, copy) is conditional on the ETag seen
+  (`If-Match`), so bytes, fingerprint and entry always belong to one version; an object replaced meanwhile is
+  left for the next run (`changed`), one deleted is `vanished`, one the pipeline may not read is `Unreadable`.
+- **The archive** is `<archive>/<ab>/<sha256><suffix>`, each object written once: skipped if it exists, and
+  put with `If-None-Match: *`. An object PUT is whole and durable once acknowledged, so there is no partial
+  file to rename; a large inbox file is fingerprinted by ranged reads and copied on the server, through a
+  `.partial-` object, never through this machine's memory.
+- **Names.** Object keys are Unicode, so names (Chinese ones included) arrive decoded and `raw_path` is None.
+  Hidden names and Office lock files (`.x`, `~$x`, in any folder) are passed over as locally; "folder"
+  objects (keys ending in `/`) are not files; a key with an empty segment (`a//b`) is skipped as no file.
+
+Endpoint and keys come from the standard AWS environment (`AWS_ENDPOINT_URL` or `AWS_ENDPOINT_URL_S3`,
+`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_DEFAULT_REGION`, or a role), which botocore and with it
+s3fs honour; nothing here names an endpoint.
+
+Besides the inbox and archive, the helpers below write the other outputs to object storage: a receipt
+(`put_text`), a set of files published under a versioned prefix with its pointer written last
+(`publish_objects`, `read_published`), and work files under a shared work location (`work_location`,
+`writing`, `reading`, `write_work_object`, `read_work_object`, `remove_work_objects`).
+"""
+
+from __future__ import annotations
+
+import base64
+import calendar
+import contextlib
+import datetime as dt
+import errno
+import functools
+import hashlib
+import json
+import mimetypes
+import os
+import re
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+
+from pipeline.storage import (
+    PARTIAL,
+    SKIP_ZH,
+    InboxEntry,
+    InboxListing,
+    LocalStorage,
+    NotTakenIn,
+    Skipped,
+    Unreadable,
+    archive_suffix,
+    sha256_of,
+)
+
+if TYPE_CHECKING:
+    from s3fs import S3FileSystem
+
+    from pipeline.settings import Settings
+
+# A location is a local path or a URL such as s3://bucket/prefix.
+Location = Path | str
+SCHEMES = frozenset({"s3"})
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# Bytes per ranged read when an object is fingerprinted a part at a time.
+CHUNK = 8 * 1024 * 1024
+# A server-side copy of more than this goes in parts (S3's limit for one CopyObject is 5 GiB).
+COPY_LIMIT = 5 * 1024**3
+COPY_PART = 512 * 1024**2
+POINTER = "LATEST.json"
+NO_FILE_ZH = "对象名含空的路径段（如“a//b”），不是收件箱中的普通文件，未读取"
+# 403s that say the pipeline's own credentials are refused, not that one object is closed to it.
+REFUSED_KEYS = frozenset(
+    {
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "ExpiredToken",
+        "InvalidToken",
+        "TokenRefreshRequired",
+        "RequestTimeTooSkewed",
+        "AccountProblem",
+        "AllAccessDisabled",
+    }
+)
+ARCHIVED_ZH = "对象已转入归档存储类别，需先恢复才能读取"
+
+
+# --- locations ---------------------------------------------------------------------------------------------------
+def is_url(location: object) -> bool:
+    """Return whether a location is a URL (`s3://bucket/prefix`) rather than a local path.
+
+    Only a `str` can be a URL: `Path("s3://b/x")` has already collapsed `//` into `s3:/b/x`, so settings keep
+    URLs as text.
+    """
+    return isinstance(location, str) and bool(_URL.match(location))
+
+
+def _mangled(location: object) -> bool:
+    """A URL that went through `Path` (`s3:/bucket/x`): refused rather than read as a local folder."""
+    text = str(location)
+    return not is_url(location) and any(text.lower().startswith(f"{s}:/") for s in SCHEMES)
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """Return (bucket, prefix) of `s3://bucket/prefix`; the prefix without slashes at either end."""
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() not in SCHEMES:
+        raise ValueError(
+            f"unsupported storage URL {url!r}: only {', '.join(sorted(SCHEMES))}:// is supported"
+        )
+    bucket, _, prefix = rest.partition("/")
+    if not bucket:
+        raise ValueError(f"storage URL without a bucket: {url!r}")
+    return bucket, prefix.strip("/")
+
+
+def join_url(url: str, *parts: str) -> str:
+    """Join key segments under a URL with `/`."""
+    tail = "/".join(part.strip("/") for part in parts if part.strip("/"))
+    return f"{url.rstrip('/')}/{tail}" if tail else url.rstrip("/")
+
+
+def join_location(location: Location, *parts: str) -> Location:
+    """Join parts under a local folder or a URL, keeping its kind."""
+    return join_url(location, *parts) if is_url(location) else Path(location).joinpath(*parts)
+
+
+def _key(prefix: str, *parts: str) -> str:
+    return "/".join(p for p in (prefix, *parts) if p)
+
+
+# --- the file system ---------------------------------------------------------------------------------------------
+_ENVIRONMENT = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_PROFILE",
+)
+
+
+def object_filesystem() -> S3FileSystem:
+    """Return this process's S3 file system, configured by the AWS environment alone.
+
+    botocore reads the endpoint (`AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`), keys and region itself.
+    fsspec's own instance cache keys on arguments, which are none here, so one instance is kept per process
+    and per AWS environment: a changed endpoint or key gets a new one.
+    """
+    return _filesystem(os.getpid(), tuple(os.environ.get(name) for name in _ENVIRONMENT))
+
+
+@functools.lru_cache(maxsize=8)
+def _filesystem(pid: int, environment: tuple) -> S3FileSystem:
+    import s3fs
+
+    # No listing cache: every scan must see the bucket as it is now.
+    return s3fs.S3FileSystem(skip_instance_cache=True, use_listings_cache=False)
+
+
+def _code(exc: BaseException) -> str:
+    """The S3 error code behind an error s3fs translated (`PreconditionFailed`, `NoSuchKey`, `403`, …)."""
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    response = getattr(cause, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+def _precondition_failed(exc: BaseException) -> bool:
+    return _code(exc) in ("PreconditionFailed", "412")
+
+
+def _etag(value: str | None) -> str | None:
+    return value.strip('"') if value else None
+
+
+def _seconds_ns(moment: dt.datetime) -> int:
+    """LastModified in nanoseconds, whole seconds: a listing and a HEAD of one object agree."""
+    return calendar.timegm(moment.utctimetuple()) * 1_000_000_000
+
+
+def content_type(name: str) -> str:
+    """The Content-Type an object is served with, so a receipt or report opens in a browser."""
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind == "application/json":
+        kind += "; charset=utf-8"
+    return kind
+
+
+# --- entries -----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ObjectEntry(InboxEntry):
+    """An inbox object: `mtime_ns` is its LastModified, `marker` its ETag (what says it changed).
+
+    Until `pipeline.storage.InboxEntry` has a `marker` field of its own (`marker: str | None = None`, last),
+    this subclass carries it; it is an InboxEntry everywhere one is expected, and pickles into work files.
+    """
+
+    marker: str | None = None
+
+
+def marker_of(entry: InboxEntry) -> str | None:
+    """Return an entry's change marker (an object's ETag); None for a local file, told by (size, mtime)."""
+    return getattr(entry, "marker", None)
+
+
+def same_object(entry: InboxEntry, size: int, mtime_ns: int, marker: str | None = None) -> bool:
+    """Whether an inbox entry is as last taken in: by (size, marker) where it has a marker, else (size, mtime)."""
+    mine = marker_of(entry)
+    if mine is not None:
+        return (entry.size, mine) == (size, marker)
+    return (entry.size, entry.mtime_ns) == (size, mtime_ns)
+
+
+class Storage(Protocol):
+    """What the intake uses of its storage; `LocalStorage` and `ObjectStorage` both provide it."""
+
+    settings: Settings
+
+    def scan(self) -> InboxListing: ...
+    def list_inbox(self) -> Iterator[InboxEntry]: ...
+    def raw_path(self, path: str) -> bytes | None: ...
+    def settling(self, entry: Any) -> bool: ...
+    def lstat_entry(self, path: str) -> InboxEntry | None: ...
+    def stat_inbox(self, path: str) -> InboxEntry: ...
+    def read_inbox(self, path: str) -> tuple[bytes, InboxEntry]: ...
+    def archive_path(self, sha256: str, suffix: str) -> str: ...
+    def archive(self, content: bytes, suffix: str) -> str: ...
+    def archive_inbox_file(self, path: str) -> tuple[str, str, InboxEntry]: ...
+    def archive_batch(self, pool: Executor) -> Any: ...
+    def inbox_sha256(self, path: str) -> str: ...
+    def readable(self, path: str) -> bool: ...
+    def remove_stale_partials(self, older_than_s: float = 3600) -> int: ...
+    def read_archive(self, relative: str) -> bytes: ...
+
+
+def storage_for(settings: Settings) -> LocalStorage | ObjectStorage:
+    """Return the storage of the settings' inbox and archive: local folders, or `s3://` locations."""
+    places = {"PIPELINE_INBOX": settings.inbox, "PIPELINE_ARCHIVE": settings.archive}
+    for name, place in places.items():
+        if _mangled(place):
+            raise ValueError(f"{name} {str(place)!r} is a URL that went through Path: keep URLs as str")
+    remote = [name for name, place in places.items() if is_url(place)]
+    if not remote:
+        return LocalStorage(settings)
+    if len(remote) != len(places):
+        raise ValueError("PIPELINE_INBOX and PIPELINE_ARCHIVE must both be local folders or both s3:// URLs")
+    return ObjectStorage(settings)
+
+
+# --- the inbox and archive on object storage ---------------------------------------------------------------------
+class ObjectStorage:
+    """Inbox and archive as objects under `s3://bucket/prefix` locations, with LocalStorage's interface."""
+
+    def __init__(self, settings: Settings, fs: S3FileSystem | None = None):
+        self.settings = settings
+        self.inbox_bucket, self.inbox_prefix = split_url(str(settings.inbox))
+        self.archive_bucket, self.archive_prefix = split_url(str(settings.archive))
+        inside = not self.inbox_prefix or self.archive_prefix.startswith(f"{self.inbox_prefix}/")
+        if self.archive_bucket == self.inbox_bucket and (inside or self.archive_prefix == self.inbox_prefix):
+            raise ValueError(
+                "the archive must not lie inside the inbox: its objects would be read as submissions"
+            )
+        self.fs = fs or object_filesystem()
+
+    # Requests. s3fs translates errors: FileNotFoundError (404), PermissionError (403), else OSError.
+    def _call(self, method: str, **kwargs: Any) -> dict:
+        return self.fs.call_s3(method, **kwargs)
+
+    def _get(self, bucket: str, key: str, **kwargs: Any) -> tuple[dict, bytes]:
+        from fsspec.asyn import sync
+
+        return sync(self.fs.loop, self._get_async, bucket, key, kwargs)
+
+    async def _get_async(self, bucket: str, key: str, kwargs: dict) -> tuple[dict, bytes]:
+        response = await self.fs._call_s3("get_object", Bucket=bucket, Key=key, **kwargs)
+        body = response["Body"]
+        try:
+            return response, await body.read()
+        except OSError:
+            raise
+        except Exception as exc:  # the connection dropped mid-body (aiohttp's errors are no OSError)
+            raise OSError(errno.EIO, f"读取中断：{exc}") from exc
+        finally:
+            body.close()
+
+    def _pages(self, bucket: str, prefix: str, **kwargs: Any) -> Iterator[dict]:
+        """Yield each object under a prefix (ListObjectsV2, every page; no delimiter)."""
+        request = {"Bucket": bucket, "Prefix": prefix, **kwargs}
+        while True:
+            page = self._call("list_objects_v2", **request)
+            yield from page.get("Contents", [])
+            if not page.get("IsTruncated"):
+                return
+            request["ContinuationToken"] = page["NextContinuationToken"]
+
+    def _exists(self, bucket: str, key: str) -> bool:
+        try:
+            self._call("head_object", Bucket=bucket, Key=key)
+        except FileNotFoundError:
+            return False
+        return True
+
+    # Inbox paths and keys.
+    def _inbox_key(self, path: str) -> str:
+        return _key(self.inbox_prefix, path)
+
+    def _below(self) -> str:
+        return f"{self.inbox_prefix}/" if self.inbox_prefix else ""
+
+    def _entry(self, path: str, size: int, modified: dt.datetime, etag: str | None) -> ObjectEntry:
+        return ObjectEntry(path, size, _seconds_ns(modified), None, marker=_etag(etag))
+
+    def scan(self) -> InboxListing:
+        """List the inbox without reading anything: its objects, and those skipped with why.
+
+        Hidden names and Office lock files (`.x`, `~$x`, or anything in a hidden folder) are passed over
+        silently, as are "folder" objects (keys ending in `/`).
+        """
+        listing = InboxListing()
+        below = self._below()
+        try:
+            objects = list(self._pages(self.inbox_bucket, below))
+        except OSError as exc:  # no such bucket, no permission to list, the store unreachable
+            reason = f"无法列出收件箱（{exc}）"
+            listing.skipped.append(Skipped(".", "read_failed", reason))
+            return listing
+        found = []
+        for item in objects:
+            path = item["Key"][len(below) :]
+            parts = path.split("/")
+            if path.endswith("/") or any(part.startswith((".", "~$")) for part in parts):
+                continue
+            if "" in parts:
+                found.append((parts, Skipped(path, "other", NO_FILE_ZH)))
+                continue
+            found.append((parts, self._entry(path, item["Size"], item["LastModified"], item.get("ETag"))))
+        # In the order a walk of the folders gives, as LocalStorage lists them.
+        for _, item in sorted(found, key=lambda pair: [p.encode("utf-8") for p in pair[0]]):
+            (listing.skipped if isinstance(item, Skipped) else listing.files).append(item)
+        return listing
+
+    def list_inbox(self) -> Iterator[InboxEntry]:
+        """Yield every object under the inbox that is a submission."""
+        yield from self.scan().files
+
+    def raw_path(self, path: str) -> bytes | None:
+        """Object keys are Unicode: no name needs its original bytes."""
+        return None
+
+    def settling(self, entry: InboxEntry | Any) -> bool:
+        """Return whether an object was modified within the settle window, so may not be whole yet."""
+        window_ns = int(self.settings.settle_seconds * 1e9)
+        # Either side of now: a store whose clock runs ahead stamps an upload in the future.
+        return bool(window_ns) and abs(time.time_ns() - entry.st_mtime_ns) < window_ns
+
+    def _not_taken(self, path: str, kind: str, detail: str = "") -> NotTakenIn:
+        reason = f"{SKIP_ZH[kind]}（{detail}）" if detail else SKIP_ZH[kind]
+        return NotTakenIn(Skipped(path, kind, reason))
+
+    @contextlib.contextmanager
+    def _reading(self, path: str) -> Iterator[None]:
+        """Turn a request's failure into the entry's outcome: vanished, changed, unreadable or retried later."""
+        try:
+            yield
+        except FileNotFoundError:
+            raise self._not_taken(path, "vanished") from None
+        except PermissionError as exc:
+            # The object closed to the pipeline is the file's own outcome; the pipeline's own keys refused
+            # (wrong, expired, a skewed clock: listing fails too) are a failure of the run, never a rejection.
+            if _code(exc) in REFUSED_KEYS or not self._may_list(path):
+                raise
+            raise Unreadable(f"没有读取该对象的权限（{exc}）") from None
+        except OSError as exc:
+            if _precondition_failed(exc):
+                raise self._not_taken(path, "changed") from None
+            if _code(exc) == "InvalidObjectState":
+                raise Unreadable(ARCHIVED_ZH) from None
+            raise self._not_taken(path, "read_failed", str(exc)) from None
+
+    @contextlib.contextmanager
+    def _copying(self, path: str) -> Iterator[None]:
+        """A server-side copy from the inbox: the source gone or replaced is its outcome; anything else (the
+        archive not writable) is the pipeline's own failure and raises."""
+        try:
+            yield
+        except FileNotFoundError:
+            raise self._not_taken(path, "vanished") from None
+        except OSError as exc:
+            if _precondition_failed(exc):
+                raise self._not_taken(path, "changed") from None
+            raise
+
+    def _may_list(self, path: str) -> bool:
+        try:
+            self._call("list_objects_v2", Bucket=self.inbox_bucket, Prefix=self._inbox_key(path), MaxKeys=1)
+        except PermissionError:
+            return False
+        return True
+
+    def _head(self, path: str) -> ObjectEntry:
+        """HEAD an inbox object; raise `NotTakenIn`/`Unreadable` for its state."""
+        if not path or path.endswith("/"):
+            raise self._not_taken(path, "vanished")
+        with self._reading(path):
+            head = self._call("head_object", Bucket=self.inbox_bucket, Key=self._inbox_key(path))
+        return self._entry(path, head["ContentLength"], head["LastModified"], head.get("ETag"))
+
+    def stat_inbox(self, path: str) -> InboxEntry:
+        """Return one inbox object's entry as it is now, if settled; raise `NotTakenIn` or `Unreadable`."""
+        entry = self._head(path)
+        if self.settling(entry):
+            raise self._not_taken(path, "settling")
+        return entry
+
+    def lstat_entry(self, path: str) -> InboxEntry | None:
+        """Return an object's entry from the bucket's listing alone (no read permission needed); None if gone."""
+        key = self._inbox_key(path)
+        for item in self._pages(self.inbox_bucket, key, MaxKeys=1):
+            if item["Key"] == key:  # the key itself sorts before every longer key it prefixes
+                return self._entry(path, item["Size"], item["LastModified"], item.get("ETag"))
+            break
+        return None
+
+    def _condition(self, entry: ObjectEntry) -> dict:
+        return {"IfMatch": f'"{entry.marker}"'} if entry.marker else {}
+
+    def _read(self, entry: ObjectEntry, start: int | None = None, end: int | None = None) -> bytes:
+        """Read an object (or bytes start..end-1 of it) only as the version `entry` describes."""
+        extra = self._condition(entry)
+        if start is not None:
+            extra["Range"] = f"bytes={start}-{end - 1}"
+        with self._reading(entry.path):
+            response, content = self._get(self.inbox_bucket, self._inbox_key(entry.path), **extra)
+        if entry.marker and _etag(response.get("ETag")) != entry.marker:  # a store that ignored If-Match
+            raise self._not_taken(entry.path, "changed")
+        return content
+
+    def read_inbox(self, path: str) -> tuple[bytes, InboxEntry]:
+        """Read a settled inbox object whole, as the version just listed; raise `NotTakenIn` if it changed."""
+        entry = self.stat_inbox(path)
+        content = self._read(entry)
+        if len(content) != entry.size:
+            raise self._not_taken(path, "changed")
+        return content, entry
+
+    def _chunks(self, entry: ObjectEntry) -> Iterator[bytes]:
+        for start in range(0, entry.size, CHUNK):
+            yield self._read(entry, start, min(start + CHUNK, entry.size))
+
+    def inbox_sha256(self, path: str) -> str:
+        """Fingerprint an inbox object a ranged read at a time, never holding it whole."""
+        return self._fingerprint(self.stat_inbox(path))
+
+    def _fingerprint(self, entry: ObjectEntry) -> str:
+        digest = hashlib.sha256()
+        for chunk in self._chunks(entry):
+            digest.update(chunk)
+        return digest.hexdigest()
+
+    def readable(self, path: str) -> bool:
+        """Return whether an inbox object can now be read (one refused earlier may have been fixed)."""
+        try:
+            entry = self.stat_inbox(path)
+            if entry.size:
+                self._read(entry, 0, 1)
+            else:
+                self._read(entry)
+        except (NotTakenIn, Unreadable):
+            return False
+        return True
+
+    # The archive.
+    def archive_path(self, sha256: str, suffix: str) -> str:
+        """Return where a file with this fingerprint lives in the archive, relative to it."""
+        return f"{sha256[:2]}/{sha256}{suffix}"
+
+    def _archive_key(self, relative: str) -> str:
+        return _key(self.archive_prefix, relative)
+
+    def archive_url(self, relative: str) -> str:
+        return join_url(str(self.settings.archive), relative)
+
+    def _put_once(self, relative: str, content: bytes, sha256: str) -> bool:
+        """Put an archive object unless one is there; return whether this call wrote it."""
+        key = self._archive_key(relative)
+        if self._exists(self.archive_bucket, key):
+            return False
+        request = {
+            "Bucket": self.archive_bucket,
+            "Key": key,
+            "Body": content,
+            # The store checks the bytes it received against their SHA-256 and keeps it with the object.
+            "ChecksumSHA256": base64.b64encode(bytes.fromhex(sha256)).decode(),
+            "ContentType": "application/octet-stream",
+        }
+        try:
+            self._call("put_object", IfNoneMatch="*", **request)
+        except FileExistsError:  # another writer archived the same bytes meanwhile
+            return False
+        except OSError as exc:
+            if _code(exc) not in ("NotImplemented", "501"):
+                raise
+            self._call("put_object", **request)  # a store without conditional writes: the same bytes again
+        return True
+
+    def archive(self, content: bytes, suffix: str) -> str:
+        """Put a file into the archive under its SHA-256, once; never overwrite or delete."""
+        sha256 = sha256_of(content)
+        relative = self.archive_path(sha256, suffix)
+        self._put_once(relative, content, sha256)
+        return relative
+
+    def archive_inbox_file(self, path: str) -> tuple[str, str, InboxEntry]:
+        """Archive an inbox object too large to read whole: fingerprint it by ranged reads, copy it on the server.
+
+        The copy goes through a `.partial-` object and is made from the version fingerprinted only (every read
+        and the copy are conditional on its ETag), so the archived bytes are those the fingerprint names.
+        """
+        entry = self.stat_inbox(path)
+        sha256 = self._fingerprint(entry)
+        relative = self.archive_path(sha256, archive_suffix(path))
+        target = self._archive_key(relative)
+        if self._exists(self.archive_bucket, target):
+            return relative, sha256, entry
+        partial = _key(self.archive_prefix, f"{PARTIAL}{uuid.uuid4().hex}")
+        try:
+            with self._copying(path):
+                copied = self._copy(self.inbox_bucket, self._inbox_key(path), partial, entry)
+            # A store that ignores the copy's condition: the source must still be the version fingerprinted,
+            # and a single-part ETag (the content's MD5) must have come along with it.
+            now = self._head(path)
+            plain = entry.marker and "-" not in entry.marker
+            if now.marker != entry.marker or (plain and copied and copied != entry.marker):
+                raise self._not_taken(path, "changed")
+            if not self._exists(self.archive_bucket, target):
+                self._copy(self.archive_bucket, partial, target)
+        finally:
+            with contextlib.suppress(OSError):
+                self._call("delete_object", Bucket=self.archive_bucket, Key=partial)
+        return relative, sha256, entry
+
+    def _copy(self, bucket: str, key: str, target: str, entry: ObjectEntry | None = None) -> str | None:
+        """Copy an object on the server into the archive bucket (in parts above 5 GiB); return the new ETag."""
+        source = {"Bucket": bucket, "Key": key}
+        condition = {"CopySourceIfMatch": f'"{entry.marker}"'} if entry and entry.marker else {}
+        size = entry.size if entry else self._call("head_object", **source)["ContentLength"]
+        if size <= COPY_LIMIT:
+            done = self._call(
+                "copy_object", Bucket=self.archive_bucket, Key=target, CopySource=source, **condition
+            )
+            return _etag(done.get("CopyObjectResult", {}).get("ETag"))
+        upload = self._call("create_multipart_upload", Bucket=self.archive_bucket, Key=target)["UploadId"]
+        try:
+            parts = []
+            for number, start in enumerate(range(0, size, COPY_PART), start=1):
+                end = min(start + COPY_PART, size) - 1
+                part = self._call(
+                    "upload_part_copy",
+                    Bucket=self.archive_bucket,
+                    Key=target,
+                    UploadId=upload,
+                    PartNumber=number,
+                    CopySource=source,
+                    CopySourceRange=f"bytes={start}-{end}",
+                    **condition,
+                )
+                parts.append({"PartNumber": number, "ETag": part["CopyPartResult"]["ETag"]})
+            self._call(
+                "complete_multipart_upload",
+                Bucket=self.archive_bucket,
+                Key=target,
+                UploadId=upload,
+                MultipartUpload={"Parts": parts},
+            )
+        except BaseException:
+            with contextlib.suppress(OSError):
+                self._call("abort_multipart_upload", Bucket=self.archive_bucket, Key=target, UploadId=upload)
+            raise
+        return None
+
+    def archive_batch(self, pool: Executor) -> ObjectArchiveBatch:
+        """Start putting a batch of files into the archive; see `ObjectArchiveBatch`."""
+        return ObjectArchiveBatch(self, pool)
+
+    def remove_stale_partials(self, older_than_s: float = 3600) -> int:
+        """Remove what a killed run left in the archive: `.partial-` objects and unfinished multipart uploads.
+
+        Return how many. Complete archive objects are never touched.
+        """
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=older_than_s)
+        removed = 0
+        below = f"{self.archive_prefix}/" if self.archive_prefix else ""
+        for item in self._pages(self.archive_bucket, below):
+            if PurePosixPath(item["Key"]).name.startswith(PARTIAL) and item["LastModified"] < cutoff:
+                with contextlib.suppress(FileNotFoundError):
+                    self._call("delete_object", Bucket=self.archive_bucket, Key=item["Key"])
+                    removed += 1
+        request = {"Bucket": self.archive_bucket, "Prefix": below}
+        while True:
+            page = self._call("list_multipart_uploads", **request)
+            for upload in page.get("Uploads", []):
+                if upload["Initiated"] < cutoff:
+                    with contextlib.suppress(FileNotFoundError):
+                        self._call(
+                            "abort_multipart_upload",
+                            Bucket=self.archive_bucket,
+                            Key=upload["Key"],
+                            UploadId=upload["UploadId"],
+                        )
+                        removed += 1
+            if not page.get("IsTruncated"):
+                return removed
+            request["KeyMarker"] = page["NextKeyMarker"]
+            request["UploadIdMarker"] = page["NextUploadIdMarker"]
+
+    def read_archive(self, relative: str) -> bytes:
+        return self._get(self.archive_bucket, self._archive_key(relative))[1]
+
+
+class ObjectArchiveBatch:
+    """A batch's files put into the archive together, durable before the transaction recording them commits.
+
+    The counterpart of `pipeline.storage.ArchiveBatch`: `add` starts each PUT at once in the pool, and
+    `make_durable`, called just before the commit, waits for them. An object is whole and durable once its PUT
+    is acknowledged, so there is nothing to rename: a crash before the commit leaves at most complete objects
+    no submission names yet (recorded by the rerun, never put twice).
+    """
+
+    def __init__(self, storage: ObjectStorage, pool: Executor):
+        self.storage = storage
+        self.pool = pool
+        self.puts: dict[str, Future[bool]] = {}  # archive path → its PUT (True if this batch wrote it)
+        self.paths: list[str] = []
+        self.made: list[str] = []
+
+    def add(self, content: bytes, sha256: str, suffix: str) -> str:
+        """Start putting a file's bytes (whose SHA-256 the caller computed) into the archive; return its path."""
+        relative = self.storage.archive_path(sha256, suffix)
+        self.paths.append(relative)
+        if relative not in self.puts:
+            self.puts[relative] = self.pool.submit(self.storage._put_once, relative, content, sha256)
+        return relative
+
+    def make_durable(self) -> list[str]:
+        """Wait for every PUT; return the archive paths this batch wrote. Raises if one failed."""
+        try:
+            for relative, put in self.puts.items():
+                if put.result():
+                    self.made.append(relative)
+        finally:
+            self.discard()
+        return self.made
+
+    def discard(self) -> None:
+        """Wait for the PUTs still running. Objects already put stay: complete, and named by their bytes."""
+        for put in self.puts.values():
+            with contextlib.suppress(Exception):
+                put.result()
+        self.puts.clear()
+
+
+# --- the other outputs: receipts, published sets, work files -----------------------------------------------------
+def _bucket_key(url: str) -> tuple[str, str]:
+    bucket, key = split_url(url)
+    if not key:
+        raise ValueError(f"an object URL needs a key after the bucket: {url!r}")
+    return bucket, key
+
+
+def put_bytes(url: str, data: bytes, *, fs: S3FileSystem | None = None, **extra: Any) -> None:
+    """Put one object whole (a PUT is atomic: readers see the old object or the new one, never part)."""
+    fs = fs or object_filesystem()
+    bucket, key = _bucket_key(url)
+    fs.call_s3("put_object", Bucket=bucket, Key=key, Body=data, ContentType=content_type(key), **extra)
+
+
+def get_bytes(url: str, *, fs: S3FileSystem | None = None) -> bytes:
+    """Read one object whole."""
+    fs = fs or object_filesystem()
+    return fs.cat_file(f"{'/'.join(_bucket_key(url))}")
+
+
+def put_text(url: str, text: str, *, fs: S3FileSystem | None = None) -> bool:
+    """Write a receipt (or any text) as one UTF-8 object; leave it alone if it already says this.
+
+    Return whether it was written. The counterpart of `pipeline.receipts._write_whole`: no partial file is
+    needed, a PUT is whole; its Content-Type (`.html`, `.json`) lets an office open it from a link.
+    """
+    fs = fs or object_filesystem()
+    data = text.encode("utf-8")
+    bucket, key = _bucket_key(url)
+    try:
+        head = fs.call_s3("head_object", Bucket=bucket, Key=key)
+        if head["ContentLength"] == len(data) and get_bytes(url, fs=fs) == data:
+            return False  # written by a run that stopped before recording it, or unchanged
+    except FileNotFoundError:
+        pass
+    put_bytes(url, data, fs=fs)
+    return True
+
+
+def version_of(files: Mapping[str, bytes | Path]) -> str:
+    """Name a set of files by their names and bytes, as `pipeline.publish.publish_set` names a version folder."""
+    digest = hashlib.sha256()
+    for name, content in sorted(files.items()):
+        data = content.read_bytes() if isinstance(content, Path) else content
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()[:16]
+
+
+def published(root: str, *, fs: S3FileSystem | None = None) -> dict | None:
+    """Return the pointer of a published set (`<root>/LATEST.json`), or None if nothing is published."""
+    try:
+        return json.loads(get_bytes(join_url(root, POINTER), fs=fs))
+    except FileNotFoundError:
+        return None
+
+
+def read_published(root: str, name: str, *, fs: S3FileSystem | None = None) -> bytes:
+    """Read one file of the set a pointer names now: follow `LATEST.json`, then read from its version."""
+    pointer = published(root, fs=fs)
+    if pointer is None:
+        raise FileNotFoundError(join_url(root, POINTER))
+    return get_bytes(join_url(root, pointer["path"], name), fs=fs)
+
+
+def publish_objects(
+    root: str,
+    files: Mapping[str, bytes | Path],
+    *,
+    version: str | None = None,
+    pointer: Mapping[str, Any] | None = None,
+    keep_previous: bool = True,
+    fs: S3FileSystem | None = None,
+) -> str:
+    """Publish files as one set under `root`: all of a version, then the pointer naming it, written last.
+
+    Each file goes to `<root>/versions/<version>/<name>` (names may hold `/`: `mart.x/year=2022/0.parquet`), a
+    value being bytes or a local file to upload. Then `<root>/LATEST.json` is replaced in one PUT with
+    `{"version", "path", "files", "published_at", **pointer}`: a reader who follows it finds a complete
+    version, or the one before. The version is named by the files' bytes unless given (export names it by the
+    warehouse version). The version the pointer named before stays for a reader still on it; with `keep=2`
+    older versions, and any left half-written by a killed publisher, are removed. One publisher per root at a
+    time (the run lock); return the version.
+    """
+    fs = fs or object_filesystem()
+    version = version or version_of(files)
+    if not re.fullmatch(r"[0-9A-Za-z_.=-]+", version) or version.strip(".") != version:
+        raise ValueError(f"a version name is one plain path segment, not {version!r}")
+    before = published(root, fs=fs)
+    if (
+        before is not None
+        and before.get("version") == version
+        and sorted(before.get("files", [])) == sorted(files)
+    ):
+        return version  # already what readers see
+    folder = join_url(root, "versions", version)
+    for name, content in files.items():
+        if any(part in ("", ".", "..") for part in name.split("/")):
+            raise ValueError(f"not a file name inside a version: {name!r}")
+        target = join_url(folder, name)
+        if isinstance(content, Path):
+            bucket, key = _bucket_key(target)
+            fs.put_file(str(content), f"{bucket}/{key}", ContentType=content_type(name))
+        else:
+            put_bytes(target, content, fs=fs)
+    record = {
+        "version": version,
+        "path": f"versions/{version}",
+        "files": sorted(files),
+        "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        **(pointer or {}),
+    }
+    # Last, and in one PUT: the moment readers switch to the new version.
+    put_bytes(
+        join_url(root, POINTER),
+        json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"),
+        fs=fs,
+        CacheControl="no-cache",
+    )
+    previous = before.get("version") if before else None
+    _prune_versions(root, {version, previous} if keep_previous else {version}, fs)
+    return version
+
+
+def _prune_versions(root: str, keep: set[str | None], fs: S3FileSystem) -> None:
+    bucket, key = _bucket_key(join_url(root, "versions"))
+    listed = fs.call_s3("list_objects_v2", Bucket=bucket, Prefix=f"{key}/", Delimiter="/")
+    for common in listed.get("CommonPrefixes", []):
+        name = common["Prefix"][len(key) + 1 :].rstrip("/")
+        if name not in keep:
+            fs.rm(f"{bucket}/{common['Prefix']}", recursive=True)
+
+
+def work_root(settings: Settings) -> Location:
+    """Return where parsed work files wait for the loader: `settings.work` (`PIPELINE_WORK`) or `$HOME/work`.
+
+    Until Settings carries `work`, `PIPELINE_WORK` is read here; with `s3://…` every worker shares it.
+    """
+    configured = getattr(settings, "work", None) or os.environ.get("PIPELINE_WORK")
+    if configured:
+        return configured if is_url(configured) else Path(configured)
+    return settings.home / "work"
+
+
+def run_folder(run_key: str) -> str:
+    """The folder name of one run's work files (as `pipeline.intake.work.work_dir` makes it)."""
+    return re.sub(r"[^0-9A-Za-z_.-]+", "_", run_key).strip(".") or "run"
+
+
+def work_location(settings: Settings, run_key: str) -> Location:
+    """Return one run's work folder or prefix."""
+    return join_location(work_root(settings), run_folder(run_key))
+
+
+@contextlib.contextmanager
+def writing(location: Location, *, fs: S3FileSystem | None = None) -> Iterator[BinaryIO]:
+    """Write a file or object whole, streamed: it appears complete on success and not at all on failure.
+
+    Locally: a `.partial` file beside it, renamed into place. On object storage: one PUT, or a multipart
+    upload completed only on success (aborted otherwise).
+    """
+    if not is_url(location):
+        target = Path(location)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+        try:
+            with open(partial, "wb") as handle:
+                yield handle
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+        return
+    fs = fs or object_filesystem()
+    handle = fs.open("/".join(_bucket_key(location)), "wb")
+    try:
+        yield handle
+    except BaseException:
+        handle.discard()  # aborts a multipart upload; nothing was committed
+        handle.closed = True
+        raise
+    handle.close()  # commits: one PUT, or completes the multipart upload
+
+
+@contextlib.contextmanager
+def reading(location: Location, offset: int = 0, *, fs: S3FileSystem | None = None) -> Iterator[BinaryIO]:
+    """Open a file or object for streamed reading from `offset` (an entry of a spool, `<spool>#<offset>`).
+
+    On object storage it reads by ranged GETs a MiB at a time: a work file's head is read without the rest.
+    """
+    if not is_url(location):
+        with open(location, "rb") as handle:
+            handle.seek(offset)
+            yield handle
+        return
+    fs = fs or object_filesystem()
+    with fs.open("/".join(_bucket_key(location)), "rb", block_size=1024 * 1024) as handle:
+        handle.seek(offset)
+        yield handle
+
+
+def write_work_object(url: str, data: bytes, *, fs: S3FileSystem | None = None) -> str:
+    """Put a work file whole; return its URL."""
+    put_bytes(url, data, fs=fs)
+    return url
+
+
+def read_work_object(url: str, *, fs: S3FileSystem | None = None) -> bytes:
+    return get_bytes(url, fs=fs)
+
+
+def list_work_objects(url: str, *, fs: S3FileSystem | None = None) -> list[str]:
+    """Return the URLs of the work files under a run's prefix."""
+    fs = fs or object_filesystem()
+    bucket, key = split_url(url)
+    scheme = url.partition("://")[0]
+    return sorted(f"{scheme}://{path}" for path in fs.find(f"{bucket}/{key}"))
+
+
+def remove_work_objects(urls: Iterable[str], *, fs: S3FileSystem | None = None) -> None:
+    """Delete loaded work files (absent ones are fine)."""
+    fs = fs or object_filesystem()
+    paths = ["/".join(_bucket_key(url)) for url in urls]
+    if paths:
+        with contextlib.suppress(FileNotFoundError):
+            fs.rm(paths)
+
+
+def upload_folder(folder: Path) -> dict[str, Path]:
+    """Map every file under a local folder to its name inside it, for `publish_objects` (a Parquet export)."""
+    return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*")) if p.is_file()}
