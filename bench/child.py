@@ -135,7 +135,8 @@ def report(year: int) -> dict:
 
     with reader(settings.warehouse) as con:
         projects, figures = con.execute(
-            "select count(distinct project_name), count(*) from mart.report_figures where year = ?",
+            # Projects as the report counts them: by code (two offices' projects of one name are two).
+            "select count(distinct project_code), count(*) from mart.report_figures where year = ?",
             [built_year],
         ).fetchone()
     return {

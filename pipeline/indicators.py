@@ -129,13 +129,20 @@ def rebuild(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
         con.execute("create schema if not exists mart")
         con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
         register_functions(con)
-        # project_years is what tells the years, so it is created before the config it does not need.
-        for path in models():
+        # project_years is what tells the years, so it is created before the config it does not need; and, as
+        # it reads no other model, not again.
+        ordered = models()
+        done = set()
+        for path in ordered:
             if model_name(path) == "intermediate.project_years":
-                con.execute(path.read_text(encoding="utf-8"))
+                text = path.read_text(encoding="utf-8")
+                con.execute(text)
+                if {".".join(ref) for ref in _REFERENCE.findall(text)} <= {model_name(path)}:
+                    done.add(path)
         write_config(con, rules, data_years(con))
-        for path in models():
-            con.execute(path.read_text(encoding="utf-8"))
+        for path in ordered:
+            if path not in done:
+                con.execute(path.read_text(encoding="utf-8"))
         con.execute("commit")
     except Exception:
         con.execute("rollback")

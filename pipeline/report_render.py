@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from html import escape
 
 from pipeline.report import Figure, Heading, Inline, Report, Source, Table, Text
@@ -54,6 +55,26 @@ def lineage_lines(figure: Figure, numbers: dict[int, int]) -> list[str]:
     if not figure.sources:
         return [NO_ROWS.get(figure.key, NO_ROWS_DEFAULT)]
     return [source_line(s, numbers.get(s.submission_id)) for s in figure.sources]
+
+
+class _Lineage:
+    """`lineage_lines` for one rendering, each tuple of sources written once: figures computed from the same
+    rows share their tuple (pipeline.report.read_projects), and a year has far fewer lineages than figures."""
+
+    def __init__(self, report: Report):
+        self.numbers = report.file_number
+        # Kept with the report, so each format after the first finds the lines written.
+        self._lines: dict[int, tuple[tuple[Source, ...], list[str]]] = report.memo.setdefault("lineage", {})
+
+    def __call__(self, figure: Figure) -> list[str]:
+        """Return the figure's lineage lines; the list is shared, so never change it."""
+        sources = figure.sources
+        if not sources:
+            return [NO_ROWS.get(figure.key, NO_ROWS_DEFAULT)]
+        known = self._lines.get(id(sources))
+        if known is None or known[0] is not sources:
+            known = self._lines[id(sources)] = (sources, lineage_lines(figure, self.numbers))
+        return known[1]
 
 
 # What XML 1.0 cannot hold and printable() leaves as it is.
@@ -122,26 +143,55 @@ td.num { text-align: right; white-space: nowrap; }
 """
 
 
+class _Memo(dict):
+    """A dict that computes a missing value with `make`, once: `memo[text]` looks up at C speed."""
+
+    def __init__(self, make: Callable[[str], str]):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: str) -> str:
+        value = self[key] = self.make(key)
+        return value
+
+
 class _Html:
     def __init__(self, report: Report):
         self.report = report
         self.numbers = report.file_number
         self.count = 0
+        self.lineage = _Lineage(report)
+        # A page of 400 projects prints 150,000 figures but far fewer distinct texts and lineages: each is
+        # escaped once.
+        self.escaped = _Memo(_escaped)
+        self._tips: dict[object, tuple[object, str]] = {}
+
+    def tip(self, figure: Figure) -> str:
+        """Return a figure's escaped lineage, once per tuple of sources (or per key, for a figure without)."""
+        sources = figure.sources
+        memo = id(sources) if sources else figure.key
+        known = self._tips.get(memo)
+        if known is None or (sources and known[0] is not sources):
+            known = self._tips[memo] = (sources, _escaped("\n".join(["来源：", *self.lineage(figure)])))
+        return known[1]
 
     def figure(self, figure: Figure) -> str:
         self.count += 1
         tip = f"fig-{self.count}"
-        lines = _escaped("\n".join(["来源：", *lineage_lines(figure, self.numbers)]))
+        escaped = self.escaped
         return (
-            f'<span class="fig" tabindex="0" data-key="{_escaped(figure.key)}" aria-describedby="{tip}">'
-            f'{_escaped(figure.text)}<span class="src" role="tooltip" id="{tip}">{lines}</span></span>'
+            f'<span class="fig" tabindex="0" data-key="{escaped[figure.key]}" aria-describedby="{tip}">'
+            f'{escaped[figure.text]}<span class="src" role="tooltip" id="{tip}">{self.tip(figure)}</span></span>'
         )
 
     def inline(self, part: Inline) -> str:
-        return self.figure(part) if isinstance(part, Figure) else _escaped(plain(part))
+        if isinstance(part, Figure):
+            return self.figure(part)
+        return self.escaped[DASH if part is None else part]
 
     def text(self, block: Text) -> str:
-        body = "".join(self.inline(p) for p in block.parts)
+        inline = self.inline
+        body = "".join([inline(p) for p in block.parts])
         if block.source is not None:
             title = _escaped(
                 "来源：" + source_line(block.source, self.numbers.get(block.source.submission_id))
@@ -150,14 +200,17 @@ class _Html:
         return f'<p class="missing">{body}</p>' if block.missing else f"<p>{body}</p>"
 
     def table(self, block: Table) -> str:
-        head = "".join(f"<th>{_escaped(h)}</th>" for h in block.header)
+        head = "".join(f"<th>{self.escaped[h]}</th>" for h in block.header)
+        inline = self.inline
         rows = []
         for row in block.rows:
             cells = "".join(
-                f'<td class="num">{self.inline(c)}</td>'
-                if isinstance(c, Figure) and c.value is not None
-                else f"<td>{self.inline(c)}</td>"
-                for c in row
+                [
+                    f'<td class="num">{inline(c)}</td>'
+                    if isinstance(c, Figure) and c.value is not None
+                    else f"<td>{inline(c)}</td>"
+                    for c in row
+                ]
             )
             rows.append(f"<tr>{cells}</tr>")
         return (
@@ -213,14 +266,21 @@ def render_html(report: Report) -> str:
 _CORE_TIMES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 
 
-def stable_zip(package: bytes, stamp: dt.datetime) -> bytes:
-    """Rewrite an Office package with every time fixed to `stamp`, so equal content gives equal bytes."""
+def stable_zip(
+    package: bytes, stamp: dt.datetime, edit: Callable[[str, bytes], bytes] | None = None
+) -> bytes:
+    """Rewrite an Office package with every time fixed to `stamp`, so equal content gives equal bytes.
+
+    `edit(name, data)`, if given, returns each member's content as it is to be written.
+    """
     utc = stamp.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     local = stamp.timetuple()[:6]
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(out, "w") as target:
         for item in source.infolist():
             data = source.read(item)
+            if edit is not None:
+                data = edit(item.filename, data)
             if item.filename == "docProps/core.xml":
                 data = _CORE_TIMES.sub(lambda m: m.group(1) + utc + m.group(3), data)
             info = zipfile.ZipInfo(item.filename, local)
@@ -253,9 +313,16 @@ def _docx_runs(text: str, bold: bool = False, size: int | None = None, font: str
         properties += "<w:b/>"
     if size:
         properties += f'<w:sz w:val="{size * 2}"/>'
-    lines = [escape(line, quote=False) for line in shown(text).split("\n")]
+    # Written as lxml writes what it parsed, since this goes into document.xml as it is: a carriage return
+    # reads as a line feed within a line, an empty text element closes itself.
+    lines = [escape(line, quote=False).replace("\r", "\n") for line in shown(text).split("\n")]
     content = '</w:t><w:br/><w:t xml:space="preserve">'.join(lines)
-    return f'<w:r>{f"<w:rPr>{properties}</w:rPr>" if properties else ""}<w:t xml:space="preserve">{content}</w:t></w:r>'
+    run = f'<w:r>{f"<w:rPr>{properties}</w:rPr>" if properties else ""}<w:t xml:space="preserve">{content}</w:t></w:r>'
+    return run.replace(_EMPTY_TEXT, _EMPTY_TEXT_CLOSED) if _EMPTY_TEXT in run else run
+
+
+_EMPTY_TEXT = '<w:t xml:space="preserve"></w:t>'
+_EMPTY_TEXT_CLOSED = '<w:t xml:space="preserve"/>'
 
 
 def _docx_paragraph(
@@ -281,12 +348,18 @@ def _docx_table(caption: str, header: tuple[str, ...], rows: list[list[str]], wi
     column = int(width / len(header) / 635)  # EMU to twentieths of a point
     cell_width = f'<w:tcPr><w:tcW w:w="{column}" w:type="dxa"/></w:tcPr>'
 
+    written: dict[str, str] = {}  # cells repeat (—, 100%, 优): each distinct one is written once
+
+    def cell(text: str, bold: bool) -> str:
+        if bold:
+            return f"<w:tc>{cell_width}{_docx_paragraph(text, bold=True)}</w:tc>"
+        known = written.get(text)
+        if known is None:
+            known = written[text] = f"<w:tc>{cell_width}{_docx_paragraph(text)}</w:tc>"
+        return known
+
     def row(cells: list[str], bold: bool) -> str:
-        return (
-            "<w:tr>"
-            + "".join(f"<w:tc>{cell_width}{_docx_paragraph(c, bold=bold)}</w:tc>" for c in cells)
-            + "</w:tr>"
-        )
+        return "<w:tr>" + "".join(cell(c, bold) for c in cells) + "</w:tr>"
 
     return (
         _docx_paragraph(caption, center=True)
@@ -305,8 +378,6 @@ def _docx_table(caption: str, header: tuple[str, ...], rows: list[list[str]], wi
 def render_docx(report: Report) -> bytes:
     """Render the report as a Word document in official-document style, with fixed metadata."""
     from docx import Document
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
     from docx.shared import Pt, RGBColor
 
     document = Document()
@@ -331,7 +402,9 @@ def render_docx(report: Report) -> bytes:
     props.created = props.modified = props.last_printed = created
 
     # The body is written as WordprocessingML in one pass: python-docx's add_paragraph/add_table look up styles
-    # and scan the body on every call, which takes minutes for a report of a few hundred projects.
+    # and scan the body on every call, which takes minutes for a report of a few hundred projects. It goes into
+    # the saved document.xml as text, before the body's section properties, in the form lxml writes (see
+    # _docx_runs): parsing it and moving each element into the document took seconds.
     width = (
         document.sections[0].page_width - document.sections[0].left_margin - document.sections[0].right_margin
     )
@@ -363,12 +436,17 @@ def render_docx(report: Report) -> bytes:
             width,
         )
     )
-    section = document.element.body.sectPr
-    for element in parse_xml(f"<w:body {nsdecls('w')}>{''.join(body)}</w:body>"):
-        section.addprevious(element)
     buffer = io.BytesIO()
     document.save(buffer)
-    return stable_zip(buffer.getvalue(), report.stamp)
+    content = "".join(body).encode("utf-8")
+
+    def with_body(name: str, data: bytes) -> bytes:
+        if name != "word/document.xml":
+            return data
+        at = data.rindex(b"<w:sectPr")  # the body's own section properties, its last element
+        return data[:at] + content + data[at:]
+
+    return stable_zip(buffer.getvalue(), report.stamp, with_body)
 
 
 def number_format(figure: Figure) -> str:
@@ -377,19 +455,22 @@ def number_format(figure: Figure) -> str:
     return f"0{places}%" if figure.unit == "%" else f"#,##0{places}"
 
 
-def _sources_of(row: tuple[Inline, ...], numbers: dict[int, int]) -> str:
-    lines = [
-        line
-        for part in row
-        if isinstance(part, Figure) and part.sources
-        for line in lineage_lines(part, numbers)
-    ]
+def _sources_of(row: tuple[Inline, ...], lineage: Callable[[Figure], list[str]]) -> str:
+    lines = [line for part in row if isinstance(part, Figure) and part.sources for line in lineage(part)]
     return "\n".join(dict.fromkeys(lines))
+
+
+def _xlsx_text(text: str) -> str:
+    """Escape text as openpyxl's writer does (lxml, ASCII): markup, carriage returns, characters past ASCII."""
+    escaped = escape(text, quote=False).replace("\r", "&#13;")
+    return escaped if escaped.isascii() else escaped.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
 def render_xlsx(report: Report) -> bytes:
     """Write the report's tables to a workbook, numbers as exact numbers, each row with its sources."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ERROR_CODES
+    from openpyxl.compat import safe_string
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
@@ -399,7 +480,7 @@ def render_xlsx(report: Report) -> bytes:
     workbook.properties.title = report.title
     workbook.properties.creator = workbook.properties.lastModifiedBy = report.issuer or ""
     workbook.properties.created = workbook.properties.modified = created
-    numbers = report.file_number
+    lineage = _Lineage(report)
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
 
@@ -419,21 +500,73 @@ def render_xlsx(report: Report) -> bytes:
             cell.alignment = alignment
         return cell
 
+    # A cell's style: a number format, or the wrapping `put` gives every other cell of a table, or a caption's or
+    # header's font.
+    WRAP, CAPTION, HEADER = ("wrap",), ("caption",), ("header",)
+
+    def after_style(kind: str, value: object) -> str:
+        """Return a cell's XML after its reference and style, as openpyxl's lxml writer writes a value it holds."""
+        if kind == "n":
+            return f' t="n"><v>{safe_string(value)}</v></c>'
+        if kind == "e":
+            return f' t="e"><v>{_xlsx_text(value)}</v></c>'
+        if value == "":
+            return ' t="inlineStr"></c>'
+        space = ' xml:space="preserve"' if value != value.strip() else ""
+        return f' t="inlineStr"><is><t{space}>{_xlsx_text(value)}</t></is></c>'
+
+    texts: dict[str, str] = {}  # each distinct text of a cell, written
+
+    def content(value: object) -> tuple[tuple[str, ...], str]:
+        """Return a cell's style (as `put` with wrapping sets it) and its XML after the style."""
+        if isinstance(value, Figure) and value.value is not None and value.decimals is not None:
+            return ("format", number_format(value)), after_style("n", value.value)
+        if value is None or isinstance(value, Figure):
+            value = plain(value)
+        if not isinstance(value, str):
+            return WRAP, after_style("n", value)
+        known = texts.get(value)
+        if known is None:
+            # As openpyxl stores a text: cut at Excel's limit, and an error code such as #N/A read as one.
+            text = shown(value)[:32767]
+            known = texts[value] = after_style("e" if text in ERROR_CODES else "s", text)
+        return WRAP, known
+
+    # openpyxl makes and writes a Python object per cell, which takes seconds for a few hundred projects. So the
+    # workbook it writes holds each sheet's caption and header, and of the other cells only the first with
+    # each style, so that styles.xml numbers the styles as it would for every cell; each sheet's rows are then
+    # written into its <sheetData> in the form openpyxl writes them.
+    first: dict[tuple[str, ...], object] = {}  # style → the openpyxl cell that first had it
+    sheets: list[list[list[tuple[tuple[str, ...], str]]]] = []  # each sheet's rows of cells: (style, XML)
+
     def sheet(name: str, caption: str, header: tuple[str, ...], rows: list[list[object]], widths: list[int]):
         ws = workbook.create_sheet(name)
-        put(ws, 1, 1, caption).font = Font(bold=True, size=13)
+        title = put(ws, 1, 1, caption)
+        title.font = Font(bold=True, size=13)
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+        first.setdefault(CAPTION, title)  # every caption has one style, every header cell another
+        grid = [[(CAPTION, after_style(title.data_type, title.value))], []]
         for c, text in enumerate(header, start=1):
-            put(ws, 2, c, text).font = bold
+            cell = put(ws, 2, c, text)
+            cell.font = bold
+            first.setdefault(HEADER, cell)
+            grid[1].append((HEADER, after_style(cell.data_type, cell.value)))
         for r, row in enumerate(rows, start=3):
+            cells = []
             for c, value in enumerate(row, start=1):
-                put(ws, r, c, value, wrap)
+                style, xml = content(value)
+                if style not in first:
+                    first[style] = put(ws, r, c, value, wrap)
+                cells.append((style, xml))
+            grid.append(cells)
+        ws.cell(len(grid), len(header))  # the sheet's extent, for <dimension>; an empty cell is not written
         for c, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(c)].width = width
         ws.freeze_panes = "A3"
+        sheets.append(grid)
 
     for table in report.tables:
-        rows = [[*row, _sources_of(row, numbers)] for row in table.rows]
+        rows = [[*row, _sources_of(row, lineage)] for row in table.rows]
         widths = [28, *([16] * (len(table.header) - 1)), 70]
         sheet(table.sheet, table.caption, (*table.header, "来源（文件·工作表·行）"), rows, widths)
     sheet(
@@ -446,6 +579,54 @@ def render_xlsx(report: Report) -> bytes:
         ],
         [6, 40, 36, 20, 70],
     )
+    package = _save_workbook(workbook)
+    # Read after saving: saving numbers each cell style in the order the cells are written.
+    attribute = {style: f' s="{cell.style_id}"' if cell.has_style else "" for style, cell in first.items()}
+    letters = [get_column_letter(c) for c in range(1, max(len(row) for grid in sheets for row in grid) + 1)]
+
+    def sheet_data(grid: list[list[tuple[tuple[str, ...], str]]]) -> bytes:
+        out = []
+        for r, cells in enumerate(grid, start=1):
+            out.append(f'<row r="{r}">')
+            out += [f'<c r="{letters[c]}{r}"{attribute[style]}{xml}' for c, (style, xml) in enumerate(cells)]
+            out.append("</row>")
+        return "".join(out).encode("ascii")
+
+    members = {f"xl/worksheets/sheet{n}.xml": grid for n, grid in enumerate(sheets, start=1)}
+
+    def with_rows(name: str, data: bytes) -> bytes:
+        grid = members.get(name)
+        if grid is None:
+            return data
+        start, end = data.index(b"<sheetData>") + len(b"<sheetData>"), data.index(b"</sheetData>")
+        return data[:start] + sheet_data(grid) + data[end:]
+
+    return stable_zip(package, report.stamp, with_rows)
+
+
+def _save_workbook(workbook) -> bytes:
+    """Save a workbook as `Workbook.save` does, but each sheet in memory and the package uncompressed.
+
+    openpyxl writes every sheet through a temporary file of its own, which costs seconds for a few hundred
+    sheets; and stable_zip compresses the package afterwards anyway. The times openpyxl writes into
+    docProps/core.xml are replaced by stable_zip too.
+    """
+    from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+    from openpyxl.worksheet._writer import WorksheetWriter
+    from openpyxl.writer.excel import ExcelWriter
+
+    class InMemory(ExcelWriter):
+        def write_worksheet(self, ws) -> None:  # ExcelWriter.write_worksheet for a workbook not write-only
+            ws._drawing = SpreadsheetDrawing()
+            ws._drawing.charts = ws._charts
+            ws._drawing.images = ws._images
+            writer = WorksheetWriter(ws, out=io.BytesIO())
+            writer.write()
+            ws._rels = writer._rels
+            self._archive.writestr(ws.path[1:], writer.read())
+            self.manifest.append(ws)
+
     buffer = io.BytesIO()
-    workbook.save(buffer)
-    return stable_zip(buffer.getvalue(), report.stamp)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        InMemory(workbook, archive).write_data()
+    return buffer.getvalue()

@@ -4,14 +4,25 @@
 -- The texts are read by read_indicator, the parser's own reading (pipeline.values.read_indicator, registered
 -- by pipeline.indicators): the warning a clerk got for a bare 1 under a percent target names the value used here.
 create or replace table mart.self_evaluation as
-with targets as (
+-- Each distinct pair of texts is read once: read_indicator runs in Python, and a year's thousands of indicators
+-- repeat a few hundred targets.
+with readings as (
+    select target_text, reported_value, read_indicator(target_text, reported_value) as reading
+    from (select distinct target_text, reported_value from staging.performance_targets)
+),
+
+targets as (
     select
-        *,
+        performance_targets.*,
         row_number() over (
-            partition by project_code, year order by submission_id, sheet, excel_row
+            partition by performance_targets.project_code, performance_targets.year
+            order by performance_targets.submission_id, performance_targets.sheet, performance_targets.excel_row
         ) as position,
-        read_indicator(target_text, reported_value) as reading
-    from staging.performance_targets
+        readings.reading
+    from staging.performance_targets as performance_targets
+    left join readings
+        on readings.target_text is not distinct from performance_targets.target_text
+        and readings.reported_value is not distinct from performance_targets.reported_value
 ),
 
 parsed as (
