@@ -88,3 +88,12 @@ final as (
 )
 
 select * from final;
+
+comment on table intermediate.project_measures is '由数据计算的指标：每个项目、年度、指标一行，以指标的基本单位表示';
+comment on column intermediate.project_measures.project_code is '项目编码（未填编码的项目为“自编:实施单位/项目名称”）';
+comment on column intermediate.project_measures.year is '年度';
+comment on column intermediate.project_measures.measure is '指标：investment_completion_rate · payment_rate · satisfaction_rate · compounds · area · households · planned_investment';
+comment on column intermediate.project_measures.value is '指标值：比率为小数（0.95=95%），面积为平方米，金额为万元';
+comment on column intermediate.project_measures.unit is '显示单位：% · 个 · 平方米 · 户 · 万元';
+comment on column intermediate.project_measures.decimals is '按原表精度显示的小数位数；比率为空';
+comment on column intermediate.project_measures.lineage is '来源：提交编号、工作表、Excel行号';

@@ -97,11 +97,7 @@ def demo_catalog(tmp_path_factory, demo):
 @pytest.mark.parametrize(
     "schema",
     [
-        pytest.param(schema, marks=pytest.mark.xfail(
-            strict=True,
-            reason="intermediate.investment_monthly and intermediate.project_measures have no COMMENT yet "
-            "(sql/intermediate/ belongs to the models' owners); remove this mark once they do",
-        )) if schema == "intermediate" else schema
+        schema
         for schema in COMMENTED_SCHEMAS
     ],
 )  # fmt: skip
