@@ -94,13 +94,7 @@ def demo_catalog(tmp_path_factory, demo):
     return settings, page.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(
-    "schema",
-    [
-        schema
-        for schema in COMMENTED_SCHEMAS
-    ],
-)  # fmt: skip
+@pytest.mark.parametrize("schema", COMMENTED_SCHEMAS)  # fmt: skip
 def test_every_table_and_column_of_the_demo_warehouse_has_a_comment(demo_catalog, schema):
     settings, _ = demo_catalog
     with published_reader(settings.warehouse) as con:
