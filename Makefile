@@ -44,7 +44,13 @@ airflow: export AIRFLOW_HOME := $(AIRFLOW_HOME)
 airflow: export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 airflow: export AIRFLOW__CORE__LOAD_EXAMPLES := False
 airflow: export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := False
-airflow: setup  ## run Airflow 3 (scheduler, DAG processor, UI on http://localhost:8080) on dags/
+# The UI's port and the execution API the tasks call live on one server: set both, or every task fails with
+# "Connection refused" (make airflow PORT=8081).
+PORT ?= 8080
+airflow: export AIRFLOW__API__PORT := $(PORT)
+airflow: export AIRFLOW__CORE__EXECUTION_API_SERVER_URL := http://localhost:$(PORT)/execution/
+airflow: export AIRFLOW__CORE__DEFAULT_TIMEZONE := Asia/Shanghai
+airflow: setup  ## run Airflow 3 (scheduler, DAG processor, UI on http://localhost:$(PORT)) on dags/
 	$(UV) run --frozen airflow db migrate
 	$(UV) run --frozen airflow pools set duckdb_writer 1 "DuckDB allows one writing process at a time"
 	$(UV) run --frozen airflow standalone
