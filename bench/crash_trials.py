@@ -1,6 +1,7 @@
 """Kill `pipeline run` with SIGKILL at random moments while it loads, and prove nothing is lost or half-stored.
 
-Usage: python -m bench.crash_trials [--trials 20] [--files 60] [--seed 7] [--jobs 2] [--warm]   (make trials)
+Usage: python -m bench.crash_trials [--trials 20] [--commit-trials 5] [--files 60] [--seed 7] [--jobs 2] [--warm]
+       (make trials)
 
 A synthetic inbox (bench/synthetic.py) goes through `pipeline run` once without interruption: the reference.
 Then each trial, in a data root of its own, starts `pipeline run` on the same inbox, draws a file, waits
@@ -14,8 +15,15 @@ however fast the machine. Afterwards:
 - a rerun of `pipeline run` exits 0 and reaches exactly the reference's ops and raw tables (compared by
   file fingerprint and row content, ignoring submission numbers and times), with every receipt whole.
 It prints the counts: trials, kills during loading, kills after it, consistent states, identical reruns.
+
+The commit trials (--commit-trials, default 5) kill at the one moment group durability has to get right:
+each batch's archive copies are fsynced together and only then does its transaction commit. The run loads
+in small batches (so there are several) and, at a drawn batch, stops right after that batch's archive copies
+are durable and before its commit, naming them in `crash-point.json`; it is killed there. Besides the checks
+above: the working copy holds exactly the batches before it, and every file of the batch being committed is
+whole in the archive under its SHA-256 (an accepted file is in the archive before the warehouse says so).
 With --warm each run is forked from one process that has already imported the pipeline, which saves
-each run the imports' ten seconds; tests/hardening/test_crash.py runs three trials that way."""
+each run the imports' ten seconds; tests/hardening/test_crash.py runs a few trials of each kind that way."""
 
 from __future__ import annotations
 
@@ -23,6 +31,7 @@ import argparse
 import functools
 import hashlib
 import json
+import math
 import multiprocessing
 import os
 import random
@@ -71,14 +80,77 @@ class Run(Protocol):
     def wait(self, timeout: float | None = None) -> int | None: ...
 
 
-def launch_console(home: Path, inbox: Path, command: str) -> Run:
+# Written by a run held before a commit (`hold_before_commit`): the batch, and its files' archive paths.
+COMMIT_MARKER = "crash-point.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """Where a commit trial stops its run: at which batch, with batches of how many files."""
+
+    batch: int
+    files_per_batch: int
+
+
+def hold_before_commit(home: Path, hold: Hold) -> None:
+    """In the pipeline's own process: load in batches of `hold.files_per_batch` files and, at batch
+    `hold.batch`, stop between making its archive copies durable and committing its transaction.
+
+    The batch's archive paths go to `home/crash-point.json` (written whole, by rename); then the run waits
+    there to be killed. It wraps `ArchiveBatch.make_durable`, the step `store_batch` runs just before it
+    commits, so nothing of the pipeline changes but the batch size.
+    """
+    from pipeline.intake import load
+    from pipeline.storage import ArchiveBatch
+
+    load.FILES_PER_BATCH = hold.files_per_batch
+    make_durable = ArchiveBatch.make_durable
+    batches = iter(range(1, 1_000_000))
+
+    def held(self: ArchiveBatch) -> list[str]:
+        made = make_durable(self)
+        if next(batches) == hold.batch:
+            marker = home / COMMIT_MARKER
+            writing = marker.with_suffix(".partial")
+            writing.write_text(json.dumps({"batch": hold.batch, "archived": self.paths}), encoding="utf-8")
+            os.replace(writing, marker)
+            time.sleep(RUN_TIMEOUT_S)  # SIGKILL comes here, before the commit
+        return made
+
+    ArchiveBatch.make_durable = held
+
+
+def held_console(home: str, batch: int, files_per_batch: int, command: str) -> int:
+    """Run `pipeline COMMAND` in this process, held before a commit: the console launcher's child."""
+    hold_before_commit(Path(home), Hold(batch, files_per_batch))
+    from pipeline.cli import main
+
+    return main(["--quiet", command])
+
+
+def launch_console(home: Path, inbox: Path, command: str, hold: Hold | None = None) -> Run:
     """Start the `pipeline` console script itself (not through uv), so SIGKILL reaches the pipeline."""
     script = Path(sys.executable).with_name("pipeline")
     program = [str(script)] if script.exists() else [sys.executable, "-m", "pipeline.cli"]
+    if hold is not None:  # the same command in a process that stops before a commit
+        call = f"held_console({str(home)!r}, {hold.batch}, {hold.files_per_batch}, {command!r})"
+        return _start(
+            [
+                sys.executable,
+                "-c",
+                f"import sys; from bench.crash_trials import held_console; sys.exit({call})",
+            ],
+            home,
+            inbox,
+        )
+    return _start([*program, "--quiet", command], home, inbox)
+
+
+def _start(argv: list[str], home: Path, inbox: Path) -> Run:
     home.mkdir(parents=True, exist_ok=True)
     with (home / "run.log").open("ab") as log:
         return subprocess.Popen(
-            [*program, "--quiet", command],
+            argv,
             cwd=REPO,
             env=environment(home, inbox),
             stdout=log,
@@ -109,9 +181,11 @@ class _Forked:
         return self.process.exitcode
 
 
-def _pipeline_in_fork(home: str, inbox: str, command: str) -> None:
+def _pipeline_in_fork(home: str, inbox: str, command: str, hold: Hold | None = None) -> None:
     for name in [k for k in os.environ if k.startswith("PIPELINE_")]:
         del os.environ[name]
+    if hold is not None:
+        hold_before_commit(Path(home), hold)
     os.environ.update(environment(Path(home), Path(inbox)))
     log = os.open(Path(home) / "run.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     os.dup2(log, 1)
@@ -134,19 +208,19 @@ def _fork_server() -> multiprocessing.context.BaseContext:
     return context
 
 
-def launch_forked(home: Path, inbox: Path, command: str) -> Run:
+def launch_forked(home: Path, inbox: Path, command: str, hold: Hold | None = None) -> Run:
     """Run `pipeline COMMAND` (cli.main) in a fork of a server that has imported it all once.
 
     The process killed is the one running the pipeline, exactly as with the console script; only the
     ten seconds of imports each fresh process pays are saved, which keeps the test's trials short.
     """
     home.mkdir(parents=True, exist_ok=True)
-    process = _fork_server().Process(target=_pipeline_in_fork, args=(str(home), str(inbox), command))
+    process = _fork_server().Process(target=_pipeline_in_fork, args=(str(home), str(inbox), command, hold))
     process.start()
     return _Forked(process)
 
 
-Launch = Callable[[Path, Path, str], Run]
+Launch = Callable[..., Run]  # (home, inbox, command, hold=None)
 
 
 def archived(home: Path) -> dict[str, Path]:
@@ -337,10 +411,17 @@ class Trial:
     archive_leftovers: int = 0
     archive_before_kill: dict[str, Path] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    at_commit: bool = False  # a commit trial: held after its batch's archive fsync, killed before the commit
+    archived_at_commit: int = 0  # files of the batch being committed, found whole in the archive
+    held: bool = False  # a commit trial's run stopped before the drawn batch's commit
 
     @property
     def during_load(self) -> bool:
         return self.killed and self.stored_at_kill < self.files
+
+
+def trial_home(root: Path, trial: Trial) -> Path:
+    return root / f"{'commit' if trial.at_commit else 'trial'}-{trial.number:03d}"
 
 
 def reference_run(root: Path, inbox: Path, files: int, launch: Launch, command: str) -> Reference:
@@ -394,11 +475,71 @@ def crash(number: int, root: Path, inbox: Path, reference: Reference, seed: int,
     return trial
 
 
+def commit_batches(files: int) -> tuple[int, int]:
+    """Return the batch size commit trials load with, and the number of batches: about six, whatever N."""
+    size = max(1, math.ceil(files / 6))
+    return size, math.ceil(files / size)
+
+
+def wait_for_marker(run: Run, home: Path) -> dict | None:
+    """Wait until a held run names the batch it stopped before committing; None if it ended first."""
+    marker = home / COMMIT_MARKER
+    while run.poll() is None:
+        if marker.exists():
+            return json.loads(marker.read_text(encoding="utf-8"))
+        time.sleep(POLL_S)
+    return None
+
+
+def crash_at_commit(
+    number: int, root: Path, inbox: Path, reference: Reference, seed: int, launch: Launch
+) -> Trial:
+    """Kill one `pipeline run` after a drawn batch's archive copies are durable and before its commit.
+
+    The batches before it are committed, that batch is not: the working copy holds exactly the files of the
+    earlier batches, and each file of that batch is whole in the archive, under its SHA-256.
+    """
+    rng = random.Random(seed * 1_000 + 500 + number)
+    size, count = commit_batches(reference.files)
+    hold = Hold(rng.randint(1, count), size)
+    trial = Trial(number, kill_after=(hold.batch - 1) * size, files=reference.files, at_commit=True)
+    home = root / f"commit-{number:03d}"
+    shutil.rmtree(home, ignore_errors=True)
+    run = launch(home, inbox, "run", hold=hold)
+    marker = wait_for_marker(run, home)
+    trial.archive_before_kill = archived(home)
+    if run.poll() is None:
+        os.kill(run.pid, signal.SIGKILL)
+        trial.killed = True
+    run.wait()
+    trial.held = marker is not None
+    if marker is None:
+        trial.problems.append(f"the run never reached batch {hold.batch}'s commit")
+    trial.stored_at_kill, problems = stored_count(home)
+    trial.problems += problems
+    if marker is not None:
+        if trial.stored_at_kill != trial.kill_after:
+            trial.problems.append(
+                f"{trial.stored_at_kill} files stored when killed before batch {hold.batch}'s commit, "
+                f"not the {trial.kill_after} of the batches before it"
+            )
+        root_archive = home / "archive"
+        for path in marker["archived"]:
+            file = root_archive / path
+            if not file.is_file() or hashlib.sha256(file.read_bytes()).hexdigest() != Path(path).stem:
+                trial.problems.append(f"{path} of the batch being committed is not whole in the archive")
+        trial.archived_at_commit = len(marker["archived"])
+    damage, trial.archive_leftovers = archive_damage(home, trial.archive_before_kill)
+    trial.problems += damage
+    trial.consistent = not trial.problems
+    return trial
+
+
 def recover(
     trial: Trial, root: Path, inbox: Path, reference: Reference, launch: Launch, command: str
 ) -> Trial:
     """Rerun after the kill and compare with the uninterrupted run."""
-    home = root / f"trial-{trial.number:03d}"
+    home = trial_home(root, trial)
     run_to_end(launch, home, inbox, command)
     with open_read_only(home / "warehouse.duckdb") as con:
         after = partial_submissions(con) + differences(canonical(con), reference.tables)
@@ -418,10 +559,19 @@ class Summary:
     archive_leftovers: int
     problems: list[str]
     stored_at_kills: list[int]
+    commit_trials: int = 0
+    killed_at_commit: int = 0  # held after a batch's archive fsync and killed there, before its commit
+    archived_at_commit: list[int] = field(default_factory=list)  # files of that batch whole in the archive
+    held_at: list[tuple[int, int]] = field(default_factory=list)  # per commit trial: files stored, batch held
 
     @property
     def ok(self) -> bool:
-        return self.consistent_after_kill == self.identical_after_rerun == self.trials and not self.problems
+        runs = self.trials + self.commit_trials
+        return (
+            self.consistent_after_kill == self.identical_after_rerun == runs
+            and self.killed_at_commit == self.commit_trials
+            and not self.problems
+        )
 
 
 def run_trials(
@@ -432,11 +582,13 @@ def run_trials(
     root: Path = OUT,
     launch: Launch = launch_console,
     rerun: str = "run",
+    commit_trials: int = 0,
 ) -> Summary:
     """Write the inbox, run the reference, then the trials, `jobs` at a time: kill each, then rerun each.
 
-    The reference and the reruns run the `rerun` command (`run`, or `ingest`, which writes the same ops and
-    raw tables sooner); the runs killed are always `pipeline run`.
+    `trials` runs are killed at random moments of their loading, `commit_trials` between a batch's archive
+    fsync and its commit. The reference and the reruns run the `rerun` command (`run`, or `ingest`, which
+    writes the same ops and raw tables sooner); the runs killed are always `pipeline run`.
     """
     inbox = root / f"inbox-{files}"
     if not inbox.is_dir():
@@ -445,21 +597,36 @@ def run_trials(
     with ThreadPoolExecutor(max(1, jobs)) as pool:
         killed = list(
             pool.map(lambda n: crash(n, root, inbox, reference, seed, launch), range(1, trials + 1))
+        ) + list(
+            pool.map(
+                lambda n: crash_at_commit(n, root, inbox, reference, seed, launch),
+                range(1, commit_trials + 1),
+            )
         )
         done = list(pool.map(lambda t: recover(t, root, inbox, reference, launch, rerun), killed))
     for trial in done:
         if not trial.problems:  # a damaged data root stays for a look
-            shutil.rmtree(root / f"trial-{trial.number:03d}", ignore_errors=True)
+            shutil.rmtree(trial_home(root, trial), ignore_errors=True)
+    random_kills = [t for t in done if not t.at_commit]
+    commit_kills = [t for t in done if t.at_commit]
     return Summary(
-        trials=len(done),
-        killed_during_load=sum(t.during_load for t in done),
-        killed_after_load=sum(t.killed and not t.during_load for t in done),
-        finished_before_kill=sum(not t.killed for t in done),
+        trials=len(random_kills),
+        killed_during_load=sum(t.during_load for t in random_kills),
+        killed_after_load=sum(t.killed and not t.during_load for t in random_kills),
+        finished_before_kill=sum(not t.killed for t in random_kills),
         consistent_after_kill=sum(t.consistent for t in done),
         identical_after_rerun=sum(t.identical for t in done),
         archive_leftovers=sum(t.archive_leftovers for t in done),
-        problems=[f"trial {t.number}: {p}" for t in done for p in t.problems],
-        stored_at_kills=sorted(t.stored_at_kill for t in done if t.killed),
+        problems=[
+            f"{'commit trial' if t.at_commit else 'trial'} {t.number}: {p}" for t in done for p in t.problems
+        ],
+        stored_at_kills=sorted(t.stored_at_kill for t in random_kills if t.killed),
+        commit_trials=len(commit_kills),
+        killed_at_commit=sum(t.killed and t.held for t in commit_kills),
+        archived_at_commit=[t.archived_at_commit for t in commit_kills],
+        held_at=[
+            (t.stored_at_kill, t.kill_after // max(1, commit_batches(t.files)[0]) + 1) for t in commit_kills
+        ],
     )
 
 
@@ -467,6 +634,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the crash trials and print their counts; exit 1 if any trial found damage."""
     parser = argparse.ArgumentParser(description="Kill pipeline run during loading; check nothing is lost.")
     parser.add_argument("--trials", type=int, default=20)
+    parser.add_argument(
+        "--commit-trials",
+        type=int,
+        default=5,
+        help="runs killed between a batch's archive fsync and its commit (default 5)",
+    )
     parser.add_argument("--files", type=int, default=60, help="synthetic submissions in the inbox")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="trials run at once")
@@ -479,9 +652,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     launch = launch_forked if args.warm else launch_console
-    summary = run_trials(args.trials, args.files, args.seed, args.jobs, args.out, launch)
+    summary = run_trials(
+        args.trials, args.files, args.seed, args.jobs, args.out, launch, commit_trials=args.commit_trials
+    )
+    size, count = commit_batches(args.files)
     print(
-        f"crash trials: {summary.trials}, inbox of {args.files} files, {time.perf_counter() - started:.0f} s"
+        f"crash trials: {summary.trials} at random moments and {summary.commit_trials} before a commit, "
+        f"inbox of {args.files} files, {time.perf_counter() - started:.0f} s"
     )
     print(f"  killed during loading:              {summary.killed_during_load}")
     print(f"  killed after loading (receipts…):   {summary.killed_after_load}")
@@ -489,8 +666,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  files stored when killed:           {' '.join(map(str, summary.stored_at_kills))} (of {args.files})"
     )
     print(f"  finished before the kill:           {summary.finished_before_kill}")
-    print(f"  warehouse consistent after the kill: {summary.consistent_after_kill}/{summary.trials}")
-    print(f"  rerun identical to uninterrupted:   {summary.identical_after_rerun}/{summary.trials}")
+    print(
+        f"  killed between a batch's archive fsync and its commit: {summary.killed_at_commit}/"
+        f"{summary.commit_trials} (batches of {size}, {count} in all; files of that batch whole in the "
+        f"archive: {' '.join(map(str, summary.archived_at_commit)) or '-'})"
+    )
+    if summary.held_at:
+        held = " ".join(f"{stored}@{batch}" for stored, batch in summary.held_at)
+        print(f"  files stored when killed @ batch held: {held} (exactly the batches before it)")
+    runs = summary.trials + summary.commit_trials
+    print(f"  warehouse consistent after the kill: {summary.consistent_after_kill}/{runs}")
+    print(f"  rerun identical to uninterrupted:   {summary.identical_after_rerun}/{runs}")
     print(f"  temporary files left in the archive: {summary.archive_leftovers}")
     for problem in summary.problems:
         print(f"  PROBLEM {problem}")

@@ -160,7 +160,8 @@ class Deleter(threading.Thread):
 
     def run(self) -> None:
         while not self.done.is_set():
-            if any((self.home / "work").glob("*/*.pickle")):
+            # A parsed file waits in a work file of its own, or in its parse worker's spool.
+            if any((self.home / "work").glob("*/*.pickle")) or any((self.home / "work").glob("*/*.spool")):
                 self.path.unlink(missing_ok=True)
                 return
             time.sleep(0.002)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -12,7 +14,7 @@ from pipeline.problems import Problem, Severity, cell_problem, display
 from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, Column, ColumnType, Registry, Template
 from pipeline.text import clean_name, nfkc, split_header, squash
-from pipeline.values import CellError, Noted, UnitContext, is_blank, parse_cell, read_indicator
+from pipeline.values import CellError, Noted, UnitContext, cell_parser, is_blank, read_indicator, squashed
 
 HEADER_SEARCH_ROWS = 10
 _META_KEY = re.compile(
@@ -38,9 +40,18 @@ def column_letter(index: int) -> str:
     return letters
 
 
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+
+
 def header_text(cell: object) -> str:
     """Return a header cell's text as written, with line breaks inside the cell removed."""
-    return re.sub(r"\s*\n\s*", "", cell).strip() if isinstance(cell, str) else ""
+    return _header_text(cell) if isinstance(cell, str) else ""
+
+
+@functools.lru_cache(maxsize=65536)
+def _header_text(cell: str) -> str:
+    # Offices write the same header cells in every file: each distinct text is cleaned once.
+    return _LINE_BREAK.sub("", cell).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,30 +96,27 @@ def _merged_origin(grid: Grid) -> dict[tuple[int, int], tuple[int, int]]:
     return origin
 
 
-def _cell(grid: Grid, row: int, col: int) -> object:
-    if row < len(grid.rows) and col < len(grid.rows[row]):
-        return grid.rows[row][col]
-    return None
-
-
 def _header_cells(grid: Grid, first: int, last: int, origin: dict) -> tuple[list[str], int]:
     """Return each column's header as written (the lower row of a two-row header winning) and the top row used."""
-    width = max(len(grid.rows[r]) for r in range(first, last + 1))
+    rows = grid.rows
+    width = max(len(rows[r]) for r in range(first, last + 1))
     headers, top = [], last
     for col in range(width):
         text = ""
         for row in range(last, first - 1, -1):
-            source = origin.get((row, col), (row, col))
+            source_row, source_col = origin.get((row, col), (row, col)) if origin else (row, col)
             # A group header merged across sub-headers counts only as a fallback for its own columns.
-            text = header_text(_cell(grid, *source))
+            cells = rows[source_row] if source_row < len(rows) else ()
+            cell = cells[source_col] if source_col < len(cells) else None
+            text = _header_text(cell) if isinstance(cell, str) else ""
             if text:
-                top = min(top, source[0])
+                top = min(top, source_row)
                 break
         headers.append(text)
     return headers, top
 
 
-def _bind(template: Template, headers: list[str]) -> list[Binding]:
+def _bind(template: Template, headers: Iterable[str]) -> list[Binding]:
     bindings: dict[str, Binding] = {}
     for index, written in enumerate(headers):
         label, unit = split_header(written)
@@ -118,26 +126,74 @@ def _bind(template: Template, headers: list[str]) -> list[Binding]:
     return list(bindings.values())
 
 
+@dataclass(frozen=True, slots=True)
+class _Fit:
+    """How one template fits one header row as written: its bindings and whether they could be its header."""
+
+    template: Template
+    bindings: tuple[Binding, ...]
+    plausible: bool  # enough required columns to tell templates apart, and two columns at least
+
+
+def _fit(template: Template, headers: tuple[str, ...]) -> _Fit:
+    bindings = tuple(_bind(template, headers))
+    found = {b.column.name for b in bindings}
+    required = template.required
+    required_found = sum(c.name in found for c in required)
+    # Enough to tell templates apart, while still matching a sheet that lacks a required column.
+    plausible = required_found >= max(1, math.ceil(len(required) / 2)) and len(bindings) >= 2
+    return _Fit(template, bindings, plausible)
+
+
+# Per registry, how each template fits each header row seen: offices send the same headers in file after file,
+# so a row of headers is bound to the templates once per process, not once per sheet.
+_FITS: dict[int, tuple[Registry, dict[tuple[str, ...], tuple[_Fit, ...]]]] = {}
+_FITS_KEPT = 50_000
+
+
+def _fits(registry: Registry, headers: tuple[str, ...]) -> tuple[_Fit, ...]:
+    held = _FITS.get(id(registry))
+    if held is None or held[0] is not registry:
+        held = _FITS[id(registry)] = (registry, {})
+    cache = held[1]
+    fits = cache.get(headers)
+    if fits is None:
+        if len(cache) >= _FITS_KEPT:
+            cache.clear()
+        fits = cache[headers] = tuple(_fit(t, headers) for t in registry.templates.values())
+    return fits
+
+
 def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
     """Find the template and header rows (one or two, within the first ten rows) that fit a sheet best."""
     origin = _merged_origin(grid)
+    rows = len(grid.rows)
+    cells: dict[tuple[int, int], tuple[list[str], int]] = {}
+
+    def header_cells(first: int, last: int) -> tuple[list[str], int]:
+        if (first, last) not in cells:
+            cells[(first, last)] = _header_cells(grid, first, last, origin)
+        return cells[(first, last)]
+
     best: HeaderMatch | None = None
-    for first in range(min(HEADER_SEARCH_ROWS, len(grid.rows))):
-        below = _header_cells(grid, first + 1, first + 1, origin)[0] if first + 1 < len(grid.rows) else []
+    best_score: tuple[int, int, int, int] | None = None
+    for first in range(min(HEADER_SEARCH_ROWS, rows)):
+        below = tuple(header_cells(first + 1, first + 1)[0]) if first + 1 < rows else ()
         for last in (first, first + 1):
-            if last >= len(grid.rows):
+            if last >= rows:
                 continue
-            headers, top = _header_cells(grid, first, last, origin)
-            for template in registry.templates.values():
-                match = HeaderMatch(template, top, last, _bind(template, headers))
-                if last != first and len(match.bindings) <= len(_bind(template, below)):
+            headers, top = header_cells(first, last)
+            below_fits = _fits(registry, below) if last != first else ()
+            for number, fit in enumerate(_fits(registry, tuple(headers))):
+                if last != first and len(fit.bindings) <= len(below_fits[number].bindings):
                     continue  # the upper row names no column: at best a one-row header on the lower row
-                required_found = len(template.required) - len(match.missing_required)
-                # Enough to tell templates apart, while still matching a sheet that lacks a required column.
-                if required_found < max(1, math.ceil(len(template.required) / 2)) or len(match.bindings) < 2:
+                if not fit.plausible:
                     continue
-                if best is None or match.score > best.score:
-                    best = match
+                required = sum(b.column.required for b in fit.bindings)
+                # More columns matched wins; then a one-row header over a two-row one; then the earlier row.
+                score = (len(fit.bindings), required, -(last - top), -top)
+                if best_score is None or score > best_score:
+                    best, best_score = HeaderMatch(fit.template, top, last, list(fit.bindings)), score
     return best
 
 
@@ -247,14 +303,39 @@ def _unit_context(binding: Binding, registry: Registry, meta: SheetMeta, sheet: 
     return UnitContext(found[1], found[2]) if found else UnitContext()
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _text_kind(text: str) -> tuple[bool, bool, bool, bool, bool]:
+    """Say of a text cell: blank, written at all, a footer's first words, a 合计 label, a 小计 label."""
+    written = bool(text.strip())
+    folded = squashed(text) if written else ""
+    return (
+        is_blank(text),
+        written,
+        written and _FOOTER.match(folded) is not None,
+        written and _TOTAL.match(folded) is not None,
+        written and folded.startswith("小计"),
+    )
+
+
 def _row_kind(row: list[object]) -> str:
-    if all(is_blank(c) for c in row):
+    texts = []  # the kinds of the row's written text cells, in order
+    blank = True
+    for cell in row:
+        if cell is None:
+            continue
+        if isinstance(cell, str):
+            kind = _text_kind(cell) if len(cell) <= 64 else _text_kind.__wrapped__(cell)
+            blank = blank and kind[0]
+            if kind[1]:
+                texts.append(kind)
+        else:
+            blank = False
+    if blank:
         return "blank"
-    texts = [squash(c) for c in row if isinstance(c, str) and c.strip()]
-    if texts and _FOOTER.match(texts[0]):
+    if texts and texts[0][2]:
         return "footer"
-    if any(_TOTAL.match(t) for t in texts):
-        return "subtotal" if any(t.startswith("小计") for t in texts) else "total"
+    if any(kind[3] for kind in texts):
+        return "subtotal" if any(kind[4] for kind in texts) else "total"
     return "data"
 
 
@@ -279,16 +360,24 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             )
         )
     contexts = {b.column.name: _unit_context(b, registry, sheet.meta, sheet) for b in match.bindings}
+    parsers = {
+        b.column.name: cell_parser(b.column, registry.units, contexts[b.column.name]) for b in match.bindings
+    }
     summable = [b for b in match.bindings if b.column.type in SUMMABLE_TYPES]
     row_unit = next(
         (b for b in match.bindings if template.row_unit and b.column.name == template.row_unit.unit), None
     )
     # A 合计 row reads its amounts and, where each row names its own unit, that unit too.
     total_columns = summable + ([row_unit] if row_unit else [])
+    # What the loop below needs of each column, looked up once per sheet instead of once per cell.
+    data_cells = [(b.column.name, b.index, parsers[b.column.name], b) for b in match.bindings]
+    total_cells = [(b.column.name, b.index, parsers[b.column.name], b) for b in total_columns]
+    required = [(b.column.name, b) for b in match.bindings if b.column.required]
     read_against = [b for b in match.bindings if b.column.read_against]
     totals: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
     subtotals: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
     part = template.part_of_previous
+    part_prefixes = [(p, squash(p)) for p in part.prefixes] if part is not None else []
     parent: str | None = None
     unreadable: set[str] = set()  # columns with a cell that failed to parse: their sums prove nothing
     footer_lines: list[str] = []
@@ -305,15 +394,16 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             continue
         values, failed = {}, set()
         is_total = kind in ("total", "subtotal")
-        for binding in total_columns if is_total else match.bindings:
-            name = binding.column.name
-            raw = row[binding.index] if binding.index < len(row) else None
-            values[name] = None
+        width = len(row)
+        for name, position, parse, binding in total_cells if is_total else data_cells:
+            raw = row[position] if position < width else None
             if is_blank(raw):
+                values[name] = None
                 continue
             try:
-                values[name] = parse_cell(raw, binding.column, registry.units, contexts[name])
+                value = parse(raw)
             except CellError as exc:
+                values[name] = None
                 failed.add(name)
                 sheet.error(
                     rule=exc.rule,
@@ -323,9 +413,11 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                     expected=exc.expected,
                     fix=exc.fix,
                 )
-            if isinstance(values[name], Noted):
-                noted, values[name] = values[name], values[name].value
-                sheet.warn(noted, excel_row=excel_row, header=binding.header, value=raw)
+                continue
+            if isinstance(value, Noted):
+                sheet.warn(value, excel_row=excel_row, header=binding.header, value=raw)
+                value = value.value
+            values[name] = value
         if template.row_unit is not None:
             _convert_by_row_unit(values, template, registry)
         if is_total:
@@ -336,12 +428,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 subtotals.clear()
             continue
         unreadable |= failed
-        for binding in match.bindings:
-            if (
-                binding.column.required
-                and values[binding.column.name] is None
-                and binding.column.name not in failed
-            ):
+        for name, binding in required:
+            if values[name] is None and name not in failed:
                 sheet.error(
                     rule="required",
                     excel_row=excel_row,
@@ -359,7 +447,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 sheet.warn(noted, excel_row=excel_row, header=binding.header, value=reported)
         if part is not None:
             item = values.get(part.column) or ""
-            prefix = next((p for p in part.prefixes if squash(item).startswith(squash(p))), None)
+            folded_item = squashed(item)
+            prefix = next((p for p, folded in part_prefixes if folded_item.startswith(folded)), None)
             values["parent_item"] = parent if prefix else None
             if prefix is None:
                 parent = item

@@ -7,6 +7,8 @@ import json
 import logging
 import os
 import re
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -44,6 +46,27 @@ def contained(root: Path, *parts: str) -> Path:
     if not target.is_relative_to(root.resolve()):
         raise ValueError(f"refusing to write outside {root}: {target}")
     return target
+
+
+class _Places:
+    """`contained(root, folder, name)` for one run's receipts, each folder resolved once.
+
+    Resolving a path looks up every folder above it; with thousands of receipts in a few hundred folders,
+    and other threads writing into those folders, that was most of the cost of naming a receipt. A name
+    that is not itself a link lies where its resolved folder says; a link is resolved in full, as ever.
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.folders: dict[str, Path] = {}
+
+    def __call__(self, folder: str, name: str) -> Path:
+        if folder not in self.folders:
+            self.folders[folder] = contained(self.root, folder)
+        place = self.folders[folder] / name
+        if "/" in name or name in ("", ".", "..") or os.path.islink(place):
+            return contained(self.root, folder, name)
+        return place
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,36 +204,55 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:4px 8px;ve
 """
 
 
-def receipt_paths(receipts_root: Path, facts: ReceiptFacts, taken: set[Path]) -> tuple[Path, Path]:
+def receipt_paths(
+    receipts_root: Path, facts: ReceiptFacts, taken: set[Path], places: _Places | None = None
+) -> tuple[Path, Path]:
     """Return where this file's receipt goes: receipts/<sending folder>/<original name>.回执.html (and .json).
 
     A file from the inbox root has no folder to answer in: its receipt goes to the folder of its unit.
     """
+    place = places or _Places(receipts_root)
     unit = safe_component(facts.sending_folder or facts.unit, UNKNOWN_UNIT)
-    html_path = contained(
-        receipts_root, unit, safe_component(facts.original_name, "未命名文件", ".回执.html")
-    )
+    html_path = place(unit, safe_component(facts.original_name, "未命名文件", ".回执.html"))
     if html_path in taken:
         # Another submission of the same name already has this receipt; keep both.
         tail = f".第{facts.submission_id}号.回执.html"
-        html_path = contained(receipts_root, unit, safe_component(facts.original_name, "未命名文件", tail))
+        html_path = place(unit, safe_component(facts.original_name, "未命名文件", tail))
     return html_path, html_path.with_suffix(".json")
 
 
-def _write_whole(path: Path, text: str) -> None:
-    """Write a file by rename, so a clerk never opens half a receipt."""
+def _write_whole(path: Path, text: str) -> bool:
+    """Write a file by rename, so a clerk never opens half a receipt; leave it alone if it already says this.
+
+    Return whether it was written.
+    """
+    data = text.encode("utf-8")
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False  # written by a run that stopped before recording it, or unchanged: nothing to do
+    except OSError:
+        pass
     partial = path.with_name(bounded_name(f".{path.name}", ".partial", NAME_MAX))
-    partial.write_text(text, encoding="utf-8")
+    partial.write_bytes(data)
     os.replace(partial, path)
+    return True
+
+
+def _write_files(
+    html_path: Path, json_path: Path, facts: ReceiptFacts, made: set[Path] | None = None
+) -> Path:
+    if made is None or html_path.parent not in made:
+        html_path.parent.mkdir(parents=True, exist_ok=True)
+        if made is not None:
+            made.add(html_path.parent)
+    _write_whole(html_path, render_html(facts))
+    _write_whole(json_path, json.dumps(facts.as_json(), ensure_ascii=False, indent=2, default=str))
+    return html_path
 
 
 def write_receipt(receipts_root: Path, facts: ReceiptFacts, taken: set[Path]) -> Path:
     """Write the HTML and JSON receipt; return the HTML path."""
-    html_path, json_path = receipt_paths(receipts_root, facts, taken)
-    html_path.parent.mkdir(parents=True, exist_ok=True)
-    _write_whole(html_path, render_html(facts))
-    _write_whole(json_path, json.dumps(facts.as_json(), ensure_ascii=False, indent=2, default=str))
-    return html_path
+    return _write_files(*receipt_paths(receipts_root, facts, taken), facts)
 
 
 WOULD_ZH = {"accepted": "将被接收", "rejected": "将被退回", "duplicate": "将被视为重复提交"}
@@ -275,12 +317,76 @@ class ReceiptsWritten:
     failed: int  # left stale in ops.submissions (receipt_status differs from status), retried next run
 
 
-def write_receipts(con, settings) -> ReceiptsWritten:
+@dataclass(slots=True)
+class _Early:
+    """A receipt written right after its batch committed: where, saying what, and the write (a future)."""
+
+    paths: tuple[Path, Path]
+    facts: ReceiptFacts
+    job: Future
+
+
+class EarlyReceipts:
+    """Write each batch's receipts as soon as the batch commits, in pool threads, while the loader goes on.
+
+    Creating files is slow on some disks, and the loader's own work leaves a core free: written during the
+    load, the receipts cost it little. Each one goes where the final pass (`write_receipts(…, early=…)`) will
+    almost always put it: beside every receipt the warehouse knows of, after those of this run's earlier
+    submissions. The final pass settles every name exactly as it always has and writes again only a receipt
+    whose place or wording has changed since (a submission superseded later in the run), removing a copy
+    written early to a place that turned out not to be its own.
+    """
+
+    def __init__(self, con, settings, pool: Executor):
+        self.root = settings.receipts
+        self.pool = pool
+        self.taken = {
+            Path(p)
+            for (p,) in con.execute(
+                "select receipt_path from ops.submissions where receipt_path is not null"
+            ).fetchall()
+        }
+        self.written: dict[int, _Early] = {}
+        self.places = _Places(self.root)
+        self.made: set[Path] = set()  # folders made (or found) this run
+
+    def committed(self, con, submission_ids: list[int]) -> None:
+        """Start writing the receipts of a batch that has just committed."""
+        for facts in _facts_from_warehouse(con, submission_ids):
+            try:
+                paths = receipt_paths(self.root, facts, self.taken, self.places)
+            except (OSError, ValueError):
+                continue  # the final pass reports it
+            self.taken.add(paths[0])
+            job = self.pool.submit(_write_files, *paths, facts, self.made)
+            self.written[facts.submission_id] = _Early(paths, facts, job)
+
+
+def _written_early(early: _Early | None, paths: tuple[Path, Path], facts: ReceiptFacts) -> Future | None:
+    """Return the early write of this very receipt (same place, same facts), if it succeeded."""
+    if early is None or early.paths != paths or early.facts != facts:
+        return None
+    try:
+        early.job.result()
+    except (OSError, ValueError):
+        return None  # written again now, and reported if it fails again
+    return early.job
+
+
+def write_receipts(
+    con, settings, pool: Executor | None = None, early: EarlyReceipts | None = None
+) -> ReceiptsWritten:
     """Write the receipt of every submission whose receipt is missing or shows an old status.
 
     A receipt that cannot be written (its folder closed to the pipeline, a full disk) stays stale, with the
-    reason in `ops.submissions.receipt_error`, and is retried by the next run; the others are written.
+    reason in `ops.submissions.receipt_error`, and is retried by the next run; the others are written. Each
+    receipt's name is settled in submission order; the files are rendered and written by `pool` (threads:
+    mostly waiting for the disk), and a file that already says the same is not written again, nor one
+    `early` wrote during the load to the same place with the same facts.
     """
+    written_early = early.written if early is not None else {}
+    # Every early write is over before any receipt is written again, so no two writes ever meet on one file.
+    wait([e.job for e in written_early.values()])
     stale = [
         r[0]
         for r in con.execute(
@@ -288,6 +394,7 @@ def write_receipts(con, settings) -> ReceiptsWritten:
         ).fetchall()
     ]
     if not stale:
+        _remove_misplaced(written_early, set())
         return ReceiptsWritten(0, 0)
     taken = {
         Path(p)
@@ -297,16 +404,38 @@ def write_receipts(con, settings) -> ReceiptsWritten:
             [stale],
         ).fetchall()
     }
-    done = []  # (receipt path, status shown, why not written, submission): path and status None if not written
+    planned = []  # (facts, where its files go, or why they cannot go anywhere)
+    places = early.places if early is not None else _Places(settings.receipts)
     for facts in _facts_from_warehouse(con, stale):
         try:
-            path = write_receipt(settings.receipts, facts, taken)
+            paths = receipt_paths(settings.receipts, facts, taken, places)
         except (OSError, ValueError) as exc:
-            logger.warning("回执未能写出（第%s号提交），下次运行重试：%s", facts.submission_id, exc)
-            done.append((None, None, str(exc), facts.submission_id))
+            planned.append((facts, exc))
             continue
-        taken.add(path)
-        done.append((str(path), facts.status, None, facts.submission_id))
+        taken.add(paths[0])
+        planned.append((facts, paths))
+    with ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(ThreadPoolExecutor(8, thread_name_prefix="receipts"))
+        writing = []
+        for facts, paths in planned:
+            if isinstance(paths, Exception):
+                writing.append((facts, paths))
+                continue
+            job = _written_early(written_early.get(facts.submission_id), paths, facts)
+            writing.append((facts, job or pool.submit(_write_files, *paths, facts)))
+        done = []  # (receipt path, status shown, why not written, submission): path and status None if not written
+        for facts, job in writing:
+            try:
+                if isinstance(job, Exception):
+                    raise job
+                path = job.result()
+            except (OSError, ValueError) as exc:
+                logger.warning("回执未能写出（第%s号提交），下次运行重试：%s", facts.submission_id, exc)
+                done.append((None, None, str(exc), facts.submission_id))
+                continue
+            done.append((str(path), facts.status, None, facts.submission_id))
+    _remove_misplaced(written_early, {Path(path) for path, *_ in done if path is not None} | taken)
     # One statement for the whole run: an UPDATE per receipt costs milliseconds each at a city's volume. A receipt
     # not written keeps its old path and status, so it stays stale and the next run tries again.
     con.execute(
@@ -319,3 +448,17 @@ def write_receipts(con, settings) -> ReceiptsWritten:
     )
     failed = sum(error is not None for _, _, error, _ in done)
     return ReceiptsWritten(len(done) - failed, failed)
+
+
+def _remove_misplaced(written_early: dict[int, _Early], kept: set[Path]) -> None:
+    """Remove receipts written early to a place that is no submission's receipt after all."""
+    for early in written_early.values():
+        html_path, json_path = early.paths
+        if html_path in kept:
+            continue
+        try:
+            early.job.result()
+        except (OSError, ValueError):
+            continue
+        for path in (html_path, json_path):
+            path.unlink(missing_ok=True)

@@ -10,6 +10,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -338,6 +339,10 @@ class LocalStorage:
             os.replace(handle.name, target)
         return relative, digest.hexdigest()
 
+    def archive_batch(self, pool: Executor) -> ArchiveBatch:
+        """Start copying a batch of files into the archive; see `ArchiveBatch`."""
+        return ArchiveBatch(self, pool)
+
     def inbox_sha256(self, path: str) -> str:
         """Fingerprint an inbox file a chunk at a time."""
         digest = hashlib.sha256()
@@ -367,6 +372,117 @@ class LocalStorage:
 
     def read_archive(self, relative: str) -> bytes:
         return (self.settings.archive / relative).read_bytes()
+
+
+def _write_partials(root: Path, copies: list[tuple[str, bytes]]) -> list[tuple[str, str | None]]:
+    """Write each file not yet in the archive to a new partial file and fsync it; return (archive path,
+    partial file or None when already archived). Runs in a pool thread, a share of a batch at a time."""
+    written: list[tuple[str, str | None]] = []
+    try:
+        for relative, content in copies:
+            if (root / relative).exists():
+                written.append((relative, None))
+                continue
+            fd, name = tempfile.mkstemp(dir=root, prefix=PARTIAL)
+            written.append((relative, name))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())
+    except BaseException:
+        for _, name in written:
+            if name is not None:
+                Path(name).unlink(missing_ok=True)
+        raise
+    return written
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make the entries of a folder (files renamed into it, folders made in it) durable."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class ArchiveBatch:
+    """A batch's files copied into the archive together, durable before the transaction recording them commits.
+
+    `add` names each file and hands the copies, a share at a time, to pool threads, which write each to a
+    partial file and fsync it while the loader goes on building the batch's rows. `make_durable`, called just
+    before the commit, waits for those fsyncs, renames each partial file into place under its SHA-256 and
+    fsyncs the folders it was renamed into (and the archive root, where new folders appear), all at once
+    instead of one file at a time. So an accepted file is in the archive, durably, before the warehouse says so; a name in
+    the archive only ever holds a complete, fsynced file; and a crash before the commit leaves at most partial
+    files (removed by a later load) and complete files no submission names yet (recorded by the rerun, never
+    copied twice).
+    """
+
+    def __init__(self, storage: LocalStorage, pool: Executor, share: int = 64):
+        self.root = storage.settings.archive
+        self.storage = storage
+        self.pool = pool
+        self.share = share  # files a pool job writes and fsyncs, one after the other
+        self.paths: list[str] = []  # every file of the batch, by archive path, those already there included
+        self.copies: dict[str, bytes] = {}  # archive path → bytes, named but not yet handed to the pool
+        self.written: set[str] = set()  # archive paths handed to the pool or about to be
+        self.writing: list[Future[list[tuple[str, str | None]]]] = []
+        self.made: list[str] = []  # archive paths renamed into place
+
+    def add(self, content: bytes, sha256: str, suffix: str) -> str:
+        """Name a file's bytes (whose SHA-256 the caller computed) for the archive; return its path."""
+        relative = self.storage.archive_path(sha256, suffix)
+        self.paths.append(relative)
+        if relative not in self.written:
+            self.written.add(relative)
+            self.copies[relative] = content
+            if len(self.copies) >= self.share:
+                self._start()
+        return relative
+
+    def _start(self) -> None:
+        """Hand the copies named so far to a pool job."""
+        if self.copies:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.writing.append(self.pool.submit(_write_partials, self.root, list(self.copies.items())))
+            self.copies = {}
+
+    def make_durable(self) -> list[str]:
+        """Wait for the copies, rename them into place and fsync their folders; return the paths made."""
+        self._start()
+        folders: set[Path] = set()
+        try:
+            for job in self.writing:
+                for relative, partial in job.result():
+                    if partial is None:
+                        continue
+                    target = self.root / relative
+                    if not target.parent.is_dir():
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        folders.add(self.root)
+                    if target.exists():  # another run archived the same bytes meanwhile
+                        Path(partial).unlink()
+                    else:
+                        os.replace(partial, target)
+                        self.made.append(relative)
+                    folders.add(target.parent)
+            for done in [self.pool.submit(fsync_folder, folder) for folder in folders]:
+                done.result()
+        finally:
+            self.discard()
+        return self.made
+
+    def discard(self) -> None:
+        """Remove the partial copies not renamed into place (the batch failed before its commit)."""
+        writing, self.writing = self.writing, []
+        self.copies = {}
+        for job in writing:
+            with contextlib.suppress(Exception):
+                for _, partial in job.result():
+                    if partial is not None:
+                        with contextlib.suppress(FileNotFoundError):
+                            os.unlink(partial)
 
 
 def _name(entry: os.DirEntry) -> bytes:

@@ -12,10 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import operator
 import os
 import shutil
+import threading
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -107,11 +110,13 @@ class _Sheet:
 
     def readable(self, record: dict, *columns: str) -> bool:
         """Say whether the parser reported none of these cells of the record."""
+        if not self.reported:  # most sheets: the parser found nothing to report
+            return True
         return not any((record["excel_row"], self.headers.get(c)) in self.reported for c in columns)
 
     def values(self, record: dict, *columns: str) -> tuple | None:
         """Return the record's values for these columns, or None if one is empty or was reported."""
-        found = tuple(record.get(c) for c in columns)
+        found = tuple(map(record.get, columns))
         return None if None in found or not self.readable(record, *columns) else found
 
 
@@ -287,14 +292,44 @@ DERIVED_FRAMES: dict[str, Builder] = {
 }
 
 
-def _data_rows(sheets: list[_Sheet], template: Template) -> list[dict]:
+class _Frame:
+    """A frame to validate, held by column (as GX takes it); a row is built as a dict only when it is blamed."""
+
+    def __init__(self, columns: dict[str, list]):
+        self.columns = columns
+        self.length = len(next(iter(columns.values()))) if columns else 0
+
+    @classmethod
+    def of_rows(cls, rows: list[dict]) -> _Frame:
+        """Hold row dicts by column: every key any row has, in first-seen order (None where a row lacks it)."""
+        names: dict[str, None] = {}
+        for row in rows:
+            names.update(dict.fromkeys(row))
+        return cls({name: [row.get(name) for row in rows] for name in names})
+
+    def __len__(self) -> int:
+        return self.length
+
+    def row(self, position: int) -> dict:
+        return {name: values[position] for name, values in self.columns.items()}
+
+    def positions(self) -> dict[tuple, int]:
+        """Map each row's lineage (batch, sheet, Excel row) to its position."""
+        return {lineage: i for i, lineage in enumerate(zip(*(self.columns[c] for c in LINEAGE), strict=True))}
+
+
+def _data_rows(sheets: list[_Sheet], template: Template) -> _Frame:
     """Build one row per data row: every template column (None where the sheet lacks it), with lineage."""
-    names = [c.name for c in template.columns]
-    return [
-        sheet.lineage(record["excel_row"]) | {name: record.get(name) for name in names}
-        for sheet in sheets
-        for record in sheet.parsed.records
-    ]
+    columns: dict[str, list] = {"_batch": [], "_sheet": [], "_excel_row": []}
+    for sheet in sheets:
+        records = sheet.parsed.records
+        columns["_batch"] += [sheet.batch] * len(records)
+        columns["_sheet"] += [sheet.parsed.name] * len(records)
+        columns["_excel_row"] += [record["excel_row"] for record in records]
+    records = [record for sheet in sheets for record in sheet.parsed.records]
+    for column in template.columns:
+        columns[column.name] = list(map(operator.methodcaller("get", column.name), records))
+    return _Frame(columns)
 
 
 def _check_meta(path: Path, position: int, meta: dict, declared: Iterable[str]) -> None:
@@ -339,6 +374,48 @@ def suite_documents(template_id: str, directory: Path = EXPECTATIONS_DIR) -> dic
     }
 
 
+class _ConfigurationCache:
+    """Let each GX expectation build its configuration once per validation instead of at every look.
+
+    GX 1.x rebuilds `Expectation.configuration` (a pydantic `dict()` of the whole expectation) each time it is
+    read, and reads it dozens of times per expectation while planning metrics: a fixed cost of about 5 ms per
+    expectation per validation, whatever the number of rows. Expectations are built afresh for each
+    validation and only read afterwards, so while one of ours runs, each one's configuration is kept and
+    given again. Outside our validations GX behaves as shipped.
+    """
+
+    def __init__(self) -> None:
+        self.kept: dict[int, tuple[Any, Any]] | None = None
+        self.lock = threading.Lock()
+
+    def install(self, expectation_class: type) -> None:
+        built = expectation_class.configuration.fget
+        built = getattr(built, "built", built)  # installed once per process; a second context rebinds it
+        cache = self
+
+        def configuration(expectation: Any) -> Any:
+            kept = cache.kept
+            if kept is None:
+                return built(expectation)
+            found = kept.get(id(expectation))
+            if found is None or found[0] is not expectation:
+                # The expectation is kept alive with it, so its id cannot be reused while the cache holds it.
+                found = kept[id(expectation)] = (expectation, built(expectation))
+            return found[1]
+
+        configuration.built = built
+        expectation_class.configuration = property(configuration, doc=expectation_class.configuration.__doc__)
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        with self.lock:
+            self.kept = {}
+            try:
+                yield
+            finally:
+                self.kept = None
+
+
 class _GreatExpectations:
     """The process's ephemeral GX context: one pandas dataframe asset and one suite per frame kind."""
 
@@ -346,39 +423,51 @@ class _GreatExpectations:
         os.environ["GX_ANALYTICS_ENABLED"] = "False"
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.expectations.expectation import Expectation
 
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        self.configurations = _ConfigurationCache()
+        self.configurations.install(Expectation)
         self.gx = gx
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         self.datasource = self.context.data_sources.add_pandas("parsed_sheets")
         self.batch_definitions: dict[str, Any] = {}
         self.suites: dict[str, Any] = {}
+        self.lock = threading.RLock()  # suites and assets are registered by the warm-up thread too
         self.docs_directory: Path | None = None
 
     def suite(self, document: dict) -> Any:
         """Return the GX suite for a suite document, registered once in the context."""
         name = document["name"]
-        if name not in self.suites:
-            suite = self.gx.ExpectationSuite(**{k: v for k, v in document.items() if k != "id"})
-            if len(suite.expectations) != len(document["expectations"]):
-                raise SuiteError(f"suite {name!r}: GX rejected some expectations (see its log)")
-            self.suites[name] = self.context.suites.add(suite)
-        return self.suites[name]
+        with self.lock:
+            if name not in self.suites:
+                suite = self.gx.ExpectationSuite(**{k: v for k, v in document.items() if k != "id"})
+                if len(suite.expectations) != len(document["expectations"]):
+                    raise SuiteError(f"suite {name!r}: GX rejected some expectations (see its log)")
+                self.suites[name] = self.context.suites.add(suite)
+            return self.suites[name]
 
-    def validate(self, document: dict, rows: list[dict], parameters: dict) -> Any:
-        """Validate a frame (a list of row dicts) against a suite document; return the GX result."""
-        name = document["name"]
-        if name not in self.batch_definitions:
-            asset = self.datasource.add_dataframe_asset(name)
-            self.batch_definitions[name] = asset.add_batch_definition_whole_dataframe("all rows")
-        import pandas as pd
+    def batch_definition(self, name: str) -> Any:
+        """Return the batch definition of a suite's frames, added once to the context."""
+        with self.lock:
+            if name not in self.batch_definitions:
+                asset = self.datasource.add_dataframe_asset(name)
+                self.batch_definitions[name] = asset.add_batch_definition_whole_dataframe("all rows")
+            return self.batch_definitions[name]
 
-        frame = pd.DataFrame([{k: _gx_value(v) for k, v in row.items()} for row in rows], dtype=object)
-        batch = self.batch_definitions[name].get_batch(batch_parameters={"dataframe": frame})
-        return batch.validate(
-            self.suite(document), result_format=RESULT_FORMAT, expectation_parameters=parameters
-        )
+    def prepare(self, document: dict) -> None:
+        """Register a suite document's suite and frame asset ahead of its first validation."""
+        self.suite(document)
+        self.batch_definition(document["name"])
+
+    def validate(self, document: dict, frame: _Frame, parameters: dict) -> Any:
+        """Validate a frame against a suite document; return the GX result."""
+        dataframe = _gx_frame(frame)
+        batch = self.batch_definition(document["name"]).get_batch(batch_parameters={"dataframe": dataframe})
+        suite = self.suite(document)
+        with self.configurations.active():
+            return batch.validate(suite, result_format=RESULT_FORMAT, expectation_parameters=parameters)
 
     def build_data_docs(
         self, results: list[tuple[str, Any]], validated_at: dt.datetime, directory: Path
@@ -412,10 +501,69 @@ class _GreatExpectations:
         return directory / "index.html"
 
 
-@cache
+_GX_LOCK = threading.Lock()
+_GX: _GreatExpectations | None = None
+_WARMING: threading.Thread | None = None
+
+
 def _great_expectations() -> _GreatExpectations:
-    """Return the process's GX context, importing GX on first use."""
-    return _GreatExpectations()
+    """Return the process's GX context, importing GX on first use (once, whichever thread asks first)."""
+    global _GX
+    warming = _WARMING
+    if warming is not None and warming is not threading.current_thread():
+        warming.join()  # GX's context is not built for two threads at once: let the warm-up finish
+    if _GX is None:
+        with _GX_LOCK:
+            if _GX is None:
+                _GX = _GreatExpectations()
+    return _GX
+
+
+def warm_up(registry: Registry) -> None:
+    """Import GX and register every template's suites now, so a validation later finds them ready."""
+    gx = _great_expectations()
+    for template_id in registry.templates:
+        if (EXPECTATIONS_DIR / f"{template_id}.json").is_file():
+            for document in suite_documents(template_id).values():
+                gx.prepare(document)
+
+
+def warm_up_in_background(registry: Registry) -> threading.Thread:
+    """Start `warm_up` in a thread, so GX's import (seconds) overlaps parsing instead of following it.
+
+    Every later use of GX in this process waits for it to finish. A failure is not raised here: the
+    validation that needs GX meets it again and raises it where it belongs.
+    """
+    global _WARMING
+    if _WARMING is not None:
+        return _WARMING
+
+    def run() -> None:
+        try:
+            warm_up(registry)
+        except Exception:  # raised again, in context, by the validation that needs GX
+            logging.getLogger(__name__).debug("GX warm-up failed", exc_info=True)
+
+    thread = threading.Thread(target=run, name="gx-warm-up", daemon=True)
+    _WARMING = thread
+    thread.start()
+    return thread
+
+
+_AS_THEY_ARE = frozenset({str, int, type(None)})  # what `_gx_value` leaves alone, by exact class
+
+
+def _gx_frame(frame: _Frame) -> Any:
+    """Build the GX frame, column by column: Decimal to float, a date to a Timestamp, the rest as they are."""
+    import pandas as pd  # loaded with GX already; imported here so importing this module stays light
+
+    columns = {}
+    for name, values in frame.columns.items():
+        if set(map(type, values)) <= _AS_THEY_ARE:
+            columns[name] = values
+        else:
+            columns[name] = [_gx_value(v) for v in values]
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)), dtype=object)
 
 
 def _gx_value(value: object) -> object:
@@ -468,11 +616,12 @@ class _Findings:
         order = (sheet.order, problem.excel_row or 0, sheet.positions.get(column, -1))
         self.problems[sheet.key].append((order, problem))
 
-    def read(self, template: Template, kind: str, result: Any, rows: list[dict]) -> None:
+    def read(self, template: Template, kind: str, result: Any, frame: _Frame) -> None:
         """Turn the failed expectations of one GX result into problems."""
-        by_lineage = {tuple(row[c] for c in LINEAGE): row for row in rows}
-        if len(by_lineage) != len(rows):
+        by_lineage = frame.positions()
+        if len(by_lineage) != len(frame):
             raise RuntimeError(f"suite {result.suite_name!r}: two frame rows blame the same Excel row")
+        rows: dict[int, dict] = {}  # the rows blamed so far, by position
         for outcome in result.results:
             config = outcome.expectation_config
             if message := _raised(outcome.exception_info):
@@ -484,7 +633,12 @@ class _Findings:
                 raise RuntimeError(f"suite {result.suite_name!r}: {config.type} failed without row lineage")
             meta = config.meta
             blame = meta.get("blame") or config.kwargs["column"]
-            failing = [by_lineage[(int(i["_batch"]), i["_sheet"], int(i["_excel_row"]))] for i in indices]
+            failing = []
+            for i in indices:
+                position = by_lineage[(int(i["_batch"]), i["_sheet"], int(i["_excel_row"]))]
+                if position not in rows:
+                    rows[position] = frame.row(position)
+                failing.append(rows[position])
             for row, extra in _blamed_rows(failing, blame, config.type in DUPLICATE_EXPECTATIONS):
                 sheet = self.sheets[(row["_batch"], row["_sheet"])]
                 if kind == DATA_ROWS:
@@ -578,14 +732,14 @@ def validate(batches: Iterable[Batch], registry: Registry, context: Context) -> 
         template = registry.template(template_id)
         for kind, document in suite_documents(template_id).items():
             if kind == DATA_ROWS:
-                rows = _data_rows(sheets, template)
+                frame = _data_rows(sheets, template)
             else:
-                rows = DERIVED_FRAMES[kind](sheets, context, registry)
-            if not rows:
+                frame = _Frame.of_rows(DERIVED_FRAMES[kind](sheets, context, registry))
+            if not len(frame):
                 continue
-            result = _great_expectations().validate(document, rows, parameters)
+            result = _great_expectations().validate(document, frame, parameters)
             results.append((document["name"], result))
-            findings.read(template, kind, result, rows)
+            findings.read(template, kind, result, frame)
     return Validation(
         problems=findings.by_key(),
         gx_validations=len(results),

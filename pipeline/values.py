@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -59,11 +60,33 @@ class UnitContext:
     name: str | None = None
 
 
+# Cells repeat from row to row and file to file (units, enum words, names, placeholders): a short text is
+# folded once per process. Long texts (paragraphs) are folded each time, so the cache stays small.
+_CACHED_LENGTH = 64
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _squash_short(value: str) -> str:
+    return squash(value)
+
+
+def squashed(value: str) -> str:
+    """Return `squash(value)`, remembered for short texts."""
+    return _squash_short(value) if len(value) <= _CACHED_LENGTH else squash(value)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _blank_short(value: str) -> bool:
+    return squash(value).lower() in NULL_TOKENS
+
+
 def is_blank(value: object) -> bool:
     """Say whether a cell holds no value (empty, or a placeholder such as `—` or `无`)."""
     if value is None:
         return True
     if isinstance(value, str):
+        if len(value) <= _CACHED_LENGTH:
+            return _blank_short(value)
         return squash(value).lower() in NULL_TOKENS
     return False
 
@@ -79,7 +102,7 @@ def decimal_of(value: object) -> tuple[Decimal, str]:
             raise CellError("type", "应为数字", "请填写数字")
         # Excel keeps 15 significant digits; this recovers the number as it was typed, exactly.
         return Decimal(format(value, ".15g")), ""
-    text = squash(str(value)).replace(",", "").replace("，", "")
+    text = squashed(str(value)).replace(",", "").replace("，", "")
     if text.startswith("#"):
         raise CellError("formula_error", "应为数字，不能是公式错误值", "请检查该单元格的公式或直接填写数值")
     match = _NUMBER.match(text)
@@ -240,7 +263,7 @@ def parse_date(value: object) -> dt.date:
 
 def parse_year(value: object) -> int:
     """Read a reporting year between 2000 and 2099 (`2022`, `2022年`, `2022年度`)."""
-    text = format(value, ".15g") if isinstance(value, float) else squash(str(value))
+    text = format(value, ".15g") if isinstance(value, float) else squashed(str(value))
     match = _YEAR.match(text)
     if not match:
         raise CellError("type", "应为四位年份，如2022", "请填写年度")
@@ -249,7 +272,7 @@ def parse_year(value: object) -> int:
 
 def parse_month(value: object) -> int:
     """Read a month 1–12 (`3`, `3月`, `03`)."""
-    text = format(value, ".15g") if isinstance(value, float) else squash(str(value))
+    text = format(value, ".15g") if isinstance(value, float) else squashed(str(value))
     match = _MONTH.match(text)
     if not match or not 1 <= int(match.group(1)) <= 12:
         raise CellError("month_range", "应为1至12之间的月份", "请填写1至12的整数")
@@ -258,7 +281,7 @@ def parse_month(value: object) -> int:
 
 def parse_enum(value: object, column: Column) -> str:
     """Map a written enum value or alias to its canonical value; a word that could mean two values is an error."""
-    written = squash(str(value))
+    written = squashed(str(value))
     canonical = column.enum_lookup.get(written)
     if canonical is not None:
         return canonical
@@ -298,3 +321,50 @@ def parse_cell(value: object, column: Column, units: Units, context: UnitContext
     if kind is ColumnType.PROSE:
         return clean_prose(text)
     return clean_name(text) if kind is ColumnType.NAME else clean_text(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _clean_name_short(text: str) -> str:
+    return clean_name(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _clean_text_short(text: str) -> str:
+    return clean_text(text)
+
+
+def _text_parser(kind: ColumnType) -> Callable[[object], object]:
+    clean = clean_prose if kind is ColumnType.PROSE else clean_name if kind is ColumnType.NAME else clean_text
+    cached = {ColumnType.NAME: _clean_name_short, ColumnType.TEXT: _clean_text_short}.get(kind, clean)
+
+    def parse(value: object) -> object:
+        if value.__class__ is str:
+            return cached(value) if len(value) <= _CACHED_LENGTH else clean(value)
+        text = format(value, ".15g") if isinstance(value, float) else str(value)
+        if isinstance(value, dt.date):
+            text = value.isoformat()
+        return clean(text)
+
+    return parse
+
+
+def cell_parser(column: Column, units: Units, context: UnitContext) -> Callable[[object], object]:
+    """Return `parse_cell` for one column in one context, decided once per sheet instead of once per cell."""
+    kind = column.type
+    if kind in (ColumnType.MONEY, ColumnType.AREA):
+        return functools.partial(parse_measure, column=column, units=units, context=context)
+    if kind in (ColumnType.COUNT, ColumnType.INTEGER):
+        return functools.partial(parse_integer, column=column, units=units)
+    if kind is ColumnType.DECIMAL:
+        return parse_decimal
+    if kind is ColumnType.PERCENT:
+        return functools.partial(parse_percent, header_unit=context.name)
+    if kind is ColumnType.DATE:
+        return parse_date
+    if kind is ColumnType.YEAR:
+        return parse_year
+    if kind is ColumnType.MONTH:
+        return parse_month
+    if kind is ColumnType.ENUM:
+        return functools.partial(parse_enum, column=column)
+    return _text_parser(kind)

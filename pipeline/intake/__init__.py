@@ -23,6 +23,7 @@ from pipeline.projects import resolve_projects, slice_key
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
 from pipeline.settings import Settings
+from pipeline.validate import warm_up_in_background
 
 __all__ = [
     "IngestReport",
@@ -47,6 +48,8 @@ def ingest(settings: Settings, registry: Registry, progress: bool = True) -> Ing
         new_files = find_new_files(settings)
         scanned = time.perf_counter()
         run_key = f"ingest-{os.getpid()}-{time.time_ns()}"
+        if new_files:
+            warm_up_in_background(registry)  # GX's import overlaps the parsing
         try:
             paths = parse_all(settings, registry, new_files, run_key, progress)
             parsed = time.perf_counter()

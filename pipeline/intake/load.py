@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -15,15 +16,15 @@ from tqdm import tqdm
 from pipeline.intake.candidates import Candidate, IngestReport
 from pipeline.intake.scan import scan_inbox, taken_in
 from pipeline.intake.settle import settle
-from pipeline.intake.store import insert_rows, store_batch
-from pipeline.intake.work import WorkFile
-from pipeline.receipts import write_receipts
+from pipeline.intake.store import committing_after, insert_rows, store_batch
+from pipeline.intake.work import WorkFile, remember_registry, work_file_path
+from pipeline.receipts import EarlyReceipts, write_receipts
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
-from pipeline.storage import LocalStorage
+from pipeline.storage import ArchiveBatch, LocalStorage
 from pipeline.text import printable
-from pipeline.validate import write_data_docs
+from pipeline.validate import warm_up_in_background, write_data_docs
 from pipeline.warehouse import ensure_schema, writer
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,11 @@ FILES_PER_BATCH = 500
 
 
 ROWS_PER_BATCH = 25_000
+
+
+# Threads that write and fsync archive copies and receipts while the loader goes on: waiting for the disk, not
+# computing, so more of them than cores.
+IO_THREADS = 2
 
 
 def chunks(work_files: list[WorkFile]) -> Iterator[list[WorkFile]]:
@@ -88,6 +94,8 @@ def _load(
     work_files: list[WorkFile],
     report: IngestReport,
     progress: bool,
+    pool: Executor,
+    receipt_pool: Executor,
 ) -> None:
     """Validate and store the parsed files chunk by chunk, each chunk archived and then stored in one transaction."""
     storage = LocalStorage(settings)
@@ -109,6 +117,8 @@ def _load(
                 "update ops.inbox_files set size = ?, mtime_ns = ? where inbox_path = ?",
                 [[e.size, e.mtime_ns, e.path] for e in scan.touched],
             )
+    # Archive copies are on the way to each commit, receipts are not: they wait in pools of their own.
+    receipts = EarlyReceipts(con, settings, receipt_pool)
     seen_in_run: dict[str, str] = {}
     stored_sha: dict[str, int] = {}
     results: list[tuple[str, object]] = []
@@ -131,8 +141,16 @@ def _load(
                 ]
             with _timed(report, "load"):
                 for batch in batches(candidates):
-                    archived = [(c, _archived(storage, c)) for c in batch]
-                    store_batch(con, archived, stored_sha)
+                    archive = storage.archive_batch(pool)
+                    try:
+                        archived = [(c, _archived(archive, c)) for c in batch]
+                        # The archive copies are written and fsynced by the pool while the rows are built,
+                        # and made durable together before the transaction commits.
+                        with committing_after(archive.make_durable):
+                            store_batch(con, archived, stored_sha)
+                    finally:
+                        archive.discard()
+                    receipts.committed(con, [c.outcome.submission_id for c in batch])
                     report.outcomes.extend(c.outcome for c in batch)
                     bar.update(len(batch))
             del candidates
@@ -140,7 +158,7 @@ def _load(
         if results:
             validation.results = results
             report.data_docs = write_data_docs(validation, settings.data_docs)
-        report.receipts_failed = write_receipts(con, settings).failed
+        report.receipts_failed = write_receipts(con, settings, receipt_pool, early=receipts).failed
         finished = dt.datetime.now(TIMEZONE)
         con.execute(
             "insert into ops.runs (finished_at, new_files, accepted, rejected, duplicate, unchanged, skipped) "
@@ -163,11 +181,11 @@ def _load(
             logger.warning("未接收 %s：%s", printable(skipped.path), skipped.reason_zh)
 
 
-def _archived(storage: LocalStorage, candidate: Candidate) -> str | None:
-    """Archive a file's bytes before it is recorded; return where, or None for a file that could not be read."""
+def _archived(archive: ArchiveBatch, candidate: Candidate) -> str | None:
+    """Start archiving a file's bytes before it is recorded; return where, or None for a file never read."""
     if candidate.archive_path or candidate.sha256 is None:
         return candidate.archive_path
-    return storage.archive(candidate.content, candidate.entry.suffix)
+    return archive.add(candidate.content, candidate.sha256, candidate.entry.suffix)
 
 
 def load_parsed(
@@ -176,11 +194,19 @@ def load_parsed(
     """Load the work files `parse_one` wrote, as the single writer under the run lock; remove them once stored."""
     paths = [Path(p) for p in parsed_paths]
     report = IngestReport()
+    remember_registry(registry)  # the templates work files name are this registry's
+    if paths:
+        warm_up_in_background(registry)  # GX's import overlaps reading the work files' heads
     work_files = [WorkFile.open(path) for path in paths]
-    with run_lock(settings, purpose="load"), writer(settings.warehouse) as con:
+    with (
+        run_lock(settings, purpose="load"),
+        writer(settings.warehouse) as con,
+        ThreadPoolExecutor(IO_THREADS, thread_name_prefix="archive") as pool,
+        ThreadPoolExecutor(IO_THREADS, thread_name_prefix="receipts") as receipt_pool,
+    ):
         ensure_schema(con, registry)
-        _load(con, settings, registry, work_files, report, progress)
-    for path in paths:
+        _load(con, settings, registry, work_files, report, progress, pool, receipt_pool)
+    for path in {work_file_path(p): None for p in paths}:  # a spool holds many work files: removed once
         path.unlink(missing_ok=True)
         with suppress(OSError):  # other work files of the run may still be there
             path.parent.rmdir()

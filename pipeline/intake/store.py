@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import astuple, fields
 from decimal import Decimal
 
@@ -28,10 +30,20 @@ def _as_text(value: object) -> str | bytes | None:
     return str(value)
 
 
+def _decimal_text(value: Decimal) -> str:
+    return format(value, "f")
+
+
+# The text of the values that fill a batch's columns, by exact class; anything else goes through `_as_text`.
+_TEXT_OF = {int: str, Decimal: _decimal_text, dt.date: dt.date.isoformat, float: str}
+
+
 def _as_column(values: list[object]) -> list[object]:
-    if any(isinstance(v, list) for v in values):
-        return values
-    return [_as_text(v) for v in values]
+    classes = set(map(type, values))
+    if any(issubclass(c, list) for c in classes) or classes <= {str, type(None)}:
+        return values  # lists go to LIST columns as they are; text needs nothing
+    text_of = _TEXT_OF.get
+    return [v if v is None or v.__class__ is str else (text_of(v.__class__) or _as_text)(v) for v in values]
 
 
 def insert_rows(
@@ -49,8 +61,8 @@ def insert_rows(
 
     frame = pd.DataFrame(
         {
-            name: pd.Series(_as_column([row[i] for row in rows]), dtype=object)
-            for i, name in enumerate(columns)
+            name: pd.Series(_as_column(list(values)), dtype=object)
+            for name, values in zip(columns, zip(*rows, strict=True), strict=True)
         }
     )
     verb = "insert or replace" if replace else "insert"
@@ -92,12 +104,30 @@ def _add_problems(pending: PendingRows, submission_id: int, problems: list[Probl
     )
 
 
+# Per template: its raw table's column names, and the record fields its slice key is made of.
+_LAYOUTS: dict[int, tuple[object, list[str], list[str]]] = {}
+
+
+def _layout(template) -> tuple[list[str], list[str]]:
+    held = _LAYOUTS.get(id(template))
+    if held is None or held[0] is not template:
+        names = {"project": "project_code"}
+        held = _LAYOUTS[id(template)] = (
+            template,
+            [name for name, _, _ in raw_columns(template)],
+            [names.get(f, f) for f in template.slice],
+        )
+    return held[1], held[2]
+
+
 def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> int:
     """Queue the sheets, their column lineage, slices and raw rows of an accepted file; return its rows."""
     slices: dict[str, list] = {}
+    keys: dict[tuple, str] = {}  # slice keys by the values they are made of: rows of a sheet share a few
     total = 0
     for sheet in parsed.sheets:
         template = sheet.template
+        columns, fields = _layout(template)
         pending.add(
             "ops.sheets",
             ["submission_id", "sheet", "template", "header_first_row", "header_last_row", "data_rows"],
@@ -108,10 +138,14 @@ def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> i
             ["submission_id", "sheet", "column_name", "column_header", "excel_column", "written_unit"],
             ([submission_id, sheet.name, b.column.name, b.header, b.letter, b.unit] for b in sheet.bindings),
         )
-        columns = [name for name, _, _ in raw_columns(template)]
         rows = []
+        at_sheet, at_key = columns.index("sheet"), columns.index("slice_key")
+        at_submission = columns.index("submission_id")
         for record in sheet.records:
-            key = slice_key(template.id, record, template.slice)
+            made_of = (template.id, *map(record.get, fields))
+            key = keys.get(made_of)
+            if key is None:
+                key = keys[made_of] = slice_key(template.id, record, template.slice)
             entry = slices.setdefault(
                 key,
                 [
@@ -127,8 +161,9 @@ def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> i
                 ],
             )
             entry[-1] += 1
-            lineage = {"submission_id": submission_id, "sheet": sheet.name, "slice_key": key}
-            rows.append([lineage.get(c, record.get(c)) for c in columns])
+            row = list(map(record.get, columns))
+            row[at_submission], row[at_sheet], row[at_key] = submission_id, sheet.name, key
+            rows.append(row)
         pending.add(f"raw.{template.id}", columns, rows)
         total += len(rows)
     pending.add(
@@ -190,6 +225,21 @@ SUBMISSION_COLUMNS = [
 ]
 
 
+# What must be true before a batch's transaction may commit: its files durable in the archive. The loader
+# sets it around `store_batch` (`committing_after`), so the archive's fsyncs run while the rows are built.
+_BEFORE_COMMIT: ContextVar[Callable[[], object] | None] = ContextVar("before_commit", default=None)
+
+
+@contextmanager
+def committing_after(step: Callable[[], object]) -> Iterator[None]:
+    """Have every `store_batch` inside this block run `step` (and let it raise) just before it commits."""
+    token = _BEFORE_COMMIT.set(step)
+    try:
+        yield
+    finally:
+        _BEFORE_COMMIT.reset(token)
+
+
 def store_batch(
     con: duckdb.DuckDBPyConnection,
     batch: list[tuple[Candidate, str]],
@@ -198,7 +248,8 @@ def store_batch(
     """Record a batch of archived files, their problems and accepted rows, in one transaction.
 
     `stored_sha` maps the fingerprint of each file stored earlier in this run to its submission, so a twin
-    names the submission it repeats; it is only updated once the batch commits.
+    names the submission it repeats; it is only updated once the batch commits. Inside `committing_after`,
+    its step (the batch's archive copies made durable) runs after the rows are written and before the commit.
     """
     con.execute("begin")
     try:
@@ -254,6 +305,8 @@ def store_batch(
             )
         pending.insert(con)
         _supersede(con, pending.values("ops.slices", "slice_key"))
+        if (step := _BEFORE_COMMIT.get()) is not None:
+            step()
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import copyreg
+import io
 import multiprocessing
 import os
 import pickle
 import re
 import shutil
+import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import repeat
 from pathlib import Path
 
 from tqdm import tqdm
 
 from pipeline.intake.candidates import Candidate, read_candidate
-from pipeline.registry import Registry
+from pipeline.registry import Column, Registry, Template
 from pipeline.settings import Settings
 from pipeline.storage import LocalStorage, sha256_of
 
@@ -26,11 +29,32 @@ def work_dir(settings: Settings, run_key: str) -> Path:
     return settings.home / "work" / (re.sub(r"[^0-9A-Za-z_.-]+", "_", run_key).strip(".") or "run")
 
 
+# A parse worker appends the files it parses to one spool file of its own instead of creating a file for each:
+# creating files is what costs (a third of a millisecond and more each, on a busy disk), appending does not.
+# An entry in a spool is named `<spool path>#<offset>`; a work file of its own (`parse_one`) by its path.
+SPOOL_SUFFIX = ".spool"
+_ENTRY = re.compile(r"^(?P<path>.*" + re.escape(SPOOL_SUFFIX) + r")#(?P<offset>\d+)$", re.S)
+
+
+def work_file_path(reference: str | Path) -> Path:
+    """Return the file on disk holding a work file: its own, or the spool it is an entry of."""
+    found = _ENTRY.match(str(reference))
+    return Path(found["path"] if found else reference)
+
+
+def _opened(reference: str | Path):
+    found = _ENTRY.match(str(reference))
+    handle = open(found["path"] if found else reference, "rb")  # noqa: SIM115 - closed by the caller
+    if found:
+        handle.seek(int(found["offset"]))
+    return handle
+
+
 @dataclass(frozen=True, slots=True)
 class WorkFile:
     """A parsed file waiting on disk for the loader, with what the loader needs before opening it whole."""
 
-    path: str
+    path: str  # its own file, or an entry of a parse worker's spool (`<spool>#<offset>`)
     inbox_path: str
     sha256: str
     mtime_ns: int
@@ -41,11 +65,11 @@ class WorkFile:
     @classmethod
     def open(cls, path: str | Path) -> WorkFile:
         """Read only the head of a work file: its candidate stays on disk until its chunk is loaded."""
-        with open(path, "rb") as handle:
+        with _opened(path) as handle:
             return cls(str(path), *pickle.load(handle))
 
     def candidate(self) -> Candidate:
-        with open(self.path, "rb") as handle:
+        with _opened(self.path) as handle:
             pickle.load(handle)
             return pickle.load(handle)
 
@@ -55,9 +79,63 @@ class WorkFile:
         return (not self.carries_register, self.mtime_ns, self.inbox_path)
 
 
-def write_work_file(candidate: Candidate, target: Path) -> str:
-    """Write a parsed file for the loader: a small head, then the candidate; return its path."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+# Templates and columns travel in work files as references to the registry they came from (its folder, the
+# template id, the column name), not as copies: pickling a pydantic model per sheet cost more than the sheet's
+# rows, and every copy read back stayed in the loader's memory beside the registry's own.
+_REGISTRIES: dict[str, Registry] = {}
+_REFERENCES: dict[int, tuple[Registry, dict[int, tuple]]] = {}
+
+
+def remember_registry(registry: Registry) -> None:
+    """Resolve work-file references to templates of `registry.directory` against this registry."""
+    _REGISTRIES[str(registry.directory)] = registry
+
+
+def _registry_at(directory: str) -> Registry:
+    if directory not in _REGISTRIES:
+        from pipeline.registry import load_registry
+
+        _REGISTRIES[directory] = load_registry(Path(directory))
+    return _REGISTRIES[directory]
+
+
+def _template_at(directory: str, template_id: str) -> Template:
+    return _registry_at(directory).template(template_id)
+
+
+def _column_at(directory: str, template_id: str, name: str) -> Column:
+    return _registry_at(directory).template(template_id).column(name)
+
+
+def _references(registry: Registry) -> dict[int, tuple]:
+    """Map each template and column object of a registry to how a work file names it."""
+    held = _REFERENCES.get(id(registry))
+    if held is None or held[0] is not registry:
+        directory = str(registry.directory)
+        names: dict[int, tuple] = {}
+        for template in registry.templates.values():
+            names[id(template)] = (_template_at, (directory, template.id))
+            for column in template.columns:
+                names[id(column)] = (_column_at, (directory, template.id, column.name))
+        held = _REFERENCES[id(registry)] = (registry, names)
+    return held[1]
+
+
+def _pickler(handle, registry: Registry | None) -> pickle.Pickler:
+    pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
+    if registry is not None:
+        names = _references(registry)
+
+        def reduce(obj: object) -> tuple:
+            # An object of the registry goes as its name; any other (a test's own template) as itself.
+            return names.get(id(obj)) or obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+
+        pickler.dispatch_table = copyreg.dispatch_table | {Template: reduce, Column: reduce}
+    return pickler
+
+
+def _work_bytes(candidate: Candidate, registry: Registry | None) -> bytes:
+    """Return a work file's bytes: a small head, then the candidate."""
     parsed = candidate.parsed
     head = (
         candidate.inbox_path,
@@ -67,13 +145,49 @@ def write_work_file(candidate: Candidate, target: Path) -> str:
         candidate.carries_register,
         "not_taken_in" if candidate.skipped else "rejected" if parsed and parsed.errors else "parsed",
     )
+    buffer = io.BytesIO()
+    pickle.dump(head, buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    _pickler(buffer, registry).dump(candidate)
+    return buffer.getvalue()
+
+
+def write_work_file(candidate: Candidate, target: Path, registry: Registry | None = None) -> str:
+    """Write a parsed file for the loader: a small head, then the candidate; return its path."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    data = _work_bytes(candidate, registry)
     # Write then rename, so a retried or killed task never leaves half a file for the loader.
     partial = target.with_suffix(f".{os.getpid()}.partial")
     with open(partial, "wb") as handle:
-        pickle.dump(head, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(candidate, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        handle.write(data)
     os.replace(partial, target)
     return str(target)
+
+
+class _Spool:
+    """One parse worker's spool in one run's work folder: parsed files appended, each named by its offset.
+
+    An entry is named only once it is written whole and flushed to the operating system, so a killed or
+    retried task never hands the loader half an entry; what a killed worker leaves goes with the folder.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.path: Path | None = None
+        self.handle = None
+
+    def append(self, data: bytes) -> str:
+        if self.handle is None:  # made with the first entry, so a run with nothing to parse leaves nothing
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.path = self.folder / f"{os.getpid()}-{time.time_ns()}{SPOOL_SUFFIX}"
+            self.handle = open(self.path, "ab")  # noqa: SIM115 - open while parsing, flushed per entry
+        offset = self.handle.tell()
+        self.handle.write(data)
+        self.handle.flush()
+        return f"{self.path}#{offset}"
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
 
 
 def parse_one(settings: Settings, registry: Registry, inbox_path: str, run_key: str = "manual") -> str:
@@ -83,9 +197,10 @@ def parse_one(settings: Settings, registry: Registry, inbox_path: str, run_key: 
     is a rejection; a file gone, still being written or no regular file is left for the loader to log. Only
     the pipeline's own I/O (the archive or work folder unwritable, a full disk) raises.
     """
+    remember_registry(registry)
     candidate = read_candidate(LocalStorage(settings), registry, inbox_path, settings.limits)
     target = work_dir(settings, run_key) / f"{sha256_of(inbox_path.encode('utf-8'))[:32]}.pickle"
-    return write_work_file(candidate, target)
+    return write_work_file(candidate, target, registry)
 
 
 # Below this many files, starting worker processes costs more than parsing in this one.
@@ -93,15 +208,27 @@ PARALLEL_FROM = 64
 
 
 _worker: tuple[Settings, Registry] | None = None
+_spools: dict[str, _Spool] = {}
 
 
 def _start_worker(settings: Settings, registry: Registry) -> None:
     global _worker
     _worker = (settings, registry)
+    remember_registry(registry)
+
+
+def _parse_into(spool: _Spool, settings: Settings, registry: Registry, inbox_path: str) -> str:
+    """Read, fingerprint and parse one inbox file into a spool, as `parse_one` does; return its entry."""
+    candidate = read_candidate(LocalStorage(settings), registry, inbox_path, settings.limits)
+    return spool.append(_work_bytes(candidate, registry))
 
 
 def _parse_in_worker(inbox_path: str, run_key: str) -> str:
-    return parse_one(*_worker, inbox_path, run_key)
+    """Parse one file in a worker and append it to the worker's spool for this run; return its entry."""
+    settings, registry = _worker
+    if run_key not in _spools:
+        _spools[run_key] = _Spool(work_dir(settings, run_key))
+    return _parse_into(_spools[run_key], settings, registry, inbox_path)
 
 
 def parse_all(
@@ -115,7 +242,10 @@ def parse_all(
         ExitStack() as stack,
     ):
         if settings.workers == 1 or len(inbox_paths) < PARALLEL_FROM:
-            parsed = (parse_one(settings, registry, path, run_key) for path in inbox_paths)
+            remember_registry(registry)
+            spool = _Spool(work_dir(settings, run_key))
+            stack.callback(spool.close)
+            parsed = (_parse_into(spool, settings, registry, path) for path in inbox_paths)
         else:
             # forkserver: workers never inherit the parent's threads or open handles.
             pool = stack.enter_context(
@@ -158,7 +288,10 @@ def parse_shard(settings: Settings, registry: Registry, inbox_paths: list[str], 
     Each file's outcome stays its own (a bad file is a rejection inside its work file), so one never fails the
     shard. The counts are what the Airflow UI shows for the shard; `work_files` is what the loader reads.
     """
-    work_files = parse_all(settings, registry, inbox_paths, run_key)
+    # In this process, never a pool: shards already run side by side as tasks, and a pool's workers would start
+    # by re-running the task's main script (`airflow`), which cannot import inside a task (its database URL is
+    # blocked there) — the night would fail on every shard of 64 files or more.
+    work_files = parse_all(replace(settings, workers=1), registry, inbox_paths, run_key)
     states = [WorkFile.open(path).state for path in work_files]
     return {
         "files": len(inbox_paths),

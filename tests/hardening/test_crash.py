@@ -24,6 +24,27 @@ def test_runs_killed_while_loading_leave_nothing_half_stored_or_lost_and_a_rerun
     assert summary.consistent_after_kill == summary.identical_after_rerun == 3
 
 
+def test_runs_killed_between_a_batchs_archive_fsync_and_its_commit_keep_its_files_and_store_none_of_them(
+    tmp_path,
+):
+    # Held after a drawn batch's archive copies are made durable, killed before its transaction commits.
+    summary = run_trials(
+        trials=0,
+        commit_trials=2,
+        files=10,
+        seed=7,
+        jobs=2,
+        root=tmp_path,
+        launch=launch_forked,
+        rerun="ingest",
+    )
+
+    assert summary.problems == []
+    assert summary.killed_at_commit == summary.commit_trials == 2
+    assert all(files >= 1 for files in summary.archived_at_commit)
+    assert summary.consistent_after_kill == summary.identical_after_rerun == 2
+
+
 def test_a_copy_of_the_published_warehouse_cut_short_never_becomes_the_working_copy(tmp_path, monkeypatch):
     published = tmp_path / "warehouse.duckdb"
     with writer(published) as con:

@@ -42,6 +42,37 @@ def test_receipts_follow_status_changes_duplicate_and_superseded(settings, regis
     }
 
 
+def test_receipts_written_as_each_batch_commits_end_as_the_run_leaves_each_file(
+    settings, registry, register, monkeypatch
+):
+    from pipeline.intake import load
+
+    # One file a batch: each receipt is written as soon as its batch commits, before the correction and the
+    # twin in later batches change what the first file's receipt must say; and a second 清单.csv answered in
+    # the same folder must not take the first one's receipt.
+    monkeypatch.setattr(load, "FILES_PER_BATCH", 1)
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=2 * 10**18)
+    drop(settings, "枣林街道办事处/清单（重发）.csv", COMPOUNDS_V1, mtime=3 * 10**18)
+    drop(
+        settings, "枣林街道办事处/旧/清单.csv", COMPOUNDS_V2.replace("市委小区", "石化小区"), mtime=4 * 10**18
+    )
+
+    ingest(settings, registry, progress=False)
+
+    statuses = {name: facts["status_zh"] for name, facts in receipts_of(settings).items()}
+    assert statuses == {
+        "项目基本信息.csv.回执.json": "已接收",
+        "清单.csv.回执.json": "已被更正版本替代",  # written as 已接收 when its batch committed, then again
+        "清单（更正）.csv.回执.json": "已接收",
+        "清单（重发）.csv.回执.json": "重复提交",
+        "清单.csv.第5号.回执.json": "已退回",  # a second 清单.csv for the same folder keeps its own receipt
+    }
+    recorded = query(settings, "select receipt_path, receipt_status = status from ops.submissions order by 1")
+    assert all(fresh for _, fresh in recorded)
+    assert sorted(str(p) for p in settings.receipts.rglob("*.html")) == [path for path, _ in recorded]
+
+
 def test_a_rejected_files_receipt_lists_every_problem_with_row_header_value_and_fix(
     settings, registry, register
 ):
