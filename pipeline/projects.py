@@ -554,20 +554,10 @@ def _rekey(con: duckdb.DuckDBPyConnection, template: Template, mapping: list, is
             [template.id],
         )
         # Slices that now share a key (a renamed project's old and new name) keep the newer file.
-        con.execute(
-            """
-            update ops.submissions set status = 'superseded'
-            where status = 'accepted' and submission_id in (
-                select s.submission_id
-                from ops.slices s join ops.current_slices c using (slice_key)
-                where s.submission_id in (
-                    select submission_id from ops.slices
-                    where slice_key in (select new_key from project_code_backfill)
-                )
-                group by s.submission_id
-                having bool_and(c.submission_id <> s.submission_id)
-            )
-            """
+        from pipeline.intake.store import supersede  # the intake imports this module
+
+        supersede(
+            con, {key for (key,) in con.execute("select new_key from project_code_backfill").fetchall()}
         )
     finally:
         con.unregister("project_code_backfill")

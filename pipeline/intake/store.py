@@ -184,7 +184,7 @@ def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> i
     return total
 
 
-def _supersede(con: duckdb.DuckDBPyConnection, slice_keys: set[str]) -> None:
+def supersede(con: duckdb.DuckDBPyConnection, slice_keys: set[str]) -> None:
     """Mark superseded the accepted submissions on these slices whose every slice now has a later one."""
     if not slice_keys:
         return
@@ -304,7 +304,7 @@ def store_batch(
                 replace=True,
             )
         pending.insert(con)
-        _supersede(con, pending.values("ops.slices", "slice_key"))
+        supersede(con, pending.values("ops.slices", "slice_key"))
         if (step := _BEFORE_COMMIT.get()) is not None:
             step()
         con.execute("commit")
