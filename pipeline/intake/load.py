@@ -47,7 +47,7 @@ ROWS_PER_BATCH = 25_000
 
 # Threads that write and fsync archive copies and receipts while the loader goes on: waiting for the disk, not
 # computing, so more of them than cores.
-IO_THREADS = 2
+IO_THREADS = 8
 
 
 def chunks(work_files: list[WorkFile]) -> Iterator[list[WorkFile]]:
