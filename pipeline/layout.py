@@ -116,10 +116,9 @@ def _header_cells(grid: Grid, first: int, last: int, origin: dict) -> tuple[list
     return headers, top
 
 
-def _bind(template: Template, headers: Iterable[str]) -> list[Binding]:
+def _bind(template: Template, split: Iterable[tuple[str, str, str | None]]) -> list[Binding]:
     bindings: dict[str, Binding] = {}
-    for index, written in enumerate(headers):
-        label, unit = split_header(written)
+    for index, (written, label, unit) in enumerate(split):
         column = template.label_index.get(label)
         if column is not None and column.name not in bindings:
             bindings[column.name] = Binding(column, index, written, unit)
@@ -135,10 +134,12 @@ class _Fit:
     plausible: bool  # enough required columns to tell templates apart, and two columns at least
 
 
-def _fit(template: Template, headers: tuple[str, ...]) -> _Fit:
-    bindings = tuple(_bind(template, headers))
+def _fit(template: Template, split: tuple[tuple[str, str, str | None], ...], labels: set[str]) -> _Fit:
+    if labels.isdisjoint(template.label_index):  # most rows scanned for a header are data or titles
+        return _Fit(template, (), False)
+    bindings = tuple(_bind(template, split))
     found = {b.column.name for b in bindings}
-    required = template.required
+    required = [c for c in template.columns if c.required]
     required_found = sum(c.name in found for c in required)
     # Enough to tell templates apart, while still matching a sheet that lacks a required column.
     plausible = required_found >= max(1, math.ceil(len(required) / 2)) and len(bindings) >= 2
@@ -160,7 +161,11 @@ def _fits(registry: Registry, headers: tuple[str, ...]) -> tuple[_Fit, ...]:
     if fits is None:
         if len(cache) >= _FITS_KEPT:
             cache.clear()
-        fits = cache[headers] = tuple(_fit(t, headers) for t in registry.templates.values())
+        split = tuple(
+            (written, *split_header(written)) for written in headers
+        )  # once per row, not per template
+        labels = {label for _, label, _ in split}
+        fits = cache[headers] = tuple(_fit(t, split, labels) for t in registry.templates.values())
     return fits
 
 
