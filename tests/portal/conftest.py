@@ -97,3 +97,14 @@ def server(tmp_path_factory) -> Server:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="package")
+def browser():
+    """Debian's own Chromium (/usr/bin/chromium) under Playwright: no browser is downloaded."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path="/usr/bin/chromium")
+        yield launched
+        launched.close()

@@ -1,0 +1,160 @@
+"""The portal in-process (no browser): names kept inside the inbox, accounts, cookies, 仍然提交, roles."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pipeline.cli import main
+from pipeline.portal.app import create_app
+from pipeline.portal.config import PortalConfig
+from pipeline.portal.sessions import record_failure, throttled_for
+from pipeline.portal.uploads import client_name, inbox_name, keep_pending, place_in_inbox, take_pending
+from pipeline.portal.users import AccountError, add_account
+from tests.conftest import REGISTER_CSV
+
+ZAOLIN, ZHUJIAN = "枣林街道办事处", "区住房和城乡建设局"
+PASSWORD = "right-Passw0rd"
+
+
+def client_for(settings, registry, config: PortalConfig) -> TestClient:
+    scheme = "http" if config.allow_http else "https"
+    return TestClient(create_app(settings, registry, config, warm=False), base_url=f"{scheme}://127.0.0.1")
+
+
+@pytest.fixture
+def accounts(settings, registry):
+    for office in (ZAOLIN, ZHUJIAN):
+        add_account(settings, registry.offices, office, PASSWORD)
+    add_account(settings, registry.offices, "boss", PASSWORD, admin=True)
+
+
+@pytest.fixture
+def client(settings, registry, accounts):
+    with client_for(settings, registry, PortalConfig(allow_http=True)) as client:
+        yield client
+
+
+def log_in(client: TestClient, name: str, password: str = PASSWORD):
+    page = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    return client.post(
+        "/login", data={"name": name, "password": password, "csrf": token}, follow_redirects=False
+    )
+
+
+def csrf_of(client: TestClient) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "../../etc/passwd",
+        "..\\..\\boot.ini",
+        "/abs/清单.xlsx",
+        ".hidden.xlsx",
+        "~$清单.xlsx",
+        "a\x00b:c.csv",
+        "..",
+        "",
+    ],
+)
+def test_no_uploaded_name_escapes_the_offices_inbox_folder_or_hides_from_the_night(settings, sent):
+    placed = place_in_inbox(settings, ZAOLIN, inbox_name(client_name(sent)), b"bytes")
+
+    folder, name = placed.split("/")
+    assert folder == ZAOLIN
+    assert not name.startswith((".", "~$")) and name not in ("", "..")
+    assert (settings.inbox / placed).resolve().parent == (settings.inbox / ZAOLIN).resolve()
+    assert (settings.inbox / placed).read_bytes() == b"bytes"
+
+
+def test_placing_never_replaces_a_file_and_leaves_nothing_half_written(settings):
+    first = place_in_inbox(settings, ZAOLIN, "清单.xlsx", b"first")
+    second = place_in_inbox(settings, ZAOLIN, "清单.xlsx", b"second")
+
+    assert (first, second) == (f"{ZAOLIN}/清单.xlsx", f"{ZAOLIN}/清单（2）.xlsx")
+    assert (settings.inbox / first).read_bytes() == b"first"
+    assert sorted(p.name for p in (settings.inbox / ZAOLIN).iterdir()) == ["清单.xlsx", "清单（2）.xlsx"]
+
+
+def test_an_upload_named_with_a_path_lands_in_the_senders_folder_only(settings, client):
+    log_in(client, ZAOLIN)
+    sent = client.post(
+        "/upload",
+        data={"csrf": csrf_of(client)},
+        files=[("files", ("../../../项目基本信息.csv", REGISTER_CSV.encode("utf-8"), "text/csv"))],
+    )
+
+    assert sent.status_code == 200 and "【将被接收】项目基本信息.csv" in sent.text
+    assert [p.relative_to(settings.home).as_posix() for p in settings.home.rglob("*.csv")] == [
+        f"inbox/{ZAOLIN}/项目基本信息.csv"
+    ]
+
+
+def test_the_session_cookie_is_secure_httponly_and_samesite_unless_plain_http_is_allowed(
+    settings, registry, accounts
+):
+    with client_for(settings, registry, PortalConfig()) as client:
+        cookie = log_in(client, ZAOLIN).headers["set-cookie"]
+    assert cookie.startswith("__Host-portal_session=")
+    assert all(flag in cookie for flag in ("Secure", "HttpOnly", "SameSite=lax", "Path=/"))
+    with pytest.raises(ValueError, match="127.0.0.1"):
+        PortalConfig(host="0.0.0.0", allow_http=True)
+
+
+def test_a_rejected_file_kept_for_submit_anyway_is_only_its_senders(settings):
+    kept = keep_pending(settings, ZAOLIN, "坏.xlsx", b"bad")
+
+    assert take_pending(settings, ZHUJIAN, kept) is None
+    assert take_pending(settings, ZAOLIN, "../../portal.sqlite3") is None
+    assert take_pending(settings, ZAOLIN, kept) == ("坏.xlsx", b"bad")
+    assert take_pending(settings, ZAOLIN, kept) is None  # taken once
+
+
+def test_offices_and_administrators_each_reach_only_their_pages(client):
+    log_in(client, ZAOLIN)
+    assert client.get("/admin").status_code == 403
+    client.cookies.clear()
+    log_in(client, "boss")
+    assert client.get("/", follow_redirects=False).headers["location"].endswith("/admin")
+    refused = client.post("/upload", data={"csrf": csrf_of(client)}, files=[("files", ("a.csv", b"x"))])
+    assert refused.status_code == 403
+
+
+def test_users_add_reset_disable_from_the_command_line(settings, registry, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO("first-Passw0rd\n"))
+    assert main(["users", "add", "zaolin", "--password-stdin"]) == 0  # an alias names the office
+    assert f"已新建单位账号（{ZAOLIN}）：{ZAOLIN}" in capsys.readouterr().out
+    assert main(["users", "add", ZAOLIN]) == 1
+    assert "已存在" in capsys.readouterr().err
+    with pytest.raises(AccountError, match="不是 registry/offices.yaml 中登记的单位"):
+        add_account(settings, registry.offices, "不存在的单位", PASSWORD)
+
+    with client_for(settings, registry, PortalConfig(allow_http=True)) as client:
+        assert log_in(client, "zaolin", "first-Passw0rd").status_code == 303
+        assert client.get("/", follow_redirects=False).status_code == 200
+
+        assert main(["users", "reset", ZAOLIN]) == 0
+        made = re.search(r"初始密码.*：(\S+)", capsys.readouterr().out).group(1)
+        assert client.get("/", follow_redirects=False).status_code == 303  # its sessions ended
+        assert log_in(client, ZAOLIN, "first-Passw0rd").status_code == 401
+        assert log_in(client, ZAOLIN, made).status_code == 303
+
+        assert main(["users", "disable", ZAOLIN]) == 0
+        assert client.get("/", follow_redirects=False).status_code == 303
+        assert log_in(client, ZAOLIN, made).status_code == 401
+
+
+def test_throttling_counts_by_account_and_by_address(settings):
+    config = PortalConfig()
+    for _ in range(config.login_failures - 1):
+        record_failure(settings, ZAOLIN, "10.0.0.1")
+    assert throttled_for(settings, config, ZAOLIN, "10.0.0.2") == 0
+    record_failure(settings, ZAOLIN, "10.0.0.1")
+    assert 0 < throttled_for(settings, config, ZAOLIN, "10.0.0.2") <= config.lockout_minutes * 60
+    assert throttled_for(settings, config, ZHUJIAN, "10.0.0.2") == 0
