@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 
 import pytest
-from fastapi.testclient import TestClient
 
 from pipeline.cli import main
 from pipeline.portal.app import create_app
@@ -15,6 +15,10 @@ from pipeline.portal.sessions import record_failure, throttled_for
 from pipeline.portal.uploads import client_name, inbox_name, keep_pending, place_in_inbox, take_pending
 from pipeline.portal.users import AccountError, add_account
 from tests.conftest import REGISTER_CSV
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # Starlette asks for httpx2, which is not in the lock
+    from fastapi.testclient import TestClient
 
 ZAOLIN, ZHUJIAN = "枣林街道办事处", "区住房和城乡建设局"
 PASSWORD = "right-Passw0rd"
@@ -158,3 +162,37 @@ def test_throttling_counts_by_account_and_by_address(settings):
     record_failure(settings, ZAOLIN, "10.0.0.1")
     assert 0 < throttled_for(settings, config, ZAOLIN, "10.0.0.2") <= config.lockout_minutes * 60
     assert throttled_for(settings, config, ZHUJIAN, "10.0.0.2") == 0
+
+
+def test_the_history_says_which_file_superseded_which_and_shows_no_other_offices_file(
+    settings, registry, register, client
+):
+    from pipeline.intake import ingest
+    from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop
+
+    drop(settings, f"{ZAOLIN}/清单.csv", COMPOUNDS_V1)
+    ingest(settings, registry, progress=False)
+    drop(settings, f"{ZAOLIN}/清单（更正）.csv", COMPOUNDS_V2)
+    drop(
+        settings,
+        f"{ZHUJIAN}/住建.csv",
+        COMPOUNDS_V1.replace("填报单位：枣林街道办事处", f"填报单位：{ZHUJIAN}"),
+    )
+    ingest(settings, registry, progress=False)
+
+    log_in(client, ZAOLIN)
+    page = client.get("/").text
+    rows = {
+        name: re.search(rf'data-submission="(\d+)">\s*<td>\d+</td>\s*<td>{re.escape(name)}', page)
+        for name in ("清单.csv", "清单（更正）.csv")
+    }
+    old, new = (int(found.group(1)) for found in rows.values())
+    assert f"已被第{new}号提交替代" in page and f"替代了第{old}号提交" in page
+    assert "住建.csv" not in page
+    assert client.get(f"/receipts/{old}").status_code == 200
+
+    client.cookies.clear()
+    log_in(client, ZHUJIAN)
+    assert "住建.csv" in client.get("/").text
+    assert client.get(f"/receipts/{old}").status_code == 404
+    assert client.get(f"/receipts/{old}/download").status_code == 404
