@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from urllib.parse import quote
 
 import pytest
 
@@ -190,9 +191,24 @@ def test_the_history_says_which_file_superseded_which_and_shows_no_other_offices
     assert f"已被第{new}号提交替代" in page and f"替代了第{old}号提交" in page
     assert "住建.csv" not in page
     assert client.get(f"/receipts/{old}").status_code == 200
+    download = client.get(f"/receipts/{old}/download")
+    assert download.status_code == 200 and "已被更正版本替代" in download.text
+    assert download.headers["content-disposition"].startswith("attachment;")
 
     client.cookies.clear()
     log_in(client, ZHUJIAN)
     assert "住建.csv" in client.get("/").text
     assert client.get(f"/receipts/{old}").status_code == 404
     assert client.get(f"/receipts/{old}/download").status_code == 404
+
+
+def test_blank_templates_download_for_a_logged_in_account_only(client, registry):
+    from pipeline.templates import file_name
+
+    template = next(iter(registry.templates.values()))
+    assert client.get(f"/templates/{template.id}", follow_redirects=False).status_code == 303
+    log_in(client, ZAOLIN)
+    blank = client.get(f"/templates/{template.id}")
+    assert blank.status_code == 200 and blank.content.startswith(b"PK")
+    assert quote(file_name(template)) in blank.headers["content-disposition"]
+    assert client.get("/templates/..%2F..%2Fregistry").status_code == 404
