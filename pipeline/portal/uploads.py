@@ -11,7 +11,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import ClientDisconnect
 
 from pipeline.limits import MIB, LimitExceeded, Limits
 from pipeline.portal.config import portal_home
@@ -80,6 +82,7 @@ class _Reader:
         self.name: str | None = None
         self.filename: str | None = None
         self.data = bytearray()
+        self.complete = False
 
     def callbacks(self) -> dict:
         return {
@@ -90,6 +93,7 @@ class _Reader:
             "on_headers_finished": self._headers_finished,
             "on_part_data": self._data,
             "on_part_end": self._end,
+            "on_end": lambda: setattr(self, "complete", True),
         }
 
     def _begin(self) -> None:
@@ -142,9 +146,16 @@ async def read_upload(request, limits: Limits, max_files: int, before_file) -> U
         )
     reader = _Reader(limits, max_files, before_file)
     parser = MultipartParser(options[b"boundary"], reader.callbacks())
-    async for chunk in request.stream():
-        parser.write(chunk)
-    parser.finalize()
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+    except MultipartParseError:
+        raise UploadRefused(400, "上传内容不完整或格式不正确，请重新上传。") from None
+    except ClientDisconnect:
+        raise UploadRefused(400, "上传中断，未接收任何文件，请重新上传。") from None
+    if not reader.complete:  # the body stopped before its closing boundary: a file may be cut short
+        raise UploadRefused(400, "上传内容不完整，未接收任何文件，请重新上传。")
     return reader.upload
 
 

@@ -212,3 +212,18 @@ def test_blank_templates_download_for_a_logged_in_account_only(client, registry)
     assert blank.status_code == 200 and blank.content.startswith(b"PK")
     assert quote(file_name(template)) in blank.headers["content-disposition"]
     assert client.get("/templates/..%2F..%2Fregistry").status_code == 404
+
+
+def test_an_upload_cut_short_is_refused_whole(settings, client):
+    log_in(client, ZAOLIN)
+    boundary = "cut"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf_of(client)}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="a.csv"\r\n\r\n'
+        f"{REGISTER_CSV}\r\n--{boundary}\r\n"  # no closing boundary: the last part may be cut short
+    ).encode()
+    sent = client.post(
+        "/upload", content=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
+    assert sent.status_code == 400 and "上传内容不完整" in sent.text
+    assert not (settings.inbox / ZAOLIN).exists()
