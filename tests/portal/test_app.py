@@ -227,3 +227,29 @@ def test_an_upload_cut_short_is_refused_whole(settings, client):
     )
     assert sent.status_code == 400 and "上传内容不完整" in sent.text
     assert not (settings.inbox / ZAOLIN).exists()
+
+
+def test_a_running_night_never_blocks_the_portal(settings, registry, register, client):
+    import duckdb
+
+    from pipeline.runlock import run_lock
+    from pipeline.warehouse import working_copy
+    from tests.pipeline.test_intake import COMPOUNDS_V1
+
+    log_in(client, ZAOLIN)
+    assert working_copy(settings.warehouse).exists()
+    # As mid-night: the run lock held and the writer's copy open read-write, locked by its process.
+    with (
+        run_lock(settings, wait_seconds=0, purpose="a night in progress"),
+        duckdb.connect(str(working_copy(settings.warehouse))),
+    ):
+        sent = client.post(
+            "/upload",
+            data={"csrf": csrf_of(client)},
+            files=[("files", ("清单.csv", COMPOUNDS_V1.encode("utf-8"), "text/csv"))],
+        )
+        assert (
+            sent.status_code == 200 and "【将被接收】清单.csv" in sent.text
+        )  # its project is in the register
+        assert "项目基本信息.csv" in client.get("/").text
+    assert (settings.inbox / ZAOLIN / "清单.csv").read_bytes() == COMPOUNDS_V1.encode("utf-8")
