@@ -82,6 +82,11 @@ def _set_cookie(portal: Portal, response: Response, name: str, value: str, max_a
     )
 
 
+def _drop_cookie(portal: Portal, response: Response, name: str) -> None:
+    # A __Host- cookie is only replaced by one with the same attributes, expiry aside.
+    _set_cookie(portal, response, name, "", 0)
+
+
 @router.get("/healthz")
 def healthz() -> Response:
     return Response("ok", media_type="text/plain")
@@ -127,7 +132,7 @@ def login(request: Request, name: str = Form(""), password: str = Form(""), csrf
     response = RedirectResponse(request.url_for("admin" if account.is_admin else "home"), 303)
     token = start_session(portal.settings, portal.config, account)
     _set_cookie(portal, response, portal.cookie_name, token, portal.config.session_hours * 3600)
-    response.delete_cookie(portal.login_cookie_name, path="/")
+    _drop_cookie(portal, response, portal.login_cookie_name)
     return response
 
 
@@ -138,7 +143,7 @@ def logout(request: Request, csrf: str = Form("")) -> Response:
     _check_csrf(session, csrf)
     end_session(portal.settings, request.cookies.get(portal.cookie_name))
     response = RedirectResponse(request.url_for("login_page"), 303)
-    response.delete_cookie(portal.cookie_name, path="/")
+    _drop_cookie(portal, response, portal.cookie_name)
     return response
 
 

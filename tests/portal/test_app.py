@@ -106,6 +106,13 @@ def test_the_session_cookie_is_secure_httponly_and_samesite_unless_plain_http_is
 ):
     with client_for(settings, registry, PortalConfig()) as client:
         cookie = log_in(client, ZAOLIN).headers["set-cookie"]
+        token = client.cookies["__Host-portal_session"]
+        ended = client.post("/logout", data={"csrf": csrf_of(client)}, follow_redirects=False)
+        assert ended.status_code == 303
+        dropped = ended.headers["set-cookie"]
+        assert dropped.startswith("__Host-portal_session=") and "Max-Age=0" in dropped and "Secure" in dropped
+        client.cookies.set("__Host-portal_session", token)  # replayed after logout: ended on the server too
+        assert client.get("/", follow_redirects=False).status_code == 303
     assert cookie.startswith("__Host-portal_session=")
     assert all(flag in cookie for flag in ("Secure", "HttpOnly", "SameSite=lax", "Path=/"))
     with pytest.raises(ValueError, match="127.0.0.1"):
