@@ -260,3 +260,28 @@ def test_a_running_night_never_blocks_the_portal(settings, registry, register, c
         )  # its project is in the register
         assert "项目基本信息.csv" in client.get("/").text
     assert (settings.inbox / ZAOLIN / "清单.csv").read_bytes() == COMPOUNDS_V1.encode("utf-8")
+
+
+def test_the_office_is_the_account_and_a_unit_line_follows_the_proxy_rule(settings, register, client):
+    from tests.pipeline.test_intake import COMPOUNDS_V1
+
+    log_in(client, ZHUJIAN)  # registered as sending for 枣林 (代报)
+    sent = client.post(
+        "/upload",
+        data={"csrf": csrf_of(client)},
+        files=[("files", ("代报清单.csv", COMPOUNDS_V1.encode("utf-8"), "text/csv"))],
+    )
+    assert "【将被接收】代报清单.csv" in sent.text
+    assert (settings.inbox / ZHUJIAN / "代报清单.csv").exists()
+
+    client.cookies.clear()
+    log_in(client, ZAOLIN)  # may send only its own
+    claimed = COMPOUNDS_V1.replace(f"填报单位：{ZAOLIN}", f"填报单位：{ZHUJIAN}")
+    sent = client.post(
+        "/upload",
+        data={"csrf": csrf_of(client)},
+        files=[("files", ("冒名清单.csv", claimed.encode("utf-8"), "text/csv"))],
+    )
+    assert "【将被退回】冒名清单.csv" in sent.text
+    assert f"报送文件夹“{ZAOLIN}”属于{ZAOLIN}，只能报送本单位的数据" in sent.text
+    assert not (settings.inbox / ZAOLIN / "冒名清单.csv").exists()
