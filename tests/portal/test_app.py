@@ -285,3 +285,15 @@ def test_the_office_is_the_account_and_a_unit_line_follows_the_proxy_rule(settin
     assert "【将被退回】冒名清单.csv" in sent.text
     assert f"报送文件夹“{ZAOLIN}”属于{ZAOLIN}，只能报送本单位的数据" in sent.text
     assert not (settings.inbox / ZAOLIN / "冒名清单.csv").exists()
+
+
+def test_the_readme_states_every_portal_setting_with_its_default():
+    from dataclasses import fields
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    shown = {False: "unset", "": "empty"}
+    for setting in fields(PortalConfig):
+        default = getattr(PortalConfig(), setting.name)
+        row = f"| `PIPELINE_PORTAL_{setting.name.upper()}` | {shown.get(default, default)} |"
+        assert row in readme, setting.name
