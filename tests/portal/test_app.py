@@ -297,3 +297,21 @@ def test_the_readme_states_every_portal_setting_with_its_default():
         default = getattr(PortalConfig(), setting.name)
         row = f"| `PIPELINE_PORTAL_{setting.name.upper()}` | {shown.get(default, default)} |"
         assert row in readme, setting.name
+
+
+def test_content_limits_are_the_pipelines_own_settings(settings, registry, accounts, monkeypatch):
+    from pipeline.settings import Settings
+    from tests.pipeline.workbooks import compound_sheet, xlsx
+
+    monkeypatch.setenv("PIPELINE_MAX_ROWS", "5")
+    limited = Settings.from_env()
+    rows = compound_sheet(*[[n, f"小区{n}", "1", "100", "10"] for n in range(1, 7)])
+    with client_for(limited, registry, PortalConfig(allow_http=True)) as client:
+        log_in(client, ZAOLIN)
+        sent = client.post(
+            "/upload",
+            data={"csrf": csrf_of(client)},
+            files=[("files", ("长清单.xlsx", xlsx({"清单": rows})))],
+        )
+    assert "【将被退回】长清单.xlsx" in sent.text
+    assert "超过每个工作表5行的处理上限" in sent.text
