@@ -6,7 +6,7 @@ export GX_ANALYTICS_ENABLED := False
 
 AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
-.PHONY: setup demo test lint format clean airflow
+.PHONY: setup demo test lint format clean airflow serve
 
 # --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set, every process would otherwise recompile GX and
 # Airflow from source on import (seconds each).
@@ -18,10 +18,16 @@ AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
 setup: .venv/.synced  ## install uv if missing and sync the locked environment
 
-demo: setup  ## create the data root $(PIPELINE_HOME), write the demo inbox into it and run the nightly job on it
+demo: setup  ## create the data root $(PIPELINE_HOME), write the demo inbox, run the nightly job, make a portal login
 	$(UV) run --frozen pipeline init
 	$(UV) run --frozen python demo/make_inbox.py
 	$(UV) run --frozen pipeline run
+	$(UV) run --frozen python demo/portal_account.py
+
+# Plain http is allowed only because it listens on 127.0.0.1; behind the bureau's proxy leave it unset (README).
+serve: export PIPELINE_PORTAL_ALLOW_HTTP ?= 1
+serve: setup  ## run the submission portal on http://127.0.0.1:8765 over $(PIPELINE_HOME) (make demo prints a login)
+	$(UV) run --frozen pipeline serve
 
 test: setup lint  ## lint, then the whole test suite (the cluster test aside: make test-cluster)
 	$(UV) run --frozen pytest -q -m "not cluster"

@@ -57,13 +57,20 @@ def receipt_facts(outcome: Outcome, received_at: dt.datetime) -> ReceiptFacts:
 
 def check_files(paths: list[Path], settings: Settings, registry: Registry) -> list[ReceiptFacts]:
     """Prepare the files exactly as ingest would, consulting the warehouse read-only if there is one."""
-    files = [(_inbox_relative(p, settings), p.read_bytes(), None) for p in paths]
+    return check_contents([(_inbox_relative(p, settings), p.read_bytes()) for p in paths], settings, registry)
+
+
+def check_contents(
+    files: list[tuple[str, bytes]], settings: Settings, registry: Registry
+) -> list[ReceiptFacts]:
+    """Prepare files given as (inbox path, bytes) exactly as ingest would; the path's folder names the sender."""
+    entries = [(path, content, None) for path, content in files]
     now = dt.datetime.now(TIMEZONE)
     # The published warehouse, never the writer's copy: a dry run works while a run holds the lock.
     if current_version(settings.warehouse) is not None:
         with published_reader(settings.warehouse) as con:
-            candidates, _ = prepare(con, registry, files)
+            candidates, _ = prepare(con, registry, entries, limits=settings.limits)
     else:
-        candidates, _ = prepare(None, registry, files)
+        candidates, _ = prepare(None, registry, entries, limits=settings.limits)
     by_path = {c.inbox_path: c for c in candidates}
-    return [receipt_facts(by_path[path].outcome, now) for path, _, _ in files]
+    return [receipt_facts(by_path[path].outcome, now) for path, _ in files]

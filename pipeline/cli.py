@@ -21,7 +21,7 @@ EXIT_USAGE = 2  # argparse's own code for a bad command line
 EXIT_BUSY = 3  # another command holds the run lock (or the writer's warehouse): nothing was done
 
 # Commands that read or write the data root, so refuse one that does not exist rather than make it silently.
-NEEDS_HOME = frozenset({"run", "ingest", "report", "status", "sql", "withdraw", "docs"})
+NEEDS_HOME = frozenset({"run", "ingest", "report", "status", "sql", "withdraw", "docs", "serve", "users"})
 
 
 def say(text: str, out=None) -> None:
@@ -309,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline.analyst import add_parser as add_sql
 
     add_sql(commands)
+    from pipeline.portal.cli import add_parsers as add_portal
+
+    add_portal(commands)
     return parser
 
 

@@ -1,0 +1,122 @@
+"""Build the portal application: settings, warm checker, templates, security headers and error pages."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pipeline.portal.checker import Checker
+from pipeline.portal.config import PortalConfig
+from pipeline.registry import Registry
+from pipeline.settings import Settings
+from pipeline.text import printable
+
+HERE = Path(__file__).parent
+logger = logging.getLogger(__name__)
+# Nothing from elsewhere: no inline script, no frames, forms post only back here.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+TITLE_ZH = {
+    400: "请求有误",
+    403: "无权访问",
+    404: "找不到页面",
+    405: "请求有误",
+    413: "上传过大",
+    429: "请稍后再试",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Portal:
+    """What every request reads: the data root, the portal's settings, the registry and the warm checker."""
+
+    settings: Settings
+    config: PortalConfig
+    registry: Registry
+    checker: Checker
+    templates: Jinja2Templates
+
+    @property
+    def cookie_name(self) -> str:
+        # __Host- makes the browser refuse the cookie unless it came over https for this host, path /.
+        return "portal_session" if self.config.allow_http else "__Host-portal_session"
+
+    @property
+    def login_cookie_name(self) -> str:
+        return "portal_login" if self.config.allow_http else "__Host-portal_login"
+
+    def page(self, request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
+        return self.templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def _templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes every .html template
+    # Text from files shows control characters and bidi overrides as visible stand-ins, then is escaped.
+    templates.env.filters["printable"] = lambda text: printable("" if text is None else str(text))
+    templates.env.filters["mb"] = lambda size: f"{size / 1024 / 1024:,.1f} MB"
+    return templates
+
+
+def create_app(settings: Settings, registry: Registry, config: PortalConfig, warm: bool = True) -> FastAPI:
+    """Return the portal; with `warm`, checks a blank template of each kind before taking the first request."""
+    from pipeline.portal.views import router
+
+    checker = Checker(settings, registry)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        if warm:  # uvicorn binds its port only after this: a portal that answers is a warm one
+            checker.warm(registry.offices.offices[0].name if registry.offices.offices else "预热")
+        yield
+
+    app = FastAPI(
+        title="预算绩效数据报送",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+        root_path=config.root_path,
+    )
+    app.state.portal = Portal(settings, config, registry, checker, _templates())
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(router)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if not request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"  # receipts and history stay off shared disks
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def error_page(request: Request, exc: HTTPException):
+        portal: Portal = request.app.state.portal
+        response = portal.page(
+            request,
+            "error.html",
+            status=exc.status_code,
+            title=TITLE_ZH.get(exc.status_code, "出错了"),
+            message=exc.detail
+            if isinstance(exc.detail, str) and exc.status_code != 404
+            else "找不到这个页面。",
+            account=getattr(request.state, "account", None),
+        )
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    return app

@@ -1,0 +1,317 @@
+"""The portal in-process (no browser): names kept inside the inbox, accounts, cookies, 仍然提交, roles."""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from urllib.parse import quote
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.portal.app import create_app
+from pipeline.portal.config import PortalConfig
+from pipeline.portal.sessions import record_failure, throttled_for
+from pipeline.portal.uploads import client_name, inbox_name, keep_pending, place_in_inbox, take_pending
+from pipeline.portal.users import AccountError, add_account
+from tests.conftest import REGISTER_CSV
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # Starlette asks for httpx2, which is not in the lock
+    from fastapi.testclient import TestClient
+
+ZAOLIN, ZHUJIAN = "枣林街道办事处", "区住房和城乡建设局"
+PASSWORD = "right-Passw0rd"
+
+
+def client_for(settings, registry, config: PortalConfig) -> TestClient:
+    scheme = "http" if config.allow_http else "https"
+    return TestClient(create_app(settings, registry, config, warm=False), base_url=f"{scheme}://127.0.0.1")
+
+
+@pytest.fixture
+def accounts(settings, registry):
+    for office in (ZAOLIN, ZHUJIAN):
+        add_account(settings, registry.offices, office, PASSWORD)
+    add_account(settings, registry.offices, "boss", PASSWORD, admin=True)
+
+
+@pytest.fixture
+def client(settings, registry, accounts):
+    with client_for(settings, registry, PortalConfig(allow_http=True)) as client:
+        yield client
+
+
+def log_in(client: TestClient, name: str, password: str = PASSWORD):
+    page = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    return client.post(
+        "/login", data={"name": name, "password": password, "csrf": token}, follow_redirects=False
+    )
+
+
+def csrf_of(client: TestClient) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "../../etc/passwd",
+        "..\\..\\boot.ini",
+        "/abs/清单.xlsx",
+        ".hidden.xlsx",
+        "~$清单.xlsx",
+        "a\x00b:c.csv",
+        "..",
+        "",
+    ],
+)
+def test_no_uploaded_name_escapes_the_offices_inbox_folder_or_hides_from_the_night(settings, sent):
+    placed = place_in_inbox(settings, ZAOLIN, inbox_name(client_name(sent)), b"bytes")
+
+    folder, name = placed.split("/")
+    assert folder == ZAOLIN
+    assert not name.startswith((".", "~$")) and name not in ("", "..")
+    assert (settings.inbox / placed).resolve().parent == (settings.inbox / ZAOLIN).resolve()
+    assert (settings.inbox / placed).read_bytes() == b"bytes"
+
+
+def test_placing_never_replaces_a_file_and_leaves_nothing_half_written(settings):
+    first = place_in_inbox(settings, ZAOLIN, "清单.xlsx", b"first")
+    second = place_in_inbox(settings, ZAOLIN, "清单.xlsx", b"second")
+
+    assert (first, second) == (f"{ZAOLIN}/清单.xlsx", f"{ZAOLIN}/清单（2）.xlsx")
+    assert (settings.inbox / first).read_bytes() == b"first"
+    assert sorted(p.name for p in (settings.inbox / ZAOLIN).iterdir()) == ["清单.xlsx", "清单（2）.xlsx"]
+
+
+def test_an_upload_named_with_a_path_lands_in_the_senders_folder_only(settings, client):
+    log_in(client, ZAOLIN)
+    sent = client.post(
+        "/upload",
+        data={"csrf": csrf_of(client)},
+        files=[("files", ("../../../项目基本信息.csv", REGISTER_CSV.encode("utf-8"), "text/csv"))],
+    )
+
+    assert sent.status_code == 200 and "【将被接收】项目基本信息.csv" in sent.text
+    assert [p.relative_to(settings.home).as_posix() for p in settings.home.rglob("*.csv")] == [
+        f"inbox/{ZAOLIN}/项目基本信息.csv"
+    ]
+
+
+def test_the_session_cookie_is_secure_httponly_and_samesite_unless_plain_http_is_allowed(
+    settings, registry, accounts
+):
+    with client_for(settings, registry, PortalConfig()) as client:
+        cookie = log_in(client, ZAOLIN).headers["set-cookie"]
+        token = client.cookies["__Host-portal_session"]
+        ended = client.post("/logout", data={"csrf": csrf_of(client)}, follow_redirects=False)
+        assert ended.status_code == 303
+        dropped = ended.headers["set-cookie"]
+        assert dropped.startswith("__Host-portal_session=") and "Max-Age=0" in dropped and "Secure" in dropped
+        client.cookies.set("__Host-portal_session", token)  # replayed after logout: ended on the server too
+        assert client.get("/", follow_redirects=False).status_code == 303
+    assert cookie.startswith("__Host-portal_session=")
+    assert all(flag in cookie for flag in ("Secure", "HttpOnly", "SameSite=lax", "Path=/"))
+    with pytest.raises(ValueError, match="127.0.0.1"):
+        PortalConfig(host="0.0.0.0", allow_http=True)
+
+
+def test_a_rejected_file_kept_for_submit_anyway_is_only_its_senders(settings):
+    kept = keep_pending(settings, ZAOLIN, "坏.xlsx", b"bad")
+
+    assert take_pending(settings, ZHUJIAN, kept) is None
+    assert take_pending(settings, ZAOLIN, "../../portal.sqlite3") is None
+    assert take_pending(settings, ZAOLIN, kept) == ("坏.xlsx", b"bad")
+    assert take_pending(settings, ZAOLIN, kept) is None  # taken once
+
+
+def test_offices_and_administrators_each_reach_only_their_pages(client):
+    log_in(client, ZAOLIN)
+    assert client.get("/admin").status_code == 403
+    client.cookies.clear()
+    log_in(client, "boss")
+    assert client.get("/", follow_redirects=False).headers["location"].endswith("/admin")
+    refused = client.post("/upload", data={"csrf": csrf_of(client)}, files=[("files", ("a.csv", b"x"))])
+    assert refused.status_code == 403
+
+
+def test_users_add_reset_disable_from_the_command_line(settings, registry, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO("first-Passw0rd\n"))
+    assert main(["users", "add", "zaolin", "--password-stdin"]) == 0  # an alias names the office
+    assert f"已新建单位账号（{ZAOLIN}）：{ZAOLIN}" in capsys.readouterr().out
+    assert main(["users", "add", ZAOLIN]) == 1
+    assert "已存在" in capsys.readouterr().err
+    with pytest.raises(AccountError, match="不是 registry/offices.yaml 中登记的单位"):
+        add_account(settings, registry.offices, "不存在的单位", PASSWORD)
+
+    with client_for(settings, registry, PortalConfig(allow_http=True)) as client:
+        assert log_in(client, "zaolin", "first-Passw0rd").status_code == 303
+        assert client.get("/", follow_redirects=False).status_code == 200
+
+        assert main(["users", "reset", ZAOLIN]) == 0
+        made = re.search(r"初始密码.*：(\S+)", capsys.readouterr().out).group(1)
+        assert client.get("/", follow_redirects=False).status_code == 303  # its sessions ended
+        assert log_in(client, ZAOLIN, "first-Passw0rd").status_code == 401
+        assert log_in(client, ZAOLIN, made).status_code == 303
+
+        assert main(["users", "disable", ZAOLIN]) == 0
+        assert client.get("/", follow_redirects=False).status_code == 303
+        assert log_in(client, ZAOLIN, made).status_code == 401
+
+
+def test_throttling_counts_by_account_and_by_address(settings):
+    config = PortalConfig()
+    for _ in range(config.login_failures - 1):
+        record_failure(settings, ZAOLIN, "10.0.0.1")
+    assert throttled_for(settings, config, ZAOLIN, "10.0.0.2") == 0
+    record_failure(settings, ZAOLIN, "10.0.0.1")
+    assert 0 < throttled_for(settings, config, ZAOLIN, "10.0.0.2") <= config.lockout_minutes * 60
+    assert throttled_for(settings, config, ZHUJIAN, "10.0.0.2") == 0
+
+
+def test_the_history_says_which_file_superseded_which_and_shows_no_other_offices_file(
+    settings, registry, register, client
+):
+    from pipeline.intake import ingest
+    from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop
+
+    drop(settings, f"{ZAOLIN}/清单.csv", COMPOUNDS_V1)
+    ingest(settings, registry, progress=False)
+    drop(settings, f"{ZAOLIN}/清单（更正）.csv", COMPOUNDS_V2)
+    drop(
+        settings,
+        f"{ZHUJIAN}/住建.csv",
+        COMPOUNDS_V1.replace("填报单位：枣林街道办事处", f"填报单位：{ZHUJIAN}"),
+    )
+    ingest(settings, registry, progress=False)
+
+    log_in(client, ZAOLIN)
+    page = client.get("/").text
+    rows = {
+        name: re.search(rf'data-submission="(\d+)">\s*<td>\d+</td>\s*<td>{re.escape(name)}', page)
+        for name in ("清单.csv", "清单（更正）.csv")
+    }
+    old, new = (int(found.group(1)) for found in rows.values())
+    assert f"已被第{new}号提交替代" in page and f"替代了第{old}号提交" in page
+    assert "住建.csv" not in page
+    assert client.get(f"/receipts/{old}").status_code == 200
+    download = client.get(f"/receipts/{old}/download")
+    assert download.status_code == 200 and "已被更正版本替代" in download.text
+    assert download.headers["content-disposition"].startswith("attachment;")
+
+    client.cookies.clear()
+    log_in(client, ZHUJIAN)
+    assert "住建.csv" in client.get("/").text
+    assert client.get(f"/receipts/{old}").status_code == 404
+    assert client.get(f"/receipts/{old}/download").status_code == 404
+
+
+def test_blank_templates_download_for_a_logged_in_account_only(client, registry):
+    from pipeline.templates import file_name
+
+    template = next(iter(registry.templates.values()))
+    assert client.get(f"/templates/{template.id}", follow_redirects=False).status_code == 303
+    log_in(client, ZAOLIN)
+    blank = client.get(f"/templates/{template.id}")
+    assert blank.status_code == 200 and blank.content.startswith(b"PK")
+    assert quote(file_name(template)) in blank.headers["content-disposition"]
+    assert client.get("/templates/..%2F..%2Fregistry").status_code == 404
+
+
+def test_an_upload_cut_short_is_refused_whole(settings, client):
+    log_in(client, ZAOLIN)
+    boundary = "cut"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf_of(client)}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="a.csv"\r\n\r\n'
+        f"{REGISTER_CSV}\r\n--{boundary}\r\n"  # no closing boundary: the last part may be cut short
+    ).encode()
+    sent = client.post(
+        "/upload", content=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
+    assert sent.status_code == 400 and "上传内容不完整" in sent.text
+    assert not (settings.inbox / ZAOLIN).exists()
+
+
+def test_a_running_night_never_blocks_the_portal(settings, registry, register, client):
+    import duckdb
+
+    from pipeline.runlock import run_lock
+    from pipeline.warehouse import working_copy
+    from tests.pipeline.test_intake import COMPOUNDS_V1
+
+    log_in(client, ZAOLIN)
+    assert working_copy(settings.warehouse).exists()
+    # As mid-night: the run lock held and the writer's copy open read-write, locked by its process.
+    with (
+        run_lock(settings, wait_seconds=0, purpose="a night in progress"),
+        duckdb.connect(str(working_copy(settings.warehouse))),
+    ):
+        sent = client.post(
+            "/upload",
+            data={"csrf": csrf_of(client)},
+            files=[("files", ("清单.csv", COMPOUNDS_V1.encode("utf-8"), "text/csv"))],
+        )
+        assert (
+            sent.status_code == 200 and "【将被接收】清单.csv" in sent.text
+        )  # its project is in the register
+        assert "项目基本信息.csv" in client.get("/").text
+    assert (settings.inbox / ZAOLIN / "清单.csv").read_bytes() == COMPOUNDS_V1.encode("utf-8")
+
+
+def test_the_office_is_the_account_and_a_unit_line_follows_the_proxy_rule(settings, register, client):
+    from tests.pipeline.test_intake import COMPOUNDS_V1
+
+    log_in(client, ZHUJIAN)  # registered as sending for 枣林 (代报)
+    sent = client.post(
+        "/upload",
+        data={"csrf": csrf_of(client)},
+        files=[("files", ("代报清单.csv", COMPOUNDS_V1.encode("utf-8"), "text/csv"))],
+    )
+    assert "【将被接收】代报清单.csv" in sent.text
+    assert (settings.inbox / ZHUJIAN / "代报清单.csv").exists()
+
+    client.cookies.clear()
+    log_in(client, ZAOLIN)  # may send only its own
+    claimed = COMPOUNDS_V1.replace(f"填报单位：{ZAOLIN}", f"填报单位：{ZHUJIAN}")
+    sent = client.post(
+        "/upload",
+        data={"csrf": csrf_of(client)},
+        files=[("files", ("冒名清单.csv", claimed.encode("utf-8"), "text/csv"))],
+    )
+    assert "【将被退回】冒名清单.csv" in sent.text
+    assert f"报送文件夹“{ZAOLIN}”属于{ZAOLIN}，只能报送本单位的数据" in sent.text
+    assert not (settings.inbox / ZAOLIN / "冒名清单.csv").exists()
+
+
+def test_the_readme_states_every_portal_setting_with_its_default():
+    from dataclasses import fields
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    shown = {False: "unset", "": "empty"}
+    for setting in fields(PortalConfig):
+        default = getattr(PortalConfig(), setting.name)
+        row = f"| `PIPELINE_PORTAL_{setting.name.upper()}` | {shown.get(default, default)} |"
+        assert row in readme, setting.name
+
+
+def test_content_limits_are_the_pipelines_own_settings(settings, registry, accounts, monkeypatch):
+    from pipeline.settings import Settings
+    from tests.pipeline.workbooks import compound_sheet, xlsx
+
+    monkeypatch.setenv("PIPELINE_MAX_ROWS", "5")
+    limited = Settings.from_env()
+    rows = compound_sheet(*[[n, f"小区{n}", "1", "100", "10"] for n in range(1, 7)])
+    with client_for(limited, registry, PortalConfig(allow_http=True)) as client:
+        log_in(client, ZAOLIN)
+        sent = client.post(
+            "/upload",
+            data={"csrf": csrf_of(client)},
+            files=[("files", ("长清单.xlsx", xlsx({"清单": rows})))],
+        )
+    assert "【将被退回】长清单.xlsx" in sent.text
+    assert "超过每个工作表5行的处理上限" in sent.text
