@@ -250,8 +250,9 @@ def _slice_words(template: Template) -> str:
 def staging_sql(template: Template) -> str:
     """Return the template's staging view: the rows of the latest accepted submission of each slice."""
     names = [c.name for c in template.columns if c.name not in ("project_code", "project_name", "year")]
-    if template.month_from is not None:
+    if template.month_from is not None or template.month_from_headers:
         names.insert(0, "month")
+    names += [f.name for f in template.fields]
     if template.part_of_previous:
         names.append("parent_item")
     if any(c.name == "project_code" for c in template.columns):
