@@ -145,6 +145,8 @@ class Field(Column):
 
     below: bool = False
     row: str | None = None
+    # The label a blank template writes beside this field's block (`项目资金（万元）`, `年度总体目标`).
+    block: str | None = None
 
     @model_validator(mode="after")
     def _one_place(self) -> Field:
