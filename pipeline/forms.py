@@ -65,8 +65,8 @@ class _Places:
                 return None
         return None
 
-    def locate(self, field: Field) -> tuple[int, int, str] | None:
-        """Return the row, column and header as written of the cell holding a field's value."""
+    def locate(self, field: Field) -> tuple[int, int, str, int] | None:
+        """Return the row and column of the cell holding a field's value, its header as written and that header's row."""
         if field.row is not None:
             for r in range(len(self.grid.rows)):
                 first = self.first_written(r)
@@ -76,14 +76,14 @@ class _Places:
                     for label in field.labels:
                         for row, c in self.labels.get(label, ()):
                             if row == above:
-                                return r, c, f"{field.row}·{self.written[(row, c)]}"
+                                return r, c, f"{field.row}·{self.written[(row, c)]}", row
             return None
         for label in field.labels:
             for r, c in self.labels.get(label, ()):
                 bottom, right = self.extent.get((r, c), (r, c))
                 if field.below:
-                    return bottom + 1, c, self.written[(r, c)]
-                return r, right + 1, self.written[(r, c)]
+                    return bottom + 1, c, self.written[(r, c)], r
+                return r, right + 1, self.written[(r, c)], r
         return None
 
 
@@ -92,7 +92,7 @@ def _field_value(places: _Places, field: Field, sheet: ParsedSheet, registry: Re
     found = places.locate(field)
     if found is None:
         return None
-    r, c, header = found
+    r, c, header, _ = found
     raw = places.cell(r, c)
     if is_blank(raw) or (field.row is None and not field.below and isinstance(raw, str) and _is_label(raw)):
         return None
@@ -157,7 +157,7 @@ def _months_covered(places: _Places, sheet: ParsedSheet) -> None:
     for field in sheet.template.fields:
         where = places.locate(field)
         if where is not None and field.row is not None:
-            headers.append((where[0] + 1, where[2].split("·")[-1]))
+            headers.append((where[3] + 1, where[2].split("·")[-1]))
     for excel_row, written in headers:
         months = months_so_far(written)
         if months is not None:

@@ -346,7 +346,8 @@ def _settle_month(parsed: ParsedFile, sheet: ParsedSheet) -> None:
     """Give every record of a source that reads its month from a date column that date's month."""
     if sheet.template.month_from_headers:
         months = sheet.meta.months_so_far
-        if months is None or not 1 <= months <= 12:
+        conflicting = any(p.rule == "month_range" for p in sheet.problems)  # already named on its header
+        if not conflicting and (months is None or not 1 <= months <= 12):
             parsed.fail(
                 "month_range" if months else "required",
                 f"无法确定工作表“{sheet.name}”截至的月份：表头应写明“1-N月执行数”“1-N月实际完成情况”，N为1至12。",

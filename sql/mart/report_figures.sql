@@ -185,12 +185,14 @@ figures as (
     group by all
     union all
     -- What the unit scored itself on the national 自评表, printed beside the computed score.
-    select project_code, year, 'indicator_reported_score', level3, 200 + position, reported_score, '分', 2,
+    select project_code, year, 'indicator_reported_score', level3, 200 + position, reported_score, '分',
+        least(2, intermediate.decimals_of(reported_score)),
         null, lineage
     from evaluation
     where reported_score is not null
     union all
-    select project_code, year, 'reported_self_evaluation_score', null, 52, any_value(reported_total_score), '分', 2,
+    select project_code, year, 'reported_self_evaluation_score', null, 52, any_value(reported_total_score), '分',
+        least(2, intermediate.decimals_of(any_value(reported_total_score))),
         null, list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row))
     from staging.performance_targets
     where reported_total_score is not null

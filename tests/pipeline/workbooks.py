@@ -230,3 +230,51 @@ def national_self_evaluation(
         ]
     )
     return rows, merges
+
+
+def national_monitoring(
+    indicators: Sequence[Sequence[object]],
+    *,
+    months: int | Sequence[int] = 7,
+    project: str = "枣林街道办事处改造老旧小区",
+    unit: str = "枣林街道办事处",
+    department: str = "南阳市住房和城乡建设局",
+    year: int = 2022,
+    budget: Sequence[object] = ("1570.00", "800.00", "50.96%", "1570.00"),
+) -> tuple[list[list[object]], list[str]]:
+    """Return the rows and merges of a filled 项目支出绩效运行监控表 covering 1–N月.
+
+    `indicators` rows are (一级, 二级, 三级, 年度指标值, 1-N月实际完成情况, 全年预计完成情况, 偏差原因分析,
+    完成目标可能性, 原因说明). `months` may give the budget block's N and the table's N apart, as a clerk who
+    updated one header and not the other leaves them.
+    """
+    budget_n, table_n = (months, months) if isinstance(months, int) else months
+    blank = [None] * 10
+    rows: list[list[object]] = [
+        ["项目支出绩效运行监控表", *blank[1:]],
+        [f"（{year}年度）", *blank[1:]],
+        ["项目名称", project, *blank[2:]],
+        ["主管部门", department, None, None, "实施单位", unit, None, None, None, None],
+        ["项目资金（万元）", None, "年初预算数", f"1-{budget_n}月执行数", "执行率", "全年预计执行数",
+         None, None, None, None],
+        [None, "年度资金总额", *budget, None, None, None, None],
+        ["年度总体目标", "全年目标", None, None, None, f"1-{budget_n}月执行情况", None, None, None, None],
+        [None, "完成16个老旧小区改造。", None, None, None, "已开工16个，完工9个。", None, None, None, None],
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", f"1—{table_n}月实际完成情况",
+         "全年预计完成情况", "偏差原因分析", "完成目标可能性", "原因说明"],
+    ]  # fmt: skip
+    merges = ["A1:J1", "A2:J2", "B3:J3", "B4:D4", "F4:J4", "A5:A6", "A7:A8", "B7:E7", "F7:J7"]
+    merges += ["B8:E8", "F8:J8"]
+    first = len(rows) + 1
+    level1 = [i[0] for i in indicators]
+    level2 = [(i[0], i[1]) for i in indicators]
+    for index, indicator in enumerate(indicators):
+        top1 = index == 0 or level1[index] != level1[index - 1]
+        top2 = index == 0 or level2[index] != level2[index - 1]
+        written = [str(v).replace("=", "＝", 1) if isinstance(v, str) else v for v in indicator[2:]]
+        rows.append([None, indicator[0] if top1 else None, indicator[1] if top2 else None, *written])
+    last = len(rows)
+    merges += [f"A{first - 1}:A{last}"]
+    merges += _vertical_runs(level1, "B", first) + _vertical_runs(level2, "C", first)
+    rows.append(["填报人：张三", None, None, "联系电话：0377-12345678", None, None, "填报日期：2022年8月5日"])
+    return rows, merges
