@@ -167,7 +167,7 @@ def _months_covered(places: _Places, sheet: ParsedSheet) -> None:
         sheet.meta.rows["months_so_far"] = next(iter(found.values()))[0]
     for _months, (excel_row, written) in sorted(found.items())[1:]:
         sheet.error(
-            rule="month_range",
+            rule="months_mismatch",
             excel_row=excel_row,
             header=written,
             value=written,

@@ -346,7 +346,7 @@ def _settle_month(parsed: ParsedFile, sheet: ParsedSheet) -> None:
     """Give every record of a source that reads its month from a date column that date's month."""
     if sheet.template.month_from_headers:
         months = sheet.meta.months_so_far
-        conflicting = any(p.rule == "month_range" for p in sheet.problems)  # already named on its header
+        conflicting = any(p.rule == "months_mismatch" for p in sheet.problems)  # already named on its header
         if not conflicting and (months is None or not 1 <= months <= 12):
             parsed.fail(
                 "month_range" if months else "required",

@@ -159,7 +159,7 @@ def test_monitoring_headers_naming_two_months_are_one_error_on_the_header(regist
     parsed = parse_file(content, f"{UNIT}/监控表.xlsx", registry)
 
     [error] = parsed.errors
-    assert (error.rule, error.excel_row, error.column_header) == ("month_range", 5, "1-7月执行数")
+    assert (error.rule, error.excel_row, error.column_header) == ("months_mismatch", 5, "1-7月执行数")
     assert "1—6月实际完成情况" in error.message_zh
 
 
