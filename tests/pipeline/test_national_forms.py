@@ -221,11 +221,14 @@ def test_the_national_self_evaluation_scores_exactly_as_the_simplified_table(
     assert {o.status for o in outcomes.values()} == {"accepted"}
     assert outcomes["2022年度项目支出绩效自评表.xlsx"].problems == []
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        score, grade = con.execute(
-            "select self_evaluation_score, grade from mart.project_year where project_name = ? and year = 2022",
+        score, grade, stated_score, stated_rate, rate = con.execute(
+            "select self_evaluation_score, grade, reported_self_evaluation_score, reported_budget_execution_rate, "
+            "budget_execution_rate from mart.project_year where project_name = ? and year = 2022",
             [PROJECT],
         ).fetchone()
     assert (score, grade) == simplified_score
+    # The unit's own figures are kept beside the computed ones.
+    assert (stated_score, stated_rate) == (Decimal(100), Decimal(1)) and rate < stated_rate
     assert (round(score, 2), grade) == (Decimal("95.18"), "优")  # the demo's published figures
 
 
