@@ -195,6 +195,9 @@ class Template(_Strict):
     month_from_headers: bool = False
     # Rows whose first written cell starts with one of these end the table (the national forms' 总分 row).
     ends_at: tuple[str, ...] = ()
+    # The label of a column merged down the table's left edge, which holds no data (the national forms' 绩效指标);
+    # a blank template prints it, the parser passes over it as over any header it does not know.
+    leading_column: str | None = None
     columns: tuple[Column, ...] = PydanticField(min_length=1)
     fields: tuple[Field, ...] = ()
 

@@ -95,6 +95,11 @@ class Layout:
         return 2 + len(self.meta_lines) + (self.blocks.height if self.blocks else 0)
 
     @property
+    def first_column(self) -> int:
+        """Return the zero-based column the table starts in: right of a leading column, if the form has one."""
+        return 1 if self.template.leading_column else 0
+
+    @property
     def first_data_row(self) -> int:
         return self.header_row + 1
 
@@ -265,7 +270,9 @@ def _list_formula(workbook: Workbook, column: Column) -> str:
 
 
 def _write_data_sheet(ws: Worksheet, layout: Layout, registry: Registry, non_negative: set[str]) -> None:
-    template, width = layout.template, len(layout.columns)
+    template = layout.template
+    shift = layout.first_column
+    width = len(layout.columns) + shift
     ws.cell(1, 1, template.name_zh).font = Font(bold=True, size=16)
     ws.cell(1, 1).alignment = _CENTER
     ws.row_dimensions[1].height = 30
@@ -280,12 +287,16 @@ def _write_data_sheet(ws: Worksheet, layout: Layout, registry: Registry, non_neg
     header_row, first = layout.header_row, layout.first_data_row
     if layout.blocks:
         write_blocks(ws, layout.blocks, 2 + len(layout.meta_lines), width)
-        labels = {split_header(c.header)[0]: index for index, c in enumerate(layout.columns)}
+        labels = {split_header(c.header)[0]: index + shift for index, c in enumerate(layout.columns)}
         write_closing(ws, layout.blocks, first + FORM_DATA_ROWS, labels)
+    if template.leading_column:
+        cell = ws.cell(header_row, 1, template.leading_column)
+        cell.font, cell.fill, cell.border, cell.alignment = Font(bold=True), _HEADER_FILL, _BORDER, _CENTER
+        ws.merge_cells(start_row=header_row, start_column=1, end_row=first + FORM_DATA_ROWS - 1, end_column=1)
     for index, column in enumerate(layout.columns):
-        letter = column_letter(index)
+        letter = column_letter(index + shift)
         header = header_of(column, registry)
-        cell = ws.cell(header_row, index + 1, header)
+        cell = ws.cell(header_row, index + 1 + shift, header)
         cell.font = Font(bold=True, color="C00000" if column.required else "000000")
         cell.fill, cell.border, cell.alignment = _HEADER_FILL, _BORDER, _CENTER
         dimension = ws.column_dimensions[letter]
