@@ -17,7 +17,9 @@ from pipeline.indicators import build_indicators
 from pipeline.layout import find_header
 from pipeline.parse import parse_file
 from pipeline.reader import read_workbook
+from pipeline.registry import RegistryError
 from pipeline.report import write_report_files
+from pipeline.rules import RULES_PATH, load_rules
 from pipeline.settings import Settings
 from pipeline.templates import layout_of, write_templates
 from tests.pipeline.test_report import _Page
@@ -130,6 +132,17 @@ def test_the_simplified_table_has_no_form_fields_and_still_reads(registry, demo)
 
     assert parsed.errors == []
     assert {r["goal_expected"] for r in parsed.sheets[0].records} == {None}
+
+
+def test_the_forms_words_for_an_outcome_are_read_as_that_outcome_and_checked(tmp_path):
+    words = load_rules().defaults.qualitative_words
+    assert words["达成预期指标"] == words["达到预期"] == "达成" and words["部分达成预期指标"] == "部分达成"
+    broken = tmp_path / "rules.yaml"
+    broken.write_text(
+        RULES_PATH.read_text(encoding="utf-8").replace("达到预期: 达成", "达到预期: 全部完成"), "utf-8"
+    )
+    with pytest.raises(RegistryError, match="qualitative_words"):
+        load_rules(broken)
 
 
 # Reading the 运行监控表.
