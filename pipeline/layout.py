@@ -19,7 +19,7 @@ from pipeline.values import CellError, Noted, UnitContext, cell_parser, is_blank
 # The national forms put their indicator table near row 13, under a title, fund and goal blocks.
 HEADER_SEARCH_ROWS = 30
 _META_KEY = re.compile(
-    r"(填报单位|填表单位|报送单位|填报日期|填表日期|项目名称|年度|计量单位|金额单位|单位)\s*[:：]"
+    r"(填报单位|填表单位|报送单位|实施单位|填报日期|填表日期|项目名称|年度|计量单位|金额单位|单位)\s*[:：]"
 )
 _FOOTER = re.compile(
     r"^(填表人|填报人|制表人|联系人|联系电话|电话|审核人|负责人|单位负责人|分管领导|填报日期|填表日期|注|备注|说明)[:：]"
@@ -214,7 +214,7 @@ class SheetMeta:
 
 
 # A label alone in its cell with the value in the next (`项目名称 | 老旧小区改造`), as the national forms lay them out.
-_LABEL_CELL = frozenset({"项目名称", "填报单位", "年度"})
+_LABEL_CELL = frozenset({"项目名称", "填报单位", "实施单位", "年度"})
 
 
 def row_text(row: list[object]) -> str:
@@ -242,7 +242,8 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
             name = key.group(1)
             if not value:
                 continue
-            if name in ("填报单位", "填表单位", "报送单位") and meta.unit is None:
+            # The national forms name the unit whose project it is in an 实施单位 row, and no 填报单位 line.
+            if name in ("填报单位", "填表单位", "报送单位", "实施单位") and meta.unit is None:
                 meta.unit = squash(_SEAL.sub("", squash(value))) or None
                 meta.rows["unit"] = excel_row
             elif name == "项目名称" and meta.project is None:

@@ -23,7 +23,7 @@ from pipeline.rules import RULES_PATH, load_rules
 from pipeline.settings import Settings
 from pipeline.templates import layout_of, write_templates
 from tests.pipeline.test_report import _Page
-from tests.pipeline.workbooks import national_monitoring, national_self_evaluation, xlsx
+from tests.pipeline.workbooks import national_monitoring, national_self_evaluation, xls, xlsx
 
 UNIT = "枣林街道办事处"
 PROJECT = "枣林街道办事处改造老旧小区"
@@ -57,18 +57,19 @@ def as_national(targets) -> list[tuple]:
     return [(*t[:3], word(t[3]), word(t[4]), *t[5:]) for t in targets]
 
 
-def workbook(rows_and_merges, sheet: str = "自评表") -> bytes:
+def workbook(rows_and_merges, sheet: str = "自评表", write=xlsx) -> bytes:
     rows, merges = rows_and_merges
-    return xlsx({sheet: rows}, merges={sheet: merges})
+    return write({sheet: rows}, merges={sheet: merges})
 
 
 # Reading the 自评表.
 
 
-def test_the_national_self_evaluation_form_is_read_with_everything_in_it(registry, demo):
-    content = workbook(national_self_evaluation(as_national(demo.TARGETS), goals=GOALS))
+@pytest.mark.parametrize("write", [xlsx, xls], ids=["xlsx", "xls"])
+def test_the_national_self_evaluation_form_is_read_with_everything_in_it(registry, demo, write):
+    content = workbook(national_self_evaluation(as_national(demo.TARGETS), goals=GOALS), write=write)
 
-    parsed = parse_file(content, f"{UNIT}/2022年项目支出绩效自评表.xlsx", registry)
+    parsed = parse_file(content, f"{UNIT}/2022年项目支出绩效自评表.{write.__name__}", registry)
 
     assert parsed.all_problems == []
     [sheet] = parsed.sheets
@@ -89,6 +90,15 @@ def test_the_national_self_evaluation_form_is_read_with_everything_in_it(registr
     assert first["budget_execution_rate"] == Decimal(1)
     assert first["reported_total_score"] == Decimal(100)
     assert all(r[k] == first[k] for r in records for k in ("goal_expected", "budget_executed_wan"))
+
+
+def test_in_a_shared_folder_the_forms_own_unit_row_says_whose_it_is(registry, demo):
+    content = workbook(national_self_evaluation(demo.TARGETS))
+
+    parsed = parse_file(content, "公共收件/2022年项目支出绩效自评表.xlsx", registry)
+
+    assert parsed.errors == [] and parsed.unit == UNIT
+    assert {r["unit"] for r in parsed.sheets[0].records} == {UNIT}
 
 
 def test_points_in_a_level_name_that_differ_from_its_weights_are_a_warning_on_its_row(registry, demo):
