@@ -72,6 +72,7 @@ def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int])
             [],
         ),
         "qualitative": ("year integer, outcome varchar, share decimal(18, 6)", []),
+        "qualitative_words": ("year integer, word varchar, outcome varchar", []),
         "grades": ("year integer, grade varchar, from_score decimal(18, 6)", []),
         "bindings": ("year integer, position integer, contains varchar, measure varchar", []),
         "negative_list": ("year integer, expense_purpose varchar", []),
@@ -85,6 +86,9 @@ def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int])
             (year, rule.scoring.budget_execution_points, rule.scoring.indicator_points)
         )
         tables["qualitative"][1].extend((year, outcome, share) for outcome, share in rule.qualitative.items())
+        tables["qualitative_words"][1].extend(
+            (year, word, outcome) for word, outcome in rule.qualitative_words.items()
+        )
         tables["grades"][1].extend((year, grade.grade, grade.from_score) for grade in rule.grades)
         tables["bindings"][1].extend(
             (year, position, binding.contains, str(binding.measure))
@@ -99,6 +103,16 @@ def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int])
     con.execute(
         "comment on table config.light_bands is '预警灯阈值（registry/rules.yaml），每年度每盏灯一行'"
     )
+    con.execute(
+        "comment on table config.qualitative_words is "
+        "'定性指标完成情况的其他写法（registry/rules.yaml qualitative_words），每年度每种写法一行'"
+    )
+    for column, note in (
+        ("year", "年度"),
+        ("word", "单位填写的写法，如达成预期指标"),
+        ("outcome", "视同的完成情况，如达成"),
+    ):
+        con.execute(f"comment on column config.qualitative_words.{column} is '{note}'")
 
 
 def _reading(target_text: str | None, reported_text: str | None) -> dict:

@@ -16,9 +16,10 @@ from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, Column, ColumnTyp
 from pipeline.text import clean_name, nfkc, split_header, squash
 from pipeline.values import CellError, Noted, UnitContext, cell_parser, is_blank, read_indicator, squashed
 
-HEADER_SEARCH_ROWS = 10
+# The national forms put their indicator table near row 13, under a title, fund and goal blocks.
+HEADER_SEARCH_ROWS = 30
 _META_KEY = re.compile(
-    r"(填报单位|填表单位|报送单位|填报日期|填表日期|项目名称|年度|计量单位|金额单位|单位)\s*[:：]"
+    r"(填报单位|填表单位|报送单位|实施单位|填报日期|填表日期|项目名称|年度|计量单位|金额单位|单位)\s*[:：]"
 )
 _FOOTER = re.compile(
     r"^(填表人|填报人|制表人|联系人|联系电话|电话|审核人|负责人|单位负责人|分管领导|填报日期|填表日期|注|备注|说明)[:：]"
@@ -170,7 +171,7 @@ def _fits(registry: Registry, headers: tuple[str, ...]) -> tuple[_Fit, ...]:
 
 
 def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
-    """Find the template and header rows (one or two, within the first ten rows) that fit a sheet best."""
+    """Find the template and header rows (one or two, within the first thirty rows) that fit a sheet best."""
     origin = _merged_origin(grid)
     rows = len(grid.rows)
     cells: dict[tuple[int, int], tuple[list[str], int]] = {}
@@ -211,13 +212,23 @@ class SheetMeta:
     year: int | None = None
     money_unit: str | None = None
     title_year: int | None = None
+    # N of the `1-N月…` headers of a form that says which months it covers.
+    months_so_far: int | None = None
     # The Excel row each of the above was read on (keys: unit, project, year, money_unit, title_year).
     rows: dict[str, int] = field(default_factory=dict)
 
 
+# A label alone in its cell with the value in the next (`项目名称 | 老旧小区改造`), as the national forms lay them out.
+_LABEL_CELL = frozenset({"项目名称", "填报单位", "实施单位", "年度"})
+
+
 def row_text(row: list[object]) -> str:
-    """Join a row's non-empty cells, as a metadata line spread over cells reads."""
-    return "  ".join(display(c) for c in row if not is_blank(c) and not isinstance(c, bool))
+    """Join a row's non-empty cells, as a metadata line spread over cells reads (`项目名称 | …` as `项目名称：…`)."""
+    cells = [display(c) for c in row if not is_blank(c) and not isinstance(c, bool)]
+    return "  ".join(
+        f"{text}：" if index + 1 < len(cells) and squashed(text) in _LABEL_CELL else text
+        for index, text in enumerate(cells)
+    )
 
 
 def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 1) -> SheetMeta:
@@ -236,7 +247,8 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
             name = key.group(1)
             if not value:
                 continue
-            if name in ("填报单位", "填表单位", "报送单位") and meta.unit is None:
+            # The national forms name the unit whose project it is in an 实施单位 row, and no 填报单位 line.
+            if name in ("填报单位", "填表单位", "报送单位", "实施单位") and meta.unit is None:
                 meta.unit = squash(_SEAL.sub("", squash(value))) or None
                 meta.rows["unit"] = excel_row
             elif name == "项目名称" and meta.project is None:
@@ -350,6 +362,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     sheet = ParsedSheet(grid.name, template, (match.first_row + 1, match.last_row + 1), match.bindings)
     above = [row_text(r) for r in grid.rows[: match.first_row]]
     sheet.meta = read_meta(above)
+    fill_vertical_merges(grid, match.last_row)
     for column in match.missing_required:
         fix = f"请按模板《{template.name_zh}》补充该列"
         sheet.problems.append(
@@ -387,10 +400,13 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     unreadable: set[str] = set()  # columns with a cell that failed to parse: their sums prove nothing
     footer_lines: list[str] = []
     footer_row = 0
+    ends_at = [squash(word) for word in template.ends_at]
     for index in range(match.last_row + 1, len(grid.rows)):
         row = grid.rows[index]
         excel_row = index + 1
         kind = "footer" if footer_lines else _row_kind(row)
+        if ends_at and kind != "footer" and _starts_with(row, ends_at):
+            kind = "footer"
         if kind == "blank":
             continue
         if kind == "footer":
@@ -469,6 +485,26 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         sheet.records.append(values)
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
     return sheet
+
+
+def _starts_with(row: list[object], words: list[str]) -> bool:
+    """Say whether a row's first written cell starts with one of the (squashed) words."""
+    first = next((c for c in row if isinstance(c, str) and c.strip()), None)
+    return first is not None and squashed(first).startswith(tuple(words))
+
+
+def fill_vertical_merges(grid: Grid, header_last: int) -> None:
+    """Give each cell under a vertical merge in the data rows the merge's value, as the clerk who merged it meant."""
+    for (top, left), (bottom, _right) in grid.merged:
+        if top <= header_last or bottom == top:
+            continue  # merges reaching into the header are its own; a horizontal merge is one cell
+        value = grid.rows[top][left] if left < len(grid.rows[top]) else None
+        for index in range(top + 1, bottom + 1):
+            row = grid.rows[index]
+            if left >= len(row):
+                row.extend([None] * (left + 1 - len(row)))
+            if row[left] is None or (isinstance(row[left], str) and not row[left].strip()):
+                row[left] = value
 
 
 def _check_total(

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from pipeline.forms import read_form
 from pipeline.layout import ParsedSheet, find_header, parse_sheet
 from pipeline.limits import LimitExceeded, Limits
 from pipeline.offices import Office, Offices
@@ -119,6 +120,8 @@ def parse_file(
         try:
             match = find_header(grid, registry)
             sheet = parse_sheet(grid, match, registry) if match else None
+            if sheet is not None:
+                read_form(grid, sheet, registry)
         except Exception:
             # A fault of ours, not the clerk's: log it for the engineers, reject the file, and go on with the run.
             logger.exception("parsing sheet %r of %s failed", grid.name, inbox_path)
@@ -341,6 +344,19 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
 
 def _settle_month(parsed: ParsedFile, sheet: ParsedSheet) -> None:
     """Give every record of a source that reads its month from a date column that date's month."""
+    if sheet.template.month_from_headers:
+        months = sheet.meta.months_so_far
+        conflicting = any(p.rule == "months_mismatch" for p in sheet.problems)  # already named on its header
+        if not conflicting and (months is None or not 1 <= months <= 12):
+            parsed.fail(
+                "month_range" if months else "required",
+                f"无法确定工作表“{sheet.name}”截至的月份：表头应写明“1-N月执行数”“1-N月实际完成情况”，N为1至12。",
+                sheet=sheet.name,
+                excel_row=sheet.meta.rows.get("months_so_far"),
+            )
+        for record in sheet.records:
+            record["month"] = months
+        return
     column = sheet.template.month_from
     if column is None:
         return

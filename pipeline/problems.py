@@ -52,6 +52,8 @@ RULE_ZH = {
     "negative_list": "支出用途属于负面清单",
     "no_responses": "有效问卷数为0",
     "paid_exceeds_received": "累计支付超过累计到位",
+    "points_mismatch": "一级指标标注的分值与各指标分值之和不符",
+    "months_mismatch": "表头的截至月份不一致",
 }
 
 

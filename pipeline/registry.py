@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import Field as PydanticField
 
 from pipeline.offices import Offices
 from pipeline.text import split_header, squash
@@ -55,8 +56,8 @@ class _Strict(BaseModel):
 class Ambiguity(_Strict):
     """A word offices write for an enum that could mean more than one of its values, and why."""
 
-    between: tuple[str, ...] = Field(min_length=2)
-    why: str = Field(min_length=1)
+    between: tuple[str, ...] = PydanticField(min_length=2)
+    why: str = PydanticField(min_length=1)
 
 
 class Column(_Strict):
@@ -71,6 +72,9 @@ class Column(_Strict):
     ambiguous: dict[str, Ambiguity] | None = None
     # A column whose numbers are read against the target in another column (实际完成值 against 年度指标值).
     read_against: str | None = None
+    # A text column whose cells may end with their points, `产出指标（55分）`: the points are stripped and
+    # checked against the sum of this numeric column over the rows that carry the same text.
+    points_of: str | None = None
 
     @field_validator("name")
     @classmethod
@@ -87,6 +91,8 @@ class Column(_Strict):
             raise ValueError(f"column {self.name!r}: `ambiguous` is only for enum columns")
         if self.read_against is not None and self.type is not ColumnType.TEXT:
             raise ValueError(f"column {self.name!r}: `read_against` is only for text columns")
+        if self.points_of is not None and self.type is not ColumnType.TEXT:
+            raise ValueError(f"column {self.name!r}: `points_of` is only for text columns")
         meaning = self.enum_lookup  # refuses a spelling listed for two values
         for word, ambiguity in (self.ambiguous or {}).items():
             if squash(word) in meaning:
@@ -129,6 +135,30 @@ class Column(_Strict):
         return {squash(word): ambiguity for word, ambiguity in (self.ambiguous or {}).items()}
 
 
+class Field(Column):
+    """A single value a form states outside its table, found by its label cell rather than by a header row.
+
+    By default the value is the cell right of the label (`实施单位 | 枣林街道办事处`); with `below` the cell
+    under it (`预期目标` over its text); with `row` the cell of the row labelled `row` under the nearest header
+    above it that reads `header` (the 年度资金总额 row of the 项目资金 block, under 全年执行数).
+    """
+
+    below: bool = False
+    row: str | None = None
+    # The label a blank template writes beside this field's block (`项目资金（万元）`, `年度总体目标`).
+    block: str | None = None
+
+    @model_validator(mode="after")
+    def _one_place(self) -> Field:
+        if self.below and self.row is not None:
+            raise ValueError(f"field {self.name!r}: `below` and `row` are two places; keep one")
+        if self.required or self.unique or self.read_against or self.points_of:
+            raise ValueError(
+                f"field {self.name!r}: required, unique, read_against and points_of are for columns"
+            )
+        return self
+
+
 class ProjectRule(_Strict):
     column: str | None = None
     line: bool = False
@@ -161,13 +191,21 @@ class Template(_Strict):
     month_from: str | None = None
     row_unit: RowUnit | None = None
     part_of_previous: PartOfPrevious | None = None
-    columns: tuple[Column, ...] = Field(min_length=1)
+    # For a monthly form whose headers say which months they cover (`1-7月执行数`): its month is that N.
+    month_from_headers: bool = False
+    # Rows whose first written cell starts with one of these end the table (the national forms' 总分 row).
+    ends_at: tuple[str, ...] = ()
+    # The label of a column merged down the table's left edge, which holds no data (the national forms' 绩效指标);
+    # a blank template prints it, the parser passes over it as over any header it does not know.
+    leading_column: str | None = None
+    columns: tuple[Column, ...] = PydanticField(min_length=1)
+    fields: tuple[Field, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Template:
         if not _IDENTIFIER.match(self.id):
             raise ValueError(f"template id {self.id!r} must be a lower-case SQL identifier")
-        names = [c.name for c in self.columns]
+        names = [c.name for c in (*self.columns, *self.fields)]
         if clash := RESERVED_COLUMNS.intersection(names):
             raise ValueError(f"column names {sorted(clash)} are reserved for lineage; choose others")
         if dup := {n for n in names if names.count(n) > 1}:
@@ -193,12 +231,20 @@ class Template(_Strict):
         expect(self.project.column, {ColumnType.NAME, ColumnType.TEXT}, "project.column")
         for column in self.columns:
             expect(column.read_against, {ColumnType.TEXT}, f"{column.name}.read_against")
+            expect(column.points_of, {ColumnType.DECIMAL, ColumnType.INTEGER}, f"{column.name}.points_of")
         expect(self.date_column, {ColumnType.DATE}, "date_column")
         if "dates" in self.year_from and self.date_column is None:
             raise ValueError("year_from lists `dates` but no date_column is set")
         if "column" in self.year_from:
             expect("year", {ColumnType.YEAR}, "year_from `column`")
-        if self.month_from is not None:
+        if self.month_from_headers:
+            if "month" not in self.slice:
+                raise ValueError("month_from_headers is set but `month` is not a slice key")
+            if "month" in by_name or self.month_from is not None:
+                raise ValueError(
+                    "month_from_headers and a `month` column or month_from all give the month; keep one"
+                )
+        elif self.month_from is not None:
             if "month" not in self.slice:
                 raise ValueError("month_from is set but `month` is not a slice key")
             if "month" in by_name:
@@ -209,7 +255,7 @@ class Template(_Strict):
             if "month" not in by_name or not by_name["month"].required:
                 raise ValueError(
                     "slice key `month` needs a month on every row: a required column `month` (type month), "
-                    "or `month_from: <a date column>` to read it from the dates"
+                    "or `month_from: <a date column>` to read it from the dates, or `month_from_headers: true`"
                 )
             expect("month", {ColumnType.MONTH}, "slice key `month`")
         if "project" in self.slice and not (self.project.column or self.project.line):

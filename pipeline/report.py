@@ -227,6 +227,18 @@ join ops.submissions as s using (submission_id)
 where n.year = ?
 order by n.project_code, n.submission_id, n.sheet, n.excel_row
 """
+# The 年度总体目标 of a national 自评表, for the sections whose narrative the unit did not supply.
+GOALS_SQL = """
+select t.project_code, t.goal_expected, t.goal_achieved, t.submission_id, s.original_name, s.sha256, s.unit,
+    t.sheet, min(t.excel_row)
+from staging.performance_targets as t
+join ops.submissions as s using (submission_id)
+where t.year = ? and (t.goal_expected is not null or t.goal_achieved is not null)
+group by all
+order by t.project_code, t.submission_id, t.sheet
+"""
+# Which 年度总体目标 cell stands in for which narrative section, and how it is introduced.
+GOAL_SECTIONS = (("绩效目标", "年度总体目标："), ("完成情况", "年度总体目标实际完成情况："))
 FILES_SQL = """
 select submission_id, original_name, unit, sha256, received_at
 from ops.submissions
@@ -291,7 +303,25 @@ def read_projects(con: duckdb.DuckDBPyConnection, year: int) -> list[Project]:
                 sid, original, sha, unit, sheet, row = source
                 narrative = Narrative(section, content, Source(sid, original, sha, unit, sheet, (row,)))
                 projects[code].narratives.setdefault(section, []).append(narrative)
+    if _exists(con, "staging", "performance_targets"):
+        _read_goals(con, year, projects)
     return list(projects.values())
+
+
+def _read_goals(con: duckdb.DuckDBPyConnection, year: int, projects: dict[str | None, Project]) -> None:
+    """Give a project without a 绩效目标 or 完成情况 narrative its 自评表's 年度总体目标 text instead."""
+    supplied = {code: set(p.narratives) for code, p in projects.items()}
+    for code, expected, achieved, sid, original, sha, unit, sheet, row in con.execute(
+        GOALS_SQL, [year]
+    ).fetchall():
+        if code not in projects:
+            continue
+        source = Source(sid, original, sha, unit, sheet, (row,))
+        for (section, label), text in zip(GOAL_SECTIONS, (expected, achieved), strict=True):
+            if text and section not in supplied[code]:
+                projects[code].narratives.setdefault(section, []).append(
+                    Narrative(section, label + text, source)
+                )
 
 
 def read_files(con: duckdb.DuckDBPyConnection, projects: Iterable[Project]) -> tuple[SourceFile, ...]:
@@ -352,6 +382,19 @@ def narratives(project: Project, section: str, label: str) -> list[Text]:
     if not supplied:
         return [Text((f"{label}：{NOT_SUPPLIED}",), missing=True)]
     return [Text((line,), source=n.source) for n in supplied for line in n.text.split("\n") if line]
+
+
+# A self-reported total further than this from the computed score, or an execution rate further than this from
+# the ledger's, is named in the report's data-quality note.
+SCORE_TOLERANCE = Decimal("0.5")
+EXECUTION_TOLERANCE = Decimal("0.01")
+
+
+def _differ(computed: Figure | None, stated: Figure | None, tolerance: Decimal) -> bool:
+    """Say whether two figures both hold a value and differ by more than the tolerance."""
+    if computed is None or stated is None or None in (computed.value, stated.value):
+        return False
+    return abs(computed.value - stated.value) > tolerance
 
 
 class Composer:
@@ -419,6 +462,23 @@ class Composer:
             self.add(Text(("数据质量提示：", *doubts, "，资金支付率超过100%，请核实资金台账。")))
         else:
             self.add(Text(("数据质量提示：未发现累计支付超过累计到位的项目。",)))
+        self.self_reported()
+
+    def self_reported(self) -> None:
+        """Name each project whose 自评表 states a total or an execution rate the data do not bear out."""
+        for p in self.projects:
+            computed, stated = p.one("self_evaluation_score"), p.one("reported_self_evaluation_score")
+            if _differ(computed, stated, SCORE_TOLERANCE):
+                self.add(
+                    Text(("数据质量提示：", f"{p.name}自评表填报的总分", stated, "，按数据计算为", computed,
+                          f"，相差超过{SCORE_TOLERANCE}分，请核实自评得分。"))
+                )  # fmt: skip
+            ledger, stated = p.one("budget_execution_rate"), p.one("reported_budget_execution_rate")
+            if _differ(ledger, stated, EXECUTION_TOLERANCE):
+                self.add(
+                    Text(("数据质量提示：", f"{p.name}自评表填报的预算执行率", stated, "，按资金台账计算为", ledger,
+                          f"，相差超过{format((EXECUTION_TOLERANCE * 100).normalize(), 'f')}个百分点，请核实。"))
+                )  # fmt: skip
 
     def project(self, number: int, p: Project) -> None:
         self.add(Heading(2, f"（{zh_number(number)}）{p.name}"))
@@ -511,12 +571,36 @@ class Composer:
                 (light.detail, p.one("gap_points", light.detail), light) for light in p.each("light")
             )
             self.add(Table("各月监控预警", ("月份", "时间进度超出投资进度（百分点）", "预警灯"), rows))
+        self.monitoring(p)
         self.add(Heading(4, "（6）负面清单核查"))
         hits = clauses(
             ("支出用途列入《财政补助资金使用负面清单》的支付", p.one("negative_list_hits")),
             ("金额", p.one("negative_list_amount_wan")),
         )
         self.add(sentence(hits, self.not_sent("fund_ledger")))
+
+    def monitoring(self, p: Project) -> None:
+        """Print what the unit's 运行监控表 reports: execution against time progress, and the doubtful indicators."""
+        executions = p.each("monitoring_execution_rate")
+        progress = {f.detail: f for f in p.each("monitoring_time_progress")}
+        lines: list[Inline] = []
+        for rate in executions:
+            lines += [*(["；"] if lines else []), f"1-{rate.detail}预算执行率", rate]
+            lines += clauses(("，时间进度", progress.get(rate.detail)), sep="")
+        if lines:
+            self.add(Text(("绩效运行监控表：", *lines, "。")))
+        findings = p.each("monitoring_finding")
+        if findings:
+            rows = tuple((*f.detail.split("·", 1), f) for f in findings)
+            self.add(
+                Table(
+                    "绩效运行监控：完成目标可能性不是“确定能”的指标",
+                    ("截至月份", "三级指标", "完成目标可能性及原因"),
+                    rows,
+                )
+            )
+        elif lines:
+            self.add(Text(("绩效运行监控表所列指标均确定能完成年度目标。",)))
 
     def funds(self, p: Project) -> None:
         self.add(Heading(3, "3．资金执行情况"))
@@ -539,6 +623,7 @@ class Composer:
         done = clauses(
             ("已完工小区", p.one("completed_compounds")),
             ("自评得分", p.one("self_evaluation_score")),
+            ("单位自评总分", p.one("reported_self_evaluation_score")),
             ("评价等级", p.one("grade")),
         )
         self.add(sentence(done, self.not_sent("performance_targets")))
@@ -574,6 +659,12 @@ class Composer:
         rows.append(("自评得分", None, None, None, p.one("self_evaluation_score")))
         rows.append(("评价等级", None, None, None, p.one("grade")))
         header = ("三级指标", "年度指标值", "实际完成值", "分值", "得分")
+        if p.each("indicator_reported_score") or p.one("reported_self_evaluation_score"):
+            # The national 自评表 states the unit's own scores: shown beside the computed ones.
+            reported = [p.one("indicator_reported_score", t.detail) for t in indicators]
+            reported += [p.one("reported_self_evaluation_score"), None]
+            rows = [(*row, own) for row, own in zip(rows, reported, strict=True)]
+            header = (*header[:4], "得分（按数据计算）", "单位自评得分")
         self.add(Table(caption, header, tuple(rows), sheet=f"附表{number}"))
 
 

@@ -62,6 +62,8 @@ class YearRules(_Strict):
     lights: tuple[LightBand, ...]
     scoring: Scoring
     qualitative: dict[str, Decimal]
+    # Other ways forms write a qualitative outcome (`达成预期指标`) → the outcome above they mean.
+    qualitative_words: dict[str, str] = {}
     grades: tuple[Grade, ...]
     bindings: tuple[Binding, ...]
     negative_list: tuple[str, ...]
@@ -79,6 +81,10 @@ class YearRules(_Strict):
             raise ValueError("scoring: budget_execution_points + indicator_points must be 100")
         if any(not 0 <= share <= 1 for share in self.qualitative.values()):
             raise ValueError("qualitative: each share is between 0 and 1")
+        if unknown := sorted({o for o in self.qualitative_words.values() if o not in self.qualitative}):
+            raise ValueError(f"qualitative_words: {unknown} are not outcomes listed under qualitative")
+        if clash := sorted(set(self.qualitative_words) & set(self.qualitative)):
+            raise ValueError(f"qualitative_words: {clash} are outcomes themselves")
         floors = [grade.from_score for grade in self.grades]
         if not floors or floors != sorted(floors, reverse=True) or floors[-1] != 0:
             raise ValueError("grades: from must decrease, ending at 0")

@@ -44,6 +44,8 @@ GENERATED_SQL_MARK = (
     "-- Generated from registry/sources/{id}.yaml by `pipeline new-source {id} --regenerate`,"
 )
 NOT_A_NUMBER_FIX = "不要带“约”“左右”等文字"
+# The months a sample of a form with `1-N月…` headers covers.
+SAMPLE_MONTHS = 6
 
 
 class ScaffoldError(ValueError):
@@ -250,8 +252,9 @@ def _slice_words(template: Template) -> str:
 def staging_sql(template: Template) -> str:
     """Return the template's staging view: the rows of the latest accepted submission of each slice."""
     names = [c.name for c in template.columns if c.name not in ("project_code", "project_name", "year")]
-    if template.month_from is not None:
+    if template.month_from is not None or template.month_from_headers:
         names.insert(0, "month")
+    names += [f.name for f in template.fields]
     if template.part_of_previous:
         names.append("parent_item")
     if any(c.name == "project_code" for c in template.columns):
@@ -456,9 +459,9 @@ class Sample:
         """Return a column's header as the sample sheet writes it: with the base unit for money and area."""
         column = self.template.column(name)
         measure = MEASURE_OF_TYPE.get(column.type)
-        return (
-            f"{column.header}（{self.registry.units.measures[measure].base}）" if measure else column.header
-        )
+        # A `1-N月…` header is written for the months the sample covers, as a filled form states them.
+        header = column.header.replace("1-N月", f"1-{SAMPLE_MONTHS}月")
+        return f"{header}（{self.registry.units.measures[measure].base}）" if measure else header
 
     def lines(self) -> list[str]:
         """Return the title and metadata lines above the table."""

@@ -25,6 +25,8 @@ from pipeline.parse import INSTRUCTIONS_SHEET
 from pipeline.registry import MEASURE_OF_TYPE, Column, ColumnType, Registry, Template
 from pipeline.report_render import stable_zip
 from pipeline.settings import TIMEZONE
+from pipeline.template_form import FORM_DATA_ROWS, FormBlocks, blocks_of, write_blocks, write_closing
+from pipeline.text import split_header
 
 # A fixed time for the workbook properties and zip entries, so the same registry gives the same bytes.
 TEMPLATE_STAMP = dt.datetime(2024, 1, 1, tzinfo=TIMEZONE)
@@ -85,10 +87,17 @@ class Layout:
     template: Template
     meta_lines: tuple[str, ...]  # the labels, e.g. ("填报单位", "年度")
     columns: tuple[Column, ...]
+    blocks: FormBlocks | None = None  # a form's fields around its table (the national forms)
 
     @property
     def header_row(self) -> int:
-        return 2 + len(self.meta_lines)  # the title, then one row per metadata line
+        # The title, one row per metadata line, then a form's blocks.
+        return 2 + len(self.meta_lines) + (self.blocks.height if self.blocks else 0)
+
+    @property
+    def first_column(self) -> int:
+        """Return the zero-based column the table starts in: right of a leading column, if the form has one."""
+        return 1 if self.template.leading_column else 0
 
     @property
     def first_data_row(self) -> int:
@@ -118,7 +127,7 @@ def layout_of(template: Template) -> Layout:
     # An optional column the line above already gives would only be a second place to write the same thing.
     repeated = {template.project.column if project_line else None, "year" if year_line else None}
     columns = tuple(c for c in template.columns if c.required or c.name not in repeated)
-    return Layout(template, lines, columns)
+    return Layout(template, lines, columns, blocks_of(template) if template.fields else None)
 
 
 def count_unit(column: Column, registry: Registry) -> str | None:
@@ -261,7 +270,9 @@ def _list_formula(workbook: Workbook, column: Column) -> str:
 
 
 def _write_data_sheet(ws: Worksheet, layout: Layout, registry: Registry, non_negative: set[str]) -> None:
-    template, width = layout.template, len(layout.columns)
+    template = layout.template
+    shift = layout.first_column
+    width = len(layout.columns) + shift
     ws.cell(1, 1, template.name_zh).font = Font(bold=True, size=16)
     ws.cell(1, 1).alignment = _CENTER
     ws.row_dimensions[1].height = 30
@@ -274,10 +285,18 @@ def _write_data_sheet(ws: Worksheet, layout: Layout, registry: Registry, non_neg
         if width > 3:
             ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=min(width, 4))
     header_row, first = layout.header_row, layout.first_data_row
+    if layout.blocks:
+        write_blocks(ws, layout.blocks, 2 + len(layout.meta_lines), width)
+        labels = {split_header(c.header)[0]: index + shift for index, c in enumerate(layout.columns)}
+        write_closing(ws, layout.blocks, first + FORM_DATA_ROWS, labels)
+    if template.leading_column:
+        cell = ws.cell(header_row, 1, template.leading_column)
+        cell.font, cell.fill, cell.border, cell.alignment = Font(bold=True), _HEADER_FILL, _BORDER, _CENTER
+        ws.merge_cells(start_row=header_row, start_column=1, end_row=first + FORM_DATA_ROWS - 1, end_column=1)
     for index, column in enumerate(layout.columns):
-        letter = column_letter(index)
+        letter = column_letter(index + shift)
         header = header_of(column, registry)
-        cell = ws.cell(header_row, index + 1, header)
+        cell = ws.cell(header_row, index + 1 + shift, header)
         cell.font = Font(bold=True, color="C00000" if column.required else "000000")
         cell.fill, cell.border, cell.alignment = _HEADER_FILL, _BORDER, _CENTER
         dimension = ws.column_dimensions[letter]
@@ -334,6 +353,7 @@ def instructions(layout: Layout, registry: Registry) -> list[tuple[str, ...]]:
     if template.date_column and "dates" in template.year_from:
         header = template.column(template.date_column).header
         rows.append((f"年度按“{header}”栏的日期确定，一个文件只能填报一个年度的数据。",))
+    rows += _form_lines(layout, registry)
     rows += [("",), ("二、各栏填写要求（表头为红字的栏目必须填写；表头文字请勿改动）",)]
     rows.append(("栏目", "是否必填", "填写要求", "可选值及其他可识别的写法"))
     for column in layout.columns:
@@ -382,6 +402,34 @@ def instructions(layout: Layout, registry: Registry) -> list[tuple[str, ...]]:
         ("空白、“—”、“/”或“无”表示没有数值。",),
     ]
     return rows
+
+
+def _form_lines(layout: Layout, registry: Registry) -> list[tuple[str, ...]]:
+    """Return the lines explaining a form's blocks above and below its table, and its `1-N月` headers."""
+    template, blocks = layout.template, layout.blocks
+    lines: list[tuple[str, ...]] = []
+    if blocks is not None:
+        for field in blocks.labels:
+            lines.append((f"{field.header}：在右侧填写，{TYPE_ZH[field.type]}。",))
+        for label, block, fields in blocks.rows:
+            heads = "、".join(f.header for f in fields)
+            lines.append((f"{block or ''}：在“{label}”一行填写{heads}；金额单位为万元，执行率填百分比。",))
+        for block, fields in blocks.below:
+            lines.append((f"{block or ''}：在{'、'.join(f.header for f in fields)}下方的格子中填写文字。",))
+        for label, fields in blocks.closing:
+            heads = "、".join(f.header for f in fields)
+            lines.append((f"“{label}”一行：在{heads}栏填写合计；该行以下不再作为指标读取。",))
+    if template.month_from_headers:
+        lines.append(("表头中的“1-N月”：请将N改为截至月份，如“1-7月执行数”，各栏须一致；月份由此确定。",))
+    for column in template.columns:
+        if column.points_of is not None:
+            lines.append(
+                (
+                    f"“{column.header}”可写明分值，如“产出指标（55分）”；"
+                    f"系统核对其与该指标下各行“{template.column(column.points_of).header}”之和，不一致时在回执中提示。",
+                )
+            )
+    return lines
 
 
 def _write_instructions(ws: Worksheet, rows: list[tuple[str, ...]]) -> None:

@@ -10,6 +10,8 @@ _SPACE = re.compile(r"\s+")
 # Units written in a header: 改造面积（万平方米）, 计划投资(万元), 金额 万元.
 _HEADER_UNIT = re.compile(r"\(([^()]*)\)\s*$")
 _TRAILING_NOTE = re.compile(r"(\((注|备注|说明)[^()]*\)|[*※]+)$")
+# A header covering the year so far, `1-7月执行数`, `1至7月实际完成情况`: folded to `1-N月…`, N kept apart.
+_MONTHS_SO_FAR = re.compile(r"^1(?:月)?[-~〜–—至到]+(\d{1,2})月")
 
 
 def nfkc(value: str) -> str:
@@ -55,7 +57,13 @@ def split_header(raw: str) -> tuple[str, str | None]:
     if match:
         unit = match.group(1) or None
         text = text[: match.start()]
-    return text.rstrip("*"), unit
+    return _MONTHS_SO_FAR.sub("1-N月", text.rstrip("*")), unit
+
+
+def months_so_far(raw: str) -> int | None:
+    """Return N of a header written `1-N月…` (the months a monitoring form covers), else None."""
+    match = _MONTHS_SO_FAR.match(squash(raw).lstrip("*"))
+    return int(match.group(1)) if match else None
 
 
 # C0 controls but tab and line feed (a carriage return can hide a line on a terminal), DEL, C1 controls, and the bidi embeddings, overrides and isolates that

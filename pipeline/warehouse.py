@@ -67,7 +67,9 @@ def raw_columns(template: Template) -> list[tuple[str, str, str]]:
     if template.month_from is not None:
         source = template.column(template.month_from).header
         columns.append(("month", "integer", f"月份（1–12，由「{source}」的日期得出）"))
-    for column in template.columns:
+    if template.month_from_headers:
+        columns.append(("month", "integer", "截至月份N（1–12，由“1-N月…”表头得出）"))
+    for column in (*template.columns, *template.fields):
         note = f"「{column.header}」{UNIT_NOTE.get(column.type, '')}"
         if column.name == "project_code":
             note += "；未填写时为生成的编码“自编:实施单位/项目名称”（见project_code_derived）"

@@ -37,6 +37,17 @@ graded as (
     group by all
 ),
 
+-- What the national 自评表 states: the unit's own total and execution rate, kept beside the computed ones.
+self_reported as (
+    select
+        project_code,
+        year,
+        any_value(reported_total_score) as reported_self_evaluation_score,
+        any_value(budget_execution_rate) as reported_budget_execution_rate
+    from staging.performance_targets
+    group by all
+),
+
 lights as (
     select project_code, year, arg_max(light, severity) as worst_light
     from mart.monitoring_lights
@@ -62,6 +73,8 @@ final as (
         measures.satisfaction_rate,
         graded.score as self_evaluation_score,
         graded.grade,
+        self_reported.reported_self_evaluation_score,
+        self_reported.reported_budget_execution_rate,
         lights.worst_light,
         projects.project_code_derived
     from projects
@@ -69,6 +82,7 @@ final as (
     left join latest_progress using (project_code, year)
     left join funds using (project_code, year)
     left join graded using (project_code, year)
+    left join self_reported using (project_code, year)
     left join lights using (project_code, year)
     order by projects.year, projects.project_code, projects.project_name
 )
@@ -90,6 +104,8 @@ comment on column mart.project_year.funds_paid_wan is '资金支付合计（万�
 comment on column mart.project_year.payment_rate is '资金支付率 = 支付合计 / 到位合计';
 comment on column mart.project_year.budget_execution_rate is '预算执行率（与资金支付率同口径）';
 comment on column mart.project_year.satisfaction_rate is '满意度 = (满意 + 基本满意) / 有效问卷';
+comment on column mart.project_year.reported_self_evaluation_score is '单位在全国通用自评表「总分」行填报的自评总分；未填为空（与计算值相差超过0.5分时报告的数据质量提示列出两者）';
+comment on column mart.project_year.reported_budget_execution_rate is '单位在全国通用自评表项目资金块填报的执行率（比例）；与按台账计算的预算执行率相差超过1个百分点时报告的数据质量提示列出两者';
 comment on column mart.project_year.self_evaluation_score is '自评总分（预算执行率10分 + 各指标90分；未取整）';
 comment on column mart.project_year.grade is '评价等级：优、良、中、差';
 comment on column mart.project_year.worst_light is '全年最严重的预警灯：none、blue、yellow、red';

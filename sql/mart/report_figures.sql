@@ -184,6 +184,43 @@ figures as (
     from evaluation
     group by all
     union all
+    -- What the unit scored itself on the national 自评表, printed beside the computed score.
+    select project_code, year, 'indicator_reported_score', level3, 200 + position, reported_score, '分',
+        least(2, intermediate.decimals_of(reported_score)),
+        null, lineage
+    from evaluation
+    where reported_score is not null
+    union all
+    select project_code, year, 'reported_self_evaluation_score', null, 52, any_value(reported_total_score), '分',
+        least(2, intermediate.decimals_of(any_value(reported_total_score))),
+        null, list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row))
+    from staging.performance_targets
+    where reported_total_score is not null
+    group by all
+    union all
+    select project_code, year, 'reported_budget_execution_rate', null, 53, any_value(budget_execution_rate), '%', 2,
+        null, list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row))
+    from staging.performance_targets
+    where budget_execution_rate is not null
+    group by all
+    union all
+    -- The 运行监控表: reported execution against time progress per month N, and each indicator not sure to be met.
+    select project_code, year, 'monitoring_execution_rate', month || '月', 300 + month,
+        coalesce(reported_execution_rate, computed_execution_rate), '%', 2, null, lineage
+    from mart.monitoring_findings
+    where coalesce(reported_execution_rate, computed_execution_rate) is not null
+    union all
+    select project_code, year, 'monitoring_time_progress', month || '月', 300 + month, time_progress, '%', 2,
+        null, lineage
+    from mart.monitoring_findings
+    union all
+    select project_code, year, 'monitoring_finding', month || '月·' || finding.level3, 300 + month, null, null, null,
+        '完成目标可能性：' || finding.likelihood
+            || coalesce('；偏差原因：' || finding.deviation_cause, '')
+            || coalesce('；原因说明：' || finding.reason, ''),
+        [struct_pack(submission_id := finding.submission_id, sheet := finding.sheet, excel_row := finding.excel_row)]
+    from mart.monitoring_findings, unnest(findings) as found(finding)
+    union all
     select project_code, year, 'grade', null, 51, null, null, null, grade, []
     from mart.project_year
     where grade is not null
@@ -295,7 +332,7 @@ final as (
             case
                 when every_figure.unit = '%' then intermediate.format_percent(every_figure.value)
                 else intermediate.format_number(every_figure.value, every_figure.decimals)
-                    || case when every_figure.figure_key in ('indicator_weight', 'indicator_score', 'gap_points')
+                    || case when every_figure.figure_key in ('indicator_weight', 'indicator_score', 'indicator_reported_score', 'gap_points')
                         then '' else coalesce(every_figure.unit, '') end
             end
         ) as display_text,
@@ -315,8 +352,8 @@ comment on table mart.report_figures is '报告数字：年度报告印出的每
 comment on column mart.report_figures.year is '年度';
 comment on column mart.report_figures.project_code is '项目编码（数字按项目编码计算；未填编码的项目为“自编:实施单位/项目名称”）；全区合计为空';
 comment on column mart.report_figures.project_name is '项目名称：项目基本信息表中最新登记的名称；全区合计为空';
-comment on column mart.report_figures.figure_key is '数字的含义（如 compounds、funds_received_wan、indicator_score）';
-comment on column mart.report_figures.detail is '细项：资金来源、建设规模及投资构成的内容、三级指标、月份；无则为空';
+comment on column mart.report_figures.figure_key is '数字的含义（如 compounds、funds_received_wan、indicator_score、indicator_reported_score、monitoring_finding）';
+comment on column mart.report_figures.detail is '细项：资金来源、建设规模及投资构成的内容、三级指标、月份、“N月·三级指标”（监控发现）；无则为空';
 comment on column mart.report_figures.position is '在报告中的先后顺序（同一项目内）';
 comment on column mart.report_figures.value is '数值（比率为比例；文字类为空）';
 comment on column mart.report_figures.unit is '单位：万元、平方米、万平方米、户、个、套、份、%、分、笔、百分点';

@@ -72,10 +72,15 @@ indicators as (
         and measures.year = valued.year
         and measures.measure = bound.measure
         and valued.operator <> '定性'
+    -- The national form writes 达成预期指标 for 达成: other words for an outcome are read as the outcome they mean.
+    left join config.qualitative_words as words
+        on words.year = valued.year
+        and words.word = trim(valued.reported_value)
     left join config.qualitative as qualitative
         on qualitative.year = valued.year
         and qualitative.outcome = case
-            when trim(valued.reported_value) = trim(valued.target_text) then '达成' else trim(valued.reported_value)
+            when trim(valued.reported_value) = trim(valued.target_text) then '达成'
+            else coalesce(words.outcome, trim(valued.reported_value))
         end
 ),
 
@@ -102,8 +107,13 @@ budget as (
         project_years.year,
         measures.value as rate,
         scoring.budget_execution_points as points,
-        measures.lineage
-    from (select distinct project_code, year from staging.performance_targets) as project_years
+        measures.lineage,
+        project_years.budget_reported_score
+    from (
+        select project_code, year, any_value(budget_reported_score) as budget_reported_score
+        from staging.performance_targets
+        group by all
+    ) as project_years
     inner join config.scoring as scoring using (year)
     left join intermediate.project_measures as measures
         on measures.project_code = project_years.project_code
@@ -128,6 +138,7 @@ rows as (
         reported_value,
         weight,
         cast(score as decimal(28, 10)) as score,
+        reported_score,
         deviation_note,
         measure,
         computed_value is not null and reported_base is not null
@@ -151,6 +162,7 @@ rows as (
         null,
         points,
         cast(points * least(coalesce(rate, 0), 1) as decimal(28, 10)),
+        budget_reported_score,
         null,
         'payment_rate',
         false,
@@ -188,6 +200,7 @@ comment on column mart.self_evaluation.actual_source is 'computed：由数据计
 comment on column mart.self_evaluation.reported_value is '单位填报的实际完成值（原文）';
 comment on column mart.self_evaluation.weight is '分值';
 comment on column mart.self_evaluation.score is '得分（未取整；显示时保留两位小数）';
+comment on column mart.self_evaluation.reported_score is '单位自评的得分（全国通用自评表的「得分」列；预算执行率行为项目资金块的得分）；未填为空';
 comment on column mart.self_evaluation.deviation_note is '偏差原因分析及改进措施（单位填报）';
 comment on column mart.self_evaluation.measure is '指标绑定的计算口径（registry/rules.yaml 的 bindings）；未绑定为空';
 comment on column mart.self_evaluation.differs_from_reported is '计算值与填报的实际完成值不一致（超出填报精度）';

@@ -24,7 +24,19 @@ final as (
         source.target_text,
         source.reported_value,
         source.weight,
-        source.deviation_note
+        source.reported_score,
+        source.deviation_note,
+        source.implementing_unit,
+        source.competent_department,
+        source.goal_expected,
+        source.goal_achieved,
+        source.budget_initial_wan,
+        source.budget_annual_wan,
+        source.budget_executed_wan,
+        source.budget_execution_rate,
+        source.budget_points,
+        source.budget_reported_score,
+        source.reported_total_score
     from source
     inner join current_slices using (submission_id, slice_key)
     -- Rows stored before project codes whose name matched several projects stay in raw only.
@@ -33,7 +45,7 @@ final as (
 
 select * from final;
 
-comment on view staging.performance_targets is '项目绩效目标及自评表：每个项目、年度的每个绩效指标一行，仅当前有效的提交';
+comment on view staging.performance_targets is '项目绩效目标及自评表（简表或全国通用的项目支出绩效自评表）：每个项目、年度的每个绩效指标一行，仅当前有效的提交；表外填写的字段（项目资金、年度总体目标、总分等）在每行重复';
 comment on column staging.performance_targets.submission_id is '提交编号（ops.submissions）：该行所属切片当前有效的提交';
 comment on column staging.performance_targets.sheet is '工作表名称';
 comment on column staging.performance_targets.excel_row is 'Excel中显示的行号';
@@ -48,3 +60,15 @@ comment on column staging.performance_targets.target_text is '「年度指标值
 comment on column staging.performance_targets.reported_value is '「实际完成值」，按原样保存的文字；按年度指标值的单位读取（read_indicator）';
 comment on column staging.performance_targets.weight is '「分值」：该指标的满分';
 comment on column staging.performance_targets.deviation_note is '「偏差原因分析及改进措施」';
+comment on column staging.performance_targets.reported_score is '「得分」：单位自评的该指标得分（全国通用自评表才有；计算得分见mart.self_evaluation.score）';
+comment on column staging.performance_targets.implementing_unit is '自评表「实施单位」行（全国通用自评表才有）';
+comment on column staging.performance_targets.competent_department is '自评表「主管部门」行（全国通用自评表才有）';
+comment on column staging.performance_targets.goal_expected is '年度总体目标·「预期目标」，按原文保存';
+comment on column staging.performance_targets.goal_achieved is '年度总体目标·「实际完成情况」，按原文保存';
+comment on column staging.performance_targets.budget_initial_wan is '项目资金·年度资金总额「年初预算数」（万元），单位填报';
+comment on column staging.performance_targets.budget_annual_wan is '项目资金·年度资金总额「全年预算数」（万元），单位填报';
+comment on column staging.performance_targets.budget_executed_wan is '项目资金·年度资金总额「全年执行数」（万元），单位填报';
+comment on column staging.performance_targets.budget_execution_rate is '项目资金·年度资金总额「执行率」（比例，0.95=95%），单位填报；按台账计算的预算执行率见mart.project_year';
+comment on column staging.performance_targets.budget_points is '项目资金·年度资金总额「分值」';
+comment on column staging.performance_targets.budget_reported_score is '项目资金·年度资金总额「得分」：单位自评的预算执行得分';
+comment on column staging.performance_targets.reported_total_score is '「总分」行的得分：单位自评的总分';

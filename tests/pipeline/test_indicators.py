@@ -496,6 +496,7 @@ def test_every_mart_table_and_column_has_a_comment(wh):
         "renovated_compounds",
         "scale_and_cost",
         "monitoring_lights",
+        "monitoring_findings",
         "self_evaluation",
         "negative_list_hits",
         "report_figures",

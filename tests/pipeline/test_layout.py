@@ -123,18 +123,19 @@ def test_header_on_row_10_below_title_metadata_and_blank_rows(registry):
     )
 
 
-def test_header_beyond_row_10_is_not_matched(registry):
-    rows = [["说明文字"]] * 11 + [COMPOUND_HEADER, [1, "市委小区", "1.932", "249", "725.58", "在建"]]
+def test_header_on_row_13_is_matched_and_beyond_row_30_is_not(registry):
+    data = [1, "市委小区", "1.932", "249", "725.58", "在建"]
+    assert find_header(grid_of([["说明文字"]] * 12 + [COMPOUND_HEADER, data]), registry).first_row == 12
+    assert find_header(grid_of([["说明文字"]] * 30 + [COMPOUND_HEADER, data]), registry) is None
+
+
+def test_header_on_row_31_is_not_matched(registry):
+    rows = [["说明文字"]] * 30 + [COMPOUND_HEADER, [1, "市委小区", "1.932", "249", "725.58", "在建"]]
     assert find_header(grid_of(rows), registry) is None
 
 
-def test_header_on_row_11_is_not_matched(registry):
-    rows = [["说明文字"]] * 10 + [COMPOUND_HEADER, [1, "市委小区", "1.932", "249", "725.58", "在建"]]
-    assert find_header(grid_of(rows), registry) is None
-
-
-def test_header_on_row_11_below_a_unit_note_is_not_matched(registry):
-    rows = [["说明文字"]] * 9 + [
+def test_header_on_row_31_below_a_unit_note_is_not_matched(registry):
+    rows = [["说明文字"]] * 29 + [
         [None] * 7 + ["单位：万元"],
         COMPOUND_HEADER,
         [1, "市委小区", "1.932", "249", "725.58", "在建"],

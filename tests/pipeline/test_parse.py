@@ -151,8 +151,8 @@ def test_a_file_with_no_matching_sheet_is_rejected_as_unknown_template(registry)
     assert parsed.sheets == []
 
 
-def test_a_file_whose_header_is_below_row_ten_is_rejected_as_unknown_template(registry):
-    rows = [["说明"]] * 11 + compound_sheet(*DATA, title=None, unit_line=None)
+def test_a_file_whose_header_is_below_row_thirty_is_rejected_as_unknown_template(registry):
+    rows = [["说明"]] * 31 + compound_sheet(*DATA, title=None, unit_line=None)
     parsed = parse_file(csv_bytes(rows), f"{UNIT}/清单.csv", registry)
     assert [p.rule for p in parsed.errors] == ["unknown_template"]
 

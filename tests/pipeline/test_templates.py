@@ -104,8 +104,13 @@ def fill(blank: bytes, registry, rows: list[dict]) -> bytes:
     book = openpyxl.load_workbook(io.BytesIO(blank))
     sheet = book.worksheets[0]
     for label, value, *_ in sheet.iter_rows(min_row=2, max_row=match.first_row):
-        if label.value:
+        # A form's blocks (项目资金, 年度总体目标) sit among the lines; only the `…：` lines are filled here.
+        if label.value and label.value.endswith("："):
             value.value = LINES[label.value.rstrip("：")]
+    for cell in sheet[match.last_row + 1]:
+        # A `1-N月…` header is filled with the months covered, as the instructions ask.
+        if isinstance(cell.value, str) and "1-N月" in cell.value:
+            cell.value = cell.value.replace("1-N月", "1-7月")
     index = {b.column.name: b.index for b in match.bindings}
     for offset, row in enumerate(rows):
         for name, value in row.items():
@@ -235,13 +240,11 @@ def test_enum_columns_have_drop_downs_of_the_registry_values(registry):
         for index, column in enumerate(layout.columns):
             if column.type is not ColumnType.ENUM:
                 continue
-            check = checks[column_letter(index)]
+            letter = column_letter(layout.first_column + index)  # a form's table starts right of its 绩效指标
+            check = checks[letter]
             assert check.type == "list"
             assert check.formula1 == '"' + ",".join(column.values) + '"'
-            assert (
-                str(check.sqref)
-                == f"{column_letter(index)}{layout.first_data_row}:{column_letter(index)}1048576"
-            )
+            assert str(check.sqref) == f"{letter}{layout.first_data_row}:{letter}1048576"
 
 
 def test_formats_and_validations_follow_column_types(registry):

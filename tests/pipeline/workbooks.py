@@ -132,3 +132,149 @@ def compound_sheet(
     rows.extend(list(row) for row in data)
     rows.extend(list(row) for row in footer)
     return rows
+
+
+# The national forms, laid out as units fill them: 9 columns, A the merged leading column.
+NATIONAL_WIDTH = 9
+_LETTERS = "ABCDEFGHI"
+
+
+def _vertical_runs(values: Sequence[object], column: str, first_row: int) -> list[str]:
+    """Return the merges a clerk makes over runs of the same value down one column (runs of one stay unmerged)."""
+    merges, start = [], 0
+    for index in range(1, len(values) + 1):
+        if index == len(values) or values[index] != values[start]:
+            if index - start > 1:
+                merges.append(f"{column}{first_row + start}:{column}{first_row + index - 1}")
+            start = index
+    return merges
+
+
+def national_self_evaluation(
+    targets: Sequence[Sequence[object]],
+    *,
+    project: str = "枣林街道办事处改造老旧小区",
+    unit: str = "枣林街道办事处",
+    department: str = "南阳市住房和城乡建设局",
+    year: int = 2022,
+    budget: Sequence[object] = ("1570.00", "1570.00", "1572.36", 10, "100%", 10),
+    goals: tuple[str, str] = ("完成16个老旧小区改造。", "16个老旧小区改造全部完工并通过验收。"),
+    scores: Sequence[object] | None = None,
+    total: tuple[object, object] | None = None,
+    points: dict[str, object] | None = None,
+) -> tuple[list[list[object]], list[str]]:
+    """Return the rows and merges of a filled 项目支出绩效自评表 (财预〔2020〕10号附件2).
+
+    `targets` rows are (一级, 二级, 三级, 年度指标值, 实际完成值, 分值[, 偏差原因]); the first-level names are written
+    with their points, `产出指标（55分）`, the sum of their rows unless `points` says otherwise; 一级 and 二级 cells
+    are merged down their runs and the leading 绩效指标 column down all indicator rows.
+    """
+    w = NATIONAL_WIDTH
+    blank = [None] * w
+    rows: list[list[object]] = [
+        ["附件2", *blank[1:]],
+        ["项目支出绩效自评表", *blank[1:]],
+        [f"（{year}年度）", *blank[1:]],
+        ["项目名称", project, *blank[2:]],
+        ["主管部门", department, None, None, "实施单位", unit, None, None, None],
+        ["项目资金（万元）", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分", None],
+        [None, "年度资金总额", *budget, None],
+        [None, "其中：本年财政拨款", *budget[:3], "—", None, "—", None],
+        [None, "上年结转资金", "—", "—", "—", "—", None, "—", None],
+        [None, "其他资金", "—", "—", "—", "—", None, "—", None],
+        ["年度总体目标", "预期目标", None, None, None, "实际完成情况", None, None, None],
+        [None, goals[0], None, None, None, goals[1], None, None, None],
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
+         "偏差原因分析及改进措施"],
+    ]  # fmt: skip
+    merges = ["A2:I2", "A3:I3", "B4:I4", "B5:D5", "F5:I5", "A6:A10", "A11:A12", "B11:E11", "F11:I11"]
+    merges += ["B12:E12", "F12:I12"]
+    first = len(rows) + 1
+    sums: dict[str, Decimal] = {}
+    for target in targets:
+        sums[target[0]] = sums.get(target[0], Decimal(0)) + Decimal(str(target[5]))
+    points = {**{k: format(v.normalize(), "f") for k, v in sums.items()}, **(points or {})}
+    level1 = [f"{t[0]}（{points[t[0]]}分）" for t in targets]
+    level2 = [(t[0], t[1]) for t in targets]
+    for index, target in enumerate(targets):
+        score = scores[index] if scores is not None else target[5]
+        note = target[6] if len(target) > 6 else None
+        # Only the top cell of a merged run holds its text, as Excel keeps it.
+        top1 = index == 0 or level1[index] != level1[index - 1]
+        top2 = index == 0 or level2[index] != level2[index - 1]
+        # Excel takes a typed `=16个` for a formula; offices type the full-width `＝`.
+        written = [str(v).replace("=", "＝", 1) if isinstance(v, str) else v for v in target[2:6]]
+        rows.append(
+            [None, level1[index] if top1 else None, target[1] if top2 else None, *written, score, note]
+        )
+    last = len(rows)
+    merges += [f"A{first - 1}:A{last}"]
+    merges += _vertical_runs(level1, "B", first) + _vertical_runs(level2, "C", first)
+    stated = total or (
+        100,
+        sum(Decimal(str(s)) for s in (scores or [t[5] for t in targets])) + Decimal(str(budget[5])),
+    )
+    rows.append(["总分", None, None, None, None, None, stated[0], stated[1], None])
+    merges.append(f"A{last + 1}:F{last + 1}")
+    rows.append(
+        [
+            "填报人：张三",
+            None,
+            None,
+            "联系电话：0377-12345678",
+            None,
+            None,
+            "填报日期：2023年1月5日",
+            None,
+            None,
+        ]
+    )
+    return rows, merges
+
+
+def national_monitoring(
+    indicators: Sequence[Sequence[object]],
+    *,
+    months: int | Sequence[int] = 7,
+    project: str = "枣林街道办事处改造老旧小区",
+    unit: str = "枣林街道办事处",
+    department: str = "南阳市住房和城乡建设局",
+    year: int = 2022,
+    budget: Sequence[object] = ("1570.00", "800.00", "50.96%", "1570.00"),
+) -> tuple[list[list[object]], list[str]]:
+    """Return the rows and merges of a filled 项目支出绩效运行监控表 covering 1–N月.
+
+    `indicators` rows are (一级, 二级, 三级, 年度指标值, 1-N月实际完成情况, 全年预计完成情况, 偏差原因分析,
+    完成目标可能性, 原因说明). `months` may give the budget block's N and the table's N apart, as a clerk who
+    updated one header and not the other leaves them.
+    """
+    budget_n, table_n = (months, months) if isinstance(months, int) else months
+    blank = [None] * 10
+    rows: list[list[object]] = [
+        ["项目支出绩效运行监控表", *blank[1:]],
+        [f"（{year}年度）", *blank[1:]],
+        ["项目名称", project, *blank[2:]],
+        ["主管部门", department, None, None, "实施单位", unit, None, None, None, None],
+        ["项目资金（万元）", None, "年初预算数", f"1-{budget_n}月执行数", "执行率", "全年预计执行数",
+         None, None, None, None],
+        [None, "年度资金总额", *budget, None, None, None, None],
+        ["年度总体目标", "全年目标", None, None, None, f"1-{budget_n}月执行情况", None, None, None, None],
+        [None, "完成16个老旧小区改造。", None, None, None, "已开工16个，完工9个。", None, None, None, None],
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", f"1—{table_n}月实际完成情况",
+         "全年预计完成情况", "偏差原因分析", "完成目标可能性", "原因说明"],
+    ]  # fmt: skip
+    merges = ["A1:J1", "A2:J2", "B3:J3", "B4:D4", "F4:J4", "A5:A6", "A7:A8", "B7:E7", "F7:J7"]
+    merges += ["B8:E8", "F8:J8"]
+    first = len(rows) + 1
+    level1 = [i[0] for i in indicators]
+    level2 = [(i[0], i[1]) for i in indicators]
+    for index, indicator in enumerate(indicators):
+        top1 = index == 0 or level1[index] != level1[index - 1]
+        top2 = index == 0 or level2[index] != level2[index - 1]
+        written = [str(v).replace("=", "＝", 1) if isinstance(v, str) else v for v in indicator[2:]]
+        rows.append([None, indicator[0] if top1 else None, indicator[1] if top2 else None, *written])
+    last = len(rows)
+    merges += [f"A{first - 1}:A{last}"]
+    merges += _vertical_runs(level1, "B", first) + _vertical_runs(level2, "C", first)
+    rows.append(["填报人：张三", None, None, "联系电话：0377-12345678", None, None, "填报日期：2022年8月5日"])
+    return rows, merges

@@ -1,0 +1,98 @@
+-- mart.monitoring_findings: one row per project (project_code), year and month N of a 项目支出绩效运行监控表: the
+-- reported budget execution against the time progress, and every indicator whose 完成目标可能性 is not 确定能, with
+-- its reason. project_name is the project's latest registered name.
+create or replace table mart.monitoring_findings as
+with monitoring as (
+    select * from staging.performance_monitoring
+),
+
+projects as (
+    select project_code, year, project_name from intermediate.project_years
+),
+
+-- The 项目资金 block is repeated on every indicator row of a form: one value per project, year and month.
+execution as (
+    select
+        project_code,
+        year,
+        month,
+        any_value(budget_initial_wan) as budget_initial_wan,
+        any_value(budget_executed_wan) as budget_executed_wan,
+        any_value(budget_execution_rate) as reported_execution_rate,
+        any_value(budget_expected_wan) as budget_expected_wan,
+        list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)) as lineage
+    from monitoring
+    group by all
+),
+
+findings as (
+    select
+        project_code,
+        year,
+        month,
+        list(
+            struct_pack(
+                level1 := level1,
+                level2 := level2,
+                level3 := level3,
+                target_text := target_text,
+                progress_value := progress_value,
+                expected_value := expected_value,
+                deviation_cause := deviation_cause,
+                likelihood := likelihood,
+                reason := reason,
+                submission_id := submission_id,
+                sheet := sheet,
+                excel_row := excel_row
+            )
+            order by submission_id, sheet, excel_row
+        ) as findings
+    from monitoring
+    where likelihood <> '确定能'
+    group by all
+),
+
+final as (
+    select
+        execution.project_code,
+        projects.project_name,
+        execution.year,
+        execution.month,
+        execution.budget_initial_wan,
+        execution.budget_executed_wan,
+        execution.reported_execution_rate,
+        intermediate.ratio(execution.budget_executed_wan, execution.budget_initial_wan) as computed_execution_rate,
+        execution.budget_expected_wan,
+        intermediate.ratio(execution.month, 12) as time_progress,
+        -- Reported execution is what the unit states; it falls back on 执行数 / 年初预算数 where the rate is blank.
+        cast(round(
+            (intermediate.ratio(execution.month, 12)
+                - coalesce(execution.reported_execution_rate,
+                    intermediate.ratio(execution.budget_executed_wan, execution.budget_initial_wan)))::double * 100,
+            6) as decimal(18, 6)) as gap_points,
+        coalesce(findings.findings, []) as findings,
+        len(coalesce(findings.findings, [])) as finding_count,
+        execution.lineage
+    from execution
+    left join findings using (project_code, year, month)
+    left join projects using (project_code, year)
+    order by projects.project_name, execution.project_code, execution.year, execution.month
+)
+
+select * from final;
+
+comment on table mart.monitoring_findings is '绩效运行监控发现：每个项目、年度、截至月份N（运行监控表）一行：填报的预算执行情况对照时间进度，及完成目标可能性不是“确定能”的指标';
+comment on column mart.monitoring_findings.project_code is '项目编码（按项目编码汇总；未填编码的项目为“自编:实施单位/项目名称”）';
+comment on column mart.monitoring_findings.project_name is '项目名称：项目基本信息表中最新登记的名称';
+comment on column mart.monitoring_findings.year is '年度';
+comment on column mart.monitoring_findings.month is '截至月份N（监控表“1-N月”）';
+comment on column mart.monitoring_findings.budget_initial_wan is '年初预算数（万元，单位填报）';
+comment on column mart.monitoring_findings.budget_executed_wan is '1-N月执行数（万元，单位填报）';
+comment on column mart.monitoring_findings.reported_execution_rate is '单位填报的执行率（比例）';
+comment on column mart.monitoring_findings.computed_execution_rate is '1-N月执行数 / 年初预算数（比例）';
+comment on column mart.monitoring_findings.budget_expected_wan is '全年预计执行数（万元，单位填报）';
+comment on column mart.monitoring_findings.time_progress is '时间进度 = N / 12（比例）';
+comment on column mart.monitoring_findings.gap_points is '时间进度 − 执行率（百分点；执行率取填报值，未填时取计算值）；正数为执行慢于时间进度';
+comment on column mart.monitoring_findings.findings is '完成目标可能性不是“确定能”的指标：一级/二级/三级指标、年度指标值、1-N月实际完成情况、全年预计完成情况、偏差原因分析、完成目标可能性、原因说明及其提交编号、工作表、Excel行号';
+comment on column mart.monitoring_findings.finding_count is '完成目标可能性不是“确定能”的指标个数';
+comment on column mart.monitoring_findings.lineage is '来源：提交编号、工作表、Excel行号';

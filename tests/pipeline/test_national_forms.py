@@ -1,0 +1,391 @@
+"""The national forms as offices fill them: 项目支出绩效自评表 (performance_targets) and 项目支出绩效运行监控表
+(performance_monitoring), read, scored, reported, and generated as templates that come back accepted."""
+
+from __future__ import annotations
+
+import io
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from pipeline.forms import _Places
+from pipeline.indicators import build_indicators
+from pipeline.layout import find_header
+from pipeline.parse import parse_file
+from pipeline.reader import read_workbook
+from pipeline.registry import RegistryError
+from pipeline.report import write_report_files
+from pipeline.rules import RULES_PATH, load_rules
+from pipeline.settings import Settings
+from pipeline.templates import layout_of, write_templates
+from tests.pipeline.test_report import _Page
+from tests.pipeline.workbooks import national_monitoring, national_self_evaluation, xls, xlsx
+
+UNIT = "枣林街道办事处"
+PROJECT = "枣林街道办事处改造老旧小区"
+GOALS = ("完成16个老旧小区改造，惠及居民3148户。", "16个老旧小区全部完工并通过验收，居民居住条件明显改善。")
+REASON = "雨季延误两个小区外墙施工，计划四季度赶工"
+# A 1–7月 运行监控表: one indicator 有可能, with its reason; the others 确定能.
+MONITORING = [
+    ("产出指标", "数量指标", "改造小区数量", "=16个", "9个", "16个", None, "确定能", None),
+    ("产出指标", "时效指标", "年度计划投资完成率", "≥100%", "51%", "100%", None, "确定能", None),
+    (
+        "效益指标",
+        "社会效益指标",
+        "居民居住条件改善",
+        "按期完成",
+        "部分完成",
+        "基本完成",
+        "其他",
+        "有可能",
+        REASON,
+    ),
+    ("满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", "—", "93%", None, "确定能", None),
+]
+
+
+def as_national(targets) -> list[tuple]:
+    """Write the simplified table's targets the national form's way: 百分比 for %, 达成预期指标 for 达成."""
+
+    def word(text: str) -> str:
+        return "达成预期指标" if text == "达成" else text.replace("%", "百分比")
+
+    return [(*t[:3], word(t[3]), word(t[4]), *t[5:]) for t in targets]
+
+
+def workbook(rows_and_merges, sheet: str = "自评表", write=xlsx) -> bytes:
+    rows, merges = rows_and_merges
+    return write({sheet: rows}, merges={sheet: merges})
+
+
+# Reading the 自评表.
+
+
+@pytest.mark.parametrize("write", [xlsx, xls], ids=["xlsx", "xls"])
+def test_the_national_self_evaluation_form_is_read_with_everything_in_it(registry, demo, write):
+    content = workbook(national_self_evaluation(as_national(demo.TARGETS), goals=GOALS), write=write)
+
+    parsed = parse_file(content, f"{UNIT}/2022年项目支出绩效自评表.{write.__name__}", registry)
+
+    assert parsed.all_problems == []
+    [sheet] = parsed.sheets
+    assert sheet.template.id == "performance_targets"
+    assert sheet.header_rows == (13, 13)  # past the first ten rows, beside the merged 绩效指标 column
+    records = sheet.records
+    # Merged 一级/二级 cells reach every row they cover, without their points.
+    assert [(r["level1"], r["level2"], r["level3"]) for r in records] == [tuple(t[:3]) for t in demo.TARGETS]
+    assert [r["weight"] for r in records] == [Decimal(t[5]) for t in demo.TARGETS]
+    assert [r["reported_score"] for r in records] == [Decimal(t[5]) for t in demo.TARGETS]
+    first = records[0]
+    assert (first["project_name"], first["year"], first["unit"]) == (PROJECT, 2022, UNIT)
+    assert (first["implementing_unit"], first["goal_expected"], first["goal_achieved"]) == (UNIT, *GOALS)
+    assert (first["budget_annual_wan"], first["budget_executed_wan"]) == (
+        Decimal("1570.00"),
+        Decimal("1572.36"),
+    )
+    assert first["budget_execution_rate"] == Decimal(1)
+    assert first["reported_total_score"] == Decimal(100)
+    assert all(r[k] == first[k] for r in records for k in ("goal_expected", "budget_executed_wan"))
+
+
+def test_in_a_shared_folder_the_forms_own_unit_row_says_whose_it_is(registry, demo):
+    content = workbook(national_self_evaluation(demo.TARGETS))
+
+    parsed = parse_file(content, "公共收件/2022年项目支出绩效自评表.xlsx", registry)
+
+    assert parsed.errors == [] and parsed.unit == UNIT
+    assert {r["unit"] for r in parsed.sheets[0].records} == {UNIT}
+
+
+def test_points_in_a_level_name_that_differ_from_its_weights_are_a_warning_on_its_row(registry, demo):
+    content = workbook(national_self_evaluation(demo.TARGETS, points={"产出指标": "50"}))
+
+    parsed = parse_file(content, f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.errors == []
+    [warning] = parsed.warnings
+    weights = sum(Decimal(t[5]) for t in demo.TARGETS if t[0] == "产出指标")
+    assert (warning.rule, warning.sheet, warning.excel_row, warning.column_header) == (
+        "points_mismatch", "自评表", 14, "一级指标"
+    )  # fmt: skip
+    assert f"标注的50分应等于“产出指标”下各指标分值之和{weights}分" in warning.message_zh
+    assert {r["level1"] for r in parsed.sheets[0].records} == {t[0] for t in demo.TARGETS}
+
+
+def test_an_unreadable_budget_cell_is_an_error_naming_its_row_and_column(registry, demo):
+    budget = ("1570.00", "1570.00", "约1500", 10, "95%", 9.5)
+    content = workbook(national_self_evaluation(demo.TARGETS, budget=budget))
+
+    parsed = parse_file(content, f"{UNIT}/自评表.xlsx", registry)
+
+    [error] = parsed.errors
+    assert (error.sheet, error.excel_row, error.column_header, error.value) == (
+        "自评表", 7, "年度资金总额·全年执行数（E列）", "约1500"
+    )  # fmt: skip
+    assert "第7行" in error.message_zh and "应为数字" in error.message_zh
+
+
+def test_the_simplified_table_has_no_form_fields_and_still_reads(registry, demo):
+    rows = [["项目绩效目标及自评表"], [f"项目名称：{PROJECT}"], ["年度：2022"]]
+    rows += [
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值"],
+        *map(list, demo.TARGETS),
+    ]
+
+    parsed = parse_file(
+        xlsx({"自评": [[str(c).replace("=", "＝") for c in r] for r in rows]}), f"{UNIT}/a.xlsx", registry
+    )
+
+    assert parsed.errors == []
+    assert {r["goal_expected"] for r in parsed.sheets[0].records} == {None}
+
+
+def test_the_forms_words_for_an_outcome_are_read_as_that_outcome_and_checked(tmp_path):
+    words = load_rules().defaults.qualitative_words
+    assert words["达成预期指标"] == words["达到预期"] == "达成" and words["部分达成预期指标"] == "部分达成"
+    broken = tmp_path / "rules.yaml"
+    broken.write_text(
+        RULES_PATH.read_text(encoding="utf-8").replace("达到预期: 达成", "达到预期: 全部完成"), "utf-8"
+    )
+    with pytest.raises(RegistryError, match="qualitative_words"):
+        load_rules(broken)
+
+
+# Reading the 运行监控表.
+
+
+def test_the_monitoring_form_takes_its_month_from_the_1_to_n_headers(registry):
+    parsed = parse_file(workbook(national_monitoring(MONITORING), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    [sheet] = parsed.sheets
+    assert sheet.template.id == "performance_monitoring"
+    assert {r["month"] for r in sheet.records} == {7}
+    [doubt] = [r for r in sheet.records if r["likelihood"] != "确定能"]
+    assert (doubt["level3"], doubt["likelihood"], doubt["deviation_cause"], doubt["reason"]) == (
+        "居民居住条件改善", "有可能", "其他", REASON
+    )  # fmt: skip
+    assert doubt["level1"] == "效益指标" and sheet.records[1]["level1"] == "产出指标"  # merged run filled
+    assert (doubt["budget_executed_wan"], doubt["budget_execution_rate"]) == (
+        Decimal("800.00"),
+        Decimal("0.5096"),
+    )
+
+
+def test_monitoring_headers_naming_two_months_are_one_error_on_the_header(registry):
+    content = workbook(national_monitoring(MONITORING, months=(7, 6)), "监控表")
+
+    parsed = parse_file(content, f"{UNIT}/监控表.xlsx", registry)
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.column_header) == ("months_mismatch", 5, "1-7月执行数")
+    assert "1—6月实际完成情况" in error.message_zh
+
+
+# A night with the national forms: 枣林's 自评表 as the national form, and its 1–7月 运行监控表.
+
+
+def _home(tmp_path_factory, name: str) -> Settings:
+    home = tmp_path_factory.mktemp(name) / "home"
+    return Settings(
+        home, home / "inbox", home / "archive", home / "receipts", home / "warehouse.duckdb",
+        home / "reports", home / "data_docs",
+    )  # fmt: skip
+
+
+def _night(settings: Settings, registry, paths) -> list:
+    from pipeline.intake import ingest
+
+    for path in paths:
+        os.utime(path, ns=(1, 1))  # long settled, whatever the settle window
+    return ingest(settings, registry, progress=False).outcomes
+
+
+@pytest.fixture(scope="module")
+def simplified_score(tmp_path_factory, registry, demo):
+    """枣林's 2022 score and grade from the demo night as sent, with the simplified 自评表."""
+    settings = _home(tmp_path_factory, "simplified")
+    assert {o.status for o in _night(settings, registry, demo.write_inbox(settings.inbox))} == {"accepted"}
+    build_indicators(settings, registry)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        return con.execute(
+            "select self_evaluation_score, grade from mart.project_year where project_name = ? and year = 2022",
+            [PROJECT],
+        ).fetchone()
+
+
+@pytest.fixture(scope="module")
+def national_night(tmp_path_factory, registry, demo):
+    """The demo night with 枣林's 自评表 sent as the national form, and its 1–7月 运行监控表 beside it."""
+    settings = _home(tmp_path_factory, "national")
+    paths = demo.write_inbox(settings.inbox)
+    [simplified] = [p for p in paths if p.name == "绩效目标自评表2022.xlsx"]
+    simplified.unlink()
+    national = simplified.with_name("2022年度项目支出绩效自评表.xlsx")
+    national.write_bytes(workbook(national_self_evaluation(as_national(demo.TARGETS), goals=GOALS)))
+    monitoring = simplified.with_name("2022年1-7月项目支出绩效运行监控表.xlsx")
+    monitoring.write_bytes(workbook(national_monitoring(MONITORING), "监控表"))
+    outcomes = _night(settings, registry, [p for p in paths if p != simplified] + [national, monitoring])
+    year = build_indicators(settings, registry)
+    files = write_report_files(settings, year, registry)
+    by_name = {Path(o.inbox_path).name: o for o in outcomes}
+    return settings, by_name, _Page(files.html.read_text(encoding="utf-8")).text
+
+
+def test_the_national_self_evaluation_scores_exactly_as_the_simplified_table(
+    national_night, simplified_score
+):
+    settings, outcomes, _ = national_night
+
+    assert {o.status for o in outcomes.values()} == {"accepted"}
+    assert outcomes["2022年度项目支出绩效自评表.xlsx"].problems == []
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        score, grade, stated_score, stated_rate, rate = con.execute(
+            "select self_evaluation_score, grade, reported_self_evaluation_score, reported_budget_execution_rate, "
+            "budget_execution_rate from mart.project_year where project_name = ? and year = 2022",
+            [PROJECT],
+        ).fetchone()
+    assert (score, grade) == simplified_score
+    # The unit's own figures are kept beside the computed ones.
+    assert (stated_score, stated_rate) == (Decimal(100), Decimal(1)) and rate < stated_rate
+    assert (round(score, 2), grade) == (Decimal("95.18"), "优")  # the demo's published figures
+
+
+def test_the_forms_goals_and_self_reported_scores_are_in_the_report(national_night):
+    _, _, text = national_night
+    zaolin = text.split(f"）{PROJECT}")[1].split("\n三、绩效指标表")[0]
+    table = text.split(f"{PROJECT}绩效目标及自评表")[-1]
+
+    # 枣林's narrative gives no 绩效目标, so the form's 年度总体目标 stands in; its own 完成情况 text wins.
+    assert f"年度总体目标：{GOALS[0]}" in zaolin.split("（2）绩效目标")[1].split("2．")[0]
+    assert GOALS[1] not in text and "年度改造任务已全部完成" in zaolin.split("（1）完成情况")[1]
+    assert "自评得分95.18分，单位自评总分100分" in zaolin
+    assert "得分（按数据计算）单位自评得分" in table
+    assert "居民居住条件改善按期完成达成预期指标1010.0010" in table  # weight, computed score, unit's score
+    assert "自评得分———95.18分100分" in table
+    # The unit claims 100 and a 100% execution; the data give 95.18 and the ledger 51.79%: both are named.
+    assert f"{PROJECT}自评表填报的总分100分，按数据计算为95.18分" in text
+    assert f"{PROJECT}自评表填报的预算执行率100%，按资金台账计算为51.79%" in text
+
+
+def test_a_monitoring_finding_reaches_the_mart_and_the_report_with_a_clean_receipt(national_night):
+    settings, outcomes, text = national_night
+
+    receipt = outcomes["2022年1-7月项目支出绩效运行监控表.xlsx"]
+    assert (receipt.status, receipt.problems) == ("accepted", [])
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        row = con.execute(
+            "select month, reported_execution_rate, time_progress, finding_count, findings "
+            "from mart.monitoring_findings where project_name = ? and year = 2022",
+            [PROJECT],
+        ).fetchone()
+    month, rate, progress, count, [finding] = row
+    assert (month, rate, count) == (7, Decimal("0.5096"), 1)
+    assert progress == pytest.approx(Decimal(7) / 12, abs=Decimal("1e-9"))
+    assert (finding["level3"], finding["likelihood"], finding["reason"]) == (
+        "居民居住条件改善",
+        "有可能",
+        REASON,
+    )
+    lights = text.split(f"）{PROJECT}")[1].split("（5）监控预警情况")[1].split("（6）负面清单核查")[0]
+    assert "1-7月预算执行率50.96%，时间进度58.33%" in lights
+    assert f"居民居住条件改善完成目标可能性：有可能；偏差原因：其他；原因说明：{REASON}" in lights
+    assert "各月监控预警" in lights  # beside the computed lights
+
+
+# The generated templates, filled in.
+
+
+def _fill_form(blank: bytes, registry, rows: list[dict], fields: dict[str, object], months: int) -> bytes:
+    """Fill a generated form as a clerk does: its lines, its blocks' cells, N of its 1-N月 headers, its rows."""
+    grid = read_workbook(blank, "blank.xlsx").grids[0]
+    match = find_header(grid, registry)
+    places = _Places(grid)
+    book = openpyxl.load_workbook(io.BytesIO(blank))
+    sheet = book.worksheets[0]
+    lines = {"填报单位：": UNIT, "项目名称：": PROJECT, "年度：": "2022"}
+    for row in sheet.iter_rows(min_row=2, max_row=match.first_row):
+        if row[0].value in lines:
+            row[1].value = lines[row[0].value]
+    for field in match.template.fields:
+        r, c, _, _ = places.locate(field)
+        value = fields[field.name]
+        sheet.cell(r + 1, c + 1, float(value) if isinstance(value, Decimal) else value)
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and "1-N月" in cell.value:
+                cell.value = cell.value.replace("1-N月", f"1-{months}月")
+    index = {b.column.name: b.index for b in match.bindings}
+    for offset, values in enumerate(rows):
+        for name, value in values.items():
+            sheet.cell(match.last_row + 2 + offset, index[name] + 1, value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+FORM_FIELDS = {
+    "performance_targets": {
+        "implementing_unit": UNIT, "competent_department": "南阳市住房和城乡建设局",
+        "goal_expected": GOALS[0], "goal_achieved": GOALS[1],
+        "budget_initial_wan": Decimal("1570"), "budget_annual_wan": Decimal("1570"),
+        "budget_executed_wan": Decimal("1500.5"), "budget_points": Decimal("10"),
+        "budget_execution_rate": "95.57%", "budget_reported_score": Decimal("9.5"),
+        "reported_total_score": Decimal("97.5"),
+    },
+    "performance_monitoring": {
+        "implementing_unit": UNIT, "competent_department": "南阳市住房和城乡建设局",
+        "budget_initial_wan": Decimal("1570"), "budget_executed_wan": Decimal("800"),
+        "budget_execution_rate": "50.96%", "budget_expected_wan": Decimal("1570"),
+    },
+}  # fmt: skip
+FORM_ROWS = {
+    "performance_targets": [
+        {"level1": "产出指标（45分）", "level2": "数量指标", "level3": "改造小区数量", "target_text": "＝16个",
+         "reported_value": "16个", "weight": 45, "reported_score": 45},
+        {"level1": "效益指标（45分）", "level2": "社会效益指标", "level3": "居民居住条件改善",
+         "target_text": "按期完成", "reported_value": "达成预期指标", "weight": 45, "reported_score": 43},
+    ],
+    "performance_monitoring": [
+        {"level1": "产出指标", "level2": "数量指标", "level3": "改造小区数量", "target_text": "＝16个",
+         "progress_value": "9个", "expected_value": "16个", "likelihood": "确定能"},
+        {"level1": "效益指标", "level2": "社会效益指标", "level3": "居民居住条件改善", "target_text": "按期完成",
+         "progress_value": "部分完成", "expected_value": "基本完成", "deviation_cause": "其他",
+         "likelihood": "有可能", "reason": REASON},
+    ],
+}  # fmt: skip
+
+
+def test_generated_national_forms_filled_in_are_accepted_and_stored(settings, registry, register, tmp_path):
+    forms = [t for t in registry.templates.values() if t.fields]
+    assert {t.id for t in forms} >= set(FORM_ROWS)
+    paths = write_templates(registry, tmp_path / "blank")
+    dropped = []
+    for template in forms:
+        blank = paths[template.id].read_bytes()
+        assert layout_of(template).blocks is not None
+        path = settings.inbox / UNIT / paths[template.id].name
+        path.write_bytes(_fill_form(blank, registry, FORM_ROWS[template.id], FORM_FIELDS[template.id], 7))
+        dropped.append(path)
+
+    outcomes = _night(settings, registry, dropped)
+
+    assert [(o.templates, o.status, o.problems) for o in outcomes] == [
+        ([t.id], "accepted", []) for t in sorted(forms, key=lambda t: paths[t.id].name)
+    ]
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        for template in forms:
+            names = list(FORM_FIELDS[template.id])
+            stored = con.execute(f"select distinct {', '.join(names)} from staging.{template.id}").fetchall()
+            expected = {
+                n: Decimal("0.9557") if v == "95.57%" else Decimal("0.5096") if v == "50.96%" else v
+                for n, v in FORM_FIELDS[template.id].items()
+            }
+            assert [dict(zip(names, row, strict=True)) for row in stored] == [expected], template.id
+        levels = con.execute("select level1 from staging.performance_targets order by excel_row").fetchall()
+        assert levels == [("产出指标",), ("效益指标",)]
+        assert con.execute("select distinct month from staging.performance_monitoring").fetchall() == [(7,)]
