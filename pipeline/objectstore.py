@@ -133,6 +133,37 @@ def join_url(url: str, *parts: str) -> str:
     return f"{url.rstrip('/')}/{tail}" if tail else url.rstrip("/")
 
 
+class ObjectPath(PurePosixPath):
+    """An object's URL (`s3://bucket/key`) with a path's arithmetic (`/`, `parent`, `with_suffix`, `name`).
+
+    Code written for local paths (receipt names, the report's folder) works on it unchanged; `str()` gives the
+    URL back, never the `s3:/bucket` a plain Path would make of it.
+    """
+
+    def __str__(self) -> str:
+        head, *rest = self.parts
+        return f"{head}//{'/'.join(rest)}"
+
+    __fspath__ = __str__
+
+    def __repr__(self) -> str:
+        return f"ObjectPath({str(self)!r})"
+
+
+def place(location: Location) -> Path | ObjectPath:
+    """Return a location as a path: an `ObjectPath` for a URL, else a local `Path`."""
+    if isinstance(location, ObjectPath):
+        return location
+    if _mangled(location):
+        raise ValueError(f"{str(location)!r} is a URL that went through Path: keep URLs as str")
+    return ObjectPath(location) if is_url(location) else Path(location)
+
+
+def is_object(location: object) -> bool:
+    """Return whether a location (URL text or `ObjectPath`) is on object storage."""
+    return isinstance(location, ObjectPath) or is_url(location)
+
+
 def join_location(location: Location, *parts: str) -> Location:
     """Join parts under a local folder or a URL, keeping its kind."""
     return join_url(location, *parts) if is_url(location) else Path(location).joinpath(*parts)
