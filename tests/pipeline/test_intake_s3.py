@@ -145,3 +145,37 @@ def test_a_parse_result_the_loader_cannot_see_fails_at_once_naming_the_key(tmp_p
         intake.load_parsed(writer, registry, keys)
     assert keys[0] in str(caught.value) and caught.value.permanent
     assert not writer.warehouse.exists()  # failed before anything was stored
+
+
+def test_the_command_line_runs_on_object_storage_and_leaves_nothing_but_the_warehouse_local(
+    tmp_path,
+    bucket,  # noqa: F811
+    s3,  # noqa: F811
+    monkeypatch,
+    capsys,
+):
+    from pipeline.cli import main
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("PIPELINE_HOME", str(home))
+    monkeypatch.setenv("PIPELINE_SETTLE_SECONDS", "0")
+    for name in ("inbox", "archive", "receipts", "reports", "export", "work"):
+        monkeypatch.setenv(f"PIPELINE_{name.upper()}", f"s3://{bucket}/{name}/")
+    put(s3, bucket, REGISTER, REGISTER_CSV)
+    put(s3, bucket, COMPOUNDS, COMPOUNDS_V2)
+
+    assert main(["init"]) == 0
+    assert main(["run"]) == 0
+    said = capsys.readouterr().out
+    assert f"回执：s3://{bucket}/receipts" in said and f"s3://{bucket}/reports" in said
+    local = {p.relative_to(home).parts[0] for p in home.rglob("*") if p.is_file()}
+    assert not local & {"inbox", "archive", "receipts", "reports", "export", "work"}, local
+    assert published(f"s3://{bucket}/reports/2022") and published(f"s3://{bucket}/export")
+    assert main(["status"]) == 0
+    assert f"s3://{bucket}/receipts" in capsys.readouterr().out
+    # A second run finds both objects as taken in, by their ETags.
+    assert main(["--quiet", "ingest"]) == 0
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute(
+            "select unchanged, new_files from ops.runs order by finished_at desc limit 1"
+        ).fetchone() == (2, 0)
