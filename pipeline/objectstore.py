@@ -237,8 +237,9 @@ def content_type(name: str) -> str:
 class ObjectEntry(InboxEntry):
     """An inbox object: `mtime_ns` is its LastModified, `marker` its ETag (what says it changed).
 
-    Until `pipeline.storage.InboxEntry` has a `marker` field of its own (`marker: str | None = None`, last),
-    this subclass carries it; it is an InboxEntry everywhere one is expected, and pickles into work files.
+    A local file has no marker (it is told by size and mtime), so `pipeline.storage.InboxEntry` has none; this
+    subclass carries it, is an InboxEntry everywhere one is expected, and pickles into work files. The loader
+    records it in `ops.inbox_files.marker` (`marker_of`).
     """
 
     marker: str | None = None
@@ -840,14 +841,11 @@ def _prune_versions(root: str, keep: set[str | None], fs: S3FileSystem) -> None:
 
 
 def work_root(settings: Settings) -> Location:
-    """Return where parsed work files wait for the loader: `settings.work` (`PIPELINE_WORK`) or `$HOME/work`.
+    """Return where parsed work files wait for the loader: `PIPELINE_WORK`, else `<home>/work` (`Settings.work_root`).
 
-    Until Settings carries `work`, `PIPELINE_WORK` is read here; with `s3://…` every worker shares it.
+    With `s3://…` every worker shares it.
     """
-    configured = getattr(settings, "work", None) or os.environ.get("PIPELINE_WORK")
-    if configured:
-        return configured if is_url(configured) else Path(configured)
-    return settings.home / "work"
+    return settings.work_root
 
 
 def run_folder(run_key: str) -> str:

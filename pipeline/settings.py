@@ -49,8 +49,12 @@ class Settings:
         root = Path(home or os.environ.get("PIPELINE_HOME") or "var").resolve()
 
         def path(name: str, default: str) -> Path:
+            raw = os.environ.get(f"PIPELINE_{name.upper()}")
+            # The warehouse is DuckDB's single writer's local file; Data Docs are written as a local folder.
+            if raw and URL.match(raw.strip()):
+                raise ValueError(f"PIPELINE_{name.upper()} must be a local path, not {raw.strip()!r}")
             # Absolute, but links are not followed: warehouse.duckdb is a symlink to the current version.
-            return Path(os.path.abspath(os.environ.get(f"PIPELINE_{name.upper()}") or root / default))
+            return Path(os.path.abspath(raw or root / default))
 
         def location(name: str, default: str) -> Path | str:
             raw = (os.environ.get(f"PIPELINE_{name.upper()}") or "").strip()
