@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -20,10 +21,10 @@ from pipeline.intake.settle import settle
 from pipeline.intake.store import committing_after, insert_rows, store_batch
 from pipeline.intake.work import MissingWorkFile, WorkFile, remember_registry, work_file_path
 from pipeline.objectstore import (
-    get_bytes,
     is_url,
     join_location,
     marker_of,
+    reading,
     remove_work_objects,
     storage_for,
 )
@@ -52,6 +53,10 @@ FILES_PER_BATCH = 500
 
 
 ROWS_PER_BATCH = 25_000
+
+
+# Bytes per read when a spool is fetched from object storage into the loader's scratch.
+COPY_CHUNK = 8 * 1024 * 1024
 
 
 # Threads that write and fsync archive copies and receipts while the loader goes on: waiting for the disk, not
@@ -216,12 +221,12 @@ def _fetched(settings: Settings, keys: list[str], scratch: Path) -> dict[str, st
                 raise MissingWorkFile(key, root)
             files[held] = str(location)
             continue
-        try:
-            data = get_bytes(str(location))
+        local = scratch / f"{len(files)}{Path(held).suffix}"
+        try:  # streamed a range at a time: a spool of a large shard is never held whole in memory
+            with reading(str(location)) as source, open(local, "wb") as target:
+                shutil.copyfileobj(source, target, COPY_CHUNK)
         except FileNotFoundError:
             raise MissingWorkFile(key, root) from None
-        local = scratch / f"{len(files)}{Path(held).suffix}"
-        local.write_bytes(data)
         files[held] = str(local)
     return files
 
