@@ -350,10 +350,19 @@ def test_the_night_succeeds_and_the_warehouse_asset_starts_annual_indicators(nig
     assert [r["dag_run_id"] for r in night.nightly_runs] == ["cluster_test"]
 
 
-def test_the_shards_ran_on_both_workers(night):
+def test_the_shards_ran_on_both_workers_and_hand_on_keys_not_paths(night, cluster):
     shards = [ti for ti in night.tis if ti["task_id"] == "parse_shard"]
     assert len(shards) >= 4
     assert {ti["hostname"] for ti in shards} == {w.name for w in WORKERS}
+    # What a shard returns names its work files relative to PIPELINE_WORK, never by a path on its own host.
+    run_id = night.nightly["dag_run_id"]
+    keys = [
+        k
+        for ti in shards
+        for k in xcom(cluster, "nightly_ingest", run_id, "parse_shard", ti["map_index"])["work_files"]
+    ]
+    assert len(keys) == SYNTHETIC_FILES + 10
+    assert all(k.startswith(f"{run_id}/") and ".spool#" in k for k in keys), keys[:3]
 
 
 def test_every_writer_task_ran_on_the_writer_worker(night):
