@@ -17,14 +17,18 @@ class RetryOnlyIO(RetryPolicy):
     """Retry I/O failures with the task's backoff; fail anything else at once, as a retry would meet it again.
 
     A full disk, or the run lock or the warehouse held by another writer longer than `PIPELINE_LOCK_WAIT_SECONDS`
-    may pass; a bug or a broken registry will not. Bad data never raises at all: it is a rejection, and a file
-    that vanished or is still being written is left for the next run.
+    may pass; a bug or a broken registry will not, nor an I/O error that says it cannot heal (`permanent`): a
+    work file the loader cannot find was written where it cannot see, or removed, and stays missing. Bad data
+    never raises at all: it is a rejection, and a file that vanished or is still being written is left for the
+    next run.
     """
 
     def evaluate(self, exception, try_number, max_tries, context=None) -> RetryDecision:
         # Evaluated in the worker, where the failed task has loaded DuckDB already; parsing this file never does.
         import duckdb
 
+        if getattr(exception, "permanent", False):
+            return RetryDecision.fail(f"{type(exception).__name__} cannot heal: not retried ({exception})")
         if isinstance(exception, OSError | duckdb.IOException):
             return RetryDecision.retry(reason=f"{type(exception).__name__}: an I/O failure may pass")
         return RetryDecision.fail(f"{type(exception).__name__} is no I/O failure: not retried")

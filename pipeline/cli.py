@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from pipeline.intake import IngestReport, Outcome
+from pipeline.objectstore import is_url
 from pipeline.receipts import STATUS_ZH
 from pipeline.registry import RegistryError, load_registry
 from pipeline.runlock import RunLockHeld, run_lock
@@ -152,7 +153,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     settings = args.settings
     existed = settings.home.is_dir()
     for folder in (settings.home, settings.inbox, settings.archive, settings.receipts, settings.reports):
-        folder.mkdir(parents=True, exist_ok=True)
+        if not is_url(folder):  # an s3:// location needs no folder: its bucket is made by whoever owns it
+            folder.mkdir(parents=True, exist_ok=True)
     verb = "已存在" if existed else "已创建"
     say(f"数据根目录{verb}：{settings.home}")
     say(f"各单位报送的文件放入：{settings.inbox}/<单位名称>/，然后运行 pipeline run。")

@@ -2,7 +2,9 @@
 
 Each publish writes a version folder `<export>/versions/<warehouse version>/` with one Parquet dataset per table
 (partitioned `year=…/` where the table has a year) and `manifest.json`, then replaces `<export>/LATEST.json`,
-the small pointer written last: a reader who follows it finds a complete version or the one before.
+the small pointer written last: a reader who follows it finds a complete version or the one before. On object
+storage (`PIPELINE_EXPORT=s3://…`) the same files are written in local scratch and published as objects
+(`pipeline.objectstore.publish_objects`): the version's objects first, `LATEST.json` last.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.objectstore import is_url, publish_objects, upload_folder
 from pipeline.publish import fsync_path
 from pipeline.settings import TIMEZONE
 
@@ -53,11 +56,35 @@ def _select(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, bool]:
     return f"select {', '.join(parts)} from {table}", any(name == "year" for name, *_ in columns)
 
 
-def export_version(version: Path, target: Path) -> dict:
-    """Write one published warehouse version's marts as Parquet under `target`, then point LATEST at it."""
+def export_version(version: Path, target: Path | str) -> dict:
+    """Write one published warehouse version's marts as Parquet under `target` (a folder or `s3://` prefix),
+    then point LATEST at it."""
+    if is_url(target):
+        # DuckDB cannot write s3:// here (no httpfs): written in this host's scratch, then published as objects.
+        with tempfile.TemporaryDirectory(prefix="export-") as scratch:
+            manifest = _write_tables(version, Path(scratch))
+            publish_objects(str(target), upload_folder(Path(scratch)), version=version.stem, pointer=manifest)
+        return manifest
     folder = target / "versions" / version.stem
     target.joinpath("versions").mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target / "versions", prefix=f".{version.stem}.partial-"))
+    manifest = _write_tables(version, staging)
+    os.chmod(staging, 0o755)
+    if folder.exists():  # the same version exported again (a retried step): replace it whole
+        shutil.rmtree(folder)
+    os.rename(staging, folder)
+    fsync_path(folder.parent)
+    pointer = {"version": folder.name, "path": f"versions/{folder.name}", **manifest}
+    partial = target / f".{POINTER}.partial"
+    partial.write_text(json.dumps(pointer, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(partial, target / POINTER)
+    fsync_path(target)
+    _prune(target / "versions", keep=folder.name)
+    return manifest
+
+
+def _write_tables(version: Path, staging: Path) -> dict:
+    """Write every exported table of a warehouse version as Parquet into `staging`, with `manifest.json`."""
     manifest = {
         "warehouse_version": version.name,
         "published_at": dt.datetime.now(TIMEZONE).isoformat(timespec="seconds"),
@@ -83,17 +110,6 @@ def export_version(version: Path, target: Path) -> dict:
     (staging / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
     )
-    os.chmod(staging, 0o755)
-    if folder.exists():  # the same version exported again (a retried step): replace it whole
-        shutil.rmtree(folder)
-    os.rename(staging, folder)
-    fsync_path(folder.parent)
-    pointer = {"version": folder.name, "path": f"versions/{folder.name}", **manifest}
-    partial = target / f".{POINTER}.partial"
-    partial.write_text(json.dumps(pointer, ensure_ascii=False, indent=2), encoding="utf-8")
-    os.replace(partial, target / POINTER)
-    fsync_path(target)
-    _prune(target / "versions", keep=folder.name)
     return manifest
 
 

@@ -133,6 +133,37 @@ def join_url(url: str, *parts: str) -> str:
     return f"{url.rstrip('/')}/{tail}" if tail else url.rstrip("/")
 
 
+class ObjectPath(PurePosixPath):
+    """An object's URL (`s3://bucket/key`) with a path's arithmetic (`/`, `parent`, `with_suffix`, `name`).
+
+    Code written for local paths (receipt names, the report's folder) works on it unchanged; `str()` gives the
+    URL back, never the `s3:/bucket` a plain Path would make of it.
+    """
+
+    def __str__(self) -> str:
+        head, *rest = self.parts
+        return f"{head}//{'/'.join(rest)}"
+
+    __fspath__ = __str__
+
+    def __repr__(self) -> str:
+        return f"ObjectPath({str(self)!r})"
+
+
+def place(location: Location) -> Path | ObjectPath:
+    """Return a location as a path: an `ObjectPath` for a URL, else a local `Path`."""
+    if isinstance(location, ObjectPath):
+        return location
+    if _mangled(location):
+        raise ValueError(f"{str(location)!r} is a URL that went through Path: keep URLs as str")
+    return ObjectPath(location) if is_url(location) else Path(location)
+
+
+def is_object(location: object) -> bool:
+    """Return whether a location (URL text or `ObjectPath`) is on object storage."""
+    return isinstance(location, ObjectPath) or is_url(location)
+
+
 def join_location(location: Location, *parts: str) -> Location:
     """Join parts under a local folder or a URL, keeping its kind."""
     return join_url(location, *parts) if is_url(location) else Path(location).joinpath(*parts)
@@ -206,8 +237,9 @@ def content_type(name: str) -> str:
 class ObjectEntry(InboxEntry):
     """An inbox object: `mtime_ns` is its LastModified, `marker` its ETag (what says it changed).
 
-    Until `pipeline.storage.InboxEntry` has a `marker` field of its own (`marker: str | None = None`, last),
-    this subclass carries it; it is an InboxEntry everywhere one is expected, and pickles into work files.
+    A local file has no marker (it is told by size and mtime), so `pipeline.storage.InboxEntry` has none; this
+    subclass carries it, is an InboxEntry everywhere one is expected, and pickles into work files. The loader
+    records it in `ops.inbox_files.marker` (`marker_of`).
     """
 
     marker: str | None = None
@@ -809,14 +841,11 @@ def _prune_versions(root: str, keep: set[str | None], fs: S3FileSystem) -> None:
 
 
 def work_root(settings: Settings) -> Location:
-    """Return where parsed work files wait for the loader: `settings.work` (`PIPELINE_WORK`) or `$HOME/work`.
+    """Return where parsed work files wait for the loader: `PIPELINE_WORK`, else `<home>/work` (`Settings.work_root`).
 
-    Until Settings carries `work`, `PIPELINE_WORK` is read here; with `s3://…` every worker shares it.
+    With `s3://…` every worker shares it.
     """
-    configured = getattr(settings, "work", None) or os.environ.get("PIPELINE_WORK")
-    if configured:
-        return configured if is_url(configured) else Path(configured)
-    return settings.home / "work"
+    return settings.work_root
 
 
 def run_folder(run_key: str) -> str:

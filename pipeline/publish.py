@@ -5,7 +5,6 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
-import hashlib
 import os
 import shutil
 import tempfile
@@ -13,6 +12,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from pipeline.objectstore import ObjectPath, publish_objects, version_of
 
 # `reports/<year>` is a symlink to a version folder `reports/.<year>.<hash>/`; these mark what a publisher
 # killed midway leaves beside them: a version folder being written, a symlink about to replace the pointer.
@@ -106,18 +107,19 @@ def _prune(pointer: Path, keep: set[str | None] | None) -> None:
             entry.unlink()
 
 
-def publish_set(pointer: Path, files: dict[str, bytes]) -> None:
+def publish_set(pointer: Path | ObjectPath, files: dict[str, bytes]) -> Path | ObjectPath:
     """Publish files as the whole content of the folder `pointer`: a reader sees all of them or the set before.
 
-    `pointer` becomes a relative symlink to `.<name>.<hash of the files>/`, a version folder only ever renamed
+    Return the folder readers find the files in. On object storage (`pointer` an `ObjectPath`) the files go to
+    `<pointer>/versions/<hash>/` and `<pointer>/LATEST.json` names it, written last (`publish_objects`); that
+    version prefix is returned. Locally `pointer` becomes a relative symlink to `.<name>.<hash of the files>/`, a version folder only ever renamed
     into place complete, so one that exists can be pointed at again. The version it replaced stays, for a
     reader who has it open; older ones are removed.
     """
-    digest = hashlib.sha256()
-    for name, content in files.items():
-        digest.update(f"{name}\0{len(content)}\0".encode())
-        digest.update(content)
-    version = pointer.with_name(f".{pointer.name}.{digest.hexdigest()[:16]}")
+    if isinstance(pointer, ObjectPath):
+        version = publish_objects(str(pointer), files)
+        return pointer / "versions" / version
+    version = pointer.with_name(f".{pointer.name}.{version_of(files)}")
     with _publishing(pointer.parent):
         _prune(pointer, keep=None)
         if not version.is_dir():
@@ -125,3 +127,4 @@ def publish_set(pointer: Path, files: dict[str, bytes]) -> None:
         if not (pointer.is_symlink() and os.readlink(pointer) == version.name):
             previous = _switch(pointer, version)
             _prune(pointer, keep={version.name, previous})
+    return pointer

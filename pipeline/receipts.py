@@ -12,6 +12,7 @@ from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pipeline.objectstore import ObjectPath, object_filesystem, place, put_text
 from pipeline.problems import RULE_ZH, Problem
 from pipeline.storage import NAME_MAX, bounded_name
 from pipeline.text import printable
@@ -40,8 +41,13 @@ def safe_component(name: str | None, fallback: str, tail: str = "") -> str:
     return bounded_name(text, tail, NAME_MAX)
 
 
-def contained(root: Path, *parts: str) -> Path:
+def contained(root: Path | ObjectPath, *parts: str) -> Path | ObjectPath:
     """Join parts under root and prove the result stays inside it."""
+    if isinstance(root, ObjectPath):  # keys: no links to follow, only `..` could climb out
+        target = root.joinpath(*parts)
+        if any(p in ("..", ".") for part in parts for p in part.split("/")):
+            raise ValueError(f"refusing to write outside {root}: {target}")
+        return target
     target = root.joinpath(*parts).resolve()
     if not target.is_relative_to(root.resolve()):
         raise ValueError(f"refusing to write outside {root}: {target}")
@@ -56,17 +62,17 @@ class _Places:
     that is not itself a link lies where its resolved folder says; a link is resolved in full, as ever.
     """
 
-    def __init__(self, root: Path):
-        self.root = root
+    def __init__(self, root: Path | str):
+        self.root = place(root)  # a local folder, or receipts on object storage (`s3://…`)
         self.folders: dict[str, Path] = {}
 
     def __call__(self, folder: str, name: str) -> Path:
         if folder not in self.folders:
             self.folders[folder] = contained(self.root, folder)
-        place = self.folders[folder] / name
-        if "/" in name or name in ("", ".", "..") or os.path.islink(place):
+        where = self.folders[folder] / name
+        if "/" in name or name in ("", ".", "..") or os.path.islink(where):
             return contained(self.root, folder, name)
-        return place
+        return where
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +232,8 @@ def _write_whole(path: Path, text: str) -> bool:
 
     Return whether it was written.
     """
+    if isinstance(path, ObjectPath):
+        return put_text(str(path), text)  # one PUT: whole, and left alone when unchanged
     data = text.encode("utf-8")
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
@@ -241,7 +249,9 @@ def _write_whole(path: Path, text: str) -> bool:
 def _write_files(
     html_path: Path, json_path: Path, facts: ReceiptFacts, made: set[Path] | None = None
 ) -> Path:
-    if made is None or html_path.parent not in made:
+    if isinstance(html_path, ObjectPath):
+        pass  # an object store has no folders to make
+    elif made is None or html_path.parent not in made:
         html_path.parent.mkdir(parents=True, exist_ok=True)
         if made is not None:
             made.add(html_path.parent)
@@ -341,7 +351,7 @@ class EarlyReceipts:
         self.root = settings.receipts
         self.pool = pool
         self.taken = {
-            Path(p)
+            place(p)
             for (p,) in con.execute(
                 "select receipt_path from ops.submissions where receipt_path is not null"
             ).fetchall()
@@ -397,7 +407,7 @@ def write_receipts(
         _remove_misplaced(written_early, set())
         return ReceiptsWritten(0, 0)
     taken = {
-        Path(p)
+        place(p)
         for (p,) in con.execute(
             "select receipt_path from ops.submissions where receipt_path is not null "
             "and submission_id not in (select unnest(?))",
@@ -435,7 +445,7 @@ def write_receipts(
                 done.append((None, None, str(exc), facts.submission_id))
                 continue
             done.append((str(path), facts.status, None, facts.submission_id))
-    _remove_misplaced(written_early, {Path(path) for path, *_ in done if path is not None} | taken)
+    _remove_misplaced(written_early, {place(path) for path, *_ in done if path is not None} | taken)
     # One statement for the whole run: an UPDATE per receipt costs milliseconds each at a city's volume. A receipt
     # not written keeps its old path and status, so it stays stale and the next run tries again.
     con.execute(
@@ -461,4 +471,7 @@ def _remove_misplaced(written_early: dict[int, _Early], kept: set[Path]) -> None
         except (OSError, ValueError):
             continue
         for path in (html_path, json_path):
-            path.unlink(missing_ok=True)
+            if isinstance(path, ObjectPath):
+                object_filesystem().rm_file(str(path).partition("://")[2])
+            else:
+                path.unlink(missing_ok=True)

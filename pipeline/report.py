@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pipeline.objectstore import place as location_path
 from pipeline.publish import publish_set
 from pipeline.registry import REGISTRY_DIR, Registry, RegistryError, explain, load_registry, read_yaml
 from pipeline.runlock import run_lock
@@ -757,6 +758,6 @@ def _write_report_files(
             f"{name}.docx": report_render.render_docx(report),
             f"{name}{LONGEST_SUFFIX}": report_render.render_xlsx(report),
         }
-    folder = settings.reports / str(year)
-    publish_set(folder, content)
+    # Locally `reports/<year>`; on object storage the version prefix its LATEST.json names.
+    folder = publish_set(location_path(settings.reports) / str(year), content)
     return ReportFiles(*(folder / file_name for file_name in content))

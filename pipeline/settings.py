@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -10,18 +11,22 @@ from zoneinfo import ZoneInfo
 from pipeline.limits import Limits, positive_whole_number
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
+# A location given as a URL (`s3://bucket/prefix`) rather than a local path.
+URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 @dataclass(frozen=True)
 class Settings:
     home: Path
-    inbox: Path
-    archive: Path
-    receipts: Path
+    # Inbox, archive, receipts, reports, export and work may be `s3://bucket/prefix` URLs, kept as text (a Path
+    # would collapse `//`); every other location is a local path.
+    inbox: Path | str
+    archive: Path | str
+    receipts: Path | str
     warehouse: Path
-    reports: Path
+    reports: Path | str
     data_docs: Path
-    export: Path | None = None  # the marts as Parquet at each publish (pipeline/export.py)
+    export: Path | str | None = None  # the marts as Parquet at each publish (pipeline/export.py)
     limits: Limits = field(default_factory=Limits)
     workers: int = 1  # processes that parse files; loading is always one writer
     # A file modified less than this long ago may still be being copied in: it waits for the next run.
@@ -31,33 +36,54 @@ class Settings:
     # The nightly DAG parses new files in shards of this many files, at most this many shards (one task each).
     shard_files: int = 500
     shards_max: int = 16
+    # Where parse shards leave their results for the loader: shared by every worker (`PIPELINE_WORK`).
+    work: Path | str | None = None
 
     @classmethod
     def from_env(cls, home: Path | str | None = None) -> Settings:
         """Build settings from `PIPELINE_HOME` (default `./var`) and the `PIPELINE_<PATH>`, `PIPELINE_MAX_…`,
-        `PIPELINE_WORKERS`, `PIPELINE_SETTLE_SECONDS` and `PIPELINE_LOCK_WAIT_SECONDS` overrides."""
+        `PIPELINE_WORKERS`, `PIPELINE_SETTLE_SECONDS` and `PIPELINE_LOCK_WAIT_SECONDS` overrides.
+
+        `PIPELINE_INBOX`, `_ARCHIVE`, `_RECEIPTS`, `_REPORTS`, `_EXPORT` and `_WORK` may be `s3://bucket/prefix`.
+        """
         root = Path(home or os.environ.get("PIPELINE_HOME") or "var").resolve()
 
         def path(name: str, default: str) -> Path:
+            raw = os.environ.get(f"PIPELINE_{name.upper()}")
+            # The warehouse is DuckDB's single writer's local file; Data Docs are written as a local folder.
+            if raw and URL.match(raw.strip()):
+                raise ValueError(f"PIPELINE_{name.upper()} must be a local path, not {raw.strip()!r}")
             # Absolute, but links are not followed: warehouse.duckdb is a symlink to the current version.
-            return Path(os.path.abspath(os.environ.get(f"PIPELINE_{name.upper()}") or root / default))
+            return Path(os.path.abspath(raw or root / default))
+
+        def location(name: str, default: str) -> Path | str:
+            raw = (os.environ.get(f"PIPELINE_{name.upper()}") or "").strip()
+            if URL.match(raw):
+                return raw.rstrip("/")
+            return path(name, default)
 
         return cls(
             home=root,
-            inbox=path("inbox", "inbox"),
-            archive=path("archive", "archive"),
-            receipts=path("receipts", "receipts"),
+            inbox=location("inbox", "inbox"),
+            archive=location("archive", "archive"),
+            receipts=location("receipts", "receipts"),
             warehouse=path("warehouse", "warehouse.duckdb"),
-            reports=path("reports", "reports"),
+            reports=location("reports", "reports"),
             data_docs=path("data_docs", "data_docs"),
-            export=path("export", "export"),
+            export=location("export", "export"),
             limits=Limits.from_env(),
             workers=_workers(os.environ.get("PIPELINE_WORKERS")),
             settle_seconds=_seconds("PIPELINE_SETTLE_SECONDS", 120.0),
             lock_wait_seconds=_seconds("PIPELINE_LOCK_WAIT_SECONDS", 1800.0),
             shard_files=_whole("PIPELINE_SHARD_FILES", 500),
             shards_max=_whole("PIPELINE_SHARDS_MAX", 16),
+            work=location("work", "work"),
         )
+
+    @property
+    def work_root(self) -> Path | str:
+        """Return where parse results wait for the loader: `PIPELINE_WORK`, else `<home>/work`."""
+        return self.work if self.work is not None else self.home / "work"
 
     @property
     def lock_file(self) -> Path:

@@ -33,7 +33,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("PIPELINE_HOME", str(home))
-    for name in ("INBOX", "ARCHIVE", "RECEIPTS", "WAREHOUSE", "REPORTS", "DATA_DOCS"):
+    for name in ("INBOX", "ARCHIVE", "RECEIPTS", "WAREHOUSE", "REPORTS", "DATA_DOCS", "EXPORT", "WORK"):
         monkeypatch.delenv(f"PIPELINE_{name}", raising=False)
     return Settings.from_env()
 

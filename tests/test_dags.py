@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline.intake.work import MissingWorkFile
 from pipeline.runlock import RunLockHeld
 
 DAGS = Path(__file__).resolve().parent.parent / "dags"
@@ -112,11 +113,15 @@ def test_every_annual_task_writes_through_the_one_pool(dagbag):
         (FileNotFoundError("收件箱文件已被删除"), "retry"),
         (duckdb.IOException("Could not set lock on file"), "retry"),
         (RunLockHeld(Path("run.lock"), "进程 1，pipeline run", 1800), "retry"),
+        # A parse result the loader cannot see stays unseen: failed at once, with the key and the setting named.
+        (MissingWorkFile("scheduled__1/7-1.spool#0", "s3://budget/work"), "fail"),
         (KeyError("reporting_year"), "fail"),
         (duckdb.BinderException("no such column"), "fail"),
     ],
 )
 def test_every_task_retries_io_failures_with_backoff_and_fails_anything_else_at_once(dagbag, error, action):
+    # A missing work file is an OSError, yet never an I/O hiccup.
+    assert isinstance(MissingWorkFile("k", "w"), OSError)
     for dag in dagbag.dags.values():
         for task in dag.tasks:
             assert task.retries == 3 and task.retry_exponential_backoff == 2.0, task.task_id

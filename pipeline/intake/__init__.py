@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from dataclasses import replace
 
 from pipeline.intake.candidates import IngestReport, Outcome
 from pipeline.intake.load import load_parsed
@@ -50,10 +51,12 @@ def ingest(settings: Settings, registry: Registry, progress: bool = True) -> Ing
         run_key = f"ingest-{os.getpid()}-{time.time_ns()}"
         if new_files:
             warm_up_in_background(registry)  # GX's import overlaps the parsing
+        # One process parses and loads: its work files stay in this host's scratch, whatever PIPELINE_WORK says.
+        here = replace(settings, work=settings.home / "work")
         try:
-            paths = parse_all(settings, registry, new_files, run_key, progress)
+            keys = parse_all(here, registry, new_files, run_key, progress)
             parsed = time.perf_counter()
-            report = load_parsed(settings, registry, paths, progress)
+            report = load_parsed(here, registry, keys, progress)
         finally:
             shutil.rmtree(work_dir(settings, run_key), ignore_errors=True)
     report.timings = {"scan": scanned - started, "parse": parsed - scanned} | report.timings

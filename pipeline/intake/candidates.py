@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.limits import Limits
 from pipeline.parse import ParsedFile, parse_file, too_large_file, unreadable_file
 from pipeline.problems import Problem, Severity
 from pipeline.registry import Registry
-from pipeline.storage import SKIP_ZH, InboxEntry, LocalStorage, NotTakenIn, Skipped, Unreadable, sha256_of
+from pipeline.storage import SKIP_ZH, InboxEntry, NotTakenIn, Skipped, Unreadable, sha256_of
+
+if TYPE_CHECKING:
+    from pipeline.objectstore import Storage
 
 
 @dataclass(slots=True)
@@ -106,7 +110,7 @@ def parse_candidate(
     )
 
 
-def read_candidate(storage: LocalStorage, registry: Registry, inbox_path: str, limits: Limits) -> Candidate:
+def read_candidate(storage: Storage, registry: Registry, inbox_path: str, limits: Limits) -> Candidate:
     """Read and parse one inbox file, or say why it is not taken in; never raises for the file's own sake."""
     try:
         entry = storage.stat_inbox(inbox_path)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
+import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -17,12 +19,20 @@ from pipeline.intake.candidates import Candidate, IngestReport
 from pipeline.intake.scan import scan_inbox, taken_in
 from pipeline.intake.settle import settle
 from pipeline.intake.store import committing_after, insert_rows, store_batch
-from pipeline.intake.work import WorkFile, remember_registry, work_file_path
+from pipeline.intake.work import MissingWorkFile, WorkFile, remember_registry, work_file_path
+from pipeline.objectstore import (
+    is_url,
+    join_location,
+    marker_of,
+    reading,
+    remove_work_objects,
+    storage_for,
+)
 from pipeline.receipts import EarlyReceipts, write_receipts
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
-from pipeline.storage import ArchiveBatch, LocalStorage
+from pipeline.storage import ArchiveBatch
 from pipeline.text import printable
 from pipeline.validate import warm_up_in_background, write_data_docs
 from pipeline.warehouse import ensure_schema, writer
@@ -43,6 +53,10 @@ FILES_PER_BATCH = 500
 
 
 ROWS_PER_BATCH = 25_000
+
+
+# Bytes per read when a spool is fetched from object storage into the loader's scratch.
+COPY_CHUNK = 8 * 1024 * 1024
 
 
 # Threads that write and fsync archive copies and receipts while the loader goes on: waiting for the disk, not
@@ -98,7 +112,7 @@ def _load(
     receipt_pool: Executor,
 ) -> None:
     """Validate and store the parsed files chunk by chunk, each chunk archived and then stored in one transaction."""
-    storage = LocalStorage(settings)
+    storage = storage_for(settings)
     # Only the single writer gets here; an hour-old partial copy belongs to a run that was killed.
     storage.remove_stale_partials()
     known = taken_in(con)
@@ -114,8 +128,8 @@ def _load(
         # Touched but not changed: remember the new stat so the next run skips it without reading.
         if scan.touched:
             con.executemany(
-                "update ops.inbox_files set size = ?, mtime_ns = ? where inbox_path = ?",
-                [[e.size, e.mtime_ns, e.path] for e in scan.touched],
+                "update ops.inbox_files set size = ?, mtime_ns = ?, marker = ? where inbox_path = ?",
+                [[e.size, e.mtime_ns, marker_of(e), e.path] for e in scan.touched],
             )
     # Archive copies are on the way to each commit, receipts are not: they wait in pools of their own.
     receipts = EarlyReceipts(con, settings, receipt_pool)
@@ -188,26 +202,74 @@ def _archived(archive: ArchiveBatch, candidate: Candidate) -> str | None:
     return archive.add(candidate.content, candidate.sha256, candidate.entry.suffix)
 
 
+def _fetched(settings: Settings, keys: list[str], scratch: Path) -> dict[str, str]:
+    """Map each work file (spool) the keys name to a local file the loader reads; raise `MissingWorkFile` for
+    one that is not in the work location.
+
+    On object storage each spool is fetched once, whole, into this host's scratch: its entries are read
+    many times over (heads first, then each chunk's candidates).
+    """
+    root = settings.work_root
+    files: dict[str, str] = {}
+    for key in keys:
+        held = work_file_path(key)
+        if held in files:
+            continue
+        location = join_location(root, held)
+        if not is_url(root):
+            if not Path(location).is_file():
+                raise MissingWorkFile(key, root)
+            files[held] = str(location)
+            continue
+        local = scratch / f"{len(files)}{Path(held).suffix}"
+        try:  # streamed a range at a time: a spool of a large shard is never held whole in memory
+            with reading(str(location)) as source, open(local, "wb") as target:
+                shutil.copyfileobj(source, target, COPY_CHUNK)
+        except FileNotFoundError:
+            raise MissingWorkFile(key, root) from None
+        files[held] = str(local)
+    return files
+
+
+def _local(key: str, files: dict[str, str]) -> str:
+    """The local name of a work key: its fetched file, at the same entry."""
+    held = work_file_path(key)
+    return files[held] + key[len(held) :]
+
+
 def load_parsed(
-    settings: Settings, registry: Registry, parsed_paths: Iterable[str], progress: bool = False
+    settings: Settings, registry: Registry, parsed_keys: Iterable[str], progress: bool = False
 ) -> IngestReport:
-    """Load the work files `parse_one` wrote, as the single writer under the run lock; remove them once stored."""
-    paths = [Path(p) for p in parsed_paths]
+    """Load the work files parse_one/parse_shard wrote, by their keys under `settings.work_root`, as the single
+    writer under the run lock; remove them once stored."""
+    keys = [str(k) for k in parsed_keys]
     report = IngestReport()
     remember_registry(registry)  # the templates work files name are this registry's
-    if paths:
+    if keys:
         warm_up_in_background(registry)  # GX's import overlaps reading the work files' heads
-    work_files = [WorkFile.open(path) for path in paths]
-    with (
-        run_lock(settings, purpose="load"),
-        writer(settings.warehouse) as con,
-        ThreadPoolExecutor(IO_THREADS, thread_name_prefix="archive") as pool,
-        ThreadPoolExecutor(IO_THREADS, thread_name_prefix="receipts") as receipt_pool,
-    ):
-        ensure_schema(con, registry)
-        _load(con, settings, registry, work_files, report, progress, pool, receipt_pool)
-    for path in {work_file_path(p): None for p in paths}:  # a spool holds many work files: removed once
+    with tempfile.TemporaryDirectory(prefix="pipeline-load-") as scratch:
+        files = _fetched(settings, keys, Path(scratch))
+        work_files = [WorkFile.open(_local(key, files)) for key in keys]
+        with (
+            run_lock(settings, purpose="load"),
+            writer(settings.warehouse) as con,
+            ThreadPoolExecutor(IO_THREADS, thread_name_prefix="archive") as pool,
+            ThreadPoolExecutor(IO_THREADS, thread_name_prefix="receipts") as receipt_pool,
+        ):
+            ensure_schema(con, registry)
+            _load(con, settings, registry, work_files, report, progress, pool, receipt_pool)
+    _remove_work(settings, list(files))
+    return report
+
+
+def _remove_work(settings: Settings, held: list[str]) -> None:
+    """Remove loaded work files (a spool holds many: removed once) and, locally, their emptied run folders."""
+    root = settings.work_root
+    if is_url(root):
+        remove_work_objects([str(join_location(root, key)) for key in held])
+        return
+    for key in held:
+        path = Path(join_location(root, key))
         path.unlink(missing_ok=True)
         with suppress(OSError):  # other work files of the run may still be there
             path.parent.rmdir()
-    return report

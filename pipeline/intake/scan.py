@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from pipeline.objectstore import Storage, same_object, storage_for
 from pipeline.settings import Settings
-from pipeline.storage import SKIP_ZH, InboxEntry, LocalStorage, NotTakenIn, Skipped, Unreadable
+from pipeline.storage import SKIP_ZH, InboxEntry, NotTakenIn, Skipped, Unreadable
 from pipeline.warehouse import reader
 
 
@@ -22,29 +23,36 @@ class InboxScan:
     skipped: list[Skipped] = field(default_factory=list)  # not taken in: no regular file, or not settled
 
 
-def taken_in(con: duckdb.DuckDBPyConnection | None) -> dict[str, tuple[int, int, str | None]]:
-    """Return size, mtime and SHA-256 (None: it could not be read) of every inbox path as last taken in."""
-    if (
-        con is None
-        or not con.execute(
-            "select 1 from duckdb_tables() where schema_name = 'ops' and table_name = 'inbox_files'"
-        ).fetchall()
-    ):
+def taken_in(con: duckdb.DuckDBPyConnection | None) -> dict[str, tuple[int, int, str | None, str | None]]:
+    """Return size, mtime, SHA-256 (None: it could not be read) and change marker (an object's ETag, None for
+    a local file) of every inbox path as last taken in."""
+    if con is None:
         return {}
+    columns = {
+        name
+        for (name,) in con.execute(
+            "select column_name from duckdb_columns() where schema_name = 'ops' and table_name = 'inbox_files'"
+        ).fetchall()
+    }
+    if not columns:
+        return {}
+    # A warehouse read before the loader added the column has no markers yet.
+    marker = "marker" if "marker" in columns else "null"
     return {
-        path: (size, mtime, sha)
-        for path, size, mtime, sha in con.execute(
-            "select inbox_path, size, mtime_ns, sha256 from ops.inbox_files"
+        path: (size, mtime, sha, mark)
+        for path, size, mtime, sha, mark in con.execute(
+            f"select inbox_path, size, mtime_ns, sha256, {marker} from ops.inbox_files"
         ).fetchall()
     }
 
 
 def scan_inbox(
-    con: duckdb.DuckDBPyConnection | None, storage: LocalStorage, skip: frozenset[str] = frozenset()
+    con: duckdb.DuckDBPyConnection | None, storage: Storage, skip: frozenset[str] = frozenset()
 ) -> InboxScan:
     """Sort the inbox (oldest first) into fresh, touched-but-unchanged, unchanged and skipped entries.
 
-    Nothing is written. Only a known file whose size or mtime moved is read, to see whether its bytes did too;
+    Nothing is written. A file is as taken in when its size and change marker (an object's ETag) match, or,
+    without a marker, its size and mtime. Only a known file that moved is read, to see whether its bytes did too;
     a new or changed file modified within the settle window waits for the next run. A file that could not be
     read before is looked at again once it can be opened.
     """
@@ -56,7 +64,7 @@ def scan_inbox(
         if entry.path in skip:
             continue
         try:
-            if seen is not None and seen[:2] == (entry.size, entry.mtime_ns):
+            if seen is not None and same_object(entry, seen[0], seen[1], seen[3]):
                 if seen[2] is not None or not storage.readable(entry.path):
                     scan.unchanged += 1
                     continue
@@ -75,7 +83,7 @@ def scan_inbox(
 
 def find_new_files(settings: Settings) -> list[str]:
     """Return the inbox paths not yet taken in, oldest first; the warehouse is only read."""
-    storage = LocalStorage(settings)
+    storage = storage_for(settings)
     if not settings.warehouse.is_file():
         return [entry.path for entry in scan_inbox(None, storage).fresh]
     with reader(settings.warehouse) as con:

@@ -12,6 +12,7 @@ from decimal import Decimal
 import duckdb
 
 from pipeline.intake.candidates import Candidate
+from pipeline.objectstore import marker_of
 from pipeline.parse import ParsedFile, sending_folder_of
 from pipeline.problems import Problem
 from pipeline.projects import slice_key
@@ -298,8 +299,18 @@ def store_batch(
                 outcome.rows = _add_data(pending, submission_id, candidate.parsed)
             pending.add(
                 "ops.inbox_files",
-                ["inbox_path", "size", "mtime_ns", "sha256", "submission_id", "raw_path"],
-                [[entry.path, entry.size, entry.mtime_ns, outcome.sha256, submission_id, entry.raw]],
+                ["inbox_path", "size", "mtime_ns", "sha256", "submission_id", "raw_path", "marker"],
+                [
+                    [
+                        entry.path,
+                        entry.size,
+                        entry.mtime_ns,
+                        outcome.sha256,
+                        submission_id,
+                        entry.raw,
+                        marker_of(entry),
+                    ]
+                ],
                 # A file changed in place is taken in again under the same inbox path: its row is replaced.
                 replace=True,
             )

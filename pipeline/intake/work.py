@@ -3,51 +3,72 @@
 from __future__ import annotations
 
 import copyreg
+import errno
 import io
 import multiprocessing
 import os
 import pickle
 import re
 import shutil
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
 
 from tqdm import tqdm
 
 from pipeline.intake.candidates import Candidate, read_candidate
+from pipeline.objectstore import Location, is_url, join_location, reading, run_folder, storage_for, writing
 from pipeline.registry import Column, Registry, Template
 from pipeline.settings import Settings
-from pipeline.storage import LocalStorage, sha256_of
+from pipeline.storage import sha256_of
 
 
 def work_dir(settings: Settings, run_key: str) -> Path:
-    """Return the scratch folder where one run's parsed files wait for the loader."""
-    return settings.home / "work" / (re.sub(r"[^0-9A-Za-z_.-]+", "_", run_key).strip(".") or "run")
+    """Return the local scratch folder where one `pipeline ingest` run's parsed files wait for the loader."""
+    return settings.home / "work" / run_folder(run_key)
 
 
 # A parse worker appends the files it parses to one spool file of its own instead of creating a file for each:
 # creating files is what costs (a third of a millisecond and more each, on a busy disk), appending does not.
-# An entry in a spool is named `<spool path>#<offset>`; a work file of its own (`parse_one`) by its path.
+# Work files are named by KEYS relative to the work location (`settings.work_root`, PIPELINE_WORK), never by a
+# host's path, so a loader on another host finds them: an entry in a spool is `<run>/<spool>#<offset>`, a work
+# file of its own (`parse_one`) `<run>/<name>.pickle`.
 SPOOL_SUFFIX = ".spool"
 _ENTRY = re.compile(r"^(?P<path>.*" + re.escape(SPOOL_SUFFIX) + r")#(?P<offset>\d+)$", re.S)
 
 
-def work_file_path(reference: str | Path) -> Path:
-    """Return the file on disk holding a work file: its own, or the spool it is an entry of."""
+class MissingWorkFile(FileNotFoundError):
+    """A work key the loader cannot find: written where it cannot see, or already removed.
+
+    Waiting never brings it back, so the nightly DAG's retry policy fails it at once (`permanent`).
+    """
+
+    permanent = True
+
+    def __init__(self, key: str, root: Location):
+        super().__init__(
+            errno.ENOENT,
+            f"工作文件不存在：{key}（工作位置 {root}）。解析任务把结果写到了装载任务看不到的地方，或它已被删除："
+            "PIPELINE_WORK 须是每个 worker 都能读写的共享位置（如 s3://…）。重试不会好转，请重新运行当晚的 DAG。",
+            str(join_location(root, key)),
+        )
+
+
+def work_file_path(reference: str | Path) -> str:
+    """Return the file (or key) holding a work file: its own, or the spool it is an entry of."""
     found = _ENTRY.match(str(reference))
-    return Path(found["path"] if found else reference)
+    return found["path"] if found else str(reference)
 
 
 def _opened(reference: str | Path):
+    """Open a work file at its entry, local or on object storage; a context manager yielding the handle."""
     found = _ENTRY.match(str(reference))
-    handle = open(found["path"] if found else reference, "rb")  # noqa: SIM115 - closed by the caller
-    if found:
-        handle.seek(int(found["offset"]))
-    return handle
+    location = found["path"] if found else str(reference)
+    return reading(location, int(found["offset"]) if found else 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +155,11 @@ def _pickler(handle, registry: Registry | None) -> pickle.Pickler:
     return pickler
 
 
+def _state_of(candidate: Candidate) -> str:
+    parsed = candidate.parsed
+    return "not_taken_in" if candidate.skipped else "rejected" if parsed and parsed.errors else "parsed"
+
+
 def _work_bytes(candidate: Candidate, registry: Registry | None) -> bytes:
     """Return a work file's bytes: a small head, then the candidate."""
     parsed = candidate.parsed
@@ -143,7 +169,7 @@ def _work_bytes(candidate: Candidate, registry: Registry | None) -> bytes:
         candidate.entry.mtime_ns if candidate.entry else 0,
         sum(len(s.records) for s in parsed.sheets) if parsed else 0,
         candidate.carries_register,
-        "not_taken_in" if candidate.skipped else "rejected" if parsed and parsed.errors else "parsed",
+        _state_of(candidate),
     )
     buffer = io.BytesIO()
     pickle.dump(head, buffer, protocol=pickle.HIGHEST_PROTOCOL)
@@ -151,56 +177,67 @@ def _work_bytes(candidate: Candidate, registry: Registry | None) -> bytes:
     return buffer.getvalue()
 
 
-def write_work_file(candidate: Candidate, target: Path, registry: Registry | None = None) -> str:
-    """Write a parsed file for the loader: a small head, then the candidate; return its path."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    data = _work_bytes(candidate, registry)
-    # Write then rename, so a retried or killed task never leaves half a file for the loader.
-    partial = target.with_suffix(f".{os.getpid()}.partial")
-    with open(partial, "wb") as handle:
-        handle.write(data)
-    os.replace(partial, target)
+def write_work_file(candidate: Candidate, target: Location, registry: Registry | None = None) -> str:
+    """Write a parsed file for the loader, whole or not at all: a small head, then the candidate."""
+    # Written whole (a partial file renamed, or one PUT), so a retried or killed task never leaves half a file.
+    with writing(target) as handle:
+        handle.write(_work_bytes(candidate, registry))
     return str(target)
 
 
 class _Spool:
-    """One parse worker's spool in one run's work folder: parsed files appended, each named by its offset.
+    """One parse worker's spool in one run's work folder: parsed files appended, each named by its key.
 
-    An entry is named only once it is written whole and flushed to the operating system, so a killed or
-    retried task never hands the loader half an entry; what a killed worker leaves goes with the folder.
+    Locally an entry is named only once it is written whole and flushed to the operating system, so a killed or
+    retried task never hands the loader half an entry; what a killed worker leaves goes with the folder. An
+    object cannot be appended to: on object storage the spool is kept in this host's scratch and put whole
+    when it closes, so its entries exist for the loader only once `close` returns.
     """
 
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.path: Path | None = None
+    def __init__(self, root: Location, run_key: str):
+        self.root = root
+        self.folder = run_folder(run_key)
+        self.key: str | None = None
         self.handle = None
 
     def append(self, data: bytes) -> str:
         if self.handle is None:  # made with the first entry, so a run with nothing to parse leaves nothing
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self.path = self.folder / f"{os.getpid()}-{time.time_ns()}{SPOOL_SUFFIX}"
-            self.handle = open(self.path, "ab")  # noqa: SIM115 - open while parsing, flushed per entry
+            self.key = f"{self.folder}/{os.getpid()}-{time.time_ns()}{SPOOL_SUFFIX}"
+            if is_url(self.root):
+                self.handle = tempfile.TemporaryFile()  # noqa: SIM115 - put whole by close
+            else:
+                path = Path(join_location(self.root, self.key))
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.handle = open(path, "ab")  # noqa: SIM115 - open while parsing, flushed per entry
         offset = self.handle.tell()
         self.handle.write(data)
         self.handle.flush()
-        return f"{self.path}#{offset}"
+        return f"{self.key}#{offset}"
 
-    def close(self) -> None:
-        if self.handle is not None:
-            self.handle.close()
+    def close(self, keep: bool = True) -> None:
+        """Close the spool; on object storage put it whole, unless the parse failed (`keep=False`)."""
+        if self.handle is None:
+            return
+        handle, self.handle = self.handle, None
+        with handle:
+            if keep and is_url(self.root):
+                handle.seek(0)
+                with writing(join_location(self.root, self.key)) as target:
+                    shutil.copyfileobj(handle, target, 8 * 1024 * 1024)
 
 
 def parse_one(settings: Settings, registry: Registry, inbox_path: str, run_key: str = "manual") -> str:
-    """Read, fingerprint and parse one inbox file into a work file for `load_parsed`; return its path.
+    """Read, fingerprint and parse one inbox file into a work file for `load_parsed`; return its key.
 
     Whatever happens to the file is its own outcome inside the result: bad data or no permission to read it
     is a rejection; a file gone, still being written or no regular file is left for the loader to log. Only
     the pipeline's own I/O (the archive or work folder unwritable, a full disk) raises.
     """
     remember_registry(registry)
-    candidate = read_candidate(LocalStorage(settings), registry, inbox_path, settings.limits)
-    target = work_dir(settings, run_key) / f"{sha256_of(inbox_path.encode('utf-8'))[:32]}.pickle"
-    return write_work_file(candidate, target, registry)
+    candidate = read_candidate(storage_for(settings), registry, inbox_path, settings.limits)
+    key = f"{run_folder(run_key)}/{sha256_of(inbox_path.encode('utf-8'))[:32]}.pickle"
+    write_work_file(candidate, join_location(settings.work_root, key), registry)
+    return key
 
 
 # Below this many files, starting worker processes costs more than parsing in this one.
@@ -219,7 +256,7 @@ def _start_worker(settings: Settings, registry: Registry) -> None:
 
 def _parse_into(spool: _Spool, settings: Settings, registry: Registry, inbox_path: str) -> str:
     """Read, fingerprint and parse one inbox file into a spool, as `parse_one` does; return its entry."""
-    candidate = read_candidate(LocalStorage(settings), registry, inbox_path, settings.limits)
+    candidate = read_candidate(storage_for(settings), registry, inbox_path, settings.limits)
     return spool.append(_work_bytes(candidate, registry))
 
 
@@ -227,23 +264,27 @@ def _parse_in_worker(inbox_path: str, run_key: str) -> str:
     """Parse one file in a worker and append it to the worker's spool for this run; return its entry."""
     settings, registry = _worker
     if run_key not in _spools:
-        _spools[run_key] = _Spool(work_dir(settings, run_key))
+        _spools[run_key] = _Spool(settings.work_root, run_key)
     return _parse_into(_spools[run_key], settings, registry, inbox_path)
 
 
 def parse_all(
     settings: Settings, registry: Registry, inbox_paths: list[str], run_key: str, progress: bool = False
 ) -> list[str]:
-    """Parse files into work files, in `settings.workers` processes when there are enough of them."""
+    """Parse files into work files under `settings.work_root`, in `settings.workers` processes when there are
+    enough of them; return their keys.
+
+    A pool's spools are never closed, only flushed: with work on object storage, parsing stays in this process.
+    """
     with (
         tqdm(
             total=len(inbox_paths), desc="读取文件", unit="个", disable=not progress or not inbox_paths
         ) as bar,
         ExitStack() as stack,
     ):
-        if settings.workers == 1 or len(inbox_paths) < PARALLEL_FROM:
+        if settings.workers == 1 or len(inbox_paths) < PARALLEL_FROM or is_url(settings.work_root):
             remember_registry(registry)
-            spool = _Spool(work_dir(settings, run_key))
+            spool = _Spool(settings.work_root, run_key)
             stack.callback(spool.close)
             parsed = (_parse_into(spool, settings, registry, path) for path in inbox_paths)
         else:
@@ -283,20 +324,32 @@ def remove_stale_work(settings: Settings) -> None:
 
 
 def parse_shard(settings: Settings, registry: Registry, inbox_paths: list[str], run_key: str) -> dict:
-    """Parse one shard of new files into work files, as the CLI does; return what it took in and the paths.
+    """Parse one shard of new files into the shared work location; return what it took in and the work keys.
 
     Each file's outcome stays its own (a bad file is a rejection inside its work file), so one never fails the
-    shard. The counts are what the Airflow UI shows for the shard; `work_files` is what the loader reads.
+    shard. The counts are what the Airflow UI shows for the shard; `work_files` holds keys relative to
+    `settings.work_root` (PIPELINE_WORK), which the loader, on whichever host, reads.
     """
     # In this process, never a pool: shards already run side by side as tasks, and a pool's workers would start
     # by re-running the task's main script (`airflow`), which cannot import inside a task (its database URL is
     # blocked there) — the night would fail on every shard of 64 files or more.
-    work_files = parse_all(replace(settings, workers=1), registry, inbox_paths, run_key)
-    states = [WorkFile.open(path).state for path in work_files]
+    remember_registry(registry)
+    storage = storage_for(settings)
+    spool = _Spool(settings.work_root, run_key)
+    keys, states = [], []
+    try:
+        for inbox_path in inbox_paths:
+            candidate = read_candidate(storage, registry, inbox_path, settings.limits)
+            keys.append(spool.append(_work_bytes(candidate, registry)))
+            states.append(_state_of(candidate))
+    except BaseException:
+        spool.close(keep=False)
+        raise
+    spool.close()
     return {
         "files": len(inbox_paths),
         "parsed": states.count("parsed"),
         "rejected_by_parser": states.count("rejected"),
         "not_taken_in": states.count("not_taken_in"),
-        "work_files": work_files,
+        "work_files": keys,
     }

@@ -147,6 +147,8 @@ comment on column ops.inbox_files.mtime_ns is '上次读取时的修改时间（
 comment on column ops.inbox_files.sha256 is '上次读取时的SHA-256；没有读取权限时为空，能读取后重新接收';
 comment on column ops.inbox_files.submission_id is '对应的提交编号';
 comment on column ops.inbox_files.raw_path is '文件名不是UTF-8时的原始字节；否则为空';
+alter table ops.inbox_files add column if not exists marker varchar;
+comment on column ops.inbox_files.marker is '上次读取时对象存储给出的变更标记（ETag，不含引号）；本地文件为空，以大小和修改时间判断是否变更';
 
 create or replace view ops.current_slices as
 select slice_key, max(submission_id) as submission_id

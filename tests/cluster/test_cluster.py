@@ -6,11 +6,11 @@ both workers, `annual_indicators` followed the nightly load through the `warehou
 that of `pipeline run` on the same files in a local data root (run-specific columns aside, listed below), and
 the report files are there. Run it with `make test-cluster`; `make test` leaves it out.
 
-Storage is a setting. By default (`CLUSTER_TEST_STORAGE=local`) every component shares one local data root, as
-processes on one host do. `CLUSTER_TEST_STORAGE=s3` puts the inbox, archive, receipts, reports and work files
-on the cluster's S3 server (moto) and gives each worker a data root of its own, the writer's holding the
-warehouse; that is the deployment of docs/deploying.md, and it runs once the pipeline reads and writes `s3://`
-locations. Nothing else in this test changes between the two.
+Storage is a setting. By default (`CLUSTER_TEST_STORAGE=s3`) the inbox, archive, receipts, reports, export and
+work files are on the cluster's S3 server (moto), and each worker has a data root and scratch of its own, the
+writer's holding the warehouse: a parse result written where only one worker can see it fails the night. That
+is the deployment of docs/deploying.md. `CLUSTER_TEST_STORAGE=local` has every component share one local data
+root, as processes on one host do. Nothing else in this test changes between the two.
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ RUN_SPECIFIC = {
 }
 # Storage paths: compared relative to the location they are in (receipts/…, archive/…), not as written.
 STORAGE_PATHS = {"ops.submissions": {"receipt_path": "receipts", "archive_path": "archive"}}
+# What says an inbox entry changed where the storage differs: an object's ETag; a local file has none.
+CHANGE_MARKERS = {"ops.inbox_files": {"marker"}}
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Storage:
     archive: str
     receipts: str
     reports: str
+    export: str
     work: str
     writer_home: Path  # the writer host's data root: warehouse.duckdb, versions/, writer/, run.lock
 
@@ -87,6 +90,7 @@ def local_storage(root: Path) -> Storage:
         archive=str(home / "archive"),
         receipts=str(home / "receipts"),
         reports=str(home / "reports"),
+        export=str(home / "export"),
         work=str(home / "work"),
         writer_home=home,
     )
@@ -94,7 +98,8 @@ def local_storage(root: Path) -> Storage:
 
 def s3_storage(root: Path) -> Storage:
     """Inbox, archive, receipts, reports and work files in the bucket; each worker's own data root on its disk."""
-    places = {name: f"s3://{BUCKET}/{name}" for name in ("inbox", "archive", "receipts", "reports", "work")}
+    names = ("inbox", "archive", "receipts", "reports", "export", "work")
+    places = {name: f"s3://{BUCKET}/{name}" for name in names}
     return Storage(
         # An object's modification time is when it was uploaded: the inbox cannot be backdated past a window.
         env={f"PIPELINE_{name.upper()}": url for name, url in places.items()}
@@ -105,7 +110,8 @@ def s3_storage(root: Path) -> Storage:
     )
 
 
-STORAGE = {"local": local_storage, "s3": s3_storage}[os.environ.get("CLUSTER_TEST_STORAGE", "local")](ROOT)
+STORAGE = {"local": local_storage, "s3": s3_storage}[os.environ.get("CLUSTER_TEST_STORAGE", "s3")](ROOT)
+ON_S3 = "://" in STORAGE.inbox
 
 
 def relative(value, location: str):
@@ -145,12 +151,29 @@ def clean_environ() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("PIPELINE_", "AIRFLOW"))}
 
 
-def reference_run(source: Path, home: Path) -> subprocess.CompletedProcess:
-    """`pipeline run` on the same files in a local data root, with the cluster's settle window."""
-    env = clean_environ() | {"PIPELINE_SETTLE_SECONDS": str(SETTLE_SECONDS), "GX_ANALYTICS_ENABLED": "False"}
+def delivered_times(storage: Storage, cluster: Cluster) -> dict[str, int]:
+    """Each inbox file's modification time as the cluster's storage gives it, in ns: on S3 its LastModified
+    (the upload, in whole seconds), which orders the files a run receives; locally the copy kept the source's."""
+    if not ON_S3:
+        return {}
+    below = storage.inbox.partition("://")[2].rstrip("/") + "/"
+    return {
+        path[len(below) :]: int(info["LastModified"].timestamp()) * 1_000_000_000
+        for path, info in storage.fs(cluster).find(storage.inbox, detail=True).items()
+    }
+
+
+def reference_run(source: Path, home: Path, times: dict[str, int]) -> subprocess.CompletedProcess:
+    """`pipeline run` on the same files in a local data root, dated as the cluster's storage dates them (files
+    are received oldest first, so the submission numbers follow), with the cluster's settle window."""
+    settle = STORAGE.env["PIPELINE_SETTLE_SECONDS"]
+    env = clean_environ() | {"PIPELINE_SETTLE_SECONDS": settle, "GX_ANALYTICS_ENABLED": "False"}
     pipeline = str(Path(sys.executable).parent / "pipeline")
     subprocess.run([pipeline, "--home", str(home), "init"], env=env, check=True, capture_output=True)
     shutil.copytree(source, home / "inbox", dirs_exist_ok=True)
+    for path, ns in times.items():
+        os.utime(home / "inbox" / path, ns=(ns, ns))
+    assert not times or len(times) == sum(1 for p in (home / "inbox").rglob("*") if p.is_file())
     return subprocess.run(
         [pipeline, "--home", str(home), "--quiet", "run"], env=env, capture_output=True, text=True
     )
@@ -166,16 +189,16 @@ def timings():
 
 
 @pytest.fixture(scope="module")
-def local_home(tmp_path_factory, sources):
-    """The reference run, in the background while the cluster starts."""
+def local_home(tmp_path_factory, sources, cluster):
+    """The reference run, in the background while the night runs."""
     home = tmp_path_factory.mktemp("local") / "home"
     with ThreadPoolExecutor(1) as pool:
-        future = pool.submit(reference_run, sources, home)
+        future = pool.submit(reference_run, sources, home, delivered_times(STORAGE, cluster))
         yield future, home
 
 
 @pytest.fixture(scope="module")
-def cluster(sources, timings, local_home):
+def cluster(sources, timings):
     """The cluster started with the DAGs paused, its data locations created and the inbox delivered."""
     started = time.monotonic()
     with pytest.MonkeyPatch.context() as patch:
@@ -261,8 +284,9 @@ class Night:
 
 
 @pytest.fixture(scope="module")
-def night(cluster: Cluster, timings) -> Night:
-    """Trigger the night that is due, unpause both DAGs, wait for it and for the annual run the Asset starts."""
+def night(cluster: Cluster, timings, local_home) -> Night:
+    """Trigger the night that is due, unpause both DAGs, wait for it and for the annual run the Asset starts
+    (the reference run going on meanwhile)."""
     off = writer_tasks_off_the_writer_queue(cluster)
     if off:
         pytest.fail(f"writer task off the writer queue: {off}")
@@ -326,10 +350,19 @@ def test_the_night_succeeds_and_the_warehouse_asset_starts_annual_indicators(nig
     assert [r["dag_run_id"] for r in night.nightly_runs] == ["cluster_test"]
 
 
-def test_the_shards_ran_on_both_workers(night):
+def test_the_shards_ran_on_both_workers_and_hand_on_keys_not_paths(night, cluster):
     shards = [ti for ti in night.tis if ti["task_id"] == "parse_shard"]
     assert len(shards) >= 4
     assert {ti["hostname"] for ti in shards} == {w.name for w in WORKERS}
+    # What a shard returns names its work files relative to PIPELINE_WORK, never by a path on its own host.
+    run_id = night.nightly["dag_run_id"]
+    keys = [
+        k
+        for ti in shards
+        for k in xcom(cluster, "nightly_ingest", run_id, "parse_shard", ti["map_index"])["work_files"]
+    ]
+    assert len(keys) == SYNTHETIC_FILES + 10
+    assert all(k.startswith(f"{run_id}/") and ".spool#" in k for k in keys), keys[:3]
 
 
 def test_every_writer_task_ran_on_the_writer_worker(night):
@@ -352,7 +385,9 @@ def test_every_writer_task_ran_on_the_writer_worker(night):
 
 def table_rows(path: Path, roots: dict[str, str]) -> dict[str, tuple[list[str], list[tuple]]]:
     """Every table of a warehouse: its columns and its rows (run-specific columns left out, storage paths made
-    relative to their location), sorted."""
+    relative to their location, change markers left out when the cluster reads object storage), sorted."""
+    left_out = {t: RUN_SPECIFIC.get(t, set()) | (CHANGE_MARKERS.get(t, set()) if ON_S3 else set()) for t in
+                RUN_SPECIFIC | CHANGE_MARKERS}  # fmt: skip
     tables = {}
     with duckdb.connect(str(path), read_only=True) as con:
         names = con.execute("select schema_name, table_name from duckdb_tables() order by all").fetchall()
@@ -361,9 +396,9 @@ def table_rows(path: Path, roots: dict[str, str]) -> dict[str, tuple[list[str], 
             columns = [c for (c,) in con.execute(
                 "select column_name from duckdb_columns() where schema_name = ? and table_name = ? "
                 "order by column_index", [schema, name]).fetchall()]  # fmt: skip
-            for column in RUN_SPECIFIC.get(table, set()) | set(STORAGE_PATHS.get(table, {})):
+            for column in left_out.get(table, set()) | set(STORAGE_PATHS.get(table, {})):
                 assert column in columns, f"{table}.{column} is listed in the test but no longer exists"
-            kept = [c for c in columns if c not in RUN_SPECIFIC.get(table, set())]
+            kept = [c for c in columns if c not in left_out.get(table, set())]
             quoted = ", ".join(f'"{c}"' for c in kept)
             rows = con.execute(f"select {quoted} from {table}").fetchall()
             paths = {kept.index(c): roots[where] for c, where in STORAGE_PATHS.get(table, {}).items()}
@@ -403,14 +438,60 @@ def test_the_warehouse_equals_that_of_pipeline_run_on_the_same_files(night, loca
     assert {row[status] for row in submissions[1]} == {"accepted"}
 
 
+def published_folder(cluster: Cluster, location: str) -> str:
+    """Where a published set's files are: the version its `LATEST.json` names (written last), or, for a local
+    report, the folder itself (a symlink switched to its version)."""
+    fs = STORAGE.fs(cluster)
+    if not fs.exists(f"{location}/LATEST.json"):
+        return location
+    return f"{location}/{json.loads(fs.cat_file(f'{location}/LATEST.json'))['path']}"
+
+
 def test_the_report_files_exist_as_pipeline_run_writes_them(night, cluster, local_home):
     _, home = local_home
     years = sorted(p.name for p in (home / "reports").iterdir() if not p.name.startswith("."))
     assert years == ["2022"]
+    fs = STORAGE.fs(cluster)
     for year in years:
         expected = sorted(p.name for p in (home / "reports" / year).iterdir())
         assert [Path(name).suffix for name in expected] == [".docx", ".html", ".xlsx"]
-        assert listing(STORAGE, cluster, f"{STORAGE.reports}/{year}") == expected
+        folder = published_folder(cluster, f"{STORAGE.reports}/{year}")
+        assert listing(STORAGE, cluster, folder) == expected
+        assert all(fs.size(f"{folder}/{name}") > 0 for name in expected)
+
+
+def test_every_receipt_is_in_storage_where_the_warehouse_says(night, cluster):
+    with duckdb.connect(str(STORAGE.writer_home / "warehouse.duckdb"), read_only=True) as con:
+        receipts = con.execute("select receipt_path, receipt_status, status from ops.submissions").fetchall()
+    assert len(receipts) == SYNTHETIC_FILES + 10
+    assert all(path.startswith(STORAGE.receipts.rstrip("/") + "/") for path, _, _ in receipts)
+    assert all(shown == status for _, shown, status in receipts)
+    fs = STORAGE.fs(cluster)
+    missing = [
+        p for path, _, _ in receipts for p in (path, path.removesuffix(".html") + ".json") if not fs.exists(p)
+    ]
+    assert missing == []
+
+
+def test_the_parquet_export_reads_back_with_the_warehouse_counts(night, cluster):
+    fs = STORAGE.fs(cluster)
+    folder = published_folder(cluster, STORAGE.export)
+    manifest = json.loads(fs.cat_file(f"{folder}/manifest.json"))
+    with duckdb.connect(str(STORAGE.writer_home / "warehouse.duckdb"), read_only=True) as con:
+        marts = [t for (t,) in con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() where schema_name = 'mart'").fetchall()]  # fmt: skip
+        counts = {
+            t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in [*marts, "ops.submissions"]
+        }
+    assert marts and {t: e["rows"] for t, e in manifest["tables"].items()} == counts
+    reader = duckdb.connect()
+    if ON_S3:  # DuckDB reads s3:// through fsspec: its httpfs extension cannot be installed here
+        reader.register_filesystem(fs)
+    for table, entry in manifest["tables"].items():
+        read = reader.execute(
+            f"select count(*) from read_parquet('{folder}/{entry['path']}', hive_partitioning = true)"
+        ).fetchone()[0]
+        assert read == counts[table], table
 
 
 def xcom(cluster: Cluster, dag_id: str, run_id: str, task_id: str, map_index: int = -1):

@@ -428,7 +428,9 @@ def test_parse_one_turns_bad_data_into_a_rejection_and_a_missing_file_into_a_ski
         settings, registry, "枣林街道办事处/坏文件.xlsx", run_key="manual__2026-01-01T02:00+08:00"
     )
 
-    assert Path(path).parent == settings.home / "work" / "manual__2026-01-01T02_00_08_00"
+    # A key relative to the work location, never a host's path: a loader elsewhere resolves it.
+    assert Path(path).parent == Path("manual__2026-01-01T02_00_08_00")
+    assert (settings.work_root / path).is_file()
     gone = intake.parse_one(
         settings, registry, "枣林街道办事处/已删除.xlsx", run_key="manual__2026-01-01T02:00+08:00"
     )
@@ -440,7 +442,7 @@ def test_parse_one_turns_bad_data_into_a_rejection_and_a_missing_file_into_a_ski
     assert query(settings, "select inbox_path, kind from ops.inbox_skips") == [
         ("枣林街道办事处/已删除.xlsx", "vanished")
     ]
-    assert not Path(path).parent.exists()
+    assert not (settings.work_root / path).parent.exists()
 
 
 def test_parsed_files_load_in_the_order_received_and_a_repeated_load_stores_nothing_twice(
@@ -451,7 +453,7 @@ def test_parsed_files_load_in_the_order_received_and_a_repeated_load_stores_noth
     os.utime(register, ns=(2, 2))
     # Mapped tasks finish in any order; the copy of the same bytes must still be the duplicate.
     paths = [intake.parse_one(settings, registry, p) for p in reversed(intake.find_new_files(settings))]
-    kept = [Path(p).read_bytes() for p in paths]
+    kept = [(settings.work_root / p).read_bytes() for p in paths]
 
     report = intake.load_parsed(settings, registry, paths)
 
@@ -466,8 +468,8 @@ def test_parsed_files_load_in_the_order_received_and_a_repeated_load_stores_noth
     assert not (settings.home / "work").exists() or not any((settings.home / "work").iterdir())
     # A load retried after it had stored its files finds them taken in, not duplicates of themselves.
     for path, content in zip(paths, kept, strict=True):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_bytes(content)
+        (settings.work_root / path).parent.mkdir(parents=True, exist_ok=True)
+        (settings.work_root / path).write_bytes(content)
     assert intake.load_parsed(settings, registry, paths).outcomes == []
     assert query(settings, "select count(*) from ops.submissions") == [(3,)]
 

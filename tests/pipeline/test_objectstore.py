@@ -510,9 +510,8 @@ def test_an_export_publishes_a_local_folder_under_a_named_version(bucket: str, t
         publish_objects(root, {"a": b"x"}, version="../up")
 
 
-def test_work_files_round_trip_under_a_shared_work_location(tmp_path: Path, bucket: str, monkeypatch):
-    monkeypatch.setenv("PIPELINE_WORK", f"s3://{bucket}/work")
-    settings = _settings(tmp_path, bucket)
+def test_work_files_round_trip_under_a_shared_work_location(tmp_path: Path, bucket: str):
+    settings = dataclasses.replace(_settings(tmp_path, bucket), work=f"s3://{bucket}/work")
     folder = work_location(settings, "scheduled__2026-01-01T02:00:00+00:00")
     assert folder == f"s3://{bucket}/work/scheduled__2026-01-01T02_00_00_00_00"
 

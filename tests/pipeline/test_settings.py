@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -20,4 +21,39 @@ def test_workers_that_are_no_positive_whole_number_are_refused_by_name(monkeypat
     monkeypatch.setenv("PIPELINE_WORKERS", raw)
 
     with pytest.raises(ValueError, match="PIPELINE_WORKERS"):
+        Settings.from_env(tmp_path)
+
+
+LOCATIONS = ("INBOX", "ARCHIVE", "RECEIPTS", "REPORTS", "EXPORT", "WORK")
+
+
+def test_locations_default_under_the_data_root_and_the_work_location_too(monkeypatch, tmp_path):
+    for name in (*LOCATIONS, "WAREHOUSE"):
+        monkeypatch.delenv(f"PIPELINE_{name}", raising=False)
+    settings = Settings.from_env(tmp_path)
+
+    assert settings.work == settings.work_root == tmp_path.resolve() / "work"
+    assert settings.inbox == tmp_path.resolve() / "inbox"
+    monkeypatch.setenv("PIPELINE_WORK", "shared/work")  # a local path: made absolute, as every location
+    assert Settings.from_env(tmp_path).work_root == (Path.cwd() / "shared" / "work")
+
+
+def test_object_storage_locations_stay_urls_never_paths(monkeypatch, tmp_path):
+    for name in LOCATIONS:
+        monkeypatch.setenv(f"PIPELINE_{name}", f"s3://budget/省/{name.lower()}/")
+    settings = Settings.from_env(tmp_path)
+
+    for name in LOCATIONS:
+        value = getattr(settings, name.lower())
+        # Text, with its `//` and without the trailing slash: a Path would have made it `s3:/budget/…`.
+        assert value == f"s3://budget/省/{name.lower()}" and isinstance(value, str), name
+    assert settings.work_root == "s3://budget/省/work"
+    assert settings.warehouse == tmp_path.resolve() / "warehouse.duckdb"  # the warehouse is always local
+
+
+@pytest.mark.parametrize("name", ["WAREHOUSE", "DATA_DOCS"])
+def test_the_warehouse_and_data_docs_are_refused_on_object_storage(monkeypatch, tmp_path, name):
+    monkeypatch.setenv(f"PIPELINE_{name}", "s3://budget/warehouse.duckdb")
+
+    with pytest.raises(ValueError, match=f"PIPELINE_{name} must be a local path"):
         Settings.from_env(tmp_path)
