@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from pipeline.limits import Limits, positive_whole_number
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
+DATA_DOCS_KEEP_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Settings:
     # The nightly DAG parses new files in shards of this many files, at most this many shards (one task each).
     shard_files: int = 500
     shards_max: int = 16
+    # Data Docs list every validation run of this many days back; older runs' pages are removed.
+    data_docs_keep_days: int = DATA_DOCS_KEEP_DAYS
 
     @classmethod
     def from_env(cls, home: Path | str | None = None) -> Settings:
@@ -57,6 +60,7 @@ class Settings:
             lock_wait_seconds=_seconds("PIPELINE_LOCK_WAIT_SECONDS", 1800.0),
             shard_files=_whole("PIPELINE_SHARD_FILES", 500),
             shards_max=_whole("PIPELINE_SHARDS_MAX", 16),
+            data_docs_keep_days=_whole("PIPELINE_DATA_DOCS_KEEP_DAYS", DATA_DOCS_KEEP_DAYS),
         )
 
     @property
