@@ -9,7 +9,9 @@ import zipfile
 from collections.abc import Callable
 from html import escape
 
+from pipeline import report_charts
 from pipeline.report import Figure, Heading, Inline, Report, Source, Table, Text
+from pipeline.report_charts import Chart
 from pipeline.text import printable
 
 DASH = "—"
@@ -138,6 +140,8 @@ td.num { text-align: right; white-space: nowrap; }
   box-shadow: 0 2px 6px rgba(0, 0, 0, .2); }
 .fig:hover .src, .fig:focus .src { display: block; }
 .sources td { font-size: .85em; }
+.chart { margin: 1em 0; text-align: center; }
+.chart figcaption { font-size: .9em; color: #444; }
 .sha { font-family: monospace; word-break: break-all; }
 @media print { body { background: #fff; } main { margin: 0; } .fig { border: 0; } .fig .src { display: none; } }
 """
@@ -218,6 +222,11 @@ class _Html:
             f"<tbody>{''.join(rows)}</tbody></table>"
         )
 
+    def chart(self, block: Chart) -> str:
+        svg = report_charts.drawing(self.report, block).svg
+        caption = _escaped(block.title)
+        return f'<figure class="chart" data-chart="{block.kind}">{svg}<figcaption>{caption}</figcaption></figure>'
+
     def sources(self) -> str:
         rows = "".join(
             f'<tr id="src-{f.number}"><td>{f.number}</td><td>{_escaped(f.original_name)}</td>'
@@ -245,6 +254,8 @@ class _Html:
                 body.append(f"<h{block.level + 1}>{_escaped(block.text)}</h{block.level + 1}>")
             elif isinstance(block, Text):
                 body.append(self.text(block))
+            elif isinstance(block, Chart):
+                body.append(self.chart(block))
             else:
                 body.append(self.table(block))
         body.append(self.sources())
@@ -375,6 +386,36 @@ def _docx_table(caption: str, header: tuple[str, ...], rows: list[list[str]], wi
     )
 
 
+_PICTURE = (
+    '<w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:drawing>'
+    '<wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/>'
+    '<wp:docPr id="{id}" name="图表{id}" descr="{title}"/>'
+    '<wp:cNvGraphicFramePr><a:graphicFrameLocks xmlns:a="{a}" noChangeAspect="1"/></wp:cNvGraphicFramePr>'
+    '<a:graphic xmlns:a="{a}"><a:graphicData uri="{pic}"><pic:pic xmlns:pic="{pic}">'
+    '<pic:nvPicPr><pic:cNvPr id="{id}" name="chart{id}.png"/><pic:cNvPicPr/></pic:nvPicPr>'
+    '<pic:blipFill><a:blip r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
+    '<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
+    '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic>'
+    "</wp:inline></w:drawing></w:r></w:p>"
+)
+
+
+def _docx_chart(document, report: Report, chart: Chart, width: int, number: int) -> str:
+    """Add a chart's PNG as an image part of the document; write the paragraph showing it, then its caption."""
+    rid, image = document.part.get_or_add_image(io.BytesIO(report_charts.drawing(report, chart).png))
+    scale = min(1.0, width / image.width)  # no wider than the text
+    picture = _PICTURE.format(
+        cx=int(image.width * scale),
+        cy=int(image.height * scale),
+        id=number,
+        title=escape(shown(chart.title)),
+        rid=rid,
+        a="http://schemas.openxmlformats.org/drawingml/2006/main",
+        pic="http://schemas.openxmlformats.org/drawingml/2006/picture",
+    )
+    return picture + _docx_paragraph(chart.title, center=True)
+
+
 def render_docx(report: Report) -> bytes:
     """Render the report as a Word document in official-document style, with fixed metadata."""
     from docx import Document
@@ -408,6 +449,7 @@ def render_docx(report: Report) -> bytes:
     width = (
         document.sections[0].page_width - document.sections[0].left_margin - document.sections[0].right_margin
     )
+    drawings = 0  # each picture's id in the document
     body = [
         _docx_paragraph(report.title, center=True, size=20, font=DOCX_FONTS["Title"]),
         _docx_paragraph(report.issuer, center=True) if report.issuer else "",
@@ -418,6 +460,8 @@ def render_docx(report: Report) -> bytes:
             body.append(_docx_paragraph(block.text, style=f"Heading{block.level}"))
         elif isinstance(block, Text):
             body.append(_docx_paragraph("".join(plain(p) for p in block.parts), indent=True))
+        elif isinstance(block, Chart):
+            body.append(_docx_chart(document, report, block, width, drawings := drawings + 1))
         else:
             body.append(
                 _docx_table(

@@ -393,10 +393,14 @@ DEMO_FIGURES = [
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory, registry, demo):
     """Ingest the demo inbox, build the marts and write the report: (settings, files, bytes of each file)."""
+    return write_demo_report(tmp_path_factory.mktemp("report") / "home", registry, demo)
+
+
+def write_demo_report(home: Path, registry, demo):
+    """Ingest the demo inbox under `home`, build the marts and write the report."""
     from pipeline.indicators import build_indicators
     from pipeline.intake import ingest
 
-    home = tmp_path_factory.mktemp("report") / "home"
     settings = Settings(
         home, home / "inbox", home / "archive", home / "receipts", home / "warehouse.duckdb",
         home / "reports", home / "data_docs",
