@@ -662,11 +662,12 @@ def _write_report_files(
 ) -> ReportFiles:
     from pipeline import report_charts, report_render
 
+    with _collector_paused(), reader(settings.warehouse) as con:
+        report = build_report(con, year, config, registry)
+    # Drawn with the collector running: matplotlib's artists live in cycles, a few megabytes per chart.
+    charts = [block for block in report.blocks if isinstance(block, Chart)]
+    report.memo["charts"] = report_charts.draw(charts, settings.home / CHART_CACHE)
     with _collector_paused():
-        with reader(settings.warehouse) as con:
-            report = build_report(con, year, config, registry)
-        charts = [block for block in report.blocks if isinstance(block, Chart)]
-        report.memo["charts"] = report_charts.draw(charts, settings.home / CHART_CACHE)
         # Every format is rendered before anything is written: a failure leaves the published set as it was.
         name = report_name(report.title)
         content = {

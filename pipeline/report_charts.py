@@ -8,6 +8,7 @@ costs about 70 ms to draw; a year of 400 projects has 800 of them).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -115,7 +116,7 @@ def _rounded(value: Decimal) -> Decimal:
 
 # Drawing.
 
-_LOCK = threading.Lock()  # pyplot's state is global
+_LOCK = threading.Lock()  # one figure, reused by every chart
 
 
 def draw(charts: Iterable[Chart], cache: Path) -> dict[str, Drawn]:
@@ -154,20 +155,24 @@ def _font_file() -> str | None:
     return next((f for f in CJK_FONTS if os.path.isfile(f)), None)
 
 
-def _pyplot() -> Any:
-    """Import matplotlib for files only (Agg), with settings that make its output reproducible."""
-    import matplotlib
+@functools.cache
+def _figure() -> Any:
+    """Set matplotlib up once (Agg, fonts, reproducible output) and return the one figure every chart reuses.
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    A figure per chart is a canvas of a megabyte or more, freed only by the cycle collector, which the report
+    pauses while it is built (pipeline/report.py): reusing one keeps memory flat and skips its set-up.
+    """
+    import matplotlib
     from matplotlib import font_manager
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     font = _font_file()
     families = []
     if font is not None:
         font_manager.fontManager.addfont(font)
         families.append(font_manager.FontProperties(fname=font).get_name())
-    plt.rcParams.update(
+    matplotlib.rcParams.update(
         {
             "font.family": "sans-serif",
             "font.sans-serif": [*families, "DejaVu Sans"],
@@ -177,7 +182,9 @@ def _pyplot() -> Any:
             "svg.id": None,
         }
     )
-    return plt
+    figure = Figure()
+    FigureCanvasAgg(figure)
+    return figure
 
 
 def _draw(chart: Chart) -> tuple[str, bytes]:
@@ -188,8 +195,10 @@ def _draw(chart: Chart) -> tuple[str, bytes]:
     with _LOCK, warnings.catch_warnings():
         # Without a Chinese font (see CJK_FONTS) labels fall back to DejaVu Sans: drawn, with boxes for glyphs.
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-        plt = _pyplot()
-        figure, axes = plt.subplots(figsize=(6.4, 3.4))
+        figure = _figure()
+        figure.clear()
+        figure.set_size_inches(6.4, 3.4)
+        axes = figure.add_subplot()
         try:
             (_progress if chart.kind == "progress" else _funds)(axes, chart)
             figure.tight_layout()
@@ -197,7 +206,7 @@ def _draw(chart: Chart) -> tuple[str, bytes]:
             figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
             figure.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": None})
         finally:
-            plt.close(figure)
+            figure.clear()
     return _inline_svg(svg.getvalue().decode("utf-8"), chart.key()[:12]), png.getvalue()
 
 

@@ -96,7 +96,7 @@ def test_the_docx_holds_each_chart_as_an_image_it_shows(demo_report):
 
     assert len(media) == charts and all(data.startswith(b"\x89PNG") for data in pngs)
     for name in media:
-        [rid] = re.findall(rf'Id="(rId\d+)"[^>]*Target="{name.removeprefix("word/")}"', relationships)
+        [rid] = re.findall(rf'Id="([^"]+)"[^>]*Target="{name.removeprefix("word/")}"', relationships)
         assert f'r:embed="{rid}"' in body
     assert 'Extension="png"' in types
     assert len(docx.Document(str(files.docx)).inline_shapes) == charts
@@ -146,7 +146,15 @@ def test_changed_inputs_are_drawn_again_and_unchanged_ones_are_not(tmp_path, mon
     assert first == again and changed[more.key()] != first[funds.key()]
 
 
-def test_without_a_chinese_font_the_chart_is_still_drawn(tmp_path, monkeypatch):
+@pytest.fixture
+def fresh_matplotlib():
+    """Let matplotlib be set up again (fonts included) for this test, and again after it."""
+    report_charts._figure.cache_clear()
+    yield
+    report_charts._figure.cache_clear()
+
+
+def test_without_a_chinese_font_the_chart_is_still_drawn(tmp_path, monkeypatch, fresh_matplotlib):
     monkeypatch.setattr(report_charts, "CJK_FONTS", (str(tmp_path / "no-such-font.ttc"),))
     chart = Chart("funds", "乙项目", None, (("专项债券", Decimal(3), Decimal(1)),))
 
@@ -170,3 +178,19 @@ def test_chromium_draws_the_charts_offline(demo_report, kind, tmp_path):
     assert box["width"] > 300 and box["height"] > 100
     assert (tmp_path / f"{kind}.png").stat().st_size > 5_000
     assert seen.problems == [] and seen.remote_requests() == []
+
+
+def test_a_chart_is_drawn_the_same_whatever_was_drawn_before():
+    funds = Chart(
+        "funds",
+        "丙项目",
+        "P3",
+        (("中央补助资金", Decimal(8), Decimal(2)), ("专项债券", Decimal(5), Decimal(5))),
+    )
+    bands = (("none", Decimal(0)), ("blue", Decimal(10)), ("yellow", Decimal(20)), ("red", None))
+    progress = Chart("progress", "丁项目", "P4", ((1, Decimal("8.3333"), Decimal("2.5")),), bands)
+
+    first = report_charts._draw(funds)
+    report_charts._draw(progress)
+
+    assert report_charts._draw(funds) == first
