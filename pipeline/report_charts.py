@@ -8,12 +8,14 @@ costs about 70 ms to draw; a year of 400 projects has 800 of them).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import os
 import re
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,6 +37,7 @@ CJK_FONTS = (
 BAND_COLOURS = {"blue": "#cfe0fc", "yellow": "#fdf0b5", "red": "#f9d0cc"}
 LIGHT_ZH = {"none": "无灯", "blue": "蓝灯", "yellow": "黄灯", "red": "红灯"}
 PNG_DPI = 120
+CACHE_KEEP_DAYS = 30  # a chart no report used for this long is removed from the cache
 BANDS_SQL = """
 select light, up_to_points::varchar from config.light_bands where year = ? order by severity
 """
@@ -120,7 +123,10 @@ _LOCK = threading.Lock()  # one figure, reused by every chart
 
 
 def draw(charts: Iterable[Chart], cache: Path) -> dict[str, Drawn]:
-    """Return each chart drawn, by key: read from `cache` when its inputs were drawn before, else drawn now."""
+    """Return each chart drawn, by key: read from `cache` when its inputs were drawn before, else drawn now.
+
+    A chart no report has used for `CACHE_KEEP_DAYS` is removed from the cache.
+    """
     drawn: dict[str, Drawn] = {}
     for chart in charts:
         key = chart.key()
@@ -129,6 +135,8 @@ def draw(charts: Iterable[Chart], cache: Path) -> dict[str, Drawn]:
         svg_path, png_path = cache / f"{key}.svg", cache / f"{key}.png"
         if svg_path.is_file() and png_path.is_file():
             drawn[key] = Drawn(svg_path.read_text(encoding="utf-8"), png_path.read_bytes())
+            for path in (svg_path, png_path):
+                os.utime(path)  # used: kept for another CACHE_KEEP_DAYS
             continue
         svg, png = _draw(chart)
         cache.mkdir(parents=True, exist_ok=True)
@@ -137,7 +145,19 @@ def draw(charts: Iterable[Chart], cache: Path) -> dict[str, Drawn]:
             partial.write_bytes(data)
             partial.replace(path)  # a chart is kept whole or not at all
         drawn[key] = Drawn(svg, png)
+    _prune(cache)
     return drawn
+
+
+def _prune(cache: Path) -> None:
+    """Remove the charts no report has used for CACHE_KEEP_DAYS."""
+    if not cache.is_dir():
+        return
+    before = time.time() - CACHE_KEEP_DAYS * 86400
+    for path in cache.iterdir():
+        with contextlib.suppress(FileNotFoundError):  # another build may have pruned it first
+            if path.stat().st_mtime < before:
+                path.unlink()
 
 
 def drawing(report: Report, chart: Chart) -> Drawn:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import time
 import zipfile
 from decimal import Decimal
 
@@ -194,3 +196,16 @@ def test_a_chart_is_drawn_the_same_whatever_was_drawn_before():
     report_charts._draw(progress)
 
     assert report_charts._draw(funds) == first
+
+
+def test_charts_no_report_used_for_a_while_leave_the_cache(tmp_path):
+    used = Chart("funds", "戊项目", "P5", (("中央补助资金", Decimal(1), Decimal(1)),))
+    unused = Chart("funds", "己项目", "P6", (("中央补助资金", Decimal(2), Decimal(1)),))
+    draw([used, unused], tmp_path)
+    long_ago = time.time() - (report_charts.CACHE_KEEP_DAYS + 1) * 86400
+    for path in tmp_path.iterdir():
+        os.utime(path, (long_ago, long_ago))
+
+    draw([used], tmp_path)
+
+    assert {p.name for p in tmp_path.iterdir()} == {f"{used.key()}.svg", f"{used.key()}.png"}
