@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 import shutil
 from pathlib import Path
@@ -143,11 +144,19 @@ def _earlier_runs(directory: Path, run: Any, cutoff: dt.datetime) -> list[tuple[
 
     runs = []
     for path in sorted((directory / HISTORY).glob("*.json")):
-        run_time = dt.datetime.strptime(path.stem, "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=dt.UTC)
+        try:
+            run_time = dt.datetime.strptime(path.stem, "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=dt.UTC)
+        except ValueError:  # not a run's summary: nothing of ours
+            continue
         if run_time < cutoff:
             path.unlink()
         elif path != _run_file(directory, run):
-            runs.append((RunIdentifier(run_name=RUN_NAME, run_time=run_time), json.loads(path.read_bytes())))
+            try:
+                summaries = json.loads(path.read_bytes())
+            except ValueError:  # damaged: that run drops out of the index rather than failing this one
+                logging.getLogger(__name__).warning("Data Docs: %s is not a run summary, skipped", path)
+                continue
+            runs.append((RunIdentifier(run_name=RUN_NAME, run_time=run_time), summaries))
     return runs
 
 
@@ -184,7 +193,9 @@ def build(
     run = RunIdentifier(run_name=RUN_NAME, run_time=validated_at)
     record = _run_file(directory, run)
     record.parent.mkdir(exist_ok=True)
-    record.write_text(json.dumps([_summary(n, r) for n, r in results], ensure_ascii=False), encoding="utf-8")
+    partial = record.with_name(f".{record.name}.partial")
+    partial.write_text(json.dumps([_summary(n, r) for n, r in results], ensure_ascii=False), encoding="utf-8")
+    partial.replace(record)  # whole or not at all
 
     store = context.validation_results_store
     for key in store.list_keys():

@@ -136,3 +136,17 @@ def test_chromium_offline_shows_the_runs_in_the_index_and_a_styled_validation_pa
     assert layout == "flex" and navbar == "flex"  # Bootstrap's grid and navbar, not the browser's blocks
     assert seen.problems == []
     assert seen.remote_requests() == []
+
+
+def test_a_damaged_run_summary_drops_that_run_and_fails_nothing(validation, tmp_path):
+    folder = tmp_path / "data_docs"
+    write_data_docs(run_on(validation, FIRST), folder)
+    (folder / HISTORY / f"{FIRST.strftime('%Y%m%dT%H%M%S.%fZ')}.json").write_text(
+        "{not json", encoding="utf-8"
+    )
+    (folder / HISTORY / "notes.json").write_text("[]", encoding="utf-8")
+    later = FIRST + dt.timedelta(days=1)
+
+    write_data_docs(run_on(validation, later), folder)
+
+    assert run_times(folder / "index.html") == {later.strftime("%Y%m%dT%H%M%S.%fZ")}
