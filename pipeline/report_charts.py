@@ -272,7 +272,8 @@ def _funds(axes: Any, chart: Chart) -> None:
     paid = [float(p[2]) for p in chart.points]
     axes.barh([i - height / 2 for i in positions], received, height, color="#3b7dd8", label="到位")
     axes.barh([i + height / 2 for i in positions], paid, height, color="#e8a33d", label="支付")
-    axes.set_yticks(list(positions), sources, fontsize=8)
+    # A source's name is data: a pair of `$` in it must print as written, not as matplotlib's mathtext.
+    axes.set_yticks(list(positions), [source.replace("$", r"\$") for source in sources], fontsize=8)
     axes.invert_yaxis()  # the first source on top, as in the text
     axes.set_xlabel("万元", fontsize=9)
     axes.tick_params(axis="x", labelsize=8)

@@ -209,3 +209,11 @@ def test_charts_no_report_used_for_a_while_leave_the_cache(tmp_path):
     draw([used], tmp_path)
 
     assert {p.name for p in tmp_path.iterdir()} == {f"{used.key()}.svg", f"{used.key()}.png"}
+
+
+def test_a_source_name_prints_as_written_never_as_markup():
+    chart = Chart("funds", "庚项目", "P7", (("美元$1$基金<b>", Decimal(1), Decimal(1)),))
+
+    svg, _ = report_charts._draw(chart)
+
+    assert "美元$1$基金&lt;b&gt;" in svg and "<b>" not in svg
