@@ -114,13 +114,14 @@ def report(year: int) -> dict:
     started = time.perf_counter()
     try:
         from pipeline.indicators import build_indicators
-        from pipeline.report import write_report
+        from pipeline.report import CHART_CACHE, write_report
     except ImportError as exc:
         return {"available": False, "why": str(exc)}
     from pipeline.registry import load_registry
     from pipeline.settings import Settings
 
     settings, registry = Settings.from_env(), load_registry()
+    kept = set((settings.home / CHART_CACHE).glob("*.svg"))
     imported = time.perf_counter()
     try:
         built_year = build_indicators(settings, registry, year)
@@ -147,6 +148,7 @@ def report(year: int) -> dict:
         "import_s": imported - started,
         "indicators_s": built - imported,
         "report_s": written - built,
+        "charts_drawn": len(set((settings.home / CHART_CACHE).glob("*.svg")) - kept),
         "report": str(path),
     } | resources()
 

@@ -262,9 +262,16 @@ def measure_imports(home: Path, inbox: Path) -> float:
 
 
 def measure_report(home: Path, inbox: Path, year: int) -> dict:
-    """Rebuild the indicators and write the report for a year, in a fresh process."""
-    figures, wall, _ = run_child(["-m", "bench.child", "report", "--year", str(year)], child_env(home, inbox))
-    return figures | {"process_s": wall}
+    """Rebuild the indicators and write the report for a year, in a fresh process: first with no chart kept
+    (every chart drawn, a figure of its own), then again as a nightly rebuild finds them (the ≤ 5 s figure)."""
+    from pipeline.report import CHART_CACHE
+
+    shutil.rmtree(home / CHART_CACHE, ignore_errors=True)
+    args = ["-m", "bench.child", "report", "--year", str(year)]
+    cold, _, _ = run_child(args, child_env(home, inbox))
+    figures, wall, _ = run_child(args, child_env(home, inbox))
+    kept = ("report_s", "charts_drawn", "peak_rss_kib", "error")
+    return figures | {"process_s": wall, "cold": {k: cold[k] for k in kept if k in cold}}
 
 
 def measure_dag_runs(home: Path, inbox: Path, n: int, ingest: dict) -> dict:
@@ -602,8 +609,12 @@ def print_report(report: dict) -> None:
     else:
         figure("year", str(report["year"]))
         figure("build_indicators", seconds(report["indicators_s"]))
-        figure("write_report", seconds(report["report_s"]))
+        figure("write_report", f"{seconds(report['report_s'])} (charts kept from the run before)")
         figure("together", seconds(report["indicators_s"] + report["report_s"]))
+        cold = report.get("cold", {})
+        if "report_s" in cold:
+            drawn = f"{cold.get('charts_drawn', 0):,} charts drawn, peak RSS {cold.get('peak_rss_kib', 0) / 1024:,.0f} MiB"
+            figure("write_report, no chart kept", f"{seconds(cold['report_s'])} ({drawn})")
         if "projects" in report:
             figure("report size", f"{report['projects']:,} projects, {report['figures']:,} figures")
 

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pipeline.objectstore import place as location_path
 from pipeline.publish import publish_set
 from pipeline.registry import REGISTRY_DIR, Registry, RegistryError, explain, load_registry, read_yaml
+from pipeline.report_charts import Chart, funds_chart, progress_chart, read_bands
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.text import printable
@@ -37,6 +38,7 @@ _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 # ending of a report file.
 NAME_BYTES = 255
 LONGEST_SUFFIX = "（指标表）.xlsx"
+CHART_CACHE = "chart_cache"  # under the data root: drawn charts by a hash of their inputs
 
 
 class ReportError(RuntimeError):
@@ -178,7 +180,7 @@ class Table:
     sheet: str | None = None  # also written as this sheet of the .xlsx
 
 
-Block = Heading | Text | Table
+Block = Heading | Text | Table | Chart
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,8 +403,11 @@ def _differ(computed: Figure | None, stated: Figure | None, tolerance: Decimal) 
 class Composer:
     """Lay the report out in the structure of the district's published report."""
 
-    def __init__(self, year: int, district: Project, projects: list[Project], registry: Registry):
+    def __init__(
+        self, year: int, district: Project, projects: list[Project], registry: Registry, bands: tuple = ()
+    ):
         self.year = year
+        self.bands = bands  # the light bands, for the progress charts
         self.district = district
         self.projects = projects
         self.names = {t.id: t.name_zh for t in registry.templates.values()}
@@ -572,6 +577,7 @@ class Composer:
                 (light.detail, p.one("gap_points", light.detail), light) for light in p.each("light")
             )
             self.add(Table("各月监控预警", ("月份", "时间进度超出投资进度（百分点）", "预警灯"), rows))
+            self.add(*progress_chart(p, self.bands))
         self.monitoring(p)
         self.add(Heading(4, "（6）负面清单核查"))
         hits = clauses(
@@ -617,7 +623,7 @@ class Composer:
             lines += [*(["；"] if lines else []), f"{received.detail}到位", received]
             lines += clauses(("、支付", p.one("funds_paid_wan", received.detail)), sep="")
         if lines:
-            self.add(Text(("按资金来源：", *lines, "。")))
+            self.add(Text(("按资金来源：", *lines, "。")), *funds_chart(p))
 
     def performance(self, p: Project) -> None:
         self.add(Heading(3, "4．项目绩效情况"), Heading(4, "（1）完成情况"))
@@ -678,7 +684,7 @@ def build_report(
     named = [p for p in projects if p.name is not None]
     files = read_files(con, projects)
     stamp = max((f.received_at for f in files), default=dt.datetime(year + 1, 1, 1, tzinfo=TIMEZONE))
-    blocks = Composer(year, district, named, registry).compose()
+    blocks = Composer(year, district, named, registry, read_bands(con, year)).compose()
     title = f"{config.district}{year}年度预算绩效管理工作开展情况"
     return Report(year, title, config.issuer, stamp.replace(microsecond=0), tuple(blocks), files)
 
@@ -746,11 +752,14 @@ def _collector_paused() -> Iterator[None]:
 def _write_report_files(
     settings: Settings, year: int, registry: Registry, config: ReportConfig
 ) -> ReportFiles:
-    from pipeline import report_render
+    from pipeline import report_charts, report_render
 
+    with _collector_paused(), reader(settings.warehouse) as con:
+        report = build_report(con, year, config, registry)
+    # Drawn with the collector running: matplotlib's artists live in cycles, a few megabytes per chart.
+    charts = [block for block in report.blocks if isinstance(block, Chart)]
+    report.memo["charts"] = report_charts.draw(charts, settings.home / CHART_CACHE)
     with _collector_paused():
-        with reader(settings.warehouse) as con:
-            report = build_report(con, year, config, registry)
         # Every format is rendered before anything is written: a failure leaves the published set as it was.
         name = report_name(report.title)
         content = {

@@ -13,6 +13,7 @@ from pipeline.limits import Limits, positive_whole_number
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 # A location given as a URL (`s3://bucket/prefix`) rather than a local path.
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+DATA_DOCS_KEEP_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class Settings:
     shards_max: int = 16
     # Where parse shards leave their results for the loader: shared by every worker (`PIPELINE_WORK`).
     work: Path | str | None = None
+    # Data Docs list every validation run of this many days back; older runs' pages are removed.
+    data_docs_keep_days: int = DATA_DOCS_KEEP_DAYS
 
     @classmethod
     def from_env(cls, home: Path | str | None = None) -> Settings:
@@ -78,6 +81,7 @@ class Settings:
             shard_files=_whole("PIPELINE_SHARD_FILES", 500),
             shards_max=_whole("PIPELINE_SHARDS_MAX", 16),
             work=location("work", "work"),
+            data_docs_keep_days=_whole("PIPELINE_DATA_DOCS_KEEP_DAYS", DATA_DOCS_KEEP_DAYS),
         )
 
     @property

@@ -14,7 +14,6 @@ import json
 import logging
 import operator
 import os
-import shutil
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
@@ -28,6 +27,7 @@ from typing import Any, NamedTuple
 from pipeline.layout import ParsedSheet
 from pipeline.problems import Problem, Severity, cell_problem, display
 from pipeline.registry import Registry, Template
+from pipeline.settings import DATA_DOCS_KEEP_DAYS
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
 LINEAGE = ["_batch", "_sheet", "_excel_row"]
@@ -435,7 +435,6 @@ class _GreatExpectations:
         self.batch_definitions: dict[str, Any] = {}
         self.suites: dict[str, Any] = {}
         self.lock = threading.RLock()  # suites and assets are registered by the warm-up thread too
-        self.docs_directory: Path | None = None
 
     def suite(self, document: dict) -> Any:
         """Return the GX suite for a suite document, registered once in the context."""
@@ -468,37 +467,6 @@ class _GreatExpectations:
         suite = self.suite(document)
         with self.configurations.active():
             return batch.validate(suite, result_format=RESULT_FORMAT, expectation_parameters=parameters)
-
-    def build_data_docs(
-        self, results: list[tuple[str, Any]], validated_at: dt.datetime, directory: Path
-    ) -> Path:
-        """Render the suites and these results as a static Data Docs site in `directory`."""
-        from great_expectations.core.run_identifier import RunIdentifier
-        from great_expectations.data_context.types.resource_identifiers import (
-            ExpectationSuiteIdentifier,
-            ValidationResultIdentifier,
-        )
-
-        store = self.context.validation_results_store
-        for key in store.list_keys():
-            store.remove_key(key)
-        run = RunIdentifier(run_name="validate", run_time=validated_at)
-        for name, result in results:
-            store.set(ValidationResultIdentifier(ExpectationSuiteIdentifier(name), run, name), result)
-        site = {
-            "class_name": "SiteBuilder",
-            "show_how_to_buttons": False,
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        }
-        if self.docs_directory is None:
-            self.context.add_data_docs_site("pipeline", site)
-        elif self.docs_directory != directory:
-            self.context.update_data_docs_site("pipeline", site)
-        self.docs_directory = directory
-        shutil.rmtree(directory / "validations", ignore_errors=True)  # only the latest results are shown
-        self.context.build_data_docs(site_names=["pipeline"])
-        return directory / "index.html"
 
 
 _GX_LOCK = threading.Lock()
@@ -748,7 +716,9 @@ def validate(batches: Iterable[Batch], registry: Registry, context: Context) -> 
     )
 
 
-def write_data_docs(validation: Validation, directory: Path) -> Path:
-    """Write GX Data Docs (static HTML) of the suites and of this validation's results; return index.html."""
-    directory.mkdir(parents=True, exist_ok=True)
-    return _great_expectations().build_data_docs(validation.results, validation.validated_at, directory)
+def write_data_docs(validation: Validation, directory: Path, keep_days: int = DATA_DOCS_KEEP_DAYS) -> Path:
+    """Write offline GX Data Docs of the suites, this validation and the runs of the last `keep_days`."""
+    from pipeline import data_docs
+
+    context = _great_expectations().context
+    return data_docs.build(context, validation.results, validation.validated_at, directory, keep_days)

@@ -171,7 +171,7 @@ def _load(
     with _timed(report, "load"):
         if results:
             validation.results = results
-            report.data_docs = write_data_docs(validation, settings.data_docs)
+            report.data_docs = write_data_docs(validation, settings.data_docs, settings.data_docs_keep_days)
         report.receipts_failed = write_receipts(con, settings, receipt_pool, early=receipts).failed
         finished = dt.datetime.now(TIMEZONE)
         con.execute(

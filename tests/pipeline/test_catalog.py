@@ -11,7 +11,6 @@ import json
 import os
 import re
 from html import unescape
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -22,6 +21,7 @@ from pipeline.cli import main
 from pipeline.settings import Settings
 from pipeline.validate import EXPECTATIONS_DIR
 from pipeline.warehouse import published_reader, working_copy
+from tests.chromium import browse, needs_chromium
 
 COMMENTED_SCHEMAS = ("ops", "staging", "intermediate", "mart")
 
@@ -285,85 +285,46 @@ def test_a_comment_or_cell_cannot_inject_markup_or_hide_control_characters(regis
 
 # ---- the page a reader gets, in Debian's chromium, offline ----
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # No network: every request that is not the file itself goes to a proxy that is not there.
-    "--proxy-server=127.0.0.1:9",
-    "--proxy-bypass-list=<-loopback>",
-]
 
-
-@pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"),
-    reason="Debian's chromium is not installed here (.ci/run installs it; `apt-get install chromium`)",
-)
+@needs_chromium
 def test_chromium_shows_a_comment_a_lineage_edge_and_a_rule_reason_offline(demo_catalog, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     settings, _ = demo_catalog
     page_path = docs_folder(settings) / "index.html"
     suite = json.loads((EXPECTATIONS_DIR / "fund_ledger.json").read_text(encoding="utf-8"))
     reason = next(
         e["meta"]["reason"] for e in suite["expectations"] if e["meta"]["rule"] == "paid_exceeds_received"
     )
-    problems: list[str] = []
-    requests: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            context.route(
-                "**/*",
-                lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort(),
-            )
-            page = context.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.goto(page_path.as_uri())
+    with browse(1400, 1000) as seen:
+        page = seen.page
+        page.goto(page_path.as_uri())
 
-            # A table's comment.
-            funds = page.locator('section[data-table="mart.funds_by_source"]')
-            funds.scroll_into_view_if_needed()
-            assert funds.locator(".comment").is_visible()
-            assert (
-                funds.locator(".comment").inner_text()
-                == "资金到位及支付：每个项目、年度、资金来源一行（万元）"
-            )
-            assert "staging.fund_ledger" in funds.locator(".reads").inner_text()
+        # A table's comment.
+        funds = page.locator('section[data-table="mart.funds_by_source"]')
+        funds.scroll_into_view_if_needed()
+        assert funds.locator(".comment").is_visible()
+        assert (
+            funds.locator(".comment").inner_text() == "资金到位及支付：每个项目、年度、资金来源一行（万元）"
+        )
+        assert "staging.fund_ledger" in funds.locator(".reads").inner_text()
 
-            # A lineage edge, drawn; hovering its model brings it forward and dims the others.
-            edge = page.locator(
-                'path.edge[data-read="staging.fund_ledger"][data-reader="mart.funds_by_source"]'
-            )
-            other = page.locator(
-                'path.edge[data-read="raw.compound_list"][data-reader="staging.compound_list"]'
-            )
-            page.locator("#lineage").scroll_into_view_if_needed()
-            box, drawing = edge.bounding_box(), page.locator("svg.lineage").bounding_box()
-            assert box["width"] > 50 and drawing["x"] <= box["x"] <= drawing["x"] + drawing["width"]
-            page.locator('g.node[data-name="staging.fund_ledger"]').hover()
-            stroke = edge.evaluate("e => getComputedStyle(e).stroke")
-            dimmed = other.evaluate("e => getComputedStyle(e).strokeOpacity")
-            page.screenshot(path=tmp_path / "lineage.png")
-            assert stroke == "rgb(194, 65, 12)" and float(dimmed) < 0.2
+        # A lineage edge, drawn; hovering its model brings it forward and dims the others.
+        edge = page.locator('path.edge[data-read="staging.fund_ledger"][data-reader="mart.funds_by_source"]')
+        other = page.locator('path.edge[data-read="raw.compound_list"][data-reader="staging.compound_list"]')
+        page.locator("#lineage").scroll_into_view_if_needed()
+        box, drawing = edge.bounding_box(), page.locator("svg.lineage").bounding_box()
+        assert box["width"] > 50 and drawing["x"] <= box["x"] <= drawing["x"] + drawing["width"]
+        page.locator('g.node[data-name="staging.fund_ledger"]').hover()
+        stroke = edge.evaluate("e => getComputedStyle(e).stroke")
+        dimmed = other.evaluate("e => getComputedStyle(e).strokeOpacity")
+        page.screenshot(path=tmp_path / "lineage.png")
+        assert stroke == "rgb(194, 65, 12)" and float(dimmed) < 0.2
 
-            # A source's expectation with its severity and reason.
-            rule = page.locator('section[data-source="fund_ledger"] tr', has_text=reason)
-            rule.scroll_into_view_if_needed()
-            assert rule.is_visible()
-            assert rule.locator(".sev-warning").inner_text() == "warning"
-            page.screenshot(path=tmp_path / "catalog.png", full_page=True)
-        finally:
-            browser.close()
+        # A source's expectation with its severity and reason.
+        rule = page.locator('section[data-source="fund_ledger"] tr', has_text=reason)
+        rule.scroll_into_view_if_needed()
+        assert rule.is_visible()
+        assert rule.locator(".sev-warning").inner_text() == "warning"
+        page.screenshot(path=tmp_path / "catalog.png", full_page=True)
     assert (tmp_path / "catalog.png").stat().st_size > 10_000
-    assert problems == []
-    assert [url for url in requests if not url.startswith("file:")] == []
+    assert seen.problems == []
+    assert seen.remote_requests() == []

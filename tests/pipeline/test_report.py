@@ -31,6 +31,7 @@ from pipeline.report import (
 from pipeline.report_render import render_html, rows_text
 from pipeline.settings import Settings
 from pipeline.warehouse import SQL_DIR
+from tests.chromium import browse, needs_chromium
 
 YEAR = 2022
 ZAOLIN = "枣林街道办事处改造老旧小区"
@@ -392,10 +393,14 @@ DEMO_FIGURES = [
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory, registry, demo):
     """Ingest the demo inbox, build the marts and write the report: (settings, files, bytes of each file)."""
+    return write_demo_report(tmp_path_factory.mktemp("report") / "home", registry, demo)
+
+
+def write_demo_report(home: Path, registry, demo):
+    """Ingest the demo inbox under `home`, build the marts and write the report."""
     from pipeline.indicators import build_indicators
     from pipeline.intake import ingest
 
-    home = tmp_path_factory.mktemp("report") / "home"
     settings = Settings(
         home, home / "inbox", home / "archive", home / "receipts", home / "warehouse.duckdb",
         home / "reports", home / "data_docs",
@@ -551,49 +556,25 @@ def test_control_characters_from_an_accepted_cell_and_a_file_name_print_visibly_
     assert name_shown in [row[1] for row in sources.iter_rows(min_row=3, values_only=True)]
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"),
-    reason="Debian's chromium is not installed here (.ci/run installs it; `apt-get install chromium`)",
-)
+@needs_chromium
 def test_chromium_shows_a_numbers_lineage_on_hover_without_console_errors(demo_report, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     _, files, _ = demo_report
-    problems: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.goto(files.html.as_uri())
-            number = page.locator(".fig", has_text="1,250.1万元").first
-            tooltip = number.locator(".src")
-            hidden_before = not tooltip.is_visible()
+    with browse() as seen:
+        page = seen.page
+        page.goto(files.html.as_uri())
+        number = page.locator(".fig", has_text="1,250.1万元").first
+        tooltip = number.locator(".src")
+        hidden_before = not tooltip.is_visible()
 
-            number.hover()
-            page.screenshot(path=tmp_path / "report.png", full_page=True)
+        number.hover()
+        page.screenshot(path=tmp_path / "report.png", full_page=True)
 
-            assert hidden_before and tooltip.is_visible()
-            assert "枣林街道2022年资金台账.xls" in tooltip.inner_text()
-            assert "工作表“资金台账”" in tooltip.inner_text()
-        finally:
-            browser.close()
+        assert hidden_before and tooltip.is_visible()
+        assert "枣林街道2022年资金台账.xls" in tooltip.inner_text()
+        assert "工作表“资金台账”" in tooltip.inner_text()
     assert (tmp_path / "report.png").stat().st_size > 10_000
-    assert problems == []
+    assert seen.problems == []
+    assert seen.remote_requests() == []
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,233 @@
+"""Build GX Data Docs that work offline and list every validation run kept, pruned by age.
+
+GX renders each page with `<link>`/`<script>` tags pointing at CDNs, which offline finance bureaus cannot
+reach: the index (drawn by bootstrap-table in the browser) then shows nothing and the pages are unstyled.
+Here every such tag is pointed at a copy under `static/vendor/`, taken from the XStatic packages (Bootstrap,
+jQuery, Font Awesome, the datepicker) and from the bootstrap-table release kept in `pipeline/vendor/`.
+
+GX's context is ephemeral: a run's results are gone when the process ends. So each run leaves a summary of
+its results in `runs/<run time>.json` (what the index shows of them: suite, success, statistics, metadata);
+the next build loads the summaries of the runs younger than the setting into the store beside its own
+results, renders pages for its own results only, and GX's index lists them all. Pages of runs older than
+that are removed by GX's index builder, as their results are no longer in the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+SITE = "pipeline"
+RUN_NAME = "validate"
+HISTORY = "runs"  # under the Data Docs folder: one summary file per validation run
+VENDOR = "static/vendor"
+_PACKAGED = Path(__file__).resolve().parent / "vendor"
+
+
+def _assets() -> dict[str, Path]:
+    """Map each file served under `static/vendor/` to where it is installed."""
+    from xstatic.pkg import bootstrap, bootstrap_datepicker, font_awesome, jquery
+
+    fa = Path(font_awesome.BASE_DIR)
+    table = _PACKAGED / "bootstrap-table-1.19.1"
+    files = {
+        "bootstrap/bootstrap.min.css": Path(bootstrap.BASE_DIR) / "css" / "bootstrap.min.css",
+        "bootstrap/bootstrap.bundle.min.js": Path(bootstrap.BASE_DIR) / "js" / "bootstrap.bundle.min.js",
+        "jquery/jquery.min.js": Path(jquery.BASE_DIR) / "jquery.min.js",
+        "datepicker/bootstrap-datepicker.js": Path(bootstrap_datepicker.BASE_DIR) / "bootstrap-datepicker.js",
+        "datepicker/datepicker3.css": Path(bootstrap_datepicker.BASE_DIR) / "datepicker3.css",
+        "bootstrap-table/bootstrap-table.min.js": table / "bootstrap-table.min.js",
+        "bootstrap-table/bootstrap-table.min.css": table / "bootstrap-table.min.css",
+        "bootstrap-table/filter-control.min.js": table
+        / "extensions/filter-control/bootstrap-table-filter-control.min.js",
+        "bootstrap-table/filter-control.min.css": table
+        / "extensions/filter-control/bootstrap-table-filter-control.min.css",
+        "font-awesome/css/all.min.css": fa / "css" / "all.min.css",
+    }
+    # all.min.css loads its fonts from ../webfonts/.
+    for font in sorted((fa / "webfonts").iterdir()):
+        files[f"font-awesome/webfonts/{font.name}"] = font
+    return files
+
+
+# What each CDN address GX writes becomes: a file under static/vendor/, or nothing. Popper comes inside
+# Bootstrap's bundle; the dark theme and Vega (drawn only for profiling results, which this project never
+# makes) are left out.
+_CDN: list[tuple[str, str | None]] = [
+    ("/bootstrap-table.min.css", "bootstrap-table/bootstrap-table.min.css"),
+    ("/bootstrap-table.min.js", "bootstrap-table/bootstrap-table.min.js"),
+    ("/bootstrap-table-filter-control.min.js", "bootstrap-table/filter-control.min.js"),
+    ("/bootstrap-table-filter-control.css", "bootstrap-table/filter-control.min.css"),
+    ("/bootstrap-table-filter-control.min.css", "bootstrap-table/filter-control.min.css"),
+    ("/bootstrap.min.css", "bootstrap/bootstrap.min.css"),
+    ("/bootstrap.min.js", "bootstrap/bootstrap.bundle.min.js"),
+    ("/popper.min.js", None),
+    ("/jquery-3.7.1.min.js", "jquery/jquery.min.js"),
+    ("/bootstrap-datepicker.min.js", "datepicker/bootstrap-datepicker.js"),
+    ("/bootstrap-datepicker.min.css", "datepicker/datepicker3.css"),
+    ("/all.min.css", "font-awesome/css/all.min.css"),
+    ("/bootstrap-prefers-dark.css", None),
+    ("/vega@5", None),
+    ("/vega-lite@5", None),
+    ("/vega-embed@6", None),
+]
+_TAG = re.compile(
+    r"""<(?P<tag>script|link)\b(?P<before>[^>]*?)\b(?P<attr>src|href)="(?P<url>https?://[^"]+)"(?P<after>[^>]*)>"""
+    r"""(?P<close>\s*</script>)?""",
+    re.IGNORECASE,
+)
+# The navbar logo comes from GX's web assets bucket, with a time in its query; the same logo ships locally.
+_SRI = re.compile(r'\s(?:integrity|crossorigin)="[^"]*"')
+_LOGO = re.compile(r'src="https://great-expectations-web-assets\.[^"]*"')
+
+
+# GX counts one folder too few above a validation page for its favicon and logo: every way to `static/`
+# is written afresh from the page's own depth.
+_STATIC = re.compile(r'\b(?P<attr>src|href)="(?:\./|(?:\.\./)+)static/')
+
+
+class OfflineError(RuntimeError):
+    """GX wrote a CDN address this module does not know how to serve offline."""
+
+
+def _local(url: str) -> str | None:
+    """Return the vendored file serving a CDN address, or None where the tag is dropped."""
+    path = url.split("?", 1)[0]
+    for ending, local in _CDN:
+        if path.endswith(ending):
+            return local
+    raise OfflineError(f"Data Docs load {url!r}, which has no offline copy (pipeline/data_docs.py)")
+
+
+def offline(html: str, up: str) -> str:
+    """Point every CDN `<link>`/`<script>` of a page at `static/vendor/` (`up`: the page's way to the root)."""
+
+    def tag(match: re.Match) -> str:
+        local = _local(match["url"])
+        if local is None:
+            return ""
+        # The copy is served from this folder: subresource-integrity hashes of the CDN files no longer apply.
+        before, after = (_SRI.sub("", match[part]) for part in ("before", "after"))
+        return f'<{match["tag"]}{before}{match["attr"]}="{up}{VENDOR}/{local}"{after}>{match["close"] or ""}'
+
+    html = _LOGO.sub(f'src="{up}static/images/logo-long.png"', _TAG.sub(tag, html))
+    return _STATIC.sub(rf'\g<attr>="{up}static/', html)
+
+
+def _vendor(directory: Path) -> None:
+    """Copy the vendored CSS, JS and fonts under `static/vendor/`, skipping copies already in place."""
+    for name, source in _assets().items():
+        target = directory / VENDOR / name
+        if not target.is_file() or target.stat().st_size != source.stat().st_size:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+
+
+def _summary(name: str, result: Any) -> dict:
+    """Keep what the index shows of a result: its suite, success, statistics and metadata."""
+    document = result.to_json_dict()
+    return {"name": name} | {k: document[k] for k in ("suite_name", "success", "statistics", "meta")}
+
+
+def _run_file(directory: Path, run: Any) -> Path:
+    return directory / HISTORY / f"{run.to_tuple()[1]}.json"
+
+
+def _earlier_runs(directory: Path, run: Any, cutoff: dt.datetime) -> list[tuple[Any, list[dict]]]:
+    """Return the kept runs before this one; delete the summaries of runs older than the cutoff."""
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    runs = []
+    for path in sorted((directory / HISTORY).glob("*.json")):
+        try:
+            run_time = dt.datetime.strptime(path.stem, "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=dt.UTC)
+        except ValueError:  # not a run's summary: nothing of ours
+            continue
+        if run_time < cutoff:
+            path.unlink()
+        elif path != _run_file(directory, run):
+            try:
+                summaries = json.loads(path.read_bytes())
+            except ValueError:  # damaged: that run drops out of the index rather than failing this one
+                logging.getLogger(__name__).warning("Data Docs: %s is not a run summary, skipped", path)
+                continue
+            runs.append((RunIdentifier(run_name=RUN_NAME, run_time=run_time), summaries))
+    return runs
+
+
+def _configure(context: Any, directory: Path) -> None:
+    """Point the context's Data Docs site at `directory` (added on first use, updated when it moves)."""
+    site = {
+        "class_name": "SiteBuilder",
+        "show_how_to_buttons": False,
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory)},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    }
+    if SITE not in context.get_site_names():
+        context.add_data_docs_site(SITE, site)
+    elif context.variables.data_docs_sites[SITE]["store_backend"]["base_directory"] != str(directory):
+        context.update_data_docs_site(SITE, site)
+
+
+def build(
+    context: Any,
+    results: list[tuple[str, Any]],
+    validated_at: dt.datetime,
+    directory: Path,
+    keep_days: int,
+) -> Path:
+    """Render these results and the suites as pages, and an index of every run of the last `keep_days`."""
+    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    directory.mkdir(parents=True, exist_ok=True)
+    run = RunIdentifier(run_name=RUN_NAME, run_time=validated_at)
+    record = _run_file(directory, run)
+    record.parent.mkdir(exist_ok=True)
+    partial = record.with_name(f".{record.name}.partial")
+    partial.write_text(json.dumps([_summary(n, r) for n, r in results], ensure_ascii=False), encoding="utf-8")
+    partial.replace(record)  # whole or not at all
+
+    store = context.validation_results_store
+    for key in store.list_keys():
+        store.remove_key(key)
+    built = []
+    for name, result in results:
+        key = ValidationResultIdentifier(ExpectationSuiteIdentifier(name), run, name)
+        store.set(key, result)
+        built.append(key)
+    for earlier, summaries in _earlier_runs(directory, run, validated_at - dt.timedelta(days=keep_days)):
+        for summary in summaries:
+            key = ValidationResultIdentifier(
+                ExpectationSuiteIdentifier(summary["name"]), earlier, summary["name"]
+            )
+            kept = {k: v for k, v in summary.items() if k != "name"}
+            store.set(key, ExpectationSuiteValidationResult(results=[], **kept))
+
+    _configure(context, directory)
+    suites = list(context.expectations_store.list_keys())
+    context.build_data_docs(site_names=[SITE], resource_identifiers=[*built, *suites])
+    _vendor(directory)
+    pages = [directory / "index.html", *(directory / "expectations").rglob("*.html")]
+    pages += (directory / "validations").glob(f"**/{RUN_NAME}/{run.to_tuple()[1]}/*.html")
+    for page in pages:
+        up = "../" * (len(page.relative_to(directory).parts) - 1)
+        page.write_text(offline(page.read_text(encoding="utf-8"), up), encoding="utf-8")
+    _remove_empty_folders(directory / "validations")
+    return directory / "index.html"
+
+
+def _remove_empty_folders(root: Path) -> None:
+    """Remove the folders left empty by pruned runs' pages."""
+    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+        if not any(folder.iterdir()):
+            folder.rmdir()
