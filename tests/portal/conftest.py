@@ -113,13 +113,16 @@ def browser():
     """Debian's own Chromium (/usr/bin/chromium) under Playwright: no browser is downloaded."""
     from playwright.sync_api import sync_playwright
 
-    from tests.pipeline.test_report import CHROMIUM, CHROMIUM_FLAGS
+    from tests.chromium import CHROMIUM, FLAGS
+
+    # The portal is on 127.0.0.1: keep Chromium's flags but not the proxy that turns the network off.
+    flags = [flag for flag in FLAGS if not flag.startswith("--proxy-")]
 
     if not CHROMIUM.exists() and not os.environ.get("CI"):
         pytest.skip(
             "Debian's chromium is not installed here (.ci/run installs it; `apt-get install chromium`)"
         )
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=flags)
         yield launched
         launched.close()
