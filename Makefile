@@ -75,5 +75,5 @@ cluster: setup  ## start the cluster under var/cluster on $(PIPELINE_HOME); prin
 cluster-stop:  ## stop exactly the processes make cluster started, and its Postgres
 	$(UV) run --frozen python -m deploy.cluster stop
 
-test-cluster: setup  ## start a cluster under var/cluster-test, run both DAGs on 210 files, compare with pipeline run
+test-cluster: setup  ## start a cluster under var/cluster-test, run both DAGs on 211 files, compare with pipeline run
 	$(UV) run --frozen pytest -q -s -m cluster tests/cluster
