@@ -96,7 +96,7 @@ class Column(_Strict):
                 )
             if unknown := [v for v in ambiguity.between if v not in (self.values or {})]:
                 raise ValueError(
-                    f"column {self.name!r}: ambiguous word {word!r} names unknown values {unknown}"
+                    f"column {self.name!r}: ambiguous word {word!r} names unknown values {', '.join(unknown)}"
                 )
             if len(set(ambiguity.between)) < 2:
                 raise ValueError(
@@ -209,9 +209,11 @@ class Template(_Strict):
             raise ValueError(f"template id {self.id!r} must be a lower-case SQL identifier")
         names = [c.name for c in self.columns]
         if clash := RESERVED_COLUMNS.intersection(names):
-            raise ValueError(f"column names {sorted(clash)} are reserved for lineage; choose others")
+            raise ValueError(
+                f"column names {', '.join(sorted(clash))} are reserved for lineage; choose others"
+            )
         if dup := {n for n in names if names.count(n) > 1}:
-            raise ValueError(f"duplicate column names: {sorted(dup)}")
+            raise ValueError(f"duplicate column names: {', '.join(sorted(dup))}")
         seen: dict[str, str] = {}
         for column in self.columns:
             for label in column.labels:
