@@ -98,6 +98,32 @@ def test_nightly_ingest_runs_at_two_shanghai_time_parsing_in_parallel_and_writin
     }
 
 
+@pytest.mark.parametrize("now", ["01:59", "02:00:30", "02:30", "04:00", "12:00", "23:59"])
+def test_nothing_runs_when_airflow_starts_the_first_nightly_run_is_the_next_two_oclock(
+    dagbag, monkeypatch, now
+):
+    import airflow.timetables.trigger as trigger
+    import pendulum
+    from airflow.serialization.decoders import decode_timetable
+    from airflow.serialization.encoders import encode_timetable
+    from airflow.timetables.base import TimeRestriction
+
+    dag = dagbag.dags["nightly_ingest"]
+    # The timetable as the scheduler runs it: serialized by the DAG processor, read back in the scheduler.
+    timetable = decode_timetable(encode_timetable(dag.timetable))
+    started = pendulum.parse(f"2026-03-10T{now}", tz="Asia/Shanghai")
+    monkeypatch.setattr(trigger, "utcnow", lambda: started.in_tz("UTC"))
+
+    first = timetable.next_dagrun_info(
+        last_automated_data_interval=None,
+        restriction=TimeRestriction(earliest=dag.start_date, latest=None, catchup=dag.catchup),
+    )
+
+    assert first.run_after > started  # never one already due: Airflow starts with nothing to run
+    assert first.run_after.in_tz("Asia/Shanghai").time() == dt.time(2, 0)
+    assert first.run_after - started <= dt.timedelta(days=1)
+
+
 def test_every_annual_task_writes_through_the_one_pool(dagbag):
     tasks = {t.task_id: t for t in dagbag.dags["annual_indicators"].tasks}
     assert {name: t.pool for name, t in tasks.items()} == {
