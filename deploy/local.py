@@ -121,7 +121,7 @@ class Components:
         return [name for name, child in self.processes.items() if child.poll() is not None]
 
     def stop(self, grace: float = 30.0) -> None:
-        """Ask every component to stop, the scheduler first; kill what is left after `grace` seconds."""
+        """Ask every component to stop; kill what is left after `grace` seconds."""
         for child in self.processes.values():
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
