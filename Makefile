@@ -45,21 +45,14 @@ trials: setup  ## crash and hostile-file trials: 20 runs killed while loading, 1
 	$(UV) run --frozen python -m bench.hostile_trials --n 1000
 	$(UV) run --frozen python -m bench.hostile_trials --night
 
-# Airflow's own state (metadata DB, logs, generated admin password) lives in AIRFLOW_HOME; the DAGs are ours.
+# Airflow's own state (metadata DB, logs, the admin's password) lives in AIRFLOW_HOME; the DAGs are ours.
 airflow: export AIRFLOW_HOME := $(AIRFLOW_HOME)
-airflow: export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
-airflow: export AIRFLOW__CORE__LOAD_EXAMPLES := False
 airflow: export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := False
-# The UI's port and the execution API the tasks call live on one server: set both, or every task fails with
-# "Connection refused" (make airflow PORT=8081).
-PORT ?= 8080
-airflow: export AIRFLOW__API__PORT := $(PORT)
-airflow: export AIRFLOW__CORE__EXECUTION_API_SERVER_URL := http://localhost:$(PORT)/execution/
 airflow: export AIRFLOW__CORE__DEFAULT_TIMEZONE := Asia/Shanghai
-airflow: setup  ## run Airflow 3 (scheduler, DAG processor, UI on http://localhost:$(PORT)) on dags/
-	$(UV) run --frozen airflow db migrate
-	$(UV) run --frozen airflow pools set duckdb_writer 1 "DuckDB allows one writing process at a time"
-	$(UV) run --frozen airflow standalone
+# The UI's port: deploy/local.py sets the execution API the tasks call to the same server (make airflow PORT=8081).
+PORT ?= 8080
+airflow: setup  ## run Airflow 3 on http://127.0.0.1:$(PORT) (api-server, scheduler, dag-processor) on dags/ until Ctrl-C
+	$(UV) run --frozen python -m deploy.local --port $(PORT)
 
 lint: setup
 	$(UV) run --frozen ruff check .
@@ -81,5 +74,5 @@ cluster: setup  ## start the cluster under var/cluster on $(PIPELINE_HOME); prin
 cluster-stop:  ## stop exactly the processes make cluster started, and its Postgres
 	$(UV) run --frozen python -m deploy.cluster stop
 
-test-cluster: setup  ## start a cluster under var/cluster-test, run both DAGs on 210 files, compare with pipeline run
+test-cluster: setup  ## start a cluster under var/cluster-test, run both DAGs on 211 files, compare with pipeline run
 	$(UV) run --frozen pytest -q -s -m cluster tests/cluster

@@ -69,8 +69,10 @@ def plant(home: Path) -> Night:
     """Write the demo inbox and every hostile entry; date every finished file an hour back."""
     night = Night(home)
     inbox = night.inbox
-    for path in _demo().write_inbox(inbox):
-        night.valid.append(path.relative_to(inbox).as_posix())
+    demo = _demo()
+    for path in demo.write_inbox(inbox):
+        # The demo's draft its office gets back is a rejection with a receipt, as it is in `make demo`.
+        (night.recorded if demo.is_returned(path) else night.valid).append(path.relative_to(inbox).as_posix())
     unit = inbox / UNIT
     unit.mkdir(parents=True)
     (unit / "项目基本信息表.csv").write_text(REGISTER, encoding="utf-8")

@@ -36,6 +36,17 @@ FIRST_YEAR = 2021
 BUREAU = "区财政局"
 UNITS_PER_REGISTER = 35  # about 50 projects per register file
 BASE_MTIME_NS = 1_700_000_000 * 10**9
+# The sources this world sends; a source added later with `pipeline new-source` is not among them.
+TEMPLATES = (
+    "project_register",
+    "compound_list",
+    "satisfaction_survey",
+    "fund_ledger",
+    "performance_targets",
+    "scale_and_cost",
+    "report_narrative",
+    "investment_progress",
+)
 
 # fmt: off
 PLACES = (

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
 from airflow.sdk import Asset, RetryDecision, RetryPolicy
 
-START = pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai")
 # Updated by every nightly load, whatever it took in; annual_indicators is scheduled on it.
 WAREHOUSE = Asset("warehouse", uri="file:///pipeline/warehouse.duckdb")
 WRITER_POOL = "duckdb_writer"  # one slot: DuckDB allows one writing process at a time

@@ -6,14 +6,13 @@ does in-process. The year is the `reporting_year` Param, never the data interval
 
 from __future__ import annotations
 
-from _shared import RETRY_IO, START, WAREHOUSE, WRITER_POOL
+from _shared import RETRY_IO, WAREHOUSE, WRITER_POOL
 from airflow.sdk import Param, dag, get_current_context, task
 
 
 @dag(
     dag_id="annual_indicators",
-    schedule=[WAREHOUSE],
-    start_date=START,
+    schedule=[WAREHOUSE],  # after each load of nightly_ingest, never on a clock
     catchup=False,
     max_active_runs=1,
     default_args=RETRY_IO,

@@ -7,14 +7,21 @@ as the CLI does), then load them all through the one writer slot. `pipeline inge
 
 from __future__ import annotations
 
-from _shared import RETRY_IO, START, WAREHOUSE, WRITER_POOL
-from airflow.sdk import dag, get_current_context, task
+from datetime import timedelta
+
+from _shared import RETRY_IO, WAREHOUSE, WRITER_POOL
+from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
+
+# Nothing runs when Airflow starts: without a start_date the first run is the next 02:00, not the one just past
+# (a past start_date with catchup=False would run that one at once), and `run_immediately` of zero leaves no
+# grace window after 02:00 in which a fresh start would run it anyway. Later, a night missed while Airflow was
+# down runs once when it is back (catchup=False: only the latest).
+NIGHTLY = CronTriggerTimetable("0 2 * * *", timezone="Asia/Shanghai", run_immediately=timedelta(0))
 
 
 @dag(
     dag_id="nightly_ingest",
-    schedule="0 2 * * *",
-    start_date=START,
+    schedule=NIGHTLY,
     catchup=False,
     max_active_runs=1,
     default_args=RETRY_IO,

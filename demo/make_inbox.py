@@ -17,7 +17,7 @@ import os
 import time
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -80,6 +80,12 @@ INVESTMENT_WITH_SEPARATOR = "棉纺厂东院"
 HOUSEHOLDS_WITH_UNIT = "鸭河口水库小区"
 STATUS_ALIAS = ("药厂家属院", "完工")
 BLANK_ROW_AFTER = 8
+# The one file an office gets back: the clerk's first draft of the compound list, with one compound's
+# households estimated as 约200 (Excel row 9). It is rejected, so it replaces nothing: the final list stands.
+DRAFT_FILE = "枣林街道2022年老旧小区改造项目清单（初稿）.xlsx"
+DRAFT_COMPOUNDS = ("棉纺厂东院", "市委小区", "石化小区", "鸭河口水库小区", "宏兴小区")
+DRAFT_ESTIMATE = ("鸭河口水库小区", "约200")
+RETURNED = frozenset({f"{ZAOLIN_UNIT}/{DRAFT_FILE}"})
 
 # 小区名称: 有效问卷, 满意, 不满意 (基本满意 is the rest).
 SURVEY = {
@@ -408,6 +414,23 @@ def compound_list() -> Sheet:
     )
 
 
+def draft_compound_list() -> Sheet:
+    """Build the compound list's first draft: five compounds, one's households an estimate, no 合计 row."""
+    by_name = {compound[0]: compound for compound in COMPOUNDS}
+    rows = []
+    for seq, name in enumerate(DRAFT_COMPOUNDS, start=1):
+        _, area, households, investment = by_name[name]
+        written = DRAFT_ESTIMATE[1] if name == DRAFT_ESTIMATE[0] else households
+        content = RENOVATION_CONTENTS[(seq - 1) % len(RENOVATION_CONTENTS)]
+        rows.append((seq, name, Decimal(area), written, Decimal(investment), content, "在建"))
+    return replace(compound_list(), rows=rows, total=None)
+
+
+def is_returned(path: Path) -> bool:
+    """Tell whether a demo file is one its office gets back (rejected), not taken in."""
+    return f"{path.parent.name}/{path.name}" in RETURNED
+
+
 def ledger(title: str, meta: str, amount_header: str, project: str, entries: Sequence[tuple]) -> Sheet:
     """Build a 资金到位及支付台账 from (日期, 来源, 类型, 金额, 文号, 用途, 摘要) entries."""
     rows = [
@@ -580,6 +603,7 @@ def write_inbox(inbox: Path) -> list[Path]:
     files = (
         (BUREAU, "2022年项目基本信息表.xlsx", project_register(), write_xlsx),
         (ZAOLIN_UNIT, "枣林街道2022年老旧小区改造项目清单.xlsx", compound_list(), write_xlsx),
+        (ZAOLIN_UNIT, DRAFT_FILE, draft_compound_list(), write_xlsx),
         (ZAOLIN_UNIT, "枣林街道2022年资金台账.xls", zaolin_ledger, write_xls),
         (ZAOLIN_UNIT, "投资完成情况月报2022.csv", zaolin_progress, partial(write_csv, encoding="gb18030")),
         (ZAOLIN_UNIT, "满意度调查汇总.csv", satisfaction_survey(), partial(write_csv, encoding="utf-8-sig")),

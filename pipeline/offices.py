@@ -98,7 +98,7 @@ class Offices(_Strict):
                 continue
             if unknown := [n for n in office.submits_for if n not in names]:
                 raise ValueError(
-                    f"office {office.name!r} submits for {unknown}, which are not listed offices (write full names)"
+                    f"office {office.name!r} submits for {'、'.join(unknown)}, which are not listed offices (write full names)"
                 )
             if office.name in office.submits_for:
                 raise ValueError(

@@ -102,7 +102,7 @@ class Column(_Strict):
                 )
             if unknown := [v for v in ambiguity.between if v not in (self.values or {})]:
                 raise ValueError(
-                    f"column {self.name!r}: ambiguous word {word!r} names unknown values {unknown}"
+                    f"column {self.name!r}: ambiguous word {word!r} names unknown values {', '.join(unknown)}"
                 )
             if len(set(ambiguity.between)) < 2:
                 raise ValueError(
@@ -175,6 +175,12 @@ class PartOfPrevious(_Strict):
     prefixes: tuple[str, ...]
 
 
+class DerivedFrom(_Strict):
+    """A slice field read from another column of each row: `month: {from: 检查日期}`."""
+
+    source: str = Field(alias="from", min_length=1)
+
+
 SliceKey = Literal["unit", "project", "year", "month"]
 YearSource = Literal["column", "dates", "line", "title", "filename"]
 
@@ -187,7 +193,8 @@ class Template(_Strict):
     project: ProjectRule
     year_from: tuple[YearSource, ...]
     date_column: str | None = None
-    # For a monthly source without a 月份 column: the date column each row's month is read from.
+    # For a monthly source without a 月份 column: the date column each row's month is read from. Also spelled
+    # `month: {from: 检查日期}`; `year: {from: 检查日期}` is `year_from: [dates]` with that date_column.
     month_from: str | None = None
     row_unit: RowUnit | None = None
     part_of_previous: PartOfPrevious | None = None
@@ -201,15 +208,50 @@ class Template(_Strict):
     columns: tuple[Column, ...] = PydanticField(min_length=1)
     fields: tuple[Field, ...] = ()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _read_derived_fields(cls, data: object) -> object:
+        """Read `month: {from: X}` and `year: {from: X}` into the fields they stand for; X a name or a header."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        columns = [c for c in data.get("columns") or () if isinstance(c, dict)]
+
+        def column_name(text: object) -> object:
+            for column in columns:
+                if text in (column.get("name"), column.get("header"), *(column.get("aliases") or ())):
+                    return column.get("name")
+            return text
+
+        for key, fields in (("month", ("month_from",)), ("year", ("year_from", "date_column"))):
+            if key not in data:
+                continue
+            source = DerivedFrom.model_validate(data.pop(key)).source
+            if given := [f for f in fields if f in data]:
+                raise ValueError(
+                    f"`{key}: {{from: {source}}}` and `{'`, `'.join(given)}` both say where the {key} comes from; "
+                    "keep one"
+                )
+            if key == "month":
+                data["month_from"] = source
+            else:
+                data["date_column"], data["year_from"] = source, ["dates"]
+        for key in ("month_from", "date_column"):
+            if key in data:
+                data[key] = column_name(data[key])
+        return data
+
     @model_validator(mode="after")
     def _consistent(self) -> Template:
         if not _IDENTIFIER.match(self.id):
             raise ValueError(f"template id {self.id!r} must be a lower-case SQL identifier")
         names = [c.name for c in (*self.columns, *self.fields)]
         if clash := RESERVED_COLUMNS.intersection(names):
-            raise ValueError(f"column names {sorted(clash)} are reserved for lineage; choose others")
+            raise ValueError(
+                f"column names {', '.join(sorted(clash))} are reserved for lineage; choose others"
+            )
         if dup := {n for n in names if names.count(n) > 1}:
-            raise ValueError(f"duplicate column names: {sorted(dup)}")
+            raise ValueError(f"duplicate column names: {', '.join(sorted(dup))}")
         seen: dict[str, str] = {}
         for column in self.columns:
             for label in column.labels:
@@ -246,16 +288,20 @@ class Template(_Strict):
                 )
         elif self.month_from is not None:
             if "month" not in self.slice:
-                raise ValueError("month_from is set but `month` is not a slice key")
+                raise ValueError("month_from (month: {from: …}) is set but `month` is not a slice key")
             if "month" in by_name:
-                raise ValueError("month_from and a `month` column both give the month; keep one")
-            expect(self.month_from, {ColumnType.DATE}, "month_from")
+                raise ValueError(
+                    "month_from (month: {from: …}) and a `month` column both give the month; keep one"
+                )
+            expect(self.month_from, {ColumnType.DATE}, "month_from (month: {from: …})")
         elif "month" in self.slice:
             # Without a month on every row, each month's file would silently supersede the month before.
             if "month" not in by_name or not by_name["month"].required:
                 raise ValueError(
                     "slice key `month` needs a month on every row: a required column `month` (type month), "
-                    "or `month_from: <a date column>` to read it from the dates, or `month_from_headers: true`"
+                    "or `month: {from: <a date column>}` (also spelled `month_from: <a date column>`) to read "
+                    "each row's month from its date, or `month_from_headers: true` for a form whose headers name "
+                    "the months"
                 )
             expect("month", {ColumnType.MONTH}, "slice key `month`")
         if "project" in self.slice and not (self.project.column or self.project.line):
@@ -348,9 +394,11 @@ def read_yaml(path: Path) -> dict:
 
 
 def explain(path: Path, exc: ValidationError) -> RegistryError:
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()
-    )
+    def where(err: dict) -> str:
+        # A check across keys has no location of its own: its message names the keys.
+        return f"{'.'.join(str(p) for p in err['loc'])}: " if err["loc"] else ""
+
+    problems = "; ".join(f"{where(err)}{err['msg'].removeprefix('Value error, ')}" for err in exc.errors())
     return RegistryError(f"{path}: {problems}")
 
 

@@ -29,7 +29,7 @@ from pipeline.registry import (
     Template,
     load_registry,
 )
-from pipeline.warehouse import LINEAGE_COLUMNS
+from pipeline.warehouse import LINEAGE_COLUMNS, _quote, raw_columns
 
 ROOT = Path(__file__).resolve().parent.parent
 # The register defines the projects; every other source's rows must belong to one of them.
@@ -249,6 +249,17 @@ def _slice_words(template: Template) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def _view_comments(template: Template, columns: tuple[str, ...]) -> str:
+    """Return the COMMENT statements of a generated staging view: the view's grain, each column as in raw."""
+    words = {"unit": "报送单位", "project": "项目", "year": "年度", "month": "月份"}
+    grain = "、".join(words[key] for key in template.slice)
+    notes = {name: note for name, _, note in raw_columns(template)}
+    view = f"{template.name_zh}：每个{grain}的每个数据行一行，仅当前有效的提交"
+    lines = [f"comment on view staging.{template.id} is {_quote(view)};"]
+    lines += [f"comment on column staging.{template.id}.{n} is {_quote(notes[n])};" for n in columns]
+    return "\n".join(lines)
+
+
 def staging_sql(template: Template) -> str:
     """Return the template's staging view: the rows of the latest accepted submission of each slice."""
     names = [c.name for c in template.columns if c.name not in ("project_code", "project_name", "year")]
@@ -260,7 +271,8 @@ def staging_sql(template: Template) -> str:
     if any(c.name == "project_code" for c in template.columns):
         names.append("project_code_derived")
     leading = (*LEADING_COLUMNS, "project_code", "project_name", "year")
-    selected = ",\n".join(f"        source.{n}" for n in (*leading, *names))
+    columns = (*leading, *names)
+    selected = ",\n".join(f"        source.{n}" for n in columns)
     return f"""\
 -- staging.{template.id}: {template.name_zh}, one row per data row, per {_slice_words(template)}.
 -- Only rows of the latest accepted submission of each slice; earlier versions stay in raw.{template.id}.
@@ -283,6 +295,8 @@ final as (
 )
 
 select * from final;
+
+{_view_comments(template, columns)}
 """
 
 
@@ -309,14 +323,14 @@ name_zh: {_yaml_scalar(title)}
 # Who sends it, and how often.
 description: 由谁报送、多久报送一次.
 # A later accepted file replaces the rows of the same slice. For a monthly report add `month`, with a required
-# `month` column (type month), or, when the sheet has dates but no 月份 column, `month_from: <the date column>`
-# (each row's month is its date's): without one, each month's file would replace the month before.
+# `month` column (type month), or, when the sheet has dates but no 月份 column, `month: {{from: 检查日期}}` (its
+# header or name; each row's month is its date's): without one, each month's file would replace the month before.
 slice: [unit, project, year]
 # The project: the 项目名称 column, else a `项目名称：…` line above the table. Add
 # `register_project_type: 老旧小区改造` to fall back on the unit's single project of that type.
 project: {{column: project_name, line: true}}
 # Where the year comes from, the first that has one winning: the 年度 column, a `年度：2022` line, the title,
-# the file name (or `dates`, with `date_column: <a date column>`).
+# the file name. Or, instead of year_from, `year: {{from: 检查日期}}`: the year of the dates in that column.
 year_from: [column, line, title, filename]
 columns:
   # name: the column in raw.{source_id} and staging.{source_id} (a lower-case SQL identifier);

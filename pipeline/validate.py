@@ -421,11 +421,13 @@ class _GreatExpectations:
 
     def __init__(self) -> None:
         os.environ["GX_ANALYTICS_ENABLED"] = "False"
+        # Before the import: importing GX logs some 200 INFO lines (its API-docs registry skipping closures), which
+        # a task's log under Airflow would show.
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
         from great_expectations.expectations.expectation import Expectation
 
-        logging.getLogger("great_expectations").setLevel(logging.ERROR)
         self.configurations = _ConfigurationCache()
         self.configurations.install(Expectation)
         self.gx = gx

@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[2]
 ROOT = REPO / "var" / "cluster-test"  # under the repository: Postgres runs as its own user and must reach it
 WRITER = next(w.name for w in WORKERS if WRITER_QUEUE in w.queues)
 SYNTHETIC_FILES = 200
-SHARD_FILES = 50  # 210 files → 5 shards
+SHARD_FILES = 50  # 211 files (the demo's 11 and 200 synthetic) → 5 shards
 SETTLE_SECONDS = 120  # the default window: every file is dated before it
 NIGHT_TIMEOUT = 360.0
 ANNUAL_TIMEOUT = 240.0
@@ -144,6 +144,11 @@ def sources(tmp_path_factory, demo) -> Path:
         os.utime(path, (an_hour_ago, an_hour_ago))
     synthetic.write_inbox(source, synthetic.plan(SYNTHETIC_FILES))
     return source
+
+
+def inbox_files(source: Path) -> int:
+    """Return how many files the inbox holds: the demo's and the synthetic ones."""
+    return sum(1 for path in source.rglob("*") if path.is_file())
 
 
 def clean_environ() -> dict[str, str]:
@@ -409,7 +414,7 @@ def table_rows(path: Path, roots: dict[str, str]) -> dict[str, tuple[list[str], 
     return tables
 
 
-def test_the_warehouse_equals_that_of_pipeline_run_on_the_same_files(night, local_home):
+def test_the_warehouse_equals_that_of_pipeline_run_on_the_same_files(night, local_home, demo, sources):
     future, home = local_home
     done = future.result(timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -433,9 +438,12 @@ def test_the_warehouse_equals_that_of_pipeline_run_on_the_same_files(night, loca
             }
     assert differing == {}
     submissions = local["ops.submissions"]
-    assert len(submissions[1]) == SYNTHETIC_FILES + 10
+    assert len(submissions[1]) == inbox_files(sources)
     status = submissions[0].index("status")
-    assert {row[status] for row in submissions[1]} == {"accepted"}
+    path = submissions[0].index("inbox_path")
+    returned = {row[path] for row in submissions[1] if row[status] == "rejected"}
+    assert returned == set(demo.RETURNED)  # the demo's draft its office gets back, nothing else
+    assert {row[status] for row in submissions[1] if row[path] not in returned} == {"accepted"}
 
 
 def published_folder(cluster: Cluster, location: str) -> str:
@@ -499,7 +507,7 @@ def xcom(cluster: Cluster, dag_id: str, run_id: str, task_id: str, map_index: in
     return cluster.api.get(f"{path}?map_index={map_index}&deserialize=true")["value"]
 
 
-def test_a_second_night_finds_nothing_new_wherever_it_looks(night, cluster, timings):
+def test_a_second_night_finds_nothing_new_wherever_it_looks(night, cluster, timings, sources):
     """Runs last: the inbox is unchanged, so whichever worker lists it must see that everything was taken in."""
     started = time.monotonic()
     run_id = cluster.api.post(
@@ -513,7 +521,7 @@ def test_a_second_night_finds_nothing_new_wherever_it_looks(night, cluster, timi
     assert xcom(cluster, "nightly_ingest", run_id, "parse_shard", 0)["files"] == 0, f"listed on {lister}"
     loaded = xcom(cluster, "nightly_ingest", run_id, "load_files")
     assert (loaded["accepted"], loaded["rejected"], loaded["duplicate"]) == (0, 0, 0)
-    assert loaded["unchanged"] == SYNTHETIC_FILES + 10
+    assert loaded["unchanged"] == inbox_files(sources)
     # The load updates the Asset again: wait for that annual run too, so the cluster stops idle.
     deadline = time.monotonic() + ANNUAL_TIMEOUT
     while len(runs := cluster.api.get("/api/v2/dags/annual_indicators/dagRuns")["dag_runs"]) < 2:

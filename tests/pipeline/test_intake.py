@@ -70,10 +70,21 @@ def tree(root: Path) -> dict[str, str]:
     }
 
 
-def test_demo_inbox_loads_every_file_with_the_reports_figures(settings, registry, demo_inbox):
+def test_demo_inbox_loads_every_file_with_the_reports_figures_but_the_draft_its_office_gets_back(
+    settings, registry, demo_inbox, demo
+):
     report = ingest(settings, registry, progress=False)
 
-    assert [o.status for o in report.outcomes] == ["accepted"] * len(demo_inbox)
+    statuses = {o.inbox_path: o.status for o in report.outcomes}
+    assert statuses == {
+        str(p.relative_to(settings.inbox)): "rejected" if demo.is_returned(p) else "accepted"
+        for p in demo_inbox
+    }
+    assert list(statuses.values()).count("rejected") == len(demo.RETURNED) == 1
+    [returned] = [o for o in report.outcomes if o.status == "rejected"]
+    assert [(p.rule, p.excel_row, p.column_header, p.value) for p in returned.errors] == [
+        ("type", 9, "惠及户数（户）", "约200")
+    ]
     compounds = query(
         settings,
         "select count(*), sum(area_m2), sum(households), sum(planned_investment_wan) from staging.compound_list",

@@ -13,16 +13,21 @@ def receipts_of(settings) -> dict[str, dict]:
     return {p.name: json.loads(p.read_text(encoding="utf-8")) for p in settings.receipts.rglob("*.json")}
 
 
-def test_every_file_gets_an_html_and_json_receipt_in_its_units_folder(settings, registry, demo_inbox):
+def test_every_file_gets_an_html_and_json_receipt_in_its_units_folder(settings, registry, demo_inbox, demo):
     ingest(settings, registry, progress=False)
 
-    paths = query(settings, "select unit, original_name, receipt_path from ops.submissions")
+    paths = query(settings, "select unit, original_name, inbox_path, receipt_path from ops.submissions")
     assert len(paths) == len(demo_inbox)
-    for unit, name, receipt in paths:
+    returned = {str(p.relative_to(settings.inbox)) for p in demo_inbox if demo.is_returned(p)}
+    for unit, name, inbox_path, receipt in paths:
+        status = "已退回" if inbox_path in returned else "已接收"
         assert receipt == str(settings.receipts / unit / f"{name}.回执.html")
-        assert "状态：已接收" in (settings.receipts / unit / f"{name}.回执.html").read_text(encoding="utf-8")
+        html = (settings.receipts / unit / f"{name}.回执.html").read_text(encoding="utf-8")
+        assert f"状态：{status}" in html
         facts = json.loads((settings.receipts / unit / f"{name}.回执.json").read_text(encoding="utf-8"))
-        assert facts["status_zh"] == "已接收" and len(facts["sha256"]) == 64
+        assert facts["status_zh"] == status and len(facts["sha256"]) == 64
+        if inbox_path in returned:  # what the office must fix: the row, the column and what it wrote
+            assert "第9行「惠及户数（户）」填写为“约200”" in html
 
 
 def test_receipts_follow_status_changes_duplicate_and_superseded(settings, registry, register):

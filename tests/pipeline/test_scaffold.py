@@ -16,7 +16,7 @@ import yaml
 
 from pipeline.cli import main
 from pipeline.parse import parse_file
-from pipeline.registry import ColumnType, Template, load_registry
+from pipeline.registry import Template, load_registry
 from pipeline.scaffold import (
     GENERATED_RULES,
     Sample,
@@ -35,6 +35,12 @@ from tests.pipeline.workbooks import xlsx
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# The id these tests scaffold in a copy of the registry: one no source holds, whatever has been added since.
+NEW = next(
+    name
+    for name in (f"scaffold_probe_{n}" for n in range(100))
+    if not any(p.exists() for p in SourceFiles.of(name, REPO).all())
+)
 
 
 def kinds(suite: dict) -> list[tuple]:
@@ -91,10 +97,10 @@ def test_new_source_refuses_an_invalid_or_taken_name_and_writes_nothing(name, sa
 
 
 def test_a_name_taken_by_a_leftover_file_is_refused_too(root):
-    SourceFiles.of("building_breakdown", root).staging.write_text("-- left over\n", encoding="utf-8")
+    SourceFiles.of(NEW, root).staging.write_text("-- left over\n", encoding="utf-8")
 
-    with pytest.raises(ValueError, match=r"已存在（sql/staging/stg_building_breakdown\.sql）"):
-        run_new_source("building_breakdown", None, False, root)
+    with pytest.raises(ValueError, match=rf"已存在（sql/staging/stg_{NEW}\.sql）"):
+        run_new_source(NEW, None, False, root)
 
 
 def test_regenerating_an_unknown_source_says_how_to_create_it(root):
@@ -104,9 +110,7 @@ def test_regenerating_an_unknown_source_says_how_to_create_it(root):
 
 @pytest.mark.parametrize("title", ["楼栋改造明细", "楼栋: 明细 #2", '"引号"', "123", "yes"])
 def test_any_title_is_the_name_zh_the_registry_reads_back(title):
-    assert (
-        Template.model_validate(yaml.safe_load(skeleton_yaml("building_breakdown", title))).name_zh == title
-    )
+    assert Template.model_validate(yaml.safe_load(skeleton_yaml(NEW, title))).name_zh == title
 
 
 # Suites: one generator for the scaffold, the regeneration and the checked-in suites.
@@ -211,23 +215,23 @@ def test_the_sample_of_any_template_is_read_back_as_written(registry, template_i
 def test_a_scaffolded_source_is_complete_and_parses_its_own_sample(root, registry):
     import great_expectations as gx
 
-    written = run_new_source("building_breakdown", "楼栋改造明细", False, root)
+    written = run_new_source(NEW, "楼栋改造明细", False, root)
 
-    files = SourceFiles.of("building_breakdown", root)
+    files = SourceFiles.of(NEW, root)
     assert written.splitlines()[1:6] == [
-        "  registry/sources/building_breakdown.yaml",
-        "  expectations/building_breakdown.json",
-        "  sql/staging/stg_building_breakdown.sql",
-        "  tests/sources/test_building_breakdown.py",
+        f"  registry/sources/{NEW}.yaml",
+        f"  expectations/{NEW}.json",
+        f"  sql/staging/stg_{NEW}.sql",
+        f"  tests/sources/test_{NEW}.py",
         "  tests/sources/__init__.py",
     ]
     scaffolded = load_registry(root / "registry")
-    template = scaffolded.template("building_breakdown")
+    template = scaffolded.template(NEW)
     assert template.name_zh == "楼栋改造明细"
-    assert set(scaffolded.templates) == {*registry.templates, "building_breakdown"}
+    assert set(scaffolded.templates) == {*registry.templates, NEW}
     suite = json.loads(files.suite.read_text(encoding="utf-8"))
     assert gx.ExpectationSuite(**suite).to_json_dict() == suite
-    assert suite_documents("building_breakdown", root / "expectations")["rows"]["expectations"]
+    assert suite_documents(NEW, root / "expectations")["rows"]["expectations"]
     assert {e["kwargs"]["column"] for e in suite["expectations"] if e["meta"]["rule"] == "required"} == {
         c.name for c in template.columns if c.required
     }
@@ -235,7 +239,7 @@ def test_a_scaffolded_source_is_complete_and_parses_its_own_sample(root, registr
         con.execute((SQL_DIR / "ops" / "schema.sql").read_text(encoding="utf-8"))
         ensure_raw_table(con, template)
         con.execute(files.staging.read_text(encoding="utf-8"))
-        assert view_columns(con, "staging", "building_breakdown") == [
+        assert view_columns(con, "staging", NEW) == [
             *("submission_id", "sheet", "excel_row", "unit", "project_code", "project_name", "year"),
             *("example_name", "example_count", "example_amount_wan", "example_date", "example_status"),
         ]
@@ -249,7 +253,7 @@ def test_a_scaffolded_source_is_complete_and_parses_its_own_sample(root, registr
 
     assert parsed.all_problems == []
     [sheet] = parsed.sheets
-    assert sheet.template.id == "building_breakdown"
+    assert sheet.template.id == NEW
     assert [tuple(r[c] for c in sample.columns) for r in sheet.records] == sample.expected_rows()
     assert [r["excel_row"] for r in sheet.records] == [sample.excel_row(0), sample.excel_row(1)]
     assert sample.expected_rows()[1][2:] == (
@@ -262,19 +266,19 @@ def test_a_scaffolded_source_is_complete_and_parses_its_own_sample(root, registr
 
 
 def test_regenerating_writes_only_what_changed_and_leaves_a_hand_edited_view_alone(root):
-    run_new_source("building_breakdown", "楼栋改造明细", False, root)
-    files = SourceFiles.of("building_breakdown", root)
+    run_new_source(NEW, "楼栋改造明细", False, root)
+    files = SourceFiles.of(NEW, root)
 
-    first = regenerate("building_breakdown", root)
+    first = regenerate(NEW, root)
     entry = files.registry.read_text(encoding="utf-8")
     files.registry.write_text(entry.replace("header: 示例数量", "header: 户数"), encoding="utf-8")
-    hand_written = "create or replace view staging.building_breakdown as select 1 as one;\n"
+    hand_written = f"create or replace view staging.{NEW} as select 1 as one;\n"
     files.staging.write_text(hand_written, encoding="utf-8")
-    second = regenerate("building_breakdown", root)
+    second = regenerate(NEW, root)
 
     assert first.written == [] and len(first.unchanged) == 2
-    assert second.written == ["expectations/building_breakdown.json"]
-    assert second.hand_written == ["sql/staging/stg_building_breakdown.sql"]
+    assert second.written == [f"expectations/{NEW}.json"]
+    assert second.hand_written == [f"sql/staging/stg_{NEW}.sql"]
     assert files.staging.read_text(encoding="utf-8") == hand_written
     suite = files.suite.read_text(encoding="utf-8")
     assert "「户数」是必填列" in suite and "请填写确切的户数" in suite and "示例数量" not in suite
@@ -283,17 +287,29 @@ def test_regenerating_writes_only_what_changed_and_leaves_a_hand_edited_view_alo
 # The walkthrough, followed literally in a copy of the repository.
 
 DOC = REPO / "docs" / "adding-a-source.md"
+DOC_TEXT = DOC.read_text(encoding="utf-8")
+# The source the page adds, read from its `pipeline new-source` line: no test claims the name.
+DOC_SOURCE = re.search(r"pipeline new-source (\w+) --title", DOC_TEXT).group(1)
 COPIED = (
     "pipeline",
     "registry",
     "expectations",
     "sql",
+    "bench",
+    "demo",
+    "docs",
+    "tests",
     "pyproject.toml",
     ".gitignore",
-    "tests/__init__.py",
-    "tests/conftest.py",
-    "tests/pipeline/__init__.py",
-    "tests/pipeline/workbooks.py",
+)
+# The tests that cover every registered source; with the page's source added they must still pass.
+REGISTRY_DEPENDENT = (
+    "tests/pipeline/test_registry.py",
+    "tests/pipeline/test_scaffold.py",
+    "tests/pipeline/test_validate.py",
+    "tests/pipeline/test_templates.py",
+    "tests/pipeline/test_catalog.py",
+    "tests/bench/test_synthetic.py",
 )
 # `uv run --frozen X` runs X from this interpreter's environment; anything else the page asks of uv fails.
 UV_SHIM = """#!/bin/sh
@@ -315,12 +331,19 @@ def doc_script(text: str) -> str:
     return "set -euo pipefail\n" + "\n".join(steps) + 'echo "DATA_ROOT=$PIPELINE_HOME"\n'
 
 
+def doc_files(text: str) -> dict[str, str]:
+    """Return the files the page's bash blocks write into the inbox, by name: their heredoc bodies."""
+    return dict(re.findall(r'inbox/[^/"]+/([^"]+)" <<\'EOF\'\n(.*?)^EOF$', text, re.S | re.M))
+
+
 def git(copy: Path, *args: str) -> str:
     command = ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid", "-C", str(copy), *args]
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
-def test_following_the_walkthrough_adds_building_breakdown_without_touching_python(tmp_path, registry, demo):
+def test_following_the_walkthrough_adds_its_monthly_source_and_the_suite_stays_green(
+    tmp_path, registry, demo
+):
     copy = tmp_path / "repo"
     for name in COPIED:
         source, target = REPO / name, copy / name
@@ -329,6 +352,10 @@ def test_following_the_walkthrough_adds_building_breakdown_without_touching_pyth
             shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, target)
+    # The repository before the walkthrough: without the page's source, should it have been added already.
+    for path in SourceFiles.of(DOC_SOURCE, copy).all():
+        path.unlink(missing_ok=True)
+    new_package = not (copy / "tests" / "sources" / "__init__.py").exists()
     git(copy, "init", "--quiet")
     git(copy, "add", ".")
     git(copy, "commit", "--quiet", "-m", "the repository before the walkthrough")
@@ -345,7 +372,7 @@ def test_following_the_walkthrough_adds_building_breakdown_without_touching_pyth
     }
 
     run = subprocess.run(
-        ["bash", "-c", doc_script(DOC.read_text(encoding="utf-8"))],
+        ["bash", "-c", doc_script(DOC_TEXT)],
         cwd=copy,
         env=env,
         capture_output=True,
@@ -355,48 +382,47 @@ def test_following_the_walkthrough_adds_building_breakdown_without_touching_pyth
 
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert git(copy, "diff", "--stat", "--", "pipeline/") == ""
-    assert git(copy, "status", "--porcelain", "--untracked-files=all").splitlines() == [
-        "?? expectations/building_breakdown.json",
-        "?? registry/sources/building_breakdown.yaml",
-        "?? sql/staging/stg_building_breakdown.sql",
-        "?? tests/sources/__init__.py",
-        "?? tests/sources/test_building_breakdown.py",
-    ]
+    assert git(copy, "status", "--porcelain", "--untracked-files=all").splitlines() == sorted(
+        [
+            f"?? expectations/{DOC_SOURCE}.json",
+            f"?? registry/sources/{DOC_SOURCE}.yaml",
+            f"?? sql/staging/stg_{DOC_SOURCE}.sql",
+            f"?? tests/sources/test_{DOC_SOURCE}.py",
+            *(["?? tests/sources/__init__.py"] if new_package else []),
+        ]
+    )
     assert "2 passed" in run.stdout
     # The suite is what the edited entry generates, and the view is still the generated one.
     added = load_registry(copy / "registry")
-    template = added.template("building_breakdown")
-    assert template.column("households").type is ColumnType.COUNT
-    suite = (copy / "expectations" / "building_breakdown.json").read_text(encoding="utf-8")
+    template = added.template(DOC_SOURCE)
+    assert "month" in template.slice and template.month_from is not None  # the page's example is monthly
+    suite = (copy / "expectations" / f"{DOC_SOURCE}.json").read_text(encoding="utf-8")
     assert suite == suite_text(suite_for(template))
-    assert (copy / "sql/staging/stg_building_breakdown.sql").read_text(encoding="utf-8") == staging_sql(
-        template
-    )
+    assert (copy / f"sql/staging/stg_{DOC_SOURCE}.sql").read_text(encoding="utf-8") == staging_sql(template)
 
+    # Every file the page writes is accepted, and each month's file stays in force beside the other's.
+    files = doc_files(DOC_TEXT)
+    dated = {
+        name: {int(m) for m in re.findall(r"^\d{4}-(\d{2})-\d{2},", text, re.M)}
+        for name, text in files.items()
+    }
+    monthly = {name: months for name, months in dated.items() if months}
+    assert len(monthly) >= 2 and len({frozenset(m) for m in monthly.values()}) == len(monthly)
     data_root = Path(run.stdout.rsplit("DATA_ROOT=", 1)[1].strip())
     with duckdb.connect(str(data_root / "warehouse.duckdb"), read_only=True) as con:
-        statuses = con.execute("select original_name, status from ops.submissions order by 1").fetchall()
-        rows = con.execute(
-            "select unit, project_name, year, compound_name, building_no, entrances, households, "
-            "renovation_content, planned_investment_wan, finish_date "
-            "from staging.building_breakdown order by excel_row"
-        ).fetchall()
-    assert statuses == [("2022年楼栋改造明细.csv", "accepted"), ("2022年项目基本信息表.csv", "accepted")]
-    where = ("枣林街道办事处", "枣林街道办事处改造老旧小区", 2022)
-    assert rows == [
-        (*where, "棉纺厂东院", "1号楼", 3, 36, "外墙保温、屋面防水", Decimal("128.5"), dt.date(2022, 10, 31)),
-        (*where, "棉纺厂东院", "2号楼", 2, 24, "外墙保温", Decimal("86.2"), dt.date(2022, 11, 15)),
-        (
-            *where,
-            "印染厂家属院",
-            "5号楼",
-            4,
-            48,
-            "管网改造、加装电梯",
-            Decimal("203.75"),
-            dt.date(2022, 12, 20),
-        ),
-    ]
+        statuses = dict(con.execute("select original_name, status from ops.submissions").fetchall())
+        in_force = dict(
+            con.execute(
+                f"select s.original_name, list(distinct v.month order by v.month) from staging.{DOC_SOURCE} as v "
+                "join ops.submissions as s using (submission_id) group by all"
+            ).fetchall()
+        )
+    assert statuses == dict.fromkeys(files, "accepted")
+    assert {name: set(months) for name, months in in_force.items()} == monthly
+    for name in monthly:
+        receipt = next((data_root / "receipts").rglob(f"{name}.回执.json"))
+        assert json.loads(receipt.read_text(encoding="utf-8"))["status"] == "accepted", name
+        assert "已被更正版本替代" not in receipt.with_suffix(".html").read_text(encoding="utf-8"), name
 
     # The new template takes no sheet of the demo inbox from the template it belongs to.
     inbox = tmp_path / "demo_inbox"
@@ -405,3 +431,15 @@ def test_following_the_walkthrough_adds_building_breakdown_without_touching_pyth
         before = parse_file(path.read_bytes(), name, registry)
         after = parse_file(path.read_bytes(), name, added)
         assert [s.template.id for s in after.sheets] == [s.template.id for s in before.sheets], name
+
+    # The tests that cover every registered source pass in the copy, with the page's source registered.
+    this = f"tests/pipeline/test_scaffold.py::{test_following_the_walkthrough_adds_its_monthly_source_and_the_suite_stays_green.__name__}"
+    suite_run = subprocess.run(
+        [str(BIN / "pytest"), "-q", "-x", *REGISTRY_DEPENDENT, "--deselect", this],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert suite_run.returncode == 0, suite_run.stdout[-5000:] + suite_run.stderr[-3000:]

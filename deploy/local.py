@@ -1,0 +1,210 @@
+"""`make airflow`: Airflow 3 on this machine, in the foreground, every port on 127.0.0.1, until Ctrl-C.
+
+    python -m deploy.local [--port 8080]
+
+Not `airflow standalone`, whose API server listens on 0.0.0.0 and whose scheduler and triggerer serve logs on
+every interface. This runs `airflow db migrate`, then only what the DAGs need, each line of their output prefixed
+with its name: the api-server (UI, REST API and the execution API the tasks call) on 127.0.0.1:PORT; once it
+answers, the `duckdb_writer` pool; then the scheduler (LocalExecutor, `--skip-serve-logs`: tasks write their logs
+under $AIRFLOW_HOME/logs, which the api-server reads from disk) and the dag-processor. No triggerer: no task
+defers. The UI port and the execution API URL come from the one --port, so they always agree.
+
+What runs at start-up: nothing. `nightly_ingest` first runs at the next 02:00 Asia/Shanghai, or when triggered;
+`annual_indicators` after each load of `nightly_ingest` (the warehouse Asset).
+
+The admin's password is generated once into $AIRFLOW_HOME/passwords.json (mode 0600) and printed at start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from deploy.cluster import BIN, DAGS, HOST, WRITER_POOL, Api, ClusterError, _wait, _write_private
+
+REPO = Path(__file__).resolve().parent.parent
+# The policy and warning filters every Airflow process of this project imports (deploy/airflow/).
+LOCAL_SETTINGS = REPO / "deploy" / "airflow" / "airflow_local_settings.py"
+# Loggers whose INFO lines say nothing a user of this project acts on: one line per execution-API request, one
+# per LocalExecutor worker process started. (Great Expectations' own are quietened where pipeline/validate.py
+# imports it.)
+QUIET_LOGGERS = "http.access=WARNING airflow.executors.local_executor=WARNING"
+COMPONENTS = {
+    "api-server": lambda port: ["api-server", "--host", HOST, "--port", str(port), "--workers", "1"],
+    "scheduler": lambda port: ["scheduler", "--skip-serve-logs"],
+    "dag-processor": lambda port: ["dag-processor"],
+}
+
+
+def airflow_home() -> Path:
+    """Return $AIRFLOW_HOME (the Makefile sets it to var/airflow), created if need be."""
+    home = Path(os.environ.get("AIRFLOW_HOME") or REPO / "var" / "airflow")
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def admin_password(home: Path) -> str:
+    """Return the admin's password, generating it into $AIRFLOW_HOME/passwords.json the first time."""
+    path = home / "passwords.json"
+    if not path.exists():
+        _write_private(path, json.dumps({"admin": secrets.token_urlsafe(12)}))
+    return json.loads(path.read_text(encoding="utf-8"))["admin"]
+
+
+def environment(home: Path, port: int) -> dict[str, str]:
+    """Return the components' environment: this one's, with Airflow pointed at 127.0.0.1:port and this repo."""
+    url = f"http://{HOST}:{port}"
+    return os.environ | {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        # One task process per core: more only waits for the CPU (and each worker is a process kept alive).
+        "AIRFLOW__CORE__PARALLELISM": str(max(2, os.cpu_count() or 2)),
+        "AIRFLOW__API__HOST": HOST,
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": url,
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": HOST,
+        # New for each start, shared by the three components; 64 bytes, as HMAC-SHA512 asks (a shorter one is
+        # warned about on every token).
+        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(64),
+        "AIRFLOW__API__SECRET_KEY": secrets.token_urlsafe(32),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
+        "AIRFLOW__LOGGING__NAMESPACE_LEVELS": QUIET_LOGGERS,
+        # The DAG files' parse table every 5 minutes, not every 30 s; import errors are logged as they happen.
+        "AIRFLOW__DAG_PROCESSOR__PRINT_STATS_INTERVAL": "300",
+        "GX_ANALYTICS_ENABLED": "False",
+    }
+
+
+def relay(name: str, stream, lock: threading.Lock) -> None:
+    """Copy a component's output to ours, each line prefixed with its name."""
+    for line in iter(stream.readline, b""):
+        with lock:
+            sys.stdout.buffer.write(f"{name:<13} | ".encode() + line)
+            sys.stdout.buffer.flush()
+
+
+class Components:
+    """The running components; stopped together, as one, whichever way this process ends."""
+
+    def __init__(self, env: dict[str, str], port: int) -> None:
+        self.env, self.port = env, port
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.lock = threading.Lock()
+
+    def start(self, name: str) -> None:
+        argv = [str(BIN / "airflow"), *COMPONENTS[name](self.port)]
+        child = subprocess.Popen(
+            argv,
+            env=self.env,
+            cwd=REPO,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        threading.Thread(target=relay, args=(name, child.stdout, self.lock), daemon=True).start()
+        self.processes[name] = child
+
+    def exited(self) -> list[str]:
+        return [name for name, child in self.processes.items() if child.poll() is not None]
+
+    def stop(self, grace: float = 30.0) -> None:
+        """Ask every component to stop; kill what is left after `grace` seconds."""
+        for child in self.processes.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for child in self.processes.values():
+            try:
+                child.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+def migrate(env: dict[str, str]) -> None:
+    """Bring the metadata database up to date; its log is printed only if it fails."""
+    done = subprocess.run(
+        [str(BIN / "airflow"), "db", "migrate"], env=env, cwd=REPO, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise ClusterError(
+            f"`airflow db migrate` failed ({done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+        )
+    print(f"metadata database ready: {env['AIRFLOW_HOME']}", flush=True)
+
+
+def run(port: int) -> int:
+    """Start Airflow, say where it is and what runs, and keep it running until a signal; return the exit status."""
+    home = airflow_home()
+    shutil.copyfile(LOCAL_SETTINGS, home / "config" / "airflow_local_settings.py")
+    password = admin_password(home)
+    env = environment(home, port)
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    migrate(env)
+    components = Components(env, port)
+    try:
+        components.start("api-server")
+        api = Api(f"http://{HOST}:{port}", "admin", password)
+        _wait("api-server", lambda: stopping.is_set() or api.health(), 180)
+        if stopping.is_set():
+            return 0
+        # The pool exists before the scheduler can queue a task into it.
+        if not any(p["name"] == WRITER_POOL for p in api.get("/api/v2/pools?limit=1000")["pools"]):
+            api.post(
+                "/api/v2/pools",
+                {
+                    "name": WRITER_POOL,
+                    "slots": 1,
+                    "description": "DuckDB allows one writing process at a time",
+                },
+            )
+        components.start("scheduler")
+        components.start("dag-processor")
+        with components.lock:
+            print(
+                f"\nAirflow UI: http://{HOST}:{port}   user admin, password {password} ({home / 'passwords.json'})\n"
+                "At start-up nothing runs: nightly_ingest runs at 02:00 Asia/Shanghai, or when you trigger it;\n"
+                "annual_indicators runs after each nightly load. Ctrl-C stops every component.\n",
+                flush=True,
+            )
+        while not stopping.wait(1.0):
+            if dead := components.exited():
+                print(f"{', '.join(dead)} exited; stopping the others", file=sys.stderr, flush=True)
+                return 1
+        return 0
+    finally:
+        components.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description="Airflow on 127.0.0.1 for this repository's DAGs, until Ctrl-C."
+    )
+    parser.add_argument(
+        "--port", type=int, default=8080, help="the UI's port, and the tasks' execution API's"
+    )
+    args = parser.parse_args(argv)
+    try:
+        sys.exit(run(args.port))
+    except ClusterError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
