@@ -178,7 +178,7 @@ class PartOfPrevious(_Strict):
 class DerivedFrom(_Strict):
     """A slice field read from another column of each row: `month: {from: 检查日期}`."""
 
-    source: str = Field(alias="from", min_length=1)
+    source: str = PydanticField(alias="from", min_length=1)
 
 
 SliceKey = Literal["unit", "project", "year", "month"]
