@@ -350,7 +350,9 @@ def test_following_the_walkthrough_adds_its_monthly_source_and_the_suite_stays_g
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
             # Code only: never a benchmark's data (bench/out holds symlinks to /dev/zero), never followed links.
-            shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "out"))
+            shutil.copytree(
+                source, target, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "out")
+            )
         else:
             shutil.copy2(source, target)
     # The repository before the walkthrough: without the page's source, should it have been added already.
