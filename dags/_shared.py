@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from airflow.sdk import Asset, RetryDecision, RetryPolicy
@@ -39,3 +40,34 @@ RETRY_IO = {
     "max_retry_delay": timedelta(minutes=30),
     "retry_policy": RetryOnlyIO(),
 }
+
+
+# The Airflow connection that may hold the object store's keys (type aws: login, password, and in its extra
+# `endpoint_url` and `region_name`); without it the standard AWS environment or the host's role applies.
+S3_CONNECTION = os.environ.get("PIPELINE_S3_CONN_ID", "pipeline_s3")
+_FROM_CONNECTION = {
+    "AWS_ACCESS_KEY_ID": lambda c: c.login,
+    "AWS_SECRET_ACCESS_KEY": lambda c: c.password,
+    "AWS_SESSION_TOKEN": lambda c: c.extra_dejson.get("aws_session_token"),
+    "AWS_ENDPOINT_URL": lambda c: c.extra_dejson.get("endpoint_url"),
+    "AWS_DEFAULT_REGION": lambda c: c.extra_dejson.get("region_name"),
+}
+
+
+def pipeline_settings():
+    """Return the pipeline's settings, with the object store's keys from the Airflow connection where it exists."""
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    from pipeline.settings import Settings
+
+    try:
+        connection = Connection.get(S3_CONNECTION)
+    except AirflowNotFoundException:
+        connection = None
+    if connection is not None:
+        # In this task's process only: botocore (and s3fs through it) reads them from the environment.
+        os.environ.update(
+            {name: value for name, get in _FROM_CONNECTION.items() if (value := get(connection))}
+        )
+    return Settings.from_env()

@@ -6,7 +6,7 @@ does in-process. The year is the `reporting_year` Param, never the data interval
 
 from __future__ import annotations
 
-from _shared import RETRY_IO, WAREHOUSE, WRITER_POOL
+from _shared import RETRY_IO, WAREHOUSE, WRITER_POOL, pipeline_settings
 from airflow.sdk import Param, dag, get_current_context, task
 
 
@@ -34,11 +34,10 @@ def annual_indicators():
 
         from pipeline.indicators import NoDataError, build_indicators
         from pipeline.registry import load_registry
-        from pipeline.settings import Settings
 
         year = get_current_context()["params"]["reporting_year"]
         try:
-            return build_indicators(Settings.from_env(), load_registry(), year)
+            return build_indicators(pipeline_settings(), load_registry(), year)
         except NoDataError as exc:
             # A new deployment's first night has nothing yet: a skipped report, not a failed run.
             raise AirflowSkipException(str(exc)) from exc
@@ -48,9 +47,8 @@ def annual_indicators():
     def write_report(year: int) -> str:
         """Write the year's report from the marts, under the run lock; return where it is."""
         from pipeline.report import write_report
-        from pipeline.settings import Settings
 
-        return str(write_report(Settings.from_env(), year))
+        return str(write_report(pipeline_settings(), year))
 
     write_report(build_indicators())
 

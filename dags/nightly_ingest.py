@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from _shared import RETRY_IO, WAREHOUSE, WRITER_POOL
+from _shared import RETRY_IO, WAREHOUSE, WRITER_POOL, pipeline_settings
 from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
 
 # Nothing runs when Airflow starts: without a start_date the first run is the next 02:00, not the one just past
@@ -34,9 +34,8 @@ def nightly_ingest():
     def find_new_files() -> list[list[str]]:
         """List the inbox files not yet taken in, cut into shards (at least one); the warehouse is only read."""
         from pipeline.intake import find_new_shards
-        from pipeline.settings import Settings
 
-        return find_new_shards(Settings.from_env())
+        return find_new_shards(pipeline_settings())
 
     @task
     def parse_shard(shard: list[str]) -> dict:
@@ -46,10 +45,9 @@ def nightly_ingest():
         """
         from pipeline.intake import parse_shard
         from pipeline.registry import load_registry
-        from pipeline.settings import Settings
 
         run_id = get_current_context()["run_id"]
-        return parse_shard(Settings.from_env(), load_registry(), shard, run_key=run_id)
+        return parse_shard(pipeline_settings(), load_registry(), shard, run_key=run_id)
 
     # none_failed: the load runs after every shard, even the empty shard of a night with nothing new (it
     # remembers touched files, logs skipped entries and rewrites stale receipts).
@@ -58,11 +56,10 @@ def nightly_ingest():
         """Validate and load every parsed file, in batches of one transaction each, as the single writer."""
         from pipeline.intake import load_parsed
         from pipeline.registry import load_registry
-        from pipeline.settings import Settings
 
         # One slice fetches every mapped result at once.
         paths = [path for shard in (shards[:] if shards is not None else []) for path in shard["work_files"]]
-        report = load_parsed(Settings.from_env(), load_registry(), paths)
+        report = load_parsed(pipeline_settings(), load_registry(), paths)
         counts = {s: report.count(s) for s in ("accepted", "rejected", "duplicate")}
         return counts | {
             "not_taken_in": len(report.skipped),

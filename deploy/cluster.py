@@ -312,12 +312,29 @@ class Cluster:
         """The api-server's, scheduler's and dag-processor's environment (and the `airflow` command's)."""
         return self._base_env() | {"AIRFLOW_HOME": str(self.root / "airflow")}
 
+    def s3_connection(self) -> str:
+        """Return the Airflow connection `pipeline_s3` as JSON, for an `AIRFLOW_CONN_PIPELINE_S3` variable."""
+        extra = {"endpoint_url": self.s3_endpoint, "region_name": "us-east-1"}
+        return json.dumps(
+            {
+                "conn_type": "aws",
+                "login": self.secrets["s3_access_key"],
+                "password": self.secrets["s3_secret_key"],
+                "extra": extra,
+            }
+        )
+
     def worker_env_of(self, worker: Worker) -> dict[str, str]:
         """A worker's environment: its own AIRFLOW_HOME, HOME and TMPDIR, as on a host of its own."""
         own = self.worker_root(worker.name)
+        # A worker gets the object store's keys from the Airflow connection `pipeline_s3` (dags/_shared.py), not
+        # from the AWS environment: the cluster test then proves a deployment can keep them there.
+        keys = {"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"}
+        base = {name: value for name, value in self._base_env().items() if name not in keys}
         return (
-            self._base_env()
+            base
             | {
+                "AIRFLOW_CONN_PIPELINE_S3": self.s3_connection(),
                 "AIRFLOW_HOME": str(own / "airflow"),
                 "HOME": str(own / "home"),
                 "TMPDIR": str(own / "tmp"),
