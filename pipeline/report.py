@@ -675,18 +675,43 @@ class Composer:
         self.add(Table(caption, header, tuple(rows), sheet=f"附表{number}"))
 
 
-def build_report(
-    con: duckdb.DuckDBPyConnection, year: int, config: ReportConfig, registry: Registry
-) -> Report:
-    """Read the warehouse and lay out the year's report."""
+@dataclass(frozen=True, slots=True)
+class Year:
+    """What the warehouse holds for one year's report, as read."""
+
+    year: int
+    title: str
+    issuer: str | None
+    stamp: dt.datetime  # the latest receipt of a source file: the report's fixed timestamp
+    projects: list[Project]
+    files: tuple[SourceFile, ...]
+    bands: tuple
+
+
+def read_year(con: duckdb.DuckDBPyConnection, year: int, config: ReportConfig) -> Year:
+    """Read the year's projects, source files and light bands."""
     projects = read_projects(con, year)
-    district = next((p for p in projects if p.name is None), Project(None, None))
-    named = [p for p in projects if p.name is not None]
     files = read_files(con, projects)
     stamp = max((f.received_at for f in files), default=dt.datetime(year + 1, 1, 1, tzinfo=TIMEZONE))
-    blocks = Composer(year, district, named, registry, read_bands(con, year)).compose()
     title = f"{config.district}{year}年度预算绩效管理工作开展情况"
-    return Report(year, title, config.issuer, stamp.replace(microsecond=0), tuple(blocks), files)
+    return Year(
+        year, title, config.issuer, stamp.replace(microsecond=0), projects, files, read_bands(con, year)
+    )
+
+
+def build_report(
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    config: ReportConfig,
+    registry: Registry,
+    read: Year | None = None,
+) -> Report:
+    """Read the warehouse and lay out the year's report."""
+    read = read or read_year(con, year, config)
+    district = next((p for p in read.projects if p.name is None), Project(None, None))
+    named = [p for p in read.projects if p.name is not None]
+    blocks = Composer(year, district, named, registry, read.bands).compose()
+    return Report(year, read.title, read.issuer, read.stamp, tuple(blocks), read.files)
 
 
 def safe_name(text: str) -> str:
@@ -753,17 +778,33 @@ def _write_report_files(
     settings: Settings, year: int, registry: Registry, config: ReportConfig
 ) -> ReportFiles:
     from pipeline import report_charts, report_render
+    from pipeline.report_context import build_context, load_figure_keys
 
     with _collector_paused(), reader(settings.warehouse) as con:
-        report = build_report(con, year, config, registry)
+        read = read_year(con, year, config)
+        report = build_report(con, year, config, registry, read)
+    forms = {t.id: t.name_zh for t in registry.templates.values()}
+    context = build_context(
+        year,
+        read.title,
+        read.issuer,
+        read.stamp,
+        read.projects,
+        read.files,
+        forms,
+        load_figure_keys(),
+        read.bands,
+    )
     # Drawn with the collector running: matplotlib's artists live in cycles, a few megabytes per chart.
-    charts = [block for block in report.blocks if isinstance(block, Chart)]
+    charts = [*context.charts, *(block for block in report.blocks if isinstance(block, Chart))]
     report.memo["charts"] = report_charts.draw(charts, settings.home / CHART_CACHE)
     with _collector_paused():
         # Every format is rendered before anything is written: a failure leaves the published set as it was.
         name = report_name(report.title)
         content = {
-            f"{name}.html": report_render.render_html(report).encode("utf-8"),
+            f"{name}.html": report_render.render_html_template(
+                report, context, settings.report_templates
+            ).encode("utf-8"),
             f"{name}.docx": report_render.render_docx(report),
             f"{name}{LONGEST_SUFFIX}": report_render.render_xlsx(report),
         }

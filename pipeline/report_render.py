@@ -8,6 +8,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from html import escape
+from pathlib import Path
 
 from pipeline import report_charts
 from pipeline.report import Figure, Heading, Inline, Report, Source, Table, Text
@@ -265,6 +266,17 @@ class _Html:
             f'<title>{_escaped(r.title)}</title>\n<link rel="icon" href="data:,">\n<style>{CSS}</style>\n</head>\n'
             "<body>\n<main>\n" + "\n".join(body) + "\n</main>\n</body>\n</html>\n"
         )
+
+
+def render_html_template(report: Report, context, templates: Path | None = None) -> str:
+    """Fill the HTML template with the year's context; hovering a number shows its lineage."""
+    from pipeline import report_templates
+
+    figures = report_templates.HtmlFigures(_Lineage(report), _Memo(_escaped), report.file_number, source_line)
+    folders = report_templates.template_folders(templates)
+    return report_templates.render_html(
+        context, folders, figures, lambda c: report_charts.drawing(report, c).svg
+    )
 
 
 def render_html(report: Report) -> str:

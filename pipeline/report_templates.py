@@ -1,0 +1,170 @@
+"""Fill the report templates (`templates/report/`, or a deployment's own) in Jinja2's sandbox."""
+
+# The wording, order and layout of the report live in the templates; pipeline/report_context.py gives them the
+# figures by key. A template cannot read files or reach Python's internals (SandboxedEnvironment), and every
+# name it uses must exist (StrictUndefined): a misspelt key or variable fails the build, never prints empty.
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+from pipeline.report import Figure, ReportError, Source
+from pipeline.report_context import Context, FigureKeyError
+
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "report"
+HTML_TEMPLATE = "report.html.j2"
+DOCX_TEMPLATE = "report.docx"
+DASH = "—"
+
+
+def template_folders(override: Path | None) -> list[Path]:
+    """Return where templates are looked up: the deployment's folder (Settings.report_templates), then ours."""
+    if override is not None and not override.is_dir():
+        raise ReportError(f"报告模板目录 {override} 不存在（PIPELINE_REPORT_TEMPLATES）。")
+    return [p for p in (override, DEFAULT_TEMPLATES) if p is not None]
+
+
+def find_template(folders: list[Path], name: str) -> Path:
+    """Return the first folder's copy of a template file."""
+    for folder in folders:
+        if (folder / name).is_file():
+            return folder / name
+    raise ReportError(f"找不到报告模板 {name}（查找了 {'、'.join(map(str, folders))}）。")
+
+
+_ZH_DIGITS = "零一二三四五六七八九"
+
+
+def zh_number(n: int) -> str:
+    """Write a section number in Chinese numerals: 一, 十, 十二, 二十三, 一百零五, 一千二百; Arabic from 10,000."""
+    if n >= 10_000:
+        return str(n)
+    if 10 <= n < 20:
+        return "十" + (_ZH_DIGITS[n - 10] if n > 10 else "")
+    written, pending_zero = "", False
+    for place, digit in zip(range(len(str(n)) - 1, -1, -1), map(int, str(n)), strict=True):
+        if digit == 0:
+            pending_zero = bool(written)
+            continue
+        written += ("零" if pending_zero else "") + _ZH_DIGITS[digit] + ("", "十", "百", "千")[place]
+        pending_zero = False
+    return written or _ZH_DIGITS[0]
+
+
+def numbered(n: int, level: int) -> str:
+    """Number a heading as official documents do: 1 一、 · 2 （一） · 3 1． · 4 （1）."""
+    n = int(n)
+    return {1: f"{zh_number(n)}、", 2: f"（{zh_number(n)}）", 3: f"{n}．", 4: f"（{n}）"}[int(level)]
+
+
+def present(pairs: list) -> list:
+    """Keep the `(label, figure)` pairs whose figure the marts produced."""
+    return [pair for pair in pairs if pair[1] is not None]
+
+
+def environment(folders: list[Path], finalize: Any, autoescape: bool) -> SandboxedEnvironment:
+    """Return the sandbox templates are filled in, with the report's filters and helpers."""
+    env = SandboxedEnvironment(
+        loader=ChoiceLoader([FileSystemLoader(str(f), encoding="utf-8") for f in folders]),
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=finalize,
+        extensions=["jinja2.ext.do"],
+    )
+    env.filters["numbered"] = numbered
+    env.filters["zh_number"] = zh_number
+    env.globals["present"] = present
+    env.tests["figure"] = lambda value: isinstance(value, Figure)
+    return env
+
+
+def _place(exc: BaseException, name: str) -> str:
+    """Name the template file and line an error was raised at, from Jinja's rewritten traceback."""
+    where = f"模板 {name}"
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if not filename.endswith(".py") and not filename.startswith("<"):
+            where = f"模板 {Path(filename).name} 第{tb.tb_lineno}行"
+        elif filename == "<template>":
+            where = f"模板 {name} 第{tb.tb_lineno}行"
+        tb = tb.tb_next
+    return where
+
+
+def fill(render: Any, name: str) -> Any:
+    """Run a template's rendering; what goes wrong is a ReportError naming the template and line."""
+    try:
+        return render()
+    except FigureKeyError:
+        raise
+    except TemplateSyntaxError as exc:
+        raise ReportError(f"报告模板 {exc.name or name} 第{exc.lineno}行有语法错误：{exc.message}") from exc
+    except SecurityError as exc:
+        raise ReportError(f"{_place(exc, name)}试图访问不允许的内容，已被沙箱拒绝：{exc}") from exc
+    except TemplateError as exc:
+        raise ReportError(f"{_place(exc, name)}出错：{exc}") from exc
+
+
+# HTML
+
+
+class HtmlFigures:
+    """Print figures in the page: each with its lineage on hover, numbered in page order as before."""
+
+    def __init__(self, lineage: Any, escaped: Any, numbers: dict[int, int], source_line: Any):
+        self.lineage = lineage  # figure → lines
+        self.escaped = escaped  # text → escaped text, memoised
+        self.numbers = numbers
+        self.source_line = source_line
+        self.count = 0
+        self._tips: dict[object, tuple[object, str]] = {}
+
+    def tip(self, figure: Figure) -> str:
+        """Return a figure's escaped lineage, once per tuple of sources (or per key, for a figure without)."""
+        sources = figure.sources
+        memo = id(sources) if sources else figure.key
+        known = self._tips.get(memo)
+        if known is None or (sources and known[0] is not sources):
+            text = "\n".join(["来源：", *self.lineage(figure)])
+            known = self._tips[memo] = (sources, self.escaped[text])
+        return known[1]
+
+    def __call__(self, value: object) -> object:
+        """Finalize a printed value: a figure with its lineage, nothing as —, text as printed and escaped."""
+        from markupsafe import Markup
+
+        if isinstance(value, Markup):  # a macro's output, escaped already
+            return value
+        if isinstance(value, str):
+            return Markup(self.escaped[value])
+        if isinstance(value, Figure):
+            self.count += 1
+            tip, escaped = f"fig-{self.count}", self.escaped
+            return Markup(
+                f'<span class="fig" tabindex="0" data-key="{escaped[value.key]}" aria-describedby="{tip}">'
+                f'{escaped[value.text]}<span class="src" role="tooltip" id="{tip}">{self.tip(value)}</span></span>'
+            )
+        if value is None:
+            return Markup(DASH)
+        if isinstance(value, Source):
+            return Markup(
+                self.escaped["来源：" + self.source_line(value, self.numbers.get(value.submission_id))]
+            )
+        return value
+
+
+def render_html(context: Context, folders: list[Path], figures: HtmlFigures, svg: Any) -> str:
+    """Fill report.html.j2 with the context; `svg(chart)` is a chart's inline SVG."""
+    from markupsafe import Markup
+
+    env = environment(folders, figures, autoescape=True)
+    env.filters["svg"] = lambda chart: Markup(svg(chart))
+    return fill(lambda: env.get_template(HTML_TEMPLATE).render(context.names()), HTML_TEMPLATE)
