@@ -44,7 +44,9 @@ def synthetic(tmp_path: Path) -> Settings:
 
 
 def write(settings: Settings, registry, templates: Path | None = None):
-    return write_report_files(dataclasses.replace(settings, report_templates=templates), YEAR, registry, CONFIG)
+    return write_report_files(
+        dataclasses.replace(settings, report_templates=templates), YEAR, registry, CONFIG
+    )
 
 
 @pytest.fixture
@@ -137,5 +139,7 @@ def test_every_key_the_demo_marts_produce_is_declared_for_the_templates(demo_rep
 
     settings, _, _ = demo_report
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        produced = {key for (key,) in con.execute("select distinct figure_key from mart.report_figures").fetchall()}
+        produced = {
+            key for (key,) in con.execute("select distinct figure_key from mart.report_figures").fetchall()
+        }
     assert produced and produced <= set(load_figure_keys())
