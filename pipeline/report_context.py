@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections import defaultdict
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from pipeline.registry import REGISTRY_DIR, RegistryError, read_yaml
-from pipeline.report import Figure, Project, ReportError, Source, SourceFile
+from pipeline.report import Figure, Project, ReportError, Source, SourceFile, Table
 from pipeline.report_charts import Chart, funds_chart, progress_chart
 
 FIGURE_KEYS = REGISTRY_DIR / "report_figures.yaml"
@@ -40,13 +41,17 @@ def load_figure_keys(path: Path = FIGURE_KEYS) -> dict[str, str]:
     return keys
 
 
+# The template file being filled: a Word template is compiled from its document.xml, without a name of its own.
+RENDERING: ContextVar[str] = ContextVar("rendering", default="")
+
+
 def template_place() -> str:
     """Name the template and line being rendered, from the innermost frame of a compiled template."""
     frame = sys._getframe(1)
     while frame is not None:
         template = frame.f_globals.get("__jinja_template__")
         if template is not None:
-            name = template.name or template.filename or "模板"
+            name = template.name or RENDERING.get() or "模板"
             return f"模板 {name} 第{template.get_corresponding_lineno(frame.f_lineno)}行"
         frame = frame.f_back
     return "模板"
@@ -195,6 +200,7 @@ class Context:
     year: int
     title: str
     issuer: str | None
+    red_head: str | None  # the 红头 line, from registry/report.yaml
     stamp: str  # the latest receipt of a source file
     district: ProjectView
     projects: list[ProjectView]
@@ -208,6 +214,7 @@ class Context:
             "year": self.year,
             "title": self.title,
             "issuer": self.issuer,
+            "red_head": self.red_head,
             "stamp": self.stamp,
             "district": self.district,
             "fig": self.district.fig,
@@ -235,6 +242,7 @@ def build_context(
     year: int,
     title: str,
     issuer: str | None,
+    red_head: str | None,
     stamp: dt.datetime,
     projects: list[Project],
     files: tuple[SourceFile, ...],
@@ -249,5 +257,66 @@ def build_context(
     ]
     charts = [c for p in named for c in (*p.progress_charts, *p.funds_charts)]
     return Context(
-        year, title, issuer, received_text(stamp), ProjectView(district, 0, keys), named, files, forms, charts
+        year,
+        title,
+        issuer,
+        red_head,
+        received_text(stamp),
+        ProjectView(district, 0, keys),
+        named,
+        files,
+        forms,
+        charts,
     )
+
+
+def workbook_tables(context: Context) -> tuple[Table, ...]:
+    """Return the tables the .xlsx holds: the summary, then each project's indicators (附表n)."""
+    summary = Table(
+        "表1 项目绩效评价结果汇总",
+        ("项目名称", "计划总投资", "完成投资", "资金支付率", "自评得分", "评价等级", "最高预警"),
+        tuple(
+            (
+                p.name,
+                *(
+                    p.fig(key)
+                    for key in (
+                        "planned_total_investment_wan",
+                        "completed_investment_wan",
+                        "payment_rate",
+                        "self_evaluation_score",
+                        "grade",
+                        "worst_light",
+                    )
+                ),
+            )
+            for p in context.projects
+        ),  # fmt: skip
+        "汇总",
+    )
+    return (summary, *(table for p in context.projects if (table := indicator_table(p)) is not None))
+
+
+def indicator_table(p: ProjectView) -> Table | None:
+    """Return a project's 绩效目标及自评表 for the workbook, with the unit's own scores where its 自评表 states them."""
+    targets = p.each("indicator_target")
+    if not targets:
+        return None
+    rows = [
+        (
+            t.detail,
+            t,
+            *(p.fig(key, t.detail) for key in ("indicator_actual", "indicator_weight", "indicator_score")),
+        )
+        for t in targets
+    ]
+    rows.append(("自评得分", None, None, None, p.fig("self_evaluation_score")))
+    rows.append(("评价等级", None, None, None, p.fig("grade")))
+    header: tuple[str, ...] = ("三级指标", "年度指标值", "实际完成值", "分值", "得分")
+    if p.each("indicator_reported_score") or p.fig("reported_self_evaluation_score"):
+        own = [p.fig("indicator_reported_score", t.detail) for t in targets]
+        own += [p.fig("reported_self_evaluation_score"), None]
+        rows = [(*row, score) for row, score in zip(rows, own, strict=True)]
+        header = (*header[:4], "得分（按数据计算）", "单位自评得分")
+    caption = f"附表{p.number} {p.name}绩效目标及自评表"
+    return Table(caption, header, tuple(rows), f"附表{p.number}")

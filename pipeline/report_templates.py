@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateErro
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from pipeline.report import Figure, ReportError, Source
-from pipeline.report_context import Context, FigureKeyError
+from pipeline.report_context import RENDERING, Context, FigureKeyError
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "report"
 HTML_TEMPLATE = "report.html.j2"
@@ -66,9 +67,41 @@ def present(pairs: list) -> list:
     return [pair for pair in pairs if pair[1] is not None]
 
 
+class _Sandbox(SandboxedEnvironment):
+    """Jinja2's sandbox, its verdict on an attribute of the report's own objects worked out once per class.
+
+    The verdict on such an object depends only on its class and the attribute's name (functions, methods and
+    types are judged on their own), and a year's templates look up a few hundred thousand attributes.
+    """
+
+    plain: frozenset[type] = frozenset()
+    _verdicts: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        kind = type(obj)
+        if kind not in self.plain:
+            return super().is_safe_attribute(obj, attr, value)
+        known = self._verdicts.get((kind, attr))
+        if known is None:
+            known = self._verdicts[(kind, attr)] = super().is_safe_attribute(obj, attr, value)
+        return known
+
+
+def _plain_classes() -> frozenset[type]:
+    from pipeline import report_context
+    from pipeline.report_charts import Chart
+
+    return frozenset(
+        {Figure, Source, Chart, report_context.ProjectView, report_context.Paragraph, report_context.ScalePart,
+         report_context.Shortfall, report_context.Doubt}
+    )  # fmt: skip
+
+
 def environment(folders: list[Path], finalize: Any, autoescape: bool) -> SandboxedEnvironment:
     """Return the sandbox templates are filled in, with the report's filters and helpers."""
-    env = SandboxedEnvironment(
+    if not _Sandbox.plain:
+        _Sandbox.plain = _plain_classes()
+    env = _Sandbox(
         loader=ChoiceLoader([FileSystemLoader(str(f), encoding="utf-8") for f in folders]),
         autoescape=autoescape,
         undefined=StrictUndefined,
@@ -168,3 +201,98 @@ def render_html(context: Context, folders: list[Path], figures: HtmlFigures, svg
     env = environment(folders, figures, autoescape=True)
     env.filters["svg"] = lambda chart: Markup(svg(chart))
     return fill(lambda: env.get_template(HTML_TEMPLATE).render(context.names()), HTML_TEMPLATE)
+
+
+# Word
+
+
+class DocxValues:
+    """Print values into the Word template: a figure as its text, a chart as its picture (collected in order)."""
+
+    def __init__(self, png: Any, picture: Any):
+        self.png = png  # chart → its PNG
+        self.picture = picture  # (chart, png, width, number) → the run showing it
+        self.width = 0  # the text's width in EMU, set from the template's page
+        self.images: list[bytes] = []
+        self.texts: dict[str, Any] = {}  # each distinct text, written once
+
+    def text(self, value: str) -> Any:
+        from markupsafe import Markup
+
+        from pipeline.report_render import docx_text
+
+        known = self.texts.get(value)
+        if known is None:
+            known = self.texts[value] = Markup(docx_text(value))
+        return known
+
+    def __call__(self, value: object) -> object:
+        """Finalize a printed value: text escaped for WordprocessingML, nothing as —, a chart as a picture."""
+        from markupsafe import Markup
+
+        from pipeline.report_charts import Chart
+
+        if isinstance(value, Markup):
+            return value
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, Figure):
+            return self.text(value.text)
+        if value is None:
+            return Markup(DASH)
+        if isinstance(value, Chart):
+            self.images.append(self.png(value))
+            return Markup(self.picture(value, self.images[-1], self.width, len(self.images)))
+        return value
+
+
+def render_docx(
+    context: Context, folders: list[Path], values: DocxValues, stamp: dt.datetime
+) -> tuple[bytes, bytes]:
+    """Fill report.docx with the context (docxtpl, in the sandbox): return the package and the rendered body.
+
+    The body is rendered by docxtpl's own steps (its tags merged across runs, `{%p`/`{%tr` resolved) but kept as
+    text, for the caller to put into word/document.xml: docxtpl parses it back and moves it into the document,
+    which takes seconds for a few hundred projects. Headers, footers and properties go through docxtpl whole.
+    """
+    import io
+
+    from docxtpl import DocxTemplate
+
+    class Template(DocxTemplate):
+        def resolve_listing(self, xml: str) -> str:
+            return xml  # DocxValues writes a value's line breaks itself; docxtpl's Listing is not used
+
+    path = find_template(folders, DOCX_TEMPLATE)
+    template = Template(str(path))
+    template.render_init()
+    document = template.docx
+    section = document.sections[0]
+    values.width = section.page_width - section.left_margin - section.right_margin
+    env = environment(folders, values, autoescape=True)
+    names = context.names()
+
+    def render() -> str:
+        body = template.render_xml_part(template.patch_xml(template.get_xml()), document.part, names, env)
+        for uri in (template.HEADER_URI, template.FOOTER_URI):
+            for key, xml in template.build_headers_footers_xml(names, uri, env):
+                template.map_headers_footers_xml(key, xml)
+        template.render_properties(names, env)
+        template.render_footnotes(names, env)
+        return body
+
+    token = RENDERING.set(path.name)
+    try:
+        body = fill(render, path.name)
+    finally:
+        RENDERING.reset(token)
+    props = document.core_properties
+    props.title = context.title
+    props.author = props.last_modified_by = context.issuer or ""
+    props.subject = f"{context.year}年度预算绩效管理工作开展情况"
+    props.comments = "由预算绩效数据仓库生成"
+    props.revision = 1
+    props.created = props.modified = props.last_printed = stamp.astimezone(dt.UTC).replace(tzinfo=None)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue(), body.encode("utf-8")
