@@ -143,3 +143,102 @@ def test_every_key_the_demo_marts_produce_is_declared_for_the_templates(demo_rep
             key for (key,) in con.execute("select distinct figure_key from mart.report_figures").fetchall()
         }
     assert produced and produced <= set(load_figure_keys())
+
+
+# The Word template, as a bureau edits it in WPS or Word.
+
+
+def docx_texts(path: Path) -> list[str]:
+    import docx
+
+    return [p.text for p in docx.Document(str(path)).paragraphs]
+
+
+def edit_docx(path: Path, edit) -> None:
+    import docx
+
+    document = docx.Document(str(path))
+    edit(document)
+    document.save(str(path))
+
+
+def paragraph(document, text: str):
+    [found] = [p for p in document.paragraphs if p.text == text]
+    return found
+
+
+def test_a_changed_sentence_is_in_every_written_report_as_the_guide_says(synthetic, registry, own):
+    old, new = "各项目绩效评价结果见下表。", "各项目绩效评价结果如下表所示（模板已修改）。"
+    page = own / "report.html.j2"
+    assert old in page.read_text(encoding="utf-8")  # the sentence docs/report-templates.md changes
+    page.write_text(page.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    edit_docx(own / "report.docx", lambda d: setattr(paragraph(d, old), "text", new))
+
+    files = write(synthetic, registry, own)
+
+    assert new in files.html.read_text(encoding="utf-8")
+    assert new in docx_texts(files.docx) and old not in docx_texts(files.docx)
+    # The workbook holds the tables only: its outline is the default one.
+    assert written(files)["xlsx"] == frozen("synthetic")["xlsx"]
+
+
+def test_a_deployment_word_template_with_a_red_head_and_a_moved_section_is_used(
+    synthetic, registry, tmp_path
+):
+    """The deployment's folder holds only report.docx: the page still comes from the defaults."""
+    own = tmp_path / "bureau"
+    own.mkdir()
+    shutil.copy(DEFAULT_TEMPLATES / "report.docx", own / "report.docx")
+    red_head = "测试区财政局文件（红头）"
+
+    def bureau_edits(document) -> None:
+        from docx.shared import RGBColor
+
+        first = document.paragraphs[0]
+        head = first.insert_paragraph_before(red_head)
+        head.runs[0].font.color.rgb = RGBColor(0xC0, 0, 0)
+        # Move 三、绩效指标表 (its heading up to 附：数据来源) before 二、项目绩效评价情况.
+        body = document.element.body
+        start = paragraph(document, "{{ 3|numbered(1) }}绩效指标表")._p
+        end = paragraph(document, "附：数据来源")._p
+        target = paragraph(document, "{{ 2|numbered(1) }}项目绩效评价情况")._p
+        elements = list(body)
+        for element in elements[elements.index(start) : elements.index(end)]:
+            target.addprevious(element)
+
+    edit_docx(own / "report.docx", bureau_edits)
+
+    files = write(synthetic, registry, own)
+
+    texts = docx_texts(files.docx)
+    assert texts.index(red_head) < texts.index("测试区2022年度预算绩效管理工作开展情况")
+    assert texts.index("三、绩效指标表") < texts.index("二、项目绩效评价情况")
+    assert written(files)["docx"]["rows"] == frozen("synthetic")["docx"]["rows"]  # every table still there
+    assert written(files)["html"] == frozen("synthetic")["html"]  # the page: default template
+
+
+def test_the_red_head_of_registry_report_yaml_prints_above_the_title(synthetic, registry):
+    config = CONFIG.model_copy(update={"red_head": "测试区财政局文件"})
+    files = write_report_files(synthetic, YEAR, registry, config)
+
+    texts = docx_texts(files.docx)
+    assert texts.index("测试区财政局文件") < texts.index("测试区2022年度预算绩效管理工作开展情况")
+    html = files.html.read_text(encoding="utf-8")
+    assert html.index("测试区财政局文件") < html.index("<h1>")
+
+
+def test_a_word_template_asking_for_an_unknown_figure_fails_naming_it(synthetic, registry, own):
+    edit_docx(own / "report.docx", lambda d: setattr(paragraph(d, "各项目绩效评价结果见下表。"), "text",
+                                                     "{{ fig('no_such_figure') }}"))  # fmt: skip
+
+    with pytest.raises(ReportError, match=r"report\.docx 第\d+行.*no_such_figure"):
+        write(synthetic, registry, own)
+    assert not (synthetic.reports / str(YEAR)).exists()
+
+
+def test_a_word_template_reaching_into_python_fails_in_the_sandbox(synthetic, registry, own):
+    edit_docx(own / "report.docx", lambda d: setattr(paragraph(d, "各项目绩效评价结果见下表。"), "text",
+                                                     "{{ ''.__class__.__mro__ }}"))  # fmt: skip
+
+    with pytest.raises(ReportError, match="沙箱"):
+        write(synthetic, registry, own)
