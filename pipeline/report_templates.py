@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from types import MethodType
 from typing import Any
 
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from markupsafe import Markup
 
 from pipeline.report import Figure, ReportError, Source
+from pipeline.report_charts import Chart
 from pipeline.report_context import RENDERING, Context, FigureKeyError
+from pipeline.report_render import docx_text
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "report"
 HTML_TEMPLATE = "report.html.j2"
@@ -86,10 +90,26 @@ class _Sandbox(SandboxedEnvironment):
             known = self._verdicts[(kind, attr)] = super().is_safe_attribute(obj, attr, value)
         return known
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """Look an attribute up; one the sandbox allowed on this class before is returned straight away."""
+        if self._verdicts.get((type(obj), attribute)):
+            try:
+                return getattr(obj, attribute)
+            except AttributeError:
+                pass
+        return super().getattr(obj, attribute)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        """Call a function; a method of the report's own objects (which takes no context) is called directly."""
+        if type(__obj) is MethodType and type(__obj.__self__) in __self.plain:
+            kwargs.pop("_loop_vars", None)  # what Jinja passes for a context function, as Context.call drops
+            kwargs.pop("_block_vars", None)
+            return __obj(*args, **kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
 
 def _plain_classes() -> frozenset[type]:
     from pipeline import report_context
-    from pipeline.report_charts import Chart
 
     return frozenset(
         {Figure, Source, Chart, report_context.ProjectView, report_context.Paragraph, report_context.ScalePart,
@@ -149,6 +169,21 @@ def fill(render: Any, name: str) -> Any:
 # HTML
 
 
+DASH_MARKUP = Markup(DASH)
+
+
+class _MarkupMemo(dict):
+    """Each text as escaped Markup, made once: a page prints far fewer distinct texts than texts."""
+
+    def __init__(self, escape: Any):
+        super().__init__()
+        self.escape = escape
+
+    def __missing__(self, key: str) -> Markup:
+        value = self[key] = Markup(self.escape[key])
+        return value
+
+
 class HtmlFigures:
     """Print figures in the page: each with its lineage on hover, numbered in page order as before."""
 
@@ -159,6 +194,7 @@ class HtmlFigures:
         self.source_line = source_line
         self.count = 0
         self._tips: dict[object, tuple[object, str]] = {}
+        self.markup = _MarkupMemo(escaped)  # text → its escaped Markup, memoised
 
     def tip(self, figure: Figure) -> str:
         """Return a figure's escaped lineage, once per tuple of sources (or per key, for a figure without)."""
@@ -172,32 +208,27 @@ class HtmlFigures:
 
     def __call__(self, value: object) -> object:
         """Finalize a printed value: a figure with its lineage, nothing as —, text as printed and escaped."""
-        from markupsafe import Markup
-
-        if isinstance(value, Markup):  # a macro's output, escaped already
-            return value
-        if isinstance(value, str):
-            return Markup(self.escaped[value])
-        if isinstance(value, Figure):
+        kind = type(value)
+        if kind is str:
+            return self.markup[value]
+        if kind is Figure:
             self.count += 1
             tip, escaped = f"fig-{self.count}", self.escaped
             return Markup(
                 f'<span class="fig" tabindex="0" data-key="{escaped[value.key]}" aria-describedby="{tip}">'
                 f'{escaped[value.text]}<span class="src" role="tooltip" id="{tip}">{self.tip(value)}</span></span>'
             )
-        if value is None:
-            return Markup(DASH)
-        if isinstance(value, Source):
-            return Markup(
-                self.escaped["来源：" + self.source_line(value, self.numbers.get(value.submission_id))]
-            )
+        if kind is Markup or value is None:  # a macro's output, escaped already; nothing
+            return DASH_MARKUP if value is None else value
+        if isinstance(value, str):
+            return self.markup[str(value)]
+        if kind is Source:
+            return self.markup["来源：" + self.source_line(value, self.numbers.get(value.submission_id))]
         return value
 
 
 def render_html(context: Context, folders: list[Path], figures: HtmlFigures, svg: Any) -> str:
     """Fill report.html.j2 with the context; `svg(chart)` is a chart's inline SVG."""
-    from markupsafe import Markup
-
     env = environment(folders, figures, autoescape=True)
     env.filters["svg"] = lambda chart: Markup(svg(chart))
     return fill(lambda: env.get_template(HTML_TEMPLATE).render(context.names()), HTML_TEMPLATE)
@@ -217,10 +248,6 @@ class DocxValues:
         self.texts: dict[str, Any] = {}  # each distinct text, written once
 
     def text(self, value: str) -> Any:
-        from markupsafe import Markup
-
-        from pipeline.report_render import docx_text
-
         known = self.texts.get(value)
         if known is None:
             known = self.texts[value] = Markup(docx_text(value))
@@ -228,19 +255,16 @@ class DocxValues:
 
     def __call__(self, value: object) -> object:
         """Finalize a printed value: text escaped for WordprocessingML, nothing as —, a chart as a picture."""
-        from markupsafe import Markup
-
-        from pipeline.report_charts import Chart
-
-        if isinstance(value, Markup):
-            return value
-        if isinstance(value, str):
+        kind = type(value)
+        if kind is str:
             return self.text(value)
-        if isinstance(value, Figure):
+        if kind is Figure:
             return self.text(value.text)
-        if value is None:
-            return Markup(DASH)
-        if isinstance(value, Chart):
+        if kind is Markup or value is None:
+            return DASH_MARKUP if value is None else value
+        if isinstance(value, str):
+            return self.text(str(value))
+        if kind is Chart:
             self.images.append(self.png(value))
             return Markup(self.picture(value, self.images[-1], self.width, len(self.images)))
         return value
