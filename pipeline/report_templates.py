@@ -10,6 +10,7 @@ import datetime as dt
 from pathlib import Path
 from types import MethodType
 from typing import Any
+from xml.parsers import expat
 
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
@@ -307,9 +308,16 @@ def render_docx(
 
     token = RENDERING.set(path.name)
     try:
-        body = fill(render, path.name)
+        body = fill(render, path.name).encode("utf-8")
     finally:
         RENDERING.reset(token)
+    try:  # it goes into document.xml as text: a tag misplaced in the template must not make a broken document
+        expat.ParserCreate().Parse(body, True)
+    except expat.ExpatError as exc:
+        raise ReportError(
+            f"报告模板 {path.name} 填写后的正文不是完整的 Word 内容（{exc}）：请检查 {{%p …%}}、{{%tr …%}} "
+            "标记是否成对、是否各占一段或表格的一行。"
+        ) from exc
     props = document.core_properties
     props.title = context.title
     props.author = props.last_modified_by = context.issuer or ""
@@ -319,4 +327,4 @@ def render_docx(
     props.created = props.modified = props.last_printed = stamp.astimezone(dt.UTC).replace(tzinfo=None)
     buffer = io.BytesIO()
     document.save(buffer)
-    return buffer.getvalue(), body.encode("utf-8")
+    return buffer.getvalue(), body

@@ -242,3 +242,27 @@ def test_a_word_template_reaching_into_python_fails_in_the_sandbox(synthetic, re
 
     with pytest.raises(ReportError, match="沙箱"):
         write(synthetic, registry, own)
+
+
+def test_a_word_template_whose_tags_leave_a_broken_body_is_refused(synthetic, registry, own):
+    """A `{%p if %}` without its `{%p endif %}` in a table cell cuts the document's XML apart."""
+
+    def unbalance(document) -> None:
+        document.tables[0].cell(0, 0).paragraphs[0].add_run("{% if false %}")
+        paragraph(document, "附：数据来源").insert_paragraph_before("{% endif %}")
+
+    edit_docx(own / "report.docx", unbalance)
+
+    with pytest.raises(ReportError, match="report.docx"):
+        write(synthetic, registry, own)
+    assert not (synthetic.reports / str(YEAR)).exists()
+
+
+def test_a_misspelt_name_in_a_template_fails_naming_it_and_the_line(synthetic, registry, own):
+    page = own / "report.html.j2"
+    text = page.read_text(encoding="utf-8").replace("{{ title }}</h1>", "{{ titel }}</h1>", 1)
+    page.write_text(text, encoding="utf-8")
+    line = 1 + text[: text.index("{{ titel }}")].count("\n")
+
+    with pytest.raises(ReportError, match=rf"report\.html\.j2 第{line}行.*titel"):
+        write(synthetic, registry, own)
