@@ -1,8 +1,9 @@
-"""Lay out the annual report 《…年度预算绩效管理工作开展情况》 from the warehouse and write it in every format."""
+"""Read the annual report 《…年度预算绩效管理工作开展情况》 from the warehouse and write it in every format."""
 
 # Numbers come only from mart.report_figures, printed as the marts wrote them, with their lineage; paragraphs come
 # only from staging.report_narrative, the text the units send. A section with nothing supplied says so, so
-# nothing is ever invented. pipeline/report_render.py turns the laid-out report into HTML, Word and Excel.
+# nothing is ever invented. The wording and layout are templates (templates/report/, pipeline/report_templates.py)
+# given the figures by key (pipeline/report_context.py); pipeline/report_render.py writes HTML, Word and Excel.
 
 from __future__ import annotations
 

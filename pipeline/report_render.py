@@ -1,4 +1,4 @@
-"""Render a laid-out report (`pipeline.report.Report`) as HTML, Word and Excel, byte for byte reproducibly."""
+"""Render the report (`pipeline.report.Report`) as HTML, Word and Excel, byte for byte reproducibly."""
 
 from __future__ import annotations
 

@@ -47,7 +47,8 @@ class Settings:
     @classmethod
     def from_env(cls, home: Path | str | None = None) -> Settings:
         """Build settings from `PIPELINE_HOME` (default `./var`) and the `PIPELINE_<PATH>`, `PIPELINE_MAX_…`,
-        `PIPELINE_WORKERS`, `PIPELINE_SETTLE_SECONDS` and `PIPELINE_LOCK_WAIT_SECONDS` overrides.
+        `PIPELINE_WORKERS`, `PIPELINE_SETTLE_SECONDS`, `PIPELINE_LOCK_WAIT_SECONDS` and `PIPELINE_REPORT_TEMPLATES`
+        overrides.
 
         `PIPELINE_INBOX`, `_ARCHIVE`, `_RECEIPTS`, `_REPORTS`, `_EXPORT` and `_WORK` may be `s3://bucket/prefix`.
         """
