@@ -7,12 +7,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
-from types import MethodType
+from types import BuiltinMethodType, MethodType
 from typing import Any
 from xml.parsers import expat
 
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2.runtime import LoopContext
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
@@ -21,6 +23,7 @@ from pipeline.report_charts import Chart
 from pipeline.report_context import RENDERING, Context, FigureKeyError
 from pipeline.report_render import docx_text
 
+PARAGRAPH = re.compile(r"<w:p([ >])")
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "report"
 HTML_TEMPLATE = "report.html.j2"
 DOCX_TEMPLATE = "report.docx"
@@ -101,8 +104,12 @@ class _Sandbox(SandboxedEnvironment):
         return super().getattr(obj, attribute)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
-        """Call a function; a method of the report's own objects (which takes no context) is called directly."""
-        if type(__obj) is MethodType and type(__obj.__self__) in __self.plain:
+        """Call a function; a method of the report's own objects or of a list (neither takes a context, both
+        allowed by the sandbox) is called directly."""
+        kind = type(__obj)
+        if (kind is MethodType and type(__obj.__self__) in __self.plain) or (
+            kind is BuiltinMethodType and type(__obj.__self__) is list  # `rows.append(…)` building a table
+        ):
             kwargs.pop("_loop_vars", None)  # what Jinja passes for a context function, as Context.call drops
             kwargs.pop("_block_vars", None)
             return __obj(*args, **kwargs)
@@ -113,7 +120,7 @@ def _plain_classes() -> frozenset[type]:
     from pipeline import report_context
 
     return frozenset(
-        {Figure, Source, Chart, report_context.ProjectView, report_context.Paragraph, report_context.ScalePart,
+        {Figure, Source, Chart, LoopContext, report_context.ProjectView, report_context.Paragraph, report_context.ScalePart,
          report_context.Shortfall, report_context.Doubt}
     )  # fmt: skip
 
@@ -285,8 +292,14 @@ def render_docx(
     from docxtpl import DocxTemplate
 
     class Template(DocxTemplate):
-        def resolve_listing(self, xml: str) -> str:
-            return xml  # DocxValues writes a value's line breaks itself; docxtpl's Listing is not used
+        def render_xml_part(self, src_xml: str, part: Any, context: dict, jinja_env: Any = None) -> str:
+            """docxtpl's own, with plain replacements for its regular expressions over the filled body, and
+            without its Listing pass: DocxValues writes a value's line breaks itself."""
+            self.current_rendering_part = part
+            src_xml = PARAGRAPH.sub(r"\n<w:p\1", src_xml)  # a paragraph a line: errors name its line
+            filled = jinja_env.from_string(src_xml).render(context)
+            filled = filled.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+            return filled.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
 
     path = find_template(folders, DOCX_TEMPLATE)
     template = Template(str(path))
