@@ -1,8 +1,9 @@
-"""Lay out the annual report 《…年度预算绩效管理工作开展情况》 from the warehouse and write it in every format."""
+"""Read the annual report 《…年度预算绩效管理工作开展情况》 from the warehouse and write it in every format."""
 
 # Numbers come only from mart.report_figures, printed as the marts wrote them, with their lineage; paragraphs come
 # only from staging.report_narrative, the text the units send. A section with nothing supplied says so, so
-# nothing is ever invented. pipeline/report_render.py turns the laid-out report into HTML, Word and Excel.
+# nothing is ever invented. The wording and layout are templates (templates/report/, pipeline/report_templates.py)
+# given the figures by key (pipeline/report_context.py); pipeline/report_render.py writes HTML, Word and Excel.
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -24,14 +26,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pipeline.objectstore import place as location_path
 from pipeline.publish import publish_set
 from pipeline.registry import REGISTRY_DIR, Registry, RegistryError, explain, load_registry, read_yaml
-from pipeline.report_charts import Chart, funds_chart, progress_chart, read_bands
+from pipeline.report_charts import read_bands
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.text import printable
 from pipeline.warehouse import reader
 
 REPORT_CONFIG = REGISTRY_DIR / "report.yaml"
-NOT_SUPPLIED = "（实施单位未提供）"
 # Characters Windows, Excel or a shell would trip over in a file name.
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 # The longest file name ext4 and APFS take, in bytes of UTF-8 (NTFS counts 255 characters), and the longest
@@ -52,6 +53,7 @@ class ReportConfig(BaseModel):
 
     district: str = Field(min_length=1)
     issuer: str | None = None
+    red_head: str | None = None  # the 红头 line above the title (发文机关标志), if the report carries one
 
 
 def load_report_config(path: Path = REPORT_CONFIG) -> ReportConfig:
@@ -154,33 +156,19 @@ class Project:
         return list(self._details.get(key, ()))
 
 
-# The document: a neutral structure every renderer walks, so the report's wording exists once.
+# The report as every format gets it: the templates' context and the tables the workbook holds.
 
 Inline = str | Figure | None  # None prints as “—”
 
 
 @dataclass(frozen=True, slots=True)
-class Heading:
-    level: int  # 1 一、 · 2 （一） · 3 1． · 4 （1）
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    parts: tuple[Inline, ...]
-    source: Source | None = None  # a unit's narrative paragraph
-    missing: bool = False  # a note that something was not supplied
-
-
-@dataclass(frozen=True, slots=True)
 class Table:
+    """A table of the workbook (.xlsx): its sheet, caption, header and rows."""
+
     caption: str
     header: tuple[str, ...]
     rows: tuple[tuple[Inline, ...], ...]
-    sheet: str | None = None  # also written as this sheet of the .xlsx
-
-
-Block = Heading | Text | Table | Chart
+    sheet: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +177,10 @@ class Report:
     title: str
     issuer: str | None
     stamp: dt.datetime  # the latest receipt of a source file: the report's fixed timestamp
-    blocks: tuple[Block, ...]
+    context: Any  # pipeline.report_context.Context: what the templates see
+    tables: tuple[Table, ...]
     files: tuple[SourceFile, ...]
+    templates: Path | None = None  # a deployment's templates folder, before templates/report
     # What the renderers work out once for all formats (pipeline/report_render.py); not part of the report.
     memo: dict[str, dict] = field(default_factory=dict, compare=False, repr=False)
 
@@ -198,11 +188,6 @@ class Report:
     def file_number(self) -> dict[int, int]:
         """Map a submission id to its number in the appendix."""
         return {f.submission_id: f.number for f in self.files}
-
-    @property
-    def tables(self) -> list[Table]:
-        """Return the tables that also go into the .xlsx."""
-        return [b for b in self.blocks if isinstance(b, Table) and b.sheet]
 
 
 # Reading the warehouse.
@@ -339,354 +324,48 @@ def read_files(con: duckdb.DuckDBPyConnection, projects: Iterable[Project]) -> t
     )
 
 
-# Composing the report.
+@dataclass(frozen=True, slots=True)
+class Year:
+    """What the warehouse holds for one year's report, as read."""
 
-_ZH_DIGITS = "零一二三四五六七八九"
-
-
-def zh_number(n: int) -> str:
-    """Write a section number in Chinese numerals: 一, 十, 十二, 二十三, 一百零五, 一千二百; Arabic from 10,000."""
-    if n >= 10_000:
-        return str(n)
-    if 10 <= n < 20:
-        return "十" + (_ZH_DIGITS[n - 10] if n > 10 else "")
-    written, pending_zero = "", False
-    for place, digit in zip(range(len(str(n)) - 1, -1, -1), map(int, str(n)), strict=True):
-        if digit == 0:
-            pending_zero = bool(written)
-            continue
-        written += ("零" if pending_zero else "") + _ZH_DIGITS[digit] + ("", "十", "百", "千")[place]
-        pending_zero = False
-    return written or _ZH_DIGITS[0]
+    year: int
+    title: str
+    issuer: str | None
+    stamp: dt.datetime  # the latest receipt of a source file: the report's fixed timestamp
+    projects: list[Project]
+    files: tuple[SourceFile, ...]
+    bands: tuple
 
 
-def clauses(*items: tuple[str, Figure | None], sep: str = "，") -> list[Inline]:
-    """Join `label figure` pairs into one sentence's parts, leaving out figures the marts did not produce."""
-    parts: list[Inline] = []
-    for label, figure in items:
-        if figure is None:
-            continue
-        if parts:
-            parts.append(sep)
-        parts += [label, figure]
-    return parts
-
-
-def sentence(parts: list[Inline], missing: str) -> Text:
-    """Return the parts as a sentence, or the note that nothing was supplied."""
-    if not parts:
-        return Text((missing,), missing=True)
-    return Text((*parts, "。"))
-
-
-def narratives(project: Project, section: str, label: str) -> list[Text]:
-    """Return the unit's paragraphs for a section, or the note that none was supplied."""
-    supplied = project.narratives.get(section, [])
-    if not supplied:
-        return [Text((f"{label}：{NOT_SUPPLIED}",), missing=True)]
-    return [Text((line,), source=n.source) for n in supplied for line in n.text.split("\n") if line]
-
-
-# A self-reported total further than this from the computed score, or an execution rate further than this from
-# the ledger's, is named in the report's data-quality note.
-SCORE_TOLERANCE = Decimal("0.5")
-EXECUTION_TOLERANCE = Decimal("0.01")
-
-
-def _differ(computed: Figure | None, stated: Figure | None, tolerance: Decimal) -> bool:
-    """Say whether two figures both hold a value and differ by more than the tolerance."""
-    if computed is None or stated is None or None in (computed.value, stated.value):
-        return False
-    return abs(computed.value - stated.value) > tolerance
-
-
-class Composer:
-    """Lay the report out in the structure of the district's published report."""
-
-    def __init__(
-        self, year: int, district: Project, projects: list[Project], registry: Registry, bands: tuple = ()
-    ):
-        self.year = year
-        self.bands = bands  # the light bands, for the progress charts
-        self.district = district
-        self.projects = projects
-        self.names = {t.id: t.name_zh for t in registry.templates.values()}
-        self.blocks: list[Block] = []
-
-    def not_sent(self, template: str) -> str:
-        return f"（未报送{self.names[template]}）"
-
-    def add(self, *blocks: Block) -> None:
-        self.blocks.extend(blocks)
-
-    def compose(self) -> list[Block]:
-        self.summary()
-        self.add(Heading(1, "二、项目绩效评价情况"))
-        for number, project in enumerate(self.projects, start=1):
-            self.project(number, project)
-        self.add(Heading(1, "三、绩效指标表"))
-        for number, project in enumerate(self.projects, start=1):
-            self.indicator_table(number, project)
-        return self.blocks
-
-    def summary(self) -> None:
-        d = self.district
-        self.add(Heading(1, "一、总体情况"))
-        parts = clauses(
-            (f"{self.year}年度纳入绩效评价的项目共", d.one("projects")),
-            ("全年到位资金", d.one("funds_received_wan")),
-            ("支付资金", d.one("funds_paid_wan")),
-            ("完成投资", d.one("completed_investment_wan")),
-        )
-        self.add(sentence(parts, "（本年度没有可汇总的数据）"), Text(("各项目绩效评价结果见下表。",)))
-        rows = tuple(
-            (
-                p.name,
-                p.one("planned_total_investment_wan"),
-                p.one("completed_investment_wan"),
-                p.one("payment_rate"),
-                p.one("self_evaluation_score"),
-                p.one("grade"),
-                p.one("worst_light"),
-            )
-            for p in self.projects
-        )
-        header = ("项目名称", "计划总投资", "完成投资", "资金支付率", "自评得分", "评价等级", "最高预警")
-        self.add(Table("表1 项目绩效评价结果汇总", header, rows, sheet="汇总"))
-        self.data_quality()
-
-    def data_quality(self) -> None:
-        """Name the figures that cannot be right as sent, so no reader takes them at face value."""
-        doubts: list[Inline] = []
-        for p in self.projects:
-            paid, received = p.one("funds_paid_wan"), p.one("funds_received_wan")
-            if paid is None or received is None or None in (paid.value, received.value):
-                continue
-            if paid.value > received.value:
-                doubts += [*(["；"] if doubts else []), f"{p.name}累计支付", paid, "超过累计到位", received]
-        if doubts:
-            self.add(Text(("数据质量提示：", *doubts, "，资金支付率超过100%，请核实资金台账。")))
-        else:
-            self.add(Text(("数据质量提示：未发现累计支付超过累计到位的项目。",)))
-        self.self_reported()
-
-    def self_reported(self) -> None:
-        """Name each project whose 自评表 states a total or an execution rate the data do not bear out."""
-        for p in self.projects:
-            computed, stated = p.one("self_evaluation_score"), p.one("reported_self_evaluation_score")
-            if _differ(computed, stated, SCORE_TOLERANCE):
-                self.add(
-                    Text(("数据质量提示：", f"{p.name}自评表填报的总分", stated, "，按数据计算为", computed,
-                          f"，相差超过{SCORE_TOLERANCE}分，请核实自评得分。"))
-                )  # fmt: skip
-            ledger, stated = p.one("budget_execution_rate"), p.one("reported_budget_execution_rate")
-            if _differ(ledger, stated, EXECUTION_TOLERANCE):
-                self.add(
-                    Text(("数据质量提示：", f"{p.name}自评表填报的预算执行率", stated, "，按资金台账计算为", ledger,
-                          f"，相差超过{format((EXECUTION_TOLERANCE * 100).normalize(), 'f')}个百分点，请核实。"))
-                )  # fmt: skip
-
-    def project(self, number: int, p: Project) -> None:
-        self.add(Heading(2, f"（{zh_number(number)}）{p.name}"))
-        self.basics(p)
-        self.evaluation(p)
-        self.funds(p)
-        self.performance(p)
-        self.add(Heading(3, "5．存在的问题及下一步工作"))
-        self.add(*narratives(p, "存在问题", "存在的问题"), *narratives(p, "下一步工作", "下一步工作"))
-
-    def basics(self, p: Project) -> None:
-        self.add(Heading(3, "1．项目基本情况"), Heading(4, "（1）项目概况"))
-        self.add(*narratives(p, "项目概况", "项目概况"))
-        facts: list[Inline] = [f"项目编码{p.code}"] if p.code else []
-        money = clauses(
-            ("计划总投资", p.one("planned_total_investment_wan")),
-            ("年度计划投资", p.one("annual_planned_investment_wan")),
-        )
-        facts += [*(["，"] if facts and money else []), *money]
-        if facts:
-            self.add(Text((*facts, "。")))
-        compounds = clauses(
-            ("改造老旧小区", p.one("compounds")),
-            ("改造面积", p.one("area_wan_m2")),
-            ("惠及居民", p.one("households")),
-            ("清单计划投资", p.one("compound_planned_investment_wan")),
-        )
-        if compounds:
-            self.add(Text((*compounds, "。")))
-        self.scale_and_cost(p)
-        self.add(Heading(4, "（2）绩效目标"))
-        self.add(*narratives(p, "绩效目标", "绩效目标"))
-        targets: list[Inline] = []
-        for target in p.each("indicator_target"):
-            targets += [*(["；"] if targets else []), f"{target.detail}", target]
-        if targets:
-            self.add(Text(("年度绩效指标：", *targets, "。")))
-        else:
-            self.add(Text((self.not_sent("performance_targets"),), missing=True))
-
-    def scale_and_cost(self, p: Project) -> None:
-        """Print 建设规模 and 投资构成 in sheet order, each `其中` part after the row it belongs to."""
-        by_category: dict[str | None, list[Inline]] = defaultdict(list)
-        previous_parent: dict[str | None, str | None] = {}
-        for figure in p.each("scale_and_cost"):
-            category, parent = p.structure.get(figure.position, (None, None))
-            parts = by_category[category]
-            if parts:
-                same_group = parent is not None and previous_parent.get(category) == parent
-                parts.append("、" if same_group else ("，其中：" if parent else "；"))
-            parts += [figure.detail, figure]
-            previous_parent[category] = parent
-        for category, parts in by_category.items():
-            self.add(Text((f"{category or '建设规模及投资构成'}：", *parts, "。")))
-
-    def evaluation(self, p: Project) -> None:
-        self.add(Heading(3, "2．绩效评价工作开展情况"))
-        self.add(*narratives(p, "主要做法", "主要做法"))
-        self.add(Heading(4, "（1）资金到位情况"))
-        received = clauses(("全年到位资金", p.one("funds_received_wan")))
-        by_source = clauses(*((f.detail, f) for f in p.each("funds_received_wan")), sep="、")
-        if received and by_source:
-            received += ["，其中", *by_source]
-        self.add(sentence(received, self.not_sent("fund_ledger")))
-        self.add(Heading(4, "（2）投资完成情况"))
-        invested = clauses(
-            ("年度计划投资", p.one("annual_planned_investment_wan")),
-            ("累计完成投资", p.one("completed_investment_wan")),
-            ("年度计划投资完成率", p.one("investment_completion_rate")),
-        )
-        self.add(sentence(invested, self.not_sent("investment_progress")))
-        self.add(Heading(4, "（3）绩效指标完成情况"))
-        achieved: list[Inline] = []
-        for target in p.each("indicator_target"):
-            achieved += [*(["；"] if achieved else []), f"{target.detail}：年度指标值", target]
-            achieved += clauses(("，实际完成值", p.one("indicator_actual", target.detail)), sep="")
-        if achieved:
-            achieved += ["。各指标的分值与得分见“三、绩效指标表”"]
-        self.add(sentence(achieved, self.not_sent("performance_targets")))
-        self.add(Heading(4, "（4）群众满意度"))
-        survey = clauses(("有效问卷", p.one("surveys_valid")), ("群众满意度", p.one("satisfaction_rate")))
-        self.add(sentence(survey, self.not_sent("satisfaction_survey")))
-        self.add(Heading(4, "（5）监控预警情况"))
-        worst = p.one("worst_light")
-        if worst is None:
-            self.add(Text((self.not_sent("investment_progress"),), missing=True))
-        else:
-            self.add(Text(("按月监控时间进度与投资进度，全年最高预警等级：", worst, "。")))
-            rows = tuple(
-                (light.detail, p.one("gap_points", light.detail), light) for light in p.each("light")
-            )
-            self.add(Table("各月监控预警", ("月份", "时间进度超出投资进度（百分点）", "预警灯"), rows))
-            self.add(*progress_chart(p, self.bands))
-        self.monitoring(p)
-        self.add(Heading(4, "（6）负面清单核查"))
-        hits = clauses(
-            ("支出用途列入《财政补助资金使用负面清单》的支付", p.one("negative_list_hits")),
-            ("金额", p.one("negative_list_amount_wan")),
-        )
-        self.add(sentence(hits, self.not_sent("fund_ledger")))
-
-    def monitoring(self, p: Project) -> None:
-        """Print what the unit's 运行监控表 reports: execution against time progress, and the doubtful indicators."""
-        executions = p.each("monitoring_execution_rate")
-        progress = {f.detail: f for f in p.each("monitoring_time_progress")}
-        lines: list[Inline] = []
-        for rate in executions:
-            lines += [*(["；"] if lines else []), f"1-{rate.detail}预算执行率", rate]
-            lines += clauses(("，时间进度", progress.get(rate.detail)), sep="")
-        if lines:
-            self.add(Text(("绩效运行监控表：", *lines, "。")))
-        findings = p.each("monitoring_finding")
-        if findings:
-            rows = tuple((*f.detail.split("·", 1), f) for f in findings)
-            self.add(
-                Table(
-                    "绩效运行监控：完成目标可能性不是“确定能”的指标",
-                    ("截至月份", "三级指标", "完成目标可能性及原因"),
-                    rows,
-                )
-            )
-        elif lines:
-            self.add(Text(("绩效运行监控表所列指标均确定能完成年度目标。",)))
-
-    def funds(self, p: Project) -> None:
-        self.add(Heading(3, "3．资金执行情况"))
-        totals = clauses(
-            ("到位资金", p.one("funds_received_wan")),
-            ("已支付", p.one("funds_paid_wan")),
-            ("资金支付率", p.one("payment_rate")),
-            ("预算执行率", p.one("budget_execution_rate")),
-        )
-        self.add(sentence(totals, self.not_sent("fund_ledger")))
-        lines: list[Inline] = []
-        for received in p.each("funds_received_wan"):
-            lines += [*(["；"] if lines else []), f"{received.detail}到位", received]
-            lines += clauses(("、支付", p.one("funds_paid_wan", received.detail)), sep="")
-        if lines:
-            self.add(Text(("按资金来源：", *lines, "。")), *funds_chart(p))
-
-    def performance(self, p: Project) -> None:
-        self.add(Heading(3, "4．项目绩效情况"), Heading(4, "（1）完成情况"))
-        done = clauses(
-            ("已完工小区", p.one("completed_compounds")),
-            ("自评得分", p.one("self_evaluation_score")),
-            ("单位自评总分", p.one("reported_self_evaluation_score")),
-            ("评价等级", p.one("grade")),
-        )
-        self.add(sentence(done, self.not_sent("performance_targets")))
-        self.add(*narratives(p, "完成情况", "完成情况"))
-        self.add(Heading(4, "（2）未完成情况及原因"))
-        short: list[Inline] = []
-        for weight in p.each("indicator_weight"):
-            score = p.one("indicator_score", weight.detail)
-            if score is not None and None not in (score.value, weight.value) and score.value < weight.value:
-                short += [*(["；"] if short else []), f"{weight.detail}：分值", weight, "，得分", score]
-        if short:
-            self.add(Text(("未得满分的指标：", *short, "。")))
-        elif p.each("indicator_weight"):
-            self.add(Text(("各项绩效指标均得满分。",)))
-        self.add(*narratives(p, "未完成情况及原因", "未完成情况及原因"))
-
-    def indicator_table(self, number: int, p: Project) -> None:
-        caption = f"附表{number} {p.name}绩效目标及自评表"
-        indicators = p.each("indicator_target")
-        if not indicators:
-            self.add(Heading(4, caption), Text((self.not_sent("performance_targets"),), missing=True))
-            return
-        rows = [
-            (
-                target.detail,
-                target,
-                p.one("indicator_actual", target.detail),
-                p.one("indicator_weight", target.detail),
-                p.one("indicator_score", target.detail),
-            )
-            for target in indicators
-        ]
-        rows.append(("自评得分", None, None, None, p.one("self_evaluation_score")))
-        rows.append(("评价等级", None, None, None, p.one("grade")))
-        header = ("三级指标", "年度指标值", "实际完成值", "分值", "得分")
-        if p.each("indicator_reported_score") or p.one("reported_self_evaluation_score"):
-            # The national 自评表 states the unit's own scores: shown beside the computed ones.
-            reported = [p.one("indicator_reported_score", t.detail) for t in indicators]
-            reported += [p.one("reported_self_evaluation_score"), None]
-            rows = [(*row, own) for row, own in zip(rows, reported, strict=True)]
-            header = (*header[:4], "得分（按数据计算）", "单位自评得分")
-        self.add(Table(caption, header, tuple(rows), sheet=f"附表{number}"))
+def read_year(con: duckdb.DuckDBPyConnection, year: int, config: ReportConfig) -> Year:
+    """Read the year's projects, source files and light bands."""
+    projects = read_projects(con, year)
+    files = read_files(con, projects)
+    stamp = max((f.received_at for f in files), default=dt.datetime(year + 1, 1, 1, tzinfo=TIMEZONE))
+    title = f"{config.district}{year}年度预算绩效管理工作开展情况"
+    return Year(
+        year, title, config.issuer, stamp.replace(microsecond=0), projects, files, read_bands(con, year)
+    )
 
 
 def build_report(
-    con: duckdb.DuckDBPyConnection, year: int, config: ReportConfig, registry: Registry
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    config: ReportConfig,
+    registry: Registry,
+    templates: Path | None = None,
 ) -> Report:
-    """Read the warehouse and lay out the year's report."""
-    projects = read_projects(con, year)
-    district = next((p for p in projects if p.name is None), Project(None, None))
-    named = [p for p in projects if p.name is not None]
-    files = read_files(con, projects)
-    stamp = max((f.received_at for f in files), default=dt.datetime(year + 1, 1, 1, tzinfo=TIMEZONE))
-    blocks = Composer(year, district, named, registry, read_bands(con, year)).compose()
-    title = f"{config.district}{year}年度预算绩效管理工作开展情况"
-    return Report(year, title, config.issuer, stamp.replace(microsecond=0), tuple(blocks), files)
+    """Read the warehouse and gather what the templates and the workbook print."""
+    from pipeline.report_context import build_context, load_figure_keys, workbook_tables
+
+    read = read_year(con, year, config)
+    forms = {t.id: t.name_zh for t in registry.templates.values()}
+    context = build_context(
+        year, read.title, read.issuer, config.red_head, read.stamp, read.projects, read.files, forms,
+        load_figure_keys(), read.bands,
+    )  # fmt: skip
+    tables = workbook_tables(context)
+    return Report(year, read.title, read.issuer, read.stamp, context, tables, read.files, templates)
 
 
 def safe_name(text: str) -> str:
@@ -755,10 +434,9 @@ def _write_report_files(
     from pipeline import report_charts, report_render
 
     with _collector_paused(), reader(settings.warehouse) as con:
-        report = build_report(con, year, config, registry)
+        report = build_report(con, year, config, registry, settings.report_templates)
     # Drawn with the collector running: matplotlib's artists live in cycles, a few megabytes per chart.
-    charts = [block for block in report.blocks if isinstance(block, Chart)]
-    report.memo["charts"] = report_charts.draw(charts, settings.home / CHART_CACHE)
+    report.memo["charts"] = report_charts.draw(report.context.charts, settings.home / CHART_CACHE)
     with _collector_paused():
         # Every format is rendered before anything is written: a failure leaves the published set as it was.
         name = report_name(report.title)

@@ -1,4 +1,4 @@
-"""Render a laid-out report (`pipeline.report.Report`) as HTML, Word and Excel, byte for byte reproducibly."""
+"""Render the report (`pipeline.report.Report`) as HTML, Word and Excel, byte for byte reproducibly."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Callable
 from html import escape
 
 from pipeline import report_charts
-from pipeline.report import Figure, Heading, Inline, Report, Source, Table, Text
+from pipeline.report import Figure, Inline, Report, Source
 from pipeline.report_charts import Chart
 from pipeline.text import printable
 
@@ -99,52 +99,12 @@ def received_text(moment: dt.datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S}"
 
 
-def intro(report: Report) -> str:
-    return (
-        f"本报告由预算绩效数据仓库根据各单位报送的报表自动生成，数据截至{received_text(report.stamp)}。"
-        "文中数字均取自数据仓库的报告数字表；各段文字取自实施单位报送的《报告文字材料》，未报送的注明“未提供”。"
-    )
-
-
 # HTML
 
 
 def _escaped(text: str) -> str:
     """Return text for HTML: shown as printed, then escaped; every text of the page goes through here."""
     return escape(shown(text))
-
-
-CSS = """
-body { margin: 0; background: #f3f1ec; color: #1a1a1a; }
-main { max-width: 52em; margin: 2em auto; padding: 3em 4em; background: #fff;
-  font: 16px/1.9 "FangSong", "STFangsong", "仿宋", "Noto Serif CJK SC", "Noto Sans CJK SC", serif; }
-h1 { text-align: center; font-size: 1.6em; line-height: 1.5; margin: .5em 0 .2em; }
-.issuer { text-align: center; margin: 0 0 1.5em; }
-.note { font-size: .85em; color: #555; border-left: 3px solid #c9a227; padding-left: .8em; }
-h2 { font-size: 1.2em; margin: 1.6em 0 .4em; }
-h3 { font-size: 1.1em; margin: 1.4em 0 .4em; }
-h4, h5 { font-size: 1em; margin: 1em 0 .2em; }
-p { text-indent: 2em; margin: .3em 0; }
-p.missing { color: #8a5a00; }
-p.narrative { border-left: 2px solid #d8e3f0; padding-left: .4em; }
-table { border-collapse: collapse; margin: .6em 0 1.2em; width: 100%; font-size: .92em; }
-caption { font-weight: bold; padding: .3em; }
-th, td { border: 1px solid #777; padding: .25em .5em; vertical-align: top; }
-th { background: #eee; white-space: nowrap; }
-td.num { text-align: right; white-space: nowrap; }
-.fig { position: relative; border-bottom: 1px dotted #0b5cad; cursor: help; white-space: nowrap; }
-.fig:focus { outline: 2px solid #0b5cad; }
-.fig .src { display: none; position: absolute; left: 0; top: 1.7em; z-index: 10; width: max-content;
-  max-width: 34em; white-space: pre-line; text-indent: 0; text-align: left; font-size: .8em; line-height: 1.5;
-  background: #fffbe6; color: #222; border: 1px solid #c9a227; padding: .4em .6em;
-  box-shadow: 0 2px 6px rgba(0, 0, 0, .2); }
-.fig:hover .src, .fig:focus .src { display: block; }
-.sources td { font-size: .85em; }
-.chart { margin: 1em 0; text-align: center; }
-.chart figcaption { font-size: .9em; color: #444; }
-.sha { font-family: monospace; word-break: break-all; }
-@media print { body { background: #fff; } main { margin: 0; } .fig { border: 0; } .fig .src { display: none; } }
-"""
 
 
 class _Memo(dict):
@@ -159,117 +119,16 @@ class _Memo(dict):
         return value
 
 
-class _Html:
-    def __init__(self, report: Report):
-        self.report = report
-        self.numbers = report.file_number
-        self.count = 0
-        self.lineage = _Lineage(report)
-        # A page of 400 projects prints 150,000 figures but far fewer distinct texts and lineages: each is
-        # escaped once.
-        self.escaped = _Memo(_escaped)
-        self._tips: dict[object, tuple[object, str]] = {}
-
-    def tip(self, figure: Figure) -> str:
-        """Return a figure's escaped lineage, once per tuple of sources (or per key, for a figure without)."""
-        sources = figure.sources
-        memo = id(sources) if sources else figure.key
-        known = self._tips.get(memo)
-        if known is None or (sources and known[0] is not sources):
-            known = self._tips[memo] = (sources, _escaped("\n".join(["来源：", *self.lineage(figure)])))
-        return known[1]
-
-    def figure(self, figure: Figure) -> str:
-        self.count += 1
-        tip = f"fig-{self.count}"
-        escaped = self.escaped
-        return (
-            f'<span class="fig" tabindex="0" data-key="{escaped[figure.key]}" aria-describedby="{tip}">'
-            f'{escaped[figure.text]}<span class="src" role="tooltip" id="{tip}">{self.tip(figure)}</span></span>'
-        )
-
-    def inline(self, part: Inline) -> str:
-        if isinstance(part, Figure):
-            return self.figure(part)
-        return self.escaped[DASH if part is None else part]
-
-    def text(self, block: Text) -> str:
-        inline = self.inline
-        body = "".join([inline(p) for p in block.parts])
-        if block.source is not None:
-            title = _escaped(
-                "来源：" + source_line(block.source, self.numbers.get(block.source.submission_id))
-            )
-            return f'<p class="narrative" title="{title}">{body}</p>'
-        return f'<p class="missing">{body}</p>' if block.missing else f"<p>{body}</p>"
-
-    def table(self, block: Table) -> str:
-        head = "".join(f"<th>{self.escaped[h]}</th>" for h in block.header)
-        inline = self.inline
-        rows = []
-        for row in block.rows:
-            cells = "".join(
-                [
-                    f'<td class="num">{inline(c)}</td>'
-                    if isinstance(c, Figure) and c.value is not None
-                    else f"<td>{inline(c)}</td>"
-                    for c in row
-                ]
-            )
-            rows.append(f"<tr>{cells}</tr>")
-        return (
-            f"<table><caption>{_escaped(block.caption)}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-        )
-
-    def chart(self, block: Chart) -> str:
-        svg = report_charts.drawing(self.report, block).svg
-        caption = _escaped(block.title)
-        return f'<figure class="chart" data-chart="{block.kind}">{svg}<figcaption>{caption}</figcaption></figure>'
-
-    def sources(self) -> str:
-        rows = "".join(
-            f'<tr id="src-{f.number}"><td>{f.number}</td><td>{_escaped(f.original_name)}</td>'
-            f"<td>{_escaped(f.unit or DASH)}</td><td>{received_text(f.received_at)}</td>"
-            f'<td class="sha">{_escaped(f.sha256)}</td></tr>'
-            for f in self.report.files
-        )
-        return (
-            "<h2>附：数据来源</h2>"
-            '<table class="sources"><caption>报告所用报表文件及其SHA-256指纹</caption><thead><tr>'
-            "<th>编号</th><th>文件名</th><th>报送单位</th><th>接收时间</th><th>SHA-256指纹</th>"
-            f"</tr></thead><tbody>{rows}</tbody></table>"
-        )
-
-    def render(self) -> str:
-        r = self.report
-        body = [f"<h1>{_escaped(r.title)}</h1>"]
-        if r.issuer:
-            body.append(f'<p class="issuer">{_escaped(r.issuer)}</p>')
-        body.append(
-            f'<p class="note">{_escaped(intro(r))}将鼠标移到带下划线的数字上，可查看其来源文件、工作表和Excel行号。</p>'
-        )
-        for block in r.blocks:
-            if isinstance(block, Heading):
-                body.append(f"<h{block.level + 1}>{_escaped(block.text)}</h{block.level + 1}>")
-            elif isinstance(block, Text):
-                body.append(self.text(block))
-            elif isinstance(block, Chart):
-                body.append(self.chart(block))
-            else:
-                body.append(self.table(block))
-        body.append(self.sources())
-        return (
-            '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f'<title>{_escaped(r.title)}</title>\n<link rel="icon" href="data:,">\n<style>{CSS}</style>\n</head>\n'
-            "<body>\n<main>\n" + "\n".join(body) + "\n</main>\n</body>\n</html>\n"
-        )
-
-
 def render_html(report: Report) -> str:
-    """Render the report as one self-contained HTML page; hovering a number shows its lineage."""
-    return _Html(report).render()
+    """Fill the page template (report.html.j2) with the report; hovering a number shows its lineage."""
+    from pipeline import report_templates
+
+    # A page of 400 projects prints 150,000 figures but far fewer distinct texts and lineages: each is escaped once.
+    figures = report_templates.HtmlFigures(_Lineage(report), _Memo(_escaped), report.file_number, source_line)
+    folders = report_templates.template_folders(report.templates)
+    return report_templates.render_html(
+        report.context, folders, figures, lambda chart: report_charts.drawing(report, chart).svg
+    )
 
 
 # Office files: both are zip packages whose members carry the time they were written.
@@ -311,107 +170,28 @@ def stable_zip(
     return out.getvalue()
 
 
-def _east_asian(element, font: str) -> None:
-    """Set a run's or style's font for Chinese text too (Word keeps it apart from the Latin font)."""
-    from docx.oxml.ns import qn
-
-    rpr = element.get_or_add_rPr()
-    fonts = rpr.get_or_add_rFonts()
-    for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attribute), font)
-
-
-# GB/T 9704 official documents: 黑体 for first-level headings, 楷体 for second, 仿宋 for body text.
-DOCX_FONTS = {"Normal": "仿宋", "Title": "方正小标宋简体", 1: "黑体", 2: "楷体", 3: "仿宋", 4: "仿宋"}
-
-
-def _docx_runs(text: str, bold: bool = False, size: int | None = None, font: str | None = None) -> str:
-    """Write text as one run; line breaks stay line breaks; every text of the document goes through here."""
-    properties = ""
-    if font:
-        properties += f'<w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:eastAsia="{font}" w:cs="{font}"/>'
-    if bold:
-        properties += "<w:b/>"
-    if size:
-        properties += f'<w:sz w:val="{size * 2}"/>'
-    # Written as lxml writes what it parsed, since this goes into document.xml as it is: a carriage return
-    # reads as a line feed within a line, an empty text element closes itself.
-    lines = [escape(line, quote=False).replace("\r", "\n") for line in shown(text).split("\n")]
-    content = '</w:t><w:br/><w:t xml:space="preserve">'.join(lines)
-    run = f'<w:r>{f"<w:rPr>{properties}</w:rPr>" if properties else ""}<w:t xml:space="preserve">{content}</w:t></w:r>'
-    return run.replace(_EMPTY_TEXT, _EMPTY_TEXT_CLOSED) if _EMPTY_TEXT in run else run
-
-
-_EMPTY_TEXT = '<w:t xml:space="preserve"></w:t>'
-_EMPTY_TEXT_CLOSED = '<w:t xml:space="preserve"/>'
-
-
-def _docx_paragraph(
-    text: str,
-    style: str | None = None,
-    center: bool = False,
-    indent: bool = False,
-    bold: bool = False,
-    size: int | None = None,
-    font: str | None = None,
-) -> str:
-    """Write one paragraph: a style, centred or with a two-character first-line indent."""
-    properties = f'<w:pStyle w:val="{style}"/>' if style else ""
-    if indent:
-        properties += '<w:ind w:firstLine="480"/>'  # 24 pt, two characters of 12 pt
-    if center:
-        properties += '<w:jc w:val="center"/>'
-    return f"<w:p>{f'<w:pPr>{properties}</w:pPr>' if properties else ''}{_docx_runs(text, bold, size, font)}</w:p>"
-
-
-def _docx_table(caption: str, header: tuple[str, ...], rows: list[list[str]], width: int) -> str:
-    """Write a captioned, centred table in the Table Grid style, its header row bold, columns of equal width."""
-    column = int(width / len(header) / 635)  # EMU to twentieths of a point
-    cell_width = f'<w:tcPr><w:tcW w:w="{column}" w:type="dxa"/></w:tcPr>'
-
-    written: dict[str, str] = {}  # cells repeat (—, 100%, 优): each distinct one is written once
-
-    def cell(text: str, bold: bool) -> str:
-        if bold:
-            return f"<w:tc>{cell_width}{_docx_paragraph(text, bold=True)}</w:tc>"
-        known = written.get(text)
-        if known is None:
-            known = written[text] = f"<w:tc>{cell_width}{_docx_paragraph(text)}</w:tc>"
-        return known
-
-    def row(cells: list[str], bold: bool) -> str:
-        return "<w:tr>" + "".join(cell(c, bold) for c in cells) + "</w:tr>"
-
-    return (
-        _docx_paragraph(caption, center=True)
-        + '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/><w:jc w:val="center"/>'
-        + '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
-        + 'w:noHBand="0" w:noVBand="1"/></w:tblPr>'
-        + "<w:tblGrid>"
-        + f'<w:gridCol w:w="{column}"/>' * len(header)
-        + "</w:tblGrid>"
-        + row(list(header), bold=True)
-        + "".join(row(cells, bold=False) for cells in rows)
-        + "</w:tbl>"
-    )
-
-
 _PICTURE = (
-    '<w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:drawing>'
+    "<w:r><w:drawing>"
     '<wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/>'
-    '<wp:docPr id="{id}" name="图表{id}" descr="{title}"/>'
+    '<wp:docPr id="{id}" name="图表{n}" descr="{title}"/>'
     '<wp:cNvGraphicFramePr><a:graphicFrameLocks xmlns:a="{a}" noChangeAspect="1"/></wp:cNvGraphicFramePr>'
     '<a:graphic xmlns:a="{a}"><a:graphicData uri="{pic}"><pic:pic xmlns:pic="{pic}">'
-    '<pic:nvPicPr><pic:cNvPr id="{id}" name="chart{id}.png"/><pic:cNvPicPr/></pic:nvPicPr>'
+    '<pic:nvPicPr><pic:cNvPr id="{id}" name="chart{n}.png"/><pic:cNvPicPr/></pic:nvPicPr>'
     '<pic:blipFill><a:blip r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
     '<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
     '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic>'
-    "</wp:inline></w:drawing></w:r></w:p>"
+    "</wp:inline></w:drawing></w:r>"
 )
 
 
-def _docx_chart(chart: Chart, png: bytes, width: int, number: int) -> str:
-    """Write the paragraph showing a chart's PNG (`media/chart<number>.png`, `rIdChart<number>`), then its caption."""
+def docx_text(text: str) -> str:
+    """Return text for WordprocessingML: shown as printed, escaped, a line break as a break of the run."""
+    lines = [escape(line, quote=False) for line in shown(text).split("\n")]
+    return '</w:t><w:br/><w:t xml:space="preserve">'.join(lines)
+
+
+def docx_chart(chart: Chart, png: bytes, width: int, number: int) -> str:
+    """Return the run showing a chart's PNG (`media/chart<number>.png`, `rIdChart<number>`), inside a paragraph."""
     # A PNG's pixel size is in its IHDR chunk; it was drawn at report_charts.PNG_DPI.
     pixels = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     cx, cy = (int(p * 914400 / report_charts.PNG_DPI) for p in pixels)
@@ -419,15 +199,18 @@ def _docx_chart(chart: Chart, png: bytes, width: int, number: int) -> str:
     picture = _PICTURE.format(
         cx=int(cx * scale),
         cy=int(cy * scale),
-        id=number,
+        id=CHART_IDS + number,
+        n=number,
         title=escape(shown(chart.title)),
         rid=f"rIdChart{number}",
         a="http://schemas.openxmlformats.org/drawingml/2006/main",
         pic="http://schemas.openxmlformats.org/drawingml/2006/picture",
     )
-    return picture + _docx_paragraph(chart.title, center=True)
+    # The template's run is closed around it: the picture is a run of its own.
+    return f'</w:t></w:r>{picture}<w:r><w:t xml:space="preserve">'
 
 
+CHART_IDS = 100_000  # charts' drawing ids, clear of any picture the template has itself
 _IMAGE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
 
 
@@ -451,82 +234,23 @@ def _with_images(name: str, data: bytes, images: list[bytes]) -> bytes:
 
 
 def render_docx(report: Report) -> bytes:
-    """Render the report as a Word document in official-document style, with fixed metadata."""
-    from docx import Document
-    from docx.shared import Pt, RGBColor
+    """Fill the Word template (report.docx) with the report, figures as plain numbers, with fixed metadata."""
+    from pipeline import report_templates
 
-    document = Document()
-    normal = document.styles["Normal"]
-    normal.font.size = Pt(12)
-    _east_asian(normal.element, DOCX_FONTS["Normal"])
-    for level in (1, 2, 3, 4):
-        style = document.styles[f"Heading {level}"]
-        style.font.size = Pt({1: 15, 2: 14, 3: 13, 4: 12}[level])
-        style.font.color.rgb = RGBColor(0, 0, 0)
-        style.font.bold = level in (1, 3)
-        style.font.italic = False
-        _east_asian(style.element, DOCX_FONTS[level])
+    values = report_templates.DocxValues(lambda chart: report_charts.drawing(report, chart).png, docx_chart)
+    folders = report_templates.template_folders(report.templates)
+    package, body = report_templates.render_docx(report.context, folders, values, report.stamp)
 
-    props = document.core_properties
-    props.title = report.title
-    props.author = props.last_modified_by = report.issuer or ""
-    props.subject = f"{report.year}年度预算绩效管理工作开展情况"
-    props.comments = "由预算绩效数据仓库生成"
-    props.revision = 1
-    created = report.stamp.astimezone(dt.UTC).replace(tzinfo=None)
-    props.created = props.modified = props.last_printed = created
-
-    # The body is written as WordprocessingML in one pass: python-docx's add_paragraph/add_table look up styles
-    # and scan the body on every call, which takes minutes for a report of a few hundred projects. It goes into
-    # the saved document.xml as text, before the body's section properties, in the form lxml writes (see
-    # _docx_runs): parsing it and moving each element into the document took seconds.
-    width = (
-        document.sections[0].page_width - document.sections[0].left_margin - document.sections[0].right_margin
-    )
-    images: list[bytes] = []  # the charts' PNGs, in order: media/chart<n>.png
-    body = [
-        _docx_paragraph(report.title, center=True, size=20, font=DOCX_FONTS["Title"]),
-        _docx_paragraph(report.issuer, center=True) if report.issuer else "",
-        _docx_paragraph(intro(report)),
-    ]
-    for block in report.blocks:
-        if isinstance(block, Heading):
-            body.append(_docx_paragraph(block.text, style=f"Heading{block.level}"))
-        elif isinstance(block, Text):
-            body.append(_docx_paragraph("".join(plain(p) for p in block.parts), indent=True))
-        elif isinstance(block, Chart):
-            images.append(report_charts.drawing(report, block).png)
-            body.append(_docx_chart(block, images[-1], width, len(images)))
-        else:
-            body.append(
-                _docx_table(
-                    block.caption, block.header, [[plain(c) for c in row] for row in block.rows], width
-                )
-            )
-    body.append(_docx_paragraph("附：数据来源", style="Heading1"))
-    body.append(
-        _docx_table(
-            "报告所用报表文件及其SHA-256指纹",
-            ("编号", "文件名", "报送单位", "接收时间", "SHA-256指纹"),
-            [
-                [str(f.number), f.original_name, f.unit or DASH, received_text(f.received_at), f.sha256]
-                for f in report.files
-            ],
-            width,
-        )
-    )
-    buffer = io.BytesIO()
-    document.save(buffer)
-    content = "".join(body).encode("utf-8")
-
-    def with_body(name: str, data: bytes) -> bytes:
+    def edit(name: str, data: bytes) -> bytes:
         if name != "word/document.xml":
-            return _with_images(name, data, images)
-        at = data.rindex(b"<w:sectPr")  # the body's own section properties, its last element
-        return data[:at] + content + data[at:]
+            return _with_images(name, data, values.images)
+        start = data.index(
+            b"<w:body"
+        )  # the rendered body, its own namespaces declared, replaces the template's
+        return data[:start] + body + data[data.index(b"</w:body>") + len(b"</w:body>") :]
 
-    media = {f"word/media/chart{n}.png": png for n, png in enumerate(images, start=1)}
-    return stable_zip(buffer.getvalue(), report.stamp, with_body, media)
+    media = {f"word/media/chart{n}.png": png for n, png in enumerate(values.images, start=1)}
+    return stable_zip(package, report.stamp, edit, media)
 
 
 def number_format(figure: Figure) -> str:

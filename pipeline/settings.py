@@ -41,11 +41,14 @@ class Settings:
     work: Path | str | None = None
     # Data Docs list every validation run of this many days back; older runs' pages are removed.
     data_docs_keep_days: int = DATA_DOCS_KEEP_DAYS
+    # A deployment's own report templates (`PIPELINE_REPORT_TEMPLATES`); files it lacks come from templates/report.
+    report_templates: Path | None = None
 
     @classmethod
     def from_env(cls, home: Path | str | None = None) -> Settings:
         """Build settings from `PIPELINE_HOME` (default `./var`) and the `PIPELINE_<PATH>`, `PIPELINE_MAX_…`,
-        `PIPELINE_WORKERS`, `PIPELINE_SETTLE_SECONDS` and `PIPELINE_LOCK_WAIT_SECONDS` overrides.
+        `PIPELINE_WORKERS`, `PIPELINE_SETTLE_SECONDS`, `PIPELINE_LOCK_WAIT_SECONDS` and `PIPELINE_REPORT_TEMPLATES`
+        overrides.
 
         `PIPELINE_INBOX`, `_ARCHIVE`, `_RECEIPTS`, `_REPORTS`, `_EXPORT` and `_WORK` may be `s3://bucket/prefix`.
         """
@@ -82,6 +85,7 @@ class Settings:
             shards_max=_whole("PIPELINE_SHARDS_MAX", 16),
             work=location("work", "work"),
             data_docs_keep_days=_whole("PIPELINE_DATA_DOCS_KEEP_DAYS", DATA_DOCS_KEEP_DAYS),
+            report_templates=_folder("PIPELINE_REPORT_TEMPLATES"),
         )
 
     @property
@@ -93,6 +97,14 @@ class Settings:
     def lock_file(self) -> Path:
         """Return the run lock every command that writes the warehouse holds."""
         return self.home / "run.lock"
+
+
+def _folder(variable: str) -> Path | None:
+    """Read an optional local folder setting; unset means none."""
+    raw = (os.environ.get(variable) or "").strip()
+    if URL.match(raw):
+        raise ValueError(f"{variable} must be a local path, not {raw!r}")
+    return Path(os.path.abspath(raw)) if raw else None
 
 
 def _workers(raw: str | None) -> int:

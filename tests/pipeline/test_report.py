@@ -26,9 +26,9 @@ from pipeline.report import (
     build_report,
     load_report_config,
     write_report_files,
-    zh_number,
 )
 from pipeline.report_render import render_html, rows_text
+from pipeline.report_templates import zh_number
 from pipeline.settings import Settings
 from pipeline.warehouse import SQL_DIR
 from tests.chromium import browse, needs_chromium
@@ -601,8 +601,6 @@ def test_chromium_shows_a_numbers_lineage_on_hover_without_console_errors(demo_r
     ],
 )
 def test_section_numbers_are_chinese_numerals_past_ninety_nine(number, written):
-    from pipeline.report import zh_number
-
     assert zh_number(number) == written
 
 

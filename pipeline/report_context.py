@@ -1,0 +1,322 @@
+"""Build what the report templates see: the year's figures by key, per project, with narratives and charts."""
+
+# Templates ask for figures by key and never compute: what needs arithmetic or a comparison (a payment above
+# receipts, an indicator short of full marks) is worked out here, and the templates only word it.
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections import defaultdict
+from contextvars import ContextVar
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from pipeline.registry import REGISTRY_DIR, RegistryError, read_yaml
+from pipeline.report import Figure, Project, ReportError, Source, SourceFile, Table
+from pipeline.report_charts import Chart, funds_chart, progress_chart
+
+FIGURE_KEYS = REGISTRY_DIR / "report_figures.yaml"
+NOT_SUPPLIED = "（实施单位未提供）"
+# A self-reported total further than this from the computed score, or an execution rate further than this from
+# the ledger's, is named in the report's data-quality note.
+SCORE_TOLERANCE = Decimal("0.5")
+EXECUTION_TOLERANCE = Decimal("0.01")
+
+
+class FigureKeyError(ReportError):
+    """A template asks for something the report does not have; the message names template, line and key."""
+
+
+def load_figure_keys(path: Path = FIGURE_KEYS) -> dict[str, str]:
+    """Load the keys `mart.report_figures` can hold, each with what it means."""
+    if not path.is_file():
+        raise RegistryError(f"{path}: missing")
+    keys = read_yaml(path)
+    if not isinstance(keys, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in keys.items()
+    ):
+        raise RegistryError(f"{path}: expected `key: 说明` lines")
+    return keys
+
+
+# The template file being filled: a Word template is compiled from its document.xml, without a name of its own.
+RENDERING: ContextVar[str] = ContextVar("rendering", default="")
+
+
+def template_place() -> str:
+    """Name the template and line being rendered, from the innermost frame of a compiled template."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        template = frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            name = template.name or RENDERING.get() or "模板"
+            return f"模板 {name} 第{template.get_corresponding_lineno(frame.f_lineno)}行"
+        frame = frame.f_back
+    return "模板"
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """One line of a unit's narrative, with where it came from."""
+
+    text: str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class ScalePart:
+    """One 建设规模/投资构成 item: `joint` says how it follows the one before (first, sibling, part, next)."""
+
+    joint: str
+    detail: str | None
+    figure: Figure
+
+
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    """An indicator scored below its weight."""
+
+    detail: str | None
+    weight: Figure
+    score: Figure
+
+
+class ProjectView:
+    """A project (or the district) as templates see it: figures by key, narratives by section, charts."""
+
+    def __init__(self, project: Project, number: int, keys: dict[str, str], bands: tuple = ()):
+        self._project = project
+        self._keys = keys
+        self.number = number
+        self.name = project.name
+        self.code = project.code
+        self.progress_charts: list[Chart] = progress_chart(project, bands) if project.name else []
+        self.funds_charts: list[Chart] = funds_chart(project) if project.name else []
+
+    def _known(self, key: object) -> str:
+        if key not in self._keys:
+            raise FigureKeyError(
+                f"{template_place()}：报告数字中没有“{key}”（可用的键见 {FIGURE_KEYS.name}）。"
+            )
+        return key  # type: ignore[return-value]
+
+    def fig(self, key: str, detail: str | None = None) -> Figure | None:
+        """Return the figure of this key (and detail), or None where the marts produced none for this project."""
+        return self._project.one(self._known(key), detail)
+
+    def each(self, key: str) -> list[Figure]:
+        """Return the figures of a key that have a detail (a fund source, an indicator, a month), in order."""
+        return self._project.each(self._known(key))
+
+    def narratives(self, section: str) -> list[Paragraph]:
+        """Return the lines the unit wrote for a section (or the 年度总体目标 standing in), none if not supplied."""
+        return [
+            Paragraph(line, n.source)
+            for n in self._project.narratives.get(section, [])
+            for line in n.text.split("\n")
+            if line
+        ]
+
+    def scale_and_cost(self) -> list[tuple[str | None, list[ScalePart]]]:
+        """Return 建设规模 and 投资构成 by category, in sheet order, each `其中` part after the row it belongs to."""
+        p = self._project
+        groups: dict[str | None, list[ScalePart]] = defaultdict(list)
+        previous_parent: dict[str | None, str | None] = {}
+        for figure in p.each("scale_and_cost"):
+            category, parent = p.structure.get(figure.position, (None, None))
+            parts = groups[category]
+            if not parts:
+                joint = "first"
+            elif parent is not None and previous_parent.get(category) == parent:
+                joint = "sibling"
+            else:
+                joint = "part" if parent else "next"
+            parts.append(ScalePart(joint, figure.detail, figure))
+            previous_parent[category] = parent
+        return list(groups.items())
+
+    def shortfalls(self) -> list[Shortfall]:
+        """Return the indicators scored below their weight."""
+        short = []
+        for weight in self._project.each("indicator_weight"):
+            score = self._project.one("indicator_score", weight.detail)
+            if score is not None and None not in (score.value, weight.value) and score.value < weight.value:
+                short.append(Shortfall(weight.detail, weight, score))
+        return short
+
+
+def _differ(computed: Figure | None, stated: Figure | None, tolerance: Decimal) -> bool:
+    """Say whether two figures both hold a value and differ by more than the tolerance."""
+    if computed is None or stated is None or None in (computed.value, stated.value):
+        return False
+    return abs(computed.value - stated.value) > tolerance
+
+
+@dataclass(frozen=True, slots=True)
+class Doubt:
+    """A project whose figures cannot both be right: `kind` is overpaid, score or execution."""
+
+    kind: str
+    project: ProjectView
+    stated: Figure
+    computed: Figure
+
+
+def doubts(projects: list[ProjectView]) -> list[Doubt]:
+    """Return the payments above receipts, in project order."""
+    found = []
+    for p in projects:
+        paid, received = p.fig("funds_paid_wan"), p.fig("funds_received_wan")
+        if paid is None or received is None or None in (paid.value, received.value):
+            continue
+        if paid.value > received.value:
+            found.append(Doubt("overpaid", p, paid, received))
+    return found
+
+
+def self_reported(projects: list[ProjectView]) -> list[Doubt]:
+    """Return each 自评表 total or execution rate the data do not bear out, in project order."""
+    found = []
+    for p in projects:
+        computed, stated = p.fig("self_evaluation_score"), p.fig("reported_self_evaluation_score")
+        if _differ(computed, stated, SCORE_TOLERANCE):
+            found.append(Doubt("score", p, stated, computed))  # type: ignore[arg-type]
+        ledger, stated = p.fig("budget_execution_rate"), p.fig("reported_budget_execution_rate")
+        if _differ(ledger, stated, EXECUTION_TOLERANCE):
+            found.append(Doubt("execution", p, stated, ledger))  # type: ignore[arg-type]
+    return found
+
+
+def received_text(moment: dt.datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S}"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything a template sees, as names; `fig` is the district's figure by key."""
+
+    year: int
+    title: str
+    issuer: str | None
+    red_head: str | None  # the 红头 line, from registry/report.yaml
+    stamp: str  # the latest receipt of a source file
+    district: ProjectView
+    projects: list[ProjectView]
+    files: tuple[SourceFile, ...]
+    forms: dict[str, str]  # template id → its Chinese name, for “未报送…”
+    charts: list[Chart]
+
+    def names(self) -> dict[str, object]:
+        """Return the template's variables."""
+        return {
+            "year": self.year,
+            "title": self.title,
+            "issuer": self.issuer,
+            "red_head": self.red_head,
+            "stamp": self.stamp,
+            "district": self.district,
+            "fig": self.district.fig,
+            "projects": self.projects,
+            "files": [
+                {
+                    "number": f.number,
+                    "name": f.original_name,
+                    "unit": f.unit,
+                    "sha256": f.sha256,
+                    "received": received_text(f.received_at),
+                }
+                for f in self.files
+            ],  # fmt: skip
+            "forms": self.forms,
+            "not_supplied": NOT_SUPPLIED,
+            "doubts": doubts(self.projects),
+            "self_reported": self_reported(self.projects),
+            "score_tolerance": format(SCORE_TOLERANCE.normalize(), "f"),
+            "execution_tolerance_points": format((EXECUTION_TOLERANCE * 100).normalize(), "f"),
+        }
+
+
+def build_context(
+    year: int,
+    title: str,
+    issuer: str | None,
+    red_head: str | None,
+    stamp: dt.datetime,
+    projects: list[Project],
+    files: tuple[SourceFile, ...],
+    forms: dict[str, str],
+    keys: dict[str, str],
+    bands: tuple = (),
+) -> Context:
+    """Wrap the year's projects for the templates, district apart, and list the charts they may show."""
+    district = next((p for p in projects if p.name is None), Project(None, None))
+    named = [
+        ProjectView(p, n, keys, bands) for n, p in enumerate((p for p in projects if p.name is not None), 1)
+    ]
+    charts = [c for p in named for c in (*p.progress_charts, *p.funds_charts)]
+    return Context(
+        year,
+        title,
+        issuer,
+        red_head,
+        received_text(stamp),
+        ProjectView(district, 0, keys),
+        named,
+        files,
+        forms,
+        charts,
+    )
+
+
+def workbook_tables(context: Context) -> tuple[Table, ...]:
+    """Return the tables the .xlsx holds: the summary, then each project's indicators (附表n)."""
+    summary = Table(
+        "表1 项目绩效评价结果汇总",
+        ("项目名称", "计划总投资", "完成投资", "资金支付率", "自评得分", "评价等级", "最高预警"),
+        tuple(
+            (
+                p.name,
+                *(
+                    p.fig(key)
+                    for key in (
+                        "planned_total_investment_wan",
+                        "completed_investment_wan",
+                        "payment_rate",
+                        "self_evaluation_score",
+                        "grade",
+                        "worst_light",
+                    )
+                ),
+            )
+            for p in context.projects
+        ),  # fmt: skip
+        "汇总",
+    )
+    return (summary, *(table for p in context.projects if (table := indicator_table(p)) is not None))
+
+
+def indicator_table(p: ProjectView) -> Table | None:
+    """Return a project's 绩效目标及自评表 for the workbook, with the unit's own scores where its 自评表 states them."""
+    targets = p.each("indicator_target")
+    if not targets:
+        return None
+    rows = [
+        (
+            t.detail,
+            t,
+            *(p.fig(key, t.detail) for key in ("indicator_actual", "indicator_weight", "indicator_score")),
+        )
+        for t in targets
+    ]
+    rows.append(("自评得分", None, None, None, p.fig("self_evaluation_score")))
+    rows.append(("评价等级", None, None, None, p.fig("grade")))
+    header: tuple[str, ...] = ("三级指标", "年度指标值", "实际完成值", "分值", "得分")
+    if p.each("indicator_reported_score") or p.fig("reported_self_evaluation_score"):
+        own = [p.fig("indicator_reported_score", t.detail) for t in targets]
+        own += [p.fig("reported_self_evaluation_score"), None]
+        rows = [(*row, score) for row, score in zip(rows, own, strict=True)]
+        header = (*header[:4], "得分（按数据计算）", "单位自评得分")
+    caption = f"附表{p.number} {p.name}绩效目标及自评表"
+    return Table(caption, header, tuple(rows), f"附表{p.number}")

@@ -1,0 +1,343 @@
+"""Fill the report templates (`templates/report/`, or a deployment's own) in Jinja2's sandbox."""
+
+# The wording, order and layout of the report live in the templates; pipeline/report_context.py gives them the
+# figures by key. A template cannot read files or reach Python's internals (SandboxedEnvironment), and every
+# name it uses must exist (StrictUndefined): a misspelt key or variable fails the build, never prints empty.
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from types import BuiltinMethodType, MethodType
+from typing import Any
+from xml.parsers import expat
+
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2.runtime import LoopContext
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from markupsafe import Markup
+
+from pipeline.report import Figure, ReportError, Source
+from pipeline.report_charts import Chart
+from pipeline.report_context import RENDERING, Context, FigureKeyError
+from pipeline.report_render import docx_text
+
+PARAGRAPH = re.compile(r"<w:p([ >])")
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "report"
+HTML_TEMPLATE = "report.html.j2"
+DOCX_TEMPLATE = "report.docx"
+DASH = "—"
+
+
+def template_folders(override: Path | None) -> list[Path]:
+    """Return where templates are looked up: the deployment's folder (Settings.report_templates), then ours."""
+    if override is not None and not override.is_dir():
+        raise ReportError(f"报告模板目录 {override} 不存在（PIPELINE_REPORT_TEMPLATES）。")
+    return [p for p in (override, DEFAULT_TEMPLATES) if p is not None]
+
+
+def find_template(folders: list[Path], name: str) -> Path:
+    """Return the first folder's copy of a template file."""
+    for folder in folders:
+        if (folder / name).is_file():
+            return folder / name
+    raise ReportError(f"找不到报告模板 {name}（查找了 {'、'.join(map(str, folders))}）。")
+
+
+_ZH_DIGITS = "零一二三四五六七八九"
+
+
+def zh_number(n: int) -> str:
+    """Write a section number in Chinese numerals: 一, 十, 十二, 二十三, 一百零五, 一千二百; Arabic from 10,000."""
+    if n >= 10_000:
+        return str(n)
+    if 10 <= n < 20:
+        return "十" + (_ZH_DIGITS[n - 10] if n > 10 else "")
+    written, pending_zero = "", False
+    for place, digit in zip(range(len(str(n)) - 1, -1, -1), map(int, str(n)), strict=True):
+        if digit == 0:
+            pending_zero = bool(written)
+            continue
+        written += ("零" if pending_zero else "") + _ZH_DIGITS[digit] + ("", "十", "百", "千")[place]
+        pending_zero = False
+    return written or _ZH_DIGITS[0]
+
+
+def numbered(n: int, level: int) -> str:
+    """Number a heading as official documents do: 1 一、 · 2 （一） · 3 1． · 4 （1）."""
+    n = int(n)
+    return {1: f"{zh_number(n)}、", 2: f"（{zh_number(n)}）", 3: f"{n}．", 4: f"（{n}）"}[int(level)]
+
+
+def present(pairs: list) -> list:
+    """Keep the `(label, figure)` pairs whose figure the marts produced."""
+    return [pair for pair in pairs if pair[1] is not None]
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja2's sandbox, its verdict on an attribute of the report's own objects worked out once per class.
+
+    The verdict on such an object depends only on its class and the attribute's name (functions, methods and
+    types are judged on their own), and a year's templates look up a few hundred thousand attributes.
+    """
+
+    plain: frozenset[type] = frozenset()
+    _verdicts: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        kind = type(obj)
+        if kind not in self.plain:
+            return super().is_safe_attribute(obj, attr, value)
+        known = self._verdicts.get((kind, attr))
+        if known is None:
+            known = self._verdicts[(kind, attr)] = super().is_safe_attribute(obj, attr, value)
+        return known
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """Look an attribute up; one the sandbox allowed on this class before is returned straight away."""
+        if self._verdicts.get((type(obj), attribute)):
+            try:
+                return getattr(obj, attribute)
+            except AttributeError:
+                pass
+        return super().getattr(obj, attribute)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        """Call a function; a method of the report's own objects or of a list (neither takes a context, both
+        allowed by the sandbox) is called directly."""
+        kind = type(__obj)
+        if (kind is MethodType and type(__obj.__self__) in __self.plain) or (
+            kind is BuiltinMethodType and type(__obj.__self__) is list  # `rows.append(…)` building a table
+        ):
+            kwargs.pop("_loop_vars", None)  # what Jinja passes for a context function, as Context.call drops
+            kwargs.pop("_block_vars", None)
+            return __obj(*args, **kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+def _plain_classes() -> frozenset[type]:
+    from pipeline import report_context
+
+    return frozenset(
+        {Figure, Source, Chart, LoopContext, report_context.ProjectView, report_context.Paragraph, report_context.ScalePart,
+         report_context.Shortfall, report_context.Doubt}
+    )  # fmt: skip
+
+
+def environment(folders: list[Path], finalize: Any, autoescape: bool) -> SandboxedEnvironment:
+    """Return the sandbox templates are filled in, with the report's filters and helpers."""
+    if not _Sandbox.plain:
+        _Sandbox.plain = _plain_classes()
+    env = _Sandbox(
+        loader=ChoiceLoader([FileSystemLoader(str(f), encoding="utf-8") for f in folders]),
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=finalize,
+        extensions=["jinja2.ext.do"],
+    )
+    env.filters["numbered"] = numbered
+    env.filters["zh_number"] = zh_number
+    env.globals["present"] = present
+    env.tests["figure"] = lambda value: isinstance(value, Figure)
+    return env
+
+
+def _place(exc: BaseException, name: str) -> str:
+    """Name the template file and line an error was raised at, from Jinja's rewritten traceback."""
+    where = f"模板 {name}"
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if not filename.endswith(".py") and not filename.startswith("<"):
+            where = f"模板 {Path(filename).name} 第{tb.tb_lineno}行"
+        elif filename == "<template>":
+            where = f"模板 {name} 第{tb.tb_lineno}行"
+        tb = tb.tb_next
+    return where
+
+
+def fill(render: Any, name: str) -> Any:
+    """Run a template's rendering; what goes wrong is a ReportError naming the template and line."""
+    try:
+        return render()
+    except FigureKeyError:
+        raise
+    except TemplateSyntaxError as exc:
+        raise ReportError(f"报告模板 {exc.name or name} 第{exc.lineno}行有语法错误：{exc.message}") from exc
+    except SecurityError as exc:
+        raise ReportError(f"{_place(exc, name)}试图访问不允许的内容，已被沙箱拒绝：{exc}") from exc
+    except TemplateError as exc:
+        raise ReportError(f"{_place(exc, name)}出错：{exc}") from exc
+
+
+# HTML
+
+
+DASH_MARKUP = Markup(DASH)
+
+
+class _MarkupMemo(dict):
+    """Each text as escaped Markup, made once: a page prints far fewer distinct texts than texts."""
+
+    def __init__(self, escape: Any):
+        super().__init__()
+        self.escape = escape
+
+    def __missing__(self, key: str) -> Markup:
+        value = self[key] = Markup(self.escape[key])
+        return value
+
+
+class HtmlFigures:
+    """Print figures in the page: each with its lineage on hover, numbered in page order as before."""
+
+    def __init__(self, lineage: Any, escaped: Any, numbers: dict[int, int], source_line: Any):
+        self.lineage = lineage  # figure → lines
+        self.escaped = escaped  # text → escaped text, memoised
+        self.numbers = numbers
+        self.source_line = source_line
+        self.count = 0
+        self._tips: dict[object, tuple[object, str]] = {}
+        self.markup = _MarkupMemo(escaped)  # text → its escaped Markup, memoised
+
+    def tip(self, figure: Figure) -> str:
+        """Return a figure's escaped lineage, once per tuple of sources (or per key, for a figure without)."""
+        sources = figure.sources
+        memo = id(sources) if sources else figure.key
+        known = self._tips.get(memo)
+        if known is None or (sources and known[0] is not sources):
+            text = "\n".join(["来源：", *self.lineage(figure)])
+            known = self._tips[memo] = (sources, self.escaped[text])
+        return known[1]
+
+    def __call__(self, value: object) -> object:
+        """Finalize a printed value: a figure with its lineage, nothing as —, text as printed and escaped."""
+        kind = type(value)
+        if kind is str:
+            return self.markup[value]
+        if kind is Figure:
+            self.count += 1
+            tip, escaped = f"fig-{self.count}", self.escaped
+            return Markup(
+                f'<span class="fig" tabindex="0" data-key="{escaped[value.key]}" aria-describedby="{tip}">'
+                f'{escaped[value.text]}<span class="src" role="tooltip" id="{tip}">{self.tip(value)}</span></span>'
+            )
+        if kind is Markup or value is None:  # a macro's output, escaped already; nothing
+            return DASH_MARKUP if value is None else value
+        if isinstance(value, str):
+            return self.markup[str(value)]
+        if kind is Source:
+            return self.markup["来源：" + self.source_line(value, self.numbers.get(value.submission_id))]
+        return value
+
+
+def render_html(context: Context, folders: list[Path], figures: HtmlFigures, svg: Any) -> str:
+    """Fill report.html.j2 with the context; `svg(chart)` is a chart's inline SVG."""
+    env = environment(folders, figures, autoescape=True)
+    env.filters["svg"] = lambda chart: Markup(svg(chart))
+    return fill(lambda: env.get_template(HTML_TEMPLATE).render(context.names()), HTML_TEMPLATE)
+
+
+# Word
+
+
+class DocxValues:
+    """Print values into the Word template: a figure as its text, a chart as its picture (collected in order)."""
+
+    def __init__(self, png: Any, picture: Any):
+        self.png = png  # chart → its PNG
+        self.picture = picture  # (chart, png, width, number) → the run showing it
+        self.width = 0  # the text's width in EMU, set from the template's page
+        self.images: list[bytes] = []
+        self.texts: dict[str, Any] = {}  # each distinct text, written once
+
+    def text(self, value: str) -> Any:
+        known = self.texts.get(value)
+        if known is None:
+            known = self.texts[value] = Markup(docx_text(value))
+        return known
+
+    def __call__(self, value: object) -> object:
+        """Finalize a printed value: text escaped for WordprocessingML, nothing as —, a chart as a picture."""
+        kind = type(value)
+        if kind is str:
+            return self.text(value)
+        if kind is Figure:
+            return self.text(value.text)
+        if kind is Markup or value is None:
+            return DASH_MARKUP if value is None else value
+        if isinstance(value, str):
+            return self.text(str(value))
+        if kind is Chart:
+            self.images.append(self.png(value))
+            return Markup(self.picture(value, self.images[-1], self.width, len(self.images)))
+        return value
+
+
+def render_docx(
+    context: Context, folders: list[Path], values: DocxValues, stamp: dt.datetime
+) -> tuple[bytes, bytes]:
+    """Fill report.docx with the context (docxtpl, in the sandbox): return the package and the rendered body.
+
+    The body is rendered by docxtpl's own steps (its tags merged across runs, `{%p`/`{%tr` resolved) but kept as
+    text, for the caller to put into word/document.xml: docxtpl parses it back and moves it into the document,
+    which takes seconds for a few hundred projects. Headers, footers and properties go through docxtpl whole.
+    """
+    import io
+
+    from docxtpl import DocxTemplate
+
+    class Template(DocxTemplate):
+        def render_xml_part(self, src_xml: str, part: Any, context: dict, jinja_env: Any = None) -> str:
+            """docxtpl's own, with plain replacements for its regular expressions over the filled body, and
+            without its Listing pass: DocxValues writes a value's line breaks itself."""
+            self.current_rendering_part = part
+            src_xml = PARAGRAPH.sub(r"\n<w:p\1", src_xml)  # a paragraph a line: errors name its line
+            filled = jinja_env.from_string(src_xml).render(context)
+            filled = filled.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+            return filled.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+
+    path = find_template(folders, DOCX_TEMPLATE)
+    template = Template(str(path))
+    template.render_init()
+    document = template.docx
+    section = document.sections[0]
+    values.width = section.page_width - section.left_margin - section.right_margin
+    env = environment(folders, values, autoescape=True)
+    names = context.names()
+
+    def render() -> str:
+        body = template.render_xml_part(template.patch_xml(template.get_xml()), document.part, names, env)
+        for uri in (template.HEADER_URI, template.FOOTER_URI):
+            for key, xml in template.build_headers_footers_xml(names, uri, env):
+                template.map_headers_footers_xml(key, xml)
+        template.render_properties(names, env)
+        template.render_footnotes(names, env)
+        return body
+
+    token = RENDERING.set(path.name)
+    try:
+        body = fill(render, path.name).encode("utf-8")
+    finally:
+        RENDERING.reset(token)
+    try:  # it goes into document.xml as text: a tag misplaced in the template must not make a broken document
+        expat.ParserCreate().Parse(body, True)
+    except expat.ExpatError as exc:
+        raise ReportError(
+            f"报告模板 {path.name} 填写后的正文不是完整的 Word 内容（{exc}）：请检查 {{%p …%}}、{{%tr …%}} "
+            "标记是否成对、是否各占一段或表格的一行。"
+        ) from exc
+    props = document.core_properties
+    props.title = context.title
+    props.author = props.last_modified_by = context.issuer or ""
+    props.subject = f"{context.year}年度预算绩效管理工作开展情况"
+    props.comments = "由预算绩效数据仓库生成"
+    props.revision = 1
+    props.created = props.modified = props.last_printed = stamp.astimezone(dt.UTC).replace(tzinfo=None)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue(), body
