@@ -13,7 +13,14 @@ from types import BuiltinMethodType, MethodType
 from typing import Any
 from xml.parsers import expat
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import (
+    ChoiceLoader,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+)
 from jinja2.runtime import LoopContext
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
@@ -168,6 +175,10 @@ def fill(render: Any, name: str) -> Any:
         raise
     except TemplateSyntaxError as exc:
         raise ReportError(f"报告模板 {exc.name or name} 第{exc.lineno}行有语法错误：{exc.message}") from exc
+    except TemplateNotFound as exc:
+        raise ReportError(
+            f"找不到报告模板 {exc.name}：请检查 PIPELINE_REPORT_TEMPLATES 指向的文件夹及默认的 templates/report/"
+        ) from exc
     except SecurityError as exc:
         raise ReportError(f"{_place(exc, name)}试图访问不允许的内容，已被沙箱拒绝：{exc}") from exc
     except TemplateError as exc:

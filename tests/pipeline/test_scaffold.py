@@ -298,6 +298,7 @@ COPIED = (
     "bench",
     "demo",
     "docs",
+    "templates",
     "tests",
     "pyproject.toml",
     ".gitignore",
