@@ -46,8 +46,7 @@ def _print_report(report: IngestReport, out) -> None:
     for outcome in report.outcomes:
         _print_outcome(outcome, out)
     for skipped in report.skipped:
-        later = "，下次运行再读取" if skipped.retried else ""
-        say(f"[未接收] {skipped.path}：{skipped.reason_zh}{later}", out)
+        say(f"[未接收] {skipped.path}：{skipped.reason_zh}", out)  # a retried kind's reason says so itself
     counts = "，".join(f"{STATUS_ZH[s]} {report.count(s)} 个" for s in ("accepted", "rejected", "duplicate"))
     say(
         f"新文件 {len(report.outcomes)} 个：{counts}；未接收 {len(report.skipped)} 个；未变化 {report.unchanged} 个。",

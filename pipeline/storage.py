@@ -60,7 +60,7 @@ SKIP_ZH = {
     "other": "不是普通文件，未读取",
     "settling": "文件仍在写入或刚刚修改，留待下次运行读取",
     "changed": "读取期间文件大小或修改时间发生变化，留待下次运行读取",
-    "vanished": "列出后、读取前文件已被删除或移走",
+    "vanished": "列出后、读取前文件已被删除或移走，若再出现将在下次运行读取",
     "read_failed": "读取时发生输入输出错误，留待下次运行重试",
 }
 RETRIED = frozenset({"settling", "changed", "vanished", "read_failed"})

@@ -14,6 +14,8 @@ import pytest
 from pipeline.intake import ingest
 from pipeline.storage import (
     NAME_MAX,
+    RETRIED,
+    SKIP_ZH,
     LocalStorage,
     NotTakenIn,
     archive_suffix,
@@ -234,3 +236,11 @@ def test_control_characters_in_a_cell_reach_the_warehouse_faithfully_and_the_ter
         names = {n for (n,) in con.execute("select compound_name from raw.compound_list").fetchall()}
     assert any("\x1b[31m" in n for n in names)
     assert printable("a\x01\x1b\u202e") == "a\u2401\u241b\ufffd"
+
+
+def test_each_reason_left_for_the_next_run_tells_the_clerk_so_once():
+    # The run summary prints the reason as it is: a kind the next run retries must say so itself, and only once.
+    for kind in RETRIED:
+        assert SKIP_ZH[kind].count("下次运行") == 1, kind
+    for kind in SKIP_ZH.keys() - RETRIED:
+        assert "下次运行" not in SKIP_ZH[kind], kind
