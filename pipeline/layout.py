@@ -362,7 +362,11 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     sheet = ParsedSheet(grid.name, template, (match.first_row + 1, match.last_row + 1), match.bindings)
     above = [row_text(r) for r in grid.rows[: match.first_row]]
     sheet.meta = read_meta(above)
-    fill_vertical_merges(grid, match.last_row)
+    # Never into an amount: one figure merged over rows may be their shared total, not each row's (issue 17 wanted
+    # the national forms' merged 一级/二级指标 names); an amount stays in its first row, as it always did.
+    fill_vertical_merges(
+        grid, match.last_row, {b.index for b in match.bindings if b.column.type not in SUMMABLE_TYPES}
+    )
     for column in match.missing_required:
         fix = f"请按模板《{template.name_zh}》补充该列"
         sheet.problems.append(
@@ -493,10 +497,10 @@ def _starts_with(row: list[object], words: list[str]) -> bool:
     return first is not None and squashed(first).startswith(tuple(words))
 
 
-def fill_vertical_merges(grid: Grid, header_last: int) -> None:
-    """Give each cell under a vertical merge in the data rows the merge's value, as the clerk who merged it meant."""
+def fill_vertical_merges(grid: Grid, header_last: int, columns: set[int]) -> None:
+    """Give each cell under a vertical merge in the data rows of `columns` the merge's value, as the clerk meant."""
     for (top, left), (bottom, _right) in grid.merged:
-        if top <= header_last or bottom == top:
+        if top <= header_last or bottom == top or left not in columns:
             continue  # merges reaching into the header are its own; a horizontal merge is one cell
         value = grid.rows[top][left] if left < len(grid.rows[top]) else None
         for index in range(top + 1, bottom + 1):

@@ -862,3 +862,16 @@ def test_header_text_removes_line_breaks_inside_a_cell(cell, text):
 
 def test_row_text_joins_non_empty_cells_as_shown():
     assert row_text(["年度：", None, 2022.0, "—", " 单位：万元 "]) == "年度：  2022  单位：万元"
+
+
+def test_a_merged_name_is_each_rows_but_a_merged_amount_stays_in_its_first_row(registry):
+    rows = compound_sheet(
+        [1, "市委小区", "1.932", "249", "725.58", "在建"],
+        [2, "石化小区", "1.1", "120", None, None],
+        unit_line=None,
+    )
+    # Excel rows 3 and 4: the status merged over both is each row's; the amount merged over both may be their
+    # shared total, so copying it would count it twice.
+    sheet = parse_rows(registry, rows, merges=["E3:E4", "F3:F4"])
+    assert column_values(sheet, "status") == ["在建", "在建"]
+    assert column_values(sheet, "planned_investment_wan")[1] is None
