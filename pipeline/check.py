@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 
@@ -63,14 +64,25 @@ def check_files(paths: list[Path], settings: Settings, registry: Registry) -> li
 def check_contents(
     files: list[tuple[str, bytes]], settings: Settings, registry: Registry
 ) -> list[ReceiptFacts]:
-    """Prepare files given as (inbox path, bytes) exactly as ingest would; the path's folder names the sender."""
-    entries = [(path, content, None) for path, content in files]
+    """Prepare files given as (inbox path, bytes) exactly as ingest would; the path's folder names the sender.
+
+    Files given under one name (two folders' a.xlsx, one upload of two a.xlsx) are each checked as the one file of
+    that name in the inbox, in a round of their own, so each gets its own receipt under the name it was given.
+    """
+    rounds: list[dict[str, int]] = []  # each round: inbox path → where the file stands in `files`
+    for index, (path, _) in enumerate(files):
+        free = next((r for r in rounds if path not in r), None)
+        if free is None:
+            rounds.append(free := {})
+        free[path] = index
     now = dt.datetime.now(TIMEZONE)
+    facts: list[ReceiptFacts | None] = [None] * len(files)
     # The published warehouse, never the writer's copy: a dry run works while a run holds the lock.
-    if current_version(settings.warehouse) is not None:
-        with published_reader(settings.warehouse) as con:
+    published = current_version(settings.warehouse) is not None
+    with published_reader(settings.warehouse) if published else contextlib.nullcontext() as con:
+        for taken in rounds:
+            entries = [(path, files[index][1], None) for path, index in taken.items()]
             candidates, _ = prepare(con, registry, entries, limits=settings.limits)
-    else:
-        candidates, _ = prepare(None, registry, entries, limits=settings.limits)
-    by_path = {c.inbox_path: c for c in candidates}
-    return [receipt_facts(by_path[path].outcome, now) for path, _ in files]
+            for candidate in candidates:
+                facts[taken[candidate.inbox_path]] = receipt_facts(candidate.outcome, now)
+    return facts  # type: ignore[return-value]  # every place filled: each file is in exactly one round
