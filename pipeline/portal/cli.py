@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipeline.portal.users import AccountError, add_account, disable_account, new_password, reset_password
-
 EXIT_OK, EXIT_FAILED = 0, 1
 
 
@@ -15,6 +13,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from pipeline.objectstore import is_url
     from pipeline.portal.app import create_app
     from pipeline.portal.config import PortalConfig
 
@@ -24,6 +23,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         config = dataclasses.replace(config, host=args.host or config.host, port=args.port or config.port)
     except ValueError as exc:
         print(f"环境变量设置有误：{exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if is_url(args.settings.inbox):
+        # The portal places files in inbox/<office>/ on this machine's disk; it has no object-store writer yet.
+        print(
+            f"报送门户暂不支持对象存储上的收件箱（PIPELINE_INBOX={args.settings.inbox}），未启动。",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     app = create_app(args.settings, args.registry, config)
     scheme = "http" if config.allow_http else "https（经反向代理）"
@@ -43,12 +49,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _password(args: argparse.Namespace) -> tuple[str, bool]:
     """Return the password to set and whether it was made up here (and so must be shown once)."""
+    from pipeline.portal.users import new_password
+
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n"), False
     return new_password(), True
 
 
 def cmd_users(args: argparse.Namespace) -> int:
+    # Imported here, as the server is in cmd_serve: building the parser must not load argon2 for every command.
+    from pipeline.portal.users import AccountError, add_account, disable_account, reset_password
+
     settings, name = args.settings, args.name
     try:
         if args.action == "disable":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from dataclasses import dataclass
 
@@ -14,8 +15,17 @@ from pipeline.portal.store import portal_db
 from pipeline.settings import TIMEZONE, Settings
 
 HASHER = PasswordHasher()  # argon2id with the library's current recommended costs
-# Checked against when no such account exists, so a wrong name costs as long as a wrong password.
-_NOBODY = HASHER.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _nobody() -> str:
+    """Return the hash checked against when no such account exists, so a wrong name costs as a wrong password.
+
+    Made on first use: hashing at import cost every `pipeline` command 0.2 s, the portal's parser being built.
+    """
+    return HASHER.hash(secrets.token_urlsafe(16))
+
+
 MIN_PASSWORD = 10
 
 
@@ -132,7 +142,7 @@ def verify_password(settings: Settings, name: str, password: str) -> Account | N
         row = db.execute(
             "select password_hash from accounts where name = ? and disabled = 0", [name]
         ).fetchone()
-        stored = row[0] if row else _NOBODY
+        stored = row[0] if row else _nobody()
         try:
             HASHER.verify(stored, password)
         except (VerificationError, InvalidHashError):

@@ -315,3 +315,10 @@ def test_content_limits_are_the_pipelines_own_settings(settings, registry, accou
         )
     assert "【将被退回】长清单.xlsx" in sent.text
     assert "超过每个工作表5行的处理上限" in sent.text
+
+
+def test_serve_refuses_an_inbox_on_object_storage_before_it_listens(settings, monkeypatch, capsys):
+    monkeypatch.setenv("PIPELINE_INBOX", "s3://bucket/inbox")
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: pytest.fail("the server started"))
+    assert main(["serve"]) == 1
+    assert "对象存储" in capsys.readouterr().err
