@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import re
 from graphlib import TopologicalSorter
 from pathlib import Path
@@ -181,10 +180,7 @@ def build_indicators(settings: Settings, registry: Registry, year: int | None = 
     """Rebuild the marts from the warehouse, under the run lock; return the reporting year (default: the latest
     year with a register that is not in the future)."""
     with run_lock(settings, purpose="indicators"), writer(settings.warehouse, settings.export) as con:
-        # DuckDB's default is 80 % of the machine: rebuilding every year's marts at 10,000 files then peaked at
-        # 1.18 GiB; at 512 MB about 0.66 GiB, 10 % slower, spilling beside the file if it must. Only here: the
-        # loader's inserts stay below it anyway and lost 12 % under the same limit.
-        con.execute("set memory_limit = ?", [os.environ.get("PIPELINE_MARTS_MEMORY_LIMIT", "512MB")])
+        con.execute("set memory_limit = ?", [settings.marts_memory_limit])  # see Settings.marts_memory_limit
         ensure_schema(con, registry)
         rebuild(con, load_rules())
         years = data_years(con)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import duckdb
@@ -644,11 +645,9 @@ def test_a_renamed_project_is_one_project_under_its_latest_name(wh):
     ) == [("新名称",)]
 
 
-def test_the_marts_are_rebuilt_under_the_memory_limit_setting(settings, registry, demo_inbox, monkeypatch):
+def test_the_marts_are_rebuilt_under_the_memory_limit_setting(settings, registry, demo_inbox):
     ingest(settings, registry, progress=False)
     # DuckDB refuses a limit it cannot read: the setting reaches the rebuild's connection, and a bad one stops it.
-    monkeypatch.setenv("PIPELINE_MARTS_MEMORY_LIMIT", "plenty")
     with pytest.raises(duckdb.Error, match="Memory must have a number"):
-        build_indicators(settings, registry)
-    monkeypatch.setenv("PIPELINE_MARTS_MEMORY_LIMIT", "64MB")
-    assert build_indicators(settings, registry) == YEAR
+        build_indicators(dataclasses.replace(settings, marts_memory_limit="plenty"), registry)
+    assert build_indicators(dataclasses.replace(settings, marts_memory_limit="64MB"), registry) == YEAR

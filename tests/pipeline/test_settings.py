@@ -57,3 +57,14 @@ def test_the_warehouse_and_data_docs_are_refused_on_object_storage(monkeypatch, 
 
     with pytest.raises(ValueError, match=f"PIPELINE_{name} must be a local path"):
         Settings.from_env(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("raw", "limit"), [(None, "512MB"), ("", "512MB"), ("  ", "512MB"), (" 2GB ", "2GB")]
+)
+def test_the_marts_memory_limit_defaults_when_unset_or_empty(monkeypatch, tmp_path, raw, limit):
+    if raw is None:
+        monkeypatch.delenv("PIPELINE_MARTS_MEMORY_LIMIT", raising=False)
+    else:
+        monkeypatch.setenv("PIPELINE_MARTS_MEMORY_LIMIT", raw)
+    assert Settings.from_env(tmp_path).marts_memory_limit == limit
