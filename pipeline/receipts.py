@@ -445,7 +445,6 @@ def write_receipts(
                 done.append((None, None, str(exc), facts.submission_id))
                 continue
             done.append((str(path), facts.status, None, facts.submission_id))
-    _remove_misplaced(written_early, {place(path) for path, *_ in done if path is not None} | taken)
     # One statement for the whole run: an UPDATE per receipt costs milliseconds each at a city's volume. A receipt
     # not written keeps its old path and status, so it stays stale and the next run tries again.
     con.execute(
@@ -456,6 +455,8 @@ def write_receipts(
         "where s.submission_id = w.submission_id",
         [list(column) for column in zip(*done, strict=True)],
     )
+    # Only now that the receipts written are recorded: a cleanup that fails must not cost that record.
+    _remove_misplaced(written_early, {place(path) for path, *_ in done if path is not None} | taken)
     failed = sum(error is not None for _, _, error, _ in done)
     return ReceiptsWritten(len(done) - failed, failed)
 
@@ -471,7 +472,10 @@ def _remove_misplaced(written_early: dict[int, _Early], kept: set[Path]) -> None
         except (OSError, ValueError):
             continue
         for path in (html_path, json_path):
-            if isinstance(path, ObjectPath):
-                object_filesystem().rm_file(str(path).partition("://")[2])
-            else:
-                path.unlink(missing_ok=True)
+            try:
+                if isinstance(path, ObjectPath):
+                    object_filesystem().rm_file(str(path).partition("://")[2])
+                else:
+                    path.unlink(missing_ok=True)
+            except OSError as exc:  # a stray early copy is harmless; the recorded receipt is elsewhere
+                logger.warning("提前写出的回执未能删除，留在原处：%s（%s）", path, exc)

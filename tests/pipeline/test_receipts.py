@@ -138,3 +138,24 @@ def test_html_receipt_escapes_file_text_and_shows_formulas_as_text():
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "<b>表</b>" not in page
     assert "=cmd|&#x27; /C calc&#x27;!A0" in page
+
+
+def test_an_early_receipt_that_cannot_be_removed_is_left_with_a_warning_not_raised(
+    tmp_path, monkeypatch, caplog
+):
+    from concurrent.futures import Future
+    from pathlib import Path
+
+    from pipeline.receipts import _Early, _remove_misplaced
+
+    html, kept_html = tmp_path / "a.回执.html", tmp_path / "b.回执.html"
+    done: Future = Future()
+    done.set_result(html)
+    early = {1: _Early((html, tmp_path / "a.回执.json"), None, done)}
+
+    def refuse(self, missing_ok=False):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    _remove_misplaced(early, {kept_html})  # must not raise: the run's receipts are recorded before this
+    assert "未能删除" in caplog.text
