@@ -922,13 +922,15 @@ def list_work_objects(url: str, *, fs: S3FileSystem | None = None) -> list[str]:
     return sorted(f"{scheme}://{path}" for path in fs.find(f"{bucket}/{key}"))
 
 
-def remove_work_objects(urls: Iterable[str], *, fs: S3FileSystem | None = None) -> None:
-    """Delete loaded work files (absent ones are fine)."""
+def remove_work_objects(
+    urls: Iterable[str], *, recursive: bool = False, fs: S3FileSystem | None = None
+) -> None:
+    """Delete loaded work files, or with `recursive` whole run prefixes (absent ones are fine)."""
     fs = fs or object_filesystem()
     paths = ["/".join(_bucket_key(url)) for url in urls]
     if paths:
         with contextlib.suppress(FileNotFoundError):
-            fs.rm(paths)
+            fs.rm(paths, recursive=recursive)
 
 
 def upload_folder(folder: Path) -> dict[str, Path]:

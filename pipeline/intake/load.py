@@ -9,7 +9,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -263,13 +263,12 @@ def load_parsed(
 
 
 def _remove_work(settings: Settings, held: list[str]) -> None:
-    """Remove loaded work files (a spool holds many: removed once) and, locally, their emptied run folders."""
+    """Remove the run folders of the loaded work files, whole: a failed or retried shard's spool lies there too,
+    and nothing reads a run's folder once its load is done."""
     root = settings.work_root
+    folders = sorted({key.split("/", 1)[0] for key in held})  # a key is `<run folder>/<spool>#<offset>`
     if is_url(root):
-        remove_work_objects([str(join_location(root, key)) for key in held])
+        remove_work_objects([str(join_location(root, folder)) for folder in folders], recursive=True)
         return
-    for key in held:
-        path = Path(join_location(root, key))
-        path.unlink(missing_ok=True)
-        with suppress(OSError):  # other work files of the run may still be there
-            path.parent.rmdir()
+    for folder in folders:
+        shutil.rmtree(Path(join_location(root, folder)), ignore_errors=True)

@@ -224,6 +224,10 @@ class _Spool:
                 handle.seek(0)
                 with writing(join_location(self.root, self.key)) as target:
                     shutil.copyfileobj(handle, target, 8 * 1024 * 1024)
+        if not keep and not is_url(
+            self.root
+        ):  # a failed shard's entries reach no loader: a retry writes anew
+            Path(join_location(self.root, self.key)).unlink(missing_ok=True)
 
 
 def parse_one(settings: Settings, registry: Registry, inbox_path: str, run_key: str = "manual") -> str:

@@ -743,3 +743,40 @@ def test_a_shard_reports_what_it_took_in_and_one_bad_file_never_fails_it(setting
     }
     report = intake.load_parsed(settings, registry, summary["work_files"])
     assert sorted(o.status for o in report.outcomes) == ["accepted", "rejected"]
+
+
+def test_a_retried_shard_leaves_no_spool_behind_once_its_run_is_loaded(settings, registry, register):
+    from pipeline.intake import parse_shard
+
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    shard = ["枣林街道办事处/清单.csv"]
+    parse_shard(settings, registry, shard, run_key="scheduled__2")  # its task retried after it wrote…
+    retried = parse_shard(
+        settings, registry, shard, run_key="scheduled__2"
+    )  # …and the loader gets the retry's
+    run = settings.work_root / "scheduled__2"
+    assert len(list(run.iterdir())) == 2
+
+    report = intake.load_parsed(settings, registry, retried["work_files"])
+
+    assert [o.status for o in report.outcomes] == ["accepted"]
+    assert not run.exists()  # the first try's spool went with the run's folder
+
+
+def test_a_shard_that_fails_removes_its_own_spool(settings, registry, register, monkeypatch):
+    from pipeline.intake import parse_shard, work
+
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    read = work.read_candidate
+    calls = []
+
+    def failing(*args, **kwargs):  # the pipeline's own I/O failing on the second file, as a full disk would
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(work, "read_candidate", failing)
+    with pytest.raises(OSError):
+        parse_shard(settings, registry, ["枣林街道办事处/清单.csv"] * 2, run_key="scheduled__3")
+    assert list((settings.work_root / "scheduled__3").iterdir()) == []
