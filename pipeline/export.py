@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 
 from pipeline.objectstore import is_url, publish_objects, upload_folder
-from pipeline.publish import fsync_path
 from pipeline.settings import TIMEZONE
+from pipeline.storage import fsync_path
 
 POINTER = "LATEST.json"
 # Besides every mart table: the files the marts come from, for lineage.

@@ -140,7 +140,7 @@ def _fit(template: Template, split: tuple[tuple[str, str, str | None], ...], lab
         return _Fit(template, (), False)
     bindings = tuple(_bind(template, split))
     found = {b.column.name for b in bindings}
-    required = [c for c in template.columns if c.required]
+    required = template.required
     required_found = sum(c.name in found for c in required)
     # Enough to tell templates apart, while still matching a sheet that lacks a required column.
     plausible = required_found >= max(1, math.ceil(len(required) / 2)) and len(bindings) >= 2

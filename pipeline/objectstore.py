@@ -53,6 +53,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
+from pipeline.settings import URL
 from pipeline.storage import (
     PARTIAL,
     SKIP_ZH,
@@ -74,7 +75,6 @@ if TYPE_CHECKING:
 # A location is a local path or a URL such as s3://bucket/prefix.
 Location = Path | str
 SCHEMES = frozenset({"s3"})
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # Bytes per ranged read when an object is fingerprinted a part at a time.
 CHUNK = 8 * 1024 * 1024
 # A server-side copy of more than this goes in parts (S3's limit for one CopyObject is 5 GiB).
@@ -105,7 +105,7 @@ def is_url(location: object) -> bool:
     Only a `str` can be a URL: `Path("s3://b/x")` has already collapsed `//` into `s3:/b/x`, so settings keep
     URLs as text.
     """
-    return isinstance(location, str) and bool(_URL.match(location))
+    return isinstance(location, str) and bool(URL.match(location))
 
 
 def _mangled(location: object) -> bool:
@@ -157,11 +157,6 @@ def place(location: Location) -> Path | ObjectPath:
     if _mangled(location):
         raise ValueError(f"{str(location)!r} is a URL that went through Path: keep URLs as str")
     return ObjectPath(location) if is_url(location) else Path(location)
-
-
-def is_object(location: object) -> bool:
-    """Return whether a location (URL text or `ObjectPath`) is on object storage."""
-    return isinstance(location, ObjectPath) or is_url(location)
 
 
 def join_location(location: Location, *parts: str) -> Location:

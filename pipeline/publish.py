@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.objectstore import ObjectPath, publish_objects, version_of
+from pipeline.storage import fsync_path
 
 # `reports/<year>` is a symlink to a version folder `reports/.<year>.<hash>/`; these mark what a publisher
 # killed midway leaves beside them: a version folder being written, a symlink about to replace the pointer.
@@ -21,15 +22,6 @@ PARTIAL = ".partial-"
 LINK = ".link"
 _AT_FDCWD = -100  # <fcntl.h>: paths relative to the working directory
 _RENAME_EXCHANGE = 2  # <linux/fs.h>: renameat2 swaps the two paths
-
-
-def fsync_path(folder: Path) -> None:
-    """Flush a file or folder to disk: a rename is durable once its folder is."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @contextmanager

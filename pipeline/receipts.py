@@ -260,11 +260,6 @@ def _write_files(
     return html_path
 
 
-def write_receipt(receipts_root: Path, facts: ReceiptFacts, taken: set[Path]) -> Path:
-    """Write the HTML and JSON receipt; return the HTML path."""
-    return _write_files(*receipt_paths(receipts_root, facts, taken), facts)
-
-
 WOULD_ZH = {"accepted": "将被接收", "rejected": "将被退回", "duplicate": "将被视为重复提交"}
 
 

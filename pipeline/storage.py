@@ -397,9 +397,9 @@ def _write_partials(root: Path, copies: list[tuple[str, bytes]]) -> list[tuple[s
     return written
 
 
-def fsync_folder(folder: Path) -> None:
-    """Make the entries of a folder (files renamed into it, folders made in it) durable."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+def fsync_path(path: Path) -> None:
+    """Flush a file or folder to disk: a rename, or a folder made, is durable once its folder is."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
@@ -467,7 +467,7 @@ class ArchiveBatch:
                         os.replace(partial, target)
                         self.made.append(relative)
                     folders.add(target.parent)
-            for done in [self.pool.submit(fsync_folder, folder) for folder in folders]:
+            for done in [self.pool.submit(fsync_path, folder) for folder in folders]:
                 done.result()
         finally:
             self.discard()

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.publish import fsync_path
 from pipeline.registry import ColumnType, Registry, Template
+from pipeline.storage import fsync_path
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 

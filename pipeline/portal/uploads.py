@@ -19,7 +19,7 @@ from pipeline.limits import MIB, LimitExceeded, Limits
 from pipeline.portal.config import portal_home
 from pipeline.receipts import contained, safe_component
 from pipeline.settings import Settings
-from pipeline.storage import bounded_name, fsync_folder
+from pipeline.storage import bounded_name, fsync_path
 
 MAX_FIELD_BYTES = 4096  # a CSRF token or a flag; nothing else travels as a plain field
 # A request may carry this much beyond its files' own bytes: part headers, boundaries, the token.
@@ -188,7 +188,7 @@ def place_in_inbox(settings: Settings, office: str, name: str, content: bytes) -
             target = _unused(folder, inbox_name(name))
             contained(settings.inbox, folder.name, target.name)
             os.replace(partial, target)
-        fsync_folder(folder)
+        fsync_path(folder)
     finally:
         partial.unlink(missing_ok=True)
     return target.relative_to(settings.inbox.resolve()).as_posix()
