@@ -26,7 +26,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pipeline.objectstore import place as location_path
 from pipeline.publish import publish_set
 from pipeline.registry import REGISTRY_DIR, Registry, RegistryError, explain, load_registry, read_yaml
-from pipeline.report_charts import read_bands
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.text import printable
@@ -233,6 +232,19 @@ from ops.submissions
 where submission_id in (select unnest(?::integer[]))
 order by submission_id
 """
+
+
+def read_bands(con: duckdb.DuckDBPyConnection, year: int) -> tuple[tuple[str, Decimal | None], ...]:
+    """Read the year's light bands as the marts applied them: (light, up to points), mildest first."""
+    if not _exists(con, "config", "light_bands"):
+        return ()
+    return tuple(
+        (light, None if bound is None else Decimal(bound))
+        for light, bound in con.execute(
+            "select light, up_to_points::varchar from config.light_bands where year = ? order by severity",
+            [year],
+        ).fetchall()
+    )
 
 
 def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:

@@ -38,9 +38,6 @@ BAND_COLOURS = {"blue": "#cfe0fc", "yellow": "#fdf0b5", "red": "#f9d0cc"}
 LIGHT_ZH = {"none": "无灯", "blue": "蓝灯", "yellow": "黄灯", "red": "红灯"}
 PNG_DPI = 120
 CACHE_KEEP_DAYS = 30  # a chart no report used for this long is removed from the cache
-BANDS_SQL = """
-select light, up_to_points::varchar from config.light_bands where year = ? order by severity
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,20 +63,6 @@ class Drawn:
 
     svg: str
     png: bytes
-
-
-def read_bands(con: Any, year: int) -> tuple[tuple[str, Decimal | None], ...]:
-    """Read the year's light bands as the marts applied them: (light, up to points), mildest first."""
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'config' and table_name = ?",
-        ["light_bands"],
-    ).fetchone()[0]
-    if not found:
-        return ()
-    return tuple(
-        (light, None if bound is None else Decimal(bound))
-        for light, bound in con.execute(BANDS_SQL, [year]).fetchall()
-    )
 
 
 def progress_chart(project: Project, bands: tuple) -> list[Chart]:

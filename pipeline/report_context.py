@@ -16,6 +16,7 @@ from pathlib import Path
 from pipeline.registry import REGISTRY_DIR, RegistryError, read_yaml
 from pipeline.report import Figure, Project, ReportError, Source, SourceFile, Table
 from pipeline.report_charts import Chart, funds_chart, progress_chart
+from pipeline.report_render import received_text
 
 FIGURE_KEYS = REGISTRY_DIR / "report_figures.yaml"
 NOT_SUPPLIED = "（实施单位未提供）"
@@ -187,10 +188,6 @@ def self_reported(projects: list[ProjectView]) -> list[Doubt]:
         if _differ(ledger, stated, EXECUTION_TOLERANCE):
             found.append(Doubt("execution", p, stated, ledger))  # type: ignore[arg-type]
     return found
-
-
-def received_text(moment: dt.datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M:%S}"
 
 
 @dataclass(frozen=True, slots=True)

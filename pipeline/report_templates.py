@@ -28,13 +28,12 @@ from markupsafe import Markup
 from pipeline.report import Figure, ReportError, Source
 from pipeline.report_charts import Chart
 from pipeline.report_context import RENDERING, Context, FigureKeyError
-from pipeline.report_render import docx_text
+from pipeline.report_render import DASH, docx_text
 
 PARAGRAPH = re.compile(r"<w:p([ >])")
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "report"
 HTML_TEMPLATE = "report.html.j2"
 DOCX_TEMPLATE = "report.docx"
-DASH = "—"
 
 
 def template_folders(override: Path | None) -> list[Path]:
