@@ -183,6 +183,8 @@ class ProjectRegister:
                             order=(_RUN_ORDER + self._files, r.get("excel_row") or 0),
                         )
                     )
+        if not added:  # most files carry no register: nothing to replace, no need to look at every project
+            return
         replaced = {(p.unit, p.code, p.year) for p in added}
         for project in self.projects:
             if (project.unit, project.code, project.year) in replaced:

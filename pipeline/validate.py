@@ -521,6 +521,7 @@ def warm_up_in_background(registry: Registry) -> threading.Thread:
 
 
 _AS_THEY_ARE = frozenset({str, int, type(None)})  # what `_gx_value` leaves alone, by exact class
+_NUMBERS = _AS_THEY_ARE | {Decimal}
 
 
 def _gx_frame(frame: _Frame) -> Any:
@@ -529,8 +530,11 @@ def _gx_frame(frame: _Frame) -> Any:
 
     columns = {}
     for name, values in frame.columns.items():
-        if set(map(type, values)) <= _AS_THEY_ARE:
+        classes = set(map(type, values))
+        if classes <= _AS_THEY_ARE:
             columns[name] = values
+        elif classes <= _NUMBERS:  # most columns: amounts beside blanks, converted without a call per value
+            columns[name] = [float(v) if v.__class__ is Decimal else v for v in values]
         else:
             columns[name] = [_gx_value(v) for v in values]
     return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)), dtype=object)
