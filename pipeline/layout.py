@@ -88,9 +88,14 @@ class HeaderMatch:
         return [c for c in self.template.required if c.name not in found]
 
 
-def _merged_origin(grid: Grid) -> dict[tuple[int, int], tuple[int, int]]:
+def _merged_origin(grid: Grid, rows: int | None = None) -> dict[tuple[int, int], tuple[int, int]]:
+    """Map each cell of a merged range to the range's top-left cell; only the first `rows` rows if given."""
     origin = {}
     for (top, left), (bottom, right) in grid.merged:
+        if rows is not None:
+            if top >= rows:
+                continue
+            bottom = min(bottom, rows - 1)
         for r in range(top, bottom + 1):
             for c in range(left, right + 1):
                 origin[(r, c)] = (top, left)
@@ -147,33 +152,87 @@ def _fit(template: Template, split: tuple[tuple[str, str, str | None], ...], lab
     return _Fit(template, bindings, plausible)
 
 
-# Per registry, how each template fits each header row seen: offices send the same headers in file after file,
-# so a row of headers is bound to the templates once per process, not once per sheet.
-_FITS: dict[int, tuple[Registry, dict[tuple[str, ...], tuple[_Fit, ...]]]] = {}
-_FITS_KEPT = 50_000
+class _Matcher:
+    """What matching header rows to one registry's templates remembers from sheet to sheet in a process.
+
+    Offices send the same headers in file after file, so a row of headers is bound to the templates once per
+    process, not once per sheet. And most rows scanned for a header are titles or data: a cell's text is looked
+    up once among every template's labels, so a row naming fewer than two labels is passed over unbuilt.
+    """
+
+    KEPT = 50_000
+
+    def __init__(self, registry: Registry):
+        self.registry = registry
+        self.labels = frozenset(label for t in registry.templates.values() for label in t.label_index)
+        self.fits: dict[tuple[str, ...], tuple[_Fit, ...]] = {}
+        self.known: dict[str, bool] = {}
+
+    def fits_of(self, headers: tuple[str, ...]) -> tuple[_Fit, ...]:
+        fits = self.fits.get(headers)
+        if fits is None:
+            if len(self.fits) >= self.KEPT:
+                self.fits.clear()
+            split = tuple(
+                (written, *split_header(written)) for written in headers
+            )  # once per row, not per template
+            labels = {label for _, label, _ in split}
+            fits = self.fits[headers] = tuple(
+                _fit(t, split, labels) for t in self.registry.templates.values()
+            )
+        return fits
+
+    def is_label(self, cell: str) -> bool:
+        """Say whether a cell's text, as a header, is the label of some template's column."""
+        known = self.known.get(cell)
+        if known is None:
+            if len(self.known) >= 4 * self.KEPT:
+                self.known.clear()
+            # Uncached: data rows' texts would push the real headers out of those functions' caches.
+            text = _header_text.__wrapped__(cell)
+            known = self.known[cell] = bool(text) and split_header.__wrapped__(text)[0] in self.labels
+        return known
+
+    def label_columns(self, grid: Grid, row: int, merged: list[tuple[int, tuple[int, int]]]) -> set[int]:
+        """Return the columns whose header text in `row` is a label; `merged`: its merged cells' origins."""
+        rows = grid.rows
+        found = {c for c, cell in enumerate(rows[row]) if isinstance(cell, str) and self.is_label(cell)}
+        for c, (source_row, source_col) in merged:
+            cells = rows[source_row] if source_row < len(rows) else ()
+            cell = cells[source_col] if source_col < len(cells) else None
+            if isinstance(cell, str) and self.is_label(cell):
+                found.add(c)
+            else:
+                found.discard(c)
+        return found
 
 
-def _fits(registry: Registry, headers: tuple[str, ...]) -> tuple[_Fit, ...]:
-    held = _FITS.get(id(registry))
-    if held is None or held[0] is not registry:
-        held = _FITS[id(registry)] = (registry, {})
-    cache = held[1]
-    fits = cache.get(headers)
-    if fits is None:
-        if len(cache) >= _FITS_KEPT:
-            cache.clear()
-        split = tuple(
-            (written, *split_header(written)) for written in headers
-        )  # once per row, not per template
-        labels = {label for _, label, _ in split}
-        fits = cache[headers] = tuple(_fit(t, split, labels) for t in registry.templates.values())
-    return fits
+_MATCHERS: dict[int, _Matcher] = {}
+
+
+def _matcher(registry: Registry) -> _Matcher:
+    matcher = _MATCHERS.get(id(registry))
+    if matcher is None or matcher.registry is not registry:
+        matcher = _MATCHERS[id(registry)] = _Matcher(registry)
+    return matcher
 
 
 def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
     """Find the template and header rows (one or two, within the first thirty rows) that fit a sheet best."""
-    origin = _merged_origin(grid)
+    matcher = _matcher(registry)
     rows = len(grid.rows)
+    scanned = min(HEADER_SEARCH_ROWS + 1, rows)  # a two-row header may end one row below the last row scanned
+    origin = _merged_origin(grid, scanned)
+    # A header names two columns at least (see _fit), so a row pair holding fewer labels is never built.
+    every_cell = "" in matcher.labels  # an empty label would make every cell one: nothing can be ruled out
+    merged_in: dict[int, list[tuple[int, tuple[int, int]]]] = defaultdict(list)
+    for (r, c), source in origin.items():
+        merged_in[r].append((c, source))
+    labelled = [set() if every_cell else matcher.label_columns(grid, r, merged_in[r]) for r in range(scanned)]
+
+    def may_name_columns(first: int, last: int) -> bool:
+        return every_cell or len(labelled[first] | labelled[last]) >= 2
+
     cells: dict[tuple[int, int], tuple[list[str], int]] = {}
 
     def header_cells(first: int, last: int) -> tuple[list[str], int]:
@@ -184,13 +243,12 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
     best: HeaderMatch | None = None
     best_score: tuple[int, int, int, int] | None = None
     for first in range(min(HEADER_SEARCH_ROWS, rows)):
-        below = tuple(header_cells(first + 1, first + 1)[0]) if first + 1 < rows else ()
         for last in (first, first + 1):
-            if last >= rows:
+            if last >= rows or not may_name_columns(first, last):
                 continue
             headers, top = header_cells(first, last)
-            below_fits = _fits(registry, below) if last != first else ()
-            for number, fit in enumerate(_fits(registry, tuple(headers))):
+            below_fits = matcher.fits_of(tuple(header_cells(last, last)[0])) if last != first else ()
+            for number, fit in enumerate(matcher.fits_of(tuple(headers))):
                 if last != first and len(fit.bindings) <= len(below_fits[number].bindings):
                     continue  # the upper row names no column: at best a one-row header on the lower row
                 if not fit.plausible:
