@@ -93,6 +93,8 @@ def is_blank(value: object) -> bool:
 
 def decimal_of(value: object) -> tuple[Decimal, str]:
     """Read a number written as a number or as text; return it and any unit text that trails it."""
+    if value.__class__ is float and math.isfinite(value):  # most cells: the branch below, taken first
+        return Decimal(format(value, ".15g")), ""
     if isinstance(value, bool | dt.date | dt.time | dt.timedelta):
         raise CellError("type", "应为数字", "请填写数字")
     if isinstance(value, int):
@@ -114,11 +116,16 @@ def decimal_of(value: object) -> tuple[Decimal, str]:
         raise CellError("type", "应为数字", "请填写数字") from exc
 
 
+# The smallest step and the first number too large at each scale, computed once rather than per cell.
+_STEP = {scale: Decimal(1).scaleb(-scale) for scale in set(SCALE.values())}
+_TOO_LARGE = {scale: Decimal(10) ** (MAX_DIGITS - scale) for scale in set(SCALE.values())}
+
+
 def _check_digits(number: Decimal, scale: int) -> Decimal:
-    quantised = number.quantize(Decimal(1).scaleb(-scale)) if number.as_tuple().exponent < -scale else number
+    quantised = number.quantize(_STEP[scale]) if number.as_tuple().exponent < -scale else number
     if quantised != number:
         raise CellError("precision", f"小数位数过多（最多{scale}位）", "请按规定的小数位数填写")
-    if abs(number) >= Decimal(10) ** (MAX_DIGITS - scale):
+    if abs(number) >= _TOO_LARGE[scale]:
         raise CellError("too_large", "数值超出合理范围", "请检查数值和单位是否正确")
     return number
 
