@@ -378,39 +378,46 @@ def _unit_context(binding: Binding, registry: Registry, meta: SheetMeta, sheet: 
     return UnitContext(found[1], found[2]) if found else UnitContext()
 
 
+# What a text cell is, as bits: blank (no value), written at all, a footer's first words, a 合计 label, a 小计 label.
+_BLANK, _WRITTEN, _FOOTER_WORDS, _TOTAL_LABEL, _SUBTOTAL_LABEL = 1, 2, 4, 8, 16
+
+
 @functools.lru_cache(maxsize=1 << 16)
-def _text_kind(text: str) -> tuple[bool, bool, bool, bool, bool]:
-    """Say of a text cell: blank, written at all, a footer's first words, a 合计 label, a 小计 label."""
+def _text_kind(text: str) -> int:
+    """Say of a text cell, as the bits above, what it makes of its row."""
     written = bool(text.strip())
     folded = squashed(text) if written else ""
     return (
-        is_blank(text),
-        written,
-        written and _FOOTER.match(folded) is not None,
-        written and _TOTAL.match(folded) is not None,
-        written and folded.startswith("小计"),
+        is_blank(text) * _BLANK
+        | written * _WRITTEN
+        | (written and _FOOTER.match(folded) is not None) * _FOOTER_WORDS
+        | (written and _TOTAL.match(folded) is not None) * _TOTAL_LABEL
+        | (written and folded.startswith("小计")) * _SUBTOTAL_LABEL
     )
 
 
 def _row_kind(row: list[object]) -> str:
-    texts = []  # the kinds of the row's written text cells, in order
     blank = True
+    first = 0  # the bits of the row's first written text cell
+    seen = 0  # the bits of all its written text cells
     for cell in row:
         if cell is None:
             continue
         if isinstance(cell, str):
             kind = _text_kind(cell) if len(cell) <= 64 else _text_kind.__wrapped__(cell)
-            blank = blank and kind[0]
-            if kind[1]:
-                texts.append(kind)
+            if not kind & _BLANK:
+                blank = False
+            if kind & _WRITTEN:
+                first = first or kind
+                seen |= kind
         else:
             blank = False
     if blank:
         return "blank"
-    if texts and texts[0][2]:
+    if first & _FOOTER_WORDS:
         return "footer"
-    if any(kind[3] for kind in texts):
-        return "subtotal" if any(kind[4] for kind in texts) else "total"
+    if seen & _TOTAL_LABEL:
+        return "subtotal" if seen & _SUBTOTAL_LABEL else "total"
     return "data"
 
 
@@ -463,6 +470,11 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     footer_lines: list[str] = []
     footer_row = 0
     ends_at = [squash(word) for word in template.ends_at]
+    row_unit_rule = template.row_unit
+    # Each amount's running-sum key as _sum_key gives it: fixed, or (for a quantity in its row's unit) per row.
+    summed = [
+        (name, _sum_unit_column(name, template), (name, None)) for name in (b.column.name for b in summable)
+    ]
     for index in range(match.last_row + 1, len(grid.rows)):
         row = grid.rows[index]
         excel_row = index + 1
@@ -480,7 +492,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         width = len(row)
         for name, position, parse, binding in total_cells if is_total else data_cells:
             raw = row[position] if position < width else None
-            if is_blank(raw):
+            if raw is None or (isinstance(raw, str) and is_blank(raw)):  # a number is never blank
                 values[name] = None
                 continue
             try:
@@ -501,7 +513,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 sheet.warn(value, excel_row=excel_row, header=binding.header, value=raw)
                 value = value.value
             values[name] = value
-        if template.row_unit is not None:
+        if row_unit_rule is not None:
             _convert_by_row_unit(values, template, registry)
         if is_total:
             sums = subtotals if kind == "subtotal" else totals
@@ -537,10 +549,11 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 parent = item
         is_part = part is not None and values.get("parent_item") is not None
         if not is_part:
-            for binding in summable:
-                amount = values[binding.column.name]
-                if isinstance(amount, int | Decimal):
-                    key = _sum_key(binding, values, template)
+            for name, unit_column, key in summed:
+                amount = values[name]
+                if isinstance(amount, _AMOUNT):
+                    if unit_column is not None:
+                        key = (name, values.get(unit_column))
                     totals[key] += amount
                     subtotals[key] += amount
         values["excel_row"] = excel_row
@@ -603,9 +616,18 @@ def _check_total(
 
 def _sum_key(binding: Binding, values: dict, template: Template) -> tuple[str, str | None]:
     """Key a running sum by column, and by the row's own unit where rows name one (平方米 and 户 never add up)."""
+    unit_column = _sum_unit_column(binding.column.name, template)
+    return binding.column.name, values.get(unit_column) if unit_column is not None else None
+
+
+def _sum_unit_column(name: str, template: Template) -> str | None:
+    """Return the column naming the unit a column's amounts are summed in, when each row names its own."""
     rule = template.row_unit
-    unit = values.get(rule.unit) if rule is not None and binding.column.name == rule.value else None
-    return binding.column.name, unit
+    return rule.unit if rule is not None and name == rule.value else None
+
+
+# What a running sum adds up (bool included, as isinstance(x, int) takes it).
+_AMOUNT = (int, Decimal)
 
 
 def _convert_by_row_unit(values: dict, template: Template, registry: Registry) -> None:
