@@ -357,6 +357,20 @@ def _text_parser(kind: ColumnType) -> Callable[[object], object]:
 
 def cell_parser(column: Column, units: Units, context: UnitContext) -> Callable[[object], object]:
     """Return `parse_cell` for one column in one context, decided once per sheet instead of once per cell."""
+    key = (id(column), id(units), context)
+    held = _PARSERS.get(key)
+    if held is not None and held[0] is column and held[1] is units:
+        return held[2]
+    parse = _parser(column, units, context)
+    if column.type in _REPEATED:
+        parse = _remembering(parse)
+    if len(_PARSERS) >= _PARSERS_KEPT:
+        _PARSERS.clear()
+    _PARSERS[key] = (column, units, parse)
+    return parse
+
+
+def _parser(column: Column, units: Units, context: UnitContext) -> Callable[[object], object]:
     kind = column.type
     if kind in (ColumnType.MONEY, ColumnType.AREA):
         return functools.partial(parse_measure, column=column, units=units, context=context)
@@ -375,3 +389,49 @@ def cell_parser(column: Column, units: Units, context: UnitContext) -> Callable[
     if kind is ColumnType.ENUM:
         return functools.partial(parse_enum, column=column)
     return _text_parser(kind)
+
+
+# Each column's parser, per unit context, kept for the process: what it read is remembered across files.
+_PARSERS: dict[tuple[int, int, UnitContext], tuple[Column, Units, Callable[[object], object]]] = {}
+_PARSERS_KEPT = 4096
+# Columns whose cells repeat from row to row and file to file (counts, dates, years, months, enum words);
+# amounts and areas seldom do, and text columns remember their cleaning already.
+_REPEATED = frozenset(
+    {
+        ColumnType.COUNT,
+        ColumnType.INTEGER,
+        ColumnType.DECIMAL,
+        ColumnType.PERCENT,
+        ColumnType.DATE,
+        ColumnType.YEAR,
+        ColumnType.MONTH,
+        ColumnType.ENUM,
+    }
+)
+_REMEMBERED_PER_COLUMN = 1024
+_REMEMBERED_TYPES = (str, float, int)
+
+
+def _remembering(parse: Callable[[object], object]) -> Callable[[object], object]:
+    """Wrap a pure cell parser so that each distinct cell is read once: its value, or its error's words."""
+    outcomes: dict[tuple[type, object], tuple[object, tuple[str, str, str] | None]] = {}
+
+    def remembered(value: object) -> object:
+        # Equal keys must mean one reading: bool is not int here, and -0.0 (read as -0) is not 0.0.
+        if value.__class__ not in _REMEMBERED_TYPES or value == 0:
+            return parse(value)
+        key = (value.__class__, value)
+        outcome = outcomes.get(key)
+        if outcome is None:
+            try:
+                outcome = (parse(value), None)
+            except CellError as exc:
+                outcome = (None, (exc.rule, exc.expected, exc.fix))
+            if len(outcomes) >= _REMEMBERED_PER_COLUMN:
+                outcomes.clear()
+            outcomes[key] = outcome
+        if outcome[1] is not None:
+            raise CellError(*outcome[1])
+        return outcome[0]
+
+    return remembered
