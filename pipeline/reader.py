@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
@@ -23,6 +25,7 @@ ENCODING_UNKNOWN = "文件编码无法识别，请以UTF-8或GB18030（Excel“C
 RARE_SHARE = 0.2
 DAMAGED_SHARE = 0.1
 RARE_SAMPLE = 65_536
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 Cell = object
 MergedRange = tuple[tuple[int, int], tuple[int, int]]
@@ -209,16 +212,16 @@ def _looks_damaged_utf8(content: bytes) -> bool:
     """
     text = content.decode("utf-8", errors="replace")
     broken = text.count("\ufffd")
-    wide = sum(ord(c) > 0x7F for c in text) - broken
+    wide = len(text) - len(text.encode("ascii", "ignore")) - broken  # characters past ASCII, but the breaks
     return wide >= 4 and broken <= DAMAGED_SHARE * wide
 
 
 def _looks_misdecoded(text: str) -> bool:
     """Say whether text decoded as GB18030 is really another encoding (Big5, Shift-JIS, damaged UTF-8)."""
-    wide = [c for c in text if ord(c) > 0x7F]
+    wide = _NON_ASCII.findall(text)
     if len(wide) < 4:
         return False
-    rare = sum(not _is_common(c) for c in wide)
+    rare = sum(times for char, times in Counter(wide).items() if not _is_common(char))
     return rare > RARE_SHARE * len(wide)
 
 
