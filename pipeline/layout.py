@@ -186,11 +186,13 @@ class _Matcher:
         """Say whether a cell's text, as a header, is the label of some template's column."""
         known = self.known.get(cell)
         if known is None:
-            if len(self.known) >= 4 * self.KEPT:
-                self.known.clear()
-            # Uncached: data rows' texts would push the real headers out of those functions' caches.
+            # Not through their caches: data rows' texts would push the real headers out of them.
             text = _header_text.__wrapped__(cell)
-            known = self.known[cell] = bool(text) and split_header.__wrapped__(text)[0] in self.labels
+            known = bool(text) and split_header.__wrapped__(text)[0] in self.labels
+            if len(cell) <= 64:  # a paragraph is seldom seen twice and would only hold memory
+                if len(self.known) >= 4 * self.KEPT:
+                    self.known.clear()
+                self.known[cell] = known
         return known
 
     def label_columns(self, grid: Grid, row: int, merged: list[tuple[int, tuple[int, int]]]) -> set[int]:
