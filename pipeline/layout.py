@@ -210,11 +210,15 @@ class _Matcher:
 
 
 _MATCHERS: dict[int, _Matcher] = {}
+# A process loading the registry anew for each task keeps the matchers of the last few only.
+_MATCHERS_KEPT = 4
 
 
 def _matcher(registry: Registry) -> _Matcher:
     matcher = _MATCHERS.get(id(registry))
     if matcher is None or matcher.registry is not registry:
+        if len(_MATCHERS) >= _MATCHERS_KEPT:
+            _MATCHERS.pop(next(iter(_MATCHERS)))
         matcher = _MATCHERS[id(registry)] = _Matcher(registry)
     return matcher
 
