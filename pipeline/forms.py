@@ -43,10 +43,14 @@ class _Places:
         }
         self.labels: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self.written: dict[tuple[int, int], str] = {}
+        self.firsts: dict[int, tuple[int, str] | None] = {}
+        origin = self.origin
         for r, row in enumerate(grid.rows):
             for c, cell in enumerate(row):
+                if not isinstance(cell, str):
+                    continue  # no header text; most cells of a form are numbers or empty
                 text = header_text(cell)
-                if text and self.origin.get((r, c), (r, c)) == (r, c):
+                if text and (not origin or origin.get((r, c), (r, c)) == (r, c)):
                     self.labels[split_header(text)[0]].append((r, c))
                     self.written[(r, c)] = text
 
@@ -57,6 +61,11 @@ class _Places:
 
     def first_written(self, r: int) -> tuple[int, str] | None:
         """Return the column and label of a row's first written cell."""
+        if r not in self.firsts:  # each field stated on a row looks through every row
+            self.firsts[r] = self._first_written(r)
+        return self.firsts[r]
+
+    def _first_written(self, r: int) -> tuple[int, str] | None:
         row = self.grid.rows[r]
         for c, cell in enumerate(row):
             if (r, c) in self.written:

@@ -88,9 +88,14 @@ class HeaderMatch:
         return [c for c in self.template.required if c.name not in found]
 
 
-def _merged_origin(grid: Grid) -> dict[tuple[int, int], tuple[int, int]]:
+def _merged_origin(grid: Grid, rows: int | None = None) -> dict[tuple[int, int], tuple[int, int]]:
+    """Map each cell of a merged range to the range's top-left cell; only the first `rows` rows if given."""
     origin = {}
     for (top, left), (bottom, right) in grid.merged:
+        if rows is not None:
+            if top >= rows:
+                continue
+            bottom = min(bottom, rows - 1)
         for r in range(top, bottom + 1):
             for c in range(left, right + 1):
                 origin[(r, c)] = (top, left)
@@ -147,33 +152,93 @@ def _fit(template: Template, split: tuple[tuple[str, str, str | None], ...], lab
     return _Fit(template, bindings, plausible)
 
 
-# Per registry, how each template fits each header row seen: offices send the same headers in file after file,
-# so a row of headers is bound to the templates once per process, not once per sheet.
-_FITS: dict[int, tuple[Registry, dict[tuple[str, ...], tuple[_Fit, ...]]]] = {}
-_FITS_KEPT = 50_000
+class _Matcher:
+    """What matching header rows to one registry's templates remembers from sheet to sheet in a process.
+
+    Offices send the same headers in file after file, so a row of headers is bound to the templates once per
+    process, not once per sheet. And most rows scanned for a header are titles or data: a cell's text is looked
+    up once among every template's labels, so a row naming fewer than two labels is passed over unbuilt.
+    """
+
+    KEPT = 50_000
+
+    def __init__(self, registry: Registry):
+        self.registry = registry
+        self.labels = frozenset(label for t in registry.templates.values() for label in t.label_index)
+        self.fits: dict[tuple[str, ...], tuple[_Fit, ...]] = {}
+        self.known: dict[str, bool] = {}
+
+    def fits_of(self, headers: tuple[str, ...]) -> tuple[_Fit, ...]:
+        fits = self.fits.get(headers)
+        if fits is None:
+            if len(self.fits) >= self.KEPT:
+                self.fits.clear()
+            split = tuple(
+                (written, *split_header(written)) for written in headers
+            )  # once per row, not per template
+            labels = {label for _, label, _ in split}
+            fits = self.fits[headers] = tuple(
+                _fit(t, split, labels) for t in self.registry.templates.values()
+            )
+        return fits
+
+    def is_label(self, cell: str) -> bool:
+        """Say whether a cell's text, as a header, is the label of some template's column."""
+        known = self.known.get(cell)
+        if known is None:
+            # Not through their caches: data rows' texts would push the real headers out of them.
+            text = _header_text.__wrapped__(cell)
+            known = bool(text) and split_header.__wrapped__(text)[0] in self.labels
+            if len(cell) <= 64:  # a paragraph is seldom seen twice and would only hold memory
+                if len(self.known) >= 4 * self.KEPT:
+                    self.known.clear()
+                self.known[cell] = known
+        return known
+
+    def label_columns(self, grid: Grid, row: int, merged: list[tuple[int, tuple[int, int]]]) -> set[int]:
+        """Return the columns whose header text in `row` is a label; `merged`: its merged cells' origins."""
+        rows = grid.rows
+        found = {c for c, cell in enumerate(rows[row]) if isinstance(cell, str) and self.is_label(cell)}
+        for c, (source_row, source_col) in merged:
+            cells = rows[source_row] if source_row < len(rows) else ()
+            cell = cells[source_col] if source_col < len(cells) else None
+            if isinstance(cell, str) and self.is_label(cell):
+                found.add(c)
+            else:
+                found.discard(c)
+        return found
 
 
-def _fits(registry: Registry, headers: tuple[str, ...]) -> tuple[_Fit, ...]:
-    held = _FITS.get(id(registry))
-    if held is None or held[0] is not registry:
-        held = _FITS[id(registry)] = (registry, {})
-    cache = held[1]
-    fits = cache.get(headers)
-    if fits is None:
-        if len(cache) >= _FITS_KEPT:
-            cache.clear()
-        split = tuple(
-            (written, *split_header(written)) for written in headers
-        )  # once per row, not per template
-        labels = {label for _, label, _ in split}
-        fits = cache[headers] = tuple(_fit(t, split, labels) for t in registry.templates.values())
-    return fits
+_MATCHERS: dict[int, _Matcher] = {}
+# A process loading the registry anew for each task keeps the matchers of the last few only.
+_MATCHERS_KEPT = 4
+
+
+def _matcher(registry: Registry) -> _Matcher:
+    matcher = _MATCHERS.get(id(registry))
+    if matcher is None or matcher.registry is not registry:
+        if len(_MATCHERS) >= _MATCHERS_KEPT:
+            _MATCHERS.pop(next(iter(_MATCHERS)))
+        matcher = _MATCHERS[id(registry)] = _Matcher(registry)
+    return matcher
 
 
 def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
     """Find the template and header rows (one or two, within the first thirty rows) that fit a sheet best."""
-    origin = _merged_origin(grid)
+    matcher = _matcher(registry)
     rows = len(grid.rows)
+    scanned = min(HEADER_SEARCH_ROWS + 1, rows)  # a two-row header may end one row below the last row scanned
+    origin = _merged_origin(grid, scanned)
+    # A header names two columns at least (see _fit), so a row pair holding fewer labels is never built.
+    every_cell = "" in matcher.labels  # an empty label would make every cell one: nothing can be ruled out
+    merged_in: dict[int, list[tuple[int, tuple[int, int]]]] = defaultdict(list)
+    for (r, c), source in origin.items():
+        merged_in[r].append((c, source))
+    labelled = [set() if every_cell else matcher.label_columns(grid, r, merged_in[r]) for r in range(scanned)]
+
+    def may_name_columns(first: int, last: int) -> bool:
+        return every_cell or len(labelled[first] | labelled[last]) >= 2
+
     cells: dict[tuple[int, int], tuple[list[str], int]] = {}
 
     def header_cells(first: int, last: int) -> tuple[list[str], int]:
@@ -184,13 +249,12 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
     best: HeaderMatch | None = None
     best_score: tuple[int, int, int, int] | None = None
     for first in range(min(HEADER_SEARCH_ROWS, rows)):
-        below = tuple(header_cells(first + 1, first + 1)[0]) if first + 1 < rows else ()
         for last in (first, first + 1):
-            if last >= rows:
+            if last >= rows or not may_name_columns(first, last):
                 continue
             headers, top = header_cells(first, last)
-            below_fits = _fits(registry, below) if last != first else ()
-            for number, fit in enumerate(_fits(registry, tuple(headers))):
+            below_fits = matcher.fits_of(tuple(header_cells(last, last)[0])) if last != first else ()
+            for number, fit in enumerate(matcher.fits_of(tuple(headers))):
                 if last != first and len(fit.bindings) <= len(below_fits[number].bindings):
                     continue  # the upper row names no column: at best a one-row header on the lower row
                 if not fit.plausible:
@@ -320,39 +384,46 @@ def _unit_context(binding: Binding, registry: Registry, meta: SheetMeta, sheet: 
     return UnitContext(found[1], found[2]) if found else UnitContext()
 
 
+# What a text cell is, as bits: blank (no value), written at all, a footer's first words, a 合计 label, a 小计 label.
+_BLANK, _WRITTEN, _FOOTER_WORDS, _TOTAL_LABEL, _SUBTOTAL_LABEL = 1, 2, 4, 8, 16
+
+
 @functools.lru_cache(maxsize=1 << 16)
-def _text_kind(text: str) -> tuple[bool, bool, bool, bool, bool]:
-    """Say of a text cell: blank, written at all, a footer's first words, a 合计 label, a 小计 label."""
+def _text_kind(text: str) -> int:
+    """Say of a text cell, as the bits above, what it makes of its row."""
     written = bool(text.strip())
     folded = squashed(text) if written else ""
     return (
-        is_blank(text),
-        written,
-        written and _FOOTER.match(folded) is not None,
-        written and _TOTAL.match(folded) is not None,
-        written and folded.startswith("小计"),
+        is_blank(text) * _BLANK
+        | written * _WRITTEN
+        | (written and _FOOTER.match(folded) is not None) * _FOOTER_WORDS
+        | (written and _TOTAL.match(folded) is not None) * _TOTAL_LABEL
+        | (written and folded.startswith("小计")) * _SUBTOTAL_LABEL
     )
 
 
 def _row_kind(row: list[object]) -> str:
-    texts = []  # the kinds of the row's written text cells, in order
     blank = True
+    first = 0  # the bits of the row's first written text cell
+    seen = 0  # the bits of all its written text cells
     for cell in row:
         if cell is None:
             continue
         if isinstance(cell, str):
             kind = _text_kind(cell) if len(cell) <= 64 else _text_kind.__wrapped__(cell)
-            blank = blank and kind[0]
-            if kind[1]:
-                texts.append(kind)
+            if not kind & _BLANK:
+                blank = False
+            if kind & _WRITTEN:
+                first = first or kind
+                seen |= kind
         else:
             blank = False
     if blank:
         return "blank"
-    if texts and texts[0][2]:
+    if first & _FOOTER_WORDS:
         return "footer"
-    if any(kind[3] for kind in texts):
-        return "subtotal" if any(kind[4] for kind in texts) else "total"
+    if seen & _TOTAL_LABEL:
+        return "subtotal" if seen & _SUBTOTAL_LABEL else "total"
     return "data"
 
 
@@ -405,6 +476,11 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     footer_lines: list[str] = []
     footer_row = 0
     ends_at = [squash(word) for word in template.ends_at]
+    row_unit_rule = template.row_unit
+    # Each amount's running-sum key as _sum_key gives it: fixed, or (for a quantity in its row's unit) per row.
+    summed = [
+        (name, _sum_unit_column(name, template), (name, None)) for name in (b.column.name for b in summable)
+    ]
     for index in range(match.last_row + 1, len(grid.rows)):
         row = grid.rows[index]
         excel_row = index + 1
@@ -422,7 +498,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         width = len(row)
         for name, position, parse, binding in total_cells if is_total else data_cells:
             raw = row[position] if position < width else None
-            if is_blank(raw):
+            if raw is None or (isinstance(raw, str) and is_blank(raw)):  # a number is never blank
                 values[name] = None
                 continue
             try:
@@ -443,7 +519,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 sheet.warn(value, excel_row=excel_row, header=binding.header, value=raw)
                 value = value.value
             values[name] = value
-        if template.row_unit is not None:
+        if row_unit_rule is not None:
             _convert_by_row_unit(values, template, registry)
         if is_total:
             sums = subtotals if kind == "subtotal" else totals
@@ -479,10 +555,11 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 parent = item
         is_part = part is not None and values.get("parent_item") is not None
         if not is_part:
-            for binding in summable:
-                amount = values[binding.column.name]
-                if isinstance(amount, int | Decimal):
-                    key = _sum_key(binding, values, template)
+            for name, unit_column, key in summed:
+                amount = values[name]
+                if isinstance(amount, _AMOUNT):
+                    if unit_column is not None:
+                        key = (name, values.get(unit_column))
                     totals[key] += amount
                     subtotals[key] += amount
         values["excel_row"] = excel_row
@@ -545,9 +622,18 @@ def _check_total(
 
 def _sum_key(binding: Binding, values: dict, template: Template) -> tuple[str, str | None]:
     """Key a running sum by column, and by the row's own unit where rows name one (平方米 and 户 never add up)."""
+    unit_column = _sum_unit_column(binding.column.name, template)
+    return binding.column.name, values.get(unit_column) if unit_column is not None else None
+
+
+def _sum_unit_column(name: str, template: Template) -> str | None:
+    """Return the column naming the unit a column's amounts are summed in, when each row names its own."""
     rule = template.row_unit
-    unit = values.get(rule.unit) if rule is not None and binding.column.name == rule.value else None
-    return binding.column.name, unit
+    return rule.unit if rule is not None and name == rule.value else None
+
+
+# What a running sum adds up (bool included, as isinstance(x, int) takes it).
+_AMOUNT = (int, Decimal)
 
 
 def _convert_by_row_unit(values: dict, template: Template, registry: Registry) -> None:

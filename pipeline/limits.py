@@ -199,6 +199,12 @@ _TAG = re.compile(_PREFIX + rb"(row|c)(?=[\s/>])([^>]*)>")
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]*)\$?(\d*)["']""")
 _DIMENSION = re.compile(_PREFIX + rb"""dimension\s[^>]*?\bref\s*=\s*["']([^"']*)["']""")
 _ERROR_CELL = re.compile(_PREFIX + rb"""c\s[^>]*?\bt\s*=\s*["']e["']""")
+# What sends a chunk down the tag-by-tag path: a cell tag not starting `<c r="`, or one with a namespace prefix.
+# These and the two below are plain searches, several times faster on a sheet than `in` or `count`.
+_UNREFERENCED_CELL = re.compile(rb'<c(?:>| (?!r="))')
+_PREFIXED_CELL = re.compile(rb":c[ >]")
+# Where no `"e"` or `'e'` is written, no cell can store an error.
+_QUOTED_E = (re.compile(rb'"e"'), re.compile(rb"'e'"))
 _CELL_REF = re.compile(r"\$?([A-Za-z]{1,4})\$?(\d{1,8})$")
 _XML_ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _XML_ELEMENT = r"<(?:[A-Za-z_][\w.-]*:)?{}(?=[\s/>])([^>]*)>"
@@ -270,10 +276,9 @@ class _WorksheetScan:
             written = found.group(1).decode("ascii", "replace")
             if end := _CELL_REF.match(written.rsplit(":", 1)[-1]):
                 self.extent.claim(int(end.group(2)), column_number(end.group(1).encode()), written)
-        if b'"e"' in text or b"'e'" in text:
+        if _QUOTED_E[0].search(text) or _QUOTED_E[1].search(text):
             self.errors = self.errors or _ERROR_CELL.search(text) is not None
-        plain = text.count(b"<c ") + text.count(b"<c>")
-        if plain != text.count(b'<c r="') or b":c " in text or b":c>" in text:
+        if _UNREFERENCED_CELL.search(text) or _PREFIXED_CELL.search(text):
             self._take_tag_by_tag(text)
             return
         rows = _VALUED_ROWS.findall(text)

@@ -112,13 +112,30 @@ class Offices(_Strict):
     def _exact(self) -> dict[str, Office]:
         return {office_key(n): office for office in self.offices for n in (office.name, *office.aliases)}
 
+    @cached_property
+    def _shared_keys(self) -> frozenset[str]:
+        # A folder named only by spaces names no office either.
+        return frozenset({"", *(office_key(f) for f in self.shared_folders)})
+
+    @cached_property
+    def _named(self) -> dict[str, tuple[Office, ...]]:
+        # Every file names its folder, often its `填报单位：` line too: each text is matched once per process.
+        return {}
+
     def is_shared(self, folder: str | None) -> bool:
         """Say whether a sending folder is a shared intake folder; the inbox root (None) always is."""
-        # A folder named only by spaces names no office either.
-        return folder is None or office_key(folder) in {"", *(office_key(f) for f in self.shared_folders)}
+        return folder is None or office_key(folder) in self._shared_keys
 
     def named(self, text: str) -> tuple[Office, ...]:
         """Return the offices `text` may mean: the one it names exactly, else every one it abbreviates."""
+        named = self._named.get(text)
+        if named is None:
+            if len(self._named) >= 4096:
+                self._named.clear()
+            named = self._named[text] = self._meant(text)
+        return named
+
+    def _meant(self, text: str) -> tuple[Office, ...]:
         # Naming no listed office, it is an office of that name; blank, it names none; naming two, it is ambiguous.
         key = office_key(text)
         if not key:

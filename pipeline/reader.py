@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
@@ -23,6 +25,7 @@ ENCODING_UNKNOWN = "文件编码无法识别，请以UTF-8或GB18030（Excel“C
 RARE_SHARE = 0.2
 DAMAGED_SHARE = 0.1
 RARE_SAMPLE = 65_536
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 Cell = object
 MergedRange = tuple[tuple[int, int], tuple[int, int]]
@@ -209,17 +212,68 @@ def _looks_damaged_utf8(content: bytes) -> bool:
     """
     text = content.decode("utf-8", errors="replace")
     broken = text.count("\ufffd")
-    wide = sum(ord(c) > 0x7F for c in text) - broken
+    wide = len(text) - len(text.encode("ascii", "ignore")) - broken  # characters past ASCII, but the breaks
     return wide >= 4 and broken <= DAMAGED_SHARE * wide
 
 
 def _looks_misdecoded(text: str) -> bool:
     """Say whether text decoded as GB18030 is really another encoding (Big5, Shift-JIS, damaged UTF-8)."""
-    wide = [c for c in text if ord(c) > 0x7F]
+    wide = _NON_ASCII.findall(text)
     if len(wide) < 4:
         return False
-    rare = sum(not _is_common(c) for c in wide)
+    rare = sum(times for char, times in Counter(wide).items() if not _is_common(char))
     return rare > RARE_SHARE * len(wide)
+
+
+class _Sniffer(csv.Sniffer):
+    """csv.Sniffer, counting per line only the delimiters it may choose instead of all 127 ASCII characters.
+
+    The standard sniffer tallies every ASCII character on every line of the sample, 10 lines at a time, then
+    keeps only the allowed delimiters; tallying just those makes the same choice with some 40 times less work.
+    """
+
+    def _guess_delimiter(self, data: str, delimiters: str | None) -> tuple[str, bool | int]:
+        if delimiters is None:
+            return super()._guess_delimiter(data, delimiters)
+        lines = list(filter(None, data.split("\n")))
+        chars = sorted(c for c in set(delimiters) if ord(c) < 127)  # the standard tables hold ASCII only
+        chunk = min(10, len(lines))
+        frequency: dict[str, dict[int, int]] = {char: {} for char in chars}  # how many lines hold it N times
+        delims: dict[str, tuple[int, int]] = {}
+        iteration, start = 0, 0
+        while start < len(lines):
+            iteration += 1
+            for line in lines[start : start + chunk]:
+                for char in chars:
+                    counts = frequency[char]
+                    times = line.count(char)
+                    counts[times] = counts.get(times, 0) + 1
+            modes = {}
+            for char in chars:
+                items = list(frequency[char].items())
+                if len(items) == 1 and items[0][0] == 0:
+                    continue
+                mode = max(items, key=lambda item: item[1])  # the first of equals, as the standard one takes
+                items.remove(mode)
+                modes[char] = (mode[0], mode[1] - sum(count for _, count in items))
+            total = float(min(chunk * iteration, len(lines)))
+            consistency = 1.0
+            while not delims and consistency >= 0.9:
+                for char, (times, lines_meeting) in modes.items():
+                    if times > 0 and lines_meeting > 0 and lines_meeting / total >= consistency:
+                        delims[char] = (times, lines_meeting)
+                consistency -= 0.01
+            if delims:
+                break  # one found is the choice; several never change, though the standard sniffer reads on
+            start += chunk
+        if not delims:
+            return "", 0
+        if len(delims) == 1:
+            delim = next(iter(delims))
+        else:
+            preferred = [d for d in self.preferred if d in delims]
+            delim = preferred[0] if preferred else max((seen, char) for char, seen in delims.items())[1]
+        return delim, lines[0].count(delim) == lines[0].count(f"{delim} ")
 
 
 def read_csv(content: bytes, filename: str, limits: Limits) -> Workbook:
@@ -230,7 +284,7 @@ def read_csv(content: bytes, filename: str, limits: Limits) -> Workbook:
     stem = filename.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     sample = text[:8192]
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+        dialect = _Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
     rows, cells = [], 0

@@ -93,6 +93,8 @@ def is_blank(value: object) -> bool:
 
 def decimal_of(value: object) -> tuple[Decimal, str]:
     """Read a number written as a number or as text; return it and any unit text that trails it."""
+    if value.__class__ is float and math.isfinite(value):  # most cells: the branch below, taken first
+        return Decimal(format(value, ".15g")), ""
     if isinstance(value, bool | dt.date | dt.time | dt.timedelta):
         raise CellError("type", "应为数字", "请填写数字")
     if isinstance(value, int):
@@ -114,11 +116,16 @@ def decimal_of(value: object) -> tuple[Decimal, str]:
         raise CellError("type", "应为数字", "请填写数字") from exc
 
 
+# The smallest step and the first number too large at each scale, computed once rather than per cell.
+_STEP = {scale: Decimal(1).scaleb(-scale) for scale in set(SCALE.values())}
+_TOO_LARGE = {scale: Decimal(10) ** (MAX_DIGITS - scale) for scale in set(SCALE.values())}
+
+
 def _check_digits(number: Decimal, scale: int) -> Decimal:
-    quantised = number.quantize(Decimal(1).scaleb(-scale)) if number.as_tuple().exponent < -scale else number
+    quantised = number.quantize(_STEP[scale]) if number.as_tuple().exponent < -scale else number
     if quantised != number:
         raise CellError("precision", f"小数位数过多（最多{scale}位）", "请按规定的小数位数填写")
-    if abs(number) >= Decimal(10) ** (MAX_DIGITS - scale):
+    if abs(number) >= _TOO_LARGE[scale]:
         raise CellError("too_large", "数值超出合理范围", "请检查数值和单位是否正确")
     return number
 
@@ -350,6 +357,20 @@ def _text_parser(kind: ColumnType) -> Callable[[object], object]:
 
 def cell_parser(column: Column, units: Units, context: UnitContext) -> Callable[[object], object]:
     """Return `parse_cell` for one column in one context, decided once per sheet instead of once per cell."""
+    key = (id(column), id(units), context)
+    held = _PARSERS.get(key)
+    if held is not None and held[0] is column and held[1] is units:
+        return held[2]
+    parse = _parser(column, units, context)
+    if column.type in _REPEATED:
+        parse = _remembering(parse)
+    if len(_PARSERS) >= _PARSERS_KEPT:
+        _PARSERS.clear()
+    _PARSERS[key] = (column, units, parse)
+    return parse
+
+
+def _parser(column: Column, units: Units, context: UnitContext) -> Callable[[object], object]:
     kind = column.type
     if kind in (ColumnType.MONEY, ColumnType.AREA):
         return functools.partial(parse_measure, column=column, units=units, context=context)
@@ -368,3 +389,49 @@ def cell_parser(column: Column, units: Units, context: UnitContext) -> Callable[
     if kind is ColumnType.ENUM:
         return functools.partial(parse_enum, column=column)
     return _text_parser(kind)
+
+
+# Each column's parser, per unit context, kept for the process: what it read is remembered across files.
+_PARSERS: dict[tuple[int, int, UnitContext], tuple[Column, Units, Callable[[object], object]]] = {}
+_PARSERS_KEPT = 4096
+# Columns whose cells repeat from row to row and file to file (counts, dates, years, months, enum words);
+# amounts and areas seldom do, and text columns remember their cleaning already.
+_REPEATED = frozenset(
+    {
+        ColumnType.COUNT,
+        ColumnType.INTEGER,
+        ColumnType.DECIMAL,
+        ColumnType.PERCENT,
+        ColumnType.DATE,
+        ColumnType.YEAR,
+        ColumnType.MONTH,
+        ColumnType.ENUM,
+    }
+)
+_REMEMBERED_PER_COLUMN = 1024
+_REMEMBERED_TYPES = (str, float, int)
+
+
+def _remembering(parse: Callable[[object], object]) -> Callable[[object], object]:
+    """Wrap a pure cell parser so that each distinct cell is read once: its value, or its error's words."""
+    outcomes: dict[tuple[type, object], tuple[object, tuple[str, str, str] | None]] = {}
+
+    def remembered(value: object) -> object:
+        # Equal keys must mean one reading: bool is not int here, and -0.0 (read as -0) is not 0.0.
+        if value.__class__ not in _REMEMBERED_TYPES or value == 0:
+            return parse(value)
+        key = (value.__class__, value)
+        outcome = outcomes.get(key)
+        if outcome is None:
+            try:
+                outcome = (parse(value), None)
+            except CellError as exc:
+                outcome = (None, (exc.rule, exc.expected, exc.fix))
+            if len(outcomes) >= _REMEMBERED_PER_COLUMN:
+                outcomes.clear()
+            outcomes[key] = outcome
+        if outcome[1] is not None:
+            raise CellError(*outcome[1])
+        return outcome[0]
+
+    return remembered

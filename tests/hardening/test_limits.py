@@ -170,6 +170,11 @@ FAR = b'<row r="300000"><c r="B300000"><v>1</v></c></row>'
             "",
             id="far-row-without-cell-references",
         ),
+        pytest.param(
+            lambda xml: xml.replace(b"</sheetData>", FAR.replace(b"<c ", b'<c t="n" ') + b"</sheetData>"),
+            "",
+            id="far-cell-with-its-reference-not-first",
+        ),
     ],
 )
 def test_an_xlsx_reaching_far_is_refused_before_calamine_lays_it_out(change, where):
@@ -187,3 +192,12 @@ def test_a_cell_that_only_carries_formatting_does_not_count():
         ),
     )
     assert len(read_workbook(content, "清单.xlsx").grids[0].rows) == 7
+
+
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_an_error_cell_is_read_as_its_error_however_its_type_is_quoted(registry, quote):
+    rows = [*ROWS[:-1], [2, "市委小区", "1.9320", "#DIV/0!", "725.58"]]
+    content = rewrite_sheet(
+        xlsx({"清单": rows}), lambda xml: xml.replace(b't="e"', f"t={quote}e{quote}".encode())
+    )
+    assert "#DIV/0!" in read_workbook(content, "清单.xlsx").grids[0].rows[-1]

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from pipeline import layout
 from pipeline.layout import (
     ParsedSheet,
     column_letter,
@@ -236,6 +237,52 @@ def test_two_row_header_without_merges_reports_both_rows(registry):
 def test_two_row_merged_header_reports_both_rows(registry):
     sheet = parse_rows(registry, TWO_ROW_SHEET, merges=TWO_ROW_MERGES)
     assert sheet.header_rows == (2, 3)
+
+
+# A header whose row names one label of its own: the others reach it through cells merged down from above.
+MERGED_DOWN_SHEET = [
+    ["枣林街道办事处2022年老旧小区改造项目清单"],
+    ["序号", "小区名称", "改造规模", "惠及户数（户）", "计划投资（万元）"],
+    [None, None, "改造面积（万平方米）", None, None],
+    [1, "棉纺厂东院", "2.8650", "370", "1075.97"],
+]
+MERGED_DOWN_MERGES = ["A1:E1", "A2:A3", "B2:B3", "D2:D3", "E2:E3"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "merges"),
+    [
+        (TWO_ROW_SHEET, TWO_ROW_MERGES),
+        (TWO_ROW_SHEET, ()),
+        (MERGED_DOWN_SHEET, MERGED_DOWN_MERGES),
+        (compound_sheet([1, "市委小区", "1.932", "249", "725.58", "在建"]), ["A1:F1"]),
+        ([["说明文字"]] * 12 + [COMPOUND_HEADER, [1, "市委小区", "1.932", "249", "725.58", "在建"]], ()),
+        ([["序号", "小区名称", "备注"], [1, "市委小区", ""]], ()),
+    ],
+    ids=["two-row-merged", "two-row", "merged-down", "titled", "row-13", "unmatched"],
+)
+def test_rows_passed_over_for_naming_too_few_labels_change_no_match(registry, monkeypatch, rows, merges):
+    grid = grid_of(rows, merges=merges)
+    quick = find_header(grid, registry)
+    # Every row pair built and bound, as before rows were passed over.
+    monkeypatch.setattr(layout._Matcher, "label_columns", lambda self, grid, row, merged: set(range(99)))
+    full = find_header(grid, registry)
+    assert (quick is None) == (full is None)
+    if full is not None:
+        assert (quick.template.id, quick.first_row, quick.last_row, quick.bindings) == (
+            full.template.id,
+            full.first_row,
+            full.last_row,
+            full.bindings,
+        )
+
+
+def test_labels_merged_down_into_the_header_row_count_for_it(registry):
+    match = find_header(grid_of(MERGED_DOWN_SHEET, merges=MERGED_DOWN_MERGES), registry)
+    assert match is not None
+    assert {"compound_name", "area_m2", "households", "planned_investment_wan"} <= {
+        b.column.name for b in match.bindings
+    }
 
 
 # --- metadata lines ------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
+import random
 import struct
 import zipfile
 
@@ -9,6 +11,7 @@ import pytest
 import xlwt
 from xlwt.CompoundDoc import XlsDoc
 
+from pipeline import reader
 from pipeline.reader import ENCODING_UNKNOWN, UnreadableFile, decode_text, read_workbook, sniff_kind
 from tests.pipeline.workbooks import compound_sheet, csv_bytes, csv_text, xls, xlsx
 
@@ -314,3 +317,42 @@ def test_an_xlsb_workbook_is_refused_with_what_to_do():
         archive.writestr("xl/worksheets/sheet1.bin", b"\x81\x01\x00")
     with pytest.raises(UnreadableFile, match="（.xlsb），请另存为.xlsx"):
         read_workbook(content.getvalue(), "清单.xlsx")
+
+
+def _random_samples(count: int) -> list[str]:
+    """Delimited texts as offices write them: title and note lines, ragged rows, a second delimiter in cells."""
+    rng = random.Random(14)
+    words = ["小区", "改造", "1075.97", "x", "", "合计", "12", "单位：万元"]
+    noisy = [*words, "a,b", "a;b", "a\tb", "a, b", '"1,075.97"']
+    samples = []
+    for _ in range(count):
+        delimiter = rng.choice([",", ",", "\t", ";", ", ", "|"])
+        width, noise = rng.randint(1, 8), rng.choice([0, 0.03, 0.1, 0.3])
+        inner = rng.choice(
+            ["", "", ";", ",", "\t"]
+        )  # a cell every row holds that has another delimiter in it
+        lines = []
+        for _ in range(rng.randint(0, 60)):
+            if rng.random() < noise:
+                lines.append(rng.choice(",;\t ").join(rng.choice(noisy) for _ in range(rng.randint(1, 5))))
+            else:
+                lines.append(delimiter.join([*(rng.choice(words) for _ in range(width)), f"a{inner}b"]))
+        samples.append(rng.choice(["\n", "\r\n", "\n\n"]).join(lines))
+    return samples
+
+
+def test_the_csv_sniffer_chooses_as_the_standard_one_does():
+    standard, ours = csv.Sniffer(), reader._Sniffer()
+    samples = [
+        *_random_samples(600),
+        csv_text(ROWS),
+        csv_text(ROWS, delimiter="\t"),
+        csv_text(ROWS, delimiter=";"),
+    ]
+    chosen = set()
+    for sample in samples:
+        for delimiters in (",\t;", ",;", None):
+            expected = standard._guess_delimiter(sample, delimiters)
+            assert ours._guess_delimiter(sample, delimiters) == expected, (sample, delimiters)
+            chosen.add(expected[0])
+    assert {",", "\t", ";", ""} <= chosen  # the samples reach every outcome, including no delimiter at all

@@ -10,6 +10,7 @@ from pipeline.values import (
     Indicator,
     Noted,
     UnitContext,
+    cell_parser,
     decimal_of,
     is_blank,
     parse_cell,
@@ -494,3 +495,35 @@ def test_a_bare_1_under_a_percent_target_is_read_by_the_target_and_noted(target,
 )
 def test_a_target_is_read_as_its_comparison_number_and_unit(target, operator, number, unit):
     assert read_indicator(target, None) == Indicator(operator, number, unit, None, unit)
+
+
+@pytest.mark.parametrize(
+    ("name", "cells"),
+    [
+        # 2**60 equals its float, which Excel's 15 digits read as another number: the type is part of a cell.
+        ("households", ["约200", 249.0, "249户", "约200", 249.0, 1.5, True, 1, float(2**60), 2**60]),
+        ("weight", [-0.0, 0.0, 0, "0", 2.5, -0.0, "2.50"]),
+        ("status", ["完工", "完 工", "竣工了", "完工", "竣工了"]),
+        ("date", ["2022年4月", 2022.1, "2022年4月", 2022.1, 20220401]),
+    ],
+)
+def test_a_columns_parser_reads_a_cell_seen_before_as_it_read_it_the_first_time(
+    columns, registry, name, cells
+):
+    parser = cell_parser(columns[name], registry.units, BASE)
+    assert (
+        cell_parser(columns[name], registry.units, BASE) is parser
+    )  # kept for the process, with what it read
+
+    def outcome(read, cell):
+        try:
+            value = read(cell)
+        except CellError as exc:
+            return ("error", exc.rule, exc.expected, exc.fix)
+        return (type(value).__name__, str(value.value if isinstance(value, Noted) else value))
+
+    # Twice over, so the second pass reads every cell from memory; -0.0 stays -0, 0.0 stays 0.
+    for _ in range(2):
+        assert [outcome(parser, cell) for cell in cells] == [
+            outcome(lambda c: parse_cell(c, columns[name], registry.units, BASE), cell) for cell in cells
+        ]
