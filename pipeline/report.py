@@ -144,6 +144,11 @@ class Project:
                 details[f.key].append(f)
         self._first, self._details, self._indexed = first, details, len(self.figures)
 
+    def index(self) -> tuple[dict[tuple[str, str | None], Figure], dict[str, list[Figure]]]:
+        """Return the figures by (key, detail), and the figures with a detail by key, as `one` and `each` read them."""
+        self._index()
+        return self._first, self._details
+
     def one(self, key: str, detail: str | None = None) -> Figure | None:
         """Return the figure with this key and detail, if the marts produced it."""
         self._index()

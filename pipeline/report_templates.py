@@ -239,6 +239,9 @@ class HtmlFigures:
         self.source_line = source_line
         self.count = 0
         self._tips: dict[object, tuple[object, str]] = {}
+        # id(figure) → (figure, its span before its number, between its two numbers, after them): a figure
+        # printed again (a summary table, an appendix) costs a lookup.
+        self._spans: dict[int, tuple[Figure, str, str, str]] = {}
         self.markup = _MarkupMemo(escaped)  # text → its escaped Markup, memoised
 
     def tip(self, figure: Figure) -> str:
@@ -251,18 +254,28 @@ class HtmlFigures:
             known = self._tips[memo] = (sources, self.escaped[text])
         return known[1]
 
+    def _span(self, figure: Figure) -> tuple[Figure, str, str, str]:
+        escaped = self.escaped
+        span = self._spans[id(figure)] = (
+            figure,
+            f'<span class="fig" tabindex="0" data-key="{escaped[figure.key]}" aria-describedby="fig-',
+            f'">{escaped[figure.text]}<span class="src" role="tooltip" id="fig-',
+            f'">{self.tip(figure)}</span></span>',
+        )
+        return span
+
     def __call__(self, value: object) -> object:
         """Finalize a printed value: a figure with its lineage, nothing as —, text as printed and escaped."""
         kind = type(value)
         if kind is str:
             return self.markup[value]
         if kind is Figure:
-            self.count += 1
-            tip, escaped = f"fig-{self.count}", self.escaped
-            return Markup(
-                f'<span class="fig" tabindex="0" data-key="{escaped[value.key]}" aria-describedby="{tip}">'
-                f'{escaped[value.text]}<span class="src" role="tooltip" id="{tip}">{self.tip(value)}</span></span>'
-            )
+            self.count += 1  # the figure's number in page order: its tooltip's id
+            span = self._spans.get(id(value))
+            if span is None or span[0] is not value:
+                span = self._span(value)  # type: ignore[arg-type]
+            number = self.count
+            return Markup(f"{span[1]}{number}{span[2]}{number}{span[3]}")
         if kind is Markup or value is None:  # a macro's output, escaped already; nothing
             return DASH_MARKUP if value is None else value
         if isinstance(value, str):
@@ -282,6 +295,13 @@ def render_html(context: Context, folders: list[Path], figures: HtmlFigures, svg
 # Word
 
 
+class _WordText:
+    """`docx_text` as a mapping, for _MarkupMemo."""
+
+    def __getitem__(self, text: str) -> str:
+        return docx_text(text)
+
+
 class DocxValues:
     """Print values into the Word template: a figure as its text, a chart as its picture (collected in order)."""
 
@@ -290,25 +310,19 @@ class DocxValues:
         self.picture = picture  # (chart, png, width, number) → the run showing it
         self.width = 0  # the text's width in EMU, set from the template's page
         self.images: list[bytes] = []
-        self.texts: dict[str, Any] = {}  # each distinct text, written once
-
-    def text(self, value: str) -> Any:
-        known = self.texts.get(value)
-        if known is None:
-            known = self.texts[value] = Markup(docx_text(value))
-        return known
+        self.texts = _MarkupMemo(_WordText())  # each distinct text, written once
 
     def __call__(self, value: object) -> object:
         """Finalize a printed value: text escaped for WordprocessingML, nothing as —, a chart as a picture."""
         kind = type(value)
         if kind is str:
-            return self.text(value)
+            return self.texts[value]
         if kind is Figure:
-            return self.text(value.text)
+            return self.texts[value.text]  # type: ignore[attr-defined]
         if kind is Markup or value is None:
             return DASH_MARKUP if value is None else value
         if isinstance(value, str):
-            return self.text(str(value))
+            return self.texts[str(value)]
         if kind is Chart:
             self.images.append(self.png(value))
             return Markup(self.picture(value, self.images[-1], self.width, len(self.images)))
