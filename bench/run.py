@@ -10,6 +10,8 @@ Figures, each labelled with what was measured and how:
   files/s, rows/s, the read/parse/validate/load split, peak RSS;
 - a second `pipeline ingest` over the same inbox (nothing new);
 - the indicators and report for the latest year;
+- the indicators and report at issue 14's yardstick, year 2021 of `--n 2000 --seed 777` (412 projects; quick: a
+  smaller seed-777 inbox), on a data root kept between runs (bench/report_bench.py; `--only report`: this alone);
 - the import time of each DAG file;
 - `nightly_ingest` on the same N files under dag.test() and a real scheduler (LocalExecutor), each ÷ the CLI
   ingest, and each task process's peak RSS (bench/dag_bench.py; `--only dag`: the CLI ingest and these alone);
@@ -519,6 +521,10 @@ def judge(results: dict) -> list[Target]:
                 f"{report.get('figures', 0):,} figures, each with its source rows)",
             )
         )
+    if "yardstick" in results:  # bench/report_bench.py
+        from bench import report_bench
+
+        targets.append(report_bench.target(results["yardstick"]))
     if "dag_runs" in results:  # bench/dag_bench.py
         from bench import dag_bench
 
@@ -635,10 +641,14 @@ def print_targets(results: dict, targets: list[Target]) -> None:
     figure("ingest / floor", f"{ratio(ingest_s, results['floor']['floor_s']):,.1f}×")
     figure("naive / ingest", f"{ratio(results['naive']['estimated_s'], ingest_s):,.1f}×")
     for target in targets:
-        verdict = "PASS" if target.passed else "MISS"
-        say(f"  {verdict}  {target.name:<42} {target.measured:>10}  (target {target.limit})")
-        if not target.passed:
-            say(f"        why: {target.why}")
+        print_target(target)
+
+
+def print_target(target: Target) -> None:
+    verdict = "PASS" if target.passed else "MISS"
+    say(f"  {verdict}  {target.name:<42} {target.measured:>10}  (target {target.limit})")
+    if not target.passed:
+        say(f"        why: {target.why}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -651,7 +661,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sheets", type=int, help="sheets to validate in one run (default 2,000; quick: N)")
     parser.add_argument("--naive-sample", type=int, help="files the naive baseline runs on (default 200)")
     parser.add_argument("--seed", type=int, default=synthetic.DEFAULT_SEED)
-    parser.add_argument("--only", choices=["dag"], help="dag: only the CLI ingest and the DAG runs beside it")
+    parser.add_argument(
+        "--only",
+        choices=["dag", "report"],
+        help="dag: only the CLI ingest and the DAG runs beside it; report: only indicators + report at issue 14's "
+        "yardstick (bench/report_bench.py)",
+    )
     args = parser.parse_args(argv)
     preset = QUICK if args.quick else FULL
     n = args.n or preset["n"]
@@ -688,6 +703,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     figure("templates", ", ".join(f"{k} {v}" for k, v in sorted(manifest["templates"].items())))
     figure("formats", ", ".join(f"{k} {v}" for k, v in sorted(manifest["formats"].items())))
     figure("offices and years", f"{manifest['units']} units, {', '.join(map(str, manifest['years']))}")
+
+    if args.only == "report":  # indicators + report at the yardstick (quick: its small N); nothing else
+        from bench import report_bench
+
+        saved = OUT / f"results-report-n{n if args.quick else report_bench.YARDSTICK['n']}.json"
+        results["yardstick"] = report_bench.measure(args.quick, n)
+        report_bench.print_figures(results["yardstick"])
+        target = report_bench.target(results["yardstick"])
+        results["targets"] = [asdict(target)]
+        print_target(target)
+        save()
+        say(f"\nFigures saved to {saved.relative_to(REPO)}.")
+        empty_trash()
+        return
 
     if args.only == "dag":  # the CLI ingest and nightly_ingest beside it, on the same files; nothing else
         from bench import dag_bench
@@ -741,6 +770,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     save()
     results["report"] = measure_report(home, inbox, max(manifest["years"]))
     print_report(results["report"])
+    save()
+    from bench import report_bench
+
+    results["yardstick"] = report_bench.measure(args.quick, n)  # issue 14's 412-project year (quick: small N)
+    report_bench.print_figures(results["yardstick"])
     save()
     results["dags"] = measure_dags(home, inbox)
     print_dags(results["dags"])

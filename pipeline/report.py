@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -143,6 +143,11 @@ class Project:
             if f.detail is not None:
                 details[f.key].append(f)
         self._first, self._details, self._indexed = first, details, len(self.figures)
+
+    def index(self) -> tuple[dict[tuple[str, str | None], Figure], dict[str, list[Figure]]]:
+        """Return the figures by (key, detail), and the figures with a detail by key, as `one` and `each` read them."""
+        self._index()
+        return self._first, self._details
 
     def one(self, key: str, detail: str | None = None) -> Figure | None:
         """Return the figure with this key and detail, if the marts produced it."""
@@ -440,23 +445,43 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def _set_aside() -> Iterator[Callable[[], None]]:
+    """Give the block a function that leaves every object alive now out of the collector's passes (gc.freeze),
+    until the block ends.
+
+    The collector counts what was allocated while it was paused: once running again, its first passes went over
+    the whole report, twice (after reading, after rendering), 0.2 s for a year of 400 projects, to free nothing.
+    A process that froze objects itself (a server before it forks) keeps them frozen: then nothing is set aside.
+    """
+    mine = gc.get_freeze_count() == 0
+    try:
+        yield gc.freeze if mine else lambda: None
+    finally:
+        if mine:
+            gc.unfreeze()
+
+
 def _write_report_files(
     settings: Settings, year: int, registry: Registry, config: ReportConfig
 ) -> ReportFiles:
     from pipeline import report_charts, report_render
 
-    with _collector_paused(), reader(settings.warehouse) as con:
-        report = build_report(con, year, config, registry, settings.report_templates)
-    # Drawn with the collector running: matplotlib's artists live in cycles, a few megabytes per chart.
-    report.memo["charts"] = report_charts.draw(report.context.charts, settings.home / CHART_CACHE)
-    with _collector_paused():
-        # Every format is rendered before anything is written: a failure leaves the published set as it was.
-        name = report_name(report.title)
-        content = {
-            f"{name}.html": report_render.render_html(report).encode("utf-8"),
-            f"{name}.docx": report_render.render_docx(report),
-            f"{name}{LONGEST_SUFFIX}": report_render.render_xlsx(report),
-        }
+    with _set_aside() as set_aside:
+        with _collector_paused(), reader(settings.warehouse) as con:
+            report = build_report(con, year, config, registry, settings.report_templates)
+            set_aside()
+        # Drawn with the collector running: matplotlib's artists live in cycles, a few megabytes per chart.
+        report.memo["charts"] = report_charts.draw(report.context.charts, settings.home / CHART_CACHE)
+        with _collector_paused():
+            # Every format is rendered before anything is written: a failure leaves the published set as it was.
+            name = report_name(report.title)
+            content = {
+                f"{name}.html": report_render.render_html(report).encode("utf-8"),
+                f"{name}.docx": report_render.render_docx(report),
+                f"{name}{LONGEST_SUFFIX}": report_render.render_xlsx(report),
+            }
+            set_aside()
     # Locally `reports/<year>`; on object storage the version prefix its LATEST.json names.
     folder = publish_set(location_path(settings.reports) / str(year), content)
     return ReportFiles(*(folder / file_name for file_name in content))

@@ -146,7 +146,12 @@ def _prune(cache: Path) -> None:
 def drawing(report: Report, chart: Chart) -> Drawn:
     """Return a chart of the report as drawn for it (see `draw`), drawing it now if it was not."""
     drawn = report.memo.setdefault("charts", {})
-    key = chart.key()
+    # Each format asks for every chart: its key (a hash of its inputs) is worked out once.
+    keys: dict[int, tuple[Chart, str]] = report.memo.setdefault("chart_keys", {})
+    known = keys.get(id(chart))
+    if known is None or known[0] is not chart:
+        known = keys[id(chart)] = (chart, chart.key())
+    key = known[1]
     if key not in drawn:
         svg, png = _draw(chart)
         drawn[key] = Drawn(svg, png)

@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from pipeline.registry import REGISTRY_DIR, RegistryError, read_yaml
 from pipeline.report import Figure, Project, ReportError, Source, SourceFile, Table
@@ -90,29 +91,43 @@ class ProjectView:
     def __init__(self, project: Project, number: int, keys: dict[str, str], bands: tuple = ()):
         self._project = project
         self._keys = keys
+        # The templates ask for about 500 figures a project: looked up in the project's index straight away (a
+        # view is made once its project's figures are all read).
+        self._first, self._details = project.index()
+        self._made: dict[object, list] = {}  # what a method below worked out, for each format after the first
         self.number = number
         self.name = project.name
         self.code = project.code
         self.progress_charts: list[Chart] = progress_chart(project, bands) if project.name else []
         self.funds_charts: list[Chart] = funds_chart(project) if project.name else []
 
-    def _known(self, key: object) -> str:
-        if key not in self._keys:
-            raise FigureKeyError(
-                f"{template_place()}：报告数字中没有“{key}”（可用的键见 {FIGURE_KEYS.name}）。"
-            )
-        return key  # type: ignore[return-value]
+    def _unknown(self, key: object) -> FigureKeyError:
+        return FigureKeyError(f"{template_place()}：报告数字中没有“{key}”（可用的键见 {FIGURE_KEYS.name}）。")
 
     def fig(self, key: str, detail: str | None = None) -> Figure | None:
         """Return the figure of this key (and detail), or None where the marts produced none for this project."""
-        return self._project.one(self._known(key), detail)
+        if key not in self._keys:
+            raise self._unknown(key)
+        return self._first.get((key, detail))
 
     def each(self, key: str) -> list[Figure]:
         """Return the figures of a key that have a detail (a fund source, an indicator, a month), in order."""
-        return self._project.each(self._known(key))
+        if key not in self._keys:
+            raise self._unknown(key)
+        return list(self._details.get(key, ()))
+
+    def _once(self, what: object, make: Any) -> list:
+        """Return a fresh list of what `make()` returns, made once for every format."""
+        made = self._made.get(what)
+        if made is None:
+            made = self._made[what] = make()
+        return list(made)
 
     def narratives(self, section: str) -> list[Paragraph]:
         """Return the lines the unit wrote for a section (or the 年度总体目标 standing in), none if not supplied."""
+        return self._once(("narratives", section), lambda: self._narratives(section))
+
+    def _narratives(self, section: str) -> list[Paragraph]:
         return [
             Paragraph(line, n.source)
             for n in self._project.narratives.get(section, [])
@@ -122,6 +137,9 @@ class ProjectView:
 
     def scale_and_cost(self) -> list[tuple[str | None, list[ScalePart]]]:
         """Return 建设规模 and 投资构成 by category, in sheet order, each `其中` part after the row it belongs to."""
+        return self._once("scale_and_cost", self._scale_and_cost)
+
+    def _scale_and_cost(self) -> list[tuple[str | None, list[ScalePart]]]:
         p = self._project
         groups: dict[str | None, list[ScalePart]] = defaultdict(list)
         previous_parent: dict[str | None, str | None] = {}
@@ -140,6 +158,9 @@ class ProjectView:
 
     def shortfalls(self) -> list[Shortfall]:
         """Return the indicators scored below their weight."""
+        return self._once("shortfalls", self._shortfalls)
+
+    def _shortfalls(self) -> list[Shortfall]:
         short = []
         for weight in self._project.each("indicator_weight"):
             score = self._project.one("indicator_score", weight.detail)

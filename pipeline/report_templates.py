@@ -21,9 +21,10 @@ from jinja2 import (
     TemplateNotFound,
     TemplateSyntaxError,
 )
+from jinja2.compiler import CodeGenerator
 from jinja2.runtime import LoopContext
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from pipeline.report import Figure, ReportError, Source
 from pipeline.report_charts import Chart
@@ -81,6 +82,30 @@ def present(pairs: list) -> list:
     return [pair for pair in pairs if pair[1] is not None]
 
 
+class _EscapedByFinalize(CodeGenerator):
+    """Jinja's code generator, printing a value as the environment's finalize returns it, without escape() around it.
+
+    Every environment here has a finalize (HtmlFigures, DocxValues) that returns Markup, escaped for its format,
+    for any value; escape() around it only copied that Markup again, once per printed value (half a million a
+    year). Where autoescaping is switched inside a template (volatile) or off, Jinja's own code is kept.
+    """
+
+    def _escaped(self, frame: Any, finalize: Any) -> bool:
+        return finalize.src is not None and frame.eval_ctx.autoescape and not frame.eval_ctx.volatile
+
+    def _output_child_pre(self, node: Any, frame: Any, finalize: Any) -> None:
+        if self._escaped(frame, finalize):
+            self.write(finalize.src)
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node: Any, frame: Any, finalize: Any) -> None:
+        if self._escaped(frame, finalize):
+            self.write(")")
+        else:
+            super()._output_child_post(node, frame, finalize)
+
+
 class _Sandbox(SandboxedEnvironment):
     """Jinja2's sandbox, its verdict on an attribute of the report's own objects worked out once per class.
 
@@ -88,6 +113,7 @@ class _Sandbox(SandboxedEnvironment):
     types are judged on their own), and a year's templates look up a few hundred thousand attributes.
     """
 
+    code_generator_class = _EscapedByFinalize
     plain: frozenset[type] = frozenset()
     _verdicts: dict[tuple[type, str], bool] = {}
 
@@ -132,7 +158,8 @@ def _plain_classes() -> frozenset[type]:
 
 
 def environment(folders: list[Path], finalize: Any, autoescape: bool) -> SandboxedEnvironment:
-    """Return the sandbox templates are filled in, with the report's filters and helpers."""
+    """Return the sandbox templates are filled in, with the report's filters and helpers; `finalize` must return
+    every value as Markup escaped for the format (see _EscapedByFinalize)."""
     if not _Sandbox.plain:
         _Sandbox.plain = _plain_classes()
     env = _Sandbox(
@@ -212,6 +239,9 @@ class HtmlFigures:
         self.source_line = source_line
         self.count = 0
         self._tips: dict[object, tuple[object, str]] = {}
+        # id(figure) → (figure, its span before its number, between its two numbers, after them): a figure
+        # printed again (a summary table, an appendix) costs a lookup.
+        self._spans: dict[int, tuple[Figure, str, str, str]] = {}
         self.markup = _MarkupMemo(escaped)  # text → its escaped Markup, memoised
 
     def tip(self, figure: Figure) -> str:
@@ -224,25 +254,35 @@ class HtmlFigures:
             known = self._tips[memo] = (sources, self.escaped[text])
         return known[1]
 
+    def _span(self, figure: Figure) -> tuple[Figure, str, str, str]:
+        escaped = self.escaped
+        span = self._spans[id(figure)] = (
+            figure,
+            f'<span class="fig" tabindex="0" data-key="{escaped[figure.key]}" aria-describedby="fig-',
+            f'">{escaped[figure.text]}<span class="src" role="tooltip" id="fig-',
+            f'">{self.tip(figure)}</span></span>',
+        )
+        return span
+
     def __call__(self, value: object) -> object:
         """Finalize a printed value: a figure with its lineage, nothing as —, text as printed and escaped."""
         kind = type(value)
         if kind is str:
             return self.markup[value]
         if kind is Figure:
-            self.count += 1
-            tip, escaped = f"fig-{self.count}", self.escaped
-            return Markup(
-                f'<span class="fig" tabindex="0" data-key="{escaped[value.key]}" aria-describedby="{tip}">'
-                f'{escaped[value.text]}<span class="src" role="tooltip" id="{tip}">{self.tip(value)}</span></span>'
-            )
+            self.count += 1  # the figure's number in page order: its tooltip's id
+            span = self._spans.get(id(value))
+            if span is None or span[0] is not value:
+                span = self._span(value)  # type: ignore[arg-type]
+            number = self.count
+            return Markup(f"{span[1]}{number}{span[2]}{number}{span[3]}")
         if kind is Markup or value is None:  # a macro's output, escaped already; nothing
             return DASH_MARKUP if value is None else value
         if isinstance(value, str):
             return self.markup[str(value)]
         if kind is Source:
             return self.markup["来源：" + self.source_line(value, self.numbers.get(value.submission_id))]
-        return value
+        return escape(value)  # a number, a loop's index: as Jinja's autoescape prints it
 
 
 def render_html(context: Context, folders: list[Path], figures: HtmlFigures, svg: Any) -> str:
@@ -255,6 +295,13 @@ def render_html(context: Context, folders: list[Path], figures: HtmlFigures, svg
 # Word
 
 
+class _WordText:
+    """`docx_text` as a mapping, for _MarkupMemo."""
+
+    def __getitem__(self, text: str) -> str:
+        return docx_text(text)
+
+
 class DocxValues:
     """Print values into the Word template: a figure as its text, a chart as its picture (collected in order)."""
 
@@ -263,29 +310,23 @@ class DocxValues:
         self.picture = picture  # (chart, png, width, number) → the run showing it
         self.width = 0  # the text's width in EMU, set from the template's page
         self.images: list[bytes] = []
-        self.texts: dict[str, Any] = {}  # each distinct text, written once
-
-    def text(self, value: str) -> Any:
-        known = self.texts.get(value)
-        if known is None:
-            known = self.texts[value] = Markup(docx_text(value))
-        return known
+        self.texts = _MarkupMemo(_WordText())  # each distinct text, written once
 
     def __call__(self, value: object) -> object:
         """Finalize a printed value: text escaped for WordprocessingML, nothing as —, a chart as a picture."""
         kind = type(value)
         if kind is str:
-            return self.text(value)
+            return self.texts[value]
         if kind is Figure:
-            return self.text(value.text)
+            return self.texts[value.text]  # type: ignore[attr-defined]
         if kind is Markup or value is None:
             return DASH_MARKUP if value is None else value
         if isinstance(value, str):
-            return self.text(str(value))
+            return self.texts[str(value)]
         if kind is Chart:
             self.images.append(self.png(value))
             return Markup(self.picture(value, self.images[-1], self.width, len(self.images)))
-        return value
+        return escape(value)  # a number, a loop's index: as Jinja's autoescape prints it
 
 
 def render_docx(
@@ -309,6 +350,8 @@ def render_docx(
             src_xml = PARAGRAPH.sub(r"\n<w:p\1", src_xml)  # a paragraph a line: errors name its line
             filled = jinja_env.from_string(src_xml).render(context)
             filled = filled.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+            if "{_" not in filled and "_}" not in filled:  # two scans of the body instead of four
+                return filled
             return filled.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
 
     path = find_template(folders, DOCX_TEMPLATE)

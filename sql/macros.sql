@@ -24,15 +24,21 @@ create or replace macro intermediate.rounded_text(x, d) as
 create or replace macro intermediate.format_number(x, d) as
     case when x is null then null else
         (case when x < 0 then '-' else '' end)
-        || format('{:,}', cast(split_part(intermediate.rounded_text(x, d), '.', 1) as hugeint))
+        -- Through BIGINT where the whole part fits, with room to spare: formatting a HUGEINT costs five times as
+        -- much, and a year prints 90,000 numbers.
+        || case when abs(x) < 100000000000000000
+            then format('{:,}', cast(split_part(intermediate.rounded_text(x, d), '.', 1) as bigint))
+            else format('{:,}', cast(split_part(intermediate.rounded_text(x, d), '.', 1) as hugeint)) end
         || case when d > 0
             then '.' || rpad(left(split_part(intermediate.rounded_text(x, d), '.', 2), d), d, '0')
             else '' end
     end;
 
 -- Print a fraction as a percentage with at most two decimals: 1 → 100%, 0.9312 → 93.12%.
+-- Two decimals, then the trailing zeros dropped: the same text as rounding to as many decimals as the value
+-- rounded to two needs, without working that count out (a macro repeats its arguments wherever they are used).
 create or replace macro intermediate.format_percent(rate) as
-    intermediate.format_number(rate * 100, least(2, intermediate.decimals_of(round(rate * 100, 2)))) || '%';
+    rtrim(rtrim(intermediate.format_number(rate * 100, 2), '0'), '.') || '%';
 
 -- Factor from a written unit to the measure's base unit (rates as fractions, area in ㎡, money in 万元).
 create or replace macro intermediate.unit_factor(written_unit) as

@@ -651,3 +651,37 @@ def test_the_marts_are_rebuilt_under_the_memory_limit_setting(settings, registry
     with pytest.raises(duckdb.Error, match="Memory must have a number"):
         build_indicators(dataclasses.replace(settings, marts_memory_limit="plenty"), registry)
     assert build_indicators(dataclasses.replace(settings, marts_memory_limit="64MB"), registry) == YEAR
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "number", "percent"),
+    [
+        ("0", 0, "0", "0%"),
+        ("1", 2, "1.00", "100%"),
+        ("0.9312", 2, "0.93", "93.12%"),
+        ("0.99995", 1, "1.0", "100%"),  # 99.995 % rounds up to 100 %, printed without decimals
+        ("0.014951", 3, "0.015", "1.5%"),  # 1.4951 % → 1.50 % → 1.5 %
+        ("-0.00001", 2, "-0.00", "-0%"),  # a negative value keeps its sign when it rounds to nothing
+        ("-1234567.125", 2, "-1,234,567.13", "-123,456,712.5%"),
+        (
+            "99999999999999999.5",
+            0,
+            "100,000,000,000,000,000",
+            "9,999,999,999,999,999,950%",
+        ),  # past BIGINT's room
+        ("12345678901234567890123.456", 3, "12,345,678,901,234,567,890,123.456", None),
+    ],
+)
+def test_numbers_and_percentages_print_as_official_documents_write_them(value, decimals, number, percent):
+    con = duckdb.connect()
+    con.execute("create schema intermediate")
+    con.execute((models()[0].parent.parent / "macros.sql").read_text(encoding="utf-8"))
+
+    printed = con.execute(
+        "select intermediate.format_number(?::decimal(38, 6), ?), intermediate.format_percent(?::decimal(38, 6))",
+        [value, decimals, value],
+    ).fetchone()
+
+    assert printed[0] == number
+    if percent is not None:
+        assert printed[1] == percent

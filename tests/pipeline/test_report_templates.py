@@ -11,12 +11,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from jinja2.compiler import CodeGenerator
+from markupsafe import Markup
 
-from pipeline.report import ReportError, write_report_files
-from pipeline.report_templates import DEFAULT_TEMPLATES, numbered
+from pipeline import report_render
+from pipeline.report import Figure, ReportError, write_report_files
+from pipeline.report_templates import DEFAULT_TEMPLATES, DocxValues, HtmlFigures, environment, numbered
 from pipeline.settings import Settings
 from tests.pipeline.report_outline import outline
 from tests.pipeline.test_report import CONFIG, YEAR, make_warehouse, write_demo_report
@@ -266,3 +270,38 @@ def test_a_misspelt_name_in_a_template_fails_naming_it_and_the_line(synthetic, r
 
     with pytest.raises(ReportError, match=rf"report\.html\.j2 第{line}行.*titel"):
         write(synthetic, registry, own)
+
+
+PRINTED = (
+    "{{ text }}|{{ number }}|{{ amount }}|{{ pair }}|{{ markup }}|{{ nothing }}|{{ figure }}|{{ figure.value }}|"
+    "{% for x in [text] %}{{ loop.index }}{{ x }}{% endfor %}|"
+    "{% autoescape false %}{{ text }}{{ number }}{% endautoescape %}|{% set kept %}{{ text }}{% endset %}{{ kept }}"
+)
+
+
+@pytest.mark.parametrize("fmt", ["html", "docx"])
+def test_every_printed_value_is_escaped_as_with_jinjas_own_escape_around_the_finalizer(tmp_path, fmt):
+    (tmp_path / "page.j2").write_text(PRINTED, encoding="utf-8")
+    names = {
+        "text": "<b>\"a\" & 'b'</b>\n第二行",
+        "number": 3,
+        "amount": Decimal("1250.10"),
+        "pair": ("<", 1),  # printed as its str(), which holds markup
+        "markup": Markup("<i>已转义</i>"),
+        "nothing": None,
+        "figure": Figure("grade", None, 1, Decimal("0.5"), "%", 2, "<50%>", ()),
+    }
+
+    def finalizer():
+        if fmt == "html":
+            memo = report_render._Memo(report_render._escaped)
+            return HtmlFigures(lambda figure: ["来源"], memo, {}, report_render.source_line)
+        return DocxValues(lambda chart: b"", report_render.docx_chart)
+
+    ours = environment([tmp_path], finalizer(), autoescape=True)
+    jinjas = environment([tmp_path], finalizer(), autoescape=True)
+    jinjas.code_generator_class = CodeGenerator  # escape() around every finalized value, as Jinja writes it
+
+    printed = ours.get_template("page.j2").render(names)
+    assert printed == jinjas.get_template("page.j2").render(names)
+    assert "&lt;b&gt;" in printed and "<b>" not in printed
