@@ -8,13 +8,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import Any
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pipeline.collector import collector_paused, set_aside
 from pipeline.objectstore import place as location_path
 from pipeline.publish import publish_set
 from pipeline.registry import REGISTRY_DIR, Registry, RegistryError, explain, load_registry, read_yaml
@@ -428,52 +427,18 @@ def write_report_files(
         return _write_report_files(settings, year, registry, config)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while the report is built and rendered.
-
-    The report holds a few hundred thousand objects (figures, sources, cells), all alive until it is written, and
-    rendering allocates millions more: the collector's full passes over them took about a second, for nothing
-    to free. What the renderers leave in cycles (openpyxl's and python-docx's objects) is freed once it runs.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@contextmanager
-def _set_aside() -> Iterator[Callable[[], None]]:
-    """Give the block a function that leaves every object alive now out of the collector's passes (gc.freeze),
-    until the block ends.
-
-    The collector counts what was allocated while it was paused: once running again, its first passes went over
-    the whole report, twice (after reading, after rendering), 0.2 s for a year of 400 projects, to free nothing.
-    A process that froze objects itself (a server before it forks) keeps them frozen: then nothing is set aside.
-    """
-    mine = gc.get_freeze_count() == 0
-    try:
-        yield gc.freeze if mine else lambda: None
-    finally:
-        if mine:
-            gc.unfreeze()
-
-
 def _write_report_files(
     settings: Settings, year: int, registry: Registry, config: ReportConfig
 ) -> ReportFiles:
     from pipeline import report_charts, report_render
 
-    with _set_aside() as set_aside:
-        with _collector_paused(), reader(settings.warehouse) as con:
+    with set_aside() as set_aside_now:
+        with collector_paused(), reader(settings.warehouse) as con:
             report = build_report(con, year, config, registry, settings.report_templates)
-            set_aside()
+            set_aside_now()
         # Drawn with the collector running: matplotlib's artists live in cycles, a few megabytes per chart.
         report.memo["charts"] = report_charts.draw(report.context.charts, settings.home / CHART_CACHE)
-        with _collector_paused():
+        with collector_paused():
             # Every format is rendered before anything is written: a failure leaves the published set as it was.
             name = report_name(report.title)
             content = {
@@ -481,7 +446,7 @@ def _write_report_files(
                 f"{name}.docx": report_render.render_docx(report),
                 f"{name}{LONGEST_SUFFIX}": report_render.render_xlsx(report),
             }
-            set_aside()
+            set_aside_now()
     # Locally `reports/<year>`; on object storage the version prefix its LATEST.json names.
     folder = publish_set(location_path(settings.reports) / str(year), content)
     return ReportFiles(*(folder / file_name for file_name in content))
