@@ -56,5 +56,5 @@ def test_a_process_that_froze_objects_itself_keeps_them_frozen():
     held = [[index] for index in range(1000)]
     with set_aside() as set_aside_now:
         set_aside_now()
-        assert gc.get_freeze_count() <= frozen
+        assert gc.get_freeze_count() <= frozen, f"{len(held):,} objects made after the freeze were frozen"
     assert 0 < gc.get_freeze_count() <= frozen
