@@ -86,15 +86,17 @@ COMMIT_MARKER = "crash-point.json"
 
 @dataclass(frozen=True, slots=True)
 class Hold:
-    """Where a commit trial stops its run: at which batch, with batches of how many files."""
+    """How a trial's run loads: in batches of how many files, and at which batch a commit trial stops it
+    (None: it runs on until it is killed)."""
 
-    batch: int
+    batch: int | None
     files_per_batch: int
 
 
 def hold_before_commit(home: Path, hold: Hold) -> None:
     """In the pipeline's own process: load in batches of `hold.files_per_batch` files and, at batch
-    `hold.batch`, stop between making its archive copies durable and committing its transaction.
+    `hold.batch` if one is named, stop between making its archive copies durable and committing its
+    transaction.
 
     The batch's archive paths go to `home/crash-point.json` (written whole, by rename); then the run waits
     there to be killed. It wraps `ArchiveBatch.make_durable`, the step `store_batch` runs just before it
@@ -104,6 +106,8 @@ def hold_before_commit(home: Path, hold: Hold) -> None:
     from pipeline.storage import ArchiveBatch
 
     load.FILES_PER_BATCH = hold.files_per_batch
+    if hold.batch is None:
+        return
     make_durable = ArchiveBatch.make_durable
     batches = iter(range(1, 1_000_000))
 
@@ -120,8 +124,9 @@ def hold_before_commit(home: Path, hold: Hold) -> None:
     ArchiveBatch.make_durable = held
 
 
-def held_console(home: str, batch: int, files_per_batch: int, command: str) -> int:
-    """Run `pipeline COMMAND` in this process, held before a commit: the console launcher's child."""
+def held_console(home: str, batch: int | None, files_per_batch: int, command: str) -> int:
+    """Run `pipeline COMMAND` in this process, in batches and held before a commit if a batch is named: the
+    console launcher's child."""
     hold_before_commit(Path(home), Hold(batch, files_per_batch))
     from pipeline.cli import main
 
@@ -132,7 +137,7 @@ def launch_console(home: Path, inbox: Path, command: str, hold: Hold | None = No
     """Start the `pipeline` console script itself (not through uv), so SIGKILL reaches the pipeline."""
     script = Path(sys.executable).with_name("pipeline")
     program = [str(script)] if script.exists() else [sys.executable, "-m", "pipeline.cli"]
-    if hold is not None:  # the same command in a process that stops before a commit
+    if hold is not None:  # the same command in a process loading in small batches, maybe held before a commit
         call = f"held_console({str(home)!r}, {hold.batch}, {hold.files_per_batch}, {command!r})"
         return _start(
             [
@@ -241,9 +246,9 @@ def wait_for_archived(run: Run, home: Path, count: int = 1) -> bool:
     return False
 
 
-def run_to_end(launch: Launch, home: Path, inbox: Path, command: str) -> float:
+def run_to_end(launch: Launch, home: Path, inbox: Path, command: str, hold: Hold | None = None) -> float:
     """Run a pipeline command to its end; return its loading time, from the first to the last file archived."""
-    run = launch(home, inbox, command)
+    run = launch(home, inbox, command, hold=hold)
     first = time.perf_counter() if wait_for_archived(run, home) else None
     last, count = first, 0
     while run.poll() is None:
@@ -396,7 +401,7 @@ def stored_file_damage(home: Path) -> list[str]:
 class Reference:
     tables: dict[str, list[tuple]]
     files: int
-    load_s: float  # from the first file archived to the last
+    load_s: float  # from the first file archived to the last, loading in the trials' batches
 
 
 @dataclass(slots=True)
@@ -425,10 +430,11 @@ def trial_home(root: Path, trial: Trial) -> Path:
 
 
 def reference_run(root: Path, inbox: Path, files: int, launch: Launch, command: str) -> Reference:
-    """Ingest the inbox once without interruption: the tables every rerun must reach, and the loading time."""
+    """Ingest the inbox once without interruption, in the trials' batches: the tables every rerun must reach,
+    and the loading time."""
     home = root / "reference"
     shutil.rmtree(home, ignore_errors=True)
-    load_s = run_to_end(launch, home, inbox, command)
+    load_s = run_to_end(launch, home, inbox, command, hold=Hold(None, trial_batches(files)[0]))
     return Reference(snapshot(home), files, max(load_s, 0.05))
 
 
@@ -454,14 +460,17 @@ def crash(number: int, root: Path, inbox: Path, reference: Reference, seed: int,
     """Kill one `pipeline run` at a random moment of its loading and check what it left.
 
     The moment is drawn as a file (the run is killed once that file is archived, whatever the run's speed)
-    and a random part of one file's loading time after it.
+    and a random part of one file's loading time after it. The run loads in about six batches, each archived
+    and then committed, so the kills land before, between and after commits, not only before the first.
     """
     rng = random.Random(seed * 1_000 + number)
     trial = Trial(number, kill_after=rng.randint(1, reference.files), files=reference.files)
     home = root / f"trial-{number:03d}"
     shutil.rmtree(home, ignore_errors=True)
-    run = launch(home, inbox, "run")
-    if wait_for_archived(run, home, trial.kill_after):
+    size = trial_batches(reference.files)[0]
+    run = launch(home, inbox, "run", hold=Hold(None, size))
+    reached = wait_for_archived(run, home, trial.kill_after)
+    if reached:
         time.sleep(rng.uniform(0, 1.5 * reference.load_s / reference.files))
     trial.archive_before_kill = archived(home)
     if run.poll() is None:
@@ -469,14 +478,21 @@ def crash(number: int, root: Path, inbox: Path, reference: Reference, seed: int,
         trial.killed = True
     run.wait()
     trial.stored_at_kill, trial.problems = stored_count(home)
+    # A batch is archived only once the one before it has committed: with `kill_after` files in the archive, at
+    # most one batch's worth of them can be uncommitted. Fewer stored means a commit was lost.
+    if reached and trial.stored_at_kill < trial.kill_after - size:
+        trial.problems.append(
+            f"{trial.stored_at_kill} files stored after {trial.kill_after} were archived in batches of {size}: "
+            f"a committed batch is missing"
+        )
     damage, trial.archive_leftovers = archive_damage(home, trial.archive_before_kill)
     trial.problems += damage
     trial.consistent = not trial.problems
     return trial
 
 
-def commit_batches(files: int) -> tuple[int, int]:
-    """Return the batch size commit trials load with, and the number of batches: about six, whatever N."""
+def trial_batches(files: int) -> tuple[int, int]:
+    """Return the batch size the trials load with, and the number of batches: about six, whatever N."""
     size = max(1, math.ceil(files / 6))
     return size, math.ceil(files / size)
 
@@ -500,7 +516,7 @@ def crash_at_commit(
     earlier batches, and each file of that batch is whole in the archive, under its SHA-256.
     """
     rng = random.Random(seed * 1_000 + 500 + number)
-    size, count = commit_batches(reference.files)
+    size, count = trial_batches(reference.files)
     hold = Hold(rng.randint(1, count), size)
     trial = Trial(number, kill_after=(hold.batch - 1) * size, files=reference.files, at_commit=True)
     home = root / f"commit-{number:03d}"
@@ -625,7 +641,7 @@ def run_trials(
         killed_at_commit=sum(t.killed and t.held for t in commit_kills),
         archived_at_commit=[t.archived_at_commit for t in commit_kills],
         held_at=[
-            (t.stored_at_kill, t.kill_after // max(1, commit_batches(t.files)[0]) + 1) for t in commit_kills
+            (t.stored_at_kill, t.kill_after // max(1, trial_batches(t.files)[0]) + 1) for t in commit_kills
         ],
     )
 
@@ -655,7 +671,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary = run_trials(
         args.trials, args.files, args.seed, args.jobs, args.out, launch, commit_trials=args.commit_trials
     )
-    size, count = commit_batches(args.files)
+    size, count = trial_batches(args.files)
     print(
         f"crash trials: {summary.trials} at random moments and {summary.commit_trials} before a commit, "
         f"inbox of {args.files} files, {time.perf_counter() - started:.0f} s"
