@@ -329,6 +329,31 @@ def test_three_sheets_of_one_template_take_one_gx_validation(registry):
     assert validation.problems == {"file0": [], "file1": [], "file2": []}
 
 
+def test_a_validation_builds_its_gx_batch_once_and_never_fingerprints_the_frame(registry, monkeypatch):
+    from great_expectations.execution_engine import pandas_execution_engine
+    from great_expectations.execution_engine.pandas_execution_engine import PandasExecutionEngine
+
+    validate([Batch("warm", parse("warm", CLEAN["compound_list"], registry).sheets[0])], registry, CONTEXT)
+    built = []
+    get_batch = PandasExecutionEngine.get_batch_data_and_markers
+
+    def counted(self, batch_spec):
+        built.append(batch_spec)
+        return get_batch(self, batch_spec)
+
+    def fingerprint(frame):
+        raise AssertionError("GX fingerprinted a frame: seconds of a large load, for a marker nothing reads")
+
+    monkeypatch.setattr(PandasExecutionEngine, "get_batch_data_and_markers", counted)
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", fingerprint)
+    sheets = [Batch("file0", parse("list0", CLEAN["compound_list"], registry).sheets[0])]
+
+    validation = validate(sheets, registry, CONTEXT)
+
+    assert len(built) == validation.gx_validations == 1
+    assert validation.problems == {"file0": []}
+
+
 def test_validation_leaves_the_parsed_values_exact(checked):
     parsed, _ = checked
     record = parsed["clean_compound_list"].sheets[0].records[0]
