@@ -6,8 +6,8 @@ ingest of the seed-777 inbox of 2,000 files (412 projects in 2021), kept between
 `make bench-quick` measures a smaller seed-777 inbox of its own N the same way, and says so.
 
 Each figure is `python -m bench.child report --year Y` in a fresh process: the marts rebuilt, then the HTML, Word
-and Excel files written. A first run draws the charts the data root does not keep yet (printed as the cold figure
-when it drew any); then RUNS runs with every chart kept, the nightly rebuild's case, give the median held against
+and Excel files written. A first run, with the chart cache emptied, draws every chart (printed as the cold figure);
+then RUNS runs with every chart kept, the nightly rebuild's case, give the median held against
 the 5 s target and the range (other work on the machine's two cores moves a run by about a quarter).
 """
 
@@ -52,10 +52,8 @@ def measure(quick: bool, quick_n: int) -> dict:
     n, seed = (quick_n if quick else YARDSTICK["n"]), YARDSTICK["seed"]
     home, inbox, manifest, ingest_s = data_root(n, seed)
     year = max(manifest["years"])
-    args = ["-m", "bench.child", "report", "--year", str(year)]
-    env = run.child_env(home, inbox)
-    first, _, _ = run.run_child(args, env)
-    runs = [run.run_child(args, env)[0] for _ in range(RUNS)]
+    first, warm = run.report_runs(home, inbox, year, warm=RUNS)
+    runs = [figures for figures, _ in warm]
     for figures in (first, *runs):
         if "error" in figures or not figures.get("available"):
             return {
