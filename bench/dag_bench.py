@@ -79,7 +79,10 @@ def airflow_env(base: dict[str, str], home: Path, **settings: str) -> dict[str, 
 
 
 def fresh(path: Path) -> Path:
-    shutil.rmtree(path, ignore_errors=True)
+    """Make an empty folder at `path`, moving an earlier one aside (deleted after the benchmark, not before a run)."""
+    from bench.run import retire  # bench.run imports this module when it measures the DAG
+
+    retire(path)
     path.mkdir(parents=True)
     return path
 

@@ -209,14 +209,17 @@ TRASH = OUT / "trash"
 
 
 def retire(path: Path) -> None:
-    """Move an earlier run's data root aside, to be deleted after the benchmark (`empty_trash`).
+    """Move an earlier run's data root aside, into `trash` beside it, to be deleted after the benchmark
+    (`empty_trash`, for those under bench/out).
 
     Deleting its 30,000 files just before a timed run slowed that run's disk writes by a third for a minute
-    (the disk discards the blocks freed), which would be counted as the ingest's own time.
+    (the disk discards the blocks freed, and ext4 passes over inodes freed in the last minutes when it makes new
+    files), which would be counted as the ingest's own time.
     """
     if path.exists():
-        TRASH.mkdir(parents=True, exist_ok=True)
-        path.rename(TRASH / f"{path.name}-{time.time_ns()}")
+        trash = path.parent / TRASH.name
+        trash.mkdir(parents=True, exist_ok=True)
+        path.rename(trash / f"{path.name}-{time.time_ns()}")
 
 
 def empty_trash() -> None:
