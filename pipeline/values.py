@@ -93,17 +93,15 @@ def is_blank(value: object) -> bool:
 
 def decimal_of(value: object) -> tuple[Decimal, str]:
     """Read a number written as a number or as text; return it and any unit text that trails it."""
-    if value.__class__ is float and math.isfinite(value):  # most cells: the branch below, taken first
+    if isinstance(value, float):  # most cells, so asked first (no bool, date or time is a float)
+        if not math.isfinite(value):
+            raise CellError("type", "应为数字", "请填写数字")
+        # Excel keeps 15 significant digits; this recovers the number as it was typed, exactly.
         return Decimal(format(value, ".15g")), ""
     if isinstance(value, bool | dt.date | dt.time | dt.timedelta):
         raise CellError("type", "应为数字", "请填写数字")
     if isinstance(value, int):
         return Decimal(value), ""
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise CellError("type", "应为数字", "请填写数字")
-        # Excel keeps 15 significant digits; this recovers the number as it was typed, exactly.
-        return Decimal(format(value, ".15g")), ""
     text = squashed(str(value)).replace(",", "").replace("，", "")
     if text.startswith("#"):
         raise CellError("formula_error", "应为数字，不能是公式错误值", "请检查该单元格的公式或直接填写数值")

@@ -224,9 +224,8 @@ class _Spool:
                 handle.seek(0)
                 with writing(join_location(self.root, self.key)) as target:
                     shutil.copyfileobj(handle, target, 8 * 1024 * 1024)
-        if not keep and not is_url(
-            self.root
-        ):  # a failed shard's entries reach no loader: a retry writes anew
+        # A failed shard's entries reach no loader: a retry writes anew.
+        if not keep and not is_url(self.root):
             Path(join_location(self.root, self.key)).unlink(missing_ok=True)
 
 
