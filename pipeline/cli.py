@@ -32,7 +32,8 @@ def say(text: str, out=None) -> None:
 
 def _print_outcome(outcome: Outcome, out) -> None:
     status = STATUS_ZH[outcome.status]
-    where = f"（{outcome.unit or '单位未知'}，{outcome.year or '年度未知'}年，{'、'.join(outcome.templates) or '无模板'}）"
+    year = f"{outcome.year}年" if outcome.year else "年度未知"
+    where = f"（{outcome.unit or '单位未知'}，{year}，{'、'.join(outcome.templates) or '无模板'}）"
     say(f"[{status}] {outcome.inbox_path} {where}", out)
     if outcome.reason and outcome.status != "rejected":
         say(f"    {outcome.reason}", out)

@@ -21,7 +21,7 @@ def test_run_exits_zero_when_files_are_rejected_and_reports_each(settings, regis
 
     out = capsys.readouterr().out
     assert "[已接收] 枣林街道办事处/清单.csv" in out
-    assert "[已退回] 枣林街道办事处/坏文件.xlsx" in out
+    assert "[已退回] 枣林街道办事处/坏文件.xlsx （枣林街道办事处，年度未知，无模板）" in out
     assert "已接收 1 个，已退回 1 个" in out
 
 
