@@ -108,6 +108,19 @@ def is_url(location: object) -> bool:
     return isinstance(location, str) and bool(URL.match(location))
 
 
+# Threads that write files to object storage side by side: each PUT waits a network round trip, so many wait at once.
+OBJECT_STORE_THREADS = 8
+
+
+def writer_threads(location: object, local: int) -> int:
+    """Return how many threads should write files to a location: `local` on a disk, more on object storage.
+
+    A disk does better with few: threads creating files in the same folders contend for the file system's locks
+    (on ext4, 10,000 receipts took 0.98 s in one thread and 1.78 s, with 2.4 times the CPU, in eight).
+    """
+    return OBJECT_STORE_THREADS if is_url(location) else local
+
+
 def _mangled(location: object) -> bool:
     """A URL that went through `Path` (`s3:/bucket/x`): refused rather than read as a local folder."""
     text = str(location)

@@ -12,7 +12,7 @@ from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pipeline.objectstore import ObjectPath, object_filesystem, place, put_text
+from pipeline.objectstore import ObjectPath, object_filesystem, place, put_text, writer_threads
 from pipeline.problems import RULE_ZH, Problem
 from pipeline.storage import NAME_MAX, bounded_name
 from pipeline.text import printable
@@ -316,6 +316,11 @@ def _facts_from_warehouse(con, submission_ids: list[int]) -> list[ReceiptFacts]:
     return facts
 
 
+# Threads writing receipts on a local disk (on object storage: `writer_threads`). One: the receipts of an office
+# go into one folder, and threads creating files in the same folder contend for its lock.
+RECEIPT_THREADS = 1
+
+
 @dataclass(frozen=True, slots=True)
 class ReceiptsWritten:
     written: int
@@ -421,7 +426,11 @@ def write_receipts(
         planned.append((facts, paths))
     with ExitStack() as stack:
         if pool is None:
-            pool = stack.enter_context(ThreadPoolExecutor(8, thread_name_prefix="receipts"))
+            pool = stack.enter_context(
+                ThreadPoolExecutor(
+                    writer_threads(settings.receipts, RECEIPT_THREADS), thread_name_prefix="receipts"
+                )
+            )
         writing = []
         for facts, paths in planned:
             if isinstance(paths, Exception):

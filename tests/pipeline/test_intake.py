@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import intake, parse
+from pipeline import intake, objectstore, parse, receipts
 from pipeline.intake import ingest, load, store, work
 from pipeline.problems import RULE_ZH
 from pipeline.settings import Settings
@@ -152,6 +152,34 @@ def test_a_touched_but_unchanged_file_is_not_taken_in_again(settings, registry):
 
     assert report.outcomes == []
     assert query(settings, "select count(*) from ops.submissions") == [(1,)]
+
+
+class RecordedPools:
+    """Stand in for the loader's ThreadPoolExecutor, remembering each pool's size by its threads' name."""
+
+    def __init__(self):
+        self.sizes: dict[str, int] = {}
+
+    def __call__(self, max_workers: int, thread_name_prefix: str = ""):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.sizes[thread_name_prefix] = max_workers
+        return ThreadPoolExecutor(max_workers, thread_name_prefix=thread_name_prefix)
+
+
+def test_on_a_local_disk_archive_copies_and_receipts_are_written_by_few_threads(
+    settings, registry, register, monkeypatch
+):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    pools = RecordedPools()
+    monkeypatch.setattr(load, "ThreadPoolExecutor", pools)
+
+    report = ingest(settings, registry, progress=False)
+
+    assert [o.status for o in report.outcomes] == ["accepted"]
+    assert pools.sizes == {"archive": load.ARCHIVE_THREADS, "receipts": receipts.RECEIPT_THREADS}
+    assert load.ARCHIVE_THREADS < objectstore.OBJECT_STORE_THREADS
+    assert receipts.RECEIPT_THREADS < objectstore.OBJECT_STORE_THREADS
 
 
 def test_the_inbox_is_never_modified_and_the_archive_holds_each_file_byte_for_byte(

@@ -14,13 +14,14 @@ import pytest
 
 from pipeline import intake
 from pipeline.indicators import build_indicators
+from pipeline.intake import load
 from pipeline.intake.scan import shards_of
 from pipeline.intake.work import MissingWorkFile
-from pipeline.objectstore import object_filesystem, published, read_published
+from pipeline.objectstore import OBJECT_STORE_THREADS, object_filesystem, published, read_published
 from pipeline.report import write_report_files
 from pipeline.settings import Settings
 from tests.conftest import REGISTER_CSV
-from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2
+from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, RecordedPools
 from tests.pipeline.test_objectstore import bucket, s3, s3_endpoint  # noqa: F401 - fixtures
 
 REGISTER = "枣林街道办事处/项目基本信息.csv"
@@ -70,8 +71,13 @@ def test_a_night_on_object_storage_parses_anywhere_and_loads_on_the_writer(tmp_p
     # Keys relative to the work location, never a host's path; nothing left on the parsing hosts' disks.
     assert all(k.startswith("scheduled__1/") and ".spool#" in k for k in keys), keys
     assert not any(p.is_file() for h in (one, two) for p in h.home.rglob("*"))
-    report = intake.load_parsed(writer, registry, keys)
+    pools = RecordedPools()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(load, "ThreadPoolExecutor", pools)
+        report = intake.load_parsed(writer, registry, keys)
 
+    # Each PUT waits a round trip: on object storage the archive and receipts are written by many threads.
+    assert pools.sizes == {"archive": OBJECT_STORE_THREADS, "receipts": OBJECT_STORE_THREADS}
     assert sorted((o.inbox_path, o.status) for o in report.outcomes) == [
         (COMPOUNDS, "accepted"),
         (REGISTER, "accepted"),

@@ -37,6 +37,7 @@ from pipeline.objectstore import (
     upload_folder,
     work_location,
     write_work_object,
+    writer_threads,
     writing,
 )
 from pipeline.settings import Settings
@@ -107,6 +108,12 @@ def test_is_url_tells_urls_from_paths():
     assert not is_url(Path("s3://budget/inbox"))
     assert join_location("s3://budget/reports/", "2022") == "s3://budget/reports/2022"
     assert join_location(Path("/srv/reports"), "2022") == Path("/srv/reports/2022")
+
+
+def test_writer_threads_are_few_on_a_disk_and_many_on_object_storage():
+    assert writer_threads("/srv/budget/archive", 2) == 2
+    assert writer_threads(Path("/srv/budget/receipts"), 1) == 1
+    assert writer_threads("s3://budget/receipts", 1) == objectstore.OBJECT_STORE_THREADS > 1
 
 
 def test_storage_for_picks_the_backend_by_the_inbox_scheme(tmp_path: Path, bucket: str):
