@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -161,8 +162,6 @@ class RecordedPools:
         self.sizes: dict[str, int] = {}
 
     def __call__(self, max_workers: int, thread_name_prefix: str = ""):
-        from concurrent.futures import ThreadPoolExecutor
-
         self.sizes[thread_name_prefix] = max_workers
         return ThreadPoolExecutor(max_workers, thread_name_prefix=thread_name_prefix)
 
