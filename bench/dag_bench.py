@@ -42,6 +42,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.child import TreeRss, resources
+from deploy.airflow_settings import SHARED
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
@@ -74,6 +75,7 @@ def airflow_env(base: dict[str, str], home: Path, **settings: str) -> dict[str, 
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         }
+        | SHARED  # as `make airflow` and `make cluster` run it
         | settings
     )
 

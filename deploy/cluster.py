@@ -40,6 +40,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deploy.airflow_settings import SHARED
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the environment's airflow and moto_server sit beside its python
 DAGS = REPO / "dags"
@@ -303,7 +305,7 @@ class Cluster:
             "AWS_ACCESS_KEY_ID": s["s3_access_key"],
             "AWS_SECRET_ACCESS_KEY": s["s3_secret_key"],
             "AWS_DEFAULT_REGION": "us-east-1",
-        }
+        } | SHARED
         if self.data_root is not None:
             env["PIPELINE_HOME"] = str(self.data_root)
         return env | self.env

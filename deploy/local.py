@@ -29,6 +29,7 @@ import threading
 import time
 from pathlib import Path
 
+from deploy.airflow_settings import SHARED
 from deploy.cluster import BIN, DAGS, HOST, WRITER_POOL, Api, ClusterError, _wait, _write_private
 
 REPO = Path(__file__).resolve().parent.parent
@@ -63,7 +64,7 @@ def admin_password(home: Path) -> str:
 def environment(home: Path, port: int) -> dict[str, str]:
     """Return the components' environment: this one's, with Airflow pointed at 127.0.0.1:port and this repo."""
     url = f"http://{HOST}:{port}"
-    return os.environ | {
+    ours = {
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -86,6 +87,7 @@ def environment(home: Path, port: int) -> dict[str, str]:
         "AIRFLOW__DAG_PROCESSOR__PRINT_STATS_INTERVAL": "300",
         "GX_ANALYTICS_ENABLED": "False",
     }
+    return os.environ | SHARED | ours
 
 
 def relay(name: str, stream, lock: threading.Lock) -> None:
