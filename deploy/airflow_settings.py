@@ -6,6 +6,6 @@ from __future__ import annotations
 # but is not yet reaped, nothing wakes it before its next heartbeat, up to `workers.min_heartbeat_interval`
 # seconds (default 5): the task is done, but its executor slot stays taken. In a 10,000-file night, 7 of the 16
 # shard tasks were reported 5-6 s after they ended, and the shards ran one at a time for stretches; at 1 s every
-# shard was reported within 2 s and the last one ended 3-4 s earlier (bench/dag_bench.py, README
-# "Performance"). A heartbeat a second per running task is nothing to the api-server at this scale.
+# shard was reported within 2 s and four ran at a time throughout (bench/dag_bench.py, README "Performance").
+# A heartbeat a second per running task is nothing to the api-server at this scale.
 SHARED = {"AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1"}

@@ -11,8 +11,8 @@ from deploy.airflow_settings import SHARED
 from deploy.cluster import Cluster, new_secrets
 
 
-def test_a_finished_task_is_noticed_within_a_second_in_every_deployment(tmp_path: Path):
-    # The supervisor of a task sleeps until its next heartbeat when it misses the task process's end.
+def test_every_deployment_has_task_supervisors_wake_each_second(tmp_path: Path):
+    # A task's supervisor that misses its task process's end sleeps until its next heartbeat, its slot taken.
     assert int(SHARED["AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL"]) <= 1
 
     cluster = Cluster(root=tmp_path / "cluster")
