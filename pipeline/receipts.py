@@ -321,6 +321,13 @@ def _facts_from_warehouse(con, submission_ids: list[int]) -> list[ReceiptFacts]:
 RECEIPT_THREADS = 1
 
 
+def receipt_writers(settings) -> ThreadPoolExecutor:
+    """Return a pool of threads that write receipts to `settings.receipts`."""
+    return ThreadPoolExecutor(
+        writer_threads(settings.receipts, RECEIPT_THREADS), thread_name_prefix="receipts"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ReceiptsWritten:
     written: int
@@ -426,11 +433,7 @@ def write_receipts(
         planned.append((facts, paths))
     with ExitStack() as stack:
         if pool is None:
-            pool = stack.enter_context(
-                ThreadPoolExecutor(
-                    writer_threads(settings.receipts, RECEIPT_THREADS), thread_name_prefix="receipts"
-                )
-            )
+            pool = stack.enter_context(receipt_writers(settings))
         writing = []
         for facts, paths in planned:
             if isinstance(paths, Exception):

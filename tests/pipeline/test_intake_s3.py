@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from pipeline import intake
+from pipeline import receipts as receipt_module
 from pipeline.indicators import build_indicators
 from pipeline.intake import load
 from pipeline.intake.scan import shards_of
@@ -74,6 +75,7 @@ def test_a_night_on_object_storage_parses_anywhere_and_loads_on_the_writer(tmp_p
     pools = RecordedPools()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(load, "ThreadPoolExecutor", pools)
+        patch.setattr(receipt_module, "ThreadPoolExecutor", pools)
         report = intake.load_parsed(writer, registry, keys)
 
     # Each PUT waits a round trip: on object storage the archive and receipts are written by many threads.
