@@ -42,7 +42,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.child import TreeRss, resources
-from deploy.airflow_settings import SHARED
+from deploy.airflow_settings import LOCAL_EXECUTOR, SHARED
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
@@ -425,7 +425,7 @@ def measure_scheduler(
     env = airflow_env(
         base_env | {"PIPELINE_HOME": str(home)} | extra_env,
         airflow_home,
-        AIRFLOW__CORE__EXECUTOR="LocalExecutor",
+        AIRFLOW__CORE__EXECUTOR=LOCAL_EXECUTOR,
         AIRFLOW__CORE__PARALLELISM=str(PARALLELISM),
         AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="False",  # no scheduled or Asset-triggered runs beside ours
         AIRFLOW__API__HOST="127.0.0.1",

@@ -9,3 +9,11 @@ from __future__ import annotations
 # shard was reported within 2 s and four ran at a time throughout (bench/dag_bench.py, README "Performance").
 # A heartbeat a second per running task is nothing to the api-server at this scale.
 SHARED = {"AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1"}
+
+# The executor of `make airflow` and the benchmark's scheduler: LocalExecutor, with the pipeline's modules (GX's
+# 2 s import above all) imported once before it forks its workers, so no task process pays for them
+# (deploy/warm.py).
+LOCAL_EXECUTOR = "deploy.warm.WarmLocalExecutor"
+
+# The cluster's Celery settings: Airflow's own, with the same preloading in each worker before it forks its pool.
+CELERY_CONFIG_OPTIONS = "deploy.warm.CELERY_CONFIG"

@@ -40,7 +40,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deploy.airflow_settings import SHARED
+from deploy.airflow_settings import CELERY_CONFIG_OPTIONS, SHARED
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the environment's airflow and moto_server sit beside its python
@@ -282,6 +282,7 @@ class Cluster:
             "AIRFLOW__CELERY__BROKER_URL": f"redis://:{s['redis_password']}@{HOST}:{ports['redis']}/0",
             "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql+psycopg2://{db}",
             "AIRFLOW__CELERY__WORKER_CONCURRENCY": "1",
+            "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": CELERY_CONFIG_OPTIONS,
             "AIRFLOW__CORE__FERNET_KEY": s["fernet_key"],
             "AIRFLOW__API_AUTH__JWT_SECRET": s["jwt_secret"],
             "AIRFLOW__API__SECRET_KEY": s["api_secret_key"],

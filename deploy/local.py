@@ -29,7 +29,7 @@ import threading
 import time
 from pathlib import Path
 
-from deploy.airflow_settings import SHARED
+from deploy.airflow_settings import LOCAL_EXECUTOR, SHARED
 from deploy.cluster import BIN, DAGS, HOST, WRITER_POOL, Api, ClusterError, _wait, _write_private
 
 REPO = Path(__file__).resolve().parent.parent
@@ -68,7 +68,7 @@ def environment(home: Path, port: int) -> dict[str, str]:
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__EXECUTOR": LOCAL_EXECUTOR,
         # One task process per core: more only waits for the CPU (and each worker is a process kept alive).
         "AIRFLOW__CORE__PARALLELISM": str(max(2, os.cpu_count() or 2)),
         "AIRFLOW__API__HOST": HOST,

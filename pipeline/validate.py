@@ -416,14 +416,24 @@ class _ConfigurationCache:
                 self.kept = None
 
 
+def import_great_expectations() -> None:
+    """Import GX and the parts of it validation uses, quietly and with its analytics off; build no context."""
+    os.environ["GX_ANALYTICS_ENABLED"] = "False"
+    # Before the import: importing GX logs some 200 INFO lines (its API-docs registry skipping closures), which
+    # a task's log under Airflow would show.
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    import great_expectations  # noqa: F401
+    import great_expectations.data_context.types.base  # noqa: F401
+    import great_expectations.execution_engine.pandas_execution_engine  # noqa: F401
+    import great_expectations.expectations.expectation  # noqa: F401
+    import great_expectations.validator.v1_validator  # noqa: F401
+
+
 class _GreatExpectations:
     """The process's ephemeral GX context: one pandas dataframe asset and one suite per frame kind."""
 
     def __init__(self) -> None:
-        os.environ["GX_ANALYTICS_ENABLED"] = "False"
-        # Before the import: importing GX logs some 200 INFO lines (its API-docs registry skipping closures), which
-        # a task's log under Airflow would show.
-        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        import_great_expectations()
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
         from great_expectations.execution_engine import pandas_execution_engine

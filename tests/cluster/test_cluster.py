@@ -29,7 +29,7 @@ import duckdb
 import pytest
 
 from bench import synthetic
-from deploy.cluster import BUCKET, HOST, WORKERS, WRITER_POOL, WRITER_QUEUE, Cluster
+from deploy.cluster import BUCKET, HOST, WORKERS, WRITER_POOL, WRITER_QUEUE, Cluster, _processes_of
 
 pytestmark = pytest.mark.cluster
 
@@ -346,6 +346,15 @@ def test_nothing_listens_beyond_127_0_0_1_and_each_worker_has_its_own_scratch(cl
         Path(place).is_dir() and cluster.root in Path(place).parents for p in seen.values() for place in p
     )
     assert len(seen) == 2 and len({place for places in seen.values() for place in places}) == 6, seen
+
+
+def test_each_celery_worker_forks_its_pool_with_gx_imported(night, cluster):
+    # deploy/warm.py: the worker imports GX before it forks its pool, so no task process imports it again.
+    # scipy's compiled modules come only with GX; the worker and its pool process (concurrency 1) map them.
+    for worker in WORKERS:
+        record = next(r for r in cluster.state["processes"] if r["name"] == worker.name)
+        warm = [pid for pid in _processes_of(record) if "/scipy/" in Path(f"/proc/{pid}/maps").read_text()]
+        assert len(warm) >= 2, worker.name
 
 
 def test_the_night_succeeds_and_the_warehouse_asset_starts_annual_indicators(night):
