@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import hashlib
 import os
+import re
 import stat
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -374,9 +377,38 @@ class LocalStorage:
         return (self.settings.archive / relative).read_bytes()
 
 
-def _write_partials(root: Path, copies: list[tuple[str, bytes]]) -> list[tuple[str, str | None]]:
-    """Write each file not yet in the archive to a new partial file and fsync it; return (archive path,
-    partial file or None when already archived). Runs in a pool thread, a share of a batch at a time."""
+def _syncfs():
+    """Return libc's syncfs(2) where it reports a failed write-back (Linux 5.8 and later), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    release = tuple(int(part) for part in re.findall(r"\d+", os.uname().release)[:2])
+    if release < (5, 8):  # before 5.8, syncfs returned 0 even when writing a file back had failed
+        return None
+    function = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
+    if function is not None:
+        function.argtypes = [ctypes.c_int]
+    return function
+
+
+SYNCFS = _syncfs()
+
+
+def sync_filesystem(path: Path) -> None:
+    """Flush everything written to the file system holding `path`, data and names, in one call (syncfs(2))."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if SYNCFS(fd) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code), str(path))
+    finally:
+        os.close(fd)
+
+
+def _write_partials(
+    root: Path, copies: list[tuple[str, bytes]], sync: bool = True
+) -> list[tuple[str, str | None]]:
+    """Write each file not yet in the archive to a new partial file, fsynced unless `sync` is off; return
+    (archive path, partial file or None when already archived). Runs in a pool thread, a share of a batch at a time."""
     written: list[tuple[str, str | None]] = []
     try:
         for relative, content in copies:
@@ -387,8 +419,9 @@ def _write_partials(root: Path, copies: list[tuple[str, bytes]]) -> list[tuple[s
             written.append((relative, name))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
+                if sync:
+                    handle.flush()
+                    os.fsync(handle.fileno())
     except BaseException:
         for _, name in written:
             if name is not None:
@@ -410,13 +443,15 @@ class ArchiveBatch:
     """A batch's files copied into the archive together, durable before the transaction recording them commits.
 
     `add` names each file and hands the copies, a share at a time, to pool threads, which write each to a
-    partial file and fsync it while the loader goes on building the batch's rows. `make_durable`, called just
-    before the commit, waits for those fsyncs, renames each partial file into place under its SHA-256 and
-    fsyncs the folders it was renamed into (and the archive root, where new folders appear), all at once
-    instead of one file at a time. So an accepted file is in the archive, durably, before the warehouse says so; a name in
-    the archive only ever holds a complete, fsynced file; and a crash before the commit leaves at most partial
-    files (removed by a later load) and complete files no submission names yet (recorded by the rerun, never
-    copied twice).
+    partial file while the loader goes on building the batch's rows. `make_durable`, called just before the
+    commit, waits for them, flushes them, renames each partial file into place under its SHA-256 and flushes
+    the names. On Linux 5.8 and later each flush is one syncfs(2) of the archive's file system; elsewhere the
+    threads fsync each copy and then each folder renamed into (and the archive root, where new folders appear).
+    Per batch of 500 that is two calls instead of some 600: 0.926x the wall time of a 10,000-file ingest, a
+    third less system time (README "Performance"). So an accepted file is in the archive, durably, before the
+    warehouse says so; a name in the archive only ever holds a complete, flushed file; and a crash before the
+    commit leaves at most partial files (removed by a later load) and complete files no submission names yet
+    (recorded by the rerun, never copied twice).
     """
 
     def __init__(self, storage: LocalStorage, pool: Executor, share: int = 64):
@@ -445,7 +480,9 @@ class ArchiveBatch:
         """Hand the copies named so far to a pool job."""
         if self.copies:
             self.root.mkdir(parents=True, exist_ok=True)
-            self.writing.append(self.pool.submit(_write_partials, self.root, list(self.copies.items())))
+            self.writing.append(
+                self.pool.submit(_write_partials, self.root, list(self.copies.items()), SYNCFS is None)
+            )
             self.copies = {}
 
     def make_durable(self) -> list[str]:
@@ -453,8 +490,11 @@ class ArchiveBatch:
         self._start()
         folders: set[Path] = set()
         try:
-            for job in self.writing:
-                for relative, partial in job.result():
+            written = [job.result() for job in self.writing]
+            if SYNCFS is not None and any(partial for job in written for _, partial in job):
+                sync_filesystem(self.root)  # every partial file's data, at once
+            for job in written:
+                for relative, partial in job:
                     if partial is None:
                         continue
                     target = self.root / relative
@@ -467,8 +507,12 @@ class ArchiveBatch:
                         os.replace(partial, target)
                         self.made.append(relative)
                     folders.add(target.parent)
-            for done in [self.pool.submit(fsync_path, folder) for folder in folders]:
-                done.result()
+            if SYNCFS is not None:
+                if folders:
+                    sync_filesystem(self.root)  # the renames and new folders, at once
+            else:
+                for done in [self.pool.submit(fsync_path, folder) for folder in folders]:
+                    done.result()
         finally:
             self.discard()
         return self.made

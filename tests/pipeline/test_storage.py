@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import errno
 import os
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from pipeline import storage as storage_module
 from pipeline.intake import ingest
 from pipeline.storage import (
     NAME_MAX,
@@ -21,6 +25,8 @@ from pipeline.storage import (
     archive_suffix,
     bounded_name,
     decode_name,
+    sha256_of,
+    sync_filesystem,
 )
 from pipeline.text import printable
 from tests.pipeline.test_intake import COMPOUNDS_V1, drop, query
@@ -244,3 +250,85 @@ def test_each_reason_left_for_the_next_run_tells_the_clerk_so_once():
         assert SKIP_ZH[kind].count("下次运行") == 1, kind
     for kind in SKIP_ZH.keys() - RETRIED:
         assert "下次运行" not in SKIP_ZH[kind], kind
+
+
+# --- a batch's archive copies made durable together ------------------------------------------------------------------
+def _archive_in_batch(settings, contents: list[bytes]) -> list[str]:
+    """Archive these files as one batch, as the loader does just before its commit; return the paths made."""
+    with ThreadPoolExecutor(2) as pool:
+        batch = LocalStorage(settings).archive_batch(pool)
+        for content in contents:
+            batch.add(content, sha256_of(content), ".csv")
+        return batch.make_durable()
+
+
+def _recording(monkeypatch, syncfs_result: int = 0) -> list[str]:
+    """Record the calls that make archive copies durable, in order; syncfs answers `syncfs_result`."""
+    events: list[str] = []
+
+    def syncfs(fd: int) -> int:
+        events.append("syncfs")
+        if syncfs_result:
+            ctypes.set_errno(errno.EIO)
+        return syncfs_result
+
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(storage_module, "SYNCFS", syncfs)
+    monkeypatch.setattr(os, "fsync", lambda fd: (events.append("fsync"), real_fsync(fd))[1])
+    monkeypatch.setattr(os, "replace", lambda a, b: (events.append("rename"), real_replace(a, b))[1])
+    return events
+
+
+def test_a_batchs_copies_are_flushed_before_they_are_named_and_their_names_before_the_commit(
+    settings, monkeypatch
+):
+    events = _recording(monkeypatch)
+    contents = [f"单位,第{i}份\n".encode() for i in range(5)]
+
+    made = _archive_in_batch(settings, contents)
+
+    # One syncfs for the copies' data, the renames, one for the names: no fsync per file or folder.
+    assert events == ["syncfs", *["rename"] * 5, "syncfs"]
+    assert sorted((settings.archive / m).read_bytes() for m in made) == sorted(contents)
+    assert not list(settings.archive.glob(".partial-*"))
+
+
+def test_a_failed_flush_names_no_copy_and_leaves_no_partial_file(settings, monkeypatch):
+    events = _recording(monkeypatch, syncfs_result=-1)
+
+    with pytest.raises(OSError) as raised:
+        _archive_in_batch(settings, [b"a,b\n1,2\n"])
+
+    assert raised.value.errno == errno.EIO
+    assert events == ["syncfs"]  # nothing renamed into place: the commit never comes
+    assert [p for p in settings.archive.rglob("*") if p.is_file()] == []
+
+
+def test_without_syncfs_each_copy_and_then_each_folder_is_fsynced(settings, monkeypatch):
+    events = _recording(monkeypatch)
+    monkeypatch.setattr(storage_module, "SYNCFS", None)
+
+    _archive_in_batch(settings, [f"{i}\n".encode() for i in range(3)])
+
+    assert events[:3] == ["fsync"] * 3  # each partial copy, before any rename
+    assert events[3:6] == ["rename"] * 3
+    assert "syncfs" not in events and events[6:] and set(events[6:]) == {"fsync"}  # the folders renamed into
+
+
+@pytest.mark.parametrize(
+    ("release", "used"), [("5.4.0-150-generic", False), ("5.8.0", True), ("6.18.44", True)]
+)
+def test_syncfs_is_trusted_only_from_linux_5_8_where_it_reports_failed_writes(monkeypatch, release, used):
+    monkeypatch.setattr(storage_module.sys, "platform", "linux")
+    monkeypatch.setattr(os, "uname", lambda: os.uname_result(("Linux", "host", release, "#1", "x86_64")))
+
+    assert (storage_module._syncfs() is not None) is used
+
+
+def test_syncfs_flushes_a_real_folder_here(tmp_path):
+    if storage_module.SYNCFS is None:
+        pytest.skip("no syncfs(2) on this kernel: copies are fsynced one by one")
+    (tmp_path / "copy").write_bytes(b"x")
+    sync_filesystem(tmp_path)  # raises on a failed write-back
+    with pytest.raises(FileNotFoundError):
+        sync_filesystem(tmp_path / "missing")
