@@ -16,4 +16,4 @@ SHARED = {"AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1"}
 LOCAL_EXECUTOR = "deploy.warm.WarmLocalExecutor"
 
 # The cluster's Celery settings: Airflow's own, with the same preloading in each worker before it forks its pool.
-CELERY_CONFIG_OPTIONS = "deploy.warm.CELERY_CONFIG"
+CELERY_CONFIG_OPTIONS = "deploy.warm_celery.CELERY_CONFIG"

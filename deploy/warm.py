@@ -11,7 +11,7 @@ Pages are shared between the processes until one writes to them (LocalExecutor f
 fork for that reason), so a host holds one copy, not one per worker.
 
 - LocalExecutor (`make airflow`): `core.executor` = `deploy.warm.WarmLocalExecutor`.
-- CeleryExecutor (`make cluster`): `celery.celery_config_options` = `deploy.warm.CELERY_CONFIG`.
+- CeleryExecutor (`make cluster`): `celery.celery_config_options` = `deploy.warm_celery.CELERY_CONFIG`.
 
 Both are in `deploy/airflow_settings.py`.
 """
@@ -21,8 +21,6 @@ from __future__ import annotations
 import logging
 
 from airflow.executors.local_executor import LocalExecutor
-from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
-from celery.signals import worker_init
 
 logger = logging.getLogger(__name__)
 
@@ -47,13 +45,3 @@ class WarmLocalExecutor(LocalExecutor):
     def start(self) -> None:
         preload()
         super().start()
-
-
-# Airflow's own Celery settings, as they are; a copy, because Airflow ignores an option that *is* its default.
-CELERY_CONFIG = dict(DEFAULT_CELERY_CONFIG)
-
-
-@worker_init.connect
-def _preload_in_celery_worker(**_: object) -> None:
-    """Preload in a Celery worker's main process, before it forks its pool."""
-    preload()

@@ -27,13 +27,14 @@ try:
     maps = open(f"/proc/{worker}/maps").read()
 finally:
     executor.end()
-print(json.dumps({"before": before, "worker_has_scipy": "/scipy/" in maps}))
+celery = "airflow.providers.celery.executors.default_celery" in sys.modules  # it warns of a broker LocalExecutor has not
+print(json.dumps({"before": before, "worker_has_scipy": "/scipy/" in maps, "celery_defaults": celery}))
 """
 
 CELERY = """
 import json, sys
 from celery.signals import worker_init
-from deploy.warm import CELERY_CONFIG
+from deploy.warm_celery import CELERY_CONFIG
 before = "great_expectations" in sys.modules
 worker_init.send(sender=None)
 print(json.dumps({"before": before, "after": "great_expectations" in sys.modules, "pipeline": "pipeline.intake" in sys.modules}))
@@ -53,12 +54,12 @@ def run(script: str, *args: str) -> dict:
 
 
 def test_a_worker_of_the_warm_local_executor_is_forked_with_gx_imported():
-    assert run(LOCAL, "warm") == {"before": False, "worker_has_scipy": True}
+    assert run(LOCAL, "warm") == {"before": False, "worker_has_scipy": True, "celery_defaults": False}
 
 
 def test_a_worker_of_airflows_own_local_executor_is_not():
     # The check above can fail: the same reading of a plain LocalExecutor's worker finds no GX.
-    assert run(LOCAL, "plain") == {"before": False, "worker_has_scipy": False}
+    assert run(LOCAL, "plain") == {"before": False, "worker_has_scipy": False, "celery_defaults": False}
 
 
 def test_a_celery_worker_imports_gx_and_the_pipeline_when_it_starts():
