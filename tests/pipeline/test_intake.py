@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import os
@@ -808,3 +809,19 @@ def test_a_shard_that_fails_removes_its_own_spool(settings, registry, register, 
     with pytest.raises(OSError):
         parse_shard(settings, registry, ["枣林街道办事处/清单.csv"] * 2, run_key="scheduled__3")
     assert list((settings.work_root / "scheduled__3").iterdir()) == []
+
+
+def test_insert_rows_stores_decimals_dates_bytes_lists_and_nulls_exactly_as_given(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute(
+        "create table t (n integer, amount decimal(18, 4), day date, raw blob, names varchar[], note varchar)"
+    )
+    rows = [
+        [1, Decimal("1250.1000"), dt.date(2024, 3, 1), b"\xc4\xe3", ["甲", "乙"], "全角１"],
+        [2, Decimal("-0.0001"), None, None, [], None],
+        [3, None, None, b"", None, ""],
+    ]
+
+    store.insert_rows(con, "t", ["n", "amount", "day", "raw", "names", "note"], rows)
+
+    assert con.execute("select * from t order by n").fetchall() == [tuple(row) for row in rows]
