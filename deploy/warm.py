@@ -10,6 +10,9 @@ and every shard task pays for the pipeline's imports.
 Pages are shared between the processes until one writes to them (LocalExecutor freezes the collector around the
 fork for that reason), so a host holds one copy, not one per worker.
 
+The price: tasks run the pipeline code as it was when the executor started. Restart the scheduler (or the Celery
+workers) after updating the repository, as docs/deploying.md says.
+
 - LocalExecutor (`make airflow`): `core.executor` = `deploy.warm.WarmLocalExecutor`.
 - CeleryExecutor (`make cluster`): `celery.celery_config_options` = `deploy.warm_celery.CELERY_CONFIG`.
 
