@@ -31,8 +31,7 @@ logger = logging.getLogger(__name__)
 def preload() -> None:
     """Import what the DAGs' tasks import, GX above all; a failure is logged, and met again by the task."""
     try:
-        import pipeline.intake  # noqa: F401 - kept in sys.modules for the forked task processes
-        import pipeline.registry  # noqa: F401
+        import pipeline.intake  # noqa: F401 - kept in sys.modules for the forked task processes (registry too)
         from pipeline.validate import import_great_expectations
 
         import_great_expectations()

@@ -7,10 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from deploy import local
-from deploy.airflow_settings import CELERY_CONFIG_OPTIONS, LOCAL_EXECUTOR
-from deploy.cluster import Cluster, new_secrets
-
 REPO = Path(__file__).resolve().parent.parent
 
 # In a fresh interpreter: start an executor as the scheduler does, and read what its forked worker has mapped.
@@ -64,11 +60,3 @@ def test_a_worker_of_airflows_own_local_executor_is_not():
 
 def test_a_celery_worker_imports_gx_and_the_pipeline_when_it_starts():
     assert run(CELERY) == {"before": False, "after": True, "pipeline": True}
-
-
-def test_make_airflow_and_the_cluster_start_their_task_processes_warm(tmp_path: Path):
-    cluster = Cluster(root=tmp_path / "cluster")
-    cluster.secrets = new_secrets()
-    cluster.state = {"ports": {name: 1 for name in ("postgres", "redis", "api", "s3")}}
-    assert local.environment(tmp_path / "airflow", 8080)["AIRFLOW__CORE__EXECUTOR"] == LOCAL_EXECUTOR
-    assert cluster._base_env()["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"] == CELERY_CONFIG_OPTIONS
