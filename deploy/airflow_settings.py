@@ -1,4 +1,4 @@
-"""Airflow settings every deployment of these DAGs uses: `make airflow`, `make cluster` and the benchmark's scheduler."""
+"""Airflow settings every deployment of these DAGs uses: `make airflow`, `make cluster`, the benchmark's scheduler."""
 
 from __future__ import annotations
 

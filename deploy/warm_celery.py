@@ -1,4 +1,4 @@
-"""The cluster's Celery settings: Airflow's own, and each worker preloads before it forks its pool (deploy/warm.py).
+"""The cluster's Celery settings: Airflow's own, and each worker preloads before forking its pool (deploy/warm.py).
 
 `celery.celery_config_options` = `deploy.warm_celery.CELERY_CONFIG` (`deploy/airflow_settings.py`). Kept apart
 from `deploy.warm`: importing Airflow's Celery defaults logs warnings about a broker that LocalExecutor has not.

@@ -408,7 +408,8 @@ def _write_partials(
     root: Path, copies: list[tuple[str, bytes]], sync: bool = True
 ) -> list[tuple[str, str | None]]:
     """Write each file not yet in the archive to a new partial file, fsynced unless `sync` is off; return
-    (archive path, partial file or None when already archived). Runs in a pool thread, a share of a batch at a time."""
+    (archive path, partial file or None when already archived). Runs in a pool thread, a share of a batch at a
+    time."""
     written: list[tuple[str, str | None]] = []
     try:
         for relative, content in copies:
@@ -481,7 +482,7 @@ class ArchiveBatch:
         if self.copies:
             self.root.mkdir(parents=True, exist_ok=True)
             self.writing.append(
-                self.pool.submit(_write_partials, self.root, list(self.copies.items()), SYNCFS is None)
+                self.pool.submit(_write_partials, self.root, list(self.copies.items()), sync=SYNCFS is None)
             )
             self.copies = {}
 
@@ -507,12 +508,11 @@ class ArchiveBatch:
                         os.replace(partial, target)
                         self.made.append(relative)
                     folders.add(target.parent)
-            if SYNCFS is not None:
-                if folders:
-                    sync_filesystem(self.root)  # the renames and new folders, at once
-            else:
+            if SYNCFS is None:
                 for done in [self.pool.submit(fsync_path, folder) for folder in folders]:
                     done.result()
+            elif folders:
+                sync_filesystem(self.root)  # the renames and new folders, at once
         finally:
             self.discard()
         return self.made

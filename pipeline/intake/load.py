@@ -63,8 +63,8 @@ COPY_CHUNK = 8 * 1024 * 1024
 
 # Threads that write archive copies on a local disk while the loader goes on (on object storage:
 # `writer_threads`): two keep one fsync waiting while the other writes. With these two and one receipt thread
-# (`receipts.RECEIPT_THREADS`) against eight of each, a 10,000-file ingest's load step took about 0.9 s less and the run
-# 0.956x the wall time (median of five alternating pairs, 0.927-1.000), with a fifth less system time.
+# (`receipts.RECEIPT_THREADS`) against eight of each, a 10,000-file ingest's load step took about 0.9 s less
+# and the run 0.956x the wall time (median of five alternating pairs, 0.927-1.000), a fifth less system time.
 ARCHIVE_THREADS = 2
 
 
