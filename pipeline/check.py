@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.intake import Outcome, prepare
+from pipeline.limits import LimitExceeded, Limits, check_file_size
 from pipeline.receipts import ReceiptFacts, ReceiptIssue
 from pipeline.registry import Registry
 from pipeline.settings import TIMEZONE, Settings
+from pipeline.storage import NotTakenIn, Unreadable, open_regular, read_whole, walk
 from pipeline.warehouse import current_version, published_reader
+
+
+@dataclass(frozen=True, slots=True)
+class NotChecked:
+    """A file named to check that was not read (no regular file, closed to us, too large), and why."""
+
+    path: str
+    reason_zh: str
 
 
 def _inbox_relative(path: Path, settings: Settings) -> str:
@@ -22,21 +34,22 @@ def _inbox_relative(path: Path, settings: Settings) -> str:
     return resolved.name
 
 
-def files_under(paths: list[Path]) -> list[Path]:
-    """Return the files named, and every file under the folders named, in name order; hidden and lock files not."""
-    found = []
+def files_under(paths: list[Path]) -> list[Path | NotChecked]:
+    """Return the files named, and every file under the folders named, walked as the night walks the inbox: hidden
+    and lock files passed over, every other entry that is no regular file `NotChecked` with its reason."""
+    found: list[Path | NotChecked] = []
     for path in paths:
-        if path.is_dir():
-            found += sorted(
-                p
-                for p in path.rglob("*")
-                # As the nightly run: regular files only, never a link to somewhere else.
-                if p.is_file()
-                and not p.is_symlink()
-                and not any(part.startswith((".", "~$")) for part in p.relative_to(path).parts)
-            )
-        else:
+        if not path.is_dir():
             found.append(path)
+            continue
+        folder = os.fsencode(path)
+        listing = walk(folder)
+        within: list[tuple[str, Path | NotChecked]] = [
+            (e.path, Path(os.fsdecode(os.path.join(folder, e.raw or os.fsencode(e.path)))))
+            for e in listing.files
+        ]
+        within += [(skip.path, NotChecked(str(path / skip.path), skip.reason_zh)) for skip in listing.skipped]
+        found += [item for _, item in sorted(within, key=lambda pair: pair[0])]
     return found
 
 
@@ -56,9 +69,31 @@ def receipt_facts(outcome: Outcome, received_at: dt.datetime) -> ReceiptFacts:
     )
 
 
-def check_files(paths: list[Path], settings: Settings, registry: Registry) -> list[ReceiptFacts]:
-    """Prepare the files exactly as ingest would, consulting the warehouse read-only if there is one."""
-    return check_contents([(_inbox_relative(p, settings), p.read_bytes()) for p in paths], settings, registry)
+def read_named(path: Path, limits: Limits) -> bytes | NotChecked:
+    """Read a file named to check as ingest reads the inbox: never a link, a FIFO or a device, nor past the size
+    limit; say why when it is not read."""
+    try:
+        with open_regular(os.fsencode(path), str(path)) as (handle, status):
+            # Refused from its size alone, as ingest refuses it: a file past the limit is never read into memory.
+            check_file_size(status.st_size, limits)
+            return read_whole(handle, status, str(path))
+    except NotTakenIn as exc:
+        return NotChecked(str(path), exc.skipped.reason_zh)
+    except (Unreadable, LimitExceeded) as exc:
+        return NotChecked(str(path), str(exc))
+
+
+def check_files(
+    paths: list[Path | NotChecked], settings: Settings, registry: Registry
+) -> list[ReceiptFacts | NotChecked]:
+    """Prepare the files exactly as ingest would, consulting the warehouse read-only if there is one; a file that
+    cannot be read safely is `NotChecked`, in its place."""
+    read = [p if isinstance(p, NotChecked) else read_named(p, settings.limits) for p in paths]
+    files = [
+        (_inbox_relative(p, settings), r) for p, r in zip(paths, read, strict=True) if isinstance(r, bytes)
+    ]
+    facts = iter(check_contents(files, settings, registry) if files else [])
+    return [r if isinstance(r, NotChecked) else next(facts) for r in read]
 
 
 def check_contents(

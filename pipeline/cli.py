@@ -30,24 +30,31 @@ def say(text: str, out=None) -> None:
     print(printable(text), file=out or sys.stdout)
 
 
+def _one_line(value: object) -> str:
+    """Show a value from a file or its name on one line: a line feed in a name must not forge a line."""
+    return printable(str(value), one_line=True)
+
+
 def _print_outcome(outcome: Outcome, out) -> None:
     status = STATUS_ZH[outcome.status]
     year = f"{outcome.year}年" if outcome.year else "年度未知"
-    where = f"（{outcome.unit or '单位未知'}，{year}，{'、'.join(outcome.templates) or '无模板'}）"
-    say(f"[{status}] {outcome.inbox_path} {where}", out)
+    where = f"（{_one_line(outcome.unit or '单位未知')}，{year}，{'、'.join(outcome.templates) or '无模板'}）"
+    say(f"[{status}] {_one_line(outcome.inbox_path)} {where}", out)
     if outcome.reason and outcome.status != "rejected":
-        say(f"    {outcome.reason}", out)
+        say(f"    {_one_line(outcome.reason)}", out)
     for problem in outcome.problems:
         label = "错误" if problem.severity == "error" else "警告"
-        sheet = f"工作表“{problem.sheet}”" if problem.sheet else ""
-        say(f"    {label}：{sheet}{problem.message_zh}", out)
+        sheet = f"工作表“{_one_line(problem.sheet)}”" if problem.sheet else ""
+        say(f"    {label}：{sheet}{_one_line(problem.message_zh)}", out)
 
 
 def _print_report(report: IngestReport, out) -> None:
     for outcome in report.outcomes:
         _print_outcome(outcome, out)
     for skipped in report.skipped:
-        say(f"[未接收] {skipped.path}：{skipped.reason_zh}", out)  # a retried kind's reason says so itself
+        say(
+            f"[未接收] {_one_line(skipped.path)}：{_one_line(skipped.reason_zh)}", out
+        )  # a retried kind's reason says so itself
     counts = "，".join(f"{STATUS_ZH[s]} {report.count(s)} 个" for s in ("accepted", "rejected", "duplicate"))
     say(
         f"新文件 {len(report.outcomes)} 个：{counts}；未接收 {len(report.skipped)} 个；未变化 {report.unchanged} 个。",
@@ -136,10 +143,11 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
             say(f"未撤回：{exc}", sys.stderr)
             return EXIT_FAILED
         say(
-            f"已撤回第{done.submission_id}号提交“{done.original_name}”（{done.unit or '单位未知'}），回执已改写为“已撤回”。"
+            f"已撤回第{done.submission_id}号提交“{_one_line(done.original_name)}”（{_one_line(done.unit or '单位未知')}），"
+            "回执已改写为“已撤回”。"
         )
         for number, name in done.restored:
-            say(f"  第{number}号提交“{name}”重新生效。")
+            say(f"  第{number}号提交“{_one_line(name)}”重新生效。")
         try:
             html = _publish_report(args, None)  # the marts and the report, without the withdrawn file
         except NoDataError as exc:
@@ -162,7 +170,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from pipeline.check import check_files, files_under
+    from pipeline.check import NotChecked, check_files, files_under
     from pipeline.receipts import render_text
 
     missing = [p for p in args.files if not p.exists()]
@@ -175,6 +183,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     names = {t.id: t.name_zh for t in args.registry.templates.values()}
     for facts in check_files(files, args.settings, args.registry):
+        if isinstance(facts, NotChecked):  # like an entry the night skips: data, not a failed check
+            say(f"【未检查】{_one_line(facts.path)}\n  {_one_line(facts.reason_zh)}")
+            continue
         print(render_text(facts, dry_run=True, names=names))
     return EXIT_OK
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from pipeline.settings import Settings
 
@@ -65,6 +66,8 @@ SKIP_ZH = {
     "changed": "读取期间文件大小或修改时间发生变化，留待下次运行读取",
     "vanished": "列出后、读取前文件已被删除或移走，若再出现将在下次运行读取",
     "read_failed": "读取时发生输入输出错误，留待下次运行重试",
+    "folder_closed": "没有进入或列出该文件夹的权限，其中的文件均未读取；请为运行数据仓库的账户开放该文件夹的读取和进入权限",
+    "path_too_long": "路径过长，超过文件系统允许的长度，其中的文件均未读取；请减少文件夹层级或缩短文件夹名称",
 }
 RETRIED = frozenset({"settling", "changed", "vanished", "read_failed"})
 
@@ -79,6 +82,29 @@ class NotTakenIn(Exception):  # noqa: N818 - a state of one entry, not a failure
 
 class Unreadable(Exception):  # noqa: N818 - a state of one file
     """A regular inbox file the pipeline may not read (permissions): a rejection with a receipt."""
+
+
+# What the inbox itself is, when it cannot be listed: worded for whoever reads the nightly job's log.
+_INBOX_ZH = {errno.ENOENT: "不存在", errno.ENOTDIR: "不是文件夹", errno.EACCES: "无法读取（没有权限）"}
+
+
+class InboxUnusable(OSError):
+    """The inbox is missing, no folder, or closed to us: a broken data root, never a quiet empty night.
+
+    An OSError, so the command line exits 1 and the DAG's task fails as an I/O condition, as for any data root the
+    pipeline cannot use.
+    """
+
+    def __init__(self, inbox: Path, exc: OSError):
+        super().__init__(exc.errno, exc.strerror, str(inbox))
+
+    def __str__(self) -> str:
+        what = _INBOX_ZH.get(self.errno, "无法列出")
+        return (
+            f"收件箱{what}：{self.filename}（inbox unusable: {self.strerror}）。"
+            "请检查 PIPELINE_INBOX 是否写错、共享目录是否已挂载、运行账户能否读取；"
+            "空收件箱请用 pipeline init 新建。"
+        )
 
 
 CHUNK = 1024 * 1024
@@ -116,9 +142,59 @@ def decode_name(raw: bytes) -> str:
     return raw.decode("utf-8", "backslashreplace")
 
 
-def _chunks_of(handle) -> Iterator[bytes]:
-    while chunk := handle.read(CHUNK):
+def _read_failed(path: str, raw: bytes | None, exc: OSError) -> NotTakenIn:
+    return NotTakenIn(Skipped(path, "read_failed", f"{SKIP_ZH['read_failed']}（{exc.strerror}）", raw))
+
+
+def _chunks_of(handle: BinaryIO, path: str, raw: bytes | None = None) -> Iterator[bytes]:
+    """Yield a file a chunk at a time; an I/O error is the file's outcome (`NotTakenIn`), not the run's failure."""
+    while True:
+        try:
+            chunk = handle.read(CHUNK)
+        except OSError as exc:
+            raise _read_failed(path, raw, exc) from None
+        if not chunk:
+            return
         yield chunk
+
+
+@contextlib.contextmanager
+def open_regular(
+    fs_path: bytes, path: str, raw: bytes | None = None
+) -> Iterator[tuple[BinaryIO, os.stat_result]]:
+    """Open a regular file without following a link or blocking on a FIFO; yield it and its stat.
+
+    Anything else (a link, FIFO, socket or device, a file gone, an I/O error) raises `NotTakenIn` with `path` as
+    its name, before a byte is read; a file the permissions keep closed raises `Unreadable`.
+    """
+    try:
+        fd = os.open(fs_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise NotTakenIn(Skipped(path, "vanished", SKIP_ZH["vanished"], raw)) from None
+    except PermissionError as exc:
+        raise Unreadable(f"没有读取该文件的权限（{exc.strerror}）") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotTakenIn(Skipped(path, "symlink", SKIP_ZH["symlink"], raw)) from None
+        raise _read_failed(path, raw, exc) from None
+    with os.fdopen(fd, "rb") as handle:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or device, or a file replaced by one since listing
+            kind = _kind_of(status.st_mode)
+            raise NotTakenIn(Skipped(path, kind, SKIP_ZH[kind], raw))
+        yield handle, status
+
+
+def read_whole(handle: BinaryIO, before: os.stat_result, path: str, raw: bytes | None = None) -> bytes:
+    """Read a file opened by `open_regular` whole; raise `NotTakenIn` if it fails or changes size meanwhile."""
+    try:
+        # One byte more than its size: a file still growing shows itself without being read to the end.
+        content = handle.read(before.st_size + 1)
+    except OSError as exc:
+        raise _read_failed(path, raw, exc) from None
+    if len(content) != before.st_size:
+        raise NotTakenIn(Skipped(path, "changed", SKIP_ZH["changed"], raw))
+    return content
 
 
 def sha256_of(content: bytes) -> str:
@@ -145,6 +221,55 @@ class InboxListing:
     skipped: list[Skipped] = field(default_factory=list)
 
 
+def walk(root: bytes, raw_paths: dict[str, bytes] | None = None) -> InboxListing:
+    """List the regular files under a folder and skip every other entry with its reason, opening no file.
+
+    Paths are relative to `root`; `raw_paths` learns the bytes of each one whose name is not UTF-8. Symlinks are
+    never followed. Only `root` itself not listing or entering raises (OSError); any folder or entry below it is
+    skipped with its reason, and the walk goes on.
+    """
+    listing = InboxListing()
+    # Depth first with a stack of each open folder's remaining entries: no depth of folders can stop the night.
+    stack: list[tuple[Iterator[tuple[os.DirEntry, str]], tuple, tuple]] = [(iter(_listed(root)), (), ())]
+    while stack:
+        entries, raw_parts, parts = stack[-1]
+        named = next(entries, None)
+        if named is None:
+            stack.pop()
+            continue
+        entry, name = named
+        raw = (*raw_parts, entry.name)
+        path = "/".join((*parts, name))
+        raw_path = _raw_of(raw)
+        try:
+            mode = entry.stat(follow_symlinks=False)
+        except PermissionError as exc:
+            if not parts:
+                raise
+            # The folder lists but cannot be entered (r--): none of its entries can be, so it is skipped once.
+            listing.skipped.append(_not_listed("/".join(parts), _raw_of(raw_parts), exc))
+            stack.pop()
+            continue
+        except OSError as exc:
+            listing.skipped.append(_not_listed(path, raw_path, exc))
+            continue
+        if raw_path is not None and raw_paths is not None:
+            raw_paths[path] = raw_path
+        if stat.S_ISDIR(mode.st_mode):
+            try:
+                inner = _listed(entry.path)
+            except OSError as exc:  # a folder gone, closed to us or too deep: its files are not read
+                listing.skipped.append(_not_listed(path, raw_path, exc))
+            else:
+                stack.append((iter(inner), raw, (*parts, name)))
+        elif stat.S_ISREG(mode.st_mode):
+            listing.files.append(InboxEntry(path, mode.st_size, mode.st_mtime_ns, raw_path))
+        else:
+            kind = _kind_of(mode.st_mode)
+            listing.skipped.append(Skipped(path, kind, SKIP_ZH[kind], raw_path))
+    return listing
+
+
 # Per inbox, the bytes of every listed path whose name is not UTF-8, by its decoded text: how to open it again.
 _RAW_PATHS: dict[Path, dict[str, bytes]] = {}
 
@@ -164,39 +289,13 @@ class LocalStorage:
 
         Symlinks (to files or folders) are never followed, so nothing outside the inbox is ever read.
         Hidden entries and Office lock files (~$x.xlsx) are not submissions and are passed over silently.
+        A folder that cannot be entered or listed, or whose path is too long, is skipped with its reason; only an
+        inbox that cannot be listed itself raises `InboxUnusable`.
         """
-        listing = InboxListing()
-        root = self.settings.inbox
-        if root.is_dir():
-            self._walk(os.fsencode(root), (), (), listing)
-        return listing
-
-    def _walk(self, folder: bytes, raw_parts: tuple, parts: tuple, listing: InboxListing) -> None:
         try:
-            with os.scandir(folder) as scanned:
-                entries = sorted((e for e in scanned if not e.name.startswith((b".", b"~$"))), key=_name)
-        except OSError as exc:  # a folder gone or closed to us: its files wait for a later run
-            where = "/".join(parts) or "."
-            listing.skipped.append(Skipped(where, "read_failed", f"无法列出文件夹：{exc.strerror}"))
-            return
-        for entry, name in _names(entries):
-            raw = (*raw_parts, entry.name)
-            path = "/".join((*parts, name))
-            raw_path = b"/".join(raw) if any(not _is_utf8(part) for part in raw) else None
-            try:
-                mode = entry.stat(follow_symlinks=False)
-            except FileNotFoundError:
-                listing.skipped.append(Skipped(path, "vanished", SKIP_ZH["vanished"], raw_path))
-                continue
-            if raw_path is not None:
-                self._raw_paths[path] = raw_path
-            if stat.S_ISDIR(mode.st_mode):
-                self._walk(entry.path, raw, (*parts, name), listing)
-            elif stat.S_ISREG(mode.st_mode):
-                listing.files.append(InboxEntry(path, mode.st_size, mode.st_mtime_ns, raw_path))
-            else:
-                kind = _kind_of(mode.st_mode)
-                listing.skipped.append(Skipped(path, kind, SKIP_ZH[kind], raw_path))
+            return walk(os.fsencode(self.settings.inbox), self._raw_paths)
+        except OSError as exc:
+            raise InboxUnusable(self.settings.inbox, exc) from None
 
     def list_inbox(self) -> Iterator[InboxEntry]:
         """Yield every regular file under the inbox, recursively, skipping hidden and temporary files."""
@@ -225,21 +324,7 @@ class LocalStorage:
         folder = os.path.realpath(os.path.dirname(fs_path))
         if folder != root and not folder.startswith(root + b"/"):  # a folder swapped for a link since listing
             raise NotTakenIn(Skipped(path, "symlink", SKIP_ZH["symlink"], self.raw_path(path)))
-        try:
-            fd = os.open(fs_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-        except FileNotFoundError:
-            raise NotTakenIn(Skipped(path, "vanished", SKIP_ZH["vanished"], self.raw_path(path))) from None
-        except PermissionError as exc:
-            raise Unreadable(f"没有读取该文件的权限（{exc.strerror}）") from None
-        except OSError as exc:
-            kind = "symlink" if exc.errno == errno.ELOOP else "read_failed"
-            reason = SKIP_ZH[kind] if kind == "symlink" else f"{SKIP_ZH[kind]}（{exc.strerror}）"
-            raise NotTakenIn(Skipped(path, kind, reason, self.raw_path(path))) from None
-        with os.fdopen(fd, "rb") as handle:
-            before = os.fstat(fd)
-            if not stat.S_ISREG(before.st_mode):  # replaced by a FIFO or device since listing
-                kind = _kind_of(before.st_mode)
-                raise NotTakenIn(Skipped(path, kind, SKIP_ZH[kind], self.raw_path(path)))
+        with open_regular(fs_path, path, self.raw_path(path)) as (handle, before):
             self._check_settled(path, before)
             yield handle, before
 
@@ -274,22 +359,8 @@ class LocalStorage:
     def read_inbox(self, path: str) -> tuple[bytes, InboxEntry]:
         """Read a settled inbox file whole; raise `NotTakenIn` if it changes while being read."""
         with self._open(path) as (handle, before):
-            try:
-                # One byte more than its size: a file still growing shows itself without being read to the end.
-                content = handle.read(before.st_size + 1)
-            except OSError as exc:
-                raise NotTakenIn(
-                    Skipped(
-                        path,
-                        "read_failed",
-                        f"{SKIP_ZH['read_failed']}（{exc.strerror}）",
-                        self.raw_path(path),
-                    )
-                ) from None
-            after = os.fstat(handle.fileno())
-            self._check_settled(path, after, before)
-            if len(content) != before.st_size:
-                raise NotTakenIn(Skipped(path, "changed", SKIP_ZH["changed"], self.raw_path(path)))
+            content = read_whole(handle, before, path, self.raw_path(path))
+            self._check_settled(path, os.fstat(handle.fileno()), before)
             return content, self._entry(path, before)
 
     def archive_path(self, sha256: str, suffix: str) -> str:
@@ -314,7 +385,8 @@ class LocalStorage:
             def unchanged() -> None:
                 self._check_settled(path, os.fstat(handle.fileno()), before)
 
-            relative, sha256 = self._archive_chunks(_chunks_of(handle), archive_suffix(path), unchanged)
+            chunks = _chunks_of(handle, path, self.raw_path(path))
+            relative, sha256 = self._archive_chunks(chunks, archive_suffix(path), unchanged)
             return relative, sha256, self._entry(path, before)
 
     def _archive_chunks(self, chunks: Iterable[bytes], suffix: str, verify=None) -> tuple[str, str]:
@@ -350,7 +422,7 @@ class LocalStorage:
         """Fingerprint an inbox file a chunk at a time."""
         digest = hashlib.sha256()
         with self._open(path) as (handle, _):
-            for chunk in _chunks_of(handle):
+            for chunk in _chunks_of(handle, path, self.raw_path(path)):
                 digest.update(chunk)
         return digest.hexdigest()
 
@@ -531,6 +603,33 @@ class ArchiveBatch:
 
 def _name(entry: os.DirEntry) -> bytes:
     return entry.name
+
+
+def _listed(folder: bytes) -> list[tuple[os.DirEntry, str]]:
+    """Return a folder's entries, named and in name order, hidden ones and Office lock files left out."""
+    with os.scandir(folder) as scanned:
+        return _names(sorted((e for e in scanned if not e.name.startswith((b".", b"~$"))), key=_name))
+
+
+def _raw_of(raw_parts: tuple) -> bytes | None:
+    """Return a listed path's bytes when any part of it is not UTF-8, else None."""
+    return b"/".join(raw_parts) if any(not _is_utf8(part) for part in raw_parts) else None
+
+
+# How a folder or entry that cannot be listed is skipped, by the error: the rest of the inbox goes on.
+_NOT_LISTED = {
+    errno.ENOENT: "vanished",
+    errno.EACCES: "folder_closed",
+    errno.EPERM: "folder_closed",
+    errno.ENAMETOOLONG: "path_too_long",
+}
+
+
+def _not_listed(path: str, raw: bytes | None, exc: OSError) -> Skipped:
+    kind = _NOT_LISTED.get(exc.errno)
+    if kind is None:
+        return _read_failed(path, raw, exc).skipped
+    return Skipped(path, kind, SKIP_ZH[kind], raw)
 
 
 def _is_utf8(raw: bytes) -> bool:

@@ -1,6 +1,14 @@
 from __future__ import annotations
 
-from pipeline.check import check_contents
+import contextlib
+import dataclasses
+import os
+import signal
+from pathlib import Path
+
+from pipeline.check import NotChecked, check_contents, check_files, files_under
+from pipeline.receipts import ReceiptFacts
+from pipeline.storage import SKIP_ZH
 from tests.pipeline.test_intake import COMPOUNDS_V1
 
 
@@ -16,3 +24,54 @@ def test_two_files_under_one_name_each_get_their_own_receipt(settings, registry)
     assert facts[1].issues[0].sheet == "清单"  # read as given, under its own name
     assert [f.original_name for f in facts] == ["清单.csv", "清单.csv", "x.csv"]
     assert facts[0].sha256 != facts[1].sha256
+
+
+@contextlib.contextmanager
+def deadline(seconds: int):
+    """Fail instead of hanging for ever (a FIFO opened for reading without O_NONBLOCK waits for a writer)."""
+
+    def expired(*_):
+        raise TimeoutError(f"still reading after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_files_that_cannot_be_read_safely_are_not_checked_each_with_its_reason(settings, registry, tmp_path):
+    os.mkfifo(tmp_path / "管道.xlsx")
+    os.symlink("/dev/zero", tmp_path / "零.xlsx")
+    (tmp_path / "大.csv").write_bytes(b"x" * 2048)
+    (tmp_path / "清单.csv").write_text(COMPOUNDS_V1, encoding="utf-8")
+    small = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, max_file_bytes=1024))
+    named = [tmp_path / n for n in ("管道.xlsx", "零.xlsx", "大.csv", "清单.csv")] + [Path("/dev/zero")]
+
+    with deadline(20):
+        results = check_files(named, small, registry)
+
+    reasons = {Path(r.path).name: r.reason_zh for r in results if isinstance(r, NotChecked)}
+    assert reasons == {
+        "管道.xlsx": SKIP_ZH["fifo"],
+        "零.xlsx": SKIP_ZH["symlink"],
+        "zero": SKIP_ZH["device"],
+        "大.csv": "文件大小为2,048字节，超过1,024字节的处理上限。请删除无关的工作表和图片后另存，或将数据拆分为多个文件分别报送。",
+    }
+    assert isinstance(results[3], ReceiptFacts) and results[3].original_name == "清单.csv"  # in its place
+
+
+def test_a_folder_to_check_is_walked_as_the_night_walks_the_inbox(settings, registry, tmp_path):
+    (tmp_path / "深" / "层").mkdir(parents=True)
+    (tmp_path / "深" / "层" / "清单.csv").write_text(COMPOUNDS_V1, encoding="utf-8")
+    os.mkfifo(tmp_path / "管道.csv")
+    (tmp_path / ".隐藏.csv").write_text(COMPOUNDS_V1, encoding="utf-8")
+
+    found = files_under([tmp_path])
+
+    assert found == [  # in path order, hidden files passed over silently
+        tmp_path / "深" / "层" / "清单.csv",
+        NotChecked(str(tmp_path / "管道.csv"), SKIP_ZH["fifo"]),
+    ]

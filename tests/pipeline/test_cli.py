@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -151,3 +152,48 @@ def test_status_rejected_lists_each_rejected_file_with_reason_and_receipt_aligne
     starts = {display_width(row[: row.index("文件已损坏")]) for row in rows}
     assert len(starts) == 1, rows
     assert sum("回执：" in line and ".回执.html" in line for line in lines) == 2
+
+
+def test_check_of_a_fifo_says_it_was_not_checked_and_does_not_wait_for_a_writer(settings, tmp_path, capsys):
+    os.mkfifo(tmp_path / "管道.xlsx")  # read_bytes() on it waited for a writer for ever
+
+    assert main(["--quiet", "check", str(tmp_path / "管道.xlsx")]) == 0
+
+    assert f"【未检查】{tmp_path / '管道.xlsx'}\n  命名管道（FIFO），未读取" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("broken", ["removed", "a file", "PIPELINE_INBOX typo"])
+def test_an_inbox_that_is_not_there_fails_the_night_naming_it(settings, monkeypatch, capsys, broken):
+    inbox = settings.inbox
+    if broken == "a file":
+        inbox.write_text("not a folder")
+    if broken == "PIPELINE_INBOX typo":
+        settings.inbox.mkdir()
+        inbox = settings.home / "inbxo"
+        monkeypatch.setenv("PIPELINE_INBOX", str(inbox))
+
+    assert main(["--quiet", "ingest"]) == 1  # it was 0, "新文件 0 个", every night of an unmounted share
+
+    err = capsys.readouterr().err
+    assert f"收件箱{'不是文件夹' if broken == 'a file' else '不存在'}：{inbox}" in err
+    assert "Traceback" not in err
+
+
+def test_an_empty_inbox_is_a_quiet_night_exit_zero(settings, capsys):
+    settings.inbox.mkdir()
+
+    assert main(["--quiet", "ingest"]) == 0
+
+    assert "新文件 0 个" in capsys.readouterr().out
+
+
+def test_a_line_feed_in_a_file_name_cannot_forge_a_line_of_the_run_summary(settings, register, capsys):
+    drop(settings, "枣林街道办事处/B\n[已接收] 伪造.xlsx", b"not a workbook at all")
+    drop(settings, "枣林街道办事处/C\r[已接收] 覆盖.xlsx", b"not a workbook at all")
+
+    assert main(["--quiet", "run"]) == 0
+
+    out = capsys.readouterr().out
+    assert "B\u240a[已接收] 伪造.xlsx" in out and "C\u240d[已接收] 覆盖.xlsx" in out
+    assert "\r" not in out
+    assert not [line for line in out.splitlines() if line.startswith("[已接收] 伪造")]

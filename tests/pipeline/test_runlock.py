@@ -57,6 +57,8 @@ def test_a_writer_task_waits_for_the_lock_and_then_fails_as_retryable_io(setting
 
 
 def test_a_writer_task_proceeds_once_the_holder_is_done(settings, registry):
+    # The loader lists the inbox: one that is not there is a broken data root.
+    settings.inbox.mkdir(parents=True)
     holder = hold(settings, 1)
     report = load_parsed(dataclasses.replace(settings, lock_wait_seconds=60), registry, [])
     holder.wait()

@@ -6,7 +6,9 @@ import ctypes
 import dataclasses
 import errno
 import os
+import shutil
 import socket
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,6 +22,8 @@ from pipeline.storage import (
     NAME_MAX,
     RETRIED,
     SKIP_ZH,
+    InboxListing,
+    InboxUnusable,
     LocalStorage,
     NotTakenIn,
     archive_suffix,
@@ -332,3 +336,109 @@ def test_syncfs_flushes_a_real_folder_here(tmp_path):
     sync_filesystem(tmp_path)  # raises on a failed write-back
     with pytest.raises(FileNotFoundError):
         sync_filesystem(tmp_path / "missing")
+
+
+# --- folders the walk cannot enter: one entry's outcome, never the night's ----------------------------------------
+def _nest(folder: Path, name: str, depth: int) -> bytes:
+    """Make `depth` folders each inside the last, relative to the one before (mkdir never sees a long path); return
+    the innermost one's path relative to `folder`."""
+    current = os.open(folder, os.O_RDONLY)
+    try:
+        for _ in range(depth):
+            os.mkdir(name, dir_fd=current)
+            inner = os.open(name, os.O_RDONLY, dir_fd=current)
+            os.close(current)
+            current = inner
+        with open(os.open("最深处.csv", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=current), "wb") as handle:
+            handle.write(COMPOUNDS_V1.encode("utf-8"))
+    finally:
+        os.close(current)
+    return "/".join([name] * depth).encode("utf-8")
+
+
+def _unnest(folder: Path, name: str) -> None:
+    """Remove a chain of nested folders a level at a time: pytest's own clean-up recurses and would fail on it."""
+    top, lifted = folder / name, folder / ".lifted"
+    while (top / name).is_dir():
+        (top / name).rename(lifted)
+        shutil.rmtree(top)
+        lifted.rename(top)
+    shutil.rmtree(top)
+
+
+def test_a_folder_tree_deeper_than_the_recursion_limit_is_walked_to_its_bottom(settings):
+    office = settings.inbox / "枣林街道办事处"
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    depth = sys.getrecursionlimit() + 200  # a recursive walk raised RecursionError here and stopped the night
+    inner = _nest(office, "d", depth)
+    try:
+        listing = LocalStorage(settings).scan()
+    finally:
+        _unnest(office, "d")
+
+    assert listing.skipped == []
+    assert [e.path for e in listing.files] == [
+        "枣林街道办事处/" + inner.decode() + "/最深处.csv",
+        "枣林街道办事处/清单.csv",
+    ]
+
+
+def test_a_folder_past_the_longest_path_is_skipped_once_and_the_files_beside_it_are_taken_in(
+    settings, registry, register
+):
+    office = settings.inbox / "枣林街道办事处"
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    _nest(office, "子文件夹子文件夹子", 160)  # 160 x 28 bytes: past PATH_MAX (4096), which stopped the night
+
+    report = ingest(settings, registry, progress=False)
+
+    assert [(o.inbox_path, o.status) for o in report.outcomes] == [("枣林街道办事处/清单.csv", "accepted")]
+    [skipped] = report.skipped
+    assert skipped.kind == "path_too_long" and skipped.reason_zh == SKIP_ZH["path_too_long"]
+    assert skipped.path.startswith("枣林街道办事处/子文件夹子文件夹子/")
+    assert len(os.path.join(os.fsencode(settings.inbox), skipped.path.encode())) >= 4096
+    assert query(settings, "select kind from ops.inbox_skips") == [("path_too_long",)]
+
+
+@pytest.mark.parametrize("errno_", [errno.EACCES, errno.ENAMETOOLONG, errno.EIO, errno.ENOENT])
+def test_any_error_on_one_entry_skips_that_entry_alone_with_a_kind_and_a_chinese_reason(
+    settings, monkeypatch, errno_
+):
+    drop(settings, "甲/坏/a.csv", "x")
+    drop(settings, "甲/好.csv", "x")
+    drop(settings, "乙/好.csv", "x")
+    real = os.scandir
+
+    def scandir(path):
+        if os.fsencode(path).endswith("/坏".encode()):
+            raise OSError(errno_, os.strerror(errno_), path)
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    listing = LocalStorage(settings).scan()
+
+    assert [e.path for e in listing.files] == ["乙/好.csv", "甲/好.csv"]
+    [skipped] = listing.skipped
+    kind = {errno.EACCES: "folder_closed", errno.ENAMETOOLONG: "path_too_long", errno.ENOENT: "vanished"}
+    assert (skipped.path, skipped.kind) == ("甲/坏", kind.get(errno_, "read_failed"))
+    assert skipped.reason_zh.startswith(SKIP_ZH[skipped.kind])
+
+
+@pytest.mark.parametrize("make", ["missing", "file", "elsewhere"])
+def test_an_inbox_that_is_missing_or_no_folder_is_a_broken_data_root_naming_it(settings, tmp_path, make):
+    if make == "file":
+        settings.inbox.write_text("not a folder")
+    if make == "elsewhere":
+        settings = dataclasses.replace(settings, inbox=tmp_path / "无此目录" / "inbox")
+
+    with pytest.raises(InboxUnusable) as raised:
+        LocalStorage(settings).scan()
+
+    assert isinstance(raised.value, OSError)  # how the command line knows to exit 1
+    assert str(settings.inbox) in str(raised.value)
+    assert ("不是文件夹" if make == "file" else "不存在") in str(raised.value)
+
+
+def test_an_empty_inbox_is_a_quiet_night(settings):
+    settings.inbox.mkdir()
+    assert LocalStorage(settings).scan() == InboxListing()
