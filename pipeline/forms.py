@@ -15,21 +15,38 @@ from pipeline.values import CellError, Noted, UnitContext, cell_parser, is_blank
 
 # `产出指标（55分）`: a level name carrying the points of the rows under it.
 _POINTS = re.compile(r"^(.*?)\s*[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]$")
+# The national forms' own sums, checked against the cells they are made of (field names both forms share):
+# 总分 is the 项目资金 block's 得分 plus every indicator's 得分; 执行率 is 执行数 over the block's budget, its
+# 全年预算数 where the form has one (自评表), else its 年初预算数 (运行监控表, as mart.monitoring_findings computes it).
+_TOTAL, _BUDGET_SCORE, _SCORE = "reported_total_score", "budget_reported_score", "reported_score"
+_RATE, _EXECUTED = "budget_execution_rate", "budget_executed_wan"
+_BUDGETS = ("budget_annual_wan", "budget_initial_wan")
+_TOTAL_TOLERANCE = Decimal("0.01")
+# A rate written `98%` stands for 97.5–98.5 %: it may be off by half a unit of its last digit, but by no less than
+# 0.01 points (a computed rate has more digits than anyone writes) and no more than 0.5 (a bare `0.5` is 50 %).
+_RATE_TOLERANCE = (Decimal("0.0001"), Decimal("0.005"))
 
 
 def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
-    """Give every record the form's fields, strip and check points in level names, and note the months covered."""
+    """Give every record the form's fields, check the form's own sums and points, and note the months covered."""
     template = sheet.template
     places = _Places(grid) if template.fields or template.month_from_headers else None
+    found = {field.name: places.locate(field) for field in template.fields} if places else {}
     if template.fields:
-        values = {field.name: _field_value(places, field, sheet, registry) for field in template.fields}
+        values = {
+            field.name: _field_value(places, field, found[field.name], sheet, registry)
+            for field in template.fields
+        }
         for record in sheet.records:
             record.update(values)
+        _check_unread_headers(places, found, sheet)
+        _check_stated_total(found, values, sheet)
+        _check_stated_rate(places, found, values, sheet)
     for column in template.columns:
         if column.points_of is not None:
             _check_points(sheet, column)
     if template.month_from_headers:
-        _months_covered(places, sheet)
+        _months_covered(found, sheet)
 
 
 class _Places:
@@ -96,18 +113,27 @@ class _Places:
         return None
 
 
-def _field_value(places: _Places, field: Field, sheet: ParsedSheet, registry: Registry) -> object:
+_Place = tuple[int, int, str, int]  # what `_Places.locate` finds: row, column, header as written, header row
+
+
+def _where(place: _Place) -> str:
+    """Name a field's cell the way its problems do: `年度资金总额·执行率（G列）`."""
+    return f"{place[2]}（{column_letter(place[1])}列）"
+
+
+def _field_value(
+    places: _Places, field: Field, found: _Place | None, sheet: ParsedSheet, registry: Registry
+) -> object:
     """Read one field's cell as its type; a cell that cannot be read is an error on that cell."""
-    found = places.locate(field)
     if found is None:
         return None
-    r, c, header, _ = found
+    r, c, _, _ = found
     raw = places.cell(r, c)
     if is_blank(raw) or (field.row is None and not field.below and isinstance(raw, str) and _is_label(raw)):
         return None
     # The national forms write rates in percent (93.12 is 93.12 %); money in the 万元 their blocks are headed with.
     context = UnitContext(name="%") if field.type is ColumnType.PERCENT else UnitContext()
-    where = f"{header}（{column_letter(c)}列）"
+    where = _where(found)
     try:
         value = cell_parser(field, registry.units, context)(raw)
     except CellError as exc:
@@ -124,6 +150,116 @@ def _field_value(places: _Places, field: Field, sheet: ParsedSheet, registry: Re
 def _is_label(text: str) -> bool:
     """Say whether a cell right of a label is itself a label (`主管部门 | | 实施单位`), so no value was written."""
     return split_header(text)[0] in {"主管部门", "实施单位", "项目名称"}
+
+
+def _check_unread_headers(places: _Places, found: dict[str, _Place | None], sheet: ParsedSheet) -> None:
+    """Warn of a value under a header no field reads, in a block row where a field was not found."""
+    by_row: dict[str, list[Field]] = defaultdict(list)
+    for field in sheet.template.fields:
+        if field.row is not None:
+            by_row[field.row].append(field)
+    for label, fields in by_row.items():
+        located = [found[f.name] for f in fields if found[f.name] is not None]
+        missing = [f.header for f in fields if found[f.name] is None]
+        if not located or not missing:
+            continue  # the row is not on this form, or every value of it is read
+        r = located[0][0]
+        read = {place[1] for place in located}
+        first = places.first_written(r)
+        for header_row in sorted({place[3] for place in located}):
+            for (row, c), written in places.written.items():
+                if row != header_row or c in read or (first is not None and c <= first[0]):
+                    continue
+                value = places.cell(r, c)
+                # A cell merged down from a row above (the block's label) holds no value of this row.
+                if is_blank(value) or places.origin.get((r, c), (r, c))[0] != r:
+                    continue
+                sheet.problems.append(
+                    cell_problem(
+                        "unread_header",
+                        sheet=sheet.name,
+                        excel_row=r + 1,
+                        header=_where((r, c, f"{label}·{written}", header_row)),
+                        value=value,
+                        expected=f"表头“{written}”不是本表的栏目，该值未读取；本行应有的“{'”“'.join(missing)}”未找到",
+                        fix=f"如该值即“{missing[0]}”，请将表头改为“{missing[0]}”",
+                        severity=Severity.WARNING,
+                    )
+                )
+
+
+def _stated(found: _Place | None, sheet: ParsedSheet) -> int | None:
+    """Return the Excel row of a field's cell when it was read without a problem of its own, else None."""
+    if found is None:
+        return None
+    excel_row, header = found[0] + 1, _where(found)
+    reported = any((p.excel_row, p.column_header) == (excel_row, header) for p in sheet.problems)
+    return None if reported else excel_row
+
+
+def _check_stated_total(
+    found: dict[str, _Place | None], values: dict[str, object], sheet: ParsedSheet
+) -> None:
+    """Warn on the 总分 row where it is not the 项目资金 得分 plus every indicator's 得分 written."""
+    total, budget_score = values.get(_TOTAL), values.get(_BUDGET_SCORE)
+    scores = [record.get(_SCORE) for record in sheet.records]
+    excel_row = _stated(found.get(_TOTAL), sheet)
+    if excel_row is None or None in (total, budget_score) or not scores or None in scores:
+        return  # a part not written, or already reported: nothing to check it against
+    indicators = sum(scores, Decimal(0))
+    expected_total = budget_score + indicators
+    if abs(total - expected_total) <= _TOTAL_TOLERANCE:
+        return
+    sheet.problems.append(
+        cell_problem(
+            "total_score_mismatch",
+            sheet=sheet.name,
+            excel_row=excel_row,
+            header=_where(found[_TOTAL]),
+            value=total,
+            expected=(
+                f"应等于项目资金得分{display(budget_score)}与各指标得分之和{display(indicators)}的合计"
+                f"{display(expected_total)}"
+            ),
+            fix="请核对总分及各项得分",
+            severity=Severity.WARNING,
+        )
+    )
+
+
+def _check_stated_rate(
+    places: _Places, found: dict[str, _Place | None], values: dict[str, object], sheet: ParsedSheet
+) -> None:
+    """Warn where the 项目资金 执行率 written is not its 执行数 over its budget, beyond the rounding written."""
+    names = {field.name for field in sheet.template.fields}
+    budget = next((name for name in _BUDGETS if name in names), None)
+    rate, executed, planned = values.get(_RATE), values.get(_EXECUTED), values.get(budget)
+    excel_row = _stated(found.get(_RATE), sheet)
+    if excel_row is None or None in (rate, executed, planned) or not planned:
+        return
+    computed = executed / planned
+    low, high = _RATE_TOLERANCE
+    tolerance = max(low, min(Decimal(1).scaleb(rate.as_tuple().exponent) / 2, high))
+    if abs(rate - computed) <= tolerance:
+        return
+    r, c, _, _ = found[_RATE]
+    written = {name: found[name][2].split("·")[-1] for name in (_EXECUTED, budget)}
+    percent = (computed * 100).quantize(Decimal("0.01"))
+    sheet.problems.append(
+        cell_problem(
+            "rate_mismatch",
+            sheet=sheet.name,
+            excel_row=excel_row,
+            header=_where(found[_RATE]),
+            value=places.cell(r, c),
+            expected=(
+                f"应等于{written[_EXECUTED]}÷{written[budget]}＝{display(executed)}÷{display(planned)}"
+                f"≈{display(percent)}%"
+            ),
+            fix=f"请核对执行率、{written[_EXECUTED]}和{written[budget]}",
+            severity=Severity.WARNING,
+        )
+    )
 
 
 def _check_points(sheet: ParsedSheet, column: Column) -> None:
@@ -159,12 +295,12 @@ def _check_points(sheet: ParsedSheet, column: Column) -> None:
             )
 
 
-def _months_covered(places: _Places, sheet: ParsedSheet) -> None:
+def _months_covered(located: dict[str, _Place | None], sheet: ParsedSheet) -> None:
     """Note N of the form's `1-N月…` headers; headers naming different months are an error."""
     found: dict[int, tuple[int, str]] = {}
     headers = [(sheet.header_rows[1], b.header) for b in sheet.bindings]
     for field in sheet.template.fields:
-        where = places.locate(field)
+        where = located[field.name]
         if where is not None and field.row is not None:
             headers.append((where[3] + 1, where[2].split("·")[-1]))
     for excel_row, written in headers:

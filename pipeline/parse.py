@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -127,7 +128,7 @@ def parse_file(
             logger.exception("parsing sheet %r of %s failed", grid.name, inbox_path)
             parsed.fail(
                 "unreadable",
-                f"工作表“{grid.name}”的内容无法解析（系统内部错误，已记录）。请联系区财政局，并附上本回执。",
+                "内容无法解析（系统内部错误，已记录）。请联系区财政局，并附上本回执。",
                 sheet=grid.name,
             )
             continue
@@ -138,7 +139,7 @@ def parse_file(
                 Problem(
                     Severity.WARNING,
                     "unmatched_sheet",
-                    f"工作表“{grid.name}”的表头与任何报表模板都不符，已忽略该工作表。",
+                    "表头与任何报表模板都不符，已忽略该工作表。",
                     sheet=grid.name,
                 )
             )
@@ -260,6 +261,14 @@ def _unit_line_problem(
     )
 
 
+# How to correct a year out of range, by where it was stated.
+_RANGE_FIX = {
+    "line": "请核对填写的年度",
+    "title": "请核对标题中的年度",
+    "filename": "请改正文件名中的年度，或在表格上方加一行“年度：…”",
+}
+
+
 def latest_year() -> int:
     """Return the last reporting year taken: next year, in the district's time zone."""
     return dt.datetime.now(TIMEZONE).year + 1
@@ -281,64 +290,170 @@ def _year_range(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    """One place a sheet states its year: the years read there, what it says as the clerk wrote it, and where."""
+
+    source: str  # the year_from source it is
+    years: tuple[int, ...]  # none: written but unreadable; several: the clerk has to say which
+    says: str  # 第3行写的是“年度：2022”, 第1行的标题写的是2022年, 文件名“…”写的是2022年
+    label: str  # what the clerk corrects: “年度：”一行, 标题, 文件名, 「日期」列的日期
+    excel_row: int | None = None
+    header: str | None = None
+
+
+def _years_zh(years: tuple[int, ...]) -> str:
+    """Name years as a clerk reads them: 2022年, or 2021年、2022年."""
+    return "、".join(f"{year}年" for year in years)
+
+
+def _year_statements(
+    sheet: ParsedSheet, filename: str, headers: dict[str, str], bounded: Callable[[int], bool]
+) -> list[_Statement]:
+    """List where a sheet states its year, in the order its template takes them."""
+    template, meta = sheet.template, sheet.meta
+    found = []
+    for source in template.year_from:
+        if source in ("column", "dates"):
+            column = "year" if source == "column" else template.date_column
+            # A year out of range is reported on its own row, not as one more year the sheet states.
+            given = [
+                (r["excel_row"], year)
+                for r in sheet.records
+                if (value := r.get(column)) is not None
+                and bounded(year := value if source == "column" else value.year)
+            ]
+            if not given:
+                continue
+            header = headers.get(column)
+            label = f"「{header}」列" if source == "column" else f"「{header}」列的日期"
+            first, last = min(row for row, _ in given), max(row for row, _ in given)
+            rows = f"第{first}行" if first == last else f"第{first}至{last}行"
+            years = tuple(sorted({year for _, year in given}))
+            found.append(
+                _Statement(source, years, f"{label}（{rows}）是{_years_zh(years)}", label, first, header)
+            )
+        elif source == "line" and meta.year_written is not None:
+            row = meta.rows.get("year")
+            years = () if meta.year is None else (meta.year,)
+            says = f"第{row}行写的是“年度：{meta.year_written}”"
+            found.append(_Statement(source, years, says, "“年度：”一行", row, "年度"))
+        elif source == "title" and meta.title_years:
+            row, years = meta.rows.get("title_year"), meta.title_years
+            found.append(
+                _Statement(source, years, f"第{row}行的标题写的是{_years_zh(years)}", "标题", row, "标题")
+            )
+        elif source == "filename" and (named := _YEAR_IN_NAME.findall(filename)):
+            years = tuple(dict.fromkeys(map(int, named)))
+            says = f"文件名“{filename}”写的是{_years_zh(years)}"
+            found.append(_Statement(source, years, says, "文件名", header="文件名"))
+    return found
+
+
 def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: int) -> None:
-    """Give every record its year from the first source the template lists that has one; check it is bounded."""
+    """Give every record its year: its own 年度 cell, else the first other statement its template lists."""
     template = sheet.template
-    meta = sheet.meta
     headers = {b.column.name: b.header for b in sheet.bindings}
 
     def bounded(year: int) -> bool:
         return FIRST_YEAR <= year <= latest
 
-    sheet_year = None
-    stated = None  # where a line, the title or the file name gave the year: (Excel row, label, value, fix)
-    for source in template.year_from:
-        if source == "line" and meta.year is not None:
-            sheet_year = meta.year
-            stated = (meta.rows.get("year"), "年度", meta.year, "请核对填写的年度")
-        elif source == "title" and meta.title_year is not None:
-            sheet_year = meta.title_year
-            stated = (meta.rows.get("title_year"), "标题", meta.title_year, "请核对标题中的年度")
-        elif source == "filename" and (found := _YEAR_IN_NAME.search(filename)):
-            sheet_year = int(found.group(1))
-            stated = (None, "文件名", filename, "请改正文件名中的年度，或在表格上方加一行“年度：…”")
-        if sheet_year is not None:
-            break
     if "dates" in template.year_from:
-        dated = [(r, r[template.date_column]) for r in sheet.records if r.get(template.date_column)]
         header = headers.get(template.date_column)
-        for record, date in dated:
-            if not bounded(date.year):
+        for record in sheet.records:
+            date = record.get(template.date_column)
+            if date and not bounded(date.year):
                 fix = "请核对日期中的年份"
                 parsed.problems.append(_year_range(sheet, latest, record["excel_row"], header, date, fix))
-        # A mistyped year is reported on its own row above, not as a second year the file spans.
-        years = {date.year for _, date in dated if bounded(date.year)}
-        if len(years) > 1:
+    statements = _year_statements(sheet, filename, headers, bounded)
+    for statement in statements:
+        if statement.source == "dates" and len(statement.years) > 1:
             parsed.fail(
                 "year_span",
-                f"工作表“{sheet.name}”的日期跨越了{'、'.join(map(str, sorted(years)))}多个年度，一个文件只能填报一个年度，请分开报送。",
+                f"{statement.label}跨越了{'、'.join(map(str, statement.years))}多个年度，"
+                "一个文件只能填报一个年度，请分开报送。",
                 sheet=sheet.name,
             )
-        elif years:
-            sheet_year, stated = years.pop(), None
-    if stated is not None and not bounded(sheet_year):
-        parsed.problems.append(_year_range(sheet, latest, *stated))
+        elif statement.source == "line" and not statement.years:
+            # Worded as a 年度 cell that cannot be read is; the line is never passed over for the title's year.
+            parsed.problems.append(
+                cell_problem(
+                    "type",
+                    sheet=sheet.name,
+                    excel_row=statement.excel_row,
+                    header="年度",
+                    value=sheet.meta.year_written,
+                    expected="应为四位年份，如2022",
+                    fix="请写成“年度：2022”这样的四位年份",
+                )
+            )
+    # A 年度 column speaks for its own rows only; the rows without one take the first other statement, and
+    # a statement naming no year or several decides all the same: the clerk says which, nothing is guessed.
+    deciding = next((s for s in statements if s.source != "column"), None)
+    sheet_year = deciding.years[0] if deciding is not None and len(deciding.years) == 1 else None
+    if deciding is not None and sheet_year is not None and not bounded(sheet_year):
+        value = filename if deciding.source == "filename" else sheet_year
+        fix = _RANGE_FIX[deciding.source]
+        parsed.problems.append(_year_range(sheet, latest, deciding.excel_row, deciding.header, value, fix))
     missing = False
     for record in sheet.records:
         if "column" in template.year_from and record.get("year") is not None:
             if not bounded(record["year"]):
-                header, fix = headers.get("year"), "请核对填写的年度"
+                fix = "请核对填写的年度"
                 parsed.problems.append(
-                    _year_range(sheet, latest, record["excel_row"], header, record["year"], fix)
+                    _year_range(sheet, latest, record["excel_row"], headers.get("year"), record["year"], fix)
                 )
             continue
         record["year"] = sheet_year
         missing = missing or sheet_year is None
-    if missing:
+    if missing and deciding is None:
         parsed.fail(
             "year_unknown",
-            f"无法确定工作表“{sheet.name}”的报表年度：请在表格上方加一行“年度：2022”，或在标题中写明年度。",
+            "报表年度无法确定：请在表格上方加一行“年度：2022”，或在标题中写明年度。",
             sheet=sheet.name,
+        )
+    elif missing and deciding.source in ("title", "filename"):
+        parsed.fail(
+            "year_unknown",
+            f"{deciding.says}，报表年度无法确定：请在表格上方加一行“年度：…”写明是哪一年度，如“年度：2022”。",
+            sheet=sheet.name,
+            excel_row=deciding.excel_row,
+        )
+    _flag_conflicts(parsed, sheet, statements, bounded)
+
+
+def _flag_conflicts(
+    parsed: ParsedFile, sheet: ParsedSheet, statements: list[_Statement], bounded: Callable[[int], bool]
+) -> None:
+    """Warn of each statement naming a year other than the one taken, so the clerk sees both and the year used."""
+    if not statements:
+        return
+    taken, *others = statements
+    if not taken.years or not all(map(bounded, taken.years)):
+        return  # the year taken is unreadable or out of range: rejected on its own already
+    if taken.source != "column" and len(taken.years) > 1:
+        return  # dates spanning years, or a title naming several: rejected on its own already
+    used = _years_zh(taken.years)
+    for other in others:
+        if set(other.years) <= set(taken.years):
+            continue
+        expected = f"应与{taken.label}一致"
+        fix = (
+            f"本表已按{taken.label}取{used}度；若报表年度不是{used}，请改正{taken.label}后重新报送，"
+            f"否则请改正{other.label}"
+        )
+        parsed.problems.append(
+            Problem(
+                Severity.WARNING,
+                "year_conflict",
+                f"{other.says}，而{taken.says}，二者不一致。{fix}。",
+                sheet=sheet.name,
+                excel_row=other.excel_row or taken.excel_row,
+                column_header=other.header,
+                value="、".join(map(str, other.years)),
+                expected=expected,
+                fix=fix,
+            )
         )
 
 
@@ -350,7 +465,7 @@ def _settle_month(parsed: ParsedFile, sheet: ParsedSheet) -> None:
         if not conflicting and (months is None or not 1 <= months <= 12):
             parsed.fail(
                 "month_range" if months else "required",
-                f"无法确定工作表“{sheet.name}”截至的月份：表头应写明“1-N月执行数”“1-N月实际完成情况”，N为1至12。",
+                "截至的月份无法确定：表头应写明“1-N月执行数”“1-N月实际完成情况”，N为1至12。",
                 sheet=sheet.name,
                 excel_row=sheet.meta.rows.get("months_so_far"),
             )
@@ -387,6 +502,6 @@ def _settle_project(parsed: ParsedFile, sheet: ParsedSheet) -> None:
     if unresolved and rule.register_project_type is None and "project" in sheet.template.slice:
         parsed.fail(
             "project_unknown",
-            f"无法确定工作表“{sheet.name}”所属项目：请填写“项目名称”列，或在表格上方加一行“项目名称：…”。",
+            "所属项目无法确定：请填写“项目名称”列，或在表格上方加一行“项目名称：…”。",
             sheet=sheet.name,
         )

@@ -366,8 +366,7 @@ def span_problem(sheet: ParsedSheet, project: RegisteredProject, year: int) -> P
     return Problem(
         Severity.WARNING,
         "project_span",
-        f"工作表“{sheet.name}”的报表年度{year}年不在项目{project.describe()}的计划实施期内（{planned}），"
-        f"{expected}，{fix}。",
+        f"报表年度{year}年不在项目{project.describe()}的计划实施期内（{planned}），{expected}，{fix}。",
         sheet=sheet.name,
         column_header="年度",
         value=str(year),
@@ -397,7 +396,7 @@ def _name_unnamed(parsed: ParsedFile, sheet: ParsedSheet, register: ProjectRegis
         )
         parsed.fail(
             "project_unknown",
-            f"工作表“{sheet.name}”没有写明项目名称，而项目基本信息表中{parsed.unit}{year}年度的"
+            f"没有写明项目名称，而项目基本信息表中{parsed.unit}{year}年度的"
             f"{project_type}项目{found}。请在表格上方加一行“项目名称：…”。",
             sheet=sheet.name,
         )
@@ -414,14 +413,14 @@ def _ambiguous(sheet: ParsedSheet, record: dict, unit: str | None, found: Resolu
             "或请区财政局在项目基本信息表中为这些项目登记可以区分的项目名称"
         )
     expected = "项目名称应在项目基本信息表中只对应一个项目"
-    # A name from its own column is blamed on its row; one from a `项目名称：` line above the table on the sheet.
+    # A name from its own column is blamed on its row; one from a `项目名称：` line on the row of that line.
     in_column = any(b.column.name == "project_name" for b in sheet.bindings)
     header = _header(sheet, "project_name", "项目名称")
-    row = record["excel_row"] if in_column else None
+    row = record["excel_row"] if in_column else sheet.meta.rows.get("project")
     return Problem(
         Severity.ERROR,
         "project_ambiguous",
-        f"工作表“{sheet.name}”的项目名称“{name}”在{year}年度的项目基本信息表中对应{len(found.candidates)}个项目："
+        f"{f'第{row}行' if row else ''}项目名称“{name}”在{year}年度的项目基本信息表中对应{len(found.candidates)}个项目："
         f"{listed}，无法确定是哪一个，{expected}，{fix}。",
         sheet=sheet.name,
         excel_row=row,

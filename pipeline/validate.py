@@ -651,8 +651,9 @@ class _Findings:
         if header is None:
             if meta["rule"] == "required":
                 return  # the parser reported the missing column
-            # The value came from a line above the table (`项目名称：…`), not from a cell: report it once.
-            header, excel_row = template.column(column).header, None
+            # The value came from a line above the table (`项目名称：…`), not from a cell: report it once, on that line.
+            header = template.column(column).header
+            excel_row = sheet.parsed.meta.rows.get(_META_ROW_OF.get(column, ""))
         problem = cell_problem(
             meta["rule"],
             sheet=sheet.parsed.name,
@@ -689,6 +690,10 @@ class _Findings:
             key: [p for _, p in sorted(found, key=lambda item: item[0])]
             for key, found in self.problems.items()
         }
+
+
+# The line above a table each column's value may come from, as `SheetMeta.rows` keys it.
+_META_ROW_OF = {"project_name": "project", "year": "year"}
 
 
 def _blamed_rows(failing: list[dict], column: str, duplicates: bool) -> list[tuple[dict, dict]]:

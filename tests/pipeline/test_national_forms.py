@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.forms import _Places
 from pipeline.indicators import build_indicators
-from pipeline.layout import find_header
+from pipeline.layout import column_letter, find_header
 from pipeline.parse import parse_file
 from pipeline.reader import read_workbook
 from pipeline.registry import RegistryError
@@ -22,6 +22,7 @@ from pipeline.report import write_report_files
 from pipeline.rules import RULES_PATH, load_rules
 from pipeline.settings import Settings
 from pipeline.templates import layout_of, write_templates
+from pipeline.validate import Batch, Context, validate
 from tests.pipeline.test_report import _Page
 from tests.pipeline.workbooks import national_monitoring, national_self_evaluation, xls, xlsx
 
@@ -155,6 +156,122 @@ def test_the_forms_words_for_an_outcome_are_read_as_that_outcome_and_checked(tmp
         load_rules(broken)
 
 
+# The 自评表's own figures: each 得分 within its 分值, 总分 their sum, 执行率 its 执行数 over its 预算数.
+
+
+def _row(rows: list[list[object]], label: str) -> int:
+    """Return the Excel row whose first two cells hold a label (`总分`, `年度资金总额`)."""
+    return next(number for number, row in enumerate(rows, start=1) if label in row[:2])
+
+
+def _where(rows: list[list[object]], label: str, header: str) -> str:
+    """Name a block cell the way the receipt does: `年度资金总额·执行率（G列）`, its column found by its header."""
+    header_row = next(row for row in reversed(rows[: _row(rows, label) - 1]) if header in row)
+    return f"{label}·{header}（{column_letter(header_row.index(header))}列）"
+
+
+def test_a_score_above_its_points_is_a_warning_on_that_score(registry, demo):
+    weights = [Decimal(t[5]) for t in demo.TARGETS]
+    scores = [*weights[:-1], weights[-1] + 2]
+    form = national_self_evaluation(demo.TARGETS, scores=scores)
+    parsed = parse_file(workbook(form), f"{UNIT}/自评表.xlsx", registry)
+    [sheet] = parsed.sheets
+
+    problems = validate([Batch("form", sheet)], registry, Context(known_projects={PROJECT})).problems["form"]
+
+    assert parsed.all_problems == []  # the 总分 is their sum, so only the row itself is off
+    [warning] = problems
+    assert (warning.severity, warning.rule, warning.excel_row, warning.column_header, warning.value) == (
+        "warning", "score_above_points", sheet.records[-1]["excel_row"], "得分", str(scores[-1])
+    )  # fmt: skip
+    assert f"不应高于该指标的分值{weights[-1]}" in warning.message_zh
+
+
+@pytest.mark.parametrize("off", [Decimal("0.01"), Decimal("-0.01")])
+def test_a_total_within_a_hundredth_of_its_scores_passes(registry, demo, off):
+    stated = sum(Decimal(t[5]) for t in demo.TARGETS) + 10 + off
+    form = national_self_evaluation(demo.TARGETS, total=(100, stated))
+
+    parsed = parse_file(workbook(form), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.all_problems == []
+
+
+@pytest.mark.parametrize("score_header", ["得分", "自评得分"])
+def test_a_total_that_is_not_its_scores_is_a_warning_on_the_total_row(registry, demo, score_header):
+    indicators = sum(Decimal(t[5]) for t in demo.TARGETS)
+    budget = ("1570.00", "1570.00", "1570.00", 10, "100%", "9.8")
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=budget, total=(100, 95))
+    table_header = rows[_row(rows, "绩效指标") - 1]
+    table_header[table_header.index("得分")] = score_header
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [warning] = parsed.all_problems
+    assert (warning.severity, warning.rule, warning.excel_row, warning.column_header, warning.value) == (
+        "warning", "total_score_mismatch", _row(rows, "总分"), _where(rows, "总分", score_header), "95"
+    )  # fmt: skip
+    assert f"应等于项目资金得分9.8与各指标得分之和{indicators}的合计{indicators + Decimal('9.8')}" in (
+        warning.message_zh
+    )
+    assert parsed.sheets[0].records[0]["reported_total_score"] == Decimal(95)  # kept as written
+
+
+def test_a_total_is_not_checked_while_a_score_is_missing(registry, demo):
+    scores = [t[5] for t in demo.TARGETS[:-1]] + [None]
+
+    parsed = parse_file(
+        workbook(national_self_evaluation(demo.TARGETS, scores=scores, total=(100, 1))),
+        f"{UNIT}/自评表.xlsx",
+        registry,
+    )
+
+    assert parsed.all_problems == []
+
+
+# 1250.1 ÷ 1300 = 96.1615…%: what is written may round it, to the digits written.
+@pytest.mark.parametrize(
+    ("rate", "differs"),
+    [("96.16%", False), ("96.2%", False), ("96%", False), (0.9616, False), ("96.10%", True), ("98%", True),
+     ("97%", True), (0.95, True)],
+)  # fmt: skip
+def test_an_execution_rate_other_than_executed_over_budget_is_a_warning(registry, demo, rate, differs):
+    budget = ("1300", "1300", "1250.1", 10, rate, "9.62")
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=budget)
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    warnings = [(p.rule, p.excel_row, p.column_header) for p in parsed.all_problems]
+    where = ("rate_mismatch", _row(rows, "年度资金总额"), _where(rows, "年度资金总额", "执行率"))
+    assert warnings == ([where] if differs else [])
+    if differs:
+        assert "应等于全年执行数÷全年预算数＝1250.1÷1300≈96.16%" in parsed.warnings[0].message_zh
+
+
+def test_the_forms_own_figures_reach_the_receipt_and_are_stored_with_the_rows(
+    settings, registry, register, demo
+):
+    scores = [*(t[5] for t in demo.TARGETS[:-1]), Decimal(demo.TARGETS[-1][5]) + 1]
+    budget = ("1300", "1300", "1250.1", 10, "98%", "9.8")
+    form = national_self_evaluation(as_national(demo.TARGETS), budget=budget, scores=scores, total=(100, 95))
+    path = settings.inbox / UNIT / "2022年项目支出绩效自评表.xlsx"
+    path.write_bytes(workbook(form))
+
+    [outcome] = _night(settings, registry, [path])
+
+    rules = {"score_above_points", "total_score_mismatch", "rate_mismatch"}
+    assert outcome.status == "accepted"
+    assert sorted(p.rule for p in outcome.problems) == sorted(rules)
+    assert {p.severity for p in outcome.problems} == {"warning"}
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        stored = con.execute("select rule from ops.validation_issues where severity = 'warning'").fetchall()
+        kept = con.execute(
+            "select distinct reported_total_score, budget_execution_rate from staging.performance_targets"
+        ).fetchall()
+    assert {rule for (rule,) in stored} == rules
+    assert kept == [(Decimal(95), Decimal("0.98"))]
+
+
 # Reading the 运行监控表.
 
 
@@ -184,6 +301,60 @@ def test_monitoring_headers_naming_two_months_are_one_error_on_the_header(regist
     [error] = parsed.errors
     assert (error.rule, error.excel_row, error.column_header) == ("months_mismatch", 5, "1-7月执行数")
     assert "1—6月实际完成情况" in error.message_zh
+
+
+def _monitoring(
+    budget_headers: dict[str, str] | None = None, budget=None
+) -> tuple[list[list[object]], list[str]]:
+    """Return the 1–7月 运行监控表 with some of its 项目资金 headers written otherwise."""
+    rows, merges = national_monitoring(MONITORING, **({"budget": budget} if budget else {}))
+    header_row = rows[_row(rows, "年度资金总额") - 2]
+    for old, new in (budget_headers or {}).items():
+        header_row[header_row.index(old)] = new
+    return rows, merges
+
+
+def test_a_rate_headed_with_its_months_is_read_as_the_rate(registry):
+    parsed = parse_file(
+        workbook(_monitoring({"执行率": "1-7月执行率"}), "监控表"), f"{UNIT}/监控表.xlsx", registry
+    )
+
+    assert parsed.all_problems == []
+    assert {(r["month"], r["budget_execution_rate"]) for r in parsed.sheets[0].records} == {
+        (7, Decimal("0.5096"))
+    }
+
+
+def test_a_rate_headed_with_other_months_is_the_months_error(registry):
+    parsed = parse_file(
+        workbook(_monitoring({"执行率": "1-6月执行率"}), "监控表"), f"{UNIT}/监控表.xlsx", registry
+    )
+
+    [error] = parsed.errors
+    assert error.rule == "months_mismatch" and "另有表头为“1-6月执行率”" in error.message_zh
+
+
+def test_a_value_under_a_header_nothing_reads_is_a_warning_naming_the_missing_one(registry):
+    rows, merges = _monitoring({"执行率": "执行比例"})
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    [warning] = parsed.all_problems
+    assert (warning.severity, warning.rule, warning.excel_row, warning.column_header, warning.value) == (
+        "warning", "unread_header", _row(rows, "年度资金总额"), _where(rows, "年度资金总额", "执行比例"), "50.96%"
+    )  # fmt: skip
+    assert "本行应有的“执行率”未找到" in warning.message_zh and "请将表头改为“执行率”" in warning.message_zh
+    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {None}
+
+
+def test_a_monitoring_rate_is_checked_against_executed_over_the_initial_budget(registry):
+    rows, merges = _monitoring(budget=("1570.00", "800.00", "60%", "1570.00"))
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    [warning] = parsed.all_problems
+    assert (warning.rule, warning.excel_row) == ("rate_mismatch", _row(rows, "年度资金总额"))
+    assert "应等于1-7月执行数÷年初预算数＝800÷1570≈50.96%" in warning.message_zh
 
 
 # A night with the national forms: 枣林's 自评表 as the national form, and its 1–7月 运行监控表.

@@ -128,7 +128,8 @@ def test_a_sheet_matching_no_template_is_a_warning_and_the_other_sheet_loads(reg
     assert parsed.errors == []
     [warning] = parsed.warnings
     assert (warning.rule, warning.sheet) == ("unmatched_sheet", "备注")
-    assert warning.message_zh == "工作表“备注”的表头与任何报表模板都不符，已忽略该工作表。"
+    # The receipt puts the sheet before the message: the message does not name it again.
+    assert warning.message_zh == "表头与任何报表模板都不符，已忽略该工作表。"
     assert [len(sheet.records) for sheet in parsed.sheets] == [1]
 
 
@@ -423,10 +424,7 @@ def test_a_year_that_cannot_be_determined_is_rejected_as_year_unknown(registry):
     assert rules(parsed) == [(Severity.ERROR, "year_unknown")]
     problem = parsed.errors[0]
     assert problem.sheet == "清单"
-    assert (
-        problem.message_zh
-        == "无法确定工作表“清单”的报表年度：请在表格上方加一行“年度：2022”，或在标题中写明年度。"
-    )
+    assert problem.message_zh == "报表年度无法确定：请在表格上方加一行“年度：2022”，或在标题中写明年度。"
     assert parsed.years == []
 
 
@@ -455,8 +453,146 @@ def test_fund_ledger_dates_spanning_two_years_are_rejected_as_year_span(registry
     problem = next(p for p in parsed.errors if p.rule == "year_span")
     assert problem.sheet == "台账"
     assert problem.message_zh == (
-        "工作表“台账”的日期跨越了2022、2023多个年度，一个文件只能填报一个年度，请分开报送。"
+        "「日期」列的日期跨越了2022、2023多个年度，一个文件只能填报一个年度，请分开报送。"
     )
+
+
+@pytest.mark.parametrize("written", ["22", "二〇二二", "2021-2022"])
+def test_a_year_line_that_cannot_be_read_is_an_error_on_its_row_not_passed_over_for_the_file_name(
+    registry, written
+):
+    rows = [["老旧小区改造项目清单"], [f"年度：{written}"], *compound_sheet(*DATA, title=None)]
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单（2023年1月报）.xlsx", registry)
+    [problem] = parsed.errors
+    assert (problem.rule, problem.sheet, problem.excel_row, problem.column_header, problem.value) == (
+        "type",
+        "清单",
+        2,
+        "年度",
+        written,
+    )
+    # Worded as an unreadable 年度 cell is, with what to write instead.
+    assert problem.message_zh == (
+        f"第2行「年度」填写为“{written}”，应为四位年份，如2022，请写成“年度：2022”这样的四位年份。"
+    )
+    assert records_years(parsed) == [None]
+
+
+def test_a_year_line_is_read_up_to_the_next_field_written_in_its_cell(registry):
+    rows = [["年度：2022年    联系电话：0377-12345678"], *compound_sheet(*DATA, title=None)]
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单.xlsx", registry)
+    assert (parsed.all_problems, records_years(parsed)) == ([], [2022])
+
+
+def test_a_year_in_a_note_below_the_table_is_not_the_title_year(registry):
+    footer = [["填表人：张三"], ["注：本表数据截至2023年1月5日"], ["填报单位：枣林街道办事处"]]
+    rows = compound_sheet(*DATA, title="老旧小区改造项目清单", unit_line=None, footer=footer)
+    parsed = parse_file(xlsx({"清单": rows}), "公共收件/2022年清单.xlsx", registry)
+    assert (parsed.all_problems, records_years(parsed)) == ([], [2022])
+    # A footer still says who filed it.
+    assert parsed.unit == UNIT
+
+
+def test_a_title_naming_two_years_is_an_error_on_its_row_when_it_decides(registry):
+    rows = compound_sheet(*DATA, title="枣林街道办事处2021-2022年老旧小区改造项目清单")
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单2022.xlsx", registry)
+    [problem] = parsed.errors
+    assert (problem.rule, problem.sheet, problem.excel_row) == ("year_unknown", "清单", 1)
+    assert problem.message_zh == (
+        "第1行的标题写的是2021年、2022年，报表年度无法确定：请在表格上方加一行“年度：…”写明是哪一年度，"
+        "如“年度：2022”。"
+    )
+    assert records_years(parsed) == [None]
+
+
+YEAR_CONFLICTS = [
+    pytest.param(
+        "台账",
+        [["项目资金到位及支付台账"], ["年度：2022"], *ledger_rows(dt.date(2021, 12, 30))],
+        "台账.xlsx",
+        2021,
+        (2, "年度", "2022"),
+        "第2行写的是“年度：2022”，而「日期」列的日期（第4行）是2021年，二者不一致。"
+        "本表已按「日期」列的日期取2021年度；若报表年度不是2021年，请改正「日期」列的日期后重新报送，"
+        "否则请改正“年度：”一行。",
+        id="line-and-dates",
+    ),
+    pytest.param(
+        "清单",
+        compound_sheet(*DATA),
+        "2021年清单.xlsx",
+        2022,
+        (1, "文件名", "2021"),
+        "文件名“2021年清单.xlsx”写的是2021年，而第1行的标题写的是2022年，二者不一致。"
+        "本表已按标题取2022年度；若报表年度不是2022年，请改正标题后重新报送，否则请改正文件名。",
+        id="title-and-file-name",
+    ),
+    pytest.param(
+        "清单",
+        [["枣林街道办事处2023年老旧小区改造项目清单"], ["年度：2022"], *compound_sheet(*DATA, title=None)],
+        "清单.xlsx",
+        2022,
+        (1, "标题", "2023"),
+        "第1行的标题写的是2023年，而第2行写的是“年度：2022”，二者不一致。"
+        "本表已按“年度：”一行取2022年度；若报表年度不是2022年，请改正“年度：”一行后重新报送，否则请改正标题。",
+        id="line-and-title",
+    ),
+    pytest.param(
+        "清单",
+        [
+            ["枣林街道办事处2021-2022年老旧小区改造项目清单"],
+            ["年度：2022"],
+            *compound_sheet(*DATA, title=None),
+        ],
+        "清单.xlsx",
+        2022,
+        (1, "标题", "2021、2022"),
+        "第1行的标题写的是2021年、2022年，而第2行写的是“年度：2022”，二者不一致。"
+        "本表已按“年度：”一行取2022年度；若报表年度不是2022年，请改正“年度：”一行后重新报送，否则请改正标题。",
+        id="line-and-two-year-title",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sheet", "rows", "filename", "year", "where", "message"), YEAR_CONFLICTS)
+def test_a_year_stated_twice_differently_takes_the_first_source_and_warns_naming_both(
+    registry, sheet, rows, filename, year, where, message
+):
+    folder = "示范区建设实业有限公司" if sheet == "台账" else UNIT
+    parsed = parse_file(xlsx({sheet: rows}), f"{folder}/{filename}", registry)
+    assert parsed.errors == []
+    assert set(records_years(parsed)) == {year}
+    [warning] = parsed.warnings
+    assert (warning.rule, warning.sheet, (warning.excel_row, warning.column_header, warning.value)) == (
+        "year_conflict",
+        sheet,
+        where,
+    )
+    assert warning.message_zh == message
+
+
+def test_a_year_column_and_the_line_its_blank_cells_fall_back_to_disagreeing_is_a_warning(registry):
+    rows = [
+        ["年度：2022"],
+        ["年度", "小区名称", "改造面积（㎡）", "惠及户数", "计划投资（万元）"],
+        ["2021年", "市委小区", 19320, 249, 725.58],
+        [None, "育源小区", 12680, 164, 476.21],
+    ]
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单.xlsx", registry)
+    assert records_years(parsed) == [2021, 2022]
+    [warning] = parsed.warnings
+    assert (warning.rule, warning.excel_row, warning.value) == ("year_conflict", 1, "2022")
+    assert "而「年度」列（第3行）是2021年" in warning.message_zh
+
+
+def test_statements_of_one_year_raise_no_warning(registry):
+    rows = [
+        ["枣林街道办事处2022年老旧小区改造项目清单"],
+        ["年度：2022年度"],
+        *compound_sheet(*DATA, title=None),
+    ]
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/2022年清单.xlsx", registry)
+    assert (parsed.all_problems, records_years(parsed)) == ([], [2022])
 
 
 NEXT_YEAR = latest_year()

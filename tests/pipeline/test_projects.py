@@ -155,6 +155,19 @@ def test_a_name_matching_several_projects_none_the_senders_is_an_error_naming_th
     assert query(settings, "select count(*) from raw.fund_ledger") == [(0,)]
 
 
+def test_an_ambiguous_name_on_a_project_line_is_blamed_on_the_row_of_that_line(settings, registry):
+    outcomes = take_in(
+        settings,
+        registry,
+        (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", NAME, JIA), ("YI-01", NAME, YI))),
+        (f"{BING}/绩效目标.csv", "绩效目标表\n" + targets_csv(NAME, "已完成")),
+    )
+
+    [problem] = [p for p in outcomes[f"{BING}/绩效目标.csv"].errors if p.rule == "project_ambiguous"]
+    assert (problem.excel_row, problem.column_header, problem.value) == (2, "项目名称", NAME)
+    assert problem.message_zh.startswith(f"第2行项目名称“{NAME}”在2022年度")
+
+
 def test_the_senders_own_project_wins_over_another_offices_project_of_the_same_name(settings, registry):
     outcomes = take_in(
         settings,
@@ -279,6 +292,9 @@ def test_a_year_outside_the_planned_span_is_a_warning_naming_the_span(settings, 
         [problem] = spans
         assert "计划开工2019年3月1日、计划完工2020年6月30日" in problem.message_zh
         assert "2019至2021年度" in problem.message_zh and f"{year}年" in problem.message_zh
+        # The receipt puts the sheet before the message: the message does not name it again.
+        assert problem.sheet and problem.sheet not in problem.message_zh
+        assert problem.message_zh.startswith(f"报表年度{year}年不在项目")
         assert RULE_ZH["project_span"] in (settings.receipts / JIA / "资金台账.csv.回执.json").read_text(
             encoding="utf-8"
         )

@@ -164,7 +164,7 @@ DEFECTS = {
     "unknown_project_line": (
         "compound_list",
         changed("compound_list", f"项目名称：{ZAOLIN}", "项目名称：枣林小区改造"),
-        ("unknown_project", "error", None, "项目名称"),
+        ("unknown_project", "error", 3, "项目名称"),  # the `项目名称：` line is Excel row 3
     ),
     "cumulative_mismatch": (
         "investment_progress",
@@ -297,7 +297,7 @@ def test_a_file_with_three_errors_reports_all_three(checked):
         [
             ("type", 5, "惠及户数（户）"),
             ("unique_compound", 7, "小区名称"),
-            ("unknown_project", None, "项目名称"),
+            ("unknown_project", 3, "项目名称"),
         ]
     )
 
