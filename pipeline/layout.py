@@ -14,7 +14,17 @@ from pipeline.problems import Problem, Severity, cell_problem, display
 from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, Column, ColumnType, Registry, Template
 from pipeline.text import clean_name, nfkc, split_header, squash
-from pipeline.values import CellError, Noted, UnitContext, cell_parser, is_blank, read_indicator, squashed
+from pipeline.values import (
+    CellError,
+    Noted,
+    Quantity,
+    UnitContext,
+    cell_parser,
+    is_blank,
+    quantity_parser,
+    read_indicator,
+    squashed,
+)
 
 # The national forms put their indicator table near row 13, under a title, fund and goal blocks.
 HEADER_SEARCH_ROWS = 30
@@ -264,7 +274,32 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
                 score = (len(fit.bindings), required, -(last - top), -top)
                 if best_score is None or score > best_score:
                     best, best_score = HeaderMatch(fit.template, top, last, list(fit.bindings)), score
+    if best is not None and best.first_row < best.last_row:
+        best.bindings = [_with_group_unit(grid, best, b, origin) for b in best.bindings]
     return best
+
+
+def _with_group_unit(grid: Grid, match: HeaderMatch, binding: Binding, origin: dict) -> Binding:
+    """Give a sub-header that names no unit the unit of the group header above it (`完成投资（万元）`)."""
+    if binding.unit is not None:
+        return binding
+    rows, top = grid.rows, match.first_row
+
+    def text(row: int, col: int) -> str:
+        row, col = origin.get((row, col), (row, col))
+        cells = rows[row] if row < len(rows) else ()
+        return header_text(cells[col] if col < len(cells) else None)
+
+    col = binding.index
+    # Unmerged (a CSV, a careless sheet), a group header stands over its first sub-header only: the ones to its
+    # right have nothing above them. A header over nothing is a column of its own, not a group.
+    while col > 0 and not text(top, col) and (top, col) not in origin:
+        col -= 1
+        if text(top, col) and not text(match.last_row, col):
+            return binding
+    group = text(top, col)
+    unit = split_header(group)[1] if group and group != binding.header else None
+    return Binding(binding.column, binding.index, binding.header, unit) if unit else binding
 
 
 @dataclass(slots=True)
@@ -274,12 +309,20 @@ class SheetMeta:
     unit: str | None = None
     project: str | None = None
     year: int | None = None
+    # The `年度：` line's value as written, kept even when no year can be read from it: it is never passed over.
+    year_written: str | None = None
     money_unit: str | None = None
-    title_year: int | None = None
+    # Every year the title names, in order: more than one leaves the year to the clerk.
+    title_years: tuple[int, ...] = ()
     # N of the `1-N月…` headers of a form that says which months it covers.
     months_so_far: int | None = None
     # The Excel row each of the above was read on (keys: unit, project, year, money_unit, title_year).
     rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def title_year(self) -> int | None:
+        """Return the one year the title names; None when it names none, or several."""
+        return self.title_years[0] if len(self.title_years) == 1 else None
 
 
 # A label alone in its cell with the value in the next (`项目名称 | 老旧小区改造`), as the national forms lay them out.
@@ -295,15 +338,28 @@ def row_text(row: list[object]) -> str:
     )
 
 
+# Fields written in one cell are set apart by a wide gap, as row_text sets apart cells.
+_FIELD_GAP = re.compile(r"\s{2,}")
+
+
+def _line_year(value: str) -> int | None:
+    """Return the year a `年度：` line's value names; None when it names none (`22`, `二〇二二`) or several."""
+    years = set(_YEAR_ON_LINE.findall(_FIELD_GAP.split(value, maxsplit=1)[0]))
+    return int(years.pop()) if len(years) == 1 else None
+
+
 def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 1) -> SheetMeta:
-    """Read `填报单位：` `项目名称：` `年度：` `单位：` lines, and a year in a title line; lines start at `first_row`."""
+    """Read `填报单位：` `项目名称：` `年度：` `单位：` lines, and the years in a title line; lines start at `first_row`."""
     meta = meta or SheetMeta()
+    # Only lines read from the top of the sheet hold its title: a note below the table (`注：本表数据截至2023年1月5日`)
+    # names the day it was filled, not the year it reports.
+    titled = first_row == 1
     for excel_row, line in enumerate(lines, start=first_row):
         text = nfkc(line)
         keys = list(_META_KEY.finditer(text))
         if not keys:
-            if meta.title_year is None and (year := _YEAR_IN_TEXT.search(text)):
-                meta.title_year = int(year.group(1))
+            if titled and not meta.title_years and (years := _YEAR_IN_TEXT.findall(text)):
+                meta.title_years = tuple(dict.fromkeys(map(int, years)))
                 meta.rows["title_year"] = excel_row
             continue
         for key, following in zip(keys, [*keys[1:], None], strict=True):
@@ -318,10 +374,10 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
             elif name == "项目名称" and meta.project is None:
                 meta.project = clean_name(value) or None
                 meta.rows["project"] = excel_row
-            elif name == "年度" and meta.year is None:
-                if year := _YEAR_ON_LINE.search(value):
-                    meta.year = int(year.group(1))
-                    meta.rows["year"] = excel_row
+            elif name == "年度" and meta.year_written is None:
+                meta.year_written = value
+                meta.year = _line_year(value)
+                meta.rows["year"] = excel_row
             elif name in ("单位", "计量单位", "金额单位") and meta.money_unit is None:
                 meta.money_unit = squash(value.split()[0]) if value.split() else None
                 meta.rows["money_unit"] = excel_row
@@ -368,9 +424,9 @@ def _unit_context(binding: Binding, registry: Registry, meta: SheetMeta, sheet: 
     if written is None and measure == "money":
         written = meta.money_unit
     found = registry.units.find(written)
-    if written and (found is None or found[0] != measure):
-        if binding.unit is None:
-            return UnitContext()  # a `单位：` line naming a non-money unit says nothing about money columns
+    if written and (found is None or found[0] != measure) and binding.unit is None:
+        found = None  # a `单位：` line naming a non-money unit says nothing about money columns
+    elif written and (found is None or found[0] != measure):
         base = registry.units.measures[measure].base
         sheet.error(
             rule="unit",
@@ -381,7 +437,43 @@ def _unit_context(binding: Binding, registry: Registry, meta: SheetMeta, sheet: 
             fix=f"请在表头注明可识别的单位，如（{base}）",
         )
         return UnitContext()
-    return UnitContext(found[1], found[2]) if found else UnitContext()
+    if found is None:
+        # 1.2 under a bare 改造面积 may be 1.2 万㎡ or 1.2 ㎡, 200 under a bare 金额 200 万元 or 200 元: the clerk is told
+        # which was taken, once, on the header.
+        base = registry.units.measures[measure].base
+        expected, fix = (
+            f"未注明单位，已按{base}读取本列数值",
+            f"请在表头注明单位，如「{binding.column.header}（{base}）」",
+        )
+        row = sheet.header_rows[1]
+        sheet.problems.append(
+            Problem(
+                Severity.WARNING,
+                "unit_assumed",
+                f"第{row}行表头「{binding.header}」{expected}，{fix}。",
+                sheet=sheet.name,
+                excel_row=row,
+                column_header=binding.header,
+                expected=expected,
+                fix=fix,
+            )
+        )
+        return UnitContext()
+    line = registry.units.find(meta.money_unit) if measure == "money" and binding.unit is not None else None
+    if line is not None and line[0] == "money" and line[1] != found[1]:
+        # `单位：元` above a `计划投资（万元）` header: one of them is wrong; the header, nearer the figures, is taken.
+        sheet.warn(
+            Noted(
+                None,
+                "unit_conflict",
+                f"与表上方的“单位：{meta.money_unit}”不一致，已按表头的{found[2]}读取本列数值",
+                "请删去或改正其中一处单位",
+            ),
+            excel_row=sheet.header_rows[1],
+            header=binding.header,
+            value=binding.unit,
+        )
+    return UnitContext(found[1], found[2])
 
 
 # What a text cell is, as bits: blank (no value), written at all, a footer's first words, a 合计 label, a 小计 label.
@@ -456,6 +548,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     parsers = {
         b.column.name: cell_parser(b.column, registry.units, contexts[b.column.name]) for b in match.bindings
     }
+    if template.row_unit is not None and template.row_unit.value in parsers:
+        parsers[template.row_unit.value] = quantity_parser(registry.units)
     summable = [b for b in match.bindings if b.column.type in SUMMABLE_TYPES]
     row_unit = next(
         (b for b in match.bindings if template.row_unit and b.column.name == template.row_unit.unit), None
@@ -466,7 +560,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     data_cells = [(b.column.name, b.index, parsers[b.column.name], b) for b in match.bindings]
     total_cells = [(b.column.name, b.index, parsers[b.column.name], b) for b in total_columns]
     required = [(b.column.name, b) for b in match.bindings if b.column.required]
-    read_against = [b for b in match.bindings if b.column.read_against]
+    by_name = {b.column.name: b for b in match.bindings}
+    read_against = [(b, by_name.get(b.column.read_against)) for b in match.bindings if b.column.read_against]
     totals: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
     subtotals: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
     part = template.part_of_previous
@@ -520,7 +615,20 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 value = value.value
             values[name] = value
         if row_unit_rule is not None:
-            _convert_by_row_unit(values, template, registry)
+            try:
+                _convert_by_row_unit(values, template, registry)
+            except CellError as exc:
+                binding = by_name[row_unit_rule.value]
+                sheet.error(
+                    rule=exc.rule,
+                    excel_row=excel_row,
+                    header=binding.header,
+                    value=row[binding.index],
+                    expected=exc.expected,
+                    fix=exc.fix,
+                )
+                values[row_unit_rule.value] = None
+                failed.add(row_unit_rule.value)
         if is_total:
             sums = subtotals if kind == "subtotal" else totals
             checkable = [b for b in summable if b.column.name not in unreadable]
@@ -539,13 +647,23 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                     expected="此项为必填项",
                     fix="请补充填写",
                 )
-        for binding in read_against:
-            reported = values[binding.column.name]
-            noted = (
-                read_indicator(values.get(binding.column.read_against), reported).noted if reported else None
-            )
-            if noted is not None:
-                sheet.warn(noted, excel_row=excel_row, header=binding.header, value=reported)
+        for binding, target_binding in read_against:
+            reported, target = values[binding.column.name], values.get(binding.column.read_against)
+            if not (reported or target):
+                continue
+            reading = read_indicator(target, reported)
+            if reading.error is not None:
+                where = target_binding if reading.error_in_target and target_binding else binding
+                sheet.error(
+                    rule=reading.error.rule,
+                    excel_row=excel_row,
+                    header=where.header,
+                    value=target if reading.error_in_target else reported,
+                    expected=reading.error.expected,
+                    fix=reading.error.fix,
+                )
+            elif reading.noted is not None and reported:
+                sheet.warn(reading.noted, excel_row=excel_row, header=binding.header, value=reported)
         if part is not None:
             item = values.get(part.column) or ""
             folded_item = squashed(item)
@@ -641,6 +759,15 @@ def _convert_by_row_unit(values: dict, template: Template, registry: Registry) -
     rule = template.row_unit
     quantity, unit = values.get(rule.value), values.get(rule.unit)
     found = registry.units.find(unit)
+    if isinstance(quantity, Quantity):
+        written = registry.units.find(quantity.unit)
+        if found is None or written[:2] != found[:2]:
+            raise CellError(
+                "quantity_unit",
+                f"数量带的单位“{quantity.unit}”与单位列的“{unit or '（空）'}”不一致",
+                "请只在数量中填写数字，单位填在“单位”列",
+            )
+        quantity = values[rule.value] = quantity.number
     if quantity is None or found is None or found[0] == "count":
         return
     measure, factor, _ = found

@@ -15,7 +15,7 @@ from pathlib import Path
 from pipeline.objectstore import ObjectPath, object_filesystem, place, put_text, writer_threads
 from pipeline.problems import RULE_ZH, Problem
 from pipeline.storage import NAME_MAX, bounded_name
-from pipeline.text import printable
+from pipeline.text import UNPRINTABLE, printable
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +28,25 @@ STATUS_ZH = {
 }
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 UNKNOWN_UNIT = "未知单位"
-# Anything that could climb out of a folder or upset a file system: separators, dots-only names, controls.
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+# How to fix a problem made without its own instruction (a file that cannot be opened, a sheet whose year cannot
+# be told), by rule: every problem a receipt lists says what to do, as the contract's 修改方法 requires.
+FIX_ZH = {
+    "unreadable": "请从原表格重新导出，或用Excel另存为Excel工作簿（.xlsx）后重新报送",
+    "empty": "请在统一下发的报表模板中填写数据后重新报送",
+    "unknown_template": "请使用统一下发的报表模板填写后重新报送",
+    "unmatched_sheet": "如该工作表需要报送，请按统一下发的模板调整表头后重新报送；否则无需处理",
+    "unit_unknown": "请在表格上方加一行“填报单位：…”写明单位全称后重新报送",
+    "year_unknown": "请在表格上方加一行“年度：2022”这样写明报表年度后重新报送",
+    "year_span": "一个文件只能填报一个年度，请按年度分开报送",
+    "month_range": "请在表头写明截至的月份，如“1-7月执行数”，月份为1至12",
+    "required": "请补充未填写的内容后重新报送",
+    "project_unknown": "请填写“项目名称”列，或在表格上方加一行“项目名称：…”",
+}
+# The instruction a message ends with (`…，请取消密码后重新报送。`): a clause from a 请 that follows punctuation.
+_INSTRUCTION = re.compile(r"(?:^|[。，：；！])(请[^。]*)。?$")
+# Anything that could climb out of a folder or upset a file system (separators, dots-only names, controls), or
+# make a name in a clerk's folder view read other than it is (a right-to-left override turns `xslx.exe` around).
+_UNSAFE = re.compile(rf'[{UNPRINTABLE}/\\:*?"<>|]')
 
 
 def safe_component(name: str | None, fallback: str, tail: str = "") -> str:
@@ -95,6 +112,8 @@ class ReceiptIssue:
 
     @classmethod
     def of(cls, problem: Problem) -> ReceiptIssue:
+        """Describe a problem for the receipt, with how to fix it: its own instruction, else its rule's."""
+        said = _INSTRUCTION.search(problem.message_zh)
         return cls(
             problem.sheet,
             problem.excel_row,
@@ -104,7 +123,7 @@ class ReceiptIssue:
             problem.rule,
             problem.message_zh,
             problem.expected,
-            problem.fix,
+            problem.fix or (said.group(1) if said else FIX_ZH.get(problem.rule)),
         )
 
 
@@ -163,7 +182,7 @@ def _summary(facts: ReceiptFacts) -> str:
 
 
 def _escaped(text: str) -> str:
-    return html.escape(printable(text))
+    return html.escape(printable(text, one_line=True))  # every field is one value: a line feed in it is shown
 
 
 def render_html(facts: ReceiptFacts) -> str:
@@ -287,7 +306,8 @@ def render_text(facts: ReceiptFacts, dry_run: bool = False, names: dict[str, str
         where = f"工作表“{issue.sheet}”" if issue.sheet else ""
         kind = f"{SEVERITY_ZH.get(issue.severity, issue.severity)}·{RULE_ZH.get(issue.rule, issue.rule)}"
         lines.append(f"  {index}. [{kind}] {where}{issue.message_zh}")
-    return printable("\n".join(lines))
+    # Each line is one line on the terminal: a line feed in a file name or a cell would forge another.
+    return "\n".join(printable(line, one_line=True) for line in lines)
 
 
 def _facts_from_warehouse(con, submission_ids: list[int]) -> list[ReceiptFacts]:

@@ -55,6 +55,11 @@ def status(settings: Settings) -> Status:
     return result
 
 
+def _line(value: str) -> str:
+    """Return a value from the warehouse as one printable line: a line feed in a file name must not forge a line."""
+    return printable(value, one_line=True)
+
+
 def render(result: Status) -> str:
     """Render the summary for the terminal, in Chinese."""
     if result.last_run is None:
@@ -67,11 +72,12 @@ def render(result: Status) -> str:
         "各单位累计报送：",
     ]
     # A very long office name is cut so the columns still line up; `--rejected` and the receipts have it whole.
-    width = min(max((display_width(unit) for unit in result.by_unit), default=0), UNIT_COLUMNS)
+    by_unit = [(_line(unit), counts) for unit, counts in result.by_unit.items()]
+    width = min(max((display_width(unit) for unit, _ in by_unit), default=0), UNIT_COLUMNS)
     widths = [max(display_width(STATUS_ZH[s]), 4) for s in STATUSES]
     header = "  ".join(pad(STATUS_ZH[s], w) for s, w in zip(STATUSES, widths, strict=True))
     lines.append(f"  {pad('单位', width)}  {header}")
-    for unit, counts in result.by_unit.items():
+    for unit, counts in by_unit:
         cells = "  ".join(pad(str(counts[s]), w) for s, w in zip(STATUSES, widths, strict=True))
         lines.append(f"  {pad(clip(unit, width), width)}  {cells}")
     if result.rejected:
@@ -80,10 +86,12 @@ def render(result: Status) -> str:
         )
     if result.skipped:
         lines += ["", f"最近一次运行未接收的收件箱条目 {len(result.skipped)} 个（不记为提交）："]
-        lines += [f"  {path}：{reason}" for path, reason in result.skipped]
+        lines += [f"  {_line(path)}：{_line(reason)}" for path, reason in result.skipped]
     if result.stale_receipts:
         lines += ["", f"待重写的回执 {len(result.stale_receipts)} 份（下次运行时重试）："]
-        lines += [f"  {unit} / {name}：{why}" for unit, name, why in result.stale_receipts]
+        lines += [
+            f"  {_line(unit)} / {_line(name)}：{_line(why)}" for unit, name, why in result.stale_receipts
+        ]
     lines += [
         "",
         f"回执目录：{result.receipts}（每个文件一份 .回执.html 与 .回执.json，按报送文件夹分，根目录的按填报单位）",
@@ -96,13 +104,14 @@ def render_rejected(result: Status) -> str:
     """List every rejected file with its office, reason and receipt, aligned for Chinese text on a terminal."""
     if not result.rejected:
         return "没有已退回的文件。"
-    unit_width = min(max(display_width(unit) for unit, *_ in result.rejected), UNIT_COLUMNS)
-    name_width = min(max(display_width(name) for _, name, *_ in result.rejected), NAME_COLUMNS)
+    rejected = [tuple(map(_line, row)) for row in result.rejected]
+    unit_width = min(max(display_width(unit) for unit, *_ in rejected), UNIT_COLUMNS)
+    name_width = min(max(display_width(name) for _, name, *_ in rejected), NAME_COLUMNS)
     lines = [
         f"已退回的文件 {len(result.rejected)} 个：",
         f"  {pad('单位', unit_width)}  {pad('文件', name_width)}  原因",
     ]
-    for unit, name, reason, receipt in result.rejected:
+    for unit, name, reason, receipt in rejected:
         lines.append(
             f"  {pad(clip(unit, unit_width), unit_width)}  {pad(clip(name, name_width), name_width)}  {reason}"
         )

@@ -66,25 +66,28 @@ def months_so_far(raw: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-# C0 controls but tab and line feed (a carriage return can hide a line on a terminal), DEL, C1 controls, and the bidi embeddings, overrides and isolates that
-# can make a name read backwards. Kept faithfully in the warehouse; never printed raw.
-_UNPRINTABLE = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]"
-)
+# Every control (C0, DEL, C1), the line and paragraph separators, and the bidi embeddings, overrides, isolates and
+# marks that can make a name read backwards. Kept faithfully in the warehouse; never printed raw, nor put in a name.
+UNPRINTABLE = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
+_UNPRINTABLE = re.compile(f"[{UNPRINTABLE}]")
+# Text of many lines (a table, a paragraph) keeps its line feeds and tabs: they are its layout, not its content.
+_UNPRINTABLE_BUT_LAYOUT = re.compile(f"(?![\\n\\t])[{UNPRINTABLE}]")
 
 
 def _shown(match: re.Match) -> str:
     char = match.group()
     code = ord(char)
-    # C0 controls have a visible picture (␁ for \x01, ␛ for ESC, ␡ for DEL); the rest are replaced outright.
+    # C0 controls have a visible picture (␁ for \x01, ␛ for ESC, ␊ for a line feed, ␡ for DEL); the rest are
+    # replaced outright.
     if code < 0x20:
         return chr(0x2400 + code)
     return "\u2421" if code == 0x7F else "\ufffd"
 
 
-def printable(value: str) -> str:
-    """Replace control characters, ANSI escapes' ESC and bidi overrides with visible stand-ins, for printing."""
-    return _UNPRINTABLE.sub(_shown, value)
+# A value printed within a line (a file name, a cell) takes `one_line`: a line feed in it could forge a line.
+def printable(value: str, *, one_line: bool = False) -> str:
+    """Replace control and bidi characters with visible stand-ins, for printing; with `one_line`, line feeds too."""
+    return (_UNPRINTABLE if one_line else _UNPRINTABLE_BUT_LAYOUT).sub(_shown, value)
 
 
 def display_width(text: str) -> int:

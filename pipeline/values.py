@@ -6,9 +6,10 @@ import datetime as dt
 import functools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from pipeline.registry import Column, ColumnType, Units
 from pipeline.text import clean_name, clean_prose, clean_text, nfkc, squash
@@ -16,15 +17,14 @@ from pipeline.text import clean_name, clean_prose, clean_text, nfkc, squash
 # Written in a cell, these mean "no value".
 NULL_TOKENS = frozenset({"", "-", "--", "—", "——", "/", "无", "空", "n/a", "na", "null", "none"})
 _NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(.*)$")
+_DIGITS_AND_COMMAS = re.compile(r"[\d,]*(?:\.\d*)?")
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 _DATE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?|月)?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
 )
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _YEAR = re.compile(r"^(20\d{2})\s*(?:年度?)?$")
 _MONTH = re.compile(r"^(\d{1,2})\s*月?(?:份)?$")
-# An 年度指标值 or 实际完成值: an optional comparison, a number, then the unit it is written in.
-_INDICATOR = re.compile(r"^\s*(≥|≤|>=|<=|=|>|<)?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(.*?)\s*$")
-_AT_MOST = frozenset({"≤", "<=", "<"})
 # The national self-evaluation form writes 百分比 where others write %.
 _PERCENT_UNITS = frozenset({"%", "百分比"})
 # Money columns keep 6 decimals in 万元 (one 分 of a 元), areas 4 in 平方米.
@@ -102,7 +102,15 @@ def decimal_of(value: object) -> tuple[Decimal, str]:
         raise CellError("type", "应为数字", "请填写数字")
     if isinstance(value, int):
         return Decimal(value), ""
-    text = squashed(str(value)).replace(",", "").replace("，", "")
+    text = squashed(str(value))
+    if "," in text:
+        digits = _DIGITS_AND_COMMAS.match(text.lstrip("+-")).group(0)
+        # `1,2` or `72,5.58` is no thousands separator: a slip, or a decimal comma; the clerk says which.
+        if "," in digits and not _GROUPED.fullmatch(digits):
+            raise CellError(
+                "separator", "逗号只能用作千分位分隔符（如1,280）", "请检查该数字，删去多余的逗号或改为小数点"
+            )
+        text = text.replace(",", "")
     if text.startswith("#"):
         raise CellError("formula_error", "应为数字，不能是公式错误值", "请检查该单元格的公式或直接填写数值")
     match = _NUMBER.match(text)
@@ -164,9 +172,29 @@ def parse_integer(value: object, column: Column, units: Units) -> int:
 
 
 def parse_decimal(value: object) -> Decimal:
-    """Read a plain decimal such as a 分值 or a 数量; a trailing unit is left to the caller."""
-    number, _suffix = decimal_of(value)
+    """Read a plain decimal such as a 分值; only `分` may follow it (`80左右` is no number)."""
+    number, suffix = decimal_of(value)
+    if suffix not in ("", "分"):
+        raise CellError("type", "应为数字", "请只填写确切的数字，不要带“左右”“余”等文字")
     return _check_digits(number, SCALE[ColumnType.DECIMAL])
+
+
+class Quantity(NamedTuple):
+    """A 数量 written with a unit of its own (`26880平方米`), to be checked against its row's 单位."""
+
+    number: Decimal
+    unit: str
+
+
+def parse_quantity(value: object, units: Units) -> Decimal | Quantity:
+    """Read a 数量 whose unit is written on its row; a known unit written in the cell too is kept to check."""
+    number, suffix = decimal_of(value)
+    number = _check_digits(number, SCALE[ColumnType.DECIMAL])
+    if not suffix:
+        return number
+    if units.find(suffix) is None:
+        raise CellError("type", "应为数字", "请只填写确切的数字，单位填在“单位”列")
+    return Quantity(number, suffix)
 
 
 def bare_percent(number: Decimal, target_points: Decimal | None, basis: str) -> tuple[Decimal, Noted | None]:
@@ -211,34 +239,191 @@ class Indicator:
     reported_number: Decimal | None
     reported_unit: str | None
     noted: Noted | None = None
+    # What makes the pair unreadable (the file is returned), and whether it lies in the target or the value.
+    error: Noted | None = None
+    error_in_target: bool = False
 
 
-def _indicator_parts(text: str | None) -> tuple[str | None, Decimal | None, str | None]:
-    match = _INDICATOR.match(text or "")
-    number = Decimal(match.group(2).replace(",", "")) if match else None
+# Words offices write for a comparison: before the number (`不低于90%`) or after its unit (`90%以上`).
+_OPERATOR_WORDS = {
+    **dict.fromkeys(
+        ("≥", ">=", "≧", ">", "不低于", "不少于", "不小于", "大于等于", "大于或等于", "至少"), "≥"
+    ),
+    **dict.fromkeys(("达到", "高于", "大于", "超过", "多于"), "≥"),
+    **dict.fromkeys(
+        ("≤", "<=", "≦", "<", "不高于", "不超过", "不多于", "不大于", "小于等于", "小于或等于"), "≤"
+    ),
+    **dict.fromkeys(("控制在", "至多", "最多", "低于", "小于", "少于"), "≤"),
+    **dict.fromkeys(("=", "等于"), "="),
+}
+_AFTER_WORDS = {"及以上": "≥", "以上": "≥", "及以下": "≤", "以下": "≤", "以内": "≤", "之内": "≤"}
+_APPROXIMATE_BEFORE = ("大约", "约", "将近", "接近", "近", "大概")
+_APPROXIMATE_IN_UNIT = ("左右", "上下", "余", "多", "许")
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_INDICATOR = re.compile(
+    rf"^(?P<about>{_alternatives(_APPROXIMATE_BEFORE)})?(?P<op>{_alternatives(_OPERATOR_WORDS)})?"
+    rf"(?P<about2>{_alternatives(_APPROXIMATE_BEFORE)})?(?P<number>[0-9][0-9,]*(?:\.[0-9]+)?)"
+    rf"(?P<unit>.*?)(?P<after>{_alternatives(_AFTER_WORDS)})?$"
+)
+# A trailing note in brackets says something about the figure, not its unit: `16个(含3个新增)`.
+_UNIT_NOTE = re.compile(r"\([^()]*\)$")
+
+
+class _Written(NamedTuple):
+    operator: str | None
+    number: Decimal | None
+    unit: str | None
+    flaw: str | None = None  # approximate, separator or compared: what keeps the figure from being exact
+
+
+def _indicator_parts(text: str | None) -> _Written:
+    match = _INDICATOR.match(squash(text or ""))
+    if match is None:
+        return _Written(None, None, None)
+    written, after = match.group("op"), match.group("after")
+    operator = _OPERATOR_WORDS.get(written) if written else None
+    if after and operator not in (None, _AFTER_WORDS[after]):
+        return _Written(None, None, None, "compared")  # `≥90%以下` says two things
+    operator = operator or (_AFTER_WORDS[after] if after else None)
+    digits, unit = match.group("number"), _UNIT_NOTE.sub("", match.group("unit")) or None
+    if "," in digits and not _GROUPED.fullmatch(digits):
+        return _Written(operator, None, None, "separator")
+    number = Decimal(digits.replace(",", ""))
     # A figure longer than the warehouse's numbers hold is no indicator value; it must not stop the models.
-    if number is None or number >= Decimal(10) ** MAX_DIGITS:
-        return None, None, None
-    unit = match.group(3) or None
-    return match.group(1), number, "%" if unit in _PERCENT_UNITS else unit
+    if number >= Decimal(10) ** MAX_DIGITS:
+        return _Written(None, None, None)
+    # `2023年11月底前`, `2022年底前完成`: a deadline, met or not, never a number to compare.
+    if 1900 <= number <= 2100 and unit and unit.startswith("年"):
+        return _Written(None, None, None)
+    if match.group("about") or match.group("about2") or any(w in (unit or "") for w in _APPROXIMATE_IN_UNIT):
+        return _Written(operator, None, None, "approximate")
+    return _Written(operator, number, _unit_spelling(unit))
+
+
+def _unit_spelling(unit: str | None) -> str | None:
+    """Spell a written unit as the models convert it: `%` for 百分比, the registry's name for 万㎡ or 元."""
+    if unit in _PERCENT_UNITS:
+        return "%"
+    found = _indicator_units().find(unit)
+    return found[2] if found is not None and found[0] in ("money", "area") else unit
+
+
+def _comparable(first: str, second: str) -> bool:
+    """Say whether numbers written in two units can be compared (one measure, or the same words)."""
+    if first == second:
+        return True
+    units = _indicator_units()
+    found = units.find(first), units.find(second)
+    return None not in found and found[0][0] == found[1][0]
+
+
+@functools.cache
+def _indicator_units() -> Units:
+    # 年度指标值 are read by texts alone (the models call this too); the units are the bureau's registry's.
+    from pipeline.registry import REGISTRY_DIR, read_yaml
+
+    return Units.model_validate(read_yaml(REGISTRY_DIR / "units.yaml"))
+
+
+_INDICATOR_FLAWS = {
+    "approximate": ("应为确切的数值，不能带“约”“左右”“余”等字样", "请填写确切的数值"),
+    "separator": ("数字中的逗号位置不对，逗号只能用作千分位分隔符（如1,280）", "请检查数字，删去多余的逗号"),
+    "compared": ("同时写了两种比较方式（如“≥…以下”）", "请只保留一种，如“≥90%”"),
+}
 
 
 @functools.lru_cache(maxsize=65536)
 def read_indicator(target_text: str | None, reported_text: str | None) -> Indicator:
     """Read a target (`≥95%`, `=16个`, `按期完成`) and the value reported against it, as the clerk meant it."""
-    written, target_number, target_unit = _indicator_parts(target_text)
-    operator = (
-        "定性" if target_number is None else "≤" if written in _AT_MOST else "=" if written == "=" else "≥"
-    )
-    _, reported_number, reported_unit = _indicator_parts(reported_text)
-    noted = None
-    if reported_number is not None and reported_unit is None and target_unit == "%":
+    target = _indicator_parts(target_text)
+    operator = "定性" if target.number is None else target.operator or "≥"
+    target_number, target_unit = target.number, target.unit
+    reported = _indicator_parts(reported_text)
+    reported_number, reported_unit = reported.number, reported.unit
+    noted = error = None
+    in_target = False
+    if target.flaw:
+        expected, fix = _INDICATOR_FLAWS[target.flaw]
+        error, in_target = Noted(None, "indicator_value", f"年度指标值{expected}", fix), True
+    elif reported.flaw:
+        expected, fix = _INDICATOR_FLAWS[reported.flaw]
+        error, reported_number = Noted(None, "indicator_value", f"实际完成值{expected}", fix), None
+    elif reported_number is None or target_number is None:
+        if reported_text and target_number is not None and reported_text.strip() != target_text.strip():
+            noted = Noted(
+                None,
+                "indicator_not_number",
+                f"年度指标值“{target_text}”是数值，实际完成值不是数值，不能计分，已按0分计（能由数据算出的指标除外）",
+                "请填写实际完成的数值，如“95%”",
+            )
+    elif reported_unit is None and target_unit == "%":
         # Under a percent target a bare 0.95 and a bare 95 both mean 95 %, never 0.95 %.
         basis = f"对照年度指标值“{target_text}”"
         reported_number, noted = bare_percent(reported_number, target_number, basis)
+    elif reported_unit is not None and target_unit is None:
+        # A target written without its unit is read in the unit the value names, and the clerk told so.
+        if reported_unit == "%":
+            basis = f"对照实际完成值“{reported_text}”"
+            target_number, _ = bare_percent(target_number, reported_number, basis)
+        target_unit = reported_unit
+        noted = Noted(
+            None,
+            "indicator_unit_assumed",
+            f"年度指标值“{target_text}”未写单位，已按实际完成值的单位读作“{operator}{target_number}{target_unit}”",
+            "请在年度指标值中写明单位",
+        )
+    elif reported_unit is not None and not _comparable(target_unit, reported_unit):
+        error = Noted(
+            None,
+            "indicator_unit",
+            f"实际完成值的单位“{reported_unit}”与年度指标值“{target_text}”的单位不一致，无法对照",
+            "请用年度指标值的单位填写实际完成值",
+        )
+        reported_number = None
+    elif (
+        reported_unit is None
+        and target_unit is None
+        and _percent_and_fraction(target_number, reported_number)
+    ):
+        noted = Noted(
+            None,
+            "indicator_scale",
+            f"年度指标值“{target_text}”与实际完成值“{reported_text}”一个像百分数、一个像小数，已按所写数值对照",
+            "如为百分比，请在两处都写明%，如“≥90%”“93%”",
+        )
+    if (
+        noted is None
+        and error is None
+        and reported.operator not in (None, "=")
+        and reported_number is not None
+    ):
+        # `≥95%` reported says the target was met, not by how much: scored as the figure it names, and said so.
+        noted = Noted(
+            None,
+            "indicator_bound",
+            f"实际完成值“{reported_text}”不是确切的数值，已按{reported_number}{reported_unit or target_unit or ''}计",
+            "请填写实际完成的确切数值",
+        )
     return Indicator(
-        operator, target_number, target_unit, reported_number, reported_unit or target_unit, noted
+        operator,
+        target_number,
+        target_unit,
+        reported_number,
+        reported_unit or target_unit,
+        noted,
+        error,
+        in_target,
     )
+
+
+def _percent_and_fraction(first: Decimal, second: Decimal) -> bool:
+    """Say whether of two bare numbers one looks like a fraction (0.93) and the other like percent (90)."""
+    return any(0 < a < 1 < b <= 100 for a, b in ((first, second), (second, first)))
 
 
 def parse_date(value: object) -> dt.date:
@@ -408,6 +593,21 @@ _REPEATED = frozenset(
 )
 _REMEMBERED_PER_COLUMN = 1024
 _REMEMBERED_TYPES = (str, float, int)
+
+
+def quantity_parser(units: Units) -> Callable[[object], object]:
+    """Return `parse_quantity` for these units, remembering the cells it read like every column's parser."""
+    held = _QUANTITY_PARSERS.get(id(units))
+    if held is not None and held[0] is units:
+        return held[1]
+    parse = _remembering(functools.partial(parse_quantity, units=units))
+    if len(_QUANTITY_PARSERS) >= _PARSERS_KEPT:
+        _QUANTITY_PARSERS.clear()
+    _QUANTITY_PARSERS[id(units)] = (units, parse)
+    return parse
+
+
+_QUANTITY_PARSERS: dict[int, tuple[Units, Callable[[object], object]]] = {}
 
 
 def _remembering(parse: Callable[[object], object]) -> Callable[[object], object]:

@@ -75,6 +75,14 @@ class Candidate:
 
 
 def outcome_of(candidate: Candidate) -> Outcome:
+    """Say what became of a parsed file; a duplicate names its office, year and templates, but no problem."""
+    parsed = candidate.parsed
+    # Read as any file is, so its folder (in a shared folder, its 填报单位 line) names the office that resent it.
+    said = {
+        "unit": parsed.unit,
+        "year": max(parsed.years) if parsed.years else None,
+        "templates": parsed.templates,
+    }
     if candidate.duplicate_of:
         number, name = candidate.duplicate_of
         reason = (
@@ -82,15 +90,12 @@ def outcome_of(candidate: Candidate) -> Outcome:
             if number
             else f"与本次同时报送的“{name}”内容完全相同。"
         )
-        return Outcome(candidate.inbox_path, candidate.sha256, "duplicate", reason=reason)
-    parsed = candidate.parsed
+        return Outcome(candidate.inbox_path, candidate.sha256, "duplicate", reason=reason, **said)
     return Outcome(
         candidate.inbox_path,
         candidate.sha256,
         "rejected" if parsed.errors else "accepted",
-        unit=parsed.unit,
-        year=max(parsed.years) if parsed.years else None,
-        templates=parsed.templates,
+        **said,
         rows=sum(len(s.records) for s in parsed.sheets) if not parsed.errors else 0,
         problems=parsed.all_problems,
         reason=parsed.errors[0].message_zh if parsed.errors else None,

@@ -193,7 +193,7 @@ def _load(
             [[finished.isoformat(), s.path, s.raw, s.kind, s.reason_zh] for s in report.skipped],
         )
         for skipped in report.skipped:
-            logger.warning("未接收 %s：%s", printable(skipped.path), skipped.reason_zh)
+            logger.warning("未接收 %s：%s", printable(skipped.path, one_line=True), skipped.reason_zh)
 
 
 def _read_back(chunk: list[WorkFile], report: IngestReport, bar: tqdm) -> list[Candidate]:

@@ -58,9 +58,8 @@ def settle(
             candidate.duplicate_of = earlier
         else:
             seen[candidate.sha256] = candidate.inbox_path.rsplit("/", 1)[-1]
-        if candidate.duplicate_of:
-            candidate.parsed = None  # a duplicate is recorded, never loaded or checked
-    parsed = [c.parsed for c in candidates if c.parsed is not None]
+    # A duplicate is recorded, never loaded or checked.
+    parsed = [c.parsed for c in candidates if c.parsed is not None and not c.duplicate_of]
     register = ProjectRegister.from_warehouse(con)
     for file in parsed:
         settle_register(file)  # a register giving one code to two projects is rejected before it is used
@@ -81,6 +80,10 @@ def settle(
     )
     for candidate in candidates:
         candidate.outcome = outcome_of(candidate)
+        if candidate.duplicate_of:
+            candidate.parsed = (
+                None  # its office, year and templates are in its outcome; its rows are not wanted
+            )
     return sorted(candidates, key=lambda c: not c.carries_register), validation
 
 

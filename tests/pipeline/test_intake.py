@@ -710,6 +710,7 @@ def test_ingest_removes_work_left_by_a_killed_run_but_not_by_a_live_one(settings
     for folder in (killed, live):
         folder.mkdir(parents=True)
         (folder / "a.pickle").write_bytes(b"")
+    settings.inbox.mkdir(parents=True)  # an inbox that is not there fails the night (a broken data root)
 
     ingest(settings, registry, progress=False)
 
@@ -825,3 +826,53 @@ def test_insert_rows_stores_decimals_dates_bytes_lists_and_nulls_exactly_as_give
     store.insert_rows(con, "t", ["n", "amount", "day", "raw", "names", "note"], rows)
 
     assert con.execute("select * from t order by n").fetchall() == [tuple(row) for row in rows]
+
+
+def test_a_duplicate_is_recorded_under_the_office_that_resent_it_with_year_and_templates(
+    settings, registry, register
+):
+    from pipeline.status import status
+
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    drop(settings, "枣林街道办事处/清单（副本）.csv", COMPOUNDS_V1, mtime=2 * 10**18)
+    ingest(settings, registry, progress=False)
+    drop(settings, "枣林街道办事处/清单（又发一次）.csv", COMPOUNDS_V1, mtime=3 * 10**18)
+    # At the inbox root, a shared folder, the 填报单位 line names the office, as it did for the first copy.
+    drop(settings, "清单（根目录）.csv", COMPOUNDS_V1, mtime=4 * 10**18)
+
+    outcomes = ingest(settings, registry, progress=False).outcomes
+
+    assert [(o.status, o.unit) for o in outcomes] == [("duplicate", "枣林街道办事处")] * 2
+    assert (
+        query(
+            settings,
+            "select unit, year, templates from ops.submissions where status = 'duplicate' order by 1",
+        )
+        == [("枣林街道办事处", 2022, ["compound_list"])] * 3
+    )
+    # The receipt, in the office's folder, names the office too (it said 未知单位).
+    facts = json.loads(
+        (settings.receipts / "枣林街道办事处" / "清单（又发一次）.csv.回执.json").read_text(encoding="utf-8")
+    )
+    assert (facts["unit"], facts["year"], facts["templates"]) == ("枣林街道办事处", 2022, ["compound_list"])
+    counted = status(settings).by_unit
+    assert list(counted) == ["枣林街道办事处"]
+    assert (counted["枣林街道办事处"]["accepted"], counted["枣林街道办事处"]["duplicate"]) == (2, 3)
+
+
+def test_a_line_feed_or_carriage_return_in_a_file_name_cannot_forge_a_line_of_the_status(settings, registry):
+    from pipeline.status import render, render_rejected, status
+
+    forged = ["B\nfake line [已接收] 伪造.xlsx", "D\r[已接收] 覆盖.xlsx", "E\u2028[已接收] 另起.xlsx"]
+    for name in forged:
+        drop(settings, f"枣林街道办事处/{name}", f"not a workbook: {name}".encode())  # no two alike
+    ingest(settings, registry, progress=False)
+    result = status(settings)
+
+    listed = render_rejected(result).splitlines()
+    summary = render(result).splitlines()
+
+    assert len(listed) == 2 + 2 * len(forged)  # a title, a header, and two lines a file
+    assert not any(line.startswith(("fake", "[已接收]")) for line in listed + summary)
+    assert sum("[已接收]" in line for line in listed) == 2 * len(forged)  # in the name and its receipt's name
+    assert len(render_rejected(result).split("\r")) == 1 and "\u2028" not in render_rejected(result)

@@ -343,12 +343,11 @@ def test_metadata_spread_over_cells_above_the_header_is_read(registry):
         ("改造面积(㎡)", "28,650", Decimal(28650)),
         ("改造面积（m²）", 28650, Decimal(28650)),
         ("改造面积（平方米）", "28650.5", Decimal("28650.5")),
-        ("改造面积", "28650", Decimal(28650)),
     ],
 )
 def test_area_header_units_convert_values_to_square_metres(registry, header, written, stored):
     sheet = parse_rows(
-        registry, [["小区名称", header, "惠及户数", "计划投资"], ["市委小区", written, 249, 725.58]]
+        registry, [["小区名称", header, "惠及户数", "计划投资（万元）"], ["市委小区", written, 249, 725.58]]
     )
     assert sheet.problems == []
     area = sheet.records[0]["area_m2"]
@@ -370,7 +369,7 @@ def test_money_unit_line_applies_to_money_columns_without_a_unit(registry):
     assert column_values(sheet, "area_m2") == [Decimal(28650), Decimal(19320)]
 
 
-def test_header_unit_wins_over_the_money_unit_line(registry):
+def test_header_unit_wins_over_the_money_unit_line_and_the_clerk_is_told(registry):
     rows = [
         ["单位：元"],
         ["小区名称", "改造面积（万平方米）", "惠及户数（户）", "计划投资（万元）"],
@@ -378,6 +377,17 @@ def test_header_unit_wins_over_the_money_unit_line(registry):
     ]
     sheet = parse_rows(registry, rows)
     assert column_values(sheet, "planned_investment_wan") == [Decimal("1075.97")]
+    assert problems(sheet) == [("unit_conflict", 2, "计划投资（万元）", "万元")]
+    assert sheet.problems[0].severity == "warning" and "已按表头的万元读取" in sheet.problems[0].message_zh
+
+
+def test_a_money_unit_line_agreeing_with_the_header_says_nothing(registry):
+    rows = [
+        ["单位：万元"],
+        ["小区名称", "改造面积（万平方米）", "惠及户数（户）", "计划投资（万元）"],
+        ["棉纺厂东院", "2.8650", "370", "1,075.97"],
+    ]
+    assert parse_rows(registry, rows).problems == []
 
 
 def test_fund_ledger_amounts_in_yuan_by_the_unit_line(registry):
@@ -390,9 +400,29 @@ def test_fund_ledger_amounts_in_yuan_by_the_unit_line(registry):
     assert column_values(sheet, "amount_wan") == [Decimal("1250.1")]
 
 
+@pytest.mark.parametrize(("header", "base"), [("改造面积", "平方米"), ("计划投资", "万元")])
+def test_a_measure_whose_unit_is_written_nowhere_is_read_in_its_base_unit_with_a_warning(
+    registry, header, base
+):
+    headers = {"改造面积": "改造面积（平方米）", "计划投资": "计划投资（万元）"} | {header: header}
+    sheet = parse_rows(
+        registry, [["小区名称", *headers.values(), "惠及户数"], ["市委小区", "28650", "725.58", 249]]
+    )
+    assert [(p.severity, p.rule, p.excel_row, p.column_header) for p in sheet.problems] == [
+        ("warning", "unit_assumed", 1, header)
+    ]
+    assert sheet.problems[0].message_zh == (
+        f"第1行表头「{header}」未注明单位，已按{base}读取本列数值，请在表头注明单位，如「{header}（{base}）」。"
+    )
+    assert (sheet.records[0]["area_m2"], sheet.records[0]["planned_investment_wan"]) == (
+        Decimal(28650),
+        Decimal("725.58"),
+    )
+
+
 def test_unrecognised_header_unit_is_an_error_on_the_header_row(registry):
     sheet = parse_rows(
-        registry, [["小区名称", "改造面积", "惠及户数", "计划投资（千元）"], ["市委小区", 1, 2, 3]]
+        registry, [["小区名称", "改造面积（平方米）", "惠及户数", "计划投资（千元）"], ["市委小区", 1, 2, 3]]
     )
     assert problems(sheet) == [("unit", 1, "计划投资（千元）", "千元")]
     assert sheet.problems[0].message_zh == (
@@ -401,9 +431,13 @@ def test_unrecognised_header_unit_is_an_error_on_the_header_row(registry):
 
 
 def test_a_unit_line_naming_a_non_money_unit_leaves_money_in_wan_yuan(registry):
-    rows = [["单位：户"], ["小区名称", "改造面积", "惠及户数", "计划投资"], ["市委小区", 1, 2, "725.58"]]
+    rows = [
+        ["单位：户"],
+        ["小区名称", "改造面积（平方米）", "惠及户数", "计划投资"],
+        ["市委小区", 1, 2, "725.58"],
+    ]
     sheet = parse_rows(registry, rows)
-    assert sheet.problems == []
+    assert problems(sheet) == [("unit_assumed", 2, "计划投资", None)]
     assert column_values(sheet, "planned_investment_wan") == [Decimal("725.58")]
 
 
@@ -833,6 +867,23 @@ def test_parts_get_the_item_above_as_parent(registry):
     assert column_values(sheet, "quantity_unit") == ["平方米", "平方米", "万元", "万元", "万元", "万元"]
 
 
+def test_a_quantity_written_with_its_rows_unit_is_read_and_with_another_is_an_error(registry):
+    rows = [
+        SCALE_HEADER,
+        [PROJECT, "建设规模", "改造面积", "15000平方米", "平方米"],
+        [PROJECT, "建设规模", "安置面积", "26880平方米", "万平方米"],
+        [PROJECT, "建设规模", "配套面积", "40.8923万", "平方米"],
+        [PROJECT, "建设规模", "征收户数", "1280左右", "户"],
+    ]
+    sheet = parse_rows(registry, rows)
+    assert column_values(sheet, "quantity")[0] == Decimal(15000)
+    assert [(p.rule, p.excel_row, p.column_header, p.value) for p in sheet.problems] == [
+        ("quantity_unit", 3, "数量", "26880平方米"),
+        ("type", 4, "数量", "40.8923万"),
+        ("type", 5, "数量", "1280左右"),
+    ]
+
+
 def test_counted_quantities_keep_their_row_unit(registry):
     rows = [
         SCALE_HEADER,
@@ -922,3 +973,54 @@ def test_a_merged_name_is_each_rows_but_a_merged_amount_stays_in_its_first_row(r
     sheet = parse_rows(registry, rows, merges=["E3:E4", "F3:F4"])
     assert column_values(sheet, "status") == ["在建", "在建"]
     assert column_values(sheet, "planned_investment_wan")[1] is None
+
+
+@pytest.mark.parametrize(
+    ("target", "reported", "header", "value"),
+    [
+        ("≥100%", "90%左右", "实际完成值", "90%左右"),
+        ("100%", "约100%", "实际完成值", "约100%"),
+        ("≥5个", "1,2个", "实际完成值", "1,2个"),
+        ("≤5个工作日", "3天", "实际完成值", "3天"),
+        ("约90%", "93%", "年度指标值", "约90%"),
+    ],
+)
+def test_an_indicator_value_that_is_not_exact_is_an_error_on_its_own_cell(
+    registry, target, reported, header, value
+):
+    sheet = parse_rows(registry, targets_rows(("≥95%", "95%"), (target, reported)))
+    assert [(p.severity, p.excel_row, p.column_header, p.value) for p in sheet.problems] == [
+        ("error", 4, header, value)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("target", "reported", "rule", "words"),
+    [
+        ("≥90", "93%", "indicator_unit_assumed", "读作“≥90%”"),
+        ("≥90", "0.93", "indicator_scale", "一个像百分数、一个像小数"),
+        ("≥95%", "95%以上", "indicator_bound", "已按95%计"),
+        ("16个", "已完成", "indicator_not_number", "不能计分"),
+    ],
+)
+def test_an_indicator_read_one_way_of_two_is_a_warning_naming_the_reading(
+    registry, target, reported, rule, words
+):
+    sheet = parse_rows(registry, targets_rows((target, reported)))
+    assert problems(sheet) == [(rule, 3, "实际完成值", reported)]
+    assert sheet.problems[0].severity == "warning"
+    assert words in sheet.problems[0].message_zh
+
+
+@pytest.mark.parametrize(
+    ("target", "reported"),
+    [
+        ("90%以上", "93%"),
+        ("不低于90%", "0.93"),
+        ("≧95%", "100%"),
+        ("≥24.4万㎡", "244000㎡"),
+        ("2023年11月底前", "达成"),
+    ],
+)
+def test_targets_written_in_words_offices_use_read_without_a_problem(registry, target, reported):
+    assert parse_rows(registry, targets_rows((target, reported))).problems == []

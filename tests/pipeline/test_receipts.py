@@ -1,12 +1,28 @@
 from __future__ import annotations
 
+import ast
 import json
+import re
+from pathlib import Path
 
 import pytest
 
+import pipeline
+from pipeline.check import check_contents
 from pipeline.intake import ingest
-from pipeline.receipts import ReceiptFacts, ReceiptIssue, contained, render_html, safe_component
+from pipeline.limits import PASSWORD
+from pipeline.parse import unreadable_file
+from pipeline.problems import RULE_ZH, Problem, Severity
+from pipeline.receipts import (
+    ReceiptFacts,
+    ReceiptIssue,
+    contained,
+    render_html,
+    render_text,
+    safe_component,
+)
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
+from tests.pipeline.test_text import HOSTILE
 
 
 def receipts_of(settings) -> dict[str, dict]:
@@ -159,3 +175,131 @@ def test_an_early_receipt_that_cannot_be_removed_is_left_with_a_warning_not_rais
     monkeypatch.setattr(Path, "unlink", refuse)
     _remove_misplaced(early, {kept_html})  # must not raise: the run's receipts are recorded before this
     assert "未能删除" in caplog.text
+
+
+def test_receipt_file_names_replace_every_control_and_bidi_character():
+    # A right-to-left override would show `C\u202exslx.exe.回执.html` in a clerk's folder as `C…lmth.执回.exe.xlsx`.
+    for char in HOSTILE:
+        assert safe_component(f"C{char}xslx.exe", "f", ".回执.html") == "C_xslx.exe.回执.html", hex(ord(char))
+
+
+def _forged_facts() -> ReceiptFacts:
+    message = "第5行「惠及户数（户）」填写为“约\n200”，应为整数，请填写确切户数。"
+    issue = ReceiptIssue(
+        "清单\r", 5, "惠及户数（户）", "约\n200", "error", "type", message, "应为整数", "请改"
+    )
+    name = "B\nfake line [已接收] 伪造.xlsx"
+    return ReceiptFacts(
+        1, name, "枣林", "2023-01-05 09:00:00+0800", "0" * 64, "rejected", [], None, None, [issue]
+    )
+
+
+def test_a_line_feed_in_a_name_or_cell_cannot_forge_a_line_of_the_text_or_html_receipt():
+    facts = _forged_facts()
+
+    text = render_text(facts)
+    page = render_html(facts)
+
+    assert len(text.splitlines()) == 3  # the file, the summary, the one problem
+    assert "B\u240afake line" in text and "约\u240a200" in text and "清单\u240d" in text
+    assert "B\u240afake line" in page and "约\u240a200" in page
+    assert "B\nfake" not in page and "约\n200" not in page
+
+
+def _rules_made_without_a_fix() -> dict[str, list[str]]:
+    """Find, in the pipeline's code, every rule of a problem made with no `fix`: `….fail(rule, …)`, `Problem(…)`."""
+    found: dict[str, list[str]] = {}
+    root = Path(pipeline.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        if "vendor" in path.relative_to(root).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", getattr(node.func, "id", None))
+            keywords = {k.arg: k.value for k in node.keywords}
+            if name == "fail" and node.args:
+                rule = node.args[0]
+            elif name == "Problem" and "fix" not in keywords:
+                rule = keywords.get("rule", node.args[1] if len(node.args) > 1 else None)
+            else:
+                continue
+            # A rule chosen in place (`"month_range" if months else "required"`) names each it may be.
+            for constant in ast.walk(rule):
+                if isinstance(constant, ast.Constant) and isinstance(constant.value, str):
+                    found.setdefault(constant.value, []).append(f"{path.name}:{node.lineno}")
+    return found
+
+
+def test_every_problem_made_without_a_fix_gets_one_on_its_receipt():
+    made = _rules_made_without_a_fix()
+    assert {"unreadable", "empty", "unknown_template"} <= made.keys()  # the scan sees the file-level paths
+    for rule, where in made.items():
+        # A message with no instruction in it: the receipt must still say how to fix the problem.
+        issue = ReceiptIssue.of(Problem(Severity.ERROR, rule, "文件已损坏，无法打开"))
+        assert issue.fix and issue.fix.startswith(("请", "一个文件", "如")), (rule, where)
+
+
+def test_the_instruction_a_message_ends_with_is_its_fix():
+    assert ReceiptIssue.of(Problem(Severity.ERROR, "unreadable", PASSWORD)).fix == "请取消密码后重新报送"
+    [refused] = unreadable_file("枣林街道办事处/a.xlsx", "没有读取权限").problems
+    assert ReceiptIssue.of(refused).fix == "请重新报送该文件，或请管理员检查收件箱中该文件的权限"
+    # `申请` is not an instruction: the rule's own fix is given.
+    assert ReceiptIssue.of(Problem(Severity.ERROR, "empty", "申请表为空")).fix.startswith("请在统一下发")
+    # A fix of its own is kept.
+    assert ReceiptIssue.of(Problem(Severity.ERROR, "empty", "表为空，请补", fix="请补数据")).fix == "请补数据"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("空文件.xlsx", b""),
+        ("坏文件.xlsx", b"not a workbook"),
+        ("坏压缩包.xlsx", b"PK\x03\x04" + bytes(range(256)) * 4),
+        ("说明.txt", "请查收附件".encode()),
+        ("只有标题.csv", "2022年清单\n填报单位：枣林街道办事处\n".encode()),
+        ("清单.csv", COMPOUNDS_V1.replace("填报单位：枣林街道办事处\n", "").replace("2022年", "").encode()),
+    ],
+)
+def test_a_file_that_cannot_be_taken_in_gets_a_fix_for_every_problem(settings, registry, name, content):
+    [facts] = check_contents([(name, content)], settings, registry)
+
+    assert facts.status == "rejected" and facts.issues
+    assert all(i.fix for i in facts.issues), [(i.rule, i.message_zh) for i in facts.issues if not i.fix]
+
+
+# Where each kind of call names its rule: the argument's position, else the keyword `rule`.
+_RULE_POSITION = {"fail": 0, "cell_problem": 0, "CellError": 0, "Noted": 1, "Problem": 1}
+
+
+def _rules_made() -> dict[str, str]:
+    """Find every rule the pipeline's code and the expectation suites can put on a receipt, and where."""
+    found: dict[str, str] = {}
+    root = Path(pipeline.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        if "vendor" in path.relative_to(root).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", getattr(node.func, "id", None))
+            keywords = {k.arg: k.value for k in node.keywords}
+            position = _RULE_POSITION.get(name)
+            rule = keywords.get("rule")
+            if rule is None and position is not None and len(node.args) > position:
+                rule = node.args[position]
+            if rule is None or any(isinstance(n, ast.Call | ast.Subscript) for n in ast.walk(rule)):
+                continue  # a rule looked up (`meta["rule"]`) is data: the suites' rules are read below
+            for constant in ast.walk(rule):
+                if isinstance(constant, ast.Constant) and isinstance(constant.value, str) and constant.value:
+                    found.setdefault(constant.value, f"{path.name}:{node.lineno}")
+    for suite in sorted((root.parent / "expectations").glob("*.json")):
+        for rule in re.findall(r'"rule":\s*"([^"]+)"', suite.read_text(encoding="utf-8")):
+            found.setdefault(rule, suite.name)
+    return found
+
+
+def test_every_rule_a_receipt_can_carry_has_its_chinese_title():
+    made = _rules_made()
+    assert {"unreadable", "type", "indicator_value", "unit_assumed", "score_above_points"} <= made.keys()
+    assert {rule: where for rule, where in made.items() if rule not in RULE_ZH} == {}

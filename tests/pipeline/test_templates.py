@@ -45,8 +45,8 @@ AGREEING_ROWS = {
         {"valid_responses": 50, "satisfied": 41, "basically_satisfied": 0, "dissatisfied": 9},
     ],
     "performance_targets": [
-        {"target_text": "≥90%", "weight": Decimal("45")},
-        {"target_text": "16个", "weight": Decimal("45")},
+        {"target_text": "≥90%", "reported_value": "93%", "weight": Decimal("45")},
+        {"target_text": "16个", "reported_value": "16个", "weight": Decimal("45")},
     ],
     "investment_progress": [
         {"month": 1, "monthly_completed_wan": Decimal("100"), "cumulative_completed_wan": Decimal("100")},

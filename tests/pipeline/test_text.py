@@ -1,8 +1,21 @@
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
-from pipeline.text import clean_name, clean_text, nfkc, split_header, squash
+from pipeline.text import clean_name, clean_text, nfkc, printable, split_header, squash
+
+# Every character that can move the cursor, end a line or turn text around, from Unicode rather than a list:
+# controls (C0, DEL, C1), line and paragraph separators, the explicit bidi embeddings, overrides and isolates,
+# and the implicit marks (Bidi_Control, though their bidi classes are L, R and AL).
+_EXPLICIT_BIDI = {"LRE", "RLE", "PDF", "LRO", "RLO", "LRI", "RLI", "FSI", "PDI"}
+HOSTILE = [
+    chr(code)
+    for code in range(0x3000)
+    if unicodedata.category(chr(code)) in ("Cc", "Zl", "Zp")
+    or unicodedata.bidirectional(chr(code)) in _EXPLICIT_BIDI
+] + ["\u200e", "\u200f", "\u061c"]
 
 
 @pytest.mark.parametrize(
@@ -78,3 +91,25 @@ def test_split_header_separates_label_and_unit_in_full_or_half_width_brackets(wr
 
 def test_split_header_only_takes_the_trailing_brackets_as_unit():
     assert split_header("中央预算内投资（发改资金）金额") == ("中央预算内投资(发改资金)金额", None)
+
+
+def test_one_line_printable_shows_every_control_separator_and_bidi_character_as_a_stand_in():
+    assert len(HOSTILE) > 70  # C0, DEL and C1 alone are 66
+    for char in HOSTILE:
+        shown = printable(f"a{char}b", one_line=True)
+        assert len(shown) == 3 and char not in shown and shown.isprintable(), hex(ord(char))
+        assert len(shown.splitlines()) == 1, hex(ord(char))
+
+
+def test_a_line_feed_in_a_file_name_cannot_forge_a_line_of_its_own():
+    forged = "B\nfake line [已接收] 伪造.xlsx"
+
+    assert printable(forged, one_line=True) == "B\u240afake line [已接收] 伪造.xlsx"
+    assert printable("D\r[已接收] 覆盖.xlsx") == "D\u240d[已接收] 覆盖.xlsx"
+
+
+def test_text_of_many_lines_keeps_its_line_feeds_and_tabs_but_shows_every_other_control():
+    assert printable("序号\t名称\n1\t棉纺厂东院") == "序号\t名称\n1\t棉纺厂东院"
+    for char in set(HOSTILE) - {"\n", "\t"}:
+        shown = printable(f"a{char}b")
+        assert char not in shown and len(shown.splitlines()) == 1, hex(ord(char))

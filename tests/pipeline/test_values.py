@@ -15,6 +15,7 @@ from pipeline.values import (
     is_blank,
     parse_cell,
     parse_date,
+    parse_decimal,
     parse_month,
     parse_percent,
     parse_year,
@@ -527,3 +528,77 @@ def test_a_columns_parser_reads_a_cell_seen_before_as_it_read_it_the_first_time(
         assert [outcome(parser, cell) for cell in cells] == [
             outcome(lambda c: parse_cell(c, columns[name], registry.units, BASE), cell) for cell in cells
         ]
+
+
+@pytest.mark.parametrize(
+    ("target", "reported", "operator", "target_number", "target_unit", "reported_number", "reported_unit"),
+    [
+        # Comparisons written in words, before the number or after its unit.
+        ("90%以上", "0.93", "≥", Decimal(90), "%", Decimal(93), "%"),
+        ("不低于90%", "95%", "≥", Decimal(90), "%", Decimal(95), "%"),
+        ("≧95%", "100%", "≥", Decimal(95), "%", Decimal(100), "%"),
+        ("控制在5%以内", "3%", "≤", Decimal(5), "%", Decimal(3), "%"),
+        ("不超过9163.6万元", "9000万元", "≤", Decimal("9163.6"), "万元", Decimal(9000), "万元"),
+        # Areas as the models convert them, whatever spelling of ㎡ the clerk used.
+        ("≥24.4万㎡", "122000㎡", "≥", Decimal("24.4"), "万平方米", Decimal(122000), "平方米"),
+        ("≥24.4万平米", "24.4", "≥", Decimal("24.4"), "万平方米", Decimal("24.4"), "万平方米"),
+        # A deadline is met or not: no number to compare.
+        ("2023年11月底前", "按期完成", "定性", None, None, None, None),
+        # A note in brackets after a figure is not its unit.
+        ("=16个", "16个(含3个新增)", "=", Decimal(16), "个", Decimal(16), "个"),
+        # A target without a unit is read in the unit of the value reported against it.
+        ("≥90", "93%", "≥", Decimal(90), "%", Decimal(93), "%"),
+        ("≥0.9", "93%", "≥", Decimal(90), "%", Decimal(93), "%"),
+    ],
+)
+def test_an_indicator_is_read_in_the_units_the_models_convert(
+    target, reported, operator, target_number, target_unit, reported_number, reported_unit
+):
+    reading = read_indicator(target, reported)
+    assert reading.error is None
+    assert (
+        reading.operator,
+        reading.target_number,
+        reading.target_unit,
+        reading.reported_number,
+        reading.reported_unit,
+    ) == (operator, target_number, target_unit, reported_number, reported_unit)
+
+
+@pytest.mark.parametrize(
+    ("target", "reported", "in_target"),
+    [
+        ("≥100%", "90%左右", False),
+        ("100%", "约100%", False),
+        ("≥16个", "16余个", False),
+        ("=16个", "1,6个", False),
+        ("≤5个工作日", "3天", False),
+        ("=16个", "16%", False),
+        ("约90%", "93%", True),
+        ("≥90%以下", "93%", True),
+    ],
+)
+def test_an_indicator_that_cannot_be_scored_exactly_is_an_error_with_no_number(target, reported, in_target):
+    reading = read_indicator(target, reported)
+    assert reading.error is not None and reading.error_in_target is in_target
+    assert (reading.target_number if in_target else reading.reported_number) is None
+
+
+@pytest.mark.parametrize("value", ["1,2", "72,5.58", "1,35.2", "1,2800", "12,50,100", "1,280,"])
+def test_a_comma_out_of_thousands_place_is_an_error_not_deleted(value):
+    with pytest.raises(CellError) as caught:
+        decimal_of(value)
+    assert caught.value.rule == "separator"
+
+
+@pytest.mark.parametrize(
+    ("value", "number"), [("80", Decimal(80)), ("12.5分", Decimal("12.5")), (7.5, Decimal("7.5"))]
+)
+def test_a_plain_decimal_reads_a_number_and_its_points(value, number):
+    assert parse_decimal(value) == number
+
+
+@pytest.mark.parametrize("value", ["80左右", "2560余", "40.8923万", "10个"])
+def test_a_plain_decimal_with_other_words_after_it_is_an_error(value):
+    with pytest.raises(CellError):
+        parse_decimal(value)
