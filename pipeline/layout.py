@@ -13,6 +13,7 @@ from decimal import Decimal
 from pipeline.problems import Problem, Severity, cell_problem, display
 from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, Column, ColumnType, Registry, Template
+from pipeline.rules import qualitative_readings
 from pipeline.text import clean_name, nfkc, split_header, squash
 from pipeline.values import (
     CellError,
@@ -441,39 +442,62 @@ def _unit_context(binding: Binding, registry: Registry, meta: SheetMeta, sheet: 
         # 1.2 under a bare 改造面积 may be 1.2 万㎡ or 1.2 ㎡, 200 under a bare 金额 200 万元 or 200 元: the clerk is told
         # which was taken, once, on the header.
         base = registry.units.measures[measure].base
-        expected, fix = (
-            f"未注明单位，已按{base}读取本列数值",
-            f"请在表头注明单位，如「{binding.column.header}（{base}）」",
-        )
-        row = sheet.header_rows[1]
-        sheet.problems.append(
-            Problem(
-                Severity.WARNING,
-                "unit_assumed",
-                f"第{row}行表头「{binding.header}」{expected}，{fix}。",
-                sheet=sheet.name,
-                excel_row=row,
-                column_header=binding.header,
-                expected=expected,
-                fix=fix,
-            )
+        _warn_on_header(
+            sheet,
+            binding,
+            rule="unit_assumed",
+            expected=f"表头未注明单位，已按{base}读取本列数值",
+            fix=f"请在表头注明单位，如「{binding.column.header}（{base}）」",
         )
         return UnitContext()
     line = registry.units.find(meta.money_unit) if measure == "money" and binding.unit is not None else None
     if line is not None and line[0] == "money" and line[1] != found[1]:
         # `单位：元` above a `计划投资（万元）` header: one of them is wrong; the header, nearer the figures, is taken.
-        sheet.warn(
-            Noted(
-                None,
-                "unit_conflict",
-                f"与表上方的“单位：{meta.money_unit}”不一致，已按表头的{found[2]}读取本列数值",
-                "请删去或改正其中一处单位",
-            ),
-            excel_row=sheet.header_rows[1],
-            header=binding.header,
-            value=binding.unit,
+        _warn_on_header(
+            sheet,
+            binding,
+            rule="unit_conflict",
+            expected=f"表头单位与表上方的“单位：{meta.money_unit}”不一致，已按表头的{found[2]}读取本列数值",
+            fix="请删去或改正其中一处单位",
         )
     return UnitContext(found[1], found[2])
+
+
+def _unscored_words(
+    operator: str, target: str | None, reported: str | None, qualitative: frozenset[str]
+) -> bool:
+    """Say whether a qualitative indicator's value is words the rules cannot score (not the target's own)."""
+    if operator != "定性" or not target or not reported:
+        return False
+    return reported.strip() != target.strip() and reported.strip() not in qualitative
+
+
+def _unscored(target: str, reported: str, qualitative: frozenset[str]) -> Noted:
+    """Say that a qualitative indicator's value names no outcome the rules score, so it scores nothing."""
+    outcomes = "、".join(f"“{w}”" for w in ("达成", "基本达成", "部分达成", "未达成") if w in qualitative)
+    return Noted(
+        None,
+        "indicator_qualitative",
+        f"年度指标值“{target}”是定性指标，“{reported}”不是规定的完成情况写法，无法判定，按0分计",
+        f"请填写{outcomes}之一，或与年度指标值相同的文字（视为达成）",
+    )
+
+
+def _warn_on_header(sheet: ParsedSheet, binding: Binding, *, rule: str, expected: str, fix: str) -> None:
+    """Warn of how a column was read, on its header: 第4行「改造面积」：表头未注明单位，已按…"""
+    row = sheet.header_rows[1]
+    sheet.problems.append(
+        Problem(
+            Severity.WARNING,
+            rule,
+            f"第{row}行「{binding.header}」：{expected}，{fix}。",
+            sheet=sheet.name,
+            excel_row=row,
+            column_header=binding.header,
+            expected=expected,
+            fix=fix,
+        )
+    )
 
 
 # What a text cell is, as bits: blank (no value), written at all, a footer's first words, a 合计 label, a 小计 label.
@@ -561,6 +585,9 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     total_cells = [(b.column.name, b.index, parsers[b.column.name], b) for b in total_columns]
     required = [(b.column.name, b) for b in match.bindings if b.column.required]
     by_name = {b.column.name: b for b in match.bindings}
+    qualitative = (
+        qualitative_readings() if any(b.column.read_against for b in match.bindings) else frozenset()
+    )
     read_against = [(b, by_name.get(b.column.read_against)) for b in match.bindings if b.column.read_against]
     totals: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
     subtotals: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
@@ -664,6 +691,9 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 )
             elif reading.noted is not None and reported:
                 sheet.warn(reading.noted, excel_row=excel_row, header=binding.header, value=reported)
+            elif _unscored_words(reading.operator, target, reported, qualitative):
+                noted = _unscored(target, reported, qualitative)
+                sheet.warn(noted, excel_row=excel_row, header=binding.header, value=reported)
         if part is not None:
             item = values.get(part.column) or ""
             folded_item = squashed(item)

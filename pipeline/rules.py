@@ -102,6 +102,12 @@ class Rules(_Strict):
             *(self.for_year(year).negative_list for year in self.years)
         )
 
+    @property
+    def qualitative_any_year(self) -> frozenset[str]:
+        """Return every outcome and every other wording of one that some year's rules score."""
+        years = [self.defaults, *(self.for_year(year) for year in self.years)]
+        return frozenset().union(*({*y.qualitative, *y.qualitative_words} for y in years))
+
     def for_year(self, year: int) -> YearRules:
         """Return the defaults with that year's sections replaced."""
         return YearRules.model_validate(self.defaults.model_dump(by_alias=True) | self.years.get(year, {}))
@@ -118,3 +124,15 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
     except ValidationError as exc:
         raise explain(path, exc) from exc
     return rules
+
+
+_QUALITATIVE: dict[tuple[Path, int], frozenset[str]] = {}
+
+
+def qualitative_readings(path: Path = RULES_PATH) -> frozenset[str]:
+    """Return `qualitative_any_year` of the rules file, read again only when the file changes."""
+    key = (path, path.stat().st_mtime_ns)
+    if key not in _QUALITATIVE:
+        _QUALITATIVE.clear()
+        _QUALITATIVE[key] = load_rules(path).qualitative_any_year
+    return _QUALITATIVE[key]

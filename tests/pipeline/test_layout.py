@@ -377,8 +377,12 @@ def test_header_unit_wins_over_the_money_unit_line_and_the_clerk_is_told(registr
     ]
     sheet = parse_rows(registry, rows)
     assert column_values(sheet, "planned_investment_wan") == [Decimal("1075.97")]
-    assert problems(sheet) == [("unit_conflict", 2, "计划投资（万元）", "万元")]
-    assert sheet.problems[0].severity == "warning" and "已按表头的万元读取" in sheet.problems[0].message_zh
+    assert problems(sheet) == [("unit_conflict", 2, "计划投资（万元）", None)]
+    assert sheet.problems[0].severity == "warning"
+    assert sheet.problems[0].message_zh == (
+        "第2行「计划投资（万元）」：表头单位与表上方的“单位：元”不一致，已按表头的万元读取本列数值，"
+        "请删去或改正其中一处单位。"
+    )
 
 
 def test_a_money_unit_line_agreeing_with_the_header_says_nothing(registry):
@@ -412,7 +416,7 @@ def test_a_measure_whose_unit_is_written_nowhere_is_read_in_its_base_unit_with_a
         ("warning", "unit_assumed", 1, header)
     ]
     assert sheet.problems[0].message_zh == (
-        f"第1行表头「{header}」未注明单位，已按{base}读取本列数值，请在表头注明单位，如「{header}（{base}）」。"
+        f"第1行「{header}」：表头未注明单位，已按{base}读取本列数值，请在表头注明单位，如「{header}（{base}）」。"
     )
     assert (sheet.records[0]["area_m2"], sheet.records[0]["planned_investment_wan"]) == (
         Decimal(28650),
@@ -1024,3 +1028,15 @@ def test_an_indicator_read_one_way_of_two_is_a_warning_naming_the_reading(
 )
 def test_targets_written_in_words_offices_use_read_without_a_problem(registry, target, reported):
     assert parse_rows(registry, targets_rows((target, reported))).problems == []
+
+
+@pytest.mark.parametrize("reported", ["按期完成", "已完成"])
+def test_a_qualitative_value_the_rules_cannot_score_is_a_warning_that_it_scores_nothing(registry, reported):
+    sheet = parse_rows(registry, targets_rows(("2023年11月底前", reported)))
+    assert problems(sheet) == [("indicator_qualitative", 3, "实际完成值", reported)]
+    assert "按0分计" in sheet.problems[0].message_zh and "“达成”" in sheet.problems[0].fix
+
+
+@pytest.mark.parametrize("reported", ["达成", "达成预期指标", "基本达成", "按期完成（质量合格）"])
+def test_a_qualitative_value_the_rules_score_or_the_target_itself_reads_without_a_problem(registry, reported):
+    assert parse_rows(registry, targets_rows(("按期完成（质量合格）", reported))).problems == []
