@@ -9,7 +9,7 @@ import posixpath
 import re
 import struct
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from html import unescape
 
@@ -190,15 +190,15 @@ class _Extent:
 
 # --- xlsx -----------------------------------------------------------------------------------------------
 
-_PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?"
+TAG_PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?"
 # A cell with its reference first, when it holds something (a self-closing cell only carries formatting,
 # and readers leave it out of the sheet's range): its row, its column.
 _VALUED_ROWS = re.compile(rb'<c r="[A-Za-z]*(\d+)"(?:[^>]*[^/>])?>')
 _VALUED_COLUMNS = re.compile(rb'<c r="([A-Za-z]+)\d*"(?:[^>]*[^/>])?>')
-_TAG = re.compile(_PREFIX + rb"(row|c)(?=[\s/>])([^>]*)>")
+_TAG = re.compile(TAG_PREFIX + rb"(row|c)(?=[\s/>])([^>]*)>")
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]*)\$?(\d*)["']""")
-_DIMENSION = re.compile(_PREFIX + rb"""dimension\s[^>]*?\bref\s*=\s*["']([^"']*)["']""")
-_ERROR_CELL = re.compile(_PREFIX + rb"""c\s[^>]*?\bt\s*=\s*["']e["']""")
+_DIMENSION = re.compile(TAG_PREFIX + rb"""dimension\s[^>]*?\bref\s*=\s*["']([^"']*)["']""")
+_ERROR_CELL = re.compile(TAG_PREFIX + rb"""c\s[^>]*?\bt\s*=\s*["']e["']""")
 # What sends a chunk down the tag-by-tag path: a cell tag not starting `<c r="`, or one with a namespace prefix.
 # These and the two below are plain searches, several times faster on a sheet than `in` or `count`.
 _UNREFERENCED_CELL = re.compile(rb'<c(?:>| (?!r="))')
@@ -210,7 +210,7 @@ _XML_ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _XML_ELEMENT = r"<(?:[A-Za-z_][\w.-]*:)?{}(?=[\s/>])([^>]*)>"
 
 
-def _attributes(text: str) -> dict[str, str]:
+def xml_attributes(text: str) -> dict[str, str]:
     """Return an XML start tag's attributes by local name."""
     return {k.rsplit(":", 1)[-1]: unescape(a or b) for k, a, b in _XML_ATTR.findall(text)}
 
@@ -230,7 +230,7 @@ def _worksheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     for tag in re.findall(
         _XML_ELEMENT.format("Relationship"), _small_member(archive, "xl/_rels/workbook.xml.rels")
     ):
-        attributes = _attributes(tag)
+        attributes = xml_attributes(tag)
         target = attributes.get("Target", "")
         if attributes.get("Type", "").endswith("/worksheet"):
             path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
@@ -242,10 +242,15 @@ def _xlsx_sheet_names(archive: zipfile.ZipFile, parts: dict[str, str]) -> dict[s
     """Map worksheet parts to the sheet names the clerk sees (xl/workbook.xml)."""
     names = {}
     for tag in re.findall(_XML_ELEMENT.format("sheet"), _small_member(archive, "xl/workbook.xml")):
-        attributes = _attributes(tag)
+        attributes = xml_attributes(tag)
         if attributes.get("id") in parts:
             names[parts[attributes["id"]]] = attributes.get("name", "")
     return names
+
+
+def xlsx_sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Map the sheet names the clerk sees to their worksheet parts."""
+    return {name: part for part, name in _xlsx_sheet_names(archive, _worksheet_parts(archive)).items()}
 
 
 def _drain(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
@@ -301,22 +306,28 @@ class _WorksheetScan:
                 self.extent.reach(self.row, self.column)
 
 
-def _scan_worksheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, extent: _Extent) -> bool:
-    """Stream one worksheet's XML through the limits; return whether any cell stores an error (`t="e"`)."""
-    scan = _WorksheetScan(extent)
+def whole_tags(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """Inflate an XML member a chunk at a time and yield it in runs of whole tags, so memory stays flat."""
     carry = b""
     with archive.open(info) as handle:
         while chunk := handle.read(CHUNK):
             text = carry + chunk
-            # Only whole tags are scanned; a tag cut by the chunk boundary waits for the next chunk.
+            # Only whole tags are yielded; a tag cut by the chunk boundary waits for the next chunk.
             cut = text.rfind(b"<")
             if cut < 0 or text.find(b">", cut) >= 0:
                 cut = len(text)
             carry = text[cut:]
             if len(carry) > MAX_TAG:
-                raise ValueError("worksheet XML holds a tag longer than MAX_TAG")
-            scan.take(text[:cut])
-    scan.take(carry)
+                raise ValueError(f"{info.filename} holds a tag longer than MAX_TAG")
+            yield text[:cut]
+    yield carry
+
+
+def _scan_worksheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, extent: _Extent) -> bool:
+    """Stream one worksheet's XML through the limits; return whether any cell stores an error (`t="e"`)."""
+    scan = _WorksheetScan(extent)
+    for text in whole_tags(archive, info):
+        scan.take(text)
     return scan.errors
 
 

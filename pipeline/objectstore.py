@@ -59,6 +59,7 @@ from pipeline.storage import (
     SKIP_ZH,
     InboxEntry,
     InboxListing,
+    InboxUnusable,
     LocalStorage,
     NotTakenIn,
     Skipped,
@@ -376,9 +377,8 @@ class ObjectStorage:
         try:
             objects = list(self._pages(self.inbox_bucket, below))
         except OSError as exc:  # no such bucket, no permission to list, the store unreachable
-            reason = f"无法列出收件箱（{exc}）"
-            listing.skipped.append(Skipped(".", "read_failed", reason))
-            return listing
+            # As for a local inbox that is not there: a broken data root fails the night, never passes for a quiet one.
+            raise InboxUnusable(self.settings.inbox, exc) from None
         found = []
         for item in objects:
             path = item["Key"][len(below) :]

@@ -9,12 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from pipeline.forms import read_form
-from pipeline.layout import ParsedSheet, find_header, parse_sheet
+from pipeline.cell_formats import CellFormats
+from pipeline.forms import _Places, _where, read_form
+from pipeline.layout import HeaderMatch, ParsedSheet, _merged_origin, find_header, parse_sheet
 from pipeline.limits import LimitExceeded, Limits
 from pipeline.offices import Office, Offices
 from pipeline.problems import Problem, Severity, cell_problem
-from pipeline.reader import UnreadableFile, read_workbook
+from pipeline.reader import Grid, UnreadableFile, read_workbook
 from pipeline.registry import Registry
 from pipeline.settings import TIMEZONE
 
@@ -117,12 +118,14 @@ def parse_file(
     if not workbook.grids:
         parsed.fail("empty", "文件中没有任何填写了内容的工作表")
         return parsed
+    # Only an xlsx states its cells' number formats where they are cheap to read.
+    formats = CellFormats(content) if workbook.kind == "xlsx" else None
     for grid in workbook.grids:
         try:
-            match = find_header(grid, registry)
-            sheet = parse_sheet(grid, match, registry) if match else None
-            if sheet is not None:
-                read_form(grid, sheet, registry)
+            match, sheet = _read_sheet(grid, registry)
+            if sheet is not None and formats is not None and _write_percentages(grid, sheet, formats):
+                # Read again, so the value, the form's own checks and the receipt all take the cell as shown.
+                match, sheet = _read_sheet(grid, registry)
         except Exception:
             # A fault of ours, not the clerk's: log it for the engineers, reject the file, and go on with the run.
             logger.exception("parsing sheet %r of %s failed", grid.name, inbox_path)
@@ -158,6 +161,62 @@ def parse_file(
         _settle_month(parsed, sheet)
         _settle_project(parsed, sheet)
     return parsed
+
+
+def _read_sheet(grid: Grid, registry: Registry) -> tuple[HeaderMatch | None, ParsedSheet | None]:
+    """Match a sheet to a template and read it: its table, then the form's fields around it."""
+    match = find_header(grid, registry)
+    sheet = parse_sheet(grid, match, registry) if match else None
+    if sheet is not None:
+        read_form(grid, sheet, registry)
+    return match, sheet
+
+
+# What a cell holding 1 shows under a percent format, and what the clerk typed: read as written, never bare.
+_SHOWN_PERCENT = "100%"
+
+
+def _write_percentages(grid: Grid, sheet: ParsedSheet, formats: CellFormats) -> bool:
+    """Write `100%` into each cell read as an ambiguous bare 1 that Excel shows as 100%; say whether any was."""
+    cells = _ambiguous_cells(grid, sheet)
+    if not cells:
+        return False
+    # A merged cell shows its range's top-left cell, in that cell's format.
+    origin = _merged_origin(grid)
+    shown = formats.percent_cells(grid.name, {origin.get(cell, cell) for cell in cells})
+    written = [cell for cell in cells if origin.get(cell, cell) in shown]
+    for r, c in written:
+        grid.rows[r][c] = _SHOWN_PERCENT
+    return bool(written)
+
+
+def _ambiguous_cells(grid: Grid, sheet: ParsedSheet) -> set[tuple[int, int]]:
+    """Return the cells (zero-based) holding the number 1 that a `percent_ambiguous` warning is about."""
+    warned = {(p.excel_row, p.column_header) for p in sheet.problems if p.rule == "percent_ambiguous"}
+    if not warned:
+        return set()
+    cells = set()
+    places = None
+    for excel_row, header in warned:
+        # A table cell is warned under its column's header; a form field under `_where` of its place.
+        found = {(excel_row - 1, b.index) for b in sheet.bindings if b.header == header}
+        if not found and sheet.template.fields:
+            places = places or _Places(grid)
+            located = (places.locate(field) for field in sheet.template.fields)
+            found = {
+                places.origin.get(place[:2], place[:2])
+                for place in located
+                if place is not None and place[0] == excel_row - 1 and _where(place) == header
+            }
+        cells |= {(r, c) for r, c in found if _holds_one(grid, r, c)}
+    return cells
+
+
+def _holds_one(grid: Grid, r: int, c: int) -> bool:
+    """Say whether a cell holds the number 1: a number shows its format, a text `1` shows as typed."""
+    row = grid.rows[r] if r < len(grid.rows) else ()
+    value = row[c] if c < len(row) else None
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == 1
 
 
 def _settle_unit(parsed: ParsedFile, offices: Offices) -> None:

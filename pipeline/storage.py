@@ -95,8 +95,9 @@ class InboxUnusable(OSError):
     pipeline cannot use.
     """
 
-    def __init__(self, inbox: Path, exc: OSError):
-        super().__init__(exc.errno, exc.strerror, str(inbox))
+    def __init__(self, inbox: Path | str, exc: OSError):
+        # An object store's error carries its words in args, not strerror (`NoSuchBucket: …`).
+        super().__init__(exc.errno, exc.strerror or str(exc), str(inbox))
 
     def __str__(self) -> str:
         what = _INBOX_ZH.get(self.errno, "无法列出")

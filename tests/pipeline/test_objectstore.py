@@ -41,7 +41,7 @@ from pipeline.objectstore import (
     writing,
 )
 from pipeline.settings import Settings
-from pipeline.storage import InboxEntry, LocalStorage, NotTakenIn, Unreadable
+from pipeline.storage import InboxEntry, InboxUnusable, LocalStorage, NotTakenIn, Unreadable
 
 
 @pytest.fixture(scope="module")
@@ -198,10 +198,10 @@ def test_scan_lists_objects_with_sizes_etags_and_chinese_names(storage: ObjectSt
     assert storage.raw_path("枣林街道/2022年预算执行情况表.xlsx") is None
 
 
-def test_scan_of_a_missing_bucket_is_left_for_the_next_run(tmp_path: Path, bucket: str):
-    listing = ObjectStorage(_settings(tmp_path, f"{bucket}-missing")).scan()
-    assert listing.files == []
-    assert [(s.path, s.kind, s.retried) for s in listing.skipped] == [(".", "read_failed", True)]
+def test_an_inbox_bucket_that_cannot_be_listed_is_a_broken_data_root(tmp_path: Path, bucket: str):
+    with pytest.raises(InboxUnusable) as broken:
+        ObjectStorage(_settings(tmp_path, f"{bucket}-missing")).scan()
+    assert f"{bucket}-missing" in str(broken.value) and "收件箱无法列出" in str(broken.value)
 
 
 def test_the_settle_window_defers_a_just_written_object(tmp_path: Path, bucket: str, s3):

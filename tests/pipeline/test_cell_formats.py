@@ -1,0 +1,269 @@
+"""A number Excel shows as a percentage (the clerk typed `100%`, the cell holds 1 formatted `0%`) is no bare 1."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from pipeline.cell_formats import CellFormats, is_percent_format
+from pipeline.parse import parse_file
+from pipeline.registry import Template
+from pipeline.values import read_indicator
+from tests.pipeline.workbooks import COMPOUND_HEADER, national_self_evaluation, xls, xlsx
+
+UNIT = "枣林街道办事处"
+PROJECT = "枣林街道办事处改造老旧小区"
+PERCENT_FORMATS = ["0%", "0.00%", "0.0%"]  # the two built-in ones (ids 9, 10) and a custom one
+
+
+def formatted(content: bytes, formats: dict[str, str], sheet: str | None = None) -> bytes:
+    """Return the workbook again with number formats set on cells named by reference (`G7`)."""
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    cells = book[sheet] if sheet else book.worksheets[0]
+    for ref, number_format in formats.items():
+        cells[ref].number_format = number_format
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def with_member(content: bytes, name: str, change) -> bytes:
+    """Return an xlsx with one zip member changed (`change(data)` giving its new bytes, or None to drop it)."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info)
+            data = change(data) if info.filename == name else data
+            if data is not None:
+                target.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def warnings(parsed) -> list[tuple[str, int]]:
+    return [(p.rule, p.excel_row) for p in parsed.all_problems]
+
+
+# --- the format codes -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "percent"),
+    [
+        ("0%", True),
+        ("0.00%", True),
+        ("0.0%", True),
+        ("#,##0.0%;[Red]-#,##0.0%", True),
+        ("[$-804]0.00%", True),
+        ("General", False),
+        ("0.00", False),
+        ('0.0"%"', False),  # the sign written as text: 1 shows as 1.0%
+        ("0.0\\%", False),
+        ("0_%", False),  # padding the width of a `%`
+        ("0;0%", False),  # a positive number takes the first section
+        ('_(* #,##0_);_(* (#,##0);_(* "-"??_);_(@_)', False),
+    ],
+)
+def test_a_format_is_a_percentage_when_its_first_section_multiplies_by_100(code, percent):
+    assert is_percent_format(code) is percent
+
+
+def test_the_percent_cells_of_a_sheet_are_found_by_their_style(registry):
+    content = formatted(
+        xlsx({"表一": [[1, 1, 1, 1]], "表二": [[1]]}),
+        {"A1": "0%", "B1": "0.00%", "C1": "0.0%", "D1": "0.00"},
+        sheet="表一",
+    )
+    formats = CellFormats(content)
+    assert formats.percent_cells("表一", {(0, 0), (0, 1), (0, 2), (0, 3)}) == {(0, 0), (0, 1), (0, 2)}
+    assert formats.percent_cells("表二", {(0, 0)}) == set()
+    assert formats.percent_cells("没有的表", {(0, 0)}) == set()
+
+
+def test_percent_cells_are_found_in_xml_written_with_a_namespace_prefix():
+    def prefixed(data: bytes) -> bytes:
+        return re.sub(rb"<(/?)(?=[A-Za-z])", rb"<\1x:", data).replace(b'xmlns="', b'xmlns:x="')
+
+    content = formatted(xlsx({"表一": [[1, 1]]}), {"A1": "0.0%"}, sheet="表一")
+    for member in ("xl/styles.xml", "xl/worksheets/sheet1.xml"):
+        content = with_member(content, member, prefixed)
+
+    assert CellFormats(content).percent_cells("表一", {(0, 0), (0, 1)}) == {(0, 0)}
+
+
+# --- the national form's 执行率 --------------------------------------------------------------------------
+
+
+def self_evaluation(rate: object, targets=None) -> tuple[list[list[object]], list[str]]:
+    budget = ("1300", "1300", "1300", 10, rate, 10)
+    return national_self_evaluation(targets or DEMO_TARGETS, budget=budget)
+
+
+DEMO_TARGETS = [
+    ("产出指标", "数量指标", "改造小区数量", "=16个", "16个", 30),
+    ("产出指标", "质量指标", "返工率", "≤5%", "2%", 20),
+    ("效益指标", "社会效益指标", "居民居住条件改善", "按期完成", "达成", 20),
+    ("满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", "93%", 20),
+]
+# The 自评表's 年度资金总额 row and its 执行率 column (G), as national_self_evaluation lays them out.
+RATE_CELL = "G7"
+
+
+@pytest.mark.parametrize("number_format", PERCENT_FORMATS)
+def test_an_execution_rate_shown_as_100_percent_is_read_as_100_percent_without_a_warning(
+    registry, number_format
+):
+    rows, merges = self_evaluation(1)
+    content = formatted(xlsx({"自评表": rows}, merges={"自评表": merges}), {RATE_CELL: number_format})
+
+    parsed = parse_file(content, f"{UNIT}/2022年项目支出绩效自评表.xlsx", registry)
+
+    assert warnings(parsed) == []
+    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {Decimal(1)}
+
+
+def test_a_bare_1_execution_rate_in_a_general_cell_is_still_the_warning(registry):
+    rows, merges = self_evaluation(1)
+
+    parsed = parse_file(xlsx({"自评表": rows}, merges={"自评表": merges}), f"{UNIT}/自评表.xlsx", registry)
+
+    assert warnings(parsed) == [("percent_ambiguous", 7)]
+    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {Decimal("0.01")}
+
+
+def test_a_rate_shown_as_100_percent_is_still_checked_against_executed_over_budget(registry):
+    rows, merges = national_self_evaluation(DEMO_TARGETS, budget=("1300", "1300", "1250.1", 10, 1, "9.62"))
+    content = formatted(xlsx({"自评表": rows}, merges={"自评表": merges}), {RATE_CELL: "0%"})
+
+    parsed = parse_file(content, f"{UNIT}/自评表.xlsx", registry)
+
+    [problem] = parsed.all_problems
+    assert (problem.rule, problem.excel_row, problem.value) == ("rate_mismatch", 7, "100%")
+
+
+# --- 实际完成值 against a percent target -------------------------------------------------------------------
+
+TARGETS_HEADER = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值"]
+
+
+def targets_sheet(target: str, reported: object) -> bytes:
+    """Return a 绩效目标 table whose one indicator (row 3) reports `reported` against `target`."""
+    return xlsx(
+        {
+            "绩效目标": [
+                [f"项目名称：{PROJECT}"],
+                TARGETS_HEADER,
+                ["产出指标", "质量指标", "指标", target, reported, 10],
+            ]
+        }
+    )
+
+
+@pytest.mark.parametrize("number_format", PERCENT_FORMATS)
+@pytest.mark.parametrize("target", ["≤5%", "≥95%"])
+def test_a_reported_value_shown_as_100_percent_is_100_percent_against_any_target(
+    registry, target, number_format
+):
+    content = formatted(targets_sheet(target, 1), {"E3": number_format})
+
+    parsed = parse_file(content, f"{UNIT}/2022年绩效目标.xlsx", registry)
+
+    assert warnings(parsed) == []
+    [record] = parsed.sheets[0].records
+    # Stored as the cell shows it, so the models' own read_indicator reads it the same way.
+    assert record["reported_value"] == "100%"
+    assert read_indicator(target, record["reported_value"]).reported_number == 100
+
+
+@pytest.mark.parametrize("target", ["≤5%", "≥95%"])
+def test_a_bare_1_reported_in_a_general_cell_is_still_the_warning(registry, target):
+    parsed = parse_file(targets_sheet(target, 1), f"{UNIT}/2022年绩效目标.xlsx", registry)
+
+    assert warnings(parsed) == [("percent_ambiguous", 3)]
+    assert parsed.sheets[0].records[0]["reported_value"] == "1"
+
+
+def test_a_1_typed_as_text_in_a_percent_cell_shows_as_typed_and_is_still_the_warning(registry):
+    content = formatted(targets_sheet("≤5%", "1"), {"E3": "0%"})
+
+    parsed = parse_file(content, f"{UNIT}/2022年绩效目标.xlsx", registry)
+
+    assert warnings(parsed) == [("percent_ambiguous", 3)]
+
+
+def test_a_fraction_in_a_percent_cell_was_read_right_already_and_is_left_alone(registry):
+    content = formatted(targets_sheet("≥95%", 0.97), {"E3": "0%"})
+
+    parsed = parse_file(content, f"{UNIT}/2022年绩效目标.xlsx", registry)
+
+    assert warnings(parsed) == []
+    assert read_indicator("≥95%", parsed.sheets[0].records[0]["reported_value"]).reported_number == 97
+
+
+# --- a （%） column of a table ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rate_registry(registry):
+    """The registry with a 完成率 percent column added to the compound list (no shipped table has one)."""
+    template = registry.template("compound_list").model_dump()
+    template["columns"] = [
+        *template["columns"],
+        {"name": "completion_rate", "header": "完成率", "type": "percent"},
+    ]
+    templates = {**registry.templates, "compound_list": Template.model_validate(template)}
+    return registry.model_copy(update={"templates": templates})
+
+
+def compound_rates(*rates: object) -> bytes:
+    rows = [[*COMPOUND_HEADER, "完成率（%）"]]
+    rows += [[n, f"小区{n}", "1.5", "200", "500", "在建", rate] for n, rate in enumerate(rates, start=1)]
+    return xlsx({"清单": rows})
+
+
+@pytest.mark.parametrize("number_format", PERCENT_FORMATS)
+def test_a_percent_column_cell_shown_as_100_percent_is_100_percent(rate_registry, number_format):
+    content = formatted(compound_rates(1, 1, 0.5), {"G2": number_format})
+
+    parsed = parse_file(content, f"{UNIT}/2022年清单.xlsx", rate_registry)
+
+    # Row 3's bare 1 is in a General cell: only that one is still ambiguous.
+    assert warnings(parsed) == [("percent_ambiguous", 3)]
+    rates = [r["completion_rate"] for r in parsed.sheets[0].records]
+    assert rates == [Decimal(1), Decimal("0.01"), Decimal("0.5")]
+
+
+# --- where formats are not read --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda data: None, id="no-styles"),
+        pytest.param(
+            lambda data: data.replace(b'numFmtId="9"', b'numFmtId="nine"'), id="bad-number-format-id"
+        ),
+    ],
+)
+def test_styles_that_cannot_be_read_keep_the_warning(rate_registry, change):
+    content = with_member(formatted(compound_rates(1), {"G2": "0%"}), "xl/styles.xml", change)
+
+    parsed = parse_file(content, f"{UNIT}/2022年清单.xlsx", rate_registry)
+
+    assert warnings(parsed) == [("percent_ambiguous", 2)]
+    assert parsed.sheets[0].records[0]["completion_rate"] == Decimal("0.01")
+
+
+def test_an_xls_keeps_the_warning_as_its_formats_are_not_read(registry):
+    rows, merges = self_evaluation(1)
+
+    parsed = parse_file(xls({"自评表": rows}, merges={"自评表": merges}), f"{UNIT}/自评表.xls", registry)
+
+    assert warnings(parsed) == [("percent_ambiguous", 7)]
