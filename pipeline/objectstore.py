@@ -246,17 +246,14 @@ def content_type(name: str) -> str:
 class ObjectEntry(InboxEntry):
     """An inbox object: `mtime_ns` is its LastModified, `marker` its ETag (what says it changed).
 
-    A local file has no marker (it is told by size and mtime), so `pipeline.storage.InboxEntry` has none; this
-    subclass carries it, is an InboxEntry everywhere one is expected, and pickles into work files. The loader
-    records it in `ops.inbox_files.marker` (`marker_of`).
+    An InboxEntry everywhere one is expected, and pickles into work files. The loader records the marker in
+    `ops.inbox_files.marker` (`marker_of`), as it does a local file's inode and ctime.
     """
-
-    marker: str | None = None
 
 
 def marker_of(entry: InboxEntry) -> str | None:
-    """Return an entry's change marker (an object's ETag); None for a local file, told by (size, mtime)."""
-    return getattr(entry, "marker", None)
+    """Return an entry's change marker: an object's ETag, a local file's inode and ctime (None: made before)."""
+    return entry.marker
 
 
 def same_object(entry: InboxEntry, size: int, mtime_ns: int, marker: str | None = None) -> bool:

@@ -30,6 +30,8 @@ class InboxEntry:
     mtime_ns: int
     # The path's bytes as the file system holds them, where they are not UTF-8 (a GBK name from a Windows zip).
     raw: bytes | None = None
+    # What says the file changed, beyond its size: an object's ETag; a local file's inode and ctime (`local_marker`).
+    marker: str | None = None
 
     @property
     def suffix(self) -> str:
@@ -198,6 +200,16 @@ def read_whole(handle: BinaryIO, before: os.stat_result, path: str, raw: bytes |
     return content
 
 
+def local_marker(status: os.stat_result) -> str:
+    """Return what says a local file changed: its inode and ctime.
+
+    Size and mtime alone miss a corrected file copied in with its old mtime kept (`cp -p`, a sync tool) when
+    its size did not change. Every write, rename or `touch` moves the ctime, and a replaced file has another
+    inode; a file that only moved is fingerprinted again and found unchanged.
+    """
+    return f"{status.st_ino}:{status.st_ctime_ns}"
+
+
 def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
@@ -264,7 +276,9 @@ def walk(root: bytes, raw_paths: dict[str, bytes] | None = None) -> InboxListing
             else:
                 stack.append((iter(inner), raw, (*parts, name)))
         elif stat.S_ISREG(mode.st_mode):
-            listing.files.append(InboxEntry(path, mode.st_size, mode.st_mtime_ns, raw_path))
+            listing.files.append(
+                InboxEntry(path, mode.st_size, mode.st_mtime_ns, raw_path, local_marker(mode))
+            )
         else:
             kind = _kind_of(mode.st_mode)
             listing.skipped.append(Skipped(path, kind, SKIP_ZH[kind], raw_path))
@@ -350,7 +364,7 @@ class LocalStorage:
             return None
 
     def _entry(self, path: str, status: os.stat_result) -> InboxEntry:
-        return InboxEntry(path, status.st_size, status.st_mtime_ns, self.raw_path(path))
+        return InboxEntry(path, status.st_size, status.st_mtime_ns, self.raw_path(path), local_marker(status))
 
     def stat_inbox(self, path: str) -> InboxEntry:
         """Return one inbox file's entry as it is now, if it is a regular file the pipeline may read."""

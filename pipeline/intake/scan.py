@@ -24,8 +24,8 @@ class InboxScan:
 
 
 def taken_in(con: duckdb.DuckDBPyConnection | None) -> dict[str, tuple[int, int, str | None, str | None]]:
-    """Return size, mtime, SHA-256 (None: it could not be read) and change marker (an object's ETag, None for
-    a local file) of every inbox path as last taken in."""
+    """Return size, mtime, SHA-256 (None: it could not be read) and change marker (an object's ETag, a local
+    file's inode and ctime; None if recorded before markers) of every inbox path as last taken in."""
     if con is None:
         return {}
     columns = {
@@ -51,8 +51,8 @@ def scan_inbox(
 ) -> InboxScan:
     """Sort the inbox (oldest first) into fresh, touched-but-unchanged, unchanged and skipped entries.
 
-    Nothing is written. A file is as taken in when its size and change marker (an object's ETag) match, or,
-    without a marker, its size and mtime. Only a known file that moved is read, to see whether its bytes did too;
+    Nothing is written. A file is as taken in when its size and change marker (an object's ETag, a local file's
+    inode and ctime) match, or, recorded without a marker, its size and mtime. Only a known file that moved is read, to see whether its bytes did too;
     a new or changed file modified within the settle window waits for the next run. A file that could not be
     read before is looked at again once it can be opened.
     """

@@ -20,7 +20,7 @@ from pipeline import intake, objectstore, parse, receipts
 from pipeline.intake import ingest, load, store, work
 from pipeline.problems import RULE_ZH
 from pipeline.settings import Settings
-from pipeline.storage import LocalStorage
+from pipeline.storage import LocalStorage, local_marker
 from pipeline.warehouse import working_copy
 from tests.pipeline.test_validate import CLEAN, DEFECTS
 
@@ -545,7 +545,7 @@ def _comparable(settings: Settings) -> dict[str, list[tuple]]:
                 "from ops.submissions order by 1"
             ).fetchall(),
             "ops.inbox_files": con.execute(
-                "select * exclude (mtime_ns) from ops.inbox_files order by 1"
+                "select * exclude (mtime_ns, marker) from ops.inbox_files order by 1"
             ).fetchall(),
         }
     for table, rows in warehouse_state(settings).items():
@@ -876,3 +876,35 @@ def test_a_line_feed_or_carriage_return_in_a_file_name_cannot_forge_a_line_of_th
     assert not any(line.startswith(("fake", "[已接收]")) for line in listed + summary)
     assert sum("[已接收]" in line for line in listed) == 2 * len(forged)  # in the name and its receipt's name
     assert len(render_rejected(result).split("\r")) == 1 and "\u2028" not in render_rejected(result)
+
+
+def test_a_corrected_file_copied_in_with_its_old_size_and_mtime_is_taken_in(settings, registry, register):
+    first = drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    ingest(settings, registry, progress=False)
+    corrected = COMPOUNDS_V1.replace("249,725.58", "248,725.58")
+    assert len(corrected.encode()) == first.stat().st_size
+    # As `cp -p` or a sync tool delivers it: new bytes under the old name, the old size and mtime kept.
+    drop(settings, "枣林街道办事处/清单.csv", corrected, mtime=10**18)
+
+    report = ingest(settings, registry, progress=False)
+
+    assert [(o.inbox_path, o.status) for o in report.outcomes] == [("枣林街道办事处/清单.csv", "accepted")]
+    assert query(settings, "select households from staging.compound_list order by households") == [
+        (248,),
+        (370,),
+    ]
+
+
+def test_a_file_only_moved_on_disk_is_fingerprinted_again_and_found_unchanged(settings, registry, register):
+    path = drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    ingest(settings, registry, progress=False)
+    os.chmod(path, 0o600)  # the ctime moves, the bytes do not
+
+    report = ingest(settings, registry, progress=False)
+
+    assert report.outcomes == [] and report.unchanged == 2
+    assert query(settings, "select count(*) from ops.submissions") == [(2,)]
+    # The new ctime is remembered, so the next night does not read the file again.
+    assert query(settings, "select marker from ops.inbox_files where inbox_path like '%清单%'") == [
+        (local_marker(path.stat()),)
+    ]

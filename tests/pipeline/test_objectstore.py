@@ -262,7 +262,7 @@ def test_a_changed_object_is_told_by_its_new_etag(storage: ObjectStorage, bucket
     (third,) = storage.scan().files
     assert third.mtime_ns > second.mtime_ns and third.marker == second.marker
     assert same_object(third, second.size, second.mtime_ns, second.marker)
-    # A local file has no marker and is told by (size, mtime) as before.
+    # An entry made without a marker (a warehouse from before markers) is told by (size, mtime).
     local = InboxEntry(path, 9, 5)
     assert same_object(local, 9, 5) and not same_object(local, 9, 6)
     # Reading by a stale entry never returns the new bytes under the old entry.
