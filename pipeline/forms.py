@@ -133,6 +133,8 @@ def _field_value(
         return None
     # The national forms write rates in percent (93.12 is 93.12 %); money in the 万元 their blocks are headed with.
     context = UnitContext(name="%") if field.type is ColumnType.PERCENT else UnitContext()
+    if context.name == "%":
+        sheet.note_percent_number(*places.origin.get((r, c), (r, c)), raw)
     where = _where(found)
     try:
         value = cell_parser(field, registry.units, context)(raw)

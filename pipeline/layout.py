@@ -396,9 +396,18 @@ class ParsedSheet:
     records: list[dict] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     meta: SheetMeta = field(default_factory=SheetMeta)
+    # Number cells (zero-based row, column) read as percent points that a percent format would show ×100
+    # (1.05 read as 1.05 %, shown as 105%): parse_file asks their formats. Never shown on a receipt.
+    percent_numbers: list[tuple[int, int]] = field(default_factory=list, repr=False, compare=False)
 
     def error(self, **kwargs) -> None:
         self.problems.append(cell_problem(sheet=self.name, **kwargs))
+
+    def note_percent_number(self, r: int, c: int, raw: object) -> None:
+        """Keep a cell read as percent points whose reading a percent format would change: above 1 or below 0."""
+        # 0 < n ≤ 1 reads the same either way (0.95 is 95 %; a bare 1 is the percent_ambiguous warning's).
+        if raw.__class__ in (float, int) and (raw > 1 or raw < 0):
+            self.percent_numbers.append((r, c))
 
     def warn(self, noted: Noted, **where) -> None:
         """Tell the clerk which of a cell's readings was taken."""
@@ -679,6 +688,9 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             if not (reported or target):
                 continue
             reading = read_indicator(target, reported)
+            if reading.target_unit == "%" and binding.index < width:
+                # A bare number against a percent target is read in points; its cell's format may say otherwise.
+                sheet.note_percent_number(index, binding.index, row[binding.index])
             if reading.error is not None:
                 where = target_binding if reading.error_in_target and target_binding else binding
                 sheet.error(

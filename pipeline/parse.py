@@ -7,6 +7,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import PurePosixPath
 
 from pipeline.cell_formats import CellFormats
@@ -16,7 +17,7 @@ from pipeline.limits import LimitExceeded, Limits
 from pipeline.offices import Office, Offices
 from pipeline.problems import Problem, Severity, cell_problem
 from pipeline.reader import Grid, UnreadableFile, read_workbook
-from pipeline.registry import Registry
+from pipeline.registry import ColumnType, Registry
 from pipeline.settings import TIMEZONE
 
 logger = logging.getLogger(__name__)
@@ -172,13 +173,13 @@ def _read_sheet(grid: Grid, registry: Registry) -> tuple[HeaderMatch | None, Par
     return match, sheet
 
 
-# What a cell holding 1 shows under a percent format, and what the clerk typed: read as written, never bare.
-_SHOWN_PERCENT = "100%"
-
-
 def _write_percentages(grid: Grid, sheet: ParsedSheet, formats: CellFormats) -> bool:
-    """Write `100%` into each cell read as an ambiguous bare 1 that Excel shows as 100%; say whether any was."""
-    cells = _ambiguous_cells(grid, sheet)
+    """Write a number read as percent points that Excel shows as a percentage as shown (1.05 as `105%`).
+
+    Those are a bare 1 (ambiguous: 1 % or 100 %) and a number above 1 or below 0 (1.05 read as 1.05 %, not the
+    105 % typed); say whether any cell was written. Formats are read only when there is such a cell.
+    """
+    cells = _ambiguous_cells(grid, sheet) | _percent_numbers(grid, sheet)
     if not cells:
         return False
     # A merged cell shows its range's top-left cell, in that cell's format.
@@ -186,8 +187,28 @@ def _write_percentages(grid: Grid, sheet: ParsedSheet, formats: CellFormats) -> 
     shown = formats.percent_cells(grid.name, {origin.get(cell, cell) for cell in cells})
     written = [cell for cell in cells if origin.get(cell, cell) in shown]
     for r, c in written:
-        grid.rows[r][c] = _SHOWN_PERCENT
+        grid.rows[r][c] = shown_percent(grid.rows[r][c])
     return bool(written)
+
+
+def shown_percent(number: float | int) -> str:
+    """Return what a percent format shows of a number, exactly, as the clerk typed it: 1.05 is `105%`."""
+    exact = Decimal(format(number, ".15g")) if isinstance(number, float) else Decimal(number)
+    return f"{exact.scaleb(2):f}%"
+
+
+def _percent_numbers(grid: Grid, sheet: ParsedSheet) -> set[tuple[int, int]]:
+    """Return the number cells read as percent points whose reading a percent format would change."""
+    # A form's rate fields and 实际完成值 against a percent target are noted as read; a （%） column here.
+    columns = [b.index for b in sheet.bindings if b.column.type is ColumnType.PERCENT and b.unit == "%"]
+    rows = grid.rows
+    for record in sheet.records if columns else ():
+        r = record["excel_row"] - 1
+        row = rows[r]
+        for c in columns:
+            if c < len(row):
+                sheet.note_percent_number(r, c, row[c])
+    return set(sheet.percent_numbers)
 
 
 def _ambiguous_cells(grid: Grid, sheet: ParsedSheet) -> set[tuple[int, int]]:

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from pipeline.cell_formats import CellFormats, is_percent_format
-from pipeline.parse import parse_file
+from pipeline.parse import parse_file, shown_percent
 from pipeline.registry import Template
 from pipeline.values import read_indicator
 from tests.pipeline.workbooks import COMPOUND_HEADER, national_self_evaluation, xls, xlsx
@@ -267,3 +267,118 @@ def test_an_xls_keeps_the_warning_as_its_formats_are_not_read(registry):
     parsed = parse_file(xls({"自评表": rows}, merges={"自评表": merges}), f"{UNIT}/自评表.xls", registry)
 
     assert warnings(parsed) == [("percent_ambiguous", 7)]
+
+
+# --- a number above 1 (or below 0) shown as a percentage: `105%` typed is 1.05 formatted `0%` ------------------
+# Read bare, under （%） or against a percent target, 1.05 is 1.05 %: no warning, a silent wrong number.
+
+
+@pytest.mark.parametrize(("number", "shown"), [(1.05, "105%"), (1.2, "120%"), (1, "100%"), (-0.05, "-5%")])
+def test_a_number_is_written_as_its_percent_format_shows_it(number, shown):
+    assert shown_percent(number) == shown
+
+
+@pytest.mark.parametrize("number_format", PERCENT_FORMATS)
+@pytest.mark.parametrize(("rate", "executed"), [(1.05, "1050"), (1.2, "1200")])
+def test_an_execution_rate_shown_above_100_percent_is_read_as_shown(registry, number_format, rate, executed):
+    rows, merges = national_self_evaluation(DEMO_TARGETS, budget=("1000", "1000", executed, 10, rate, 10))
+    content = formatted(xlsx({"自评表": rows}, merges={"自评表": merges}), {RATE_CELL: number_format})
+
+    parsed = parse_file(content, f"{UNIT}/2022年项目支出绩效自评表.xlsx", registry)
+
+    # Read as 1.05 %, the rate would not be 执行数 over 预算数 either: no rate_mismatch says it was read right.
+    assert warnings(parsed) == []
+    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {Decimal(str(rate))}
+
+
+@pytest.mark.parametrize(("rate", "points"), [(95, "0.95"), (5, "0.05")])
+def test_an_execution_rate_in_percent_points_in_a_general_cell_is_read_as_before(registry, rate, points):
+    rows, merges = self_evaluation(rate)
+
+    parsed = parse_file(xlsx({"自评表": rows}, merges={"自评表": merges}), f"{UNIT}/自评表.xlsx", registry)
+
+    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {Decimal(points)}
+
+
+@pytest.mark.parametrize("number_format", PERCENT_FORMATS)
+@pytest.mark.parametrize(("reported", "shown"), [(1.05, "105%"), (1.2, "120%")])
+@pytest.mark.parametrize("target", ["≥100%", "≤5%"])
+def test_a_reported_value_shown_above_100_percent_is_read_as_shown(
+    registry, target, reported, shown, number_format
+):
+    content = formatted(targets_sheet(target, reported), {"E3": number_format})
+
+    parsed = parse_file(content, f"{UNIT}/2022年绩效目标.xlsx", registry)
+
+    assert warnings(parsed) == []
+    [record] = parsed.sheets[0].records
+    assert record["reported_value"] == shown
+    assert read_indicator(target, record["reported_value"]).reported_number == Decimal(shown[:-1])
+
+
+@pytest.mark.parametrize(("reported", "stored"), [(95, "95"), (5, "5"), ("120", "120")])
+def test_a_general_number_or_a_text_against_a_percent_target_is_read_as_before(registry, reported, stored):
+    # A text `120` shows as typed whatever the format; a General 95 or 5 is 95 % or 5 % as it always was.
+    formats = {"E3": "0%"} if isinstance(reported, str) else {}
+    content = formatted(targets_sheet("≥90%", reported), formats)
+
+    parsed = parse_file(content, f"{UNIT}/2022年绩效目标.xlsx", registry)
+
+    assert warnings(parsed) == []
+    [record] = parsed.sheets[0].records
+    assert record["reported_value"] == stored
+    assert read_indicator("≥90%", stored).reported_number == Decimal(stored)
+
+
+def test_a_number_against_a_target_that_is_no_percentage_asks_no_format(registry, monkeypatch):
+    asked = []
+    monkeypatch.setattr(CellFormats, "percent_cells", lambda self, sheet, cells: asked.append(cells) or set())
+    content = formatted(targets_sheet("=16个", 16), {"E3": "0%"})
+
+    parse_file(content, f"{UNIT}/2022年绩效目标.xlsx", registry)
+
+    assert asked == []
+
+
+@pytest.mark.parametrize("number_format", PERCENT_FORMATS)
+def test_a_percent_column_cell_shown_above_100_percent_or_below_0_is_read_as_shown(
+    rate_registry, number_format
+):
+    content = formatted(
+        compound_rates(1.05, 1.2, -0.05, 95, 5, "120"),
+        {"G2": number_format, "G3": number_format, "G4": number_format, "G7": number_format},
+    )
+
+    parsed = parse_file(content, f"{UNIT}/2022年清单.xlsx", rate_registry)
+
+    assert warnings(parsed) == []
+    rates = [r["completion_rate"] for r in parsed.sheets[0].records]
+    # General 95 and 5 are 95 % and 5 % as before; a text `120` in a percent cell shows as typed, 120 %.
+    assert rates == [
+        Decimal("1.05"),
+        Decimal("1.2"),
+        Decimal("-0.05"),
+        Decimal("0.95"),
+        Decimal("0.05"),
+        Decimal("1.2"),
+    ]
+
+
+def test_a_percent_column_of_fractions_and_general_numbers_asks_no_format(rate_registry, monkeypatch):
+    asked = []
+    monkeypatch.setattr(CellFormats, "percent_cells", lambda self, sheet, cells: asked.append(cells) or set())
+    content = formatted(compound_rates(0.95, 0.5, 0), {"G2": "0%"})
+
+    parse_file(content, f"{UNIT}/2022年清单.xlsx", rate_registry)
+
+    assert asked == []
+
+
+def test_an_xls_number_above_1_under_a_percent_header_is_read_as_before(rate_registry):
+    parsed = parse_file(
+        xls({"清单": [[*COMPOUND_HEADER, "完成率（%）"], [1, "小区1", "1.5", "200", "500", "在建", 1.05]]}),
+        f"{UNIT}/清单.xls",
+        rate_registry,
+    )
+
+    assert parsed.sheets[0].records[0]["completion_rate"] == Decimal("0.0105")
