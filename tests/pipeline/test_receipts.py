@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -206,28 +207,32 @@ def test_a_line_feed_in_a_name_or_cell_cannot_forge_a_line_of_the_text_or_html_r
     assert "B\nfake" not in page and "约\n200" not in page
 
 
-def _rules_made_without_a_fix() -> dict[str, list[str]]:
-    """Find, in the pipeline's code, every rule of a problem made with no `fix`: `….fail(rule, …)`, `Problem(…)`."""
-    found: dict[str, list[str]] = {}
+def _pipeline_calls() -> Iterator[tuple[Path, ast.Call, str | None, dict[str, ast.expr]]]:
+    """Yield every call in the pipeline's own code (not vendored), with its file, name and keywords."""
     root = Path(pipeline.__file__).parent
     for path in sorted(root.rglob("*.py")):
         if "vendor" in path.relative_to(root).parts:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not isinstance(node, ast.Call):
-                continue
-            name = getattr(node.func, "attr", getattr(node.func, "id", None))
-            keywords = {k.arg: k.value for k in node.keywords}
-            if name == "fail" and node.args:
-                rule = node.args[0]
-            elif name == "Problem" and "fix" not in keywords:
-                rule = keywords.get("rule", node.args[1] if len(node.args) > 1 else None)
-            else:
-                continue
-            # A rule chosen in place (`"month_range" if months else "required"`) names each it may be.
-            for constant in ast.walk(rule):
-                if isinstance(constant, ast.Constant) and isinstance(constant.value, str):
-                    found.setdefault(constant.value, []).append(f"{path.name}:{node.lineno}")
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "attr", getattr(node.func, "id", None))
+                yield path, node, name, {k.arg: k.value for k in node.keywords}
+
+
+def _rules_made_without_a_fix() -> dict[str, list[str]]:
+    """Find, in the pipeline's code, every rule of a problem made with no `fix`: `….fail(rule, …)`, `Problem(…)`."""
+    found: dict[str, list[str]] = {}
+    for path, node, name, keywords in _pipeline_calls():
+        if name == "fail" and node.args:
+            rule = node.args[0]
+        elif name == "Problem" and "fix" not in keywords:
+            rule = keywords.get("rule", node.args[1] if len(node.args) > 1 else None)
+        else:
+            continue
+        # A rule chosen in place (`"month_range" if months else "required"`) names each it may be.
+        for constant in ast.walk(rule):
+            if isinstance(constant, ast.Constant) and isinstance(constant.value, str):
+                found.setdefault(constant.value, []).append(f"{path.name}:{node.lineno}")
     return found
 
 
@@ -275,25 +280,17 @@ _RULE_POSITION = {"fail": 0, "cell_problem": 0, "CellError": 0, "Noted": 1, "Pro
 def _rules_made() -> dict[str, str]:
     """Find every rule the pipeline's code and the expectation suites can put on a receipt, and where."""
     found: dict[str, str] = {}
-    root = Path(pipeline.__file__).parent
-    for path in sorted(root.rglob("*.py")):
-        if "vendor" in path.relative_to(root).parts:
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not isinstance(node, ast.Call):
-                continue
-            name = getattr(node.func, "attr", getattr(node.func, "id", None))
-            keywords = {k.arg: k.value for k in node.keywords}
-            position = _RULE_POSITION.get(name)
-            rule = keywords.get("rule")
-            if rule is None and position is not None and len(node.args) > position:
-                rule = node.args[position]
-            if rule is None or any(isinstance(n, ast.Call | ast.Subscript) for n in ast.walk(rule)):
-                continue  # a rule looked up (`meta["rule"]`) is data: the suites' rules are read below
-            for constant in ast.walk(rule):
-                if isinstance(constant, ast.Constant) and isinstance(constant.value, str) and constant.value:
-                    found.setdefault(constant.value, f"{path.name}:{node.lineno}")
-    for suite in sorted((root.parent / "expectations").glob("*.json")):
+    for path, node, name, keywords in _pipeline_calls():
+        position = _RULE_POSITION.get(name)
+        rule = keywords.get("rule")
+        if rule is None and position is not None and len(node.args) > position:
+            rule = node.args[position]
+        if rule is None or any(isinstance(n, ast.Call | ast.Subscript) for n in ast.walk(rule)):
+            continue  # a rule looked up (`meta["rule"]`) is data: the suites' rules are read below
+        for constant in ast.walk(rule):
+            if isinstance(constant, ast.Constant) and isinstance(constant.value, str) and constant.value:
+                found.setdefault(constant.value, f"{path.name}:{node.lineno}")
+    for suite in sorted((Path(pipeline.__file__).parent.parent / "expectations").glob("*.json")):
         for rule in re.findall(r'"rule":\s*"([^"]+)"', suite.read_text(encoding="utf-8")):
             found.setdefault(rule, suite.name)
     return found
