@@ -116,7 +116,7 @@ INDICATORS = (
     ("效益指标", "社会效益指标", "居民居住条件改善", "按期完成", "达成"),
     ("效益指标", "社会效益指标", "社区服务设施完善", "明显改善", "达成"),
     ("效益指标", "生态效益指标", "小区绿化覆盖率提升", "≥5%", "6%"),
-    ("效益指标", "可持续影响指标", "长效管理机制建立", "建立", "建立"),
+    ("效益指标", "可持续影响指标", "长效管理机制建立", "建立", "已建立"),
     ("满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", "93%"),
 )
 
@@ -630,7 +630,7 @@ def targets_sheet(rng: random.Random, p: Project) -> Sheet:
         rows.append(("产出指标", "数量指标", f"{c.name}惠及户数", f"≥{c.households}户", f"{c.households}户"))
     if not p.compounds:
         for number in range(1, rng.randint(20, 35)):
-            rows.append(("产出指标", "数量指标", f"{number}号地块完成征收", "按期完成", "达成"))
+            rows.append(("产出指标", "数量指标", f"{number}号地块完成征收", "按期完成", "完成"))
     halves = rng.random() < 0.3
     weights = (
         [Decimal(w).scaleb(-1) * 5 for w in split(rng, 180, len(rows))]

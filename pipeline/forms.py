@@ -210,7 +210,9 @@ def _check_stated_total(
         return  # a part not written, or already reported: nothing to check it against
     indicators = sum(scores, Decimal(0))
     expected_total = budget_score + indicators
-    if abs(total - expected_total) <= _TOTAL_TOLERANCE:
+    # 99.9 written for 99.85: half a unit of the last digit written, and never less than 0.01.
+    tolerance = max(_TOTAL_TOLERANCE, Decimal(1).scaleb(total.as_tuple().exponent) / 2)
+    if abs(total - expected_total) <= tolerance:
         return
     sheet.problems.append(
         cell_problem(

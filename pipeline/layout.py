@@ -29,8 +29,10 @@ from pipeline.values import (
 
 # The national forms put their indicator table near row 13, under a title, fund and goal blocks.
 HEADER_SEARCH_ROWS = 30
+# Labels a metadata line may hold; those not read (截至, 联系人…) still end the value before them.
 _META_KEY = re.compile(
-    r"(填报单位|填表单位|报送单位|实施单位|填报日期|填表日期|项目名称|年度|计量单位|金额单位|单位)\s*[:：]"
+    r"(填报单位|填表单位|报送单位|实施单位|填报日期|填表日期|项目名称|年度|计量单位|金额单位|单位"
+    r"|截至|截止|统计时间|调查时间|调查日期|联系人|联系电话|填表人|填报人|制表人|审核人)\s*[:：]"
 )
 _FOOTER = re.compile(
     r"^(填表人|填报人|制表人|联系人|联系电话|电话|审核人|负责人|单位负责人|分管领导|填报日期|填表日期|注|备注|说明)[:：]"
@@ -39,7 +41,8 @@ _TOTAL = re.compile(r"^(合计|总计|小计|共计)(?:[:：(].*)?$")
 _YEAR_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 # After `年度：` any four digits are the year meant, so 1999 is reported out of range, not as no year at all.
 _YEAR_ON_LINE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
-_SEAL = re.compile(r"\((盖章|公章|签章)\)")
+# A note after the unit's name: `（盖章）`, `（区住建局代报）`. The name is the office's; the note is not.
+_UNIT_NOTE = re.compile(r"\([^()]*\)$")
 
 
 def column_letter(index: int) -> str:
@@ -370,7 +373,8 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
                 continue
             # The national forms name the unit whose project it is in an 实施单位 row, and no 填报单位 line.
             if name in ("填报单位", "填表单位", "报送单位", "实施单位") and meta.unit is None:
-                meta.unit = squash(_SEAL.sub("", squash(value))) or None
+                # A field written after it in the same cell, or in a cell beside it, is set apart by a wide gap.
+                meta.unit = _unit_name(_FIELD_GAP.split(value)[0]) or None
                 meta.rows["unit"] = excel_row
             elif name == "项目名称" and meta.project is None:
                 meta.project = clean_name(value) or None
@@ -383,6 +387,14 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
                 meta.money_unit = squash(value.split()[0]) if value.split() else None
                 meta.rows["money_unit"] = excel_row
     return meta
+
+
+def _unit_name(value: str) -> str:
+    """Return the office a `填报单位：` line names, without the notes after it (`（盖章）`, `（代报）`)."""
+    text, previous = squash(value), None
+    while previous != text:
+        previous, text = text, _UNIT_NOTE.sub("", text)
+    return text
 
 
 @dataclass(slots=True)
@@ -478,7 +490,9 @@ def _unscored_words(
     """Say whether a qualitative indicator's value is words the rules cannot score (not the target's own)."""
     if operator != "定性" or not target or not reported:
         return False
-    return reported.strip() != target.strip() and reported.strip() not in qualitative
+    # The target's own words, or them said done (`已建立` for `建立`), mean it was met: mart.self_evaluation agrees.
+    met = (target.strip(), f"已{target.strip()}")
+    return reported.strip() not in met and reported.strip() not in qualitative
 
 
 def _unscored(target: str, reported: str, qualitative: frozenset[str]) -> Noted:

@@ -517,6 +517,8 @@ def _flag_conflicts(
     for other in others:
         if set(other.years) <= set(taken.years):
             continue
+        if other.source == "filename" and set(other.years) & set(taken.years):
+            continue  # `2023年1月报送-2022年度台账`: the day it was sent beside the year it reports
         expected = f"应与{taken.label}一致"
         fix = (
             f"本表已按{taken.label}取{used}度；若报表年度不是{used}，请改正{taken.label}后重新报送，"

@@ -221,12 +221,23 @@ def parse_percent(value: object, header_unit: str | None = None) -> Decimal | No
     if suffix not in ("", "%"):
         raise CellError("type", "应为百分比，如95%", "请填写百分比数字")
     if suffix == "%":
-        return _check_digits(number.scaleb(-2), SCALE[ColumnType.PERCENT])
+        return _rate(number.scaleb(-2))
     if header_unit != "%":
-        return _check_digits(number, SCALE[ColumnType.PERCENT])
+        return _rate(number)
     points, noted = bare_percent(number, None, "表头注明（%）且无指标值可对照")
-    fraction = _check_digits(points.scaleb(-2), SCALE[ColumnType.PERCENT])
+    fraction = _rate(points.scaleb(-2))
     return Noted(fraction, noted.rule, noted.expected, noted.fix) if noted else fraction
+
+
+def _rate(fraction: Decimal) -> Decimal:
+    """Keep a rate to a millionth (0.0001 %), rounding what a formula or another system carried beyond it.
+
+    Unlike money, a rate's far digits are no figure a clerk wrote: 98.500318 % shows as 98.50 %, and refusing the
+    file for digits nobody can see would ask the clerk the impossible.
+    """
+    scale = SCALE[ColumnType.PERCENT]
+    rounded = fraction.quantize(_STEP[scale]) if fraction.as_tuple().exponent < -scale else fraction
+    return _check_digits(rounded, scale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,11 +326,19 @@ def _unit_spelling(unit: str | None) -> str | None:
 
 def _comparable(first: str, second: str) -> bool:
     """Say whether numbers written in two units can be compared (one measure, or the same words)."""
-    if first == second:
-        return True
+    if first.startswith(second) or second.startswith(first):
+        return True  # `16个小区` against `=16个`: the measure word, then what is counted
+    measures = _measure_of(first), _measure_of(second)
+    return None not in measures and measures[0] == measures[1]
+
+
+def _measure_of(unit: str) -> str | None:
+    """Return the measure of the longest known unit a written unit starts with (`户居民` → count)."""
     units = _indicator_units()
-    found = units.find(first), units.find(second)
-    return None not in found and found[0][0] == found[1][0]
+    for end in range(len(unit), 0, -1):
+        if (found := units.find(unit[:end])) is not None:
+            return found[0]
+    return None
 
 
 @functools.cache

@@ -79,7 +79,9 @@ indicators as (
     left join config.qualitative as qualitative
         on qualitative.year = valued.year
         and qualitative.outcome = case
-            when trim(valued.reported_value) = trim(valued.target_text) then '达成'
+            -- The target's own words, or them said done (`已建立` for `建立`), mean it was met
+            -- (pipeline.layout._unscored_words reads them alike, so the receipt never warns of either).
+            when trim(valued.reported_value) in (trim(valued.target_text), '已' || trim(valued.target_text)) then '达成'
             else coalesce(words.outcome, trim(valued.reported_value))
         end
 ),

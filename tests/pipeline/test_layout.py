@@ -295,8 +295,25 @@ def test_labels_merged_down_into_the_header_row_count_for_it(registry):
         ["填报单位:枣林街道办事处(盖章) 填报日期:2023年1月5日 单位:万元"],
         [row_text(["填报单位：", "枣林街道办事处", None, "填报日期：", "2023年1月5日", "单位：", "万元"])],
         [row_text(["填报单位：", "枣林街道办事处", "（盖章）"]), row_text([None, "单位：万元"])],
+        ["填报单位：枣林街道办事处      截至：2022年12月31日   单位：万元"],
+        ["填报单位：枣林街道办事处截至：2022年12月31日 单位：万元"],
+        [
+            row_text(
+                ["填报单位：", "枣林街道办事处", "调查时间：", "2022年12月", "联系人：王芳", "单位：万元"]
+            )
+        ],
+        ["填报单位：枣林街道办事处（区住建局代报）  单位：万元"],
     ],
-    ids=["one-cell", "half-width", "spread-over-cells", "two-lines"],
+    ids=[
+        "one-cell",
+        "half-width",
+        "spread-over-cells",
+        "two-lines",
+        "a-field-after-a-gap",
+        "a-label-right-after",
+        "labels-in-later-cells",
+        "a-note-after-the-name",
+    ],
 )
 def test_read_meta_reads_unit_and_money_unit_in_one_cell_or_spread_over_cells(lines):
     meta = read_meta(lines)
@@ -1030,13 +1047,15 @@ def test_targets_written_in_words_offices_use_read_without_a_problem(registry, t
     assert parse_rows(registry, targets_rows((target, reported))).problems == []
 
 
-@pytest.mark.parametrize("reported", ["按期完成", "已完成"])
+@pytest.mark.parametrize("reported", ["如期", "已通过"])
 def test_a_qualitative_value_the_rules_cannot_score_is_a_warning_that_it_scores_nothing(registry, reported):
     sheet = parse_rows(registry, targets_rows(("2023年11月底前", reported)))
     assert problems(sheet) == [("indicator_qualitative", 3, "实际完成值", reported)]
     assert "按0分计" in sheet.problems[0].message_zh and "“达成”" in sheet.problems[0].fix
 
 
-@pytest.mark.parametrize("reported", ["达成", "达成预期指标", "基本达成", "按期完成（质量合格）"])
+@pytest.mark.parametrize(
+    "reported", ["达成", "达成预期指标", "基本达成", "按期完成（质量合格）", "已按期完成（质量合格）"]
+)
 def test_a_qualitative_value_the_rules_score_or_the_target_itself_reads_without_a_problem(registry, reported):
     assert parse_rows(registry, targets_rows(("按期完成（质量合格）", reported))).problems == []

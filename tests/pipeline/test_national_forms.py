@@ -197,6 +197,20 @@ def test_a_total_within_a_hundredth_of_its_scores_passes(registry, demo, off):
     assert parsed.all_problems == []
 
 
+@pytest.mark.parametrize(
+    ("written", "warned"), [("99.9", False), ("100", False), ("99.7", True), ("99", True)]
+)
+def test_a_total_rounded_as_written_passes_and_one_off_by_more_warns(registry, demo, written, warned):
+    # The scores add up to …85: 99.9 and 100 are it rounded to what they show; 99.7 and 99 are not.
+    indicators = sum(Decimal(t[5]) for t in demo.TARGETS)
+    budget = ("1570.00", "1570.00", "1570.00", 10, "100%", str(Decimal("99.85") - indicators))
+    form = national_self_evaluation(demo.TARGETS, budget=budget, total=(100, written))
+
+    parsed = parse_file(workbook(form), f"{UNIT}/自评表.xlsx", registry)
+
+    assert [p.rule for p in parsed.all_problems] == (["total_score_mismatch"] if warned else [])
+
+
 @pytest.mark.parametrize("score_header", ["得分", "自评得分"])
 def test_a_total_that_is_not_its_scores_is_a_warning_on_the_total_row(registry, demo, score_header):
     indicators = sum(Decimal(t[5]) for t in demo.TARGETS)

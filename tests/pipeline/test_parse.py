@@ -585,6 +585,13 @@ def test_a_year_column_and_the_line_its_blank_cells_fall_back_to_disagreeing_is_
     assert "而「年度」列（第3行）是2021年" in warning.message_zh
 
 
+@pytest.mark.parametrize("filename", ["2023年1月报送-2022年度清单.xlsx", "2022年清单（2023.1.5）.xlsx"])
+def test_a_file_name_naming_the_day_it_was_sent_beside_the_year_raises_no_warning(registry, filename):
+    rows = [["枣林街道办事处2022年老旧小区改造项目清单"], *compound_sheet(*DATA, title=None)]
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/{filename}", registry)
+    assert (parsed.all_problems, records_years(parsed)) == ([], [2022])
+
+
 def test_statements_of_one_year_raise_no_warning(registry):
     rows = [
         ["枣林街道办事处2022年老旧小区改造项目清单"],

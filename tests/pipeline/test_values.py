@@ -544,6 +544,9 @@ def test_a_columns_parser_reads_a_cell_seen_before_as_it_read_it_the_first_time(
         ("≥24.4万平米", "24.4", "≥", Decimal("24.4"), "万平方米", Decimal("24.4"), "万平方米"),
         # A deadline is met or not: no number to compare.
         ("2023年11月底前", "按期完成", "定性", None, None, None, None),
+        # The measure word, then what is counted: 个 and 个小区 compare.
+        ("=16个", "16个小区", "=", Decimal(16), "个", Decimal(16), "个小区"),
+        ("≥3148户", "3148户居民", "≥", Decimal(3148), "户", Decimal(3148), "户居民"),
         # A note in brackets after a figure is not its unit.
         ("=16个", "16个(含3个新增)", "=", Decimal(16), "个", Decimal(16), "个"),
         # A target without a unit is read in the unit of the value reported against it.
@@ -602,3 +605,16 @@ def test_a_plain_decimal_reads_a_number_and_its_points(value, number):
 def test_a_plain_decimal_with_other_words_after_it_is_an_error(value):
     with pytest.raises(CellError):
         parse_decimal(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "header_unit", "fraction"),
+    [
+        (0.98500318, "%", Decimal("0.985003")),  # pasted from another system: 98.500318 %, shown as 98.50 %
+        (0.985003181234567, None, Decimal("0.985003")),  # a formula's full float
+        ("98.5003186%", None, Decimal("0.985003")),
+        ("95%", None, Decimal("0.95")),
+    ],
+)
+def test_a_rate_keeps_a_millionth_and_rounds_digits_nobody_wrote(value, header_unit, fraction):
+    assert parse_percent(value, header_unit) == fraction
