@@ -409,16 +409,17 @@ class ParsedSheet:
     problems: list[Problem] = field(default_factory=list)
     meta: SheetMeta = field(default_factory=SheetMeta)
     # Number cells (zero-based row, column) read as percent points that a percent format would show ×100
-    # (1.05 read as 1.05 %, shown as 105%): parse_file asks their formats. Never shown on a receipt.
+    # (1 read as 1 % or 100 %, 1.05 as 1.05 %; shown as 100%, 105%): parse_file asks their formats. Never on a receipt.
     percent_numbers: list[tuple[int, int]] = field(default_factory=list, repr=False, compare=False)
 
     def error(self, **kwargs) -> None:
         self.problems.append(cell_problem(sheet=self.name, **kwargs))
 
     def note_percent_number(self, r: int, c: int, raw: object) -> None:
-        """Keep a cell read as percent points whose reading a percent format would change: above 1 or below 0."""
-        # 0 < n ≤ 1 reads the same either way (0.95 is 95 %; a bare 1 is the percent_ambiguous warning's).
-        if raw.__class__ in (float, int) and (raw > 1 or raw < 0):
+        """Keep a number cell read as percent points that a percent format would read otherwise: ≥ 1, or < 0."""
+        # 0 < n < 1 reads the same either way (0.95 is 95 %); a bare 1 is 1 % or 100 % (percent_ambiguous), 1.05 is
+        # 1.05 % unless Excel shows 105%. A text `1` shows as typed, whatever its format.
+        if raw.__class__ in (float, int) and (raw >= 1 or raw < 0):
             self.percent_numbers.append((r, c))
 
     def warn(self, noted: Noted, **where) -> None:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import PurePosixPath
 
 from pipeline.cell_formats import CellFormats
-from pipeline.forms import _Places, _where, read_form
+from pipeline.forms import read_form
 from pipeline.layout import HeaderMatch, ParsedSheet, _merged_origin, find_header, parse_sheet
 from pipeline.limits import LimitExceeded, Limits
 from pipeline.offices import Office, Offices
@@ -176,10 +176,11 @@ def _read_sheet(grid: Grid, registry: Registry) -> tuple[HeaderMatch | None, Par
 def _write_percentages(grid: Grid, sheet: ParsedSheet, formats: CellFormats) -> bool:
     """Write a number read as percent points that Excel shows as a percentage as shown (1.05 as `105%`).
 
-    Those are a bare 1 (ambiguous: 1 % or 100 %) and a number above 1 or below 0 (1.05 read as 1.05 %, not the
-    105 % typed); say whether any cell was written. Formats are read only when there is such a cell.
+    Those are the cells `ParsedSheet.note_percent_number` kept: a bare 1 (1 % or 100 %) and a number above 1 or
+    below 0 (1.05 read as 1.05 %, not the 105 % typed); say whether any was written. Formats are read only when
+    there is such a cell.
     """
-    cells = _ambiguous_cells(grid, sheet) | _percent_numbers(grid, sheet)
+    cells = _percent_numbers(grid, sheet)
     if not cells:
         return False
     # A merged cell shows its range's top-left cell, in that cell's format.
@@ -198,7 +199,7 @@ def shown_percent(number: float | int) -> str:
 
 
 def _percent_numbers(grid: Grid, sheet: ParsedSheet) -> set[tuple[int, int]]:
-    """Return the number cells read as percent points whose reading a percent format would change."""
+    """Return the number cells read as percent points whose reading a percent format would settle."""
     # A form's rate fields and 实际完成值 against a percent target are noted as read; a （%） column here.
     columns = [b.index for b in sheet.bindings if b.column.type is ColumnType.PERCENT and b.unit == "%"]
     rows = grid.rows
@@ -209,35 +210,6 @@ def _percent_numbers(grid: Grid, sheet: ParsedSheet) -> set[tuple[int, int]]:
             if c < len(row):
                 sheet.note_percent_number(r, c, row[c])
     return set(sheet.percent_numbers)
-
-
-def _ambiguous_cells(grid: Grid, sheet: ParsedSheet) -> set[tuple[int, int]]:
-    """Return the cells (zero-based) holding the number 1 that a `percent_ambiguous` warning is about."""
-    warned = {(p.excel_row, p.column_header) for p in sheet.problems if p.rule == "percent_ambiguous"}
-    if not warned:
-        return set()
-    cells = set()
-    places = None
-    for excel_row, header in warned:
-        # A table cell is warned under its column's header; a form field under `_where` of its place.
-        found = {(excel_row - 1, b.index) for b in sheet.bindings if b.header == header}
-        if not found and sheet.template.fields:
-            places = places or _Places(grid)
-            located = (places.locate(field) for field in sheet.template.fields)
-            found = {
-                places.origin.get(place[:2], place[:2])
-                for place in located
-                if place is not None and place[0] == excel_row - 1 and _where(place) == header
-            }
-        cells |= {(r, c) for r, c in found if _holds_one(grid, r, c)}
-    return cells
-
-
-def _holds_one(grid: Grid, r: int, c: int) -> bool:
-    """Say whether a cell holds the number 1: a number shows its format, a text `1` shows as typed."""
-    row = grid.rows[r] if r < len(grid.rows) else ()
-    value = row[c] if c < len(row) else None
-    return isinstance(value, int | float) and not isinstance(value, bool) and value == 1
 
 
 def _settle_unit(parsed: ParsedFile, offices: Offices) -> None:
