@@ -176,17 +176,13 @@ def _check_unread_headers(places: _Places, found: dict[str, _Place | None], shee
                 # A cell merged down from a row above (the block's label) holds no value of this row.
                 if is_blank(value) or places.origin.get((r, c), (r, c))[0] != r:
                     continue
-                sheet.problems.append(
-                    cell_problem(
-                        "unread_header",
-                        sheet=sheet.name,
-                        excel_row=r + 1,
-                        header=_where((r, c, f"{label}·{written}", header_row)),
-                        value=value,
-                        expected=f"表头“{written}”不是本表的栏目，该值未读取；本行应有的“{'”“'.join(missing)}”未找到",
-                        fix=f"如该值即“{missing[0]}”，请将表头改为“{missing[0]}”",
-                        severity=Severity.WARNING,
-                    )
+                _warn_at(
+                    sheet,
+                    (r, c, f"{label}·{written}", header_row),
+                    rule="unread_header",
+                    value=value,
+                    expected=f"表头“{written}”不是本表的栏目，该值未读取；本行应有的“{'”“'.join(missing)}”未找到",
+                    fix=f"如该值即“{missing[0]}”，请将表头改为“{missing[0]}”",
                 )
 
 
@@ -205,29 +201,28 @@ def _check_stated_total(
     """Warn on the 总分 row where it is not the 项目资金 得分 plus every indicator's 得分 written."""
     total, budget_score = values.get(_TOTAL), values.get(_BUDGET_SCORE)
     scores = [record.get(_SCORE) for record in sheet.records]
-    excel_row = _stated(found.get(_TOTAL), sheet)
-    if excel_row is None or None in (total, budget_score) or not scores or None in scores:
+    if (
+        _stated(found.get(_TOTAL), sheet) is None
+        or None in (total, budget_score)
+        or not scores
+        or None in scores
+    ):
         return  # a part not written, or already reported: nothing to check it against
     indicators = sum(scores, Decimal(0))
     expected_total = budget_score + indicators
-    # 99.9 written for 99.85: half a unit of the last digit written, and never less than 0.01.
-    tolerance = max(_TOTAL_TOLERANCE, Decimal(1).scaleb(total.as_tuple().exponent) / 2)
-    if abs(total - expected_total) <= tolerance:
+    # 99.9 written for 99.85: as rounded as written, and never closer than 0.01.
+    if abs(total - expected_total) <= max(_TOTAL_TOLERANCE, _rounding_of(total)):
         return
-    sheet.problems.append(
-        cell_problem(
-            "total_score_mismatch",
-            sheet=sheet.name,
-            excel_row=excel_row,
-            header=_where(found[_TOTAL]),
-            value=total,
-            expected=(
-                f"应等于项目资金得分{display(budget_score)}与各指标得分之和{display(indicators)}的合计"
-                f"{display(expected_total)}"
-            ),
-            fix="请核对总分及各项得分",
-            severity=Severity.WARNING,
-        )
+    _warn_at(
+        sheet,
+        found[_TOTAL],
+        rule="total_score_mismatch",
+        value=total,
+        expected=(
+            f"应等于项目资金得分{display(budget_score)}与各指标得分之和{display(indicators)}的合计"
+            f"{display(expected_total)}"
+        ),
+        fix="请核对总分及各项得分",
     )
 
 
@@ -238,29 +233,44 @@ def _check_stated_rate(
     names = {field.name for field in sheet.template.fields}
     budget = next((name for name in _BUDGETS if name in names), None)
     rate, executed, planned = values.get(_RATE), values.get(_EXECUTED), values.get(budget)
-    excel_row = _stated(found.get(_RATE), sheet)
-    if excel_row is None or None in (rate, executed, planned) or not planned:
+    if _stated(found.get(_RATE), sheet) is None or None in (rate, executed, planned) or not planned:
         return
     computed = executed / planned
     low, high = _RATE_TOLERANCE
-    tolerance = max(low, min(Decimal(1).scaleb(rate.as_tuple().exponent) / 2, high))
-    if abs(rate - computed) <= tolerance:
+    if abs(rate - computed) <= max(low, min(_rounding_of(rate), high)):
         return
     r, c, _, _ = found[_RATE]
     written = {name: found[name][2].split("·")[-1] for name in (_EXECUTED, budget)}
     percent = (computed * 100).quantize(Decimal("0.01"))
+    _warn_at(
+        sheet,
+        found[_RATE],
+        rule="rate_mismatch",
+        value=places.cell(r, c),
+        expected=(
+            f"应等于{written[_EXECUTED]}÷{written[budget]}＝{display(executed)}÷{display(planned)}"
+            f"≈{display(percent)}%"
+        ),
+        fix=f"请核对执行率、{written[_EXECUTED]}和{written[budget]}",
+    )
+
+
+def _rounding_of(number: Decimal) -> Decimal:
+    """Return half a unit of a number's last digit as written: how far rounding may have moved it (98% → 0.005)."""
+    return Decimal(1).scaleb(number.as_tuple().exponent) / 2
+
+
+def _warn_at(sheet: ParsedSheet, place: _Place, *, rule: str, value: object, expected: str, fix: str) -> None:
+    """Warn of a form's cell, named as its problems name it: its Excel row and `_where` it is."""
     sheet.problems.append(
         cell_problem(
-            "rate_mismatch",
+            rule,
             sheet=sheet.name,
-            excel_row=excel_row,
-            header=_where(found[_RATE]),
-            value=places.cell(r, c),
-            expected=(
-                f"应等于{written[_EXECUTED]}÷{written[budget]}＝{display(executed)}÷{display(planned)}"
-                f"≈{display(percent)}%"
-            ),
-            fix=f"请核对执行率、{written[_EXECUTED]}和{written[budget]}",
+            excel_row=place[0] + 1,
+            header=_where(place),
+            value=value,
+            expected=expected,
+            fix=fix,
             severity=Severity.WARNING,
         )
     )

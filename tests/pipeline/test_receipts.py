@@ -298,5 +298,12 @@ def _rules_made() -> dict[str, str]:
 
 def test_every_rule_a_receipt_can_carry_has_its_chinese_title():
     made = _rules_made()
-    assert {"unreadable", "type", "indicator_value", "unit_assumed", "score_above_points"} <= made.keys()
+    assert {
+        "unreadable",
+        "type",
+        "indicator_value",
+        "unit_assumed",
+        "score_above_points",
+        "rate_mismatch",
+    } <= made.keys()
     assert {rule: where for rule, where in made.items() if rule not in RULE_ZH} == {}
