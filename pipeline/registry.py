@@ -402,10 +402,9 @@ def explain(path: Path, exc: ValidationError) -> RegistryError:
     return RegistryError(f"{path}: {problems}")
 
 
-def load_registry(directory: Path | None = None) -> Registry:
-    """Load and check every template in `directory/sources/*.yaml`, the units in `units.yaml` and the offices."""
-    directory = Path(directory or REGISTRY_DIR)
-    units_path = directory / "units.yaml"
+def load_units(directory: Path | None = None) -> Units:
+    """Load and check `directory/units.yaml`: every measure, its units and their spellings."""
+    units_path = Path(directory or REGISTRY_DIR) / "units.yaml"
     if not units_path.is_file():
         raise RegistryError(f"{units_path}: missing")
     try:
@@ -415,6 +414,13 @@ def load_registry(directory: Path | None = None) -> Registry:
         raise explain(units_path, exc) from exc
     except RegistryError as exc:
         raise RegistryError(f"{units_path}: {exc}") from exc
+    return units
+
+
+def load_registry(directory: Path | None = None) -> Registry:
+    """Load and check every template in `directory/sources/*.yaml`, the units in `units.yaml` and the offices."""
+    directory = Path(directory or REGISTRY_DIR)
+    units = load_units(directory)
     templates: dict[str, Template] = {}
     for path in sorted((directory / "sources").glob("*.yaml")):
         try:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
-from pipeline.registry import Column, ColumnType, Units
+from pipeline.registry import Column, ColumnType, Units, load_units
 from pipeline.text import clean_name, clean_prose, clean_text, nfkc, squash
 
 # Written in a cell, these mean "no value".
@@ -344,9 +344,7 @@ def _measure_of(unit: str) -> str | None:
 @functools.cache
 def _indicator_units() -> Units:
     # 年度指标值 are read by texts alone (the models call this too); the units are the bureau's registry's.
-    from pipeline.registry import REGISTRY_DIR, read_yaml
-
-    return Units.model_validate(read_yaml(REGISTRY_DIR / "units.yaml"))
+    return load_units()
 
 
 _INDICATOR_FLAWS = {
