@@ -113,7 +113,6 @@ class ReceiptIssue:
     @classmethod
     def of(cls, problem: Problem) -> ReceiptIssue:
         """Describe a problem for the receipt, with how to fix it: its own instruction, else its rule's."""
-        said = _INSTRUCTION.search(problem.message_zh)
         return cls(
             problem.sheet,
             problem.excel_row,
@@ -123,8 +122,15 @@ class ReceiptIssue:
             problem.rule,
             problem.message_zh,
             problem.expected,
-            problem.fix or (said.group(1) if said else FIX_ZH.get(problem.rule)),
+            problem.fix or _fix_said(problem),
         )
+
+
+def _fix_said(problem: Problem) -> str | None:
+    """Return the instruction a problem made without a fix ends its message with, else its rule's."""
+    # Only such problems are searched: most carry their fix, and every stored problem passes through here.
+    said = _INSTRUCTION.search(problem.message_zh)
+    return said.group(1) if said else FIX_ZH.get(problem.rule)
 
 
 @dataclass(frozen=True, slots=True)
