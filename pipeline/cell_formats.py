@@ -1,4 +1,4 @@
-"""Tell which cells of an xlsx show their number as a percentage: calamine gives values, never formats."""
+"""Tell which cells of an xlsx or xls show their number as a percentage: calamine gives values, never formats."""
 
 from __future__ import annotations
 
@@ -76,28 +76,92 @@ def _cell_styles(archive: zipfile.ZipFile, part: str, refs: set[str]) -> dict[st
     return styles
 
 
-class CellFormats:
-    """The number formats of one xlsx, read only when asked; the file has passed the limits survey by then."""
+def _percent_xfs(book) -> frozenset[int]:
+    """Return the indexes of an xlrd book's XF records whose number format is a percentage."""
+    percent = set()
+    for index, xf in enumerate(book.xf_list):
+        found = book.format_map.get(xf.format_key)
+        if found is None:
+            shown = xf.format_key in BUILTIN_PERCENT
+        else:  # xlrd knows no code for some built-in ids (CJK dates): those are no percentage
+            shown = found.format_str is not None and is_percent_format(found.format_str)
+        if shown:
+            percent.add(index)
+    return frozenset(percent)
 
-    def __init__(self, content: bytes):
+
+class CellFormats:
+    """The number formats of one xlsx or xls (`kind`), read only when asked.
+
+    The file has passed the limits survey by then; an xls is opened once, for its first sheet with a cell to settle.
+    """
+
+    # The kinds of workbook (`reader.sniff_kind`, by content) whose cells' number formats can be read.
+    KINDS = frozenset({"xlsx", "xls"})
+
+    def __init__(self, content: bytes, kind: str = "xlsx"):
+        if kind not in self.KINDS:
+            raise ValueError(f"no number formats to read in a {kind!r} file")
         self.content = content
-        self.percent: frozenset[int] | None = None  # cellXfs indexes, once styles.xml is read
+        self.kind = kind
+        # The style indexes whose format is a percentage, once read: an xlsx's cellXfs, an xls's XF records.
+        self.percent: frozenset[int] | None = None
+        self._book = None  # the xls opened by xlrd, kept for the next sheet
 
     def percent_cells(self, sheet: str, cells: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
         """Return those of a sheet's cells (zero-based row and column) whose number format is a percentage."""
-        by_ref = {f"{column_letter(c)}{r + 1}": (r, c) for r, c in cells}
-        if not by_ref:
+        cells = set(cells)
+        if not cells:
             return set()
         try:
-            with zipfile.ZipFile(io.BytesIO(self.content)) as archive:
-                if self.percent is None:
-                    self.percent = frozenset()  # unreadable styles are not read again for the next sheet
-                    self.percent = _percent_styles(archive)
-                if not self.percent or (part := xlsx_sheet_parts(archive).get(sheet)) is None:
-                    return set()
-                styles = _cell_styles(archive, part, set(by_ref))
+            if self.kind == "xls":
+                return self._xls_percent_cells(sheet, cells)
+            return self._xlsx_percent_cells(sheet, cells)
         except Exception:
             # A format only ever lifts a warning: styles that cannot be read leave the warning, never the file.
             logger.warning("reading the number formats of sheet %r failed", sheet, exc_info=True)
             return set()
+
+    def _xlsx_percent_cells(self, sheet: str, cells: set[tuple[int, int]]) -> set[tuple[int, int]]:
+        by_ref = {f"{column_letter(c)}{r + 1}": (r, c) for r, c in cells}
+        with zipfile.ZipFile(io.BytesIO(self.content)) as archive:
+            if self.percent is None:
+                self.percent = frozenset()  # unreadable styles are not read again for the next sheet
+                self.percent = _percent_styles(archive)
+            if not self.percent or (part := xlsx_sheet_parts(archive).get(sheet)) is None:
+                return set()
+            styles = _cell_styles(archive, part, set(by_ref))
         return {by_ref[ref] for ref, style in styles.items() if style in self.percent}
+
+    def _xls_percent_cells(self, sheet: str, cells: set[tuple[int, int]]) -> set[tuple[int, int]]:
+        import xlrd  # only a file with a cell to settle needs it
+
+        if self.percent is None:
+            self.percent = frozenset()  # an unreadable file is not opened again for the next sheet
+            # The workbook globals (formats, XF records) are read here; a sheet only when asked for.
+            book = xlrd.open_workbook(
+                file_contents=self.content,
+                formatting_info=True,
+                on_demand=True,
+                logfile=io.StringIO(),  # xlrd prints its complaints, to stdout by default
+                ignore_workbook_corruption=True,  # as the limits survey opens it
+            )
+            self.percent = _percent_xfs(book)
+            if self.percent:
+                self._book = book
+            else:
+                book.release_resources()  # no cell of any sheet shows a percentage
+        book = self._book
+        if not self.percent or book is None or sheet not in book.sheet_names():
+            return set()
+        cells_of = book.sheet_by_name(sheet)
+        try:
+            return {
+                (r, c)
+                for r, c in cells
+                if r < cells_of.nrows
+                and c < cells_of.row_len(r)
+                and cells_of.cell_xf_index(r, c) in self.percent
+            }
+        finally:
+            book.unload_sheet(sheet)  # one sheet's cells in memory at a time

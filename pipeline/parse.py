@@ -119,8 +119,8 @@ def parse_file(
     if not workbook.grids:
         parsed.fail("empty", "文件中没有任何填写了内容的工作表")
         return parsed
-    # Only an xlsx states its cells' number formats where they are cheap to read.
-    formats = CellFormats(content) if workbook.kind == "xlsx" else None
+    # An xlsx or xls states its cells' number formats, read only for a cell they settle; a CSV has none.
+    formats = CellFormats(content, workbook.kind) if workbook.kind in CellFormats.KINDS else None
     for grid in workbook.grids:
         try:
             match, sheet = _read_sheet(grid, registry)

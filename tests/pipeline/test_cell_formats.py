@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
+from collections.abc import Mapping
 from decimal import Decimal
 
 import openpyxl
 import pytest
+import xlrd
+import xlwt
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
+from xlrd.compdoc import CompDoc
 
 from pipeline.cell_formats import CellFormats, is_percent_format
+from pipeline.layout import column_letter
 from pipeline.parse import parse_file, shown_percent
 from pipeline.registry import Template
 from pipeline.values import read_indicator
@@ -261,14 +268,6 @@ def test_styles_that_cannot_be_read_keep_the_warning(rate_registry, change):
     assert parsed.sheets[0].records[0]["completion_rate"] == Decimal("0.01")
 
 
-def test_an_xls_keeps_the_warning_as_its_formats_are_not_read(registry):
-    rows, merges = self_evaluation(1)
-
-    parsed = parse_file(xls({"自评表": rows}, merges={"自评表": merges}), f"{UNIT}/自评表.xls", registry)
-
-    assert warnings(parsed) == [("percent_ambiguous", 7)]
-
-
 # --- a number above 1 (or below 0) shown as a percentage: `105%` typed is 1.05 formatted `0%` ------------------
 # Read bare, under （%） or against a percent target, 1.05 is 1.05 %: no warning, a silent wrong number.
 
@@ -374,7 +373,7 @@ def test_a_percent_column_of_fractions_and_general_numbers_asks_no_format(rate_r
     assert asked == []
 
 
-def test_an_xls_number_above_1_under_a_percent_header_is_read_as_before(rate_registry):
+def test_an_xls_number_above_1_in_a_general_cell_under_a_percent_header_is_read_as_before(rate_registry):
     parsed = parse_file(
         xls({"清单": [[*COMPOUND_HEADER, "完成率（%）"], [1, "小区1", "1.5", "200", "500", "在建", 1.05]]}),
         f"{UNIT}/清单.xls",
@@ -382,3 +381,244 @@ def test_an_xls_number_above_1_under_a_percent_header_is_read_as_before(rate_reg
     )
 
     assert parsed.sheets[0].records[0]["completion_rate"] == Decimal("0.0105")
+
+
+# --- an .xls (Excel 97–2003, BIFF8): its number formats are read with xlrd -------------------------------------
+# The same cells as in an xlsx; calamine reads an xls's values, xlrd its XF records and FORMAT codes.
+
+# Record types of an xls's workbook globals: a cell's format (XF) and a number format code (FORMAT).
+XF, FORMAT = 0x00E0, 0x041E
+
+
+def formatted_xls(
+    sheets: Mapping[str, list[list[object]]],
+    formats: Mapping[str, Mapping[str, str]],
+    *,
+    merges: Mapping[str, list[str]] | None = None,
+) -> bytes:
+    """Return an .xls written with xlwt whose cells named by sheet and reference (`G7`) have number formats."""
+    book = xlwt.Workbook(encoding="utf-8")
+    for name, rows in sheets.items():
+        sheet = book.add_sheet(name, cell_overwrite_ok=True)
+        styles = {}
+        for ref, code in formats.get(name, {}).items():
+            letters, row = coordinate_from_string(ref)
+            styles[(row - 1, column_index_from_string(letters) - 1)] = xlwt.easyxf(num_format_str=code)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    value = float(value) if isinstance(value, Decimal) else value
+                    sheet.write(r, c, value, styles.get((r, c), xlwt.Style.default_style))
+        for cell_range in (merges or {}).get(name, ()):
+            min_col, min_row, max_col, max_row = range_boundaries(cell_range)
+            sheet.merge(min_row - 1, max_row - 1, min_col - 1, max_col - 1)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def cut_record(content: bytes, kind: int, keep: int) -> bytes:
+    """Return an xls whose last workbook-globals record of a type keeps only its first `keep` bytes.
+
+    The bytes cut become an unknown record, which every reader skips, so no offset after it moves: calamine
+    still reads the file, but a reader of that record finds it too short.
+    """
+    document = CompDoc(content, logfile=io.StringIO())
+    stream, start, length = document.locate_named_stream("Workbook")
+    at = content.find(stream[start : start + length])  # xlwt writes the stream in consecutive sectors
+    assert at > 0
+    found, position = None, at
+    while position + 4 <= at + length:
+        record, size = struct.unpack_from("<HH", content, position)
+        if record == kind:
+            found = (position, size)
+        if record == 0x000A:  # EOF: the end of the workbook globals
+            break
+        position += 4 + size
+    assert found is not None
+    position, size = found
+    assert size >= keep + 4
+    data = content[position + 4 : position + 4 + keep]
+    filler = struct.pack("<HH", 0x1234, size - keep - 4) + bytes(size - keep - 4)
+    return (
+        content[:position] + struct.pack("<HH", kind, keep) + data + filler + content[position + 4 + size :]
+    )
+
+
+def national_xls(rate: object, number_format: str | None, executed: str = "1300") -> bytes:
+    rows, merges = national_self_evaluation(DEMO_TARGETS, budget=("1300", "1300", executed, 10, rate, 10))
+    formats = {"自评表": {RATE_CELL: number_format}} if number_format else {}
+    return formatted_xls({"自评表": rows}, formats, merges={"自评表": merges})
+
+
+def test_the_percent_cells_of_an_xls_sheet_are_found_by_their_format():
+    codes = ["0%", "0.00%", "0.0%", "#,##0.0%;[Red]-#,##0.0%", "0.00", '0.0"%"', "0.0\\%", "General"]
+    content = formatted_xls(
+        {"表一": [[1] * (len(codes) + 1)], "表二": [[1]]},
+        {"表一": {f"{column_letter(c)}1": code for c, code in enumerate(codes)}},
+    )
+    formats = CellFormats(content, "xls")
+
+    every = {(0, c) for c in range(len(codes) + 1)}  # the last one left in the default format
+    assert formats.percent_cells("表一", every | {(5, 0), (0, 50)}) == {(0, 0), (0, 1), (0, 2), (0, 3)}
+    assert formats.percent_cells("表二", {(0, 0)}) == set()
+    assert formats.percent_cells("没有的表", {(0, 0)}) == set()
+    assert formats.percent_cells("表一", set()) == set()
+
+
+def test_a_redefined_built_in_percent_id_of_an_xls_is_read_as_redefined(monkeypatch):
+    # xlrd fills in the built-in codes a workbook leaves out; what the workbook says about an id wins.
+    content = formatted_xls({"表一": [[1, 1]]}, {"表一": {"A1": "0%", "B1": "0.00%"}})
+    opened = xlrd.open_workbook
+
+    def redefining(**kwargs):
+        book = opened(**kwargs)
+        book.format_map[9] = xlrd.formatting.Format(9, xlrd.formatting.FNU, "0.00")
+        del book.format_map[10]  # a map without the id: Excel's built-in `0.00%`
+        return book
+
+    monkeypatch.setattr(xlrd, "open_workbook", redefining)
+
+    assert CellFormats(content, "xls").percent_cells("表一", {(0, 0), (0, 1)}) == {(0, 1)}
+
+
+@pytest.mark.parametrize("number_format", PERCENT_FORMATS)
+@pytest.mark.parametrize(("rate", "executed"), [(1.05, "1365"), (1.2, "1560")])
+def test_an_xls_execution_rate_shown_above_100_percent_is_read_as_shown(
+    registry, number_format, rate, executed
+):
+    content = national_xls(rate, number_format, executed)
+
+    parsed = parse_file(content, f"{UNIT}/2022年项目支出绩效自评表.xls", registry)
+
+    # Read as 1.05 %, the rate would not be 执行数 over 预算数 either: no rate_mismatch says it was read right.
+    assert warnings(parsed) == []
+    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {Decimal(str(rate))}
+
+
+@pytest.mark.parametrize("number_format", PERCENT_FORMATS)
+@pytest.mark.parametrize("name", ["自评表.xls", "自评表.xlsx", "自评表.et"])
+def test_an_xls_execution_rate_shown_as_100_percent_is_read_as_100_percent_without_a_warning(
+    registry, number_format, name
+):
+    # The content tells an xls: an Excel 97–2003 file renamed .xlsx, or a WPS .et, is read the same.
+    parsed = parse_file(national_xls(1, number_format), f"{UNIT}/{name}", registry)
+
+    assert warnings(parsed) == []
+    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {Decimal(1)}
+
+
+@pytest.mark.parametrize("number_format", [None, "General", "0.00", '0"%"', '0.0"%"', "0.0\\%"])
+def test_a_bare_1_execution_rate_of_an_xls_not_shown_as_a_percentage_is_still_the_warning(
+    registry, number_format
+):
+    # A `%` written as text shows 1 as `1%`: the cell is no percentage, and 1 stays the ambiguous bare 1.
+    parsed = parse_file(national_xls(1, number_format), f"{UNIT}/自评表.xls", registry)
+
+    assert warnings(parsed) == [("percent_ambiguous", 7)]
+    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {Decimal("0.01")}
+
+
+@pytest.mark.parametrize("number_format", PERCENT_FORMATS)
+@pytest.mark.parametrize(("reported", "shown"), [(1, "100%"), (1.05, "105%"), (1.2, "120%")])
+@pytest.mark.parametrize("target", ["≥100%", "≤5%"])
+def test_an_xls_reported_value_shown_as_a_percentage_is_read_as_shown(
+    registry, target, reported, shown, number_format
+):
+    rows = [[f"项目名称：{PROJECT}"], TARGETS_HEADER, ["产出指标", "质量指标", "指标", target, reported, 10]]
+    content = formatted_xls({"绩效目标": rows}, {"绩效目标": {"E3": number_format}})
+
+    parsed = parse_file(content, f"{UNIT}/2022年绩效目标.xls", registry)
+
+    assert warnings(parsed) == []
+    [record] = parsed.sheets[0].records
+    assert record["reported_value"] == shown
+    assert read_indicator(target, record["reported_value"]).reported_number == Decimal(shown[:-1])
+
+
+def compound_rates_xls(rates: list[object], formats: Mapping[str, str], sheets=("清单",)) -> bytes:
+    rows = [[*COMPOUND_HEADER, "完成率（%）"]]
+    rows += [[n, f"小区{n}", "1.5", "200", "500", "在建", rate] for n, rate in enumerate(rates, start=1)]
+    return formatted_xls({name: rows for name in sheets}, {name: formats for name in sheets})
+
+
+@pytest.mark.parametrize("number_format", PERCENT_FORMATS)
+def test_an_xls_percent_column_cell_shown_as_a_percentage_is_read_as_shown(rate_registry, number_format):
+    content = compound_rates_xls(
+        [1.05, 1.2, -0.05, 1, 95, 1.05, 1],
+        {ref: number_format for ref in ("G2", "G3", "G4", "G5")},
+    )
+
+    parsed = parse_file(content, f"{UNIT}/2022年清单.xls", rate_registry)
+
+    # Rows 6 to 8 are General: 95 and 1.05 are 95 % and 1.05 % as before, and the bare 1 still the warning.
+    assert warnings(parsed) == [("percent_ambiguous", 8)]
+    rates = [r["completion_rate"] for r in parsed.sheets[0].records]
+    assert rates == [
+        Decimal("1.05"),
+        Decimal("1.2"),
+        Decimal("-0.05"),
+        Decimal(1),
+        Decimal("0.95"),
+        Decimal("0.0105"),
+        Decimal("0.01"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("record", "keep"), [pytest.param(XF, 4, id="xf"), pytest.param(FORMAT, 3, id="format")]
+)
+def test_an_xls_whose_format_records_cannot_be_read_keeps_the_warning(rate_registry, caplog, record, keep):
+    content = cut_record(compound_rates_xls([1, 1.05], {"G2": "0.0%", "G3": "0.0%"}), record, keep)
+    with pytest.raises(struct.error):  # what xlrd makes of it
+        xlrd.open_workbook(file_contents=content, formatting_info=True, logfile=io.StringIO())
+
+    parsed = parse_file(content, f"{UNIT}/2022年清单.xls", rate_registry)
+
+    assert parsed.errors == []
+    assert warnings(parsed) == [("percent_ambiguous", 2)]
+    rates = [r["completion_rate"] for r in parsed.sheets[0].records]
+    assert rates == [Decimal("0.01"), Decimal("0.0105")]
+    assert "reading the number formats of sheet '清单' failed" in caplog.text
+
+
+def counting_opens(monkeypatch) -> list[object]:
+    opened, calls = xlrd.open_workbook, []
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs)
+        return opened(*args, **kwargs)
+
+    monkeypatch.setattr(xlrd, "open_workbook", counted)
+    return calls
+
+
+def test_an_xls_is_opened_once_for_all_its_sheets_and_only_its_globals_at_first(rate_registry, monkeypatch):
+    calls = counting_opens(monkeypatch)
+    content = compound_rates_xls([1.05], {"G2": "0%"}, sheets=("清单一", "清单二", "清单三"))
+
+    parsed = parse_file(content, f"{UNIT}/2022年清单.xls", rate_registry)
+
+    assert [r["completion_rate"] for sheet in parsed.sheets for r in sheet.records] == [Decimal("1.05")] * 3
+    [kwargs] = calls
+    assert kwargs["on_demand"] is True and kwargs["formatting_info"] is True
+
+
+def test_an_unreadable_xls_is_not_opened_again_for_its_next_sheet(rate_registry, monkeypatch):
+    calls = counting_opens(monkeypatch)
+    content = cut_record(compound_rates_xls([1.05], {"G2": "0%"}, sheets=("清单一", "清单二")), XF, 4)
+
+    parsed = parse_file(content, f"{UNIT}/2022年清单.xls", rate_registry)
+
+    assert [r["completion_rate"] for sheet in parsed.sheets for r in sheet.records] == [Decimal("0.0105")] * 2
+    assert len(calls) == 1
+
+
+def test_an_xls_with_no_cell_to_settle_is_not_opened(rate_registry, monkeypatch):
+    calls = counting_opens(monkeypatch)
+    content = compound_rates_xls([0.95, 0.5, 0], {"G2": "0%", "G3": "0%"})
+
+    parsed = parse_file(content, f"{UNIT}/2022年清单.xls", rate_registry)
+
+    assert warnings(parsed) == []
+    assert calls == []
