@@ -61,6 +61,8 @@ RULE_ZH = {
     "part_exceeds_row": "“其中”项超过所属行",
     "cumulative_mismatch": "累计完成投资与各月之和不符",
     "cost_vs_total": "投资构成合计与计划总投资不符",
+    "exceeds_planned_total": "金额超过项目计划总投资",
+    "amount_implausible": "金额异常大",
     "negative_list": "支出用途属于负面清单",
     "no_responses": "有效问卷数为0",
     "paid_exceeds_received": "累计支付超过累计到位",

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from pipeline.layout import ParsedSheet
 from pipeline.problems import Problem, Severity, cell_problem, display
-from pipeline.registry import Registry, Template
+from pipeline.registry import ColumnType, Registry, Template
 from pipeline.settings import DATA_DOCS_KEEP_DAYS
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
@@ -224,6 +224,25 @@ def _investment_total_per_project(sheets: list[_Sheet], context: Context, regist
     return frame
 
 
+def _money_per_row(sheets: list[_Sheet], context: Context, registry: Registry) -> list[dict]:
+    """Build one row per data row of a project with a 计划总投资: each amount and its excess over that total."""
+    frame = []
+    for sheet in sheets:
+        money = [c.name for c in sheet.parsed.template.columns if c.type is ColumnType.MONEY]
+        for record in sheet.parsed.records:
+            planned = context.planned_totals.get(record.get("project_name"))
+            if planned is None:
+                continue
+            row = _blamed(sheet, [record["excel_row"]]) | {"planned_total": planned}
+            for name in money:
+                # A cell the parser reported stays out: its reading is in question already.
+                amount = sheet.values(record, name)
+                row[name] = amount[0] if amount else None
+                row[f"{name}_over_planned"] = amount[0] - planned if amount else None
+            frame.append(row)
+    return frame
+
+
 def _funds_per_project(sheets: list[_Sheet], context: Context, registry: Registry) -> list[dict]:
     """Build one row per sheet, project and year of a ledger: Σ 到位 beside Σ 支付, both the year so far."""
     frame = []
@@ -289,6 +308,7 @@ DERIVED_FRAMES: dict[str, Builder] = {
     "investment_total_per_project": _investment_total_per_project,
     "cumulative_per_row": _cumulative_per_row,
     "funds_per_project": _funds_per_project,
+    "money_per_row": _money_per_row,
 }
 
 

@@ -381,6 +381,7 @@ def test_each_rule_is_caught_at_intake_and_named_on_the_receipt(defects_run, cas
     facts = json.loads(receipt.read_text(encoding="utf-8"))
 
     assert outcome.status == ("rejected" if severity == "error" else "accepted")
+    assert len(facts["problems"]) == 1, facts["problems"]
     [problem] = facts["problems"]
     assert (problem["rule"], problem["severity"], problem["sheet"], problem["excel_row"]) == (
         rule,

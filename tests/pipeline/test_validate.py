@@ -30,7 +30,7 @@ NEGATIVE_LIST = [
 ]
 CONTEXT = Context(
     known_projects={ZAOLIN, SHUANGPU},
-    planned_totals={SHUANGPU: Decimal("112774.31")},
+    planned_totals={SHUANGPU: Decimal("112774.31"), ZAOLIN: Decimal("9163.6")},
     negative_list=set(NEGATIVE_LIST),
 )
 
@@ -193,6 +193,29 @@ DEFECTS = {
         changed("fund_ledger", "到位,10000,", "到位,9000,"),
         ("paid_exceeds_received", "warning", 3, "金额（万元）"),
     ),
+    # An amount in 元 under a 万元 header is ten thousand times too large: more than the whole project.
+    "exceeds_planned_total_ledger": (
+        "fund_ledger",
+        changed("fund_ledger", "到位,10000,", "到位,200000,"),
+        ("exceeds_planned_total", "warning", 3, "金额（万元）"),
+    ),
+    "exceeds_planned_total_progress": (
+        "investment_progress",
+        changed("investment_progress", "2022,1,18000,", "2022,1,180000000,"),
+        ("exceeds_planned_total", "warning", 3, "年度计划投资（万元）"),
+    ),
+    "exceeds_planned_total_compound": (
+        "compound_list",
+        changed("compound_list", ",1075.97,", ",10759700,"),
+        ("exceeds_planned_total", "warning", 5, "计划投资（万元）"),
+    ),
+    # The register is what the others are checked against: its own total is only checked for size. A project
+    # of its own, so that intake's run of every case (test_intake) checks the others against the clean totals.
+    "amount_implausible": (
+        "project_register",
+        CLEAN["project_register"] + "P003,示范区大型安置项目,棚户区改造,南阳市城乡一体化示范区建设实业有限公司,1127743100\n",
+        ("amount_implausible", "warning", 6, "计划总投资（万元）"),
+    ),
     # An unreadable optional count is the parser's type error, not also a satisfaction mismatch.
     "unreadable_part_of_a_sum": (
         "satisfaction_survey",
@@ -206,6 +229,10 @@ PASSING = {
     "cumulative_within_tolerance": (
         "investment_progress",
         changed("investment_progress", "4280.50,10030.50", "4280.50,10030.51"),
+    ),
+    "amount_equal_to_planned_total": (
+        "compound_list",
+        changed("compound_list", ",1075.97,", ",9163.6,"),
     ),
     "negative_list_only_counts_payments": (
         "fund_ledger",
@@ -285,6 +312,12 @@ def test_messages_name_the_cell_the_value_and_the_fix(checked):
         "第5至6行「分值」合计为85，各指标分值合计应为90（另10分为预算执行率），请调整各指标的分值。",
     )
     assert cumulative.expected == "应等于1至3月本月完成投资之和10030.5"
+    [scale] = validation.problems["exceeds_planned_total_compound"]
+    assert scale.message_zh == (
+        "第5行「计划投资（万元）」填写为“10759700”万元，不应超过项目基本信息表中该项目的计划总投资9163.6万元，"
+        "请核对金额是否按万元填写（1万元＝10000元）、是否填错项目；如确实超过计划总投资，"
+        "请说明原因或请区财政局更正项目基本信息表。"
+    )
     assert (cost.value, cost.expected) == ("112764.31", "应等于项目计划总投资112774.31万元")
 
 
@@ -308,7 +341,7 @@ def test_one_gx_validation_per_template_and_derived_frame(checked, registry):
     # to the registry later has no sheet here and takes no validation.
     templates = {sheet.template.id for file in parsed.values() for sheet in file.sheets}
     derived = {
-        kind
+        (template, kind)
         for template in templates
         for kind in json.loads((EXPECTATIONS_DIR / f"{template}.json").read_text(encoding="utf-8"))[
             "meta"
@@ -318,14 +351,16 @@ def test_one_gx_validation_per_template_and_derived_frame(checked, registry):
     assert validation.gx_validations == len(templates) + len(derived)
 
 
-def test_three_sheets_of_one_template_take_one_gx_validation(registry):
+def test_three_sheets_of_one_template_take_one_gx_validation_per_frame(registry):
     sheets = [
         Batch(f"file{i}", parse(f"list{i}", CLEAN["compound_list"], registry).sheets[0]) for i in range(3)
     ]
+    suite = json.loads((EXPECTATIONS_DIR / "compound_list.json").read_text(encoding="utf-8"))
 
     validation = validate(sheets, registry, CONTEXT)
 
-    assert validation.gx_validations == 1
+    # The data rows, and each derived frame the suite declares (the project has a 计划总投资 here).
+    assert validation.gx_validations == 1 + len(suite["meta"]["derived_frames"])
     assert validation.problems == {"file0": [], "file1": [], "file2": []}
 
 
@@ -350,7 +385,8 @@ def test_a_validation_builds_its_gx_batch_once_and_never_fingerprints_the_frame(
 
     validation = validate(sheets, registry, CONTEXT)
 
-    assert len(built) == validation.gx_validations == 1
+    suite = json.loads((EXPECTATIONS_DIR / "compound_list.json").read_text(encoding="utf-8"))
+    assert len(built) == validation.gx_validations == 1 + len(suite["meta"]["derived_frames"])
     assert validation.problems == {"file0": []}
 
 
