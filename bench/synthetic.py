@@ -279,7 +279,9 @@ def draw_compounds(rng: random.Random, year: int) -> tuple[Compound, ...]:
                 name=name,
                 area_m2=households * rng.randint(70, 95),
                 households=households,
-                investment_wan=cents(households * rng.randint(25_000, 40_000)),
+                # 2.5–4 万元 a household, as real renovations cost (the same draw as before, so the rest of the
+                # inbox is unchanged: it was 250–400 万元, and every register drew `amount_implausible`).
+                investment_wan=cents(households * rng.randint(25_000, 40_000) // 100),
                 content=rng.choice(RENOVATION_CONTENTS),
                 status=rng.choice(("已完工", "已完工", "在建", "未开工")),
                 start=start,
