@@ -6,7 +6,7 @@ import functools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -15,6 +15,7 @@ from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, Column, ColumnType, Registry, Template
 from pipeline.rules import qualitative_readings
 from pipeline.text import clean_name, nfkc, split_header, squash
+from pipeline.ticks import Tick, header_groups, read_ticks
 from pipeline.values import (
     CellError,
     Noted,
@@ -71,16 +72,28 @@ def _header_text(cell: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Binding:
-    """A template column found in a sheet: where, under which header as written, in which unit."""
+    """A template column found in a sheet: where, under which header as written, in which unit.
+
+    An enum laid out as tick columns (`偏差原因分析` over `经费保障 | 制度保障 | …`) is bound at its first tick column,
+    under its group header, with `ticks` naming each tick column.
+    """
 
     column: Column
     index: int
     header: str
     unit: str | None
+    ticks: tuple[Tick, ...] = ()
 
     @property
     def letter(self) -> str:
+        if self.ticks:
+            return f"{column_letter(self.ticks[0].index)}:{column_letter(self.ticks[-1].index)}"
         return column_letter(self.index)
+
+    @property
+    def indices(self) -> tuple[int, ...]:
+        """Return the sheet columns this binding reads."""
+        return tuple(t.index for t in self.ticks) or (self.index,)
 
 
 @dataclass(slots=True)
@@ -280,20 +293,41 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
                     best, best_score = HeaderMatch(fit.template, top, last, list(fit.bindings)), score
     if best is not None and best.first_row < best.last_row:
         best.bindings = [_with_group_unit(grid, best, b, origin) for b in best.bindings]
+    if best is not None:
+        _bind_tick_groups(grid, best, origin)
     return best
+
+
+def _text_at(grid: Grid, origin: dict) -> Callable[[int, int], str]:
+    """Return a reader of the header as written at (row, column), merges followed to their origin."""
+
+    def text(row: int, col: int) -> str:
+        row, col = origin.get((row, col), (row, col))
+        cells = grid.rows[row] if row < len(grid.rows) else ()
+        return header_text(cells[col] if col < len(cells) else None)
+
+    return text
+
+
+def _bind_tick_groups(grid: Grid, match: HeaderMatch, origin: dict) -> None:
+    """Bind each enum column laid out as tick columns in place of its one-column binding, if any."""
+    bound = {b.column.name: b.index for b in match.bindings}
+    rows = (match.first_row, match.last_row)
+    groups, match.last_row = header_groups(grid, match.template, origin, rows, bound, _text_at(grid, origin))
+    if not groups:
+        return
+    taken = {index for g in groups for index in g.indices}
+    names = {g.column.name for g in groups}
+    kept = [b for b in match.bindings if b.column.name not in names and b.index not in taken]
+    ticked = [Binding(g.column, g.ticks[0].index, g.header, None, g.ticks) for g in groups]
+    match.bindings = sorted(kept + ticked, key=lambda b: b.index)
 
 
 def _with_group_unit(grid: Grid, match: HeaderMatch, binding: Binding, origin: dict) -> Binding:
     """Give a sub-header that names no unit the unit of the group header above it (`完成投资（万元）`)."""
     if binding.unit is not None:
         return binding
-    rows, top = grid.rows, match.first_row
-
-    def text(row: int, col: int) -> str:
-        row, col = origin.get((row, col), (row, col))
-        cells = rows[row] if row < len(rows) else ()
-        return header_text(cells[col] if col < len(cells) else None)
-
+    top, text = match.first_row, _text_at(grid, origin)
     col = binding.index
     # Unmerged (a CSV, a careless sheet), a group header stands over its first sub-header only: the ones to its
     # right have nothing above them. A header over nothing is a column of its own, not a group.
@@ -576,7 +610,9 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     # Never into an amount: one figure merged over rows may be their shared total, not each row's (issue 17 wanted
     # the national forms' merged 一级/二级指标 names); an amount stays in its first row, as it always did.
     fill_vertical_merges(
-        grid, match.last_row, {b.index for b in match.bindings if b.column.type not in SUMMABLE_TYPES}
+        grid,
+        match.last_row,
+        {i for b in match.bindings if b.column.type not in SUMMABLE_TYPES for i in b.indices},
     )
     for column in match.missing_required:
         fix = f"请按模板《{template.name_zh}》补充该列"
@@ -605,7 +641,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     # A 合计 row reads its amounts and, where each row names its own unit, that unit too.
     total_columns = summable + ([row_unit] if row_unit else [])
     # What the loop below needs of each column, looked up once per sheet instead of once per cell.
-    data_cells = [(b.column.name, b.index, parsers[b.column.name], b) for b in match.bindings]
+    data_cells = [(b.column.name, b.index, parsers[b.column.name], b) for b in match.bindings if not b.ticks]
+    tick_groups = [b for b in match.bindings if b.ticks]
     total_cells = [(b.column.name, b.index, parsers[b.column.name], b) for b in total_columns]
     required = [(b.column.name, b) for b in match.bindings if b.column.required]
     by_name = {b.column.name: b for b in match.bindings}
@@ -665,6 +702,20 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 sheet.warn(value, excel_row=excel_row, header=binding.header, value=raw)
                 value = value.value
             values[name] = value
+        for binding in () if is_total else tick_groups:
+            name = binding.column.name
+            values[name], errors = read_ticks(row, binding.column, binding.header, binding.ticks)
+            if errors:
+                failed.add(name)
+            for error in errors:
+                sheet.error(
+                    rule=error.rule,
+                    excel_row=excel_row,
+                    header=error.header,
+                    value=error.value,
+                    expected=error.expected,
+                    fix=error.fix,
+                )
         if row_unit_rule is not None:
             try:
                 _convert_by_row_unit(values, template, registry)

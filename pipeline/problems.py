@@ -40,6 +40,8 @@ RULE_ZH = {
     "negative": "数量或金额为负数",
     "enum": "不在可选值范围内",
     "enum_ambiguous": "填写的值含义不明确",
+    "tick_mark": "勾选标记无法识别",
+    "tick_several": "只能勾选一项却勾选了多项",
     "percent_ambiguous": "百分比读法不明确",
     "indicator_value": "指标值不是确切的数值",
     "indicator_unit": "实际完成值与指标值单位不一致",

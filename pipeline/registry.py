@@ -45,6 +45,8 @@ SUMMABLE_TYPES = {ColumnType.COUNT, ColumnType.MONEY, ColumnType.AREA, ColumnTyp
 MEASURE_OF_TYPE = {ColumnType.MONEY: "money", ColumnType.AREA: "area"}
 
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+# What sets apart the values of a `multiple` enum cell once widths are folded (`，` `；` `／` fold to , ; /).
+VALUE_SEPARATOR = re.compile(r"[、,;/]")
 # Lineage and slice columns every raw table carries; a template column may not reuse these names.
 RESERVED_COLUMNS = frozenset({"submission_id", "sheet", "excel_row", "slice_key", "unit", "parent_item"})
 
@@ -68,6 +70,9 @@ class Column(_Strict):
     required: bool = False
     unique: bool = False
     values: dict[str, tuple[str, ...] | None] | None = None
+    # An enum cell may name several of its values (`经费保障、制度保障`, or a √ in several tick columns): they are
+    # stored joined by `、`, in the order `values` lists them.
+    multiple: bool = False
     # Words that could mean two values (`拨付`: 到位 or 支付?); a cell holding one is an error, never a guess.
     ambiguous: dict[str, Ambiguity] | None = None
     # A column whose numbers are read against the target in another column (实际完成值 against 年度指标值).
@@ -89,11 +94,18 @@ class Column(_Strict):
             raise ValueError(f"column {self.name!r}: `values` is required for enum columns and only for them")
         if self.ambiguous is not None and self.values is None:
             raise ValueError(f"column {self.name!r}: `ambiguous` is only for enum columns")
+        if self.multiple and self.type is not ColumnType.ENUM:
+            raise ValueError(f"column {self.name!r}: `multiple` is only for enum columns")
         if self.read_against is not None and self.type is not ColumnType.TEXT:
             raise ValueError(f"column {self.name!r}: `read_against` is only for text columns")
         if self.points_of is not None and self.type is not ColumnType.TEXT:
             raise ValueError(f"column {self.name!r}: `points_of` is only for text columns")
         meaning = self.enum_lookup  # refuses a spelling listed for two values
+        if self.multiple and (split := [w for w in meaning if VALUE_SEPARATOR.search(w)]):
+            raise ValueError(
+                f"column {self.name!r}: with `multiple`, a cell is split at 、,;/ so no value or alias may hold "
+                f"one: {', '.join(split)}"
+            )
         for word, ambiguity in (self.ambiguous or {}).items():
             if squash(word) in meaning:
                 raise ValueError(

@@ -145,17 +145,7 @@ def generated_expectations(template: Template) -> list[dict]:
                 )
             )
         if column.type is ColumnType.ENUM:
-            values = list(column.values or {})
-            expectations.append(
-                _expectation(
-                    "column_values_to_be_in_set",
-                    {"column": name, "value_set": values},
-                    "enum",
-                    f"「{header}」只能取模板规定的值（见 registry/sources/{template.id}.yaml）",
-                    f"应为以下之一：{'、'.join(values)}",
-                    "请从下拉列表中选择",
-                )
-            )
+            expectations.append(_enum_expectation(column, template))
     if template.id != REGISTER_TEMPLATE and any(c.name == "project_name" for c in template.columns):
         expectations.append(
             _expectation(
@@ -168,6 +158,30 @@ def generated_expectations(template: Template) -> list[dict]:
             )
         )
     return expectations
+
+
+def _enum_expectation(column: Column, template: Template) -> dict:
+    """Return an enum column's check: one of its values, or for a `multiple` one some of them joined by `、`."""
+    values = list(column.values or {})
+    where = f"registry/sources/{template.id}.yaml"
+    if not column.multiple:
+        return _expectation(
+            "column_values_to_be_in_set",
+            {"column": column.name, "value_set": values},
+            "enum",
+            f"「{column.header}」只能取模板规定的值（见 {where}）",
+            f"应为以下之一：{'、'.join(values)}",
+            "请从下拉列表中选择",
+        )
+    one = f"(?:{'|'.join(map(re.escape, values))})"
+    return _expectation(
+        "column_values_to_match_regex",
+        {"column": column.name, "regex": f"^{one}(?:、{one})*$"},
+        "enum",
+        f"「{column.header}」只能取模板规定的值，可有多项，以“、”连接（见 {where}）",
+        f"应为以下一项或多项（多项用“、”分隔）：{'、'.join(values)}",
+        "请从下拉列表中选择，多项用“、”分隔",
+    )
 
 
 def _key(expectation: dict) -> tuple:

@@ -214,7 +214,8 @@ def _allowed_values(column: Column) -> str:
     parts = []
     for value, aliases in column.values.items():
         parts.append(f"{value}（也可写：{'、'.join(aliases)}）" if aliases else value)
-    return "；".join(parts)
+    several = "；可填多项，以“、”分隔（如“经费保障、制度保障”）" if column.multiple else ""
+    return "；".join(parts) + several
 
 
 def _requirement(column: Column, registry: Registry, non_negative: set[str]) -> str:

@@ -101,7 +101,7 @@ class _Sheet:
             parsed=parsed,
             headers={b.column.name: b.header for b in parsed.bindings},
             positions={b.column.name: b.index for b in parsed.bindings},
-            reported={(p.excel_row, p.column_header) for p in parsed.problems},
+            reported=_reported(parsed),
         )
 
     def lineage(self, excel_row: int) -> dict:
@@ -118,6 +118,15 @@ class _Sheet:
         """Return the record's values for these columns, or None if one is empty or was reported."""
         found = tuple(map(record.get, columns))
         return None if None in found or not self.readable(record, *columns) else found
+
+
+def _reported(parsed: ParsedSheet) -> set[tuple[int | None, str | None]]:
+    """Return the cells the parser reported; a problem on a tick column stands for its group's column too."""
+    reported = {(p.excel_row, p.column_header) for p in parsed.problems}
+    groups = {t.header: b.header for b in parsed.bindings for t in b.ticks}
+    if not groups:
+        return reported
+    return reported | {(row, groups[header]) for row, header in reported if header in groups}
 
 
 def _span(rows: list[int]) -> str:

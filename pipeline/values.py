@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
-from pipeline.registry import Column, ColumnType, Units, load_units
+from pipeline.registry import VALUE_SEPARATOR, Column, ColumnType, Units, load_units
 from pipeline.text import clean_name, clean_prose, clean_text, nfkc, squash
 
 # Written in a cell, these mean "no value".
@@ -489,18 +489,40 @@ def parse_month(value: object) -> int:
 def parse_enum(value: object, column: Column) -> str:
     """Map a written enum value or alias to its canonical value; a word that could mean two values is an error."""
     written = squashed(str(value))
+    if column.multiple:
+        return _several_values(written, column)
+    return _enum_value(written, column)
+
+
+def _several_values(written: str, column: Column) -> str:
+    """Read a cell naming one or more values (`经费保障、制度保障`): each canonical, joined by `、` in registry order."""
+    found = {_enum_value(part, column) for part in VALUE_SEPARATOR.split(written) if part}
+    if not found:
+        raise CellError("enum", _allowed_zh(column), "请从下拉列表中选择，多项用“、”分隔")
+    return "、".join(value for value in column.values or {} if value in found)
+
+
+def _allowed_zh(column: Column) -> str:
+    """Word the values an enum cell may hold, for the clerk."""
+    allowed = "、".join(column.values or {})
+    return (
+        f"应为以下一项或多项（多项用“、”分隔）：{allowed}" if column.multiple else f"应为以下之一：{allowed}"
+    )
+
+
+def _enum_value(written: str, column: Column) -> str:
+    """Return the canonical value of one squashed enum word, or raise naming the values allowed."""
     canonical = column.enum_lookup.get(written)
     if canonical is not None:
         return canonical
-    allowed = "、".join(column.values or {})
     ambiguity = column.ambiguity_lookup.get(written)
     if ambiguity is not None:
         raise CellError(
             "enum_ambiguous",
-            f"应为以下之一：{allowed}；{ambiguity.why}，无法确定是哪一个",
+            f"{_allowed_zh(column)}；{ambiguity.why}，无法确定是哪一个",
             f"请按实际情况改填“{'”或“'.join(ambiguity.between)}”",
         )
-    raise CellError("enum", f"应为以下之一：{allowed}", "请从下拉列表中选择")
+    raise CellError("enum", _allowed_zh(column), "请从下拉列表中选择")
 
 
 def parse_cell(value: object, column: Column, units: Units, context: UnitContext) -> object:

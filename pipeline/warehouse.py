@@ -71,6 +71,8 @@ def raw_columns(template: Template) -> list[tuple[str, str, str]]:
         columns.append(("month", "integer", "截至月份N（1–12，由“1-N月…”表头得出）"))
     for column in (*template.columns, *template.fields):
         note = f"「{column.header}」{UNIT_NOTE.get(column.type, '')}"
+        if column.multiple:
+            note += "（可为多项，按模板规定的顺序以“、”连接）"
         if column.name == "project_code":
             note += "；未填写时为生成的编码“自编:实施单位/项目名称”（见project_code_derived）"
         columns.append((column.name, SQL_TYPES[column.type], note))

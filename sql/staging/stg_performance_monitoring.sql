@@ -58,7 +58,7 @@ comment on column staging.performance_monitoring.level3 is '「三级指标」�
 comment on column staging.performance_monitoring.target_text is '「年度指标值」，按原样保存的文字';
 comment on column staging.performance_monitoring.progress_value is '「1-N月实际完成情况」，按原样保存的文字';
 comment on column staging.performance_monitoring.expected_value is '「全年预计完成情况」，按原样保存的文字';
-comment on column staging.performance_monitoring.deviation_cause is '「偏差原因分析」：经费保障、制度保障、人员保障、硬件条件保障或其他；无偏差为空';
+comment on column staging.performance_monitoring.deviation_cause is '「偏差原因分析」：经费保障、制度保障、人员保障、硬件条件保障、其他中的一项或多项，多项以“、”按此顺序连接（表中勾选“√”的各列，或一列中填写的文字）；无偏差为空';
 comment on column staging.performance_monitoring.likelihood is '「完成目标可能性」：确定能、有可能或完全不可能';
 comment on column staging.performance_monitoring.reason is '「原因说明」，按原文保存';
 comment on column staging.performance_monitoring.implementing_unit is '监控表「实施单位」行';

@@ -315,6 +315,14 @@ def test_instructions_explain_each_column_and_the_rules(registry):
     )
     assert "“内容”以“其中：”开头的行是上一行的组成部分" in costs
     assert "元、亿元换算为万元；万平方米换算为平方米" in costs
+    monitoring = {
+        row[0]: row
+        for row in instructions(layout_of(registry.template("performance_monitoring")), registry)
+        if len(row) == 4
+    }
+    # An enum that may hold several values says so, and how to write them; one that may not, does not.
+    assert monitoring["偏差原因分析"][3].endswith("可填多项，以“、”分隔（如“经费保障、制度保障”）")
+    assert "可填多项" not in monitoring["完成目标可能性"][3]
 
 
 def test_the_instructions_sheet_is_never_taken_for_data(registry):
