@@ -277,9 +277,13 @@ def partial_submissions(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Say what is half-stored: a stored file missing its rows, rows of no stored file, counts that differ."""
     problems = []
     stored = "(select submission_id from ops.submissions)"
-    for table in ["ops.validation_issues", "ops.sheets", "ops.sheet_columns", "ops.slices"] + [
-        f"raw.{t}" for t in raw_tables(con)
-    ]:
+    for table in [
+        "ops.validation_issues",
+        "ops.sheets",
+        "ops.sheet_columns",
+        "ops.sheet_fields",
+        "ops.slices",
+    ] + [f"raw.{t}" for t in raw_tables(con)]:
         (orphans,) = con.execute(
             f"select count(*) from {table} where submission_id not in {stored}"
         ).fetchone()
@@ -322,7 +326,7 @@ def canonical(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
         "inbox_files": "select inbox_path, size, mtime_ns, sha256 from ops.inbox_files",
         **{
             name: f"select s.sha256, t.* exclude (submission_id) from ops.{name} t {sha}"
-            for name in ("validation_issues", "sheets", "sheet_columns", "slices")
+            for name in ("validation_issues", "sheets", "sheet_columns", "sheet_fields", "slices")
         },
         **{
             f"raw.{t}": f"select s.sha256, t.* exclude (submission_id) from raw.{t} t {sha}"

@@ -39,6 +39,11 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
         }
         for record in sheet.records:
             record.update(values)
+        sheet.field_cells = {
+            name: (place[0] + 1, column_letter(place[1]), place[2])
+            for name, place in found.items()
+            if place is not None and values[name] is not None
+        }
         _check_unread_headers(places, found, sheet)
         _check_stated_total(found, values, sheet)
         _check_stated_rate(places, found, values, sheet)

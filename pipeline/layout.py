@@ -445,6 +445,9 @@ class ParsedSheet:
     # Number cells (zero-based row, column) read as percent points that a percent format would show ×100
     # (1 read as 1 % or 100 %, 1.05 as 1.05 %; shown as 100%, 105%): parse_file asks their formats. Never on a receipt.
     percent_numbers: list[tuple[int, int]] = field(default_factory=list, repr=False, compare=False)
+    # Where each form field stated around the table was read: name → (Excel row, Excel column, header as written).
+    # Every record carries the value; this keeps the cell it came from (ops.sheet_fields).
+    field_cells: dict[str, tuple[int, str, str]] = field(default_factory=dict)
 
     def error(self, **kwargs) -> None:
         self.problems.append(cell_problem(sheet=self.name, **kwargs))

@@ -146,6 +146,14 @@ def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> i
             ["submission_id", "sheet", "column_name", "column_header", "excel_column", "written_unit"],
             ([submission_id, sheet.name, b.column.name, b.header, b.letter, b.unit] for b in sheet.bindings),
         )
+        pending.add(
+            "ops.sheet_fields",
+            ["submission_id", "sheet", "field_name", "field_header", "excel_row", "excel_column"],
+            (
+                [submission_id, sheet.name, name, *cell[2:], *cell[:2]]
+                for name, cell in sheet.field_cells.items()
+            ),
+        )
         rows = []
         at_sheet, at_key = columns.index("sheet"), columns.index("slice_key")
         at_submission = columns.index("submission_id")

@@ -10,6 +10,13 @@ projects as (
     select project_code, year, project_name from intermediate.project_years
 ),
 
+-- The cells the 项目资金 block was read from; a form stored before ops.sheet_fields existed has none.
+block_cells as (
+    select submission_id, sheet, excel_row
+    from ops.sheet_fields
+    where field_name in ('budget_initial_wan', 'budget_executed_wan', 'budget_execution_rate', 'budget_expected_wan')
+),
+
 -- The 项目资金 block is repeated on every indicator row of a form: one value per project, year and month.
 execution as (
     select
@@ -20,8 +27,20 @@ execution as (
         any_value(budget_executed_wan) as budget_executed_wan,
         any_value(budget_execution_rate) as reported_execution_rate,
         any_value(budget_expected_wan) as budget_expected_wan,
-        list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)) as lineage
+        list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)) as table_rows
     from monitoring
+    group by all
+),
+
+-- The block's own cells where they are known, else the table's rows that repeat its values.
+execution_cells as (
+    select
+        forms.project_code,
+        forms.year,
+        forms.month,
+        list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)) as lineage
+    from (select distinct project_code, year, month, submission_id, sheet from monitoring) as forms
+    inner join block_cells using (submission_id, sheet)
     group by all
 ),
 
@@ -72,8 +91,9 @@ final as (
             6) as decimal(18, 6)) as gap_points,
         coalesce(findings.findings, []) as findings,
         len(coalesce(findings.findings, [])) as finding_count,
-        execution.lineage
+        coalesce(execution_cells.lineage, execution.table_rows) as lineage
     from execution
+    left join execution_cells using (project_code, year, month)
     left join findings using (project_code, year, month)
     left join projects using (project_code, year)
     order by projects.project_name, execution.project_code, execution.year, execution.month

@@ -73,6 +73,33 @@ lights as (
     from mart.monitoring_lights
 ),
 
+-- The national 自评表's own 总分 and 执行率: the form repeats them on every indicator row.
+self_reported as (
+    select
+        project_code,
+        year,
+        any_value(reported_total_score) as reported_total_score,
+        any_value(budget_execution_rate) as budget_execution_rate,
+        list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)) as table_rows
+    from staging.performance_targets
+    where reported_total_score is not null or budget_execution_rate is not null
+    group by all
+),
+
+-- The cell each of a form's own figures was read from; a form stored before ops.sheet_fields existed has none,
+-- and its figures point to the table's rows that repeat them.
+form_cells as (
+    select
+        forms.project_code,
+        forms.year,
+        fields.field_name,
+        list(struct_pack(submission_id := fields.submission_id, sheet := fields.sheet, excel_row := fields.excel_row))
+            as lineage
+    from (select distinct project_code, year, submission_id, sheet from staging.performance_targets) as forms
+    inner join ops.sheet_fields as fields using (submission_id, sheet)
+    group by all
+),
+
 negative as (
     select project_code, year, count(*) as hits, sum(amount_wan) as amount_wan,
         max(intermediate.decimals_of(amount_wan)) as decimals,
@@ -191,18 +218,23 @@ figures as (
     from evaluation
     where reported_score is not null
     union all
-    select project_code, year, 'reported_self_evaluation_score', null, 52, any_value(reported_total_score), '分',
-        least(2, intermediate.decimals_of(any_value(reported_total_score))),
-        null, list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row))
-    from staging.performance_targets
+    select self_reported.project_code, self_reported.year, 'reported_self_evaluation_score', null, 52,
+        reported_total_score, '分', least(2, intermediate.decimals_of(reported_total_score)),
+        null, coalesce(cells.lineage, self_reported.table_rows)
+    from self_reported
+    left join form_cells as cells
+        on cells.project_code = self_reported.project_code and cells.year = self_reported.year
+        and cells.field_name = 'reported_total_score'
     where reported_total_score is not null
-    group by all
     union all
-    select project_code, year, 'reported_budget_execution_rate', null, 53, any_value(budget_execution_rate), '%', 2,
-        null, list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row))
-    from staging.performance_targets
+    select self_reported.project_code, self_reported.year, 'reported_budget_execution_rate', null, 53,
+        budget_execution_rate, '%', 2,
+        null, coalesce(cells.lineage, self_reported.table_rows)
+    from self_reported
+    left join form_cells as cells
+        on cells.project_code = self_reported.project_code and cells.year = self_reported.year
+        and cells.field_name = 'budget_execution_rate'
     where budget_execution_rate is not null
-    group by all
     union all
     -- The 运行监控表: reported execution against time progress per month N, and each indicator not sure to be met.
     select project_code, year, 'monitoring_execution_rate', month || '月', 300 + month,

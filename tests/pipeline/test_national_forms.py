@@ -483,6 +483,42 @@ def test_a_monitoring_finding_reaches_the_mart_and_the_report_with_a_clean_recei
     assert "各月监控预警" in lights  # beside the computed lights
 
 
+@pytest.mark.parametrize(
+    ("figure", "form", "sheet"),
+    [
+        ("reported_self_evaluation_score", "2022年度项目支出绩效自评表.xlsx", "自评表"),
+        ("reported_budget_execution_rate", "2022年度项目支出绩效自评表.xlsx", "自评表"),
+        ("monitoring_execution_rate", "2022年1-7月项目支出绩效运行监控表.xlsx", "监控表"),
+    ],
+)
+def test_a_forms_own_figure_is_traced_to_the_cell_it_was_read_from(national_night, figure, form, sheet):
+    settings, outcomes, _ = national_night
+
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        value, lineage = con.execute(
+            "select value, lineage from mart.report_figures where figure_key = ? and project_name = ?",
+            [figure, PROJECT],
+        ).fetchone()
+        archived = con.execute(
+            "select archive_path from ops.submissions where submission_id = ?", [outcomes[form].submission_id]
+        ).fetchone()[0]
+        cells = con.execute(
+            "select excel_row, excel_column from ops.sheet_fields where submission_id = ? and sheet = ?",
+            [outcomes[form].submission_id, sheet],
+        ).fetchall()
+
+    [source] = lineage
+    assert (source["original_name"], source["sheet"]) == (form, sheet)
+    # One row: the block's or the 总分 row's, not the indicator table's rows that repeat the value.
+    [row] = source["excel_rows"]
+    columns = [column for excel_row, column in cells if excel_row == row]
+    book = openpyxl.load_workbook(settings.archive / archived, data_only=True)[sheet]
+    shown = [book[f"{column}{row}"].value for column in columns]
+    # The figure is stored as a fraction for a rate, as written for a score.
+    written = value * 100 if figure != "reported_self_evaluation_score" else value
+    assert any(Decimal(str(cell).rstrip("%")) == written for cell in shown if cell is not None), shown
+
+
 # The generated templates, filled in.
 
 

@@ -213,7 +213,8 @@ DEFECTS = {
     # of its own, so that intake's run of every case (test_intake) checks the others against the clean totals.
     "amount_implausible": (
         "project_register",
-        CLEAN["project_register"] + "P003,示范区大型安置项目,棚户区改造,南阳市城乡一体化示范区建设实业有限公司,1127743100\n",
+        CLEAN["project_register"]
+        + "P003,示范区大型安置项目,棚户区改造,南阳市城乡一体化示范区建设实业有限公司,1127743100\n",
         ("amount_implausible", "warning", 6, "计划总投资（万元）"),
     ),
     # An unreadable optional count is the parser's type error, not also a satisfaction mismatch.
