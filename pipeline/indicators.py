@@ -28,6 +28,9 @@ _READING = duckdb.struct_type(
         "target_unit": "VARCHAR",
         "reported_number": _NUMBER,
         "reported_unit": "VARCHAR",
+        # registry/units.yaml's factors to each measure's base unit: the models convert with these alone.
+        "target_factor": _NUMBER,
+        "reported_factor": _NUMBER,
     }
 )
 

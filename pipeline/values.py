@@ -27,6 +27,7 @@ _YEAR = re.compile(r"^(20\d{2})\s*(?:年度?)?$")
 _MONTH = re.compile(r"^(\d{1,2})\s*月?(?:份)?$")
 # The national self-evaluation form writes 百分比 where others write %.
 _PERCENT_UNITS = frozenset({"%", "百分比"})
+PERCENT_FACTOR = Decimal("0.01")  # a percentage point, as the fraction the warehouse keeps rates in
 # Money columns keep 6 decimals in 万元 (one 分 of a 元), areas 4 in 平方米.
 SCALE = {ColumnType.MONEY: 6, ColumnType.AREA: 4, ColumnType.DECIMAL: 6, ColumnType.PERCENT: 6}
 MAX_DIGITS = 18
@@ -254,6 +255,16 @@ class Indicator:
     error: Noted | None = None
     error_in_target: bool = False
 
+    @property
+    def target_factor(self) -> Decimal:
+        """Return what the target's number is multiplied by to be in its measure's base unit."""
+        return unit_factor(self.target_unit)
+
+    @property
+    def reported_factor(self) -> Decimal:
+        """Return what the reported number is multiplied by to be in its measure's base unit."""
+        return unit_factor(self.reported_unit)
+
 
 # Words offices write for a comparison: before the number (`不低于90%`) or after its unit (`90%以上`).
 _OPERATOR_WORDS = {
@@ -334,11 +345,31 @@ def _comparable(first: str, second: str) -> bool:
 
 def _measure_of(unit: str) -> str | None:
     """Return the measure of the longest known unit a written unit starts with (`户居民` → count)."""
+    found = _known_unit(unit)
+    return found[0] if found is not None else None
+
+
+def _known_unit(unit: str) -> tuple[str, Decimal, str] | None:
+    """Return (measure, factor, unit) of the longest known unit a written unit starts with, else None."""
     units = _indicator_units()
     for end in range(len(unit), 0, -1):
         if (found := units.find(unit[:end])) is not None:
-            return found[0]
+            return found
     return None
+
+
+def unit_factor(unit: str | None) -> Decimal:
+    """Return what a number written in a unit is multiplied by to be in its measure's base unit (万平方米: 10000).
+
+    A percentage is a fraction (0.01); the factors are registry/units.yaml's, so a unit a bureau adds there is
+    converted in the models too. A unit nobody listed is taken as written (1), as it is compared only with itself.
+    """
+    if unit is None:
+        return Decimal(1)
+    if unit == "%":
+        return PERCENT_FACTOR
+    found = _known_unit(unit)
+    return found[1] if found is not None else Decimal(1)
 
 
 @functools.cache

@@ -39,14 +39,3 @@ create or replace macro intermediate.format_number(x, d) as
 -- rounded to two needs, without working that count out (a macro repeats its arguments wherever they are used).
 create or replace macro intermediate.format_percent(rate) as
     rtrim(rtrim(intermediate.format_number(rate * 100, 2), '0'), '.') || '%';
-
--- Factor from a written unit to the measure's base unit (rates as fractions, area in ㎡, money in 万元).
-create or replace macro intermediate.unit_factor(written_unit) as
-    case written_unit
-        when '%' then 0.01
-        when '万平方米' then 10000
-        when '万㎡' then 10000
-        when '亿元' then 10000
-        when '元' then 0.0001
-        else 1
-    end;

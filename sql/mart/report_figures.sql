@@ -58,8 +58,8 @@ evaluation as (
             when actual_source = 'reported' or actual_value is null then reported_value
             when target_unit = '%' then intermediate.format_percent(actual_value)
             else intermediate.format_number(
-                actual_value / intermediate.unit_factor(target_unit),
-                least(2, intermediate.decimals_of(round(actual_value / intermediate.unit_factor(target_unit), 2)))
+                actual_value / target_factor,
+                least(2, intermediate.decimals_of(round(actual_value / target_factor, 2)))
             ) || coalesce(target_unit, '')
         end as actual_text
     from mart.self_evaluation

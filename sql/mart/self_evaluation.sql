@@ -31,18 +31,20 @@ parsed as (
         reading.operator as operator,
         reading.target_unit as target_unit,
         reading.reported_number as reported_number,
-        reading.reported_unit as reported_unit
+        reading.reported_unit as reported_unit,
+        reading.target_factor as target_factor,
+        reading.reported_factor as reported_factor
     from targets
 ),
 
 valued as (
     select
         *,
-        cast(reading.target_number * intermediate.unit_factor(target_unit) as decimal(28, 10)) as target_value,
-        cast(reported_number * intermediate.unit_factor(reported_unit) as decimal(28, 10)) as reported_base,
+        cast(reading.target_number * target_factor as decimal(28, 10)) as target_value,
+        cast(reported_number * reported_factor as decimal(28, 10)) as reported_base,
         -- Half a unit in the reported value's last written digit: closer than that is the same figure rounded.
         0.5 * pow(10, -intermediate.decimals_of(reported_number))
-            * intermediate.unit_factor(reported_unit) as reported_tolerance
+            * reported_factor as reported_tolerance
     from parsed
 ),
 
@@ -135,6 +137,7 @@ rows as (
         operator,
         target_value,
         target_unit,
+        target_factor,
         case when operator = '定性' then null else actual_base end as actual_value,
         case when computed_value is not null then 'computed' else 'reported' end as actual_source,
         reported_value,
@@ -159,6 +162,7 @@ rows as (
         '≥',
         1,
         '%',
+        0.01,
         rate,
         'computed',
         null,
@@ -197,6 +201,7 @@ comment on column mart.self_evaluation.target_text is '年度指标值（原文�
 comment on column mart.self_evaluation.operator is '比较方式：≥、≤、= 或 定性';
 comment on column mart.self_evaluation.target_value is '指标值（基本单位：百分比为比例，面积为平方米，金额为万元）';
 comment on column mart.self_evaluation.target_unit is '指标值书写的单位（%、个、万平方米…）';
+comment on column mart.self_evaluation.target_factor is '指标值单位折算为基本单位的系数（取自registry/units.yaml：万平方米为10000，元为0.0001，%为0.01）';
 comment on column mart.self_evaluation.actual_value is '实际完成值（基本单位；能由数据计算的取计算值，否则取填报值）';
 comment on column mart.self_evaluation.actual_source is 'computed：由数据计算；reported：取单位填报的实际完成值';
 comment on column mart.self_evaluation.reported_value is '单位填报的实际完成值（原文）';

@@ -8,9 +8,10 @@ from decimal import Decimal
 import duckdb
 import pytest
 
+from pipeline import values
 from pipeline.indicators import build_indicators, models, rebuild
 from pipeline.intake import ingest
-from pipeline.registry import RegistryError
+from pipeline.registry import REGISTRY_DIR, RegistryError, load_units
 from pipeline.rules import load_rules
 from pipeline.warehouse import ensure_schema
 
@@ -370,6 +371,28 @@ def test_area_targets_compare_in_the_unit_they_are_written_in(wh):
         )
         == "0.5万平方米"
     )
+
+
+def test_a_unit_a_bureau_adds_to_units_yaml_converts_in_the_models(wh, monkeypatch, tmp_path):
+    # The models take every factor from the reading, which takes it from units.yaml: no list of units in SQL.
+    units = (REGISTRY_DIR / "units.yaml").read_text(encoding="utf-8")
+    (tmp_path / "units.yaml").write_text(
+        units.replace(
+            '      元: {factor: "0.0001"}', '      元: {factor: "0.0001"}\n      千元: {factor: "0.1"}'
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(values, "_indicator_units", lambda: load_units(tmp_path))
+    assert values.unit_factor("千元") == D("0.1")
+    register(wh, "甲")
+    targets(wh, "甲", ("单位造价", "≤5000千元", "4800千元", 45), ("户均投资", "≤5000元", "0.48万元", 45))
+
+    wh.build()
+
+    # 5000千元 is 500万元, reported 4800千元 is 480万元; 5000元 is 0.5万元 against 0.48万元 reported.
+    assert wh.rows(
+        "select target_value, target_factor, actual_value, score from mart.self_evaluation where position > 0"
+    ) == [(D("500"), D("0.1"), D("480"), D("45")), (D("0.5"), D("0.0001"), D("0.48"), D("45"))]
 
 
 def test_a_correction_recomputes_every_affected_mart(wh):
