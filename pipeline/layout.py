@@ -478,6 +478,10 @@ def _unit_context(binding: Binding, registry: Registry, meta: SheetMeta, sheet: 
     measure = MEASURE_OF_TYPE.get(binding.column.type)
     if binding.column.type is ColumnType.PERCENT:
         return UnitContext(name=binding.unit)
+    if binding.column.type is ColumnType.COUNT:
+        # 惠及户数（万户）: counts are kept in ones, so a header's 万户 multiplies every bare number beneath it.
+        found = registry.units.find(binding.unit)
+        return UnitContext(found[1], found[2]) if found is not None and found[0] == "count" else UnitContext()
     if measure is None:
         return UnitContext()
     written = binding.unit

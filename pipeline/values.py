@@ -154,8 +154,8 @@ def parse_measure(value: object, column: Column, units: Units, context: UnitCont
     return _check_digits(number * factor, SCALE[column.type])
 
 
-def parse_integer(value: object, column: Column, units: Units) -> int:
-    """Read a whole number; counts may carry their own unit (`200户`) and must not be negative."""
+def parse_integer(value: object, column: Column, units: Units, context: UnitContext = UnitContext()) -> int:
+    """Read a whole number; counts may carry their own unit (`200户`, `0.037万户`) and must not be negative."""
     counting = column.type is ColumnType.COUNT
     expected, fix = (
         ("应为不小于0的整数", f"请填写确切的{column.header}") if counting else ("应为整数", "请填写整数")
@@ -165,7 +165,11 @@ def parse_integer(value: object, column: Column, units: Units) -> int:
     except CellError as exc:
         raise CellError(exc.rule, expected if exc.rule == "type" else exc.expected, fix) from exc
     found = units.find(suffix)
-    if (suffix and (found is None or found[0] != "count")) or number != number.to_integral_value():
+    if suffix and (found is None or found[0] != "count"):
+        raise CellError("type", expected, fix)
+    # A count is kept in ones: `3万户` is 30000 户, and under a （万户） header a bare 0.037 is 370.
+    number *= found[1] if found is not None else context.factor
+    if number != number.to_integral_value():
         raise CellError("type", expected, fix)
     if counting and number < 0:
         raise CellError("negative", expected, fix)
@@ -562,7 +566,7 @@ def parse_cell(value: object, column: Column, units: Units, context: UnitContext
     if kind in (ColumnType.MONEY, ColumnType.AREA):
         return parse_measure(value, column, units, context)
     if kind in (ColumnType.COUNT, ColumnType.INTEGER):
-        return parse_integer(value, column, units)
+        return parse_integer(value, column, units, context)
     if kind is ColumnType.DECIMAL:
         return parse_decimal(value)
     if kind is ColumnType.PERCENT:
@@ -628,7 +632,7 @@ def _parser(column: Column, units: Units, context: UnitContext) -> Callable[[obj
     if kind in (ColumnType.MONEY, ColumnType.AREA):
         return functools.partial(parse_measure, column=column, units=units, context=context)
     if kind in (ColumnType.COUNT, ColumnType.INTEGER):
-        return functools.partial(parse_integer, column=column, units=units)
+        return functools.partial(parse_integer, column=column, units=units, context=context)
     if kind is ColumnType.DECIMAL:
         return parse_decimal
     if kind is ColumnType.PERCENT:

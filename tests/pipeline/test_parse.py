@@ -103,6 +103,17 @@ def test_every_format_gives_the_same_records(registry, content, filename):
     assert sheet.records == COMPOUND_RECORDS
 
 
+def test_households_headed_in_ten_thousands_are_stored_in_ones(registry):
+    rows = [list(r) for r in COMPOUND_ROWS]
+    rows[2][3] = "惠及户数（万户）"
+    rows[3][3], rows[5][3], rows[6][3] = 0.037, "0.0249", 0.0619
+
+    parsed = parse_file(xlsx({"清单": rows}, merges=COMPOUND_MERGES), f"{UNIT}/清单.xlsx", registry)
+
+    assert parsed.all_problems == []
+    assert [r["households"] for r in parsed.sheets[0].records] == [370, 249]
+
+
 def test_parsed_file_remembers_the_original_name_and_folder(registry):
     parsed = parse_file(xlsx({"清单": compound_sheet(*DATA)}), "枣林/2022/清单（修改）.xlsx", registry)
     assert (parsed.original_name, parsed.sending_folder, parsed.unit) == ("清单（修改）.xlsx", "枣林", UNIT)

@@ -119,6 +119,9 @@ def test_decimal_of_rejects_what_is_not_a_number(value, rule):
         ("１２８０", 1280),
         ("200户", 200),
         ("200 户", 200),
+        # Counts are kept in ones: a unit of ten thousand multiplies, never drops.
+        ("3万户", 30000),
+        ("0.037万户", 370),
         (" 200 ", 200),
         ("1,280.0", 1280),
     ],
@@ -131,6 +134,12 @@ def test_count_accepts_numbers_as_text_with_separators_width_units_and_spaces(
     assert type(parsed) is int
 
 
+@pytest.mark.parametrize(("value", "expected"), [(0.037, 370), ("1.2", 12000), ("370户", 370)])
+def test_a_count_under_a_ten_thousands_header_is_kept_in_ones(columns, registry, value, expected):
+    # 惠及户数（万户）: the layout passes the header's unit; a cell naming its own unit keeps it.
+    assert parse(columns, registry, "households", value, UnitContext(Decimal(10000), "万个")) == expected
+
+
 @pytest.mark.parametrize(
     ("value", "rule", "expected"),
     [
@@ -138,6 +147,7 @@ def test_count_accepts_numbers_as_text_with_separators_width_units_and_spaces(
         ("200左右", "type", "应为不小于0的整数"),
         ("200.5", "type", "应为不小于0的整数"),
         ("200元", "type", "应为不小于0的整数"),
+        ("0.03745万户", "type", "应为不小于0的整数"),
         ("#DIV/0!", "formula_error", "应为数字，不能是公式错误值"),
         ("#REF!", "formula_error", "应为数字，不能是公式错误值"),
         ("-5", "negative", "应为不小于0的整数"),
@@ -547,6 +557,7 @@ def test_a_columns_parser_reads_a_cell_seen_before_as_it_read_it_the_first_time(
         # The measure word, then what is counted: 个 and 个小区 compare.
         ("=16个", "16个小区", "=", Decimal(16), "个", Decimal(16), "个小区"),
         ("≥3148户", "3148户居民", "≥", Decimal(3148), "户", Decimal(3148), "户居民"),
+        ("≥0.3148万户", "3148户", "≥", Decimal("0.3148"), "万户", Decimal(3148), "户"),
         # A note in brackets after a figure is not its unit.
         ("=16个", "16个(含3个新增)", "=", Decimal(16), "个", Decimal(16), "个"),
         # A target without a unit is read in the unit of the value reported against it.
@@ -566,6 +577,23 @@ def test_an_indicator_is_read_in_the_units_the_models_convert(
         reading.reported_number,
         reading.reported_unit,
     ) == (operator, target_number, target_unit, reported_number, reported_unit)
+
+
+@pytest.mark.parametrize(
+    ("target", "reported", "base"),
+    [
+        ("≥0.3148万户", "3148户", Decimal(3148)),
+        ("≥24.4万㎡", "244000㎡", Decimal(244000)),
+        ("≤9163.6万元", "91636000元", Decimal("9163.6")),
+        ("≥90%", "0.9", Decimal("0.9")),
+    ],
+)
+def test_a_target_and_its_value_meet_in_the_measures_base_unit(target, reported, base):
+    reading = read_indicator(target, reported)
+
+    assert reading.error is None
+    assert reading.target_number * reading.target_factor == base
+    assert reading.reported_number * reading.reported_factor == base
 
 
 @pytest.mark.parametrize(
