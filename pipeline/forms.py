@@ -6,7 +6,8 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 
-from pipeline.layout import ParsedSheet, _merged_origin, column_letter, header_text
+from pipeline.header import _merged_origin, column_letter, header_text
+from pipeline.layout import ParsedSheet
 from pipeline.problems import Severity, cell_problem, display
 from pipeline.reader import Grid
 from pipeline.registry import Column, ColumnType, Field, Registry

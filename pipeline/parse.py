@@ -12,7 +12,8 @@ from pathlib import PurePosixPath
 
 from pipeline.cell_formats import CellFormats
 from pipeline.forms import read_form
-from pipeline.layout import HeaderMatch, ParsedSheet, _merged_origin, find_header, parse_sheet
+from pipeline.header import HeaderMatch, _merged_origin, find_header
+from pipeline.layout import ParsedSheet, parse_sheet
 from pipeline.limits import LimitExceeded, Limits
 from pipeline.offices import Office, Offices
 from pipeline.problems import Problem, Severity, cell_problem

@@ -20,7 +20,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.layout import column_letter
+from pipeline.header import column_letter
 from pipeline.parse import INSTRUCTIONS_SHEET
 from pipeline.registry import MEASURE_OF_TYPE, Column, ColumnType, Registry, Template
 from pipeline.report_render import stable_zip

@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 
 from pipeline.forms import _Places
+from pipeline.header import column_letter, find_header
 from pipeline.indicators import build_indicators
-from pipeline.layout import column_letter, find_header
 from pipeline.parse import parse_file
 from pipeline.reader import read_workbook
 from pipeline.registry import RegistryError

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from pipeline.cli import main
-from pipeline.layout import column_letter, find_header
+from pipeline.header import column_letter, find_header
 from pipeline.parse import parse_file
 from pipeline.reader import read_workbook
 from pipeline.registry import Column, ColumnType, Template

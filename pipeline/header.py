@@ -1,0 +1,312 @@
+"""Find a sheet's header row(s) and bind its cells to a template's columns."""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from pipeline.reader import Grid
+from pipeline.registry import Column, Registry, Template
+from pipeline.text import split_header
+from pipeline.ticks import Tick, header_groups
+
+# The national forms put their indicator table near row 13, under a title, fund and goal blocks.
+HEADER_SEARCH_ROWS = 30
+
+
+def column_letter(index: int) -> str:
+    """Return the Excel column letter for a zero-based column index (0 → A)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+
+
+def header_text(cell: object) -> str:
+    """Return a header cell's text as written, with line breaks inside the cell removed."""
+    return _header_text(cell) if isinstance(cell, str) else ""
+
+
+@functools.lru_cache(maxsize=65536)
+def _header_text(cell: str) -> str:
+    # Offices write the same header cells in every file: each distinct text is cleaned once.
+    return _LINE_BREAK.sub("", cell).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """A template column found in a sheet: where, under which header as written, in which unit.
+
+    An enum laid out as tick columns (`偏差原因分析` over `经费保障 | 制度保障 | …`) is bound at its first tick column,
+    under its group header, with `ticks` naming each tick column.
+    """
+
+    column: Column
+    index: int
+    header: str
+    unit: str | None
+    ticks: tuple[Tick, ...] = ()
+
+    @property
+    def letter(self) -> str:
+        if self.ticks:
+            return f"{column_letter(self.ticks[0].index)}:{column_letter(self.ticks[-1].index)}"
+        return column_letter(self.index)
+
+    @property
+    def indices(self) -> tuple[int, ...]:
+        """Return the sheet columns this binding reads."""
+        return tuple(t.index for t in self.ticks) or (self.index,)
+
+
+@dataclass(slots=True)
+class HeaderMatch:
+    template: Template
+    first_row: int
+    last_row: int
+    bindings: list[Binding]
+
+    @property
+    def score(self) -> tuple[int, int, int, int]:
+        required = sum(b.column.required for b in self.bindings)
+        # More columns matched wins; then a one-row header over a two-row one; then the earlier row.
+        return (len(self.bindings), required, -(self.last_row - self.first_row), -self.first_row)
+
+    @property
+    def missing_required(self) -> list[Column]:
+        found = {b.column.name for b in self.bindings}
+        return [c for c in self.template.required if c.name not in found]
+
+
+def _merged_origin(grid: Grid, rows: int | None = None) -> dict[tuple[int, int], tuple[int, int]]:
+    """Map each cell of a merged range to the range's top-left cell; only the first `rows` rows if given."""
+    origin = {}
+    for (top, left), (bottom, right) in grid.merged:
+        if rows is not None:
+            if top >= rows:
+                continue
+            bottom = min(bottom, rows - 1)
+        for r in range(top, bottom + 1):
+            for c in range(left, right + 1):
+                origin[(r, c)] = (top, left)
+    return origin
+
+
+def _header_cells(grid: Grid, first: int, last: int, origin: dict) -> tuple[list[str], int]:
+    """Return each column's header as written (the lower row of a two-row header winning) and the top row used."""
+    rows = grid.rows
+    width = max(len(rows[r]) for r in range(first, last + 1))
+    headers, top = [], last
+    for col in range(width):
+        text = ""
+        for row in range(last, first - 1, -1):
+            source_row, source_col = origin.get((row, col), (row, col)) if origin else (row, col)
+            # A group header merged across sub-headers counts only as a fallback for its own columns.
+            cells = rows[source_row] if source_row < len(rows) else ()
+            cell = cells[source_col] if source_col < len(cells) else None
+            text = _header_text(cell) if isinstance(cell, str) else ""
+            if text:
+                top = min(top, source_row)
+                break
+        headers.append(text)
+    return headers, top
+
+
+def _bind(template: Template, split: Iterable[tuple[str, str, str | None]]) -> list[Binding]:
+    bindings: dict[str, Binding] = {}
+    for index, (written, label, unit) in enumerate(split):
+        column = template.label_index.get(label)
+        if column is not None and column.name not in bindings:
+            bindings[column.name] = Binding(column, index, written, unit)
+    return list(bindings.values())
+
+
+@dataclass(frozen=True, slots=True)
+class _Fit:
+    """How one template fits one header row as written: its bindings and whether they could be its header."""
+
+    template: Template
+    bindings: tuple[Binding, ...]
+    plausible: bool  # enough required columns to tell templates apart, and two columns at least
+
+
+def _fit(template: Template, split: tuple[tuple[str, str, str | None], ...], labels: set[str]) -> _Fit:
+    if labels.isdisjoint(template.label_index):  # most rows scanned for a header are data or titles
+        return _Fit(template, (), False)
+    bindings = tuple(_bind(template, split))
+    found = {b.column.name for b in bindings}
+    required = template.required
+    required_found = sum(c.name in found for c in required)
+    # Enough to tell templates apart, while still matching a sheet that lacks a required column.
+    plausible = required_found >= max(1, math.ceil(len(required) / 2)) and len(bindings) >= 2
+    return _Fit(template, bindings, plausible)
+
+
+class _Matcher:
+    """What matching header rows to one registry's templates remembers from sheet to sheet in a process.
+
+    Offices send the same headers in file after file, so a row of headers is bound to the templates once per
+    process, not once per sheet. And most rows scanned for a header are titles or data: a cell's text is looked
+    up once among every template's labels, so a row naming fewer than two labels is passed over unbuilt.
+    """
+
+    KEPT = 50_000
+
+    def __init__(self, registry: Registry):
+        self.registry = registry
+        self.labels = frozenset(label for t in registry.templates.values() for label in t.label_index)
+        self.fits: dict[tuple[str, ...], tuple[_Fit, ...]] = {}
+        self.known: dict[str, bool] = {}
+
+    def fits_of(self, headers: tuple[str, ...]) -> tuple[_Fit, ...]:
+        fits = self.fits.get(headers)
+        if fits is None:
+            if len(self.fits) >= self.KEPT:
+                self.fits.clear()
+            split = tuple(
+                (written, *split_header(written)) for written in headers
+            )  # once per row, not per template
+            labels = {label for _, label, _ in split}
+            fits = self.fits[headers] = tuple(
+                _fit(t, split, labels) for t in self.registry.templates.values()
+            )
+        return fits
+
+    def is_label(self, cell: str) -> bool:
+        """Say whether a cell's text, as a header, is the label of some template's column."""
+        known = self.known.get(cell)
+        if known is None:
+            # Not through their caches: data rows' texts would push the real headers out of them.
+            text = _header_text.__wrapped__(cell)
+            known = bool(text) and split_header.__wrapped__(text)[0] in self.labels
+            if len(cell) <= 64:  # a paragraph is seldom seen twice and would only hold memory
+                if len(self.known) >= 4 * self.KEPT:
+                    self.known.clear()
+                self.known[cell] = known
+        return known
+
+    def label_columns(self, grid: Grid, row: int, merged: list[tuple[int, tuple[int, int]]]) -> set[int]:
+        """Return the columns whose header text in `row` is a label; `merged`: its merged cells' origins."""
+        rows = grid.rows
+        found = {c for c, cell in enumerate(rows[row]) if isinstance(cell, str) and self.is_label(cell)}
+        for c, (source_row, source_col) in merged:
+            cells = rows[source_row] if source_row < len(rows) else ()
+            cell = cells[source_col] if source_col < len(cells) else None
+            if isinstance(cell, str) and self.is_label(cell):
+                found.add(c)
+            else:
+                found.discard(c)
+        return found
+
+
+_MATCHERS: dict[int, _Matcher] = {}
+# A process loading the registry anew for each task keeps the matchers of the last few only.
+_MATCHERS_KEPT = 4
+
+
+def _matcher(registry: Registry) -> _Matcher:
+    matcher = _MATCHERS.get(id(registry))
+    if matcher is None or matcher.registry is not registry:
+        if len(_MATCHERS) >= _MATCHERS_KEPT:
+            _MATCHERS.pop(next(iter(_MATCHERS)))
+        matcher = _MATCHERS[id(registry)] = _Matcher(registry)
+    return matcher
+
+
+def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
+    """Find the template and header rows (one or two, within the first thirty rows) that fit a sheet best."""
+    matcher = _matcher(registry)
+    rows = len(grid.rows)
+    scanned = min(HEADER_SEARCH_ROWS + 1, rows)  # a two-row header may end one row below the last row scanned
+    origin = _merged_origin(grid, scanned)
+    # A header names two columns at least (see _fit), so a row pair holding fewer labels is never built.
+    every_cell = "" in matcher.labels  # an empty label would make every cell one: nothing can be ruled out
+    merged_in: dict[int, list[tuple[int, tuple[int, int]]]] = defaultdict(list)
+    for (r, c), source in origin.items():
+        merged_in[r].append((c, source))
+    labelled = [set() if every_cell else matcher.label_columns(grid, r, merged_in[r]) for r in range(scanned)]
+
+    def may_name_columns(first: int, last: int) -> bool:
+        return every_cell or len(labelled[first] | labelled[last]) >= 2
+
+    cells: dict[tuple[int, int], tuple[list[str], int]] = {}
+
+    def header_cells(first: int, last: int) -> tuple[list[str], int]:
+        if (first, last) not in cells:
+            cells[(first, last)] = _header_cells(grid, first, last, origin)
+        return cells[(first, last)]
+
+    best: HeaderMatch | None = None
+    best_score: tuple[int, int, int, int] | None = None
+    for first in range(min(HEADER_SEARCH_ROWS, rows)):
+        for last in (first, first + 1):
+            if last >= rows or not may_name_columns(first, last):
+                continue
+            headers, top = header_cells(first, last)
+            below_fits = matcher.fits_of(tuple(header_cells(last, last)[0])) if last != first else ()
+            for number, fit in enumerate(matcher.fits_of(tuple(headers))):
+                if last != first and len(fit.bindings) <= len(below_fits[number].bindings):
+                    continue  # the upper row names no column: at best a one-row header on the lower row
+                if not fit.plausible:
+                    continue
+                required = sum(b.column.required for b in fit.bindings)
+                # More columns matched wins; then a one-row header over a two-row one; then the earlier row.
+                score = (len(fit.bindings), required, -(last - top), -top)
+                if best_score is None or score > best_score:
+                    best, best_score = HeaderMatch(fit.template, top, last, list(fit.bindings)), score
+    if best is not None and best.first_row < best.last_row:
+        best.bindings = [_with_group_unit(grid, best, b, origin) for b in best.bindings]
+    if best is not None:
+        _bind_tick_groups(grid, best, origin)
+    return best
+
+
+def _text_at(grid: Grid, origin: dict) -> Callable[[int, int], str]:
+    """Return a reader of the header as written at (row, column), merges followed to their origin."""
+
+    def text(row: int, col: int) -> str:
+        row, col = origin.get((row, col), (row, col))
+        cells = grid.rows[row] if row < len(grid.rows) else ()
+        return header_text(cells[col] if col < len(cells) else None)
+
+    return text
+
+
+def _bind_tick_groups(grid: Grid, match: HeaderMatch, origin: dict) -> None:
+    """Bind each enum column laid out as tick columns in place of its one-column binding, if any."""
+    bound = {b.column.name: b.index for b in match.bindings}
+    rows = (match.first_row, match.last_row)
+    groups, match.last_row = header_groups(grid, match.template, origin, rows, bound, _text_at(grid, origin))
+    if not groups:
+        return
+    taken = {index for g in groups for index in g.indices}
+    names = {g.column.name for g in groups}
+    kept = [b for b in match.bindings if b.column.name not in names and b.index not in taken]
+    ticked = [Binding(g.column, g.ticks[0].index, g.header, None, g.ticks) for g in groups]
+    match.bindings = sorted(kept + ticked, key=lambda b: b.index)
+
+
+def _with_group_unit(grid: Grid, match: HeaderMatch, binding: Binding, origin: dict) -> Binding:
+    """Give a sub-header that names no unit the unit of the group header above it (`完成投资（万元）`)."""
+    if binding.unit is not None:
+        return binding
+    top, text = match.first_row, _text_at(grid, origin)
+    col = binding.index
+    # Unmerged (a CSV, a careless sheet), a group header stands over its first sub-header only: the ones to its
+    # right have nothing above them. A header over nothing is a column of its own, not a group.
+    while col > 0 and not text(top, col) and (top, col) not in origin:
+        col -= 1
+        if text(top, col) and not text(match.last_row, col):
+            return binding
+    group = text(top, col)
+    unit = split_header(group)[1] if group and group != binding.header else None
+    return Binding(binding.column, binding.index, binding.header, unit) if unit else binding

@@ -1,0 +1,112 @@
+"""Read what the lines above and below a sheet's table say: who filed it, the project, the year, the unit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.problems import display
+from pipeline.text import clean_name, nfkc, squash
+from pipeline.values import is_blank, squashed
+
+# Labels a metadata line may hold; those not read (截至, 联系人…) still end the value before them.
+_META_KEY = re.compile(
+    r"(填报单位|填表单位|报送单位|实施单位|填报日期|填表日期|项目名称|年度|计量单位|金额单位|单位"
+    r"|截至|截止|统计时间|调查时间|调查日期|联系人|联系电话|填表人|填报人|制表人|审核人)\s*[:：]"
+)
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+# After `年度：` any four digits are the year meant, so 1999 is reported out of range, not as no year at all.
+_YEAR_ON_LINE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+# A note after the unit's name: `（盖章）`, `（区住建局代报）`. The name is the office's; the note is not.
+_UNIT_NOTE = re.compile(r"\([^()]*\)$")
+
+
+@dataclass(slots=True)
+class SheetMeta:
+    """What the lines around a table say: who filed it, the project, the year, the money unit."""
+
+    unit: str | None = None
+    project: str | None = None
+    year: int | None = None
+    # The `年度：` line's value as written, kept even when no year can be read from it: it is never passed over.
+    year_written: str | None = None
+    money_unit: str | None = None
+    # Every year the title names, in order: more than one leaves the year to the clerk.
+    title_years: tuple[int, ...] = ()
+    # N of the `1-N月…` headers of a form that says which months it covers.
+    months_so_far: int | None = None
+    # The Excel row each of the above was read on (keys: unit, project, year, money_unit, title_year).
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def title_year(self) -> int | None:
+        """Return the one year the title names; None when it names none, or several."""
+        return self.title_years[0] if len(self.title_years) == 1 else None
+
+
+# A label alone in its cell with the value in the next (`项目名称 | 老旧小区改造`), as the national forms lay them out.
+_LABEL_CELL = frozenset({"项目名称", "填报单位", "实施单位", "年度"})
+
+
+def row_text(row: list[object]) -> str:
+    """Join a row's non-empty cells, as a metadata line spread over cells reads (`项目名称 | …` as `项目名称：…`)."""
+    cells = [display(c) for c in row if not is_blank(c) and not isinstance(c, bool)]
+    return "  ".join(
+        f"{text}：" if index + 1 < len(cells) and squashed(text) in _LABEL_CELL else text
+        for index, text in enumerate(cells)
+    )
+
+
+# Fields written in one cell are set apart by a wide gap, as row_text sets apart cells.
+_FIELD_GAP = re.compile(r"\s{2,}")
+
+
+def _line_year(value: str) -> int | None:
+    """Return the year a `年度：` line's value names; None when it names none (`22`, `二〇二二`) or several."""
+    years = set(_YEAR_ON_LINE.findall(_FIELD_GAP.split(value, maxsplit=1)[0]))
+    return int(years.pop()) if len(years) == 1 else None
+
+
+def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 1) -> SheetMeta:
+    """Read `填报单位：` `项目名称：` `年度：` `单位：` lines, and the years in a title line; lines start at `first_row`."""
+    meta = meta or SheetMeta()
+    # Only lines read from the top of the sheet hold its title: a note below the table (`注：本表数据截至2023年1月5日`)
+    # names the day it was filled, not the year it reports.
+    titled = first_row == 1
+    for excel_row, line in enumerate(lines, start=first_row):
+        text = nfkc(line)
+        keys = list(_META_KEY.finditer(text))
+        if not keys:
+            if titled and not meta.title_years and (years := _YEAR_IN_TEXT.findall(text)):
+                meta.title_years = tuple(dict.fromkeys(map(int, years)))
+                meta.rows["title_year"] = excel_row
+            continue
+        for key, following in zip(keys, [*keys[1:], None], strict=True):
+            value = text[key.end() : following.start() if following else len(text)].strip()
+            name = key.group(1)
+            if not value:
+                continue
+            # The national forms name the unit whose project it is in an 实施单位 row, and no 填报单位 line.
+            if name in ("填报单位", "填表单位", "报送单位", "实施单位") and meta.unit is None:
+                # A field written after it in the same cell, or in a cell beside it, is set apart by a wide gap.
+                meta.unit = _unit_name(_FIELD_GAP.split(value)[0]) or None
+                meta.rows["unit"] = excel_row
+            elif name == "项目名称" and meta.project is None:
+                meta.project = clean_name(value) or None
+                meta.rows["project"] = excel_row
+            elif name == "年度" and meta.year_written is None:
+                meta.year_written = value
+                meta.year = _line_year(value)
+                meta.rows["year"] = excel_row
+            elif name in ("单位", "计量单位", "金额单位") and meta.money_unit is None:
+                meta.money_unit = squash(value.split()[0]) if value.split() else None
+                meta.rows["money_unit"] = excel_row
+    return meta
+
+
+def _unit_name(value: str) -> str:
+    """Return the office a `填报单位：` line names, without the notes after it (`（盖章）`, `（代报）`)."""
+    text, previous = squash(value), None
+    while previous != text:
+        previous, text = text, _UNIT_NOTE.sub("", text)
+    return text

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import pytest
+
+from pipeline.sheet_meta import read_meta, row_text
+from tests.pipeline.test_layout import parse_rows
+from tests.pipeline.workbooks import COMPOUND_HEADER
+
+# --- metadata lines ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["填报单位：枣林街道办事处（盖章）   填报日期：2023年1月5日   单位：万元"],
+        ["填报单位:枣林街道办事处(盖章) 填报日期:2023年1月5日 单位:万元"],
+        [row_text(["填报单位：", "枣林街道办事处", None, "填报日期：", "2023年1月5日", "单位：", "万元"])],
+        [row_text(["填报单位：", "枣林街道办事处", "（盖章）"]), row_text([None, "单位：万元"])],
+        ["填报单位：枣林街道办事处      截至：2022年12月31日   单位：万元"],
+        ["填报单位：枣林街道办事处截至：2022年12月31日 单位：万元"],
+        [
+            row_text(
+                ["填报单位：", "枣林街道办事处", "调查时间：", "2022年12月", "联系人：王芳", "单位：万元"]
+            )
+        ],
+        ["填报单位：枣林街道办事处（区住建局代报）  单位：万元"],
+    ],
+    ids=[
+        "one-cell",
+        "half-width",
+        "spread-over-cells",
+        "two-lines",
+        "a-field-after-a-gap",
+        "a-label-right-after",
+        "labels-in-later-cells",
+        "a-note-after-the-name",
+    ],
+)
+def test_read_meta_reads_unit_and_money_unit_in_one_cell_or_spread_over_cells(lines):
+    meta = read_meta(lines)
+    assert (meta.unit, meta.money_unit) == ("枣林街道办事处", "万元")
+
+
+def test_read_meta_reads_project_year_and_title_year():
+    meta = read_meta(
+        ["枣林街道办事处2022年老旧小区改造项目清单", "项目名称：枣林街道办事处改造老旧小区 ", "年度：2021年"]
+    )
+    assert (meta.project, meta.year, meta.title_year) == ("枣林街道办事处改造老旧小区", 2021, 2022)
+
+
+def test_read_meta_does_not_take_a_filing_date_for_the_year():
+    meta = read_meta(["填报日期：2023年1月5日"])
+    assert (meta.year, meta.title_year) == (None, None)
+
+
+def test_metadata_spread_over_cells_above_the_header_is_read(registry):
+    rows = [
+        ["填报单位：", "枣林街道办事处", None, "单位：", "万元"],
+        ["项目名称：", "枣林街道办事处改造老旧小区", None, "年度：", 2022],
+        COMPOUND_HEADER,
+        [1, "市委小区", "1.932", "249", "725.58", "在建"],
+    ]
+    sheet = parse_rows(registry, rows)
+    assert (sheet.meta.unit, sheet.meta.project, sheet.meta.year, sheet.meta.money_unit) == (
+        "枣林街道办事处",
+        "枣林街道办事处改造老旧小区",
+        2022,
+        "万元",
+    )
+
+
+def test_row_text_joins_non_empty_cells_as_shown():
+    assert row_text(["年度：", None, 2022.0, "—", " 单位：万元 "]) == "年度：  2022  单位：万元"
