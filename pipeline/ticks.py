@@ -20,6 +20,7 @@ from pipeline.text import split_header, squash
 MARKS = frozenset({"√", "✓", "✔", "☑", "✅", "v", "y", "是", "1", "●"})
 # And these that it does not; a blank cell says so too. Anything else is an error, never a guess.
 UNMARKED = frozenset({"×", "✗", "否", "无", "-", "--", "—", "——", "/", "0"})
+_VARIATION_SELECTORS = dict.fromkeys(range(0xFE00, 0xFE10))
 TICK_FIX = "请在符合的一列打“√”，其余留空"
 SEVERAL_FIX = "请只在符合的一列打“√”，其余留空"
 
@@ -213,7 +214,8 @@ def is_mark(cell: object) -> bool | None:
         return {1: True, 0: False}.get(cell)
     if not isinstance(cell, str):
         return None
-    text = squash(cell).lower()
+    # `✔️` is ✔ and an invisible variation selector asking for the emoji glyph: the mark is the same.
+    text = squash(cell).lower().translate(_VARIATION_SELECTORS)
     if not text or text in UNMARKED:
         return False
     return True if text in MARKS else None

@@ -12,7 +12,8 @@ projects as (
 
 -- The cells the 项目资金 block was read from; a form stored before ops.sheet_fields existed has none.
 block_cells as (
-    select submission_id, sheet, excel_row
+    -- The block's fields share a row: each row once.
+    select distinct submission_id, sheet, excel_row
     from ops.sheet_fields
     where field_name in ('budget_initial_wan', 'budget_executed_wan', 'budget_execution_rate', 'budget_expected_wan')
 ),

@@ -138,7 +138,9 @@ def test_two_ticks_are_both_causes_in_the_registrys_order(registry):
     assert parsed.sheets[0].records[2]["deviation_cause"] == "经费保障、制度保障、其他"
 
 
-@pytest.mark.parametrize("mark", ["✓", "✔", "☑", "✅", "V", "ｖ", "Y", "y", "是", "1", 1, "●", True])
+@pytest.mark.parametrize(
+    "mark", ["✓", "✔", "✔\ufe0f", "☑", "✅", "V", "ｖ", "Y", "y", "是", "1", 1, "●", True]
+)
 def test_every_mark_is_a_tick(registry, mark):
     rows, merges = ticked_monitoring(MONITORING)
     r, c = _cell(rows, FIRST_DATA_ROW, "人员保障")
@@ -213,6 +215,18 @@ def test_a_likelihood_group_with_no_tick_is_its_required_error(registry):
         FIRST_DATA_ROW,
         "完成目标可能性",
     )
+
+
+@pytest.mark.parametrize(("official", "written"), [("其他", "其它"), ("硬件条件保障", "硬件保障")])
+def test_a_sub_header_may_be_spelled_as_offices_spell_it(registry, official, written):
+    rows, merges = ticked_monitoring(MONITORING)
+    sub = rows[HEADER_ROW]
+    sub[sub.index(official)] = written
+
+    parsed = _parse(registry, (rows, merges))
+
+    assert parsed.all_problems == []
+    assert _table(parsed) == _table(_parse(registry, ticked_monitoring(MONITORING)))
 
 
 def test_ticks_in_a_two_row_header_are_read_beside_its_other_sub_headers(registry):
