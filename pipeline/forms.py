@@ -38,6 +38,7 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
             field.name: _field_value(places, field, found[field.name], sheet, registry)
             for field in template.fields
         }
+        _settle_bare_rate(found, values, sheet)
         for record in sheet.records:
             record.update(values)
         sheet.field_cells = {
@@ -259,6 +260,47 @@ def _check_stated_rate(
         ),
         fix=f"请核对执行率、{written[_EXECUTED]}和{written[budget]}",
     )
+
+
+def _settle_bare_rate(found: dict[str, _Place | None], values: dict[str, object], sheet: ParsedSheet) -> None:
+    """Read a 执行率 written as a bare 1 (1 % or 100 %) as the form's own 执行数 over its budget says, and say so."""
+    place = found.get(_RATE)
+    if place is None:
+        return
+    where = (place[0] + 1, _where(place))
+    doubt = next(
+        (
+            p
+            for p in sheet.problems
+            if p.rule == "percent_ambiguous" and (p.excel_row, p.column_header) == where
+        ),
+        None,
+    )
+    if doubt is None:
+        return
+    names = {field.name for field in sheet.template.fields}
+    budget = next((name for name in _BUDGETS if name in names), None)
+    executed, planned = values.get(_EXECUTED), values.get(budget)
+    fix = "请填写带百分号的执行率，如“100%”"
+    if None in (executed, planned) or not planned:
+        expected = "既可读作1%也可读作100%，本表没有可对照的执行数和预算数，已按1%计算"
+    else:
+        computed = executed / planned
+        written = "÷".join(found[name][2].split("·")[-1] for name in (_EXECUTED, budget) if found.get(name))
+        basis = f"本表{written or '执行数÷预算数'}＝{display(executed)}÷{display(planned)}"
+        # Each reading is written to the unit: within half a point of one, that is the one meant.
+        reading = next(
+            (r for r in (Decimal(1), Decimal("0.01")) if abs(computed - r) <= _RATE_TOLERANCE[1]), None
+        )
+        if reading is None:
+            percent = display((computed * 100).quantize(Decimal("0.01")))
+            expected = f"既可读作1%也可读作100%，而{basis}≈{percent}%，两种读法都不相符，已按1%计算"
+            fix = f"请核对执行率及执行数、预算数，并填写带百分号的执行率，如“{percent}%”"
+        else:
+            values[_RATE] = reading
+            expected = f"既可读作1%也可读作100%，对照{basis}，已按{display((reading * 100).normalize())}%计算"
+    sheet.problems.remove(doubt)
+    _warn_at(sheet, place, rule="percent_ambiguous", value=doubt.value, expected=expected, fix=fix)
 
 
 def _rounding_of(number: Decimal) -> Decimal:

@@ -142,7 +142,8 @@ def test_a_bare_1_execution_rate_in_a_general_cell_is_still_the_warning(registry
     parsed = parse_file(xlsx({"自评表": rows}, merges={"自评表": merges}), f"{UNIT}/自评表.xlsx", registry)
 
     assert warnings(parsed) == [("percent_ambiguous", 7)]
-    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {Decimal("0.01")}
+    # Not settled by a format, the bare 1 is read by the form's own 执行数 ÷ 预算数 (here 100 %), and said so.
+    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {Decimal(1)}
 
 
 def test_a_rate_shown_as_100_percent_is_still_checked_against_executed_over_budget(registry):
@@ -516,7 +517,8 @@ def test_a_bare_1_execution_rate_of_an_xls_not_shown_as_a_percentage_is_still_th
     parsed = parse_file(national_xls(1, number_format), f"{UNIT}/自评表.xls", registry)
 
     assert warnings(parsed) == [("percent_ambiguous", 7)]
-    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {Decimal("0.01")}
+    # Read by the form's own 执行数 ÷ 预算数 (1300 ÷ 1300), as the warning says, not by the format.
+    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {Decimal(1)}
 
 
 @pytest.mark.parametrize("number_format", PERCENT_FORMATS)

@@ -262,6 +262,34 @@ def test_an_execution_rate_other_than_executed_over_budget_is_a_warning(registry
         assert "应等于全年执行数÷全年预算数＝1250.1÷1300≈96.16%" in parsed.warnings[0].message_zh
 
 
+# A bare 1 is 1 % or 100 %: the form's own 执行数 and budget say which, and the warning names the reading taken.
+@pytest.mark.parametrize(
+    ("executed", "stored", "said"),
+    [
+        ("1300", Decimal(1), "已按100%计算"),
+        ("13", Decimal("0.01"), "已按1%计算"),
+        ("650", Decimal("0.01"), None),
+    ],
+)
+def test_a_bare_1_rate_is_read_by_the_forms_own_execution(registry, demo, executed, stored, said):
+    budget = ("1300", "1300", executed, 10, 1, "10")
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=budget)
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [doubt] = parsed.all_problems
+    assert (doubt.rule, doubt.severity, doubt.excel_row) == (
+        "percent_ambiguous",
+        "warning",
+        _row(rows, "年度资金总额"),
+    )
+    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {stored}
+    if said:
+        assert f"对照本表全年执行数÷全年预算数＝{executed}÷1300，{said}" in doubt.message_zh
+    else:  # 50 %: neither reading; the clerk is asked to check all three
+        assert "而本表全年执行数÷全年预算数＝650÷1300≈50%，两种读法都不相符，已按1%计算" in doubt.message_zh
+
+
 def test_the_forms_own_figures_reach_the_receipt_and_are_stored_with_the_rows(
     settings, registry, register, demo
 ):
