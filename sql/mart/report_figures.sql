@@ -108,6 +108,29 @@ negative as (
     group by all
 ),
 
+-- Amounts each receipt asked its office to check for scale (one row's amount above the project's whole 计划总投资,
+-- or a 计划总投资 above 100亿元): most often 元 under a 万元 header, so the report says so beside its figures.
+flagged_amounts as (
+    select
+        flagged.project_code,
+        flagged.year,
+        count(*) as flagged,
+        list(struct_pack(submission_id := flagged.submission_id, sheet := flagged.sheet, excel_row := flagged.excel_row))
+            as lineage
+    from (
+        select submission_id, sheet, excel_row, project_code, year from staging.fund_ledger
+        union all
+        select submission_id, sheet, excel_row, project_code, year from staging.investment_progress
+        union all
+        select submission_id, sheet, excel_row, project_code, year from staging.compound_list
+        union all
+        select submission_id, sheet, excel_row, project_code, year from staging.project_register
+    ) as flagged
+    inner join ops.validation_issues as issues using (submission_id, sheet, excel_row)
+    where issues.rule in ('exceeds_planned_total', 'amount_implausible')
+    group by all
+),
+
 -- Every figure: (project, year, key, detail, position, value, unit, decimals, text, lineage); text is set only
 -- where the figure is not a plain number, the others are formatted once below.
 figures as (
@@ -279,6 +302,9 @@ figures as (
     select project_code, year, 'negative_list_amount_wan', null, 81, amount_wan, '万元', decimals,
         null, lineage
     from negative
+    union all
+    select project_code, year, 'amount_doubts', null, 90, flagged, '处', 0, null, lineage
+    from flagged_amounts
 ),
 
 district as (

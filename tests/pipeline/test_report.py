@@ -604,6 +604,32 @@ def test_section_numbers_are_chinese_numerals_past_ninety_nine(number, written):
     assert zh_number(number) == written
 
 
+def test_an_amount_above_the_projects_whole_total_is_flagged_in_the_reports_data_quality_note(
+    settings, registry, register
+):
+    from pipeline.indicators import build_indicators
+    from pipeline.intake import ingest
+
+    # 12,501,000 元 of subsidy written under 金额（万元）: 12,501,000 万元, above the project's whole 计划总投资.
+    ledger = settings.inbox / "枣林街道办事处" / "台账.csv"
+    ledger.write_text(
+        "填报单位：枣林街道办事处\n日期,项目名称,资金来源,类型,金额（万元）\n"
+        "2022-01-05,枣林街道办事处改造老旧小区,中央补助资金,到位,12501000\n"
+        "2022-02-05,枣林街道办事处改造老旧小区,中央补助资金,支付,150\n",
+        encoding="utf-8",
+    )
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+    assert [(p.rule, p.excel_row) for p in outcome.warnings] == [("exceeds_planned_total", 3)]
+
+    files = write_report_files(settings, build_indicators(settings, registry, 2022), registry)
+
+    text = _Page(files.html.read_text(encoding="utf-8")).text
+    assert (
+        "数据质量提示：枣林街道办事处改造老旧小区有1处金额超过项目计划总投资或异常大，疑似按元而非万元填写"
+        in text
+    )
+
+
 def test_payments_above_receipts_are_flagged_in_the_receipt_and_the_reports_data_quality_note(
     settings, registry, register
 ):
