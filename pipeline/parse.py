@@ -203,13 +203,23 @@ def _percent_numbers(grid: Grid, sheet: ParsedSheet) -> set[tuple[int, int]]:
     """Return the number cells read as percent points whose reading a percent format would settle."""
     # A form's rate fields and 实际完成值 against a percent target are noted as read; a （%） column here.
     columns = [b.index for b in sheet.bindings if b.column.type is ColumnType.PERCENT and b.unit == "%"]
+    # A text column keeps what the clerk sees: `52%` typed into a percent-formatted 1-7月实际完成情况 is the number
+    # 0.52, to be written as shown. (实际完成值 against a target is read_against: noted as it is read.)
+    texts = [
+        b.index
+        for b in sheet.bindings
+        if b.column.type is ColumnType.TEXT and not b.column.read_against and not b.ticks
+    ]
     rows = grid.rows
-    for record in sheet.records if columns else ():
+    for record in sheet.records if columns or texts else ():
         r = record["excel_row"] - 1
         row = rows[r]
         for c in columns:
             if c < len(row):
                 sheet.note_percent_number(r, c, row[c])
+        for c in texts:
+            if c < len(row) and row[c].__class__ in (float, int):
+                sheet.percent_numbers.append((r, c))
     return set(sheet.percent_numbers)
 
 

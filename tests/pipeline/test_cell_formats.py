@@ -624,3 +624,47 @@ def test_an_xls_with_no_cell_to_settle_is_not_opened(rate_registry, monkeypatch)
 
     assert warnings(parsed) == []
     assert calls == []
+
+
+# --- text columns --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls"])
+def test_a_percent_typed_into_a_text_column_is_kept_as_shown(registry, kind):
+    # The 运行监控表's 1-7月实际完成情况 and 全年预计完成情况 are text: `52%` typed into a percent-formatted cell is
+    # the number 0.52, and the warehouse keeps what the clerk sees.
+    from tests.pipeline.test_national_forms import MONITORING
+    from tests.pipeline.workbooks import national_monitoring
+
+    rows, merges = national_monitoring(MONITORING)
+    header_row = next(i for i, row in enumerate(rows) if "全年预计完成情况" in row)
+    expected = rows[header_row].index("全年预计完成情况")
+    progress = expected - 1  # 1—7月实际完成情况
+    r = next(i for i, row in enumerate(rows) if "年度计划投资完成率" in row)
+    rows[r][progress], rows[r][expected] = 0.52, 1.05
+    cells = {f"{column_letter(c)}{r + 1}": "0%" for c in (progress, expected)}
+    if kind == "xlsx":
+        content = formatted(xlsx({"监控表": rows}, merges={"监控表": merges}), cells)
+    else:
+        content = formatted_xls({"监控表": rows}, {"监控表": cells}, merges={"监控表": merges})
+
+    parsed = parse_file(content, f"{UNIT}/监控表.{kind}", registry)
+
+    assert parsed.all_problems == []
+    [record] = [rec for rec in parsed.sheets[0].records if rec["level3"] == "年度计划投资完成率"]
+    assert (record["progress_value"], record["expected_value"]) == ("52%", "105%")
+
+
+def test_a_number_in_a_general_text_cell_stays_as_typed(registry):
+    from tests.pipeline.test_national_forms import MONITORING
+    from tests.pipeline.workbooks import national_monitoring
+
+    rows, merges = national_monitoring(MONITORING)
+    r = next(i for i, row in enumerate(rows) if "年度计划投资完成率" in row)
+    header_row = next(i for i, row in enumerate(rows) if "全年预计完成情况" in row)
+    rows[r][rows[header_row].index("全年预计完成情况") - 1] = 0.52  # 1—7月实际完成情况
+
+    parsed = parse_file(xlsx({"监控表": rows}, merges={"监控表": merges}), f"{UNIT}/监控表.xlsx", registry)
+
+    [record] = [rec for rec in parsed.sheets[0].records if rec["level3"] == "年度计划投资完成率"]
+    assert record["progress_value"] == "0.52"
