@@ -156,6 +156,14 @@ def parse_file(
             "无法识别的报表模板：没有一个工作表的表头与报表模板相符，请使用统一下发的模板。",
         )
         return parsed
+    if not any(sheet.records for sheet in parsed.sheets) and not parsed.errors:
+        # A header with nothing under it would be accepted as an empty slice, with no year to file it under.
+        parsed.fail(
+            "no_rows",
+            f"工作表“{parsed.sheets[0].name}”的表头下方没有填写任何数据行，文件中没有可入库的数据。",
+            sheet=parsed.sheets[0].name,
+        )
+        return parsed
     _settle_unit(parsed, registry.offices)
     latest = latest_year()
     for sheet in parsed.sheets:

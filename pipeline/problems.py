@@ -16,6 +16,7 @@ class Severity(StrEnum):
 RULE_ZH = {
     "unreadable": "文件无法读取",
     "empty": "文件为空",
+    "no_rows": "没有数据行",
     "too_large": "超出处理上限",
     "unknown_template": "无法识别的报表模板",
     "unmatched_sheet": "多余的工作表",

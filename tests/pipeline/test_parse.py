@@ -185,6 +185,13 @@ def test_a_file_with_two_templates_loads_both(registry):
         (b"\x00\x01garbage", "清单.xlsx", "unreadable", "文件已损坏或不是Excel文件，无法打开"),
         (b"%PDF-1.4\n", "清单.pdf", "unreadable", "不是电子表格文件（只接收 .xlsx、.xlsm、.xls、.csv）"),
         (xlsx({"Sheet1": [], "Sheet2": [[None]]}), "清单.xlsx", "empty", "文件中没有任何填写了内容的工作表"),
+        # A template's header with nothing under it: no rows, and no year to file them under.
+        (
+            xlsx({"台账": [LEDGER_HEADER]}),
+            "台账.xlsx",
+            "no_rows",
+            "工作表“台账”的表头下方没有填写任何数据行，文件中没有可入库的数据。",
+        ),
     ],
 )
 def test_unreadable_or_empty_files_are_rejected_with_one_error(registry, content, filename, rule, message):
