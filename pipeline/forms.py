@@ -47,6 +47,7 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
             if place is not None and values[name] is not None
         }
         _check_unread_headers(places, found, sheet)
+        _check_unread_blocks(places, found, sheet)
         _check_stated_total(found, values, sheet)
         _check_stated_rate(places, found, values, sheet)
     for column in template.columns:
@@ -191,6 +192,28 @@ def _check_unread_headers(places: _Places, found: dict[str, _Place | None], shee
                     expected=f"表头“{written}”不是本表的栏目，该值未读取；本行应有的“{'”“'.join(missing)}”未找到",
                     fix=f"如该值即“{missing[0]}”，请将表头改为“{missing[0]}”",
                 )
+
+
+def _check_unread_blocks(places: _Places, found: dict[str, _Place | None], sheet: ParsedSheet) -> None:
+    """Warn of a block the form has (`项目资金（万元）`) none of whose values were found: its row is named otherwise."""
+    by_block: dict[str, list[Field]] = defaultdict(list)
+    for field in sheet.template.fields:
+        if field.block is not None and field.row is not None:
+            by_block[field.block].append(field)
+    for block, fields in by_block.items():
+        written = places.labels.get(split_header(block)[0])
+        if not written or any(found[f.name] is not None for f in fields):
+            continue
+        r, c = written[0]
+        rows = "、".join(dict.fromkeys(f"“{f.row}”" for f in fields))
+        _warn_at(
+            sheet,
+            (r, c, places.written[(r, c)], r),
+            rule="unread_block",
+            value=places.written[(r, c)],
+            expected=f"未找到{rows}行，该块中的{'、'.join(f.header for f in fields)}均未读取",
+            fix=f"请将该块中数值所在行的行名写为{rows}",
+        )
 
 
 def _stated(found: _Place | None, sheet: ParsedSheet) -> int | None:

@@ -74,6 +74,7 @@ RULE_ZH = {
     "total_score_mismatch": "总分与各项得分之和不符",
     "rate_mismatch": "执行率与执行数、预算数不符",
     "unread_header": "表头未能识别",
+    "unread_block": "表单数据块未能读取",
     "months_mismatch": "表头的截至月份不一致",
 }
 

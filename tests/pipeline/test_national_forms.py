@@ -314,6 +314,20 @@ def test_the_forms_own_figures_reach_the_receipt_and_are_stored_with_the_rows(
     assert kept == [(Decimal(95), Decimal("0.98"))]
 
 
+def test_a_block_whose_row_is_named_otherwise_is_a_warning_not_a_silent_loss(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    r = _row(rows, "年度资金总额") - 1
+    rows[r] = [cell if cell != "年度资金总额" else "资金总额" for cell in rows[r]]
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [warning] = parsed.all_problems
+    assert (warning.rule, warning.severity) == ("unread_block", "warning")
+    assert warning.column_header.startswith("项目资金")
+    assert "未找到“年度资金总额”行" in warning.message_zh and "执行率" in warning.message_zh
+    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {None}
+
+
 # Reading the 运行监控表.
 
 
