@@ -141,7 +141,7 @@ def _blamed(sheet: _Sheet, rows: list[int]) -> dict:
 
 
 # Derived frames: one builder per kind a suite may declare in its meta `derived_frames`.
-Builder = Callable[[list[_Sheet], Context, Registry], list[dict]]
+Builder = Callable[[list[_Sheet], Context, Registry], "list[dict] | _Frame"]
 
 
 def _responses_per_row(sheets: list[_Sheet], context: Context, registry: Registry) -> list[dict]:
@@ -233,23 +233,31 @@ def _investment_total_per_project(sheets: list[_Sheet], context: Context, regist
     return frame
 
 
-def _money_per_row(sheets: list[_Sheet], context: Context, registry: Registry) -> list[dict]:
+def _money_per_row(sheets: list[_Sheet], context: Context, registry: Registry) -> _Frame:
     """Build one row per data row of a project with a 计划总投资: each amount and its excess over that total."""
-    frame = []
+    # Held by column as it is built: a row per data row is hundreds of thousands of rows at a city's scale.
+    columns: dict[str, list] = defaultdict(list)
     for sheet in sheets:
         money = [c.name for c in sheet.parsed.template.columns if c.type is ColumnType.MONEY]
+        planned_of = context.planned_totals.get
         for record in sheet.parsed.records:
-            planned = context.planned_totals.get(record.get("project_name"))
+            planned = planned_of(record.get("project_name"))
             if planned is None:
                 continue
-            row = _blamed(sheet, [record["excel_row"]]) | {"planned_total": planned}
+            excel_row = record["excel_row"]
+            columns["_batch"].append(sheet.batch)
+            columns["_sheet"].append(sheet.parsed.name)
+            columns["_excel_row"].append(excel_row)
+            columns["_rows"].append(str(excel_row))
+            columns["planned_total"].append(planned)
             for name in money:
                 # A cell the parser reported stays out: its reading is in question already.
-                amount = sheet.values(record, name)
-                row[name] = amount[0] if amount else None
-                row[f"{name}_over_planned"] = amount[0] - planned if amount else None
-            frame.append(row)
-    return frame
+                amount = record.get(name)
+                if amount is not None and not sheet.readable(record, name):
+                    amount = None
+                columns[name].append(amount)
+                columns[f"{name}_over_planned"].append(None if amount is None else amount - planned)
+    return _Frame(dict(columns))
 
 
 def _funds_per_project(sheets: list[_Sheet], context: Context, registry: Registry) -> list[dict]:
@@ -764,7 +772,8 @@ def validate(batches: Iterable[Batch], registry: Registry, context: Context) -> 
             if kind == DATA_ROWS:
                 frame = _data_rows(sheets, template)
             else:
-                frame = _Frame.of_rows(DERIVED_FRAMES[kind](sheets, context, registry))
+                built = DERIVED_FRAMES[kind](sheets, context, registry)
+                frame = built if isinstance(built, _Frame) else _Frame.of_rows(built)
             if not len(frame):
                 continue
             result = _great_expectations().validate(document, frame, parameters)
