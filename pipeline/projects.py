@@ -239,17 +239,14 @@ class ProjectRegister:
         """Every name a project is or was registered under."""
         return set(self._by_name)
 
-    @property
-    def planned_totals(self) -> dict[str, Decimal]:
-        """Map each name that finds a single project to its 计划总投资 (its newest register row's)."""
-        totals = {}
-        for name, rows in self._by_name.items():
-            codes = {r.code for r in rows}
-            if len(codes) == 1:
-                total = self.latest(codes.pop()).planned_total_wan
-                if total is not None:
-                    totals[name] = total
-        return totals
+    def planned_total(self, name: str | None, year: int | None) -> Decimal | None:
+        """Return the 计划总投资 of the one project a name finds, as registered for a year (else the nearest year's)."""
+        codes = {r.code for r in self._by_name.get(name, ())} if name else set()
+        if len(codes) != 1:
+            return None
+        code = codes.pop()
+        row = self.row_for(code, year) if year is not None else self.latest(code)
+        return row.planned_total_wan
 
 
 def assign_codes(sheet: ParsedSheet) -> None:

@@ -64,9 +64,18 @@ class Context:
     known_projects: frozenset[str] | set[str] = frozenset()
     negative_list: frozenset[str] | set[str] = frozenset()
     planned_totals: Mapping[str, Decimal] = field(default_factory=dict)
+    # The register's own lookup by name and year (ProjectRegister.planned_total): a project re-registered for a
+    # later year with another total is checked, in each year, against that year's. Without it, `planned_totals`.
+    planned_of: Callable[[str | None, int | None], Decimal | None] | None = None
     # 本月完成投资 already in the warehouse, per (unit, project, year) and month, so 累计 can be checked
     # when a file carries only the latest months.
     monthly_history: Mapping[tuple, Mapping[int, Decimal]] = field(default_factory=dict)
+
+    def planned_total(self, name: str | None, year: int | None) -> Decimal | None:
+        """Return a project's 计划总投资 for a year, by its name."""
+        if self.planned_of is not None:
+            return self.planned_of(name, year)
+        return self.planned_totals.get(name)
 
 
 @dataclass(slots=True)
@@ -212,16 +221,16 @@ def _investment_total_per_project(sheets: list[_Sheet], context: Context, regist
     money = registry.units.measures["money"].base
     frame = []
     for sheet in sheets:
-        by_project: dict[str | None, list[dict]] = defaultdict(list)
+        by_project: dict[tuple, list[dict]] = defaultdict(list)
         for record in sheet.parsed.records:
             if (
                 record.get("parent_item") is None
                 and record.get("category") == "投资构成"
                 and record.get("quantity_unit") == money
             ):
-                by_project[record.get("project_name")].append(record)
-        for project, records in by_project.items():
-            planned = context.planned_totals.get(project)
+                by_project[(record.get("project_name"), record.get("year"))].append(record)
+        for (project, year), records in by_project.items():
+            planned = context.planned_total(project, year)
             quantities = [sheet.values(r, "quantity") for r in records]
             if planned is None or None in quantities:
                 continue
@@ -239,9 +248,8 @@ def _money_per_row(sheets: list[_Sheet], context: Context, registry: Registry) -
     columns: dict[str, list] = defaultdict(list)
     for sheet in sheets:
         money = [c.name for c in sheet.parsed.template.columns if c.type is ColumnType.MONEY]
-        planned_of = context.planned_totals.get
         for record in sheet.parsed.records:
-            planned = planned_of(record.get("project_name"))
+            planned = context.planned_total(record.get("project_name"), record.get("year"))
             if planned is None:
                 continue
             excel_row = record["excel_row"]

@@ -335,3 +335,22 @@ def test_an_older_data_root_gets_its_codes_and_slices_keyed_by_them(settings, re
         (D("100"),),
         (D("300"),),
     ]
+
+
+def test_an_amount_is_checked_against_the_total_registered_for_its_own_year(settings, registry):
+    # Registered at 1000 for 2022, then at 100 for 2023: a 2022 ledger of 500 is within its year's total.
+    outcomes = take_in(
+        settings,
+        registry,
+        (f"{BUREAU}/2022年项目基本信息表.csv", register_csv(("S-01", "棚改项目", JIA))),
+        (
+            f"{BUREAU}/2023年项目基本信息表.csv",
+            register_csv(("S-01", "棚改项目", JIA), year=2023).replace(",1000\n", ",100\n"),
+        ),
+        (f"{JIA}/2022年资金台账.csv", ledger_csv("棚改项目", "500", "5")),
+        (f"{JIA}/2023年资金台账.csv", ledger_csv("棚改项目", "500", "5", year=2023)),
+    )
+
+    assert [p.rule for p in outcomes[f"{JIA}/2022年资金台账.csv"].warnings] == []
+    [warning] = outcomes[f"{JIA}/2023年资金台账.csv"].warnings
+    assert warning.rule == "exceeds_planned_total" and "计划总投资100万元" in warning.message_zh
