@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import re
+from decimal import Decimal
 from graphlib import TopologicalSorter
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from pipeline.registry import Registry
 from pipeline.rules import Rules, load_rules
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
+from pipeline.validate import EXPECTATIONS_DIR
 from pipeline.values import read_indicator
 from pipeline.warehouse import SQL_DIR, ensure_schema, writer
 
@@ -65,6 +68,25 @@ def data_years(con: duckdb.DuckDBPyConnection) -> list[int]:
     ]
 
 
+# The suites' checks of an amount's scale, by rule: the report re-applies them to the current data, so a warning a
+# corrected register has answered is not printed, and one a later year's register would raise is not either.
+SCALE_RULES = ("exceeds_planned_total", "amount_implausible")
+OVER_PLANNED = "_over_planned"  # money_per_row's column for an amount's excess over its project's 计划总投资
+
+
+def amount_checks() -> list[tuple[str, str, str, Decimal]]:
+    """Return (template, amount column, rule, max_value) of each scale check in the expectation suites."""
+    found = []
+    for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
+        suite = json.loads(path.read_text(encoding="utf-8"))
+        for expectation in suite.get("expectations", []):
+            rule, kwargs = expectation["meta"].get("rule"), expectation["kwargs"]
+            if rule in SCALE_RULES and "max_value" in kwargs:
+                column = kwargs["column"].removesuffix(OVER_PLANNED)
+                found.append((suite["name"], column, rule, Decimal(str(kwargs["max_value"]))))
+    return found
+
+
 def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int]) -> None:
     """Materialise each year's rules as config.* tables the models join on."""
     con.execute("create schema if not exists config")
@@ -79,6 +101,10 @@ def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int])
         "grades": ("year integer, grade varchar, from_score decimal(18, 6)", []),
         "bindings": ("year integer, position integer, contains varchar, measure varchar", []),
         "negative_list": ("year integer, expense_purpose varchar", []),
+        "amount_checks": (
+            "template varchar, column_name varchar, rule varchar, max_value decimal(28, 10)",
+            amount_checks(),
+        ),
     }
     for year in sorted(set(years) | set(rules.years)):
         rule = rules.for_year(year)
@@ -106,6 +132,20 @@ def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int])
     con.execute(
         "comment on table config.light_bands is '预警灯阈值（registry/rules.yaml），每年度每盏灯一行'"
     )
+    con.execute(
+        "comment on table config.amount_checks is "
+        "'金额量级核对（expectations/中规则为exceeds_planned_total、amount_implausible的检查）：每个模板每个金额列一行'"
+    )
+    for column, note in (
+        ("template", "模板编号"),
+        ("column_name", "金额列名（万元）"),
+        (
+            "rule",
+            "exceeds_planned_total：一行金额超过项目当年登记的计划总投资；amount_implausible：金额本身过大",
+        ),
+        ("max_value", "允许的上限：超出计划总投资的部分，或金额本身（万元）"),
+    ):
+        con.execute(f"comment on column config.amount_checks.{column} is '{note}'")
     con.execute(
         "comment on table config.qualitative_words is "
         "'定性指标完成情况的其他写法（registry/rules.yaml qualitative_words），每年度每种写法一行'"

@@ -108,26 +108,49 @@ negative as (
     group by all
 ),
 
--- Amounts each receipt asked its office to check for scale (one row's amount above the project's whole 计划总投资,
--- or a 计划总投资 above 100亿元): most often 元 under a 万元 header, so the report says so beside its figures.
+-- Amounts above the scale the suites allow (config.amount_checks, from expectations/): one row's amount above its
+-- project's 计划总投资 for that year, or a 计划总投资 above 100亿元, most often 元 under a 万元 header. Checked here
+-- against the current register, so a warning a corrected register has answered is not printed.
+amounts as (
+    select 'fund_ledger' as template, 'amount_wan' as column_name, amount_wan as amount,
+        submission_id, sheet, excel_row, project_code, year
+    from staging.fund_ledger
+    union all
+    select 'investment_progress', 'annual_planned_investment_wan', annual_planned_investment_wan,
+        submission_id, sheet, excel_row, project_code, year
+    from staging.investment_progress
+    union all
+    select 'investment_progress', 'monthly_completed_wan', monthly_completed_wan,
+        submission_id, sheet, excel_row, project_code, year
+    from staging.investment_progress
+    union all
+    select 'investment_progress', 'cumulative_completed_wan', cumulative_completed_wan,
+        submission_id, sheet, excel_row, project_code, year
+    from staging.investment_progress
+    union all
+    select 'compound_list', 'planned_investment_wan', planned_investment_wan,
+        submission_id, sheet, excel_row, project_code, year
+    from staging.compound_list
+    union all
+    select 'project_register', 'planned_total_investment_wan', planned_total_investment_wan,
+        submission_id, sheet, excel_row, project_code, year
+    from staging.project_register
+),
+
 flagged_amounts as (
     select
-        flagged.project_code,
-        flagged.year,
+        amounts.project_code,
+        amounts.year,
         count(*) as flagged,
-        list(struct_pack(submission_id := flagged.submission_id, sheet := flagged.sheet, excel_row := flagged.excel_row))
+        list(struct_pack(submission_id := amounts.submission_id, sheet := amounts.sheet, excel_row := amounts.excel_row))
             as lineage
-    from (
-        select submission_id, sheet, excel_row, project_code, year from staging.fund_ledger
-        union all
-        select submission_id, sheet, excel_row, project_code, year from staging.investment_progress
-        union all
-        select submission_id, sheet, excel_row, project_code, year from staging.compound_list
-        union all
-        select submission_id, sheet, excel_row, project_code, year from staging.project_register
-    ) as flagged
-    inner join ops.validation_issues as issues using (submission_id, sheet, excel_row)
-    where issues.rule in ('exceeds_planned_total', 'amount_implausible')
+    from amounts
+    inner join config.amount_checks as checks using (template, column_name)
+    left join intermediate.project_years as planned using (project_code, year)
+    where case checks.rule
+        when 'exceeds_planned_total' then amounts.amount - planned.planned_total_investment_wan > checks.max_value
+        when 'amount_implausible' then amounts.amount > checks.max_value
+    end
     group by all
 ),
 

@@ -630,6 +630,42 @@ def test_an_amount_above_the_projects_whole_total_is_flagged_in_the_reports_data
     )
 
 
+def test_the_scale_note_follows_the_current_register_not_the_receipts_of_the_day(
+    settings, registry, register
+):
+    from pipeline.indicators import build_indicators
+    from pipeline.intake import ingest
+    from tests.conftest import REGISTER_CSV
+
+    # The register's 计划总投资 typed 9.1636 for 9163.6: the ledger's 100 万元 is flagged against it that night.
+    typo = settings.inbox / "枣林街道办事处" / "项目基本信息（误）.csv"
+    typo.write_text(REGISTER_CSV.replace(",9163.6", ",9.1636"), encoding="utf-8")
+    os.utime(typo, ns=(2, 2))
+    ledger = settings.inbox / "枣林街道办事处" / "台账.csv"
+    ledger.write_text(
+        "填报单位：枣林街道办事处\n日期,项目名称,资金来源,类型,金额（万元）\n"
+        "2022-01-05,枣林街道办事处改造老旧小区,中央补助资金,到位,100\n",
+        encoding="utf-8",
+    )
+    os.utime(ledger, ns=(3, 3))
+    outcomes = {Path(o.inbox_path).name: o for o in ingest(settings, registry, progress=False).outcomes}
+    assert [p.rule for p in outcomes["台账.csv"].warnings] == ["exceeds_planned_total"]
+    note = "数据质量提示：枣林街道办事处改造老旧小区有1处金额超过项目计划总投资或异常大"
+
+    def report() -> str:
+        files = write_report_files(settings, build_indicators(settings, registry, 2022), registry)
+        return _Page(files.html.read_text(encoding="utf-8")).text
+
+    assert note in report()
+    fixed = settings.inbox / "枣林街道办事处" / "项目基本信息（更正）.csv"
+    fixed.write_text(REGISTER_CSV.replace("项目基本信息表", "项目基本信息表（更正）"), encoding="utf-8")
+    os.utime(fixed, ns=(4, 4))
+    ingest(settings, registry, progress=False)
+
+    # The ledger's receipt keeps what was true that night; the report weighs the amount against today's register.
+    assert note not in report()
+
+
 def test_payments_above_receipts_are_flagged_in_the_receipt_and_the_reports_data_quality_note(
     settings, registry, register
 ):
