@@ -94,7 +94,8 @@ class _Places:
         row = self.grid.rows[r]
         for c, cell in enumerate(row):
             if (r, c) in self.written:
-                return c, split_header(self.written[(r, c)])[0]
+                # `年度资金总额：` names the row as `年度资金总额` does.
+                return c, split_header(self.written[(r, c)])[0].rstrip(":")
             if not is_blank(cell):
                 return None
         return None
@@ -205,6 +206,17 @@ def _check_unread_blocks(places: _Places, found: dict[str, _Place | None], sheet
         if not written or any(found[f.name] is not None for f in fields):
             continue
         r, c = written[0]
+        # The block's column headers sit on its label's row or just below, outside the table's header: without
+        # them there is no block (a simplified table's `项目资金（万元） | 1570`), only a label.
+        table = range(sheet.header_rows[0] - 1, sheet.header_rows[1])
+        near = range(r, r + 3)
+        if not any(
+            row in near and row not in table
+            for f in fields
+            for label in f.labels
+            for row, _ in places.labels.get(label, ())
+        ):
+            continue
         rows = "、".join(dict.fromkeys(f"“{f.row}”" for f in fields))
         _warn_at(
             sheet,
@@ -305,8 +317,10 @@ def _settle_bare_rate(found: dict[str, _Place | None], values: dict[str, object]
     budget = next((name for name in _BUDGETS if name in names), None)
     executed, planned = values.get(_EXECUTED), values.get(budget)
     fix = "请填写带百分号的执行率，如“100%”"
-    if None in (executed, planned) or not planned:
+    if None in (executed, planned):
         expected = "既可读作1%也可读作100%，本表没有可对照的执行数和预算数，已按1%计算"
+    elif not planned:
+        expected = "既可读作1%也可读作100%，本表预算数为0，无法对照执行数，已按1%计算"
     else:
         computed = executed / planned
         written = "÷".join(found[name][2].split("·")[-1] for name in (_EXECUTED, budget) if found.get(name))

@@ -160,7 +160,7 @@ def parse_file(
         # A header with nothing under it would be accepted as an empty slice, with no year to file it under.
         parsed.fail(
             "no_rows",
-            f"工作表“{parsed.sheets[0].name}”的表头下方没有填写任何数据行，文件中没有可入库的数据。",
+            "表头下方没有填写任何数据行，文件中没有可入库的数据。",
             sheet=parsed.sheets[0].name,
         )
         return parsed

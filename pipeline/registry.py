@@ -45,8 +45,10 @@ SUMMABLE_TYPES = {ColumnType.COUNT, ColumnType.MONEY, ColumnType.AREA, ColumnTyp
 MEASURE_OF_TYPE = {ColumnType.MONEY: "money", ColumnType.AREA: "area"}
 
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
-# What sets apart the values of a `multiple` enum cell once widths are folded (`，` `；` `／` fold to , ; /).
+# What sets apart the values of a `multiple` enum cell once widths are folded (`，` `；` `／` fold to , ; /); a
+# space or a line break (Alt+Enter in a cell) too, where the words on either side are values of their own.
 VALUE_SEPARATOR = re.compile(r"[、,;/]")
+SPACE_SEPARATOR = re.compile(r"\s+")
 # Lineage and slice columns every raw table carries; a template column may not reuse these names.
 RESERVED_COLUMNS = frozenset({"submission_id", "sheet", "excel_row", "slice_key", "unit", "parent_item"})
 
@@ -101,7 +103,9 @@ class Column(_Strict):
         if self.points_of is not None and self.type is not ColumnType.TEXT:
             raise ValueError(f"column {self.name!r}: `points_of` is only for text columns")
         meaning = self.enum_lookup  # refuses a spelling listed for two values
-        if self.multiple and (split := [w for w in meaning if VALUE_SEPARATOR.search(w)]):
+        if self.multiple and (
+            split := [w for w in meaning if VALUE_SEPARATOR.search(w) or SPACE_SEPARATOR.search(w.strip())]
+        ):
             raise ValueError(
                 f"column {self.name!r}: with `multiple`, a cell is split at 、,;/ so no value or alias may hold "
                 f"one: {', '.join(split)}"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
-from pipeline.registry import VALUE_SEPARATOR, Column, ColumnType, Units, load_units
+from pipeline.registry import SPACE_SEPARATOR, VALUE_SEPARATOR, Column, ColumnType, Units, load_units
 from pipeline.text import clean_name, clean_prose, clean_text, nfkc, squash
 
 # Written in a cell, these mean "no value".
@@ -523,15 +523,24 @@ def parse_month(value: object) -> int:
 
 def parse_enum(value: object, column: Column) -> str:
     """Map a written enum value or alias to its canonical value; a word that could mean two values is an error."""
-    written = squashed(str(value))
     if column.multiple:
-        return _several_values(written, column)
-    return _enum_value(written, column)
+        return _several_values(str(value), column)
+    return _enum_value(squashed(str(value)), column)
 
 
 def _several_values(written: str, column: Column) -> str:
     """Read a cell naming one or more values (`经费保障、制度保障`): each canonical, joined by `、` in registry order."""
-    found = {_enum_value(part, column) for part in VALUE_SEPARATOR.split(written) if part}
+    found = set()
+    for part in VALUE_SEPARATOR.split(nfkc(written)):
+        whole = squashed(part)
+        if not whole:
+            continue
+        # `经费保障 人员保障`, or a line break between them, names two values; `硬件 条件保障` is one with a stray space.
+        words = SPACE_SEPARATOR.split(part.strip())
+        if whole not in column.enum_lookup and len(words) > 1:
+            found.update(_enum_value(squashed(word), column) for word in words)
+        else:
+            found.add(_enum_value(whole, column))
     if not found:
         raise CellError("enum", _allowed_zh(column), "请从下拉列表中选择，多项用“、”分隔")
     return "、".join(value for value in column.values or {} if value in found)

@@ -290,6 +290,15 @@ def test_a_bare_1_rate_is_read_by_the_forms_own_execution(registry, demo, execut
         assert "而本表全年执行数÷全年预算数＝650÷1300≈50%，两种读法都不相符，已按1%计算" in doubt.message_zh
 
 
+def test_a_bare_1_rate_over_a_budget_of_0_says_so(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=("0", "0", "500", 10, 1, "10"))
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [doubt] = [p for p in parsed.all_problems if p.rule == "percent_ambiguous"]
+    assert "本表预算数为0，无法对照执行数，已按1%计算" in doubt.message_zh
+
+
 def test_the_forms_own_figures_reach_the_receipt_and_are_stored_with_the_rows(
     settings, registry, register, demo
 ):
@@ -326,6 +335,31 @@ def test_a_block_whose_row_is_named_otherwise_is_a_warning_not_a_silent_loss(reg
     assert warning.column_header.startswith("项目资金")
     assert "未找到“年度资金总额”行" in warning.message_zh and "执行率" in warning.message_zh
     assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {None}
+
+
+def test_a_block_row_label_ending_in_a_colon_is_read(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    r = _row(rows, "年度资金总额") - 1
+    rows[r] = [cell if cell != "年度资金总额" else "年度资金总额：" for cell in rows[r]]
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {Decimal(1)}
+
+
+def test_a_simplified_table_stating_its_funds_on_a_line_has_no_block_to_read(registry, demo):
+    rows = [["项目绩效目标及自评表"], [f"项目名称：{PROJECT}"], ["年度：2022"], ["项目资金（万元）", 1570]]
+    rows += [
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值"],
+        *map(list, demo.TARGETS),
+    ]
+
+    parsed = parse_file(
+        xlsx({"自评": [[str(c).replace("=", "＝") for c in r] for r in rows]}), f"{UNIT}/a.xlsx", registry
+    )
+
+    assert [p.rule for p in parsed.all_problems] == []
 
 
 # Reading the 运行监控表.

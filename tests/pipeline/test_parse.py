@@ -190,7 +190,7 @@ def test_a_file_with_two_templates_loads_both(registry):
             xlsx({"台账": [LEDGER_HEADER]}),
             "台账.xlsx",
             "no_rows",
-            "工作表“台账”的表头下方没有填写任何数据行，文件中没有可入库的数据。",
+            "表头下方没有填写任何数据行，文件中没有可入库的数据。",
         ),
     ],
 )

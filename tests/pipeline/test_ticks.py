@@ -307,6 +307,15 @@ def test_several_values_split_each_checked(registry):
     likelihood = registry.template("performance_monitoring").column("likelihood")
 
     assert parse_enum("其他、经费保障、其他", cause) == "经费保障、其他"
+    # A space, or a line break typed with Alt+Enter, parts two values as a 、 does; one word never splits.
+    assert (
+        parse_enum("经费保障 人员保障", cause)
+        == parse_enum("经费保障\n人员保障", cause)
+        == "经费保障、人员保障"
+    )
+    assert (
+        parse_enum(" 硬件 条件保障 ", cause) == "硬件条件保障"
+    )  # a stray space inside one value still reads
     with pytest.raises(CellError) as raised:
         parse_enum("经费保障、天气", cause)
     assert raised.value.rule == "enum" and "一项或多项" in raised.value.expected
