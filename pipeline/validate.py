@@ -246,10 +246,14 @@ def _money_per_row(sheets: list[_Sheet], context: Context, registry: Registry) -
     """Build one row per data row of a project with a 计划总投资: each amount and its excess over that total."""
     # Held by column as it is built: a row per data row is hundreds of thousands of rows at a city's scale.
     columns: dict[str, list] = defaultdict(list)
+    totals: dict[tuple, Decimal | None] = {}  # by (name, year): a sheet's rows name a project or two
     for sheet in sheets:
         money = [c.name for c in sheet.parsed.template.columns if c.type is ColumnType.MONEY]
         for record in sheet.parsed.records:
-            planned = context.planned_total(record.get("project_name"), record.get("year"))
+            key = (record.get("project_name"), record.get("year"))
+            if key not in totals:
+                totals[key] = context.planned_total(*key)
+            planned = totals[key]
             if planned is None:
                 continue
             excel_row = record["excel_row"]
