@@ -160,7 +160,7 @@ def _field_value(
 
 def _is_label(text: str) -> bool:
     """Say whether a cell right of a label is itself a label (`主管部门 | | 实施单位`), so no value was written."""
-    return split_header(text)[0] in {"主管部门", "实施单位", "项目名称"}
+    return split_header(text)[0] in {"主管部门", "主管部门及代码", "实施单位", "项目名称"}
 
 
 def _check_unread_headers(places: _Places, found: dict[str, _Place | None], sheet: ParsedSheet) -> None:

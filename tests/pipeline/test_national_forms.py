@@ -362,6 +362,17 @@ def test_a_simplified_table_stating_its_funds_on_a_line_has_no_block_to_read(reg
     assert [p.rule for p in parsed.all_problems] == []
 
 
+def test_the_136_forms_department_row_names_its_code_too(registry):
+    rows, merges = national_monitoring(MONITORING)
+    r = next(i for i, row in enumerate(rows) if "主管部门" in row)
+    rows[r] = ["主管部门及代码" if cell == "主管部门" else cell for cell in rows[r]]
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    assert {r["competent_department"] for r in parsed.sheets[0].records} == {"南阳市住房和城乡建设局"}
+
+
 # Reading the 运行监控表.
 
 
