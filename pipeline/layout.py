@@ -357,7 +357,10 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                     header=binding.header,
                     value=None,
                     expected="此项为必填项",
-                    fix="请补充填写",
+                    # Ticks: the clerk is told where the mark goes, not only that something is missing.
+                    fix=f"请在“{'”“'.join(t.header for t in binding.ticks)}”中勾选一项"
+                    if binding.ticks
+                    else "请补充填写",
                 )
         for binding, target_binding in read_against:
             reported, target = values[binding.column.name], values.get(binding.column.read_against)

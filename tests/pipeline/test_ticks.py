@@ -215,6 +215,7 @@ def test_a_likelihood_group_with_no_tick_is_its_required_error(registry):
         FIRST_DATA_ROW,
         "完成目标可能性",
     )
+    assert error.fix == "请在“确定能”“有可能”“完全不可能”中勾选一项"
 
 
 @pytest.mark.parametrize(("official", "written"), [("其他", "其它"), ("硬件条件保障", "硬件保障")])
