@@ -346,7 +346,7 @@ def validation_context(parsed: list, registry):
             register.add_from(file)
     for file in parsed:
         resolve_projects(file, register)
-    return Context(known_projects=register.known_names, planned_totals=register.planned_totals)
+    return Context(known_projects=register.known_names, planned_total=register.planned_total)
 
 
 def measure_validation(parsed: list, registry, context) -> dict:

@@ -272,8 +272,7 @@ def _check_stated_rate(
     places: _Places, found: dict[str, _Place | None], values: dict[str, object], sheet: ParsedSheet
 ) -> None:
     """Warn where the 项目资金 执行率 written is not its 执行数 over its budget, beyond the rounding written."""
-    names = {field.name for field in sheet.template.fields}
-    budget = next((name for name in _BUDGETS if name in names), None)
+    budget = _budget_field(sheet)
     rate, executed, planned = values.get(_RATE), values.get(_EXECUTED), values.get(budget)
     if _stated(found.get(_RATE), sheet) is None or None in (rate, executed, planned) or not planned:
         return
@@ -282,7 +281,7 @@ def _check_stated_rate(
     if abs(rate - computed) <= max(low, min(_rounding_of(rate), high)):
         return
     r, c, _, _ = found[_RATE]
-    written = {name: found[name][2].split("·")[-1] for name in (_EXECUTED, budget)}
+    written = {name: _label(found[name]) for name in (_EXECUTED, budget)}
     percent = (computed * 100).quantize(Decimal("0.01"))
     _warn_at(
         sheet,
@@ -295,6 +294,17 @@ def _check_stated_rate(
         ),
         fix=f"请核对执行率、{written[_EXECUTED]}和{written[budget]}",
     )
+
+
+def _budget_field(sheet: ParsedSheet) -> str | None:
+    """Return the field an 执行率 is a share of: 全年预算数 on the 自评表, 年初预算数 on the 运行监控表."""
+    names = {field.name for field in sheet.template.fields}
+    return next((name for name in _BUDGETS if name in names), None)
+
+
+def _label(place: _Place) -> str:
+    """Return a block field's header as written, without its row (`全年执行数`, not `年度资金总额·全年执行数`)."""
+    return place[2].split("·")[-1]
 
 
 def _settle_bare_rate(found: dict[str, _Place | None], values: dict[str, object], sheet: ParsedSheet) -> None:
@@ -313,8 +323,7 @@ def _settle_bare_rate(found: dict[str, _Place | None], values: dict[str, object]
     )
     if doubt is None:
         return
-    names = {field.name for field in sheet.template.fields}
-    budget = next((name for name in _BUDGETS if name in names), None)
+    budget = _budget_field(sheet)
     executed, planned = values.get(_EXECUTED), values.get(budget)
     fix = "请填写带百分号的执行率，如“100%”"
     if None in (executed, planned):
@@ -323,7 +332,7 @@ def _settle_bare_rate(found: dict[str, _Place | None], values: dict[str, object]
         expected = "既可读作1%也可读作100%，本表预算数为0，无法对照执行数，已按1%计算"
     else:
         computed = executed / planned
-        written = "÷".join(found[name][2].split("·")[-1] for name in (_EXECUTED, budget) if found.get(name))
+        written = "÷".join(_label(found[name]) for name in (_EXECUTED, budget) if found.get(name))
         basis = f"本表{written or '执行数÷预算数'}＝{display(executed)}÷{display(planned)}"
         # Each reading is written to the unit: within half a point of one, that is the one meant.
         reading = next(

@@ -16,7 +16,7 @@ from pipeline.registry import Registry
 from pipeline.rules import Rules, load_rules
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
-from pipeline.validate import EXPECTATIONS_DIR
+from pipeline.validate import EXPECTATIONS_DIR, OVER_PLANNED
 from pipeline.values import read_indicator
 from pipeline.warehouse import SQL_DIR, ensure_schema, writer
 
@@ -71,7 +71,6 @@ def data_years(con: duckdb.DuckDBPyConnection) -> list[int]:
 # The suites' checks of an amount's scale, by rule: the report re-applies them to the current data, so a warning a
 # corrected register has answered is not printed, and one a later year's register would raise is not either.
 SCALE_RULES = ("exceeds_planned_total", "amount_implausible")
-OVER_PLANNED = "_over_planned"  # money_per_row's column for an amount's excess over its project's 计划总投资
 
 
 def amount_checks() -> list[tuple[str, str, str, Decimal]]:

@@ -107,7 +107,7 @@ class Column(_Strict):
             split := [w for w in meaning if VALUE_SEPARATOR.search(w) or SPACE_SEPARATOR.search(w.strip())]
         ):
             raise ValueError(
-                f"column {self.name!r}: with `multiple`, a cell is split at 、,;/ so no value or alias may hold "
+                f"column {self.name!r}: with `multiple`, a cell is split at 、,;/ and spaces, so no value or alias may hold "
                 f"one: {', '.join(split)}"
             )
         for word, ambiguity in (self.ambiguous or {}).items():

@@ -29,6 +29,7 @@ from pipeline.registry import (
     Template,
     load_registry,
 )
+from pipeline.values import allowed_zh
 from pipeline.warehouse import LINEAGE_COLUMNS, _quote, raw_columns
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,7 +171,7 @@ def _enum_expectation(column: Column, template: Template) -> dict:
             {"column": column.name, "value_set": values},
             "enum",
             f"「{column.header}」只能取模板规定的值（见 {where}）",
-            f"应为以下之一：{'、'.join(values)}",
+            allowed_zh(column),
             "请从下拉列表中选择",
         )
     one = f"(?:{'|'.join(map(re.escape, values))})"
@@ -179,7 +180,7 @@ def _enum_expectation(column: Column, template: Template) -> dict:
         {"column": column.name, "regex": f"^{one}(?:、{one})*$"},
         "enum",
         f"「{column.header}」只能取模板规定的值，可有多项，以“、”连接（见 {where}）",
-        f"应为以下一项或多项（多项用“、”分隔）：{'、'.join(values)}",
+        allowed_zh(column),
         "请从下拉列表中选择，多项用“、”分隔",
     )
 

@@ -63,19 +63,12 @@ class Context:
 
     known_projects: frozenset[str] | set[str] = frozenset()
     negative_list: frozenset[str] | set[str] = frozenset()
-    planned_totals: Mapping[str, Decimal] = field(default_factory=dict)
-    # The register's own lookup by name and year (ProjectRegister.planned_total): a project re-registered for a
-    # later year with another total is checked, in each year, against that year's. Without it, `planned_totals`.
-    planned_of: Callable[[str | None, int | None], Decimal | None] | None = None
+    # A project's 计划总投资 by name and year (ProjectRegister.planned_total): a project re-registered for a later
+    # year with another total is checked, in each year, against that year's.
+    planned_total: Callable[[str | None, int | None], Decimal | None] = lambda name, year: None  # none known
     # 本月完成投资 already in the warehouse, per (unit, project, year) and month, so 累计 can be checked
     # when a file carries only the latest months.
     monthly_history: Mapping[tuple, Mapping[int, Decimal]] = field(default_factory=dict)
-
-    def planned_total(self, name: str | None, year: int | None) -> Decimal | None:
-        """Return a project's 计划总投资 for a year, by its name."""
-        if self.planned_of is not None:
-            return self.planned_of(name, year)
-        return self.planned_totals.get(name)
 
 
 @dataclass(slots=True)
@@ -242,6 +235,10 @@ def _investment_total_per_project(sheets: list[_Sheet], context: Context, regist
     return frame
 
 
+# money_per_row's column for an amount's excess over its project's 计划总投资 (`amount_wan_over_planned`).
+OVER_PLANNED = "_over_planned"
+
+
 def _money_per_row(sheets: list[_Sheet], context: Context, registry: Registry) -> _Frame:
     """Build one row per data row of a project with a 计划总投资: each amount and its excess over that total."""
     # Held by column as it is built: a row per data row is hundreds of thousands of rows at a city's scale.
@@ -268,7 +265,7 @@ def _money_per_row(sheets: list[_Sheet], context: Context, registry: Registry) -
                 if amount is not None and not sheet.readable(record, name):
                     amount = None
                 columns[name].append(amount)
-                columns[f"{name}_over_planned"].append(None if amount is None else amount - planned)
+                columns[name + OVER_PLANNED].append(None if amount is None else amount - planned)
     return _Frame(dict(columns))
 
 

@@ -542,11 +542,11 @@ def _several_values(written: str, column: Column) -> str:
         else:
             found.add(_enum_value(whole, column))
     if not found:
-        raise CellError("enum", _allowed_zh(column), "请从下拉列表中选择，多项用“、”分隔")
+        raise CellError("enum", allowed_zh(column), "请从下拉列表中选择，多项用“、”分隔")
     return "、".join(value for value in column.values or {} if value in found)
 
 
-def _allowed_zh(column: Column) -> str:
+def allowed_zh(column: Column) -> str:
     """Word the values an enum cell may hold, for the clerk."""
     allowed = "、".join(column.values or {})
     return (
@@ -563,10 +563,10 @@ def _enum_value(written: str, column: Column) -> str:
     if ambiguity is not None:
         raise CellError(
             "enum_ambiguous",
-            f"{_allowed_zh(column)}；{ambiguity.why}，无法确定是哪一个",
+            f"{allowed_zh(column)}；{ambiguity.why}，无法确定是哪一个",
             f"请按实际情况改填“{'”或“'.join(ambiguity.between)}”",
         )
-    raise CellError("enum", _allowed_zh(column), "请从下拉列表中选择")
+    raise CellError("enum", allowed_zh(column), "请从下拉列表中选择")
 
 
 def parse_cell(value: object, column: Column, units: Units, context: UnitContext) -> object:

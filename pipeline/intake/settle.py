@@ -73,7 +73,7 @@ def settle(
         registry,
         Context(
             known_projects=register.known_names,
-            planned_of=register.planned_total,
+            planned_total=register.planned_total,
             monthly_history=monthly_history(con),
             negative_list=load_rules().negative_list_any_year,
         ),

@@ -30,7 +30,7 @@ NEGATIVE_LIST = [
 ]
 CONTEXT = Context(
     known_projects={ZAOLIN, SHUANGPU},
-    planned_totals={SHUANGPU: Decimal("112774.31"), ZAOLIN: Decimal("9163.6")},
+    planned_total=lambda name, year: {SHUANGPU: Decimal("112774.31"), ZAOLIN: Decimal("9163.6")}.get(name),
     negative_list=set(NEGATIVE_LIST),
 )
 
