@@ -51,6 +51,9 @@ class ParsedSheet:
     # Where each form field stated around the table was read: name → (Excel row, Excel column, header as written).
     # Every record carries the value; this keeps the cell it came from (ops.sheet_fields).
     field_cells: dict[str, tuple[int, str, str]] = field(default_factory=dict)
+    # Columns whose numbers were written in another unit than the one stored (金额（元） stored in 万元): name → the
+    # unit's context, so a receipt can show a cell as the clerk wrote it.
+    written_units: dict[str, UnitContext] = field(default_factory=dict, repr=False, compare=False)
 
     def error(self, **kwargs) -> None:
         self.problems.append(cell_problem(sheet=self.name, **kwargs))
@@ -239,6 +242,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             )
         )
     contexts = {b.column.name: _unit_context(b, registry, sheet.meta, sheet) for b in match.bindings}
+    sheet.written_units = {name: c for name, c in contexts.items() if c.factor != 1}
     parsers = {
         b.column.name: cell_parser(b.column, registry.units, contexts[b.column.name]) for b in match.bindings
     }

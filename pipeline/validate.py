@@ -116,6 +116,13 @@ class _Sheet:
             return True
         return not any((record["excel_row"], self.headers.get(c)) in self.reported for c in columns)
 
+    def as_written(self, column: str, value: object) -> str | None:
+        """Show a cell's value as the clerk wrote it: in its header's unit (元), not the unit stored (万元)."""
+        context = self.parsed.written_units.get(column)
+        if context is not None and isinstance(value, Decimal):
+            value = (value / context.factor).normalize()
+        return None if value is None else display(value)
+
     def values(self, record: dict, *columns: str) -> tuple | None:
         """Return the record's values for these columns, or None if one is empty or was reported."""
         found = tuple(map(record.get, columns))
@@ -705,7 +712,7 @@ class _Findings:
             sheet=sheet.parsed.name,
             excel_row=excel_row,
             header=header,
-            value=row[column],
+            value=sheet.as_written(column, row[column]),
             expected=_fill(meta["expected_zh"], row, extra),
             fix=_fill(meta["fix_zh"], row, extra),
             severity=Severity(meta["severity"]),
@@ -724,7 +731,7 @@ class _Findings:
             sheet=sheet.parsed.name,
             excel_row=row["_excel_row"],
             column_header=header,
-            value=display(row[meta["value"]]),
+            value=sheet.as_written(meta["value"], row[meta["value"]]),
             expected=expected,
             fix=fix,
         )

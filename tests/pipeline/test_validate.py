@@ -199,6 +199,15 @@ DEFECTS = {
         changed("fund_ledger", "到位,10000,", "到位,200000,"),
         ("exceeds_planned_total", "warning", 3, "金额（万元）"),
     ),
+    # The same in a ledger kept in 元: the receipt shows the cell as the clerk wrote it, in 元.
+    "exceeds_planned_total_yuan": (
+        "fund_ledger",
+        changed("fund_ledger", "金额（万元）", "金额（元）")
+        .replace("到位,10000,", "到位,2000000000000,")
+        .replace("支付,5000,", "支付,50000000,")
+        .replace("支付,4200,", "支付,42000000,"),
+        ("exceeds_planned_total", "warning", 3, "金额（元）"),
+    ),
     "exceeds_planned_total_progress": (
         "investment_progress",
         changed("investment_progress", "2022,1,18000,", "2022,1,180000000,"),
@@ -315,11 +324,16 @@ def test_messages_name_the_cell_the_value_and_the_fix(checked):
     assert cumulative.expected == "应等于1至3月本月完成投资之和10030.5"
     [scale] = validation.problems["exceeds_planned_total_compound"]
     assert scale.message_zh == (
-        "第5行「计划投资（万元）」填写为“10759700”万元，不应超过项目基本信息表中该项目的计划总投资9163.6万元，"
+        "第5行「计划投资（万元）」为10759700万元，不应超过项目基本信息表中该项目的计划总投资9163.6万元，"
         "请核对金额是否按万元填写（1万元＝10000元）、是否填错项目；如确实超过计划总投资，"
         "请说明原因或请区财政局更正项目基本信息表。"
     )
     assert (cost.value, cost.expected) == ("112764.31", "应等于项目计划总投资112774.31万元")
+    [yuan] = validation.problems["exceeds_planned_total_yuan"]
+    assert yuan.value == "2000000000000"
+    assert yuan.message_zh.startswith(
+        "第3行「金额（元）」为200000000万元，不应超过项目基本信息表中该项目的计划总投资"
+    )
 
 
 def test_a_file_with_three_errors_reports_all_three(checked):
