@@ -11,7 +11,7 @@ from pipeline.layout import ParsedSheet
 from pipeline.problems import Severity, cell_problem, display
 from pipeline.reader import Grid
 from pipeline.registry import Column, ColumnType, Field, Registry
-from pipeline.text import months_so_far, split_header
+from pipeline.text import MONTHS_SO_FAR_MARK, months_so_far, split_header
 from pipeline.values import CellError, Noted, UnitContext, cell_parser, is_blank
 
 # `产出指标（55分）`: a level name carrying the points of the rows under it.
@@ -33,6 +33,8 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
     template = sheet.template
     places = _Places(grid) if template.fields or template.month_from_headers else None
     found = {field.name: places.locate(field) for field in template.fields} if places else {}
+    if template.month_from_headers:  # first: a warning below names the block's `1-7月执行数` as written
+        _months_covered(found, sheet)
     if template.fields:
         values = {
             field.name: _field_value(places, field, found[field.name], sheet, registry)
@@ -53,8 +55,6 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
     for column in template.columns:
         if column.points_of is not None:
             _check_points(sheet, column)
-    if template.month_from_headers:
-        _months_covered(found, sheet)
 
 
 class _Places:
@@ -223,9 +223,15 @@ def _check_unread_blocks(places: _Places, found: dict[str, _Place | None], sheet
             (r, c, places.written[(r, c)], r),
             rule="unread_block",
             value=places.written[(r, c)],
-            expected=f"未找到{rows}行，该块中的{'、'.join(f.header for f in fields)}均未读取",
+            expected=f"未找到{rows}行，该块中的{'、'.join(_as_written(f.header, sheet) for f in fields)}均未读取",
             fix=f"请将该块中数值所在行的行名写为{rows}",
         )
+
+
+def _as_written(header: str, sheet: ParsedSheet) -> str:
+    """Name a `1-N月…` header with the form's own N (`1-7月执行数`), once the form's headers gave it."""
+    months = sheet.meta.months_so_far
+    return header if months is None else header.replace(MONTHS_SO_FAR_MARK, f"1-{months}月")
 
 
 def _stated(found: _Place | None, sheet: ParsedSheet) -> int | None:

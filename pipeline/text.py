@@ -12,6 +12,7 @@ _HEADER_UNIT = re.compile(r"\(([^()]*)\)\s*$")
 _TRAILING_NOTE = re.compile(r"(\((注|备注|说明)[^()]*\)|[*※]+)$")
 # A header covering the year so far, `1-7月执行数`, `1至7月实际完成情况`: folded to `1-N月…`, N kept apart.
 _MONTHS_SO_FAR = re.compile(r"^1(?:月)?[-~〜–—至到]+(\d{1,2})月")
+MONTHS_SO_FAR_MARK = "1-N月"
 
 
 def nfkc(value: str) -> str:
@@ -57,7 +58,7 @@ def split_header(raw: str) -> tuple[str, str | None]:
     if match:
         unit = match.group(1) or None
         text = text[: match.start()]
-    return _MONTHS_SO_FAR.sub("1-N月", text.rstrip("*")), unit
+    return _MONTHS_SO_FAR.sub(MONTHS_SO_FAR_MARK, text.rstrip("*")), unit
 
 
 def months_so_far(raw: str) -> int | None:

@@ -337,6 +337,18 @@ def test_a_block_whose_row_is_named_otherwise_is_a_warning_not_a_silent_loss(reg
     assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {None}
 
 
+def test_an_unread_monitoring_block_names_its_headers_with_the_forms_months(registry):
+    rows, merges = national_monitoring(MONITORING)
+    r = _row(rows, "年度资金总额") - 1
+    rows[r] = [cell if cell != "年度资金总额" else "资金总额" for cell in rows[r]]
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    [warning] = parsed.all_problems
+    assert warning.rule == "unread_block"
+    assert "1-7月执行数" in warning.message_zh and "1-N月" not in warning.message_zh
+
+
 def test_a_block_row_label_ending_in_a_colon_is_read(registry, demo):
     rows, merges = national_self_evaluation(demo.TARGETS)
     r = _row(rows, "年度资金总额") - 1
