@@ -298,6 +298,10 @@ def _funds_per_project(sheets: list[_Sheet], context: Context, registry: Registr
     return frame
 
 
+# The ±0.01 万元 a 累计 may differ from its months' sum (submissions.md), as the suite checks it.
+CUMULATIVE_TOLERANCE = Decimal("0.01")
+
+
 def _cumulative_per_row(sheets: list[_Sheet], context: Context, registry: Registry) -> list[dict]:
     """Build one row per month m whose months 1..m appear once in one file or, failing that, in the warehouse."""
     groups: dict[tuple, dict[int, list[tuple[_Sheet, dict]]]] = defaultdict(lambda: defaultdict(list))
@@ -309,9 +313,11 @@ def _cumulative_per_row(sheets: list[_Sheet], context: Context, registry: Regist
     for group, by_month in groups.items():
         history = context.monthly_history.get(group[1:], {})
         running = Decimal(0)
+        carried = Decimal(0)  # the gap the month before left, which this month's 累计 may carry on
         for month in range(1, 13):
             if month not in by_month and month in history:
                 running += history[month]
+                carried = Decimal(0)  # that month's 累计 is not at hand: its gap is unknown
                 continue
             if len(by_month.get(month, ())) != 1:
                 break
@@ -321,16 +327,23 @@ def _cumulative_per_row(sheets: list[_Sheet], context: Context, registry: Regist
                 break
             running += monthly[0]
             cumulative = sheet.values(record, "cumulative_completed_wan")
-            if cumulative is not None:
-                frame.append(
-                    _blamed(sheet, [record["excel_row"]])
-                    | {
-                        "month": month,
-                        "cumulative": cumulative[0],
-                        "expected_cumulative": running,
-                        "cumulative_gap": cumulative[0] - running,
-                    }
-                )
+            if cumulative is None:
+                carried = Decimal(0)
+                continue
+            gap = cumulative[0] - running
+            # One wrong 本月 (in 元, say) puts every later 累计 off by the same amount: the month it happened is
+            # blamed, and later months only where their gap differs again (a second error), not once a month.
+            opened = gap if abs(gap - carried) > CUMULATIVE_TOLERANCE else Decimal(0)
+            carried = gap
+            frame.append(
+                _blamed(sheet, [record["excel_row"]])
+                | {
+                    "month": month,
+                    "cumulative": cumulative[0],
+                    "expected_cumulative": running,
+                    "cumulative_gap": opened,
+                }
+            )
     return frame
 
 
