@@ -235,6 +235,16 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
         merged_in[r].append((c, source))
     labelled = [set() if every_cell else matcher.label_columns(grid, r, merged_in[r]) for r in range(scanned)]
 
+    # A cell merged across columns over cells of their own naming columns (`1-7月执行情况` over `1-7月实际完成情况 |
+    # 全年预计完成情况`) is a group header: a header ending on its row would name a column it only groups.
+    groups: dict[int, set[int]] = defaultdict(set)
+    for (top, left), (_, right) in grid.merged:
+        if right > left and top + 1 < scanned:
+            below = top + 1
+            own = {c for c in labelled[below] if origin.get((below, c), (below, c))[0] == below}
+            if not own.isdisjoint(range(left, right + 1)):
+                groups[top].update(range(left, right + 1))
+
     def may_name_columns(first: int, last: int) -> bool:
         return every_cell or len(labelled[first] | labelled[last]) >= 2
 
@@ -242,7 +252,10 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
 
     def header_cells(first: int, last: int) -> tuple[list[str], int]:
         if (first, last) not in cells:
-            cells[(first, last)] = _header_cells(grid, first, last, origin)
+            headers, top = _header_cells(grid, first, last, origin)
+            if groups.get(last):  # a header ending on a group header's row: its sub-headers are cut off
+                headers = ["" if c in groups[last] else h for c, h in enumerate(headers)]
+            cells[(first, last)] = headers, top
         return cells[(first, last)]
 
     best: HeaderMatch | None = None

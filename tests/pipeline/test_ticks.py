@@ -230,6 +230,27 @@ def test_a_sub_header_may_be_spelled_as_offices_spell_it(registry, official, wri
     assert _table(parsed) == _table(_parse(registry, ticked_monitoring(MONITORING)))
 
 
+@pytest.mark.parametrize("likelihood_ticks", [False, True])
+def test_the_136_forms_1_to_7_execution_heading_is_read_as_the_progress_column(registry, likelihood_ticks):
+    # 财预〔2019〕136号's 运行监控表 heads the indicators' progress `1-7月执行情况`.
+    rows, merges = ticked_monitoring(MONITORING, likelihood_ticks=likelihood_ticks)
+    header = rows[HEADER_ROW - 1]
+    header[header.index("1-7月实际完成情况")] = "1-7月执行情况"
+
+    parsed = _parse(registry, (rows, merges))
+
+    assert parsed.all_problems == []
+    assert [r["progress_value"] for r in parsed.sheets[0].records] == [
+        "9个",
+        "51%",
+        "部分完成",
+        None,
+    ]  # — is blank
+    assert _table(parsed) == _table(
+        _parse(registry, ticked_monitoring(MONITORING, likelihood_ticks=likelihood_ticks))
+    )
+
+
 def test_ticks_in_a_two_row_header_are_read_beside_its_other_sub_headers(registry):
     # A province's form groups 1-7月实际完成情况 and 全年预计完成情况 under 1-7月执行情况: two header rows anyway.
     rows, merges = ticked_monitoring(MONITORING)
