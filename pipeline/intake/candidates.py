@@ -64,7 +64,7 @@ class Candidate:
     sha256: str | None  # None when the file could not be read at all
     entry: InboxEntry | None = None
     parsed: ParsedFile | None = None
-    duplicate_of: tuple[int, str] | None = None
+    duplicate_of: tuple[int, str, str | None] | None = None  # settle.Original: number, name, sending folder
     outcome: Outcome | None = None
     archive_path: str | None = None  # set when archived before parsing: a file too large to hold in memory
     skipped: Skipped | None = None  # not taken in this run: nothing is recorded
@@ -84,12 +84,13 @@ def outcome_of(candidate: Candidate) -> Outcome:
         "templates": parsed.templates,
     }
     if candidate.duplicate_of:
-        number, name = candidate.duplicate_of
-        reason = (
-            f"与第{number}号提交“{name}”内容完全相同，未重复入库。"
-            if number
-            else f"与本次同时报送的“{name}”内容完全相同。"
-        )
+        number, name, folder = candidate.duplicate_of
+        if folder != parsed.sending_folder:  # sent for this office from another folder (代报): not named here
+            reason = "与此前已接收的一份提交内容完全相同，未重复入库。"
+        elif number:
+            reason = f"与第{number}号提交“{name}”内容完全相同，未重复入库。"
+        else:
+            reason = f"与本次同时报送的“{name}”内容完全相同。"
         return Outcome(candidate.inbox_path, candidate.sha256, "duplicate", reason=reason, **said)
     return Outcome(
         candidate.inbox_path,

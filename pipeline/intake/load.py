@@ -18,7 +18,7 @@ from tqdm import tqdm
 from pipeline.collector import collector_paused, set_aside
 from pipeline.intake.candidates import Candidate, IngestReport
 from pipeline.intake.scan import scan_inbox, taken_in
-from pipeline.intake.settle import settle
+from pipeline.intake.settle import Original, settle
 from pipeline.intake.store import committing_after, insert_rows, store_batch
 from pipeline.intake.work import MissingWorkFile, WorkFile, remember_registry, work_file_path
 from pipeline.objectstore import (
@@ -137,8 +137,8 @@ def _load(
             )
     # Archive copies are on the way to each commit, receipts are not: they wait in pools of their own.
     receipts = EarlyReceipts(con, settings, receipt_pool)
-    seen_in_run: dict[str, str] = {}
-    stored_sha: dict[str, int] = {}
+    seen_in_run: dict[tuple[str, str | None], Original] = {}
+    stored_sha: dict[tuple[str, str | None], int] = {}
     results: list[tuple[str, object]] = []
     validation = None
     with tqdm(total=len(pending), desc="入库", unit="个", disable=not progress or not pending) as bar:

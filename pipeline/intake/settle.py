@@ -17,48 +17,63 @@ from pipeline.rules import load_rules
 from pipeline.storage import InboxEntry
 from pipeline.validate import Batch, Context, Validation, validate
 
+# A file taken in before, as a later copy names it: (submission number, file name, sending folder); number 0 for
+# a copy settled earlier in this run, not yet stored.
+Original = tuple[int, str, str | None]
 
-def known_shas(con: duckdb.DuckDBPyConnection | None, shas: Iterable[str]) -> dict[str, tuple[int, str]]:
-    """Return the first submission (number and file name) with each of these exact bytes, where there is one."""
+
+def known_shas(
+    con: duckdb.DuckDBPyConnection | None, keys: Iterable[tuple[str, str | None]]
+) -> dict[tuple[str, str | None], Original]:
+    """Return the first submission taken in with these exact bytes for this office, by (SHA-256, office).
+
+    A returned copy does not count: it was sent back to be sent again, and its bytes may pass now (a list sent
+    before its project's register). Nor does another office's copy: what one office sent is not another's to
+    repeat, nor to learn of from a receipt.
+    """
     if con is None:
         return {}
-    shas = {sha for sha in shas if sha is not None}
+    shas = {sha for sha, _ in keys if sha is not None}
     return {
-        sha: (number, name)
-        for sha, number, name in con.execute(
-            "select sha256, min(submission_id), arg_min(original_name, submission_id) from ops.submissions "
-            "where sha256 in (select unnest(?::varchar[])) group by sha256",
+        (sha, unit): (number, name, folder)
+        for sha, unit, number, name, folder in con.execute(
+            "select sha256, unit, min(submission_id), arg_min(original_name, submission_id), "
+            "arg_min(sending_folder, submission_id) from ops.submissions "
+            "where sha256 in (select unnest(?::varchar[])) and status not in ('rejected', 'duplicate') "
+            "group by sha256, unit",
             [sorted(shas)],
         ).fetchall()
     }
+
+
+def _key(candidate: Candidate) -> tuple[str, str | None] | None:
+    """Key a file by its bytes and the office it speaks for; None when it could not be read."""
+    if candidate.sha256 is None or candidate.parsed is None:
+        return None
+    return candidate.sha256, candidate.parsed.unit
 
 
 def settle(
     con: duckdb.DuckDBPyConnection | None,
     registry: Registry,
     candidates: list[Candidate],
-    seen_in_run: dict[str, str] | None = None,
+    seen_in_run: dict[tuple[str, str | None], Original] | None = None,
 ) -> tuple[list[Candidate], Validation]:
     """Find duplicates, name missing projects and validate all sheets at once; return files in load order.
 
     Candidates come in the order they were received; registers load first, so a list naming no project
-    finds its project in a register sent in the same run. `seen_in_run` maps the fingerprint of each file
-    settled earlier in the run (in an earlier chunk) to its name, and is extended with these files.
+    finds its project in a register sent in the same run. `seen_in_run` maps the fingerprint and office of each
+    file taken in earlier in the run (in an earlier chunk) to it, and is extended with these files.
     """
     seen = {} if seen_in_run is None else seen_in_run
-    stored = known_shas(con, (c.sha256 for c in candidates))
+    keys = {c.inbox_path: _key(c) for c in candidates}
+    stored = known_shas(con, [k for k in keys.values() if k is not None])
     for candidate in candidates:
-        if candidate.sha256 is None:  # never read: nothing to compare
-            continue
-        twin = seen.get(candidate.sha256)
-        earlier = stored.get(candidate.sha256) if twin is None else None
-        if twin is not None:
-            candidate.duplicate_of = (0, twin)
-        elif earlier:
-            candidate.duplicate_of = earlier
-        else:
-            seen[candidate.sha256] = candidate.inbox_path.rsplit("/", 1)[-1]
-    # A duplicate is recorded, never loaded or checked.
+        key = keys[candidate.inbox_path]
+        if key is not None:
+            candidate.duplicate_of = seen.get(key) or stored.get(key)
+    # A duplicate of a file taken in is recorded, never loaded or checked. Copies sent in this run are checked
+    # each: which of them is taken in, and which are its duplicates, is known once they are (_twins).
     parsed = [c.parsed for c in candidates if c.parsed is not None and not c.duplicate_of]
     register = ProjectRegister.from_warehouse(con)
     for file in parsed:
@@ -78,6 +93,7 @@ def settle(
             negative_list=load_rules().negative_list_any_year,
         ),
     )
+    _twins(candidates, seen)
     for candidate in candidates:
         candidate.outcome = outcome_of(candidate)
         if candidate.duplicate_of:
@@ -85,6 +101,18 @@ def settle(
                 None  # its office, year and templates are in its outcome; its rows are not wanted
             )
     return sorted(candidates, key=lambda c: not c.carries_register), validation
+
+
+def _twins(candidates: list[Candidate], seen: dict[tuple[str, str | None], Original]) -> None:
+    """Make each copy of a file taken in this run its duplicate; a copy that is returned stays returned."""
+    for candidate in candidates:
+        key = _key(candidate)
+        if key is None or candidate.duplicate_of or candidate.parsed.errors:
+            continue
+        if key in seen:
+            candidate.duplicate_of = seen[key]
+        else:
+            seen[key] = (0, candidate.inbox_path.rsplit("/", 1)[-1], candidate.parsed.sending_folder)
 
 
 def prepare(

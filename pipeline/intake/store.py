@@ -259,11 +259,11 @@ def committing_after(step: Callable[[], object]) -> Iterator[None]:
 def store_batch(
     con: duckdb.DuckDBPyConnection,
     batch: list[tuple[Candidate, str]],
-    stored_sha: dict[str, int],
+    stored_sha: dict[tuple[str, str | None], int],
 ) -> None:
     """Record a batch of archived files, their problems and accepted rows, in one transaction.
 
-    `stored_sha` maps the fingerprint of each file stored earlier in this run to its submission, so a twin
+    `stored_sha` maps the fingerprint and office of each file taken in earlier in this run to its submission, so a twin
     names the submission it repeats; it is only updated once the batch commits. Inside `committing_after`,
     its step (the batch's archive copies made durable) runs after the rows are written and before the commit.
     """
@@ -281,9 +281,11 @@ def store_batch(
         for submission_id, (candidate, archive_path) in zip(ids, batch, strict=True):
             outcome = candidate.outcome
             duplicate_of = candidate.duplicate_of[0] if candidate.duplicate_of else None
+            copy = (candidate.sha256, outcome.unit)
             if duplicate_of == 0:
-                duplicate_of = first_of_sha[candidate.sha256]
-            first_of_sha.setdefault(candidate.sha256, submission_id)
+                duplicate_of = first_of_sha[copy]
+            if outcome.status == "accepted":  # what a later copy in this run, for this office, repeats
+                first_of_sha.setdefault(copy, submission_id)
             entry = candidate.entry
             pending.add(
                 "ops.submissions",

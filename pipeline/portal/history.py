@@ -65,9 +65,12 @@ def submissions(settings: Settings, account: Account, offices: Offices, limit: i
             return []
         rows = con.execute(
             "select submission_id, original_name, unit, sending_folder, strftime(received_at, '%Y-%m-%d %H:%M'), "
-            "status, error_count, warning_count, reason, templates, year, duplicate_of from ops.submissions "
+            # The file a duplicate repeats is named only to the folder that sent it: not another office's.
+            "status, error_count, warning_count, reason, templates, year, (select o.submission_id from "
+            "ops.submissions o where o.submission_id = s.duplicate_of and (? or o.sending_folder is not distinct "
+            "from s.sending_folder)) from ops.submissions s "
             "where ? or sending_folder in (select unnest(?::varchar[])) order by submission_id desc limit ?",
-            [folders is None, folders or [], limit],
+            [folders is None, folders is None, folders or [], limit],
         ).fetchall()
         found = {row[0]: Submission(*row[:9], list(row[9] or []), *row[10:]) for row in rows}
         # A slice's current file replaced each earlier file holding that slice.

@@ -22,6 +22,7 @@ from pipeline.problems import RULE_ZH
 from pipeline.settings import Settings
 from pipeline.storage import LocalStorage, local_marker
 from pipeline.warehouse import working_copy
+from tests.conftest import REGISTER_CSV
 from tests.pipeline.test_validate import CLEAN, DEFECTS
 
 COMPOUNDS_V1 = """枣林街道办事处2022年老旧小区改造项目清单
@@ -211,6 +212,20 @@ def test_a_byte_identical_resubmission_is_a_duplicate_and_loads_nothing(settings
         ("accepted", None),
         ("duplicate", 2),
     ]
+    assert query(settings, "select count(*) from raw.compound_list") == [(2,)]
+
+
+def test_a_file_returned_for_want_of_its_register_is_taken_in_when_sent_again(settings, registry):
+    # The receipt asks for the register first; the clerk then sends the very same list again.
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    [first] = ingest(settings, registry, progress=False).outcomes
+    drop(settings, "枣林街道办事处/项目基本信息.csv", REGISTER_CSV, mtime=2 * 10**18)
+    drop(settings, "枣林街道办事处/清单（重报）.csv", COMPOUNDS_V1, mtime=3 * 10**18)
+
+    outcomes = ingest(settings, registry, progress=False).outcomes
+
+    assert (first.status, [p.rule for p in first.errors]) == ("rejected", ["unknown_project"])
+    assert [o.status for o in outcomes] == ["accepted", "accepted"]
     assert query(settings, "select count(*) from raw.compound_list") == [(2,)]
 
 

@@ -205,6 +205,37 @@ def test_a_duplicate_is_answered_in_the_folder_it_was_sent_to(settings, registry
     assert receipt(settings, "区财政局", "清单（转报）.csv")["status_zh"] == "重复提交"
 
 
+def test_a_copy_first_dropped_in_the_wrong_folder_does_not_block_the_offices_own(
+    settings, registry, register
+):
+    drop(settings, "某某社区/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    drop(settings, f"{UNIT}/清单.csv", COMPOUNDS_V1, mtime=2 * 10**18)  # the same night
+
+    outcomes = ingest(settings, registry, progress=False).outcomes
+    drop(
+        settings, f"{UNIT}/清单（重报）.csv", COMPOUNDS_V1, mtime=3 * 10**18
+    )  # a later night: now a duplicate
+    [again] = ingest(settings, registry, progress=False).outcomes
+
+    assert [(o.status, o.unit) for o in outcomes] == [("rejected", "某某社区"), ("accepted", UNIT)]
+    assert (again.status, again.reason) == ("duplicate", "与第3号提交“清单.csv”内容完全相同，未重复入库。")
+
+
+def test_a_copy_sent_for_an_office_from_another_folder_does_not_name_the_offices_file(
+    settings, registry, register
+):
+    drop(settings, f"{UNIT}/枣林自己的清单.csv", COMPOUNDS_V1, mtime=10**18)
+    ingest(settings, registry, progress=False)
+    drop(settings, "区财政局/转报.csv", COMPOUNDS_V1, mtime=2 * 10**18)
+
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+
+    assert (outcome.status, outcome.unit) == ("duplicate", UNIT)
+    facts = receipt(settings, "区财政局", "转报.csv")
+    assert "枣林自己的清单" not in json.dumps(facts, ensure_ascii=False)
+    assert facts["reason"] == "与此前已接收的一份提交内容完全相同，未重复入库。"
+
+
 def test_an_unreadable_file_in_an_abbreviated_folder_is_recorded_under_the_offices_full_name(
     settings, registry
 ):

@@ -209,6 +209,28 @@ def test_the_history_says_which_file_superseded_which_and_shows_no_other_offices
     assert client.get(f"/receipts/{old}/download").status_code == 404
 
 
+def test_a_copy_sent_for_another_office_does_not_show_that_offices_submission(
+    settings, registry, register, client
+):
+    from pipeline.intake import ingest
+    from tests.pipeline.test_intake import COMPOUNDS_V1, drop
+
+    drop(settings, f"{ZAOLIN}/枣林的清单.csv", COMPOUNDS_V1, mtime=10**18)
+    ingest(settings, registry, progress=False)
+    drop(settings, f"{ZHUJIAN}/代报的清单.csv", COMPOUNDS_V1, mtime=2 * 10**18)  # 区住建局 may send for 枣林
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+
+    log_in(client, ZHUJIAN)
+    page = client.get("/").text
+
+    assert outcome.status == "duplicate"
+    assert "代报的清单.csv" in page and "重复提交" in page
+    assert "枣林的清单" not in page and not re.search(r"与第\d+号提交相同", page)
+    client.cookies.clear()
+    log_in(client, ZAOLIN)
+    assert "枣林的清单.csv" in client.get("/").text
+
+
 def test_blank_templates_download_for_a_logged_in_account_only(client, registry):
     from pipeline.templates import file_name
 
