@@ -208,12 +208,15 @@ class ProjectRegister:
     def resolve(self, name: str, year: int, unit: str | None) -> Resolution:
         """Resolve a 项目名称 written by `unit` for `year` to one project code."""
         rows = self._by_name.get(name, [])
-        # A name some row in force carries wins over a name only a replaced row carried (an alias).
-        codes = {r.code for r in rows if r.current} or {r.code for r in rows}
-        if not codes:
+        if not rows:
             return Resolution(None)
-        own = {c for c in codes if any(r.implementing_unit == unit for r in self.rows_of(c))}
-        pool = own or codes
+        # The sending office's own project wins, even by a name it carried before a rename (an alias): another
+        # office's project that still carries the name is not the sender's. Then a name some row in force
+        # carries wins over a name only a replaced row carried.
+        every = {r.code for r in rows}
+        own = {c for c in every if any(r.implementing_unit == unit for r in self.rows_of(c))}
+        candidates = [r for r in rows if r.code in (own or every)]
+        pool = {r.code for r in candidates if r.current} or {r.code for r in candidates}
         ranks = {c: min(_year_rank(r.year, year) for r in self.rows_of(c)) for c in pool}
         best = min(ranks.values())
         chosen = sorted(c for c in pool if ranks[c] == best)

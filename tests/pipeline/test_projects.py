@@ -216,6 +216,29 @@ def test_a_rename_keeps_one_project_under_its_latest_name_and_the_old_name_still
     assert superseded == [("superseded" if renamed_by == JIA else "accepted",)]
 
 
+def test_an_offices_old_name_finds_its_own_renamed_project_not_another_offices_of_that_name(
+    settings, registry
+):
+    take_in(
+        settings,
+        registry,
+        (f"{BUREAU}/项目基本信息表.csv", register_csv(("A-001", NAME, JIA), ("B-001", NAME, YI))),
+    )
+    # 甲's project is renamed; 乙's keeps the name. 甲 keeps writing the name it knew.
+    outcomes = take_in(
+        settings,
+        registry,
+        (
+            f"{BUREAU}/项目基本信息表（更正）.csv",
+            register_csv(("A-001", f"甲{NAME}", JIA), ("B-001", NAME, YI)),
+        ),
+        (f"{JIA}/资金台账.csv", ledger_csv(NAME, "111", "11")),
+    )
+    assert {o.status for o in outcomes.values()} == {"accepted"}
+
+    assert marts(settings, "select unit, project_code from staging.fund_ledger") == [(JIA, "A-001")] * 2
+
+
 @pytest.mark.parametrize(
     ("second_row", "rule", "says"),
     [
