@@ -345,7 +345,7 @@ def validation_context(parsed: list, registry):
         if not file.errors:
             register.add_from(file)
     for file in parsed:
-        resolve_projects(file, register)
+        resolve_projects(file, register, registry.offices)
     return Context(known_projects=register.known_names, planned_total=register.planned_total)
 
 

@@ -58,6 +58,7 @@ RULE_ZH = {
     "weight_total": "指标分值合计不等于90",
     "unknown_project": "项目名称未在项目基本信息表中登记",
     "project_ambiguous": "项目名称对应多个项目",
+    "not_implementing_unit": "非项目实施单位报送",
     "project_code_reused": "项目编码重复使用",
     "project_code_derived_duplicate": "同名项目未填项目编码",
     "project_span": "报表年度超出项目计划实施期",

@@ -24,6 +24,7 @@ from decimal import Decimal
 import duckdb
 
 from pipeline.layout import ParsedSheet
+from pipeline.offices import Offices
 from pipeline.parse import ParsedFile
 from pipeline.problems import Problem, Severity
 from pipeline.registry import Registry, Template
@@ -431,7 +432,48 @@ def _ambiguous(sheet: ParsedSheet, record: dict, unit: str | None, found: Resolu
     )
 
 
-def resolve_projects(parsed: ParsedFile, register: ProjectRegister) -> None:
+def _check_sender(
+    parsed: ParsedFile, sheet: ParsedSheet, register: ProjectRegister, offices: Offices
+) -> None:
+    """Refuse a sheet the template wants from a project's implementing unit, sent unsaid by one who may forward it."""
+    if parsed.unit is None:
+        return
+    checked: set[str] = set()
+    for record in sheet.records:
+        code, year = record.get("project_code"), record.get("year")
+        if code is None or year is None or code in checked or not register.rows_of(code):
+            continue
+        checked.add(code)
+        project = register.row_for(code, year)
+        implementer = project.implementing_unit
+        if not implementer or parsed.unit in {implementer, *(o.name for o in offices.named(implementer))}:
+            continue
+        # An office that may send the unit's data (代报, the bureau forwarding a correction) and does not say so is
+        # asked to: as its own slice the file would be added to the unit's. One that may not is reporting on a
+        # uniquely named project (issue 13), as a street office may for a district bureau's project.
+        if not any(parsed.unit in offices.who_may_send(o) for o in offices.named(implementer)):
+            continue
+        fix = f"如系代{implementer}报送（如转报更正件），请在表格上方写明“填报单位：{implementer}”，本表即替代其原表"
+        expected = f"该项目的实施单位为{implementer}，{sheet.template.name_zh}应由实施单位报送或写明代谁报送"
+        in_column = any(b.column.name == "project_name" for b in sheet.bindings)
+        row = record["excel_row"] if in_column else sheet.meta.rows.get("project")
+        parsed.problems.append(
+            Problem(
+                Severity.ERROR,
+                "not_implementing_unit",
+                f"{f'第{row}行' if row else ''}项目“{project.name}”的数据由{parsed.unit}报送，{expected}，"
+                f"否则会与{implementer}报送的数据重复计入，{fix}。",
+                sheet=sheet.name,
+                excel_row=row,
+                column_header=_header(sheet, "project_name", "项目名称"),
+                value=record.get("project_name"),
+                expected=expected,
+                fix=fix,
+            )
+        )
+
+
+def resolve_projects(parsed: ParsedFile, register: ProjectRegister, offices: Offices | None = None) -> None:
     """Give every record its project code; a name matching several projects is an error, a year outside the
     project's planned span a warning. An unknown name is left to the validation's `unknown_project`."""
     for sheet in parsed.sheets:
@@ -459,6 +501,8 @@ def resolve_projects(parsed: ParsedFile, register: ProjectRegister) -> None:
                     if found.candidates:
                         parsed.problems.append(_ambiguous(sheet, record, parsed.unit, found))
                 record["project_code"] = resolved[(name, year)].code
+            if offices is not None and sheet.template.project.by_implementing_unit:
+                _check_sender(parsed, sheet, register, offices)
             for r in sheet.records:
                 key = (r.get("project_code"), r.get("year"))
                 if None not in key and key not in spans and register.rows_of(key[0]):

@@ -179,6 +179,9 @@ class ProjectRule(_Strict):
     column: str | None = None
     line: bool = False
     register_project_type: str | None = None
+    # Sent by the project's implementing unit (submissions.md: ledgers, progress, self-evaluations…): another
+    # office's file would stand beside the unit's as a slice of its own, and the marts would add the two up.
+    by_implementing_unit: bool = False
 
 
 class RowUnit(_Strict):

@@ -82,7 +82,7 @@ def settle(
         if not file.errors:
             register.add_from(file)
     for file in parsed:
-        resolve_projects(file, register)
+        resolve_projects(file, register, registry.offices)
     validation = validate_files(
         parsed,
         registry,

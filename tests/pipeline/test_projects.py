@@ -135,6 +135,29 @@ def test_an_office_may_report_on_a_district_project_whose_name_is_unique(setting
     assert query(settings, "select distinct unit, project_code from staging.fund_ledger") == [(JIA, "QJ-01")]
 
 
+def test_the_bureau_forwarding_an_offices_ledger_must_say_whose_it_is(settings, registry):
+    take_in(
+        settings,
+        registry,
+        (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA))),
+        (f"{JIA}/资金台账.csv", ledger_csv("甲项目", "100", "40")),
+    )
+    correction = ledger_csv("甲项目", "100", "60")
+
+    # Unsaid, the forwarded copy would be the bureau's own slice, added to 甲's: 200 received.
+    [unsaid] = take_in(settings, registry, (f"{BUREAU}/甲台账（更正）.csv", correction)).values()
+    said = take_in(settings, registry, (f"{BUREAU}/甲台账（转报）.csv", f"填报单位：{JIA}\n{correction}"))
+
+    assert unsaid.status == "rejected"
+    [problem] = unsaid.errors
+    assert problem.rule == "not_implementing_unit"
+    assert f"“填报单位：{JIA}”" in problem.fix and "实施单位为甲街道办事处" in problem.message_zh
+    assert [o.status for o in said.values()] == ["accepted"]
+    assert query(
+        settings, "select unit, sum(amount_wan) from staging.fund_ledger group by all order by all"
+    ) == [(JIA, D("160"))]
+
+
 def test_a_name_matching_several_projects_none_the_senders_is_an_error_naming_them(settings, registry):
     outcomes = take_in(
         settings,
