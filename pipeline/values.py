@@ -17,7 +17,8 @@ from pipeline.text import clean_name, clean_prose, clean_text, nfkc, squash
 # Written in a cell, these mean "no value".
 NULL_TOKENS = frozenset({"", "-", "--", "—", "——", "/", "无", "空", "n/a", "na", "null", "none"})
 _NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(.*)$")
-_DIGITS_AND_COMMAS = re.compile(r"[\d,]*(?:\.\d*)?")
+# Commas after the point too: `1.280,5` (a decimal comma after a thousands point) must reach the grouping check.
+_DIGITS_AND_COMMAS = re.compile(r"[\d,]*(?:\.[\d,]*)?")
 _GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 _DATE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?|月)?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
@@ -293,7 +294,7 @@ def _alternatives(words: Iterable[str]) -> str:
 
 _INDICATOR = re.compile(
     rf"^(?P<about>{_alternatives(_APPROXIMATE_BEFORE)})?(?P<op>{_alternatives(_OPERATOR_WORDS)})?"
-    rf"(?P<about2>{_alternatives(_APPROXIMATE_BEFORE)})?(?P<number>[0-9][0-9,]*(?:\.[0-9]+)?)"
+    rf"(?P<about2>{_alternatives(_APPROXIMATE_BEFORE)})?(?P<number>[0-9][0-9,]*(?:\.[0-9][0-9,]*)?)"
     rf"(?P<unit>.*?)(?P<after>{_alternatives(_AFTER_WORDS)})?$"
 )
 # A trailing note in brackets says something about the figure, not its unit: `16个(含3个新增)`.

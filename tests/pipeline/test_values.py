@@ -603,6 +603,7 @@ def test_a_target_and_its_value_meet_in_the_measures_base_unit(target, reported,
         ("100%", "约100%", False),
         ("≥16个", "16余个", False),
         ("=16个", "1,6个", False),
+        ("≥1,280个", "1.280,5个", False),  # a decimal comma after a thousands point
         ("≤5个工作日", "3天", False),
         ("=16个", "16%", False),
         ("约90%", "93%", True),
@@ -615,7 +616,9 @@ def test_an_indicator_that_cannot_be_scored_exactly_is_an_error_with_no_number(t
     assert (reading.target_number if in_target else reading.reported_number) is None
 
 
-@pytest.mark.parametrize("value", ["1,2", "72,5.58", "1,35.2", "1,2800", "12,50,100", "1,280,"])
+@pytest.mark.parametrize(
+    "value", ["1,2", "72,5.58", "1,35.2", "1,2800", "12,50,100", "1,280,", "1.280,5", "1,280.5,3"]
+)
 def test_a_comma_out_of_thousands_place_is_an_error_not_deleted(value):
     with pytest.raises(CellError) as caught:
         decimal_of(value)
