@@ -227,6 +227,13 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         match.last_row,
         {i for b in match.bindings if b.column.type not in SUMMABLE_TYPES for i in b.indices},
     )
+    # Cells under a merged amount left empty: a required one is told why it reads as empty.
+    merged_into = {
+        (index, left): top
+        for (top, left), (bottom, _) in grid.merged
+        if top > match.last_row
+        for index in range(top + 1, bottom + 1)
+    }
     for column in match.missing_required:
         fix = f"请按模板《{template.name_zh}》补充该列"
         sheet.problems.append(
@@ -355,16 +362,27 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         unreadable |= failed
         for name, binding in required:
             if values[name] is None and name not in failed:
+                top = merged_into.get((index, binding.index)) if merged_into else None
+                if top is not None:  # the clerk sees the merged figure on this row too
+                    expected = (
+                        f"此项为必填项；该单元格与第{top + 1}行合并，合并单元格中的数值只算作第{top + 1}行的"
+                    )
+                    fix = "请取消合并单元格，为每一行分别填写"
+                else:
+                    expected = "此项为必填项"
+                    # Ticks: the clerk is told where the mark goes, not only that something is missing.
+                    fix = (
+                        f"请在“{'”“'.join(t.header for t in binding.ticks)}”中勾选一项"
+                        if binding.ticks
+                        else "请补充填写"
+                    )
                 sheet.error(
                     rule="required",
                     excel_row=excel_row,
                     header=binding.header,
                     value=None,
-                    expected="此项为必填项",
-                    # Ticks: the clerk is told where the mark goes, not only that something is missing.
-                    fix=f"请在“{'”“'.join(t.header for t in binding.ticks)}”中勾选一项"
-                    if binding.ticks
-                    else "请补充填写",
+                    expected=expected,
+                    fix=fix,
                 )
         for binding, target_binding in read_against:
             reported, target = values[binding.column.name], values.get(binding.column.read_against)

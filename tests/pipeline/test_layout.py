@@ -671,6 +671,20 @@ def test_a_merged_name_is_each_rows_but_a_merged_amount_stays_in_its_first_row(r
     assert column_values(sheet, "planned_investment_wan")[1] is None
 
 
+def test_a_required_amount_under_a_merge_is_an_error_saying_the_merge_is_the_first_rows(registry):
+    rows = compound_sheet(
+        [1, "市委小区", "1.932", "249", "725.58", "在建"],
+        [2, "石化小区", "1.1", None, "300", "在建"],
+        unit_line=None,
+    )
+
+    sheet = parse_rows(registry, rows, merges=["D3:D4"])  # 惠及户数 merged over both compounds
+
+    [problem] = sheet.problems
+    assert (problem.rule, problem.excel_row, problem.column_header) == ("required", 4, "惠及户数（户）")
+    assert "与第3行合并" in problem.expected and problem.fix == "请取消合并单元格，为每一行分别填写"
+
+
 @pytest.mark.parametrize(
     ("target", "reported", "header", "value"),
     [
