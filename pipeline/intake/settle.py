@@ -9,6 +9,7 @@ import duckdb
 from tqdm import tqdm
 
 from pipeline.intake.candidates import Candidate, outcome_of, parse_candidate
+from pipeline.intake.overlap import flag_overlaps
 from pipeline.limits import Limits
 from pipeline.parse import ParsedFile
 from pipeline.projects import ProjectRegister, resolve_projects, settle_register
@@ -83,6 +84,7 @@ def settle(
             register.add_from(file)
     for file in parsed:
         resolve_projects(file, register, registry.offices)
+    flag_overlaps(con, registry, parsed)
     validation = validate_files(
         parsed,
         registry,

@@ -158,6 +158,27 @@ def test_the_bureau_forwarding_an_offices_ledger_must_say_whose_it_is(settings, 
     ) == [(JIA, D("160"))]
 
 
+@pytest.mark.parametrize("same_night", [False, True])
+def test_another_offices_ledger_for_a_project_and_year_already_held_is_a_flagged_warning(
+    settings, registry, same_night
+):
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)))
+    own = (f"{JIA}/资金台账.csv", ledger_csv("甲项目", "100", "40"))
+    other = ("某某社区/资金台账.csv", ledger_csv("甲项目", "100", "40"))  # may not send for 甲: its own slice
+    outcomes = take_in(settings, registry, register, own, other) if same_night else {}
+    if not same_night:
+        outcomes |= take_in(settings, registry, register, own)
+        outcomes |= take_in(settings, registry, other)
+
+    warned = {path: [p for p in o.warnings if p.rule == "beside_other_unit"] for path, o in outcomes.items()}
+    assert {o.status for o in outcomes.values()} == {"accepted"}
+    [problem] = warned[other[0]]
+    assert "已有甲街道办事处报送的数据" in problem.message_zh and "2022年度" in problem.message_zh
+    assert f"“填报单位：{JIA}”" in problem.fix
+    assert len(warned[own[0]]) == (1 if same_night else 0)  # in one night each is told of the other
+    assert not warned[register[0]]
+
+
 def test_a_name_matching_several_projects_none_the_senders_is_an_error_naming_them(settings, registry):
     outcomes = take_in(
         settings,

@@ -1,0 +1,95 @@
+"""Flag a file whose project and period another office's file already holds: the marts add the two up."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import duckdb
+
+from pipeline.layout import ParsedSheet
+from pipeline.parse import ParsedFile
+from pipeline.problems import Problem, Severity
+from pipeline.registry import Registry
+
+# A slice without its office: (template, project code, year, month or "").
+_Period = tuple[str, str, str, str]
+
+
+def _period(template_id: str, record: dict, with_month: bool) -> _Period | None:
+    code, year = record.get("project_code"), record.get("year")
+    if code is None or year is None:
+        return None
+    return template_id, str(code), str(year), str(record.get("month") or "") if with_month else ""
+
+
+def _stored_holders(con: duckdb.DuckDBPyConnection | None, templates: list[str]) -> dict[_Period, set[str]]:
+    """Return the offices whose files are in force for each period of these templates."""
+    holders: dict[_Period, set[str]] = defaultdict(set)
+    if con is None or not templates:
+        return holders
+    for (key,) in con.execute(
+        "select slice_key from ops.current_slices where split_part(slice_key, '|', 1) in "
+        "(select unnest(?::varchar[]))",
+        [templates],
+    ).fetchall():
+        template, unit, code, year, *month = key.split("|")
+        holders[(template, code, year, month[0] if month else "")].add(unit)
+    return holders
+
+
+def flag_overlaps(con: duckdb.DuckDBPyConnection | None, registry: Registry, files: list[ParsedFile]) -> None:
+    """Warn on each sheet from one office for a period another office's file holds, in force or in this run.
+
+    Only for what a project's implementing unit sends (ledgers, self-evaluations…): an office may report on a
+    project it does not implement (issue 13), but its file then stands beside the unit's, not in its place.
+    Whether both are meant to count (two offices' own money) or one repeats the other (a forwarded copy that
+    does not name the unit) only the clerk can tell, so the receipt asks.
+    """
+    templates = [t.id for t in registry.templates.values() if t.project.by_implementing_unit]
+    sheets: list[tuple[ParsedFile, ParsedSheet, dict[_Period, dict]]] = []
+    holders = _stored_holders(con, templates)
+    for file in files:
+        if file.errors or file.unit is None:
+            continue
+        for sheet in file.sheets:
+            template = sheet.template
+            if not template.project.by_implementing_unit:
+                continue
+            periods: dict[_Period, dict] = {}
+            for record in sheet.records:
+                period = _period(template.id, record, "month" in template.slice)
+                if period is not None:
+                    periods.setdefault(period, record)
+            sheets.append((file, sheet, periods))
+            for period in periods:
+                holders[period].add(file.unit)
+    for file, sheet, periods in sheets:
+        for period, record in periods.items():
+            others = sorted(holders[period] - {file.unit})
+            if others:
+                file.problems.append(_beside(sheet, record, file.unit, others, period))
+
+
+def _beside(sheet: ParsedSheet, record: dict, unit: str, others: list[str], period: _Period) -> Problem:
+    _, _, year, month = period
+    when = f"{year}年度{f'{month}月' if month else ''}"
+    named = "、".join(others)
+    in_column = any(b.column.name == "project_name" for b in sheet.bindings)
+    row = record["excel_row"] if in_column else sheet.meta.rows.get("project")
+    header = next((b.header for b in sheet.bindings if b.column.name == "project_name"), "项目名称")
+    expected = f"项目“{record.get('project_name')}”{when}的{sheet.template.name_zh}已有{named}报送的数据"
+    fix = (
+        f"本表与之分别计入、合计发布；如本表是代{others[0]}报送或转报的同一份数据，请写明“填报单位：{others[0]}”"
+        "重新报送以替代原表；如确为本单位另行报送的数据，可忽略此提示"
+    )
+    return Problem(
+        Severity.WARNING,
+        "beside_other_unit",
+        f"{f'第{row}行' if row else ''}{expected}，{fix}。",
+        sheet=sheet.name,
+        excel_row=row,
+        column_header=header,
+        value=record.get("project_name"),
+        expected=expected,
+        fix=fix,
+    )
