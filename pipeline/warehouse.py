@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -14,6 +15,8 @@ import duckdb
 
 from pipeline.registry import ColumnType, Registry, Template
 from pipeline.storage import fsync_path
+
+logger = logging.getLogger(__name__)
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
@@ -212,8 +215,11 @@ def publish(work: Path, published: Path) -> Path:
     previous = current_version(published)
     folder = versions(published)
     folder.mkdir(parents=True, exist_ok=True)
-    version = folder / f"{published.stem}-{time.time_ns()}{published.suffix}"
+    stamp = time.time_ns()
+    version = folder / f"{published.stem}-{stamp}{published.suffix}"
     shutil.copyfile(work, version)
+    # Its modification time is its name's: a root session writing into it despite its mode shows (altered()).
+    os.utime(version, ns=(stamp, stamp))
     # Read-only for everyone: a session that is not root can then open it only read-only, which takes no
     # exclusive lock and writes no WAL.
     version.chmod(0o444)
@@ -239,10 +245,33 @@ def _prune(folder: Path, published: Path, keep: set[str]) -> None:
             path.unlink(missing_ok=True)
 
 
+# How far a version's modification time may be from its name's stamp: versions published before the stamp was
+# set carry the end of their copy instead, seconds later. Writing into one moves it further.
+_ALTERED_AFTER_NS = 60 * 10**9
+
+
+class PublishedVersionAltered(RuntimeError):
+    """The published version was written after its publication (a root session): it is not the pipeline's."""
+
+
+def altered(version: Path) -> bool:
+    """Say whether a published version was written into after its publication."""
+    match = re.search(r"-(\d+)\.[^.]*$", version.name)
+    if match is None:  # an older data root's plain file: no stamp to compare
+        return False
+    return abs(version.stat().st_mtime_ns - int(match.group(1))) > _ALTERED_AFTER_NS
+
+
 def _published_version(published: Path) -> Path:
     version = current_version(published)
     if version is None:
         raise FileNotFoundError(f"尚未发布数据仓库：{published}。请先运行 pipeline run。")
+    if altered(version):
+        logger.warning(
+            "已发布的数据仓库 %s 在发布后被写入过（只读文件只有root能写入），所见数据可能已不是管道发布的；"
+            "下次 pipeline run 将重新发布。请只以只读方式打开它（read_only=True）。",
+            version,
+        )
     return version
 
 
@@ -281,6 +310,11 @@ def writer(published: Path, export: Path | None = None) -> Iterator[duckdb.DuckD
     work = working_copy(published)
     current = current_version(published)
     if not work.exists() and current is not None:
+        if altered(current):  # its rows may be an analyst's, not the pipeline's: never the base of the next
+            raise PublishedVersionAltered(
+                f"已发布的数据仓库 {current} 在发布后被写入过，写入方自己的副本（{work}）又不存在，"
+                "不能以它为底继续入库。请按 docs/deploying.md 的“Backup and restore”一节从备份或上一版本恢复后再运行。"
+            )
         work.parent.mkdir(parents=True, exist_ok=True)
         # Copy, then rename: a copy cut short by a crash must never pass for the working copy. The copy takes
         # the bytes, not the version's read-only mode.

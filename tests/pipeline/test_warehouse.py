@@ -15,6 +15,8 @@ import pytest
 from pipeline.cli import main
 from pipeline.intake import ingest
 from pipeline.warehouse import (
+    PublishedVersionAltered,
+    altered,
     current_version,
     publish,
     published_reader,
@@ -186,6 +188,27 @@ def test_a_missing_working_copy_is_seeded_from_the_current_version_and_stays_wri
 
     assert stat.S_IMODE(working_copy(published).stat().st_mode) & 0o200
     assert value_in(published) == 2
+
+
+def test_a_version_written_into_after_publication_is_told_apart_and_never_built_on(tmp_path, caplog):
+    published = tmp_path / "warehouse.duckdb"
+    version = publish_value(published, 1)
+    assert not altered(version)
+    # What a root session does despite the mode: it writes the version, which takes the time of the write.
+    version.chmod(0o644)
+    with duckdb.connect(str(version)) as con:
+        con.execute("update t set x = 666")
+    later = version.stat().st_mtime_ns + 120 * 10**9  # as when the session wrote two minutes after the night
+    os.utime(version, ns=(later, later))
+
+    with published_reader(published) as con:
+        assert con.execute("select x from t").fetchall() == [(666,)]
+    shutil.rmtree(working_copy(published).parent)  # and the writer's own copy is gone
+    with pytest.raises(PublishedVersionAltered, match="发布后被写入过"), writer(published):
+        pass
+
+    assert altered(version)
+    assert "发布后被写入过" in caplog.text
 
 
 def test_a_published_reader_stays_on_its_version_through_a_publication(tmp_path):
