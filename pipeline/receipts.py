@@ -440,29 +440,59 @@ def write_receipts(
     if not stale:
         _remove_misplaced(written_early, set())
         return ReceiptsWritten(0, 0)
-    taken = {
-        place(p)
-        for (p,) in con.execute(
-            "select receipt_path from ops.submissions where receipt_path is not null "
+    # Each receipt path held, by whom: (submission, the inbox path of its file).
+    holders = {
+        place(p): (submission_id, inbox_path)
+        for p, submission_id, inbox_path in con.execute(
+            "select receipt_path, submission_id, inbox_path from ops.submissions where receipt_path is not null "
             "and submission_id not in (select unnest(?))",
             [stale],
         ).fetchall()
     }
-    planned = []  # (facts, where its files go, or why they cannot go anywhere)
+    inbox_paths = dict(
+        con.execute(
+            "select submission_id, inbox_path from ops.submissions where submission_id in (select unnest(?))",
+            [stale],
+        ).fetchall()
+    )
+    taken = set(holders)
+    planned: dict[
+        int, tuple
+    ] = {}  # by submission: (facts, where its files go, or why they cannot go anywhere)
     places = early.places if early is not None else _Places(settings.receipts)
+    moved: list[ReceiptFacts] = []
     for facts in _facts_from_warehouse(con, stale):
         try:
             paths = receipt_paths(settings.receipts, facts, taken, places)
+            plain = receipt_paths(settings.receipts, facts, set(), places)
         except (OSError, ValueError) as exc:
-            planned.append((facts, exc))
+            planned[facts.submission_id] = (facts, exc)
+            continue
+        holder = holders.get(plain[0])
+        if paths != plain and holder is not None and holder[1] == inbox_paths[facts.submission_id]:
+            # The same file taken in again (unreadable before, or changed): its newest receipt is the one under
+            # its name, where the clerk looks; the earlier one keeps a numbered name.
+            paths = plain
+            if holder[0] in planned:
+                moved.append(planned.pop(holder[0])[0])
+            else:
+                moved += _facts_from_warehouse(con, [holder[0]])
+        taken.add(paths[0])
+        holders[paths[0]] = (facts.submission_id, inbox_paths[facts.submission_id])
+        planned[facts.submission_id] = (facts, paths)
+    for facts in moved:
+        try:
+            paths = receipt_paths(settings.receipts, facts, taken, places)
+        except (OSError, ValueError) as exc:
+            planned[facts.submission_id] = (facts, exc)
             continue
         taken.add(paths[0])
-        planned.append((facts, paths))
+        planned[facts.submission_id] = (facts, paths)
     with ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(receipt_writers(settings))
         writing = []
-        for facts, paths in planned:
+        for facts, paths in planned.values():
             if isinstance(paths, Exception):
                 writing.append((facts, paths))
                 continue

@@ -95,6 +95,25 @@ def test_receipts_written_as_each_batch_commits_end_as_the_run_leaves_each_file(
     assert sorted(str(p) for p in settings.receipts.rglob("*.html")) == [path for path, _ in recorded]
 
 
+def test_a_file_taken_in_again_has_its_newest_receipt_under_its_name(settings, registry, register):
+    # The clerk sends a broken file, then fixes it in place: the receipt under its name must say 已接收.
+    drop(settings, "枣林街道办事处/清单.csv", b"\x00not a sheet", mtime=10**18)
+    [first] = ingest(settings, registry, progress=False).outcomes
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=2 * 10**18)
+    [second] = ingest(settings, registry, progress=False).outcomes
+
+    statuses = {name: facts["status_zh"] for name, facts in receipts_of(settings).items()}
+    assert (first.status, second.status) == ("rejected", "accepted")
+    assert statuses == {
+        "项目基本信息.csv.回执.json": "已接收",
+        "清单.csv.回执.json": "已接收",
+        f"清单.csv.第{first.submission_id}号.回执.json": "已退回",
+    }
+    recorded = query(settings, "select receipt_path, receipt_status = status from ops.submissions order by 1")
+    assert all(fresh for _, fresh in recorded)
+    assert sorted(str(p) for p in settings.receipts.rglob("*.html")) == [path for path, _ in recorded]
+
+
 def test_a_rejected_files_receipt_lists_every_problem_with_row_header_value_and_fix(
     settings, registry, register
 ):
