@@ -12,6 +12,10 @@ defers. The UI port and the execution API URL come from the one --port, so they 
 What runs at start-up: nothing. `nightly_ingest` first runs at the next 02:00 Asia/Shanghai, or when triggered;
 `annual_indicators` after each load of `nightly_ingest` (the warehouse Asset).
 
+Ctrl-C (or SIGTERM, or a closed terminal) stops the scheduler and the dag-processor, running tasks finishing for up
+to 30 s (a second Ctrl-C: at once), then the api-server; whatever is left of any of them, the LocalExecutor's
+workers and task processes included, is killed. Nothing outlives `make airflow`.
+
 The admin's password is generated once into $AIRFLOW_HOME/passwords.json (mode 0600) and printed at start-up.
 """
 
@@ -30,7 +34,19 @@ import time
 from pathlib import Path
 
 from deploy.airflow_settings import LOCAL_EXECUTOR, SHARED
-from deploy.cluster import BIN, DAGS, HOST, WRITER_POOL, Api, ClusterError, _wait, _write_private
+from deploy.cluster import (
+    BIN,
+    DAGS,
+    HOST,
+    WRITER_POOL,
+    Api,
+    ClusterError,
+    _processes_of,
+    _signal,
+    _start_ticks,
+    _wait,
+    _write_private,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 # The policy and warning filters every Airflow process of this project imports (deploy/airflow/).
@@ -39,6 +55,8 @@ LOCAL_SETTINGS = REPO / "deploy" / "airflow" / "airflow_local_settings.py"
 # per LocalExecutor worker process started. (Great Expectations' own are quietened where pipeline/validate.py
 # imports it.)
 QUIET_LOGGERS = "http.access=WARNING airflow.executors.local_executor=WARNING"
+# How long running tasks may go on after Ctrl-C before what is left of the components is killed.
+GRACE_SECONDS = 30.0
 COMPONENTS = {
     "api-server": lambda port: ["api-server", "--host", HOST, "--port", str(port), "--workers", "1"],
     "scheduler": lambda port: ["scheduler", "--skip-serve-logs"],
@@ -99,12 +117,23 @@ def relay(name: str, stream, lock: threading.Lock) -> None:
 
 
 class Components:
-    """The running components; stopped together, as one, whichever way this process ends."""
+    """The running components; stopped together, as one, whichever way this process ends.
+
+    Each runs in its own session, so a terminal's Ctrl-C reaches this process alone and the components hear of it
+    once, from stop(): the scheduler signalled twice (the terminal's SIGINT, then our SIGTERM) gave up its
+    LocalExecutor's shutdown half-way and waited on its workers, which ignore both signals, until it was killed;
+    the workers outlived it. The session also holds whatever a component starts, the task processes included
+    (each in a process group of its own), so what outlives a component can be found and stopped.
+    """
 
     def __init__(self, env: dict[str, str], port: int) -> None:
         self.env, self.port = env, port
         self.processes: dict[str, subprocess.Popen] = {}
+        self.records: dict[str, dict] = {}
+        self.relays: list[threading.Thread] = []
         self.lock = threading.Lock()
+        # Set by a second Ctrl-C: stop at once, without waiting for running tasks.
+        self.hurry = threading.Event()
 
     def start(self, name: str) -> None:
         argv = [str(BIN / "airflow"), *COMPONENTS[name](self.port)]
@@ -115,25 +144,41 @@ class Components:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
-        threading.Thread(target=relay, args=(name, child.stdout, self.lock), daemon=True).start()
+        self.relays.append(threading.Thread(target=relay, args=(name, child.stdout, self.lock), daemon=True))
+        self.relays[-1].start()
         self.processes[name] = child
+        self.records[name] = {"pid": child.pid, "start_ticks": _start_ticks(child.pid)}
 
     def exited(self) -> list[str]:
         return [name for name, child in self.processes.items() if child.poll() is not None]
 
-    def stop(self, grace: float = 30.0) -> None:
-        """Ask every component to stop; kill what is left after `grace` seconds."""
-        for child in self.processes.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
+    def running(self, names: list[str]) -> list[int]:
+        """Every live process of these components: each one and all it started, orphans included."""
+        for name in names:
+            self.processes[name].poll()  # reaped, a component that ended is not counted
+        return sorted({pid for name in names for pid in _processes_of(self.records[name])})
+
+    def stop(self, grace: float = GRACE_SECONDS) -> None:
+        """Stop the scheduler and dag-processor, then the api-server their tasks report to; kill what is left."""
+        self._end(["scheduler", "dag-processor"], grace)
+        self._end(["api-server"], grace)
+        for thread in self.relays:  # their last lines (how each ended) are printed before we exit
+            thread.join(2.0)
+
+    def _end(self, names: list[str], grace: float) -> None:
+        """SIGTERM these components; after `grace` seconds (or a second Ctrl-C) SIGKILL all that is left of them."""
+        names = [name for name in names if name in self.processes]
+        for name in names:
+            if self.processes[name].poll() is None:
+                self.processes[name].send_signal(signal.SIGTERM)
         deadline = time.monotonic() + grace
-        for child in self.processes.values():
-            try:
-                child.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        while (left := self.running(names)) and time.monotonic() < deadline and not self.hurry.is_set():
+            time.sleep(0.2)
+        _signal(left, signal.SIGKILL)
+        for name in names:
+            self.processes[name].wait()
 
 
 def migrate(env: dict[str, str]) -> None:
@@ -154,11 +199,23 @@ def run(port: int) -> int:
     shutil.copyfile(LOCAL_SETTINGS, home / "config" / "airflow_local_settings.py")
     password = admin_password(home)
     env = environment(home, port)
-    stopping = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopping.set())
-    migrate(env)
     components = Components(env, port)
+    stopping = threading.Event()
+    first_signal: float | None = None
+
+    def on_signal(signum, frame) -> None:
+        nonlocal first_signal
+        if first_signal is None:
+            first_signal = time.monotonic()
+            stopping.set()
+        # `uv run` passes on the SIGINT its child has had from the terminal already: one Ctrl-C comes twice.
+        elif time.monotonic() - first_signal > 1.0:
+            components.hurry.set()
+
+    # SIGHUP too: the components, in sessions of their own, no longer hear of a closed terminal themselves.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    migrate(env)
     try:
         components.start("api-server")
         api = Api(f"http://{HOST}:{port}", "admin", password)
@@ -190,6 +247,12 @@ def run(port: int) -> int:
                 return 1
         return 0
     finally:
+        if components.processes:
+            print(
+                f"stopping: running tasks may finish for up to {GRACE_SECONDS:.0f} s; Ctrl-C again to stop at once",
+                file=sys.stderr,
+                flush=True,
+            )
         components.stop()
 
 

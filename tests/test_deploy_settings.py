@@ -3,10 +3,16 @@ benchmark's scheduler alike."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from bench.dag_bench import airflow_env
 from deploy import local
+from deploy.airflow.airflow_local_settings import PRODUCTION_SHAPE_WARNING
 from deploy.airflow_settings import CELERY_CONFIG_OPTIONS, LOCAL_EXECUTOR, SHARED
 from deploy.cluster import Cluster, new_secrets
 
@@ -37,3 +43,47 @@ def test_make_airflow_and_the_cluster_start_their_task_processes_warm(tmp_path: 
     # deploy/warm.py: the executor, or each Celery worker, imports GX and the pipeline before it forks.
     assert local.environment(tmp_path / "airflow", 8080)["AIRFLOW__CORE__EXECUTOR"] == LOCAL_EXECUTOR
     assert cluster_environment(tmp_path)["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"] == CELERY_CONFIG_OPTIONS
+
+
+# The api-server's start, as far as SimpleAuthManager's judgement of the deployment goes: in a fresh interpreter,
+# with `make airflow`'s environment and AIRFLOW_HOME (the local settings installed as deploy/local.py does).
+AUTH_MANAGER_INIT = (
+    "from airflow.api_fastapi.auth.managers.simple.simple_auth_manager import SimpleAuthManager;"
+    "SimpleAuthManager().init()"
+)
+
+
+def auth_manager_output(home: Path, **overrides: str) -> str:
+    (home / "config").mkdir(parents=True)
+    shutil.copyfile(local.LOCAL_SETTINGS, home / "config" / "airflow_local_settings.py")
+    env = local.environment(home, 8080) | overrides
+    done = subprocess.run(
+        [sys.executable, "-c", AUTH_MANAGER_INIT],
+        env=env,
+        cwd=local.REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return done.stdout + done.stderr
+
+
+def test_make_airflow_is_not_warned_of_as_production_for_its_executors_name(tmp_path: Path):
+    # SimpleAuthManager reads the executor's name; ours, deploy.warm.WarmLocalExecutor, is a LocalExecutor.
+    printed = auth_manager_output(tmp_path / "airflow")
+    assert "Password for user 'admin'" in printed  # init ran and its output was read
+    assert PRODUCTION_SHAPE_WARNING not in printed
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"AIRFLOW__CORE__EXECUTOR": "CeleryExecutor"},
+        {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "postgresql+psycopg2://airflow@127.0.0.1:1/airflow"},
+        {"AIRFLOW__API__HOST": "0.0.0.0"},
+    ],
+    ids=["distributed executor", "postgres", "every interface"],
+)
+def test_a_deployment_shaped_like_production_is_still_warned_of(tmp_path: Path, overrides: dict[str, str]):
+    assert PRODUCTION_SHAPE_WARNING in auth_manager_output(tmp_path / "airflow", **overrides)

@@ -1,10 +1,13 @@
-"""`make airflow PORT=<not 8080>`, as a user runs it: on 127.0.0.1 only, nothing runs at start-up, and a
-triggered `nightly_ingest` takes in the demo inbox, `annual_indicators` following it. About 2 minutes."""
+"""`make airflow PORT=<not 8080>`, as a user runs it: on 127.0.0.1 only, no warning at start-up, nothing runs at
+start-up, a triggered `nightly_ingest` takes in the demo inbox, `annual_indicators` following it, and Ctrl-C
+leaves no process behind. About 2 minutes."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -13,23 +16,46 @@ from pathlib import Path
 import pytest
 
 from bench.dag_bench import free_port, listening, loopback_only
-from deploy.cluster import Api
+from deploy.cluster import Api, _proc_stat, _processes_of, _signal, _start_ticks
+from deploy.local import GRACE_SECONDS
 from pipeline.warehouse import published_reader
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def stop(group: int, grace: float = 40) -> None:
-    """Stop `make airflow` as Ctrl-C would, every process of its group; kill what is left after `grace`."""
-    os.killpg(group, signal.SIGINT)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.5)
-    os.killpg(group, signal.SIGKILL)
+def sessions_of(make: subprocess.Popen) -> list[dict]:
+    """Each session and process group that `make airflow` and the processes under it lead, as a leader's record."""
+    leaders = set()
+    if (since := _start_ticks(make.pid)) is None:  # make has ended
+        return []
+    for pid in _processes_of({"pid": make.pid, "start_ticks": since}):
+        if fields := _proc_stat(pid):
+            leaders.update((int(fields[2]), int(fields[3])))  # its process group and session
+    return [{"pid": pid, "start_ticks": ticks} for pid in leaders if (ticks := _start_ticks(pid)) is not None]
+
+
+def left_over(leaders: list[dict], airflow_home: Path) -> dict[int, str]:
+    """What still runs of the deployment, by PID: in one of its sessions or groups, or with its AIRFLOW_HOME."""
+    pids = {pid for leader in leaders for pid in _processes_of(leader)}
+    ours = f"AIRFLOW_HOME={airflow_home}".encode()
+    for entry in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):  # ended meanwhile, or not ours to read
+            if ours in (entry / "environ").read_bytes().split(b"\0") and _proc_stat(int(entry.name)):
+                pids.add(int(entry.name))
+    found = {}
+    for pid in sorted(pids):
+        with contextlib.suppress(OSError):
+            found[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    return found
+
+
+def interrupt(make: subprocess.Popen, timeout: float) -> float:
+    """Press Ctrl-C on `make airflow`: SIGINT to its process group, as a terminal sends it; return how long it took."""
+    began = time.monotonic()
+    with contextlib.suppress(ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(make.pid, signal.SIGINT)
+        make.wait(timeout)
+    return time.monotonic() - began
 
 
 def wait_for(what: str, check, make: subprocess.Popen, log: Path, timeout: float):
@@ -82,6 +108,9 @@ def test_make_airflow_on_another_port_runs_nightly_ingest_and_only_when_triggere
         wait_for("the UI on the port asked for", api.health, make, log, 120)
         wait_for("nightly_ingest parsed", lambda: api.get("/api/v2/dags/nightly_ingest"), make, log, 120)
         time.sleep(5)  # a scheduler loop or two: time for a run at start-up, were there one
+        # README: the start prints no warning (SimpleAuthManager's "looks like production" came at every start).
+        started = log.read_text().splitlines()
+        assert [line for line in started if re.search(r"\[(warning|error|critical) *\]|Warning:", line)] == []
         assert api.get("/api/v2/dags/~/dagRuns?limit=100")["dag_runs"] == []  # nothing ran at start-up
 
         run_id = api.post("/api/v2/dags/nightly_ingest/dagRuns", {"logical_date": None})["dag_run_id"]
@@ -98,7 +127,8 @@ def test_make_airflow_on_another_port_runs_nightly_ingest_and_only_when_triggere
         )
 
         assert run["state"] == "success", log.read_text()[-4000:]
-        assert listening({make.pid}) and loopback_only(listening({make.pid}))
+        groups = {leader["pid"] for leader in sessions_of(make)}  # make's, and each component's own
+        assert listening(groups) and loopback_only(listening(groups))
         # The load updated the warehouse Asset: annual_indicators follows by itself. Stop only once it is done,
         # so that no task is cut short.
         annual = wait_for(
@@ -114,8 +144,17 @@ def test_make_airflow_on_another_port_runs_nightly_ingest_and_only_when_triggere
         )
         assert [(r["run_type"], r["state"]) for r in annual] == [("asset_triggered", "success")]
     finally:
-        stop(make.pid)
-    make.wait(10)
+        # Taken before Ctrl-C, while everything runs: the executor's workers have been forked, tasks have run.
+        leaders = sessions_of(make)
+        took = interrupt(make, 2 * GRACE_SECONDS + 15)
+        left = left_over(leaders, airflow_home)
+        _signal(left, signal.SIGKILL)  # so that a failure here leaves nothing to the next test
+        if make.poll() is None:
+            make.kill()
+            make.wait()
+    # Each LocalExecutor worker used to outlive Ctrl-C, its scheduler killed after 30 s, once tasks had run.
+    assert left == {}, f"left running {took:.0f} s after Ctrl-C: {left}"
+    assert took < GRACE_SECONDS  # no task was running: nothing to wait for
     with published_reader(home / "warehouse.duckdb") as con:
         statuses = dict(con.execute("select status, count(*) from ops.submissions group by 1").fetchall())
     returned = sum(1 for path in files if demo.is_returned(path))
