@@ -116,6 +116,43 @@ def test_a_template_reaching_into_python_fails_in_the_sandbox(synthetic, registr
         write(synthetic, registry, own)
 
 
+def published(settings: Settings) -> dict[str, bytes]:
+    """Return the published year's files by name, and the folder its link points at."""
+    folder = (settings.reports / str(YEAR)).resolve()
+    return {"": str(folder).encode()} | {
+        f.name: f.read_bytes() for f in sorted(folder.iterdir()) if f.is_file()
+    }
+
+
+@pytest.mark.parametrize(
+    ("mistake", "reason"),
+    [
+        ("{{ 1/0 }}", "除数为零"),
+        ("{{ range(10**9)|list|length }}", "MAX_RANGE"),
+        ("{{ ('x' * 10**9)|length }}", "沙箱上限"),
+        ("{{ 10**(10**9) }}", "次方超过沙箱允许的大小"),
+    ],
+)
+def test_a_python_error_in_a_template_fails_naming_template_and_line(
+    synthetic, registry, own, mistake, reason
+):
+    """Not only Jinja's own errors: Python's, raised by a template line, and a size past the sandbox's bounds."""
+    write(synthetic, registry)
+    before = published(synthetic)
+    page = own / "report.html.j2"
+    lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(n for n, line in enumerate(lines) if "总体情况</h2>" in line)
+    lines.insert(at + 1, f"<p>{mistake}</p>\n")
+    page.write_text("".join(lines), encoding="utf-8")
+
+    with pytest.raises(ReportError) as failure:
+        write(synthetic, registry, own)
+
+    assert str(failure.value).startswith(f"模板 report.html.j2 第{at + 2}行出错：")
+    assert reason in str(failure.value)
+    assert published(synthetic) == before  # the published report is left as it was
+
+
 def test_a_deployment_templates_folder_that_does_not_exist_is_refused(synthetic, registry, tmp_path):
     with pytest.raises(ReportError, match="PIPELINE_REPORT_TEMPLATES"):
         write(synthetic, registry, tmp_path / "missing")
