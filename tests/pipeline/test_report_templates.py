@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -184,6 +185,28 @@ def test_every_key_the_demo_marts_produce_is_declared_for_the_templates(demo_rep
             key for (key,) in con.execute("select distinct figure_key from mart.report_figures").fetchall()
         }
     assert produced and produced <= set(load_figure_keys())
+
+
+def test_sections_reordered_as_the_guide_says_leave_no_stale_cross_reference(synthetic, registry, own):
+    """docs/report-templates.md: cut a section from its `==== 节名 ====` comment, paste it, renumber."""
+    page = own / "report.html.j2"
+    text = page.read_text(encoding="utf-8")
+    second, third, appendix = (text.index(f"{{# ==== {name}") for name in ("二、", "三、", "附："))
+    text = text[:second] + text[third:appendix] + text[second:third] + text[appendix:]
+    text = text.replace("{{ 2|numbered(1) }}", "{{ 9|numbered(1) }}").replace(
+        "{{ 3|numbered(1) }}", "{{ 2|numbered(1) }}"
+    )
+    page.write_text(text.replace("{{ 9|numbered(1) }}", "{{ 3|numbered(1) }}"), encoding="utf-8")
+
+    html = written(write(synthetic, registry, own))["html"]
+
+    headings = [h.split(":", 1)[1] for h in html["headings"]]
+    assert headings.index("二、绩效指标表") < headings.index("三、项目绩效评价情况")  # the move took
+    sections = [quoted for p in html["paragraphs"] for quoted in re.findall(r"见“([^”]+)”", p)]
+    tables = [table for p in html["paragraphs"] for table in re.findall(r"见(附表\d+)", p)]
+    assert sections or tables  # the page does refer to its tables
+    assert all(section in headings for section in sections), sections
+    assert all(any(c.startswith(f"{table} ") for c in html["captions"]) for table in tables), tables
 
 
 # The Word template, as a bureau edits it in WPS or Word.
