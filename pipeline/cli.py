@@ -90,33 +90,41 @@ def _publish_report(args: argparse.Namespace, year: int | None) -> Path:
     return files.html
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def _report(args: argparse.Namespace) -> tuple[int, Path | None]:
+    """Publish the year's report, saying why not if it cannot be; return the exit status and the HTML's path."""
     from pipeline.indicators import NoDataError
     from pipeline.report import ReportError
 
     try:
         with run_lock(args.settings, wait_seconds=0, purpose=f"pipeline {args.command}"):
-            html = _publish_report(args, args.year)
+            return EXIT_OK, _publish_report(args, args.year)
     except NoDataError as exc:
         # With no year asked for, an empty warehouse is a state of the data, not a failure of the run.
         print(f"未生成年度报告：{exc}", file=sys.stderr)
-        return EXIT_FAILED if args.year or args.command == "report" else EXIT_OK
+        return (EXIT_FAILED if args.year or args.command == "report" else EXIT_OK), None
     except ReportError as exc:
         print(f"未生成年度报告：{exc}", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"年度报告：{html}", file=sys.stdout)
-    return EXIT_OK
+        return EXIT_FAILED, None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    status, html = _report(args)
+    if html is not None:
+        print(f"年度报告：{html}", file=sys.stdout)
+    return status
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     # One lock over both steps: no other writer slips in between the load and the report built from it.
     with run_lock(args.settings, wait_seconds=0, purpose="pipeline run"):
         cmd_ingest(args)
-        status = cmd_report(args)
+        status, html = _report(args)
     status = cmd_docs(args) or status  # the catalog reads the published warehouse: no lock needed
     settings = args.settings
     say(f"回执：{settings.receipts}（按报送文件夹分文件夹，每个文件一份 .回执.html 与 .回执.json）")
     say(f"年度报告与指标表：{settings.reports}；校验报告（Data Docs）：{settings.data_docs / 'index.html'}")
+    if html is not None:  # last, as README says: the line a new user looks for
+        print(f"年度报告：{html}", file=sys.stdout)
     return status
 
 

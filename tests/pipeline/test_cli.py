@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -24,6 +25,17 @@ def test_run_exits_zero_when_files_are_rejected_and_reports_each(settings, regis
     assert "[已接收] 枣林街道办事处/清单.csv" in out
     assert "[已退回] 枣林街道办事处/坏文件.xlsx （枣林街道办事处，年度未知，无模板）" in out
     assert "已接收 1 个，已退回 1 个" in out
+
+
+def test_run_prints_the_reports_path_last(settings, register, capsys):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+
+    assert main(["--quiet", "run"]) == 0
+
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("年度报告：")
+    page = Path(last.removeprefix("年度报告："))
+    assert page.suffix == ".html" and page.is_file() and page.is_relative_to(settings.reports)
 
 
 def test_check_prints_what_would_happen_and_writes_nothing(settings, tmp_path, capsys):
