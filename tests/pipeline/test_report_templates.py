@@ -300,6 +300,15 @@ def test_a_word_template_asking_for_an_unknown_figure_fails_naming_it(synthetic,
     assert not (synthetic.reports / str(YEAR)).exists()
 
 
+def test_a_python_error_in_a_word_template_fails_naming_it_and_the_line(synthetic, registry, own):
+    edit_docx(own / "report.docx", lambda d: setattr(paragraph(d, "各项目绩效评价结果见下表。"), "text",
+                                                     "{{ 1/0 }}"))  # fmt: skip
+
+    with pytest.raises(ReportError, match=r"^模板 report\.docx 第\d+行出错：除数为零"):
+        write(synthetic, registry, own)
+    assert not (synthetic.reports / str(YEAR)).exists()
+
+
 def test_a_word_template_reaching_into_python_fails_in_the_sandbox(synthetic, registry, own):
     edit_docx(own / "report.docx", lambda d: setattr(paragraph(d, "各项目绩效评价结果见下表。"), "text",
                                                      "{{ ''.__class__.__mro__ }}"))  # fmt: skip
