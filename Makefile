@@ -18,11 +18,13 @@ AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
 setup: .venv/.synced  ## install uv if missing and sync the locked environment
 
+# The report's path is printed again last: the night's output and the portal login would bury `pipeline run`'s.
 demo: setup  ## create the data root $(PIPELINE_HOME), write the demo inbox, run the nightly job, make a portal login
 	$(UV) run --frozen pipeline init
 	$(UV) run --frozen python demo/make_inbox.py
 	$(UV) run --frozen pipeline run
 	$(UV) run --frozen python demo/portal_account.py
+	$(UV) run --frozen python demo/report_path.py
 
 # Plain http is allowed only because it listens on 127.0.0.1; behind the bureau's proxy leave it unset (README).
 serve: export PIPELINE_PORTAL_ALLOW_HTTP ?= 1

@@ -90,33 +90,57 @@ def _publish_report(args: argparse.Namespace, year: int | None) -> Path:
     return files.html
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def _report(args: argparse.Namespace) -> tuple[int, Path | None]:
+    """Publish the year's report, saying why not if it cannot be; return the exit status and the HTML's path."""
     from pipeline.indicators import NoDataError
     from pipeline.report import ReportError
 
     try:
         with run_lock(args.settings, wait_seconds=0, purpose=f"pipeline {args.command}"):
-            html = _publish_report(args, args.year)
+            return EXIT_OK, _publish_report(args, args.year)
     except NoDataError as exc:
         # With no year asked for, an empty warehouse is a state of the data, not a failure of the run.
         print(f"未生成年度报告：{exc}", file=sys.stderr)
-        return EXIT_FAILED if args.year or args.command == "report" else EXIT_OK
+        return (EXIT_FAILED if args.year or args.command == "report" else EXIT_OK), None
     except ReportError as exc:
         print(f"未生成年度报告：{exc}", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"年度报告：{html}", file=sys.stdout)
-    return EXIT_OK
+        return EXIT_FAILED, None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    status, html = _report(args)
+    if html is not None:
+        print(f"年度报告：{html}", file=sys.stdout)
+    return status
+
+
+def _stale_lines(settings: Settings) -> list[str]:
+    """Name the published reports the warehouse's data has moved on from (under the run lock: it reads the
+    writer's copy): a year corrected or withdrawn from while another year was reported is not rebuilt."""
+    from pipeline.report import stale_reports
+    from pipeline.status import stale_lines
+    from pipeline.warehouse import current_version, reader
+
+    if current_version(settings.warehouse) is None:
+        return []
+    with reader(settings.warehouse) as con:
+        return stale_lines(stale_reports(con, settings))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     # One lock over both steps: no other writer slips in between the load and the report built from it.
     with run_lock(args.settings, wait_seconds=0, purpose="pipeline run"):
         cmd_ingest(args)
-        status = cmd_report(args)
+        status, html = _report(args)
+        stale = _stale_lines(args.settings)
     status = cmd_docs(args) or status  # the catalog reads the published warehouse: no lock needed
     settings = args.settings
     say(f"回执：{settings.receipts}（按报送文件夹分文件夹，每个文件一份 .回执.html 与 .回执.json）")
     say(f"年度报告与指标表：{settings.reports}；校验报告（Data Docs）：{settings.data_docs / 'index.html'}")
+    for line in stale:
+        say(line)
+    if html is not None:  # last, as README says: the line a new user looks for
+        print(f"年度报告：{html}", file=sys.stdout)
     return status
 
 
@@ -153,6 +177,8 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
         except NoDataError as exc:
             say(f"未生成年度报告：{exc}", sys.stderr)
             return EXIT_OK
+        for line in _stale_lines(args.settings):  # the withdrawn file's year, if not the latest
+            say(line)
     say(f"年度报告：{html}")
     return EXIT_OK
 
@@ -305,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     withdraw.set_defaults(handler=cmd_withdraw)
     status = commands.add_parser(
-        "status", help="the last run, each office's files by outcome, and where the receipts are"
+        "status", help="the last run, each office's files by outcome, the receipts, and reports gone stale"
     )
     status.add_argument(
         "--rejected", action="store_true", help="list every rejected file: office, file, reason, receipt"

@@ -38,6 +38,8 @@ _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 NAME_BYTES = 255
 LONGEST_SUFFIX = "（指标表）.xlsx"
 CHART_CACHE = "chart_cache"  # under the data root: drawn charts by a hash of their inputs
+# Under the data root: each published year's data fingerprint, to tell a report its data has moved on from.
+PUBLISHED_DATA = "published_reports.json"
 
 
 class ReportError(RuntimeError):
@@ -230,6 +232,7 @@ order by t.project_code, t.submission_id, t.sheet
 """
 # Which 年度总体目标 cell stands in for which narrative section, and how it is introduced.
 GOAL_SECTIONS = (("绩效目标", "年度总体目标："), ("完成情况", "年度总体目标实际完成情况："))
+BANDS_SQL = "select light, up_to_points::varchar from config.light_bands where year = ? order by severity"
 FILES_SQL = """
 select submission_id, original_name, unit, sha256, received_at
 from ops.submissions
@@ -244,10 +247,7 @@ def read_bands(con: duckdb.DuckDBPyConnection, year: int) -> tuple[tuple[str, De
         return ()
     return tuple(
         (light, None if bound is None else Decimal(bound))
-        for light, bound in con.execute(
-            "select light, up_to_points::varchar from config.light_bands where year = ? order by severity",
-            [year],
-        ).fetchall()
+        for light, bound in con.execute(BANDS_SQL, [year]).fetchall()
     )
 
 
@@ -384,6 +384,59 @@ def build_report(
     return Report(year, read.title, read.issuer, read.stamp, context, tables, read.files, templates)
 
 
+# What a year's report reads from the warehouse, each query with the table it needs. The files of the appendix
+# are those the figures' lineage and the narratives name, so they are covered too.
+REPORT_READS = (
+    ("mart", "report_figures", FIGURES_SQL),
+    ("mart", "scale_and_cost", STRUCTURE_SQL),
+    ("staging", "report_narrative", NARRATIVE_SQL),
+    ("staging", "performance_targets", GOALS_SQL),
+    ("config", "light_bands", BANDS_SQL),
+)
+
+
+def data_fingerprint(con: duckdb.DuckDBPyConnection, year: int) -> str:
+    """Return a digest of everything the year's report reads from the warehouse: it changes when that does."""
+    digest = hashlib.sha256()
+    for schema, table, sql in REPORT_READS:
+        rows = con.execute(sql, [year]).fetchall() if _exists(con, schema, table) else []
+        for row in sorted(map(repr, rows)):  # STRUCTURE_SQL has no order: the report does not need one
+            digest.update(row.encode())
+            digest.update(b"\n")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def published_fingerprints(settings: Settings) -> dict[int, str | None]:
+    """Return each published year and the data fingerprint its report was written from (None: not recorded)."""
+    path = settings.home / PUBLISHED_DATA
+    recorded = (
+        {int(y): f for y, f in json.loads(path.read_text(encoding="utf-8")).items()} if path.is_file() else {}
+    )
+    reports = location_path(settings.reports)
+    if isinstance(reports, Path):  # a report published before fingerprints were recorded counts as published
+        on_disk = {int(p.name) for p in reports.iterdir() if p.name.isdigit()} if reports.is_dir() else set()
+        recorded = {y: recorded.get(y) for y in on_disk}
+    return dict(sorted(recorded.items()))
+
+
+def stale_reports(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[int]:
+    """Return the published years whose report was written from other data than the warehouse `con` holds."""
+    return [
+        y for y, printed in published_fingerprints(settings).items() if printed != data_fingerprint(con, y)
+    ]
+
+
+def _record_published(settings: Settings, year: int, fingerprint: str) -> None:
+    """Record the data fingerprint of the year's report just published, replacing the file whole."""
+    recorded = {str(y): f for y, f in published_fingerprints(settings).items() if f is not None}
+    recorded[str(year)] = fingerprint
+    path = settings.home / PUBLISHED_DATA
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(recorded, indent=1, sort_keys=True), encoding="utf-8")
+    partial.replace(path)
+
+
 def safe_name(text: str) -> str:
     """Return text usable as a file name on every system the bureau uses."""
     return printable(_UNSAFE_NAME.sub("_", text)).strip(" .") or "report"
@@ -435,6 +488,7 @@ def _write_report_files(
     with set_aside() as set_aside_now:
         with collector_paused(), reader(settings.warehouse) as con:
             report = build_report(con, year, config, registry, settings.report_templates)
+            fingerprint = data_fingerprint(con, year)
             set_aside_now()
         # Drawn with the collector running: matplotlib's artists live in cycles, a few megabytes per chart.
         report.memo["charts"] = report_charts.draw(report.context.charts, settings.home / CHART_CACHE)
@@ -449,4 +503,5 @@ def _write_report_files(
             set_aside_now()
     # Locally `reports/<year>`; on object storage the version prefix its LATEST.json names.
     folder = publish_set(location_path(settings.reports) / str(year), content)
+    _record_published(settings, year, fingerprint)  # after publishing: a crash between leaves it listed stale
     return ReportFiles(*(folder / file_name for file_name in content))

@@ -23,12 +23,12 @@ from jinja2 import (
 )
 from jinja2.compiler import CodeGenerator
 from jinja2.runtime import LoopContext
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.sandbox import MAX_RANGE, SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from pipeline.report import Figure, ReportError, Source
 from pipeline.report_charts import Chart
-from pipeline.report_context import RENDERING, Context, FigureKeyError
+from pipeline.report_context import RENDERING, Context
 from pipeline.report_render import DASH, docx_text
 
 PARAGRAPH = re.compile(r"<w:p([ >])")
@@ -106,6 +106,16 @@ class _EscapedByFinalize(CodeGenerator):
             super()._output_child_post(node, frame, finalize)
 
 
+def _length(value: Any) -> int:
+    """Return a text's or list's length, 0 for anything else."""
+    return len(value) if isinstance(value, str | list | tuple) else 0
+
+
+def _times(value: Any) -> int:
+    """Return an integer operand as it is, 0 for anything else."""
+    return value if isinstance(value, int) else 0
+
+
 class _Sandbox(SandboxedEnvironment):
     """Jinja2's sandbox, its verdict on an attribute of the report's own objects worked out once per class.
 
@@ -116,6 +126,18 @@ class _Sandbox(SandboxedEnvironment):
     code_generator_class = _EscapedByFinalize
     plain: frozenset[type] = frozenset()
     _verdicts: dict[tuple[type, str], bool] = {}
+    # The sandbox bounds range() (MAX_RANGE items) but not `*` and `**`: `'x' * 10**9` or `10**(10**9)` would
+    # hold the nightly run's memory or CPU. Intercepted, they are also no longer folded when the template is
+    # compiled, where `10**(10**9)` would hang before any line could be named.
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """Multiply or raise to a power, refusing a text or list repeated, or an integer, past the bounds."""
+        if operator == "*" and max(_length(left) * _times(right), _length(right) * _times(left)) > MAX_RANGE:
+            raise OverflowError(f"重复后的长度超过沙箱上限 {MAX_RANGE}")
+        if operator == "**" and _times(left) and abs(left).bit_length() * _times(right) > MAX_RANGE * 10:
+            raise OverflowError(f"{left} 的 {right} 次方超过沙箱允许的大小")
+        return super().call_binop(context, operator, left, right)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         kind = type(obj)
@@ -193,11 +215,28 @@ def _place(exc: BaseException, name: str) -> str:
     return where
 
 
+_REASONS = {
+    ZeroDivisionError: "除数为零",
+    OverflowError: "数值或范围超出允许的大小",
+    TypeError: "类型不对",
+    ValueError: "值不对",
+    MemoryError: "内存不足",
+    RecursionError: "递归过深",
+}
+
+
+def _reason(exc: BaseException) -> str:
+    """Say in Chinese what went wrong in a template's Python code, Python's own words after it."""
+    said = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    gloss = next((text for kind, text in _REASONS.items() if isinstance(exc, kind)), "")
+    return f"{gloss}（{said}）" if gloss else said
+
+
 def fill(render: Any, name: str) -> Any:
     """Run a template's rendering; what goes wrong is a ReportError naming the template and line."""
     try:
         return render()
-    except FigureKeyError:
+    except ReportError:  # an unknown figure key: its message names template, line and key already
         raise
     except TemplateSyntaxError as exc:
         raise ReportError(f"报告模板 {exc.name or name} 第{exc.lineno}行有语法错误：{exc.message}") from exc
@@ -209,6 +248,9 @@ def fill(render: Any, name: str) -> Any:
         raise ReportError(f"{_place(exc, name)}试图访问不允许的内容，已被沙箱拒绝：{exc}") from exc
     except TemplateError as exc:
         raise ReportError(f"{_place(exc, name)}出错：{exc}") from exc
+    # `{{ 1/0 }}`, `range(10**9)`: Python's own errors, raised by a line of the bureau's template.
+    except Exception as exc:
+        raise ReportError(f"{_place(exc, name)}出错：{_reason(exc)}") from exc
 
 
 # HTML

@@ -1,4 +1,4 @@
-"""Say where things stand: the last run, each office's files by outcome, and where the receipts are."""
+"""Say where things stand: the last run, each office's files by outcome, the receipts, reports gone stale."""
 
 from __future__ import annotations
 
@@ -24,14 +24,18 @@ class Status:
     stale_receipts: list[tuple] = field(default_factory=list)  # (unit, file name, why not written)
     skipped: list[tuple] = field(default_factory=list)  # the last run's entries not taken in: (path, reason)
     rejected: list[tuple] = field(default_factory=list)  # (unit, file, reason, receipt path)
+    stale_reports: list[int] = field(default_factory=list)  # published years whose data has changed since
 
 
 def status(settings: Settings) -> Status:
     """Read the published warehouse (never the writer's copy, never writing) and summarise it."""
+    from pipeline.report import stale_reports
+
     result = Status(receipts=str(settings.receipts), warehouse=str(settings.warehouse))
     if current_version(settings.warehouse) is None:
         return result
     with published_reader(settings.warehouse) as con:
+        result.stale_reports = stale_reports(con, settings)
         result.last_run = con.execute(
             "select strftime(finished_at, '%Y-%m-%d %H:%M:%S'), new_files, accepted, rejected, duplicate, unchanged "
             "from ops.runs order by finished_at desc limit 1"
@@ -58,6 +62,16 @@ def status(settings: Settings) -> Status:
 def _line(value: str) -> str:
     """Return a value from the warehouse as one printable line: a line feed in a file name must not forge a line."""
     return printable(value, one_line=True)
+
+
+def stale_lines(years: list[int]) -> list[str]:
+    """Say which published reports print older data than the warehouse holds, and how to rebuild each."""
+    if not years:
+        return []
+    return [
+        f"已发布的年度报告中有 {len(years)} 份早于数据仓库中的数据（之后有更正或撤回），报告里的数字已过时，请重新生成：",
+        *(f"  {year}年度：pipeline report --year {year}" for year in years),
+    ]
 
 
 def render(result: Status) -> str:
@@ -87,6 +101,8 @@ def render(result: Status) -> str:
     if result.skipped:
         lines += ["", f"最近一次运行未接收的收件箱条目 {len(result.skipped)} 个（不记为提交）："]
         lines += [f"  {_line(path)}：{_line(reason)}" for path, reason in result.skipped]
+    if result.stale_reports:
+        lines += ["", *stale_lines(result.stale_reports)]
     if result.stale_receipts:
         lines += ["", f"待重写的回执 {len(result.stale_receipts)} 份（下次运行时重试）："]
         lines += [

@@ -3,12 +3,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipeline.cli import build_parser, main
-from tests.pipeline.test_intake import COMPOUNDS_V1, drop, tree
+from tests.conftest import REGISTER_CSV
+from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, tree
 
 # Every subcommand the parser knows, so a new one is covered without editing this list.
 COMMANDS = sorted(build_parser()._subparsers._group_actions[0].choices)
@@ -24,6 +26,47 @@ def test_run_exits_zero_when_files_are_rejected_and_reports_each(settings, regis
     assert "[已接收] 枣林街道办事处/清单.csv" in out
     assert "[已退回] 枣林街道办事处/坏文件.xlsx （枣林街道办事处，年度未知，无模板）" in out
     assert "已接收 1 个，已退回 1 个" in out
+
+
+def test_run_prints_the_reports_path_last(settings, register, capsys):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+
+    assert main(["--quiet", "run"]) == 0
+
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("年度报告：")
+    page = Path(last.removeprefix("年度报告："))
+    assert page.suffix == ".html" and page.is_file() and page.is_relative_to(settings.reports)
+
+
+def test_an_earlier_years_report_its_data_moved_on_from_is_listed_until_rebuilt(settings, register, capsys):
+    """A 2022 correction, or a withdrawal, that reports 2023: the 2022 report must not go stale without a word."""
+    rebuild = "2022年度：pipeline report --year 2022"
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    assert main(["--quiet", "run"]) == 0  # publishes 2022, the latest year
+    drop(settings, "枣林街道办事处/项目基本信息2023.csv", REGISTER_CSV.replace("2022", "2023"))
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V2)  # 2022's list, a compound added
+    capsys.readouterr()
+
+    assert main(["--quiet", "run"]) == 0  # reports 2023
+
+    run = capsys.readouterr().out.splitlines()
+    assert run[-1].startswith("年度报告：") and "2023" in run[-1]
+    assert [line.strip() for line in run if "pipeline report --year" in line] == [rebuild]
+    assert main(["status"]) == 0
+    assert rebuild in capsys.readouterr().out
+
+    assert main(["--quiet", "report", "--year", "2022"]) == 0
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    assert "pipeline report --year" not in capsys.readouterr().out
+
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        [(correction,)] = con.execute(
+            "select submission_id from ops.submissions where status = 'accepted' and original_name = '清单.csv'"
+        ).fetchall()
+    assert main(["--quiet", "withdraw", str(correction), "--reason", "误报"]) == 0  # reports 2023 again
+    assert rebuild in capsys.readouterr().out
 
 
 def test_check_prints_what_would_happen_and_writes_nothing(settings, tmp_path, capsys):

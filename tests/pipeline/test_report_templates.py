@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -116,6 +117,43 @@ def test_a_template_reaching_into_python_fails_in_the_sandbox(synthetic, registr
         write(synthetic, registry, own)
 
 
+def published(settings: Settings) -> dict[str, bytes]:
+    """Return the published year's files by name, and the folder its link points at."""
+    folder = (settings.reports / str(YEAR)).resolve()
+    return {"": str(folder).encode()} | {
+        f.name: f.read_bytes() for f in sorted(folder.iterdir()) if f.is_file()
+    }
+
+
+@pytest.mark.parametrize(
+    ("mistake", "reason"),
+    [
+        ("{{ 1/0 }}", "除数为零"),
+        ("{{ range(10**9)|list|length }}", "MAX_RANGE"),
+        ("{{ ('x' * 10**9)|length }}", "沙箱上限"),
+        ("{{ 10**(10**9) }}", "次方超过沙箱允许的大小"),
+    ],
+)
+def test_a_python_error_in_a_template_fails_naming_template_and_line(
+    synthetic, registry, own, mistake, reason
+):
+    """Not only Jinja's own errors: Python's, raised by a template line, and a size past the sandbox's bounds."""
+    write(synthetic, registry)
+    before = published(synthetic)
+    page = own / "report.html.j2"
+    lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(n for n, line in enumerate(lines) if "总体情况</h2>" in line)
+    lines.insert(at + 1, f"<p>{mistake}</p>\n")
+    page.write_text("".join(lines), encoding="utf-8")
+
+    with pytest.raises(ReportError) as failure:
+        write(synthetic, registry, own)
+
+    assert str(failure.value).startswith(f"模板 report.html.j2 第{at + 2}行出错：")
+    assert reason in str(failure.value)
+    assert published(synthetic) == before  # the published report is left as it was
+
+
 def test_a_deployment_templates_folder_that_does_not_exist_is_refused(synthetic, registry, tmp_path):
     with pytest.raises(ReportError, match="PIPELINE_REPORT_TEMPLATES"):
         write(synthetic, registry, tmp_path / "missing")
@@ -147,6 +185,28 @@ def test_every_key_the_demo_marts_produce_is_declared_for_the_templates(demo_rep
             key for (key,) in con.execute("select distinct figure_key from mart.report_figures").fetchall()
         }
     assert produced and produced <= set(load_figure_keys())
+
+
+def test_sections_reordered_as_the_guide_says_leave_no_stale_cross_reference(synthetic, registry, own):
+    """docs/report-templates.md: cut a section from its `==== 节名 ====` comment, paste it, renumber."""
+    page = own / "report.html.j2"
+    text = page.read_text(encoding="utf-8")
+    second, third, appendix = (text.index(f"{{# ==== {name}") for name in ("二、", "三、", "附："))
+    text = text[:second] + text[third:appendix] + text[second:third] + text[appendix:]
+    text = text.replace("{{ 2|numbered(1) }}", "{{ 9|numbered(1) }}").replace(
+        "{{ 3|numbered(1) }}", "{{ 2|numbered(1) }}"
+    )
+    page.write_text(text.replace("{{ 9|numbered(1) }}", "{{ 3|numbered(1) }}"), encoding="utf-8")
+
+    html = written(write(synthetic, registry, own))["html"]
+
+    headings = [h.split(":", 1)[1] for h in html["headings"]]
+    assert headings.index("二、绩效指标表") < headings.index("三、项目绩效评价情况")  # the move took
+    sections = [quoted for p in html["paragraphs"] for quoted in re.findall(r"见“([^”]+)”", p)]
+    tables = [table for p in html["paragraphs"] for table in re.findall(r"见(附表\d+)", p)]
+    assert sections or tables  # the page does refer to its tables
+    assert all(section in headings for section in sections), sections
+    assert all(any(c.startswith(f"{table} ") for c in html["captions"]) for table in tables), tables
 
 
 # The Word template, as a bureau edits it in WPS or Word.
@@ -236,6 +296,15 @@ def test_a_word_template_asking_for_an_unknown_figure_fails_naming_it(synthetic,
                                                      "{{ fig('no_such_figure') }}"))  # fmt: skip
 
     with pytest.raises(ReportError, match=r"report\.docx 第\d+行.*no_such_figure"):
+        write(synthetic, registry, own)
+    assert not (synthetic.reports / str(YEAR)).exists()
+
+
+def test_a_python_error_in_a_word_template_fails_naming_it_and_the_line(synthetic, registry, own):
+    edit_docx(own / "report.docx", lambda d: setattr(paragraph(d, "各项目绩效评价结果见下表。"), "text",
+                                                     "{{ 1/0 }}"))  # fmt: skip
+
+    with pytest.raises(ReportError, match=r"^模板 report\.docx 第\d+行出错：除数为零"):
         write(synthetic, registry, own)
     assert not (synthetic.reports / str(YEAR)).exists()
 
