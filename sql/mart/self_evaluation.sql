@@ -88,6 +88,8 @@ indicators as (
         end
 ),
 
+-- 分值 × actual / target, multiplied before dividing: 60 × 1 / 3 is 20 exactly, where 60 × (1/3 to 10 decimals)
+-- fell short of 20 and a total of exactly 60 was graded 差.
 scored as (
     select
         *,
@@ -95,12 +97,15 @@ scored as (
             when operator = '定性' then weight * coalesce(qualitative_share, 0)
             when actual_base is null then 0
             when operator = '≥' then
-                case when target_value <= 0 then weight else weight * least(intermediate.ratio(actual_base, target_value), 1) end
+                case when target_value <= 0 or actual_base >= target_value then weight
+                    else intermediate.ratio(weight * actual_base, target_value) end
             when operator = '≤' then
-                case when actual_base <= target_value then weight else weight * intermediate.ratio(target_value, actual_base) end
+                case when actual_base <= target_value then weight
+                    else intermediate.ratio(weight * target_value, actual_base) end
             when actual_base = target_value then weight
             when actual_base <= 0 or target_value <= 0 then 0
-            else weight * least(intermediate.ratio(actual_base, target_value), intermediate.ratio(target_value, actual_base))
+            when actual_base < target_value then intermediate.ratio(weight * actual_base, target_value)
+            else intermediate.ratio(weight * target_value, actual_base)
         end as score
     from indicators
 ),

@@ -338,6 +338,72 @@ def test_grades_at_their_bounds(wh, first, second, paid, score, grade):
     assert wh.rows("select self_evaluation_score, grade from mart.project_year") == [(score, grade)]
 
 
+def _grade_of(score: Decimal) -> str:
+    """Return the grade the year's rules give a total, read from rules.yaml as the models are."""
+    return next(g.grade for g in load_rules().for_year(YEAR).grades if score >= g.from_score)
+
+
+@pytest.mark.parametrize("total", [D(60), D(80), D(90)])
+@pytest.mark.parametrize(("done", "of"), [(1, 3), (2, 7), (4, 9)])
+def test_a_total_exactly_on_a_grade_bound_reached_through_a_fraction_gets_that_grade(wh, done, of, total):
+    # 分值 of × m scores done × m exactly; with a 达成 worth the rest of 90 and the budget's full 10, the total is
+    # 100 − (of − done) × m: m is picked to land on the bound.
+    m = (100 - total) / (of - done)
+    weight = of * m
+    register(wh, "甲")
+    ledger(wh, "甲", received="100", paid="100")
+    targets(
+        wh,
+        "甲",
+        ("安置楼栋数", f"≥{of}个", f"{done}个", weight),
+        ("工程进度", "按计划推进", "达成", 90 - weight),
+    )
+
+    wh.build()
+
+    assert wh.one("select score from mart.self_evaluation where level3 = '安置楼栋数'") == done * m
+    assert wh.rows("select self_evaluation_score, grade from mart.project_year") == [
+        (total, _grade_of(total))
+    ]
+    assert wh.one("select display_text from mart.report_figures where figure_key = 'grade'") == _grade_of(
+        total
+    )
+
+
+@pytest.mark.parametrize(
+    ("indicators", "paid", "printed"),
+    [
+        # Three times 10 × 1/3: each score stops at its 10th decimal, the total at 59.9999999999.
+        ([("安置楼栋数", "≥3个", "1个", 10)] * 3 + [("工程进度", "按计划推进", "达成", 40)], "100", "60.00"),
+        # 10 × 99.95 % = 9.995: the total is 59.995, printed 60.00.
+        ([("工程进度", "按计划推进", "达成", 50)], "99.95", "60.00"),
+        # 9.995 + 9.9999999999 + 40 = 59.9949999999: printed 59.99, not 60.00 by way of 59.995000.
+        (
+            [("安置楼栋数", "≥3个", "1个", 10)] * 3 + [("工程进度", "按计划推进", "达成", 40)],
+            "99.95",
+            "59.99",
+        ),
+        # 10 × 99.94 % = 9.994: printed 59.99.
+        ([("工程进度", "按计划推进", "达成", 50)], "99.94", "59.99"),
+    ],
+)
+def test_the_grade_is_that_of_the_score_as_printed(wh, indicators, paid, printed):
+    register(wh, "甲")
+    ledger(wh, "甲", received="100", paid=paid)
+    targets(wh, "甲", *indicators)
+
+    wh.build()
+
+    figures = dict(
+        wh.rows(
+            "select figure_key, display_text from mart.report_figures "
+            "where figure_key in ('self_evaluation_score', 'grade')"
+        )
+    )
+    assert figures == {"self_evaluation_score": f"{printed}分", "grade": _grade_of(D(printed))}
+    assert wh.one("select grade from mart.project_year") == _grade_of(D(printed))
+
+
 def test_binding_takes_the_first_match_in_rule_order(wh):
     register(wh, "甲")
     progress(wh, "甲", "1000", {12: "900"})
@@ -370,6 +436,34 @@ def test_area_targets_compare_in_the_unit_they_are_written_in(wh):
             "select display_text from mart.report_figures where figure_key = 'indicator_actual' and detail = '改造面积'"
         )
         == "0.5万平方米"
+    )
+
+
+def test_an_actual_converted_to_the_target_unit_prints_rounded_from_its_exact_value(wh):
+    register(wh, "甲")
+    wh.submit(
+        "compound_list",
+        [
+            {
+                "project_name": "甲",
+                "compound_name": "小区0",
+                "area_m2": D("10050"),
+                "households": 10,
+                "planned_investment_wan": D("250"),
+                "status": "在建",
+            }
+        ],
+    )
+    targets(wh, "甲", ("改造面积", "≥2万平方米", None, 90))
+
+    wh.build()
+
+    # 1.005万平方米 to 2 decimals, half up; as a DOUBLE it is 1.00499… and printed 1万平方米.
+    assert (
+        wh.one(
+            "select display_text from mart.report_figures where figure_key = 'indicator_actual' and detail = '改造面积'"
+        )
+        == "1.01万平方米"
     )
 
 
