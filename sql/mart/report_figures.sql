@@ -239,16 +239,16 @@ figures as (
     from mart.scale_and_cost
     union all
     select project_code, year, 'indicator_target', level3, 200 + position, target_value::decimal(38, 10), target_unit, null,
-        target_text, lineage
+        target_text, target_lineage
     from evaluation
     union all
     select project_code, year, 'indicator_actual', level3, 200 + position, actual_value::decimal(38, 10), target_unit, null,
-        actual_text, lineage
+        actual_text, actual_lineage
     from evaluation
     union all
     select project_code, year, 'indicator_weight', level3, 200 + position, weight::decimal(38, 10), '分',
         intermediate.decimals_of(weight), null,
-        lineage
+        target_lineage
     from evaluation
     union all
     select project_code, year, 'indicator_score', level3, 200 + position, score::decimal(38, 10), '分', 2,
@@ -263,7 +263,7 @@ figures as (
     -- What the unit scored itself on the national 自评表, printed beside the computed score.
     select project_code, year, 'indicator_reported_score', level3, 200 + position, reported_score::decimal(38, 10), '分',
         least(2, intermediate.decimals_of(reported_score)),
-        null, lineage
+        null, target_lineage
     from evaluation
     where reported_score is not null
     union all

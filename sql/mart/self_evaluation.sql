@@ -65,6 +65,7 @@ indicators as (
         valued.*,
         bound.measure,
         measures.value as computed_value,
+        measures.lineage as computed_lineage,
         qualitative.share as qualitative_share,
         coalesce(measures.value, valued.reported_base) as actual_base
     from valued
@@ -153,8 +154,15 @@ rows as (
         measure,
         computed_value is not null and reported_base is not null
             and abs(computed_value - reported_base) > reported_tolerance as differs_from_reported,
-        [struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)] as lineage
-    from scored
+        -- The score is computed from the target's row and, where the actual value is computed, the data's rows;
+        -- the 自评表 row's own 实际完成值 (93%) is not where a computed 93.12% comes from.
+        list_concat(target_lineage, coalesce(computed_lineage, [])) as lineage,
+        target_lineage,
+        coalesce(computed_lineage, target_lineage) as actual_lineage
+    from (
+        select *, [struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)] as target_lineage
+        from scored
+    )
     union all
     select
         project_code,
@@ -177,6 +185,8 @@ rows as (
         null,
         'payment_rate',
         false,
+        coalesce(lineage, []),
+        coalesce(lineage, []),
         coalesce(lineage, [])
     from budget
 ),
@@ -216,4 +226,6 @@ comment on column mart.self_evaluation.reported_score is '单位自评的得分�
 comment on column mart.self_evaluation.deviation_note is '偏差原因分析及改进措施（单位填报）';
 comment on column mart.self_evaluation.measure is '指标绑定的计算口径（registry/rules.yaml 的 bindings）；未绑定为空';
 comment on column mart.self_evaluation.differs_from_reported is '计算值与填报的实际完成值不一致（超出填报精度）';
-comment on column mart.self_evaluation.lineage is '来源：提交编号、工作表、Excel行号';
+comment on column mart.self_evaluation.lineage is '得分的来源（提交编号、工作表、Excel行号）：自评表该行，及实际完成值由数据计算时所用的行';
+comment on column mart.self_evaluation.target_lineage is '指标值、分值和填报的实际完成值的来源：自评表该行（预算执行率行为资金台账的行）';
+comment on column mart.self_evaluation.actual_lineage is '实际完成值的来源：由数据计算时为计算所用的行（如满意度调查、小区清单、资金台账），否则为自评表该行';

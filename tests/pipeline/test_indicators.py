@@ -687,6 +687,84 @@ def test_a_received_figure_traces_to_the_receipt_rows_only(wh):
     ) == [("funds_paid_wan", [6]), ("funds_received_wan", [5])]
 
 
+def _cited(wh: Warehouse, figure_key: str, detail: str) -> set[tuple[int, int]]:
+    """Return the (submission, Excel row) cells a figure of project 甲 cites."""
+    [(lineage,)] = wh.rows(
+        "select lineage from mart.report_figures where figure_key = ? and detail = ? and project_name = '甲'",
+        [figure_key, detail],
+    )
+    return {(source["submission_id"], row) for source in lineage for row in source["excel_rows"]}
+
+
+def test_a_computed_actual_value_cites_the_rows_it_was_computed_from(wh):
+    register(wh, "甲")
+    survey = wh.submit(
+        "satisfaction_survey",
+        [
+            {
+                "project_name": "甲",
+                "respondent": f"小区{i}",
+                "valid_responses": 100,
+                "satisfied": 90,
+                "basically_satisfied": 3,
+                "dissatisfied": 7,
+            }
+            for i in range(2)
+        ],
+    )
+    first = compounds(wh, "甲", 3)
+    corrected = compounds(wh, "甲", 4)  # the same slice sent again: the list of 4 replaces the list of 3
+    wh.submit(
+        "performance_targets",
+        [
+            {
+                "project_name": "甲",
+                "level1": "满意度指标",
+                "level2": "服务对象满意度指标",
+                "level3": level3,
+                "target_text": target,
+                "reported_value": reported,
+                "weight": D(45),
+            }
+            for level3, target, reported in (("群众满意度", "≥90%", "93%"), ("改造小区数量", "≥3个", "3个"))
+        ],
+    )
+    form = wh.next_id - 1
+    survey_rows = {(survey, row) for (row,) in wh.rows("select excel_row from raw.satisfaction_survey")}
+    compound_rows = {
+        (corrected, row)
+        for (row,) in wh.rows("select excel_row from raw.compound_list where submission_id = ?", [corrected])
+    }
+    form_rows = dict(wh.rows("select level3, excel_row from raw.performance_targets"))
+
+    wh.build()
+
+    for level3, data_rows in (("群众满意度", survey_rows), ("改造小区数量", compound_rows)):
+        target_row = {(form, form_rows[level3])}
+        assert _cited(wh, "indicator_actual", level3) == data_rows
+        assert _cited(wh, "indicator_target", level3) == target_row
+        assert _cited(wh, "indicator_weight", level3) == target_row
+        assert _cited(wh, "indicator_score", level3) == target_row | data_rows
+    assert not any(submission == first for submission, _ in _cited(wh, "indicator_actual", "改造小区数量"))
+    assert (
+        wh.one(
+            "select display_text from mart.report_figures where figure_key = 'indicator_actual' and detail = '改造小区数量'"
+        )
+        == "4个"
+    )
+
+
+def test_a_reported_actual_value_cites_its_own_row(wh):
+    register(wh, "甲")
+    targets(wh, "甲", ("工程验收合格率", "≥100%", "95%", 90))  # bound to no measure: the reported 95 %
+    [(row,)] = wh.rows("select excel_row from raw.performance_targets")
+
+    wh.build()
+
+    for key in ("indicator_target", "indicator_actual", "indicator_score"):
+        assert _cited(wh, key, "工程验收合格率") == {(wh.next_id - 1, row)}
+
+
 def test_projects_of_one_name_keep_their_own_figures_by_code(wh):
     wh.submit(
         "project_register",
