@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from pipeline import values
+from pipeline.catalog import SCHEMAS_ZH
 from pipeline.indicators import build_indicators, models, rebuild
 from pipeline.intake import ingest
 from pipeline.registry import REGISTRY_DIR, RegistryError, load_units
@@ -621,6 +622,24 @@ def test_every_mart_table_and_column_has_a_comment(wh):
     }
     assert all(comment for _, comment in tables)
     assert columns == []
+
+
+def test_every_table_and_column_of_every_schema_has_a_comment(wh):
+    register(wh, "甲")
+    wh.build()
+
+    schemas = {s for (s,) in wh.rows("select schema_name from duckdb_schemas() where not internal")}
+    uncommented = wh.rows(
+        "select schema_name, table_name, null from duckdb_tables() where not internal and coalesce(comment, '') = '' "
+        "union all select schema_name, view_name, null from duckdb_views() "
+        "where not internal and coalesce(comment, '') = '' "
+        "union all select schema_name, table_name, column_name from duckdb_columns() "
+        "where not internal and coalesce(comment, '') = ''"
+    )
+    assert {"raw", "staging", "intermediate", "mart", "config"} <= schemas
+    assert uncommented == []
+    # DuckDB cannot comment a schema: the catalog describes each.
+    assert schemas <= SCHEMAS_ZH.keys()
 
 
 def test_a_failing_model_leaves_the_previous_marts_untouched(wh, monkeypatch, tmp_path):
