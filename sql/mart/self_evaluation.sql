@@ -67,7 +67,11 @@ indicators as (
         measures.value as computed_value,
         measures.lineage as computed_lineage,
         qualitative.share as qualitative_share,
-        coalesce(measures.value, valued.reported_base) as actual_base
+        coalesce(measures.value, valued.reported_base) as actual_base,
+        -- The actual value as a fraction with a positive denominator: a rate as its two sums, anything else over 1.
+        case when measures.denominator < 0 then -measures.numerator
+            else coalesce(measures.numerator, valued.reported_base) end as actual_numerator,
+        coalesce(abs(measures.denominator), 1) as actual_denominator
     from valued
     left join bound using (project_code, year, position)
     left join intermediate.project_measures as measures
@@ -89,24 +93,25 @@ indicators as (
         end
 ),
 
--- 分值 × actual / target, multiplied before dividing: 60 × 1 / 3 is 20 exactly, where 60 × (1/3 to 10 decimals)
--- fell short of 20 and a total of exactly 60 was graded 差.
+-- 分值 × actual / target, multiplied before dividing, with actual = numerator / denominator: 60 × 1 / 3 is 20
+-- exactly, where 60 × (1/3 to 10 decimals) fell short of 20 and a total of exactly 60 was graded 差.
 scored as (
     select
         *,
         case
             when operator = '定性' then weight * coalesce(qualitative_share, 0)
-            when actual_base is null then 0
+            when actual_numerator is null then 0
             when operator = '≥' then
-                case when target_value <= 0 or actual_base >= target_value then weight
-                    else intermediate.ratio(weight * actual_base, target_value) end
+                case when target_value <= 0 or actual_numerator >= target_value * actual_denominator then weight
+                    else intermediate.ratio(weight * actual_numerator, target_value * actual_denominator) end
             when operator = '≤' then
-                case when actual_base <= target_value then weight
-                    else intermediate.ratio(weight * target_value, actual_base) end
-            when actual_base = target_value then weight
-            when actual_base <= 0 or target_value <= 0 then 0
-            when actual_base < target_value then intermediate.ratio(weight * actual_base, target_value)
-            else intermediate.ratio(weight * target_value, actual_base)
+                case when actual_numerator <= target_value * actual_denominator then weight
+                    else intermediate.ratio(weight * target_value * actual_denominator, actual_numerator) end
+            when actual_numerator = target_value * actual_denominator then weight
+            when actual_numerator <= 0 or target_value <= 0 then 0
+            when actual_numerator < target_value * actual_denominator then
+                intermediate.ratio(weight * actual_numerator, target_value * actual_denominator)
+            else intermediate.ratio(weight * target_value * actual_denominator, actual_numerator)
         end as score
     from indicators
 ),
@@ -116,6 +121,8 @@ budget as (
         project_years.project_code,
         project_years.year,
         measures.value as rate,
+        measures.numerator as paid,
+        measures.denominator as received,
         scoring.budget_execution_points as points,
         measures.lineage,
         project_years.budget_reported_score
@@ -180,7 +187,15 @@ rows as (
         'computed',
         null,
         points,
-        cast(points * least(coalesce(rate, 0), 1) as decimal(28, 10)),
+        -- 分值 × min(paid / received, 1), multiplied before dividing like the indicators'.
+        cast(
+            case
+                when rate is null then 0
+                when paid * sign(received) >= abs(received) then points
+                else intermediate.ratio(points * paid, received)
+            end
+            as decimal(28, 10)
+        ),
         budget_reported_score,
         null,
         'payment_rate',

@@ -371,6 +371,43 @@ def test_a_total_exactly_on_a_grade_bound_reached_through_a_fraction_gets_that_g
     )
 
 
+def test_a_score_on_a_rate_computed_from_the_data_is_exact(wh, tmp_path):
+    # A budget worth 15: 15 × 1/3 is 5, which 15 × 0.3333333333 is not.
+    rules_file = tmp_path / "rules.yaml"
+    rules = load_rules()
+    scoring = {"budget_execution_points": 15, "indicator_points": 85}
+    rules = rules.model_validate_json(rules.model_dump_json(by_alias=True)).model_copy(
+        update={"years": {YEAR: {"scoring": scoring}}}
+    )
+    rules_file.write_text(rules.model_dump_json(by_alias=True), encoding="utf-8")
+    register(wh, "甲")
+    ledger(wh, "甲", received="300", paid="100")
+    progress(wh, "甲", "900", {12: "300"})  # 1/3 of the plan
+    wh.submit(
+        "satisfaction_survey",
+        [
+            {
+                "project_name": "甲",
+                "respondent": "小区0",
+                "valid_responses": 3,
+                "satisfied": 1,
+                "basically_satisfied": 1,
+                "dissatisfied": 1,
+            }
+        ],
+    )
+    targets(wh, "甲", ("群众满意度", "≥100%", None, 30), ("年度计划投资完成率", "≥100%", None, 45))
+
+    wh.build(load_rules(rules_file))
+
+    assert wh.rows("select level3, score from mart.self_evaluation order by position") == [
+        ("预算执行率", D(5)),  # 15 × 100 / 300
+        ("群众满意度", D(20)),  # 30 × 2/3
+        ("年度计划投资完成率", D(15)),  # 45 × 300 / 900
+    ]
+    assert wh.one("select self_evaluation_score from mart.project_year") == D(40)
+
+
 @pytest.mark.parametrize(
     ("indicators", "paid", "printed"),
     [
