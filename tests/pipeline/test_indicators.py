@@ -408,6 +408,20 @@ def test_a_score_on_a_rate_computed_from_the_data_is_exact(wh, tmp_path):
     assert wh.one("select self_evaluation_score from mart.project_year") == D(40)
 
 
+def test_an_amount_past_the_exact_range_is_divided_all_the_same(wh):
+    # 900,000,000,000 万元, 元 written under 万元 many times over: the suites flag it; the marts must still build.
+    register(wh, "甲")
+    ledger(wh, "甲", received="900000000000", paid="300000000000")
+    targets(wh, "甲", ("工程进度", "按计划推进", "达成", 90))
+
+    wh.build()
+
+    assert wh.one("select payment_rate from mart.project_year") == D("0.3333333333")
+    assert wh.one("select display_text from mart.report_figures where figure_key = 'grade'") == _grade_of(
+        wh.one("select round(self_evaluation_score, 2) from mart.project_year")
+    )
+
+
 @pytest.mark.parametrize(
     ("indicators", "paid", "printed"),
     [
