@@ -236,7 +236,7 @@ comment on column mart.self_evaluation.actual_value is '实际完成值（基本
 comment on column mart.self_evaluation.actual_source is 'computed：由数据计算；reported：取单位填报的实际完成值';
 comment on column mart.self_evaluation.reported_value is '单位填报的实际完成值（原文）';
 comment on column mart.self_evaluation.weight is '分值';
-comment on column mart.self_evaluation.score is '得分（未取整；显示时保留两位小数）';
+comment on column mart.self_evaluation.score is '得分 = 分值 × 实际完成值 / 指标值，先乘后除，精确到10位小数（显示时保留两位小数）';
 comment on column mart.self_evaluation.reported_score is '单位自评的得分（全国通用自评表的「得分」列；预算执行率行为项目资金块的得分）；未填为空';
 comment on column mart.self_evaluation.deviation_note is '偏差原因分析及改进措施（单位填报）';
 comment on column mart.self_evaluation.measure is '指标绑定的计算口径（registry/rules.yaml 的 bindings）；未绑定为空';
