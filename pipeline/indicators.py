@@ -86,75 +86,120 @@ def amount_checks() -> list[tuple[str, str, str, Decimal]]:
     return found
 
 
+_YEAR = ("year", "integer", "年度")
+# Each config.* table: its comment and its columns (name, type, comment), all written as COMMENTs in the warehouse.
+CONFIG_TABLES: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
+    "light_bands": (
+        "预警灯阈值（registry/rules.yaml lights），每年度每盏灯一行：按顺序取第一个偏离度不超过up_to_points的灯",
+        (
+            _YEAR,
+            ("light", "varchar", "预警灯：none、blue、yellow、red"),
+            ("severity", "integer", "严重程度：灯在rules.yaml中的顺序，从0起，越大越严重"),
+            (
+                "up_to_points",
+                "decimal(18, 6)",
+                "偏离度（时间进度 − 投资进度，百分点）不超过此值时亮此灯（含）；最后一盏灯为空，不设上限",
+            ),
+        ),
+    ),
+    "scoring": (
+        "自评分值（registry/rules.yaml scoring），每年度一行",
+        (
+            _YEAR,
+            ("budget_execution_points", "decimal(18, 6)", "预算执行率的分值：分值 × min(执行率, 1)"),
+            ("indicator_points", "decimal(18, 6)", "其余各指标共计的分值"),
+        ),
+    ),
+    "qualitative": (
+        "定性指标的得分比例（registry/rules.yaml qualitative），每年度每种完成情况一行",
+        (
+            _YEAR,
+            ("outcome", "varchar", "完成情况：达成、基本达成、部分达成、未达成"),
+            ("share", "decimal(18, 6)", "得分占分值的比例（1为满分）"),
+        ),
+    ),
+    "qualitative_words": (
+        "定性指标完成情况的其他写法（registry/rules.yaml qualitative_words），每年度每种写法一行",
+        (
+            _YEAR,
+            ("word", "varchar", "单位填写的写法，如达成预期指标"),
+            ("outcome", "varchar", "视同的完成情况，如达成"),
+        ),
+    ),
+    "grades": (
+        "评价等级（registry/rules.yaml grades），每年度每个等级一行：保留两位小数的自评总分不低于from_score的最高等级",
+        (
+            _YEAR,
+            ("grade", "varchar", "评价等级，如优、良、中、差"),
+            ("from_score", "decimal(18, 6)", "该等级的最低自评总分（含）"),
+        ),
+    ),
+    "bindings": (
+        "指标取数口径（registry/rules.yaml bindings），每年度每条一行：三级指标包含contains时实际完成值由数据计算",
+        (
+            _YEAR,
+            ("position", "integer", "在rules.yaml中的顺序，从0起；一个三级指标匹配多条时取最小者"),
+            ("contains", "varchar", "三级指标中包含的文字，如满意度"),
+            ("measure", "varchar", "计算口径（intermediate.project_measures.measure），如satisfaction_rate"),
+        ),
+    ),
+    "negative_list": (
+        "《财政补助资金使用负面清单》（registry/rules.yaml negative_list），每年度每种支出用途一行",
+        (_YEAR, ("expense_purpose", "varchar", "属于负面清单的支出用途，如楼堂馆所建设")),
+    ),
+    "amount_checks": (
+        "金额量级核对（expectations/中规则为exceeds_planned_total、amount_implausible的检查）：每个模板每个金额列一行",
+        (
+            ("template", "varchar", "模板编号"),
+            ("column_name", "varchar", "金额列名（万元）"),
+            (
+                "rule",
+                "varchar",
+                "exceeds_planned_total：一行金额超过项目当年登记的计划总投资；amount_implausible：金额本身过大",
+            ),
+            ("max_value", "decimal(28, 10)", "允许的上限：超出计划总投资的部分，或金额本身（万元）"),
+        ),
+    ),
+}
+
+
+def _literal(text: str) -> str:
+    """Quote text as a SQL string literal (COMMENT ON takes no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int]) -> None:
-    """Materialise each year's rules as config.* tables the models join on."""
+    """Materialise each year's rules as config.* tables the models join on, each table and column commented."""
     con.execute("create schema if not exists config")
-    tables = {
-        "light_bands": ("year integer, light varchar, severity integer, up_to_points decimal(18, 6)", []),
-        "scoring": (
-            "year integer, budget_execution_points decimal(18, 6), indicator_points decimal(18, 6)",
-            [],
-        ),
-        "qualitative": ("year integer, outcome varchar, share decimal(18, 6)", []),
-        "qualitative_words": ("year integer, word varchar, outcome varchar", []),
-        "grades": ("year integer, grade varchar, from_score decimal(18, 6)", []),
-        "bindings": ("year integer, position integer, contains varchar, measure varchar", []),
-        "negative_list": ("year integer, expense_purpose varchar", []),
-        "amount_checks": (
-            "template varchar, column_name varchar, rule varchar, max_value decimal(28, 10)",
-            amount_checks(),
-        ),
-    }
+    rows: dict[str, list[tuple]] = {table: [] for table in CONFIG_TABLES}
+    rows["amount_checks"].extend(amount_checks())
     for year in sorted(set(years) | set(rules.years)):
         rule = rules.for_year(year)
-        tables["light_bands"][1].extend(
+        rows["light_bands"].extend(
             (year, str(band.light), severity, band.up_to) for severity, band in enumerate(rule.lights)
         )
-        tables["scoring"][1].append(
-            (year, rule.scoring.budget_execution_points, rule.scoring.indicator_points)
-        )
-        tables["qualitative"][1].extend((year, outcome, share) for outcome, share in rule.qualitative.items())
-        tables["qualitative_words"][1].extend(
+        rows["scoring"].append((year, rule.scoring.budget_execution_points, rule.scoring.indicator_points))
+        rows["qualitative"].extend((year, outcome, share) for outcome, share in rule.qualitative.items())
+        rows["qualitative_words"].extend(
             (year, word, outcome) for word, outcome in rule.qualitative_words.items()
         )
-        tables["grades"][1].extend((year, grade.grade, grade.from_score) for grade in rule.grades)
-        tables["bindings"][1].extend(
+        rows["grades"].extend((year, grade.grade, grade.from_score) for grade in rule.grades)
+        rows["bindings"].extend(
             (year, position, binding.contains, str(binding.measure))
             for position, binding in enumerate(rule.bindings)
         )
-        tables["negative_list"][1].extend((year, purpose) for purpose in rule.negative_list)
-    for table, (columns, rows) in tables.items():
-        con.execute(f"create or replace table config.{table} ({columns})")
-        if rows:
-            placeholders = ", ".join("?" * len(rows[0]))
-            con.executemany(f"insert into config.{table} values ({placeholders})", rows)
-    con.execute(
-        "comment on table config.light_bands is '预警灯阈值（registry/rules.yaml），每年度每盏灯一行'"
-    )
-    con.execute(
-        "comment on table config.amount_checks is "
-        "'金额量级核对（expectations/中规则为exceeds_planned_total、amount_implausible的检查）：每个模板每个金额列一行'"
-    )
-    for column, note in (
-        ("template", "模板编号"),
-        ("column_name", "金额列名（万元）"),
-        (
-            "rule",
-            "exceeds_planned_total：一行金额超过项目当年登记的计划总投资；amount_implausible：金额本身过大",
-        ),
-        ("max_value", "允许的上限：超出计划总投资的部分，或金额本身（万元）"),
-    ):
-        con.execute(f"comment on column config.amount_checks.{column} is '{note}'")
-    con.execute(
-        "comment on table config.qualitative_words is "
-        "'定性指标完成情况的其他写法（registry/rules.yaml qualitative_words），每年度每种写法一行'"
-    )
-    for column, note in (
-        ("year", "年度"),
-        ("word", "单位填写的写法，如达成预期指标"),
-        ("outcome", "视同的完成情况，如达成"),
-    ):
-        con.execute(f"comment on column config.qualitative_words.{column} is '{note}'")
+        rows["negative_list"].extend((year, purpose) for purpose in rule.negative_list)
+    for table, (comment, columns) in CONFIG_TABLES.items():
+        con.execute(
+            f"create or replace table config.{table} ({', '.join(f'{name} {kind}' for name, kind, _ in columns)})"
+        )
+        if rows[table]:
+            con.executemany(
+                f"insert into config.{table} values ({', '.join('?' * len(columns))})", rows[table]
+            )
+        con.execute(f"comment on table config.{table} is {_literal(comment)}")
+        for name, _, note in columns:
+            con.execute(f"comment on column config.{table}.{name} is {_literal(note)}")
 
 
 def _reading(target_text: str | None, reported_text: str | None) -> dict:

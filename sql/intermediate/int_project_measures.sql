@@ -47,32 +47,39 @@ compounds as (
     group by project_code, year
 ),
 
+-- A rate keeps the two sums it divides, so a score can multiply before it divides (30 × 2 / 3 = 20 exactly);
+-- any other measure is its value over 1. Each cast to one type: a union of DECIMALs keeps the fewest decimals.
 measures as (
     select project_code, year, 'investment_completion_rate' as measure,
-        cast(intermediate.ratio(cumulative_completed_wan, annual_planned_investment_wan) as decimal(28, 10)) as value,
+        cumulative_completed_wan::decimal(38, 6) as numerator,
+        annual_planned_investment_wan::decimal(38, 6) as denominator,
         '%' as unit, null::integer as decimals, lineage
     from latest_progress
     union all
-    select project_code, year, 'payment_rate', cast(intermediate.ratio(paid_wan, received_wan) as decimal(28, 10)), '%', null, lineage
+    select project_code, year, 'payment_rate', paid_wan::decimal(38, 6), received_wan::decimal(38, 6), '%', null,
+        lineage
     from ledger
     union all
-    select project_code, year, 'satisfaction_rate', cast(intermediate.ratio(content, responses) as decimal(28, 10)), '%', null, lineage
+    select project_code, year, 'satisfaction_rate', content::decimal(38, 6), responses::decimal(38, 6), '%', null,
+        lineage
     from survey
     union all
-    select project_code, year, 'compounds', cast(compounds as decimal(28, 10)), '个', 0, lineage from compounds
+    select project_code, year, 'compounds', compounds::decimal(38, 6), 1, '个', 0, lineage from compounds
     union all
-    select project_code, year, 'area', cast(area_m2 as decimal(28, 10)), '平方米', area_decimals, lineage from compounds
+    select project_code, year, 'area', area_m2::decimal(38, 6), 1, '平方米', area_decimals, lineage from compounds
     union all
-    select project_code, year, 'households', cast(households as decimal(28, 10)), '户', 0, lineage from compounds
+    select project_code, year, 'households', households::decimal(38, 6), 1, '户', 0, lineage from compounds
     union all
-    select project_code, year, 'planned_investment', cast(planned_investment_wan as decimal(28, 10)), '万元', planned_decimals, lineage
+    select project_code, year, 'planned_investment', planned_investment_wan::decimal(38, 6), 1, '万元',
+        planned_decimals, lineage
     from compounds
     union all
     select
         project_years.project_code,
         project_years.year,
         'planned_investment',
-        cast(project_years.planned_total_investment_wan as decimal(28, 10)),
+        project_years.planned_total_investment_wan::decimal(38, 6),
+        1,
         '万元',
         intermediate.decimals_of(project_years.planned_total_investment_wan),
         project_years.register_lineage
@@ -81,9 +88,14 @@ measures as (
     where project_years.planned_total_investment_wan is not null
 ),
 
-final as (
-    select project_code, year, measure, value, unit, decimals, lineage
+valued as (
+    select *, cast(intermediate.ratio(numerator, denominator) as decimal(28, 10)) as value
     from measures
+),
+
+final as (
+    select project_code, year, measure, value, numerator, denominator, unit, decimals, lineage
+    from valued
     where value is not null
 )
 
@@ -93,7 +105,9 @@ comment on table intermediate.project_measures is '由数据计算的指标：�
 comment on column intermediate.project_measures.project_code is '项目编码（未填编码的项目为“自编:实施单位/项目名称”）';
 comment on column intermediate.project_measures.year is '年度';
 comment on column intermediate.project_measures.measure is '指标：investment_completion_rate · payment_rate · satisfaction_rate · compounds · area · households · planned_investment';
-comment on column intermediate.project_measures.value is '指标值：比率为小数（0.95=95%），面积为平方米，金额为万元';
+comment on column intermediate.project_measures.value is '指标值 = numerator / denominator（保留10位小数）：比率为小数（0.95=95%），面积为平方米，金额为万元';
+comment on column intermediate.project_measures.numerator is '比率的分子（如支付合计、满意与基本满意份数）；其他指标为指标值本身';
+comment on column intermediate.project_measures.denominator is '比率的分母（如到位合计、有效问卷份数）；其他指标为1';
 comment on column intermediate.project_measures.unit is '显示单位：% · 个 · 平方米 · 户 · 万元';
 comment on column intermediate.project_measures.decimals is '按原表精度显示的小数位数；比率为空';
 comment on column intermediate.project_measures.lineage is '来源：提交编号、工作表、Excel行号';

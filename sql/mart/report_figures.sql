@@ -58,8 +58,8 @@ evaluation as (
             when actual_source = 'reported' or actual_value is null then reported_value
             when target_unit = '%' then intermediate.format_percent(actual_value)
             else intermediate.format_number(
-                actual_value / target_factor,
-                least(2, intermediate.decimals_of(round(actual_value / target_factor, 2)))
+                intermediate.ratio(actual_value, target_factor),
+                least(2, intermediate.decimals_of(round(intermediate.ratio(actual_value, target_factor), 2)))
             ) || coalesce(target_unit, '')
         end as actual_text
     from mart.self_evaluation
@@ -155,100 +155,103 @@ flagged_amounts as (
 ),
 
 -- Every figure: (project, year, key, detail, position, value, unit, decimals, text, lineage); text is set only
--- where the figure is not a plain number, the others are formatted once below.
+-- where the figure is not a plain number, the others are formatted once below. Every value is cast to one type,
+-- to print from all its decimals: a union of DECIMALs keeps the fewest decimals among them (a rate's 4 cut
+-- 95.178881 to 95.1789), and one DOUBLE among them makes every value a DOUBLE (59.995 printed 59.99).
 figures as (
     select project_code, year, 'compounds' as figure_key, null as detail, 10 as position,
-        compounds::decimal(38, 6) as value, '个' as unit, 0 as decimals,
+        compounds::decimal(38, 10) as value, '个' as unit, 0 as decimals,
         null as display_text, lineage
     from compounds
     union all
-    select project_code, year, 'completed_compounds', null, 11, completed_compounds, '个', 0,
+    select project_code, year, 'completed_compounds', null, 11, completed_compounds::decimal(38, 10), '个', 0,
         null, lineage
     from compounds
     union all
-    select project_code, year, 'area_m2', null, 12, area_m2, '平方米', intermediate.decimals_of(area_m2),
+    select project_code, year, 'area_m2', null, 12, area_m2::decimal(38, 10), '平方米', intermediate.decimals_of(area_m2),
         null, lineage
     from compounds
     union all
-    select project_code, year, 'area_wan_m2', null, 13, area_m2 / 10000, '万平方米',
-        least(4, intermediate.decimals_of(area_m2 / 10000)),
+    -- Multiplied, not divided: DuckDB divides DECIMALs as DOUBLE.
+    select project_code, year, 'area_wan_m2', null, 13, (area_m2 * 0.0001)::decimal(38, 10), '万平方米',
+        least(4, intermediate.decimals_of(area_m2 * 0.0001)),
         null,
         lineage
     from compounds
     union all
-    select project_code, year, 'households', null, 14, households, '户', 0,
+    select project_code, year, 'households', null, 14, households::decimal(38, 10), '户', 0,
         null, lineage
     from compounds
     union all
-    select project_code, year, 'compound_planned_investment_wan', null, 15, planned_investment_wan, '万元',
+    select project_code, year, 'compound_planned_investment_wan', null, 15, planned_investment_wan::decimal(38, 10), '万元',
         planned_decimals, null, lineage
     from compounds
     union all
-    select project_code, year, 'planned_total_investment_wan', null, 20, planned_total_investment_wan, '万元',
+    select project_code, year, 'planned_total_investment_wan', null, 20, planned_total_investment_wan::decimal(38, 10), '万元',
         intermediate.decimals_of(planned_total_investment_wan),
         null,
         register_lineage
     from intermediate.project_years
     where planned_total_investment_wan is not null
     union all
-    select project_code, year, 'annual_planned_investment_wan', null, 21, annual_planned_investment_wan, '万元',
+    select project_code, year, 'annual_planned_investment_wan', null, 21, annual_planned_investment_wan::decimal(38, 10), '万元',
         plan_decimals, null, lineage
     from latest_progress
     union all
-    select project_code, year, 'completed_investment_wan', null, 22, cumulative_completed_wan, '万元',
+    select project_code, year, 'completed_investment_wan', null, 22, cumulative_completed_wan::decimal(38, 10), '万元',
         cumulative_decimals, null,
         lineage
     from latest_progress
     union all
     select project_code, year, measure, null,
         case measure when 'investment_completion_rate' then 23 when 'payment_rate' then 32 else 40 end,
-        value, '%', 2, null, lineage
+        value::decimal(38, 10), '%', 2, null, lineage
     from measures
     where measure in ('investment_completion_rate', 'payment_rate', 'satisfaction_rate')
     union all
-    select project_code, year, 'budget_execution_rate', null, 33, value, '%', 2,
+    select project_code, year, 'budget_execution_rate', null, 33, value::decimal(38, 10), '%', 2,
         null, lineage
     from measures
     where measure = 'payment_rate'
     union all
-    select project_code, year, 'funds_received_wan', null, 30, received_wan, '万元', received_decimals,
+    select project_code, year, 'funds_received_wan', null, 30, received_wan::decimal(38, 10), '万元', received_decimals,
         null, received_lineage
     from funds
     union all
-    select project_code, year, 'funds_paid_wan', null, 31, paid_wan, '万元', paid_decimals,
+    select project_code, year, 'funds_paid_wan', null, 31, paid_wan::decimal(38, 10), '万元', paid_decimals,
         null, paid_lineage
     from funds
     union all
-    select project_code, year, 'funds_received_wan', fund_source, 34, received_wan, '万元', received_decimals,
+    select project_code, year, 'funds_received_wan', fund_source, 34, received_wan::decimal(38, 10), '万元', received_decimals,
         null, received_lineage
     from mart.funds_by_source
     union all
-    select project_code, year, 'funds_paid_wan', fund_source, 35, paid_wan, '万元', paid_decimals,
+    select project_code, year, 'funds_paid_wan', fund_source, 35, paid_wan::decimal(38, 10), '万元', paid_decimals,
         null, paid_lineage
     from mart.funds_by_source
     union all
-    select project_code, year, 'surveys_valid', null, 41, responses, '份', 0,
+    select project_code, year, 'surveys_valid', null, 41, responses::decimal(38, 10), '份', 0,
         null, lineage
     from survey
     union all
-    select project_code, year, 'scale_and_cost', item, 100 + position, quantity, unit, quantity_decimals,
+    select project_code, year, 'scale_and_cost', item, 100 + position, quantity::decimal(38, 10), unit, quantity_decimals,
         null, lineage
     from mart.scale_and_cost
     union all
-    select project_code, year, 'indicator_target', level3, 200 + position, target_value, target_unit, null,
-        target_text, lineage
+    select project_code, year, 'indicator_target', level3, 200 + position, target_value::decimal(38, 10), target_unit, null,
+        target_text, target_lineage
     from evaluation
     union all
-    select project_code, year, 'indicator_actual', level3, 200 + position, actual_value, target_unit, null,
-        actual_text, lineage
+    select project_code, year, 'indicator_actual', level3, 200 + position, actual_value::decimal(38, 10), target_unit, null,
+        actual_text, actual_lineage
     from evaluation
     union all
-    select project_code, year, 'indicator_weight', level3, 200 + position, weight, '分',
+    select project_code, year, 'indicator_weight', level3, 200 + position, weight::decimal(38, 10), '分',
         intermediate.decimals_of(weight), null,
-        lineage
+        target_lineage
     from evaluation
     union all
-    select project_code, year, 'indicator_score', level3, 200 + position, score, '分', 2,
+    select project_code, year, 'indicator_score', level3, 200 + position, score::decimal(38, 10), '分', 2,
         null, lineage
     from evaluation
     union all
@@ -258,14 +261,14 @@ figures as (
     group by all
     union all
     -- What the unit scored itself on the national 自评表, printed beside the computed score.
-    select project_code, year, 'indicator_reported_score', level3, 200 + position, reported_score, '分',
+    select project_code, year, 'indicator_reported_score', level3, 200 + position, reported_score::decimal(38, 10), '分',
         least(2, intermediate.decimals_of(reported_score)),
-        null, lineage
+        null, target_lineage
     from evaluation
     where reported_score is not null
     union all
     select self_reported.project_code, self_reported.year, 'reported_self_evaluation_score', null, 52,
-        reported_total_score, '分', least(2, intermediate.decimals_of(reported_total_score)),
+        reported_total_score::decimal(38, 10), '分', least(2, intermediate.decimals_of(reported_total_score)),
         null, coalesce(cells.lineage, self_reported.table_rows)
     from self_reported
     left join form_cells as cells
@@ -274,7 +277,7 @@ figures as (
     where reported_total_score is not null
     union all
     select self_reported.project_code, self_reported.year, 'reported_budget_execution_rate', null, 53,
-        budget_execution_rate, '%', 2,
+        budget_execution_rate::decimal(38, 10), '%', 2,
         null, coalesce(cells.lineage, self_reported.table_rows)
     from self_reported
     left join form_cells as cells
@@ -284,11 +287,11 @@ figures as (
     union all
     -- The 运行监控表: reported execution against time progress per month N, and each indicator not sure to be met.
     select project_code, year, 'monitoring_execution_rate', month || '月', 300 + month,
-        coalesce(reported_execution_rate, computed_execution_rate), '%', 2, null, lineage
+        coalesce(reported_execution_rate, computed_execution_rate)::decimal(38, 10), '%', 2, null, lineage
     from mart.monitoring_findings
     where coalesce(reported_execution_rate, computed_execution_rate) is not null
     union all
-    select project_code, year, 'monitoring_time_progress', month || '月', 300 + month, time_progress, '%', 2,
+    select project_code, year, 'monitoring_time_progress', month || '月', 300 + month, time_progress::decimal(38, 10), '%', 2,
         null, lineage
     from mart.monitoring_findings
     union all
@@ -313,26 +316,26 @@ figures as (
     from lights
     where light is not null
     union all
-    select project_code, year, 'gap_points', month || '月', 60 + month, gap_points, '百分点', 2,
+    select project_code, year, 'gap_points', month || '月', 60 + month, gap_points::decimal(38, 10), '百分点', 2,
         null, lineage
     from lights
     union all
     select project_years.project_code, project_years.year, 'negative_list_hits', null, 80,
-        coalesce(negative.hits, 0), '笔', 0, null, coalesce(negative.lineage, [])
+        coalesce(negative.hits, 0)::decimal(38, 10), '笔', 0, null, coalesce(negative.lineage, [])
     from intermediate.project_years as project_years
     left join negative using (project_code, year)
     union all
-    select project_code, year, 'negative_list_amount_wan', null, 81, amount_wan, '万元', decimals,
+    select project_code, year, 'negative_list_amount_wan', null, 81, amount_wan::decimal(38, 10), '万元', decimals,
         null, lineage
     from negative
     union all
-    select project_code, year, 'amount_doubts', null, 90, flagged, '处', 0, null, lineage
+    select project_code, year, 'amount_doubts', null, 90, flagged::decimal(38, 10), '处', 0, null, lineage
     from flagged_amounts
 ),
 
 district as (
     select null as project_code, year, 'projects' as figure_key, null as detail, 1 as position,
-        count(*)::decimal(38, 6) as value, '个' as unit, 0 as decimals, null as display_text,
+        count(*)::decimal(38, 10) as value, '个' as unit, 0 as decimals, null as display_text,
         [] as lineage
     from intermediate.project_years
     group by year

@@ -65,8 +65,13 @@ indicators as (
         valued.*,
         bound.measure,
         measures.value as computed_value,
+        measures.lineage as computed_lineage,
         qualitative.share as qualitative_share,
-        coalesce(measures.value, valued.reported_base) as actual_base
+        coalesce(measures.value, valued.reported_base) as actual_base,
+        -- The actual value as a fraction with a positive denominator: a rate as its two sums, anything else over 1.
+        case when measures.denominator < 0 then -measures.numerator
+            else coalesce(measures.numerator, valued.reported_base) end as actual_numerator,
+        coalesce(abs(measures.denominator), 1) as actual_denominator
     from valued
     left join bound using (project_code, year, position)
     left join intermediate.project_measures as measures
@@ -88,19 +93,25 @@ indicators as (
         end
 ),
 
+-- 分值 × actual / target, multiplied before dividing, with actual = numerator / denominator: 60 × 1 / 3 is 20
+-- exactly, where 60 × (1/3 to 10 decimals) fell short of 20 and a total of exactly 60 was graded 差.
 scored as (
     select
         *,
         case
             when operator = '定性' then weight * coalesce(qualitative_share, 0)
-            when actual_base is null then 0
+            when actual_numerator is null then 0
             when operator = '≥' then
-                case when target_value <= 0 then weight else weight * least(intermediate.ratio(actual_base, target_value), 1) end
+                case when target_value <= 0 or actual_numerator >= target_value * actual_denominator then weight
+                    else intermediate.ratio(weight * actual_numerator, target_value * actual_denominator) end
             when operator = '≤' then
-                case when actual_base <= target_value then weight else weight * intermediate.ratio(target_value, actual_base) end
-            when actual_base = target_value then weight
-            when actual_base <= 0 or target_value <= 0 then 0
-            else weight * least(intermediate.ratio(actual_base, target_value), intermediate.ratio(target_value, actual_base))
+                case when actual_numerator <= target_value * actual_denominator then weight
+                    else intermediate.ratio(weight * target_value * actual_denominator, actual_numerator) end
+            when actual_numerator = target_value * actual_denominator then weight
+            when actual_numerator <= 0 or target_value <= 0 then 0
+            when actual_numerator < target_value * actual_denominator then
+                intermediate.ratio(weight * actual_numerator, target_value * actual_denominator)
+            else intermediate.ratio(weight * target_value * actual_denominator, actual_numerator)
         end as score
     from indicators
 ),
@@ -110,6 +121,8 @@ budget as (
         project_years.project_code,
         project_years.year,
         measures.value as rate,
+        measures.numerator as paid,
+        measures.denominator as received,
         scoring.budget_execution_points as points,
         measures.lineage,
         project_years.budget_reported_score
@@ -148,8 +161,15 @@ rows as (
         measure,
         computed_value is not null and reported_base is not null
             and abs(computed_value - reported_base) > reported_tolerance as differs_from_reported,
-        [struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)] as lineage
-    from scored
+        -- The score is computed from the target's row and, where the actual value is computed, the data's rows;
+        -- the 自评表 row's own 实际完成值 (93%) is not where a computed 93.12% comes from.
+        list_concat(target_lineage, coalesce(computed_lineage, [])) as lineage,
+        target_lineage,
+        coalesce(computed_lineage, target_lineage) as actual_lineage
+    from (
+        select *, [struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)] as target_lineage
+        from scored
+    )
     union all
     select
         project_code,
@@ -167,11 +187,21 @@ rows as (
         'computed',
         null,
         points,
-        cast(points * least(coalesce(rate, 0), 1) as decimal(28, 10)),
+        -- 分值 × min(paid / received, 1), multiplied before dividing like the indicators'.
+        cast(
+            case
+                when rate is null then 0
+                when paid * sign(received) >= abs(received) then points
+                else intermediate.ratio(points * paid, received)
+            end
+            as decimal(28, 10)
+        ),
         budget_reported_score,
         null,
         'payment_rate',
         false,
+        coalesce(lineage, []),
+        coalesce(lineage, []),
         coalesce(lineage, [])
     from budget
 ),
@@ -206,9 +236,11 @@ comment on column mart.self_evaluation.actual_value is '实际完成值（基本
 comment on column mart.self_evaluation.actual_source is 'computed：由数据计算；reported：取单位填报的实际完成值';
 comment on column mart.self_evaluation.reported_value is '单位填报的实际完成值（原文）';
 comment on column mart.self_evaluation.weight is '分值';
-comment on column mart.self_evaluation.score is '得分（未取整；显示时保留两位小数）';
+comment on column mart.self_evaluation.score is '得分 = 分值 × 实际完成值 / 指标值，先乘后除，精确到10位小数（显示时保留两位小数）';
 comment on column mart.self_evaluation.reported_score is '单位自评的得分（全国通用自评表的「得分」列；预算执行率行为项目资金块的得分）；未填为空';
 comment on column mart.self_evaluation.deviation_note is '偏差原因分析及改进措施（单位填报）';
 comment on column mart.self_evaluation.measure is '指标绑定的计算口径（registry/rules.yaml 的 bindings）；未绑定为空';
 comment on column mart.self_evaluation.differs_from_reported is '计算值与填报的实际完成值不一致（超出填报精度）';
-comment on column mart.self_evaluation.lineage is '来源：提交编号、工作表、Excel行号';
+comment on column mart.self_evaluation.lineage is '得分的来源（提交编号、工作表、Excel行号）：自评表该行，及实际完成值由数据计算时所用的行';
+comment on column mart.self_evaluation.target_lineage is '指标值、分值和填报的实际完成值的来源：自评表该行（预算执行率行为资金台账的行）';
+comment on column mart.self_evaluation.actual_lineage is '实际完成值的来源：由数据计算时为计算所用的行（如满意度调查、小区清单、资金台账），否则为自评表该行';

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from pipeline import values
+from pipeline.catalog import SCHEMAS_ZH
 from pipeline.indicators import build_indicators, models, rebuild
 from pipeline.intake import ingest
 from pipeline.registry import REGISTRY_DIR, RegistryError, load_units
@@ -338,6 +339,123 @@ def test_grades_at_their_bounds(wh, first, second, paid, score, grade):
     assert wh.rows("select self_evaluation_score, grade from mart.project_year") == [(score, grade)]
 
 
+def _grade_of(score: Decimal) -> str:
+    """Return the grade the year's rules give a total, read from rules.yaml as the models are."""
+    return next(g.grade for g in load_rules().for_year(YEAR).grades if score >= g.from_score)
+
+
+@pytest.mark.parametrize("total", [D(60), D(80), D(90)])
+@pytest.mark.parametrize(("done", "of"), [(1, 3), (2, 7), (4, 9)])
+def test_a_total_exactly_on_a_grade_bound_reached_through_a_fraction_gets_that_grade(wh, done, of, total):
+    # 分值 of × m scores done × m exactly; with a 达成 worth the rest of 90 and the budget's full 10, the total is
+    # 100 − (of − done) × m: m is picked to land on the bound.
+    m = (100 - total) / (of - done)
+    weight = of * m
+    register(wh, "甲")
+    ledger(wh, "甲", received="100", paid="100")
+    targets(
+        wh,
+        "甲",
+        ("安置楼栋数", f"≥{of}个", f"{done}个", weight),
+        ("工程进度", "按计划推进", "达成", 90 - weight),
+    )
+
+    wh.build()
+
+    assert wh.one("select score from mart.self_evaluation where level3 = '安置楼栋数'") == done * m
+    assert wh.rows("select self_evaluation_score, grade from mart.project_year") == [
+        (total, _grade_of(total))
+    ]
+    assert wh.one("select display_text from mart.report_figures where figure_key = 'grade'") == _grade_of(
+        total
+    )
+
+
+def test_a_score_on_a_rate_computed_from_the_data_is_exact(wh, tmp_path):
+    # A budget worth 15: 15 × 1/3 is 5, which 15 × 0.3333333333 is not.
+    rules_file = tmp_path / "rules.yaml"
+    rules = load_rules()
+    scoring = {"budget_execution_points": 15, "indicator_points": 85}
+    rules = rules.model_validate_json(rules.model_dump_json(by_alias=True)).model_copy(
+        update={"years": {YEAR: {"scoring": scoring}}}
+    )
+    rules_file.write_text(rules.model_dump_json(by_alias=True), encoding="utf-8")
+    register(wh, "甲")
+    ledger(wh, "甲", received="300", paid="100")
+    progress(wh, "甲", "900", {12: "300"})  # 1/3 of the plan
+    wh.submit(
+        "satisfaction_survey",
+        [
+            {
+                "project_name": "甲",
+                "respondent": "小区0",
+                "valid_responses": 3,
+                "satisfied": 1,
+                "basically_satisfied": 1,
+                "dissatisfied": 1,
+            }
+        ],
+    )
+    targets(wh, "甲", ("群众满意度", "≥100%", None, 30), ("年度计划投资完成率", "≥100%", None, 45))
+
+    wh.build(load_rules(rules_file))
+
+    assert wh.rows("select level3, score from mart.self_evaluation order by position") == [
+        ("预算执行率", D(5)),  # 15 × 100 / 300
+        ("群众满意度", D(20)),  # 30 × 2/3
+        ("年度计划投资完成率", D(15)),  # 45 × 300 / 900
+    ]
+    assert wh.one("select self_evaluation_score from mart.project_year") == D(40)
+
+
+def test_an_amount_past_the_exact_range_is_divided_all_the_same(wh):
+    # 900,000,000,000 万元, 元 written under 万元 many times over: the suites flag it; the marts must still build.
+    register(wh, "甲")
+    ledger(wh, "甲", received="900000000000", paid="300000000000")
+    targets(wh, "甲", ("工程进度", "按计划推进", "达成", 90))
+
+    wh.build()
+
+    assert wh.one("select payment_rate from mart.project_year") == D("0.3333333333")
+    assert wh.one("select display_text from mart.report_figures where figure_key = 'grade'") == _grade_of(
+        wh.one("select round(self_evaluation_score, 2) from mart.project_year")
+    )
+
+
+@pytest.mark.parametrize(
+    ("indicators", "paid", "printed"),
+    [
+        # Three times 10 × 1/3: each score stops at its 10th decimal, the total at 59.9999999999.
+        ([("安置楼栋数", "≥3个", "1个", 10)] * 3 + [("工程进度", "按计划推进", "达成", 40)], "100", "60.00"),
+        # 10 × 99.95 % = 9.995: the total is 59.995, printed 60.00.
+        ([("工程进度", "按计划推进", "达成", 50)], "99.95", "60.00"),
+        # 9.995 + 9.9999999999 + 40 = 59.9949999999: printed 59.99, not 60.00 by way of 59.995000.
+        (
+            [("安置楼栋数", "≥3个", "1个", 10)] * 3 + [("工程进度", "按计划推进", "达成", 40)],
+            "99.95",
+            "59.99",
+        ),
+        # 10 × 99.94 % = 9.994: printed 59.99.
+        ([("工程进度", "按计划推进", "达成", 50)], "99.94", "59.99"),
+    ],
+)
+def test_the_grade_is_that_of_the_score_as_printed(wh, indicators, paid, printed):
+    register(wh, "甲")
+    ledger(wh, "甲", received="100", paid=paid)
+    targets(wh, "甲", *indicators)
+
+    wh.build()
+
+    figures = dict(
+        wh.rows(
+            "select figure_key, display_text from mart.report_figures "
+            "where figure_key in ('self_evaluation_score', 'grade')"
+        )
+    )
+    assert figures == {"self_evaluation_score": f"{printed}分", "grade": _grade_of(D(printed))}
+    assert wh.one("select grade from mart.project_year") == _grade_of(D(printed))
+
+
 def test_binding_takes_the_first_match_in_rule_order(wh):
     register(wh, "甲")
     progress(wh, "甲", "1000", {12: "900"})
@@ -370,6 +488,34 @@ def test_area_targets_compare_in_the_unit_they_are_written_in(wh):
             "select display_text from mart.report_figures where figure_key = 'indicator_actual' and detail = '改造面积'"
         )
         == "0.5万平方米"
+    )
+
+
+def test_an_actual_converted_to_the_target_unit_prints_rounded_from_its_exact_value(wh):
+    register(wh, "甲")
+    wh.submit(
+        "compound_list",
+        [
+            {
+                "project_name": "甲",
+                "compound_name": "小区0",
+                "area_m2": D("10050"),
+                "households": 10,
+                "planned_investment_wan": D("250"),
+                "status": "在建",
+            }
+        ],
+    )
+    targets(wh, "甲", ("改造面积", "≥2万平方米", None, 90))
+
+    wh.build()
+
+    # 1.005万平方米 to 2 decimals, half up; as a DOUBLE it is 1.00499… and printed 1万平方米.
+    assert (
+        wh.one(
+            "select display_text from mart.report_figures where figure_key = 'indicator_actual' and detail = '改造面积'"
+        )
+        == "1.01万平方米"
     )
 
 
@@ -529,6 +675,24 @@ def test_every_mart_table_and_column_has_a_comment(wh):
     assert columns == []
 
 
+def test_every_table_and_column_of_every_schema_has_a_comment(wh):
+    register(wh, "甲")
+    wh.build()
+
+    schemas = {s for (s,) in wh.rows("select schema_name from duckdb_schemas() where not internal")}
+    uncommented = wh.rows(
+        "select schema_name, table_name, null from duckdb_tables() where not internal and coalesce(comment, '') = '' "
+        "union all select schema_name, view_name, null from duckdb_views() "
+        "where not internal and coalesce(comment, '') = '' "
+        "union all select schema_name, table_name, column_name from duckdb_columns() "
+        "where not internal and coalesce(comment, '') = ''"
+    )
+    assert {"raw", "staging", "intermediate", "mart", "config"} <= schemas
+    assert uncommented == []
+    # DuckDB cannot comment a schema: the catalog describes each.
+    assert schemas <= SCHEMAS_ZH.keys()
+
+
 def test_a_failing_model_leaves_the_previous_marts_untouched(wh, monkeypatch, tmp_path):
     register(wh, "甲")
     compounds(wh, "甲", 5)
@@ -591,6 +755,84 @@ def test_a_received_figure_traces_to_the_receipt_rows_only(wh):
         "where figure_key in ('funds_received_wan', 'funds_paid_wan') and project_name = '甲' and detail is not null "
         "order by 1"
     ) == [("funds_paid_wan", [6]), ("funds_received_wan", [5])]
+
+
+def _cited(wh: Warehouse, figure_key: str, detail: str) -> set[tuple[int, int]]:
+    """Return the (submission, Excel row) cells a figure of project 甲 cites."""
+    [(lineage,)] = wh.rows(
+        "select lineage from mart.report_figures where figure_key = ? and detail = ? and project_name = '甲'",
+        [figure_key, detail],
+    )
+    return {(source["submission_id"], row) for source in lineage for row in source["excel_rows"]}
+
+
+def test_a_computed_actual_value_cites_the_rows_it_was_computed_from(wh):
+    register(wh, "甲")
+    survey = wh.submit(
+        "satisfaction_survey",
+        [
+            {
+                "project_name": "甲",
+                "respondent": f"小区{i}",
+                "valid_responses": 100,
+                "satisfied": 90,
+                "basically_satisfied": 3,
+                "dissatisfied": 7,
+            }
+            for i in range(2)
+        ],
+    )
+    first = compounds(wh, "甲", 3)
+    corrected = compounds(wh, "甲", 4)  # the same slice sent again: the list of 4 replaces the list of 3
+    wh.submit(
+        "performance_targets",
+        [
+            {
+                "project_name": "甲",
+                "level1": "满意度指标",
+                "level2": "服务对象满意度指标",
+                "level3": level3,
+                "target_text": target,
+                "reported_value": reported,
+                "weight": D(45),
+            }
+            for level3, target, reported in (("群众满意度", "≥90%", "93%"), ("改造小区数量", "≥3个", "3个"))
+        ],
+    )
+    form = wh.next_id - 1
+    survey_rows = {(survey, row) for (row,) in wh.rows("select excel_row from raw.satisfaction_survey")}
+    compound_rows = {
+        (corrected, row)
+        for (row,) in wh.rows("select excel_row from raw.compound_list where submission_id = ?", [corrected])
+    }
+    form_rows = dict(wh.rows("select level3, excel_row from raw.performance_targets"))
+
+    wh.build()
+
+    for level3, data_rows in (("群众满意度", survey_rows), ("改造小区数量", compound_rows)):
+        target_row = {(form, form_rows[level3])}
+        assert _cited(wh, "indicator_actual", level3) == data_rows
+        assert _cited(wh, "indicator_target", level3) == target_row
+        assert _cited(wh, "indicator_weight", level3) == target_row
+        assert _cited(wh, "indicator_score", level3) == target_row | data_rows
+    assert not any(submission == first for submission, _ in _cited(wh, "indicator_actual", "改造小区数量"))
+    assert (
+        wh.one(
+            "select display_text from mart.report_figures where figure_key = 'indicator_actual' and detail = '改造小区数量'"
+        )
+        == "4个"
+    )
+
+
+def test_a_reported_actual_value_cites_its_own_row(wh):
+    register(wh, "甲")
+    targets(wh, "甲", ("工程验收合格率", "≥100%", "95%", 90))  # bound to no measure: the reported 95 %
+    [(row,)] = wh.rows("select excel_row from raw.performance_targets")
+
+    wh.build()
+
+    for key in ("indicator_target", "indicator_actual", "indicator_score"):
+        assert _cited(wh, key, "工程验收合格率") == {(wh.next_id - 1, row)}
 
 
 def test_projects_of_one_name_keep_their_own_figures_by_code(wh):

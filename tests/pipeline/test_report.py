@@ -432,6 +432,17 @@ def test_the_demo_report_states_the_2022_figures_each_traced_to_its_cells(demo_r
     assert "年度计划投资完成率100%" in shuangpu and "资金支付率100%" in shuangpu
 
 
+def test_a_computed_indicator_value_shows_the_data_it_was_computed_from_on_hover(demo_report):
+    _, files, content = demo_report
+    page = _Page(content[files.html].decode("utf-8"))
+    # 群众满意度 is computed from the survey; the 自评表's row says 93 %.
+    satisfaction = [tip for text, tip in page.figures if text == "93.12%"]
+
+    assert len(satisfaction) >= 2  # in the text and in the indicator table
+    for tip in satisfaction:
+        assert "满意度调查汇总.csv" in tip and "绩效目标自评表2022.xlsx" not in tip, tip
+
+
 def test_no_number_in_the_demo_report_is_printed_without_its_lineage(demo_report):
     _, files, content = demo_report
     page = _Page(content[files.html].decode("utf-8"))
