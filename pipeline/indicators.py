@@ -127,7 +127,7 @@ CONFIG_TABLES: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
         ),
     ),
     "grades": (
-        "评价等级（registry/rules.yaml grades），每年度每个等级一行：保留两位小数的自评总分不低于from_score的最高等级",
+        "评价等级（registry/rules.yaml grades），每年度每个等级一行：自评总分（取8位小数）不低于from_score的最高等级",
         (
             _YEAR,
             ("grade", "varchar", "评价等级，如优、良、中、差"),

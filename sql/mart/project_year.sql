@@ -30,12 +30,12 @@ scores as (
     group by all
 ),
 
--- Graded on the total as the report prints it, to 2 decimals: a reader who sees 60.00分 sees 中. Each score is
--- rounded at its 10th decimal, so a total the rules make 60 may come to 59.9999999999 (three times 10 × 1/3).
+-- Graded on the total itself (warehouse.md: rounded to 2 decimals only for display), to 8 decimals: each score
+-- stops at its 10th, so a total the rules make 60 may come to 59.9999999999 (three times 10 × 1/3).
 graded as (
     select scores.project_code, scores.year, scores.score, arg_max(grades.grade, grades.from_score) as grade
     from scores
-    inner join config.grades as grades on grades.year = scores.year and round(scores.score, 2) >= grades.from_score
+    inner join config.grades as grades on grades.year = scores.year and round(scores.score, 8) >= grades.from_score
     group by all
 ),
 
@@ -108,7 +108,7 @@ comment on column mart.project_year.budget_execution_rate is '预算执行率（
 comment on column mart.project_year.satisfaction_rate is '满意度 = (满意 + 基本满意) / 有效问卷';
 comment on column mart.project_year.reported_self_evaluation_score is '单位在全国通用自评表「总分」行填报的自评总分；未填为空（与计算值相差超过0.5分时报告的数据质量提示列出两者）';
 comment on column mart.project_year.reported_budget_execution_rate is '单位在全国通用自评表项目资金块填报的执行率（比例）；与按台账计算的预算执行率相差超过1个百分点时报告的数据质量提示列出两者';
-comment on column mart.project_year.self_evaluation_score is '自评总分（预算执行率10分 + 各指标90分；各项得分之和，未取整，评定等级时保留两位小数）';
-comment on column mart.project_year.grade is '评价等级：优、良、中、差，按保留两位小数的自评总分（报告印出的分数）评定';
+comment on column mart.project_year.self_evaluation_score is '自评总分（预算执行率10分 + 各指标90分；各项得分之和，未取整；评定等级时取8位小数，只为消去各项得分第10位小数的舍入）';
+comment on column mart.project_year.grade is '评价等级：优、良、中、差，按自评总分本身评定（报告显示时才保留两位小数）';
 comment on column mart.project_year.worst_light is '全年最严重的预警灯：none、blue、yellow、red';
 comment on column mart.project_year.project_code_derived is '项目编码由实施单位和项目名称生成（登记时未填项目编码）';

@@ -418,28 +418,34 @@ def test_an_amount_past_the_exact_range_is_divided_all_the_same(wh):
 
     assert wh.one("select payment_rate from mart.project_year") == D("0.3333333333")
     assert wh.one("select display_text from mart.report_figures where figure_key = 'grade'") == _grade_of(
-        wh.one("select round(self_evaluation_score, 2) from mart.project_year")
+        wh.one("select round(self_evaluation_score, 8) from mart.project_year")
     )
 
 
 @pytest.mark.parametrize(
-    ("indicators", "paid", "printed"),
+    ("indicators", "paid", "printed", "grade"),
     [
-        # Three times 10 × 1/3: each score stops at its 10th decimal, the total at 59.9999999999.
-        ([("安置楼栋数", "≥3个", "1个", 10)] * 3 + [("工程进度", "按计划推进", "达成", 40)], "100", "60.00"),
-        # 10 × 99.95 % = 9.995: the total is 59.995, printed 60.00.
-        ([("工程进度", "按计划推进", "达成", 50)], "99.95", "60.00"),
+        # Three times 10 × 1/3: each score stops at its 10th decimal, the total at 59.9999999999, which is 60.
+        (
+            [("安置楼栋数", "≥3个", "1个", 10)] * 3 + [("工程进度", "按计划推进", "达成", 40)],
+            "100",
+            "60.00",
+            "中",
+        ),
+        # 10 × 99.95 % = 9.995: the total is 59.995, printed 60.00, and below 60 (rounded only for display).
+        ([("工程进度", "按计划推进", "达成", 50)], "99.95", "60.00", "差"),
         # 9.995 + 9.9999999999 + 40 = 59.9949999999: printed 59.99, not 60.00 by way of 59.995000.
         (
             [("安置楼栋数", "≥3个", "1个", 10)] * 3 + [("工程进度", "按计划推进", "达成", 40)],
             "99.95",
             "59.99",
+            "差",
         ),
         # 10 × 99.94 % = 9.994: printed 59.99.
-        ([("工程进度", "按计划推进", "达成", 50)], "99.94", "59.99"),
+        ([("工程进度", "按计划推进", "达成", 50)], "99.94", "59.99", "差"),
     ],
 )
-def test_the_grade_is_that_of_the_score_as_printed(wh, indicators, paid, printed):
+def test_the_grade_is_that_of_the_total_not_of_the_total_as_printed(wh, indicators, paid, printed, grade):
     register(wh, "甲")
     ledger(wh, "甲", received="100", paid=paid)
     targets(wh, "甲", *indicators)
@@ -452,8 +458,8 @@ def test_the_grade_is_that_of_the_score_as_printed(wh, indicators, paid, printed
             "where figure_key in ('self_evaluation_score', 'grade')"
         )
     )
-    assert figures == {"self_evaluation_score": f"{printed}分", "grade": _grade_of(D(printed))}
-    assert wh.one("select grade from mart.project_year") == _grade_of(D(printed))
+    assert figures == {"self_evaluation_score": f"{printed}分", "grade": grade}
+    assert wh.one("select grade from mart.project_year") == grade
 
 
 def test_binding_takes_the_first_match_in_rule_order(wh):
