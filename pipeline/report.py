@@ -399,10 +399,13 @@ def data_fingerprint(con: duckdb.DuckDBPyConnection, year: int) -> str:
     """Return a digest of everything the year's report reads from the warehouse: it changes when that does."""
     digest = hashlib.sha256()
     for schema, table, sql in REPORT_READS:
-        rows = con.execute(sql, [year]).fetchall() if _exists(con, schema, table) else []
-        for row in sorted(map(repr, rows)):  # STRUCTURE_SQL has no order: the report does not need one
-            digest.update(row.encode())
-            digest.update(b"\n")
+        # Summed row hashes, in the database: the report's own reads again, but no rows brought into Python (which
+        # cost half a second at 88,000 figures). A sum does not depend on the rows' order.
+        if _exists(con, schema, table):
+            count, total = con.execute(
+                f"select count(*), coalesce(sum(hash(read)::hugeint), 0)::varchar from ({sql}) as read", [year]
+            ).fetchone()
+            digest.update(f"{count}:{total}".encode())
         digest.update(b"\0")
     return digest.hexdigest()
 

@@ -50,7 +50,7 @@ survey as (
 
 evaluation as (
     select
-        *,
+        * exclude (actual_in_target_unit),
         case
             -- A bare number reported against a percent target (0.95, or 1 read as 100 %) prints as it was read.
             when actual_source = 'reported' and target_unit = '%' and actual_value is not null
@@ -58,11 +58,18 @@ evaluation as (
             when actual_source = 'reported' or actual_value is null then reported_value
             when target_unit = '%' then intermediate.format_percent(actual_value)
             else intermediate.format_number(
-                intermediate.ratio(actual_value, target_factor),
-                least(2, intermediate.decimals_of(round(intermediate.ratio(actual_value, target_factor), 2)))
+                actual_in_target_unit, least(2, intermediate.decimals_of(round(actual_in_target_unit, 2)))
             ) || coalesce(target_unit, '')
         end as actual_text
-    from mart.self_evaluation
+    from (
+        -- Converted once, and divided (exactly, so slowly) only where the target's unit is not the base unit.
+        select
+            *,
+            case
+                when target_factor = 1 then actual_value else intermediate.ratio(actual_value, target_factor)
+            end as actual_in_target_unit
+        from mart.self_evaluation
+    )
 ),
 
 lights as (
