@@ -403,7 +403,8 @@ def data_fingerprint(con: duckdb.DuckDBPyConnection, year: int) -> str:
         # cost half a second at 88,000 figures). A sum does not depend on the rows' order.
         if _exists(con, schema, table):
             count, total = con.execute(
-                f"select count(*), coalesce(sum(hash(read)::hugeint), 0)::varchar from ({sql}) as read", [year]
+                f"select count(*), coalesce(sum(hash(read)::hugeint), 0)::varchar from ({sql}) as read",
+                [year],
             ).fetchone()
             digest.update(f"{count}:{total}".encode())
         digest.update(b"\0")
