@@ -618,6 +618,8 @@ def test_section_numbers_are_chinese_numerals_past_ninety_nine(number, written):
 def test_an_amount_above_the_projects_whole_total_is_flagged_in_the_reports_data_quality_note(
     settings, registry, register
 ):
+    import docx
+
     from pipeline.indicators import build_indicators
     from pipeline.intake import ingest
 
@@ -634,11 +636,10 @@ def test_an_amount_above_the_projects_whole_total_is_flagged_in_the_reports_data
 
     files = write_report_files(settings, build_indicators(settings, registry, 2022), registry)
 
-    text = _Page(files.html.read_text(encoding="utf-8")).text
-    assert (
-        "数据质量提示：枣林街道办事处改造老旧小区有1处金额超过项目计划总投资或异常大，疑似按元而非万元填写"
-        in text
-    )
+    note = "数据质量提示：枣林街道办事处改造老旧小区有1处金额超过项目计划总投资或异常大，疑似按元而非万元填写"
+    assert note in _Page(files.html.read_text(encoding="utf-8")).text
+    # The Word report, the one a bureau sends on, carries it too.
+    assert note in "\n".join(p.text for p in docx.Document(str(files.docx)).paragraphs)
 
 
 def test_the_scale_note_follows_the_current_register_not_the_receipts_of_the_day(
