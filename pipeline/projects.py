@@ -269,6 +269,14 @@ def _header(sheet: ParsedSheet, column: str, default: str) -> str:
     return next((b.header for b in sheet.bindings if b.column.name == column), default)
 
 
+def project_name_cell(sheet: ParsedSheet, record: dict) -> tuple[int | None, str]:
+    """Return where a record's 项目名称 was read: its Excel row and the header as written."""
+    # A name from its own column is blamed on its row; one from a `项目名称：` line on the row of that line.
+    in_column = any(b.column.name == "project_name" for b in sheet.bindings)
+    row = record["excel_row"] if in_column else sheet.meta.rows.get("project")
+    return row, _header(sheet, "project_name", "项目名称")
+
+
 def _registered(record: dict) -> RegisteredProject:
     return RegisteredProject(
         record["project_code"], record["project_name"], implementing_unit=record.get("implementing_unit")
@@ -414,10 +422,7 @@ def _ambiguous(sheet: ParsedSheet, record: dict, unit: str | None, found: Resolu
             "或请区财政局在项目基本信息表中为这些项目登记可以区分的项目名称"
         )
     expected = "项目名称应在项目基本信息表中只对应一个项目"
-    # A name from its own column is blamed on its row; one from a `项目名称：` line on the row of that line.
-    in_column = any(b.column.name == "project_name" for b in sheet.bindings)
-    header = _header(sheet, "project_name", "项目名称")
-    row = record["excel_row"] if in_column else sheet.meta.rows.get("project")
+    row, header = project_name_cell(sheet, record)
     return Problem(
         Severity.ERROR,
         "project_ambiguous",
@@ -455,8 +460,7 @@ def _check_sender(
             continue
         fix = f"如系代{implementer}报送（如转报更正件），请在表格上方写明“填报单位：{implementer}”，本表即替代其原表"
         expected = f"该项目的实施单位为{implementer}，{sheet.template.name_zh}应由实施单位报送或写明代谁报送"
-        in_column = any(b.column.name == "project_name" for b in sheet.bindings)
-        row = record["excel_row"] if in_column else sheet.meta.rows.get("project")
+        row, header = project_name_cell(sheet, record)
         parsed.problems.append(
             Problem(
                 Severity.ERROR,
@@ -465,7 +469,7 @@ def _check_sender(
                 f"否则会与{implementer}报送的数据重复计入，{fix}。",
                 sheet=sheet.name,
                 excel_row=row,
-                column_header=_header(sheet, "project_name", "项目名称"),
+                column_header=header,
                 value=record.get("project_name"),
                 expected=expected,
                 fix=fix,

@@ -456,9 +456,8 @@ def write_receipts(
         ).fetchall()
     )
     taken = set(holders)
-    planned: dict[
-        int, tuple
-    ] = {}  # by submission: (facts, where its files go, or why they cannot go anywhere)
+    # By submission: (facts, where its files go, or why they cannot go anywhere).
+    planned: dict[int, tuple] = {}
     places = early.places if early is not None else _Places(settings.receipts)
     moved: list[ReceiptFacts] = []
     for facts in _facts_from_warehouse(con, stale):

@@ -9,6 +9,7 @@ import duckdb
 from pipeline.layout import ParsedSheet
 from pipeline.parse import ParsedFile
 from pipeline.problems import Problem, Severity
+from pipeline.projects import project_name_cell
 from pipeline.registry import Registry
 
 # A slice without its office: (template, project code, year, month or "").
@@ -74,9 +75,7 @@ def _beside(sheet: ParsedSheet, record: dict, unit: str, others: list[str], peri
     _, _, year, month = period
     when = f"{year}年度{f'{month}月' if month else ''}"
     named = "、".join(others)
-    in_column = any(b.column.name == "project_name" for b in sheet.bindings)
-    row = record["excel_row"] if in_column else sheet.meta.rows.get("project")
-    header = next((b.header for b in sheet.bindings if b.column.name == "project_name"), "项目名称")
+    row, header = project_name_cell(sheet, record)
     expected = f"项目“{record.get('project_name')}”{when}的{sheet.template.name_zh}已有{named}报送的数据"
     fix = (
         f"本表与之分别计入、合计发布；如本表是代{others[0]}报送或转报的同一份数据，请写明“填报单位：{others[0]}”"
