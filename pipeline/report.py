@@ -487,7 +487,7 @@ def write_report_files(
 def _write_report_files(
     settings: Settings, year: int, registry: Registry, config: ReportConfig
 ) -> ReportFiles:
-    from pipeline import report_charts, report_render
+    from pipeline import forked, report_charts, report_render
 
     with set_aside() as set_aside_now:
         with collector_paused(), reader(settings.warehouse) as con:
@@ -498,12 +498,11 @@ def _write_report_files(
         report.memo["charts"] = report_charts.draw(report.context.charts, settings.home / CHART_CACHE)
         with collector_paused():
             # Every format is rendered before anything is written: a failure leaves the published set as it was.
+            # The page in a forked child, the Word and Excel files here meanwhile: about the same time each.
             name = report_name(report.title)
-            content = {
-                f"{name}.html": report_render.render_html(report).encode("utf-8"),
-                f"{name}.docx": report_render.render_docx(report),
-                f"{name}{LONGEST_SUFFIX}": report_render.render_xlsx(report),
-            }
+            page = forked.start(lambda: report_render.render_html(report).encode("utf-8"))
+            docx, xlsx = report_render.render_docx(report), report_render.render_xlsx(report)
+            content = {f"{name}.html": page(), f"{name}.docx": docx, f"{name}{LONGEST_SUFFIX}": xlsx}
             set_aside_now()
     # Locally `reports/<year>`; on object storage the version prefix its LATEST.json names.
     folder = publish_set(location_path(settings.reports) / str(year), content)

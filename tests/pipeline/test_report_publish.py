@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from pipeline import publish, report_render
+from pipeline import forked, publish, report_render
 from pipeline.publish import LINK, PARTIAL
-from pipeline.report import ReportConfig, report_name, safe_name, write_report_files
+from pipeline.report import ReportConfig, ReportError, report_name, safe_name, write_report_files
 from tests.pipeline.test_report import YEAR, make_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
@@ -111,6 +111,35 @@ def test_a_format_that_fails_to_render_publishes_nothing(settings, registry, poi
         write_report_files(settings, YEAR, registry, config("区财政局绩效科"))
 
     assert (os.readlink(pointer), versions(settings), read_set(pointer)) == before
+
+
+def test_the_page_rendered_in_a_forked_child_fails_the_same_way_and_publishes_nothing(
+    settings, registry, pointer, monkeypatch
+):
+    monkeypatch.setattr(forked, "usable", lambda: True)
+    write_report_files(settings, YEAR, registry, config("区财政局"))
+    before = (os.readlink(pointer), versions(settings), read_set(pointer))
+
+    def fail(report):
+        raise ReportError(f"模板 report.html.j2 第3行出错：除数为零（{os.getpid()}）")
+
+    monkeypatch.setattr(report_render, "render_html", fail)
+    with pytest.raises(ReportError, match="第3行出错") as raised:
+        write_report_files(settings, YEAR, registry, config("区财政局绩效科"))
+
+    assert f"（{os.getpid()}）" not in str(raised.value)  # it was rendered in the child
+    assert (os.readlink(pointer), versions(settings), read_set(pointer)) == before
+
+
+def test_the_page_rendered_in_a_forked_child_is_the_page_rendered_here(settings, registry, pointer, monkeypatch):
+    monkeypatch.setattr(forked, "usable", lambda: True)
+    write_report_files(settings, YEAR, registry, config("区财政局"))
+    in_child = read_set(pointer)
+
+    monkeypatch.setattr(forked, "usable", lambda: False)
+    write_report_files(settings, YEAR, registry, config("区财政局"))
+
+    assert read_set(pointer) == in_child
 
 
 def test_a_long_district_name_gives_file_names_within_255_bytes(settings, registry, pointer):

@@ -1,0 +1,74 @@
+"""Run a piece of work in a forked copy of this process while this one goes on with the next.
+
+The report's formats are rendered from one set of objects, read once, and each rendering takes a second or more:
+a forked child inherits those objects as they are (nothing is pickled on the way in) and hands back only its
+bytes, so two renderings take the wall time of the longer on a machine with two cores.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class ChildDied(RuntimeError):
+    """The forked child ended without handing back a result or an error."""
+
+
+def usable() -> bool:
+    """Say whether forking gains anything here: fork exists and more than one CPU may run this process."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cpus > 1
+
+
+def _picklable(exc: BaseException) -> BaseException:
+    """Return the error itself if it survives the pipe, else a RuntimeError carrying its type and message."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # an error holding a frame, a lock, a template…: its words are what the caller needs
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+def start(work: Callable[[], T]) -> Callable[[], T]:
+    """Start `work` in a forked child; return a function that waits for it and returns its result or raises its
+    error. Where forking gains nothing, `work` runs in this process when that function is called."""
+    if not usable():
+        return work
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+
+    def child() -> None:
+        receiving.close()
+        try:
+            outcome = (True, work())
+        except BaseException as exc:  # every error goes back to the parent, which raises it there
+            outcome = (False, _picklable(exc))
+        sending.send(outcome)
+
+    # daemon: a parent that ends early (an error in its own rendering) takes the child with it.
+    process = context.Process(target=child, daemon=True)
+    process.start()
+    sending.close()
+
+    def result() -> T:
+        try:
+            ok, value = receiving.recv()
+        except EOFError:
+            process.join()
+            raise ChildDied(f"并行处理的子进程异常退出（退出码 {process.exitcode}），未交回结果") from None
+        finally:
+            receiving.close()
+        process.join()
+        if not ok:
+            raise value
+        return value
+
+    return result
