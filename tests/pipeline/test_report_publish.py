@@ -131,7 +131,9 @@ def test_the_page_rendered_in_a_forked_child_fails_the_same_way_and_publishes_no
     assert (os.readlink(pointer), versions(settings), read_set(pointer)) == before
 
 
-def test_the_page_rendered_in_a_forked_child_is_the_page_rendered_here(settings, registry, pointer, monkeypatch):
+def test_the_page_rendered_in_a_forked_child_is_the_page_rendered_here(
+    settings, registry, pointer, monkeypatch
+):
     monkeypatch.setattr(forked, "usable", lambda: True)
     write_report_files(settings, YEAR, registry, config("区财政局"))
     in_child = read_set(pointer)
