@@ -13,7 +13,7 @@ import docx
 import duckdb
 import pytest
 
-from pipeline import report_charts
+from pipeline import forked, report_charts
 from pipeline.report import CHART_CACHE, write_report_files
 from pipeline.report_charts import BAND_COLOURS, Chart, draw
 from tests.chromium import browse, needs_chromium
@@ -217,3 +217,29 @@ def test_a_source_name_prints_as_written_never_as_markup():
     svg, _ = report_charts._draw(chart)
 
     assert "美元$1$基金&lt;b&gt;" in svg and "<b>" not in svg
+
+
+def test_a_cold_build_draws_half_its_charts_in_a_forked_child_the_same_as_here(tmp_path, monkeypatch):
+    charts = [
+        Chart(
+            "funds",
+            f"项目{n}：各资金来源到位与支付（万元）",
+            f"P{n}",
+            (("中央补助资金", Decimal(10), Decimal(n)),),
+        )
+        for n in range(report_charts.FORK_AT + 1)
+    ]
+    monkeypatch.setattr(forked, "usable", lambda: False)
+    here = draw(charts, tmp_path / "here")
+    drawers = []
+    real = report_charts._draw
+    monkeypatch.setattr(report_charts, "_draw", lambda chart: drawers.append(chart.title) or real(chart))
+    monkeypatch.setattr(forked, "usable", lambda: True)
+
+    split = draw(charts, tmp_path / "split")
+
+    assert split == here
+    assert 0 < len(drawers) < len(charts)  # this process drew some; the child drew the rest
+    kept = {p.name: p.read_bytes() for p in (tmp_path / "split").iterdir()}
+    assert kept == {p.name: p.read_bytes() for p in (tmp_path / "here").iterdir()}
+    assert len(kept) == 2 * len(charts)  # an SVG and a PNG each, whichever process drew it
