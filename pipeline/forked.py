@@ -21,8 +21,11 @@ class ChildDied(RuntimeError):
 
 
 def usable() -> bool:
-    """Say whether forking gains anything here: fork exists and more than one CPU may run this process."""
+    """Say whether forking works and gains anything here: fork exists, this process may start children, and more
+    than one CPU may run it."""
     if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    if multiprocessing.current_process().daemon:  # multiprocessing lets a daemonic process start no child
         return False
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return cpus > 1

@@ -57,3 +57,23 @@ def test_where_forking_gains_nothing_the_work_runs_here(monkeypatch):
     monkeypatch.setattr(forked, "usable", lambda: False)
 
     assert forked.start(os.getpid)() == os.getpid()
+
+
+def _usable_in_a_daemon(answer):
+    answer.put(forked.usable())
+
+
+def test_a_daemonic_process_which_may_start_no_child_works_in_itself(monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)  # two CPUs, always
+    context = multiprocessing.get_context("fork")
+    answers = []
+    for daemonic in (True, False):
+        answer = context.Queue()
+        process = context.Process(target=_usable_in_a_daemon, args=(answer,), daemon=daemonic)
+        process.start()
+        process.join()
+        answers.append(answer.get(timeout=10))
+
+    assert answers == [False, True]
