@@ -262,8 +262,10 @@ figures as (
         null, lineage
     from evaluation
     union all
+    -- Each cell once: a project's indicators computed from the same rows would repeat them (2,565 cells for one
+    -- project's total at 10,000 files).
     select project_code, year, 'self_evaluation_score', null, 50, sum(score), '分', 2,
-        null, flatten(list(lineage))
+        null, list_sort(list_distinct(flatten(list(lineage))))
     from evaluation
     group by all
     union all
@@ -356,8 +358,10 @@ district as (
     group by year, figure_key
 ),
 
--- Materialized once: read for its lineages and for its figures.
-every_figure as materialized (
+-- Not materialized, nor cell_lists: computed again for each use, which costs no more time here, DuckDB can
+-- spill the operators to disk under the marts' memory limit. Materialized, they held every figure's list of
+-- cells in memory at once: at 10,000 files (four years) the rebuild ran out of its 512 MB.
+every_figure as not materialized (
     select * from figures
     union all
     select * from district
@@ -366,9 +370,15 @@ every_figure as materialized (
 -- Each distinct list of cells is described once: figures computed from the same rows (a target, its actual
 -- value, weight and score; a project's compound figures) share it, 37,000 lists for 90,000 figures in a year
 -- of 400 projects.
-cell_lists as materialized (
-    select cell_list, row_number() over () as lineage_id
+-- Each list is known by its hash, the same in every read of this CTE (a row_number would not be, as it is not
+-- materialized); two lists with one hash would stop the rebuild (below), never mix their cells.
+cell_lists as not materialized (
+    select cell_list, hash(cell_list) as lineage_id
     from (select distinct lineage as cell_list from every_figure)
+),
+
+hash_collisions as (
+    select count(*) as lists from (select lineage_id from cell_lists group by lineage_id having count(*) > 1)
 ),
 
 cells as (
@@ -427,10 +437,13 @@ final as (
                         then '' else coalesce(every_figure.unit, '') end
             end
         ) as display_text,
-        coalesce(lineage.lineage, []) as lineage
+        case
+            when (select lists from hash_collisions) > 0
+                then error('mart.report_figures: two lists of cells share one hash; their lineage cannot be told apart')
+            else coalesce(lineage.lineage, [])
+        end as lineage
     from every_figure
-    left join cell_lists on cell_lists.cell_list is not distinct from every_figure.lineage
-    left join lineage using (lineage_id)
+    left join lineage on lineage.lineage_id = hash(every_figure.lineage)
     left join projects
         on projects.project_code = every_figure.project_code and projects.year = every_figure.year
     order by every_figure.year, projects.project_name nulls first, every_figure.project_code, every_figure.position,
