@@ -371,14 +371,10 @@ every_figure as not materialized (
 -- value, weight and score; a project's compound figures) share it, 37,000 lists for 90,000 figures in a year
 -- of 400 projects.
 -- Each list is known by its hash, the same in every read of this CTE (a row_number would not be, as it is not
--- materialized); two lists with one hash would stop the rebuild (below), never mix their cells.
+-- materialized). Two lists with one hash would stop the rebuild (`mixed` below), never mix their cells.
 cell_lists as not materialized (
     select cell_list, hash(cell_list) as lineage_id
     from (select distinct lineage as cell_list from every_figure)
-),
-
-hash_collisions as (
-    select count(*) as lists from (select lineage_id from cell_lists group by lineage_id having count(*) > 1)
 ),
 
 cells as (
@@ -386,9 +382,11 @@ cells as (
         cell_lists.lineage_id,
         cell.submission_id,
         cell.sheet,
-        list_sort(list(distinct cell.excel_row)) as excel_rows
+        list_sort(list(distinct cell.excel_row)) as excel_rows,
+        count(*) as cells_read,
+        max(len(cell_lists.cell_list)) as cells_listed
     from cell_lists, unnest(cell_lists.cell_list) as lineage(cell)
-    group by all
+    group by cell_lists.lineage_id, cell.submission_id, cell.sheet
 ),
 
 lineage as (
@@ -407,10 +405,13 @@ lineage as (
                     excel_rows := cells.excel_rows
                 )
             )
-        ) as lineage
+        ) as lineage,
+        -- A list's cells add up to its length; two lists with one hash give more cells than the longer holds.
+        sum(cells.cells_read) <> max(cells.cells_listed) as mixed,
+        max(cells.cells_listed) as cells_listed
     from cells
     left join ops.submissions as submissions using (submission_id)
-    group by all
+    group by cells.lineage_id
 ),
 
 projects as (
@@ -438,7 +439,8 @@ final as (
             end
         ) as display_text,
         case
-            when (select lists from hash_collisions) > 0
+            -- An empty list (no cells to add up) sharing a hash shows in its length.
+            when lineage.mixed or lineage.cells_listed <> coalesce(len(every_figure.lineage), 0)
                 then error('mart.report_figures: two lists of cells share one hash; their lineage cannot be told apart')
             else coalesce(lineage.lineage, [])
         end as lineage

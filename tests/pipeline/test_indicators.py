@@ -763,6 +763,21 @@ def test_a_received_figure_traces_to_the_receipt_rows_only(wh):
     ) == [("funds_paid_wan", [6]), ("funds_received_wan", [5])]
 
 
+def test_two_lists_of_cells_with_one_hash_stop_the_rebuild_rather_than_mix_their_lineage(wh):
+    register(wh, "甲", "乙")
+    ledger(wh, "甲", received="100", paid="30")
+    ledger(wh, "乙", received="50", paid="20")
+    wh.build()
+    before = wh.rows("select figure_key, project_name, lineage from mart.report_figures order by all")
+    wh.con.execute("create temp macro hash(x) as 42")  # every list of cells gets one hash
+
+    with pytest.raises(duckdb.Error, match="two lists of cells share one hash"):
+        wh.build()
+
+    wh.con.execute("drop macro temp.hash")
+    assert wh.rows("select figure_key, project_name, lineage from mart.report_figures order by all") == before
+
+
 def _cited(wh: Warehouse, figure_key: str, detail: str) -> set[tuple[int, int]]:
     """Return the (submission, Excel row) cells a figure of project 甲 cites."""
     [(lineage,)] = wh.rows(
