@@ -3,8 +3,8 @@ compare the files byte for byte.
 
 Usage: python -m bench.compare_report --home bench/out/home-s777-n2000 --year 2021 [--ref main]
 
-The other commit's `pipeline/`, `templates/`, `registry/` and `sql/` are taken with `git archive` into a scratch
-folder and run in a fresh process from there; each side rebuilds the indicators and writes the report on its own
+The other commit's `pipeline/`, `templates/`, `registry/`, `sql/` and `expectations/` are taken with `git archive`
+into a scratch folder and run in a fresh process from there; each side rebuilds the indicators and writes the report on its own
 copy of the data root (charts kept, so no chart is drawn). Exits 1 when any of the HTML, Word or Excel file differs.
 """
 
@@ -23,7 +23,8 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CODE = ("pipeline", "templates", "registry", "sql")
+# Everything the marts and the report are built from: expectations/ gives config.amount_checks its bounds.
+CODE = ("pipeline", "templates", "registry", "sql", "expectations")
 # Run in the side's own folder, so that its `pipeline` package is the one imported.
 WRITE = """
 import json, sys
