@@ -12,10 +12,11 @@ from pipeline.intake.candidates import Candidate, outcome_of, parse_candidate
 from pipeline.intake.overlap import flag_overlaps
 from pipeline.limits import Limits
 from pipeline.parse import ParsedFile
+from pipeline.problems import Problem, Severity
 from pipeline.projects import ProjectRegister, resolve_projects, settle_register
 from pipeline.registry import Registry
 from pipeline.rules import load_rules
-from pipeline.storage import InboxEntry
+from pipeline.storage import InboxEntry, written_path
 from pipeline.validate import Batch, Context, Validation, validate
 
 # A file taken in before, as a later copy names it: (submission number, file name, sending folder); number 0 for
@@ -95,6 +96,7 @@ def settle(
             negative_list=load_rules().negative_list_any_year,
         ),
     )
+    _flag_same_name(candidates)
     _twins(candidates, seen)
     for candidate in candidates:
         candidate.outcome = outcome_of(candidate)
@@ -114,7 +116,41 @@ def _twins(candidates: list[Candidate], seen: dict[tuple[str, str | None], Origi
         if key in seen:
             candidate.duplicate_of = seen[key]
         else:
-            seen[key] = (0, candidate.inbox_path.rsplit("/", 1)[-1], candidate.parsed.sending_folder)
+            seen[key] = (0, candidate.parsed.original_name, candidate.parsed.sending_folder)
+
+
+def _flag_same_name(candidates: list[Candidate]) -> None:
+    """Warn on each file whose name, as written, another file of this run has with other bytes."""
+    # A GBK name beside its UTF-8 twin reads the same to the clerk: both are the office's, and which one's data
+    # stands is only the load order (modified time, then inbox path), which the spec leaves open. Never silent.
+    named: dict[str, list[Candidate]] = {}
+    for candidate in candidates:
+        if candidate.parsed is not None and candidate.sha256 is not None and not candidate.duplicate_of:
+            raw = candidate.entry.raw if candidate.entry is not None else None
+            named.setdefault(written_path(candidate.inbox_path, raw), []).append(candidate)
+    for written, files in named.items():
+        for candidate in files:
+            others = [c.inbox_path for c in files if c.sha256 != candidate.sha256]
+            if others:
+                candidate.parsed.problems.append(_same_name(written, candidate.inbox_path, others))
+
+
+def _same_name(written: str, inbox_path: str, others: list[str]) -> Problem:
+    listed = "、".join(f"“{path}”" for path in others)
+    expected = (
+        f"收件箱中的“{inbox_path}”与{listed}名称看来都是“{written}”（其中一个的文件夹名或文件名为GBK编码，"
+        "收件箱记录中以\\x转义显示），内容却不同，两份都作为本单位的报送读取；同一项目同一期间的数据以修改时间较晚的一份为准，"
+        "修改时间相同时以收件箱路径排序在后的一份为准"
+    )
+    fix = "请核对哪一份是要报送的版本，另一份请从收件箱删除，已入库的请撤回"
+    return Problem(
+        Severity.WARNING,
+        "same_name_twin",
+        f"{expected}，{fix}。",
+        value=written,
+        expected=expected,
+        fix=fix,
+    )
 
 
 def prepare(
