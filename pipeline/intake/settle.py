@@ -60,12 +60,14 @@ def settle(
     registry: Registry,
     candidates: list[Candidate],
     seen_in_run: dict[tuple[str, str | None], Original] | None = None,
+    named_in_run: dict[str, dict[str, str]] | None = None,
 ) -> tuple[list[Candidate], Validation]:
     """Find duplicates, name missing projects and validate all sheets at once; return files in load order.
 
     Candidates come in the order they were received; registers load first, so a list naming no project
     finds its project in a register sent in the same run. `seen_in_run` maps the fingerprint and office of each
-    file taken in earlier in the run (in an earlier chunk) to it, and is extended with these files.
+    file taken in earlier in the run (in an earlier chunk) to it, and is extended with these files; `named_in_run`
+    likewise maps each name as written to the inbox paths and fingerprints of the run's files of that name.
     """
     seen = {} if seen_in_run is None else seen_in_run
     keys = {c.inbox_path: _key(c) for c in candidates}
@@ -96,7 +98,7 @@ def settle(
             negative_list=load_rules().negative_list_any_year,
         ),
     )
-    _flag_same_name(candidates)
+    _flag_same_name(candidates, {} if named_in_run is None else named_in_run)
     _twins(candidates, seen)
     for candidate in candidates:
         candidate.outcome = outcome_of(candidate)
@@ -119,18 +121,20 @@ def _twins(candidates: list[Candidate], seen: dict[tuple[str, str | None], Origi
             seen[key] = (0, candidate.parsed.original_name, candidate.parsed.sending_folder)
 
 
-def _flag_same_name(candidates: list[Candidate]) -> None:
+def _flag_same_name(candidates: list[Candidate], named: dict[str, dict[str, str]]) -> None:
     """Warn on each file whose name, as written, another file of this run has with other bytes."""
     # A GBK name beside its UTF-8 twin reads the same to the clerk: both are the office's, and which one's data
     # stands is only the load order (modified time, then inbox path), which the spec leaves open. Never silent.
-    named: dict[str, list[Candidate]] = {}
+    # A twin stored in an earlier chunk is named by the later one's warning only.
+    here: dict[str, list[Candidate]] = {}
     for candidate in candidates:
         if candidate.parsed is not None and candidate.sha256 is not None and not candidate.duplicate_of:
-            raw = candidate.entry.raw if candidate.entry is not None else None
-            named.setdefault(written_path(candidate.inbox_path, raw), []).append(candidate)
-    for written, files in named.items():
+            written = written_path(candidate.inbox_path, candidate.entry.raw if candidate.entry else None)
+            here.setdefault(written, []).append(candidate)
+            named.setdefault(written, {})[candidate.inbox_path] = candidate.sha256
+    for written, files in here.items():
         for candidate in files:
-            others = [c.inbox_path for c in files if c.sha256 != candidate.sha256]
+            others = [path for path, sha in named[written].items() if sha != candidate.sha256]
             if others:
                 candidate.parsed.problems.append(_same_name(written, candidate.inbox_path, others))
 

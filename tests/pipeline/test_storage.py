@@ -150,6 +150,24 @@ def test_a_gbk_name_beside_its_utf8_twin_is_the_same_offices_submission(
     assert sorted(s.submission_id for s in seen if s.original_name == "清单.csv") == [s[0] for s in stored]
 
 
+def test_a_gbk_twin_loaded_in_a_later_chunk_is_warned_naming_the_earlier(
+    settings, registry, register, monkeypatch
+):
+    from pipeline.intake import load
+
+    monkeypatch.setattr(load, "FILES_PER_CHUNK", 1)  # each file validated and stored on its own
+    drop(settings, "枣林街道/清单.csv", COMPOUNDS_V1, mtime=1)
+    gbk_twin_drop(settings, "枣林街道", "清单.csv", COMPOUNDS_V2, gbk_folder=True, mtime=2)
+
+    first, second = ingest(settings, registry, progress=False).outcomes
+
+    assert first.inbox_path == "枣林街道/清单.csv" and second.inbox_path != first.inbox_path
+    # The first was stored before its twin was read: only the second can say so, naming the first.
+    assert not [p for p in first.problems if p.rule == "same_name_twin"]
+    [warning] = [p for p in second.problems if p.rule == "same_name_twin"]
+    assert f"“{first.inbox_path}”" in warning.message_zh and f"“{second.inbox_path}”" in warning.message_zh
+
+
 @pytest.mark.parametrize("gbk_folder", [True, False], ids=["gbk-folder", "gbk-file"])
 def test_the_same_bytes_under_a_gbk_name_beside_its_utf8_twin_are_a_duplicate(
     settings, registry, register, gbk_folder
