@@ -128,7 +128,14 @@ def _flag_same_name(candidates: list[Candidate], named: dict[str, dict[str, str]
     # A twin stored in an earlier chunk is named by the later one's warning only.
     here: dict[str, list[Candidate]] = {}
     for candidate in candidates:
-        if candidate.parsed is not None and candidate.sha256 is not None and not candidate.duplicate_of:
+        # Only files to be taken in compete for a slice; a returned one is answered on its own errors.
+        parsed = candidate.parsed
+        if (
+            parsed is not None
+            and not parsed.errors
+            and candidate.sha256 is not None
+            and not candidate.duplicate_of
+        ):
             written = written_path(candidate.inbox_path, candidate.entry.raw if candidate.entry else None)
             here.setdefault(written, []).append(candidate)
             named.setdefault(written, {})[candidate.inbox_path] = candidate.sha256
@@ -140,11 +147,14 @@ def _flag_same_name(candidates: list[Candidate], named: dict[str, dict[str, str]
 
 
 def _same_name(written: str, inbox_path: str, others: list[str]) -> Problem:
-    listed = "、".join(f"“{path}”" for path in others)
+    def said(path: str) -> str:
+        # The escaped key is what the inbox listing and ops.submissions show; the clerk sees the decoded name.
+        return f"“{path}”" if path == written else f"“{path}”（名称含GBK编码，收件箱记录中按字节以\\x转义）"
+
     expected = (
-        f"收件箱中的“{inbox_path}”与{listed}名称看来都是“{written}”（其中一个的文件夹名或文件名为GBK编码，"
-        "收件箱记录中以\\x转义显示），内容却不同，两份都作为本单位的报送读取；同一项目同一期间的数据以修改时间较晚的一份为准，"
-        "修改时间相同时以收件箱路径排序在后的一份为准"
+        f"收件箱中有{len(others) + 1}个名称看来都是“{written}”而内容不同的文件：本文件{said(inbox_path)}，"
+        f"另有{'、'.join(said(path) for path in others)}。它们都作为本单位的报送接收，同一项目同一期间的数据"
+        "以修改时间较晚的一份为准（修改时间相同时以收件箱路径排序在后的一份为准）"
     )
     fix = "请核对哪一份是要报送的版本，另一份请从收件箱删除，已入库的请撤回"
     return Problem(

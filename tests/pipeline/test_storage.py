@@ -168,6 +168,18 @@ def test_a_gbk_twin_loaded_in_a_later_chunk_is_warned_naming_the_earlier(
     assert f"“{first.inbox_path}”" in warning.message_zh and f"“{second.inbox_path}”" in warning.message_zh
 
 
+def test_a_returned_gbk_twin_leaves_its_utf8_twin_unwarned(settings, registry, register):
+    drop(settings, "枣林街道/清单.csv", COMPOUNDS_V1, mtime=1)
+    gbk_twin_drop(settings, "枣林街道", "清单.csv", "not a workbook", gbk_folder=True, mtime=2)
+
+    outcomes = ingest(settings, registry, progress=False).outcomes
+
+    # Only files taken in compete for a slice: the returned one is answered on its own errors, and no one is told
+    # that a later file of this name stands.
+    assert sorted(o.status for o in outcomes) == ["accepted", "rejected"]
+    assert not [p for o in outcomes for p in o.problems if p.rule == "same_name_twin"]
+
+
 @pytest.mark.parametrize("gbk_folder", [True, False], ids=["gbk-folder", "gbk-file"])
 def test_the_same_bytes_under_a_gbk_name_beside_its_utf8_twin_are_a_duplicate(
     settings, registry, register, gbk_folder
