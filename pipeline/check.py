@@ -13,7 +13,7 @@ from pipeline.limits import LimitExceeded, Limits, check_file_size
 from pipeline.receipts import ReceiptFacts, ReceiptIssue
 from pipeline.registry import Registry
 from pipeline.settings import TIMEZONE, Settings
-from pipeline.storage import NotTakenIn, Unreadable, open_regular, read_whole, walk
+from pipeline.storage import NotTakenIn, Unreadable, decode_name, open_regular, read_whole, walk, written_path
 from pipeline.warehouse import current_version, published_reader
 
 
@@ -29,9 +29,11 @@ def _inbox_relative(path: Path, settings: Settings) -> str:
     """Name a file as the inbox would, so its folder can tell the sending office."""
     resolved = path.resolve()
     if resolved.is_relative_to(settings.inbox):
-        return resolved.relative_to(settings.inbox).as_posix()
+        relative = os.fsencode(resolved.relative_to(settings.inbox).as_posix())
+        # A GBK folder or file name is named as the night names its sender: decoded, never its raw bytes.
+        return written_path(os.fsdecode(relative), relative)
     # Outside the inbox no folder says who sent it: checked as at the inbox root, where the 填报单位 line decides.
-    return resolved.name
+    return decode_name(os.fsencode(resolved.name))
 
 
 def files_under(paths: list[Path]) -> list[Path | NotChecked]:

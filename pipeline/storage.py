@@ -145,6 +145,15 @@ def decode_name(raw: bytes) -> str:
     return raw.decode("utf-8", "backslashreplace")
 
 
+def written_path(path: str, raw: bytes | None) -> str:
+    """Return an inbox path as its sender wrote it: each part of its bytes decoded, as `decode_name` does."""
+    # The listing keys a GBK name beside its UTF-8 twin by its escaped form (`\\xd4\\xe6…`) so the keys differ;
+    # whose the file is and what it is called are what the clerk wrote, the same for both.
+    if raw is None:
+        return path
+    return "/".join(decode_name(part) for part in raw.split(b"/"))
+
+
 def _read_failed(path: str, raw: bytes | None, exc: OSError) -> NotTakenIn:
     return NotTakenIn(Skipped(path, "read_failed", f"{SKIP_ZH['read_failed']}（{exc.strerror}）", raw))
 

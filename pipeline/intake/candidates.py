@@ -10,7 +10,7 @@ from pipeline.limits import Limits
 from pipeline.parse import ParsedFile, parse_file, too_large_file, unreadable_file
 from pipeline.problems import Problem, Severity
 from pipeline.registry import Registry
-from pipeline.storage import SKIP_ZH, InboxEntry, NotTakenIn, Skipped, Unreadable, sha256_of
+from pipeline.storage import SKIP_ZH, InboxEntry, NotTakenIn, Skipped, Unreadable, sha256_of, written_path
 
 if TYPE_CHECKING:
     from pipeline.objectstore import Storage
@@ -111,8 +111,9 @@ def parse_candidate(
     limits: Limits | None = None,
 ) -> Candidate:
     """Fingerprint and parse one file's bytes; bad data becomes problems on the result, never an exception."""
+    written = written_path(inbox_path, entry.raw if entry is not None else None)
     return Candidate(
-        inbox_path, content, sha256_of(content), entry, parse_file(content, inbox_path, registry, limits)
+        inbox_path, content, sha256_of(content), entry, parse_file(content, written, registry, limits)
     )
 
 
@@ -123,7 +124,9 @@ def read_candidate(storage: Storage, registry: Registry, inbox_path: str, limits
         if entry.size > limits.max_file_bytes:
             # Refused from its size alone, and archived a chunk at a time: never read into memory whole.
             archive_path, sha256, entry = storage.archive_inbox_file(inbox_path)
-            refused = too_large_file(inbox_path, entry.size, limits, registry.offices)
+            refused = too_large_file(
+                written_path(inbox_path, entry.raw), entry.size, limits, registry.offices
+            )
             return Candidate(inbox_path, b"", sha256, entry, refused, archive_path=archive_path)
         content, entry = storage.read_inbox(inbox_path)
     except NotTakenIn as exc:
@@ -134,6 +137,6 @@ def read_candidate(storage: Storage, registry: Registry, inbox_path: str, limits
             return Candidate(
                 inbox_path, b"", None, skipped=Skipped(inbox_path, "vanished", SKIP_ZH["vanished"])
             )
-        refused = unreadable_file(inbox_path, str(exc), registry.offices)
+        refused = unreadable_file(written_path(inbox_path, entry.raw), str(exc), registry.offices)
         return Candidate(inbox_path, b"", None, entry, refused)
     return parse_candidate(inbox_path, content, entry, registry, limits)

@@ -138,6 +138,7 @@ def _load(
     # Archive copies are on the way to each commit, receipts are not: they wait in pools of their own.
     receipts = EarlyReceipts(con, settings, receipt_pool)
     seen_in_run: dict[tuple[str, str | None], Original] = {}
+    named_in_run: dict[str, dict[str, str]] = {}
     stored_sha: dict[tuple[str, str | None], int] = {}
     results: list[tuple[str, object]] = []
     validation = None
@@ -149,7 +150,7 @@ def _load(
                 with _timed(report, "validate"):
                     candidates = _read_back(chunk, report, bar)
                     set_aside_now()
-                    candidates, validation = settle(con, registry, candidates, seen_in_run)
+                    candidates, validation = settle(con, registry, candidates, seen_in_run, named_in_run)
                     # Data Docs show every chunk's results; a run in one chunk keeps the suite names as they are.
                     results += [
                         (name if number == 1 else f"{name}#{number}", r) for name, r in validation.results

@@ -12,10 +12,11 @@ from pipeline.intake.candidates import Candidate, outcome_of, parse_candidate
 from pipeline.intake.overlap import flag_overlaps
 from pipeline.limits import Limits
 from pipeline.parse import ParsedFile
+from pipeline.problems import Problem, Severity
 from pipeline.projects import ProjectRegister, resolve_projects, settle_register
 from pipeline.registry import Registry
 from pipeline.rules import load_rules
-from pipeline.storage import InboxEntry
+from pipeline.storage import InboxEntry, written_path
 from pipeline.validate import Batch, Context, Validation, validate
 
 # A file taken in before, as a later copy names it: (submission number, file name, sending folder); number 0 for
@@ -59,12 +60,14 @@ def settle(
     registry: Registry,
     candidates: list[Candidate],
     seen_in_run: dict[tuple[str, str | None], Original] | None = None,
+    named_in_run: dict[str, dict[str, str]] | None = None,
 ) -> tuple[list[Candidate], Validation]:
     """Find duplicates, name missing projects and validate all sheets at once; return files in load order.
 
     Candidates come in the order they were received; registers load first, so a list naming no project
     finds its project in a register sent in the same run. `seen_in_run` maps the fingerprint and office of each
-    file taken in earlier in the run (in an earlier chunk) to it, and is extended with these files.
+    file taken in earlier in the run (in an earlier chunk) to it, and is extended with these files; `named_in_run`
+    likewise maps each name as written to the inbox paths and fingerprints of the run's files of that name.
     """
     seen = {} if seen_in_run is None else seen_in_run
     keys = {c.inbox_path: _key(c) for c in candidates}
@@ -95,6 +98,7 @@ def settle(
             negative_list=load_rules().negative_list_any_year,
         ),
     )
+    _flag_same_name(candidates, {} if named_in_run is None else named_in_run)
     _twins(candidates, seen)
     for candidate in candidates:
         candidate.outcome = outcome_of(candidate)
@@ -114,7 +118,53 @@ def _twins(candidates: list[Candidate], seen: dict[tuple[str, str | None], Origi
         if key in seen:
             candidate.duplicate_of = seen[key]
         else:
-            seen[key] = (0, candidate.inbox_path.rsplit("/", 1)[-1], candidate.parsed.sending_folder)
+            seen[key] = (0, candidate.parsed.original_name, candidate.parsed.sending_folder)
+
+
+def _flag_same_name(candidates: list[Candidate], named: dict[str, dict[str, str]]) -> None:
+    """Warn on each file whose name, as written, another file of this run has with other bytes."""
+    # A GBK name beside its UTF-8 twin reads the same to the clerk: both are the office's, and which one's data
+    # stands is only the load order (modified time, then inbox path), which the spec leaves open. Never silent.
+    # A twin stored in an earlier chunk is named by the later one's warning only.
+    here: dict[str, list[Candidate]] = {}
+    for candidate in candidates:
+        # Only files to be taken in compete for a slice; a returned one is answered on its own errors.
+        parsed = candidate.parsed
+        if (
+            parsed is not None
+            and not parsed.errors
+            and candidate.sha256 is not None
+            and not candidate.duplicate_of
+        ):
+            written = written_path(candidate.inbox_path, candidate.entry.raw if candidate.entry else None)
+            here.setdefault(written, []).append(candidate)
+            named.setdefault(written, {})[candidate.inbox_path] = candidate.sha256
+    for written, files in here.items():
+        for candidate in files:
+            others = [path for path, sha in named[written].items() if sha != candidate.sha256]
+            if others:
+                candidate.parsed.problems.append(_same_name(written, candidate.inbox_path, others))
+
+
+def _same_name(written: str, inbox_path: str, others: list[str]) -> Problem:
+    def said(path: str) -> str:
+        # The escaped key is what the inbox listing and ops.submissions show; the clerk sees the decoded name.
+        return f"“{path}”" if path == written else f"“{path}”（名称含GBK编码，收件箱记录中按字节以\\x转义）"
+
+    expected = (
+        f"收件箱中有{len(others) + 1}个名称看来都是“{written}”而内容不同的文件：本文件{said(inbox_path)}，"
+        f"另有{'、'.join(said(path) for path in others)}。它们都作为本单位的报送接收，同一项目同一期间的数据"
+        "以修改时间较晚的一份为准（修改时间相同时以收件箱路径排序在后的一份为准）"
+    )
+    fix = "请核对哪一份是要报送的版本，另一份请从收件箱删除，已入库的请撤回"
+    return Problem(
+        Severity.WARNING,
+        "same_name_twin",
+        f"{expected}，{fix}。",
+        value=written,
+        expected=expected,
+        fix=fix,
+    )
 
 
 def prepare(

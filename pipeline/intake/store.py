@@ -18,6 +18,7 @@ from pipeline.problems import Problem
 from pipeline.projects import slice_key
 from pipeline.receipts import ReceiptIssue
 from pipeline.settings import TIMEZONE
+from pipeline.storage import written_path
 from pipeline.warehouse import raw_columns
 
 
@@ -287,6 +288,7 @@ def store_batch(
             if outcome.status == "accepted":  # what a later copy in this run, for this office, repeats
                 first_of_sha.setdefault(copy, submission_id)
             entry = candidate.entry
+            written = written_path(entry.path, entry.raw)
             pending.add(
                 "ops.submissions",
                 SUBMISSION_COLUMNS,
@@ -294,7 +296,7 @@ def store_batch(
                     [
                         submission_id,
                         outcome.sha256,
-                        entry.path.rsplit("/", 1)[-1],
+                        written.rsplit("/", 1)[-1],
                         entry.path,
                         outcome.unit,
                         outcome.templates,
@@ -307,7 +309,7 @@ def store_batch(
                         outcome.reason,
                         duplicate_of,
                         entry.raw,
-                        sending_folder_of(entry.path),
+                        sending_folder_of(written),
                     ]
                 ],
             )

@@ -75,3 +75,23 @@ def test_a_folder_to_check_is_walked_as_the_night_walks_the_inbox(settings, regi
         tmp_path / "深" / "层" / "清单.csv",
         NotChecked(str(tmp_path / "管道.csv"), SKIP_ZH["fifo"]),
     ]
+
+
+def test_a_gbk_folder_beside_its_utf8_twin_is_checked_as_that_offices(settings, registry, register):
+    folders = [
+        os.path.join(os.fsencode(settings.inbox), "枣林街道".encode(encoding))
+        for encoding in ("gbk", "utf-8")
+    ]
+    paths = []
+    for folder in folders:
+        os.makedirs(folder)
+        with open(os.path.join(folder, "清单.csv".encode()), "wb") as handle:
+            handle.write(COMPOUNDS_V1.encode("utf-8"))
+        paths.append(Path(os.fsdecode(os.path.join(folder, "清单.csv".encode()))))
+
+    facts = check_files(paths, settings, registry)
+
+    # Before, the GBK folder's raw bytes named an office of their own, which 枣林's 填报单位 line did not match.
+    assert [(f.original_name, f.unit, f.status) for f in facts] == [
+        ("清单.csv", "枣林街道办事处", "accepted")
+    ] * 2

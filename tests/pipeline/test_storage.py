@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import errno
+import json
 import os
 import shutil
 import socket
@@ -33,7 +34,7 @@ from pipeline.storage import (
     sync_filesystem,
 )
 from pipeline.text import printable
-from tests.pipeline.test_intake import COMPOUNDS_V1, drop, query
+from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
 
 
 def raw_drop(settings, folder: str, name: bytes, content: bytes) -> None:
@@ -71,6 +72,135 @@ def test_a_gbk_name_that_decodes_to_a_utf8_name_beside_it_gets_the_escaped_form(
     assert paths == ["甲/\\xb1\\xa8\\xb1\\xed.csv", "甲/\\xff\\xfe.csv", "甲/报表.csv"]
     assert [storage.read_inbox(p)[0] for p in paths] == [b"1", b"3", b"2"]
     assert decode_name(b"\xff\xfe") == "\\xff\\xfe"
+
+
+def gbk_twin_drop(
+    settings, folder: str, name: str, content: str, *, gbk_folder: bool, mtime: int = 1
+) -> None:
+    """Put a file into the inbox with its folder's (else its own) name written in GBK bytes."""
+    raw = os.path.join(
+        folder.encode("gbk" if gbk_folder else "utf-8"), name.encode("utf-8" if gbk_folder else "gbk")
+    )
+    path = os.path.join(os.fsencode(settings.inbox), raw)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(content.encode("utf-8"))
+    os.utime(path, ns=(mtime, mtime))
+
+
+def receipts_of(settings, folder: str) -> dict[str, dict]:
+    """Return the JSON receipts in a receipts folder by file name."""
+    return {
+        path.name: json.loads(path.read_text(encoding="utf-8"))
+        for path in (settings.receipts / folder).glob("*.回执.json")
+    }
+
+
+def submissions_of(settings) -> list[tuple]:
+    return query(
+        settings,
+        "select submission_id, inbox_path, original_name, sending_folder, unit, status from ops.submissions "
+        "where original_name = '清单.csv' order by submission_id",
+    )
+
+
+@pytest.mark.parametrize("gbk_folder", [True, False], ids=["gbk-folder", "gbk-file"])
+def test_a_gbk_name_beside_its_utf8_twin_is_the_same_offices_submission(
+    settings, registry, register, gbk_folder
+):
+    from pipeline.portal.history import submissions
+    from pipeline.portal.users import Account
+    from pipeline.status import status
+
+    drop(settings, "枣林街道/清单.csv", COMPOUNDS_V1, mtime=1)
+    # Modified later, the GBK one is the later submission, though its escaped inbox path sorts first.
+    gbk_twin_drop(settings, "枣林街道", "清单.csv", COMPOUNDS_V2, gbk_folder=gbk_folder, mtime=2)
+
+    outcomes = ingest(settings, registry, progress=False).outcomes
+
+    # Both are 枣林's, read in full: neither is refused for a folder or name the registry does not know.
+    paths = {o.inbox_path for o in outcomes}
+    assert len(paths) == 2 and "枣林街道/清单.csv" in paths
+    assert {(o.unit, o.status in ("accepted", "superseded")) for o in outcomes} == {("枣林街道办事处", True)}
+    stored = submissions_of(settings)
+    assert [(name, folder, unit) for _, _, name, folder, unit, _ in stored] == [
+        ("清单.csv", "枣林街道", "枣林街道办事处")
+    ] * 2
+    # Different bytes under one name as written: both are submissions, the later one in force, and the clerk told.
+    assert [(path == "枣林街道/清单.csv", status) for _, path, *_, status in stored] == [
+        (True, "superseded"),
+        (False, "accepted"),
+    ]
+    for outcome in outcomes:
+        [warning] = [p for p in outcome.warnings if p.rule == "same_name_twin"]
+        [other] = [o.inbox_path for o in outcomes if o is not outcome]
+        assert f"“{outcome.inbox_path}”" in warning.message_zh and f"“{other}”" in warning.message_zh
+    # Each answered in the folder the office reads, under names that do not overwrite one another.
+    receipts = receipts_of(settings, "枣林街道")
+    assert len(receipts) == 2
+    assert (
+        sorted((r["file"], r["unit"], r["sending_folder"]) for r in receipts.values())
+        == [("清单.csv", "枣林街道办事处", "枣林街道")] * 2
+    )
+    assert sorted(r["submission_id"] for r in receipts.values()) == [s[0] for s in stored]
+    assert sorted(p.name for p in settings.receipts.iterdir()) == ["枣林街道", "枣林街道办事处"]
+    # The status and the office's portal page show them as 枣林's.
+    assert status(settings).by_unit["枣林街道办事处"]["superseded"] == 1
+    seen = submissions(settings, Account("zaolin", "枣林街道办事处", "office", False), registry.offices)
+    assert sorted(s.submission_id for s in seen if s.original_name == "清单.csv") == [s[0] for s in stored]
+
+
+def test_a_gbk_twin_loaded_in_a_later_chunk_is_warned_naming_the_earlier(
+    settings, registry, register, monkeypatch
+):
+    from pipeline.intake import load
+
+    monkeypatch.setattr(load, "FILES_PER_CHUNK", 1)  # each file validated and stored on its own
+    drop(settings, "枣林街道/清单.csv", COMPOUNDS_V1, mtime=1)
+    gbk_twin_drop(settings, "枣林街道", "清单.csv", COMPOUNDS_V2, gbk_folder=True, mtime=2)
+
+    first, second = ingest(settings, registry, progress=False).outcomes
+
+    assert first.inbox_path == "枣林街道/清单.csv" and second.inbox_path != first.inbox_path
+    # The first was stored before its twin was read: only the second can say so, naming the first.
+    assert not [p for p in first.problems if p.rule == "same_name_twin"]
+    [warning] = [p for p in second.problems if p.rule == "same_name_twin"]
+    assert f"“{first.inbox_path}”" in warning.message_zh and f"“{second.inbox_path}”" in warning.message_zh
+
+
+def test_a_returned_gbk_twin_leaves_its_utf8_twin_unwarned(settings, registry, register):
+    drop(settings, "枣林街道/清单.csv", COMPOUNDS_V1, mtime=1)
+    gbk_twin_drop(settings, "枣林街道", "清单.csv", "not a workbook", gbk_folder=True, mtime=2)
+
+    outcomes = ingest(settings, registry, progress=False).outcomes
+
+    # Only files taken in compete for a slice: the returned one is answered on its own errors, and no one is told
+    # that a later file of this name stands.
+    assert sorted(o.status for o in outcomes) == ["accepted", "rejected"]
+    assert not [p for o in outcomes for p in o.problems if p.rule == "same_name_twin"]
+
+
+@pytest.mark.parametrize("gbk_folder", [True, False], ids=["gbk-folder", "gbk-file"])
+def test_the_same_bytes_under_a_gbk_name_beside_its_utf8_twin_are_a_duplicate(
+    settings, registry, register, gbk_folder
+):
+    drop(settings, "枣林街道/清单.csv", COMPOUNDS_V1, mtime=1)
+    gbk_twin_drop(settings, "枣林街道", "清单.csv", COMPOUNDS_V1, gbk_folder=gbk_folder, mtime=2)
+
+    outcomes = ingest(settings, registry, progress=False).outcomes
+
+    assert [(o.inbox_path == "枣林街道/清单.csv", o.status, o.unit) for o in outcomes] == [
+        (True, "accepted", "枣林街道办事处"),
+        (False, "duplicate", "枣林街道办事处"),
+    ]
+    assert not [p for o in outcomes for p in o.problems if p.rule == "same_name_twin"]
+    receipts = receipts_of(settings, "枣林街道")
+    assert sorted((r["file"], r["status"]) for r in receipts.values()) == [
+        ("清单.csv", "accepted"),
+        ("清单.csv", "duplicate"),
+    ]
+    [duplicate] = [r for r in receipts.values() if r["status"] == "duplicate"]
+    assert "“清单.csv”内容完全相同" in duplicate["reason"]
 
 
 def test_links_pipes_and_sockets_are_listed_as_skipped_and_never_opened(settings, tmp_path):

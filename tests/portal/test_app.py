@@ -209,6 +209,27 @@ def test_the_history_says_which_file_superseded_which_and_shows_no_other_offices
     assert client.get(f"/receipts/{old}/download").status_code == 404
 
 
+def test_a_gbk_folder_beside_its_utf8_twin_shows_in_that_offices_history(
+    settings, registry, register, client
+):
+    from pipeline.intake import ingest
+    from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
+    from tests.pipeline.test_storage import gbk_twin_drop
+
+    drop(settings, "枣林街道/清单.csv", COMPOUNDS_V1, mtime=1)
+    gbk_twin_drop(settings, "枣林街道", "清单.csv", COMPOUNDS_V2, gbk_folder=True, mtime=2)
+    ingest(settings, registry, progress=False)
+    [(twin,)] = query(settings, "select submission_id from ops.submissions where raw_path is not null")
+
+    log_in(client, ZAOLIN)
+    page = client.get("/").text
+
+    # Before, the GBK folder named an office of its own: 枣林 saw neither the file nor its receipt.
+    assert re.search(rf'data-submission="{twin}">\s*<td>{twin}</td>\s*<td>清单.csv', page)
+    receipt = client.get(f"/receipts/{twin}/download")
+    assert receipt.status_code == 200 and "已接收" in receipt.text and "枣林街道办事处" in receipt.text
+
+
 def test_a_copy_sent_for_another_office_does_not_show_that_offices_submission(
     settings, registry, register, client
 ):
