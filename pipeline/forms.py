@@ -54,7 +54,7 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
         _check_stated_rate(places, found, values, sheet)
     for column in template.columns:
         if column.points_of is not None:
-            _check_points(sheet, column)
+            _check_points(grid, sheet, column)
 
 
 class _Places:
@@ -376,9 +376,10 @@ def _warn_at(sheet: ParsedSheet, place: _Place, *, rule: str, value: object, exp
     )
 
 
-def _check_points(sheet: ParsedSheet, column: Column) -> None:
+def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
     """Strip `（N分）` from a level's name and warn where N is not the sum of its rows' points."""
-    header = next((b.header for b in sheet.bindings if b.column.name == column.name), column.header)
+    binding = next((b for b in sheet.bindings if b.column.name == column.name), None)
+    header = binding.header if binding else column.header
     stated: dict[str, tuple[Decimal, int, str]] = {}
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for record in sheet.records:
@@ -401,12 +402,20 @@ def _check_points(sheet: ParsedSheet, column: Column) -> None:
                     sheet=sheet.name,
                     excel_row=excel_row,
                     header=header,
-                    value=text,
+                    value=_as_typed(grid, excel_row, binding.index) if binding else text,
                     expected=f"标注的{display(points)}分应等于“{name}”下各指标分值之和{display(sums[name].normalize())}分",
                     fix="请核对一级指标标注的分值或各指标的分值",
                     severity=Severity.WARNING,
                 )
             )
+
+
+def _as_typed(grid: Grid, excel_row: int, index: int) -> object:
+    """Return a cell as the clerk typed it, `产出指标（55分）` with its full-width brackets, a merge read at its origin."""
+    # The record holds the text folded to half width, `(55分)`, which the clerk never wrote.
+    r, c = _merged_origin(grid).get((excel_row - 1, index), (excel_row - 1, index))
+    row = grid.rows[r] if r < len(grid.rows) else ()
+    return row[c] if c < len(row) else None
 
 
 def _months_covered(located: dict[str, _Place | None], sheet: ParsedSheet) -> None:

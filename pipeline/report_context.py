@@ -212,6 +212,28 @@ def self_reported(projects: list[ProjectView]) -> list[Doubt]:
 
 
 @dataclass(frozen=True, slots=True)
+class Shared:
+    """A project's form for one period that several offices' files feed at once, their rows added up."""
+
+    project: ProjectView
+    form: str  # the template's Chinese name
+    period: str  # 2022年度, or 2022年度5月 for a monthly form
+    offices: str  # 、-joined, as mart.shared_slices sorts them
+    figure: Figure
+
+
+def shared_slices(projects: list[ProjectView], forms: dict[str, str], year: int) -> list[Shared]:
+    """Return each form and period of a project that more than one office's file feeds, in project order."""
+    found = []
+    for p in projects:
+        for figure in p.each("shared_slice"):
+            template, _, month = (figure.detail or "").partition("|")
+            period = f"{year}年度{f'{month}月' if month else ''}"
+            found.append(Shared(p, forms.get(template, template), period, figure.text, figure))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
 class Context:
     """Everything a template sees, as names; `fig` is the district's figure by key."""
 
@@ -251,6 +273,7 @@ class Context:
             "not_supplied": NOT_SUPPLIED,
             "doubts": doubts(self.projects),
             "self_reported": self_reported(self.projects),
+            "shared": shared_slices(self.projects, self.forms, self.year),
             "score_tolerance": format(SCORE_TOLERANCE.normalize(), "f"),
             "execution_tolerance_points": format((EXECUTION_TOLERANCE * 100).normalize(), "f"),
         }

@@ -33,7 +33,7 @@ from pipeline.portal.uploads import (
 from pipeline.portal.users import account_name, verify_password
 from pipeline.problems import RULE_ZH
 from pipeline.receipts import SEVERITY_ZH, STATUS_ZH, WOULD_ZH, ReceiptFacts, _would, render_html
-from pipeline.status import status
+from pipeline.status import stale_lines, status
 
 router = APIRouter()
 CSRF_REFUSED = "表单已过期或来源不明（缺少校验码），未执行。请刷新页面后重试。"
@@ -309,12 +309,15 @@ def admin(request: Request) -> Response:
     session = _require(request)
     if not session.account.is_admin:
         raise HTTPException(403, "此页面仅供区财政局管理员使用。")
+    state = status(portal.settings)
     return portal.page(
         request,
         "admin.html",
         account=session.account,
         csrf=session.csrf,
-        state=status(portal.settings),
+        state=state,
+        # The lines `pipeline status` prints: which published reports print older data, and how to rebuild each.
+        stale=stale_lines(state.stale_reports),
         statuses=list(STATUS_ZH),
         status_zh=STATUS_ZH,
         submissions=history.submissions(portal.settings, session.account, portal.registry.offices),

@@ -340,6 +340,11 @@ figures as (
     union all
     select project_code, year, 'amount_doubts', null, 90, flagged::decimal(38, 10), '处', 0, null, lineage
     from flagged_amounts
+    union all
+    -- Detail: the template, and the month of a monthly one (template|month); the text names the offices.
+    select project_code, year, 'shared_slice', template || coalesce('|' || month, ''), 91,
+        len(units)::decimal(38, 10), '家', 0, array_to_string(units, '、'), lineage
+    from mart.shared_slices
 ),
 
 district as (

@@ -675,6 +675,7 @@ def test_every_mart_table_and_column_has_a_comment(wh):
         "monitoring_findings",
         "self_evaluation",
         "negative_list_hits",
+        "shared_slices",
         "report_figures",
     }
     assert all(comment for _, comment in tables)

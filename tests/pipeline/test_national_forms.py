@@ -114,6 +114,9 @@ def test_points_in_a_level_name_that_differ_from_its_weights_are_a_warning_on_it
         "points_mismatch", "自评表", 14, "一级指标"
     )  # fmt: skip
     assert f"标注的50分应等于“产出指标”下各指标分值之和{weights}分" in warning.message_zh
+    # The cell as the clerk typed it, full-width brackets and all, not as folded for reading.
+    assert warning.value == "产出指标（50分）"
+    assert "第14行「一级指标」填写为“产出指标（50分）”" in warning.message_zh
     assert {r["level1"] for r in parsed.sheets[0].records} == {t[0] for t in demo.TARGETS}
 
 

@@ -678,6 +678,56 @@ def test_the_scale_note_follows_the_current_register_not_the_receipts_of_the_day
     assert note not in report()
 
 
+def test_another_offices_ledger_in_force_beside_the_units_is_named_in_the_reports_data_quality_note(
+    settings, registry, register
+):
+    import docx
+
+    from pipeline.indicators import build_indicators
+    from pipeline.intake import ingest
+    from pipeline.withdraw import withdraw
+    from tests.pipeline.test_intake import query
+
+    ledger = "日期,项目名称,资金来源,类型,金额（万元）\n2022-01-05,枣林街道办事处改造老旧小区,中央补助资金,到位,100\n"
+    own = settings.inbox / "枣林街道办事处" / "台账.csv"
+    own.write_text(ledger, encoding="utf-8")
+    os.utime(own, ns=(2, 2))
+    # An office that may not send for 枣林 sends its own ledger for 枣林's project: it stands beside 枣林's.
+    other = settings.inbox / "南阳市城乡一体化示范区管理委员会" / "台账.csv"
+    other.parent.mkdir()
+    other.write_text(ledger, encoding="utf-8")
+    os.utime(other, ns=(3, 3))
+    outcomes = {o.inbox_path: o for o in ingest(settings, registry, progress=False).outcomes}
+    [(number,)] = query(
+        settings,
+        "select submission_id from ops.submissions where inbox_path = ?",
+        [str(other.relative_to(settings.inbox))],
+    )
+    assert [p.rule for p in outcomes[str(other.relative_to(settings.inbox))].warnings] == [
+        "beside_other_unit"
+    ]
+    ledger_name = registry.templates["fund_ledger"].name_zh
+    note = (
+        f"数据质量提示：枣林街道办事处改造老旧小区2022年度的{ledger_name}由"
+        "南阳市城乡一体化示范区管理委员会、枣林街道办事处各自报送，报告数字包括各单位数据之和"
+    )
+
+    def report() -> tuple[str, str, bytes]:
+        files = write_report_files(settings, build_indicators(settings, registry, 2022), registry)
+        word = "\n".join(p.text for p in docx.Document(str(files.docx)).paragraphs)
+        return _Page(files.html.read_text(encoding="utf-8")).text, word, files.html.read_bytes()
+
+    html, word, first = report()
+    assert note in html
+    assert note in word  # the Word report, the one a bureau sends on
+    assert report()[2] == first  # rebuilt, byte for byte the same
+
+    # Withdrawn, the other office's ledger no longer counts, and the note goes with it.
+    withdraw(settings, registry, number, "误报")
+    html, word, _ = report()
+    assert "各自报送" not in html and "各自报送" not in word
+
+
 def test_payments_above_receipts_are_flagged_in_the_receipt_and_the_reports_data_quality_note(
     settings, registry, register
 ):

@@ -138,6 +138,29 @@ def test_offices_and_administrators_each_reach_only_their_pages(client):
     assert refused.status_code == 403
 
 
+def test_the_admin_page_lists_the_reports_gone_stale_as_pipeline_status_does(
+    client, settings, register, capsys
+):
+    from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop
+
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    assert main(["--quiet", "run"]) == 0  # publishes 2022
+    log_in(client, "boss")
+    assert "已过时的年度报告" not in client.get("/admin").text
+    drop(settings, "枣林街道办事处/项目基本信息2023.csv", REGISTER_CSV.replace("2022", "2023"))
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V2)  # 2022's list corrected while 2023 is reported
+    assert main(["--quiet", "run"]) == 0
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    printed = [line.strip() for line in capsys.readouterr().out.splitlines()]
+    stale = printed[printed.index(next(line for line in printed if "已发布的年度报告中有" in line)) :][:2]
+
+    page = client.get("/admin").text
+
+    assert stale[1] == "2022年度：pipeline report --year 2022"
+    assert f"<p>{stale[0]}</p>" in page and f"<li>{stale[1]}</li>" in page
+
+
 def test_users_add_reset_disable_from_the_command_line(settings, registry, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("first-Passw0rd\n"))
     assert main(["users", "add", "zaolin", "--password-stdin"]) == 0  # an alias names the office

@@ -159,6 +159,27 @@ def test_after_the_night_the_history_shows_the_file_accepted(page: Page, server:
     expect(page.locator("table.units")).to_contain_text(ZAOLIN)
 
 
+def test_the_admin_page_lists_a_report_gone_stale_as_pipeline_status_does(
+    page: Page, server: Server, night: str
+):
+    from pipeline.report import PUBLISHED_DATA
+
+    # The night published 2022; its recorded fingerprint made another's, as if the data had moved on since.
+    published = server.home / PUBLISHED_DATA
+    kept = published.read_text(encoding="utf-8")
+    published.write_text(re.sub(r'"2022": "[0-9a-f]+"', '"2022": "' + "0" * 64 + '"', kept), encoding="utf-8")
+    try:
+        printed = [line.strip() for line in server.pipeline("status").stdout.splitlines()]
+        log_in(page, server, ADMIN, ADMIN_PASSWORD)
+        shown = page.locator(".stale-reports").inner_text()
+    finally:
+        published.write_text(kept, encoding="utf-8")
+
+    assert "2022年度：pipeline report --year 2022" in printed
+    at = next(n for n, line in enumerate(printed) if line.startswith("已发布的年度报告中有"))
+    assert [line.strip() for line in shown.splitlines() if line.strip()] == printed[at : at + 2]
+
+
 def test_another_office_gets_404_on_the_first_offices_receipts(page: Page, server: Server, night: str):
     log_in(page, server, ZAOLIN, PASSWORDS[ZAOLIN])
     link = page.locator("table.history tr", has_text="项目基本信息.csv").get_by_role("link", name="查看")
