@@ -26,6 +26,7 @@ from pipeline.values import (
     quantity_parser,
     read_indicator,
     squashed,
+    written_date_parser,
 )
 
 _FOOTER = re.compile(
@@ -253,6 +254,11 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     parsers = {
         b.column.name: cell_parser(b.column, registry.units, contexts[b.column.name]) for b in match.bindings
     }
+    if grid.as_text:
+        # A CSV keeps no number format to tell 2022.10 shown as `2022.1` from January: its dates are read as text.
+        parsers.update(
+            {b.column.name: written_date_parser for b in match.bindings if b.column.type is ColumnType.DATE}
+        )
     if template.row_unit is not None and template.row_unit.value in parsers:
         parsers[template.row_unit.value] = quantity_parser(registry.units)
     summable = [b for b in match.bindings if b.column.type in SUMMABLE_TYPES]
