@@ -55,6 +55,8 @@ class ParsedSheet:
     # Columns whose numbers were written in another unit than the one stored (金额（元） stored in 万元): name → the
     # unit's context, so a receipt can show a cell as the clerk wrote it.
     written_units: dict[str, UnitContext] = field(default_factory=dict, repr=False, compare=False)
+    # The Excel row the footer lines (`填表人：…`) start at: nothing after it is read as data.
+    footer_row: int | None = field(default=None, repr=False, compare=False)
 
     def error(self, **kwargs) -> None:
         self.problems.append(cell_problem(sheet=self.name, **kwargs))
@@ -432,6 +434,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         values["excel_row"] = excel_row
         sheet.records.append(values)
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
+    sheet.footer_row = footer_row or None
     return sheet
 
 

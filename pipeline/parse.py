@@ -137,7 +137,7 @@ def parse_file(
                 sheet=grid.name,
             )
             continue
-        cut = _cut_off(grid, match)
+        cut = _cut_off(grid, match, sheet)
         if cut is not None:
             # A file cut in transfer may have lost rows after this one too: none of it is taken in.
             parsed.fail("truncated", cut, sheet=grid.name, excel_row=grid.last_line.excel_row)
@@ -178,15 +178,15 @@ def parse_file(
     return parsed
 
 
-def _cut_off(grid: Grid, match: HeaderMatch | None) -> str | None:
+def _cut_off(grid: Grid, match: HeaderMatch | None, sheet: ParsedSheet | None) -> str | None:
     """Say why a CSV's last line looks cut off in transfer, or None: an open quote, or short of the header."""
     last = grid.last_line
     if last is None:
         return None
     if last.open_quote:
         why = "的引号没有闭合就到了文件末尾"
-    elif match is None:
-        return None
+    elif match is None or (sheet is not None and sheet.footer_row and last.excel_row >= sheet.footer_row):
+        return None  # a short `填表人：…` line ends many a hand-made CSV, and no data row can follow a footer
     else:
         # The header as far as its last named cell: a hand-made header's trailing comma is no column.
         header = grid.rows[match.last_row]

@@ -156,6 +156,19 @@ def test_a_hand_made_csv_whose_whole_last_row_has_no_line_break_is_read(registry
     assert len(parsed.sheets[0].records) == 2
 
 
+def test_a_hand_made_csv_ending_in_a_short_footer_with_no_line_break_is_read(registry):
+    # No data row follows a footer, so a short `填表人：…` line with no line break after it hides no cut row.
+    rows = [*CUT_ROWS, ["填表人：张三    联系电话：0377-1234"]]
+    content = csv_text(rows, pad=False).removesuffix("\r\n").encode("gb18030")
+    parsed = parse_file(content, f"{UNIT}/清单.csv", registry)
+    assert parsed.all_problems == []
+    assert len(parsed.sheets[0].records) == 2
+    # The same short line under the last data row, with no footer word, is taken for a cut row.
+    rows[-1] = ["3"]
+    content = csv_text(rows, pad=False).removesuffix("\r\n").encode("gb18030")
+    assert rules(parse_file(content, f"{UNIT}/清单.csv", registry)) == [(Severity.ERROR, "truncated")]
+
+
 def test_households_headed_in_ten_thousands_are_stored_in_ones(registry):
     rows = [list(r) for r in COMPOUND_ROWS]
     rows[2][3] = "惠及户数（万户）"
