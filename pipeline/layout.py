@@ -26,6 +26,7 @@ from pipeline.values import (
     quantity_parser,
     read_indicator,
     squashed,
+    written_date_parser,
 )
 
 _FOOTER = re.compile(
@@ -54,6 +55,8 @@ class ParsedSheet:
     # Columns whose numbers were written in another unit than the one stored (金额（元） stored in 万元): name → the
     # unit's context, so a receipt can show a cell as the clerk wrote it.
     written_units: dict[str, UnitContext] = field(default_factory=dict, repr=False, compare=False)
+    # The Excel row the footer lines (`填表人：…`) start at: nothing after it is read as data.
+    footer_row: int | None = field(default=None, repr=False, compare=False)
 
     def error(self, **kwargs) -> None:
         self.problems.append(cell_problem(sheet=self.name, **kwargs))
@@ -253,6 +256,11 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     parsers = {
         b.column.name: cell_parser(b.column, registry.units, contexts[b.column.name]) for b in match.bindings
     }
+    if grid.as_text:
+        # A CSV keeps no number format to tell 2022.10 shown as `2022.1` from January: its dates are read as text.
+        parsers.update(
+            {b.column.name: written_date_parser for b in match.bindings if b.column.type is ColumnType.DATE}
+        )
     if template.row_unit is not None and template.row_unit.value in parsers:
         parsers[template.row_unit.value] = quantity_parser(registry.units)
     summable = [b for b in match.bindings if b.column.type in SUMMABLE_TYPES]
@@ -426,6 +434,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         values["excel_row"] = excel_row
         sheet.records.append(values)
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
+    sheet.footer_row = footer_row or None
     return sheet
 
 

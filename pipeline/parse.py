@@ -137,6 +137,11 @@ def parse_file(
                 sheet=grid.name,
             )
             continue
+        cut = _cut_off(grid, match, sheet)
+        if cut is not None:
+            # A file cut in transfer may have lost rows after this one too: none of it is taken in.
+            parsed.fail("truncated", cut, sheet=grid.name, excel_row=grid.last_line.excel_row)
+            continue
         if match is None and grid.name == INSTRUCTIONS_SHEET:
             continue  # the instructions `pipeline templates` puts in every blank template
         if match is None:
@@ -171,6 +176,33 @@ def parse_file(
         _settle_month(parsed, sheet)
         _settle_project(parsed, sheet)
     return parsed
+
+
+def _cut_off(grid: Grid, match: HeaderMatch | None, sheet: ParsedSheet | None) -> str | None:
+    """Say why a CSV's last line looks cut off in transfer, or None: an open quote, or short of the header."""
+    last = grid.last_line
+    if last is None:
+        return None
+    if last.open_quote:
+        why = "的引号没有闭合就到了文件末尾"
+    elif match is None or (sheet is not None and sheet.footer_row and last.excel_row >= sheet.footer_row):
+        return None  # a short `填表人：…` line ends many a hand-made CSV, and no data row can follow a footer
+    else:
+        # The header as far as its last named cell: a hand-made header's trailing comma is no column.
+        header = grid.rows[match.last_row]
+        width = len(header)
+        while width and not header[width - 1].strip():
+            width -= 1
+        if last.fields >= width:
+            return None  # a whole row without a final line break: how many hand-made CSVs end
+        why = f"只有{last.fields}列，少于表头（第{match.last_row + 1}行）的{width}列，且其后没有换行"
+    row = grid.rows[last.excel_row - 1] if last.excel_row <= len(grid.rows) else []
+    written = next((cell.strip() for cell in reversed(row) if cell.strip()), "")
+    shown = f"，最后一格为“{written[:40]}{'…' if len(written) > 40 else ''}”" if written else ""
+    return (
+        f"末行不完整，文件可能未传完：第{last.excel_row}行{why}{shown}，该行的数值可能已被截断，其后的行也可能已丢失，"
+        "整个文件未入库。请重新导出后再报送。"
+    )
 
 
 def _read_sheet(grid: Grid, registry: Registry) -> tuple[HeaderMatch | None, ParsedSheet | None]:

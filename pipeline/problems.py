@@ -15,6 +15,7 @@ class Severity(StrEnum):
 # What each rule checks, as a receipt names it for the clerk.
 RULE_ZH = {
     "unreadable": "文件无法读取",
+    "truncated": "文件未传完整",
     "empty": "文件为空",
     "no_rows": "没有数据行",
     "too_large": "超出处理上限",

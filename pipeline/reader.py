@@ -35,6 +35,15 @@ class UnreadableFile(ValueError):
     """The file is not a spreadsheet this pipeline can read; the message says why, in Chinese."""
 
 
+@dataclass(frozen=True, slots=True)
+class LastLine:
+    """A CSV's last line when it may have been cut off: no line break after it, or inside an open quote."""
+
+    excel_row: int
+    fields: int
+    open_quote: bool  # the file ends inside a quoted field, whose closing quote never came
+
+
 @dataclass(slots=True)
 class Grid:
     """A sheet's cells by zero-based (row, column), row 0 being Excel row 1; plus merged ranges."""
@@ -42,6 +51,10 @@ class Grid:
     name: str
     rows: list[list[Cell]]
     merged: list[MergedRange] = field(default_factory=list)
+    # A CSV's cells are text as Excel showed them, with no number format kept to tell how a number was shown.
+    as_text: bool = False
+    # A CSV's unfinished last line, judged by parse_file against the header row once that is found.
+    last_line: LastLine | None = None
 
 
 @dataclass(slots=True)
@@ -288,15 +301,48 @@ def read_csv(content: bytes, filename: str, limits: Limits) -> Workbook:
     except csv.Error:
         dialect = csv.excel
     rows, cells = [], 0
-    for row in csv.reader(io.StringIO(text, newline=""), dialect):
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    consumed = last_start = 0  # lines read before and after the last row, so its text can be looked at again
+    for row in reader:
         rows.append(row)
+        last_start, consumed = consumed, reader.line_num
         cells += len(row)
         if len(rows) > limits.max_rows:
             raise LimitExceeded("max_rows", limits.max_rows, len(rows), stem)
         if cells > limits.max_cells:
             raise LimitExceeded("max_cells", limits.max_cells, cells, stem)
+    last_line = _last_line(text, rows, consumed - last_start, dialect)
     rows = _trim(rows)
-    return Workbook("csv", [Grid(stem, rows)] if rows else [])
+    return Workbook("csv", [Grid(stem, rows, as_text=True, last_line=last_line)] if rows else [])
+
+
+def _last_line(text: str, rows: list[list[str]], lines: int, dialect: type[csv.Dialect]) -> LastLine | None:
+    """Return a CSV's last row if a cut in transfer could have ended it: no line break after it, or in a quote."""
+    if not rows:
+        return None
+    record = _last_lines(text, lines).rstrip("\r\n")
+    # Inside an open quote a delimiter more is part of the field, so the row gains no field: the csv module's own
+    # reading tells, where it reads an open quote at the end as if closed.
+    fields = _fields(record, dialect)
+    open_quote = _fields(record + dialect.delimiter + "x", dialect) == fields
+    if text.endswith(("\n", "\r")) and not open_quote:
+        return None
+    return LastLine(len(rows), len(rows[-1]), open_quote)
+
+
+def _fields(record: str, dialect: type[csv.Dialect]) -> int:
+    """Count the fields of one CSV record, which may span lines inside quotes."""
+    return len(next(csv.reader(io.StringIO(record, newline=""), dialect), []))
+
+
+def _last_lines(text: str, count: int) -> str:
+    """Return the last `count` lines of a text, split as the csv module's reader was given them."""
+    size = 4096
+    while True:
+        tail = io.StringIO(text[-size:], newline="").readlines()
+        if len(tail) > count or size >= len(text):
+            return "".join(tail[-count:])
+        size *= 4
 
 
 def read_workbook(content: bytes, filename: str, limits: Limits | None = None) -> Workbook:

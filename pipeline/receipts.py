@@ -32,6 +32,7 @@ UNKNOWN_UNIT = "未知单位"
 # be told), by rule: every problem a receipt lists says what to do, as the contract's 修改方法 requires.
 FIX_ZH = {
     "unreadable": "请从原表格重新导出，或用Excel另存为Excel工作簿（.xlsx）后重新报送",
+    "truncated": "请重新导出后再报送，并核对文件已完整传送",
     "empty": "请在统一下发的报表模板中填写数据后重新报送",
     "no_rows": "请在表头下方逐行填写数据后重新报送；如本期确无数据，无需报送",
     "unknown_template": "请使用统一下发的报表模板填写后重新报送",

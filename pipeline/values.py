@@ -24,6 +24,8 @@ _DATE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?|月)?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
 )
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+# A CSV's `2022.1`: what Excel writes for a number 2022.10 shown in the General format, as well as January.
+_TEXT_MONTH_ONE = re.compile(r"^(\d{4})\s*\.\s*1$")
 _YEAR = re.compile(r"^(20\d{2})\s*(?:年度?)?$")
 _MONTH = re.compile(r"^(\d{1,2})\s*月?(?:份)?$")
 # The national self-evaluation form writes 百分比 where others write %.
@@ -504,6 +506,21 @@ def parse_date(value: object) -> dt.date:
         raise CellError("type", "应为有效日期", "请检查月份和日期是否存在") from exc
 
 
+def parse_written_date(value: object) -> dt.date:
+    """Read a date as a CSV wrote it, where `2022.1` may be October with its zero dropped (`parse_date` else)."""
+    # Excel saves a number as shown: 2022.10 in the General format becomes `2022.1`, and the format that would
+    # tell it from January is not in the file. `2022.10`, `2022.01` and `2022.2` (2022.20 is no month) are clear.
+    match = _TEXT_MONTH_ONE.match(nfkc(value).strip()) if isinstance(value, str) else None
+    if match:
+        year = match.group(1)
+        raise CellError(
+            "type",
+            f"应为日期；CSV文件中的“{year}.1”也可能是Excel把{year}.10（10月）末尾的0省略后写成的，无法确定月份",
+            f"请改写为{year}-01或{year}-10（或{year}年1月、{year}年10月）",
+        )
+    return parse_date(value)
+
+
 def parse_year(value: object) -> int:
     """Read a reporting year between 2000 and 2099 (`2022`, `2022年`, `2022年度`)."""
     text = format(value, ".15g") if isinstance(value, float) else squashed(str(value))
@@ -717,3 +734,7 @@ def _remembering(parse: Callable[[object], object]) -> Callable[[object], object
         return outcome[0]
 
     return remembered
+
+
+# A CSV's date columns read by `parse_written_date`, remembering the cells read like every column's parser.
+written_date_parser = _remembering(parse_written_date)

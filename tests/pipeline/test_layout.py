@@ -501,6 +501,44 @@ def test_a_year_and_month_written_as_text_is_still_that_month(registry, fmt):
     assert column_values(sheet, "date") == [dt.date(2022, 10, 1), dt.date(2022, 3, 1)]
 
 
+@pytest.mark.parametrize("written", ["2022.1", " ２０２２．１ ", "2022 . 1"])
+def test_a_csv_date_2022_1_is_an_error_since_excel_writes_2022_10_so(registry, written):
+    # A CSV holds what Excel showed: 2022.10 in the General format is saved as `2022.1`, the format lost.
+    rows = [LEDGER_HEADER, [written, PROJECT, "中央补助资金", "到位", "100"]]
+    sheet = parse_rows(registry, rows, fmt="csv")
+    assert problems(sheet) == [("type", 2, "日期", written.strip())]
+    assert sheet.problems[0].message_zh == (
+        f"第2行「日期」填写为“{written.strip()}”，应为日期；CSV文件中的“2022.1”也可能是Excel把2022.10（10月）末尾的0"
+        "省略后写成的，无法确定月份，请改写为2022-01或2022-10（或2022年1月、2022年10月）。"
+    )
+    assert column_values(sheet, "date") == [None]
+
+
+def test_a_csv_date_that_no_dropped_zero_can_make_is_read_as_written(registry):
+    # 2022.20 is no month, so `2022.2` is February; `2022.10` kept its zero, so it is what the sheet showed.
+    written = {
+        "2022.2": dt.date(2022, 2, 1),
+        "2022.9": dt.date(2022, 9, 1),
+        "2022.10": dt.date(2022, 10, 1),
+        "2022.01": dt.date(2022, 1, 1),
+        "2022.11": dt.date(2022, 11, 1),
+        "2022.1.5": dt.date(2022, 1, 5),
+        "2022-1": dt.date(2022, 1, 1),
+        "2022年1月": dt.date(2022, 1, 1),
+    }
+    rows = [LEDGER_HEADER, *[[text, PROJECT, "中央补助资金", "到位", "100"] for text in written]]
+    sheet = parse_rows(registry, rows, fmt="csv")
+    assert sheet.problems == []
+    assert column_values(sheet, "date") == list(written.values())
+
+
+def test_a_date_typed_as_the_text_2022_1_in_an_xlsx_is_january(registry):
+    # A text cell keeps what was typed: 2022.10 typed as text stays `2022.10`, so `2022.1` there is January.
+    sheet = parse_rows(registry, [LEDGER_HEADER, ["2022.1", PROJECT, "中央补助资金", "到位", "100"]])
+    assert sheet.problems == []
+    assert column_values(sheet, "date") == [dt.date(2022, 1, 1)]
+
+
 @pytest.mark.parametrize("written", ["拨付", "拨款", "下达"])
 def test_an_entry_type_that_could_mean_either_is_an_error_listing_both(registry, written):
     rows = [

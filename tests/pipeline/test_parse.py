@@ -9,7 +9,7 @@ import pytest
 from pipeline import parse
 from pipeline.parse import ParsedFile, latest_year, parse_file, sending_folder_of
 from pipeline.problems import Severity
-from tests.pipeline.workbooks import compound_sheet, csv_bytes, xls, xlsx
+from tests.pipeline.workbooks import compound_sheet, csv_bytes, csv_text, xls, xlsx
 
 UNIT = "枣林街道办事处"
 SHUANGPU_UNIT = "南阳市城乡一体化示范区建设实业有限公司"
@@ -101,6 +101,72 @@ def test_every_format_gives_the_same_records(registry, content, filename):
     [sheet] = parsed.sheets
     assert sheet.header_rows == (3, 3)
     assert sheet.records == COMPOUND_RECORDS
+
+
+# The compound list down to its second row, as a CSV ending in that row: Excel ends it with a line break.
+CUT_ROWS = COMPOUND_ROWS[:6]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_a_csv_cut_in_its_last_row_is_returned_whole_naming_that_row(registry, encoding):
+    text = csv_text(CUT_ROWS)
+    cut = text[: text.rindex("725.58") + 2]  # a copy cut off in transfer: 725.58 would be stored as 72
+    parsed = parse_file(cut.encode(encoding), f"{UNIT}/清单.csv", registry)
+    assert rules(parsed) == [(Severity.ERROR, "truncated")]
+    assert parsed.sheets == []
+    [problem] = parsed.errors
+    assert (problem.sheet, problem.excel_row) == ("清单", 6)
+    assert problem.message_zh == (
+        "末行不完整，文件可能未传完：第6行只有5列，少于表头（第3行）的8列，且其后没有换行，最后一格为“72”，"
+        "该行的数值可能已被截断，其后的行也可能已丢失，整个文件未入库。请重新导出后再报送。"
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_a_csv_cut_inside_a_quoted_cell_is_returned_whole(registry, encoding):
+    rows = [list(row) for row in CUT_ROWS]
+    rows[5][5] = "屋面防水,外墙保温"  # quoted for its comma; the cut leaves the quote open, every field there
+    text = csv_text(rows)
+    cut = text[: text.rindex("外墙")]
+    parsed = parse_file(cut.encode(encoding), f"{UNIT}/清单.csv", registry)
+    assert rules(parsed) == [(Severity.ERROR, "truncated")]
+    assert parsed.errors[0].message_zh.startswith(
+        "末行不完整，文件可能未传完：第6行的引号没有闭合就到了文件末尾，最后一格为“屋面防水,”"
+    )
+    assert parsed.sheets == []
+
+
+def test_a_csv_cut_inside_quotes_before_its_header_is_said_to_be_cut(registry):
+    parsed = parse_file(
+        '枣林街道办事处2022年老旧小区改造项目清单\r\n"填报单位：枣林'.encode(), f"{UNIT}/清单.csv", registry
+    )
+    assert rules(parsed) == [(Severity.ERROR, "truncated")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+@pytest.mark.parametrize("pad", [True, False])
+def test_a_hand_made_csv_whose_whole_last_row_has_no_line_break_is_read(registry, encoding, pad):
+    rows = [list(row) for row in CUT_ROWS]
+    rows[5][5] = "屋面防水,外墙保温"
+    complete = parse_file(csv_bytes(rows, encoding, pad=pad), f"{UNIT}/清单.csv", registry)
+    content = csv_text(rows, pad=pad).removesuffix("\r\n").encode(encoding)
+    parsed = parse_file(content, f"{UNIT}/清单.csv", registry)
+    assert parsed.all_problems == []
+    assert [sheet.records for sheet in parsed.sheets] == [sheet.records for sheet in complete.sheets]
+    assert len(parsed.sheets[0].records) == 2
+
+
+def test_a_hand_made_csv_ending_in_a_short_footer_with_no_line_break_is_read(registry):
+    # No data row follows a footer, so a short `填表人：…` line with no line break after it hides no cut row.
+    rows = [*CUT_ROWS, ["填表人：张三    联系电话：0377-1234"]]
+    content = csv_text(rows, pad=False).removesuffix("\r\n").encode("gb18030")
+    parsed = parse_file(content, f"{UNIT}/清单.csv", registry)
+    assert parsed.all_problems == []
+    assert len(parsed.sheets[0].records) == 2
+    # The same short line under the last data row, with no footer word, is taken for a cut row.
+    rows[-1] = ["3"]
+    content = csv_text(rows, pad=False).removesuffix("\r\n").encode("gb18030")
+    assert rules(parse_file(content, f"{UNIT}/清单.csv", registry)) == [(Severity.ERROR, "truncated")]
 
 
 def test_households_headed_in_ten_thousands_are_stored_in_ones(registry):

@@ -77,6 +77,54 @@ def test_csv_rows_of_different_widths_are_read():
     assert text_rows(rows) == text_rows(ROWS)
 
 
+CUT_ROWS = [
+    ["序号", "小区名称", "计划投资（万元）"],
+    ["1", "市委小区", "906.97"],
+    ["2", "石化小区", "12345.6"],
+]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+@pytest.mark.parametrize(
+    ("ending", "last_line"),
+    [
+        ("石化小区,12345.6\r\n", None),  # as Excel writes it
+        ("石化小区,12345.6\n", None),
+        # Hand-made: the row whole, no final line break.
+        ("石化小区,12345.6", reader.LastLine(3, 3, open_quote=False)),
+        ("石化小区,123", reader.LastLine(3, 3, open_quote=False)),
+        ("石化小", reader.LastLine(3, 2, open_quote=False)),
+        ('"石化小区', reader.LastLine(3, 2, open_quote=True)),
+        ('石化小区,"12,3', reader.LastLine(3, 3, open_quote=True)),
+        # Cut after a line break inside quotes.
+        ('石化小区,"12,3\r\n', reader.LastLine(3, 3, open_quote=True)),
+        ('石化小区,"12,\r\n345.6"', reader.LastLine(3, 3, open_quote=False)),
+        ('"石化""小区",12345.6\r\n', None),
+        ('石化5"小区,12345.6\r\n', None),  # a stray quote inside an unquoted field opens nothing
+    ],
+)
+def test_a_csv_says_how_its_last_line_ended(encoding, ending, last_line):
+    text = "序号,小区名称,计划投资（万元）\r\n1,市委小区,906.97\r\n2," + ending
+    grid = read_workbook(text.encode(encoding), "a.csv").grids[0]
+    assert grid.last_line == last_line
+    assert grid.as_text
+
+
+def test_a_csv_last_line_spanning_lines_in_quotes_is_found_in_a_long_file():
+    # The last row's text is looked up again from the end: more than the first 4,096 characters back.
+    rows = [*CUT_ROWS, ["3", "长\n" * 3000 + "小区", "1"]]
+    text = csv_text(rows)
+    whole = text.removesuffix("\r\n").encode()  # no final line break: the row is whole
+    assert read_workbook(whole, "a.csv").grids[0].last_line == reader.LastLine(4, 3, open_quote=False)
+    cut = text[: text.index("长\n" * 2000) + 4000].encode()  # cut after a line break inside the quoted name
+    assert read_workbook(cut, "a.csv").grids[0].last_line == reader.LastLine(4, 2, open_quote=True)
+
+
+def test_an_excel_workbook_has_typed_cells_and_no_last_line():
+    grid = read_workbook(xlsx({"表": CUT_ROWS}), "a.xlsx").grids[0]
+    assert (grid.as_text, grid.last_line) == (False, None)
+
+
 def test_decode_text_prefers_utf8_then_gb18030():
     assert decode_text("\ufeff小区".encode()) == "小区"
     assert decode_text("小区".encode("gb18030")) == "小区"

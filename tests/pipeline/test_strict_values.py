@@ -6,12 +6,13 @@ import json
 from decimal import Decimal
 
 import duckdb
+import pytest
 
 from pipeline.indicators import build_indicators
 from pipeline.intake import ingest
 from pipeline.problems import RULE_ZH
 from tests.pipeline.test_intake import drop, query
-from tests.pipeline.workbooks import xlsx
+from tests.pipeline.workbooks import csv_bytes, csv_text, xlsx
 
 UNIT = "枣林街道办事处"
 PROJECT = "枣林街道办事处改造老旧小区"
@@ -98,6 +99,72 @@ def test_a_ledger_date_typed_as_the_number_2022_1_is_rejected_asking_for_a_real_
     assert (severity, rule, sheet, excel_row, header, value) == ("error", "type", "台账", 4, "日期", "2022.1")
     assert "2022.1与2022.10是同一个数" in expected and "2022-10-01" in fix
     assert query(settings, "select count(*) from raw.fund_ledger") == [(0,)]
+
+
+def test_a_csv_ledger_dated_2022_1_is_rejected_asking_for_january_or_october(settings, registry, register):
+    # Excel saves 2022.10 shown in the General format as `2022.1` in a CSV; nothing in the file tells which.
+    rows = ledger_rows(("2022-03-10", "到位", "500"), ("2022.1", "支付", "120"), ("2022.10", "支付", "80"))
+    drop(settings, f"{UNIT}/资金台账.csv", csv_bytes(rows, "gb18030"), mtime=10**18)
+
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+
+    assert outcome.status == "rejected"
+    [(severity, rule, sheet, excel_row, header, value, _, fix, message)] = issues(
+        settings, outcome.submission_id
+    )
+    assert (severity, rule, sheet, excel_row, header, value) == (
+        "error",
+        "type",
+        "资金台账",
+        4,
+        "日期",
+        "2022.1",
+    )
+    assert fix == "请改写为2022-01或2022-10（或2022年1月、2022年10月）"
+    assert message.startswith(
+        "第4行「日期」填写为“2022.1”，应为日期；CSV文件中的“2022.1”也可能是Excel把2022.10（10月）"
+    )
+    [problem] = receipt_problems(settings, outcome)
+    assert (problem["rule_zh"], problem["excel_row"], problem["value"]) == (RULE_ZH["type"], 4, "2022.1")
+    assert query(settings, "select count(*) from raw.fund_ledger") == [(0,)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_a_csv_ledger_cut_mid_figure_with_an_old_mtime_is_returned_whole(
+    settings, registry, register, encoding
+):
+    # Unzipped or copied with `cp -p`, a copy cut off in transfer carries an old mtime: the settle window lets it by.
+    rows = ledger_rows(
+        ("2022-03-10", "到位", "500"), ("2022-04-12", "支付", "120"), ("2022-05-20", "支付", "12345.6")
+    )
+    text = csv_text(rows)
+    drop(settings, f"{UNIT}/资金台账.csv", text[: text.rindex("12345.6") + 3].encode(encoding), mtime=10**9)
+
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+
+    assert outcome.status == "rejected"
+    message = (
+        "末行不完整，文件可能未传完：第5行只有5列，少于表头（第2行）的6列，且其后没有换行，最后一格为“123”，"
+        "该行的数值可能已被截断，其后的行也可能已丢失，整个文件未入库。请重新导出后再报送。"
+    )
+    assert [(i[0], i[1], i[2], i[3], i[8]) for i in issues(settings, outcome.submission_id)] == [
+        ("error", "truncated", "资金台账", 5, message)
+    ]
+    [problem] = receipt_problems(settings, outcome)
+    assert (problem["rule_zh"], problem["message_zh"]) == (RULE_ZH["truncated"], message)
+    receipt = settings.receipts / UNIT / "资金台账.csv.回执.html"
+    assert message in receipt.read_text(encoding="utf-8")
+    assert query(settings, "select count(*) from raw.fund_ledger") == [(0,)]
+
+    # The same ledger whole, only without a final line break, as hand-made CSVs often end: taken in.
+    drop(settings, f"{UNIT}/资金台账.csv", text.removesuffix("\r\n").encode(encoding), mtime=2 * 10**9)
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+    assert outcome.status == "accepted"
+    assert query(settings, "select amount_wan from staging.fund_ledger order by excel_row") == [
+        (Decimal(500),),
+        (Decimal(120),),
+        (Decimal("12345.6"),),
+    ]
 
 
 def test_percentages_reported_in_any_form_score_as_meant_and_a_bare_1_is_a_warning_on_the_receipt(
