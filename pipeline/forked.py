@@ -10,7 +10,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -40,11 +41,14 @@ def _picklable(exc: BaseException) -> BaseException:
     return exc
 
 
-def start(work: Callable[[], T]) -> Callable[[], T]:
-    """Start `work` in a forked child; return a function that waits for it and returns its result or raises its
-    error. Where forking gains nothing, `work` runs in this process when that function is called."""
+@contextmanager
+def started(work: Callable[[], T]) -> Iterator[Callable[[], T]]:
+    """Run `work` in a forked child during the block, which gets a function that waits for it and returns its
+    result or raises its error. A child whose result the block never took (the block failed first) is stopped
+    when the block ends. Where forking gains nothing, `work` runs in this process when the function is called."""
     if not usable():
-        return work
+        yield work
+        return
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
 
@@ -56,7 +60,6 @@ def start(work: Callable[[], T]) -> Callable[[], T]:
             outcome = (False, _picklable(exc))
         sending.send(outcome)
 
-    # daemon: a parent that ends early (an error in its own rendering) takes the child with it.
     process = context.Process(target=child, daemon=True)
     process.start()
     sending.close()
@@ -67,11 +70,16 @@ def start(work: Callable[[], T]) -> Callable[[], T]:
         except EOFError:
             process.join()
             raise ChildDied(f"并行处理的子进程异常退出（退出码 {process.exitcode}），未交回结果") from None
-        finally:
-            receiving.close()
         process.join()
         if not ok:
             raise value
         return value
 
-    return result
+    try:
+        yield result
+    finally:
+        # Not waited for: it would block on a full pipe, holding its copy of the parent's memory, until exit.
+        if process.is_alive():
+            process.terminate()
+        process.join()
+        receiving.close()

@@ -500,9 +500,9 @@ def _write_report_files(
             # Every format is rendered before anything is written: a failure leaves the published set as it was.
             # The page in a forked child, the Word and Excel files here meanwhile: about the same time each.
             name = report_name(report.title)
-            page = forked.start(lambda: report_render.render_html(report).encode("utf-8"))
-            docx, xlsx = report_render.render_docx(report), report_render.render_xlsx(report)
-            content = {f"{name}.html": page(), f"{name}.docx": docx, f"{name}{LONGEST_SUFFIX}": xlsx}
+            with forked.started(lambda: report_render.render_html(report).encode("utf-8")) as page:
+                docx, xlsx = report_render.render_docx(report), report_render.render_xlsx(report)
+                content = {f"{name}.html": page(), f"{name}.docx": docx, f"{name}{LONGEST_SUFFIX}": xlsx}
             set_aside_now()
     # Locally `reports/<year>`; on object storage the version prefix its LATEST.json names.
     folder = publish_set(location_path(settings.reports) / str(year), content)

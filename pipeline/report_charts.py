@@ -129,9 +129,9 @@ def draw(charts: Iterable[Chart], cache: Path) -> dict[str, Drawn]:
         missing[key] = chart
     todo = list(missing.items())
     if len(todo) >= FORK_AT:  # a cold build: half the charts drawn in a forked child, side by side
-        other_half = forked.start(lambda: _draw_into(cache, todo[1::2]))
-        drawn |= _draw_into(cache, todo[::2])
-        drawn |= other_half()
+        with forked.started(lambda: _draw_into(cache, todo[1::2])) as other_half:
+            drawn |= _draw_into(cache, todo[::2])
+            drawn |= other_half()
     else:
         drawn |= _draw_into(cache, todo)
     _prune(cache)

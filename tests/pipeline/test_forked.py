@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 
@@ -19,9 +20,8 @@ def can_fork(monkeypatch):
 def test_the_work_runs_in_another_process_and_sees_this_ones_objects(can_fork):
     held = {"figures": list(range(100_000))}  # inherited, never pickled on the way in
 
-    result = forked.start(lambda: (os.getpid(), sum(held["figures"])))
-
-    pid, total = result()
+    with forked.started(lambda: (os.getpid(), sum(held["figures"]))) as result:
+        pid, total = result()
     assert pid != os.getpid() and total == sum(range(100_000))
 
 
@@ -29,9 +29,7 @@ def test_an_error_in_the_child_is_raised_here_with_its_words(can_fork):
     def fail():
         raise ReportError("模板 report.html.j2 第12行出错：除数为零")
 
-    result = forked.start(fail)
-
-    with pytest.raises(ReportError, match="第12行出错：除数为零"):
+    with forked.started(fail) as result, pytest.raises(ReportError, match="第12行出错：除数为零"):
         result()
 
 
@@ -44,19 +42,37 @@ def test_an_error_that_cannot_cross_the_pipe_keeps_its_type_name_and_message(can
     def fail():
         raise Holding("数据源损坏")
 
-    with pytest.raises(RuntimeError, match="Holding: 数据源损坏"):
-        forked.start(fail)()
+    with forked.started(fail) as result, pytest.raises(RuntimeError, match="Holding: 数据源损坏"):
+        result()
 
 
 def test_a_child_that_dies_is_reported_with_its_exit_code(can_fork):
-    with pytest.raises(forked.ChildDied, match="退出码 7"):
-        forked.start(lambda: os._exit(7))()
+    with forked.started(lambda: os._exit(7)) as result, pytest.raises(forked.ChildDied, match="退出码 7"):
+        result()
+
+
+def test_a_child_whose_result_the_block_never_took_is_stopped_when_the_block_fails(can_fork, tmp_path):
+    pid_file = tmp_path / "child.pid"
+
+    def work():
+        pid_file.write_text(str(os.getpid()))
+        return b"x" * 10_000_000  # more than a pipe holds: the child would wait on it until this process ends
+
+    with pytest.raises(ValueError, match="Word 文件写不出"), forked.started(work):
+        while not pid_file.exists():
+            time.sleep(0.01)
+        raise ValueError("Word 文件写不出")
+
+    pid = int(pid_file.read_text())
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # stopped and reaped: no longer this process's child
 
 
 def test_where_forking_gains_nothing_the_work_runs_here(monkeypatch):
     monkeypatch.setattr(forked, "usable", lambda: False)
 
-    assert forked.start(os.getpid)() == os.getpid()
+    with forked.started(os.getpid) as result:
+        assert result() == os.getpid()
 
 
 def _usable_in_a_daemon(answer):
