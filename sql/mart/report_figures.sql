@@ -12,7 +12,7 @@ with compounds as (
         sum(households) as households,
         sum(planned_investment_wan) as planned_investment_wan,
         max(planned_decimals) as planned_decimals,
-        flatten(list(lineage)) as lineage
+        list_sort(flatten(list(lineage))) as lineage
     from mart.renovated_compounds
     group by all
 ),
@@ -35,15 +35,15 @@ funds as (
         sum(paid_wan) as paid_wan,
         max(received_decimals) as received_decimals,
         max(paid_decimals) as paid_decimals,
-        flatten(list(received_lineage)) as received_lineage,
-        flatten(list(paid_lineage)) as paid_lineage
+        list_sort(flatten(list(received_lineage))) as received_lineage,
+        list_sort(flatten(list(paid_lineage))) as paid_lineage
     from mart.funds_by_source
     group by all
 ),
 
 survey as (
     select project_code, year, sum(valid_responses) as responses,
-        list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)) as lineage
+        list_sort(list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row))) as lineage
     from staging.satisfaction_survey
     group by all
 ),
@@ -87,7 +87,7 @@ self_reported as (
         year,
         any_value(reported_total_score) as reported_total_score,
         any_value(budget_execution_rate) as budget_execution_rate,
-        list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)) as table_rows
+        list_sort(list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row))) as table_rows
     from staging.performance_targets
     where reported_total_score is not null or budget_execution_rate is not null
     group by all
@@ -100,7 +100,9 @@ form_cells as (
         forms.project_code,
         forms.year,
         fields.field_name,
-        list(struct_pack(submission_id := fields.submission_id, sheet := fields.sheet, excel_row := fields.excel_row))
+        list_sort(
+            list(struct_pack(submission_id := fields.submission_id, sheet := fields.sheet, excel_row := fields.excel_row))
+        )
             as lineage
     from (select distinct project_code, year, submission_id, sheet from staging.performance_targets) as forms
     inner join ops.sheet_fields as fields using (submission_id, sheet)
@@ -110,7 +112,7 @@ form_cells as (
 negative as (
     select project_code, year, count(*) as hits, sum(amount_wan) as amount_wan,
         max(intermediate.decimals_of(amount_wan)) as decimals,
-        list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)) as lineage
+        list_sort(list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row))) as lineage
     from mart.negative_list_hits
     group by all
 ),
@@ -149,7 +151,9 @@ flagged_amounts as (
         amounts.project_code,
         amounts.year,
         count(*) as flagged,
-        list(struct_pack(submission_id := amounts.submission_id, sheet := amounts.sheet, excel_row := amounts.excel_row))
+        list_sort(
+            list(struct_pack(submission_id := amounts.submission_id, sheet := amounts.sheet, excel_row := amounts.excel_row))
+        )
             as lineage
     from amounts
     inner join config.amount_checks as checks using (template, column_name)
@@ -316,7 +320,7 @@ figures as (
     where grade is not null
     union all
     select project_code, year, 'worst_light', null, 60, null, null, null,
-        arg_max(light_zh, severity), flatten(list(lineage))
+        arg_max(light_zh, severity), list_sort(flatten(list(lineage)))
     from lights
     where light is not null
     group by all
@@ -357,7 +361,7 @@ district as (
     select null, year, figure_key, null,
         case figure_key when 'funds_received_wan' then 2 when 'funds_paid_wan' then 3 else 4 end,
         sum(value), '万元', max(decimals), null,
-        flatten(list(lineage))
+        list_sort(flatten(list(lineage)))
     from figures
     where detail is null and figure_key in ('funds_received_wan', 'funds_paid_wan', 'completed_investment_wan')
     group by year, figure_key
@@ -376,7 +380,9 @@ every_figure as not materialized (
 -- value, weight and score; a project's compound figures) share it, 37,000 lists for 90,000 figures in a year
 -- of 400 projects.
 -- Each list is known by its hash, the same in every read of this CTE (a row_number would not be, as it is not
--- materialized). Two lists with one hash would stop the rebuild (`mixed` below), never mix their cells.
+-- materialized). Two lists with one hash would stop the rebuild (`mixed` below), never mix their cells. For the
+-- hash to be the same in both reads, so must each list: every list this model aggregates is sorted (list_sort),
+-- since list() keeps the order the rows came in, which threads may change from one read to the next.
 cell_lists as not materialized (
     select cell_list, hash(cell_list) as lineage_id
     from (select distinct lineage as cell_list from every_figure)
@@ -447,6 +453,9 @@ final as (
             -- An empty list (no cells to add up) sharing a hash shows in its length.
             when lineage.mixed or lineage.cells_listed <> coalesce(len(every_figure.lineage), 0)
                 then error('mart.report_figures: two lists of cells share one hash; their lineage cannot be told apart')
+            -- A list the second read made differently from the first: never printed without its rows.
+            when lineage.lineage_id is null and coalesce(len(every_figure.lineage), 0) > 0
+                then error('mart.report_figures: a figure''s list of cells was not found among those described')
             else coalesce(lineage.lineage, [])
         end as lineage
     from every_figure
