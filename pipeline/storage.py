@@ -145,6 +145,13 @@ def decode_name(raw: bytes) -> str:
     return raw.decode("utf-8", "backslashreplace")
 
 
+def escaped_name(raw: bytes) -> str:
+    """Write a name's bytes with each byte past ASCII as `\\xd4`: every one of them, never a character."""
+    # UTF-8 with backslashreplace would print a GBK byte pair that happens to be valid UTF-8 as a stray character
+    # (枣林's d6 bd as U+05BD), in a key an operator reads in the run's summary.
+    return "".join(chr(b) if b < 0x80 else f"\\x{b:02x}" for b in raw)
+
+
 def written_path(path: str, raw: bytes | None) -> str:
     """Return an inbox path as its sender wrote it: each part of its bytes decoded, as `decode_name` does."""
     # The listing keys a GBK name beside its UTF-8 twin by its escaped form (`\\xd4\\xe6…`) so the keys differ;
@@ -673,7 +680,7 @@ def _names(entries: list[os.DirEntry]) -> list[tuple[os.DirEntry, str]]:
             named.append((entry, entry.name.decode("utf-8")))
             continue
         # A GBK name decoding to a UTF-8 name beside it falls back to the escaped form, which cannot collide.
-        for name in (decode_name(entry.name), entry.name.decode("utf-8", "backslashreplace")):
+        for name in (decode_name(entry.name), escaped_name(entry.name)):
             if name not in taken:
                 break
         else:

@@ -74,6 +74,18 @@ def test_a_gbk_name_that_decodes_to_a_utf8_name_beside_it_gets_the_escaped_form(
     assert decode_name(b"\xff\xfe") == "\\xff\\xfe"
 
 
+def test_an_escaped_gbk_name_is_every_byte_escaped_never_a_stray_character(settings):
+    # In GBK, 林 ends in d6 and 街 starts with bd: d6 bd is also UTF-8 (U+05BD), which backslashreplace kept.
+    raw_drop(settings, "甲", "枣林街道.csv".encode("gbk"), b"1")
+    raw_drop(settings, "甲", "枣林街道.csv".encode(), b"2")
+    storage = LocalStorage(settings)
+
+    [escaped] = [e.path for e in storage.scan().files if e.path != "甲/枣林街道.csv"]
+
+    assert escaped == "甲/\\xd4\\xe6\\xc1\\xd6\\xbd\\xd6\\xb5\\xc0.csv" and escaped.split("/")[1].isascii()
+    assert storage.read_inbox(escaped)[0] == b"1"
+
+
 def gbk_twin_drop(
     settings, folder: str, name: str, content: str, *, gbk_folder: bool, mtime: int = 1
 ) -> None:
