@@ -269,12 +269,24 @@ def _header(sheet: ParsedSheet, column: str, default: str) -> str:
     return next((b.header for b in sheet.bindings if b.column.name == column), default)
 
 
-def project_name_cell(sheet: ParsedSheet, record: dict) -> tuple[int | None, str]:
-    """Return where a record's 项目名称 was read: its Excel row and the header as written."""
+def project_name_problem(
+    severity: Severity, rule: str, sheet: ParsedSheet, record: dict, said: str, *, expected: str, fix: str
+) -> Problem:
+    """Build a problem on the cell a record's 项目名称 was read from; `said` is the message after its row."""
     # A name from its own column is blamed on its row; one from a `项目名称：` line on the row of that line.
     in_column = any(b.column.name == "project_name" for b in sheet.bindings)
     row = record["excel_row"] if in_column else sheet.meta.rows.get("project")
-    return row, _header(sheet, "project_name", "项目名称")
+    return Problem(
+        severity,
+        rule,
+        f"{f'第{row}行' if row else ''}{said}",
+        sheet=sheet.name,
+        excel_row=row,
+        column_header=_header(sheet, "project_name", "项目名称"),
+        value=record.get("project_name"),
+        expected=expected,
+        fix=fix,
+    )
 
 
 def _registered(record: dict) -> RegisteredProject:
@@ -422,16 +434,13 @@ def _ambiguous(sheet: ParsedSheet, record: dict, unit: str | None, found: Resolu
             "或请区财政局在项目基本信息表中为这些项目登记可以区分的项目名称"
         )
     expected = "项目名称应在项目基本信息表中只对应一个项目"
-    row, header = project_name_cell(sheet, record)
-    return Problem(
+    return project_name_problem(
         Severity.ERROR,
         "project_ambiguous",
-        f"{f'第{row}行' if row else ''}项目名称“{name}”在{year}年度的项目基本信息表中对应{len(found.candidates)}个项目："
+        sheet,
+        record,
+        f"项目名称“{name}”在{year}年度的项目基本信息表中对应{len(found.candidates)}个项目："
         f"{listed}，无法确定是哪一个，{expected}，{fix}。",
-        sheet=sheet.name,
-        excel_row=row,
-        column_header=header,
-        value=name,
         expected=expected,
         fix=fix,
     )
@@ -460,17 +469,14 @@ def _check_sender(
             continue
         fix = f"如系代{implementer}报送（如转报更正件），请在表格上方写明“填报单位：{implementer}”，本表即替代其原表"
         expected = f"该项目的实施单位为{implementer}，{sheet.template.name_zh}应由实施单位报送或写明代谁报送"
-        row, header = project_name_cell(sheet, record)
         parsed.problems.append(
-            Problem(
+            project_name_problem(
                 Severity.ERROR,
                 "not_implementing_unit",
-                f"{f'第{row}行' if row else ''}项目“{project.name}”的数据由{parsed.unit}报送，{expected}，"
+                sheet,
+                record,
+                f"项目“{project.name}”的数据由{parsed.unit}报送，{expected}，"
                 f"否则会与{implementer}报送的数据重复计入，{fix}。",
-                sheet=sheet.name,
-                excel_row=row,
-                column_header=header,
-                value=record.get("project_name"),
                 expected=expected,
                 fix=fix,
             )

@@ -9,7 +9,7 @@ import duckdb
 from pipeline.layout import ParsedSheet
 from pipeline.parse import ParsedFile
 from pipeline.problems import Problem, Severity
-from pipeline.projects import project_name_cell
+from pipeline.projects import project_name_problem
 from pipeline.registry import Registry
 
 # A slice without its office: (template, project code, year, month or "").
@@ -75,20 +75,17 @@ def _beside(sheet: ParsedSheet, record: dict, unit: str, others: list[str], peri
     _, _, year, month = period
     when = f"{year}年度{f'{month}月' if month else ''}"
     named = "、".join(others)
-    row, header = project_name_cell(sheet, record)
     expected = f"项目“{record.get('project_name')}”{when}的{sheet.template.name_zh}已有{named}报送的数据"
     fix = (
         f"本表与之分别计入、合计发布；如本表是代{others[0]}报送或转报的同一份数据，请写明“填报单位：{others[0]}”"
         "重新报送以替代原表；如确为本单位另行报送的数据，可忽略此提示"
     )
-    return Problem(
+    return project_name_problem(
         Severity.WARNING,
         "beside_other_unit",
-        f"{f'第{row}行' if row else ''}{expected}，{fix}。",
-        sheet=sheet.name,
-        excel_row=row,
-        column_header=header,
-        value=record.get("project_name"),
+        sheet,
+        record,
+        f"{expected}，{fix}。",
         expected=expected,
         fix=fix,
     )
