@@ -7,14 +7,18 @@ bytes, so two renderings take the wall time of the longer on a machine with two 
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
 import pickle
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 
 
 class ChildDied(RuntimeError):
@@ -41,6 +45,16 @@ def _picklable(exc: BaseException) -> BaseException:
     return exc
 
 
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this child the moment its parent dies (Linux), or end now if it has already."""
+    # An orphan would go on rendering for nobody while holding what it inherited, the run lock among them: a run
+    # started right after the parent was killed (kill -9, a task's timeout) would be refused as busy.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # died between the fork and the line above
+        os._exit(1)
+
+
 @contextmanager
 def started(work: Callable[[], T]) -> Iterator[Callable[[], T]]:
     """Run `work` in a forked child during the block, which gets a function that waits for it and returns its
@@ -51,8 +65,10 @@ def started(work: Callable[[], T]) -> Iterator[Callable[[], T]]:
         return
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
+    parent = os.getpid()
 
     def child() -> None:
+        _die_with(parent)
         receiving.close()
         try:
             outcome = (True, work())

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from pipeline import forked
 from pipeline.report import ReportError
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -93,3 +98,40 @@ def test_a_daemonic_process_which_may_start_no_child_works_in_itself(monkeypatch
         answers.append(answer.get(timeout=10))
 
     assert answers == [False, True]
+
+
+KILLED_PARENT = """
+import os, signal, sys, time
+from pathlib import Path
+from pipeline import forked
+forked.usable = lambda: True
+pid_file = Path(sys.argv[1])
+with forked.started(lambda: pid_file.write_text(str(os.getpid())) and time.sleep(60)):
+    while not pid_file.exists():
+        time.sleep(0.01)
+    os.kill(os.getpid(), signal.SIGKILL)  # as kill -9 or a task's timeout would, mid-rendering
+"""
+
+
+def _running(pid: int) -> bool:
+    """Say whether a process is running (an exited one not yet reaped is not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")
+
+
+def test_a_child_dies_with_its_parent_killed_so_it_holds_nothing_the_parent_held(tmp_path):
+    # An orphan would go on holding the run lock it inherited: the next run would be refused as busy.
+    pid_file = tmp_path / "child.pid"
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_PARENT, str(pid_file)], cwd=REPO, timeout=60, check=False
+    )
+    child = int(pid_file.read_text())
+
+    deadline = time.monotonic() + 5
+    while _running(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    assert killed.returncode == -9 and not _running(child)
