@@ -19,7 +19,14 @@ from pipeline.intake.candidates import IngestReport, Outcome
 from pipeline.intake.load import load_parsed
 from pipeline.intake.scan import find_new_files, find_new_shards
 from pipeline.intake.settle import prepare
-from pipeline.intake.work import parse_all, parse_one, parse_shard, remove_stale_work, work_dir
+from pipeline.intake.work import (
+    PARALLEL_FROM,
+    parse_all,
+    parse_one,
+    parse_shard,
+    remove_stale_work,
+    work_dir,
+)
 from pipeline.projects import resolve_projects, slice_key
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
@@ -56,7 +63,9 @@ def ingest(settings: Settings, registry: Registry, progress: bool = True) -> Ing
         try:
             keys = parse_all(here, registry, new_files, run_key, progress)
             parsed = time.perf_counter()
-            report = load_parsed(here, registry, keys, progress)
+            # Many files: their receipts are written by a process beside the loader, on the core it leaves idle.
+            many = here.workers > 1 and len(keys) >= PARALLEL_FROM
+            report = load_parsed(here, registry, keys, progress, receipt_process=many)
         finally:
             shutil.rmtree(work_dir(settings, run_key), ignore_errors=True)
     report.timings = {"scan": scanned - started, "parse": parsed - scanned} | report.timings

@@ -254,10 +254,18 @@ def _local(key: str, files: dict[str, str]) -> str:
 
 
 def load_parsed(
-    settings: Settings, registry: Registry, parsed_keys: Iterable[str], progress: bool = False
+    settings: Settings,
+    registry: Registry,
+    parsed_keys: Iterable[str],
+    progress: bool = False,
+    receipt_process: bool = False,
 ) -> IngestReport:
     """Load the work files parse_one/parse_shard wrote, by their keys under `settings.work_root`, as the single
-    writer under the run lock; remove them once stored."""
+    writer under the run lock; remove them once stored.
+
+    `receipt_process`: write the receipts from a process beside this one (`receipts.receipt_writers`). Only where
+    this process's main script may be imported again, as a pool's process does: not in an Airflow task.
+    """
     keys = [str(k) for k in parsed_keys]
     report = IngestReport()
     remember_registry(registry)  # the templates work files name are this registry's
@@ -272,7 +280,7 @@ def load_parsed(
             ThreadPoolExecutor(
                 writer_threads(settings.archive, ARCHIVE_THREADS), thread_name_prefix="archive"
             ) as pool,
-            receipt_writers(settings) as receipt_pool,
+            receipt_writers(settings, process=receipt_process) as receipt_pool,
         ):
             ensure_schema(con, registry)
             _load(con, settings, registry, work_files, report, progress, pool, receipt_pool)

@@ -2,8 +2,12 @@ from __future__ import annotations
 
 import ast
 import json
+import multiprocessing
+import os
 import re
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
@@ -326,3 +330,88 @@ def test_every_rule_a_receipt_can_carry_has_its_chinese_title():
         "rate_mismatch",
     } <= made.keys()
     assert {rule: where for rule, where in made.items() if rule not in RULE_ZH} == {}
+
+
+def _receipt_process(monkeypatch, settings, broken: bool = False):
+    """Have `ingest` write receipts from a process beside the loader, for any number of files; `broken`: one
+    that has died before the first receipt. Return the pools made."""
+    from dataclasses import replace
+
+    import pipeline.intake
+    from pipeline import forked, receipts
+    from pipeline.intake import load
+
+    monkeypatch.setattr(forked, "usable", lambda: True)  # even on a one-CPU machine
+    monkeypatch.setattr(pipeline.intake, "PARALLEL_FROM", 1)
+    made = []
+
+    def writers(settings, process=False):
+        pool = receipts.receipt_writers(settings, process=process)
+        if broken:
+            with pytest.raises(BrokenProcessPool):
+                pool.submit(os._exit, 9).result()
+        made.append(pool)
+        return pool
+
+    monkeypatch.setattr(load, "receipt_writers", writers)
+    return replace(settings, workers=2), made
+
+
+def test_receipts_written_from_a_process_beside_the_loader_say_what_the_run_left(
+    settings, registry, register, monkeypatch
+):
+    from pipeline.intake import load
+
+    settings, pools = _receipt_process(monkeypatch, settings)
+    monkeypatch.setattr(
+        load, "FILES_PER_BATCH", 1
+    )  # early receipts, then rewritten where the run changed them
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=2 * 10**18)
+    drop(settings, "枣林街道办事处/清单（重发）.csv", COMPOUNDS_V1, mtime=3 * 10**18)
+
+    ingest(settings, registry, progress=False)
+
+    assert [type(p).__name__ for p in pools] == ["ProcessPoolExecutor"]
+    statuses = {name: facts["status_zh"] for name, facts in receipts_of(settings).items()}
+    assert statuses == {
+        "项目基本信息.csv.回执.json": "已接收",
+        "清单.csv.回执.json": "已被更正版本替代",
+        "清单（更正）.csv.回执.json": "已接收",
+        "清单（重发）.csv.回执.json": "重复提交",
+    }
+    recorded = query(settings, "select receipt_path, receipt_status = status from ops.submissions order by 1")
+    assert all(fresh for _, fresh in recorded)
+    assert sorted(str(p) for p in settings.receipts.rglob("*.html")) == [path for path, _ in recorded]
+
+
+def test_a_receipt_process_that_died_leaves_every_receipt_to_the_loader_with_one_warning(
+    settings, registry, register, monkeypatch, caplog
+):
+    settings, pools = _receipt_process(monkeypatch, settings, broken=True)
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=2 * 10**18)
+
+    ingest(settings, registry, progress=False)
+
+    assert len(pools) == 1
+    recorded = query(
+        settings, "select receipt_path, receipt_status = status, receipt_error from ops.submissions"
+    )
+    assert len(recorded) == 3 and all(fresh and error is None for _, fresh, error in recorded)
+    assert all(Path(path).is_file() and Path(path).with_suffix(".json").is_file() for path, _, _ in recorded)
+    assert caplog.text.count("回执写出进程已退出") == 1
+
+
+def test_a_receipt_whose_process_died_under_it_is_written_here(tmp_path, monkeypatch):
+    from pipeline import receipts
+
+    facts = _forged_facts()
+    paths = (tmp_path / "r.回执.html", tmp_path / "r.回执.json")
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        pool.submit(os._exit, 9)
+        job = receipts._start_writing(pool, paths, facts, None)  # queued behind the exit, or refused at once
+
+        assert receipts._settled(job, paths, facts).result() == paths[0]
+    assert paths[0].read_text(encoding="utf-8") == render_html(facts)
+    assert json.loads(paths[1].read_text(encoding="utf-8"))["sha256"] == facts.sha256
