@@ -5,15 +5,15 @@ from __future__ import annotations
 import html
 import json
 import logging
-import multiprocessing
 import os
 import re
-from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
-from pipeline import forked
+from pipeline import pools
 from pipeline.objectstore import ObjectPath, is_url, object_filesystem, place, put_text, writer_threads
 from pipeline.problems import RULE_ZH, Problem
 from pipeline.storage import NAME_MAX, bounded_name
@@ -352,21 +352,15 @@ RECEIPT_THREADS = 1
 
 
 def receipt_writers(settings, process: bool = False) -> Executor:
-    """Return a pool that writes receipts to `settings.receipts`: with `process`, on a local disk and more than
-    one CPU, one process beside this one; else threads."""
+    """Return a pool that writes receipts to `settings.receipts`: with `process`, one process beside this one
+    (`pools.writers`); else threads."""
     # In a thread, rendering and writing 20,000 receipt files held the loader's core (the GIL) for 6-12 s of a
-    # 10,000-file ingest while the other core idled (README "Performance"). forkserver: the process inherits
-    # none of the loader's threads, locks or open warehouse.
-    if process and not is_url(settings.receipts) and forked.usable():
-        _told_broken.clear()
-        return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
-    return ThreadPoolExecutor(
-        writer_threads(settings.receipts, RECEIPT_THREADS), thread_name_prefix="receipts"
-    )
+    # 10,000-file ingest while the other core idled (README "Performance").
+    local = not is_url(settings.receipts)
+    return pools.writers(writer_threads(settings.receipts, RECEIPT_THREADS), "receipts", process and local)
 
 
 _made_here: set[Path] = set()  # folders a receipt process has made (or found): it lives for one load
-_told_broken: list[int] = []  # the submission whose receipt was the first written here after the process died
 
 
 def _write_in_process(html_path: Path, json_path: Path, facts: ReceiptFacts) -> Path:
@@ -377,33 +371,16 @@ def _start_writing(
     pool: Executor, paths: tuple[Path, Path], facts: ReceiptFacts, made: set[Path] | None
 ) -> Future:
     """Hand a receipt to the pool; write it here if the pool's process has died."""
-    try:
-        if isinstance(pool, ProcessPoolExecutor):
-            return pool.submit(_write_in_process, *paths, facts)
-        return pool.submit(_write_files, *paths, facts, made)
-    except BrokenExecutor:
-        return _written_here(paths, facts)
-
-
-def _written_here(paths: tuple[Path, Path], facts: ReceiptFacts) -> Future:
-    """Write a receipt in this process; return the write as a finished future."""
-    # A receipt process killed (out of memory, by hand) must not cost the run its receipts: it has committed.
-    if not _told_broken:
-        _told_broken.append(facts.submission_id)
-        logger.warning("回执写出进程已退出，自第%s号提交起的回执改在本进程写出", facts.submission_id)
-    done: Future = Future()
-    try:
-        done.set_result(_write_files(*paths, facts))
-    except (OSError, ValueError) as exc:
-        done.set_exception(exc)
-    return done
+    if isinstance(pool, ProcessPoolExecutor):
+        work = partial(_write_in_process, *paths, facts)
+    else:
+        work = partial(_write_files, *paths, facts, made)
+    return pools.submit(pool, work, partial(_write_files, *paths, facts))
 
 
 def _settled(job: Future, paths: tuple[Path, Path], facts: ReceiptFacts) -> Future:
-    """Return a receipt's write once it is over: `job`, or the same write done here if the pool's process died."""
-    if isinstance(job.exception(), BrokenExecutor):
-        return _written_here(paths, facts)
-    return job
+    """Return a receipt's write once it is over, written here instead if the pool's process died under it."""
+    return pools.settled(job, partial(_write_files, *paths, facts))
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,13 +8,14 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 from tqdm import tqdm
 
+from pipeline import pools
 from pipeline.collector import collector_paused, set_aside
 from pipeline.intake.candidates import Candidate, IngestReport
 from pipeline.intake.scan import scan_inbox, taken_in
@@ -258,13 +259,13 @@ def load_parsed(
     registry: Registry,
     parsed_keys: Iterable[str],
     progress: bool = False,
-    receipt_process: bool = False,
+    writer_processes: bool = False,
 ) -> IngestReport:
     """Load the work files parse_one/parse_shard wrote, by their keys under `settings.work_root`, as the single
     writer under the run lock; remove them once stored.
 
-    `receipt_process`: write the receipts from a process beside this one (`receipts.receipt_writers`). Only where
-    this process's main script may be imported again, as a pool's process does: not in an Airflow task.
+    `writer_processes`: write archive copies and receipts from processes beside this one (`pools.writers`),
+    where this process's main script may be imported again, as a pool's process does: not in an Airflow task.
     """
     keys = [str(k) for k in parsed_keys]
     report = IngestReport()
@@ -277,10 +278,12 @@ def load_parsed(
         with (
             run_lock(settings, purpose="load"),
             writer(settings.warehouse) as con,
-            ThreadPoolExecutor(
-                writer_threads(settings.archive, ARCHIVE_THREADS), thread_name_prefix="archive"
+            pools.writers(
+                writer_threads(settings.archive, ARCHIVE_THREADS),
+                "archive",
+                writer_processes and not is_url(settings.archive),
             ) as pool,
-            receipt_writers(settings, process=receipt_process) as receipt_pool,
+            receipt_writers(settings, process=writer_processes) as receipt_pool,
         ):
             ensure_schema(con, registry)
             _load(con, settings, registry, work_files, report, progress, pool, receipt_pool)

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import intake, objectstore, parse, receipts
+from pipeline import intake, objectstore, parse, pools, receipts
 from pipeline.intake import ingest, load, store, work
 from pipeline.problems import RULE_ZH
 from pipeline.settings import Settings
@@ -172,14 +172,13 @@ def test_on_a_local_disk_archive_copies_and_receipts_are_written_by_few_threads(
     settings, registry, register, monkeypatch
 ):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
-    pools = RecordedPools()
-    monkeypatch.setattr(load, "ThreadPoolExecutor", pools)
-    monkeypatch.setattr(receipts, "ThreadPoolExecutor", pools)
+    recorded = RecordedPools()
+    monkeypatch.setattr(pools, "ThreadPoolExecutor", recorded)  # one file: no process beside the loader
 
     report = ingest(settings, registry, progress=False)
 
     assert [o.status for o in report.outcomes] == ["accepted"]
-    assert pools.sizes == {"archive": load.ARCHIVE_THREADS, "receipts": receipts.RECEIPT_THREADS}
+    assert recorded.sizes == {"archive": load.ARCHIVE_THREADS, "receipts": receipts.RECEIPT_THREADS}
     assert load.ARCHIVE_THREADS < objectstore.OBJECT_STORE_THREADS
     assert receipts.RECEIPT_THREADS < objectstore.OBJECT_STORE_THREADS
 

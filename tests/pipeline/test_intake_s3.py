@@ -12,10 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import intake
-from pipeline import receipts as receipt_module
+from pipeline import forked, intake, pools
 from pipeline.indicators import build_indicators
-from pipeline.intake import load
 from pipeline.intake.scan import shards_of
 from pipeline.intake.work import MissingWorkFile
 from pipeline.objectstore import OBJECT_STORE_THREADS, object_filesystem, published, read_published
@@ -72,14 +70,15 @@ def test_a_night_on_object_storage_parses_anywhere_and_loads_on_the_writer(tmp_p
     # Keys relative to the work location, never a host's path; nothing left on the parsing hosts' disks.
     assert all(k.startswith("scheduled__1/") and ".spool#" in k for k in keys), keys
     assert not any(p.is_file() for h in (one, two) for p in h.home.rglob("*"))
-    pools = RecordedPools()
+    recorded = RecordedPools()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(load, "ThreadPoolExecutor", pools)
-        patch.setattr(receipt_module, "ThreadPoolExecutor", pools)
-        report = intake.load_parsed(writer, registry, keys)
+        patch.setattr(pools, "ThreadPoolExecutor", recorded)
+        patch.setattr(forked, "usable", lambda: True)
+        # Processes asked for, as the CLI does for many files: object storage's client lives in this process.
+        report = intake.load_parsed(writer, registry, keys, writer_processes=True)
 
     # Each PUT waits a round trip: on object storage the archive and receipts are written by many threads.
-    assert pools.sizes == {"archive": OBJECT_STORE_THREADS, "receipts": OBJECT_STORE_THREADS}
+    assert recorded.sizes == {"archive": OBJECT_STORE_THREADS, "receipts": OBJECT_STORE_THREADS}
     assert sorted((o.inbox_path, o.status) for o in report.outcomes) == [
         (COMPOUNDS, "accepted"),
         (REGISTER, "accepted"),

@@ -332,28 +332,28 @@ def test_every_rule_a_receipt_can_carry_has_its_chinese_title():
     assert {rule: where for rule, where in made.items() if rule not in RULE_ZH} == {}
 
 
-def _receipt_process(monkeypatch, settings, broken: bool = False):
-    """Have `ingest` write receipts from a process beside the loader, for any number of files; `broken`: one
-    that has died before the first receipt. Return the pools made."""
+def _writer_processes(monkeypatch, settings, broken: bool = False):
+    """Have `ingest` write archive copies and receipts from processes beside the loader, for any number of
+    files; `broken`: processes that have died before the first file. Return the pools made."""
     from dataclasses import replace
 
     import pipeline.intake
-    from pipeline import forked, receipts
-    from pipeline.intake import load
+    from pipeline import forked, pools
 
     monkeypatch.setattr(forked, "usable", lambda: True)  # even on a one-CPU machine
     monkeypatch.setattr(pipeline.intake, "PARALLEL_FROM", 1)
     made = []
+    writers = pools.writers
 
-    def writers(settings, process=False):
-        pool = receipts.receipt_writers(settings, process=process)
+    def recorded(threads, name, process=False):
+        pool = writers(threads, name, process)
         if broken:
             with pytest.raises(BrokenProcessPool):
                 pool.submit(os._exit, 9).result()
-        made.append(pool)
+        made.append((name, type(pool).__name__))
         return pool
 
-    monkeypatch.setattr(load, "receipt_writers", writers)
+    monkeypatch.setattr(pools, "writers", recorded)
     return replace(settings, workers=2), made
 
 
@@ -362,7 +362,7 @@ def test_receipts_written_from_a_process_beside_the_loader_say_what_the_run_left
 ):
     from pipeline.intake import load
 
-    settings, pools = _receipt_process(monkeypatch, settings)
+    settings, made = _writer_processes(monkeypatch, settings)
     monkeypatch.setattr(
         load, "FILES_PER_BATCH", 1
     )  # early receipts, then rewritten where the run changed them
@@ -372,7 +372,7 @@ def test_receipts_written_from_a_process_beside_the_loader_say_what_the_run_left
 
     ingest(settings, registry, progress=False)
 
-    assert [type(p).__name__ for p in pools] == ["ProcessPoolExecutor"]
+    assert made == [("archive", "ProcessPoolExecutor"), ("receipts", "ProcessPoolExecutor")]
     statuses = {name: facts["status_zh"] for name, facts in receipts_of(settings).items()}
     assert statuses == {
         "项目基本信息.csv.回执.json": "已接收",
@@ -385,22 +385,25 @@ def test_receipts_written_from_a_process_beside_the_loader_say_what_the_run_left
     assert sorted(str(p) for p in settings.receipts.rglob("*.html")) == [path for path, _ in recorded]
 
 
-def test_a_receipt_process_that_died_leaves_every_receipt_to_the_loader_with_one_warning(
+def test_writing_processes_that_died_leave_archive_copies_and_receipts_to_the_loader_with_one_warning(
     settings, registry, register, monkeypatch, caplog
 ):
-    settings, pools = _receipt_process(monkeypatch, settings, broken=True)
+    settings, made = _writer_processes(monkeypatch, settings, broken=True)
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
     drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=2 * 10**18)
 
-    ingest(settings, registry, progress=False)
+    report = ingest(settings, registry, progress=False)
 
-    assert len(pools) == 1
+    assert [o.status for o in report.outcomes] == ["accepted", "accepted"]
+    assert made == [("archive", "ProcessPoolExecutor"), ("receipts", "ProcessPoolExecutor")]
     recorded = query(
-        settings, "select receipt_path, receipt_status = status, receipt_error from ops.submissions"
+        settings,
+        "select archive_path, receipt_path, receipt_status = status, receipt_error from ops.submissions",
     )
-    assert len(recorded) == 3 and all(fresh and error is None for _, fresh, error in recorded)
-    assert all(Path(path).is_file() and Path(path).with_suffix(".json").is_file() for path, _, _ in recorded)
-    assert caplog.text.count("回执写出进程已退出") == 1
+    assert len(recorded) == 3 and all(fresh and error is None for *_, fresh, error in recorded)
+    assert all((settings.archive / archived).is_file() for archived, *_ in recorded)
+    assert all(Path(path).is_file() and Path(path).with_suffix(".json").is_file() for _, path, *_ in recorded)
+    assert caplog.text.count("写出文件的子进程已退出") == 1
 
 
 def test_a_receipt_whose_process_died_under_it_is_written_here(tmp_path, monkeypatch):

@@ -1,0 +1,63 @@
+"""Pools that write files beside the loader: threads, or a process that leaves its work to the loader if it dies.
+
+The loader is one Python process: archive copies and receipts written by its threads take turns with it for one
+core (the GIL) while a second core idles. Written by a process beside it, they take that second core instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from typing import TypeVar
+
+from pipeline import forked
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def writers(threads: int, name: str, process: bool = False) -> Executor:
+    """Return a pool that writes files: with `process` and more than one CPU, one process (forkserver: it
+    inherits none of this process's threads, locks or open warehouse); else `threads` threads named `name`.
+
+    A pool's process imports this process's main script again: never ask for one inside an Airflow task. Nor
+    for object storage, whose client and credentials live in this process.
+    """
+    if process and forked.usable():
+        _told.clear()
+        return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
+    return ThreadPoolExecutor(threads, thread_name_prefix=name)
+
+
+def submit(pool: Executor, work: Callable[[], T], here: Callable[[], T]) -> Future:
+    """Hand `work` (picklable, for a process) to the pool; run `here` in this process if the pool's process died."""
+    try:
+        return pool.submit(work)
+    except BrokenExecutor:
+        return _done_here(here)
+
+
+def settled(job: Future, here: Callable[[], T]) -> Future:
+    """Return `job` once it is over, or `here` run in this process if the pool's process died under it."""
+    if isinstance(job.exception(), BrokenExecutor):
+        return _done_here(here)
+    return job
+
+
+_told: list[bool] = []  # said since the last process pool was made: a dead process is told once, not per file
+
+
+def _done_here(here: Callable[[], T]) -> Future:
+    # A writing process killed (out of memory, by hand) must not cost the run what it was writing.
+    if not _told:
+        _told.append(True)
+        logger.warning("写出文件的子进程已退出，其余文件改在本进程写出")
+    done: Future = Future()
+    try:
+        done.set_result(here())
+    except Exception as exc:  # the same error the pool would have handed back
+        done.set_exception(exc)
+    return done
