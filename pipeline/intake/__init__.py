@@ -63,7 +63,7 @@ def ingest(settings: Settings, registry: Registry, progress: bool = True) -> Ing
         try:
             keys = parse_all(here, registry, new_files, run_key, progress)
             parsed = time.perf_counter()
-            # Many files: archive copies and receipts are written by processes beside the loader, on the core
+            # Many files: receipts are written by a process beside the loader, on the core
             # it leaves idle.
             many = here.workers > 1 and len(keys) >= PARALLEL_FROM
             report = load_parsed(here, registry, keys, progress, writer_processes=many)

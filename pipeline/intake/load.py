@@ -264,7 +264,7 @@ def load_parsed(
     """Load the work files parse_one/parse_shard wrote, by their keys under `settings.work_root`, as the single
     writer under the run lock; remove them once stored.
 
-    `writer_processes`: write archive copies and receipts from processes beside this one (`pools.writers`),
+    `writer_processes`: write receipts from a process beside this one (`pools.writers`),
     where this process's main script may be imported again, as a pool's process does: not in an Airflow task.
     """
     keys = [str(k) for k in parsed_keys]
@@ -278,11 +278,9 @@ def load_parsed(
         with (
             run_lock(settings, purpose="load"),
             writer(settings.warehouse) as con,
-            pools.writers(
-                writer_threads(settings.archive, ARCHIVE_THREADS),
-                "archive",
-                writer_processes and not is_url(settings.archive),
-            ) as pool,
+            # Threads, always: written by a process that outlives a killed loader, a batch's copies broke the crash
+            # trials' rule that a batch is archived only once the one before it has committed (bench/crash_trials).
+            pools.writers(writer_threads(settings.archive, ARCHIVE_THREADS), "archive") as pool,
             receipt_writers(settings, process=writer_processes) as receipt_pool,
         ):
             ensure_schema(con, registry)
