@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import functools
 import hashlib
 import os
 import re
@@ -13,13 +12,12 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from pipeline import pools
 from pipeline.settings import Settings
 
 
@@ -568,8 +566,7 @@ class ArchiveBatch:
         self.paths: list[str] = []  # every file of the batch, by archive path, those already there included
         self.copies: dict[str, bytes] = {}  # archive path → bytes, named but not yet handed to the pool
         self.written: set[str] = set()  # archive paths handed to the pool or about to be
-        # Each pool job, and the write it does (done here instead if the pool's process died under it).
-        self.writing: list[tuple[Future[list[tuple[str, str | None]]], Callable[[], list]]] = []
+        self.writing: list[Future[list[tuple[str, str | None]]]] = []
         self.made: list[str] = []  # archive paths renamed into place
 
     def add(self, content: bytes, sha256: str, suffix: str) -> str:
@@ -587,10 +584,9 @@ class ArchiveBatch:
         """Hand the copies named so far to a pool job."""
         if self.copies:
             self.root.mkdir(parents=True, exist_ok=True)
-            write = functools.partial(
-                _write_partials, self.root, list(self.copies.items()), sync=SYNCFS is None
+            self.writing.append(
+                self.pool.submit(_write_partials, self.root, list(self.copies.items()), sync=SYNCFS is None)
             )
-            self.writing.append((pools.submit(self.pool, write, write), write))
             self.copies = {}
 
     def make_durable(self) -> list[str]:
@@ -598,7 +594,7 @@ class ArchiveBatch:
         self._start()
         folders: set[Path] = set()
         try:
-            written = [pools.settled(job, write).result() for job, write in self.writing]
+            written = [job.result() for job in self.writing]
             if SYNCFS is not None and any(partial for job in written for _, partial in job):
                 sync_filesystem(self.root)  # every partial file's data, at once
             for job in written:
@@ -616,9 +612,8 @@ class ArchiveBatch:
                         self.made.append(relative)
                     folders.add(target.parent)
             if SYNCFS is None:
-                syncs = [functools.partial(fsync_path, folder) for folder in folders]
-                for done, sync in [(pools.submit(self.pool, sync, sync), sync) for sync in syncs]:
-                    pools.settled(done, sync).result()
+                for done in [self.pool.submit(fsync_path, folder) for folder in folders]:
+                    done.result()
             elif folders:
                 sync_filesystem(self.root)  # the renames and new folders, at once
         finally:
@@ -629,7 +624,7 @@ class ArchiveBatch:
         """Remove the partial copies not renamed into place (the batch failed before its commit)."""
         writing, self.writing = self.writing, []
         self.copies = {}
-        for job, _ in writing:
+        for job in writing:
             with contextlib.suppress(Exception):
                 for _, partial in job.result():
                     if partial is not None:

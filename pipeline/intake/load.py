@@ -8,14 +8,13 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 from tqdm import tqdm
 
-from pipeline import pools
 from pipeline.collector import collector_paused, set_aside
 from pipeline.intake.candidates import Candidate, IngestReport
 from pipeline.intake.scan import scan_inbox, taken_in
@@ -280,7 +279,9 @@ def load_parsed(
             writer(settings.warehouse) as con,
             # Threads, always: written by a process that outlives a killed loader, a batch's copies broke the crash
             # trials' rule that a batch is archived only once the one before it has committed (bench/crash_trials).
-            pools.writers(writer_threads(settings.archive, ARCHIVE_THREADS), "archive") as pool,
+            ThreadPoolExecutor(
+                writer_threads(settings.archive, ARCHIVE_THREADS), thread_name_prefix="archive"
+            ) as pool,
             receipt_writers(settings, process=writer_processes) as receipt_pool,
         ):
             ensure_schema(con, registry)

@@ -173,6 +173,7 @@ def test_on_a_local_disk_archive_copies_and_receipts_are_written_by_few_threads(
 ):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
     recorded = RecordedPools()
+    monkeypatch.setattr(load, "ThreadPoolExecutor", recorded)
     monkeypatch.setattr(pools, "ThreadPoolExecutor", recorded)  # one file: no process beside the loader
 
     report = ingest(settings, registry, progress=False)

@@ -14,6 +14,7 @@ import pytest
 
 from pipeline import forked, intake, pools
 from pipeline.indicators import build_indicators
+from pipeline.intake import load
 from pipeline.intake.scan import shards_of
 from pipeline.intake.work import MissingWorkFile
 from pipeline.objectstore import OBJECT_STORE_THREADS, object_filesystem, published, read_published
@@ -72,6 +73,7 @@ def test_a_night_on_object_storage_parses_anywhere_and_loads_on_the_writer(tmp_p
     assert not any(p.is_file() for h in (one, two) for p in h.home.rglob("*"))
     recorded = RecordedPools()
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(load, "ThreadPoolExecutor", recorded)
         patch.setattr(pools, "ThreadPoolExecutor", recorded)
         patch.setattr(forked, "usable", lambda: True)
         # Processes asked for, as the CLI does for many files: object storage's client lives in this process.

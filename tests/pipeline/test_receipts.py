@@ -372,7 +372,7 @@ def test_receipts_written_from_a_process_beside_the_loader_say_what_the_run_left
 
     ingest(settings, registry, progress=False)
 
-    assert made == [("archive", "ThreadPoolExecutor"), ("receipts", "ProcessPoolExecutor")]
+    assert made == [("receipts", "ProcessPoolExecutor")]
     statuses = {name: facts["status_zh"] for name, facts in receipts_of(settings).items()}
     assert statuses == {
         "项目基本信息.csv.回执.json": "已接收",
@@ -395,7 +395,7 @@ def test_a_receipt_process_that_died_leaves_its_receipts_to_the_loader_with_one_
     report = ingest(settings, registry, progress=False)
 
     assert [o.status for o in report.outcomes] == ["accepted", "accepted"]
-    assert made == [("archive", "ThreadPoolExecutor"), ("receipts", "ProcessPoolExecutor")]
+    assert made == [("receipts", "ProcessPoolExecutor")]
     recorded = query(
         settings,
         "select archive_path, receipt_path, receipt_status = status, receipt_error from ops.submissions",
