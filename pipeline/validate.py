@@ -298,8 +298,14 @@ def _funds_per_project(sheets: list[_Sheet], context: Context, registry: Registr
     return frame
 
 
-# The ±0.01 万元 a 累计 may differ from its months' sum (submissions.md), as the suite checks it.
-CUMULATIVE_TOLERANCE = Decimal("0.01")
+def _gap_tolerance(template_id: str) -> Decimal:
+    """Return how far a 累计 may be from its months' sum: the bound the suite checks `cumulative_gap` against."""
+    # Read from the suite (±0.01 万元, submissions.md), so the frame and the check never disagree.
+    for expectation in suite_documents(template_id)["cumulative_per_row"]["expectations"]:
+        kwargs = expectation["kwargs"]
+        if kwargs.get("column") == "cumulative_gap" and "max_value" in kwargs:
+            return Decimal(str(kwargs["max_value"]))
+    return Decimal(0)  # nothing checks the gap: every change of it is one
 
 
 def _cumulative_per_row(sheets: list[_Sheet], context: Context, registry: Registry) -> list[dict]:
@@ -309,6 +315,7 @@ def _cumulative_per_row(sheets: list[_Sheet], context: Context, registry: Regist
         for record in sheet.parsed.records:
             group = (sheet.batch, record.get("unit"), record.get("project_name"), record.get("year"))
             groups[group][record.get("month")].append((sheet, record))
+    tolerance = _gap_tolerance(sheets[0].parsed.template.id)
     frame = []
     for group, by_month in groups.items():
         history = context.monthly_history.get(group[1:], {})
@@ -333,7 +340,7 @@ def _cumulative_per_row(sheets: list[_Sheet], context: Context, registry: Regist
             gap = cumulative[0] - running
             # One wrong 本月 (in 元, say) puts every later 累计 off by the same amount: the month it happened is
             # blamed, and later months only where their gap differs again (a second error), not once a month.
-            opened = gap if abs(gap - carried) > CUMULATIVE_TOLERANCE else Decimal(0)
+            opened = gap if abs(gap - carried) > tolerance else Decimal(0)
             carried = gap
             frame.append(
                 _blamed(sheet, [record["excel_row"]])

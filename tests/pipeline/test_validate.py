@@ -6,11 +6,13 @@ its own batch key from it.
 
 from __future__ import annotations
 
+import copy
 import json
 from decimal import Decimal
 
 import pytest
 
+import pipeline.validate as validate_module
 from pipeline.parse import parse_file
 from pipeline.problems import Problem
 from pipeline.registry import ColumnType
@@ -361,6 +363,29 @@ def test_a_wrong_month_is_blamed_once_not_in_every_later_month(registry, case):
     validation = validate([Batch(case, s) for s in parsed.sheets], registry, CONTEXT)
 
     assert [p.excel_row for p in validation.problems[case] if p.rule == "cumulative_mismatch"] == rows
+
+
+@pytest.mark.parametrize(("bound", "rows"), [(None, [4, 5]), (0.5, [])])
+def test_a_carried_gap_is_judged_by_the_suites_own_tolerance(registry, monkeypatch, bound, rows):
+    # February's 累计 0.3 over its months' sum, March's 0.6: within ±0.5 each month moves the gap by less than
+    # the bound, so neither is blamed; at the suite's ±0.01 both are. The frame must read the bound the check uses.
+    text = CLEAN["investment_progress"].replace("3150,5750", "3150,5750.3").replace("10030.50", "10031.10")
+    original = validate_module.suite_documents
+
+    def suite(template_id: str) -> dict[str, dict]:
+        documents = copy.deepcopy(original(template_id))
+        for expectation in documents.get("cumulative_per_row", {}).get("expectations", []):
+            if bound is not None and expectation["kwargs"].get("column") == "cumulative_gap":
+                expectation["kwargs"] |= {"min_value": -bound, "max_value": bound}
+        return documents
+
+    monkeypatch.setattr(validate_module, "suite_documents", suite)
+    parsed = parse("carried_gap", text, registry)
+
+    validation = validate([Batch("carried_gap", s) for s in parsed.sheets], registry, CONTEXT)
+
+    problems = validation.problems.get("carried_gap", [])
+    assert [p.excel_row for p in problems if p.rule == "cumulative_mismatch"] == rows
 
 
 def test_a_file_with_three_errors_reports_all_three(checked):
