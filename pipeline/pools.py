@@ -1,7 +1,8 @@
 """Pools that write files beside the loader: threads, or a process that leaves its work to the loader if it dies.
 
-The loader is one Python process: archive copies and receipts written by its threads take turns with it for one
-core (the GIL) while a second core idles. Written by a process beside it, they take that second core instead.
+The loader is one Python process: receipts written by its threads take turns with it for one core (the GIL) while
+a second core idles. Written by a process beside it, they take that second core instead. Archive copies stay in
+threads: a process outlives a killed loader (README "Performance").
 """
 
 from __future__ import annotations

@@ -303,7 +303,7 @@ def _gap_tolerance(template_id: str) -> Decimal:
     # Read from the suite (±0.01 万元, submissions.md), so the frame and the check never disagree.
     for expectation in suite_documents(template_id)["cumulative_per_row"]["expectations"]:
         kwargs = expectation["kwargs"]
-        if kwargs.get("column") == "cumulative_gap" and "max_value" in kwargs:
+        if kwargs.get("column") == "cumulative_gap" and kwargs.get("max_value") is not None:
             return Decimal(str(kwargs["max_value"]))
     return Decimal(0)  # nothing checks the gap: every change of it is one
 
