@@ -367,6 +367,11 @@ def _write_in_process(html_path: Path, json_path: Path, facts: ReceiptFacts) -> 
     return _write_files(html_path, json_path, facts, _made_here)
 
 
+def _here(paths: tuple[Path, Path], facts: ReceiptFacts) -> partial:
+    """Return the write of a receipt in this process: the fallback when the pool's process has died."""
+    return partial(_write_files, *paths, facts)
+
+
 def _start_writing(
     pool: Executor, paths: tuple[Path, Path], facts: ReceiptFacts, made: set[Path] | None
 ) -> Future:
@@ -375,12 +380,12 @@ def _start_writing(
         work = partial(_write_in_process, *paths, facts)
     else:
         work = partial(_write_files, *paths, facts, made)
-    return pools.submit(pool, work, partial(_write_files, *paths, facts))
+    return pools.submit(pool, work, _here(paths, facts))
 
 
 def _settled(job: Future, paths: tuple[Path, Path], facts: ReceiptFacts) -> Future:
     """Return a receipt's write once it is over, written here instead if the pool's process died under it."""
-    return pools.settled(job, partial(_write_files, *paths, facts))
+    return pools.settled(job, _here(paths, facts))
 
 
 @dataclass(frozen=True, slots=True)
