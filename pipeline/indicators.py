@@ -202,8 +202,10 @@ def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int])
             con.execute(f"comment on column config.{table}.{name} is {_literal(note)}")
 
 
-def _reading(target_text: str | None, reported_text: str | None) -> dict:
-    reading = read_indicator(target_text, reported_text)
+def _reading(
+    target_text: str | None, reported_text: str | None, target_unit: str | None, reported_unit: str | None
+) -> dict:
+    reading = read_indicator(target_text, reported_text, target_unit, reported_unit)
     return {name: getattr(reading, name) for name, _ in _READING.children}
 
 
@@ -215,7 +217,7 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     con.create_function(
         "read_indicator",
         _reading,
-        ["VARCHAR", "VARCHAR"],
+        ["VARCHAR"] * 4,
         _READING,
         null_handling="special",
         side_effects=False,

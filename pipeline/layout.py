@@ -396,7 +396,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             reported, target = values[binding.column.name], values.get(binding.column.read_against)
             if not (reported or target):
                 continue
-            reading = read_indicator(target, reported)
+            reading = read_indicator(target, reported, target_binding and target_binding.unit, binding.unit)
             if reading.target_unit == "%" and binding.index < width:
                 # A bare number against a percent target is read in points; its cell's format may say otherwise.
                 sheet.note_percent_number(index, binding.index, row[binding.index])

@@ -392,13 +392,45 @@ _INDICATOR_FLAWS = {
 }
 
 
+def _in_header_unit(
+    written: _Written, header_unit: str | None, against: Decimal | None, basis: str
+) -> tuple[_Written, Noted | None]:
+    """Give a number written without a unit the unit of its column's header (`年度指标值（%）`): 0.9 there is 90 %."""
+    unit = _unit_spelling(header_unit) if header_unit else None
+    if unit is None or written.number is None or written.unit is not None:
+        return written, None
+    if unit != "%":
+        return written._replace(unit=unit), None
+    number, noted = bare_percent(written.number, against, basis)
+    return written._replace(number=number, unit="%"), noted
+
+
 @functools.lru_cache(maxsize=65536)
-def read_indicator(target_text: str | None, reported_text: str | None) -> Indicator:
-    """Read a target (`≥95%`, `=16个`, `按期完成`) and the value reported against it, as the clerk meant it."""
+def read_indicator(
+    target_text: str | None,
+    reported_text: str | None,
+    target_header_unit: str | None = None,
+    reported_header_unit: str | None = None,
+) -> Indicator:
+    """Read a target (`≥95%`, `=16个`, `按期完成`) and the value reported against it, as the clerk meant it.
+
+    A header's unit (`实际完成值（%）`) is the unit of a number written without one in its column.
+    """
     target = _indicator_parts(target_text)
     operator = "定性" if target.number is None else target.operator or "≥"
+    # A bare 1 as a percent target: `≥1` asks for all of something (100 %), `≤1` for a small share (1 %).
+    basis = f"年度指标值“{target_text}”的表头注明（%）、按“{operator}”比较"
+    target, header_noted = _in_header_unit(
+        target, target_header_unit, Decimal(100) if operator in ("≥", "=") else None, basis
+    )
     target_number, target_unit = target.number, target.unit
     reported = _indicator_parts(reported_text)
+    if (
+        target_unit is None
+    ):  # else a bare value is read in its own row's target unit, nearer than the header's
+        basis = f"实际完成值的表头注明（%），对照年度指标值“{target_text}”"
+        reported, noted = _in_header_unit(reported, reported_header_unit, target_number, basis)
+        header_noted = header_noted or noted
     reported_number, reported_unit = reported.number, reported.unit
     noted = error = None
     in_target = False
@@ -470,7 +502,7 @@ def read_indicator(target_text: str | None, reported_text: str | None) -> Indica
         target_unit,
         reported_number,
         reported_unit or target_unit,
-        noted,
+        noted or header_noted,
         error,
         in_target,
     )

@@ -7,8 +7,13 @@ create or replace table mart.self_evaluation as
 -- Each distinct pair of texts is read once: read_indicator runs in Python, and a year's thousands of indicators
 -- repeat a few hundred targets.
 with readings as (
-    select target_text, reported_value, read_indicator(target_text, reported_value) as reading
-    from (select distinct target_text, reported_value from staging.performance_targets)
+    select
+        target_text, reported_value, target_header_unit, reported_header_unit,
+        read_indicator(target_text, reported_value, target_header_unit, reported_header_unit) as reading
+    from (
+        select distinct target_text, reported_value, target_header_unit, reported_header_unit
+        from staging.performance_targets
+    )
 ),
 
 targets as (
@@ -23,6 +28,8 @@ targets as (
     left join readings
         on readings.target_text is not distinct from performance_targets.target_text
         and readings.reported_value is not distinct from performance_targets.reported_value
+        and readings.target_header_unit is not distinct from performance_targets.target_header_unit
+        and readings.reported_header_unit is not distinct from performance_targets.reported_header_unit
 ),
 
 parsed as (

@@ -9,6 +9,18 @@ current_slices as (
     select submission_id, slice_key from ops.current_slices
 ),
 
+-- The unit a header names (`年度指标值（%）`) is the unit of a bare number beneath it.
+header_units as (
+    select
+        submission_id,
+        sheet,
+        max(written_unit) filter (where column_name = 'target_text') as target_header_unit,
+        max(written_unit) filter (where column_name = 'reported_value') as reported_header_unit
+    from ops.sheet_columns
+    where column_name in ('target_text', 'reported_value')
+    group by submission_id, sheet
+),
+
 final as (
     select
         source.submission_id,
@@ -23,6 +35,8 @@ final as (
         source.level3,
         source.target_text,
         source.reported_value,
+        header_units.target_header_unit,
+        header_units.reported_header_unit,
         source.weight,
         source.reported_score,
         source.deviation_note,
@@ -39,6 +53,7 @@ final as (
         source.reported_total_score
     from source
     inner join current_slices using (submission_id, slice_key)
+    left join header_units using (submission_id, sheet)
     -- Rows stored before project codes whose name matched several projects stay in raw only.
     where source.project_code is not null
 )
@@ -58,6 +73,8 @@ comment on column staging.performance_targets.level2 is '「二级指标」，�
 comment on column staging.performance_targets.level3 is '「三级指标」：指标名称';
 comment on column staging.performance_targets.target_text is '「年度指标值」，按原样保存的文字（如≥95%、16个）';
 comment on column staging.performance_targets.reported_value is '「实际完成值」，按原样保存的文字；按年度指标值的单位读取（read_indicator）';
+comment on column staging.performance_targets.target_header_unit is '「年度指标值」表头括号中注明的单位（如%），未写单位的数值按此单位读取';
+comment on column staging.performance_targets.reported_header_unit is '「实际完成值」表头括号中注明的单位（如%），未写单位的数值按此单位读取';
 comment on column staging.performance_targets.weight is '「分值」：该指标的满分';
 comment on column staging.performance_targets.deviation_note is '「偏差原因分析及改进措施」';
 comment on column staging.performance_targets.reported_score is '「得分」：单位自评的该指标得分（全国通用自评表才有；计算得分见mart.self_evaluation.score）';

@@ -543,6 +543,54 @@ def test_the_national_self_evaluation_scores_exactly_as_the_simplified_table(
     assert (round(score, 2), grade) == (Decimal("95.18"), "优")  # the demo's published figures
 
 
+def _percent_headed(targets) -> list[tuple]:
+    """Write the targets under `年度指标值（%）` and `实际完成值（%）`: percentages as bare numbers, 95 % as 0.95."""
+
+    def bare(text: str, fraction: bool) -> str:
+        if not text.endswith("%"):
+            return text
+        number = Decimal(text.rstrip("%").lstrip("≥≤="))
+        return text[: len(text) - len(text.lstrip("≥≤="))] + format(number / 100 if fraction else number, "f")
+
+    return [(*t[:3], bare(t[3], False), bare(t[4], True), *t[5:]) for t in targets]
+
+
+def test_percentages_under_a_percent_header_score_as_if_written_with_percent_signs(
+    tmp_path_factory, registry, demo, simplified_score
+):
+    # 工程验收合格率 `≥95` against `0.98`: read as written (0.98 of 95), it scored a hundredth of its points.
+    targets = [
+        (*t[:3], "≥95", "0.98", *t[5:]) if t[2] == "工程验收合格率" else t
+        for t in _percent_headed(demo.TARGETS)
+    ]
+    rows, merges = national_self_evaluation(targets, goals=GOALS)
+    header = next(i for i, row in enumerate(rows) if row[3] == "三级指标")
+    rows[header] = [*rows[header][:4], "年度指标值（%）", "实际完成值（%）", *rows[header][6:]]
+    settings = _home(tmp_path_factory, "percent-headed")
+    paths = demo.write_inbox(settings.inbox)
+    [simplified] = [p for p in paths if p.name == "绩效目标自评表2022.xlsx"]
+    simplified.write_bytes(workbook((rows, merges)))
+
+    outcomes = {Path(o.inbox_path).name: o for o in _night(settings, registry, paths)}
+    build_indicators(settings, registry)
+
+    assert outcomes[simplified.name].status == "accepted"
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert (
+            con.execute(
+                "select self_evaluation_score, grade from mart.project_year where project_name = ? and year = 2022",
+                [PROJECT],
+            ).fetchone()
+            == simplified_score
+        )
+        read = con.execute(
+            "select target_value, target_unit, actual_value from mart.self_evaluation "
+            "where project_name = ? and year = 2022 and level3 = '工程验收合格率'",
+            [PROJECT],
+        ).fetchone()
+    assert read == (Decimal("0.95"), "%", Decimal("0.98"))
+
+
 def test_the_forms_goals_and_self_reported_scores_are_in_the_report(national_night):
     _, _, text = national_night
     zaolin = text.split(f"）{PROJECT}")[1].split("\n三、绩效指标表")[0]

@@ -490,6 +490,32 @@ def test_a_bare_1_under_a_percent_target_is_read_by_the_target_and_noted(target,
     )
 
 
+# A header's unit is that of the bare numbers under it: `年度指标值（%）` `≥90` is ≥ 90 %, `实际完成值（%）` 0.95 is 95 %.
+@pytest.mark.parametrize(
+    ("target", "reported", "headers", "read", "rule"),
+    [
+        ("≥90", "0.95", ("%", "%"), (Decimal(90), "%", Decimal(95), "%"), None),
+        ("≥90", "95", ("%", None), (Decimal(90), "%", Decimal(95), "%"), None),
+        ("≥0.9", "95%", ("%", None), (Decimal(90), "%", Decimal(95), "%"), None),
+        ("≥90", "1", ("%", "%"), (Decimal(90), "%", Decimal(100), "%"), "percent_ambiguous"),
+        ("≥90", "0.95", (None, "%"), (Decimal(90), "%", Decimal(95), "%"), "indicator_unit_assumed"),
+        ("≤1", "0.5", ("%", "%"), (Decimal(1), "%", Decimal(50), "%"), "percent_ambiguous"),
+        ("≥16", "16", ("个", None), (Decimal(16), "个", Decimal(16), "个"), None),
+        ("≥95%", "0.9", ("%", "%"), (Decimal(95), "%", Decimal(90), "%"), None),
+        ("=16个", "16", ("%", "%"), (Decimal(16), "个", Decimal(16), "个"), None),  # the cell's unit wins
+        ("≥90", "0.95", (None, None), (Decimal(90), None, Decimal("0.95"), None), "indicator_scale"),
+    ],
+)
+def test_a_bare_number_is_read_in_its_headers_unit(target, reported, headers, read, rule):
+    reading = read_indicator(target, reported, *headers)
+    numbers = (reading.target_number, reading.target_unit, reading.reported_number, reading.reported_unit)
+    assert (tuple(n.normalize() if isinstance(n, Decimal) else n for n in numbers), reading.error) == (
+        read,
+        None,
+    )
+    assert (reading.noted and reading.noted.rule) == rule
+
+
 @pytest.mark.parametrize(
     ("target", "operator", "number", "unit"),
     [
