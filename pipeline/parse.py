@@ -403,6 +403,7 @@ class _Statement:
     label: str  # what the clerk corrects: “年度：”一行, 标题, 文件名, 「日期」列的日期
     excel_row: int | None = None
     header: str | None = None
+    rows: tuple[tuple[int, int], ...] = ()  # a column's (Excel row, year) for each row stating one
 
 
 def _years_zh(years: tuple[int, ...]) -> str:
@@ -433,9 +434,8 @@ def _year_statements(
             first, last = min(row for row, _ in given), max(row for row, _ in given)
             rows = f"第{first}行" if first == last else f"第{first}至{last}行"
             years = tuple(sorted({year for _, year in given}))
-            found.append(
-                _Statement(source, years, f"{label}（{rows}）是{_years_zh(years)}", label, first, header)
-            )
+            says = f"{label}（{rows}）是{_years_zh(years)}"
+            found.append(_Statement(source, years, says, label, first, header, tuple(given)))
         elif source == "line" and meta.year_written is not None:
             row = meta.rows.get("year")
             years = () if meta.year is None else (meta.year,)
@@ -451,6 +451,38 @@ def _year_statements(
             says = f"文件名“{filename}”写的是{_years_zh(years)}"
             found.append(_Statement(source, years, says, "文件名", header="文件名"))
     return found
+
+
+def _rows_zh(rows: list[int]) -> str:
+    """Name Excel rows as a clerk reads them, runs shortened: 第4、6行, 第3至5、9行."""
+    runs: list[list[int]] = []
+    for row in sorted(rows):
+        if runs and row == runs[-1][-1] + 1:
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return "第" + "、".join(str(r[0]) if len(r) == 1 else f"{r[0]}至{r[-1]}" for r in runs) + "行"
+
+
+def _year_span(sheet: ParsedSheet, statement: _Statement) -> Problem:
+    """Reject a column whose rows state several years, naming the rows of each and where the second begins."""
+    by_year = {year: [row for row, said in statement.rows if said == year] for year in statement.years}
+    where = "；".join(f"{year}年：{_rows_zh(rows)}" for year, rows in by_year.items())
+    first_year = min(statement.rows)[1]
+    other_row = min(row for row, year in statement.rows if year != first_year)
+    found = "、".join(map(str, statement.years))
+    fix = "一个文件只能报送一个年度的数据，请按年度分别报送"
+    return Problem(
+        Severity.ERROR,
+        "year_span",
+        f"{statement.label}跨越了{found}多个年度（{where}），{fix}。",
+        sheet=sheet.name,
+        excel_row=other_row,
+        column_header=statement.header,
+        value=found,
+        expected="应为同一年度",
+        fix=fix,
+    )
 
 
 def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: int) -> None:
@@ -470,13 +502,9 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
                 parsed.problems.append(_year_range(sheet, latest, record["excel_row"], header, date, fix))
     statements = _year_statements(sheet, filename, headers, bounded)
     for statement in statements:
-        if statement.source == "dates" and len(statement.years) > 1:
-            parsed.fail(
-                "year_span",
-                f"{statement.label}跨越了{'、'.join(map(str, statement.years))}多个年度，"
-                "一个文件只能填报一个年度，请分开报送。",
-                sheet=sheet.name,
-            )
+        # A file is one 报表年度: a 年度 column naming two would file one submission under two years.
+        if statement.source in ("column", "dates") and len(statement.years) > 1:
+            parsed.problems.append(_year_span(sheet, statement))
         elif statement.source == "line" and not statement.years:
             # Worded as a 年度 cell that cannot be read is; the line is never passed over for the title's year.
             parsed.problems.append(
@@ -534,8 +562,8 @@ def _flag_conflicts(
     taken, *others = statements
     if not taken.years or not all(map(bounded, taken.years)):
         return  # the year taken is unreadable or out of range: rejected on its own already
-    if taken.source != "column" and len(taken.years) > 1:
-        return  # dates spanning years, or a title naming several: rejected on its own already
+    if len(taken.years) > 1:
+        return  # a column or dates spanning years, or a title naming several: rejected on its own already
     used = _years_zh(taken.years)
     for other in others:
         if set(other.years) <= set(taken.years):

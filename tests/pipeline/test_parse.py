@@ -15,6 +15,15 @@ UNIT = "枣林街道办事处"
 SHUANGPU_UNIT = "南阳市城乡一体化示范区建设实业有限公司"
 PROJECT = "示范区双铺棚户区改造项目"
 LEDGER_HEADER = ["日期", "项目名称", "资金来源", "类型", "金额（万元）"]
+# 年度 spaced as a clerk may type it: problems name a header as written.
+PROGRESS_HEADER = [
+    "项目名称",
+    "年 度",
+    "月份",
+    "年度计划投资（万元）",
+    "本月完成投资（万元）",
+    "累计完成投资（万元）",
+]
 
 # One hand-filled compound list with most quirks at once: merged title, metadata spread over cells,
 # text and numbers mixed, an Excel date, a blank row, a 合计 row and a footer.
@@ -469,18 +478,67 @@ def records_years(parsed: ParsedFile) -> list:
     return [r["year"] for sheet in parsed.sheets for r in sheet.records]
 
 
-def test_year_column_gives_each_row_its_year_and_blank_cells_fall_back_to_the_line(registry):
+def test_a_year_column_of_one_year_raises_nothing_and_its_blank_cells_fall_back_to_the_line(registry):
     rows = [
         ["年度：2022"],
         ["年度", "小区名称", "改造面积（㎡）", "惠及户数", "计划投资（万元）"],
-        ["2021年", "市委小区", 19320, 249, 725.58],
-        [2023, "石化小区", 24150, 312, 906.97],
+        ["2022年", "市委小区", 19320, 249, 725.58],
+        [2022, "石化小区", 24150, 312, 906.97],
         [None, "育源小区", 12680, 164, 476.21],
     ]
-    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/2020年清单.xlsx", registry)
-    assert parsed.errors == []
-    assert records_years(parsed) == [2021, 2023, 2022]
-    assert parsed.years == [2021, 2022, 2023]
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/2022年清单.xlsx", registry)
+    assert parsed.all_problems == []
+    assert records_years(parsed) == [2022, 2022, 2022]
+    assert parsed.years == [2022]
+
+
+def test_a_year_column_holding_two_years_is_rejected_as_year_span_naming_its_rows(registry):
+    # A December report and a January one pasted into one sheet: one file, one 报表年度, never two slices.
+    rows = [
+        ["投资完成情况月报"],
+        [f"填报单位：{SHUANGPU_UNIT}"],
+        PROGRESS_HEADER,
+        [PROJECT, 2026, 1, 6000, 100, 100],
+        [PROJECT, "2025年", 12, 3000, 100, 1050],
+        [PROJECT, 2026, 2, 6000, 100, 200],
+    ]
+    parsed = parse_file(xlsx({"月报": rows}), f"{SHUANGPU_UNIT}/跨年月报.xlsx", registry)
+    [problem] = parsed.all_problems
+    assert (problem.severity, problem.rule, problem.sheet) == (Severity.ERROR, "year_span", "月报")
+    # The header as written, the first row of another year than the sheet's first, and the years found.
+    assert (problem.excel_row, problem.column_header, problem.value) == (5, "年 度", "2025、2026")
+    assert problem.fix == "一个文件只能报送一个年度的数据，请按年度分别报送"
+    assert problem.message_zh == (
+        "「年 度」列跨越了2025、2026多个年度（2025年：第5行；2026年：第4、6行），"
+        "一个文件只能报送一个年度的数据，请按年度分别报送。"
+    )
+
+
+def test_a_year_column_of_one_year_beside_a_line_of_another_is_a_warning_not_a_span(registry):
+    rows = [
+        [f"填报单位：{SHUANGPU_UNIT}"],
+        ["年度：2025"],
+        PROGRESS_HEADER,
+        [PROJECT, 2026, 2, 6000, 100, 100],
+    ]
+    parsed = parse_file(xlsx({"月报": rows}), f"{SHUANGPU_UNIT}/月报.xlsx", registry)
+    assert (parsed.errors, records_years(parsed)) == ([], [2026])
+    [warning] = parsed.warnings
+    assert (warning.rule, warning.excel_row, warning.value) == ("year_conflict", 2, "2025")
+    assert "本表已按「年 度」列取2026年度" in warning.message_zh
+
+
+def test_a_project_register_listing_projects_planned_in_different_years_is_one_years_register(registry):
+    # The register has no 年度 column: its planned dates span years by nature and never state the year.
+    rows = [
+        ["年度：2022"],
+        ["项目名称", "项目类型", "实施单位", "计划开工日期", "计划完工日期", "计划总投资（万元）"],
+        [PROJECT, "棚户区改造", SHUANGPU_UNIT, dt.date(2021, 3, 1), dt.date(2024, 12, 31), 112774.31],
+        ["枣林老旧小区改造", "老旧小区改造", UNIT, dt.date(2023, 4, 1), dt.date(2023, 11, 30), 9163.6],
+    ]
+    parsed = parse_file(xlsx({"登记": rows}), "区财政局/项目基本信息表.xlsx", registry)
+    assert parsed.templates == ["project_register"]
+    assert (parsed.errors, records_years(parsed)) == ([], [2022, 2022])
 
 
 @pytest.mark.parametrize(
@@ -535,9 +593,15 @@ def test_fund_ledger_dates_spanning_two_years_are_rejected_as_year_span(registry
     parsed = parse_file(csv_bytes(rows), "示范区建设实业有限公司/台账.csv", registry)
     assert (Severity.ERROR, "year_span") in rules(parsed)
     problem = next(p for p in parsed.errors if p.rule == "year_span")
-    assert problem.sheet == "台账"
+    assert (problem.sheet, problem.excel_row, problem.column_header, problem.value) == (
+        "台账",
+        3,
+        "日期",
+        "2022、2023",
+    )
     assert problem.message_zh == (
-        "「日期」列的日期跨越了2022、2023多个年度，一个文件只能填报一个年度，请分开报送。"
+        "「日期」列的日期跨越了2022、2023多个年度（2022年：第2行；2023年：第3至4行），"
+        "一个文件只能报送一个年度的数据，请按年度分别报送。"
     )
 
 
