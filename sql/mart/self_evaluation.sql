@@ -63,7 +63,12 @@ bound as (
         arg_min(bindings.measure, bindings.position) as measure
     from valued
     inner join config.bindings as bindings
-        on bindings.year = valued.year and contains(valued.level3, bindings.contains)
+        -- A cell wrapped in Excel (`改造小区⏎数量`) is one name to the clerk: spaces and line breaks do not part it.
+        on bindings.year = valued.year
+        and contains(
+            regexp_replace(valued.level3, '[\s\x{3000}]', '', 'g'),
+            regexp_replace(bindings.contains, '[\s\x{3000}]', '', 'g')
+        )
     group by all
 ),
 

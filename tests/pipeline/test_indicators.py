@@ -476,6 +476,19 @@ def test_binding_takes_the_first_match_in_rule_order(wh):
     ]
 
 
+@pytest.mark.parametrize("level3", ["改造小区\n数量", "改造小区 数量", "改造小区　数量"])
+def test_a_name_wrapped_or_spaced_in_its_cell_binds_as_written_whole(wh, level3):
+    register(wh, "甲")
+    compounds(wh, "甲", 3)
+    targets(wh, "甲", (level3, "=4个", "4个", 90))
+
+    wh.build()
+
+    assert wh.rows("select measure, actual_value, round(score, 6) from mart.self_evaluation where position > 0") == [
+        ("compounds", D("3"), D("67.5"))  # 90 × 3/4, not the reported 4 of 4
+    ]
+
+
 def test_area_targets_compare_in_the_unit_they_are_written_in(wh):
     register(wh, "甲")
     compounds(wh, "甲", 5)  # 5,000 平方米
