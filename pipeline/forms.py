@@ -34,7 +34,7 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
     places = _Places(grid) if template.fields or template.month_from_headers else None
     found = {field.name: places.locate(field) for field in template.fields} if places else {}
     if template.month_from_headers:  # first: a warning below names the block's `1-7月执行数` as written
-        _months_covered(found, sheet)
+        _months_covered(grid, found, sheet)
     if template.fields:
         values = {
             field.name: _field_value(places, field, found[field.name], sheet, registry)
@@ -332,10 +332,14 @@ def _settle_bare_rate(found: dict[str, _Place | None], values: dict[str, object]
     budget = _budget_field(sheet)
     executed, planned = values.get(_EXECUTED), values.get(budget)
     fix = "请填写带百分号的执行率，如“100%”"
+    # Without the form's own figures to tell, the rule for a bare 1 decides: read against its target, and an
+    # execution rate's target is the whole budget (100 %), so it is read as 100 %.
+    values[_RATE] = Decimal(1)
+    by_target = "按执行率的目标100%，已按100%计算"
     if None in (executed, planned):
-        expected = "既可读作1%也可读作100%，本表没有可对照的执行数和预算数，已按1%计算"
+        expected = f"既可读作1%也可读作100%，本表没有可对照的执行数和预算数，{by_target}"
     elif not planned:
-        expected = "既可读作1%也可读作100%，本表预算数为0，无法对照执行数，已按1%计算"
+        expected = f"既可读作1%也可读作100%，本表预算数为0，无法对照执行数，{by_target}"
     else:
         computed = executed / planned
         written = "÷".join(_label(found[name]) for name in (_EXECUTED, budget) if found.get(name))
@@ -346,7 +350,7 @@ def _settle_bare_rate(found: dict[str, _Place | None], values: dict[str, object]
         )
         if reading is None:
             percent = display((computed * 100).quantize(Decimal("0.01")))
-            expected = f"既可读作1%也可读作100%，而{basis}≈{percent}%，两种读法都不相符，已按1%计算"
+            expected = f"既可读作1%也可读作100%，而{basis}≈{percent}%，两种读法都不相符，{by_target}"
             fix = f"请核对执行率及执行数、预算数，并填写带百分号的执行率，如“{percent}%”"
         else:
             values[_RATE] = reading
@@ -418,10 +422,13 @@ def _as_typed(grid: Grid, excel_row: int, index: int) -> object:
     return row[c] if c < len(row) else None
 
 
-def _months_covered(located: dict[str, _Place | None], sheet: ParsedSheet) -> None:
+def _months_covered(grid: Grid, located: dict[str, _Place | None], sheet: ParsedSheet) -> None:
     """Note N of the form's `1-N月…` headers; headers naming different months are an error."""
     found: dict[int, tuple[int, str]] = {}
-    headers = [(sheet.header_rows[1], b.header) for b in sheet.bindings]
+    # A header merged down both header rows shows on the first: that is the row the clerk is sent to.
+    origin = _merged_origin(grid)
+    last = sheet.header_rows[1] - 1
+    headers = [(origin.get((last, b.index), (last, 0))[0] + 1, b.header) for b in sheet.bindings]
     for field in sheet.template.fields:
         where = located[field.name]
         if where is not None and field.row is not None:

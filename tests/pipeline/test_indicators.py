@@ -484,7 +484,9 @@ def test_a_name_wrapped_or_spaced_in_its_cell_binds_as_written_whole(wh, level3)
 
     wh.build()
 
-    assert wh.rows("select measure, actual_value, round(score, 6) from mart.self_evaluation where position > 0") == [
+    assert wh.rows(
+        "select measure, actual_value, round(score, 6) from mart.self_evaluation where position > 0"
+    ) == [
         ("compounds", D("3"), D("67.5"))  # 90 × 3/4, not the reported 4 of 4
     ]
 

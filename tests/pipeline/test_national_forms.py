@@ -271,7 +271,7 @@ def test_an_execution_rate_other_than_executed_over_budget_is_a_warning(registry
     [
         ("1300", Decimal(1), "已按100%计算"),
         ("13", Decimal("0.01"), "已按1%计算"),
-        ("650", Decimal("0.01"), None),
+        ("650", Decimal(1), None),
     ],
 )
 def test_a_bare_1_rate_is_read_by_the_forms_own_execution(registry, demo, executed, stored, said):
@@ -289,8 +289,9 @@ def test_a_bare_1_rate_is_read_by_the_forms_own_execution(registry, demo, execut
     assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {stored}
     if said:
         assert f"对照本表全年执行数÷全年预算数＝{executed}÷1300，{said}" in doubt.message_zh
-    else:  # 50 %: neither reading; the clerk is asked to check all three
-        assert "而本表全年执行数÷全年预算数＝650÷1300≈50%，两种读法都不相符，已按1%计算" in doubt.message_zh
+    else:  # 50 %: neither reading; the rule reads it against the rate's target, 100 %, and asks to check all three
+        said = "而本表全年执行数÷全年预算数＝650÷1300≈50%，两种读法都不相符，按执行率的目标100%，已按100%计算"
+        assert said in doubt.message_zh
 
 
 def test_a_bare_1_rate_over_a_budget_of_0_says_so(registry, demo):
@@ -299,7 +300,8 @@ def test_a_bare_1_rate_over_a_budget_of_0_says_so(registry, demo):
     parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
 
     [doubt] = [p for p in parsed.all_problems if p.rule == "percent_ambiguous"]
-    assert "本表预算数为0，无法对照执行数，已按1%计算" in doubt.message_zh
+    assert "本表预算数为0，无法对照执行数，按执行率的目标100%，已按100%计算" in doubt.message_zh
+    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {Decimal(1)}
 
 
 def test_the_forms_own_figures_reach_the_receipt_and_are_stored_with_the_rows(

@@ -428,3 +428,18 @@ def test_an_unknown_mark_in_a_required_group_is_one_error_on_its_receipt(registe
     assert [(i.rule, i.excel_row, i.column_header) for i in facts.issues] == [
         ("tick_mark", FIRST_DATA_ROW, "确定能")
     ]
+
+
+def test_a_months_error_on_a_header_merged_down_both_rows_names_the_row_excel_shows_it_on(registry):
+    rows, merges = ticked_monitoring(MONITORING)
+    block = next(i for i, row in enumerate(rows) if "1-7月执行数" in row)
+    rows[block] = [cell.replace("1-7月", "1-6月") if isinstance(cell, str) else cell for cell in rows[block]]
+
+    [error] = _parse(registry, (rows, merges)).errors
+
+    # 1-7月实际完成情况 is merged over rows 9 and 10: Excel shows it on row 9.
+    assert (error.rule, error.excel_row, error.column_header) == (
+        "months_mismatch",
+        HEADER_ROW,
+        "1-7月实际完成情况",
+    )
