@@ -69,6 +69,10 @@ class Context:
     # 本月完成投资 already in the warehouse, per (unit, project, year) and month, so 累计 can be checked
     # when a file carries only the latest months.
     monthly_history: Mapping[tuple, Mapping[int, Decimal]] = field(default_factory=dict)
+    # The files of this run to be taken in, by batch key, named as sent, in the order they are stored: their
+    # months stand in for months another file lacks, a later file's over an earlier one's and the warehouse's,
+    # as their slices will.
+    run_files: Mapping[Hashable, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -308,22 +312,61 @@ def _gap_tolerance(template_id: str) -> Decimal:
     return Decimal(0)  # nothing checks the gap: every change of it is one
 
 
+# The rows of each month per (batch, unit, project, year): (sheet, record) pairs.
+_Months = dict[tuple, dict[int, list[tuple[_Sheet, dict]]]]
+
+
+def _months_in_run(groups: _Months, context: Context) -> dict[tuple, dict[int, tuple[Decimal | None, str]]]:
+    """Return the 本月 in force per (unit, project, year) and month among the run's files, and its file's name."""
+    # A month is the last stored file's that holds it, as its slice will be. Where that file cannot say it (the
+    # month twice, a cell the parser reported) the amount is None: the month is unknown, not an older file's.
+    order = {key: position for position, key in enumerate(context.run_files)}
+    held = [
+        (order[rows[0][0].key], group[1:], month, rows)
+        for group, by_month in groups.items()
+        for month, rows in by_month.items()
+        if rows[0][0].key in order
+    ]
+    in_force: dict[tuple, dict[int, tuple[Decimal | None, str]]] = defaultdict(dict)
+    for _, key, month, rows in sorted(held, key=operator.itemgetter(0)):
+        sheet, record = rows[0]
+        amount = sheet.values(record, "monthly_completed_wan") if len(rows) == 1 else None
+        in_force[key][month] = (None if amount is None else amount[0], context.run_files[sheet.key])
+    return in_force
+
+
+def _taken_from(borrowed: dict[str, list[int]]) -> str:
+    """Say which months a sum took from other files of this run: `（其中1、2月取自本次同时报送的“甲”，3月取自“乙”）`."""
+    if not borrowed:
+        return ""  # the months were the file's own or the warehouse's, as a file sent alone is told
+    parts = "，".join(f"{'、'.join(map(str, months))}月取自“{name}”" for name, months in borrowed.items())
+    return f"（其中{parts.replace('取自', '取自本次同时报送的', 1)}）"
+
+
 def _cumulative_per_row(sheets: list[_Sheet], context: Context, registry: Registry) -> list[dict]:
-    """Build one row per month m whose months 1..m appear once in one file or, failing that, in the warehouse."""
-    groups: dict[tuple, dict[int, list[tuple[_Sheet, dict]]]] = defaultdict(lambda: defaultdict(list))
+    """Build one row per month m whose months 1..m are each once in its file, else in force in the run or warehouse."""
+    groups: _Months = defaultdict(lambda: defaultdict(list))
     for sheet in sheets:
         for record in sheet.parsed.records:
             group = (sheet.batch, record.get("unit"), record.get("project_name"), record.get("year"))
             groups[group][record.get("month")].append((sheet, record))
     tolerance = _gap_tolerance(sheets[0].parsed.template.id)
+    in_run = _months_in_run(groups, context)
     frame = []
     for group, by_month in groups.items():
         history = context.monthly_history.get(group[1:], {})
+        elsewhere = {month: (amount, None) for month, amount in history.items()} | in_run.get(group[1:], {})
+        borrowed: dict[str, list[int]] = {}  # months taken from other files of this run, by file name
         running = Decimal(0)
         carried = Decimal(0)  # the gap the month before left, which this month's 累计 may carry on
         for month in range(1, 13):
-            if month not in by_month and month in history:
-                running += history[month]
+            if month not in by_month and month in elsewhere:
+                amount, source = elsewhere[month]
+                if amount is None:
+                    break  # the month in force cannot be read: no 累计 from it on can be verified
+                running += amount
+                if source is not None:
+                    borrowed.setdefault(source, []).append(month)
                 carried = Decimal(0)  # that month's 累计 is not at hand: its gap is unknown
                 continue
             if len(by_month.get(month, ())) != 1:
@@ -349,6 +392,7 @@ def _cumulative_per_row(sheets: list[_Sheet], context: Context, registry: Regist
                     "cumulative": cumulative[0],
                     "expected_cumulative": running,
                     "cumulative_gap": opened,
+                    "months_from_run": _taken_from(borrowed),
                 }
             )
     return frame

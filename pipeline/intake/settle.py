@@ -78,7 +78,8 @@ def settle(
             candidate.duplicate_of = seen.get(key) or stored.get(key)
     # A duplicate of a file taken in is recorded, never loaded or checked. Copies sent in this run are checked
     # each: which of them is taken in, and which are its duplicates, is known once they are (_twins).
-    parsed = [c.parsed for c in candidates if c.parsed is not None and not c.duplicate_of]
+    taken = [c for c in candidates if c.parsed is not None and not c.duplicate_of]
+    parsed = [c.parsed for c in taken]
     register = ProjectRegister.from_warehouse(con)
     for file in parsed:
         settle_register(file)  # a register giving one code to two projects is rejected before it is used
@@ -95,6 +96,7 @@ def settle(
             known_projects=register.known_names,
             planned_total=register.planned_total,
             monthly_history=monthly_history(con),
+            run_files=_run_files(taken),
             negative_list=load_rules().negative_list_any_year,
         ),
     )
@@ -106,7 +108,21 @@ def settle(
             candidate.parsed = (
                 None  # its office, year and templates are in its outcome; its rows are not wanted
             )
-    return sorted(candidates, key=lambda c: not c.carries_register), validation
+    return sorted(candidates, key=_load_order), validation
+
+
+def _load_order(candidate: Candidate) -> bool:
+    """Sort files as they are stored, a later one's slices replacing an earlier one's: registers first."""
+    return not candidate.carries_register
+
+
+def _run_files(taken: list[Candidate]) -> dict[int, str]:
+    """Map each file to be taken in to its name, by its position (its batch key), in the order they are stored."""
+    # A returned file is returned whole: its months must not judge another's 累计. Only the errors found so far
+    # (parsing, the register, the project) can count: those the validation finds are not known before it runs,
+    # so a file only it returns still lends its months to the others of its run.
+    stored = sorted(range(len(taken)), key=lambda position: _load_order(taken[position]))
+    return {i: taken[i].parsed.original_name for i in stored if not taken[i].parsed.errors}
 
 
 def _twins(candidates: list[Candidate], seen: dict[tuple[str, str | None], Original]) -> None:

@@ -456,6 +456,114 @@ def test_cumulative_is_checked_against_months_already_in_the_warehouse(settings,
     ]
 
 
+# Monthly reports split over files, as offices send them: the clean sheet's lines above its rows, then months.
+PROGRESS_TOP = CLEAN["investment_progress"].splitlines()[:2]
+JANUARY, FEBRUARY, MARCH = CLEAN["investment_progress"].splitlines()[2:]  # 本月 2600, 3150, 4280.50
+
+
+def progress_file(*months: str) -> str:
+    """Return a monthly report of these data rows (Excel rows from 3) under the clean sheet's lines."""
+    return "\n".join([*PROGRESS_TOP, *months]) + "\n"
+
+
+def warnings_by_file(report) -> dict[str, list[tuple]]:
+    return {
+        Path(o.inbox_path).name: [(p.rule, p.excel_row, p.expected) for p in o.warnings]
+        for o in report.outcomes
+    }
+
+
+@pytest.mark.parametrize("march_mtime", [30, 5], ids=["march_sent_last", "march_sent_first"])
+def test_cumulative_is_checked_against_months_of_another_file_of_the_same_run(
+    settings, registry, march_mtime
+):
+    folder = sender(CLEAN["investment_progress"])
+    drop(settings, "区财政局/登记表.csv", CLEAN["project_register"], mtime=1)
+    drop(settings, f"{folder}/1至2月.csv", progress_file(JANUARY, FEBRUARY), mtime=20)
+    drop(
+        settings, f"{folder}/3月.csv", progress_file(MARCH.replace("10030.50", "4280.50")), mtime=march_mtime
+    )
+
+    report = ingest(settings, registry, progress=False)
+
+    assert report.count("accepted") == 3
+    assert warnings_by_file(report) == {
+        "登记表.csv": [],
+        "1至2月.csv": [],
+        "3月.csv": [
+            (
+                "cumulative_mismatch",
+                3,
+                "应等于1至3月本月完成投资之和10030.5（其中1、2月取自本次同时报送的“1至2月.csv”）",
+            )
+        ],
+    }
+
+
+def test_a_right_cumulative_over_files_of_one_run_is_checked_and_passes(registry):
+    folder = sender(CLEAN["investment_progress"])
+    files = {
+        "区财政局/登记表.csv": CLEAN["project_register"],
+        f"{folder}/1至2月.csv": progress_file(JANUARY, FEBRUARY),
+        f"{folder}/3月.csv": progress_file(MARCH),
+    }
+
+    candidates, validation = intake.prepare(
+        None, registry, [(path, text.encode(), None) for path, text in files.items()]
+    )
+
+    assert [(c.outcome.status, c.outcome.problems) for c in candidates] == [("accepted", [])] * 3
+    [gaps] = [r for name, r in validation.results if name == "investment_progress.cumulative_per_row"]
+    [checked] = [r for r in gaps.results if r.expectation_config.kwargs["column"] == "cumulative_gap"]
+    assert checked.result["element_count"] == 3  # March's row too, against January's and February's
+
+
+def test_a_month_sent_again_in_the_run_stands_over_the_warehouses(settings, registry):
+    folder = sender(CLEAN["investment_progress"])
+    drop(settings, "区财政局/登记表.csv", CLEAN["project_register"], mtime=1)
+    drop(settings, f"{folder}/1至2月.csv", progress_file(JANUARY, FEBRUARY), mtime=2)
+    ingest(settings, registry, progress=False)
+    # February corrected from 3150 to 3250 beside March, whose 累计 still adds up the warehouse's February.
+    corrected = FEBRUARY.replace("3150,5750", "3250,5850")
+    drop(settings, f"{folder}/1至2月更正.csv", progress_file(JANUARY, corrected), mtime=3)
+    drop(settings, f"{folder}/3月.csv", progress_file(MARCH), mtime=4)
+
+    report = ingest(settings, registry, progress=False)
+
+    assert warnings_by_file(report) == {
+        "1至2月更正.csv": [],
+        "3月.csv": [
+            (
+                "cumulative_mismatch",
+                3,
+                "应等于1至3月本月完成投资之和10130.5（其中1、2月取自本次同时报送的“1至2月更正.csv”）",
+            )
+        ],
+    }
+
+
+def test_a_returned_files_months_judge_no_other_file(settings, registry):
+    folder = sender(CLEAN["investment_progress"])
+    drop(settings, "区财政局/登记表.csv", CLEAN["project_register"], mtime=1)
+    drop(settings, f"{folder}/1至2月.csv", progress_file(JANUARY, FEBRUARY), mtime=2)
+    ingest(settings, registry, progress=False)
+    # A correction of February sent back (约18000 is no amount): the warehouse's February stays in force, and
+    # March's 累计 adds it up.
+    returned = progress_file(
+        JANUARY.replace(",18000,", ",约18000,"), FEBRUARY.replace("3150,5750", "3250,5850")
+    )
+    drop(settings, f"{folder}/1至2月更正.csv", returned, mtime=3)
+    drop(settings, f"{folder}/3月.csv", progress_file(MARCH), mtime=4)
+
+    report = ingest(settings, registry, progress=False)
+
+    assert {Path(o.inbox_path).name: o.status for o in report.outcomes} == {
+        "1至2月更正.csv": "rejected",
+        "3月.csv": "accepted",
+    }
+    assert warnings_by_file(report)["3月.csv"] == []
+
+
 # The steps the nightly DAG runs as separate tasks: find (read-only), parse one file each, load them all.
 
 
