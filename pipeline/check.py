@@ -38,7 +38,8 @@ def _inbox_relative(path: Path, settings: Settings) -> str:
 
 def files_under(paths: list[Path]) -> list[Path | NotChecked]:
     """Return the files named, and every file under the folders named, walked as the night walks the inbox: hidden
-    and lock files passed over, every other entry that is no regular file `NotChecked` with its reason."""
+    folders passed over, hidden and lock files and every entry that is no regular file `NotChecked` with its
+    reason."""
     found: list[Path | NotChecked] = []
     for path in paths:
         if not path.is_dir():

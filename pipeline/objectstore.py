@@ -19,8 +19,9 @@
   file to rename; a large inbox file is fingerprinted by ranged reads and copied on the server, through a
   `.partial-` object, never through this machine's memory.
 - **Names.** Object keys are Unicode, so names (Chinese ones included) arrive decoded and `raw_path` is None.
-  Hidden names and Office lock files (`.x`, `~$x`, in any folder) are passed over as locally; "folder"
-  objects (keys ending in `/`) are not files; a key with an empty segment (`a//b`) is skipped as no file.
+  Hidden files and Office lock files (`.x`, `~$x`) are skipped with their reasons and anything in a hidden
+  folder is passed over, as locally; "folder" objects (keys ending in `/`) are not files; a key with an empty
+  segment (`a//b`) is skipped as no file.
 
 Endpoint and keys come from the standard AWS environment (`AWS_ENDPOINT_URL` or `AWS_ENDPOINT_URL_S3`,
 `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_DEFAULT_REGION`, or a role), which botocore and with it
@@ -55,6 +56,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from pipeline.settings import URL
 from pipeline.storage import (
+    HIDDEN,
     PARTIAL,
     SKIP_ZH,
     InboxEntry,
@@ -65,6 +67,7 @@ from pipeline.storage import (
     Skipped,
     Unreadable,
     archive_suffix,
+    hidden_kind,
     sha256_of,
 )
 
@@ -366,8 +369,8 @@ class ObjectStorage:
     def scan(self) -> InboxListing:
         """List the inbox without reading anything: its objects, and those skipped with why.
 
-        Hidden names and Office lock files (`.x`, `~$x`, or anything in a hidden folder) are passed over
-        silently, as are "folder" objects (keys ending in `/`).
+        Hidden files and Office lock files (`.x`, `~$x`) are skipped by their names as locally (`hidden_kind`);
+        anything in a hidden folder is passed over silently, as are "folder" objects (keys ending in `/`).
         """
         listing = InboxListing()
         below = self._below()
@@ -380,7 +383,11 @@ class ObjectStorage:
         for item in objects:
             path = item["Key"][len(below) :]
             parts = path.split("/")
-            if path.endswith("/") or any(part.startswith((".", "~$")) for part in parts):
+            if path.endswith("/") or any(part.startswith(HIDDEN) for part in parts[:-1]):
+                continue
+            if parts[-1].startswith(HIDDEN):
+                if kind := hidden_kind(parts[-1]):
+                    found.append((parts, Skipped(path, kind, SKIP_ZH[kind])))
                 continue
             if "" in parts:
                 found.append((parts, Skipped(path, "other", NO_FILE_ZH)))

@@ -70,8 +70,28 @@ SKIP_ZH = {
     "read_failed": "读取时发生输入输出错误，留待下次运行重试",
     "folder_closed": "没有进入或列出该文件夹的权限，其中的文件均未读取；请为运行数据仓库的账户开放该文件夹的读取和进入权限",
     "path_too_long": "路径过长，超过文件系统允许的长度，其中的文件均未读取；请减少文件夹层级或缩短文件夹名称",
+    "office_lock": "Excel/WPS等办公软件打开文件时生成的临时文件，不作为报送文件接收",
+    "hidden": "以“.”开头的隐藏文件，不作为报送文件接收；如确需报送，请去掉文件名开头的“.”后重新放入",
 }
 RETRIED = frozenset({"settling", "changed", "vanished", "read_failed"})
+
+# Names never taken in, whatever they hold: hidden ones (a leading dot) and Office lock files (`~$x.xlsx`).
+HIDDEN = (".", "~$")
+# The lock file an office suite keeps beside a workbook it has open: Office and WPS `~$x`, LibreOffice `.~lock.x#`.
+_LOCK_FILES = ("~$", ".~lock.")
+# The portal's upload on its way into an office's folder (`pipeline.portal.uploads`), renamed into place once whole.
+UPLOADING = ".portal-"
+
+
+def hidden_kind(name: str) -> str | None:
+    """Return the kind a hidden file is logged as not taken in, or None for one passed over without a word."""
+    if name.startswith(_LOCK_FILES):
+        return "office_lock"
+    # What macOS leaves in every folder it browses or copies to (Finder's .DS_Store, AppleDouble ._x), there for
+    # good, and the portal's own upload in progress: no clerk can act on them, and each night would list them.
+    if name == ".DS_Store" or name.startswith(("._", UPLOADING)):
+        return None
+    return "hidden"
 
 
 class NotTakenIn(Exception):  # noqa: N818 - a state of one entry, not a failure of the run
@@ -254,7 +274,8 @@ def walk(root: bytes, raw_paths: dict[str, bytes] | None = None) -> InboxListing
     """List the regular files under a folder and skip every other entry with its reason, opening no file.
 
     Paths are relative to `root`; `raw_paths` learns the bytes of each one whose name is not UTF-8. Symlinks are
-    never followed. Only `root` itself not listing or entering raises (OSError); any folder or entry below it is
+    never followed. Hidden and lock files are skipped by their names (`hidden_kind`), hidden folders passed over
+    silently. Only `root` itself not listing or entering raises (OSError); any folder or entry below it is
     skipped with its reason, and the walk goes on.
     """
     listing = InboxListing()
@@ -281,6 +302,12 @@ def walk(root: bytes, raw_paths: dict[str, bytes] | None = None) -> InboxListing
             continue
         except OSError as exc:
             listing.skipped.append(_not_listed(path, raw_path, exc))
+            continue
+        if name.startswith(HIDDEN):
+            # A hidden folder is a tool's own (.git, .Trash, a sync client's): passed over whole, without a word. A
+            # file is logged, so a survey hidden by mistake is not lost without a trace.
+            if not stat.S_ISDIR(mode.st_mode) and (kind := hidden_kind(name)):
+                listing.skipped.append(Skipped(path, kind, SKIP_ZH[kind], raw_path))
             continue
         if raw_path is not None and raw_paths is not None:
             raw_paths[path] = raw_path
@@ -319,7 +346,8 @@ class LocalStorage:
         """List the inbox without opening anything: regular files, and every other entry with why it is skipped.
 
         Symlinks (to files or folders) are never followed, so nothing outside the inbox is ever read.
-        Hidden entries and Office lock files (~$x.xlsx) are not submissions and are passed over silently.
+        Hidden files and Office lock files (~$x.xlsx) are not submissions: each is skipped with its reason, but for
+        macOS's own files (`hidden_kind`); hidden folders (.git, .Trash) are passed over silently.
         A folder that cannot be entered or listed, or whose path is too long, is skipped with its reason; only an
         inbox that cannot be listed itself raises `InboxUnusable`.
         """
@@ -637,9 +665,9 @@ def _name(entry: os.DirEntry) -> bytes:
 
 
 def _listed(folder: bytes) -> list[tuple[os.DirEntry, str]]:
-    """Return a folder's entries, named and in name order, hidden ones and Office lock files left out."""
+    """Return a folder's entries, named and in name order."""
     with os.scandir(folder) as scanned:
-        return _names(sorted((e for e in scanned if not e.name.startswith((b".", b"~$"))), key=_name))
+        return _names(sorted(scanned, key=_name))
 
 
 def _raw_of(raw_parts: tuple) -> bytes | None:

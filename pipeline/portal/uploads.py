@@ -19,7 +19,7 @@ from pipeline.limits import MIB, LimitExceeded, Limits
 from pipeline.portal.config import portal_home
 from pipeline.receipts import contained, safe_component
 from pipeline.settings import Settings
-from pipeline.storage import bounded_name, fsync_path
+from pipeline.storage import UPLOADING, bounded_name, fsync_path
 
 MAX_FIELD_BYTES = 4096  # a CSRF token or a flag; nothing else travels as a plain field
 # A request may carry this much beyond its files' own bytes: part headers, boundaries, the token.
@@ -173,12 +173,12 @@ def _unused(folder: Path, name: str) -> Path:
 def place_in_inbox(settings: Settings, office: str, name: str, content: bytes) -> str:
     """Put a file into inbox/<office>/ whole or not at all; return its path relative to the inbox.
 
-    The bytes go to a hidden file in the same folder (the night skips hidden files), are made durable, then
+    The bytes go to a hidden file in the same folder (the night passes it over), are made durable, then
     renamed into place, so the night never reads half a file. An existing file is never replaced.
     """
     folder = contained(settings.inbox, safe_component(office, "未知单位"))
     folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".portal-{secrets.token_hex(8)}.partial"
+    partial = folder / f"{UPLOADING}{secrets.token_hex(8)}.partial"
     try:
         with open(partial, "xb") as handle:
             handle.write(content)

@@ -68,10 +68,13 @@ def test_a_folder_to_check_is_walked_as_the_night_walks_the_inbox(settings, regi
     (tmp_path / "深" / "层" / "清单.csv").write_text(COMPOUNDS_V1, encoding="utf-8")
     os.mkfifo(tmp_path / "管道.csv")
     (tmp_path / ".隐藏.csv").write_text(COMPOUNDS_V1, encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/main", encoding="utf-8")
 
     found = files_under([tmp_path])
 
-    assert found == [  # in path order, hidden files passed over silently
+    assert found == [  # in path order, hidden files not checked, hidden folders passed over silently
+        NotChecked(str(tmp_path / ".隐藏.csv"), SKIP_ZH["hidden"]),
         tmp_path / "深" / "层" / "清单.csv",
         NotChecked(str(tmp_path / "管道.csv"), SKIP_ZH["fifo"]),
     ]

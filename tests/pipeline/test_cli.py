@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from pipeline.cli import build_parser, main
+from pipeline.storage import SKIP_ZH
 from tests.conftest import REGISTER_CSV
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, tree
 
@@ -120,8 +121,8 @@ def test_check_takes_folders_recursively_and_says_what_each_file_would_get(
 
     out = capsys.readouterr().out
     assert "【将被退回】坏.csv" in out and "【将被退回】清单.csv" not in out
-    assert "~$" not in out
-    assert out.count("【") == 2
+    assert f"【未检查】{folder / '~$清单.xlsx'}\n  {SKIP_ZH['office_lock']}" in out  # as the night logs it
+    assert out.count("【") == 3
 
 
 def test_the_console_script_runs_and_shows_help():

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from pipeline import storage as storage_module
-from pipeline.intake import ingest
+from pipeline.intake import find_new_files, ingest
 from pipeline.storage import (
     NAME_MAX,
     RETRIED,
@@ -265,6 +265,55 @@ def test_skipped_entries_are_logged_per_run_and_never_become_submissions(
     ]
     assert query(settings, "select count(*) from ops.submissions") == [(1,)]  # the register alone
     assert query(settings, "select skipped from ops.runs order by finished_at desc limit 1") == [(2,)]
+
+
+def test_hidden_and_lock_files_are_skipped_with_their_kind_and_hidden_folders_passed_over(settings):
+    folder = settings.inbox / "枣林街道办事处"
+    for name in ("清单.csv", ".隐藏清单.xlsx", "~$清单.xlsx", ".~lock.清单.xlsx#", ".DS_Store", "._清单.csv"):
+        drop(settings, f"枣林街道办事处/{name}", COMPOUNDS_V1, mtime=1)
+    drop(settings, "枣林街道办事处/.portal-0123456789abcdef.partial", COMPOUNDS_V1)  # an upload on its way in
+    drop(settings, ".git/objects/ab/cdef", b"x")
+    drop(settings, "枣林街道办事处/.Trash/清单.csv", COMPOUNDS_V1)
+    os.mkfifo(folder / ".管道")
+
+    listing = LocalStorage(settings).scan()
+
+    assert [e.path for e in listing.files] == ["枣林街道办事处/清单.csv"]
+    assert [(s.path, s.kind, s.reason_zh, s.retried) for s in listing.skipped] == [
+        ("枣林街道办事处/.~lock.清单.xlsx#", "office_lock", SKIP_ZH["office_lock"], False),
+        ("枣林街道办事处/.管道", "hidden", SKIP_ZH["hidden"], False),
+        ("枣林街道办事处/.隐藏清单.xlsx", "hidden", SKIP_ZH["hidden"], False),
+        ("枣林街道办事处/~$清单.xlsx", "office_lock", SKIP_ZH["office_lock"], False),
+    ]
+    assert "去掉文件名开头的“.”" in SKIP_ZH["hidden"] and "临时文件" in SKIP_ZH["office_lock"]
+    assert find_new_files(settings) == ["枣林街道办事处/清单.csv"]
+
+
+def test_a_hidden_survey_is_logged_each_run_as_not_taken_in_and_never_read(
+    settings, registry, register, capsys
+):
+    from pipeline.cli import main
+
+    drop(settings, "枣林街道办事处/.隐藏清单.csv", COMPOUNDS_V1)
+    drop(settings, "枣林街道办事处/~$清单.xlsx", b"an Office lock file")
+
+    assert main(["ingest"]) == 0
+    out = capsys.readouterr().out
+    assert find_new_files(settings) == []  # nothing new for the DAG to parse the next night
+    assert main(["ingest"]) == 0
+
+    assert f"[未接收] 枣林街道办事处/.隐藏清单.csv：{SKIP_ZH['hidden']}" in out
+    assert f"[未接收] 枣林街道办事处/~$清单.xlsx：{SKIP_ZH['office_lock']}" in out
+    assert "新文件 0 个" in out and "未接收 2 个" in out
+    assert query(settings, "select kind, count(*) from ops.inbox_skips group by kind order by kind") == [
+        ("hidden", 2),
+        ("office_lock", 2),
+    ]
+    assert query(settings, "select count(*) from ops.submissions") == [(1,)]  # the register alone
+    assert query(settings, "select count(*) from ops.inbox_files where inbox_path like '%清单%'") == [(0,)]
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    assert f"枣林街道办事处/.隐藏清单.csv：{SKIP_ZH['hidden']}" in capsys.readouterr().out
 
 
 def test_a_file_modified_within_the_settle_window_waits_for_the_next_run(settings, registry, register):
