@@ -140,7 +140,10 @@ class Unsupported(ValueError):
     """A file this pipeline will not open, for a reason the clerk can act on (the message, in Chinese)."""
 
 
-PASSWORD = "文件设置了打开密码，无法读取，请取消密码后重新报送"
+PASSWORD = (
+    "文件设置了打开密码，无法读取，请取消密码后重新报送"
+    "（取消方法：在Excel中依次点“文件→信息→保护工作簿→用密码进行加密”，清空密码并保存）"
+)
 
 
 def check_file_size(size: int, limits: Limits) -> None:
@@ -341,6 +344,9 @@ def survey_xlsx(content: bytes, limits: Limits) -> bool:
     hide more than the limit allows.
     """
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        # Bit 0 of a member's flags: encrypted (ZipCrypto or AES), so nothing in it can be read without the password.
+        if any(info.flag_bits & 0x1 for info in archive.infolist()):
+            raise Unsupported(PASSWORD)
         members = [info for info in archive.infolist() if not info.is_dir()]
         if any(info.filename.lower().endswith(".bin") and "worksheets/" in info.filename for info in members):
             raise Unsupported("不支持Excel二进制工作簿（.xlsb），请另存为.xlsx后重新报送")
@@ -387,6 +393,7 @@ def _most_inflated(info: zipfile.ZipInfo) -> float:
 # --- xls --------------------------------------------------------------------------------------------------
 
 _BOF, _EOF, _BOUNDSHEET, _DIMENSIONS, _FILEPASS = 0x0809, 0x000A, 0x0085, 0x0200, 0x002F
+_ENCRYPTED_STREAMS = frozenset({"EncryptionInfo", "EncryptedPackage"})
 # Records of one cell, each starting with its zero-based row and column; blanks included, as readers keep them.
 _CELL_RECORDS = {0x0006, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00D6}
 # Records of several cells in a row: row, first column, …, last column in the last two bytes.
@@ -397,8 +404,10 @@ def _workbook_stream(content: bytes) -> tuple[bytes, int, int]:
     from xlrd.compdoc import CompDoc
 
     document = CompDoc(content, logfile=io.StringIO(), ignore_workbook_corruption=True)
-    if document.locate_named_stream("EncryptedPackage")[0] is not None:
-        raise Unsupported(PASSWORD)  # an encrypted .xlsx travels inside an OLE2 container
+    # An encrypted .xlsx travels inside an OLE2 container as these streams: their names in the directory say so,
+    # with nothing of them read (an ordinary .xls has neither).
+    if any(entry.name in _ENCRYPTED_STREAMS for entry in document.dirlist):
+        raise Unsupported(PASSWORD)
     for name in ("Workbook", "Book"):
         stream, start, length = document.locate_named_stream(name)
         if stream is not None:

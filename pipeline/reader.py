@@ -117,7 +117,7 @@ def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception as exc:  # calamine raises several unrelated types for broken files
-        raise UnreadableFile(f"文件已损坏，无法打开（{type(exc).__name__}）") from exc
+        raise UnreadableFile("文件已损坏，无法打开") from exc
     grids, hidden = [], []
     name = None
     try:
@@ -137,7 +137,7 @@ def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
         if not _is_reader_failure(exc):
             raise
         where = f"工作表“{name}”" if name else "工作表"
-        raise UnreadableFile(f"文件内容损坏，无法读取{where}（{type(exc).__name__}）") from exc
+        raise UnreadableFile(f"文件内容损坏，无法读取{where}") from exc
     finally:
         book.close()
     if has_errors:
@@ -365,4 +365,5 @@ def read_workbook(content: bytes, filename: str, limits: Limits | None = None) -
         if not _is_reader_failure(exc):
             raise
         what = "CSV文件格式异常，无法读取" if kind == "csv" else "文件已损坏，无法打开"
-        raise UnreadableFile(f"{what}（{type(exc).__name__}）") from exc
+        # The parser's exception stays the cause, for an engineer; its name (BadZipFile) means nothing to a clerk.
+        raise UnreadableFile(what) from exc

@@ -16,9 +16,10 @@ import pipeline
 from pipeline.check import check_contents
 from pipeline.intake import ingest
 from pipeline.limits import PASSWORD
-from pipeline.parse import unreadable_file
+from pipeline.parse import parse_file, unreadable_file
 from pipeline.problems import RULE_ZH, Problem, Severity
 from pipeline.receipts import (
+    FIX_ZH,
     ReceiptFacts,
     ReceiptIssue,
     contained,
@@ -27,6 +28,7 @@ from pipeline.receipts import (
     safe_component,
 )
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
+from tests.pipeline.test_reader import encrypted_zip, ole2, truncated_xlsx
 from tests.pipeline.test_text import HOSTILE
 
 
@@ -268,8 +270,31 @@ def test_every_problem_made_without_a_fix_gets_one_on_its_receipt():
         assert issue.fix and issue.fix.startswith(("请", "一个文件", "如")), (rule, where)
 
 
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [(encrypted_zip(), "清单.xlsx"), (ole2(bytes(1024), "EncryptionInfo"), "清单.xlsx")],
+    ids=["zipcrypto-zip", "encryption-info"],
+)
+def test_an_encrypted_workbooks_receipt_says_a_password_is_set_and_how_to_remove_it(registry, content, name):
+    [problem] = parse_file(content, f"枣林街道办事处/{name}", registry).problems
+    issue = ReceiptIssue.of(problem)
+
+    assert issue.message_zh.startswith("文件设置了打开密码，无法读取")
+    assert issue.fix.startswith("请取消密码后重新报送")
+    assert "文件→信息→保护工作簿→用密码进行加密" in issue.fix and "清空密码" in issue.fix
+    assert "损坏" not in issue.message_zh
+
+
+def test_a_damaged_workbooks_receipt_names_no_library(registry):
+    [problem] = parse_file(truncated_xlsx(), "枣林街道办事处/清单.xlsx", registry).problems
+    issue = ReceiptIssue.of(problem)
+
+    assert (issue.message_zh, issue.fix) == ("文件已损坏，无法打开", FIX_ZH["unreadable"])
+
+
 def test_the_instruction_a_message_ends_with_is_its_fix():
-    assert ReceiptIssue.of(Problem(Severity.ERROR, "unreadable", PASSWORD)).fix == "请取消密码后重新报送"
+    fix = ReceiptIssue.of(Problem(Severity.ERROR, "unreadable", PASSWORD)).fix
+    assert fix.startswith("请取消密码后重新报送") and PASSWORD.endswith(f"，{fix}")
     [refused] = unreadable_file("枣林街道办事处/a.xlsx", "没有读取权限").problems
     assert ReceiptIssue.of(refused).fix == "请重新报送该文件，或请管理员检查收件箱中该文件的权限"
     # `申请` is not an instruction: the rule's own fix is given.
