@@ -157,6 +157,18 @@ def _unscored(target: str, reported: str, qualitative: frozenset[str]) -> Noted:
     )
 
 
+def _scored_by_outcome(target: str, reported: str) -> Noted:
+    """Say that a number's target met with words (`达成预期指标`) is scored as those words say, not by a number."""
+    # submissions.md: 达成预期指标 means 达成, and 达成 scores in full. The clerk is asked for the number all the same.
+    return Noted(
+        None,
+        "indicator_outcome_word",
+        f"年度指标值“{target}”是数值，实际完成值“{reported}”未写数值，已按其所写的完成情况计分"
+        "（与定性指标相同，如“达成”计满分；能由数据算出的指标除外）",
+        "请填写实际完成的数值",
+    )
+
+
 def _warn_on_header(sheet: ParsedSheet, binding: Binding, *, rule: str, expected: str, fix: str) -> None:
     """Warn of how a column was read, on its header: 第4行「改造面积」：表头未注明单位，已按…"""
     row = sheet.header_rows[1]
@@ -411,7 +423,10 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                     fix=reading.error.fix,
                 )
             elif reading.noted is not None and reported:
-                sheet.warn(reading.noted, excel_row=excel_row, header=binding.header, value=reported)
+                noted = reading.noted
+                if noted.rule == "indicator_not_number" and reported.strip() in qualitative:
+                    noted = _scored_by_outcome(target, reported)
+                sheet.warn(noted, excel_row=excel_row, header=binding.header, value=reported)
             elif _unscored_words(reading.operator, target, reported, qualitative):
                 noted = _unscored(target, reported, qualitative)
                 sheet.warn(noted, excel_row=excel_row, header=binding.header, value=reported)

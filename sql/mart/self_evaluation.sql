@@ -112,7 +112,8 @@ scored as (
         *,
         case
             when operator = '定性' then weight * coalesce(qualitative_share, 0)
-            when actual_numerator is null then 0
+            -- A number's target met with words (`达成预期指标`) scores as the words say (layout._scored_by_outcome).
+            when actual_numerator is null then weight * coalesce(qualitative_share, 0)
             when operator = '≥' then
                 case when target_value <= 0 or actual_numerator >= target_value * actual_denominator then weight
                     else intermediate.ratio(weight * actual_numerator, target_value * actual_denominator) end

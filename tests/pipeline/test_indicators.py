@@ -284,6 +284,25 @@ def test_targets_score_by_operator_and_qualitative_outcome(wh):
     ]
 
 
+def test_a_numbers_target_met_with_an_outcomes_words_scores_as_the_words_say(wh):
+    register(wh, "甲")
+    targets(
+        wh,
+        "甲",
+        ("设施使用年限", "≥15年", "达成预期指标", 30),  # submissions.md: 达成预期指标 means 达成, 100 %
+        ("维修响应时间", "≤24小时", "基本达成", 30),  # 80 %
+        ("绿化面积", "≥500平方米", "良好", 30),  # no outcome the rules know: nothing
+    )
+
+    wh.build()
+
+    assert wh.rows("select level3, round(score, 6) from mart.self_evaluation where position > 0") == [
+        ("设施使用年限", D("30")),
+        ("维修响应时间", D("24")),
+        ("绿化面积", D("0")),
+    ]
+
+
 def test_a_reported_value_differing_from_the_data_is_kept_and_flagged(wh):
     register(wh, "甲")
     compounds(wh, "甲", 5)

@@ -748,7 +748,9 @@ def test_an_indicator_value_that_is_not_exact_is_an_error_on_its_own_cell(
         ("≥90", "93%", "indicator_unit_assumed", "读作“≥90%”"),
         ("≥90", "0.93", "indicator_scale", "一个像百分数、一个像小数"),
         ("≥95%", "95%以上", "indicator_bound", "已按95%计"),
-        ("16个", "已完成", "indicator_not_number", "不能计分"),
+        ("16个", "很好", "indicator_not_number", "不能计分"),
+        ("16个", "已完成", "indicator_outcome_word", "已按其所写的完成情况计分"),
+        ("≥15年", "达成预期指标", "indicator_outcome_word", "已按其所写的完成情况计分"),
     ],
 )
 def test_an_indicator_read_one_way_of_two_is_a_warning_naming_the_reading(
