@@ -25,6 +25,8 @@ NOT_SUPPLIED = "（实施单位未提供）"
 # the ledger's, is named in the report's data-quality note.
 SCORE_TOLERANCE = Decimal("0.5")
 EXECUTION_TOLERANCE = Decimal("0.01")
+# An indicator's stated score is the computed one when they agree to the two decimals a score is shown with.
+INDICATOR_SCORE_TOLERANCE = Decimal("0.005")
 
 
 class FigureKeyError(ReportError):
@@ -212,6 +214,28 @@ def self_reported(projects: list[ProjectView]) -> list[Doubt]:
 
 
 @dataclass(frozen=True, slots=True)
+class StatedScores:
+    """A project whose 自评表 states indicator scores the rules do not give: (三级指标, stated, computed) each."""
+
+    project: ProjectView
+    indicators: tuple[tuple[str, Figure, Figure], ...]
+
+
+def stated_scores(projects: list[ProjectView]) -> list[StatedScores]:
+    """Return, per project, each indicator whose 自评表 得分 differs from the score computed by the rules."""
+    found = []
+    for p in projects:
+        differing = tuple(
+            (stated.detail or "", stated, computed)
+            for stated in p.each("indicator_reported_score")
+            if _differ(computed := p.fig("indicator_score", stated.detail), stated, INDICATOR_SCORE_TOLERANCE)
+        )
+        if differing:
+            found.append(StatedScores(p, differing))  # type: ignore[arg-type]
+    return found
+
+
+@dataclass(frozen=True, slots=True)
 class Shared:
     """A project's form for one period that several offices' files feed at once, their rows added up."""
 
@@ -273,6 +297,7 @@ class Context:
             "not_supplied": NOT_SUPPLIED,
             "doubts": doubts(self.projects),
             "self_reported": self_reported(self.projects),
+            "stated_scores": stated_scores(self.projects),
             "shared": shared_slices(self.projects, self.forms, self.year),
             "score_tolerance": format(SCORE_TOLERANCE.normalize(), "f"),
             "execution_tolerance_points": format((EXECUTION_TOLERANCE * 100).normalize(), "f"),

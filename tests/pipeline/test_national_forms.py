@@ -608,6 +608,9 @@ def test_the_forms_goals_and_self_reported_scores_are_in_the_report(national_nig
     # The unit claims 100 and a 100% execution; the data give 95.18 and the ledger 51.79%: both are named.
     assert f"{PROJECT}自评表填报的总分100分，按数据计算为95.18分" in text
     assert f"{PROJECT}自评表填报的预算执行率100%，按资金台账计算为51.79%" in text
+    # Each indicator whose stated 得分 the rules do not give is named too: here only the budget's 10 points.
+    said = text.split(f"{PROJECT}自评表中")[1].split("请核实自评得分")[0]
+    assert said == "1项指标填报的得分与按数据计算的得分不同：预算执行率（填报10分，计算为5.18分），", said
 
 
 def test_a_monitoring_finding_reaches_the_mart_and_the_report_with_a_clean_receipt(national_night):
