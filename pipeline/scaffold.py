@@ -29,7 +29,7 @@ from pipeline.registry import (
     Template,
     load_registry,
 )
-from pipeline.values import allowed_zh
+from pipeline.values import allowed_zh, count_fix
 from pipeline.warehouse import LINEAGE_COLUMNS, _quote, raw_columns
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +68,7 @@ _WORDING = {
     ColumnType.NAME: _Wording(("str",), "名称", "应为文字", "请填写名称"),
     ColumnType.ENUM: _Wording(("str",), "文字", "应为文字", "请从下拉列表中选择"),
     ColumnType.INTEGER: _Wording(("int",), "整数", "应为整数", "请填写整数"),
-    ColumnType.COUNT: _Wording(("int",), "不小于0的整数", "应为不小于0的整数", "请填写确切的{header}"),
+    ColumnType.COUNT: _Wording(("int",), "不小于0的整数", "应为不小于0的整数", "{count_fix}"),
     ColumnType.DECIMAL: _Wording(("float",), "数字", "应为数字", f"请填写确切的数字，{NOT_A_NUMBER_FIX}"),
     ColumnType.MONEY: _Wording(
         ("float",), "金额（万元）", "应为数字", f"请填写确切的金额，{NOT_A_NUMBER_FIX}"
@@ -106,7 +106,7 @@ def generated_expectations(template: Template) -> list[dict]:
                 "type",
                 f"「{header}」只能是{wording.may_be}：无法识别的单元格不能入库",
                 wording.expected,
-                wording.fix.format(header=header),
+                wording.fix.format(header=header, count_fix=count_fix(header)),
             )
         )
         if column.required:
@@ -129,7 +129,7 @@ def generated_expectations(template: Template) -> list[dict]:
                     "negative",
                     f"「{header}」是数量或金额，不能为负数",
                     "应为不小于0的整数" if counting else "应为不小于0的数",
-                    wording.fix.format(header=header)
+                    wording.fix.format(header=header, count_fix=count_fix(header))
                     if counting
                     else _NEGATIVE_FIX.get(column.type, f"请填写正确的{header}"),
                 )

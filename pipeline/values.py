@@ -157,11 +157,16 @@ def parse_measure(value: object, column: Column, units: Units, context: UnitCont
     return _check_digits(number * factor, SCALE[column.type])
 
 
+def count_fix(header: str) -> str:
+    """Ask for a count exactly, worded by its header: 确切的惠及户数, but 「满意」的确切数目 (never 确切的满意)."""
+    return f"请填写确切的{header}" if header.endswith("数") else f"请填写「{header}」的确切数目"
+
+
 def parse_integer(value: object, column: Column, units: Units, context: UnitContext = UnitContext()) -> int:
     """Read a whole number; counts may carry their own unit (`200户`, `0.037万户`) and must not be negative."""
     counting = column.type is ColumnType.COUNT
     expected, fix = (
-        ("应为不小于0的整数", f"请填写确切的{column.header}") if counting else ("应为整数", "请填写整数")
+        ("应为不小于0的整数", count_fix(column.header)) if counting else ("应为整数", "请填写整数")
     )
     try:
         number, suffix = decimal_of(value)

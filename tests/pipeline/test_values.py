@@ -675,3 +675,17 @@ def test_a_plain_decimal_with_other_words_after_it_is_an_error(value):
 )
 def test_a_rate_keeps_a_millionth_and_rounds_digits_nobody_wrote(value, header_unit, fraction):
     assert parse_percent(value, header_unit) == fraction
+
+
+@pytest.mark.parametrize(
+    ("template", "column", "fix"),
+    [
+        ("compound_list", "households", "请填写确切的惠及户数"),
+        ("satisfaction_survey", "satisfied", "请填写「满意」的确切数目"),
+        ("satisfaction_survey", "valid_responses", "请填写「有效问卷」的确切数目"),
+    ],
+)
+def test_a_count_that_is_no_number_asks_for_it_in_words_that_read(registry, template, column, fix):
+    with pytest.raises(CellError) as raised:
+        parse_cell("约50", registry.template(template).column(column), registry.units, BASE)
+    assert raised.value.fix == fix
