@@ -16,7 +16,7 @@ from pathlib import Path
 from pipeline import pools
 from pipeline.objectstore import ObjectPath, is_url, object_filesystem, place, put_text, writer_threads
 from pipeline.problems import RULE_ZH, Problem
-from pipeline.storage import NAME_MAX, bounded_name
+from pipeline.storage import NAME_MAX, bounded_name, written_path
 from pipeline.text import UNPRINTABLE, printable
 
 logger = logging.getLogger(__name__)
@@ -150,6 +150,8 @@ class ReceiptFacts:
     reason: str | None
     issues: list[ReceiptIssue]
     sending_folder: str | None = None  # the inbox sub-folder it came from; None at the inbox root
+    # Where in the inbox it was found: tells apart two files of one name in an office's sub-folders.
+    inbox_path: str | None = None
 
     def as_json(self) -> dict:
         errors = [i for i in self.issues if i.severity == "error"]
@@ -159,6 +161,7 @@ class ReceiptFacts:
             "file": self.original_name,
             "unit": self.unit,
             "sending_folder": self.sending_folder,
+            "inbox_path": self.inbox_path,
             "received_at": self.received_at,
             "sha256": self.sha256,
             "status": self.status,
@@ -227,7 +230,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:4px 8px;ve
 <tr><th>文件名</th><td>{e(facts.original_name)}</td></tr>
 <tr><th>填报单位</th><td>{e(facts.unit or UNKNOWN_UNIT)}</td></tr>
 <tr><th>报送文件夹</th><td>{e(facts.sending_folder or "（收件箱根目录）")}</td></tr>
-<tr><th>报表年度</th><td>{facts.year or "未能确定"}</td></tr>
+{f"<tr><th>收件箱中的位置</th><td>{e(facts.inbox_path)}</td></tr>{chr(10)}" if facts.inbox_path else ""}<tr><th>报表年度</th><td>{facts.year or "未能确定"}</td></tr>
 <tr><th>接收时间</th><td>{e(facts.received_at)}</td></tr>
 <tr><th>文件指纹（SHA-256）</th><td><code>{e(facts.sha256 or "（文件无法读取）")}</code></td></tr>
 <tr><th>提交编号</th><td>{facts.submission_id}</td></tr>
@@ -334,14 +337,25 @@ def _facts_from_warehouse(con, submission_ids: list[int]) -> list[ReceiptFacts]:
     for row in con.execute(
         "select submission_id, original_name, unit, strftime(received_at, '%Y-%m-%d %H:%M:%S%z'), sha256, status, "
         # A withdrawn file's receipt gives the withdrawal: when, by whom and why.
-        "templates, year, coalesce(w.said, reason), sending_folder from ops.submissions s left join ("
+        "templates, year, coalesce(w.said, reason), sending_folder, inbox_path, "
+        # The name's bytes as sent (a GBK name is kept escaped in inbox_path), to show it as the clerk wrote it.
+        "(select raw_path from ops.inbox_files f where f.inbox_path = s.inbox_path) "
+        "from ops.submissions s left join ("
         "  select submission_id, arg_max(strftime(withdrawn_at, '%Y-%m-%d %H:%M') || '由' || withdrawn_by || "
         "  '撤回，原因：' || reason, withdrawn_at) as said from ops.withdrawals group by 1"
         ") w using (submission_id) where submission_id in (select unnest(?)) order by 1",
         [submission_ids],
     ).fetchall():
         facts.append(
-            ReceiptFacts(*row[:6], list(row[6] or []), row[7], row[8], issues.get(row[0], []), row[9])
+            ReceiptFacts(
+                *row[:6],
+                list(row[6] or []),
+                row[7],
+                row[8],
+                issues.get(row[0], []),
+                row[9],
+                printable(written_path(row[10], row[11]), one_line=True),
+            )
         )
     return facts
 

@@ -120,6 +120,23 @@ def test_a_file_taken_in_again_has_its_newest_receipt_under_its_name(settings, r
     assert sorted(str(p) for p in settings.receipts.rglob("*.html")) == [path for path, _ in recorded]
 
 
+def test_two_files_of_one_name_in_an_offices_sub_folders_have_receipts_saying_where_each_was(
+    settings, registry, register
+):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    drop(settings, "枣林街道办事处/3月/清单.csv", b"\x00not a sheet", mtime=10**18)
+    ingest(settings, registry, progress=False)
+
+    places = {facts["inbox_path"]: facts["status_zh"] for facts in receipts_of(settings).values()}
+    assert places == {
+        "枣林街道办事处/项目基本信息.csv": "已接收",
+        "枣林街道办事处/清单.csv": "已接收",
+        "枣林街道办事处/3月/清单.csv": "已退回",
+    }
+    html = {p.read_text(encoding="utf-8") for p in settings.receipts.rglob("清单.csv*.html")}
+    assert {("<td>枣林街道办事处/3月/清单.csv</td>" in page) for page in html} == {True, False}
+
+
 def test_a_rejected_files_receipt_lists_every_problem_with_row_header_value_and_fix(
     settings, registry, register
 ):
