@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -527,6 +528,7 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
         fix = _RANGE_FIX[deciding.source]
         parsed.problems.append(_year_range(sheet, latest, deciding.excel_row, deciding.header, value, fix))
     missing = False
+    filled: list[int] = []  # the rows whose blank 年度 cell took the sheet's year
     for record in sheet.records:
         if "column" in template.year_from and record.get("year") is not None:
             if not bounded(record["year"]):
@@ -537,6 +539,17 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
             continue
         record["year"] = sheet_year
         missing = missing or sheet_year is None
+        filled.append(record["excel_row"])
+    column = next((s for s in statements if s.source == "column"), None)
+    if column is not None and len(column.years) == 1 and sheet_year not in (None, *column.years) and filled:
+        # A column of one year whose blank cells take another from the line: one file, two 报表年度 all the same.
+        mixed = dataclasses.replace(
+            column,
+            years=tuple(sorted({*column.years, sheet_year})),
+            rows=tuple(sorted((*column.rows, *((row, sheet_year) for row in filled)))),
+            label=f"{column.label}（空白处按{deciding.label}）",
+        )
+        parsed.problems.append(_year_span(sheet, mixed))
     if missing and deciding is None:
         parsed.fail(
             "year_unknown",

@@ -719,7 +719,7 @@ def test_a_year_stated_twice_differently_takes_the_first_source_and_warns_naming
     assert warning.message_zh == message
 
 
-def test_a_year_column_and_the_line_its_blank_cells_fall_back_to_disagreeing_is_a_warning(registry):
+def test_a_year_column_whose_blank_cells_take_another_year_from_the_line_is_a_span_and_a_warning(registry):
     rows = [
         ["年度：2022"],
         ["年度", "小区名称", "改造面积（㎡）", "惠及户数", "计划投资（万元）"],
@@ -728,6 +728,15 @@ def test_a_year_column_and_the_line_its_blank_cells_fall_back_to_disagreeing_is_
     ]
     parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单.xlsx", registry)
     assert records_years(parsed) == [2021, 2022]
+    # Its rows would be filed under two years: rejected, naming the rows of each, and the two statements.
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.column_header, error.value) == (
+        "year_span",
+        4,
+        "年度",
+        "2021、2022",
+    )
+    assert "（2021年：第3行；2022年：第4行）" in error.message_zh and "空白处按" in error.message_zh
     [warning] = parsed.warnings
     assert (warning.rule, warning.excel_row, warning.value) == ("year_conflict", 1, "2022")
     assert "而「年度」列（第3行）是2021年" in warning.message_zh
