@@ -25,6 +25,43 @@ EXIT_BUSY = 3  # another command holds the run lock (or the writer's warehouse):
 NEEDS_HOME = frozenset({"run", "ingest", "report", "status", "sql", "withdraw", "docs", "serve", "users"})
 
 
+class _Outlet:
+    """Pass writes on to a stream until its reader goes away, then to nowhere: a closed pipe never stops a run.
+
+    `pipeline run | head -1`, a log shipper that dies, a terminal closed: the night must still rebuild the marts and
+    the report, not end after the load with exit 0 and a report that no longer matches the warehouse.
+    """
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._to_nowhere()
+            return self._stream.write(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._to_nowhere()
+            self._stream.flush()
+
+    def _to_nowhere(self) -> None:
+        # The descriptor itself is pointed at /dev/null, so the stream's own buffer, and anything else holding it
+        # (a progress bar, a log handler), writes on without error.
+        nowhere = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(nowhere, self._stream.fileno())
+        finally:
+            os.close(nowhere)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def say(text: str, out=None) -> None:
     """Print text from files and cells with control characters and bidi overrides made visible, never raw."""
     print(printable(text), file=out or sys.stdout)
@@ -383,6 +420,15 @@ def _busy_writer(exc: Exception) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; exit 0 when the run completed, even if files were rejected."""
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Outlet(sys.stdout), _Outlet(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.settings = Settings.from_env(args.home)
@@ -402,8 +448,6 @@ def main(argv: list[str] | None = None) -> int:
     except (RunLockHeld, WarehouseBusy) as exc:
         say(str(exc), sys.stderr)
         return EXIT_BUSY
-    except BrokenPipeError:  # the reader (`| head`) had enough; nothing went wrong here
-        return EXIT_OK
     except OSError as exc:
         say(f"pipeline: {exc}", sys.stderr)
         return EXIT_FAILED

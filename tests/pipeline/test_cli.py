@@ -125,6 +125,23 @@ def test_check_takes_folders_recursively_and_says_what_each_file_would_get(
     assert out.count("【") == 3
 
 
+def test_a_run_whose_reader_goes_away_still_rebuilds_the_marts_and_the_report(settings, register):
+    # `pipeline run 2>&1 | head -1`: the pipe closes after the first line, while the run has most of it to say.
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "run"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    run.stdout.readline()
+    run.stdout.close()
+
+    assert run.wait(timeout=300) == 0
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        [(compounds,)] = con.execute("select sum(compounds) from mart.renovated_compounds").fetchall()
+    listed = sum(line[:1].isdigit() for line in COMPOUNDS_V1.splitlines())
+    assert compounds == listed  # the list's rows: the marts were rebuilt after the load
+    assert list(settings.reports.rglob("*.html"))  # and the report written
+
+
 def test_the_console_script_runs_and_shows_help():
     result = subprocess.run(
         [sys.executable, "-m", "pipeline.cli", "--help"], capture_output=True, text=True, check=False
