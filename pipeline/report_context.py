@@ -106,6 +106,12 @@ class ProjectView:
     def _unknown(self, key: object) -> FigureKeyError:
         return FigureKeyError(f"{template_place()}：报告数字中没有“{key}”（可用的键见 {FIGURE_KEYS.name}）。")
 
+    @property
+    def planned_nothing(self) -> bool:
+        """Say whether the project's monthly reports plan 0 for the year: progress, and so lights, cannot be had."""
+        plan = self.fig("annual_planned_investment_wan")
+        return plan is not None and plan.value == 0
+
     def fig(self, key: str, detail: str | None = None) -> Figure | None:
         """Return the figure of this key (and detail), or None where the marts produced none for this project."""
         if key not in self._keys:

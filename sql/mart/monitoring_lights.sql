@@ -39,9 +39,10 @@ final as (
         intermediate.ratio(monthly.month, 12) as time_progress,
         intermediate.ratio(monthly.cumulative_completed_wan, monthly.annual_planned_investment_wan)
             as investment_progress,
-        cast(round(
+        -- No plan, no progress to lag behind: a month planned at 0 has no gap and no light (its receipt warned).
+        case when monthly.annual_planned_investment_wan > 0 then cast(round(
             (monthly.month * monthly.annual_planned_investment_wan - 12 * monthly.cumulative_completed_wan)::double
-            * 100 / (12 * monthly.annual_planned_investment_wan)::double, 6) as decimal(18, 6)) as gap_points,
+            * 100 / (12 * monthly.annual_planned_investment_wan)::double, 6) as decimal(18, 6)) end as gap_points,
         lit.light,
         bands.severity,
         monthly.lineage

@@ -219,6 +219,19 @@ def test_lights_at_the_edges_of_each_band(wh, cumulative, gap, light):
     assert wh.rows("select gap_points, light from mart.monitoring_lights") == [(gap, light)]
 
 
+def test_a_month_planned_at_0_has_no_gap_and_no_light_and_stops_no_model(wh):
+    register(wh, "甲")
+    progress(wh, "甲", "0", {3: "0", 4: "50"})  # 0 over 0, then 50 over 0: no progress to lag behind
+
+    wh.build()
+
+    assert wh.rows("select month, gap_points, light from mart.monitoring_lights order by month") == [
+        (3, None, None),
+        (4, None, None),
+    ]
+    assert wh.rows("select investment_completion_rate, worst_light from mart.project_year") == [(None, None)]
+
+
 def test_a_lagging_year_lights_each_month_and_keeps_the_worst(wh):
     register(wh, "甲")
     # Plan 1,200: time progress m/12 against cumulative/1,200, worked out by hand.

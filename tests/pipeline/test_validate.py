@@ -215,6 +215,12 @@ DEFECTS = {
         changed("investment_progress", "2022,1,18000,", "2022,1,180000000,"),
         ("exceeds_planned_total", "warning", 3, "年度计划投资（万元）"),
     ),
+    # A plan of 0 leaves no progress to light: allowed, and the clerk asked whether it is meant.
+    "plan_zero": (
+        "investment_progress",
+        changed("investment_progress", "2022,1,18000,", "2022,1,0,"),
+        ("plan_zero", "warning", 3, "年度计划投资（万元）"),
+    ),
     "exceeds_planned_total_compound": (
         "compound_list",
         changed("compound_list", ",1075.97,", ",10759700,"),
