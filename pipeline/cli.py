@@ -14,7 +14,7 @@ from pipeline.registry import RegistryError, load_registry
 from pipeline.runlock import RunLockHeld, run_lock
 from pipeline.settings import Settings
 from pipeline.text import printable
-from pipeline.warehouse import WarehouseBusy
+from pipeline.warehouse import WarehouseBusy, publish_pending
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the pipeline itself could not do its job
@@ -106,11 +106,11 @@ def _print_report(report: IngestReport, out) -> None:
         say(f"校验报告（Data Docs）：{report.data_docs}", out)
 
 
-def cmd_ingest(args: argparse.Namespace) -> int:
+def cmd_ingest(args: argparse.Namespace, publish_it: bool = True) -> int:
     from pipeline.intake import ingest
 
     with run_lock(args.settings, wait_seconds=0, purpose="pipeline ingest"):
-        report = ingest(args.settings, args.registry, progress=not args.quiet)
+        report = ingest(args.settings, args.registry, progress=not args.quiet, publish_it=publish_it)
     _print_report(report, sys.stdout)
     return EXIT_OK
 
@@ -167,8 +167,16 @@ def _stale_lines(settings: Settings) -> list[str]:
 def cmd_run(args: argparse.Namespace) -> int:
     # One lock over both steps: no other writer slips in between the load and the report built from it.
     with run_lock(args.settings, wait_seconds=0, purpose="pipeline run"):
-        cmd_ingest(args)
-        status, html = _report(args)
+        # The load is published with the marts rebuilt from it, as one version: a session never opens one whose
+        # marts still cite the files this load superseded.
+        cmd_ingest(args, publish_it=False)
+        try:
+            status, html = _report(args)
+        except BaseException:
+            publish_pending(
+                args.settings.warehouse
+            )  # the marts could not be rebuilt: the load goes out alone
+            raise
         stale = _stale_lines(args.settings)
     status = cmd_docs(args) or status  # the catalog reads the published warehouse: no lock needed
     settings = args.settings

@@ -236,6 +236,13 @@ def publish(work: Path, published: Path) -> Path:
     return version
 
 
+def publish_pending(published: Path) -> None:
+    """Publish what a writer left unpublished in its copy (`writer(publish_it=False)`), if it left a copy."""
+    work = working_copy(published)
+    if work.exists():
+        publish(work, published)
+
+
 def _prune(folder: Path, published: Path, keep: set[str]) -> None:
     """Delete the versions (and their WAL) but those kept; a reader still holding one open keeps reading it."""
     pattern = re.compile(rf"{re.escape(published.stem)}-\d+{re.escape(published.suffix)}")
@@ -301,10 +308,13 @@ def reader(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @contextmanager
-def writer(published: Path, export: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def writer(
+    published: Path, export: Path | None = None, publish_it: bool = True
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the writer's own copy of the warehouse and publish it as a new version when the block succeeds.
 
-    With `export`, the new version's marts are also written there as Parquet (pipeline/export.py).
+    With `export`, the new version's marts are also written there as Parquet (pipeline/export.py). Without
+    `publish_it` the copy is left for the next writer to publish with its own changes (`publish_pending` if none).
     """
     # The writer never opens a published version, so no analyst's session on one can block or alter the night.
     work = working_copy(published)
@@ -324,6 +334,8 @@ def writer(published: Path, export: Path | None = None) -> Iterator[duckdb.DuckD
     with connect(work) as con:
         yield con
         con.execute("checkpoint")
+    if not publish_it:
+        return
     version = publish(work, published)
     if export is not None:
         from pipeline.export import export_version

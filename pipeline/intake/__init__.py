@@ -48,8 +48,13 @@ __all__ = [
 ]
 
 
-def ingest(settings: Settings, registry: Registry, progress: bool = True) -> IngestReport:
-    """Ingest everything new in the inbox; one bad file never stops the others."""
+def ingest(
+    settings: Settings, registry: Registry, progress: bool = True, publish_it: bool = True
+) -> IngestReport:
+    """Ingest everything new in the inbox; one bad file never stops the others.
+
+    `publish_it=False` leaves the load for the marts' rebuild to publish with them (`pipeline run`).
+    """
     with run_lock(settings, purpose="ingest"):
         remove_stale_work(settings)
         started = time.perf_counter()
@@ -66,7 +71,7 @@ def ingest(settings: Settings, registry: Registry, progress: bool = True) -> Ing
             # Many files: receipts are written by a process beside the loader, on the core
             # it leaves idle.
             many = here.workers > 1 and len(keys) >= PARALLEL_FROM
-            report = load_parsed(here, registry, keys, progress, writer_processes=many)
+            report = load_parsed(here, registry, keys, progress, writer_processes=many, publish_it=publish_it)
         finally:
             shutil.rmtree(work_dir(settings, run_key), ignore_errors=True)
     report.timings = {"scan": scanned - started, "parse": parsed - scanned} | report.timings

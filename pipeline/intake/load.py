@@ -259,12 +259,14 @@ def load_parsed(
     parsed_keys: Iterable[str],
     progress: bool = False,
     writer_processes: bool = False,
+    publish_it: bool = True,
 ) -> IngestReport:
     """Load the work files parse_one/parse_shard wrote, by their keys under `settings.work_root`, as the single
     writer under the run lock; remove them once stored.
 
     `writer_processes`: write receipts from a process beside this one (`pools.writers`),
     where this process's main script may be imported again, as a pool's process does: not in an Airflow task.
+    `publish_it`: publish the warehouse once loaded; without it, the marts' rebuild that follows publishes both.
     """
     keys = [str(k) for k in parsed_keys]
     report = IngestReport()
@@ -276,7 +278,7 @@ def load_parsed(
         work_files = [WorkFile.open(_local(key, files)) for key in keys]
         with (
             run_lock(settings, purpose="load"),
-            writer(settings.warehouse) as con,
+            writer(settings.warehouse, publish_it=publish_it) as con,
             # Threads, always: written by a process that outlives a killed loader, a batch's copies broke the crash
             # trials' rule that a batch is archived only once the one before it has committed (bench/crash_trials).
             ThreadPoolExecutor(

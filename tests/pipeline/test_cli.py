@@ -125,6 +125,46 @@ def test_check_takes_folders_recursively_and_says_what_each_file_would_get(
     assert out.count("【") == 3
 
 
+def test_a_run_publishes_its_load_only_with_the_marts_rebuilt_from_it(settings, register, monkeypatch):
+    import pipeline.warehouse
+
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    seen = []  # what each version published holds: files accepted, and compounds in the marts
+    publish = pipeline.warehouse.publish
+
+    def watched(work, published):
+        with duckdb.connect(str(work), read_only=True) as con:
+            seen.append(
+                con.execute(
+                    "select (select count(*) from ops.submissions where status = 'accepted'), "
+                    "(select coalesce(sum(compounds), 0) from mart.renovated_compounds)"
+                ).fetchone()
+            )
+        return publish(work, published)
+
+    monkeypatch.setattr(pipeline.warehouse, "publish", watched)
+    assert main(["--quiet", "run"]) == 0
+
+    listed = sum(line[:1].isdigit() for line in COMPOUNDS_V1.splitlines())
+    assert seen == [(2, listed)]  # one version: the register and the list, with the list's compounds
+
+
+def test_a_run_whose_marts_cannot_be_rebuilt_still_publishes_its_load(settings, register, monkeypatch):
+    import pipeline.indicators
+
+    def broken(con, rules):
+        raise duckdb.ConversionException("a model that cannot be built")
+
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    monkeypatch.setattr(pipeline.indicators, "rebuild", broken)
+    with pytest.raises(duckdb.ConversionException):
+        main(["--quiet", "run"])
+
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        names = con.execute("select original_name from ops.submissions where status = 'accepted'").fetchall()
+    assert ("清单.csv",) in names
+
+
 def test_a_run_whose_reader_goes_away_still_rebuilds_the_marts_and_the_report(settings, register):
     # `pipeline run 2>&1 | head -1`: the pipe closes after the first line, while the run has most of it to say.
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
