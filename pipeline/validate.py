@@ -335,12 +335,16 @@ def _months_in_run(groups: _Months, context: Context) -> dict[tuple, dict[int, t
     return in_force
 
 
-def _taken_from(borrowed: dict[str, list[int]]) -> str:
-    """Say which months a sum took from other files of this run: `（其中1、2月取自本次同时报送的“甲”，3月取自“乙”）`."""
-    if not borrowed:
-        return ""  # the months were the file's own or the warehouse's, as a file sent alone is told
-    parts = "，".join(f"{'、'.join(map(str, months))}月取自“{name}”" for name, months in borrowed.items())
-    return f"（其中{parts.replace('取自', '取自本次同时报送的', 1)}）"
+def _taken_from(borrowed: dict[str, list[int]], unsent: list[int]) -> str:
+    """Say where a sum's months came from when not this file or the warehouse: `（其中1、2月取自本次同时报送的“甲”，
+    3月未报送，按0计）`."""
+    parts = [f"{'、'.join(map(str, months))}月取自“{name}”" for name, months in borrowed.items()]
+    if parts:
+        parts[0] = parts[0].replace("取自", "取自本次同时报送的", 1)
+    if unsent:
+        parts.append(f"{'、'.join(map(str, unsent))}月未报送，按0计")
+    # Nothing said where the months were the file's own or the warehouse's, as a file sent alone is told.
+    return f"（其中{'，'.join(parts)}）" if parts else ""
 
 
 def _cumulative_per_row(sheets: list[_Sheet], context: Context, registry: Registry) -> list[dict]:
@@ -357,10 +361,17 @@ def _cumulative_per_row(sheets: list[_Sheet], context: Context, registry: Regist
         history = context.monthly_history.get(group[1:], {})
         elsewhere = {month: (amount, None) for month, amount in history.items()} | in_run.get(group[1:], {})
         borrowed: dict[str, list[int]] = {}  # months taken from other files of this run, by file name
+        # Months no file has sent (a project begun in March): counted as nothing done, and said so, so that 累计 is
+        # still checked; a clerk whose 累计 holds spending of those months is asked to send them.
+        unsent: list[int] = []
         running = Decimal(0)
         carried = Decimal(0)  # the gap the month before left, which this month's 累计 may carry on
         for month in range(1, 13):
-            if month not in by_month and month in elsewhere:
+            if month not in by_month and month not in elsewhere:
+                unsent.append(month)
+                carried = Decimal(0)
+                continue
+            if month not in by_month:
                 amount, source = elsewhere[month]
                 if amount is None:
                     break  # the month in force cannot be read: no 累计 from it on can be verified
@@ -392,7 +403,7 @@ def _cumulative_per_row(sheets: list[_Sheet], context: Context, registry: Regist
                     "cumulative": cumulative[0],
                     "expected_cumulative": running,
                     "cumulative_gap": opened,
-                    "months_from_run": _taken_from(borrowed),
+                    "months_from_run": _taken_from(borrowed, unsent),
                 }
             )
     return frame

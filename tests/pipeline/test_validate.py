@@ -561,3 +561,25 @@ def test_the_fund_ledger_suite_takes_the_negative_list_from_the_rules(registry):
     assert check["kwargs"]["value_set"] == {"$PARAMETER": "negative_list"}
     assert sorted(load_rules().negative_list_any_year) == sorted(NEGATIVE_LIST)
     assert check["meta"] | {"severity": "warning", "rule": "negative_list"} == check["meta"]
+
+
+@pytest.mark.parametrize(("cumulative", "warned"), [("4280.50", False), ("5000", True)])
+def test_a_project_begun_in_march_has_its_cumulative_checked_with_the_unsent_months_as_nothing(
+    registry, cumulative, warned
+):
+    # No January or February anywhere: 累计 is still checked, against March alone, and the receipt says why.
+    text = "\n".join(
+        line
+        for line in CLEAN["investment_progress"]
+        .replace("4280.50,10030.50", f"4280.50,{cumulative}")
+        .splitlines()
+        if ",2022,1," not in line and ",2022,2," not in line
+    )
+    parsed = parse("begun_in_march", text, registry)
+
+    validation = validate([Batch("begun_in_march", s) for s in parsed.sheets], registry, CONTEXT)
+
+    found = [p for p in validation.problems["begun_in_march"] if p.rule == "cumulative_mismatch"]
+    assert [p.excel_row for p in found] == ([3] if warned else [])
+    if warned:
+        assert found[0].expected == "应等于1至3月本月完成投资之和4280.5（其中1、2月未报送，按0计）"
