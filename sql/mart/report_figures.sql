@@ -250,12 +250,15 @@ figures as (
         null, lineage
     from mart.scale_and_cost
     union all
-    select project_code, year, 'indicator_target', level3, 200 + position, target_value::decimal(38, 10), target_unit, null,
-        target_text, target_lineage
+    -- In the unit printed beside them, as every other figure (24.4 万平方米, not 244000); a rate stays a fraction.
+    select project_code, year, 'indicator_target', level3, 200 + position,
+        (case when target_unit = '%' then target_value else target_value / target_factor end)::decimal(38, 10),
+        target_unit, null, target_text, target_lineage
     from evaluation
     union all
-    select project_code, year, 'indicator_actual', level3, 200 + position, actual_value::decimal(38, 10), target_unit, null,
-        actual_text, actual_lineage
+    select project_code, year, 'indicator_actual', level3, 200 + position,
+        (case when target_unit = '%' then actual_value else actual_value / target_factor end)::decimal(38, 10),
+        target_unit, null, actual_text, actual_lineage
     from evaluation
     union all
     select project_code, year, 'indicator_weight', level3, 200 + position, weight::decimal(38, 10), '分',

@@ -542,6 +542,11 @@ def test_area_targets_compare_in_the_unit_they_are_written_in(wh):
         )
         == "0.5万平方米"
     )
+    # Each figure's value is in the unit stored beside it, as it prints: 1 and 0.5 万平方米, not 10000 and 5000.
+    assert wh.rows(
+        "select figure_key, value, unit from mart.report_figures where detail = '改造面积' "
+        "and figure_key in ('indicator_target', 'indicator_actual') order by figure_key"
+    ) == [("indicator_actual", D("0.5"), "万平方米"), ("indicator_target", D("1"), "万平方米")]
 
 
 def test_an_actual_converted_to_the_target_unit_prints_rounded_from_its_exact_value(wh):
