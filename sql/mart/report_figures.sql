@@ -194,9 +194,10 @@ figures as (
         null, lineage
     from compounds
     union all
-    -- As precise as the rows were written, without the zeros a sum in 元 leaves (400.000000万元 is 400万元).
+    -- As precise as the rows were written, but past 分 (two decimals) only with digits, not the zeros a sum
+    -- converted from 元 carries: 9,163.60万元 stays, 400.000000万元 is 400.00万元.
     select project_code, year, 'compound_planned_investment_wan', null, 15, planned_investment_wan::decimal(38, 10), '万元',
-        least(planned_decimals, intermediate.decimals_of(planned_investment_wan)), null, lineage
+        least(planned_decimals, greatest(intermediate.decimals_of(planned_investment_wan), 2)), null, lineage
     from compounds
     union all
     select project_code, year, 'planned_total_investment_wan', null, 20, planned_total_investment_wan::decimal(38, 10), '万元',
@@ -207,11 +208,11 @@ figures as (
     where planned_total_investment_wan is not null
     union all
     select project_code, year, 'annual_planned_investment_wan', null, 21, annual_planned_investment_wan::decimal(38, 10), '万元',
-        least(plan_decimals, intermediate.decimals_of(annual_planned_investment_wan)), null, lineage
+        least(plan_decimals, greatest(intermediate.decimals_of(annual_planned_investment_wan), 2)), null, lineage
     from latest_progress
     union all
     select project_code, year, 'completed_investment_wan', null, 22, cumulative_completed_wan::decimal(38, 10), '万元',
-        least(cumulative_decimals, intermediate.decimals_of(cumulative_completed_wan)), null,
+        least(cumulative_decimals, greatest(intermediate.decimals_of(cumulative_completed_wan), 2)), null,
         lineage
     from latest_progress
     union all
