@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import re
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +16,7 @@ import duckdb
 
 from pipeline.settings import Settings
 from pipeline.text import printable
-from pipeline.warehouse import attach_published, open_or_busy
+from pipeline.warehouse import attach_published, open_or_busy, sql_literal, versions
 
 HELP = "语句以 ; 结尾；.refresh 换到最新发布的数据仓库；.quit 或 Ctrl-D 退出。"
 
@@ -26,11 +28,82 @@ def personal_database(settings: Settings) -> Path:
     return settings.home / "analysts" / f"{login}.duckdb"
 
 
+class NotAnAnalystsFile(OSError):
+    """A `--db` file inside the pipeline's own folders: opened read-write, a session could damage the night's work."""
+
+
+def _real(path: Path | str) -> Path:
+    return Path(os.path.realpath(path))
+
+
+def pipeline_folders(settings: Settings) -> list[Path]:
+    """Return the local folders the pipeline keeps its data in: an analyst's session writes into none of them."""
+    places = [settings.home, settings.warehouse.parent, settings.data_docs, settings.report_templates]
+    places += [
+        settings.inbox,
+        settings.archive,
+        settings.receipts,
+        settings.reports,
+        settings.export,
+        settings.work,
+    ]
+    return [_real(place) for place in places if isinstance(place, Path)]
+
+
+def _overlaps(folder: Path, others: list[Path]) -> bool:
+    return any(
+        folder == other or folder.is_relative_to(other) or other.is_relative_to(folder) for other in others
+    )
+
+
+def session_folders(settings: Settings, own_file: Path) -> list[Path]:
+    """Return the folders a session may read and write files in: `analysts/`, the warehouse's versions (which their
+    mode keeps read-only), and its own file's, the home, temporary and current folders, unless they hold pipeline
+    data."""
+    guarded = pipeline_folders(settings)
+    analysts = _real(personal_database(settings).parent)
+    folders = [analysts, _real(versions(settings.warehouse))]
+    # The file's own folder, unless it holds the data root (a file beside `var/`): then only the file itself.
+    for candidate in (own_file.parent, Path.home(), Path(tempfile.gettempdir()), Path.cwd()):
+        folder = _real(candidate)
+        if not _overlaps(folder, guarded) and folder not in folders:
+            folders.append(folder)
+    return folders
+
+
+def _own_file(settings: Settings, path: Path | None) -> Path:
+    """Return the analyst's file, refusing one inside the pipeline's folders other than `analysts/`."""
+    own = path or personal_database(settings)
+    analysts = _real(personal_database(settings).parent)
+    real = _real(own)
+    if not real.is_relative_to(analysts) and _overlaps(real, pipeline_folders(settings)):
+        raise NotAnAnalystsFile(
+            f"{own} 位于数据仓库的数据目录中（{settings.home} 等），不能作为个人数据库打开：读写它可能损坏入库数据。"
+            f"请使用默认的 {analysts}/ 下的个人文件，或数据目录以外的文件（--db ~/budget.duckdb）。"
+        )
+    return own
+
+
+def _fence(con: duckdb.DuckDBPyConnection, folders: list[Path]) -> None:
+    """Let the session's statements reach files only in these folders, for the rest of its life."""
+    # DuckDB allows the files already attached (the analyst's own, the version) on top of these. Once external
+    # access is off, neither it nor the folders can be changed again in this session: no statement can ATTACH the
+    # writer's copy, COPY over a report or receipt, or read the archive, whoever runs it.
+    listed = ", ".join(sql_literal(f"{folder}{os.sep}") for folder in folders)
+    con.execute(f"set allowed_directories = [{listed}]")
+    con.execute("set enable_external_access = false")
+
+
 @contextmanager
 def open_personal(settings: Settings, path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the analyst's own DuckDB file read-write, with the version published now attached as `warehouse`."""
-    with open_or_busy(path or personal_database(settings)) as con:
+    """Open the analyst's own DuckDB file read-write, with the version published now attached as `warehouse`.
+
+    Files can be read and written only in `session_folders`: never the writer's copy, reports, receipts or archive.
+    """
+    own = _own_file(settings, path)
+    with open_or_busy(own) as con:
         attach_published(con, settings.warehouse)
+        _fence(con, session_folders(settings, own))
         yield con
 
 
@@ -50,12 +123,23 @@ def _run_and_print(con: duckdb.DuckDBPyConnection, text: str) -> bool:
     """Run SQL text and print its result, or its error on stderr; return whether it ran."""
     try:
         shown = run(con, text)
+    except duckdb.PermissionException as exc:
+        print(printable(f"{exc}\n{_FENCED}{_allowed(con)}"), file=sys.stderr)
+        return False
     except duckdb.Error as exc:
         print(printable(str(exc)), file=sys.stderr)
         return False
     if shown is not None:
         print(shown)
     return True
+
+
+_FENCED = "为保护数据仓库，本会话只能读写以下文件夹中的文件（数据目录中的文件不能读写）："
+
+
+def _allowed(con: duckdb.DuckDBPyConnection) -> str:
+    folders = con.execute("select current_setting('allowed_directories')").fetchone()[0]
+    return "、".join(folders)
 
 
 def _refresh(con: duckdb.DuckDBPyConnection, published: Path) -> None:
@@ -75,6 +159,7 @@ def shell(con: duckdb.DuckDBPyConnection, published: Path) -> None:
         ).fetchall()
         for name, readonly, path in databases:
             print(printable(f"{name}{'（只读）' if readonly else '（你的表建在这里）'}：{path}"))
+        print(printable(f"可读写文件的文件夹：{_allowed(con)}"))
         print(HELP)
     lines: list[str] = []
     while True:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from pathlib import Path
@@ -426,6 +427,32 @@ def _busy_writer(exc: Exception) -> str | None:
     return None
 
 
+_PERMISSION = ("没有权限", "请为运行数据仓库的账户开放该路径的读写权限")
+_NO_SPACE = ("磁盘空间不足", "请清理磁盘空间后重新运行；已入库的数据不受影响")
+# What the operator is told for the failures a data root meets (the errno's English text follows, for a search).
+_ERRNO_ZH = {
+    errno.EACCES: _PERMISSION,
+    errno.EPERM: _PERMISSION,
+    errno.ENOENT: ("找不到该文件或文件夹", "请检查路径和 PIPELINE_… 环境变量是否正确"),
+    errno.ENOTDIR: ("路径中有一段不是文件夹", "请检查路径和 PIPELINE_… 环境变量是否正确"),
+    errno.EISDIR: ("应为文件，却是文件夹", "请检查路径和 PIPELINE_… 环境变量是否正确"),
+    errno.ENOSPC: _NO_SPACE,
+    errno.EDQUOT: _NO_SPACE,
+    errno.EROFS: ("文件系统是只读的", "请将数据根目录放在可写的文件系统上"),
+    errno.EIO: ("读写时发生输入输出错误", "请检查磁盘后重新运行"),
+}
+
+
+def os_error_zh(exc: OSError) -> str:
+    """Say in Chinese what a failed file operation met, where and what to do; the pipeline's own errors as they are."""
+    # The pipeline's own (InboxUnusable, WarehouseDamaged) say it in Chinese already; an unknown errno is shown whole.
+    if type(exc).__module__ != "builtins" or exc.errno not in _ERRNO_ZH:
+        return f"pipeline：{exc}"
+    what, fix = _ERRNO_ZH[exc.errno]
+    where = "".join(f"“{os.fsdecode(name)}”" for name in (exc.filename, exc.filename2) if name is not None)
+    return f"pipeline：无法访问{where or '所需的文件'}：{what}，本次运行未完成。{fix}。（{exc.strerror}）"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; exit 0 when the run completed, even if files were rejected."""
     streams = sys.stdout, sys.stderr
@@ -457,7 +484,7 @@ def _main(argv: list[str] | None) -> int:
         say(str(exc), sys.stderr)
         return EXIT_BUSY
     except OSError as exc:
-        say(f"pipeline: {exc}", sys.stderr)
+        say(os_error_zh(exc), sys.stderr)
         return EXIT_FAILED
     except Exception as exc:
         busy = _busy_writer(exc)

@@ -18,7 +18,7 @@ from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.validate import EXPECTATIONS_DIR, OVER_PLANNED
 from pipeline.values import read_indicator
-from pipeline.warehouse import SQL_DIR, ensure_schema, writer
+from pipeline.warehouse import SQL_DIR, ensure_schema, sql_literal, writer
 
 MODEL_DIRS = ("intermediate", "mart")
 _REFERENCE = re.compile(r"\b(intermediate|mart)\.([a-z_]+)\b")
@@ -163,11 +163,6 @@ CONFIG_TABLES: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
 }
 
 
-def _literal(text: str) -> str:
-    """Quote text as a SQL string literal (COMMENT ON takes no parameters)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int]) -> None:
     """Materialise each year's rules as config.* tables the models join on, each table and column commented."""
     con.execute("create schema if not exists config")
@@ -197,9 +192,9 @@ def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int])
             con.executemany(
                 f"insert into config.{table} values ({', '.join('?' * len(columns))})", rows[table]
             )
-        con.execute(f"comment on table config.{table} is {_literal(comment)}")
+        con.execute(f"comment on table config.{table} is {sql_literal(comment)}")
         for name, _, note in columns:
-            con.execute(f"comment on column config.{table}.{name} is {_literal(note)}")
+            con.execute(f"comment on column config.{table}.{name} is {sql_literal(note)}")
 
 
 def _reading(

@@ -30,7 +30,7 @@ from pipeline.registry import (
     load_registry,
 )
 from pipeline.values import allowed_zh, count_fix
-from pipeline.warehouse import LINEAGE_COLUMNS, _quote, raw_columns
+from pipeline.warehouse import LINEAGE_COLUMNS, raw_columns, sql_literal
 
 ROOT = Path(__file__).resolve().parent.parent
 # The register defines the projects; every other source's rows must belong to one of them.
@@ -270,8 +270,8 @@ def _view_comments(template: Template, columns: tuple[str, ...]) -> str:
     grain = "、".join(words[key] for key in template.slice)
     notes = {name: note for name, _, note in raw_columns(template)}
     view = f"{template.name_zh}：每个{grain}的每个数据行一行，仅当前有效的提交"
-    lines = [f"comment on view staging.{template.id} is {_quote(view)};"]
-    lines += [f"comment on column staging.{template.id}.{n} is {_quote(notes[n])};" for n in columns]
+    lines = [f"comment on view staging.{template.id} is {sql_literal(view)};"]
+    lines += [f"comment on column staging.{template.id}.{n} is {sql_literal(notes[n])};" for n in columns]
     return "\n".join(lines)
 
 

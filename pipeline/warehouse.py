@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -86,7 +87,8 @@ def raw_columns(template: Template) -> list[tuple[str, str, str]]:
     return columns
 
 
-def _quote(text: str) -> str:
+def sql_literal(text: str) -> str:
+    """Quote text as a SQL string literal, for statements that take no parameters (ATTACH, COMMENT ON, SET)."""
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -98,9 +100,11 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, template: Template) -> None
     con.execute(f"create table if not exists {table} ({definition})")
     for name, sql_type, _ in columns:
         con.execute(f"alter table {table} add column if not exists {name} {sql_type}")
-    con.execute(f"comment on table {table} is {_quote(f'原始层：{template.name_zh}，每个已接收数据行一行')}")
+    con.execute(
+        f"comment on table {table} is {sql_literal(f'原始层：{template.name_zh}，每个已接收数据行一行')}"
+    )
     for name, _, note in columns:
-        con.execute(f"comment on column {table}.{name} is {_quote(note)}")
+        con.execute(f"comment on column {table}.{name} is {sql_literal(note)}")
 
 
 def staging_models() -> list[Path]:
@@ -153,12 +157,36 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
     """Open a DuckDB file with Shanghai time; readers open read-only so the nightly writer is never blocked."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        _raise_unopenable(path, exc)
+        raise
     try:
         con.execute("set TimeZone = 'Asia/Shanghai'")
         yield con
     finally:
         con.close()
+
+
+class WarehouseDamaged(OSError):
+    """A DuckDB file that is not a whole database: damaged, cut short, or something else under its name."""
+
+
+# DuckDB's words for a file it cannot read as a database, and for one it may not open.
+_DAMAGED = ("not a valid DuckDB database file", "Could not read enough bytes")
+
+
+def _raise_unopenable(path: Path, exc: duckdb.IOException) -> None:
+    """Raise what the operator can act on for a file DuckDB could not open; return for any other failure."""
+    said = str(exc).splitlines()[0]
+    if any(words in said for words in _DAMAGED):
+        raise WarehouseDamaged(
+            f"{path} 不是完整的DuckDB数据库文件（已损坏、被截断或不是数据库），无法打开，本次未完成。"
+            f"请按 docs/deploying.md 的“Backup and restore”一节从备份或上一版本恢复。（{said}）"
+        ) from exc
+    if "Permission denied" in said:
+        raise PermissionError(errno.EACCES, "Permission denied", str(path)) from exc
 
 
 class WarehouseBusy(OSError):
@@ -294,7 +322,7 @@ def attach_published(con: duckdb.DuckDBPyConnection, published: Path) -> Path:
     version = _published_version(published)
     con.execute("detach database if exists warehouse")
     with _busy_if_locked(version):
-        con.execute(f"attach {_quote(str(version))} as warehouse (read_only)")
+        con.execute(f"attach {sql_literal(str(version))} as warehouse (read_only)")
     return version
 
 

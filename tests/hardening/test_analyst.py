@@ -10,10 +10,18 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
-from pipeline.analyst import add_parser, cmd_sql, open_personal, personal_database
+from pipeline.analyst import (
+    NotAnAnalystsFile,
+    add_parser,
+    cmd_sql,
+    open_personal,
+    personal_database,
+    session_folders,
+)
 from pipeline.warehouse import (
     WarehouseBusy,
     current_version,
@@ -240,3 +248,103 @@ def test_the_shell_runs_a_last_statement_without_its_semicolon(settings, tmp_pat
 def test_pipeline_sql_before_anything_is_published_says_so(settings, tmp_path):
     with pytest.raises(FileNotFoundError, match="尚未发布数据仓库"):
         cmd_sql(sql_args(settings, "--db", str(tmp_path / "mine.duckdb"), "-c", "select 1"))
+
+
+def test_a_session_reaches_no_file_of_the_pipeline_whoever_runs_it(settings, tmp_path, capsys):
+    publish_rows(settings.warehouse, 1)
+    (settings.reports).mkdir(parents=True)
+    report = settings.reports / "2024年度预算绩效管理工作开展情况.html"
+    report.write_text("发布的报告", encoding="utf-8")
+    mine = tmp_path / "mine" / "mine.duckdb"
+    mine.parent.mkdir()
+    writers_copy = working_copy(settings.warehouse)
+    before = writers_copy.read_bytes()
+    # What an analyst running as the pipeline's own account could otherwise do to the night's work.
+    attempts = [
+        f"attach '{writers_copy}' as w; create table w.main.mine as select 1",
+        f"copy (select 'x') to '{report}' (header false)",
+        f"copy (select 'x') to '{settings.home / 'receipts.csv'}'",
+        f"select * from read_csv('{report}')",
+        "set enable_external_access = true",
+        "set allowed_directories = ['/']",
+    ]
+    for statement in attempts:
+        assert cmd_sql(sql_args(settings, "--db", str(mine), "-c", statement)) == 1, statement
+        assert "warehouse" not in capsys.readouterr().out
+
+    assert writers_copy.read_bytes() == before
+    assert report.read_text(encoding="utf-8") == "发布的报告"
+    assert not (settings.home / "receipts.csv").exists()
+    # Their own folder is theirs: tables, and files written and read back.
+    export = mine.parent / "kept.csv"
+    script = f"create table t as from warehouse.kept; copy t to '{export}'; select count(*) as n from read_csv('{export}')"
+    assert cmd_sql(sql_args(settings, "--db", str(mine), "-c", script)) == 0
+    assert "1 │" in capsys.readouterr().out
+
+
+def test_a_refused_file_says_which_folders_a_session_may_use(settings, tmp_path, capsys):
+    publish_rows(settings.warehouse, 1)
+    desk = tmp_path / "desk"
+    desk.mkdir()
+    target = settings.home / "inbox" / "x.csv"
+
+    script = f"copy (select 1) to '{target}'"
+    assert cmd_sql(sql_args(settings, "--db", str(desk / "mine.duckdb"), "-c", script)) == 1
+
+    said = capsys.readouterr().err
+    assert "本会话只能读写以下文件夹中的文件" in said
+    allowed = [Path(folder) for folder in said.strip().split("：")[-1].split("、")]
+    assert desk in allowed and versions(settings.warehouse) in allowed
+    analysts = settings.home / "analysts"
+    # None holds the data root or lies in it, but analysts/ and the versions (read-only by their mode).
+    others = [f for f in allowed if f not in (analysts, versions(settings.warehouse))]
+    assert not any(settings.home.is_relative_to(f) or f.is_relative_to(settings.home) for f in others)
+    assert tmp_path not in allowed  # the folder holding the data root
+
+
+def test_a_file_beside_the_data_root_opens_only_itself(settings, tmp_path, capsys):
+    publish_rows(settings.warehouse, 1)
+    beside = tmp_path / "mine.duckdb"  # tmp_path holds the data root, home/
+
+    assert cmd_sql(sql_args(settings, "--db", str(beside), "-c", "create table t as select 1 as x")) == 0
+    script = f"copy t to '{tmp_path / 'home' / 'x.csv'}'"
+    assert cmd_sql(sql_args(settings, "--db", str(beside), "-c", script)) == 1
+    assert not (settings.home / "x.csv").exists()
+
+
+def test_a_link_from_an_allowed_folder_into_the_data_root_is_refused(settings, tmp_path):
+    publish_rows(settings.warehouse, 1)
+    desk = tmp_path / "desk"
+    desk.mkdir()
+    (desk / "reports").symlink_to(settings.home, target_is_directory=True)
+
+    script = f"copy (select 1) to '{desk / 'reports' / 'x.csv'}'"
+    assert cmd_sql(sql_args(settings, "--db", str(desk / "mine.duckdb"), "-c", script)) == 1
+    assert not (settings.home / "x.csv").exists()
+
+
+@pytest.mark.parametrize("inside", ["writer/warehouse.duckdb", "mine.duckdb", "reports/mine.duckdb"])
+def test_a_file_inside_the_data_root_is_never_an_analysts(settings, inside):
+    publish_rows(settings.warehouse, 1)
+    target = settings.home / inside
+    before = target.read_bytes() if target.exists() else None
+
+    with pytest.raises(NotAnAnalystsFile, match="不能作为个人数据库打开") as raised:
+        cmd_sql(sql_args(settings, "--db", str(target), "-c", "create table mine as select 1"))
+
+    assert isinstance(raised.value, OSError)  # the command line says it and exits 1, with no traceback
+    assert (target.read_bytes() if target.exists() else None) == before
+
+
+def test_the_default_personal_file_and_the_warehouse_versions_stay_usable(settings, monkeypatch):
+    publish_rows(settings.warehouse, 1)
+    monkeypatch.setenv("LOGNAME", "li")
+
+    with open_personal(settings) as con:
+        folders = session_folders(settings, personal_database(settings))
+        assert folders[:2] == [settings.home / "analysts", versions(settings.warehouse)]
+        con.execute("create table mine as from warehouse.kept")
+        publish_rows(settings.warehouse, 2)
+        # Re-attaching by the published link still works: the versions' folder is open to reading.
+        con.execute(f"detach warehouse; attach '{settings.warehouse}' as warehouse (read_only)")
+        assert con.execute("select max(x) from warehouse.kept").fetchone() == (2,)

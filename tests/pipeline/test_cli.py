@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -8,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.cli import build_parser, main
+from pipeline.cli import build_parser, main, os_error_zh
 from pipeline.storage import SKIP_ZH
 from tests.conftest import REGISTER_CSV
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, tree
@@ -278,6 +279,49 @@ def test_an_inbox_that_is_not_there_fails_the_night_naming_it(settings, monkeypa
     err = capsys.readouterr().err
     assert f"收件箱{'不是文件夹' if broken == 'a file' else '不存在'}：{inbox}" in err
     assert "Traceback" not in err
+
+
+def test_a_reports_folder_that_cannot_be_made_fails_the_run_in_chinese_naming_it(
+    settings, register, monkeypatch, capsys
+):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    blocked = settings.home / "报告"
+    blocked.write_text("a file where the reports' folder should be")
+    monkeypatch.setenv("PIPELINE_REPORTS", str(blocked / "2024"))
+
+    assert main(["--quiet", "run"]) == 1
+
+    err = capsys.readouterr().err
+    assert f"pipeline：无法访问“{blocked / '2024'}”：路径中有一段不是文件夹，本次运行未完成。" in err
+    assert "Errno" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("damage", ["cut short", "not a database"])
+def test_a_damaged_writers_copy_fails_the_run_in_chinese_and_points_to_the_restore(
+    settings, register, capsys, damage
+):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    assert main(["--quiet", "run"]) == 0
+    copy = settings.home / "writer" / "warehouse.duckdb"
+    whole = copy.read_bytes()
+    copy.write_bytes(whole[: len(whole) // 2] if damage == "cut short" else b"\x00" * 4096)
+    capsys.readouterr()
+
+    assert main(["--quiet", "run"]) == 1
+
+    err = capsys.readouterr().err
+    assert f"{copy} 不是完整的DuckDB数据库文件" in err and "Backup and restore" in err
+    assert "Traceback" not in err
+
+
+def test_an_os_error_is_told_in_chinese_with_both_paths_and_the_system_words():
+    said = os_error_zh(PermissionError(errno.EACCES, "Permission denied", "/srv/甲", None, "/srv/乙"))
+    assert said == (
+        "pipeline：无法访问“/srv/甲”“/srv/乙”：没有权限，本次运行未完成。"
+        "请为运行数据仓库的账户开放该路径的读写权限。（Permission denied）"
+    )
+    # The pipeline's own errors carry their Chinese message and no errno: passed on as they are.
+    assert os_error_zh(FileNotFoundError("尚未发布数据仓库：/x。")) == "pipeline：尚未发布数据仓库：/x。"
 
 
 def test_an_empty_inbox_is_a_quiet_night_exit_zero(settings, capsys):
