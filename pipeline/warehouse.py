@@ -322,7 +322,11 @@ def attach_published(con: duckdb.DuckDBPyConnection, published: Path) -> Path:
     version = _published_version(published)
     con.execute("detach database if exists warehouse")
     with _busy_if_locked(version):
-        con.execute(f"attach {sql_literal(str(version))} as warehouse (read_only)")
+        try:
+            con.execute(f"attach {sql_literal(str(version))} as warehouse (read_only)")
+        except duckdb.IOException as exc:
+            _raise_unopenable(version, exc)
+            raise
     return version
 
 

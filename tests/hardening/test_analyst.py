@@ -24,6 +24,7 @@ from pipeline.analyst import (
 )
 from pipeline.warehouse import (
     WarehouseBusy,
+    WarehouseDamaged,
     current_version,
     published_reader,
     versions,
@@ -348,3 +349,15 @@ def test_the_default_personal_file_and_the_warehouse_versions_stay_usable(settin
         # Re-attaching by the published link still works: the versions' folder is open to reading.
         con.execute(f"detach warehouse; attach '{settings.warehouse}' as warehouse (read_only)")
         assert con.execute("select max(x) from warehouse.kept").fetchone() == (2,)
+
+
+def test_a_damaged_version_is_named_with_the_way_to_restore(settings, tmp_path):
+    publish_rows(settings.warehouse, 1)
+    version = current_version(settings.warehouse)
+    version.chmod(0o644)
+    version.write_bytes(version.read_bytes()[:4096])
+
+    with pytest.raises(WarehouseDamaged, match="不是完整的DuckDB数据库文件") as raised:
+        cmd_sql(sql_args(settings, "--db", str(tmp_path / "mine.duckdb"), "-c", "select 1"))
+
+    assert isinstance(raised.value, OSError) and "Backup and restore" in str(raised.value)
