@@ -80,6 +80,38 @@ lights as (
     from mart.monitoring_lights
 ),
 
+-- A gap prints with two decimals, or with as many more (up to its six) as its light needs to be read from it:
+-- 20.000833 points is red, and "20.00" beside 红灯 would read as yellow's bound.
+gap_decimals as (
+    select project_code, year, month, coalesce(min(places) filter (where shown_light = light), 6)::integer as decimals
+    from (
+        select
+            lights.project_code,
+            lights.year,
+            lights.month,
+            lights.light,
+            places.places,
+            (
+                select arg_min(bands.light, bands.severity)
+                from config.light_bands as bands
+                where bands.year = lights.year
+                    and (bands.up_to_points is null or (
+                    case places.places
+                        when 2 then round(lights.gap_points, 2)
+                        when 3 then round(lights.gap_points, 3)
+                        when 4 then round(lights.gap_points, 4)
+                        when 5 then round(lights.gap_points, 5)
+                        else lights.gap_points
+                    end <= bands.up_to_points
+                ))
+            ) as shown_light
+        from lights
+        cross join (select range as places from range(2, 7)) as places
+        where lights.light is not null
+    )
+    group by all
+),
+
 -- The national 自评表's own 总分 and 执行率: the form repeats them on every indicator row.
 self_reported as (
     select
@@ -334,9 +366,10 @@ figures as (
     from lights
     where light is not null
     union all
-    select project_code, year, 'gap_points', month || '月', 60 + month, gap_points::decimal(38, 10), '百分点', 2,
-        null, lineage
+    select project_code, year, 'gap_points', month || '月', 60 + month, gap_points::decimal(38, 10), '百分点',
+        coalesce(gap_decimals.decimals, 2), null, lineage
     from lights
+    left join gap_decimals using (project_code, year, month)
     union all
     select project_years.project_code, project_years.year, 'negative_list_hits', null, 80,
         coalesce(negative.hits, 0)::decimal(38, 10), '笔', 0, null, coalesce(negative.lineage, [])

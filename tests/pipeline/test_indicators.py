@@ -219,6 +219,27 @@ def test_lights_at_the_edges_of_each_band(wh, cumulative, gap, light):
     assert wh.rows("select gap_points, light from mart.monitoring_lights") == [(gap, light)]
 
 
+@pytest.mark.parametrize(
+    ("cumulative", "shown", "light"),
+    [
+        ("359.99", "20.001", "red"),  # 20.000833: "20.00" beside 红灯 would be yellow's bound
+        ("360", "20.00", "yellow"),
+        ("479.99", "10.001", "yellow"),
+        ("480.05", "10.00", "blue"),  # 9.995833 rounds to blue's bound, and is blue
+        ("359.9", "20.01", "red"),
+        ("599.9", "0.01", "blue"),
+    ],
+)
+def test_a_gap_prints_with_the_decimals_its_light_needs(wh, cumulative, shown, light):
+    register(wh, "甲")
+    progress(wh, "甲", "1200", {6: cumulative})
+
+    wh.build()
+
+    assert wh.rows("select light from mart.monitoring_lights") == [(light,)]
+    assert wh.rows("select display_text from mart.report_figures where figure_key = 'gap_points'") == [(shown,)]
+
+
 def test_a_month_planned_at_0_has_no_gap_and_no_light_and_stops_no_model(wh):
     register(wh, "甲")
     progress(wh, "甲", "0", {3: "0", 4: "50"})  # 0 over 0, then 50 over 0: no progress to lag behind
