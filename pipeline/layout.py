@@ -430,6 +430,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             elif _unscored_words(reading.operator, target, reported, qualitative):
                 noted = _unscored(target, reported, qualitative)
                 sheet.warn(noted, excel_row=excel_row, header=binding.header, value=reported)
+            if reading.error is None and reading.target_noted is not None and target_binding is not None:
+                sheet.warn(reading.target_noted, excel_row=excel_row, header=target_binding.header, value=target)
         if part is not None:
             item = values.get(part.column) or ""
             folded_item = squashed(item)

@@ -266,6 +266,8 @@ class Indicator:
     # What makes the pair unreadable (the file is returned), and whether it lies in the target or the value.
     error: Noted | None = None
     error_in_target: bool = False
+    # How the target's own cell was read, where `noted` already tells of the value (both bare 1s under （%）).
+    target_noted: Noted | None = None
 
     @property
     def target_factor(self) -> Decimal:
@@ -425,17 +427,17 @@ def read_indicator(
     operator = "定性" if target.number is None else target.operator or "≥"
     # A bare 1 as a percent target: `≥1` asks for all of something (100 %), `≤1` for a small share (1 %).
     basis = f"年度指标值“{target_text}”的表头注明（%）、按“{operator}”比较"
-    target, header_noted = _in_header_unit(
+    target, target_noted = _in_header_unit(
         target, target_header_unit, Decimal(100) if operator in ("≥", "=") else None, basis
     )
+    header_noted = None
     target_number, target_unit = target.number, target.unit
     reported = _indicator_parts(reported_text)
     if (
         target_unit is None
     ):  # else a bare value is read in its own row's target unit, nearer than the header's
         basis = f"实际完成值的表头注明（%），对照年度指标值“{target_text}”"
-        reported, noted = _in_header_unit(reported, reported_header_unit, target_number, basis)
-        header_noted = header_noted or noted
+        reported, header_noted = _in_header_unit(reported, reported_header_unit, target_number, basis)
     reported_number, reported_unit = reported.number, reported.unit
     noted = error = None
     in_target = False
@@ -507,9 +509,10 @@ def read_indicator(
         target_unit,
         reported_number,
         reported_unit or target_unit,
-        noted or header_noted,
+        noted or header_noted or target_noted,
         error,
         in_target,
+        target_noted if (noted or header_noted) else None,
     )
 
 

@@ -588,6 +588,20 @@ def test_a_bare_1_under_a_percent_target_is_a_warning_naming_the_reading_chosen(
     assert column_values(sheet, "reported_value") == ["95%", "1"]  # kept as written
 
 
+def test_bare_1s_in_both_cells_under_percent_headers_each_get_their_warning(registry):
+    rows = targets_rows(("≥1", "1"))
+    rows[1] = [*TARGETS_HEADER[:3], "年度指标值（%）", "实际完成值", "分值"]
+
+    sheet = parse_rows(registry, rows)
+
+    # The target's reading (≥1 under （%） as ≥100 %) is told on its own cell, not lost behind the value's.
+    assert sorted(problems(sheet)) == [
+        ("percent_ambiguous", 3, "实际完成值", "1"),
+        ("percent_ambiguous", 3, "年度指标值（%）", "≥1"),
+    ]
+    assert any("年度指标值“≥1”的表头注明（%）" in p.message_zh for p in sheet.problems)
+
+
 def test_a_bare_1_under_a_count_target_is_no_percentage(registry):
     sheet = parse_rows(registry, targets_rows(("1个", "1")))
     assert sheet.problems == []
