@@ -431,7 +431,9 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 noted = _unscored(target, reported, qualitative)
                 sheet.warn(noted, excel_row=excel_row, header=binding.header, value=reported)
             if reading.error is None and reading.target_noted is not None and target_binding is not None:
-                sheet.warn(reading.target_noted, excel_row=excel_row, header=target_binding.header, value=target)
+                sheet.warn(
+                    reading.target_noted, excel_row=excel_row, header=target_binding.header, value=target
+                )
         if part is not None:
             item = values.get(part.column) or ""
             folded_item = squashed(item)

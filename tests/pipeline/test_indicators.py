@@ -237,7 +237,9 @@ def test_a_gap_prints_with_the_decimals_its_light_needs(wh, cumulative, shown, l
     wh.build()
 
     assert wh.rows("select light from mart.monitoring_lights") == [(light,)]
-    assert wh.rows("select display_text from mart.report_figures where figure_key = 'gap_points'") == [(shown,)]
+    assert wh.rows("select display_text from mart.report_figures where figure_key = 'gap_points'") == [
+        (shown,)
+    ]
 
 
 def test_a_month_planned_at_0_has_no_gap_and_no_light_and_stops_no_model(wh):
