@@ -50,7 +50,20 @@ survey as (
 
 evaluation as (
     select
-        * exclude (actual_in_target_unit),
+        * exclude (actual_in_target_unit, level3_count, level3_level2_count),
+        -- Each indicator's detail names it once in its project: two 三级指标 of one name (`完成率` under 质量指标
+        -- and under 时效指标) are told apart by their 二级指标, then by their order, or the report would look both
+        -- up by the first one's name.
+        case
+            when level3_count = 1 then level3
+            else level3 || '（' || concat_ws(
+                '，',
+                level2,
+                case when level3_level2_count > 1 then '第' || row_number() over (
+                    partition by project_code, year, level3, level2 order by position
+                ) || '项' end
+            ) || '）'
+        end as indicator_detail,
         case
             -- A bare number reported against a percent target (0.95, or 1 read as 100 %) prints as it was read.
             when actual_source = 'reported' and target_unit = '%' and actual_value is not null
@@ -67,7 +80,9 @@ evaluation as (
             *,
             case
                 when target_factor = 1 then actual_value else intermediate.ratio(actual_value, target_factor)
-            end as actual_in_target_unit
+            end as actual_in_target_unit,
+            count(*) over (partition by project_code, year, level3) as level3_count,
+            count(*) over (partition by project_code, year, level3, level2) as level3_level2_count
         from mart.self_evaluation
     )
 ),
@@ -284,22 +299,22 @@ figures as (
     from mart.scale_and_cost
     union all
     -- In the unit printed beside them, as every other figure (24.4 万平方米, not 244000); a rate stays a fraction.
-    select project_code, year, 'indicator_target', level3, 200 + position,
+    select project_code, year, 'indicator_target', indicator_detail, 200 + position,
         (case when target_unit = '%' then target_value else target_value / target_factor end)::decimal(38, 10),
         target_unit, null, target_text, target_lineage
     from evaluation
     union all
-    select project_code, year, 'indicator_actual', level3, 200 + position,
+    select project_code, year, 'indicator_actual', indicator_detail, 200 + position,
         (case when target_unit = '%' then actual_value else actual_value / target_factor end)::decimal(38, 10),
         target_unit, null, actual_text, actual_lineage
     from evaluation
     union all
-    select project_code, year, 'indicator_weight', level3, 200 + position, weight::decimal(38, 10), '分',
+    select project_code, year, 'indicator_weight', indicator_detail, 200 + position, weight::decimal(38, 10), '分',
         intermediate.decimals_of(weight), null,
         target_lineage
     from evaluation
     union all
-    select project_code, year, 'indicator_score', level3, 200 + position, score::decimal(38, 10), '分', 2,
+    select project_code, year, 'indicator_score', indicator_detail, 200 + position, score::decimal(38, 10), '分', 2,
         null, lineage
     from evaluation
     union all
@@ -311,7 +326,7 @@ figures as (
     group by all
     union all
     -- What the unit scored itself on the national 自评表, printed beside the computed score.
-    select project_code, year, 'indicator_reported_score', level3, 200 + position, reported_score::decimal(38, 10), '分',
+    select project_code, year, 'indicator_reported_score', indicator_detail, 200 + position, reported_score::decimal(38, 10), '分',
         least(2, intermediate.decimals_of(reported_score)),
         null, target_lineage
     from evaluation
@@ -511,7 +526,7 @@ comment on column mart.report_figures.year is '年度';
 comment on column mart.report_figures.project_code is '项目编码（数字按项目编码计算；未填编码的项目为“自编:实施单位/项目名称”）；全区合计为空';
 comment on column mart.report_figures.project_name is '项目名称：项目基本信息表中最新登记的名称；全区合计为空';
 comment on column mart.report_figures.figure_key is '数字的含义（如 compounds、funds_received_wan、indicator_score、indicator_reported_score、monitoring_finding）';
-comment on column mart.report_figures.detail is '细项：资金来源、建设规模及投资构成的内容、三级指标、月份、“N月·三级指标”（监控发现）；无则为空';
+comment on column mart.report_figures.detail is '细项：资金来源、建设规模及投资构成的内容、三级指标（同一项目中同名的三级指标后注二级指标或序号，如“完成率（时效指标）”）、月份、“N月·三级指标”（监控发现）；无则为空';
 comment on column mart.report_figures.position is '在报告中的先后顺序（同一项目内）';
 comment on column mart.report_figures.value is '数值（比率为比例；文字类为空）';
 comment on column mart.report_figures.unit is '单位：万元、平方米、万平方米、户、个、套、份、%、分、笔、百分点';

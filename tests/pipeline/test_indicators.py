@@ -174,6 +174,44 @@ def targets(wh: Warehouse, project: str, *indicators: tuple[str, str, str | None
     )
 
 
+def test_indicators_of_one_name_get_details_of_their_own_in_the_report_figures(wh):
+    register(wh, "甲")
+    wh.submit(
+        "performance_targets",
+        [
+            {
+                "project_name": "甲",
+                "level1": "产出指标",
+                "level2": level2,
+                "level3": "完成率",
+                "target_text": target,
+                "reported_value": reported,
+                "weight": D(30),
+            }
+            for level2, target, reported in (
+                ("质量指标", "≥95%", "80%"),
+                ("时效指标", "≥90%", "90%"),
+                ("时效指标", "≥90%", "45%"),
+            )
+        ],
+    )
+
+    wh.build()
+
+    # The report looks figures up by (key, detail): one name for three indicators printed the first one's thrice.
+    assert wh.rows(
+        "select detail, display_text from mart.report_figures where figure_key = 'indicator_actual' and position > 200 order by position"
+    ) == [
+        ("完成率（质量指标）", "80%"),
+        ("完成率（时效指标，第1项）", "90%"),
+        ("完成率（时效指标，第2项）", "45%"),
+    ]
+    assert wh.rows(
+        "select count(*) from (select figure_key, detail from mart.report_figures "
+        "where figure_key like 'indicator_%' group by all having count(*) > 1)"
+    ) == [(0,)]
+
+
 def compounds(
     wh: Warehouse, project: str, count: int, planned_each: str = "250", status: str = "在建"
 ) -> int:
