@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.registry import Registry
-from pipeline.rules import Rules, load_rules
+from pipeline.rules import RATE_MEASURES, Rules, load_rules
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.validate import EXPECTATIONS_DIR, OVER_PLANNED
@@ -141,6 +141,7 @@ CONFIG_TABLES: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
             ("position", "integer", "在rules.yaml中的顺序，从0起；一个三级指标匹配多条时取最小者"),
             ("contains", "varchar", "三级指标中包含的文字，如满意度"),
             ("measure", "varchar", "计算口径（intermediate.project_measures.measure），如satisfaction_rate"),
+            ("rate", "boolean", "该口径是否为比率（按小数计算）：未写单位的年度指标值按百分数读取"),
         ),
     ),
     "negative_list": (
@@ -180,7 +181,7 @@ def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int])
         )
         rows["grades"].extend((year, grade.grade, grade.from_score) for grade in rule.grades)
         rows["bindings"].extend(
-            (year, position, binding.contains, str(binding.measure))
+            (year, position, binding.contains, str(binding.measure), binding.measure in RATE_MEASURES)
             for position, binding in enumerate(rule.bindings)
         )
         rows["negative_list"].extend((year, purpose) for purpose in rule.negative_list)
@@ -198,9 +199,13 @@ def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int])
 
 
 def _reading(
-    target_text: str | None, reported_text: str | None, target_unit: str | None, reported_unit: str | None
+    target_text: str | None,
+    reported_text: str | None,
+    target_unit: str | None,
+    reported_unit: str | None,
+    rate: bool | None,
 ) -> dict:
-    reading = read_indicator(target_text, reported_text, target_unit, reported_unit)
+    reading = read_indicator(target_text, reported_text, target_unit, reported_unit, bool(rate))
     return {name: getattr(reading, name) for name, _ in _READING.children}
 
 
@@ -212,7 +217,7 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     con.create_function(
         "read_indicator",
         _reading,
-        ["VARCHAR"] * 4,
+        ["VARCHAR"] * 4 + ["BOOLEAN"],
         _READING,
         null_handling="special",
         side_effects=False,

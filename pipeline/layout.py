@@ -12,7 +12,7 @@ from pipeline.header import Binding, HeaderMatch
 from pipeline.problems import Problem, Severity, cell_problem, display
 from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, ColumnType, Registry, Template
-from pipeline.rules import qualitative_readings
+from pipeline.rules import qualitative_readings, rate_indicator
 from pipeline.sheet_meta import SheetMeta, read_meta, row_text
 from pipeline.text import squash
 from pipeline.ticks import read_ticks
@@ -408,7 +408,13 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             reported, target = values[binding.column.name], values.get(binding.column.read_against)
             if not (reported or target):
                 continue
-            reading = read_indicator(target, reported, target_binding and target_binding.unit, binding.unit)
+            reading = read_indicator(
+                target,
+                reported,
+                target_binding and target_binding.unit,
+                binding.unit,
+                rate_indicator(values.get("level3")),
+            )
             if reading.target_unit == "%" and binding.index < width:
                 # A bare number against a percent target is read in points; its cell's format may say otherwise.
                 sheet.note_percent_number(index, binding.index, row[binding.index])
@@ -422,6 +428,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                     expected=reading.error.expected,
                     fix=reading.error.fix,
                 )
+            elif reading.noted is not None and reading.noted_in_target and target_binding is not None:
+                sheet.warn(reading.noted, excel_row=excel_row, header=target_binding.header, value=target)
             elif reading.noted is not None and reported:
                 noted = reading.noted
                 if noted.rule == "indicator_not_number" and reported.strip() in qualitative:

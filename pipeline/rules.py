@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -23,6 +24,17 @@ class Measure(StrEnum):
     AREA = "area"
     HOUSEHOLDS = "households"
     PLANNED_INVESTMENT = "planned_investment"
+
+
+# Measures computed as fractions (0.95): a target bound to one is a percentage, however it is written.
+RATE_MEASURES = frozenset(
+    {Measure.INVESTMENT_COMPLETION_RATE, Measure.PAYMENT_RATE, Measure.SATISFACTION_RATE}
+)
+
+
+def folded_name(text: str) -> str:
+    """Fold an indicator's name as bindings match it: spaces, line breaks and full-width spaces do not count."""
+    return re.sub(r"[\s\u3000]", "", text)
 
 
 class Light(StrEnum):
@@ -108,6 +120,14 @@ class Rules(_Strict):
         years = [self.defaults, *(self.for_year(year) for year in self.years)]
         return frozenset().union(*({*y.qualitative, *y.qualitative_words} for y in years))
 
+    @property
+    def rate_names_any_year(self) -> frozenset[str]:
+        """Return the (folded) `contains` of every binding to a rate, in any year's rules."""
+        years = [self.defaults, *(self.for_year(year) for year in self.years)]
+        return frozenset(
+            folded_name(b.contains) for y in years for b in y.bindings if b.measure in RATE_MEASURES
+        )
+
     def for_year(self, year: int) -> YearRules:
         """Return the defaults with that year's sections replaced."""
         return YearRules.model_validate(self.defaults.model_dump(by_alias=True) | self.years.get(year, {}))
@@ -126,13 +146,27 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
     return rules
 
 
-_QUALITATIVE: dict[tuple[Path, int], frozenset[str]] = {}
+_LOADED: dict[tuple[Path, int], tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _derived(path: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """Return the rules file's qualitative readings and rate names, worked out again only when the file changes."""
+    key = (path, path.stat().st_mtime_ns)
+    if key not in _LOADED:
+        _LOADED.clear()
+        rules = load_rules(path)
+        _LOADED[key] = (rules.qualitative_any_year, rules.rate_names_any_year)
+    return _LOADED[key]
 
 
 def qualitative_readings(path: Path = RULES_PATH) -> frozenset[str]:
     """Return `qualitative_any_year` of the rules file, read again only when the file changes."""
-    key = (path, path.stat().st_mtime_ns)
-    if key not in _QUALITATIVE:
-        _QUALITATIVE.clear()
-        _QUALITATIVE[key] = load_rules(path).qualitative_any_year
-    return _QUALITATIVE[key]
+    return _derived(path)[0]
+
+
+def rate_indicator(level3: str | None, path: Path = RULES_PATH) -> bool:
+    """Say whether some year's bindings compute this 三级指标 as a rate (满意度, 支付率): its target is in %."""
+    if not level3:
+        return False
+    folded = folded_name(level3)
+    return any(name in folded for name in _derived(path)[1])

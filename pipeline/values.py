@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
+from pipeline.problems import display
 from pipeline.registry import SPACE_SEPARATOR, VALUE_SEPARATOR, Column, ColumnType, Units, load_units
 from pipeline.text import clean_name, clean_prose, clean_text, nfkc, squash
 
@@ -268,6 +269,7 @@ class Indicator:
     error_in_target: bool = False
     # How the target's own cell was read, where `noted` already tells of the value (both bare 1s under （%）).
     target_noted: Noted | None = None
+    noted_in_target: bool = False  # `noted` is about the target's cell (`≥90` read as ≥90 %), not the value's
 
     @property
     def target_factor(self) -> Decimal:
@@ -418,10 +420,12 @@ def read_indicator(
     reported_text: str | None,
     target_header_unit: str | None = None,
     reported_header_unit: str | None = None,
+    rate: bool = False,
 ) -> Indicator:
     """Read a target (`≥95%`, `=16个`, `按期完成`) and the value reported against it, as the clerk meant it.
 
-    A header's unit (`实际完成值（%）`) is the unit of a number written without one in its column.
+    A header's unit (`实际完成值（%）`) is the unit of a number written without one in its column. `rate`: the
+    indicator is computed as a rate (rules.yaml bindings: 满意度, 支付率), so a target without a unit is a percentage.
     """
     target = _indicator_parts(target_text)
     operator = "定性" if target.number is None else target.operator or "≥"
@@ -431,6 +435,22 @@ def read_indicator(
         target, target_header_unit, Decimal(100) if operator in ("≥", "=") else None, basis
     )
     header_noted = None
+    if rate and target.unit is None and target.number is not None:
+        # `居民满意度（%）` `≥90`: the data give the rate as a fraction, so 90 read as written would be 90 times 100 %.
+        said = f"年度指标值“{target_text}”未写单位，该指标由数据按百分比计算"
+        target, rate_noted = _in_header_unit(
+            target, "%", Decimal(100) if operator in ("≥", "=") else None, said
+        )
+        target_noted = (
+            target_noted
+            or rate_noted
+            or Noted(
+                None,
+                "indicator_unit_assumed",
+                f"{said}，已读作“{operator}{display(target.number)}%”",
+                f"请在年度指标值中写明单位，如“{operator}{display(target.number)}%”",
+            )
+        )
     target_number, target_unit = target.number, target.unit
     reported = _indicator_parts(reported_text)
     if (
@@ -513,6 +533,7 @@ def read_indicator(
         error,
         in_target,
         target_noted if (noted or header_noted) else None,
+        not (noted or header_noted) and target_noted is not None,
     )
 
 

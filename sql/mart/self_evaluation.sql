@@ -4,15 +4,36 @@
 -- The texts are read by read_indicator, the parser's own reading (pipeline.values.read_indicator, registered
 -- by pipeline.indicators): the warning a clerk got for a bare 1 under a percent target names the value used here.
 create or replace table mart.self_evaluation as
+with bound as (
+    select names.year, names.level3, arg_min(bindings.measure, bindings.position) as measure,
+        arg_min(bindings.rate, bindings.position) as rate
+    from (select distinct year, level3 from staging.performance_targets) as names
+    inner join config.bindings as bindings
+        -- A cell wrapped in Excel (`改造小区⏎数量`) is one name to the clerk: spaces and line breaks do not part it
+        -- (pipeline.rules.folded_name, as the receipt reads it).
+        on bindings.year = names.year
+        and contains(
+            regexp_replace(names.level3, '[\s\x{3000}]', '', 'g'),
+            regexp_replace(bindings.contains, '[\s\x{3000}]', '', 'g')
+        )
+    group by all
+),
+
 -- Each distinct pair of texts is read once: read_indicator runs in Python, and a year's thousands of indicators
--- repeat a few hundred targets.
-with readings as (
+-- repeat a few hundred targets. An indicator computed as a rate reads a target without a unit as a percentage.
+readings as (
     select
-        target_text, reported_value, target_header_unit, reported_header_unit,
-        read_indicator(target_text, reported_value, target_header_unit, reported_header_unit) as reading
+        target_text, reported_value, target_header_unit, reported_header_unit, rate,
+        read_indicator(target_text, reported_value, target_header_unit, reported_header_unit, rate) as reading
     from (
-        select distinct target_text, reported_value, target_header_unit, reported_header_unit
-        from staging.performance_targets
+        select distinct
+            performance_targets.target_text,
+            performance_targets.reported_value,
+            performance_targets.target_header_unit,
+            performance_targets.reported_header_unit,
+            coalesce(bound.rate, false) as rate
+        from staging.performance_targets as performance_targets
+        left join bound using (year, level3)
     )
 ),
 
@@ -23,13 +44,16 @@ targets as (
             partition by performance_targets.project_code, performance_targets.year
             order by performance_targets.submission_id, performance_targets.sheet, performance_targets.excel_row
         ) as position,
+        bound.measure,
         readings.reading
     from staging.performance_targets as performance_targets
+    left join bound using (year, level3)
     left join readings
         on readings.target_text is not distinct from performance_targets.target_text
         and readings.reported_value is not distinct from performance_targets.reported_value
         and readings.target_header_unit is not distinct from performance_targets.target_header_unit
         and readings.reported_header_unit is not distinct from performance_targets.reported_header_unit
+        and readings.rate = coalesce(bound.rate, false)
 ),
 
 parsed as (
@@ -55,27 +79,9 @@ valued as (
     from parsed
 ),
 
-bound as (
-    select
-        valued.project_code,
-        valued.year,
-        valued.position,
-        arg_min(bindings.measure, bindings.position) as measure
-    from valued
-    inner join config.bindings as bindings
-        -- A cell wrapped in Excel (`改造小区⏎数量`) is one name to the clerk: spaces and line breaks do not part it.
-        on bindings.year = valued.year
-        and contains(
-            regexp_replace(valued.level3, '[\s\x{3000}]', '', 'g'),
-            regexp_replace(bindings.contains, '[\s\x{3000}]', '', 'g')
-        )
-    group by all
-),
-
 indicators as (
     select
         valued.*,
-        bound.measure,
         measures.value as computed_value,
         measures.lineage as computed_lineage,
         qualitative.share as qualitative_share,
@@ -85,11 +91,10 @@ indicators as (
             else coalesce(measures.numerator, valued.reported_base) end as actual_numerator,
         coalesce(abs(measures.denominator), 1) as actual_denominator
     from valued
-    left join bound using (project_code, year, position)
     left join intermediate.project_measures as measures
         on measures.project_code = valued.project_code
         and measures.year = valued.year
-        and measures.measure = bound.measure
+        and measures.measure = valued.measure
         and valued.operator <> '定性'
     -- The national form writes 达成预期指标 for 达成: other words for an outcome are read as the outcome they mean.
     left join config.qualitative_words as words

@@ -358,6 +358,32 @@ def test_targets_score_by_operator_and_qualitative_outcome(wh):
     ]
 
 
+@pytest.mark.parametrize("target", ["≥90", "≥0.9", "≥90%"])
+def test_a_rates_target_without_a_unit_is_a_percentage(wh, target):
+    register(wh, "甲")
+    wh.submit(
+        "satisfaction_survey",
+        [
+            {
+                "project_name": "甲",
+                "respondent": "小区0",
+                "valid_responses": 100,
+                "satisfied": 85,
+                "basically_satisfied": 8,
+                "dissatisfied": 7,
+            }
+        ],
+    )
+    # The national form puts the unit in the name (`居民满意度（%）`); the data give 0.93, which is 93 %, not 0.93.
+    targets(wh, "甲", ("居民满意度（%）", target, "93", 90))
+
+    wh.build()
+
+    assert wh.rows(
+        "select target_value, target_unit, actual_value, score from mart.self_evaluation where position > 0"
+    ) == [(D("0.9"), "%", D("0.93"), D("90"))]
+
+
 def test_a_numbers_target_met_with_an_outcomes_words_scores_as_the_words_say(wh):
     register(wh, "甲")
     targets(

@@ -602,6 +602,16 @@ def test_bare_1s_in_both_cells_under_percent_headers_each_get_their_warning(regi
     assert any("年度指标值“≥1”的表头注明（%）" in p.message_zh for p in sheet.problems)
 
 
+def test_a_rates_target_without_a_unit_is_told_on_its_own_cell(registry):
+    rows = targets_rows(("≥90", "93"))
+    rows[2][2] = "居民满意度（%）"  # bound to satisfaction_rate (rules.yaml), a rate
+
+    sheet = parse_rows(registry, rows)
+
+    assert problems(sheet) == [("indicator_unit_assumed", 3, "年度指标值", "≥90")]
+    assert "已读作“≥90%”" in sheet.problems[0].message_zh
+
+
 def test_a_bare_1_under_a_count_target_is_no_percentage(registry):
     sheet = parse_rows(registry, targets_rows(("1个", "1")))
     assert sheet.problems == []

@@ -517,6 +517,25 @@ def test_a_bare_number_is_read_in_its_headers_unit(target, reported, headers, re
 
 
 @pytest.mark.parametrize(
+    ("target", "reported", "read", "rule"),
+    [
+        ("≥90", "93", (Decimal(90), "%", Decimal(93), "%"), "indicator_unit_assumed"),
+        ("≥0.9", "0.93", (Decimal(90), "%", Decimal(93), "%"), "indicator_unit_assumed"),
+        ("≥1", "1", (Decimal(100), "%", Decimal(100), "%"), "percent_ambiguous"),
+        ("≥90%", "93", (Decimal(90), "%", Decimal(93), "%"), None),
+        ("=16个", "16", (Decimal(16), "个", Decimal(16), "个"), None),  # a unit written wins
+    ],
+)
+def test_a_rate_indicators_target_without_a_unit_is_read_as_a_percentage(target, reported, read, rule):
+    reading = read_indicator(target, reported, None, None, True)
+    numbers = (reading.target_number, reading.target_unit, reading.reported_number, reading.reported_unit)
+    assert tuple(n.normalize() if isinstance(n, Decimal) else n for n in numbers) == read
+    assert (reading.noted and reading.noted.rule) == rule
+    # The target's reading is told on its own cell: as the note, or beside the value's (`≥1` against `1`).
+    assert (reading.noted_in_target or reading.target_noted is not None) is (rule is not None)
+
+
+@pytest.mark.parametrize(
     ("target", "operator", "number", "unit"),
     [
         ("≥90%", "≥", Decimal(90), "%"),
