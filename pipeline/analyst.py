@@ -16,9 +16,9 @@ import duckdb
 
 from pipeline.settings import Settings
 from pipeline.text import printable
-from pipeline.warehouse import attach_published, open_or_busy, sql_literal, versions
+from pipeline.warehouse import attach_published, open_or_busy, sql_literal
 
-HELP = "语句以 ; 结尾；.refresh 换到最新发布的数据仓库；.quit 或 Ctrl-D 退出。"
+HELP = "语句以 ; 结尾；.refresh 换到最新发布的数据仓库（开始新会话）；.quit 或 Ctrl-D 退出。"
 
 
 def personal_database(settings: Settings) -> Path:
@@ -56,13 +56,19 @@ def _overlaps(folder: Path, others: list[Path]) -> bool:
     )
 
 
-def session_folders(settings: Settings, own_file: Path) -> list[Path]:
-    """Return the folders a session may read and write files in: `analysts/`, the warehouse's versions (which their
-    mode keeps read-only), and its own file's, the home, temporary and current folders, unless they hold pipeline
-    data."""
-    guarded = pipeline_folders(settings)
+def _analysts_folder(settings: Settings) -> Path | None:
+    """Return `analysts/`, unless a setting puts one of the pipeline's folders in or around it."""
     analysts = _real(personal_database(settings).parent)
-    folders = [analysts, _real(versions(settings.warehouse))]
+    others = [folder for folder in pipeline_folders(settings) if folder != _real(settings.home)]
+    return None if _overlaps(analysts, others) else analysts
+
+
+def session_folders(settings: Settings, own_file: Path) -> list[Path]:
+    """Return the folders a session may read and write files in: `analysts/`, and its own file's, the home,
+    temporary and current folders, unless they hold pipeline data."""
+    guarded = pipeline_folders(settings)
+    analysts = _analysts_folder(settings)
+    folders = [analysts] if analysts is not None else []
     # The file's own folder, unless it holds the data root (a file beside `var/`): then only the file itself.
     for candidate in (own_file.parent, Path.home(), Path(tempfile.gettempdir()), Path.cwd()):
         folder = _real(candidate)
@@ -72,14 +78,20 @@ def session_folders(settings: Settings, own_file: Path) -> list[Path]:
 
 
 def _own_file(settings: Settings, path: Path | None) -> Path:
-    """Return the analyst's file, refusing one inside the pipeline's folders other than `analysts/`."""
+    """Return the analyst's file, refusing a folder, or a file inside the pipeline's folders other than `analysts/`."""
     own = path or personal_database(settings)
-    analysts = _real(personal_database(settings).parent)
+    analysts = _analysts_folder(settings)
     real = _real(own)
-    if not real.is_relative_to(analysts) and _overlaps(real, pipeline_folders(settings)):
+    if (analysts is None or not real.is_relative_to(analysts)) and _overlaps(
+        real, pipeline_folders(settings)
+    ):
         raise NotAnAnalystsFile(
             f"{own} 位于数据仓库的数据目录中（{settings.home} 等），不能作为个人数据库打开：读写它可能损坏入库数据。"
-            f"请使用默认的 {analysts}/ 下的个人文件，或数据目录以外的文件（--db ~/budget.duckdb）。"
+            f"请使用默认的 analysts/ 下的个人文件，或数据目录以外的文件（--db ~/budget.duckdb）。"
+        )
+    if real.is_dir() or not real.name:
+        raise NotAnAnalystsFile(
+            f"“{own}”是文件夹，不是DuckDB文件：请在 --db 后写出文件名，如 --db ~/budget.duckdb。"
         )
     return own
 
@@ -88,7 +100,8 @@ def _fence(con: duckdb.DuckDBPyConnection, folders: list[Path]) -> None:
     """Let the session's statements reach files only in these folders, for the rest of its life."""
     # DuckDB allows the files already attached (the analyst's own, the version) on top of these. Once external
     # access is off, neither it nor the folders can be changed again in this session: no statement can ATTACH the
-    # writer's copy, COPY over a report or receipt, or read the archive, whoever runs it.
+    # writer's copy, COPY over a report or receipt, read the archive, or leave anything in versions/ (a folder under
+    # a version's name once stopped every night), whoever runs it. So a newer version takes a new session.
     listed = ", ".join(sql_literal(f"{folder}{os.sep}") for folder in folders)
     con.execute(f"set allowed_directories = [{listed}]")
     con.execute("set enable_external_access = false")
@@ -138,22 +151,25 @@ _FENCED = "为保护数据仓库，本会话只能读写以下文件夹中的文
 
 
 def _allowed(con: duckdb.DuckDBPyConnection) -> str:
-    folders = con.execute("select current_setting('allowed_directories')").fetchone()[0]
+    try:
+        # fetchall: a result left unfinished (fetchone) would refuse the session's next statement.
+        [(folders,)] = con.execute("select current_setting('allowed_directories')").fetchall()
+    except duckdb.Error:  # the session is failing as a whole: the refusal above says enough
+        return "（无法列出）"
     return "、".join(folders)
 
 
-def _refresh(con: duckdb.DuckDBPyConnection, published: Path) -> None:
-    """Attach the version published now in place of the one this session started with, and say which."""
-    try:
-        print(printable(f"warehouse：{attach_published(con, published)}"))
-    except OSError as exc:  # nothing published, or the new version held read-write by someone
-        print(printable(str(exc)), file=sys.stderr)
+def _attached(con: duckdb.DuckDBPyConnection) -> str:
+    """Return the file attached as `warehouse`: the version this session reads."""
+    [(path,)] = con.execute("select path from duckdb_databases() where database_name = 'warehouse'").fetchall()
+    return path
 
 
-def shell(con: duckdb.DuckDBPyConnection, published: Path) -> None:
-    """Read statements from stdin until `;` and run each, until `.quit` or the end of input."""
+def shell(con: duckdb.DuckDBPyConnection, banner: bool = True) -> bool:
+    """Read statements from stdin until `;` and run each, until `.quit` or the end of input; return whether it
+    ended at `.refresh`, for a new session on the version published now."""
     interactive = sys.stdin.isatty()
-    if interactive:
+    if interactive and banner:
         databases = con.execute(
             "select database_name, readonly, path from duckdb_databases() where not internal order by readonly"
         ).fetchall()
@@ -169,8 +185,8 @@ def shell(con: duckdb.DuckDBPyConnection, published: Path) -> None:
             if not lines and command in (".quit", ".exit"):
                 break
             if not lines and command == ".refresh":
-                _refresh(con, published)
-            elif command:
+                return True
+            if command:
                 lines.append(line)
                 if command.endswith(";"):
                     _run_and_print(con, "\n".join(lines))
@@ -182,15 +198,23 @@ def shell(con: duckdb.DuckDBPyConnection, published: Path) -> None:
             lines.clear()
     if lines:  # a last statement without its `;`
         _run_and_print(con, "\n".join(lines))
+    return False
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
     """Run `-c SQL` (exit 1 if it fails) or the shell in the analyst's own file, the warehouse attached."""
-    with open_personal(args.settings, args.db) as con:
-        if args.sql is not None:
+    if args.sql is not None:
+        with open_personal(args.settings, args.db) as con:
             return 0 if _run_and_print(con, args.sql) else 1
-        shell(con, args.settings.warehouse)
-    return 0
+    banner = True
+    while True:
+        # A session's fence cannot admit a newer version: `.refresh` ends it and opens the next on the newest.
+        with open_personal(args.settings, args.db) as con:
+            if not banner:
+                print(printable(f"warehouse：{_attached(con)}（新会话：临时表和 SET 的设置不保留）"))
+            if not shell(con, banner):
+                return 0
+        banner = False
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -276,7 +276,9 @@ def _prune(folder: Path, published: Path, keep: set[str]) -> None:
     pattern = re.compile(rf"{re.escape(published.stem)}-\d+{re.escape(published.suffix)}")
     for path in folder.iterdir():
         name = path.name.removesuffix(".wal")
-        if pattern.fullmatch(name) and name not in keep:
+        # Only files: whatever else bears a version's name (a folder a session made) is not the pipeline's to remove,
+        # and must not stop the night.
+        if pattern.fullmatch(name) and name not in keep and not path.is_dir():
             path.unlink(missing_ok=True)
 
 
@@ -294,6 +296,9 @@ def altered(version: Path) -> bool:
     match = re.search(r"-(\d+)\.[^.]*$", version.name)
     if match is None:  # an older data root's plain file: no stamp to compare
         return False
+    # A session that wrote without checkpointing left its changes in a WAL beside the file, which readers replay.
+    if version.with_name(f"{version.name}.wal").exists():
+        return True
     return abs(version.stat().st_mtime_ns - int(match.group(1))) > _ALTERED_AFTER_NS
 
 

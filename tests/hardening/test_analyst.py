@@ -25,6 +25,7 @@ from pipeline.analyst import (
 from pipeline.warehouse import (
     WarehouseBusy,
     WarehouseDamaged,
+    altered,
     current_version,
     published_reader,
     versions,
@@ -171,8 +172,7 @@ def test_an_analysts_own_tables_survive_publications(settings, monkeypatch):
         con.execute("create view newest as select max(x) as x from warehouse.kept")
         publish_rows(settings.warehouse, 2)  # the night, while the session is open
         assert con.execute("select x from newest").fetchone() == (1,)  # attached, the version stays put
-        # How docs/querying.md says to refresh with plain SQL (`.refresh` and attach_published are tested below).
-        con.execute(f"detach warehouse; attach '{settings.warehouse}' as warehouse (read_only)")
+    with open_personal(settings) as con:  # a new session reads the new version
         assert con.execute("select x from newest").fetchone() == (2,)
     publish_rows(settings.warehouse, 3)
 
@@ -233,7 +233,7 @@ def test_the_shell_runs_each_statement_at_its_semicolon_and_refreshes(
     before, after = printed.out.split("warehouse：")
     assert "before_refresh" in before and "1 │" in before
     assert after.startswith(str(current_version(settings.warehouse)))
-    assert "after_refresh" in after and "2 │" in after
+    assert "after_refresh" in after and "2 │" in after, printed.err
     assert "never run" not in printed.out and "nope" in printed.err
 
 
@@ -295,10 +295,10 @@ def test_a_refused_file_says_which_folders_a_session_may_use(settings, tmp_path,
     said = capsys.readouterr().err
     assert "本会话只能读写以下文件夹中的文件" in said
     allowed = [Path(folder) for folder in said.strip().split("：")[-1].split("、")]
-    assert desk in allowed and versions(settings.warehouse) in allowed
+    assert desk in allowed and versions(settings.warehouse) not in allowed
     analysts = settings.home / "analysts"
-    # None holds the data root or lies in it, but analysts/ and the versions (read-only by their mode).
-    others = [f for f in allowed if f not in (analysts, versions(settings.warehouse))]
+    # None holds the data root or lies in it, but analysts/.
+    others = [f for f in allowed if f != analysts]
     assert not any(settings.home.is_relative_to(f) or f.is_relative_to(settings.home) for f in others)
     assert tmp_path not in allowed  # the folder holding the data root
 
@@ -337,18 +337,58 @@ def test_a_file_inside_the_data_root_is_never_an_analysts(settings, inside):
     assert (target.read_bytes() if target.exists() else None) == before
 
 
-def test_the_default_personal_file_and_the_warehouse_versions_stay_usable(settings, monkeypatch):
+def test_a_session_leaves_nothing_in_versions_and_the_nights_go_on(settings, monkeypatch):
     publish_rows(settings.warehouse, 1)
     monkeypatch.setenv("LOGNAME", "li")
+    newer = versions(settings.warehouse) / "warehouse-1.duckdb"
+    # A folder under a version's name, once made by a session, stopped every later publication.
+    script = f"copy (select 1 as a, 2 as b) to '{newer}' (format csv, partition_by (b))"
 
+    assert cmd_sql(sql_args(settings, "-c", script)) == 1
+
+    assert not newer.exists()
     with open_personal(settings) as con:
-        folders = session_folders(settings, personal_database(settings))
-        assert folders[:2] == [settings.home / "analysts", versions(settings.warehouse)]
+        assert session_folders(settings, personal_database(settings))[0] == settings.home / "analysts"
         con.execute("create table mine as from warehouse.kept")
-        publish_rows(settings.warehouse, 2)
-        # Re-attaching by the published link still works: the versions' folder is open to reading.
-        con.execute(f"detach warehouse; attach '{settings.warehouse}' as warehouse (read_only)")
+    newer.mkdir()  # made some other way: the night passes over it
+    publish_rows(settings.warehouse, 2)
+    with open_personal(settings) as con:
         assert con.execute("select max(x) from warehouse.kept").fetchone() == (2,)
+        assert con.execute("select count(*) from mine").fetchone() == (1,)
+
+
+def test_settings_that_put_the_pipelines_folders_in_analysts_close_it(settings, monkeypatch, tmp_path):
+    monkeypatch.setenv("PIPELINE_REPORTS", str(settings.home / "analysts" / "reports"))
+    moved = type(settings).from_env()
+    publish_rows(moved.warehouse, 1)
+    report = moved.reports / "报告.html"
+    report.parent.mkdir(parents=True)
+    report.write_text("发布的报告", encoding="utf-8")
+
+    assert settings.home / "analysts" not in session_folders(moved, tmp_path / "mine.duckdb")
+    with pytest.raises(NotAnAnalystsFile):
+        cmd_sql(sql_args(moved, "--db", str(settings.home / "analysts" / "mine.duckdb"), "-c", "select 1"))
+    script = f"copy (select 'x') to '{report}'"
+    assert cmd_sql(sql_args(moved, "--db", str(tmp_path / "mine.duckdb"), "-c", script)) == 1
+    assert report.read_text(encoding="utf-8") == "发布的报告"
+
+
+@pytest.mark.parametrize("where", ["a folder", "analysts"])
+def test_db_naming_a_folder_is_refused_in_chinese(settings, tmp_path, where):
+    publish_rows(settings.warehouse, 1)
+    folder = tmp_path / "desk" if where == "a folder" else settings.home / "analysts"
+    folder.mkdir(exist_ok=True)
+
+    with pytest.raises(NotAnAnalystsFile, match="是文件夹"):
+        cmd_sql(sql_args(settings, "--db", str(folder), "-c", "select 1"))
+
+
+def test_a_root_session_writing_a_version_without_a_checkpoint_is_told_apart(settings):
+    publish_rows(settings.warehouse, 1)
+    version = current_version(settings.warehouse)
+    version.with_name(f"{version.name}.wal").write_bytes(b"changes a session left unsaved")
+
+    assert altered(version)
 
 
 def test_a_damaged_version_is_named_with_the_way_to_restore(settings, tmp_path):
