@@ -161,7 +161,9 @@ def _allowed(con: duckdb.DuckDBPyConnection) -> str:
 
 def _attached(con: duckdb.DuckDBPyConnection) -> str:
     """Return the file attached as `warehouse`: the version this session reads."""
-    [(path,)] = con.execute("select path from duckdb_databases() where database_name = 'warehouse'").fetchall()
+    [(path,)] = con.execute(
+        "select path from duckdb_databases() where database_name = 'warehouse'"
+    ).fetchall()
     return path
 
 

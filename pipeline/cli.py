@@ -406,12 +406,38 @@ def _missing_home(args: argparse.Namespace) -> str | None:
     named = args.home is not None or bool(os.environ.get("PIPELINE_HOME"))
     if args.command not in NEEDS_HOME and not (args.command == "check" and named):
         return None
+    try:
+        str(args.settings.warehouse).encode("utf-8")
+    except UnicodeEncodeError:  # a GBK name: DuckDB takes UTF-8 paths only, and failed deep inside (bad_cast)
+        return (
+            f"数据仓库的路径含有非UTF-8编码的文件夹名：{printable(str(args.settings.warehouse))}，数据库无法打开。"
+            "请将数据根目录（或 PIPELINE_WAREHOUSE）改放在名称为UTF-8编码的文件夹中。"
+        )
     if home.is_dir():
         return None
     what = "不是目录" if home.exists() else "不存在"
     return (
         f"数据根目录{what}：{home}。请检查 --home 或 PIPELINE_HOME 是否写错；"
         f"如需新建数据根目录，请运行 pipeline init --home {home}。"
+    )
+
+
+def _warehouse_failed(exc: Exception) -> str | None:
+    """Say in Chinese what a DuckDB failure means to the operator (its own words after); None for other failures."""
+    import duckdb
+
+    if not isinstance(exc, duckdb.Error):
+        return None
+    said = printable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, one_line=True)
+    if "No space left" in str(exc) or "Read-only file system" in str(exc):
+        what = "磁盘已满或文件系统只读，数据仓库无法写入"
+    elif "Corrupt" in str(exc) or "checksum" in str(exc).lower():
+        what = "数据仓库文件已损坏"
+    else:
+        what = "数据仓库操作失败"
+    return (
+        f"pipeline：{what}，本次运行未完成。"
+        f"请检查磁盘；文件损坏时请按 docs/deploying.md 的“Backup and restore”一节恢复。（{said}）"
     )
 
 
@@ -436,6 +462,7 @@ _ERRNO_ZH = {
     errno.ENOENT: ("找不到该文件或文件夹", "请检查路径和 PIPELINE_… 环境变量是否正确"),
     errno.ENOTDIR: ("路径中有一段不是文件夹", "请检查路径和 PIPELINE_… 环境变量是否正确"),
     errno.EISDIR: ("应为文件，却是文件夹", "请检查路径和 PIPELINE_… 环境变量是否正确"),
+    errno.EEXIST: ("应为文件夹，却已有同名的文件", "请移走该文件，或检查 PIPELINE_… 环境变量是否正确"),
     errno.ENOSPC: _NO_SPACE,
     errno.EDQUOT: _NO_SPACE,
     errno.EROFS: ("文件系统是只读的", "请将数据根目录放在可写的文件系统上"),
@@ -488,10 +515,14 @@ def _main(argv: list[str] | None) -> int:
         return EXIT_FAILED
     except Exception as exc:
         busy = _busy_writer(exc)
-        if busy is None:
+        if busy is not None:
+            say(busy, sys.stderr)
+            return EXIT_BUSY
+        damaged = _warehouse_failed(exc)
+        if damaged is None:
             raise
-        say(busy, sys.stderr)
-        return EXIT_BUSY
+        say(damaged, sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

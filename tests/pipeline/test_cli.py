@@ -314,6 +314,33 @@ def test_a_damaged_writers_copy_fails_the_run_in_chinese_and_points_to_the_resto
     assert "Traceback" not in err
 
 
+def test_a_writers_copy_with_a_damaged_block_fails_the_run_in_chinese(settings, register, capsys):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    assert main(["--quiet", "run"]) == 0
+    copy = settings.home / "writer" / "warehouse.duckdb"
+    damaged = bytearray(copy.read_bytes())
+    for at in range(3 * 4096 + 512, len(damaged), 4096):  # every block's body, past the file's headers
+        damaged[at : at + 64] = bytes(64)
+    copy.write_bytes(bytes(damaged))
+    capsys.readouterr()
+
+    assert main(["--quiet", "run"]) == 1
+
+    err = capsys.readouterr().err
+    assert err.startswith("pipeline：") and "本次" in err and "Traceback" not in err
+
+
+def test_a_data_root_under_a_gbk_folder_name_is_refused_in_chinese(tmp_path, monkeypatch, capsys):
+    home = os.path.join(os.fsencode(tmp_path), "中文".encode("gbk"), b"var")
+    os.makedirs(home)
+    monkeypatch.setenv("PIPELINE_HOME", os.fsdecode(home))
+
+    assert main(["--quiet", "status"]) == 1  # was a traceback: RuntimeError std::bad_cast from DuckDB
+
+    err = capsys.readouterr().err
+    assert "数据仓库的路径含有非UTF-8编码的文件夹名" in err and "Traceback" not in err
+
+
 def test_an_os_error_is_told_in_chinese_with_both_paths_and_the_system_words():
     said = os_error_zh(PermissionError(errno.EACCES, "Permission denied", "/srv/甲", None, "/srv/乙"))
     assert said == (
