@@ -410,7 +410,9 @@ def _missing_home(args: argparse.Namespace) -> str | None:
         str(args.settings.warehouse).encode("utf-8")
     except UnicodeEncodeError:  # a GBK name: DuckDB takes UTF-8 paths only, and failed deep inside (bad_cast)
         return (
-            f"数据仓库的路径含有非UTF-8编码的文件夹名：{printable(str(args.settings.warehouse))}，数据库无法打开。"
+            # Shown as GB18030 would read it: such a name is most often a GBK one from a Windows share.
+            f"数据仓库的路径含有非UTF-8编码的文件夹名："
+            f"{os.fsencode(args.settings.warehouse).decode('gb18030', 'backslashreplace')}，数据库无法打开。"
             "请将数据根目录（或 PIPELINE_WAREHOUSE）改放在名称为UTF-8编码的文件夹中。"
         )
     if home.is_dir():
