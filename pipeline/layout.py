@@ -12,7 +12,7 @@ from pipeline.header import Binding, HeaderMatch
 from pipeline.problems import Problem, Severity, cell_problem, display
 from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, ColumnType, Registry, Template
-from pipeline.rules import qualitative_readings, rate_indicator
+from pipeline.rules import computed_indicator, qualitative_readings, rate_indicator
 from pipeline.sheet_meta import SheetMeta, read_meta, row_text
 from pipeline.text import squash
 from pipeline.ticks import read_ticks
@@ -184,6 +184,14 @@ def _warn_on_header(sheet: ParsedSheet, binding: Binding, *, rule: str, expected
             fix=fix,
         )
     )
+
+
+_BLANK_ACTUAL = Noted(
+    None,
+    "indicator_blank",
+    "实际完成值未填写，该指标无法由数据计算，不能计分，已按0分计",
+    "请填写实际完成值（数值或完成情况），如“95%”“已完成”",
+)
 
 
 # What a text cell is, as bits: blank (no value), written at all, a footer's first words, a 合计 label, a 小计 label.
@@ -438,6 +446,14 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             elif _unscored_words(reading.operator, target, reported, qualitative):
                 noted = _unscored(target, reported, qualitative)
                 sheet.warn(noted, excel_row=excel_row, header=binding.header, value=reported)
+            if (
+                reading.error is None
+                and target
+                and not reported
+                and not computed_indicator(values.get("level3"))
+            ):
+                # Nothing to score it by: it counts 0, which the clerk must hear of before the report says so.
+                sheet.warn(_BLANK_ACTUAL, excel_row=excel_row, header=binding.header, value=None)
             if reading.error is None and reading.target_noted is not None and target_binding is not None:
                 sheet.warn(
                     reading.target_noted, excel_row=excel_row, header=target_binding.header, value=target

@@ -51,6 +51,7 @@ RULE_ZH = {
     "indicator_scale": "指标值与完成值写法不一致",
     "indicator_bound": "实际完成值不是确切的数值",
     "indicator_not_number": "实际完成值不是数值",
+    "indicator_blank": "实际完成值未填写",
     "indicator_outcome_word": "数值指标按完成情况计分",
     "plan_zero": "年度计划投资为0",
     "indicator_qualitative": "定性指标完成情况无法判定",

@@ -120,12 +120,14 @@ class Rules(_Strict):
         years = [self.defaults, *(self.for_year(year) for year in self.years)]
         return frozenset().union(*({*y.qualitative, *y.qualitative_words} for y in years))
 
-    @property
-    def rate_names_any_year(self) -> frozenset[str]:
-        """Return the (folded) `contains` of every binding to a rate, in any year's rules."""
+    def binding_names_any_year(self, rates_only: bool = False) -> frozenset[str]:
+        """Return the (folded) `contains` of every binding (to a rate only, if asked), in any year's rules."""
         years = [self.defaults, *(self.for_year(year) for year in self.years)]
         return frozenset(
-            folded_name(b.contains) for y in years for b in y.bindings if b.measure in RATE_MEASURES
+            folded_name(b.contains)
+            for y in years
+            for b in y.bindings
+            if b.measure in RATE_MEASURES or not rates_only
         )
 
     def for_year(self, year: int) -> YearRules:
@@ -146,16 +148,21 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
     return rules
 
 
-_LOADED: dict[tuple[Path, int], tuple[frozenset[str], frozenset[str]]] = {}
+_LOADED: dict[tuple[Path, int], tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
 
 
-def _derived(path: Path) -> tuple[frozenset[str], frozenset[str]]:
-    """Return the rules file's qualitative readings and rate names, worked out again only when the file changes."""
+def _derived(path: Path) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """Return the rules file's qualitative readings, rate names and bound names, worked out again only when the
+    file changes."""
     key = (path, path.stat().st_mtime_ns)
     if key not in _LOADED:
         _LOADED.clear()
         rules = load_rules(path)
-        _LOADED[key] = (rules.qualitative_any_year, rules.rate_names_any_year)
+        _LOADED[key] = (
+            rules.qualitative_any_year,
+            rules.binding_names_any_year(rates_only=True),
+            rules.binding_names_any_year(),
+        )
     return _LOADED[key]
 
 
@@ -166,7 +173,9 @@ def qualitative_readings(path: Path = RULES_PATH) -> frozenset[str]:
 
 def rate_indicator(level3: str | None, path: Path = RULES_PATH) -> bool:
     """Say whether some year's bindings compute this 三级指标 as a rate (满意度, 支付率): its target is in %."""
-    if not level3:
-        return False
-    folded = folded_name(level3)
-    return any(name in folded for name in _derived(path)[1])
+    return bool(level3) and any(name in folded_name(level3) for name in _derived(path)[1])
+
+
+def computed_indicator(level3: str | None, path: Path = RULES_PATH) -> bool:
+    """Say whether some year's bindings compute this 三级指标 from the data (its 实际完成值 may be left blank)."""
+    return bool(level3) and any(name in folded_name(level3) for name in _derived(path)[2])

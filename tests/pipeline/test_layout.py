@@ -612,6 +612,20 @@ def test_a_rates_target_without_a_unit_is_told_on_its_own_cell(registry):
     assert "已读作“≥90%”" in sheet.problems[0].message_zh
 
 
+def test_a_blank_actual_is_warned_unless_the_data_compute_it(registry):
+    rows = targets_rows(("100%", None), ("建立", ""), ("≥90%", None))
+    rows[4][2] = "群众满意度"  # bound to satisfaction_rate: the survey gives it
+
+    sheet = parse_rows(registry, rows)
+
+    # Scored 0 without a word, one project fell from 良 to 中 in the report.
+    assert problems(sheet) == [
+        ("indicator_blank", 3, "实际完成值", None),
+        ("indicator_blank", 4, "实际完成值", None),
+    ]
+    assert "已按0分计" in sheet.problems[0].message_zh
+
+
 def test_a_bare_1_under_a_count_target_is_no_percentage(registry):
     sheet = parse_rows(registry, targets_rows(("1个", "1")))
     assert sheet.problems == []
