@@ -386,6 +386,9 @@ def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
     header = binding.header if binding else column.header
     stated: dict[str, tuple[Decimal, int, str]] = {}
     sums: dict[str, Decimal] = defaultdict(Decimal)
+    # Rows whose level is blank (a form whose merges were lost in a CSV) belong to a level unknown: any sum would
+    # blame the stated points, which are right. Those rows are errors of their own.
+    unassigned = any(not record.get(column.name) for record in sheet.records)
     for record in sheet.records:
         text = record.get(column.name)
         if not text:
@@ -399,7 +402,7 @@ def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
         if isinstance(points, int | Decimal):
             sums[name] += points
     for name, (points, excel_row, text) in stated.items():
-        if sums[name] != points:
+        if sums[name] != points and not unassigned:
             sheet.problems.append(
                 cell_problem(
                     "points_mismatch",

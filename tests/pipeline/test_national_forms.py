@@ -120,6 +120,22 @@ def test_points_in_a_level_name_that_differ_from_its_weights_are_a_warning_on_it
     assert {r["level1"] for r in parsed.sheets[0].records} == {t[0] for t in demo.TARGETS}
 
 
+def test_a_form_whose_merges_were_lost_blames_the_blank_levels_not_the_points(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    # Saved as CSV, or its merges undone: a merged 一级指标 (column B) keeps its text in its first row only.
+    level1 = [merge for merge in merges if merge.startswith("B")]
+    for merge in level1:
+        first, last = (int(cell[1:]) for cell in merge.split(":"))
+        for excel_row in range(first + 1, last + 1):
+            rows[excel_row - 1] = [*rows[excel_row - 1][:1], None, *rows[excel_row - 1][2:]]
+
+    content = workbook((rows, [m for m in merges if m not in level1]))
+    parsed = parse_file(content, f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.errors and {p.rule for p in parsed.errors} == {"required"}
+    assert [p for p in parsed.warnings if p.rule == "points_mismatch"] == []
+
+
 def test_an_unreadable_budget_cell_is_an_error_naming_its_row_and_column(registry, demo):
     budget = ("1570.00", "1570.00", "约1500", 10, "95%", 9.5)
     content = workbook(national_self_evaluation(demo.TARGETS, budget=budget))
