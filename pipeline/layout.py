@@ -488,13 +488,24 @@ def _starts_with(row: list[object], words: list[str]) -> bool:
 
 
 def fill_vertical_merges(grid: Grid, header_last: int, columns: set[int]) -> None:
-    """Give each cell under a vertical merge in the data rows of `columns` the merge's value, as the clerk meant."""
+    """Give each cell under a vertical merge in the data rows of `columns` the merge's value, as the clerk meant.
+
+    A row with nothing written on it stays blank: a spacer row inserted inside a merged block (Excel stretches the
+    merge over it) is passed over as any blank row is, not read as an indicator with every other cell missing.
+    """
+    written: dict[int, bool] = {}
     for (top, left), (bottom, _right) in grid.merged:
         if top <= header_last or bottom == top or left not in columns:
             continue  # merges reaching into the header are its own; a horizontal merge is one cell
         value = grid.rows[top][left] if left < len(grid.rows[top]) else None
         for index in range(top + 1, bottom + 1):
             row = grid.rows[index]
+            if index not in written:
+                written[index] = any(
+                    cell is not None and (not isinstance(cell, str) or cell.strip()) for cell in row
+                )
+            if not written[index]:
+                continue
             if left >= len(row):
                 row.extend([None] * (left + 1 - len(row)))
             if row[left] is None or (isinstance(row[left], str) and not row[left].strip()):

@@ -136,6 +136,28 @@ def test_a_form_whose_merges_were_lost_blames_the_blank_levels_not_the_points(re
     assert [p for p in parsed.warnings if p.rule == "points_mismatch"] == []
 
 
+def test_a_blank_row_inserted_inside_a_merged_level_is_passed_over(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    # Excel stretches a merge over a row inserted inside it: the row holds nothing but the merge's reach.
+    merge = next(
+        m for m in merges if m.startswith("B") and int(m.split(":")[1][1:]) - int(m.split(":")[0][1:]) >= 1
+    )
+    first, last = (int(cell[1:]) for cell in merge.split(":"))
+    rows.insert(first, [None] * len(rows[first - 1]))  # a new Excel row first + 1, inside the merge
+    moved = []
+    for m in merges:
+        top, bottom = (int(cell[1:]) for cell in m.split(":"))
+        column = m[0]
+        top += top > first
+        bottom += bottom > first
+        moved.append(f"{column}{top}:{column}{bottom}")
+
+    parsed = parse_file(workbook((rows, moved)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.errors == []
+    assert len(parsed.sheets[0].records) == len(demo.TARGETS)
+
+
 def test_an_unreadable_budget_cell_is_an_error_naming_its_row_and_column(registry, demo):
     budget = ("1570.00", "1570.00", "约1500", 10, "95%", 9.5)
     content = workbook(national_self_evaluation(demo.TARGETS, budget=budget))
