@@ -6,6 +6,7 @@ import contextlib
 import ctypes
 import errno
 import hashlib
+import logging
 import os
 import re
 import stat
@@ -58,6 +59,8 @@ class Skipped:
 
 
 # Entries that are no regular file are never opened; the others are left for the next run, never rejected.
+logger = logging.getLogger(__name__)
+
 SKIP_ZH = {
     "symlink": "符号链接，未读取（只接收收件箱中的普通文件）",
     "fifo": "命名管道（FIFO），未读取",
@@ -429,7 +432,7 @@ class LocalStorage:
     def archive(self, content: bytes, suffix: str) -> str:
         """Copy a file into the archive under its SHA-256, once; never overwrite or delete."""
         relative = self.archive_path(sha256_of(content), suffix)
-        if not (self.settings.archive / relative).exists():
+        if not archived(self.settings.archive / relative, len(content)):
             self._archive_chunks([content], suffix)
         return relative
 
@@ -467,7 +470,7 @@ class LocalStorage:
         relative = self.archive_path(digest.hexdigest(), suffix)
         target = self.settings.archive / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
+        if archived(target, Path(handle.name).stat().st_size):
             Path(handle.name).unlink()
         else:
             os.replace(handle.name, target)
@@ -535,6 +538,21 @@ def sync_filesystem(path: Path) -> None:
         os.close(fd)
 
 
+def archived(target: Path, size: int) -> bool:
+    """Say whether the archive holds this copy whole; one of another size (cut short) is told, to be written again."""
+    try:
+        held = target.stat().st_size
+    except FileNotFoundError:
+        return False
+    if held != size:
+        # Its name is the SHA-256 of bytes received again now: writing them over it restores it, losing nothing.
+        logger.warning(
+            "存档副本 %s 不完整（%d 字节，应为 %d 字节），以本次收到的相同内容重新写入", target, held, size
+        )
+        return False
+    return True
+
+
 def _write_partials(
     root: Path, copies: list[tuple[str, bytes]], sync: bool = True
 ) -> list[tuple[str, str | None]]:
@@ -544,7 +562,7 @@ def _write_partials(
     written: list[tuple[str, str | None]] = []
     try:
         for relative, content in copies:
-            if (root / relative).exists():
+            if archived(root / relative, len(content)):
                 written.append((relative, None))
                 continue
             fd, name = tempfile.mkstemp(dir=root, prefix=PARTIAL)
@@ -633,7 +651,8 @@ class ArchiveBatch:
                     if not target.parent.is_dir():
                         target.parent.mkdir(parents=True, exist_ok=True)
                         folders.add(self.root)
-                    if target.exists():  # another run archived the same bytes meanwhile
+                    # Another run archived the same bytes meanwhile; a copy cut short is replaced (`archived`).
+                    if target.exists() and target.stat().st_size == Path(partial).stat().st_size:
                         Path(partial).unlink()
                     else:
                         os.replace(partial, target)

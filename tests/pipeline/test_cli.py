@@ -341,6 +341,22 @@ def test_a_data_root_under_a_gbk_folder_name_is_refused_in_chinese(tmp_path, mon
     assert "数据仓库的路径含有非UTF-8编码的文件夹名" in err and "Traceback" not in err
 
 
+def test_an_archive_copy_cut_short_is_written_whole_when_the_same_bytes_come_again(
+    settings, register, caplog
+):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    assert main(["--quiet", "run"]) == 0
+    sent = COMPOUNDS_V1.encode("utf-8")
+    [copy] = [p for p in settings.archive.rglob("*.csv") if p.read_bytes() == sent]
+    copy.write_bytes(sent[:10])  # a disk that lost the end of it
+    drop(settings, "枣林街道办事处/子目录/清单副本.csv", COMPOUNDS_V1)
+
+    assert main(["--quiet", "run"]) == 0
+
+    assert copy.read_bytes() == sent
+    assert "不完整" in caplog.text
+
+
 def test_an_os_error_is_told_in_chinese_with_both_paths_and_the_system_words():
     said = os_error_zh(PermissionError(errno.EACCES, "Permission denied", "/srv/甲", None, "/srv/乙"))
     assert said == (
