@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import errno
 import os
 import subprocess
 import sys
@@ -9,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.cli import build_parser, main, os_error_zh
+from pipeline.cli import build_parser, main
 from pipeline.storage import SKIP_ZH
 from tests.conftest import REGISTER_CSV
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, tree
@@ -359,16 +358,6 @@ def test_an_archive_copy_cut_short_is_written_whole_when_the_same_bytes_come_aga
 
     assert copy.read_bytes() == sent
     assert "不完整" in caplog.text
-
-
-def test_an_os_error_is_told_in_chinese_with_both_paths_and_the_system_words():
-    said = os_error_zh(PermissionError(errno.EACCES, "Permission denied", "/srv/甲", None, "/srv/乙"))
-    assert said == (
-        "pipeline：无法访问“/srv/甲”“/srv/乙”：没有权限，本次运行未完成。"
-        "请为运行数据仓库的账户开放该路径的读写权限。（Permission denied）"
-    )
-    # The pipeline's own errors carry their Chinese message and no errno: passed on as they are.
-    assert os_error_zh(FileNotFoundError("尚未发布数据仓库：/x。")) == "pipeline：尚未发布数据仓库：/x。"
 
 
 def test_an_empty_inbox_is_a_quiet_night_exit_zero(settings, capsys):

@@ -1,0 +1,64 @@
+"""Say in Chinese what a failure the command line cannot recover from means to the operator, and what to do."""
+
+from __future__ import annotations
+
+import errno
+import os
+
+import duckdb
+
+from pipeline.text import printable
+
+
+def warehouse_failed(exc: Exception) -> str | None:
+    """Say in Chinese what a DuckDB failure means to the operator (its own words after); None for other failures."""
+    if not isinstance(exc, duckdb.Error):
+        return None
+    said = printable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, one_line=True)
+    if "No space left" in str(exc) or "Read-only file system" in str(exc):
+        what = "磁盘已满或文件系统只读，数据仓库无法写入"
+    elif "Corrupt" in str(exc) or "checksum" in str(exc).lower():
+        what = "数据仓库文件已损坏"
+    else:
+        what = "数据仓库操作失败"
+    return (
+        f"pipeline：{what}，本次运行未完成。"
+        f"请检查磁盘；文件损坏时请按 docs/deploying.md 的“Backup and restore”一节恢复。（{said}）"
+    )
+
+
+def busy_writer(exc: Exception) -> str | None:
+    """Name a DuckDB lock conflict on the writer's warehouse in plain words; None for any other failure."""
+    if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
+        return (
+            f"数据仓库的写入副本正被另一个进程占用，本次未执行。请勿打开 writer/ 下的文件；"
+            f"分析请使用已发布的数据仓库或 pipeline sql。（{str(exc).splitlines()[0]}）"
+        )
+    return None
+
+
+_PERMISSION = ("没有权限", "请为运行数据仓库的账户开放该路径的读写权限")
+_NO_SPACE = ("磁盘空间不足", "请清理磁盘空间后重新运行；已入库的数据不受影响")
+# What the operator is told for the failures a data root meets (the errno's English text follows, for a search).
+_ERRNO_ZH = {
+    errno.EACCES: _PERMISSION,
+    errno.EPERM: _PERMISSION,
+    errno.ENOENT: ("找不到该文件或文件夹", "请检查路径和 PIPELINE_… 环境变量是否正确"),
+    errno.ENOTDIR: ("路径中有一段不是文件夹", "请检查路径和 PIPELINE_… 环境变量是否正确"),
+    errno.EISDIR: ("应为文件，却是文件夹", "请检查路径和 PIPELINE_… 环境变量是否正确"),
+    errno.EEXIST: ("应为文件夹，却已有同名的文件", "请移走该文件，或检查 PIPELINE_… 环境变量是否正确"),
+    errno.ENOSPC: _NO_SPACE,
+    errno.EDQUOT: _NO_SPACE,
+    errno.EROFS: ("文件系统是只读的", "请将数据根目录放在可写的文件系统上"),
+    errno.EIO: ("读写时发生输入输出错误", "请检查磁盘后重新运行"),
+}
+
+
+def os_error_zh(exc: OSError) -> str:
+    """Say in Chinese what a failed file operation met, where and what to do; the pipeline's own errors as they are."""
+    # The pipeline's own (InboxUnusable, WarehouseDamaged) say it in Chinese already; an unknown errno is shown whole.
+    if type(exc).__module__ != "builtins" or exc.errno not in _ERRNO_ZH:
+        return f"pipeline：{exc}"
+    what, fix = _ERRNO_ZH[exc.errno]
+    where = "".join(f"“{os.fsdecode(name)}”" for name in (exc.filename, exc.filename2) if name is not None)
+    return f"pipeline：无法访问{where or '所需的文件'}：{what}，本次运行未完成。{fix}。（{exc.strerror}）"

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import errno
+
+import duckdb
+
+from pipeline.failures import os_error_zh, warehouse_failed
+
+
+def test_an_os_error_is_told_in_chinese_with_both_paths_and_the_system_words():
+    said = os_error_zh(PermissionError(errno.EACCES, "Permission denied", "/srv/甲", None, "/srv/乙"))
+    assert said == (
+        "pipeline：无法访问“/srv/甲”“/srv/乙”：没有权限，本次运行未完成。"
+        "请为运行数据仓库的账户开放该路径的读写权限。（Permission denied）"
+    )
+    # The pipeline's own errors carry their Chinese message and no errno: passed on as they are.
+    assert os_error_zh(FileNotFoundError("尚未发布数据仓库：/x。")) == "pipeline：尚未发布数据仓库：/x。"
+
+
+def test_a_duckdb_failure_is_named_with_its_own_words_and_anything_else_is_left_alone():
+    said = warehouse_failed(duckdb.IOException("IO Error: No space left on device"))
+    assert (
+        said.startswith("pipeline：磁盘已满或文件系统只读")
+        and "（IO Error: No space left on device）" in said
+    )
+    assert warehouse_failed(ValueError("not DuckDB's")) is None
