@@ -120,14 +120,11 @@ class Rules(_Strict):
         years = [self.defaults, *(self.for_year(year) for year in self.years)]
         return frozenset().union(*({*y.qualitative, *y.qualitative_words} for y in years))
 
-    def binding_names_any_year(self, rates_only: bool = False) -> frozenset[str]:
-        """Return the (folded) `contains` of every binding (to a rate only, if asked), in any year's rules."""
+    def bindings_any_year(self) -> tuple[tuple[tuple[str, bool], ...], ...]:
+        """Return each year's bindings in order as (folded `contains`, whether its measure is a rate)."""
         years = [self.defaults, *(self.for_year(year) for year in self.years)]
-        return frozenset(
-            folded_name(b.contains)
-            for y in years
-            for b in y.bindings
-            if b.measure in RATE_MEASURES or not rates_only
+        return tuple(
+            tuple((folded_name(b.contains), b.measure in RATE_MEASURES) for b in y.bindings) for y in years
         )
 
     def for_year(self, year: int) -> YearRules:
@@ -148,22 +145,27 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
     return rules
 
 
-_LOADED: dict[tuple[Path, int], tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
+_LOADED: dict[tuple[Path, int], tuple[frozenset[str], tuple[tuple[tuple[str, bool], ...], ...]]] = {}
 
 
-def _derived(path: Path) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """Return the rules file's qualitative readings, rate names and bound names, worked out again only when the
-    file changes."""
+def _derived(path: Path) -> tuple[frozenset[str], tuple[tuple[tuple[str, bool], ...], ...]]:
+    """Return the rules file's qualitative readings and bindings, worked out again only when the file changes."""
     key = (path, path.stat().st_mtime_ns)
     if key not in _LOADED:
         _LOADED.clear()
         rules = load_rules(path)
-        _LOADED[key] = (
-            rules.qualitative_any_year,
-            rules.binding_names_any_year(rates_only=True),
-            rules.binding_names_any_year(),
-        )
+        _LOADED[key] = (rules.qualitative_any_year, rules.bindings_any_year())
     return _LOADED[key]
+
+
+def _first_bindings(level3: str | None, path: Path) -> list[bool]:
+    """Return, for each year whose bindings take this 三级指标, whether the first that does (as the models take it)
+    is a rate."""
+    if not level3:
+        return []
+    folded = folded_name(level3)
+    firsts = (next((rate for name, rate in year if name in folded), None) for year in _derived(path)[1])
+    return [rate for rate in firsts if rate is not None]
 
 
 def qualitative_readings(path: Path = RULES_PATH) -> frozenset[str]:
@@ -173,9 +175,9 @@ def qualitative_readings(path: Path = RULES_PATH) -> frozenset[str]:
 
 def rate_indicator(level3: str | None, path: Path = RULES_PATH) -> bool:
     """Say whether some year's bindings compute this 三级指标 as a rate (满意度, 支付率): its target is in %."""
-    return bool(level3) and any(name in folded_name(level3) for name in _derived(path)[1])
+    return any(_first_bindings(level3, path))
 
 
 def computed_indicator(level3: str | None, path: Path = RULES_PATH) -> bool:
     """Say whether some year's bindings compute this 三级指标 from the data (its 实际完成值 may be left blank)."""
-    return bool(level3) and any(name in folded_name(level3) for name in _derived(path)[2])
+    return bool(_first_bindings(level3, path))
