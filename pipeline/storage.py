@@ -58,9 +58,9 @@ class Skipped:
         return self.kind in RETRIED
 
 
-# Entries that are no regular file are never opened; the others are left for the next run, never rejected.
 logger = logging.getLogger(__name__)
 
+# Entries that are no regular file are never opened; the others are left for the next run, never rejected.
 SKIP_ZH = {
     "symlink": "符号链接，未读取（只接收收件箱中的普通文件）",
     "fifo": "命名管道（FIFO），未读取",
@@ -454,12 +454,12 @@ class LocalStorage:
     def _archive_chunks(self, chunks: Iterable[bytes], suffix: str, verify=None) -> tuple[str, str]:
         """Write bytes to a partial file, fsync it, then rename it into place under their SHA-256, once."""
         self.settings.archive.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
+        digest, size = hashlib.sha256(), 0
         with tempfile.NamedTemporaryFile(dir=self.settings.archive, prefix=PARTIAL, delete=False) as handle:
             try:
                 for chunk in chunks:
                     digest.update(chunk)
-                    handle.write(chunk)
+                    size += handle.write(chunk)
                 handle.flush()
                 os.fsync(handle.fileno())
                 if verify is not None:
@@ -470,7 +470,7 @@ class LocalStorage:
         relative = self.archive_path(digest.hexdigest(), suffix)
         target = self.settings.archive / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        if archived(target, Path(handle.name).stat().st_size):
+        if archived(target, size):
             Path(handle.name).unlink()
         else:
             os.replace(handle.name, target)
@@ -538,19 +538,18 @@ def sync_filesystem(path: Path) -> None:
         os.close(fd)
 
 
-def archived(target: Path, size: int) -> bool:
+def archived(target: Path, size: int, tell: bool = True) -> bool:
     """Say whether the archive holds this copy whole; one of another size (cut short) is told, to be written again."""
     try:
         held = target.stat().st_size
     except FileNotFoundError:
         return False
-    if held != size:
+    if held != size and tell:
         # Its name is the SHA-256 of bytes received again now: writing them over it restores it, losing nothing.
         logger.warning(
             "存档副本 %s 不完整（%d 字节，应为 %d 字节），以本次收到的相同内容重新写入", target, held, size
         )
-        return False
-    return True
+    return held == size
 
 
 def _write_partials(
@@ -651,8 +650,9 @@ class ArchiveBatch:
                     if not target.parent.is_dir():
                         target.parent.mkdir(parents=True, exist_ok=True)
                         folders.add(self.root)
-                    # Another run archived the same bytes meanwhile; a copy cut short is replaced (`archived`).
-                    if target.exists() and target.stat().st_size == Path(partial).stat().st_size:
+                    # Another run archived the same bytes meanwhile; a copy cut short (told when the partial was
+                    # written) is replaced.
+                    if archived(target, Path(partial).stat().st_size, tell=False):
                         Path(partial).unlink()
                     else:
                         os.replace(partial, target)

@@ -430,26 +430,20 @@ def read_indicator(
     target = _indicator_parts(target_text)
     operator = "定性" if target.number is None else target.operator or "≥"
     # A bare 1 as a percent target: `≥1` asks for all of something (100 %), `≤1` for a small share (1 %).
+    all_of = Decimal(100) if operator in ("≥", "=") else None
     basis = f"年度指标值“{target_text}”的表头注明（%）、按“{operator}”比较"
-    target, target_noted = _in_header_unit(
-        target, target_header_unit, Decimal(100) if operator in ("≥", "=") else None, basis
-    )
+    target, target_noted = _in_header_unit(target, target_header_unit, all_of, basis)
     header_noted = None
     if rate and target.unit is None and target.number is not None:
         # `居民满意度（%）` `≥90`: the data give the rate as a fraction, so 90 read as written would be 90 times 100 %.
+        # (No header unit was taken, or the target would have one: nothing is noted of it yet.)
         said = f"年度指标值“{target_text}”未写单位，该指标由数据按百分比计算"
-        target, rate_noted = _in_header_unit(
-            target, "%", Decimal(100) if operator in ("≥", "=") else None, said
-        )
-        target_noted = (
-            target_noted
-            or rate_noted
-            or Noted(
-                None,
-                "indicator_unit_assumed",
-                f"{said}，已读作“{operator}{display(target.number)}%”",
-                f"请在年度指标值中写明单位，如“{operator}{display(target.number)}%”",
-            )
+        target, target_noted = _in_header_unit(target, "%", all_of, said)
+        target_noted = target_noted or Noted(
+            None,
+            "indicator_unit_assumed",
+            f"{said}，已读作“{operator}{display(target.number)}%”",
+            f"请在年度指标值中写明单位，如“{operator}{display(target.number)}%”",
         )
     target_number, target_unit = target.number, target.unit
     reported = _indicator_parts(reported_text)
