@@ -31,8 +31,14 @@ serve: export PIPELINE_PORTAL_ALLOW_HTTP ?= 1
 serve: setup  ## run the submission portal on http://127.0.0.1:8765 over $(PIPELINE_HOME) (make demo prints a login)
 	$(UV) run --frozen pipeline serve
 
-test: setup lint  ## lint, then the whole test suite (the cluster test aside: make test-cluster)
-	$(UV) run --frozen pytest -q -m "not cluster"
+# make test stays under 15 minutes on two cores: the slow and browser tests (make test-slow) and the cluster test
+# (make test-cluster) run on their own; CI (.ci/run) runs all three.
+test: setup lint  ## lint, then the test suite but its slow, browser and cluster tests (make test-slow, make test-cluster)
+	$(UV) run --frozen pytest -q -m "not cluster and not slow and not browser"
+
+.PHONY: test-slow
+test-slow: setup  ## the tests that run whole real processes for 8 s or more, and drive Chromium (about 10 minutes)
+	$(UV) run --frozen pytest -q -m "(slow or browser) and not cluster"
 
 .PHONY: bench bench-quick
 bench: setup  ## benchmark 10,000 synthetic files beside both baselines; figures in README "Performance"

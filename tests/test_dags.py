@@ -170,6 +170,7 @@ def mart_row(settings, project: str, columns: str) -> tuple:
         ).fetchone()
 
 
+@pytest.mark.slow
 def test_both_dags_run_end_to_end_on_the_demo_inbox(
     dagbag, airflow_db, settings, demo_inbox, demo, monkeypatch
 ):

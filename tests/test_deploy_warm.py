@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 # In a fresh interpreter: start an executor as the scheduler does, and read what its forked worker has mapped.
@@ -49,6 +51,7 @@ def run(script: str, *args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_a_worker_of_the_warm_local_executor_is_forked_with_gx_imported():
     assert run(LOCAL, "warm") == {"before": False, "worker_has_scipy": True, "celery_defaults": False}
 
@@ -58,5 +61,6 @@ def test_a_worker_of_airflows_own_local_executor_is_not():
     assert run(LOCAL, "plain") == {"before": False, "worker_has_scipy": False, "celery_defaults": False}
 
 
+@pytest.mark.slow
 def test_a_celery_worker_imports_gx_and_the_pipeline_when_it_starts():
     assert run(CELERY) == {"before": False, "after": True, "pipeline": True}

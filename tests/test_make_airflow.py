@@ -74,6 +74,7 @@ def wait_for(what: str, check, make: subprocess.Popen, log: Path, timeout: float
     pytest.fail(f"{what} not within {timeout:.0f} s:\n{log.read_text()[-4000:]}")
 
 
+@pytest.mark.slow
 def test_make_airflow_on_another_port_runs_nightly_ingest_and_only_when_triggered(tmp_path, demo):
     port = free_port()
     assert port != 8080

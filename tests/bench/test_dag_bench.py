@@ -212,6 +212,7 @@ def test_warehouses_are_compared_path_by_path(tmp_path):
     assert dag_bench.taken_in(tmp_path / "none") == {"by_status": {}, "digest": "", "files": 0}
 
 
+@pytest.mark.slow
 def test_a_real_scheduler_runs_nightly_ingest_on_loopback_and_stops_every_process(tmp_path, demo):
     """The demo inbox (one shard, its draft sent back) under a real scheduler; about 40 s."""
     inbox = tmp_path / "inbox"

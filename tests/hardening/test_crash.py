@@ -12,6 +12,7 @@ from pipeline import warehouse
 from pipeline.warehouse import working_copy, writer
 
 
+@pytest.mark.slow
 def test_runs_killed_while_loading_leave_nothing_half_stored_or_lost_and_a_rerun_matches(tmp_path):
     # Forked warm, the runs skip the imports; the reference and reruns ingest, which writes the same tables.
     summary = run_trials(
@@ -27,6 +28,7 @@ def test_runs_killed_while_loading_leave_nothing_half_stored_or_lost_and_a_rerun
     assert summary.consistent_after_kill == summary.identical_after_rerun == 3
 
 
+@pytest.mark.slow
 def test_runs_killed_between_a_batchs_archive_fsync_and_its_commit_keep_its_files_and_store_none_of_them(
     tmp_path,
 ):

@@ -50,6 +50,7 @@ def home(tmp_path: Path) -> Path:
     return home
 
 
+@pytest.mark.slow
 def test_a_folder_that_lists_but_cannot_be_entered_is_skipped_and_the_files_beside_it_are_taken_in(home):
     closed = home / "inbox" / "枣林街道办事处" / "旧文件"
     closed.mkdir()

@@ -15,6 +15,9 @@ import pytest
 
 from bench.hostile_night import night
 
+# Whole nights of real `pipeline` processes, killed and raced: make test-slow.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 PIPELINE = Path(sys.executable).with_name("pipeline")
 

@@ -288,6 +288,7 @@ def test_a_comment_or_cell_cannot_inject_markup_or_hide_control_characters(regis
 # ---- the page a reader gets, in Debian's chromium, offline ----
 
 
+@pytest.mark.browser
 @needs_chromium
 def test_chromium_shows_a_comment_a_lineage_edge_and_a_rule_reason_offline(demo_catalog, tmp_path):
     settings, _ = demo_catalog

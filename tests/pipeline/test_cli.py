@@ -40,6 +40,7 @@ def test_run_prints_the_reports_path_last(settings, register, capsys):
     assert page.suffix == ".html" and page.is_file() and page.is_relative_to(settings.reports)
 
 
+@pytest.mark.slow
 def test_an_earlier_years_report_its_data_moved_on_from_is_listed_until_rebuilt(settings, register, capsys):
     """A 2022 correction, or a withdrawal, that reports 2023: the 2022 report must not go stale without a word."""
     rebuild = "2022年度：pipeline report --year 2022"
@@ -169,6 +170,7 @@ def test_a_run_whose_marts_cannot_be_rebuilt_still_publishes_its_load(
     assert ("清单.csv",) in names
 
 
+@pytest.mark.slow
 def test_a_run_whose_reader_goes_away_still_rebuilds_the_marts_and_the_report(settings, register):
     # `pipeline run 2>&1 | head -1`: the pipe closes after the first line, while the run has most of it to say.
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)

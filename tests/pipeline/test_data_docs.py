@@ -99,6 +99,7 @@ def test_the_setting_reads_pipeline_data_docs_keep_days(monkeypatch, tmp_path):
         Settings.from_env(tmp_path)
 
 
+@pytest.mark.browser
 @needs_chromium
 def test_chromium_offline_shows_the_runs_in_the_index_and_a_styled_validation_page(validation, tmp_path):
     folder = tmp_path / "data_docs"

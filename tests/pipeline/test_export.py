@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pytest
 
 from pipeline.indicators import build_indicators
 from pipeline.intake import ingest
@@ -57,6 +58,7 @@ def test_counts_stay_whole_numbers_and_money_stays_decimal(settings, registry, d
     )
 
 
+@pytest.mark.slow
 def test_only_the_current_and_previous_exports_are_kept(settings, registry, demo_inbox):
     ingest(settings, registry, progress=False)
     for _ in range(3):

@@ -677,6 +677,7 @@ def _comparable(settings: Settings) -> dict[str, list[tuple]]:
     return state
 
 
+@pytest.mark.slow
 def test_chunks_batches_and_parse_workers_store_exactly_what_one_pass_stores(
     tmp_path, registry, demo, monkeypatch
 ):

@@ -342,6 +342,7 @@ def git(copy: Path, *args: str) -> str:
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
+@pytest.mark.slow
 def test_following_the_walkthrough_adds_its_monthly_source_and_the_suite_stays_green(
     tmp_path, registry, demo
 ):

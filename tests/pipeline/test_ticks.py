@@ -386,6 +386,7 @@ def test_the_registry_refuses_a_multiple_enum_value_holding_a_separator(tmp_path
         load_registry(_registry_with(tmp_path, slash_alias))
 
 
+@pytest.mark.slow
 def test_a_tick_layout_file_reaches_the_warehouse_through_the_command_line(tmp_path, register, settings):
     indicators = [list(i) for i in MONITORING]
     indicators[2][6] = ("经费保障", "制度保障")

@@ -74,6 +74,7 @@ def test_withdrawing_a_correction_brings_back_the_file_it_superseded(settings, r
     ).read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_file_for_next_year_never_moves_the_report_and_withdrawing_it_removes_its_data(settings, registry):
     drop(settings, "枣林街道办事处/项目.csv", register_for(THIS_YEAR), mtime=10)
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1.replace("2022", str(THIS_YEAR)), mtime=11)

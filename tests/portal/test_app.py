@@ -138,6 +138,7 @@ def test_offices_and_administrators_each_reach_only_their_pages(client):
     assert refused.status_code == 403
 
 
+@pytest.mark.slow
 def test_the_admin_page_lists_the_reports_gone_stale_as_pipeline_status_does(
     client, settings, register, capsys
 ):
