@@ -346,6 +346,7 @@ def test_a_data_root_under_a_gbk_folder_name_is_refused_in_chinese(tmp_path, mon
     assert "数据仓库的路径含有非UTF-8编码的文件夹名" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_an_archive_copy_cut_short_is_written_whole_when_the_same_bytes_come_again(
     settings, register, caplog
 ):

@@ -70,6 +70,7 @@ def test_the_cdn_tags_gx_writes_point_at_local_copies_without_integrity_hashes()
     )
 
 
+@pytest.mark.slow
 def test_the_index_lists_every_run_and_drops_runs_older_than_the_setting(validation, tmp_path):
     folder = tmp_path / "data_docs"
     nights = [FIRST + dt.timedelta(days=d) for d in (0, 1, 2)]

@@ -19,6 +19,7 @@ def read(settings, table: str) -> tuple[duckdb.DuckDBPyConnection, duckdb.DuckDB
     return con, con.sql(f"select * from read_parquet('{path}', hive_partitioning = true)")
 
 
+@pytest.mark.slow
 def test_each_publish_exports_every_mart_and_the_submissions_as_parquet_by_year(
     settings, registry, demo_inbox
 ):

@@ -1088,6 +1088,7 @@ def test_a_renamed_project_is_one_project_under_its_latest_name(wh):
     ) == [("新名称",)]
 
 
+@pytest.mark.slow
 def test_the_marts_are_rebuilt_under_the_memory_limit_setting(settings, registry, demo_inbox):
     ingest(settings, registry, progress=False)
     # DuckDB refuses a limit it cannot read: the setting reaches the rebuild's connection, and a bad one stops it.

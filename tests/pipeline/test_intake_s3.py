@@ -55,6 +55,7 @@ def night(writer: Settings, parsers: list[Settings], registry, run_key: str) -> 
     return intake.load_parsed(writer, registry, keys)
 
 
+@pytest.mark.slow
 def test_a_night_on_object_storage_parses_anywhere_and_loads_on_the_writer(tmp_path, bucket, s3, registry):  # noqa: F811
     writer, one, two = (host(tmp_path, name, bucket) for name in ("writer", "one", "two"))
     tags = {

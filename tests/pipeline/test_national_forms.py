@@ -595,6 +595,7 @@ def _percent_headed(targets) -> list[tuple]:
     return [(*t[:3], bare(t[3], False), bare(t[4], True), *t[5:]) for t in targets]
 
 
+@pytest.mark.slow
 def test_percentages_under_a_percent_header_score_as_if_written_with_percent_signs(
     tmp_path_factory, registry, demo, simplified_score
 ):

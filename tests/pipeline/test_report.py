@@ -534,6 +534,7 @@ def test_pipeline_report_rebuilds_and_prints_the_report_path_last(demo_report, c
     assert main(["--home", str(settings.home), "--quiet", "report", "--year", "2019"]) == 1
 
 
+@pytest.mark.slow
 def test_control_characters_from_an_accepted_cell_and_a_file_name_print_visibly_in_every_format(
     settings, demo_inbox, demo, registry
 ):
@@ -575,6 +576,7 @@ def test_control_characters_from_an_accepted_cell_and_a_file_name_print_visibly_
     assert name_shown in [row[1] for row in sources.iter_rows(min_row=3, values_only=True)]
 
 
+@pytest.mark.browser
 @needs_chromium
 def test_chromium_shows_a_numbers_lineage_on_hover_without_console_errors(demo_report, tmp_path):
     _, files, _ = demo_report
@@ -642,6 +644,7 @@ def test_an_amount_above_the_projects_whole_total_is_flagged_in_the_reports_data
     assert note in "\n".join(p.text for p in docx.Document(str(files.docx)).paragraphs)
 
 
+@pytest.mark.slow
 def test_the_scale_note_follows_the_current_register_not_the_receipts_of_the_day(
     settings, registry, register
 ):
@@ -678,6 +681,7 @@ def test_the_scale_note_follows_the_current_register_not_the_receipts_of_the_day
     assert note not in report()
 
 
+@pytest.mark.slow
 def test_another_offices_ledger_in_force_beside_the_units_is_named_in_the_reports_data_quality_note(
     settings, registry, register
 ):

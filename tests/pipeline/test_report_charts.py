@@ -165,6 +165,7 @@ def test_without_a_chinese_font_the_chart_is_still_drawn(tmp_path, monkeypatch, 
     assert drawn.svg.startswith("<svg ") and drawn.png.startswith(b"\x89PNG")
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("kind", ["progress", "funds"])
 @needs_chromium
 def test_chromium_draws_the_charts_offline(demo_report, kind, tmp_path):
