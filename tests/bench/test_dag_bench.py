@@ -229,7 +229,9 @@ def test_a_real_scheduler_runs_nightly_ingest_on_loopback_and_stops_every_proces
         ("parse_shard", "success"),
         ("load_files", "success"),
     ]
-    assert all(t["hwm_kib"] and t["tree_kib"] < GIB_KIB for t in figures["tasks"])
+    unsampled = [t["task_id"] for t in figures["tasks"] if not t["hwm_kib"]]
+    assert not unsampled, f"the sampler never saw the task process of {unsampled}: {figures['tasks']}"
+    assert all(t["tree_kib"] < GIB_KIB for t in figures["tasks"])
     returned = sum(1 for path in files if demo.is_returned(path))
     assert figures["taken_in"]["by_status"] == {"accepted": len(files) - returned, "rejected": returned}
     assert figures["load_split"]  # load_files's return value, read over the REST API
