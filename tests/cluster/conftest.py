@@ -1,6 +1,6 @@
 """The cluster test starts a whole Airflow cluster; it runs only when asked for: `make test-cluster`
-(`pytest -m cluster tests/cluster`). `make test` deselects it with `-m "not cluster"`, and a plain `pytest`
-skips it."""
+(`pytest -m cluster tests/cluster`). `make test` and `make test-slow` deselect it (`-m "… not cluster"`), and a
+plain `pytest` skips it."""
 
 from __future__ import annotations
 
