@@ -432,7 +432,8 @@ class LocalStorage:
     def archive(self, content: bytes, suffix: str) -> str:
         """Copy a file into the archive under its SHA-256, once; never overwrite or delete."""
         relative = self.archive_path(sha256_of(content), suffix)
-        if not archived(self.settings.archive / relative, len(content)):
+        # A copy cut short is told once, by _archive_chunks as it replaces it.
+        if not archived(self.settings.archive / relative, len(content), tell=False):
             self._archive_chunks([content], suffix)
         return relative
 

@@ -633,3 +633,17 @@ def test_an_inbox_that_is_missing_or_no_folder_is_a_broken_data_root_naming_it(s
 def test_an_empty_inbox_is_a_quiet_night(settings):
     settings.inbox.mkdir()
     assert LocalStorage(settings).scan() == InboxListing()
+
+
+def test_a_copy_cut_short_is_archived_whole_again_and_told_once(settings, caplog):
+    storage = LocalStorage(settings)
+    content = b"PK\x03\x04" + bytes(range(256)) * 8
+    relative = storage.archive(content, ".xlsx")
+    copy = settings.archive / relative
+    copy.write_bytes(content[:100])  # a copy a killed run left short
+
+    with caplog.at_level("WARNING", logger="pipeline.storage"):
+        assert storage.archive(content, ".xlsx") == relative
+
+    assert copy.read_bytes() == content
+    assert len([r for r in caplog.records if "不完整" in r.getMessage()]) == 1
