@@ -4,8 +4,9 @@ Usage: python -m bench.fresh_loader cli|dag INBOX [--home DIR]
 
 `cli`: `pipeline.intake.ingest` in this process, as `pipeline ingest` runs it (the parse pool, then the load).
 `dag`: `parse_all` in this process, then `load_parsed` in a fresh one, as `nightly_ingest`'s `load_files` runs
-it after its shards. Each copies INBOX into a fresh data root (DIR, default /tmp/fresh-loader-<way>) and prints
-its wall time and load/validate split on one line. Alternate the two under farm-bench to compare them:
+it after its shards. Each reads INBOX where it is, into an empty data root (DIR, default
+bench/out/fresh-loader-<way>; the one before is moved aside with `run.retire`, as `make bench` does, which empties
+it), and prints its wall time and load/validate split on one line. Alternate the two under farm-bench:
 
     farm-bench -n 3 --warmup 0 --timeout 1500 \\
       --vs "sh -c 'exec .venv/bin/python -m bench.fresh_loader cli INBOX >>/tmp/cli.log 2>&1'" \\
@@ -17,19 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
-
-def _fresh_home(inbox: Path, home: Path) -> Path:
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
-    shutil.copytree(inbox, home / "inbox", copy_function=shutil.copy2)
-    return home
+from bench import run
 
 
 def _split(timings: dict) -> dict:
@@ -39,10 +34,10 @@ def _split(timings: dict) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("way", choices=["cli", "dag", "load"])
-    parser.add_argument("inbox", type=Path, help="the inbox to copy (for `load`: the data root to load)")
+    parser.add_argument("inbox", type=Path, help="the inbox to read (for `load`: the data root to load)")
     parser.add_argument("--home", type=Path)
     args = parser.parse_args(argv)
-    os.environ["PIPELINE_SETTLE_SECONDS"] = "0"  # the copied files are taken in at once
+    os.environ["PIPELINE_SETTLE_SECONDS"] = "0"  # the synthetic files may have been written just now
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
     from pipeline.intake import find_new_files, ingest, load_parsed
     from pipeline.intake.work import parse_all
@@ -57,7 +52,10 @@ def main(argv: list[str] | None = None) -> None:
         report = load_parsed(settings, load_registry(), keys, writer_processes=True)
         print(f"  load_parsed {time.perf_counter() - started:.2f} s {_split(report.timings)}", flush=True)
         return
-    home = _fresh_home(args.inbox, args.home or Path(f"/tmp/fresh-loader-{args.way}"))
+    home = args.home or run.OUT / f"fresh-loader-{args.way}"
+    run.retire(home)
+    home.mkdir(parents=True)
+    os.environ["PIPELINE_INBOX"] = str(args.inbox.resolve())
     settings, registry = Settings.from_env(home), load_registry()
     started = time.perf_counter()
     if args.way == "cli":
