@@ -501,9 +501,7 @@ def fill_vertical_merges(grid: Grid, header_last: int, columns: set[int]) -> Non
         for index in range(top + 1, bottom + 1):
             row = grid.rows[index]
             if index not in written:
-                written[index] = any(
-                    cell is not None and (not isinstance(cell, str) or cell.strip()) for cell in row
-                )
+                written[index] = _row_kind(row) != "blank"  # blank as the data rows' loop sees it
             if not written[index]:
                 continue
             if left >= len(row):

@@ -136,14 +136,16 @@ def test_a_form_whose_merges_were_lost_blames_the_blank_levels_not_the_points(re
     assert [p for p in parsed.warnings if p.rule == "points_mismatch"] == []
 
 
-def test_a_blank_row_inserted_inside_a_merged_level_is_passed_over(registry, demo):
+# A row of placeholders is blank to the data rows' loop as much as an empty one is.
+@pytest.mark.parametrize("blank", [None, "—"])
+def test_a_blank_row_inserted_inside_a_merged_level_is_passed_over(registry, demo, blank):
     rows, merges = national_self_evaluation(demo.TARGETS)
     # Excel stretches a merge over a row inserted inside it: the row holds nothing but the merge's reach.
     merge = next(
         m for m in merges if m.startswith("B") and int(m.split(":")[1][1:]) - int(m.split(":")[0][1:]) >= 1
     )
     first, last = (int(cell[1:]) for cell in merge.split(":"))
-    rows.insert(first, [None] * len(rows[first - 1]))  # a new Excel row first + 1, inside the merge
+    rows.insert(first, [None, None, *[blank] * (len(rows[first - 1]) - 2)])  # Excel row first + 1, inside it
     moved = []
     for m in merges:
         top, bottom = (int(cell[1:]) for cell in m.split(":"))
