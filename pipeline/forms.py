@@ -7,10 +7,10 @@ from collections import defaultdict
 from decimal import Decimal
 
 from pipeline.header import _merged_origin, column_letter, header_text
-from pipeline.layout import ParsedSheet
+from pipeline.layout import ParsedSheet, read_unit
 from pipeline.problems import Severity, cell_problem, display
 from pipeline.reader import Grid
-from pipeline.registry import Column, ColumnType, Field, Registry
+from pipeline.registry import MEASURE_OF_TYPE, Column, ColumnType, Field, Registry
 from pipeline.text import MONTHS_SO_FAR_MARK, months_so_far, split_header
 from pipeline.values import CellError, Noted, UnitContext, cell_parser, is_blank
 
@@ -36,8 +36,9 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
     if template.month_from_headers:  # first: a warning below names the block's `1-7月执行数` as written
         _months_covered(grid, found, sheet)
     if template.fields:
+        told: set[tuple] = set()  # a block's unit is told of once, not on each of its cells
         values = {
-            field.name: _field_value(places, field, found[field.name], sheet, registry)
+            field.name: _field_value(places, field, found[field.name], sheet, registry, told)
             for field in template.fields
         }
         _settle_bare_rate(found, values, sheet)
@@ -131,7 +132,12 @@ def _where(place: _Place) -> str:
 
 
 def _field_value(
-    places: _Places, field: Field, found: _Place | None, sheet: ParsedSheet, registry: Registry
+    places: _Places,
+    field: Field,
+    found: _Place | None,
+    sheet: ParsedSheet,
+    registry: Registry,
+    told: set[tuple],
 ) -> object:
     """Read one field's cell as its type; a cell that cannot be read is an error on that cell."""
     if found is None:
@@ -140,10 +146,15 @@ def _field_value(
     raw = places.cell(r, c)
     if is_blank(raw) or (field.row is None and not field.below and isinstance(raw, str) and _is_label(raw)):
         return None
-    # The national forms write rates in percent (93.12 is 93.12 %); money in the 万元 their blocks are headed with.
-    context = UnitContext(name="%") if field.type is ColumnType.PERCENT else UnitContext()
-    if context.name == "%":
+    # The national forms write rates in percent (93.12 is 93.12 %); money in the unit its column or block is headed
+    # with (`项目资金（万元）`, `年初预算数（元）`).
+    if field.type is ColumnType.PERCENT:
+        context = UnitContext(name="%")
         sheet.note_percent_number(*places.origin.get((r, c), (r, c)), raw)
+    elif MEASURE_OF_TYPE.get(field.type) is not None:
+        context = _field_unit(places, field, found, raw, sheet, registry, told)
+    else:
+        context = UnitContext()
     where = _where(found)
     try:
         value = cell_parser(field, registry.units, context)(raw)
@@ -156,6 +167,66 @@ def _field_value(
         sheet.warn(value, excel_row=r + 1, header=where, value=raw)
         value = value.value
     return value
+
+
+def _block_unit(places: _Places, field: Field, header_row: int) -> str | None:
+    """Return the unit written on a field's block label (`项目资金（元）`): the nearest such label above its header."""
+    if field.block is None:
+        return None
+    written = [(r, c) for r, c in places.labels.get(split_header(field.block)[0], ()) if r <= header_row]
+    return split_header(places.written[max(written)])[1] if written else None
+
+
+def _field_unit(
+    places: _Places,
+    field: Field,
+    found: _Place,
+    raw: object,
+    sheet: ParsedSheet,
+    registry: Registry,
+    told: set[tuple],
+) -> UnitContext:
+    """Return the unit a field's number is written in: its column header's, else its block label's, else the
+    `单位：` line's (money); a unit not written, not a unit of the field, or two that differ are told once."""
+    measure = MEASURE_OF_TYPE[field.type]
+    header = places.written.get((found[3], found[1]), "")
+    column, block = split_header(header)[1], _block_unit(places, field, found[3])
+    far = (block if column else sheet.meta.money_unit if measure == "money" else None) or None
+    reading = read_unit(measure, column or block, far, registry)
+    said = (reading.issue, column or block, far)
+    if reading.issue is None or said in told:
+        return reading.context
+    told.add(said)
+    base = registry.units.measures[measure].base
+    label = field.block or field.header
+    if reading.issue == "unit":
+        sheet.error(
+            rule="unit",
+            excel_row=found[0] + 1,
+            header=_where(found),
+            value=reading.written,
+            expected=f"单位应为{'、'.join(registry.units.measures[measure].units)}之一",
+            fix=f"请注明可识别的单位，如「{split_header(label)[0]}（{base}）」",
+        )
+    elif reading.issue == "unit_assumed":
+        _warn_at(
+            sheet,
+            found,
+            rule="unit_assumed",
+            value=raw,
+            expected=f"“{split_header(label)[0]}”未注明单位，已按{base}读取其中的金额",
+            fix=f"请注明单位，如「{split_header(label)[0]}（{base}）」",
+        )
+    else:
+        _warn_at(
+            sheet,
+            found,
+            rule="unit_conflict",
+            value=raw,
+            expected=f"单位“{column or block}”与“{reading.written}”不一致，已按{reading.context.name}读取",
+            fix="请删去或改正其中一处单位",
+        )
+    return reading.context
 
 
 def _is_label(text: str) -> bool:

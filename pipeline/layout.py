@@ -93,24 +93,18 @@ def _unit_context(binding: Binding, registry: Registry, meta: SheetMeta, sheet: 
         return UnitContext(found[1], found[2]) if found is not None and found[0] == "count" else UnitContext()
     if measure is None:
         return UnitContext()
-    written = binding.unit
-    if written is None and measure == "money":
-        written = meta.money_unit
-    found = registry.units.find(written)
-    if written and (found is None or found[0] != measure) and binding.unit is None:
-        found = None  # a `单位：` line naming a non-money unit says nothing about money columns
-    elif written and (found is None or found[0] != measure):
+    reading = read_unit(measure, binding.unit, meta.money_unit if measure == "money" else None, registry)
+    if reading.issue == "unit":
         base = registry.units.measures[measure].base
         sheet.error(
             rule="unit",
             excel_row=sheet.header_rows[1],
             header=binding.header,
-            value=written,
+            value=reading.written,
             expected=f"单位应为{'、'.join(registry.units.measures[measure].units)}之一",
             fix=f"请在表头注明可识别的单位，如（{base}）",
         )
-        return UnitContext()
-    if found is None:
+    elif reading.issue == "unit_assumed":
         # 1.2 under a bare 改造面积 may be 1.2 万㎡ or 1.2 ㎡, 200 under a bare 金额 200 万元 or 200 元: the clerk is told
         # which was taken, once, on the header.
         base = registry.units.measures[measure].base
@@ -121,18 +115,48 @@ def _unit_context(binding: Binding, registry: Registry, meta: SheetMeta, sheet: 
             expected=f"表头未注明单位，已按{base}读取本列数值",
             fix=f"请在表头注明单位，如「{binding.column.header}（{base}）」",
         )
-        return UnitContext()
-    line = registry.units.find(meta.money_unit) if measure == "money" and binding.unit is not None else None
-    if line is not None and line[0] == "money" and line[1] != found[1]:
+    elif reading.issue == "unit_conflict":
         # `单位：元` above a `计划投资（万元）` header: one of them is wrong; the header, nearer the figures, is taken.
         _warn_on_header(
             sheet,
             binding,
             rule="unit_conflict",
-            expected=f"表头单位与表上方的“单位：{meta.money_unit}”不一致，已按表头的{found[2]}读取本列数值",
+            expected=f"表头单位与表上方的“单位：{reading.written}”不一致，已按表头的{reading.context.name}读取本列数值",
             fix="请删去或改正其中一处单位",
         )
-    return UnitContext(found[1], found[2])
+    return reading.context
+
+
+@dataclass(frozen=True, slots=True)
+class UnitReading:
+    """The unit numbers of one measure are read in, and what the clerk must hear of it.
+
+    `issue`: None; `unit` (the nearer unit written is no unit of the measure: read in the base, an error);
+    `unit_assumed` (no unit written anywhere: read in the base); `unit_conflict` (the nearer unit differs from the
+    farther one, `written`: the nearer is taken).
+    """
+
+    context: UnitContext
+    issue: str | None = None
+    written: str | None = None
+
+
+def read_unit(measure: str, near: str | None, far: str | None, registry: Registry) -> UnitReading:
+    """Read the unit a measure's numbers are written in: the nearer unit written (a header's), else the farther
+    (a `单位：` line's, which names money only); a farther unit of another measure says nothing."""
+    units = registry.units
+    written = near or far
+    found = units.find(written)
+    if written and (found is None or found[0] != measure):
+        if near is not None:
+            return UnitReading(UnitContext(), "unit", written)
+        found = None  # a `单位：` line naming a non-money unit says nothing about money columns
+    if found is None:
+        return UnitReading(UnitContext(), "unit_assumed")
+    line = units.find(far) if near is not None else None
+    if line is not None and line[0] == measure and line[1] != found[1]:
+        return UnitReading(UnitContext(found[1], found[2]), "unit_conflict", far)
+    return UnitReading(UnitContext(found[1], found[2]))
 
 
 def _unscored_words(

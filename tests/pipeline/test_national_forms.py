@@ -173,6 +173,71 @@ def test_an_unreadable_budget_cell_is_an_error_naming_its_row_and_column(registr
     assert "第7行" in error.message_zh and "应为数字" in error.message_zh
 
 
+@pytest.mark.parametrize("where", ["block", "columns"])
+def test_a_budget_block_written_in_yuan_is_read_in_yuan(registry, demo, where):
+    """项目资金（元）, or 年初预算数（元）…: 1570万元 written as 15700000 is stored as 1570, not 15700000 万元."""
+    rows, merges = national_self_evaluation(
+        demo.TARGETS, budget=("15700000", "15700000", "15723600", 10, "100%", 10)
+    )
+    block = _row(rows, "年度资金总额") - 2
+    if where == "block":
+        rows[block][0] = "项目资金（元）"
+    else:
+        rows[block][2:5] = ["年初预算数（元）", "全年预算数（元）", "全年执行数（元）"]
+        rows[block][0] = "项目资金"
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    [record, *_] = parsed.sheets[0].records
+    assert (record["budget_initial_wan"], record["budget_annual_wan"], record["budget_executed_wan"]) == (
+        Decimal("1570"), Decimal("1570"), Decimal("1572.36")
+    )  # fmt: skip
+
+
+def test_budget_columns_in_yuan_under_a_block_headed_in_wan_are_read_in_yuan_with_one_warning(registry):
+    rows, merges = _monitoring(
+        {
+            "年初预算数": "年初预算数（元）",
+            "1-7月执行数": "1-7月执行数（元）",
+            "全年预计执行数": "全年预计执行数（元）",
+        },
+        budget=("15700000", "8000000", "50.96%", "15700000"),
+    )
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    [warning] = parsed.all_problems
+    assert (warning.rule, warning.severity, warning.excel_row) == (
+        "unit_conflict",
+        "warning",
+        _row(rows, "年度资金总额"),
+    )
+    assert "单位“元”与“万元”不一致，已按元读取" in warning.message_zh
+    record = parsed.sheets[0].records[0]
+    assert (record["budget_initial_wan"], record["budget_executed_wan"]) == (Decimal("1570"), Decimal("800"))
+
+
+def test_a_budget_block_with_no_unit_anywhere_is_read_in_wan_and_the_clerk_is_told_once(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    rows[_row(rows, "年度资金总额") - 2][0] = "项目资金"
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [warning] = parsed.all_problems
+    assert warning.rule == "unit_assumed" and "“项目资金”未注明单位，已按万元读取" in warning.message_zh
+    assert parsed.sheets[0].records[0]["budget_initial_wan"] == Decimal("1570")
+
+
+def test_a_budget_block_in_a_unit_that_is_no_money_is_an_error(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    rows[_row(rows, "年度资金总额") - 2][0] = "项目资金（户）"
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert {(e.rule, e.value) for e in parsed.errors} == {("unit", "户")}
+
+
 def test_the_simplified_table_has_no_form_fields_and_still_reads(registry, demo):
     rows = [["项目绩效目标及自评表"], [f"项目名称：{PROJECT}"], ["年度：2022"]]
     rows += [
