@@ -310,17 +310,26 @@ _INDICATOR = re.compile(
 )
 # A trailing note in brackets says something about the figure, not its unit: `16个(含3个新增)`.
 _UNIT_NOTE = re.compile(r"\([^()]*\)$")
+# A sentence's closing punctuation ends the value, it is no part of its unit: `85%。`, `93%；`, `16个，`. A comma or
+# point right after a digit stays: `1,280,` is a misplaced separator, an error.
+_CLOSING = re.compile(r"(?:[。;、!]|(?<=\D)[,.])+$")
+# A range or a second figure after the first (`80%-90%`, `85-90%`, `90%，整改后100%`): no one number to compare.
+_RANGE_START = re.compile(r"^[-~～—–至到]\d")
+_DIGIT = re.compile(r"\d")
+_PER = ("/", "每")  # a unit per another (`元/平方米`, `元每户`)
 
 
 class _Written(NamedTuple):
     operator: str | None
     number: Decimal | None
     unit: str | None
-    flaw: str | None = None  # approximate, separator or compared: what keeps the figure from being exact
+    flaw: str | None = (
+        None  # approximate, separator, compared or several: what keeps the figure from being exact
+    )
 
 
 def _indicator_parts(text: str | None) -> _Written:
-    match = _INDICATOR.match(squash(text or ""))
+    match = _INDICATOR.match(_CLOSING.sub("", squash(text or "")))
     if match is None:
         return _Written(None, None, None)
     written, after = match.group("op"), match.group("after")
@@ -340,15 +349,40 @@ def _indicator_parts(text: str | None) -> _Written:
         return _Written(None, None, None)
     if match.group("about") or match.group("about2") or any(w in (unit or "") for w in _APPROXIMATE_IN_UNIT):
         return _Written(operator, None, None, "approximate")
+    if unit and _another_figure(unit):
+        return _Written(operator, None, None, "several")
     return _Written(operator, number, _unit_spelling(unit))
 
 
+def _unit_prefix(unit: str) -> tuple[str, str | None] | None:
+    """Return the longest percent sign or known unit a written unit starts with, and how the models spell it
+    (`%`; the registry's name of a money or area unit; None for a count, kept as written)."""
+    for percent in sorted(_PERCENT_UNITS, key=len, reverse=True):
+        if unit.startswith(percent):
+            return percent, "%"
+    for end in range(len(unit), 0, -1):
+        found = _indicator_units().find(unit[:end])
+        if found is not None:
+            return unit[:end], found[2] if found[0] in ("money", "area") else None
+    return None
+
+
+def _another_figure(unit: str) -> bool:
+    """Say whether what follows a figure holds a range or a second figure: `%-90%`, `-90%`, `%，整改后100%`."""
+    if _RANGE_START.match(unit):
+        return True
+    prefix = _unit_prefix(unit)
+    return prefix is not None and _DIGIT.search(unit[len(prefix[0]) :]) is not None
+
+
 def _unit_spelling(unit: str | None) -> str | None:
-    """Spell a written unit as the models convert it: `%` for 百分比, the registry's name for 万㎡ or 元."""
-    if unit in _PERCENT_UNITS:
-        return "%"
-    found = _indicator_units().find(unit)
-    return found[2] if found is not None and found[0] in ("money", "area") else unit
+    """Spell a written unit as the models convert it: `%` for 百分比, the registry's name for 万㎡ or 元. A percent,
+    money or area unit followed by words is spelled as that unit (`%达标` is `%`, `万元资金` 万元), or its factor would
+    be lost; a count's word (`个小区`) or an unknown unit stays as written, as it is compared with itself."""
+    prefix = _unit_prefix(unit) if unit else None
+    if prefix is None or prefix[1] is None or unit[len(prefix[0]) :].startswith(_PER):
+        return unit  # `元/平方米` is a price, not money: compared only with itself
+    return prefix[1]
 
 
 def _comparable(first: str, second: str) -> bool:
@@ -398,6 +432,10 @@ _INDICATOR_FLAWS = {
     "approximate": ("应为确切的数值，不能带“约”“左右”“余”等字样", "请填写确切的数值"),
     "separator": ("数字中的逗号位置不对，逗号只能用作千分位分隔符（如1,280）", "请检查数字，删去多余的逗号"),
     "compared": ("同时写了两种比较方式（如“≥…以下”）", "请只保留一种，如“≥90%”"),
+    "several": (
+        "应为一个确切的数值，不能写成范围或多个数值（如“80%-90%”）",
+        "请只填写一个数值，其他说明写在偏差原因分析栏",
+    ),
 }
 
 

@@ -605,6 +605,15 @@ def test_a_columns_parser_reads_a_cell_seen_before_as_it_read_it_the_first_time(
         ("≥0.3148万户", "3148户", "≥", Decimal("0.3148"), "万户", Decimal(3148), "户"),
         # A note in brackets after a figure is not its unit.
         ("=16个", "16个(含3个新增)", "=", Decimal(16), "个", Decimal(16), "个"),
+        # A sentence's closing punctuation is not part of the unit, nor are words after a percent or money unit.
+        ("≥95%", "85%。", "≥", Decimal(95), "%", Decimal(85), "%"),
+        ("≥90%", "85%；", "≥", Decimal(90), "%", Decimal(85), "%"),
+        ("≥90%", "93%，", "≥", Decimal(90), "%", Decimal(93), "%"),
+        ("≥95%", "96%达标", "≥", Decimal(95), "%", Decimal(96), "%"),
+        ("≤9163.6万元", "12501000元。", "≤", Decimal("9163.6"), "万元", Decimal(12501000), "元"),
+        ("≤9163.6万元", "9000万元资金", "≤", Decimal("9163.6"), "万元", Decimal(9000), "万元"),
+        # A price is not money: compared only with itself.
+        ("≤1500元/平方米", "1400元/平方米", "≤", Decimal(1500), "元/平方米", Decimal(1400), "元/平方米"),
         # A target without a unit is read in the unit of the value reported against it.
         ("≥90", "93%", "≥", Decimal(90), "%", Decimal(93), "%"),
         ("≥0.9", "93%", "≥", Decimal(90), "%", Decimal(93), "%"),
@@ -653,11 +662,19 @@ def test_a_target_and_its_value_meet_in_the_measures_base_unit(target, reported,
         ("=16个", "16%", False),
         ("约90%", "93%", True),
         ("≥90%以下", "93%", True),
+        # A range or a second figure: no one number to score (read as 80 in a unit `%-90%`, it was 8,000 %).
+        ("≥95%", "80%-90%", False),
+        ("≥95%", "80%~90%", False),
+        ("≥95%", "85-90%", False),
+        ("≥95%", "90%，整改后100%", False),
+        ("=16个", "16个-18个", False),
+        ("90%-95%", "93%", True),
+        ("=1,280个", "1,280,", False),
     ],
 )
 def test_an_indicator_that_cannot_be_scored_exactly_is_an_error_with_no_number(target, reported, in_target):
     reading = read_indicator(target, reported)
-    assert reading.error is not None and reading.error_in_target is in_target
+    assert reading.error is not None and reading.error_in_target is in_target, reading
     assert (reading.target_number if in_target else reading.reported_number) is None
 
 
