@@ -7,7 +7,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipeline.reader import Grid
 from pipeline.registry import Column, Registry, Template
@@ -74,6 +74,9 @@ class HeaderMatch:
     first_row: int
     last_row: int
     bindings: list[Binding]
+    # A column whose header names a bound column again (`实际完成值` in F and in J): (that binding, this column's
+    # index, its header as written). parse_sheet compares their cells: two columns that differ ask the clerk.
+    repeats: list[tuple[Binding, int, str]] = field(default_factory=list)
 
     @property
     def score(self) -> tuple[int, int, int, int]:
@@ -259,6 +262,7 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
         return cells[(first, last)]
 
     best: HeaderMatch | None = None
+    best_headers: list[str] = []
     best_score: tuple[int, int, int, int] | None = None
     for first in range(min(HEADER_SEARCH_ROWS, rows)):
         for last in (first, first + 1):
@@ -276,11 +280,27 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
                 score = (len(fit.bindings), required, -(last - top), -top)
                 if best_score is None or score > best_score:
                     best, best_score = HeaderMatch(fit.template, top, last, list(fit.bindings)), score
+                    best_headers = headers
     if best is not None and best.first_row < best.last_row:
         best.bindings = [_with_group_unit(grid, best, b, origin) for b in best.bindings]
     if best is not None:
         _bind_tick_groups(grid, best, origin)
+        best.repeats = _repeats(best, best_headers)
     return best
+
+
+def _repeats(match: HeaderMatch, headers: list[str]) -> list[tuple[Binding, int, str]]:
+    """Return the columns whose header names a column bound elsewhere in the same header."""
+    by_name = {b.column.name: b for b in match.bindings}
+    read = {index for b in match.bindings for index in b.indices}
+    repeats = []
+    for index, written in enumerate(headers):
+        if index in read or not written:
+            continue
+        column = match.template.label_index.get(split_header(written)[0])
+        if column is not None and column.name in by_name:
+            repeats.append((by_name[column.name], index, written))
+    return repeats
 
 
 def _text_at(grid: Grid, origin: dict) -> Callable[[int, int], str]:

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pipeline.header import Binding, HeaderMatch
+from pipeline.header import Binding, HeaderMatch, column_letter
 from pipeline.problems import Problem, Severity, cell_problem, display
 from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, ColumnType, Registry, Template
@@ -193,12 +193,20 @@ def _scored_by_outcome(target: str, reported: str) -> Noted:
     )
 
 
-def _warn_on_header(sheet: ParsedSheet, binding: Binding, *, rule: str, expected: str, fix: str) -> None:
+def _warn_on_header(
+    sheet: ParsedSheet,
+    binding: Binding,
+    *,
+    rule: str,
+    expected: str,
+    fix: str,
+    severity: Severity = Severity.WARNING,
+) -> None:
     """Warn of how a column was read, on its header: 第4行「改造面积」：表头未注明单位，已按…"""
     row = sheet.header_rows[1]
     sheet.problems.append(
         Problem(
-            Severity.WARNING,
+            severity,
             rule,
             f"第{row}行「{binding.header}」：{expected}，{fix}。",
             sheet=sheet.name,
@@ -337,6 +345,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     summed = [
         (name, _sum_unit_column(name, template), (name, None)) for name in (b.column.name for b in summable)
     ]
+    repeats = match.repeats
+    differs: dict[int, tuple[int, object, object]] = {}  # repeat → its first data row that differs
     for index in range(match.last_row + 1, len(grid.rows)):
         row = grid.rows[index]
         excel_row = index + 1
@@ -352,6 +362,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         values, failed = {}, set()
         is_total = kind in ("total", "subtotal")
         width = len(row)
+        if repeats and not is_total:
+            _compare_repeats(repeats, row, excel_row, differs)
         for name, position, parse, binding in total_cells if is_total else data_cells:
             raw = row[position] if position < width else None
             if raw is None or (isinstance(raw, str) and is_blank(raw)):  # a number is never blank
@@ -502,7 +514,43 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         sheet.records.append(values)
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
     sheet.footer_row = footer_row or None
+    for number, (excel_row, read, other) in sorted(differs.items()):
+        binding, index, written = repeats[number]
+        _warn_on_header(
+            sheet,
+            binding,
+            rule="repeated_column",
+            expected=(
+                f"表头“{written}”在{binding.letter}列和{column_letter(index)}列各出现一次，两列的值不同（第{excel_row}行："
+                f"{binding.letter}列{_shown(read)}，{column_letter(index)}列{_shown(other)}），无法确定应读取哪一列"
+            ),
+            fix="请删去多余的一列（或清空其内容），只保留一列",
+            severity=Severity.ERROR,
+        )
     return sheet
+
+
+def _shown(value: object) -> str:
+    return "为空" if is_blank(value) else f"为“{display(value)}”"
+
+
+def _compare_repeats(
+    repeats: list[tuple[Binding, int, str]],
+    row: list[object],
+    excel_row: int,
+    differs: dict[int, tuple[int, object, object]],
+) -> None:
+    """Keep the first data row where a column named twice holds something else in its second column."""
+    width = len(row)
+    for number, (binding, index, _) in enumerate(repeats):
+        if number in differs:
+            continue
+        other = row[index] if index < width else None
+        if is_blank(other):
+            continue  # an empty second column says nothing else
+        read = row[binding.index] if binding.index < width else None
+        if is_blank(read) or display(read).strip() != display(other).strip():
+            differs[number] = (excel_row, read, other)
 
 
 def _starts_with(row: list[object], words: list[str]) -> bool:

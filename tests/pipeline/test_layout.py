@@ -115,6 +115,50 @@ def test_fund_ledger_amounts_in_yuan_by_the_unit_line(registry):
     assert column_values(sheet, "amount_wan") == [Decimal("1250.1")]
 
 
+# --- a column named twice ---------------------------------------------------------------------------
+
+
+def _ledger_twice(second: list[object]) -> list[list[object]]:
+    """A fund ledger with a second 金额（万元） column in F holding `second`, row by row."""
+    amounts = ["1250.1", "1786"]
+    return [
+        [*LEDGER_HEADER, "金额（万元）"],
+        *(
+            ["2022-03-01", PROJECT, "中央补助资金", "到位", amount, other]
+            for amount, other in zip(amounts, second, strict=True)
+        ),
+    ]
+
+
+def test_a_column_named_twice_whose_cells_differ_is_an_error_naming_both_columns(registry):
+    sheet = parse_rows(registry, _ledger_twice(["1250.1", "1800"]))
+
+    [error] = sheet.problems
+    assert (error.severity, error.rule, error.excel_row, error.column_header) == (
+        "error", "repeated_column", 1, "金额（万元）"
+    )  # fmt: skip
+    assert "在E列和F列各出现一次，两列的值不同（第3行：E列为“1786”，F列为“1800”）" in error.message_zh
+
+
+@pytest.mark.parametrize("second", [["1250.1", "1786"], [None, None], ["1250.1", None]])
+def test_a_column_named_twice_with_the_same_cells_or_none_reads_as_one(registry, second):
+    sheet = parse_rows(registry, _ledger_twice(second))
+
+    assert sheet.problems == []
+    assert column_values(sheet, "amount_wan") == [Decimal("1250.1"), Decimal("1786")]
+
+
+def test_a_first_column_left_empty_beside_a_filled_one_of_the_same_name_is_an_error(registry):
+    rows = _ledger_twice(["1250.1", "1786"])
+    for row in rows[1:]:
+        row[4] = None
+
+    sheet = parse_rows(registry, rows)
+
+    [repeated] = [p for p in sheet.problems if p.rule == "repeated_column"]
+    assert "E列为空，F列为“1250.1”" in repeated.message_zh
+
+
 @pytest.mark.parametrize(("header", "base"), [("改造面积", "平方米"), ("计划投资", "万元")])
 def test_a_measure_whose_unit_is_written_nowhere_is_read_in_its_base_unit_with_a_warning(
     registry, header, base
