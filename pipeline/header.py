@@ -77,6 +77,8 @@ class HeaderMatch:
     # A column whose header names a bound column again (`实际完成值` in F and in J): (that binding, this column's
     # index, its header as written). parse_sheet compares their cells: two columns that differ ask the clerk.
     repeats: list[tuple[Binding, int, str]] = field(default_factory=list)
+    # The header as written over each column (two rows joined), as the template was matched against it.
+    headers: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> tuple[int, int, int, int]:
@@ -285,6 +287,7 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
         best.bindings = [_with_group_unit(grid, best, b, origin) for b in best.bindings]
     if best is not None:
         _bind_tick_groups(grid, best, origin)
+        best.headers = best_headers
         best.repeats = _repeats(best, best_headers)
     return best
 

@@ -14,7 +14,7 @@ from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, ColumnType, Registry, Template
 from pipeline.rules import computed_indicator, qualitative_readings, rate_indicator
 from pipeline.sheet_meta import SheetMeta, read_meta, row_text
-from pipeline.text import squash
+from pipeline.text import split_header, squash
 from pipeline.ticks import read_ticks
 from pipeline.values import (
     CellError,
@@ -32,7 +32,12 @@ from pipeline.values import (
 _FOOTER = re.compile(
     r"^(填表人|填报人|制表人|联系人|联系电话|电话|审核人|负责人|单位负责人|分管领导|填报日期|填表日期|注|备注|说明)[:：]"
 )
-_TOTAL = re.compile(r"^(合计|总计|小计|共计)(?:[:：(].*)?$")
+# A 合计 row in the words clerks write: totals of every row above, and subtotals of the rows since the last one (a
+# page's, a month's). Read as data, a `总合计` or `汇总` row doubled every figure of its sheet.
+_SUBTOTALS = ("小计", "本页合计", "本月合计", "本页小计", "本月小计")
+_TOTAL = re.compile(
+    r"^(合计|总计|共计|总合计|合计数|总计数|汇总|累计|本年累计|" + "|".join(_SUBTOTALS) + r")(?:[:：(].*)?$"
+)
 
 
 @dataclass(slots=True)
@@ -240,7 +245,7 @@ def _text_kind(text: str) -> int:
         | written * _WRITTEN
         | (written and _FOOTER.match(folded) is not None) * _FOOTER_WORDS
         | (written and _TOTAL.match(folded) is not None) * _TOTAL_LABEL
-        | (written and folded.startswith("小计")) * _SUBTOTAL_LABEL
+        | (written and folded.startswith(_SUBTOTALS)) * _SUBTOTAL_LABEL
     )
 
 
@@ -514,6 +519,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         sheet.records.append(values)
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
     sheet.footer_row = footer_row or None
+    _check_unread_columns(grid, match, sheet)
     for number, (excel_row, read, other) in sorted(differs.items()):
         binding, index, written = repeats[number]
         _warn_on_header(
@@ -528,6 +534,63 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             severity=Severity.ERROR,
         )
     return sheet
+
+
+def _check_unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
+    """Warn of a filled column under a header no column of the template reads, that looks like one of its columns
+    not found: `实际完成情况` where 实际完成值 was expected would otherwise leave every actual empty without a word."""
+    template = match.template
+    found = {b.column.name for b in match.bindings}
+    missing = [
+        column
+        for column in template.columns
+        if column.name not in found
+        and not column.required  # already an error
+        and column.type is not ColumnType.YEAR  # stated on a line, in the title or the file name as well
+        and not (
+            template.project is not None and template.project.line and column.name == template.project.column
+        )
+        and column.header not in _NEVER_DATA
+    ]
+    if not missing:
+        return
+    read = {index for b in match.bindings for index in b.indices} | {index for _, index, _ in match.repeats}
+    ends = sheet.footer_row - 1 if sheet.footer_row else len(grid.rows)
+    for index, written in enumerate(match.headers):
+        label = split_header(written)[0] if written else ""
+        if index in read or not label or label in _NEVER_DATA:
+            continue
+        pairs = _pairs(label)
+        alike = [c.header for c in missing if any(pairs & _pairs(w) for w in (c.header, *c.aliases))]
+        rows = grid.rows
+        if not alike or all(
+            index >= len(rows[r]) or is_blank(rows[r][index]) for r in range(match.last_row + 1, ends)
+        ):
+            continue
+        row, wanted = match.last_row + 1, "”“".join(alike)
+        expected = f"{column_letter(index)}列的表头不是本表的栏目，该列未读取；本表的“{wanted}”未找到"
+        fix = f"如该列即“{alike[0]}”，请将表头改为“{alike[0]}”"
+        sheet.problems.append(
+            Problem(
+                Severity.WARNING,
+                "unread_column",
+                f"第{row}行「{written}」：{expected}，{fix}。",
+                sheet=sheet.name,
+                excel_row=row,
+                column_header=written,
+                expected=expected,
+                fix=fix,
+            )
+        )
+
+
+def _pairs(label: str) -> set[str]:
+    """Return the two-character runs of a label: two headers sharing one are alike (`实际完成情况`, `实际完成值`)."""
+    return {label[i : i + 2] for i in range(len(label) - 1)}
+
+
+# Columns clerks add that hold nothing to read: numbering and remarks.
+_NEVER_DATA = frozenset({"序号", "编号", "备注", "说明", "附注"})
 
 
 def _shown(value: object) -> str:

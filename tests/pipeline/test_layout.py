@@ -8,7 +8,7 @@ import pytest
 from pipeline.header import find_header
 from pipeline.layout import ParsedSheet, parse_sheet
 from pipeline.reader import Grid, read_workbook
-from tests.pipeline.workbooks import compound_sheet, csv_bytes, xls, xlsx
+from tests.pipeline.workbooks import COMPOUND_HEADER, compound_sheet, csv_bytes, xls, xlsx
 
 SHEET = "清单"
 LEDGER_HEADER = ["日期", "项目名称", "资金来源", "类型", "金额（万元）"]
@@ -159,6 +159,29 @@ def test_a_first_column_left_empty_beside_a_filled_one_of_the_same_name_is_an_er
     assert "E列为空，F列为“1250.1”" in repeated.message_zh
 
 
+def test_a_filled_column_headed_like_a_column_not_found_is_a_warning_naming_it(registry):
+    header = [
+        *COMPOUND_HEADER[:-1],
+        "完工时间",
+        "楼栋数",
+    ]  # 完工日期 written otherwise; 楼栋数 like no column
+    rows = [header, [1, "棉纺厂东院", "2.8650", "370", "1075.97", "2022-10-31", 12]]
+
+    sheet = parse_rows(registry, rows)
+
+    [warning] = sheet.problems
+    assert (warning.severity, warning.rule, warning.excel_row, warning.column_header) == (
+        "warning", "unread_column", 1, "完工时间"
+    )  # fmt: skip
+    assert "F列的表头不是本表的栏目，该列未读取；本表的“完工日期”未找到" in warning.message_zh
+
+
+def test_an_empty_column_headed_like_a_column_not_found_says_nothing(registry):
+    rows = [[*COMPOUND_HEADER[:-1], "完工时间"], [1, "棉纺厂东院", "2.8650", "370", "1075.97", None]]
+
+    assert parse_rows(registry, rows).problems == []
+
+
 @pytest.mark.parametrize(("header", "base"), [("改造面积", "平方米"), ("计划投资", "万元")])
 def test_a_measure_whose_unit_is_written_nowhere_is_read_in_its_base_unit_with_a_warning(
     registry, header, base
@@ -236,7 +259,23 @@ DATA = [
 ]
 
 
-@pytest.mark.parametrize("label", ["合计", "总计", "小计", "合 计", "合计：", "总计（万元）"])
+@pytest.mark.parametrize(
+    "label",
+    [
+        "合计",
+        "总计",
+        "小计",
+        "合 计",
+        "合计：",
+        "总计（万元）",
+        "总合计",
+        "合计数",
+        "汇总",
+        "累计",
+        "本页合计",
+        "本年累计",
+    ],
+)
 def test_a_correct_total_row_is_dropped_and_yields_no_problem(registry, label):
     sheet = parse_rows(registry, compound_sheet(*DATA, [None, label, "4.797", "619", "1801.55", None]))
     assert column_values(sheet, "excel_row") == [4, 5]
@@ -291,13 +330,16 @@ def test_total_in_yuan_is_checked_in_yuan(registry):
     assert problems(parse_rows(registry, rows)) == [("total_mismatch", 5, "计划投资", "18015500.02")]
 
 
-def test_subtotals_check_their_own_group_and_the_grand_total_checks_all(registry):
+@pytest.mark.parametrize(
+    ("subtotal", "total"), [("小计", "合计"), ("本月合计", "本年累计"), ("本页合计", "总合计")]
+)
+def test_subtotals_check_their_own_group_and_the_grand_total_checks_all(registry, subtotal, total):
     rows = compound_sheet(
         DATA[0],
-        [None, "小计", "2.865", "370", "1075.97"],
+        [None, subtotal, "2.865", "370", "1075.97"],
         DATA[1],
-        [None, "小计", "1.932", "250", "725.58"],
-        [None, "合计", "4.797", "619", "1801.55"],
+        [None, subtotal, "1.932", "250", "725.58"],
+        [None, total, "4.797", "619", "1801.55"],
     )
     sheet = parse_rows(registry, rows)
     assert column_values(sheet, "excel_row") == [4, 6]
