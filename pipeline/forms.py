@@ -53,8 +53,10 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
         _check_unread_blocks(places, found, sheet)
         _check_stated_total(found, values, sheet)
         _check_stated_rate(places, found, values, sheet)
+    bound = {b.column.name for b in sheet.bindings}
     for column in template.columns:
-        if column.points_of is not None:
+        # With no column of points (`分值` headed otherwise: already an error) there is nothing to check them by.
+        if column.points_of is not None and column.points_of in bound:
             _check_points(grid, sheet, column)
 
 

@@ -11,7 +11,9 @@ _SPACE = re.compile(r"\s+")
 _HEADER_UNIT = re.compile(r"\(([^()]*)\)\s*$")
 _TRAILING_NOTE = re.compile(r"(\((注|备注|说明)[^()]*\)|[*※]+)$")
 # A header covering the year so far, `1-7月执行数`, `1至7月实际完成情况`: folded to `1-N月…`, N kept apart.
-_MONTHS_SO_FAR = re.compile(r"^1(?:月)?[-~〜–—至到]+(\d{1,2})月")
+_MONTHS_SO_FAR = re.compile(r"^(?:1|一)(?:月)?[-~〜–—至到]+(\d{1,2}|十[一二]?|[二三四五六七八九])月")
+# `一至七月`: the months a form covers written in Chinese numerals.
+_MONTH_NUMERALS = {n: i for i, n in enumerate("一二三四五六七八九十", start=1)} | {"十一": 11, "十二": 12}
 MONTHS_SO_FAR_MARK = "1-N月"
 
 
@@ -64,7 +66,10 @@ def split_header(raw: str) -> tuple[str, str | None]:
 def months_so_far(raw: str) -> int | None:
     """Return N of a header written `1-N月…` (the months a monitoring form covers), else None."""
     match = _MONTHS_SO_FAR.match(squash(raw).lstrip("*"))
-    return int(match.group(1)) if match else None
+    if match is None:
+        return None
+    month = match.group(1)
+    return int(month) if month.isdigit() else _MONTH_NUMERALS[month]
 
 
 # Every control (C0, DEL, C1), the line and paragraph separators, and the bidi embeddings, overrides, isolates and

@@ -238,6 +238,27 @@ def test_a_budget_block_in_a_unit_that_is_no_money_is_an_error(registry, demo):
     assert {(e.rule, e.value) for e in parsed.errors} == {("unit", "户")}
 
 
+def test_the_actuals_headed_as_the_forms_goal_block_heads_them_are_read(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    header = rows[_row(rows, "一级指标") - 1]
+    header[header.index("实际完成值")] = "实际完成情况"
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.errors == []
+    assert [r["reported_value"] for r in parsed.sheets[0].records] == [t[4] for t in demo.TARGETS]
+
+
+def test_a_points_column_headed_otherwise_is_one_error_not_false_sums_of_points(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    header = rows[_row(rows, "一级指标") - 1]
+    header[header.index("分值")] = "指标分值"
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert [p.rule for p in parsed.all_problems] == ["missing_column"]
+
+
 def test_the_simplified_table_has_no_form_fields_and_still_reads(registry, demo):
     rows = [["项目绩效目标及自评表"], [f"项目名称：{PROJECT}"], ["年度：2022"]]
     rows += [
@@ -514,6 +535,19 @@ def test_the_monitoring_form_takes_its_month_from_the_1_to_n_headers(registry):
         Decimal("800.00"),
         Decimal("0.5096"),
     )
+
+
+@pytest.mark.parametrize("progress", ["一至七月实际完成情况", "1-7月实际完成值"])
+def test_the_monitoring_progress_column_is_read_under_the_headers_clerks_write(registry, progress):
+    rows, merges = national_monitoring(MONITORING)
+    header = rows[_row(rows, "一级指标") - 1]
+    header[header.index("1—7月实际完成情况")] = progress
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    # `—` is the form's placeholder for nothing done yet.
+    assert [r["progress_value"] for r in parsed.sheets[0].records] == ["9个", "51%", "部分完成", None]
 
 
 def test_monitoring_headers_naming_two_months_are_one_error_on_the_header(registry):

@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from pipeline.text import clean_name, clean_text, nfkc, printable, split_header, squash
+from pipeline.text import clean_name, clean_text, months_so_far, nfkc, printable, split_header, squash
 
 # Every character that can move the cursor, end a line or turn text around, from Unicode rather than a list:
 # controls (C0, DEL, C1), line and paragraph separators, the explicit bidi embeddings, overrides and isolates,
@@ -113,3 +113,22 @@ def test_text_of_many_lines_keeps_its_line_feeds_and_tabs_but_shows_every_other_
     for char in set(HOSTILE) - {"\n", "\t"}:
         shown = printable(f"a{char}b")
         assert char not in shown and len(shown.splitlines()) == 1, hex(ord(char))
+
+
+@pytest.mark.parametrize(
+    ("header", "months"),
+    [
+        ("1-7月执行数", 7),
+        ("1至12月实际完成情况", 12),
+        ("一至七月实际完成情况", 7),
+        ("一至十二月执行数", 12),
+        ("一至十月", 10),
+    ],
+)
+def test_the_months_a_header_covers_are_read_in_digits_or_chinese_numerals(header, months):
+    assert months_so_far(header) == months
+    assert split_header(header)[0].startswith("1-N月")
+
+
+def test_a_header_of_one_month_covers_no_months_so_far():
+    assert months_so_far("七月执行数") is None
