@@ -136,7 +136,7 @@ def _unit_context(binding: Binding, registry: Registry, meta: SheetMeta, sheet: 
 class UnitReading:
     """The unit numbers of one measure are read in, and what the clerk must hear of it.
 
-    `issue`: None; `unit` (the nearer unit written is no unit of the measure: read in the base, an error);
+    `issue`: None; `unit` (the nearer unit written, or a `单位：` line's `…元`, is no unit of the measure: an error);
     `unit_assumed` (no unit written anywhere: read in the base); `unit_conflict` (the nearer unit differs from the
     farther one, `written`: the nearer is taken).
     """
@@ -153,9 +153,12 @@ def read_unit(measure: str, near: str | None, far: str | None, registry: Registr
     written = near or far
     found = units.find(written)
     if written and (found is None or found[0] != measure):
-        if near is not None:
+        if near is not None or (found is None and measure == "money" and written.endswith("元")):
+            # A header's unit, or a `单位：千元` line: money in a unit nobody listed cannot be converted.
             return UnitReading(UnitContext(), "unit", written)
-        found = None  # a `单位：` line naming a non-money unit says nothing about money columns
+        found = (
+            None  # a `单位：` line naming a non-money unit (or an office) says nothing about money columns
+        )
     if found is None:
         return UnitReading(UnitContext(), "unit_assumed")
     line = units.find(far) if near is not None else None

@@ -10,10 +10,14 @@ from pipeline.text import clean_name, nfkc, squash
 from pipeline.values import is_blank, squashed
 
 # Labels a metadata line may hold; those not read (截至, 联系人…) still end the value before them.
+# A bare `单位：` is the unit only where no word runs into it: `主管单位：`, `建设单位：` name offices, not units.
 _META_KEY = re.compile(
-    r"(填报单位|填表单位|报送单位|实施单位|填报日期|填表日期|项目名称|年度|计量单位|金额单位|单位"
+    r"(填报单位|填表单位|报送单位|实施单位|填报日期|填表日期|项目名称|年度|计量单位|金额单位|(?<![\u4e00-\u9fff])单位"
+    r"|主管单位|主管部门|建设单位|施工单位|监理单位|责任单位"
     r"|截至|截止|统计时间|调查时间|调查日期|联系人|联系电话|填表人|填报人|制表人|审核人)\s*[:：]"
 )
+# What a unit line writes around the unit's name: `（单位：元）`, `元（人民币）`, `人民币元`.
+_UNIT_WRAPPING = re.compile(r"人民币|[()\[\]【】,，;；。.]")
 _YEAR_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 # After `年度：` any four digits are the year meant, so 1999 is reported out of range, not as no year at all.
 _YEAR_ON_LINE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
@@ -76,10 +80,13 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
     for excel_row, line in enumerate(lines, start=first_row):
         text = nfkc(line)
         keys = list(_META_KEY.finditer(text))
+        # A title may state a field after its name (`…2022年老旧小区改造项目清单（单位：万元）`, `（2022年度）  单位：万元`):
+        # what comes before the first field is still the title.
+        title = text[: keys[0].start()] if keys else text
+        if titled and not meta.title_years and (years := _YEAR_IN_TEXT.findall(title)):
+            meta.title_years = tuple(dict.fromkeys(map(int, years)))
+            meta.rows["title_year"] = excel_row
         if not keys:
-            if titled and not meta.title_years and (years := _YEAR_IN_TEXT.findall(text)):
-                meta.title_years = tuple(dict.fromkeys(map(int, years)))
-                meta.rows["title_year"] = excel_row
             continue
         for key, following in zip(keys, [*keys[1:], None], strict=True):
             value = text[key.end() : following.start() if following else len(text)].strip()
@@ -99,7 +106,7 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
                 meta.year = _line_year(value)
                 meta.rows["year"] = excel_row
             elif name in ("单位", "计量单位", "金额单位") and meta.money_unit is None:
-                meta.money_unit = squash(value.split()[0]) if value.split() else None
+                meta.money_unit = _UNIT_WRAPPING.sub("", squash(value.split()[0])) or None
                 meta.rows["money_unit"] = excel_row
     return meta
 

@@ -9,6 +9,7 @@ import unicodedata
 _SPACE = re.compile(r"\s+")
 # Units written in a header: 改造面积（万平方米）, 计划投资(万元), 金额 万元.
 _HEADER_UNIT = re.compile(r"\(([^()]*)\)\s*$")
+_UNIT_LABEL = re.compile(r"^(?:金额|计量)?单位[:：]")
 _TRAILING_NOTE = re.compile(r"(\((注|备注|说明)[^()]*\)|[*※]+)$")
 # A header covering the year so far, `1-7月执行数`, `1至7月实际完成情况`: folded to `1-N月…`, N kept apart.
 _MONTHS_SO_FAR = re.compile(r"^(?:1|一)(?:月)?[-~〜–—至到]+(\d{1,2}|十[一二]?|[二三四五六七八九])月")
@@ -58,7 +59,8 @@ def split_header(raw: str) -> tuple[str, str | None]:
     unit = None
     match = _HEADER_UNIT.search(text)
     if match:
-        unit = match.group(1) or None
+        # `金额（单位：元）` names its unit as `金额（元）` does.
+        unit = _UNIT_LABEL.sub("", match.group(1)) or None
         text = text[: match.start()]
     return _MONTHS_SO_FAR.sub(MONTHS_SO_FAR_MARK, text.rstrip("*")), unit
 

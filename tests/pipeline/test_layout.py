@@ -912,3 +912,15 @@ def test_a_qualitative_value_the_rules_cannot_score_is_a_warning_that_it_scores_
 )
 def test_a_qualitative_value_the_rules_score_or_the_target_itself_reads_without_a_problem(registry, reported):
     assert parse_rows(registry, targets_rows(("按期完成（质量合格）", reported))).problems == []
+
+
+def test_a_unit_line_naming_money_in_a_unit_nobody_listed_is_an_error_not_read_in_wan(registry):
+    rows = [
+        ["单位：千元"],
+        LEDGER_HEADER[:-1] + ["金额"],
+        ["2022-03-01", PROJECT, "中央补助资金", "到位", "12,501"],
+    ]
+
+    sheet = parse_rows(registry, rows)
+
+    assert [(p.severity, p.rule, p.value) for p in sheet.problems] == [("error", "unit", "千元")]

@@ -71,3 +71,35 @@ def test_metadata_spread_over_cells_above_the_header_is_read(registry):
 
 def test_row_text_joins_non_empty_cells_as_shown():
     assert row_text(["年度：", None, 2022.0, "—", " 单位：万元 "]) == "年度：  2022  单位：万元"
+
+
+@pytest.mark.parametrize(
+    ("lines", "year", "unit"),
+    [
+        (["枣林街道办事处2022年老旧小区改造项目清单（单位：万元）"], 2022, "万元"),
+        (["（2022年度）          单位：万元"], 2022, "万元"),
+        ([row_text(["（2022年度）", None, "单位：万元"])], 2022, "万元"),
+    ],
+)
+def test_a_title_stating_a_field_after_its_name_still_names_the_year(lines, year, unit):
+    meta = read_meta(lines)
+    assert (meta.title_year, meta.money_unit) == (year, unit)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["（单位：元）"],
+        ["单位：元（人民币）"],
+        ["金额单位：人民币元"],
+        ["填报单位：枣林街道办事处", "主管单位：区住房和城乡建设局", "单位：元"],
+        ["建设单位：示范区建设实业有限公司   单位：元"],
+    ],
+)
+def test_the_money_unit_is_read_from_the_words_around_it_and_never_from_an_office_line(lines):
+    assert read_meta(lines).money_unit == "元"
+
+
+def test_an_office_line_ends_the_field_before_it():
+    meta = read_meta(["填报单位：枣林街道办事处   主管单位：区住房和城乡建设局"])
+    assert meta.unit == "枣林街道办事处"

@@ -132,3 +132,8 @@ def test_the_months_a_header_covers_are_read_in_digits_or_chinese_numerals(heade
 
 def test_a_header_of_one_month_covers_no_months_so_far():
     assert months_so_far("七月执行数") is None
+
+
+@pytest.mark.parametrize("header", ["金额（单位：元）", "金额(金额单位:元)", "金额（元）"])
+def test_a_header_naming_its_unit_with_a_label_names_the_unit(header):
+    assert split_header(header) == ("金额", "元")
