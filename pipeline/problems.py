@@ -57,6 +57,7 @@ RULE_ZH = {
     "indicator_qualitative": "定性指标完成情况无法判定",
     "month_range": "月份超出1至12",
     "unique_compound": "小区名称重复",
+    "unique_month": "月份重复",
     "total_mismatch": "合计与明细之和不符",
     "satisfaction_sum": "满意度问卷数不平衡",
     "weight_total": "指标分值合计不等于90",

@@ -138,6 +138,11 @@ DEFECTS = {
         changed("compound_list", "3,石化小区", "3,棉纺厂东院"),
         ("unique_compound", "error", 7, "小区名称"),
     ),
+    "unique_month": (
+        "investment_progress",
+        changed("investment_progress", "2022,3,18000,4280.50,10030.50", "2022,2,18000,3150,5750"),
+        ("unique_month", "error", 5, "月份"),
+    ),
     "month_range": (
         "investment_progress",
         changed("investment_progress", "2022,3,", "2022,13,"),
