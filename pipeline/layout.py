@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pipeline.header import Binding, HeaderMatch, column_letter
+from pipeline.header import Binding, HeaderMatch, column_letter, header_text
 from pipeline.problems import Problem, Severity, cell_problem, display
 from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, ColumnType, Registry, Template
@@ -523,6 +524,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
     sheet.footer_row = footer_row or None
     _check_unread_columns(grid, match, sheet)
+    if footer_row:
+        _check_second_table(grid, match, sheet, footer_row)
     for number, (excel_row, read, other) in sorted(differs.items()):
         binding, index, written = repeats[number]
         _warn_on_header(
@@ -590,6 +593,33 @@ def _check_unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) ->
 def _pairs(label: str) -> set[str]:
     """Return the two-character runs of a label: two headers sharing one are alike (`实际完成情况`, `实际完成值`)."""
     return {label[i : i + 2] for i in range(len(label) - 1)}
+
+
+def _check_second_table(grid: Grid, match: HeaderMatch, sheet: ParsedSheet, footer_row: int) -> None:
+    """Return a sheet holding a second table of its template below the first's end (a unit's second project's
+    自评表 under the first's 总分 or 填表人 lines): only the first is read, and the other would be lost unsaid."""
+    required = [{column.header, *column.aliases} for column in match.template.required]
+    enough = max(2, math.ceil(len(required) / 2))
+    for index in range(footer_row, len(grid.rows)):
+        labels = {split_header(header_text(cell))[0] for cell in grid.rows[index] if isinstance(cell, str)}
+        if sum(not labels.isdisjoint(names) for names in required) < enough:
+            continue
+        name = match.template.name_zh
+        first, last = sheet.header_rows[0], footer_row - 1
+        expected = f"第{index + 1}行起还有一张“{name}”，本工作表只能读取一张（已读取第{first}至{last}行），下面这张未读取"
+        fix = "请把每张表放在单独的工作表中（如每个项目一张），或删去多余的表"
+        sheet.problems.append(
+            Problem(
+                Severity.ERROR,
+                "second_table",
+                f"{expected}，{fix}。",
+                sheet=sheet.name,
+                excel_row=index + 1,
+                expected=expected,
+                fix=fix,
+            )
+        )
+        return
 
 
 # Columns clerks add that hold nothing to read: numbering and remarks.

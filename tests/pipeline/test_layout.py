@@ -924,3 +924,21 @@ def test_a_unit_line_naming_money_in_a_unit_nobody_listed_is_an_error_not_read_i
     sheet = parse_rows(registry, rows)
 
     assert [(p.severity, p.rule, p.value) for p in sheet.problems] == [("error", "unit", "千元")]
+
+
+def test_a_second_table_below_the_first_ones_footer_is_an_error_not_dropped(registry):
+    rows = compound_sheet(
+        *DATA, footer=[["填表人：张三"], [], COMPOUND_HEADER, [1, "石化小区", "1.1", "120", "300", "在建"]]
+    )
+
+    sheet = parse_rows(registry, rows)
+
+    assert [(p.severity, p.rule, p.excel_row) for p in sheet.problems] == [("error", "second_table", 8)]
+    assert "第8行起还有一张“老旧小区改造项目清单”" in sheet.problems[0].message_zh
+    assert column_values(sheet, "excel_row") == [4, 5]
+
+
+def test_a_footer_naming_a_column_in_a_sentence_is_no_second_table(registry):
+    rows = compound_sheet(*DATA, footer=[["说明：小区名称、改造面积、惠及户数按实填写"]])
+
+    assert parse_rows(registry, rows).problems == []

@@ -259,6 +259,17 @@ def test_a_points_column_headed_otherwise_is_one_error_not_false_sums_of_points(
     assert [p.rule for p in parsed.all_problems] == ["missing_column"]
 
 
+def test_two_forms_stacked_on_one_sheet_are_an_error_naming_where_the_second_starts(registry, demo):
+    first, merges = national_self_evaluation(demo.TARGETS)
+    second, _ = national_self_evaluation(demo.TARGETS, project="枣林街道背街小巷整治")
+    rows = [*first, [], *second]
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [error] = [p for p in parsed.all_problems if p.rule == "second_table"]
+    assert error.excel_row == len(first) + 1 + _row(second, "一级指标")
+
+
 def test_the_simplified_table_has_no_form_fields_and_still_reads(registry, demo):
     rows = [["项目绩效目标及自评表"], [f"项目名称：{PROJECT}"], ["年度：2022"]]
     rows += [
