@@ -190,6 +190,10 @@ def parse_decimal(value: object) -> Decimal:
     number, suffix = decimal_of(value)
     if suffix not in ("", "分"):
         raise CellError("type", "应为数字", "请只填写确切的数字，不要带“左右”“余”等文字")
+    if isinstance(value, float):
+        # A number cell's far digits are a formula's (`=15*90%/95%` is 14.2105263157895, shown as 14.21): a score is
+        # no money, and as with a rate (`_rate`) refusing the file for digits nobody can see asks the impossible.
+        return _rounded(number, SCALE[ColumnType.DECIMAL])
     return _check_digits(number, SCALE[ColumnType.DECIMAL])
 
 
@@ -249,8 +253,12 @@ def _rate(fraction: Decimal) -> Decimal:
     Unlike money, a rate's far digits are no figure a clerk wrote: 98.500318 % shows as 98.50 %, and refusing the
     file for digits nobody can see would ask the clerk the impossible.
     """
-    scale = SCALE[ColumnType.PERCENT]
-    rounded = fraction.quantize(_STEP[scale]) if fraction.as_tuple().exponent < -scale else fraction
+    return _rounded(fraction, SCALE[ColumnType.PERCENT])
+
+
+def _rounded(number: Decimal, scale: int) -> Decimal:
+    """Round a number to `scale` decimals (half even) where it has more, then hold it to the limits."""
+    rounded = number.quantize(_STEP[scale]) if number.as_tuple().exponent < -scale else number
     return _check_digits(rounded, scale)
 
 

@@ -694,6 +694,13 @@ def test_a_plain_decimal_reads_a_number_and_its_points(value, number):
     assert parse_decimal(value) == number
 
 
+def test_a_score_a_formula_computed_is_kept_to_a_millionth_and_one_typed_so_is_an_error():
+    assert parse_decimal(15 * 0.9 / 0.95) == Decimal("14.210526")  # `=15*90%/95%`, shown as 14.21
+    with pytest.raises(CellError) as typed:
+        parse_decimal("14.2105263")
+    assert typed.value.rule == "precision"
+
+
 @pytest.mark.parametrize("value", ["80左右", "2560余", "40.8923万", "10个"])
 def test_a_plain_decimal_with_other_words_after_it_is_an_error(value):
     with pytest.raises(CellError):
