@@ -106,15 +106,18 @@ class _Places:
     def locate(self, field: Field) -> tuple[int, int, str, int] | None:
         """Return the row and column of the cell holding a field's value, its header as written and that header's row."""
         if field.row is not None:
+            named = split_header(field.row)[0]
+            rows = {named, *(split_header(alias)[0] for alias in field.row_aliases)}
             for r in range(len(self.grid.rows)):
                 first = self.first_written(r)
-                if first is None or first[1] != split_header(field.row)[0]:
+                if first is None or first[1] not in rows:
                     continue
+                label_written = field.row if first[1] == named else first[1]
                 for above in range(r - 1, -1, -1):
                     for label in field.labels:
                         for row, c in self.labels.get(label, ()):
                             if row == above:
-                                return r, c, f"{field.row}·{self.written[(row, c)]}", row
+                                return r, c, f"{label_written}·{self.written[(row, c)]}", row
             return None
         for label in field.labels:
             for r, c in self.labels.get(label, ()):

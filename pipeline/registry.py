@@ -161,6 +161,8 @@ class Field(Column):
 
     below: bool = False
     row: str | None = None
+    # Other labels clerks give that row (`总得分` for `总分`).
+    row_aliases: tuple[str, ...] = ()
     # The label a blank template writes beside this field's block (`项目资金（万元）`, `年度总体目标`).
     block: str | None = None
 
@@ -168,6 +170,10 @@ class Field(Column):
     def _one_place(self) -> Field:
         if self.below and self.row is not None:
             raise ValueError(f"field {self.name!r}: `below` and `row` are two places; keep one")
+        if self.row_aliases and self.row is None:
+            raise ValueError(
+                f"field {self.name!r}: `row_aliases` are other labels of its `row`; give the row"
+            )
         if self.required or self.unique or self.read_against or self.points_of:
             raise ValueError(
                 f"field {self.name!r}: required, unique, read_against and points_of are for columns"

@@ -371,6 +371,21 @@ def test_a_total_that_is_not_its_scores_is_a_warning_on_the_total_row(registry, 
     assert parsed.sheets[0].records[0]["reported_total_score"] == Decimal(95)  # kept as written
 
 
+@pytest.mark.parametrize("label", ["总得分", "自评总分", "合计"])
+def test_the_total_row_labelled_otherwise_is_read_and_checked_as_the_total(registry, demo, label):
+    budget = ("1570.00", "1570.00", "1570.00", 10, "100%", "9.8")
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=budget, total=(100, 95))
+    total_row = _row(rows, "总分")
+    rows[total_row - 1][0] = label
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [warning] = parsed.all_problems
+    assert (warning.rule, warning.excel_row, warning.value) == ("total_score_mismatch", total_row, "95")
+    assert warning.column_header.startswith(f"{label}·")
+    assert len(parsed.sheets[0].records) == len(demo.TARGETS)
+
+
 def test_a_total_is_not_checked_while_a_score_is_missing(registry, demo):
     scores = [t[5] for t in demo.TARGETS[:-1]] + [None]
 
