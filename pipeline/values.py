@@ -398,7 +398,20 @@ def _comparable(first: str, second: str) -> bool:
     if first.startswith(second) or second.startswith(first):
         return True  # `16个小区` against `=16个`: the measure word, then what is counted
     measures = _measure_of(first), _measure_of(second)
-    return None not in measures and measures[0] == measures[1]
+    if None in measures or measures[0] != measures[1]:
+        return False
+    if measures[0] == "count":
+        # 户 are households, 人 people, 套 dwellings: counted of different things, they never compare. Only the
+        # plain 个 counts whatever its target counts.
+        words = {_counted(first), _counted(second)}
+        return len(words) == 1 or "个" in words
+    return True
+
+
+def _counted(unit: str) -> str:
+    """Return what a count's unit counts: its measure word without 万 (`万户` → 户)."""
+    prefix = _unit_prefix(unit)
+    return prefix[0].removeprefix("万") if prefix is not None else unit
 
 
 def _measure_of(unit: str) -> str | None:

@@ -603,6 +603,7 @@ def test_a_columns_parser_reads_a_cell_seen_before_as_it_read_it_the_first_time(
         ("=16个", "16个小区", "=", Decimal(16), "个", Decimal(16), "个小区"),
         ("≥3148户", "3148户居民", "≥", Decimal(3148), "户", Decimal(3148), "户居民"),
         ("≥0.3148万户", "3148户", "≥", Decimal("0.3148"), "万户", Decimal(3148), "户"),
+        ("≥3000户", "3148个", "≥", Decimal(3000), "户", Decimal(3148), "个"),  # the plain 个 counts anything
         # A note in brackets after a figure is not its unit.
         ("=16个", "16个(含3个新增)", "=", Decimal(16), "个", Decimal(16), "个"),
         # A sentence's closing punctuation is not part of the unit, nor are words after a percent or money unit.
@@ -670,6 +671,9 @@ def test_a_target_and_its_value_meet_in_the_measures_base_unit(target, reported,
         ("=16个", "16个-18个", False),
         ("90%-95%", "93%", True),
         ("=1,280个", "1,280,", False),
+        # Households are not people, nor dwellings: counts of different things never compare.
+        ("≥3000户", "3148人", False),
+        ("≥3000户", "3148套", False),
     ],
 )
 def test_an_indicator_that_cannot_be_scored_exactly_is_an_error_with_no_number(target, reported, in_target):
