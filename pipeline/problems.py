@@ -59,6 +59,7 @@ RULE_ZH = {
     "unique_compound": "小区名称重复",
     "unique_month": "月份重复",
     "second_table": "一张工作表中有两张表",
+    "later_month_in_force": "此前报送的更晚月份仍然有效",
     "repeated_column": "表头重复",
     "unread_column": "表头未识别，该列未读取",
     "total_mismatch": "合计与明细之和不符",

@@ -9,6 +9,7 @@ import duckdb
 from tqdm import tqdm
 
 from pipeline.intake.candidates import Candidate, outcome_of, parse_candidate
+from pipeline.intake.later_months import flag_later_months
 from pipeline.intake.overlap import flag_overlaps
 from pipeline.limits import Limits
 from pipeline.parse import ParsedFile
@@ -89,6 +90,7 @@ def settle(
     for file in parsed:
         resolve_projects(file, register, registry.offices)
     flag_overlaps(con, registry, parsed)
+    flag_later_months(con, registry, parsed)
     validation = validate_files(
         parsed,
         registry,
