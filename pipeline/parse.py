@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 
 from pipeline.cell_formats import CellFormats
 from pipeline.forms import read_form
+from pipeline.formulas import unsaved_formulas
 from pipeline.header import HeaderMatch, _merged_origin, find_header
 from pipeline.layout import ParsedSheet, parse_sheet
 from pipeline.limits import LimitExceeded, Limits
@@ -156,6 +157,8 @@ def parse_file(
             )
             continue
         parsed.sheets.append(sheet)
+    if workbook.kind == "xlsx":
+        _name_unsaved_formulas(content, parsed.sheets)
     if not parsed.sheets and not parsed.errors:
         parsed.fail(
             "unknown_template",
@@ -177,6 +180,32 @@ def parse_file(
         _settle_month(parsed, sheet)
         _settle_project(parsed, sheet)
     return parsed
+
+
+def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet]) -> None:
+    """Tell of a required cell read empty that holds a formula saved without its result: the clerk sees a number."""
+    for sheet in sheets:
+        empty = [
+            i
+            for i, p in enumerate(sheet.problems)
+            if p.rule == "required" and p.excel_row and p.value is None
+        ]
+        formulas = unsaved_formulas(content, sheet.name) if empty else set()
+        if not formulas:
+            continue
+        letters = {b.header: b.letter for b in sheet.bindings}
+        for index in empty:
+            problem = sheet.problems[index]
+            if f"{letters.get(problem.column_header)}{problem.excel_row}" not in formulas:
+                continue
+            expected = "该单元格是公式，但文件中没有保存公式的计算结果（由程序生成或未重新计算），读取时为空"
+            fix = "请在Excel或WPS中打开该文件并保存后重新报送，或把公式改为数值"
+            sheet.problems[index] = dataclasses.replace(
+                problem,
+                message_zh=f"第{problem.excel_row}行「{problem.column_header}」：{expected}，{fix}。",
+                expected=expected,
+                fix=fix,
+            )
 
 
 def _cut_off(grid: Grid, match: HeaderMatch | None, sheet: ParsedSheet | None) -> str | None:

@@ -1,0 +1,42 @@
+"""Formula cells an .xlsx saved without their result (pipeline/formulas.py), and what the receipt says of them."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from pipeline.formulas import unsaved_formulas
+from pipeline.parse import parse_file
+from tests.pipeline.workbooks import COMPOUND_HEADER, xlsx
+
+SHEET = "清单"
+ROWS = [["年度：2022"], COMPOUND_HEADER, [1, "棉纺厂东院", "2.8650", "370", "=1000+75.97", "在建"]]
+
+
+def _with_values(content: bytes, old: bytes, new: bytes) -> bytes:
+    """Return the workbook with `old` replaced by `new` in its worksheets' XML, as Excel would have saved it."""
+    source, target = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(target, "w") as written:
+        for info in source.infolist():
+            data = source.read(info)
+            written.writestr(info, data.replace(old, new) if "worksheets/" in info.filename else data)
+    return target.getvalue()
+
+
+def test_a_formula_saved_without_its_result_is_found_by_its_cell():
+    assert unsaved_formulas(xlsx({SHEET: ROWS}), SHEET) == {"E3"}
+    assert unsaved_formulas(xlsx({SHEET: ROWS}), "另一张") == set()
+
+
+def test_a_formula_saved_with_its_result_is_not():
+    saved = _with_values(xlsx({SHEET: ROWS}), b"<v></v>", b"<v>1075.97</v>")
+    assert unsaved_formulas(saved, SHEET) == set()
+
+
+def test_a_required_cell_read_empty_for_an_unsaved_formula_tells_the_clerk_why(registry):
+    parsed = parse_file(xlsx({SHEET: ROWS}), "枣林街道办事处/清单.xlsx", registry)
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.column_header) == ("required", 3, "计划投资（万元）")
+    assert "该单元格是公式，但文件中没有保存公式的计算结果" in error.message_zh
+    assert "未填写" not in error.message_zh
