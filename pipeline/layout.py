@@ -356,6 +356,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     ]
     repeats = match.repeats
     differs: dict[int, tuple[int, object, object]] = {}  # repeat → its first data row that differs
+    leading: tuple[int, dict] | None = None  # a 合计 above every data row: (its Excel row, its amounts)
     for index in range(match.last_row + 1, len(grid.rows)):
         row = grid.rows[index]
         excel_row = index + 1
@@ -426,6 +427,10 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 values[row_unit_rule.value] = None
                 failed.add(row_unit_rule.value)
         if is_total:
+            if kind == "total" and not sheet.records and leading is None:
+                # A 合计 right under the header, as statistical forms put it: it sums the rows below it.
+                leading = (excel_row, values)
+                continue
             sums = subtotals if kind == "subtotal" else totals
             checkable = [b for b in summable if b.column.name not in unreadable]
             _check_total(sheet, excel_row, values, checkable, sums, contexts, template)
@@ -521,6 +526,9 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                     subtotals[key] += amount
         values["excel_row"] = excel_row
         sheet.records.append(values)
+    if leading is not None:
+        checkable = [b for b in summable if b.column.name not in unreadable]
+        _check_total(sheet, leading[0], leading[1], checkable, totals, contexts, template, where="下方")
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
     sheet.footer_row = footer_row or None
     _check_unread_columns(grid, match, sheet)
@@ -686,6 +694,7 @@ def _check_total(
     sums: dict[tuple[str, str | None], Decimal],
     contexts: dict[str, UnitContext],
     template: Template,
+    where: str = "上方",
 ) -> None:
     """Report each amount of a 合计/小计 row that differs from its rows' sum by more than 0.01 in its unit."""
     for binding in summable:
@@ -705,7 +714,7 @@ def _check_total(
                 excel_row=excel_row,
                 header=binding.header,
                 value=display(stated[name] / factor),
-                expected=f"应等于上方各行之和{display((summed / factor).normalize())}",
+                expected=f"应等于{where}各行之和{display((summed / factor).normalize())}",
                 fix="请核对合计数或明细数据",
             )
 

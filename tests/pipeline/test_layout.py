@@ -942,3 +942,16 @@ def test_a_footer_naming_a_column_in_a_sentence_is_no_second_table(registry):
     rows = compound_sheet(*DATA, footer=[["说明：小区名称、改造面积、惠及户数按实填写"]])
 
     assert parse_rows(registry, rows).problems == []
+
+
+def test_a_total_right_under_the_header_is_checked_against_the_rows_below_it(registry):
+    rows = compound_sheet([None, "合计", "4.797", "619", "1801.55", None], *DATA)
+
+    sheet = parse_rows(registry, rows)
+
+    assert sheet.problems == []
+    assert column_values(sheet, "excel_row") == [5, 6]
+    rows[3][3] = "620"
+    [error] = parse_rows(registry, rows).problems
+    assert (error.rule, error.excel_row) == ("total_mismatch", 4)
+    assert "应等于下方各行之和619" in error.message_zh
