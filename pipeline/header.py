@@ -287,9 +287,36 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
         best.bindings = [_with_group_unit(grid, best, b, origin) for b in best.bindings]
     if best is not None:
         _bind_tick_groups(grid, best, origin)
+        _take_units_row(grid, best)
         best.headers = best_headers
         best.repeats = _repeats(best, best_headers)
     return best
+
+
+def _take_units_row(grid: Grid, match: HeaderMatch) -> None:
+    """Take a row of units alone under the header (`（万平方米） | （户） | （万元）`) as the header's units."""
+    below = match.last_row + 1
+    if below >= len(grid.rows):
+        return
+    units = {}
+    for index, cell in enumerate(grid.rows[below]):
+        text = header_text(cell) if isinstance(cell, str) else ("" if cell is None else None)
+        if text is None:
+            return  # a number: a data row
+        if text:
+            label, unit = split_header(text)
+            if label or not unit:
+                return
+            units[index] = unit
+    if not units:
+        return
+    match.bindings = [
+        Binding(b.column, b.index, f"{b.header}（{units[b.index]}）", units[b.index], b.ticks)
+        if b.unit is None and b.index in units
+        else b
+        for b in match.bindings
+    ]
+    match.last_row = below
 
 
 def _repeats(match: HeaderMatch, headers: list[str]) -> list[tuple[Binding, int, str]]:

@@ -955,3 +955,15 @@ def test_a_total_right_under_the_header_is_checked_against_the_rows_below_it(reg
     [error] = parse_rows(registry, rows).problems
     assert (error.rule, error.excel_row) == ("total_mismatch", 4)
     assert "应等于下方各行之和619" in error.message_zh
+
+
+def test_a_row_of_units_under_the_header_gives_the_columns_their_units(registry):
+    header = ["序号", "小区名称", "改造面积", "惠及户数", "计划投资", "改造状态"]
+    units = [None, None, "（万平方米）", "（户）", "（万元）", None]
+
+    sheet = parse_rows(registry, [header, units, DATA[0]])
+
+    assert sheet.problems == []
+    assert sheet.header_rows == (1, 2)
+    assert column_values(sheet, "area_m2") == [Decimal(28650)]
+    assert column_values(sheet, "excel_row") == [3]
