@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import functools
-import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pipeline.header import Binding, HeaderMatch, column_letter, header_text
+from pipeline.header import Binding, HeaderMatch
 from pipeline.problems import Problem, Severity, cell_problem, display
 from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, ColumnType, Registry, Template
 from pipeline.rules import computed_indicator, qualitative_readings, rate_indicator
 from pipeline.sheet_meta import SheetMeta, read_meta, row_text
-from pipeline.text import split_header, squash
+from pipeline.text import squash
 from pipeline.ticks import read_ticks
 from pipeline.values import (
     CellError,
@@ -354,8 +353,6 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     summed = [
         (name, _sum_unit_column(name, template), (name, None)) for name in (b.column.name for b in summable)
     ]
-    repeats = match.repeats
-    differs: dict[int, tuple[int, object, object]] = {}  # repeat → its first data row that differs
     leading: tuple[int, dict] | None = None  # a 合计 above every data row: (its Excel row, its amounts)
     for index in range(match.last_row + 1, len(grid.rows)):
         row = grid.rows[index]
@@ -372,8 +369,6 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         values, failed = {}, set()
         is_total = kind in ("total", "subtotal")
         width = len(row)
-        if repeats and not is_total:
-            _compare_repeats(repeats, row, excel_row, differs)
         for name, position, parse, binding in total_cells if is_total else data_cells:
             raw = row[position] if position < width else None
             if raw is None or (isinstance(raw, str) and is_blank(raw)):  # a number is never blank
@@ -531,130 +526,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         _check_total(sheet, leading[0], leading[1], checkable, totals, contexts, template, where="下方")
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
     sheet.footer_row = footer_row or None
-    _check_unread_columns(grid, match, sheet)
-    if footer_row:
-        _check_second_table(grid, match, sheet, footer_row)
-    for number, (excel_row, read, other) in sorted(differs.items()):
-        binding, index, written = repeats[number]
-        _warn_on_header(
-            sheet,
-            binding,
-            rule="repeated_column",
-            expected=(
-                f"表头“{written}”在{binding.letter}列和{column_letter(index)}列各出现一次，两列的值不同（第{excel_row}行："
-                f"{binding.letter}列{_shown(read)}，{column_letter(index)}列{_shown(other)}），无法确定应读取哪一列"
-            ),
-            fix="请删去多余的一列（或清空其内容），只保留一列",
-            severity=Severity.ERROR,
-        )
     return sheet
-
-
-def _check_unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
-    """Warn of a filled column under a header no column of the template reads, that looks like one of its columns
-    not found: `实际完成情况` where 实际完成值 was expected would otherwise leave every actual empty without a word."""
-    template = match.template
-    found = {b.column.name for b in match.bindings}
-    missing = [
-        column
-        for column in template.columns
-        if column.name not in found
-        and not column.required  # already an error
-        and column.type is not ColumnType.YEAR  # stated on a line, in the title or the file name as well
-        and not (
-            template.project is not None and template.project.line and column.name == template.project.column
-        )
-        and column.header not in _NEVER_DATA
-    ]
-    if not missing:
-        return
-    read = {index for b in match.bindings for index in b.indices} | {index for _, index, _ in match.repeats}
-    ends = sheet.footer_row - 1 if sheet.footer_row else len(grid.rows)
-    for index, written in enumerate(match.headers):
-        label = split_header(written)[0] if written else ""
-        if index in read or not label or label in _NEVER_DATA:
-            continue
-        pairs = _pairs(label)
-        alike = [c.header for c in missing if any(pairs & _pairs(w) for w in (c.header, *c.aliases))]
-        rows = grid.rows
-        if not alike or all(
-            index >= len(rows[r]) or is_blank(rows[r][index]) for r in range(match.last_row + 1, ends)
-        ):
-            continue
-        row, wanted = match.last_row + 1, "”“".join(alike)
-        expected = f"{column_letter(index)}列的表头不是本表的栏目，该列未读取；本表的“{wanted}”未找到"
-        fix = f"如该列即“{alike[0]}”，请将表头改为“{alike[0]}”"
-        sheet.problems.append(
-            Problem(
-                Severity.WARNING,
-                "unread_column",
-                f"第{row}行「{written}」：{expected}，{fix}。",
-                sheet=sheet.name,
-                excel_row=row,
-                column_header=written,
-                expected=expected,
-                fix=fix,
-            )
-        )
-
-
-def _pairs(label: str) -> set[str]:
-    """Return the two-character runs of a label: two headers sharing one are alike (`实际完成情况`, `实际完成值`)."""
-    return {label[i : i + 2] for i in range(len(label) - 1)}
-
-
-def _check_second_table(grid: Grid, match: HeaderMatch, sheet: ParsedSheet, footer_row: int) -> None:
-    """Return a sheet holding a second table of its template below the first's end (a unit's second project's
-    自评表 under the first's 总分 or 填表人 lines): only the first is read, and the other would be lost unsaid."""
-    required = [{column.header, *column.aliases} for column in match.template.required]
-    enough = max(2, math.ceil(len(required) / 2))
-    for index in range(footer_row, len(grid.rows)):
-        labels = {split_header(header_text(cell))[0] for cell in grid.rows[index] if isinstance(cell, str)}
-        if sum(not labels.isdisjoint(names) for names in required) < enough:
-            continue
-        name = match.template.name_zh
-        first, last = sheet.header_rows[0], footer_row - 1
-        expected = f"第{index + 1}行起还有一张“{name}”，本工作表只能读取一张（已读取第{first}至{last}行），下面这张未读取"
-        fix = "请把每张表放在单独的工作表中（如每个项目一张），或删去多余的表"
-        sheet.problems.append(
-            Problem(
-                Severity.ERROR,
-                "second_table",
-                f"{expected}，{fix}。",
-                sheet=sheet.name,
-                excel_row=index + 1,
-                expected=expected,
-                fix=fix,
-            )
-        )
-        return
-
-
-# Columns clerks add that hold nothing to read: numbering and remarks.
-_NEVER_DATA = frozenset({"序号", "编号", "备注", "说明", "附注"})
-
-
-def _shown(value: object) -> str:
-    return "为空" if is_blank(value) else f"为“{display(value)}”"
-
-
-def _compare_repeats(
-    repeats: list[tuple[Binding, int, str]],
-    row: list[object],
-    excel_row: int,
-    differs: dict[int, tuple[int, object, object]],
-) -> None:
-    """Keep the first data row where a column named twice holds something else in its second column."""
-    width = len(row)
-    for number, (binding, index, _) in enumerate(repeats):
-        if number in differs:
-            continue
-        other = row[index] if index < width else None
-        if is_blank(other):
-            continue  # an empty second column says nothing else
-        read = row[binding.index] if binding.index < width else None
-        if is_blank(read) or display(read).strip() != display(other).strip():
-            differs[number] = (excel_row, read, other)
 
 
 def _starts_with(row: list[object], words: list[str]) -> bool:

@@ -15,6 +15,7 @@ from pipeline.cell_formats import CellFormats
 from pipeline.forms import read_form
 from pipeline.formulas import unsaved_formulas
 from pipeline.header import HeaderMatch, _merged_origin, find_header
+from pipeline.header_checks import check_header
 from pipeline.layout import ParsedSheet, parse_sheet
 from pipeline.limits import LimitExceeded, Limits
 from pipeline.offices import Office, Offices
@@ -240,6 +241,7 @@ def _read_sheet(grid: Grid, registry: Registry) -> tuple[HeaderMatch | None, Par
     match = find_header(grid, registry)
     sheet = parse_sheet(grid, match, registry) if match else None
     if sheet is not None:
+        check_header(grid, match, sheet)
         read_form(grid, sheet, registry)
     return match, sheet
 

@@ -1,0 +1,146 @@
+"""Check what a read sheet's header leaves unread: a column named twice, a filled column no template column reads,
+a second table below the first's end. Each would otherwise lose or swap a clerk's figures without a word."""
+
+from __future__ import annotations
+
+import math
+
+from pipeline.header import Binding, HeaderMatch, column_letter, header_text
+from pipeline.layout import ParsedSheet, _warn_on_header
+from pipeline.problems import Problem, Severity, display
+from pipeline.reader import Grid
+from pipeline.registry import ColumnType
+from pipeline.text import split_header
+from pipeline.values import is_blank
+
+
+def check_header(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
+    """Tell the clerk of columns and tables the sheet's header leaves unread, or reads from one of two."""
+    _unread_columns(grid, match, sheet)
+    if sheet.footer_row:
+        _second_table(grid, match, sheet, sheet.footer_row)
+    _repeated_columns(grid, match, sheet)
+
+
+def _repeated_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
+    """Return a sheet where a column named twice (`实际完成值` in F, hidden, and in J) holds something else in its
+    second column on a data row: which one the clerk meant nobody can tell. Empty or the same, it is passed over."""
+    for binding, index, written in match.repeats:
+        differing = _first_difference(grid, sheet, binding, index)
+        if differing is None:
+            continue
+        excel_row, read, other = differing
+        _warn_on_header(
+            sheet,
+            binding,
+            rule="repeated_column",
+            expected=(
+                f"表头“{written}”在{binding.letter}列和{column_letter(index)}列各出现一次，两列的值不同（第{excel_row}行："
+                f"{binding.letter}列{_shown(read)}，{column_letter(index)}列{_shown(other)}），无法确定应读取哪一列"
+            ),
+            fix="请删去多余的一列（或清空其内容），只保留一列",
+            severity=Severity.ERROR,
+        )
+
+
+def _first_difference(
+    grid: Grid, sheet: ParsedSheet, binding: Binding, index: int
+) -> tuple[int, object, object] | None:
+    """Return the first data row where a column's second copy holds something else: (Excel row, read, other)."""
+    for record in sheet.records:
+        row = grid.rows[record["excel_row"] - 1]
+        other = row[index] if index < len(row) else None
+        if is_blank(other):
+            continue  # an empty second column says nothing else
+        read = row[binding.index] if binding.index < len(row) else None
+        if is_blank(read) or display(read).strip() != display(other).strip():
+            return record["excel_row"], read, other
+    return None
+
+
+def _shown(value: object) -> str:
+    return "为空" if is_blank(value) else f"为“{display(value)}”"
+
+
+def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
+    """Warn of a filled column under a header no column of the template reads, that looks like one of its columns
+    not found: `实际完成情况` where 实际完成值 was expected would otherwise leave every actual empty without a word."""
+    template = match.template
+    found = {b.column.name for b in match.bindings}
+    missing = [
+        column
+        for column in template.columns
+        if column.name not in found
+        and not column.required  # already an error
+        and column.type is not ColumnType.YEAR  # stated on a line, in the title or the file name as well
+        and not (
+            template.project is not None and template.project.line and column.name == template.project.column
+        )
+        and column.header not in _NEVER_DATA
+    ]
+    if not missing:
+        return
+    read = {index for b in match.bindings for index in b.indices} | {index for _, index, _ in match.repeats}
+    ends = sheet.footer_row - 1 if sheet.footer_row else len(grid.rows)
+    for index, written in enumerate(match.headers):
+        label = split_header(written)[0] if written else ""
+        if index in read or not label or label in _NEVER_DATA:
+            continue
+        pairs = _pairs(label)
+        alike = [c.header for c in missing if any(pairs & _pairs(w) for w in (c.header, *c.aliases))]
+        rows = grid.rows
+        if not alike or all(
+            index >= len(rows[r]) or is_blank(rows[r][index]) for r in range(match.last_row + 1, ends)
+        ):
+            continue
+        row, wanted = match.last_row + 1, "”“".join(alike)
+        expected = f"{column_letter(index)}列的表头不是本表的栏目，该列未读取；本表的“{wanted}”未找到"
+        fix = f"如该列即“{alike[0]}”，请将表头改为“{alike[0]}”"
+        sheet.problems.append(
+            Problem(
+                Severity.WARNING,
+                "unread_column",
+                f"第{row}行「{written}」：{expected}，{fix}。",
+                sheet=sheet.name,
+                excel_row=row,
+                column_header=written,
+                expected=expected,
+                fix=fix,
+            )
+        )
+
+
+def _pairs(label: str) -> set[str]:
+    """Return the two-character runs of a label: two headers sharing one are alike (`实际完成情况`, `实际完成值`)."""
+    return {label[i : i + 2] for i in range(len(label) - 1)}
+
+
+def _second_table(grid: Grid, match: HeaderMatch, sheet: ParsedSheet, footer_row: int) -> None:
+    """Reject a sheet holding a second table of its template below the first's end (a unit's second project's
+    自评表 under the first's 总分 or 填表人 lines): only the first is read, and the other would be lost unsaid."""
+    required = [{column.header, *column.aliases} for column in match.template.required]
+    enough = max(2, math.ceil(len(required) / 2))
+    for index in range(footer_row, len(grid.rows)):
+        labels = {split_header(header_text(cell))[0] for cell in grid.rows[index] if isinstance(cell, str)}
+        if sum(not labels.isdisjoint(names) for names in required) < enough:
+            continue
+        name = match.template.name_zh
+        first, last = sheet.header_rows[0], footer_row - 1
+        expected = f"第{index + 1}行起还有一张“{name}”，本工作表只能读取一张（已读取第{first}至{last}行），下面这张未读取"
+        fix = "请把每张表放在单独的工作表中（如每个项目一张），或删去多余的表"
+        sheet.problems.append(
+            Problem(
+                Severity.ERROR,
+                "second_table",
+                f"{expected}，{fix}。",
+                sheet=sheet.name,
+                excel_row=index + 1,
+                expected=expected,
+                fix=fix,
+            )
+        )
+        return
+
+
+# Columns clerks add that hold nothing to read: numbering and remarks.
+_NEVER_DATA = frozenset({"序号", "编号", "备注", "说明", "附注"})

@@ -1,0 +1,108 @@
+"""What a sheet's header leaves unread (pipeline/header_checks.py): a column named twice, a filled column no column
+reads, a second table below the first."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from pipeline.header import find_header
+from pipeline.header_checks import check_header
+from pipeline.layout import ParsedSheet, parse_sheet
+from tests.pipeline.test_layout import DATA, LEDGER_HEADER, PROJECT, column_values, grid_of
+from tests.pipeline.workbooks import COMPOUND_HEADER, compound_sheet
+
+
+def checked(registry, rows) -> ParsedSheet:
+    """Read rows as one sheet and check its header, as parse_file does."""
+    grid = grid_of(rows)
+    match = find_header(grid, registry)
+    sheet = parse_sheet(grid, match, registry)
+    check_header(grid, match, sheet)
+    return sheet
+
+
+# --- a column named twice ---------------------------------------------------------------------------
+
+
+def _ledger_twice(second: list[object]) -> list[list[object]]:
+    """A fund ledger with a second 金额（万元） column in F holding `second`, row by row."""
+    amounts = ["1250.1", "1786"]
+    return [
+        [*LEDGER_HEADER, "金额（万元）"],
+        *(
+            ["2022-03-01", PROJECT, "中央补助资金", "到位", amount, other]
+            for amount, other in zip(amounts, second, strict=True)
+        ),
+    ]
+
+
+def test_a_column_named_twice_whose_cells_differ_is_an_error_naming_both_columns(registry):
+    sheet = checked(registry, _ledger_twice(["1250.1", "1800"]))
+
+    [error] = sheet.problems
+    assert (error.severity, error.rule, error.excel_row, error.column_header) == (
+        "error", "repeated_column", 1, "金额（万元）"
+    )  # fmt: skip
+    assert "在E列和F列各出现一次，两列的值不同（第3行：E列为“1786”，F列为“1800”）" in error.message_zh
+
+
+@pytest.mark.parametrize("second", [["1250.1", "1786"], [None, None], ["1250.1", None]])
+def test_a_column_named_twice_with_the_same_cells_or_none_reads_as_one(registry, second):
+    sheet = checked(registry, _ledger_twice(second))
+
+    assert sheet.problems == []
+    assert column_values(sheet, "amount_wan") == [Decimal("1250.1"), Decimal("1786")]
+
+
+def test_a_first_column_left_empty_beside_a_filled_one_of_the_same_name_is_an_error(registry):
+    rows = _ledger_twice(["1250.1", "1786"])
+    for row in rows[1:]:
+        row[4] = None
+
+    sheet = checked(registry, rows)
+
+    [repeated] = [p for p in sheet.problems if p.rule == "repeated_column"]
+    assert "E列为空，F列为“1250.1”" in repeated.message_zh
+
+
+def test_a_filled_column_headed_like_a_column_not_found_is_a_warning_naming_it(registry):
+    header = [
+        *COMPOUND_HEADER[:-1],
+        "完工时间",
+        "楼栋数",
+    ]  # 完工日期 written otherwise; 楼栋数 like no column
+    rows = [header, [1, "棉纺厂东院", "2.8650", "370", "1075.97", "2022-10-31", 12]]
+
+    sheet = checked(registry, rows)
+
+    [warning] = sheet.problems
+    assert (warning.severity, warning.rule, warning.excel_row, warning.column_header) == (
+        "warning", "unread_column", 1, "完工时间"
+    )  # fmt: skip
+    assert "F列的表头不是本表的栏目，该列未读取；本表的“完工日期”未找到" in warning.message_zh
+
+
+def test_an_empty_column_headed_like_a_column_not_found_says_nothing(registry):
+    rows = [[*COMPOUND_HEADER[:-1], "完工时间"], [1, "棉纺厂东院", "2.8650", "370", "1075.97", None]]
+
+    assert checked(registry, rows).problems == []
+
+
+def test_a_second_table_below_the_first_ones_footer_is_an_error_not_dropped(registry):
+    rows = compound_sheet(
+        *DATA, footer=[["填表人：张三"], [], COMPOUND_HEADER, [1, "石化小区", "1.1", "120", "300", "在建"]]
+    )
+
+    sheet = checked(registry, rows)
+
+    assert [(p.severity, p.rule, p.excel_row) for p in sheet.problems] == [("error", "second_table", 8)]
+    assert "第8行起还有一张“老旧小区改造项目清单”" in sheet.problems[0].message_zh
+    assert column_values(sheet, "excel_row") == [4, 5]
+
+
+def test_a_footer_naming_a_column_in_a_sentence_is_no_second_table(registry):
+    rows = compound_sheet(*DATA, footer=[["说明：小区名称、改造面积、惠及户数按实填写"]])
+
+    assert checked(registry, rows).problems == []
