@@ -94,6 +94,7 @@ def test_a_title_stating_a_field_after_its_name_still_names_the_year(lines, year
         ["金额单位：人民币元"],
         ["填报单位：枣林街道办事处", "主管单位：区住房和城乡建设局", "单位：元"],
         ["建设单位：示范区建设实业有限公司   单位：元"],
+        ["货币单位：元"],
     ],
 )
 def test_the_money_unit_is_read_from_the_words_around_it_and_never_from_an_office_line(lines):
