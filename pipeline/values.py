@@ -554,6 +554,19 @@ def read_indicator(
         reported_number = None
     elif (
         reported_unit is None
+        and target_unit not in (None, "%")
+        and _thousandfold(target_number, reported_number)
+    ):
+        # `244000` against `≥24.4万平方米`: read in the target's unit it is 244000 万㎡, most likely square metres.
+        noted = Noted(
+            None,
+            "indicator_scale",
+            f"实际完成值“{reported_text}”未写单位，已按年度指标值“{target_text}”的单位读作"
+            f"{display(reported_number)}{target_unit}，与目标相差千倍以上",
+            "请在实际完成值中写明单位",
+        )
+    elif (
+        reported_unit is None
         and target_unit is None
         and _percent_and_fraction(target_number, reported_number)
     ):
@@ -588,6 +601,11 @@ def read_indicator(
         target_noted if (noted or header_noted) else None,
         not (noted or header_noted) and target_noted is not None,
     )
+
+
+def _thousandfold(first: Decimal, second: Decimal) -> bool:
+    """Say whether two positive numbers are a thousand times apart or more."""
+    return first > 0 and second > 0 and not Decimal("0.001") < second / first < 1000
 
 
 def _percent_and_fraction(first: Decimal, second: Decimal) -> bool:
