@@ -808,7 +808,7 @@ def test_an_indicator_value_that_is_not_exact_is_an_error_on_its_own_cell(
             "≥24.4万㎡",
             "244000",
             "indicator_scale",
-            "已按年度指标值“≥24.4万㎡”的单位读作244000万平方米，与目标相差千倍以上",
+            "的单位读作244000万平方米，与目标相差千倍以上",
         ),
         ("≥95%", "95%以上", "indicator_bound", "已按95%计"),
         ("16个", "很好", "indicator_not_number", "不能计分"),
