@@ -346,7 +346,16 @@ def workbook_tables(context: Context) -> tuple[Table, ...]:
     """Return the tables the .xlsx holds: the summary, then each project's indicators (附表n)."""
     summary = Table(
         "表1 项目绩效评价结果汇总",
-        ("项目名称", "计划总投资", "完成投资", "资金支付率", "自评得分", "评价等级", "最高预警"),
+        # The workbook's cells are bare numbers: the header names their unit, as the page's cells do.
+        (
+            "项目名称",
+            "计划总投资（万元）",
+            "完成投资（万元）",
+            "资金支付率",
+            "自评得分（分）",
+            "评价等级",
+            "最高预警",
+        ),
         tuple(
             (
                 p.name,

@@ -68,6 +68,8 @@ evaluation as (
             -- A bare number reported against a percent target (0.95, or 1 read as 100 %) prints as it was read.
             when actual_source = 'reported' and target_unit = '%' and actual_value is not null
                 and not contains(reported_value, '%') then intermediate.format_percent(actual_value)
+            -- Nothing reported and nothing to compute it from (no ledger, no survey): said, not printed blank.
+            when actual_value is null and nullif(trim(reported_value), '') is null then '—（无数据）'
             when actual_source = 'reported' or actual_value is null then reported_value
             when target_unit = '%' then intermediate.format_percent(actual_value)
             else intermediate.format_number(

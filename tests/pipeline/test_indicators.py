@@ -1129,3 +1129,14 @@ def test_numbers_and_percentages_print_as_official_documents_write_them(value, d
     assert printed[0] == number
     if percent is not None:
         assert printed[1] == percent
+
+
+def test_an_indicator_with_nothing_reported_and_no_data_to_compute_it_says_so_in_the_report(wh):
+    register(wh, "甲")
+    targets(wh, "甲", ("资金支付率", "≥90%", None, 90))  # computed from a ledger that was never sent
+
+    wh.build()
+
+    assert wh.rows(
+        "select display_text from mart.report_figures where figure_key = 'indicator_actual' and detail = '资金支付率'"
+    ) == [("—（无数据）",)]
