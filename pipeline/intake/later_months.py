@@ -15,32 +15,38 @@ from pipeline.registry import Registry
 _Period = tuple[str, str, str, str]
 
 
-def _held(con: duckdb.DuckDBPyConnection | None, templates: list[str]) -> dict[_Period, dict[int, str]]:
-    """Return, per period of these templates, each month in force and the name of the file holding it."""
-    held: dict[_Period, dict[int, str]] = defaultdict(dict)
+# Who holds a month: (the submission id, or the parsed file's id in this run; the file's name).
+_Holder = tuple[object, str]
+
+
+def _held(con: duckdb.DuckDBPyConnection | None, templates: list[str]) -> dict[_Period, dict[int, _Holder]]:
+    """Return, per period of these templates, each month in force and the file holding it."""
+    held: dict[_Period, dict[int, _Holder]] = defaultdict(dict)
     if con is None or not templates:
         return held
-    for key, name in con.execute(
-        "select c.slice_key, s.original_name from ops.current_slices as c "
+    for key, submission, name in con.execute(
+        "select c.slice_key, s.submission_id, s.original_name from ops.current_slices as c "
         "join ops.submissions as s using (submission_id) "
         "where split_part(c.slice_key, '|', 1) in (select unnest(?::varchar[]))",
         [templates],
     ).fetchall():
         template, unit, code, year, *month = key.split("|")
         if month and month[0].isdigit():
-            held[(template, unit, code, year)][int(month[0])] = name
+            held[(template, unit, code, year)][int(month[0])] = (submission, name)
     return held
 
 
 def flag_later_months(
     con: duckdb.DuckDBPyConnection | None, registry: Registry, files: list[ParsedFile]
 ) -> None:
-    """Warn on a file whose last month of a project comes before a month an earlier file of its office holds, in
-    force or earlier in this run (`files` are in the order received).
+    """Warn on a file correcting an earlier file of its office (replacing some of its months) that stops before a
+    later month of it, in force or earlier in this run (`files` are in the order received, validated: a file
+    returned lends no month).
 
     Each month is a slice of its own (submissions.md), so a corrected file replaces only the months it has: a month
     mistyped in the earlier file (June written 7) stays in force, and the report reads it as the latest month. The
-    receipt of the correction says so, as only the clerk knows whether that month is real.
+    receipt of the correction says so, as only the clerk knows whether that month is real. A file of earlier months
+    only (January and February sent after March) corrects nothing, and is not told.
     """
     templates = [t.id for t in registry.templates.values() if "month" in t.slice]
     held = _held(con, templates)
@@ -61,11 +67,16 @@ def flag_later_months(
                 if period not in last or month > last[period][0]:
                     last[period] = (month, record)
             for period, (month, record) in last.items():
-                later = {m: name for m, name in held[period].items() if m > month and m not in months[period]}
+                corrected = {holder for m, holder in held[period].items() if m in months[period]}
+                later = {
+                    m: holder[1]
+                    for m, holder in held[period].items()
+                    if m > month and m not in months[period] and holder in corrected
+                }
                 if later:
                     file.problems.append(_later(sheet, record, month, later))
             for period, written in months.items():  # in force for the files after it in this run
-                held[period].update(dict.fromkeys(written, file.original_name))
+                held[period].update(dict.fromkeys(written, (id(file), file.original_name)))
 
 
 def _later(sheet, record: dict, month: int, later: dict[int, str]):

@@ -90,7 +90,6 @@ def settle(
     for file in parsed:
         resolve_projects(file, register, registry.offices)
     flag_overlaps(con, registry, parsed)
-    flag_later_months(con, registry, parsed)
     validation = validate_files(
         parsed,
         registry,
@@ -102,6 +101,7 @@ def settle(
             negative_list=load_rules().negative_list_any_year,
         ),
     )
+    flag_later_months(con, registry, parsed)  # after validation: a file it returns lends no month
     _flag_same_name(candidates, {} if named_in_run is None else named_in_run)
     _twins(candidates, seen)
     for candidate in candidates:

@@ -55,3 +55,12 @@ def test_a_correction_reaching_the_latest_month_says_nothing(settings, registry)
     ]
 
     assert not [p for p in outcome.warnings if p.rule == "later_month_in_force"]
+
+
+def test_earlier_months_sent_after_a_later_one_correct_nothing_and_say_nothing(settings, registry):
+    take_in(settings, registry, REGISTER, (f"{JIA}/3月.csv", progress_csv((3, "100", "300"))))
+    outcome = take_in(
+        settings, registry, (f"{JIA}/1至2月.csv", progress_csv((1, "100", "100"), (2, "100", "200")))
+    )
+
+    assert not [p for p in outcome[f"{JIA}/1至2月.csv"].warnings if p.rule == "later_month_in_force"]
