@@ -343,7 +343,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     subtotals: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
     part = template.part_of_previous
     part_prefixes = [(p, squash(p)) for p in part.prefixes] if part is not None else []
-    parent: str | None = None
+    parents: dict[object, str] = {}  # the latest row each part may belong to, by its `within` value
     unreadable: set[str] = set()  # columns with a cell that failed to parse: their sums prove nothing
     footer_lines: list[str] = []
     footer_row = 0
@@ -507,9 +507,26 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             item = values.get(part.column) or ""
             folded_item = squashed(item)
             prefix = next((p for p, folded in part_prefixes if folded_item.startswith(folded)), None)
-            values["parent_item"] = parent if prefix else None
+            group = values.get(part.within) if part.within else None
+            values["parent_item"] = parents.get(group) if prefix else None
             if prefix is None:
-                parent = item
+                parents[group] = item
+            elif values["parent_item"] is None and part.column not in failed:
+                # Summed as a row of its own, or as a part of another 类别's row, it would count twice or wrongly.
+                binding = by_name[part.column]
+                sheet.error(
+                    rule="part_without_parent",
+                    excel_row=excel_row,
+                    header=binding.header,
+                    value=row[binding.index],
+                    expected="“其中”行是上方某一行的组成部分，但它上方没有可归属的行"
+                    + (
+                        f"（同一{by_name[part.within].header}“{group}”中）"
+                        if part.within in by_name and group
+                        else ""
+                    ),
+                    fix="请把该行移到它所属的行之下，或删去“其中”二字",
+                )
         is_part = part is not None and values.get("parent_item") is not None
         if not is_part:
             for name, unit_column, key in summed:

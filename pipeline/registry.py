@@ -198,6 +198,8 @@ class RowUnit(_Strict):
 class PartOfPrevious(_Strict):
     column: str
     prefixes: tuple[str, ...]
+    # A column the part shares with the row it is part of (`类别`: a 投资构成 cost is never part of a 建设规模 area).
+    within: str | None = None
 
 
 class DerivedFrom(_Strict):
@@ -337,6 +339,11 @@ class Template(_Strict):
         if self.part_of_previous:
             expect(
                 self.part_of_previous.column, {ColumnType.TEXT, ColumnType.NAME}, "part_of_previous.column"
+            )
+            expect(
+                self.part_of_previous.within,
+                {ColumnType.TEXT, ColumnType.NAME, ColumnType.ENUM},
+                "part_of_previous.within",
             )
         return self
 

@@ -888,3 +888,38 @@ def test_a_row_of_units_under_the_header_gives_the_columns_their_units(registry)
     assert sheet.header_rows == (1, 2)
     assert column_values(sheet, "area_m2") == [Decimal(28650)]
     assert column_values(sheet, "excel_row") == [3]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # The first 投资构成 row a part: the row above is an area of 建设规模.
+        [
+            [PROJECT, "建设规模", "安置区总建筑面积", "408923", "平方米"],
+            [PROJECT, "投资构成", "其中：征地费用", "3115.39", "万元"],
+        ],
+        # A part as the very first row.
+        [
+            [PROJECT, "投资构成", "其中：征地费用", "3115.39", "万元"],
+            [PROJECT, "投资构成", "工程费用", "76313.93", "万元"],
+        ],
+    ],
+)
+def test_a_part_with_no_row_of_its_own_category_above_it_is_an_error(registry, rows):
+    sheet = parse_rows(registry, [SCALE_HEADER, *rows])
+
+    [error] = sheet.problems
+    assert (error.rule, error.column_header, error.value) == ("part_without_parent", "内容", "其中：征地费用")
+
+
+def test_a_part_belongs_to_the_row_above_it_of_its_own_category(registry):
+    rows = [
+        [PROJECT, "投资构成", "工程建设其他费用", "27890.17", "万元"],
+        [PROJECT, "建设规模", "征收户数", "1280", "户"],
+        [PROJECT, "投资构成", "其中：征地费用", "3115.39", "万元"],
+    ]
+
+    sheet = parse_rows(registry, [SCALE_HEADER, *rows])
+
+    assert sheet.problems == []
+    assert column_values(sheet, "parent_item") == [None, None, "工程建设其他费用"]
