@@ -61,6 +61,7 @@ RULE_ZH = {
     "second_table": "一张工作表中有两张表",
     "later_month_in_force": "此前报送的更晚月份仍然有效",
     "part_without_parent": "“其中”行没有所属的行",
+    "planned_total_differs": "计划总投资与其他单位登记的不一致",
     "repeated_column": "表头重复",
     "unread_column": "表头未识别，该列未读取",
     "total_mismatch": "合计与明细之和不符",

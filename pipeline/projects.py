@@ -26,7 +26,7 @@ import duckdb
 from pipeline.layout import ParsedSheet
 from pipeline.offices import Offices
 from pipeline.parse import ParsedFile
-from pipeline.problems import Problem, Severity
+from pipeline.problems import Problem, Severity, display
 from pipeline.registry import Registry, Template
 
 logger = logging.getLogger(__name__)
@@ -170,6 +170,7 @@ class ProjectRegister:
             assign_codes(sheet)
             for r in sheet.records:
                 if r.get("project_name") and r.get("project_code"):
+                    self._warn_other_total(parsed, sheet, r)
                     added.append(
                         RegisteredProject(
                             code=r["project_code"],
@@ -192,6 +193,46 @@ class ProjectRegister:
                 project.current = False
         for project in added:
             self._add(project)
+
+    def _warn_other_total(self, parsed: ParsedFile, sheet: ParsedSheet, record: dict) -> None:
+        """Warn on a register row whose 计划总投资 differs from the one another office's register states for the
+        same project and year: the report takes the later one, and only the two offices know which is right."""
+        total, unit = record.get("planned_total_investment_wan"), record.get("unit") or parsed.unit
+        if total is None:
+            return
+        others = [
+            r
+            for r in self._by_code.get(record["project_code"], [])
+            if r.current
+            and r.year == record.get("year")
+            and r.unit != unit
+            and r.planned_total_wan is not None
+        ]
+        differing = sorted(
+            {(r.unit or "", r.planned_total_wan) for r in others if r.planned_total_wan != total}
+        )
+        if not differing:
+            return
+        stated = "、".join(f"{office}登记为{display(amount.normalize())}万元" for office, amount in differing)
+        expected = (
+            f"项目“{record['project_name']}”{record.get('year')}年度的计划总投资{stated}，本表为{display(total.normalize())}"
+            "万元，两者不一致；报告采用最后报送的数值"
+        )
+        fix = f"请与{differing[0][0]}核对，以正确的数值重新报送"
+        row = record.get("excel_row")
+        sheet.problems.append(
+            Problem(
+                Severity.WARNING,
+                "planned_total_differs",
+                f"{f'第{row}行' if row else ''}{expected}，{fix}。",
+                sheet=sheet.name,
+                excel_row=row,
+                column_header=_header(sheet, "planned_total_investment_wan", "计划总投资"),
+                value=display(total),
+                expected=expected,
+                fix=fix,
+            )
+        )
 
     def rows_of(self, code: str) -> list[RegisteredProject]:
         """Return a code's register rows in force (or, if none is, every row it ever had)."""

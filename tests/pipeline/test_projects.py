@@ -421,3 +421,19 @@ def test_an_amount_is_checked_against_the_total_registered_for_its_own_year(sett
     assert [p.rule for p in outcomes[f"{JIA}/2022年资金台账.csv"].warnings] == []
     [warning] = outcomes[f"{JIA}/2023年资金台账.csv"].warnings
     assert warning.rule == "exceeds_planned_total" and "计划总投资100万元" in warning.message_zh
+
+
+def test_another_offices_register_stating_another_planned_total_is_a_flagged_warning(settings, registry):
+    bureau = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)))
+    own = (f"{JIA}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)).replace(",1000\n", ",1200\n"))
+    same = (f"{JIA}/项目基本信息表（同）.csv", register_csv(("JIA-01", "甲项目", JIA)))
+
+    outcomes = take_in(settings, registry, bureau, own)
+
+    [warning] = [p for p in outcomes[own[0]].warnings if p.rule == "planned_total_differs"]
+    assert f"计划总投资{BUREAU}登记为1000万元，本表为1200万元" in warning.message_zh
+    assert warning.column_header == "计划总投资（万元）" and warning.excel_row == 4
+    assert not outcomes[bureau[0]].warnings
+    # The office correcting its own register, or agreeing with the bureau's, is not told.
+    again = take_in(settings, registry, same)
+    assert not [p for p in again[same[0]].warnings if p.rule == "planned_total_differs"]
