@@ -58,6 +58,7 @@ RULE_ZH = {
     "month_range": "月份超出1至12",
     "unique_compound": "小区名称重复",
     "unique_month": "月份重复",
+    "unique_respondent": "调查对象重复",
     "second_table": "一张工作表中有两张表",
     "later_month_in_force": "此前报送的更晚月份仍然有效",
     "part_without_parent": "“其中”行没有所属的行",

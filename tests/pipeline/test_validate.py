@@ -143,6 +143,11 @@ DEFECTS = {
         changed("investment_progress", "2022,3,18000,4280.50,10030.50", "2022,2,18000,3150,5750"),
         ("unique_month", "error", 5, "月份"),
     ),
+    "unique_respondent": (
+        "satisfaction_survey",
+        changed("satisfaction_survey", "市委小区,75,58,,17", "棉纺厂东院,75,58,,17"),
+        ("unique_respondent", "error", 6, "小区名称"),
+    ),
     "month_range": (
         "investment_progress",
         changed("investment_progress", "2022,3,", "2022,13,"),
