@@ -75,7 +75,7 @@ class HeaderMatch:
     last_row: int
     bindings: list[Binding]
     # A column whose header names a bound column again (`实际完成值` in F and in J): (that binding, this column's
-    # index, its header as written). parse_sheet compares their cells: two columns that differ ask the clerk.
+    # index, its header as written). header_checks compares their cells: two columns that differ ask the clerk.
     repeats: list[tuple[Binding, int, str]] = field(default_factory=list)
     # The header as written over each column (two rows joined), as the template was matched against it.
     headers: list[str] = field(default_factory=list)
