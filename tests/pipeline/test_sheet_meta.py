@@ -101,6 +101,7 @@ def test_the_money_unit_is_read_from_the_words_around_it_and_never_from_an_offic
     assert read_meta(lines).money_unit == "元"
 
 
-def test_an_office_line_ends_the_field_before_it():
-    meta = read_meta(["填报单位：枣林街道办事处   主管单位：区住房和城乡建设局"])
-    assert meta.unit == "枣林街道办事处"
+@pytest.mark.parametrize("other", ["主管单位", "编制单位", "建设单位"])
+def test_an_office_line_ends_the_field_before_it(other):
+    meta = read_meta([f"填报单位：枣林街道办事处 {other}：区住房和城乡建设局"])
+    assert (meta.unit, meta.money_unit) == ("枣林街道办事处", None)
