@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from pipeline.header import Binding, HeaderMatch, column_letter, header_text
-from pipeline.layout import ParsedSheet, _warn_on_header
+from pipeline.layout import ParsedSheet, warn_on_header
 from pipeline.problems import Problem, Severity, display
 from pipeline.reader import Grid
 from pipeline.registry import ColumnType
@@ -23,16 +23,16 @@ def check_header(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
 
 
 def _repeated_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
-    """Return a sheet where a column named twice (`实际完成值` in F, hidden, and in J) holds something else in its
+    """Reject a sheet where a column named twice (`实际完成值` in F, hidden, and in J) holds something else in its
     second column on a data row: which one the clerk meant nobody can tell. Empty or the same, it is passed over."""
     for binding, index, written in match.repeats:
         differing = _first_difference(grid, sheet, binding, index)
         if differing is None:
             continue
         excel_row, read, other = differing
-        _warn_on_header(
+        warn_on_header(
             sheet,
-            binding,
+            binding.header,
             rule="repeated_column",
             expected=(
                 f"表头“{written}”在{binding.letter}列和{column_letter(index)}列各出现一次，两列的值不同（第{excel_row}行："
@@ -81,32 +81,21 @@ def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
     if not missing:
         return
     read = {index for b in match.bindings for index in b.indices} | {index for _, index, _ in match.repeats}
-    ends = sheet.footer_row - 1 if sheet.footer_row else len(grid.rows)
+    rows = grid.rows[match.last_row + 1 : sheet.footer_row - 1 if sheet.footer_row else len(grid.rows)]
     for index, written in enumerate(match.headers):
         label = split_header(written)[0] if written else ""
         if index in read or not label or label in _NEVER_DATA:
             continue
         pairs = _pairs(label)
         alike = [c.header for c in missing if any(pairs & _pairs(w) for w in (c.header, *c.aliases))]
-        rows = grid.rows
-        if not alike or all(
-            index >= len(rows[r]) or is_blank(rows[r][index]) for r in range(match.last_row + 1, ends)
-        ):
+        if not alike or all(index >= len(row) or is_blank(row[index]) for row in rows):
             continue
-        row, wanted = match.last_row + 1, "”“".join(alike)
-        expected = f"{column_letter(index)}列的表头不是本表的栏目，该列未读取；本表的“{wanted}”未找到"
-        fix = f"如该列即“{alike[0]}”，请将表头改为“{alike[0]}”"
-        sheet.problems.append(
-            Problem(
-                Severity.WARNING,
-                "unread_column",
-                f"第{row}行「{written}」：{expected}，{fix}。",
-                sheet=sheet.name,
-                excel_row=row,
-                column_header=written,
-                expected=expected,
-                fix=fix,
-            )
+        warn_on_header(
+            sheet,
+            written,
+            rule="unread_column",
+            expected=f"{column_letter(index)}列的表头不是本表的栏目，该列未读取；本表的“{'”“'.join(alike)}”未找到",
+            fix=f"如该列即“{alike[0]}”，请将表头改为“{alike[0]}”",
         )
 
 

@@ -113,18 +113,18 @@ def _unit_context(binding: Binding, registry: Registry, meta: SheetMeta, sheet: 
         # 1.2 under a bare 改造面积 may be 1.2 万㎡ or 1.2 ㎡, 200 under a bare 金额 200 万元 or 200 元: the clerk is told
         # which was taken, once, on the header.
         base = registry.units.measures[measure].base
-        _warn_on_header(
+        warn_on_header(
             sheet,
-            binding,
+            binding.header,
             rule="unit_assumed",
             expected=f"表头未注明单位，已按{base}读取本列数值",
             fix=f"请在表头注明单位，如「{binding.column.header}（{base}）」",
         )
     elif reading.issue == "unit_conflict":
         # `单位：元` above a `计划投资（万元）` header: one of them is wrong; the header, nearer the figures, is taken.
-        _warn_on_header(
+        warn_on_header(
             sheet,
-            binding,
+            binding.header,
             rule="unit_conflict",
             expected=f"表头单位与表上方的“单位：{reading.written}”不一致，已按表头的{reading.context.name}读取本列数值",
             fix="请删去或改正其中一处单位",
@@ -156,9 +156,8 @@ def read_unit(measure: str, near: str | None, far: str | None, registry: Registr
         if near is not None or (found is None and measure == "money" and written.endswith("元")):
             # A header's unit, or a `单位：千元` line: money in a unit nobody listed cannot be converted.
             return UnitReading(UnitContext(), "unit", written)
-        found = (
-            None  # a `单位：` line naming a non-money unit (or an office) says nothing about money columns
-        )
+        # A `单位：` line naming a non-money unit (or an office) says nothing about money columns.
+        found = None
     if found is None:
         return UnitReading(UnitContext(), "unit_assumed")
     line = units.find(far) if near is not None else None
@@ -201,25 +200,25 @@ def _scored_by_outcome(target: str, reported: str) -> Noted:
     )
 
 
-def _warn_on_header(
+def warn_on_header(
     sheet: ParsedSheet,
-    binding: Binding,
+    header: str,
     *,
     rule: str,
     expected: str,
     fix: str,
     severity: Severity = Severity.WARNING,
 ) -> None:
-    """Warn of how a column was read, on its header: 第4行「改造面积」：表头未注明单位，已按…"""
+    """Warn of how a column was read, on its header as written: 第4行「改造面积」：表头未注明单位，已按…"""
     row = sheet.header_rows[1]
     sheet.problems.append(
         Problem(
             severity,
             rule,
-            f"第{row}行「{binding.header}」：{expected}，{fix}。",
+            f"第{row}行「{header}」：{expected}，{fix}。",
             sheet=sheet.name,
             excel_row=row,
-            column_header=binding.header,
+            column_header=header,
             expected=expected,
             fix=fix,
         )

@@ -53,6 +53,12 @@ def slice_key(template_id: str, record: dict, slice_fields: Iterable[str]) -> st
     return "|".join([template_id, *(str(record.get(names.get(f, f)) or "") for f in slice_fields)])
 
 
+def slice_parts(key: str) -> tuple[str, str, str, str, str]:
+    """Split the key of a slice by unit, project and year[, month]: (template, unit, code, year, month or "")."""
+    template, unit, code, year, *month = key.split("|")
+    return template, unit, code, year, month[0] if month else ""
+
+
 @dataclass(slots=True)
 class RegisteredProject:
     """One register row: a project's code, name and attributes as registered for one year."""

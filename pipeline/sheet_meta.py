@@ -6,14 +6,15 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.problems import display
-from pipeline.text import clean_name, nfkc, squash
+from pipeline.text import UNIT_LABELS, clean_name, nfkc, squash
 from pipeline.values import is_blank, squashed
 
 # Labels a metadata line may hold; those not read (截至, 联系人…) still end the value before them.
 # A bare `单位：` is the unit only where no word runs into it: `主管单位：`, `建设单位：` name offices, not units.
 _META_KEY = re.compile(
-    r"(填报单位|填表单位|报送单位|实施单位|填报日期|填表日期|项目名称|年度|计量单位|金额单位|货币单位|计价单位"
-    r"|(?<![\u4e00-\u9fff])单位"
+    r"(填报单位|填表单位|报送单位|实施单位|填报日期|填表日期|项目名称|年度|"
+    + "|".join(label for label in UNIT_LABELS if label != "单位")
+    + r"|(?<![\u4e00-\u9fff])单位"
     r"|主管单位|主管部门|建设单位|施工单位|监理单位|设计单位|编制单位|责任单位"
     r"|截至|截止|统计时间|调查时间|调查日期|联系人|联系电话|填表人|填报人|制表人|审核人)\s*[:：]"
 )
@@ -106,7 +107,7 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
                 meta.year_written = value
                 meta.year = _line_year(value)
                 meta.rows["year"] = excel_row
-            elif name in ("单位", "计量单位", "金额单位", "货币单位", "计价单位") and meta.money_unit is None:
+            elif name in UNIT_LABELS and meta.money_unit is None:
                 meta.money_unit = _UNIT_WRAPPING.sub("", squash(value.split()[0])) or None
                 meta.rows["money_unit"] = excel_row
     return meta

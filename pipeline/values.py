@@ -331,9 +331,8 @@ class _Written(NamedTuple):
     operator: str | None
     number: Decimal | None
     unit: str | None
-    flaw: str | None = (
-        None  # approximate, separator, compared or several: what keeps the figure from being exact
-    )
+    # approximate, separator, compared or several: what keeps the figure from being exact
+    flaw: str | None = None
 
 
 def _indicator_parts(text: str | None) -> _Written:
@@ -368,11 +367,11 @@ def _unit_prefix(unit: str) -> tuple[str, str | None] | None:
     for percent in sorted(_PERCENT_UNITS, key=len, reverse=True):
         if unit.startswith(percent):
             return percent, "%"
-    for end in range(len(unit), 0, -1):
-        found = _indicator_units().find(unit[:end])
-        if found is not None:
-            return unit[:end], found[2] if found[0] in ("money", "area") else None
-    return None
+    known = _longest_known(unit)
+    if known is None:
+        return None
+    prefix, (measure, _, name) = known
+    return prefix, name if measure in ("money", "area") else None
 
 
 def _another_figure(unit: str) -> bool:
@@ -422,10 +421,16 @@ def _measure_of(unit: str) -> str | None:
 
 def _known_unit(unit: str) -> tuple[str, Decimal, str] | None:
     """Return (measure, factor, unit) of the longest known unit a written unit starts with, else None."""
+    known = _longest_known(unit)
+    return known[1] if known is not None else None
+
+
+def _longest_known(unit: str) -> tuple[str, tuple[str, Decimal, str]] | None:
+    """Return the longest known unit a written unit starts with, as written, and its (measure, factor, unit)."""
     units = _indicator_units()
     for end in range(len(unit), 0, -1):
         if (found := units.find(unit[:end])) is not None:
-            return found
+            return unit[:end], found
     return None
 
 

@@ -8,7 +8,7 @@ import duckdb
 
 from pipeline.parse import ParsedFile
 from pipeline.problems import Severity
-from pipeline.projects import project_name_problem
+from pipeline.projects import project_name_problem, slice_parts
 from pipeline.registry import Registry
 
 # A month's slice without its month: (template, office, project code, year).
@@ -30,9 +30,9 @@ def _held(con: duckdb.DuckDBPyConnection | None, templates: list[str]) -> dict[_
         "where split_part(c.slice_key, '|', 1) in (select unnest(?::varchar[]))",
         [templates],
     ).fetchall():
-        template, unit, code, year, *month = key.split("|")
-        if month and month[0].isdigit():
-            held[(template, unit, code, year)][int(month[0])] = (submission, name)
+        template, unit, code, year, month = slice_parts(key)
+        if month.isdigit():
+            held[(template, unit, code, year)][int(month)] = (submission, name)
     return held
 
 

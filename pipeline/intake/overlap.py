@@ -9,7 +9,7 @@ import duckdb
 from pipeline.layout import ParsedSheet
 from pipeline.parse import ParsedFile
 from pipeline.problems import Problem, Severity
-from pipeline.projects import project_name_problem
+from pipeline.projects import project_name_problem, slice_parts
 from pipeline.registry import Registry
 
 # A slice without its office: (template, project code, year, month or "").
@@ -33,8 +33,8 @@ def _stored_holders(con: duckdb.DuckDBPyConnection | None, templates: list[str])
         "(select unnest(?::varchar[]))",
         [templates],
     ).fetchall():
-        template, unit, code, year, *month = key.split("|")
-        holders[(template, code, year, month[0] if month else "")].add(unit)
+        template, unit, code, year, month = slice_parts(key)
+        holders[(template, code, year, month)].add(unit)
     return holders
 
 
