@@ -124,6 +124,9 @@ class Project:
     name: str | None
     figures: list[Figure] = field(default_factory=list)
     narratives: dict[str, list[Narrative]] = field(default_factory=dict)
+    # Templates of forms sent for this project and year but returned, none of them accepted since: the report says
+    # “returned”, not “never sent”.
+    returned: set[str] = field(default_factory=set)
     # scale_and_cost item position → (category, parent item); text structure, not numbers.
     structure: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
     # (key, detail) → the first such figure, and key → its figures with a detail: the report looks figures up
@@ -232,6 +235,14 @@ order by t.project_code, t.submission_id, t.sheet
 """
 # Which 年度总体目标 cell stands in for which narrative section, and how it is introduced.
 GOAL_SECTIONS = (("绩效目标", "年度总体目标："), ("完成情况", "年度总体目标实际完成情况："))
+# Forms returned for a project and year: matched by code, else (a name no register resolved) by name.
+RETURNED_SQL = """
+select distinct r.project_code, r.project_name, r.template
+from ops.returned_slices as r
+join ops.submissions as s using (submission_id)
+where r.year = ? and s.status = 'rejected'
+order by all
+"""
 BANDS_SQL = "select light, up_to_points::varchar from config.light_bands where year = ? order by severity"
 FILES_SQL = """
 select submission_id, original_name, unit, sha256, received_at
@@ -309,7 +320,18 @@ def read_projects(con: duckdb.DuckDBPyConnection, year: int) -> list[Project]:
                 projects[code].narratives.setdefault(section, []).append(narrative)
     if _exists(con, "staging", "performance_targets"):
         _read_goals(con, year, projects)
+    if _exists(con, "ops", "returned_slices"):
+        _read_returned(con, year, projects)
     return list(projects.values())
+
+
+def _read_returned(con: duckdb.DuckDBPyConnection, year: int, projects: dict[str | None, Project]) -> None:
+    """Note on each project the forms sent for it this year that were returned."""
+    by_name = {p.name: p for p in projects.values() if p.name is not None}
+    for code, name, template in con.execute(RETURNED_SQL, [year]).fetchall():
+        project = projects.get(code) if code is not None else by_name.get(name)
+        if project is not None and project.name is not None:
+            project.returned.add(template)
 
 
 def _read_goals(con: duckdb.DuckDBPyConnection, year: int, projects: dict[str | None, Project]) -> None:
@@ -392,6 +414,7 @@ REPORT_READS = (
     ("staging", "report_narrative", NARRATIVE_SQL),
     ("staging", "performance_targets", GOALS_SQL),
     ("config", "light_bands", BANDS_SQL),
+    ("ops", "returned_slices", RETURNED_SQL),
 )
 
 

@@ -90,9 +90,17 @@ class Shortfall:
 class ProjectView:
     """A project (or the district) as templates see it: figures by key, narratives by section, charts."""
 
-    def __init__(self, project: Project, number: int, keys: dict[str, str], bands: tuple = ()):
+    def __init__(
+        self,
+        project: Project,
+        number: int,
+        keys: dict[str, str],
+        bands: tuple = (),
+        forms: dict[str, str] | None = None,
+    ):
         self._project = project
         self._keys = keys
+        self._forms = forms or {}
         # The templates ask for about 500 figures a project: looked up in the project's index straight away (a
         # view is made once its project's figures are all read).
         self._first, self._details = project.index()
@@ -111,6 +119,13 @@ class ProjectView:
         """Say whether the project's monthly reports plan 0 for the year: progress, and so lights, cannot be had."""
         plan = self.fig("annual_planned_investment_wan")
         return plan is not None and plan.value == 0
+
+    def unsent(self, template: str) -> str:
+        """Say why a form's figures are missing: never sent, or sent and returned to the unit to correct."""
+        form = self._forms.get(template, template)
+        if template in self._project.returned:
+            return f"（{form}已报送，但未通过校验被退回，待实施单位更正后重报）"
+        return f"（未报送{form}）"
 
     def fig(self, key: str, detail: str | None = None) -> Figure | None:
         """Return the figure of this key (and detail), or None where the marts produced none for this project."""
@@ -325,7 +340,8 @@ def build_context(
     """Wrap the year's projects for the templates, district apart, and list the charts they may show."""
     district = next((p for p in projects if p.name is None), Project(None, None))
     named = [
-        ProjectView(p, n, keys, bands) for n, p in enumerate((p for p in projects if p.name is not None), 1)
+        ProjectView(p, n, keys, bands, forms)
+        for n, p in enumerate((p for p in projects if p.name is not None), 1)
     ]
     charts = [c for p in named for c in (*p.progress_charts, *p.funds_charts)]
     return Context(

@@ -201,6 +201,22 @@ def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> i
     return total
 
 
+def _add_returned(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> None:
+    """Queue the slices a returned file's rows name, so the report can say the form was sent but returned."""
+    named = {
+        (sheet.template.id, record.get("unit"), record.get("project_code"), record.get("project_name"), year,
+         record.get("month"))
+        for sheet in parsed.sheets
+        for record in sheet.records
+        if isinstance(year := record.get("year"), int)
+    }  # fmt: skip
+    pending.add(
+        "ops.returned_slices",
+        ["submission_id", "template", "unit", "project_code", "project_name", "year", "month"],
+        ([submission_id, *entry] for entry in sorted(named, key=str)),
+    )
+
+
 def supersede(con: duckdb.DuckDBPyConnection, slice_keys: set[str]) -> None:
     """Mark superseded the accepted submissions on these slices whose every slice now has a later one."""
     if not slice_keys:
@@ -316,6 +332,8 @@ def store_batch(
             _add_problems(pending, submission_id, outcome.problems)
             if outcome.status == "accepted":
                 outcome.rows = _add_data(pending, submission_id, candidate.parsed)
+            elif outcome.status == "rejected" and candidate.parsed is not None:
+                _add_returned(pending, submission_id, candidate.parsed)
             pending.add(
                 "ops.inbox_files",
                 ["inbox_path", "size", "mtime_ns", "sha256", "submission_id", "raw_path", "marker"],

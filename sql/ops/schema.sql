@@ -147,6 +147,25 @@ alter table ops.slices add column if not exists project_code varchar;
 comment on column ops.slices.project_code is '项目编码：接收时由项目名称按项目基本信息表解析（项目基本信息表本身为所登记的编码）；切片按编码区分，两个单位的同名项目是两个切片';
 comment on column ops.slices.project_name is '项目名称（按报送时的写法）';
 
+-- A returned file's slices: the report tells a form sent but returned from one never sent.
+create table if not exists ops.returned_slices (
+    submission_id  integer not null,
+    template       varchar not null,
+    unit           varchar,
+    project_code   varchar,
+    project_name   varchar,
+    year           integer not null,
+    month          integer
+);
+comment on table ops.returned_slices is '每个被退回提交的各行所属切片一行（单位、模板、项目、年度[、月份]），只记录不入库；报告据此区分“已报送但被退回”与“未报送”';
+comment on column ops.returned_slices.submission_id is '被退回的提交编号（ops.submissions）';
+comment on column ops.returned_slices.template is '报表模板编号';
+comment on column ops.returned_slices.unit is '填报单位的全称；无法确定时为空';
+comment on column ops.returned_slices.project_code is '项目编码：按项目基本信息表解析的结果；无法解析时为空';
+comment on column ops.returned_slices.project_name is '项目名称（按报送时的写法）';
+comment on column ops.returned_slices.year is '报表年度；无法确定年度的行不记录';
+comment on column ops.returned_slices.month is '月份（按月切片的模板）；其他模板为空';
+
 create table if not exists ops.inbox_files (
     inbox_path     varchar primary key,
     size           bigint not null,

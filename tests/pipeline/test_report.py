@@ -753,3 +753,46 @@ def test_payments_above_receipts_are_flagged_in_the_receipt_and_the_reports_data
 
     text = files.html.read_text(encoding="utf-8")
     assert "数据质量提示：" in text and "累计支付" in text and "超过累计到位" in text
+
+
+@pytest.mark.slow
+def test_a_form_sent_but_returned_is_reported_as_returned_not_as_never_sent(settings, registry, register):
+    import docx
+
+    from pipeline.indicators import build_indicators
+    from pipeline.intake import ingest
+    from tests.pipeline.test_intake import query
+
+    ledger_name = registry.templates["fund_ledger"].name_zh
+    progress_name = registry.templates["investment_progress"].name_zh
+    returned = f"（{ledger_name}已报送，但未通过校验被退回，待实施单位更正后重报）"
+    header = "填报单位：枣林街道办事处\n日期,项目名称,资金来源,类型,金额（万元）\n"
+    ledger = settings.inbox / "枣林街道办事处" / "台账.csv"
+    # 约100 is no amount: the whole ledger is returned.
+    ledger.write_text(
+        header + "2022-01-05,枣林街道办事处改造老旧小区,中央补助资金,到位,约100\n", encoding="utf-8"
+    )
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+    assert outcome.status == "rejected"
+    assert query(settings, "select template, year from ops.returned_slices") == [("fund_ledger", 2022)]
+
+    def report() -> tuple[str, str]:
+        files = write_report_files(settings, build_indicators(settings, registry, 2022), registry)
+        word = "\n".join(p.text for p in docx.Document(str(files.docx)).paragraphs)
+        return _Page(files.html.read_text(encoding="utf-8")).text, word
+
+    html, word = report()
+    assert returned in html and returned in word
+    assert f"（未报送{ledger_name}）" not in html and f"（未报送{ledger_name}）" not in word
+    # A form nobody sent is still reported as not sent.
+    assert f"（未报送{progress_name}）" in html and f"（未报送{progress_name}）" in word
+
+    # Corrected and accepted, the ledger's figures take the notice's place.
+    ledger.write_text(
+        header + "2022-01-05,枣林街道办事处改造老旧小区,中央补助资金,到位,100\n", encoding="utf-8"
+    )
+    os.utime(ledger, ns=(5 * 10**18, 5 * 10**18))
+    assert [o.status for o in ingest(settings, registry, progress=False).outcomes] == ["accepted"]
+    html, word = report()
+    assert "被退回" not in html and "被退回" not in word
+    assert "全年到位资金100" in html
