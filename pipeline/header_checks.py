@@ -117,6 +117,8 @@ def _second_table(grid: Grid, match: HeaderMatch, sheet: ParsedSheet, footer_row
         first, last = sheet.header_rows[0], footer_row - 1
         expected = f"第{index + 1}行起还有一张“{name}”，本工作表只能读取一张（已读取第{first}至{last}行），下面这张未读取"
         fix = "请把每张表放在单独的工作表中（如每个项目一张），或删去多余的表"
+        # The second table's rows are the data rows below the footer: this error says why, in place of that one.
+        sheet.problems = [p for p in sheet.problems if p.rule != "data_after_footer"]
         sheet.problems.append(
             Problem(
                 Severity.ERROR,

@@ -14,7 +14,7 @@ from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, ColumnType, Registry, Template
 from pipeline.rules import computed_indicator, qualitative_readings, rate_indicator
 from pipeline.sheet_meta import SheetMeta, read_meta, row_text
-from pipeline.text import squash
+from pipeline.text import rows_text, squash
 from pipeline.ticks import read_ticks
 from pipeline.values import (
     CellError,
@@ -353,10 +353,17 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         (name, _sum_unit_column(name, template), (name, None)) for name in (b.column.name for b in summable)
     ]
     leading: tuple[int, dict] | None = None  # a 合计 above every data row: (its Excel row, its amounts)
+    required_cells = [(b.index, parsers[name]) for name, b in required if not b.ticks]
+    after_footer: list[int] = []  # data rows found below the first footer line: not read
     for index in range(match.last_row + 1, len(grid.rows)):
         row = grid.rows[index]
         excel_row = index + 1
-        kind = "footer" if footer_lines else _row_kind(row)
+        kind = _row_kind(row)
+        if footer_lines and kind == "data" and _complete_row(row, required_cells):
+            # A note line (`注：…`) put between data rows would end the table there, its rows below unread.
+            after_footer.append(excel_row)
+        if footer_lines:
+            kind = "footer"
         if ends_at and kind != "footer" and _starts_with(row, ends_at):
             kind = "footer"
         if kind == "blank":
@@ -540,9 +547,48 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     if leading is not None:
         checkable = [b for b in summable if b.column.name not in unreadable]
         _check_total(sheet, leading[0], leading[1], checkable, totals, contexts, template, where="下方")
+    if after_footer:
+        _error_after_footer(sheet, footer_row, footer_lines[0], after_footer)
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
     sheet.footer_row = footer_row or None
     return sheet
+
+
+def _complete_row(row: list[object], required_cells: list[tuple[int, object]]) -> bool:
+    """Say whether a row fills every required column with a value that reads: a data row, not a footer's line."""
+    if not required_cells:
+        return False
+    width = len(row)
+    for position, parse in required_cells:
+        raw = row[position] if position < width else None
+        if raw is None or (isinstance(raw, str) and is_blank(raw)):
+            return False
+        try:
+            parse(raw)
+        except CellError:
+            return False
+    return True
+
+
+def _error_after_footer(sheet: ParsedSheet, footer_row: int, footer_line: str, rows: list[int]) -> None:
+    """Return a sheet whose data rows go on below a footer or note line: unread, they would be lost unsaid."""
+    shown = footer_line if len(footer_line) <= 30 else footer_line[:30] + "…"
+    expected = (
+        f"{rows_text(rows)}是数据行，但位于第{footer_row}行“{shown}”之下；"
+        "该行之下的内容都按表尾说明处理，这些数据行未读取"
+    )
+    fix = "说明、备注和填表人等只能写在表格最下方：请把该行移到所有数据行和合计行之下，或删除该行"
+    sheet.problems.append(
+        Problem(
+            Severity.ERROR,
+            "data_after_footer",
+            f"{expected}，{fix}。",
+            sheet=sheet.name,
+            excel_row=rows[0],
+            expected=expected,
+            fix=fix,
+        )
+    )
 
 
 def _starts_with(row: list[object], words: list[str]) -> bool:

@@ -12,7 +12,7 @@ from html import escape
 from pipeline import report_charts
 from pipeline.report import Figure, Inline, Report, Source
 from pipeline.report_charts import Chart
-from pipeline.text import printable
+from pipeline.text import printable, rows_text
 
 DASH = "—"
 # A figure with no rows behind it: say why, rather than show an empty source.
@@ -22,21 +22,6 @@ NO_ROWS = {
     "projects": "由本年度各项目汇总，无单独的报表行",
 }
 NO_ROWS_DEFAULT = "无对应的报表行"
-
-
-def rows_text(rows: tuple[int, ...]) -> str:
-    """Write Excel rows as ranges: (6, 7, 8, 10) → 第6至8、10行."""
-    spans: list[str] = []
-    ordered = sorted(set(rows))
-    start = previous = None
-    for row in [*ordered, None]:
-        if previous is not None and row == previous + 1:
-            previous = row
-            continue
-        if start is not None:
-            spans.append(str(start) if start == previous else f"{start}至{previous}")
-        start = previous = row
-    return f"第{'、'.join(spans)}行" if spans else ""
 
 
 def source_line(source: Source, number: int | None) -> str:

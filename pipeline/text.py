@@ -120,3 +120,18 @@ def clip(text: str, width: int) -> str:
             break
         kept += char
     return kept + "…"
+
+
+def rows_text(rows: tuple[int, ...]) -> str:
+    """Write Excel rows as ranges: (6, 7, 8, 10) → 第6至8、10行."""
+    spans: list[str] = []
+    ordered = sorted(set(rows))
+    start = previous = None
+    for row in [*ordered, None]:
+        if previous is not None and row == previous + 1:
+            previous = row
+            continue
+        if start is not None:
+            spans.append(str(start) if start == previous else f"{start}至{previous}")
+        start = previous = row
+    return f"第{'、'.join(spans)}行" if spans else ""

@@ -312,6 +312,21 @@ def test_lines_after_the_first_footer_line_are_footer_and_read_for_metadata(regi
     assert sheet.meta.unit == "枣林街道办事处"
 
 
+def test_data_rows_below_a_note_line_return_the_sheet_instead_of_being_dropped(registry):
+    later = [
+        [3, "石化小区", "2.4150", "312", "906.97", "在建"],
+        [4, "育源小区", "1.2680", "164", "476.21", "在建"],
+    ]
+    rows = compound_sheet(*DATA, ["注：以下2个小区为第二批次改造"], *later, footer=[["填表人：张三"]])
+    sheet = parse_rows(registry, rows)
+    # The note starts the footer at row 6; rows 7 and 8 below it are whole data rows that would go unread.
+    assert problems(sheet) == [("data_after_footer", 7, None, None)]
+    assert "第7至8行是数据行，但位于第6行“注：以下2个小区为第二批次改造”之下" in sheet.problems[0].expected
+    # A sign-off's names under its labels fill no required column with a value: still footer, nothing said.
+    signed = compound_sheet(*DATA, footer=[["填表人：", None, "审核人："], ["张三", None, "李四"]])
+    assert parse_rows(registry, signed).problems == []
+
+
 # --- cell values ---------------------------------------------------------------------------------
 
 

@@ -27,9 +27,10 @@ from pipeline.report import (
     load_report_config,
     write_report_files,
 )
-from pipeline.report_render import render_html, rows_text
+from pipeline.report_render import render_html
 from pipeline.report_templates import zh_number
 from pipeline.settings import Settings
+from pipeline.text import rows_text
 from pipeline.warehouse import SQL_DIR
 from tests.chromium import browse, needs_chromium
 
