@@ -17,11 +17,13 @@ from pipeline.sheet_meta import SheetMeta, read_meta, row_text
 from pipeline.text import rows_text, squash
 from pipeline.ticks import read_ticks
 from pipeline.values import (
+    EXCEL_ERRORS,
     CellError,
     Noted,
     Quantity,
     UnitContext,
     cell_parser,
+    formula_error,
     is_blank,
     quantity_parser,
     read_indicator,
@@ -382,6 +384,9 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 continue
             try:
                 value = parse(raw)
+                # A text column keeps #N/A as text; a number column has refused it already, in its own words.
+                if raw.__class__ is str and raw.strip() in EXCEL_ERRORS:
+                    raise formula_error("不能是公式错误值")
             except CellError as exc:
                 values[name] = None
                 failed.add(name)
@@ -464,6 +469,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                     fix=fix,
                 )
         for binding, target_binding in read_against:
+            if binding.column.name in failed or binding.column.read_against in failed:
+                continue  # its error is told already; read against nothing, it would be told again as blank
             reported, target = values[binding.column.name], values.get(binding.column.read_against)
             if not (reported or target):
                 continue

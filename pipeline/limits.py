@@ -396,6 +396,7 @@ _BOF, _EOF, _BOUNDSHEET, _DIMENSIONS, _FILEPASS = 0x0809, 0x000A, 0x0085, 0x0200
 _ENCRYPTED_STREAMS = frozenset({"EncryptionInfo", "EncryptedPackage"})
 # Records of one cell, each starting with its zero-based row and column; blanks included, as readers keep them.
 _CELL_RECORDS = {0x0006, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00D6}
+_FORMULA, _BOOLERR = 0x0006, 0x0205
 # Records of several cells in a row: row, first column, …, last column in the last two bytes.
 _ROW_RECORDS = {0x00BD, 0x00BE}
 
@@ -435,11 +436,25 @@ def _xls_sheet_names(stream: bytes, start: int, end: int) -> dict[int, str]:
     return names
 
 
-def survey_xls(content: bytes, limits: Limits) -> None:
-    """Check an xls's sheets against the limits from their cell records, before calamine lays them out densely."""
+def _xls_error(kind: int, stream: bytes, body: int, length: int) -> bool:
+    """Say whether a cell record holds an error value (`#DIV/0!`, `#REF!` …), which calamine reads as blank."""
+    if kind == _BOOLERR and length >= 8:
+        return stream[body + 7] == 1  # fError: the value byte is an error code, not a boolean
+    # A formula's cached result: byte 0 is 2 (an error) when its last two bytes are 0xFFFF.
+    return (
+        kind == _FORMULA
+        and length >= 14
+        and stream[body + 6] == 2
+        and stream[body + 12 : body + 14] == b"\xff\xff"
+    )
+
+
+def survey_xls(content: bytes, limits: Limits) -> bool:
+    """Check an xls's sheets against the limits from their cell records, before calamine lays them out densely;
+    return whether any cell holds an error value."""
     stream, start, end = _workbook_stream(content)
     names = _xls_sheet_names(stream, start, end)
-    cells, extent, position = 0, None, start
+    cells, extent, position, errors = 0, None, start, False
     while position + 4 <= end:
         kind, length = struct.unpack_from("<HH", stream, position)
         body = position + 4
@@ -448,6 +463,7 @@ def survey_xls(content: bytes, limits: Limits) -> None:
         elif extent is not None and kind in _CELL_RECORDS and length >= 4:
             row, column = struct.unpack_from("<HH", stream, body)
             extent.reach(row + 1, column + 1)
+            errors = errors or _xls_error(kind, stream, body, length)
         elif extent is not None and kind in _ROW_RECORDS and length >= 6:
             row = struct.unpack_from("<H", stream, body)[0]
             extent.reach(row + 1, struct.unpack_from("<H", stream, body + length - 2)[0] + 1)
@@ -462,3 +478,4 @@ def survey_xls(content: bytes, limits: Limits) -> None:
             cells += extent.area
             extent = None
         position = body + length
+    return errors

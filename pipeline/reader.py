@@ -109,11 +109,8 @@ def _trim(rows: list[list[Cell]]) -> list[list[Cell]]:
 
 def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
     """Read every visible sheet of an xlsx/xlsm/xls file with calamine, once the file is proved within limits."""
-    if kind == "xlsx":
-        has_errors = survey_xlsx(content, limits)
-    else:
-        survey_xls(content, limits)
-        has_errors = False
+    # Whether any cell holds an error value: calamine reads those as blanks, which are put right below.
+    has_errors = survey_xlsx(content, limits) if kind == "xlsx" else survey_xls(content, limits)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception as exc:  # calamine raises several unrelated types for broken files
@@ -141,7 +138,7 @@ def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
     finally:
         book.close()
     if has_errors:
-        _restore_error_cells(content, grids)
+        (_restore_error_cells if kind == "xlsx" else _restore_xls_error_cells)(content, grids)
     return Workbook(kind, grids, hidden)
 
 
@@ -187,6 +184,25 @@ def _restore_error_cells(content: bytes, grids: list[Grid]) -> None:
                     row[cell.column - 1] = cell.value
     finally:
         book.close()
+
+
+def _restore_xls_error_cells(content: bytes, grids: list[Grid]) -> None:
+    """Put `#DIV/0!`, `#REF!` … back where calamine left blanks in an xls, reading those cells again with xlrd."""
+    import xlrd
+
+    book = xlrd.open_workbook(file_contents=content, on_demand=True, logfile=io.StringIO())
+    try:
+        for grid in grids:
+            sheet = book.sheet_by_name(grid.name)
+            for r in range(min(sheet.nrows, len(grid.rows))):
+                for c, kind in enumerate(sheet.row_types(r)):
+                    if kind != xlrd.XL_CELL_ERROR:
+                        continue
+                    row = grid.rows[r]
+                    row.extend([""] * (c + 1 - len(row)))
+                    row[c] = xlrd.error_text_from_code.get(sheet.cell_value(r, c), "#VALUE!")
+    finally:
+        book.release_resources()
 
 
 def decode_text(content: bytes) -> str:

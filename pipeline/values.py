@@ -47,6 +47,17 @@ class CellError(ValueError):
         self.fix = fix
 
 
+# What Excel shows in a cell whose formula failed (a broken VLOOKUP's #N/A, a #DIV/0!): no value of any column.
+EXCEL_ERRORS = frozenset(
+    {"#DIV/0!", "#REF!", "#N/A", "#VALUE!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+)
+
+
+def formula_error(expected: str = "应为数字，不能是公式错误值") -> CellError:
+    """Return the error of a cell showing a formula's error value."""
+    return CellError("formula_error", expected, "请检查该单元格的公式或直接填写数值")
+
+
 @dataclass(frozen=True, slots=True)
 class Noted:
     """A value read one way of the several it could mean: stored, and the clerk warned which reading was taken."""
@@ -117,7 +128,7 @@ def decimal_of(value: object) -> tuple[Decimal, str]:
             )
         text = text.replace(",", "")
     if text.startswith("#"):
-        raise CellError("formula_error", "应为数字，不能是公式错误值", "请检查该单元格的公式或直接填写数值")
+        raise formula_error()
     match = _NUMBER.match(text)
     if not match:
         raise CellError("type", "应为数字", "请填写确切的数字，不要带“约”“左右”等文字")

@@ -393,14 +393,24 @@ def test_the_contracts_example_message_is_exact(registry):
     )
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
 @pytest.mark.parametrize("error", ["#DIV/0!", "#REF!"])
-def test_excel_error_cells_are_errors_for_that_cell(registry, error):
-    # openpyxl stores these strings as real error cells (t="e"), as Excel does for a failing formula.
+def test_excel_error_cells_are_errors_for_that_cell(registry, error, fmt):
+    # Both writers store these strings as real error cells (xlsx t="e", xls BOOLERR), as Excel does for a failing
+    # formula; calamine reads those as blanks, which a required column would call 未填写.
     rows = compound_sheet(
         [1, "宏兴小区", "1.7260", "223", "648.21", "在建"], [2, "市委小区", "1.9320", error, "725.58"]
     )
-    sheet = parse_rows(registry, rows)
+    sheet = parse_rows(registry, rows, fmt=fmt)
     assert problems(sheet) == [("formula_error", 5, "惠及户数（户）", error)]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "csv"])
+def test_an_error_value_in_a_text_column_is_an_error_not_a_name(registry, fmt):
+    # A broken VLOOKUP's #N/A in 小区名称 would be stored as a compound named “#N/A”.
+    rows = compound_sheet([1, "#N/A", "1.7260", "223", "648.21"], [2, "市委小区", "1.9320", "249", "725.58"])
+    sheet = parse_rows(registry, rows, fmt=fmt)
+    assert problems(sheet) == [("formula_error", 4, "小区名称", "#N/A")]
 
 
 def test_names_with_stray_spaces_and_full_width_characters_are_normalised(registry):

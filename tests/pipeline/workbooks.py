@@ -16,6 +16,8 @@ import openpyxl
 import xlwt
 from openpyxl.utils.cell import range_boundaries
 
+from pipeline.values import EXCEL_ERRORS
+
 Rows = Sequence[Sequence[object]]
 
 COMPOUND_HEADER = [
@@ -57,6 +59,8 @@ def xlsx(
     return buffer.getvalue()
 
 
+# Error values xlwt knows by another spelling, given as their BIFF codes.
+_XLWT_ERROR_CODES = {"#N/A": 0x2A}
 _XLS_DATE = xlwt.easyxf(num_format_str="yyyy-mm-dd")
 _XLS_DATETIME = xlwt.easyxf(num_format_str="yyyy-mm-dd hh:mm")
 
@@ -81,6 +85,8 @@ def xls(
                     sheet.write(r, c, value, _XLS_DATE)
                 elif isinstance(value, Decimal):
                     sheet.write(r, c, float(value))
+                elif value in EXCEL_ERRORS:  # a BOOLERR record, as Excel writes a failing formula's value
+                    sheet.row(r).set_cell_error(c, _XLWT_ERROR_CODES.get(value, value))
                 else:
                     sheet.write(r, c, value)
         for cell_range in (merges or {}).get(name, ()):
