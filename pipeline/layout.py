@@ -356,6 +356,13 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     ]
     leading: tuple[int, dict] | None = None  # a 合计 above every data row: (its Excel row, its amounts)
     required_cells = [(b.index, parsers[name]) for name, b in required if not b.ticks]
+    # A CSV row with more fields than its header is shifted (an unquoted 1,250.10 is two fields): read, every
+    # field after the split would land in the next column.
+    header_width = (
+        max(_filled_width(grid.rows[r]) for r in range(match.first_row, match.last_row + 1))
+        if grid.as_text
+        else 0
+    )
     after_footer: list[int] = []  # data rows found below the first footer line: not read
     for index in range(match.last_row + 1, len(grid.rows)):
         row = grid.rows[index]
@@ -374,6 +381,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             footer_row = footer_row or excel_row
             footer_lines.append(row_text(row))
             continue
+        if header_width and _filled_width(row) > header_width:
+            _error_wider_row(sheet, excel_row, _filled_width(row), header_width)
         values, failed = {}, set()
         is_total = kind in ("total", "subtotal")
         width = len(row)
@@ -559,6 +568,37 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
     sheet.footer_row = footer_row or None
     return sheet
+
+
+def _filled_width(row: list[object]) -> int:
+    """Return how many cells a row reaches to, its last written one included."""
+    for position in range(len(row) - 1, -1, -1):
+        cell = row[position]
+        if cell is not None and not (isinstance(cell, str) and not cell.strip()):
+            return position + 1
+    return 0
+
+
+def _error_wider_row(sheet: ParsedSheet, excel_row: int, width: int, header_width: int) -> None:
+    """Return a CSV whose row has more fields than its header: its values may have moved into the wrong columns."""
+    expected = (
+        f"第{excel_row}行有{width}栏，表头只有{header_width}栏，无法确定各栏对应哪一列"
+        "（常见原因：数字中的千分位逗号未加引号，如1,250.10被当作1和250.10两栏，其后各栏随之错位）"
+    )
+    fix = (
+        "请去掉该行数字中的千分位逗号（或在Excel中打开后另存为.xlsx），表格右侧若写有备注请删去，然后重新报送"
+    )
+    sheet.problems.append(
+        Problem(
+            Severity.ERROR,
+            "csv_fields",
+            f"{expected}，{fix}。",
+            sheet=sheet.name,
+            excel_row=excel_row,
+            expected=expected,
+            fix=fix,
+        )
+    )
 
 
 def _complete_row(row: list[object], required_cells: list[tuple[int, object]]) -> bool:

@@ -327,6 +327,22 @@ def test_data_rows_below_a_note_line_return_the_sheet_instead_of_being_dropped(r
     assert parse_rows(registry, signed).problems == []
 
 
+def test_a_csv_row_with_more_fields_than_its_header_is_an_error_not_read_shifted(registry):
+    # Unquoted, 1,250.10 is two fields: 金额 would read 1 and every field after it move one column right.
+    rows = [
+        ["填报单位：枣林街道办事处"],
+        [*LEDGER_HEADER, "文号"],
+        ["2022-01-05", PROJECT, "中央补助资金", "到位", "100", "财建〔2022〕1号"],
+        ["2022-05-06", PROJECT, "中央补助资金", "支付", "1", "250.10", "记-2022-05-016"],
+        ["2022-06-06", PROJECT, "中央补助资金", "支付", "20", "", "", ""],  # empty trailing fields are no shift
+    ]
+    sheet = parse_rows(registry, rows, fmt="csv")
+    assert [(p.rule, p.excel_row) for p in sheet.problems] == [("csv_fields", 4)]
+    assert sheet.problems[0].expected.startswith("第4行有7栏，表头只有6栏")
+    # A workbook's cell right of the table is no shifted field: nothing is said of it here.
+    assert all(p.rule != "csv_fields" for p in parse_rows(registry, rows, fmt="xlsx").problems)
+
+
 # --- cell values ---------------------------------------------------------------------------------
 
 
