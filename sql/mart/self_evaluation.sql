@@ -134,19 +134,34 @@ scored as (
     from indicators
 ),
 
+-- 预算执行率 is computed from the ledger; with no ledger, the national 自评表's own 执行率 is the reported value
+-- (warehouse.md: "the reported 实际完成值 is used otherwise"), its lineage the 执行率 cell.
 budget as (
     select
         project_years.project_code,
         project_years.year,
-        measures.value as rate,
+        coalesce(measures.value, project_years.reported_rate) as rate,
+        measures.value is null and project_years.reported_rate is not null as reported,
         measures.numerator as paid,
         measures.denominator as received,
         scoring.budget_execution_points as points,
-        measures.lineage,
+        case when measures.value is not null then measures.lineage else project_years.rate_lineage end as lineage,
         project_years.budget_reported_score
     from (
-        select project_code, year, any_value(budget_reported_score) as budget_reported_score
-        from staging.performance_targets
+        select
+            targets.project_code,
+            targets.year,
+            any_value(targets.budget_reported_score) as budget_reported_score,
+            any_value(targets.budget_execution_rate) as reported_rate,
+            list_sort(list(distinct struct_pack(
+                submission_id := fields.submission_id, sheet := fields.sheet, excel_row := fields.excel_row
+            )) filter (where fields.submission_id is not null)) as rate_lineage
+        from staging.performance_targets as targets
+        left join ops.sheet_fields as fields
+            on fields.submission_id = targets.submission_id
+            and fields.sheet = targets.sheet
+            and fields.field_name = 'budget_execution_rate'
+            and targets.budget_execution_rate is not null
         group by all
     ) as project_years
     inner join config.scoring as scoring using (year)
@@ -202,13 +217,14 @@ rows as (
         '%',
         0.01,
         rate,
-        'computed',
+        case when reported then 'reported' else 'computed' end,
         null,
         points,
-        -- 分值 × min(paid / received, 1), multiplied before dividing like the indicators'.
+        -- 分值 × min(paid / received, 1), multiplied before dividing like the indicators'; a reported rate as it is.
         cast(
             case
                 when rate is null then 0
+                when reported then points * greatest(least(rate, 1), 0)
                 when paid * sign(received) >= abs(received) then points
                 else intermediate.ratio(points * paid, received)
             end

@@ -527,6 +527,41 @@ def test_a_score_on_a_rate_computed_from_the_data_is_exact(wh, tmp_path):
     assert wh.one("select self_evaluation_score from mart.project_year") == D(40)
 
 
+@pytest.mark.parametrize(
+    ("stated", "points"), [(D(1), D(10)), (D("0.8"), D(8)), (D("1.05"), D(10)), (None, D(0))]
+)
+def test_without_a_ledger_the_budget_execution_scores_by_the_forms_stated_rate(wh, stated, points):
+    # A national 自评表 states 执行率 in its 项目资金 block; with no ledger to compute it from, that is the actual.
+    register(wh, "甲")
+    wh.submit(
+        "performance_targets",
+        [
+            {
+                "project_name": "甲",
+                "level1": "产出指标",
+                "level2": "数量指标",
+                "level3": "工程进度",
+                "target_text": "按计划推进",
+                "reported_value": "达成",
+                "weight": D(90),
+                "budget_execution_rate": stated,
+            }
+        ],
+    )
+    wh.build()
+
+    assert wh.rows(
+        "select actual_value, actual_source, score from mart.self_evaluation where level3 = '预算执行率'"
+    ) == [(stated, "reported" if stated is not None else "computed", points)]
+    assert wh.one("select self_evaluation_score from mart.project_year") == D(90) + points
+    # A ledger, once sent, is what the rate is computed from.
+    ledger(wh, "甲", received="100", paid="50")
+    wh.build()
+    assert wh.rows(
+        "select actual_value, actual_source, score from mart.self_evaluation where level3 = '预算执行率'"
+    ) == [(D("0.5"), "computed", D(5))]
+
+
 def test_an_amount_past_the_exact_range_is_divided_all_the_same(wh):
     # 900,000,000,000 万元, 元 written under 万元 many times over: the suites flag it; the marts must still build.
     register(wh, "甲")

@@ -334,7 +334,16 @@ def test_a_csv_row_with_more_fields_than_its_header_is_an_error_not_read_shifted
         [*LEDGER_HEADER, "文号"],
         ["2022-01-05", PROJECT, "中央补助资金", "到位", "100", "财建〔2022〕1号"],
         ["2022-05-06", PROJECT, "中央补助资金", "支付", "1", "250.10", "记-2022-05-016"],
-        ["2022-06-06", PROJECT, "中央补助资金", "支付", "20", "", "", ""],  # empty trailing fields are no shift
+        [
+            "2022-06-06",
+            PROJECT,
+            "中央补助资金",
+            "支付",
+            "20",
+            "",
+            "",
+            "",
+        ],  # empty trailing fields are no shift
     ]
     sheet = parse_rows(registry, rows, fmt="csv")
     assert [(p.rule, p.excel_row) for p in sheet.problems] == [("csv_fields", 4)]
