@@ -146,6 +146,11 @@ class Offices(_Strict):
 
     def sent_for(self, sender: Office, text: str) -> tuple[Office, ...]:
         """Return the offices a `填报单位：` line in `sender`'s folder may mean, none if it may not send for them."""
+        # Another office's full name or alias names that office, even where it also reads as a short form of the
+        # sender's (区住建局 within 示范区住房和城乡建设局's name; 枣林街道办事处 within a 枣林街道办事处财务科 folder).
+        exact = self._exact.get(office_key(text))
+        if exact is not None and exact.name != sender.name:
+            return (exact,) if sender.may_submit_for(exact) else ()
         # The folder says who is writing: a short form fitting the sender and another office is the sender.
         if sender.is_named_by(text):
             return (sender,)

@@ -60,6 +60,21 @@ def test_named_gives_the_exact_office_else_every_office_abbreviated_else_one_of_
     assert listed.named(" ") == ()
 
 
+@pytest.mark.parametrize("line", ["区住房和城乡建设局", "区住建局"])
+def test_a_line_naming_another_office_exactly_is_that_office_not_a_short_form_of_the_senders(registry, line):
+    # 区住房和城乡建设局's characters are in order within 示范区住房和城乡建设局's name: the line still names the other.
+    listed = registry.offices
+    [sender] = listed.named("示范区住房和城乡建设局")
+    assert listed.sent_for(sender, line) == ()  # it may not send for 区住建局: the file is returned
+    # An unlisted folder whose name holds an office's name is an office of its own, not that one.
+    [clerks] = listed.named("枣林街道办事处财务科")
+    assert listed.sent_for(clerks, UNIT) == ()
+    # A short form fitting the sender is still the sender, and 代报 still names the office sent for.
+    assert [o.name for o in listed.sent_for(sender, "示范区住建局")] == ["示范区住房和城乡建设局"]
+    [bureau] = listed.named("区住房和城乡建设局")
+    assert [o.name for o in listed.sent_for(bureau, UNIT)] == [UNIT]
+
+
 def test_who_may_send_an_offices_data(registry):
     listed = registry.offices
     [zaolin] = listed.named(UNIT)
