@@ -16,8 +16,14 @@ _META_KEY = re.compile(
     + "|".join(label for label in UNIT_LABELS if label != "单位")
     + r"|(?<![\u4e00-\u9fff])单位"
     r"|主管单位|主管部门|建设单位|施工单位|监理单位|设计单位|编制单位|责任单位"
-    r"|截至|截止|统计时间|调查时间|调查日期|联系人|联系电话|填表人|填报人|制表人|审核人)\s*[:：]"
+    r"|截至|截止|统计时间|调查时间|调查日期|联系人|联系电话|填表人|填报人|制表人|审核人"
+    # Any other day or time a form is stamped with (报送日期, 制表日期, 编制时间): never a title's year.
+    r"|[\u4e00-\u9fff]{0,4}日期|[\u4e00-\u9fff]{0,4}时间)"
+    # A seal note between label and colon, as printed forms have it: `填报单位（盖章）：`.
+    r"(?:\s*\((?:盖章|章|公章|签章|签字|盖公章)\))?\s*[:：]"
 )
+# A line opening with a label of its own (`制表：…`) is a field the reader does not know, not the sheet's title.
+_LABELLED = re.compile(r"^\s*[\u4e00-\u9fff]{2,8}\s*[:：]")
 # What a unit line writes around the unit's name: `（单位：元）`, `元（人民币）`, `人民币元`.
 _UNIT_WRAPPING = re.compile(r"人民币|[()\[\]【】,，;；。.]")
 _YEAR_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
@@ -84,7 +90,7 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
         keys = list(_META_KEY.finditer(text))
         # A title may state a field after its name (`…2022年老旧小区改造项目清单（单位：万元）`, `（2022年度）  单位：万元`):
         # what comes before the first field is still the title.
-        title = text[: keys[0].start()] if keys else text
+        title = text[: keys[0].start()] if keys else ("" if _LABELLED.match(text) else text)
         if titled and not meta.title_years and (years := _YEAR_IN_TEXT.findall(title)):
             meta.title_years = tuple(dict.fromkeys(map(int, years)))
             meta.rows["title_year"] = excel_row

@@ -24,6 +24,8 @@ from tests.pipeline.workbooks import COMPOUND_HEADER
             )
         ],
         ["填报单位：枣林街道办事处（区住建局代报）  单位：万元"],
+        ["填报单位（盖章）：枣林街道办事处   单位：万元"],
+        [row_text(["填报单位(章):", "枣林街道办事处", "单位：万元"])],
     ],
     ids=[
         "one-cell",
@@ -34,6 +36,8 @@ from tests.pipeline.workbooks import COMPOUND_HEADER
         "a-label-right-after",
         "labels-in-later-cells",
         "a-note-after-the-name",
+        "a-seal-note-before-the-colon",
+        "a-seal-note-half-width",
     ],
 )
 def test_read_meta_reads_unit_and_money_unit_in_one_cell_or_spread_over_cells(lines):
@@ -105,3 +109,18 @@ def test_the_money_unit_is_read_from_the_words_around_it_and_never_from_an_offic
 def test_an_office_line_ends_the_field_before_it(other):
     meta = read_meta([f"填报单位：枣林街道办事处 {other}：区住房和城乡建设局"])
     assert (meta.unit, meta.money_unit) == ("枣林街道办事处", None)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["报送日期：2023年1月5日", "制表日期：2023-01-05", "编制时间：2023年1月", "制表：2023年1月5日 张三"],
+)
+def test_a_dated_line_above_the_table_is_no_title_and_names_no_year(line):
+    # A 2022 list stamped on 2023-01-05 would otherwise be filed as 2023 by its “title”.
+    meta = read_meta([line, "填报单位：枣林街道办事处"])
+    assert meta.title_years == () and meta.year is None
+    assert meta.unit == "枣林街道办事处"
+    # A title naming a field after it still names its year.
+    assert read_meta(["枣林街道办事处2022年老旧小区改造项目清单  报送日期：2023年1月5日"]).title_years == (
+        2022,
+    )
