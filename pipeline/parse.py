@@ -533,9 +533,14 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
                 fix = "请核对日期中的年份"
                 parsed.problems.append(_year_range(sheet, latest, record["excel_row"], header, date, fix))
     statements = _year_statements(sheet, filename, headers, bounded)
+    # A 年度 column speaks for its own rows only; the rows without one take the first other statement, and
+    # a statement naming no year or several decides all the same: the clerk says which, nothing is guessed.
+    deciding = next((s for s in statements if s.source != "column"), None)
     for statement in statements:
-        # A file is one 报表年度: a 年度 column naming two would file one submission under two years.
-        if statement.source in ("column", "dates") and len(statement.years) > 1:
+        # A file is one 报表年度: a 年度 column naming two would file one submission under two years. Dates span
+        # years freely under a `年度：` line that decides (a 2022 ledger's funds arriving in January 2023).
+        spanning = statement.source == "column" or (statement.source == "dates" and statement is deciding)
+        if spanning and len(statement.years) > 1:
             parsed.problems.append(_year_span(sheet, statement))
         elif statement.source == "line" and not statement.years:
             # Worded as a 年度 cell that cannot be read is; the line is never passed over for the title's year.
@@ -550,9 +555,6 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
                     fix="请写成“年度：2022”这样的四位年份",
                 )
             )
-    # A 年度 column speaks for its own rows only; the rows without one take the first other statement, and
-    # a statement naming no year or several decides all the same: the clerk says which, nothing is guessed.
-    deciding = next((s for s in statements if s.source != "column"), None)
     sheet_year = deciding.years[0] if deciding is not None and len(deciding.years) == 1 else None
     if deciding is not None and sheet_year is not None and not bounded(sheet_year):
         value = filename if deciding.source == "filename" else sheet_year

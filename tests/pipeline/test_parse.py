@@ -574,11 +574,31 @@ def ledger_rows(*dates, above=()) -> list[list]:
     return [*above, LEDGER_HEADER, *[[d, PROJECT, "中央补助资金", "到位", "100"] for d in dates]]
 
 
-def test_fund_ledger_year_comes_from_its_dates_before_line_title_and_file_name(registry):
+def test_fund_ledger_year_comes_from_its_line_before_its_dates_title_and_file_name(registry):
+    # submissions.md: "a 年度 column or line; for templates with a 日期 column, the year of those dates; else …".
     rows = ledger_rows(dt.date(2022, 3, 1), "2022年12月31日", above=[["2021年资金台账"], ["年度：2021"]])
     parsed = parse_file(xlsx({"台账": rows}), "示范区建设实业有限公司/2023年台账.xlsx", registry)
     assert parsed.errors == []
+    assert records_years(parsed) == [2021, 2021]
+    assert [(w.rule, w.column_header) for w in parsed.warnings] == [
+        ("year_conflict", "日期"),
+        ("year_conflict", "文件名"),
+    ]
+    # Without a line, the dates decide, before the title and the file name.
+    parsed = parse_file(
+        xlsx({"台账": ledger_rows(dt.date(2022, 3, 1), above=[["2021年资金台账"]])}), "台账.xlsx", registry
+    )
+    assert records_years(parsed) == [2022]
+
+
+def test_fund_ledger_dates_spanning_two_years_under_a_year_line_are_that_years_with_a_warning(registry):
+    # A 2022 ledger's funds arriving in January 2023: the line says which 报表年度 they belong to.
+    rows = ledger_rows("2022-12-28", "2023/1/5", above=[["年度：2022"]])
+    parsed = parse_file(csv_bytes(rows), "示范区建设实业有限公司/台账.csv", registry)
+    assert parsed.errors == []
     assert records_years(parsed) == [2022, 2022]
+    [warning] = parsed.warnings
+    assert (warning.rule, warning.column_header, warning.value) == ("year_conflict", "日期", "2022、2023")
 
 
 def test_fund_ledger_without_dates_falls_back_to_the_year_line(registry):
@@ -658,11 +678,11 @@ YEAR_CONFLICTS = [
         "台账",
         [["项目资金到位及支付台账"], ["年度：2022"], *ledger_rows(dt.date(2021, 12, 30))],
         "台账.xlsx",
-        2021,
-        (2, "年度", "2022"),
-        "第2行写的是“年度：2022”，而「日期」列的日期（第4行）是2021年，二者不一致。"
-        "本表已按「日期」列的日期取2021年度；若报表年度不是2021年，请改正「日期」列的日期后重新报送，"
-        "否则请改正“年度：”一行。",
+        2022,
+        (4, "日期", "2021"),
+        "「日期」列的日期（第4行）是2021年，而第2行写的是“年度：2022”，二者不一致。"
+        "本表已按“年度：”一行取2022年度；若报表年度不是2022年，请改正“年度：”一行后重新报送，"
+        "否则请改正「日期」列的日期。",
         id="line-and-dates",
     ),
     pytest.param(
@@ -839,9 +859,13 @@ def test_fund_ledger_dates_before_2000_or_after_next_year_are_rejected_on_their_
 
 
 def test_only_the_year_that_decides_is_checked(registry):
-    rows = ledger_rows(dt.date(2022, 3, 1), above=[["2099年资金台账"], ["年度：2099"]])
+    rows = ledger_rows(dt.date(2022, 3, 1), above=[["2099年资金台账"], ["年度：2022"]])
     parsed = parse_file(xlsx({"台账": rows}), "示范区建设实业有限公司/2099年台账.xlsx", registry)
     assert (parsed.errors, records_years(parsed)) == ([], [2022])
+    # The line decides: its year out of range is the error, whatever the dates say.
+    rows = ledger_rows(dt.date(2022, 3, 1), above=[["年度：2099"]])
+    parsed = parse_file(xlsx({"台账": rows}), "示范区建设实业有限公司/台账.xlsx", registry)
+    assert [(p.rule, p.column_header) for p in parsed.errors] == [("year_range", "年度")]
 
 
 # --- which project -------------------------------------------------------------------------------
