@@ -100,7 +100,9 @@ def _unit_context(binding: Binding, registry: Registry, meta: SheetMeta, sheet: 
         return UnitContext(found[1], found[2]) if found is not None and found[0] == "count" else UnitContext()
     if measure is None:
         return UnitContext()
-    reading = read_unit(measure, binding.unit, meta.money_unit if measure == "money" else None, registry)
+    # The `单位：` line names money's unit (submissions.md); where it names an area's too (`单位：万平方米、万元`), that
+    # is the area's unit as surely.
+    reading = read_unit(measure, binding.unit, meta.money_unit, registry)
     if reading.issue == "unit":
         base = registry.units.measures[measure].base
         sheet.error(
@@ -150,8 +152,10 @@ class UnitReading:
 
 def read_unit(measure: str, near: str | None, far: str | None, registry: Registry) -> UnitReading:
     """Read the unit a measure's numbers are written in: the nearer unit written (a header's), else the farther
-    (a `单位：` line's, which names money only); a farther unit of another measure says nothing."""
+    (a `单位：` line's, money's or, where it names one, an area's); a farther unit of another measure says nothing."""
     units = registry.units
+    if far:
+        far = _line_unit(measure, far, registry)
     written = near or far
     found = units.find(written)
     if written and (found is None or found[0] != measure):
@@ -166,6 +170,22 @@ def read_unit(measure: str, near: str | None, far: str | None, registry: Registr
     if line is not None and line[0] == measure and line[1] != found[1]:
         return UnitReading(UnitContext(found[1], found[2]), "unit_conflict", far)
     return UnitReading(UnitContext(found[1], found[2]))
+
+
+# How a `单位：` line lists a unit per measure: `单位：元、平方米`, `单位：万平方米，万元`, `单位：户/万元`.
+_UNIT_LIST = re.compile(r"[、,，;；/和及]+")
+
+
+def _line_unit(measure: str, written: str, registry: Registry) -> str:
+    """Return the unit of this measure a `单位：` line naming several measures' units gives (`元、平方米` → 元)."""
+    parts = [part for part in _UNIT_LIST.split(written) if part]
+    if len(parts) < 2:
+        return written
+    mine = {
+        part for part in parts if (found := registry.units.find(part)) is not None and found[0] == measure
+    }
+    # Two of this measure's units (`单位：元、万元`) say nothing certain: left as written, it is refused as a unit.
+    return mine.pop() if len(mine) == 1 else written
 
 
 def _unscored_words(

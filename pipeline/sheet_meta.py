@@ -24,6 +24,8 @@ _META_KEY = re.compile(
 )
 # A line opening with a label of its own (`制表：…`) is a field the reader does not know, not the sheet's title.
 _LABELLED = re.compile(r"^\s*[\u4e00-\u9fff]{2,8}\s*[:：]")
+# A note in brackets after a unit, or before it: `元（保留两位小数）`, `（人民币）元`.
+_UNIT_NOTE_ANYWHERE = re.compile(r"\([^()]*\)")
 # What a unit line writes around the unit's name: `（单位：元）`, `元（人民币）`, `人民币元`.
 _UNIT_WRAPPING = re.compile(r"人民币|[()\[\]【】,，;；。.]")
 _YEAR_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
@@ -114,7 +116,10 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
                 meta.year = _line_year(value)
                 meta.rows["year"] = excel_row
             elif name in UNIT_LABELS and meta.money_unit is None:
-                meta.money_unit = _UNIT_WRAPPING.sub("", squash(value.split()[0])) or None
+                unit = _UNIT_NOTE_ANYWHERE.sub(
+                    "", squash(value.split()[0])
+                )  # 元（保留两位小数）: the note is no unit
+                meta.money_unit = _UNIT_WRAPPING.sub("", unit) or None
                 meta.rows["money_unit"] = excel_row
     return meta
 

@@ -46,6 +46,31 @@ def column_values(sheet: ParsedSheet, name: str) -> list:
 
 
 @pytest.mark.parametrize(
+    ("line", "area", "money", "rules"),
+    [
+        ("单位：元、平方米", Decimal(28650), Decimal("1075.97"), []),
+        ("单位：万平方米、万元", Decimal(28650), Decimal("1075.97") * 10000, []),
+        ("单位：元（保留两位小数）", Decimal(28650), Decimal("1075.97"), ["unit_assumed"]),
+        ("单位：元、万元", Decimal(28650), None, ["unit_assumed", "unit"]),
+    ],
+)
+def test_a_unit_line_naming_each_measures_unit_gives_each_column_its_own(registry, line, area, money, rules):
+    # Headers without units: 2.865 万平方米 is 28,650 ㎡; 10,759,700 元 is 1,075.97 万元.
+    written_area = "2.865" if "万平方米" in line else "28650"
+    written_money = "1075.97" if "万元" in line and "元、" not in line else "10759700"
+    rows = compound_sheet(
+        [1, "棉纺厂东院", written_area, "370", written_money],
+        unit_line=line,
+        header=["序号", "小区名称", "改造面积", "惠及户数（户）", "计划投资"],
+    )
+    sheet = parse_rows(registry, rows)
+    assert [p.rule for p in sheet.problems] == rules
+    if money is not None:
+        assert column_values(sheet, "area_m2") == [area]
+        assert column_values(sheet, "planned_investment_wan") == [money / 10000 if "万元" in line else money]
+
+
+@pytest.mark.parametrize(
     ("header", "written", "stored"),
     [
         ("改造面积（万平方米）", "2.8650", Decimal(28650)),
