@@ -89,3 +89,90 @@ def _beside(sheet: ParsedSheet, record: dict, unit: str, others: list[str], peri
         expected=expected,
         fix=fix,
     )
+
+
+def _stored_rows(
+    con: duckdb.DuckDBPyConnection | None, template_id: str, column: str, codes: list[str]
+) -> dict[tuple[_Period, str], set[str]]:
+    """Return, per period and value of a unique column, the offices whose files in force list it."""
+    rows: dict[tuple[_Period, str], set[str]] = defaultdict(set)
+    if con is None or not codes:
+        return rows
+    for key, value in con.execute(
+        f"select r.slice_key, r.{column} from raw.{template_id} as r "
+        "join ops.current_slices as c using (slice_key, submission_id) "
+        f"where r.project_code in (select unnest(?::varchar[])) and r.{column} is not null",
+        [codes],
+    ).fetchall():
+        template, unit, code, year, month = slice_parts(key)
+        rows[((template, code, year, month), str(value))].add(unit)
+    return rows
+
+
+def flag_shared_rows(
+    con: duckdb.DuckDBPyConnection | None, registry: Registry, files: list[ParsedFile]
+) -> None:
+    """Reject a sheet listing a row (a compound) that another office's file lists for the same project and period.
+
+    Several offices may each send a list for one project (each its own compounds), so these templates are not
+    by the implementing unit; but one compound in two offices' lists is counted twice: most often a copy forwarded
+    without `填报单位：` naming the office it is for. Files of the run count in load order, so the first stands.
+    """
+    for template in registry.templates.values():
+        unique = next((c.name for c in template.columns if c.unique), None)
+        if template.project.by_implementing_unit or unique is None or "unit" not in template.slice:
+            continue
+        sheets = [
+            (file, sheet)
+            for file in files
+            if not file.errors and file.unit is not None
+            for sheet in file.sheets
+            if sheet.template.id == template.id
+        ]
+        if not sheets:
+            continue
+        codes = sorted(
+            {str(r["project_code"]) for _, s in sheets for r in s.records if r.get("project_code")}
+        )
+        listed = _stored_rows(con, template.id, unique, codes)
+        header = {b.column.name: b.header for _, s in sheets for b in s.bindings}.get(unique, unique)
+        for file, sheet in sheets:
+            mine: dict[tuple[_Period, str], dict] = {}
+            for record in sheet.records:
+                period = _period(template.id, record, "month" in template.slice)
+                if period is not None and record.get(unique) is not None:
+                    mine.setdefault((period, str(record[unique])), record)
+            for entry, record in mine.items():
+                others = sorted(listed[entry] - {file.unit})
+                if others:
+                    file.problems.append(
+                        _listed_twice(sheet, record, header, entry[1], file.unit, others, entry[0])
+                    )
+            for entry in mine:
+                listed[entry].add(file.unit)
+
+
+def _listed_twice(
+    sheet: ParsedSheet, record: dict, header: str, value: str, unit: str, others: list[str], period: _Period
+) -> Problem:
+    _, _, year, month = period
+    when = f"{year}年度{f'{month}月' if month else ''}"
+    expected = (
+        f"{header}“{value}”已列在{'、'.join(others)}报送的项目“{record.get('project_name')}”{when}"
+        f"{sheet.template.name_zh}中，两份都计入会重复计算"
+    )
+    fix = (
+        f"如本表是代{others[0]}报送或转报的同一份数据，请在表格上方写明“填报单位：{others[0]}”后重新报送，"
+        f"本表即替代其原表；如该{header}确属{unit}，请与{others[0]}核对，只由一方填报"
+    )
+    return Problem(
+        Severity.ERROR,
+        "listed_by_other_unit",
+        f"第{record['excel_row']}行{expected}，{fix}。",
+        sheet=sheet.name,
+        excel_row=record["excel_row"],
+        column_header=header,
+        value=value,
+        expected=expected,
+        fix=fix,
+    )

@@ -179,6 +179,42 @@ def test_another_offices_ledger_for_a_project_and_year_already_held_is_a_flagged
     assert not warned[register[0]]
 
 
+def compounds_csv(name: str, *compounds: str) -> str:
+    rows = "".join(f"{n},{c},1.0,100,300\n" for n, c in enumerate(compounds, 1))
+    return f"项目名称：{name}\n年度：{YEAR}\n序号,小区名称,改造面积（万平方米）,惠及户数（户）,计划投资（万元）\n{rows}"
+
+
+@pytest.mark.parametrize("same_night", [False, True])
+def test_a_compound_another_office_already_lists_for_the_project_is_an_error_not_counted_twice(
+    settings, registry, same_night
+):
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)))
+    own = (f"{JIA}/小区清单.csv", compounds_csv("甲项目", "棉纺厂东院", "市委小区"))
+    beside = (f"{YI}/小区清单.csv", compounds_csv("甲项目", "育源小区"))  # its own compounds of the project
+    forwarded = (
+        f"{BUREAU}/小区清单.csv",
+        compounds_csv("甲项目", "棉纺厂东院 ", "石化小区"),
+    )  # no 填报单位 line
+    if same_night:
+        outcomes = take_in(settings, registry, register, own, beside, forwarded)
+    else:
+        outcomes = take_in(settings, registry, register, own) | take_in(settings, registry, beside, forwarded)
+
+    assert [outcomes[f[0]].status for f in (own, beside, forwarded)] == ["accepted", "accepted", "rejected"]
+    [problem] = outcomes[forwarded[0]].errors
+    assert (problem.rule, problem.excel_row, problem.column_header, problem.value) == (
+        "listed_by_other_unit",
+        4,
+        "小区名称",
+        "棉纺厂东院",
+    )
+    assert f"已列在{JIA}报送的项目“甲项目”2022年度" in problem.message_zh
+    assert f"“填报单位：{JIA}”" in problem.fix
+    assert query(settings, "select unit, count(*) from staging.compound_list group by all order by all") == [
+        (YI, 1), (JIA, 2)
+    ]  # fmt: skip
+
+
 def test_a_name_matching_several_projects_none_the_senders_is_an_error_naming_them(settings, registry):
     outcomes = take_in(
         settings,
