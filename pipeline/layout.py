@@ -450,7 +450,9 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             try:
                 _convert_by_row_unit(values, template, registry)
             except CellError as exc:
-                binding = by_name[row_unit_rule.value]
+                # A unit that cannot be converted is the 单位 cell's fault; a quantity's own unit, the quantity's.
+                binding = by_name.get(row_unit_rule.unit if exc.rule == "unit" else row_unit_rule.value)
+                binding = binding or by_name[row_unit_rule.value]
                 sheet.error(
                     rule=exc.rule,
                     excel_row=excel_row,
@@ -736,11 +738,24 @@ def _sum_unit_column(name: str, template: Template) -> str | None:
 _AMOUNT = (int, Decimal)
 
 
+# A note in brackets after a row's unit: `万元（含税）`, `平方米(建筑面积)`.
+_UNIT_NOTE = re.compile(r"[（(][^（）()]*[）)]\s*$")
+
+
 def _convert_by_row_unit(values: dict, template: Template, registry: Registry) -> None:
     """Convert a row's quantity by the unit written on that row (元 → 万元, 万平方米 → 平方米)."""
     rule = template.row_unit
     quantity, unit = values.get(rule.value), values.get(rule.unit)
+    if isinstance(unit, str) and _UNIT_NOTE.search(unit):
+        # `万元（含税）`: the note says what the amount covers, the unit is before it.
+        unit = values[rule.unit] = _UNIT_NOTE.sub("", unit).strip() or unit
     found = registry.units.find(unit)
+    if found is None and isinstance(unit, str) and unit.strip().endswith("元"):
+        # An amount in a unit nobody listed (千元) cannot be converted: stored as written, it would be read as 万元.
+        money = registry.units.measures["money"]
+        raise CellError(
+            "unit", f"金额单位应为{'、'.join(money.units)}之一", f"请把金额换算为{money.base}填写"
+        )
     if isinstance(quantity, Quantity):
         written = registry.units.find(quantity.unit)
         if found is None or written[:2] != found[:2]:

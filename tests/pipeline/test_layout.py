@@ -769,6 +769,21 @@ def test_a_quantity_written_with_its_rows_unit_is_read_and_with_another_is_an_er
     ]
 
 
+def test_a_rows_money_unit_nobody_listed_is_an_error_on_its_unit_cell_and_a_note_after_a_unit_is_no_part(
+    registry,
+):
+    rows = [
+        SCALE_HEADER,
+        [PROJECT, "投资构成", "建安工程费", "763139.3", "千元"],  # stored as written, it would read as 万元
+        [PROJECT, "投资构成", "其他费用", "5210.21", "万元（含税）"],
+        [PROJECT, "建设规模", "改造面积", "1.2", "万平方米(建筑面积)"],
+    ]
+    sheet = parse_rows(registry, rows)
+    assert problems(sheet) == [("unit", 2, "单位", "千元")]
+    assert column_values(sheet, "quantity")[1:] == [Decimal("5210.21"), Decimal(12000)]
+    assert column_values(sheet, "quantity_unit")[1:] == ["万元", "平方米"]
+
+
 def test_counted_quantities_keep_their_row_unit(registry):
     rows = [
         SCALE_HEADER,
