@@ -77,6 +77,7 @@ RULE_ZH = {
     "listed_by_other_unit": "另有单位的报表已列有同一行",
     "same_name_twin": "收件箱中另有同名而内容不同的文件",
     "project_code_reused": "项目编码重复使用",
+    "project_recoded": "项目已以另一编码登记",
     "project_code_derived_duplicate": "同名项目未填项目编码",
     "project_span": "报表年度超出项目计划实施期",
     "part_exceeds_row": "“其中”项超过所属行",

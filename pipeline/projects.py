@@ -24,7 +24,7 @@ from decimal import Decimal
 import duckdb
 
 from pipeline.layout import ParsedSheet
-from pipeline.offices import Offices
+from pipeline.offices import Offices, office_key
 from pipeline.parse import ParsedFile
 from pipeline.problems import Problem, Severity, display
 from pipeline.registry import Registry, Template
@@ -200,6 +200,32 @@ class ProjectRegister:
         for project in added:
             self._add(project)
 
+    def refuse_recoded(self, parsed: ParsedFile) -> None:
+        """Reject a register row for a project already in force under another code (same name, implementing unit
+        and year): kept, the two codes would be two projects, the report counting it twice."""
+        for sheet in parsed.sheets:
+            if sheet.template.id != REGISTER_TEMPLATE:
+                continue
+            assign_codes(sheet)
+            for record in sheet.records:
+                name, code, year = record.get("project_name"), record.get("project_code"), record.get("year")
+                if not name or not code:
+                    continue
+                implementer = office_key(record.get("implementing_unit") or "")
+                held = next(
+                    (
+                        p
+                        for p in self._by_name.get(name, ())
+                        if p.current
+                        and p.code != code
+                        and p.year == year
+                        and office_key(p.implementing_unit or "") == implementer
+                    ),
+                    None,
+                )
+                if held is not None:
+                    sheet.problems.append(_recoded(sheet, record, held))
+
     def _warn_other_total(self, parsed: ParsedFile, sheet: ParsedSheet, record: dict) -> None:
         """Warn on a register row whose 计划总投资 differs from the one another office's register states for the
         same project and year: the report takes the later one, and only the two offices know which is right."""
@@ -310,6 +336,33 @@ def assign_codes(sheet: ParsedSheet) -> None:
         else:
             record["project_code"] = derived_code(record.get("implementing_unit"), record["project_name"])
             record["project_code_derived"] = True
+
+
+def _recoded(sheet: ParsedSheet, record: dict, held: RegisteredProject) -> Problem:
+    """Say that a register row gives a project in force another code, and how to put it right."""
+    sent = f"第{held.order[0]}号提交" if held.order[0] < _RUN_ORDER else "本次收到的另一份项目基本信息表"
+    held_code = "未填编码" if held.derived else f"编码{held.code}"
+    expected = (
+        f"项目“{held.name}”（实施单位{held.implementing_unit or '未填'}，{held.year}年度）已由{held.unit or '其他单位'}"
+        f"以{held_code}登记（{sent}），本行的项目编码与之不同，两个编码会被当作两个项目重复计入"
+    )
+    if record.get("project_code_derived") and not held.derived:
+        fix = f"请在项目编码栏填写{held.code}"
+    else:
+        fix = "如为更正项目编码，请先由管理员撤回原登记（pipeline withdraw 提交编号）再重新报送；如确为另一项目，请在项目名称中加以区分"
+    column = "project_name" if record.get("project_code_derived") else "project_code"
+    row = record.get("excel_row")
+    return Problem(
+        Severity.ERROR,
+        "project_recoded",
+        f"{f'第{row}行' if row else ''}{expected}，{fix}。",
+        sheet=sheet.name,
+        excel_row=row,
+        column_header=_header(sheet, column, "项目名称" if column == "project_name" else "项目编码"),
+        value=record[column],
+        expected=expected,
+        fix=fix,
+    )
 
 
 def _header(sheet: ParsedSheet, column: str, default: str) -> str:

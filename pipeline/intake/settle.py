@@ -85,6 +85,7 @@ def settle(
     for file in parsed:
         settle_register(file)  # a register giving one code to two projects is rejected before it is used
     for file in parsed:
+        register.refuse_recoded(file)  # against the register in force and the registers before it in this run
         if not file.errors:
             register.add_from(file)
     for file in parsed:

@@ -179,6 +179,36 @@ def test_another_offices_ledger_for_a_project_and_year_already_held_is_a_flagged
     assert not warned[register[0]]
 
 
+@pytest.mark.parametrize("same_night", [False, True])
+def test_a_register_row_giving_a_project_in_force_another_code_is_an_error_not_a_second_project(
+    settings, registry, same_night
+):
+    first = (
+        f"{BUREAU}/项目基本信息表.csv",
+        register_csv(("JIA-2022-01", "甲项目", JIA), ("YI-01", "乙项目", YI)),
+    )
+    recoded = (f"{BUREAU}/项目基本信息表（更正）.csv", register_csv(("JIA-2022-001", "甲项目", JIA)))
+    uncoded = (f"{JIA}/项目基本信息表.csv", register_csv(("", "甲项目", JIA)))
+    if same_night:
+        outcomes = take_in(settings, registry, first, recoded, uncoded)
+    else:
+        outcomes = take_in(settings, registry, first) | take_in(settings, registry, recoded, uncoded)
+
+    assert [outcomes[f[0]].status for f in (first, recoded, uncoded)] == ["accepted", "rejected", "rejected"]
+    [problem] = outcomes[recoded[0]].errors
+    assert (problem.rule, problem.column_header, problem.value) == (
+        "project_recoded",
+        "项目编码",
+        "JIA-2022-001",
+    )
+    assert "已由区财政局以编码JIA-2022-01登记" in problem.message_zh and "撤回" in problem.fix
+    [problem] = outcomes[uncoded[0]].errors
+    assert (problem.rule, problem.column_header, problem.fix) == (
+        "project_recoded", "项目名称", "请在项目编码栏填写JIA-2022-01"
+    )  # fmt: skip
+    assert query(settings, "select count(distinct project_code) from staging.project_register") == [(2,)]
+
+
 def compounds_csv(name: str, *compounds: str) -> str:
     rows = "".join(f"{n},{c},1.0,100,300\n" for n, c in enumerate(compounds, 1))
     return f"项目名称：{name}\n年度：{YEAR}\n序号,小区名称,改造面积（万平方米）,惠及户数（户）,计划投资（万元）\n{rows}"
