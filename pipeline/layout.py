@@ -515,6 +515,16 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             if reading.target_unit == "%" and binding.index < width:
                 # A bare number against a percent target is read in points; its cell's format may say otherwise.
                 sheet.note_percent_number(index, binding.index, row[binding.index])
+            elif target and not reading.target_unit:
+                # Against a target with no unit, a number Excel shows as 98.00% (stored 0.98) is read as 0.98: its
+                # format is asked, so both are read as the clerk sees them.
+                for shown in (binding, target_binding):
+                    if (
+                        shown is not None
+                        and shown.index < width
+                        and row[shown.index].__class__ in (float, int)
+                    ):
+                        sheet.percent_numbers.append((index, shown.index))
             if reading.error is not None:
                 where = target_binding if reading.error_in_target and target_binding else binding
                 sheet.error(

@@ -215,6 +215,24 @@ def test_a_fraction_in_a_percent_cell_was_read_right_already_and_is_left_alone(r
     assert read_indicator("≥95%", parsed.sheets[0].records[0]["reported_value"]).reported_number == 97
 
 
+@pytest.mark.parametrize(
+    ("target", "reported", "cell", "shown"), [("≥95", 0.98, "E3", "98%"), (0.95, "98%", "D3", "95%")]
+)
+def test_a_percent_cell_against_a_target_without_a_percent_sign_is_read_as_shown(
+    registry, target, reported, cell, shown
+):
+    # 98.00% stored as 0.98 against `≥95`: read as 0.98, it scored 0.98/95 of its points.
+    content = formatted(targets_sheet(target, reported), {cell: "0.00%"})
+
+    parsed = parse_file(content, f"{UNIT}/2022年绩效目标.xlsx", registry)
+
+    [record] = parsed.sheets[0].records
+    column = "reported_value" if cell == "E3" else "target_text"
+    assert record[column] == shown
+    reading = read_indicator(record["target_text"], record["reported_value"])
+    assert (reading.target_number, reading.reported_number) == (95, 98)
+
+
 # --- a （%） column of a table ---------------------------------------------------------------------------
 
 
