@@ -384,6 +384,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         else 0
     )
     after_footer: list[int] = []  # data rows found below the first footer line: not read
+    ordinals = frozenset(b.index for b in match.bindings if b.column.ordinal)
     for index in range(match.last_row + 1, len(grid.rows)):
         row = grid.rows[index]
         excel_row = index + 1
@@ -395,6 +396,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             kind = "footer"
         if ends_at and kind != "footer" and _starts_with(row, ends_at):
             kind = "footer"
+        if kind == "data" and ordinals and _only_in(row, ordinals):
+            kind = "blank"  # a pre-numbered form's unused row: its 序号 and nothing else
         if kind == "blank":
             continue
         if kind == "footer":
@@ -600,6 +603,15 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
     sheet.footer_row = footer_row or None
     return sheet
+
+
+def _only_in(row: list[object], positions: frozenset[int]) -> bool:
+    """Say whether every written cell of a row is at one of these positions."""
+    return all(
+        position in positions
+        for position, cell in enumerate(row)
+        if cell is not None and not (isinstance(cell, str) and is_blank(cell))
+    )
 
 
 def _filled_width(row: list[object]) -> int:

@@ -82,6 +82,9 @@ class Column(_Strict):
     # A text column whose cells may end with their points, `产出指标（55分）`: the points are stripped and
     # checked against the sum of this numeric column over the rows that carry the same text.
     points_of: str | None = None
+    # A row's number the clerk writes as they like (序号: 1, 一, 3、, （4）): read as a whole number where it is one,
+    # else as nothing, never an error; a row holding only it is an unused row of a pre-numbered form.
+    ordinal: bool = False
 
     @field_validator("name")
     @classmethod
@@ -100,6 +103,8 @@ class Column(_Strict):
             raise ValueError(f"column {self.name!r}: `multiple` is only for enum columns")
         if self.read_against is not None and self.type is not ColumnType.TEXT:
             raise ValueError(f"column {self.name!r}: `read_against` is only for text columns")
+        if self.ordinal and (self.type is not ColumnType.INTEGER or self.required):
+            raise ValueError(f"column {self.name!r}: `ordinal` is only for optional integer columns")
         if self.points_of is not None and self.type is not ColumnType.TEXT:
             raise ValueError(f"column {self.name!r}: `points_of` is only for text columns")
         meaning = self.enum_lookup  # refuses a spelling listed for two values

@@ -806,6 +806,8 @@ def _parser(column: Column, units: Units, context: UnitContext) -> Callable[[obj
     kind = column.type
     if kind in (ColumnType.MONEY, ColumnType.AREA):
         return functools.partial(parse_measure, column=column, units=units, context=context)
+    if column.ordinal:
+        return parse_ordinal
     if kind in (ColumnType.COUNT, ColumnType.INTEGER):
         return functools.partial(parse_integer, column=column, units=units, context=context)
     if kind is ColumnType.DECIMAL:
@@ -821,6 +823,29 @@ def _parser(column: Column, units: Units, context: UnitContext) -> Callable[[obj
     if kind is ColumnType.ENUM:
         return functools.partial(parse_enum, column=column)
     return _text_parser(kind)
+
+
+_ORDINAL_WRAPPING = re.compile(r"^[(（\[【]|[)）\]】、.．。,，:：]+$|[)）\]】]")
+_ZH_UNITS = {n: i for i, n in enumerate("一二三四五六七八九", start=1)}
+
+
+def parse_ordinal(value: object) -> int | None:
+    """Read a row's number as written (3, `3、`, `（3）`, `三`, `十二`); anything else is no number, never an error."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    text = _ORDINAL_WRAPPING.sub("", squash(str(value)))
+    if text.isdigit():
+        return int(text)
+    tens, _, ones = text.partition("十")
+    if "十" not in text:
+        return _ZH_UNITS.get(text)
+    if (tens and tens not in _ZH_UNITS) or (ones and ones not in _ZH_UNITS):
+        return None
+    return _ZH_UNITS.get(tens, 1) * 10 + _ZH_UNITS.get(ones, 0)
 
 
 # Each column's parser, per unit context, kept for the process: what it read is remembered across files.

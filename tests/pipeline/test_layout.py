@@ -377,6 +377,26 @@ def test_a_csv_row_with_more_fields_than_its_header_is_an_error_not_read_shifted
     assert all(p.rule != "csv_fields" for p in parse_rows(registry, rows, fmt="xlsx").problems)
 
 
+def test_a_seq_written_any_way_is_read_or_passed_over_and_a_row_of_only_its_seq_is_unused(registry):
+    rows = compound_sheet(
+        ["一", "棉纺厂东院", "2.8650", "370", "1075.97"],
+        ["2、", "市委小区", "1.9320", "249", "725.58"],
+        [
+            "第三",
+            "育源小区",
+            "1.2680",
+            "164",
+            "476.21",
+        ],  # no number a reader can be sure of: nothing, no error
+        [4],  # a pre-numbered form's unused rows
+        ["五"],
+    )
+    sheet = parse_rows(registry, rows)
+    assert sheet.problems == []
+    assert column_values(sheet, "seq") == [1, 2, None]
+    assert column_values(sheet, "excel_row") == [4, 5, 6]
+
+
 # --- cell values ---------------------------------------------------------------------------------
 
 

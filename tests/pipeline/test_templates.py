@@ -207,8 +207,9 @@ def test_metadata_lines_are_those_the_parser_reads(registry):
         "project_name" not in columns["performance_targets"] and "year" not in columns["performance_targets"]
     )
     assert lines["compound_list"] == ("填报单位", "项目名称", "年度")
-    # A required 项目名称 column and required dates settle project and year: a line would be ignored.
-    assert lines["fund_ledger"] == ("填报单位",)
+    # A required 项目名称 column settles the project, a required 年度 column the year: a line would be ignored. A
+    # ledger's 年度 line decides its year before its dates (a 2022 ledger's funds arriving in January 2023).
+    assert lines["fund_ledger"] == ("填报单位", "年度")
     assert lines["investment_progress"] == ("填报单位",)
     assert lines["project_register"] == ("填报单位", "年度")
     book = openpyxl.load_workbook(io.BytesIO(template_workbook(registry.template("compound_list"), registry)))
