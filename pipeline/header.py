@@ -272,17 +272,18 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
                 continue
             headers, top = header_cells(first, last)
             below_fits = matcher.fits_of(tuple(header_cells(last, last)[0])) if last != first else ()
-            for number, fit in enumerate(matcher.fits_of(tuple(headers))):
-                if last != first and len(fit.bindings) <= len(below_fits[number].bindings):
-                    continue  # the upper row names no column: at best a one-row header on the lower row
-                if not fit.plausible:
-                    continue
-                required = sum(b.column.required for b in fit.bindings)
-                # More columns matched wins; then a one-row header over a two-row one; then the earlier row.
-                score = (len(fit.bindings), required, -(last - top), -top)
-                if best_score is None or score > best_score:
-                    best, best_score = HeaderMatch(fit.template, top, last, list(fit.bindings)), score
-                    best_headers = headers
+            for written in (headers, *_composed(grid, first, last, origin, headers)):
+                for number, fit in enumerate(matcher.fits_of(tuple(written))):
+                    if last != first and len(fit.bindings) <= len(below_fits[number].bindings):
+                        continue  # the upper row names no column: at best a one-row header on the lower row
+                    if not fit.plausible:
+                        continue
+                    required = sum(b.column.required for b in fit.bindings)
+                    # More columns matched wins; then a one-row header over a two-row one; then the earlier row.
+                    score = (len(fit.bindings), required, -(last - top), -top)
+                    if best_score is None or score > best_score:
+                        best, best_score = HeaderMatch(fit.template, top, last, list(fit.bindings)), score
+                        best_headers = written
     if best is not None and best.first_row < best.last_row:
         best.bindings = [_with_group_unit(grid, best, b, origin) for b in best.bindings]
     if best is not None:
@@ -291,6 +292,24 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
         best.headers = best_headers
         best.repeats = _repeats(best, best_headers)
     return best
+
+
+def _composed(grid: Grid, first: int, last: int, origin: dict, headers: list[str]) -> list[list[str]]:
+    """Return a two-row header's sub-headers read with their group header, after and before it: `完成投资（万元）` over
+    `本月 | 自年初累计` names 本月完成投资 and 自年初累计完成投资; none where no group stands over a sub-header."""
+    if first == last:
+        return []
+    text = _text_at(grid, origin)
+    after, before = list(headers), list(headers)
+    for col, sub in enumerate(headers):
+        source = origin.get((first, col))
+        group = text(first, col) if source is not None and source[0] == first else ""
+        if not sub or not group or group == sub:
+            continue
+        (group_label, group_unit), (sub_label, sub_unit) = split_header(group), split_header(sub)
+        unit = f"（{sub_unit or group_unit}）" if sub_unit or group_unit else ""
+        after[col], before[col] = sub_label + group_label + unit, group_label + sub_label + unit
+    return [] if after == headers else [after, before]
 
 
 def _take_units_row(grid: Grid, match: HeaderMatch) -> None:

@@ -197,6 +197,24 @@ def test_two_row_merged_header_reports_both_rows(registry):
     assert sheet.header_rows == (2, 3)
 
 
+def test_sub_headers_named_only_with_their_group_header_are_read_with_it(registry):
+    # 完成投资（万元） merged over 本月 | 自年初累计: the columns are 本月完成投资 and 自年初累计完成投资, in 万元.
+    rows = [
+        ["项目名称", "年度", "月份", "年度计划投资（万元）", "完成投资（万元）", None],
+        [None, None, None, None, "本月", "自年初累计"],
+        ["甲项目", 2022, 1, "15000", "3000", "3000"],
+        ["甲项目", 2022, 2, "15000", "4000", "7000"],
+    ]
+    merges = ["A1:A2", "B1:B2", "C1:C2", "D1:D2", "E1:F1"]
+    sheet = parse_rows(registry, rows, merges=merges)
+    assert sheet.template.id == "investment_progress" and sheet.problems == []
+    assert [(b.column.name, b.header, b.unit) for b in sheet.bindings if b.index >= 4] == [
+        ("monthly_completed_wan", "本月完成投资（万元）", "万元"),
+        ("cumulative_completed_wan", "自年初累计完成投资（万元）", "万元"),
+    ]
+    assert column_values(sheet, "cumulative_completed_wan") == [Decimal(3000), Decimal(7000)]
+
+
 # A header whose row names one label of its own: the others reach it through cells merged down from above.
 MERGED_DOWN_SHEET = [
     ["枣林街道办事处2022年老旧小区改造项目清单"],
