@@ -20,6 +20,9 @@ NULL_TOKENS = frozenset({"", "-", "--", "—", "——", "/", "无", "空", "n/a
 _NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(.*)$")
 # Commas after the point too: `1.280,5` (a decimal comma after a thousands point) must reach the grouping check.
 _DIGITS_AND_COMMAS = re.compile(r"[\d,]*(?:\.[\d,]*)?")
+# Digits apart by spaces or a line break inside a cell; only `1 280 000` (thousands set apart by one space) is a number.
+_SPACED_DIGITS = re.compile(r"\d[\s\u3000]+\d")
+_SPACE_GROUPED = re.compile(r"^[+-]?\d{1,3}(?: \d{3})+(?:\.\d*)?\D*$")
 _GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 _DATE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?|月)?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
@@ -118,7 +121,11 @@ def decimal_of(value: object) -> tuple[Decimal, str]:
         raise CellError("type", "应为数字", "请填写数字")
     if isinstance(value, int):
         return Decimal(value), ""
-    text = squashed(str(value))
+    written = str(value)
+    if _SPACED_DIGITS.search(written) is not None and not _SPACE_GROUPED.match(nfkc(written).strip()):
+        # `370 249` or `370⏎249` squashed would be 370249: two figures, or one mistyped; the clerk says which.
+        raise CellError("type", "数字中间不能有空格或换行", "请只填写一个数字，删去数字中间的空格或换行")
+    text = squashed(written)
     if "," in text:
         digits = _DIGITS_AND_COMMAS.match(text.lstrip("+-")).group(0)
         # `1,2` or `72,5.58` is no thousands separator: a slip, or a decimal comma; the clerk says which.

@@ -691,6 +691,21 @@ def test_a_comma_out_of_thousands_place_is_an_error_not_deleted(value):
     assert caught.value.rule == "separator"
 
 
+@pytest.mark.parametrize("value", ["370\n249", "12 5", "９ ５", "1 28", "3000 200户"])
+def test_digits_apart_by_a_space_or_line_break_are_an_error_not_one_number(value):
+    # Squashed, 370⏎249 (two lines of one cell) was read as 370249.
+    with pytest.raises(CellError) as caught:
+        decimal_of(value)
+    assert (caught.value.rule, caught.value.expected) == ("type", "数字中间不能有空格或换行")
+
+
+@pytest.mark.parametrize(
+    ("value", "number"), [("1 280", 1280), ("1 280 000.5", Decimal("1280000.5")), (" 200 ", 200)]
+)
+def test_thousands_set_apart_by_single_spaces_are_one_number(value, number):
+    assert decimal_of(value) == (Decimal(number), "")
+
+
 @pytest.mark.parametrize(
     ("value", "number"), [("80", Decimal(80)), ("12.5分", Decimal("12.5")), (7.5, Decimal("7.5"))]
 )
