@@ -22,6 +22,17 @@ _META_KEY = re.compile(
     # A seal note between label and colon, as printed forms have it: `填报单位（盖章）：`.
     r"(?:\s*\((?:盖章|章|公章|签章|签字|盖公章)\))?\s*[:：]"
 )
+# A label spaced out to line up with longer ones, as printed forms do (`年    度：`, `单  位：`, `填 报 单 位：`): read
+# closed up. It starts the line or follows a space, so a value's last characters never join it.
+_SPACED_LABEL = re.compile(
+    r"(?:^|(?<=\s))((?:[\u4e00-\u9fff][ \u3000]+){1,3}[\u4e00-\u9fff])(?=[ \u3000]*[:：])"
+)
+
+
+def _closed_up(match: re.Match) -> str:
+    return re.sub(r"[ \u3000]+", "", match.group(1))
+
+
 # A line opening with a label of its own (`制表：…`) is a field the reader does not know, not the sheet's title.
 _LABELLED = re.compile(r"^\s*[\u4e00-\u9fff]{2,8}\s*[:：]")
 # A note in brackets after a unit, or before it: `元（保留两位小数）`, `（人民币）元`.
@@ -88,7 +99,7 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
     # names the day it was filled, not the year it reports.
     titled = first_row == 1
     for excel_row, line in enumerate(lines, start=first_row):
-        text = nfkc(line)
+        text = _SPACED_LABEL.sub(_closed_up, nfkc(line))
         keys = list(_META_KEY.finditer(text))
         # A title may state a field after its name (`…2022年老旧小区改造项目清单（单位：万元）`, `（2022年度）  单位：万元`):
         # what comes before the first field is still the title.

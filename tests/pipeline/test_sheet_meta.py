@@ -124,3 +124,18 @@ def test_a_dated_line_above_the_table_is_no_title_and_names_no_year(line):
     assert read_meta(["枣林街道办事处2022年老旧小区改造项目清单  报送日期：2023年1月5日"]).title_years == (
         2022,
     )
+
+
+def test_labels_spaced_out_to_line_up_are_read_closed_up():
+    # `单  位：元` unread, 元 amounts were read as 万元; `年    度：` unread, the year fell to the title or was lost.
+    meta = read_meta(
+        ["填 报 单 位：枣林街道办事处   单  位：元", "年    度：2022", "项　目　名　称：老旧小区改造"]
+    )
+    assert (meta.unit, meta.money_unit, meta.year, meta.project) == (
+        "枣林街道办事处",
+        "元",
+        2022,
+        "老旧小区改造",
+    )
+    # A value's last characters never join a label after it.
+    assert read_meta(["填报单位：枣林街道办事处 单位：元"]).unit == "枣林街道办事处"
