@@ -7,7 +7,7 @@ import math
 
 from pipeline.header import Binding, HeaderMatch, column_letter, header_text
 from pipeline.layout import ParsedSheet, warn_on_header
-from pipeline.problems import Problem, Severity, display
+from pipeline.problems import Severity, display, row_problem
 from pipeline.reader import Grid
 from pipeline.registry import ColumnType
 from pipeline.text import split_header
@@ -120,15 +120,7 @@ def _second_table(grid: Grid, match: HeaderMatch, sheet: ParsedSheet, footer_row
         # The second table's rows are the data rows below the footer: this error says why, in place of that one.
         sheet.problems = [p for p in sheet.problems if p.rule != "data_after_footer"]
         sheet.problems.append(
-            Problem(
-                Severity.ERROR,
-                "second_table",
-                f"{expected}，{fix}。",
-                sheet=sheet.name,
-                excel_row=index + 1,
-                expected=expected,
-                fix=fix,
-            )
+            row_problem("second_table", sheet=sheet.name, excel_row=index + 1, expected=expected, fix=fix)
         )
         return
 

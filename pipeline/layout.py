@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pipeline.header import Binding, HeaderMatch
-from pipeline.problems import Problem, Severity, cell_problem, display
+from pipeline.problems import Problem, Severity, cell_problem, display, row_problem
 from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, ColumnType, Registry, Template
 from pipeline.rules import computed_indicator, qualitative_readings, rate_indicator
@@ -633,15 +633,7 @@ def _error_wider_row(sheet: ParsedSheet, excel_row: int, width: int, header_widt
         "请去掉该行数字中的千分位逗号（或在Excel中打开后另存为.xlsx），表格右侧若写有备注请删去，然后重新报送"
     )
     sheet.problems.append(
-        Problem(
-            Severity.ERROR,
-            "csv_fields",
-            f"{expected}，{fix}。",
-            sheet=sheet.name,
-            excel_row=excel_row,
-            expected=expected,
-            fix=fix,
-        )
+        row_problem("csv_fields", sheet=sheet.name, excel_row=excel_row, expected=expected, fix=fix)
     )
 
 
@@ -670,15 +662,7 @@ def _error_after_footer(sheet: ParsedSheet, footer_row: int, footer_line: str, r
     )
     fix = "说明、备注和填表人等只能写在表格最下方：请把该行移到所有数据行和合计行之下，或删除该行"
     sheet.problems.append(
-        Problem(
-            Severity.ERROR,
-            "data_after_footer",
-            f"{expected}，{fix}。",
-            sheet=sheet.name,
-            excel_row=rows[0],
-            expected=expected,
-            fix=fix,
-        )
+        row_problem("data_after_footer", sheet=sheet.name, excel_row=rows[0], expected=expected, fix=fix)
     )
 
 

@@ -150,6 +150,21 @@ def cell_problem(
     )
 
 
+def row_problem(
+    rule: str,
+    *,
+    sheet: str | None,
+    excel_row: int | None,
+    expected: str,
+    fix: str,
+    severity: Severity = Severity.ERROR,
+) -> Problem:
+    """Build the problem of a row or a stretch of rows, not of one cell: what was found, then how to fix it."""
+    return Problem(
+        severity, rule, f"{expected}，{fix}。", sheet=sheet, excel_row=excel_row, expected=expected, fix=fix
+    )
+
+
 def display(value: object) -> str:
     """Show a cell value as the clerk typed it."""
     if isinstance(value, float) and value.is_integer():
