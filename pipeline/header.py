@@ -288,7 +288,7 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
         best.bindings = [_with_group_unit(grid, best, b, origin) for b in best.bindings]
     if best is not None:
         _bind_tick_groups(grid, best, origin)
-        _take_units_row(grid, best)
+        _take_units_row(grid, best, registry)
         best.headers = best_headers
         best.repeats = _repeats(best, best_headers)
     return best
@@ -312,22 +312,25 @@ def _composed(grid: Grid, first: int, last: int, origin: dict, headers: list[str
     return [] if after == headers else [after, before]
 
 
-def _take_units_row(grid: Grid, match: HeaderMatch) -> None:
-    """Take a row of units alone under the header (`（万平方米） | （户） | （万元）`) as the header's units."""
+def _take_units_row(grid: Grid, match: HeaderMatch, registry: Registry) -> None:
+    """Take a row of units alone under the header (`（万平方米） | （户） | （万元）`, or two or more without brackets:
+    `万平方米 | 户 | 万元`) as the header's units."""
     below = match.last_row + 1
     if below >= len(grid.rows):
         return
-    units = {}
+    units, bare = {}, 0
     for index, cell in enumerate(grid.rows[below]):
         text = header_text(cell) if isinstance(cell, str) else ("" if cell is None else None)
         if text is None:
             return  # a number: a data row
         if text:
             label, unit = split_header(text)
+            if label and not unit and registry.units.find(label) is not None:
+                label, unit, bare = "", label, bare + 1
             if label or not unit:
                 return
             units[index] = unit
-    if not units:
+    if not units or 0 < bare < 2:  # one bare word alone may be a row's only value, not a row of units
         return
     match.bindings = [
         Binding(b.column, b.index, f"{b.header}（{units[b.index]}）", units[b.index], b.ticks)

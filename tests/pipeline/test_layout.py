@@ -988,9 +988,11 @@ def test_a_total_right_under_the_header_is_checked_against_the_rows_below_it(reg
     assert "应等于下方各行之和619" in error.message_zh
 
 
-def test_a_row_of_units_under_the_header_gives_the_columns_their_units(registry):
+@pytest.mark.parametrize("bracketed", [True, False])
+def test_a_row_of_units_under_the_header_gives_the_columns_their_units(registry, bracketed):
     header = ["序号", "小区名称", "改造面积", "惠及户数", "计划投资", "改造状态"]
-    units = [None, None, "（万平方米）", "（户）", "（万元）", None]
+    units = [None, None, "万平方米", "户", "万元", None]
+    units = [f"（{u}）" if u and bracketed else u for u in units]
 
     sheet = parse_rows(registry, [header, units, DATA[0]])
 
