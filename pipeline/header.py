@@ -272,7 +272,9 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
                 continue
             headers, top = header_cells(first, last)
             below_fits = matcher.fits_of(tuple(header_cells(last, last)[0])) if last != first else ()
-            for written in (headers, *_composed(grid, first, last, origin, headers)):
+            # Sub-headers read with a group header need a cell merged across them on the upper row.
+            composed = _composed(grid, first, last, origin, headers) if merged_in[first] else ()
+            for written in (headers, *composed):
                 for number, fit in enumerate(matcher.fits_of(tuple(written))):
                     if last != first and len(fit.bindings) <= len(below_fits[number].bindings):
                         continue  # the upper row names no column: at best a one-row header on the lower row

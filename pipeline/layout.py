@@ -404,8 +404,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             footer_row = footer_row or excel_row
             footer_lines.append(row_text(row))
             continue
-        if header_width and _filled_width(row) > header_width:
-            _error_wider_row(sheet, excel_row, _filled_width(row), header_width)
+        if header_width and (written := _filled_width(row)) > header_width:
+            _error_wider_row(sheet, excel_row, written, header_width)
         values, failed = {}, set()
         is_total = kind in ("total", "subtotal")
         width = len(row)

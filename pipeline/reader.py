@@ -168,6 +168,13 @@ def _is_reader_failure(exc: BaseException) -> bool:
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
+def _put(grid: Grid, r: int, c: int, value: object) -> None:
+    """Write a cell calamine left blank (or left out, past the row's end)."""
+    row = grid.rows[r]
+    row.extend([""] * (c + 1 - len(row)))
+    row[c] = value
+
+
 def _restore_error_cells(content: bytes, grids: list[Grid]) -> None:
     """Put `#DIV/0!`, `#REF!` … back where calamine left blanks, reading those sheets again with openpyxl."""
     import openpyxl
@@ -179,9 +186,7 @@ def _restore_error_cells(content: bytes, grids: list[Grid]) -> None:
                 for cell in cells:
                     if getattr(cell, "data_type", None) != "e" or cell.row > len(grid.rows):
                         continue
-                    row = grid.rows[cell.row - 1]
-                    row.extend([""] * (cell.column - len(row)))
-                    row[cell.column - 1] = cell.value
+                    _put(grid, cell.row - 1, cell.column - 1, cell.value)
     finally:
         book.close()
 
@@ -198,9 +203,7 @@ def _restore_xls_error_cells(content: bytes, grids: list[Grid]) -> None:
                 for c, kind in enumerate(sheet.row_types(r)):
                     if kind != xlrd.XL_CELL_ERROR:
                         continue
-                    row = grid.rows[r]
-                    row.extend([""] * (c + 1 - len(row)))
-                    row[c] = xlrd.error_text_from_code.get(sheet.cell_value(r, c), "#VALUE!")
+                    _put(grid, r, c, xlrd.error_text_from_code.get(sheet.cell_value(r, c), "#VALUE!"))
     finally:
         book.release_resources()
 

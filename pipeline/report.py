@@ -124,8 +124,8 @@ class Project:
     name: str | None
     figures: list[Figure] = field(default_factory=list)
     narratives: dict[str, list[Narrative]] = field(default_factory=dict)
-    # Templates of forms sent for this project and year but returned, none of them accepted since: the report says
-    # “returned”, not “never sent”.
+    # Templates of forms sent for this project and year and returned: where the marts hold no figure of such a form,
+    # the report says “returned”, not “never sent”.
     returned: set[str] = field(default_factory=set)
     # scale_and_cost item position → (category, parent item); text structure, not numbers.
     structure: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)

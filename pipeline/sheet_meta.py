@@ -127,9 +127,8 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
                 meta.year = _line_year(value)
                 meta.rows["year"] = excel_row
             elif name in UNIT_LABELS and meta.money_unit is None:
-                unit = _UNIT_NOTE_ANYWHERE.sub(
-                    "", squash(value.split()[0])
-                )  # 元（保留两位小数）: the note is no unit
+                # 元（保留两位小数）: the note is no part of the unit.
+                unit = _UNIT_NOTE_ANYWHERE.sub("", squash(value.split()[0]))
                 meta.money_unit = _UNIT_WRAPPING.sub("", unit) or None
                 meta.rows["money_unit"] = excel_row
     return meta

@@ -135,8 +135,8 @@ def flag_shared_rows(
             {str(r["project_code"]) for _, s in sheets for r in s.records if r.get("project_code")}
         )
         listed = _stored_rows(con, template.id, unique, codes)
-        header = {b.column.name: b.header for _, s in sheets for b in s.bindings}.get(unique, unique)
         for file, sheet in sheets:
+            header = next((b.header for b in sheet.bindings if b.column.name == unique), unique)
             mine: dict[tuple[_Period, str], dict] = {}
             for record in sheet.records:
                 period = _period(template.id, record, "month" in template.slice)
