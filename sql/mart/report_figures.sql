@@ -50,18 +50,16 @@ survey as (
 
 evaluation as (
     select
-        * exclude (actual_in_target_unit, level3_count, level3_level2_count),
+        evaluated.* exclude (actual_in_target_unit),
         -- Each indicator's detail names it once in its project: two 三级指标 of one name (`完成率` under 质量指标
         -- and under 时效指标) are told apart by their 二级指标, then by their order, or the report would look both
         -- up by the first one's name.
         case
-            when level3_count = 1 then level3
-            else level3 || '（' || concat_ws(
+            when names.level3_count = 1 then evaluated.level3
+            else evaluated.level3 || '（' || concat_ws(
                 '，',
-                level2,
-                case when level3_level2_count > 1 then '第' || row_number() over (
-                    partition by project_code, year, level3, level2 order by position
-                ) || '项' end
+                evaluated.level2,
+                case when names.level3_level2_count > 1 then '第' || names.level2_ordinal || '项' end
             ) || '）'
         end as indicator_detail,
         case
@@ -82,11 +80,20 @@ evaluation as (
             *,
             case
                 when target_factor = 1 then actual_value else intermediate.ratio(actual_value, target_factor)
-            end as actual_in_target_unit,
-            count(*) over (partition by project_code, year, level3) as level3_count,
-            count(*) over (partition by project_code, year, level3, level2) as level3_level2_count
+            end as actual_in_target_unit
         from mart.self_evaluation
-    )
+    ) as evaluated
+    -- Counted over the names alone: a window over the whole rows carries their lists of cells through each sort.
+    inner join (
+        select
+            project_code,
+            year,
+            position,
+            count(*) over (partition by project_code, year, level3) as level3_count,
+            count(*) over (partition by project_code, year, level3, level2) as level3_level2_count,
+            row_number() over (partition by project_code, year, level3, level2 order by position) as level2_ordinal
+        from mart.self_evaluation
+    ) as names using (project_code, year, position)
 ),
 
 lights as (
