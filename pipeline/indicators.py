@@ -13,11 +13,11 @@ from pathlib import Path
 import duckdb
 
 from pipeline.registry import Registry
-from pipeline.rules import RATE_MEASURES, Rules, load_rules
+from pipeline.rules import MEASURE_UNITS, RATE_MEASURES, Rules, load_rules
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.validate import EXPECTATIONS_DIR, OVER_PLANNED
-from pipeline.values import read_indicator
+from pipeline.values import read_indicator, unit_measure
 from pipeline.warehouse import SQL_DIR, ensure_schema, sql_literal, writer
 
 MODEL_DIRS = ("intermediate", "mart")
@@ -34,6 +34,8 @@ _READING = duckdb.struct_type(
         # registry/units.yaml's factors to each measure's base unit: the models convert with these alone.
         "target_factor": _NUMBER,
         "reported_factor": _NUMBER,
+        # What the target's unit measures (values.unit_measure): a binding holds only where it is the measure's.
+        "target_measure": "VARCHAR",
     }
 )
 
@@ -142,6 +144,11 @@ CONFIG_TABLES: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
             ("contains", "varchar", "三级指标中包含的文字，如满意度"),
             ("measure", "varchar", "计算口径（intermediate.project_measures.measure），如satisfaction_rate"),
             ("rate", "boolean", "该口径是否为比率（按小数计算）：未写单位的年度指标值按百分数读取"),
+            (
+                "unit_measure",
+                "varchar",
+                "年度指标值写了单位时该单位须属的量（percent、money、area、count），否则不按该口径取数、用填报的实际完成值",
+            ),
         ),
     ),
     "negative_list": (
@@ -181,7 +188,14 @@ def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int])
         )
         rows["grades"].extend((year, grade.grade, grade.from_score) for grade in rule.grades)
         rows["bindings"].extend(
-            (year, position, binding.contains, str(binding.measure), binding.measure in RATE_MEASURES)
+            (
+                year,
+                position,
+                binding.contains,
+                str(binding.measure),
+                binding.measure in RATE_MEASURES,
+                MEASURE_UNITS[binding.measure],
+            )
             for position, binding in enumerate(rule.bindings)
         )
         rows["negative_list"].extend((year, purpose) for purpose in rule.negative_list)
@@ -206,7 +220,9 @@ def _reading(
     rate: bool | None,
 ) -> dict:
     reading = read_indicator(target_text, reported_text, target_unit, reported_unit, bool(rate))
-    return {name: getattr(reading, name) for name, _ in _READING.children}
+    return {name: getattr(reading, name) for name, _ in _READING.children if name != "target_measure"} | {
+        "target_measure": unit_measure(reading.target_unit)
+    }
 
 
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:

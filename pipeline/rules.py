@@ -31,6 +31,19 @@ RATE_MEASURES = frozenset(
     {Measure.INVESTMENT_COMPLETION_RATE, Measure.PAYMENT_RATE, Measure.SATISFACTION_RATE}
 )
 
+# The units a target must be written in, if it has one, for its measure to be its actual value: registry/units.yaml's
+# measure of them, `percent` for %. `项目总投资控制率 ≤100%` names 总投资 but is no amount, `满意度调查覆盖户数 ≥500户`
+# names 满意度 but is no rate: their reported values are used (pipeline.values.unit_measure reads a target's).
+MEASURE_UNITS = {
+    Measure.INVESTMENT_COMPLETION_RATE: "percent",
+    Measure.PAYMENT_RATE: "percent",
+    Measure.SATISFACTION_RATE: "percent",
+    Measure.COMPOUNDS: "count",
+    Measure.AREA: "area",
+    Measure.HOUSEHOLDS: "count",
+    Measure.PLANNED_INVESTMENT: "money",
+}
+
 
 def folded_name(text: str) -> str:
     """Fold an indicator's name as bindings match it: spaces, line breaks and full-width spaces do not count."""

@@ -431,6 +431,14 @@ def _counted(unit: str) -> str:
     return prefix[0].removeprefix("万") if prefix is not None else unit
 
 
+def unit_measure(unit: str | None) -> str | None:
+    """Return what a target's unit (as read_indicator spells it) measures: `percent`, a registry measure (money,
+    area, count), or None for no unit or one the registry does not know (`分`)."""
+    if unit is None:
+        return None
+    return "percent" if unit == "%" else _measure_of(unit)
+
+
 def _measure_of(unit: str) -> str | None:
     """Return the measure of the longest known unit a written unit starts with (`户居民` → count)."""
     found = _known_unit(unit)

@@ -6,7 +6,8 @@
 create or replace table mart.self_evaluation as
 with bound as (
     select names.year, names.level3, arg_min(bindings.measure, bindings.position) as measure,
-        arg_min(bindings.rate, bindings.position) as rate
+        arg_min(bindings.rate, bindings.position) as rate,
+        arg_min(bindings.unit_measure, bindings.position) as unit_measure
     from (select distinct year, level3 from staging.performance_targets) as names
     inner join config.bindings as bindings
         -- A cell wrapped in Excel (`改造小区⏎数量`) is one name to the clerk: spaces and line breaks do not part it
@@ -44,7 +45,12 @@ targets as (
             partition by performance_targets.project_code, performance_targets.year
             order by performance_targets.submission_id, performance_targets.sheet, performance_targets.excel_row
         ) as position,
-        bound.measure,
+        -- A target written in a unit the measure is not in is no measure of it: `项目总投资控制率 ≤100%` is bound
+        -- by 总投资 to an amount in 万元, `满意度调查覆盖户数 ≥500户` by 满意度 to a rate. Its reported value is used.
+        case
+            when readings.reading.target_unit is null or readings.reading.target_measure = bound.unit_measure
+                then bound.measure
+        end as measure,
         readings.reading
     from staging.performance_targets as performance_targets
     left join bound using (year, level3)

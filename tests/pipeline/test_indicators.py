@@ -630,6 +630,41 @@ def test_binding_takes_the_first_match_in_rule_order(wh):
     ]
 
 
+def test_a_target_in_a_unit_its_bound_measure_is_not_in_is_scored_by_its_reported_value(wh):
+    register(wh, "甲")
+    compounds(wh, "甲", 4)  # 计划投资 1,000万元
+    wh.submit(
+        "satisfaction_survey",
+        [
+            {
+                "project_name": "甲",
+                "respondent": "小区0",
+                "valid_responses": 100,
+                "satisfied": 40,
+                "basically_satisfied": 10,
+                "dissatisfied": 50,
+            }
+        ],
+    )  # 满意度 50 %
+    targets(
+        wh,
+        "甲",
+        ("项目总投资控制率", "≤100%", "98%", 30),  # 总投资 binds to an amount in 万元
+        ("满意度调查覆盖户数", "≥500户", "520户", 30),  # 满意度 binds to a rate
+        ("群众满意度", "≥90分", "93分", 30),
+    )
+
+    wh.build()
+
+    assert wh.rows(
+        "select level3, measure, actual_value, score from mart.self_evaluation where position > 0"
+    ) == [
+        ("项目总投资控制率", None, D("0.98"), D("30")),
+        ("满意度调查覆盖户数", None, D("520"), D("30")),
+        ("群众满意度", None, D("93"), D("30")),
+    ]
+
+
 @pytest.mark.parametrize("level3", ["改造小区\n数量", "改造小区 数量", "改造小区　数量"])
 def test_a_name_wrapped_or_spaced_in_its_cell_binds_as_written_whole(wh, level3):
     register(wh, "甲")
