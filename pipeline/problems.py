@@ -75,6 +75,7 @@ RULE_ZH = {
     "not_implementing_unit": "非项目实施单位报送",
     "beside_other_unit": "另有单位报送同一项目同一期间的数据",
     "listed_by_other_unit": "另有单位的报表已列有同一行",
+    "second_form": "同一文件中有两份同一项目同期的表",
     "same_name_twin": "收件箱中另有同名而内容不同的文件",
     "project_code_reused": "项目编码重复使用",
     "project_recoded": "项目已以另一编码登记",

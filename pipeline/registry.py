@@ -232,6 +232,9 @@ class Template(_Strict):
     part_of_previous: PartOfPrevious | None = None
     # For a monthly form whose headers say which months they cover (`1-7月执行数`): its month is that N.
     month_from_headers: bool = False
+    # A form: each slice's rows come from one sheet of a file. Two sheets of a file for one project and period are
+    # two forms (a draft kept beside the final): both counted, a self-evaluation scored 185 of 100.
+    one_sheet_per_slice: bool = False
     # Rows whose first written cell starts with one of these end the table (the national forms' 总分 row).
     ends_at: tuple[str, ...] = ()
     # The label of a column merged down the table's left edge, which holds no data (the national forms' 绩效指标);

@@ -1,4 +1,5 @@
-"""Flag a file whose project and period another office's file already holds: the marts add the two up."""
+"""Flag a file whose project and period another office's file, or another sheet of its own, already holds: the
+marts add the two up."""
 
 from __future__ import annotations
 
@@ -173,6 +174,45 @@ def _listed_twice(
         excel_row=record["excel_row"],
         column_header=header,
         value=value,
+        expected=expected,
+        fix=fix,
+    )
+
+
+def flag_second_forms(registry: Registry, files: list[ParsedFile]) -> None:
+    """Reject a sheet of a form (`one_sheet_per_slice`) for a project and period an earlier sheet of its file holds."""
+    for file in files:
+        first: dict[_Period, ParsedSheet] = {}
+        for sheet in file.sheets:
+            template = sheet.template
+            if not template.one_sheet_per_slice:
+                continue
+            seen_here: set[_Period] = set()
+            for record in sheet.records:
+                period = _period(template.id, record, "month" in template.slice)
+                if period is None or period in seen_here:
+                    continue
+                seen_here.add(period)
+                earlier = first.setdefault(period, sheet)
+                if earlier is not sheet:
+                    file.problems.append(_second_form(sheet, earlier, record, period))
+
+
+def _second_form(sheet: ParsedSheet, earlier: ParsedSheet, record: dict, period: _Period) -> Problem:
+    _, _, year, month = period
+    when = f"{year}年度{f'{month}月' if month else ''}"
+    expected = (
+        f"工作表“{sheet.name}”与工作表“{earlier.name}”都是项目“{record.get('project_name')}”{when}的"
+        f"{sheet.template.name_zh}，两份都计入会重复计算"
+    )
+    fix = "同一文件中每个项目每期只能有一份，请删去草稿或旧版的工作表，只保留定稿后重新报送"
+    return Problem(
+        Severity.ERROR,
+        "second_form",
+        f"{expected}，{fix}。",
+        sheet=sheet.name,
+        excel_row=record.get("excel_row"),
+        value=earlier.name,
         expected=expected,
         fix=fix,
     )

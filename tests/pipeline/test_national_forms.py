@@ -15,7 +15,8 @@ import pytest
 from pipeline.forms import _Places
 from pipeline.header import column_letter, find_header
 from pipeline.indicators import build_indicators
-from pipeline.parse import parse_file
+from pipeline.intake.overlap import flag_second_forms
+from pipeline.parse import ParsedFile, parse_file
 from pipeline.reader import read_workbook
 from pipeline.registry import RegistryError
 from pipeline.report import write_report_files
@@ -932,3 +933,40 @@ def test_generated_national_forms_filled_in_are_accepted_and_stored(settings, re
         levels = con.execute("select level1 from staging.performance_targets order by excel_row").fetchall()
         assert levels == [("产出指标",), ("效益指标",)]
         assert con.execute("select distinct month from staging.performance_monitoring").fetchall() == [(7,)]
+
+
+# Two forms in one file.
+
+
+def _two_sheets(registry, demo, second_project: str = PROJECT) -> ParsedFile:
+    first, merges = national_self_evaluation(as_national(demo.TARGETS))
+    second, _ = national_self_evaluation(as_national(demo.TARGETS), project=second_project)
+    content = xlsx(
+        {"自评表（初稿）": first, "自评表（修改）": second},
+        merges={"自评表（初稿）": merges, "自评表（修改）": merges},
+    )
+    parsed = parse_file(content, f"{UNIT}/2022年项目支出绩效自评表.xlsx", registry)
+    for sheet in parsed.sheets:  # as the register names them in settle
+        for record in sheet.records:
+            record["project_code"] = f"P-{record['project_name']}"
+    return parsed
+
+
+def test_a_second_form_for_the_same_project_and_year_in_one_file_is_an_error_naming_both_sheets(
+    registry, demo
+):
+    parsed = _two_sheets(registry, demo)
+
+    flag_second_forms(registry, [parsed])
+
+    [problem] = parsed.errors
+    assert (problem.rule, problem.sheet, problem.value) == ("second_form", "自评表（修改）", "自评表（初稿）")
+    assert problem.excel_row == parsed.sheets[1].records[0]["excel_row"]
+
+
+def test_forms_for_two_projects_in_one_file_stand_side_by_side(registry, demo):
+    parsed = _two_sheets(registry, demo, second_project="另一个项目")
+
+    flag_second_forms(registry, [parsed])
+
+    assert parsed.errors == []
