@@ -337,7 +337,7 @@ figures as (
     -- What the unit scored itself on the national 自评表, printed beside the computed score.
     select project_code, year, 'indicator_reported_score', indicator_detail, 200 + position, reported_score::decimal(38, 10), '分',
         least(2, intermediate.decimals_of(reported_score)),
-        null, target_lineage
+        null, reported_score_lineage
     from evaluation
     where reported_score is not null
     union all

@@ -152,7 +152,8 @@ budget as (
         measures.denominator as received,
         scoring.budget_execution_points as points,
         case when measures.value is not null then measures.lineage else project_years.rate_lineage end as lineage,
-        project_years.budget_reported_score
+        project_years.budget_reported_score,
+        project_years.score_lineage
     from (
         select
             targets.project_code,
@@ -161,13 +162,27 @@ budget as (
             any_value(targets.budget_execution_rate) as reported_rate,
             list_sort(list(distinct struct_pack(
                 submission_id := fields.submission_id, sheet := fields.sheet, excel_row := fields.excel_row
-            )) filter (where fields.submission_id is not null)) as rate_lineage
+            )) filter (where fields.submission_id is not null)) as rate_lineage,
+            -- The 得分 cell of the form's 项目资金 block; a form stored before ops.sheet_fields, the rows repeating it.
+            coalesce(
+                list_sort(list(distinct struct_pack(
+                    submission_id := scores.submission_id, sheet := scores.sheet, excel_row := scores.excel_row
+                )) filter (where scores.submission_id is not null)),
+                list_sort(list(distinct struct_pack(
+                    submission_id := targets.submission_id, sheet := targets.sheet, excel_row := targets.excel_row
+                )) filter (where targets.budget_reported_score is not null))
+            ) as score_lineage
         from staging.performance_targets as targets
         left join ops.sheet_fields as fields
             on fields.submission_id = targets.submission_id
             and fields.sheet = targets.sheet
             and fields.field_name = 'budget_execution_rate'
             and targets.budget_execution_rate is not null
+        left join ops.sheet_fields as scores
+            on scores.submission_id = targets.submission_id
+            and scores.sheet = targets.sheet
+            and scores.field_name = 'budget_reported_score'
+            and targets.budget_reported_score is not null
         group by all
     ) as project_years
     inner join config.scoring as scoring using (year)
@@ -204,7 +219,8 @@ rows as (
         -- the 自评表 row's own 实际完成值 (93%) is not where a computed 93.12% comes from.
         list_concat(target_lineage, coalesce(computed_lineage, [])) as lineage,
         target_lineage,
-        coalesce(computed_lineage, target_lineage) as actual_lineage
+        coalesce(computed_lineage, target_lineage) as actual_lineage,
+        target_lineage as reported_score_lineage
     from (
         select *, [struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)] as target_lineage
         from scored
@@ -242,7 +258,8 @@ rows as (
         false,
         coalesce(lineage, []),
         coalesce(lineage, []),
-        coalesce(lineage, [])
+        coalesce(lineage, []),
+        coalesce(score_lineage, [])
     from budget
 ),
 
@@ -283,4 +300,5 @@ comment on column mart.self_evaluation.measure is '指标绑定的计算口径�
 comment on column mart.self_evaluation.differs_from_reported is '计算值与填报的实际完成值不一致（超出填报精度）';
 comment on column mart.self_evaluation.lineage is '得分的来源（提交编号、工作表、Excel行号）：自评表该行，及实际完成值由数据计算时所用的行';
 comment on column mart.self_evaluation.target_lineage is '指标值、分值和填报的实际完成值的来源：自评表该行（预算执行率行为资金台账的行）';
+comment on column mart.self_evaluation.reported_score_lineage is '单位自评得分的来源：自评表该行；预算执行率行为自评表项目资金块的得分单元格';
 comment on column mart.self_evaluation.actual_lineage is '实际完成值的来源：由数据计算时为计算所用的行（如满意度调查、小区清单、资金台账），否则为自评表该行';

@@ -711,6 +711,22 @@ def test_the_national_self_evaluation_scores_exactly_as_the_simplified_table(
     assert (round(score, 2), grade) == (Decimal("95.18"), "优")  # the demo's published figures
 
 
+def test_the_units_own_budget_score_points_to_the_forms_score_cell_not_the_ledger(national_night, demo):
+    settings, _, _ = national_night
+    rows, _ = national_self_evaluation(as_national(demo.TARGETS), goals=GOALS)
+    score_row = _row(rows, "年度资金总额")
+
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        [(lineage,)] = con.execute(
+            "select lineage from mart.report_figures where project_name = ? and year = 2022 "
+            "and figure_key = 'indicator_reported_score' and detail = '预算执行率'",
+            [PROJECT],
+        ).fetchall()
+    assert [(s["original_name"], s["sheet"], s["excel_rows"]) for s in lineage] == [
+        ("2022年度项目支出绩效自评表.xlsx", "自评表", [score_row])
+    ]
+
+
 def _percent_headed(targets) -> list[tuple]:
     """Write the targets under `年度指标值（%）` and `实际完成值（%）`: percentages as bare numbers, 95 % as 0.95."""
 
