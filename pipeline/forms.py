@@ -93,6 +93,11 @@ class _Places:
             self.firsts[r] = self._first_written(r)
         return self.firsts[r]
 
+    def row_unit(self, r: int) -> str | None:
+        """Return the unit written on a row's label (`年度资金总额（元）`), if any."""
+        first = self.first_written(r)
+        return split_header(self.written[(r, first[0])])[1] or None if first is not None else None
+
     def _first_written(self, r: int) -> tuple[int, str] | None:
         row = self.grid.rows[r]
         for c, cell in enumerate(row):
@@ -129,6 +134,8 @@ class _Places:
 
 
 _Place = tuple[int, int, str, int]  # what `_Places.locate` finds: row, column, header as written, header row
+# The official forms letter their columns (`全年预算数（A）`, `执行率（B/A）`): in brackets, no unit.
+_COLUMN_LETTERS = re.compile(r"[A-Za-z](?:\s*[-+*/×÷]\s*[A-Za-z])*")
 
 
 def _where(place: _Place) -> str:
@@ -191,14 +198,31 @@ def _field_unit(
     registry: Registry,
     told: set[tuple],
 ) -> UnitContext:
-    """Return the unit a field's number is written in: its column header's, else its block label's, else the
-    `单位：` line's (money); a unit not written, not a unit of the field, or two that differ are told once."""
+    """Return the unit a field's number is written in: its column header's, else its row label's, else its block
+    label's, else the `单位：` line's (money); a unit not written, not a unit of the field, or two that differ are
+    told once."""
     measure = MEASURE_OF_TYPE[field.type]
     header = places.written.get((found[3], found[1]), "")
-    column, block = split_header(header)[1], _block_unit(places, field, found[3])
-    far = (block if column else sheet.meta.money_unit if measure == "money" else None) or None
-    reading = read_unit(measure, column or block, far, registry)
-    said = (reading.issue, column or block, far)
+    column = split_header(header)[1]
+    if column and _COLUMN_LETTERS.fullmatch(column):
+        column = (
+            ""  # `全年预算数（A）`, `执行率（B/A）`: the official form names its columns, it states no unit
+        )
+    row = places.row_unit(found[0]) if field.row is not None else None
+    units = [unit for unit in (column, row, _block_unit(places, field, found[3])) if unit]
+    near = units[0] if units else None
+    # The next unit written further out is checked against the nearest; with none, the `单位：` line's is.
+    far = (
+        units[1]
+        if len(units) > 1
+        else None
+        if column
+        else sheet.meta.money_unit
+        if measure == "money"
+        else None
+    )
+    reading = read_unit(measure, near, far or None, registry)
+    said = (reading.issue, near, far)
     if reading.issue is None or said in told:
         return reading.context
     told.add(said)
@@ -228,7 +252,7 @@ def _field_unit(
             found,
             rule="unit_conflict",
             value=raw,
-            expected=f"单位“{column or block}”与“{reading.written}”不一致，已按{reading.context.name}读取",
+            expected=f"单位“{near}”与“{reading.written}”不一致，已按{reading.context.name}读取",
             fix="请删去或改正其中一处单位",
         )
     return reading.context

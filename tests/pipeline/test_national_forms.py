@@ -174,15 +174,23 @@ def test_an_unreadable_budget_cell_is_an_error_naming_its_row_and_column(registr
     assert "第7行" in error.message_zh and "应为数字" in error.message_zh
 
 
-@pytest.mark.parametrize("where", ["block", "columns"])
+@pytest.mark.parametrize("where", ["block", "columns", "row label"])
 def test_a_budget_block_written_in_yuan_is_read_in_yuan(registry, demo, where):
-    """项目资金（元）, or 年初预算数（元）…: 1570万元 written as 15700000 is stored as 1570, not 15700000 万元."""
+    """项目资金（元）, 年初预算数（元）…, or 年度资金总额（元）: 1570万元 written as 15700000 is stored as 1570, not
+    15700000 万元."""
     rows, merges = national_self_evaluation(
         demo.TARGETS, budget=("15700000", "15700000", "15723600", 10, "100%", 10)
     )
-    block = _row(rows, "年度资金总额") - 2
+    line = _row(rows, "年度资金总额") - 1
+    block = line - 1
     if where == "block":
         rows[block][0] = "项目资金（元）"
+    elif where == "row label":
+        rows[block][0] = "项目资金"
+        rows[line] = [
+            cell.replace("年度资金总额", "年度资金总额（元）") if cell == "年度资金总额" else cell
+            for cell in rows[line]
+        ]
     else:
         rows[block][2:5] = ["年初预算数（元）", "全年预算数（元）", "全年执行数（元）"]
         rows[block][0] = "项目资金"
@@ -194,6 +202,26 @@ def test_a_budget_block_written_in_yuan_is_read_in_yuan(registry, demo, where):
     assert (record["budget_initial_wan"], record["budget_annual_wan"], record["budget_executed_wan"]) == (
         Decimal("1570"), Decimal("1570"), Decimal("1572.36")
     )  # fmt: skip
+
+
+def test_the_official_forms_column_letters_are_no_units(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    block = _row(rows, "年度资金总额") - 2
+    rows[block] = [
+        {"全年预算数": "全年预算数（A）", "全年执行数": "全年执行数（B）", "执行率": "执行率（B/A）"}.get(
+            cell, cell
+        )
+        for cell in rows[block]
+    ]
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    record = parsed.sheets[0].records[0]
+    assert (record["budget_annual_wan"], record["budget_executed_wan"]) == (
+        Decimal("1570.00"),
+        Decimal("1572.36"),
+    )
 
 
 def test_budget_columns_in_yuan_under_a_block_headed_in_wan_are_read_in_yuan_with_one_warning(registry):
