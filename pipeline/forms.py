@@ -112,17 +112,19 @@ class _Places:
         """Return the row and column of the cell holding a field's value, its header as written and that header's row."""
         if field.row is not None:
             named = split_header(field.row)[0]
-            rows = {named, *(split_header(alias)[0] for alias in field.row_aliases)}
-            for r in range(len(self.grid.rows)):
-                first = self.first_written(r)
-                if first is None or first[1] not in rows:
-                    continue
-                label_written = field.row if first[1] == named else first[1]
-                for above in range(r - 1, -1, -1):
-                    for label in field.labels:
-                        for row, c in self.labels.get(label, ()):
-                            if row == above:
-                                return r, c, f"{label_written}·{self.written[(row, c)]}", row
+            # The row's own name first, then its aliases: a form with a 合计 of its indicators above its 总分 states
+            # its total on the 总分 row.
+            for rows in ({named}, {split_header(alias)[0] for alias in field.row_aliases}):
+                for r in range(len(self.grid.rows)):
+                    first = self.first_written(r)
+                    if first is None or first[1] not in rows:
+                        continue
+                    label_written = field.row if first[1] == named else first[1]
+                    for above in range(r - 1, -1, -1):
+                        for label in field.labels:
+                            for row, c in self.labels.get(label, ()):
+                                if row == above:
+                                    return r, c, f"{label_written}·{self.written[(row, c)]}", row
             return None
         for label in field.labels:
             for r, c in self.labels.get(label, ()):

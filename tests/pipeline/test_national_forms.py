@@ -400,7 +400,7 @@ def test_a_total_that_is_not_its_scores_is_a_warning_on_the_total_row(registry, 
     assert parsed.sheets[0].records[0]["reported_total_score"] == Decimal(95)  # kept as written
 
 
-@pytest.mark.parametrize("label", ["总得分", "自评总分", "合计"])
+@pytest.mark.parametrize("label", ["总得分", "自评总分", "合计", "总计"])
 def test_the_total_row_labelled_otherwise_is_read_and_checked_as_the_total(registry, demo, label):
     budget = ("1570.00", "1570.00", "1570.00", 10, "100%", "9.8")
     rows, merges = national_self_evaluation(demo.TARGETS, budget=budget, total=(100, 95))
@@ -413,6 +413,18 @@ def test_the_total_row_labelled_otherwise_is_read_and_checked_as_the_total(regis
     assert (warning.rule, warning.excel_row, warning.value) == ("total_score_mismatch", total_row, "95")
     assert warning.column_header.startswith(f"{label}·")
     assert len(parsed.sheets[0].records) == len(demo.TARGETS)
+
+
+def test_a_subtotal_of_the_indicators_above_the_total_row_is_not_read_as_the_total(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    total_row = _row(rows, "总分")
+    subtotal = [("合计" if cell == "总分" else 90 if cell == 100 else cell) for cell in rows[total_row - 1]]
+    rows.insert(total_row - 1, subtotal)  # 合计 90 | 90, then 总分 100 | 100
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    assert parsed.sheets[0].records[0]["reported_total_score"] == Decimal(100)
 
 
 def test_a_total_is_not_checked_while_a_score_is_missing(registry, demo):
