@@ -210,19 +210,29 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
         try:
             done = withdraw(args.settings, args.registry, args.submission_id, args.reason)
         except WithdrawError as exc:
-            say(f"未撤回：{exc}", sys.stderr)
-            return EXIT_FAILED
-        say(
-            f"已撤回第{done.submission_id}号提交“{_one_line(done.original_name)}”（{_one_line(done.unit or '单位未知')}），"
-            "回执已改写为“已撤回”。"
-        )
-        for number, name in done.restored:
-            say(f"  第{number}号提交“{_one_line(name)}”重新生效。")
+            if not exc.already_withdrawn:
+                say(f"未撤回：{exc}", sys.stderr)
+                return EXIT_FAILED
+            # A withdrawal cut short before its marts were published is finished by running it again.
+            say(f"第{args.submission_id}号提交此前已撤回；重新计算指标、发布数据仓库和年度报告。")
+        else:
+            say(
+                f"已撤回第{done.submission_id}号提交“{_one_line(done.original_name)}”"
+                f"（{_one_line(done.unit or '单位未知')}），回执已改写为“已撤回”。"
+            )
+            for number, name in done.restored:
+                say(f"  第{number}号提交“{_one_line(name)}”重新生效。")
+        # The withdrawal is published with the marts rebuilt without the file, as one version.
         try:
             html = _publish_report(args, None)  # the marts and the report, without the withdrawn file
-        except NoDataError as exc:
+        except NoDataError as exc:  # raised once the marts' writer has published
             say(f"未生成年度报告：{exc}", sys.stderr)
             return EXIT_OK
+        except BaseException:
+            publish_pending(
+                args.settings.warehouse
+            )  # the marts could not be rebuilt: the withdrawal goes out alone
+            raise
         for line in _stale_lines(args.settings):  # the withdrawn file's year, if not the latest
             say(line)
     say(f"年度报告：{html}")

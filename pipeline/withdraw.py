@@ -20,6 +20,10 @@ WITHDRAWABLE = ("accepted", "superseded")
 class WithdrawError(ValueError):
     """The submission cannot be withdrawn; the message says why, in Chinese."""
 
+    def __init__(self, message: str, already_withdrawn: bool = False):
+        super().__init__(message)
+        self.already_withdrawn = already_withdrawn  # withdrawn before: what is left is to publish it
+
 
 @dataclass(frozen=True, slots=True)
 class Withdrawal:
@@ -39,10 +43,14 @@ def operator() -> str:
 
 
 def withdraw(settings: Settings, registry: Registry, submission_id: int, reason: str) -> Withdrawal:
-    """Mark a submission withdrawn, keep who, when and why in ops.withdrawals, restore what it superseded."""
+    """Mark a submission withdrawn, keep who, when and why in ops.withdrawals, restore what it superseded.
+
+    The change is left in the writer's copy, unpublished: the marts rebuilt without the file publish it with them
+    (`pipeline withdraw`), so no version shows the file withdrawn beside marts that still count it.
+    """
     if not reason.strip():
         raise WithdrawError("请用 --reason 写明撤回原因，它会记入 ops.withdrawals 并写进回执。")
-    with run_lock(settings, purpose="withdraw"), writer(settings.warehouse, settings.export) as con:
+    with run_lock(settings, purpose="withdraw"), writer(settings.warehouse, publish_it=False) as con:
         ensure_schema(con, registry)
         found = con.execute(
             "select status, original_name, unit from ops.submissions where submission_id = ?", [submission_id]
@@ -53,7 +61,8 @@ def withdraw(settings: Settings, registry: Registry, submission_id: int, reason:
         if status not in WITHDRAWABLE:
             raise WithdrawError(
                 f"第{submission_id}号提交“{name}”的状态是“{STATUS_ZH[status]}”，其数据从未入库或已撤回；"
-                f"只有“{STATUS_ZH['accepted']}”或“{STATUS_ZH['superseded']}”的提交可以撤回。"
+                f"只有“{STATUS_ZH['accepted']}”或“{STATUS_ZH['superseded']}”的提交可以撤回。",
+                already_withdrawn=status == "withdrawn",
             )
         con.execute("begin")
         try:
