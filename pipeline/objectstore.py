@@ -68,6 +68,7 @@ from pipeline.storage import (
     Unreadable,
     archive_suffix,
     hidden_kind,
+    not_sent,
     sha256_of,
 )
 
@@ -385,7 +386,7 @@ class ObjectStorage:
             parts = path.split("/")
             if path.endswith("/") or any(part.startswith(HIDDEN) for part in parts[:-1]):
                 continue
-            if parts[-1].startswith(HIDDEN):
+            if not_sent(parts[-1]):
                 if kind := hidden_kind(parts[-1]):
                     found.append((parts, Skipped(path, kind, SKIP_ZH[kind])))
                 continue

@@ -84,6 +84,14 @@ HIDDEN = (".", "~$")
 _LOCK_FILES = ("~$", ".~lock.")
 # The portal's upload on its way into an office's folder (`pipeline.portal.uploads`), renamed into place once whole.
 UPLOADING = ".portal-"
+# What Windows leaves in folders it shows as pictures or customises (Explorer's thumbnails, a folder's icon):
+# not hidden by name, but no clerk sent them. Passed over as .DS_Store is.
+WINDOWS_FILES = frozenset({"thumbs.db", "ehthumbs.db", "ehthumbs_vista.db", "desktop.ini"})
+
+
+def not_sent(name: str) -> bool:
+    """Say whether a name is never taken in: hidden (a leading dot), an office lock file or Windows' own."""
+    return name.startswith(HIDDEN) or name.lower() in WINDOWS_FILES
 
 
 def hidden_kind(name: str) -> str | None:
@@ -92,7 +100,7 @@ def hidden_kind(name: str) -> str | None:
         return "office_lock"
     # What macOS leaves in every folder it browses or copies to (Finder's .DS_Store, AppleDouble ._x), there for
     # good, and the portal's own upload in progress: no clerk can act on them, and each night would list them.
-    if name == ".DS_Store" or name.startswith(("._", UPLOADING)):
+    if name == ".DS_Store" or name.startswith(("._", UPLOADING)) or name.lower() in WINDOWS_FILES:
         return None
     return "hidden"
 
@@ -306,7 +314,7 @@ def walk(root: bytes, raw_paths: dict[str, bytes] | None = None) -> InboxListing
         except OSError as exc:
             listing.skipped.append(_not_listed(path, raw_path, exc))
             continue
-        if name.startswith(HIDDEN):
+        if not_sent(name):
             # A hidden folder is a tool's own (.git, .Trash, a sync client's): passed over whole, without a word. A
             # file is logged, so a survey hidden by mistake is not lost without a trace.
             if not stat.S_ISDIR(mode.st_mode) and (kind := hidden_kind(name)):

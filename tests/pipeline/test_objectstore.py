@@ -176,6 +176,7 @@ def test_scan_lists_objects_with_sizes_etags_and_chinese_names(storage: ObjectSt
         "inbox/枣林街道/~$报表.xlsx": b"x",  # an Office lock file
         "inbox/枣林街道/.隐藏清单.xlsx": b"x",  # a survey hidden by mistake: logged, not taken in
         "inbox/枣林街道/.DS_Store": b"x",  # macOS's own: passed over silently
+        "inbox/枣林街道/Thumbs.db": b"x",  # Windows' own: passed over silently
         "inbox/a//b.csv": b"x",  # an empty segment: no file a folder could hold
         "inbox2/其他.csv": b"x",  # beside the inbox, not in it
         "inboxes.csv": b"x",

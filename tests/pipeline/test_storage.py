@@ -269,7 +269,10 @@ def test_skipped_entries_are_logged_per_run_and_never_become_submissions(
 
 def test_hidden_and_lock_files_are_skipped_with_their_kind_and_hidden_folders_passed_over(settings):
     folder = settings.inbox / "枣林街道办事处"
-    for name in ("清单.csv", ".隐藏清单.xlsx", "~$清单.xlsx", ".~lock.清单.xlsx#", ".DS_Store", "._清单.csv"):
+    for name in (
+        *("清单.csv", ".隐藏清单.xlsx", "~$清单.xlsx", ".~lock.清单.xlsx#", ".DS_Store", "._清单.csv"),
+        *("Thumbs.db", "desktop.ini"),  # Windows' own
+    ):
         drop(settings, f"枣林街道办事处/{name}", COMPOUNDS_V1, mtime=1)
     drop(settings, "枣林街道办事处/.portal-0123456789abcdef.partial", COMPOUNDS_V1)  # an upload on its way in
     drop(settings, ".git/objects/ab/cdef", b"x")
