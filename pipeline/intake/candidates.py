@@ -64,7 +64,8 @@ class Candidate:
     sha256: str | None  # None when the file could not be read at all
     entry: InboxEntry | None = None
     parsed: ParsedFile | None = None
-    duplicate_of: tuple[int, str, str | None] | None = None  # settle.Original: number, name, sending folder
+    # settle.Original: number, name, sending folder, status
+    duplicate_of: tuple[int, str, str | None, str | None] | None = None
     outcome: Outcome | None = None
     archive_path: str | None = None  # set when archived before parsing: a file too large to hold in memory
     skipped: Skipped | None = None  # not taken in this run: nothing is recorded
@@ -72,6 +73,15 @@ class Candidate:
     @property
     def carries_register(self) -> bool:
         return self.parsed is not None and "project_register" in self.parsed.templates
+
+
+# What a duplicate's receipt adds when the file it repeats is no longer in force.
+_OUT_OF_FORCE = {
+    "withdrawn": "该提交已被撤回，其数据不在数据仓库中，本文件也不会入库。如确需重新报送，请先与财政局核实撤回原因，"
+    "再报送改正后的文件。",
+    "superseded": "该提交已被之后报送的更正版本替代，现行数据是更正版本的。如要恢复为该版本，请修改后重新报送，"
+    "或请财政局撤回更正版本。",
+}
 
 
 def outcome_of(candidate: Candidate) -> Outcome:
@@ -84,13 +94,16 @@ def outcome_of(candidate: Candidate) -> Outcome:
         "templates": parsed.templates,
     }
     if candidate.duplicate_of:
-        number, name, folder = candidate.duplicate_of
+        number, name, folder, status = candidate.duplicate_of
         if folder != parsed.sending_folder:  # sent for this office from another folder (代报): not named here
             reason = "与此前已接收的一份提交内容完全相同，未重复入库。"
         elif number:
             reason = f"与第{number}号提交“{name}”内容完全相同，未重复入库。"
         else:
             reason = f"与本次同时报送的“{name}”内容完全相同。"
+        # "Not stored again" reads as "the data is in": say where a copy out of force left it.
+        if status in _OUT_OF_FORCE:
+            reason += _OUT_OF_FORCE[status]
         return Outcome(candidate.inbox_path, candidate.sha256, "duplicate", reason=reason, **said)
     return Outcome(
         candidate.inbox_path,

@@ -20,9 +20,9 @@ from pipeline.rules import load_rules
 from pipeline.storage import InboxEntry, written_path
 from pipeline.validate import Batch, Context, Validation, validate
 
-# A file taken in before, as a later copy names it: (submission number, file name, sending folder); number 0 for
-# a copy settled earlier in this run, not yet stored.
-Original = tuple[int, str, str | None]
+# A file taken in before, as a later copy names it: (submission number, file name, sending folder, status); number
+# 0 and no status for a copy settled earlier in this run, not yet stored.
+Original = tuple[int, str, str | None, str | None]
 
 
 def known_shas(
@@ -38,10 +38,10 @@ def known_shas(
         return {}
     shas = {sha for sha, _ in keys if sha is not None}
     return {
-        (sha, unit): (number, name, folder)
-        for sha, unit, number, name, folder in con.execute(
+        (sha, unit): (number, name, folder, status)
+        for sha, unit, number, name, folder, status in con.execute(
             "select sha256, unit, min(submission_id), arg_min(original_name, submission_id), "
-            "arg_min(sending_folder, submission_id) from ops.submissions "
+            "arg_min(sending_folder, submission_id), arg_min(status, submission_id) from ops.submissions "
             "where sha256 in (select unnest(?::varchar[])) and status not in ('rejected', 'duplicate') "
             "group by sha256, unit",
             [sorted(shas)],
@@ -139,7 +139,7 @@ def _twins(candidates: list[Candidate], seen: dict[tuple[str, str | None], Origi
         if key in seen:
             candidate.duplicate_of = seen[key]
         else:
-            seen[key] = (0, candidate.parsed.original_name, candidate.parsed.sending_folder)
+            seen[key] = (0, candidate.parsed.original_name, candidate.parsed.sending_folder, None)
 
 
 def _flag_same_name(candidates: list[Candidate], named: dict[str, dict[str, str]]) -> None:

@@ -127,6 +127,25 @@ def test_a_withdrawal_cut_short_before_publishing_is_finished_by_running_it_agai
     assert query(settings, "select count(*) from mart.renovated_compounds") == [(0,)]
 
 
+def test_a_copy_of_a_withdrawn_or_superseded_file_is_a_duplicate_that_says_its_data_is_not_in_force(
+    settings, registry, register
+):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10)
+    ingest(settings, registry, progress=False)
+    drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=20)
+    ingest(settings, registry, progress=False)
+    second = submission(settings, "清单（更正）.csv")
+    withdraw(settings, registry, second, "更正版误报")
+    drop(settings, "枣林街道办事处/清单（再次）.csv", COMPOUNDS_V2, mtime=30)  # the withdrawn bytes again
+    drop(settings, "枣林街道办事处/清单（旧）.csv", COMPOUNDS_V1, mtime=31)  # the file in force again
+
+    outcomes = {Path(o.inbox_path).name: o for o in ingest(settings, registry, progress=False).outcomes}
+
+    again, old = outcomes["清单（再次）.csv"], outcomes["清单（旧）.csv"]
+    assert again.status == "duplicate" and "已被撤回，其数据不在数据仓库中" in again.reason
+    assert old.status == "duplicate" and "撤回" not in old.reason and "替代" not in old.reason
+
+
 def test_only_accepted_or_superseded_files_can_be_withdrawn_and_a_reason_is_required(
     settings, registry, register
 ):
