@@ -372,6 +372,9 @@ def _indicator_parts(text: str | None) -> _Written:
     # `2023年11月底前`, `2022年底前完成`: a deadline, met or not, never a number to compare.
     if 1900 <= number <= 2100 and unit and unit.startswith("年"):
         return _Written(None, None, None)
+    # `12月底前`, `12月底前完工`, `11月完成`: a month is a deadline too (`6个月` is a count of months).
+    if 1 <= number <= 12 and number == number.to_integral_value() and unit and unit.startswith("月"):
+        return _Written(None, None, None)
     if match.group("about") or match.group("about2") or any(w in (unit or "") for w in _APPROXIMATE_IN_UNIT):
         return _Written(operator, None, None, "approximate")
     if unit and _another_figure(unit):

@@ -599,6 +599,9 @@ def test_a_columns_parser_reads_a_cell_seen_before_as_it_read_it_the_first_time(
         ("≥24.4万平米", "24.4", "≥", Decimal("24.4"), "万平方米", Decimal("24.4"), "万平方米"),
         # A deadline is met or not: no number to compare.
         ("2023年11月底前", "按期完成", "定性", None, None, None, None),
+        ("12月底前", "11月完成", "定性", None, None, None, None),
+        ("12月底前完工", "已完工", "定性", None, None, None, None),
+        ("≥6个月", "7个月", "≥", Decimal(6), "个月", Decimal(7), "个月"),  # months counted, no deadline
         # The measure word, then what is counted: 个 and 个小区 compare.
         ("=16个", "16个小区", "=", Decimal(16), "个", Decimal(16), "个小区"),
         ("≥3148户", "3148户居民", "≥", Decimal(3148), "户", Decimal(3148), "户居民"),
