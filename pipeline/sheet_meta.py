@@ -35,6 +35,10 @@ def _closed_up(match: re.Match) -> str:
 
 # A line opening with a label of its own (`制表：…`) is a field the reader does not know, not the sheet's title.
 _LABELLED = re.compile(r"^\s*[\u4e00-\u9fff]{2,8}\s*[:：]")
+# A national form's rows under its title, labelled in a cell of their own (`项目名称 | …`, `项目资金（万元）`,
+# `年度总体目标 | 预期目标 | 实际完成情况`): the title is above them, and a year in their prose (`…于2023年1月通过竣工
+# 验收`) is none of the title's.
+_FORM_ROW = re.compile(r"^\s*(?:项目名称|主管部门|实施单位|项目资金|年度总体目标|预期目标)")
 # A note in brackets after a unit, or before it: `元（保留两位小数）`, `（人民币）元`.
 _UNIT_NOTE_ANYWHERE = re.compile(r"\([^()]*\)")
 # What a unit line writes around the unit's name: `（单位：元）`, `元（人民币）`, `人民币元`.
@@ -100,6 +104,7 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
     titled = first_row == 1
     for excel_row, line in enumerate(lines, start=first_row):
         text = _SPACED_LABEL.sub(_closed_up, nfkc(line))
+        titled = titled and not _FORM_ROW.match(text)
         keys = list(_META_KEY.finditer(text))
         # A title may state a field after its name (`…2022年老旧小区改造项目清单（单位：万元）`, `（2022年度）  单位：万元`):
         # what comes before the first field is still the title.

@@ -57,6 +57,19 @@ def test_read_meta_does_not_take_a_filing_date_for_the_year():
     assert (meta.year, meta.title_year) == (None, None)
 
 
+def test_a_year_in_a_national_forms_prose_below_its_title_is_no_title_year():
+    meta = read_meta(
+        [
+            "附件2",
+            "项目支出绩效自评表",
+            "（    年度）",
+            "项目名称 枣林街道办事处改造老旧小区",
+            "年度总体目标 预期目标 完成16个老旧小区改造。 实际完成情况 16个小区已于2023年1月全部通过竣工验收。",
+        ]
+    )
+    assert meta.title_years == ()
+
+
 def test_metadata_spread_over_cells_above_the_header_is_read(registry):
     rows = [
         ["填报单位：", "枣林街道办事处", None, "单位：", "万元"],
