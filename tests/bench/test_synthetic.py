@@ -12,6 +12,9 @@ from pipeline.intake import ingest
 from pipeline.settings import Settings
 from pipeline.values import parse_enum
 
+# A night of every synthetic layout (about 20 s): make test-slow, so make test stays under 15 minutes.
+pytestmark = pytest.mark.slow
+
 FILES = 18  # enough for the first offices to send every template
 FORMATS = [fmt for fmt, _ in synthetic.FORMATS]
 

@@ -109,6 +109,7 @@ def sql_args(settings, *argv: str) -> argparse.Namespace:
     return args
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("checkpoint", [False, True], ids=["wal", "checkpointed"])
 def test_a_killed_read_write_session_never_reaches_the_next_version(tmp_path, start_analyst, checkpoint):
     published = tmp_path / "warehouse.duckdb"

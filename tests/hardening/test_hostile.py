@@ -85,6 +85,9 @@ import json, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 from pipeline.parse import parse_file
 from pipeline.registry import load_registry
+
+# A night of hostile files (about 25 s): make test-slow, so make test stays under 15 minutes.
+pytestmark = pytest.mark.slow
 registry = load_registry()
 rules = [[p.rule for p in parse_file(open(path, "rb").read(), "单位/" + path, registry).errors] for path in sys.argv[1:]]
 # VmHWM, not ru_maxrss: a child's ru_maxrss starts from the RSS its parent had when it forked.

@@ -23,6 +23,9 @@ from pipeline.validate import EXPECTATIONS_DIR
 from pipeline.warehouse import published_reader, working_copy
 from tests.chromium import browse, needs_chromium
 
+# The demo night and its catalog (about 30 s): make test-slow, so make test stays under 15 minutes.
+pytestmark = pytest.mark.slow
+
 
 def _text(html: str) -> str:
     """Return the page's text: tags dropped, entities decoded (what a reader sees, roughly)."""
