@@ -45,6 +45,9 @@ def trial(tmp_path_factory, registry):
     return settings, planted
 
 
+# The night of hostile files (about 25 s), and the tests judging it: make test-slow, so make test stays under 15
+# minutes. The zip bomb and the far cell stay in make test.
+@pytest.mark.slow
 def test_every_hostile_file_is_rejected_with_a_receipt_and_the_valid_files_are_accepted(trial):
     settings, planted = trial
     result = judge(settings.warehouse, planted, exit_status=0)
@@ -53,6 +56,7 @@ def test_every_hostile_file_is_rejected_with_a_receipt_and_the_valid_files_are_a
     assert result.valid_accepted == result.valid == VALID
 
 
+@pytest.mark.slow
 def test_each_kind_of_damage_is_refused_for_its_own_reason(trial):
     settings, planted = trial
     result = judge(settings.warehouse, planted, exit_status=0)
@@ -62,6 +66,7 @@ def test_each_kind_of_damage_is_refused_for_its_own_reason(trial):
     ), rules
 
 
+@pytest.mark.slow
 def test_a_limit_that_is_hit_is_stated_in_the_receipt_with_its_value_and_what_to_do(trial):
     settings, planted = trial
     path = next(p for p, kind in planted.hostile.items() if kind == "million_rows_csv")
@@ -85,9 +90,6 @@ import json, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 from pipeline.parse import parse_file
 from pipeline.registry import load_registry
-
-# A night of hostile files (about 25 s): make test-slow, so make test stays under 15 minutes.
-pytestmark = pytest.mark.slow
 registry = load_registry()
 rules = [[p.rule for p in parse_file(open(path, "rb").read(), "单位/" + path, registry).errors] for path in sys.argv[1:]]
 # VmHWM, not ru_maxrss: a child's ru_maxrss starts from the RSS its parent had when it forked.

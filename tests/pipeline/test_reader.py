@@ -262,6 +262,27 @@ def test_sniff_kind_goes_by_content_before_the_name():
     assert sniff_kind(csv_bytes(ROWS), "清单.csv") == "csv"
 
 
+def _zip(**members: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        for name, data in members.items():
+            package.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (_zip(**{"报表.csv": csv_bytes(ROWS)}), "压缩包（zip），不是电子表格：请解压后"),
+        (_zip(**{"word/document.xml": b"<w/>"}), "Word文档"),
+    ],
+    ids=["zip", "docx"],
+)
+def test_a_zip_that_is_no_workbook_is_told_as_what_it_is_not_as_damaged(content, said):
+    with pytest.raises(UnreadableFile, match=said):
+        sniff_kind(content, "报表.zip")
+
+
 @pytest.mark.parametrize("delimiter", [",", "\t"], ids=["comma", "tab"])
 def test_delimited_text_renamed_to_xls_is_read_as_csv(delimiter):
     book = read_workbook(csv_bytes(ROWS, "gb18030", delimiter=delimiter), "清单.xls")
