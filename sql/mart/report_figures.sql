@@ -50,7 +50,7 @@ survey as (
 
 evaluation as (
     select
-        evaluated.* exclude (actual_in_target_unit),
+        evaluated.* exclude (actual_in_target_unit, target_in_target_unit),
         -- Each indicator's detail names it once in its project: two 三级指标 of one name (`完成率` under 质量指标
         -- and under 时效指标) are told apart by their 二级指标, then by their order, or the report would look both
         -- up by the first one's name.
@@ -70,6 +70,12 @@ evaluation as (
             when actual_value is null and nullif(trim(reported_value), '') is null then '—（无数据）'
             when actual_source = 'reported' or actual_value is null then reported_value
             when target_unit = '%' then intermediate.format_percent(actual_value)
+            -- Two decimals at most, but never rounded onto a target it misses: 24.3995 against ≥24.4 is not 24.4.
+            when actual_in_target_unit <> target_in_target_unit
+                and round(actual_in_target_unit, 2) = target_in_target_unit
+                then intermediate.format_number(
+                    actual_in_target_unit, least(6, intermediate.decimals_of(actual_in_target_unit))
+                ) || coalesce(target_unit, '')
             else intermediate.format_number(
                 actual_in_target_unit, least(2, intermediate.decimals_of(round(actual_in_target_unit, 2)))
             ) || coalesce(target_unit, '')
@@ -80,7 +86,10 @@ evaluation as (
             *,
             case
                 when target_factor = 1 then actual_value else intermediate.ratio(actual_value, target_factor)
-            end as actual_in_target_unit
+            end as actual_in_target_unit,
+            case
+                when target_factor = 1 then target_value else intermediate.ratio(target_value, target_factor)
+            end as target_in_target_unit
         from mart.self_evaluation
     ) as evaluated
     -- Counted over the names alone: a window over the whole rows carries their lists of cells through each sort.
@@ -323,7 +332,15 @@ figures as (
         target_lineage
     from evaluation
     union all
-    select project_code, year, 'indicator_score', indicator_detail, 200 + position, score::decimal(38, 10), '分', 2,
+    -- Two decimals, or as many more as a score short of its 分值 needs not to print as full marks (14.9997, not 15.00).
+    select project_code, year, 'indicator_score', indicator_detail, 200 + position, score::decimal(38, 10), '分',
+        case
+            when score is null or weight is null or score >= weight or round(score, 2) < weight then 2
+            when round(score, 3) < weight then 3
+            when round(score, 4) < weight then 4
+            when round(score, 5) < weight then 5
+            else 6
+        end,
         null, lineage
     from evaluation
     union all

@@ -734,6 +734,41 @@ def test_an_actual_converted_to_the_target_unit_prints_rounded_from_its_exact_va
     )
 
 
+def test_an_actual_just_short_of_its_target_never_prints_as_the_target_nor_its_score_as_full_marks(wh):
+    register(wh, "甲")
+    wh.submit(
+        "compound_list",
+        [
+            {
+                "project_name": "甲",
+                "compound_name": "小区0",
+                "area_m2": D("243995"),
+                "households": 10,
+                "planned_investment_wan": D("250"),
+                "status": "在建",
+            }
+        ],
+    )
+    targets(wh, "甲", ("改造面积", "≥24.4万平方米", None, 15), ("完成率", "≥90%", "95%", 75))
+
+    wh.build()
+
+    shown = dict(
+        wh.rows(
+            "select figure_key, display_text from mart.report_figures where detail = '改造面积' "
+            "and figure_key in ('indicator_actual', 'indicator_score')"
+        )
+    )
+    # 24.3995 of 24.4 scores 14.99969…: two decimals would print 24.4万平方米 and 15.00 of 15.
+    assert shown == {"indicator_actual": "24.3995万平方米", "indicator_score": "14.9997"}
+    assert (
+        wh.one(
+            "select display_text from mart.report_figures where figure_key = 'indicator_score' and detail = '完成率'"
+        )
+        == "75.00"
+    )
+
+
 def test_a_unit_a_bureau_adds_to_units_yaml_converts_in_the_models(wh, monkeypatch, tmp_path):
     # The models take every factor from the reading, which takes it from units.yaml: no list of units in SQL.
     units = (REGISTRY_DIR / "units.yaml").read_text(encoding="utf-8")
