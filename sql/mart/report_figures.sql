@@ -346,10 +346,14 @@ figures as (
     union all
     -- Each cell once: a project's indicators computed from the same rows would repeat them (2,565 cells for one
     -- project's total at 10,000 files).
-    select project_code, year, 'self_evaluation_score', null, 50, sum(score), '分', 2,
-        null, list_sort(list_distinct(flatten(list(lineage))))
-    from evaluation
-    group by all
+    select totals.project_code, totals.year, 'self_evaluation_score', null, 50, totals.score, '分', 2,
+        null, coalesce(cells.lineage, [])
+    from (select project_code, year, sum(score) as score from evaluation group by all) as totals
+    left join (
+        select project_code, year, list_sort(list(distinct cell)) as lineage
+        from evaluation, unnest(lineage) as listed(cell)
+        group by all
+    ) as cells using (project_code, year)
     union all
     -- What the unit scored itself on the national 自评表, printed beside the computed score.
     select project_code, year, 'indicator_reported_score', indicator_detail, 200 + position, reported_score::decimal(38, 10), '分',
