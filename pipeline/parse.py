@@ -342,7 +342,7 @@ def _unit_by_lines(parsed: ParsedFile, office: Office | None, offices: Offices) 
                     _line_problem(
                         "unit_mismatch",
                         sheet,
-                        expected=f"应与工作表“{first.name}”的填报单位{unit}一致",
+                        expected=f"应与工作表“{first.name}”的{first.meta.unit_label}{unit}一致",
                         fix="一个文件只能填报一个单位的数据，请分开报送",
                     )
                 )
@@ -361,12 +361,13 @@ def _unit_by_lines(parsed: ParsedFile, office: Office | None, offices: Offices) 
 
 
 def _line_problem(rule: str, sheet: ParsedSheet, *, expected: str, fix: str) -> Problem:
-    """Report a sheet's `填报单位：` line, at its Excel row, with what it should say and how to fix it."""
+    """Report a sheet's `填报单位：` line (or the label it was read from), at its Excel row, with what it should say
+    and how to fix it."""
     return cell_problem(
         rule,
         sheet=sheet.name,
         excel_row=sheet.meta.rows.get("unit"),
-        header="填报单位",
+        header=sheet.meta.unit_label,
         value=sheet.meta.unit,
         expected=expected,
         fix=fix,
@@ -392,7 +393,7 @@ def _unit_line_problem(
         sheet,
         expected=f"应为{office.name}{for_others}",
         fix=f"报送文件夹“{folder}”属于{office.name}，{office.submits_for_zh}；{named.name}的数据可由"
-        f"{'、'.join(offices.who_may_send(named))}报送，请将文件放入其中一个单位的文件夹，或改正“填报单位：”一行",
+        f"{'、'.join(offices.who_may_send(named))}报送，请将文件放入其中一个单位的文件夹，或改正“{sheet.meta.unit_label}：”一行",
     )
 
 

@@ -55,6 +55,8 @@ class SheetMeta:
     """What the lines around a table say: who filed it, the project, the year, the money unit."""
 
     unit: str | None = None
+    # The label the unit was read from as written (`填报单位`, or a national form's `实施单位`): problems name it.
+    unit_label: str = "填报单位"
     project: str | None = None
     year: int | None = None
     # The `年度：` line's value as written, kept even when no year can be read from it: it is never passed over.
@@ -123,6 +125,7 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
             if name in ("填报单位", "填表单位", "报送单位", "实施单位") and meta.unit is None:
                 # A field written after it in the same cell, or in a cell beside it, is set apart by a wide gap.
                 meta.unit = _unit_name(_FIELD_GAP.split(value)[0]) or None
+                meta.unit_label = name
                 meta.rows["unit"] = excel_row
             elif name == "项目名称" and meta.project is None:
                 meta.project = clean_name(value) or None

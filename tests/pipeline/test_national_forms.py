@@ -103,6 +103,22 @@ def test_in_a_shared_folder_the_forms_own_unit_row_says_whose_it_is(registry, de
     assert {r["unit"] for r in parsed.sheets[0].records} == {UNIT}
 
 
+def test_a_forms_implementing_unit_naming_another_office_is_told_as_its_implementing_unit_row(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    unit_row = _row_with(rows, "实施单位")
+    rows[unit_row - 1][rows[unit_row - 1].index("实施单位") + 1] = "区财政局"
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/2022年项目支出绩效自评表.xlsx", registry)
+
+    [problem] = [p for p in parsed.errors if p.rule == "unit_mismatch"]
+    assert (problem.excel_row, problem.column_header) == (unit_row, "实施单位")
+    assert "改正“实施单位：”一行" in problem.message_zh and "填报单位" not in problem.message_zh
+
+
+def _row_with(rows: list[list[object]], text: str) -> int:
+    return next(number for number, row in enumerate(rows, start=1) if text in row)
+
+
 def test_points_in_a_level_name_that_differ_from_its_weights_are_a_warning_on_its_row(registry, demo):
     content = workbook(national_self_evaluation(demo.TARGETS, points={"产出指标": "50"}))
 
