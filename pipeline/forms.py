@@ -488,6 +488,7 @@ def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
     header = binding.header if binding else column.header
     stated: dict[str, tuple[Decimal, int, str]] = {}
     sums: dict[str, Decimal] = defaultdict(Decimal)
+    unread: set[str] = set()
     # Rows whose level is blank (a form whose merges were lost in a CSV) belong to a level unknown: any sum would
     # blame the stated points, which are right. Those rows are errors of their own.
     unassigned = any(not record.get(column.name) for record in sheet.records)
@@ -503,8 +504,12 @@ def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
         points = record.get(column.points_of)
         if isinstance(points, int | Decimal):
             sums[name] += points
+        else:
+            unread.add(
+                name
+            )  # a 分值 blank or unreadable (`约15`), an error of its own: the sum would blame the level
     for name, (points, excel_row, text) in stated.items():
-        if sums[name] != points and not unassigned:
+        if sums[name] != points and not unassigned and name not in unread:
             sheet.problems.append(
                 cell_problem(
                     "points_mismatch",

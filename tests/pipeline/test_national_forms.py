@@ -304,6 +304,18 @@ def test_a_points_column_headed_otherwise_is_one_error_not_false_sums_of_points(
     assert [p.rule for p in parsed.all_problems] == ["missing_column"]
 
 
+def test_an_unreadable_points_cell_is_its_own_error_and_blames_no_level(registry, demo):
+    rows, merges = national_self_evaluation(as_national(demo.TARGETS))
+    header = rows[_row(rows, "一级指标") - 1]
+    first = _row(rows, "一级指标") + 1  # the first indicator row, under a level stating its points
+    rows[first - 1][header.index("分值")] = "约15"
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert "points_mismatch" not in {p.rule for p in parsed.all_problems}
+    assert any(p.excel_row == first and p.column_header == "分值" for p in parsed.errors)
+
+
 def test_two_forms_stacked_on_one_sheet_are_an_error_naming_where_the_second_starts(registry, demo):
     first, merges = national_self_evaluation(demo.TARGETS)
     second, _ = national_self_evaluation(demo.TARGETS, project="枣林街道背街小巷整治")
