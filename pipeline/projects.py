@@ -460,8 +460,10 @@ def settle_register(parsed: ParsedFile) -> None:
             )
 
 
-def _zh_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+def _zh_month(day: dt.date) -> str:
+    """Word a planned date to its month: a register writes `2019.3` or `2022年5月` as often as a day, and the
+    stored date's day 1 was never written."""
+    return f"{day.year}年{day.month}月"
 
 
 def span_problem(sheet: ParsedSheet, project: RegisteredProject, year: int) -> Problem | None:
@@ -473,8 +475,8 @@ def span_problem(sheet: ParsedSheet, project: RegisteredProject, year: int) -> P
         return None
     planned = "、".join(
         [
-            *([f"计划开工{_zh_date(start)}"] if start else []),
-            *([f"计划完工{_zh_date(finish)}"] if finish else []),
+            *([f"计划开工{_zh_month(start)}"] if start else []),
+            *([f"计划完工{_zh_month(finish)}"] if finish else []),
         ]
     )
     if first is not None and last is not None:
