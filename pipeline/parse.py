@@ -679,7 +679,15 @@ def _settle_project(parsed: ParsedFile, sheet: ParsedSheet) -> None:
             continue
         record["project_name"] = stated
         unresolved = unresolved or stated is None
-    if unresolved and rule.register_project_type is None and "project" in sheet.template.slice:
+    # A required 项目名称 column the sheet has: each blank cell is an error on its row, which says what to fill in.
+    bound = next((b.column for b in sheet.bindings if b.column.name == rule.column), None)
+    own_rows = bound is not None and bound.required
+    if (
+        unresolved
+        and not own_rows
+        and rule.register_project_type is None
+        and "project" in sheet.template.slice
+    ):
         parsed.fail(
             "project_unknown",
             "所属项目无法确定：请填写“项目名称”列，或在表格上方加一行“项目名称：…”。",

@@ -932,3 +932,18 @@ def test_every_error_of_a_file_is_collected_not_just_the_first(registry):
         ("required", 5),
     ]
     assert [p.rule for p in parsed.warnings] == ["unmatched_sheet"]
+
+
+def test_a_blank_cell_in_a_required_project_column_is_its_rows_error_alone(registry):
+    from pipeline.intake.settle import validate_files
+    from pipeline.validate import Context
+
+    rows = ledger_rows(dt.date(2022, 3, 1), dt.date(2022, 4, 1), above=[["2022年资金台账"]])
+    rows[-1][1] = None  # the second entry's 项目名称 left blank; the column is filled above it
+    parsed = parse_file(xlsx({"台账": rows}), "示范区建设实业有限公司/台账.xlsx", registry)
+
+    assert "project_unknown" not in {p.rule for p in parsed.all_problems}
+    validate_files([parsed], registry, Context())
+    assert [(p.rule, p.excel_row, p.column_header) for p in parsed.errors] == [
+        ("required", len(rows), "项目名称")
+    ]
