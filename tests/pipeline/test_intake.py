@@ -132,6 +132,7 @@ def test_every_row_traces_to_its_file_sheet_excel_row_and_header(settings, regis
     assert cells[excel_row - 1][1] == "鸭河口水库小区"
 
 
+@pytest.mark.slow  # two whole nights: make test-slow
 def test_a_second_run_changes_nothing(settings, registry, demo_inbox):
     ingest(settings, registry, progress=False)
     before = warehouse_state(settings)

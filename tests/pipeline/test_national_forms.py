@@ -760,6 +760,7 @@ def national_night(tmp_path_factory, registry, demo):
     return settings, by_name, _Page(files.html.read_text(encoding="utf-8")).text
 
 
+@pytest.mark.slow
 def test_the_national_self_evaluation_scores_exactly_as_the_simplified_table(
     national_night, simplified_score, demo
 ):
@@ -779,6 +780,7 @@ def test_the_national_self_evaluation_scores_exactly_as_the_simplified_table(
     assert (round(score, 2), grade) == (Decimal("95.18"), "优")  # the demo's published figures
 
 
+@pytest.mark.slow
 def test_the_units_own_budget_score_points_to_the_forms_score_cell_not_the_ledger(national_night, demo):
     settings, _, _ = national_night
     rows, _ = national_self_evaluation(as_national(demo.TARGETS), goals=GOALS)
@@ -844,6 +846,7 @@ def test_percentages_under_a_percent_header_score_as_if_written_with_percent_sig
     assert read == (Decimal("0.95"), "%", Decimal("0.98"))
 
 
+@pytest.mark.slow
 def test_the_forms_goals_and_self_reported_scores_are_in_the_report(national_night):
     _, _, text = national_night
     zaolin = text.split(f"）{PROJECT}")[1].split("\n三、绩效指标表")[0]
@@ -864,6 +867,7 @@ def test_the_forms_goals_and_self_reported_scores_are_in_the_report(national_nig
     assert said == "1项指标填报的得分与按数据计算的得分不同：预算执行率（填报10分，计算为5.18分），", said
 
 
+@pytest.mark.slow
 def test_a_monitoring_finding_reaches_the_mart_and_the_report_with_a_clean_receipt(national_night):
     settings, outcomes, text = national_night
 
@@ -889,6 +893,7 @@ def test_a_monitoring_finding_reaches_the_mart_and_the_report_with_a_clean_recei
     assert "各月监控预警" in lights  # beside the computed lights
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("figure", "form", "sheet"),
     [
