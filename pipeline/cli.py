@@ -228,10 +228,8 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
         except NoDataError as exc:  # raised once the marts' writer has published
             say(f"未生成年度报告：{exc}", sys.stderr)
             return EXIT_OK
-        except BaseException:
-            publish_pending(
-                args.settings.warehouse
-            )  # the marts could not be rebuilt: the withdrawal goes out alone
+        except BaseException:  # the marts could not be rebuilt: the withdrawal goes out alone
+            publish_pending(args.settings.warehouse)
             raise
         for line in _stale_lines(args.settings):  # the withdrawn file's year, if not the latest
             say(line)

@@ -206,23 +206,20 @@ def _field_unit(
     measure = MEASURE_OF_TYPE[field.type]
     header = places.written.get((found[3], found[1]), "")
     column = split_header(header)[1]
+    # `全年预算数（A）`, `执行率（B/A）`: the official form names its columns, it states no unit.
     if column and _COLUMN_LETTERS.fullmatch(column):
-        column = (
-            ""  # `全年预算数（A）`, `执行率（B/A）`: the official form names its columns, it states no unit
-        )
+        column = ""
     row = places.row_unit(found[0]) if field.row is not None else None
     units = [unit for unit in (column, row, _block_unit(places, field, found[3])) if unit]
     near = units[0] if units else None
-    # The next unit written further out is checked against the nearest; with none, the `单位：` line's is.
-    far = (
-        units[1]
-        if len(units) > 1
-        else None
-        if column
-        else sheet.meta.money_unit
-        if measure == "money"
-        else None
-    )
+    # The next unit written further out is checked against the nearest; with none, the `单位：` line's is, unless
+    # the column itself states one.
+    if len(units) > 1:
+        far = units[1]
+    elif column or measure != "money":
+        far = None
+    else:
+        far = sheet.meta.money_unit
     reading = read_unit(measure, near, far or None, registry)
     said = (reading.issue, near, far)
     if reading.issue is None or said in told:
@@ -504,10 +501,8 @@ def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
         points = record.get(column.points_of)
         if isinstance(points, int | Decimal):
             sums[name] += points
-        else:
-            unread.add(
-                name
-            )  # a 分值 blank or unreadable (`约15`), an error of its own: the sum would blame the level
+        else:  # a 分值 blank or unreadable (`约15`), an error of its own: the sum would blame the level
+            unread.add(name)
     for name, (points, excel_row, text) in stated.items():
         if sums[name] != points and not unassigned and name not in unread:
             sheet.problems.append(
