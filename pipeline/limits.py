@@ -334,6 +334,24 @@ def _scan_worksheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, extent: _Ex
     return scan.errors
 
 
+# Zip packages that are no workbook, by a member only they have: what the clerk is told it is instead.
+_PACKAGES = (
+    ("word/document.xml", "是Word文档，不是电子表格，请报送填写好的Excel或WPS表格文件"),
+    ("ppt/presentation.xml", "是演示文稿，不是电子表格，请报送填写好的Excel或WPS表格文件"),
+)
+
+
+def _other_package(names: set[str]) -> str | None:
+    """Say what a zip that is no workbook is (a Word document, a zip of files), by its members' names in lower
+    case; None for a workbook (an .xlsb too, refused for what it is)."""
+    if names & {"xl/workbook.xml", "xl/workbook.bin"}:
+        return None
+    for member, said in _PACKAGES:
+        if member in names:
+            return f"文件{said}"
+    return "文件是压缩包（zip），不是电子表格：请解压后逐个报送其中的电子表格文件（.xlsx、.xls、.csv）"
+
+
 def survey_xlsx(content: bytes, limits: Limits) -> bool:
     """Check an xlsx against the limits before calamine reads it; return whether any sheet stores error cells.
 
@@ -350,6 +368,8 @@ def survey_xlsx(content: bytes, limits: Limits) -> bool:
         members = [info for info in archive.infolist() if not info.is_dir()]
         if any(info.filename.lower().endswith(".bin") and "worksheets/" in info.filename for info in members):
             raise Unsupported("不支持Excel二进制工作簿（.xlsb），请另存为.xlsx后重新报送")
+        if (other := _other_package({info.filename.lower() for info in members})) is not None:
+            raise Unsupported(other)
         total = sum(info.file_size for info in members)
         if total > limits.max_uncompressed_bytes:
             raise LimitExceeded("max_uncompressed_bytes", limits.max_uncompressed_bytes, total)

@@ -6,7 +6,6 @@ import csv
 import functools
 import io
 import re
-import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -72,8 +71,6 @@ def sniff_kind(content: bytes, filename: str) -> str:
     if not content:
         raise UnreadableFile("文件为空（0字节）")
     if content.startswith(ZIP_MAGIC):
-        if (other := _other_package(content)) is not None:
-            raise UnreadableFile(other)
         return "xlsx"
     if content.startswith(OLE2_MAGIC):
         return "xls"
@@ -85,30 +82,6 @@ def sniff_kind(content: bytes, filename: str) -> str:
             return "csv"
         raise UnreadableFile("文件已损坏或不是Excel文件，无法打开")
     raise UnreadableFile("不是电子表格文件（只接收 .xlsx、.xlsm、.xls、.csv）")
-
-
-# Zip packages that are no workbook, by a member only they have: what the clerk is told it is instead.
-_PACKAGES = (
-    ("word/document.xml", "是Word文档，不是电子表格，请报送填写好的Excel或WPS表格文件"),
-    ("ppt/presentation.xml", "是演示文稿，不是电子表格，请报送填写好的Excel或WPS表格文件"),
-)
-
-
-def _other_package(content: bytes) -> str | None:
-    """Say what a zip that is no workbook is (a Word document, a zip of files); None for a workbook, or a zip too
-    damaged to list, which the workbook reader then reports as damaged."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as package:
-            names = set(package.namelist())
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
-        return None
-    # An .xlsb is a workbook too, refused later for what it is (limits.survey_xlsx).
-    if any(name.lower() in ("xl/workbook.xml", "xl/workbook.bin") for name in names):
-        return None
-    for member, said in _PACKAGES:
-        if member in names:
-            return f"文件{said}"
-    return "文件是压缩包（zip），不是电子表格：请解压后逐个报送其中的电子表格文件（.xlsx、.xls、.csv）"
 
 
 def _looks_delimited(content: bytes) -> bool:

@@ -280,7 +280,7 @@ def _zip(**members: bytes) -> bytes:
 )
 def test_a_zip_that_is_no_workbook_is_told_as_what_it_is_not_as_damaged(content, said):
     with pytest.raises(UnreadableFile, match=said):
-        sniff_kind(content, "报表.zip")
+        read_workbook(content, "报表.zip")
 
 
 @pytest.mark.parametrize("delimiter", [",", "\t"], ids=["comma", "tab"])
