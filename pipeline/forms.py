@@ -93,10 +93,21 @@ class _Places:
             self.firsts[r] = self._first_written(r)
         return self.firsts[r]
 
+    def _label_above(self, field: Field, r: int) -> tuple[int, int] | None:
+        """Return where the nearest of a field's column labels above row r is written."""
+        for above in range(r - 1, -1, -1):
+            for label in field.labels:
+                for row, c in self.labels.get(label, ()):
+                    if row == above:
+                        return row, c
+        return None
+
     def row_unit(self, r: int) -> str | None:
         """Return the unit written on a row's label (`年度资金总额（元）`), if any."""
         first = self.first_written(r)
-        return split_header(self.written[(r, first[0])])[1] or None if first is not None else None
+        if first is None:
+            return None
+        return split_header(self.written[(r, first[0])])[1] or None
 
     def _first_written(self, r: int) -> tuple[int, str] | None:
         row = self.grid.rows[r]
@@ -117,14 +128,10 @@ class _Places:
             for rows in ({named}, {split_header(alias)[0] for alias in field.row_aliases}):
                 for r in range(len(self.grid.rows)):
                     first = self.first_written(r)
-                    if first is None or first[1] not in rows:
-                        continue
-                    label_written = field.row if first[1] == named else first[1]
-                    for above in range(r - 1, -1, -1):
-                        for label in field.labels:
-                            for row, c in self.labels.get(label, ()):
-                                if row == above:
-                                    return r, c, f"{label_written}·{self.written[(row, c)]}", row
+                    if first is not None and first[1] in rows and (label := self._label_above(field, r)):
+                        row, c = label
+                        label_written = field.row if first[1] == named else first[1]
+                        return r, c, f"{label_written}·{self.written[(row, c)]}", row
             return None
         for label in field.labels:
             for r, c in self.labels.get(label, ()):

@@ -17,7 +17,7 @@ from pipeline.rules import MEASURE_UNITS, RATE_MEASURES, Rules, load_rules
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.validate import EXPECTATIONS_DIR, OVER_PLANNED
-from pipeline.values import read_indicator, unit_measure
+from pipeline.values import read_indicator
 from pipeline.warehouse import SQL_DIR, ensure_schema, sql_literal, writer
 
 MODEL_DIRS = ("intermediate", "mart")
@@ -34,7 +34,7 @@ _READING = duckdb.struct_type(
         # registry/units.yaml's factors to each measure's base unit: the models convert with these alone.
         "target_factor": _NUMBER,
         "reported_factor": _NUMBER,
-        # What the target's unit measures (values.unit_measure): a binding holds only where it is the measure's.
+        # What the target's unit measures (Indicator.target_measure): a binding holds only where it is the measure's.
         "target_measure": "VARCHAR",
     }
 )
@@ -220,9 +220,7 @@ def _reading(
     rate: bool | None,
 ) -> dict:
     reading = read_indicator(target_text, reported_text, target_unit, reported_unit, bool(rate))
-    return {name: getattr(reading, name) for name, _ in _READING.children if name != "target_measure"} | {
-        "target_measure": unit_measure(reading.target_unit)
-    }
+    return {name: getattr(reading, name) for name, _ in _READING.children}
 
 
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:

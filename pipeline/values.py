@@ -303,6 +303,11 @@ class Indicator:
         return unit_factor(self.target_unit)
 
     @property
+    def target_measure(self) -> str | None:
+        """Return what the target's unit measures (`percent`, money, area, count), None with no unit or an unknown one."""
+        return unit_measure(self.target_unit)
+
+    @property
     def reported_factor(self) -> Decimal:
         """Return what the reported number is multiplied by to be in its measure's base unit."""
         return unit_factor(self.reported_unit)

@@ -24,6 +24,17 @@ def _period(template_id: str, record: dict, with_month: bool) -> _Period | None:
     return template_id, str(code), str(year), str(record.get("month") or "") if with_month else ""
 
 
+def _periods(sheet: ParsedSheet) -> dict[_Period, dict]:
+    """Return the periods a sheet's records are for, each with its first record."""
+    with_month = "month" in sheet.template.slice
+    periods: dict[_Period, dict] = {}
+    for record in sheet.records:
+        period = _period(sheet.template.id, record, with_month)
+        if period is not None:
+            periods.setdefault(period, record)
+    return periods
+
+
 def _stored_holders(con: duckdb.DuckDBPyConnection | None, templates: list[str]) -> dict[_Period, set[str]]:
     """Return the offices whose files are in force for each period of these templates."""
     holders: dict[_Period, set[str]] = defaultdict(set)
@@ -57,11 +68,7 @@ def flag_overlaps(con: duckdb.DuckDBPyConnection | None, registry: Registry, fil
             template = sheet.template
             if not template.project.by_implementing_unit:
                 continue
-            periods: dict[_Period, dict] = {}
-            for record in sheet.records:
-                period = _period(template.id, record, "month" in template.slice)
-                if period is not None:
-                    periods.setdefault(period, record)
+            periods = _periods(sheet)
             sheets.append((file, sheet, periods))
             for period in periods:
                 holders[period].add(file.unit)
@@ -179,20 +186,14 @@ def _listed_twice(
     )
 
 
-def flag_second_forms(registry: Registry, files: list[ParsedFile]) -> None:
+def flag_second_forms(files: list[ParsedFile]) -> None:
     """Reject a sheet of a form (`one_sheet_per_slice`) for a project and period an earlier sheet of its file holds."""
     for file in files:
         first: dict[_Period, ParsedSheet] = {}
         for sheet in file.sheets:
-            template = sheet.template
-            if not template.one_sheet_per_slice:
+            if not sheet.template.one_sheet_per_slice:
                 continue
-            seen_here: set[_Period] = set()
-            for record in sheet.records:
-                period = _period(template.id, record, "month" in template.slice)
-                if period is None or period in seen_here:
-                    continue
-                seen_here.add(period)
+            for period, record in _periods(sheet).items():
                 earlier = first.setdefault(period, sheet)
                 if earlier is not sheet:
                     file.problems.append(_second_form(sheet, earlier, record, period))

@@ -90,7 +90,7 @@ def settle(
             register.add_from(file)
     for file in parsed:
         resolve_projects(file, register, registry.offices)
-    flag_second_forms(registry, parsed)
+    flag_second_forms(parsed)
     flag_overlaps(con, registry, parsed)
     flag_shared_rows(con, registry, parsed)
     validation = validate_files(

@@ -1046,7 +1046,7 @@ def test_a_second_form_for_the_same_project_and_year_in_one_file_is_an_error_nam
 ):
     parsed = _two_sheets(registry, demo)
 
-    flag_second_forms(registry, [parsed])
+    flag_second_forms([parsed])
 
     [problem] = parsed.errors
     assert (problem.rule, problem.sheet, problem.value) == ("second_form", "自评表（修改）", "自评表（初稿）")
@@ -1056,6 +1056,6 @@ def test_a_second_form_for_the_same_project_and_year_in_one_file_is_an_error_nam
 def test_forms_for_two_projects_in_one_file_stand_side_by_side(registry, demo):
     parsed = _two_sheets(registry, demo, second_project="另一个项目")
 
-    flag_second_forms(registry, [parsed])
+    flag_second_forms([parsed])
 
     assert parsed.errors == []
