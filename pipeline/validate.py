@@ -545,8 +545,9 @@ class _ConfigurationCache:
                 self.kept = None
 
 
-# Modules GX imports for its distribution expectations only.
-GX_DEFERRED = ("altair", "scipy", "scipy.stats")
+# Modules GX imports at its top for what validation here never does: scipy.stats and altair for its distribution
+# expectations, boto3 for its S3 datasources (this pipeline reaches object storage through its own layer).
+GX_DEFERRED = ("altair", "boto3", "scipy", "scipy.stats")
 
 
 def import_great_expectations() -> None:
@@ -555,8 +556,7 @@ def import_great_expectations() -> None:
     # Before the import: importing GX logs some 200 INFO lines (its API-docs registry skipping closures), which
     # a task's log under Airflow would show.
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    # GX imports every expectation it ships, the KL-divergence one with scipy.stats and altair at its top: a third
-    # of GX's import time, for an expectation no suite here uses. They load if one ever does.
+    # A third of GX's import time, for parts of it no suite here uses (`GX_DEFERRED`); they load if one ever does.
     with deferred(*GX_DEFERRED):
         import great_expectations  # noqa: F401
         import great_expectations.data_context.types.base  # noqa: F401
