@@ -12,10 +12,12 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.receipts import write_receipts
 from pipeline.registry import Registry
 from pipeline.rules import MEASURE_UNITS, RATE_MEASURES, Rules, load_rules
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
+from pipeline.stated import settle_stated
 from pipeline.validate import EXPECTATIONS_DIR, OVER_PLANNED
 from pipeline.values import read_indicator
 from pipeline.warehouse import SQL_DIR, ensure_schema, sql_literal, writer
@@ -286,6 +288,9 @@ def build_indicators(settings: Settings, registry: Registry, year: int | None = 
         con.execute("set memory_limit = ?", [settings.marts_memory_limit])  # see Settings.marts_memory_limit
         ensure_schema(con, registry)
         rebuild(con, load_rules())
+        # A 自评表's stated figures are judged against the rebuilt marts; a changed judgement re-issues its receipt.
+        if settle_stated(con):
+            write_receipts(con, settings)
         years = data_years(con)
         registered = {
             y for (y,) in con.execute("select distinct year from staging.project_register").fetchall()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -778,6 +779,32 @@ def test_the_national_self_evaluation_scores_exactly_as_the_simplified_table(
     # The unit's own figures are kept beside the computed ones.
     assert (stated_score, stated_rate) == (Decimal(100), Decimal(1)) and rate < stated_rate
     assert (round(score, 2), grade) == (Decimal("95.18"), "优")  # the demo's published figures
+
+
+@pytest.mark.slow
+def test_the_stated_figures_the_data_do_not_bear_out_reach_the_forms_receipt(national_night, registry, demo):
+    settings, _, _ = national_night  # the form states 100 分 and 100 %, the ledger pays 51.79 %: 95.18 分
+    rows, _ = national_self_evaluation(as_national(demo.TARGETS), goals=GOALS)
+    receipt = settings.receipts / UNIT / "2022年度项目支出绩效自评表.xlsx.回执.json"
+
+    facts = json.loads(receipt.read_text(encoding="utf-8"))
+
+    stated = [
+        (p["rule"], p["excel_row"], p["value"]) for p in facts["problems"] if p["rule"].startswith("stated")
+    ]
+    assert sorted(stated) == [
+        ("stated_rate_differs", _row(rows, "年度资金总额"), "100%"),
+        ("stated_score_differs", _row(rows, "年度资金总额"), "10"),
+        ("stated_total_differs", _row(rows, "总分"), "100"),
+    ]
+    assert facts["warning_count"] == 3 and facts["status"] == "accepted"
+    [total] = [p for p in facts["problems"] if p["rule"] == "stated_total_differs"]
+    assert "自评总分为100分" in total["message_zh"] and "计算为95.18分" in total["message_zh"]
+    # Rebuilt again from the same data: the judgement and the receipt stay as they are.
+    written = receipt.stat().st_mtime_ns
+    build_indicators(settings, registry)
+    assert receipt.stat().st_mtime_ns == written
+    assert json.loads(receipt.read_text(encoding="utf-8")) == facts
 
 
 @pytest.mark.slow

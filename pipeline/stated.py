@@ -1,0 +1,211 @@
+"""Tell each national 自评表's sender where its stated 得分, 总分 or 执行率 differs from the one the data give.
+
+The computed figures come from the marts, which files sent later change: so these warnings are settled after each
+rebuild, not at validation. A file whose warnings change gets its receipt written again (`ops.submissions`
+`receipt_status` cleared; `receipts.write_receipts` writes what is stale).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import duckdb
+
+from pipeline.report_context import EXECUTION_TOLERANCE, INDICATOR_SCORE_TOLERANCE, SCORE_TOLERANCE
+
+SCORE, TOTAL, RATE = "stated_score_differs", "stated_total_differs", "stated_rate_differs"
+RULES = (SCORE, TOTAL, RATE)
+ISSUE_COLUMNS = (
+    "submission_id, sheet, excel_row, column_header, value, severity, rule, message_zh, expected, fix"
+)
+
+# Each stated figure of a current form beside the computed one: (submission, sheet, row, header, rule, what, stated,
+# computed, points). A total and a rate are stated once per form, on the cell ops.sheet_fields names.
+_STATED = """
+with forms as (
+    select distinct submission_id, sheet, project_code, year, reported_total_score, budget_execution_rate
+    from staging.performance_targets
+),
+
+fields as (
+    select submission_id, sheet, field_name, field_header, excel_row
+    from ops.sheet_fields
+    where field_name in ('reported_total_score', 'budget_execution_rate', 'budget_reported_score')
+),
+
+score_headers as (
+    select submission_id, sheet, column_header
+    from ops.sheet_columns
+    where column_name = 'reported_score'
+),
+
+totals as (
+    select
+        forms.submission_id, forms.sheet, fields.excel_row, coalesce(fields.field_header, '总分') as header,
+        $total as rule, null as what, forms.reported_total_score as stated,
+        project_year.self_evaluation_score as computed, null as points
+    from forms
+    inner join mart.project_year using (project_code, year)
+    left join fields
+        on fields.submission_id = forms.submission_id and fields.sheet = forms.sheet
+        and fields.field_name = 'reported_total_score'
+    where abs(project_year.self_evaluation_score - forms.reported_total_score) > $score_tolerance
+),
+
+rates as (
+    select
+        forms.submission_id, forms.sheet, fields.excel_row, coalesce(fields.field_header, '执行率') as header,
+        $rate as rule, null as what, forms.budget_execution_rate as stated,
+        project_year.budget_execution_rate as computed, null as points
+    from forms
+    inner join mart.project_year using (project_code, year)
+    left join fields
+        on fields.submission_id = forms.submission_id and fields.sheet = forms.sheet
+        and fields.field_name = 'budget_execution_rate'
+    where abs(project_year.budget_execution_rate - forms.budget_execution_rate) > $execution_tolerance
+),
+
+scores as (
+    select
+        cell.submission_id, cell.sheet, cell.excel_row,
+        coalesce(
+            case when evaluation.position = 0 then fields.field_header else score_headers.column_header end, '得分'
+        ) as header,
+        $score as rule, case when evaluation.position > 0 then evaluation.level3 end as what,
+        evaluation.reported_score as stated,
+        evaluation.score as computed, evaluation.weight as points
+    from (
+        select *, reported_score_lineage[1] as cell
+        from mart.self_evaluation
+        where reported_score is not null and len(reported_score_lineage) = 1
+    ) as evaluation
+    left join score_headers
+        on score_headers.submission_id = evaluation.cell.submission_id and score_headers.sheet = evaluation.cell.sheet
+    left join fields
+        on fields.submission_id = evaluation.cell.submission_id and fields.sheet = evaluation.cell.sheet
+        and fields.field_name = 'budget_reported_score'
+    where abs(evaluation.score - evaluation.reported_score) > $indicator_score_tolerance
+)
+
+select * from totals
+union all select * from rates
+union all select * from scores
+order by 1, 2, 3, 5, 6
+"""
+
+
+def _shown(value: Decimal) -> str:
+    """Show a computed figure to two decimals, as the report does (each warning is of a difference wider than
+    that)."""
+    return format(value.quantize(Decimal("0.01")).normalize(), "f")
+
+
+def _stated(value: Decimal) -> str:
+    """Show a stated figure as written."""
+    return format(value.normalize(), "f")
+
+
+def _issue(row: tuple) -> tuple:
+    """Word one stated figure that differs, as a warning row of ops.validation_issues."""
+    submission_id, sheet, excel_row, header, rule, what, stated, computed, points = row
+    if rule == TOTAL:
+        value, got = _stated(stated), f"{_shown(computed)}分"
+        message = (
+            f"「{header}」填报的自评总分为{value}分，按评分规则由已入库的数据计算为{got}，"
+            f"相差超过{_stated(SCORE_TOLERANCE)}分"
+        )
+        expected = f"按评分规则计算的总分{got}（各指标得分与预算执行得分之和）"
+        fix = "请逐项核对各指标的实际完成值和得分；填报有误的，请改正后重新报送。年度报告按计算的总分评定等级"
+    elif rule == RATE:
+        value, got = f"{_stated(stated * 100)}%", f"{_shown(computed * 100)}%"
+        message = (
+            f"项目资金「{header}」填报为{value}，按已入库的资金到位与支付台账计算的预算执行率为{got}，"
+            f"相差超过{_stated(EXECUTION_TOLERANCE * 100)}个百分点"
+        )
+        expected = f"按资金台账计算的预算执行率{got}"
+        fix = "请核对全年执行数、全年预算数与报送的资金台账；填报有误的，请改正后重新报送。年度报告采用台账计算的执行率"
+    elif what is None:  # the budget's own score: 分值 × the execution rate of the ledger
+        value, got = _stated(stated), f"{_shown(computed)}分"
+        message = (
+            f"项目资金「{header}」（预算执行得分，分值{_stated(points)}）填报为{value}分，"
+            f"按已入库的资金到位与支付台账计算为{got}"
+        )
+        expected = f"分值×按资金台账计算的预算执行率＝{got}"
+        fix = "请核对全年执行数、全年预算数与报送的资金台账；填报有误的，请改正后重新报送。年度报告采用计算的得分"
+    else:
+        value, got = _stated(stated), f"{_shown(computed)}分"
+        message = (
+            f"三级指标「{what}」（分值{_stated(points)}）的「{header}」填报为{value}分，"
+            f"按评分规则由已入库的数据计算为{got}"
+        )
+        expected = f"按评分规则计算的得分{got}"
+        fix = "请核对该指标的年度指标值和实际完成值；填报有误的，请改正后重新报送。年度报告采用计算的得分"
+    return (
+        submission_id,
+        sheet,
+        excel_row,
+        header,
+        value,
+        "warning",
+        rule,
+        f"{message}。",
+        expected,
+        f"{fix}。",
+    )
+
+
+def stated_differences(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Return the warnings, as ops.validation_issues rows, for every stated figure the marts do not bear out."""
+    found = con.execute(
+        _STATED,
+        {
+            "total": TOTAL,
+            "rate": RATE,
+            "score": SCORE,
+            "score_tolerance": SCORE_TOLERANCE,
+            "execution_tolerance": EXECUTION_TOLERANCE,
+            "indicator_score_tolerance": INDICATOR_SCORE_TOLERANCE,
+        },
+    ).fetchall()
+    return [_issue(row) for row in found]
+
+
+def settle_stated(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """Bring these warnings in ops.validation_issues up to date with the marts, in one transaction; return the
+    submissions whose warnings changed, their receipts marked to be written again."""
+    found = set(stated_differences(con))
+    listed = ", ".join(f"'{rule}'" for rule in RULES)
+    stored = set(
+        con.execute(f"select {ISSUE_COLUMNS} from ops.validation_issues where rule in ({listed})").fetchall()
+    )
+    changed = sorted({row[0] for row in found ^ stored})
+    if not changed:
+        return set()
+    con.execute("begin")
+    try:
+        con.execute(
+            f"delete from ops.validation_issues where rule in ({listed}) and submission_id in (select unnest(?))",
+            [changed],
+        )
+        rows = sorted((row for row in found if row[0] in set(changed)), key=str)
+        if rows:
+            con.executemany(
+                f"insert into ops.validation_issues ({ISSUE_COLUMNS}) values ({', '.join('?' * 10)})", rows
+            )
+        con.execute(
+            """
+            update ops.submissions s set
+                warning_count = (
+                    select count(*) from ops.validation_issues i
+                    where i.submission_id = s.submission_id and i.severity = 'warning'
+                ),
+                receipt_status = null
+            where submission_id in (select unnest(?))
+            """,
+            [changed],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return set(changed)
