@@ -341,6 +341,8 @@ def walk(root: bytes, raw_paths: dict[str, bytes] | None = None) -> InboxListing
 
 # Per inbox, the bytes of every listed path whose name is not UTF-8, by its decoded text: how to open it again.
 _RAW_PATHS: dict[Path, dict[str, bytes]] = {}
+# Per inbox, where it really is (links resolved): every file opened is checked to lie under it.
+_REAL_ROOTS: dict[Path, bytes] = {}
 
 
 class LocalStorage:
@@ -390,7 +392,9 @@ class LocalStorage:
     def _open(self, path: str) -> Iterator[tuple[object, os.stat_result]]:
         """Open a regular inbox file without following links or blocking on a FIFO; yield it and its stat."""
         fs_path = self._fs_path(path)
-        root = os.path.realpath(os.fsencode(self.settings.inbox))
+        root = _REAL_ROOTS.get(self.settings.inbox)
+        if root is None:  # resolved once per process: its folders are what may change while files are read
+            root = _REAL_ROOTS[self.settings.inbox] = os.path.realpath(os.fsencode(self.settings.inbox))
         folder = os.path.realpath(os.path.dirname(fs_path))
         if folder != root and not folder.startswith(root + b"/"):  # a folder swapped for a link since listing
             raise NotTakenIn(Skipped(path, "symlink", SKIP_ZH["symlink"], self.raw_path(path)))
@@ -426,9 +430,14 @@ class LocalStorage:
         with self._open(path) as (_, status):
             return self._entry(path, status)
 
-    def read_inbox(self, path: str) -> tuple[bytes, InboxEntry]:
-        """Read a settled inbox file whole; raise `NotTakenIn` if it changes while being read."""
+    def read_inbox(self, path: str, max_bytes: int | None = None) -> tuple[bytes | None, InboxEntry]:
+        """Read a settled inbox file whole; raise `NotTakenIn` if it changes while being read.
+
+        A file larger than `max_bytes` is not read: its content comes back as None, beside its entry.
+        """
         with self._open(path) as (handle, before):
+            if max_bytes is not None and before.st_size > max_bytes:
+                return None, self._entry(path, before)
             content = read_whole(handle, before, path, self.raw_path(path))
             self._check_settled(path, os.fstat(handle.fileno()), before)
             return content, self._entry(path, before)

@@ -133,15 +133,14 @@ def parse_candidate(
 def read_candidate(storage: Storage, registry: Registry, inbox_path: str, limits: Limits) -> Candidate:
     """Read and parse one inbox file, or say why it is not taken in; never raises for the file's own sake."""
     try:
-        entry = storage.stat_inbox(inbox_path)
-        if entry.size > limits.max_file_bytes:
+        content, entry = storage.read_inbox(inbox_path, limits.max_file_bytes)
+        if content is None:
             # Refused from its size alone, and archived a chunk at a time: never read into memory whole.
             archive_path, sha256, entry = storage.archive_inbox_file(inbox_path)
             refused = too_large_file(
                 written_path(inbox_path, entry.raw), entry.size, limits, registry.offices
             )
             return Candidate(inbox_path, b"", sha256, entry, refused, archive_path=archive_path)
-        content, entry = storage.read_inbox(inbox_path)
     except NotTakenIn as exc:
         return Candidate(inbox_path, b"", None, skipped=exc.skipped)
     except Unreadable as exc:

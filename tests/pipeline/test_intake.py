@@ -17,10 +17,11 @@ import duckdb
 import pytest
 
 from pipeline import intake, objectstore, parse, pools, receipts
+from pipeline import storage as storage_module
 from pipeline.intake import ingest, load, store, work
 from pipeline.problems import RULE_ZH
 from pipeline.settings import Settings
-from pipeline.storage import LocalStorage, local_marker
+from pipeline.storage import local_marker
 from pipeline.warehouse import working_copy
 from tests.conftest import REGISTER_CSV
 from tests.pipeline.test_validate import CLEAN, DEFECTS
@@ -784,13 +785,13 @@ def test_a_file_over_the_size_limit_is_refused_and_archived_without_being_read_w
     drop(settings, "枣林街道办事处/大文件.csv", big)
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
     limited = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, max_file_bytes=2_000))
-    real_read = LocalStorage.read_inbox
+    real_read = storage_module.read_whole
 
-    def read_inbox(self, path):
+    def read_whole(handle, before, path, raw=None):
         assert path != "枣林街道办事处/大文件.csv", "the oversized file was read whole"
-        return real_read(self, path)
+        return real_read(handle, before, path, raw)
 
-    monkeypatch.setattr(LocalStorage, "read_inbox", read_inbox)
+    monkeypatch.setattr(storage_module, "read_whole", read_whole)
     outcomes = {o.inbox_path: o for o in ingest(limited, registry, progress=False).outcomes}
 
     refused = outcomes["枣林街道办事处/大文件.csv"]

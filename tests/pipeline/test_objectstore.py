@@ -249,6 +249,19 @@ def test_read_returns_the_bytes_and_the_entry_of_the_version_read(storage: Objec
     assert not storage.readable("区财政局/没有这个文件.xlsx")
 
 
+def test_an_object_over_the_size_given_is_not_read_only_described(storage: ObjectStorage, bucket: str, s3):
+    path = "区财政局/大文件.xlsx"
+    etag = _put(s3, bucket, f"inbox/{path}", b"x" * 100)
+    gets = []
+    real_get = storage._get
+    storage._get = lambda *args, **kwargs: gets.append(args) or real_get(*args, **kwargs)
+
+    content, entry = storage.read_inbox(path, max_bytes=99)
+
+    assert content is None and (entry.size, entry.marker) == (100, etag) and gets == []
+    assert storage.read_inbox(path, max_bytes=100)[0] == b"x" * 100 and len(gets) == 1
+
+
 def test_an_empty_object_is_read(storage: ObjectStorage, bucket: str, s3):
     _put(s3, bucket, "inbox/枣林街道/空.csv", b"")
     assert storage.readable("枣林街道/空.csv")

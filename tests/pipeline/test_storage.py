@@ -74,6 +74,18 @@ def test_a_gbk_name_that_decodes_to_a_utf8_name_beside_it_gets_the_escaped_form(
     assert decode_name(b"\xff\xfe") == "\\xff\\xfe"
 
 
+def test_a_file_over_the_size_given_is_described_not_read(settings, monkeypatch):
+    raw_drop(settings, "甲", "大.csv".encode(), b"x" * 100)
+    storage = LocalStorage(settings)
+    monkeypatch.setattr(storage_module, "read_whole", lambda *args: pytest.fail("read whole"))
+
+    content, entry = storage.read_inbox("甲/大.csv", max_bytes=99)
+
+    assert content is None and entry.size == 100
+    monkeypatch.undo()
+    assert storage.read_inbox("甲/大.csv", max_bytes=100)[0] == b"x" * 100
+
+
 def test_an_escaped_gbk_name_is_every_byte_escaped_never_a_stray_character(settings):
     # In GBK, 林 ends in d6 and 街 starts with bd: d6 bd is also UTF-8 (U+05BD), which backslashreplace kept.
     raw_drop(settings, "甲", "枣林街道.csv".encode("gbk"), b"1")
