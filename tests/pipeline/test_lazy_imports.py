@@ -51,6 +51,7 @@ def test_a_missing_module_is_still_missing():
         import no_such_module_here  # noqa: F401
 
 
+@pytest.mark.slow  # imports GX in a fresh process
 def test_great_expectations_validates_without_loading_scipy_stats_altair_or_boto3():
     # In a fresh process: this one may have loaded them already.
     script = textwrap.dedent(
