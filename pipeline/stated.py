@@ -39,30 +39,33 @@ score_headers as (
     where column_name = 'reported_score'
 ),
 
-totals as (
+-- The form's two figures stated once, each beside the computed one and the tolerance it is judged with.
+form_figures as (
     select
-        forms.submission_id, forms.sheet, fields.excel_row, coalesce(fields.field_header, '总分') as header,
-        $total as rule, null as what, forms.reported_total_score as stated,
-        project_year.self_evaluation_score as computed, null as points
+        forms.submission_id, forms.sheet, figure.field_name, figure.fallback_header, figure.rule,
+        figure.stated, figure.computed, figure.tolerance
     from forms
-    inner join mart.project_year using (project_code, year)
-    left join fields
-        on fields.submission_id = forms.submission_id and fields.sheet = forms.sheet
-        and fields.field_name = 'reported_total_score'
-    where abs(project_year.self_evaluation_score - forms.reported_total_score) > $score_tolerance
+    inner join mart.project_year using (project_code, year),
+    lateral (
+        select 'reported_total_score' as field_name, '总分' as fallback_header, $total as rule,
+            forms.reported_total_score as stated, project_year.self_evaluation_score as computed,
+            $score_tolerance as tolerance
+        union all
+        select 'budget_execution_rate', '执行率', $rate, forms.budget_execution_rate,
+            project_year.budget_execution_rate, $execution_tolerance
+    ) as figure
 ),
 
-rates as (
+totals_and_rates as (
     select
-        forms.submission_id, forms.sheet, fields.excel_row, coalesce(fields.field_header, '执行率') as header,
-        $rate as rule, null as what, forms.budget_execution_rate as stated,
-        project_year.budget_execution_rate as computed, null as points
-    from forms
-    inner join mart.project_year using (project_code, year)
+        form_figures.submission_id, form_figures.sheet, fields.excel_row,
+        coalesce(fields.field_header, form_figures.fallback_header) as header,
+        form_figures.rule, null as what, form_figures.stated, form_figures.computed, null as points
+    from form_figures
     left join fields
-        on fields.submission_id = forms.submission_id and fields.sheet = forms.sheet
-        and fields.field_name = 'budget_execution_rate'
-    where abs(project_year.budget_execution_rate - forms.budget_execution_rate) > $execution_tolerance
+        on fields.submission_id = form_figures.submission_id and fields.sheet = form_figures.sheet
+        and fields.field_name = form_figures.field_name
+    where abs(form_figures.computed - form_figures.stated) > form_figures.tolerance
 ),
 
 scores as (
@@ -87,8 +90,7 @@ scores as (
     where abs(evaluation.score - evaluation.reported_score) > $indicator_score_tolerance
 )
 
-select * from totals
-union all select * from rates
+select * from totals_and_rates
 union all select * from scores
 order by 1, 2, 3, 5, 6
 """
