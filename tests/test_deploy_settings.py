@@ -69,6 +69,7 @@ def auth_manager_output(home: Path, **overrides: str) -> str:
     return done.stdout + done.stderr
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_make_airflow_is_not_warned_of_as_production_for_its_executors_name(tmp_path: Path):
     # SimpleAuthManager reads the executor's name; ours, deploy.warm.WarmLocalExecutor, is a LocalExecutor.
     printed = auth_manager_output(tmp_path / "airflow")
@@ -85,5 +86,6 @@ def test_make_airflow_is_not_warned_of_as_production_for_its_executors_name(tmp_
     ],
     ids=["distributed executor", "postgres", "every interface"],
 )
+@pytest.mark.slow  # 5 s or more on two cores
 def test_a_deployment_shaped_like_production_is_still_warned_of(tmp_path: Path, overrides: dict[str, str]):
     assert PRODUCTION_SHAPE_WARNING in auth_manager_output(tmp_path / "airflow", **overrides)

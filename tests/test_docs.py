@@ -39,6 +39,7 @@ def test_the_guide_has_the_five_typical_questions_and_more():
     assert len(QUERIES) >= 5
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 @pytest.mark.parametrize("number", range(len(QUERIES)), ids=lambda n: f"query{n + 1}")
 def test_each_query_returns_rows_on_the_demo_warehouse_or_the_guide_says_why_not(demo_warehouse, number):
     query = QUERIES[number]

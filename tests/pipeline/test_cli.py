@@ -17,6 +17,7 @@ from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, tree
 COMMANDS = sorted(build_parser()._subparsers._group_actions[0].choices)
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_run_exits_zero_when_files_are_rejected_and_reports_each(settings, register, capsys):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
     drop(settings, "枣林街道办事处/坏文件.xlsx", b"not a workbook at all")
@@ -29,6 +30,7 @@ def test_run_exits_zero_when_files_are_rejected_and_reports_each(settings, regis
     assert "已接收 1 个，已退回 1 个" in out
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_run_prints_the_reports_path_last(settings, register, capsys):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
 
@@ -126,6 +128,7 @@ def test_check_takes_folders_recursively_and_says_what_each_file_would_get(
     assert out.count("【") == 3
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_a_run_publishes_its_load_only_with_the_marts_rebuilt_from_it(settings, register, monkeypatch):
     import pipeline.warehouse
 
@@ -286,6 +289,7 @@ def test_an_inbox_that_is_not_there_fails_the_night_naming_it(settings, monkeypa
     assert "Traceback" not in err
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_a_reports_folder_that_cannot_be_made_fails_the_run_in_chinese_naming_it(
     settings, register, monkeypatch, capsys
 ):
@@ -301,6 +305,7 @@ def test_a_reports_folder_that_cannot_be_made_fails_the_run_in_chinese_naming_it
     assert "Errno" not in err and "Traceback" not in err
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 @pytest.mark.parametrize("damage", ["cut short", "not a database"])
 def test_a_damaged_writers_copy_fails_the_run_in_chinese_and_points_to_the_restore(
     settings, register, capsys, damage
@@ -319,6 +324,7 @@ def test_a_damaged_writers_copy_fails_the_run_in_chinese_and_points_to_the_resto
     assert "Traceback" not in err
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_a_writers_copy_with_a_damaged_block_fails_the_run_in_chinese(settings, register, capsys):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
     assert main(["--quiet", "run"]) == 0

@@ -45,6 +45,7 @@ def test_each_publish_exports_every_mart_and_the_submissions_as_parquet_by_year(
         assert relation.aggregate("count(*)").fetchall() == [(rows,)]
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_counts_stay_whole_numbers_and_money_stays_decimal(settings, registry, demo_inbox):
     ingest(settings, registry, progress=False)
     build_indicators(settings, registry)

@@ -966,6 +966,7 @@ def test_models_run_after_the_models_they_read():
     assert order.index("self_evaluation") < order.index("project_year") < order.index("report_figures")
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_the_demo_marts_state_the_2022_report(settings, registry, demo_inbox):
     ingest(settings, registry, progress=False)
 

@@ -231,6 +231,7 @@ def test_a_file_returned_for_want_of_its_register_is_taken_in_when_sent_again(se
     assert query(settings, "select count(*) from raw.compound_list") == [(2,)]
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_a_correction_supersedes_the_earlier_file_which_stays_queryable(settings, registry, register):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
     ingest(settings, registry, progress=False)
@@ -250,6 +251,7 @@ def test_a_correction_supersedes_the_earlier_file_which_stays_queryable(settings
     ]
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_the_same_path_overwritten_with_a_correction_supersedes(settings, registry, register):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
     ingest(settings, registry, progress=False)

@@ -113,6 +113,7 @@ def test_a_night_on_object_storage_parses_anywhere_and_loads_on_the_writer(tmp_p
         )
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_marts_report_and_export_are_published_to_the_bucket_and_read_back(tmp_path, bucket, s3, registry):  # noqa: F811
     writer, one = host(tmp_path, "writer", bucket), host(tmp_path, "one", bucket)
     put(s3, bucket, REGISTER, REGISTER_CSV)
@@ -157,6 +158,7 @@ def test_a_parse_result_the_loader_cannot_see_fails_at_once_naming_the_key(tmp_p
     assert not writer.warehouse.exists()  # failed before anything was stored
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_the_command_line_runs_on_object_storage_and_leaves_nothing_but_the_warehouse_local(
     tmp_path,
     bucket,  # noqa: F811

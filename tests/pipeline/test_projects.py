@@ -135,6 +135,7 @@ def test_an_office_may_report_on_a_district_project_whose_name_is_unique(setting
     assert query(settings, "select distinct unit, project_code from staging.fund_ledger") == [(JIA, "QJ-01")]
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_the_bureau_forwarding_an_offices_ledger_must_say_whose_it_is(settings, registry):
     take_in(
         settings,
@@ -290,6 +291,7 @@ def test_the_senders_own_project_wins_over_another_offices_project_of_the_same_n
     assert query(settings, "select distinct project_code from staging.fund_ledger") == [("YI-01",)]
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 @pytest.mark.parametrize("renamed_by", [JIA, BUREAU])
 def test_a_rename_keeps_one_project_under_its_latest_name_and_the_old_name_still_finds_it(
     settings, registry, renamed_by

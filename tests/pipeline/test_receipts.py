@@ -53,6 +53,7 @@ def test_every_file_gets_an_html_and_json_receipt_in_its_units_folder(settings, 
             assert "第9行「惠及户数（户）」填写为“约200”" in html
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_receipts_follow_status_changes_duplicate_and_superseded(settings, registry, register):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
     ingest(settings, registry, progress=False)

@@ -419,6 +419,7 @@ def write_demo_report(home: Path, registry, demo):
     return settings, files, {path: path.read_bytes() for path in (files.html, files.docx, files.xlsx)}
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_the_demo_report_states_the_2022_figures_each_traced_to_its_cells(demo_report):
     _, files, content = demo_report
     page = _Page(content[files.html].decode("utf-8"))
@@ -618,6 +619,7 @@ def test_section_numbers_are_chinese_numerals_past_ninety_nine(number, written):
     assert zh_number(number) == written
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_an_amount_above_the_projects_whole_total_is_flagged_in_the_reports_data_quality_note(
     settings, registry, register
 ):
@@ -733,6 +735,7 @@ def test_another_offices_ledger_in_force_beside_the_units_is_named_in_the_report
     assert "各自报送" not in html and "各自报送" not in word
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_payments_above_receipts_are_flagged_in_the_receipt_and_the_reports_data_quality_note(
     settings, registry, register
 ):

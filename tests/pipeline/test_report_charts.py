@@ -58,6 +58,7 @@ def charts_in(html: str) -> dict[str, list[tuple[str, str]]]:
     return found
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_the_html_shows_each_projects_charts_inline_as_svg(demo_report):
     settings, files, content = demo_report
     expected = expected_charts(settings)

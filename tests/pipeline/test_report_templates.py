@@ -65,6 +65,7 @@ def demo_report(tmp_path_factory, registry, demo):
     return write_demo_report(tmp_path_factory.mktemp("templates") / "home", registry, demo)
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_the_default_templates_write_todays_demo_report(demo_report):
     _, files, _ = demo_report
     before, after = frozen("demo"), written(files)

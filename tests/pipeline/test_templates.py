@@ -142,6 +142,7 @@ def round_trip(tmp_path_factory, registry):
         yield settings, ingest(settings, registry, progress=False), filled
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_every_filled_template_is_accepted(round_trip, registry):
     _settings, report, _filled = round_trip
 

@@ -74,6 +74,7 @@ def loaded(settings, registry, register):
     return settings
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_a_night_runs_while_an_analyst_holds_the_warehouse_open(loaded, analyst):
     first, ask_again = analyst
     drop(loaded, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=2 * 10**18)

@@ -32,6 +32,7 @@ def submission(settings, name: str) -> int:
     return number
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_withdrawing_a_correction_brings_back_the_file_it_superseded(settings, registry, register):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10)
     ingest(settings, registry, progress=False)
@@ -127,6 +128,7 @@ def test_a_withdrawal_cut_short_before_publishing_is_finished_by_running_it_agai
     assert query(settings, "select count(*) from mart.renovated_compounds") == [(0,)]
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_a_copy_of_a_withdrawn_or_superseded_file_is_a_duplicate_that_says_its_data_is_not_in_force(
     settings, registry, register
 ):

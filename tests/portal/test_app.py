@@ -196,6 +196,7 @@ def test_throttling_counts_by_account_and_by_address(settings):
     assert throttled_for(settings, config, ZHUJIAN, "10.0.0.2") == 0
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_the_history_says_which_file_superseded_which_and_shows_no_other_offices_file(
     settings, registry, register, client
 ):
@@ -233,6 +234,7 @@ def test_the_history_says_which_file_superseded_which_and_shows_no_other_offices
     assert client.get(f"/receipts/{old}/download").status_code == 404
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_a_gbk_folder_beside_its_utf8_twin_shows_in_that_offices_history(
     settings, registry, register, client
 ):
@@ -254,6 +256,7 @@ def test_a_gbk_folder_beside_its_utf8_twin_shows_in_that_offices_history(
     assert receipt.status_code == 200 and "已接收" in receipt.text and "枣林街道办事处" in receipt.text
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_a_copy_sent_for_another_office_does_not_show_that_offices_submission(
     settings, registry, register, client
 ):
