@@ -6,11 +6,12 @@ Usage: python -m bench.fresh_loader cli|dag INBOX [--home DIR]
 `dag`: `parse_all` in this process, then `load_parsed` in a fresh one, as `nightly_ingest`'s `load_files` runs
 it after its shards. Each reads INBOX where it is, into an empty data root (DIR, default
 bench/out/fresh-loader-<way>; the one before is moved aside with `run.retire`, as `make bench` does, which empties
-it), and prints its wall time and load/validate split on one line. Alternate the two under farm-bench:
+it), and prints its wall time and load/validate split on one line. Alternate the two, whole processes:
 
-    farm-bench -n 3 --warmup 0 --timeout 1500 \\
-      --vs "sh -c 'exec .venv/bin/python -m bench.fresh_loader cli INBOX >>/tmp/cli.log 2>&1'" \\
-      -- sh -c 'exec .venv/bin/python -m bench.fresh_loader dag INBOX >>/tmp/dag.log 2>&1'
+    for i in 1 2 3; do
+      /usr/bin/time -v .venv/bin/python -m bench.fresh_loader dag INBOX >>/tmp/dag.log 2>&1
+      /usr/bin/time -v .venv/bin/python -m bench.fresh_loader cli INBOX >>/tmp/cli.log 2>&1
+    done
 """
 
 from __future__ import annotations
