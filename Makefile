@@ -37,7 +37,7 @@ test: setup lint  ## lint, then the test suite but its slow, browser and cluster
 	$(UV) run --frozen pytest -q -m "not cluster and not slow and not browser"
 
 .PHONY: test-slow
-test-slow: setup  ## the tests that take 5 s or more (Airflow, killed runs, whole nights) or drive Chromium (about 17 minutes)
+test-slow: setup  ## the tests that take 5 s or more (Airflow, killed runs, whole nights) or drive Chromium (about 18 minutes)
 	$(UV) run --frozen pytest -q -m "(slow or browser) and not cluster"
 
 .PHONY: bench bench-quick
