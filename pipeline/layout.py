@@ -64,6 +64,9 @@ class ParsedSheet:
     written_units: dict[str, UnitContext] = field(default_factory=dict, repr=False, compare=False)
     # The Excel row the footer lines (`填表人：…`) start at: nothing after it is read as data.
     footer_row: int | None = field(default=None, repr=False, compare=False)
+    # Text cells whose value was normalised (full-width brackets, spaces inside): (Excel row, column name) → the
+    # cell as written, so a receipt quotes what the clerk typed, not what it was matched as.
+    written_text: dict[tuple[int, str], str] = field(default_factory=dict, repr=False, compare=False)
 
     def error(self, **kwargs) -> None:
         self.problems.append(cell_problem(sheet=self.name, **kwargs))
@@ -434,6 +437,13 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             if isinstance(value, Noted):
                 sheet.warn(value, excel_row=excel_row, header=binding.header, value=raw)
                 value = value.value
+            if (
+                value.__class__ is str
+                and raw.__class__ is str
+                and value != raw
+                and value != (raw := raw.strip())
+            ):
+                sheet.written_text[excel_row, name] = raw
             values[name] = value
         for binding in () if is_total else tick_groups:
             name = binding.column.name

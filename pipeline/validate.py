@@ -121,8 +121,14 @@ class _Sheet:
             return True
         return not any((record["excel_row"], self.headers.get(c)) in self.reported for c in columns)
 
-    def as_written(self, column: str, value: object) -> str | None:
-        """Show a cell's value as the clerk wrote it: in its header's unit (元), not the unit stored (万元)."""
+    def as_written(self, column: str, value: object, excel_row: int | None = None) -> str | None:
+        """Show a cell's value as the clerk wrote it: in its header's unit (元), not the unit stored (万元); a text
+        normalised to match (`（一期）` read as `(一期)`) as it was typed."""
+        if (
+            excel_row is not None
+            and (written := self.parsed.written_text.get((excel_row, column))) is not None
+        ):
+            return written
         context = self.parsed.written_units.get(column)
         if context is not None and isinstance(value, Decimal):
             value = (value / context.factor).normalize()
@@ -795,7 +801,7 @@ class _Findings:
             sheet=sheet.parsed.name,
             excel_row=excel_row,
             header=header,
-            value=sheet.as_written(column, row[column]),
+            value=sheet.as_written(column, row[column], excel_row),
             expected=_fill(meta["expected_zh"], row, extra),
             fix=_fill(meta["fix_zh"], row, extra),
             severity=Severity(meta["severity"]),

@@ -286,6 +286,12 @@ def parse(name: str, text: str, registry):
     return parsed
 
 
+# One compound twice, typed with half-width brackets in row 5 and full-width ones in row 7: the same name once read.
+TYPED_TWICE = changed("compound_list", "1,棉纺厂东院,", "1,棉纺厂东院(二期),").replace(
+    "3,石化小区,", "3,棉纺厂东院（二期）,"
+)
+
+
 @pytest.fixture(scope="module")
 def checked(registry):
     """Every sheet of this module, parsed and validated in one call: (parsed files, validation)."""
@@ -293,6 +299,7 @@ def checked(registry):
         name: text for name, (_, text) in PASSING.items()
     }
     texts["three_errors"] = THREE_ERRORS
+    texts["typed_twice"] = TYPED_TWICE
     parsed = {name: parse(name, text, registry) for name, text in texts.items()}
     batches = [Batch(name, sheet) for name, file in parsed.items() for sheet in file.sheets]
     return parsed, validate(batches, registry, CONTEXT)
@@ -319,6 +326,17 @@ def test_each_defect_is_reported_once_on_its_cell(checked, case):
 @pytest.mark.parametrize("case", PASSING)
 def test_clean_sheets_pass(checked, case):
     assert problems_of(checked, case) == []
+
+
+def test_a_name_matched_after_normalising_is_quoted_as_its_own_cell_has_it(checked):
+    [duplicate] = problems_of(checked, "typed_twice")
+
+    assert (duplicate.rule, duplicate.excel_row, duplicate.value) == (
+        "unique_compound",
+        7,
+        "棉纺厂东院（二期）",
+    )
+    assert "填写为“棉纺厂东院（二期）”" in duplicate.message_zh and "第5行已填写" in duplicate.message_zh
 
 
 def test_messages_name_the_cell_the_value_and_the_fix(checked):
