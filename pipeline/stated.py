@@ -7,17 +7,19 @@ rebuild, not at validation. A file whose warnings change gets its receipt writte
 
 from __future__ import annotations
 
+from dataclasses import fields
 from decimal import Decimal
 
 import duckdb
 
+from pipeline.problems import display
+from pipeline.receipts import ReceiptIssue
 from pipeline.report_context import EXECUTION_TOLERANCE, INDICATOR_SCORE_TOLERANCE, SCORE_TOLERANCE
 
 SCORE, TOTAL, RATE = "stated_score_differs", "stated_total_differs", "stated_rate_differs"
 RULES = (SCORE, TOTAL, RATE)
-ISSUE_COLUMNS = (
-    "submission_id, sheet, excel_row, column_header, value, severity, rule, message_zh, expected, fix"
-)
+# ops.validation_issues as the receipt reads it (`store._add_problems` writes the same columns).
+ISSUE_COLUMNS = ", ".join(["submission_id", *(f.name for f in fields(ReceiptIssue))])
 
 # Each stated figure of a current form beside the computed one: (submission, sheet, row, header, rule, what, stated,
 # computed, points). A total and a rate are stated once per form, on the cell ops.sheet_fields names.
@@ -102,42 +104,37 @@ def _shown(value: Decimal) -> str:
     return format(value.quantize(Decimal("0.01")).normalize(), "f")
 
 
-def _stated(value: Decimal) -> str:
-    """Show a stated figure as written."""
-    return format(value.normalize(), "f")
-
-
 def _issue(row: tuple) -> tuple:
     """Word one stated figure that differs, as a warning row of ops.validation_issues."""
     submission_id, sheet, excel_row, header, rule, what, stated, computed, points = row
     if rule == TOTAL:
-        value, got = _stated(stated), f"{_shown(computed)}分"
+        value, got = display(stated), f"{_shown(computed)}分"
         message = (
             f"「{header}」填报的自评总分为{value}分，按评分规则由已入库的数据计算为{got}，"
-            f"相差超过{_stated(SCORE_TOLERANCE)}分"
+            f"相差超过{display(SCORE_TOLERANCE)}分"
         )
         expected = f"按评分规则计算的总分{got}（各指标得分与预算执行得分之和）"
         fix = "请逐项核对各指标的实际完成值和得分；填报有误的，请改正后重新报送。年度报告按计算的总分评定等级"
     elif rule == RATE:
-        value, got = f"{_stated(stated * 100)}%", f"{_shown(computed * 100)}%"
+        value, got = f"{display(stated * 100)}%", f"{_shown(computed * 100)}%"
         message = (
             f"项目资金「{header}」填报为{value}，按已入库的资金到位与支付台账计算的预算执行率为{got}，"
-            f"相差超过{_stated(EXECUTION_TOLERANCE * 100)}个百分点"
+            f"相差超过{display(EXECUTION_TOLERANCE * 100)}个百分点"
         )
         expected = f"按资金台账计算的预算执行率{got}"
         fix = "请核对全年执行数、全年预算数与报送的资金台账；填报有误的，请改正后重新报送。年度报告采用台账计算的执行率"
     elif what is None:  # the budget's own score: 分值 × the execution rate of the ledger
-        value, got = _stated(stated), f"{_shown(computed)}分"
+        value, got = display(stated), f"{_shown(computed)}分"
         message = (
-            f"项目资金「{header}」（预算执行得分，分值{_stated(points)}）填报为{value}分，"
+            f"项目资金「{header}」（预算执行得分，分值{display(points)}）填报为{value}分，"
             f"按已入库的资金到位与支付台账计算为{got}"
         )
         expected = f"分值×按资金台账计算的预算执行率＝{got}"
         fix = "请核对全年执行数、全年预算数与报送的资金台账；填报有误的，请改正后重新报送。年度报告采用计算的得分"
     else:
-        value, got = _stated(stated), f"{_shown(computed)}分"
+        value, got = display(stated), f"{_shown(computed)}分"
         message = (
-            f"三级指标「{what}」（分值{_stated(points)}）的「{header}」填报为{value}分，"
+            f"三级指标「{what}」（分值{display(points)}）的「{header}」填报为{value}分，"
             f"按评分规则由已入库的数据计算为{got}"
         )
         expected = f"按评分规则计算的得分{got}"
@@ -189,10 +186,12 @@ def settle_stated(con: duckdb.DuckDBPyConnection) -> set[int]:
             f"delete from ops.validation_issues where rule in ({listed}) and submission_id in (select unnest(?))",
             [changed],
         )
-        rows = sorted((row for row in found if row[0] in set(changed)), key=str)
+        touched = set(changed)
+        rows = [row for row in found if row[0] in touched]
         if rows:
             con.executemany(
-                f"insert into ops.validation_issues ({ISSUE_COLUMNS}) values ({', '.join('?' * 10)})", rows
+                f"insert into ops.validation_issues ({ISSUE_COLUMNS}) values ({', '.join('?' * len(rows[0]))})",
+                rows,
             )
         con.execute(
             """
