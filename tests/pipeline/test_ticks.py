@@ -352,6 +352,13 @@ def test_a_mark_is_read_strictly():
     assert [is_mark(v) for v in ("有", "x", "√√", 2, "确定能")] == [None] * 5
 
 
+def test_a_box_form_reads_its_empty_boxes_as_unticked_and_asks_about_a_crossed_one():
+    # WPS check-box forms print □ beside every choice and fill the chosen one: an empty box is no mark, not an error.
+    assert [is_mark(v) for v in ("■", "☑", "□", "☐", "○", " □ ")] == [True, True, False, False, False, False]
+    # ☒ is a tick on a Western form and a cross on a Chinese one: neither is assumed.
+    assert is_mark("☒") is None
+
+
 def _registry_with(tmp_path: Path, edit) -> Path:
     """Copy the registry with performance_monitoring's entry edited by `edit`; return its directory."""
     source = Path(__file__).resolve().parents[2] / "registry"
