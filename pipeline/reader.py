@@ -322,7 +322,14 @@ def read_csv(content: bytes, filename: str, limits: Limits) -> Workbook:
     rows, cells = [], 0
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     consumed = last_start = 0  # lines read before and after the last row, so its text can be looked at again
-    for row in reader:
+    rows_read = iter(reader)
+    while True:
+        try:
+            row = next(rows_read, None)
+        except csv.Error as exc:
+            raise UnreadableFile(_csv_error(exc, consumed + 1)) from exc
+        if row is None:
+            break
         rows.append(row)
         last_start, consumed = consumed, reader.line_num
         cells += len(row)
@@ -333,6 +340,18 @@ def read_csv(content: bytes, filename: str, limits: Limits) -> Workbook:
     last_line = _last_line(text, rows, consumed - last_start, dialect)
     rows = _trim(rows)
     return Workbook("csv", [Grid(stem, rows, as_text=True, last_line=last_line)] if rows else [])
+
+
+def _csv_error(exc: csv.Error, line: int) -> str:
+    """Say in Chinese where a CSV stops being readable and what most likely broke it."""
+    if "field larger than field limit" in str(exc):
+        # Excel holds at most 32,767 characters in a cell: a longer field is an opening quote never closed, which
+        # swallowed the lines after it.
+        return (
+            f"CSV文件第{line}行起有一个单元格超过{csv.field_size_limit()}个字符（Excel单元格最多32767个字符），"
+            "多半是该处有一个引号没有配对，其后各行都被读进了这一格；请检查该行的引号，或在Excel中另存为CSV后重新报送"
+        )
+    return f"CSV文件第{line}行起格式异常，无法读取；请在Excel或WPS中打开核对该行后另存为CSV重新报送"
 
 
 def _last_line(text: str, rows: list[list[str]], lines: int, dialect: type[csv.Dialect]) -> LastLine | None:

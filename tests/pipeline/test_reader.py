@@ -316,8 +316,15 @@ def test_gb18030_csv_with_a_few_rare_characters_is_still_read():
 
 
 def test_a_csv_field_past_the_csv_module_limit_is_unreadable_not_an_error():
-    with pytest.raises(UnreadableFile, match="^CSV文件格式异常，无法读取"):
+    with pytest.raises(UnreadableFile, match="^CSV文件第1行起有一个单元格超过131072个字符"):
         read_workbook(("序号," + "长" * 200_000 + "\r\n").encode(), "清单.csv")
+
+
+def test_a_quote_never_closed_that_swallows_the_rest_names_the_line_it_opened_on():
+    # Line 3 opens a quote; every line after it is read into that one field until the csv module's limit.
+    lines = ["序号,小区名称", "1,石化小区", '2,"棉纺厂东院'] + [f"{n},小区{n}" for n in range(3, 20_000)]
+    with pytest.raises(UnreadableFile, match="^CSV文件第3行起.*引号没有配对"):
+        read_workbook("\r\n".join(lines).encode(), "清单.csv")
 
 
 def with_merges(*refs: str) -> bytes:
