@@ -253,13 +253,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     from pipeline.check import NotChecked, check_files, files_under
     from pipeline.receipts import render_text
 
+    # A path mistyped among several is said and fails the command, but the files found are still checked.
     missing = [p for p in args.files if not p.exists()]
     if missing:
         say(f"找不到文件或文件夹：{'、'.join(map(str, missing))}", sys.stderr)
-        return EXIT_FAILED
-    files = files_under(args.files)
+    found = [p for p in args.files if p.exists()]
+    files = files_under(found) if found else []
     if not files:
-        say(f"{'、'.join(map(str, args.files))} 中没有可检查的文件。", sys.stderr)
+        if found:
+            say(f"{'、'.join(map(str, found))} 中没有可检查的文件。", sys.stderr)
         return EXIT_FAILED
     names = {t.id: t.name_zh for t in args.registry.templates.values()}
     for facts in check_files(files, args.settings, args.registry):
@@ -267,7 +269,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             say(f"【未检查】{_one_line(facts.path)}\n  {_one_line(facts.reason_zh)}")
             continue
         print(render_text(facts, dry_run=True, names=names))
-    return EXIT_OK
+    return EXIT_FAILED if missing else EXIT_OK
 
 
 def cmd_templates(args: argparse.Namespace) -> int:

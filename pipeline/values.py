@@ -206,6 +206,8 @@ def parse_integer(value: object, column: Column, units: Units, context: UnitCont
 def parse_decimal(value: object) -> Decimal:
     """Read a plain decimal such as a 分值; only `分` may follow it (`80左右` is no number)."""
     number, suffix = decimal_of(value)
+    if suffix == "%":  # a 权重 written as a share: which total it is a share of is the clerk's to say
+        raise CellError("type", "应为分数，不能带百分号", f"请填写分数，如{display(number)}，不带“%”")
     if suffix not in ("", "分"):
         raise CellError("type", "应为数字", "请只填写确切的数字，不要带“左右”“余”等文字")
     if isinstance(value, float):

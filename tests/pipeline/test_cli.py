@@ -111,6 +111,19 @@ def test_check_of_a_missing_file_fails_and_says_which(settings, capsys):
     assert "找不到文件或文件夹：/nonexistent/清单.xlsx" in capsys.readouterr().err
 
 
+def test_check_of_a_missing_file_beside_others_still_checks_them_and_fails(
+    settings, register, tmp_path, capsys
+):
+    good = tmp_path / "清单.csv"
+    good.write_text(COMPOUNDS_V1, encoding="utf-8")
+
+    assert main(["--quiet", "check", str(tmp_path / "清単.csv"), str(good)]) == 1
+
+    said = capsys.readouterr()
+    assert f"找不到文件或文件夹：{tmp_path / '清単.csv'}" in said.err
+    assert "清单.csv" in said.out and "【将" in said.out
+
+
 def test_check_takes_folders_recursively_and_says_what_each_file_would_get(
     settings, register, tmp_path, capsys
 ):

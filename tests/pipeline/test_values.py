@@ -729,6 +729,16 @@ def test_a_plain_decimal_with_other_words_after_it_is_an_error(value):
         parse_decimal(value)
 
 
+def test_a_weight_written_as_a_share_is_asked_for_in_points():
+    # `30%` of which total: the form's 100 points, or the level's? The clerk writes the points.
+    with pytest.raises(CellError) as raised:
+        parse_decimal("30%")
+    assert (raised.value.expected, raised.value.fix) == (
+        "应为分数，不能带百分号",
+        "请填写分数，如30，不带“%”",
+    )
+
+
 @pytest.mark.parametrize(
     ("value", "header_unit", "fraction"),
     [
