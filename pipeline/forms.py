@@ -42,6 +42,7 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
             for field in template.fields
         }
         _settle_bare_rate(found, values, sheet)
+        _tell_blank_rate(found, values, sheet)
         for record in sheet.records:
             record.update(values)
         sheet.field_cells = {
@@ -463,6 +464,33 @@ def _settle_bare_rate(found: dict[str, _Place | None], values: dict[str, object]
             expected = f"既可读作1%也可读作100%，对照{basis}，已按{display((reading * 100).normalize())}%计算"
     sheet.problems.remove(doubt)
     _warn_at(sheet, place, rule="percent_ambiguous", value=doubt.value, expected=expected, fix=fix)
+
+
+def _tell_blank_rate(found: dict[str, _Place | None], values: dict[str, object], sheet: ParsedSheet) -> None:
+    """Warn of a 执行率 left blank beside a 执行数 or budget in the form's 项目资金 block, saying what stands for it.
+
+    The marts compute it from the block's own 执行数 over its budget (mart.self_evaluation, where no ledger gives
+    the rate; mart.monitoring_findings): a blank is no 0 %, but the clerk is asked to write it all the same.
+    """
+    place = found.get(_RATE)
+    if place is None or values.get(_RATE) is not None:
+        return
+    excel_row, header = place[0] + 1, _where(place)
+    if any((p.excel_row, p.column_header) == (excel_row, header) for p in sheet.problems):
+        return  # written but unreadable: already an error on the cell
+    budget = _budget_field(sheet)
+    executed, planned = values.get(_EXECUTED), values.get(budget)
+    if executed is None and planned is None:
+        return  # a block left blank, as the simplified table has none: the rate comes from the ledger
+    labels = [_as_written(_label(found[n]), sheet) if found.get(n) else n for n in (_EXECUTED, budget)]
+    if None in (executed, planned) or not planned:
+        expected = f"本表也没有可据以计算执行率的{labels[0]}和{labels[1]}"
+        fix = "请填写执行率，以及执行数和预算数"
+    else:
+        percent = display((executed / planned * 100).quantize(Decimal("0.01")))
+        expected = f"已按本表{labels[0]}÷{labels[1]}＝{display(executed)}÷{display(planned)}≈{percent}%读取"
+        fix = f"请填写执行率，如“{percent}%”"
+    _warn_at(sheet, place, rule="rate_blank", value=None, expected=expected, fix=fix)
 
 
 def _rounding_of(number: Decimal) -> Decimal:

@@ -387,7 +387,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         else 0
     )
     after_footer: list[int] = []  # data rows found below the first footer line: not read
-    ordinals = frozenset(b.index for b in match.bindings if b.column.ordinal)
+    # A row with only these written is an unused line of a printed form: its 序号, or its pre-printed headings.
+    unused_line = frozenset(b.index for b in match.bindings if b.column.ordinal or b.column.preprinted)
     for index in range(match.last_row + 1, len(grid.rows)):
         row = grid.rows[index]
         excel_row = index + 1
@@ -399,8 +400,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             kind = "footer"
         if ends_at and kind != "footer" and _starts_with(row, ends_at):
             kind = "footer"
-        if kind == "data" and ordinals and _only_in(row, ordinals):
-            kind = "blank"  # a pre-numbered form's unused row: its 序号 and nothing else
+        if kind == "data" and unused_line and _only_in(row, unused_line):
+            kind = "blank"  # a printed form's unused row: its 序号 or 二级指标, and nothing else
         if kind == "blank":
             continue
         if kind == "footer":

@@ -85,6 +85,9 @@ class Column(_Strict):
     # A row's number the clerk writes as they like (序号: 1, 一, 3、, （4）): read as a whole number where it is one,
     # else as nothing, never an error; a row holding only it is an unused row of a pre-numbered form.
     ordinal: bool = False
+    # A heading the form prints on every line of its table (二级指标: 成本指标, 经济效益指标…): a row holding only such
+    # columns (and ordinals) is a line the unit had no indicator for, passed over like a blank row.
+    preprinted: bool = False
 
     @field_validator("name")
     @classmethod
@@ -105,6 +108,8 @@ class Column(_Strict):
             raise ValueError(f"column {self.name!r}: `read_against` is only for text columns")
         if self.ordinal and (self.type is not ColumnType.INTEGER or self.required):
             raise ValueError(f"column {self.name!r}: `ordinal` is only for optional integer columns")
+        if self.preprinted and self.type is not ColumnType.TEXT:
+            raise ValueError(f"column {self.name!r}: `preprinted` is only for text columns")
         if self.points_of is not None and self.type is not ColumnType.TEXT:
             raise ValueError(f"column {self.name!r}: `points_of` is only for text columns")
         meaning = self.enum_lookup  # refuses a spelling listed for two values

@@ -141,17 +141,27 @@ scored as (
 ),
 
 -- 预算执行率 is computed from the ledger; with no ledger, the national 自评表's own 执行率 is the reported value
--- (warehouse.md: "the reported 实际完成值 is used otherwise"), its lineage the 执行率 cell.
+-- (warehouse.md: "the reported 实际完成值 is used otherwise"), its lineage the 执行率 cell. A form whose 执行率 is
+-- blank still states its 全年执行数 and 全年预算数: the rate is computed from them (the receipt says so, `rate_blank`),
+-- rather than scored 0 as if nothing had been spent.
 budget as (
     select
         project_years.project_code,
         project_years.year,
-        coalesce(measures.value, project_years.reported_rate) as rate,
+        coalesce(
+            measures.value,
+            project_years.reported_rate,
+            intermediate.ratio(project_years.executed, project_years.annual)
+        ) as rate,
         measures.value is null and project_years.reported_rate is not null as reported,
-        measures.numerator as paid,
-        measures.denominator as received,
+        case when measures.value is not null then measures.numerator else project_years.executed end as paid,
+        case when measures.value is not null then measures.denominator else project_years.annual end as received,
         scoring.budget_execution_points as points,
-        case when measures.value is not null then measures.lineage else project_years.rate_lineage end as lineage,
+        case
+            when measures.value is not null then measures.lineage
+            when project_years.reported_rate is not null then project_years.rate_lineage
+            else project_years.budget_lineage
+        end as lineage,
         project_years.budget_reported_score,
         project_years.score_lineage
     from (
@@ -160,9 +170,15 @@ budget as (
             targets.year,
             any_value(targets.budget_reported_score) as budget_reported_score,
             any_value(targets.budget_execution_rate) as reported_rate,
+            any_value(targets.budget_executed_wan) as executed,
+            any_value(targets.budget_annual_wan) as annual,
             list_sort(list(distinct struct_pack(
                 submission_id := fields.submission_id, sheet := fields.sheet, excel_row := fields.excel_row
             )) filter (where fields.submission_id is not null)) as rate_lineage,
+            list_sort(list(distinct struct_pack(
+                submission_id := budget_cells.submission_id, sheet := budget_cells.sheet,
+                excel_row := budget_cells.excel_row
+            )) filter (where budget_cells.submission_id is not null)) as budget_lineage,
             -- The 得分 cell of the form's 项目资金 block; a form stored before ops.sheet_fields, the rows repeating it.
             coalesce(
                 list_sort(list(distinct struct_pack(
@@ -178,6 +194,13 @@ budget as (
             and fields.sheet = targets.sheet
             and fields.field_name = 'budget_execution_rate'
             and targets.budget_execution_rate is not null
+        left join ops.sheet_fields as budget_cells
+            on budget_cells.submission_id = targets.submission_id
+            and budget_cells.sheet = targets.sheet
+            and budget_cells.field_name in ('budget_executed_wan', 'budget_annual_wan')
+            and targets.budget_execution_rate is null
+            and targets.budget_executed_wan is not null
+            and targets.budget_annual_wan is not null
         left join ops.sheet_fields as scores
             on scores.submission_id = targets.submission_id
             and scores.sheet = targets.sheet

@@ -550,6 +550,86 @@ def test_the_forms_own_figures_reach_the_receipt_and_are_stored_with_the_rows(
     assert kept == [(Decimal(95), Decimal("0.98"))]
 
 
+def test_a_pre_printed_heading_with_no_indicator_under_it_is_an_unused_line(registry, demo):
+    # The official form prints every 二级指标; 经济效益指标 had none this year: the clerk left its line empty.
+    unused = ("效益指标", "经济效益指标", "未用", None, None, 0)
+    targets = [*demo.TARGETS[:-1], unused, demo.TARGETS[-1]]
+    rows, merges = national_self_evaluation(targets)
+    line = _row_with(rows, "未用")
+    rows[line - 1][3:] = [None] * (len(rows[line - 1]) - 3)
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    assert [r["level3"] for r in parsed.sheets[0].records] == [t[2] for t in demo.TARGETS]
+    # With anything of an indicator written on it, the line is one: what is missing is asked for.
+    rows[line - 1][6] = 10
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+    assert {(p.rule, p.excel_row) for p in parsed.errors} >= {("required", line)}
+
+
+# A 执行率 left blank is no 0 %: the form's own 执行数 over its budget stands for it, and the receipt says so.
+@pytest.mark.parametrize(
+    ("executed", "said"),
+    [
+        ("1256.00", "已按本表全年执行数÷全年预算数＝1256÷1570≈80%读取，请填写执行率，如“80%”"),
+        (None, "本表也没有可据以计算执行率的全年执行数和全年预算数，请填写执行率，以及执行数和预算数"),
+    ],
+)
+def test_a_blank_execution_rate_is_told_with_what_stands_for_it(registry, demo, executed, said):
+    budget = ("1570.00", "1570.00", executed, 10, None, None)
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=budget, total=(100, 98))
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [told] = [p for p in parsed.all_problems if p.rule == "rate_blank"]
+    assert (told.severity, told.excel_row, told.column_header) == (
+        "warning",
+        _row(rows, "年度资金总额"),
+        _where(rows, "年度资金总额", "执行率"),
+    )
+    assert said in told.message_zh
+    stored = {r["budget_execution_rate"] for r in parsed.sheets[0].records}
+    assert stored == {None}  # nothing stated is stored
+
+
+def test_a_funds_block_left_blank_says_nothing_of_its_rate(registry, demo):
+    # As the simplified table, which has no block: the ledger gives the rate.
+    budget = (None, None, None, 10, None, None)
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=budget, total=(100, 90))
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert "rate_blank" not in {p.rule for p in parsed.all_problems}
+
+
+@pytest.mark.slow
+def test_a_blank_execution_rate_without_a_ledger_scores_the_forms_own_execution(
+    settings, registry, register, demo
+):
+    # 1256 of 1570 万元 spent, 执行率 and its 得分 left blank, no ledger: 预算执行率 80 %, 8 of its 10 points.
+    rows, merges = national_self_evaluation(
+        as_national(demo.TARGETS), budget=("1570.00", "1570.00", "1256.00", 10, None, None), total=(100, 98)
+    )
+    path = settings.inbox / UNIT / "2022年项目支出绩效自评表.xlsx"
+    path.write_bytes(workbook((rows, merges)))
+
+    [outcome] = _night(settings, registry, [path])
+    build_indicators(settings, registry)
+
+    assert outcome.status == "accepted" and "rate_blank" in {p.rule for p in outcome.problems}
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        actual, source, score, lineage = con.execute(
+            "select actual_value, actual_source, score, lineage from mart.self_evaluation "
+            "where project_name = ? and year = 2022 and position = 0",
+            [PROJECT],
+        ).fetchone()
+    assert (actual, source, score) == (Decimal("0.8"), "computed", Decimal(8))
+    assert [(cell["sheet"], cell["excel_row"]) for cell in lineage] == [
+        ("自评表", _row(rows, "年度资金总额"))
+    ]
+
+
 def test_a_block_whose_row_is_named_otherwise_is_a_warning_not_a_silent_loss(registry, demo):
     rows, merges = national_self_evaluation(demo.TARGETS)
     r = _row(rows, "年度资金总额") - 1

@@ -262,6 +262,11 @@ def test_a_minimal_template_loads(tmp_path):
             ["column 'reported': `read_against` is only for text columns"],
             id="read-against-on-a-number-column",
         ),
+        pytest.param(
+            template_yaml(columns="  - {name: points, header: 分值, type: decimal, preprinted: true}\n"),
+            ["column 'points': `preprinted` is only for text columns"],
+            id="preprinted-on-a-number-column",
+        ),
     ],
 )
 def test_bad_template_is_rejected_naming_the_file_and_the_key(tmp_path, template, fragments):
