@@ -94,6 +94,7 @@ RULE_ZH = {
     "total_score_mismatch": "总分与各项得分之和不符",
     "rate_mismatch": "执行率与执行数、预算数不符",
     "rate_blank": "执行率未填写",
+    "cumulative_stale": "更正后其他月份的累计不再相符",
     "stated_score_differs": "自评得分与按规则计算的得分不符",
     "stated_total_differs": "自评总分与按规则计算的总分不符",
     "stated_rate_differs": "填报的执行率与资金台账不符",

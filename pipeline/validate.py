@@ -309,7 +309,7 @@ def _funds_per_project(sheets: list[_Sheet], context: Context, registry: Registr
     return frame
 
 
-def _gap_tolerance(template_id: str) -> Decimal:
+def gap_tolerance(template_id: str) -> Decimal:
     """Return how far a 累计 may be from its months' sum: the bound the suite checks `cumulative_gap` against."""
     # Read from the suite (±0.01 万元, submissions.md), so the frame and the check never disagree.
     for expectation in suite_documents(template_id)["cumulative_per_row"]["expectations"]:
@@ -359,9 +359,11 @@ def _cumulative_per_row(sheets: list[_Sheet], context: Context, registry: Regist
     groups: _Months = defaultdict(lambda: defaultdict(list))
     for sheet in sheets:
         for record in sheet.parsed.records:
-            group = (sheet.batch, record.get("unit"), record.get("project_name"), record.get("year"))
+            # By project code, as the warehouse's months are: a project renamed in its register is still itself.
+            project = record.get("project_code") or record.get("project_name")
+            group = (sheet.batch, record.get("unit"), project, record.get("year"))
             groups[group][record.get("month")].append((sheet, record))
-    tolerance = _gap_tolerance(sheets[0].parsed.template.id)
+    tolerance = gap_tolerance(sheets[0].parsed.template.id)
     in_run = _months_in_run(groups, context)
     frame = []
     for group, by_month in groups.items():

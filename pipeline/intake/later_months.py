@@ -1,15 +1,19 @@
-"""Flag a monthly file that stops before a month an earlier file of the same office still holds in force."""
+"""Flag a monthly file whose corrections leave later months of the same office in force: months it stops before,
+and 累计 that no longer add up."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 
 import duckdb
 
+from pipeline.layout import ParsedSheet
 from pipeline.parse import ParsedFile
-from pipeline.problems import Severity
+from pipeline.problems import Severity, display
 from pipeline.projects import project_name_problem, slice_parts
 from pipeline.registry import Registry
+from pipeline.validate import gap_tolerance
 
 # A month's slice without its month: (template, office, project code, year).
 _Period = tuple[str, str, str, str]
@@ -90,6 +94,126 @@ def _later(sheet, record: dict, month: int, later: dict[int, str]):
     return project_name_problem(
         Severity.WARNING,
         "later_month_in_force",
+        sheet,
+        record,
+        f"{expected}，{fix}。",
+        expected=expected,
+        fix=fix,
+    )
+
+
+# The columns a month's 累计 is checked by: 本月 adds up to 累计 (submissions.md, investment_progress).
+_MONTHLY, _CUMULATIVE = "monthly_completed_wan", "cumulative_completed_wan"
+# One month in force: (本月, 累计, the name of the file holding it, whether that file is of this run); None where
+# a figure is not written.
+_Month = tuple[Decimal | None, Decimal | None, str, bool]
+
+
+def _cumulative_templates(registry: Registry) -> list[str]:
+    return [
+        t.id
+        for t in registry.templates.values()
+        if "month" in t.slice and {_MONTHLY, _CUMULATIVE} <= {c.name for c in t.columns}
+    ]
+
+
+def _months_held(
+    con: duckdb.DuckDBPyConnection | None, templates: list[str]
+) -> dict[_Period, dict[int, _Month]]:
+    """Return each month in force in the warehouse, per period of these templates, with its 本月 and 累计."""
+    held: dict[_Period, dict[int, _Month]] = defaultdict(dict)
+    for template in templates if con is not None else ():
+        for unit, code, year, month, monthly, cumulative, name in con.execute(
+            f"select t.unit, t.project_code, t.year, t.month, t.{_MONTHLY}, t.{_CUMULATIVE}, s.original_name "
+            f"from staging.{template} as t join ops.submissions as s using (submission_id)"
+        ).fetchall():
+            held[(template, unit, str(code), str(year))][month] = (monthly, cumulative, name, False)
+    return held
+
+
+def flag_stale_cumulatives(
+    con: duckdb.DuckDBPyConnection | None, registry: Registry, files: list[ParsedFile]
+) -> None:
+    """Warn on a file whose 本月 leave a later month's 累计, in force from an earlier night, off its months' sum.
+
+    A correction of February's 本月 sent after March and April came in their own files replaces February alone:
+    March's and April's 累计 stay as sent, and the report reads April's. Each month's own file was checked when it
+    came; only the correction can tell that they no longer add up, so its receipt says which months to send again.
+    The run is judged as it will stand, every file of it in force (`files` in the order they are stored), as the
+    suites judge it: a later month sent in this run is told on its own receipt instead, and one already off by the
+    same amount before (its file was told then) is not told again.
+    """
+    templates = _cumulative_templates(registry)
+    tolerances = {template: gap_tolerance(template) for template in templates}
+    held = _months_held(con, templates)
+    in_run: dict[_Period, dict[int, _Month]] = defaultdict(dict)
+    sent: list[tuple[ParsedFile, ParsedSheet, _Period, dict[int, tuple[_Month, dict]]]] = []
+    for file in files:
+        if file.errors or file.unit is None:
+            continue
+        for sheet in file.sheets:
+            if sheet.template.id not in templates:
+                continue
+            months: dict[_Period, dict[int, tuple[_Month, dict]]] = defaultdict(dict)
+            for record in sheet.records:
+                code, year, month = record.get("project_code"), record.get("year"), record.get("month")
+                if code is None or year is None or not isinstance(month, int):
+                    continue
+                row = (record.get(_MONTHLY), record.get(_CUMULATIVE), file.original_name, True)
+                months[(sheet.template.id, file.unit, str(code), str(year))][month] = (row, record)
+            for period, by_month in months.items():
+                in_run[period].update({m: row for m, (row, _) in by_month.items()})
+                sent.append((file, sheet, period, by_month))
+    for file, sheet, period, by_month in sent:
+        # The months this file decides: those it holds at the run's end, with a 本月 the warehouse did not have.
+        decided = [
+            m
+            for m, (row, _) in by_month.items()
+            if in_run[period][m] is row and (m not in held[period] or held[period][m][0] != row[0])
+        ]
+        if not decided:
+            continue
+        after = held[period] | in_run[period]
+        stale = _stale_months(held[period], after, min(decided), tolerances[sheet.template.id])
+        if stale:
+            file.problems.append(_stale(sheet, by_month[min(decided)][1], sorted(by_month), stale))
+
+
+def _stale_months(
+    before: dict[int, _Month], after: dict[int, _Month], first: int, tolerance: Decimal
+) -> dict[int, tuple[Decimal, Decimal, str]]:
+    """Return the months after `first` held from an earlier night whose 累计 the run's 本月 put off their sum:
+    month → (累计, the sum now, the file holding it)."""
+    stale = {}
+    old = new = Decimal(0)
+    for month in range(1, 13):
+        was, now = before.get(month), after.get(month)
+        if (was is not None and was[0] is None) or (now is not None and now[0] is None):
+            break  # a month whose 本月 is not known: no later 累计 can be judged
+        old += was[0] if was is not None else 0
+        new += now[0] if now is not None else 0
+        if month <= first or now is None or now[3] or now[1] is None:
+            continue
+        cumulative = now[1]
+        if abs(cumulative - new) > tolerance and abs((cumulative - new) - (cumulative - old)) > tolerance:
+            stale[month] = (cumulative, new, now[2])
+    return stale
+
+
+def _stale(sheet, record: dict, sent: list[int], stale: dict[int, tuple[Decimal, Decimal, str]]):
+    months = "、".join(f"{m}月" for m in stale)
+    names = "、".join(f"《{name}》" for name in dict.fromkeys(name for _, _, name in stale.values()))
+    figures = "、".join(display(cumulative) for cumulative, _, _ in stale.values())
+    sums = "、".join(display(total) for _, total, _ in stale.values())
+    expected = (
+        f"项目“{record.get('project_name')}”{record.get('year')}年度本表报送了{'、'.join(f'{m}月' for m in sent)}，"
+        f"此前报送的{names}中{months}的累计完成投资（{figures}）与1月至该月本月完成投资之和（{sums}）不再相符，"
+        f"报告仍以其中最新月份的累计计算投资完成率"
+    )
+    fix = f"请核对本表的本月完成投资；如无误，请一并更正{months}的累计完成投资后重新报送这些月份"
+    return project_name_problem(
+        Severity.WARNING,
+        "cumulative_stale",
         sheet,
         record,
         f"{expected}，{fix}。",

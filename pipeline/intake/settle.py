@@ -9,7 +9,7 @@ import duckdb
 from tqdm import tqdm
 
 from pipeline.intake.candidates import Candidate, outcome_of, parse_candidate
-from pipeline.intake.later_months import flag_later_months
+from pipeline.intake.later_months import flag_later_months, flag_stale_cumulatives
 from pipeline.intake.overlap import flag_overlaps, flag_second_forms, flag_shared_rows
 from pipeline.limits import Limits
 from pipeline.parse import ParsedFile
@@ -105,6 +105,7 @@ def settle(
         ),
     )
     flag_later_months(con, registry, parsed)  # after validation: a file it returns lends no month
+    flag_stale_cumulatives(con, registry, parsed)
     _flag_same_name(candidates, {} if named_in_run is None else named_in_run)
     _twins(candidates, seen)
     for candidate in candidates:
@@ -205,12 +206,12 @@ def prepare(
 
 
 def monthly_history(con: duckdb.DuckDBPyConnection | None) -> dict[tuple, dict[int, Decimal]]:
-    """Return the warehouse's 本月完成投资 per (unit, project, year) and month."""
+    """Return the warehouse's 本月完成投资 per (unit, project code, year) and month."""
     if con is None:
         return {}
     history: dict[tuple, dict[int, Decimal]] = {}
     for unit, project, year, month, amount in con.execute(
-        "select unit, project_name, year, month, monthly_completed_wan from staging.investment_progress "
+        "select unit, project_code, year, month, monthly_completed_wan from staging.investment_progress "
         "where monthly_completed_wan is not null"
     ).fetchall():
         history.setdefault((unit, project, year), {})[month] = amount

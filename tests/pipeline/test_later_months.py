@@ -64,3 +64,73 @@ def test_earlier_months_sent_after_a_later_one_correct_nothing_and_say_nothing(s
     )
 
     assert not [p for p in outcome[f"{JIA}/1至2月.csv"].warnings if p.rule == "later_month_in_force"]
+
+
+# January to April each in a file of its own; then February's 本月 corrected from 50 to 70.
+MONTHS = [
+    (f"{JIA}/{month}月.csv", progress_csv((month, done, so_far)))
+    for month, done, so_far in ((1, "100", "100"), (2, "50", "150"), (3, "90", "240"), (4, "60", "300"))
+]
+
+
+def test_a_corrected_month_that_puts_later_months_cumulatives_off_says_which_to_send_again(
+    settings, registry
+):
+    correction = (f"{JIA}/2月（更正）.csv", progress_csv((2, "70", "170")))
+    outcomes = take_in(settings, registry, REGISTER, *MONTHS) | take_in(settings, registry, correction)
+
+    [warning] = [p for p in outcomes[correction[0]].warnings if p.rule == "cumulative_stale"]
+    assert (warning.severity, warning.excel_row) == ("warning", 3)
+    assert (
+        "此前报送的《3月.csv》、《4月.csv》中3月、4月的累计完成投资（240、300）与1月至该月本月完成投资之和（260、320）"
+        "不再相符" in warning.message_zh
+    )
+    assert "请一并更正3月、4月的累计完成投资后重新报送这些月份" in warning.message_zh
+    assert RULE_ZH["cumulative_stale"]
+    assert not [p for o in outcomes.values() for p in o.warnings if p.rule == "cumulative_mismatch"]
+
+
+def test_later_months_sent_the_same_night_as_the_correction_are_told_on_their_own_receipts(
+    settings, registry
+):
+    correction = (f"{JIA}/2月（更正）.csv", progress_csv((2, "70", "170")))
+
+    outcomes = take_in(settings, registry, REGISTER, *MONTHS, correction)
+
+    told = {
+        path: [p.rule for p in outcome.warnings if p.rule in ("cumulative_mismatch", "cumulative_stale")]
+        for path, outcome in outcomes.items()
+    }
+    assert told[MONTHS[2][0]] == told[MONTHS[3][0]] == ["cumulative_mismatch"]
+    assert told[correction[0]] == []  # told once, where the 累计 is
+
+
+def test_a_correction_that_leaves_every_later_cumulative_right_says_nothing(settings, registry):
+    # February moved from 50 to 70 and March from 90 to 70: March's and April's 累计 still add up.
+    take_in(settings, registry, REGISTER, *MONTHS)
+    correction = (f"{JIA}/2至3月（更正）.csv", progress_csv((2, "70", "170"), (3, "70", "240")))
+
+    outcome = take_in(settings, registry, correction)[correction[0]]
+
+    assert not [p for p in outcome.warnings if p.rule in ("cumulative_stale", "cumulative_mismatch")]
+
+
+def test_months_sent_before_later_ones_that_they_make_add_up_say_nothing(settings, registry):
+    # March came first with its 累计 (240) counting months not yet sent; January and February now make it add up.
+    take_in(settings, registry, REGISTER, MONTHS[2])
+
+    outcome = take_in(settings, registry, MONTHS[0], MONTHS[1])
+
+    assert not [p for o in outcome.values() for p in o.warnings if p.rule == "cumulative_stale"]
+
+
+def test_the_cumulative_check_finds_a_renamed_projects_earlier_months_by_its_code(settings, registry):
+    # The register renames JIA-01 between January and February: January is still the project's month.
+    take_in(settings, registry, REGISTER, MONTHS[0])
+    renamed = (f"{BUREAU}/项目基本信息表（更正）.csv", register_csv(("JIA-01", "甲项目（更名）", JIA)))
+    february = (f"{JIA}/2月.csv", progress_csv((2, "50", "150")).replace(PROJECT, "甲项目（更名）"))
+
+    outcomes = take_in(settings, registry, renamed, february)
+
+    assert outcomes[february[0]].status == "accepted"
+    assert not [p for p in outcomes[february[0]].warnings if p.rule == "cumulative_mismatch"]
