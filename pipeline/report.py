@@ -233,6 +233,17 @@ where t.year = ? and (t.goal_expected is not null or t.goal_achieved is not null
 group by all
 order by t.project_code, t.submission_id, t.sheet
 """
+# The 偏差原因分析及改进措施 the 自评表 gives for each indicator scored below its 分值, for a project whose unit sent no
+# 未完成情况及原因 narrative: the unit's own words, cited to the indicator's row.
+DEVIATIONS_SQL = """
+select e.project_code, e.level3, e.deviation_note, s.submission_id, s.original_name, s.sha256, s.unit,
+    e.target_lineage[1].sheet, e.target_lineage[1].excel_row
+from mart.self_evaluation as e
+join ops.submissions as s on s.submission_id = e.target_lineage[1].submission_id
+where e.year = ? and e.position > 0 and e.score < e.weight and nullif(trim(e.deviation_note), '') is not null
+order by e.project_code, e.position
+"""
+DEVIATION_SECTION = "未完成情况及原因"
 # Which 年度总体目标 cell stands in for which narrative section, and how it is introduced.
 GOAL_SECTIONS = (("绩效目标", "年度总体目标："), ("完成情况", "年度总体目标实际完成情况："))
 # Forms returned for a project and year: matched by code, else (a name no register resolved) by name.
@@ -320,6 +331,8 @@ def read_projects(con: duckdb.DuckDBPyConnection, year: int) -> list[Project]:
                 projects[code].narratives.setdefault(section, []).append(narrative)
     if _exists(con, "staging", "performance_targets"):
         _read_goals(con, year, projects)
+    if _exists(con, "mart", "self_evaluation"):
+        _read_deviations(con, year, projects)
     if _exists(con, "ops", "returned_slices"):
         _read_returned(con, year, projects)
     return list(projects.values())
@@ -348,6 +361,18 @@ def _read_goals(con: duckdb.DuckDBPyConnection, year: int, projects: dict[str | 
                 projects[code].narratives.setdefault(section, []).append(
                     Narrative(section, label + text, source)
                 )
+
+
+def _read_deviations(con: duckdb.DuckDBPyConnection, year: int, projects: dict[str | None, Project]) -> None:
+    """Give a project without a 未完成情况及原因 narrative the reasons its 自评表 gives for the points it lost."""
+    supplied = {code for code, p in projects.items() if DEVIATION_SECTION in p.narratives}
+    for code, indicator, note, sid, original, sha, unit, sheet, row in con.execute(
+        DEVIATIONS_SQL, [year]
+    ).fetchall():
+        if code in projects and code not in supplied:
+            source = Source(sid, original, sha, unit, sheet, (row,))
+            narrative = Narrative(DEVIATION_SECTION, f"{indicator}：{note.strip()}", source)
+            projects[code].narratives.setdefault(DEVIATION_SECTION, []).append(narrative)
 
 
 def read_files(con: duckdb.DuckDBPyConnection, projects: Iterable[Project]) -> tuple[SourceFile, ...]:
@@ -413,6 +438,7 @@ REPORT_READS = (
     ("mart", "scale_and_cost", STRUCTURE_SQL),
     ("staging", "report_narrative", NARRATIVE_SQL),
     ("staging", "performance_targets", GOALS_SQL),
+    ("mart", "self_evaluation", DEVIATIONS_SQL),
     ("config", "light_bands", BANDS_SQL),
     ("ops", "returned_slices", RETURNED_SQL),
 )

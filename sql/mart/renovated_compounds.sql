@@ -17,7 +17,7 @@ final as (
         compounds.year,
         count(*) as compounds,
         sum(compounds.area_m2) as area_m2,
-        sum(compounds.households) as households,
+        sum(compounds.households)::bigint as households,  -- a count, as every count is (a sum of integers is HUGEINT)
         sum(compounds.planned_investment_wan) as planned_investment_wan,
         count(*) filter (where compounds.status = '已完工') as completed_compounds,
         max(intermediate.decimals_of(compounds.planned_investment_wan)) as planned_decimals,

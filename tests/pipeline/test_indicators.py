@@ -562,6 +562,43 @@ def test_without_a_ledger_the_budget_execution_scores_by_the_forms_stated_rate(w
     ) == [(D("0.5"), "computed", D(5))]
 
 
+def test_without_a_ledger_or_a_stated_rate_the_budget_execution_is_the_forms_executed_over_budget(wh):
+    # The 执行率 cell left blank beside 全年执行数 1256 of 全年预算数 1570 (the receipt says so: rate_blank).
+    register(wh, "甲")
+    row = {
+        "project_name": "甲",
+        "level1": "产出指标",
+        "level2": "数量指标",
+        "level3": "工程进度",
+        "target_text": "按计划推进",
+        "reported_value": "达成",
+        "weight": D(90),
+        "budget_annual_wan": D(1570),
+        "budget_executed_wan": D(1256),
+    }
+    wh.submit("performance_targets", [row])
+    wh.build()
+
+    assert wh.rows(
+        "select actual_value, actual_source, score from mart.self_evaluation where level3 = '预算执行率'"
+    ) == [(D("0.8"), "computed", D(8))]
+    assert wh.one("select self_evaluation_score from mart.project_year") == D(98)
+
+
+def test_no_mart_or_staging_column_is_a_float_or_a_hugeint(wh):
+    # Money and rates are exact DECIMAL, counts BIGINT (as docs/querying.md and the Parquet export say).
+    register(wh, "甲")
+    wh.build()
+
+    assert (
+        wh.rows(
+            "select table_schema || '.' || table_name || '.' || column_name, data_type from information_schema.columns "
+            "where table_schema in ('staging', 'intermediate', 'mart') and data_type in ('DOUBLE', 'FLOAT', 'HUGEINT')"
+        )
+        == []
+    )
+
+
 def test_an_amount_past_the_exact_range_is_divided_all_the_same(wh):
     # 900,000,000,000 万元, 元 written under 万元 many times over: the suites flag it; the marts must still build.
     register(wh, "甲")

@@ -330,6 +330,35 @@ def test_narrative_is_printed_as_supplied_and_a_missing_one_is_never_invented(wa
     assert "（未报送投资完成情况月报）" in page.text
 
 
+def test_the_reasons_a_self_evaluation_gives_for_lost_points_stand_in_for_a_missing_narrative(
+    warehouse, registry
+):
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "create table mart.self_evaluation (project_code varchar, year integer, position integer, "
+            "level3 varchar, weight decimal(18, 4), score decimal(28, 10), deviation_note varchar, "
+            "target_lineage struct(submission_id integer, sheet varchar, excel_row integer)[])"
+        )
+        con.execute(
+            "insert into mart.self_evaluation values "
+            "('ZL-001', 2022, 201, '群众满意度', 10, 9.5, '部分居民对夜间施工不满，已调整工期', "
+            "[{'submission_id': 1, 'sheet': '目标', 'excel_row': 8}]), "
+            "('ZL-001', 2022, 202, '工程验收合格率', 10, 10, '无偏差', "
+            "[{'submission_id': 1, 'sheet': '目标', 'excel_row': 9}])"
+        )
+    html = fixture_html(warehouse, registry)
+    page = _Page(html)
+
+    section = page.text.split("未完成情况及原因")[1].split("5．")[0]
+    assert (
+        section
+        == "\n未得满分的指标：群众满意度：分值10，得分9.50。\n群众满意度：部分居民对夜间施工不满，已调整工期\n"
+    )
+    assert "无偏差" not in page.text  # an indicator at full marks lost nothing to explain
+    [title] = re.findall(r'<p class="narrative" title="([^"]*)">群众满意度：', html)
+    assert "工作表“目标” 第8行" in title  # the 自评表 row the unit wrote it on
+
+
 def test_scale_parts_follow_the_row_they_belong_to(warehouse, registry):
     page = _Page(fixture_html(warehouse, registry))
 
