@@ -37,6 +37,8 @@ _FOOTER = re.compile(
 # A 合计 row in the words clerks write: totals of every row above, and subtotals of the rows since the last one (a
 # page's, a month's). Read as data, a `总合计` or `汇总` row doubled every figure of its sheet.
 _SUBTOTALS = ("小计", "本页合计", "本月合计", "本页小计", "本月小计")
+# A row breaking down the row above (`其中：已完工`), in a template that has no parts of its own (part_of_previous).
+_BREAKDOWN = "其中"
 _TOTAL = re.compile(
     r"^(合计|总计|共计|总合计|合计数|总计数|汇总|累计|本年累计|" + "|".join(_SUBTOTALS) + r")(?:[:：(].*)?$"
 )
@@ -258,8 +260,9 @@ _BLANK_ACTUAL = Noted(
 )
 
 
-# What a text cell is, as bits: blank (no value), written at all, a footer's first words, a 合计 label, a 小计 label.
-_BLANK, _WRITTEN, _FOOTER_WORDS, _TOTAL_LABEL, _SUBTOTAL_LABEL = 1, 2, 4, 8, 16
+# What a text cell is, as bits: blank (no value), written at all, a footer's first words, a 合计 label, a 小计 label,
+# a `其中：` breakdown's first words.
+_BLANK, _WRITTEN, _FOOTER_WORDS, _TOTAL_LABEL, _SUBTOTAL_LABEL, _BREAKDOWN_WORDS = 1, 2, 4, 8, 16, 32
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -273,6 +276,7 @@ def _text_kind(text: str) -> int:
         | (written and _FOOTER.match(folded) is not None) * _FOOTER_WORDS
         | (written and _TOTAL.match(folded) is not None) * _TOTAL_LABEL
         | (written and folded.startswith(_SUBTOTALS)) * _SUBTOTAL_LABEL
+        | (written and folded.startswith(_BREAKDOWN)) * _BREAKDOWN_WORDS
     )
 
 
@@ -298,6 +302,8 @@ def _row_kind(row: list[object]) -> str:
         return "footer"
     if seen & _TOTAL_LABEL:
         return "subtotal" if seen & _SUBTOTAL_LABEL else "total"
+    if first & _BREAKDOWN_WORDS:
+        return "breakdown"
     return "data"
 
 
@@ -389,10 +395,17 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     after_footer: list[int] = []  # data rows found below the first footer line: not read
     # A row with only these written is an unused line of a printed form: its 序号, or its pre-printed headings.
     unused_line = frozenset(b.index for b in match.bindings if b.column.ordinal or b.column.preprinted)
+    # A paragraph opening with `累计（截至12月）…` or `合计：` is text, not the label of a 合计 row.
+    prose = frozenset(b.index for b in match.bindings if b.column.type is ColumnType.PROSE)
+    after_total = False  # the rows since a 合计, while they are its `其中：…` breakdown
     for index in range(match.last_row + 1, len(grid.rows)):
         row = grid.rows[index]
         excel_row = index + 1
         kind = _row_kind(row)
+        if kind in ("total", "subtotal") and prose and _labels_only_in(row, prose):
+            kind = "data"
+        elif kind == "breakdown" and part is not None:
+            kind = "data"  # a template with parts reads them (part_of_previous)
         if footer_lines and kind == "data" and _complete_row(row, required_cells):
             # A note line (`注：…`) put between data rows would end the table there, its rows below unread.
             after_footer.append(excel_row)
@@ -408,6 +421,13 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             footer_row = footer_row or excel_row
             footer_lines.append(row_text(row))
             continue
+        if kind == "breakdown":
+            # `其中：已完工` is a part of the row above: under a 合计, of the total (passed over with it); anywhere
+            # else, of a row it would be counted beside, twice.
+            if not after_total:
+                _error_breakdown(sheet, excel_row, row, match)
+            continue
+        after_total = kind in ("total", "subtotal")
         if header_width and (written := _filled_width(row)) > header_width:
             _error_wider_row(sheet, excel_row, written, header_width)
         values, failed = {}, set()
@@ -674,6 +694,29 @@ def _error_after_footer(sheet: ParsedSheet, footer_row: int, footer_line: str, r
     fix = "说明、备注和填表人等只能写在表格最下方：请把该行移到所有数据行和合计行之下，或删除该行"
     sheet.problems.append(
         row_problem("data_after_footer", sheet=sheet.name, excel_row=rows[0], expected=expected, fix=fix)
+    )
+
+
+def _labels_only_in(row: list[object], positions: frozenset[int]) -> bool:
+    """Say whether every cell of a row that reads as a 合计 label is at one of these positions."""
+    return all(
+        position in positions
+        for position, cell in enumerate(row)
+        if isinstance(cell, str) and _text_kind(cell) & _TOTAL_LABEL
+    )
+
+
+def _error_breakdown(sheet: ParsedSheet, excel_row: int, row: list[object], match: HeaderMatch) -> None:
+    """Return a `其中：…` row found under a data row of a template that has no parts: it would be counted twice."""
+    position, text = next((i, c) for i, c in enumerate(row) if isinstance(c, str) and c.strip())
+    header = next((b.header for b in match.bindings if b.index == position), None)
+    sheet.error(
+        rule="breakdown_row",
+        excel_row=excel_row,
+        header=header,
+        value=text,
+        expected="“其中”行是上一行的组成部分，本表不能单列，否则该部分会重复计算",
+        fix="请删去该行；如确为单独的一项，请删去“其中”二字",
     )
 
 

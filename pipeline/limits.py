@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from html import unescape
+from typing import NamedTuple
 
 from pipeline.problems import Problem, Severity
 
@@ -206,6 +207,7 @@ _ERROR_CELL = re.compile(TAG_PREFIX + rb"""c\s[^>]*?\bt\s*=\s*["']e["']""")
 # These and the two below are plain searches, several times faster on a sheet than `in` or `count`.
 _UNREFERENCED_CELL = re.compile(rb'<c(?:>| (?!r="))')
 _PREFIXED_CELL = re.compile(rb":c[ >]")
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 # Where no `"e"` or `'e'` is written, no cell can store an error.
 _QUOTED_E = (re.compile(rb'"e"'), re.compile(rb"'e'"))
 _CELL_REF = re.compile(r"\$?([A-Za-z]{1,4})\$?(\d{1,8})$")
@@ -273,6 +275,7 @@ class _WorksheetScan:
     def __init__(self, extent: _Extent):
         self.extent = extent
         self.errors = False
+        self.formulas = False  # whether any cell holds a formula: only such a cell can lack its saved result
         self.row = self.column = 0  # where the tag-by-tag path stands
         self.columns: dict[bytes, int] = {}
 
@@ -286,6 +289,7 @@ class _WorksheetScan:
                 self.extent.claim(int(end.group(2)), column_number(end.group(1).encode()), written)
         if _QUOTED_E[0].search(text) or _QUOTED_E[1].search(text):
             self.errors = self.errors or _ERROR_CELL.search(text) is not None
+        self.formulas = self.formulas or _FORMULA_TAG.search(text) is not None
         if _UNREFERENCED_CELL.search(text) or _PREFIXED_CELL.search(text):
             self._take_tag_by_tag(text)
             return
@@ -326,12 +330,19 @@ def whole_tags(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[byte
     yield carry
 
 
-def _scan_worksheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, extent: _Extent) -> bool:
-    """Stream one worksheet's XML through the limits; return whether any cell stores an error (`t="e"`)."""
+def _scan_worksheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, extent: _Extent) -> _WorksheetScan:
+    """Stream one worksheet's XML through the limits; return the scan (error cells, formulas) it made."""
     scan = _WorksheetScan(extent)
     for text in whole_tags(archive, info):
         scan.take(text)
-    return scan.errors
+    return scan
+
+
+class XlsxSurvey(NamedTuple):
+    """What proving an xlsx within the limits saw of its worksheets."""
+
+    errors: bool  # a cell stores an error value (`t="e"`), which calamine reads as blank
+    formulas: bool  # a cell holds a formula
 
 
 # Zip packages that are no workbook, by a member only they have: what the clerk is told it is instead.
@@ -352,8 +363,8 @@ def _other_package(names: set[str]) -> str | None:
     return "文件是压缩包（zip），不是电子表格：请解压后逐个报送其中的电子表格文件（.xlsx、.xls、.csv）"
 
 
-def survey_xlsx(content: bytes, limits: Limits) -> bool:
-    """Check an xlsx against the limits before calamine reads it; return whether any sheet stores error cells.
+def survey_xlsx(content: bytes, limits: Limits) -> XlsxSurvey:
+    """Check an xlsx against the limits before calamine reads it; say whether its sheets hold errors or formulas.
 
     The central directory gives every member's size without inflating anything, which refuses a zip bomb.
     Each worksheet is then inflated a chunk at a time (which proves its stated size: zipfile stops there and
@@ -386,19 +397,20 @@ def survey_xlsx(content: bytes, limits: Limits) -> bool:
             if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")
         }
         could_hide = sum(_most_inflated(info) for info in members) > limits.max_uncompressed_bytes
-        cells, errors = 0, False
+        cells, errors, formulas = 0, False, False
         for info in members:
             if info.filename in sheets:
                 extent = _Extent(info.filename, limits, cells)
                 try:
-                    errors = _scan_worksheet(archive, info, extent) or errors
+                    scan = _scan_worksheet(archive, info, extent)
+                    errors, formulas = errors or scan.errors, formulas or scan.formulas
                 except LimitExceeded as exc:
                     exc.sheet = _xlsx_sheet_names(archive, relationships).get(info.filename, exc.sheet)
                     raise
                 cells += extent.area
             elif could_hide:
                 _drain(archive, info)
-        return errors
+        return XlsxSurvey(errors, formulas)
 
 
 def _most_inflated(info: zipfile.ZipInfo) -> float:

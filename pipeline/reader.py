@@ -64,6 +64,8 @@ class Workbook:
     kind: str
     grids: list[Grid]
     hidden: list[str] = field(default_factory=list)
+    # An xlsx with a formula in some cell: only then can a cell read empty hold one saved without its result.
+    formulas: bool = False
 
 
 def sniff_kind(content: bytes, filename: str) -> str:
@@ -110,7 +112,10 @@ def _trim(rows: list[list[Cell]]) -> list[list[Cell]]:
 def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
     """Read every visible sheet of an xlsx/xlsm/xls file with calamine, once the file is proved within limits."""
     # Whether any cell holds an error value: calamine reads those as blanks, which are put right below.
-    has_errors = survey_xlsx(content, limits) if kind == "xlsx" else survey_xls(content, limits)
+    if kind == "xlsx":
+        has_errors, formulas = survey_xlsx(content, limits)
+    else:
+        has_errors, formulas = survey_xls(content, limits), False
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception as exc:  # calamine raises several unrelated types for broken files
@@ -139,7 +144,7 @@ def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
         book.close()
     if has_errors:
         (_restore_error_cells if kind == "xlsx" else _restore_xls_error_cells)(content, grids)
-    return Workbook(kind, grids, hidden)
+    return Workbook(kind, grids, hidden, formulas)
 
 
 def _merges_within(sheet: str, rows: list[list[Cell]], merged: list[MergedRange] | None) -> list[MergedRange]:

@@ -40,3 +40,17 @@ def test_a_required_cell_read_empty_for_an_unsaved_formula_tells_the_clerk_why(r
     assert (error.rule, error.excel_row, error.column_header) == ("required", 3, "计划投资（万元）")
     assert "该单元格是公式，但文件中没有保存公式的计算结果" in error.message_zh
     assert "未填写" not in error.message_zh
+
+
+def test_an_optional_cell_read_empty_for_an_unsaved_formula_is_an_error_not_a_blank(registry):
+    # 基本满意 computed as 有效问卷 less the rest: read as blank it would count 0, and the sums would blame 有效问卷.
+    header = ["小区名称", "有效问卷（份）", "满意（份）", "基本满意（份）", "不满意（份）"]
+    rows = [["年度：2022"], header, ["棉纺厂东院", 100, 80, "=B3-C3-E3", 5], ["市委小区", 60, 50, 5, 5]]
+
+    parsed = parse_file(xlsx({"调查": rows}), "枣林街道办事处/满意度调查.xlsx", registry)
+
+    assert parsed.templates == ["satisfaction_survey"]
+    assert [(e.rule, e.excel_row, e.column_header) for e in parsed.errors] == [
+        ("formula_unsaved", 3, "基本满意（份）")
+    ]
+    assert "请在Excel或WPS中打开该文件并保存后重新报送" in parsed.errors[0].message_zh

@@ -949,3 +949,37 @@ def test_a_blank_cell_in_a_required_project_column_is_its_rows_error_alone(regis
         for p in parsed.errors
         if p.rule in ("required", "project_unknown")
     ] == [("required", len(rows), "项目名称")]
+
+
+def test_a_breakdown_under_the_total_is_part_of_it_and_elsewhere_an_error(registry):
+    # `其中：已完工` under the 合计 breaks the total down: passed over with it, not read as a third compound.
+    rows = [*COMPOUND_ROWS[:7], ["其中：已完工", None, 2.865, 370, 1075.97], COMPOUND_ROWS[7]]
+    parsed = parse_file(csv_bytes(rows), f"{UNIT}/清单.csv", registry)
+
+    assert parsed.all_problems == []
+    assert [r["compound_name"] for r in parsed.sheets[0].records] == ["棉纺厂东院", "市委小区"]
+
+    # Under a compound's row it would be counted beside it, twice: the clerk is asked to take it out.
+    rows = [*COMPOUND_ROWS[:4], ["其中：一期", None, 1.2, 150, 400], *COMPOUND_ROWS[4:]]
+    parsed = parse_file(csv_bytes(rows), f"{UNIT}/清单.csv", registry)
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.column_header, error.value) == (
+        "breakdown_row",
+        5,
+        "序号",
+        "其中：一期",
+    )
+    assert "请删去该行" in error.message_zh
+
+
+def test_a_paragraph_opening_like_a_total_is_text_not_a_total_row(registry):
+    lines = [
+        "项目名称,年度,章节,内容",
+        "枣林街道办事处改造老旧小区,2022,完成情况,累计（截至2022年12月底）完成投资1572.36万元，16个小区全部完工。",
+        "枣林街道办事处改造老旧小区,2022,下一步工作,合计：推动成立业主委员会，巩固改造成果。",
+    ]
+    parsed = parse_file("\n".join(lines).encode(), f"{UNIT}/文字材料.csv", registry)
+
+    assert parsed.templates == ["report_narrative"] and parsed.all_problems == []
+    assert [r["section"] for r in parsed.sheets[0].records] == ["完成情况", "下一步工作"]
