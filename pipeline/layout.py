@@ -23,6 +23,7 @@ from pipeline.values import (
     Quantity,
     UnitContext,
     cell_parser,
+    counted_word,
     formula_error,
     is_blank,
     quantity_parser,
@@ -818,7 +819,11 @@ def _convert_by_row_unit(values: dict, template: Template, registry: Registry) -
         )
     if isinstance(quantity, Quantity):
         written = registry.units.find(quantity.unit)
-        if found is None or written[:2] != found[:2]:
+        # 套 and 户 are one measure and factor, but 1280套 in a row of 户 is no number of 户.
+        other_count = (
+            found is not None and found[0] == "count" and counted_word(quantity.unit) != counted_word(unit)
+        )
+        if found is None or written[:2] != found[:2] or other_count:
             raise CellError(
                 "quantity_unit",
                 f"数量带的单位“{quantity.unit}”与单位列的“{unit or '（空）'}”不一致",

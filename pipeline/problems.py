@@ -97,6 +97,7 @@ RULE_ZH = {
     "cumulative_stale": "更正后其他月份的累计不再相符",
     "breakdown_row": "“其中”分项行单列",
     "formula_unsaved": "公式未保存计算结果",
+    "repeated_in_file": "同一文件的两张工作表重复填写",
     "stated_score_differs": "自评得分与按规则计算的得分不符",
     "stated_total_differs": "自评总分与按规则计算的总分不符",
     "stated_rate_differs": "填报的执行率与资金台账不符",

@@ -88,6 +88,9 @@ class Column(_Strict):
     # A heading the form prints on every line of its table (二级指标: 成本指标, 经济效益指标…): a row holding only such
     # columns (and ordinals) is a line the unit had no indicator for, passed over like a blank row.
     preprinted: bool = False
+    # What a count column counts (户, 份): a cell written with a unit counting something else (`12栋` of 惠及户数)
+    # is an error, though 户 and 栋 are one measure.
+    counts: str | None = None
 
     @field_validator("name")
     @classmethod
@@ -108,6 +111,8 @@ class Column(_Strict):
             raise ValueError(f"column {self.name!r}: `read_against` is only for text columns")
         if self.ordinal and (self.type is not ColumnType.INTEGER or self.required):
             raise ValueError(f"column {self.name!r}: `ordinal` is only for optional integer columns")
+        if self.counts is not None and self.type is not ColumnType.COUNT:
+            raise ValueError(f"column {self.name!r}: `counts` is only for count columns")
         if self.preprinted and self.type is not ColumnType.TEXT:
             raise ValueError(f"column {self.name!r}: `preprinted` is only for text columns")
         if self.points_of is not None and self.type is not ColumnType.TEXT:

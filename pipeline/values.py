@@ -194,6 +194,13 @@ def parse_integer(value: object, column: Column, units: Units, context: UnitCont
     found = units.find(suffix)
     if suffix and (found is None or found[0] != "count"):
         raise CellError("type", expected, fix)
+    if suffix and column.counts and counted_word(suffix) not in (column.counts, "个"):
+        # 户, 栋 and 人 are one measure, but 12栋 or 860人 are no number of households.
+        raise CellError(
+            "type",
+            f"应为以“{column.counts}”计的{column.header}，“{suffix}”计的是另一种数目",
+            f"请填写{column.header}，如“200{column.counts}”",
+        )
     # A count is kept in ones: `3万户` is 30000 户, and under a （万户） header a bare 0.037 is 370.
     number *= found[1] if found is not None else context.factor
     if number != number.to_integral_value():
@@ -430,12 +437,12 @@ def _comparable(first: str, second: str) -> bool:
     if measures[0] == "count":
         # 户 are households, 人 people, 套 dwellings: counted of different things, they never compare. Only the
         # plain 个 counts whatever its target counts.
-        words = {_counted(first), _counted(second)}
+        words = {counted_word(first), counted_word(second)}
         return len(words) == 1 or "个" in words
     return True
 
 
-def _counted(unit: str) -> str:
+def counted_word(unit: str) -> str:
     """Return what a count's unit counts: its measure word without 万 (`万户` → 户)."""
     prefix = _unit_prefix(unit)
     return prefix[0].removeprefix("万") if prefix is not None else unit

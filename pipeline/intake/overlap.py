@@ -217,3 +217,49 @@ def _second_form(sheet: ParsedSheet, earlier: ParsedSheet, record: dict, period:
         expected=expected,
         fix=fix,
     )
+
+
+def flag_repeated_across_sheets(registry: Registry, files: list[ParsedFile]) -> None:
+    """Reject a row whose unique value (a 小区名称) another sheet of its file already lists for the same project
+    and period: both sheets are stored in the one slice, and the row would be counted twice (a 汇总 sheet copying
+    the 清单). Within one sheet the template's suite checks the same."""
+    unique = {t.id: c.name for t in registry.templates.values() for c in t.columns if c.unique}
+    for file in files:
+        first: dict[tuple[_Period, str], tuple[ParsedSheet, dict]] = {}
+        for sheet in file.sheets:
+            column = unique.get(sheet.template.id)
+            if column is None:
+                continue
+            with_month = "month" in sheet.template.slice
+            for record in sheet.records:
+                period = _period(sheet.template.id, record, with_month)
+                if period is None or record.get(column) is None:
+                    continue
+                earlier = first.setdefault((period, str(record[column])), (sheet, record))
+                if earlier[0] is not sheet:
+                    file.problems.append(_repeated(sheet, record, column, *earlier, period))
+
+
+def _repeated(
+    sheet: ParsedSheet, record: dict, column: str, earlier: ParsedSheet, first: dict, period: _Period
+) -> Problem:
+    _, _, year, month = period
+    when = f"{year}年度{f'{month}月' if month else ''}"
+    header = next((b.header for b in sheet.bindings if b.column.name == column), column)
+    value = record[column]
+    expected = (
+        f"{header}“{value}”已在本文件工作表“{earlier.name}”第{first['excel_row']}行填写，两张工作表都是项目"
+        f"“{record.get('project_name')}”{when}的{sheet.template.name_zh}，都计入会重复计算"
+    )
+    fix = "请删去重复的行；如其中一张工作表只是另一张的副本或汇总，请删去该工作表后重新报送"
+    return Problem(
+        Severity.ERROR,
+        "repeated_in_file",
+        f"第{record['excel_row']}行{expected}，{fix}。",
+        sheet=sheet.name,
+        excel_row=record["excel_row"],
+        column_header=header,
+        value=str(value),
+        expected=expected,
+        fix=fix,
+    )

@@ -10,7 +10,12 @@ from tqdm import tqdm
 
 from pipeline.intake.candidates import Candidate, outcome_of, parse_candidate
 from pipeline.intake.later_months import flag_later_months, flag_stale_cumulatives
-from pipeline.intake.overlap import flag_overlaps, flag_second_forms, flag_shared_rows
+from pipeline.intake.overlap import (
+    flag_overlaps,
+    flag_repeated_across_sheets,
+    flag_second_forms,
+    flag_shared_rows,
+)
 from pipeline.limits import Limits
 from pipeline.parse import ParsedFile
 from pipeline.problems import Problem, Severity
@@ -91,6 +96,7 @@ def settle(
     for file in parsed:
         resolve_projects(file, register, registry.offices)
     flag_second_forms(parsed)
+    flag_repeated_across_sheets(registry, parsed)
     flag_overlaps(con, registry, parsed)
     flag_shared_rows(con, registry, parsed)
     validation = validate_files(

@@ -779,13 +779,17 @@ def test_a_quantity_written_with_its_rows_unit_is_read_and_with_another_is_an_er
         [PROJECT, "建设规模", "安置面积", "26880平方米", "万平方米"],
         [PROJECT, "建设规模", "配套面积", "40.8923万", "平方米"],
         [PROJECT, "建设规模", "征收户数", "1280左右", "户"],
+        [PROJECT, "建设规模", "安置户数", "1280套", "户"],  # one measure and factor, but 套 are no 户
+        [PROJECT, "建设规模", "改造楼栋", "12栋", "栋"],
     ]
     sheet = parse_rows(registry, rows)
     assert column_values(sheet, "quantity")[0] == Decimal(15000)
+    assert column_values(sheet, "quantity")[-1] == Decimal(12)
     assert [(p.rule, p.excel_row, p.column_header, p.value) for p in sheet.problems] == [
         ("quantity_unit", 3, "数量", "26880平方米"),
         ("type", 4, "数量", "40.8923万"),
         ("type", 5, "数量", "1280左右"),
+        ("quantity_unit", 6, "数量", "1280套"),
     ]
 
 

@@ -16,6 +16,7 @@ from pipeline.projects import DERIVED_PREFIX, derived_code
 from pipeline.settings import Settings
 from pipeline.warehouse import ensure_schema, writer
 from tests.pipeline.test_intake import drop, query
+from tests.pipeline.workbooks import xlsx
 
 D = Decimal
 YEAR = 2022
@@ -244,6 +245,31 @@ def test_a_compound_another_office_already_lists_for_the_project_is_an_error_not
     assert query(settings, "select unit, count(*) from staging.compound_list group by all order by all") == [
         (YI, 1), (JIA, 2)
     ]  # fmt: skip
+
+
+def test_a_compound_two_sheets_of_one_file_list_for_the_same_project_is_an_error_not_counted_twice(
+    settings, registry
+):
+    # A 汇总 sheet copying the 清单: both would be stored in the one slice, every compound counted twice.
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)))
+    sheets = {
+        name: [line.split(",") for line in compounds_csv("甲项目", *compounds).splitlines()]
+        for name, compounds in (("清单", ("棉纺厂东院", "市委小区")), ("汇总", ("育源小区", "棉纺厂东院")))
+    }
+    copied = (f"{JIA}/小区清单.xlsx", xlsx(sheets))
+
+    outcomes = take_in(settings, registry, register, copied)
+
+    [problem] = outcomes[copied[0]].errors
+    assert (problem.rule, problem.sheet, problem.excel_row, problem.column_header, problem.value) == (
+        "repeated_in_file", "汇总", 5, "小区名称", "棉纺厂东院"
+    )  # fmt: skip
+    assert "已在本文件工作表“清单”第4行填写" in problem.message_zh and RULE_ZH["repeated_in_file"]
+    # Different compounds on two sheets of one list are one list, as before.
+    sheets["汇总"][4][1] = "石化小区"
+    split = (f"{JIA}/小区清单（更正）.xlsx", xlsx(sheets))
+    assert take_in(settings, registry, split)[split[0]].status == "accepted"
+    assert query(settings, "select count(*) from staging.compound_list") == [(4,)]
 
 
 def test_a_name_matching_several_projects_none_the_senders_is_an_error_naming_them(settings, registry):

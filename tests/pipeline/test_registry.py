@@ -267,6 +267,11 @@ def test_a_minimal_template_loads(tmp_path):
             ["column 'points': `preprinted` is only for text columns"],
             id="preprinted-on-a-number-column",
         ),
+        pytest.param(
+            template_yaml(columns="  - {name: note, header: 备注, type: text, counts: 户}\n"),
+            ["column 'note': `counts` is only for count columns"],
+            id="counts-on-a-text-column",
+        ),
     ],
 )
 def test_bad_template_is_rejected_naming_the_file_and_the_key(tmp_path, template, fragments):

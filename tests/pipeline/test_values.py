@@ -16,6 +16,7 @@ from pipeline.values import (
     parse_cell,
     parse_date,
     parse_decimal,
+    parse_integer,
     parse_month,
     parse_percent,
     parse_year,
@@ -764,3 +765,22 @@ def test_a_count_that_is_no_number_asks_for_it_in_words_that_read(registry, temp
     with pytest.raises(CellError) as raised:
         parse_cell("约50", registry.template(template).column(column), registry.units, BASE)
     assert raised.value.fix == fix
+
+
+@pytest.mark.parametrize("value", ["12栋", "860人", "35套"])
+def test_a_count_written_in_a_unit_counting_something_else_is_an_error(registry, value):
+    households = registry.template("compound_list").column("households")
+
+    with pytest.raises(CellError) as raised:
+        parse_integer(value, households, registry.units)
+    assert f"应为以“户”计的惠及户数，“{value[-1]}”计的是另一种数目" == raised.value.expected
+
+
+@pytest.mark.parametrize(
+    ("value", "number"), [("200户", 200), ("0.037万户", 370), ("200个", 200), ("200", 200)]
+)
+def test_a_count_in_its_own_unit_or_none_is_read(registry, value, number):
+    assert (
+        parse_integer(value, registry.template("compound_list").column("households"), registry.units)
+        == number
+    )
