@@ -160,6 +160,9 @@ def read_unit(measure: str, near: str | None, far: str | None, registry: Registr
     """Read the unit a measure's numbers are written in: the nearer unit written (a header's), else the farther
     (a `单位：` line's, money's or, where it names one, an area's); a farther unit of another measure says nothing."""
     units = registry.units
+    if near:
+        # `金额（人民币元）` names the currency as a `单位：人民币元` line does: the unit is 元.
+        near = near.replace("人民币", "").strip(" ,，") or None
     if far:
         far = _line_unit(measure, far, registry)
     written = near or far
@@ -354,7 +357,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         )
     if template.row_unit is not None and template.row_unit.value in parsers:
         parsers[template.row_unit.value] = quantity_parser(registry.units)
-    summable = [b for b in match.bindings if b.column.type in SUMMABLE_TYPES]
+    summable = [b for b in match.bindings if b.column.type in SUMMABLE_TYPES and b.column.adds_up]
     row_unit = next(
         (b for b in match.bindings if template.row_unit and b.column.name == template.row_unit.unit), None
     )

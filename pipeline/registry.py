@@ -91,6 +91,9 @@ class Column(_Strict):
     # What a count column counts (户, 份): a cell written with a unit counting something else (`12栋` of 惠及户数)
     # is an error, though 户 and 栋 are one measure.
     counts: str | None = None
+    # False for an amount that rows do not add up to (a yearly plan repeated on each month's row, a running 累计):
+    # a 合计 row's cell of it is not checked against the rows above.
+    adds_up: bool = True
 
     @field_validator("name")
     @classmethod
@@ -111,6 +114,8 @@ class Column(_Strict):
             raise ValueError(f"column {self.name!r}: `read_against` is only for text columns")
         if self.ordinal and (self.type is not ColumnType.INTEGER or self.required):
             raise ValueError(f"column {self.name!r}: `ordinal` is only for optional integer columns")
+        if not self.adds_up and self.type not in SUMMABLE_TYPES:
+            raise ValueError(f"column {self.name!r}: `adds_up` is only for amounts and counts")
         if self.counts is not None and self.type is not ColumnType.COUNT:
             raise ValueError(f"column {self.name!r}: `counts` is only for count columns")
         if self.preprinted and self.type is not ColumnType.TEXT:

@@ -116,10 +116,13 @@ class _Sheet:
         return {"_batch": self.batch, "_sheet": self.parsed.name, "_excel_row": excel_row}
 
     def readable(self, record: dict, *columns: str) -> bool:
-        """Say whether the parser reported none of these cells of the record."""
+        """Say whether the parser reported none of these cells of the record, nor their columns as a whole."""
         if not self.reported:  # most sheets: the parser found nothing to report
             return True
-        return not any((record["excel_row"], self.headers.get(c)) in self.reported for c in columns)
+        return not any(
+            (record["excel_row"], header) in self.reported or (_WHOLE_COLUMN, header) in self.reported
+            for header in map(self.headers.get, columns)
+        )
 
     def as_written(self, column: str, value: object, excel_row: int | None = None) -> str | None:
         """Show a cell's value as the clerk wrote it: in its header's unit (元), not the unit stored (万元); a text
@@ -140,9 +143,22 @@ class _Sheet:
         return None if None in found or not self.readable(record, *columns) else found
 
 
-def _reported(parsed: ParsedSheet) -> set[tuple[int | None, str | None]]:
-    """Return the cells the parser reported; a problem on a tick column stands for its group's column too."""
+# Problems that make every cell of a column unreadable: its header's unit cannot be read (千元), so every amount
+# under it was read in the base unit and proves nothing.
+_COLUMN_RULES = frozenset({"unit"})
+_WHOLE_COLUMN = "column"
+
+
+def _reported(parsed: ParsedSheet) -> set[tuple[int | str | None, str | None]]:
+    """Return the cells the parser reported; a problem on a tick column stands for its group's column too, and one
+    on a header's unit for all its column's cells (as (`_WHOLE_COLUMN`, header))."""
     reported = {(p.excel_row, p.column_header) for p in parsed.problems}
+    header_row = parsed.header_rows[1] if parsed.header_rows else None
+    reported |= {
+        (_WHOLE_COLUMN, p.column_header)
+        for p in parsed.problems
+        if p.rule in _COLUMN_RULES and p.excel_row == header_row
+    }
     groups = {t.header: b.header for b in parsed.bindings for t in b.ticks}
     if not groups:
         return reported

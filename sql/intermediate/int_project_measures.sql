@@ -11,8 +11,9 @@ ledger as (
     select
         project_code,
         year,
-        sum(amount_wan) filter (where entry_type = '到位') as received_wan,
-        sum(amount_wan) filter (where entry_type = '支付') as paid_wan,
+        -- A ledger with no 支付 row has paid nothing: 0, not an unknown rate the form's own claim would stand in for.
+        coalesce(sum(amount_wan) filter (where entry_type = '到位'), 0) as received_wan,
+        coalesce(sum(amount_wan) filter (where entry_type = '支付'), 0) as paid_wan,
         list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)
             order by submission_id, sheet, excel_row) as lineage
     from staging.fund_ledger

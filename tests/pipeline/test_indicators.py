@@ -585,6 +585,58 @@ def test_without_a_ledger_or_a_stated_rate_the_budget_execution_is_the_forms_exe
     assert wh.one("select self_evaluation_score from mart.project_year") == D(98)
 
 
+def test_a_ledger_with_nothing_paid_scores_a_payment_rate_of_0_not_the_forms_claim(wh):
+    # 500 万元 received, no 支付 row: 资金支付率 and 预算执行率 are 0 %, whatever the 自评表 states (100 %).
+    register(wh, "甲")
+    wh.submit(
+        "fund_ledger",
+        [
+            {
+                "project_name": "甲",
+                "date": f"{YEAR}-03-01",
+                "fund_source": "中央补助资金",
+                "entry_type": "到位",
+                "amount_wan": D(500),
+            }
+        ],
+    )
+    wh.submit(
+        "performance_targets",
+        [
+            {
+                "project_name": "甲",
+                "level1": "产出指标",
+                "level2": "时效指标",
+                "level3": "资金支付率",
+                "target_text": "≥90%",
+                "reported_value": "100%",
+                "weight": D(10),
+                "budget_execution_rate": D(1),
+            },
+            {
+                "project_name": "甲",
+                "level1": "效益指标",
+                "level2": "社会效益指标",
+                "level3": "工程进度",
+                "target_text": "按计划推进",
+                "reported_value": "达成",
+                "weight": D(80),
+            },
+        ],
+    )
+    wh.build()
+
+    assert wh.rows("select payment_rate, budget_execution_rate from mart.project_year") == [(D(0), D(0))]
+    assert wh.rows(
+        "select level3, actual_source, actual_value, score from mart.self_evaluation order by position"
+    ) == [
+        ("预算执行率", "computed", D(0), D(0)),
+        ("资金支付率", "computed", D(0), D(0)),
+        ("工程进度", "reported", None, D(80)),
+    ]
+    assert wh.one("select grade from mart.project_year") == "良"
+
+
 def test_no_mart_or_staging_column_is_a_float_or_a_hugeint(wh):
     # Money and rates are exact DECIMAL, counts BIGINT (as docs/querying.md and the Parquet export say).
     register(wh, "甲")

@@ -983,3 +983,31 @@ def test_a_paragraph_opening_like_a_total_is_text_not_a_total_row(registry):
 
     assert parsed.templates == ["report_narrative"] and parsed.all_problems == []
     assert [r["section"] for r in parsed.sheets[0].records] == ["完成情况", "下一步工作"]
+
+
+@pytest.mark.parametrize(
+    ("monthly_total", "wrong"), [(300, []), (310, [("total_mismatch", 7, "本月完成投资（万元）")])]
+)
+def test_a_progress_total_row_adds_up_the_months_only(registry, monthly_total, wrong):
+    # A yearly plan repeated on each month's row and a running 累计 do not add up over rows: only 本月 is checked.
+    rows = [
+        ["投资完成情况月报"],
+        PROGRESS_HEADER,
+        *([PROJECT, 2022, month, 1200, 100, 100 * month] for month in (1, 2, 3)),
+        [],
+        ["合计", None, None, 1200, monthly_total, 300],
+    ]
+    parsed = parse_file(csv_bytes(rows), f"{SHUANGPU_UNIT}/投资月报.csv", registry)
+
+    assert [(p.rule, p.excel_row, p.column_header) for p in parsed.all_problems] == wrong
+    assert len(parsed.sheets[0].records) == 3
+
+
+@pytest.mark.parametrize("header", ["金额（人民币元）", "金额（元，人民币）", "金额(人民币 元)"])
+def test_a_money_header_naming_the_currency_reads_its_unit(registry, header):
+    rows = [[*LEDGER_HEADER[:4], header], ["2022-03-01", PROJECT, "中央补助资金", "到位", "3000000"]]
+
+    parsed = parse_file(csv_bytes(rows), f"{SHUANGPU_UNIT}/台账.csv", registry)
+
+    assert parsed.all_problems == []
+    assert parsed.sheets[0].records[0]["amount_wan"] == Decimal(300)

@@ -225,6 +225,15 @@ DEFECTS = {
         changed("investment_progress", "2022,1,18000,", "2022,1,180000000,"),
         ("exceeds_planned_total", "warning", 3, "年度计划投资（万元）"),
     ),
+    # A header in a unit nobody listed (千元): its amounts were read in 万元 and prove nothing, so the suites judge
+    # none of them (an amount over the project's whole total would be told in the wrong unit).
+    "unit_unknown_judges_nothing": (
+        "investment_progress",
+        changed("investment_progress", "2022,1,18000,", "2022,1,180000000,").replace(
+            "年度计划投资（万元）", "年度计划投资（千元）"
+        ),
+        ("unit", "error", 2, "年度计划投资（千元）"),
+    ),
     # A plan of 0 leaves no progress to light: allowed, and the clerk asked whether it is meant.
     "plan_zero": (
         "investment_progress",
