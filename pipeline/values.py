@@ -32,6 +32,9 @@ _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _TEXT_MONTH_ONE = re.compile(r"^(\d{4})\s*\.\s*1$")
 _YEAR = re.compile(r"^(20\d{2})\s*(?:年度?)?$")
 _MONTH = re.compile(r"^(\d{1,2})\s*月?(?:份)?$")
+# A month written in words, as clerks head a column of months: 一月 … 十二月 (正月 and 腊月 are lunar: not read).
+_ZH_MONTHS = {word: n for n, word in enumerate("一二三四五六七八九十", start=1)} | {"十一": 11, "十二": 12}
+_MONTH_SUFFIX = re.compile(r"月份?$")
 # The national self-evaluation form writes 百分比 where others write %.
 _PERCENT_UNITS = frozenset({"%", "百分比"})
 PERCENT_FACTOR = Decimal("0.01")  # a percentage point, as the fraction the warehouse keeps rates in
@@ -711,12 +714,13 @@ def parse_year(value: object) -> int:
 
 
 def parse_month(value: object) -> int:
-    """Read a month 1–12 (`3`, `3月`, `03`)."""
+    """Read a month 1–12 (`3`, `3月`, `03`, `三月`, `十二月份`)."""
     text = format(value, ".15g") if isinstance(value, float) else squashed(str(value))
     match = _MONTH.match(text)
-    if not match or not 1 <= int(match.group(1)) <= 12:
+    month = int(match.group(1)) if match else _ZH_MONTHS.get(_MONTH_SUFFIX.sub("", text))
+    if month is None or not 1 <= month <= 12:
         raise CellError("month_range", "应为1至12之间的月份", "请填写1至12的整数")
-    return int(match.group(1))
+    return month
 
 
 def parse_enum(value: object, column: Column) -> str:

@@ -353,12 +353,25 @@ def test_parse_year_rejects_other_years(value):
         parse_year(value)
 
 
-@pytest.mark.parametrize(("value", "expected"), [("3", 3), ("03", 3), ("3月", 3), ("3月份", 3), (12.0, 12)])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("3", 3),
+        ("03", 3),
+        ("3月", 3),
+        ("3月份", 3),
+        (12.0, 12),
+        ("三月", 3),
+        ("十一月", 11),
+        ("十二月份", 12),
+    ],
+)
 def test_parse_month_reads_months(value, expected):
     assert parse_month(value) == expected
 
 
-@pytest.mark.parametrize("value", ["13", "0", "三月"])
+# 正月 is the lunar calendar's first month, never a reporting month.
+@pytest.mark.parametrize("value", ["13", "0", "十三月", "正月"])
 def test_parse_month_rejects_months_outside_one_to_twelve(value):
     with pytest.raises(CellError) as raised:
         parse_month(value)
