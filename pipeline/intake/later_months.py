@@ -4,6 +4,7 @@ and 累计 that no longer add up."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
 
 import duckdb
@@ -54,33 +55,42 @@ def flag_later_months(
     """
     templates = [t.id for t in registry.templates.values() if "month" in t.slice]
     held = _held(con, templates)
+    for file, sheet, rows in _monthly_rows(files, templates):
+        last: dict[_Period, tuple[int, dict]] = {}
+        months: dict[_Period, set[int]] = defaultdict(set)
+        for period, month, record in rows:
+            months[period].add(month)
+            if period not in last or month > last[period][0]:
+                last[period] = (month, record)
+        for period, (month, record) in last.items():
+            corrected = {holder for m, holder in held[period].items() if m in months[period]}
+            later = {
+                m: holder[1]
+                for m, holder in held[period].items()
+                if m > month and m not in months[period] and holder in corrected
+            }
+            if later:
+                file.problems.append(_later(sheet, record, month, later))
+        for period, written in months.items():  # in force for the files after it in this run
+            held[period].update(dict.fromkeys(written, (id(file), file.original_name)))
+
+
+def _monthly_rows(
+    files: list[ParsedFile], templates: list[str]
+) -> Iterator[tuple[ParsedFile, ParsedSheet, list[tuple[_Period, int, dict]]]]:
+    """Yield each sheet of these templates in the files taken in, with each record's period and month."""
     for file in files:
         if file.errors or file.unit is None:
             continue
         for sheet in file.sheets:
             if sheet.template.id not in templates:
                 continue
-            last: dict[_Period, tuple[int, dict]] = {}
-            months: dict[_Period, set[int]] = defaultdict(set)
+            rows = []
             for record in sheet.records:
                 code, year, month = record.get("project_code"), record.get("year"), record.get("month")
-                if code is None or year is None or not isinstance(month, int):
-                    continue
-                period = (sheet.template.id, file.unit, str(code), str(year))
-                months[period].add(month)
-                if period not in last or month > last[period][0]:
-                    last[period] = (month, record)
-            for period, (month, record) in last.items():
-                corrected = {holder for m, holder in held[period].items() if m in months[period]}
-                later = {
-                    m: holder[1]
-                    for m, holder in held[period].items()
-                    if m > month and m not in months[period] and holder in corrected
-                }
-                if later:
-                    file.problems.append(_later(sheet, record, month, later))
-            for period, written in months.items():  # in force for the files after it in this run
-                held[period].update(dict.fromkeys(written, (id(file), file.original_name)))
+                if code is not None and year is not None and isinstance(month, int):
+                    rows.append(((sheet.template.id, file.unit, str(code), str(year)), month, record))
+            yield file, sheet, rows
 
 
 def _later(sheet, record: dict, month: int, later: dict[int, str]):
@@ -148,22 +158,14 @@ def flag_stale_cumulatives(
     held = _months_held(con, templates)
     in_run: dict[_Period, dict[int, _Month]] = defaultdict(dict)
     sent: list[tuple[ParsedFile, ParsedSheet, _Period, dict[int, tuple[_Month, dict]]]] = []
-    for file in files:
-        if file.errors or file.unit is None:
-            continue
-        for sheet in file.sheets:
-            if sheet.template.id not in templates:
-                continue
-            months: dict[_Period, dict[int, tuple[_Month, dict]]] = defaultdict(dict)
-            for record in sheet.records:
-                code, year, month = record.get("project_code"), record.get("year"), record.get("month")
-                if code is None or year is None or not isinstance(month, int):
-                    continue
-                row = (record.get(_MONTHLY), record.get(_CUMULATIVE), file.original_name, True)
-                months[(sheet.template.id, file.unit, str(code), str(year))][month] = (row, record)
-            for period, by_month in months.items():
-                in_run[period].update({m: row for m, (row, _) in by_month.items()})
-                sent.append((file, sheet, period, by_month))
+    for file, sheet, rows in _monthly_rows(files, templates):
+        months: dict[_Period, dict[int, tuple[_Month, dict]]] = defaultdict(dict)
+        for period, month, record in rows:
+            row = (record.get(_MONTHLY), record.get(_CUMULATIVE), file.original_name, True)
+            months[period][month] = (row, record)
+        for period, by_month in months.items():
+            in_run[period].update({m: row for m, (row, _) in by_month.items()})
+            sent.append((file, sheet, period, by_month))
     for file, sheet, period, by_month in sent:
         # The months this file decides: those it holds at the run's end, with a 本月 the warehouse did not have.
         decided = [
