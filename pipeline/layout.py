@@ -711,7 +711,7 @@ def _labels_only_in(row: list[object], positions: frozenset[int]) -> bool:
 
 
 def _error_breakdown(sheet: ParsedSheet, excel_row: int, row: list[object], match: HeaderMatch) -> None:
-    """Return a `其中：…` row found under a data row of a template that has no parts: it would be counted twice."""
+    """Refuse a `其中：…` row found under a data row of a template that has no parts: it would be counted twice."""
     position, text = next((i, c) for i, c in enumerate(row) if isinstance(c, str) and c.strip())
     header = next((b.header for b in match.bindings if b.index == position), None)
     sheet.error(
