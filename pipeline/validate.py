@@ -67,8 +67,8 @@ class Context:
     # A project's 计划总投资 by name and year (ProjectRegister.planned_total): a project re-registered for a later
     # year with another total is checked, in each year, against that year's.
     planned_total: Callable[[str | None, int | None], Decimal | None] = lambda name, year: None  # none known
-    # 本月完成投资 already in the warehouse, per (unit, project, year) and month, so 累计 can be checked
-    # when a file carries only the latest months.
+    # 本月完成投资 already in the warehouse, per (template, unit, project code, year as text) and month, so 累计 can
+    # be checked when a file carries only the latest months (intake.later_months.monthly_history).
     monthly_history: Mapping[tuple, Mapping[int, Decimal]] = field(default_factory=dict)
     # The files of this run to be taken in, by batch key, named as sent, in the order they are stored: their
     # months stand in for months another file lacks, a later file's over an earlier one's and the warehouse's,
@@ -379,11 +379,13 @@ def _cumulative_per_row(sheets: list[_Sheet], context: Context, registry: Regist
             project = record.get("project_code") or record.get("project_name")
             group = (sheet.batch, record.get("unit"), project, record.get("year"))
             groups[group][record.get("month")].append((sheet, record))
-    tolerance = gap_tolerance(sheets[0].parsed.template.id)
+    template_id = sheets[0].parsed.template.id
+    tolerance = gap_tolerance(template_id)
     in_run = _months_in_run(groups, context)
     frame = []
     for group, by_month in groups.items():
-        history = context.monthly_history.get(group[1:], {})
+        _, unit, project, year = group
+        history = context.monthly_history.get((template_id, unit, str(project), str(year)), {})
         elsewhere = {month: (amount, None) for month, amount in history.items()} | in_run.get(group[1:], {})
         borrowed: dict[str, list[int]] = {}  # months taken from other files of this run, by file name
         # Months no file has sent (a project begun in March): counted as nothing done, and said so, so that 累计 is

@@ -127,12 +127,15 @@ def _cumulative_templates(registry: Registry) -> list[str]:
     ]
 
 
-def _months_held(
-    con: duckdb.DuckDBPyConnection | None, templates: list[str]
+def months_held(
+    con: duckdb.DuckDBPyConnection | None, registry: Registry
 ) -> dict[_Period, dict[int, _Month]]:
-    """Return each month in force in the warehouse, per period of these templates, with its 本月 and 累计."""
+    """Return each month in force in the warehouse, per period of the templates with a 累计, with its 本月 and 累计.
+
+    Read once a chunk: the suites' 累计 check takes its 本月 from it too (`monthly_history`).
+    """
     held: dict[_Period, dict[int, _Month]] = defaultdict(dict)
-    for template in templates if con is not None else ():
+    for template in _cumulative_templates(registry) if con is not None else ():
         for unit, code, year, month, monthly, cumulative, name in con.execute(
             f"select t.unit, t.project_code, t.year, t.month, t.{_MONTHLY}, t.{_CUMULATIVE}, s.original_name "
             f"from staging.{template} as t join ops.submissions as s using (submission_id)"
@@ -141,8 +144,16 @@ def _months_held(
     return held
 
 
+def monthly_history(held: dict[_Period, dict[int, _Month]]) -> dict[_Period, dict[int, Decimal]]:
+    """Return the 本月 of each month `months_held` found written, per period: what the 累计 check adds up."""
+    return {
+        period: {month: held_month[0] for month, held_month in months.items() if held_month[0] is not None}
+        for period, months in held.items()
+    }
+
+
 def flag_stale_cumulatives(
-    con: duckdb.DuckDBPyConnection | None, registry: Registry, files: list[ParsedFile]
+    held: dict[_Period, dict[int, _Month]], registry: Registry, files: list[ParsedFile]
 ) -> None:
     """Warn on a file whose 本月 leave a later month's 累计, in force from an earlier night, off its months' sum.
 
@@ -155,7 +166,7 @@ def flag_stale_cumulatives(
     """
     templates = _cumulative_templates(registry)
     tolerances = {template: gap_tolerance(template) for template in templates}
-    held = _months_held(con, templates)
+    held = defaultdict(dict, held)  # periods the warehouse has no month of are looked up too
     in_run: dict[_Period, dict[int, _Month]] = defaultdict(dict)
     sent: list[tuple[ParsedFile, ParsedSheet, _Period, dict[int, tuple[_Month, dict]]]] = []
     for file, sheet, rows in _monthly_rows(files, templates):

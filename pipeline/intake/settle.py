@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 
 import duckdb
 from tqdm import tqdm
 
 from pipeline.intake.candidates import Candidate, outcome_of, parse_candidate
-from pipeline.intake.later_months import flag_later_months, flag_stale_cumulatives
+from pipeline.intake.later_months import (
+    flag_later_months,
+    flag_stale_cumulatives,
+    monthly_history,
+    months_held,
+)
 from pipeline.intake.overlap import (
     flag_overlaps,
     flag_repeated_across_sheets,
@@ -99,19 +103,20 @@ def settle(
     flag_repeated_across_sheets(registry, parsed)
     flag_overlaps(con, registry, parsed)
     flag_shared_rows(con, registry, parsed)
+    held = months_held(con, registry)
     validation = validate_files(
         parsed,
         registry,
         Context(
             known_projects=register.known_names,
             planned_total=register.planned_total,
-            monthly_history=monthly_history(con),
+            monthly_history=monthly_history(held),
             run_files=_run_files(taken),
             negative_list=load_rules().negative_list_any_year,
         ),
     )
     flag_later_months(con, registry, parsed)  # after validation: a file it returns lends no month
-    flag_stale_cumulatives(con, registry, parsed)
+    flag_stale_cumulatives(held, registry, parsed)
     _flag_same_name(candidates, {} if named_in_run is None else named_in_run)
     _twins(candidates, seen)
     for candidate in candidates:
@@ -209,19 +214,6 @@ def prepare(
         for inbox_path, content, entry in tqdm(files, desc="读取文件", unit="个", disable=not progress)
     ]
     return settle(con, registry, candidates)
-
-
-def monthly_history(con: duckdb.DuckDBPyConnection | None) -> dict[tuple, dict[int, Decimal]]:
-    """Return the warehouse's 本月完成投资 per (unit, project code, year) and month."""
-    if con is None:
-        return {}
-    history: dict[tuple, dict[int, Decimal]] = {}
-    for unit, project, year, month, amount in con.execute(
-        "select unit, project_code, year, month, monthly_completed_wan from staging.investment_progress "
-        "where monthly_completed_wan is not null"
-    ).fetchall():
-        history.setdefault((unit, project, year), {})[month] = amount
-    return history
 
 
 def validate_files(parsed: list[ParsedFile], registry: Registry, context: Context) -> Validation:
