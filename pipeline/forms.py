@@ -385,28 +385,46 @@ def _check_stated_rate(
     places: _Places, found: dict[str, _Place | None], values: dict[str, object], sheet: ParsedSheet
 ) -> None:
     """Warn where the 项目资金 执行率 written is not its 执行数 over its budget, beyond the rounding written."""
-    budget = _budget_field(sheet)
-    rate, executed, planned = values.get(_RATE), values.get(_EXECUTED), values.get(budget)
+    rate = values.get(_RATE)
+    executed, planned, labels = _execution(found, values, sheet)
     if _stated(found.get(_RATE), sheet) is None or None in (rate, executed, planned) or not planned:
         return
-    computed = executed / planned
     low, high = _RATE_TOLERANCE
-    if abs(rate - computed) <= max(low, min(_rounding_of(rate), high)):
+    if abs(rate - executed / planned) <= max(low, min(_rounding_of(rate), high)):
         return
     r, c, _, _ = found[_RATE]
-    written = {name: _label(found[name]) for name in (_EXECUTED, budget)}
-    percent = (computed * 100).quantize(Decimal("0.01"))
     _warn_at(
         sheet,
         found[_RATE],
         rule="rate_mismatch",
         value=places.cell(r, c),
-        expected=(
-            f"应等于{written[_EXECUTED]}÷{written[budget]}＝{display(executed)}÷{display(planned)}"
-            f"≈{display(percent)}%"
-        ),
-        fix=f"请核对执行率、{written[_EXECUTED]}和{written[budget]}",
+        expected=f"应等于{_quotient(executed, planned, labels)}",
+        fix=f"请核对执行率、{labels[0]}和{labels[1]}",
     )
+
+
+def _execution(
+    found: dict[str, _Place | None], values: dict[str, object], sheet: ParsedSheet
+) -> tuple[Decimal | None, Decimal | None, tuple[str, str]]:
+    """Return the block's 执行数, the budget its 执行率 is a share of, and their headers as the form writes them
+    (`1-7月执行数`, `全年预算数`; the template's where the form has none)."""
+    budget = _budget_field(sheet)
+    headers = {field.name: field.header for field in sheet.template.fields}
+    executed, planned = (
+        _as_written(_label(found[name]) if found.get(name) else headers[name], sheet)
+        for name in (_EXECUTED, budget)
+    )
+    return values.get(_EXECUTED), values.get(budget), (executed, planned)
+
+
+def _percent(executed: Decimal, planned: Decimal) -> str:
+    """Show 执行数 over budget as a percentage to two decimals (`96.16`)."""
+    return display((executed / planned * 100).quantize(Decimal("0.01")))
+
+
+def _quotient(executed: Decimal, planned: Decimal, labels: tuple[str, str]) -> str:
+    """Show how the form's own figures give its 执行率: `全年执行数÷全年预算数＝1250.1÷1300≈96.16%`."""
+    return f"{labels[0]}÷{labels[1]}＝{display(executed)}÷{display(planned)}≈{_percent(executed, planned)}%"
 
 
 def _budget_field(sheet: ParsedSheet) -> str | None:
@@ -436,8 +454,7 @@ def _settle_bare_rate(found: dict[str, _Place | None], values: dict[str, object]
     )
     if doubt is None:
         return
-    budget = _budget_field(sheet)
-    executed, planned = values.get(_EXECUTED), values.get(budget)
+    executed, planned, labels = _execution(found, values, sheet)
     fix = "请填写带百分号的执行率，如“100%”"
     # Without the form's own figures to tell, the rule for a bare 1 decides: read against its target, and an
     # execution rate's target is the whole budget (100 %), so it is read as 100 %.
@@ -449,14 +466,13 @@ def _settle_bare_rate(found: dict[str, _Place | None], values: dict[str, object]
         expected = f"既可读作1%也可读作100%，本表预算数为0，无法对照执行数，{by_target}"
     else:
         computed = executed / planned
-        written = "÷".join(_label(found[name]) for name in (_EXECUTED, budget) if found.get(name))
-        basis = f"本表{written or '执行数÷预算数'}＝{display(executed)}÷{display(planned)}"
+        basis = f"本表{labels[0]}÷{labels[1]}＝{display(executed)}÷{display(planned)}"
         # Each reading is written to the unit: within half a point of one, that is the one meant.
         reading = next(
             (r for r in (Decimal(1), Decimal("0.01")) if abs(computed - r) <= _RATE_TOLERANCE[1]), None
         )
         if reading is None:
-            percent = display((computed * 100).quantize(Decimal("0.01")))
+            percent = _percent(executed, planned)
             expected = f"既可读作1%也可读作100%，而{basis}≈{percent}%，两种读法都不相符，{by_target}"
             fix = f"请核对执行率及执行数、预算数，并填写带百分号的执行率，如“{percent}%”"
         else:
@@ -478,18 +494,15 @@ def _tell_blank_rate(found: dict[str, _Place | None], values: dict[str, object],
     excel_row, header = place[0] + 1, _where(place)
     if any((p.excel_row, p.column_header) == (excel_row, header) for p in sheet.problems):
         return  # written but unreadable: already an error on the cell
-    budget = _budget_field(sheet)
-    executed, planned = values.get(_EXECUTED), values.get(budget)
+    executed, planned, labels = _execution(found, values, sheet)
     if executed is None and planned is None:
         return  # a block left blank, as the simplified table has none: the rate comes from the ledger
-    labels = [_as_written(_label(found[n]), sheet) if found.get(n) else n for n in (_EXECUTED, budget)]
     if None in (executed, planned) or not planned:
         expected = f"本表也没有可据以计算执行率的{labels[0]}和{labels[1]}"
         fix = "请填写执行率，以及执行数和预算数"
     else:
-        percent = display((executed / planned * 100).quantize(Decimal("0.01")))
-        expected = f"已按本表{labels[0]}÷{labels[1]}＝{display(executed)}÷{display(planned)}≈{percent}%读取"
-        fix = f"请填写执行率，如“{percent}%”"
+        expected = f"已按本表{_quotient(executed, planned, labels)}读取"
+        fix = f"请填写执行率，如“{_percent(executed, planned)}%”"
     _warn_at(sheet, place, rule="rate_blank", value=None, expected=expected, fix=fix)
 
 
