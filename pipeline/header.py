@@ -16,6 +16,17 @@ from pipeline.ticks import Tick, header_groups
 
 # The national forms put their indicator table near row 13, under a title, fund and goal blocks.
 HEADER_SEARCH_ROWS = 30
+# Sub-headers that split a group header's amount into its total and parts: `计划投资（万元）` over `合计 | 其中：中央补助`.
+# The total is the group's own column; a part is a column of its own that no template names. Narrower than a 合计
+# row's words: `累计` under `完成投资` is a column of its own (自年初累计完成投资), not the group's total.
+_GROUP_TOTAL = re.compile(r"^(合计|小计|总计|合计数|总计数)$")
+_GROUP_PART = re.compile(r"^其中[:：]?")
+
+
+def _splits_group(sub: str) -> bool:
+    """Say whether a sub-header is the total or a part (`其中：…`) of the group header above it."""
+    label = split_header(sub)[0]
+    return bool(_GROUP_TOTAL.match(label) or _GROUP_PART.match(label))
 
 
 def column_letter(index: int) -> str:
@@ -239,6 +250,7 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
     for (r, c), source in origin.items():
         merged_in[r].append((c, source))
     labelled = [set() if every_cell else matcher.label_columns(grid, r, merged_in[r]) for r in range(scanned)]
+    text = _text_at(grid, origin)
 
     # A cell merged across columns over cells of their own naming columns (`1-7月执行情况` over `1-7月实际完成情况 |
     # 全年预计完成情况`) is a group header: a header ending on its row would name a column it only groups.
@@ -247,6 +259,13 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
         if right > left and top + 1 < scanned:
             below = top + 1
             own = {c for c in labelled[below] if origin.get((below, c), (below, c))[0] == below}
+            # A total or part (`合计 | 其中：…`) is a sub-header too, though no template names it.
+            split = {
+                c
+                for c in range(left, right + 1)
+                if (below, c) not in origin and _splits_group(text(below, c))
+            }
+            own |= split
             if not own.isdisjoint(range(left, right + 1)):
                 groups[top].update(range(left, right + 1))
 
@@ -310,6 +329,9 @@ def _composed(grid: Grid, first: int, last: int, origin: dict, headers: list[str
             continue
         (group_label, group_unit), (sub_label, sub_unit) = split_header(group), split_header(sub)
         unit = f"（{sub_unit or group_unit}）" if sub_unit or group_unit else ""
+        if _GROUP_TOTAL.match(sub_label):  # the group's total is the group's column
+            after[col] = before[col] = group_label + unit
+            continue
         after[col], before[col] = sub_label + group_label + unit, group_label + sub_label + unit
     return [] if after == headers else [after, before]
 

@@ -215,6 +215,40 @@ def test_sub_headers_named_only_with_their_group_header_are_read_with_it(registr
     assert column_values(sheet, "cumulative_completed_wan") == [Decimal(3000), Decimal(7000)]
 
 
+@pytest.mark.parametrize("total", ["合计", "小计", "合 计"])
+def test_a_group_header_over_its_total_and_parts_is_read_from_the_total(registry, total):
+    # 计划投资（万元） merged over 合计 | 其中：中央补助: the column is the 合计, in 万元; the part is no column of the
+    # template. Read as a one-row header, the sub-header row was data and the file returned for `合计` as a number.
+    rows = [
+        ["序号", "小区名称", "改造面积（平方米）", "惠及户数（户）", "计划投资（万元）", None, "改造状态"],
+        [None, None, None, None, total, "其中：中央补助", None],
+        [1, "棉纺厂东院", 12000, 300, 500, 200, "已完工"],
+        [2, "机械厂家属院", 8000, 200, 300, 100, "在建"],
+    ]
+    merges = ["A1:A2", "B1:B2", "C1:C2", "D1:D2", "G1:G2", "E1:F1"]
+    sheet = parse_rows(registry, rows, merges=merges)
+    assert sheet.template.id == "compound_list" and sheet.problems == []
+    assert sheet.header_rows == (1, 2)
+    planned = next(b for b in sheet.bindings if b.column.name == "planned_investment_wan")
+    assert (planned.index, planned.header, planned.unit) == (4, "计划投资（万元）", "万元")
+    assert 5 not in {i for b in sheet.bindings for i in b.indices}
+    assert column_values(sheet, "planned_investment_wan") == [Decimal(500), Decimal(300)]
+    assert column_values(sheet, "excel_row") == [3, 4]
+
+
+def test_a_group_header_over_parts_alone_names_no_column(registry):
+    # 其中 parts without their total: no column holds the group's amount, so none is read as it.
+    rows = [
+        ["序号", "小区名称", "改造面积（平方米）", "惠及户数（户）", "计划投资（万元）", None, "改造状态"],
+        [None, None, None, None, "其中：中央补助", "其中：区级配套", None],
+        [1, "棉纺厂东院", 12000, 300, 200, 300, "已完工"],
+    ]
+    merges = ["A1:A2", "B1:B2", "C1:C2", "D1:D2", "G1:G2", "E1:F1"]
+    match = find_header(grid_of(rows, merges=merges), registry)
+    assert match is not None and match.template.id == "compound_list"
+    assert "planned_investment_wan" not in {b.column.name for b in match.bindings}
+
+
 # A header whose row names one label of its own: the others reach it through cells merged down from above.
 MERGED_DOWN_SHEET = [
     ["枣林街道办事处2022年老旧小区改造项目清单"],
