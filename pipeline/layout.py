@@ -19,6 +19,7 @@ from pipeline.ticks import read_ticks
 from pipeline.values import (
     EXCEL_ERRORS,
     CellError,
+    DatedMonth,
     Noted,
     Quantity,
     UnitContext,
@@ -30,6 +31,7 @@ from pipeline.values import (
     read_indicator,
     squashed,
     written_date_parser,
+    written_month_parser,
 )
 
 _FOOTER = re.compile(
@@ -70,6 +72,11 @@ class ParsedSheet:
     # Text cells whose value was normalised (full-width brackets, spaces inside): (Excel row, column name) → the
     # cell as written, so a receipt quotes what the clerk typed, not what it was matched as.
     written_text: dict[tuple[int, str], str] = field(default_factory=dict, repr=False, compare=False)
+    # Month cells that name their year too (`2022年4月`, an Excel date): (Excel row, column name) → the reading and
+    # the cell as written. The record keeps the month; parse_file holds the year to the row's 年度 once it is known.
+    dated_months: dict[tuple[int, str], tuple[DatedMonth, object]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def error(self, **kwargs) -> None:
         self.problems.append(cell_problem(sheet=self.name, **kwargs))
@@ -351,9 +358,11 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         b.column.name: cell_parser(b.column, registry.units, contexts[b.column.name]) for b in match.bindings
     }
     if grid.as_text:
-        # A CSV keeps no number format to tell 2022.10 shown as `2022.1` from January: its dates are read as text.
+        # A CSV keeps no number format to tell 2022.10 shown as `2022.1` from January: its dates are read as text,
+        # and so are its months written with their year.
+        written = {ColumnType.DATE: written_date_parser, ColumnType.MONTH: written_month_parser}
         parsers.update(
-            {b.column.name: written_date_parser for b in match.bindings if b.column.type is ColumnType.DATE}
+            {b.column.name: written[b.column.type] for b in match.bindings if b.column.type in written}
         )
     if template.row_unit is not None and template.row_unit.value in parsers:
         parsers[template.row_unit.value] = quantity_parser(registry.units)
@@ -462,6 +471,9 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             if isinstance(value, Noted):
                 sheet.warn(value, excel_row=excel_row, header=binding.header, value=raw)
                 value = value.value
+            elif value.__class__ is DatedMonth:
+                sheet.dated_months[excel_row, name] = (value, raw)
+                value = value.month
             if (
                 value.__class__ is str
                 and raw.__class__ is str

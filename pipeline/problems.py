@@ -56,6 +56,8 @@ RULE_ZH = {
     "plan_zero": "年度计划投资为0",
     "indicator_qualitative": "定性指标完成情况无法判定",
     "month_range": "月份超出1至12",
+    "month_year_mismatch": "月份中的年份与年度不一致",
+    "month_with_day": "月份填写为具体日期",
     "unique_compound": "小区名称重复",
     "unique_month": "月份重复",
     "unique_respondent": "调查对象重复",

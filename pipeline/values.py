@@ -64,6 +64,23 @@ def formula_error(expected: str = "应为数字，不能是公式错误值") -> 
     return CellError("formula_error", expected, "请检查该单元格的公式或直接填写数值")
 
 
+class UntoldMonth(CellError):
+    """A date whose month cannot be told (a number 2022.1, which is 2022.10 too): `written` is the cell as read."""
+
+    def __init__(self, expected: str, fix: str, written: str):
+        super().__init__("type", expected, fix)
+        self.written = written
+
+
+@dataclass(frozen=True, slots=True)
+class DatedMonth:
+    """A month written with its year (`2022年4月`, `2022-04`, an Excel date), to be held to the row's 年度."""
+
+    year: int
+    month: int
+    day: int  # 1 where none was written: Excel keeps a month as its first day
+
+
 @dataclass(frozen=True, slots=True)
 class Noted:
     """A value read one way of the several it could mean: stored, and the clerk warned which reading was taken."""
@@ -675,10 +692,10 @@ def parse_date(value: object) -> dt.date:
     match = _DATE.match(text) or _COMPACT_DATE.match(text)
     if numeric and match and match.group(3) is None:
         # Excel keeps 2022.10 typed into a number cell as 2022.1: the month cannot be told, so none is guessed.
-        raise CellError(
-            "type",
+        raise UntoldMonth(
             "应为日期；该单元格是数字，2022.1与2022.10是同一个数，无法确定月份",
             "请填写完整日期，如2022-10-01或2022年10月",
+            text,
         )
     if not match:
         raise CellError("type", "应为日期，如2022-03-01或2022年3月1日", "请按“年-月-日”填写日期")
@@ -696,10 +713,10 @@ def parse_written_date(value: object) -> dt.date:
     match = _TEXT_MONTH_ONE.match(nfkc(value).strip()) if isinstance(value, str) else None
     if match:
         year = match.group(1)
-        raise CellError(
-            "type",
+        raise UntoldMonth(
             f"应为日期；CSV文件中的“{year}.1”也可能是Excel把{year}.10（10月）末尾的0省略后写成的，无法确定月份",
             f"请改写为{year}-01或{year}-10（或{year}年1月、{year}年10月）",
+            f"{year}.1",
         )
     return parse_date(value)
 
@@ -713,11 +730,34 @@ def parse_year(value: object) -> int:
     return int(match.group(1))
 
 
-def parse_month(value: object) -> int:
-    """Read a month 1–12 (`3`, `3月`, `03`, `三月`, `十二月份`)."""
+def parse_month(value: object, written: bool = False) -> int | DatedMonth:
+    """Read a month 1–12 (`3`, `3月`, `03`, `三月`, `十二月份`), or one of a year (`2022年3月`, `2022-03`, a date).
+
+    `written`: the cell is a CSV's text, where `2022.1` may be 2022.10 with its zero dropped.
+    """
+    if isinstance(value, dt.date):
+        return DatedMonth(value.year, value.month, value.day)
     text = format(value, ".15g") if isinstance(value, float) else squashed(str(value))
     match = _MONTH.match(text)
     month = int(match.group(1)) if match else _ZH_MONTHS.get(_MONTH_SUFFIX.sub("", text))
+    if month is None:
+        # `2022年4月` names its month, and a year that may not be the row's: parse_file holds it to the 年度.
+        try:
+            date = (parse_written_date if written else parse_date)(value)
+        except UntoldMonth as exc:
+            shown = int(exc.written.rpartition(".")[2])
+            fix = (
+                "请只填写月份：1月填“1”，10月填“10”"
+                if shown == 1
+                else f"请只填写月份，如{shown}月填“{shown}”"
+            )
+            raise CellError(
+                "type", f"应为1至12之间的月份；{exc.expected.removeprefix('应为日期；')}", fix
+            ) from exc
+        except CellError:
+            date = None
+        if date is not None:
+            return DatedMonth(date.year, date.month, date.day)
     if month is None or not 1 <= month <= 12:
         raise CellError("month_range", "应为1至12之间的月份", "请填写1至12的整数")
     return month
@@ -947,3 +987,5 @@ def _remembering(parse: Callable[[object], object]) -> Callable[[object], object
 
 # A CSV's date columns read by `parse_written_date`, remembering the cells read like every column's parser.
 written_date_parser = _remembering(parse_written_date)
+# A CSV's month columns, whose `2022.1` is as untold as a date column's.
+written_month_parser = _remembering(functools.partial(parse_month, written=True))

@@ -13,6 +13,14 @@ from tests.pipeline.workbooks import compound_sheet, csv_bytes, xls, xlsx
 SHEET = "清单"
 LEDGER_HEADER = ["日期", "项目名称", "资金来源", "类型", "金额（万元）"]
 SCALE_HEADER = ["项目名称", "类别", "内容", "数量", "单位"]
+PROGRESS_HEADER = [
+    "项目名称",
+    "年度",
+    "月份",
+    "年度计划投资（万元）",
+    "本月完成投资（万元）",
+    "累计完成投资（万元）",
+]
 PROJECT = "示范区双铺棚户区改造项目"
 
 
@@ -529,19 +537,52 @@ def test_negative_count_and_amount_are_errors(registry):
 
 
 def test_month_13_is_a_month_range_error(registry):
-    header = [
-        "项目名称",
-        "年度",
-        "月份",
-        "年度计划投资（万元）",
-        "本月完成投资（万元）",
-        "累计完成投资（万元）",
-    ]
     sheet = parse_rows(
-        registry, [header, [PROJECT, 2022, 13, 18000, 1500, 1500], [PROJECT, 2022, "12月", 18000, 1, 1]]
+        registry,
+        [PROGRESS_HEADER, [PROJECT, 2022, 13, 18000, 1500, 1500], [PROJECT, 2022, "12月", 18000, 1, 1]],
     )
     assert problems(sheet) == [("month_range", 2, "月份", "13")]
     assert column_values(sheet, "month") == [None, 12]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "csv"])
+def test_a_month_written_with_its_year_is_its_month_the_year_kept_for_the_year_check(registry, fmt):
+    written = ["2022年4月", "2022-03", "2022/3", "2022.4", dt.datetime(2021, 4, 1), "2022-04-15"]
+    rows = [PROGRESS_HEADER, *[[PROJECT, 2022, value, 18000, 1, 1] for value in written]]
+    sheet = parse_rows(registry, rows, fmt=fmt)
+    assert sheet.problems == []
+    assert column_values(sheet, "month") == [4, 3, 3, 4, 4, 4]
+    # The year is held to the row's 年度 by parse_file, once the file's year is settled: here only kept.
+    assert {
+        row: (dated.year, dated.month, dated.day) for (row, _), (dated, _) in sheet.dated_months.items()
+    } == {
+        2: (2022, 4, 1),
+        3: (2022, 3, 1),
+        4: (2022, 3, 1),
+        5: (2022, 4, 1),
+        6: (2021, 4, 1),
+        7: (2022, 4, 15),
+    }
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+def test_a_year_and_month_typed_as_a_number_in_a_month_cell_is_an_error(registry, fmt):
+    rows = [PROGRESS_HEADER, [PROJECT, 2022, 2022.10, 18000, 1, 1], [PROJECT, 2022, 2022.4, 18000, 1, 1]]
+    sheet = parse_rows(registry, rows, fmt=fmt)
+    assert problems(sheet) == [("type", 2, "月份", "2022.1"), ("type", 3, "月份", "2022.4")]
+    assert sheet.problems[0].message_zh == (
+        "第2行「月份」填写为“2022.1”，应为1至12之间的月份；该单元格是数字，2022.1与2022.10是同一个数，无法确定月份，"
+        "请只填写月份：1月填“1”，10月填“10”。"
+    )
+    assert column_values(sheet, "month") == [None, None]
+    assert sheet.dated_months == {}
+
+
+def test_a_csv_month_2022_1_is_an_error_since_excel_writes_2022_10_so(registry):
+    rows = [PROGRESS_HEADER, [PROJECT, 2022, "2022.1", 18000, 1, 1], [PROJECT, 2022, "2022.10", 18000, 1, 1]]
+    sheet = parse_rows(registry, rows, fmt="csv")
+    assert problems(sheet) == [("type", 2, "月份", "2022.1")]
+    assert column_values(sheet, "month") == [None, 10]
 
 
 def test_enum_outside_the_list_in_a_fund_ledger(registry):

@@ -7,6 +7,7 @@ import pytest
 
 from pipeline.values import (
     CellError,
+    DatedMonth,
     Indicator,
     Noted,
     UnitContext,
@@ -364,18 +365,71 @@ def test_parse_year_rejects_other_years(value):
         ("三月", 3),
         ("十一月", 11),
         ("十二月份", 12),
+        ("4月份", 4),
+        (" 4 ", 4),
+        ("４月", 4),
+        ("04", 4),
+        (4, 4),
     ],
 )
 def test_parse_month_reads_months(value, expected):
     assert parse_month(value) == expected
 
 
-# 正月 is the lunar calendar's first month, never a reporting month.
-@pytest.mark.parametrize("value", ["13", "0", "十三月", "正月"])
+# 正月 is the lunar calendar's first month, never a reporting month; a day with no year is no month of any year.
+@pytest.mark.parametrize("value", ["13", "0", "十三月", "正月", "2022", 2022, "2022年13月", "4月15日", True])
 def test_parse_month_rejects_months_outside_one_to_twelve(value):
     with pytest.raises(CellError) as raised:
         parse_month(value)
     assert (raised.value.rule, raised.value.expected) == ("month_range", "应为1至12之间的月份")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2022年4月", DatedMonth(2022, 4, 1)),
+        ("２０２２年４月", DatedMonth(2022, 4, 1)),
+        ("2022-03", DatedMonth(2022, 3, 1)),
+        ("2022/3", DatedMonth(2022, 3, 1)),
+        ("2022.4", DatedMonth(2022, 4, 1)),  # text: shown as typed, 2022.10 would keep its zero
+        ("2022.10", DatedMonth(2022, 10, 1)),
+        (dt.datetime(2022, 4, 1), DatedMonth(2022, 4, 1)),  # an Excel date shown as 2022年4月
+        (dt.date(2021, 12, 1), DatedMonth(2021, 12, 1)),
+        ("2022-04-15", DatedMonth(2022, 4, 15)),
+        ("2022年4月15日", DatedMonth(2022, 4, 15)),
+    ],
+)
+def test_parse_month_reads_a_month_written_with_its_year_keeping_the_year_to_check(value, expected):
+    assert parse_month(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "fix"),
+    [
+        (2022.1, "请只填写月份：1月填“1”，10月填“10”"),
+        (2022.10, "请只填写月份：1月填“1”，10月填“10”"),
+        (2022.4, "请只填写月份，如4月填“4”"),
+        (2022.12, "请只填写月份，如12月填“12”"),
+    ],
+)
+def test_a_number_in_a_month_cell_that_reads_as_year_and_month_is_an_error(value, fix):
+    # As in a date column: Excel keeps 2022.10 typed into a number cell as 2022.1, so no number is read as a month.
+    with pytest.raises(CellError) as raised:
+        parse_month(value)
+    assert (raised.value.rule, raised.value.expected, raised.value.fix) == (
+        "type",
+        "应为1至12之间的月份；该单元格是数字，2022.1与2022.10是同一个数，无法确定月份",
+        fix,
+    )
+
+
+def test_a_csvs_month_2022_1_is_an_error_and_2022_10_its_month():
+    with pytest.raises(CellError) as raised:
+        parse_month(" ２０２２．１ ", written=True)
+    assert (raised.value.rule, raised.value.fix) == ("type", "请只填写月份：1月填“1”，10月填“10”")
+    assert "CSV文件中的“2022.1”也可能是Excel把2022.10（10月）末尾的0省略后写成的" in raised.value.expected
+    assert parse_month("2022.10", written=True) == DatedMonth(2022, 10, 1)
+    assert parse_month("2022.1") == DatedMonth(2022, 1, 1)  # a workbook's text cell shows what was typed
 
 
 @pytest.mark.parametrize(
