@@ -647,6 +647,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         _check_total(sheet, leading[0], leading[1], checkable, totals, contexts, template, where="下方")
     if after_footer:
         _error_after_footer(sheet, footer_row, footer_lines[0], after_footer)
+    if grid.hidden_rows:
+        _warn_hidden_rows(sheet, grid.hidden_rows)
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
     sheet.footer_row = footer_row or None
     return sheet
@@ -710,6 +712,24 @@ def _error_after_footer(sheet: ParsedSheet, footer_row: int, footer_line: str, r
     fix = "说明、备注和填表人等只能写在表格最下方：请把该行移到所有数据行和合计行之下，或删除该行"
     sheet.problems.append(
         row_problem("data_after_footer", sheet=sheet.name, excel_row=rows[0], expected=expected, fix=fix)
+    )
+
+
+def _warn_hidden_rows(sheet: ParsedSheet, hidden: tuple[int, ...]) -> None:
+    """Ask about data rows the clerk hid in Excel: dropped as old data, or only tidied out of view? Counted as sent."""
+    hidden_set = set(hidden)
+    rows = [r["excel_row"] for r in sheet.records if r["excel_row"] in hidden_set]
+    if not rows:
+        return  # hidden titles, blank rows, footers: nothing of them is counted
+    sheet.problems.append(
+        row_problem(
+            "hidden_rows",
+            sheet=sheet.name,
+            excel_row=rows[0],
+            expected=f"{rows_text(rows)}是隐藏行，其数据已按报送计入",
+            fix=f"如{'这些行' if len(rows) > 1 else '该行'}不应报送，请删除后重新报送；如只是为便于查看而隐藏，无需处理",
+            severity=Severity.WARNING,
+        )
     )
 
 

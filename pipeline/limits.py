@@ -208,6 +208,10 @@ _ERROR_CELL = re.compile(TAG_PREFIX + rb"""c\s[^>]*?\bt\s*=\s*["']e["']""")
 _UNREFERENCED_CELL = re.compile(rb'<c(?:>| (?!r="))')
 _PREFIXED_CELL = re.compile(rb":c[ >]")
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+# Where `hidden` is not written, no row is hidden; where it is, the row tags saying so and the attribute itself.
+_HIDDEN = re.compile(rb"hidden")
+_HIDDEN_ROW = re.compile(TAG_PREFIX + rb"""row\s([^>]*?\bhidden\s*=\s*["'](?:1|true)["'][^>]*)>""")
+_HIDDEN_ATTR = re.compile(rb"""(?:^|\s)hidden\s*=\s*["'](?:1|true)["']""")
 # Where no `"e"` or `'e'` is written, no cell can store an error.
 _QUOTED_E = (re.compile(rb'"e"'), re.compile(rb"'e'"))
 _CELL_REF = re.compile(r"\$?([A-Za-z]{1,4})\$?(\d{1,8})$")
@@ -276,6 +280,7 @@ class _WorksheetScan:
         self.extent = extent
         self.errors = False
         self.formulas = False  # whether any cell holds a formula: only such a cell can lack its saved result
+        self.hidden_rows: list[int] = []  # the rows hidden in Excel (`<row … hidden="1">`), by Excel number
         self.row = self.column = 0  # where the tag-by-tag path stands
         self.columns: dict[bytes, int] = {}
 
@@ -290,7 +295,12 @@ class _WorksheetScan:
         if _QUOTED_E[0].search(text) or _QUOTED_E[1].search(text):
             self.errors = self.errors or _ERROR_CELL.search(text) is not None
         self.formulas = self.formulas or _FORMULA_TAG.search(text) is not None
-        if _UNREFERENCED_CELL.search(text) or _PREFIXED_CELL.search(text):
+        hidden = _HIDDEN.search(text) is not None
+        if (
+            _UNREFERENCED_CELL.search(text)
+            or _PREFIXED_CELL.search(text)
+            or (hidden and not self._note_hidden_rows(text))
+        ):
             self._take_tag_by_tag(text)
             return
         rows = _VALUED_ROWS.findall(text)
@@ -298,12 +308,25 @@ class _WorksheetScan:
             self.row, self.column = max(map(int, rows)), 0
             self.extent.reach(self.row, max(map(self._column, set(_VALUED_COLUMNS.findall(text)))))
 
+    def _note_hidden_rows(self, text: bytes) -> bool:
+        """Note the rows a run of tags hides, by their numbers; False (nothing noted) when one has no number."""
+        found = []
+        for match in _HIDDEN_ROW.finditer(text):
+            number = _R_ATTR.search(match.group(1))
+            if number is None or not number.group(2):
+                return False  # numbered by counting rows: the tag-by-tag path counts them
+            found.append(int(number.group(2)))
+        self.hidden_rows.extend(found)
+        return True
+
     def _take_tag_by_tag(self, text: bytes) -> None:
         for match in _TAG.finditer(text):
             tag, attributes = match.groups()
             letters, digits = found.groups() if (found := _R_ATTR.search(attributes)) else (b"", b"")
             if tag == b"row":
                 self.row, self.column = int(digits) if digits else self.row + 1, 0
+                if _HIDDEN_ATTR.search(attributes):
+                    self.hidden_rows.append(self.row)
                 continue
             self.column = self._column(letters) if letters else self.column + 1
             if digits:
@@ -338,11 +361,13 @@ def _scan_worksheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, extent: _Ex
     return scan
 
 
-class XlsxSurvey(NamedTuple):
-    """What proving an xlsx within the limits saw of its worksheets."""
+class Survey(NamedTuple):
+    """What proving a workbook within the limits saw of its worksheets."""
 
     errors: bool  # a cell stores an error value (`t="e"`), which calamine reads as blank
-    formulas: bool  # a cell holds a formula
+    formulas: bool  # a cell holds a formula (read for an xlsx only)
+    # The rows hidden in Excel, by sheet name and Excel row number: calamine reads them as any other row.
+    hidden_rows: dict[str, tuple[int, ...]] = {}
 
 
 # Zip packages that are no workbook, by a member only they have: what the clerk is told it is instead.
@@ -363,8 +388,9 @@ def _other_package(names: set[str]) -> str | None:
     return "文件是压缩包（zip），不是电子表格：请解压后逐个报送其中的电子表格文件（.xlsx、.xls、.csv）"
 
 
-def survey_xlsx(content: bytes, limits: Limits) -> XlsxSurvey:
-    """Check an xlsx against the limits before calamine reads it; say whether its sheets hold errors or formulas.
+def survey_xlsx(content: bytes, limits: Limits) -> Survey:
+    """Check an xlsx against the limits before calamine reads it; say whether its sheets hold errors or formulas,
+    and which rows they hide.
 
     The central directory gives every member's size without inflating anything, which refuses a zip bomb.
     Each worksheet is then inflated a chunk at a time (which proves its stated size: zipfile stops there and
@@ -398,19 +424,25 @@ def survey_xlsx(content: bytes, limits: Limits) -> XlsxSurvey:
         }
         could_hide = sum(_most_inflated(info) for info in members) > limits.max_uncompressed_bytes
         cells, errors, formulas = 0, False, False
+        hidden: dict[str, tuple[int, ...]] = {}  # by worksheet part
         for info in members:
             if info.filename in sheets:
                 extent = _Extent(info.filename, limits, cells)
                 try:
                     scan = _scan_worksheet(archive, info, extent)
                     errors, formulas = errors or scan.errors, formulas or scan.formulas
+                    if scan.hidden_rows:
+                        hidden[info.filename] = tuple(sorted(set(scan.hidden_rows)))
                 except LimitExceeded as exc:
                     exc.sheet = _xlsx_sheet_names(archive, relationships).get(info.filename, exc.sheet)
                     raise
                 cells += extent.area
             elif could_hide:
                 _drain(archive, info)
-        return XlsxSurvey(errors, formulas)
+        if hidden:
+            names = _xlsx_sheet_names(archive, relationships)
+            hidden = {names[part]: rows for part, rows in hidden.items() if part in names}
+        return Survey(errors, formulas, hidden)
 
 
 def _most_inflated(info: zipfile.ZipInfo) -> float:
@@ -429,6 +461,8 @@ _ENCRYPTED_STREAMS = frozenset({"EncryptionInfo", "EncryptedPackage"})
 # Records of one cell, each starting with its zero-based row and column; blanks included, as readers keep them.
 _CELL_RECORDS = {0x0006, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00D6}
 _FORMULA, _BOOLERR = 0x0006, 0x0205
+# A row's own record (BIFF3–8): its flags at offset 12, where 0x20 (fDyZero) hides it.
+_ROW, _ROW_HIDDEN = 0x0208, 0x20
 # Records of several cells in a row: row, first column, …, last column in the last two bytes.
 _ROW_RECORDS = {0x00BD, 0x00BE}
 
@@ -481,12 +515,13 @@ def _xls_error(kind: int, stream: bytes, body: int, length: int) -> bool:
     )
 
 
-def survey_xls(content: bytes, limits: Limits) -> bool:
+def survey_xls(content: bytes, limits: Limits) -> Survey:
     """Check an xls's sheets against the limits from their cell records, before calamine lays them out densely;
-    return whether any cell holds an error value."""
+    say whether any cell holds an error value, and which rows the sheets hide."""
     stream, start, end = _workbook_stream(content)
     names = _xls_sheet_names(stream, start, end)
     cells, extent, position, errors = 0, None, start, False
+    hidden: dict[str, list[int]] = {}
     while position + 4 <= end:
         kind, length = struct.unpack_from("<HH", stream, position)
         body = position + 4
@@ -499,6 +534,10 @@ def survey_xls(content: bytes, limits: Limits) -> bool:
         elif extent is not None and kind in _ROW_RECORDS and length >= 6:
             row = struct.unpack_from("<H", stream, body)[0]
             extent.reach(row + 1, struct.unpack_from("<H", stream, body + length - 2)[0] + 1)
+        elif extent is not None and kind == _ROW and length >= 16:
+            if struct.unpack_from("<H", stream, body + 12)[0] & _ROW_HIDDEN:
+                row = struct.unpack_from("<H", stream, body)[0]
+                hidden.setdefault(extent.sheet, []).append(row + 1)
         elif extent is not None and kind == _DIMENSIONS and length in (10, 14):
             rows, columns = (
                 struct.unpack_from("<4xIxxH", stream, body)
@@ -510,4 +549,4 @@ def survey_xls(content: bytes, limits: Limits) -> bool:
             cells += extent.area
             extent = None
         position = body + length
-    return errors
+    return Survey(errors, False, {sheet: tuple(sorted(set(rows))) for sheet, rows in hidden.items()})

@@ -55,6 +55,8 @@ class Grid:
     as_text: bool = False
     # A CSV's unfinished last line, judged by parse_file against the header row once that is found.
     last_line: LastLine | None = None
+    # The rows the clerk hid in Excel, as Excel numbers them: read like any other, so the receipt asks about them.
+    hidden_rows: tuple[int, ...] = ()
 
 
 @dataclass(slots=True)
@@ -112,10 +114,7 @@ def _trim(rows: list[list[Cell]]) -> list[list[Cell]]:
 def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
     """Read every visible sheet of an xlsx/xlsm/xls file with calamine, once the file is proved within limits."""
     # Whether any cell holds an error value: calamine reads those as blanks, which are put right below.
-    if kind == "xlsx":
-        has_errors, formulas = survey_xlsx(content, limits)
-    else:
-        has_errors, formulas = survey_xls(content, limits), False
+    survey = survey_xlsx(content, limits) if kind == "xlsx" else survey_xls(content, limits)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception as exc:  # calamine raises several unrelated types for broken files
@@ -132,7 +131,8 @@ def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
             # Keeping the empty area above and left of the data keeps row numbers as Excel shows them.
             rows = _trim(sheet.to_python(skip_empty_area=False))
             if rows:
-                grids.append(Grid(meta.name, rows, _merges_within(meta.name, rows, sheet.merged_cell_ranges)))
+                merged = _merges_within(meta.name, rows, sheet.merged_cell_ranges)
+                grids.append(Grid(meta.name, rows, merged, hidden_rows=survey.hidden_rows.get(meta.name, ())))
     except UnreadableFile:
         raise
     except BaseException as exc:
@@ -142,9 +142,9 @@ def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
         raise UnreadableFile(f"文件内容损坏，无法读取{where}") from exc
     finally:
         book.close()
-    if has_errors:
+    if survey.errors:
         (_restore_error_cells if kind == "xlsx" else _restore_xls_error_cells)(content, grids)
-    return Workbook(kind, grids, hidden, formulas)
+    return Workbook(kind, grids, hidden, survey.formulas)
 
 
 def _merges_within(sheet: str, rows: list[list[Cell]], merged: list[MergedRange] | None) -> list[MergedRange]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
 from bench.hostile_trials import bomb_sheet, members_of, rewrite_sheet, write_zip
-from pipeline.limits import LimitExceeded, Limits
+from pipeline.limits import LimitExceeded, Limits, survey_xlsx
 from pipeline.parse import parse_file
 from pipeline.problems import Severity
 from pipeline.reader import read_workbook
@@ -201,3 +202,38 @@ def test_an_error_cell_is_read_as_its_error_however_its_type_is_quoted(registry,
         xlsx({"清单": rows}), lambda xml: xml.replace(b't="e"', f"t={quote}e{quote}".encode())
     )
     assert "#DIV/0!" in read_workbook(content, "清单.xlsx").grids[0].rows[-1]
+
+
+# Row 5 hidden, as openpyxl writes it: `<row r="5" hidden="1">`, its cells `<c r="A5" …>`.
+_HIDDEN_ROW_5 = b'<row r="5" hidden="1">'
+
+
+@pytest.mark.parametrize(
+    ("change", "hidden"),
+    [
+        pytest.param(lambda xml: xml, (5,), id="as-excel-writes-it"),
+        pytest.param(
+            lambda xml: xml.replace(_HIDDEN_ROW_5, b"<row r='5' hidden='true'>"), (5,), id="true-quoted"
+        ),
+        pytest.param(lambda xml: xml.replace(_HIDDEN_ROW_5, b'<row r="5" hidden="0">'), (), id="shown"),
+        # Numbered by counting: the tag-by-tag path counts rows, as calamine does.
+        pytest.param(
+            lambda xml: re.sub(rb' r="[A-Z]*\d+"', b"", xml), (5,), id="rows-and-cells-without-references"
+        ),
+        pytest.param(
+            lambda xml: xml.replace(_HIDDEN_ROW_5, b'<row hidden="1">'), (5,), id="hidden-row-unnumbered"
+        ),
+        pytest.param(
+            lambda xml: xml.replace(b"<row", b"<x:row").replace(b"</row>", b"</x:row>"),
+            (5,),
+            id="prefixed-rows",
+        ),
+    ],
+)
+def test_the_limits_scan_notes_the_rows_a_sheet_hides_however_written(change, hidden):
+    written = xlsx({"清单": ROWS}, hidden_rows={"清单": [5]})
+    seen = []
+    content = rewrite_sheet(written, lambda xml: seen.append(xml) or change(xml))
+    assert _HIDDEN_ROW_5 in seen[0]  # the spelling each case rewrites
+
+    assert survey_xlsx(content, Limits()).hidden_rows == ({"清单": hidden} if hidden else {})

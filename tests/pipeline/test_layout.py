@@ -24,14 +24,18 @@ PROGRESS_HEADER = [
 PROJECT = "示范区双铺棚户区改造项目"
 
 
-def grid_of(rows, *, fmt: str = "xlsx", merges=()) -> Grid:
+def grid_of(rows, *, fmt: str = "xlsx", merges=(), hidden_rows=()) -> Grid:
     """Write rows as a one-sheet file in `fmt` and read it back, as the pipeline would."""
     if fmt == "csv":
         content, filename = csv_bytes(rows), f"{SHEET}.csv"
     elif fmt == "xls":
-        content, filename = xls({SHEET: rows}, merges={SHEET: merges}), "a.xls"
+        content, filename = (
+            xls({SHEET: rows}, merges={SHEET: merges}, hidden_rows={SHEET: hidden_rows}),
+            "a.xls",
+        )
     else:
-        content, filename = xlsx({SHEET: rows}, merges={SHEET: merges}), "a.xlsx"
+        content = xlsx({SHEET: rows}, merges={SHEET: merges}, hidden_rows={SHEET: hidden_rows})
+        filename = "a.xlsx"
     return read_workbook(content, filename).grids[0]
 
 
@@ -358,6 +362,40 @@ def test_data_rows_below_a_note_line_return_the_sheet_instead_of_being_dropped(r
     # A sign-off's names under its labels fill no required column with a value: still footer, nothing said.
     signed = compound_sheet(*DATA, footer=[["填表人：", None, "审核人："], ["张三", None, "李四"]])
     assert parse_rows(registry, signed).problems == []
+
+
+# Title, 填报单位 line, header (row 3), five compounds (rows 4 to 8), a blank row, a footer (row 10).
+FIVE = compound_sheet(
+    *[[n, f"小区{n}", "1.5", "120", "45.25", "在建"] for n in range(1, 6)], [], footer=[["填表人：张三"]]
+)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+def test_hidden_data_rows_are_counted_and_asked_about_once_per_sheet(registry, fmt):
+    # Hidden to drop old data, or only to tidy the view: the rows are counted as sent, and the clerk is asked.
+    sheet = parse_rows(registry, FIVE, fmt=fmt, hidden_rows=[5, 6, 8])
+
+    assert column_values(sheet, "excel_row") == [4, 5, 6, 7, 8]
+    assert column_values(sheet, "households") == [120] * 5
+    [problem] = sheet.problems
+    assert (problem.severity, problem.rule, problem.sheet, problem.excel_row) == (
+        "warning",
+        "hidden_rows",
+        SHEET,
+        5,
+    )
+    assert problem.message_zh == (
+        "第5至6、8行是隐藏行，其数据已按报送计入，如这些行不应报送，请删除后重新报送；如只是为便于查看而隐藏，无需处理。"
+    )
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+def test_hidden_titles_blank_rows_and_footers_say_nothing(registry, fmt):
+    # The title and 填报单位 line above the header, the blank row 9 and the footer row 10: nothing of them is counted.
+    sheet = parse_rows(registry, FIVE, fmt=fmt, hidden_rows=[1, 2, 9, 10])
+
+    assert column_values(sheet, "excel_row") == [4, 5, 6, 7, 8]
+    assert sheet.problems == []
 
 
 def test_a_csv_row_with_more_fields_than_its_header_is_an_error_not_read_shifted(registry):

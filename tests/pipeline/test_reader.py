@@ -174,6 +174,25 @@ def test_hidden_xls_sheets_are_skipped_and_listed():
     assert book.hidden == ["下拉选项"]
 
 
+@pytest.mark.parametrize(("writer", "filename"), [(xlsx, "a.xlsx"), (xls, "a.xls")])
+def test_hidden_rows_are_read_like_any_other_and_listed_per_sheet(writer, filename):
+    content = writer({"清单": ROWS, "汇总": ROWS}, hidden_rows={"清单": [5, 1], "汇总": [4]})
+
+    book = read_workbook(content, filename)
+
+    assert [(g.name, len(g.rows), g.hidden_rows) for g in book.grids] == [
+        ("清单", 5, (1, 5)),
+        ("汇总", 5, (4,)),
+    ]
+    assert text_rows(book.grids[0].rows) == text_rows(
+        read_workbook(writer({"清单": ROWS}), filename).grids[0].rows
+    )
+
+
+def test_a_csv_has_no_hidden_rows():
+    assert read_workbook(csv_bytes(ROWS), "a.csv").grids[0].hidden_rows == ()
+
+
 def test_empty_sheets_are_skipped():
     content = xlsx({"Sheet1": ROWS, "Sheet2": [], "Sheet3": [[None, "  "], [" "]]})
     book = read_workbook(content, "a.xlsx")

@@ -36,8 +36,10 @@ def xlsx(
     merges: Mapping[str, Iterable[str]] | None = None,
     hidden: Iterable[str] = (),
     very_hidden: Iterable[str] = (),
+    hidden_rows: Mapping[str, Iterable[int]] | None = None,
 ) -> bytes:
-    """Return the bytes of an .xlsx workbook with the given sheets (in order), merged ranges and hidden sheets."""
+    """Return the bytes of an .xlsx workbook with the given sheets (in order), merged ranges, hidden sheets and
+    hidden rows (Excel numbers, per sheet name)."""
     book = openpyxl.Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():
@@ -48,6 +50,8 @@ def xlsx(
                     sheet.cell(row=r, column=c, value=float(value) if isinstance(value, Decimal) else value)
         for cell_range in (merges or {}).get(name, ()):
             sheet.merge_cells(cell_range)
+        for row in (hidden_rows or {}).get(name, ()):
+            sheet.row_dimensions[row].hidden = True
         if name in set(hidden):
             sheet.sheet_state = "hidden"
         if name in set(very_hidden):
@@ -70,8 +74,9 @@ def xls(
     *,
     merges: Mapping[str, Iterable[str]] | None = None,
     hidden: Iterable[str] = (),
+    hidden_rows: Mapping[str, Iterable[int]] | None = None,
 ) -> bytes:
-    """Return the bytes of an Excel 97–2003 .xls workbook, written with xlwt."""
+    """Return the bytes of an Excel 97–2003 .xls workbook, written with xlwt; hidden rows by Excel number."""
     book = xlwt.Workbook(encoding="utf-8")
     for name, rows in sheets.items():
         sheet = book.add_sheet(name, cell_overwrite_ok=True)
@@ -92,6 +97,8 @@ def xls(
         for cell_range in (merges or {}).get(name, ()):
             min_col, min_row, max_col, max_row = range_boundaries(cell_range)
             sheet.merge(min_row - 1, max_row - 1, min_col - 1, max_col - 1)
+        for row in (hidden_rows or {}).get(name, ()):
+            sheet.row(row - 1).hidden = True
         if name in set(hidden):
             sheet.visibility = 1
     buffer = io.BytesIO()
