@@ -101,6 +101,7 @@ RULE_ZH = {
     "formula_unsaved": "公式未保存计算结果",
     "repeated_in_file": "同一文件的两张工作表重复填写",
     "hidden_rows": "隐藏行的数据已计入",
+    "duplicate_row": "两行内容完全相同",
     "stated_score_differs": "自评得分与按规则计算的得分不符",
     "stated_total_differs": "自评总分与按规则计算的总分不符",
     "stated_rate_differs": "填报的执行率与资金台账不符",

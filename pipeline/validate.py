@@ -797,7 +797,9 @@ class _Findings:
                 if position not in rows:
                     rows[position] = frame.row(position)
                 failing.append(rows[position])
-            for row, extra in _blamed_rows(failing, blame, config.type in DUPLICATE_EXPECTATIONS):
+            duplicates = config.type in DUPLICATE_EXPECTATIONS
+            alike = config.kwargs.get("column_list") or [config.kwargs.get("column", blame)]
+            for row, extra in _blamed_rows(failing, alike if duplicates else None):
                 sheet = self.sheets[(row["_batch"], row["_sheet"])]
                 if kind == DATA_ROWS:
                     self._cell(template, sheet, meta, blame, row, extra)
@@ -858,14 +860,16 @@ class _Findings:
 _META_ROW_OF = {"project_name": "project", "year": "year"}
 
 
-def _blamed_rows(failing: list[dict], column: str, duplicates: bool) -> list[tuple[dict, dict]]:
-    """Return the failing rows to report; of duplicates, every one after the first, naming the first."""
-    if not duplicates:
+def _blamed_rows(failing: list[dict], alike: list[str] | None) -> list[tuple[dict, dict]]:
+    """Return the failing rows to report; of duplicates (rows alike in these columns), every one after the first,
+    naming the first."""
+    if alike is None:
         return [(row, {}) for row in failing]
     first_of: dict[tuple, int] = {}
     blamed = []
     for row in sorted(failing, key=lambda r: (r["_batch"], r["_sheet"], r["_excel_row"])):
-        group = (row["_batch"], row["_sheet"], row[column])
+        # Alike in every column checked, not only the one blamed: two pairs of copies may share an amount.
+        group = (row["_batch"], row["_sheet"], *(row[c] for c in alike))
         if group in first_of:
             blamed.append((row, {"duplicate_of": first_of[group]}))
         else:

@@ -199,6 +199,12 @@ DEFECTS = {
         changed("satisfaction_survey", "市委小区,75,58,,17", "市委小区,0,0,,0"),
         ("no_responses", "error", 6, "有效问卷（份）"),
     ),
+    # A line pasted twice: identical in every column, its amount would be counted twice. Asked, not refused.
+    "duplicate_row": (
+        "fund_ledger",
+        CLEAN["fund_ledger"] + f"2022-01-18,{SHUANGPU},专项债券,到位,10000,,第一批\n",
+        ("duplicate_row", "warning", 6, "金额（万元）"),
+    ),
     # The year so far: paying 9,200 out of 9,000 received means a receipt is missing or an amount is wrong.
     "paid_exceeds_received": (
         "fund_ledger",
@@ -274,6 +280,11 @@ PASSING = {
     "negative_list_only_counts_payments": (
         "fund_ledger",
         changed("fund_ledger", "到位,10000,,", "到位,10000,偿还债务,"),
+    ),
+    # Two payments of one day and amount, told apart by their 摘要: two payments.
+    "same_day_and_amount_told_apart": (
+        "fund_ledger",
+        CLEAN["fund_ledger"] + f"2022-01-18,{SHUANGPU},专项债券,到位,10000,,第二批\n",
     ),
     "parts_in_another_unit_are_not_summed": (
         "scale_and_cost",
@@ -379,6 +390,30 @@ def test_messages_name_the_cell_the_value_and_the_fix(checked):
     assert yuan.message_zh.startswith(
         "第3行「金额（元）」为200000000万元，不应超过项目基本信息表中该项目的计划总投资"
     )
+
+
+def test_each_duplicated_line_names_its_own_first_row_not_one_of_the_same_amount(registry):
+    # Rows 4 and 6 are one payment pasted twice, rows 7 and 8 another of the same amount: each copy names its own.
+    payment = f"2022-02-15,{SHUANGPU},专项债券,支付,5000,工程款,进度款\n"
+    text = (
+        changed("fund_ledger", "到位,10000,", "到位,30000,")
+        + payment
+        + f"2022-04-01,{SHUANGPU},专项债券,支付,5000,工程款,二期进度款\n" * 2
+    )
+    parsed = parse("pasted_twice", text, registry)
+
+    validation = validate([Batch("pasted_twice", s) for s in parsed.sheets], registry, CONTEXT)
+
+    problems = validation.problems["pasted_twice"]
+    assert [(p.rule, p.severity, p.excel_row, p.value) for p in problems] == [
+        ("duplicate_row", "warning", 6, "5000"),
+        ("duplicate_row", "warning", 8, "5000"),
+    ]
+    assert problems[0].message_zh == (
+        "第6行「金额（万元）」填写为“5000”，与第4行各栏完全相同，两行都已计入，这笔金额算了两次，"
+        "如是重复录入，请删除其中一行后重新报送；如确为两笔同额款项，请在「摘要」中注明区别后重新报送。"
+    )
+    assert "与第7行各栏完全相同" in problems[1].message_zh
 
 
 # Wrong cells of the months: (each change, the Excel row of every cumulative_mismatch it should draw).
