@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.header import _Matcher, column_letter, find_header, header_text
 from tests.pipeline.test_layout import LEDGER_HEADER, SCALE_HEADER, column_values, grid_of, parse_rows
-from tests.pipeline.workbooks import COMPOUND_HEADER, compound_sheet
+from tests.pipeline.workbooks import COMPOUND_HEADER, PROGRESS_HEADER, compound_sheet
 
 # --- finding the header -------------------------------------------------------------------------
 
@@ -17,17 +17,7 @@ from tests.pipeline.workbooks import COMPOUND_HEADER, compound_sheet
         (["项目编码", "项目名称", "项目类型", "实施单位", "计划总投资（万元）"], "project_register"),
         (COMPOUND_HEADER, "compound_list"),
         (LEDGER_HEADER, "fund_ledger"),
-        (
-            [
-                "项目名称",
-                "年度",
-                "月份",
-                "年度计划投资（万元）",
-                "本月完成投资（万元）",
-                "累计完成投资（万元）",
-            ],
-            "investment_progress",
-        ),
+        (PROGRESS_HEADER, "investment_progress"),
         (["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值"], "performance_targets"),
         (
             ["调查对象", "有效问卷（份）", "满意（份）", "基本满意（份）", "不满意（份）"],

@@ -8,19 +8,11 @@ import pytest
 from pipeline.header import find_header
 from pipeline.layout import ParsedSheet, parse_sheet
 from pipeline.reader import Grid, read_workbook
-from tests.pipeline.workbooks import compound_sheet, csv_bytes, xls, xlsx
+from tests.pipeline.workbooks import PROGRESS_HEADER, compound_sheet, csv_bytes, xls, xlsx
 
 SHEET = "清单"
 LEDGER_HEADER = ["日期", "项目名称", "资金来源", "类型", "金额（万元）"]
 SCALE_HEADER = ["项目名称", "类别", "内容", "数量", "单位"]
-PROGRESS_HEADER = [
-    "项目名称",
-    "年度",
-    "月份",
-    "年度计划投资（万元）",
-    "本月完成投资（万元）",
-    "累计完成投资（万元）",
-]
 PROJECT = "示范区双铺棚户区改造项目"
 
 
