@@ -23,6 +23,7 @@ from pipeline.problems import Problem, Severity, cell_problem
 from pipeline.reader import Grid, UnreadableFile, read_workbook
 from pipeline.registry import ColumnType, Registry
 from pipeline.settings import TIMEZONE
+from pipeline.summaries import pass_over_summaries
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +161,8 @@ def parse_file(
         parsed.sheets.append(sheet)
     if workbook.formulas:
         _name_unsaved_formulas(content, parsed.sheets)
+    parsed.sheets, summaries = pass_over_summaries(parsed.sheets)
+    parsed.problems += summaries
     if not parsed.sheets and not parsed.errors:
         parsed.fail(
             "unknown_template",

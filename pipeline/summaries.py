@@ -1,0 +1,85 @@
+"""Tell a summary sheet from a broken one: a sheet short of required columns beside a whole sheet of its template.
+
+Clerks put a 汇总 sheet beside the 明细 (`资金来源 | 类型 | 金额` beside the ledger). Its header half-matches the
+template, so it reads as that template with 日期 and 项目名称 missing, and the whole file would be returned. It is
+passed over only when every row of it is proved to be a sum of the whole sheets' rows: the rows of the same
+values in the columns it has, added up in each amount column it has. Anything else (a row no detail row has, a
+sum that differs, a cell of its own in error) leaves its errors as they are: it may be a second ledger sheet whose
+rows would otherwise be lost.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from pipeline.layout import ParsedSheet
+from pipeline.problems import Problem, Severity
+from pipeline.registry import SUMMABLE_TYPES
+
+_MISSING = "missing_column"
+
+
+def _short(sheet: ParsedSheet) -> bool:
+    """Say whether a sheet's only errors are required columns missing from its header."""
+    errors = [p for p in sheet.problems if p.severity is Severity.ERROR]
+    return bool(errors) and all(p.rule == _MISSING for p in errors)
+
+
+def _whole(sheet: ParsedSheet) -> bool:
+    return not any(p.rule == _MISSING for p in sheet.problems)
+
+
+def _sums_match(summary: ParsedSheet, details: list[ParsedSheet]) -> bool:
+    """Say whether each row of `summary` is the sum of the detail rows alike in the columns it names."""
+    amounts = [
+        b.column.name for b in summary.bindings if b.column.type in SUMMABLE_TYPES and b.column.adds_up
+    ]
+    keys = [b.column.name for b in summary.bindings if b.column.type not in SUMMABLE_TYPES]
+    if not amounts or not keys or not summary.records:
+        return False
+    sums: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for sheet in details:
+        for record in sheet.records:
+            group = sums[tuple(record.get(k) for k in keys)]
+            for name in amounts:
+                group[name] += record.get(name) or 0
+    for record in summary.records:
+        group = tuple(record.get(k) for k in keys)
+        if group not in sums:
+            return False
+        for name in amounts:
+            unit = summary.written_units.get(name)
+            tolerance = Decimal("0.01") * (unit.factor if unit is not None else 1)
+            if abs((record.get(name) or 0) - sums[group][name]) > tolerance:
+                return False
+    return True
+
+
+def pass_over_summaries(sheets: list[ParsedSheet]) -> tuple[list[ParsedSheet], list[Problem]]:
+    """Return the sheets to keep, and a warning for each summary sheet passed over."""
+    kept, told = [], []
+    for sheet in sheets:
+        details = [s for s in sheets if s is not sheet and s.template is sheet.template and _whole(s)]
+        if not details or not _short(sheet) or not _sums_match(sheet, details):
+            kept.append(sheet)
+            continue
+        missing = "、".join(f"「{p.column_header}」" for p in sheet.problems if p.rule == _MISSING)
+        named = "、".join(f"“{s.name}”" for s in details)
+        columns = "、".join(f"「{b.header}」" for b in sheet.bindings if b.column.type not in SUMMABLE_TYPES)
+        expected = (
+            f"缺少{missing}列，其{len(sheet.records)}行与工作表{named}按{columns}汇总的数字逐行一致，"
+            "看作明细的汇总表，未重复计入"
+        )
+        told.append(
+            Problem(
+                Severity.WARNING,
+                "summary_sheet",
+                f"{expected}。",
+                sheet=sheet.name,
+                excel_row=sheet.header_rows[1],
+                expected=expected,
+                fix="无需处理",
+            )
+        )
+    return kept, told

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from pipeline.parse import parse_file
+from pipeline.problems import Severity
+from tests.pipeline.workbooks import xlsx
+
+UNIT = "枣林街道办事处"
+PROJECT = "枣林街道2022年老旧小区改造项目"
+DETAIL = [
+    [f"{PROJECT}资金到位及支付台账"],
+    [f"填报单位：{UNIT}"],
+    ["日期", "项目名称", "资金来源", "类型", "金额（万元）", "文号/凭证号"],
+    ["2022-03-01", PROJECT, "中央补助资金", "到位", 500, "财预〔2022〕1号"],
+    ["2022-05-01", PROJECT, "中央补助资金", "支付", 120, "凭01"],
+    ["2022-06-01", PROJECT, "中央补助资金", "支付", 80, "凭02"],
+    ["2022-06-01", PROJECT, "区级配套资金", "到位", 100, "区财〔2022〕2号"],
+]
+
+
+def summary(*rows, amount: str = "金额（万元）") -> list[list]:
+    return [["资金到位及支付汇总"], ["资金来源", "类型", amount], *map(list, rows)]
+
+
+def parsed(registry, sheets: dict):
+    return parse_file(xlsx(sheets), f"{UNIT}/2022年资金台账.xlsx", registry)
+
+
+def rules(problems) -> list[tuple[str, str | None, Severity]]:
+    return [(p.rule, p.sheet, p.severity) for p in problems]
+
+
+@pytest.mark.parametrize(
+    ("rows", "amount"),
+    [
+        (
+            (["中央补助资金", "到位", 500], ["中央补助资金", "支付", 200], ["区级配套资金", "到位", 100]),
+            "金额（万元）",
+        ),
+        ((["中央补助资金", "支付", 200],), "金额（万元）"),  # some of the sums only
+        ((["中央补助资金", "支付", 2_000_000], ["区级配套资金", "到位", "1,000,000"]), "金额（元）"),
+        (
+            (["中央补助资金", "支付", 200], ["合计", None, 200]),
+            "金额（万元）",
+        ),  # its own 合计, checked as ever
+    ],
+    ids=["every-sum", "some-sums", "in-yuan", "with-total"],
+)
+def test_a_summary_sheet_whose_rows_are_the_details_sums_is_passed_over(registry, rows, amount):
+    file = parsed(registry, {"明细": DETAIL, "汇总": summary(*rows, amount=amount)})
+    assert not file.errors
+    assert [s.name for s in file.sheets] == ["明细"]
+    assert rules(file.all_problems) == [("summary_sheet", "汇总", Severity.WARNING)]
+    (told,) = file.all_problems
+    assert "「日期」" in told.message_zh and "「项目名称」" in told.message_zh and "“明细”" in told.message_zh
+    assert sum(r["amount_wan"] for r in file.sheets[0].records if r["entry_type"] == "支付") == Decimal(200)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        (["中央补助资金", "支付", 300],),  # a sum that differs: maybe a sheet of other payments
+        (["省级补助资金", "到位", 50],),  # a row no detail row has
+        (["中央补助资金", "支付", "约200"],),  # a cell of its own in error
+    ],
+    ids=["differs", "not-in-details", "cell-error"],
+)
+def test_a_short_sheet_not_proved_a_summary_keeps_its_errors(registry, rows):
+    file = parsed(registry, {"明细": DETAIL, "汇总": summary(*rows)})
+    assert {("missing_column", "汇总")} <= {(p.rule, p.sheet) for p in file.errors}
+    assert "summary_sheet" not in {p.rule for p in file.all_problems}
+
+
+def test_a_short_sheet_alone_is_not_a_summary(registry):
+    # No whole sheet of its template beside it: nothing to be a summary of.
+    file = parsed(registry, {"汇总": summary(["中央补助资金", "支付", 200])})
+    assert "missing_column" in {p.rule for p in file.errors}
