@@ -175,13 +175,24 @@ class ReceiptFacts:
         }
 
 
+# What a duplicate's receipt adds when the file it repeats is no longer in force.
+OUT_OF_FORCE = {
+    "withdrawn": "该提交已被撤回，其数据不在数据仓库中，本文件也不会入库。如确需重新报送，请先与财政局核实撤回原因，"
+    "再报送改正后的文件。",
+    "superseded": "该提交已被之后报送的更正版本替代，现行数据是更正版本的。如要恢复为该版本，请修改后重新报送，"
+    "或请财政局撤回更正版本。",
+}
+
+
 def _summary(facts: ReceiptFacts) -> str:
     errors = sum(i.severity == "error" for i in facts.issues)
     warnings = len(facts.issues) - errors
     if facts.status == "rejected":
         return f"文件未通过校验，共发现{errors}处错误，整份文件已退回，数据未入库。请逐条修改后重新报送整份文件。"
     if facts.status == "duplicate":
-        return f"{facts.reason or '与此前报送的文件完全相同。'}无需任何操作。"
+        reason = facts.reason or "与此前报送的文件完全相同。"
+        # A copy out of force has its own instruction: "nothing to do" would contradict it.
+        return reason if reason.endswith(tuple(OUT_OF_FORCE.values())) else f"{reason}无需任何操作。"
     if facts.status == "withdrawn":
         return f"此文件已被撤回，其数据不再使用；如有更早报送的同一数据，现以该文件为准。原文件仍存档备查。撤回说明：{facts.reason}"
     if facts.status == "superseded":

@@ -7,6 +7,7 @@ import getpass
 import os
 from dataclasses import dataclass
 
+from pipeline.intake.store import retell_duplicates
 from pipeline.receipts import STATUS_ZH, write_receipts
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
@@ -85,6 +86,7 @@ def withdraw(settings: Settings, registry: Registry, submission_id: int, reason:
                 """,
                 [submission_id],
             ).fetchall()
+            retell_duplicates(con, [submission_id, *(number for number, _ in restored)])
             con.execute("commit")
         except Exception:
             con.execute("rollback")

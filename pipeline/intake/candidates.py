@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from pipeline.limits import Limits
 from pipeline.parse import ParsedFile, parse_file, too_large_file, unreadable_file
 from pipeline.problems import Problem, Severity
+from pipeline.receipts import OUT_OF_FORCE
 from pipeline.registry import Registry
 from pipeline.storage import SKIP_ZH, InboxEntry, NotTakenIn, Skipped, Unreadable, sha256_of, written_path
 
@@ -75,13 +76,17 @@ class Candidate:
         return self.parsed is not None and "project_register" in self.parsed.templates
 
 
-# What a duplicate's receipt adds when the file it repeats is no longer in force.
-_OUT_OF_FORCE = {
-    "withdrawn": "该提交已被撤回，其数据不在数据仓库中，本文件也不会入库。如确需重新报送，请先与财政局核实撤回原因，"
-    "再报送改正后的文件。",
-    "superseded": "该提交已被之后报送的更正版本替代，现行数据是更正版本的。如要恢复为该版本，请修改后重新报送，"
-    "或请财政局撤回更正版本。",
-}
+def duplicate_reason(number: int | None, name: str, same_folder: bool, status: str | None) -> str:
+    """Say what a duplicate repeats (submission `number`, or a file of the same run) and, if that file is out of
+    force (`status`), where that left its data."""
+    if not same_folder:  # sent for this office from another folder (代报): not named here
+        reason = "与此前已接收的一份提交内容完全相同，未重复入库。"
+    elif number:
+        reason = f"与第{number}号提交“{name}”内容完全相同，未重复入库。"
+    else:
+        reason = f"与本次同时报送的“{name}”内容完全相同。"
+    # "Not stored again" reads as "the data is in": say where a copy out of force left it.
+    return reason + OUT_OF_FORCE.get(status, "")
 
 
 def outcome_of(candidate: Candidate) -> Outcome:
@@ -95,15 +100,7 @@ def outcome_of(candidate: Candidate) -> Outcome:
     }
     if candidate.duplicate_of:
         number, name, folder, status = candidate.duplicate_of
-        if folder != parsed.sending_folder:  # sent for this office from another folder (代报): not named here
-            reason = "与此前已接收的一份提交内容完全相同，未重复入库。"
-        elif number:
-            reason = f"与第{number}号提交“{name}”内容完全相同，未重复入库。"
-        else:
-            reason = f"与本次同时报送的“{name}”内容完全相同。"
-        # "Not stored again" reads as "the data is in": say where a copy out of force left it.
-        if status in _OUT_OF_FORCE:
-            reason += _OUT_OF_FORCE[status]
+        reason = duplicate_reason(number, name, folder == parsed.sending_folder, status)
         return Outcome(candidate.inbox_path, candidate.sha256, "duplicate", reason=reason, **said)
     return Outcome(
         candidate.inbox_path,

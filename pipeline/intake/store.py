@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import duckdb
 
-from pipeline.intake.candidates import Candidate
+from pipeline.intake.candidates import Candidate, duplicate_reason
 from pipeline.objectstore import marker_of
 from pipeline.parse import ParsedFile, sending_folder_of
 from pipeline.problems import Problem
@@ -217,11 +217,38 @@ def _add_returned(pending: PendingRows, submission_id: int, parsed: ParsedFile) 
     )
 
 
+def retell_duplicates(con: duckdb.DuckDBPyConnection, submission_ids: Iterable[int]) -> None:
+    """Reword the receipts of the duplicates of these submissions, whose status has just changed: a duplicate's
+    receipt says whether the file it repeats is in force, and must not go on saying so once it is not."""
+    rows = con.execute(
+        """
+        select d.submission_id, d.reason, t.submission_id, t.original_name,
+            d.sending_folder is not distinct from t.sending_folder, t.status
+        from ops.submissions d join ops.submissions t on d.duplicate_of = t.submission_id
+        where d.status = 'duplicate' and t.submission_id in (select unnest(?::integer[]))
+        """,
+        [sorted(set(submission_ids))],
+    ).fetchall()
+    changed = [
+        (submission_id, told)
+        for submission_id, reason, number, name, same_folder, status in rows
+        if (told := duplicate_reason(number, name, same_folder, status)) != reason
+    ]
+    if changed:
+        # A receipt status that is no status makes the receipt stale: the next write_receipts rewrites it.
+        con.execute(
+            "update ops.submissions s set reason = c.reason, receipt_status = null "
+            "from (select unnest(?::integer[]) as submission_id, unnest(?::varchar[]) as reason) c "
+            "where s.submission_id = c.submission_id",
+            [list(column) for column in zip(*changed, strict=True)],
+        )
+
+
 def supersede(con: duckdb.DuckDBPyConnection, slice_keys: set[str]) -> None:
     """Mark superseded the accepted submissions on these slices whose every slice now has a later one."""
     if not slice_keys:
         return
-    con.execute(
+    superseded = con.execute(
         """
         update ops.submissions set status = 'superseded'
         where status = 'accepted' and submission_id in (
@@ -233,9 +260,12 @@ def supersede(con: duckdb.DuckDBPyConnection, slice_keys: set[str]) -> None:
             group by s.submission_id
             having bool_and(c.submission_id <> s.submission_id)
         )
+        returning submission_id
         """,
         [sorted(slice_keys)],
-    )
+    ).fetchall()
+    if superseded:
+        retell_duplicates(con, [submission_id for (submission_id,) in superseded])
 
 
 SUBMISSION_COLUMNS = [

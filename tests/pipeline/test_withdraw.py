@@ -148,6 +148,44 @@ def test_a_copy_of_a_withdrawn_or_superseded_file_is_a_duplicate_that_says_its_d
     assert old.status == "duplicate" and "撤回" not in old.reason and "替代" not in old.reason
 
 
+def duplicate_receipt(settings, name: str) -> tuple[str, str]:
+    """Return a duplicate's reason as its receipt's JSON says it, and the receipt's page."""
+    [(path,)] = query(settings, "select receipt_path from ops.submissions where original_name = ?", [name])
+    page = Path(path).read_text(encoding="utf-8")
+    facts = json.loads(
+        Path(path).with_name(Path(path).name.removesuffix(".html") + ".json").read_text("utf-8")
+    )
+    return facts["reason"], page
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+def test_a_duplicates_receipt_is_retold_when_the_file_it_repeats_goes_out_of_force_and_back(
+    settings, registry, register
+):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10)
+    ingest(settings, registry, progress=False)
+    drop(settings, "枣林街道办事处/清单（重发）.csv", COMPOUNDS_V1, mtime=20)
+    ingest(settings, registry, progress=False)
+    reason, summary = duplicate_receipt(settings, "清单（重发）.csv")
+    assert "撤回" not in reason and "替代" not in reason and "无需任何操作" in summary
+
+    # A correction supersedes the file it repeats: its data is no longer in force.
+    drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=30)
+    ingest(settings, registry, progress=False)
+    reason, summary = duplicate_receipt(settings, "清单（重发）.csv")
+    assert "现行数据是更正版本的" in reason and "无需任何操作" not in summary
+
+    # The correction withdrawn: the file it repeats is in force again.
+    withdraw(settings, registry, submission(settings, "清单（更正）.csv"), "更正版误报")
+    reason, summary = duplicate_receipt(settings, "清单（重发）.csv")
+    assert "替代" not in reason and "无需任何操作" in summary
+
+    # The file it repeats withdrawn: its data is not in the warehouse, whatever the duplicate said.
+    withdraw(settings, registry, submission(settings, "清单.csv"), "误报")
+    reason, summary = duplicate_receipt(settings, "清单（重发）.csv")
+    assert "已被撤回，其数据不在数据仓库中" in reason and "无需任何操作" not in summary
+
+
 def test_only_accepted_or_superseded_files_can_be_withdrawn_and_a_reason_is_required(
     settings, registry, register
 ):
