@@ -227,6 +227,9 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
             html = _publish_report(args, None)  # the marts and the report, without the withdrawn file
         except NoDataError as exc:  # raised once the marts' writer has published
             say(f"未生成年度报告：{exc}", sys.stderr)
+            # A report published before may still print the withdrawn file's figures: name it.
+            for line in _stale_lines(args.settings):
+                say(line)
             return EXIT_OK
         except BaseException:  # the marts could not be rebuilt: the withdrawal goes out alone
             publish_pending(args.settings.warehouse)

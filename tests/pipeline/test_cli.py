@@ -73,6 +73,24 @@ def test_an_earlier_years_report_its_data_moved_on_from_is_listed_until_rebuilt(
     assert rebuild in capsys.readouterr().out
 
 
+@pytest.mark.slow
+def test_withdrawing_the_only_register_names_the_report_it_leaves_stale(settings, register, capsys):
+    # No year can be reported once the register is gone, yet 2022's report still prints its figures.
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    assert main(["--quiet", "run"]) == 0
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        [(number,)] = con.execute(
+            "select submission_id from ops.submissions where 'project_register' in templates"
+        ).fetchall()
+    capsys.readouterr()
+
+    assert main(["--quiet", "withdraw", str(number), "--reason", "登记表有误"]) == 0
+
+    said = capsys.readouterr()
+    assert "未生成年度报告" in said.err
+    assert "2022年度：pipeline report --year 2022" in said.out
+
+
 def test_check_prints_what_would_happen_and_writes_nothing(settings, tmp_path, capsys):
     bad = COMPOUNDS_V1.replace("2,市委小区,1.9320,249,", "2,市委小区,1.9320,约200,")
     outside = tmp_path / "outside"
