@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -18,6 +19,7 @@ from pipeline.portal.config import PortalConfig
 from pipeline.registry import Registry
 from pipeline.settings import Settings
 from pipeline.text import printable
+from pipeline.warehouse import WarehouseBusy
 
 HERE = Path(__file__).parent
 logger = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ TITLE_ZH = {
     405: "请求有误",
     413: "上传过大",
     429: "请稍后再试",
+    503: "请稍后再试",
 }
 
 
@@ -118,5 +121,22 @@ def create_app(settings: Settings, registry: Registry, config: PortalConfig, war
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        # `/receipts/abc`: an address no page has, told as `/receipts/999999` is, not as FastAPI's English JSON.
+        in_path = any(error.get("loc", ("",))[0] == "path" for error in exc.errors())
+        return await error_page(request, StarletteHTTPException(404 if in_path else 400))
+
+    @app.exception_handler(WarehouseBusy)
+    async def warehouse_busy(request: Request, exc: WarehouseBusy):
+        # Someone holds the published warehouse read-write: the operator's to fix, the clerk's to retry.
+        logger.warning("portal: %s", exc)
+        told = (
+            "数据仓库正在维护，暂时无法检查文件，本次上传的文件未提交。请稍后重新上传"
+            if request.url.path == "/upload"
+            else "数据仓库正在维护，请稍后再试"
+        )
+        return await error_page(request, StarletteHTTPException(503, f"{told}；如一直如此，请联系区财政局。"))
 
     return app

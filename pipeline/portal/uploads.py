@@ -19,7 +19,7 @@ from pipeline.limits import MIB, LimitExceeded, Limits
 from pipeline.portal.config import portal_home
 from pipeline.receipts import contained, safe_component
 from pipeline.settings import Settings
-from pipeline.storage import UPLOADING, bounded_name, fsync_path
+from pipeline.storage import UPLOADING, archive_suffix, bounded_name, decode_name, fsync_path, not_sent
 
 MAX_FIELD_BYTES = 4096  # a CSRF token or a flag; nothing else travels as a plain field
 # A request may carry this much beyond its files' own bytes: part headers, boundaries, the token.
@@ -65,9 +65,14 @@ def client_name(raw: str) -> str:
 
 def inbox_name(name: str) -> str:
     """Return a name the inbox keeps and the nightly run reads: one harmless component, not hidden, not a lock."""
-    safe = safe_component(name, "未命名文件")
-    # The night skips names starting with "." or "~$" (hidden, Office lock files): such a file would wait forever.
-    return "_" + safe[2:] if safe.startswith("~$") else safe
+    # A name too long is shortened in its stem: the extension is what tells the night a workbook from a CSV.
+    suffix = name[len(name) - len(archive_suffix(name)) :] if archive_suffix(name) else ""
+    safe = safe_component(name.removesuffix(suffix) if suffix else name, "未命名文件", suffix)
+    # The night skips names starting with "." or "~$" (hidden, Office lock files) and Windows' own (desktop.ini,
+    # Thumbs.db): such a file would wait forever, with no receipt.
+    if safe.startswith("~$"):
+        return "_" + safe[2:]
+    return "_" + safe if not_sent(safe) else safe
 
 
 class _Reader:
@@ -107,7 +112,8 @@ class _Reader:
         _, options = parse_options_header(self.headers.get(b"content-disposition", b""))
         self.name = options.get(b"name", b"").decode("utf-8", "replace")
         raw = options.get(b"filename")
-        self.filename = None if raw is None else client_name(raw.decode("utf-8", "replace"))
+        # Browsers send UTF-8; an older client's GBK name is read as the night reads one in the inbox.
+        self.filename = None if raw is None else client_name(decode_name(raw))
         if self.filename is not None:
             if len(self.upload.files) >= self.max_files:
                 raise UploadRefused(413, f"一次最多上传{self.max_files}个文件，请分批上传。")

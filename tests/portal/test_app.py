@@ -15,6 +15,7 @@ from pipeline.portal.config import PortalConfig
 from pipeline.portal.sessions import record_failure, throttled_for
 from pipeline.portal.uploads import client_name, inbox_name, keep_pending, place_in_inbox, take_pending
 from pipeline.portal.users import AccountError, add_account
+from pipeline.storage import not_sent
 from tests.conftest import REGISTER_CSV
 
 with warnings.catch_warnings():
@@ -66,6 +67,8 @@ def csrf_of(client: TestClient) -> str:
         "a\x00b:c.csv",
         "..",
         "",
+        "desktop.ini",
+        "Thumbs.db",
     ],
 )
 def test_no_uploaded_name_escapes_the_offices_inbox_folder_or_hides_from_the_night(settings, sent):
@@ -73,9 +76,31 @@ def test_no_uploaded_name_escapes_the_offices_inbox_folder_or_hides_from_the_nig
 
     folder, name = placed.split("/")
     assert folder == ZAOLIN
-    assert not name.startswith((".", "~$")) and name not in ("", "..")
+    assert not not_sent(name) and name not in ("", "..")
     assert (settings.inbox / placed).resolve().parent == (settings.inbox / ZAOLIN).resolve()
     assert (settings.inbox / placed).read_bytes() == b"bytes"
+
+
+def test_a_name_too_long_is_shortened_in_its_stem_and_keeps_its_extension():
+    # The night tells a workbook from a CSV by its extension: cut off, a correct file was checked as no spreadsheet.
+    name = inbox_name("枣林街道办事处关于" + "老旧小区改造" * 20 + "的报表.XLSX")
+    assert name.endswith(".XLSX") and len(name.encode("utf-8")) <= 255
+    assert inbox_name("报表.2022年12月最终版（修改后）") == "报表.2022年12月最终版（修改后）"
+
+
+def test_a_file_name_sent_in_gbk_is_read_as_the_night_reads_one(settings, client):
+    log_in(client, ZAOLIN)
+    boundary = "gbk"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf_of(client)}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="'.encode()
+        + "满意度调查.csv".encode("gbk")
+        + f'"\r\n\r\n{REGISTER_CSV}\r\n--{boundary}--\r\n'.encode()
+    )
+    client.post(
+        "/upload", content=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
+    assert [p.name for p in (settings.inbox / ZAOLIN).iterdir()] == ["满意度调查.csv"]
 
 
 def test_placing_never_replaces_a_file_and_leaves_nothing_half_written(settings):
@@ -330,6 +355,35 @@ def test_a_running_night_never_blocks_the_portal(settings, registry, register, c
         )  # its project is in the register
         assert "项目基本信息.csv" in client.get("/").text
     assert (settings.inbox / ZAOLIN / "清单.csv").read_bytes() == COMPOUNDS_V1.encode("utf-8")
+
+
+def test_a_warehouse_held_by_another_session_is_a_chinese_page_to_retry(settings, client, monkeypatch):
+    from pipeline.portal.checker import Checker
+    from pipeline.warehouse import WarehouseBusy
+    from tests.pipeline.test_intake import COMPOUNDS_V1
+
+    # As open_or_busy raises it when a session holds the published version read-write (a real server, with a
+    # real lock held by another process, answered `500 Internal Server Error` in English).
+    def busy(self, office, files):
+        raise WarehouseBusy("warehouse-1.duckdb 正被另一个以读写方式打开它的会话（PID 1）锁定")
+
+    monkeypatch.setattr(Checker, "check", busy)
+    log_in(client, ZAOLIN)
+    sent = client.post(
+        "/upload",
+        data={"csrf": csrf_of(client)},
+        files=[("files", ("清单.csv", COMPOUNDS_V1.encode("utf-8"), "text/csv"))],
+    )
+    assert sent.status_code == 503 and "请稍后重新上传" in sent.text and "<html" in sent.text
+    assert "PID" not in sent.text  # the operator's detail stays in the log
+    assert not (settings.inbox / ZAOLIN).exists()  # told it was not sent, and it was not
+
+
+def test_an_address_no_page_has_is_the_chinese_not_found_page(client):
+    log_in(client, ZAOLIN)
+    for address in ("/receipts/abc", "/receipts/999999"):
+        page = client.get(address)
+        assert page.status_code == 404 and "找不到这个页面" in page.text, address
 
 
 def test_the_office_is_the_account_and_a_unit_line_follows_the_proxy_rule(settings, register, client):
