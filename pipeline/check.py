@@ -9,11 +9,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.intake import Outcome, prepare
+from pipeline.intake.scan import taken_in
 from pipeline.limits import LimitExceeded, Limits, check_file_size
+from pipeline.objectstore import same_object, storage_for
 from pipeline.receipts import ReceiptFacts, ReceiptIssue
 from pipeline.registry import Registry
 from pipeline.settings import TIMEZONE, Settings
-from pipeline.storage import NotTakenIn, Unreadable, decode_name, open_regular, read_whole, walk, written_path
+from pipeline.storage import (
+    InboxEntry,
+    InboxUnusable,
+    NotTakenIn,
+    Unreadable,
+    decode_name,
+    open_regular,
+    read_whole,
+    walk,
+    written_path,
+)
 from pipeline.warehouse import current_version, published_reader
 
 
@@ -99,13 +111,47 @@ def check_files(
     return [r if isinstance(r, NotChecked) else next(facts) for r in read]
 
 
+# The most files waiting in the inbox a check reads beside its own (the newest): each one is parsed and validated
+# again for every check, and by day the inbox holds the few files sent since the night.
+WAITING_MAX = 500
+
+
+def waiting_files(con, settings: Settings) -> list[tuple[str, bytes, InboxEntry]]:
+    """Return the inbox files the published warehouse has not taken in, oldest first, as the night will read them
+    beside a file placed now: a register among them names its projects, a copy makes the new file a duplicate."""
+    storage = storage_for(settings)
+    known = taken_in(con)
+    try:
+        listing = storage.scan()
+    except InboxUnusable:  # no inbox yet (the first upload makes its folder): nothing waits in it
+        return []
+    entries = sorted(
+        (
+            entry
+            for entry in listing.files
+            if (seen := known.get(entry.path)) is None or not same_object(entry, seen[0], seen[1], seen[3])
+        ),
+        key=lambda entry: (entry.mtime_ns, entry.path),
+    )
+    waiting = []
+    for entry in entries[-WAITING_MAX:]:
+        try:
+            content, read = storage.read_inbox(entry.path, settings.limits.max_file_bytes)
+        except (NotTakenIn, Unreadable, OSError):
+            continue  # the night gives it its own outcome; it tells nothing about the file checked now
+        if content is not None:
+            waiting.append((entry.path, content, read))
+    return waiting
+
+
 def check_contents(
-    files: list[tuple[str, bytes]], settings: Settings, registry: Registry
+    files: list[tuple[str, bytes]], settings: Settings, registry: Registry, beside_waiting: bool = False
 ) -> list[ReceiptFacts]:
     """Prepare files given as (inbox path, bytes) exactly as ingest would; the path's folder names the sender.
 
     Files given under one name (two folders' a.xlsx, one upload of two a.xlsx) are each checked as the one file of
     that name in the inbox, in a round of their own, so each gets its own receipt under the name it was given.
+    `beside_waiting`: as files about to be placed in the inbox, read with the files already waiting there.
     """
     rounds: list[dict[str, int]] = []  # each round: inbox path → where the file stands in `files`
     for index, (path, _) in enumerate(files):
@@ -118,9 +164,13 @@ def check_contents(
     # The published warehouse, never the writer's copy: a dry run works while a run holds the lock.
     published = current_version(settings.warehouse) is not None
     with published_reader(settings.warehouse) if published else contextlib.nullcontext() as con:
+        beside = waiting_files(con, settings) if beside_waiting else []
         for taken in rounds:
             entries = [(path, files[index][1], None) for path, index in taken.items()]
+            # Older than the files checked: the night reads them first, and a copy of one is the duplicate.
+            entries = [w for w in beside if w[0] not in taken] + entries
             candidates, _ = prepare(con, registry, entries, limits=settings.limits)
             for candidate in candidates:
-                facts[taken[candidate.inbox_path]] = receipt_facts(candidate.outcome, now)
+                if candidate.inbox_path in taken:
+                    facts[taken[candidate.inbox_path]] = receipt_facts(candidate.outcome, now)
     return facts  # type: ignore[return-value]  # every place filled: each file is in exactly one round
