@@ -86,7 +86,7 @@ def withdraw(settings: Settings, registry: Registry, submission_id: int, reason:
                 """,
                 [submission_id],
             ).fetchall()
-            retell_duplicates(con, [submission_id, *(number for number, _ in restored)])
+            retell_duplicates(con)
             con.execute("commit")
         except Exception:
             con.execute("rollback")

@@ -19,7 +19,7 @@ from pipeline.collector import collector_paused, set_aside
 from pipeline.intake.candidates import Candidate, IngestReport
 from pipeline.intake.scan import scan_inbox, taken_in
 from pipeline.intake.settle import Original, settle
-from pipeline.intake.store import committing_after, insert_rows, store_batch
+from pipeline.intake.store import committing_after, insert_rows, retell_duplicates, store_batch
 from pipeline.intake.work import MissingWorkFile, WorkFile, remember_registry, work_file_path
 from pipeline.objectstore import (
     is_url,
@@ -174,6 +174,7 @@ def _load(
         if results:
             validation.results = results
             report.data_docs = write_data_docs(validation, settings.data_docs, settings.data_docs_keep_days)
+        retell_duplicates(con)  # the run's supersedings settled: a duplicate of a file superseded says so
         report.receipts_failed = write_receipts(con, settings, receipt_pool, early=receipts).failed
         finished = dt.datetime.now(TIMEZONE)
         con.execute(

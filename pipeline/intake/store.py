@@ -11,12 +11,12 @@ from decimal import Decimal
 
 import duckdb
 
-from pipeline.intake.candidates import Candidate, duplicate_reason
+from pipeline.intake.candidates import Candidate
 from pipeline.objectstore import marker_of
 from pipeline.parse import ParsedFile, sending_folder_of
 from pipeline.problems import Problem
 from pipeline.projects import slice_key
-from pipeline.receipts import ReceiptIssue
+from pipeline.receipts import OUT_OF_FORCE, ReceiptIssue
 from pipeline.settings import TIMEZONE
 from pipeline.storage import written_path
 from pipeline.warehouse import raw_columns
@@ -217,23 +217,25 @@ def _add_returned(pending: PendingRows, submission_id: int, parsed: ParsedFile) 
     )
 
 
-def retell_duplicates(con: duckdb.DuckDBPyConnection, submission_ids: Iterable[int]) -> None:
-    """Reword the receipts of the duplicates of these submissions, whose status has just changed: a duplicate's
-    receipt says whether the file it repeats is in force, and must not go on saying so once it is not."""
+def retell_duplicates(con: duckdb.DuckDBPyConnection) -> None:
+    """Make each duplicate's reason say whether the file it repeats is in force now, as its arrival said then.
+
+    A duplicate's receipt says "not stored again": where the file it repeats has since been superseded or
+    withdrawn, that must not go on reading as "the data is in". Run once the statuses are settled (the end of a
+    load, a withdrawal), so the words depend on where things stand, not on the order files were stored in.
+    """
     rows = con.execute(
-        """
-        select d.submission_id, d.reason, t.submission_id, t.original_name,
-            d.sending_folder is not distinct from t.sending_folder, t.status
-        from ops.submissions d join ops.submissions t on d.duplicate_of = t.submission_id
-        where d.status = 'duplicate' and t.submission_id in (select unnest(?::integer[]))
-        """,
-        [sorted(set(submission_ids))],
+        "select d.submission_id, d.reason, t.status from ops.submissions d "
+        "join ops.submissions t on d.duplicate_of = t.submission_id where d.status = 'duplicate'"
     ).fetchall()
-    changed = [
-        (submission_id, told)
-        for submission_id, reason, number, name, same_folder, status in rows
-        if (told := duplicate_reason(number, name, same_folder, status)) != reason
-    ]
+    changed = []
+    for submission_id, reason, status in rows:
+        said = reason or ""
+        for note in OUT_OF_FORCE.values():  # what the file it repeats was when last told
+            said = said.removesuffix(note)
+        told = said + OUT_OF_FORCE.get(status, "")
+        if told != reason:
+            changed.append((submission_id, told))
     if changed:
         # A receipt status that is no status makes the receipt stale: the next write_receipts rewrites it.
         con.execute(
@@ -248,7 +250,7 @@ def supersede(con: duckdb.DuckDBPyConnection, slice_keys: set[str]) -> None:
     """Mark superseded the accepted submissions on these slices whose every slice now has a later one."""
     if not slice_keys:
         return
-    superseded = con.execute(
+    con.execute(
         """
         update ops.submissions set status = 'superseded'
         where status = 'accepted' and submission_id in (
@@ -260,12 +262,9 @@ def supersede(con: duckdb.DuckDBPyConnection, slice_keys: set[str]) -> None:
             group by s.submission_id
             having bool_and(c.submission_id <> s.submission_id)
         )
-        returning submission_id
         """,
         [sorted(slice_keys)],
-    ).fetchall()
-    if superseded:
-        retell_duplicates(con, [submission_id for (submission_id,) in superseded])
+    )
 
 
 SUBMISSION_COLUMNS = [
