@@ -184,6 +184,13 @@ OUT_OF_FORCE = {
 }
 
 
+def with_force_note(reason: str, status: str | None) -> str:
+    """Return a duplicate's reason with the note on the file it repeats as that file now stands (`status`)."""
+    for note in OUT_OF_FORCE.values():  # the note of when it was last told, if any
+        reason = reason.removesuffix(note)
+    return reason + OUT_OF_FORCE.get(status, "")
+
+
 def _summary(facts: ReceiptFacts) -> str:
     errors = sum(i.severity == "error" for i in facts.issues)
     warnings = len(facts.issues) - errors

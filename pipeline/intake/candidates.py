@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from pipeline.limits import Limits
 from pipeline.parse import ParsedFile, parse_file, too_large_file, unreadable_file
 from pipeline.problems import Problem, Severity
-from pipeline.receipts import OUT_OF_FORCE
+from pipeline.receipts import with_force_note
 from pipeline.registry import Registry
 from pipeline.storage import SKIP_ZH, InboxEntry, NotTakenIn, Skipped, Unreadable, sha256_of, written_path
 
@@ -86,7 +86,7 @@ def duplicate_reason(number: int | None, name: str, same_folder: bool, status: s
     else:
         reason = f"与本次同时报送的“{name}”内容完全相同。"
     # "Not stored again" reads as "the data is in": say where a copy out of force left it.
-    return reason + OUT_OF_FORCE.get(status, "")
+    return with_force_note(reason, status)
 
 
 def outcome_of(candidate: Candidate) -> Outcome:

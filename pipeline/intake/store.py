@@ -16,7 +16,7 @@ from pipeline.objectstore import marker_of
 from pipeline.parse import ParsedFile, sending_folder_of
 from pipeline.problems import Problem
 from pipeline.projects import slice_key
-from pipeline.receipts import OUT_OF_FORCE, ReceiptIssue
+from pipeline.receipts import ReceiptIssue, with_force_note
 from pipeline.settings import TIMEZONE
 from pipeline.storage import written_path
 from pipeline.warehouse import raw_columns
@@ -230,10 +230,7 @@ def retell_duplicates(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     changed = []
     for submission_id, reason, status in rows:
-        said = reason or ""
-        for note in OUT_OF_FORCE.values():  # what the file it repeats was when last told
-            said = said.removesuffix(note)
-        told = said + OUT_OF_FORCE.get(status, "")
+        told = with_force_note(reason or "", status)
         if told != reason:
             changed.append((submission_id, told))
     if changed:
