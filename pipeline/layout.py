@@ -318,6 +318,18 @@ def _row_kind(row: list[object]) -> str:
     return "data"
 
 
+def _stated_by_lines(template: Template, meta: SheetMeta) -> set[str]:
+    """Name the required columns a line above the table states for every row: `项目名称：…`, `年度：…`."""
+    # The spec's year is "a 年度 column or line", and a one-project 台账 names its project once above the table; a
+    # line that cannot be read (`年度：二〇二二`) still stands in, so its own error names it, not the absent column.
+    stated = set()
+    if template.project.line and template.project.column and meta.project is not None:
+        stated.add(template.project.column)
+    if "line" in template.year_from and meta.year_written is not None:
+        stated.add("year")
+    return stated
+
+
 def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedSheet:
     """Read every data row of a matched sheet into typed records, checking 合计/小计 rows on the way."""
     template = match.template
@@ -338,7 +350,10 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         if top > match.last_row
         for index in range(top + 1, bottom + 1)
     }
+    stated = _stated_by_lines(template, sheet.meta)
     for column in match.missing_required:
+        if column.name in stated:
+            continue
         fix = f"请按模板《{template.name_zh}》补充该列"
         sheet.problems.append(
             Problem(

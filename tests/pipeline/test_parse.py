@@ -690,6 +690,51 @@ def test_fund_ledger_without_dates_falls_back_to_the_year_line(registry):
     assert records_years(parsed) == [2022]
 
 
+def _without(header: list[str], name: str) -> list[int]:
+    """Return the positions of a header's columns but the one headed `name` (spaces not meaningful)."""
+    return [i for i, written in enumerate(header) if written.replace(" ", "") != name]
+
+
+def test_a_year_line_stands_in_for_a_monthly_reports_year_column(registry):
+    # submissions.md's year is "a 年度 column or line": the line states it for every row, so no column is missing.
+    keep = _without(PROGRESS_HEADER, "年度")
+    rows = [[f"填报单位：{SHUANGPU_UNIT}"], ["年度：2022"]]
+    rows += [[r[i] for i in keep] for r in (PROGRESS_HEADER, [PROJECT, 2022, 3, 6000, 100, 100])]
+    parsed = parse_file(xlsx({"月报": rows}), f"{SHUANGPU_UNIT}/月报.xlsx", registry)
+    assert parsed.all_problems == []
+    assert (records_years(parsed), months_read(parsed)) == ([2022], [3])
+
+
+def test_a_title_year_does_not_stand_in_for_a_monthly_reports_year_column(registry):
+    # 年度* is required: only a `年度：` line states it; a title may name the month it was filed in.
+    keep = _without(PROGRESS_HEADER, "年度")
+    rows = [["2023年1月投资完成情况月报"], [f"填报单位：{SHUANGPU_UNIT}"]]
+    rows += [[r[i] for i in keep] for r in (PROGRESS_HEADER, [PROJECT, 2022, 12, 6000, 100, 100])]
+    parsed = parse_file(xlsx({"月报": rows}), f"{SHUANGPU_UNIT}/月报.xlsx", registry)
+    assert [(p.rule, p.column_header) for p in parsed.errors] == [("missing_column", "年度")]
+
+
+def test_an_unreadable_year_line_standing_for_the_column_is_its_own_error(registry):
+    keep = _without(PROGRESS_HEADER, "年度")
+    rows = [[f"填报单位：{SHUANGPU_UNIT}"], ["年度：二〇二二"]]
+    rows += [[r[i] for i in keep] for r in (PROGRESS_HEADER, [PROJECT, 2022, 3, 6000, 100, 100])]
+    parsed = parse_file(xlsx({"月报": rows}), f"{SHUANGPU_UNIT}/月报.xlsx", registry)
+    assert [(p.rule, p.excel_row, p.column_header, p.value) for p in parsed.errors] == [
+        ("type", 2, "年度", "二〇二二")
+    ]
+
+
+def test_a_project_line_stands_in_for_a_ledgers_project_column(registry):
+    keep = _without(LEDGER_HEADER, "项目名称")
+    rows = [[f"项目名称：{PROJECT}"], *([r[i] for i in keep] for r in ledger_rows("2022-03-01", "2022/4/2"))]
+    parsed = parse_file(xlsx({"台账": rows}), f"{SHUANGPU_UNIT}/台账.xlsx", registry)
+    assert parsed.all_problems == []
+    assert [r["project_name"] for r in parsed.sheets[0].records] == [PROJECT, PROJECT]
+    # Without the line the column is missing, as before.
+    parsed = parse_file(xlsx({"台账": rows[1:]}), f"{SHUANGPU_UNIT}/台账.xlsx", registry)
+    assert ("missing_column", "项目名称") in [(p.rule, p.column_header) for p in parsed.errors]
+
+
 def test_fund_ledger_dates_spanning_two_years_are_rejected_as_year_span(registry):
     rows = ledger_rows("2022-12-28", "2023/1/5", dt.date(2023, 2, 1))
     parsed = parse_file(csv_bytes(rows), "示范区建设实业有限公司/台账.csv", registry)
