@@ -204,7 +204,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
     from pipeline.indicators import NoDataError
-    from pipeline.withdraw import WithdrawError, withdraw
+    from pipeline.withdraw import WithdrawError, unregistered_lines, withdraw
 
     with run_lock(args.settings, wait_seconds=0, purpose="pipeline withdraw"):
         try:
@@ -222,6 +222,8 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
             )
             for number, name in done.restored:
                 say(f"  第{number}号提交“{_one_line(name)}”重新生效。")
+            for line in unregistered_lines(done, args.registry):
+                say(line)
         # The withdrawal is published with the marts rebuilt without the file, as one version.
         try:
             html = _publish_report(args, None)  # the marts and the report, without the withdrawn file

@@ -7,11 +7,15 @@ import getpass
 import os
 from dataclasses import dataclass
 
+import duckdb
+
 from pipeline.intake.store import retell_duplicates
+from pipeline.projects import REGISTER_TEMPLATE, is_derived
 from pipeline.receipts import STATUS_ZH, write_receipts
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
+from pipeline.text import printable
 from pipeline.warehouse import ensure_schema, writer
 
 # A rejected or duplicate file never reached the data; only these can be taken back out of it.
@@ -27,12 +31,24 @@ class WithdrawError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class Unregistered:
+    """A file still in force whose projects only the withdrawn register registered."""
+
+    submission_id: int
+    original_name: str
+    unit: str | None
+    forms: tuple[str, ...]  # its templates' Chinese names
+    projects: tuple[tuple[str, int, str], ...]  # (项目名称 as the file wrote it, year, project code)
+
+
+@dataclass(frozen=True, slots=True)
 class Withdrawal:
     submission_id: int
     original_name: str
     unit: str | None
     status_before: str
     restored: list[tuple[int, str]]  # earlier files in force again: (submission, file name)
+    unregistered: list[Unregistered]  # files in force whose projects it alone registered
 
 
 def operator() -> str:
@@ -87,9 +103,85 @@ def withdraw(settings: Settings, registry: Registry, submission_id: int, reason:
                 [submission_id],
             ).fetchall()
             retell_duplicates(con)
+            unregistered = unregistered_by(con, registry, submission_id)
             con.execute("commit")
         except Exception:
             con.execute("rollback")
             raise
         write_receipts(con, settings)
-    return Withdrawal(submission_id, name, unit, status, sorted(restored))
+    return Withdrawal(submission_id, name, unit, status, sorted(restored), unregistered)
+
+
+def unregistered_by(
+    con: duckdb.DuckDBPyConnection, registry: Registry, submission_id: int
+) -> list[Unregistered]:
+    """Return the files in force whose projects a withdrawn register registered and no register in force does.
+
+    Projects are told by code, as intake resolved them: a project any register in force lists (a restored earlier
+    one, another office's, another year's) is still registered, and its files are not returned.
+    """
+    rows = con.execute(
+        """
+        with gone as (
+            select project_code from ops.slices
+            where submission_id = $number and template = $register and project_code is not null
+            except
+            select s.project_code from ops.slices as s inner join ops.current_slices as c using (submission_id, slice_key)
+            where s.template = $register
+        )
+        select s.submission_id, any_value(m.original_name), any_value(m.unit), list(distinct s.template),
+            list(distinct struct_pack(name := s.project_name, year := s.year, code := s.project_code))
+        from ops.slices as s
+        inner join ops.current_slices as c using (submission_id, slice_key)
+        inner join ops.submissions as m using (submission_id)
+        where s.project_code in (select project_code from gone) and m.status = 'accepted'
+        group by s.submission_id
+        order by s.submission_id
+        """,
+        {"number": submission_id, "register": REGISTER_TEMPLATE},
+    ).fetchall()
+    return [
+        Unregistered(
+            number,
+            name,
+            unit,
+            tuple(registry.templates[t].name_zh if t in registry.templates else t for t in sorted(templates)),
+            tuple(sorted((p["name"] or "", p["year"], p["code"]) for p in projects)),
+        )
+        for number, name, unit, templates, projects in rows
+    ]
+
+
+def unregistered_lines(done: Withdrawal, registry: Registry) -> list[str]:
+    """Say which files in force lost their projects' registration with the withdrawn register, and what to do."""
+    if not done.unregistered:
+        return []
+    register = registry.templates[REGISTER_TEMPLATE].name_zh
+    lines = [
+        f"注意：撤回后，下列仍然有效的文件所报的项目已不在任何有效的{register}中"
+        f"（原由第{done.submission_id}号提交登记）："
+    ]
+    for f in done.unregistered:
+        projects = "、".join(
+            f"“{_one_line(name)}”（{year}年度，"
+            f"{'未填项目编码' if is_derived(code) else '项目编码' + _one_line(code)}）"
+            for name, year, code in f.projects
+        )
+        lines.append(
+            f"  第{f.submission_id}号提交“{_one_line(f.original_name)}”"
+            f"（{_one_line(f.unit or '单位未知')}，{'、'.join(f.forms)}）：{projects}"
+        )
+    lines += [
+        "这些文件没有撤回，其数字仍计入指标和年度报告，报告照常列出这些项目，但它们已没有登记信息："
+        "报告中计划总投资显示为“—”，mart.project_year 中项目类型、实施单位为空，金额也不再与计划总投资核对；"
+        "在重新登记之前，再报送这些项目的文件会因项目未登记而被退回。",
+        f"如这些项目确实存在，请{_one_line(done.unit or '负责登记的单位')}报送列有它们的更正版{register}："
+        "须按原项目编码列出（未填编码的，项目名称和实施单位须与原表相同），上述文件才会重新对应到登记信息；"
+        "如这些项目本不该有，请用 pipeline withdraw <提交编号> --reason … 逐一撤回上述文件。",
+    ]
+    return lines
+
+
+def _one_line(value: object) -> str:
+    """Show a name from a file on one line: a line feed in it must not forge a line of the message."""
+    return printable(str(value), one_line=True)

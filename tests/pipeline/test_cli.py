@@ -74,13 +74,18 @@ def test_an_earlier_years_report_its_data_moved_on_from_is_listed_until_rebuilt(
 
 
 @pytest.mark.slow
-def test_withdrawing_the_only_register_names_the_report_it_leaves_stale(settings, register, capsys):
+def test_withdrawing_the_only_register_names_the_report_it_leaves_stale_and_the_files_it_leaves_unregistered(
+    settings, registry, register, capsys
+):
     # No year can be reported once the register is gone, yet 2022's report still prints its figures.
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
     assert main(["--quiet", "run"]) == 0
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         [(number,)] = con.execute(
             "select submission_id from ops.submissions where 'project_register' in templates"
+        ).fetchall()
+        [(orphan,)] = con.execute(
+            "select submission_id from ops.submissions where original_name = '清单.csv'"
         ).fetchall()
     capsys.readouterr()
 
@@ -89,6 +94,15 @@ def test_withdrawing_the_only_register_names_the_report_it_leaves_stale(settings
     said = capsys.readouterr()
     assert "未生成年度报告" in said.err
     assert "2022年度：pipeline report --year 2022" in said.out
+    # The list stays in force, its project registered by no register in force: said, with what to do.
+    register_zh, list_zh = (registry.templates[t].name_zh for t in ("project_register", "compound_list"))
+    assert f"已不在任何有效的{register_zh}中（原由第{number}号提交登记）" in said.out
+    assert (
+        f"  第{orphan}号提交“清单.csv”（枣林街道办事处，{list_zh}）：“枣林街道办事处改造老旧小区”（2022年度，未填项目编码）\n"
+        in said.out
+    )
+    assert "其数字仍计入指标和年度报告" in said.out and f"更正版{register_zh}" in said.out
+    assert "pipeline withdraw <提交编号>" in said.out
 
 
 def test_check_prints_what_would_happen_and_writes_nothing(settings, tmp_path, capsys):

@@ -12,9 +12,11 @@ import pytest
 from pipeline.cli import main
 from pipeline.indicators import NoDataError, build_indicators, default_year
 from pipeline.intake import ingest
+from pipeline.projects import derived_code
 from pipeline.settings import TIMEZONE
 from pipeline.warehouse import ensure_schema, publish_pending
 from pipeline.withdraw import WithdrawError, withdraw
+from tests.conftest import REGISTER_CSV
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
 
 THIS_YEAR = dt.datetime.now(TIMEZONE).year
@@ -184,6 +186,66 @@ def test_a_duplicates_receipt_is_retold_when_the_file_it_repeats_goes_out_of_for
     withdraw(settings, registry, submission(settings, "清单.csv"), "误报")
     reason, summary = duplicate_receipt(settings, "清单（重发）.csv")
     assert "已被撤回，其数据不在数据仓库中" in reason and "无需任何操作" not in summary
+
+
+ZAOLIN = "枣林街道办事处改造老旧小区"  # the project REGISTER_CSV registers and COMPOUNDS_V1 names
+LANES = "枣林街道办事处背街小巷改造"
+ZAOLIN_ROW = REGISTER_CSV.splitlines()[-1]
+
+
+def list_for(project: str) -> str:
+    return COMPOUNDS_V1.replace(f"项目名称：{ZAOLIN}", f"项目名称：{project}")
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+def test_withdrawing_a_register_names_the_files_in_force_whose_projects_it_alone_registered(
+    settings, registry
+):
+    # 项目一 registers both projects; 项目二 registers 背街小巷 again, so only 改造老旧小区 rests on 项目一 alone.
+    drop(
+        settings,
+        "枣林街道办事处/项目一.csv",
+        f"{REGISTER_CSV}{ZAOLIN_ROW.replace(ZAOLIN, LANES)}\n",
+        mtime=10,
+    )
+    drop(settings, "枣林街道办事处/项目二.csv", REGISTER_CSV.replace(ZAOLIN, LANES), mtime=11)
+    drop(settings, "枣林街道办事处/清单一.csv", list_for(ZAOLIN), mtime=12)
+    drop(settings, "枣林街道办事处/清单二.csv", list_for(LANES), mtime=13)
+    assert {o.status for o in ingest(settings, registry, progress=False).outcomes} == {"accepted"}
+    wrong, orphan = submission(settings, "项目一.csv"), submission(settings, "清单一.csv")
+
+    done = withdraw(settings, registry, wrong, "登记表有误")
+
+    assert [(f.submission_id, f.original_name, f.unit, f.forms, f.projects) for f in done.unregistered] == [
+        (
+            orphan,
+            "清单一.csv",
+            "枣林街道办事处",
+            (registry.templates["compound_list"].name_zh,),
+            ((ZAOLIN, 2022, derived_code("枣林街道办事处", ZAOLIN)),),
+        )
+    ]
+    # What the message says of the report: the list is still counted, its project has no register entry.
+    build_indicators(settings, registry)
+    counted = dict(query(settings, "select project_name, compounds from mart.renovated_compounds"))
+    compounds = [line for line in COMPOUNDS_V1.splitlines() if line[:1].isdigit()]
+    assert counted == dict.fromkeys((ZAOLIN, LANES), len(compounds))
+    registered = dict(
+        query(settings, "select project_name, planned_total_investment_wan from mart.project_year")
+    )
+    assert registered[ZAOLIN] is None and registered[LANES] is not None
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+def test_a_project_the_register_restored_by_a_withdrawal_lists_has_lost_nothing(settings, registry, register):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10)
+    drop(settings, "枣林街道办事处/项目（更正）.csv", REGISTER_CSV.replace("9163.6", "9200"), mtime=11)
+    ingest(settings, registry, progress=False)
+    first, correction = submission(settings, register.name), submission(settings, "项目（更正）.csv")
+
+    done = withdraw(settings, registry, correction, "更正版有误")
+
+    assert done.restored == [(first, register.name)] and done.unregistered == []
 
 
 def test_only_accepted_or_superseded_files_can_be_withdrawn_and_a_reason_is_required(
