@@ -14,7 +14,7 @@ from pipeline.receipts import STATUS_ZH
 from pipeline.registry import RegistryError, load_registry
 from pipeline.runlock import RunLockHeld, run_lock
 from pipeline.settings import Settings
-from pipeline.text import printable
+from pipeline.text import one_line, printable
 from pipeline.warehouse import WarehouseBusy, publish_pending
 
 EXIT_OK = 0
@@ -68,22 +68,17 @@ def say(text: str, out=None) -> None:
     print(printable(text), file=out or sys.stdout)
 
 
-def _one_line(value: object) -> str:
-    """Show a value from a file or its name on one line: a line feed in a name must not forge a line."""
-    return printable(str(value), one_line=True)
-
-
 def _print_outcome(outcome: Outcome, out) -> None:
     status = STATUS_ZH[outcome.status]
     year = f"{outcome.year}年" if outcome.year else "年度未知"
-    where = f"（{_one_line(outcome.unit or '单位未知')}，{year}，{'、'.join(outcome.templates) or '无模板'}）"
-    say(f"[{status}] {_one_line(outcome.inbox_path)} {where}", out)
+    where = f"（{one_line(outcome.unit or '单位未知')}，{year}，{'、'.join(outcome.templates) or '无模板'}）"
+    say(f"[{status}] {one_line(outcome.inbox_path)} {where}", out)
     if outcome.reason and outcome.status != "rejected":
-        say(f"    {_one_line(outcome.reason)}", out)
+        say(f"    {one_line(outcome.reason)}", out)
     for problem in outcome.problems:
         label = "错误" if problem.severity == "error" else "警告"
-        sheet = f"工作表“{_one_line(problem.sheet)}”" if problem.sheet else ""
-        say(f"    {label}：{sheet}{_one_line(problem.message_zh)}", out)
+        sheet = f"工作表“{one_line(problem.sheet)}”" if problem.sheet else ""
+        say(f"    {label}：{sheet}{one_line(problem.message_zh)}", out)
 
 
 def _print_report(report: IngestReport, out) -> None:
@@ -91,7 +86,7 @@ def _print_report(report: IngestReport, out) -> None:
         _print_outcome(outcome, out)
     for skipped in report.skipped:
         say(
-            f"[未接收] {_one_line(skipped.path)}：{_one_line(skipped.reason_zh)}", out
+            f"[未接收] {one_line(skipped.path)}：{one_line(skipped.reason_zh)}", out
         )  # a retried kind's reason says so itself
     counts = "，".join(f"{STATUS_ZH[s]} {report.count(s)} 个" for s in ("accepted", "rejected", "duplicate"))
     say(
@@ -217,11 +212,11 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
             say(f"第{args.submission_id}号提交此前已撤回；重新计算指标、发布数据仓库和年度报告。")
         else:
             say(
-                f"已撤回第{done.submission_id}号提交“{_one_line(done.original_name)}”"
-                f"（{_one_line(done.unit or '单位未知')}），回执已改写为“已撤回”。"
+                f"已撤回第{done.submission_id}号提交“{one_line(done.original_name)}”"
+                f"（{one_line(done.unit or '单位未知')}），回执已改写为“已撤回”。"
             )
             for number, name in done.restored:
-                say(f"  第{number}号提交“{_one_line(name)}”重新生效。")
+                say(f"  第{number}号提交“{one_line(name)}”重新生效。")
             for line in unregistered_lines(done, args.registry):
                 say(line)
         # The withdrawal is published with the marts rebuilt without the file, as one version.
@@ -271,7 +266,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     names = {t.id: t.name_zh for t in args.registry.templates.values()}
     for facts in check_files(files, args.settings, args.registry):
         if isinstance(facts, NotChecked):  # like an entry the night skips: data, not a failed check
-            say(f"【未检查】{_one_line(facts.path)}\n  {_one_line(facts.reason_zh)}")
+            say(f"【未检查】{one_line(facts.path)}\n  {one_line(facts.reason_zh)}")
             continue
         print(render_text(facts, dry_run=True, names=names))
     return EXIT_FAILED if missing else EXIT_OK

@@ -100,6 +100,11 @@ def printable(value: str, *, one_line: bool = False) -> str:
     return (_UNPRINTABLE if one_line else _UNPRINTABLE_BUT_LAYOUT).sub(_shown, value)
 
 
+def one_line(value: object) -> str:
+    """Show a value from a file or its name on one line: a line feed in a name must not forge a line."""
+    return printable(str(value), one_line=True)
+
+
 def display_width(text: str) -> int:
     """Return how many terminal columns text takes: wide and full-width characters (汉字, ，) take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

@@ -15,7 +15,7 @@ from pipeline.receipts import STATUS_ZH, write_receipts
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
-from pipeline.text import printable
+from pipeline.text import one_line
 from pipeline.warehouse import ensure_schema, writer
 
 # A rejected or duplicate file never reached the data; only these can be taken back out of it.
@@ -163,25 +163,20 @@ def unregistered_lines(done: Withdrawal, registry: Registry) -> list[str]:
     ]
     for f in done.unregistered:
         projects = "、".join(
-            f"“{_one_line(name)}”（{year}年度，"
-            f"{'未填项目编码' if is_derived(code) else '项目编码' + _one_line(code)}）"
+            f"“{one_line(name)}”（{year}年度，"
+            f"{'未填项目编码' if is_derived(code) else '项目编码' + one_line(code)}）"
             for name, year, code in f.projects
         )
         lines.append(
-            f"  第{f.submission_id}号提交“{_one_line(f.original_name)}”"
-            f"（{_one_line(f.unit or '单位未知')}，{'、'.join(f.forms)}）：{projects}"
+            f"  第{f.submission_id}号提交“{one_line(f.original_name)}”"
+            f"（{one_line(f.unit or '单位未知')}，{'、'.join(f.forms)}）：{projects}"
         )
     lines += [
         "这些文件没有撤回，其数字仍计入指标和年度报告，报告照常列出这些项目，但它们已没有登记信息："
         "报告中计划总投资显示为“—”，mart.project_year 中项目类型、实施单位为空，金额也不再与计划总投资核对；"
         "在重新登记之前，再报送这些项目的文件会因项目未登记而被退回。",
-        f"如这些项目确实存在，请{_one_line(done.unit or '负责登记的单位')}报送列有它们的更正版{register}："
+        f"如这些项目确实存在，请{one_line(done.unit or '负责登记的单位')}报送列有它们的更正版{register}："
         "须按原项目编码列出（未填编码的，项目名称和实施单位须与原表相同），上述文件才会重新对应到登记信息；"
         "如这些项目本不该有，请用 pipeline withdraw <提交编号> --reason … 逐一撤回上述文件。",
     ]
     return lines
-
-
-def _one_line(value: object) -> str:
-    """Show a name from a file on one line: a line feed in it must not forge a line of the message."""
-    return printable(str(value), one_line=True)
