@@ -16,8 +16,9 @@ from pipeline.reader import Grid
 from pipeline.registry import Column, ColumnType, Template
 from pipeline.text import split_header, squash
 
-# Written in a tick cell, these say the value applies (compared after width folding, case-insensitively). WPS
-# and printed forms pair a filled box or dot with an empty one: ■ and ● are ticked, □, ☐ and ○ are not.
+# Written in a tick cell, these say the value applies (compared after width folding, case-insensitively), as does
+# the column's own value (`own_word`). WPS and printed forms pair a filled box or dot with an empty one: ■ and ● are
+# ticked, □, ☐ and ○ are not.
 MARKS = frozenset({"√", "✓", "✔", "☑", "✅", "v", "y", "是", "1", "●", "■"})
 # And these that it does not; a blank cell says so too. Anything else is an error, never a guess: ☒ is a tick
 # on a Western form and a cross (不是) on a Chinese one, so it is asked about.
@@ -178,6 +179,8 @@ def read_ticks(
     for tick in ticks:
         raw = row[tick.index] if tick.index < width else None
         mark = is_mark(raw)
+        if mark is None and own_word(raw, column, tick):
+            mark = True
         if mark is None:
             errors.append(
                 TickError(
@@ -206,6 +209,13 @@ def read_ticks(
         return None, [error]
     found = {t.value for t in marked}
     return "、".join(v for v in column.values or {} if v in found), []
+
+
+def own_word(cell: object, column: Column, tick: Tick) -> bool:
+    """Say whether a tick cell holds its own column's value, as some clerks write `有可能` under 有可能 for a √."""
+    # Under its own sub-header the word can mean nothing but that value; under another value's it contradicts
+    # the column, and stays an error.
+    return isinstance(cell, str) and column.enum_lookup.get(squash(cell).strip("*")) == tick.value
 
 
 def is_mark(cell: object) -> bool | None:

@@ -180,6 +180,35 @@ def test_an_unknown_mark_is_an_error_naming_its_row_and_sub_header(registry):
     assert parsed.sheets[0].records[1]["deviation_cause"] is None  # never guessed from the √ beside it
 
 
+def test_a_columns_own_word_in_its_own_column_is_its_tick(registry):
+    # Some clerks write the sub-header's word (`有可能` under 有可能) where the form asks for √.
+    rows, merges = ticked_monitoring(MONITORING, likelihood_ticks=True)
+    sub = rows[HEADER_ROW]
+    for r in range(FIRST_DATA_ROW - 1, FIRST_DATA_ROW - 1 + len(MONITORING)):
+        rows[r] = [sub[c] if cell == "√" else cell for c, cell in enumerate(rows[r])]
+    r, c = _cell(rows, FIRST_DATA_ROW + 2, "其他")
+    rows[r][c] = "其它"  # the value's alias, spelled as offices spell it, is the same word
+
+    parsed = _parse(registry, (rows, merges))
+
+    assert parsed.all_problems == []
+    assert _table(parsed) == _table(_parse(registry, ticked_monitoring(MONITORING, likelihood_ticks=True)))
+
+
+def test_another_columns_word_in_a_tick_column_stays_an_error(registry):
+    rows, merges = ticked_monitoring(MONITORING, likelihood_ticks=True)
+    r, c = _cell(rows, FIRST_DATA_ROW, "确定能")
+    rows[r][c] = "有可能"  # under 确定能: the cell contradicts its column
+
+    parsed = _parse(registry, (rows, merges))
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.column_header, error.value) == (
+        "tick_mark", FIRST_DATA_ROW, "确定能", "有可能"
+    )  # fmt: skip
+    assert parsed.sheets[0].records[0]["likelihood"] is None
+
+
 def test_two_ticks_on_a_single_valued_likelihood_are_an_error_naming_both(registry):
     indicators = [list(i) for i in MONITORING]
     indicators[2][7] = ("确定能", "有可能")
