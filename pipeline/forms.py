@@ -7,11 +7,12 @@ from collections import defaultdict
 from decimal import Decimal
 
 from pipeline.header import _merged_origin, column_letter, header_text
+from pipeline.header_checks import likeliest, meant_fix
 from pipeline.layout import ParsedSheet, read_unit
 from pipeline.problems import Severity, cell_problem, display
 from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, Column, ColumnType, Field, Registry
-from pipeline.text import MONTHS_SO_FAR_MARK, months_so_far, split_header
+from pipeline.text import months_so_far, split_header, with_months
 from pipeline.values import CellError, Noted, UnitContext, cell_parser, is_blank
 
 # `产出指标（55分）`: a level name carrying the points of the rows under it.
@@ -278,7 +279,7 @@ def _check_unread_headers(places: _Places, found: dict[str, _Place | None], shee
             by_row[field.row].append(field)
     for label, fields in by_row.items():
         located = [found[f.name] for f in fields if found[f.name] is not None]
-        missing = [f.header for f in fields if found[f.name] is None]
+        missing = [f for f in fields if found[f.name] is None]
         if not located or not missing:
             continue  # the row is not on this form, or every value of it is read
         r = located[0][0]
@@ -292,13 +293,16 @@ def _check_unread_headers(places: _Places, found: dict[str, _Place | None], shee
                 # A cell merged down from a row above (the block's label) holds no value of this row.
                 if is_blank(value) or places.origin.get((r, c), (r, c))[0] != r:
                     continue
+                # The form's own N of months, else the one this header names (`1-6月份执行率`), is asked for.
+                months = sheet.meta.months_so_far or months_so_far(written)
+                names = "”“".join(with_months(f.header, months) for f in missing)
                 _warn_at(
                     sheet,
                     (r, c, f"{label}·{written}", header_row),
                     rule="unread_header",
                     value=value,
-                    expected=f"表头“{written}”不是本表的栏目，该值未读取；本行应有的“{'”“'.join(missing)}”未找到",
-                    fix=f"如该值即“{missing[0]}”，请将表头改为“{missing[0]}”",
+                    expected=f"表头“{written}”不是本表的栏目，该值未读取；本行应有的“{names}”未找到",
+                    fix=meant_fix("该值", likeliest(written, missing, months)),
                 )
 
 
@@ -337,8 +341,7 @@ def _check_unread_blocks(places: _Places, found: dict[str, _Place | None], sheet
 
 def _as_written(header: str, sheet: ParsedSheet) -> str:
     """Name a `1-N月…` header with the form's own N (`1-7月执行数`), once the form's headers gave it."""
-    months = sheet.meta.months_so_far
-    return header if months is None else header.replace(MONTHS_SO_FAR_MARK, f"1-{months}月")
+    return with_months(header, sheet.meta.months_so_far)
 
 
 def _stated(found: _Place | None, sheet: ParsedSheet) -> int | None:

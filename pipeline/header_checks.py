@@ -4,13 +4,14 @@ a second table below the first's end. Each would otherwise lose or swap a clerk'
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
-from pipeline.header import Binding, HeaderMatch, column_letter, header_text
+from pipeline.header import Binding, HeaderMatch, _merged_origin, column_letter, header_text
 from pipeline.layout import ParsedSheet, warn_on_header
 from pipeline.problems import Severity, display, row_problem
 from pipeline.reader import Grid
-from pipeline.registry import ColumnType
-from pipeline.text import split_header
+from pipeline.registry import Column, ColumnType
+from pipeline.text import months_so_far, split_header, with_months
 from pipeline.values import is_blank
 
 
@@ -40,6 +41,7 @@ def _repeated_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> Non
             ),
             fix="请删去多余的一列（或清空其内容），只保留一列",
             severity=Severity.ERROR,
+            row=_shown_on(grid, match, _merged_origin(grid), binding.index),
         )
 
 
@@ -82,21 +84,68 @@ def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
         return
     read = {index for b in match.bindings for index in b.indices} | {index for _, index, _ in match.repeats}
     rows = grid.rows[match.last_row + 1 : sheet.footer_row - 1 if sheet.footer_row else len(grid.rows)]
+    origin = None
+    # The `1-N月` the form's read headers name (`1-6月执行数`): the fix asks for that, not the template's N.
+    named = {months_so_far(b.header) for b in match.bindings} - {None}
     for index, written in enumerate(match.headers):
         label = split_header(written)[0] if written else ""
         if index in read or not label or label in _NEVER_DATA:
             continue
         pairs = _pairs(label)
-        alike = [c.header for c in missing if any(pairs & _pairs(w) for w in (c.header, *c.aliases))]
+        alike = [c for c in missing if any(pairs & _pairs(w) for w in (c.header, *c.aliases))]
         if not alike or all(index >= len(row) or is_blank(row[index]) for row in rows):
             continue
+        months = next(iter(named)) if len(named) == 1 else months_so_far(written)
+        origin = _merged_origin(grid) if origin is None else origin
         warn_on_header(
             sheet,
             written,
             rule="unread_column",
-            expected=f"{column_letter(index)}列的表头不是本表的栏目，该列未读取；本表的“{'”“'.join(alike)}”未找到",
-            fix=f"如该列即“{alike[0]}”，请将表头改为“{alike[0]}”",
+            expected=(
+                f"{column_letter(index)}列的表头不是本表的栏目，该列未读取；"
+                f"本表的“{'”“'.join(with_months(c.header, months) for c in alike)}”未找到"
+            ),
+            fix=meant_fix("该列", likeliest(written, alike, months)),
+            row=_shown_on(grid, match, origin, index),
         )
+
+
+def likeliest(written: str, columns: Sequence[Column], months: int | None) -> list[str]:
+    """Return how to head the columns an unread header most likely means (sharing most two-character runs with it,
+    then the longest ending: 执行数 an amount, 执行率 a rate; ties all kept), each by its spelling nearest the
+    header, `1-N月` written with `months`."""
+    label = split_header(written)[0]
+    pairs = _pairs(label)
+
+    def nearness(spelling: str) -> tuple[int, int]:
+        other = split_header(spelling)[0]
+        ending = next((n for n in range(min(len(label), len(other)), 0, -1) if label[-n:] == other[-n:]), 0)
+        return len(pairs & _pairs(other)), ending
+
+    scored = []
+    for column in columns:
+        # The header first: of spellings as near, the template's own is asked for.
+        nearest = max((column.header, *column.aliases), key=nearness)
+        scored.append((nearness(nearest), with_months(nearest, months)))
+    top = max(score for score, _ in scored)
+    return list(dict.fromkeys(spelling for score, spelling in scored if score == top))
+
+
+def meant_fix(what: str, names: Sequence[str]) -> str:
+    """Ask to head a value (`该值`) or column (`该列`) as the one column it likely is, or one of those as likely."""
+    if len(names) == 1:
+        return f"如{what}即“{names[0]}”，请将表头改为“{names[0]}”"
+    return f"如{what}即“{'”或“'.join(names)}”，请将表头改为其中相应的一个"
+
+
+def _shown_on(grid: Grid, match: HeaderMatch, origin: dict, index: int) -> int:
+    """Return the Excel row a column's header shows on: one merged down over both header rows shows on the first."""
+    for row in range(match.last_row, match.first_row - 1, -1):
+        r, c = origin.get((row, index), (row, index))
+        cells = grid.rows[r] if r < len(grid.rows) else ()
+        if c < len(cells) and header_text(cells[c]):
+            return r + 1
+    return match.last_row + 1
 
 
 def _pairs(label: str) -> set[str]:

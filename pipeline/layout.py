@@ -246,9 +246,13 @@ def warn_on_header(
     expected: str,
     fix: str,
     severity: Severity = Severity.WARNING,
+    row: int | None = None,
 ) -> None:
-    """Warn of how a column was read, on its header as written: 第4行「改造面积」：表头未注明单位，已按…"""
-    row = sheet.header_rows[1]
+    """Warn of how a column was read, on its header as written: 第4行「改造面积」：表头未注明单位，已按…
+
+    `row`: the Excel row the header shows on, where known; else the header's last row.
+    """
+    row = row or sheet.header_rows[1]
     sheet.problems.append(
         Problem(
             severity,

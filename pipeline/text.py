@@ -13,8 +13,11 @@ _HEADER_UNIT = re.compile(r"\(([^()]*)\)\s*$")
 UNIT_LABELS = ("计量单位", "金额单位", "货币单位", "计价单位", "单位")
 _UNIT_LABEL = re.compile(rf"^(?:{'|'.join(UNIT_LABELS)})[:：]")
 _TRAILING_NOTE = re.compile(r"(\((注|备注|说明)[^()]*\)|[*※]+)$")
-# A header covering the year so far, `1-7月执行数`, `1至7月实际完成情况`: folded to `1-N月…`, N kept apart.
-_MONTHS_SO_FAR = re.compile(r"^(?:1|一)(?:月)?[-~〜–—至到]+(\d{1,2}|十[一二]?|[二三四五六七八九])月")
+# A header covering the year so far, `1-7月执行数`, `1至7月份实际完成情况`, `1月—7月`: folded to `1-N月…`, N kept
+# apart. 月份 is 月 as often written; any dash a keyboard or a converted PDF gives joins the months.
+_MONTHS_SO_FAR = re.compile(
+    r"^(?:1|一)(?:月份?)?[-~〜‐‑‒–—―−至到]+(\d{1,2}|十[一二]?|[二三四五六七八九])月份?"
+)
 # `一至七月`: the months a form covers written in Chinese numerals.
 _MONTH_NUMERALS = {n: i for i, n in enumerate("一二三四五六七八九十", start=1)} | {"十一": 11, "十二": 12}
 MONTHS_SO_FAR_MARK = "1-N月"
@@ -65,6 +68,11 @@ def split_header(raw: str) -> tuple[str, str | None]:
         unit = _UNIT_LABEL.sub("", match.group(1)) or None
         text = text[: match.start()]
     return _MONTHS_SO_FAR.sub(MONTHS_SO_FAR_MARK, text.rstrip("*")), unit
+
+
+def with_months(header: str, months: int | None) -> str:
+    """Write a template's `1-N月…` header with a form's N (`1-7月执行数`); as it is while N is not known."""
+    return header if months is None else header.replace(MONTHS_SO_FAR_MARK, f"1-{months}月")
 
 
 def months_so_far(raw: str) -> int | None:

@@ -10,8 +10,10 @@ import pytest
 from pipeline.header import find_header
 from pipeline.header_checks import check_header
 from pipeline.layout import ParsedSheet, parse_sheet
+from pipeline.parse import parse_file
 from tests.pipeline.test_layout import DATA, LEDGER_HEADER, PROJECT, column_values, grid_of
-from tests.pipeline.workbooks import COMPOUND_HEADER, compound_sheet
+from tests.pipeline.test_ticks import HEADER_ROW, MONITORING, UNIT, ticked_monitoring
+from tests.pipeline.workbooks import COMPOUND_HEADER, compound_sheet, xlsx
 
 
 def checked(registry, rows) -> ParsedSheet:
@@ -82,6 +84,19 @@ def test_a_filled_column_headed_like_a_column_not_found_is_a_warning_naming_it(r
         "warning", "unread_column", 1, "完工时间"
     )  # fmt: skip
     assert "F列的表头不是本表的栏目，该列未读取；本表的“完工日期”未找到" in warning.message_zh
+
+
+def test_an_unread_column_under_a_two_row_header_is_told_on_the_row_excel_shows_it_with_its_months(registry):
+    rows, merges = ticked_monitoring(MONITORING)
+    header = rows[HEADER_ROW - 1]
+    header[header.index("1-7月实际完成情况")] = "1-7月累计完成情况"  # merged over both header rows
+
+    parsed = parse_file(xlsx({"监控表": rows}, merges={"监控表": merges}), f"{UNIT}/监控表.xlsx", registry)
+
+    [warning] = [p for p in parsed.all_problems if p.rule == "unread_column"]
+    assert (warning.excel_row, warning.column_header) == (HEADER_ROW, "1-7月累计完成情况")
+    assert warning.fix == "如该列即“1-7月实际完成情况”，请将表头改为“1-7月实际完成情况”"
+    assert "本表的“1-7月实际完成情况”未找到" in warning.message_zh
 
 
 def test_an_empty_column_headed_like_a_column_not_found_says_nothing(registry):

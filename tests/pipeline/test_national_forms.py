@@ -780,6 +780,38 @@ def test_a_value_under_a_header_nothing_reads_is_a_warning_naming_the_missing_on
     assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {None}
 
 
+def test_each_unread_block_value_is_told_the_header_it_likely_is_with_the_forms_months(registry):
+    rows, merges = _monitoring({"1-7月执行数": "1-7月累计执行数", "执行率": "1-7月累计执行率"})
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    told = {w.column_header: w for w in parsed.all_problems if w.rule == "unread_header"}
+    amount, rate = (_where(rows, "年度资金总额", h) for h in ("1-7月累计执行数", "1-7月累计执行率"))
+    assert set(told) == {amount, rate}
+    # The rate is told to become the rate's header, the amount the amount's; both with the form's 1-7月.
+    assert told[amount].fix == "如该值即“1-7月执行数”，请将表头改为“1-7月执行数”"
+    assert told[rate].fix == "如该值即“1-7月执行率”，请将表头改为“1-7月执行率”"
+    assert "本行应有的“1-7月执行数”“执行率”未找到" in told[rate].message_zh
+    assert not any("1-N月" in p.message_zh for p in parsed.all_problems)
+
+
+def test_a_monitoring_form_headed_1_to_n_yuefen_is_read_as_1_to_n_yue(registry):
+    rows, merges = national_monitoring(MONITORING, months=6)
+    as_printed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+    yuefen = {"1-6月执行数": "1-6月份执行数", "执行率": "1-6月份执行率", "1-6月执行情况": "1-6月份执行情况"}
+    yuefen["1—6月实际完成情况"] = "1至6月份执行情况"
+    rows = [[yuefen.get(cell, cell) if isinstance(cell, str) else cell for cell in row] for row in rows]
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    records = parsed.sheets[0].records
+    assert {(r["month"], r["budget_executed_wan"], r["budget_execution_rate"]) for r in records} == {
+        (6, Decimal("800.00"), Decimal("0.5096"))
+    }
+    assert records == as_printed.sheets[0].records
+
+
 def test_a_monitoring_rate_is_checked_against_executed_over_the_initial_budget(registry):
     rows, merges = _monitoring(budget=("1570.00", "800.00", "60%", "1570.00"))
 
