@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pipeline.header import Binding, HeaderMatch
+from pipeline.printed import only_printed, printed_parser
 from pipeline.problems import Problem, Severity, cell_problem, display, row_problem
 from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, ColumnType, Registry, Template
@@ -385,6 +386,10 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         )
     if template.row_unit is not None and template.row_unit.value in parsers:
         parsers[template.row_unit.value] = quantity_parser(registry.units)
+    # Name columns a printed form writes `指标1：` or `……` in: the prefix dropped, a placeholder alone no name.
+    printed = [(b.index, b.column) for b in match.bindings if b.column.strip_prefix or b.column.placeholder]
+    for _, column in printed:
+        parsers[column.name] = printed_parser(column, parsers[column.name])
     summable = [b for b in match.bindings if b.column.type in SUMMABLE_TYPES and b.column.adds_up]
     row_unit = next(
         (b for b in match.bindings if template.row_unit and b.column.name == template.row_unit.unit), None
@@ -445,8 +450,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             kind = "footer"
         if ends_at and kind != "footer" and _starts_with(row, ends_at):
             kind = "footer"
-        if kind == "data" and unused_line and _only_in(row, unused_line):
-            kind = "blank"  # a printed form's unused row: its 序号 or 二级指标, and nothing else
+        if kind == "data" and (unused_line or printed) and only_printed(row, unused_line, printed):
+            kind = "blank"  # a printed form's unused row: its 序号, 二级指标 or `指标2：`, and nothing else
         if kind == "blank":
             continue
         if kind == "footer":
@@ -671,15 +676,6 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
     sheet.footer_row = footer_row or None
     return sheet
-
-
-def _only_in(row: list[object], positions: frozenset[int]) -> bool:
-    """Say whether every written cell of a row is at one of these positions."""
-    return all(
-        position in positions
-        for position, cell in enumerate(row)
-        if cell is not None and not (isinstance(cell, str) and is_blank(cell))
-    )
 
 
 def _filled_width(row: list[object]) -> int:

@@ -88,6 +88,12 @@ class Column(_Strict):
     # A heading the form prints on every line of its table (二级指标: 成本指标, 经济效益指标…): a row holding only such
     # columns (and ordinals) is a line the unit had no indicator for, passed over like a blank row.
     preprinted: bool = False
+    # What a printed form writes in a name column before or instead of a name (三级指标: `指标1：`, `……`), as
+    # patterns matched on the cell as read (width folded: `：` is `:`). `strip_prefix` is dropped from the start of
+    # a name (`指标1：改造小区数量` is 改造小区数量); a cell holding only it, or matching `placeholder` in full,
+    # names nothing: on a row with only preprinted headings besides, an unused line; else the name is asked for.
+    strip_prefix: str | None = None
+    placeholder: str | None = None
     # What a count column counts (户, 份): a cell written with a unit counting something else (`12栋` of 惠及户数)
     # is an error, though 户 and 栋 are one measure.
     counts: str | None = None
@@ -122,6 +128,17 @@ class Column(_Strict):
             raise ValueError(f"column {self.name!r}: `preprinted` is only for text columns")
         if self.points_of is not None and self.type is not ColumnType.TEXT:
             raise ValueError(f"column {self.name!r}: `points_of` is only for text columns")
+        for key in ("strip_prefix", "placeholder"):
+            if getattr(self, key) is None:
+                continue
+            if self.type not in (ColumnType.TEXT, ColumnType.NAME):
+                raise ValueError(f"column {self.name!r}: `{key}` is only for text and name columns")
+            try:
+                re.compile(getattr(self, key))
+            except re.error as exc:
+                raise ValueError(
+                    f"column {self.name!r}: `{key}` is not a regular expression ({exc})"
+                ) from None
         meaning = self.enum_lookup  # refuses a spelling listed for two values
         if self.multiple and (
             split := [w for w in meaning if VALUE_SEPARATOR.search(w) or SPACE_SEPARATOR.search(w.strip())]
@@ -150,6 +167,16 @@ class Column(_Strict):
     def labels(self) -> tuple[str, ...]:
         """Return the normalised header texts that identify this column."""
         return tuple(dict.fromkeys(split_header(text)[0] for text in (self.header, *self.aliases)))
+
+    @cached_property
+    def prefix_pattern(self) -> re.Pattern[str] | None:
+        """Return `strip_prefix` compiled, or None."""
+        return re.compile(self.strip_prefix) if self.strip_prefix is not None else None
+
+    @cached_property
+    def placeholder_pattern(self) -> re.Pattern[str] | None:
+        """Return `placeholder` compiled, or None."""
+        return re.compile(self.placeholder) if self.placeholder is not None else None
 
     @cached_property
     def enum_lookup(self) -> dict[str, str]:

@@ -568,6 +568,70 @@ def test_a_pre_printed_heading_with_no_indicator_under_it_is_an_unused_line(regi
     assert {(p.rule, p.excel_row) for p in parsed.errors} >= {("required", line)}
 
 
+def _as_printed(targets) -> tuple[list[tuple], list[tuple]]:
+    """Return targets written after the form's printed `指标N：`, with lines left as printed (`……`, `指标2：`)."""
+    written, count = [], {}
+    for target in targets:
+        count[target[:2]] = count.get(target[:2], 0) + 1
+        written.append((*target[:2], f"指标{count[target[:2]]}：{target[2]}", *target[3:]))
+    left = [
+        ("产出指标", "数量指标", "……"),
+        ("产出指标", "质量指标", "指标2："),
+        ("效益指标", "经济效益指标", "指标1："),  # a 二级指标 with no indicator this year
+        ("效益指标", "经济效益指标", "指标2:"),
+        ("满意度指标", "服务对象满意度指标", "…"),
+        ("满意度指标", "服务对象满意度指标", "..."),
+    ]
+    for level1, level2, placeholder in left:
+        at = max((i for i, t in enumerate(written) if t[0] == level1), default=len(written) - 1)
+        at = max((i for i, t in enumerate(written) if t[:2] == (level1, level2)), default=at)
+        written.insert(at + 1, (level1, level2, placeholder, None, None, 0))
+    return written, left
+
+
+def test_lines_left_with_the_forms_printed_indicator_placeholders_are_unused(registry, demo):
+    targets, left = _as_printed(demo.TARGETS)
+    rows, merges = national_self_evaluation(targets)
+    lines = [i for i, row in enumerate(rows) if row[3] in {p for *_, p in left}]
+    for i in lines:
+        rows[i][4:] = [None] * (len(rows[i]) - 4)  # nothing written but the printed placeholder
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert len(lines) == len(left) and parsed.all_problems == []
+    records = parsed.sheets[0].records
+    # `指标1：改造小区数量` is the indicator 改造小区数量, as the marts bind it to its measure.
+    assert [r["level3"] for r in records] == [t[2] for t in demo.TARGETS]
+    assert [r["weight"] for r in records] == [Decimal(t[5]) for t in demo.TARGETS]
+
+
+def test_a_printed_placeholder_with_values_written_asks_for_the_indicators_name(registry, demo):
+    targets, left = _as_printed(demo.TARGETS)
+    rows, merges = national_self_evaluation(targets)
+    for row in rows:
+        if row[3] in {p for *_, p in left}:
+            row[4:] = [None] * (len(row) - 4)
+    line = next(i for i, row in enumerate(rows) if row[3] == "指标2：")
+    rows[line][4], rows[line][6] = "≥95%", 0  # a target and its points, but no name
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [error] = [p for p in parsed.errors if p.column_header == "三级指标"]
+    assert (error.rule, error.excel_row, error.value) == ("required", line + 1, "指标2：")
+    assert "“指标2：”是表中印好的占位，不是三级指标的名称" in error.message_zh
+    assert "请填写该行三级指标的名称" in error.fix
+
+
+def test_a_monitoring_form_drops_the_printed_prefix_and_passes_over_its_placeholders(registry):
+    indicators = [(*i[:2], f"指标1：{i[2]}", *i[3:]) for i in MONITORING]
+    indicators.insert(1, (*MONITORING[0][:2], "……", *[None] * 6))
+
+    parsed = parse_file(workbook(national_monitoring(indicators), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    assert [r["level3"] for r in parsed.sheets[0].records] == [i[2] for i in MONITORING]
+
+
 # A 执行率 left blank is no 0 %: the form's own 执行数 over its budget stands for it, and the receipt says so.
 @pytest.mark.parametrize(
     ("executed", "said"),

@@ -268,6 +268,18 @@ def test_a_minimal_template_loads(tmp_path):
             id="preprinted-on-a-number-column",
         ),
         pytest.param(
+            template_yaml(
+                columns="  - {name: points, header: 分值, type: decimal, strip_prefix: '指标\\d+:'}\n"
+            ),
+            ["column 'points': `strip_prefix` is only for text and name columns"],
+            id="strip-prefix-on-a-number-column",
+        ),
+        pytest.param(
+            template_yaml(columns="  - {name: level3, header: 三级指标, type: text, placeholder: '[.'}\n"),
+            ["column 'level3': `placeholder` is not a regular expression"],
+            id="placeholder-no-pattern",
+        ),
+        pytest.param(
             template_yaml(columns="  - {name: note, header: 备注, type: text, counts: 户}\n"),
             ["column 'note': `counts` is only for count columns"],
             id="counts-on-a-text-column",
