@@ -341,12 +341,19 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     sheet = ParsedSheet(grid.name, template, (match.first_row + 1, match.last_row + 1), match.bindings)
     above = [row_text(r) for r in grid.rows[: match.first_row]]
     sheet.meta = read_meta(above)
-    # Never into an amount: one figure merged over rows may be their shared total, not each row's (issue 17 wanted
-    # the national forms' merged 一级/二级指标 names); an amount stays in its first row, as it always did.
+    # Never into an amount that adds up: one figure merged over rows may be their shared total, not each row's
+    # (issue 17 wanted the national forms' merged 一级/二级指标 names); such an amount stays in its first row. An
+    # amount that never adds up (`adds_up: false`: a 月报's 年度计划投资, repeated on each month's row) is no share
+    # of a total, so a merge over the months is that figure on each of them.
     fill_vertical_merges(
         grid,
         match.last_row,
-        {i for b in match.bindings if b.column.type not in SUMMABLE_TYPES for i in b.indices},
+        {
+            i
+            for b in match.bindings
+            if b.column.type not in SUMMABLE_TYPES or not b.column.adds_up
+            for i in b.indices
+        },
     )
     # Cells under a merged amount left empty: a required one is told why it reads as empty.
     merged_into = {

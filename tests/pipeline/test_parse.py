@@ -705,6 +705,20 @@ def test_a_year_line_stands_in_for_a_monthly_reports_year_column(registry):
     assert (records_years(parsed), months_read(parsed)) == ([2022], [3])
 
 
+def test_a_yearly_plan_merged_down_the_months_is_each_months_plan(registry):
+    # 年度计划投资 repeats on each month's row (adds_up: false): merged over the months it is no shared total.
+    rows = [[f"填报单位：{SHUANGPU_UNIT}"], PROGRESS_HEADER]
+    rows += [[PROJECT, 2022, month, 6000 if month == 1 else None, 100, 100 * month] for month in (1, 2, 3)]
+    parsed = parse_file(xlsx({"月报": rows}, merges={"月报": ["D3:D5"]}), f"{SHUANGPU_UNIT}/月报.xlsx", registry)
+    assert parsed.all_problems == []
+    assert [r["annual_planned_investment_wan"] for r in parsed.sheets[0].records] == [6000] * 3
+    # An amount that adds up keeps its figure in its first row: merged 本月 stays that of one month.
+    rows = [[f"填报单位：{SHUANGPU_UNIT}"], PROGRESS_HEADER]
+    rows += [[PROJECT, 2022, month, 6000, 100 if month == 1 else None, 100] for month in (1, 2)]
+    parsed = parse_file(xlsx({"月报": rows}, merges={"月报": ["E3:E4"]}), f"{SHUANGPU_UNIT}/月报.xlsx", registry)
+    assert [(p.rule, p.excel_row) for p in parsed.errors] == [("required", 4)]
+
+
 def test_a_title_year_does_not_stand_in_for_a_monthly_reports_year_column(registry):
     # 年度* is required: only a `年度：` line states it; a title may name the month it was filed in.
     keep = _without(PROGRESS_HEADER, "年度")
