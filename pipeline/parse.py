@@ -690,6 +690,9 @@ def _flag_conflicts(
     if len(taken.years) > 1:
         return  # a column or dates spanning years, or a title naming several: rejected on its own already
     used = _years_zh(taken.years)
+    if _stale_line(taken, others):
+        parsed.problems.append(_stale_line_problem(sheet, taken, others))
+        return
     for other in others:
         if set(other.years) <= set(taken.years):
             continue
@@ -713,6 +716,42 @@ def _flag_conflicts(
                 fix=fix,
             )
         )
+
+
+def _stale_line(taken: _Statement, others: list[_Statement]) -> bool:
+    """Say whether a `年度：` line is all that names its year, against every date of the sheet and all else stated.
+
+    Last year's template sent again with January's rows (`年度：2022` over dates, title and name of 2023) would file
+    them as 2022 and replace that year's whole ledger: a line behind every date, and named nowhere else, is asked
+    about. Dates before the line's year are a year's funds issued ahead (提前下达 in December), as dates spanning
+    into the next year are late ones; a title or file name naming the line's year too (`2022年度资金台账`) vouches
+    for it.
+    """
+    dates = [o for o in others if o.source == "dates"]
+    if taken.source != "line" or not dates:
+        return False
+    later = all(year > max(taken.years) for o in dates for year in o.years)
+    return later and all(not set(o.years) & set(taken.years) for o in others)
+
+
+def _stale_line_problem(sheet: ParsedSheet, taken: _Statement, others: list[_Statement]) -> Problem:
+    used = _years_zh(taken.years)
+    said = "；".join(o.says for o in others)
+    fix = (
+        f"若本表是{_years_zh(others[0].years)}度的，请把“年度：”一行改正后重新报送；若确是{used}度的资金"
+        f"（全部在次年到位或支付），请在标题中写明{used}度后重新报送"
+    )
+    return Problem(
+        Severity.ERROR,
+        "year_conflict",
+        f"{taken.says}，而{said}，本表没有一处与之相同，无法确定报表年度。{fix}。",
+        sheet=sheet.name,
+        excel_row=taken.excel_row,
+        column_header=taken.header,
+        value="、".join(map(str, taken.years)),
+        expected="应与日期等处的年度一致",
+        fix=fix,
+    )
 
 
 def _settle_month(parsed: ParsedFile, sheet: ParsedSheet) -> None:

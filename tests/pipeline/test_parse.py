@@ -683,6 +683,26 @@ def test_fund_ledger_dates_spanning_two_years_under_a_year_line_are_that_years_w
     assert (warning.rule, warning.column_header, warning.value) == ("year_conflict", "日期", "2022、2023")
 
 
+def test_a_stale_year_line_against_every_date_title_and_file_name_is_an_error(registry):
+    # Last year's template sent again with January's rows: filed as 2022 it would replace 2022's whole ledger.
+    rows = ledger_rows("2023-01-05", "2023/1/20", above=[["2023年资金台账"], ["年度：2022"]])
+    parsed = parse_file(xlsx({"台账": rows}), f"{SHUANGPU_UNIT}/2023年1月台账.xlsx", registry)
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.column_header, error.value) == (
+        "year_conflict",
+        2,
+        "年度",
+        "2022",
+    )
+    assert "「日期」列的日期（第4至5行）是2023年" in error.message_zh
+    assert "请把“年度：”一行改正" in error.message_zh
+    # A title naming the line's year says the dates are that year's funds arriving late: a warning, as before.
+    rows = ledger_rows("2023-01-05", above=[["2022年度资金台账"], ["年度：2022"]])
+    parsed = parse_file(xlsx({"台账": rows}), f"{SHUANGPU_UNIT}/台账.xlsx", registry)
+    assert (parsed.errors, records_years(parsed)) == ([], [2022])
+    assert [(w.rule, w.column_header) for w in parsed.warnings] == [("year_conflict", "日期")]
+
+
 def test_fund_ledger_without_dates_falls_back_to_the_year_line(registry):
     rows = [["年度：2022"], LEDGER_HEADER, [None, PROJECT, "中央补助资金", "到位", "100"]]
     parsed = parse_file(xlsx({"台账": rows}), "示范区建设实业有限公司/台账.xlsx", registry)
@@ -709,13 +729,17 @@ def test_a_yearly_plan_merged_down_the_months_is_each_months_plan(registry):
     # 年度计划投资 repeats on each month's row (adds_up: false): merged over the months it is no shared total.
     rows = [[f"填报单位：{SHUANGPU_UNIT}"], PROGRESS_HEADER]
     rows += [[PROJECT, 2022, month, 6000 if month == 1 else None, 100, 100 * month] for month in (1, 2, 3)]
-    parsed = parse_file(xlsx({"月报": rows}, merges={"月报": ["D3:D5"]}), f"{SHUANGPU_UNIT}/月报.xlsx", registry)
+    parsed = parse_file(
+        xlsx({"月报": rows}, merges={"月报": ["D3:D5"]}), f"{SHUANGPU_UNIT}/月报.xlsx", registry
+    )
     assert parsed.all_problems == []
     assert [r["annual_planned_investment_wan"] for r in parsed.sheets[0].records] == [6000] * 3
     # An amount that adds up keeps its figure in its first row: merged 本月 stays that of one month.
     rows = [[f"填报单位：{SHUANGPU_UNIT}"], PROGRESS_HEADER]
     rows += [[PROJECT, 2022, month, 6000, 100 if month == 1 else None, 100] for month in (1, 2)]
-    parsed = parse_file(xlsx({"月报": rows}, merges={"月报": ["E3:E4"]}), f"{SHUANGPU_UNIT}/月报.xlsx", registry)
+    parsed = parse_file(
+        xlsx({"月报": rows}, merges={"月报": ["E3:E4"]}), f"{SHUANGPU_UNIT}/月报.xlsx", registry
+    )
     assert [(p.rule, p.excel_row) for p in parsed.errors] == [("required", 4)]
 
 
