@@ -13,7 +13,7 @@ from pipeline.problems import Severity, cell_problem, display
 from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, Column, ColumnType, Field, Registry
 from pipeline.text import months_so_far, split_header, with_months
-from pipeline.values import CellError, Noted, UnitContext, cell_parser, is_blank
+from pipeline.values import CellError, Noted, UnitContext, cell_parser, is_blank, parse_percent, points_text
 
 # `产出指标（55分）`: a level name carrying the points of the rows under it.
 _POINTS = re.compile(r"^(.*?)\s*[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]$")
@@ -442,7 +442,8 @@ def _label(place: _Place) -> str:
 
 
 def _settle_bare_rate(found: dict[str, _Place | None], values: dict[str, object], sheet: ParsedSheet) -> None:
-    """Read a 执行率 written as a bare 1 (1 % or 100 %) as the form's own 执行数 over its budget says, and say so."""
+    """Read a 执行率 written as a bare 1 (1 % or 100 %), or just over 1 (=E7/D7's 1.0015: 1.0015 % or 100.15 %), as
+    the form's own 执行数 over its budget says, and say so."""
     place = found.get(_RATE)
     if place is None:
         return
@@ -458,29 +459,34 @@ def _settle_bare_rate(found: dict[str, _Place | None], values: dict[str, object]
     if doubt is None:
         return
     executed, planned, labels = _execution(found, values, sheet)
-    fix = "请填写带百分号的执行率，如“100%”"
+    fraction = parse_percent(doubt.value)  # the bare number as a fraction: 100 % (1), 100.15 % (1.0015)
+    shown = points_text(fraction.scaleb(2))
+    either = f"既可读作{points_text(fraction)}%也可读作{shown}%"
+    fix = f"请填写带百分号的执行率，如“{shown}%”" + (
+        "" if fraction == 1 else "（公式结果可将单元格设为百分比格式）"
+    )
     # Without the form's own figures to tell, the rule for a bare 1 decides: read against its target, and an
-    # execution rate's target is the whole budget (100 %), so it is read as 100 %.
-    values[_RATE] = Decimal(1)
-    by_target = "按执行率的目标100%，已按100%计算"
+    # execution rate's target is the whole budget (100 %), so it is read as the fraction (100 %, 100.15 %).
+    values[_RATE] = fraction
+    by_target = f"按执行率的目标100%，已按{shown}%计算"
     if None in (executed, planned):
-        expected = f"既可读作1%也可读作100%，本表没有可对照的执行数和预算数，{by_target}"
+        expected = f"{either}，本表没有可对照的执行数和预算数，{by_target}"
     elif not planned:
-        expected = f"既可读作1%也可读作100%，本表预算数为0，无法对照执行数，{by_target}"
+        expected = f"{either}，本表预算数为0，无法对照执行数，{by_target}"
     else:
         computed = executed / planned
         basis = f"本表{labels[0]}÷{labels[1]}＝{display(executed)}÷{display(planned)}"
         # Each reading is written to the unit: within half a point of one, that is the one meant.
         reading = next(
-            (r for r in (Decimal(1), Decimal("0.01")) if abs(computed - r) <= _RATE_TOLERANCE[1]), None
+            (r for r in (fraction, fraction.scaleb(-2)) if abs(computed - r) <= _RATE_TOLERANCE[1]), None
         )
         if reading is None:
             percent = _percent(executed, planned)
-            expected = f"既可读作1%也可读作100%，而{basis}≈{percent}%，两种读法都不相符，{by_target}"
+            expected = f"{either}，而{basis}≈{percent}%，两种读法都不相符，{by_target}"
             fix = f"请核对执行率及执行数、预算数，并填写带百分号的执行率，如“{percent}%”"
         else:
             values[_RATE] = reading
-            expected = f"既可读作1%也可读作100%，对照{basis}，已按{display((reading * 100).normalize())}%计算"
+            expected = f"{either}，对照{basis}，已按{points_text(reading.scaleb(2))}%计算"
     sheet.problems.remove(doubt)
     _warn_at(sheet, place, rule="percent_ambiguous", value=doubt.value, expected=expected, fix=fix)
 

@@ -220,8 +220,9 @@ def _reading(
     target_unit: str | None,
     reported_unit: str | None,
     rate: bool | None,
+    level3: str | None,
 ) -> dict:
-    reading = read_indicator(target_text, reported_text, target_unit, reported_unit, bool(rate))
+    reading = read_indicator(target_text, reported_text, target_unit, reported_unit, bool(rate), level3)
     return {name: getattr(reading, name) for name, _ in _READING.children}
 
 
@@ -233,7 +234,7 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     con.create_function(
         "read_indicator",
         _reading,
-        ["VARCHAR"] * 4 + ["BOOLEAN"],
+        ["VARCHAR"] * 4 + ["BOOLEAN", "VARCHAR"],
         _READING,
         null_handling="special",
         side_effects=False,

@@ -13,7 +13,7 @@ from pipeline.printed import only_printed, printed_parser
 from pipeline.problems import Problem, Severity, cell_problem, display, row_problem
 from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, ColumnType, Registry, Template
-from pipeline.rules import computed_indicator, qualitative_readings, rate_indicator
+from pipeline.rules import amount_indicator, computed_indicator, qualitative_readings, rate_indicator
 from pipeline.sheet_meta import SheetMeta, read_meta, row_text
 from pipeline.text import rows_text, squash
 from pipeline.ticks import read_ticks
@@ -31,6 +31,7 @@ from pipeline.values import (
     quantity_parser,
     read_indicator,
     squashed,
+    unit_unwritten,
     written_date_parser,
     written_month_parser,
 )
@@ -84,8 +85,8 @@ class ParsedSheet:
 
     def note_percent_number(self, r: int, c: int, raw: object) -> None:
         """Keep a number cell read as percent points that a percent format would read otherwise: ≥ 1, or < 0."""
-        # 0 < n < 1 reads the same either way (0.95 is 95 %); a bare 1 is 1 % or 100 % (percent_ambiguous), 1.05 is
-        # 1.05 % unless Excel shows 105%. A text `1` shows as typed, whatever its format.
+        # 0 < n < 1 reads the same either way (0.95 is 95 %); a bare 1 is 1 % or 100 %, 1.05 1.05 % or 105 %, read by
+        # the target (percent_ambiguous) unless Excel shows 105%. A text `1` shows as typed, whatever its format.
         if raw.__class__ in (float, int) and (raw >= 1 or raw < 0):
             self.percent_numbers.append((r, c))
 
@@ -592,6 +593,14 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 target_binding and target_binding.unit,
                 binding.unit,
                 rate_indicator(values.get("level3")),
+                values.get("level3"),
+            )
+            # A bare target of an amount the data compute (`改造面积` `≥24.4`) is compared with the value reported,
+            # not the data's (mart.self_evaluation's `targets`): the clerk is asked for its unit.
+            unbound = (
+                amount_indicator(values.get("level3"))
+                if reading.error is None and reading.target_number is not None and reading.target_unit is None
+                else None
             )
             if reading.target_unit == "%" and binding.index < width:
                 # A bare number against a percent target is read in points; its cell's format may say otherwise.
@@ -630,7 +639,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 reading.error is None
                 and target
                 and not reported
-                and not computed_indicator(values.get("level3"))
+                and (unbound or not computed_indicator(values.get("level3")))
             ):
                 # Nothing to score it by: it counts 0, which the clerk must hear of before the report says so.
                 sheet.warn(_BLANK_ACTUAL, excel_row=excel_row, header=binding.header, value=None)
@@ -638,6 +647,9 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 sheet.warn(
                     reading.target_noted, excel_row=excel_row, header=target_binding.header, value=target
                 )
+            if unbound and target_binding is not None:
+                noted = unit_unwritten(target, unbound)
+                sheet.warn(noted, excel_row=excel_row, header=target_binding.header, value=target)
         if part is not None:
             item = values.get(part.column) or ""
             folded_item = squashed(item)

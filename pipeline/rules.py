@@ -133,11 +133,16 @@ class Rules(_Strict):
         years = [self.defaults, *(self.for_year(year) for year in self.years)]
         return frozenset().union(*({*y.qualitative, *y.qualitative_words} for y in years))
 
-    def bindings_any_year(self) -> tuple[tuple[tuple[str, bool], ...], ...]:
-        """Return each year's bindings in order as (folded `contains`, whether its measure is a rate)."""
+    def bindings_any_year(self) -> tuple[tuple[tuple[str, bool, str], ...], ...]:
+        """Return each year's bindings in order as (folded `contains`, whether its measure is a rate, the units'
+        measure)."""
         years = [self.defaults, *(self.for_year(year) for year in self.years)]
         return tuple(
-            tuple((folded_name(b.contains), b.measure in RATE_MEASURES) for b in y.bindings) for y in years
+            tuple(
+                (folded_name(b.contains), b.measure in RATE_MEASURES, MEASURE_UNITS[b.measure])
+                for b in y.bindings
+            )
+            for y in years
         )
 
     def for_year(self, year: int) -> YearRules:
@@ -158,10 +163,11 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
     return rules
 
 
-_LOADED: dict[tuple[Path, int], tuple[frozenset[str], tuple[tuple[tuple[str, bool], ...], ...]]] = {}
+_Bindings = tuple[tuple[tuple[str, bool, str], ...], ...]
+_LOADED: dict[tuple[Path, int], tuple[frozenset[str], _Bindings]] = {}
 
 
-def _derived(path: Path) -> tuple[frozenset[str], tuple[tuple[tuple[str, bool], ...], ...]]:
+def _derived(path: Path) -> tuple[frozenset[str], _Bindings]:
     """Return the rules file's qualitative readings and bindings, worked out again only when the file changes."""
     key = (path, path.stat().st_mtime_ns)
     if key not in _LOADED:
@@ -171,14 +177,17 @@ def _derived(path: Path) -> tuple[frozenset[str], tuple[tuple[tuple[str, bool], 
     return _LOADED[key]
 
 
-def _first_bindings(level3: str | None, path: Path) -> list[bool]:
+def _first_bindings(level3: str | None, path: Path) -> list[tuple[bool, str]]:
     """Return, for each year whose bindings take this 三级指标, whether the first that does (as the models take it)
-    is a rate."""
+    is a rate, and the measure of its units."""
     if not level3:
         return []
     folded = folded_name(level3)
-    firsts = (next((rate for name, rate in year if name in folded), None) for year in _derived(path)[1])
-    return [rate for rate in firsts if rate is not None]
+    firsts = (
+        next(((rate, unit) for name, rate, unit in year if name in folded), None)
+        for year in _derived(path)[1]
+    )
+    return [first for first in firsts if first is not None]
 
 
 def qualitative_readings(path: Path = RULES_PATH) -> frozenset[str]:
@@ -188,7 +197,13 @@ def qualitative_readings(path: Path = RULES_PATH) -> frozenset[str]:
 
 def rate_indicator(level3: str | None, path: Path = RULES_PATH) -> bool:
     """Say whether some year's bindings compute this 三级指标 as a rate (满意度, 支付率): its target is in %."""
-    return any(_first_bindings(level3, path))
+    return any(rate for rate, _ in _first_bindings(level3, path))
+
+
+def amount_indicator(level3: str | None, path: Path = RULES_PATH) -> str | None:
+    """Return the measure of the units (area, money, count) some year's bindings compute this 三级指标 in, if an
+    amount: a target of it written without a unit is in none of them for sure (㎡ or 万㎡?)."""
+    return next((unit for rate, unit in _first_bindings(level3, path) if not rate), None)
 
 
 def computed_indicator(level3: str | None, path: Path = RULES_PATH) -> bool:

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from pipeline.problems import display
 from pipeline.registry import SPACE_SEPARATOR, VALUE_SEPARATOR, Column, ColumnType, Units, load_units
-from pipeline.text import clean_name, clean_prose, clean_text, nfkc, squash
+from pipeline.text import clean_name, clean_prose, clean_text, nfkc, split_header, squash
 
 # Written in a cell, these mean "no value".
 NULL_TOKENS = frozenset({"", "-", "--", "—", "——", "/", "无", "空", "n/a", "na", "null", "none"})
@@ -262,22 +262,37 @@ def parse_quantity(value: object, units: Units) -> Decimal | Quantity:
     return Quantity(number, suffix)
 
 
-def bare_percent(number: Decimal, target_points: Decimal | None, basis: str) -> tuple[Decimal, Noted | None]:
-    """Read a number written without `%` for a percentage, in percent points; note the reading of a bare 1."""
-    # Clerks write 95 % as 0.95 or as 95. Only 1 could be either (1 % or 100 %): the target decides, and
-    # `basis` (what it was read against) tells the clerk, who can correct it.
+def bare_percent(
+    number: Decimal, target_points: Decimal | None, basis: str, *, target: bool = False
+) -> tuple[Decimal, Noted | None]:
+    """Read a number written without `%` for a percentage, in percent points; note a reading in doubt."""
+    # Clerks write 95 % as 0.95 or as 95. A bare 1 could be either (1 % or 100 %), and so could a number just over 1:
+    # 1.0235 is a formula's ratio (=1606.9/1570) in a General cell as surely as it is 1.0235 %. A target of 50 % or
+    # more reads it as a fraction, a lower one as points; with none to read against, as points. Each reading is
+    # noted (`basis`: what it was read against), bar one over 1 read against a lower target, which is no doubt.
+    # `target`: the number is a target itself, whose `target_points` is its comparison (`≥1` asks for all of
+    # something): only a bare 1 is in doubt there, as `≥1.5` is 1.5 % far more often than 150 %.
     if 0 < number < 1:
         return number.scaleb(2), None
-    if number != 1:
+    if number != 1 and (target or not 1 < number < 2):
         return number, None
-    points = Decimal(100) if target_points is not None and target_points >= 50 else Decimal(1)
-    other = Decimal(1) if points == 100 else Decimal(100)
+    high = target_points is not None and target_points >= 50
+    if number != 1 and target_points is not None and not high:
+        return number, None
+    fraction = Decimal(100) if number == 1 else number.scaleb(2)
+    points, other = (fraction, number) if high else (number, fraction)
     return points, Noted(
         points,
         "percent_ambiguous",
-        f"既可读作1%也可读作100%，{basis}，已按{points}%计算",
-        f"请填写带百分号的数值，如实为{other}%请改为“{other}%”",
+        f"既可读作{points_text(number)}%也可读作{points_text(fraction)}%，{basis}，已按{points_text(points)}%计算",
+        f"请填写带百分号的数值，如实为{points_text(other)}%请改为“{points_text(other)}%”"
+        + ("" if number == 1 else "（公式结果可将单元格设为百分比格式）"),
     )
+
+
+def points_text(number: Decimal) -> str:
+    """Show percent points as a clerk reads them: a formula's 102.35031847… to four decimals."""
+    return display(number.quantize(_STEP[4]) if number.as_tuple().exponent < -4 else number)
 
 
 def parse_percent(value: object, header_unit: str | None = None) -> Decimal | Noted:
@@ -529,7 +544,7 @@ _INDICATOR_FLAWS = {
 
 
 def _in_header_unit(
-    written: _Written, header_unit: str | None, against: Decimal | None, basis: str
+    written: _Written, header_unit: str | None, against: Decimal | None, basis: str, *, target: bool = False
 ) -> tuple[_Written, Noted | None]:
     """Give a number written without a unit the unit of its column's header (`年度指标值（%）`): 0.9 there is 90 %."""
     unit = _unit_spelling(header_unit) if header_unit else None
@@ -537,8 +552,16 @@ def _in_header_unit(
         return written, None
     if unit != "%":
         return written._replace(unit=unit), None
-    number, noted = bare_percent(written.number, against, basis)
+    number, noted = bare_percent(written.number, against, basis, target=target)
     return written._replace(number=number, unit="%"), noted
+
+
+def name_unit(level3: str | None) -> str | None:
+    """Return the unit a 三级指标 names in its closing brackets (`改造面积（万平方米）`, `满意度（%）`), if a known one."""
+    unit = split_header(level3)[1] if level3 else None
+    prefix = _unit_prefix(unit) if unit else None
+    # `（含道路）`, `（中央资金）` are notes on what is counted, `（万元/户）` a price: none is the unit of a bare number.
+    return unit if prefix is not None and prefix[0] == unit else None
 
 
 @functools.lru_cache(maxsize=65536)
@@ -548,24 +571,34 @@ def read_indicator(
     target_header_unit: str | None = None,
     reported_header_unit: str | None = None,
     rate: bool = False,
+    level3: str | None = None,
 ) -> Indicator:
     """Read a target (`≥95%`, `=16个`, `按期完成`) and the value reported against it, as the clerk meant it.
 
-    A header's unit (`实际完成值（%）`) is the unit of a number written without one in its column. `rate`: the
-    indicator is computed as a rate (rules.yaml bindings: 满意度, 支付率), so a target without a unit is a percentage.
+    A header's unit (`实际完成值（%）`) is the unit of a number written without one in its column, and the unit the
+    row's 三级指标 names (`改造面积（万平方米）`) that of both its cells, before the headers'. `rate`: the indicator is
+    computed as a rate (rules.yaml bindings: 满意度, 支付率), so a target without a unit is a percentage.
     """
+    named = name_unit(level3)
+    named_by = f"三级指标“{level3}”注明（%）"
+    target_header_unit = named or target_header_unit
+    reported_header_unit = named or reported_header_unit
     target = _indicator_parts(target_text)
     operator = "定性" if target.number is None else target.operator or "≥"
     # A bare 1 as a percent target: `≥1` asks for all of something (100 %), `≤1` for a small share (1 %).
     all_of = Decimal(100) if operator in ("≥", "=") else None
-    basis = f"年度指标值“{target_text}”的表头注明（%）、按“{operator}”比较"
-    target, target_noted = _in_header_unit(target, target_header_unit, all_of, basis)
+    basis = (
+        f"{named_by}、年度指标值“{target_text}”按“{operator}”比较"
+        if named
+        else f"年度指标值“{target_text}”的表头注明（%）、按“{operator}”比较"
+    )
+    target, target_noted = _in_header_unit(target, target_header_unit, all_of, basis, target=True)
     header_noted = None
     if rate and target.unit is None and target.number is not None:
         # `居民满意度（%）` `≥90`: the data give the rate as a fraction, so 90 read as written would be 90 times 100 %.
         # (No header unit was taken, or the target would have one: nothing is noted of it yet.)
         said = f"年度指标值“{target_text}”未写单位，该指标由数据按百分比计算"
-        target, target_noted = _in_header_unit(target, "%", all_of, said)
+        target, target_noted = _in_header_unit(target, "%", all_of, said, target=True)
         target_noted = target_noted or Noted(
             None,
             "indicator_unit_assumed",
@@ -577,7 +610,7 @@ def read_indicator(
     if (
         target_unit is None
     ):  # else a bare value is read in its own row's target unit, nearer than the header's
-        basis = f"实际完成值的表头注明（%），对照年度指标值“{target_text}”"
+        basis = f"{named_by if named else '实际完成值的表头注明（%）'}，对照年度指标值“{target_text}”"
         reported, header_noted = _in_header_unit(reported, reported_header_unit, target_number, basis)
     reported_number, reported_unit = reported.number, reported.unit
     noted = error = None
@@ -604,7 +637,7 @@ def read_indicator(
         # A target written without its unit is read in the unit the value names, and the clerk told so.
         if reported_unit == "%":
             basis = f"对照实际完成值“{reported_text}”"
-            target_number, _ = bare_percent(target_number, reported_number, basis)
+            target_number, _ = bare_percent(target_number, reported_number, basis, target=True)
         target_unit = reported_unit
         noted = Noted(
             None,
@@ -668,6 +701,20 @@ def read_indicator(
         in_target,
         target_noted if (noted or header_noted) else None,
         not (noted or header_noted) and target_noted is not None,
+    )
+
+
+def unit_unwritten(target_text: str, measure: str) -> Noted:
+    """Tell a clerk why a target of an amount the data compute, written with no unit, is scored by the value reported."""
+    # `≥24.4` for 改造面积 is 24.4 ㎡ or 24.4 万㎡: compared with the data's 201000 ㎡ it would score whichever the
+    # warehouse guessed. The value reported beside it is written in the clerk's own unit, and so is compared.
+    units = "、".join(_indicator_units().measures[measure].units)
+    return Noted(
+        None,
+        "indicator_unit_assumed",
+        f"年度指标值“{target_text}”未写单位，不知是{units}中的哪一种，不能与由数据计算的数值对照，"
+        "已按填报的实际完成值计分（视为与年度指标值同一单位）",
+        f"请在年度指标值中写明单位（{units}）",
     )
 
 

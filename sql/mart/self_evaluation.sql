@@ -21,13 +21,15 @@ with bound as (
 ),
 
 -- Each distinct pair of texts is read once: read_indicator runs in Python, and a year's thousands of indicators
--- repeat a few hundred targets. An indicator computed as a rate reads a target without a unit as a percentage.
+-- repeat a few hundred targets. An indicator computed as a rate reads a target without a unit as a percentage; a
+-- 三级指标 naming its unit (`改造面积（万平方米）`) gives it to the bare numbers of its row.
 readings as (
     select
-        target_text, reported_value, target_header_unit, reported_header_unit, rate,
-        read_indicator(target_text, reported_value, target_header_unit, reported_header_unit, rate) as reading
+        level3, target_text, reported_value, target_header_unit, reported_header_unit, rate,
+        read_indicator(target_text, reported_value, target_header_unit, reported_header_unit, rate, level3) as reading
     from (
         select distinct
+            performance_targets.level3,
             performance_targets.target_text,
             performance_targets.reported_value,
             performance_targets.target_header_unit,
@@ -47,15 +49,19 @@ targets as (
         ) as position,
         -- A target written in a unit the measure is not in is no measure of it: `项目总投资控制率 ≤100%` is bound
         -- by 总投资 to an amount in 万元, `满意度调查覆盖户数 ≥500户` by 满意度 to a rate. Its reported value is used.
+        -- So it is for a number written with no unit at all (cell, 三级指标, header) bound to an amount: `改造面积`
+        -- `≥24.4` may be ㎡ or 万㎡, never compared with the data's ㎡ on a guess (pipeline.layout warns of it). A rate's
+        -- bare target is read as a percentage (read_indicator's `rate`); a 定性 target keeps its binding.
         case
-            when readings.reading.target_unit is null or readings.reading.target_measure = bound.unit_measure
+            when readings.reading.target_measure = bound.unit_measure or readings.reading.target_number is null
                 then bound.measure
         end as measure,
         readings.reading
     from staging.performance_targets as performance_targets
     left join bound using (year, level3)
     left join readings
-        on readings.target_text is not distinct from performance_targets.target_text
+        on readings.level3 is not distinct from performance_targets.level3
+        and readings.target_text is not distinct from performance_targets.target_text
         and readings.reported_value is not distinct from performance_targets.reported_value
         and readings.target_header_unit is not distinct from performance_targets.target_header_unit
         and readings.reported_header_unit is not distinct from performance_targets.reported_header_unit

@@ -288,7 +288,7 @@ def test_styles_that_cannot_be_read_keep_the_warning(rate_registry, change):
 
 
 # --- a number above 1 (or below 0) shown as a percentage: `105%` typed is 1.05 formatted `0%` ------------------
-# Read bare, under （%） or against a percent target, 1.05 is 1.05 %: no warning, a silent wrong number.
+# Read bare, under （%） or against a percent target, 1.05 is 1.05 % or 105 % (a warning): the format says which.
 
 
 @pytest.mark.parametrize(("number", "shown"), [(1.05, "105%"), (1.2, "120%"), (1, "100%"), (-0.05, "-5%")])
@@ -571,8 +571,9 @@ def test_an_xls_percent_column_cell_shown_as_a_percentage_is_read_as_shown(rate_
 
     parsed = parse_file(content, f"{UNIT}/2022年清单.xls", rate_registry)
 
-    # Rows 6 to 8 are General: 95 and 1.05 are 95 % and 1.05 % as before, and the bare 1 still the warning.
-    assert warnings(parsed) == [("percent_ambiguous", 8)]
+    # Rows 6 to 8 are General: 95 and 1.05 are 95 % and 1.05 % as before; with no target to read them against,
+    # 1.05 (or 105 %) is told as the bare 1 (or 100 %) is.
+    assert warnings(parsed) == [("percent_ambiguous", 7), ("percent_ambiguous", 8)]
     rates = [r["completion_rate"] for r in parsed.sheets[0].records]
     assert rates == [
         Decimal("1.05"),
@@ -596,7 +597,7 @@ def test_an_xls_whose_format_records_cannot_be_read_keeps_the_warning(rate_regis
     parsed = parse_file(content, f"{UNIT}/2022年清单.xls", rate_registry)
 
     assert parsed.errors == []
-    assert warnings(parsed) == [("percent_ambiguous", 2)]
+    assert warnings(parsed) == [("percent_ambiguous", 2), ("percent_ambiguous", 3)]
     rates = [r["completion_rate"] for r in parsed.sheets[0].records]
     assert rates == [Decimal("0.01"), Decimal("0.0105")]
     assert "reading the number formats of sheet '清单' failed" in caplog.text

@@ -795,6 +795,66 @@ def test_area_targets_compare_in_the_unit_they_are_written_in(wh):
     ) == [("indicator_actual", D("0.5"), "万平方米"), ("indicator_target", D("1"), "万平方米")]
 
 
+def test_a_unit_the_indicators_name_states_is_that_of_its_bare_target_and_value(wh):
+    register(wh, "甲")
+    compounds(wh, "甲", 5)  # 5,000 平方米
+    # 改造面积（万平方米） ≥2: 2 万㎡, not 2 ㎡ (full marks against the list's 5,000 ㎡).
+    targets(wh, "甲", ("改造面积（万平方米）", "≥2", "0.5", 40), ("惠及户数（户）", "≥100", "50", 50))
+
+    wh.build()
+
+    assert wh.rows(
+        "select measure, target_value, target_unit, actual_value, score from mart.self_evaluation "
+        "where position > 0 order by position"
+    ) == [
+        ("area", D("20000"), "万平方米", D("5000"), D("10")),
+        ("households", D("100"), "户", D("50"), D("25")),
+    ]
+    assert (
+        wh.one(
+            "select display_text from mart.report_figures where figure_key = 'indicator_actual' "
+            "and detail like '改造面积%'"
+        )
+        == "0.5万平方米"
+    )
+
+
+# Bound, each would be compared with the list's 5,000 平方米, 1,250 万元 or 50 户 as if written in that unit.
+@pytest.mark.parametrize(
+    ("level3", "target", "reported", "score"),
+    [
+        ("改造面积", "≥24.4", "20.1", D("32.950820")),  # 40 × 20.1/24.4; bound: 5,000 ≥ 24.4, 40
+        ("计划投资", "≤1000", "900", D("40")),  # bound: 40 × 1000/1250 = 32
+        ("惠及户数", "≥60", "60", D("40")),  # bound: 40 × 50/60
+        ("改造面积", "≥24.4", None, D("0")),  # nothing reported: nothing to score by
+    ],
+)
+def test_a_bare_target_of_an_amount_the_data_compute_is_scored_by_the_value_reported(
+    wh, level3, target, reported, score
+):
+    register(wh, "甲")
+    compounds(wh, "甲", 5)
+    targets(wh, "甲", (level3, target, reported, 40))
+
+    wh.build()
+
+    assert wh.rows(
+        "select measure, actual_source, actual_value, round(score, 6) from mart.self_evaluation where position > 0"
+    ) == [(None, "reported", D(reported) if reported else None, score)]
+
+
+def test_a_bare_value_just_over_1_is_read_as_a_fraction_against_a_target_of_50_percent_or_more(wh):
+    register(wh, "甲")
+    # =1606.9/1570 in a General cell; against ≤5 %, 1.05 is 1.05 % (105 % would be far off any such target).
+    targets(wh, "甲", ("资金到位率", "≥100%", "1.0235", 40), ("成本超支率", "≤5%", "1.05", 40))
+
+    wh.build()
+
+    assert wh.rows(
+        "select actual_value, score from mart.self_evaluation where position > 0 order by position"
+    ) == [(D("1.0235"), D("40")), (D("0.0105"), D("40"))]
+
+
 def test_an_actual_converted_to_the_target_unit_prints_rounded_from_its_exact_value(wh):
     register(wh, "甲")
     wh.submit(

@@ -789,12 +789,53 @@ def test_bare_1s_in_both_cells_under_percent_headers_each_get_their_warning(regi
 
 def test_a_rates_target_without_a_unit_is_told_on_its_own_cell(registry):
     rows = targets_rows(("≥90", "93"))
-    rows[2][2] = "居民满意度（%）"  # bound to satisfaction_rate (rules.yaml), a rate
+    rows[2][2] = "居民满意度"  # bound to satisfaction_rate (rules.yaml), a rate
 
     sheet = parse_rows(registry, rows)
 
     assert problems(sheet) == [("indicator_unit_assumed", 3, "年度指标值", "≥90")]
     assert "已读作“≥90%”" in sheet.problems[0].message_zh
+
+
+@pytest.mark.parametrize(
+    ("level3", "target", "reported"),
+    [
+        ("居民满意度（%）", "≥90", "93"),
+        ("改造面积（万平方米）", "≥24.4", "20.1"),
+        ("惠及户数（户）", "≥3148", "3148"),
+    ],
+)
+def test_a_unit_the_indicators_name_states_is_that_of_its_bare_numbers_and_nothing_is_told(
+    registry, level3, target, reported
+):
+    rows = targets_rows((target, reported))
+    rows[2][2] = level3
+
+    assert parse_rows(registry, rows).problems == []
+
+
+# The models compare such a target with the value reported, not the data's (㎡ or 万㎡, 元 or 万元, 户 or 万户).
+@pytest.mark.parametrize(
+    ("level3", "units"),
+    [("改造面积", "平方米、万平方米"), ("计划投资", "万元、元、亿元"), ("惠及户数", "个、万个")],
+)
+@pytest.mark.parametrize("reported", ["20.1", None])
+def test_a_bare_target_of_an_amount_the_data_compute_is_told_on_its_own_cell(
+    registry, level3, units, reported
+):
+    rows = targets_rows(("≥24.4", reported), ("≥24.4", "20.1"), ("≥24.4万平方米", "20.1"))
+    rows[2][2] = level3
+    rows[4][2] = "改造面积"
+
+    sheet = parse_rows(registry, rows)
+
+    told = [("indicator_unit_assumed", 3, "年度指标值", "≥24.4")]
+    blank = [] if reported else [("indicator_blank", 3, "实际完成值", None)]
+    assert sorted(problems(sheet), key=str) == sorted(told + blank, key=str)  # 指标2 is bound to nothing
+    problem = next(p for p in sheet.problems if p.rule == "indicator_unit_assumed")
+    assert f"未写单位，不知是{units}中的哪一种，不能与由数据计算的数值对照，已按填报的实际完成值计分" in (
+        problem.message_zh
+    )
 
 
 def test_a_blank_actual_is_warned_unless_the_data_compute_it(registry):

@@ -516,6 +516,44 @@ def test_a_bare_1_rate_is_read_by_the_forms_own_execution(registry, demo, execut
         assert said in doubt.message_zh
 
 
+# =E7/D7 in a General cell: 1.0015 is 1.0015 % or 100.15 %, as ambiguous as a bare 1, and settled alike.
+@pytest.mark.parametrize(
+    ("executed", "stored", "said"),
+    [
+        ("1302", Decimal("1.0015"), "对照本表全年执行数÷全年预算数＝1302÷1300，已按100.15%计算"),
+        ("13.02", Decimal("0.010015"), "对照本表全年执行数÷全年预算数＝13.02÷1300，已按1.0015%计算"),
+        ("650", Decimal("1.0015"), "两种读法都不相符，按执行率的目标100%，已按100.15%计算"),
+    ],
+)
+def test_a_rate_just_over_1_is_read_by_the_forms_own_execution(registry, demo, executed, stored, said):
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=("1300", "1300", executed, 10, 1.0015, "10"))
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [doubt] = parsed.all_problems
+    assert (doubt.rule, doubt.excel_row) == ("percent_ambiguous", _row(rows, "年度资金总额"))
+    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {stored}
+    assert f"既可读作1.0015%也可读作100.15%，{'而' if executed == '650' else ''}" in doubt.message_zh
+    assert said in doubt.message_zh
+
+
+def test_an_actual_just_over_1_against_a_target_of_100_percent_is_read_as_a_fraction_and_told(registry, demo):
+    targets = [*demo.TARGETS]
+    at = next(i for i, t in enumerate(targets) if t[2] == "年度计划投资完成率")
+    targets[at] = (*targets[at][:4], 1.0235, *targets[at][5:])  # =1606.9/1570, its result in a General cell
+    rows, merges = national_self_evaluation(targets)
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [doubt] = parsed.all_problems
+    assert (doubt.rule, doubt.excel_row, doubt.column_header) == (
+        "percent_ambiguous",
+        next(number for number, row in enumerate(rows, start=1) if "年度计划投资完成率" in row),
+        "实际完成值",
+    )
+    assert "既可读作1.0235%也可读作102.35%，对照年度指标值“≥100%”，已按102.35%计算" in doubt.message_zh
+
+
 def test_a_bare_1_rate_over_a_budget_of_0_says_so(registry, demo):
     rows, merges = national_self_evaluation(demo.TARGETS, budget=("0", "0", "500", 10, 1, "10"))
 

@@ -14,6 +14,7 @@ from pipeline.values import (
     cell_parser,
     decimal_of,
     is_blank,
+    name_unit,
     parse_cell,
     parse_date,
     parse_decimal,
@@ -272,6 +273,25 @@ def test_a_bare_1_under_a_percent_header_is_read_as_1_percent_and_noted(value):
     assert (noted.value, noted.rule) == (Decimal("0.01"), "percent_ambiguous")
     assert noted.expected == "既可读作1%也可读作100%，表头注明（%）且无指标值可对照，已按1%计算"
     assert noted.fix == "请填写带百分号的数值，如实为100%请改为“100%”"
+
+
+# As ambiguous as a bare 1 (1.05 % or 105 %, a formula's ratio): with no target to read it against, the spec's reading,
+# told. From 2 up (and at or below 1) a number under （%） is percent points without doubt.
+@pytest.mark.parametrize(
+    ("value", "fraction", "noted"),
+    [("1.05", "0.0105", True), (1.0235, "0.010235", True), ("1.999", "0.01999", True), ("2", "0.02", False),
+     ("120", "1.2", False), ("0.95", "0.95", False), ("1.05%", "0.0105", False)],
+)  # fmt: skip
+def test_a_number_just_over_1_under_a_percent_header_is_read_as_percent_and_noted(value, fraction, noted):
+    read = parse_percent(value, "%")
+    assert isinstance(read, Noted) is noted
+    assert (read.value if noted else read) == Decimal(fraction)
+    if noted:
+        points = Decimal(fraction).scaleb(2).normalize()
+        assert (read.rule, read.expected) == (
+            "percent_ambiguous",
+            f"既可读作{points}%也可读作{(points * 100).normalize():f}%，表头注明（%）且无指标值可对照，已按{points}%计算",
+        )
 
 
 @pytest.mark.parametrize(
@@ -556,6 +576,104 @@ def test_a_bare_1_under_a_percent_target_is_read_by_the_target_and_noted(target,
         f"既可读作1%也可读作100%，对照年度指标值“{target}”，已按{points}%计算",
         f"请填写带百分号的数值，如实为{other}%请改为“{other}%”",
     )
+
+
+# A bare number just over 1 is a ratio (=1606.9/1570 shown in a General cell) or percent points, as a bare 1 is: a
+# target of 50 % or more reads it as the ratio, and says so; a lower target as points, without doubt. A target's own
+# bare 1.5 under （%） is 1.5 % (a growth rate) far more often than 150 %: only its bare 1 is in doubt.
+@pytest.mark.parametrize(
+    ("target", "reported", "headers", "points", "other"),
+    [
+        ("≥100%", "1.0235", (None, None), Decimal("102.35"), "1.0235"),
+        ("≥50%", "1.5", (None, None), Decimal(150), "1.5"),
+        (
+            "100%",
+            "1.02350318471338",
+            (None, None),
+            Decimal("102.350318471338"),
+            "1.0235",
+        ),  # message: 4 decimals
+        ("≤5%", "1.05", (None, None), Decimal("1.05"), None),
+        ("≥49.9%", "1.5", (None, None), Decimal("1.5"), None),
+        ("≥95%", "2", (None, None), Decimal(2), None),
+        ("≥1.5", "2", ("%", None), Decimal(2), None),
+    ],
+)
+def test_a_bare_number_just_over_1_against_a_target_of_50_percent_or_more_is_read_as_a_fraction_and_noted(
+    target, reported, headers, points, other
+):
+    reading = read_indicator(target, reported, *headers)
+    assert (reading.reported_number, reading.reported_unit, reading.target_noted) == (points, "%", None)
+    if other is None:
+        assert reading.noted is None
+        return
+    assert (reading.noted.rule, reading.noted.fix) == (
+        "percent_ambiguous",
+        f"请填写带百分号的数值，如实为{other}%请改为“{other}%”（公式结果可将单元格设为百分比格式）",
+    )
+    shown = format(round(points, 4).normalize(), "f")
+    assert (
+        reading.noted.expected
+        == f"既可读作{other}%也可读作{shown}%，对照年度指标值“{target}”，已按{shown}%计算"
+    )
+
+
+@pytest.mark.parametrize(
+    ("level3", "unit"),
+    [
+        ("改造面积（万平方米）", "万平方米"),
+        ("改造面积(万㎡)", "万m2"),  # folded as a header's is
+        ("群众满意度（%）", "%"),
+        ("惠及户数（户）", "户"),
+        ("计划投资（单位：万元）", "万元"),
+        ("改造面积", None),
+        ("改造面积（含道路）", None),
+        ("户均投资（万元/户）", None),
+        ("改造面积（万平方米）（含道路）", None),
+        (None, None),
+    ],
+)
+def test_the_unit_an_indicators_name_states_is_a_known_unit_alone_in_its_closing_brackets(level3, unit):
+    assert name_unit(level3) == unit
+
+
+# A unit the 三级指标 names is that of its row's bare numbers, before the headers' and after the cells' own.
+@pytest.mark.parametrize(
+    ("level3", "target", "reported", "headers", "read"),
+    [
+        ("改造面积（万平方米）", "≥24.4", "20.1", (None, None), ("24.4", "万平方米", "20.1", "万平方米")),
+        ("改造面积（万平方米）", "≥24.4", "20.1", ("%", "%"), ("24.4", "万平方米", "20.1", "万平方米")),
+        (
+            "改造面积（万平方米）",
+            "≥244000平方米",
+            "201000",
+            (None, None),
+            ("244000", "平方米", "201000", "平方米"),
+        ),
+        ("群众满意度（%）", "≥90", "0.93", (None, None), ("90", "%", "93", "%")),
+        ("惠及户数（户）", "≥3148", "3000", (None, None), ("3148", "户", "3000", "户")),
+        ("计划投资（万元）", "≤1000", "980", (None, None), ("1000", "万元", "980", "万元")),
+        ("居民居住条件改善（%）", "按期完成", "0.93", (None, None), (None, None, "93", "%")),
+        ("改造面积（含道路）", "≥24.4", "20.1", (None, None), ("24.4", None, "20.1", None)),
+    ],
+)
+def test_a_unit_the_indicators_name_states_is_that_of_its_rows_bare_numbers(
+    level3, target, reported, headers, read
+):
+    reading = read_indicator(target, reported, *headers, False, level3)
+    numbers = (reading.target_number, reading.target_unit, reading.reported_number, reading.reported_unit)
+    assert numbers == tuple(Decimal(n) if n and n[0].isdigit() else n for n in read)
+    assert (reading.noted, reading.error, reading.target_noted) == (None, None, None)
+
+
+def test_a_bare_1_read_by_the_unit_its_indicators_name_states_says_so():
+    reading = read_indicator("≥1", "1", None, None, False, "资金到位率（%）")
+    assert (reading.target_number, reading.reported_number) == (Decimal(100), Decimal(100))
+    assert reading.target_noted.expected == (
+        "既可读作1%也可读作100%，三级指标“资金到位率（%）”注明（%）、年度指标值“≥1”按“≥”比较，已按100%计算"
+    )
+    # The value is read against its target, now ≥100 %.
+    assert reading.noted.expected == "既可读作1%也可读作100%，对照年度指标值“≥1”，已按100%计算"
 
 
 # A header's unit is that of the bare numbers under it: `年度指标值（%）` `≥90` is ≥ 90 %, `实际完成值（%）` 0.95 is 95 %.
