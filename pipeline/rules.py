@@ -201,9 +201,10 @@ def rate_indicator(level3: str | None, path: Path = RULES_PATH) -> bool:
 
 
 def amount_indicator(level3: str | None, path: Path = RULES_PATH) -> str | None:
-    """Return the measure of the units (area, money, count) some year's bindings compute this 三级指标 in, if an
-    amount: a target of it written without a unit is in none of them for sure (㎡ or 万㎡?)."""
-    return next((unit for rate, unit in _first_bindings(level3, path) if not rate), None)
+    """Return the measure of the units (area, money) some year's bindings compute this 三级指标 in, if an amount: a
+    target of it written without a unit is in none of them for sure (㎡ or 万㎡?). A count is not: a bare `≥3148`
+    of 惠及户数 or `=16` of 改造小区数量 is 户 or 个, nobody's 万户."""
+    return next((unit for rate, unit in _first_bindings(level3, path) if not rate and unit != "count"), None)
 
 
 def computed_indicator(level3: str | None, path: Path = RULES_PATH) -> bool:

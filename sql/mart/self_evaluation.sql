@@ -50,10 +50,12 @@ targets as (
         -- A target written in a unit the measure is not in is no measure of it: `项目总投资控制率 ≤100%` is bound
         -- by 总投资 to an amount in 万元, `满意度调查覆盖户数 ≥500户` by 满意度 to a rate. Its reported value is used.
         -- So it is for a number written with no unit at all (cell, 三级指标, header) bound to an amount: `改造面积`
-        -- `≥24.4` may be ㎡ or 万㎡, never compared with the data's ㎡ on a guess (pipeline.layout warns of it). A rate's
+        -- `≥24.4` may be ㎡ or 万㎡, never compared with the data's ㎡ on a guess (pipeline.layout warns of it); a
+        -- count's bare `≥3148` is 户 (nobody's 万户) and stays bound. A rate's
         -- bare target is read as a percentage (read_indicator's `rate`); a 定性 target keeps its binding.
         case
             when readings.reading.target_measure = bound.unit_measure or readings.reading.target_number is null
+                or (readings.reading.target_unit is null and bound.unit_measure = 'count')
                 then bound.measure
         end as measure,
         readings.reading

@@ -825,7 +825,6 @@ def test_a_unit_the_indicators_name_states_is_that_of_its_bare_target_and_value(
     [
         ("改造面积", "≥24.4", "20.1", D("32.950820")),  # 40 × 20.1/24.4; bound: 5,000 ≥ 24.4, 40
         ("计划投资", "≤1000", "900", D("40")),  # bound: 40 × 1000/1250 = 32
-        ("惠及户数", "≥60", "60", D("40")),  # bound: 40 × 50/60
         ("改造面积", "≥24.4", None, D("0")),  # nothing reported: nothing to score by
     ],
 )
@@ -841,6 +840,19 @@ def test_a_bare_target_of_an_amount_the_data_compute_is_scored_by_the_value_repo
     assert wh.rows(
         "select measure, actual_source, actual_value, round(score, 6) from mart.self_evaluation where position > 0"
     ) == [(None, "reported", D(reported) if reported else None, score)]
+
+
+def test_a_bare_target_of_a_count_the_data_compute_stays_bound_to_the_count(wh):
+    # `≥60` of 惠及户数 is 户 (nobody's 万户): compared with the list's 50 户, 40 × 50/60.
+    register(wh, "甲")
+    compounds(wh, "甲", 5)
+    targets(wh, "甲", ("惠及户数", "≥60", "60", 40))
+
+    wh.build()
+
+    assert wh.rows(
+        "select measure, actual_source, actual_value, round(score, 6) from mart.self_evaluation where position > 0"
+    ) == [("households", "computed", D("50"), D("33.333333"))]
 
 
 def test_a_bare_value_just_over_1_is_read_as_a_fraction_against_a_target_of_50_percent_or_more(wh):

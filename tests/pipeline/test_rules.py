@@ -30,7 +30,7 @@ def test_an_indicator_bound_to_an_amount_names_the_measure_of_its_units(tmp_path
     bindings = load_rules().defaults.bindings
     for binding in bindings:
         unit = MEASURE_UNITS[binding.measure]
-        assert amount_indicator(f"居民{binding.contains}") == (None if unit == "percent" else unit)
+        assert amount_indicator(f"居民{binding.contains}") == (None if unit in ("percent", "count") else unit)
     text = RULES_PATH.read_text(encoding="utf-8")
     moved = "    - {contains: 计划投资, measure: planned_investment}\n"
     rules = tmp_path / "rules.yaml"
