@@ -6,12 +6,14 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 
+from pipeline.form_blocks import form_labels, prose_cells, total_from_parts
 from pipeline.header import _merged_origin, column_letter, header_text
 from pipeline.header_checks import likeliest, meant_fix
 from pipeline.layout import ParsedSheet, read_unit
 from pipeline.problems import Severity, cell_problem, display
 from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, Column, ColumnType, Field, Registry
+from pipeline.rounding import as_rounded
 from pipeline.text import months_so_far, split_header, with_months
 from pipeline.values import CellError, Noted, UnitContext, cell_parser, is_blank, parse_percent, points_text
 
@@ -33,7 +35,8 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
     """Give every record the form's fields, check the form's own sums and points, and note the months covered."""
     template = sheet.template
     places = _Places(grid) if template.fields or template.month_from_headers else None
-    found = {field.name: places.locate(field) for field in template.fields} if places else {}
+    table, labels = sheet.header_rows[0] - 1, form_labels(template)
+    found = {field.name: places.locate(field, table, labels) for field in template.fields} if places else {}
     if template.month_from_headers:  # first: a warning below names the block's `1-7月执行数` as written
         _months_covered(grid, found, sheet)
     if template.fields:
@@ -42,6 +45,11 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
             field.name: _field_value(places, field, found[field.name], sheet, registry, told)
             for field in template.fields
         }
+
+        def read(field: Field, place: _Place) -> object:
+            return _field_value(places, field, place, sheet, registry, told)
+
+        total_from_parts(places, found, values, sheet, read, _warn_at)
         _settle_bare_rate(found, values, sheet)
         _tell_blank_rate(found, values, sheet)
         for record in sheet.records:
@@ -121,8 +129,12 @@ class _Places:
                 return None
         return None
 
-    def locate(self, field: Field) -> tuple[int, int, str, int] | None:
-        """Return the row and column of the cell holding a field's value, its header as written and that header's row."""
+    def locate(self, field: Field, table: int, labels: frozenset[str]) -> tuple[int, int, str, int] | None:
+        """Return the row and column of the cell holding a field's value, its header as written and that header's row.
+
+        A field `below` its label is a block of text: where it starts (`prose` finds all of it), above row `table`
+        and never at one of the form's `labels`; the cell under its label where nothing is written.
+        """
         if field.row is not None:
             named = split_header(field.row)[0]
             # The row's own name first, then its aliases: a form with a 合计 of its indicators above its 总分 states
@@ -139,8 +151,18 @@ class _Places:
             for r, c in self.labels.get(label, ()):
                 bottom, right = self.extent.get((r, c), (r, c))
                 if field.below:
-                    return bottom + 1, c, self.written[(r, c)], r
+                    cells = prose_cells(self, (r, c), table, labels)
+                    row, column = cells[0] if cells else (bottom + 1, c)
+                    return row, column, self.written[(r, c)], r
                 return r, right + 1, self.written[(r, c)], r
+        return None
+
+    def prose(self, field: Field, table: int, labels: frozenset[str]) -> str | None:
+        """Return the text of a field `below` its label, as `locate` finds it: its cells' lines, one under another."""
+        for label in field.labels:
+            for r, c in self.labels.get(label, ()):
+                lines = [self.cell(*cell) for cell in prose_cells(self, (r, c), table, labels)]
+                return "\n".join(str(line).strip() for line in lines) or None
         return None
 
 
@@ -166,8 +188,10 @@ def _field_value(
     if found is None:
         return None
     r, c, _, _ = found
-    raw = places.cell(r, c)
-    if is_blank(raw) or (field.row is None and not field.below and isinstance(raw, str) and _is_label(raw)):
+    labels = form_labels(sheet.template)
+    # A goal written over several rows (one line a row) is all of them; the cell under its label is only the first.
+    raw = places.prose(field, sheet.header_rows[0] - 1, labels) if field.below else places.cell(r, c)
+    if is_blank(raw) or (field.row is None and isinstance(raw, str) and _is_label(raw, labels)):
         return None
     # The national forms write rates in percent (93.12 is 93.12 %); money in the unit its column or block is headed
     # with (`项目资金（万元）`, `年初预算数（元）`).
@@ -266,9 +290,10 @@ def _field_unit(
     return reading.context
 
 
-def _is_label(text: str) -> bool:
-    """Say whether a cell right of a label is itself a label (`主管部门 | | 实施单位`), so no value was written."""
-    return split_header(text)[0] in {"主管部门", "主管部门及代码", "实施单位", "项目名称"}
+def _is_label(text: str, labels: frozenset[str]) -> bool:
+    """Say whether a field's cell is itself one of the form's labels (`主管部门 | | 实施单位`), so no value was
+    written."""
+    return split_header(text)[0] in labels
 
 
 def _check_unread_headers(places: _Places, found: dict[str, _Place | None], sheet: ParsedSheet) -> None:
@@ -368,8 +393,8 @@ def _check_stated_total(
         return  # a part not written, or already reported: nothing to check it against
     indicators = sum(scores, Decimal(0))
     expected_total = budget_score + indicators
-    # 99.9 written for 99.85: as rounded as written, and never closer than 0.01.
-    if abs(total - expected_total) <= max(_TOTAL_TOLERANCE, _rounding_of(total)):
+    # 99.9 or 100 written for 99.85: as rounded as written, and never closer than 0.01.
+    if as_rounded(total, expected_total, _TOTAL_TOLERANCE):
         return
     _warn_at(
         sheet,
@@ -392,8 +417,7 @@ def _check_stated_rate(
     executed, planned, labels = _execution(found, values, sheet)
     if _stated(found.get(_RATE), sheet) is None or None in (rate, executed, planned) or not planned:
         return
-    low, high = _RATE_TOLERANCE
-    if abs(rate - executed / planned) <= max(low, min(_rounding_of(rate), high)):
+    if as_rounded(rate, executed / planned, *_RATE_TOLERANCE):
         return
     r, c, _, _ = found[_RATE]
     _warn_at(
@@ -513,11 +537,6 @@ def _tell_blank_rate(found: dict[str, _Place | None], values: dict[str, object],
         expected = f"已按本表{_quotient(executed, planned, labels)}读取"
         fix = f"请填写执行率，如“{_percent(executed, planned)}%”"
     _warn_at(sheet, place, rule="rate_blank", value=None, expected=expected, fix=fix)
-
-
-def _rounding_of(number: Decimal) -> Decimal:
-    """Return half a unit of a number's last digit as written: how far rounding may have moved it (98% → 0.005)."""
-    return Decimal(1).scaleb(number.as_tuple().exponent) / 2
 
 
 def _warn_at(sheet: ParsedSheet, place: _Place, *, rule: str, value: object, expected: str, fix: str) -> None:

@@ -18,6 +18,7 @@ from pipeline.registry import REGISTRY_DIR, RegistryError, read_yaml
 from pipeline.report import Figure, Project, ReportError, Source, SourceFile, Table
 from pipeline.report_charts import Chart, funds_chart, progress_chart
 from pipeline.report_render import received_text
+from pipeline.rounding import as_rounded, as_written
 
 FIGURE_KEYS = REGISTRY_DIR / "report_figures.yaml"
 NOT_SUPPLIED = "（实施单位未提供）"
@@ -25,7 +26,8 @@ NOT_SUPPLIED = "（实施单位未提供）"
 # the ledger's, is named in the report's data-quality note.
 SCORE_TOLERANCE = Decimal("0.5")
 EXECUTION_TOLERANCE = Decimal("0.01")
-# An indicator's stated score is the computed one when they agree to the two decimals a score is shown with.
+# An indicator's stated score is the computed one when they agree to the two decimals a score is shown with, or as
+# rounded as written (9.8 for 9.817): `score_differs`.
 INDICATOR_SCORE_TOLERANCE = Decimal("0.005")
 
 
@@ -242,6 +244,13 @@ class StatedScores:
     indicators: tuple[tuple[str, Figure, Figure], ...]
 
 
+def score_differs(stated: Decimal, computed: Decimal) -> bool:
+    """Say whether a 得分 as stored differs from the computed score beyond the rounding its digits show (9.8 is
+    9.817 to one decimal), never closer than INDICATOR_SCORE_TOLERANCE; a whole 得分 is no rounding (10 is full
+    marks claimed, not 9.5–10.5), the 总分 and 执行率 checks' rule (`pipeline.rounding.as_rounded`)."""
+    return not as_rounded(as_written(stated), computed, INDICATOR_SCORE_TOLERANCE, whole=False)
+
+
 def stated_scores(projects: list[ProjectView]) -> list[StatedScores]:
     """Return, per project, each indicator whose 自评表 得分 differs from the score computed by the rules."""
     found = []
@@ -249,7 +258,9 @@ def stated_scores(projects: list[ProjectView]) -> list[StatedScores]:
         differing = tuple(
             (stated.detail or "", stated, computed)
             for stated in p.each("indicator_reported_score")
-            if _differ(computed := p.fig("indicator_score", stated.detail), stated, INDICATOR_SCORE_TOLERANCE)
+            if (computed := p.fig("indicator_score", stated.detail)) is not None
+            and None not in (computed.value, stated.value)
+            and score_differs(stated.value, computed.value)
         )
         if differing:
             found.append(StatedScores(p, differing))  # type: ignore[arg-type]

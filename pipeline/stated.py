@@ -14,7 +14,7 @@ import duckdb
 
 from pipeline.problems import display
 from pipeline.receipts import ReceiptIssue
-from pipeline.report_context import EXECUTION_TOLERANCE, INDICATOR_SCORE_TOLERANCE, SCORE_TOLERANCE
+from pipeline.report_context import EXECUTION_TOLERANCE, SCORE_TOLERANCE, score_differs
 
 SCORE, TOTAL, RATE = "stated_score_differs", "stated_total_differs", "stated_rate_differs"
 RULES = (SCORE, TOTAL, RATE)
@@ -22,7 +22,11 @@ RULES = (SCORE, TOTAL, RATE)
 ISSUE_COLUMNS = ", ".join(["submission_id", *(f.name for f in fields(ReceiptIssue))])
 
 # Each stated figure of a current form beside the computed one: (submission, sheet, row, header, rule, what, stated,
-# computed, points). A total and a rate are stated once per form, on the cell ops.sheet_fields names.
+# computed, points, source, rate). A total and a rate are stated once per form, on the cell ops.sheet_fields names.
+# The budget's own score says where its execution rate came from (mart.self_evaluation's `budget`): `ledger` where
+# the project has one (mart.project_year's rate is the ledger's), else the form's own 执行率 (`rate`, reported) or
+# its 全年执行数 ÷ 全年预算数 (`amounts`), else nothing (`none`, scored 0). Every score is returned: `score_differs`
+# judges it as rounded as written.
 _STATED = """
 with forms as (
     select distinct submission_id, sheet, project_code, year, reported_total_score, budget_execution_rate
@@ -62,7 +66,8 @@ totals_and_rates as (
     select
         form_figures.submission_id, form_figures.sheet, fields.excel_row,
         coalesce(fields.field_header, form_figures.fallback_header) as header,
-        form_figures.rule, null as what, form_figures.stated, form_figures.computed, null as points
+        form_figures.rule, null as what, form_figures.stated, form_figures.computed, null as points,
+        null as source, null as rate
     from form_figures
     left join fields
         on fields.submission_id = form_figures.submission_id and fields.sheet = form_figures.sheet
@@ -78,18 +83,26 @@ scores as (
         ) as header,
         $score as rule, case when evaluation.position > 0 then evaluation.level3 end as what,
         evaluation.reported_score as stated,
-        evaluation.score as computed, evaluation.weight as points
+        evaluation.score as computed, evaluation.weight as points,
+        case
+            when evaluation.position > 0 then null
+            when project_year.budget_execution_rate is not null then 'ledger'
+            when evaluation.actual_source = 'reported' then 'rate'
+            when evaluation.actual_value is not null then 'amounts'
+            else 'none'
+        end as source,
+        case when evaluation.position = 0 then evaluation.actual_value end as rate
     from (
         select *, reported_score_lineage[1] as cell
         from mart.self_evaluation
         where reported_score is not null and len(reported_score_lineage) = 1
     ) as evaluation
+    left join mart.project_year using (project_code, year)
     left join score_headers
         on score_headers.submission_id = evaluation.cell.submission_id and score_headers.sheet = evaluation.cell.sheet
     left join fields
         on fields.submission_id = evaluation.cell.submission_id and fields.sheet = evaluation.cell.sheet
         and fields.field_name = 'budget_reported_score'
-    where abs(evaluation.score - evaluation.reported_score) > $indicator_score_tolerance
 )
 
 select * from totals_and_rates
@@ -106,7 +119,7 @@ def _shown(value: Decimal) -> str:
 
 def _issue(row: tuple) -> tuple:
     """Word one stated figure that differs, as a warning row of ops.validation_issues."""
-    submission_id, sheet, excel_row, header, rule, what, stated, computed, points = row
+    submission_id, sheet, excel_row, header, rule, what, stated, computed, points, source, rate = row
     if rule == TOTAL:
         value, got = display(stated), f"{_shown(computed)}分"
         message = (
@@ -123,7 +136,8 @@ def _issue(row: tuple) -> tuple:
         )
         expected = f"按资金台账计算的预算执行率{got}"
         fix = "请核对全年执行数、全年预算数与报送的资金台账；填报有误的，请改正后重新报送。年度报告采用台账计算的执行率"
-    elif what is None:  # the budget's own score: 分值 × the execution rate of the ledger
+    elif what is None and source == "ledger":
+        # The budget's own score: 分值 × the execution rate of the ledger.
         value, got = display(stated), f"{_shown(computed)}分"
         message = (
             f"项目资金「{header}」（预算执行得分，分值{display(points)}）填报为{value}分，"
@@ -131,6 +145,25 @@ def _issue(row: tuple) -> tuple:
         )
         expected = f"分值×按资金台账计算的预算执行率＝{got}"
         fix = "请核对全年执行数、全年预算数与报送的资金台账；填报有误的，请改正后重新报送。年度报告采用计算的得分"
+    elif what is None and source == "none":  # no ledger, and the form gives no rate to score by
+        value, got = display(stated), f"{_shown(computed)}分"
+        message = (
+            f"项目资金「{header}」（预算执行得分，分值{display(points)}）填报为{value}分，"
+            f"本表未填执行率，也没有可据以计算执行率的全年执行数和全年预算数，计算为{got}"
+        )
+        expected = f"分值×执行率，执行率无从计算，为{got}"
+        fix = "请填写项目资金的全年预算数、全年执行数和执行率后重新报送。年度报告采用计算的得分"
+    elif what is None:  # no ledger: 分值 × the form's own 执行率, or its 全年执行数 ÷ 全年预算数
+        value, got = display(stated), f"{_shown(computed)}分"
+        basis = "本表填报的执行率" if source == "rate" else "本表全年执行数÷全年预算数"
+        shown = f"{_shown(rate * 100)}%" + ("（超过100%的按100%计）" if rate > 1 else "")
+        message = (
+            f"项目资金「{header}」（预算执行得分，分值{display(points)}）填报为{value}分，"
+            f"按{basis}{'' if source == 'rate' else '＝'}{shown}计算为{got}"
+        )
+        expected = f"分值×{basis}＝{display(points)}×{shown}＝{got}"
+        checked = "执行率和得分" if source == "rate" else "全年执行数、全年预算数和得分"
+        fix = f"请核对项目资金的{checked}；填报有误的，请改正后重新报送。年度报告采用计算的得分"
     else:
         value, got = display(stated), f"{_shown(computed)}分"
         message = (
@@ -163,10 +196,10 @@ def stated_differences(con: duckdb.DuckDBPyConnection) -> list[tuple]:
             "score": SCORE,
             "score_tolerance": SCORE_TOLERANCE,
             "execution_tolerance": EXECUTION_TOLERANCE,
-            "indicator_score_tolerance": INDICATOR_SCORE_TOLERANCE,
         },
     ).fetchall()
-    return [_issue(row) for row in found]
+    # A rule index 4, stated 6, computed 7: a 得分 differs as the report's 数据质量提示 says (`score_differs`).
+    return [_issue(row) for row in found if row[4] != SCORE or score_differs(row[6], row[7])]
 
 
 def settle_stated(con: duckdb.DuckDBPyConnection) -> set[int]:

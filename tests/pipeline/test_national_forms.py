@@ -13,6 +13,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from pipeline.form_blocks import form_labels
 from pipeline.forms import _Places
 from pipeline.header import column_letter, find_header
 from pipeline.indicators import build_indicators
@@ -1186,7 +1187,7 @@ def _fill_form(blank: bytes, registry, rows: list[dict], fields: dict[str, objec
         if row[0].value in lines:
             row[1].value = lines[row[0].value]
     for field in match.template.fields:
-        r, c, _, _ = places.locate(field)
+        r, c, _, _ = places.locate(field, match.first_row, form_labels(match.template))
         value = fields[field.name]
         sheet.cell(r + 1, c + 1, float(value) if isinstance(value, Decimal) else value)
     for row in sheet.iter_rows():

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from pipeline.problems import RULE_ZH
-from pipeline.report_context import EXECUTION_TOLERANCE, SCORE_TOLERANCE
+from pipeline.report_context import EXECUTION_TOLERANCE, SCORE_TOLERANCE, score_differs
 from pipeline.stated import RATE, RULES, SCORE, TOTAL, settle_stated, stated_differences
 
 PROJECT = ("P1", 2022)
@@ -47,13 +47,16 @@ def con():
     con.execute("insert into mart.project_year values ('P1', 2022, 100, 1)")
     con.execute(
         "create table mart.self_evaluation (project_code varchar, year int, position int, level3 varchar, "
-        "weight decimal(18, 4), score decimal(28, 10), reported_score decimal(18, 4), "
-        "reported_score_lineage struct(submission_id int, sheet varchar, excel_row int)[])"
+        "weight decimal(18, 4), score decimal(28, 10), reported_score decimal(18, 6), "
+        "reported_score_lineage struct(submission_id int, sheet varchar, excel_row int)[], "
+        "actual_value decimal(28, 10), actual_source varchar)"
     )
     con.execute(
         "insert into mart.self_evaluation values "
-        "('P1', 2022, 0, '预算执行率', 10, 10, 10, [{'submission_id': 7, 'sheet': '自评表', 'excel_row': 7}]), "
-        "('P1', 2022, 1, '改造小区数量', 20, 20, 20, [{'submission_id': 7, 'sheet': '自评表', 'excel_row': 15}])"
+        "('P1', 2022, 0, '预算执行率', 10, 10, 10, [{'submission_id': 7, 'sheet': '自评表', 'excel_row': 7}], "
+        "1, 'computed'), "
+        "('P1', 2022, 1, '改造小区数量', 20, 20, 20, [{'submission_id': 7, 'sheet': '自评表', 'excel_row': 15}], "
+        "16, 'computed')"
     )
     con.execute(
         "create table ops.validation_issues (submission_id int, sheet varchar, excel_row int, column_header varchar, "
@@ -167,3 +170,83 @@ def test_a_stated_figure_is_quoted_as_written_and_the_computed_one_as_the_report
 def test_every_rule_has_its_chinese_title():
     assert {rule: RULE_ZH.get(rule) for rule in RULES} == {rule: RULE_ZH[rule] for rule in RULES}
     assert all(RULE_ZH[rule] for rule in RULES)
+
+
+# Without a ledger the budget's score is 分值 × the form's own 执行率 (reported), or its 全年执行数 ÷ 全年预算数 where
+# the 执行率 is blank (computed): the warning says which, and sends the clerk to no ledger.
+@pytest.mark.parametrize(
+    ("source", "basis", "checked"),
+    [
+        ("reported", "按本表填报的执行率98.17%计算为9.82分", "请核对项目资金的执行率和得分"),
+        (
+            "computed",
+            "按本表全年执行数÷全年预算数＝98.17%计算为9.82分",
+            "请核对项目资金的全年执行数、全年预算数和得分",
+        ),
+    ],
+    ids=["rate", "amounts"],
+)
+def test_a_budget_score_without_a_ledger_is_told_by_the_forms_own_figures(con, source, basis, checked):
+    con.execute("update mart.project_year set budget_execution_rate = null, self_evaluation_score = 99.817")
+    con.execute(
+        "update mart.self_evaluation set score = 9.817, actual_value = 0.9817, actual_source = ? where position = 0",
+        [source],
+    )
+
+    [issue] = stated_differences(con)
+
+    rule, message, expected, fix = issue[6], issue[7], issue[8], issue[9]
+    assert (rule, issue[2], issue[4]) == (SCORE, 7, "10")
+    assert "预算执行得分，分值10）填报为10分，" + basis in message
+    assert expected.endswith("＝10×98.17%＝9.82分") and checked in fix
+    assert not any("台账" in text for text in (message, expected, fix))
+
+
+def test_a_budget_score_with_nothing_to_score_it_by_says_so(con):
+    con.execute("update mart.project_year set budget_execution_rate = null, self_evaluation_score = 90")
+    con.execute(
+        "update mart.self_evaluation set score = 0, actual_value = null, actual_source = 'computed' "
+        "where position = 0"
+    )
+
+    [issue] = [issue for issue in stated_differences(con) if issue[6] == SCORE]
+
+    assert "填报为10分，本表未填执行率，也没有可据以计算执行率的全年执行数和全年预算数，计算为0分" in issue[7]
+    assert "台账" not in issue[7] + issue[8] + issue[9]
+
+
+def test_a_budget_score_with_a_ledger_is_told_by_the_ledger(con):
+    con.execute("update mart.project_year set budget_execution_rate = 0.9817, self_evaluation_score = 99.817")
+    con.execute("update mart.self_evaluation set score = 9.817, actual_value = 0.9817 where position = 0")
+
+    [issue] = [issue for issue in stated_differences(con) if issue[6] == SCORE]
+
+    assert "按已入库的资金到位与支付台账计算为9.82分" in issue[7] and "资金台账" in issue[9]
+
+
+# A 得分 as rounded as written is the computed one (9.8 for 9.817, as a 总分 of 99.9 is 99.85); never closer than
+# 0.005, and a whole 得分 is no rounding: 10 for 9.96 claims full marks.
+@pytest.mark.parametrize(
+    ("stated", "computed", "warned"),
+    [
+        ("9.8", "9.817", False),
+        ("14.2", "14.2105263158", False),
+        ("9.80", "9.817", False),  # a cell keeps no trailing zero: 9.80 shown is 9.8
+        ("9.7", "9.817", True),
+        ("9.82", "9.817", False),
+        ("9.81", "9.817", True),
+        ("19.996", "19.99123", False),  # to the thousandth, held to 0.005 all the same
+        ("10", "9.96", True),
+        ("20", "19.996", False),
+    ],
+)
+def test_a_score_as_rounded_as_written_is_not_warned(con, stated, computed, warned):
+    con.execute(
+        "update mart.self_evaluation set reported_score = ?, score = ? where position = 1",
+        [Decimal(stated), Decimal(computed)],
+    )
+
+    found = [(issue[6], issue[2]) for issue in stated_differences(con)]
+
+    assert found == ([(SCORE, 15)] if warned else [])
+    assert score_differs(Decimal(stated).quantize(Decimal("0.000001")), Decimal(computed)) is warned

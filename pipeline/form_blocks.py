@@ -1,0 +1,195 @@
+"""Read a national form's blocks as a clerk lays them out: a goal's text over several rows, funds on their 其中 rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from pipeline.problems import display
+from pipeline.registry import MEASURE_OF_TYPE, ColumnType, Field, Template
+from pipeline.text import split_header
+from pipeline.values import is_blank
+
+if TYPE_CHECKING:
+    from pipeline.forms import _Place, _Places
+    from pipeline.layout import ParsedSheet
+
+# The row the parts of a block's total start with (`其中：当年财政拨款`): a second one is a part of a part.
+_PART = "其中"
+
+
+def form_labels(template: Template) -> frozenset[str]:
+    """Return every label a template prints around or atop its table: no value of a field is ever one of them."""
+    labels: set[str] = set()
+    for field in template.fields:
+        labels.update(field.labels)
+        labels.update(split_header(text)[0] for text in (field.block, field.row, *field.row_aliases) if text)
+    for column in template.columns:
+        labels.update(column.labels)
+    labels.update(split_header(text)[0] for text in (template.leading_column, *template.ends_at) if text)
+    return frozenset(labels)
+
+
+def prose_cells(
+    places: _Places, label: tuple[int, int], stop: int, labels: frozenset[str]
+) -> list[tuple[int, int]]:
+    """Return the cells holding a label's text, in reading order: every row under the label across its columns,
+    down to the next label or row `stop` (the table); with nothing there, the cells right of it on its rows
+    (`预期目标 | text` over `实际完成情况 | text`)."""
+    r, c = label
+    bottom, right = places.extent.get(label, label)
+    found: list[tuple[int, int]] = []
+    for row in range(bottom + 1, stop):
+        cells = [places.origin.get((row, col), (row, col)) for col in range(c, right + 1)]
+        if any(_labelled(places, cell, labels) for cell in cells):
+            break
+        found += _texts(places, cells, found)
+    if found:
+        return found
+    for row in range(r, bottom + 1):
+        width = len(places.grid.rows[row]) if row < len(places.grid.rows) else 0
+        cells = []
+        for col in range(right + 1, width):
+            cell = places.origin.get((row, col), (row, col))
+            if _labelled(places, cell, labels):
+                break  # the next label's own text starts here (`预期目标 | 实际完成情况` on one row)
+            cells.append(cell)
+        found += _texts(places, cells, found)
+    return found
+
+
+def _labelled(places: _Places, cell: tuple[int, int], labels: frozenset[str]) -> bool:
+    written = places.written.get(cell)
+    return written is not None and split_header(written)[0] in labels
+
+
+def _texts(
+    places: _Places, cells: list[tuple[int, int]], found: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Return the cells written among `cells`, each merge once and none already `found`."""
+    new: list[tuple[int, int]] = []
+    for cell in cells:
+        if cell not in found and cell not in new and not is_blank(places.cell(*cell)):
+            new.append(cell)
+    return new
+
+
+def total_from_parts(
+    places: _Places,
+    found: dict[str, _Place | None],
+    values: dict[str, object],
+    sheet: ParsedSheet,
+    read: Callable[[Field, _Place], object],
+    warn: Callable[..., None],
+) -> None:
+    """Read a block whose total row (`年度资金总额`) states no amount from the rows under it that do
+    (`其中：当年财政拨款`, `上年结转资金`, `其他资金`), and say so on the total row.
+
+    Each amount is the sum of the rows that state it; a sole such row stands for the whole block, its 执行率 and
+    得分 too, and is read as any total row is. Parts of a part (a second `其中` row) cannot be added up without
+    guessing which are which: then nothing is read, and the clerk is told the block cannot be scored from the form.
+    """
+    by_row: dict[tuple[str, str], list[Field]] = {}
+    for field in sheet.template.fields:
+        if field.row is not None and field.block is not None and found[field.name] is not None:
+            by_row.setdefault((field.block, field.row), []).append(field)
+    stop = sheet.header_rows[0] - 1
+    for fields in by_row.values():
+        amounts = [f for f in fields if MEASURE_OF_TYPE.get(f.type) == "money"]
+        if not amounts or any(not is_blank(places.cell(*found[f.name][:2])) for f in amounts):
+            continue  # no amounts in the block, or the total row states them
+        r = found[amounts[0].name][0]
+        parts = _part_rows(places, r, stop)
+        read_parts = []
+        for row, written in parts:
+            figures = {f.name: read(f, _at(found[f.name], row, written)) for f in amounts}
+            if any(v is not None for v in figures.values()):
+                read_parts.append((row, written, figures))
+        if not read_parts:
+            continue  # the whole block left blank: the ledger gives the rate
+        first = places.first_written(r)
+        total = found[amounts[0].name]  # where the clerk is sent: the block's first amount on its total row
+        written_in = f"{_headers(amounts, found)}只填在其下{'、'.join(f'第{row + 1}行“{written}”' for row, written, _ in read_parts)}"
+        fix = f"请在“{first[1]}”行填写合计金额及执行率"
+        if any(written.startswith(_PART) for _, written in parts[1:]):
+            warn(
+                sheet,
+                total,
+                rule="total_row_parts_unclear",
+                value=None,
+                expected=(
+                    f"{written_in}，而其下有不止一行“其中”（{_rows(parts)}），无法确定哪几行相加为合计，均未读取，"
+                    "预算执行率无法据本表计算（没有资金台账时该项得0分）"
+                ),
+                fix=fix,
+            )
+            continue
+        said = []
+        for field in amounts:
+            stated = [(row, written, figures[field.name]) for row, written, figures in read_parts]
+            stated = [(row, written, v) for row, written, v in stated if v is not None]
+            if stated:
+                values[field.name] = sum((v for _, _, v in stated), Decimal(0))
+                found[field.name] = _at(found[field.name], stated[0][0], stated[0][1])
+                said.append(f"{_label(found[field.name])}{display(values[field.name])}")
+        if len(read_parts) == 1:
+            row, written, _ = read_parts[0]
+            for field in fields:
+                if field in amounts or values[field.name] is not None:
+                    continue
+                if not is_blank(places.cell(*found[field.name][:2])):
+                    continue  # written on the total row but unreadable: an error of its own there
+                place = _at(found[field.name], row, written)
+                value = read(field, place)
+                if value is not None:
+                    values[field.name], found[field.name] = value, place
+                    said.append(f"{_label(place)}{_shown(field, value)}")
+            basis = "该行"
+        else:
+            basis = "各行之和"
+        warn(
+            sheet,
+            total,
+            rule="total_row_from_parts",
+            value=None,
+            expected=f"{written_in}，已按{basis}读取：{'、'.join(said)}",
+            fix=fix,
+        )
+
+
+def _part_rows(places: _Places, r: int, stop: int) -> list[tuple[int, str]]:
+    """Return the rows under a block's total row that name a part of it, with their labels as written: each row
+    labelled in the total's label column, up to the first that is not (the next block) or row `stop`."""
+    column = places.first_written(r)[0]
+    parts = []
+    for row in range(r + 1, stop):
+        first = places.first_written(row)
+        if first is None or first[0] != column:
+            break
+        parts.append((row, places.written[(row, column)]))
+    return parts
+
+
+def _at(place: _Place, row: int, written: str) -> _Place:
+    """Return a block field's place moved to another row of its block, named by that row's label."""
+    return row, place[1], f"{written}·{_label(place)}", place[3]
+
+
+def _label(place: _Place) -> str:
+    return place[2].split("·")[-1]
+
+
+def _headers(fields: list[Field], found: dict[str, _Place | None]) -> str:
+    return "、".join(_label(found[f.name]) for f in fields)
+
+
+def _rows(parts: list[tuple[int, str]]) -> str:
+    return "、".join(f"“{written}”" for _, written in parts)
+
+
+def _shown(field: Field, value: object) -> str:
+    """Show a figure read from a part row: a rate in percent, as the form writes it."""
+    if field.type is ColumnType.PERCENT:
+        return f"{display(value * 100)}%"
+    return display(value)

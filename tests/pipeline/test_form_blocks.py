@@ -1,0 +1,261 @@
+"""The national 自评表's blocks as clerks lay them out: funds written on their 其中 rows, goals over several rows or
+beside stacked labels, and 得分 rounded as written, read and judged as a careful reader would."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from pipeline.indicators import build_indicators
+from pipeline.parse import parse_file
+from pipeline.report import write_report_files
+from tests.pipeline.test_national_forms import PROJECT, UNIT, _night, _row, _where, as_national, workbook
+from tests.pipeline.test_report import _Page
+from tests.pipeline.workbooks import national_self_evaluation
+
+# The 项目资金 block with its 年度资金总额 row holding only the printed 分值: the figures are on the rows under it.
+BLANK_TOTAL = (None, None, None, 10, None, None)
+
+
+def _funds(rows: list[list[object]], *parts: tuple[object, ...]) -> None:
+    """Write the block's rows under 年度资金总额 as given: (label, 年初预算数, 全年预算数, 全年执行数, 执行率)."""
+    first = _row(rows, "年度资金总额")
+    for offset, (label, initial, annual, executed, rate) in enumerate(parts, start=1):
+        rows[first - 1 + offset][1:8] = [label, initial, annual, executed, "—", rate, "—"]
+
+
+def _parse(rows, merges, registry):
+    return parse_file(workbook((rows, merges)), f"{UNIT}/2022年度项目支出绩效自评表.xlsx", registry)
+
+
+def _stored(parsed, *names: str) -> tuple:
+    record = parsed.sheets[0].records[0]
+    return tuple(record[name] for name in names)
+
+
+AMOUNTS = ("budget_initial_wan", "budget_annual_wan", "budget_executed_wan")
+
+
+def test_funds_written_only_on_the_sole_part_row_are_that_row_read_and_said(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=BLANK_TOTAL, total=(100, 90))
+    _funds(rows, ("其中：本年财政拨款", "1570", "1570", "1541.2", "98.17%"))
+    total, part = _row(rows, "年度资金总额"), _row(rows, "其中：本年财政拨款")
+
+    parsed = _parse(rows, merges, registry)
+
+    assert parsed.errors == []
+    assert _stored(parsed, *AMOUNTS, "budget_execution_rate", "budget_points") == (
+        Decimal(1570),
+        Decimal(1570),
+        Decimal("1541.2"),
+        Decimal("0.9817"),
+        Decimal(10),
+    )
+    [told] = [p for p in parsed.all_problems if p.rule == "total_row_from_parts"]
+    assert (told.severity, told.excel_row, told.column_header) == (
+        "warning", total, _where(rows, "年度资金总额", "年初预算数")
+    )  # fmt: skip
+    assert f"只填在其下第{part}行“其中：本年财政拨款”，已按该行读取：" in told.message_zh
+    assert (
+        "全年执行数1541.2、执行率98.17%" in told.message_zh
+        and "请在“年度资金总额”行填写合计" in told.message_zh
+    )
+    # The cells read are the ones the marts trace the rate to; the 分值 stays the total row's.
+    cells = parsed.sheets[0].field_cells
+    assert cells["budget_execution_rate"][:2] == (part, "G") and cells["budget_points"][:2] == (total, "F")
+    assert {p.rule for p in parsed.all_problems} == {"total_row_from_parts"}
+
+
+# The sole row's 执行率 is the block's: checked against its 执行数 and budget, a bare 1 settled by them, as on the
+# total row.
+@pytest.mark.parametrize(
+    ("rate", "rule", "stored"),
+    [("90%", "rate_mismatch", Decimal("0.9")), (1, "percent_ambiguous", Decimal(1))],
+    ids=["mismatch", "bare-1"],
+)
+def test_the_sole_part_rows_rate_is_checked_as_the_total_rows_is(registry, demo, rate, rule, stored):
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=BLANK_TOTAL, total=(100, 90))
+    _funds(rows, ("其中：本年财政拨款", "1300", "1300", "1300", rate))
+    part = _row(rows, "其中：本年财政拨款")
+
+    parsed = _parse(rows, merges, registry)
+
+    [checked] = [p for p in parsed.all_problems if p.rule == rule]
+    assert (checked.excel_row, checked.column_header) == (part, "其中：本年财政拨款·执行率（G列）")
+    assert _stored(parsed, "budget_execution_rate") == (stored,)
+
+
+def test_funds_on_several_part_rows_are_added_up_and_the_rate_is_theirs(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=BLANK_TOTAL, total=(100, 90))
+    _funds(
+        rows,
+        ("其中：本年财政拨款", "1500", "1500", "1480", "98.67%"),
+        ("上年结转资金", None, "70", "61.2", "87.43%"),
+        ("其他资金", "—", "无", "—", None),
+    )
+    total = _row(rows, "年度资金总额")
+
+    parsed = _parse(rows, merges, registry)
+
+    # Each amount over the rows that state it; neither row's own 执行率 is the block's.
+    assert _stored(parsed, *AMOUNTS, "budget_execution_rate") == (
+        Decimal(1500),
+        Decimal(1570),
+        Decimal("1541.2"),
+        None,
+    )
+    by_rule = {p.rule: p for p in parsed.all_problems}
+    assert set(by_rule) == {"total_row_from_parts", "rate_blank"}
+    summed = by_rule["total_row_from_parts"]
+    assert summed.excel_row == total
+    assert (
+        f"第{total + 1}行“其中：本年财政拨款”、第{total + 2}行“上年结转资金”，已按各行之和读取"
+        in summed.message_zh
+    )
+    assert "年初预算数1500、全年预算数1570、全年执行数1541.2，" in summed.message_zh
+    assert "全年执行数÷全年预算数＝1541.2÷1570≈98.17%" in by_rule["rate_blank"].message_zh
+
+
+def test_parts_of_a_part_are_not_added_up_and_the_block_is_said_unscorable(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=BLANK_TOTAL, total=(100, 90))
+    _funds(
+        rows,
+        ("其中：本年财政拨款", "1570", "1570", "1541.2", "98.17%"),
+        ("其中：中央补助", "1000", "1000", "1000", "100%"),
+    )
+
+    parsed = _parse(rows, merges, registry)
+
+    assert _stored(parsed, *AMOUNTS, "budget_execution_rate") == (None, None, None, None)
+    [told] = parsed.all_problems
+    assert (told.rule, told.severity, told.excel_row) == (
+        "total_row_parts_unclear", "warning", _row(rows, "年度资金总额")
+    )  # fmt: skip
+    assert "无法确定哪几行相加为合计" in told.message_zh and "预算执行率无法据本表计算" in told.message_zh
+
+
+@pytest.mark.slow
+def test_funds_on_the_part_row_score_the_budget_without_a_ledger(settings, registry, register, demo):
+    rows, merges = national_self_evaluation(as_national(demo.TARGETS), budget=BLANK_TOTAL, total=(100, 90))
+    _funds(rows, ("其中：本年财政拨款", "1570", "1570", "1541.2", "98.17%"))
+    path = settings.inbox / UNIT / "2022年度项目支出绩效自评表.xlsx"
+    path.write_bytes(workbook((rows, merges)))
+
+    [outcome] = _night(settings, registry, [path])
+    build_indicators(settings, registry)
+
+    assert outcome.status == "accepted" and "total_row_from_parts" in {p.rule for p in outcome.problems}
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        actual, source, score, lineage = con.execute(
+            "select actual_value, actual_source, score, lineage from mart.self_evaluation "
+            "where project_name = ? and year = 2022 and position = 0",
+            [PROJECT],
+        ).fetchone()
+    assert (actual, source, score) == (Decimal("0.9817"), "reported", Decimal("9.817"))
+    assert [cell["excel_row"] for cell in lineage] == [_row(rows, "其中：本年财政拨款")]
+
+
+# The 年度总体目标 block.
+
+GOAL_LINES = (
+    ["1、完成16个老旧小区改造；", "2、惠及居民3148户；", "3、群众满意度达到90%以上。"],
+    ["1、16个小区全部完工并通过验收；", "2、惠及居民3148户；", "3、群众满意度93%。"],
+)
+
+
+def _goal_rows(rows, merges, lines: tuple[list[str], list[str]]):
+    """Write the goals one line a row, each row's two cells merged as the block's first, the label down all."""
+    g = _row(rows, "年度总体目标")
+    width = len(rows[g])
+    text = g + 1  # Excel row of the first line
+    rows[text - 1][1], rows[text - 1][5] = lines[0][0], lines[1][0]
+    for offset, (expected, achieved) in enumerate(zip(lines[0][1:], lines[1][1:], strict=True), start=1):
+        row = [None] * width
+        row[1], row[5] = expected, achieved
+        rows.insert(text - 1 + offset, row)
+    added = len(lines[0]) - 1
+    moved = []
+    for merge in merges:
+        start, end = merge.split(":")
+        rs, re_ = int(start.lstrip("ABCDEFGHI")), int(end.lstrip("ABCDEFGHI"))
+        if merge == f"A{g}:A{text}":
+            moved.append(f"A{g}:A{text + added}")
+            continue
+        shift = lambda n: n + added if n > text else n  # noqa: E731
+        moved.append(f"{start.rstrip('0123456789')}{shift(rs)}:{end.rstrip('0123456789')}{shift(re_)}")
+    for row in range(text + 1, text + added + 1):
+        moved += [f"B{row}:E{row}", f"F{row}:I{row}"]
+    return rows, moved
+
+
+def test_goals_written_one_line_a_row_are_read_whole(registry, demo):
+    rows, merges = _goal_rows(*national_self_evaluation(demo.TARGETS), GOAL_LINES)
+
+    parsed = _parse(rows, merges, registry)
+
+    assert parsed.all_problems == []
+    assert _stored(parsed, "goal_expected", "goal_achieved") == tuple(
+        "\n".join(lines) for lines in GOAL_LINES
+    )
+    assert len(parsed.sheets[0].records) == len(demo.TARGETS)
+
+
+@pytest.mark.parametrize(
+    ("texts", "stored"),
+    [
+        (
+            ("完成背街小巷12条提升改造。", "12条背街小巷全部完工。"),
+            ("完成背街小巷12条提升改造。", "12条背街小巷全部完工。"),
+        ),
+        ((None, None), (None, None)),
+    ],
+    ids=["written", "blank"],
+)
+def test_goal_labels_stacked_one_over_the_other_are_read_beside_them_never_as_each_other(
+    registry, demo, texts, stored
+):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    g = _row(rows, "年度总体目标")
+    width = len(rows[g - 1])
+    rows[g - 1] = ["年度总体目标", "预期目标", texts[0], *[None] * (width - 3)]
+    rows[g] = [None, "实际完成情况", texts[1], *[None] * (width - 3)]
+    merges = [
+        m for m in merges if m not in {f"B{g}:E{g}", f"F{g}:I{g}", f"B{g + 1}:E{g + 1}", f"F{g + 1}:I{g + 1}"}
+    ]
+    merges += [f"C{g}:I{g}", f"C{g + 1}:I{g + 1}"]
+
+    parsed = _parse(rows, merges, registry)
+
+    assert parsed.errors == []
+    assert _stored(parsed, "goal_expected", "goal_achieved") == stored  # not `实际完成情况`, not `一级指标`
+
+
+# A 得分 as rounded as written is the computed one, on the receipt and in the report; a whole one is full marks
+# claimed.
+@pytest.mark.slow
+def test_scores_rounded_as_written_are_not_told_and_a_claimed_full_score_is(
+    settings, registry, register, demo
+):
+    targets = [list(t) for t in as_national(demo.TARGETS)]
+    by_name = {t[2]: t for t in targets}
+    by_name["工程验收合格率"][3:5] = ["≥95百分比", "90百分比"]  # 10 × 90/95 = 9.4737: written 9.5
+    by_name["群众满意度"][3:5] = ["≥90百分比", "85百分比"]  # 10 × 85/90 = 9.4444: written 10
+    written = {"工程验收合格率": "9.5", "群众满意度": 10}
+    scores = [written.get(t[2], t[5]) for t in targets]
+    budget = ("1570", "1570", "1541.2", 10, "98.17%", "9.8")  # 10 × 98.17 % = 9.817
+    rows, merges = national_self_evaluation([tuple(t) for t in targets], budget=budget, scores=scores)
+    path = settings.inbox / UNIT / "2022年度项目支出绩效自评表.xlsx"
+    path.write_bytes(workbook((rows, merges)))
+
+    _night(settings, registry, [path])
+    year = build_indicators(settings, registry)
+    text = _Page(write_report_files(settings, year, registry).html.read_text(encoding="utf-8")).text
+
+    receipt = json.loads((settings.receipts / UNIT / f"{path.name}.回执.json").read_text(encoding="utf-8"))
+    told = [(p["excel_row"], p["value"]) for p in receipt["problems"] if p["rule"] == "stated_score_differs"]
+    assert told == [(next(n for n, row in enumerate(rows, start=1) if "群众满意度" in row), "10")]
+    said = text.split(f"{PROJECT}自评表中")[1].split("请核实自评得分")[0]
+    assert said == "1项指标填报的得分与按数据计算的得分不同：群众满意度（填报10分，计算为9.44分），", said
