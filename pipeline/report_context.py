@@ -290,6 +290,26 @@ def shared_slices(projects: list[ProjectView], forms: dict[str, str], year: int)
 
 
 @dataclass(frozen=True, slots=True)
+class UnitMissing:
+    """Months an office of a project did not report on its 月报 while another office did."""
+
+    project: ProjectView
+    unit: str
+    carried_from: str  # the month its figures were counted from, e.g. 11; empty when not counted at all
+    figure: Figure  # its text is the months, e.g. 12月 or 1、2月
+
+
+def progress_units_missing(projects: list[ProjectView]) -> list[UnitMissing]:
+    """Return each office and month counted from of a project's months it did not report, in project order."""
+    found = []
+    for p in projects:
+        for figure in p.each("progress_unit_missing"):
+            unit, _, carried_from = (figure.detail or "").rpartition("|")
+            found.append(UnitMissing(p, unit, carried_from, figure))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
 class Context:
     """Everything a template sees, as names; `fig` is the district's figure by key."""
 
@@ -331,6 +351,7 @@ class Context:
             "self_reported": self_reported(self.projects),
             "stated_scores": stated_scores(self.projects),
             "shared": shared_slices(self.projects, self.forms, self.year),
+            "units_missing": progress_units_missing(self.projects),
             "score_tolerance": format(SCORE_TOLERANCE.normalize(), "f"),
             "execution_tolerance_points": format((EXECUTION_TOLERANCE * 100).normalize(), "f"),
         }

@@ -1,6 +1,7 @@
 -- intermediate.project_measures: one row per project (project_code), year and measure computed from the data,
 -- in the measure's base unit (rates as fractions, area in 平方米, money in 万元), with the rows it came from.
 create or replace table intermediate.project_measures as
+-- The latest month counts each office's own latest month (intermediate.investment_monthly), added up.
 with latest_progress as (
     select *
     from intermediate.investment_monthly

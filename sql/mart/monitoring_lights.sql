@@ -1,5 +1,7 @@
 -- mart.monitoring_lights: one row per project (project_code), year and month that has progress data, with its
--- warning light. project_name is the project's latest registered name.
+-- warning light. project_name is the project's latest registered name. A month one of the project's offices has
+-- not reported reads that office's latest earlier month (intermediate.investment_monthly), not the other office's
+-- figures alone; the offices so counted, or not counted, are listed.
 create or replace table mart.monitoring_lights as
 with monthly as (
     select * from intermediate.investment_monthly
@@ -45,6 +47,8 @@ final as (
             * 100 / (12 * monthly.annual_planned_investment_wan)::double, 6) as decimal(18, 6)) end as gap_points,
         lit.light,
         bands.severity,
+        monthly.carried_forward,
+        monthly.units_not_counted,
         monthly.lineage
     from monthly
     left join lit using (project_code, year, month)
@@ -60,11 +64,13 @@ comment on column mart.monitoring_lights.project_code is '项目编码（按项�
 comment on column mart.monitoring_lights.project_name is '项目名称：项目基本信息表中最新登记的名称';
 comment on column mart.monitoring_lights.year is '年度';
 comment on column mart.monitoring_lights.month is '月份（1–12）';
-comment on column mart.monitoring_lights.annual_planned_investment_wan is '年度计划投资（万元）';
-comment on column mart.monitoring_lights.cumulative_completed_wan is '自年初累计完成投资（万元）';
+comment on column mart.monitoring_lights.annual_planned_investment_wan is '年度计划投资（万元），各报送单位截至本月最近一期月报之和';
+comment on column mart.monitoring_lights.cumulative_completed_wan is '自年初累计完成投资（万元），各报送单位截至本月最近一期月报之和（未报送本月的单位按其此前最近月份计入，见carried_forward）';
 comment on column mart.monitoring_lights.time_progress is '时间进度 = 月份 / 12（比例）';
 comment on column mart.monitoring_lights.investment_progress is '投资进度 = 累计完成投资 / 年度计划投资（比例）';
 comment on column mart.monitoring_lights.gap_points is '偏离度 = 时间进度 − 投资进度（百分点，保留6位小数）';
 comment on column mart.monitoring_lights.light is '预警灯：none 无、blue 蓝灯、yellow 黄灯、red 红灯（阈值见 registry/rules.yaml）';
 comment on column mart.monitoring_lights.severity is '预警灯的严重程度（0 为无灯，越大越严重）';
-comment on column mart.monitoring_lights.lineage is '来源：提交编号、工作表、Excel行号';
+comment on column mart.monitoring_lights.carried_forward is '未报送本月、按此前最近月份的累计完成投资和年度计划投资计入的单位及该月份（unit、month）；空列表表示各单位都报送了本月';
+comment on column mart.monitoring_lights.units_not_counted is '只报送了以后月份、本月进度未计入的单位，按名称排序；空列表表示无';
+comment on column mart.monitoring_lights.lineage is '来源：计入本月的各行（含按此前月份计入的行）的提交编号、工作表、Excel行号';

@@ -12,8 +12,10 @@ measures as (
     group by project_code, year
 ),
 
+-- The latest month counts each office's own latest month (intermediate.investment_monthly carries an office's
+-- earlier month into the months it has not reported), so the year's figures are each office's latest, added up.
 latest_progress as (
-    select project_code, year, annual_planned_investment_wan, cumulative_completed_wan
+    select project_code, year, annual_planned_investment_wan, cumulative_completed_wan, carried_forward
     from intermediate.investment_monthly
     qualify row_number() over (partition by project_code, year order by month desc) = 1
 ),
@@ -78,6 +80,7 @@ final as (
         self_reported.reported_self_evaluation_score,
         self_reported.reported_budget_execution_rate,
         lights.worst_light,
+        latest_progress.carried_forward as progress_carried_forward,
         projects.project_code_derived
     from projects
     left join measures using (project_code, year)
@@ -98,8 +101,8 @@ comment on column mart.project_year.project_type is '项目类型';
 comment on column mart.project_year.implementing_unit is '实施单位';
 comment on column mart.project_year.year is '年度';
 comment on column mart.project_year.planned_total_investment_wan is '计划总投资（万元，项目基本信息表）';
-comment on column mart.project_year.annual_planned_investment_wan is '年度计划投资（万元，最近月份的投资完成情况月报）';
-comment on column mart.project_year.completed_investment_wan is '累计完成投资（万元，12月或最近月份）';
+comment on column mart.project_year.annual_planned_investment_wan is '年度计划投资（万元，投资完成情况月报；多个单位报送的为各单位最近月份之和）';
+comment on column mart.project_year.completed_investment_wan is '累计完成投资（万元，12月或最近月份；多个单位报送的为各单位最近月份之和，见progress_carried_forward）';
 comment on column mart.project_year.investment_completion_rate is '年度计划投资完成率 = 累计完成投资 / 年度计划投资';
 comment on column mart.project_year.funds_received_wan is '资金到位合计（万元）';
 comment on column mart.project_year.funds_paid_wan is '资金支付合计（万元）';
@@ -110,5 +113,6 @@ comment on column mart.project_year.reported_self_evaluation_score is '单位在
 comment on column mart.project_year.reported_budget_execution_rate is '单位在全国通用自评表项目资金块填报的执行率（比例）；与按台账计算的预算执行率相差超过1个百分点时报告的数据质量提示列出两者';
 comment on column mart.project_year.self_evaluation_score is '自评总分（预算执行率10分 + 各指标90分；各项得分之和，未取整；评定等级时取8位小数，只为消去各项得分第10位小数的舍入）';
 comment on column mart.project_year.grade is '评价等级：优、良、中、差，按自评总分本身评定（报告显示时才保留两位小数）';
+comment on column mart.project_year.progress_carried_forward is '未报送项目最近月份、完成投资和年度计划投资按其此前最近月份计入的单位及该月份（unit、month）；空列表表示各单位都报至最近月份，无月报为空';
 comment on column mart.project_year.worst_light is '全年最严重的预警灯：none、blue、yellow、red';
 comment on column mart.project_year.project_code_derived is '项目编码由实施单位和项目名称生成（登记时未填项目编码）';

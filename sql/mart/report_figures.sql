@@ -17,10 +17,39 @@ with compounds as (
     group by all
 ),
 
+-- The latest month counts each office's own latest month (intermediate.investment_monthly), added up.
 latest_progress as (
     select *
     from intermediate.investment_monthly
     qualify row_number() over (partition by project_code, year order by month desc) = 1
+),
+
+-- Months an office of a project has not reported while another office has: counted at the office's latest
+-- earlier month (from_month), or, before its first month, not counted (from_month null). One figure per office
+-- and month counted from, citing that office's rows of that month (of its first month, where not counted).
+progress_missing as (
+    select missing.project_code, missing.year, missing.unit, missing.from_month, list_sort(list(missing.month)) as months
+    from (
+        select project_code, year, carried.unit, carried.month as from_month, month
+        from intermediate.investment_monthly, unnest(carried_forward) as listed(carried)
+        union all
+        select project_code, year, unit, null, month
+        from intermediate.investment_monthly, unnest(units_not_counted) as listed(unit)
+    ) as missing
+    group by all
+),
+
+progress_unit_rows as (
+    select
+        project_code,
+        year,
+        unit,
+        month,
+        min(month) over (partition by project_code, year, unit) as first_month,
+        list_sort(list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)))
+            as lineage
+    from staging.investment_progress
+    group by project_code, year, unit, month
 ),
 
 measures as (
@@ -432,6 +461,15 @@ figures as (
     select project_code, year, 'shared_slice', template || coalesce('|' || month, ''), 91,
         len(units)::decimal(38, 10), '家', 0, array_to_string(units, '、'), lineage
     from mart.shared_slices
+    union all
+    -- Detail: the office and the month its figures were counted from (empty: not counted); text: the months.
+    select missing.project_code, missing.year, 'progress_unit_missing',
+        missing.unit || '|' || coalesce(missing.from_month::varchar, ''), 92, null, null, null,
+        array_to_string(missing.months, '、') || '月', cited.lineage
+    from progress_missing as missing
+    inner join progress_unit_rows as cited
+        on cited.project_code = missing.project_code and cited.year = missing.year and cited.unit = missing.unit
+        and cited.month = coalesce(missing.from_month, cited.first_month)
 ),
 
 district as (
@@ -556,7 +594,7 @@ comment on column mart.report_figures.year is '年度';
 comment on column mart.report_figures.project_code is '项目编码（数字按项目编码计算；未填编码的项目为“自编:实施单位/项目名称”）；全区合计为空';
 comment on column mart.report_figures.project_name is '项目名称：项目基本信息表中最新登记的名称；全区合计为空';
 comment on column mart.report_figures.figure_key is '数字的含义（如 compounds、funds_received_wan、indicator_score、indicator_reported_score、monitoring_finding）';
-comment on column mart.report_figures.detail is '细项：资金来源、建设规模及投资构成的内容、三级指标（同一项目中同名的三级指标后注二级指标或序号，如“完成率（时效指标）”）、月份、“N月·三级指标”（监控发现）；无则为空';
+comment on column mart.report_figures.detail is '细项：资金来源、建设规模及投资构成的内容、三级指标（同一项目中同名的三级指标后注二级指标或序号，如“完成率（时效指标）”）、月份、“N月·三级指标”（监控发现）、“模板编号|月份”（多单位同期报送）、“单位|月份”（未报送部分月份投资完成情况月报的单位及按其计入的月份，未计入为空）；无则为空';
 comment on column mart.report_figures.position is '在报告中的先后顺序（同一项目内）';
 comment on column mart.report_figures.value is '数值（比率为比例；文字类为空）';
 comment on column mart.report_figures.unit is '单位：万元、平方米、万平方米、户、个、套、份、%、分、笔、百分点';

@@ -113,7 +113,9 @@ def register(wh: Warehouse, *projects: str, planned: str = "1000") -> None:
     )
 
 
-def progress(wh: Warehouse, project: str, plan: str, cumulative_by_month: dict[int, str]) -> None:
+def progress(
+    wh: Warehouse, project: str, plan: str, cumulative_by_month: dict[int, str], unit: str = "单位"
+) -> None:
     """Submit monthly progress, one submission per month as offices send it."""
     previous = D(0)
     for month, cumulative in sorted(cumulative_by_month.items()):
@@ -128,6 +130,7 @@ def progress(wh: Warehouse, project: str, plan: str, cumulative_by_month: dict[i
                     "cumulative_completed_wan": D(cumulative),
                 }
             ],
+            unit=unit,
             slice_fields=("project_code", "month"),
         )
         previous = D(cumulative)
@@ -311,6 +314,139 @@ def test_a_lagging_year_lights_each_month_and_keeps_the_worst(wh):
     assert wh.rows(
         "select worst_light, completed_investment_wan, investment_completion_rate from mart.project_year"
     ) == [("red", D("600"), D("0.5"))]
+
+
+ZAOLIN, XINHUA = "枣林街道办事处", "新华街道办事处"
+
+
+def _progress_rows(wh: Warehouse, unit: str, *months: int) -> set[tuple[int, int]]:
+    """Return the (submission, Excel row) cells of an office's progress rows of those months."""
+    return set(
+        wh.rows(
+            "select submission_id, excel_row from raw.investment_progress where unit = ? and list_contains(?, month)",
+            [unit, list(months)],
+        )
+    )
+
+
+def _cells(lineage) -> set[tuple[int, int]]:
+    return {(cell["submission_id"], cell["excel_row"]) for cell in lineage}
+
+
+def test_two_offices_progress_counts_each_offices_latest_month_when_one_is_behind(wh):
+    register(wh, "甲")
+    progress(wh, "甲", "1200", {m: str(100 * m) for m in range(1, 13)}, unit=ZAOLIN)
+    progress(wh, "甲", "600", {m: str(50 * m) for m in range(1, 12)}, unit=XINHUA)  # no December yet
+
+    wh.build()
+
+    # By hand: 枣林 1,200 of 1,200 to December, 新华 550 of 600 to November: 1,750 of 1,800.
+    assert wh.rows(
+        "select completed_investment_wan, annual_planned_investment_wan, investment_completion_rate, worst_light "
+        "from mart.project_year"
+    ) == [(D("1750"), D("1800"), D("0.9722222222"), "blue")]
+    # November: both on schedule (150 a month of 1,800); December: 100 − 97.22 = 2.78 points behind, blue.
+    assert wh.rows(
+        "select month, cumulative_completed_wan, annual_planned_investment_wan, gap_points, light "
+        "from mart.monitoring_lights where month >= 11 order by month"
+    ) == [(11, D("1650"), D("1800"), D("0"), "none"), (12, D("1750"), D("1800"), D("2.777778"), "blue")]
+    # Both say 新华's figure is its November's.
+    assert wh.rows(
+        "select month, carried_forward from mart.monitoring_lights where month >= 11 order by month"
+    ) == [
+        (11, []),
+        (12, [{"unit": XINHUA, "month": 11}]),
+    ]
+    assert wh.one("select progress_carried_forward from mart.project_year") == [{"unit": XINHUA, "month": 11}]
+    december = _progress_rows(wh, ZAOLIN, 12) | _progress_rows(wh, XINHUA, 11)
+    assert _cells(wh.one("select lineage from mart.monitoring_lights where month = 12")) == december
+    assert _cited(wh, "gap_points", "12月") == december
+    figures = wh.rows(
+        "select figure_key, display_text, lineage from mart.report_figures where project_name = '甲' "
+        "and figure_key in ('completed_investment_wan', 'annual_planned_investment_wan', "
+        "'investment_completion_rate', 'progress_unit_missing') order by figure_key"
+    )
+    assert [(key, text) for key, text, _ in figures] == [
+        ("annual_planned_investment_wan", "1,800万元"),
+        ("completed_investment_wan", "1,750万元"),
+        ("investment_completion_rate", "97.22%"),
+        ("progress_unit_missing", "12月"),
+    ]
+    cited = {
+        key: {(s["submission_id"], r) for s in lineage for r in s["excel_rows"]}
+        for key, _, lineage in figures
+    }
+    assert cited["completed_investment_wan"] == cited["investment_completion_rate"] == december
+    assert _cited(wh, "progress_unit_missing", f"{XINHUA}|11") == _progress_rows(wh, XINHUA, 11)
+
+
+def test_an_office_that_starts_later_is_left_out_of_its_earlier_months_and_carried_over_its_gaps(wh):
+    register(wh, "甲")
+    progress(wh, "甲", "1200", {m: str(100 * m) for m in range(1, 6)}, unit=ZAOLIN)
+    progress(wh, "甲", "600", {3: "150", 5: "250"}, unit=XINHUA)  # from March, April not sent
+
+    wh.build()
+
+    assert wh.rows(
+        "select month, cumulative_completed_wan, annual_planned_investment_wan from mart.monitoring_lights "
+        "order by month"
+    ) == [
+        (1, D("100"), D("1200")),  # nothing says what 新华 had done: 枣林's alone, and said below
+        (2, D("200"), D("1200")),
+        (3, D("450"), D("1800")),
+        (4, D("550"), D("1800")),  # 新华's March, not 枣林 alone
+        (5, D("750"), D("1800")),
+    ]
+    assert wh.rows(
+        "select month, carried_forward, units_not_counted from mart.monitoring_lights order by month"
+    ) == [
+        (1, [], [XINHUA]),
+        (2, [], [XINHUA]),
+        (3, [], []),
+        (4, [{"unit": XINHUA, "month": 3}], []),
+        (5, [], []),
+    ]
+    assert wh.rows(
+        "select detail, display_text from mart.report_figures where figure_key = 'progress_unit_missing' "
+        "order by detail"
+    ) == [(f"{XINHUA}|", "1、2月"), (f"{XINHUA}|3", "4月")]
+    # Each note cites the row it counts from; left out, the office's first month, which says where it starts.
+    for detail in (f"{XINHUA}|", f"{XINHUA}|3"):
+        assert _cited(wh, "progress_unit_missing", detail) == _progress_rows(wh, XINHUA, 3)
+    assert wh.rows("select completed_investment_wan, progress_carried_forward from mart.project_year") == [
+        (D("750"), [])
+    ]
+
+
+@pytest.mark.parametrize("units", [(ZAOLIN,), (ZAOLIN, XINHUA)])
+def test_offices_reporting_the_same_months_add_up_month_by_month_as_before(wh, units):
+    register(wh, "甲")
+    for unit in units:
+        progress(wh, "甲", "1200", {1: "100", 2: "150", 4: "400"}, unit=unit)  # March not sent by anyone
+
+    wh.build()
+
+    n = len(units)
+    assert wh.rows(
+        "select month, cumulative_completed_wan, annual_planned_investment_wan, light "
+        "from mart.monitoring_lights order by month"
+    ) == [
+        (1, 100 * n, 1200 * n, "none"),
+        (2, 150 * n, 1200 * n, "blue"),
+        (4, 400 * n, 1200 * n, "none"),  # no month of no office's: no row, as for one office
+    ]
+    assert wh.rows(
+        "select completed_investment_wan, annual_planned_investment_wan from mart.project_year"
+    ) == [(400 * n, 1200 * n)]
+    assert _cells(wh.one("select lineage from mart.monitoring_lights where month = 4")) == set().union(
+        *(_progress_rows(wh, unit, 4) for unit in units)
+    )
+    assert wh.rows("select 1 from mart.report_figures where figure_key = 'progress_unit_missing'") == []
+    # Nothing carried, nothing left out (the columns the fix added).
+    assert wh.rows("select distinct carried_forward, units_not_counted from mart.monitoring_lights") == [
+        ([], [])
+    ]
+    assert wh.one("select progress_carried_forward from mart.project_year") == []
 
 
 def test_targets_score_by_operator_and_qualitative_outcome(wh):

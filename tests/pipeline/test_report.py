@@ -320,6 +320,51 @@ def test_every_text_from_files_units_and_marts_is_escaped(warehouse, registry):
     assert "二是<公示>&监督。" in page.text
 
 
+def test_months_an_office_did_not_report_beside_another_are_named_in_the_data_quality_note(
+    tmp_path, registry
+):
+    import docx
+
+    from pipeline.report_render import render_docx
+
+    # As mart.report_figures words them: the office and the month counted from (empty: not counted), the months.
+    missing = [
+        figure(
+            "progress_unit_missing",
+            "12月",
+            detail="新华街道办事处|11",
+            position=92,
+            src=lineage(1, "月报", 15),
+        ),
+        figure(
+            "progress_unit_missing",
+            "1、2月",
+            detail="新华街道办事处|",
+            position=92,
+            src=lineage(1, "月报", 6),
+        ),
+    ]
+    path = make_warehouse(tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.executemany("insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", missing)
+        report = build_report(con, YEAR, CONFIG, registry)
+    form = registry.templates["investment_progress"].name_zh
+    notes = [
+        f"数据质量提示：{ZAOLIN}2022年度的{form}由多个单位报送，新华街道办事处未报送12月，"
+        "这些月份按其11月的累计完成投资和年度计划投资计入项目的投资进度、预警和完成投资，请核实是否漏报。",
+        f"数据质量提示：{ZAOLIN}2022年度的{form}由多个单位报送，新华街道办事处未报送1、2月，"
+        "这些月份的投资进度和预警只含其他单位的数据，请核实是否漏报。",
+    ]
+
+    page = _Page(render_html(report))
+    word = "\n".join(p.text for p in docx.Document(io.BytesIO(render_docx(report))).paragraphs)
+
+    for note in notes:
+        assert note in page.text
+        assert note in word  # the Word report, the one a bureau sends on
+    assert "[1]资金台账.xlsx（枣林街道办事处） 工作表“月报” 第15行" in dict(page.figures)["12月"]
+
+
 def test_narrative_is_printed_as_supplied_and_a_missing_one_is_never_invented(warehouse, registry):
     page = _Page(fixture_html(warehouse, registry))
 
