@@ -88,6 +88,7 @@ RULE_ZH = {
     "cost_vs_total": "投资构成合计与计划总投资不符",
     "exceeds_planned_total": "金额超过项目计划总投资",
     "amount_implausible": "金额异常大",
+    "area_implausible": "每户面积不合常理，疑似面积单位填错",
     "negative_list": "支出用途属于负面清单",
     "no_responses": "有效问卷数为0",
     "paid_exceeds_received": "累计支付超过累计到位",

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -303,6 +303,52 @@ def _money_per_row(sheets: list[_Sheet], context: Context, registry: Registry) -
     return _Frame(dict(columns))
 
 
+# area_per_household's columns for an area column `x`: `x_per_household` (平方米 a household, checked), `x_shown`
+# (the same, rounded for the message), `x_unit` (its header's unit, the base where it names none) and `x_written`
+# (the cell as written, with that unit).
+PER_HOUSEHOLD = "_per_household"
+HOUSEHOLD = "户"  # the `counts` of the column an area is divided by
+
+
+def _area_per_household(sheets: list[_Sheet], context: Context, registry: Registry) -> list[dict]:
+    """Build one row per data row with area and households above 0: area per household, and the header's unit."""
+    base = registry.units.measures["area"].base
+    frame = []
+    for sheet in sheets:
+        columns = sheet.parsed.template.columns
+        areas = [c.name for c in columns if c.type is ColumnType.AREA]
+        households = next((c.name for c in columns if c.counts == HOUSEHOLD), None)
+        if not areas or households is None:
+            continue
+        units = {name: getattr(sheet.parsed.written_units.get(name), "name", None) or base for name in areas}
+        for record in sheet.parsed.records:
+            row = {}
+            for name in areas:
+                found = sheet.values(record, name, households)
+                # 0 of either has no ratio to judge; a negative one is an error of its own already.
+                if found is None or found[0] <= 0 or found[1] <= 0:
+                    continue
+                area, count = found
+                ratio = area / count
+                row |= {
+                    name: area,
+                    households: count,
+                    name + PER_HOUSEHOLD: ratio,
+                    name + "_shown": _about(ratio),
+                    name + "_unit": units[name],
+                    name + "_written": f"{sheet.as_written(name, area)}{units[name]}",
+                }
+            if row:
+                frame.append(_blamed(sheet, [record["excel_row"]]) | row)
+    return frame
+
+
+def _about(ratio: Decimal) -> Decimal:
+    """Round a ratio for a message: to a whole number from 1 up, else to two significant digits."""
+    exponent = 0 if ratio >= 1 else ratio.adjusted() - 1
+    return ratio.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+
+
 def _funds_per_project(sheets: list[_Sheet], context: Context, registry: Registry) -> list[dict]:
     """Build one row per sheet, project and year of a ledger: Σ 到位 beside Σ 支付, both the year so far."""
     frame = []
@@ -444,6 +490,7 @@ DERIVED_FRAMES: dict[str, Builder] = {
     "cumulative_per_row": _cumulative_per_row,
     "funds_per_project": _funds_per_project,
     "money_per_row": _money_per_row,
+    "area_per_household": _area_per_household,
 }
 
 

@@ -259,6 +259,20 @@ DEFECTS = {
         + "P003,示范区大型安置项目,棚户区改造,南阳市城乡一体化示范区建设实业有限公司,1127743100\n",
         ("amount_implausible", "warning", 6, "计划总投资（万元）"),
     ),
+    # An area in 平方米 under a 万平方米 header is ten thousand times too large: some 77万平方米 a household.
+    "area_implausible": (
+        "compound_list",
+        changed("compound_list", "2.8650,370,", "28650,370,"),
+        ("area_implausible", "warning", 5, "改造面积（万平方米）"),
+    ),
+    # The reverse: 万平方米 under a 平方米 header, 1.932平方米 for 249 households.
+    "area_implausible_wan_under_m2": (
+        "compound_list",
+        changed("compound_list", "改造面积（万平方米）", "改造面积（平方米）")
+        .replace("2.8650,370,", "28650,370,")
+        .replace("2.4150,312,", "24150,312,"),
+        ("area_implausible", "warning", 6, "改造面积（平方米）"),
+    ),
     # An unreadable optional count is the parser's type error, not also a satisfaction mismatch.
     "unreadable_part_of_a_sum": (
         "satisfaction_survey",
@@ -286,6 +300,24 @@ PASSING = {
         "fund_ledger",
         CLEAN["fund_ledger"] + f"2022-01-18,{SHUANGPU},专项债券,到位,10000,,第二批\n",
     ),
+    "area_in_m2_under_a_m2_header": (
+        "compound_list",
+        changed("compound_list", "改造面积（万平方米）", "改造面积（平方米）")
+        .replace("2.8650,", "28650,")
+        .replace("1.9320,", "19320,")
+        .replace("2.4150,", "24150,"),
+    ),
+    # 1000平方米 a household under a 万平方米 header, 1平方米 under a 平方米 one: the bounds themselves pass.
+    "area_on_its_bounds": ("compound_list", changed("compound_list", "2.8650,370,", "37,370,")),
+    "area_on_its_lower_bound": (
+        "compound_list",
+        changed("compound_list", "改造面积（万平方米）", "改造面积（平方米）")
+        .replace("2.8650,370,", "370,370,")
+        .replace("1.9320,", "19320,")
+        .replace("2.4150,", "24150,"),
+    ),
+    # No households, no ratio to judge.
+    "area_of_no_households": ("compound_list", changed("compound_list", "2.8650,370,", "28650,0,")),
     "parts_in_another_unit_are_not_summed": (
         "scale_and_cost",
         changed("scale_and_cost", "配套商业,101723,平方米", "配套商业,101723,户"),
@@ -385,6 +417,19 @@ def test_messages_name_the_cell_the_value_and_the_fix(checked):
         "请说明原因或请区财政局更正项目基本信息表。"
     )
     assert (cost.value, cost.expected) == ("112764.31", "应等于项目计划总投资112774.31万元")
+    [area] = validation.problems["area_implausible"]
+    assert (area.value, area.message_zh) == (
+        "28650",
+        "第5行「改造面积（万平方米）」为28650万平方米，惠及户数370户，折合每户约774324平方米，"
+        "老旧小区每户改造面积通常为50至150平方米，不应超过1000平方米，"
+        "改造面积是否按平方米填写在“万平方米”表头下？请核对面积单位（1万平方米＝10000平方米），"
+        "按万平方米改正数值，或将表头改为“改造面积（平方米）”；如面积和户数确实无误，可忽略本提示。",
+    )
+    [reverse] = validation.problems["area_implausible_wan_under_m2"]
+    assert reverse.value == "1.932" and reverse.message_zh.startswith(
+        "第6行「改造面积（平方米）」为1.932平方米，惠及户数249户，折合每户约0.0078平方米，"
+    )
+    assert "改造面积是否按万平方米填写，而本列按平方米读取？" in reverse.message_zh
     [yuan] = validation.problems["exceeds_planned_total_yuan"]
     assert yuan.value == "2000000000000"
     assert yuan.message_zh.startswith(
