@@ -321,19 +321,24 @@ figures as (
     from measures
     where measure = 'payment_rate'
     union all
-    select project_code, year, 'funds_received_wan', null, 30, received_wan::decimal(38, 10), '万元', received_decimals,
+    -- As precise as the ledger's rows, but past 分 only with digits: 199.999999 + 200.000001 from 元 is 400.00万元.
+    select project_code, year, 'funds_received_wan', null, 30, received_wan::decimal(38, 10), '万元',
+        least(received_decimals, greatest(intermediate.decimals_of(received_wan), 2)),
         null, received_lineage
     from funds
     union all
-    select project_code, year, 'funds_paid_wan', null, 31, paid_wan::decimal(38, 10), '万元', paid_decimals,
+    select project_code, year, 'funds_paid_wan', null, 31, paid_wan::decimal(38, 10), '万元',
+        least(paid_decimals, greatest(intermediate.decimals_of(paid_wan), 2)),
         null, paid_lineage
     from funds
     union all
-    select project_code, year, 'funds_received_wan', fund_source, 34, received_wan::decimal(38, 10), '万元', received_decimals,
+    select project_code, year, 'funds_received_wan', fund_source, 34, received_wan::decimal(38, 10), '万元',
+        least(received_decimals, greatest(intermediate.decimals_of(received_wan), 2)),
         null, received_lineage
     from mart.funds_by_source
     union all
-    select project_code, year, 'funds_paid_wan', fund_source, 35, paid_wan::decimal(38, 10), '万元', paid_decimals,
+    select project_code, year, 'funds_paid_wan', fund_source, 35, paid_wan::decimal(38, 10), '万元',
+        least(paid_decimals, greatest(intermediate.decimals_of(paid_wan), 2)),
         null, paid_lineage
     from mart.funds_by_source
     union all

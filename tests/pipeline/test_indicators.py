@@ -1131,6 +1131,37 @@ def test_funds_by_source_and_payment_rate(wh):
     ) == [("funds_received_wan", "1,250.1万元"), ("payment_rate", "80%")]
 
 
+def test_funds_summed_from_yuan_with_cents_print_no_zeros_past_two_decimals(wh):
+    # 1,999,999.99元 and 2,000,000.01元: 400.000000万元 printed as 400.00, as the other money figures are.
+    register(wh, "甲")
+    rows = [("到位", "199.999999"), ("到位", "200.000001"), ("支付", "100.500000")]
+    wh.submit(
+        "fund_ledger",
+        [
+            {
+                "project_name": "甲",
+                "date": f"{YEAR}-03-0{day}",
+                "fund_source": "中央补助资金",
+                "entry_type": entry_type,
+                "amount_wan": D(amount),
+            }
+            for day, (entry_type, amount) in enumerate(rows, start=1)
+        ],
+    )
+
+    wh.build()
+
+    assert wh.rows(
+        "select figure_key, detail, display_text from mart.report_figures where figure_key in "
+        "('funds_received_wan', 'funds_paid_wan') and project_name = '甲' order by 1, 2 nulls first"
+    ) == [
+        ("funds_paid_wan", None, "100.5万元"),
+        ("funds_paid_wan", "中央补助资金", "100.5万元"),
+        ("funds_received_wan", None, "400.00万元"),
+        ("funds_received_wan", "中央补助资金", "400.00万元"),
+    ]
+
+
 def test_negative_list_payments_are_listed_with_their_cell(wh):
     register(wh, "甲")
     ledger(wh, "甲", received="100", paid="30", purpose="偿还债务")
