@@ -79,6 +79,7 @@ RULE_ZH = {
     "listed_by_other_unit": "另有单位的报表已列有同一行",
     "second_form": "同一文件中有两份同一项目同期的表",
     "same_name_twin": "收件箱中另有同名而内容不同的文件",
+    "same_as_other_year": "各行数据与本单位另一年度的报表完全相同",
     "project_code_reused": "项目编码重复使用",
     "project_recoded": "项目已以另一编码登记",
     "project_code_derived_duplicate": "同名项目未填项目编码",

@@ -277,6 +277,9 @@ class Template(_Strict):
     # A form: each slice's rows come from one sheet of a file. Two sheets of a file for one project and period are
     # two forms (a draft kept beside the final): both counted, a self-evaluation scored 185 of 100.
     one_sheet_per_slice: bool = False
+    # A project's rows may rightly be the same every year (its register entry, its scale and cost): a file repeating
+    # another year's rows of its office and project is not flagged (`same_as_other_year`).
+    may_repeat_across_years: bool = False
     # Rows whose first written cell starts with one of these end the table (the national forms' 总分 row).
     ends_at: tuple[str, ...] = ()
     # The label of a column merged down the table's left edge, which holds no data (the national forms' 绩效指标);

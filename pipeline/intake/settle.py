@@ -14,6 +14,7 @@ from pipeline.intake.later_months import (
     monthly_history,
     months_held,
 )
+from pipeline.intake.other_year import flag_other_years
 from pipeline.intake.overlap import (
     flag_overlaps,
     flag_repeated_across_sheets,
@@ -119,6 +120,8 @@ def settle(
     flag_stale_cumulatives(held, registry, parsed)
     _flag_same_name(candidates, {} if named_in_run is None else named_in_run)
     _twins(candidates, seen)
+    # After validation and _twins: only files to be stored, in the order they are stored, repeat or are repeated.
+    flag_other_years(con, registry, [c.parsed for c in sorted(taken, key=_load_order) if not c.duplicate_of])
     for candidate in candidates:
         candidate.outcome = outcome_of(candidate)
         if candidate.duplicate_of:
