@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
 
@@ -70,10 +71,15 @@ def flag_other_years(
         if not sent:
             continue
         compared = _Compared(template)
-        held = _stored(con, template, compared, sent)
+        # Only a project an office holds or sends for two years or more can repeat another year: the rows of the
+        # rest (nearly every file of a night) are never built, which would cost seconds at 10,000 files.
+        twice = _in_two_years(con, template, compared, sent)
+        if not twice:
+            continue
+        held = _stored(con, template, compared, twice)
         groups: dict[int, dict[tuple[str, str, str], _Group]] = {}
         for place, file, sheets in sent:  # in order: a later file's slices replace an earlier one's
-            slices, groups[place] = _rows_sent(compared, sheets, amounts)
+            slices, groups[place] = _rows_sent(compared, sheets, amounts, twice)
             held.update((key, ((0, file.original_name, place), rows)) for key, rows in slices.items())
         others = _by_project(held)
         for place, file, _ in sent:
@@ -111,12 +117,10 @@ class _Compared:
         return tuple(values)
 
 
-def _rows_sent(
-    compared: _Compared, sheets: list[ParsedSheet], amounts: list[str]
-) -> tuple[dict[str, list[tuple]], dict[tuple[str, str, str], _Group]]:
-    """Return a file's rows by slice key, and by office, project and year with where to name them."""
-    slices: dict[str, list[tuple]] = defaultdict(list)
-    groups: dict[tuple[str, str, str], _Group] = {}
+def _slices_of(
+    compared: _Compared, sheets: list[ParsedSheet]
+) -> Iterator[tuple[ParsedSheet, dict, str, tuple[str, str, str]]]:
+    """Yield each record of a project and year with its sheet, slice key and (office, project code, year)."""
     keys: dict[tuple, tuple[str, tuple[str, str, str]]] = {}  # the rows of a sheet share a few slices
     for sheet in sheets:
         for record in sheet.records:
@@ -126,14 +130,47 @@ def _rows_sent(
                     continue
                 key = slice_key(compared.template.id, record, compared.template.slice)
                 keys[made_of] = key, slice_parts(key)[1:4]
-            key, period = keys[made_of]
-            row = compared.values(record)
-            slices[key].append(row)
-            group = groups.get(period)
-            if group is None:
-                group = groups[period] = _Group(sheet, record)
-            group.rows[row] += 1
-            group.figures = group.figures or any(record.get(a) for a in amounts)
+            yield sheet, record, *keys[made_of]
+
+
+def _in_two_years(
+    con: duckdb.DuckDBPyConnection | None,
+    template: Template,
+    compared: _Compared,
+    sent: list[tuple[int, ParsedFile, list[ParsedSheet]]],
+) -> set[tuple[str, str]]:
+    """Return the (office, project code) pairs held in force or sent for two years or more."""
+    years: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for _, _, sheets in sent:
+        for _, _, _, (unit, code, year) in _slices_of(compared, sheets):
+            years[(unit, code)].add(year)
+    if con is not None:
+        for (key,) in con.execute(
+            "select slice_key from ops.current_slices where split_part(slice_key, '|', 1) = ?", [template.id]
+        ).fetchall():
+            _, unit, code, year, _ = slice_parts(key)
+            if (unit, code) in years:
+                years[(unit, code)].add(year)
+    return {pair for pair, seen in years.items() if len(seen) > 1}
+
+
+def _rows_sent(
+    compared: _Compared, sheets: list[ParsedSheet], amounts: list[str], twice: set[tuple[str, str]]
+) -> tuple[dict[str, list[tuple]], dict[tuple[str, str, str], _Group]]:
+    """Return a file's rows by slice key, and by office, project and year with where to name them, of the projects
+    in `twice` only."""
+    slices: dict[str, list[tuple]] = defaultdict(list)
+    groups: dict[tuple[str, str, str], _Group] = {}
+    for sheet, record, key, period in _slices_of(compared, sheets):
+        if period[:2] not in twice:
+            continue
+        row = compared.values(record)
+        slices[key].append(row)
+        group = groups.get(period)
+        if group is None:
+            group = groups[period] = _Group(sheet, record)
+        group.rows[row] += 1
+        group.figures = group.figures or any(record.get(a) for a in amounts)
     return slices, groups
 
 
@@ -141,22 +178,14 @@ def _stored(
     con: duckdb.DuckDBPyConnection | None,
     template: Template,
     compared: _Compared,
-    sent: list[tuple[int, ParsedFile, list[ParsedSheet]]],
+    twice: set[tuple[str, str]],
 ) -> dict[str, tuple[_Holder, list[tuple]]]:
-    """Return, per slice in force of the offices and projects sent, the file holding it and its rows."""
+    """Return, per slice in force of these offices' projects, the file holding it and its rows."""
     held: dict[str, tuple[_Holder, list[tuple]]] = {}
     if con is None:
         return held
-    units = sorted({file.unit for _, file, _ in sent})
-    codes = sorted(
-        {
-            str(r["project_code"])
-            for _, _, sheets in sent
-            for s in sheets
-            for r in s.records
-            if r.get("project_code")
-        }
-    )
+    units = sorted({unit for unit, _ in twice})
+    codes = sorted({code for _, code in twice})
     names = ", ".join(f"r.{name}" for name in compared.names)
     for key, number, original, *values in con.execute(
         f"select r.slice_key, s.submission_id, s.original_name, {names} from raw.{template.id} as r "
