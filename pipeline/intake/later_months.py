@@ -20,7 +20,7 @@ from pipeline.validate import gap_tolerance
 _Period = tuple[str, str, str, str]
 
 
-# Who holds a month: (the submission id, or the parsed file's id in this run; the file's name).
+# Who holds a month: (the submission id, or ("run", the parsed file's id) in this run; the file's name).
 _Holder = tuple[object, str]
 
 
@@ -55,6 +55,17 @@ def flag_later_months(
     """
     templates = [t.id for t in registry.templates.values() if "month" in t.slice]
     held = _held(con, templates)
+    found: list[
+        tuple[
+            ParsedFile,
+            ParsedSheet,
+            dict,
+            int,
+            dict[int, _Holder],
+            tuple[int, _Holder],
+            tuple[list[int], bool],
+        ]
+    ] = []
     for file, sheet, rows in _monthly_rows(files, templates):
         last: dict[_Period, tuple[int, dict]] = {}
         months: dict[_Period, set[int]] = defaultdict(set)
@@ -65,14 +76,70 @@ def flag_later_months(
         for period, (month, record) in last.items():
             corrected = {holder for m, holder in held[period].items() if m in months[period]}
             later = {
-                m: holder[1]
+                m: holder
                 for m, holder in held[period].items()
                 if m > month and m not in months[period] and holder in corrected
             }
             if later:
-                file.problems.append(_later(sheet, record, month, later))
+                latest = max(held[period])  # a month after this file's last, so not one of its own
+                besides = _kept_besides(held, months, period, later)
+                found.append((file, sheet, record, month, later, (latest, held[period][latest]), besides))
         for period, written in months.items():  # in force for the files after it in this run
-            held[period].update(dict.fromkeys(written, (id(file), file.original_name)))
+            held[period].update(dict.fromkeys(written, (("run", id(file)), file.original_name)))
+    other_forms = _other_forms(
+        con, files, templates, {h for *_, later, _, _ in found for h in later.values()}
+    )
+    for file, sheet, record, month, later, latest, (months, elsewhere) in found:
+        elsewhere = elsewhere or any(holder in other_forms for holder in later.values())
+        file.problems.append(_later(sheet, record, month, later, latest, months, elsewhere))
+
+
+def _kept_besides(
+    held: dict[_Period, dict[int, _Holder]],
+    sent: dict[_Period, set[int]],
+    period: _Period,
+    later: dict[int, _Holder],
+) -> tuple[list[int], bool]:
+    """Return what the files holding `later` keep in force besides it once a file sends `sent`: the months of this
+    period, and whether anything of another period."""
+    holders = set(later.values())
+    months, elsewhere = [], False
+    for other, by_month in held.items():
+        for m, holder in by_month.items():
+            if holder not in holders or m in sent.get(other, ()) or (other == period and m in later):
+                continue
+            if other == period:
+                months.append(m)
+            else:
+                elsewhere = True
+    return sorted(months), elsewhere
+
+
+def _other_forms(
+    con: duckdb.DuckDBPyConnection | None,
+    files: list[ParsedFile],
+    templates: list[str],
+    holders: set[_Holder],
+) -> set[_Holder]:
+    """Return the holders that hold slices of forms other than these templates: withdrawing them takes those too."""
+    other = {
+        (("run", id(file)), file.original_name)
+        for file in files
+        if any(sheet.template.id not in templates for sheet in file.sheets)
+    }
+    stored = sorted({submission for submission, _ in holders if isinstance(submission, int)})
+    if con is not None and stored:
+        other |= {
+            (submission, name)
+            for submission, name in con.execute(
+                "select distinct s.submission_id, s.original_name from ops.current_slices as c "
+                "join ops.submissions as s using (submission_id) "
+                "where c.submission_id in (select unnest(?::integer[])) "
+                "and split_part(c.slice_key, '|', 1) not in (select unnest(?::varchar[]))",
+                [stored, templates],
+            ).fetchall()
+        }
+    return other & holders
 
 
 def _monthly_rows(
@@ -93,14 +160,38 @@ def _monthly_rows(
             yield file, sheet, rows
 
 
-def _later(sheet, record: dict, month: int, later: dict[int, str]):
+def _later(
+    sheet,
+    record: dict,
+    month: int,
+    later: dict[int, _Holder],
+    latest: tuple[int, _Holder],
+    besides: list[int],
+    elsewhere: bool,
+):
+    """Say which later months of the corrected files stay in force, which month the report reads as the latest, and
+    what to do: withdrawing a corrected file is named only where it takes out nothing but those months."""
     months = "、".join(f"{m}月" for m in sorted(later))
-    names = "、".join(f"《{name}》" for name in dict.fromkeys(later[m] for m in sorted(later)))
+    names = "、".join(f"《{name}》" for name in dict.fromkeys(later[m][1] for m in sorted(later)))
     expected = (
         f"项目“{record.get('project_name')}”{record.get('year')}年度本表报至{month}月，但此前报送的{names}中"
-        f"{months}的数据仍然有效，报告将以{max(later)}月为最新月份"
+        f"{months}的数据仍然有效"
     )
-    fix = f"如{months}的数据有误，请联系财政局撤回原文件；如确有该月数据，请在本表中一并填报"
+    last, holder = latest
+    if last not in later:
+        # A later month of another file is the report's latest: the months kept are months like any other.
+        expected += f"，报告以《{holder[1]}》中的{last}月为最新月份，{months}照常计入"
+        fix = f"如{months}的数据也有误，请报送该月份的正确数据（同一月份以后报送的为准）"
+    elif not besides and not elsewhere:
+        expected += f"，报告将以{last}月为最新月份"
+        fix = f"如{months}的数据有误，请联系财政局撤回原文件；如确有该月数据，请在本表中一并填报"
+    else:
+        kept = "、".join([*(f"{m}月" for m in besides), *(["其他项目、期间或报表"] if elsewhere else [])])
+        expected += f"，报告将以{last}月为最新月份"
+        fix = (
+            f"如{months}的数据有误，请在本表中一并填报该月份的正确数据；如原文件并无该月数据（月份填错），请联系财政局"
+            f"撤回原文件，撤回后其中仍然有效的{kept}的数据也不再计入，须随后重新报送"
+        )
     return project_name_problem(
         Severity.WARNING,
         "later_month_in_force",

@@ -21,6 +21,7 @@ from pipeline.intake.overlap import (
     flag_second_forms,
     flag_shared_rows,
 )
+from pipeline.intake.replaced import flag_replaced
 from pipeline.limits import Limits
 from pipeline.parse import ParsedFile
 from pipeline.problems import Problem, Severity
@@ -117,6 +118,7 @@ def settle(
         ),
     )
     flag_later_months(con, registry, parsed)  # after validation: a file it returns lends no month
+    flag_replaced(con, registry, [c.parsed for c in sorted(taken, key=_load_order)])
     flag_stale_cumulatives(held, registry, parsed)
     _flag_same_name(candidates, {} if named_in_run is None else named_in_run)
     _twins(candidates, seen)

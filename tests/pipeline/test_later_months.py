@@ -42,6 +42,8 @@ def test_a_correction_stopping_before_a_month_still_in_force_is_a_flagged_warnin
         in warning.message_zh
     )
     assert warning.excel_row == 5  # the row of the file's last month
+    # The first file keeps nothing else in force: withdrawing it takes out the mistyped month alone.
+    assert warning.fix.startswith("如7月的数据有误，请联系财政局撤回原文件；")
     assert not [p for p in outcomes[FIRST[0]].warnings if p.rule == "later_month_in_force"]
     assert RULE_ZH["later_month_in_force"]
     # The month stays in force, as the contract's per-month slices say: the warning is what changed.
@@ -55,6 +57,41 @@ def test_a_correction_reaching_the_latest_month_says_nothing(settings, registry)
     ]
 
     assert not [p for p in outcome.warnings if p.rule == "later_month_in_force"]
+
+
+# Months 1–3 in one file: a correction of February alone leaves January and March of it in force.
+QUARTER = (f"{JIA}/1至3月.csv", progress_csv((1, "100", "100"), (2, "100", "200"), (3, "100", "300")))
+FEBRUARY = (f"{JIA}/2月（更正）.csv", progress_csv((2, "100", "200")))
+
+
+def test_a_correction_before_a_later_months_own_file_names_that_month_as_the_latest_and_no_withdrawal(
+    settings, registry
+):
+    april = (f"{JIA}/4月.csv", progress_csv((4, "100", "400")))
+    take_in(settings, registry, REGISTER, QUARTER, april)
+
+    outcome = take_in(settings, registry, FEBRUARY)[FEBRUARY[0]]
+
+    [warning] = [p for p in outcome.warnings if p.rule == "later_month_in_force"]
+    assert (
+        "《1至3月.csv》中3月的数据仍然有效，报告以《4月.csv》中的4月为最新月份，3月照常计入"
+        in warning.message_zh
+    )
+    assert "将以3月为最新月份" not in warning.message_zh
+    assert "撤回" not in warning.message_zh  # nothing of the first file is wrong for all the receipt knows
+    assert marts(settings, "select max(month) from staging.investment_progress") == [(4,)]
+
+
+def test_a_correction_leaving_an_earlier_month_of_the_file_in_force_says_withdrawing_takes_it_too(
+    settings, registry
+):
+    take_in(settings, registry, REGISTER, QUARTER)
+
+    outcome = take_in(settings, registry, FEBRUARY)[FEBRUARY[0]]
+
+    [warning] = [p for p in outcome.warnings if p.rule == "later_month_in_force"]
+    assert "中3月的数据仍然有效，报告将以3月为最新月份" in warning.message_zh
+    assert "撤回原文件，撤回后其中仍然有效的1月的数据也不再计入，须随后重新报送" in warning.fix
 
 
 def test_earlier_months_sent_after_a_later_one_correct_nothing_and_say_nothing(settings, registry):

@@ -1,0 +1,255 @@
+"""A file replacing an earlier file's slices is told what of that file stays in force or drops out
+(pipeline/intake/replaced.py): projects it leaves out, earlier dates of a ledger, a whole list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from pipeline.problems import RULE_ZH, display
+from pipeline.warehouse import publish_pending
+from pipeline.withdraw import withdraw
+from tests.pipeline.test_projects import BUREAU, JIA, YEAR, compounds_csv, marts, register_csv, take_in
+
+JIA_A, JIA_B = "甲老旧小区改造", "甲背街小巷整治"
+REGISTER = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", JIA_A, JIA), ("JIA-02", JIA_B, JIA)))
+LEDGER_HEADER = "日期,项目名称,资金来源,类型,金额（万元）,支出用途"
+
+
+def ledger_csv(*rows: tuple[str, str, str, str, str]) -> str:
+    """A 资金台账: rows of (日期, 项目名称, 资金来源, 类型, 金额)."""
+    return "\n".join(["项目资金到位及支付台账", LEDGER_HEADER, *(",".join(row) + "," for row in rows)]) + "\n"
+
+
+def warned(outcome, rule: str) -> list:
+    return [p for p in outcome.warnings if p.rule == rule]
+
+
+RECEIVED_A = (f"{YEAR}-01-20", JIA_A, "区级配套资金", "到位", "500")
+# January books 200 to project B by mistake; February's ledger (the whole year so far) moves it to project A.
+MISBOOKED = (f"{YEAR}-01-25", JIA_B, "区级配套资金", "到位", "200")
+JANUARY = (f"{JIA}/1月台账.csv", ledger_csv(RECEIVED_A, MISBOOKED))
+FEBRUARY = (
+    f"{JIA}/2月台账.csv",
+    ledger_csv(
+        RECEIVED_A,
+        (MISBOOKED[0], JIA_A, *MISBOOKED[2:]),
+        (f"{YEAR}-02-25", JIA_A, "区级配套资金", "支付", "120.5"),
+    ),
+)
+
+
+@pytest.mark.parametrize("same_night", [False, True])
+def test_a_project_left_out_of_a_resent_ledger_stays_in_force_and_the_receipt_names_it(
+    settings, registry, same_night
+):
+    if same_night:
+        outcomes = take_in(settings, registry, REGISTER, JANUARY, FEBRUARY)
+        earlier = f"本次一并接收的《{JANUARY[0].split('/')[1]}》"
+    else:
+        outcomes = take_in(settings, registry, REGISTER, JANUARY) | take_in(settings, registry, FEBRUARY)
+        number = outcomes[JANUARY[0]].submission_id
+        earlier = f"第{number}号提交《{JANUARY[0].split('/')[1]}》"
+
+    [warning] = warned(outcomes[FEBRUARY[0]], "project_left_in_force")
+    assert warning.severity == "warning" and warning.value == JIA_B
+    assert f"本表替代了{earlier}中{YEAR}年度项目资金到位及支付台账的部分项目" in warning.message_zh
+    assert (
+        f"项目“{JIA_B}”的1行（资金来源“{MISBOOKED[2]}”、类型“{MISBOOKED[3]}”的金额{MISBOOKED[4]}万元）"
+        in (warning.message_zh)
+    )
+    assert "该文件的其余数据已由本表替代" in warning.fix
+    assert not warned(outcomes[JANUARY[0]], "project_left_in_force")
+    assert RULE_ZH["project_left_in_force"]
+    # The rule stands as the contract says: project B's January slice stays in force, and is counted.
+    assert marts(
+        settings, "select project_name, amount_wan from staging.fund_ledger where project_code = 'JIA-02'"
+    ) == [(JIA_B, Decimal(MISBOOKED[4]))]
+    if not same_night:
+        # Doing what the receipt says takes out the money left in force and nothing else.
+        assert f"pipeline withdraw {number}" in warning.fix
+        withdraw(settings, registry, number, "2月台账已更正项目")
+        publish_pending(settings.warehouse)
+        assert marts(
+            settings,
+            "select project_code, sum(amount_wan) from staging.fund_ledger group by all order by all",
+        ) == [("JIA-01", sum(Decimal(row[4]) for row in ledger_rows(FEBRUARY[1])))]
+
+
+def ledger_rows(text: str) -> list[list[str]]:
+    return [line.split(",") for line in text.splitlines()[2:]]
+
+
+def test_a_project_left_out_after_two_ledgers_holding_it_names_both_to_withdraw(settings, registry):
+    # January's and February's ledgers both book the 200 to project B; March's moves it to project A.
+    february = (
+        f"{JIA}/2月台账.csv",
+        ledger_csv(RECEIVED_A, MISBOOKED, (f"{YEAR}-02-10", JIA_A, "区级配套资金", "支付", "50")),
+    )
+    first = take_in(settings, registry, REGISTER, JANUARY) | take_in(settings, registry, february)
+    numbers = [first[JANUARY[0]].submission_id, first[february[0]].submission_id]
+    march = (f"{JIA}/3月台账.csv", FEBRUARY[1])
+
+    [warning] = warned(take_in(settings, registry, march)[march[0]], "project_left_in_force")
+
+    assert f"本表替代了第{numbers[1]}号提交《2月台账.csv》中" in warning.message_zh
+    assert (
+        f"撤回第{numbers[1]}号提交、第{numbers[0]}号提交（命令 pipeline withdraw {numbers[1]}、pipeline withdraw {numbers[0]}；第{numbers[0]}号提交《1月台账.csv》也含有这些数据，只撤回前者会使其恢复有效"
+        in (warning.fix)
+    )
+    for number in reversed(numbers):
+        withdraw(settings, registry, number, "3月台账已更正项目")
+    publish_pending(settings.warehouse)
+    assert marts(settings, "select distinct project_code from staging.fund_ledger") == [("JIA-01",)]
+
+
+PROGRESS_HEADER = "项目名称,年度,月份,年度计划投资（万元）,本月完成投资（万元）,累计完成投资（万元）"
+
+
+def progress_csv(*rows: tuple[str, int]) -> str:
+    """A 月报: rows of (project, month), 100 a month."""
+    lines = [f"{name},{YEAR},{month},1000,100,{100 * month}" for name, month in rows]
+    return "\n".join(["投资完成情况月报", PROGRESS_HEADER, *lines]) + "\n"
+
+
+def test_a_corrected_month_of_a_listed_project_and_files_of_other_projects_say_nothing(settings, registry):
+    only_a = (f"{JIA}/甲台账.csv", ledger_csv(RECEIVED_A))
+    only_b = (f"{JIA}/乙台账.csv", ledger_csv(MISBOOKED))
+    quarter = (f"{JIA}/1-3月.csv", progress_csv((JIA_A, 1), (JIA_A, 2), (JIA_A, 3)))
+    take_in(settings, registry, REGISTER, only_a, only_b, quarter)
+
+    outcomes = take_in(
+        settings,
+        registry,
+        (
+            f"{JIA}/甲台账（更正）.csv",
+            ledger_csv(RECEIVED_A, (f"{YEAR}-02-01", JIA_A, "区级配套资金", "支付", "50")),
+        ),
+        (f"{JIA}/2月（更正）.csv", progress_csv((JIA_A, 2))),
+    )
+
+    assert [o.status for o in outcomes.values()] == ["accepted", "accepted"]
+    assert not [p for o in outcomes.values() for p in warned(o, "project_left_in_force")]
+
+
+def test_a_month_corrected_for_one_project_of_a_file_of_two_names_the_others_months_left(settings, registry):
+    months = (1, 2, 3)
+    take_in(
+        settings,
+        registry,
+        REGISTER,
+        (f"{JIA}/1-3月.csv", progress_csv(*((p, m) for p in (JIA_A, JIA_B) for m in months))),
+    )
+    correction = (f"{JIA}/2月（更正）.csv", progress_csv((JIA_A, 2)))
+
+    [warning] = warned(take_in(settings, registry, correction)[correction[0]], "project_left_in_force")
+
+    assert (
+        f"本表未列出的项目“{JIA_B}”1月至3月的{len(months)}行（本月完成投资合计{100 * len(months)}万元）仍然有效"
+        in (warning.message_zh)
+    )
+    # Withdrawing the file would take out project A's January and March too: the receipt says so.
+    assert "撤回后另有2项仍然有效的数据（其他项目、报表或期间）也不再计入" in warning.fix
+
+
+def test_a_newer_register_leaving_a_project_out_is_told_the_project_stays_registered(settings, registry):
+    first = take_in(settings, registry, REGISTER)[REGISTER[0]]
+    newer = (f"{BUREAU}/项目基本信息表（新）.csv", register_csv(("JIA-01", JIA_A, JIA)))
+
+    outcome = take_in(settings, registry, newer)[newer[0]]
+
+    [warning] = warned(outcome, "project_left_in_force")
+    planned = REGISTER[1].splitlines()[-1].split(",")[-1]  # as register_csv writes it
+    assert (
+        f"第{first.submission_id}号提交《项目基本信息表.csv》中{YEAR}年度项目基本信息表" in warning.message_zh
+    )
+    assert (
+        f"项目“{JIA_B}”的1行（项目类型“老旧小区改造”的计划总投资{planned}万元）仍然有效" in warning.message_zh
+    )
+    assert f"pipeline withdraw {first.submission_id}" in warning.fix
+    assert marts(settings, "select project_code from staging.project_register order by all") == [
+        ("JIA-01",),
+        ("JIA-02",),
+    ]
+
+
+JAN_FEB = (
+    RECEIVED_A,
+    (f"{YEAR}-02-25", JIA_A, "区级配套资金", "支付", "120.5"),
+)
+MARCH = (
+    (f"{YEAR}-03-10", JIA_A, "中央补助资金", "到位", "1250.1"),
+    (f"{YEAR}-03-28", JIA_A, "中央补助资金", "支付", "300"),
+)
+
+
+def test_a_ledger_of_later_months_alone_is_told_which_earlier_entries_drop_out(settings, registry):
+    earlier = take_in(settings, registry, REGISTER, (f"{JIA}/1-2月台账.csv", ledger_csv(*JAN_FEB)))
+    number = earlier[f"{JIA}/1-2月台账.csv"].submission_id
+    march = (f"{JIA}/3月台账.csv", ledger_csv(*MARCH))
+
+    outcome = take_in(settings, registry, march)[march[0]]
+
+    [warning] = warned(outcome, "earlier_dates_dropped")
+    assert (warning.excel_row, warning.column_header, warning.value) == (3, "日期", MARCH[0][0])
+    assert (
+        f"替代第{number}号提交《1-2月台账.csv》中该项目的全部数据；本表最早的日期是{MARCH[0][0]}，该文件中"
+        f"{JAN_FEB[0][0]}至{JAN_FEB[1][0]}的2行（资金来源“区级配套资金”、类型“到位”的金额{JAN_FEB[0][4]}万元；"
+        f"资金来源“区级配套资金”、类型“支付”的金额{JAN_FEB[1][4]}万元）不再计入报告" in warning.message_zh
+    )
+    assert "请将本年度截至目前的全部记录（含上述2行）填报齐全后重新报送" in warning.fix
+    assert RULE_ZH["earlier_dates_dropped"]
+    # Replaced as the contract says: only the receipt is what changed.
+    assert marts(settings, "select date from staging.fund_ledger order by all") == [
+        (dt.date.fromisoformat(row[0]),) for row in MARCH
+    ]
+
+
+@pytest.mark.parametrize(
+    "first_row",
+    [
+        JAN_FEB[0],  # the whole year so far
+        (
+            f"{YEAR}-02-10",
+            JIA_A,
+            "区级配套资金",
+            "到位",
+            "500",
+        ),  # under a month after the first entry replaced
+    ],
+)
+def test_a_ledger_starting_within_a_month_of_the_one_it_replaces_says_nothing(settings, registry, first_row):
+    take_in(settings, registry, REGISTER, (f"{JIA}/1-2月台账.csv", ledger_csv(*JAN_FEB)))
+    resent = (f"{JIA}/1-3月台账.csv", ledger_csv(first_row, JAN_FEB[1], *MARCH))
+
+    outcome = take_in(settings, registry, resent)[resent[0]]
+
+    assert outcome.status == "accepted"
+    assert not warned(outcome, "earlier_dates_dropped")
+
+
+def test_a_list_sharing_no_compound_with_the_list_it_replaces_is_told_the_whole_list_drops_out(
+    settings, registry
+):
+    listed = ("棉纺厂东院", "石化小区")
+    take_in(
+        settings, registry, REGISTER, (f"{JIA}/小区清单.csv", compounds_csv(JIA_A, "棉纺厂东院", "市委小区"))
+    )
+    corrected = (f"{JIA}/清单（更正）.csv", compounds_csv(JIA_A, *listed))
+    added = (f"{JIA}/补充清单.csv", compounds_csv(JIA_A, "育源小区"))
+
+    first = take_in(settings, registry, corrected)[corrected[0]]
+    outcome = take_in(settings, registry, added)[added[0]]
+
+    assert not warned(first, "whole_list_replaced")  # it keeps 棉纺厂东院 of the list it replaces
+    [warning] = warned(outcome, "whole_list_replaced")
+    per_compound = Decimal(compounds_csv(JIA_A, "x").splitlines()[-1].split(",")[-1])
+    assert (
+        f"替代第{first.submission_id}号提交《清单（更正）.csv》中该项目的全部数据，两份没有一个相同的小区名称，该文件的"
+        f"{len(listed)}行（计划投资合计{display(per_compound * len(listed))}万元）都不再计入报告"
+        in warning.message_zh
+    )
+    assert "请与原表合并为完整的一份后重新报送" in warning.fix
+    assert RULE_ZH["whole_list_replaced"]
