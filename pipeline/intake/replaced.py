@@ -200,6 +200,11 @@ def _replace(
                 continue
             replaced[old.holder.key] = old.holder
             file.problems.extend(dropped_rows(template, columns, key, new, old))
+        if "month" in template.slice:
+            # A month's file corrects its months: a 月报 of two projects corrected for one month of one project is
+            # the ordinary way, and the other project's months rightly stay (a ledger is sent whole instead).
+            in_force.update(mine)
+            continue
         listed = {slice_parts(key)[2] for key in mine}
         for holder in replaced.values():
             kept = {
