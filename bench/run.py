@@ -336,9 +336,9 @@ def parse_files(inbox: Path, files: Sequence[str], sheets: int, registry) -> tup
 
 def validation_context(parsed: list, registry):
     """Name the projects of lists that state none and build the checks' context, as intake does per run."""
+    from pipeline.frames import Context
     from pipeline.intake import resolve_projects
     from pipeline.projects import ProjectRegister
-    from pipeline.validate import Context
 
     register = ProjectRegister()
     for file in parsed:

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.frames import OVER_PLANNED
 from pipeline.receipts import write_receipts
 from pipeline.registry import Registry
 from pipeline.rules import MEASURE_UNITS, RATE_MEASURES, Rules, load_rules
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.stated import settle_stated
-from pipeline.validate import EXPECTATIONS_DIR, OVER_PLANNED
+from pipeline.validate import EXPECTATIONS_DIR
 from pipeline.values import read_indicator
 from pipeline.warehouse import SQL_DIR, ensure_schema, sql_literal, writer
 

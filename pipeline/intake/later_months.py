@@ -9,12 +9,12 @@ from decimal import Decimal
 
 import duckdb
 
+from pipeline.frames import gap_tolerance
 from pipeline.layout import ParsedSheet
 from pipeline.parse import ParsedFile
 from pipeline.problems import Severity, display
 from pipeline.projects import project_name_problem, slice_parts
 from pipeline.registry import Registry
-from pipeline.validate import gap_tolerance
 
 # A month's slice without its month: (template, office, project code, year).
 _Period = tuple[str, str, str, str]

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import duckdb
 from tqdm import tqdm
 
+from pipeline.frames import Context
 from pipeline.intake.candidates import Candidate, outcome_of, parse_candidate
 from pipeline.intake.later_months import (
     flag_later_months,
@@ -29,7 +30,7 @@ from pipeline.projects import ProjectRegister, resolve_projects, settle_register
 from pipeline.registry import Registry
 from pipeline.rules import load_rules
 from pipeline.storage import InboxEntry, written_path
-from pipeline.validate import Batch, Context, Validation, validate
+from pipeline.validate import Batch, Validation, validate
 
 # A file taken in before, as a later copy names it: (submission number, file name, sending folder, status); number
 # 0 and no status for a copy settled earlier in this run, not yet stored.

@@ -15,6 +15,7 @@ import pytest
 
 from pipeline.form_blocks import form_labels
 from pipeline.forms import _Places
+from pipeline.frames import Context
 from pipeline.header import column_letter, find_header
 from pipeline.indicators import build_indicators
 from pipeline.intake.overlap import flag_second_forms
@@ -25,7 +26,7 @@ from pipeline.report import write_report_files
 from pipeline.rules import RULES_PATH, load_rules
 from pipeline.settings import Settings
 from pipeline.templates import layout_of, write_templates
-from pipeline.validate import Batch, Context, validate
+from pipeline.validate import Batch, validate
 from tests.pipeline.test_report import _Page
 from tests.pipeline.workbooks import national_monitoring, national_self_evaluation, xls, xlsx
 

@@ -1100,8 +1100,8 @@ def test_every_error_of_a_file_is_collected_not_just_the_first(registry):
 
 
 def test_a_blank_cell_in_a_required_project_column_is_its_rows_error_alone(registry):
+    from pipeline.frames import Context
     from pipeline.intake.settle import validate_files
-    from pipeline.validate import Context
 
     rows = ledger_rows(dt.date(2022, 3, 1), dt.date(2022, 4, 1), above=[["2022年资金台账"]])
     rows[-1][1] = None  # the second entry's 项目名称 left blank; the column is filled above it

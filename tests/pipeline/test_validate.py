@@ -13,11 +13,12 @@ from decimal import Decimal
 import pytest
 
 import pipeline.validate as validate_module
+from pipeline.frames import Context
 from pipeline.parse import parse_file
 from pipeline.problems import Problem
 from pipeline.registry import ColumnType
 from pipeline.rules import load_rules
-from pipeline.validate import EXPECTATIONS_DIR, Batch, Context, validate, write_data_docs
+from pipeline.validate import EXPECTATIONS_DIR, Batch, validate, write_data_docs
 
 ZAOLIN = "枣林街道办事处改造老旧小区"
 SHUANGPU = "示范区双铺棚户区改造项目"
