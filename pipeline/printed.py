@@ -50,16 +50,13 @@ def only_printed(
     row: Sequence[object], unused: frozenset[int], printed: Sequence[tuple[int, Column]]
 ) -> bool:
     """Say whether a row holds only what the form printed on it: its headings, 序号 and name placeholders."""
-    placeholders = {
-        index
-        for index, column in printed
-        if index < len(row)
-        and isinstance(cell := row[index], str)
-        and not is_blank(cell)
-        and printed_name(column, clean_text(cell)) is None
-    }
-    return all(
-        position in unused or position in placeholders
-        for position, cell in enumerate(row)
-        if cell is not None and not (isinstance(cell, str) and is_blank(cell))
-    )
+    names = {index: column for index, column in printed}
+    placeholders = []
+    for position, cell in enumerate(row):
+        if cell is None or position in unused or (isinstance(cell, str) and is_blank(cell)):
+            continue
+        # Most rows are an indicator's: a value outside the printed columns says so before any name is read.
+        if position not in names or not isinstance(cell, str):
+            return False
+        placeholders.append((position, cell))
+    return all(printed_name(names[position], clean_text(cell)) is None for position, cell in placeholders)

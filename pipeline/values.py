@@ -556,6 +556,7 @@ def _in_header_unit(
     return written._replace(number=number, unit="%"), noted
 
 
+@functools.lru_cache(maxsize=4096)  # a year's thousands of indicators repeat a few hundred names
 def name_unit(level3: str | None) -> str | None:
     """Return the unit a 三级指标 names in its closing brackets (`改造面积（万平方米）`, `满意度（%）`), if a known one."""
     unit = split_header(level3)[1] if level3 else None
@@ -564,7 +565,6 @@ def name_unit(level3: str | None) -> str | None:
     return unit if prefix is not None and prefix[0] == unit else None
 
 
-@functools.lru_cache(maxsize=65536)
 def read_indicator(
     target_text: str | None,
     reported_text: str | None,
@@ -572,6 +572,21 @@ def read_indicator(
     reported_header_unit: str | None = None,
     rate: bool = False,
     level3: str | None = None,
+) -> Indicator:
+    """Read a target and the value reported against it (`_read_indicator`), the 三级指标 kept only where it names a
+    unit: a year's indicators repeat a few hundred targets under many names, and each pair is read once."""
+    named = level3 if name_unit(level3) is not None else None
+    return _read_indicator(target_text, reported_text, target_header_unit, reported_header_unit, rate, named)
+
+
+@functools.lru_cache(maxsize=65536)
+def _read_indicator(
+    target_text: str | None,
+    reported_text: str | None,
+    target_header_unit: str | None,
+    reported_header_unit: str | None,
+    rate: bool,
+    level3: str | None,
 ) -> Indicator:
     """Read a target (`≥95%`, `=16个`, `按期完成`) and the value reported against it, as the clerk meant it.
 
