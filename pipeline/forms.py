@@ -34,9 +34,12 @@ _RATE_TOLERANCE = (Decimal("0.0001"), Decimal("0.005"))
 def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
     """Give every record the form's fields, check the form's own sums and points, and note the months covered."""
     template = sheet.template
-    places = _Places(grid) if template.fields or template.month_from_headers else None
-    table, labels = sheet.header_rows[0] - 1, form_labels(template)
-    found = {field.name: places.locate(field, table, labels) for field in template.fields} if places else {}
+    places = (
+        _Places(grid, sheet.header_rows[0] - 1, form_labels(template))
+        if template.fields or template.month_from_headers
+        else None
+    )
+    found = {field.name: places.locate(field) for field in template.fields} if places else {}
     if template.month_from_headers:  # first: a warning below names the block's `1-7月执行数` as written
         _months_covered(grid, found, sheet)
     if template.fields:
@@ -71,10 +74,13 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
 
 
 class _Places:
-    """Where each label of a sheet is written: every cell's normalised text, merges followed to their origin."""
+    """Where each label of a sheet is written: every cell's normalised text, merges followed to their origin. A
+    form's blocks end at row `table` (its indicator table) and at its `labels`: no value is ever one of them."""
 
-    def __init__(self, grid: Grid):
+    def __init__(self, grid: Grid, table: int, labels: frozenset[str]):
         self.grid = grid
+        self.table = table
+        self.form_labels = labels
         self.origin = _merged_origin(grid)
         self.extent: dict[tuple[int, int], tuple[int, int]] = {
             top_left: bottom_right for top_left, bottom_right in grid.merged
@@ -129,11 +135,11 @@ class _Places:
                 return None
         return None
 
-    def locate(self, field: Field, table: int, labels: frozenset[str]) -> tuple[int, int, str, int] | None:
+    def locate(self, field: Field) -> tuple[int, int, str, int] | None:
         """Return the row and column of the cell holding a field's value, its header as written and that header's row.
 
-        A field `below` its label is a block of text: where it starts (`prose` finds all of it), above row `table`
-        and never at one of the form's `labels`; the cell under its label where nothing is written.
+        A field `below` its label is a block of text: where it starts (`prose` finds all of it), above the table and
+        never at one of the form's labels; the cell under its label where nothing is written.
         """
         if field.row is not None:
             named = split_header(field.row)[0]
@@ -151,17 +157,17 @@ class _Places:
             for r, c in self.labels.get(label, ()):
                 bottom, right = self.extent.get((r, c), (r, c))
                 if field.below:
-                    cells = prose_cells(self, (r, c), table, labels)
+                    cells = prose_cells(self, (r, c), self.table, self.form_labels)
                     row, column = cells[0] if cells else (bottom + 1, c)
                     return row, column, self.written[(r, c)], r
                 return r, right + 1, self.written[(r, c)], r
         return None
 
-    def prose(self, field: Field, table: int, labels: frozenset[str]) -> str | None:
+    def prose(self, field: Field) -> str | None:
         """Return the text of a field `below` its label, as `locate` finds it: its cells' lines, one under another."""
         for label in field.labels:
             for r, c in self.labels.get(label, ()):
-                lines = [self.cell(*cell) for cell in prose_cells(self, (r, c), table, labels)]
+                lines = [self.cell(*cell) for cell in prose_cells(self, (r, c), self.table, self.form_labels)]
                 return "\n".join(str(line).strip() for line in lines) or None
         return None
 
@@ -188,10 +194,9 @@ def _field_value(
     if found is None:
         return None
     r, c, _, _ = found
-    labels = form_labels(sheet.template)
     # A goal written over several rows (one line a row) is all of them; the cell under its label is only the first.
-    raw = places.prose(field, sheet.header_rows[0] - 1, labels) if field.below else places.cell(r, c)
-    if is_blank(raw) or (field.row is None and isinstance(raw, str) and _is_label(raw, labels)):
+    raw = places.prose(field) if field.below else places.cell(r, c)
+    if is_blank(raw) or (field.row is None and isinstance(raw, str) and _is_label(raw, places.form_labels)):
         return None
     # The national forms write rates in percent (93.12 is 93.12 %); money in the unit its column or block is headed
     # with (`项目资金（万元）`, `年初预算数（元）`).

@@ -80,6 +80,11 @@ class ParsedSheet:
         default_factory=dict, repr=False, compare=False
     )
 
+    def header_of(self, column: str, default: str | None = None) -> str:
+        """Return a column's header as this sheet wrote it; `default` (else the column's name) where it has none."""
+        found = next((b.header for b in self.bindings if b.column.name == column), None)
+        return found if found is not None else default if default is not None else column
+
     def error(self, **kwargs) -> None:
         self.problems.append(cell_problem(sheet=self.name, **kwargs))
 

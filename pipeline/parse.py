@@ -772,7 +772,7 @@ def _settle_month(parsed: ParsedFile, sheet: ParsedSheet) -> None:
     column = sheet.template.month_from
     if column is None:
         return
-    header = next((b.header for b in sheet.bindings if b.column.name == column), column)
+    header = sheet.header_of(column)
     for record in sheet.records:
         date = record.get(column)
         record["month"] = date.month if date is not None else None

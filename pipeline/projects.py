@@ -259,7 +259,7 @@ class ProjectRegister:
                 f"{f'第{row}行' if row else ''}{expected}，{fix}。",
                 sheet=sheet.name,
                 excel_row=row,
-                column_header=_header(sheet, "planned_total_investment_wan", "计划总投资"),
+                column_header=sheet.header_of("planned_total_investment_wan", "计划总投资"),
                 value=display(total),
                 expected=expected,
                 fix=fix,
@@ -358,15 +358,11 @@ def _recoded(sheet: ParsedSheet, record: dict, held: RegisteredProject) -> Probl
         f"{f'第{row}行' if row else ''}{expected}，{fix}。",
         sheet=sheet.name,
         excel_row=row,
-        column_header=_header(sheet, column, "项目名称" if column == "project_name" else "项目编码"),
+        column_header=sheet.header_of(column, "项目名称" if column == "project_name" else "项目编码"),
         value=record[column],
         expected=expected,
         fix=fix,
     )
-
-
-def _header(sheet: ParsedSheet, column: str, default: str) -> str:
-    return next((b.header for b in sheet.bindings if b.column.name == column), default)
 
 
 def project_name_problem(
@@ -382,7 +378,7 @@ def project_name_problem(
         f"{f'第{row}行' if row else ''}{said}",
         sheet=sheet.name,
         excel_row=row,
-        column_header=_header(sheet, "project_name", "项目名称"),
+        column_header=sheet.header_of("project_name", "项目名称"),
         value=record.get("project_name"),
         expected=expected,
         fix=fix,
@@ -450,8 +446,8 @@ def settle_register(parsed: ParsedFile) -> None:
                     f"{message}，{expected}，{fix}。",
                     sheet=sheet.name,
                     excel_row=record.get("excel_row"),
-                    column_header=_header(
-                        sheet, column, "项目名称" if column == "project_name" else "项目编码"
+                    column_header=sheet.header_of(
+                        column, "项目名称" if column == "project_name" else "项目编码"
                     ),
                     value=record[column],
                     expected=expected,

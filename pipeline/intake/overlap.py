@@ -144,7 +144,7 @@ def flag_shared_rows(
         )
         listed = _stored_rows(con, template.id, unique, codes)
         for file, sheet in sheets:
-            header = next((b.header for b in sheet.bindings if b.column.name == unique), unique)
+            header = sheet.header_of(unique)
             mine: dict[tuple[_Period, str], dict] = {}
             for record in sheet.records:
                 period = _period(template.id, record, "month" in template.slice)
@@ -245,7 +245,7 @@ def _repeated(
 ) -> Problem:
     _, _, year, month = period
     when = f"{year}年度{f'{month}月' if month else ''}"
-    header = next((b.header for b in sheet.bindings if b.column.name == column), column)
+    header = sheet.header_of(column)
     value = record[column]
     expected = (
         f"{header}“{value}”已在本文件工作表“{earlier.name}”第{first['excel_row']}行填写，两张工作表都是项目"

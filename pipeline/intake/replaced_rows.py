@@ -103,7 +103,7 @@ def _dropped_dates(template: Template, columns: Columns, key: str, new: Slice, o
         return None
     dropped = [row for row in old.read(columns) if row[0] is not None and row[0] < first]
     sheet, record = next((s, r) for s, r in new.records if _day(r.get(columns.date)) == first)
-    header = _header(sheet, columns.date)
+    header = sheet.header_of(columns.date)
     _, _, _, year, month = slice_parts(key)
     expected = (
         f"本表是项目“{record.get('project_name')}”{_when(year, month)}的{template.name_zh}，替代{old.holder.said()}"
@@ -137,7 +137,7 @@ def _list_replaced(template: Template, columns: Columns, key: str, new: Slice, o
     if not mine or not before or mine & before:
         return None
     sheet, record = new.records[0]
-    header = _header(sheet, columns.unique)
+    header = sheet.header_of(columns.unique)
     _, _, _, year, month = slice_parts(key)
     expected = (
         f"本表是项目“{record.get('project_name')}”{_when(year, month)}的{template.name_zh}，替代{old.holder.said()}"
@@ -186,8 +186,3 @@ def _when(year: str, month: str) -> str:
 
 def _day(value):
     return value.date() if isinstance(value, dt.datetime) else value
-
-
-def _header(sheet: ParsedSheet, column: str) -> str:
-    """Return a column's header as the sheet wrote it."""
-    return next((b.header for b in sheet.bindings if b.column.name == column), column)

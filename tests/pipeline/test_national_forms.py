@@ -1180,7 +1180,7 @@ def _fill_form(blank: bytes, registry, rows: list[dict], fields: dict[str, objec
     """Fill a generated form as a clerk does: its lines, its blocks' cells, N of its 1-N月 headers, its rows."""
     grid = read_workbook(blank, "blank.xlsx").grids[0]
     match = find_header(grid, registry)
-    places = _Places(grid)
+    places = _Places(grid, match.first_row, form_labels(match.template))
     book = openpyxl.load_workbook(io.BytesIO(blank))
     sheet = book.worksheets[0]
     lines = {"填报单位：": UNIT, "项目名称：": PROJECT, "年度：": "2022"}
@@ -1188,7 +1188,7 @@ def _fill_form(blank: bytes, registry, rows: list[dict], fields: dict[str, objec
         if row[0].value in lines:
             row[1].value = lines[row[0].value]
     for field in match.template.fields:
-        r, c, _, _ = places.locate(field, match.first_row, form_labels(match.template))
+        r, c, _, _ = places.locate(field)
         value = fields[field.name]
         sheet.cell(r + 1, c + 1, float(value) if isinstance(value, Decimal) else value)
     for row in sheet.iter_rows():
