@@ -117,6 +117,7 @@ def report(year: int) -> dict:
         from pipeline.report import CHART_CACHE, write_report
     except ImportError as exc:
         return {"available": False, "why": str(exc)}
+    from pipeline.export import beside
     from pipeline.registry import load_registry
     from pipeline.settings import Settings
 
@@ -124,9 +125,10 @@ def report(year: int) -> dict:
     kept = set((settings.home / CHART_CACHE).glob("*.svg"))
     imported = time.perf_counter()
     try:
-        built_year = build_indicators(settings, registry, year)
-        built = time.perf_counter()
-        path = write_report(settings, built_year)
+        with beside(settings) as exports:  # as `pipeline report` does: the export runs beside the report
+            built_year = build_indicators(settings, registry, year, exports)
+            built = time.perf_counter()
+            path = write_report(settings, built_year)
     except Exception as exc:  # a failure is a figure too: the benchmark reports it instead of dying
         where = traceback.extract_tb(exc.__traceback__)[-1]
         error = f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno} in {where.name})"

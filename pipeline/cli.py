@@ -113,11 +113,13 @@ def cmd_ingest(args: argparse.Namespace, publish_it: bool = True) -> int:
 
 def _publish_report(args: argparse.Namespace, year: int | None) -> Path:
     """Rebuild the marts and write the year's report (default: the latest year with data); return its path."""
+    from pipeline.export import beside
     from pipeline.indicators import build_indicators
     from pipeline.report import write_report_files
 
-    year = build_indicators(args.settings, args.registry, year)
-    files = write_report_files(args.settings, year, args.registry)
+    with beside(args.settings) as exports:  # the marts' Parquet export runs while the report is written
+        year = build_indicators(args.settings, args.registry, year, exports)
+        files = write_report_files(args.settings, year, args.registry)
     print(f"{year}年度报告（Word）：{files.docx}", file=sys.stdout)
     print(f"{year}年度指标表（Excel）：{files.xlsx}", file=sys.stdout)
     return files.html

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import duckdb
 
 from pipeline.objectstore import is_url, publish_objects, upload_folder
-from pipeline.settings import TIMEZONE
+from pipeline.settings import TIMEZONE, Settings
 from pipeline.storage import fsync_path
 
 POINTER = "LATEST.json"
@@ -28,6 +31,8 @@ ALSO = ("ops.submissions",)
 # DuckDB sums BIGINT counts into HUGEINT, which Parquet readers turn into DOUBLE; a count stays a whole number.
 WIDE_INTEGERS = ("HUGEINT", "UHUGEINT")
 KEEP_VERSIONS = 2
+
+logger = logging.getLogger(__name__)
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -81,6 +86,58 @@ def export_version(version: Path, target: Path | str) -> dict:
     fsync_path(target)
     _prune(target / "versions", keep=folder.name)
     return manifest
+
+
+class Beside:
+    """Exports running in forked children while their caller goes on (see `beside`)."""
+
+    def __init__(self, stack: ExitStack):
+        self._stack = stack
+        self._waiting: list[Callable[[], dict]] = []
+
+    def start(self, version: Path, target: Path | str) -> None:
+        """Start exporting a published version in a forked child (or now, where forking gains nothing)."""
+        from pipeline import forked
+
+        self._waiting.append(
+            self._stack.enter_context(forked.started(lambda: export_version(version, target)))
+        )
+
+    def wait(self) -> None:
+        """Wait for every export started, in order; raise the first one's error after all have ended."""
+        errors = []
+        for wait in self._waiting:
+            try:
+                wait()
+            except Exception as exc:  # the others still finish: each is a whole version or nothing
+                errors.append(exc)
+        self._waiting.clear()
+        if errors:
+            raise errors[0]
+
+
+@contextmanager
+def beside(settings: Settings) -> Iterator[Beside]:
+    """Run the exports started through the block's `Beside` beside the block, and wait for them at its end.
+
+    The export reads the published version and writes Parquet; the report after it reads the writer's copy in
+    one Python thread. Side by side they take two cores instead of one after the other. The run lock is held
+    until every export has ended, so no other writer's export can interleave; a failed block still waits for its
+    exports (each is a whole version or nothing), then raises its own error.
+    """
+    from pipeline.runlock import run_lock
+
+    with run_lock(settings, purpose="export"), ExitStack() as stack:
+        exports = Beside(stack)
+        try:
+            yield exports
+        except BaseException:
+            try:
+                exports.wait()
+            except Exception:
+                logger.exception("导出Parquet失败")
+            raise
+        exports.wait()
 
 
 def _write_tables(version: Path, staging: Path) -> dict:

@@ -9,6 +9,7 @@ import re
 from decimal import Decimal
 from graphlib import TopologicalSorter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -22,6 +23,9 @@ from pipeline.stated import settle_stated
 from pipeline.validate import EXPECTATIONS_DIR
 from pipeline.values import read_indicator
 from pipeline.warehouse import SQL_DIR, ensure_schema, sql_literal, writer
+
+if TYPE_CHECKING:
+    from pipeline.export import Beside
 
 MODEL_DIRS = ("intermediate", "mart")
 _REFERENCE = re.compile(r"\b(intermediate|mart)\.([a-z_]+)\b")
@@ -283,10 +287,16 @@ def default_year(years: list[int], registered: set[int]) -> int:
     return max(candidates)
 
 
-def build_indicators(settings: Settings, registry: Registry, year: int | None = None) -> int:
+def build_indicators(
+    settings: Settings, registry: Registry, year: int | None = None, beside: Beside | None = None
+) -> int:
     """Rebuild the marts from the warehouse, under the run lock; return the reporting year (default: the latest
-    year with a register that is not in the future)."""
-    with run_lock(settings, purpose="indicators"), writer(settings.warehouse, settings.export) as con:
+    year with a register that is not in the future). With `beside`, the marts' export runs while the caller goes
+    on (pipeline.export.beside)."""
+    with (
+        run_lock(settings, purpose="indicators"),
+        writer(settings.warehouse, settings.export, beside=beside) as con,
+    ):
         con.execute("set memory_limit = ?", [settings.marts_memory_limit])  # see Settings.marts_memory_limit
         ensure_schema(con, registry)
         rebuild(con, load_rules())

@@ -11,11 +11,15 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from pipeline.registry import ColumnType, Registry, Template
 from pipeline.storage import fsync_path
+
+if TYPE_CHECKING:
+    from pipeline.export import Beside
 
 logger = logging.getLogger(__name__)
 
@@ -346,12 +350,13 @@ def reader(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 @contextmanager
 def writer(
-    published: Path, export: Path | None = None, publish_it: bool = True
+    published: Path, export: Path | None = None, publish_it: bool = True, beside: Beside | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the writer's own copy of the warehouse and publish it as a new version when the block succeeds.
 
-    With `export`, the new version's marts are also written there as Parquet (pipeline/export.py). Without
-    `publish_it` the copy is left for the next writer to publish with its own changes (`publish_pending` if none).
+    With `export`, the new version's marts are also written there as Parquet (pipeline/export.py): at once, or
+    with `beside` in a forked child while the caller goes on. Without `publish_it` the copy is left for the next
+    writer to publish with its own changes (`publish_pending` if none).
     """
     # The writer never opens a published version, so no analyst's session on one can block or alter the night.
     work = working_copy(published)
@@ -374,7 +379,9 @@ def writer(
     if not publish_it:
         return
     version = publish(work, published)
-    if export is not None:
+    if export is not None and beside is not None:
+        beside.start(version, export)
+    elif export is not None:
         from pipeline.export import export_version
 
         export_version(version, export)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+from pathlib import Path
 
 import duckdb
 import pytest
 
+from pipeline import export, forked
 from pipeline.indicators import build_indicators
 from pipeline.intake import ingest
+from pipeline.runlock import run_lock
+from pipeline.settings import Settings
 
 
 def read(settings, table: str) -> tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyRelation]:
@@ -69,3 +75,76 @@ def test_only_the_current_and_previous_exports_are_kept(settings, registry, demo
     versions = sorted(p.name for p in (settings.export / "versions").iterdir())
     latest = json.loads((settings.export / "LATEST.json").read_text(encoding="utf-8"))
     assert len(versions) == 2 and latest["version"] == versions[-1]
+
+
+def _export_recording(seen: Path, fail: bool = False):
+    """An export that records its process and whether the run lock was free to take, then fails if asked."""
+
+    def export(version, target):
+        with open(Settings.from_env().lock_file, "a+", encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                free = True
+            except BlockingIOError:
+                free = False
+        seen.write_text(json.dumps({"pid": os.getpid(), "lock_free": free, "version": str(version)}))
+        if fail:
+            raise RuntimeError("磁盘已满")
+        return {"tables": {}}
+
+    return export
+
+
+def test_an_export_beside_runs_in_another_process_under_the_run_lock_and_ends_with_the_block(
+    settings, monkeypatch, tmp_path
+):
+    seen = tmp_path / "seen.json"
+    monkeypatch.setattr(export, "export_version", _export_recording(seen))
+
+    with export.beside(settings) as exports:
+        exports.start(tmp_path / "v1.duckdb", settings.export)
+    done = json.loads(seen.read_text())
+
+    assert done["version"] == str(tmp_path / "v1.duckdb")
+    if forked.usable():  # one CPU: it runs in this process, when the block ends
+        assert done["pid"] != os.getpid()
+    assert done["lock_free"] is False  # no other writer's export can interleave with it
+    with run_lock(settings, wait_seconds=0):  # and the lock is free once the block has ended
+        pass
+
+
+def test_a_failed_export_beside_raises_once_the_block_has_done_its_work(settings, monkeypatch, tmp_path):
+    seen = tmp_path / "seen.json"
+    monkeypatch.setattr(export, "export_version", _export_recording(seen, fail=True))
+    did = []
+
+    with pytest.raises(RuntimeError, match="磁盘已满"), export.beside(settings) as exports:
+        exports.start(tmp_path / "v1.duckdb", settings.export)
+        did.append("report")
+
+    assert did == ["report"] and seen.exists()
+
+
+def test_a_failed_block_waits_for_its_export_and_raises_its_own_error(settings, monkeypatch, tmp_path):
+    seen = tmp_path / "seen.json"
+    monkeypatch.setattr(export, "export_version", _export_recording(seen))
+
+    with pytest.raises(ValueError, match="模板有误"), export.beside(settings) as exports:
+        exports.start(tmp_path / "v1.duckdb", settings.export)
+        raise ValueError("模板有误")
+
+    assert json.loads(seen.read_text())["version"] == str(tmp_path / "v1.duckdb")  # finished, not cut short
+
+
+@pytest.mark.slow
+def test_indicators_with_the_export_beside_export_what_they_publish(settings, registry, demo_inbox):
+    ingest(settings, registry, progress=False)
+    with export.beside(settings) as exports:
+        build_indicators(settings, registry, None, exports)
+        latest_during = settings.warehouse.resolve().name
+
+    latest = json.loads((settings.export / "LATEST.json").read_text(encoding="utf-8"))
+    assert latest["warehouse_version"] == latest_during
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        rows = con.execute("select count(*) from mart.project_year").fetchone()[0]
+    assert rows and latest["tables"]["mart.project_year"]["rows"] == rows
