@@ -101,11 +101,13 @@ def _reported(parsed: ParsedSheet) -> set[tuple[int | str | None, str | None]]:
     """Return the cells the parser reported; a problem on a tick column stands for its group's column too, and one
     on a header's unit for all its column's cells (as (`WHOLE_COLUMN`, header))."""
     reported = {(p.excel_row, p.column_header) for p in parsed.problems}
-    header_row = parsed.header_rows[1] if parsed.header_rows else None
+    # A header's unit is told on whichever header row (or `单位：` line above it) it is written on: any row down to
+    # the header's last; a data row's 单位 cell (千元) is that row's alone.
+    last = parsed.header_rows[1] if parsed.header_rows else 0
     reported |= {
         (WHOLE_COLUMN, p.column_header)
         for p in parsed.problems
-        if p.rule in _COLUMN_RULES and p.excel_row == header_row
+        if p.rule in _COLUMN_RULES and p.excel_row is not None and p.excel_row <= last
     }
     groups = {t.header: b.header for b in parsed.bindings for t in b.ticks}
     if not groups:

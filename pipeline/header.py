@@ -408,14 +408,55 @@ def _with_group_unit(grid: Grid, match: HeaderMatch, binding: Binding, origin: d
     """Give a sub-header that names no unit the unit of the group header above it (`完成投资（万元）`)."""
     if binding.unit is not None:
         return binding
+    cell = _group_cell(grid, match, binding.index, origin)
+    group = _text_at(grid, origin)(*cell) if cell is not None else ""
+    unit = split_header(group)[1] if group and group != binding.header else None
+    return Binding(binding.column, binding.index, binding.header, unit) if unit else binding
+
+
+def _group_cell(grid: Grid, match: HeaderMatch, index: int, origin: dict) -> tuple[int, int] | None:
+    """Return the cell on the header's first row a column's group header is read from, if it may have one."""
     top, text = match.first_row, _text_at(grid, origin)
-    col = binding.index
+    col = index
     # Unmerged (a CSV, a careless sheet), a group header stands over its first sub-header only: the ones to its
     # right have nothing above them. A header over nothing is a column of its own, not a group.
     while col > 0 and not text(top, col) and (top, col) not in origin:
         col -= 1
         if text(top, col) and not text(match.last_row, col):
-            return binding
-    group = text(top, col)
-    unit = split_header(group)[1] if group and group != binding.header else None
-    return Binding(binding.column, binding.index, binding.header, unit) if unit else binding
+            return None
+    return top, col
+
+
+def header_cell(
+    grid: Grid, match: HeaderMatch, index: int, origin: dict, holds: Callable[[str], bool] = bool
+) -> tuple[int, int]:
+    """Return the cell (zero-based row and column) a column's header shows in, as Excel shows it: the lowest of
+    the header's rows whose text `holds` (any text), a merged cell at its top-left; else the header's last row.
+
+    A header merged down over both header rows shows on the first, a group header on its own row: a receipt naming
+    the header's last row sends the clerk to a cell that says nothing of it.
+    """
+    return _holding(grid, match, index, origin, holds) or (match.last_row, index)
+
+
+def unit_cell(grid: Grid, match: HeaderMatch, binding: Binding, origin: dict) -> tuple[int, int]:
+    """Return the cell (zero-based row and column) a column's unit is written in: the lowest of its header cells
+    naming it (a row of units, its sub-header, a group header merged over it), else the group header over it."""
+    if binding.unit is None:
+        return header_cell(grid, match, binding.index, origin)
+    found = _holding(grid, match, binding.index, origin, lambda text: binding.unit in split_header(text))
+    if found is None and (group := _group_cell(grid, match, binding.index, origin)) is not None:
+        found = origin.get(group, group)  # unmerged, over its first sub-header only
+    return found or header_cell(grid, match, binding.index, origin)
+
+
+def _holding(
+    grid: Grid, match: HeaderMatch, index: int, origin: dict, holds: Callable[[str], bool]
+) -> tuple[int, int] | None:
+    for row in range(match.last_row, match.first_row - 1, -1):
+        r, c = origin.get((row, index), (row, index))
+        cells = grid.rows[r] if r < len(grid.rows) else ()
+        text = header_text(cells[c]) if c < len(cells) else ""
+        if text and holds(text):
+            return r, c
+    return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from pipeline.header import Binding, HeaderMatch, _merged_origin, column_letter, header_text
+from pipeline.header import Binding, HeaderMatch, _merged_origin, column_letter, header_cell, header_text
 from pipeline.layout import ParsedSheet, warn_on_header
 from pipeline.problems import Severity, display, row_problem
 from pipeline.reader import Grid
@@ -41,7 +41,7 @@ def _repeated_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> Non
             ),
             fix="请删去多余的一列（或清空其内容），只保留一列",
             severity=Severity.ERROR,
-            row=_shown_on(grid, match, _merged_origin(grid), binding.index),
+            row=header_cell(grid, match, binding.index, _merged_origin(grid))[0] + 1,
         )
 
 
@@ -106,7 +106,7 @@ def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
                 f"本表的“{'”“'.join(with_months(c.header, months) for c in alike)}”未找到"
             ),
             fix=meant_fix("该列", likeliest(written, alike, months)),
-            row=_shown_on(grid, match, origin, index),
+            row=header_cell(grid, match, index, origin)[0] + 1,
         )
 
 
@@ -136,16 +136,6 @@ def meant_fix(what: str, names: Sequence[str]) -> str:
     if len(names) == 1:
         return f"如{what}即“{names[0]}”，请将表头改为“{names[0]}”"
     return f"如{what}即“{'”或“'.join(names)}”，请将表头改为其中相应的一个"
-
-
-def _shown_on(grid: Grid, match: HeaderMatch, origin: dict, index: int) -> int:
-    """Return the Excel row a column's header shows on: one merged down over both header rows shows on the first."""
-    for row in range(match.last_row, match.first_row - 1, -1):
-        r, c = origin.get((row, index), (row, index))
-        cells = grid.rows[r] if r < len(grid.rows) else ()
-        if c < len(cells) and header_text(cells[c]):
-            return r + 1
-    return match.last_row + 1
 
 
 def _pairs(label: str) -> set[str]:

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pipeline.header import Binding, HeaderMatch
+from pipeline.header import Binding, HeaderMatch, _merged_origin, header_cell, unit_cell
 from pipeline.printed import only_printed, printed_parser
 from pipeline.problems import Problem, Severity, cell_problem, display, row_problem
 from pipeline.reader import Grid
@@ -109,7 +109,9 @@ class ParsedSheet:
         )
 
 
-def _unit_context(binding: Binding, registry: Registry, meta: SheetMeta, sheet: ParsedSheet) -> UnitContext:
+def _unit_context(
+    binding: Binding, registry: Registry, meta: SheetMeta, sheet: ParsedSheet, grid: Grid, match: HeaderMatch
+) -> UnitContext:
     """Return the unit a column's numbers are written in: its header's, else the `单位：` line's, else the base."""
     measure = MEASURE_OF_TYPE.get(binding.column.type)
     if binding.column.type is ColumnType.PERCENT:
@@ -123,11 +125,18 @@ def _unit_context(binding: Binding, registry: Registry, meta: SheetMeta, sheet: 
     # The `单位：` line names money's unit (submissions.md); where it names an area's too (`单位：万平方米、万元`), that
     # is the area's unit as surely.
     reading = read_unit(measure, binding.unit, meta.money_unit, registry)
+    if reading.issue is None:
+        return reading.context
+    # Each is told on the row its unit (or, none written, its header) shows on, which of a header of two or three
+    # rows may be any of them.
+    origin = _merged_origin(grid, match.last_row + 1)
     if reading.issue == "unit":
         base = registry.units.measures[measure].base
         sheet.error(
             rule="unit",
-            excel_row=sheet.header_rows[1],
+            excel_row=meta.rows.get("money_unit")
+            if reading.on_line
+            else unit_cell(grid, match, binding, origin)[0] + 1,
             header=binding.header,
             value=reading.written,
             expected=f"单位应为{'、'.join(registry.units.measures[measure].units)}之一",
@@ -143,6 +152,7 @@ def _unit_context(binding: Binding, registry: Registry, meta: SheetMeta, sheet: 
             rule="unit_assumed",
             expected=f"表头未注明单位，已按{base}读取本列数值",
             fix=f"请在表头注明单位，如「{binding.column.header}（{base}）」",
+            row=header_cell(grid, match, binding.index, origin, lambda text: text == binding.header)[0] + 1,
         )
     elif reading.issue == "unit_conflict":
         # `单位：元` above a `计划投资（万元）` header: one of them is wrong; the header, nearer the figures, is taken.
@@ -152,6 +162,7 @@ def _unit_context(binding: Binding, registry: Registry, meta: SheetMeta, sheet: 
             rule="unit_conflict",
             expected=f"表头单位与表上方的“单位：{reading.written}”不一致，已按表头的{reading.context.name}读取本列数值",
             fix="请删去或改正其中一处单位",
+            row=unit_cell(grid, match, binding, origin)[0] + 1,
         )
     return reading.context
 
@@ -168,6 +179,7 @@ class UnitReading:
     context: UnitContext
     issue: str | None = None
     written: str | None = None
+    on_line: bool = False  # the unit `written` is the `单位：` line's, the header naming none
 
 
 def read_unit(measure: str, near: str | None, far: str | None, registry: Registry) -> UnitReading:
@@ -184,7 +196,7 @@ def read_unit(measure: str, near: str | None, far: str | None, registry: Registr
     if written and (found is None or found[0] != measure):
         if near is not None or (found is None and measure == "money" and written.endswith("元")):
             # A header's unit, or a `单位：千元` line: money in a unit nobody listed cannot be converted.
-            return UnitReading(UnitContext(), "unit", written)
+            return UnitReading(UnitContext(), "unit", written, on_line=near is None)
         # A `单位：` line naming a non-money unit (or an office) says nothing about money columns.
         found = None
     if found is None:
@@ -253,13 +265,12 @@ def warn_on_header(
     expected: str,
     fix: str,
     severity: Severity = Severity.WARNING,
-    row: int | None = None,
+    row: int,
 ) -> None:
     """Warn of how a column was read, on its header as written: 第4行「改造面积」：表头未注明单位，已按…
 
-    `row`: the Excel row the header shows on, where known; else the header's last row.
+    `row`: the Excel row the text warned of shows on (header.header_cell, header.unit_cell).
     """
-    row = row or sheet.header_rows[1]
     sheet.problems.append(
         Problem(
             severity,
@@ -385,7 +396,9 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 fix=fix,
             )
         )
-    contexts = {b.column.name: _unit_context(b, registry, sheet.meta, sheet) for b in match.bindings}
+    contexts = {
+        b.column.name: _unit_context(b, registry, sheet.meta, sheet, grid, match) for b in match.bindings
+    }
     sheet.written_units = {name: c for name, c in contexts.items() if c.factor != 1}
     parsers = {
         b.column.name: cell_parser(b.column, registry.units, contexts[b.column.name]) for b in match.bindings

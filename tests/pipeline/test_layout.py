@@ -185,6 +185,115 @@ def test_a_unit_line_naming_a_non_money_unit_leaves_money_in_wan_yuan(registry):
     assert column_values(sheet, "planned_investment_wan") == [Decimal("725.58")]
 
 
+# A two-row header: 计划投资 (E) a group over 合计 | 其中：中央补助, the other columns merged down over both rows.
+GROUP_MERGES = ["A1:A2", "B1:B2", "C1:C2", "D1:D2", "E1:F1", "G1:G2"]
+
+
+def group_rows(group: str, total: str, *, units: list | None = None, above: list | None = None) -> list[list]:
+    """Return a compound list whose 计划投资 is `group` over `total` | 其中：中央补助, a row of `units` under them."""
+    header = ["序号", "小区名称", "改造面积（平方米）", "惠及户数（户）", group, None, "改造状态"]
+    sub = [None, None, None, None, total, "其中：中央补助", None]
+    return [
+        *([above] if above else []),
+        header,
+        sub,
+        *([units] if units else []),
+        [1, "市委小区", 1, 2, 3, 1, "在建"],
+    ]
+
+
+def told(sheet: ParsedSheet) -> list[tuple]:
+    return [(p.rule, p.excel_row, p.column_header) for p in sheet.problems]
+
+
+@pytest.mark.parametrize(
+    ("group", "total", "expected"),
+    [
+        ("计划投资（千元）", "合计", [("unit", 1, "计划投资（千元）")]),
+        ("计划投资", "合计（千元）", [("unit", 2, "计划投资（千元）")]),
+        ("计划投资", "合计", [("unit_assumed", 1, "计划投资")]),
+    ],
+    ids=["unit-on-the-group", "unit-on-the-total", "no-unit"],
+)
+def test_a_header_unit_is_told_on_the_row_it_is_written_on_under_a_group_header(
+    registry, group, total, expected
+):
+    # A row of units under the header (the area's, the households') makes it three rows: a unit written on the
+    # first or second was told on the third, where nothing of the 计划投资 column is written.
+    units = [None, None, "（平方米）", "（户）", None, None, None]
+    rows = group_rows(group, total, units=units)
+    rows[0][2:4] = ["改造面积", "惠及户数"]
+
+    sheet = parse_rows(registry, rows, merges=GROUP_MERGES)
+
+    assert sheet.header_rows == (1, 3)
+    assert told(sheet) == expected
+
+
+def test_a_unit_on_a_group_header_differing_from_the_unit_line_is_told_on_the_group_row(registry):
+    rows = group_rows("计划投资（万元）", "合计", above=["单位：元"])
+
+    sheet = parse_rows(registry, rows, merges=["A2:A3", "B2:B3", "C2:C3", "D2:D3", "E2:F2", "G2:G3"])
+
+    assert sheet.header_rows == (2, 3)
+    assert told(sheet) == [("unit_conflict", 2, "计划投资（万元）")]
+    assert sheet.problems[0].message_zh.startswith(
+        "第2行「计划投资（万元）」：表头单位与表上方的“单位：元”不一致"
+    )
+
+
+def test_an_unmerged_group_header_unit_is_told_on_its_own_row(registry):
+    # A CSV has no merges: the group stands over its first sub-header only, and gives its unit to the ones beside.
+    rows = [
+        ["项目名称", "年度", "月份", "年度计划投资（万元）", "完成投资（千元）", None],
+        [None, None, None, None, "本月完成投资", "累计完成投资"],
+        ["甲项目", 2022, 1, "15000", "3000", "3000"],
+    ]
+
+    sheet = parse_rows(registry, rows, fmt="csv")
+
+    assert sheet.header_rows == (1, 2)
+    assert told(sheet) == [("unit", 1, "本月完成投资"), ("unit", 1, "累计完成投资")]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("计划投资", ("unit_assumed", 1, "计划投资")), ("计划投资（千元）", ("unit", 1, "计划投资（千元）"))],
+)
+def test_a_header_merged_down_over_both_rows_is_told_on_the_row_excel_shows_it_on(registry, header, expected):
+    rows = [
+        ["序号", "小区名称", "改造规模", None, header],
+        [None, None, "改造面积（平方米）", "惠及户数（户）", None],
+        [1, "市委小区", 1, 2, 3],
+    ]
+
+    sheet = parse_rows(registry, rows, merges=["A1:A2", "B1:B2", "C1:D1", "E1:E2"])
+
+    assert sheet.header_rows == (1, 2)
+    assert told(sheet) == [expected]
+
+
+def test_a_header_with_no_unit_over_a_row_of_units_is_told_on_the_header_row(registry):
+    rows = [
+        ["序号", "小区名称", "改造面积", "惠及户数", "计划投资"],
+        [None, None, "（平方米）", "（户）", None],
+        [1, "市委小区", 1, 2, 3],
+    ]
+
+    sheet = parse_rows(registry, rows)
+
+    assert sheet.header_rows == (1, 2)
+    assert told(sheet) == [("unit_assumed", 1, "计划投资")]
+
+
+def test_a_unit_line_in_no_unit_of_money_is_told_on_the_line(registry):
+    rows = [["单位：千元"], ["小区名称", "改造面积（平方米）", "惠及户数", "计划投资"], ["市委小区", 1, 2, 3]]
+
+    sheet = parse_rows(registry, rows)
+
+    assert told(sheet) == [("unit", 1, "计划投资")]
+
+
 # --- rows: blank, totals, footers ------------------------------------------------------------------
 
 
