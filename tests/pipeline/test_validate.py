@@ -462,33 +462,6 @@ def test_each_duplicated_line_names_its_own_first_row_not_one_of_the_same_amount
     assert "与第7行各栏完全相同" in problems[1].message_zh
 
 
-# Wrong cells of the months: (each change, the Excel row of every cumulative_mismatch it should draw).
-WRONG_MONTHS = {
-    # February's 本月 in 元: every later 累计 is off by the same amount; only February is blamed for it.
-    "monthly_in_yuan": ([("2,18000,3150,5750", "2,18000,31500000,5750")], [4]),
-    # February's 累计 mistyped: March's is right again, and is not blamed.
-    "cumulative_typo": ([("3150,5750", "3150,5760")], [4]),
-    # February's 累计 mistyped and carried into March's: blamed once, where it began.
-    "typo_carried": ([("3150,5750", "3150,5760"), ("10030.50", "10040.50")], [4]),
-    # Two errors, February's and another in March: each is blamed.
-    "two_errors": ([("3150,5750", "3150,5760"), ("10030.50", "10050.50")], [4, 5]),
-}
-
-
-@pytest.mark.parametrize("case", WRONG_MONTHS)
-def test_a_wrong_month_is_blamed_once_not_in_every_later_month(registry, case):
-    changes, rows = WRONG_MONTHS[case]
-    text = CLEAN["investment_progress"]
-    for old, new in changes:
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    parsed = parse(case, text, registry)
-
-    validation = validate([Batch(case, s) for s in parsed.sheets], registry, CONTEXT)
-
-    assert [p.excel_row for p in validation.problems[case] if p.rule == "cumulative_mismatch"] == rows
-
-
 @pytest.mark.parametrize(
     ("bounds", "rows"),
     [
