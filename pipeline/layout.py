@@ -285,12 +285,18 @@ def warn_on_header(
     )
 
 
-_BLANK_ACTUAL = Noted(
-    None,
-    "indicator_blank",
-    "实际完成值未填写，该指标无法由数据计算，不能计分，已按0分计",
-    "请填写实际完成值（数值或完成情况），如“95%”“已完成”",
-)
+def _blank_actual(written: object) -> tuple[Noted, object]:
+    """Return the warning of a blank 实际完成值 and the value it names: `无` or `—` as written, else none."""
+    # The message already says 未填写 of an empty cell; a `无` is named as written, read as no value (submissions.md).
+    shown = None if written is None or not display(written) else written
+    said = "该指标无法由数据计算，不能计分，已按0分计"
+    noted = Noted(
+        None,
+        "indicator_blank",
+        said if shown is None else f"视为未填写，{said}",
+        "请填写实际完成值（数值或完成情况），如“95%”“已完成”",
+    )
+    return noted, shown
 
 
 # What a text cell is, as bits: blank (no value), written at all, a footer's first words, a 合计 label, a 小计 label,
@@ -660,7 +666,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 and (unbound or not computed_indicator(values.get("level3")))
             ):
                 # Nothing to score it by: it counts 0, which the clerk must hear of before the report says so.
-                sheet.warn(_BLANK_ACTUAL, excel_row=excel_row, header=binding.header, value=None)
+                noted, shown = _blank_actual(row[binding.index] if binding.index < width else None)
+                sheet.warn(noted, excel_row=excel_row, header=binding.header, value=shown)
             if reading.error is None and reading.target_noted is not None and target_binding is not None:
                 sheet.warn(
                     reading.target_noted, excel_row=excel_row, header=target_binding.header, value=target

@@ -297,6 +297,48 @@ def test_the_actuals_headed_as_the_forms_goal_block_heads_them_are_read(registry
     assert [r["reported_value"] for r in parsed.sheets[0].records] == [t[4] for t in demo.TARGETS]
 
 
+# submissions.md: `—` `-` `/` `无` or empty mean “no value”. The receipt said 未填写 twice of one cell (and of a
+# `无`, 未填写 where the clerk sees a word written).
+@pytest.mark.parametrize("written", [None, "无", "—", "/", "-", " 无 "])
+def test_an_actual_written_as_no_value_is_one_warning_naming_it_as_written(registry, demo, written):
+    targets = [list(t) for t in demo.TARGETS]
+    unbound = next(i for i, t in enumerate(targets) if t[2] == "工程验收合格率")  # no data compute it
+    targets[unbound][4] = written
+    rows, merges = national_self_evaluation(targets)
+    excel_row = _row(rows, "一级指标") + 1 + unbound
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [problem] = [p for p in parsed.all_problems if p.excel_row == excel_row]
+    assert (problem.rule, problem.sheet, problem.column_header) == ("indicator_blank", "自评表", "实际完成值")
+    assert problem.message_zh.count("未填写") == 1
+    if written is None:
+        assert problem.value is None and problem.message_zh.startswith(
+            f"第{excel_row}行「实际完成值」未填写，"
+        )
+    else:
+        assert problem.value == written.strip()
+        assert problem.message_zh.startswith(
+            f"第{excel_row}行「实际完成值」填写为“{written.strip()}”，视为未填写，"
+        )
+    assert parsed.sheets[0].records[unbound]["reported_value"] is None
+
+
+def test_an_actual_written_as_zanwu_is_no_blank_and_is_told_once(registry, demo):
+    """`暂无` is not among submissions.md's words for “no value”: it is a word written, scored 0 and told once."""
+    targets = [list(t) for t in demo.TARGETS]
+    unbound = next(i for i, t in enumerate(targets) if t[2] == "工程验收合格率")
+    targets[unbound][4] = "暂无"
+    rows, merges = national_self_evaluation(targets)
+    excel_row = _row(rows, "一级指标") + 1 + unbound
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [problem] = [p for p in parsed.all_problems if p.excel_row == excel_row]
+    assert (problem.rule, problem.value) == ("indicator_not_number", "暂无")
+    assert "未填写" not in problem.message_zh
+
+
 def test_a_points_column_headed_otherwise_is_one_error_not_false_sums_of_points(registry, demo):
     rows, merges = national_self_evaluation(demo.TARGETS)
     header = rows[_row(rows, "一级指标") - 1]
