@@ -17,8 +17,9 @@ from pipeline.rounding import as_rounded
 from pipeline.text import months_so_far, split_header, with_months
 from pipeline.values import CellError, Noted, UnitContext, cell_parser, is_blank, parse_percent, points_text
 
-# `产出指标（55分）`: a level name carrying the points of the rows under it.
-_POINTS = re.compile(r"^(.*?)\s*[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]$")
+# `产出指标（55分）`, or `产出指标（55）` without its 分: a level name carrying the points of the rows under it. A
+# bracket holding only a number after a level's name says nothing else (no 一级指标 is numbered so).
+_POINTS = re.compile(r"^(.*?)\s*[（(]\s*(\d+(?:\.\d+)?)\s*分?\s*[)）]$")
 # The national forms' own sums, checked against the cells they are made of (field names both forms share):
 # 总分 is the 项目资金 block's 得分 plus every indicator's 得分; 执行率 is 执行数 over the block's budget, its
 # 全年预算数 where the form has one (自评表), else its 年初预算数 (运行监控表, as mart.monitoring_findings computes it).
@@ -561,7 +562,7 @@ def _warn_at(sheet: ParsedSheet, place: _Place, *, rule: str, value: object, exp
 
 
 def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
-    """Strip `（N分）` from a level's name and warn where N is not the sum of its rows' points."""
+    """Strip `（N分）` or `（N）` from a level's name and warn where N is not the sum of its rows' points."""
     binding = next((b for b in sheet.bindings if b.column.name == column.name), None)
     header = binding.header if binding else column.header
     stated: dict[str, tuple[Decimal, int, str]] = {}

@@ -140,6 +140,39 @@ def test_points_in_a_level_name_that_differ_from_its_weights_are_a_warning_on_it
     assert {r["level1"] for r in parsed.sheets[0].records} == {t[0] for t in demo.TARGETS}
 
 
+# Full- or half-width brackets, with or without 分: `产出指标（50）` was stored as 产出指标(50), and its points unchecked.
+@pytest.mark.parametrize(
+    "written",
+    [
+        "产出指标（{}）",
+        "产出指标({})",
+        "产出指标({}分)",
+        "产出指标（{} 分）",
+        "产出指标（{}分)",
+        "产出指标 （{}）",
+    ],
+)
+@pytest.mark.parametrize("off", [True, False], ids=["differing", "adding-up"])
+def test_points_written_in_any_brackets_are_stripped_from_the_level_and_checked(registry, demo, written, off):
+    weights = sum(Decimal(t[5]) for t in demo.TARGETS if t[0] == "产出指标")
+    stated = written.format(format(weights - 20 if off else weights, "f"))
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    level_row = next(n for n, row in enumerate(rows, start=1) if str(row[1]).startswith("产出指标"))
+    rows[level_row - 1][1] = stated
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.errors == []
+    assert {r["level1"] for r in parsed.sheets[0].records} == {t[0] for t in demo.TARGETS}
+    warnings = [(p.rule, p.excel_row, p.column_header, p.value) for p in parsed.warnings]
+    assert warnings == ([("points_mismatch", level_row, "一级指标", stated)] if off else [])
+    if off:
+        assert (
+            f"标注的{weights - 20}分应等于“产出指标”下各指标分值之和{weights}分"
+            in parsed.warnings[0].message_zh
+        )
+
+
 def test_a_form_whose_merges_were_lost_blames_the_blank_levels_not_the_points(registry, demo):
     rows, merges = national_self_evaluation(demo.TARGETS)
     # Saved as CSV, or its merges undone: a merged 一级指标 (column B) keeps its text in its first row only.
