@@ -82,14 +82,17 @@ def total_from_parts(
     sheet: ParsedSheet,
     read: Callable[[Field, _Place], object],
     warn: Callable[..., None],
-) -> None:
+) -> dict[str, list[_Place]]:
     """Read a block whose total row (`年度资金总额`) states no amount from the rows under it that do
-    (`其中：当年财政拨款`, `上年结转资金`, `其他资金`), and say so on the total row.
+    (`其中：当年财政拨款`, `上年结转资金`, `其他资金`), say so on the total row, and return the cells each amount
+    was added up from.
 
     Each amount is the sum of the rows that state it; a sole such row stands for the whole block, its 执行率 and
     得分 too, and is read as any total row is. Parts of a part (a second `其中` row) cannot be added up without
     guessing which are which: then nothing is read, and the clerk is told the block cannot be scored from the form.
+    `found` keeps one cell a field's problems name (the first row added up); the cells returned are its lineage.
     """
+    summed: dict[str, list[_Place]] = {}
     by_row: dict[tuple[str, str], list[Field]] = {}
     for field in sheet.template.fields:
         if field.row is not None and field.block is not None and found[field.name] is not None:
@@ -131,7 +134,8 @@ def total_from_parts(
             stated = [(row, written, v) for row, written, v in stated if v is not None]
             if stated:
                 values[field.name] = sum((v for _, _, v in stated), Decimal(0))
-                found[field.name] = _at(found[field.name], stated[0][0], stated[0][1])
+                summed[field.name] = [_at(found[field.name], row, written) for row, written, _ in stated]
+                found[field.name] = summed[field.name][0]
                 said.append(f"{_label(found[field.name])}{display(values[field.name])}")
         if len(read_parts) == 1:
             row, written, _ = read_parts[0]
@@ -156,6 +160,7 @@ def total_from_parts(
             expected=f"{written_in}，已按{basis}读取：{'、'.join(said)}",
             fix=fix,
         )
+    return summed
 
 
 def _part_rows(places: _Places, r: int, stop: int) -> list[tuple[int, str]]:

@@ -53,13 +53,14 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
         def read(field: Field, place: _Place) -> object:
             return _field_value(places, field, place, sheet, registry, told)
 
-        total_from_parts(places, found, values, sheet, read, _warn_at)
+        summed = total_from_parts(places, found, values, sheet, read, _warn_at)
         _settle_bare_rate(found, values, sheet)
         _tell_blank_rate(found, values, sheet)
         for record in sheet.records:
             record.update(values)
+        # An amount added up from a block's 其中 rows came from each of them (warehouse.md: lineage to the row).
         sheet.field_cells = {
-            name: (place[0] + 1, column_letter(place[1]), place[2])
+            name: [(cell[0] + 1, column_letter(cell[1]), cell[2]) for cell in summed.get(name, [place])]
             for name, place in found.items()
             if place is not None and values[name] is not None
         }

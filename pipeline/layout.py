@@ -63,9 +63,9 @@ class ParsedSheet:
     # Number cells (zero-based row, column) read as percent points that a percent format would show ×100
     # (1 read as 1 % or 100 %, 1.05 as 1.05 %; shown as 100%, 105%): parse_file asks their formats. Never on a receipt.
     percent_numbers: list[tuple[int, int]] = field(default_factory=list, repr=False, compare=False)
-    # Where each form field stated around the table was read: name → (Excel row, Excel column, header as written).
-    # Every record carries the value; this keeps the cell it came from (ops.sheet_fields).
-    field_cells: dict[str, tuple[int, str, str]] = field(default_factory=dict)
+    # Where each form field stated around the table was read: name → [(Excel row, Excel column, header as written)],
+    # one cell, or each a sum was added up from. Every record carries the value; this keeps its cells (ops.sheet_fields).
+    field_cells: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
     # Columns whose numbers were written in another unit than the one stored (金额（元） stored in 万元): name → the
     # unit's context, so a receipt can show a cell as the clerk wrote it.
     written_units: dict[str, UnitContext] = field(default_factory=dict, repr=False, compare=False)

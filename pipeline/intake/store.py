@@ -152,7 +152,8 @@ def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> i
             ["submission_id", "sheet", "field_name", "field_header", "excel_row", "excel_column"],
             (
                 [submission_id, sheet.name, name, *cell[2:], *cell[:2]]
-                for name, cell in sheet.field_cells.items()
+                for name, cells in sheet.field_cells.items()
+                for cell in cells
             ),
         )
         rows = []

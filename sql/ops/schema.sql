@@ -117,12 +117,12 @@ create table if not exists ops.sheet_fields (
     excel_row      integer not null,
     excel_column   varchar not null
 );
-comment on table ops.sheet_fields is '全国通用表单在表格上方填写的每个字段一行（项目资金块、总分行等）：该值所在的单元格，用于追溯到单元格；各数据行都带有该值';
+comment on table ops.sheet_fields is '全国通用表单在表格上方填写的每个字段一行（项目资金块、总分行等）：该值所在的单元格，用于追溯到单元格；各数据行都带有该值。资金总额行未填、金额由其下“其中”等分项行相加得出时，每个相加的单元格各一行';
 comment on column ops.sheet_fields.submission_id is '所属提交编号（ops.submissions）';
 comment on column ops.sheet_fields.sheet is '工作表名称';
 comment on column ops.sheet_fields.field_name is '仓库中的列名（raw、staging各行都带有该字段的值）';
 comment on column ops.sheet_fields.field_header is '原样的栏目名称，块中的字段带行名，如“年度资金总额·执行率”';
-comment on column ops.sheet_fields.excel_row is '该值所在的Excel行号';
+comment on column ops.sheet_fields.excel_row is '该值所在的Excel行号（由分项行相加的金额为该分项行）';
 comment on column ops.sheet_fields.excel_column is '该值所在的Excel列字母';
 
 create table if not exists ops.slices (

@@ -65,7 +65,8 @@ def test_funds_written_only_on_the_sole_part_row_are_that_row_read_and_said(regi
     )
     # The cells read are the ones the marts trace the rate to; the 分值 stays the total row's.
     cells = parsed.sheets[0].field_cells
-    assert cells["budget_execution_rate"][:2] == (part, "G") and cells["budget_points"][:2] == (total, "F")
+    assert [c[:2] for c in cells["budget_execution_rate"]] == [(part, "G")]
+    assert [c[:2] for c in cells["budget_points"]] == [(total, "F")]
     assert {p.rule for p in parsed.all_problems} == {"total_row_from_parts"}
 
 
@@ -117,6 +118,65 @@ def test_funds_on_several_part_rows_are_added_up_and_the_rate_is_theirs(registry
     )
     assert "年初预算数1500、全年预算数1570、全年执行数1541.2，" in summed.message_zh
     assert "全年执行数÷全年预算数＝1541.2÷1570≈98.17%" in by_rule["rate_blank"].message_zh
+
+
+SEVERAL_PARTS = (
+    ("其中：本年财政拨款", "1500", "1500", "1480", None),
+    ("上年结转资金", None, "70", "61.2", None),
+    ("其他资金", "—", "无", "—", None),
+)
+
+
+def test_an_amount_added_up_from_part_rows_keeps_every_row_it_came_from(registry, demo):
+    """warehouse.md: lineage down to the Excel row of every value. A sum named only its first 其中 row."""
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=BLANK_TOTAL, total=(100, 90))
+    _funds(rows, *SEVERAL_PARTS)
+    total = _row(rows, "年度资金总额")
+    first, carried = total + 1, total + 2
+
+    parsed = _parse(rows, merges, registry)
+
+    cells = parsed.sheets[0].field_cells
+    # Each amount from the rows that state it, under its own column; 其他资金 states none, 年初预算数 one row only.
+    assert cells["budget_annual_wan"] == [
+        (first, "D", "其中：本年财政拨款·全年预算数"),
+        (carried, "D", "上年结转资金·全年预算数"),
+    ]
+    assert [c[:2] for c in cells["budget_executed_wan"]] == [(first, "E"), (carried, "E")]
+    assert [c[:2] for c in cells["budget_initial_wan"]] == [(first, "C")]
+    assert [c[:2] for c in cells["budget_points"]] == [(total, "F")]
+    # The warning still names one cell: the block's first amount on its total row.
+    [told] = [p for p in parsed.all_problems if p.rule == "total_row_from_parts"]
+    assert told.excel_row == total
+
+
+@pytest.mark.slow
+def test_a_budget_scored_from_summed_part_rows_traces_to_every_row(settings, registry, register, demo):
+    rows, merges = national_self_evaluation(as_national(demo.TARGETS), budget=BLANK_TOTAL, total=(100, 90))
+    _funds(rows, *SEVERAL_PARTS)
+    total = _row(rows, "年度资金总额")
+    path = settings.inbox / UNIT / "2022年度项目支出绩效自评表.xlsx"
+    path.write_bytes(workbook((rows, merges)))
+
+    [outcome] = _night(settings, registry, [path])
+    build_indicators(settings, registry)
+
+    assert outcome.status == "accepted"
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        actual, lineage = con.execute(
+            "select actual_value, lineage from mart.self_evaluation "
+            "where project_name = ? and year = 2022 and position = 0",
+            [PROJECT],
+        ).fetchone()
+        stored = con.execute(
+            "select excel_row, excel_column from ops.sheet_fields where submission_id = ? "
+            "and field_name = 'budget_executed_wan' order by excel_row",
+            [outcome.submission_id],
+        ).fetchall()
+    # No ledger, no rate written: 全年执行数 over 全年预算数, each summed from both rows, and traced to both.
+    assert actual == (Decimal("1541.2") / Decimal(1570)).quantize(actual)
+    assert [cell["excel_row"] for cell in lineage] == [total + 1, total + 2]
+    assert stored == [(total + 1, "E"), (total + 2, "E")]
 
 
 def test_parts_of_a_part_are_not_added_up_and_the_block_is_said_unscorable(registry, demo):
