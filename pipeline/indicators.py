@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from pipeline.frames import OVER_PLANNED
+from pipeline.problems import FIGURE_WARNINGS, RULE_ZH
 from pipeline.receipts import write_receipts
 from pipeline.registry import Registry
 from pipeline.rules import MEASURE_UNITS, RATE_MEASURES, Rules, load_rules
@@ -175,6 +176,19 @@ CONFIG_TABLES: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
             ("max_value", "decimal(28, 10)", "允许的上限：超出计划总投资的部分，或金额本身（万元）"),
         ),
     ),
+    "figure_warnings": (
+        "可能使报告数字有误的接收警告（pipeline/problems.py FIGURE_WARNINGS），每条规则一行：文件仍有效时报告的数据质量提示逐项目列出",
+        (
+            ("rule", "varchar", "规则编号（ops.validation_issues.rule）"),
+            (
+                "family",
+                "varchar",
+                "提示的类别：other_year 与另一年度相同、left_in_force 重报未列的项目仍计入、replaced 重报后原数据不再计入、"
+                "area 面积单位疑似填错、reading 填写读法不明确",
+            ),
+            ("rule_zh", "varchar", "规则的中文名称（回执所用）"),
+        ),
+    ),
 }
 
 
@@ -183,6 +197,7 @@ def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int])
     con.execute("create schema if not exists config")
     rows: dict[str, list[tuple]] = {table: [] for table in CONFIG_TABLES}
     rows["amount_checks"].extend(amount_checks())
+    rows["figure_warnings"].extend((rule, family, RULE_ZH[rule]) for rule, family in FIGURE_WARNINGS.items())
     for year in sorted(set(years) | set(rules.years)):
         rule = rules.for_year(year)
         rows["light_bands"].extend(

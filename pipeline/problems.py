@@ -118,6 +118,24 @@ RULE_ZH = {
     "months_mismatch": "表头的截至月份不一致",
 }
 
+# The warnings that leave a figure of the report possibly wrong, each with the family the report's 数据质量提示
+# words it as (templates/report): while the file warned is in force, the report names the project. A family says
+# what may be off: `other_year` rows copied from another year; `left_in_force` a resent whole-year form left out
+# projects whose earlier rows still count (the project is one the warning names, held by an earlier file);
+# `replaced` earlier rows dropped by a resent form; `area` an area in the wrong unit; `reading` a value read one
+# of two ways. Written to config.figure_warnings for mart.open_warnings.
+FIGURE_WARNINGS = {
+    "same_as_other_year": "other_year",
+    "project_left_in_force": "left_in_force",
+    "earlier_dates_dropped": "replaced",
+    "whole_list_replaced": "replaced",
+    "area_implausible": "area",
+    "total_row_from_parts": "reading",
+    "total_row_parts_unclear": "reading",
+    "percent_ambiguous": "reading",
+    "indicator_unit_assumed": "reading",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:

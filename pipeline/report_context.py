@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pipeline.problems import FIGURE_WARNINGS, RULE_ZH
 from pipeline.registry import REGISTRY_DIR, RegistryError, read_yaml
 from pipeline.report import Figure, Project, ReportError, Source, SourceFile, Table
 from pipeline.report_charts import Chart, funds_chart, progress_chart
@@ -310,6 +311,40 @@ def progress_units_missing(projects: list[ProjectView]) -> list[UnitMissing]:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenWarning:
+    """The intake's warnings of one family on a project's form that leave its figures possibly wrong, still open."""
+
+    project: ProjectView
+    family: str  # pipeline.problems.FIGURE_WARNINGS: other_year, left_in_force, replaced, area or reading
+    form: str  # the template's Chinese name
+    rules: tuple[str, ...]  # their rule codes, in FIGURE_WARNINGS' order
+    parts: tuple[tuple[str, Figure], ...]  # each rule's name on the receipt, with how many are open (1处)
+
+
+def open_warnings(projects: list[ProjectView], forms: dict[str, str]) -> list[OpenWarning]:
+    """Return, per project, family and form, the open warnings mart.open_warnings holds, in project order."""
+    families, rules = list(dict.fromkeys(FIGURE_WARNINGS.values())), list(FIGURE_WARNINGS)
+    found = []
+    for p in projects:
+        grouped: dict[tuple[int, str], list[tuple[int, str, Figure]]] = defaultdict(list)
+        for figure in p.each("open_warning"):
+            template, _, rule = (figure.detail or "").partition("|")
+            grouped[(families.index(FIGURE_WARNINGS[rule]), template)].append((rules.index(rule), rule, figure))
+        for (family, template), warned in sorted(grouped.items()):
+            warned.sort(key=lambda each: each[0])
+            found.append(
+                OpenWarning(
+                    p,
+                    families[family],
+                    forms.get(template, template),
+                    tuple(rule for _, rule, _ in warned),
+                    tuple((RULE_ZH[rule], figure) for _, rule, figure in warned),
+                )
+            )
+    return found
+
+
+@dataclass(frozen=True, slots=True)
 class Context:
     """Everything a template sees, as names; `fig` is the district's figure by key."""
 
@@ -352,6 +387,7 @@ class Context:
             "stated_scores": stated_scores(self.projects),
             "shared": shared_slices(self.projects, self.forms, self.year),
             "units_missing": progress_units_missing(self.projects),
+            "open_warnings": open_warnings(self.projects, self.forms),
             "score_tolerance": format(SCORE_TOLERANCE.normalize(), "f"),
             "execution_tolerance_points": format((EXECUTION_TOLERANCE * 100).normalize(), "f"),
         }

@@ -475,6 +475,11 @@ figures as (
     inner join progress_unit_rows as cited
         on cited.project_code = missing.project_code and cited.year = missing.year and cited.unit = missing.unit
         and cited.month = coalesce(missing.from_month, cited.first_month)
+    union all
+    -- Detail: the template and the rule (template|rule); the value, how many of its warnings are open.
+    select project_code, year, 'open_warning', template || '|' || rule, 93, warnings::decimal(38, 10), '处', 0,
+        null, lineage
+    from mart.open_warnings
 ),
 
 district as (
@@ -599,7 +604,7 @@ comment on column mart.report_figures.year is '年度';
 comment on column mart.report_figures.project_code is '项目编码（数字按项目编码计算；未填编码的项目为“自编:实施单位/项目名称”）；全区合计为空';
 comment on column mart.report_figures.project_name is '项目名称：项目基本信息表中最新登记的名称；全区合计为空';
 comment on column mart.report_figures.figure_key is '数字的含义（如 compounds、funds_received_wan、indicator_score、indicator_reported_score、monitoring_finding）';
-comment on column mart.report_figures.detail is '细项：资金来源、建设规模及投资构成的内容、三级指标（同一项目中同名的三级指标后注二级指标或序号，如“完成率（时效指标）”）、月份、“N月·三级指标”（监控发现）、“模板编号|月份”（多单位同期报送）、“单位|月份”（未报送部分月份投资完成情况月报的单位及按其计入的月份，未计入为空）；无则为空';
+comment on column mart.report_figures.detail is '细项：资金来源、建设规模及投资构成的内容、三级指标（同一项目中同名的三级指标后注二级指标或序号，如“完成率（时效指标）”）、月份、“N月·三级指标”（监控发现）、“模板编号|月份”（多单位同期报送）、“单位|月份”（未报送部分月份投资完成情况月报的单位及按其计入的月份，未计入为空）、“模板编号|规则编号”（仍未解决的可能使数字有误的接收警告）；无则为空';
 comment on column mart.report_figures.position is '在报告中的先后顺序（同一项目内）';
 comment on column mart.report_figures.value is '数值（比率为比例；文字类为空）';
 comment on column mart.report_figures.unit is '单位：万元、平方米、万平方米、户、个、套、份、%、分、笔、百分点';

@@ -1,0 +1,151 @@
+-- mart.open_warnings: one row per project (project_code), year, template and rule for the intake's warnings that
+-- leave a figure of the report possibly wrong (config.figure_warnings) and are still open: raised on a file whose
+-- rows are in force. The report's 数据质量提示 names each. A warning is on the project and year of the rows it
+-- concerns: the row it names; where it names no data row (a form's 总分 or 资金 row, a sheet as a whole), the rows
+-- of its sheet with the project name it gives, or else every row of its sheet. A withdrawn or superseded file's
+-- rows are not in staging, so its warnings drop out. `left_in_force` is on the projects it names instead: those
+-- the warned file left out, still held by an earlier file while the warned file is in force.
+create or replace table mart.open_warnings as
+with rules as (
+    select rule, family, rule_zh from config.figure_warnings
+),
+
+issues as (
+    select
+        issues.submission_id,
+        issues.sheet,
+        sheets.template,
+        issues.excel_row,
+        issues.value,
+        issues.rule,
+        rules.family,
+        rules.rule_zh,
+        -- A warning of a sheet as a whole is cited at its header.
+        coalesce(issues.excel_row, sheets.header_first_row) as cited_row
+    from ops.validation_issues as issues
+    inner join rules using (rule)
+    inner join ops.sheets as sheets using (submission_id, sheet)
+    where issues.severity = 'warning'
+),
+
+-- Every data row in force, of every template: staging holds only the rows of the files in force.
+rows_in_force as (
+    select submission_id, sheet, excel_row, project_code, project_name, year from staging.compound_list
+    union all
+    select submission_id, sheet, excel_row, project_code, project_name, year from staging.fund_ledger
+    union all
+    select submission_id, sheet, excel_row, project_code, project_name, year from staging.investment_progress
+    union all
+    select submission_id, sheet, excel_row, project_code, project_name, year from staging.performance_monitoring
+    union all
+    select submission_id, sheet, excel_row, project_code, project_name, year from staging.performance_targets
+    union all
+    select submission_id, sheet, excel_row, project_code, project_name, year from staging.project_register
+    union all
+    select submission_id, sheet, excel_row, project_code, project_name, year from staging.report_narrative
+    union all
+    select submission_id, sheet, excel_row, project_code, project_name, year from staging.satisfaction_survey
+    union all
+    select submission_id, sheet, excel_row, project_code, project_name, year from staging.scale_and_cost
+),
+
+sheet_rows as (
+    select distinct submission_id, sheet, excel_row, project_code, project_name, year
+    from rows_in_force
+    inner join (select distinct submission_id, sheet from issues) as warned using (submission_id, sheet)
+),
+
+-- The project and year of each row a warning names.
+on_row as (
+    select distinct issues.*, rows.project_code, rows.year
+    from issues
+    inner join sheet_rows as rows using (submission_id, sheet, excel_row)
+    where issues.family <> 'left_in_force'
+),
+
+-- A warning naming no data row: the sheet's rows of the project it names, else all of its sheet's.
+off_row as (
+    select issues.*, rows.project_code, rows.year
+    from issues
+    inner join sheet_rows as rows using (submission_id, sheet)
+    where issues.family <> 'left_in_force'
+        and not exists (
+            select 1 from sheet_rows as named
+            where named.submission_id = issues.submission_id and named.sheet = issues.sheet
+                and named.excel_row = issues.excel_row
+        )
+        and (
+            rows.project_name = issues.value
+            or not exists (
+                select 1 from sheet_rows as named
+                where named.submission_id = issues.submission_id and named.sheet = issues.sheet
+                    and named.project_name = issues.value
+            )
+        )
+),
+
+in_force as (
+    select slices.submission_id, slices.template, slices.unit, slices.project_code, slices.project_name,
+        slices.year
+    from ops.current_slices as current
+    inner join ops.slices as slices using (submission_id, slice_key)
+),
+
+-- A project a resent form left out: its slice of the form's office and year still held by an earlier file,
+-- while the resent file holds some slice of its own.
+left_out as (
+    select distinct issues.*, kept.project_code, kept.year
+    from issues
+    inner join in_force as mine
+        on mine.submission_id = issues.submission_id and mine.template = issues.template
+    inner join in_force as kept
+        on kept.template = mine.template and kept.unit = mine.unit and kept.year = mine.year
+        and kept.submission_id < issues.submission_id
+        and list_contains(string_split(issues.value, '、'), kept.project_name)
+    where issues.family = 'left_in_force'
+),
+
+attributed as (
+    select * from on_row
+    union all
+    select distinct * from off_row
+    union all
+    select * from left_out
+),
+
+projects as (
+    select project_code, year, project_name from intermediate.project_years
+),
+
+final as (
+    select
+        attributed.project_code,
+        projects.project_name,
+        attributed.year,
+        attributed.template,
+        attributed.rule,
+        attributed.family,
+        attributed.rule_zh,
+        count(distinct (attributed.submission_id, attributed.sheet, attributed.cited_row, attributed.value))
+            as warnings,
+        list_sort(list(distinct struct_pack(submission_id := attributed.submission_id, sheet := attributed.sheet,
+            excel_row := attributed.cited_row))) as lineage
+    from attributed
+    left join projects on projects.project_code = attributed.project_code and projects.year = attributed.year
+    group by all
+    order by attributed.year, projects.project_name, attributed.project_code, attributed.template,
+        attributed.rule
+)
+
+select * from final;
+
+comment on table mart.open_warnings is '仍未解决的可能使报告数字有误的接收警告（config.figure_warnings）：每个项目、年度、模板、规则一行，只计当前有效的文件；报告的数据质量提示逐项列出';
+comment on column mart.open_warnings.project_code is '项目编码（按项目编码汇总；未填编码的项目为“自编:实施单位/项目名称”）';
+comment on column mart.open_warnings.project_name is '项目名称：项目基本信息表中最新登记的名称';
+comment on column mart.open_warnings.year is '报表年度';
+comment on column mart.open_warnings.template is '报表模板编号（registry/sources/<模板>.yaml）';
+comment on column mart.open_warnings.rule is '规则编号（ops.validation_issues.rule）';
+comment on column mart.open_warnings.family is '提示的类别（config.figure_warnings.family）';
+comment on column mart.open_warnings.rule_zh is '规则的中文名称';
+comment on column mart.open_warnings.warnings is '仍有效的警告处数（同一文件同一工作表同一行算一处）';
+comment on column mart.open_warnings.lineage is '警告所在的单元格：提交编号、工作表和Excel行号（针对整张表的警告为表头首行）';

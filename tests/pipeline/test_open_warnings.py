@@ -1,0 +1,95 @@
+"""The report's 数据质量提示 names each warning that may leave a figure wrong while its file is in force
+(pipeline.problems.FIGURE_WARNINGS, mart.open_warnings), in the page and the Word report alike."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pipeline.indicators import build_indicators
+from pipeline.problems import FIGURE_WARNINGS, RULE_ZH
+from pipeline.registry import load_registry
+from pipeline.report import write_report_files
+from pipeline.warehouse import SQL_DIR
+from pipeline.withdraw import withdraw
+from tests.pipeline.test_other_year import FIXED, NEXT, REGISTERS, WRONG_YEAR
+from tests.pipeline.test_replaced import FEBRUARY, JANUARY, JIA_A, JIA_B, REGISTER
+from tests.pipeline.test_report import _Page
+
+
+def report_texts(settings, registry, year: int) -> tuple[str, str, bytes]:
+    """Rebuild the marts and write the year's report: its page's text, its Word text and the page's bytes."""
+    import docx
+
+    files = write_report_files(settings, build_indicators(settings, registry, year), registry)
+    word = "\n".join(p.text for p in docx.Document(str(files.docx)).paragraphs)
+    return _Page(files.html.read_text(encoding="utf-8")).text, word, files.html.read_bytes()
+
+
+def notes(text: str) -> list[str]:
+    return re.findall(r"数据质量提示：[^。]*。", text)
+
+
+def test_every_warning_that_may_leave_a_figure_wrong_is_a_rule_of_a_family_the_templates_word():
+    templates = (SQL_DIR.parent / "templates" / "report" / "report.html.j2").read_text(encoding="utf-8")
+    assert set(FIGURE_WARNINGS) <= set(RULE_ZH)
+    # The last family is the template's `else`; every other is asked for by name.
+    *named, _ = dict.fromkeys(FIGURE_WARNINGS.values())
+    assert all(f'w.family == "{family}"' in templates for family in named)
+
+
+def test_the_open_warnings_model_reads_the_rows_in_force_of_every_template():
+    model = (SQL_DIR / "mart" / "open_warnings.sql").read_text(encoding="utf-8")
+    assert set(re.findall(r"\bstaging\.(\w+)", model)) == set(load_registry().templates)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("withdrawn", ["the resent ledger", "the ledger left in force"])
+def test_a_project_left_out_of_a_resent_ledger_is_named_until_either_file_is_withdrawn(
+    settings, registry, withdrawn
+):
+    from tests.pipeline.test_projects import take_in
+
+    outcomes = take_in(settings, registry, REGISTER, JANUARY) | take_in(settings, registry, FEBRUARY)
+    assert [p.rule for p in outcomes[FEBRUARY[0]].warnings] == ["project_left_in_force"]
+    ledger = registry.templates["fund_ledger"].name_zh
+    note = (
+        f"数据质量提示：{JIA_B}2022年度的{ledger}经报送单位整份重新报送，新表未列该项目，原先报送的该项目数据仍计入"
+        "报告；如这些数据不应再计入，相关数字会多计，已在回执中请报送单位核实。"
+    )
+
+    html, word, first = report_texts(settings, registry, 2022)
+    assert note in notes(html)
+    assert note in notes(word)  # the Word report, the one a bureau sends on
+    assert not [n for n in notes(html) if JIA_A in n and "重新报送" in n]  # the project listed is not named
+    assert report_texts(settings, registry, 2022)[2] == first  # rebuilt, byte for byte the same
+
+    # The resent ledger withdrawn, January's is whole again; January's withdrawn, nothing of B is left to count.
+    source = FEBRUARY if withdrawn == "the resent ledger" else JANUARY
+    withdraw(settings, registry, outcomes[source[0]].submission_id, "误报")
+    html, word, _ = report_texts(settings, registry, 2022)
+    assert not [n for n in notes(html) + notes(word) if "重新报送" in n]
+
+
+@pytest.mark.slow
+def test_a_list_repeating_another_years_rows_is_named_in_its_years_report_until_withdrawn(settings, registry):
+    from tests.pipeline.test_projects import take_in
+
+    take_in(settings, registry, *REGISTERS, WRONG_YEAR)
+    outcomes = take_in(settings, registry, FIXED)
+    assert [p.rule for p in outcomes[FIXED[0]].warnings] == ["same_as_other_year"]
+    form = registry.templates["compound_list"].name_zh
+    note = (
+        f"数据质量提示：甲项目{NEXT}年度的{form}各行数据与本单位另一年度报送的完全相同，可能沿用了其他年度的表格或"
+        "年度填写有误，相关数字可能失真，已在回执中请报送单位核实。"
+    )
+
+    html, word, _ = report_texts(settings, registry, NEXT)
+    assert note in notes(html) and note in notes(word)
+    # The warning is on the later file: the earlier year's report says nothing of it.
+    assert not [n for n in notes(report_texts(settings, registry, NEXT - 1)[0]) if "另一年度" in n]
+
+    withdraw(settings, registry, outcomes[FIXED[0]].submission_id, "年度填错")
+    html, word, _ = report_texts(settings, registry, NEXT)
+    assert not [n for n in notes(html) + notes(word) if "另一年度" in n]
