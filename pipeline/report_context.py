@@ -329,7 +329,9 @@ def open_warnings(projects: list[ProjectView], forms: dict[str, str]) -> list[Op
         grouped: dict[tuple[int, str], list[tuple[int, str, Figure]]] = defaultdict(list)
         for figure in p.each("open_warning"):
             template, _, rule = (figure.detail or "").partition("|")
-            grouped[(families.index(FIGURE_WARNINGS[rule]), template)].append((rules.index(rule), rule, figure))
+            grouped[(families.index(FIGURE_WARNINGS[rule]), template)].append(
+                (rules.index(rule), rule, figure)
+            )
         for (family, template), warned in sorted(grouped.items()):
             warned.sort(key=lambda each: each[0])
             found.append(
