@@ -93,3 +93,35 @@ def test_a_list_repeating_another_years_rows_is_named_in_its_years_report_until_
     withdraw(settings, registry, outcomes[FIXED[0]].submission_id, "年度填错")
     html, word, _ = report_texts(settings, registry, NEXT)
     assert not [n for n in notes(html) + notes(word) if "另一年度" in n]
+
+
+@pytest.mark.slow
+def test_an_implausible_area_names_only_the_project_of_its_row_and_goes_when_corrected(settings, registry):
+    from tests.pipeline.test_other_year import REGISTERS
+    from tests.pipeline.test_projects import JIA, YEAR, take_in
+
+    def listing(area: str) -> str:
+        # Two projects on one sheet: 甲项目's 市委小区 holds 5,000 万平方米 for 60 households (m² under 万平方米).
+        return (
+            f"年度：{YEAR}\n项目名称,小区名称,改造面积（万平方米）,惠及户数（户）,计划投资（万元）\n"
+            f"甲项目,棉纺厂东院,1.0,100,300\n甲项目,市委小区,{area},60,120\n乙项目,糖厂家属院,0.8,90,200\n"
+        )
+
+    first = take_in(settings, registry, *REGISTERS[:1], (f"{JIA}/清单.csv", listing("5000")))
+    assert first[f"{JIA}/清单.csv"].status == "accepted"
+    [warning] = [p for p in first[f"{JIA}/清单.csv"].warnings if p.rule == "area_implausible"]
+    assert warning.excel_row == 4
+    form = registry.templates["compound_list"].name_zh
+    note = (
+        f"数据质量提示：甲项目{YEAR}年度的{form}有1处改造面积按每户面积看不合常理，疑似平方米与万平方米填反，"
+        "改造面积可能失真，已在回执中请报送单位核实。"
+    )
+
+    html, word, _ = report_texts(settings, registry, YEAR)
+    assert note in notes(html) and note in notes(word)
+    assert [n for n in notes(html) if "改造面积" in n] == [note]  # 乙项目, on the same sheet, is not named
+
+    # The list corrected (a newer file of the same slices), the warning is of a file no longer in force.
+    take_in(settings, registry, (f"{JIA}/清单（更正）.csv", listing("0.5")))
+    html, word, _ = report_texts(settings, registry, YEAR)
+    assert not [n for n in notes(html) + notes(word) if "改造面积" in n]
