@@ -125,3 +125,49 @@ def test_an_implausible_area_names_only_the_project_of_its_row_and_goes_when_cor
     take_in(settings, registry, (f"{JIA}/清单（更正）.csv", listing("0.5")))
     html, word, _ = report_texts(settings, registry, YEAR)
     assert not [n for n in notes(html) + notes(word) if "改造面积" in n]
+
+
+def test_each_family_is_worded_in_the_page_and_the_word_report_with_its_rules_and_counts(tmp_path, registry):
+    import io
+
+    import docx
+    import duckdb
+
+    from pipeline.report import build_report
+    from pipeline.report_render import render_docx, render_html
+    from tests.pipeline.test_report import CONFIG, YEAR, ZAOLIN, figure, lineage, make_warehouse
+
+    def warned(template: str, rule: str, count: int, row: int):
+        return figure(
+            "open_warning", f"{count}处", detail=f"{template}|{rule}", position=93, value=count, unit="处",
+            decimals=0, src=lineage(1, "表", row),
+        )  # fmt: skip
+
+    # As mart.report_figures gives them, out of FIGURE_WARNINGS' order: the report puts them in it.
+    rows = [
+        warned("performance_targets", "indicator_unit_assumed", 1, 9),
+        warned("performance_targets", "percent_ambiguous", 2, 8),
+        warned("compound_list", "whole_list_replaced", 1, 3),
+        warned("fund_ledger", "earlier_dates_dropped", 1, 4),
+        warned("fund_ledger", "whole_list_replaced", 1, 3),
+    ]
+    path = make_warehouse(tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.executemany("insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        report = build_report(con, YEAR, CONFIG, registry)
+    form = {t: registry.templates[t].name_zh for t in ("performance_targets", "compound_list", "fund_ledger")}
+    expected = [
+        f"数据质量提示：{ZAOLIN}{YEAR}年度的{form['compound_list']}经重新报送，新表与原表没有相同的行，原表数据全部"
+        "不再计入；如新表不完整，相关数字会少计，已在回执中请报送单位核实。",
+        f"数据质量提示：{ZAOLIN}{YEAR}年度的{form['fund_ledger']}经重新报送，原表中早于新表最早日期的数据不再计入；"
+        "新表与原表没有相同的行，原表数据全部不再计入；如新表不完整，相关数字会少计，已在回执中请报送单位核实。",
+        f"数据质量提示：{ZAOLIN}{YEAR}年度的{form['performance_targets']}有填写的读法不明确"
+        f"（{RULE_ZH['percent_ambiguous']}2处；{RULE_ZH['indicator_unit_assumed']}1处），已按最可能的读法计入，"
+        "相关数字和得分可能有误，已在回执中请报送单位核实。",
+    ]
+
+    page = notes(_Page(render_html(report)).text)
+    word = notes("\n".join(p.text for p in docx.Document(io.BytesIO(render_docx(report))).paragraphs))
+
+    assert [n for n in page if "核实。" in n and "累计支付" not in n] == expected
+    assert [n for n in word if "核实。" in n and "累计支付" not in n] == expected
