@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import fcntl
 import json
+import multiprocessing
 import os
+import signal
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipeline import export, forked
+from pipeline import cli, export, forked
 from pipeline.indicators import build_indicators
 from pipeline.intake import ingest
 from pipeline.runlock import run_lock
@@ -148,3 +151,53 @@ def test_indicators_with_the_export_beside_export_what_they_publish(settings, re
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         rows = con.execute("select count(*) from mart.project_year").fetchone()[0]
     assert rows and latest["tables"]["mart.project_year"]["rows"] == rows
+
+
+def _report_held_in_its_export(marker: Path) -> None:
+    """Run `pipeline report` in this forked process, its export holding (marker written) where it writes Parquet."""
+
+    def held(version, staging):
+        (staging / "part.parquet").write_bytes(b"cut short")  # what a kill leaves: a partial folder
+        marker.write_text(str(os.getpid()))
+        time.sleep(120)
+
+    export._write_tables = held
+    os._exit(cli.main(["report"]))
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] in "ZX"  # dead, not yet reaped
+    except (FileNotFoundError, IndexError):
+        return True
+
+
+@pytest.mark.slow
+def test_a_report_killed_while_its_export_runs_beside_leaves_the_last_export_whole_and_a_rerun_exports_anew(
+    settings, registry, demo_inbox, tmp_path
+):
+    ingest(settings, registry, progress=False)
+    build_indicators(settings, registry)
+    before = json.loads((settings.export / "LATEST.json").read_text(encoding="utf-8"))
+    marker = tmp_path / "export-pid"
+
+    run = multiprocessing.get_context("fork").Process(target=_report_held_in_its_export, args=(marker,))
+    run.start()
+    deadline = time.monotonic() + 120
+    while not marker.exists() and run.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), "the export never started"
+    os.kill(run.pid, signal.SIGKILL)
+    run.join()
+    exporter = int(marker.read_text())
+    while not _gone(exporter) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    assert _gone(exporter)  # the export dies with the run: it would hold the run lock for nobody
+    assert json.loads((settings.export / "LATEST.json").read_text(encoding="utf-8")) == before
+    assert (settings.export / before["path"] / "manifest.json").is_file()
+
+    assert cli.main(["report"]) == 0
+    latest = json.loads((settings.export / "LATEST.json").read_text(encoding="utf-8"))
+    assert latest["warehouse_version"] == settings.warehouse.resolve().name != before["warehouse_version"]
+    assert not [p.name for p in (settings.export / "versions").iterdir() if "partial" in p.name]
