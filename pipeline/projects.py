@@ -366,7 +366,15 @@ def _recoded(sheet: ParsedSheet, record: dict, held: RegisteredProject) -> Probl
 
 
 def project_name_problem(
-    severity: Severity, rule: str, sheet: ParsedSheet, record: dict, said: str, *, expected: str, fix: str
+    severity: Severity,
+    rule: str,
+    sheet: ParsedSheet,
+    record: dict,
+    said: str,
+    *,
+    expected: str,
+    fix: str,
+    named: tuple[object, ...] = (),
 ) -> Problem:
     """Build a problem on the cell a record's 项目名称 was read from; `said` is the message after its row."""
     # A name from its own column is blamed on its row; one from a `项目名称：` line on the row of that line.
@@ -382,6 +390,7 @@ def project_name_problem(
         value=record.get("project_name"),
         expected=expected,
         fix=fix,
+        named=named,
     )
 
 

@@ -9,7 +9,7 @@ import os
 import re
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from functools import partial
 from pathlib import Path
 
@@ -109,14 +109,34 @@ class ReceiptIssue:
     message_zh: str
     expected: str | None
     fix: str | None
+    # The other submissions a warning is about, and what it says once none of them is in force (`stale_note`):
+    # the words stay as on arrival, the note is set and cleared as their statuses change.
+    named_submissions: tuple[int, ...] = ()
+    stale_note: str | None = None
 
     def order(self) -> tuple:
         """Sort errors first, then by sheet and Excel row, file-wide problems leading."""
         return (self.severity != "error", self.sheet or "", self.excel_row or 0)
 
+    @property
+    def open_warning(self) -> bool:
+        """Say whether this is a warning still to be looked at: not one whose files are all out of force."""
+        return self.severity == "warning" and self.stale_note is None
+
+    @property
+    def severity_zh(self) -> str:
+        said = SEVERITY_ZH.get(self.severity, self.severity)
+        return f"{said}（不再适用）" if self.stale_note else said
+
+    @property
+    def message_told(self) -> str:
+        """Return the message as it arrived, followed by the note saying it no longer applies, if it does not."""
+        return f"{self.message_zh}【{self.stale_note}】" if self.stale_note else self.message_zh
+
     @classmethod
-    def of(cls, problem: Problem) -> ReceiptIssue:
-        """Describe a problem for the receipt, with how to fix it: its own instruction, else its rule's."""
+    def of(cls, problem: Problem, named: tuple[int, ...] = ()) -> ReceiptIssue:
+        """Describe a problem for the receipt, with how to fix it: its own instruction, else its rule's; `named` are
+        the submissions it is about, numbered."""
         return cls(
             problem.sheet,
             problem.excel_row,
@@ -127,7 +147,14 @@ class ReceiptIssue:
             problem.message_zh,
             problem.expected,
             problem.fix or _fix_said(problem),
+            named,
         )
+
+
+# What a problem says as found; the other fields are settled later, as the files it names change (`retell_issues`).
+FOUND_FIELDS = tuple(
+    f.name for f in fields(ReceiptIssue) if f.name not in ("named_submissions", "stale_note")
+)
 
 
 def _fix_said(problem: Problem) -> str | None:
@@ -153,8 +180,14 @@ class ReceiptFacts:
     # Where in the inbox it was found: tells apart two files of one name in an office's sub-folders.
     inbox_path: str | None = None
 
+    def counts(self) -> tuple[int, int, int]:
+        """Count the errors, the warnings still to be looked at, and the warnings that no longer apply."""
+        errors = sum(i.severity == "error" for i in self.issues)
+        warnings = sum(i.open_warning for i in self.issues)
+        return errors, warnings, len(self.issues) - errors - warnings
+
     def as_json(self) -> dict:
-        errors = [i for i in self.issues if i.severity == "error"]
+        errors, warnings, stale = self.counts()
         return {
             "回执": "预算绩效数据报送回执",
             "submission_id": self.submission_id,
@@ -169,8 +202,9 @@ class ReceiptFacts:
             "templates": self.templates,
             "year": self.year,
             "reason": self.reason,
-            "error_count": len(errors),
-            "warning_count": len(self.issues) - len(errors),
+            "error_count": errors,
+            "warning_count": warnings,
+            "stale_warning_count": stale,
             "problems": [asdict(i) | {"rule_zh": RULE_ZH.get(i.rule, i.rule)} for i in self.issues],
         }
 
@@ -191,9 +225,23 @@ def with_force_note(reason: str, status: str | None) -> str:
     return reason + OUT_OF_FORCE.get(status, "")
 
 
+# How a warning's note says a submission it names now stands, by that submission's status.
+NAMED_OUT_OF_FORCE = {"withdrawn": "已撤回", "superseded": "已被之后报送的更正版本替代"}
+
+
+def stale_note(named: list[int], statuses: dict[int, str]) -> str | None:
+    """Return the note of a warning about these submissions once none of them is in force, else None.
+
+    One still in force (or not found) keeps the warning as it arrived: it may still be true.
+    """
+    if not named or any(statuses.get(n) not in NAMED_OUT_OF_FORCE for n in named):
+        return None
+    said = "、".join(f"第{n}号提交{NAMED_OUT_OF_FORCE[statuses[n]]}" for n in named)
+    return f"所涉{said}，其数据已不再有效，此提示不再适用，无需处理。"
+
+
 def _summary(facts: ReceiptFacts) -> str:
-    errors = sum(i.severity == "error" for i in facts.issues)
-    warnings = len(facts.issues) - errors
+    errors, warnings, stale = facts.counts()
     if facts.status == "rejected":
         return f"文件未通过校验，共发现{errors}处错误，整份文件已退回，数据未入库。请逐条修改后重新报送整份文件。"
     if facts.status == "duplicate":
@@ -208,7 +256,11 @@ def _summary(facts: ReceiptFacts) -> str:
         f"另有{warnings}处警告，数据已照常入库，请核实；如有误请更正后重新报送。"
         if warnings
         else "未发现问题。"
+        if not stale
+        else ""
     )
+    if stale:
+        tail += f"{'此外' if warnings else '另有'}{stale}处警告所涉的提交已撤回或被更正，不再适用，无需处理。"
     return f"文件已通过校验，数据已入库。{tail}"
 
 
@@ -221,10 +273,10 @@ def render_html(facts: ReceiptFacts) -> str:
     e = _escaped
     rows = "\n".join(
         "<tr>"
-        f"<td>{i}</td><td>{e(SEVERITY_ZH.get(p.severity, p.severity))}</td>"
+        f"<td>{i}</td><td>{e(p.severity_zh)}</td>"
         f"<td>{e(RULE_ZH.get(p.rule, p.rule))}</td><td>{e(p.sheet or '')}</td>"
         f"<td>{p.excel_row or ''}</td><td>{e(p.column_header or '')}</td><td>{e(p.value or '')}</td>"
-        f"<td>{e(p.expected or '')}</td><td>{e(p.fix or '')}</td><td>{e(p.message_zh)}</td>"
+        f"<td>{e(p.expected or '')}</td><td>{e(p.fix or '')}</td><td>{e(p.message_told)}</td>"
         "</tr>"
         for i, p in enumerate(facts.issues, 1)
     )
@@ -317,8 +369,7 @@ def _would(facts: ReceiptFacts, names: dict[str, str]) -> str:
     """Say what sending the file would do, for a dry run: nothing has been stored."""
     matched = "、".join(names.get(t, t) for t in facts.templates) or "未识别出报表模板"
     where = f"（识别为：{matched}；{facts.year or '年度未能确定'}{'年度' if facts.year else ''}）"
-    errors = sum(i.severity == "error" for i in facts.issues)
-    warnings = len(facts.issues) - errors
+    errors, warnings, _ = facts.counts()
     if facts.status == "rejected":
         return f"检查未通过：正式报送后将被退回{where}，共{errors}处错误，请逐条修改后再报送。"
     if facts.status == "duplicate":
@@ -335,8 +386,8 @@ def render_text(facts: ReceiptFacts, dry_run: bool = False, names: dict[str, str
         lines = [f"【{STATUS_ZH[facts.status]}】{facts.original_name}", f"  {_summary(facts)}"]
     for index, issue in enumerate(facts.issues, 1):
         where = f"工作表“{issue.sheet}”" if issue.sheet else ""
-        kind = f"{SEVERITY_ZH.get(issue.severity, issue.severity)}·{RULE_ZH.get(issue.rule, issue.rule)}"
-        lines.append(f"  {index}. [{kind}] {where}{issue.message_zh}")
+        kind = f"{issue.severity_zh}·{RULE_ZH.get(issue.rule, issue.rule)}"
+        lines.append(f"  {index}. [{kind}] {where}{issue.message_told}")
     # Each line is one line on the terminal: a line feed in a file name or a cell would forge another.
     return "\n".join(printable(line, one_line=True) for line in lines)
 
@@ -344,11 +395,11 @@ def render_text(facts: ReceiptFacts, dry_run: bool = False, names: dict[str, str
 def _facts_from_warehouse(con, submission_ids: list[int]) -> list[ReceiptFacts]:
     issues: dict[int, list[ReceiptIssue]] = {}
     for row in con.execute(
-        "select submission_id, sheet, excel_row, column_header, value, severity, rule, message_zh, expected, fix "
-        "from ops.validation_issues where submission_id in (select unnest(?))",
+        "select submission_id, sheet, excel_row, column_header, value, severity, rule, message_zh, expected, fix, "
+        "named_submissions, stale_note from ops.validation_issues where submission_id in (select unnest(?))",
         [submission_ids],
     ).fetchall():
-        issues.setdefault(row[0], []).append(ReceiptIssue(*row[1:]))
+        issues.setdefault(row[0], []).append(ReceiptIssue(*row[1:-2], tuple(row[-2] or ()), row[-1]))
     for listed in issues.values():
         listed.sort(key=ReceiptIssue.order)
     facts = []

@@ -7,19 +7,19 @@ rebuild, not at validation. A file whose warnings change gets its receipt writte
 
 from __future__ import annotations
 
-from dataclasses import fields
 from decimal import Decimal
 
 import duckdb
 
 from pipeline.problems import display
-from pipeline.receipts import ReceiptIssue
+from pipeline.receipts import FOUND_FIELDS
 from pipeline.report_context import EXECUTION_TOLERANCE, SCORE_TOLERANCE, score_differs
 
 SCORE, TOTAL, RATE = "stated_score_differs", "stated_total_differs", "stated_rate_differs"
 RULES = (SCORE, TOTAL, RATE)
 # ops.validation_issues as the receipt reads it (`store._add_problems` writes the same columns).
-ISSUE_COLUMNS = ", ".join(["submission_id", *(f.name for f in fields(ReceiptIssue))])
+# Its warnings name no other submission: the columns retelling settles are left empty.
+ISSUE_COLUMNS = ", ".join(["submission_id", *FOUND_FIELDS])
 
 # Each stated figure of a current form beside the computed one: (submission, sheet, row, header, rule, what, stated,
 # computed, points, source, rate). A total and a rate are stated once per form, on the cell ops.sheet_fields names.
@@ -230,7 +230,7 @@ def settle_stated(con: duckdb.DuckDBPyConnection) -> set[int]:
             """
             update ops.submissions s set
                 warning_count = (
-                    select count(*) from ops.validation_issues i
+                    select count(*) from ops.open_issues i
                     where i.submission_id = s.submission_id and i.severity = 'warning'
                 ),
                 receipt_status = null

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from pipeline.intake.store import retell_duplicates
+from pipeline.intake.store import retell
 from pipeline.projects import REGISTER_TEMPLATE, is_derived
 from pipeline.receipts import STATUS_ZH, write_receipts
 from pipeline.registry import Registry
@@ -102,7 +102,7 @@ def withdraw(settings: Settings, registry: Registry, submission_id: int, reason:
                 """,
                 [submission_id],
             ).fetchall()
-            retell_duplicates(con)
+            retell(con)
             unregistered = unregistered_by(con, registry, submission_id)
             con.execute("commit")
         except Exception:

@@ -200,14 +200,15 @@ def _later(
         f"{expected}，{fix}。",
         expected=expected,
         fix=fix,
+        named=tuple(dict.fromkeys(later[m][0] for m in sorted(later))),
     )
 
 
 # The columns a month's 累计 is checked by: 本月 adds up to 累计 (submissions.md, investment_progress).
 _MONTHLY, _CUMULATIVE = "monthly_completed_wan", "cumulative_completed_wan"
-# One month in force: (本月, 累计, the name of the file holding it, whether that file is of this run); None where
-# a figure is not written.
-_Month = tuple[Decimal | None, Decimal | None, str, bool]
+# One month in force: (本月, 累计, the name of the file holding it, whether that file is of this run, its submission
+# id, None for a file of this run); None where a figure is not written.
+_Month = tuple[Decimal | None, Decimal | None, str, bool, int | None]
 
 
 def _cumulative_templates(registry: Registry) -> list[str]:
@@ -227,11 +228,17 @@ def months_held(
     """
     held: dict[_Period, dict[int, _Month]] = defaultdict(dict)
     for template in _cumulative_templates(registry) if con is not None else ():
-        for unit, code, year, month, monthly, cumulative, name in con.execute(
-            f"select t.unit, t.project_code, t.year, t.month, t.{_MONTHLY}, t.{_CUMULATIVE}, s.original_name "
-            f"from staging.{template} as t join ops.submissions as s using (submission_id)"
+        for unit, code, year, month, monthly, cumulative, name, submission in con.execute(
+            f"select t.unit, t.project_code, t.year, t.month, t.{_MONTHLY}, t.{_CUMULATIVE}, s.original_name, "
+            f"s.submission_id from staging.{template} as t join ops.submissions as s using (submission_id)"
         ).fetchall():
-            held[(template, unit, str(code), str(year))][month] = (monthly, cumulative, name, False)
+            held[(template, unit, str(code), str(year))][month] = (
+                monthly,
+                cumulative,
+                name,
+                False,
+                submission,
+            )
     return held
 
 
@@ -263,7 +270,7 @@ def flag_stale_cumulatives(
     for file, sheet, rows in _monthly_rows(files, templates):
         months: dict[_Period, dict[int, tuple[_Month, dict]]] = defaultdict(dict)
         for period, month, record in rows:
-            row = (record.get(_MONTHLY), record.get(_CUMULATIVE), file.original_name, True)
+            row = (record.get(_MONTHLY), record.get(_CUMULATIVE), file.original_name, True, None)
             months[period][month] = (row, record)
         for period, by_month in months.items():
             in_run[period].update({m: row for m, (row, _) in by_month.items()})
@@ -285,9 +292,9 @@ def flag_stale_cumulatives(
 
 def _stale_months(
     before: dict[int, _Month], after: dict[int, _Month], first: int, tolerance: Decimal
-) -> dict[int, tuple[Decimal, Decimal, str]]:
+) -> dict[int, tuple[Decimal, Decimal, str, int]]:
     """Return the months after `first` held from an earlier night whose 累计 the run's 本月 put off their sum:
-    month → (累计, the sum now, the file holding it)."""
+    month → (累计, the sum now, the name and submission id of the file holding it)."""
     stale = {}
     old = new = Decimal(0)
     for month in range(1, 13):
@@ -300,15 +307,15 @@ def _stale_months(
             continue
         cumulative = now[1]
         if abs(cumulative - new) > tolerance and abs((cumulative - new) - (cumulative - old)) > tolerance:
-            stale[month] = (cumulative, new, now[2])
+            stale[month] = (cumulative, new, now[2], now[4])
     return stale
 
 
-def _stale(sheet, record: dict, sent: list[int], stale: dict[int, tuple[Decimal, Decimal, str]]):
+def _stale(sheet, record: dict, sent: list[int], stale: dict[int, tuple[Decimal, Decimal, str, int]]):
     months = "、".join(f"{m}月" for m in stale)
-    names = "、".join(f"《{name}》" for name in dict.fromkeys(name for _, _, name in stale.values()))
-    figures = "、".join(display(cumulative) for cumulative, _, _ in stale.values())
-    sums = "、".join(display(total) for _, total, _ in stale.values())
+    names = "、".join(f"《{name}》" for name in dict.fromkeys(name for _, _, name, _ in stale.values()))
+    figures = "、".join(display(cumulative) for cumulative, *_ in stale.values())
+    sums = "、".join(display(total) for _, total, *_ in stale.values())
     expected = (
         f"项目“{record.get('project_name')}”{record.get('year')}年度本表报送了{'、'.join(f'{m}月' for m in sent)}，"
         f"此前报送的{names}中{months}的累计完成投资（{figures}）与1月至该月本月完成投资之和（{sums}）不再相符，"
@@ -323,4 +330,5 @@ def _stale(sheet, record: dict, sent: list[int], stale: dict[int, tuple[Decimal,
         f"{expected}，{fix}。",
         expected=expected,
         fix=fix,
+        named=tuple(dict.fromkeys(submission for *_, submission in stale.values())),
     )

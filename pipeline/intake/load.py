@@ -19,7 +19,7 @@ from pipeline.collector import collector_paused, set_aside
 from pipeline.intake.candidates import Candidate, IngestReport
 from pipeline.intake.scan import scan_inbox, taken_in
 from pipeline.intake.settle import Original, settle
-from pipeline.intake.store import committing_after, insert_rows, retell_duplicates, store_batch
+from pipeline.intake.store import committing_after, insert_rows, retell, store_batch
 from pipeline.intake.work import MissingWorkFile, WorkFile, remember_registry, work_file_path
 from pipeline.objectstore import (
     is_url,
@@ -156,6 +156,9 @@ def _load(
                         (name if number == 1 else f"{name}#{number}", r) for name, r in validation.results
                     ]
                 with _timed(report, "load"):
+                    run_numbers: dict[
+                        int, int
+                    ] = {}  # a chunk's files named by its warnings, by their parsed file
                     for batch in batches(candidates):
                         archive = storage.archive_batch(pool)
                         try:
@@ -163,7 +166,7 @@ def _load(
                             # The archive copies are written and fsynced by the pool while the rows are built,
                             # and made durable together before the transaction commits.
                             with committing_after(archive.make_durable):
-                                store_batch(con, archived, stored_sha)
+                                store_batch(con, archived, stored_sha, run_numbers)
                         finally:
                             archive.discard()
                         receipts.committed(con, [c.outcome.submission_id for c in batch])
@@ -174,7 +177,9 @@ def _load(
         if results:
             validation.results = results
             report.data_docs = write_data_docs(validation, settings.data_docs, settings.data_docs_keep_days)
-        retell_duplicates(con)  # the run's supersedings settled: a duplicate of a file superseded says so
+        retell(
+            con
+        )  # the run's supersedings settled: a duplicate of, or a warning about, a file superseded says so
         report.receipts_failed = write_receipts(con, settings, receipt_pool, early=receipts).failed
         finished = dt.datetime.now(TIMEZONE)
         con.execute(

@@ -90,7 +90,8 @@ def flag_other_years(
                     if other_year != year and holder[2] < place and rows == group.rows
                 ]
                 if same and group.figures:
-                    file.problems.append(_same(group, year, sorted(same, key=lambda s: (s[1], s[0][2]))))
+                    same.sort(key=lambda s: (s[1], s[0][2]))
+                    file.problems.append(_same(group, year, same, files))
 
 
 class _Compared:
@@ -208,7 +209,7 @@ def _by_project(held: dict[str, tuple[_Holder, list[tuple]]]) -> dict[tuple[str,
     return gathered
 
 
-def _same(group: _Group, year: str, same: list[tuple[_Holder, str]]) -> Problem:
+def _same(group: _Group, year: str, same: list[tuple[_Holder, str]], files: list[ParsedFile]) -> Problem:
     sheet, record = group.sheet, group.record
     form = sheet.template.name_zh
     named, withdraw = [], []
@@ -233,4 +234,6 @@ def _same(group: _Group, year: str, same: list[tuple[_Holder, str]]) -> Problem:
         f"{expected}：{fix}。",
         expected=expected,
         fix=fix,
+        # A file of this run is numbered once stored: it is named by the parsed file until then.
+        named=tuple(dict.fromkeys(n or ("run", id(files[place])) for (n, _, place), _ in same)),
     )

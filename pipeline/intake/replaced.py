@@ -271,6 +271,7 @@ def _left_in_force(
         value="、".join(dict.fromkeys(kept[keys[0]].project or "" for keys in projects.values())),
         expected=expected,
         fix=fix,
+        named=tuple(h.key for h in plan),
     )
 
 

@@ -16,7 +16,7 @@ from pipeline.objectstore import marker_of
 from pipeline.parse import ParsedFile, sending_folder_of
 from pipeline.problems import Problem
 from pipeline.projects import slice_key
-from pipeline.receipts import ReceiptIssue, with_force_note
+from pipeline.receipts import ReceiptIssue, stale_note, with_force_note
 from pipeline.settings import TIMEZONE
 from pipeline.storage import written_path
 from pipeline.warehouse import raw_columns
@@ -106,11 +106,23 @@ class PendingRows:
             insert_rows(con, table, columns, rows, replace=table in self.replacing)
 
 
-def _add_problems(pending: PendingRows, submission_id: int, problems: list[Problem]) -> None:
+def _numbered(named: tuple[object, ...], run_numbers: dict[int, int]) -> tuple[int, ...]:
+    """Return the submissions a problem names, a file of this run by the number it was stored under."""
+    numbers = (n if isinstance(n, int) else run_numbers.get(n[1]) for n in named)
+    # A file of the run never stored (none is expected) cannot be followed: its warning is never retold.
+    return tuple(n for n in numbers if n is not None)
+
+
+def _add_problems(
+    pending: PendingRows, submission_id: int, problems: list[Problem], run_numbers: dict[int, int]
+) -> None:
     columns = ["submission_id", *(f.name for f in fields(ReceiptIssue))]
-    pending.add(
-        "ops.validation_issues", columns, ([submission_id, *astuple(ReceiptIssue.of(p))] for p in problems)
-    )
+    rows = []
+    for p in problems:
+        row = [submission_id, *astuple(ReceiptIssue.of(p, _numbered(p.named, run_numbers)))]
+        row[-2] = list(row[-2]) or None  # a LIST column, empty for most problems
+        rows.append(row)
+    pending.add("ops.validation_issues", columns, rows)
 
 
 # Per template: its raw table's column names, and the record fields its slice key is made of.
@@ -218,6 +230,61 @@ def _add_returned(pending: PendingRows, submission_id: int, parsed: ParsedFile) 
     )
 
 
+def retell(con: duckdb.DuckDBPyConnection) -> None:
+    """Retell, once the statuses are settled (the end of a load, a withdrawal), what receipts say of other files."""
+    retell_duplicates(con)
+    retell_issues(con)
+
+
+def retell_issues(con: duckdb.DuckDBPyConnection) -> None:
+    """Note on each warning naming other submissions whether it still applies, as they stand now.
+
+    A warning telling the clerk to act on another file (withdraw it, send its months again) must not go on asking
+    once that file is withdrawn or superseded: its words stay as on arrival, a note says it no longer applies, and
+    it leaves the counts of open warnings. The note goes again if one of the files comes back in force.
+    """
+    named = [
+        list(n)
+        for (n,) in con.execute(
+            "select distinct named_submissions from ops.validation_issues where named_submissions is not null"
+        ).fetchall()
+    ]
+    if not named:
+        return
+    statuses = dict(
+        con.execute(
+            "select submission_id, status from ops.submissions "
+            "where submission_id in (select unnest(flatten(?::integer[][])))",
+            [named],
+        ).fetchall()
+    )
+    notes = [stale_note(n, statuses) for n in named]
+    changed = [
+        submission_id
+        for (submission_id,) in con.execute(
+            "update ops.validation_issues v set stale_note = c.note "
+            "from (select unnest(?::integer[][]) as named, unnest(?::varchar[]) as note) c "
+            "where v.named_submissions = c.named and v.stale_note is distinct from c.note "
+            "returning v.submission_id",
+            [named, notes],
+        ).fetchall()
+    ]
+    if changed:
+        # Its open warnings counted again, and its receipt stale: the next write_receipts rewrites it.
+        con.execute(
+            """
+            update ops.submissions s set
+                warning_count = (
+                    select count(*) from ops.open_issues i
+                    where i.submission_id = s.submission_id and i.severity = 'warning'
+                ),
+                receipt_status = null
+            where submission_id in (select unnest(?::integer[]))
+            """,
+            [sorted(set(changed))],
+        )
+
+
 def retell_duplicates(con: duckdb.DuckDBPyConnection) -> None:
     """Make each duplicate's reason say whether the file it repeats is in force now, as its arrival said then.
 
@@ -304,12 +371,15 @@ def store_batch(
     con: duckdb.DuckDBPyConnection,
     batch: list[tuple[Candidate, str]],
     stored_sha: dict[tuple[str, str | None], int],
+    run_numbers: dict[int, int] | None = None,
 ) -> None:
     """Record a batch of archived files, their problems and accepted rows, in one transaction.
 
     `stored_sha` maps the fingerprint and office of each file taken in earlier in this run to its submission, so a twin
-    names the submission it repeats; it is only updated once the batch commits. Inside `committing_after`,
-    its step (the batch's archive copies made durable) runs after the rows are written and before the commit.
+    names the submission it repeats; `run_numbers` maps each parsed file of the run's chunk stored so far (by its id)
+    to its submission, so a warning names by number a file settled beside it. Both are only updated once the batch
+    commits. Inside `committing_after`, its step (the batch's archive copies made durable) runs after the rows are
+    written and before the commit.
     """
     con.execute("begin")
     try:
@@ -322,6 +392,13 @@ def store_batch(
         received_at = dt.datetime.now(TIMEZONE)
         pending = PendingRows()
         first_of_sha = dict(stored_sha)
+        # A warning names only files stored before its own (earlier in load order): numbered by now.
+        numbers = dict(run_numbers or {})
+        numbers.update(
+            (id(c.parsed), submission_id)
+            for submission_id, (c, _) in zip(ids, batch, strict=True)
+            if c.parsed
+        )
         for submission_id, (candidate, archive_path) in zip(ids, batch, strict=True):
             outcome = candidate.outcome
             duplicate_of = candidate.duplicate_of[0] if candidate.duplicate_of else None
@@ -356,7 +433,7 @@ def store_batch(
                     ]
                 ],
             )
-            _add_problems(pending, submission_id, outcome.problems)
+            _add_problems(pending, submission_id, outcome.problems, numbers)
             if outcome.status == "accepted":
                 outcome.rows = _add_data(pending, submission_id, candidate.parsed)
             elif outcome.status == "rejected" and candidate.parsed is not None:
@@ -389,3 +466,5 @@ def store_batch(
     for submission_id, (candidate, _) in zip(ids, batch, strict=True):
         candidate.outcome.submission_id = submission_id
     stored_sha.update(first_of_sha)
+    if run_numbers is not None:
+        run_numbers.update(numbers)

@@ -34,7 +34,7 @@ comment on column ops.submissions.year is '报表年度：一个文件的各行�
 comment on column ops.submissions.received_at is '接收时间（Asia/Shanghai）';
 comment on column ops.submissions.status is 'accepted 已接收 · rejected 已退回 · duplicate 重复提交 · superseded 已被更正版本替代 · withdrawn 已撤回（见ops.withdrawals）';
 comment on column ops.submissions.error_count is '错误数；有错误的文件整体退回';
-comment on column ops.submissions.warning_count is '警告数；有警告的文件照常入库';
+comment on column ops.submissions.warning_count is '仍然适用的警告数（不含所涉提交均已撤回或被更正的警告，见ops.validation_issues.stale_note）；有警告的文件照常入库';
 comment on column ops.submissions.receipt_path is '回执文件路径（HTML；同名.json为同样内容）';
 comment on column ops.submissions.receipt_status is '回执所反映的状态；与status不同时下次运行重写回执';
 comment on column ops.submissions.archive_path is '归档副本的相对路径（按SHA-256命名）';
@@ -76,6 +76,29 @@ comment on column ops.validation_issues.rule is '规则编号';
 comment on column ops.validation_issues.message_zh is '给填报人的中文说明';
 comment on column ops.validation_issues.expected is '应当填写的内容';
 comment on column ops.validation_issues.fix is '修改方法';
+-- A warning naming other submissions is retold once none of them is in force (pipeline/intake/store.retell_issues).
+alter table ops.validation_issues add column if not exists named_submissions integer[];
+alter table ops.validation_issues add column if not exists stale_note varchar;
+comment on column ops.validation_issues.named_submissions is '提示所涉的其他提交编号（如“与第N号提交相同”“请撤回第N号提交”所指的提交）；不涉及其他提交时为空';
+comment on column ops.validation_issues.stale_note is '所涉提交均已撤回或被更正时的说明（回执中附在原说明之后）；非空即此提示不再适用，不计入待处理的警告；所涉提交恢复有效时清空';
+
+create or replace view ops.open_issues as
+select * from ops.validation_issues
+-- A warning whose submissions are all out of force no longer asks anything of the clerk.
+where stale_note is null;
+comment on view ops.open_issues is '仍然适用的问题：ops.validation_issues中除去所涉提交均已撤回或被更正的警告；统计待处理的警告请用此视图';
+comment on column ops.open_issues.submission_id is '所属提交编号';
+comment on column ops.open_issues.sheet is '工作表名称';
+comment on column ops.open_issues.excel_row is 'Excel中显示的行号';
+comment on column ops.open_issues.column_header is '原样的列标题';
+comment on column ops.open_issues.value is '单元格中填写的值';
+comment on column ops.open_issues.severity is 'error 错误（整个文件退回）或 warning 警告（照常入库）';
+comment on column ops.open_issues.rule is '规则编号';
+comment on column ops.open_issues.message_zh is '给填报人的中文说明（接收时的原文）';
+comment on column ops.open_issues.expected is '应当填写的内容';
+comment on column ops.open_issues.fix is '修改方法';
+comment on column ops.open_issues.named_submissions is '提示所涉的其他提交编号；不涉及其他提交时为空';
+comment on column ops.open_issues.stale_note is '此视图中恒为空（仍然适用）';
 
 create table if not exists ops.sheets (
     submission_id     integer not null,

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from pipeline.problems import RULE_ZH
+from pipeline.warehouse import publish_pending
+from pipeline.withdraw import withdraw
 from tests.pipeline.test_projects import BUREAU, JIA, YEAR, marts, register_csv, take_in
+from tests.pipeline.test_withdraw import issue_of, receipt_of
 
 PROJECT = "甲项目"
 HEADER = "项目名称,年度,月份,年度计划投资（万元）,本月完成投资（万元）,累计完成投资（万元）"
@@ -171,3 +174,45 @@ def test_the_cumulative_check_finds_a_renamed_projects_earlier_months_by_its_cod
 
     assert outcomes[february[0]].status == "accepted"
     assert not [p for p in outcomes[february[0]].warnings if p.rule == "cumulative_mismatch"]
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+def test_a_stale_cumulative_warning_no_longer_applies_once_every_month_file_it_names_is_out_of_force_and_again_after(
+    settings, registry
+):
+    correction = (f"{JIA}/2月（更正）.csv", progress_csv((2, "70", "170")))
+    take_in(settings, registry, REGISTER, *MONTHS)
+    take_in(settings, registry, correction)
+    number = dict(marts(settings, "select inbox_path, submission_id from ops.submissions"))
+    march, april = number[MONTHS[2][0]], number[MONTHS[3][0]]
+    assert issue_of(settings, correction[0], "cumulative_stale") == ([march, april], None)
+    warnings = receipt_of(settings, correction[0])[0]["warning_count"]
+
+    withdraw(settings, registry, march, "3月误报")
+    publish_pending(settings.warehouse)
+    assert issue_of(settings, correction[0], "cumulative_stale") == (
+        [march, april],
+        None,
+    )  # April still stands
+
+    april_again = (f"{JIA}/4月（更正）.csv", progress_csv((4, "60", "320")))
+    take_in(settings, registry, april_again)
+    note = (
+        f"所涉第{march}号提交已撤回、第{april}号提交已被之后报送的更正版本替代，其数据已不再有效，"
+        "此提示不再适用，无需处理。"
+    )
+    assert issue_of(settings, correction[0], "cumulative_stale") == ([march, april], note)
+    receipt, _ = receipt_of(settings, correction[0])
+    assert (receipt["warning_count"], receipt["stale_warning_count"]) == (warnings - 1, 1)
+
+    # The April correction withdrawn: April's own file is in force again, and so is the warning.
+    withdraw(
+        settings, registry, marts(settings, "select max(submission_id) from ops.submissions")[0][0], "误报"
+    )
+    publish_pending(settings.warehouse)
+    assert issue_of(settings, correction[0], "cumulative_stale") == ([march, april], None)
+    receipt, _ = receipt_of(settings, correction[0])
+    assert (receipt["warning_count"], receipt["stale_warning_count"]) == (warnings, 0)
+    assert marts(
+        settings, "select warning_count from ops.submissions where inbox_path = ?", [correction[0]]
+    ) == [(warnings,)]

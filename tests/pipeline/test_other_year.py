@@ -7,9 +7,12 @@ import json
 import pytest
 
 from pipeline.problems import RULE_ZH
+from pipeline.warehouse import publish_pending
+from pipeline.withdraw import withdraw
 from tests.pipeline.test_intake import query
 from tests.pipeline.test_later_months import progress_csv
 from tests.pipeline.test_projects import BUREAU, JIA, YEAR, YI, register_csv, take_in
+from tests.pipeline.test_withdraw import issue_of, receipt_of
 
 NEXT = YEAR + 1
 COMPOUNDS = (("棉纺厂东院", "1.0", "100", "300"), ("市委小区", "0.5", "60", "120"))
@@ -124,3 +127,40 @@ def test_a_file_sent_again_for_its_own_year_is_a_duplicate_or_correction_not_tol
     # The year's list in force is now the correction of this run: the repeat names it, not the first.
     [warning] = same_year_warnings(outcomes[FIXED[0]])
     assert "“更正.csv”" in warning.message_zh and "枣林清单.csv" not in warning.message_zh
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+@pytest.mark.parametrize("same_night", [False, True])
+def test_the_warning_naming_a_file_since_withdrawn_is_kept_as_said_with_a_note_and_no_longer_counted(
+    settings, registry, same_night
+):
+    if same_night:  # the file named is of the same run: numbered once stored
+        outcome = take_in(settings, registry, *REGISTERS, WRONG_YEAR, FIXED)[FIXED[0]]
+    else:
+        take_in(settings, registry, *REGISTERS, WRONG_YEAR)
+        outcome = take_in(settings, registry, FIXED)[FIXED[0]]
+    [warning] = same_year_warnings(outcome)
+    [(number,)] = query(
+        settings, "select submission_id from ops.submissions where inbox_path = ?", [WRONG_YEAR[0]]
+    )
+    assert issue_of(settings, FIXED[0], "same_as_other_year") == ([number], None)
+    before, _ = receipt_of(settings, FIXED[0])
+    assert before["warning_count"] == len(outcome.warnings) and before["stale_warning_count"] == 0
+
+    withdraw(settings, registry, number, "年度填错")
+    publish_pending(settings.warehouse)
+
+    note = f"所涉第{number}号提交已撤回，其数据已不再有效，此提示不再适用，无需处理。"
+    assert issue_of(settings, FIXED[0], "same_as_other_year") == ([number], note)
+    open_issues = "select count(*) from ops.open_issues as i join ops.submissions as s using (submission_id) "
+    assert query(
+        settings, open_issues + "where s.inbox_path = ? and i.rule = 'same_as_other_year'", [FIXED[0]]
+    ) == [(0,)]
+    assert query(settings, "select warning_count from ops.submissions where inbox_path = ?", [FIXED[0]]) == [
+        (len(outcome.warnings) - 1,)
+    ]
+    after, page = receipt_of(settings, FIXED[0])
+    [said] = [p for p in after["problems"] if p["rule"] == "same_as_other_year"]
+    assert said["message_zh"] == warning.message_zh and said["stale_note"] == note  # the words as on arrival
+    assert after["warning_count"] == len(outcome.warnings) - 1 and after["stale_warning_count"] == 1
+    assert f"{warning.message_zh}【{note}】" in page and "1处警告所涉的提交已撤回或被更正，不再适用" in page

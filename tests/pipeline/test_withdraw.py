@@ -188,6 +188,24 @@ def test_a_duplicates_receipt_is_retold_when_the_file_it_repeats_goes_out_of_for
     assert "已被撤回，其数据不在数据仓库中" in reason and "无需任何操作" not in summary
 
 
+def issue_of(settings, inbox_path: str, rule: str) -> tuple[list[int] | None, str | None]:
+    """Return the submissions a stored warning names and its stale note, by the file it is on."""
+    [found] = query(
+        settings,
+        "select i.named_submissions, i.stale_note from ops.validation_issues as i "
+        "join ops.submissions as s using (submission_id) where s.inbox_path = ? and i.rule = ?",
+        [inbox_path, rule],
+    )
+    return found
+
+
+def receipt_of(settings, inbox_path: str) -> tuple[dict, str]:
+    """Return a file's receipt as its JSON and its page say it."""
+    [(path,)] = query(settings, "select receipt_path from ops.submissions where inbox_path = ?", [inbox_path])
+    page = Path(path).read_text(encoding="utf-8")
+    return json.loads(Path(path).with_suffix(".json").read_text(encoding="utf-8")), page
+
+
 ZAOLIN = "枣林街道办事处改造老旧小区"  # the project REGISTER_CSV registers and COMPOUNDS_V1 names
 LANES = "枣林街道办事处背街小巷改造"
 ZAOLIN_ROW = REGISTER_CSV.splitlines()[-1]
