@@ -48,6 +48,11 @@ def test_a_correction_stopping_before_a_month_still_in_force_is_a_flagged_warnin
     # The first file keeps nothing else in force: withdrawing it takes out the mistyped month alone.
     assert warning.fix.startswith("如7月的数据有误，请联系财政局撤回原文件；")
     assert not [p for p in outcomes[FIRST[0]].warnings if p.rule == "later_month_in_force"]
+    # The file to withdraw is recorded by number, a file of the same night's once it is stored.
+    assert issue_of(settings, CORRECTED[0], "later_month_in_force") == (
+        [outcomes[FIRST[0]].submission_id],
+        None,
+    )
     assert RULE_ZH["later_month_in_force"]
     # The month stays in force, as the contract's per-month slices say: the warning is what changed.
     assert marts(settings, "select max(month) from staging.investment_progress") == [(7,)]

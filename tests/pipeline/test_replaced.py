@@ -12,6 +12,7 @@ from pipeline.problems import RULE_ZH, display
 from pipeline.warehouse import publish_pending
 from pipeline.withdraw import withdraw
 from tests.pipeline.test_projects import BUREAU, JIA, YEAR, compounds_csv, marts, register_csv, take_in
+from tests.pipeline.test_withdraw import issue_of
 
 JIA_A, JIA_B = "甲老旧小区改造", "甲背街小巷整治"
 REGISTER = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", JIA_A, JIA), ("JIA-02", JIA_B, JIA)))
@@ -61,6 +62,9 @@ def test_a_project_left_out_of_a_resent_ledger_stays_in_force_and_the_receipt_na
         in (warning.message_zh)
     )
     assert "该文件的其余数据已由本表替代" in warning.fix
+    # The file to withdraw is recorded by number, a file of the same night's once it is stored.
+    january = outcomes[JANUARY[0]].submission_id
+    assert issue_of(settings, FEBRUARY[0], "project_left_in_force") == ([january], None)
     assert not warned(outcomes[JANUARY[0]], "project_left_in_force")
     assert RULE_ZH["project_left_in_force"]
     # The rule stands as the contract says: project B's January slice stays in force, and is counted.
@@ -72,6 +76,10 @@ def test_a_project_left_out_of_a_resent_ledger_stays_in_force_and_the_receipt_na
         assert f"pipeline withdraw {number}" in warning.fix
         withdraw(settings, registry, number, "2月台账已更正项目")
         publish_pending(settings.warehouse)
+        # Done: the receipt's warning says so, in its own words still.
+        assert issue_of(settings, FEBRUARY[0], "project_left_in_force")[1] == (
+            f"所涉第{number}号提交已撤回，其数据已不再有效，此提示不再适用，无需处理。"
+        )
         assert marts(
             settings,
             "select project_code, sum(amount_wan) from staging.fund_ledger group by all order by all",
@@ -101,7 +109,9 @@ def test_a_project_left_out_after_two_ledgers_holding_it_names_both_to_withdraw(
     )
     for number in reversed(numbers):
         withdraw(settings, registry, number, "3月台账已更正项目")
-    publish_pending(settings.warehouse)
+        publish_pending(settings.warehouse)
+        # Withdrawing February alone gives January back its slices: the warning still applies until both are out.
+        assert (issue_of(settings, march[0], "project_left_in_force")[1] is None) == (number == numbers[1])
     assert marts(settings, "select distinct project_code from staging.fund_ledger") == [("JIA-01",)]
 
 

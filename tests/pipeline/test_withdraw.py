@@ -12,6 +12,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.indicators import NoDataError, build_indicators, default_year
 from pipeline.intake import ingest
+from pipeline.intake.store import retell
 from pipeline.projects import derived_code
 from pipeline.settings import TIMEZONE
 from pipeline.warehouse import ensure_schema, publish_pending
@@ -311,3 +312,23 @@ def test_an_older_data_roots_submissions_table_gains_the_withdrawn_status_and_ke
         assert con.execute(
             "select original_name, status, sending_folder from ops.submissions"
         ).fetchall() == [("x.csv", "withdrawn", None)]
+
+
+def test_an_older_data_roots_issues_gain_the_retelling_columns_and_are_all_still_open(tmp_path, registry):
+    with duckdb.connect(str(tmp_path / "old.duckdb")) as con:
+        con.execute("create schema ops")
+        con.execute(
+            "create table ops.validation_issues (submission_id integer not null, sheet varchar, excel_row integer, "
+            "column_header varchar, value varchar, severity varchar not null check (severity in ('error', "
+            "'warning')), rule varchar not null, message_zh varchar not null, expected varchar, fix varchar)"
+        )
+        con.execute(
+            "insert into ops.validation_issues values (1, 'Sheet1', 3, null, null, 'warning', "
+            "'same_as_other_year', '与第0号提交相同', null, null)"
+        )
+        ensure_schema(con, registry)
+        retell(con)  # an issue stored before names were recorded names nothing: it stays as it was
+
+        assert con.execute("select rule, named_submissions, stale_note from ops.open_issues").fetchall() == [
+            ("same_as_other_year", None, None)
+        ]
