@@ -397,7 +397,7 @@ def store_batch(
         numbers.update(
             (id(c.parsed), submission_id)
             for submission_id, (c, _) in zip(ids, batch, strict=True)
-            if c.parsed
+            if c.parsed is not None
         )
         for submission_id, (candidate, archive_path) in zip(ids, batch, strict=True):
             outcome = candidate.outcome

@@ -60,11 +60,14 @@ def con():
     )
     con.execute(
         "create table ops.validation_issues (submission_id int, sheet varchar, excel_row int, column_header varchar, "
-        "value varchar, severity varchar, rule varchar, message_zh varchar, expected varchar, fix varchar)"
+        "value varchar, severity varchar, rule varchar, message_zh varchar, expected varchar, fix varchar, "
+        "named_submissions int[], stale_note varchar)"
     )
+    # As sql/ops/schema.sql has it: the warnings still to be looked at are the ones counted.
+    con.execute("create view ops.open_issues as select * from ops.validation_issues where stale_note is null")
     con.execute(
         "insert into ops.validation_issues values "
-        "(7, '自评表', 3, '年度', '2022', 'warning', 'unit_assumed', '其他警告', null, null)"
+        "(7, '自评表', 3, '年度', '2022', 'warning', 'unit_assumed', '其他警告', null, null, null, null)"
     )
     con.execute(
         "create table ops.submissions (submission_id int, warning_count int, status varchar, receipt_status varchar)"
@@ -250,3 +253,14 @@ def test_a_score_as_rounded_as_written_is_not_warned(con, stated, computed, warn
 
     assert found == ([(SCORE, 15)] if warned else [])
     assert score_differs(Decimal(stated).quantize(Decimal("0.000001")), Decimal(computed)) is warned
+
+
+def test_a_recount_leaves_out_a_warning_whose_named_submissions_are_out_of_force(con):
+    con.execute(
+        "insert into ops.validation_issues values (7, '自评表', 4, null, null, 'warning', 'same_as_other_year', "
+        "'与第3号提交相同', null, null, [3], '所涉第3号提交已撤回，其数据已不再有效，此提示不再适用，无需处理。')"
+    )
+    con.execute("update mart.project_year set self_evaluation_score = 90")
+
+    assert settle_stated(con) == {7}
+    assert _submission(con) == (2, None)  # the other warning and the new total: not the one no longer applying
