@@ -263,4 +263,5 @@ def test_a_recount_leaves_out_a_warning_whose_named_submissions_are_out_of_force
     con.execute("update mart.project_year set self_evaluation_score = 90")
 
     assert settle_stated(con) == {7}
-    assert _submission(con) == (2, None)  # the other warning and the new total: not the one no longer applying
+    # The other warning and the new total: not the one no longer applying.
+    assert _submission(con) == (2, None)
