@@ -32,7 +32,7 @@ from pipeline.portal.uploads import (
 )
 from pipeline.portal.users import account_name, verify_password
 from pipeline.problems import RULE_ZH
-from pipeline.receipts import SEVERITY_ZH, STATUS_ZH, WOULD_ZH, ReceiptFacts, _would, render_html
+from pipeline.receipts import STATUS_ZH, WOULD_ZH, ReceiptFacts, _would, render_html
 from pipeline.status import stale_lines, status
 
 router = APIRouter()
@@ -207,7 +207,6 @@ def _results(request: Request, session: Session, checked: list[Checked]) -> Resp
         "results.html",
         checked=checked,
         would_zh=WOULD_ZH,
-        severity_zh=SEVERITY_ZH,
         rule_zh=RULE_ZH,
     )
 
@@ -268,7 +267,6 @@ def receipt(request: Request, submission_id: int) -> Response:
         csrf=session.csrf,
         facts=facts,
         status_zh=STATUS_ZH,
-        severity_zh=SEVERITY_ZH,
         rule_zh=RULE_ZH,
         names=portal.checker.names,
     )

@@ -770,8 +770,8 @@ def test_a_chunk_reads_back_only_its_own_work_files(settings, registry, register
     ingested = []
     real_store = load.store_batch
 
-    def store(con, batch, stored_sha):
-        real_store(con, batch, stored_sha)
+    def store(con, batch, *rest):
+        real_store(con, batch, *rest)
         ingested.extend(c.inbox_path for c, _ in batch)
 
     monkeypatch.setattr(work.WorkFile, "candidate", candidate)
