@@ -1,7 +1,7 @@
 -- mart.open_warnings: one row per project (project_code), year, template and rule for the intake's warnings that
 -- leave a figure of the report possibly wrong (config.figure_warnings) and are still open: raised on a file whose
--- rows are in force. The report's 数据质量提示 names each. A warning is on the project and year of the rows it
--- concerns: the row it names; where it names no data row (a form's 总分 or 资金 row, a sheet as a whole), the rows
+-- rows are in force, and not retold as no longer applying (ops.open_issues: every file it names is out of force).
+-- The report's 数据质量提示 names each. A warning is on the project and year of the rows it concerns: the row it names; where it names no data row (a form's 总分 or 资金 row, a sheet as a whole), the rows
 -- of its sheet with the project name it gives, or else every row of its sheet. A withdrawn or superseded file's
 -- rows are not in staging, so its warnings drop out. `left_in_force` is on the projects it names instead: those
 -- the warned file left out, still held by an earlier file while the warned file is in force.
@@ -22,7 +22,7 @@ issues as (
         rules.rule_zh,
         -- A warning of a sheet as a whole is cited at its header.
         coalesce(issues.excel_row, sheets.header_first_row) as cited_row
-    from ops.validation_issues as issues
+    from ops.open_issues as issues  -- a warning retold as no longer applying (stale_note) is not open
     inner join rules using (rule)
     inner join ops.sheets as sheets using (submission_id, sheet)
     where issues.severity = 'warning'
