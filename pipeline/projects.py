@@ -567,7 +567,7 @@ def _check_sender(
         checked.add(code)
         project = register.row_for(code, year)
         implementer = project.implementing_unit
-        if not implementer or parsed.unit in {implementer, *(o.name for o in offices.named(implementer))}:
+        if not implementer or implements(parsed.unit, implementer, offices):
             continue
         # An office that may send the unit's data (代报, the bureau forwarding a correction) and does not say so is
         # asked to: as its own slice the file would be added to the unit's. One that may not is reporting on a
@@ -588,6 +588,11 @@ def _check_sender(
                 fix=fix,
             )
         )
+
+
+def implements(unit: str, implementer: str, offices: Offices) -> bool:
+    """Say whether `unit` is the implementing unit a register row names (by its full name or one it abbreviates)."""
+    return unit in {implementer, *(o.name for o in offices.named(implementer))}
 
 
 def resolve_projects(parsed: ParsedFile, register: ProjectRegister, offices: Offices | None = None) -> None:

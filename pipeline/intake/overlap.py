@@ -4,14 +4,17 @@ marts add the two up."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
+from functools import partial
 
 import duckdb
 
 from pipeline.layout import ParsedSheet
+from pipeline.offices import Offices
 from pipeline.parse import ParsedFile
 from pipeline.problems import Problem, Severity
-from pipeline.projects import project_name_problem, slice_parts
-from pipeline.registry import Registry
+from pipeline.projects import ProjectRegister, implements, project_name_problem, slice_parts
+from pipeline.registry import Registry, Template
 
 # A slice without its office: (template, project code, year, month or "").
 _Period = tuple[str, str, str, str]
@@ -99,65 +102,247 @@ def _beside(sheet: ParsedSheet, record: dict, unit: str, others: list[str], peri
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """A row of a file in force: its submission, file, office, slice, sheet, Excel row and project as written."""
+
+    submission_id: int
+    original_name: str
+    unit: str
+    slice_key: str
+    sheet: str
+    excel_row: int
+    project_name: str | None
+
+
 def _stored_rows(
-    con: duckdb.DuckDBPyConnection | None, template_id: str, column: str, codes: list[str]
-) -> dict[tuple[_Period, str], set[str]]:
-    """Return, per period and value of a unique column, the offices whose files in force list it."""
-    rows: dict[tuple[_Period, str], set[str]] = defaultdict(set)
-    if con is None or not codes:
-        return rows
-    for key, value in con.execute(
-        f"select r.slice_key, r.{column} from raw.{template_id} as r "
-        "join ops.current_slices as c using (slice_key, submission_id) "
-        f"where r.project_code in (select unnest(?::varchar[])) and r.{column} is not null",
-        [codes],
+    con: duckdb.DuckDBPyConnection | None, template_id: str, column: str, by: str, keys: list[str]
+) -> list[tuple[_Period, str, _Held]]:
+    """Return the rows of files in force whose `by` column (project code or the unique column) is one of `keys`:
+    each row's period, value of the unique column, and where it is held."""
+    if con is None or not keys:
+        return []
+    found = []
+    for key, value, submission, name, sheet, row, project in con.execute(
+        f"select r.slice_key, r.{column}, r.submission_id, s.original_name, r.sheet, r.excel_row, r.project_name "
+        f"from raw.{template_id} as r join ops.current_slices as c using (slice_key, submission_id) "
+        "join ops.submissions as s using (submission_id) "
+        f"where r.{by} in (select unnest(?::varchar[])) and r.{column} is not null",
+        [keys],
     ).fetchall():
         template, unit, code, year, month = slice_parts(key)
-        rows[((template, code, year, month), str(value))].add(unit)
-    return rows
+        found.append(
+            (
+                (template, code, year, month),
+                str(value),
+                _Held(submission, name, unit, key, sheet, row, project),
+            )
+        )
+    return found
+
+
+def _taken_by_unit(
+    con: duckdb.DuckDBPyConnection | None, template_id: str
+) -> list[tuple[str, str, str | None]]:
+    """Return the slices of this template an implementing unit's list holds in another office's place (no rows of
+    its own there): (slice key, the unit holding it, project name)."""
+    if con is None:
+        return []
+    return con.execute(
+        "select c.slice_key, s.unit, l.project_name from ops.current_slices as c "
+        "join ops.slices as l using (slice_key, submission_id) join ops.submissions as s using (submission_id) "
+        "where l.template = ? and l.row_count = 0",
+        [template_id],
+    ).fetchall()
+
+
+def _unique_templates(registry: Registry) -> list[tuple[Template, str]]:
+    """Return the templates sent by any office (not only the implementing unit) with a unique column, and it."""
+    found = []
+    for template in registry.templates.values():
+        unique = next((c.name for c in template.columns if c.unique), None)
+        if not template.project.by_implementing_unit and unique is not None and "unit" in template.slice:
+            found.append((template, unique))
+    return found
+
+
+def _rows_by_entry(sheet: ParsedSheet, column: str) -> dict[tuple[_Period, str], dict]:
+    """Return a sheet's first record for each period and value of its unique column."""
+    mine: dict[tuple[_Period, str], dict] = {}
+    for record in sheet.records:
+        period = _period(sheet.template.id, record, "month" in sheet.template.slice)
+        if period is not None and record.get(column) is not None:
+            mine.setdefault((period, str(record[column])), record)
+    return mine
+
+
+def _sheets_of(files: list[ParsedFile], template: Template) -> list[tuple[ParsedFile, ParsedSheet]]:
+    return [
+        (file, sheet)
+        for file in files
+        if not file.errors and file.unit is not None
+        for sheet in file.sheets
+        if sheet.template.id == template.id
+    ]
 
 
 def flag_shared_rows(
-    con: duckdb.DuckDBPyConnection | None, registry: Registry, files: list[ParsedFile]
+    con: duckdb.DuckDBPyConnection | None,
+    registry: Registry,
+    files: list[ParsedFile],
+    register: ProjectRegister,
+    offices: Offices,
 ) -> None:
-    """Reject a sheet listing a row (a compound) that another office's file lists for the same project and period.
+    """Reject a sheet listing a row (a compound) that another office's list holds for the same project and period;
+    the project's implementing unit's own list stands, whichever came first.
 
     Several offices may each send a list for one project (each its own compounds), so these templates are not
-    by the implementing unit; but one compound in two offices' lists is counted twice: most often a copy forwarded
-    without `填报单位：` naming the office it is for. Files of the run count in load order, so the first stands.
+    by the implementing unit; but one compound in two offices' lists is counted twice: a copy forwarded without
+    `填报单位：` naming the office it is for, or an office listing the unit's compounds. The implementing unit's
+    list (or one sent for it, 代报) is the project's, so arrival must not decide: it is checked first, another
+    office's list of this run naming one of its rows is returned, and another office's list in force naming one
+    gives the unit's list its slice (`taken_slices`: it no longer counts) and is told so on its receipt. Between
+    lists of other offices only arrival can decide: the first stands.
     """
-    for template in registry.templates.values():
-        unique = next((c.name for c in template.columns if c.unique), None)
-        if template.project.by_implementing_unit or unique is None or "unit" not in template.slice:
-            continue
-        sheets = [
-            (file, sheet)
-            for file in files
-            if not file.errors and file.unit is not None
-            for sheet in file.sheets
-            if sheet.template.id == template.id
-        ]
+    for template, unique in _unique_templates(registry):
+        sheets = _sheets_of(files, template)
         if not sheets:
             continue
         codes = sorted(
             {str(r["project_code"]) for _, s in sheets for r in s.records if r.get("project_code")}
         )
-        listed = _stored_rows(con, template.id, unique, codes)
-        for file, sheet in sheets:
+        listed: dict[tuple[_Period, str], set[str]] = defaultdict(set)
+        stored: dict[tuple[_Period, str], list[_Held]] = defaultdict(list)
+        for period, value, held in _stored_rows(con, template.id, unique, "project_code", codes):
+            listed[(period, value)].add(held.unit)
+            stored[(period, value)].append(held)
+        taken = _taken_by_unit(con, template.id)
+        rows = [(file, sheet, _rows_by_entry(sheet, unique)) for file, sheet in sheets]
+
+        def owns(file: ParsedFile, period: _Period) -> bool:
+            code, year = period[1], int(period[2])
+            implementer = register.row_for(code, year).implementing_unit if register.rows_of(code) else None
+            return bool(implementer) and implements(file.unit, implementer, offices)
+
+        for file, sheet, mine in rows:  # the implementing units' lists first
+            own = {entry: record for entry, record in mine.items() if owns(file, entry[0])}
+            _take_over(file, sheet, own, listed, stored, taken)
+            for entry in own:
+                listed[entry].add(file.unit)
+        for file, sheet, mine in rows:
             header = sheet.header_of(unique)
-            mine: dict[tuple[_Period, str], dict] = {}
-            for record in sheet.records:
-                period = _period(template.id, record, "month" in template.slice)
-                if period is not None and record.get(unique) is not None:
-                    mine.setdefault((period, str(record[unique])), record)
-            for entry, record in mine.items():
+            others_of = {entry: record for entry, record in mine.items() if not owns(file, entry[0])}
+            for entry, record in others_of.items():
                 others = sorted(listed[entry] - {file.unit})
                 if others:
                     file.problems.append(
                         _listed_twice(sheet, record, header, entry[1], file.unit, others, entry[0])
                     )
-            for entry in mine:
+            for entry in others_of:
                 listed[entry].add(file.unit)
+
+
+def _take_over(
+    file: ParsedFile,
+    sheet: ParsedSheet,
+    own: dict[tuple[_Period, str], dict],
+    listed: dict[tuple[_Period, str], set[str]],
+    stored: dict[tuple[_Period, str], list[_Held]],
+    taken: list[tuple[str, str, str | None]],
+) -> None:
+    """Give an implementing unit's list the slices of other offices' lists in force naming its rows, and those its
+    unit's earlier list took; word a warning for it and for each list it takes out of force."""
+    periods = {period for period, _ in own}
+    for (
+        key,
+        holder,
+        project,
+    ) in taken:  # an earlier list of the unit took them: this one, replacing it, keeps them
+        template, unit, code, year, month = slice_parts(key)
+        if holder == file.unit and (template, code, year, month) in periods:
+            file.taken_slices[key] = _slice_fields(key, project)
+    shared: dict[str, list[tuple[dict, str, _Held]]] = defaultdict(list)
+    for entry, record in own.items():
+        for held in stored[entry]:
+            if held.unit != file.unit:
+                shared[held.slice_key].append((record, entry[1], held))
+    header = sheet.header_of(next(c.name for c in sheet.template.columns if c.unique))
+    for key, found in shared.items():
+        record, value, held = found[0]
+        file.taken_slices[key] = _slice_fields(key, held.project_name)
+        _, unit, _, year, month = slice_parts(key)
+        for entry in listed:  # out of force: a list of this run naming its rows is not returned for them
+            if entry[0][1:] == slice_parts(key)[2:]:
+                listed[entry].discard(unit)
+        file.problems.append(_took(sheet, record, header, found, file.unit))
+        file.told_stored.append((held.submission_id, partial(_taken, sheet, found, header, file)))
+
+
+def _slice_fields(key: str, project_name: str | None) -> dict:
+    template, unit, code, year, month = slice_parts(key)
+    return {
+        "template": template,
+        "unit": unit,
+        "project_code": code,
+        "project_name": project_name,
+        "year": int(year),
+        "month": int(month) if month else None,
+    }
+
+
+def _when(period: _Period) -> str:
+    _, _, year, month = period
+    return f"{year}年度{f'{month}月' if month else ''}"
+
+
+def _took(
+    sheet: ParsedSheet, record: dict, header: str, found: list[tuple[dict, str, _Held]], unit: str
+) -> Problem:
+    held = found[0][2]
+    values = "、".join(f"“{value}”" for _, value, _ in found)
+    form = sheet.template.name_zh
+    expected = (
+        f"{header}{values}已列在{held.unit}报送的第{held.submission_id}号提交“{held.original_name}”的项目"
+        f"“{record.get('project_name')}”{_when(_period(sheet.template.id, record, 'month' in sheet.template.slice))}"
+        f"{form}中；本单位是该项目的实施单位，该项目的{form}以本表为准，{held.unit}该份{form}中本项目的各行不再计入"
+    )
+    fix = f"请与{held.unit}核对：如其中有确由其负责的小区，请其只填写这些小区重新报送；否则无需处理"
+    return Problem(
+        Severity.WARNING,
+        "took_other_unit_list",
+        f"第{record['excel_row']}行{expected}，{fix}。",
+        sheet=sheet.name,
+        excel_row=record["excel_row"],
+        column_header=header,
+        value=found[0][1],
+        expected=expected,
+        fix=fix,
+    )
+
+
+def _taken(
+    sheet: ParsedSheet, found: list[tuple[dict, str, _Held]], header: str, file: ParsedFile, number: int
+) -> Problem:
+    """Tell another office's list in force that the implementing unit's list, stored as `number`, replaced it."""
+    record, value, held = found[0]
+    form = sheet.template.name_zh
+    expected = (
+        f"{header}“{value}”也列在项目实施单位{file.unit}报送的第{number}号提交“{file.original_name}”第"
+        f"{record['excel_row']}行；项目“{record.get('project_name')}”的{form}以实施单位报送的为准，本表中该项目"
+        f"{_when(_period(sheet.template.id, record, 'month' in sheet.template.slice))}的各行已由其替代，不再计入"
+    )
+    fix = f"如本单位另有该项目的{header}，请只填写确由本单位负责的各行重新报送；如本表是代{file.unit}报送的，无需处理"
+    return Problem(
+        Severity.WARNING,
+        "listed_by_other_unit",
+        f"第{held.excel_row}行{expected}，{fix}。",
+        sheet=held.sheet,
+        excel_row=held.excel_row,
+        column_header=header,
+        value=value,
+        expected=expected,
+        fix=fix,
+    )
 
 
 def _listed_twice(
@@ -183,6 +368,122 @@ def _listed_twice(
         value=value,
         expected=expected,
         fix=fix,
+    )
+
+
+def flag_listed_in_other_project(
+    con: duckdb.DuckDBPyConnection | None, registry: Registry, files: list[ParsedFile]
+) -> None:
+    """Warn on each row (a compound) whose value a list of another project for the same period also holds, in force
+    or in this run, and tell a list in force of it too.
+
+    Two sub-districts may each have a compound of one name, so both stay counted; but the same compound in two
+    projects is counted twice, and only the clerks can tell which it is.
+    """
+    for template, unique in _unique_templates(registry):
+        sheets = _sheets_of(files, template)
+        if not sheets:
+            continue
+        # Per period without its project, and value: where each list of the run and each file in force has it.
+        here: dict[tuple[str, str, str], list[tuple[ParsedFile, ParsedSheet, dict, str]]] = defaultdict(list)
+        for file, sheet in sheets:
+            for (period, value), record in _rows_by_entry(sheet, unique).items():
+                here[(period[2], period[3], value)].append((file, sheet, record, period[1]))
+        values = sorted({value for _, _, value in here})
+        stored: dict[tuple[str, str, str], list[tuple[str, _Held]]] = defaultdict(list)
+        for period, value, held in _stored_rows(con, template.id, unique, unique, values):
+            stored[(period[2], period[3], value)].append((period[1], held))
+        for (year, month, value), listed in here.items():
+            for file, sheet, record, code in listed:
+                header = sheet.header_of(unique)
+                period = (template.id, code, year, month)
+                beside = [
+                    _in_run(other, other_sheet, other_record, file)
+                    for other, other_sheet, other_record, other_code in listed
+                    if other_code != code
+                ]
+                named: list[object] = [("run", id(o)) for o, _, _, c in listed if c != code and o is not file]
+                for other_code, held in stored[(year, month, value)]:
+                    if other_code == code:
+                        continue
+                    beside.append(
+                        f"{held.unit}报送的第{held.submission_id}号提交“{held.original_name}”"
+                        f"（项目“{held.project_name}”，工作表“{held.sheet}”第{held.excel_row}行）"
+                    )
+                    named.append(held.submission_id)
+                    file.told_stored.append(
+                        (
+                            held.submission_id,
+                            partial(_told_in_other_project, held, header, value, file, sheet, record),
+                        )
+                    )
+                if beside:
+                    file.problems.append(
+                        _in_other_project(
+                            sheet, record, header, value, period, beside, tuple(dict.fromkeys(named))
+                        )
+                    )
+
+
+def _in_run(other: ParsedFile, sheet: ParsedSheet, record: dict, file: ParsedFile) -> str:
+    where = f"工作表“{sheet.name}”第{record['excel_row']}行"
+    if other is file:
+        return f"本文件的项目“{record.get('project_name')}”（{where}）"
+    return f"本次同时接收的{other.unit}报送的“{other.original_name}”（项目“{record.get('project_name')}”，{where}）"
+
+
+_SAME_COMPOUND_FIX = "如是不同街道的同名{header}，无需处理；如是同一个，请与对方核对，只由负责其改造的项目填报，另一方删去该行后重新报送"
+
+
+def _in_other_project(
+    sheet: ParsedSheet,
+    record: dict,
+    header: str,
+    value: str,
+    period: _Period,
+    beside: list[str],
+    named: tuple[object, ...],
+) -> Problem:
+    expected = (
+        f"{header}“{value}”在本表列于项目“{record.get('project_name')}”{_when(period)}{sheet.template.name_zh}，"
+        f"也列在{'、'.join(beside)}；如是同一个{header}，两个项目都计入会重复计算"
+    )
+    fix = _SAME_COMPOUND_FIX.format(header=header)
+    return Problem(
+        Severity.WARNING,
+        "listed_in_other_project",
+        f"第{record['excel_row']}行{expected}，{fix}。",
+        sheet=sheet.name,
+        excel_row=record["excel_row"],
+        column_header=header,
+        value=value,
+        expected=expected,
+        fix=fix,
+        named=named,
+    )
+
+
+def _told_in_other_project(
+    held: _Held, header: str, value: str, file: ParsedFile, sheet: ParsedSheet, record: dict, number: int
+) -> Problem:
+    """Tell a list in force that a list of another project, stored as `number`, lists the same value."""
+    expected = (
+        f"{header}“{value}”在本表列于项目“{held.project_name}”，也列在随后接收的{file.unit}报送的第{number}号提交"
+        f"“{file.original_name}”（项目“{record.get('project_name')}”，工作表“{sheet.name}”第{record['excel_row']}行）；"
+        f"如是同一个{header}，两个项目都计入会重复计算"
+    )
+    fix = _SAME_COMPOUND_FIX.format(header=header)
+    return Problem(
+        Severity.WARNING,
+        "listed_in_other_project",
+        f"第{held.excel_row}行{expected}，{fix}。",
+        sheet=held.sheet,
+        excel_row=held.excel_row,
+        column_header=header,
+        value=value,
+        expected=expected,
+        fix=fix,
+        named=(number,),
     )
 
 

@@ -196,6 +196,15 @@ def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> i
             rows.append(row)
         pending.add(f"raw.{template.id}", columns, rows)
         total += len(rows)
+    for (
+        key,
+        taken,
+    ) in parsed.taken_slices.items():  # another office's list it takes out of force: no rows there
+        slices.setdefault(
+            key,
+            [submission_id, taken["template"], key, taken["unit"], taken["project_name"], taken["year"],
+             taken["month"], taken["project_code"], 0],
+        )  # fmt: skip
     pending.add(
         "ops.slices",
         [
@@ -332,6 +341,50 @@ def supersede(con: duckdb.DuckDBPyConnection, slice_keys: set[str]) -> None:
     )
 
 
+def _taken_from(con: duckdb.DuckDBPyConnection, taken: dict[str, int]) -> dict[int, int]:
+    """Return each other office's file in force on these slices, with the submission taking its place."""
+    if not taken:
+        return {}
+    keys, numbers = list(taken), list(taken.values())
+    return dict(
+        con.execute(
+            "select c.submission_id, t.taker from ops.current_slices as c "
+            "join ops.submissions as s using (submission_id) "
+            "join (select unnest(?::varchar[]) as slice_key, unnest(?::integer[]) as taker) as t using (slice_key) "
+            "where s.unit = split_part(c.slice_key, '|', 2)",  # not the unit's own earlier list, which took it
+            [keys, numbers],
+        ).fetchall()
+    )
+
+
+def _retell_stored(con: duckdb.DuckDBPyConnection, retold: set[int], replaced: dict[int, int]) -> None:
+    """Count again the warnings of files stored before that these were told of, and mark their receipts stale; a
+    file whose list an implementing unit's took gets the reason its receipt gives if that leaves it superseded."""
+    for number, taker in replaced.items():
+        con.execute(
+            "update ops.submissions set reason = ? where submission_id = ?",
+            [
+                f"此文件的数据已由项目实施单位随后报送的第{taker}号提交替代，现以该提交为准（见下列警告）；"
+                "原文件仍存档备查。",
+                number,
+            ],
+        )
+    changed = sorted(retold | set(replaced))
+    if changed:
+        con.execute(
+            """
+            update ops.submissions s set
+                warning_count = (
+                    select count(*) from ops.open_issues i
+                    where i.submission_id = s.submission_id and i.severity = 'warning'
+                ),
+                receipt_status = null
+            where submission_id in (select unnest(?::integer[]))
+            """,
+            [changed],
+        )
+
+
 SUBMISSION_COLUMNS = [
     "submission_id",
     "sha256",
@@ -391,6 +444,10 @@ def store_batch(
         ]
         received_at = dt.datetime.now(TIMEZONE)
         pending = PendingRows()
+        retold: set[int] = set()  # files stored before, told of one of these
+        taken: dict[
+            str, int
+        ] = {}  # other offices' slices an implementing unit's list takes, and its submission
         first_of_sha = dict(stored_sha)
         # A warning names only files stored before its own (earlier in load order): numbered by now.
         numbers = dict(run_numbers or {})
@@ -436,6 +493,10 @@ def store_batch(
             _add_problems(pending, submission_id, outcome.problems, numbers)
             if outcome.status == "accepted":
                 outcome.rows = _add_data(pending, submission_id, candidate.parsed)
+                for told, word in candidate.parsed.told_stored:
+                    _add_problems(pending, told, [word(submission_id)], numbers)
+                    retold.add(told)
+                taken.update((key, submission_id) for key in candidate.parsed.taken_slices)
             elif outcome.status == "rejected" and candidate.parsed is not None:
                 _add_returned(pending, submission_id, candidate.parsed)
             pending.add(
@@ -455,8 +516,10 @@ def store_batch(
                 # A file changed in place is taken in again under the same inbox path: its row is replaced.
                 replace=True,
             )
+        replaced = _taken_from(con, taken)
         pending.insert(con)
         supersede(con, pending.values("ops.slices", "slice_key"))
+        _retell_stored(con, retold, replaced)
         if (step := _BEFORE_COMMIT.get()) is not None:
             step()
         con.execute("commit")
