@@ -17,7 +17,6 @@ from pipeline.intake.later_months import (
 )
 from pipeline.intake.other_year import flag_other_years
 from pipeline.intake.overlap import (
-    flag_listed_in_other_project,
     flag_overlaps,
     flag_repeated_across_sheets,
     flag_second_forms,
@@ -107,7 +106,6 @@ def settle(
     flag_repeated_across_sheets(registry, parsed)
     flag_overlaps(con, registry, parsed)
     flag_shared_rows(con, registry, parsed, register, registry.offices)
-    flag_listed_in_other_project(con, registry, parsed)
     held = months_held(con, registry)
     validation = validate_files(
         parsed,

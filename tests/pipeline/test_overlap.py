@@ -66,38 +66,3 @@ def test_the_implementing_units_list_stands_when_another_offices_list_of_its_com
     assert take_in(settings, registry, corrected)[corrected[0]].status == "accepted"
     assert query(settings, "select unit, count(*) from staging.compound_list group by all") == [(JIA, 3)]
     assert submission(settings, "甲清单.csv")[1] == "superseded"
-
-
-@pytest.mark.parametrize("same_night", [True, False])
-def test_a_compound_two_projects_list_stays_counted_in_both_and_each_receipt_names_the_other(
-    settings, registry, same_night
-):
-    register = (
-        f"{BUREAU}/项目基本信息表.csv",
-        register_csv(("JIA-01", "甲项目", JIA), ("YI-01", "乙项目", YI)),
-    )
-    jia = (f"{JIA}/甲清单.csv", compounds_csv("甲项目", "棉纺厂东院", "市委小区"))
-    yi = (f"{YI}/乙清单.csv", compounds_csv("乙项目", "育源小区", "棉纺厂东院"))
-    if same_night:
-        outcomes = take_in(settings, registry, register, jia, yi)
-    else:
-        outcomes = take_in(settings, registry, register, jia) | take_in(settings, registry, yi)
-
-    assert {o.status for o in outcomes.values()} == {"accepted"}
-    assert query(settings, "select unit, count(*) from staging.compound_list group by all order by all") == [
-        (YI, 2), (JIA, 2)
-    ]  # fmt: skip
-    first = submission(settings, "甲清单.csv")[0]
-    [(severity, told_jia, _)] = issues(settings, "甲清单.csv", "listed_in_other_project")
-    [(_, told_yi, named)] = issues(settings, "乙清单.csv", "listed_in_other_project")
-    assert severity == "warning" and RULE_ZH["listed_in_other_project"]
-    assert told_jia.startswith("第4行小区名称“棉纺厂东院”在本表列于项目“甲项目”")
-    assert f"{YI}报送的" in told_jia and "“乙清单.csv”" in told_jia and "项目“乙项目”" in told_jia
-    assert "第5行" in told_jia
-    assert told_yi.startswith("第5行小区名称“棉纺厂东院”在本表列于项目“乙项目”")
-    assert f"{JIA}报送的" in told_yi and "“甲清单.csv”" in told_yi and "第4行" in told_yi
-    assert list(named) == [first]
-    if not same_night:  # the list in force is told by number of the one that came after it
-        assert f"第{submission(settings, '乙清单.csv')[0]}号提交" in told_jia
-        assert f"第{first}号提交" in told_yi
-        assert submission(settings, "甲清单.csv")[2] == 1
