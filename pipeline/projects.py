@@ -299,12 +299,18 @@ class ProjectRegister:
         return Resolution(None, tuple(self.latest(c) for c in chosen))
 
     def projects_of(self, unit: str, year: int, project_type: str) -> list[RegisteredProject]:
-        """Return the unit's projects of one type registered for a year, one row per code."""
-        found = {
-            p.code: p
-            for p in self.projects
-            if p.current and p.implementing_unit == unit and p.year == year and p.project_type == project_type
-        }
+        """Return the unit's projects of one type under way in a year, one row per code: those registered for the
+        year, and those registered earlier whose planned span still runs into it."""
+        found: dict[str, RegisteredProject] = {}
+        for p in self.projects:
+            if not (p.current and p.implementing_unit == unit and p.project_type == project_type):
+                continue
+            # A project registered the year before and finishing this year is as likely the one meant as the
+            # new one, so it is a candidate too: the file is then asked about, not filed under one of them.
+            if p.year == year or (p.year is not None and p.year < year and _runs_in(p, year)):
+                held = found.get(p.code)
+                if held is None or _year_rank(p.year, year) < _year_rank(held.year, year):
+                    found[p.code] = p
         return sorted(found.values(), key=lambda p: (p.name, p.code))
 
     def names_of(self, unit: str, year: int, project_type: str) -> list[str]:
@@ -471,11 +477,23 @@ def _zh_month(day: dt.date) -> str:
     return f"{day.year}年{day.month}月"
 
 
+def _planned_years(project: RegisteredProject) -> tuple[int | None, int | None]:
+    """Return the first and last year of the project's planned span (开工 to 完工); None where the register is silent."""
+    start, finish = project.planned_start, project.planned_finish
+    return (start.year if start else None, finish.year if finish else None)
+
+
+def _runs_in(project: RegisteredProject, year: int) -> bool:
+    """Tell whether the project's planned span covers a year; a register silent on 完工 cannot say it has ended."""
+    first, last = _planned_years(project)
+    return (first is None or first <= year) and (last is None or year <= last)
+
+
 def span_problem(sheet: ParsedSheet, project: RegisteredProject, year: int) -> Problem | None:
     """Warn when a year falls outside the project's planned span (开工 to 完工, plus a year's grace)."""
     start, finish = project.planned_start, project.planned_finish
-    first = start.year if start else None
-    last = finish.year + 1 if finish else None
+    first, finished = _planned_years(project)
+    last = finished + 1 if finished is not None else None
     if (first is None or year >= first) and (last is None or year <= last):
         return None
     planned = "、".join(
@@ -503,6 +521,14 @@ def span_problem(sheet: ParsedSheet, project: RegisteredProject, year: int) -> P
     )
 
 
+def _described_for(project: RegisteredProject, year: int) -> str:
+    """Name a project for a clerk choosing among a year's projects, saying when it was registered in an earlier year."""
+    if project.year == year or project.year is None:
+        return project.describe()
+    finish = f"，计划完工{_zh_month(project.planned_finish)}" if project.planned_finish else ""
+    return f"{project.describe()}（{project.year}年度登记{finish}）"
+
+
 def _name_unnamed(parsed: ParsedFile, sheet: ParsedSheet, register: ProjectRegister) -> None:
     """Name the project of a sheet that states none: the unit's single project of its type in the register."""
     project_type = sheet.template.project.register_project_type
@@ -511,15 +537,17 @@ def _name_unnamed(parsed: ParsedFile, sheet: ParsedSheet, register: ProjectRegis
         return
     for year in sorted({r["year"] for r in pending if r.get("year")}):
         candidates = register.projects_of(parsed.unit, year, project_type)
-        if len(candidates) == 1:
+        # Only a project registered for the year is taken unasked; one registered earlier and still running only
+        # makes the choice one the clerk must make.
+        if len(candidates) == 1 and candidates[0].year == year:
             for record in pending:
                 if record.get("year") == year:
                     record["project_name"] = candidates[0].name
                     record["project_code"] = candidates[0].code
             continue
         found = (
-            f"有{len(candidates)}个（{'、'.join(p.describe() for p in candidates)}）"
-            if candidates
+            f"有{len(candidates)}个（{'、'.join(_described_for(p, year) for p in candidates)}）"
+            if any(p.year == year for p in candidates)
             else "没有登记"
         )
         parsed.fail(

@@ -463,6 +463,38 @@ def test_a_year_outside_the_planned_span_is_a_warning_naming_the_span(settings, 
         )
 
 
+@pytest.mark.parametrize(
+    ("earlier_finish", "asked"),
+    [("2022-10-31", True), ("", True), ("2021-12-31", False)],  # "": a register silent on 完工 may still run
+)
+def test_a_list_naming_no_project_is_asked_about_when_a_project_registered_earlier_still_runs_that_year(
+    settings, registry, earlier_finish, asked
+):
+    earlier = ("JIA-2021-01", "甲2021年项目", JIA, "2021-04-01", earlier_finish)
+    unnamed = f"年度：{YEAR}\n序号,小区名称,改造面积（万平方米）,惠及户数（户）,计划投资（万元）\n1,棉纺厂东院,1.0,100,300\n"
+    outcomes = take_in(
+        settings,
+        registry,
+        (f"{BUREAU}/2021年项目基本信息表.csv", register_csv(earlier, year=YEAR - 1)),
+        (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-2022-01", "甲2022年项目", JIA))),
+        (f"{JIA}/小区清单.csv", unnamed),
+    )
+
+    outcome = outcomes[f"{JIA}/小区清单.csv"]
+    if not asked:  # the earlier project finished before the year: the year's own project is the only one
+        assert outcome.status == "accepted"
+        assert query(settings, "select distinct project_code from staging.compound_list") == [("JIA-2022-01",)]
+        return
+    assert outcome.status == "rejected"
+    [problem] = outcome.errors
+    assert problem.rule == "project_unknown"
+    assert "有2个" in problem.message_zh
+    assert "项目编码JIA-2021-01" in problem.message_zh and "项目编码JIA-2022-01" in problem.message_zh
+    assert "2021年度登记" in problem.message_zh
+    assert "“项目名称：…”" in problem.message_zh
+    assert query(settings, "select count(*) from raw.compound_list") == [(0,)]
+
+
 def test_an_older_data_root_gets_its_codes_and_slices_keyed_by_them(settings, registry):
     take_in(
         settings,
