@@ -483,7 +483,9 @@ def test_a_list_naming_no_project_is_asked_about_when_a_project_registered_earli
     outcome = outcomes[f"{JIA}/小区清单.csv"]
     if not asked:  # the earlier project finished before the year: the year's own project is the only one
         assert outcome.status == "accepted"
-        assert query(settings, "select distinct project_code from staging.compound_list") == [("JIA-2022-01",)]
+        assert query(settings, "select distinct project_code from staging.compound_list") == [
+            ("JIA-2022-01",)
+        ]
         return
     assert outcome.status == "rejected"
     [problem] = outcome.errors
