@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pipeline.layout import ParsedSheet
 from pipeline.problems import display
 from pipeline.registry import ColumnType, Registry, Template
+from pipeline.values import UnitContext
 
 LINEAGE = ["_batch", "_sheet", "_excel_row"]
 
@@ -73,17 +74,22 @@ class Sheet:
         )
 
     def as_written(self, column: str, value: object, excel_row: int | None = None) -> str | None:
-        """Show a cell's value as the clerk wrote it: in its header's unit (元), not the unit stored (万元); a text
-        normalised to match (`（一期）` read as `(一期)`) as it was typed."""
+        """Show a cell's value as the clerk wrote it: in its row's or header's unit (元), not the unit stored (万元); a
+        text normalised to match (`（一期）` read as `(一期)`) as it was typed."""
         if (
             excel_row is not None
             and (written := self.parsed.written_text.get((excel_row, column))) is not None
         ):
             return written
-        context = self.parsed.written_units.get(column)
+        context = self.written_unit(column, excel_row)
         if context is not None and isinstance(value, Decimal):
             value = (value / context.factor).normalize()
         return None if value is None else display(value)
+
+    def written_unit(self, column: str, excel_row: int | None = None) -> UnitContext | None:
+        """Return the unit a cell was written in where it is not the unit stored: its row's, else its header's."""
+        found = self.parsed.row_units.get((excel_row, column)) if excel_row is not None else None
+        return found or self.parsed.written_units.get(column)
 
     def values(self, record: dict, *columns: str) -> tuple | None:
         """Return the record's values for these columns, or None if one is empty or was reported."""
@@ -171,7 +177,8 @@ def _part_groups(records: list[dict]) -> list[tuple[dict, list[dict]]]:
 
 
 def _parts_per_parent_row(sheets: list[Sheet], context: Context, registry: Registry) -> list[dict]:
-    """Build one row per row with 其中 parts: its 数量 beside the sum of its parts in the same unit."""
+    """Build one row per row with 其中 parts: its 数量 beside the sum of its parts in the same unit, both also shown
+    in the unit the row was written in."""
     frame = []
     for sheet in sheets:
         for parent, parts in _part_groups(sheet.parsed.records):
@@ -181,13 +188,20 @@ def _parts_per_parent_row(sheets: list[Sheet], context: Context, registry: Regis
                 continue
             (parent_quantity,), *part_quantities = quantities
             parts_sum = sum(q for (q,) in part_quantities)
+            row = parent["excel_row"]
+            # The receipt quotes the row as the clerk wrote it (763139300 元, not the 76313.93 万元 stored), and the
+            # parts' sum in that same unit, so the two compare at a glance.
+            written = sheet.written_unit("quantity", row)
             frame.append(
-                _blamed(sheet, [parent["excel_row"]])
+                _blamed(sheet, [row])
                 | {
                     "parent_quantity": parent_quantity,
                     "parts_sum": parts_sum,
                     "parts_excess": parts_sum - parent_quantity,
                     "part_rows": span([p["excel_row"] for p in alike]),
+                    "parent_written": sheet.as_written("quantity", parent_quantity, row),
+                    "parts_sum_written": sheet.as_written("quantity", parts_sum, row),
+                    "written_unit": written.name if written else parent.get("quantity_unit") or "",
                 }
             )
     return frame

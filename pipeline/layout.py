@@ -69,6 +69,9 @@ class ParsedSheet:
     # Columns whose numbers were written in another unit than the one stored (金额（元） stored in 万元): name → the
     # unit's context, so a receipt can show a cell as the clerk wrote it.
     written_units: dict[str, UnitContext] = field(default_factory=dict, repr=False, compare=False)
+    # Cells converted by the unit their own row names (763139300 on a row whose 单位 is 元, stored in 万元):
+    # (Excel row, column name) → that unit's context, as written_units is for a header's unit.
+    row_units: dict[tuple[int, str], UnitContext] = field(default_factory=dict, repr=False, compare=False)
     # The Excel row the footer lines (`填表人：…`) start at: nothing after it is read as data.
     footer_row: int | None = field(default=None, repr=False, compare=False)
     # Text cells whose value was normalised (full-width brackets, spaces inside): (Excel row, column name) → the
@@ -554,7 +557,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 )
         if row_unit_rule is not None:
             try:
-                _convert_by_row_unit(values, template, registry)
+                if (converted := _convert_by_row_unit(values, template, registry)) is not None:
+                    sheet.row_units[excel_row, row_unit_rule.value] = converted
             except CellError as exc:
                 # A unit that cannot be converted is the 单位 cell's fault; a quantity's own unit, the quantity's.
                 binding = by_name.get(row_unit_rule.unit if exc.rule == "unit" else row_unit_rule.value)
@@ -897,8 +901,9 @@ _AMOUNT = (int, Decimal)
 _UNIT_NOTE = re.compile(r"[（(][^（）()]*[）)]\s*$")
 
 
-def _convert_by_row_unit(values: dict, template: Template, registry: Registry) -> None:
-    """Convert a row's quantity by the unit written on that row (元 → 万元, 万平方米 → 平方米)."""
+def _convert_by_row_unit(values: dict, template: Template, registry: Registry) -> UnitContext | None:
+    """Convert a row's quantity by the unit written on that row (元 → 万元, 万平方米 → 平方米); return that unit's
+    context when the quantity changed."""
     rule = template.row_unit
     quantity, unit = values.get(rule.value), values.get(rule.unit)
     if isinstance(unit, str) and _UNIT_NOTE.search(unit):
@@ -925,7 +930,8 @@ def _convert_by_row_unit(values: dict, template: Template, registry: Registry) -
             )
         quantity = values[rule.value] = quantity.number
     if quantity is None or found is None or found[0] == "count":
-        return
-    measure, factor, _ = found
+        return None
+    measure, factor, written = found
     values[rule.value] = quantity * factor
     values[rule.unit] = registry.units.measures[measure].base
+    return UnitContext(factor, written) if factor != 1 else None

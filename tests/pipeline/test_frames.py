@@ -90,6 +90,19 @@ def test_a_cell_is_shown_as_written_in_its_headers_unit(registry):
     assert sheet.as_written("planned_investment_wan", None) is None
 
 
+def test_a_quantity_is_shown_as_written_in_its_rows_unit(registry):
+    sheet = sheet_of(registry, "scale_and_cost")
+    record = next(r for r in sheet.parsed.records if r["item"] == "其他费用")  # 33600000 on a row of 元
+
+    assert (record["quantity"], record["quantity_unit"]) == (Decimal(3360), "万元")
+    assert sheet.as_written("quantity", record["quantity"], record["excel_row"]) == "33600000"
+    assert sheet.written_unit("quantity", record["excel_row"]).name == "元"
+    # A row written in the unit stored has nothing to undo.
+    first = sheet.parsed.records[0]
+    assert sheet.written_unit("quantity", first["excel_row"]) is None
+    assert sheet.as_written("quantity", first["quantity"], first["excel_row"]) == "408923"
+
+
 # --- data rows and Frame -------------------------------------------------------------------------------
 
 

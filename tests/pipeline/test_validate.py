@@ -438,6 +438,30 @@ def test_messages_name_the_cell_the_value_and_the_fix(checked):
     )
 
 
+def test_a_part_exceeding_its_row_is_told_as_the_row_was_written_in_its_own_unit(registry):
+    # Row 7 written in 元, its part (row 8) in 万元: the receipt quotes the cell, not the 76313.93 万元 stored.
+    in_yuan = changed(
+        "scale_and_cost",
+        "工程费用,76313.93,万元\n",
+        f"工程费用,763139300,元\n{SHUANGPU},投资构成,其中：建安工程费,80000,万元\n",
+    )
+    in_m2 = changed("scale_and_cost", "配套商业,101723,", "配套商业,101724,")
+    parsed = {name: parse(name, text, registry) for name, text in (("元", in_yuan), ("平方米", in_m2))}
+
+    validation = validate(
+        [Batch(name, s) for name, file in parsed.items() for s in file.sheets], registry, CONTEXT
+    )
+
+    [yuan] = [p for p in validation.problems["元"] if p.rule == "part_exceeds_row"]
+    assert (yuan.excel_row, yuan.value) == (7, "763139300")
+    assert yuan.message_zh == (
+        "第7行「数量」填写为“763139300”元，应不小于其下“其中”各项（第8行）之和800000000元，"
+        "请核对本行及“其中”各项的数量。"
+    )
+    [m2] = [p for p in validation.problems["平方米"] if p.rule == "part_exceeds_row"]
+    assert (m2.value, m2.expected) == ("408923", "应不小于其下“其中”各项（第5至6行）之和408924平方米")
+
+
 def test_each_duplicated_line_names_its_own_first_row_not_one_of_the_same_amount(registry):
     # Rows 4 and 6 are one payment pasted twice, rows 7 and 8 another of the same amount: each copy names its own.
     payment = f"2022-02-15,{SHUANGPU},专项债券,支付,5000,工程款,进度款\n"
