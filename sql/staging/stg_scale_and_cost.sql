@@ -19,7 +19,9 @@ final as (
         source.project_name,
         source.year,
         source.category,
-        regexp_replace(source.item, '^其中[:：]\s*', '') as item,
+        -- The prefix as pipeline/layout.py finds a part row: `其中` and a colon (full or half width) once spaces
+        -- are folded away, so `其中 ：征地费用` and `其 中: 征地费用` lose theirs too.
+        regexp_replace(source.item, '^[\s\p{Z}]*其[\s\p{Z}]*中[\s\p{Z}]*[:：][\s\p{Z}]*', '') as item,
         source.parent_item,
         source.quantity,
         source.quantity_unit

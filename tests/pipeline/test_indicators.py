@@ -1325,6 +1325,29 @@ def test_the_demo_marts_state_the_2022_report(settings, registry, demo_inbox):
         ).fetchall() == [("3,360.00万元",)]
 
 
+def test_a_part_rows_prefix_is_dropped_however_its_colon_is_spaced(wh):
+    # The parser takes each of these for a part row (spaces folded away, either colon): none keeps its prefix.
+    spellings = [
+        "其中：征地费用",
+        "其中 ：拆迁补偿费用",
+        "其中: 设计费",
+        " 其 中 :监理费",
+        "其中\u3000：勘察费",
+    ]
+    register(wh, "甲")
+    parent = {"project_name": "甲", "category": "投资构成", "quantity_unit": "万元"}
+    wh.submit(
+        "scale_and_cost",
+        [parent | {"item": "工程建设其他费用", "quantity": D(100)}]
+        + [parent | {"item": s, "parent_item": "工程建设其他费用", "quantity": D(1)} for s in spellings],
+    )
+    wh.build()
+
+    assert wh.rows("select item from mart.scale_and_cost where parent_item is not null order by position") == [
+        ("征地费用",), ("拆迁补偿费用",), ("设计费",), ("监理费",), ("勘察费",)
+    ]  # fmt: skip
+
+
 def test_a_received_figure_traces_to_the_receipt_rows_only(wh):
     register(wh, "甲")
     ledger(wh, "甲", received="100", paid="30")
