@@ -11,6 +11,13 @@ create or replace macro intermediate.ratio(a, b) as
 create or replace macro intermediate.decimals_of(x) as
     cast(length(rtrim(split_part(cast(abs(x) as varchar), '.', 2), '0')) as integer);
 
+-- How many decimals to print a sum of amounts with, its rows written with up to row_decimals: as precise as they
+-- were written, but past 分 (two decimals) only with digits, not the zeros a sum converted from 元 carries, nor
+-- those of a sum whose last digits cancel out: 9,163.60万元 stays, 400.000000万元 is 400.00万元, 0.005 + 1,000.004 +
+-- 100.001 is 1,100.01万元.
+create or replace macro intermediate.sum_decimals(row_decimals, total) as
+    least(row_decimals, greatest(intermediate.decimals_of(total), 2));
+
 -- Round |x| to d decimals (0–6) exactly, as text; DuckDB rounds DECIMALs only to a constant precision.
 create or replace macro intermediate.rounded_text(x, d) as
     case least(greatest(d, 0), 6)

@@ -291,7 +291,7 @@ figures as (
     -- As precise as the rows were written, but past 分 (two decimals) only with digits, not the zeros a sum
     -- converted from 元 carries: 9,163.60万元 stays, 400.000000万元 is 400.00万元.
     select project_code, year, 'compound_planned_investment_wan', null, 15, planned_investment_wan::decimal(38, 10), '万元',
-        least(planned_decimals, greatest(intermediate.decimals_of(planned_investment_wan), 2)), null, lineage
+        intermediate.sum_decimals(planned_decimals, planned_investment_wan), null, lineage
     from compounds
     union all
     select project_code, year, 'planned_total_investment_wan', null, 20, planned_total_investment_wan::decimal(38, 10), '万元',
@@ -302,11 +302,11 @@ figures as (
     where planned_total_investment_wan is not null
     union all
     select project_code, year, 'annual_planned_investment_wan', null, 21, annual_planned_investment_wan::decimal(38, 10), '万元',
-        least(plan_decimals, greatest(intermediate.decimals_of(annual_planned_investment_wan), 2)), null, lineage
+        intermediate.sum_decimals(plan_decimals, annual_planned_investment_wan), null, lineage
     from latest_progress
     union all
     select project_code, year, 'completed_investment_wan', null, 22, cumulative_completed_wan::decimal(38, 10), '万元',
-        least(cumulative_decimals, greatest(intermediate.decimals_of(cumulative_completed_wan), 2)), null,
+        intermediate.sum_decimals(cumulative_decimals, cumulative_completed_wan), null,
         lineage
     from latest_progress
     union all
@@ -323,22 +323,22 @@ figures as (
     union all
     -- As precise as the ledger's rows, but past 分 only with digits: 199.999999 + 200.000001 from 元 is 400.00万元.
     select project_code, year, 'funds_received_wan', null, 30, received_wan::decimal(38, 10), '万元',
-        least(received_decimals, greatest(intermediate.decimals_of(received_wan), 2)),
+        intermediate.sum_decimals(received_decimals, received_wan),
         null, received_lineage
     from funds
     union all
     select project_code, year, 'funds_paid_wan', null, 31, paid_wan::decimal(38, 10), '万元',
-        least(paid_decimals, greatest(intermediate.decimals_of(paid_wan), 2)),
+        intermediate.sum_decimals(paid_decimals, paid_wan),
         null, paid_lineage
     from funds
     union all
     select project_code, year, 'funds_received_wan', fund_source, 34, received_wan::decimal(38, 10), '万元',
-        least(received_decimals, greatest(intermediate.decimals_of(received_wan), 2)),
+        intermediate.sum_decimals(received_decimals, received_wan),
         null, received_lineage
     from mart.funds_by_source
     union all
     select project_code, year, 'funds_paid_wan', fund_source, 35, paid_wan::decimal(38, 10), '万元',
-        least(paid_decimals, greatest(intermediate.decimals_of(paid_wan), 2)),
+        intermediate.sum_decimals(paid_decimals, paid_wan),
         null, paid_lineage
     from mart.funds_by_source
     union all
@@ -491,7 +491,8 @@ district as (
     union all
     select null, year, figure_key, null,
         case figure_key when 'funds_received_wan' then 2 when 'funds_paid_wan' then 3 else 4 end,
-        sum(value), '万元', max(decimals), null,
+        -- Printed by the same rule as each project's sum: 0.005 + 1,000.004 + 100.001 is 1,100.01, not 1,100.010.
+        sum(value), '万元', intermediate.sum_decimals(max(decimals), sum(value)), null,
         list_sort(flatten(list(lineage)))
     from figures
     where detail is null and figure_key in ('funds_received_wan', 'funds_paid_wan', 'completed_investment_wan')

@@ -1162,6 +1162,31 @@ def test_funds_summed_from_yuan_with_cents_print_no_zeros_past_two_decimals(wh):
     ]
 
 
+def test_a_district_total_is_printed_by_the_same_decimals_rule_as_each_projects(wh):
+    # 0.005 + 1,000.004 + 100.001 = 1,100.010: three decimals written, but the third a zero the sum made.
+    paid = {"甲": "0.005", "乙": "1000.004", "丙": "100.001"}
+    register(wh, *paid)
+    for project, amount in paid.items():
+        ledger(wh, project, received="2000.5", paid=amount)
+
+    wh.build()
+
+    figures = wh.rows(
+        "select project_name, figure_key, display_text from mart.report_figures where figure_key in "
+        "('funds_received_wan', 'funds_paid_wan') and detail is null order by 2, 1 nulls first"
+    )
+    assert figures == [
+        (None, "funds_paid_wan", "1,100.01万元"),
+        ("丙", "funds_paid_wan", "100.001万元"),
+        ("乙", "funds_paid_wan", "1,000.004万元"),
+        ("甲", "funds_paid_wan", "0.005万元"),
+        (None, "funds_received_wan", "6,001.5万元"),  # as precise as its rows, no more
+        ("丙", "funds_received_wan", "2,000.5万元"),
+        ("乙", "funds_received_wan", "2,000.5万元"),
+        ("甲", "funds_received_wan", "2,000.5万元"),
+    ]
+
+
 def test_negative_list_payments_are_listed_with_their_cell(wh):
     register(wh, "甲")
     ledger(wh, "甲", received="100", paid="30", purpose="偿还债务")
