@@ -10,6 +10,7 @@ from pathlib import Path
 from pipeline.failures import busy_writer, os_error_zh, warehouse_failed
 from pipeline.intake import IngestReport, Outcome
 from pipeline.objectstore import is_url
+from pipeline.problems import sheet_named
 from pipeline.receipts import STATUS_ZH
 from pipeline.registry import RegistryError, load_registry
 from pipeline.runlock import RunLockHeld, run_lock
@@ -77,7 +78,7 @@ def _print_outcome(outcome: Outcome, out) -> None:
         say(f"    {one_line(outcome.reason)}", out)
     for problem in outcome.problems:
         label = "错误" if problem.severity == "error" else "警告"
-        sheet = f"工作表“{one_line(problem.sheet)}”" if problem.sheet else ""
+        sheet = one_line(sheet_named(problem.sheet, problem.message_zh))
         say(f"    {label}：{sheet}{one_line(problem.message_zh)}", out)
 
 

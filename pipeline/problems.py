@@ -209,6 +209,16 @@ def row_problem(
     )
 
 
+def sheet_named(sheet: str | None, message: str) -> str:
+    """Return the words naming a problem's sheet before its message: none where the message begins with them."""
+    # Some messages name their sheet themselves (`工作表“清单”：本表是…替代…`), as the receipt's page shows them
+    # beside no sheet column; a line that put the sheet first would name it twice.
+    if not sheet:
+        return ""
+    named = f"工作表“{sheet}”"
+    return "" if message.startswith(named) else named
+
+
 def display(value: object) -> str:
     """Show a cell value as the clerk typed it."""
     if isinstance(value, float) and value.is_integer():

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pipeline import pools
 from pipeline.objectstore import ObjectPath, is_url, object_filesystem, place, put_text, writer_threads
-from pipeline.problems import RULE_ZH, Problem
+from pipeline.problems import RULE_ZH, Problem, sheet_named
 from pipeline.storage import NAME_MAX, bounded_name, written_path
 from pipeline.text import UNPRINTABLE, printable
 
@@ -389,7 +389,7 @@ def render_text(facts: ReceiptFacts, dry_run: bool = False, names: dict[str, str
     else:
         lines = [f"【{STATUS_ZH[facts.status]}】{facts.original_name}", f"  {_summary(facts)}"]
     for index, issue in enumerate(facts.issues, 1):
-        where = f"工作表“{issue.sheet}”" if issue.sheet else ""
+        where = sheet_named(issue.sheet, issue.message_zh)
         kind = f"{issue.severity_zh}·{RULE_ZH.get(issue.rule, issue.rule)}"
         lines.append(f"  {index}. [{kind}] {where}{issue.message_told}")
     # Each line is one line on the terminal: a line feed in a file name or a cell would forge another.

@@ -8,7 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.cli import build_parser, main
+from pipeline.cli import _print_outcome, build_parser, main
+from pipeline.intake import Outcome
+from pipeline.problems import Problem, Severity
 from pipeline.storage import SKIP_ZH
 from tests.conftest import REGISTER_CSV
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, tree
@@ -432,3 +434,26 @@ def test_a_line_feed_in_a_file_name_cannot_forge_a_line_of_the_run_summary(setti
     assert "B\u240a[已接收] 伪造.xlsx" in out and "C\u240d[已接收] 覆盖.xlsx" in out
     assert "\r" not in out
     assert not [line for line in out.splitlines() if line.startswith("[已接收] 伪造")]
+
+
+def test_a_problem_line_names_its_sheet_once_when_the_message_already_names_it(capsys):
+    # whole_list_replaced's message begins with its sheet, as the receipt's page (no sheet column there) needs.
+    replaced = "工作表“项目清单”：本表是项目“甲项目”2022年度的老旧小区改造项目清单，替代第2号提交中该项目的全部数据。"
+    cell = "第5行「惠及户数（户）」填写为“约200”，应为整数，请填写确切户数。"
+    outcome = Outcome(
+        "枣林街道办事处/补充清单.xlsx",
+        "0" * 64,
+        "accepted",
+        unit="枣林街道办事处",
+        year=2022,
+        templates=["compound_list"],
+        problems=[
+            Problem(Severity.WARNING, "whole_list_replaced", replaced, sheet="项目清单"),
+            Problem(Severity.WARNING, "type", cell, sheet="项目清单", excel_row=5),
+        ],
+    )
+
+    _print_outcome(outcome, None)
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:] == [f"    警告：{replaced}", f"    警告：工作表“项目清单”{cell}"]
