@@ -78,6 +78,7 @@ RULE_ZH = {
     "beside_other_unit": "另有单位报送同一项目同一期间的数据",
     "listed_by_other_unit": "另有单位的报表已列有同一行",
     "took_other_unit_list": "实施单位的清单替代了其他单位所报的同一项目清单",
+    "listed_in_other_project": "同一行也列在另一项目的清单中",
     "second_form": "同一文件中有两份同一项目同期的表",
     "same_name_twin": "收件箱中另有同名而内容不同的文件",
     "same_as_other_year": "各行数据与本单位另一年度的报表完全相同",

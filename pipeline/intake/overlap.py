@@ -156,7 +156,7 @@ def _taken_by_unit(
     ).fetchall()
 
 
-def _unique_templates(registry: Registry) -> list[tuple[Template, str]]:
+def unique_templates(registry: Registry) -> list[tuple[Template, str]]:
     """Return the templates sent by any office (not only the implementing unit) with a unique column, and it."""
     found = []
     for template in registry.templates.values():
@@ -166,7 +166,7 @@ def _unique_templates(registry: Registry) -> list[tuple[Template, str]]:
     return found
 
 
-def _rows_by_entry(sheet: ParsedSheet, column: str) -> dict[tuple[_Period, str], dict]:
+def rows_by_entry(sheet: ParsedSheet, column: str) -> dict[tuple[_Period, str], dict]:
     """Return a sheet's first record for each period and value of its unique column."""
     mine: dict[tuple[_Period, str], dict] = {}
     for record in sheet.records:
@@ -176,7 +176,7 @@ def _rows_by_entry(sheet: ParsedSheet, column: str) -> dict[tuple[_Period, str],
     return mine
 
 
-def _sheets_of(files: list[ParsedFile], template: Template) -> list[tuple[ParsedFile, ParsedSheet]]:
+def sheets_of(files: list[ParsedFile], template: Template) -> list[tuple[ParsedFile, ParsedSheet]]:
     return [
         (file, sheet)
         for file in files
@@ -204,8 +204,8 @@ def flag_shared_rows(
     gives the unit's list its slice (`taken_slices`: it no longer counts) and is told so on its receipt. Between
     lists of other offices only arrival can decide: the first stands.
     """
-    for template, unique in _unique_templates(registry):
-        sheets = _sheets_of(files, template)
+    for template, unique in unique_templates(registry):
+        sheets = sheets_of(files, template)
         if not sheets:
             continue
         codes = sorted(
@@ -217,7 +217,7 @@ def flag_shared_rows(
             listed[(period, value)].add(held.unit)
             stored[(period, value)].append(held)
         taken = _taken_by_unit(con, template.id)
-        rows = [(file, sheet, _rows_by_entry(sheet, unique)) for file, sheet in sheets]
+        rows = [(file, sheet, rows_by_entry(sheet, unique)) for file, sheet in sheets]
 
         def owns(file: ParsedFile, period: _Period) -> bool:
             code, year = period[1], int(period[2])

@@ -15,6 +15,7 @@ from pipeline.intake.later_months import (
     monthly_history,
     months_held,
 )
+from pipeline.intake.other_project import flag_other_projects
 from pipeline.intake.other_year import flag_other_years
 from pipeline.intake.overlap import (
     flag_overlaps,
@@ -106,6 +107,7 @@ def settle(
     flag_repeated_across_sheets(registry, parsed)
     flag_overlaps(con, registry, parsed)
     flag_shared_rows(con, registry, parsed, register, registry.offices)
+    flag_other_projects(con, registry, parsed)
     held = months_held(con, registry)
     validation = validate_files(
         parsed,
