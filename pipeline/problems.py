@@ -105,7 +105,7 @@ RULE_ZH = {
     "cumulative_stale": "更正后其他月份的累计不再相符",
     "project_left_in_force": "被替代文件中本表未列的项目仍然有效",
     "earlier_dates_dropped": "被替代文件中较早日期的数据不再计入",
-    "whole_list_replaced": "本表与被替代的表没有相同的行，原表数据全部不再计入",
+    "whole_list_replaced": "被替代的表中本表未列出的行不再计入",
     "breakdown_row": "“其中”分项行单列",
     "formula_unsaved": "公式未保存计算结果",
     "repeated_in_file": "同一文件的两张工作表重复填写",

@@ -64,6 +64,8 @@ class SheetMeta:
     money_unit: str | None = None
     # Every year the title names, in order: more than one leaves the year to the clerk.
     title_years: tuple[int, ...] = ()
+    # The title as read (`…老旧小区改造项目补充清单`): what the sheet says it is, beside its name and the file's.
+    title: str | None = None
     # N of the `1-N月…` headers of a form that says which months it covers.
     months_so_far: int | None = None
     # The Excel row each of the above was read on (keys: unit, project, year, money_unit, title_year).
@@ -111,6 +113,8 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
         # A title may state a field after its name (`…2022年老旧小区改造项目清单（单位：万元）`, `（2022年度）  单位：万元`):
         # what comes before the first field is still the title.
         title = text[: keys[0].start()] if keys else ("" if _LABELLED.match(text) else text)
+        if titled and meta.title is None and title.strip():
+            meta.title = title.strip()
         if titled and not meta.title_years and (years := _YEAR_IN_TEXT.findall(title)):
             meta.title_years = tuple(dict.fromkeys(map(int, years)))
             meta.rows["title_year"] = excel_row

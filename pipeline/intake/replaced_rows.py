@@ -1,8 +1,7 @@
-"""What a slice replaced held, and the rows its replacement drops: a ledger's earlier dates, or a whole list."""
+"""What a slice replaced held, and the rows its replacement drops: a ledger's earlier dates, or a list's rows."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -56,18 +55,25 @@ class Columns:
     date: str | None  # its date column, where its slice has no month
     unique: str | None
     kinds: tuple[Column, ...]  # required enums: what amounts are told apart by (资金来源, 类型)
-    amounts: tuple[Column, ...]  # money that adds up
-    base: str  # the unit money is stored in
+    amounts: tuple[Column, ...]  # money, then counts, that add up
+    units: tuple[str, ...]  # each amount's unit as said: money's base unit, a count's `counts` (户) or none
 
     @classmethod
     def of(cls, template: Template, registry: Registry) -> Columns:
         """Read a template's columns from the registry: a rule its layout has no column for does not apply."""
+        money = registry.units.measures[MEASURE_OF_TYPE[ColumnType.MONEY]].base
+        amounts = tuple(
+            c
+            for kind in (ColumnType.MONEY, ColumnType.COUNT)
+            for c in template.columns
+            if c.type is kind and c.adds_up
+        )
         return cls(
             template.date_column if "month" not in template.slice else None,
             next((c.name for c in template.columns if c.unique), None),
             tuple(c for c in template.columns if c.type is ColumnType.ENUM and c.required),
-            tuple(c for c in template.columns if c.type is ColumnType.MONEY and c.adds_up),
-            registry.units.measures[MEASURE_OF_TYPE[ColumnType.MONEY]].base,
+            amounts,
+            tuple(money if c.type is ColumnType.MONEY else c.counts or "" for c in amounts),
         )
 
     @property
@@ -87,21 +93,22 @@ def dropped_rows(template: Template, columns: Columns, key: str, new: Slice, old
     return [problem for problem in found if problem is not None]
 
 
-def _month_after(day: dt.date) -> dt.date:
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+# What a receipt of these rules says besides resending the whole: the earlier file's rows come back with it.
+_WITHDRAW = "如本表误报，可联系财政局撤回本表，该文件的数据即恢复有效"
 
 
 def _dropped_dates(template: Template, columns: Columns, key: str, new: Slice, old: Slice) -> Problem | None:
-    """Warn where a slice of a dated template without months is replaced by rows starting a month or more after
-    the rows it replaces: those before its first date drop out (a month's extract of a whole-year ledger)."""
+    """Warn where a slice of a dated template without months is replaced by rows starting after the first date of
+    the rows it replaces: those before its first date drop out (a month's extract of a whole-year ledger). A row
+    corrected keeps its date, so a resent whole year so far covers every earlier date and says nothing."""
     if columns.date is None:
         return None
     first = min((row[0] for row in new.read(columns) if row[0] is not None), default=None)
-    before = min((row[0] for row in old.read(columns) if row[0] is not None), default=None)
-    if first is None or before is None or first < _month_after(before):
+    if first is None:
         return None
     dropped = [row for row in old.read(columns) if row[0] is not None and row[0] < first]
+    if not dropped:
+        return None
     sheet, record = next((s, r) for s, r in new.records if _day(r.get(columns.date)) == first)
     header = sheet.header_of(columns.date)
     _, _, _, year, month = slice_parts(key)
@@ -112,7 +119,7 @@ def _dropped_dates(template: Template, columns: Columns, key: str, new: Slice, o
     )
     fix = (
         f"每次报送的{template.name_zh}都替代此前报送的该项目本年度全部数据，请将本年度截至目前的全部记录"
-        f"（含上述{len(dropped)}行）填报齐全后重新报送；如这些记录确应删除，可忽略此提示"
+        f"（含上述{len(dropped)}行）填报齐全后重新报送；{_WITHDRAW}；如这些记录确应删除，可忽略此提示"
     )
     return Problem(
         Severity.WARNING,
@@ -127,25 +134,46 @@ def _dropped_dates(template: Template, columns: Columns, key: str, new: Slice, o
     )
 
 
+# The word a title, a sheet or a file is named with when it only adds rows to a list sent before (补充清单).
+_SUPPLEMENT = "补充"
+# The values a warning names, at most.
+_NAMED = 10
+
+
 def _list_replaced(template: Template, columns: Columns, key: str, new: Slice, old: Slice) -> Problem | None:
-    """Warn where a slice of a template with a unique column is replaced by rows sharing none of its values: the
-    whole earlier list drops out (a 补充清单 sent on its own)."""
+    """Warn where a slice of a template with a unique column is replaced by rows leaving out most of its values, or
+    any where the new file calls itself a 补充: those rows drop out (a 补充清单, a second batch sent on its own)."""
     if columns.unique is None:
         return None
     mine = {row[1] for row in new.read(columns) if row[1] is not None}
-    before = {row[1] for row in old.read(columns) if row[1] is not None}
-    if not mine or not before or mine & before:
+    rows = [row for row in old.read(columns) if row[1] is not None]
+    left_out = list(dict.fromkeys(row[1] for row in rows if row[1] not in mine))
+    if not mine or not left_out:
+        return None
+    called = _supplement(new)
+    # A list correcting a few of its rows (a compound renamed, one taken out) is the ordinary way; one keeping
+    # fewer than half of them is more likely a part sent for the whole.
+    if called is None and len(left_out) * 2 <= len({row[1] for row in rows}):
         return None
     sheet, record = new.records[0]
     header = sheet.header_of(columns.unique)
     _, _, _, year, month = slice_parts(key)
+    dropped = [row for row in rows if row[1] not in mine]
+    named = "、".join(f"“{value}”" for value in left_out[:_NAMED])
+    more = f"等{len(left_out)}个" if len(left_out) > _NAMED else ""
+    shared = len(left_out) < len({row[1] for row in rows})
+    said = (
+        f"该文件的{header}{named}{more}本表未列出，其{amounts(columns, dropped)}不再计入报告"
+        if shared
+        else f"两份没有一个相同的{header}，该文件的{amounts(columns, dropped)}都不再计入报告"
+    )
     expected = (
         f"本表是项目“{record.get('project_name')}”{_when(year, month)}的{template.name_zh}，替代{old.holder.said()}"
-        f"中该项目的全部数据，两份没有一个相同的{header}，该文件的{amounts(columns, old.read(columns))}都不再计入报告"
+        f"中该项目的全部数据，{f'本表{called}写有“{_SUPPLEMENT}”，' if called else ''}{said}"
     )
     fix = (
         f"每次报送的{template.name_zh}都替代此前报送的该项目全部数据；如本表只是补充的部分，请与原表合并为完整的"
-        "一份后重新报送；如确为整份替换，可忽略此提示"
+        f"一份（含上述{len(dropped)}行）后重新报送；{_WITHDRAW}；如确为整份替换，可忽略此提示"
     )
     return Problem(
         Severity.WARNING,
@@ -156,6 +184,16 @@ def _list_replaced(template: Template, columns: Columns, key: str, new: Slice, o
         expected=expected,
         fix=fix,
     )
+
+
+def _supplement(new: Slice) -> str | None:
+    """Say where a file of this run calls itself a 补充 (标题, 工作表名称 or 文件名), or None where it does not."""
+    sheets = list(dict.fromkeys(sheet.name for sheet, _ in new.records))
+    titles = [sheet.meta.title or "" for sheet, _ in new.records]
+    for place, texts in (("标题", titles), ("工作表名称", sheets), ("文件名", [new.holder.name])):
+        if any(_SUPPLEMENT in text for text in texts):
+            return place
+    return None
 
 
 def amounts(columns: Columns, rows: list[Row]) -> str:
@@ -173,8 +211,8 @@ def amounts(columns: Columns, rows: list[Row]) -> str:
             f"{c.header}“{v}”" for c, v in zip(columns.kinds, kinds, strict=True) if v is not None
         )
         money = "、".join(
-            f"{c.header}{'' if label else '合计'}{display(t)}{columns.base}"
-            for c, t in zip(columns.amounts, totals, strict=True)
+            f"{c.header}{'' if label else '合计'}{display(t)}{unit}"
+            for c, t, unit in zip(columns.amounts, totals, columns.units, strict=True)
         )
         said.append(f"{label}的{money}" if label else money)
     return f"{len(rows)}行（{'；'.join(said)}）"

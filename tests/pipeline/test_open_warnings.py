@@ -163,10 +163,10 @@ def test_each_family_is_worded_in_the_page_and_the_word_report_with_its_rules_an
         report = build_report(con, YEAR, CONFIG, registry)
     form = {t: registry.templates[t].name_zh for t in ("performance_targets", "compound_list", "fund_ledger")}
     expected = [
-        f"数据质量提示：{ZAOLIN}{YEAR}年度的{form['compound_list']}经重新报送，新表与原表没有相同的行，原表数据全部"
-        "不再计入；如新表不完整，相关数字会少计，已在回执中请报送单位核实。",
+        f"数据质量提示：{ZAOLIN}{YEAR}年度的{form['compound_list']}经重新报送，原表中新表未列出的行不再计入；"
+        "如新表不完整，相关数字会少计，已在回执中请报送单位核实。",
         f"数据质量提示：{ZAOLIN}{YEAR}年度的{form['fund_ledger']}经重新报送，原表中早于新表最早日期的数据不再计入；"
-        "新表与原表没有相同的行，原表数据全部不再计入；如新表不完整，相关数字会少计，已在回执中请报送单位核实。",
+        "原表中新表未列出的行不再计入；如新表不完整，相关数字会少计，已在回执中请报送单位核实。",
         f"数据质量提示：{ZAOLIN}{YEAR}年度的{form['performance_targets']}有填写的读法不明确"
         f"（{RULE_ZH['percent_ambiguous']}2处；{RULE_ZH['indicator_unit_assumed']}1处），已按最可能的读法计入，"
         "相关数字和得分可能有误，已在回执中请报送单位核实。",
