@@ -187,10 +187,10 @@ def _list_replaced(template: Template, columns: Columns, key: str, new: Slice, o
 
 
 def _supplement(new: Slice) -> str | None:
-    """Say where a file of this run calls itself a 补充 (标题, 工作表名称 or 文件名), or None where it does not."""
+    """Say where a file of this run calls itself a 补充 (标题, 文件名 or 工作表名称), or None where it does not."""
     sheets = list(dict.fromkeys(sheet.name for sheet, _ in new.records))
     titles = [sheet.meta.title or "" for sheet, _ in new.records]
-    for place, texts in (("标题", titles), ("工作表名称", sheets), ("文件名", [new.holder.name])):
+    for place, texts in (("标题", titles), ("文件名", [new.holder.name]), ("工作表名称", sheets)):
         if any(_SUPPLEMENT in text for text in texts):
             return place
     return None

@@ -216,27 +216,138 @@ def test_a_ledger_of_later_months_alone_is_told_which_earlier_entries_drop_out(s
     ]
 
 
+# The rules for rows a replacing file drops.
+DROPPED = ("earlier_dates_dropped", "whole_list_replaced")
+
+
+def night(settings, registry, same_night: bool, earlier: tuple[str, str], *files: tuple[str, str]) -> dict:
+    """Take in the register and `earlier`, then `files` the same night or the next; return every outcome."""
+    if same_night:
+        return take_in(settings, registry, REGISTER, earlier, *files)
+    return take_in(settings, registry, REGISTER, earlier) | take_in(settings, registry, *files)
+
+
+def said(outcomes: dict, earlier: tuple[str, str], same_night: bool) -> str:
+    """Say the earlier file as a warning names it: by number once stored, else as a file of the same night."""
+    name = earlier[0].split("/")[1]
+    if same_night:
+        return f"本次一并接收的《{name}》"
+    return f"第{outcomes[earlier[0]].submission_id}号提交《{name}》"
+
+
+FEB = (
+    (f"{YEAR}-02-15", JIA_A, "中央补助资金", "到位", "500"),
+    (f"{YEAR}-02-20", JIA_A, "中央补助资金", "支付", "100"),
+)
+MARCH_ONLY = (
+    (f"{YEAR}-03-05", JIA_A, "中央补助资金", "支付", "200"),
+    (f"{YEAR}-03-12", JIA_A, "中央补助资金", "到位", "300"),
+)
+
+
+@pytest.mark.parametrize("same_night", [False, True])
+def test_a_month_extract_starting_under_a_month_after_the_ledger_it_replaces_is_told_its_rows_drop_out(
+    settings, registry, same_night
+):
+    # March's rows alone start 18 days after February's first: February's 到位 500 and 支付 100 drop out.
+    february = (f"{JIA}/2月台账.csv", ledger_csv(*FEB))
+    march = (f"{JIA}/3月份台账.csv", ledger_csv(*MARCH_ONLY))
+
+    outcomes = night(settings, registry, same_night, february, march)
+
+    [warning] = warned(outcomes[march[0]], "earlier_dates_dropped")
+    assert (warning.excel_row, warning.value) == (3, MARCH_ONLY[0][0])
+    assert (
+        f"替代{said(outcomes, february, same_night)}中该项目的全部数据；本表最早的日期是{MARCH_ONLY[0][0]}，该文件中"
+        f"{FEB[0][0]}至{FEB[1][0]}的2行（资金来源“中央补助资金”、类型“到位”的金额500万元；"
+        "资金来源“中央补助资金”、类型“支付”的金额100万元）不再计入报告" in warning.message_zh
+    )
+    assert "请将本年度截至目前的全部记录（含上述2行）填报齐全后重新报送" in warning.fix
+    assert "联系财政局撤回本表" in warning.fix
+    assert not warned(outcomes[february[0]], "earlier_dates_dropped")
+
+
 @pytest.mark.parametrize(
     "first_row",
     [
         JAN_FEB[0],  # the whole year so far
         (
-            f"{YEAR}-02-10",
-            JIA_A,
-            "区级配套资金",
-            "到位",
-            "500",
-        ),  # under a month after the first entry replaced
+            *JAN_FEB[0][:4],
+            "450",
+        ),  # the whole year so far, January's 到位 corrected: a row changed, none dropped
     ],
 )
-def test_a_ledger_starting_within_a_month_of_the_one_it_replaces_says_nothing(settings, registry, first_row):
-    take_in(settings, registry, REGISTER, (f"{JIA}/1-2月台账.csv", ledger_csv(*JAN_FEB)))
+@pytest.mark.parametrize("same_night", [False, True])
+def test_a_ledger_resent_with_its_earlier_dates_says_nothing(settings, registry, first_row, same_night):
+    earlier = (f"{JIA}/1-2月台账.csv", ledger_csv(*JAN_FEB))
     resent = (f"{JIA}/1-3月台账.csv", ledger_csv(first_row, JAN_FEB[1], *MARCH))
 
-    outcome = take_in(settings, registry, resent)[resent[0]]
+    outcome = night(settings, registry, same_night, earlier, resent)[resent[0]]
 
     assert outcome.status == "accepted"
-    assert not warned(outcome, "earlier_dates_dropped")
+    assert not [w for w in outcome.warnings if w.rule in DROPPED]
+
+
+COMPOUNDS = ("棉纺厂东院", "市委小区", "石化小区")
+
+
+def titled(title: str, text: str) -> str:
+    return f"{title}\n{text}"
+
+
+@pytest.mark.parametrize("same_night", [False, True])
+def test_a_supplement_repeating_a_compound_is_told_the_compounds_it_leaves_out(
+    settings, registry, same_night
+):
+    listed = (f"{JIA}/小区清单.csv", compounds_csv(JIA_A, *COMPOUNDS))
+    # One compound repeated (its status updated), one new: as a supplement, 4 compounds; as the list, 2.
+    added = (
+        f"{JIA}/清单.csv",
+        titled("老旧小区改造项目补充清单", compounds_csv(JIA_A, COMPOUNDS[2], "育源小区")),
+    )
+
+    outcomes = night(settings, registry, same_night, listed, added)
+
+    [warning] = warned(outcomes[added[0]], "whole_list_replaced")
+    row = compounds_csv(JIA_A, "x").splitlines()[-1].split(",")
+    households, invested = int(row[3]), Decimal(row[4])
+    assert (
+        f"替代{said(outcomes, listed, same_night)}中该项目的全部数据，本表标题写有“补充”，该文件的小区名称"
+        f"“{COMPOUNDS[0]}”、“{COMPOUNDS[1]}”本表未列出，其2行（计划投资合计{display(invested * 2)}万元、惠及户数合计"
+        f"{households * 2}户）不再计入报告" in warning.message_zh
+    )
+    assert "请与原表合并为完整的一份（含上述2行）后重新报送" in warning.fix
+    assert "联系财政局撤回本表" in warning.fix
+    # Replaced as the contract says: only the receipt is what changed.
+    assert marts(settings, "select compound_name from staging.compound_list order by all") == [
+        ("石化小区",),
+        ("育源小区",),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "kept", "warns"),
+    [
+        ("小区清单（更正）.csv", COMPOUNDS[:2], False),  # one compound taken out: the ordinary correction
+        ("小区清单（更正）.csv", COMPOUNDS[:1], True),  # two of three left out: more likely a part
+        ("小区清单（补充）.csv", (*COMPOUNDS[:2], "育源小区"), True),  # a supplement leaving any out is asked
+        ("小区清单（补充）.csv", (*COMPOUNDS, "育源小区"), False),  # a supplement merged whole: nothing drops
+    ],
+)
+def test_a_list_is_asked_about_when_it_leaves_out_most_compounds_or_any_as_a_supplement(
+    settings, registry, name, kept, warns
+):
+    listed = (f"{JIA}/小区清单.csv", compounds_csv(JIA_A, *COMPOUNDS))
+    resent = (f"{JIA}/{name}", compounds_csv(JIA_A, *kept))
+
+    outcome = night(settings, registry, False, listed, resent)[resent[0]]
+
+    assert outcome.status == "accepted"
+    assert bool(warned(outcome, "whole_list_replaced")) == warns
+    left_out = [c for c in COMPOUNDS if c not in kept]
+    for warning in warned(outcome, "whole_list_replaced"):
+        assert f"该文件的小区名称{'、'.join(f'“{c}”' for c in left_out)}本表未列出" in warning.message_zh
+        assert ("本表文件名写有“补充”" in warning.message_zh) == ("补充" in name)
 
 
 def test_a_list_sharing_no_compound_with_the_list_it_replaces_is_told_the_whole_list_drops_out(
@@ -254,11 +365,48 @@ def test_a_list_sharing_no_compound_with_the_list_it_replaces_is_told_the_whole_
 
     assert not warned(first, "whole_list_replaced")  # it keeps 棉纺厂东院 of the list it replaces
     [warning] = warned(outcome, "whole_list_replaced")
-    per_compound = Decimal(compounds_csv(JIA_A, "x").splitlines()[-1].split(",")[-1])
+    row = compounds_csv(JIA_A, "x").splitlines()[-1].split(",")
     assert (
-        f"替代第{first.submission_id}号提交《清单（更正）.csv》中该项目的全部数据，两份没有一个相同的小区名称，该文件的"
-        f"{len(listed)}行（计划投资合计{display(per_compound * len(listed))}万元）都不再计入报告"
+        f"替代第{first.submission_id}号提交《清单（更正）.csv》中该项目的全部数据，本表文件名写有“补充”，两份没有一个"
+        f"相同的小区名称，该文件的{len(listed)}行（计划投资合计{display(Decimal(row[4]) * len(listed))}万元、"
+        f"惠及户数合计{int(row[3]) * len(listed)}户）都不再计入报告" in warning.message_zh
+    )
+    assert "请与原表合并为完整的一份（含上述2行）后重新报送" in warning.fix
+    assert RULE_ZH["whole_list_replaced"]
+
+
+def survey_csv(*rows: tuple[str, int, int, int, int]) -> str:
+    """A 群众满意度调查汇总表 of project A: rows of (小区名称, 有效问卷, 满意, 基本满意, 不满意)."""
+    lines = [",".join(map(str, row)) for row in rows]
+    header = "小区名称,有效问卷（份）,满意（份）,基本满意（份）,不满意（份）"
+    return "\n".join([f"项目名称：{JIA_A}", f"年度：{YEAR}", header, *lines]) + "\n"
+
+
+FIRST_BATCH = (("棉纺厂东院", 100, 80, 10, 10), ("市委小区", 50, 40, 5, 5))
+
+
+@pytest.mark.parametrize("same_night", [False, True])
+def test_a_second_survey_batch_of_other_compounds_is_told_the_first_drops_out(settings, registry, same_night):
+    first = (f"{JIA}/满意度调查（第一批）.csv", survey_csv(*FIRST_BATCH))
+    second = (f"{JIA}/满意度调查（第二批）.csv", survey_csv(("石化小区", 60, 30, 10, 20)))
+
+    outcomes = night(settings, registry, same_night, first, second)
+
+    [warning] = warned(outcomes[second[0]], "whole_list_replaced")
+    sums = [sum(row[i] for row in FIRST_BATCH) for i in range(1, 5)]
+    assert (
+        f"替代{said(outcomes, first, same_night)}中该项目的全部数据，两份没有一个相同的小区名称，该文件的2行"
+        f"（有效问卷合计{sums[0]}、满意合计{sums[1]}、基本满意合计{sums[2]}、不满意合计{sums[3]}）都不再计入报告"
         in warning.message_zh
     )
-    assert "请与原表合并为完整的一份后重新报送" in warning.fix
-    assert RULE_ZH["whole_list_replaced"]
+    assert not warned(outcomes[first[0]], "whole_list_replaced")
+
+
+def test_a_survey_resent_with_its_compounds_corrected_says_nothing(settings, registry):
+    first = (f"{JIA}/满意度调查.csv", survey_csv(*FIRST_BATCH))
+    corrected = (f"{JIA}/满意度调查（更正）.csv", survey_csv(FIRST_BATCH[0], ("市委小区", 50, 42, 3, 5)))
+
+    outcome = night(settings, registry, False, first, corrected)[corrected[0]]
+
+    assert outcome.status == "accepted"
+    assert not [w for w in outcome.warnings if w.rule in DROPPED]
