@@ -146,25 +146,24 @@ def _list_replaced(template: Template, columns: Columns, key: str, new: Slice, o
     if columns.unique is None:
         return None
     mine = {row[1] for row in new.read(columns) if row[1] is not None}
-    rows = [row for row in old.read(columns) if row[1] is not None]
-    left_out = list(dict.fromkeys(row[1] for row in rows if row[1] not in mine))
-    if not mine or not left_out:
+    listed = {row[1] for row in old.read(columns) if row[1] is not None}
+    dropped = [row for row in old.read(columns) if row[1] is not None and row[1] not in mine]
+    if not mine or not dropped:
         return None
+    left_out = list(dict.fromkeys(row[1] for row in dropped))
     called = _supplement(new)
     # A list correcting a few of its rows (a compound renamed, one taken out) is the ordinary way; one keeping
     # fewer than half of them is more likely a part sent for the whole.
-    if called is None and len(left_out) * 2 <= len({row[1] for row in rows}):
+    if called is None and len(left_out) * 2 <= len(listed):
         return None
     sheet, record = new.records[0]
     header = sheet.header_of(columns.unique)
     _, _, _, year, month = slice_parts(key)
-    dropped = [row for row in rows if row[1] not in mine]
     named = "、".join(f"“{value}”" for value in left_out[:_NAMED])
     more = f"等{len(left_out)}个" if len(left_out) > _NAMED else ""
-    shared = len(left_out) < len({row[1] for row in rows})
     said = (
         f"该文件的{header}{named}{more}本表未列出，其{amounts(columns, dropped)}不再计入报告"
-        if shared
+        if len(left_out) < len(listed)
         else f"两份没有一个相同的{header}，该文件的{amounts(columns, dropped)}都不再计入报告"
     )
     expected = (
@@ -188,9 +187,10 @@ def _list_replaced(template: Template, columns: Columns, key: str, new: Slice, o
 
 def _supplement(new: Slice) -> str | None:
     """Say where a file of this run calls itself a 补充 (标题, 文件名 or 工作表名称), or None where it does not."""
-    sheets = list(dict.fromkeys(sheet.name for sheet, _ in new.records))
-    titles = [sheet.meta.title or "" for sheet, _ in new.records]
-    for place, texts in (("标题", titles), ("文件名", [new.holder.name]), ("工作表名称", sheets)):
+    sheets = list({id(sheet): sheet for sheet, _ in new.records}.values())
+    titles = [sheet.meta.title or "" for sheet in sheets]
+    names = [sheet.name for sheet in sheets]
+    for place, texts in (("标题", titles), ("文件名", [new.holder.name]), ("工作表名称", names)):
         if any(_SUPPLEMENT in text for text in texts):
             return place
     return None
