@@ -12,12 +12,18 @@ from contextlib import ExitStack
 from dataclasses import asdict, dataclass, fields
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import pools
 from pipeline.objectstore import ObjectPath, is_url, object_filesystem, place, put_text, writer_threads
 from pipeline.problems import RULE_ZH, Problem, sheet_named
 from pipeline.storage import NAME_MAX, bounded_name, written_path
 from pipeline.text import UNPRINTABLE, printable
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import duckdb
 
 logger = logging.getLogger(__name__)
 
@@ -223,6 +229,25 @@ def with_force_note(reason: str, status: str | None) -> str:
     for note in OUT_OF_FORCE.values():  # the note of when it was last told, if any
         reason = reason.removesuffix(note)
     return reason + OUT_OF_FORCE.get(status, "")
+
+
+def recount_warnings(con: duckdb.DuckDBPyConnection, submission_ids: Iterable[int]) -> None:
+    """Count again the warnings that still apply of these submissions, and mark their receipts to be rewritten."""
+    ids = sorted(set(submission_ids))
+    if not ids:
+        return
+    con.execute(
+        """
+        update ops.submissions s set
+            warning_count = (
+                select count(*) from ops.open_issues i
+                where i.submission_id = s.submission_id and i.severity = 'warning'
+            ),
+            receipt_status = null  -- the next write_receipts rewrites it
+        where submission_id in (select unnest(?::integer[]))
+        """,
+        [ids],
+    )
 
 
 # How a warning's note says a submission it names now stands, by that submission's status.

@@ -12,7 +12,7 @@ from decimal import Decimal
 import duckdb
 
 from pipeline.problems import display
-from pipeline.receipts import FOUND_FIELDS
+from pipeline.receipts import FOUND_FIELDS, recount_warnings
 from pipeline.report_context import EXECUTION_TOLERANCE, SCORE_TOLERANCE, score_differs
 
 SCORE, TOTAL, RATE = "stated_score_differs", "stated_total_differs", "stated_rate_differs"
@@ -226,18 +226,7 @@ def settle_stated(con: duckdb.DuckDBPyConnection) -> set[int]:
                 f"insert into ops.validation_issues ({ISSUE_COLUMNS}) values ({', '.join('?' * len(rows[0]))})",
                 rows,
             )
-        con.execute(
-            """
-            update ops.submissions s set
-                warning_count = (
-                    select count(*) from ops.open_issues i
-                    where i.submission_id = s.submission_id and i.severity = 'warning'
-                ),
-                receipt_status = null
-            where submission_id in (select unnest(?))
-            """,
-            [changed],
-        )
+        recount_warnings(con, changed)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

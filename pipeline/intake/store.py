@@ -16,7 +16,7 @@ from pipeline.objectstore import marker_of
 from pipeline.parse import ParsedFile, sending_folder_of
 from pipeline.problems import Problem
 from pipeline.projects import slice_key
-from pipeline.receipts import ReceiptIssue, stale_note, with_force_note
+from pipeline.receipts import ReceiptIssue, recount_warnings, stale_note, with_force_note
 from pipeline.settings import TIMEZONE
 from pipeline.storage import written_path
 from pipeline.warehouse import raw_columns
@@ -278,20 +278,7 @@ def retell_issues(con: duckdb.DuckDBPyConnection) -> None:
             [named, notes],
         ).fetchall()
     ]
-    if changed:
-        # Its open warnings counted again, and its receipt stale: the next write_receipts rewrites it.
-        con.execute(
-            """
-            update ops.submissions s set
-                warning_count = (
-                    select count(*) from ops.open_issues i
-                    where i.submission_id = s.submission_id and i.severity = 'warning'
-                ),
-                receipt_status = null
-            where submission_id in (select unnest(?::integer[]))
-            """,
-            [sorted(set(changed))],
-        )
+    recount_warnings(con, changed)
 
 
 def retell_duplicates(con: duckdb.DuckDBPyConnection) -> None:
@@ -369,20 +356,7 @@ def _retell_stored(con: duckdb.DuckDBPyConnection, retold: set[int], replaced: d
                 number,
             ],
         )
-    changed = sorted(retold | set(replaced))
-    if changed:
-        con.execute(
-            """
-            update ops.submissions s set
-                warning_count = (
-                    select count(*) from ops.open_issues i
-                    where i.submission_id = s.submission_id and i.severity = 'warning'
-                ),
-                receipt_status = null
-            where submission_id in (select unnest(?::integer[]))
-            """,
-            [changed],
-        )
+    recount_warnings(con, retold | set(replaced))
 
 
 SUBMISSION_COLUMNS = [
