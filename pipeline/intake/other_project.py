@@ -140,44 +140,35 @@ _FIX = "如是不同的同名{header}，无需处理；如是同一个，请与�
 def _warning(
     sheet: ParsedSheet, record: dict, header: str, value: str, beside: list[str], named: tuple[object, ...]
 ) -> Problem:
-    expected = (
-        f"{header}“{value}”及其各项数字与{'、'.join(beside)}完全相同，却列在另一个项目下；"
-        f"如是同一个{header}，两个项目都计入会重复计算"
-    )
-    fix = _FIX.format(header=header)
-    return Problem(
-        Severity.WARNING,
-        "listed_in_other_project",
-        f"第{record['excel_row']}行{expected}，{fix}。",
-        sheet=sheet.name,
-        excel_row=record["excel_row"],
-        column_header=header,
-        value=value,
-        expected=expected,
-        fix=fix,
-        named=named,
-    )
+    said = f"{header}“{value}”及其各项数字与{'、'.join(beside)}完全相同"
+    return _problem(sheet.name, record["excel_row"], header, value, said, named)
 
 
 def _told(
     stored: _Row, header: str, value: str, file: ParsedFile, sheet: ParsedSheet, record: dict, number: int
 ) -> Problem:
     """Tell a list in force that a list of another project, stored as `number`, holds its row figure for figure."""
-    expected = (
+    said = (
         f"{header}“{value}”及其各项数字与随后接收的{file.unit}报送的第{number}号提交“{file.original_name}”（项目"
-        f"“{record.get('project_name')}”，工作表“{sheet.name}”第{record['excel_row']}行）完全相同，却列在另一个项目下；"
-        f"如是同一个{header}，两个项目都计入会重复计算"
+        f"“{record.get('project_name')}”，工作表“{sheet.name}”第{record['excel_row']}行）完全相同"
     )
+    return _problem(stored.sheet, stored.excel_row, header, value, said, (number,))
+
+
+def _problem(
+    sheet: str, excel_row: int, header: str, value: str, said: str, named: tuple[object, ...]
+) -> Problem:
+    expected = f"{said}，却列在另一个项目下；如是同一个{header}，两个项目都计入会重复计算"
     fix = _FIX.format(header=header)
     return Problem(
         Severity.WARNING,
         "listed_in_other_project",
-        f"第{stored.excel_row}行{expected}，{fix}。",
-        sheet=stored.sheet,
-        excel_row=stored.excel_row,
+        f"第{excel_row}行{expected}，{fix}。",
+        sheet=sheet,
+        excel_row=excel_row,
         column_header=header,
         value=value,
         expected=expected,
         fix=fix,
-        named=(number,),
+        named=named,
     )
