@@ -150,7 +150,9 @@ def _load(
                 with _timed(report, "validate"):
                     candidates = _read_back(chunk, report, bar)
                     set_aside_now()
-                    candidates, validation = settle(con, registry, candidates, seen_in_run, named_in_run)
+                    candidates, validation = settle(
+                        con, registry, candidates, seen_in_run, named_in_run, set(stored_sha.values())
+                    )
                     # Data Docs show every chunk's results; a run in one chunk keeps the suite names as they are.
                     results += [
                         (name if number == 1 else f"{name}#{number}", r) for name, r in validation.results

@@ -23,9 +23,16 @@ _SLICED = {"unit", "project", "year"}
 _Left = tuple[ParsedFile, ParsedSheet, Template, Columns, Holder, str, dict[str, Slice]]
 
 
-def flag_replaced(con: duckdb.DuckDBPyConnection | None, registry: Registry, files: list[ParsedFile]) -> None:
+def flag_replaced(
+    con: duckdb.DuckDBPyConnection | None,
+    registry: Registry,
+    files: list[ParsedFile],
+    stored_in_run: set[int] = frozenset(),
+) -> None:
     """Warn on a file whose slices replace an earlier file's (in force, or earlier in this run) where that leaves
     the figures likely wrong; `files` are in the order they are stored, validated: a file returned replaces nothing.
+    A file of this run stored in an earlier chunk (`stored_in_run`) is named as one of this run, unnumbered: a run
+    cut into chunks words its receipts as a run in one piece does.
 
     The replacement stays as submissions.md says: a slice is replaced whole, and one not sent again stays. Only the
     clerk knows whether a project left out of a resent file (its row moved to another project), a ledger's earlier
@@ -47,14 +54,15 @@ def flag_replaced(con: duckdb.DuckDBPyConnection | None, registry: Registry, fil
         template = registry.templates[template_id]
         columns = Columns.of(template, registry)
         sent = [_slices(template, file, its) for file, its in by_file.values()]
-        held = _stored(con, template, columns, sorted({period for slices in sent for period in slices}))
+        periods = sorted({period for slices in sent for period in slices})
+        held = _stored(con, template, columns, periods, stored_in_run)
         for (file, its), slices in zip(by_file.values(), sent, strict=True):
             left.extend(_replace(file, its[0], template, columns, slices, held, chains))
         final.update({key: s.holder for period in held.values() for key, s in period.items()})
     left = [(*entry, kept) for *entry, slices in left if (kept := _still(slices, final))]
     if not left:
         return
-    stored = _earlier_holders(con, sorted({key for *_, kept in left for key in kept}))
+    stored = _earlier_holders(con, sorted({key for *_, kept in left for key in kept}), stored_in_run)
     plans = [_withdrawals(holder, kept, stored, chains) for *_, holder, _, kept in left]
     in_force = _stored_slices(con, sorted({h.number for plan in plans for h in plan if h.number is not None}))
     for key, holder in final.items():
@@ -124,8 +132,17 @@ def _slices(template: Template, file: ParsedFile, sheets: list[ParsedSheet]) -> 
     return slices
 
 
+def _holder(submission: int, name: str, stored_in_run: set[int]) -> Holder:
+    """Return a stored file as a holder: numbered, unless stored earlier in this run (named as a file of the run)."""
+    return Holder(submission, name, None if submission in stored_in_run else submission)
+
+
 def _stored(
-    con: duckdb.DuckDBPyConnection | None, template: Template, columns: Columns, periods: list[str]
+    con: duckdb.DuckDBPyConnection | None,
+    template: Template,
+    columns: Columns,
+    periods: list[str],
+    stored_in_run: set[int],
 ) -> _ByPeriod:
     """Return the slices of a template in force for these offices' years (`unit|year`), with their rows."""
     held: _ByPeriod = defaultdict(dict)
@@ -144,12 +161,14 @@ def _stored(
     ).fetchall():
         period = held[_period(key)]
         if key not in period:
-            period[key] = Slice(Holder(submission, name, submission), project)
+            period[key] = Slice(_holder(submission, name, stored_in_run), project)
         period[key].rows.append(columns.row(values))
     return held
 
 
-def _earlier_holders(con: duckdb.DuckDBPyConnection | None, keys: list[str]) -> dict[str, list[Holder]]:
+def _earlier_holders(
+    con: duckdb.DuckDBPyConnection | None, keys: list[str], stored_in_run: set[int]
+) -> dict[str, list[Holder]]:
     """Return the stored files holding each of these slices, in force or superseded, oldest first."""
     holders: dict[str, list[Holder]] = defaultdict(list)
     if con is None or not keys:
@@ -161,7 +180,7 @@ def _earlier_holders(con: duckdb.DuckDBPyConnection | None, keys: list[str]) -> 
         "order by s.submission_id",
         [keys],
     ).fetchall():
-        holders[key].append(Holder(submission, name, submission))
+        holders[key].append(_holder(submission, name, stored_in_run))
     return holders
 
 

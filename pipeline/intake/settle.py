@@ -75,13 +75,15 @@ def settle(
     candidates: list[Candidate],
     seen_in_run: dict[tuple[str, str | None], Original] | None = None,
     named_in_run: dict[str, dict[str, str]] | None = None,
+    stored_in_run: set[int] | None = None,
 ) -> tuple[list[Candidate], Validation]:
     """Find duplicates, name missing projects and validate all sheets at once; return files in load order.
 
     Candidates come in the order they were received; registers load first, so a list naming no project
     finds its project in a register sent in the same run. `seen_in_run` maps the fingerprint and office of each
     file taken in earlier in the run (in an earlier chunk) to it, and is extended with these files; `named_in_run`
-    likewise maps each name as written to the inbox paths and fingerprints of the run's files of that name.
+    likewise maps each name as written to the inbox paths and fingerprints of the run's files of that name, and
+    `stored_in_run` holds the submissions stored in its earlier chunks.
     """
     seen = {} if seen_in_run is None else seen_in_run
     keys = {c.inbox_path: _key(c) for c in candidates}
@@ -121,12 +123,14 @@ def settle(
         ),
     )
     flag_later_months(con, registry, parsed)  # after validation: a file it returns lends no month
-    flag_replaced(con, registry, [c.parsed for c in sorted(taken, key=_load_order)])
     flag_stale_cumulatives(held, registry, parsed)
     _flag_same_name(candidates, {} if named_in_run is None else named_in_run)
     _twins(candidates, seen)
-    # After validation and _twins: only files to be stored, in the order they are stored, repeat or are repeated.
-    flag_other_years(con, registry, [c.parsed for c in sorted(taken, key=_load_order) if not c.duplicate_of])
+    # After validation and _twins: only files to be stored, in the order they are stored, replace, repeat or are
+    # repeated. A copy of a file of this run changes nothing, as a copy of a stored one does not.
+    stored = [c.parsed for c in sorted(taken, key=_load_order) if not c.duplicate_of]
+    flag_replaced(con, registry, stored, stored_in_run or set())
+    flag_other_years(con, registry, stored)
     for candidate in candidates:
         candidate.outcome = outcome_of(candidate)
         if candidate.duplicate_of:
