@@ -154,7 +154,7 @@ class Problem:
     fix: str | None = None
     # The other files it is about: submission ids, or ("run", id of the ParsedFile) for a file of the same run, not
     # yet numbered. Once none of them is in force the warning no longer applies, and its receipt says so
-    # (`store.retell_issues`).
+    # (`intake.retell.retell_issues`).
     named: tuple[object, ...] = ()
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from pipeline.intake.store import retell
+from pipeline.intake.retell import retell
 from pipeline.projects import REGISTER_TEMPLATE, is_derived
 from pipeline.receipts import STATUS_ZH, write_receipts
 from pipeline.registry import Registry

@@ -17,9 +17,10 @@ from tqdm import tqdm
 
 from pipeline.collector import collector_paused, set_aside
 from pipeline.intake.candidates import Candidate, IngestReport
+from pipeline.intake.retell import retell
 from pipeline.intake.scan import scan_inbox, taken_in
 from pipeline.intake.settle import Original, settle
-from pipeline.intake.store import committing_after, insert_rows, retell, store_batch
+from pipeline.intake.store import committing_after, insert_rows, store_batch
 from pipeline.intake.work import MissingWorkFile, WorkFile, remember_registry, work_file_path
 from pipeline.objectstore import (
     is_url,

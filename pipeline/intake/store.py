@@ -16,7 +16,7 @@ from pipeline.objectstore import marker_of
 from pipeline.parse import ParsedFile, sending_folder_of
 from pipeline.problems import Problem
 from pipeline.projects import slice_key
-from pipeline.receipts import ReceiptIssue, recount_warnings, stale_note, with_force_note
+from pipeline.receipts import ReceiptIssue, recount_warnings
 from pipeline.settings import TIMEZONE
 from pipeline.storage import written_path
 from pipeline.warehouse import raw_columns
@@ -237,74 +237,6 @@ def _add_returned(pending: PendingRows, submission_id: int, parsed: ParsedFile) 
         ["submission_id", "template", "unit", "project_code", "project_name", "year", "month"],
         ([submission_id, *entry] for entry in sorted(named, key=str)),
     )
-
-
-def retell(con: duckdb.DuckDBPyConnection) -> None:
-    """Retell, once the statuses are settled (the end of a load, a withdrawal), what receipts say of other files."""
-    retell_duplicates(con)
-    retell_issues(con)
-
-
-def retell_issues(con: duckdb.DuckDBPyConnection) -> None:
-    """Note on each warning naming other submissions whether it still applies, as they stand now.
-
-    A warning telling the clerk to act on another file (withdraw it, send its months again) must not go on asking
-    once that file is withdrawn or superseded: its words stay as on arrival, a note says it no longer applies, and
-    it leaves the counts of open warnings. The note goes again if one of the files comes back in force.
-    """
-    named = [
-        list(n)
-        for (n,) in con.execute(
-            "select distinct named_submissions from ops.validation_issues where named_submissions is not null"
-        ).fetchall()
-    ]
-    if not named:
-        return
-    statuses = dict(
-        con.execute(
-            "select submission_id, status from ops.submissions "
-            "where submission_id in (select unnest(flatten(?::integer[][])))",
-            [named],
-        ).fetchall()
-    )
-    notes = [stale_note(n, statuses) for n in named]
-    changed = [
-        submission_id
-        for (submission_id,) in con.execute(
-            "update ops.validation_issues v set stale_note = c.note "
-            "from (select unnest(?::integer[][]) as named, unnest(?::varchar[]) as note) c "
-            "where v.named_submissions = c.named and v.stale_note is distinct from c.note "
-            "returning v.submission_id",
-            [named, notes],
-        ).fetchall()
-    ]
-    recount_warnings(con, changed)
-
-
-def retell_duplicates(con: duckdb.DuckDBPyConnection) -> None:
-    """Make each duplicate's reason say whether the file it repeats is in force now, as its arrival said then.
-
-    A duplicate's receipt says "not stored again": where the file it repeats has since been superseded or
-    withdrawn, that must not go on reading as "the data is in". Run once the statuses are settled (the end of a
-    load, a withdrawal), so the words depend on where things stand, not on the order files were stored in.
-    """
-    rows = con.execute(
-        "select d.submission_id, d.reason, t.status from ops.submissions d "
-        "join ops.submissions t on d.duplicate_of = t.submission_id where d.status = 'duplicate'"
-    ).fetchall()
-    changed = []
-    for submission_id, reason, status in rows:
-        told = with_force_note(reason or "", status)
-        if told != reason:
-            changed.append((submission_id, told))
-    if changed:
-        # A receipt status that is no status makes the receipt stale: the next write_receipts rewrites it.
-        con.execute(
-            "update ops.submissions s set reason = c.reason, receipt_status = null "
-            "from (select unnest(?::integer[]) as submission_id, unnest(?::varchar[]) as reason) c "
-            "where s.submission_id = c.submission_id",
-            [list(column) for column in zip(*changed, strict=True)],
-        )
 
 
 def supersede(con: duckdb.DuckDBPyConnection, slice_keys: set[str]) -> None:

@@ -12,7 +12,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.indicators import NoDataError, build_indicators, default_year
 from pipeline.intake import ingest
-from pipeline.intake.store import retell
+from pipeline.intake.retell import retell
 from pipeline.projects import derived_code
 from pipeline.settings import TIMEZONE
 from pipeline.warehouse import ensure_schema, publish_pending
