@@ -116,13 +116,16 @@ def _numbered(named: tuple[object, ...], run_numbers: dict[int, int]) -> tuple[i
 def _add_problems(
     pending: PendingRows, submission_id: int, problems: list[Problem], run_numbers: dict[int, int]
 ) -> None:
-    columns = ["submission_id", *(f.name for f in fields(ReceiptIssue))]
     rows = []
     for p in problems:
         row = [submission_id, *astuple(ReceiptIssue.of(p, _numbered(p.named, run_numbers)))]
-        row[-2] = list(row[-2]) or None  # a LIST column, empty for most problems
+        row[_NAMED_AT] = list(row[_NAMED_AT]) or None  # a LIST column, empty for most problems
         rows.append(row)
-    pending.add("ops.validation_issues", columns, rows)
+    pending.add("ops.validation_issues", _ISSUE_COLUMNS, rows)
+
+
+_ISSUE_COLUMNS = ["submission_id", *(f.name for f in fields(ReceiptIssue))]
+_NAMED_AT = _ISSUE_COLUMNS.index("named_submissions")
 
 
 # Per template: its raw table's column names, and the record fields its slice key is made of.
