@@ -159,9 +159,8 @@ def _load(
                         (name if number == 1 else f"{name}#{number}", r) for name, r in validation.results
                     ]
                 with _timed(report, "load"):
-                    run_numbers: dict[
-                        int, int
-                    ] = {}  # a chunk's files named by its warnings, by their parsed file
+                    # A chunk's files named by its warnings, by their parsed file: numbered as they are stored.
+                    run_numbers: dict[int, int] = {}
                     for batch in batches(candidates):
                         archive = storage.archive_batch(pool)
                         try:
@@ -180,9 +179,8 @@ def _load(
         if results:
             validation.results = results
             report.data_docs = write_data_docs(validation, settings.data_docs, settings.data_docs_keep_days)
-        retell(
-            con
-        )  # the run's supersedings settled: a duplicate of, or a warning about, a file superseded says so
+        # The run's supersedings settled: a duplicate of, or a warning about, a file superseded says so.
+        retell(con)
         report.receipts_failed = write_receipts(con, settings, receipt_pool, early=receipts).failed
         finished = dt.datetime.now(TIMEZONE)
         con.execute(

@@ -253,11 +253,8 @@ def _take_over(
     """Give an implementing unit's list the slices of other offices' lists in force naming its rows, and those its
     unit's earlier list took; word a warning for it and for each list it takes out of force."""
     periods = {period for period, _ in own}
-    for (
-        key,
-        holder,
-        project,
-    ) in taken:  # an earlier list of the unit took them: this one, replacing it, keeps them
+    # An earlier list of the unit took them: this one, replacing it, keeps them.
+    for key, holder, project in taken:
         template, unit, code, year, month = slice_parts(key)
         if holder == file.unit and (template, code, year, month) in periods:
             file.taken_slices[key] = _slice_fields(key, project)

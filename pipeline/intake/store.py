@@ -199,10 +199,8 @@ def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> i
             rows.append(row)
         pending.add(f"raw.{template.id}", columns, rows)
         total += len(rows)
-    for (
-        key,
-        taken,
-    ) in parsed.taken_slices.items():  # another office's list it takes out of force: no rows there
+    # Another office's list it takes out of force: the slice is its own, with no rows there.
+    for key, taken in parsed.taken_slices.items():
         slices.setdefault(
             key,
             [submission_id, taken["template"], key, taken["unit"], taken["project_name"], taken["year"],
@@ -354,9 +352,8 @@ def store_batch(
         received_at = dt.datetime.now(TIMEZONE)
         pending = PendingRows()
         retold: set[int] = set()  # files stored before, told of one of these
-        taken: dict[
-            str, int
-        ] = {}  # other offices' slices an implementing unit's list takes, and its submission
+        # Other offices' slices an implementing unit's list takes, and its submission.
+        taken: dict[str, int] = {}
         first_of_sha = dict(stored_sha)
         # A warning names only files stored before its own (earlier in load order): numbered by now.
         numbers = dict(run_numbers or {})
