@@ -37,30 +37,32 @@ def source_line(source: Source, number: int | None) -> str:
     return "".join(where)
 
 
-def lineage_lines(figure: Figure, numbers: dict[int, int]) -> list[str]:
-    """Return the lines that tell where a figure came from."""
-    if not figure.sources:
-        return [NO_ROWS.get(figure.key, NO_ROWS_DEFAULT)]
-    return [source_line(s, numbers.get(s.submission_id)) for s in figure.sources]
-
-
 class _Lineage:
-    """`lineage_lines` for one rendering, each tuple of sources written once: figures computed from the same
-    rows share their tuple (pipeline.report.read_projects), and a year has far fewer lineages than figures."""
+    """Lineage lines for one rendering, each tuple of sources and each source written once: figures computed from
+    the same rows share their tuple, and lineages the same sheet's rows (pipeline.report.read_projects)."""
 
     def __init__(self, report: Report):
         self.numbers = report.file_number
         # Kept with the report, so each format after the first finds the lines written.
         self._lines: dict[int, tuple[tuple[Source, ...], list[str]]] = report.memo.setdefault("lineage", {})
+        self._source_lines: dict[int, tuple[Source, str]] = report.memo.setdefault("source_lines", {})
 
     def __call__(self, figure: Figure) -> list[str]:
-        """Return the figure's lineage lines; the list is shared, so never change it."""
+        """Return the lines that tell where a figure came from; the list is shared, so never change it."""
         sources = figure.sources
         if not sources:
             return [NO_ROWS.get(figure.key, NO_ROWS_DEFAULT)]
         known = self._lines.get(id(sources))
         if known is None or known[0] is not sources:
-            known = self._lines[id(sources)] = (sources, lineage_lines(figure, self.numbers))
+            known = self._lines[id(sources)] = (sources, [self.line(source) for source in sources])
+        return known[1]
+
+    def line(self, source: Source) -> str:
+        """Return `source_line` for a source, numbered as in the appendix."""
+        known = self._source_lines.get(id(source))
+        if known is None or known[0] is not source:
+            line = source_line(source, self.numbers.get(source.submission_id))
+            known = self._source_lines[id(source)] = (source, line)
         return known[1]
 
 

@@ -18,6 +18,7 @@ from xml.etree import ElementTree
 import duckdb
 import pytest
 
+from pipeline import report as report_module
 from pipeline.cli import main
 from pipeline.registry import RegistryError
 from pipeline.report import (
@@ -434,6 +435,59 @@ def test_the_title_names_the_configured_district(warehouse, registry, tmp_path):
 def test_a_year_without_figures_is_refused_with_a_message(warehouse, registry):
     with duckdb.connect(str(warehouse), read_only=True) as con, pytest.raises(ReportError, match="2021年度"):
         build_report(con, 2021, CONFIG, registry)
+
+
+def test_figures_of_one_lineage_share_its_sources_and_a_sheets_rows_are_one_source(warehouse):
+    with duckdb.connect(str(warehouse)) as con:
+        # A district total citing the ledger's rows and the hostile file's: two sheets other lineages cite too.
+        both = lineage(1, "台账", 4, 5, 6, 9) + lineage(2, '表"1"', 7)
+        total = figure(
+            "completed_investment_wan", "9万元", project=None, position=4, value=Decimal(9), src=both
+        )
+        con.execute("insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", total)
+        printed = [f for p in report_module.read_projects(con, YEAR) for f in p.figures if f.sources]
+    by_value: dict[tuple, set[int]] = {}
+    for shown in printed:
+        by_value.setdefault(shown.sources, set()).add(id(shown.sources))
+    assert len(by_value) < len(printed)  # the fixture has figures computed from the same rows
+    assert all(len(ids) == 1 for ids in by_value.values())
+    sources: dict[object, set[int]] = {}
+    for cited in by_value:
+        for source in cited:
+            sources.setdefault(source, set()).add(id(source))
+    named = [source for cited in by_value for source in set(cited)]
+    assert len(set(named)) < len(named)  # and a sheet's rows that more than one lineage names
+    assert all(len(ids) == 1 for ids in sources.values())
+
+
+def test_two_lineages_with_one_hash_stop_the_report_rather_than_mix_their_sources(warehouse, registry):
+    class OneHash:
+        """A connection whose distinct lineages all come back under the first one's hash."""
+
+        def __init__(self, con):
+            self.con = con
+
+        def execute(self, sql, *args):
+            result = self.con.execute(sql, *args)
+            if sql is report_module.LINEAGES_SQL:
+                rows = result.fetchall()
+                assert len(rows) > 1
+                return _Rows([(rows[0][0], text) for _, text in rows])
+            return result
+
+    with (
+        duckdb.connect(str(warehouse), read_only=True) as con,
+        pytest.raises(ReportError, match="哈希值相同"),
+    ):
+        build_report(OneHash(con), YEAR, CONFIG, registry)
+
+
+class _Rows:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def fetchall(self):
+        return self.rows
 
 
 def test_rows_are_written_as_ranges_and_sections_in_chinese_numerals():
