@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 
 import duckdb
 
+from pipeline.intake.replaced_rows import Holder
 from pipeline.layout import ParsedSheet
 from pipeline.parse import ParsedFile
 from pipeline.problems import Problem, Severity
@@ -31,9 +32,8 @@ _SCALE = re.compile(r"decimal\(\d+,\s*(\d+)\)")
 # which the store itself refuses.
 _ROUNDING = Context(prec=100, rounding=ROUND_HALF_UP, traps=[])
 
-# Who holds a slice: (submission number, 0 for a file of this run; the file's name; its place in the run, -1 for a
-# file stored before it).
-_Holder = tuple[int, str, int]
+# Who holds a slice: the file, and its place in the run (-1 for a file stored before it, in an earlier chunk too).
+_Holder = tuple[Holder, int]
 
 
 @dataclass(slots=True)
@@ -47,7 +47,10 @@ class _Group:
 
 
 def flag_other_years(
-    con: duckdb.DuckDBPyConnection | None, registry: Registry, files: list[ParsedFile]
+    con: duckdb.DuckDBPyConnection | None,
+    registry: Registry,
+    files: list[ParsedFile],
+    stored_in_run: set[int] = frozenset(),
 ) -> None:
     """Warn on each project and year of a file whose rows equal, as a multiset of values, the rows another file of
     its office holds in force for the same form and project in another year (stored, or earlier in `files`: the
@@ -56,7 +59,9 @@ def flag_other_years(
     The rows of a project and year are compared whole, months and all (a monthly report copied from last year has
     last year's months), with the rows each other file holds at the run's end. Only the clerk knows whether the
     year was wrong, the sheet copied, or the two years alike, so the file is taken with a warning. Rows with no
-    amount or count other than blank or zero say nothing, and are not compared.
+    amount or count other than blank or zero say nothing, and are not compared. A file of this run stored in an
+    earlier chunk (`stored_in_run`) is named as one of this run: a run cut into chunks words its receipts as a run
+    in one piece does.
     """
     taken = [(place, file) for place, file in enumerate(files) if file.unit is not None and not file.errors]
     for template in registry.templates.values():
@@ -76,22 +81,23 @@ def flag_other_years(
         twice = _in_two_years(con, template, compared, sent)
         if not twice:
             continue
-        held = _stored(con, template, compared, twice)
+        held = _stored(con, template, compared, twice, stored_in_run)
         groups: dict[int, dict[tuple[str, str, str], _Group]] = {}
         for place, file, sheets in sent:  # in order: a later file's slices replace an earlier one's
             slices, groups[place] = _rows_sent(compared, sheets, amounts, twice)
-            held.update((key, ((0, file.original_name, place), rows)) for key, rows in slices.items())
+            holder = Holder(("run", id(file)), file.original_name, None)
+            held.update((key, ((holder, place), rows)) for key, rows in slices.items())
         others = _by_project(held)
         for place, file, _ in sent:
             for (unit, code, year), group in groups[place].items():
                 same = [
                     (holder, other_year)
                     for (holder, other_year), rows in others[(unit, code)].items()
-                    if other_year != year and holder[2] < place and rows == group.rows
+                    if other_year != year and holder[1] < place and rows == group.rows
                 ]
                 if same and group.figures:
-                    same.sort(key=lambda s: (s[1], s[0][2]))
-                    file.problems.append(_same(group, year, same, files))
+                    same.sort(key=lambda s: (s[1], s[0][1]))
+                    file.problems.append(_same(group, year, [(h, y) for (h, _), y in same]))
 
 
 class _Compared:
@@ -180,6 +186,7 @@ def _stored(
     template: Template,
     compared: _Compared,
     twice: set[tuple[str, str]],
+    stored_in_run: set[int],
 ) -> dict[str, tuple[_Holder, list[tuple]]]:
     """Return, per slice in force of these offices' projects, the file holding it and its rows."""
     held: dict[str, tuple[_Holder, list[tuple]]] = {}
@@ -196,7 +203,8 @@ def _stored(
         [units, codes],
     ).fetchall():
         # Decimals come back at their column's places, as `_Compared.values` rounds the run's.
-        held.setdefault(key, ((number, original, -1), []))[1].append(tuple(values))
+        holder = Holder.stored(number, original, stored_in_run)
+        held.setdefault(key, ((holder, -1), []))[1].append(tuple(values))
     return held
 
 
@@ -209,17 +217,17 @@ def _by_project(held: dict[str, tuple[_Holder, list[tuple]]]) -> dict[tuple[str,
     return gathered
 
 
-def _same(group: _Group, year: str, same: list[tuple[_Holder, str]], files: list[ParsedFile]) -> Problem:
+def _same(group: _Group, year: str, same: list[tuple[Holder, str]]) -> Problem:
     sheet, record = group.sheet, group.record
     form = sheet.template.name_zh
     named, withdraw = [], []
-    for (number, original, _), other_year in same:
-        if number:
-            named.append(f"已入库的{other_year}年度《{form}》（第{number}号提交“{original}”）")
-            withdraw.append(f"第{number}号提交")
+    for holder, other_year in same:
+        if holder.number is not None:
+            named.append(f"已入库的{other_year}年度《{form}》（第{holder.number}号提交“{holder.name}”）")
+            withdraw.append(f"第{holder.number}号提交")
         else:
-            named.append(f"本次同时接收的{other_year}年度《{form}》（“{original}”）")
-            withdraw.append(f"“{original}”")
+            named.append(f"本次同时接收的{other_year}年度《{form}》（“{holder.name}”）")
+            withdraw.append(f"“{holder.name}”")
     years = "、".join(dict.fromkeys(f"{other_year}年度" for _, other_year in same))
     expected = f"本表项目“{record.get('project_name')}”{year}年度的各行数据与{'、'.join(named)}完全相同"
     fix = (
@@ -235,5 +243,5 @@ def _same(group: _Group, year: str, same: list[tuple[_Holder, str]], files: list
         expected=expected,
         fix=fix,
         # A file of this run is numbered once stored: it is named by the parsed file until then.
-        named=tuple(dict.fromkeys(n or ("run", id(files[place])) for (n, _, place), _ in same)),
+        named=tuple(dict.fromkeys(holder.key for holder, _ in same)),
     )

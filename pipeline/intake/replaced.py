@@ -132,11 +132,6 @@ def _slices(template: Template, file: ParsedFile, sheets: list[ParsedSheet]) -> 
     return slices
 
 
-def _holder(submission: int, name: str, stored_in_run: set[int]) -> Holder:
-    """Return a stored file as a holder: numbered, unless stored earlier in this run (named as a file of the run)."""
-    return Holder(submission, name, None if submission in stored_in_run else submission)
-
-
 def _stored(
     con: duckdb.DuckDBPyConnection | None,
     template: Template,
@@ -161,7 +156,7 @@ def _stored(
     ).fetchall():
         period = held[_period(key)]
         if key not in period:
-            period[key] = Slice(_holder(submission, name, stored_in_run), project)
+            period[key] = Slice(Holder.stored(submission, name, stored_in_run), project)
         period[key].rows.append(columns.row(values))
     return held
 
@@ -180,7 +175,7 @@ def _earlier_holders(
         "order by s.submission_id",
         [keys],
     ).fetchall():
-        holders[key].append(_holder(submission, name, stored_in_run))
+        holders[key].append(Holder.stored(submission, name, stored_in_run))
     return holders
 
 

@@ -20,6 +20,12 @@ class Holder:
     name: str
     number: int | None
 
+    @classmethod
+    def stored(cls, submission: int, name: str, stored_in_run: set[int]) -> Holder:
+        """Return a stored file: numbered, unless stored earlier in this run (named as a file of the run, as a run
+        cut into chunks words its receipts as a run in one piece does)."""
+        return cls(submission, name, None if submission in stored_in_run else submission)
+
     def said(self) -> str:
         if self.number is None:
             return f"本次一并接收的《{self.name}》"

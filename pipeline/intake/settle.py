@@ -130,7 +130,7 @@ def settle(
     # repeated. A copy of a file of this run changes nothing, as a copy of a stored one does not.
     stored = [c.parsed for c in sorted(taken, key=_load_order) if not c.duplicate_of]
     flag_replaced(con, registry, stored, stored_in_run or set())
-    flag_other_years(con, registry, stored)
+    flag_other_years(con, registry, stored, stored_in_run or set())
     for candidate in candidates:
         candidate.outcome = outcome_of(candidate)
         if candidate.duplicate_of:

@@ -681,6 +681,27 @@ def _comparable(settings: Settings) -> dict[str, list[tuple]]:
     return state
 
 
+def receipts_in_one_piece_and_in_chunks(
+    tmp_path: Path, registry, monkeypatch: pytest.MonkeyPatch, *files: tuple[str, str]
+) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Take the same files in, in this order, in one piece and then a file a chunk; return what each run's receipts
+    say (status, reason, problems), by inbox path."""
+    said = []
+    for name in ("one", "cut"):
+        settings = Settings.from_env(tmp_path / name)
+        for at, (path, content) in enumerate(files, start=1):
+            drop(settings, path, content, mtime=at * 10**15)
+        if name == "cut":
+            monkeypatch.setattr(load, "FILES_PER_CHUNK", 1)
+        ingest(settings, registry, progress=False)
+        receipts = {}
+        for inbox_path, receipt_path in query(settings, "select inbox_path, receipt_path from ops.submissions"):
+            receipt = json.loads(Path(receipt_path).with_suffix(".json").read_text("utf-8"))
+            receipts[inbox_path] = {key: receipt[key] for key in ("status", "reason", "problems")}
+        said.append(receipts)
+    return said[0], said[1]
+
+
 @pytest.mark.slow
 def test_chunks_batches_and_parse_workers_store_exactly_what_one_pass_stores(
     tmp_path, registry, demo, monkeypatch

@@ -9,7 +9,7 @@ import pytest
 from pipeline.problems import RULE_ZH
 from pipeline.warehouse import publish_pending
 from pipeline.withdraw import withdraw
-from tests.pipeline.test_intake import query
+from tests.pipeline.test_intake import query, receipts_in_one_piece_and_in_chunks
 from tests.pipeline.test_later_months import progress_csv
 from tests.pipeline.test_projects import BUREAU, JIA, YEAR, YI, register_csv, take_in
 from tests.pipeline.test_withdraw import issue_of, receipt_of
@@ -164,3 +164,15 @@ def test_the_warning_naming_a_file_since_withdrawn_is_kept_as_said_with_a_note_a
     assert said["message_zh"] == warning.message_zh and said["stale_note"] == note  # the words as on arrival
     assert after["warning_count"] == len(outcome.warnings) - 1 and after["stale_warning_count"] == 1
     assert f"{warning.message_zh}【{note}】" in page and "1处警告所涉的提交已撤回或被更正，不再适用" in page
+
+
+def test_a_run_in_chunks_names_a_file_of_the_run_stored_in_an_earlier_chunk_as_a_run_in_one_piece_does(
+    tmp_path, registry, monkeypatch
+):
+    one_piece, chunked = receipts_in_one_piece_and_in_chunks(
+        tmp_path, registry, monkeypatch, *REGISTERS, WRONG_YEAR, FIXED
+    )
+
+    [said] = [p for p in chunked[FIXED[0]]["problems"] if p["rule"] == "same_as_other_year"]
+    assert f"与本次同时接收的{YEAR}年度《" in said["message_zh"] and "号提交" not in said["message_zh"]
+    assert chunked == one_piece
