@@ -7,7 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from pipeline.form_blocks import form_labels, prose_cells, total_from_parts
-from pipeline.header import _merged_origin, column_letter, header_text
+from pipeline.header import HeaderMatch, _merged_origin, column_letter, header_cell, header_text
 from pipeline.header_checks import likeliest, meant_fix
 from pipeline.layout import ParsedSheet, read_unit
 from pipeline.problems import Severity, cell_problem, display
@@ -610,13 +610,20 @@ def _as_typed(grid: Grid, excel_row: int, index: int) -> object:
     return row[c] if c < len(row) else None
 
 
+def _names_months(text: str) -> bool:
+    return months_so_far(text) is not None
+
+
 def _months_covered(grid: Grid, located: dict[str, _Place | None], sheet: ParsedSheet) -> None:
     """Note N of the form's `1-N月…` headers; headers naming different months are an error."""
     found: dict[int, tuple[int, str]] = {}
-    # A header merged down both header rows shows on the first: that is the row the clerk is sent to.
+    # The clerk is sent to the row the months are written on: a group header's over its sub-headers, the first of a
+    # header merged down both rows.
     origin = _merged_origin(grid)
-    last = sheet.header_rows[1] - 1
-    headers = [(origin.get((last, b.index), (last, 0))[0] + 1, b.header) for b in sheet.bindings]
+    match = HeaderMatch(sheet.template, sheet.header_rows[0] - 1, sheet.header_rows[1] - 1, sheet.bindings)
+    headers = [
+        (header_cell(grid, match, b.index, origin, _names_months)[0] + 1, b.header) for b in sheet.bindings
+    ]
     for field in sheet.template.fields:
         where = located[field.name]
         if where is not None and field.row is not None:

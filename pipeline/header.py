@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from pipeline.reader import Grid
 from pipeline.registry import Column, Registry, Template
-from pipeline.text import split_header
+from pipeline.text import months_so_far, split_header, with_months
 from pipeline.ticks import Tick, header_groups
 
 # The national forms put their indicator table near row 13, under a title, fund and goal blocks.
@@ -328,6 +328,8 @@ def _composed(grid: Grid, first: int, last: int, origin: dict, headers: list[str
         if not sub or not group or group == sub:
             continue
         (group_label, group_unit), (sub_label, sub_unit) = split_header(group), split_header(sub)
+        # `1-7月` over `执行数 | 执行率`: the group's N is what the form covers, not to be folded away unread.
+        group_label = with_months(group_label, months_so_far(group))
         unit = f"（{sub_unit or group_unit}）" if sub_unit or group_unit else ""
         if _GROUP_TOTAL.match(sub_label):  # the group's total is the group's column
             after[col] = before[col] = group_label + unit

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -913,6 +914,46 @@ def test_monitoring_headers_naming_two_months_are_one_error_on_the_header(regist
     [error] = parsed.errors
     assert (error.rule, error.excel_row, error.column_header) == ("months_mismatch", 5, "1-7月执行数")
     assert "1—6月实际完成情况" in error.message_zh
+
+
+def _grouped_progress(group: str, under: tuple[str, str]) -> tuple[list[list[object]], list[str]]:
+    """Return the 1–6月 运行监控表 whose indicator table has a two-row header: `group` merged over the progress
+    column and the next, `under` written beneath them, every other header merged down both rows."""
+    rows, merges = national_monitoring(MONITORING, months=6)
+    at = _row_with(rows, "一级指标")  # the table's header, its Excel row
+    upper = rows[at - 1]
+    column = upper.index("1—6月实际完成情况")
+    upper[column : column + 2] = [group, None]
+    lower: list[object] = [None] * len(upper)
+    lower[column : column + 2] = under
+    rows.insert(at, lower)
+
+    def moved(merge: str) -> str:
+        # The leading column's merge starts on the header: it grows by the row put under it, the rest move down.
+        (first_col, first), (last_col, last) = (
+            re.match(r"([A-Z]+)(\d+)", end).groups() for end in merge.split(":")
+        )
+        shift = int(first) > at
+        return f"{first_col}{int(first) + shift}:{last_col}{int(last) + (int(last) >= at)}"
+
+    letters = [column_letter(c) for c in range(len(upper))]
+    merges = [moved(m) for m in merges]
+    merges += [f"{letters[column]}{at}:{letters[column + 1]}{at}"]
+    merges += [f"{c}{at}:{c}{at + 1}" for i, c in enumerate(letters) if i not in (0, column, column + 1)]
+    return rows, merges
+
+
+def test_months_written_on_a_group_headers_first_row_are_the_error_on_that_row(registry):
+    # `1—7月` over `实际完成情况 | 完成率`: the months are read with the sub-header, and written on the upper row.
+    rows, merges = _grouped_progress("1—7月", ("实际完成情况", "完成率"))
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.column_header) == (
+        "months_mismatch", _row_with(rows, "1—7月"), "1-7月实际完成情况"
+    )  # fmt: skip
+    assert "另有表头为“1-6月执行数”" in error.message_zh
 
 
 def _monitoring(
