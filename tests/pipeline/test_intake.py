@@ -695,9 +695,9 @@ def receipts_in_one_piece_and_in_chunks(
             monkeypatch.setattr(load, "FILES_PER_CHUNK", 1)
         ingest(settings, registry, progress=False)
         receipts = {}
-        for inbox_path, receipt_path in query(settings, "select inbox_path, receipt_path from ops.submissions"):
+        for path, receipt_path in query(settings, "select inbox_path, receipt_path from ops.submissions"):
             receipt = json.loads(Path(receipt_path).with_suffix(".json").read_text("utf-8"))
-            receipts[inbox_path] = {key: receipt[key] for key in ("status", "reason", "problems")}
+            receipts[path] = {key: receipt[key] for key in ("status", "reason", "problems")}
         said.append(receipts)
     return said[0], said[1]
 
