@@ -249,6 +249,10 @@ def number_format(figure: Figure) -> str:
     return f"0{places}%" if figure.unit == "%" else f"#,##0{places}"
 
 
+SOURCES = "来源（文件·工作表·行）"  # the last column of every table of the workbook
+QUALITY_NOTES = "数据质量提示"  # the workbook's sheet of them, and its caption
+
+
 def _sources_of(row: tuple[Inline, ...], lineage: Callable[[Figure], list[str]]) -> str:
     lines = [line for part in row if isinstance(part, Figure) and part.sources for line in lineage(part)]
     return "\n".join(dict.fromkeys(lines))
@@ -261,12 +265,15 @@ def _xlsx_text(text: str) -> str:
 
 
 def render_xlsx(report: Report) -> bytes:
-    """Write the report's tables to a workbook, numbers as exact numbers, each row with its sources."""
+    """Write the report's tables to a workbook, numbers as exact numbers, each row with its sources; after 表1, the
+    page's 数据质量提示."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ERROR_CODES
     from openpyxl.compat import safe_string
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
+
+    from pipeline import report_notes, report_templates
 
     workbook = Workbook()
     workbook.remove(workbook.active)
@@ -359,10 +366,19 @@ def render_xlsx(report: Report) -> bytes:
         ws.freeze_panes = "A3"
         sheets.append(grid)
 
-    for table in report.tables:
+    notes = report_notes.quality_notes(report.context, report_templates.template_folders(report.templates))
+    for n, table in enumerate(report.tables):
         rows = [[*row, _sources_of(row, lineage)] for row in table.rows]
         widths = [28, *([16] * (len(table.header) - 1)), 70]
-        sheet(table.sheet, table.caption, (*table.header, "来源（文件·工作表·行）"), rows, widths)
+        sheet(table.sheet, table.caption, (*table.header, SOURCES), rows, widths)
+        if n == 0:  # after 表1, as on the page
+            sheet(
+                QUALITY_NOTES,
+                QUALITY_NOTES,
+                ("提示内容", SOURCES),
+                [[text, _sources_of(figures, lineage)] for text, figures in notes],
+                [100, 70],
+            )
     sheet(
         "数据来源",
         "报告所用报表文件及其SHA-256指纹",

@@ -180,12 +180,15 @@ def _list_replaced(template: Template, columns: Columns, key: str, new: Slice, o
         f"每次报送的{template.name_zh}都替代此前报送的该项目全部数据；如本表只是补充的部分，请与原表合并为完整的"
         f"一份（含上述{len(dropped)}行）后重新报送；{_WITHDRAW}；如确为整份替换，可忽略此提示"
     )
+    # On the sheet, not a row; the project's name as written says whose list it is, as mart.open_warnings reads it:
+    # the report names that project, not every project of the sheet.
     return Problem(
         Severity.WARNING,
         "whole_list_replaced",
         f"工作表“{sheet.name}”：{expected}，{fix}。",
         sheet=sheet.name,
-        column_header=header,
+        column_header=sheet.header_of("project_name", "项目名称"),
+        value=record.get("project_name"),
         expected=expected,
         fix=fix,
     )

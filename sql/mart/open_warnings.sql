@@ -1,8 +1,11 @@
 -- mart.open_warnings: one row per project (project_code), year, template and rule for the intake's warnings that
 -- leave a figure of the report possibly wrong (config.figure_warnings) and are still open: raised on a file whose
 -- rows are in force, and not retold as no longer applying (ops.open_issues: every file it names is out of force).
--- The report's 数据质量提示 names each. A warning is on the project and year of the rows it concerns: the row it names; where it names no data row (a form's 总分 or 资金 row, a sheet as a whole), the rows
--- of its sheet with the project name it gives, or else every row of its sheet. A withdrawn or superseded file's
+-- The report's 数据质量提示 names each. A warning is on the project and year of the rows it concerns: the row it
+-- names; where it names no data row (a form's 总分 or 资金 row, a sheet as a whole), the rows of its sheet with the
+-- project name it gives; else, for a warning that earlier rows drop out (a list replaced, stored before it gave its
+-- project's name), the rows of the slices its file took over from an earlier file; else every row of its sheet.
+-- A withdrawn or superseded file's
 -- rows are not in staging, so its warnings drop out. `left_in_force` is on the projects it names instead: those
 -- the warned file left out, still held by an earlier file while the warned file is in force.
 create or replace table mart.open_warnings as
@@ -49,10 +52,21 @@ rows_in_force as (
     select submission_id, sheet, excel_row, project_code, project_name, year from staging.scale_and_cost
 ),
 
+-- The slices a warned file took over from an earlier file: what a list it replaced can be of.
+took_over as (
+    select distinct mine.submission_id, mine.project_code, mine.year
+    from ops.slices as mine
+    inner join ops.slices as earlier
+        on earlier.slice_key = mine.slice_key and earlier.submission_id < mine.submission_id
+    where mine.submission_id in (select submission_id from issues where family = 'replaced')
+),
+
 sheet_rows as (
-    select distinct submission_id, sheet, excel_row, project_code, project_name, year
-    from rows_in_force
+    select distinct rows.submission_id, rows.sheet, rows.excel_row, rows.project_code, rows.project_name,
+        rows.year, took_over.submission_id is not null as took_over
+    from rows_in_force as rows
     inner join (select distinct submission_id, sheet from issues) as warned using (submission_id, sheet)
+    left join took_over using (submission_id, project_code, year)
 ),
 
 -- The project and year of each row a warning names.
@@ -63,7 +77,8 @@ on_row as (
     where issues.family <> 'left_in_force'
 ),
 
--- A warning naming no data row: the sheet's rows of the project it names, else all of its sheet's.
+-- A warning naming no data row: the sheet's rows of the project it names; else, of a warning that earlier rows
+-- drop out, those of the slices its file took over; else all of its sheet's.
 off_row as (
     select issues.*, rows.project_code, rows.year
     from issues
@@ -74,14 +89,18 @@ off_row as (
             where named.submission_id = issues.submission_id and named.sheet = issues.sheet
                 and named.excel_row = issues.excel_row
         )
-        and (
-            rows.project_name = issues.value
-            or not exists (
+        and case
+            when exists (
                 select 1 from sheet_rows as named
                 where named.submission_id = issues.submission_id and named.sheet = issues.sheet
                     and named.project_name = issues.value
-            )
-        )
+            ) then rows.project_name = issues.value
+            when issues.family = 'replaced' and exists (
+                select 1 from sheet_rows as named
+                where named.submission_id = issues.submission_id and named.sheet = issues.sheet and named.took_over
+            ) then rows.took_over
+            else true
+        end
 ),
 
 in_force as (

@@ -1,5 +1,5 @@
 """The report's 数据质量提示 names each warning that may leave a figure wrong while its file is in force
-(pipeline.problems.FIGURE_WARNINGS, mart.open_warnings), in the page and the Word report alike."""
+(pipeline.problems.FIGURE_WARNINGS, mart.open_warnings), in the page, the Word report and the workbook alike."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ def notes(text: str) -> list[str]:
 
 
 def test_every_warning_that_may_leave_a_figure_wrong_is_a_rule_of_a_family_the_templates_word():
-    templates = (SQL_DIR.parent / "templates" / "report" / "report.html.j2").read_text(encoding="utf-8")
+    templates = (SQL_DIR.parent / "templates" / "report" / "quality_notes.html.j2").read_text(
+        encoding="utf-8"
+    )
     assert set(FIGURE_WARNINGS) <= set(RULE_ZH)
     # The last family is the template's `else`; every other is asked for by name.
     *named, _ = dict.fromkeys(FIGURE_WARNINGS.values())
@@ -177,3 +179,94 @@ def test_each_family_is_worded_in_the_page_and_the_word_report_with_its_rules_an
 
     assert [n for n in page if "核实。" in n and "累计支付" not in n] == expected
     assert [n for n in word if "核实。" in n and "累计支付" not in n] == expected
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stored", ["naming its project", "before warnings named their project"])
+def test_a_list_replaced_for_one_project_of_a_two_project_sheet_names_that_project_only(
+    settings, registry, stored
+):
+    from pipeline.warehouse import writer
+    from tests.pipeline.test_projects import JIA, YEAR, take_in
+    from tests.pipeline.test_replaced import REGISTER
+
+    def listing(*compounds: tuple[str, str]) -> str:
+        rows = "".join(f"{project},{compound},1.0,100,300\n" for project, compound in compounds)
+        return f"年度：{YEAR}\n项目名称,小区名称,改造面积（万平方米）,惠及户数（户）,计划投资（万元）\n{rows}"
+
+    # Both projects on the resent sheet: 甲's list keeps one compound of three (more likely a part), 乙's is whole
+    # (resent as it was; or new, for a warning stored without its project, told by the slices its file took over).
+    yi = [(JIA_B, "糖厂家属院"), (JIA_B, "石化小区")]
+    first = (
+        f"{JIA}/清单.csv",
+        listing(*((JIA_A, c) for c in COMPOUNDS), *(yi if stored == "naming its project" else [])),
+    )
+    resent = (f"{JIA}/清单（更正）.csv", listing((JIA_A, COMPOUNDS[0]), *yi))
+    take_in(settings, registry, REGISTER, first)
+    outcome = take_in(settings, registry, resent)[resent[0]]
+    [warning] = [p for p in outcome.warnings if p.rule == "whole_list_replaced"]
+    assert warning.excel_row is None and warning.value == JIA_A  # on the sheet, with the project it is about
+    if stored != "naming its project":
+        with writer(settings.warehouse) as con:
+            con.execute("update ops.validation_issues set value = null where rule = 'whole_list_replaced'")
+
+    html, word, _ = report_texts(settings, registry, YEAR)
+    form = registry.templates["compound_list"].name_zh
+    replaced = [n for n in notes(html) if "经重新报送" in n]
+    assert replaced == [f"数据质量提示：{JIA_A}{YEAR}年度的{form}经重新报送，原表中新表未列出的行不再计入；如新表不完整，"
+                        "相关数字会少计，已在回执中请报送单位核实。"]  # fmt: skip
+    assert [n for n in notes(word) if "经重新报送" in n] == replaced
+
+
+COMPOUNDS = ("棉纺厂东院", "市委小区", "育源小区")
+
+
+def workbook_notes(content: bytes) -> tuple[list[str], list[tuple[str, str]]]:
+    """Return a workbook's sheet names and its 数据质量提示 sheet's rows under the header: (提示, 来源)."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    rows = book["数据质量提示"].iter_rows(min_row=3, values_only=True)
+    return book.sheetnames, [(text, sources or "") for text, sources in rows]
+
+
+def test_the_workbook_lists_the_pages_notes_in_its_order_and_words_with_their_sources(tmp_path, registry):
+    import duckdb
+
+    from pipeline.report import build_report
+    from pipeline.report_render import render_html, render_xlsx
+    from tests.pipeline.test_report import CONFIG, YEAR, figure, lineage, make_warehouse
+
+    path = make_warehouse(tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(path)) as con:
+        quiet = build_report(con, YEAR, CONFIG, registry)
+        con.executemany(
+            "insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                figure("open_warning", "2处", detail="performance_targets|percent_ambiguous", position=93, value=2,
+                       unit="处", decimals=0, src=lineage(1, "表", 8)),
+                figure("open_warning", "1处", detail="fund_ledger|whole_list_replaced", position=93, value=1,
+                       unit="处", decimals=0, src=lineage(1, "表", 3)),
+            ],
+        )  # fmt: skip
+        warned = build_report(con, YEAR, CONFIG, registry)
+
+    # Nothing open: the one line the page has, as the page words it.
+    names, rows = workbook_notes(render_xlsx(quiet))
+    assert names[:2] == ["汇总", "数据质量提示"]  # after 表1, as on the page
+    assert (
+        [text for text, _ in rows]
+        == notes(_Page(render_html(quiet)).text)
+        == ["数据质量提示：未发现累计支付超过累计到位的项目。"]
+    )
+
+    content = render_xlsx(warned)
+    _, rows = workbook_notes(content)
+    page = notes(_Page(render_html(warned)).text)
+    assert [text for text, _ in rows] == page and len(page) == 3
+    # A line's figures bring their rows, as every table of the workbook cites them.
+    [reading] = [sources for text, sources in rows if "读法不明确" in text]
+    assert "工作表“表” 第8行" in reading
+    assert render_xlsx(warned) == content  # rebuilt, byte for byte the same
