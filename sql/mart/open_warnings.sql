@@ -5,9 +5,9 @@
 -- names; where it names no data row (a form's 总分 or 资金 row, a sheet as a whole), the rows of its sheet with the
 -- project name it gives; else, for a warning that earlier rows drop out (a list replaced, stored before it gave its
 -- project's name), the rows of the slices its file took over from an earlier file; else every row of its sheet.
--- A withdrawn or superseded file's
--- rows are not in staging, so its warnings drop out. `left_in_force` is on the projects it names instead: those
--- the warned file left out, still held by an earlier file while the warned file is in force.
+-- A withdrawn or superseded file's rows are not in staging, so its warnings drop out. `left_in_force` is on the
+-- projects it names instead: those the warned file left out, still held by an earlier file while the warned file
+-- is in force.
 create or replace table mart.open_warnings as
 with rules as (
     select rule, family, rule_zh from config.figure_warnings
