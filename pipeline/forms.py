@@ -569,8 +569,8 @@ def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
     stated: dict[str, tuple[Decimal, int, str]] = {}
     sums: dict[str, Decimal] = defaultdict(Decimal)
     unread: set[str] = set()
-    # Rows whose level is blank (a form whose merges were lost in a CSV) belong to a level unknown: any sum would
-    # blame the stated points, which are right. Those rows are errors of their own.
+    # Rows whose level is blank (a form whose merges were undone; a CSV's are carried down, flattened.py) belong to
+    # a level unknown: any sum would blame the stated points, which are right. Those rows are errors of their own.
     unassigned = any(not record.get(column.name) for record in sheet.records)
     for record in sheet.records:
         text = record.get(column.name)

@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from pipeline.flattened import LOST_MERGE, flattened_headings
 from pipeline.header import Binding, HeaderMatch, _merged_origin, header_cell, unit_cell
 from pipeline.printed import only_printed, printed_parser
 from pipeline.problems import Problem, Severity, cell_problem, display, row_problem
@@ -470,6 +471,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     # A paragraph opening with `累计（截至12月）…` or `合计：` is text, not the label of a 合计 row.
     prose = frozenset(b.index for b in match.bindings if b.column.type is ColumnType.PROSE)
     after_total = False  # the rows since a 合计, while they are its `其中：…` breakdown
+    # A national form saved as CSV: its merged 一级/二级指标 are written on their first row only.
+    headings = flattened_headings(grid, match)
     for index in range(match.last_row + 1, len(grid.rows)):
         row = grid.rows[index]
         excel_row = index + 1
@@ -504,6 +507,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             _error_wider_row(sheet, excel_row, written, header_width)
         values, failed = {}, set()
         is_total = kind in ("total", "subtotal")
+        if headings is not None and not is_total:
+            headings.carry(row, excel_row)
         width = len(row)
         for name, position, parse, binding in total_cells if is_total else data_cells:
             raw = row[position] if position < width else None
@@ -593,6 +598,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                         f"此项为必填项；该单元格与第{top + 1}行合并，合并单元格中的数值只算作第{top + 1}行的"
                     )
                     fix = "请取消合并单元格，为每一行分别填写"
+                elif headings is not None and not binding.ticks:
+                    expected, fix = f"此项为必填项；{LOST_MERGE}", "请在该行填写"
                 else:
                     expected = "此项为必填项"
                     # Ticks: the clerk is told where the mark goes, not only that something is missing.
@@ -721,6 +728,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         _error_after_footer(sheet, footer_row, footer_lines[0], after_footer)
     if grid.hidden_rows:
         _warn_hidden_rows(sheet, grid.hidden_rows)
+    if headings is not None and (carried := headings.problem(grid.name)) is not None:
+        sheet.problems.append(carried)
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
     sheet.footer_row = footer_row or None
     return sheet

@@ -118,6 +118,7 @@ RULE_ZH = {
     "unread_header": "表头未能识别",
     "unread_block": "表单数据块未能读取",
     "months_mismatch": "表头的截至月份不一致",
+    "merges_carried": "CSV文件中合并的指标名称按上方读取",
 }
 
 # The warnings that leave a figure of the report possibly wrong, each with the family the report's 数据质量提示

@@ -1,0 +1,136 @@
+"""The national forms saved as CSV (“另存为CSV” from Excel or WPS): merged cells keep their text in their first row
+only, and the form still reads as its workbook does, saying what a CSV cannot show."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl.utils.cell import range_boundaries
+
+from pipeline.flattened import LOST_MERGE
+from pipeline.parse import ParsedFile, parse_file
+from pipeline.text import rows_text
+from tests.pipeline.test_national_forms import GOALS, MONITORING, UNIT, as_national
+from tests.pipeline.workbooks import csv_bytes, national_monitoring, national_self_evaluation, xlsx
+
+ENCODINGS = ["utf-8", "utf-8-sig", "gb18030"]
+
+
+def _self_evaluation(demo, **changes):
+    return "自评表", national_self_evaluation(as_national(demo.TARGETS), goals=GOALS, **changes)
+
+
+def _monitoring(demo, **changes):
+    return "运行监控表", national_monitoring(MONITORING, **changes)
+
+
+# Each form as filled, and with a figure off, so that its warning must come out of the CSV as out of the workbook.
+FORMS = {
+    "self-evaluation": (_self_evaluation, {}),
+    "self-evaluation-points-off": (_self_evaluation, {"points": {"产出指标": "50"}}),
+    "monitoring": (_monitoring, {}),
+    "monitoring-rate-off": (_monitoring, {"budget": ("1570.00", "800.00", "60%", "1570.00")}),
+}
+
+
+def _both(name: str, rows, merges, encoding: str, registry) -> tuple[ParsedFile, ParsedFile]:
+    """Parse a form as the workbook and as the CSV Excel saves of it, the CSV named after the sheet."""
+    book = parse_file(xlsx({name: rows}, merges={name: merges}), f"{UNIT}/{name}.xlsx", registry)
+    text = parse_file(csv_bytes(rows, encoding), f"{UNIT}/{name}.csv", registry)
+    return book, text
+
+
+def _under_merges(rows, merges, headers: tuple[str, ...]) -> dict[str, list[int]]:
+    """Return the Excel rows under the first row of each vertical merge in the columns headed so in the table."""
+    header_row = next(n for n, row in enumerate(rows, start=1) if "一级指标" in row)
+    under: dict[str, list[int]] = {header: [] for header in headers}
+    for merge in merges:
+        left, top, right, bottom = range_boundaries(merge)
+        header = rows[header_row - 1][left - 1]
+        if header in under and top > header_row and left == right:
+            under[header] += range(top + 1, bottom + 1)
+    return under
+
+
+def _stored(parsed: ParsedFile) -> tuple:
+    [sheet] = parsed.sheets
+    return sheet.template.id, sheet.header_rows, sheet.records, sheet.field_cells, sheet.written_text
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("form", FORMS)
+def test_a_national_form_saved_as_csv_stores_what_its_workbook_stores(registry, demo, form, encoding):
+    build, changes = FORMS[form]
+    name, (rows, merges) = build(demo, **changes)
+
+    book, text = _both(name, rows, merges, encoding, registry)
+
+    assert book.errors == [] and text.errors == []
+    assert _stored(text) == _stored(book)
+    # The workbook's warnings, the same in the CSV; besides them one, saying what was read from the rows above.
+    carried = [p for p in text.all_problems if p.rule == "merges_carried"]
+    assert [p for p in text.all_problems if p.rule != "merges_carried"] == book.all_problems
+    assert (book.warnings != []) == form.endswith("-off")
+    [notice] = carried
+    under = _under_merges(rows, merges, ("一级指标", "二级指标"))
+    assert under["一级指标"]  # the fixture merges a heading, or there is nothing to carry
+    assert notice.severity == "warning" and notice.excel_row == min(r for rs in under.values() for r in rs)
+    assert "本表是CSV文件，不保留合并单元格" in notice.message_zh
+    # Each heading names the rows its merges ran down, and only those.
+    for header, excel_rows in under.items():
+        named = f"{rows_text(tuple(excel_rows))}的「{header}」"
+        assert (named in notice.message_zh) == bool(excel_rows), (named, notice.message_zh)
+        assert (f"「{header}」" in notice.message_zh) == bool(excel_rows)
+
+
+def test_a_merged_cell_other_than_a_heading_is_not_guessed_and_the_clerk_is_told(registry, demo):
+    name, (rows, merges) = _monitoring(demo)
+    header_row = next(n for n, row in enumerate(rows, start=1) if "一级指标" in row)
+    likelihood = rows[header_row - 1].index("完成目标可能性")
+    # The first two indicators are both 确定能, merged down both rows: the workbook gives it to both.
+    first = header_row + 1
+    assert rows[first - 1][likelihood] == rows[first][likelihood]
+    rows[first][likelihood] = None
+    letter = "ABCDEFGHIJ"[likelihood]
+    merged = [*merges, f"{letter}{first}:{letter}{first + 1}"]
+
+    book, text = _both(name, rows, merged, "gb18030", registry)
+
+    assert book.errors == []
+    [error] = text.errors
+    assert (error.rule, error.excel_row, error.column_header) == ("required", first + 1, "完成目标可能性")
+    assert LOST_MERGE in error.message_zh and "请在该行填写" in error.message_zh
+
+
+def test_a_row_naming_its_own_level_carries_no_sublevel_of_another(registry, demo):
+    name, (rows, merges) = _self_evaluation(demo)
+    header_row = next(n for n, row in enumerate(rows, start=1) if "一级指标" in row)
+    under = _under_merges(rows, merges, ("一级指标",))["一级指标"]
+    # A row under the first 一级指标 names it again and leaves its 二级指标 blank: the 二级指标 above it is another's.
+    named = under[-1]
+    rows[named - 1][1], rows[named - 1][2] = rows[header_row][1], None
+
+    parsed = parse_file(csv_bytes(rows, "utf-8-sig"), f"{UNIT}/{name}.csv", registry)
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.column_header) == ("required", named, "二级指标")
+    records = {r["excel_row"]: r for r in parsed.sheets[0].records}
+    assert records[named]["level2"] is None
+    # The rows above it, under the same merges, are carried as the workbook reads them.
+    assert {records[row]["level1"] for row in under} == {"产出指标"}
+    assert [p.rule for p in parsed.warnings] == ["merges_carried"]
+
+
+def test_a_first_indicator_with_no_heading_has_none_to_carry(registry, demo):
+    name, (rows, merges) = _monitoring(demo)
+    header_row = next(n for n, row in enumerate(rows, start=1) if "一级指标" in row)
+    rows[header_row][1] = None
+
+    parsed = parse_file(csv_bytes(rows, "utf-8"), f"{UNIT}/{name}.csv", registry)
+
+    # The run it headed is unknown: the first row is told, and so is each row under it, none carried from it.
+    under = _under_merges(rows, merges, ("一级指标",))["一级指标"]
+    assert under
+    told = [(e.rule, e.excel_row, e.column_header) for e in parsed.errors]
+    assert told == [("required", row, "一级指标") for row in (header_row + 1, *under)]
+    assert all(LOST_MERGE in e.message_zh for e in parsed.errors)
+    assert not [p for p in parsed.warnings if p.rule == "merges_carried"]
