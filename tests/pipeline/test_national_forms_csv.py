@@ -3,13 +3,18 @@ only, and the form still reads as its workbook does, saying what a CSV cannot sh
 
 from __future__ import annotations
 
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
 import pytest
 from openpyxl.utils.cell import range_boundaries
 
 from pipeline.flattened import LOST_MERGE
+from pipeline.indicators import build_indicators
 from pipeline.parse import ParsedFile, parse_file
 from pipeline.text import rows_text
-from tests.pipeline.test_national_forms import GOALS, MONITORING, UNIT, as_national
+from tests.pipeline.test_national_forms import GOALS, MONITORING, PROJECT, UNIT, _home, _night, as_national
 from tests.pipeline.workbooks import csv_bytes, national_monitoring, national_self_evaluation, xlsx
 
 ENCODINGS = ["utf-8", "utf-8-sig", "gb18030"]
@@ -134,3 +139,41 @@ def test_a_first_indicator_with_no_heading_has_none_to_carry(registry, demo):
     assert told == [("required", row, "一级指标") for row in (header_row + 1, *under)]
     assert all(LOST_MERGE in e.message_zh for e in parsed.errors)
     assert not [p for p in parsed.warnings if p.rule == "merges_carried"]
+
+
+@pytest.mark.slow
+def test_the_demo_night_with_both_national_forms_saved_as_gb18030_csv_scores_as_with_the_workbooks(
+    tmp_path_factory, registry, demo
+):
+    settings = _home(tmp_path_factory, "csv-night")
+    paths = demo.write_inbox(settings.inbox)
+    [simplified] = [p for p in paths if p.name == "绩效目标自评表2022.xlsx"]
+    simplified.unlink()
+    rows, _ = national_self_evaluation(as_national(demo.TARGETS), goals=GOALS)
+    national = simplified.with_name("2022年度项目支出绩效自评表.csv")
+    national.write_bytes(csv_bytes(rows, "gb18030"))
+    rows, _ = national_monitoring(MONITORING)
+    monitoring = simplified.with_name("2022年1-7月项目支出绩效运行监控表.csv")
+    monitoring.write_bytes(csv_bytes(rows, "gb18030"))
+
+    outcomes = {
+        Path(o.inbox_path).name: o
+        for o in _night(settings, registry, [p for p in paths if p != simplified] + [national, monitoring])
+    }
+    build_indicators(settings, registry)
+
+    for name in (national.name, monitoring.name):
+        assert outcomes[name].status == "accepted", outcomes[name].problems
+        assert {p.rule for p in outcomes[name].problems} == {"merges_carried"}
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        score, grade = con.execute(
+            "select self_evaluation_score, grade from mart.project_year where project_name = ? and year = 2022",
+            [PROJECT],
+        ).fetchone()
+        months = con.execute(
+            "select distinct month from mart.monitoring_findings where project_code = "
+            "(select project_code from mart.project_year where project_name = ? and year = 2022)",
+            [PROJECT],
+        ).fetchall()
+    assert (round(score, 2), grade) == (Decimal("95.18"), "优")  # as from the workbooks (test_national_forms)
+    assert months == [(7,)]
