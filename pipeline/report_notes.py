@@ -1,34 +1,47 @@
-"""Read the report page's 数据质量提示 as lines of plain text, each with the figures it prints, for the workbook."""
+"""Read the report page's 数据质量提示 as notes of plain text, each with the figures it prints, for Word and Excel."""
 
-# The words are the page's own: the page includes quality_notes.html.j2 after 表1, and the workbook's sheet is that
-# template filled again with the same context, figures as plain text, so a bureau's rewording reaches both.
+# The words are the page's own: the page includes quality_notes.html.j2 after 表1, and the Word file and the
+# workbook's sheet print that template filled again with the same context, so a bureau's rewording reaches all three.
 
 from __future__ import annotations
 
 import re
 from html import unescape
 from pathlib import Path
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
-from pipeline.report import Figure
+from pipeline.report import Figure, Report
 from pipeline.report_context import Context
 from pipeline.report_render import DASH, shown
-from pipeline.report_templates import environment, fill
+from pipeline.report_templates import environment, fill, template_folders
 
 TEMPLATE = "quality_notes.html.j2"
 # Each paragraph of the template; the text of the context is escaped, so every tag is the template's own.
 _PARAGRAPH = re.compile(r"<p\b[^>]*>(.*?)</p>", re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
-# A printed figure's place in `_PlainFigures.printed`, after its text: shown() makes every NUL of a text visible,
-# so a bare NUL is only ever a mark.
+# A printed figure, as its place in `_PlainFigures.printed`: shown() makes every NUL of a text visible, so a bare
+# NUL is only ever a mark.
 _MARK = re.compile("\x00([0-9]+)\x00")
-# What the sheet says where the template prints nothing (a bureau's own page may say nothing when all is well).
-NOTHING = "未发现需要提示的数据质量问题。"
+
+
+class Note(NamedTuple):
+    """One 数据质量提示: its text, the figures it prints, and its text cut at them (texts and figures in turn)."""
+
+    text: str
+    figures: tuple[Figure, ...]
+    parts: tuple[str | Figure, ...]
+
+
+# What the workbook's sheet says where the template prints nothing (a bureau's own page may say nothing when all is
+# well); the Word file, as the page, then prints nothing.
+_NOTHING = "未发现需要提示的数据质量问题。"
+NOTHING = Note(_NOTHING, (), (_NOTHING,))
 
 
 class _PlainFigures:
-    """Print values as the page does, escaped for HTML, but a figure as its text and a mark of where it went."""
+    """Print values as the page does, escaped for HTML, but a figure as a mark of where it went."""
 
     def __init__(self) -> None:
         self.printed: list[Figure] = []
@@ -36,7 +49,7 @@ class _PlainFigures:
     def __call__(self, value: object) -> object:
         if type(value) is Figure:
             self.printed.append(value)
-            return Markup(f"{escape(shown(value.text))}\x00{len(self.printed) - 1}\x00")  # type: ignore[attr-defined]
+            return Markup(f"\x00{len(self.printed) - 1}\x00")
         if value is None:
             return Markup(DASH)
         if isinstance(value, Markup):  # a macro's output, escaped already
@@ -44,8 +57,20 @@ class _PlainFigures:
         return escape(shown(value)) if isinstance(value, str) else escape(value)
 
 
-def quality_notes(context: Context, folders: list[Path]) -> list[tuple[str, tuple[Figure, ...]]]:
-    """Return each 数据质量提示 of the page in its order and words, with the figures it prints."""
+def _parts(paragraph: str, printed: list[Figure]) -> tuple[str | Figure, ...]:
+    """Cut a paragraph's text at its figures, without the whitespace around it (as the page shows a paragraph)."""
+    cut = _MARK.split(_TAG.sub("", paragraph))  # text, a figure's place, text, …, text
+    texts = [unescape(text) for text in cut[::2]]
+    texts[0] = texts[0].lstrip()
+    texts[-1] = texts[-1].rstrip()
+    parts: list[str | Figure] = [texts[0]]
+    for place, text in zip(cut[1::2], texts[1:], strict=True):
+        parts += [printed[int(place)], text]
+    return tuple(part for part in parts if part != "")
+
+
+def quality_notes(context: Context, folders: list[Path]) -> list[Note]:
+    """Return each 数据质量提示 of the page in its order and words; none where the page prints none."""
     values = _PlainFigures()
 
     def render() -> str:
@@ -53,8 +78,17 @@ def quality_notes(context: Context, folders: list[Path]) -> list[tuple[str, tupl
 
     notes = []
     for paragraph in _PARAGRAPH.findall(fill(render, TEMPLATE)):
-        figures = tuple(values.printed[int(n)] for n in _MARK.findall(paragraph))
-        text = unescape(_TAG.sub("", _MARK.sub("", paragraph))).strip()
-        if text:
-            notes.append((text, figures))
-    return notes or [(NOTHING, ())]
+        parts = _parts(paragraph, values.printed)
+        if parts:
+            figures = tuple(values.printed[int(n)] for n in _MARK.findall(paragraph))
+            text = "".join(part if isinstance(part, str) else shown(part.text) for part in parts)
+            notes.append(Note(text, figures, parts))
+    return notes
+
+
+def report_quality_notes(report: Report) -> list[Note]:
+    """Return `quality_notes` of a report, filled once for every format that prints them."""
+    memo = report.memo.setdefault("quality_notes", {})
+    if "notes" not in memo:
+        memo["notes"] = quality_notes(report.context, template_folders(report.templates))
+    return memo["notes"]

@@ -225,11 +225,12 @@ def _with_images(name: str, data: bytes, images: list[bytes]) -> bytes:
 
 def render_docx(report: Report) -> bytes:
     """Fill the Word template (report.docx) with the report, figures as plain numbers, with fixed metadata."""
-    from pipeline import report_templates
+    from pipeline import report_notes, report_templates
 
     values = report_templates.DocxValues(lambda chart: report_charts.drawing(report, chart).png, docx_chart)
     folders = report_templates.template_folders(report.templates)
-    package, body = report_templates.render_docx(report.context, folders, values, report.stamp)
+    notes = [note.parts for note in report_notes.report_quality_notes(report)]
+    package, body = report_templates.render_docx(report.context, folders, values, report.stamp, notes)
 
     def edit(name: str, data: bytes) -> bytes:
         if name != "word/document.xml":
@@ -267,14 +268,14 @@ def _xlsx_text(text: str) -> str:
 
 def render_xlsx(report: Report) -> bytes:
     """Write the report's tables to a workbook, numbers as exact numbers, each row with its sources; after 表1, the
-    page's 数据质量提示."""
+    page's 数据质量提示 (`report_notes`)."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ERROR_CODES
     from openpyxl.compat import safe_string
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    from pipeline import report_notes, report_templates
+    from pipeline import report_notes
 
     workbook = Workbook()
     workbook.remove(workbook.active)
@@ -367,7 +368,7 @@ def render_xlsx(report: Report) -> bytes:
         ws.freeze_panes = "A3"
         sheets.append(grid)
 
-    notes = report_notes.quality_notes(report.context, report_templates.template_folders(report.templates))
+    notes = report_notes.report_quality_notes(report) or [report_notes.NOTHING]
     for n, table in enumerate(report.tables):
         rows = [[*row, _sources_of(row, lineage)] for row in table.rows]
         widths = [28, *([16] * (len(table.header) - 1)), 70]
@@ -377,7 +378,7 @@ def render_xlsx(report: Report) -> bytes:
                 QUALITY_NOTES,
                 QUALITY_NOTES,
                 ("提示内容", SOURCES),
-                [[text, _sources_of(figures, lineage)] for text, figures in notes],
+                [[note.text, _sources_of(note.figures, lineage)] for note in notes],
                 [100, 70],
             )
     sheet(

@@ -13,6 +13,7 @@ from pipeline.registry import load_registry
 from pipeline.report import write_report_files
 from pipeline.warehouse import SQL_DIR
 from pipeline.withdraw import withdraw
+from tests.pipeline.report_outline import html_outline
 from tests.pipeline.test_other_year import FIXED, NEXT, REGISTERS, WRONG_YEAR
 from tests.pipeline.test_replaced import FEBRUARY, JANUARY, JIA_A, JIA_B, REGISTER
 from tests.pipeline.test_report import _Page
@@ -270,3 +271,83 @@ def test_the_workbook_lists_the_pages_notes_in_its_order_and_words_with_their_so
     [reading] = [sources for text, sources in rows if "读法不明确" in text]
     assert "工作表“表” 第8行" in reading
     assert render_xlsx(warned) == content  # rebuilt, byte for byte the same
+
+
+def word_paragraphs(content: bytes) -> list[str]:
+    """Return the text of each paragraph of a Word file's body, read from its XML."""
+    import io
+    import zipfile
+    from html import unescape
+
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        body = package.read("word/document.xml").decode("utf-8")
+    paragraphs = re.findall(r"<w:p[ >].*?</w:p>", body, re.DOTALL)
+    return [unescape("".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", p))) for p in paragraphs]
+
+
+@pytest.mark.parametrize("templates", ["default", "the bureau's"])
+def test_the_word_file_prints_the_pages_notes_in_their_order_and_words(tmp_path, registry, templates):
+    """docs/report-templates.md: quality_notes.html.j2 words the notes of the page, the workbook and the Word file."""
+    import duckdb
+
+    from pipeline.report import build_report
+    from pipeline.report_render import render_docx, render_html, render_xlsx
+    from pipeline.report_templates import DEFAULT_TEMPLATES
+    from tests.pipeline.test_report import CONFIG, YEAR, figure, lineage, make_warehouse
+
+    prefix, own = "数据质量提示：", None
+    if templates != "default":  # a deployment's folder holding its own wording of the notes only
+        prefix, own = "请注意（本局用语）：", tmp_path / "bureau"
+        own.mkdir()
+        words = (DEFAULT_TEMPLATES / "quality_notes.html.j2").read_text(encoding="utf-8")
+        assert words.count("数据质量提示：") > 1 and "已按最可能的读法计入" in words
+        words = words.replace("数据质量提示：", prefix).replace(
+            "已按最可能的读法计入", "暂按最可能的读法计入"
+        )
+        (own / "quality_notes.html.j2").write_text(words, encoding="utf-8")
+    path = make_warehouse(tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.executemany(
+            "insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                figure("open_warning", "2处", detail="performance_targets|percent_ambiguous", position=93, value=2,
+                       unit="处", decimals=0, src=lineage(1, "表", 8)),
+                figure("open_warning", "1处", detail="fund_ledger|whole_list_replaced", position=93, value=1,
+                       unit="处", decimals=0, src=lineage(1, "表", 3)),
+            ],
+        )  # fmt: skip
+        report = build_report(con, YEAR, CONFIG, registry, own)
+
+    page = [p for p in html_outline(render_html(report))["paragraphs"] if p.startswith(prefix)]
+    content = render_docx(report)
+    word = [p for p in word_paragraphs(content) if p.startswith(prefix)]
+    _, rows = workbook_notes(render_xlsx(report))
+    assert word == page == [text for text, _ in rows] and len(page) == 3
+    assert any("2处" in note and "读法计入" in note for note in word)  # a figure, printed as Word prints it
+    if own is not None:
+        assert "暂按最可能的读法计入" in word[-1]
+        assert not [
+            p for p in word_paragraphs(content) if "数据质量提示" in p
+        ]  # no copy of the default words
+    assert render_docx(report) == content  # rendered again, byte for byte the same
+
+
+def test_a_bureaus_notes_template_that_prints_nothing_leaves_no_note_in_the_word_file(tmp_path, registry):
+    """As on the page; the workbook's sheet, which cannot be empty, says there is nothing to note."""
+    import duckdb
+
+    from pipeline.report import build_report
+    from pipeline.report_notes import NOTHING
+    from pipeline.report_render import render_docx, render_xlsx
+    from tests.pipeline.test_report import CONFIG, YEAR, make_warehouse
+
+    own = tmp_path / "bureau"
+    own.mkdir()
+    (own / "quality_notes.html.j2").write_text("{# 本局报告不印数据质量提示 #}\n", encoding="utf-8")
+    with duckdb.connect(str(make_warehouse(tmp_path / "warehouse.duckdb"))) as con:
+        report = build_report(con, YEAR, CONFIG, registry, own)
+
+    paragraphs = word_paragraphs(render_docx(report))
+    assert "测试区2022年度预算绩效管理工作开展情况" in paragraphs  # the Word file was read
+    assert not [p for p in paragraphs if "数据质量" in p or "累计到位" in p]
+    assert workbook_notes(render_xlsx(report))[1] == [(NOTHING.text, "")]
