@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import pools
-from pipeline.objectstore import ObjectPath, is_url, object_filesystem, place, put_text, writer_threads
+from pipeline.objectstore import (
+    ObjectPath,
+    is_url,
+    list_work_objects,
+    object_filesystem,
+    place,
+    put_text,
+    writer_threads,
+)
 from pipeline.problems import RULE_ZH, Problem, sheet_named
 from pipeline.storage import NAME_MAX, bounded_name, written_path
 from pipeline.text import UNPRINTABLE, printable
@@ -562,6 +570,36 @@ def _written_early(early: _Early | None, paths: tuple[Path, Path], facts: Receip
     except (OSError, ValueError):
         return None  # written again now, and reported if it fails again
     return job
+
+
+def mark_deleted(con: duckdb.DuckDBPyConnection, receipts_root: Path | str) -> int:
+    """Mark stale every receipt no longer where it was written, so that `write_receipts` writes it again; return
+    how many."""
+    # A clerk or an operator may delete a receipt by hand; the office must still find one for every file it sent.
+    # Nothing else would ever write it again, as its status has not changed. Either file of the two counts.
+    written = con.execute(
+        "select submission_id, receipt_path from ops.submissions "
+        "where receipt_path is not null and receipt_status is not distinct from status"
+    ).fetchall()
+    if not written:
+        return 0
+    root = place(receipts_root)
+    if isinstance(root, ObjectPath):  # one listing of the bucket's receipts, not a request per receipt
+        listed = set(list_work_objects(str(root)))
+        present = listed.__contains__
+    else:
+        present = os.path.exists
+    gone = [
+        submission_id
+        for submission_id, html_path in written
+        if not (present(html_path) and present(str(place(html_path).with_suffix(".json"))))
+    ]
+    if gone:
+        logger.warning("%d份回执已不在原处（被删除或移走），本次重新写出", len(gone))
+        con.execute(
+            "update ops.submissions set receipt_status = null where submission_id in (select unnest(?))", [gone]
+        )
+    return len(gone)
 
 
 def write_receipts(

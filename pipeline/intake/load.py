@@ -31,7 +31,7 @@ from pipeline.objectstore import (
     storage_for,
     writer_threads,
 )
-from pipeline.receipts import EarlyReceipts, receipt_writers, write_receipts
+from pipeline.receipts import EarlyReceipts, mark_deleted, receipt_writers, write_receipts
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
@@ -181,6 +181,7 @@ def _load(
             report.data_docs = write_data_docs(validation, settings.data_docs, settings.data_docs_keep_days)
         # The run's supersedings settled: a duplicate of, or a warning about, a file superseded says so.
         retell(con)
+        mark_deleted(con, settings.receipts)
         report.receipts_failed = write_receipts(con, settings, receipt_pool, early=receipts).failed
         finished = dt.datetime.now(TIMEZONE)
         con.execute(

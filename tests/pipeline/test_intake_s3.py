@@ -111,6 +111,16 @@ def test_a_night_on_object_storage_parses_anywhere_and_loads_on_the_writer(tmp_p
             con.execute("select marker from ops.inbox_files where inbox_path = ?", [COMPOUNDS]).fetchone()[0]
             == tags[COMPOUNDS]
         )
+        [(receipt,)] = con.execute(
+            "select receipt_path from ops.submissions where inbox_path = ?", [REGISTER]
+        ).fetchall()
+
+    # A receipt deleted from the bucket by hand is written again by the next run, though nothing is new.
+    fs.rm(receipt.removeprefix("s3://"))
+    assert intake.load_parsed(writer, registry, []).outcomes == []
+    assert json.loads(fs.cat_file(receipt.replace(".html", ".json")))["status"] == "accepted" and fs.exists(
+        receipt
+    )
 
 
 @pytest.mark.slow  # 5 s or more on two cores

@@ -53,6 +53,26 @@ def test_every_file_gets_an_html_and_json_receipt_in_its_units_folder(settings, 
             assert "第9行「惠及户数（户）」填写为“约200”" in html
 
 
+def test_a_receipt_deleted_by_hand_is_written_again_by_the_next_run_with_nothing_new(
+    settings, registry, register
+):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    ingest(settings, registry, progress=False)
+    folder = settings.receipts / "枣林街道办事处"
+    written = {p.name: p.read_bytes() for p in folder.iterdir()}
+    (folder / "清单.csv.回执.html").unlink()
+    (folder / "项目基本信息.csv.回执.json").unlink()
+
+    report = ingest(settings, registry, progress=False)
+
+    assert report.outcomes == []  # nothing new was taken in
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == written
+    # And a run with nothing deleted writes nothing.
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    ingest(settings, registry, progress=False)
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
+
+
 @pytest.mark.slow  # 5 s or more on two cores
 def test_receipts_follow_status_changes_duplicate_and_superseded(settings, registry, register):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
