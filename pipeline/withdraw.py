@@ -90,10 +90,10 @@ def withdraw(settings: Settings, registry: Registry, submission_id: int, reason:
             con.execute(
                 "update ops.submissions set status = 'withdrawn' where submission_id = ?", [submission_id]
             )
-            # The files its slices fall back to are in force again: superseded no more.
+            # The files its slices fall back to are in force again: superseded no more, so no reason why.
             restored = con.execute(
                 """
-                update ops.submissions set status = 'accepted'
+                update ops.submissions set status = 'accepted', reason = null
                 where status = 'superseded' and submission_id in (
                     select c.submission_id from ops.current_slices c
                     where c.slice_key in (select slice_key from ops.slices where submission_id = ?)

@@ -277,12 +277,38 @@ def _taken_from(con: duckdb.DuckDBPyConnection, taken: dict[str, int]) -> dict[i
     )
 
 
+def _name_keepers(con: duckdb.DuckDBPyConnection, taken: dict[str, int]) -> set[int]:
+    """Add to the warnings an implementing unit's list told other offices' lists of taking their slices the unit's
+    later list that keeps them; return the files warned.
+
+    The warning names the list that took the slice, so that it no longer applies once that list is out of force
+    (`retell_issues`); a later list of the unit holding the slice in its place keeps it applying.
+    """
+    if not taken:
+        return set()
+    keys, numbers = list(taken), list(taken.values())
+    return {
+        submission_id
+        for (submission_id,) in con.execute(
+            "update ops.validation_issues as v set named_submissions = list_append(v.named_submissions, t.taker) "
+            "from ops.current_slices as c join ops.submissions as s using (submission_id) "
+            "join (select unnest(?::varchar[]) as slice_key, unnest(?::integer[]) as taker) as t using (slice_key) "
+            "where s.unit <> split_part(c.slice_key, '|', 2) "  # the unit's earlier list holds it
+            "and v.rule = 'listed_by_other_unit' and list_contains(v.named_submissions, c.submission_id) "
+            "and not list_contains(v.named_submissions, t.taker) "
+            "and v.submission_id in (select l.submission_id from ops.slices as l where l.slice_key = c.slice_key) "
+            "returning v.submission_id",
+            [keys, numbers],
+        ).fetchall()
+    }
+
+
 def _retell_stored(con: duckdb.DuckDBPyConnection, retold: set[int], replaced: dict[int, int]) -> None:
     """Count again the warnings of files stored before that these were told of, and mark their receipts stale; a
     file whose list an implementing unit's took gets the reason its receipt gives if that leaves it superseded."""
     for number, taker in replaced.items():
         con.execute(
-            "update ops.submissions set reason = ? where submission_id = ?",
+            "update ops.submissions set reason = ? where submission_id = ? and status = 'superseded'",
             [
                 f"此文件的数据已由项目实施单位随后报送的第{taker}号提交替代，现以该提交为准（见下列警告）；"
                 "原文件仍存档备查。",
@@ -423,6 +449,7 @@ def store_batch(
                 replace=True,
             )
         replaced = _taken_from(con, taken)
+        retold |= _name_keepers(con, taken)
         pending.insert(con)
         supersede(con, pending.values("ops.slices", "slice_key"))
         _retell_stored(con, retold, replaced)

@@ -4,11 +4,17 @@ inbox."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from pipeline.cli import main
+from pipeline.indicators import build_indicators
 from pipeline.problems import RULE_ZH
 from tests.pipeline.test_intake import query
 from tests.pipeline.test_projects import BUREAU, JIA, YI, compounds_csv, register_csv, take_in
+from tests.pipeline.workbooks import xlsx
 
 
 def issues(settings, name: str, rule: str) -> list[tuple]:
@@ -66,3 +72,138 @@ def test_the_implementing_units_list_stands_when_another_offices_list_of_its_com
     assert take_in(settings, registry, corrected)[corrected[0]].status == "accepted"
     assert query(settings, "select unit, count(*) from staging.compound_list group by all") == [(JIA, 3)]
     assert submission(settings, "甲清单.csv")[1] == "superseded"
+
+
+STALE = "所涉第{}号提交已撤回，其数据已不再有效，此提示不再适用，无需处理。"
+
+
+def compounds_book(*lists: tuple[str, tuple[str, ...]]) -> bytes:
+    """A workbook of one compound list sheet per (project, compounds), as `compounds_csv` words each."""
+    return xlsx(
+        {
+            name: [
+                [float(c) if c[:1].isdigit() else c for c in line.split(",")] for line in text.splitlines()
+            ]
+            for name, text in ((p, compounds_csv(p, *c)) for p, c in lists)
+        }
+    )
+
+
+def counted(settings, registry) -> dict[tuple[str, str], int]:
+    """Return the compounds the report counts, by office and project, rebuilt from what is in force now."""
+    build_indicators(settings, registry)
+    return {
+        (u, p): n
+        for u, p, n in query(settings, "select unit, project_name, compounds from mart.renovated_compounds")
+    }
+
+
+def receipt(settings, name: str) -> tuple[dict, str]:
+    """Return the latest receipt of a file name, as its JSON and its page say it."""
+    [(path,)] = query(
+        settings,
+        "select receipt_path from ops.submissions where original_name = ? order by submission_id desc limit 1",
+        [name],
+    )
+    page = Path(path).read_text(encoding="utf-8")
+    return json.loads(Path(path).with_suffix(".json").read_text(encoding="utf-8")), page
+
+
+def told(receipt_json: dict, rule: str) -> dict:
+    [problem] = [p for p in receipt_json["problems"] if p["rule"] == rule]
+    return problem
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+@pytest.mark.parametrize("only_that_list", [True, False])
+def test_withdrawing_the_units_list_gives_the_slice_back_and_retells_the_other_offices_receipt(
+    settings, registry, only_that_list
+):
+    register = (
+        f"{BUREAU}/项目基本信息表.csv",
+        register_csv(("JIA-01", "甲项目", JIA), ("YI-01", "乙项目", YI)),
+    )
+    lists = [("甲项目", ("棉纺厂东院",))] + ([] if only_that_list else [("乙项目", ("育源小区", "石化小区"))])
+    stray = (f"{YI}/乙清单.xlsx", compounds_book(*lists))  # 乙 lists a compound of 甲's project
+    own = (f"{JIA}/甲清单.csv", compounds_csv("甲项目", "棉纺厂东院", "市委小区"))
+    yi_own = {} if only_that_list else {(YI, "乙项目"): 2}
+    take_in(settings, registry, register, stray)  # night 1
+    assert counted(settings, registry) == {(YI, "甲项目"): 1} | yi_own
+    before, _ = receipt(settings, "乙清单.xlsx")
+
+    take_in(settings, registry, own)  # night 2: the unit's list takes 乙's slice of its project
+    number, status, _ = submission(settings, "乙清单.xlsx")
+    own_number = submission(settings, "甲清单.csv")[0]
+    assert status == ("superseded" if only_that_list else "accepted")
+    assert counted(settings, registry) == {(JIA, "甲项目"): 2} | yi_own
+    taken, _ = receipt(settings, "乙清单.xlsx")
+    assert (taken["reason"] is None) is not only_that_list  # why it is out of force, if it is
+    assert told(taken, "listed_by_other_unit")["stale_note"] is None
+    assert taken["warning_count"] == before["warning_count"] + 1
+
+    assert main(["withdraw", str(own_number), "--reason", "清单误报"]) == 0
+
+    # 乙's rows count again, and its receipt says so: in force, no reason of a replacement, the warning kept in
+    # its words with a note that it no longer applies, and counted no more.
+    assert submission(settings, "乙清单.xlsx")[:2] == (number, "accepted")
+    assert counted(settings, registry) == {(YI, "甲项目"): 1} | yi_own
+    after, page = receipt(settings, "乙清单.xlsx")
+    assert after["status"] == "accepted" and after["reason"] is None
+    warning = told(after, "listed_by_other_unit")
+    assert warning["message_zh"] == told(taken, "listed_by_other_unit")["message_zh"]
+    assert warning["stale_note"] == STALE.format(own_number)
+    assert (after["warning_count"], after["stale_warning_count"]) == (before["warning_count"], 1)
+    assert "文件已通过校验，数据已入库" in page and "替代" not in page.split("警告")[0]
+    assert f"【{STALE.format(own_number)}】" in page
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+def test_the_units_corrected_list_keeps_the_slice_and_the_other_offices_warning_until_both_are_withdrawn(
+    settings, registry
+):
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)))
+    stray = (f"{YI}/乙清单.csv", compounds_csv("甲项目", "棉纺厂东院"))
+    own = (f"{JIA}/甲清单.csv", compounds_csv("甲项目", "棉纺厂东院", "市委小区"))
+    corrected = (f"{JIA}/甲清单（更正）.csv", compounds_csv("甲项目", "棉纺厂东院", "市委小区", "育源小区"))
+    take_in(settings, registry, register, stray)
+    take_in(settings, registry, own)
+    take_in(settings, registry, corrected)
+    first, second = submission(settings, "甲清单.csv")[0], submission(settings, "甲清单（更正）.csv")[0]
+    # The corrected list holds 乙's slice as the first did: the warning still applies.
+    assert submission(settings, "乙清单.csv")[1:] == ("superseded", 1)
+    assert told(receipt(settings, "乙清单.csv")[0], "listed_by_other_unit")["stale_note"] is None
+
+    assert main(["withdraw", str(second), "--reason", "更正版误报"]) == 0
+    assert counted(settings, registry) == {(JIA, "甲项目"): 2}  # the first list is back, and holds the slice
+    assert submission(settings, "乙清单.csv")[1:] == ("superseded", 1)
+    assert told(receipt(settings, "乙清单.csv")[0], "listed_by_other_unit")["stale_note"] is None
+
+    assert main(["withdraw", str(first), "--reason", "清单误报"]) == 0
+    assert counted(settings, registry) == {(YI, "甲项目"): 1}
+    after, _ = receipt(settings, "乙清单.csv")
+    assert (after["status"], after["reason"], after["warning_count"]) == ("accepted", None, 0)
+    note = "所涉第{}号提交已撤回、第{}号提交已撤回，其数据已不再有效，此提示不再适用，无需处理。"
+    assert told(after, "listed_by_other_unit")["stale_note"] == note.format(first, second)
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+def test_withdrawing_the_other_offices_list_leaves_the_units_list_as_it_stands(settings, registry):
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)))
+    stray = (f"{YI}/乙清单.csv", compounds_csv("甲项目", "棉纺厂东院"))
+    own = (f"{JIA}/甲清单.csv", compounds_csv("甲项目", "棉纺厂东院", "市委小区"))
+    take_in(settings, registry, register, stray)
+    take_in(settings, registry, own)
+    number, own_number = submission(settings, "乙清单.csv")[0], submission(settings, "甲清单.csv")[0]
+    before, _ = receipt(settings, "甲清单.csv")
+
+    assert main(["withdraw", str(number), "--reason", "乙不应报送"]) == 0
+
+    assert submission(settings, "甲清单.csv")[:2] == (own_number, "accepted")
+    assert counted(settings, registry) == {(JIA, "甲项目"): 2}
+    after, _ = receipt(settings, "甲清单.csv")
+    # Its list took 乙's slice and still holds it: the warning saying so stands, counted, as before.
+    assert (after["status"], after["reason"]) == ("accepted", None)
+    assert (
+        after["problems"] == before["problems"] and told(after, "took_other_unit_list")["stale_note"] is None
+    )
+    assert (after["warning_count"], after["stale_warning_count"]) == (before["warning_count"], 0)
