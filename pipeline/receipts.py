@@ -597,7 +597,8 @@ def mark_deleted(con: duckdb.DuckDBPyConnection, receipts_root: Path | str) -> i
     if gone:
         logger.warning("%d份回执已不在原处（被删除或移走），本次重新写出", len(gone))
         con.execute(
-            "update ops.submissions set receipt_status = null where submission_id in (select unnest(?))", [gone]
+            "update ops.submissions set receipt_status = null where submission_id in (select unnest(?))",
+            [gone],
         )
     return len(gone)
 
