@@ -408,7 +408,8 @@ def test_a_receipt_folder_that_cannot_be_written_leaves_the_receipt_stale_and_th
     report = ingest(settings, registry, progress=False)
 
     assert [o.status for o in report.outcomes] == ["accepted"]
-    assert report.receipts_failed == 1
+    # The register's receipt, moved away with its folder, is no longer where it was written: it is stale too.
+    assert report.receipts_failed == 2
     [(status, receipt_status, error)] = query(
         settings,
         "select status, receipt_status, receipt_error from ops.submissions where original_name = '清单.csv'",
@@ -420,6 +421,7 @@ def test_a_receipt_folder_that_cannot_be_written_leaves_the_receipt_stale_and_th
     assert query(
         settings, "select count(*) from ops.submissions where receipt_status is distinct from status"
     ) == [(0,)]
+    assert sorted(p.name for p in blocked.glob("*.html")) == ["清单.csv.回执.html", "项目基本信息.csv.回执.html"]
 
 
 def test_status_names_the_stale_receipts(settings, registry, register, capsys):
@@ -434,7 +436,8 @@ def test_status_names_the_stale_receipts(settings, registry, register, capsys):
     assert main(["status"]) == 0
 
     out = capsys.readouterr().out
-    assert "待重写的回执 1 份" in out and "清单.csv" in out
+    # 清单's never written, and the register's, moved away with the folder.
+    assert "待重写的回执 2 份" in out and "清单.csv" in out and "项目基本信息.csv" in out
 
 
 def test_control_characters_in_a_cell_reach_the_warehouse_faithfully_and_the_terminal_visibly(
