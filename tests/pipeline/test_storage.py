@@ -421,7 +421,10 @@ def test_a_receipt_folder_that_cannot_be_written_leaves_the_receipt_stale_and_th
     assert query(
         settings, "select count(*) from ops.submissions where receipt_status is distinct from status"
     ) == [(0,)]
-    assert sorted(p.name for p in blocked.glob("*.html")) == ["清单.csv.回执.html", "项目基本信息.csv.回执.html"]
+    assert sorted(p.name for p in blocked.glob("*.html")) == [
+        "清单.csv.回执.html",
+        "项目基本信息.csv.回执.html",
+    ]
 
 
 def test_status_names_the_stale_receipts(settings, registry, register, capsys):
