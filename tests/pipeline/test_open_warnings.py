@@ -238,20 +238,12 @@ def test_the_workbook_lists_the_pages_notes_in_its_order_and_words_with_their_so
 
     from pipeline.report import build_report
     from pipeline.report_render import render_html, render_xlsx
-    from tests.pipeline.test_report import CONFIG, YEAR, figure, lineage, make_warehouse
+    from tests.pipeline.test_report import CONFIG, YEAR, make_warehouse
 
     path = make_warehouse(tmp_path / "warehouse.duckdb")
     with duckdb.connect(str(path)) as con:
         quiet = build_report(con, YEAR, CONFIG, registry)
-        con.executemany(
-            "insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                figure("open_warning", "2处", detail="performance_targets|percent_ambiguous", position=93, value=2,
-                       unit="处", decimals=0, src=lineage(1, "表", 8)),
-                figure("open_warning", "1处", detail="fund_ledger|whole_list_replaced", position=93, value=1,
-                       unit="处", decimals=0, src=lineage(1, "表", 3)),
-            ],
-        )  # fmt: skip
+        _add_two_open_warnings(con)
         warned = build_report(con, YEAR, CONFIG, registry)
 
     # Nothing open: the one line the page has, as the page words it.
@@ -293,7 +285,7 @@ def test_the_word_file_prints_the_pages_notes_in_their_order_and_words(tmp_path,
     from pipeline.report import build_report
     from pipeline.report_render import render_docx, render_html, render_xlsx
     from pipeline.report_templates import DEFAULT_TEMPLATES
-    from tests.pipeline.test_report import CONFIG, YEAR, figure, lineage, make_warehouse
+    from tests.pipeline.test_report import CONFIG, YEAR, make_warehouse
 
     prefix, own = "数据质量提示：", None
     if templates != "default":  # a deployment's folder holding its own wording of the notes only
@@ -307,15 +299,7 @@ def test_the_word_file_prints_the_pages_notes_in_their_order_and_words(tmp_path,
         (own / "quality_notes.html.j2").write_text(words, encoding="utf-8")
     path = make_warehouse(tmp_path / "warehouse.duckdb")
     with duckdb.connect(str(path)) as con:
-        con.executemany(
-            "insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                figure("open_warning", "2处", detail="performance_targets|percent_ambiguous", position=93, value=2,
-                       unit="处", decimals=0, src=lineage(1, "表", 8)),
-                figure("open_warning", "1处", detail="fund_ledger|whole_list_replaced", position=93, value=1,
-                       unit="处", decimals=0, src=lineage(1, "表", 3)),
-            ],
-        )  # fmt: skip
+        _add_two_open_warnings(con)
         report = build_report(con, YEAR, CONFIG, registry, own)
 
     page = [p for p in html_outline(render_html(report))["paragraphs"] if p.startswith(prefix)]
@@ -351,3 +335,18 @@ def test_a_bureaus_notes_template_that_prints_nothing_leaves_no_note_in_the_word
     assert "测试区2022年度预算绩效管理工作开展情况" in paragraphs  # the Word file was read
     assert not [p for p in paragraphs if "数据质量" in p or "累计到位" in p]
     assert workbook_notes(render_xlsx(report))[1] == [(NOTHING.text, "")]
+
+
+def _add_two_open_warnings(con) -> None:
+    """Add to the test warehouse's figures two open warnings: a percent read one of two ways, a list replaced."""
+    from tests.pipeline.test_report import figure, lineage
+
+    con.executemany(
+        "insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            figure("open_warning", "2处", detail="performance_targets|percent_ambiguous", position=93, value=2,
+                   unit="处", decimals=0, src=lineage(1, "表", 8)),
+            figure("open_warning", "1处", detail="fund_ledger|whole_list_replaced", position=93, value=1,
+                   unit="处", decimals=0, src=lineage(1, "表", 3)),
+        ],
+    )  # fmt: skip
