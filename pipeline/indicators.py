@@ -261,6 +261,33 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+# What a warned row needs to be placed on its project and year (mart.open_warnings).
+ROW_PLACE = ("submission_id", "sheet", "excel_row", "project_code", "project_name", "year")
+
+
+def register_rows_in_force(con: duckdb.DuckDBPyConnection) -> None:
+    """Define the table macro `intermediate.rows_in_force()`: every staging view's rows, each with its place."""
+    # From the catalog, not a list written in a model: a template added to the registry (`pipeline new-source`)
+    # has its rows placed without anyone editing SQL. An explicit union reads only these columns.
+    views = [
+        name
+        for (name,) in con.execute(
+            "select table_name from information_schema.columns where table_schema = 'staging' "
+            "and column_name in (select unnest(?)) group by table_name having count(*) = ? order by table_name",
+            [list(ROW_PLACE), len(ROW_PLACE)],
+        ).fetchall()
+    ]
+    if not views:
+        raise RuntimeError("staging 中没有带项目和年度的视图：仓库未按登记簿建立")
+    columns = ", ".join(ROW_PLACE)
+    union = " union all ".join(f'select {columns} from staging."{view}"' for view in views)
+    con.execute(f"create or replace macro intermediate.rows_in_force() as table {union}")
+    con.execute(
+        "comment on macro table intermediate.rows_in_force is '每个已接收报表的现行数据行及其项目和年度"
+        "（各 staging 视图之和；提交编号、工作表、Excel行号、项目编码、项目名称、年度），供 mart.open_warnings 定位警告'"
+    )
+
+
 def rebuild(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
     """Rebuild the rules tables and every model in one transaction; on failure nothing changes."""
     con.execute("begin")
@@ -269,6 +296,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
         con.execute("create schema if not exists mart")
         con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
         register_functions(con)
+        register_rows_in_force(con)
         # project_years is what tells the years, so it is created before the config it does not need; and, as
         # it reads no other model, not again.
         ordered = models()

@@ -33,23 +33,8 @@ issues as (
 
 -- Every data row in force, of every template: staging holds only the rows of the files in force.
 rows_in_force as (
-    select submission_id, sheet, excel_row, project_code, project_name, year from staging.compound_list
-    union all
-    select submission_id, sheet, excel_row, project_code, project_name, year from staging.fund_ledger
-    union all
-    select submission_id, sheet, excel_row, project_code, project_name, year from staging.investment_progress
-    union all
-    select submission_id, sheet, excel_row, project_code, project_name, year from staging.performance_monitoring
-    union all
-    select submission_id, sheet, excel_row, project_code, project_name, year from staging.performance_targets
-    union all
-    select submission_id, sheet, excel_row, project_code, project_name, year from staging.project_register
-    union all
-    select submission_id, sheet, excel_row, project_code, project_name, year from staging.report_narrative
-    union all
-    select submission_id, sheet, excel_row, project_code, project_name, year from staging.satisfaction_survey
-    union all
-    select submission_id, sheet, excel_row, project_code, project_name, year from staging.scale_and_cost
+    -- Every staging view's rows (pipeline.indicators.register_rows_in_force, from the catalog).
+    select * from intermediate.rows_in_force()
 ),
 
 -- The slices a warned file took over from an earlier file: what a list it replaced can be of.

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 
+import duckdb
 import pytest
 
-from pipeline.indicators import build_indicators
+from pipeline.indicators import build_indicators, register_rows_in_force
 from pipeline.problems import FIGURE_WARNINGS, RULE_ZH
 from pipeline.registry import load_registry
 from pipeline.report import write_report_files
-from pipeline.warehouse import SQL_DIR
+from pipeline.warehouse import SQL_DIR, ensure_schema
 from pipeline.withdraw import withdraw
 from tests.pipeline.report_outline import html_outline
 from tests.pipeline.test_other_year import FIXED, NEXT, REGISTERS, WRONG_YEAR
@@ -42,9 +43,27 @@ def test_every_warning_that_may_leave_a_figure_wrong_is_a_rule_of_a_family_the_t
     assert all(f'w.family == "{family}"' in templates for family in named)
 
 
-def test_the_open_warnings_model_reads_the_rows_in_force_of_every_template():
-    model = (SQL_DIR / "mart" / "open_warnings.sql").read_text(encoding="utf-8")
-    assert set(re.findall(r"\bstaging\.(\w+)", model)) == set(load_registry().templates)
+def test_the_rows_warnings_are_placed_on_are_every_templates_and_a_new_ones_with_no_sql_edited(tmp_path):
+    registry = load_registry()
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        ensure_schema(con, registry)
+        con.execute("create schema if not exists intermediate")
+        register_rows_in_force(con)
+        [(definition,)] = con.execute(
+            "select macro_definition from duckdb_functions() where function_name = 'rows_in_force'"
+        ).fetchall()
+        assert set(re.findall(r'\bstaging\."?(\w+)', definition)) == set(registry.templates)
+        # A template added since (its staging view made by `pipeline new-source`): placed, with no model edited.
+        con.execute(
+            "create view staging.street_lights as select 7 as submission_id, '表' as sheet, 3 as excel_row, "
+            "'LIGHT-01' as project_code, '路灯' as project_name, 2022 as year"
+        )
+        register_rows_in_force(con)
+        rows = con.execute(
+            "select * from intermediate.rows_in_force() where project_code = 'LIGHT-01'"
+        ).fetchall()
+    assert rows == [(7, "表", 3, "LIGHT-01", "路灯", 2022)]
+    assert "rows_in_force()" in (SQL_DIR / "mart" / "open_warnings.sql").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
