@@ -200,11 +200,10 @@ class Report:
 
 # Reading the warehouse.
 
-# The lineage comes as JSON text: DuckDB turns a list of structs into Python objects slowly, while figures
-# from the same rows share one text, read once (a year of 400 projects has 90,000 figures, 37,000 lineages).
-# Values come as text, made Decimal here: the same Decimal, cheaper than DuckDB's own conversion.
 # Each figure names its lineage by hash; LINEAGES_SQL gives each distinct lineage once (45,000 for 89,000 figures in
-# a year of 400 projects), so the year's 23 MB of lineage text is neither read nor decoded twice.
+# a year of 400 projects), as JSON text: DuckDB turns a list of structs into Python objects slowly, and the year's
+# 23 MB of lineage text is neither read nor decoded twice. Values come as text, made Decimal here: the same Decimal,
+# cheaper than DuckDB's own conversion.
 FIGURES_SQL = """
 select project_code, project_name, figure_key, detail, position, value::varchar, unit, decimals, display_text,
     hash(lineage)
@@ -303,17 +302,17 @@ def _read_lineages(con: duckdb.DuckDBPyConnection, year: int) -> dict[int, tuple
     """Return each distinct lineage of the year's figures by its hash, as one tuple of sources its figures share."""
     # Shared, the renderers format each tuple once; and a file's sheet and rows named by many lineages are one Source.
     lineages: dict[int, tuple[Source, ...]] = {}
-    sources: dict[tuple, Source] = {}
+    sources: dict[Source, Source] = {}
     for lineage_id, text in con.execute(LINEAGES_SQL, [year]).fetchall():
-        if lineage_id in lineages:  # two lineages with one hash: which a figure has cannot be told
+        listed = []
+        for entry in (json.loads(text) if text is not None else None) or ():  # a NULL lineage names no rows
+            source = _source(entry)
+            listed.append(sources.setdefault(source, source))
+        # Two lineages with one hash cannot be told apart, unless they name the same rows (NULL and [] do).
+        if lineages.setdefault(lineage_id, tuple(listed)) != tuple(listed):
             raise ReportError(
                 "mart.report_figures 中两组不同来源的哈希值相同，无法区分数字的来源，报告未生成；请将此信息告知维护人员。"
             )
-        listed = []
-        for entry in json.loads(text) or ():
-            source = _source(entry)
-            listed.append(sources.setdefault(source, source))
-        lineages[lineage_id] = tuple(listed)
     return lineages
 
 

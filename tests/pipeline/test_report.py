@@ -460,6 +460,17 @@ def test_figures_of_one_lineage_share_its_sources_and_a_sheets_rows_are_one_sour
     assert all(len(ids) == 1 for ids in sources.values())
 
 
+def test_a_figure_whose_lineage_is_null_is_read_as_citing_no_rows(warehouse):
+    with duckdb.connect(str(warehouse)) as con:
+        total = figure(
+            "completed_investment_wan", "9万元", project=None, position=4, value=Decimal(9), src=None
+        )
+        con.execute("insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", total)
+        [district] = [p for p in report_module.read_projects(con, YEAR) if p.name is None]
+    [read] = [f for f in district.figures if f.key == "completed_investment_wan"]
+    assert (read.text, read.sources) == ("9万元", ())
+
+
 def test_two_lineages_with_one_hash_stop_the_report_rather_than_mix_their_sources(warehouse, registry):
     class OneHash:
         """A connection whose distinct lineages all come back under the first one's hash."""
