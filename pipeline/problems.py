@@ -211,6 +211,34 @@ def row_problem(
     )
 
 
+def row_value_problem(
+    rule: str,
+    severity: Severity,
+    *,
+    sheet: str | None,
+    excel_row: int,
+    header: str | None,
+    value: str | None,
+    expected: str,
+    fix: str,
+    named: tuple[object, ...] = (),
+) -> Problem:
+    """Build the problem of a row's value that its words name themselves (found elsewhere too, dropped, replaced):
+    第N行, what was found, then how to fix it; unlike `cell_problem`, the value is not quoted as typed."""
+    return Problem(
+        severity,
+        rule,
+        f"第{excel_row}行{expected}，{fix}。",
+        sheet=sheet,
+        excel_row=excel_row,
+        column_header=header,
+        value=value,
+        expected=expected,
+        fix=fix,
+        named=named,
+    )
+
+
 def sheet_named(sheet: str | None, message: str) -> str:
     """Return the words naming a problem's sheet before its message: none where the message begins with them."""
     # Some messages name their sheet themselves (`工作表“清单”：本表是…替代…`), as the receipt's page shows them

@@ -18,7 +18,7 @@ import duckdb
 from pipeline.intake.overlap import rows_by_entry, sheets_of, unique_templates
 from pipeline.layout import ParsedSheet
 from pipeline.parse import ParsedFile
-from pipeline.problems import Problem, Severity
+from pipeline.problems import Problem, Severity, row_value_problem
 from pipeline.projects import slice_parts
 from pipeline.registry import SUMMABLE_TYPES, Registry, Template
 
@@ -160,13 +160,12 @@ def _problem(
 ) -> Problem:
     expected = f"{said}，却列在另一个项目下；如是同一个{header}，两个项目都计入会重复计算"
     fix = _FIX.format(header=header)
-    return Problem(
-        Severity.WARNING,
+    return row_value_problem(
         "listed_in_other_project",
-        f"第{excel_row}行{expected}，{fix}。",
+        Severity.WARNING,
         sheet=sheet,
         excel_row=excel_row,
-        column_header=header,
+        header=header,
         value=value,
         expected=expected,
         fix=fix,

@@ -12,7 +12,7 @@ import duckdb
 from pipeline.layout import ParsedSheet
 from pipeline.offices import Offices
 from pipeline.parse import ParsedFile
-from pipeline.problems import Problem, Severity
+from pipeline.problems import Problem, Severity, row_value_problem
 from pipeline.projects import ProjectRegister, implements, project_name_problem, slice_parts
 from pipeline.registry import Registry, Template
 
@@ -304,13 +304,12 @@ def _took(
         f"{form}中；本单位是该项目的实施单位，该项目的{form}以本表为准，{held.unit}该份{form}中本项目的各行不再计入"
     )
     fix = f"请与{held.unit}核对：如其中有确由其负责的小区，请其只填写这些小区重新报送；否则无需处理"
-    return Problem(
-        Severity.WARNING,
+    return row_value_problem(
         "took_other_unit_list",
-        f"第{record['excel_row']}行{expected}，{fix}。",
+        Severity.WARNING,
         sheet=sheet.name,
         excel_row=record["excel_row"],
-        column_header=header,
+        header=header,
         value=found[0][1],
         expected=expected,
         fix=fix,
@@ -329,13 +328,12 @@ def _taken(
         f"{_when(_period(sheet.template.id, record, 'month' in sheet.template.slice))}的各行已由其替代，不再计入"
     )
     fix = f"如本单位另有该项目的{header}，请只填写确由本单位负责的各行重新报送；如本表是代{file.unit}报送的，无需处理"
-    return Problem(
-        Severity.WARNING,
+    return row_value_problem(
         "listed_by_other_unit",
-        f"第{held.excel_row}行{expected}，{fix}。",
+        Severity.WARNING,
         sheet=held.sheet,
         excel_row=held.excel_row,
-        column_header=header,
+        header=header,
         value=value,
         expected=expected,
         fix=fix,
@@ -358,13 +356,12 @@ def _listed_twice(
         f"如本表是代{others[0]}报送或转报的同一份数据，请在表格上方写明“填报单位：{others[0]}”后重新报送，"
         f"本表即替代其原表；如该{header}确属{unit}，请与{others[0]}核对，只由一方填报"
     )
-    return Problem(
-        Severity.ERROR,
+    return row_value_problem(
         "listed_by_other_unit",
-        f"第{record['excel_row']}行{expected}，{fix}。",
+        Severity.ERROR,
         sheet=sheet.name,
         excel_row=record["excel_row"],
-        column_header=header,
+        header=header,
         value=value,
         expected=expected,
         fix=fix,
@@ -437,13 +434,12 @@ def _repeated(
         f"“{record.get('project_name')}”{when}的{sheet.template.name_zh}，都计入会重复计算"
     )
     fix = "请删去重复的行；如其中一张工作表只是另一张的副本或汇总，请删去该工作表后重新报送"
-    return Problem(
-        Severity.ERROR,
+    return row_value_problem(
         "repeated_in_file",
-        f"第{record['excel_row']}行{expected}，{fix}。",
+        Severity.ERROR,
         sheet=sheet.name,
         excel_row=record["excel_row"],
-        column_header=header,
+        header=header,
         value=str(value),
         expected=expected,
         fix=fix,

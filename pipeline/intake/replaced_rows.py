@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pipeline.layout import ParsedSheet
-from pipeline.problems import Problem, Severity, display
+from pipeline.problems import Problem, Severity, display, row_value_problem
 from pipeline.projects import slice_parts
 from pipeline.registry import MEASURE_OF_TYPE, Column, ColumnType, Registry, Template
 
@@ -127,13 +127,12 @@ def _dropped_dates(template: Template, columns: Columns, key: str, new: Slice, o
         f"每次报送的{template.name_zh}都替代此前报送的该项目本年度全部数据，请将本年度截至目前的全部记录"
         f"（含上述{len(dropped)}行）填报齐全后重新报送；{_WITHDRAW}；如这些记录确应删除，可忽略此提示"
     )
-    return Problem(
-        Severity.WARNING,
+    return row_value_problem(
         "earlier_dates_dropped",
-        f"第{record['excel_row']}行{expected}，{fix}。",
+        Severity.WARNING,
         sheet=sheet.name,
         excel_row=record["excel_row"],
-        column_header=header,
+        header=header,
         value=first.isoformat(),
         expected=expected,
         fix=fix,
