@@ -932,8 +932,8 @@ def read_work_object(url: str, *, fs: S3FileSystem | None = None) -> bytes:
     return get_bytes(url, fs=fs)
 
 
-def list_work_objects(url: str, *, fs: S3FileSystem | None = None) -> list[str]:
-    """Return the URLs of the work files under a run's prefix."""
+def list_objects(url: str, *, fs: S3FileSystem | None = None) -> list[str]:
+    """Return the URLs of every object under a prefix: a run's work files, the receipts."""
     fs = fs or object_filesystem()
     bucket, key = split_url(url)
     scheme = url.partition("://")[0]

@@ -18,7 +18,7 @@ from pipeline import pools
 from pipeline.objectstore import (
     ObjectPath,
     is_url,
-    list_work_objects,
+    list_objects,
     object_filesystem,
     place,
     put_text,
@@ -585,7 +585,7 @@ def mark_deleted(con: duckdb.DuckDBPyConnection, receipts_root: Path | str) -> i
         return 0
     root = place(receipts_root)
     if isinstance(root, ObjectPath):  # one listing of the bucket's receipts, not a request per receipt
-        listed = set(list_work_objects(str(root)))
+        listed = set(list_objects(str(root)))
         present = listed.__contains__
     else:
         present = os.path.exists

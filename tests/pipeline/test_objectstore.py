@@ -23,7 +23,7 @@ from pipeline.objectstore import (
     ObjectStorage,
     is_url,
     join_location,
-    list_work_objects,
+    list_objects,
     object_filesystem,
     publish_objects,
     published,
@@ -563,15 +563,15 @@ def test_work_files_round_trip_under_a_shared_work_location(tmp_path: Path, buck
 
     other = write_work_object(f"{folder}/other.pickle", pickle.dumps(head))
     assert pickle.loads(read_work_object(other)) == head
-    assert list_work_objects(folder) == sorted([target, other])
+    assert list_objects(folder) == sorted([target, other])
 
     with pytest.raises(RuntimeError), writing(f"{folder}/failed.pickle") as handle:
         handle.write(b"half a candidate")
         raise RuntimeError("killed while pickling")
-    assert list_work_objects(folder) == sorted([target, other])  # nothing half-written appears
+    assert list_objects(folder) == sorted([target, other])  # nothing half-written appears
 
     remove_work_objects([target, other, f"{folder}/never-written.pickle"])
-    assert list_work_objects(folder) == []
+    assert list_objects(folder) == []
 
 
 def test_work_files_on_a_local_disk_go_through_the_same_helpers(tmp_path: Path, bucket: str):
