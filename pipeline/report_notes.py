@@ -27,17 +27,21 @@ _MARK = re.compile("\x00([0-9]+)\x00")
 
 
 class Note(NamedTuple):
-    """One 数据质量提示: its text, the figures it prints, and its text cut at them (texts and figures in turn)."""
+    """One 数据质量提示: its text, and that text cut at the figures it prints (texts and figures in turn)."""
 
     text: str
-    figures: tuple[Figure, ...]
     parts: tuple[str | Figure, ...]
+
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        """Return the figures the note prints, in its order."""
+        return tuple(part for part in self.parts if isinstance(part, Figure))
 
 
 # What the workbook's sheet says where the template prints nothing (a bureau's own page may say nothing when all is
 # well); the Word file, as the page, then prints nothing.
 _NOTHING = "未发现需要提示的数据质量问题。"
-NOTHING = Note(_NOTHING, (), (_NOTHING,))
+NOTHING = Note(_NOTHING, (_NOTHING,))
 
 
 class _PlainFigures:
@@ -80,9 +84,8 @@ def quality_notes(context: Context, folders: list[Path]) -> list[Note]:
     for paragraph in _PARAGRAPH.findall(fill(render, TEMPLATE)):
         parts = _parts(paragraph, values.printed)
         if parts:
-            figures = tuple(values.printed[int(n)] for n in _MARK.findall(paragraph))
             text = "".join(part if isinstance(part, str) else shown(part.text) for part in parts)
-            notes.append(Note(text, figures, parts))
+            notes.append(Note(text, parts))
     return notes
 
 
