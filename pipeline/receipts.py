@@ -573,10 +573,11 @@ def _written_early(early: _Early | None, paths: tuple[Path, Path], facts: Receip
 
 
 def mark_deleted(con: duckdb.DuckDBPyConnection, receipts_root: Path | str) -> int:
-    """Mark stale every receipt no longer where it was written, so that `write_receipts` writes it again; return
-    how many."""
+    """Mark stale every receipt no longer where it was written, or written outside today's receipts folder, so that
+    `write_receipts` writes it again; return how many."""
     # A clerk or an operator may delete a receipt by hand; the office must still find one for every file it sent.
-    # Nothing else would ever write it again, as its status has not changed. Either file of the two counts.
+    # Nothing else would ever write it again, as its status has not changed. Either file of the two counts. A data
+    # root moved or restored elsewhere still records the old folder's paths: those receipts go to the new one.
     written = con.execute(
         "select submission_id, receipt_path from ops.submissions "
         "where receipt_path is not null and receipt_status is not distinct from status"
@@ -588,14 +589,19 @@ def mark_deleted(con: duckdb.DuckDBPyConnection, receipts_root: Path | str) -> i
         listed = set(list_objects(str(root)))
         present = listed.__contains__
     else:
-        present = os.path.exists
+        # Recorded resolved, as `contained` writes them: under the folder's resolved path.
+        inside = str(Path(root).resolve()) + os.sep
+
+        def present(path: str) -> bool:
+            return path.startswith(inside) and os.path.isfile(path)
+
     gone = [
         submission_id
         for submission_id, html_path in written
         if not (present(html_path) and present(str(place(html_path).with_suffix(".json"))))
     ]
     if gone:
-        logger.warning("%d份回执已不在原处（被删除或移走），本次重新写出", len(gone))
+        logger.warning("%d份回执已不在原处（被删除、移走，或数据目录已搬迁），本次重新写出", len(gone))
         con.execute(
             "update ops.submissions set receipt_status = null where submission_id in (select unnest(?))",
             [gone],

@@ -73,6 +73,29 @@ def test_a_receipt_deleted_by_hand_is_written_again_by_the_next_run_with_nothing
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
 
 
+def test_a_data_root_moved_elsewhere_gets_its_receipts_written_in_its_own_receipts_folder(
+    settings, registry, register, tmp_path
+):
+    import shutil
+    from dataclasses import replace
+
+    moved_home = tmp_path / "moved"
+    shutil.copytree(settings.home, moved_home)
+    moved = replace(
+        settings,
+        home=moved_home,
+        **{
+            name: moved_home / getattr(settings, name).relative_to(settings.home)
+            for name in ("inbox", "archive", "receipts", "warehouse", "reports", "data_docs")
+        },
+    )
+
+    ingest(moved, registry, progress=False)  # the old data root still there, its receipts too
+
+    [(path,)] = query(moved, "select receipt_path from ops.submissions")
+    assert Path(path).is_relative_to(moved.receipts.resolve()) and Path(path).is_file()
+
+
 @pytest.mark.slow  # 5 s or more on two cores
 def test_receipts_follow_status_changes_duplicate_and_superseded(settings, registry, register):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
