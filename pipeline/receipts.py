@@ -380,8 +380,13 @@ def _write_whole(path: Path, text: str) -> bool:
     except OSError:
         pass
     partial = path.with_name(bounded_name(f".{path.name}", ".partial", NAME_MAX))
-    partial.write_bytes(data)
-    os.replace(partial, path)
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError:
+        # The failure is the receipt's (recorded, retried next run); its half-made copy must not stay beside it.
+        partial.unlink(missing_ok=True)
+        raise
     return True
 
 

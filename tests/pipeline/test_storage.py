@@ -427,6 +427,17 @@ def test_a_receipt_folder_that_cannot_be_written_leaves_the_receipt_stale_and_th
     ]
 
 
+def test_a_receipt_that_cannot_be_renamed_into_place_leaves_no_partial_copy(settings, registry, register):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    folder = settings.receipts / "枣林街道办事处"
+    (folder / "清单.csv.回执.html").mkdir(parents=True)  # a folder where the receipt goes: the rename fails
+
+    report = ingest(settings, registry, progress=False)
+
+    assert [o.status for o in report.outcomes] == ["accepted"] and report.receipts_failed == 1
+    assert [p.name for p in folder.iterdir() if "partial" in p.name] == []
+
+
 def test_status_names_the_stale_receipts(settings, registry, register, capsys):
     from pipeline.cli import main
 
