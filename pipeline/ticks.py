@@ -18,11 +18,11 @@ from pipeline.text import split_header, squash
 
 # Written in a tick cell, these say the value applies (compared after width folding, case-insensitively), as does
 # the column's own value (`own_word`). WPS and printed forms pair a filled box or dot with an empty one: ■ and ● are
-# ticked, □, ☐ and ○ are not.
-MARKS = frozenset({"√", "✓", "✔", "☑", "✅", "v", "y", "是", "1", "●", "■"})
+# ticked, □, ☐ and ○ are not. A check box's linked cell holds TRUE or FALSE, which a CSV saved of it writes as text.
+MARKS = frozenset({"√", "✓", "✔", "☑", "✅", "v", "y", "是", "1", "●", "■", "true"})
 # And these that it does not; a blank cell says so too. Anything else is an error, never a guess: ☒ is a tick
 # on a Western form and a cross (不是) on a Chinese one, so it is asked about.
-UNMARKED = frozenset({"×", "✗", "否", "无", "-", "--", "—", "——", "/", "0", "□", "☐", "○"})
+UNMARKED = frozenset({"×", "✗", "否", "无", "-", "--", "—", "——", "/", "0", "□", "☐", "○", "false"})
 _VARIATION_SELECTORS = dict.fromkeys(range(0xFE00, 0xFE10))
 TICK_FIX = "请在符合的一列打“√”，其余留空"
 SEVERAL_FIX = "请只在符合的一列打“√”，其余留空"

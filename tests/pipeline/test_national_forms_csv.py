@@ -15,7 +15,15 @@ from pipeline.indicators import build_indicators
 from pipeline.parse import ParsedFile, parse_file
 from pipeline.text import rows_text
 from tests.pipeline.test_national_forms import GOALS, MONITORING, PROJECT, UNIT, _home, _night, as_national
-from tests.pipeline.workbooks import csv_bytes, national_monitoring, national_self_evaluation, xlsx
+from tests.pipeline.test_ticks import HEADER_ROW, ticked_monitoring
+from tests.pipeline.test_ticks import MONITORING as TICKED
+from tests.pipeline.workbooks import (
+    csv_bytes,
+    national_monitoring,
+    national_self_evaluation,
+    saved_as_csv,
+    xlsx,
+)
 
 ENCODINGS = ["utf-8", "utf-8-sig", "gb18030"]
 
@@ -139,6 +147,37 @@ def test_a_first_indicator_with_no_heading_has_none_to_carry(registry, demo):
     assert told == [("required", row, "一级指标") for row in (header_row + 1, *under)]
     assert all(LOST_MERGE in e.message_zh for e in parsed.errors)
     assert not [p for p in parsed.warnings if p.rule == "merges_carried"]
+
+
+def _ticked(indicators, *, likelihood_ticks: bool, marks: str) -> tuple[list[list[object]], list[str]]:
+    """Return the official 运行监控表 with tick columns, each tick a √ or (`check box`) a check box's TRUE/FALSE."""
+    rows, merges = ticked_monitoring(indicators, likelihood_ticks=likelihood_ticks)
+    if marks == "check box":
+        ticks = [c for c, header in enumerate(rows[HEADER_ROW]) if header]  # under the sub-header row
+        for row in rows[HEADER_ROW + 1 : HEADER_ROW + 1 + len(indicators)]:
+            for c in ticks:
+                row[c] = row[c] == "√"
+    return rows, merges
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+@pytest.mark.parametrize("marks", ["√", "check box"])
+@pytest.mark.parametrize("likelihood_ticks", [False, True], ids=["causes", "causes-and-likelihood"])
+def test_a_monitoring_form_ticked_and_saved_as_csv_stores_what_its_workbook_stores(
+    registry, encoding, marks, likelihood_ticks
+):
+    indicators = [list(i) for i in TICKED]
+    indicators[1][6] = ("经费保障", "制度保障")  # two causes ticked on one row
+    rows, merges = _ticked(indicators, likelihood_ticks=likelihood_ticks, marks=marks)
+
+    book = parse_file(xlsx({"监控表": rows}, merges={"监控表": merges}), f"{UNIT}/监控表.xlsx", registry)
+    text = parse_file(saved_as_csv(rows, merges, encoding), f"{UNIT}/监控表.csv", registry)
+
+    assert book.all_problems == []
+    assert text.errors == [] and [p.rule for p in text.warnings] == ["merges_carried"]
+    assert _stored(text) == _stored(book)
+    causes = [r["deviation_cause"] for r in text.sheets[0].records]
+    assert causes == ["、".join(c) if isinstance(c, tuple) else c for c in (i[6] for i in indicators)]
 
 
 @pytest.mark.slow

@@ -139,7 +139,7 @@ def test_two_ticks_are_both_causes_in_the_registrys_order(registry):
 
 
 @pytest.mark.parametrize(
-    "mark", ["✓", "✔", "✔\ufe0f", "☑", "✅", "V", "ｖ", "Y", "y", "是", "1", 1, "●", True]
+    "mark", ["✓", "✔", "✔\ufe0f", "☑", "✅", "V", "ｖ", "Y", "y", "是", "1", 1, "●", True, "TRUE"]
 )
 def test_every_mark_is_a_tick(registry, mark):
     rows, merges = ticked_monitoring(MONITORING)
@@ -152,7 +152,7 @@ def test_every_mark_is_a_tick(registry, mark):
     assert parsed.sheets[0].records[0]["deviation_cause"] == "人员保障"
 
 
-@pytest.mark.parametrize("unmarked", ["×", "✗", "否", "无", "-", "—", "/", "0", 0, " "])
+@pytest.mark.parametrize("unmarked", ["×", "✗", "否", "无", "-", "—", "/", "0", 0, " ", False, "FALSE"])
 def test_every_unmarked_cell_is_no_tick(registry, unmarked):
     rows, merges = ticked_monitoring(MONITORING)
     r, c = _cell(rows, FIRST_DATA_ROW + 1, "制度保障")  # beside the √ under 经费保障

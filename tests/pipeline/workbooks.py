@@ -116,12 +116,15 @@ def xls(
 
 def csv_text(rows: Rows, *, pad: bool = True, delimiter: str = ",") -> str:
     """Return rows as CSV text the way Excel saves it: CRLF, quoted where needed, None as empty,
-    and (with `pad`) every line as wide as the widest, as Excel writes its used range."""
+    and (with `pad`) every line as wide as the widest, as Excel writes its used range; a check box's TRUE/FALSE
+    as Excel writes them."""
     width = max((len(row) for row in rows), default=0) if pad else 0
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n", delimiter=delimiter)
     for row in rows:
-        cells = ["" if value is None else value for value in row]
+        cells = [
+            "" if value is None else str(value).upper() if isinstance(value, bool) else value for value in row
+        ]
         writer.writerow(cells + [""] * (width - len(cells)))
     return buffer.getvalue()
 
@@ -129,6 +132,18 @@ def csv_text(rows: Rows, *, pad: bool = True, delimiter: str = ",") -> str:
 def csv_bytes(rows: Rows, encoding: str = "utf-8", *, pad: bool = True, delimiter: str = ",") -> bytes:
     """Return rows as CSV bytes; `utf-8-sig` writes a BOM, `gb18030` is what Chinese Excel writes."""
     return csv_text(rows, pad=pad, delimiter=delimiter).encode(encoding)
+
+
+def saved_as_csv(rows: Rows, merges: Iterable[str], encoding: str = "utf-8") -> bytes:
+    """Return the CSV Excel's “另存为CSV” writes of a sheet: a merged range's value in its top-left cell only."""
+    flat = [list(row) for row in rows]
+    for merge in merges:
+        left, top, right, bottom = range_boundaries(merge)
+        for row in flat[top - 1 : bottom]:
+            for column in range(left - 1, min(right, len(row))):
+                if row is not flat[top - 1] or column != left - 1:
+                    row[column] = None
+    return csv_bytes(flat, encoding)
 
 
 def sheet_of(*lines: Sequence[object]) -> list[list[object]]:
