@@ -126,7 +126,8 @@ RULE_ZH = {
 # what may be off: `other_year` rows copied from another year; `left_in_force` a resent whole-year form left out
 # projects whose earlier rows still count (the project is one the warning names, held by an earlier file);
 # `replaced` earlier rows dropped by a resent form; `area` an area in the wrong unit; `reading` a value read one
-# of two ways. Written to config.figure_warnings for mart.open_warnings.
+# of two ways (a CSV form's blank 一级/二级指标 read as the one above: a wrong carry counts a row's 分值 and score
+# under another indicator). Written to config.figure_warnings for mart.open_warnings.
 FIGURE_WARNINGS = {
     "same_as_other_year": "other_year",
     "project_left_in_force": "left_in_force",
@@ -137,6 +138,7 @@ FIGURE_WARNINGS = {
     "total_row_parts_unclear": "reading",
     "percent_ambiguous": "reading",
     "indicator_unit_assumed": "reading",
+    "merges_carried": "reading",
 }
 
 

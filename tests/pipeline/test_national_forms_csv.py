@@ -11,10 +11,11 @@ import pytest
 from openpyxl.utils.cell import range_boundaries
 
 from pipeline.flattened import LOST_MERGE
-from pipeline.indicators import build_indicators
 from pipeline.parse import ParsedFile, parse_file
+from pipeline.problems import RULE_ZH
 from pipeline.text import rows_text
 from tests.pipeline.test_national_forms import GOALS, MONITORING, PROJECT, UNIT, _home, _night, as_national
+from tests.pipeline.test_open_warnings import notes, report_texts
 from tests.pipeline.test_ticks import HEADER_ROW, ticked_monitoring
 from tests.pipeline.test_ticks import MONITORING as TICKED
 from tests.pipeline.workbooks import (
@@ -199,7 +200,7 @@ def test_the_demo_night_with_both_national_forms_saved_as_gb18030_csv_scores_as_
         Path(o.inbox_path).name: o
         for o in _night(settings, registry, [p for p in paths if p != simplified] + [national, monitoring])
     }
-    build_indicators(settings, registry)
+    html, word, _ = report_texts(settings, registry, 2022)
 
     for name in (national.name, monitoring.name):
         assert outcomes[name].status == "accepted", outcomes[name].problems
@@ -216,3 +217,11 @@ def test_the_demo_night_with_both_national_forms_saved_as_gb18030_csv_scores_as_
         ).fetchall()
     assert (round(score, 2), grade) == (Decimal("95.18"), "优")  # as from the workbooks (test_national_forms)
     assert months == [(7,)]
+    # A heading carried down may put a row under the wrong indicator: while the forms are in force, the report
+    # names the project for each, as for any value read one of two ways.
+    for template in ("performance_targets", "performance_monitoring"):
+        note = (
+            f"数据质量提示：{PROJECT}2022年度的{registry.templates[template].name_zh}有填写的读法不明确"
+            f"（{RULE_ZH['merges_carried']}1处），已按最可能的读法计入，相关数字和得分可能有误，已在回执中请报送单位核实。"
+        )
+        assert note in notes(html) and note in notes(word)
