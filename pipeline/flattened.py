@@ -22,6 +22,7 @@ class Headings:
 
     def __init__(self, bindings: list[Binding]):
         self.columns = sorted((b.index, b.header) for b in bindings)
+        self.names = {b.index: b.column.name for b in bindings}
         self.above: list[object] = [None] * len(self.columns)
         self.carried: dict[int, list[int]] = {index: [] for index, _ in self.columns}
 
@@ -41,6 +42,10 @@ class Headings:
                 self.carried[index].append(excel_row)
             else:  # nothing above to carry, or under a heading written on this row: the heading is unknown
                 self.above[i], carrying = None, False
+
+    def carried_rows(self) -> dict[str, tuple[int, ...]]:
+        """Return the Excel rows each heading was read from above on, by column name, for the headings carried."""
+        return {self.names[index]: tuple(rows) for index, rows in self.carried.items() if rows}
 
     def problem(self, sheet: str) -> Problem | None:
         """Tell the clerk which blank headings were read from the rows above, and what a CSV cannot show."""

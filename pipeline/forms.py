@@ -14,7 +14,7 @@ from pipeline.problems import Severity, cell_problem, display
 from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, Column, ColumnType, Field, Registry
 from pipeline.rounding import as_rounded
-from pipeline.text import months_so_far, split_header, with_months
+from pipeline.text import months_so_far, rows_text, split_header, with_months
 from pipeline.values import CellError, Noted, UnitContext, cell_parser, is_blank, parse_percent, points_text
 
 # `产出指标（55分）`, or `产出指标（55）` without its 分: a level name carrying the points of the rows under it. A
@@ -586,6 +586,11 @@ def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
             sums[name] += points
         else:  # a 分值 blank or unreadable (`约15`), an error of its own: the sum would blame the level
             unread.add(name)
+    # On a CSV whose blank levels were read as the one above, a row carried under the wrong level puts its points
+    # there: the clerk is sent to those rows as well as to the points.
+    carried = sheet.carried.get(column.name)
+    told = f"；本表是CSV文件，{rows_text(carried)}的「{header}」为空，已按上方读取" if carried else ""
+    check = "，以及按上方读取的行是否属于该指标" if carried else ""
     for name, (points, excel_row, text) in stated.items():
         if sums[name] != points and not unassigned and name not in unread:
             sheet.problems.append(
@@ -595,8 +600,8 @@ def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
                     excel_row=excel_row,
                     header=header,
                     value=_as_typed(grid, excel_row, binding.index) if binding else text,
-                    expected=f"标注的{display(points)}分应等于“{name}”下各指标分值之和{display(sums[name].normalize())}分",
-                    fix="请核对一级指标标注的分值或各指标的分值",
+                    expected=f"标注的{display(points)}分应等于“{name}”下各指标分值之和{display(sums[name].normalize())}分{told}",
+                    fix=f"请核对一级指标标注的分值或各指标的分值{check}",
                     severity=Severity.WARNING,
                 )
             )

@@ -83,6 +83,8 @@ class ParsedSheet:
     dated_months: dict[tuple[int, str], tuple[DatedMonth, object]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # A CSV national form's blank headings read as the one above (flattened.py): column name → those Excel rows.
+    carried: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def header_of(self, column: str, default: str | None = None) -> str:
         """Return a column's header as this sheet wrote it; `default` (else the column's name) where it has none."""
@@ -730,6 +732,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         _warn_hidden_rows(sheet, grid.hidden_rows)
     if headings is not None and (carried := headings.problem(grid.name)) is not None:
         sheet.problems.append(carried)
+        sheet.carried = headings.carried_rows()
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
     sheet.footer_row = footer_row or None
     return sheet
