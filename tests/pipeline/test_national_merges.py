@@ -1,0 +1,71 @@
+"""Text a clerk merges down the rows of several indicators (a shared 原因说明, 偏差原因分析) is each row's, as the
+form shows it; a CSV keeps it on the first row only, and says other blanks read as blank."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.parse import parse_file
+from tests.pipeline.test_national_forms import GOALS, UNIT, as_national
+from tests.pipeline.test_ticks import MONITORING, ticked_monitoring
+from tests.pipeline.workbooks import national_self_evaluation, saved_as_csv, xls, xlsx
+
+SHARED = "雨季延误两个小区外墙施工，计划四季度赶工"
+
+
+def _spanned(indicators: list[list[object]], first: int, span: int, *columns: int) -> None:
+    """Give `span` indicators from `first` on the first one's values in `columns` (the clerk merges them)."""
+    for row in indicators[first + 1 : first + span]:
+        for c in columns:
+            row[c] = indicators[first][c]
+
+
+@pytest.mark.parametrize("write", [xlsx, xls], ids=["xlsx", "xls"])
+def test_a_reason_cause_and_likelihood_merged_over_indicators_are_each_rows(registry, write):
+    indicators = [list(i) for i in MONITORING]
+    indicators[1][6:9] = ["其他", "有可能", SHARED]
+    _spanned(indicators, 1, 2, 6, 7, 8)
+    rows, merges = ticked_monitoring(indicators, likelihood_ticks=True)
+    header = rows[9]  # the sub-header row under 偏差原因分析 and 完成目标可能性
+    first = next(n for n, row in enumerate(rows, start=1) if row[3] == indicators[1][2])
+    spanned = [header.index("其他"), header.index("有可能"), len(header) - 1]  # 原因说明, the last column
+    for c in spanned:
+        letter = chr(ord("A") + c)
+        merges.append(f"{letter}{first}:{letter}{first + 1}")
+        rows[first][c] = None  # only the merge's top cell holds it, as Excel keeps it
+
+    parsed = parse_file(
+        write({"监控表": rows}, merges={"监控表": merges}), f"{UNIT}/监控表.{write.__name__}", registry
+    )
+
+    assert parsed.all_problems == []
+    records = {r["excel_row"]: r for r in parsed.sheets[0].records}
+    for excel_row in (first, first + 1):
+        assert (records[excel_row]["deviation_cause"], records[excel_row]["likelihood"]) == ("其他", "有可能")
+        assert (
+            records[excel_row]["reason"] == SHARED
+        )  # each finding of mart.monitoring_findings gives its reason
+
+    # Saved as CSV, the merge is gone: the row under it reads blank (a guess either way), and the receipt says so.
+    text = parse_file(saved_as_csv(rows, merges, "gb18030"), f"{UNIT}/监控表.csv", registry)
+    assert {r["excel_row"]: r["reason"] for r in text.sheets[0].records}[first + 1] is None
+    assert [p.rule for p in text.errors] == ["required"]  # its 完成目标可能性 too: a required cell, told
+    [carried] = [p for p in text.warnings if p.rule == "merges_carried"]
+    assert "其他栏目的空白单元格按未填写读取" in carried.message_zh
+
+
+def test_a_deviation_note_merged_over_indicators_of_a_self_evaluation_is_each_rows(registry, demo):
+    targets = [list(t) for t in as_national(demo.TARGETS)]
+    targets[0].append(SHARED)
+    targets[1].append(None)  # under the merge
+    rows, merges = national_self_evaluation(targets, goals=GOALS)
+    first = next(n for n, row in enumerate(rows, start=1) if "一级指标" in row) + 1
+    note = rows[first - 2].index("偏差原因分析及改进措施")
+    merges.append(f"{chr(ord('A') + note)}{first}:{chr(ord('A') + note)}{first + 1}")
+
+    parsed = parse_file(xlsx({"自评表": rows}, merges={"自评表": merges}), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    notes = {r["excel_row"]: r["deviation_note"] for r in parsed.sheets[0].records}
+    assert notes[first] and notes[first + 1] == notes[first]  # (a text column folds the full-width comma)
+    assert [n for row, n in notes.items() if row > first + 1] == [None] * (len(targets) - 2)
