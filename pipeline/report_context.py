@@ -268,12 +268,24 @@ def stated_scores(projects: list[ProjectView]) -> list[StatedScores]:
     return found
 
 
+class Cited(str):
+    """A name a template prints that stands for rows it prints no figure of (the form a warning is on, with the
+    figures of the rows warned): every format prints it as the plain name, a 数据质量提示 cites those rows."""
+
+    figures: tuple[Figure, ...]
+
+    def __new__(cls, name: str, figures: tuple[Figure, ...]) -> Cited:
+        cited = super().__new__(cls, name)
+        cited.figures = figures
+        return cited
+
+
 @dataclass(frozen=True, slots=True)
 class Shared:
     """A project's form for one period that several offices' files feed at once, their rows added up."""
 
     project: ProjectView
-    form: str  # the template's Chinese name
+    form: Cited  # the template's Chinese name, citing the offices' rows
     period: str  # 2022年度, or 2022年度5月 for a monthly form
     offices: str  # 、-joined, as mart.shared_slices sorts them
     figure: Figure
@@ -286,7 +298,8 @@ def shared_slices(projects: list[ProjectView], forms: dict[str, str], year: int)
         for figure in p.each("shared_slice"):
             template, _, month = (figure.detail or "").partition("|")
             period = f"{year}年度{f'{month}月' if month else ''}"
-            found.append(Shared(p, forms.get(template, template), period, figure.text, figure))
+            form = Cited(forms.get(template, template), (figure,))
+            found.append(Shared(p, form, period, figure.text, figure))
     return found
 
 
@@ -316,7 +329,7 @@ class OpenWarning:
 
     project: ProjectView
     family: str  # pipeline.problems.FIGURE_WARNINGS: other_year, left_in_force, replaced, area or reading
-    form: str  # the template's Chinese name
+    form: Cited  # the template's Chinese name, citing the cells warned
     rules: tuple[str, ...]  # their rule codes, in FIGURE_WARNINGS' order
     parts: tuple[tuple[str, Figure], ...]  # each rule's name on the receipt, with how many are open (1处)
 
@@ -334,11 +347,13 @@ def open_warnings(projects: list[ProjectView], forms: dict[str, str]) -> list[Op
             )
         for (family, template), warned in sorted(grouped.items()):
             warned.sort(key=lambda each: each[0])
+            # A note may print no count (a list replaced): its form still names the cells warned.
+            form = Cited(forms.get(template, template), tuple(figure for _, _, figure in warned))
             found.append(
                 OpenWarning(
                     p,
                     families[family],
-                    forms.get(template, template),
+                    form,
                     tuple(rule for _, rule, _ in warned),
                     tuple((RULE_ZH[rule], figure) for _, rule, figure in warned),
                 )

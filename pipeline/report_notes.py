@@ -1,4 +1,5 @@
-"""Read the report page's 数据质量提示 as notes of plain text, each with the figures it prints, for Word and Excel."""
+"""Read the report page's 数据质量提示 as notes of plain text, each with the figures it prints or cites, for Word
+and Excel."""
 
 # The words are the page's own: the page includes quality_notes.html.j2 after 表1, and the Word file and the
 # workbook's sheet print that template filled again with the same context, so a bureau's rewording reaches all three.
@@ -13,7 +14,7 @@ from typing import NamedTuple
 from markupsafe import Markup, escape
 
 from pipeline.report import Figure, Report
-from pipeline.report_context import Context
+from pipeline.report_context import Cited, Context
 from pipeline.report_render import DASH, shown
 from pipeline.report_templates import environment, fill, template_folders
 
@@ -21,16 +22,18 @@ TEMPLATE = "quality_notes.html.j2"
 # Each paragraph of the template; the text of the context is escaped, so every tag is the template's own.
 _PARAGRAPH = re.compile(r"<p\b[^>]*>(.*?)</p>", re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
-# A printed figure, as its place in `_PlainFigures.printed`: shown() makes every NUL of a text visible, so a bare
-# NUL is only ever a mark.
+# A printed figure or cited name, as its place in `_PlainFigures.printed`: shown() makes every NUL of a text
+# visible, so a bare NUL is only ever a mark.
 _MARK = re.compile("\x00([0-9]+)\x00")
 
 
 class Note(NamedTuple):
-    """One 数据质量提示: its text, and that text cut at the figures it prints (texts and figures in turn)."""
+    """One 数据质量提示: its text, that text cut at the figures it prints (texts and figures in turn), and the
+    figures of the rows it names without printing them (`report_context.Cited`, a warning's form)."""
 
     text: str
     parts: tuple[str | Figure, ...]
+    cited: tuple[Figure, ...] = ()
 
     @property
     def figures(self) -> tuple[Figure, ...]:
@@ -45,13 +48,13 @@ NOTHING = Note(_NOTHING, (_NOTHING,))
 
 
 class _PlainFigures:
-    """Print values as the page does, escaped for HTML, but a figure as a mark of where it went."""
+    """Print values as the page does, escaped for HTML, but a figure or a cited name as a mark of where it went."""
 
     def __init__(self) -> None:
-        self.printed: list[Figure] = []
+        self.printed: list[Figure | Cited] = []
 
     def __call__(self, value: object) -> object:
-        if type(value) is Figure:
+        if type(value) is Figure or type(value) is Cited:
             self.printed.append(value)
             return Markup(f"\x00{len(self.printed) - 1}\x00")
         if value is None:
@@ -61,16 +64,27 @@ class _PlainFigures:
         return escape(shown(value)) if isinstance(value, str) else escape(value)
 
 
-def _parts(paragraph: str, printed: list[Figure]) -> tuple[str | Figure, ...]:
-    """Cut a paragraph's text at its figures, without the whitespace around it (as the page shows a paragraph)."""
-    cut = _MARK.split(_TAG.sub("", paragraph))  # text, a figure's place, text, …, text
-    texts = [unescape(text) for text in cut[::2]]
+def _parts(
+    paragraph: str, printed: list[Figure | Cited]
+) -> tuple[tuple[str | Figure, ...], tuple[Figure, ...]]:
+    """Cut a paragraph's text at its figures, without the whitespace around it (as the page shows a paragraph); and
+    return the figures its cited names cite."""
+    cut = _MARK.split(_TAG.sub("", paragraph))  # text, a mark's place, text, …, text
+    texts, figures, cited = [unescape(cut[0])], [], []  # a figure between each two texts
+    for place, text in zip(cut[1::2], cut[2::2], strict=True):
+        value = printed[int(place)]
+        if type(value) is Cited:  # printed as the plain name it is, part of the text around it
+            cited += value.figures
+            texts[-1] += shown(value) + unescape(text)
+        else:
+            figures.append(value)
+            texts.append(unescape(text))
     texts[0] = texts[0].lstrip()
     texts[-1] = texts[-1].rstrip()
     parts: list[str | Figure] = [texts[0]]
-    for place, text in zip(cut[1::2], texts[1:], strict=True):
-        parts += [printed[int(place)], text]
-    return tuple(part for part in parts if part != "")
+    for figure, text in zip(figures, texts[1:], strict=True):
+        parts += [figure, text]
+    return tuple(part for part in parts if part != ""), tuple(cited)
 
 
 def quality_notes(context: Context, folders: list[Path]) -> list[Note]:
@@ -82,10 +96,10 @@ def quality_notes(context: Context, folders: list[Path]) -> list[Note]:
 
     notes = []
     for paragraph in _PARAGRAPH.findall(fill(render, TEMPLATE)):
-        parts = _parts(paragraph, values.printed)
+        parts, cited = _parts(paragraph, values.printed)
         if parts:
             text = "".join(part if isinstance(part, str) else shown(part.text) for part in parts)
-            notes.append(Note(text, parts))
+            notes.append(Note(text, parts, cited))
     return notes
 
 
@@ -95,3 +109,4 @@ def report_quality_notes(report: Report) -> list[Note]:
     if "notes" not in memo:
         memo["notes"] = quality_notes(report.context, template_folders(report.templates))
     return memo["notes"]
+

@@ -378,7 +378,8 @@ def render_xlsx(report: Report) -> bytes:
                 QUALITY_NOTES,
                 QUALITY_NOTES,
                 ("提示内容", SOURCES),
-                [[note.text, _sources_of(note.figures, lineage)] for note in notes],
+                # The rows of what a note names count as its sources too: a list replaced prints no figure.
+                [[note.text, _sources_of((*note.figures, *note.cited), lineage)] for note in notes],
                 [100, 70],
             )
     sheet(

@@ -16,6 +16,7 @@ from pipeline.warehouse import SQL_DIR, ensure_schema
 from pipeline.withdraw import withdraw
 from tests.pipeline.report_outline import html_outline
 from tests.pipeline.test_other_year import FIXED, NEXT, REGISTERS, WRONG_YEAR
+from tests.pipeline.test_projects import marts
 from tests.pipeline.test_replaced import FEBRUARY, JANUARY, JIA_A, JIA_B, REGISTER
 from tests.pipeline.test_report import _Page
 
@@ -31,6 +32,33 @@ def report_texts(settings, registry, year: int) -> tuple[str, str, bytes]:
 
 def notes(text: str) -> list[str]:
     return re.findall(r"数据质量提示：[^。]*。", text)
+
+
+def published_sources(settings, year: int) -> dict[str, str]:
+    """Return each line of the published workbook's 数据质量提示 sheet with its 来源 cell."""
+    [workbook] = (settings.reports / str(year)).glob("*.xlsx")
+    return dict(workbook_notes(workbook.read_bytes())[1])
+
+
+def header_source(settings, year: int, submission_id: int) -> str:
+    """Return the source line the workbook writes for a file's sheet at its header, numbered as in its appendix."""
+    import io
+
+    import openpyxl
+
+    from pipeline.report import Source
+    from pipeline.report_render import source_line
+
+    [(name, sha256, unit, sheet, header)] = marts(
+        settings,
+        "select original_name, sha256, unit, sheet, header_first_row from ops.submissions "
+        "join ops.sheets using (submission_id) where submission_id = ?",
+        [submission_id],
+    )
+    [workbook] = (settings.reports / str(year)).glob("*.xlsx")
+    appendix = openpyxl.load_workbook(io.BytesIO(workbook.read_bytes()))["数据来源"]
+    [number] = [row[0] for row in appendix.iter_rows(min_row=3, values_only=True) if row[4] == sha256]
+    return source_line(Source(submission_id, name, sha256, unit, sheet, (header,)), number)
 
 
 def test_every_warning_that_may_leave_a_figure_wrong_is_a_rule_of_a_family_the_templates_word():
@@ -84,6 +112,10 @@ def test_a_project_left_out_of_a_resent_ledger_is_named_until_either_file_is_wit
     html, word, first = report_texts(settings, registry, 2022)
     assert note in notes(html)
     assert note in notes(word)  # the Word report, the one a bureau sends on
+    # It prints no figure; the workbook's line still names the resent ledger it is warned on, as figures are named.
+    assert published_sources(settings, 2022)[note] == header_source(
+        settings, 2022, outcomes[FEBRUARY[0]].submission_id
+    )
     assert not [n for n in notes(html) if JIA_A in n and "重新报送" in n]  # the project listed is not named
     assert report_texts(settings, registry, 2022)[2] == first  # rebuilt, byte for byte the same
 
@@ -236,6 +268,10 @@ def test_a_list_replaced_for_one_project_of_a_two_project_sheet_names_that_proje
     assert replaced == [f"数据质量提示：{JIA_A}{YEAR}年度的{form}经重新报送，原表中新表未列出的行不再计入；如新表不完整，"
                         "相关数字会少计，已在回执中请报送单位核实。"]  # fmt: skip
     assert [n for n in notes(word) if "经重新报送" in n] == replaced
+    # The workbook's line names the resent list the warning is on, at its header (a warning of the sheet as a whole).
+    assert published_sources(settings, YEAR)[replaced[0]] == header_source(
+        settings, YEAR, outcome.submission_id
+    )
 
 
 COMPOUNDS = ("棉纺厂东院", "市委小区", "育源小区")
@@ -281,6 +317,9 @@ def test_the_workbook_lists_the_pages_notes_in_its_order_and_words_with_their_so
     # A line's figures bring their rows, as every table of the workbook cites them.
     [reading] = [sources for text, sources in rows if "读法不明确" in text]
     assert "工作表“表” 第8行" in reading
+    # A note printing no figure names the rows of what it is about: the list replaced, warned at its row 3.
+    [replaced] = [sources for text, sources in rows if "经重新报送" in text]
+    assert "工作表“表” 第3行" in replaced
     assert render_xlsx(warned) == content  # rebuilt, byte for byte the same
 
 

@@ -833,6 +833,7 @@ def test_another_offices_ledger_in_force_beside_the_units_is_named_in_the_report
     from pipeline.intake import ingest
     from pipeline.withdraw import withdraw
     from tests.pipeline.test_intake import query
+    from tests.pipeline.test_open_warnings import published_sources
 
     ledger = "日期,项目名称,资金来源,类型,金额（万元）\n2022-01-05,枣林街道办事处改造老旧小区,中央补助资金,到位,100\n"
     own = settings.inbox / "枣林街道办事处" / "台账.csv"
@@ -866,6 +867,12 @@ def test_another_offices_ledger_in_force_beside_the_units_is_named_in_the_report
     html, word, first = report()
     assert note in html
     assert note in word  # the Word report, the one a bureau sends on
+    # It prints no figure; the workbook's line names both offices' ledgers, each with its office.
+    [sources] = [cited for text, cited in published_sources(settings, 2022).items() if text.startswith(note)]
+    assert [line.split("（")[1].split("）")[0] for line in sources.splitlines()] == [
+        "枣林街道办事处",
+        "南阳市城乡一体化示范区管理委员会",
+    ]
     assert report()[2] == first  # rebuilt, byte for byte the same
 
     # Withdrawn, the other office's ledger no longer counts, and the note goes with it.
