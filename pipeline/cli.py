@@ -123,6 +123,8 @@ def _publish_report(args: argparse.Namespace, year: int | None) -> Path:
         files = write_report_files(args.settings, year, args.registry)
     print(f"{year}年度报告（Word）：{files.docx}", file=sys.stdout)
     print(f"{year}年度指标表（Excel）：{files.xlsx}", file=sys.stdout)
+    for warning in files.warnings:
+        say(f"报告模板提示：{warning}", sys.stderr)
     return files.html
 
 

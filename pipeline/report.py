@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -29,6 +30,8 @@ from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.text import printable
 from pipeline.warehouse import reader
+
+logger = logging.getLogger(__name__)
 
 REPORT_CONFIG = REGISTRY_DIR / "report.yaml"
 # Characters Windows, Excel or a shell would trip over in a file name.
@@ -533,6 +536,9 @@ class ReportFiles:
     html: Path
     docx: Path
     xlsx: Path
+    warnings: tuple[
+        str, ...
+    ] = ()  # what an operator should fix in the templates; the report is written all the same
 
 
 def write_report(
@@ -557,8 +563,12 @@ def write_report_files(
 def _write_report_files(
     settings: Settings, year: int, registry: Registry, config: ReportConfig
 ) -> ReportFiles:
-    from pipeline import forked, report_charts, report_render
+    from pipeline import forked, report_charts, report_notes, report_render
+    from pipeline.report_templates import template_folders
 
+    warnings = [report_notes.docx_notes_warning(template_folders(settings.report_templates))]
+    for warning in filter(None, warnings):
+        logger.warning("%s", warning)
     with set_aside() as set_aside_now:
         with collector_paused(), reader(settings.warehouse) as con:
             report = build_report(con, year, config, registry, settings.report_templates)
@@ -577,4 +587,4 @@ def _write_report_files(
     # Locally `reports/<year>`; on object storage the version prefix its LATEST.json names.
     folder = publish_set(location_path(settings.reports) / str(year), content)
     _record_published(settings, year, fingerprint)  # after publishing: a crash between leaves it listed stale
-    return ReportFiles(*(folder / file_name for file_name in content))
+    return ReportFiles(*(folder / file_name for file_name in content), tuple(filter(None, warnings)))

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from pipeline.report import Figure, Report
 from pipeline.report_context import Cited, Context
 from pipeline.report_render import DASH, shown
-from pipeline.report_templates import environment, fill, template_folders
+from pipeline.report_templates import DOCX_TEMPLATE, environment, fill, find_template, template_folders
 
 TEMPLATE = "quality_notes.html.j2"
 # Each paragraph of the template; the text of the context is escaped, so every tag is the template's own.
@@ -110,3 +110,30 @@ def report_quality_notes(report: Report) -> list[Note]:
         memo["notes"] = quality_notes(report.context, template_folders(report.templates))
     return memo["notes"]
 
+
+# The name report.docx prints the notes by (`{%p for note in quality_notes %}`), since commit 8aa39ef (2026-12); a
+# bureau's copy made before holds its own old words of the notes instead, which quality_notes.html.j2 never reaches.
+NOTES_NAME = "quality_notes"
+
+
+def docx_notes_warning(folders: list[Path]) -> str | None:
+    """Say so when the Word template in use prints no `quality_notes`: its notes are not the page's."""
+    from docxtpl import DocxTemplate
+    from jinja2 import TemplateSyntaxError, meta
+
+    path = find_template(folders, DOCX_TEMPLATE)
+    template = DocxTemplate(str(path))
+    template.render_init()
+    try:  # as render_docx reads it: tags split across runs joined, {%p …%} as {% …%}
+        source = template.patch_xml(template.get_xml())
+        names = meta.find_undeclared_variables(environment(folders, None, autoescape=True).parse(source))
+    except TemplateSyntaxError:
+        return None  # the report is not written, and says where the template is wrong
+    if NOTES_NAME in names:
+        return None
+    return (
+        f"报告模板 {path} 没有 {{%p for note in {NOTES_NAME} %}} 循环：Word 版的数据质量提示不取自 {TEMPLATE}，"
+        "可能与网页版、Excel 版不同（2026年12月以前复制的 report.docx 里是数据质量提示各段文字的旧副本）。报告照常生成；"
+        f"请按 docs/report-templates.md 把旧副本的那些段落换成 {{%p for note in {NOTES_NAME} %}}、{{{{ note }}}}、"
+        "{%p endfor %} 三段。"
+    )

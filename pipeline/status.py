@@ -25,6 +25,9 @@ class Status:
     skipped: list[tuple] = field(default_factory=list)  # the last run's entries not taken in: (path, reason)
     rejected: list[tuple] = field(default_factory=list)  # (unit, file, reason, receipt path)
     stale_reports: list[int] = field(default_factory=list)  # published years whose data has changed since
+    template_warnings: list[str] = field(
+        default_factory=list
+    )  # the deployment's own report templates' problems
 
 
 def status(settings: Settings) -> Status:
@@ -32,6 +35,7 @@ def status(settings: Settings) -> Status:
     from pipeline.report import stale_reports
 
     result = Status(receipts=str(settings.receipts), warehouse=str(settings.warehouse))
+    result.template_warnings = template_warnings(settings)
     if current_version(settings.warehouse) is None:
         return result
     with published_reader(settings.warehouse) as con:
@@ -57,6 +61,21 @@ def status(settings: Settings) -> Status:
             "where run_finished_at = (select max(finished_at) from ops.runs) order by inbox_path"
         ).fetchall()
     return result
+
+
+def template_warnings(settings: Settings) -> list[str]:
+    """Say what of the deployment's own report templates (PIPELINE_REPORT_TEMPLATES) the report warns of."""
+    from pipeline.report import ReportError
+    from pipeline.report_notes import docx_notes_warning
+    from pipeline.report_templates import template_folders
+
+    if settings.report_templates is None:  # ours, tested
+        return []
+    try:
+        warning = docx_notes_warning(template_folders(settings.report_templates))
+    except ReportError as exc:  # no such folder: the report is not written
+        return [str(exc)]
+    return [warning] if warning else []
 
 
 def _line(value: str) -> str:
@@ -103,6 +122,8 @@ def render(result: Status) -> str:
         lines += [f"  {_line(path)}：{_line(reason)}" for path, reason in result.skipped]
     if result.stale_reports:
         lines += ["", *stale_lines(result.stale_reports)]
+    if result.template_warnings:
+        lines += ["", "报告模板提示：", *(f"  {warning}" for warning in result.template_warnings)]
     if result.stale_receipts:
         lines += ["", f"待重写的回执 {len(result.stale_receipts)} 份（下次运行时重试）："]
         lines += [

@@ -408,3 +408,87 @@ def _add_two_open_warnings(con) -> None:
                    unit="处", decimals=0, src=lineage(1, "表", 3)),
         ],
     )  # fmt: skip
+
+
+# The notes of the Word template as shipped since 8aa39ef: the page's, printed by one loop.
+NOTES_LOOP = (
+    "<w:p><w:r><w:t>{%p for note in quality_notes %}</w:t></w:r></w:p>"
+    '<w:p><w:pPr><w:ind w:firstLine="480"/></w:pPr><w:r><w:t>{{ note }}</w:t></w:r></w:p>'
+    "<w:p><w:r><w:t>{%p endfor %}</w:t></w:r></w:p>"
+)
+
+
+def old_word_template(folder) -> None:
+    """Write into a bureau's folder a report.docx as copied before 8aa39ef: its own words of the notes, no loop."""
+    import zipfile
+
+    from pipeline.report_templates import DEFAULT_TEMPLATES
+
+    def paragraph(text: str) -> str:
+        return f'<w:p><w:pPr><w:ind w:firstLine="480"/></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>'
+
+    own_words = (
+        "<w:p><w:r><w:t>{%p if doubts %}</w:t></w:r></w:p>"
+        + paragraph("数据质量提示：{{ doubts|length }}个项目累计支付超过累计到位，请核实资金台账。")
+        + "<w:p><w:r><w:t>{%p else %}</w:t></w:r></w:p>"
+        + paragraph("数据质量提示：未发现累计支付超过累计到位的项目（本局旧副本）。")
+        + "<w:p><w:r><w:t>{%p endif %}</w:t></w:r></w:p>"
+    )
+    with (
+        zipfile.ZipFile(DEFAULT_TEMPLATES / "report.docx") as shipped,
+        zipfile.ZipFile(folder / "report.docx", "w", zipfile.ZIP_DEFLATED) as copy,
+    ):
+        for member in shipped.infolist():
+            data = shipped.read(member)
+            if member.filename == "word/document.xml":
+                body = data.decode("utf-8")
+                assert body.count(NOTES_LOOP) == 1  # the shipped template as this test knows it
+                data = body.replace(NOTES_LOOP, own_words).encode("utf-8")
+            copy.writestr(member, data)
+
+
+@pytest.mark.slow
+def test_a_bureaus_word_template_with_its_own_old_notes_is_warned_of_and_the_report_still_written(
+    settings, registry, tmp_path, monkeypatch, capsys, caplog
+):
+    """docs/report-templates.md: a report.docx copied before the notes loop is named, wherever templates are."""
+    import dataclasses
+    import logging
+
+    import docx
+
+    from pipeline.cli import main
+    from pipeline.report_notes import docx_notes_warning
+    from pipeline.report_templates import template_folders
+    from pipeline.status import render, status
+    from tests.pipeline.test_projects import take_in
+
+    own = tmp_path / "bureau"
+    own.mkdir()
+    old_word_template(own)
+    assert docx_notes_warning(template_folders(None)) is None  # the shipped template prints the page's notes
+    warning = docx_notes_warning(template_folders(own))
+    assert warning is not None and str(own / "report.docx") in warning and "quality_notes" in warning
+
+    take_in(settings, registry, REGISTER, JANUARY)
+    monkeypatch.setenv("PIPELINE_REPORT_TEMPLATES", str(own))
+    settings = dataclasses.replace(settings, report_templates=own)
+    capsys.readouterr()
+    with caplog.at_level(logging.WARNING, logger="pipeline.report"):
+        assert main(["report", "--year", "2022"]) == 0  # written all the same
+    out, err = capsys.readouterr()
+    assert f"报告模板提示：{warning}" in err.splitlines()
+    assert [r.getMessage() for r in caplog.records if r.name == "pipeline.report"] == [warning]
+    [word] = (settings.reports / "2022").glob("*.docx")
+    assert "数据质量提示：未发现累计支付超过累计到位的项目（本局旧副本）。" in [
+        p.text for p in docx.Document(str(word)).paragraphs
+    ]
+    assert f"  {warning}" in render(status(settings)).splitlines()
+
+    # The bureau's template mended (the loop back in), nothing is said.
+    (own / "report.docx").unlink()
+    (own / "report.docx").write_bytes((template_folders(None)[0] / "report.docx").read_bytes())
+    capsys.readouterr()
+    assert main(["report", "--year", "2022"]) == 0
+    assert "报告模板提示" not in capsys.readouterr().err
+    assert "报告模板提示" not in render(status(settings))
