@@ -536,9 +536,8 @@ class ReportFiles:
     html: Path
     docx: Path
     xlsx: Path
-    warnings: tuple[
-        str, ...
-    ] = ()  # what an operator should fix in the templates; the report is written all the same
+    # What an operator should fix in the templates; the report is written all the same.
+    warnings: tuple[str, ...] = ()
 
 
 def write_report(
@@ -566,7 +565,11 @@ def _write_report_files(
     from pipeline import forked, report_charts, report_notes, report_render
     from pipeline.report_templates import template_folders
 
-    warnings = [report_notes.docx_notes_warning(template_folders(settings.report_templates))]
+    # Only a bureau's own templates are looked at: the shipped report.docx prints the notes (tested), and reading
+    # it again would cost every report its parse.
+    warnings = []
+    if settings.report_templates is not None:
+        warnings.append(report_notes.docx_notes_warning(template_folders(settings.report_templates)))
     for warning in filter(None, warnings):
         logger.warning("%s", warning)
     with set_aside() as set_aside_now:

@@ -25,9 +25,8 @@ class Status:
     skipped: list[tuple] = field(default_factory=list)  # the last run's entries not taken in: (path, reason)
     rejected: list[tuple] = field(default_factory=list)  # (unit, file, reason, receipt path)
     stale_reports: list[int] = field(default_factory=list)  # published years whose data has changed since
-    template_warnings: list[str] = field(
-        default_factory=list
-    )  # the deployment's own report templates' problems
+    # The deployment's own report templates' problems (the report is written all the same).
+    template_warnings: list[str] = field(default_factory=list)
 
 
 def status(settings: Settings) -> Status:

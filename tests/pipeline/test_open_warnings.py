@@ -447,6 +447,15 @@ def old_word_template(folder) -> None:
             copy.writestr(member, data)
 
 
+def test_the_shipped_word_template_prints_the_pages_notes_so_the_report_never_checks_it(tmp_path):
+    from pipeline.report_notes import docx_notes_warning
+    from pipeline.report_templates import template_folders
+
+    assert docx_notes_warning(template_folders(None)) is None
+    old_word_template(tmp_path)
+    assert "quality_notes" in (docx_notes_warning(template_folders(tmp_path)) or "")
+
+
 @pytest.mark.slow
 def test_a_bureaus_word_template_with_its_own_old_notes_is_warned_of_and_the_report_still_written(
     settings, registry, tmp_path, monkeypatch, capsys, caplog
