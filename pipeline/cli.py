@@ -131,7 +131,7 @@ def _publish_report(args: argparse.Namespace, year: int | None) -> Path:
 def _report(args: argparse.Namespace) -> tuple[int, Path | None]:
     """Publish the year's report, saying why not if it cannot be; return the exit status and the HTML's path."""
     from pipeline.indicators import NoDataError
-    from pipeline.report import ReportError
+    from pipeline.report_model import ReportError
 
     try:
         with run_lock(args.settings, wait_seconds=0, purpose=f"pipeline {args.command}"):

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from pipeline import forked
 
 if TYPE_CHECKING:
-    from pipeline.report import Project, Report
+    from pipeline.report_model import Project, Report
 
 # Bump when the drawing code changes, so charts kept from before are drawn again.
 VERSION = 1

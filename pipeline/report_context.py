@@ -16,9 +16,9 @@ from typing import Any
 
 from pipeline.problems import FIGURE_WARNINGS, RULE_ZH
 from pipeline.registry import REGISTRY_DIR, RegistryError, read_yaml
-from pipeline.report import Figure, Project, ReportError, Source, SourceFile, Table
 from pipeline.report_charts import Chart, funds_chart, progress_chart
-from pipeline.report_render import received_text
+from pipeline.report_model import Figure, Project, ReportError, Source, SourceFile, Table
+from pipeline.report_text import received_text
 from pipeline.rounding import as_rounded, as_written
 
 FIGURE_KEYS = REGISTRY_DIR / "report_figures.yaml"

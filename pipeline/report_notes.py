@@ -13,10 +13,10 @@ from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
-from pipeline.report import Figure, Report
 from pipeline.report_context import Cited, Context
-from pipeline.report_render import DASH, shown
+from pipeline.report_model import Figure, Report
 from pipeline.report_templates import DOCX_TEMPLATE, environment, fill, find_template, template_folders
+from pipeline.report_text import DASH, shown
 
 TEMPLATE = "quality_notes.html.j2"
 # Each paragraph of the template; the text of the context is escaped, so every tag is the template's own.

@@ -1,4 +1,4 @@
-"""Render the report (`pipeline.report.Report`) as HTML, Word and Excel, byte for byte reproducibly."""
+"""Render the report (`pipeline.report_model.Report`) as HTML, Word and Excel, byte for byte reproducibly."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from collections.abc import Callable
 from html import escape
 
 from pipeline import report_charts
-from pipeline.report import Figure, Inline, Report, Source
 from pipeline.report_charts import Chart
-from pipeline.text import printable, rows_text
+from pipeline.report_model import Figure, Inline, Report, Source
+from pipeline.report_text import DASH, received_text, shown, source_line
 
-DASH = "—"
 # A figure with no rows behind it: say why, rather than show an empty source.
 NO_ROWS = {
     "negative_list_hits": "资金台账中没有支出用途列入负面清单的支付，故无对应的报表行",
@@ -24,22 +23,9 @@ NO_ROWS = {
 NO_ROWS_DEFAULT = "无对应的报表行"
 
 
-def source_line(source: Source, number: int | None) -> str:
-    """Describe one source: [n] file (unit) sheet, rows, fingerprint."""
-    where = [f"[{number}]" if number else "", source.original_name]
-    if source.unit:
-        where.append(f"（{source.unit}）")
-    if source.sheet:
-        where.append(f" 工作表“{source.sheet}”")
-    if source.excel_rows:
-        where.append(f" {rows_text(source.excel_rows)}")
-    where.append(f" · SHA-256 {source.sha256[:12]}…")
-    return "".join(where)
-
-
 class _Lineage:
     """Lineage lines for one rendering, each tuple of sources and each source written once: figures computed from
-    the same rows share their tuple, and lineages the same sheet's rows (pipeline.report.read_projects)."""
+    the same rows share their tuple, and lineages the same sheet's rows (pipeline.report_read.read_projects)."""
 
     def __init__(self, report: Report):
         self.numbers = report.file_number
@@ -66,24 +52,11 @@ class _Lineage:
         return known[1]
 
 
-# What XML 1.0 cannot hold and printable() leaves as it is.
-_NOT_IN_XML = re.compile("[\ufffe\uffff]")
-
-
-def shown(text: str) -> str:
-    """Return text as every format prints it: control and bidi characters visible, nothing XML cannot hold."""
-    return _NOT_IN_XML.sub("\ufffd", printable(text))
-
-
 def plain(part: Inline) -> str:
     """Return an inline part as the text it prints."""
     if part is None:
         return DASH
     return part.text if isinstance(part, Figure) else part
-
-
-def received_text(moment: dt.datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M:%S}"
 
 
 # HTML
@@ -172,12 +145,6 @@ _PICTURE = (
     '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic>'
     "</wp:inline></w:drawing></w:r>"
 )
-
-
-def docx_text(text: str) -> str:
-    """Return text for WordprocessingML: shown as printed, escaped, a line break as a break of the run."""
-    lines = [escape(line, quote=False) for line in shown(text).split("\n")]
-    return '</w:t><w:br/><w:t xml:space="preserve">'.join(lines)
 
 
 def docx_chart(chart: Chart, png: bytes, width: int, number: int) -> str:

@@ -26,10 +26,10 @@ from jinja2.runtime import LoopContext
 from jinja2.sandbox import MAX_RANGE, SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
-from pipeline.report import Figure, ReportError, Source
 from pipeline.report_charts import Chart
 from pipeline.report_context import RENDERING, Context
-from pipeline.report_render import DASH, docx_text
+from pipeline.report_model import Figure, ReportError, Source
+from pipeline.report_text import DASH, docx_text
 
 PARAGRAPH = re.compile(r"<w:p([ >])")
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "report"

@@ -64,7 +64,7 @@ def status(settings: Settings) -> Status:
 
 def template_warnings(settings: Settings) -> list[str]:
     """Say what of the deployment's own report templates (PIPELINE_REPORT_TEMPLATES) the report warns of."""
-    from pipeline.report import ReportError
+    from pipeline.report_model import ReportError
     from pipeline.report_notes import docx_notes_warning
     from pipeline.report_templates import template_folders
 

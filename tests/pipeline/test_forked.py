@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import forked
-from pipeline.report import ReportError
+from pipeline.report_model import ReportError
 
 REPO = Path(__file__).resolve().parents[2]
 

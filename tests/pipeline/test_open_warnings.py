@@ -46,8 +46,8 @@ def header_source(settings, year: int, submission_id: int) -> str:
 
     import openpyxl
 
-    from pipeline.report import Source
-    from pipeline.report_render import source_line
+    from pipeline.report_model import Source
+    from pipeline.report_text import source_line
 
     [(name, sha256, unit, sheet, header)] = marts(
         settings,
@@ -193,7 +193,7 @@ def test_each_family_is_worded_in_the_page_and_the_word_report_with_its_rules_an
     import docx
     import duckdb
 
-    from pipeline.report import build_report
+    from pipeline.report_read import build_report
     from pipeline.report_render import render_docx, render_html
     from tests.pipeline.test_report import CONFIG, YEAR, ZAOLIN, figure, lineage, make_warehouse
 
@@ -291,7 +291,7 @@ def workbook_notes(content: bytes) -> tuple[list[str], list[tuple[str, str]]]:
 def test_the_workbook_lists_the_pages_notes_in_its_order_and_words_with_their_sources(tmp_path, registry):
     import duckdb
 
-    from pipeline.report import build_report
+    from pipeline.report_read import build_report
     from pipeline.report_render import render_html, render_xlsx
     from tests.pipeline.test_report import CONFIG, YEAR, make_warehouse
 
@@ -340,7 +340,7 @@ def test_the_word_file_prints_the_pages_notes_in_their_order_and_words(tmp_path,
     """docs/report-templates.md: quality_notes.html.j2 words the notes of the page, the workbook and the Word file."""
     import duckdb
 
-    from pipeline.report import build_report
+    from pipeline.report_read import build_report
     from pipeline.report_render import render_docx, render_html, render_xlsx
     from pipeline.report_templates import DEFAULT_TEMPLATES
     from tests.pipeline.test_report import CONFIG, YEAR, make_warehouse
@@ -378,8 +378,8 @@ def test_a_bureaus_notes_template_that_prints_nothing_leaves_no_note_in_the_word
     """As on the page; the workbook's sheet, which cannot be empty, says there is nothing to note."""
     import duckdb
 
-    from pipeline.report import build_report
     from pipeline.report_notes import NOTHING
+    from pipeline.report_read import build_report
     from pipeline.report_render import render_docx, render_xlsx
     from tests.pipeline.test_report import CONFIG, YEAR, make_warehouse
 

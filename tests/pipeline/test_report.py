@@ -18,16 +18,12 @@ from xml.etree import ElementTree
 import duckdb
 import pytest
 
-from pipeline import report as report_module
+from pipeline import report_read
 from pipeline.cli import main
 from pipeline.registry import RegistryError
-from pipeline.report import (
-    ReportConfig,
-    ReportError,
-    build_report,
-    load_report_config,
-    write_report_files,
-)
+from pipeline.report import write_report_files
+from pipeline.report_model import ReportConfig, ReportError, load_report_config
+from pipeline.report_read import build_report
 from pipeline.report_render import render_html
 from pipeline.report_templates import zh_number
 from pipeline.settings import Settings
@@ -445,7 +441,7 @@ def test_figures_of_one_lineage_share_its_sources_and_a_sheets_rows_are_one_sour
             "completed_investment_wan", "9万元", project=None, position=4, value=Decimal(9), src=both
         )
         con.execute("insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", total)
-        printed = [f for p in report_module.read_projects(con, YEAR) for f in p.figures if f.sources]
+        printed = [f for p in report_read.read_projects(con, YEAR) for f in p.figures if f.sources]
     by_value: dict[tuple, set[int]] = {}
     for shown in printed:
         by_value.setdefault(shown.sources, set()).add(id(shown.sources))
@@ -466,7 +462,7 @@ def test_a_figure_whose_lineage_is_null_is_read_as_citing_no_rows(warehouse):
             "completed_investment_wan", "9万元", project=None, position=4, value=Decimal(9), src=None
         )
         con.execute("insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", total)
-        [district] = [p for p in report_module.read_projects(con, YEAR) if p.name is None]
+        [district] = [p for p in report_read.read_projects(con, YEAR) if p.name is None]
     [read] = [f for f in district.figures if f.key == "completed_investment_wan"]
     assert (read.text, read.sources) == ("9万元", ())
 
@@ -480,7 +476,7 @@ def test_two_lineages_with_one_hash_stop_the_report_rather_than_mix_their_source
 
         def execute(self, sql, *args):
             result = self.con.execute(sql, *args)
-            if sql is report_module.LINEAGES_SQL:
+            if sql is report_read.LINEAGES_SQL:
                 rows = result.fetchall()
                 assert len(rows) > 1
                 return _Rows([(rows[0][0], text) for _, text in rows])

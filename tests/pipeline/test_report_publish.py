@@ -19,7 +19,8 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 
 from pipeline import forked, publish, report_render
 from pipeline.publish import LINK, PARTIAL
-from pipeline.report import ReportConfig, ReportError, report_name, safe_name, write_report_files
+from pipeline.report import report_name, safe_name, write_report_files
+from pipeline.report_model import ReportConfig, ReportError
 from tests.pipeline.test_report import YEAR, make_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
@@ -163,7 +164,8 @@ import os, shutil, sys, time
 from pathlib import Path
 
 from pipeline.registry import load_registry
-from pipeline.report import ReportConfig, write_report_files
+from pipeline.report import write_report_files
+from pipeline.report_model import ReportConfig
 from pipeline.settings import Settings
 
 module, name, marker, issuer = sys.argv[1:]

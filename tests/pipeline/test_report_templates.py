@@ -19,8 +19,9 @@ import pytest
 from jinja2.compiler import CodeGenerator
 from markupsafe import Markup
 
-from pipeline import report_render
-from pipeline.report import Figure, ReportError, write_report_files
+from pipeline import report_render, report_text
+from pipeline.report import write_report_files
+from pipeline.report_model import Figure, ReportError
 from pipeline.report_templates import DEFAULT_TEMPLATES, DocxValues, HtmlFigures, environment, numbered
 from pipeline.settings import Settings
 from tests.pipeline.report_outline import outline
@@ -365,7 +366,7 @@ def test_every_printed_value_is_escaped_as_with_jinjas_own_escape_around_the_fin
     def finalizer():
         if fmt == "html":
             memo = report_render._Memo(report_render._escaped)
-            return HtmlFigures(lambda figure: ["来源"], memo, {}, report_render.source_line)
+            return HtmlFigures(lambda figure: ["来源"], memo, {}, report_text.source_line)
         return DocxValues(lambda chart: b"", report_render.docx_chart)
 
     ours = environment([tmp_path], finalizer(), autoescape=True)
