@@ -33,6 +33,9 @@ class Context:
     # months stand in for months another file lacks, a later file's over an earlier one's and the warehouse's,
     # as their slices will.
     run_files: Mapping[Hashable, str] = field(default_factory=dict)
+    # The months of `monthly_history` a file of this run stored in an earlier chunk holds, named as sent: they are
+    # the run's months, told as a file of the run in one piece (intake.later_months.run_names).
+    history_names: Mapping[tuple, Mapping[int, str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -398,8 +401,11 @@ def _cumulative_per_row(sheets: list[Sheet], context: Context, registry: Registr
     frame = []
     for group, by_month in groups.items():
         _, unit, project, year = group
-        history = context.monthly_history.get((template_id, unit, str(project), str(year)), {})
-        elsewhere = {month: (amount, None) for month, amount in history.items()} | in_run.get(group[1:], {})
+        period = (template_id, unit, str(project), str(year))
+        history, names = context.monthly_history.get(period, {}), context.history_names.get(period, {})
+        elsewhere = {month: (amount, names.get(month)) for month, amount in history.items()} | in_run.get(
+            group[1:], {}
+        )
         borrowed: dict[str, list[int]] = {}  # months taken from other files of this run, by file name
         # Months no file has sent (a project begun in March): counted as nothing done, and said so, so that 累计 is
         # still checked; a clerk whose 累计 holds spending of those months is asked to send them.

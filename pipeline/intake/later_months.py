@@ -211,7 +211,8 @@ _MONTHLY, _CUMULATIVE = "monthly_completed_wan", "cumulative_completed_wan"
 _Month = tuple[Decimal | None, Decimal | None, str, bool, int | None]
 
 
-def _cumulative_templates(registry: Registry) -> list[str]:
+def cumulative_templates(registry: Registry) -> list[str]:
+    """Return the monthly templates with a 本月 and a 累计 to add it up to."""
     return [
         t.id
         for t in registry.templates.values()
@@ -220,14 +221,15 @@ def _cumulative_templates(registry: Registry) -> list[str]:
 
 
 def months_held(
-    con: duckdb.DuckDBPyConnection | None, registry: Registry
+    con: duckdb.DuckDBPyConnection | None, registry: Registry, stored_in_run: set[int] = frozenset()
 ) -> dict[_Period, dict[int, _Month]]:
-    """Return each month in force in the warehouse, per period of the templates with a 累计, with its 本月 and 累计.
+    """Return each month in force in the warehouse, per period of the templates with a 累计, with its 本月 and 累计;
+    a month of `stored_in_run` (stored in an earlier chunk of this run) is of this run.
 
     Read once a chunk: the suites' 累计 check takes its 本月 from it too (`monthly_history`).
     """
     held: dict[_Period, dict[int, _Month]] = defaultdict(dict)
-    for template in _cumulative_templates(registry) if con is not None else ():
+    for template in cumulative_templates(registry) if con is not None else ():
         for unit, code, year, month, monthly, cumulative, name, submission in con.execute(
             f"select t.unit, t.project_code, t.year, t.month, t.{_MONTHLY}, t.{_CUMULATIVE}, s.original_name, "
             f"s.submission_id from staging.{template} as t join ops.submissions as s using (submission_id)"
@@ -236,7 +238,7 @@ def months_held(
                 monthly,
                 cumulative,
                 name,
-                False,
+                submission in stored_in_run,
                 submission,
             )
     return held
@@ -250,6 +252,14 @@ def monthly_history(held: dict[_Period, dict[int, _Month]]) -> dict[_Period, dic
     }
 
 
+def run_names(held: dict[_Period, dict[int, _Month]]) -> dict[_Period, dict[int, str]]:
+    """Return the name of the file of this run holding each month `months_held` found, per period."""
+    return {
+        period: {month: held_month[2] for month, held_month in months.items() if held_month[3]}
+        for period, months in held.items()
+    }
+
+
 def flag_stale_cumulatives(
     held: dict[_Period, dict[int, _Month]], registry: Registry, files: list[ParsedFile]
 ) -> None:
@@ -259,10 +269,11 @@ def flag_stale_cumulatives(
     March's and April's 累计 stay as sent, and the report reads April's. Each month's own file was checked when it
     came; only the correction can tell that they no longer add up, so its receipt says which months to send again.
     The run is judged as it will stand, every file of it in force (`files` in the order they are stored), as the
-    suites judge it: a later month sent in this run is told on its own receipt instead, and one already off by the
-    same amount before (its file was told then) is not told again.
+    suites judge it: a later month sent in this run, in an earlier chunk too, is told on its own receipt instead
+    (`held` marks those of this run; intake.recheck), and one already off by the same amount before (its file was
+    told then) is not told again.
     """
-    templates = _cumulative_templates(registry)
+    templates = cumulative_templates(registry)
     tolerances = {template: gap_tolerance(template) for template in templates}
     held = defaultdict(dict, held)  # periods the warehouse has no month of are looked up too
     in_run: dict[_Period, dict[int, _Month]] = defaultdict(dict)

@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from pipeline.collector import collector_paused, set_aside
 from pipeline.intake.candidates import Candidate, IngestReport
+from pipeline.intake.recheck import recheck_cumulatives
 from pipeline.intake.retell import retell
 from pipeline.intake.scan import scan_inbox, taken_in
 from pipeline.intake.settle import Original, settle
@@ -143,6 +144,11 @@ def _load(
     stored_sha: dict[tuple[str, str | None], int] = {}
     results: list[tuple[str, object]] = []
     validation = None
+    by_path = {w.inbox_path: w for w in pending}
+
+    def read_back(inbox_path: str) -> Candidate:
+        return by_path[inbox_path].candidate()
+
     with tqdm(total=len(pending), desc="入库", unit="个", disable=not progress or not pending) as bar:
         for number, chunk in enumerate(chunks(pending), start=1):
             # A chunk's files are alive until it is stored: the collector's passes leave them out (a fifth of the
@@ -159,6 +165,7 @@ def _load(
                         (name if number == 1 else f"{name}#{number}", r) for name, r in validation.results
                     ]
                 with _timed(report, "load"):
+                    earlier = set(stored_sha.values())
                     # A chunk's files named by its warnings, by their parsed file: numbered as they are stored.
                     run_numbers: dict[int, int] = {}
                     for batch in batches(candidates):
@@ -174,6 +181,7 @@ def _load(
                         receipts.committed(con, [c.outcome.submission_id for c in batch])
                         report.outcomes.extend(c.outcome for c in batch)
                         bar.update(len(batch))
+                    recheck_cumulatives(con, registry, earlier, set(stored_sha.values()) - earlier, read_back)
             del candidates
     with _timed(report, "load"):
         if results:

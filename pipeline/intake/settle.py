@@ -14,6 +14,7 @@ from pipeline.intake.later_months import (
     flag_stale_cumulatives,
     monthly_history,
     months_held,
+    run_names,
 )
 from pipeline.intake.other_project import flag_other_projects
 from pipeline.intake.other_year import flag_other_years
@@ -110,7 +111,7 @@ def settle(
     flag_overlaps(con, registry, parsed)
     flag_shared_rows(con, registry, parsed, register, registry.offices)
     flag_other_projects(con, registry, parsed)
-    held = months_held(con, registry)
+    held = months_held(con, registry, stored_in_run or set())
     validation = validate_files(
         parsed,
         registry,
@@ -118,6 +119,7 @@ def settle(
             known_projects=register.known_names,
             planned_total=register.planned_total,
             monthly_history=monthly_history(held),
+            history_names=run_names(held),
             run_files=_run_files(taken),
             negative_list=load_rules().negative_list_any_year,
         ),

@@ -113,7 +113,7 @@ def _numbered(named: tuple[object, ...], run_numbers: dict[int, int]) -> tuple[i
     return tuple(n for n in numbers if n is not None)
 
 
-def _add_problems(
+def add_problems(
     pending: PendingRows, submission_id: int, problems: list[Problem], run_numbers: dict[int, int]
 ) -> None:
     rows = []
@@ -422,11 +422,11 @@ def store_batch(
                     ]
                 ],
             )
-            _add_problems(pending, submission_id, outcome.problems, numbers)
+            add_problems(pending, submission_id, outcome.problems, numbers)
             if outcome.status == "accepted":
                 outcome.rows = _add_data(pending, submission_id, candidate.parsed)
                 for told, word in candidate.parsed.told_stored:
-                    _add_problems(pending, told, [word(submission_id)], numbers)
+                    add_problems(pending, told, [word(submission_id)], numbers)
                     retold.add(told)
                 taken.update((key, submission_id) for key in candidate.parsed.taken_slices)
             elif outcome.status == "rejected" and candidate.parsed is not None:

@@ -7,6 +7,7 @@ import pytest
 from pipeline.problems import RULE_ZH
 from pipeline.warehouse import publish_pending
 from pipeline.withdraw import withdraw
+from tests.pipeline.test_intake import receipts_in_one_piece_and_in_chunks
 from tests.pipeline.test_projects import BUREAU, JIA, YEAR, marts, register_csv, take_in
 from tests.pipeline.test_withdraw import issue_of, receipt_of
 
@@ -148,6 +149,33 @@ def test_later_months_sent_the_same_night_as_the_correction_are_told_on_their_ow
     }
     assert told[MONTHS[2][0]] == told[MONTHS[3][0]] == ["cumulative_mismatch"]
     assert told[correction[0]] == []  # told once, where the 累计 is
+
+
+# The months of a run, each file in a chunk of its own: February corrected after March and April came (their 累计
+# are off by it), a 累计 off from the start (April's), and one the correction makes add up (March's).
+@pytest.mark.parametrize(
+    "months",
+    [
+        [*MONTHS, (f"{JIA}/2月（更正）.csv", progress_csv((2, "70", "170")))],
+        [*MONTHS[:3], (f"{JIA}/4月.csv", progress_csv((4, "60", "310")))],
+        [
+            *MONTHS[:2],
+            (f"{JIA}/3月.csv", progress_csv((3, "90", "260"))),
+            (f"{JIA}/2月（更正）.csv", progress_csv((2, "70", "170"))),
+        ],
+    ],
+    ids=["corrected later", "off from the start", "made to add up later"],
+)
+def test_a_run_in_chunks_tells_each_cumulative_as_a_run_in_one_piece_does(
+    tmp_path, registry, monkeypatch, months
+):
+    one_piece, chunked = receipts_in_one_piece_and_in_chunks(
+        tmp_path, registry, monkeypatch, REGISTER, *months
+    )
+
+    told = {p["rule"] for r in one_piece.values() for p in r["problems"]}
+    assert "cumulative_stale" not in told  # in one piece each 累计 is told on its own receipt, if at all
+    assert chunked == one_piece
 
 
 def test_a_correction_that_leaves_every_later_cumulative_right_says_nothing(settings, registry):
