@@ -4,7 +4,7 @@ and 累计 that no longer add up."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import duckdb
@@ -13,7 +13,7 @@ from pipeline.frames import gap_tolerance
 from pipeline.layout import ParsedSheet
 from pipeline.parse import ParsedFile
 from pipeline.problems import Severity, display
-from pipeline.projects import project_name_problem, slice_parts
+from pipeline.projects import project_name_problem, slice_key, slice_parts
 from pipeline.registry import Registry
 
 # A month's slice without its month: (template, office, project code, year).
@@ -45,8 +45,8 @@ def flag_later_months(
     con: duckdb.DuckDBPyConnection | None, registry: Registry, files: list[ParsedFile]
 ) -> None:
     """Warn on a file correcting an earlier file of its office (replacing some of its months) that stops before a
-    later month of it, in force or earlier in this run (`files` are in the order received, validated: a file
-    returned lends no month).
+    later month of it, in force or earlier in this run (`files` are those to be stored, in the order they are
+    stored, validated: a file returned lends no month, a copy of a file of this run none of its own).
 
     Each month is a slice of its own (submissions.md), so a corrected file replaces only the months it has: a month
     mistyped in the earlier file (June written 7) stays in force, and the report reads it as the latest month. The
@@ -89,8 +89,9 @@ def flag_later_months(
     other_forms = _other_forms(
         con, files, templates, {h for *_, later, _, _ in found for h in later.values()}
     )
+    position = {id(file): at for at, file in enumerate(files)}
     for file, sheet, record, month, later, latest, (months, elsewhere) in found:
-        elsewhere = elsewhere or any(holder in other_forms for holder in later.values())
+        elsewhere = elsewhere or any(other_forms(holder, position[id(file)]) for holder in later.values())
         file.problems.append(_later(sheet, record, month, later, latest, months, elsewhere))
 
 
@@ -120,26 +121,46 @@ def _other_forms(
     files: list[ParsedFile],
     templates: list[str],
     holders: set[_Holder],
-) -> set[_Holder]:
-    """Return the holders that hold slices of forms other than these templates: withdrawing them takes those too."""
-    other = {
-        (("run", id(file)), file.original_name)
-        for file in files
-        if any(sheet.template.id not in templates for sheet in file.sheets)
-    }
+) -> Callable[[_Holder, int], bool]:
+    """Return whether a holder holds a slice of a form other than these templates once the files before the one at
+    a position in `files` are stored: withdrawing it would take that slice too.
+
+    A slice a file stored after the holder replaces is no longer the holder's, whether that file came in an
+    earlier chunk or earlier in this one: a run in chunks advises as a run in one piece.
+    """
+    keys: dict[_Holder, set[str]] = defaultdict(set)
+    written: dict[str, list[int]] = defaultdict(list)  # the positions of the files writing each slice
+    since = dict.fromkeys(holders, -1)  # a stored holder's slices are as they stand before this chunk
+    for at, file in enumerate(files):
+        if file.errors:
+            continue  # a returned file holds nothing, and replaces nothing
+        holder = (("run", id(file)), file.original_name)
+        for sheet in file.sheets:
+            if sheet.template.id in templates:
+                continue
+            for key in {slice_key(sheet.template.id, r, sheet.template.slice) for r in sheet.records}:
+                written[key].append(at)
+                if holder in since:
+                    keys[holder].add(key)
+                    since[holder] = at
     stored = sorted({submission for submission, _ in holders if isinstance(submission, int)})
     if con is not None and stored:
-        other |= {
-            (submission, name)
-            for submission, name in con.execute(
-                "select distinct s.submission_id, s.original_name from ops.current_slices as c "
-                "join ops.submissions as s using (submission_id) "
-                "where c.submission_id in (select unnest(?::integer[])) "
-                "and split_part(c.slice_key, '|', 1) not in (select unnest(?::varchar[]))",
-                [stored, templates],
-            ).fetchall()
-        }
-    return other & holders
+        for submission, name, key in con.execute(
+            "select c.submission_id, s.original_name, c.slice_key from ops.current_slices as c "
+            "join ops.submissions as s using (submission_id) "
+            "where c.submission_id in (select unnest(?::integer[])) "
+            "and split_part(c.slice_key, '|', 1) not in (select unnest(?::varchar[]))",
+            [stored, templates],
+        ).fetchall():
+            keys[(submission, name)].add(key)
+
+    def holds(holder: _Holder, at: int) -> bool:
+        return any(
+            not any(since.get(holder, -1) < w < at for w in written.get(key, ()))
+            for key in keys.get(holder, ())
+        )
+
+    return holds
 
 
 def _monthly_rows(

@@ -124,13 +124,13 @@ def settle(
             negative_list=load_rules().negative_list_any_year,
         ),
     )
-    flag_later_months(con, registry, parsed)  # after validation: a file it returns lends no month
-    flag_stale_cumulatives(held, registry, parsed)
     _flag_same_name(candidates, {} if named_in_run is None else named_in_run)
     _twins(candidates, seen)
     # After validation and _twins: only files to be stored, in the order they are stored, replace, repeat or are
-    # repeated. A copy of a file of this run changes nothing, as a copy of a stored one does not.
+    # repeated, or hold a month. A copy of a file of this run changes nothing, as a copy of a stored one does not.
     stored = [c.parsed for c in sorted(taken, key=_load_order) if not c.duplicate_of]
+    flag_later_months(con, registry, stored)  # a file the validation returns lends no month
+    flag_stale_cumulatives(held, registry, stored)
     flag_replaced(con, registry, stored, stored_in_run or set())
     flag_other_years(con, registry, stored, stored_in_run or set())
     for candidate in candidates:

@@ -8,8 +8,9 @@ from pipeline.problems import RULE_ZH
 from pipeline.warehouse import publish_pending
 from pipeline.withdraw import withdraw
 from tests.pipeline.test_intake import receipts_in_one_piece_and_in_chunks
-from tests.pipeline.test_projects import BUREAU, JIA, YEAR, marts, register_csv, take_in
+from tests.pipeline.test_projects import BUREAU, JIA, YEAR, ledger_csv, marts, register_csv, take_in
 from tests.pipeline.test_withdraw import issue_of, receipt_of
+from tests.pipeline.workbooks import PROGRESS_HEADER, xlsx
 
 PROJECT = "甲项目"
 HEADER = "项目名称,年度,月份,年度计划投资（万元）,本月完成投资（万元）,累计完成投资（万元）"
@@ -57,6 +58,43 @@ def test_a_correction_stopping_before_a_month_still_in_force_is_a_flagged_warnin
     assert RULE_ZH["later_month_in_force"]
     # The month stays in force, as the contract's per-month slices say: the warning is what changed.
     assert marts(settings, "select max(month) from staging.investment_progress") == [(7,)]
+
+
+# The first file with a ledger besides its months; the ledger sent again on its own before the correction.
+FIRST_WITH_LEDGER = (
+    f"{JIA}/投资进度及台账.xlsx",
+    xlsx(
+        {
+            "投资进度": [
+                ["投资完成情况月报"],
+                PROGRESS_HEADER,
+                *([PROJECT, YEAR, m, 1000, 100, so_far] for m, so_far in ((1, 100), (2, 200), (7, 300))),
+            ],
+            "资金台账": [line.split(",") for line in ledger_csv(PROJECT, "100", "50").splitlines()],
+        }
+    ),
+)
+LEDGER_AGAIN = (f"{JIA}/资金台账.csv", ledger_csv(PROJECT, "100", "60"))
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        [REGISTER, FIRST, (f"{JIA}/投资进度（副本）.csv", FIRST[1]), CORRECTED],
+        [REGISTER, FIRST_WITH_LEDGER, LEDGER_AGAIN, CORRECTED],
+    ],
+    ids=["a copy of the file corrected", "its other form replaced before"],
+)
+def test_a_run_in_chunks_advises_on_a_month_left_in_force_as_a_run_in_one_piece_does(
+    tmp_path, registry, monkeypatch, files
+):
+    one_piece, chunked = receipts_in_one_piece_and_in_chunks(tmp_path, registry, monkeypatch, *files)
+
+    # The file to withdraw is the one taken in, and withdrawing it takes out the mistyped month alone.
+    [said] = [p for p in one_piece[CORRECTED[0]]["problems"] if p["rule"] == "later_month_in_force"]
+    assert f"此前报送的《{files[1][0].split('/')[-1]}》中7月的数据仍然有效" in said["message_zh"]
+    assert said["fix"].startswith("如7月的数据有误，请联系财政局撤回原文件；") and said["named_submissions"]
+    assert chunked == one_piece
 
 
 def test_a_correction_reaching_the_latest_month_says_nothing(settings, registry):
@@ -176,6 +214,17 @@ def test_a_run_in_chunks_tells_each_cumulative_as_a_run_in_one_piece_does(
     told = {p["rule"] for r in one_piece.values() for p in r["problems"]}
     assert "cumulative_stale" not in told  # in one piece each 累计 is told on its own receipt, if at all
     assert chunked == one_piece
+
+
+def test_a_correction_sent_twice_the_same_night_is_told_on_the_file_taken_in_not_on_its_copy(
+    settings, registry
+):
+    correction = (f"{JIA}/2月（更正）.csv", progress_csv((2, "70", "170")))
+    take_in(settings, registry, REGISTER, *MONTHS)
+
+    outcomes = take_in(settings, registry, correction, (f"{JIA}/2月（更正）（副本）.csv", correction[1]))
+
+    assert [p.rule for p in outcomes[correction[0]].warnings] == ["cumulative_stale"]
 
 
 def test_a_correction_that_leaves_every_later_cumulative_right_says_nothing(settings, registry):
