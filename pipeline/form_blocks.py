@@ -1,4 +1,4 @@
-"""Read a national form's blocks as a clerk lays them out: a goal's text over several rows, funds on their 其中 rows."""
+"""Read a national form's funds block from its 其中 rows where its total row states no amount."""
 
 from __future__ import annotations
 
@@ -6,83 +6,26 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from pipeline.form_places import Place, Places, header_of
 from pipeline.problems import display
-from pipeline.registry import MEASURE_OF_TYPE, ColumnType, Field, Template
-from pipeline.text import split_header
+from pipeline.registry import MEASURE_OF_TYPE, ColumnType, Field
 from pipeline.values import is_blank
 
 if TYPE_CHECKING:
-    from pipeline.forms import _Place, _Places
     from pipeline.layout import ParsedSheet
 
 # The row the parts of a block's total start with (`其中：当年财政拨款`): a second one is a part of a part.
 _PART = "其中"
 
 
-def form_labels(template: Template) -> frozenset[str]:
-    """Return every label a template prints around or atop its table: no value of a field is ever one of them."""
-    labels: set[str] = set()
-    for field in template.fields:
-        labels.update(field.labels)
-        labels.update(split_header(text)[0] for text in (field.block, field.row, *field.row_aliases) if text)
-    for column in template.columns:
-        labels.update(column.labels)
-    labels.update(split_header(text)[0] for text in (template.leading_column, *template.ends_at) if text)
-    return frozenset(labels)
-
-
-def prose_cells(
-    places: _Places, label: tuple[int, int], stop: int, labels: frozenset[str]
-) -> list[tuple[int, int]]:
-    """Return the cells holding a label's text, in reading order: every row under the label across its columns,
-    down to the next label or row `stop` (the table); with nothing there, the cells right of it on its rows
-    (`预期目标 | text` over `实际完成情况 | text`)."""
-    r, c = label
-    bottom, right = places.extent.get(label, label)
-    found: list[tuple[int, int]] = []
-    for row in range(bottom + 1, stop):
-        cells = [places.origin.get((row, col), (row, col)) for col in range(c, right + 1)]
-        if any(_labelled(places, cell, labels) for cell in cells):
-            break
-        found += _texts(places, cells, found)
-    if found:
-        return found
-    for row in range(r, bottom + 1):
-        width = len(places.grid.rows[row]) if row < len(places.grid.rows) else 0
-        cells = []
-        for col in range(right + 1, width):
-            cell = places.origin.get((row, col), (row, col))
-            if _labelled(places, cell, labels):
-                break  # the next label's own text starts here (`预期目标 | 实际完成情况` on one row)
-            cells.append(cell)
-        found += _texts(places, cells, found)
-    return found
-
-
-def _labelled(places: _Places, cell: tuple[int, int], labels: frozenset[str]) -> bool:
-    written = places.written.get(cell)
-    return written is not None and split_header(written)[0] in labels
-
-
-def _texts(
-    places: _Places, cells: list[tuple[int, int]], found: list[tuple[int, int]]
-) -> list[tuple[int, int]]:
-    """Return the cells written among `cells`, each merge once and none already `found`."""
-    new: list[tuple[int, int]] = []
-    for cell in cells:
-        if cell not in found and cell not in new and not is_blank(places.cell(*cell)):
-            new.append(cell)
-    return new
-
-
 def total_from_parts(
-    places: _Places,
-    found: dict[str, _Place | None],
+    places: Places,
+    found: dict[str, Place | None],
     values: dict[str, object],
     sheet: ParsedSheet,
-    read: Callable[[Field, _Place], object],
+    read: Callable[[Field, Place], object],
     warn: Callable[..., None],
-) -> dict[str, list[_Place]]:
+) -> dict[str, list[Place]]:
     """Read a block whose total row (`年度资金总额`) states no amount from the rows under it that do
     (`其中：当年财政拨款`, `上年结转资金`, `其他资金`), say so on the total row, and return the cells each amount
     was added up from.
@@ -92,7 +35,7 @@ def total_from_parts(
     guessing which are which: then nothing is read, and the clerk is told the block cannot be scored from the form.
     `found` keeps one cell a field's problems name (the first row added up); the cells returned are its lineage.
     """
-    summed: dict[str, list[_Place]] = {}
+    summed: dict[str, list[Place]] = {}
     by_row: dict[tuple[str, str], list[Field]] = {}
     for field in sheet.template.fields:
         if field.row is not None and field.block is not None and found[field.name] is not None:
@@ -136,7 +79,7 @@ def total_from_parts(
                 values[field.name] = sum((v for _, _, v in stated), Decimal(0))
                 summed[field.name] = [_at(found[field.name], row, written) for row, written, _ in stated]
                 found[field.name] = summed[field.name][0]
-                said.append(f"{_label(found[field.name])}{display(values[field.name])}")
+                said.append(f"{header_of(found[field.name])}{display(values[field.name])}")
         if len(read_parts) == 1:
             row, written, _ = read_parts[0]
             for field in fields:
@@ -148,7 +91,7 @@ def total_from_parts(
                 value = read(field, place)
                 if value is not None:
                     values[field.name], found[field.name] = value, place
-                    said.append(f"{_label(place)}{_shown(field, value)}")
+                    said.append(f"{header_of(place)}{_shown(field, value)}")
             basis = "该行"
         else:
             basis = "各行之和"
@@ -163,7 +106,7 @@ def total_from_parts(
     return summed
 
 
-def _part_rows(places: _Places, r: int, stop: int) -> list[tuple[int, str]]:
+def _part_rows(places: Places, r: int, stop: int) -> list[tuple[int, str]]:
     """Return the rows under a block's total row that name a part of it, with their labels as written: each row
     labelled in the total's label column, up to the first that is not (the next block) or row `stop`."""
     column = places.first_written(r)[0]
@@ -176,17 +119,13 @@ def _part_rows(places: _Places, r: int, stop: int) -> list[tuple[int, str]]:
     return parts
 
 
-def _at(place: _Place, row: int, written: str) -> _Place:
+def _at(place: Place, row: int, written: str) -> Place:
     """Return a block field's place moved to another row of its block, named by that row's label."""
-    return row, place[1], f"{written}·{_label(place)}", place[3]
+    return row, place[1], f"{written}·{header_of(place)}", place[3]
 
 
-def _label(place: _Place) -> str:
-    return place[2].split("·")[-1]
-
-
-def _headers(fields: list[Field], found: dict[str, _Place | None]) -> str:
-    return "、".join(_label(found[f.name]) for f in fields)
+def _headers(fields: list[Field], found: dict[str, Place | None]) -> str:
+    return "、".join(header_of(found[f.name]) for f in fields)
 
 
 def _rows(parts: list[tuple[int, str]]) -> str:

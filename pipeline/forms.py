@@ -6,8 +6,9 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 
-from pipeline.form_blocks import form_labels, prose_cells, total_from_parts
-from pipeline.header import HeaderMatch, _merged_origin, column_letter, header_cell, header_text
+from pipeline.form_blocks import total_from_parts
+from pipeline.form_places import Place, Places, form_labels, header_of
+from pipeline.header import HeaderMatch, _merged_origin, column_letter, header_cell
 from pipeline.header_checks import likeliest, meant_fix
 from pipeline.layout import ParsedSheet, read_unit
 from pipeline.problems import Severity, cell_problem, display
@@ -36,7 +37,7 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
     """Give every record the form's fields, check the form's own sums and points, and note the months covered."""
     template = sheet.template
     places = (
-        _Places(grid, sheet.header_rows[0] - 1, form_labels(template))
+        Places(grid, sheet.header_rows[0] - 1, form_labels(template))
         if template.fields or template.month_from_headers
         else None
     )
@@ -50,7 +51,7 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
             for field in template.fields
         }
 
-        def read(field: Field, place: _Place) -> object:
+        def read(field: Field, place: Place) -> object:
             return _field_value(places, field, place, sheet, registry, told)
 
         summed = total_from_parts(places, found, values, sheet, read, _warn_at)
@@ -75,119 +76,19 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
             _check_points(grid, sheet, column)
 
 
-class _Places:
-    """Where each label of a sheet is written: every cell's normalised text, merges followed to their origin. A
-    form's blocks end at row `table` (its indicator table) and at its `labels`: no value is ever one of them."""
-
-    def __init__(self, grid: Grid, table: int, labels: frozenset[str]):
-        self.grid = grid
-        self.table = table
-        self.form_labels = labels
-        self.origin = _merged_origin(grid)
-        self.extent: dict[tuple[int, int], tuple[int, int]] = {
-            top_left: bottom_right for top_left, bottom_right in grid.merged
-        }
-        self.labels: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self.written: dict[tuple[int, int], str] = {}
-        self.firsts: dict[int, tuple[int, str] | None] = {}
-        origin = self.origin
-        for r, row in enumerate(grid.rows):
-            for c, cell in enumerate(row):
-                if not isinstance(cell, str):
-                    continue  # no header text; most cells of a form are numbers or empty
-                text = header_text(cell)
-                if text and (not origin or origin.get((r, c), (r, c)) == (r, c)):
-                    self.labels[split_header(text)[0]].append((r, c))
-                    self.written[(r, c)] = text
-
-    def cell(self, r: int, c: int) -> object:
-        r, c = self.origin.get((r, c), (r, c))
-        row = self.grid.rows[r] if r < len(self.grid.rows) else ()
-        return row[c] if c < len(row) else None
-
-    def first_written(self, r: int) -> tuple[int, str] | None:
-        """Return the column and label of a row's first written cell."""
-        if r not in self.firsts:  # each field stated on a row looks through every row
-            self.firsts[r] = self._first_written(r)
-        return self.firsts[r]
-
-    def _label_above(self, field: Field, r: int) -> tuple[int, int] | None:
-        """Return where the nearest of a field's column labels above row r is written."""
-        for above in range(r - 1, -1, -1):
-            for label in field.labels:
-                for row, c in self.labels.get(label, ()):
-                    if row == above:
-                        return row, c
-        return None
-
-    def row_unit(self, r: int) -> str | None:
-        """Return the unit written on a row's label (`年度资金总额（元）`), if any."""
-        first = self.first_written(r)
-        if first is None:
-            return None
-        return split_header(self.written[(r, first[0])])[1] or None
-
-    def _first_written(self, r: int) -> tuple[int, str] | None:
-        row = self.grid.rows[r]
-        for c, cell in enumerate(row):
-            if (r, c) in self.written:
-                # `年度资金总额：` names the row as `年度资金总额` does.
-                return c, split_header(self.written[(r, c)])[0].rstrip(":")
-            if not is_blank(cell):
-                return None
-        return None
-
-    def locate(self, field: Field) -> tuple[int, int, str, int] | None:
-        """Return the row and column of the cell holding a field's value, its header as written and that header's row.
-
-        A field `below` its label is a block of text: where it starts (`prose` finds all of it), above the table and
-        never at one of the form's labels; the cell under its label where nothing is written.
-        """
-        if field.row is not None:
-            named = split_header(field.row)[0]
-            # The row's own name first, then its aliases: a form with a 合计 of its indicators above its 总分 states
-            # its total on the 总分 row.
-            for rows in ({named}, {split_header(alias)[0] for alias in field.row_aliases}):
-                for r in range(len(self.grid.rows)):
-                    first = self.first_written(r)
-                    if first is not None and first[1] in rows and (label := self._label_above(field, r)):
-                        row, c = label
-                        label_written = field.row if first[1] == named else first[1]
-                        return r, c, f"{label_written}·{self.written[(row, c)]}", row
-            return None
-        for label in field.labels:
-            for r, c in self.labels.get(label, ()):
-                bottom, right = self.extent.get((r, c), (r, c))
-                if field.below:
-                    cells = prose_cells(self, (r, c), self.table, self.form_labels)
-                    row, column = cells[0] if cells else (bottom + 1, c)
-                    return row, column, self.written[(r, c)], r
-                return r, right + 1, self.written[(r, c)], r
-        return None
-
-    def prose(self, field: Field) -> str | None:
-        """Return the text of a field `below` its label, as `locate` finds it: its cells' lines, one under another."""
-        for label in field.labels:
-            for r, c in self.labels.get(label, ()):
-                lines = [self.cell(*cell) for cell in prose_cells(self, (r, c), self.table, self.form_labels)]
-                return "\n".join(str(line).strip() for line in lines) or None
-        return None
-
-
-_Place = tuple[int, int, str, int]  # what `_Places.locate` finds: row, column, header as written, header row
 # The official forms letter their columns (`全年预算数（A）`, `执行率（B/A）`): in brackets, no unit.
 _COLUMN_LETTERS = re.compile(r"[A-Za-z](?:\s*[-+*/×÷]\s*[A-Za-z])*")
 
 
-def _where(place: _Place) -> str:
+def _where(place: Place) -> str:
     """Name a field's cell the way its problems do: `年度资金总额·执行率（G列）`."""
     return f"{place[2]}（{column_letter(place[1])}列）"
 
 
 def _field_value(
-    places: _Places,
+    places: Places,
     field: Field,
-    found: _Place | None,
+    found: Place | None,
     sheet: ParsedSheet,
     registry: Registry,
     told: set[tuple],
@@ -223,7 +124,7 @@ def _field_value(
     return value
 
 
-def _block_unit(places: _Places, field: Field, header_row: int) -> str | None:
+def _block_unit(places: Places, field: Field, header_row: int) -> str | None:
     """Return the unit written on a field's block label (`项目资金（元）`): the nearest such label above its header."""
     if field.block is None:
         return None
@@ -232,9 +133,9 @@ def _block_unit(places: _Places, field: Field, header_row: int) -> str | None:
 
 
 def _field_unit(
-    places: _Places,
+    places: Places,
     field: Field,
-    found: _Place,
+    found: Place,
     raw: object,
     sheet: ParsedSheet,
     registry: Registry,
@@ -303,7 +204,7 @@ def _is_label(text: str, labels: frozenset[str]) -> bool:
     return split_header(text)[0] in labels
 
 
-def _check_unread_headers(places: _Places, found: dict[str, _Place | None], sheet: ParsedSheet) -> None:
+def _check_unread_headers(places: Places, found: dict[str, Place | None], sheet: ParsedSheet) -> None:
     """Warn of a value under a header no field reads, in a block row where a field was not found."""
     by_row: dict[str, list[Field]] = defaultdict(list)
     for field in sheet.template.fields:
@@ -338,7 +239,7 @@ def _check_unread_headers(places: _Places, found: dict[str, _Place | None], shee
                 )
 
 
-def _check_unread_blocks(places: _Places, found: dict[str, _Place | None], sheet: ParsedSheet) -> None:
+def _check_unread_blocks(places: Places, found: dict[str, Place | None], sheet: ParsedSheet) -> None:
     """Warn of a block the form has (`项目资金（万元）`) none of whose values were found: its row is named otherwise."""
     by_block: dict[str, list[Field]] = defaultdict(list)
     for field in sheet.template.fields:
@@ -376,7 +277,7 @@ def _as_written(header: str, sheet: ParsedSheet) -> str:
     return with_months(header, sheet.meta.months_so_far)
 
 
-def _stated(found: _Place | None, sheet: ParsedSheet) -> int | None:
+def _stated(found: Place | None, sheet: ParsedSheet) -> int | None:
     """Return the Excel row of a field's cell when it was read without a problem of its own, else None."""
     if found is None:
         return None
@@ -386,7 +287,7 @@ def _stated(found: _Place | None, sheet: ParsedSheet) -> int | None:
 
 
 def _check_stated_total(
-    found: dict[str, _Place | None], values: dict[str, object], sheet: ParsedSheet
+    found: dict[str, Place | None], values: dict[str, object], sheet: ParsedSheet
 ) -> None:
     """Warn on the 总分 row where it is not the 项目资金 得分 plus every indicator's 得分 written."""
     total, budget_score = values.get(_TOTAL), values.get(_BUDGET_SCORE)
@@ -417,7 +318,7 @@ def _check_stated_total(
 
 
 def _check_stated_rate(
-    places: _Places, found: dict[str, _Place | None], values: dict[str, object], sheet: ParsedSheet
+    places: Places, found: dict[str, Place | None], values: dict[str, object], sheet: ParsedSheet
 ) -> None:
     """Warn where the 项目资金 执行率 written is not its 执行数 over its budget, beyond the rounding written."""
     rate = values.get(_RATE)
@@ -438,14 +339,14 @@ def _check_stated_rate(
 
 
 def _execution(
-    found: dict[str, _Place | None], values: dict[str, object], sheet: ParsedSheet
+    found: dict[str, Place | None], values: dict[str, object], sheet: ParsedSheet
 ) -> tuple[Decimal | None, Decimal | None, tuple[str, str]]:
     """Return the block's 执行数, the budget its 执行率 is a share of, and their headers as the form writes them
     (`1-7月执行数`, `全年预算数`; the template's where the form has none)."""
     budget = _budget_field(sheet)
     headers = {field.name: field.header for field in sheet.template.fields}
     executed, planned = (
-        _as_written(_label(found[name]) if found.get(name) else headers[name], sheet)
+        _as_written(header_of(found[name]) if found.get(name) else headers[name], sheet)
         for name in (_EXECUTED, budget)
     )
     return values.get(_EXECUTED), values.get(budget), (executed, planned)
@@ -467,12 +368,7 @@ def _budget_field(sheet: ParsedSheet) -> str | None:
     return next((name for name in _BUDGETS if name in names), None)
 
 
-def _label(place: _Place) -> str:
-    """Return a block field's header as written, without its row (`全年执行数`, not `年度资金总额·全年执行数`)."""
-    return place[2].split("·")[-1]
-
-
-def _settle_bare_rate(found: dict[str, _Place | None], values: dict[str, object], sheet: ParsedSheet) -> None:
+def _settle_bare_rate(found: dict[str, Place | None], values: dict[str, object], sheet: ParsedSheet) -> None:
     """Read a 执行率 written as a bare 1 (1 % or 100 %), or just over 1 (=E7/D7's 1.0015: 1.0015 % or 100.15 %), as
     the form's own 执行数 over its budget says, and say so."""
     place = found.get(_RATE)
@@ -522,7 +418,7 @@ def _settle_bare_rate(found: dict[str, _Place | None], values: dict[str, object]
     _warn_at(sheet, place, rule="percent_ambiguous", value=doubt.value, expected=expected, fix=fix)
 
 
-def _tell_blank_rate(found: dict[str, _Place | None], values: dict[str, object], sheet: ParsedSheet) -> None:
+def _tell_blank_rate(found: dict[str, Place | None], values: dict[str, object], sheet: ParsedSheet) -> None:
     """Warn of a 执行率 left blank beside a 执行数 or budget in the form's 项目资金 block, saying what stands for it.
 
     The marts compute it from the block's own 执行数 over its budget (mart.self_evaluation, where no ledger gives
@@ -546,7 +442,7 @@ def _tell_blank_rate(found: dict[str, _Place | None], values: dict[str, object],
     _warn_at(sheet, place, rule="rate_blank", value=None, expected=expected, fix=fix)
 
 
-def _warn_at(sheet: ParsedSheet, place: _Place, *, rule: str, value: object, expected: str, fix: str) -> None:
+def _warn_at(sheet: ParsedSheet, place: Place, *, rule: str, value: object, expected: str, fix: str) -> None:
     """Warn of a form's cell, named as its problems name it: its Excel row and `_where` it is."""
     sheet.problems.append(
         cell_problem(
@@ -619,7 +515,7 @@ def _names_months(text: str) -> bool:
     return months_so_far(text) is not None
 
 
-def _months_covered(grid: Grid, located: dict[str, _Place | None], sheet: ParsedSheet) -> None:
+def _months_covered(grid: Grid, located: dict[str, Place | None], sheet: ParsedSheet) -> None:
     """Note N of the form's `1-N月…` headers; headers naming different months are an error."""
     found: dict[int, tuple[int, str]] = {}
     # The clerk is sent to the row the months are written on: a group header's over its sub-headers, the first of a

@@ -14,8 +14,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from pipeline.form_blocks import form_labels
-from pipeline.forms import _Places
+from pipeline.form_places import Places, form_labels
 from pipeline.frames import Context
 from pipeline.header import column_letter, find_header
 from pipeline.indicators import build_indicators
@@ -1296,7 +1295,7 @@ def _fill_form(blank: bytes, registry, rows: list[dict], fields: dict[str, objec
     """Fill a generated form as a clerk does: its lines, its blocks' cells, N of its 1-N月 headers, its rows."""
     grid = read_workbook(blank, "blank.xlsx").grids[0]
     match = find_header(grid, registry)
-    places = _Places(grid, match.first_row, form_labels(match.template))
+    places = Places(grid, match.first_row, form_labels(match.template))
     book = openpyxl.load_workbook(io.BytesIO(blank))
     sheet = book.worksheets[0]
     lines = {"填报单位：": UNIT, "项目名称：": PROJECT, "年度：": "2022"}

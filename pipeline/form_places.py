@@ -1,0 +1,174 @@
+"""Find where a form writes each label and value: its cells' text, merges, a label's block of prose."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from pipeline.header import _merged_origin, header_text
+from pipeline.reader import Grid
+from pipeline.registry import Field, Template
+from pipeline.text import split_header
+from pipeline.values import is_blank
+
+
+def form_labels(template: Template) -> frozenset[str]:
+    """Return every label a template prints around or atop its table: no value of a field is ever one of them."""
+    labels: set[str] = set()
+    for field in template.fields:
+        labels.update(field.labels)
+        labels.update(split_header(text)[0] for text in (field.block, field.row, *field.row_aliases) if text)
+    for column in template.columns:
+        labels.update(column.labels)
+    labels.update(split_header(text)[0] for text in (template.leading_column, *template.ends_at) if text)
+    return frozenset(labels)
+
+
+def prose_cells(
+    places: Places, label: tuple[int, int], stop: int, labels: frozenset[str]
+) -> list[tuple[int, int]]:
+    """Return the cells holding a label's text, in reading order: every row under the label across its columns,
+    down to the next label or row `stop` (the table); with nothing there, the cells right of it on its rows
+    (`预期目标 | text` over `实际完成情况 | text`)."""
+    r, c = label
+    bottom, right = places.extent.get(label, label)
+    found: list[tuple[int, int]] = []
+    for row in range(bottom + 1, stop):
+        cells = [places.origin.get((row, col), (row, col)) for col in range(c, right + 1)]
+        if any(_labelled(places, cell, labels) for cell in cells):
+            break
+        found += _texts(places, cells, found)
+    if found:
+        return found
+    for row in range(r, bottom + 1):
+        width = len(places.grid.rows[row]) if row < len(places.grid.rows) else 0
+        cells = []
+        for col in range(right + 1, width):
+            cell = places.origin.get((row, col), (row, col))
+            if _labelled(places, cell, labels):
+                break  # the next label's own text starts here (`预期目标 | 实际完成情况` on one row)
+            cells.append(cell)
+        found += _texts(places, cells, found)
+    return found
+
+
+def _labelled(places: Places, cell: tuple[int, int], labels: frozenset[str]) -> bool:
+    written = places.written.get(cell)
+    return written is not None and split_header(written)[0] in labels
+
+
+def _texts(
+    places: Places, cells: list[tuple[int, int]], found: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Return the cells written among `cells`, each merge once and none already `found`."""
+    new: list[tuple[int, int]] = []
+    for cell in cells:
+        if cell not in found and cell not in new and not is_blank(places.cell(*cell)):
+            new.append(cell)
+    return new
+
+
+class Places:
+    """Where each label of a sheet is written: every cell's normalised text, merges followed to their origin. A
+    form's blocks end at row `table` (its indicator table) and at its `labels`: no value is ever one of them."""
+
+    def __init__(self, grid: Grid, table: int, labels: frozenset[str]):
+        self.grid = grid
+        self.table = table
+        self.form_labels = labels
+        self.origin = _merged_origin(grid)
+        self.extent: dict[tuple[int, int], tuple[int, int]] = {
+            top_left: bottom_right for top_left, bottom_right in grid.merged
+        }
+        self.labels: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.written: dict[tuple[int, int], str] = {}
+        self.firsts: dict[int, tuple[int, str] | None] = {}
+        origin = self.origin
+        for r, row in enumerate(grid.rows):
+            for c, cell in enumerate(row):
+                if not isinstance(cell, str):
+                    continue  # no header text; most cells of a form are numbers or empty
+                text = header_text(cell)
+                if text and (not origin or origin.get((r, c), (r, c)) == (r, c)):
+                    self.labels[split_header(text)[0]].append((r, c))
+                    self.written[(r, c)] = text
+
+    def cell(self, r: int, c: int) -> object:
+        r, c = self.origin.get((r, c), (r, c))
+        row = self.grid.rows[r] if r < len(self.grid.rows) else ()
+        return row[c] if c < len(row) else None
+
+    def first_written(self, r: int) -> tuple[int, str] | None:
+        """Return the column and label of a row's first written cell."""
+        if r not in self.firsts:  # each field stated on a row looks through every row
+            self.firsts[r] = self._first_written(r)
+        return self.firsts[r]
+
+    def _label_above(self, field: Field, r: int) -> tuple[int, int] | None:
+        """Return where the nearest of a field's column labels above row r is written."""
+        for above in range(r - 1, -1, -1):
+            for label in field.labels:
+                for row, c in self.labels.get(label, ()):
+                    if row == above:
+                        return row, c
+        return None
+
+    def row_unit(self, r: int) -> str | None:
+        """Return the unit written on a row's label (`年度资金总额（元）`), if any."""
+        first = self.first_written(r)
+        if first is None:
+            return None
+        return split_header(self.written[(r, first[0])])[1] or None
+
+    def _first_written(self, r: int) -> tuple[int, str] | None:
+        row = self.grid.rows[r]
+        for c, cell in enumerate(row):
+            if (r, c) in self.written:
+                # `年度资金总额：` names the row as `年度资金总额` does.
+                return c, split_header(self.written[(r, c)])[0].rstrip(":")
+            if not is_blank(cell):
+                return None
+        return None
+
+    def locate(self, field: Field) -> tuple[int, int, str, int] | None:
+        """Return the row and column of the cell holding a field's value, its header as written and that header's row.
+
+        A field `below` its label is a block of text: where it starts (`prose` finds all of it), above the table and
+        never at one of the form's labels; the cell under its label where nothing is written.
+        """
+        if field.row is not None:
+            named = split_header(field.row)[0]
+            # The row's own name first, then its aliases: a form with a 合计 of its indicators above its 总分 states
+            # its total on the 总分 row.
+            for rows in ({named}, {split_header(alias)[0] for alias in field.row_aliases}):
+                for r in range(len(self.grid.rows)):
+                    first = self.first_written(r)
+                    if first is not None and first[1] in rows and (label := self._label_above(field, r)):
+                        row, c = label
+                        label_written = field.row if first[1] == named else first[1]
+                        return r, c, f"{label_written}·{self.written[(row, c)]}", row
+            return None
+        for label in field.labels:
+            for r, c in self.labels.get(label, ()):
+                bottom, right = self.extent.get((r, c), (r, c))
+                if field.below:
+                    cells = prose_cells(self, (r, c), self.table, self.form_labels)
+                    row, column = cells[0] if cells else (bottom + 1, c)
+                    return row, column, self.written[(r, c)], r
+                return r, right + 1, self.written[(r, c)], r
+        return None
+
+    def prose(self, field: Field) -> str | None:
+        """Return the text of a field `below` its label, as `locate` finds it: its cells' lines, one under another."""
+        for label in field.labels:
+            for r, c in self.labels.get(label, ()):
+                lines = [self.cell(*cell) for cell in prose_cells(self, (r, c), self.table, self.form_labels)]
+                return "\n".join(str(line).strip() for line in lines) or None
+        return None
+
+
+Place = tuple[int, int, str, int]  # what `Places.locate` finds: row, column, header as written, header row
+
+
+def header_of(place: Place) -> str:
+    """Return a block field's header as written, without its row (`全年执行数`, not `年度资金总额·全年执行数`)."""
+    return place[2].split("·")[-1]
