@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from pipeline.frames import OVER_PLANNED
+from pipeline.indicator_values import read_indicator
 from pipeline.problems import FIGURE_WARNINGS, RULE_ZH
 from pipeline.receipts import write_receipts
 from pipeline.registry import Registry
@@ -22,7 +23,6 @@ from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.stated import settle_stated
 from pipeline.validate import EXPECTATIONS_DIR
-from pipeline.values import read_indicator
 from pipeline.warehouse import SQL_DIR, ensure_schema, sql_literal, writer
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 MODEL_DIRS = ("intermediate", "mart")
 _REFERENCE = re.compile(r"\b(intermediate|mart)\.([a-z_]+)\b")
 _NUMBER = duckdb.decimal_type(28, 10)
-# pipeline.values.Indicator as the models see it.
+# pipeline.indicator_values.Indicator as the models see it.
 _READING = duckdb.struct_type(
     {
         "operator": "VARCHAR",

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from pipeline.flattened import LOST_MERGE, flattened_headings
 from pipeline.header import Binding, HeaderMatch, _merged_origin, header_cell, unit_cell
+from pipeline.indicator_values import read_indicator, unit_unwritten
 from pipeline.printed import only_printed, printed_parser
 from pipeline.problems import Problem, Severity, cell_problem, display, row_problem
 from pipeline.reader import Grid
@@ -26,16 +27,14 @@ from pipeline.values import (
     Quantity,
     UnitContext,
     cell_parser,
-    counted_word,
     formula_error,
     is_blank,
     quantity_parser,
-    read_indicator,
     squashed,
-    unit_unwritten,
     written_date_parser,
     written_month_parser,
 )
+from pipeline.written_units import counted_word
 
 _FOOTER = re.compile(
     r"^(填表人|填报人|制表人|联系人|联系电话|电话|审核人|负责人|单位负责人|分管领导|填报日期|填表日期|注|备注|说明)[:：]"

@@ -33,7 +33,7 @@ RATE_MEASURES = frozenset(
 
 # The units a target must be written in, if it has one, for its measure to be its actual value: registry/units.yaml's
 # measure of them, `percent` for %. `项目总投资控制率 ≤100%` names 总投资 but is no amount, `满意度调查覆盖户数 ≥500户`
-# names 满意度 but is no rate: their reported values are used (pipeline.values.unit_measure reads a target's).
+# names 满意度 but is no rate: their reported values are used (pipeline.written_units.unit_measure reads a target's).
 MEASURE_UNITS = {
     Measure.INVESTMENT_COMPLETION_RATE: "percent",
     Measure.PAYMENT_RATE: "percent",

@@ -1,7 +1,7 @@
 -- mart.self_evaluation: one row per indicator of a project's 绩效目标及自评表, plus one row for 预算执行率,
 -- scored by the year's rules (registry/rules.yaml). Values are in the measure's base unit: percentages as
 -- fractions, areas in 平方米, money in 万元; target_unit says how the target was written.
--- The texts are read by read_indicator, the parser's own reading (pipeline.values.read_indicator, registered
+-- The texts are read by read_indicator, the parser's own reading (pipeline.indicator_values.read_indicator, registered
 -- by pipeline.indicators): the warning a clerk got for a bare 1 under a percent target names the value used here.
 create or replace table mart.self_evaluation as
 with bound as (

@@ -8,7 +8,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from pipeline import values
+from pipeline import written_units
 from pipeline.catalog import SCHEMAS_ZH
 from pipeline.indicators import build_indicators, models, rebuild
 from pipeline.intake import ingest
@@ -1075,8 +1075,8 @@ def test_a_unit_a_bureau_adds_to_units_yaml_converts_in_the_models(wh, monkeypat
         ),
         encoding="utf-8",
     )
-    monkeypatch.setattr(values, "_indicator_units", lambda: load_units(tmp_path))
-    assert values.unit_factor("千元") == D("0.1")
+    monkeypatch.setattr(written_units, "indicator_units", lambda: load_units(tmp_path))
+    assert written_units.unit_factor("千元") == D("0.1")
     register(wh, "甲")
     targets(wh, "甲", ("单位造价", "≤5000千元", "4800千元", 45), ("户均投资", "≤5000元", "0.48万元", 45))
 

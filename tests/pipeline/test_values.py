@@ -5,16 +5,15 @@ from decimal import Decimal
 
 import pytest
 
+from pipeline.indicator_values import Indicator, name_unit, read_indicator
 from pipeline.values import (
     CellError,
     DatedMonth,
-    Indicator,
     Noted,
     UnitContext,
     cell_parser,
     decimal_of,
     is_blank,
-    name_unit,
     parse_cell,
     parse_date,
     parse_decimal,
@@ -22,7 +21,6 @@ from pipeline.values import (
     parse_month,
     parse_percent,
     parse_year,
-    read_indicator,
 )
 
 BASE = UnitContext()

@@ -1,0 +1,373 @@
+"""Read an indicator's 年度指标值 and 实际完成值 together: operator, number and unit as the clerk meant them."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import NamedTuple
+
+from pipeline.problems import display
+from pipeline.text import split_header, squash
+from pipeline.values import GROUPED, MAX_DIGITS, Noted, bare_percent
+from pipeline.written_units import (
+    counted_word,
+    indicator_units,
+    measure_of,
+    unit_factor,
+    unit_measure,
+    unit_prefix,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """An 年度指标值 and its 实际完成值 read together, numbers in the unit written (the models convert them)."""
+
+    operator: str  # ≥, ≤, = or 定性 (no number in the target)
+    target_number: Decimal | None
+    target_unit: str | None
+    reported_number: Decimal | None
+    reported_unit: str | None
+    noted: Noted | None = None
+    # What makes the pair unreadable (the file is returned), and whether it lies in the target or the value.
+    error: Noted | None = None
+    error_in_target: bool = False
+    # How the target's own cell was read, where `noted` already tells of the value (both bare 1s under （%）).
+    target_noted: Noted | None = None
+    noted_in_target: bool = False  # `noted` is about the target's cell (`≥90` read as ≥90 %), not the value's
+
+    @property
+    def target_factor(self) -> Decimal:
+        """Return what the target's number is multiplied by to be in its measure's base unit."""
+        return unit_factor(self.target_unit)
+
+    @property
+    def target_measure(self) -> str | None:
+        """Return what the target's unit measures (`percent`, money, area, count), None with no unit or an unknown one."""
+        return unit_measure(self.target_unit)
+
+    @property
+    def reported_factor(self) -> Decimal:
+        """Return what the reported number is multiplied by to be in its measure's base unit."""
+        return unit_factor(self.reported_unit)
+
+
+# Words offices write for a comparison: before the number (`不低于90%`) or after its unit (`90%以上`).
+_OPERATOR_WORDS = {
+    **dict.fromkeys(
+        ("≥", ">=", "≧", ">", "不低于", "不少于", "不小于", "大于等于", "大于或等于", "至少"), "≥"
+    ),
+    **dict.fromkeys(("达到", "高于", "大于", "超过", "多于"), "≥"),
+    **dict.fromkeys(
+        ("≤", "<=", "≦", "<", "不高于", "不超过", "不多于", "不大于", "小于等于", "小于或等于"), "≤"
+    ),
+    **dict.fromkeys(("控制在", "至多", "最多", "低于", "小于", "少于"), "≤"),
+    **dict.fromkeys(("=", "等于"), "="),
+}
+_AFTER_WORDS = {"及以上": "≥", "以上": "≥", "及以下": "≤", "以下": "≤", "以内": "≤", "之内": "≤"}
+_APPROXIMATE_BEFORE = ("大约", "约", "将近", "接近", "近", "大概")
+_APPROXIMATE_IN_UNIT = ("左右", "上下", "余", "多", "许")
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_INDICATOR = re.compile(
+    rf"^(?P<about>{_alternatives(_APPROXIMATE_BEFORE)})?(?P<op>{_alternatives(_OPERATOR_WORDS)})?"
+    rf"(?P<about2>{_alternatives(_APPROXIMATE_BEFORE)})?(?P<number>[0-9][0-9,]*(?:\.[0-9][0-9,]*)?)"
+    rf"(?P<unit>.*?)(?P<after>{_alternatives(_AFTER_WORDS)})?$"
+)
+# A trailing note in brackets says something about the figure, not its unit: `16个(含3个新增)`.
+_UNIT_NOTE = re.compile(r"\([^()]*\)$")
+# A sentence's closing punctuation ends the value, it is no part of its unit: `85%。`, `93%；`, `16个，`. A comma or
+# point right after a digit stays: `1,280,` is a misplaced separator, an error.
+_CLOSING = re.compile(r"(?:[。;、!]|(?<=\D)[,.])+$")
+# A range or a second figure after the first (`80%-90%`, `85-90%`, `90%，整改后100%`): no one number to compare.
+_RANGE_START = re.compile(r"^[-~～—–至到]\d")
+_DIGIT = re.compile(r"\d")
+_PER = ("/", "每")  # a unit per another (`元/平方米`, `元每户`)
+
+
+class _Written(NamedTuple):
+    operator: str | None
+    number: Decimal | None
+    unit: str | None
+    # approximate, separator, compared or several: what keeps the figure from being exact
+    flaw: str | None = None
+
+
+def _indicator_parts(text: str | None) -> _Written:
+    match = _INDICATOR.match(_CLOSING.sub("", squash(text or "")))
+    if match is None:
+        return _Written(None, None, None)
+    written, after = match.group("op"), match.group("after")
+    operator = _OPERATOR_WORDS.get(written) if written else None
+    if after and operator not in (None, _AFTER_WORDS[after]):
+        return _Written(None, None, None, "compared")  # `≥90%以下` says two things
+    operator = operator or (_AFTER_WORDS[after] if after else None)
+    digits, unit = match.group("number"), _UNIT_NOTE.sub("", match.group("unit")) or None
+    if "," in digits and not GROUPED.fullmatch(digits):
+        return _Written(operator, None, None, "separator")
+    number = Decimal(digits.replace(",", ""))
+    # A figure longer than the warehouse's numbers hold is no indicator value; it must not stop the models.
+    if number >= Decimal(10) ** MAX_DIGITS:
+        return _Written(None, None, None)
+    # `2023年11月底前`, `2022年底前完成`: a deadline, met or not, never a number to compare.
+    if 1900 <= number <= 2100 and unit and unit.startswith("年"):
+        return _Written(None, None, None)
+    # `12月底前`, `12月底前完工`, `11月完成`: a month is a deadline too (`6个月` is a count of months).
+    if 1 <= number <= 12 and number == number.to_integral_value() and unit and unit.startswith("月"):
+        return _Written(None, None, None)
+    if match.group("about") or match.group("about2") or any(w in (unit or "") for w in _APPROXIMATE_IN_UNIT):
+        return _Written(operator, None, None, "approximate")
+    if unit and _another_figure(unit):
+        return _Written(operator, None, None, "several")
+    return _Written(operator, number, _unit_spelling(unit))
+
+
+def _another_figure(unit: str) -> bool:
+    """Say whether what follows a figure holds a range or a second figure: `%-90%`, `-90%`, `%，整改后100%`."""
+    if _RANGE_START.match(unit):
+        return True
+    prefix = unit_prefix(unit)
+    return prefix is not None and _DIGIT.search(unit[len(prefix[0]) :]) is not None
+
+
+def _unit_spelling(unit: str | None) -> str | None:
+    """Spell a written unit as the models convert it: `%` for 百分比, the registry's name for 万㎡ or 元. A percent,
+    money or area unit followed by words is spelled as that unit (`%达标` is `%`, `万元资金` 万元), or its factor would
+    be lost; a count's word (`个小区`) or an unknown unit stays as written, as it is compared with itself."""
+    prefix = unit_prefix(unit) if unit else None
+    if prefix is None or prefix[1] is None or unit[len(prefix[0]) :].startswith(_PER):
+        return unit  # `元/平方米` is a price, not money: compared only with itself
+    return prefix[1]
+
+
+def _comparable(first: str, second: str) -> bool:
+    """Say whether numbers written in two units can be compared (one measure, or the same words)."""
+    if first.startswith(second) or second.startswith(first):
+        return True  # `16个小区` against `=16个`: the measure word, then what is counted
+    measures = measure_of(first), measure_of(second)
+    if None in measures or measures[0] != measures[1]:
+        return False
+    if measures[0] == "count":
+        # 户 are households, 人 people, 套 dwellings: counted of different things, they never compare. Only the
+        # plain 个 counts whatever its target counts.
+        words = {counted_word(first), counted_word(second)}
+        return len(words) == 1 or "个" in words
+    return True
+
+
+_INDICATOR_FLAWS = {
+    "approximate": ("应为确切的数值，不能带“约”“左右”“余”等字样", "请填写确切的数值"),
+    "separator": ("数字中的逗号位置不对，逗号只能用作千分位分隔符（如1,280）", "请检查数字，删去多余的逗号"),
+    "compared": ("同时写了两种比较方式（如“≥…以下”）", "请只保留一种，如“≥90%”"),
+    "several": (
+        "应为一个确切的数值，不能写成范围或多个数值（如“80%-90%”）",
+        "请只填写一个数值，其他说明写在偏差原因分析栏",
+    ),
+}
+
+
+def _in_header_unit(
+    written: _Written, header_unit: str | None, against: Decimal | None, basis: str, *, target: bool = False
+) -> tuple[_Written, Noted | None]:
+    """Give a number written without a unit the unit of its column's header (`年度指标值（%）`): 0.9 there is 90 %."""
+    unit = _unit_spelling(header_unit) if header_unit else None
+    if unit is None or written.number is None or written.unit is not None:
+        return written, None
+    if unit != "%":
+        return written._replace(unit=unit), None
+    number, noted = bare_percent(written.number, against, basis, target=target)
+    return written._replace(number=number, unit="%"), noted
+
+
+@functools.lru_cache(maxsize=4096)  # a year's thousands of indicators repeat a few hundred names
+def name_unit(level3: str | None) -> str | None:
+    """Return the unit a 三级指标 names in its closing brackets (`改造面积（万平方米）`, `满意度（%）`), if a known one."""
+    unit = split_header(level3)[1] if level3 else None
+    prefix = unit_prefix(unit) if unit else None
+    # `（含道路）`, `（中央资金）` are notes on what is counted, `（万元/户）` a price: none is the unit of a bare number.
+    return unit if prefix is not None and prefix[0] == unit else None
+
+
+def read_indicator(
+    target_text: str | None,
+    reported_text: str | None,
+    target_header_unit: str | None = None,
+    reported_header_unit: str | None = None,
+    rate: bool = False,
+    level3: str | None = None,
+) -> Indicator:
+    """Read a target and the value reported against it (`_read_indicator`), the 三级指标 kept only where it names a
+    unit: a year's indicators repeat a few hundred targets under many names, and each pair is read once."""
+    named = level3 if name_unit(level3) is not None else None
+    return _read_indicator(target_text, reported_text, target_header_unit, reported_header_unit, rate, named)
+
+
+@functools.lru_cache(maxsize=65536)
+def _read_indicator(
+    target_text: str | None,
+    reported_text: str | None,
+    target_header_unit: str | None,
+    reported_header_unit: str | None,
+    rate: bool,
+    level3: str | None,
+) -> Indicator:
+    """Read a target (`≥95%`, `=16个`, `按期完成`) and the value reported against it, as the clerk meant it.
+
+    A header's unit (`实际完成值（%）`) is the unit of a number written without one in its column, and the unit the
+    row's 三级指标 names (`改造面积（万平方米）`) that of both its cells, before the headers'. `rate`: the indicator is
+    computed as a rate (rules.yaml bindings: 满意度, 支付率), so a target without a unit is a percentage.
+    """
+    named = name_unit(level3)
+    named_by = f"三级指标“{level3}”注明（%）"
+    target_header_unit = named or target_header_unit
+    reported_header_unit = named or reported_header_unit
+    target = _indicator_parts(target_text)
+    operator = "定性" if target.number is None else target.operator or "≥"
+    # A bare 1 as a percent target: `≥1` asks for all of something (100 %), `≤1` for a small share (1 %).
+    all_of = Decimal(100) if operator in ("≥", "=") else None
+    basis = (
+        f"{named_by}、年度指标值“{target_text}”按“{operator}”比较"
+        if named
+        else f"年度指标值“{target_text}”的表头注明（%）、按“{operator}”比较"
+    )
+    target, target_noted = _in_header_unit(target, target_header_unit, all_of, basis, target=True)
+    header_noted = None
+    if rate and target.unit is None and target.number is not None:
+        # `居民满意度（%）` `≥90`: the data give the rate as a fraction, so 90 read as written would be 90 times 100 %.
+        # (No header unit was taken, or the target would have one: nothing is noted of it yet.)
+        said = f"年度指标值“{target_text}”未写单位，该指标由数据按百分比计算"
+        target, target_noted = _in_header_unit(target, "%", all_of, said, target=True)
+        target_noted = target_noted or Noted(
+            None,
+            "indicator_unit_assumed",
+            f"{said}，已读作“{operator}{display(target.number)}%”",
+            f"请在年度指标值中写明单位，如“{operator}{display(target.number)}%”",
+        )
+    target_number, target_unit = target.number, target.unit
+    reported = _indicator_parts(reported_text)
+    if (
+        target_unit is None
+    ):  # else a bare value is read in its own row's target unit, nearer than the header's
+        basis = f"{named_by if named else '实际完成值的表头注明（%）'}，对照年度指标值“{target_text}”"
+        reported, header_noted = _in_header_unit(reported, reported_header_unit, target_number, basis)
+    reported_number, reported_unit = reported.number, reported.unit
+    noted = error = None
+    in_target = False
+    if target.flaw:
+        expected, fix = _INDICATOR_FLAWS[target.flaw]
+        error, in_target = Noted(None, "indicator_value", f"年度指标值{expected}", fix), True
+    elif reported.flaw:
+        expected, fix = _INDICATOR_FLAWS[reported.flaw]
+        error, reported_number = Noted(None, "indicator_value", f"实际完成值{expected}", fix), None
+    elif reported_number is None or target_number is None:
+        if reported_text and target_number is not None and reported_text.strip() != target_text.strip():
+            noted = Noted(
+                None,
+                "indicator_not_number",
+                f"年度指标值“{target_text}”是数值，实际完成值不是数值，不能计分，已按0分计（能由数据算出的指标除外）",
+                "请填写实际完成的数值，如“95%”",
+            )
+    elif reported_unit is None and target_unit == "%":
+        # Under a percent target a bare 0.95 and a bare 95 both mean 95 %, never 0.95 %.
+        basis = f"对照年度指标值“{target_text}”"
+        reported_number, noted = bare_percent(reported_number, target_number, basis)
+    elif reported_unit is not None and target_unit is None:
+        # A target written without its unit is read in the unit the value names, and the clerk told so.
+        if reported_unit == "%":
+            basis = f"对照实际完成值“{reported_text}”"
+            target_number, _ = bare_percent(target_number, reported_number, basis, target=True)
+        target_unit = reported_unit
+        noted = Noted(
+            None,
+            "indicator_unit_assumed",
+            f"年度指标值“{target_text}”未写单位，已按实际完成值的单位读作“{operator}{target_number}{target_unit}”",
+            "请在年度指标值中写明单位",
+        )
+    elif reported_unit is not None and not _comparable(target_unit, reported_unit):
+        error = Noted(
+            None,
+            "indicator_unit",
+            f"实际完成值的单位“{reported_unit}”与年度指标值“{target_text}”的单位不一致，无法对照",
+            "请用年度指标值的单位填写实际完成值",
+        )
+        reported_number = None
+    elif (
+        reported_unit is None
+        and target_unit not in (None, "%")
+        and _thousandfold(target_number, reported_number)
+    ):
+        # `244000` against `≥24.4万平方米`: read in the target's unit it is 244000 万㎡, most likely square metres.
+        noted = Noted(
+            None,
+            "indicator_scale",
+            f"实际完成值“{reported_text}”未写单位，已按年度指标值“{target_text}”的单位读作"
+            f"{display(reported_number)}{target_unit}，与目标相差千倍以上",
+            "请在实际完成值中写明单位",
+        )
+    elif (
+        reported_unit is None
+        and target_unit is None
+        and _percent_and_fraction(target_number, reported_number)
+    ):
+        noted = Noted(
+            None,
+            "indicator_scale",
+            f"年度指标值“{target_text}”与实际完成值“{reported_text}”一个像百分数、一个像小数，已按所写数值对照",
+            "如为百分比，请在两处都写明%，如“≥90%”“93%”",
+        )
+    if (
+        noted is None
+        and error is None
+        and reported.operator not in (None, "=")
+        and reported_number is not None
+    ):
+        # `≥95%` reported says the target was met, not by how much: scored as the figure it names, and said so.
+        noted = Noted(
+            None,
+            "indicator_bound",
+            f"实际完成值“{reported_text}”不是确切的数值，已按{reported_number}{reported_unit or target_unit or ''}计",
+            "请填写实际完成的确切数值",
+        )
+    return Indicator(
+        operator,
+        target_number,
+        target_unit,
+        reported_number,
+        reported_unit or target_unit,
+        noted or header_noted or target_noted,
+        error,
+        in_target,
+        target_noted if (noted or header_noted) else None,
+        not (noted or header_noted) and target_noted is not None,
+    )
+
+
+def unit_unwritten(target_text: str, measure: str) -> Noted:
+    """Tell a clerk why a target of an amount the data compute, written with no unit, is scored by the value reported."""
+    # `≥24.4` for 改造面积 is 24.4 ㎡ or 24.4 万㎡: compared with the data's 201000 ㎡ it would score whichever the
+    # warehouse guessed. The value reported beside it is written in the clerk's own unit, and so is compared.
+    units = "、".join(indicator_units().measures[measure].units)
+    return Noted(
+        None,
+        "indicator_unit_assumed",
+        f"年度指标值“{target_text}”未写单位，不知是{units}中的哪一种，不能与由数据计算的数值对照，"
+        "已按填报的实际完成值计分（视为与年度指标值同一单位）",
+        f"请在年度指标值中写明单位（{units}）",
+    )
+
+
+def _thousandfold(first: Decimal, second: Decimal) -> bool:
+    """Say whether two positive numbers are a thousand times apart or more."""
+    return first > 0 and second > 0 and not Decimal("0.001") < second / first < 1000
+
+
+def _percent_and_fraction(first: Decimal, second: Decimal) -> bool:
+    """Say whether of two bare numbers one looks like a fraction (0.93) and the other like percent (90)."""
+    return any(0 < a < 1 < b <= 100 for a, b in ((first, second), (second, first)))

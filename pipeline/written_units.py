@@ -1,0 +1,80 @@
+"""Tell what a unit written beside a number measures, how the models spell it and what it multiplies by."""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+
+from pipeline.registry import Units, load_units
+
+# The national self-evaluation form writes 百分比 where others write %.
+PERCENT_UNITS = frozenset({"%", "百分比"})
+PERCENT_FACTOR = Decimal("0.01")  # a percentage point, as the fraction the warehouse keeps rates in
+
+
+def unit_prefix(unit: str) -> tuple[str, str | None] | None:
+    """Return the longest percent sign or known unit a written unit starts with, and how the models spell it
+    (`%`; the registry's name of a money or area unit; None for a count, kept as written)."""
+    for percent in sorted(PERCENT_UNITS, key=len, reverse=True):
+        if unit.startswith(percent):
+            return percent, "%"
+    known = _longest_known(unit)
+    if known is None:
+        return None
+    prefix, (measure, _, name) = known
+    return prefix, name if measure in ("money", "area") else None
+
+
+def counted_word(unit: str) -> str:
+    """Return what a count's unit counts: its measure word without 万 (`万户` → 户)."""
+    prefix = unit_prefix(unit)
+    return prefix[0].removeprefix("万") if prefix is not None else unit
+
+
+def unit_measure(unit: str | None) -> str | None:
+    """Return what a target's unit (as read_indicator spells it) measures: `percent`, a registry measure (money,
+    area, count), or None for no unit or one the registry does not know (`分`)."""
+    if unit is None:
+        return None
+    return "percent" if unit == "%" else measure_of(unit)
+
+
+def measure_of(unit: str) -> str | None:
+    """Return the measure of the longest known unit a written unit starts with (`户居民` → count)."""
+    found = _known_unit(unit)
+    return found[0] if found is not None else None
+
+
+def _known_unit(unit: str) -> tuple[str, Decimal, str] | None:
+    """Return (measure, factor, unit) of the longest known unit a written unit starts with, else None."""
+    known = _longest_known(unit)
+    return known[1] if known is not None else None
+
+
+def _longest_known(unit: str) -> tuple[str, tuple[str, Decimal, str]] | None:
+    """Return the longest known unit a written unit starts with, as written, and its (measure, factor, unit)."""
+    units = indicator_units()
+    for end in range(len(unit), 0, -1):
+        if (found := units.find(unit[:end])) is not None:
+            return unit[:end], found
+    return None
+
+
+def unit_factor(unit: str | None) -> Decimal:
+    """Return what a number written in a unit is multiplied by to be in its measure's base unit (万平方米: 10000).
+
+    A percentage is a fraction (0.01); the factors are registry/units.yaml's, so a unit a bureau adds there is
+    converted in the models too. A unit nobody listed is taken as written (1), as it is compared only with itself.
+    """
+    if unit is None:
+        return Decimal(1)
+    if unit == "%":
+        return PERCENT_FACTOR
+    found = _known_unit(unit)
+    return found[1] if found is not None else Decimal(1)
+
+
+@functools.cache
+def indicator_units() -> Units:
+    # 年度指标值 are read by texts alone (the models call this too); the units are the bureau's registry's.
+    return load_units()
