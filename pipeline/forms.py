@@ -10,11 +10,12 @@ from pipeline.form_blocks import total_from_parts
 from pipeline.form_places import Place, Places, form_labels, header_of
 from pipeline.header import HeaderMatch, _merged_origin, column_letter, header_cell
 from pipeline.header_checks import likeliest, meant_fix
-from pipeline.layout import ParsedSheet, read_unit
+from pipeline.layout import ParsedSheet
 from pipeline.problems import Severity, cell_problem, display
 from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, Column, ColumnType, Field, Registry
 from pipeline.rounding import as_rounded
+from pipeline.sheet_units import read_unit
 from pipeline.text import months_so_far, rows_text, split_header, with_months
 from pipeline.values import CellError, Noted, UnitContext, cell_parser, is_blank, parse_percent, points_text
 

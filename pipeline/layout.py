@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -11,12 +9,22 @@ from decimal import Decimal
 from pipeline.flattened import LOST_MERGE, flattened_headings
 from pipeline.header import Binding, HeaderMatch, _merged_origin, header_cell, unit_cell
 from pipeline.indicator_values import read_indicator, unit_unwritten
+from pipeline.indicator_warnings import blank_actual, scored_by_outcome, unscored, unscored_words
 from pipeline.printed import only_printed, printed_parser
 from pipeline.problems import Problem, Severity, cell_problem, display, row_problem
 from pipeline.reader import Grid
 from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, ColumnType, Registry, Template
+from pipeline.row_kinds import (
+    complete_row,
+    fill_vertical_merges,
+    filled_width,
+    labels_only_in,
+    row_kind,
+    starts_with,
+)
 from pipeline.rules import amount_indicator, computed_indicator, qualitative_readings, rate_indicator
 from pipeline.sheet_meta import SheetMeta, read_meta, row_text
+from pipeline.sheet_units import convert_by_row_unit, read_unit
 from pipeline.text import rows_text, squash
 from pipeline.ticks import read_ticks
 from pipeline.values import (
@@ -24,7 +32,6 @@ from pipeline.values import (
     CellError,
     DatedMonth,
     Noted,
-    Quantity,
     UnitContext,
     cell_parser,
     formula_error,
@@ -33,19 +40,6 @@ from pipeline.values import (
     squashed,
     written_date_parser,
     written_month_parser,
-)
-from pipeline.written_units import counted_word
-
-_FOOTER = re.compile(
-    r"^(填表人|填报人|制表人|联系人|联系电话|电话|审核人|负责人|单位负责人|分管领导|填报日期|填表日期|注|备注|说明)[:：]"
-)
-# A 合计 row in the words clerks write: totals of every row above, and subtotals of the rows since the last one (a
-# page's, a month's). Read as data, a `总合计` or `汇总` row doubled every figure of its sheet.
-_SUBTOTALS = ("小计", "本页合计", "本月合计", "本页小计", "本月小计")
-# A row breaking down the row above (`其中：已完工`), in a template that has no parts of its own (part_of_previous).
-_BREAKDOWN = "其中"
-_TOTAL = re.compile(
-    r"^(合计|总计|共计|总合计|合计数|总计数|汇总|累计|本年累计|" + "|".join(_SUBTOTALS) + r")(?:[:：(].*)?$"
 )
 
 
@@ -172,96 +166,6 @@ def _unit_context(
     return reading.context
 
 
-@dataclass(frozen=True, slots=True)
-class UnitReading:
-    """The unit numbers of one measure are read in, and what the clerk must hear of it.
-
-    `issue`: None; `unit` (the nearer unit written, or a `单位：` line's `…元`, is no unit of the measure: an error);
-    `unit_assumed` (no unit written anywhere: read in the base); `unit_conflict` (the nearer unit differs from the
-    farther one, `written`: the nearer is taken).
-    """
-
-    context: UnitContext
-    issue: str | None = None
-    written: str | None = None
-    on_line: bool = False  # the unit `written` is the `单位：` line's, the header naming none
-
-
-def read_unit(measure: str, near: str | None, far: str | None, registry: Registry) -> UnitReading:
-    """Read the unit a measure's numbers are written in: the nearer unit written (a header's), else the farther
-    (a `单位：` line's, money's or, where it names one, an area's); a farther unit of another measure says nothing."""
-    units = registry.units
-    if near:
-        # `金额（人民币元）` names the currency as a `单位：人民币元` line does: the unit is 元.
-        near = near.replace("人民币", "").strip(" ,，") or None
-    if far:
-        far = _line_unit(measure, far, registry)
-    written = near or far
-    found = units.find(written)
-    if written and (found is None or found[0] != measure):
-        if near is not None or (found is None and measure == "money" and written.endswith("元")):
-            # A header's unit, or a `单位：千元` line: money in a unit nobody listed cannot be converted.
-            return UnitReading(UnitContext(), "unit", written, on_line=near is None)
-        # A `单位：` line naming a non-money unit (or an office) says nothing about money columns.
-        found = None
-    if found is None:
-        return UnitReading(UnitContext(), "unit_assumed")
-    line = units.find(far) if near is not None else None
-    if line is not None and line[0] == measure and line[1] != found[1]:
-        return UnitReading(UnitContext(found[1], found[2]), "unit_conflict", far)
-    return UnitReading(UnitContext(found[1], found[2]))
-
-
-# How a `单位：` line lists a unit per measure: `单位：元、平方米`, `单位：万平方米，万元`, `单位：户/万元`.
-_UNIT_LIST = re.compile(r"[、,，;；/和及]+")
-
-
-def _line_unit(measure: str, written: str, registry: Registry) -> str:
-    """Return the unit of this measure a `单位：` line naming several measures' units gives (`元、平方米` → 元)."""
-    parts = [part for part in _UNIT_LIST.split(written) if part]
-    if len(parts) < 2:
-        return written
-    mine = {
-        part for part in parts if (found := registry.units.find(part)) is not None and found[0] == measure
-    }
-    # Two of this measure's units (`单位：元、万元`) say nothing certain: left as written, it is refused as a unit.
-    return mine.pop() if len(mine) == 1 else written
-
-
-def _unscored_words(
-    operator: str, target: str | None, reported: str | None, qualitative: frozenset[str]
-) -> bool:
-    """Say whether a qualitative indicator's value is words the rules cannot score (not the target's own)."""
-    if operator != "定性" or not target or not reported:
-        return False
-    # The target's own words, or them said done (`已建立` for `建立`), mean it was met: mart.self_evaluation agrees.
-    met = (target.strip(), f"已{target.strip()}")
-    return reported.strip() not in met and reported.strip() not in qualitative
-
-
-def _unscored(target: str, reported: str, qualitative: frozenset[str]) -> Noted:
-    """Say that a qualitative indicator's value names no outcome the rules score, so it scores nothing."""
-    outcomes = "、".join(f"“{w}”" for w in ("达成", "基本达成", "部分达成", "未达成") if w in qualitative)
-    return Noted(
-        None,
-        "indicator_qualitative",
-        f"年度指标值“{target}”是定性指标，“{reported}”不是规定的完成情况写法，无法判定，按0分计",
-        f"请填写{outcomes}之一，或与年度指标值相同的文字（视为达成）",
-    )
-
-
-def _scored_by_outcome(target: str, reported: str) -> Noted:
-    """Say that a number's target met with words (`达成预期指标`) is scored as those words say, not by a number."""
-    # submissions.md: 达成预期指标 means 达成, and 达成 scores in full. The clerk is asked for the number all the same.
-    return Noted(
-        None,
-        "indicator_outcome_word",
-        f"年度指标值“{target}”是数值，实际完成值“{reported}”未写数值，已按其所写的完成情况计分"
-        "（与定性指标相同，如“达成”计满分；能由数据算出的指标除外）",
-        "请填写实际完成的数值",
-    )
-
-
 def warn_on_header(
     sheet: ParsedSheet,
     header: str,
@@ -288,67 +192,6 @@ def warn_on_header(
             fix=fix,
         )
     )
-
-
-def _blank_actual(written: object) -> tuple[Noted, object]:
-    """Return the warning of a blank 实际完成值 and the value it names: `无` or `—` as written, else none."""
-    # The message already says 未填写 of an empty cell; a `无` is named as written, read as no value (submissions.md).
-    shown = None if written is None or not display(written) else written
-    said = "该指标无法由数据计算，不能计分，已按0分计"
-    noted = Noted(
-        None,
-        "indicator_blank",
-        said if shown is None else f"视为未填写，{said}",
-        "请填写实际完成值（数值或完成情况），如“95%”“已完成”",
-    )
-    return noted, shown
-
-
-# What a text cell is, as bits: blank (no value), written at all, a footer's first words, a 合计 label, a 小计 label,
-# a `其中：` breakdown's first words.
-_BLANK, _WRITTEN, _FOOTER_WORDS, _TOTAL_LABEL, _SUBTOTAL_LABEL, _BREAKDOWN_WORDS = 1, 2, 4, 8, 16, 32
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _text_kind(text: str) -> int:
-    """Say of a text cell, as the bits above, what it makes of its row."""
-    written = bool(text.strip())
-    folded = squashed(text) if written else ""
-    return (
-        is_blank(text) * _BLANK
-        | written * _WRITTEN
-        | (written and _FOOTER.match(folded) is not None) * _FOOTER_WORDS
-        | (written and _TOTAL.match(folded) is not None) * _TOTAL_LABEL
-        | (written and folded.startswith(_SUBTOTALS)) * _SUBTOTAL_LABEL
-        | (written and folded.startswith(_BREAKDOWN)) * _BREAKDOWN_WORDS
-    )
-
-
-def _row_kind(row: list[object]) -> str:
-    blank = True
-    first = 0  # the bits of the row's first written text cell
-    seen = 0  # the bits of all its written text cells
-    for cell in row:
-        if cell is None:
-            continue
-        if isinstance(cell, str):
-            kind = _text_kind(cell) if len(cell) <= 64 else _text_kind.__wrapped__(cell)
-            if not kind & _BLANK:
-                blank = False
-            if kind & _WRITTEN:
-                first = first or kind
-                seen |= kind
-        else:
-            blank = False
-    if blank:
-        return "blank"
-    if first & _FOOTER_WORDS:
-        return "footer"
-    if seen & _TOTAL_LABEL:
-        return "subtotal" if seen & _SUBTOTAL_LABEL else "total"
-    if first & _BREAKDOWN_WORDS:
-        return "breakdown"
-    return "data"
 
 
 def _stated_by_lines(template: Template, meta: SheetMeta) -> set[str]:
@@ -462,7 +305,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     # A CSV row with more fields than its header is shifted (an unquoted 1,250.10 is two fields): read, every
     # field after the split would land in the next column.
     header_width = (
-        max(_filled_width(grid.rows[r]) for r in range(match.first_row, match.last_row + 1))
+        max(filled_width(grid.rows[r]) for r in range(match.first_row, match.last_row + 1))
         if grid.as_text
         else 0
     )
@@ -477,17 +320,17 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     for index in range(match.last_row + 1, len(grid.rows)):
         row = grid.rows[index]
         excel_row = index + 1
-        kind = _row_kind(row)
-        if kind in ("total", "subtotal") and prose and _labels_only_in(row, prose):
+        kind = row_kind(row)
+        if kind in ("total", "subtotal") and prose and labels_only_in(row, prose):
             kind = "data"
         elif kind == "breakdown" and part is not None:
             kind = "data"  # a template with parts reads them (part_of_previous)
-        if footer_lines and kind == "data" and _complete_row(row, required_cells):
+        if footer_lines and kind == "data" and complete_row(row, required_cells):
             # A note line (`注：…`) put between data rows would end the table there, its rows below unread.
             after_footer.append(excel_row)
         if footer_lines:
             kind = "footer"
-        if ends_at and kind != "footer" and _starts_with(row, ends_at):
+        if ends_at and kind != "footer" and starts_with(row, ends_at):
             kind = "footer"
         if kind == "data" and (unused_line or printed) and only_printed(row, unused_line, printed):
             kind = "blank"  # a printed form's unused row: its 序号, 二级指标 or `指标2：`, and nothing else
@@ -504,7 +347,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 _error_breakdown(sheet, excel_row, row, match)
             continue
         after_total = kind in ("total", "subtotal")
-        if header_width and (written := _filled_width(row)) > header_width:
+        if header_width and (written := filled_width(row)) > header_width:
             _error_wider_row(sheet, excel_row, written, header_width)
         values, failed = {}, set()
         is_total = kind in ("total", "subtotal")
@@ -563,7 +406,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 )
         if row_unit_rule is not None:
             try:
-                if (converted := _convert_by_row_unit(values, template, registry)) is not None:
+                if (converted := convert_by_row_unit(values, template, registry)) is not None:
                     sheet.row_units[excel_row, row_unit_rule.value] = converted
             except CellError as exc:
                 # A unit that cannot be converted is the 单位 cell's fault; a quantity's own unit, the quantity's.
@@ -666,10 +509,10 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             elif reading.noted is not None and reported:
                 noted = reading.noted
                 if noted.rule == "indicator_not_number" and reported.strip() in qualitative:
-                    noted = _scored_by_outcome(target, reported)
+                    noted = scored_by_outcome(target, reported)
                 sheet.warn(noted, excel_row=excel_row, header=binding.header, value=reported)
-            elif _unscored_words(reading.operator, target, reported, qualitative):
-                noted = _unscored(target, reported, qualitative)
+            elif unscored_words(reading.operator, target, reported, qualitative):
+                noted = unscored(target, reported, qualitative)
                 sheet.warn(noted, excel_row=excel_row, header=binding.header, value=reported)
             if (
                 reading.error is None
@@ -678,7 +521,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 and (unbound or not computed_indicator(values.get("level3")))
             ):
                 # Nothing to score it by: it counts 0, which the clerk must hear of before the report says so.
-                noted, shown = _blank_actual(row[binding.index] if binding.index < width else None)
+                noted, shown = blank_actual(row[binding.index] if binding.index < width else None)
                 sheet.warn(noted, excel_row=excel_row, header=binding.header, value=shown)
             if reading.error is None and reading.target_noted is not None and target_binding is not None:
                 sheet.warn(
@@ -737,15 +580,6 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     return sheet
 
 
-def _filled_width(row: list[object]) -> int:
-    """Return how many cells a row reaches to, its last written one included."""
-    for position in range(len(row) - 1, -1, -1):
-        cell = row[position]
-        if cell is not None and not (isinstance(cell, str) and not cell.strip()):
-            return position + 1
-    return 0
-
-
 def _error_wider_row(sheet: ParsedSheet, excel_row: int, width: int, header_width: int) -> None:
     """Return a CSV whose row has more fields than its header: its values may have moved into the wrong columns."""
     expected = (
@@ -758,22 +592,6 @@ def _error_wider_row(sheet: ParsedSheet, excel_row: int, width: int, header_widt
     sheet.problems.append(
         row_problem("csv_fields", sheet=sheet.name, excel_row=excel_row, expected=expected, fix=fix)
     )
-
-
-def _complete_row(row: list[object], required_cells: list[tuple[int, object]]) -> bool:
-    """Say whether a row fills every required column with a value that reads: a data row, not a footer's line."""
-    if not required_cells:
-        return False
-    width = len(row)
-    for position, parse in required_cells:
-        raw = row[position] if position < width else None
-        if raw is None or (isinstance(raw, str) and is_blank(raw)):
-            return False
-        try:
-            parse(raw)
-        except CellError:
-            return False
-    return True
 
 
 def _error_after_footer(sheet: ParsedSheet, footer_row: int, footer_line: str, rows: list[int]) -> None:
@@ -807,15 +625,6 @@ def _warn_hidden_rows(sheet: ParsedSheet, hidden: tuple[int, ...]) -> None:
     )
 
 
-def _labels_only_in(row: list[object], positions: frozenset[int]) -> bool:
-    """Say whether every cell of a row that reads as a 合计 label is at one of these positions."""
-    return all(
-        position in positions
-        for position, cell in enumerate(row)
-        if isinstance(cell, str) and _text_kind(cell) & _TOTAL_LABEL
-    )
-
-
 def _error_breakdown(sheet: ParsedSheet, excel_row: int, row: list[object], match: HeaderMatch) -> None:
     """Refuse a `其中：…` row found under a data row of a template that has no parts: it would be counted twice."""
     position, text = next((i, c) for i, c in enumerate(row) if isinstance(c, str) and c.strip())
@@ -828,35 +637,6 @@ def _error_breakdown(sheet: ParsedSheet, excel_row: int, row: list[object], matc
         expected="“其中”行是上一行的组成部分，本表不能单列，否则该部分会重复计算",
         fix="请删去该行；如确为单独的一项，请删去“其中”二字",
     )
-
-
-def _starts_with(row: list[object], words: list[str]) -> bool:
-    """Say whether a row's first written cell starts with one of the (squashed) words."""
-    first = next((c for c in row if isinstance(c, str) and c.strip()), None)
-    return first is not None and squashed(first).startswith(tuple(words))
-
-
-def fill_vertical_merges(grid: Grid, header_last: int, columns: set[int]) -> None:
-    """Give each cell under a vertical merge in the data rows of `columns` the merge's value, as the clerk meant.
-
-    A row with nothing written on it stays blank: a spacer row inserted inside a merged block (Excel stretches the
-    merge over it) is passed over as any blank row is, not read as an indicator with every other cell missing.
-    """
-    written: dict[int, bool] = {}
-    for (top, left), (bottom, _right) in grid.merged:
-        if top <= header_last or bottom == top or left not in columns:
-            continue  # merges reaching into the header are its own; a horizontal merge is one cell
-        value = grid.rows[top][left] if left < len(grid.rows[top]) else None
-        for index in range(top + 1, bottom + 1):
-            row = grid.rows[index]
-            if index not in written:
-                written[index] = _row_kind(row) != "blank"  # blank as the data rows' loop sees it
-            if not written[index]:
-                continue
-            if left >= len(row):
-                row.extend([None] * (left + 1 - len(row)))
-            if row[left] is None or (isinstance(row[left], str) and not row[left].strip()):
-                row[left] = value
 
 
 def _check_total(
@@ -906,43 +686,3 @@ def _sum_unit_column(name: str, template: Template) -> str | None:
 
 # What a running sum adds up (bool included, as isinstance(x, int) takes it).
 _AMOUNT = (int, Decimal)
-
-
-# A note in brackets after a row's unit: `万元（含税）`, `平方米(建筑面积)`.
-_UNIT_NOTE = re.compile(r"[（(][^（）()]*[）)]\s*$")
-
-
-def _convert_by_row_unit(values: dict, template: Template, registry: Registry) -> UnitContext | None:
-    """Convert a row's quantity by the unit written on that row (元 → 万元, 万平方米 → 平方米); return that unit's
-    context when the quantity changed."""
-    rule = template.row_unit
-    quantity, unit = values.get(rule.value), values.get(rule.unit)
-    if isinstance(unit, str) and _UNIT_NOTE.search(unit):
-        # `万元（含税）`: the note says what the amount covers, the unit is before it.
-        unit = values[rule.unit] = _UNIT_NOTE.sub("", unit).strip() or unit
-    found = registry.units.find(unit)
-    if found is None and isinstance(unit, str) and unit.strip().endswith("元"):
-        # An amount in a unit nobody listed (千元) cannot be converted: stored as written, it would be read as 万元.
-        money = registry.units.measures["money"]
-        raise CellError(
-            "unit", f"金额单位应为{'、'.join(money.units)}之一", f"请把金额换算为{money.base}填写"
-        )
-    if isinstance(quantity, Quantity):
-        written = registry.units.find(quantity.unit)
-        # 套 and 户 are one measure and factor, but 1280套 in a row of 户 is no number of 户.
-        other_count = (
-            found is not None and found[0] == "count" and counted_word(quantity.unit) != counted_word(unit)
-        )
-        if found is None or written[:2] != found[:2] or other_count:
-            raise CellError(
-                "quantity_unit",
-                f"数量带的单位“{quantity.unit}”与单位列的“{unit or '（空）'}”不一致",
-                "请只在数量中填写数字，单位填在“单位”列",
-            )
-        quantity = values[rule.value] = quantity.number
-    if quantity is None or found is None or found[0] == "count":
-        return None
-    measure, factor, written = found
-    values[rule.value] = quantity * factor
-    values[rule.unit] = registry.units.measures[measure].base
-    return UnitContext(factor, written) if factor != 1 else None

@@ -118,7 +118,7 @@ indicators as (
         on qualitative.year = valued.year
         and qualitative.outcome = case
             -- The target's own words, or them said done (`已建立` for `建立`), mean it was met
-            -- (pipeline.layout._unscored_words reads them alike, so the receipt never warns of either).
+            -- (pipeline.indicator_warnings.unscored_words reads them alike, so the receipt never warns of either).
             when trim(valued.reported_value) in (trim(valued.target_text), '已' || trim(valued.target_text)) then '达成'
             else coalesce(words.outcome, trim(valued.reported_value))
         end
@@ -131,7 +131,7 @@ scored as (
         *,
         case
             when operator = '定性' then weight * coalesce(qualitative_share, 0)
-            -- A number's target met with words (`达成预期指标`) scores as the words say (layout._scored_by_outcome).
+            -- A number's target met with words (`达成预期指标`) scores as the words say (indicator_warnings.scored_by_outcome).
             when actual_numerator is null then weight * coalesce(qualitative_share, 0)
             when operator = '≥' then
                 case when target_value <= 0 or actual_numerator >= target_value * actual_denominator then weight

@@ -1,0 +1,54 @@
+"""Word what a clerk is told of an indicator's 实际完成值 that the rules score otherwise than by its number."""
+
+from __future__ import annotations
+
+from pipeline.problems import display
+from pipeline.values import Noted
+
+
+def unscored_words(
+    operator: str, target: str | None, reported: str | None, qualitative: frozenset[str]
+) -> bool:
+    """Say whether a qualitative indicator's value is words the rules cannot score (not the target's own)."""
+    if operator != "定性" or not target or not reported:
+        return False
+    # The target's own words, or them said done (`已建立` for `建立`), mean it was met: mart.self_evaluation agrees.
+    met = (target.strip(), f"已{target.strip()}")
+    return reported.strip() not in met and reported.strip() not in qualitative
+
+
+def unscored(target: str, reported: str, qualitative: frozenset[str]) -> Noted:
+    """Say that a qualitative indicator's value names no outcome the rules score, so it scores nothing."""
+    outcomes = "、".join(f"“{w}”" for w in ("达成", "基本达成", "部分达成", "未达成") if w in qualitative)
+    return Noted(
+        None,
+        "indicator_qualitative",
+        f"年度指标值“{target}”是定性指标，“{reported}”不是规定的完成情况写法，无法判定，按0分计",
+        f"请填写{outcomes}之一，或与年度指标值相同的文字（视为达成）",
+    )
+
+
+def scored_by_outcome(target: str, reported: str) -> Noted:
+    """Say that a number's target met with words (`达成预期指标`) is scored as those words say, not by a number."""
+    # submissions.md: 达成预期指标 means 达成, and 达成 scores in full. The clerk is asked for the number all the same.
+    return Noted(
+        None,
+        "indicator_outcome_word",
+        f"年度指标值“{target}”是数值，实际完成值“{reported}”未写数值，已按其所写的完成情况计分"
+        "（与定性指标相同，如“达成”计满分；能由数据算出的指标除外）",
+        "请填写实际完成的数值",
+    )
+
+
+def blank_actual(written: object) -> tuple[Noted, object]:
+    """Return the warning of a blank 实际完成值 and the value it names: `无` or `—` as written, else none."""
+    # The message already says 未填写 of an empty cell; a `无` is named as written, read as no value (submissions.md).
+    shown = None if written is None or not display(written) else written
+    said = "该指标无法由数据计算，不能计分，已按0分计"
+    noted = Noted(
+        None,
+        "indicator_blank",
+        said if shown is None else f"视为未填写，{said}",
+        "请填写实际完成值（数值或完成情况），如“95%”“已完成”",
+    )
+    return noted, shown

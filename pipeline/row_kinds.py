@@ -1,0 +1,132 @@
+"""Tell what a row of a sheet's table is: data, blank, a 合计 or 小计, a `其中` breakdown, or a footer's line."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from pipeline.reader import Grid
+from pipeline.values import CellError, is_blank, squashed
+
+_FOOTER = re.compile(
+    r"^(填表人|填报人|制表人|联系人|联系电话|电话|审核人|负责人|单位负责人|分管领导|填报日期|填表日期|注|备注|说明)[:：]"
+)
+# A 合计 row in the words clerks write: totals of every row above, and subtotals of the rows since the last one (a
+# page's, a month's). Read as data, a `总合计` or `汇总` row doubled every figure of its sheet.
+_SUBTOTALS = ("小计", "本页合计", "本月合计", "本页小计", "本月小计")
+# A row breaking down the row above (`其中：已完工`), in a template that has no parts of its own (part_of_previous).
+_BREAKDOWN = "其中"
+_TOTAL = re.compile(
+    r"^(合计|总计|共计|总合计|合计数|总计数|汇总|累计|本年累计|" + "|".join(_SUBTOTALS) + r")(?:[:：(].*)?$"
+)
+
+
+# What a text cell is, as bits: blank (no value), written at all, a footer's first words, a 合计 label, a 小计 label,
+# a `其中：` breakdown's first words.
+_BLANK, _WRITTEN, _FOOTER_WORDS, _TOTAL_LABEL, _SUBTOTAL_LABEL, _BREAKDOWN_WORDS = 1, 2, 4, 8, 16, 32
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _text_kind(text: str) -> int:
+    """Say of a text cell, as the bits above, what it makes of its row."""
+    written = bool(text.strip())
+    folded = squashed(text) if written else ""
+    return (
+        is_blank(text) * _BLANK
+        | written * _WRITTEN
+        | (written and _FOOTER.match(folded) is not None) * _FOOTER_WORDS
+        | (written and _TOTAL.match(folded) is not None) * _TOTAL_LABEL
+        | (written and folded.startswith(_SUBTOTALS)) * _SUBTOTAL_LABEL
+        | (written and folded.startswith(_BREAKDOWN)) * _BREAKDOWN_WORDS
+    )
+
+
+def row_kind(row: list[object]) -> str:
+    """Say what a row is: `blank`, `footer`, `total`, `subtotal`, `breakdown` or `data`."""
+    blank = True
+    first = 0  # the bits of the row's first written text cell
+    seen = 0  # the bits of all its written text cells
+    for cell in row:
+        if cell is None:
+            continue
+        if isinstance(cell, str):
+            kind = _text_kind(cell) if len(cell) <= 64 else _text_kind.__wrapped__(cell)
+            if not kind & _BLANK:
+                blank = False
+            if kind & _WRITTEN:
+                first = first or kind
+                seen |= kind
+        else:
+            blank = False
+    if blank:
+        return "blank"
+    if first & _FOOTER_WORDS:
+        return "footer"
+    if seen & _TOTAL_LABEL:
+        return "subtotal" if seen & _SUBTOTAL_LABEL else "total"
+    if first & _BREAKDOWN_WORDS:
+        return "breakdown"
+    return "data"
+
+
+def filled_width(row: list[object]) -> int:
+    """Return how many cells a row reaches to, its last written one included."""
+    for position in range(len(row) - 1, -1, -1):
+        cell = row[position]
+        if cell is not None and not (isinstance(cell, str) and not cell.strip()):
+            return position + 1
+    return 0
+
+
+def complete_row(row: list[object], required_cells: list[tuple[int, object]]) -> bool:
+    """Say whether a row fills every required column with a value that reads: a data row, not a footer's line."""
+    if not required_cells:
+        return False
+    width = len(row)
+    for position, parse in required_cells:
+        raw = row[position] if position < width else None
+        if raw is None or (isinstance(raw, str) and is_blank(raw)):
+            return False
+        try:
+            parse(raw)
+        except CellError:
+            return False
+    return True
+
+
+def labels_only_in(row: list[object], positions: frozenset[int]) -> bool:
+    """Say whether every cell of a row that reads as a 合计 label is at one of these positions."""
+    return all(
+        position in positions
+        for position, cell in enumerate(row)
+        if isinstance(cell, str) and _text_kind(cell) & _TOTAL_LABEL
+    )
+
+
+def starts_with(row: list[object], words: list[str]) -> bool:
+    """Say whether a row's first written cell starts with one of the (squashed) words."""
+    first = next((c for c in row if isinstance(c, str) and c.strip()), None)
+    return first is not None and squashed(first).startswith(tuple(words))
+
+
+def fill_vertical_merges(grid: Grid, header_last: int, columns: set[int]) -> None:
+    """Give each cell under a vertical merge in the data rows of `columns` the merge's value, as the clerk meant.
+
+    A row with nothing written on it stays blank: a spacer row inserted inside a merged block (Excel stretches the
+    merge over it) is passed over as any blank row is, not read as an indicator with every other cell missing.
+    """
+    written: dict[int, bool] = {}
+    for (top, left), (bottom, _right) in grid.merged:
+        if top <= header_last or bottom == top or left not in columns:
+            continue  # merges reaching into the header are its own; a horizontal merge is one cell
+        value = grid.rows[top][left] if left < len(grid.rows[top]) else None
+        for index in range(top + 1, bottom + 1):
+            row = grid.rows[index]
+            if index not in written:
+                written[index] = row_kind(row) != "blank"  # blank as the data rows' loop sees it
+            if not written[index]:
+                continue
+            if left >= len(row):
+                row.extend([None] * (left + 1 - len(row)))
+            if row[left] is None or (isinstance(row[left], str) and not row[left].strip()):
+                row[left] = value

@@ -1,0 +1,106 @@
+"""Read the unit a column's or a row's numbers are written in: a header's, a `单位：` line's, a 单位 column's."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.registry import Registry, Template
+from pipeline.values import CellError, Quantity, UnitContext
+from pipeline.written_units import counted_word
+
+
+@dataclass(frozen=True, slots=True)
+class UnitReading:
+    """The unit numbers of one measure are read in, and what the clerk must hear of it.
+
+    `issue`: None; `unit` (the nearer unit written, or a `单位：` line's `…元`, is no unit of the measure: an error);
+    `unit_assumed` (no unit written anywhere: read in the base); `unit_conflict` (the nearer unit differs from the
+    farther one, `written`: the nearer is taken).
+    """
+
+    context: UnitContext
+    issue: str | None = None
+    written: str | None = None
+    on_line: bool = False  # the unit `written` is the `单位：` line's, the header naming none
+
+
+def read_unit(measure: str, near: str | None, far: str | None, registry: Registry) -> UnitReading:
+    """Read the unit a measure's numbers are written in: the nearer unit written (a header's), else the farther
+    (a `单位：` line's, money's or, where it names one, an area's); a farther unit of another measure says nothing."""
+    units = registry.units
+    if near:
+        # `金额（人民币元）` names the currency as a `单位：人民币元` line does: the unit is 元.
+        near = near.replace("人民币", "").strip(" ,，") or None
+    if far:
+        far = _line_unit(measure, far, registry)
+    written = near or far
+    found = units.find(written)
+    if written and (found is None or found[0] != measure):
+        if near is not None or (found is None and measure == "money" and written.endswith("元")):
+            # A header's unit, or a `单位：千元` line: money in a unit nobody listed cannot be converted.
+            return UnitReading(UnitContext(), "unit", written, on_line=near is None)
+        # A `单位：` line naming a non-money unit (or an office) says nothing about money columns.
+        found = None
+    if found is None:
+        return UnitReading(UnitContext(), "unit_assumed")
+    line = units.find(far) if near is not None else None
+    if line is not None and line[0] == measure and line[1] != found[1]:
+        return UnitReading(UnitContext(found[1], found[2]), "unit_conflict", far)
+    return UnitReading(UnitContext(found[1], found[2]))
+
+
+# How a `单位：` line lists a unit per measure: `单位：元、平方米`, `单位：万平方米，万元`, `单位：户/万元`.
+_UNIT_LIST = re.compile(r"[、,，;；/和及]+")
+
+
+def _line_unit(measure: str, written: str, registry: Registry) -> str:
+    """Return the unit of this measure a `单位：` line naming several measures' units gives (`元、平方米` → 元)."""
+    parts = [part for part in _UNIT_LIST.split(written) if part]
+    if len(parts) < 2:
+        return written
+    mine = {
+        part for part in parts if (found := registry.units.find(part)) is not None and found[0] == measure
+    }
+    # Two of this measure's units (`单位：元、万元`) say nothing certain: left as written, it is refused as a unit.
+    return mine.pop() if len(mine) == 1 else written
+
+
+# A note in brackets after a row's unit: `万元（含税）`, `平方米(建筑面积)`.
+_UNIT_NOTE = re.compile(r"[（(][^（）()]*[）)]\s*$")
+
+
+def convert_by_row_unit(values: dict, template: Template, registry: Registry) -> UnitContext | None:
+    """Convert a row's quantity by the unit written on that row (元 → 万元, 万平方米 → 平方米); return that unit's
+    context when the quantity changed."""
+    rule = template.row_unit
+    quantity, unit = values.get(rule.value), values.get(rule.unit)
+    if isinstance(unit, str) and _UNIT_NOTE.search(unit):
+        # `万元（含税）`: the note says what the amount covers, the unit is before it.
+        unit = values[rule.unit] = _UNIT_NOTE.sub("", unit).strip() or unit
+    found = registry.units.find(unit)
+    if found is None and isinstance(unit, str) and unit.strip().endswith("元"):
+        # An amount in a unit nobody listed (千元) cannot be converted: stored as written, it would be read as 万元.
+        money = registry.units.measures["money"]
+        raise CellError(
+            "unit", f"金额单位应为{'、'.join(money.units)}之一", f"请把金额换算为{money.base}填写"
+        )
+    if isinstance(quantity, Quantity):
+        written = registry.units.find(quantity.unit)
+        # 套 and 户 are one measure and factor, but 1280套 in a row of 户 is no number of 户.
+        other_count = (
+            found is not None and found[0] == "count" and counted_word(quantity.unit) != counted_word(unit)
+        )
+        if found is None or written[:2] != found[:2] or other_count:
+            raise CellError(
+                "quantity_unit",
+                f"数量带的单位“{quantity.unit}”与单位列的“{unit or '（空）'}”不一致",
+                "请只在数量中填写数字，单位填在“单位”列",
+            )
+        quantity = values[rule.value] = quantity.number
+    if quantity is None or found is None or found[0] == "count":
+        return None
+    measure, factor, written = found
+    values[rule.value] = quantity * factor
+    values[rule.unit] = registry.units.measures[measure].base
+    return UnitContext(factor, written) if factor != 1 else None
