@@ -260,12 +260,17 @@ class TaskSampler:
             self.sample()
 
     def sample(self) -> None:
+        # A worker whose title setproctitle did not set (seen on a Linux 6.18 machine) still shows the scheduler's
+        # command line: the scheduler's children so named are its LocalExecutor workers all the same, and their
+        # task processes are then told apart by the pid each task instance records.
+        forked = title(self.root)
+        workers = {pid for pid in children(self.root) if forked and title(pid) == forked}
         todo = [self.root]
         while todo:
             parent = todo.pop()
             kids = children(parent)
             todo += kids
-            if not title(parent).startswith(SUPERVISOR_TITLE):
+            if parent not in workers and not title(parent).startswith(SUPERVISOR_TITLE):
                 continue
             for pid in kids:
                 entry = self.tasks.setdefault(pid, {"ti_id": "", "hwm_kib": 0, "tree_kib": 0, "processes": 0})

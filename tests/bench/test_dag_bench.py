@@ -156,6 +156,32 @@ def test_the_sampler_keeps_each_task_process_peak_and_skips_airflows_own_supervi
     assert task["processes"] == 1
 
 
+# A scheduler whose forked worker keeps its command line (setproctitle had no effect) and runs an untitled task.
+SCHEDULER = """
+import os, subprocess, sys
+worker = os.fork()
+if worker == 0:
+    subprocess.run([sys.executable, "-c", sys.argv[1]])
+    os._exit(0)
+os.waitpid(worker, 0)
+"""
+UNTITLED_TASK = """
+import time
+held = b"\x01" * (200 * 1024 * 1024)
+time.sleep(1.0)
+"""
+
+
+def test_the_sampler_finds_the_task_processes_of_workers_that_kept_the_schedulers_title():
+    scheduler = subprocess.Popen([sys.executable, "-c", SCHEDULER, UNTITLED_TASK])
+    with dag_bench.TaskSampler(scheduler.pid) as sampler:
+        assert scheduler.wait(timeout=60) == 0
+
+    (task,) = sampler.tasks.values()
+    assert task["ti_id"] == ""  # told by the pid its task instance records (task_figures)
+    assert task["hwm_kib"] >= 200 * 1024
+
+
 def test_a_task_failure_is_told_from_its_log_with_the_parse_workers_stderr(tmp_path):
     run_id = "bench-n120-1"
     log = (
