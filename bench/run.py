@@ -388,8 +388,9 @@ def measure_naive(inbox: Path, files: Sequence[str], parsed: list, registry, con
     import duckdb
 
     from pipeline.intake import slice_key
+    from pipeline.raw_tables import raw_columns
     from pipeline.validate import Batch, validate
-    from pipeline.warehouse import ensure_schema, raw_columns
+    from pipeline.warehouse import ensure_schema
 
     scratch.unlink(missing_ok=True)
     con = duckdb.connect(str(scratch))

@@ -27,7 +27,6 @@ from pipeline.layout import ParsedSheet
 from pipeline.offices import Offices, office_key
 from pipeline.parse import ParsedFile
 from pipeline.problems import Problem, Severity, display
-from pipeline.registry import Registry, Template
 
 logger = logging.getLogger(__name__)
 
@@ -660,99 +659,3 @@ def resolve_projects(parsed: ParsedFile, register: ProjectRegister, offices: Off
         for (_, year), project in spans.items():
             if (problem := span_problem(sheet, project, year)) is not None:
                 parsed.problems.append(problem)
-
-
-def backfill_codes(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
-    """Give rows stored before projects had codes their code, and key their slices by it; safe to repeat.
-
-    Register rows get their 项目编码 or a derived code; other rows the code their name resolves to, as ingest
-    would have. A row whose name matches several projects keeps no code (and stays out of staging).
-    """
-    templates = [t for t in registry.templates.values() if "project" in t.slice]
-    templates.sort(key=lambda t: t.id != REGISTER_TEMPLATE)  # the register first: the others resolve by it
-    register: ProjectRegister | None = None
-    for template in templates:
-        table = f"raw.{template.id}"
-        is_register = template.id == REGISTER_TEMPLATE
-        legacy = "project_code_derived is null" if is_register else "project_code is null"
-        if not con.execute(f"select count(*) from {table} where {legacy}").fetchone()[0]:
-            continue
-        month = "month" if "month" in template.slice else "null"
-        extra = ", project_code, implementing_unit" if is_register else ""
-        rows = con.execute(
-            f"select submission_id, sheet, excel_row, slice_key, unit, project_name, year, {month}{extra} "
-            f"from {table} where {legacy} and project_name is not null"
-        ).fetchall()
-        if not is_register and register is None:
-            register = ProjectRegister.from_warehouse(con)
-        mapping, unresolved = [], set()
-        for number, sheet, excel_row, old_key, unit, name, year, month_value, *given in rows:
-            derived = None
-            if is_register:
-                code, implementer = given
-                derived = not code
-                code = code or derived_code(implementer, name)
-            else:
-                code = register.resolve(name, year, unit).code if year is not None else None
-                if code is None:
-                    unresolved.add((unit, name, year))
-                    continue
-            record = {"unit": unit, "project_code": code, "year": year, "month": month_value}
-            new_key = slice_key(template.id, record, template.slice)
-            mapping.append((number, sheet, excel_row, old_key, code, new_key, derived))
-        for unit, name, year in sorted(unresolved, key=str):
-            logger.warning(
-                "%s：%s %s年度的“%s”无法对应到唯一的项目编码，这些行不计入指标", table, unit, year, name
-            )
-        if mapping:
-            _rekey(con, template, mapping, is_register)
-
-
-def _rekey(con: duckdb.DuckDBPyConnection, template: Template, mapping: list, is_register: bool) -> None:
-    """Store the codes and new slice keys of these rows, rebuild their slices, and supersede what they replace."""
-    import pandas as pd
-
-    frame = pd.DataFrame(
-        mapping,
-        columns=["submission_id", "sheet", "excel_row", "old_key", "project_code", "new_key", "derived"],
-        dtype=object,
-    )
-    table = f"raw.{template.id}"
-    month = "month" if "month" in template.slice else "null::integer"
-    con.register("project_code_backfill", frame)
-    try:
-        derived = ", project_code_derived = m.derived::boolean" if is_register else ""
-        con.execute(
-            f"update {table} set project_code = m.project_code, slice_key = m.new_key{derived} "
-            f"from project_code_backfill as m where {table}.submission_id = m.submission_id::integer "
-            f"and {table}.sheet = m.sheet and {table}.excel_row = m.excel_row::integer "
-            f"and {table}.slice_key = m.old_key"
-        )
-        con.execute(
-            "delete from ops.slices using (select distinct submission_id::integer as submission_id, old_key "
-            "from project_code_backfill) as m "
-            "where ops.slices.submission_id = m.submission_id and ops.slices.slice_key = m.old_key"
-        )
-        con.execute(
-            f"""
-            insert into ops.slices (submission_id, template, slice_key, unit, project_name, year, month, row_count,
-                project_code)
-            select submission_id, ?, slice_key, any_value(unit), min(project_name), any_value(year),
-                any_value({month}), count(*), any_value(project_code)
-            from {table} as t
-            where exists (
-                select 1 from project_code_backfill as m
-                where m.submission_id::integer = t.submission_id and m.new_key = t.slice_key
-            )
-            group by submission_id, slice_key
-            """,
-            [template.id],
-        )
-        # Slices that now share a key (a renamed project's old and new name) keep the newer file.
-        from pipeline.intake.store import supersede  # the intake imports this module
-
-        supersede(
-            con, {key for (key,) in con.execute("select new_key from project_code_backfill").fetchall()}
-        )
-    finally:
-        con.unregister("project_code_backfill")

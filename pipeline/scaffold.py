@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from pipeline.raw_tables import LINEAGE_COLUMNS, raw_columns
 from pipeline.registry import (
     _IDENTIFIER,
     MEASURE_OF_TYPE,
@@ -30,7 +31,7 @@ from pipeline.registry import (
     load_registry,
 )
 from pipeline.values import allowed_zh, count_fix
-from pipeline.warehouse import LINEAGE_COLUMNS, raw_columns, sql_literal
+from pipeline.warehouse import sql_literal
 
 ROOT = Path(__file__).resolve().parent.parent
 # The register defines the projects; every other source's rows must belong to one of them.

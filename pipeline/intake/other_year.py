@@ -17,8 +17,8 @@ from pipeline.layout import ParsedSheet
 from pipeline.parse import ParsedFile
 from pipeline.problems import Problem, Severity
 from pipeline.projects import project_name_problem, slice_key, slice_parts
+from pipeline.raw_tables import LINEAGE_COLUMNS, raw_columns
 from pipeline.registry import SUMMABLE_TYPES, Registry, Template
-from pipeline.warehouse import LINEAGE_COLUMNS, raw_columns
 
 # Columns that say which slice a row is of, or where it was read, not what it holds.
 _IDENTITY = {name for name, _, _ in LINEAGE_COLUMNS} | {

@@ -16,10 +16,10 @@ from pipeline.objectstore import marker_of
 from pipeline.parse import ParsedFile, sending_folder_of
 from pipeline.problems import Problem
 from pipeline.projects import slice_key
+from pipeline.raw_tables import raw_columns
 from pipeline.receipts import ReceiptIssue, recount_warnings
 from pipeline.settings import TIMEZONE
 from pipeline.storage import written_path
-from pipeline.warehouse import raw_columns
 
 
 def _as_text(value: object) -> str | bytes | None:

@@ -439,7 +439,7 @@ def test_a_field_read_from_a_column_is_said_once(tmp_path, extra, fragments):
 def test_a_monthly_source_reads_each_rows_month_from_its_date_so_two_months_are_two_slices(tmp_path, text):
     from pipeline.parse import parse_file
     from pipeline.projects import slice_key
-    from pipeline.warehouse import raw_columns
+    from pipeline.raw_tables import raw_columns
 
     # The real registry plus the new source, as `pipeline new-source` leaves it.
     shutil.copytree(REGISTRY_DIR, tmp_path / "registry")

@@ -16,6 +16,7 @@ import yaml
 
 from pipeline.cli import main
 from pipeline.parse import parse_file
+from pipeline.raw_tables import raw_columns
 from pipeline.registry import Template, load_registry
 from pipeline.scaffold import (
     GENERATED_RULES,
@@ -30,7 +31,7 @@ from pipeline.scaffold import (
     suite_text,
 )
 from pipeline.validate import EXPECTATIONS_DIR, suite_documents
-from pipeline.warehouse import SQL_DIR, ensure_raw_table, raw_columns
+from pipeline.warehouse import SQL_DIR, ensure_raw_table
 from tests.pipeline.workbooks import xlsx
 
 REPO = Path(__file__).resolve().parents[2]
