@@ -9,10 +9,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.inbox_storage import same_object, storage_for
 from pipeline.intake import Outcome, prepare
 from pipeline.intake.scan import taken_in
 from pipeline.limits import LimitExceeded, Limits, check_file_size
-from pipeline.objectstore import same_object, storage_for
 from pipeline.receipts import ReceiptFacts, ReceiptIssue
 from pipeline.registry import Registry
 from pipeline.settings import TIMEZONE, Settings

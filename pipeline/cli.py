@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.failures import busy_writer, os_error_zh, warehouse_failed
 from pipeline.intake import IngestReport, Outcome
-from pipeline.objectstore import is_url
+from pipeline.locations import is_url
 from pipeline.problems import sheet_named
 from pipeline.receipts import STATUS_ZH
 from pipeline.registry import RegistryError, load_registry

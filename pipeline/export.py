@@ -4,7 +4,7 @@ Each publish writes a version folder `<export>/versions/<warehouse version>/` wi
 (partitioned `year=…/` where the table has a year) and `manifest.json`, then replaces `<export>/LATEST.json`,
 the small pointer written last: a reader who follows it finds a complete version or the one before. On object
 storage (`PIPELINE_EXPORT=s3://…`) the same files are written in local scratch and published as objects
-(`pipeline.objectstore.publish_objects`): the version's objects first, `LATEST.json` last.
+(`pipeline.published_objects.publish_objects`): the version's objects first, `LATEST.json` last.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.objectstore import is_url, publish_objects, upload_folder
+from pipeline.locations import is_url
+from pipeline.published_objects import publish_objects, upload_folder
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.storage import fsync_path
 

@@ -1,12 +1,14 @@
-"""Inbox, archive and the pipeline's other outputs on object storage (`s3://bucket/prefix`), through fsspec/s3fs.
+"""Keep the inbox and archive on object storage (`s3://bucket/prefix`), through fsspec/s3fs.
 
 `ObjectStorage` has the public interface of `pipeline.storage.LocalStorage`, so the intake reads either one;
-`storage_for(settings)` picks it by the inbox's location. What an object store changes, and how it is kept:
+`pipeline.inbox_storage.storage_for(settings)` picks it by the inbox's location. What an object store changes,
+and how it is kept:
 
 - **Change marker.** An object's marker is its ETag (quotes stripped), carried by `ObjectEntry.marker`. Its
   LastModified has one-second resolution and is the upload's time, so two uploads of the same size within a
-  second look alike by (size, time): the ETag tells them apart. `same_object` compares an entry with what the
-  warehouse recorded, by (size, marker) where there is a marker and by (size, mtime_ns) where there is none.
+  second look alike by (size, time): the ETag tells them apart. `pipeline.inbox_storage.same_object` compares
+  an entry with what the warehouse recorded, by (size, marker) where there is a marker and by (size, mtime_ns)
+  where there is none.
 - **Settle window.** `mtime_ns` is LastModified (whole seconds, as HEAD gives it), and an object modified
   within `settings.settle_seconds` waits for the next run, as a local file does. An object is whole once
   visible (a multipart upload appears only when completed), but a sync client may upload one file as several
@@ -27,10 +29,10 @@ Endpoint and keys come from the standard AWS environment (`AWS_ENDPOINT_URL` or 
 `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_DEFAULT_REGION`, or a role), which botocore and with it
 s3fs honour; nothing here names an endpoint.
 
-Besides the inbox and archive, the helpers below write the other outputs to object storage: a receipt
-(`put_text`), a set of files published under a versioned prefix with its pointer written last
-(`publish_objects`, `read_published`), and work files under a shared work location (`work_location`,
-`writing`, `reading`, `write_work_object`, `read_work_object`, `remove_work_objects`).
+The other outputs go to object storage through `pipeline.object_io` (a receipt: `put_text`),
+`pipeline.published_objects` (a set of files under a versioned prefix, its pointer written last) and
+`pipeline.work_files` (work files under a shared work location); locations are told and joined by
+`pipeline.locations`.
 """
 
 from __future__ import annotations
@@ -40,21 +42,17 @@ import calendar
 import contextlib
 import datetime as dt
 import errno
-import functools
 import hashlib
-import json
-import mimetypes
-import os
-import re
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
 
-from pipeline.settings import URL
+from pipeline.locations import join_url, split_url
+from pipeline.object_fs import object_filesystem
 from pipeline.storage import (
     HIDDEN,
     PARTIAL,
@@ -62,7 +60,6 @@ from pipeline.storage import (
     InboxEntry,
     InboxListing,
     InboxUnusable,
-    LocalStorage,
     NotTakenIn,
     Skipped,
     Unreadable,
@@ -77,15 +74,11 @@ if TYPE_CHECKING:
 
     from pipeline.settings import Settings
 
-# A location is a local path or a URL such as s3://bucket/prefix.
-Location = Path | str
-SCHEMES = frozenset({"s3"})
 # Bytes per ranged read when an object is fingerprinted a part at a time.
 CHUNK = 8 * 1024 * 1024
 # A server-side copy of more than this goes in parts (S3's limit for one CopyObject is 5 GiB).
 COPY_LIMIT = 5 * 1024**3
 COPY_PART = 512 * 1024**2
-POINTER = "LATEST.json"
 NO_FILE_ZH = "对象名含空的路径段（如“a//b”），不是收件箱中的普通文件，未读取"
 # 403s that say the pipeline's own credentials are refused, not that one object is closed to it.
 REFUSED_KEYS = frozenset(
@@ -103,118 +96,8 @@ REFUSED_KEYS = frozenset(
 ARCHIVED_ZH = "对象已转入归档存储类别，需先恢复才能读取"
 
 
-# --- locations ---------------------------------------------------------------------------------------------------
-def is_url(location: object) -> bool:
-    """Return whether a location is a URL (`s3://bucket/prefix`) rather than a local path.
-
-    Only a `str` can be a URL: `Path("s3://b/x")` has already collapsed `//` into `s3:/b/x`, so settings keep
-    URLs as text.
-    """
-    return isinstance(location, str) and bool(URL.match(location))
-
-
-# Threads that write files to object storage side by side: each PUT waits a network round trip, so many wait at once.
-OBJECT_STORE_THREADS = 8
-
-
-def writer_threads(location: object, local: int) -> int:
-    """Return how many threads should write files to a location: `local` on a disk, more on object storage.
-
-    A disk does better with few: threads creating files in the same folders contend for the file system's locks
-    (on ext4, 10,000 receipts took 0.98 s in one thread and 1.78 s, with 2.4 times the CPU, in eight).
-    """
-    return OBJECT_STORE_THREADS if is_url(location) else local
-
-
-def _mangled(location: object) -> bool:
-    """A URL that went through `Path` (`s3:/bucket/x`): refused rather than read as a local folder."""
-    text = str(location)
-    return not is_url(location) and any(text.lower().startswith(f"{s}:/") for s in SCHEMES)
-
-
-def split_url(url: str) -> tuple[str, str]:
-    """Return (bucket, prefix) of `s3://bucket/prefix`; the prefix without slashes at either end."""
-    scheme, _, rest = url.partition("://")
-    if scheme.lower() not in SCHEMES:
-        raise ValueError(
-            f"unsupported storage URL {url!r}: only {', '.join(sorted(SCHEMES))}:// is supported"
-        )
-    bucket, _, prefix = rest.partition("/")
-    if not bucket:
-        raise ValueError(f"storage URL without a bucket: {url!r}")
-    return bucket, prefix.strip("/")
-
-
-def join_url(url: str, *parts: str) -> str:
-    """Join key segments under a URL with `/`."""
-    tail = "/".join(part.strip("/") for part in parts if part.strip("/"))
-    return f"{url.rstrip('/')}/{tail}" if tail else url.rstrip("/")
-
-
-class ObjectPath(PurePosixPath):
-    """An object's URL (`s3://bucket/key`) with a path's arithmetic (`/`, `parent`, `with_suffix`, `name`).
-
-    Code written for local paths (receipt names, the report's folder) works on it unchanged; `str()` gives the
-    URL back, never the `s3:/bucket` a plain Path would make of it.
-    """
-
-    def __str__(self) -> str:
-        head, *rest = self.parts
-        return f"{head}//{'/'.join(rest)}"
-
-    __fspath__ = __str__
-
-    def __repr__(self) -> str:
-        return f"ObjectPath({str(self)!r})"
-
-
-def place(location: Location) -> Path | ObjectPath:
-    """Return a location as a path: an `ObjectPath` for a URL, else a local `Path`."""
-    if isinstance(location, ObjectPath):
-        return location
-    if _mangled(location):
-        raise ValueError(f"{str(location)!r} is a URL that went through Path: keep URLs as str")
-    return ObjectPath(location) if is_url(location) else Path(location)
-
-
-def join_location(location: Location, *parts: str) -> Location:
-    """Join parts under a local folder or a URL, keeping its kind."""
-    return join_url(location, *parts) if is_url(location) else Path(location).joinpath(*parts)
-
-
 def _key(prefix: str, *parts: str) -> str:
     return "/".join(p for p in (prefix, *parts) if p)
-
-
-# --- the file system ---------------------------------------------------------------------------------------------
-_ENVIRONMENT = (
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_S3",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_DEFAULT_REGION",
-    "AWS_REGION",
-    "AWS_PROFILE",
-)
-
-
-def object_filesystem() -> S3FileSystem:
-    """Return this process's S3 file system, configured by the AWS environment alone.
-
-    botocore reads the endpoint (`AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`), keys and region itself.
-    fsspec's own instance cache keys on arguments, which are none here, so one instance is kept per process
-    and per AWS environment: a changed endpoint or key gets a new one.
-    """
-    return _filesystem(os.getpid(), tuple(os.environ.get(name) for name in _ENVIRONMENT))
-
-
-@functools.lru_cache(maxsize=8)
-def _filesystem(pid: int, environment: tuple) -> S3FileSystem:
-    import s3fs
-
-    # No listing cache: every scan must see the bucket as it is now.
-    return s3fs.S3FileSystem(skip_instance_cache=True, use_listings_cache=False)
 
 
 def _code(exc: BaseException) -> str:
@@ -237,15 +120,6 @@ def _seconds_ns(moment: dt.datetime) -> int:
     return calendar.timegm(moment.utctimetuple()) * 1_000_000_000
 
 
-def content_type(name: str) -> str:
-    """The Content-Type an object is served with, so a receipt or report opens in a browser."""
-    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    if kind.startswith("text/") or kind == "application/json":
-        kind += "; charset=utf-8"
-    return kind
-
-
-# --- entries -----------------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class ObjectEntry(InboxEntry):
     """An inbox object: `mtime_ns` is its LastModified, `marker` its ETag (what says it changed).
@@ -255,56 +129,6 @@ class ObjectEntry(InboxEntry):
     """
 
 
-def marker_of(entry: InboxEntry) -> str | None:
-    """Return an entry's change marker: an object's ETag, a local file's inode and ctime (None: made before)."""
-    return entry.marker
-
-
-def same_object(entry: InboxEntry, size: int, mtime_ns: int, marker: str | None = None) -> bool:
-    """Whether an inbox entry is as last taken in: by (size, marker) where it has a marker, else (size, mtime)."""
-    mine = marker_of(entry)
-    if mine is not None:
-        return (entry.size, mine) == (size, marker)
-    return (entry.size, entry.mtime_ns) == (size, mtime_ns)
-
-
-class Storage(Protocol):
-    """What the intake uses of its storage; `LocalStorage` and `ObjectStorage` both provide it."""
-
-    settings: Settings
-
-    def scan(self) -> InboxListing: ...
-    def list_inbox(self) -> Iterator[InboxEntry]: ...
-    def raw_path(self, path: str) -> bytes | None: ...
-    def settling(self, entry: Any) -> bool: ...
-    def lstat_entry(self, path: str) -> InboxEntry | None: ...
-    def stat_inbox(self, path: str) -> InboxEntry: ...
-    def read_inbox(self, path: str, max_bytes: int | None = None) -> tuple[bytes | None, InboxEntry]: ...
-    def archive_path(self, sha256: str, suffix: str) -> str: ...
-    def archive(self, content: bytes, suffix: str) -> str: ...
-    def archive_inbox_file(self, path: str) -> tuple[str, str, InboxEntry]: ...
-    def archive_batch(self, pool: Executor) -> Any: ...
-    def inbox_sha256(self, path: str) -> str: ...
-    def readable(self, path: str) -> bool: ...
-    def remove_stale_partials(self, older_than_s: float = 3600) -> int: ...
-    def read_archive(self, relative: str) -> bytes: ...
-
-
-def storage_for(settings: Settings) -> LocalStorage | ObjectStorage:
-    """Return the storage of the settings' inbox and archive: local folders, or `s3://` locations."""
-    places = {"PIPELINE_INBOX": settings.inbox, "PIPELINE_ARCHIVE": settings.archive}
-    for name, place in places.items():
-        if _mangled(place):
-            raise ValueError(f"{name} {str(place)!r} is a URL that went through Path: keep URLs as str")
-    remote = [name for name, place in places.items() if is_url(place)]
-    if not remote:
-        return LocalStorage(settings)
-    if len(remote) != len(places):
-        raise ValueError("PIPELINE_INBOX and PIPELINE_ARCHIVE must both be local folders or both s3:// URLs")
-    return ObjectStorage(settings)
-
-
-# --- the inbox and archive on object storage ---------------------------------------------------------------------
 class ObjectStorage:
     """Inbox and archive as objects under `s3://bucket/prefix` locations, with LocalStorage's interface."""
 
@@ -722,235 +546,3 @@ class ObjectArchiveBatch:
             with contextlib.suppress(Exception):
                 put.result()
         self.puts.clear()
-
-
-# --- the other outputs: receipts, published sets, work files -----------------------------------------------------
-def _bucket_key(url: str) -> tuple[str, str]:
-    bucket, key = split_url(url)
-    if not key:
-        raise ValueError(f"an object URL needs a key after the bucket: {url!r}")
-    return bucket, key
-
-
-def put_bytes(url: str, data: bytes, *, fs: S3FileSystem | None = None, **extra: Any) -> None:
-    """Put one object whole (a PUT is atomic: readers see the old object or the new one, never part)."""
-    fs = fs or object_filesystem()
-    bucket, key = _bucket_key(url)
-    fs.call_s3("put_object", Bucket=bucket, Key=key, Body=data, ContentType=content_type(key), **extra)
-
-
-def get_bytes(url: str, *, fs: S3FileSystem | None = None) -> bytes:
-    """Read one object whole."""
-    fs = fs or object_filesystem()
-    return fs.cat_file(f"{'/'.join(_bucket_key(url))}")
-
-
-def put_text(url: str, text: str, *, fs: S3FileSystem | None = None) -> bool:
-    """Write a receipt (or any text) as one UTF-8 object; leave it alone if it already says this.
-
-    Return whether it was written. The counterpart of `pipeline.receipts._write_whole`: no partial file is
-    needed, a PUT is whole; its Content-Type (`.html`, `.json`) lets an office open it from a link.
-    """
-    fs = fs or object_filesystem()
-    data = text.encode("utf-8")
-    bucket, key = _bucket_key(url)
-    try:
-        head = fs.call_s3("head_object", Bucket=bucket, Key=key)
-        if head["ContentLength"] == len(data) and get_bytes(url, fs=fs) == data:
-            return False  # written by a run that stopped before recording it, or unchanged
-    except FileNotFoundError:
-        pass
-    put_bytes(url, data, fs=fs)
-    return True
-
-
-def version_of(files: Mapping[str, bytes | Path]) -> str:
-    """Name a set of files by their names and bytes, as `pipeline.publish.publish_set` names a version folder."""
-    digest = hashlib.sha256()
-    for name, content in sorted(files.items()):
-        data = content.read_bytes() if isinstance(content, Path) else content
-        digest.update(f"{name}\0{len(data)}\0".encode())
-        digest.update(data)
-    return digest.hexdigest()[:16]
-
-
-def published(root: str, *, fs: S3FileSystem | None = None) -> dict | None:
-    """Return the pointer of a published set (`<root>/LATEST.json`), or None if nothing is published."""
-    try:
-        return json.loads(get_bytes(join_url(root, POINTER), fs=fs))
-    except FileNotFoundError:
-        return None
-
-
-def read_published(root: str, name: str, *, fs: S3FileSystem | None = None) -> bytes:
-    """Read one file of the set a pointer names now: follow `LATEST.json`, then read from its version."""
-    pointer = published(root, fs=fs)
-    if pointer is None:
-        raise FileNotFoundError(join_url(root, POINTER))
-    return get_bytes(join_url(root, pointer["path"], name), fs=fs)
-
-
-def publish_objects(
-    root: str,
-    files: Mapping[str, bytes | Path],
-    *,
-    version: str | None = None,
-    pointer: Mapping[str, Any] | None = None,
-    keep_previous: bool = True,
-    fs: S3FileSystem | None = None,
-) -> str:
-    """Publish files as one set under `root`: all of a version, then the pointer naming it, written last.
-
-    Each file goes to `<root>/versions/<version>/<name>` (names may hold `/`: `mart.x/year=2022/0.parquet`), a
-    value being bytes or a local file to upload. Then `<root>/LATEST.json` is replaced in one PUT with
-    `{"version", "path", "files", "published_at", **pointer}`: a reader who follows it finds a complete
-    version, or the one before. The version is named by the files' bytes unless given (export names it by the
-    warehouse version). The version the pointer named before stays for a reader still on it; with `keep=2`
-    older versions, and any left half-written by a killed publisher, are removed. One publisher per root at a
-    time (the run lock); return the version.
-    """
-    fs = fs or object_filesystem()
-    version = version or version_of(files)
-    if not re.fullmatch(r"[0-9A-Za-z_.=-]+", version) or version.strip(".") != version:
-        raise ValueError(f"a version name is one plain path segment, not {version!r}")
-    before = published(root, fs=fs)
-    if (
-        before is not None
-        and before.get("version") == version
-        and sorted(before.get("files", [])) == sorted(files)
-    ):
-        return version  # already what readers see
-    folder = join_url(root, "versions", version)
-    for name, content in files.items():
-        if any(part in ("", ".", "..") for part in name.split("/")):
-            raise ValueError(f"not a file name inside a version: {name!r}")
-        target = join_url(folder, name)
-        if isinstance(content, Path):
-            bucket, key = _bucket_key(target)
-            fs.put_file(str(content), f"{bucket}/{key}", ContentType=content_type(name))
-        else:
-            put_bytes(target, content, fs=fs)
-    record = {
-        "version": version,
-        "path": f"versions/{version}",
-        "files": sorted(files),
-        "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        **(pointer or {}),
-    }
-    # Last, and in one PUT: the moment readers switch to the new version.
-    put_bytes(
-        join_url(root, POINTER),
-        json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"),
-        fs=fs,
-        CacheControl="no-cache",
-    )
-    previous = before.get("version") if before else None
-    _prune_versions(root, {version, previous} if keep_previous else {version}, fs)
-    return version
-
-
-def _prune_versions(root: str, keep: set[str | None], fs: S3FileSystem) -> None:
-    bucket, key = _bucket_key(join_url(root, "versions"))
-    listed = fs.call_s3("list_objects_v2", Bucket=bucket, Prefix=f"{key}/", Delimiter="/")
-    for common in listed.get("CommonPrefixes", []):
-        name = common["Prefix"][len(key) + 1 :].rstrip("/")
-        if name not in keep:
-            fs.rm(f"{bucket}/{common['Prefix']}", recursive=True)
-
-
-def work_root(settings: Settings) -> Location:
-    """Return where parsed work files wait for the loader: `PIPELINE_WORK`, else `<home>/work` (`Settings.work_root`).
-
-    With `s3://…` every worker shares it.
-    """
-    return settings.work_root
-
-
-def run_folder(run_key: str) -> str:
-    """The folder name of one run's work files (as `pipeline.intake.work.work_dir` makes it)."""
-    return re.sub(r"[^0-9A-Za-z_.-]+", "_", run_key).strip(".") or "run"
-
-
-def work_location(settings: Settings, run_key: str) -> Location:
-    """Return one run's work folder or prefix."""
-    return join_location(work_root(settings), run_folder(run_key))
-
-
-@contextlib.contextmanager
-def writing(location: Location, *, fs: S3FileSystem | None = None) -> Iterator[BinaryIO]:
-    """Write a file or object whole, streamed: it appears complete on success and not at all on failure.
-
-    Locally: a `.partial` file beside it, renamed into place. On object storage: one PUT, or a multipart
-    upload completed only on success (aborted otherwise).
-    """
-    if not is_url(location):
-        target = Path(location)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
-        try:
-            with open(partial, "wb") as handle:
-                yield handle
-            os.replace(partial, target)
-        finally:
-            partial.unlink(missing_ok=True)
-        return
-    fs = fs or object_filesystem()
-    handle = fs.open("/".join(_bucket_key(location)), "wb")
-    try:
-        yield handle
-    except BaseException:
-        handle.discard()  # aborts a multipart upload; nothing was committed
-        handle.closed = True
-        raise
-    handle.close()  # commits: one PUT, or completes the multipart upload
-
-
-@contextlib.contextmanager
-def reading(location: Location, offset: int = 0, *, fs: S3FileSystem | None = None) -> Iterator[BinaryIO]:
-    """Open a file or object for streamed reading from `offset` (an entry of a spool, `<spool>#<offset>`).
-
-    On object storage it reads by ranged GETs a MiB at a time: a work file's head is read without the rest.
-    """
-    if not is_url(location):
-        with open(location, "rb") as handle:
-            handle.seek(offset)
-            yield handle
-        return
-    fs = fs or object_filesystem()
-    with fs.open("/".join(_bucket_key(location)), "rb", block_size=1024 * 1024) as handle:
-        handle.seek(offset)
-        yield handle
-
-
-def write_work_object(url: str, data: bytes, *, fs: S3FileSystem | None = None) -> str:
-    """Put a work file whole; return its URL."""
-    put_bytes(url, data, fs=fs)
-    return url
-
-
-def read_work_object(url: str, *, fs: S3FileSystem | None = None) -> bytes:
-    return get_bytes(url, fs=fs)
-
-
-def list_objects(url: str, *, fs: S3FileSystem | None = None) -> list[str]:
-    """Return the URLs of every object under a prefix: a run's work files, the receipts."""
-    fs = fs or object_filesystem()
-    bucket, key = split_url(url)
-    scheme = url.partition("://")[0]
-    return sorted(f"{scheme}://{path}" for path in fs.find(f"{bucket}/{key}"))
-
-
-def remove_work_objects(
-    urls: Iterable[str], *, recursive: bool = False, fs: S3FileSystem | None = None
-) -> None:
-    """Delete loaded work files, or with `recursive` whole run prefixes (absent ones are fine)."""
-    fs = fs or object_filesystem()
-    paths = ["/".join(_bucket_key(url)) for url in urls]
-    if paths:
-        with contextlib.suppress(FileNotFoundError):
-            fs.rm(paths, recursive=recursive)
-
-
-def upload_folder(folder: Path) -> dict[str, Path]:
-    """Map every file under a local folder to its name inside it, for `publish_objects` (a Parquet export)."""
-    return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.objectstore import ObjectPath, publish_objects, version_of
+from pipeline.locations import ObjectPath
+from pipeline.published_objects import publish_objects, version_of
 from pipeline.storage import fsync_path
 
 # `reports/<year>` is a symlink to a version folder `reports/.<year>.<hash>/`; these mark what a publisher

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.collector import collector_paused, set_aside
-from pipeline.objectstore import place as location_path
+from pipeline.locations import place as location_path
 from pipeline.publish import publish_set
 from pipeline.registry import Registry, load_registry
 from pipeline.report_model import ReportConfig, ReportError, load_report_config

@@ -14,7 +14,7 @@ from pipeline.registry import Registry
 from pipeline.storage import SKIP_ZH, InboxEntry, NotTakenIn, Skipped, Unreadable, sha256_of, written_path
 
 if TYPE_CHECKING:
-    from pipeline.objectstore import Storage
+    from pipeline.inbox_storage import Storage
 
 
 @dataclass(slots=True)

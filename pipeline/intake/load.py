@@ -16,6 +16,7 @@ import duckdb
 from tqdm import tqdm
 
 from pipeline.collector import collector_paused, set_aside
+from pipeline.inbox_storage import marker_of, storage_for
 from pipeline.intake.candidates import Candidate, IngestReport
 from pipeline.intake.recheck import recheck_cumulatives
 from pipeline.intake.retell import retell
@@ -23,15 +24,7 @@ from pipeline.intake.scan import scan_inbox, taken_in
 from pipeline.intake.settle import Original, settle
 from pipeline.intake.store import committing_after, insert_rows, store_batch
 from pipeline.intake.work import MissingWorkFile, WorkFile, remember_registry, work_file_path
-from pipeline.objectstore import (
-    is_url,
-    join_location,
-    marker_of,
-    reading,
-    remove_work_objects,
-    storage_for,
-    writer_threads,
-)
+from pipeline.locations import is_url, join_location, writer_threads
 from pipeline.receipts import EarlyReceipts, mark_deleted, receipt_writers, write_receipts
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
@@ -40,6 +33,7 @@ from pipeline.storage import ArchiveBatch
 from pipeline.text import printable
 from pipeline.validate import warm_up_in_background, write_data_docs
 from pipeline.warehouse import ensure_schema, writer
+from pipeline.work_files import reading, remove_work_objects
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import duckdb
 
+from pipeline.inbox_storage import marker_of
 from pipeline.intake.candidates import Candidate
-from pipeline.objectstore import marker_of
 from pipeline.parse import ParsedFile, sending_folder_of
 from pipeline.problems import Problem
 from pipeline.projects import slice_key

@@ -20,11 +20,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from pipeline.inbox_storage import storage_for
 from pipeline.intake.candidates import Candidate, read_candidate
-from pipeline.objectstore import Location, is_url, join_location, reading, run_folder, storage_for, writing
+from pipeline.locations import Location, is_url, join_location
 from pipeline.registry import Column, Registry, Template
 from pipeline.settings import Settings
 from pipeline.storage import sha256_of
+from pipeline.work_files import reading, run_folder, writing
 
 
 def work_dir(settings: Settings, run_key: str) -> Path:

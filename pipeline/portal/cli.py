@@ -13,7 +13,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from pipeline.objectstore import is_url
+    from pipeline.locations import is_url
     from pipeline.portal.app import create_app
     from pipeline.portal.config import PortalConfig
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import intake, objectstore, parse, pools, receipts
+from pipeline import intake, locations, parse, pools, receipts
 from pipeline import storage as storage_module
 from pipeline.intake import ingest, load, store, work
 from pipeline.problems import RULE_ZH
@@ -182,8 +182,8 @@ def test_on_a_local_disk_archive_copies_and_receipts_are_written_by_few_threads(
 
     assert [o.status for o in report.outcomes] == ["accepted"]
     assert recorded.sizes == {"archive": load.ARCHIVE_THREADS, "receipts": receipts.RECEIPT_THREADS}
-    assert load.ARCHIVE_THREADS < objectstore.OBJECT_STORE_THREADS
-    assert receipts.RECEIPT_THREADS < objectstore.OBJECT_STORE_THREADS
+    assert load.ARCHIVE_THREADS < locations.OBJECT_STORE_THREADS
+    assert receipts.RECEIPT_THREADS < locations.OBJECT_STORE_THREADS
 
 
 def test_the_inbox_is_never_modified_and_the_archive_holds_each_file_byte_for_byte(

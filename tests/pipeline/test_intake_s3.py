@@ -17,7 +17,9 @@ from pipeline.indicators import build_indicators
 from pipeline.intake import load
 from pipeline.intake.scan import shards_of
 from pipeline.intake.work import MissingWorkFile
-from pipeline.objectstore import OBJECT_STORE_THREADS, object_filesystem, published, read_published
+from pipeline.locations import OBJECT_STORE_THREADS
+from pipeline.object_fs import object_filesystem
+from pipeline.published_objects import published, read_published
 from pipeline.report import write_report_files
 from pipeline.settings import Settings
 from tests.conftest import REGISTER_CSV

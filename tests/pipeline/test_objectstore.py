@@ -17,31 +17,23 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from pipeline import objectstore
-from pipeline.objectstore import (
-    ObjectEntry,
-    ObjectStorage,
-    is_url,
-    join_location,
-    list_objects,
-    object_filesystem,
-    publish_objects,
-    published,
-    put_text,
-    read_published,
+from pipeline import locations, objectstore
+from pipeline.inbox_storage import same_object, storage_for
+from pipeline.locations import is_url, join_location, writer_threads
+from pipeline.object_fs import object_filesystem
+from pipeline.object_io import list_objects, put_text
+from pipeline.objectstore import ObjectEntry, ObjectStorage
+from pipeline.published_objects import publish_objects, published, read_published, upload_folder
+from pipeline.settings import Settings
+from pipeline.storage import InboxEntry, InboxUnusable, LocalStorage, NotTakenIn, Unreadable
+from pipeline.work_files import (
     read_work_object,
     reading,
     remove_work_objects,
-    same_object,
-    storage_for,
-    upload_folder,
     work_location,
     write_work_object,
-    writer_threads,
     writing,
 )
-from pipeline.settings import Settings
-from pipeline.storage import InboxEntry, InboxUnusable, LocalStorage, NotTakenIn, Unreadable
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +105,7 @@ def test_is_url_tells_urls_from_paths():
 def test_writer_threads_are_few_on_a_disk_and_many_on_object_storage():
     assert writer_threads("/srv/budget/archive", 2) == 2
     assert writer_threads(Path("/srv/budget/receipts"), 1) == 1
-    assert writer_threads("s3://budget/receipts", 1) == objectstore.OBJECT_STORE_THREADS > 1
+    assert writer_threads("s3://budget/receipts", 1) == locations.OBJECT_STORE_THREADS > 1
 
 
 def test_storage_for_picks_the_backend_by_the_inbox_scheme(tmp_path: Path, bucket: str):
