@@ -9,24 +9,17 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.file_names import decode_name, written_path
+from pipeline.inbox_entries import InboxEntry, InboxUnusable, NotTakenIn, Unreadable
 from pipeline.inbox_storage import same_object, storage_for
+from pipeline.inbox_walk import walk
 from pipeline.intake import Outcome, prepare
 from pipeline.intake.scan import taken_in
 from pipeline.limits import LimitExceeded, Limits, check_file_size
+from pipeline.local_read import open_regular, read_whole
 from pipeline.receipts import ReceiptFacts, ReceiptIssue
 from pipeline.registry import Registry
 from pipeline.settings import TIMEZONE, Settings
-from pipeline.storage import (
-    InboxEntry,
-    InboxUnusable,
-    NotTakenIn,
-    Unreadable,
-    decode_name,
-    open_regular,
-    read_whole,
-    walk,
-    written_path,
-)
 from pipeline.warehouse import current_version, published_reader
 
 

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pipeline.inbox_entries import InboxEntry, InboxListing
 from pipeline.locations import _mangled, is_url
 from pipeline.objectstore import ObjectStorage
-from pipeline.storage import InboxEntry, InboxListing, LocalStorage
+from pipeline.storage import LocalStorage
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings

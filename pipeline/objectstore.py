@@ -51,11 +51,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from pipeline.locations import join_url, split_url
-from pipeline.object_fs import object_filesystem
-from pipeline.storage import (
-    HIDDEN,
-    PARTIAL,
+from pipeline.file_names import HIDDEN, archive_suffix, hidden_kind, not_sent
+from pipeline.inbox_entries import (
     SKIP_ZH,
     InboxEntry,
     InboxListing,
@@ -63,11 +60,11 @@ from pipeline.storage import (
     NotTakenIn,
     Skipped,
     Unreadable,
-    archive_suffix,
-    hidden_kind,
-    not_sent,
-    sha256_of,
 )
+from pipeline.local_read import sha256_of
+from pipeline.locations import join_url, split_url
+from pipeline.object_fs import object_filesystem
+from pipeline.storage import PARTIAL
 
 if TYPE_CHECKING:
     from s3fs import S3FileSystem

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import pools
+from pipeline.file_names import NAME_MAX, bounded_name, written_path
 from pipeline.locations import ObjectPath, is_url, place, writer_threads
 from pipeline.object_fs import object_filesystem
 from pipeline.object_io import list_objects, put_text
 from pipeline.problems import RULE_ZH, Problem, sheet_named
-from pipeline.storage import NAME_MAX, bounded_name, written_path
 from pipeline.text import UNPRINTABLE, printable
 
 if TYPE_CHECKING:

@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.file_names import written_path
+from pipeline.inbox_entries import SKIP_ZH, InboxEntry, NotTakenIn, Skipped, Unreadable
 from pipeline.limits import Limits
+from pipeline.local_read import sha256_of
 from pipeline.parse import ParsedFile, parse_file, too_large_file, unreadable_file
 from pipeline.problems import Problem, Severity
 from pipeline.receipts import with_force_note
 from pipeline.registry import Registry
-from pipeline.storage import SKIP_ZH, InboxEntry, NotTakenIn, Skipped, Unreadable, sha256_of, written_path
 
 if TYPE_CHECKING:
     from pipeline.inbox_storage import Storage

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from pipeline.inbox_entries import SKIP_ZH, InboxEntry, NotTakenIn, Skipped, Unreadable
 from pipeline.inbox_storage import Storage, same_object, storage_for
 from pipeline.settings import Settings
-from pipeline.storage import SKIP_ZH, InboxEntry, NotTakenIn, Skipped, Unreadable
 from pipeline.warehouse import reader
 
 

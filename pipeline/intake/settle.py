@@ -7,7 +7,9 @@ from collections.abc import Iterable
 import duckdb
 from tqdm import tqdm
 
+from pipeline.file_names import written_path
 from pipeline.frames import Context
+from pipeline.inbox_entries import InboxEntry
 from pipeline.intake.candidates import Candidate, outcome_of, parse_candidate
 from pipeline.intake.later_months import (
     flag_later_months,
@@ -31,7 +33,6 @@ from pipeline.problems import Problem, Severity
 from pipeline.projects import ProjectRegister, resolve_projects, settle_register
 from pipeline.registry import Registry
 from pipeline.rules import load_rules
-from pipeline.storage import InboxEntry, written_path
 from pipeline.validate import Batch, Validation, validate
 
 # A file taken in before, as a later copy names it: (submission number, file name, sending folder, status); number

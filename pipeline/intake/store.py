@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import duckdb
 
+from pipeline.file_names import written_path
 from pipeline.inbox_storage import marker_of
 from pipeline.intake.candidates import Candidate
 from pipeline.parse import ParsedFile, sending_folder_of
@@ -19,7 +20,6 @@ from pipeline.projects import slice_key
 from pipeline.raw_tables import raw_columns
 from pipeline.receipts import ReceiptIssue, recount_warnings
 from pipeline.settings import TIMEZONE
-from pipeline.storage import written_path
 
 
 def _as_text(value: object) -> str | bytes | None:

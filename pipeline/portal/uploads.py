@@ -15,11 +15,12 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect
 
+from pipeline.file_names import UPLOADING, archive_suffix, bounded_name, decode_name, not_sent
 from pipeline.limits import MIB, LimitExceeded, Limits
 from pipeline.portal.config import portal_home
 from pipeline.receipts import contained, safe_component
 from pipeline.settings import Settings
-from pipeline.storage import UPLOADING, archive_suffix, bounded_name, decode_name, fsync_path, not_sent
+from pipeline.storage import fsync_path
 
 MAX_FIELD_BYTES = 4096  # a CSRF token or a flag; nothing else travels as a plain field
 # A request may carry this much beyond its files' own bytes: part headers, boundaries, the token.

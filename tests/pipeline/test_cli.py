@@ -9,9 +9,9 @@ import duckdb
 import pytest
 
 from pipeline.cli import _print_outcome, build_parser, main
+from pipeline.inbox_entries import SKIP_ZH
 from pipeline.intake import Outcome
 from pipeline.problems import Problem, Severity
-from pipeline.storage import SKIP_ZH
 from tests.conftest import REGISTER_CSV
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, tree
 

@@ -19,9 +19,9 @@ import pytest
 from pipeline import intake, locations, parse, pools, receipts
 from pipeline import storage as storage_module
 from pipeline.intake import ingest, load, store, work
+from pipeline.local_read import local_marker
 from pipeline.problems import RULE_ZH
 from pipeline.settings import Settings
-from pipeline.storage import local_marker
 from pipeline.warehouse import working_copy
 from tests.conftest import REGISTER_CSV
 from tests.pipeline.test_validate import CLEAN, DEFECTS

@@ -18,6 +18,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from pipeline import locations, objectstore
+from pipeline.inbox_entries import InboxEntry, InboxUnusable, NotTakenIn, Unreadable
 from pipeline.inbox_storage import same_object, storage_for
 from pipeline.locations import is_url, join_location, writer_threads
 from pipeline.object_fs import object_filesystem
@@ -25,7 +26,7 @@ from pipeline.object_io import list_objects, put_text
 from pipeline.objectstore import ObjectEntry, ObjectStorage
 from pipeline.published_objects import publish_objects, published, read_published, upload_folder
 from pipeline.settings import Settings
-from pipeline.storage import InboxEntry, InboxUnusable, LocalStorage, NotTakenIn, Unreadable
+from pipeline.storage import LocalStorage
 from pipeline.work_files import (
     read_work_object,
     reading,

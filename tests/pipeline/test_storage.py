@@ -18,21 +18,11 @@ import duckdb
 import pytest
 
 from pipeline import storage as storage_module
+from pipeline.file_names import NAME_MAX, archive_suffix, bounded_name, decode_name
+from pipeline.inbox_entries import RETRIED, SKIP_ZH, InboxListing, InboxUnusable, NotTakenIn
 from pipeline.intake import find_new_files, ingest
-from pipeline.storage import (
-    NAME_MAX,
-    RETRIED,
-    SKIP_ZH,
-    InboxListing,
-    InboxUnusable,
-    LocalStorage,
-    NotTakenIn,
-    archive_suffix,
-    bounded_name,
-    decode_name,
-    sha256_of,
-    sync_filesystem,
-)
+from pipeline.local_read import sha256_of
+from pipeline.storage import LocalStorage, sync_filesystem
 from pipeline.text import printable
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
 

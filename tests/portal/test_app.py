@@ -11,12 +11,12 @@ from urllib.parse import quote
 import pytest
 
 from pipeline.cli import main
+from pipeline.file_names import not_sent
 from pipeline.portal.app import create_app
 from pipeline.portal.config import PortalConfig
 from pipeline.portal.sessions import record_failure, throttled_for
 from pipeline.portal.uploads import client_name, inbox_name, keep_pending, place_in_inbox, take_pending
 from pipeline.portal.users import AccountError, add_account
-from pipeline.storage import not_sent
 from tests.conftest import REGISTER_CSV
 
 with warnings.catch_warnings():

@@ -1,0 +1,81 @@
+"""Tell the names never taken in, and decode, escape and bound file names."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from pathlib import PurePosixPath
+
+# Names never taken in, whatever they hold: hidden ones (a leading dot) and Office lock files (`~$x.xlsx`).
+HIDDEN = (".", "~$")
+# The lock file an office suite keeps beside a workbook it has open: Office and WPS `~$x`, LibreOffice `.~lock.x#`.
+_LOCK_FILES = ("~$", ".~lock.")
+# The portal's upload on its way into an office's folder (`pipeline.portal.uploads`), renamed into place once whole.
+UPLOADING = ".portal-"
+# What Windows leaves in folders it shows as pictures or customises (Explorer's thumbnails, a folder's icon):
+# not hidden by name, but no clerk sent them. Passed over as .DS_Store is.
+WINDOWS_FILES = frozenset({"thumbs.db", "ehthumbs.db", "ehthumbs_vista.db", "desktop.ini"})
+
+
+def not_sent(name: str) -> bool:
+    """Say whether a name is never taken in: hidden (a leading dot), an office lock file or Windows' own."""
+    return name.startswith(HIDDEN) or name.lower() in WINDOWS_FILES
+
+
+def hidden_kind(name: str) -> str | None:
+    """Return the kind a hidden file is logged as not taken in, or None for one passed over without a word."""
+    if name.startswith(_LOCK_FILES):
+        return "office_lock"
+    # What macOS leaves in every folder it browses or copies to (Finder's .DS_Store, AppleDouble ._x), there for
+    # good, and the portal's own upload in progress: no clerk can act on them, and each night would list them.
+    if name == ".DS_Store" or name.startswith(("._", UPLOADING)) or name.lower() in WINDOWS_FILES:
+        return None
+    return "hidden"
+
+
+# A file name may hold at most this many bytes on the file systems the bureau uses (ext4, NTFS via SMB).
+NAME_MAX = 255
+_SUFFIX_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def archive_suffix(name: str) -> str:
+    """Return the lower-cased extension an archived copy keeps: short and plain, else none."""
+    suffix = PurePosixPath(name).suffix.lower()
+    # A clerk's "报表.2022年12月最终版（修改后）" has no extension; only a plain one is worth keeping.
+    if 1 < len(suffix) <= 8 and set(suffix[1:]) <= _SUFFIX_CHARS:
+        return suffix
+    return ""
+
+
+def bounded_name(stem: str, tail: str = "", limit: int = NAME_MAX) -> str:
+    """Return `stem + tail` within `limit` UTF-8 bytes, shortening the stem with a hash of it when needed."""
+    if len((stem + tail).encode("utf-8")) <= limit:
+        return stem + tail
+    mark = "~" + hashlib.sha256(stem.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    room = limit - len((mark + tail).encode("utf-8"))
+    kept = stem.encode("utf-8", "surrogatepass")[: max(room, 0)].decode("utf-8", "ignore")
+    return kept + mark + tail
+
+
+def decode_name(raw: bytes) -> str:
+    """Decode a file name's bytes: UTF-8, else GB18030 (a Windows zip's GBK names), else escaped (`\\xb1`)."""
+    for encoding in ("utf-8", "gb18030"):
+        with contextlib.suppress(UnicodeDecodeError):
+            return raw.decode(encoding)
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def escaped_name(raw: bytes) -> str:
+    """Write a name's bytes with each byte past ASCII as `\\xd4`: every one of them, never a character."""
+    # UTF-8 with backslashreplace would print a GBK byte pair that happens to be valid UTF-8 as a stray character
+    # (枣林's d6 bd as U+05BD), in a key an operator reads in the run's summary.
+    return "".join(chr(b) if b < 0x80 else f"\\x{b:02x}" for b in raw)
+
+
+def written_path(path: str, raw: bytes | None) -> str:
+    """Return an inbox path as its sender wrote it: each part of its bytes decoded, as `decode_name` does."""
+    # The listing keys a GBK name beside its UTF-8 twin by its escaped form (`\\xd4\\xe6…`) so the keys differ;
+    # whose the file is and what it is called are what the clerk wrote, the same for both.
+    if raw is None:
+        return path
+    return "/".join(decode_name(part) for part in raw.split(b"/"))
