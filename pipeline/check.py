@@ -17,7 +17,7 @@ from pipeline.intake import Outcome, prepare
 from pipeline.intake.scan import taken_in
 from pipeline.limits import LimitExceeded, Limits, check_file_size
 from pipeline.local_read import open_regular, read_whole
-from pipeline.receipts import ReceiptFacts, ReceiptIssue
+from pipeline.receipt_facts import ReceiptFacts, ReceiptIssue
 from pipeline.registry import Registry
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.warehouse import current_version, published_reader

@@ -11,7 +11,7 @@ from pipeline.failures import busy_writer, os_error_zh, warehouse_failed
 from pipeline.intake import IngestReport, Outcome
 from pipeline.locations import is_url
 from pipeline.problems import sheet_named
-from pipeline.receipts import STATUS_ZH
+from pipeline.receipt_facts import STATUS_ZH
 from pipeline.registry import RegistryError, load_registry
 from pipeline.runlock import RunLockHeld, run_lock
 from pipeline.settings import Settings
@@ -256,7 +256,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from pipeline.check import NotChecked, check_files, files_under
-    from pipeline.receipts import render_text
+    from pipeline.receipt_render import render_text
 
     # A path mistyped among several is said and fails the command, but the files found are still checked.
     missing = [p for p in args.files if not p.exists()]

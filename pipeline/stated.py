@@ -12,7 +12,7 @@ from decimal import Decimal
 import duckdb
 
 from pipeline.problems import display
-from pipeline.receipts import FOUND_FIELDS, recount_warnings
+from pipeline.receipt_facts import FOUND_FIELDS, recount_warnings
 from pipeline.report_context import EXECUTION_TOLERANCE, SCORE_TOLERANCE, score_differs
 
 SCORE, TOTAL, RATE = "stated_score_differs", "stated_total_differs", "stated_rate_differs"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.receipts import STATUS_ZH
+from pipeline.receipt_facts import STATUS_ZH
 from pipeline.settings import Settings
 from pipeline.text import clip, display_width, pad, printable
 from pipeline.warehouse import current_version, published_reader

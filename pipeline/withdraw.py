@@ -11,7 +11,8 @@ import duckdb
 
 from pipeline.intake.retell import retell
 from pipeline.projects import REGISTER_TEMPLATE, is_derived
-from pipeline.receipts import STATUS_ZH, write_receipts
+from pipeline.receipt_facts import STATUS_ZH
+from pipeline.receipts import write_receipts
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings

@@ -12,7 +12,7 @@ from pipeline.limits import Limits
 from pipeline.local_read import sha256_of
 from pipeline.parse import ParsedFile, parse_file, too_large_file, unreadable_file
 from pipeline.problems import Problem, Severity
-from pipeline.receipts import with_force_note
+from pipeline.receipt_facts import with_force_note
 from pipeline.registry import Registry
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from pipeline.intake.candidates import Candidate
 from pipeline.intake.later_months import cumulative_templates, monthly_history, months_held, run_names
 from pipeline.intake.store import PendingRows, add_problems
 from pipeline.projects import ProjectRegister, resolve_projects
-from pipeline.receipts import recount_warnings
+from pipeline.receipt_facts import recount_warnings
 from pipeline.registry import Registry
 from pipeline.validate import Batch, validate
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipeline.receipts import recount_warnings, stale_note, with_force_note
+from pipeline.receipt_facts import recount_warnings, stale_note, with_force_note
 
 
 def retell(con: duckdb.DuckDBPyConnection) -> None:

@@ -18,7 +18,7 @@ from pipeline.parse import ParsedFile, sending_folder_of
 from pipeline.problems import Problem
 from pipeline.projects import slice_key
 from pipeline.raw_tables import raw_columns
-from pipeline.receipts import ReceiptIssue, recount_warnings
+from pipeline.receipt_facts import ReceiptIssue, recount_warnings
 from pipeline.settings import TIMEZONE
 
 

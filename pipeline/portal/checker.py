@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 
 from pipeline.check import check_contents
-from pipeline.receipts import ReceiptFacts
+from pipeline.receipt_facts import ReceiptFacts
 from pipeline.registry import Registry
 from pipeline.settings import Settings
 from pipeline.templates import file_name, template_workbook

@@ -18,7 +18,7 @@ from starlette.requests import ClientDisconnect
 from pipeline.file_names import UPLOADING, archive_suffix, bounded_name, decode_name, not_sent
 from pipeline.limits import MIB, LimitExceeded, Limits
 from pipeline.portal.config import portal_home
-from pipeline.receipts import contained, safe_component
+from pipeline.receipt_places import contained, safe_component
 from pipeline.settings import Settings
 from pipeline.storage import fsync_path
 

@@ -32,7 +32,8 @@ from pipeline.portal.uploads import (
 )
 from pipeline.portal.users import account_name, verify_password
 from pipeline.problems import RULE_ZH
-from pipeline.receipts import STATUS_ZH, WOULD_ZH, ReceiptFacts, _would, render_html
+from pipeline.receipt_facts import STATUS_ZH, ReceiptFacts
+from pipeline.receipt_render import WOULD_ZH, _would, render_html
 from pipeline.status import stale_lines, status
 
 router = APIRouter()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline.check import NotChecked, check_contents, check_files, files_under
 from pipeline.inbox_entries import SKIP_ZH
-from pipeline.receipts import ReceiptFacts
+from pipeline.receipt_facts import ReceiptFacts
 from tests.pipeline.test_intake import COMPOUNDS_V1
 
 

@@ -18,15 +18,9 @@ from pipeline.intake import ingest
 from pipeline.limits import PASSWORD
 from pipeline.parse import parse_file, unreadable_file
 from pipeline.problems import RULE_ZH, Problem, Severity
-from pipeline.receipts import (
-    FIX_ZH,
-    ReceiptFacts,
-    ReceiptIssue,
-    contained,
-    render_html,
-    render_text,
-    safe_component,
-)
+from pipeline.receipt_facts import FIX_ZH, ReceiptFacts, ReceiptIssue
+from pipeline.receipt_places import contained, safe_component
+from pipeline.receipt_render import render_html, render_text
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
 from tests.pipeline.test_reader import encrypted_zip, ole2, truncated_xlsx
 from tests.pipeline.test_text import HOSTILE

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from pipeline.limits import MIB
 from pipeline.portal.config import PortalConfig
 from pipeline.portal.uploads import ENVELOPE_BYTES
-from pipeline.receipts import STATUS_ZH
+from pipeline.receipt_facts import STATUS_ZH
 from tests.conftest import REGISTER_CSV
 from tests.pipeline.workbooks import compound_sheet, xlsx
 from tests.portal.conftest import ADMIN, ADMIN_PASSWORD, MAX_FILE_BYTES, PASSWORDS, Server
