@@ -25,7 +25,7 @@ import duckdb
 
 from pipeline.layout import ParsedSheet
 from pipeline.offices import Offices, office_key
-from pipeline.parse import ParsedFile
+from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem, Severity, display
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,8 @@ from pipeline.file_names import written_path
 from pipeline.inbox_entries import SKIP_ZH, InboxEntry, NotTakenIn, Skipped, Unreadable
 from pipeline.limits import Limits
 from pipeline.local_read import sha256_of
-from pipeline.parse import ParsedFile, parse_file, too_large_file, unreadable_file
+from pipeline.parse import parse_file, too_large_file, unreadable_file
+from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem, Severity
 from pipeline.receipt_facts import with_force_note
 from pipeline.registry import Registry

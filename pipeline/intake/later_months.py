@@ -11,7 +11,7 @@ import duckdb
 
 from pipeline.frames import gap_tolerance
 from pipeline.layout import ParsedSheet
-from pipeline.parse import ParsedFile
+from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Severity, display
 from pipeline.projects import project_name_problem, slice_key, slice_parts
 from pipeline.registry import Registry

@@ -14,7 +14,7 @@ import duckdb
 
 from pipeline.intake.replaced_rows import Holder
 from pipeline.layout import ParsedSheet
-from pipeline.parse import ParsedFile
+from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem, Severity
 from pipeline.projects import project_name_problem, slice_key, slice_parts
 from pipeline.raw_tables import LINEAGE_COLUMNS, raw_columns

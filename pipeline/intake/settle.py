@@ -28,7 +28,7 @@ from pipeline.intake.overlap import (
 )
 from pipeline.intake.replaced import flag_replaced
 from pipeline.limits import Limits
-from pipeline.parse import ParsedFile
+from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem, Severity
 from pipeline.projects import ProjectRegister, resolve_projects, settle_register
 from pipeline.registry import Registry

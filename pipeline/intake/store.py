@@ -14,7 +14,8 @@ import duckdb
 from pipeline.file_names import written_path
 from pipeline.inbox_storage import marker_of
 from pipeline.intake.candidates import Candidate
-from pipeline.parse import ParsedFile, sending_folder_of
+from pipeline.parse import sending_folder_of
+from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem
 from pipeline.projects import slice_key
 from pipeline.raw_tables import raw_columns

@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pipeline.offices import Offices
-from pipeline.parse import folder_office
 from pipeline.portal.users import Account
 from pipeline.receipt_facts import ReceiptFacts, _facts_from_warehouse
 from pipeline.settings import Settings
+from pipeline.settle_unit import folder_office
 from pipeline.warehouse import current_version, published_reader
 
 

@@ -19,7 +19,8 @@ from xlrd.compdoc import CompDoc
 from pipeline.cell_formats import CellFormats, is_percent_format
 from pipeline.header import column_letter
 from pipeline.indicator_values import read_indicator
-from pipeline.parse import parse_file, shown_percent
+from pipeline.parse import parse_file
+from pipeline.percent_cells import shown_percent
 from pipeline.registry import Template
 from tests.pipeline.workbooks import COMPOUND_HEADER, national_self_evaluation, xls, xlsx
 

@@ -19,7 +19,8 @@ from pipeline.frames import Context
 from pipeline.header import column_letter, find_header
 from pipeline.indicators import build_indicators
 from pipeline.intake.overlap import flag_second_forms
-from pipeline.parse import ParsedFile, parse_file
+from pipeline.parse import parse_file
+from pipeline.parsed_file import ParsedFile
 from pipeline.reader import read_workbook
 from pipeline.registry import RegistryError
 from pipeline.report import write_report_files

@@ -12,7 +12,8 @@ import pytest
 from openpyxl.utils.cell import range_boundaries
 
 from pipeline.flattened import LOST_MERGE
-from pipeline.parse import ParsedFile, parse_file
+from pipeline.parse import parse_file
+from pipeline.parsed_file import ParsedFile
 from pipeline.problems import RULE_ZH, Problem
 from pipeline.text import rows_text
 from tests.pipeline.test_national_forms import GOALS, MONITORING, PROJECT, UNIT, _home, _night, as_national

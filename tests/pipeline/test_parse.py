@@ -6,9 +6,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from pipeline import parse
-from pipeline.parse import ParsedFile, latest_year, parse_file, sending_folder_of
+from pipeline import settle_year
+from pipeline.parse import parse_file, sending_folder_of
+from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Severity
+from pipeline.settle_year import latest_year
 from tests.pipeline.workbooks import compound_sheet, csv_bytes, csv_text, xls, xlsx
 
 UNIT = "枣林街道办事处"
@@ -954,8 +956,8 @@ def test_the_last_year_taken_is_next_year_as_the_clock_reads_in_shanghai(monkeyp
             # 17:00 on New Year's Eve in UTC is already 1 January 2031 in Shanghai.
             return dt.datetime(2030, 12, 31, 17, tzinfo=dt.UTC).astimezone(tz)
 
-    monkeypatch.setattr(parse, "dt", SimpleNamespace(datetime=NewYearsEve, date=dt.date))
-    assert parse.latest_year() == 2032
+    monkeypatch.setattr(settle_year, "dt", SimpleNamespace(datetime=NewYearsEve, date=dt.date))
+    assert settle_year.latest_year() == 2032
 
 
 @pytest.mark.parametrize(

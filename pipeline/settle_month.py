@@ -1,0 +1,41 @@
+"""Settle each record's month: from the header's `1-N月`, or from its date column."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.layout import ParsedSheet
+    from pipeline.parsed_file import ParsedFile
+
+
+def _settle_month(parsed: ParsedFile, sheet: ParsedSheet) -> None:
+    """Give every record of a source that reads its month from a date column that date's month."""
+    if sheet.template.month_from_headers:
+        months = sheet.meta.months_so_far
+        conflicting = any(p.rule == "months_mismatch" for p in sheet.problems)  # already named on its header
+        if not conflicting and (months is None or not 1 <= months <= 12):
+            parsed.fail(
+                "month_range" if months else "required",
+                "截至的月份无法确定：表头应写明“1-N月执行数”“1-N月实际完成情况”，N为1至12。",
+                sheet=sheet.name,
+                excel_row=sheet.meta.rows.get("months_so_far"),
+            )
+        for record in sheet.records:
+            record["month"] = months
+        return
+    column = sheet.template.month_from
+    if column is None:
+        return
+    header = sheet.header_of(column)
+    for record in sheet.records:
+        date = record.get(column)
+        record["month"] = date.month if date is not None else None
+        # An empty required date is reported on its cell already; an optional one leaves the month unknown.
+        if date is None and not sheet.template.column(column).required:
+            parsed.fail(
+                "required",
+                f"第{record['excel_row']}行「{header}」没有填写日期，无法确定这一行属于哪个月份，请补充日期。",
+                sheet=sheet.name,
+                excel_row=record["excel_row"],
+            )

@@ -1,0 +1,119 @@
+"""Settle which office sent a file: its folder's, or in a shared folder its `填报单位：` line's."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pipeline.problems import Problem, Severity, cell_problem
+
+if TYPE_CHECKING:
+    from pipeline.layout import ParsedSheet
+    from pipeline.offices import Office, Offices
+    from pipeline.parsed_file import ParsedFile
+
+
+def folder_office(folder: str | None, offices: Offices) -> tuple[Office, ...]:
+    """Return the offices a sending folder may belong to: none for a shared folder, several when ambiguous."""
+    return () if offices.is_shared(folder) else offices.named(folder)
+
+
+def _settle_unit(parsed: ParsedFile, offices: Offices) -> None:
+    """Name the office that sent the file: its folder's, or in a shared folder its `填报单位：` line's."""
+    folder = parsed.sending_folder
+    sender = folder_office(folder, offices)
+    if len(sender) > 1:
+        # Never a guess: the clerk, or the office registry, has to say which office the folder is.
+        parsed.problems.append(
+            Problem(
+                Severity.ERROR,
+                "unit_ambiguous",
+                f"报送文件夹“{folder}”可以指{'、'.join(o.name for o in sender)}，无法确定报送单位。"
+                "请将文件放入以单位全称命名的文件夹，或请区财政局在单位名录中登记该文件夹。",
+                value=folder,
+                expected="文件夹名应只对应一个单位",
+                fix="请将文件放入以单位全称命名的文件夹",
+            )
+        )
+        parsed.unit = None
+    else:
+        parsed.unit = _unit_by_lines(parsed, sender[0] if sender else None, offices)
+    for sheet in parsed.sheets:
+        for record in sheet.records:
+            record["unit"] = parsed.unit
+
+
+def _unit_by_lines(parsed: ParsedFile, office: Office | None, offices: Offices) -> str | None:
+    """Return the unit the sheets' `填报单位：` lines give, checked against the folder's office (None: shared)."""
+    said: list[tuple[ParsedSheet, str]] = []  # each sheet's line and the office it names
+    refused = False
+    for sheet in parsed.sheets:
+        line = sheet.meta.unit
+        if not line:
+            continue
+        meant = offices.sent_for(office, line) if office else offices.named(line)
+        if len(meant) == 1:
+            said.append((sheet, meant[0].name))
+        else:
+            parsed.problems.append(_unit_line_problem(sheet, meant, office, parsed.sending_folder, offices))
+            refused = True
+    if said:
+        (first, unit), *others = said
+        for sheet, other in others:
+            if other != unit:
+                parsed.problems.append(
+                    _line_problem(
+                        "unit_mismatch",
+                        sheet,
+                        expected=f"应与工作表“{first.name}”的{first.meta.unit_label}{unit}一致",
+                        fix="一个文件只能填报一个单位的数据，请分开报送",
+                    )
+                )
+        return unit
+    if office is None and not refused:
+        where = (
+            f"“{parsed.sending_folder}”是共享收件文件夹"
+            if parsed.sending_folder
+            else "文件也不在以单位命名的文件夹中"
+        )
+        parsed.fail(
+            "unit_unknown",
+            f"无法确定填报单位：表格上方没有“填报单位：…”一行，{where}。请补充“填报单位：…”后重新报送。",
+        )
+    return office.name if office else None
+
+
+def _line_problem(rule: str, sheet: ParsedSheet, *, expected: str, fix: str) -> Problem:
+    """Report a sheet's `填报单位：` line (or the label it was read from), at its Excel row, with what it should say
+    and how to fix it."""
+    return cell_problem(
+        rule,
+        sheet=sheet.name,
+        excel_row=sheet.meta.rows.get("unit"),
+        header=sheet.meta.unit_label,
+        value=sheet.meta.unit,
+        expected=expected,
+        fix=fix,
+    )
+
+
+def _unit_line_problem(
+    sheet: ParsedSheet, meant: tuple[Office, ...], office: Office | None, folder: str | None, offices: Offices
+) -> Problem:
+    """Say why a `填报单位：` line names no office this folder may send for: ambiguous, or someone else's."""
+    line = sheet.meta.unit
+    if len(meant) > 1:
+        return _line_problem(
+            "unit_ambiguous",
+            sheet,
+            expected=f"应为一个单位的全称，而“{line}”可以指{'、'.join(o.name for o in meant)}",
+            fix="请填写单位全称",
+        )
+    [named] = offices.named(line)
+    for_others = f"或其代报的{'、'.join(office.submits_for)}" if office.submits_for else ""
+    return _line_problem(
+        "unit_mismatch",
+        sheet,
+        expected=f"应为{office.name}{for_others}",
+        fix=f"报送文件夹“{folder}”属于{office.name}，{office.submits_for_zh}；{named.name}的数据可由"
+        f"{'、'.join(offices.who_may_send(named))}报送，请将文件放入其中一个单位的文件夹，或改正“{sheet.meta.unit_label}：”一行",
+    )

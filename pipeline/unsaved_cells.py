@@ -1,0 +1,59 @@
+"""Tell of each cell read empty that holds a formula saved without its result."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from pipeline.formulas import unsaved_formulas
+from pipeline.problems import Problem, Severity
+
+if TYPE_CHECKING:
+    from pipeline.layout import ParsedSheet
+
+_UNSAVED_EXPECTED = "该单元格是公式，但文件中没有保存公式的计算结果（由程序生成或未重新计算），读取时为空"
+_UNSAVED_FIX = "请在Excel或WPS中打开该文件并保存后重新报送，或把公式改为数值"
+
+
+def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet]) -> None:
+    """Tell of a cell read empty that holds a formula saved without its result: the clerk sees a number there.
+
+    A required one is already an error (`required`), told why; an optional one read as blank would be counted as
+    nothing (a 基本满意 of `=B4-C4-E4` as 0), so it is an error of its own (`formula_unsaved`).
+    """
+    for sheet in sheets:
+        empty = [
+            i
+            for i, p in enumerate(sheet.problems)
+            if p.rule == "required" and p.excel_row and p.value is None
+        ]
+        optional = [b for b in sheet.bindings if not b.column.required and not b.ticks]
+        blanks = [(r, b) for r in sheet.records for b in optional if r.get(b.column.name) is None]
+        formulas = unsaved_formulas(content, sheet.name) if empty or blanks else set()
+        if not formulas:
+            continue
+        letters = {b.header: b.letter for b in sheet.bindings}
+        for index in empty:
+            problem = sheet.problems[index]
+            if f"{letters.get(problem.column_header)}{problem.excel_row}" not in formulas:
+                continue
+            sheet.problems[index] = dataclasses.replace(
+                problem,
+                message_zh=f"第{problem.excel_row}行「{problem.column_header}」：{_UNSAVED_EXPECTED}，{_UNSAVED_FIX}。",
+                expected=_UNSAVED_EXPECTED,
+                fix=_UNSAVED_FIX,
+            )
+        for record, binding in blanks:
+            if f"{binding.letter}{record['excel_row']}" in formulas:
+                sheet.problems.append(
+                    Problem(
+                        Severity.ERROR,
+                        "formula_unsaved",
+                        f"第{record['excel_row']}行「{binding.header}」：{_UNSAVED_EXPECTED}，{_UNSAVED_FIX}。",
+                        sheet=sheet.name,
+                        excel_row=record["excel_row"],
+                        column_header=binding.header,
+                        expected=_UNSAVED_EXPECTED,
+                        fix=_UNSAVED_FIX,
+                    )
+                )
