@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 
 from pipeline.report_context import Cited, Context
 from pipeline.report_model import Figure, Report
-from pipeline.report_templates import DOCX_TEMPLATE, environment, fill, find_template, template_folders
+from pipeline.report_templates import environment, fill, open_docx, template_folders
 from pipeline.report_text import DASH, shown
 
 TEMPLATE = "quality_notes.html.j2"
@@ -118,12 +118,10 @@ NOTES_NAME = "quality_notes"
 
 def docx_notes_warning(folders: list[Path]) -> str | None:
     """Say so when the Word template in use prints no `quality_notes`: its notes are not the page's."""
-    from docxtpl import DocxTemplate
     from jinja2 import TemplateSyntaxError, meta
 
-    path = find_template(folders, DOCX_TEMPLATE)
-    template = DocxTemplate(str(path))
-    template.render_init()
+    template = open_docx(folders)  # a file that is no Word document: the report's own ReportError, naming it
+    path = template.template_file
     try:  # as render_docx reads it: tags split across runs joined, {%p …%} as {% …%}
         source = template.patch_xml(template.get_xml())
         names = meta.find_undeclared_variables(environment(folders, None, autoescape=True).parse(source))

@@ -371,6 +371,24 @@ class DocxValues:
         return escape(value)  # a number, a loop's index: as Jinja's autoescape prints it
 
 
+def open_docx(folders: list[Path], kind: type | None = None) -> Any:
+    """Open the Word template in use (as `kind`, a DocxTemplate by default); one that is no Word document is a
+    ReportError naming it, never python-docx's traceback."""
+    from docxtpl import DocxTemplate
+
+    path = find_template(folders, DOCX_TEMPLATE)
+    template = (kind or DocxTemplate)(str(path))
+    try:
+        template.render_init()
+    except (
+        Exception
+    ) as exc:  # whatever python-docx raises for a file that is no .docx (a .wps renamed, a cut copy)
+        raise ReportError(
+            f"报告模板 {path} 不是可以打开的 Word 文档（{type(exc).__name__}：{exc}）：请用 WPS 或 Word 另存为 .docx 后再放入。"
+        ) from exc
+    return template
+
+
 def render_docx(
     context: Context,
     folders: list[Path],
@@ -403,9 +421,8 @@ def render_docx(
                 return filled
             return filled.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
 
-    path = find_template(folders, DOCX_TEMPLATE)
-    template = Template(str(path))
-    template.render_init()
+    template = open_docx(folders, Template)
+    path = Path(template.template_file)
     document = template.docx
     section = document.sections[0]
     values.width = section.page_width - section.left_margin - section.right_margin

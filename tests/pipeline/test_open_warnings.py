@@ -456,6 +456,21 @@ def test_the_shipped_word_template_prints_the_pages_notes_so_the_report_never_ch
     assert "quality_notes" in (docx_notes_warning(template_folders(tmp_path)) or "")
 
 
+def test_a_bureaus_report_docx_that_is_no_word_document_is_named_not_a_traceback(settings, tmp_path):
+    import dataclasses
+
+    from pipeline.report_model import ReportError
+    from pipeline.report_notes import docx_notes_warning
+    from pipeline.report_templates import template_folders
+    from pipeline.status import template_warnings
+
+    (tmp_path / "report.docx").write_text("a .wps renamed", encoding="utf-8")
+    with pytest.raises(ReportError, match="不是可以打开的 Word 文档"):
+        docx_notes_warning(template_folders(tmp_path))
+    [told] = template_warnings(dataclasses.replace(settings, report_templates=tmp_path))
+    assert str(tmp_path / "report.docx") in told and "另存为 .docx" in told
+
+
 @pytest.mark.slow
 def test_a_bureaus_word_template_with_its_own_old_notes_is_warned_of_and_the_report_still_written(
     settings, registry, tmp_path, monkeypatch, capsys, caplog
