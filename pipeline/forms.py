@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 
+from pipeline.cell_parsers import cell_parser
 from pipeline.form_blocks import total_from_parts
 from pipeline.form_places import Place, Places, form_labels, header_of
 from pipeline.header import HeaderMatch, _merged_origin, column_letter, header_cell
@@ -17,7 +18,7 @@ from pipeline.registry import MEASURE_OF_TYPE, Column, ColumnType, Field, Regist
 from pipeline.rounding import as_rounded
 from pipeline.sheet_units import read_unit
 from pipeline.text import months_so_far, rows_text, split_header, with_months
-from pipeline.values import CellError, Noted, UnitContext, cell_parser, is_blank, parse_percent, points_text
+from pipeline.values import CellError, Noted, UnitContext, is_blank, parse_percent, points_text
 
 # `产出指标（55分）`, or `产出指标（55）` without its 分: a level name carrying the points of the rows under it. A
 # bracket holding only a number after a level's name says nothing else (no 一级指标 is numbered so).

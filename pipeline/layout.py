@@ -6,6 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from pipeline.cell_parsers import cell_parser, quantity_parser, written_date_parser, written_month_parser
+from pipeline.date_values import DatedMonth
 from pipeline.flattened import LOST_MERGE, flattened_headings
 from pipeline.header import Binding, HeaderMatch, _merged_origin, header_cell, unit_cell
 from pipeline.indicator_values import read_indicator, unit_unwritten
@@ -30,16 +32,11 @@ from pipeline.ticks import read_ticks
 from pipeline.values import (
     EXCEL_ERRORS,
     CellError,
-    DatedMonth,
     Noted,
     UnitContext,
-    cell_parser,
     formula_error,
     is_blank,
-    quantity_parser,
     squashed,
-    written_date_parser,
-    written_month_parser,
 )
 
 

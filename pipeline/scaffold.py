@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from pipeline.enum_values import allowed_zh
 from pipeline.raw_tables import LINEAGE_COLUMNS, raw_columns
 from pipeline.registry import (
     _IDENTIFIER,
@@ -30,7 +31,7 @@ from pipeline.registry import (
     Template,
     load_registry,
 )
-from pipeline.values import allowed_zh, count_fix
+from pipeline.values import count_fix
 from pipeline.warehouse import sql_literal
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,9 +8,9 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from bench import synthetic
+from pipeline.enum_values import parse_enum
 from pipeline.intake import ingest
 from pipeline.settings import Settings
-from pipeline.values import parse_enum
 
 # A night of every synthetic layout (about 20 s): make test-slow, so make test stays under 15 minutes.
 pytestmark = pytest.mark.slow

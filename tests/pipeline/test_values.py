@@ -5,22 +5,18 @@ from decimal import Decimal
 
 import pytest
 
+from pipeline.cell_parsers import cell_parser, parse_cell
+from pipeline.date_values import DatedMonth, parse_date, parse_month, parse_year
 from pipeline.indicator_values import Indicator, name_unit, read_indicator
 from pipeline.values import (
     CellError,
-    DatedMonth,
     Noted,
     UnitContext,
-    cell_parser,
     decimal_of,
     is_blank,
-    parse_cell,
-    parse_date,
     parse_decimal,
     parse_integer,
-    parse_month,
     parse_percent,
-    parse_year,
 )
 
 BASE = UnitContext()

@@ -1,0 +1,203 @@
+"""Pick and remember each column's cell parser, decided once per sheet rather than once per cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Callable
+
+from pipeline.date_values import parse_date, parse_month, parse_written_date, parse_year
+from pipeline.enum_values import parse_enum
+from pipeline.registry import Column, ColumnType, Units
+from pipeline.text import clean_name, clean_prose, clean_text, squash
+from pipeline.values import (
+    _CACHED_LENGTH,
+    CellError,
+    UnitContext,
+    parse_decimal,
+    parse_integer,
+    parse_measure,
+    parse_percent,
+    parse_quantity,
+)
+
+
+def parse_cell(value: object, column: Column, units: Units, context: UnitContext) -> object:
+    """Parse a non-blank cell into the Python value stored for `column` (wrapped in `Noted` if one of several)."""
+    kind = column.type
+    if kind in (ColumnType.MONEY, ColumnType.AREA):
+        return parse_measure(value, column, units, context)
+    if kind in (ColumnType.COUNT, ColumnType.INTEGER):
+        return parse_integer(value, column, units, context)
+    if kind is ColumnType.DECIMAL:
+        return parse_decimal(value)
+    if kind is ColumnType.PERCENT:
+        return parse_percent(value, context.name)
+    if kind is ColumnType.DATE:
+        return parse_date(value)
+    if kind is ColumnType.YEAR:
+        return parse_year(value)
+    if kind is ColumnType.MONTH:
+        return parse_month(value)
+    if kind is ColumnType.ENUM:
+        return parse_enum(value, column)
+    text = format(value, ".15g") if isinstance(value, float) else str(value)
+    if isinstance(value, dt.date):
+        text = value.isoformat()
+    if kind is ColumnType.PROSE:
+        return clean_prose(text)
+    return clean_name(text) if kind is ColumnType.NAME else clean_text(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _clean_name_short(text: str) -> str:
+    return clean_name(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _clean_text_short(text: str) -> str:
+    return clean_text(text)
+
+
+def _text_parser(kind: ColumnType) -> Callable[[object], object]:
+    clean = clean_prose if kind is ColumnType.PROSE else clean_name if kind is ColumnType.NAME else clean_text
+    cached = {ColumnType.NAME: _clean_name_short, ColumnType.TEXT: _clean_text_short}.get(kind, clean)
+
+    def parse(value: object) -> object:
+        if value.__class__ is str:
+            return cached(value) if len(value) <= _CACHED_LENGTH else clean(value)
+        text = format(value, ".15g") if isinstance(value, float) else str(value)
+        if isinstance(value, dt.date):
+            text = value.isoformat()
+        return clean(text)
+
+    return parse
+
+
+def cell_parser(column: Column, units: Units, context: UnitContext) -> Callable[[object], object]:
+    """Return `parse_cell` for one column in one context, decided once per sheet instead of once per cell."""
+    key = (id(column), id(units), context)
+    held = _PARSERS.get(key)
+    if held is not None and held[0] is column and held[1] is units:
+        return held[2]
+    parse = _parser(column, units, context)
+    if column.type in _REPEATED:
+        parse = _remembering(parse)
+    if len(_PARSERS) >= _PARSERS_KEPT:
+        _PARSERS.clear()
+    _PARSERS[key] = (column, units, parse)
+    return parse
+
+
+def _parser(column: Column, units: Units, context: UnitContext) -> Callable[[object], object]:
+    kind = column.type
+    if kind in (ColumnType.MONEY, ColumnType.AREA):
+        return functools.partial(parse_measure, column=column, units=units, context=context)
+    if column.ordinal:
+        return parse_ordinal
+    if kind in (ColumnType.COUNT, ColumnType.INTEGER):
+        return functools.partial(parse_integer, column=column, units=units, context=context)
+    if kind is ColumnType.DECIMAL:
+        return parse_decimal
+    if kind is ColumnType.PERCENT:
+        return functools.partial(parse_percent, header_unit=context.name)
+    if kind is ColumnType.DATE:
+        return parse_date
+    if kind is ColumnType.YEAR:
+        return parse_year
+    if kind is ColumnType.MONTH:
+        return parse_month
+    if kind is ColumnType.ENUM:
+        return functools.partial(parse_enum, column=column)
+    return _text_parser(kind)
+
+
+_ORDINAL_WRAPPING = re.compile(r"^[(（\[【]|[)）\]】、.．。,，:：]+$|[)）\]】]")
+_ZH_UNITS = {n: i for i, n in enumerate("一二三四五六七八九", start=1)}
+
+
+def parse_ordinal(value: object) -> int | None:
+    """Read a row's number as written (3, `3、`, `（3）`, `三`, `十二`); anything else is no number, never an error."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    text = _ORDINAL_WRAPPING.sub("", squash(str(value)))
+    if text.isdigit():
+        return int(text)
+    tens, _, ones = text.partition("十")
+    if "十" not in text:
+        return _ZH_UNITS.get(text)
+    if (tens and tens not in _ZH_UNITS) or (ones and ones not in _ZH_UNITS):
+        return None
+    return _ZH_UNITS.get(tens, 1) * 10 + _ZH_UNITS.get(ones, 0)
+
+
+# Each column's parser, per unit context, kept for the process: what it read is remembered across files.
+_PARSERS: dict[tuple[int, int, UnitContext], tuple[Column, Units, Callable[[object], object]]] = {}
+_PARSERS_KEPT = 4096
+# Columns whose cells repeat from row to row and file to file (counts, dates, years, months, enum words);
+# amounts and areas seldom do, and text columns remember their cleaning already.
+_REPEATED = frozenset(
+    {
+        ColumnType.COUNT,
+        ColumnType.INTEGER,
+        ColumnType.DECIMAL,
+        ColumnType.PERCENT,
+        ColumnType.DATE,
+        ColumnType.YEAR,
+        ColumnType.MONTH,
+        ColumnType.ENUM,
+    }
+)
+_REMEMBERED_PER_COLUMN = 1024
+_REMEMBERED_TYPES = (str, float, int)
+
+
+def quantity_parser(units: Units) -> Callable[[object], object]:
+    """Return `parse_quantity` for these units, remembering the cells it read like every column's parser."""
+    held = _QUANTITY_PARSERS.get(id(units))
+    if held is not None and held[0] is units:
+        return held[1]
+    parse = _remembering(functools.partial(parse_quantity, units=units))
+    if len(_QUANTITY_PARSERS) >= _PARSERS_KEPT:
+        _QUANTITY_PARSERS.clear()
+    _QUANTITY_PARSERS[id(units)] = (units, parse)
+    return parse
+
+
+_QUANTITY_PARSERS: dict[int, tuple[Units, Callable[[object], object]]] = {}
+
+
+def _remembering(parse: Callable[[object], object]) -> Callable[[object], object]:
+    """Wrap a pure cell parser so that each distinct cell is read once: its value, or its error's words."""
+    outcomes: dict[tuple[type, object], tuple[object, tuple[str, str, str] | None]] = {}
+
+    def remembered(value: object) -> object:
+        # Equal keys must mean one reading: bool is not int here, and -0.0 (read as -0) is not 0.0.
+        if value.__class__ not in _REMEMBERED_TYPES or value == 0:
+            return parse(value)
+        key = (value.__class__, value)
+        outcome = outcomes.get(key)
+        if outcome is None:
+            try:
+                outcome = (parse(value), None)
+            except CellError as exc:
+                outcome = (None, (exc.rule, exc.expected, exc.fix))
+            if len(outcomes) >= _REMEMBERED_PER_COLUMN:
+                outcomes.clear()
+            outcomes[key] = outcome
+        if outcome[1] is not None:
+            raise CellError(*outcome[1])
+        return outcome[0]
+
+    return remembered
+
+
+# A CSV's date columns read by `parse_written_date`, remembering the cells read like every column's parser.
+written_date_parser = _remembering(parse_written_date)
+# A CSV's month columns, whose `2022.1` is as untold as a date column's.
+written_month_parser = _remembering(functools.partial(parse_month, written=True))

@@ -1,0 +1,121 @@
+"""Read a date, a reporting year or a month as written in a cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from pipeline.text import nfkc
+from pipeline.values import CellError, squashed
+
+_DATE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?|月)?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
+)
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+# A CSV's `2022.1`: what Excel writes for a number 2022.10 shown in the General format, as well as January.
+_TEXT_MONTH_ONE = re.compile(r"^(\d{4})\s*\.\s*1$")
+_YEAR = re.compile(r"^(20\d{2})\s*(?:年度?)?$")
+_MONTH = re.compile(r"^(\d{1,2})\s*月?(?:份)?$")
+# A month written in words, as clerks head a column of months: 一月 … 十二月 (正月 and 腊月 are lunar: not read).
+_ZH_MONTHS = {word: n for n, word in enumerate("一二三四五六七八九十", start=1)} | {"十一": 11, "十二": 12}
+_MONTH_SUFFIX = re.compile(r"月份?$")
+
+
+class UntoldMonth(CellError):
+    """A date whose month cannot be told (a number 2022.1, which is 2022.10 too): `written` is the cell as read."""
+
+    def __init__(self, expected: str, fix: str, written: str):
+        super().__init__("type", expected, fix)
+        self.written = written
+
+
+@dataclass(frozen=True, slots=True)
+class DatedMonth:
+    """A month written with its year (`2022年4月`, `2022-04`, an Excel date), to be held to the row's 年度."""
+
+    year: int
+    month: int
+    day: int  # 1 where none was written: Excel keeps a month as its first day
+
+
+def parse_date(value: object) -> dt.date:
+    """Read an Excel date or any listed written form (2022-03-01, 2022/3/1, 2022.3, 2022年3月1日…)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    text = format(value, ".15g") if numeric else nfkc(str(value)).strip()
+    match = _DATE.match(text) or _COMPACT_DATE.match(text)
+    if numeric and match and match.group(3) is None:
+        # Excel keeps 2022.10 typed into a number cell as 2022.1: the month cannot be told, so none is guessed.
+        raise UntoldMonth(
+            "应为日期；该单元格是数字，2022.1与2022.10是同一个数，无法确定月份",
+            "请填写完整日期，如2022-10-01或2022年10月",
+            text,
+        )
+    if not match:
+        raise CellError("type", "应为日期，如2022-03-01或2022年3月1日", "请按“年-月-日”填写日期")
+    year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
+    try:
+        return dt.date(year, month, day)
+    except ValueError as exc:
+        raise CellError("type", "应为有效日期", "请检查月份和日期是否存在") from exc
+
+
+def parse_written_date(value: object) -> dt.date:
+    """Read a date as a CSV wrote it, where `2022.1` may be October with its zero dropped (`parse_date` else)."""
+    # Excel saves a number as shown: 2022.10 in the General format becomes `2022.1`, and the format that would
+    # tell it from January is not in the file. `2022.10`, `2022.01` and `2022.2` (2022.20 is no month) are clear.
+    match = _TEXT_MONTH_ONE.match(nfkc(value).strip()) if isinstance(value, str) else None
+    if match:
+        year = match.group(1)
+        raise UntoldMonth(
+            f"应为日期；CSV文件中的“{year}.1”也可能是Excel把{year}.10（10月）末尾的0省略后写成的，无法确定月份",
+            f"请改写为{year}-01或{year}-10（或{year}年1月、{year}年10月）",
+            f"{year}.1",
+        )
+    return parse_date(value)
+
+
+def parse_year(value: object) -> int:
+    """Read a reporting year between 2000 and 2099 (`2022`, `2022年`, `2022年度`)."""
+    text = format(value, ".15g") if isinstance(value, float) else squashed(str(value))
+    match = _YEAR.match(text)
+    if not match:
+        raise CellError("type", "应为四位年份，如2022", "请填写年度")
+    return int(match.group(1))
+
+
+def parse_month(value: object, written: bool = False) -> int | DatedMonth:
+    """Read a month 1–12 (`3`, `3月`, `03`, `三月`, `十二月份`), or one of a year (`2022年3月`, `2022-03`, a date).
+
+    `written`: the cell is a CSV's text, where `2022.1` may be 2022.10 with its zero dropped.
+    """
+    if isinstance(value, dt.date):
+        return DatedMonth(value.year, value.month, value.day)
+    text = format(value, ".15g") if isinstance(value, float) else squashed(str(value))
+    match = _MONTH.match(text)
+    month = int(match.group(1)) if match else _ZH_MONTHS.get(_MONTH_SUFFIX.sub("", text))
+    if month is None:
+        # `2022年4月` names its month, and a year that may not be the row's: parse_file holds it to the 年度.
+        try:
+            date = (parse_written_date if written else parse_date)(value)
+        except UntoldMonth as exc:
+            shown = int(exc.written.rpartition(".")[2])
+            fix = (
+                "请只填写月份：1月填“1”，10月填“10”"
+                if shown == 1
+                else f"请只填写月份，如{shown}月填“{shown}”"
+            )
+            raise CellError(
+                "type", f"应为1至12之间的月份；{exc.expected.removeprefix('应为日期；')}", fix
+            ) from exc
+        except CellError:
+            date = None
+        if date is not None:
+            return DatedMonth(date.year, date.month, date.day)
+    if month is None or not 1 <= month <= 12:
+        raise CellError("month_range", "应为1至12之间的月份", "请填写1至12的整数")
+    return month
