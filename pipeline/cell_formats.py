@@ -9,7 +9,7 @@ import zipfile
 from collections.abc import Iterable
 
 from pipeline.header import column_letter
-from pipeline.limits import TAG_PREFIX, whole_tags, xlsx_sheet_parts, xml_attributes
+from pipeline.xlsx_parts import TAG_PREFIX, whole_tags, xlsx_sheet_parts, xml_attributes
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import io
 import re
 import zipfile
 
-from pipeline.limits import xlsx_sheet_parts
+from pipeline.xlsx_parts import xlsx_sheet_parts
 
 # A cell and what it holds: `<c r="D5" s="1"><f>300*2</f></c>` is a formula saved without its value `<v>`, as
 # programs that write workbooks (openpyxl, some exporters) leave them until Excel or WPS computes and saves them.

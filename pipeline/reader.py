@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
-from pipeline.limits import LimitExceeded, Limits, Unsupported, check_file_size, survey_xls, survey_xlsx
+from pipeline.limits import LimitExceeded, Limits, Unsupported, check_file_size
+from pipeline.xls_survey import survey_xls
+from pipeline.xlsx_survey import survey_xlsx
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from bench.hostile_trials import bomb_sheet, members_of, rewrite_sheet, write_zip
-from pipeline.limits import LimitExceeded, Limits, survey_xlsx
+from pipeline.limits import LimitExceeded, Limits
 from pipeline.parse import parse_file
 from pipeline.problems import Severity
 from pipeline.reader import read_workbook
 from pipeline.settings import Settings
+from pipeline.xlsx_survey import survey_xlsx
 from tests.pipeline.workbooks import compound_sheet, csv_bytes, xls, xlsx
 
 UNIT = "枣林街道办事处"
