@@ -1,0 +1,71 @@
+"""Strip the points a level's name carries (`产出指标（55分）`) and warn where they are not its rows' sum."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from decimal import Decimal
+
+from pipeline.header import _merged_origin
+from pipeline.layout import ParsedSheet
+from pipeline.problems import Severity, cell_problem, display
+from pipeline.reader import Grid
+from pipeline.registry import Column
+from pipeline.text import rows_text
+
+# `产出指标（55分）`, or `产出指标（55）` without its 分: a level name carrying the points of the rows under it. A
+# bracket holding only a number after a level's name says nothing else (no 一级指标 is numbered so).
+_POINTS = re.compile(r"^(.*?)\s*[（(]\s*(\d+(?:\.\d+)?)\s*分?\s*[)）]$")
+
+
+def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
+    """Strip `（N分）` or `（N）` from a level's name and warn where N is not the sum of its rows' points."""
+    binding = next((b for b in sheet.bindings if b.column.name == column.name), None)
+    header = binding.header if binding else column.header
+    stated: dict[str, tuple[Decimal, int, str]] = {}
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    unread: set[str] = set()
+    # Rows whose level is blank (a form whose merges were undone; a CSV's are carried down, flattened.py) belong to
+    # a level unknown: any sum would blame the stated points, which are right. Those rows are errors of their own.
+    unassigned = any(not record.get(column.name) for record in sheet.records)
+    for record in sheet.records:
+        text = record.get(column.name)
+        if not text:
+            continue
+        match = _POINTS.match(text)
+        name = match.group(1).strip() if match else text
+        if match:
+            record[column.name] = name
+            stated.setdefault(name, (Decimal(match.group(2)), record["excel_row"], text))
+        points = record.get(column.points_of)
+        if isinstance(points, int | Decimal):
+            sums[name] += points
+        else:  # a 分值 blank or unreadable (`约15`), an error of its own: the sum would blame the level
+            unread.add(name)
+    # On a CSV whose blank levels were read as the one above, a row carried under the wrong level puts its points
+    # there: the clerk is sent to those rows as well as to the points.
+    carried = sheet.carried.get(column.name)
+    told = f"；本表是CSV文件，{rows_text(carried)}的「{header}」为空，已按上方读取" if carried else ""
+    check = "，以及按上方读取的行是否属于该指标" if carried else ""
+    for name, (points, excel_row, text) in stated.items():
+        if sums[name] != points and not unassigned and name not in unread:
+            sheet.problems.append(
+                cell_problem(
+                    "points_mismatch",
+                    sheet=sheet.name,
+                    excel_row=excel_row,
+                    header=header,
+                    value=_as_typed(grid, excel_row, binding.index) if binding else text,
+                    expected=f"标注的{display(points)}分应等于“{name}”下各指标分值之和{display(sums[name].normalize())}分{told}",
+                    fix=f"请核对一级指标标注的分值或各指标的分值{check}",
+                    severity=Severity.WARNING,
+                )
+            )
+
+
+def _as_typed(grid: Grid, excel_row: int, index: int) -> object:
+    """Return a cell as the clerk typed it, `产出指标（55分）` with its full-width brackets, a merge read at its origin."""
+    # The record holds the text folded to half width, `(55分)`, which the clerk never wrote.
+    r, c = _merged_origin(grid).get((excel_row - 1, index), (excel_row - 1, index))
+    row = grid.rows[r] if r < len(grid.rows) else ()
+    return row[c] if c < len(row) else None

@@ -1,0 +1,188 @@
+"""Check a national form's own sums (总分, 执行率) against the cells they are made of, and settle its 执行率."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pipeline.form_cells import _as_written, _warn_at, _where
+from pipeline.form_places import Place, Places, header_of
+from pipeline.layout import ParsedSheet
+from pipeline.problems import display
+from pipeline.rounding import as_rounded
+from pipeline.values import parse_percent, points_text
+
+# The national forms' own sums, checked against the cells they are made of (field names both forms share):
+# 总分 is the 项目资金 block's 得分 plus every indicator's 得分; 执行率 is 执行数 over the block's budget, its
+# 全年预算数 where the form has one (自评表), else its 年初预算数 (运行监控表, as mart.monitoring_findings computes it).
+_TOTAL, _BUDGET_SCORE, _SCORE = "reported_total_score", "budget_reported_score", "reported_score"
+_RATE, _EXECUTED = "budget_execution_rate", "budget_executed_wan"
+_BUDGETS = ("budget_annual_wan", "budget_initial_wan")
+_TOTAL_TOLERANCE = Decimal("0.01")
+# A rate written `98%` stands for 97.5–98.5 %: it may be off by half a unit of its last digit, but by no less than
+# 0.01 points (a computed rate has more digits than anyone writes) and no more than 0.5 (a bare `0.5` is 50 %).
+_RATE_TOLERANCE = (Decimal("0.0001"), Decimal("0.005"))
+
+
+def _stated(found: Place | None, sheet: ParsedSheet) -> int | None:
+    """Return the Excel row of a field's cell when it was read without a problem of its own, else None."""
+    if found is None:
+        return None
+    excel_row, header = found[0] + 1, _where(found)
+    reported = any((p.excel_row, p.column_header) == (excel_row, header) for p in sheet.problems)
+    return None if reported else excel_row
+
+
+def _check_stated_total(
+    found: dict[str, Place | None], values: dict[str, object], sheet: ParsedSheet
+) -> None:
+    """Warn on the 总分 row where it is not the 项目资金 得分 plus every indicator's 得分 written."""
+    total, budget_score = values.get(_TOTAL), values.get(_BUDGET_SCORE)
+    scores = [record.get(_SCORE) for record in sheet.records]
+    if (
+        _stated(found.get(_TOTAL), sheet) is None
+        or None in (total, budget_score)
+        or not scores
+        or None in scores
+    ):
+        return  # a part not written, or already reported: nothing to check it against
+    indicators = sum(scores, Decimal(0))
+    expected_total = budget_score + indicators
+    # 99.9 or 100 written for 99.85: as rounded as written, and never closer than 0.01.
+    if as_rounded(total, expected_total, _TOTAL_TOLERANCE):
+        return
+    _warn_at(
+        sheet,
+        found[_TOTAL],
+        rule="total_score_mismatch",
+        value=total,
+        expected=(
+            f"应等于项目资金得分{display(budget_score)}与各指标得分之和{display(indicators)}的合计"
+            f"{display(expected_total)}"
+        ),
+        fix="请核对总分及各项得分",
+    )
+
+
+def _check_stated_rate(
+    places: Places, found: dict[str, Place | None], values: dict[str, object], sheet: ParsedSheet
+) -> None:
+    """Warn where the 项目资金 执行率 written is not its 执行数 over its budget, beyond the rounding written."""
+    rate = values.get(_RATE)
+    executed, planned, labels = _execution(found, values, sheet)
+    if _stated(found.get(_RATE), sheet) is None or None in (rate, executed, planned) or not planned:
+        return
+    if as_rounded(rate, executed / planned, *_RATE_TOLERANCE):
+        return
+    r, c, _, _ = found[_RATE]
+    _warn_at(
+        sheet,
+        found[_RATE],
+        rule="rate_mismatch",
+        value=places.cell(r, c),
+        expected=f"应等于{_quotient(executed, planned, labels)}",
+        fix=f"请核对执行率、{labels[0]}和{labels[1]}",
+    )
+
+
+def _execution(
+    found: dict[str, Place | None], values: dict[str, object], sheet: ParsedSheet
+) -> tuple[Decimal | None, Decimal | None, tuple[str, str]]:
+    """Return the block's 执行数, the budget its 执行率 is a share of, and their headers as the form writes them
+    (`1-7月执行数`, `全年预算数`; the template's where the form has none)."""
+    budget = _budget_field(sheet)
+    headers = {field.name: field.header for field in sheet.template.fields}
+    executed, planned = (
+        _as_written(header_of(found[name]) if found.get(name) else headers[name], sheet)
+        for name in (_EXECUTED, budget)
+    )
+    return values.get(_EXECUTED), values.get(budget), (executed, planned)
+
+
+def _percent(executed: Decimal, planned: Decimal) -> str:
+    """Show 执行数 over budget as a percentage to two decimals (`96.16`)."""
+    return display((executed / planned * 100).quantize(Decimal("0.01")))
+
+
+def _quotient(executed: Decimal, planned: Decimal, labels: tuple[str, str]) -> str:
+    """Show how the form's own figures give its 执行率: `全年执行数÷全年预算数＝1250.1÷1300≈96.16%`."""
+    return f"{labels[0]}÷{labels[1]}＝{display(executed)}÷{display(planned)}≈{_percent(executed, planned)}%"
+
+
+def _budget_field(sheet: ParsedSheet) -> str | None:
+    """Return the field an 执行率 is a share of: 全年预算数 on the 自评表, 年初预算数 on the 运行监控表."""
+    names = {field.name for field in sheet.template.fields}
+    return next((name for name in _BUDGETS if name in names), None)
+
+
+def _settle_bare_rate(found: dict[str, Place | None], values: dict[str, object], sheet: ParsedSheet) -> None:
+    """Read a 执行率 written as a bare 1 (1 % or 100 %), or just over 1 (=E7/D7's 1.0015: 1.0015 % or 100.15 %), as
+    the form's own 执行数 over its budget says, and say so."""
+    place = found.get(_RATE)
+    if place is None:
+        return
+    where = (place[0] + 1, _where(place))
+    doubt = next(
+        (
+            p
+            for p in sheet.problems
+            if p.rule == "percent_ambiguous" and (p.excel_row, p.column_header) == where
+        ),
+        None,
+    )
+    if doubt is None:
+        return
+    executed, planned, labels = _execution(found, values, sheet)
+    fraction = parse_percent(doubt.value)  # the bare number as a fraction: 100 % (1), 100.15 % (1.0015)
+    shown = points_text(fraction.scaleb(2))
+    either = f"既可读作{points_text(fraction)}%也可读作{shown}%"
+    fix = f"请填写带百分号的执行率，如“{shown}%”" + (
+        "" if fraction == 1 else "（公式结果可将单元格设为百分比格式）"
+    )
+    # Without the form's own figures to tell, the rule for a bare 1 decides: read against its target, and an
+    # execution rate's target is the whole budget (100 %), so it is read as the fraction (100 %, 100.15 %).
+    values[_RATE] = fraction
+    by_target = f"按执行率的目标100%，已按{shown}%计算"
+    if None in (executed, planned):
+        expected = f"{either}，本表没有可对照的执行数和预算数，{by_target}"
+    elif not planned:
+        expected = f"{either}，本表预算数为0，无法对照执行数，{by_target}"
+    else:
+        computed = executed / planned
+        basis = f"本表{labels[0]}÷{labels[1]}＝{display(executed)}÷{display(planned)}"
+        # Each reading is written to the unit: within half a point of one, that is the one meant.
+        reading = next(
+            (r for r in (fraction, fraction.scaleb(-2)) if abs(computed - r) <= _RATE_TOLERANCE[1]), None
+        )
+        if reading is None:
+            percent = _percent(executed, planned)
+            expected = f"{either}，而{basis}≈{percent}%，两种读法都不相符，{by_target}"
+            fix = f"请核对执行率及执行数、预算数，并填写带百分号的执行率，如“{percent}%”"
+        else:
+            values[_RATE] = reading
+            expected = f"{either}，对照{basis}，已按{points_text(reading.scaleb(2))}%计算"
+    sheet.problems.remove(doubt)
+    _warn_at(sheet, place, rule="percent_ambiguous", value=doubt.value, expected=expected, fix=fix)
+
+
+def _tell_blank_rate(found: dict[str, Place | None], values: dict[str, object], sheet: ParsedSheet) -> None:
+    """Warn of a 执行率 left blank beside a 执行数 or budget in the form's 项目资金 block, saying what stands for it.
+
+    The marts compute it from the block's own 执行数 over its budget (mart.self_evaluation, where no ledger gives
+    the rate; mart.monitoring_findings): a blank is no 0 %, but the clerk is asked to write it all the same.
+    """
+    place = found.get(_RATE)
+    if place is None or values.get(_RATE) is not None:
+        return
+    excel_row, header = place[0] + 1, _where(place)
+    if any((p.excel_row, p.column_header) == (excel_row, header) for p in sheet.problems):
+        return  # written but unreadable: already an error on the cell
+    executed, planned, labels = _execution(found, values, sheet)
+    if executed is None and planned is None:
+        return  # a block left blank, as the simplified table has none: the rate comes from the ledger
+    if None in (executed, planned) or not planned:
+        expected = f"本表也没有可据以计算执行率的{labels[0]}和{labels[1]}"
+        fix = "请填写执行率，以及执行数和预算数"
+    else:
+        expected = f"已按本表{_quotient(executed, planned, labels)}读取"
+        fix = f"请填写执行率，如“{_percent(executed, planned)}%”"
+    _warn_at(sheet, place, rule="rate_blank", value=None, expected=expected, fix=fix)

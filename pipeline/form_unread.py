@@ -1,0 +1,81 @@
+"""Warn of values a form holds under headers or in blocks that no field reads."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from pipeline.form_cells import _as_written, _warn_at
+from pipeline.form_places import Place, Places
+from pipeline.header_checks import likeliest, meant_fix
+from pipeline.layout import ParsedSheet
+from pipeline.registry import Field
+from pipeline.text import months_so_far, split_header, with_months
+from pipeline.values import is_blank
+
+
+def _check_unread_headers(places: Places, found: dict[str, Place | None], sheet: ParsedSheet) -> None:
+    """Warn of a value under a header no field reads, in a block row where a field was not found."""
+    by_row: dict[str, list[Field]] = defaultdict(list)
+    for field in sheet.template.fields:
+        if field.row is not None:
+            by_row[field.row].append(field)
+    for label, fields in by_row.items():
+        located = [found[f.name] for f in fields if found[f.name] is not None]
+        missing = [f for f in fields if found[f.name] is None]
+        if not located or not missing:
+            continue  # the row is not on this form, or every value of it is read
+        r = located[0][0]
+        read = {place[1] for place in located}
+        first = places.first_written(r)
+        for header_row in sorted({place[3] for place in located}):
+            for (row, c), written in places.written.items():
+                if row != header_row or c in read or (first is not None and c <= first[0]):
+                    continue
+                value = places.cell(r, c)
+                # A cell merged down from a row above (the block's label) holds no value of this row.
+                if is_blank(value) or places.origin.get((r, c), (r, c))[0] != r:
+                    continue
+                # The form's own N of months, else the one this header names (`1-6月份执行率`), is asked for.
+                months = sheet.meta.months_so_far or months_so_far(written)
+                names = "”“".join(with_months(f.header, months) for f in missing)
+                _warn_at(
+                    sheet,
+                    (r, c, f"{label}·{written}", header_row),
+                    rule="unread_header",
+                    value=value,
+                    expected=f"表头“{written}”不是本表的栏目，该值未读取；本行应有的“{names}”未找到",
+                    fix=meant_fix("该值", likeliest(written, missing, months)),
+                )
+
+
+def _check_unread_blocks(places: Places, found: dict[str, Place | None], sheet: ParsedSheet) -> None:
+    """Warn of a block the form has (`项目资金（万元）`) none of whose values were found: its row is named otherwise."""
+    by_block: dict[str, list[Field]] = defaultdict(list)
+    for field in sheet.template.fields:
+        if field.block is not None and field.row is not None:
+            by_block[field.block].append(field)
+    for block, fields in by_block.items():
+        written = places.labels.get(split_header(block)[0])
+        if not written or any(found[f.name] is not None for f in fields):
+            continue
+        r, c = written[0]
+        # The block's column headers sit on its label's row or just below, outside the table's header: without
+        # them there is no block (a simplified table's `项目资金（万元） | 1570`), only a label.
+        table = range(sheet.header_rows[0] - 1, sheet.header_rows[1])
+        near = range(r, r + 3)
+        if not any(
+            row in near and row not in table
+            for f in fields
+            for label in f.labels
+            for row, _ in places.labels.get(label, ())
+        ):
+            continue
+        rows = "、".join(dict.fromkeys(f"“{f.row}”" for f in fields))
+        _warn_at(
+            sheet,
+            (r, c, places.written[(r, c)], r),
+            rule="unread_block",
+            value=places.written[(r, c)],
+            expected=f"未找到{rows}行，该块中的{'、'.join(_as_written(f.header, sheet) for f in fields)}均未读取",
+            fix=f"请将该块中数值所在行的行名写为{rows}",
+        )
