@@ -38,15 +38,13 @@ The other outputs go to object storage through `pipeline.object_io` (a receipt: 
 from __future__ import annotations
 
 import base64
-import calendar
 import contextlib
 import datetime as dt
-import errno
 import hashlib
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -63,7 +61,9 @@ from pipeline.inbox_entries import (
 )
 from pipeline.local_read import sha256_of
 from pipeline.locations import join_url, split_url
+from pipeline.object_archive_batch import ObjectArchiveBatch
 from pipeline.object_fs import object_filesystem
+from pipeline.s3_requests import REFUSED_KEYS, S3Requests, _code, _etag, _precondition_failed, _seconds_ns
 from pipeline.storage import PARTIAL
 
 if TYPE_CHECKING:
@@ -77,44 +77,11 @@ CHUNK = 8 * 1024 * 1024
 COPY_LIMIT = 5 * 1024**3
 COPY_PART = 512 * 1024**2
 NO_FILE_ZH = "对象名含空的路径段（如“a//b”），不是收件箱中的普通文件，未读取"
-# 403s that say the pipeline's own credentials are refused, not that one object is closed to it.
-REFUSED_KEYS = frozenset(
-    {
-        "InvalidAccessKeyId",
-        "SignatureDoesNotMatch",
-        "ExpiredToken",
-        "InvalidToken",
-        "TokenRefreshRequired",
-        "RequestTimeTooSkewed",
-        "AccountProblem",
-        "AllAccessDisabled",
-    }
-)
 ARCHIVED_ZH = "对象已转入归档存储类别，需先恢复才能读取"
 
 
 def _key(prefix: str, *parts: str) -> str:
     return "/".join(p for p in (prefix, *parts) if p)
-
-
-def _code(exc: BaseException) -> str:
-    """The S3 error code behind an error s3fs translated (`PreconditionFailed`, `NoSuchKey`, `403`, …)."""
-    cause = exc.__cause__ if exc.__cause__ is not None else exc
-    response = getattr(cause, "response", None) or {}
-    return str(response.get("Error", {}).get("Code", ""))
-
-
-def _precondition_failed(exc: BaseException) -> bool:
-    return _code(exc) in ("PreconditionFailed", "412")
-
-
-def _etag(value: str | None) -> str | None:
-    return value.strip('"') if value else None
-
-
-def _seconds_ns(moment: dt.datetime) -> int:
-    """LastModified in nanoseconds, whole seconds: a listing and a HEAD of one object agree."""
-    return calendar.timegm(moment.utctimetuple()) * 1_000_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +93,7 @@ class ObjectEntry(InboxEntry):
     """
 
 
-class ObjectStorage:
+class ObjectStorage(S3Requests):
     """Inbox and archive as objects under `s3://bucket/prefix` locations, with LocalStorage's interface."""
 
     def __init__(self, settings: Settings, fs: S3FileSystem | None = None):
@@ -139,44 +106,6 @@ class ObjectStorage:
                 "the archive must not lie inside the inbox: its objects would be read as submissions"
             )
         self.fs = fs or object_filesystem()
-
-    # Requests. s3fs translates errors: FileNotFoundError (404), PermissionError (403), else OSError.
-    def _call(self, method: str, **kwargs: Any) -> dict:
-        return self.fs.call_s3(method, **kwargs)
-
-    def _get(self, bucket: str, key: str, **kwargs: Any) -> tuple[dict, bytes]:
-        from fsspec.asyn import sync
-
-        return sync(self.fs.loop, self._get_async, bucket, key, kwargs)
-
-    async def _get_async(self, bucket: str, key: str, kwargs: dict) -> tuple[dict, bytes]:
-        response = await self.fs._call_s3("get_object", Bucket=bucket, Key=key, **kwargs)
-        body = response["Body"]
-        try:
-            return response, await body.read()
-        except OSError:
-            raise
-        except Exception as exc:  # the connection dropped mid-body (aiohttp's errors are no OSError)
-            raise OSError(errno.EIO, f"读取中断：{exc}") from exc
-        finally:
-            body.close()
-
-    def _pages(self, bucket: str, prefix: str, **kwargs: Any) -> Iterator[dict]:
-        """Yield each object under a prefix (ListObjectsV2, every page; no delimiter)."""
-        request = {"Bucket": bucket, "Prefix": prefix, **kwargs}
-        while True:
-            page = self._call("list_objects_v2", **request)
-            yield from page.get("Contents", [])
-            if not page.get("IsTruncated"):
-                return
-            request["ContinuationToken"] = page["NextContinuationToken"]
-
-    def _exists(self, bucket: str, key: str) -> bool:
-        try:
-            self._call("head_object", Bucket=bucket, Key=key)
-        except FileNotFoundError:
-            return False
-        return True
 
     # Inbox paths and keys.
     def _inbox_key(self, path: str) -> str:
@@ -501,45 +430,3 @@ class ObjectStorage:
 
     def read_archive(self, relative: str) -> bytes:
         return self._get(self.archive_bucket, self._archive_key(relative))[1]
-
-
-class ObjectArchiveBatch:
-    """A batch's files put into the archive together, durable before the transaction recording them commits.
-
-    The counterpart of `pipeline.storage.ArchiveBatch`: `add` starts each PUT at once in the pool, and
-    `make_durable`, called just before the commit, waits for them. An object is whole and durable once its PUT
-    is acknowledged, so there is nothing to rename: a crash before the commit leaves at most complete objects
-    no submission names yet (recorded by the rerun, never put twice).
-    """
-
-    def __init__(self, storage: ObjectStorage, pool: Executor):
-        self.storage = storage
-        self.pool = pool
-        self.puts: dict[str, Future[bool]] = {}  # archive path → its PUT (True if this batch wrote it)
-        self.paths: list[str] = []
-        self.made: list[str] = []
-
-    def add(self, content: bytes, sha256: str, suffix: str) -> str:
-        """Start putting a file's bytes (whose SHA-256 the caller computed) into the archive; return its path."""
-        relative = self.storage.archive_path(sha256, suffix)
-        self.paths.append(relative)
-        if relative not in self.puts:
-            self.puts[relative] = self.pool.submit(self.storage._put_once, relative, content, sha256)
-        return relative
-
-    def make_durable(self) -> list[str]:
-        """Wait for every PUT; return the archive paths this batch wrote. Raises if one failed."""
-        try:
-            for relative, put in self.puts.items():
-                if put.result():
-                    self.made.append(relative)
-        finally:
-            self.discard()
-        return self.made
-
-    def discard(self) -> None:
-        """Wait for the PUTs still running. Objects already put stay: complete, and named by their bytes."""
-        for put in self.puts.values():
-            with contextlib.suppress(Exception):
-                put.result()
-        self.puts.clear()
