@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 from pipeline.date_values import parse_date, parse_month, parse_written_date, parse_year
 from pipeline.enum_values import parse_enum
-from pipeline.registry import Column, ColumnType, Units
+from pipeline.registry import Units
+from pipeline.registry_columns import Column, ColumnType
 from pipeline.text import clean_name, clean_prose, clean_text, squash
 from pipeline.values import (
     _CACHED_LENGTH,

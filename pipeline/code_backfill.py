@@ -8,7 +8,8 @@ import duckdb
 
 from pipeline.intake.store import supersede
 from pipeline.projects import REGISTER_TEMPLATE, ProjectRegister, derived_code, slice_key
-from pipeline.registry import Registry, Template
+from pipeline.registry import Registry
+from pipeline.registry_templates import Template
 
 logger = logging.getLogger(__name__)
 

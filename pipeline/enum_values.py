@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.registry import SPACE_SEPARATOR, VALUE_SEPARATOR, Column
+from pipeline.registry_columns import SPACE_SEPARATOR, VALUE_SEPARATOR, Column
 from pipeline.text import nfkc
 from pipeline.values import CellError, squashed
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.form_places import Place, Places, header_of
 from pipeline.problems import display
-from pipeline.registry import MEASURE_OF_TYPE, ColumnType, Field
+from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType, Field
 from pipeline.values import is_blank
 
 if TYPE_CHECKING:

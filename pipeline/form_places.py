@@ -6,7 +6,8 @@ from collections import defaultdict
 
 from pipeline.header import _merged_origin, header_text
 from pipeline.reader import Grid
-from pipeline.registry import Field, Template
+from pipeline.registry_columns import Field
+from pipeline.registry_templates import Template
 from pipeline.text import split_header
 from pipeline.values import is_blank
 

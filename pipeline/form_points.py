@@ -10,7 +10,7 @@ from pipeline.header import _merged_origin
 from pipeline.layout import ParsedSheet
 from pipeline.problems import Severity, cell_problem, display
 from pipeline.reader import Grid
-from pipeline.registry import Column
+from pipeline.registry_columns import Column
 from pipeline.text import rows_text
 
 # `产出指标（55分）`, or `产出指标（55）` without its 分: a level name carrying the points of the rows under it. A

@@ -14,7 +14,8 @@ from pipeline.form_unread import _check_unread_blocks, _check_unread_headers
 from pipeline.header import HeaderMatch, _merged_origin, column_letter, header_cell
 from pipeline.layout import ParsedSheet
 from pipeline.reader import Grid
-from pipeline.registry import MEASURE_OF_TYPE, ColumnType, Field, Registry
+from pipeline.registry import Registry
+from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType, Field
 from pipeline.sheet_units import read_unit
 from pipeline.text import months_so_far, split_header
 from pipeline.values import CellError, Noted, UnitContext, is_blank

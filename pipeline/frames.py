@@ -11,7 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from pipeline.layout import ParsedSheet
 from pipeline.problems import display
-from pipeline.registry import ColumnType, Registry, Template
+from pipeline.registry import Registry
+from pipeline.registry_columns import ColumnType
+from pipeline.registry_templates import Template
 from pipeline.values import UnitContext
 
 LINEAGE = ["_batch", "_sheet", "_excel_row"]

@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pipeline.reader import Grid
-from pipeline.registry import Column, Registry, Template
+from pipeline.registry import Registry
+from pipeline.registry_columns import Column
+from pipeline.registry_templates import Template
 from pipeline.text import months_so_far, split_header, with_months
 from pipeline.ticks import Tick, header_groups
 

@@ -10,7 +10,7 @@ from pipeline.header import Binding, HeaderMatch, _merged_origin, column_letter,
 from pipeline.layout import ParsedSheet, warn_on_header
 from pipeline.problems import Severity, display, row_problem
 from pipeline.reader import Grid
-from pipeline.registry import Column, ColumnType
+from pipeline.registry_columns import Column, ColumnType
 from pipeline.text import months_so_far, split_header, with_months
 from pipeline.values import is_blank
 

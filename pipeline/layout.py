@@ -15,7 +15,9 @@ from pipeline.indicator_warnings import blank_actual, scored_by_outcome, unscore
 from pipeline.printed import only_printed, printed_parser
 from pipeline.problems import Problem, Severity, cell_problem, display, row_problem
 from pipeline.reader import Grid
-from pipeline.registry import MEASURE_OF_TYPE, SUMMABLE_TYPES, ColumnType, Registry, Template
+from pipeline.registry import Registry
+from pipeline.registry_columns import MEASURE_OF_TYPE, SUMMABLE_TYPES, ColumnType
+from pipeline.registry_templates import Template
 from pipeline.row_kinds import (
     complete_row,
     fill_vertical_merges,

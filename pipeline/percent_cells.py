@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from pipeline.header import _merged_origin
-from pipeline.registry import ColumnType
+from pipeline.registry_columns import ColumnType
 
 if TYPE_CHECKING:
     from pipeline.cell_formats import CellFormats

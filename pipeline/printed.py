@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from pipeline.problems import display
-from pipeline.registry import Column
+from pipeline.registry_columns import Column
 from pipeline.text import clean_text
 from pipeline.values import CellError, is_blank
 

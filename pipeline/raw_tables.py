@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.registry import ColumnType, Template
+from pipeline.registry_columns import ColumnType
+from pipeline.registry_templates import Template
 
 SQL_TYPES = {
     ColumnType.TEXT: "varchar",

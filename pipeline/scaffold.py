@@ -22,15 +22,9 @@ import yaml
 
 from pipeline.enum_values import allowed_zh
 from pipeline.raw_tables import LINEAGE_COLUMNS, raw_columns
-from pipeline.registry import (
-    _IDENTIFIER,
-    MEASURE_OF_TYPE,
-    Column,
-    ColumnType,
-    Registry,
-    Template,
-    load_registry,
-)
+from pipeline.registry import Registry, load_registry
+from pipeline.registry_columns import _IDENTIFIER, MEASURE_OF_TYPE, Column, ColumnType
+from pipeline.registry_templates import Template
 from pipeline.values import count_fix
 from pipeline.warehouse import sql_literal
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.registry import Registry, Template
+from pipeline.registry import Registry
+from pipeline.registry_templates import Template
 from pipeline.values import CellError, Quantity, UnitContext
 from pipeline.written_units import counted_word
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from pipeline.layout import ParsedSheet
 from pipeline.problems import Problem, Severity
-from pipeline.registry import SUMMABLE_TYPES
+from pipeline.registry_columns import SUMMABLE_TYPES
 
 _MISSING = "missing_column"
 

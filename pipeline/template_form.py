@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.registry import ColumnType, Field, Template
+from pipeline.registry_columns import ColumnType, Field
+from pipeline.registry_templates import Template
 from pipeline.text import split_header
 
 # Blank indicator rows a form leaves above a closing row such as 总分.

@@ -22,7 +22,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.header import column_letter
 from pipeline.parse import INSTRUCTIONS_SHEET
-from pipeline.registry import MEASURE_OF_TYPE, Column, ColumnType, Registry, Template
+from pipeline.registry import Registry
+from pipeline.registry_columns import MEASURE_OF_TYPE, Column, ColumnType
+from pipeline.registry_templates import Template
 from pipeline.report_render import stable_zip
 from pipeline.settings import TIMEZONE
 from pipeline.template_form import FORM_DATA_ROWS, FormBlocks, blocks_of, write_blocks, write_closing

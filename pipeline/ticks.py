@@ -13,7 +13,8 @@ from typing import NamedTuple
 
 from pipeline.problems import display
 from pipeline.reader import Grid
-from pipeline.registry import Column, ColumnType, Template
+from pipeline.registry_columns import Column, ColumnType
+from pipeline.registry_templates import Template
 from pipeline.text import split_header, squash
 
 # Written in a tick cell, these say the value applies (compared after width folding, case-insensitively), as does

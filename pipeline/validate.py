@@ -27,7 +27,8 @@ from pipeline.frames import DERIVED_FRAMES, LINEAGE, Context, Frame, Sheet, data
 from pipeline.layout import ParsedSheet
 from pipeline.lazy_imports import deferred
 from pipeline.problems import Problem, Severity, cell_problem, display
-from pipeline.registry import Registry, Template
+from pipeline.registry import Registry
+from pipeline.registry_templates import Template
 from pipeline.settings import DATA_DOCS_KEEP_DAYS
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"

@@ -11,7 +11,8 @@ from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from pipeline.problems import display
-from pipeline.registry import Column, ColumnType, Units
+from pipeline.registry import Units
+from pipeline.registry_columns import Column, ColumnType
 from pipeline.text import nfkc, squash
 from pipeline.written_units import counted_word
 

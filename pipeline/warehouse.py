@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from pipeline.raw_tables import raw_columns
-from pipeline.registry import Registry, Template
+from pipeline.registry import Registry
+from pipeline.registry_templates import Template
 from pipeline.storage import fsync_path
 
 if TYPE_CHECKING:

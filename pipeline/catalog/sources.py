@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.registry import Registry, Template
+from pipeline.registry import Registry
+from pipeline.registry_templates import Template
 from pipeline.validate import DATA_ROWS, EXPECTATIONS_DIR, suite_documents
 
 _SHOWN_KWARGS = ("min_value", "max_value", "value_set", "row_condition", "type_list")

@@ -20,7 +20,9 @@ from pipeline.layout import ParsedSheet
 from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem, Severity, row_value_problem
 from pipeline.projects import slice_parts
-from pipeline.registry import SUMMABLE_TYPES, Registry, Template
+from pipeline.registry import Registry
+from pipeline.registry_columns import SUMMABLE_TYPES
+from pipeline.registry_templates import Template
 
 # (year, month or "", the unique column's value, each figure as a number or None)
 _Key = tuple[str, str, str, tuple[Decimal | None, ...]]

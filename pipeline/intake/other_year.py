@@ -18,7 +18,9 @@ from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem, Severity
 from pipeline.projects import project_name_problem, slice_key, slice_parts
 from pipeline.raw_tables import LINEAGE_COLUMNS, raw_columns
-from pipeline.registry import SUMMABLE_TYPES, Registry, Template
+from pipeline.registry import Registry
+from pipeline.registry_columns import SUMMABLE_TYPES
+from pipeline.registry_templates import Template
 
 # Columns that say which slice a row is of, or where it was read, not what it holds.
 _IDENTITY = {name for name, _, _ in LINEAGE_COLUMNS} | {

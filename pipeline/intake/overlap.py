@@ -14,7 +14,8 @@ from pipeline.offices import Offices
 from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem, Severity, row_value_problem
 from pipeline.projects import ProjectRegister, implements, project_name_problem, slice_parts
-from pipeline.registry import Registry, Template
+from pipeline.registry import Registry
+from pipeline.registry_templates import Template
 
 # A slice without its office: (template, project code, year, month or "").
 _Period = tuple[str, str, str, str]

@@ -12,7 +12,8 @@ from pipeline.layout import ParsedSheet
 from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem, Severity
 from pipeline.projects import slice_key, slice_parts
-from pipeline.registry import Registry, Template
+from pipeline.registry import Registry
+from pipeline.registry_templates import Template
 
 # The slice fields a file's projects are told apart by: a slice without them is no project's of an office's year.
 _SLICED = {"unit", "project", "year"}

@@ -9,7 +9,9 @@ from decimal import Decimal
 from pipeline.layout import ParsedSheet
 from pipeline.problems import Problem, Severity, display, row_value_problem
 from pipeline.projects import slice_parts
-from pipeline.registry import MEASURE_OF_TYPE, Column, ColumnType, Registry, Template
+from pipeline.registry import Registry
+from pipeline.registry_columns import MEASURE_OF_TYPE, Column, ColumnType
+from pipeline.registry_templates import Template
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,9 @@ from pipeline.inbox_storage import storage_for
 from pipeline.intake.candidates import Candidate, read_candidate
 from pipeline.local_read import sha256_of
 from pipeline.locations import Location, is_url, join_location
-from pipeline.registry import Column, Registry, Template
+from pipeline.registry import Registry
+from pipeline.registry_columns import Column
+from pipeline.registry_templates import Template
 from pipeline.settings import Settings
 from pipeline.work_files import reading, run_folder, writing
 

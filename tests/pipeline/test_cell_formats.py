@@ -21,7 +21,7 @@ from pipeline.header import column_letter
 from pipeline.indicator_values import read_indicator
 from pipeline.parse import parse_file
 from pipeline.percent_cells import shown_percent
-from pipeline.registry import Template
+from pipeline.registry_templates import Template
 from tests.pipeline.workbooks import COMPOUND_HEADER, national_self_evaluation, xls, xlsx
 
 UNIT = "枣林街道办事处"

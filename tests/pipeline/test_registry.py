@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.registry import REGISTRY_DIR, ColumnType, RegistryError, load_registry
+from pipeline.registry import REGISTRY_DIR, RegistryError, load_registry
+from pipeline.registry_columns import ColumnType
 
 TEMPLATES = {
     "compound_list",

@@ -17,7 +17,8 @@ import yaml
 from pipeline.cli import main
 from pipeline.parse import parse_file
 from pipeline.raw_tables import raw_columns
-from pipeline.registry import Template, load_registry
+from pipeline.registry import load_registry
+from pipeline.registry_templates import Template
 from pipeline.scaffold import (
     GENERATED_RULES,
     Sample,

@@ -13,7 +13,8 @@ from pipeline.cli import main
 from pipeline.header import column_letter, find_header
 from pipeline.parse import parse_file
 from pipeline.reader import read_workbook
-from pipeline.registry import Column, ColumnType, Template
+from pipeline.registry_columns import Column, ColumnType
+from pipeline.registry_templates import Template
 from pipeline.settings import Settings
 from pipeline.templates import (
     INSTRUCTIONS_SHEET,

@@ -16,7 +16,7 @@ import pipeline.validate as validate_module
 from pipeline.frames import Context
 from pipeline.parse import parse_file
 from pipeline.problems import Problem
-from pipeline.registry import ColumnType
+from pipeline.registry_columns import ColumnType
 from pipeline.rules import load_rules
 from pipeline.validate import EXPECTATIONS_DIR, Batch, validate, write_data_docs
 
