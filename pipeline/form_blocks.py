@@ -12,7 +12,7 @@ from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType, Field
 from pipeline.values import is_blank
 
 if TYPE_CHECKING:
-    from pipeline.layout import ParsedSheet
+    from pipeline.parsed_sheet import ParsedSheet
 
 # The row the parts of a block's total start with (`其中：当年财政拨款`): a second one is a part of a part.
 _PART = "其中"

@@ -7,7 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from pipeline.header import _merged_origin
-from pipeline.layout import ParsedSheet
+from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity, cell_problem, display
 from pipeline.reader import Grid
 from pipeline.registry_columns import Column

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from pipeline.form_cells import _as_written, _warn_at, _where
 from pipeline.form_places import Place, Places, header_of
-from pipeline.layout import ParsedSheet
+from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import display
 from pipeline.rounding import as_rounded
 from pipeline.values import parse_percent, points_text

@@ -7,7 +7,7 @@ from collections import defaultdict
 from pipeline.form_cells import _as_written, _warn_at
 from pipeline.form_places import Place, Places
 from pipeline.header_checks import likeliest, meant_fix
-from pipeline.layout import ParsedSheet
+from pipeline.parsed_sheet import ParsedSheet
 from pipeline.registry_columns import Field
 from pipeline.text import months_so_far, split_header, with_months
 from pipeline.values import is_blank

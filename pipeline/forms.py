@@ -12,7 +12,7 @@ from pipeline.form_points import _check_points
 from pipeline.form_sums import _check_stated_rate, _check_stated_total, _settle_bare_rate, _tell_blank_rate
 from pipeline.form_unread import _check_unread_blocks, _check_unread_headers
 from pipeline.header import HeaderMatch, _merged_origin, column_letter, header_cell
-from pipeline.layout import ParsedSheet
+from pipeline.parsed_sheet import ParsedSheet
 from pipeline.reader import Grid
 from pipeline.registry import Registry
 from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType, Field

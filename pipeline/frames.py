@@ -9,7 +9,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from pipeline.layout import ParsedSheet
+from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import display
 from pipeline.registry import Registry
 from pipeline.registry_columns import ColumnType

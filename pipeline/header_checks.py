@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from pipeline.column_units import warn_on_header
 from pipeline.header import Binding, HeaderMatch, _merged_origin, column_letter, header_cell, header_text
-from pipeline.layout import ParsedSheet, warn_on_header
+from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity, display, row_problem
 from pipeline.reader import Grid
 from pipeline.registry_columns import Column, ColumnType

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pipeline.cell_parsers import cell_parser, quantity_parser, written_date_parser, written_month_parser
+from pipeline.column_units import _unit_context
 from pipeline.date_values import DatedMonth
 from pipeline.flattened import LOST_MERGE, flattened_headings
-from pipeline.header import Binding, HeaderMatch, _merged_origin, header_cell, unit_cell
+from pipeline.header import HeaderMatch
 from pipeline.indicator_values import read_indicator, unit_unwritten
 from pipeline.indicator_warnings import blank_actual, scored_by_outcome, unscored, unscored_words
+from pipeline.parsed_sheet import ParsedSheet
 from pipeline.printed import only_printed, printed_parser
-from pipeline.problems import Problem, Severity, cell_problem, display, row_problem
+from pipeline.problems import Problem, Severity
 from pipeline.reader import Grid
 from pipeline.registry import Registry
-from pipeline.registry_columns import MEASURE_OF_TYPE, SUMMABLE_TYPES, ColumnType
+from pipeline.registry_columns import SUMMABLE_TYPES, ColumnType
 from pipeline.registry_templates import Template
 from pipeline.row_kinds import (
     complete_row,
@@ -26,171 +27,21 @@ from pipeline.row_kinds import (
     row_kind,
     starts_with,
 )
+from pipeline.row_problems import _error_after_footer, _error_breakdown, _error_wider_row, _warn_hidden_rows
 from pipeline.rules import amount_indicator, computed_indicator, qualitative_readings, rate_indicator
 from pipeline.sheet_meta import SheetMeta, read_meta, row_text
-from pipeline.sheet_units import convert_by_row_unit, read_unit
-from pipeline.text import rows_text, squash
+from pipeline.sheet_totals import _check_total, _sum_unit_column
+from pipeline.sheet_units import convert_by_row_unit
+from pipeline.text import squash
 from pipeline.ticks import read_ticks
 from pipeline.values import (
     EXCEL_ERRORS,
     CellError,
     Noted,
-    UnitContext,
     formula_error,
     is_blank,
     squashed,
 )
-
-
-@dataclass(slots=True)
-class ParsedSheet:
-    """A sheet read against its template: typed records with lineage, and the problems found."""
-
-    name: str
-    template: Template
-    header_rows: tuple[int, int]  # as Excel numbers them
-    bindings: list[Binding]
-    records: list[dict] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    meta: SheetMeta = field(default_factory=SheetMeta)
-    # Number cells (zero-based row, column) read as percent points that a percent format would show ×100
-    # (1 read as 1 % or 100 %, 1.05 as 1.05 %; shown as 100%, 105%): parse_file asks their formats. Never on a receipt.
-    percent_numbers: list[tuple[int, int]] = field(default_factory=list, repr=False, compare=False)
-    # Where each form field stated around the table was read: name → [(Excel row, Excel column, header as written)],
-    # one cell, or each a sum was added up from. Every record carries the value; this keeps its cells (ops.sheet_fields).
-    field_cells: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
-    # Columns whose numbers were written in another unit than the one stored (金额（元） stored in 万元): name → the
-    # unit's context, so a receipt can show a cell as the clerk wrote it.
-    written_units: dict[str, UnitContext] = field(default_factory=dict, repr=False, compare=False)
-    # Cells converted by the unit their own row names (763139300 on a row whose 单位 is 元, stored in 万元):
-    # (Excel row, column name) → that unit's context, as written_units is for a header's unit.
-    row_units: dict[tuple[int, str], UnitContext] = field(default_factory=dict, repr=False, compare=False)
-    # The Excel row the footer lines (`填表人：…`) start at: nothing after it is read as data.
-    footer_row: int | None = field(default=None, repr=False, compare=False)
-    # Text cells whose value was normalised (full-width brackets, spaces inside): (Excel row, column name) → the
-    # cell as written, so a receipt quotes what the clerk typed, not what it was matched as.
-    written_text: dict[tuple[int, str], str] = field(default_factory=dict, repr=False, compare=False)
-    # Month cells that name their year too (`2022年4月`, an Excel date): (Excel row, column name) → the reading and
-    # the cell as written. The record keeps the month; parse_file holds the year to the row's 年度 once it is known.
-    dated_months: dict[tuple[int, str], tuple[DatedMonth, object]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
-    # A CSV national form's blank headings read as the one above (flattened.py): column name → those Excel rows.
-    carried: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
-
-    def header_of(self, column: str, default: str | None = None) -> str:
-        """Return a column's header as this sheet wrote it; `default` (else the column's name) where it has none."""
-        found = next((b.header for b in self.bindings if b.column.name == column), None)
-        return found if found is not None else default if default is not None else column
-
-    def error(self, **kwargs) -> None:
-        self.problems.append(cell_problem(sheet=self.name, **kwargs))
-
-    def note_percent_number(self, r: int, c: int, raw: object) -> None:
-        """Keep a number cell read as percent points that a percent format would read otherwise: ≥ 1, or < 0."""
-        # 0 < n < 1 reads the same either way (0.95 is 95 %); a bare 1 is 1 % or 100 %, 1.05 1.05 % or 105 %, read by
-        # the target (percent_ambiguous) unless Excel shows 105%. A text `1` shows as typed, whatever its format.
-        if raw.__class__ in (float, int) and (raw >= 1 or raw < 0):
-            self.percent_numbers.append((r, c))
-
-    def warn(self, noted: Noted, **where) -> None:
-        """Tell the clerk which of a cell's readings was taken."""
-        self.problems.append(
-            cell_problem(
-                noted.rule,
-                sheet=self.name,
-                expected=noted.expected,
-                fix=noted.fix,
-                severity=Severity.WARNING,
-                **where,
-            )
-        )
-
-
-def _unit_context(
-    binding: Binding, registry: Registry, meta: SheetMeta, sheet: ParsedSheet, grid: Grid, match: HeaderMatch
-) -> UnitContext:
-    """Return the unit a column's numbers are written in: its header's, else the `单位：` line's, else the base."""
-    measure = MEASURE_OF_TYPE.get(binding.column.type)
-    if binding.column.type is ColumnType.PERCENT:
-        return UnitContext(name=binding.unit)
-    if binding.column.type is ColumnType.COUNT:
-        # 惠及户数（万户）: counts are kept in ones, so a header's 万户 multiplies every bare number beneath it.
-        found = registry.units.find(binding.unit)
-        return UnitContext(found[1], found[2]) if found is not None and found[0] == "count" else UnitContext()
-    if measure is None:
-        return UnitContext()
-    # The `单位：` line names money's unit (submissions.md); where it names an area's too (`单位：万平方米、万元`), that
-    # is the area's unit as surely.
-    reading = read_unit(measure, binding.unit, meta.money_unit, registry)
-    if reading.issue is None:
-        return reading.context
-    # Each is told on the row its unit (or, none written, its header) shows on, which of a header of two or three
-    # rows may be any of them.
-    origin = _merged_origin(grid, match.last_row + 1)
-    if reading.issue == "unit":
-        base = registry.units.measures[measure].base
-        sheet.error(
-            rule="unit",
-            excel_row=meta.rows.get("money_unit")
-            if reading.on_line
-            else unit_cell(grid, match, binding, origin)[0] + 1,
-            header=binding.header,
-            value=reading.written,
-            expected=f"单位应为{'、'.join(registry.units.measures[measure].units)}之一",
-            fix=f"请在表头注明可识别的单位，如（{base}）",
-        )
-    elif reading.issue == "unit_assumed":
-        # 1.2 under a bare 改造面积 may be 1.2 万㎡ or 1.2 ㎡, 200 under a bare 金额 200 万元 or 200 元: the clerk is told
-        # which was taken, once, on the header.
-        base = registry.units.measures[measure].base
-        warn_on_header(
-            sheet,
-            binding.header,
-            rule="unit_assumed",
-            expected=f"表头未注明单位，已按{base}读取本列数值",
-            fix=f"请在表头注明单位，如「{binding.column.header}（{base}）」",
-            row=header_cell(grid, match, binding.index, origin, lambda text: text == binding.header)[0] + 1,
-        )
-    elif reading.issue == "unit_conflict":
-        # `单位：元` above a `计划投资（万元）` header: one of them is wrong; the header, nearer the figures, is taken.
-        warn_on_header(
-            sheet,
-            binding.header,
-            rule="unit_conflict",
-            expected=f"表头单位与表上方的“单位：{reading.written}”不一致，已按表头的{reading.context.name}读取本列数值",
-            fix="请删去或改正其中一处单位",
-            row=unit_cell(grid, match, binding, origin)[0] + 1,
-        )
-    return reading.context
-
-
-def warn_on_header(
-    sheet: ParsedSheet,
-    header: str,
-    *,
-    rule: str,
-    expected: str,
-    fix: str,
-    severity: Severity = Severity.WARNING,
-    row: int,
-) -> None:
-    """Warn of how a column was read, on its header as written: 第4行「改造面积」：表头未注明单位，已按…
-
-    `row`: the Excel row the text warned of shows on (header.header_cell, header.unit_cell).
-    """
-    sheet.problems.append(
-        Problem(
-            severity,
-            rule,
-            f"第{row}行「{header}」：{expected}，{fix}。",
-            sheet=sheet.name,
-            excel_row=row,
-            column_header=header,
-            expected=expected,
-            fix=fix,
-        )
-    )
 
 
 def _stated_by_lines(template: Template, meta: SheetMeta) -> set[str]:
@@ -577,110 +428,6 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
     sheet.footer_row = footer_row or None
     return sheet
-
-
-def _error_wider_row(sheet: ParsedSheet, excel_row: int, width: int, header_width: int) -> None:
-    """Return a CSV whose row has more fields than its header: its values may have moved into the wrong columns."""
-    expected = (
-        f"第{excel_row}行有{width}栏，表头只有{header_width}栏，无法确定各栏对应哪一列"
-        "（常见原因：数字中的千分位逗号未加引号，如1,250.10被当作1和250.10两栏，其后各栏随之错位）"
-    )
-    fix = (
-        "请去掉该行数字中的千分位逗号（或在Excel中打开后另存为.xlsx），表格右侧若写有备注请删去，然后重新报送"
-    )
-    sheet.problems.append(
-        row_problem("csv_fields", sheet=sheet.name, excel_row=excel_row, expected=expected, fix=fix)
-    )
-
-
-def _error_after_footer(sheet: ParsedSheet, footer_row: int, footer_line: str, rows: list[int]) -> None:
-    """Return a sheet whose data rows go on below a footer or note line: unread, they would be lost unsaid."""
-    shown = footer_line if len(footer_line) <= 30 else footer_line[:30] + "…"
-    expected = (
-        f"{rows_text(rows)}是数据行，但位于第{footer_row}行“{shown}”之下；"
-        "该行之下的内容都按表尾说明处理，这些数据行未读取"
-    )
-    fix = "说明、备注和填表人等只能写在表格最下方：请把该行移到所有数据行和合计行之下，或删除该行"
-    sheet.problems.append(
-        row_problem("data_after_footer", sheet=sheet.name, excel_row=rows[0], expected=expected, fix=fix)
-    )
-
-
-def _warn_hidden_rows(sheet: ParsedSheet, hidden: tuple[int, ...]) -> None:
-    """Ask about data rows the clerk hid in Excel: dropped as old data, or only tidied out of view? Counted as sent."""
-    hidden_set = set(hidden)
-    rows = [r["excel_row"] for r in sheet.records if r["excel_row"] in hidden_set]
-    if not rows:
-        return  # hidden titles, blank rows, footers: nothing of them is counted
-    sheet.problems.append(
-        row_problem(
-            "hidden_rows",
-            sheet=sheet.name,
-            excel_row=rows[0],
-            expected=f"{rows_text(rows)}是隐藏行，其数据已按报送计入",
-            fix=f"如{'这些行' if len(rows) > 1 else '该行'}不应报送，请删除后重新报送；如只是为便于查看而隐藏，无需处理",
-            severity=Severity.WARNING,
-        )
-    )
-
-
-def _error_breakdown(sheet: ParsedSheet, excel_row: int, row: list[object], match: HeaderMatch) -> None:
-    """Refuse a `其中：…` row found under a data row of a template that has no parts: it would be counted twice."""
-    position, text = next((i, c) for i, c in enumerate(row) if isinstance(c, str) and c.strip())
-    header = next((b.header for b in match.bindings if b.index == position), None)
-    sheet.error(
-        rule="breakdown_row",
-        excel_row=excel_row,
-        header=header,
-        value=text,
-        expected="“其中”行是上一行的组成部分，本表不能单列，否则该部分会重复计算",
-        fix="请删去该行；如确为单独的一项，请删去“其中”二字",
-    )
-
-
-def _check_total(
-    sheet: ParsedSheet,
-    excel_row: int,
-    stated: dict,
-    summable: list[Binding],
-    sums: dict[tuple[str, str | None], Decimal],
-    contexts: dict[str, UnitContext],
-    template: Template,
-    where: str = "上方",
-) -> None:
-    """Report each amount of a 合计/小计 row that differs from its rows' sum by more than 0.01 in its unit."""
-    for binding in summable:
-        name = binding.column.name
-        if stated.get(name) is None:
-            continue
-        factor = contexts[name].factor
-        key = _sum_key(binding, stated, template)
-        if key not in sums and key[1] is None:
-            # A 合计 row naming no unit under rows that all share one unit means that unit.
-            same_column = [k for k in sums if k[0] == name]
-            key = same_column[0] if len(same_column) == 1 else key
-        summed = sums.get(key, Decimal(0))
-        if abs(stated[name] - summed) > Decimal("0.01") * factor:
-            sheet.error(
-                rule="total_mismatch",
-                excel_row=excel_row,
-                header=binding.header,
-                value=display(stated[name] / factor),
-                expected=f"应等于{where}各行之和{display((summed / factor).normalize())}",
-                fix="请核对合计数或明细数据",
-            )
-
-
-def _sum_key(binding: Binding, values: dict, template: Template) -> tuple[str, str | None]:
-    """Key a running sum by column, and by the row's own unit where rows name one (平方米 and 户 never add up)."""
-    unit_column = _sum_unit_column(binding.column.name, template)
-    return binding.column.name, values.get(unit_column) if unit_column is not None else None
-
-
-def _sum_unit_column(name: str, template: Template) -> str | None:
-    """Return the column naming the unit a column's amounts are summed in, when each row names its own."""
-    rule = template.row_unit
-    return rule.unit if rule is not None and name == rule.value else None
 
 
 # What a running sum adds up (bool included, as isinstance(x, int) takes it).

@@ -9,10 +9,11 @@ from pipeline.cell_formats import CellFormats
 from pipeline.forms import read_form
 from pipeline.header import HeaderMatch, find_header
 from pipeline.header_checks import check_header
-from pipeline.layout import ParsedSheet, parse_sheet
+from pipeline.layout import parse_sheet
 from pipeline.limits import LimitExceeded, Limits
 from pipeline.offices import Offices
 from pipeline.parsed_file import ParsedFile
+from pipeline.parsed_sheet import ParsedSheet
 from pipeline.percent_cells import _write_percentages
 from pipeline.problems import Problem, Severity
 from pipeline.reader import Grid, UnreadableFile, read_workbook

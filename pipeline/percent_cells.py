@@ -10,7 +10,7 @@ from pipeline.registry_columns import ColumnType
 
 if TYPE_CHECKING:
     from pipeline.cell_formats import CellFormats
-    from pipeline.layout import ParsedSheet
+    from pipeline.parsed_sheet import ParsedSheet
     from pipeline.reader import Grid
 
 

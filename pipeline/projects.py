@@ -23,9 +23,9 @@ from decimal import Decimal
 
 import duckdb
 
-from pipeline.layout import ParsedSheet
 from pipeline.offices import Offices, office_key
 from pipeline.parsed_file import ParsedFile
+from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, display
 
 logger = logging.getLogger(__name__)

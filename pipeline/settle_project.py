@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pipeline.layout import ParsedSheet
     from pipeline.parsed_file import ParsedFile
+    from pipeline.parsed_sheet import ParsedSheet
 
 
 def _settle_project(parsed: ParsedFile, sheet: ParsedSheet) -> None:

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from pipeline.problems import Problem, Severity, cell_problem
 
 if TYPE_CHECKING:
-    from pipeline.layout import ParsedSheet
     from pipeline.offices import Office, Offices
     from pipeline.parsed_file import ParsedFile
+    from pipeline.parsed_sheet import ParsedSheet
 
 
 def folder_office(folder: str | None, offices: Offices) -> tuple[Office, ...]:

@@ -13,8 +13,8 @@ from pipeline.problems import Problem, Severity, cell_problem
 from pipeline.settings import TIMEZONE
 
 if TYPE_CHECKING:
-    from pipeline.layout import ParsedSheet
     from pipeline.parsed_file import ParsedFile
+    from pipeline.parsed_sheet import ParsedSheet
 
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 # The first reporting year the warehouse takes; the last is next year (a plan may be filed ahead).

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from pipeline.layout import ParsedSheet
+from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity
 from pipeline.registry_columns import SUMMABLE_TYPES
 

@@ -9,7 +9,7 @@ from pipeline.formulas import unsaved_formulas
 from pipeline.problems import Problem, Severity
 
 if TYPE_CHECKING:
-    from pipeline.layout import ParsedSheet
+    from pipeline.parsed_sheet import ParsedSheet
 
 _UNSAVED_EXPECTED = "该单元格是公式，但文件中没有保存公式的计算结果（由程序生成或未重新计算），读取时为空"
 _UNSAVED_FIX = "请在Excel或WPS中打开该文件并保存后重新报送，或把公式改为数值"

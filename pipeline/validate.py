@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from pipeline.frames import DERIVED_FRAMES, LINEAGE, Context, Frame, Sheet, data_rows
-from pipeline.layout import ParsedSheet
 from pipeline.lazy_imports import deferred
+from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, cell_problem, display
 from pipeline.registry import Registry
 from pipeline.registry_templates import Template

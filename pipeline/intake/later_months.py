@@ -10,8 +10,8 @@ from decimal import Decimal
 import duckdb
 
 from pipeline.frames import gap_tolerance
-from pipeline.layout import ParsedSheet
 from pipeline.parsed_file import ParsedFile
+from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity, display
 from pipeline.projects import project_name_problem, slice_key, slice_parts
 from pipeline.registry import Registry

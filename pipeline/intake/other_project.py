@@ -16,8 +16,8 @@ from functools import partial
 import duckdb
 
 from pipeline.intake.overlap import rows_by_entry, sheets_of, unique_templates
-from pipeline.layout import ParsedSheet
 from pipeline.parsed_file import ParsedFile
+from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, row_value_problem
 from pipeline.projects import slice_parts
 from pipeline.registry import Registry

@@ -13,8 +13,8 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 import duckdb
 
 from pipeline.intake.replaced_rows import Holder
-from pipeline.layout import ParsedSheet
 from pipeline.parsed_file import ParsedFile
+from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity
 from pipeline.projects import project_name_problem, slice_key, slice_parts
 from pipeline.raw_tables import LINEAGE_COLUMNS, raw_columns

@@ -9,9 +9,9 @@ from functools import partial
 
 import duckdb
 
-from pipeline.layout import ParsedSheet
 from pipeline.offices import Offices
 from pipeline.parsed_file import ParsedFile
+from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, row_value_problem
 from pipeline.projects import ProjectRegister, implements, project_name_problem, slice_parts
 from pipeline.registry import Registry

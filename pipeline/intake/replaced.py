@@ -8,8 +8,8 @@ from collections import defaultdict
 import duckdb
 
 from pipeline.intake.replaced_rows import Columns, Holder, Slice, amounts, dropped_rows
-from pipeline.layout import ParsedSheet
 from pipeline.parsed_file import ParsedFile
+from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity
 from pipeline.projects import slice_key, slice_parts
 from pipeline.registry import Registry

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pipeline.layout import ParsedSheet
+from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, display, row_value_problem
 from pipeline.projects import slice_parts
 from pipeline.registry import Registry

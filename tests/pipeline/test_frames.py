@@ -21,7 +21,7 @@ from pipeline.frames import (
     gap_tolerance,
     span,
 )
-from pipeline.layout import ParsedSheet
+from pipeline.parsed_sheet import ParsedSheet
 from pipeline.validate import EXPECTATIONS_DIR
 from tests.pipeline.test_layout import GROUP_MERGES, group_rows, parse_rows
 from tests.pipeline.test_validate import CLEAN, CONTEXT, SHUANGPU, ZAOLIN, changed, parse

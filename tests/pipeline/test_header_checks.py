@@ -9,8 +9,9 @@ import pytest
 
 from pipeline.header import find_header
 from pipeline.header_checks import check_header
-from pipeline.layout import ParsedSheet, parse_sheet
+from pipeline.layout import parse_sheet
 from pipeline.parse import parse_file
+from pipeline.parsed_sheet import ParsedSheet
 from tests.pipeline.test_layout import DATA, LEDGER_HEADER, PROJECT, column_values, grid_of
 from tests.pipeline.test_ticks import HEADER_ROW, MONITORING, UNIT, ticked_monitoring
 from tests.pipeline.workbooks import COMPOUND_HEADER, compound_sheet, xlsx

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from pipeline.header import find_header
-from pipeline.layout import ParsedSheet, parse_sheet
+from pipeline.layout import parse_sheet
+from pipeline.parsed_sheet import ParsedSheet
 from pipeline.reader import Grid, read_workbook
 from tests.pipeline.workbooks import PROGRESS_HEADER, compound_sheet, csv_bytes, xls, xlsx
 

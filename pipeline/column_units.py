@@ -1,0 +1,99 @@
+"""Settle the unit each column's numbers are written in, and warn on its header of how it was read."""
+
+from __future__ import annotations
+
+from pipeline.header import Binding, HeaderMatch, _merged_origin, header_cell, unit_cell
+from pipeline.parsed_sheet import ParsedSheet
+from pipeline.problems import Problem, Severity
+from pipeline.reader import Grid
+from pipeline.registry import Registry
+from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType
+from pipeline.sheet_meta import SheetMeta
+from pipeline.sheet_units import read_unit
+from pipeline.values import UnitContext
+
+
+def _unit_context(
+    binding: Binding, registry: Registry, meta: SheetMeta, sheet: ParsedSheet, grid: Grid, match: HeaderMatch
+) -> UnitContext:
+    """Return the unit a column's numbers are written in: its header's, else the `单位：` line's, else the base."""
+    measure = MEASURE_OF_TYPE.get(binding.column.type)
+    if binding.column.type is ColumnType.PERCENT:
+        return UnitContext(name=binding.unit)
+    if binding.column.type is ColumnType.COUNT:
+        # 惠及户数（万户）: counts are kept in ones, so a header's 万户 multiplies every bare number beneath it.
+        found = registry.units.find(binding.unit)
+        return UnitContext(found[1], found[2]) if found is not None and found[0] == "count" else UnitContext()
+    if measure is None:
+        return UnitContext()
+    # The `单位：` line names money's unit (submissions.md); where it names an area's too (`单位：万平方米、万元`), that
+    # is the area's unit as surely.
+    reading = read_unit(measure, binding.unit, meta.money_unit, registry)
+    if reading.issue is None:
+        return reading.context
+    # Each is told on the row its unit (or, none written, its header) shows on, which of a header of two or three
+    # rows may be any of them.
+    origin = _merged_origin(grid, match.last_row + 1)
+    if reading.issue == "unit":
+        base = registry.units.measures[measure].base
+        sheet.error(
+            rule="unit",
+            excel_row=meta.rows.get("money_unit")
+            if reading.on_line
+            else unit_cell(grid, match, binding, origin)[0] + 1,
+            header=binding.header,
+            value=reading.written,
+            expected=f"单位应为{'、'.join(registry.units.measures[measure].units)}之一",
+            fix=f"请在表头注明可识别的单位，如（{base}）",
+        )
+    elif reading.issue == "unit_assumed":
+        # 1.2 under a bare 改造面积 may be 1.2 万㎡ or 1.2 ㎡, 200 under a bare 金额 200 万元 or 200 元: the clerk is told
+        # which was taken, once, on the header.
+        base = registry.units.measures[measure].base
+        warn_on_header(
+            sheet,
+            binding.header,
+            rule="unit_assumed",
+            expected=f"表头未注明单位，已按{base}读取本列数值",
+            fix=f"请在表头注明单位，如「{binding.column.header}（{base}）」",
+            row=header_cell(grid, match, binding.index, origin, lambda text: text == binding.header)[0] + 1,
+        )
+    elif reading.issue == "unit_conflict":
+        # `单位：元` above a `计划投资（万元）` header: one of them is wrong; the header, nearer the figures, is taken.
+        warn_on_header(
+            sheet,
+            binding.header,
+            rule="unit_conflict",
+            expected=f"表头单位与表上方的“单位：{reading.written}”不一致，已按表头的{reading.context.name}读取本列数值",
+            fix="请删去或改正其中一处单位",
+            row=unit_cell(grid, match, binding, origin)[0] + 1,
+        )
+    return reading.context
+
+
+def warn_on_header(
+    sheet: ParsedSheet,
+    header: str,
+    *,
+    rule: str,
+    expected: str,
+    fix: str,
+    severity: Severity = Severity.WARNING,
+    row: int,
+) -> None:
+    """Warn of how a column was read, on its header as written: 第4行「改造面积」：表头未注明单位，已按…
+
+    `row`: the Excel row the text warned of shows on (header.header_cell, header.unit_cell).
+    """
+    sheet.problems.append(
+        Problem(
+            severity,
+            rule,
+            f"第{row}行「{header}」：{expected}，{fix}。",
+            sheet=sheet.name,
+            excel_row=row,
+            column_header=header,
+            expected=expected,
+            fix=fix,
+        )
+    )

@@ -1,0 +1,77 @@
+"""Hold one sheet read against its template: its typed records with lineage, and the problems found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.date_values import DatedMonth
+from pipeline.header import Binding
+from pipeline.problems import Problem, Severity, cell_problem
+from pipeline.registry_templates import Template
+from pipeline.sheet_meta import SheetMeta
+from pipeline.values import Noted, UnitContext
+
+
+@dataclass(slots=True)
+class ParsedSheet:
+    """A sheet read against its template: typed records with lineage, and the problems found."""
+
+    name: str
+    template: Template
+    header_rows: tuple[int, int]  # as Excel numbers them
+    bindings: list[Binding]
+    records: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    meta: SheetMeta = field(default_factory=SheetMeta)
+    # Number cells (zero-based row, column) read as percent points that a percent format would show ×100
+    # (1 read as 1 % or 100 %, 1.05 as 1.05 %; shown as 100%, 105%): parse_file asks their formats. Never on a receipt.
+    percent_numbers: list[tuple[int, int]] = field(default_factory=list, repr=False, compare=False)
+    # Where each form field stated around the table was read: name → [(Excel row, Excel column, header as written)],
+    # one cell, or each a sum was added up from. Every record carries the value; this keeps its cells (ops.sheet_fields).
+    field_cells: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
+    # Columns whose numbers were written in another unit than the one stored (金额（元） stored in 万元): name → the
+    # unit's context, so a receipt can show a cell as the clerk wrote it.
+    written_units: dict[str, UnitContext] = field(default_factory=dict, repr=False, compare=False)
+    # Cells converted by the unit their own row names (763139300 on a row whose 单位 is 元, stored in 万元):
+    # (Excel row, column name) → that unit's context, as written_units is for a header's unit.
+    row_units: dict[tuple[int, str], UnitContext] = field(default_factory=dict, repr=False, compare=False)
+    # The Excel row the footer lines (`填表人：…`) start at: nothing after it is read as data.
+    footer_row: int | None = field(default=None, repr=False, compare=False)
+    # Text cells whose value was normalised (full-width brackets, spaces inside): (Excel row, column name) → the
+    # cell as written, so a receipt quotes what the clerk typed, not what it was matched as.
+    written_text: dict[tuple[int, str], str] = field(default_factory=dict, repr=False, compare=False)
+    # Month cells that name their year too (`2022年4月`, an Excel date): (Excel row, column name) → the reading and
+    # the cell as written. The record keeps the month; parse_file holds the year to the row's 年度 once it is known.
+    dated_months: dict[tuple[int, str], tuple[DatedMonth, object]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    # A CSV national form's blank headings read as the one above (flattened.py): column name → those Excel rows.
+    carried: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    def header_of(self, column: str, default: str | None = None) -> str:
+        """Return a column's header as this sheet wrote it; `default` (else the column's name) where it has none."""
+        found = next((b.header for b in self.bindings if b.column.name == column), None)
+        return found if found is not None else default if default is not None else column
+
+    def error(self, **kwargs) -> None:
+        self.problems.append(cell_problem(sheet=self.name, **kwargs))
+
+    def note_percent_number(self, r: int, c: int, raw: object) -> None:
+        """Keep a number cell read as percent points that a percent format would read otherwise: ≥ 1, or < 0."""
+        # 0 < n < 1 reads the same either way (0.95 is 95 %); a bare 1 is 1 % or 100 %, 1.05 1.05 % or 105 %, read by
+        # the target (percent_ambiguous) unless Excel shows 105%. A text `1` shows as typed, whatever its format.
+        if raw.__class__ in (float, int) and (raw >= 1 or raw < 0):
+            self.percent_numbers.append((r, c))
+
+    def warn(self, noted: Noted, **where) -> None:
+        """Tell the clerk which of a cell's readings was taken."""
+        self.problems.append(
+            cell_problem(
+                noted.rule,
+                sheet=self.name,
+                expected=noted.expected,
+                fix=noted.fix,
+                severity=Severity.WARNING,
+                **where,
+            )
+        )

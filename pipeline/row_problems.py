@@ -1,0 +1,67 @@
+"""Tell the clerk of rows out of their place: wider than the header, below the footer, hidden, or a stray 其中."""
+
+from __future__ import annotations
+
+from pipeline.header import HeaderMatch
+from pipeline.parsed_sheet import ParsedSheet
+from pipeline.problems import Severity, row_problem
+from pipeline.text import rows_text
+
+
+def _error_wider_row(sheet: ParsedSheet, excel_row: int, width: int, header_width: int) -> None:
+    """Return a CSV whose row has more fields than its header: its values may have moved into the wrong columns."""
+    expected = (
+        f"第{excel_row}行有{width}栏，表头只有{header_width}栏，无法确定各栏对应哪一列"
+        "（常见原因：数字中的千分位逗号未加引号，如1,250.10被当作1和250.10两栏，其后各栏随之错位）"
+    )
+    fix = (
+        "请去掉该行数字中的千分位逗号（或在Excel中打开后另存为.xlsx），表格右侧若写有备注请删去，然后重新报送"
+    )
+    sheet.problems.append(
+        row_problem("csv_fields", sheet=sheet.name, excel_row=excel_row, expected=expected, fix=fix)
+    )
+
+
+def _error_after_footer(sheet: ParsedSheet, footer_row: int, footer_line: str, rows: list[int]) -> None:
+    """Return a sheet whose data rows go on below a footer or note line: unread, they would be lost unsaid."""
+    shown = footer_line if len(footer_line) <= 30 else footer_line[:30] + "…"
+    expected = (
+        f"{rows_text(rows)}是数据行，但位于第{footer_row}行“{shown}”之下；"
+        "该行之下的内容都按表尾说明处理，这些数据行未读取"
+    )
+    fix = "说明、备注和填表人等只能写在表格最下方：请把该行移到所有数据行和合计行之下，或删除该行"
+    sheet.problems.append(
+        row_problem("data_after_footer", sheet=sheet.name, excel_row=rows[0], expected=expected, fix=fix)
+    )
+
+
+def _warn_hidden_rows(sheet: ParsedSheet, hidden: tuple[int, ...]) -> None:
+    """Ask about data rows the clerk hid in Excel: dropped as old data, or only tidied out of view? Counted as sent."""
+    hidden_set = set(hidden)
+    rows = [r["excel_row"] for r in sheet.records if r["excel_row"] in hidden_set]
+    if not rows:
+        return  # hidden titles, blank rows, footers: nothing of them is counted
+    sheet.problems.append(
+        row_problem(
+            "hidden_rows",
+            sheet=sheet.name,
+            excel_row=rows[0],
+            expected=f"{rows_text(rows)}是隐藏行，其数据已按报送计入",
+            fix=f"如{'这些行' if len(rows) > 1 else '该行'}不应报送，请删除后重新报送；如只是为便于查看而隐藏，无需处理",
+            severity=Severity.WARNING,
+        )
+    )
+
+
+def _error_breakdown(sheet: ParsedSheet, excel_row: int, row: list[object], match: HeaderMatch) -> None:
+    """Refuse a `其中：…` row found under a data row of a template that has no parts: it would be counted twice."""
+    position, text = next((i, c) for i, c in enumerate(row) if isinstance(c, str) and c.strip())
+    header = next((b.header for b in match.bindings if b.index == position), None)
+    sheet.error(
+        rule="breakdown_row",
+        excel_row=excel_row,
+        header=header,
+        value=text,
+        expected="“其中”行是上一行的组成部分，本表不能单列，否则该部分会重复计算",
+        fix="请删去该行；如确为单独的一项，请删去“其中”二字",
+    )

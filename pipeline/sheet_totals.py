@@ -1,0 +1,56 @@
+"""Check each amount a 合计/小计 row states against the sum of the rows it totals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pipeline.header import Binding
+from pipeline.parsed_sheet import ParsedSheet
+from pipeline.problems import display
+from pipeline.registry_templates import Template
+from pipeline.values import UnitContext
+
+
+def _check_total(
+    sheet: ParsedSheet,
+    excel_row: int,
+    stated: dict,
+    summable: list[Binding],
+    sums: dict[tuple[str, str | None], Decimal],
+    contexts: dict[str, UnitContext],
+    template: Template,
+    where: str = "上方",
+) -> None:
+    """Report each amount of a 合计/小计 row that differs from its rows' sum by more than 0.01 in its unit."""
+    for binding in summable:
+        name = binding.column.name
+        if stated.get(name) is None:
+            continue
+        factor = contexts[name].factor
+        key = _sum_key(binding, stated, template)
+        if key not in sums and key[1] is None:
+            # A 合计 row naming no unit under rows that all share one unit means that unit.
+            same_column = [k for k in sums if k[0] == name]
+            key = same_column[0] if len(same_column) == 1 else key
+        summed = sums.get(key, Decimal(0))
+        if abs(stated[name] - summed) > Decimal("0.01") * factor:
+            sheet.error(
+                rule="total_mismatch",
+                excel_row=excel_row,
+                header=binding.header,
+                value=display(stated[name] / factor),
+                expected=f"应等于{where}各行之和{display((summed / factor).normalize())}",
+                fix="请核对合计数或明细数据",
+            )
+
+
+def _sum_key(binding: Binding, values: dict, template: Template) -> tuple[str, str | None]:
+    """Key a running sum by column, and by the row's own unit where rows name one (平方米 and 户 never add up)."""
+    unit_column = _sum_unit_column(binding.column.name, template)
+    return binding.column.name, values.get(unit_column) if unit_column is not None else None
+
+
+def _sum_unit_column(name: str, template: Template) -> str | None:
+    """Return the column naming the unit a column's amounts are summed in, when each row names its own."""
+    rule = template.row_unit
+    return rule.unit if rule is not None and name == rule.value else None
