@@ -27,7 +27,8 @@ from pipeline.intake.work import (
     remove_stale_work,
     work_dir,
 )
-from pipeline.projects import resolve_projects, slice_key
+from pipeline.project_names import resolve_projects
+from pipeline.projects import slice_key
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
 from pipeline.settings import Settings

@@ -13,7 +13,8 @@ from pipeline.frames import gap_tolerance
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity, display
-from pipeline.projects import project_name_problem, slice_key, slice_parts
+from pipeline.project_names import project_name_problem
+from pipeline.projects import slice_key, slice_parts
 from pipeline.registry import Registry
 
 # A month's slice without its month: (template, office, project code, year).

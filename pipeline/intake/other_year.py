@@ -16,7 +16,8 @@ from pipeline.intake.replaced_rows import Holder
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity
-from pipeline.projects import project_name_problem, slice_key, slice_parts
+from pipeline.project_names import project_name_problem
+from pipeline.projects import slice_key, slice_parts
 from pipeline.raw_tables import LINEAGE_COLUMNS, raw_columns
 from pipeline.registry import Registry
 from pipeline.registry_columns import SUMMABLE_TYPES

@@ -13,7 +13,8 @@ from pipeline.offices import Offices
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, row_value_problem
-from pipeline.projects import ProjectRegister, implements, project_name_problem, slice_parts
+from pipeline.project_names import implements, project_name_problem
+from pipeline.projects import ProjectRegister, slice_parts
 from pipeline.registry import Registry
 from pipeline.registry_templates import Template
 

@@ -11,7 +11,8 @@ from pipeline.frames import Context
 from pipeline.intake.candidates import Candidate
 from pipeline.intake.later_months import cumulative_templates, monthly_history, months_held, run_names
 from pipeline.intake.store import PendingRows, add_problems
-from pipeline.projects import ProjectRegister, resolve_projects
+from pipeline.project_names import resolve_projects
+from pipeline.projects import ProjectRegister
 from pipeline.receipt_facts import recount_warnings
 from pipeline.registry import Registry
 from pipeline.validate import Batch, validate

@@ -30,9 +30,11 @@ from pipeline.intake.replaced import flag_replaced
 from pipeline.limits import Limits
 from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem, Severity
-from pipeline.projects import ProjectRegister, resolve_projects, settle_register
+from pipeline.project_names import resolve_projects
+from pipeline.projects import ProjectRegister
 from pipeline.registry import Registry
 from pipeline.rules import load_rules
+from pipeline.settle_register import settle_register
 from pipeline.validate import Batch, Validation, validate
 
 # A file taken in before, as a later copy names it: (submission number, file name, sending folder, status); number
