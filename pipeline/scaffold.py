@@ -2,313 +2,32 @@
 
 A source is four files: its registry entry (`registry/sources/<id>.yaml`, the one an engineer edits), its
 expectation suite (`expectations/<id>.json`), its staging view (`sql/staging/stg_<id>.sql`) and its test
-(`tests/sources/test_<id>.py`). The suite and the view are generated from the registry entry, here and only
-here; regenerating keeps what was written by hand (rules the registry cannot express, reworded messages, a
-view edited by hand), so the checked-in suites are exactly what `suite_for` makes of them.
+(`tests/sources/test_<id>.py`). The suite and the view are generated from the registry entry, by
+pipeline/generated_suite.py and pipeline/staging_view.py only; regenerating keeps what was written by hand
+(rules the registry cannot express, reworded messages, a view edited by hand), so the checked-in suites are
+exactly what `suite_for` makes of them.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib.metadata
 import json
-import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import yaml
 
-from pipeline.enum_values import allowed_zh
-from pipeline.raw_tables import LINEAGE_COLUMNS, raw_columns
-from pipeline.registry import Registry, load_registry
-from pipeline.registry_columns import _IDENTIFIER, MEASURE_OF_TYPE, Column, ColumnType
+from pipeline.generated_suite import suite_for, suite_text
+from pipeline.registry import load_registry
+from pipeline.registry_columns import _IDENTIFIER
 from pipeline.registry_templates import Template
-from pipeline.values import count_fix
-from pipeline.warehouse import sql_literal
+from pipeline.staging_view import GENERATED_SQL_MARK, staging_sql
 
 ROOT = Path(__file__).resolve().parent.parent
-# The register defines the projects; every other source's rows must belong to one of them.
-REGISTER_TEMPLATE = "project_register"
-# Rules generated from the registry; an expectation with any other rule was written by hand and is kept.
-GENERATED_RULES = frozenset({"type", "required", "negative", "month_range", "enum", "unknown_project"})
-# Columns every staging view leads with, before the template's own: lineage, then the slice fields.
-LEADING_COLUMNS = tuple(name for name, _, _ in LINEAGE_COLUMNS if name != "slice_key")
-FRAME_ZH = "每个数据行一行（模板的全部列，加 _batch、_sheet、_excel_row 追溯列）；同一模板的所有工作表拼接后一次校验。"
-KNOWN_PROJECTS_ZH = "项目基本信息表中已登记的项目名称，校验时由调用方传入"
-GENERATED_SQL_MARK = (
-    "-- Generated from registry/sources/{id}.yaml by `pipeline new-source {id} --regenerate`,"
-)
-NOT_A_NUMBER_FIX = "不要带“约”“左右”等文字"
-# The months a sample of a form with `1-N月…` headers covers.
-SAMPLE_MONTHS = 6
 
 
 class ScaffoldError(ValueError):
     """A source cannot be scaffolded or regenerated; the message says why and what to do."""
-
-
-# How each column type is checked and worded: GX type names, what the cell may be, the clerk's two phrases.
-@dataclass(frozen=True, slots=True)
-class _Wording:
-    gx_types: tuple[str, ...]
-    may_be: str
-    expected: str
-    fix: str
-
-
-_WORDING = {
-    ColumnType.TEXT: _Wording(("str",), "文字", "应为文字", "请填写文字内容"),
-    ColumnType.PROSE: _Wording(("str",), "文字", "应为文字", "请填写文字内容"),
-    ColumnType.NAME: _Wording(("str",), "名称", "应为文字", "请填写名称"),
-    ColumnType.ENUM: _Wording(("str",), "文字", "应为文字", "请从下拉列表中选择"),
-    ColumnType.INTEGER: _Wording(("int",), "整数", "应为整数", "请填写整数"),
-    ColumnType.COUNT: _Wording(("int",), "不小于0的整数", "应为不小于0的整数", "{count_fix}"),
-    ColumnType.DECIMAL: _Wording(("float",), "数字", "应为数字", f"请填写确切的数字，{NOT_A_NUMBER_FIX}"),
-    ColumnType.MONEY: _Wording(
-        ("float",), "金额（万元）", "应为数字", f"请填写确切的金额，{NOT_A_NUMBER_FIX}"
-    ),
-    ColumnType.AREA: _Wording(
-        ("float",), "面积（平方米）", "应为数字", f"请填写确切的面积，{NOT_A_NUMBER_FIX}"
-    ),
-    ColumnType.PERCENT: _Wording(("float",), "百分比", "应为百分比，如95%", "请填写百分比数字"),
-    ColumnType.DATE: _Wording(
-        ("Timestamp",), "日期", "应为日期，如2022-03-01或2022年3月1日", "请按“年-月-日”填写日期"
-    ),
-    ColumnType.YEAR: _Wording(("int",), "四位年份", "应为四位年份，如2022", "请填写年度"),
-    ColumnType.MONTH: _Wording(("int",), "月份", "应为1至12之间的月份", "请填写1至12的整数"),
-}
-_NEGATIVE_FIX = {ColumnType.MONEY: "请填写正确的金额", ColumnType.AREA: "请填写正确的面积"}
-NON_NEGATIVE_TYPES = (ColumnType.COUNT, ColumnType.MONEY, ColumnType.AREA, ColumnType.DECIMAL)
-
-
-def _expectation(kind: str, kwargs: dict, rule: str, reason: str, expected: str, fix: str) -> dict:
-    """Return one error-severity expectation on the rows frame, as GX's to_json_dict writes it."""
-    meta = {"severity": "error", "rule": rule, "reason": reason, "expected_zh": expected, "fix_zh": fix}
-    return {"type": f"expect_{kind}", "kwargs": kwargs, "meta": meta, "severity": "critical"}
-
-
-def generated_expectations(template: Template) -> list[dict]:
-    """Return the checks a template's registry entry implies, column by column, in the suites' order."""
-    expectations = []
-    for column in template.columns:
-        name, header = column.name, column.header
-        wording = _WORDING[column.type]
-        expectations.append(
-            _expectation(
-                "column_values_to_be_in_type_list",
-                {"column": name, "type_list": list(wording.gx_types)},
-                "type",
-                f"「{header}」只能是{wording.may_be}：无法识别的单元格不能入库",
-                wording.expected,
-                wording.fix.format(header=header, count_fix=count_fix(header)),
-            )
-        )
-        if column.required:
-            expectations.append(
-                _expectation(
-                    "column_values_to_not_be_null",
-                    {"column": name},
-                    "required",
-                    f"「{header}」是必填列，空值会使该行无法入库和汇总",
-                    "此项为必填项",
-                    "请补充填写",
-                )
-            )
-        if column.type in NON_NEGATIVE_TYPES:
-            counting = column.type is ColumnType.COUNT
-            expectations.append(
-                _expectation(
-                    "column_values_to_be_between",
-                    {"column": name, "min_value": 0.0},
-                    "negative",
-                    f"「{header}」是数量或金额，不能为负数",
-                    "应为不小于0的整数" if counting else "应为不小于0的数",
-                    wording.fix.format(header=header, count_fix=count_fix(header))
-                    if counting
-                    else _NEGATIVE_FIX.get(column.type, f"请填写正确的{header}"),
-                )
-            )
-        if column.type is ColumnType.MONTH:
-            expectations.append(
-                _expectation(
-                    "column_values_to_be_between",
-                    {"column": name, "min_value": 1.0, "max_value": 12.0},
-                    "month_range",
-                    "月份只能是1至12",
-                    wording.expected,
-                    wording.fix,
-                )
-            )
-        if column.type is ColumnType.ENUM:
-            expectations.append(_enum_expectation(column, template))
-    if template.id != REGISTER_TEMPLATE and any(c.name == "project_name" for c in template.columns):
-        expectations.append(
-            _expectation(
-                "column_values_to_be_in_set",
-                {"column": "project_name", "value_set": {"$PARAMETER": "known_projects"}},
-                "unknown_project",
-                "数据只能归属于项目基本信息表中已登记的项目",
-                "应为项目基本信息表中已登记的项目名称",
-                "请核对项目名称，或先报送该项目的项目基本信息表",
-            )
-        )
-    return expectations
-
-
-def _enum_expectation(column: Column, template: Template) -> dict:
-    """Return an enum column's check: one of its values, or for a `multiple` one some of them joined by `、`."""
-    values = list(column.values or {})
-    where = f"registry/sources/{template.id}.yaml"
-    if not column.multiple:
-        return _expectation(
-            "column_values_to_be_in_set",
-            {"column": column.name, "value_set": values},
-            "enum",
-            f"「{column.header}」只能取模板规定的值（见 {where}）",
-            allowed_zh(column),
-            "请从下拉列表中选择",
-        )
-    one = f"(?:{'|'.join(map(re.escape, values))})"
-    return _expectation(
-        "column_values_to_match_regex",
-        {"column": column.name, "regex": f"^{one}(?:、{one})*$"},
-        "enum",
-        f"「{column.header}」只能取模板规定的值，可有多项，以“、”连接（见 {where}）",
-        allowed_zh(column),
-        "请从下拉列表中选择，多项用“、”分隔",
-    )
-
-
-def _key(expectation: dict) -> tuple:
-    """Identify an expectation across regenerations: its kind, the column(s) it checks and its rule."""
-    kwargs = expectation["kwargs"]
-    columns = kwargs.get("column", tuple(kwargs.get("column_list", ())))
-    return expectation["type"], columns, expectation["meta"].get("rule")
-
-
-def _reworded_by_hand(expectation: dict, template: Template) -> bool:
-    """Say whether a generated check's wording was edited, rather than generated for the header it had then."""
-    column = expectation["kwargs"].get("column")
-    written_for = re.match(r"「(.+?)」", expectation["meta"].get("reason", ""))
-    if written_for and column in {c.name for c in template.columns}:
-        columns = tuple(
-            c.model_copy(update={"header": written_for.group(1)}) if c.name == column else c
-            for c in template.columns
-        )
-        template = template.model_copy(update={"columns": columns})
-    return expectation not in generated_expectations(template)
-
-
-def suite_for(template: Template, existing: dict | None = None) -> dict:
-    """Return the template's suite: the registry's checks plus whatever `existing` holds that was written by hand.
-
-    A generated check keeps wording and severity edited by hand while its arguments are unchanged, and is
-    otherwise worded afresh (a renamed header is renamed in its messages); a check of a rule the registry cannot
-    express (cross-row, derived frames, the negative list) is kept as it is, in its place.
-    """
-    existing = existing or {}
-    old = existing.get("expectations", [])
-    by_key = {_key(e): e for e in old}
-    expectations = []
-    for fresh in generated_expectations(template):
-        kept = by_key.get(_key(fresh))
-        edited = kept is not None and kept["kwargs"] == fresh["kwargs"] and _reworded_by_hand(kept, template)
-        expectations.append(kept if edited else fresh)
-    generated = {_key(e) for e in expectations}
-    for position, written in enumerate(old):
-        if _key(written) in generated or written["meta"].get("rule") in GENERATED_RULES:
-            continue
-        # Keep a hand-written check where it stood: after the check that preceded it, if that one is still here.
-        placed = [_key(e) for e in expectations]
-        before = next((_key(e) for e in reversed(old[:position]) if _key(e) in placed), None)
-        expectations.insert(0 if before is None else placed.index(before) + 1, written)
-
-    meta = {
-        "suite_version": 1,
-        "template": template.id,
-        "name_zh": template.name_zh,
-        "frame": FRAME_ZH,
-        "derived_frames": {},
-    }
-    if any(e["meta"]["rule"] == "unknown_project" for e in expectations):
-        meta["parameters"] = {"known_projects": KNOWN_PROJECTS_ZH}
-    meta["great_expectations_version"] = importlib.metadata.version("great_expectations")
-    old_meta = existing.get("meta", {})
-    parameters = meta.get("parameters", {}) | old_meta.get("parameters", {})
-    meta = meta | old_meta | {"template": template.id, "name_zh": template.name_zh}
-    if parameters:
-        meta["parameters"] = parameters
-    return {
-        "name": template.id,
-        "id": existing.get("id"),
-        "expectations": expectations,
-        "meta": meta,
-        "notes": existing.get("notes"),
-    }
-
-
-def suite_text(suite: dict) -> str:
-    """Serialise a suite the way the checked-in suites are written."""
-    return json.dumps(suite, indent=2, ensure_ascii=False) + "\n"
-
-
-def _slice_words(template: Template) -> str:
-    words = {"unit": "submitting unit", "project": "project", "year": "year", "month": "month"}
-    names = [words[key] for key in template.slice]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def _view_comments(template: Template, columns: tuple[str, ...]) -> str:
-    """Return the COMMENT statements of a generated staging view: the view's grain, each column as in raw."""
-    words = {"unit": "报送单位", "project": "项目", "year": "年度", "month": "月份"}
-    grain = "、".join(words[key] for key in template.slice)
-    notes = {name: note for name, _, note in raw_columns(template)}
-    view = f"{template.name_zh}：每个{grain}的每个数据行一行，仅当前有效的提交"
-    lines = [f"comment on view staging.{template.id} is {sql_literal(view)};"]
-    lines += [f"comment on column staging.{template.id}.{n} is {sql_literal(notes[n])};" for n in columns]
-    return "\n".join(lines)
-
-
-def staging_sql(template: Template) -> str:
-    """Return the template's staging view: the rows of the latest accepted submission of each slice."""
-    names = [c.name for c in template.columns if c.name not in ("project_code", "project_name", "year")]
-    if template.month_from is not None or template.month_from_headers:
-        names.insert(0, "month")
-    names += [f.name for f in template.fields]
-    if template.part_of_previous:
-        names.append("parent_item")
-    if any(c.name == "project_code" for c in template.columns):
-        names.append("project_code_derived")
-    leading = (*LEADING_COLUMNS, "project_code", "project_name", "year")
-    columns = (*leading, *names)
-    selected = ",\n".join(f"        source.{n}" for n in columns)
-    return f"""\
--- staging.{template.id}: {template.name_zh}, one row per data row, per {_slice_words(template)}.
--- Only rows of the latest accepted submission of each slice; earlier versions stay in raw.{template.id}.
-{GENERATED_SQL_MARK.format(id=template.id)}
--- which rewrites this file while these two lines are here; delete them before editing the view by hand.
-create or replace view staging.{template.id} as
-with source as (
-    select * from raw.{template.id}
-),
-
-current_slices as (
-    select submission_id, slice_key from ops.current_slices
-),
-
-final as (
-    select
-{selected}
-    from source
-    inner join current_slices using (submission_id, slice_key)
-)
-
-select * from final;
-
-{_view_comments(template, columns)}
-"""
 
 
 def _yaml_scalar(text: str) -> str:
@@ -380,7 +99,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.intake import ingest
-from pipeline.scaffold import Sample
+from pipeline.source_sample import Sample
 from pipeline.warehouse import connect
 from tests.pipeline.workbooks import xlsx
 
@@ -424,103 +143,6 @@ def test_an_empty_required_cell_is_rejected_naming_row_and_header(settings, regi
         ("required", sample.excel_row(1), sample.header(column))
     ]
 '''
-
-
-# A sample of any source, built from its registry entry: the generated tests' workbook and expected rows.
-
-
-@dataclass(slots=True)
-class Sample:
-    """Sample rows of a template, typed as staging should hold them, and the sheet that carries them."""
-
-    template: Template
-    registry: Registry
-    unit: str
-    project: str
-    year: int
-    records: list[dict[str, object]] = field(default_factory=list)
-
-    @classmethod
-    def of(
-        cls, template: Template, registry: Registry, *, unit: str, project: str, year: int, rows: int = 2
-    ) -> Sample:
-        """Build `rows` distinct sample rows, every column filled, for this unit, project and year."""
-        sample = cls(template, registry, unit, project, year)
-        sample.records = [{c.name: sample._value(c, i) for c in template.columns} for i in range(1, rows + 1)]
-        return sample
-
-    def _value(self, column: Column, i: int) -> object:
-        """Return the i-th sample value of a column: distinct per row, within the year, exact in binary."""
-        template = self.template
-        if column.name == "project_name" or column.name == template.project.column:
-            return self.project
-        if template.row_unit and column.name == template.row_unit.unit:
-            return self.registry.units.measures["money"].base
-        kind = column.type
-        if kind is ColumnType.ENUM:
-            values = list(column.values or {})
-            return values[(i - 1) % len(values)]
-        samples = {
-            ColumnType.TEXT: f"{column.header}{i}",
-            ColumnType.NAME: f"{column.header}{i}",
-            ColumnType.PROSE: f"{column.header}第{i}段。",
-            ColumnType.INTEGER: i,
-            ColumnType.COUNT: 10 * i,
-            ColumnType.DECIMAL: Decimal(f"{i}.5"),
-            ColumnType.MONEY: Decimal(f"{100 * i}.25"),
-            ColumnType.AREA: Decimal(f"{1000 * i}.5"),
-            ColumnType.PERCENT: Decimal("0.75"),
-            ColumnType.DATE: dt.date(self.year, 6, i),
-            ColumnType.YEAR: self.year,
-            ColumnType.MONTH: i,
-        }
-        return samples[kind]
-
-    @property
-    def columns(self) -> list[str]:
-        return [c.name for c in self.template.columns]
-
-    def header(self, name: str) -> str:
-        """Return a column's header as the sample sheet writes it: with the base unit for money and area."""
-        column = self.template.column(name)
-        measure = MEASURE_OF_TYPE.get(column.type)
-        # A `1-N月…` header is written for the months the sample covers, as a filled form states them.
-        header = column.header.replace("1-N月", f"1-{SAMPLE_MONTHS}月")
-        return f"{header}（{self.registry.units.measures[measure].base}）" if measure else header
-
-    def lines(self) -> list[str]:
-        """Return the title and metadata lines above the table."""
-        lines = [f"{self.year}年{self.unit}{self.template.name_zh}", f"填报单位：{self.unit}"]
-        if self.template.project.line:
-            lines.append(f"项目名称：{self.project}")
-        if "line" in self.template.year_from:
-            lines.append(f"年度：{self.year}")
-        return lines
-
-    def sheet_rows(self) -> list[list[object]]:
-        """Return the sheet, row by row from Excel row 1: lines, header, data rows."""
-        return [
-            *([line] for line in self.lines()),
-            [self.header(name) for name in self.columns],
-            *([record[name] for name in self.columns] for record in self.records),
-        ]
-
-    def excel_row(self, index: int) -> int:
-        """Return the Excel row number of the record at `index` (0-based)."""
-        return len(self.lines()) + 2 + index
-
-    def expected_rows(self) -> list[tuple]:
-        """Return the records as `select <columns> … order by excel_row` should find them in staging."""
-        return [tuple(record[name] for name in self.columns) for record in self.records]
-
-    def blank_required(self, index: int) -> str:
-        """Empty a required cell of the record at `index` that no line above the table can fill; return its column."""
-        filled_by_lines = {self.template.project.column, "project_name", "year", "month"}
-        name = next((c.name for c in self.template.required if c.name not in filled_by_lines), None)
-        if name is None:
-            raise ScaffoldError(f"{self.template.id}：没有可留空检验的必填列（项目名称、年度、月份以外）")
-        self.records[index][name] = None
-        return name
 
 
 # Files of a source, and the commands that write them.

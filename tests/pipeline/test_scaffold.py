@@ -15,22 +15,14 @@ import pytest
 import yaml
 
 from pipeline.cli import main
+from pipeline.generated_suite import GENERATED_RULES, generated_expectations, suite_for, suite_text
 from pipeline.parse import parse_file
 from pipeline.raw_tables import raw_columns
 from pipeline.registry import load_registry
 from pipeline.registry_templates import Template
-from pipeline.scaffold import (
-    GENERATED_RULES,
-    Sample,
-    SourceFiles,
-    generated_expectations,
-    regenerate,
-    run_new_source,
-    skeleton_yaml,
-    staging_sql,
-    suite_for,
-    suite_text,
-)
+from pipeline.scaffold import SourceFiles, regenerate, run_new_source, skeleton_yaml
+from pipeline.source_sample import Sample
+from pipeline.staging_view import staging_sql
 from pipeline.validate import EXPECTATIONS_DIR, suite_documents
 from pipeline.warehouse import SQL_DIR, ensure_raw_table
 from tests.pipeline.workbooks import xlsx

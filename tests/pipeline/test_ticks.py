@@ -14,9 +14,9 @@ import yaml
 
 from pipeline.check import check_contents
 from pipeline.enum_values import parse_enum
+from pipeline.generated_suite import generated_expectations
 from pipeline.parse import parse_file
 from pipeline.registry import RegistryError, load_registry
-from pipeline.scaffold import generated_expectations
 from pipeline.ticks import is_mark
 from pipeline.values import CellError
 from tests.pipeline.workbooks import _vertical_runs, csv_bytes, national_monitoring, xls, xlsx

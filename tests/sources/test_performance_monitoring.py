@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.intake import ingest
-from pipeline.scaffold import Sample
+from pipeline.source_sample import Sample
 from pipeline.warehouse import connect
 from tests.pipeline.workbooks import xlsx
 
