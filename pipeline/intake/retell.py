@@ -1,5 +1,6 @@
 """Retell, once statuses are settled, what receipts say of other files: a duplicate's note on whether the file it
-repeats is in force, and a warning naming files no longer in force (it no longer applies)."""
+repeats is in force, a warning naming files no longer in force (it no longer applies), and which implementing
+unit's lists hold a superseded file's slices now."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ def retell(con: duckdb.DuckDBPyConnection) -> None:
     """Retell, once the statuses are settled (the end of a load, a withdrawal), what receipts say of other files."""
     retell_duplicates(con)
     retell_issues(con)
+    retell_taken(con)
 
 
 def retell_issues(con: duckdb.DuckDBPyConnection) -> None:
@@ -64,6 +66,56 @@ def retell_duplicates(con: duckdb.DuckDBPyConnection) -> None:
     changed = []
     for submission_id, reason, status in rows:
         told = with_force_note(reason or "", status)
+        if told != reason:
+            changed.append((submission_id, told))
+    if changed:
+        # A receipt status that is no status makes the receipt stale: the next write_receipts rewrites it.
+        con.execute(
+            "update ops.submissions s set reason = c.reason, receipt_status = null "
+            "from (select unnest(?::integer[]) as submission_id, unnest(?::varchar[]) as reason) c "
+            "where s.submission_id = c.submission_id",
+            [list(column) for column in zip(*changed, strict=True)],
+        )
+
+
+def _numbers(submission_ids: list[int]) -> str:
+    return "、".join(f"第{n}号" for n in submission_ids) + "提交"
+
+
+def taken_reason(takers: list[int], own: list[int]) -> str | None:
+    """Return why a superseded file is out of force when implementing units' lists (`takers`) hold some of its
+    slices and its office's later files (`own`) the others; None when its office's own files hold them all."""
+    if not takers:
+        return None  # an office's own correction: the receipt says so without a reason
+    by = f"项目实施单位随后报送的{_numbers(takers)}"
+    if own:
+        by += f"和本单位随后报送的{_numbers(own)}"
+    these = "该提交" if len(takers) + len(own) == 1 else "这些提交"
+    return f"此文件的数据已由{by}替代，现以{these}为准（见下列警告）；原文件仍存档备查。"
+
+
+def retell_taken(con: duckdb.DuckDBPyConnection, submission_ids: set[int] | None = None) -> None:
+    """Make each superseded file's reason (these only, if given) name the files holding its slices now.
+
+    An implementing unit's list takes another office's slice of its project (`store._taken_from`); a corrected
+    list of the unit then holds it in the first one's place, the office's own later list may take it back, and a
+    withdrawal gives it to the file before. The reason follows, so the receipt never names a list no longer in
+    force. Only this sets a superseded file's reason.
+    """
+    rows = con.execute(
+        "select s.submission_id, s.reason, "
+        "list_sort(list(distinct c.submission_id) filter (where h.unit <> split_part(c.slice_key, '|', 2))), "
+        "list_sort(list(distinct c.submission_id) filter (where h.unit = split_part(c.slice_key, '|', 2))) "
+        "from ops.submissions as s join ops.slices as l using (submission_id) "
+        "join ops.current_slices as c using (slice_key) "
+        "join ops.submissions as h on h.submission_id = c.submission_id "
+        "where s.status = 'superseded' and (?::integer[] is null or list_contains(?::integer[], s.submission_id)) "
+        "group by s.submission_id, s.reason",
+        [None if submission_ids is None else sorted(submission_ids)] * 2,
+    ).fetchall()
+    changed = []
+    for submission_id, reason, takers, own in rows:
+        told = taken_reason(takers or [], own or [])
         if told != reason:
             changed.append((submission_id, told))
     if changed:

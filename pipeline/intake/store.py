@@ -14,6 +14,7 @@ import duckdb
 from pipeline.file_names import written_path
 from pipeline.inbox_storage import marker_of
 from pipeline.intake.candidates import Candidate
+from pipeline.intake.retell import retell_taken
 from pipeline.parse import sending_folder_of
 from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem
@@ -307,15 +308,7 @@ def _name_keepers(con: duckdb.DuckDBPyConnection, taken: dict[str, int]) -> set[
 def _retell_stored(con: duckdb.DuckDBPyConnection, retold: set[int], replaced: dict[int, int]) -> None:
     """Count again the warnings of files stored before that these were told of, and mark their receipts stale; a
     file whose list an implementing unit's took gets the reason its receipt gives if that leaves it superseded."""
-    for number, taker in replaced.items():
-        con.execute(
-            "update ops.submissions set reason = ? where submission_id = ? and status = 'superseded'",
-            [
-                f"此文件的数据已由项目实施单位随后报送的第{taker}号提交替代，现以该提交为准（见下列警告）；"
-                "原文件仍存档备查。",
-                number,
-            ],
-        )
+    retell_taken(con, set(replaced))
     recount_warnings(con, retold | set(replaced))
 
 

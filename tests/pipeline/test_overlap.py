@@ -207,3 +207,73 @@ def test_withdrawing_the_other_offices_list_leaves_the_units_list_as_it_stands(s
         after["problems"] == before["problems"] and told(after, "took_other_unit_list")["stale_note"] is None
     )
     assert (after["warning_count"], after["stale_warning_count"]) == (before["warning_count"], 0)
+
+
+TAKEN = "此文件的数据已由项目实施单位随后报送的第{}号提交替代"
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+def test_the_other_offices_receipt_names_the_units_list_now_in_force_as_it_changes(settings, registry):
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)))
+    stray = (f"{YI}/乙清单.csv", compounds_csv("甲项目", "棉纺厂东院"))
+    own = (f"{JIA}/甲清单.csv", compounds_csv("甲项目", "棉纺厂东院", "市委小区"))
+    corrected = (f"{JIA}/甲清单（更正）.csv", compounds_csv("甲项目", "棉纺厂东院", "市委小区", "育源小区"))
+    take_in(settings, registry, register, stray)
+    take_in(settings, registry, own)
+    first = submission(settings, "甲清单.csv")[0]
+    assert receipt(settings, "乙清单.csv")[0]["reason"].startswith(TAKEN.format(first))
+
+    take_in(settings, registry, corrected)  # it keeps 乙's slice in the first list's place
+    second = submission(settings, "甲清单（更正）.csv")[0]
+    told_now, page = receipt(settings, "乙清单.csv")
+    assert told_now["reason"].startswith(TAKEN.format(second)) and f"第{first}号" not in told_now["reason"]
+    assert TAKEN.format(second) in page
+
+    assert main(["withdraw", str(second), "--reason", "更正版误报"]) == 0  # the first list holds it again
+    told_now, page = receipt(settings, "乙清单.csv")
+    assert told_now["reason"].startswith(TAKEN.format(first)) and f"第{second}号" not in told_now["reason"]
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+@pytest.mark.parametrize("with_its_own_project", [False, True])
+def test_the_other_offices_old_list_is_retold_when_its_own_later_list_holds_what_it_held(
+    settings, registry, with_its_own_project
+):
+    register = (
+        f"{BUREAU}/项目基本信息表.csv",
+        register_csv(("JIA-01", "甲项目", JIA), ("YI-01", "乙项目", YI)),
+    )
+    if (
+        with_its_own_project
+    ):  # its list of 甲's project is taken, and stays so; its own project it sends again
+        stray = (f"{YI}/乙清单.xlsx", compounds_book(("甲项目", ("棉纺厂东院",)), ("乙项目", ("石化小区",))))
+        again = (f"{YI}/乙清单（更正）.xlsx", compounds_book(("乙项目", ("石化小区", "化纤厂小区"))))
+        counts = {(JIA, "甲项目"): 2, (YI, "乙项目"): 2}
+    else:  # it takes its slice of 甲's project back, listing only a compound the unit's list does not
+        stray = (f"{YI}/乙清单.xlsx", compounds_book(("甲项目", ("棉纺厂东院",))))
+        again = (f"{YI}/乙清单（更正）.xlsx", compounds_book(("甲项目", ("育源小区",))))
+        counts = {(JIA, "甲项目"): 2, (YI, "甲项目"): 1}
+    own = (f"{JIA}/甲清单.csv", compounds_csv("甲项目", "棉纺厂东院", "市委小区"))
+    take_in(settings, registry, register, stray)
+    take_in(settings, registry, own)
+    own_number = submission(settings, "甲清单.csv")[0]
+
+    assert take_in(settings, registry, again)[again[0]].status == "accepted"
+    assert counted(settings, registry) == counts
+    number, status, _ = submission(settings, "乙清单.xlsx")
+    later = submission(settings, "乙清单（更正）.xlsx")[0]
+    assert status == "superseded"
+    told_now, page = receipt(settings, "乙清单.xlsx")
+    summary = page.split("</p>")[1]
+    if with_its_own_project:  # each part says what holds it now
+        assert told_now["reason"] == (
+            f"此文件的数据已由项目实施单位随后报送的第{own_number}号提交和本单位随后报送的第{later}号提交替代，"
+            "现以这些提交为准（见下列警告）；原文件仍存档备查。"
+        )
+        return
+    assert told_now["reason"] is None  # an office's own correction, as any
+    assert "同一单位随后报送的更正版本替代" in summary and "实施单位" not in summary
+
+    assert main(["withdraw", str(later), "--reason", "更正版误报"]) == 0  # 甲's list holds the slice again
+    assert submission(settings, "乙清单.xlsx")[:2] == (number, "superseded")
+    assert receipt(settings, "乙清单.xlsx")[0]["reason"].startswith(TAKEN.format(own_number))
