@@ -97,8 +97,8 @@ in_force as (
 
 -- A project a resent form left out: its slice of the form's office and year still held by an earlier file,
 -- while the resent file holds some slice of its own.
-left_out as (
-    select distinct issues.*, kept.project_code, kept.year
+left_kept as (
+    select distinct issues.*, kept.project_code, kept.year, kept.submission_id as kept_submission_id
     from issues
     inner join in_force as mine
         on mine.submission_id = issues.submission_id and mine.template = issues.template
@@ -107,6 +107,10 @@ left_out as (
         and kept.submission_id < issues.submission_id
         and list_contains(string_split(issues.value, '、'), kept.project_name)
     where issues.family = 'left_in_force'
+),
+
+left_out as (
+    select * exclude (kept_submission_id) from left_kept
 ),
 
 attributed as (
@@ -121,6 +125,30 @@ projects as (
     select project_code, year, project_name from intermediate.project_years
 ),
 
+-- What a note cites: the cells warned and, for a project left out, the earlier file's rows of the form that
+-- still count (the data the note says stands), not only the resent file's header.
+cited as (
+    select project_code, year, template, rule, submission_id, sheet, cited_row as excel_row
+    from attributed
+    union
+    select kept.project_code, kept.year, kept.template, kept.rule, rows.submission_id, rows.sheet, rows.excel_row
+    from left_kept as kept
+    inner join rows_in_force as rows
+        on rows.submission_id = kept.kept_submission_id and rows.project_code = kept.project_code
+        and rows.year = kept.year
+    inner join ops.sheets as sheets
+        on sheets.submission_id = rows.submission_id and sheets.sheet = rows.sheet
+        and sheets.template = kept.template
+),
+
+lineages as (
+    select project_code, year, template, rule,
+        list_sort(list(distinct struct_pack(submission_id := submission_id, sheet := sheet,
+            excel_row := excel_row))) as lineage
+    from cited
+    group by all
+),
+
 final as (
     select
         attributed.project_code,
@@ -132,10 +160,13 @@ final as (
         attributed.rule_zh,
         count(distinct (attributed.submission_id, attributed.sheet, attributed.cited_row, attributed.value))
             as warnings,
-        list_sort(list(distinct struct_pack(submission_id := attributed.submission_id, sheet := attributed.sheet,
-            excel_row := attributed.cited_row))) as lineage
+        any_value(lineages.lineage) as lineage
     from attributed
     left join projects on projects.project_code = attributed.project_code and projects.year = attributed.year
+    left join lineages
+        on lineages.project_code is not distinct from attributed.project_code
+        and lineages.year is not distinct from attributed.year
+        and lineages.template = attributed.template and lineages.rule = attributed.rule
     group by all
     order by attributed.year, projects.project_name, attributed.project_code, attributed.template,
         attributed.rule
@@ -152,4 +183,4 @@ comment on column mart.open_warnings.rule is '规则编号（ops.validation_issu
 comment on column mart.open_warnings.family is '提示的类别（config.figure_warnings.family）';
 comment on column mart.open_warnings.rule_zh is '规则的中文名称';
 comment on column mart.open_warnings.warnings is '仍有效的警告处数（同一文件同一工作表同一行算一处）';
-comment on column mart.open_warnings.lineage is '警告所在的单元格：提交编号、工作表和Excel行号（针对整张表的警告为表头首行）';
+comment on column mart.open_warnings.lineage is '警告所在的单元格：提交编号、工作表和Excel行号（针对整张表的警告为表头首行）；重报未列的项目另含原文件中仍计入的各行';

@@ -40,8 +40,9 @@ def published_sources(settings, year: int) -> dict[str, str]:
     return dict(workbook_notes(workbook.read_bytes())[1])
 
 
-def header_source(settings, year: int, submission_id: int) -> str:
-    """Return the source line the workbook writes for a file's sheet at its header, numbered as in its appendix."""
+def header_source(settings, year: int, submission_id: int, rows: tuple[int, ...] = ()) -> str:
+    """Return the source line the workbook writes for a file's sheet at these Excel rows (by default its header),
+    numbered as in its appendix."""
     import io
 
     import openpyxl
@@ -58,7 +59,7 @@ def header_source(settings, year: int, submission_id: int) -> str:
     [workbook] = (settings.reports / str(year)).glob("*.xlsx")
     appendix = openpyxl.load_workbook(io.BytesIO(workbook.read_bytes()))["数据来源"]
     [number] = [row[0] for row in appendix.iter_rows(min_row=3, values_only=True) if row[4] == sha256]
-    return source_line(Source(submission_id, name, sha256, unit, sheet, (header,)), number)
+    return source_line(Source(submission_id, name, sha256, unit, sheet, rows or (header,)), number)
 
 
 def test_every_warning_that_may_leave_a_figure_wrong_is_a_rule_of_a_family_the_templates_word():
@@ -112,9 +113,13 @@ def test_a_project_left_out_of_a_resent_ledger_is_named_until_either_file_is_wit
     html, word, first = report_texts(settings, registry, 2022)
     assert note in notes(html)
     assert note in notes(word)  # the Word report, the one a bureau sends on
-    # It prints no figure; the workbook's line still names the resent ledger it is warned on, as figures are named.
-    assert published_sources(settings, 2022)[note] == header_source(
-        settings, 2022, outcomes[FEBRUARY[0]].submission_id
+    # It prints no figure; the workbook's line names, as figures are named, the rows of January's ledger that still
+    # count (the project's one row, Excel row 4) and the resent ledger it is warned on.
+    assert published_sources(settings, 2022)[note] == "\n".join(
+        [
+            header_source(settings, 2022, outcomes[JANUARY[0]].submission_id, (4,)),
+            header_source(settings, 2022, outcomes[FEBRUARY[0]].submission_id),
+        ]
     )
     assert not [n for n in notes(html) if JIA_A in n and "重新报送" in n]  # the project listed is not named
     assert report_texts(settings, registry, 2022)[2] == first  # rebuilt, byte for byte the same
