@@ -217,13 +217,22 @@ def _read_goals(con: duckdb.DuckDBPyConnection, year: int, projects: dict[str | 
 def _read_deviations(con: duckdb.DuckDBPyConnection, year: int, projects: dict[str | None, Project]) -> None:
     """Give a project without a 未完成情况及原因 narrative the reasons its 自评表 gives for the points it lost."""
     supplied = {code for code, p in projects.items() if DEVIATION_SECTION in p.narratives}
+    # One reason written for several indicators (a cell merged down their rows, each row holding its text) is said
+    # once, after their names, citing every row: by project, file, sheet and text, in the order first given.
+    said: dict[tuple, tuple[list[str], list[int]]] = {}
     for code, indicator, note, sid, original, sha, unit, sheet, row in con.execute(
         DEVIATIONS_SQL, [year]
     ).fetchall():
         if code in projects and code not in supplied:
-            source = Source(sid, original, sha, unit, sheet, (row,))
-            narrative = Narrative(DEVIATION_SECTION, f"{indicator}：{note.strip()}", source)
-            projects[code].narratives.setdefault(DEVIATION_SECTION, []).append(narrative)
+            indicators, rows = said.setdefault(
+                (code, note.strip(), sid, original, sha, unit, sheet), ([], [])
+            )
+            indicators.append(indicator)
+            rows.append(row)
+    for (code, note, *source), (indicators, rows) in said.items():
+        text = f"{'、'.join(dict.fromkeys(indicators))}：{note}"
+        narrative = Narrative(DEVIATION_SECTION, text, Source(*source, tuple(sorted(set(rows)))))
+        projects[code].narratives.setdefault(DEVIATION_SECTION, []).append(narrative)
 
 
 def read_files(con: duckdb.DuckDBPyConnection, projects: Iterable[Project]) -> tuple[SourceFile, ...]:

@@ -401,6 +401,34 @@ def test_the_reasons_a_self_evaluation_gives_for_lost_points_stand_in_for_a_miss
     assert "工作表“目标” 第8行" in title  # the 自评表 row the unit wrote it on
 
 
+def test_a_reason_merged_over_several_indicators_short_of_full_marks_is_said_once(warehouse, registry):
+    merged = "雨季延误两个小区外墙施工，计划四季度赶工"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "create table mart.self_evaluation (project_code varchar, year integer, position integer, "
+            "level3 varchar, weight decimal(18, 4), score decimal(28, 10), deviation_note varchar, "
+            "target_lineage struct(submission_id integer, sheet varchar, excel_row integer)[])"
+        )
+        # The 偏差原因分析 cell merged down rows 8 and 9 (each row holds its text, `fill_vertical_merges`); row 10
+        # gives its own reason.
+        con.execute(
+            "insert into mart.self_evaluation values "
+            "('ZL-001', 2022, 201, '群众满意度', 10, 9.5, ?, [{'submission_id': 1, 'sheet': '目标', 'excel_row': 8}]), "
+            "('ZL-001', 2022, 202, '工程验收合格率', 10, 8, ?, "
+            "[{'submission_id': 1, 'sheet': '目标', 'excel_row': 9}]), "
+            "('ZL-001', 2022, 203, '完工小区数量', 10, 9, '一个小区未完工', "
+            "[{'submission_id': 1, 'sheet': '目标', 'excel_row': 10}])",
+            [merged, merged],
+        )
+    html = fixture_html(warehouse, registry)
+    section = _Page(html).text.split("未完成情况及原因")[1].split("5．")[0]
+
+    assert section.count(merged) == 1
+    assert f"\n群众满意度、工程验收合格率：{merged}\n完工小区数量：一个小区未完工\n" in section
+    [title] = re.findall(r'<p class="narrative" title="([^"]*)">群众满意度、', html)
+    assert "工作表“目标” 第8" in title and "9行" in title  # both rows it was written over
+
+
 def test_scale_parts_follow_the_row_they_belong_to(warehouse, registry):
     page = _Page(fixture_html(warehouse, registry))
 
