@@ -68,14 +68,7 @@ def retell_duplicates(con: duckdb.DuckDBPyConnection) -> None:
         told = with_force_note(reason or "", status)
         if told != reason:
             changed.append((submission_id, told))
-    if changed:
-        # A receipt status that is no status makes the receipt stale: the next write_receipts rewrites it.
-        con.execute(
-            "update ops.submissions s set reason = c.reason, receipt_status = null "
-            "from (select unnest(?::integer[]) as submission_id, unnest(?::varchar[]) as reason) c "
-            "where s.submission_id = c.submission_id",
-            [list(column) for column in zip(*changed, strict=True)],
-        )
+    _set_reasons(con, changed)
 
 
 def _numbers(submission_ids: list[int]) -> str:
@@ -102,12 +95,15 @@ def retell_taken(con: duckdb.DuckDBPyConnection, submission_ids: set[int] | None
     withdrawal gives it to the file before. The reason follows, so the receipt never names a list no longer in
     force. Only this sets a superseded file's reason.
     """
+    # A slice taken is held by another office's file with no rows of its own there (`store._add_data`).
+    taken = "held.row_count = 0 and h.unit <> split_part(c.slice_key, '|', 2)"
     rows = con.execute(
         "select s.submission_id, s.reason, "
-        "list_sort(list(distinct c.submission_id) filter (where h.unit <> split_part(c.slice_key, '|', 2))), "
-        "list_sort(list(distinct c.submission_id) filter (where h.unit = split_part(c.slice_key, '|', 2))) "
+        f"list_sort(list(distinct c.submission_id) filter (where {taken})), "
+        f"list_sort(list(distinct c.submission_id) filter (where not ({taken}))) "
         "from ops.submissions as s join ops.slices as l using (submission_id) "
         "join ops.current_slices as c using (slice_key) "
+        "join ops.slices as held on held.submission_id = c.submission_id and held.slice_key = c.slice_key "
         "join ops.submissions as h on h.submission_id = c.submission_id "
         "where s.status = 'superseded' and (?::integer[] is null or list_contains(?::integer[], s.submission_id)) "
         "group by s.submission_id, s.reason",
@@ -118,6 +114,11 @@ def retell_taken(con: duckdb.DuckDBPyConnection, submission_ids: set[int] | None
         told = taken_reason(takers or [], own or [])
         if told != reason:
             changed.append((submission_id, told))
+    _set_reasons(con, changed)
+
+
+def _set_reasons(con: duckdb.DuckDBPyConnection, changed: list[tuple[int, str | None]]) -> None:
+    """Set these submissions' reasons, and mark their receipts to be rewritten."""
     if changed:
         # A receipt status that is no status makes the receipt stale: the next write_receipts rewrites it.
         con.execute(
