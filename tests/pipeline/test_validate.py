@@ -590,6 +590,29 @@ def test_a_validation_builds_its_gx_batch_once_and_never_fingerprints_the_frame(
     assert validation.problems == {"file0": []}
 
 
+def test_only_failed_expectations_are_checked_again_and_each_finds_what_one_complete_pass_finds(
+    checked, registry, monkeypatch
+):
+    parsed, first_then_failed = checked
+    batches = [Batch(name, sheet) for name, file in parsed.items() for sheet in file.sheets]
+    again = []
+    validate_expectation = validate_module._great_expectations().validator.validate_expectation
+
+    def counted(self, expectation, expectation_parameters=None):
+        again.append(expectation)
+        return validate_expectation(self, expectation, expectation_parameters)
+
+    monkeypatch.setattr(validate_module._great_expectations().validator, "validate_expectation", counted)
+    monkeypatch.setattr(validate_module, "FIRST_FORMAT", validate_module.RESULT_FORMAT)  # one complete pass
+
+    complete = validate(batches, registry, CONTEXT)
+
+    assert first_then_failed.problems == complete.problems
+    failed = sum(not r.success for _, result in complete.results for r in result.results)
+    assert failed and len(again) == failed  # each failed expectation once more, no passing one
+    assert failed < sum(len(result.results) for _, result in complete.results)
+
+
 def test_validation_leaves_the_parsed_values_exact(checked):
     parsed, _ = checked
     record = parsed["clean_compound_list"].sheets[0].records[0]
