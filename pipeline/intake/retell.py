@@ -95,6 +95,8 @@ def retell_taken(con: duckdb.DuckDBPyConnection, submission_ids: set[int] | None
     withdrawal gives it to the file before. The reason follows, so the receipt never names a list no longer in
     force. Only this sets a superseded file's reason.
     """
+    if submission_ids is not None and not submission_ids:
+        return  # a batch that took no other office's slice: nothing to retell (the query runs per batch)
     # A slice taken is held by another office's file with no rows of its own there (`store._add_data`).
     taken = "held.row_count = 0 and h.unit <> split_part(c.slice_key, '|', 2)"
     rows = con.execute(
