@@ -7,7 +7,7 @@ import logging
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -143,6 +143,9 @@ def _load(
     def read_back(inbox_path: str) -> Candidate:
         return by_path[inbox_path].candidate()
 
+    def recheck(earlier: set[int], chunk: set[int]) -> None:
+        recheck_cumulatives(con, registry, earlier, chunk, read_back)
+
     with tqdm(total=len(pending), desc="入库", unit="个", disable=not progress or not pending) as bar:
         for number, chunk in enumerate(chunks(pending), start=1):
             # A chunk's files are alive until it is stored: the collector's passes leave them out (a fifth of the
@@ -162,20 +165,21 @@ def _load(
                     earlier = set(stored_sha.values())
                     # A chunk's files named by its warnings, by their parsed file: numbered as they are stored.
                     run_numbers: dict[int, int] = {}
-                    for batch in batches(candidates):
+                    cut = list(batches(candidates))
+                    for at, batch in enumerate(cut, start=1):
                         archive = storage.archive_batch(pool)
                         try:
                             archived = [(c, _archived(archive, c)) for c in batch]
                             # The archive copies are written and fsynced by the pool while the rows are built,
                             # and made durable together before the transaction commits.
-                            with committing_after(archive.make_durable):
+                            step = _before_commit(archive, at == len(cut), earlier, stored_sha, recheck)
+                            with committing_after(step):
                                 store_batch(con, archived, stored_sha, run_numbers)
                         finally:
                             archive.discard()
                         receipts.committed(con, [c.outcome.submission_id for c in batch])
                         report.outcomes.extend(c.outcome for c in batch)
                         bar.update(len(batch))
-                    recheck_cumulatives(con, registry, earlier, set(stored_sha.values()) - earlier, read_back)
             del candidates
     with _timed(report, "load"):
         if results:
@@ -205,6 +209,26 @@ def _load(
         )
         for skipped in report.skipped:
             logger.warning("未接收 %s：%s", printable(skipped.path, one_line=True), skipped.reason_zh)
+
+
+def _before_commit(
+    archive: ArchiveBatch,
+    last: bool,
+    earlier: set[int],
+    stored_sha: dict[tuple[str, str | None], int],
+    recheck: Callable[[set[int], set[int]], None],
+) -> Callable[[list[int]], None]:
+    """Return what a batch does before it commits: its archive copies made durable and, the chunk's last, the 累计
+    of the earlier chunks' files checked again against the whole chunk (`earlier` holding theirs)."""
+
+    def step(ids: list[int]) -> None:
+        # In the chunk's last transaction: a run killed between the chunk's commit and the recheck's would leave
+        # earlier receipts told of their 累计 as before for good, as its retry finds those files taken in.
+        if last:
+            recheck(earlier, (set(stored_sha.values()) - earlier) | set(ids))
+        archive.make_durable()  # its fsyncs went on in the pool while the recheck ran
+
+    return step
 
 
 def _read_back(chunk: list[WorkFile], report: IngestReport, bar: tqdm) -> list[Candidate]:

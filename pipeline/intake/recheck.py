@@ -33,7 +33,8 @@ def recheck_cumulatives(
 
     A file's 累计 is checked against the months in force elsewhere for the months it lacks, the run's included
     (frames._cumulative_per_row): a month a later chunk sends changes them as it would have in one piece.
-    `read_back` reads a file of the run back from its work file by inbox path.
+    `read_back` reads a file of the run back from its work file by inbox path. Run inside the transaction that
+    stores the chunk's last batch (load), so that the chunk never commits without it.
     """
     templates = cumulative_templates(registry)
     if not earlier or not chunk or not templates:
@@ -84,15 +85,9 @@ def _replace(con: duckdb.DuckDBPyConnection, told: dict[int, list]) -> None:
     pending = PendingRows()
     for submission_id in changed:
         add_problems(pending, submission_id, told[submission_id], {})
-    con.execute("begin")  # a receipt never loses its 累计 problems to a crash between the two
-    try:
-        con.execute(
-            "delete from ops.validation_issues where submission_id in (select unnest(?::integer[])) and rule = ?",
-            [changed, _RULE],
-        )
-        pending.insert(con)
-        recount_warnings(con, changed)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    con.execute(
+        "delete from ops.validation_issues where submission_id in (select unnest(?::integer[])) and rule = ?",
+        [changed, _RULE],
+    )
+    pending.insert(con)
+    recount_warnings(con, changed)

@@ -332,14 +332,16 @@ SUBMISSION_COLUMNS = [
 ]
 
 
-# What must be true before a batch's transaction may commit: its files durable in the archive. The loader
-# sets it around `store_batch` (`committing_after`), so the archive's fsyncs run while the rows are built.
-_BEFORE_COMMIT: ContextVar[Callable[[], object] | None] = ContextVar("before_commit", default=None)
+# What must be true before a batch's transaction may commit: its files durable in the archive, and for a chunk's
+# last batch the earlier chunks' 累计 checked again (intake.recheck). The loader sets it around `store_batch`
+# (`committing_after`), so the archive's fsyncs run while the rows are built.
+_BEFORE_COMMIT: ContextVar[Callable[[list[int]], object] | None] = ContextVar("before_commit", default=None)
 
 
 @contextmanager
-def committing_after(step: Callable[[], object]) -> Iterator[None]:
-    """Have every `store_batch` inside this block run `step` (and let it raise) just before it commits."""
+def committing_after(step: Callable[[list[int]], object]) -> Iterator[None]:
+    """Have every `store_batch` inside this block run `step` with its batch's submission ids (and let it raise)
+    just before it commits."""
     token = _BEFORE_COMMIT.set(step)
     try:
         yield
@@ -358,8 +360,8 @@ def store_batch(
     `stored_sha` maps the fingerprint and office of each file taken in earlier in this run to its submission, so a twin
     names the submission it repeats; `run_numbers` maps each parsed file of the run's chunk stored so far (by its id)
     to its submission, so a warning names by number a file settled beside it. Both are only updated once the batch
-    commits. Inside `committing_after`, its step (the batch's archive copies made durable) runs after the rows are
-    written and before the commit.
+    commits. Inside `committing_after`, its step (the batch's archive copies made durable, and what else must commit
+    with the batch) runs after the rows are written and before the commit.
     """
     con.execute("begin")
     try:
@@ -448,7 +450,7 @@ def store_batch(
         supersede(con, pending.values("ops.slices", "slice_key"))
         _retell_stored(con, retold, replaced)
         if (step := _BEFORE_COMMIT.get()) is not None:
-            step()
+            step(ids)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

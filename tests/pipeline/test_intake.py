@@ -694,12 +694,17 @@ def receipts_in_one_piece_and_in_chunks(
         if name == "cut":
             monkeypatch.setattr(load, "FILES_PER_CHUNK", 1)
         ingest(settings, registry, progress=False)
-        receipts = {}
-        for path, receipt_path in query(settings, "select inbox_path, receipt_path from ops.submissions"):
-            receipt = json.loads(Path(receipt_path).with_suffix(".json").read_text("utf-8"))
-            receipts[path] = {key: receipt[key] for key in ("status", "reason", "problems")}
-        said.append(receipts)
+        said.append(receipts_said(settings))
     return said[0], said[1]
+
+
+def receipts_said(settings: Settings) -> dict[str, dict]:
+    """Return what each receipt says (status, reason, problems), by inbox path."""
+    receipts = {}
+    for path, receipt_path in query(settings, "select inbox_path, receipt_path from ops.submissions"):
+        receipt = json.loads(Path(receipt_path).with_suffix(".json").read_text("utf-8"))
+        receipts[path] = {key: receipt[key] for key in ("status", "reason", "problems")}
+    return receipts
 
 
 @pytest.mark.slow

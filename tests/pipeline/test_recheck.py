@@ -1,0 +1,53 @@
+"""The 累计 of files stored in a run's earlier chunks checked again once a later chunk is stored
+(pipeline/intake/recheck)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.intake import ingest, load, recheck
+from pipeline.receipt_facts import recount_warnings
+from pipeline.settings import Settings
+from tests.pipeline.test_intake import drop, receipts_said
+from tests.pipeline.test_later_months import MONTHS, REGISTER, progress_csv
+from tests.pipeline.test_projects import JIA
+
+# February's 本月 corrected from 50 to 70 after March and April came: their 累计 no longer add up.
+CORRECTION = (f"{JIA}/2月（更正）.csv", progress_csv((2, "70", "170")))
+
+
+def _nights(settings: Settings, registry, *nights: list[tuple[str, str]]) -> None:
+    """Take these files in, night by night, each file's modified time after the one before."""
+    at = 0
+    for files in nights:
+        for path, content in files:
+            at += 1
+            drop(settings, path, content, mtime=at * 10**15)
+        ingest(settings, registry, progress=False)
+
+
+def _killed(*_) -> None:
+    raise SystemExit("killed")  # not an Exception: nothing on the way out rolls back or commits
+
+
+def test_a_run_killed_as_a_chunk_rechecks_earlier_cumulatives_ends_as_the_files_taken_in_over_two_nights(
+    tmp_path, registry, monkeypatch
+):
+    monkeypatch.setattr(load, "FILES_PER_CHUNK", 1)
+    killed = Settings.from_env(tmp_path / "killed")
+    for at, (path, content) in enumerate([REGISTER, *MONTHS, CORRECTION], start=1):
+        drop(killed, path, content, mtime=at * 10**15)
+    # The correction's chunk stored, the run dies as March's and April's receipts are told of their 累计.
+    monkeypatch.setattr(recheck, "recount_warnings", _killed)
+    with pytest.raises(SystemExit):
+        ingest(killed, registry, progress=False)
+    monkeypatch.setattr(recheck, "recount_warnings", recount_warnings)
+    ingest(killed, registry, progress=False)  # retried
+
+    two_nights = Settings.from_env(tmp_path / "two nights")
+    _nights(two_nights, registry, [REGISTER, *MONTHS], [CORRECTION])
+
+    said = receipts_said(killed)
+    # Someone is told that March's and April's 累计 are off: the correction, as on a night of its own.
+    assert [p["rule"] for p in said[CORRECTION[0]]["problems"]] == ["cumulative_stale"]
+    assert said == receipts_said(two_nights)
