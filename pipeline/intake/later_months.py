@@ -12,22 +12,22 @@ import duckdb
 from pipeline.frames import gap_tolerance
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
-from pipeline.problems import Severity, display
+from pipeline.problems import Problem, Severity, display
 from pipeline.project_names import project_name_problem
 from pipeline.projects import slice_key, slice_parts
 from pipeline.registry import Registry
 
 # A month's slice without its month: (template, office, project code, year).
-_Period = tuple[str, str, str, str]
+Period = tuple[str, str, str, str]
 
 
 # Who holds a month: (the submission id, or ("run", the parsed file's id) in this run; the file's name).
 _Holder = tuple[object, str]
 
 
-def _held(con: duckdb.DuckDBPyConnection | None, templates: list[str]) -> dict[_Period, dict[int, _Holder]]:
+def _held(con: duckdb.DuckDBPyConnection | None, templates: list[str]) -> dict[Period, dict[int, _Holder]]:
     """Return, per period of these templates, each month in force and the file holding it."""
-    held: dict[_Period, dict[int, _Holder]] = defaultdict(dict)
+    held: dict[Period, dict[int, _Holder]] = defaultdict(dict)
     if con is None or not templates:
         return held
     for key, submission, name in con.execute(
@@ -68,8 +68,8 @@ def flag_later_months(
         ]
     ] = []
     for file, sheet, rows in _monthly_rows(files, templates):
-        last: dict[_Period, tuple[int, dict]] = {}
-        months: dict[_Period, set[int]] = defaultdict(set)
+        last: dict[Period, tuple[int, dict]] = {}
+        months: dict[Period, set[int]] = defaultdict(set)
         for period, month, record in rows:
             months[period].add(month)
             if period not in last or month > last[period][0]:
@@ -97,9 +97,9 @@ def flag_later_months(
 
 
 def _kept_besides(
-    held: dict[_Period, dict[int, _Holder]],
-    sent: dict[_Period, set[int]],
-    period: _Period,
+    held: dict[Period, dict[int, _Holder]],
+    sent: dict[Period, set[int]],
+    period: Period,
     later: dict[int, _Holder],
 ) -> tuple[list[int], bool]:
     """Return what the files holding `later` keep in force besides it once a file sends `sent`: the months of this
@@ -166,7 +166,7 @@ def _other_forms(
 
 def _monthly_rows(
     files: list[ParsedFile], templates: list[str]
-) -> Iterator[tuple[ParsedFile, ParsedSheet, list[tuple[_Period, int, dict]]]]:
+) -> Iterator[tuple[ParsedFile, ParsedSheet, list[tuple[Period, int, dict]]]]:
     """Yield each sheet of these templates in the files taken in, with each record's period and month."""
     for file in files:
         if file.errors or file.unit is None:
@@ -230,7 +230,7 @@ def _later(
 _MONTHLY, _CUMULATIVE = "monthly_completed_wan", "cumulative_completed_wan"
 # One month in force: (本月, 累计, the name of the file holding it, whether that file is of this run, its submission
 # id, None for a file of this run); None where a figure is not written.
-_Month = tuple[Decimal | None, Decimal | None, str, bool, int | None]
+HeldMonth = tuple[Decimal | None, Decimal | None, str, bool, int | None]
 
 
 def cumulative_templates(registry: Registry) -> list[str]:
@@ -244,13 +244,13 @@ def cumulative_templates(registry: Registry) -> list[str]:
 
 def months_held(
     con: duckdb.DuckDBPyConnection | None, registry: Registry, stored_in_run: set[int] = frozenset()
-) -> dict[_Period, dict[int, _Month]]:
+) -> dict[Period, dict[int, HeldMonth]]:
     """Return each month in force in the warehouse, per period of the templates with a 累计, with its 本月 and 累计;
     a month of `stored_in_run` (stored in an earlier chunk of this run) is of this run.
 
     Read once a chunk: the suites' 累计 check takes its 本月 from it too (`monthly_history`).
     """
-    held: dict[_Period, dict[int, _Month]] = defaultdict(dict)
+    held: dict[Period, dict[int, HeldMonth]] = defaultdict(dict)
     for template in cumulative_templates(registry) if con is not None else ():
         for unit, code, year, month, monthly, cumulative, name, submission in con.execute(
             f"select t.unit, t.project_code, t.year, t.month, t.{_MONTHLY}, t.{_CUMULATIVE}, s.original_name, "
@@ -266,7 +266,7 @@ def months_held(
     return held
 
 
-def monthly_history(held: dict[_Period, dict[int, _Month]]) -> dict[_Period, dict[int, Decimal]]:
+def monthly_history(held: dict[Period, dict[int, HeldMonth]]) -> dict[Period, dict[int, Decimal]]:
     """Return the 本月 of each month `months_held` found written, per period: what the 累计 check adds up."""
     return {
         period: {month: held_month[0] for month, held_month in months.items() if held_month[0] is not None}
@@ -274,7 +274,7 @@ def monthly_history(held: dict[_Period, dict[int, _Month]]) -> dict[_Period, dic
     }
 
 
-def run_names(held: dict[_Period, dict[int, _Month]]) -> dict[_Period, dict[int, str]]:
+def run_names(held: dict[Period, dict[int, HeldMonth]]) -> dict[Period, dict[int, str]]:
     """Return the name of the file of this run holding each month `months_held` found, per period."""
     return {
         period: {month: held_month[2] for month, held_month in months.items() if held_month[3]}
@@ -283,7 +283,7 @@ def run_names(held: dict[_Period, dict[int, _Month]]) -> dict[_Period, dict[int,
 
 
 def flag_stale_cumulatives(
-    held: dict[_Period, dict[int, _Month]], registry: Registry, files: list[ParsedFile]
+    held: dict[Period, dict[int, HeldMonth]], registry: Registry, files: list[ParsedFile]
 ) -> None:
     """Warn on a file whose 本月 leave a later month's 累计, in force from an earlier night, off its months' sum.
 
@@ -298,33 +298,81 @@ def flag_stale_cumulatives(
     templates = cumulative_templates(registry)
     tolerances = {template: gap_tolerance(template) for template in templates}
     held = defaultdict(dict, held)  # periods the warehouse has no month of are looked up too
-    in_run: dict[_Period, dict[int, _Month]] = defaultdict(dict)
-    sent: list[tuple[ParsedFile, ParsedSheet, _Period, dict[int, tuple[_Month, dict]]]] = []
+    in_run: dict[Period, dict[int, HeldMonth]] = defaultdict(dict)
+    sent = list(_sent_months(files, templates))
+    for _, _, period, by_month in sent:
+        in_run[period].update({m: row for m, (row, _) in by_month.items()})
+    for file, sheet, period, by_month in sent:
+        holds = in_run[period]
+        file.problems += _told_stale(
+            sheet,
+            by_month,
+            held[period],
+            held[period] | holds,
+            lambda m, row, holds=holds: holds[m] is row,
+            tolerances[sheet.template.id],
+        )
+
+
+def stale_cumulatives(
+    before: dict[Period, dict[int, HeldMonth]],
+    now: dict[Period, dict[int, HeldMonth]],
+    registry: Registry,
+    file: ParsedFile,
+    submission_id: int,
+) -> list[Problem]:
+    """Return the `cumulative_stale` warnings of a file of this run stored as `submission_id`, judged as
+    `flag_stale_cumulatives` judges the run in one piece: `before` holds the months in force before the run, `now`
+    those in force with the run's files stored so far (`months_held`, the run's marked)."""
+    templates = cumulative_templates(registry)
+    problems = []
+    for _, sheet, period, by_month in _sent_months([file], templates):
+        now_held = now.get(period, {})
+        problems += _told_stale(
+            sheet,
+            by_month,
+            before.get(period, {}),
+            now_held,
+            lambda m, _, now_held=now_held: now_held.get(m, (None,) * 5)[4] == submission_id,
+            gap_tolerance(sheet.template.id),
+        )
+    return problems
+
+
+def _sent_months(
+    files: list[ParsedFile], templates: list[str]
+) -> Iterator[tuple[ParsedFile, ParsedSheet, Period, dict[int, tuple[HeldMonth, dict]]]]:
+    """Yield each period a sheet of these files sends months of, with each month's row and record."""
     for file, sheet, rows in _monthly_rows(files, templates):
-        months: dict[_Period, dict[int, tuple[_Month, dict]]] = defaultdict(dict)
+        months: dict[Period, dict[int, tuple[HeldMonth, dict]]] = defaultdict(dict)
         for period, month, record in rows:
             row = (record.get(_MONTHLY), record.get(_CUMULATIVE), file.original_name, True, None)
             months[period][month] = (row, record)
         for period, by_month in months.items():
-            in_run[period].update({m: row for m, (row, _) in by_month.items()})
-            sent.append((file, sheet, period, by_month))
-    for file, sheet, period, by_month in sent:
-        # The months this file decides: those it holds at the run's end, with a 本月 the warehouse did not have.
-        decided = [
-            m
-            for m, (row, _) in by_month.items()
-            if in_run[period][m] is row and (m not in held[period] or held[period][m][0] != row[0])
-        ]
-        if not decided:
-            continue
-        after = held[period] | in_run[period]
-        stale = _stale_months(held[period], after, min(decided), tolerances[sheet.template.id])
-        if stale:
-            file.problems.append(_stale(sheet, by_month[min(decided)][1], sorted(by_month), stale))
+            yield file, sheet, period, by_month
+
+
+def _told_stale(
+    sheet: ParsedSheet,
+    by_month: dict[int, tuple[HeldMonth, dict]],
+    before: dict[int, HeldMonth],
+    after: dict[int, HeldMonth],
+    holds: Callable[[int, HeldMonth], bool],
+    tolerance: Decimal,
+) -> list[Problem]:
+    """Return the warning, if any, on a sheet's months of a period whose 本月 put later months' 累计 off."""
+    # The months this file decides: those it holds at the run's end (`holds`), with a 本月 the warehouse did not have.
+    decided = [
+        m for m, (row, _) in by_month.items() if holds(m, row) and (m not in before or before[m][0] != row[0])
+    ]
+    if not decided:
+        return []
+    stale = _stale_months(before, after, min(decided), tolerance)
+    return [_stale(sheet, by_month[min(decided)][1], sorted(by_month), stale)] if stale else []
 
 
 def _stale_months(
-    before: dict[int, _Month], after: dict[int, _Month], first: int, tolerance: Decimal
+    before: dict[int, HeldMonth], after: dict[int, HeldMonth], first: int, tolerance: Decimal
 ) -> dict[int, tuple[Decimal, Decimal, str, int]]:
     """Return the months after `first` held from an earlier night whose 累计 the run's 本月 put off their sum:
     month → (累计, the sum now, the name and submission id of the file holding it)."""

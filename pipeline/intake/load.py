@@ -18,6 +18,7 @@ from tqdm import tqdm
 from pipeline.collector import collector_paused, set_aside
 from pipeline.inbox_storage import marker_of, storage_for
 from pipeline.intake.candidates import Candidate, IngestReport
+from pipeline.intake.later_months import months_held
 from pipeline.intake.recheck import recheck_cumulatives
 from pipeline.intake.retell import retell
 from pipeline.intake.scan import scan_inbox, taken_in
@@ -143,11 +144,15 @@ def _load(
     def read_back(inbox_path: str) -> Candidate:
         return by_path[inbox_path].candidate()
 
+    cut_up = list(chunks(pending))
+    # What a chunk's files tell of earlier nights' 累计 is judged against the months in force before the run.
+    before_run = months_held(con, registry) if len(cut_up) > 1 else {}
+
     def recheck(earlier: set[int], chunk: set[int]) -> None:
-        recheck_cumulatives(con, registry, earlier, chunk, read_back)
+        recheck_cumulatives(con, registry, earlier, chunk, read_back, before_run)
 
     with tqdm(total=len(pending), desc="入库", unit="个", disable=not progress or not pending) as bar:
-        for number, chunk in enumerate(chunks(pending), start=1):
+        for number, chunk in enumerate(cut_up, start=1):
             # A chunk's files are alive until it is stored: the collector's passes leave them out (a fifth of the
             # loader's CPU went to passes over them that freed nothing).
             with set_aside() as set_aside_now:

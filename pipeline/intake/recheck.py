@@ -9,15 +9,24 @@ import duckdb
 
 from pipeline.frames import Context
 from pipeline.intake.candidates import Candidate
-from pipeline.intake.later_months import cumulative_templates, monthly_history, months_held, run_names
+from pipeline.intake.later_months import (
+    HeldMonth,
+    Period,
+    cumulative_templates,
+    monthly_history,
+    months_held,
+    run_names,
+    stale_cumulatives,
+)
 from pipeline.intake.store import PendingRows, add_problems
+from pipeline.problems import Problem
 from pipeline.project_names import resolve_projects
 from pipeline.projects import ProjectRegister
 from pipeline.receipt_facts import recount_warnings
 from pipeline.registry import Registry
 from pipeline.validate import Batch, validate
 
-_RULE = "cumulative_mismatch"
+_MISMATCH, _STALE = "cumulative_mismatch", "cumulative_stale"
 
 
 def recheck_cumulatives(
@@ -26,55 +35,73 @@ def recheck_cumulatives(
     earlier: set[int],
     chunk: set[int],
     read_back: Callable[[str], Candidate],
+    before_run: dict[Period, dict[int, HeldMonth]],
 ) -> None:
-    """Check again, against the run as it now stands, the 累计 of each file of `earlier` (stored in this run's
-    earlier chunks) holding a month after one `chunk` (the chunk just stored) sent of its period; replace what its
-    receipt says of its 累计 where that changed.
+    """Check again, against the run as it now stands, what the receipts of this run's files say of 累计 where
+    `chunk` (the chunk just stored) sent months of a period that `earlier` (the run's earlier chunks) sent months
+    of too; replace it where that changed.
 
     A file's 累计 is checked against the months in force elsewhere for the months it lacks, the run's included
-    (frames._cumulative_per_row): a month a later chunk sends changes them as it would have in one piece.
-    `read_back` reads a file of the run back from its work file by inbox path. Run inside the transaction that
-    stores the chunk's last batch (load), so that the chunk never commits without it.
+    (frames._cumulative_per_row): a month a later chunk sends changes them, for an earlier file holding a month
+    after it, as it would have in one piece. A file's 本月 that put an earlier night's 累计 off (`cumulative_stale`)
+    is judged against the months in force before the run (`before_run`) and after it, as in one piece: a later
+    chunk may send those 累计 again, or other months' 本月, and the chunk's own files were judged against the earlier
+    chunks' months as an earlier night's. `read_back` reads a file of the run back from its work file by inbox path.
+    Run inside the transaction that stores the chunk's last batch (load), so that the chunk never commits without it.
     """
     templates = cumulative_templates(registry)
     if not earlier or not chunk or not templates:
         return
+    run = sorted(earlier | chunk)
     again = con.execute(
-        "with sent as (select template, unit, split_part(slice_key, '|', 3) as code, year, min(month) as first "
+        "with sent as (select template, unit, split_part(slice_key, '|', 3) as code, year, "
+        "min(month) filter (where submission_id in (select unnest(?::integer[]))) as first, "
+        "bool_or(submission_id not in (select unnest(?::integer[]))) as before "
         "from ops.slices where submission_id in (select unnest(?::integer[])) and month is not null "
         "and template in (select unnest(?::varchar[])) group by all) "
-        "select distinct l.submission_id, s.inbox_path from ops.slices as l join sent as t "
+        "select l.submission_id, any_value(s.inbox_path), "
+        "bool_or(l.month > t.first and l.submission_id not in (select unnest(?::integer[]))) "
+        "from ops.slices as l join sent as t "
         "on l.template = t.template and l.unit = t.unit and split_part(l.slice_key, '|', 3) = t.code "
-        "and l.year = t.year and l.month > t.first "
+        "and l.year = t.year and t.first is not null and t.before "
         "join ops.submissions as s on s.submission_id = l.submission_id "
-        "where l.submission_id in (select unnest(?::integer[])) order by 1",
-        [sorted(chunk), templates, sorted(earlier)],
+        "where l.submission_id in (select unnest(?::integer[])) group by 1 order by 1",
+        [sorted(chunk), sorted(chunk), run, templates, sorted(chunk), run],
     ).fetchall()
     if not again:
         return
     register = ProjectRegister.from_warehouse(con)
+    # The run's months stored so far are the warehouse's, each named as a file of the run, as in one piece.
+    held = months_held(con, registry, set(run))
     batches = []
-    for submission_id, inbox_path in again:
+    told: dict[int, list[Problem]] = {}
+    for submission_id, inbox_path, mismatch in again:
         parsed = read_back(inbox_path).parsed
         resolve_projects(parsed, register, registry.offices)  # its records' codes, as when it was settled
-        batches += [Batch(submission_id, sheet) for sheet in parsed.sheets if sheet.template.id in templates]
-    # The run's months stored so far are the warehouse's, each named as a file of the run, as in one piece.
-    held = months_held(con, registry, earlier | chunk)
+        told[submission_id] = stale_cumulatives(before_run, held, registry, parsed, submission_id)
+        if mismatch:
+            batches += [
+                Batch(submission_id, sheet) for sheet in parsed.sheets if sheet.template.id in templates
+            ]
     found = validate(
         batches,
         registry,
         Context(monthly_history=monthly_history(held), history_names=run_names(held)),
     ).problems
-    _replace(con, {n: [p for p in found.get(n, []) if p.rule == _RULE] for n, _ in again})
+    _replace(
+        con, {n: [p for p in found.get(n, []) if p.rule == _MISMATCH] for n, _, m in again if m}, _MISMATCH
+    )
+    _replace(con, told, _STALE)
 
 
-def _replace(con: duckdb.DuckDBPyConnection, told: dict[int, list]) -> None:
-    """Make these files' 累计 problems those found now, where they differ; their receipts are written again."""
+def _replace(con: duckdb.DuckDBPyConnection, told: dict[int, list[Problem]], rule: str) -> None:
+    """Make these files' problems of this rule those found now, where they differ; their receipts are written
+    again."""
     before: dict[int, list[str]] = {n: [] for n in told}
     for submission_id, message in con.execute(
         "select submission_id, message_zh from ops.validation_issues "
         "where submission_id in (select unnest(?::integer[])) and rule = ?",
-        [sorted(told), _RULE],
+        [sorted(told), rule],
     ).fetchall():
         before[submission_id].append(message)
     changed = [
@@ -87,7 +114,7 @@ def _replace(con: duckdb.DuckDBPyConnection, told: dict[int, list]) -> None:
         add_problems(pending, submission_id, told[submission_id], {})
     con.execute(
         "delete from ops.validation_issues where submission_id in (select unnest(?::integer[])) and rule = ?",
-        [changed, _RULE],
+        [changed, rule],
     )
     pending.insert(con)
     recount_warnings(con, changed)

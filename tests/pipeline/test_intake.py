@@ -682,14 +682,22 @@ def _comparable(settings: Settings) -> dict[str, list[tuple]]:
 
 
 def receipts_in_one_piece_and_in_chunks(
-    tmp_path: Path, registry, monkeypatch: pytest.MonkeyPatch, *files: tuple[str, str]
+    tmp_path: Path,
+    registry,
+    monkeypatch: pytest.MonkeyPatch,
+    *files: tuple[str, str],
+    before: tuple[tuple[str, str], ...] = (),
 ) -> tuple[dict[str, dict], dict[str, dict]]:
-    """Take the same files in, in this order, in one piece and then a file a chunk; return what each run's receipts
-    say (status, reason, problems), by inbox path."""
+    """Take the same files in, in this order, in one piece and then a file a chunk, `before` taken in by a run of
+    their own first; return what each run's receipts say (status, reason, problems), by inbox path."""
     said = []
     for name in ("one", "cut"):
         settings = Settings.from_env(tmp_path / name)
-        for at, (path, content) in enumerate(files, start=1):
+        for at, (path, content) in enumerate(before, start=1):
+            drop(settings, path, content, mtime=at * 10**15)
+        if before:
+            ingest(settings, registry, progress=False)
+        for at, (path, content) in enumerate(files, start=len(before) + 1):
             drop(settings, path, content, mtime=at * 10**15)
         if name == "cut":
             monkeypatch.setattr(load, "FILES_PER_CHUNK", 1)

@@ -8,7 +8,7 @@ import pytest
 from pipeline.intake import ingest, load, recheck
 from pipeline.receipt_facts import recount_warnings
 from pipeline.settings import Settings
-from tests.pipeline.test_intake import drop, receipts_said
+from tests.pipeline.test_intake import drop, receipts_in_one_piece_and_in_chunks, receipts_said
 from tests.pipeline.test_later_months import MONTHS, REGISTER, progress_csv
 from tests.pipeline.test_projects import JIA
 
@@ -51,3 +51,33 @@ def test_a_run_killed_as_a_chunk_rechecks_earlier_cumulatives_ends_as_the_files_
     # Someone is told that March's and April's 累计 are off: the correction, as on a night of its own.
     assert [p["rule"] for p in said[CORRECTION[0]]["problems"]] == ["cumulative_stale"]
     assert said == receipts_said(two_nights)
+
+
+# Sent with February's correction: April's 累计 corrected to add up with it, or January's 本月 corrected so that
+# March's and April's add up again. Each, sent after the correction, makes its stale warning wrong in part or whole;
+# the correction, sent after January's, makes January's wrong.
+APRIL_FIXED = (f"{JIA}/4月（更正）.csv", progress_csv((4, "60", "320")))
+JANUARY_FIXED = (f"{JIA}/1月（更正）.csv", progress_csv((1, "80", "80")))
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        [CORRECTION, APRIL_FIXED],
+        [CORRECTION, JANUARY_FIXED],
+        [JANUARY_FIXED, CORRECTION],
+    ],
+    ids=[
+        "later month fixed after",
+        "made to add up after",
+        "made to add up before",
+    ],
+)
+def test_a_run_in_chunks_tells_a_stale_cumulative_as_a_run_in_one_piece_does(
+    tmp_path, registry, monkeypatch, files
+):
+    one_piece, chunked = receipts_in_one_piece_and_in_chunks(
+        tmp_path, registry, monkeypatch, *files, before=(REGISTER, *MONTHS)
+    )
+
+    assert chunked == one_piece
