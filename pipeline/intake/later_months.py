@@ -67,7 +67,7 @@ def flag_later_months(
             tuple[list[int], bool],
         ]
     ] = []
-    for file, sheet, rows in _monthly_rows(files, templates):
+    for file, sheet, rows in monthly_rows(files, templates):
         last: dict[Period, tuple[int, dict]] = {}
         months: dict[Period, set[int]] = defaultdict(set)
         for period, month, record in rows:
@@ -164,12 +164,13 @@ def _other_forms(
     return holds
 
 
-def _monthly_rows(
-    files: list[ParsedFile], templates: list[str]
+def monthly_rows(
+    files: list[ParsedFile], templates: list[str], returned_too: bool = False
 ) -> Iterator[tuple[ParsedFile, ParsedSheet, list[tuple[Period, int, dict]]]]:
-    """Yield each sheet of these templates in the files taken in, with each record's period and month."""
+    """Yield each sheet of these templates in the files taken in (`returned_too`: and those returned), with each
+    record's period and month."""
     for file in files:
-        if file.errors or file.unit is None:
+        if (file.errors and not returned_too) or file.unit is None:
             continue
         for sheet in file.sheets:
             if sheet.template.id not in templates:
@@ -343,7 +344,7 @@ def _sent_months(
     files: list[ParsedFile], templates: list[str]
 ) -> Iterator[tuple[ParsedFile, ParsedSheet, Period, dict[int, tuple[HeldMonth, dict]]]]:
     """Yield each period a sheet of these files sends months of, with each month's row and record."""
-    for file, sheet, rows in _monthly_rows(files, templates):
+    for file, sheet, rows in monthly_rows(files, templates):
         months: dict[Period, dict[int, tuple[HeldMonth, dict]]] = defaultdict(dict)
         for period, month, record in rows:
             row = (record.get(_MONTHLY), record.get(_CUMULATIVE), file.original_name, True, None)

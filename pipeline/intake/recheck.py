@@ -3,6 +3,7 @@ would have been checked against the months of the whole run."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import duckdb
@@ -14,11 +15,13 @@ from pipeline.intake.later_months import (
     Period,
     cumulative_templates,
     monthly_history,
+    monthly_rows,
     months_held,
     run_names,
     stale_cumulatives,
 )
 from pipeline.intake.store import PendingRows, add_problems
+from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem
 from pipeline.project_names import resolve_projects
 from pipeline.projects import ProjectRegister
@@ -92,6 +95,48 @@ def recheck_cumulatives(
         con, {n: [p for p in found.get(n, []) if p.rule == _MISMATCH] for n, _, m in again if m}, _MISMATCH
     )
     _replace(con, told, _STALE)
+
+
+def lend_no_returned_month(parsed: list[ParsedFile], registry: Registry, context: Context) -> None:
+    """Check again, without them, the 累计 of the files of a run that took a month from files the suites returned.
+
+    A returned file is returned whole: its months must judge no other's 累计, as they are never in force. A file
+    returned before the suites is left out of the months they lend (`context.run_files`, by position in `parsed`);
+    one only they return is known once they have run. A later chunk never sees its months: one piece must not
+    either.
+    """
+    templates = cumulative_templates(registry)
+    returned = {at for at in context.run_files if parsed[at].errors}
+    if not returned or not templates:
+        return
+    first: dict[Period, int] = {}  # the first month a returned file lent, per period
+    for _, _, rows in monthly_rows([parsed[at] for at in sorted(returned)], templates, returned_too=True):
+        for period, month, _ in rows:
+            first[period] = min(first.get(period, month), month)
+    # The files taken in holding months of those periods: the months the others' 累计 are checked against.
+    months = {
+        at: [
+            (period, month)
+            for _, _, rows in monthly_rows([parsed[at]], templates)
+            for period, month, _ in rows
+        ]
+        for at in context.run_files
+        if at not in returned
+    }
+    beside = [at for at, held in months.items() if any(period in first for period, _ in held)]
+    lent_to = {at for at in beside if any(month > first.get(period, 12) for period, month in months[at])}
+    if not lent_to:
+        return
+    found = validate(
+        [Batch(at, sheet) for at in beside for sheet in parsed[at].sheets if sheet.template.id in templates],
+        registry,
+        dataclasses.replace(
+            context, run_files={at: name for at, name in context.run_files.items() if at in months}
+        ),
+    ).problems
+    for at in lent_to:
+        kept = [p for p in parsed[at].problems if p.rule != _MISMATCH]
+        parsed[at].problems[:] = kept + [p for p in found.get(at, []) if p.rule == _MISMATCH]
 
 
 def _replace(con: duckdb.DuckDBPyConnection, told: dict[int, list[Problem]], rule: str) -> None:

@@ -26,6 +26,7 @@ from pipeline.intake.overlap import (
     flag_second_forms,
     flag_shared_rows,
 )
+from pipeline.intake.recheck import lend_no_returned_month
 from pipeline.intake.replaced import flag_replaced
 from pipeline.limits import Limits
 from pipeline.parsed_file import ParsedFile
@@ -115,18 +116,16 @@ def settle(
     flag_shared_rows(con, registry, parsed, register, registry.offices)
     flag_other_projects(con, registry, parsed)
     held = months_held(con, registry, stored_in_run or set())
-    validation = validate_files(
-        parsed,
-        registry,
-        Context(
-            known_projects=register.known_names,
-            planned_total=register.planned_total,
-            monthly_history=monthly_history(held),
-            history_names=run_names(held),
-            run_files=_run_files(taken),
-            negative_list=load_rules().negative_list_any_year,
-        ),
+    validation_context = Context(
+        known_projects=register.known_names,
+        planned_total=register.planned_total,
+        monthly_history=monthly_history(held),
+        history_names=run_names(held),
+        run_files=_run_files(taken),
+        negative_list=load_rules().negative_list_any_year,
     )
+    validation = validate_files(parsed, registry, validation_context)
+    lend_no_returned_month(parsed, registry, validation_context)
     _flag_same_name(candidates, {} if named_in_run is None else named_in_run)
     _twins(candidates, seen)
     # After validation and _twins: only files to be stored, in the order they are stored, replace, repeat or are
@@ -153,8 +152,8 @@ def _load_order(candidate: Candidate) -> bool:
 def _run_files(taken: list[Candidate]) -> dict[int, str]:
     """Map each file to be taken in to its name, by its position (its batch key), in the order they are stored."""
     # A returned file is returned whole: its months must not judge another's 累计. Only the errors found so far
-    # (parsing, the register, the project) can count: those the validation finds are not known before it runs,
-    # so a file only it returns still lends its months to the others of its run.
+    # (parsing, the register, the project) can count here: a file only the validation returns is known once it has
+    # run, and the 累计 it lent to are checked again without it (recheck.lend_no_returned_month).
     stored = sorted(range(len(taken)), key=lambda position: _load_order(taken[position]))
     return {i: taken[i].parsed.original_name for i in stored if not taken[i].parsed.errors}
 

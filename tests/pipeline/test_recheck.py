@@ -9,8 +9,10 @@ from pipeline.intake import ingest, load, recheck
 from pipeline.receipt_facts import recount_warnings
 from pipeline.settings import Settings
 from tests.pipeline.test_intake import drop, receipts_in_one_piece_and_in_chunks, receipts_said
-from tests.pipeline.test_later_months import MONTHS, REGISTER, progress_csv
-from tests.pipeline.test_projects import JIA
+from tests.pipeline.test_later_months import MONTHS, PROJECT, REGISTER, progress_csv
+from tests.pipeline.test_other_year import COMPOUNDS, compounds_csv
+from tests.pipeline.test_projects import JIA, YEAR
+from tests.pipeline.workbooks import PROGRESS_HEADER, xlsx
 
 # February's 本月 corrected from 50 to 70 after March and April came: their 累计 no longer add up.
 CORRECTION = (f"{JIA}/2月（更正）.csv", progress_csv((2, "70", "170")))
@@ -80,4 +82,37 @@ def test_a_run_in_chunks_tells_a_stale_cumulative_as_a_run_in_one_piece_does(
         tmp_path, registry, monkeypatch, *files, before=(REGISTER, *MONTHS)
     )
 
+    assert chunked == one_piece
+
+
+# February beside a compound list naming a compound twice: returned by the suites alone, its 本月 making March's
+# 累计 add up.
+FEBRUARY_RETURNED = (
+    f"{JIA}/2月及小区清单.xlsx",
+    xlsx(
+        {
+            "投资进度": [["投资完成情况月报"], PROGRESS_HEADER, [PROJECT, YEAR, 2, 1000, 70, 170]],
+            "小区清单": [
+                line.split(",") for line in compounds_csv(YEAR, rows=COMPOUNDS[:1] * 2).splitlines()
+            ],
+        }
+    ),
+)
+MARCH = (f"{JIA}/3月.csv", progress_csv((3, "90", "260")))
+
+
+@pytest.mark.parametrize("order", ["returned first", "returned after"])
+def test_a_file_returned_lends_no_month_to_a_cumulative_in_one_piece_or_in_chunks(
+    tmp_path, registry, monkeypatch, order
+):
+    files = [FEBRUARY_RETURNED, MARCH] if order == "returned first" else [MARCH, FEBRUARY_RETURNED]
+    one_piece, chunked = receipts_in_one_piece_and_in_chunks(
+        tmp_path, registry, monkeypatch, REGISTER, MONTHS[0], *files
+    )
+
+    assert one_piece[FEBRUARY_RETURNED[0]]["status"] == "rejected"
+    [said] = [p for p in one_piece[MARCH[0]]["problems"] if p["rule"] == "cumulative_mismatch"]
+    assert (
+        "2月未报送，按0计" in said["message_zh"]
+    )  # February is not in force, whatever the returned file says
     assert chunked == one_piece
