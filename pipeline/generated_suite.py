@@ -8,12 +8,11 @@ import re
 from dataclasses import dataclass
 
 from pipeline.enum_values import allowed_zh
+from pipeline.projects import REGISTER_TEMPLATE
 from pipeline.registry_columns import Column, ColumnType
 from pipeline.registry_templates import Template
 from pipeline.values import count_fix
 
-# The register defines the projects; every other source's rows must belong to one of them.
-REGISTER_TEMPLATE = "project_register"
 # Rules generated from the registry; an expectation with any other rule was written by hand and is kept.
 GENERATED_RULES = frozenset({"type", "required", "negative", "month_range", "enum", "unknown_project"})
 

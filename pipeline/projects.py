@@ -15,7 +15,6 @@ them.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,8 +26,6 @@ from pipeline.offices import office_key
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, display
-
-logger = logging.getLogger(__name__)
 
 REGISTER_TEMPLATE = "project_register"
 # A derived code reads as what it is made of, so an analyst can tell it at a glance; real codes never start so.
