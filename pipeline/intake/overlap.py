@@ -315,6 +315,8 @@ def _took(
         value=found[0][1],
         expected=expected,
         fix=fix,
+        # The list whose slice it took: that slice tells whether the warning still applies (`retell.retell_took`).
+        named=(held.submission_id,),
     )
 
 

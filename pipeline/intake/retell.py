@@ -26,9 +26,11 @@ def retell_issues(con: duckdb.DuckDBPyConnection) -> None:
     named = [
         list(n)
         for (n,) in con.execute(
-            "select distinct named_submissions from ops.validation_issues where named_submissions is not null"
+            "select distinct named_submissions from ops.validation_issues where named_submissions is not null "
+            f"and rule <> '{_TOOK}'"
         ).fetchall()
     ]
+    retell_took(con)
     if not named:
         return
     statuses = dict(
@@ -45,11 +47,66 @@ def retell_issues(con: duckdb.DuckDBPyConnection) -> None:
             "update ops.validation_issues v set stale_note = c.note "
             "from (select unnest(?::integer[][]) as named, unnest(?::varchar[]) as note) c "
             "where v.named_submissions = c.named and v.stale_note is distinct from c.note "
-            "returning v.submission_id",
+            f"and v.rule <> '{_TOOK}' returning v.submission_id",
             [named, notes],
         ).fetchall()
     ]
     recount_warnings(con, changed)
+
+
+# An implementing unit's list warned that it took another office's slice of its project (`overlap._took`).
+_TOOK = "took_other_unit_list"
+# A slice taken is held by another office's file with no rows of its own there (`store._add_data`).
+_TAKEN = "held.row_count = 0 and h.unit <> split_part(c.slice_key, '|', 2)"
+
+
+def retell_took(con: duckdb.DuckDBPyConnection) -> None:
+    """Note on each warning that a unit's list took another office's slice whether a list of the unit holds it still.
+
+    Its fact is the slice, not a file's status: the office's own later list may take it back while both files stay
+    in force, the unit's later list holds it in the first one's place, and the office's file, superseded by the
+    taking, is in force again once the unit's list is withdrawn. While a list of the unit holds it the warning
+    applies (the office's file withdrawn too: its rows still do not count); once the office's file holds it, the
+    note names that file; once none does, every file that had it is withdrawn, and the note says so as any does.
+    """
+    rows = con.execute(
+        "select v.submission_id, v.named_submissions, split_part(mine.slice_key, '|', 2), "
+        f"bool_or(coalesce({_TAKEN}, false)), "
+        f"list_sort(list(distinct c.submission_id) filter (where not ({_TAKEN}))), "
+        "(select list(struct_pack(n := submission_id, s := status)) from ops.submissions "
+        " where list_contains(v.named_submissions, submission_id)) "
+        "from ops.validation_issues as v "
+        "join ops.slices as mine on mine.submission_id = v.submission_id and mine.row_count = 0 "
+        "join ops.slices as theirs on theirs.slice_key = mine.slice_key "
+        "and list_contains(v.named_submissions, theirs.submission_id) "
+        "left join ops.current_slices as c on c.slice_key = mine.slice_key "
+        "left join ops.slices as held on held.submission_id = c.submission_id and held.slice_key = c.slice_key "
+        "left join ops.submissions as h on h.submission_id = c.submission_id "
+        f"where v.rule = '{_TOOK}' group by all"
+    ).fetchall()
+    changed = []
+    for submission_id, named, unit, held, holders, statuses in rows:
+        if held:
+            note = None
+        elif holders:
+            note = (
+                f"{unit}报送的该项目清单现以其{_numbers(holders)}为准，本单位的清单已不再替代其数据，"
+                "此提示不再适用，无需处理。"
+            )
+        else:
+            note = stale_note(named, {s["n"]: s["s"] for s in statuses or []})
+        changed.append((submission_id, named, note))
+    if not changed:
+        return
+    told = con.execute(
+        "update ops.validation_issues v set stale_note = c.note "
+        "from (select unnest(?::integer[]) as submission_id, unnest(?::integer[][]) as named, "
+        "unnest(?::varchar[]) as note) c "
+        f"where v.rule = '{_TOOK}' and v.submission_id = c.submission_id and v.named_submissions = c.named "
+        "and v.stale_note is distinct from c.note returning v.submission_id",
+        [list(column) for column in zip(*changed, strict=True)],
+    ).fetchall()
+    recount_warnings(con, (n for (n,) in told))
 
 
 def retell_duplicates(con: duckdb.DuckDBPyConnection) -> None:
@@ -97,12 +154,10 @@ def retell_taken(con: duckdb.DuckDBPyConnection, submission_ids: set[int] | None
     """
     if submission_ids is not None and not submission_ids:
         return  # a batch that took no other office's slice: nothing to retell (the query runs per batch)
-    # A slice taken is held by another office's file with no rows of its own there (`store._add_data`).
-    taken = "held.row_count = 0 and h.unit <> split_part(c.slice_key, '|', 2)"
     rows = con.execute(
         "select s.submission_id, s.reason, "
-        f"list_sort(list(distinct c.submission_id) filter (where {taken})), "
-        f"list_sort(list(distinct c.submission_id) filter (where not ({taken}))) "
+        f"list_sort(list(distinct c.submission_id) filter (where {_TAKEN})), "
+        f"list_sort(list(distinct c.submission_id) filter (where not ({_TAKEN}))) "
         "from ops.submissions as s join ops.slices as l using (submission_id) "
         "join ops.current_slices as c using (slice_key) "
         "join ops.slices as held on held.submission_id = c.submission_id and held.slice_key = c.slice_key "

@@ -277,3 +277,46 @@ def test_the_other_offices_old_list_is_retold_when_its_own_later_list_holds_what
     assert main(["withdraw", str(later), "--reason", "更正版误报"]) == 0  # 甲's list holds the slice again
     assert submission(settings, "乙清单.xlsx")[:2] == (number, "superseded")
     assert receipt(settings, "乙清单.xlsx")[0]["reason"].startswith(TAKEN.format(own_number))
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+@pytest.mark.parametrize("ends_by", ["its own later list", "withdrawing the units list"])
+def test_the_units_warning_that_it_took_another_offices_list_no_longer_applies_once_it_holds_that_slice_no_more(
+    settings, registry, ends_by
+):
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)))
+    stray = (f"{YI}/乙清单.csv", compounds_csv("甲项目", "棉纺厂东院"))
+    own = (f"{JIA}/甲清单.csv", compounds_csv("甲项目", "棉纺厂东院", "市委小区"))
+    take_in(settings, registry, register, stray)
+    take_in(settings, registry, own)
+    number, own_number = submission(settings, "乙清单.csv")[0], submission(settings, "甲清单.csv")[0]
+    before, _ = receipt(settings, "甲清单.csv")
+    assert told(before, "took_other_unit_list")["stale_note"] is None
+
+    if (
+        ends_by == "its own later list"
+    ):  # 乙 sends again only a compound of its own: its slice is its own again
+        again = (f"{YI}/乙清单（更正）.csv", compounds_csv("甲项目", "育源小区"))
+        assert take_in(settings, registry, again)[again[0]].status == "accepted"
+        holder, status = submission(settings, "乙清单（更正）.csv")[0], "accepted"
+        assert counted(settings, registry) == {(JIA, "甲项目"): 2, (YI, "甲项目"): 1}
+    else:  # 乙's list holds its slice again, in force
+        assert main(["withdraw", str(own_number), "--reason", "清单误报"]) == 0
+        holder, status = number, "withdrawn"
+        assert counted(settings, registry) == {(YI, "甲项目"): 1}
+
+    # 乙's rows of the project count (its own list's): the unit's receipt asks no more to check with 乙, and the
+    # warning leaves the counts of open warnings, in its words as on arrival with the note why.
+    after, page = receipt(settings, "甲清单.csv")
+    assert after["status"] == status
+    warning = told(after, "took_other_unit_list")
+    assert warning["message_zh"] == told(before, "took_other_unit_list")["message_zh"]
+    note = f"{YI}报送的该项目清单现以其第{holder}号提交为准，本单位的清单已不再替代其数据，此提示不再适用，无需处理。"
+    assert warning["stale_note"] == note and f"【{note}】" in page
+    assert (after["warning_count"], after["stale_warning_count"]) == (before["warning_count"] - 1, 1)
+    assert submission(settings, "甲清单.csv")[2] == before["warning_count"] - 1
+    assert not query(
+        settings,
+        "select 1 from ops.open_issues where submission_id = ? and rule = 'took_other_unit_list'",
+        [own_number],
+    )
