@@ -160,7 +160,13 @@ def _load(
                     candidates = _read_back(chunk, report, bar)
                     set_aside_now()
                     candidates, validation = settle(
-                        con, registry, candidates, seen_in_run, named_in_run, set(stored_sha.values())
+                        con,
+                        registry,
+                        candidates,
+                        seen_in_run,
+                        named_in_run,
+                        set(stored_sha.values()),
+                        settings.limits,
                     )
                     # Data Docs show every chunk's results; a run in one chunk keeps the suite names as they are.
                     results += [

@@ -12,6 +12,8 @@ from pipeline.frames import Context
 from pipeline.inbox_entries import InboxEntry
 from pipeline.intake.candidates import Candidate, outcome_of, parse_candidate
 from pipeline.intake.later_months import (
+    HeldMonth,
+    Period,
     flag_later_months,
     flag_stale_cumulatives,
     monthly_history,
@@ -29,6 +31,7 @@ from pipeline.intake.overlap import (
 from pipeline.intake.recheck import lend_no_returned_month
 from pipeline.intake.replaced import flag_replaced
 from pipeline.limits import Limits
+from pipeline.parse import parse_file
 from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem, Severity
 from pipeline.project_names import resolve_projects
@@ -81,6 +84,7 @@ def settle(
     seen_in_run: dict[tuple[str, str | None], Original] | None = None,
     named_in_run: dict[str, dict[str, str]] | None = None,
     stored_in_run: set[int] | None = None,
+    limits: Limits | None = None,
 ) -> tuple[list[Candidate], Validation]:
     """Find duplicates, name missing projects and validate all sheets at once; return files in load order.
 
@@ -100,32 +104,20 @@ def settle(
     # A duplicate of a file taken in is recorded, never loaded or checked. Copies sent in this run are checked
     # each: which of them is taken in, and which are its duplicates, is known once they are (_twins).
     taken = [c for c in candidates if c.parsed is not None and not c.duplicate_of]
-    parsed = [c.parsed for c in taken]
-    register = ProjectRegister.from_warehouse(con)
-    for file in parsed:
-        settle_register(file)  # a register giving one code to two projects is rejected before it is used
-    for file in parsed:
-        register.refuse_recoded(file)  # against the register in force and the registers before it in this run
-        if not file.errors:
-            register.add_from(file)
-    for file in parsed:
-        resolve_projects(file, register, registry.offices)
-    flag_second_forms(parsed)
-    flag_repeated_across_sheets(registry, parsed)
-    flag_overlaps(con, registry, parsed)
-    flag_shared_rows(con, registry, parsed, register, registry.offices)
-    flag_other_projects(con, registry, parsed)
     held = months_held(con, registry, stored_in_run or set())
-    validation_context = Context(
-        known_projects=register.known_names,
-        planned_total=register.planned_total,
-        monthly_history=monthly_history(held),
-        history_names=run_names(held),
-        run_files=_run_files(taken),
-        negative_list=load_rules().negative_list_any_year,
-    )
-    validation = validate_files(parsed, registry, validation_context)
-    lend_no_returned_month(parsed, registry, validation_context)
+    withheld: set[str] = set()
+    validation, lent = _judge(con, registry, taken, held, withheld)
+    # A register the suites return (its own sheet, or another sheet of its workbook) lent its projects to the run
+    # before they knew: the run is judged again without it, read afresh, as a later chunk would be (its files
+    # told of a project it alone held, as if it had not come). None returned: nothing is judged twice.
+    while returned := {c.inbox_path for c in lent if c.parsed.errors} - withheld:
+        withheld |= returned
+        for candidate in taken:
+            if (
+                candidate.parsed.sheets
+            ):  # a file refused unread has no sheet to judge, nor bytes to read again
+                candidate.parsed = _read_again(candidate, registry, limits)
+        validation, lent = _judge(con, registry, taken, held, withheld)
     _flag_same_name(candidates, {} if named_in_run is None else named_in_run)
     _twins(candidates, seen)
     # After validation and _twins: only files to be stored, in the order they are stored, replace, repeat or are
@@ -142,6 +134,53 @@ def settle(
                 None  # its office, year and templates are in its outcome; its rows are not wanted
             )
     return sorted(candidates, key=_load_order), validation
+
+
+def _judge(
+    con: duckdb.DuckDBPyConnection | None,
+    registry: Registry,
+    taken: list[Candidate],
+    held: dict[Period, dict[int, HeldMonth]],
+    withheld: set[str],
+) -> tuple[Validation, list[Candidate]]:
+    """Name the files' projects from the register, flag what they repeat and validate them; return the validation
+    and the files whose register lent its projects (every register file without errors then, but `withheld`)."""
+    parsed = [c.parsed for c in taken]
+    register = ProjectRegister.from_warehouse(con)
+    for file in parsed:
+        settle_register(file)  # a register giving one code to two projects is rejected before it is used
+    lent = []
+    for candidate in taken:
+        file = candidate.parsed
+        register.refuse_recoded(file)  # against the register in force and the registers before it in this run
+        if not file.errors and candidate.inbox_path not in withheld:
+            register.add_from(file)
+            if candidate.carries_register:
+                lent.append(candidate)
+    for file in parsed:
+        resolve_projects(file, register, registry.offices)
+    flag_second_forms(parsed)
+    flag_repeated_across_sheets(registry, parsed)
+    flag_overlaps(con, registry, parsed)
+    flag_shared_rows(con, registry, parsed, register, registry.offices)
+    flag_other_projects(con, registry, parsed)
+    validation_context = Context(
+        known_projects=register.known_names,
+        planned_total=register.planned_total,
+        monthly_history=monthly_history(held),
+        history_names=run_names(held),
+        run_files=_run_files(taken),
+        negative_list=load_rules().negative_list_any_year,
+    )
+    validation = validate_files(parsed, registry, validation_context)
+    lend_no_returned_month(parsed, registry, validation_context)
+    return validation, lent
+
+
+def _read_again(candidate: Candidate, registry: Registry, limits: Limits | None) -> ParsedFile:
+    """Parse a file's bytes again, as first read: what judging it added is gone."""
+    written = written_path(candidate.inbox_path, candidate.entry.raw if candidate.entry else None)
+    return parse_file(candidate.content, written, registry, limits or Limits.from_env())
 
 
 def _load_order(candidate: Candidate) -> bool:
@@ -229,7 +268,7 @@ def prepare(
         parse_candidate(inbox_path, content, entry, registry, limits)
         for inbox_path, content, entry in tqdm(files, desc="读取文件", unit="个", disable=not progress)
     ]
-    return settle(con, registry, candidates)
+    return settle(con, registry, candidates, limits=limits)
 
 
 def validate_files(parsed: list[ParsedFile], registry: Registry, context: Context) -> Validation:

@@ -3,19 +3,21 @@ or code that cannot tell projects apart is refused. Every file is built here and
 
 from __future__ import annotations
 
+import copy
 import itertools
 from decimal import Decimal
 
 import duckdb
 import pytest
 
+from pipeline import validate as validate_module
 from pipeline.indicators import build_indicators
 from pipeline.intake import ingest
 from pipeline.problems import RULE_ZH
 from pipeline.projects import DERIVED_PREFIX, derived_code
 from pipeline.settings import Settings
 from pipeline.warehouse import ensure_schema, writer
-from tests.pipeline.test_intake import drop, query
+from tests.pipeline.test_intake import drop, query, receipts_in_one_piece_and_in_chunks
 from tests.pipeline.workbooks import xlsx
 
 D = Decimal
@@ -567,3 +569,72 @@ def test_another_offices_register_stating_another_planned_total_is_a_flagged_war
     # The office correcting its own register, or agreeing with the bureau's, is not told.
     again = take_in(settings, registry, same)
     assert not [p for p in again[same[0]].warnings if p.rule == "planned_total_differs"]
+
+
+def _rules(receipt: dict) -> list[str]:
+    return sorted(p["rule"] for p in receipt["problems"] if p["severity"] == "error")
+
+
+def test_a_workbook_returned_for_its_list_lends_its_registers_projects_to_no_file(
+    tmp_path, registry, monkeypatch
+):
+    # Its register sheet is clean, its list sheet repeats a compound (found by the suites only): the workbook is
+    # returned whole, so the ledger naming its project is told, as if it had not come, in one piece as in chunks.
+    sheets = {
+        "项目基本信息表": [line.split(",") for line in register_csv(("JIA-01", "甲项目", JIA)).splitlines()],
+        "小区清单": [
+            line.split(",") for line in compounds_csv("甲项目", "棉纺厂东院", "棉纺厂东院").splitlines()
+        ],
+    }
+    both = (f"{JIA}/项目基本信息表及小区清单.xlsx", xlsx(sheets))
+    ledger = (f"{JIA}/资金台账.csv", ledger_csv("甲项目", "500", "5"))
+
+    one, cut = receipts_in_one_piece_and_in_chunks(tmp_path, registry, monkeypatch, both, ledger)
+
+    assert one == cut
+    assert one[both[0]]["status"] == one[ledger[0]]["status"] == "rejected"
+    assert "unique_compound" in _rules(one[both[0]])
+    assert _rules(one[ledger[0]]) == ["unknown_project", "unknown_project"]
+    assert query(Settings.from_env(tmp_path / "one"), "select count(*) from raw.fund_ledger") == [(0,)]
+
+
+@pytest.fixture
+def implausible_total_returned(monkeypatch):
+    """A bureau's suites returning a register whose 计划总投资 is implausible (shipped as a warning)."""
+    original = validate_module.suite_documents
+
+    def suite(template_id: str) -> dict[str, dict]:
+        documents = original(template_id)
+        if template_id != "project_register":
+            return documents
+        documents = copy.deepcopy(documents)
+        # GX keeps a suite by its name for the process: a patched one is registered under a name of its own.
+        documents["rows"]["name"] += ".implausible_returned"
+        for expectation in documents["rows"]["expectations"]:
+            if expectation["meta"]["rule"] == "amount_implausible":
+                expectation["meta"]["severity"] = "error"
+        return documents
+
+    monkeypatch.setattr(validate_module, "suite_documents", suite)
+
+
+def test_a_register_only_the_suites_return_lends_its_projects_to_no_file_of_its_run(
+    settings, registry, implausible_total_returned
+):
+    register = (
+        f"{BUREAU}/项目基本信息表.csv",
+        register_csv(("JIA-01", "甲项目", JIA)).replace(",1000\n", ",2000000\n"),
+    )
+    listed = (f"{JIA}/小区清单.csv", compounds_csv("甲项目", "棉纺厂东院"))
+    ledger = (f"{JIA}/资金台账.csv", ledger_csv("甲项目", "500", "5"))
+    elsewhere = (f"{YI}/资金台账.csv", ledger_csv("乙项目", "500", "5"))  # a project it never held
+
+    outcomes = take_in(settings, registry, register, listed, ledger, elsewhere)
+
+    assert [p.rule for p in outcomes[register[0]].errors] == ["amount_implausible"]
+    assert {path: [p.rule for p in o.errors] for path, o in outcomes.items() if path != register[0]} == {
+        listed[0]: ["unknown_project"],
+        ledger[0]: ["unknown_project", "unknown_project"],
+        elsewhere[0]: ["unknown_project", "unknown_project"],
+    }
+    assert query(settings, "select count(*) from ops.current_slices") == [(0,)]
