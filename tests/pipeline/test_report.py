@@ -372,15 +372,20 @@ def test_narrative_is_printed_as_supplied_and_a_missing_one_is_never_invented(wa
     assert "（未报送投资完成情况月报）" in page.text
 
 
+def create_self_evaluation(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the columns of mart.self_evaluation the report reads of a 自评表's lost points."""
+    con.execute(
+        "create table mart.self_evaluation (project_code varchar, year integer, position integer, "
+        "level3 varchar, weight decimal(18, 4), score decimal(28, 10), deviation_note varchar, "
+        "target_lineage struct(submission_id integer, sheet varchar, excel_row integer)[])"
+    )
+
+
 def test_the_reasons_a_self_evaluation_gives_for_lost_points_stand_in_for_a_missing_narrative(
     warehouse, registry
 ):
     with duckdb.connect(str(warehouse)) as con:
-        con.execute(
-            "create table mart.self_evaluation (project_code varchar, year integer, position integer, "
-            "level3 varchar, weight decimal(18, 4), score decimal(28, 10), deviation_note varchar, "
-            "target_lineage struct(submission_id integer, sheet varchar, excel_row integer)[])"
-        )
+        create_self_evaluation(con)
         con.execute(
             "insert into mart.self_evaluation values "
             "('ZL-001', 2022, 201, '群众满意度', 10, 9.5, '部分居民对夜间施工不满，已调整工期', "
@@ -404,11 +409,7 @@ def test_the_reasons_a_self_evaluation_gives_for_lost_points_stand_in_for_a_miss
 def test_a_reason_merged_over_several_indicators_short_of_full_marks_is_said_once(warehouse, registry):
     merged = "雨季延误两个小区外墙施工，计划四季度赶工"
     with duckdb.connect(str(warehouse)) as con:
-        con.execute(
-            "create table mart.self_evaluation (project_code varchar, year integer, position integer, "
-            "level3 varchar, weight decimal(18, 4), score decimal(28, 10), deviation_note varchar, "
-            "target_lineage struct(submission_id integer, sheet varchar, excel_row integer)[])"
-        )
+        create_self_evaluation(con)
         # The 偏差原因分析 cell merged down rows 8 and 9 (each row holds its text, `fill_vertical_merges`); row 10
         # gives its own reason.
         con.execute(
