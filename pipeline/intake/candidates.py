@@ -59,7 +59,7 @@ class IngestReport:
         return sum(o.status == status for o in self.outcomes)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)  # weakly referable: a test follows when a chunk lets its files go
 class Candidate:
     """A new file on its way in: its bytes, fingerprint, what parsing found, and its outcome."""
 

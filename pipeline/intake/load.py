@@ -177,7 +177,11 @@ def _load(
                     # A chunk's files named by its warnings, by their parsed file: numbered as they are stored.
                     run_numbers: dict[int, int] = {}
                     cut = list(batches(candidates))
-                    for at, batch in enumerate(cut, start=1):
+                    del candidates
+                    for at in range(1, len(cut) + 1):
+                        # A batch is let go once stored: the chunk's last transaction reads earlier chunks' files
+                        # back for its recheck, and the chunk's rows would stay alive beside them.
+                        batch, cut[at - 1] = cut[at - 1], None
                         archive = storage.archive_batch(pool)
                         try:
                             archived = [(c, _archived(archive, c)) for c in batch]
@@ -191,7 +195,6 @@ def _load(
                         receipts.committed(con, [c.outcome.submission_id for c in batch])
                         report.outcomes.extend(c.outcome for c in batch)
                         bar.update(len(batch))
-            del candidates
     with _timed(report, "load"):
         if results:
             validation.results = results

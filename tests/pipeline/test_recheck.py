@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import pytest
 
 from pipeline.intake import ingest, load, recheck
@@ -116,3 +118,35 @@ def test_a_file_returned_lends_no_month_to_a_cumulative_in_one_piece_or_in_chunk
         "2月未报送，按0计" in said["message_zh"]
     )  # February is not in force, whatever the returned file says
     assert chunked == one_piece
+
+
+def test_a_chunk_lets_each_batch_go_once_stored_before_its_recheck_reads_earlier_files_back(
+    tmp_path, registry, monkeypatch
+):
+    monkeypatch.setattr(load, "FILES_PER_CHUNK", 3)
+    monkeypatch.setattr(load, "FILES_PER_BATCH", 1)
+    store_batch, recheck_cumulatives = load.store_batch, load.recheck_cumulatives
+    since: list[list[weakref.ref]] = []  # the candidates of each batch stored since the last recheck
+    alive, followed = [], 0
+
+    def storing(con, archived, *args):
+        since.append([weakref.ref(candidate) for candidate, _ in archived])
+        return store_batch(con, archived, *args)
+
+    def rechecking(*args):
+        nonlocal followed
+        stored = [ref for refs in since[:-1] for ref in refs]  # not the batch whose transaction runs it
+        followed += len(stored)
+        alive.append(sum(ref() is not None for ref in stored))
+        since.clear()
+        return recheck_cumulatives(*args)
+
+    monkeypatch.setattr(load, "store_batch", storing)
+    monkeypatch.setattr(load, "recheck_cumulatives", rechecking)
+    settings = Settings.from_env(tmp_path)
+    for at, (path, content) in enumerate([REGISTER, *MONTHS, CORRECTION], start=1):
+        drop(settings, path, content, mtime=at * 10**15)
+    ingest(settings, registry, progress=False)
+
+    assert len(alive) == 2 and followed == 4  # two chunks of three files, a file a batch
+    assert alive == [0, 0]
