@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from pipeline.offices import Offices
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
-from pipeline.problems import Problem, Severity
+from pipeline.problems import Problem, Severity, describe_cell
 from pipeline.projects import (
     REGISTER_TEMPLATE,
     ProjectRegister,
@@ -224,3 +225,31 @@ def resolve_projects(parsed: ParsedFile, register: ProjectRegister, offices: Off
         for (_, year), project in spans.items():
             if (problem := span_problem(sheet, project, year)) is not None:
                 parsed.problems.append(problem)
+
+
+def tell_own_register(file: ParsedFile) -> None:
+    """Say on a returned file's `unknown_project` that its project is registered in the file's own register sheet,
+    not in force because the file is returned: the suite's fix (先报送该项目的项目基本信息表) would send the clerk
+    to a sheet already sent."""
+    if not file.errors:
+        return
+    own = {
+        record["project_name"]: sheet.name
+        for sheet in file.sheets
+        if sheet.template.id == REGISTER_TEMPLATE
+        for record in sheet.records
+        if record.get("project_name")
+    }
+    for at, problem in enumerate(file.problems):
+        if problem.rule == "unknown_project" and problem.value in own:
+            fix = (
+                f"该项目在本文件的「{own[problem.value]}」中登记，但本文件因本回执所列其他错误被退回，登记未生效："
+                "改正这些错误后重新报送本文件即可"
+            )
+            file.problems[at] = replace(
+                problem,
+                fix=fix,
+                message_zh=describe_cell(
+                    problem.excel_row, problem.column_header, problem.value, problem.expected or "", fix
+                ),
+            )

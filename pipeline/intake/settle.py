@@ -34,7 +34,7 @@ from pipeline.limits import Limits
 from pipeline.parse import parse_file
 from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem, Severity
-from pipeline.project_names import resolve_projects
+from pipeline.project_names import resolve_projects, tell_own_register
 from pipeline.projects import ProjectRegister
 from pipeline.registry import Registry
 from pipeline.rules import load_rules
@@ -118,6 +118,8 @@ def settle(
             ):  # a file refused unread has no sheet to judge, nor bytes to read again
                 candidate.parsed = _read_again(candidate, registry, limits)
         validation, lent = _judge(con, registry, taken, held, withheld)
+    for candidate in taken:
+        tell_own_register(candidate.parsed)
     _flag_same_name(candidates, {} if named_in_run is None else named_in_run)
     _twins(candidates, seen)
     # After validation and _twins: only files to be stored, in the order they are stored, replace, repeat or are

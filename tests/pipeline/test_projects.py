@@ -638,3 +638,32 @@ def test_a_register_only_the_suites_return_lends_its_projects_to_no_file_of_its_
         elsewhere[0]: ["unknown_project", "unknown_project"],
     }
     assert query(settings, "select count(*) from ops.current_slices") == [(0,)]
+
+
+def test_a_returned_workbook_naming_its_own_registers_project_is_told_the_register_is_not_in_force(
+    settings, registry
+):
+    # Its list names the project its register sheet holds; the workbook is returned for a repeated compound, so the
+    # project is unknown. Sending the register first would not help: the clerk is told to send this file again.
+    sheets = {
+        "项目基本信息表": [line.split(",") for line in register_csv(("JIA-01", "甲项目", JIA)).splitlines()],
+        "小区清单": [
+            line.split(",") for line in compounds_csv("甲项目", "棉纺厂东院", "棉纺厂东院").splitlines()
+        ],
+    }
+    both = (f"{JIA}/项目基本信息表及小区清单.xlsx", xlsx(sheets))
+    ledger = (f"{JIA}/资金台账.csv", ledger_csv("甲项目", "500", "5"))
+
+    outcomes = take_in(settings, registry, both, ledger)
+
+    own = [p for p in outcomes[both[0]].errors if p.rule == "unknown_project"]
+    assert own and all(p.sheet == "小区清单" for p in own)
+    for problem in own:
+        assert "本文件的「项目基本信息表」中登记" in problem.message_zh
+        assert "重新报送本文件" in problem.fix and "先报送" not in problem.message_zh
+    # Another file naming the project keeps the suite's words: its register did not come with it.
+    assert all(
+        "先报送该项目的项目基本信息表" in p.message_zh
+        for p in outcomes[ledger[0]].errors
+        if p.rule == "unknown_project"
+    )
