@@ -52,7 +52,7 @@ REPO = Path(__file__).resolve().parent.parent
 # The policy and warning filters every Airflow process of this project imports (deploy/airflow/).
 LOCAL_SETTINGS = REPO / "deploy" / "airflow" / "airflow_local_settings.py"
 # Loggers whose INFO lines say nothing a user of this project acts on: one line per execution-API request, one
-# per LocalExecutor worker process started. (Great Expectations' own are quietened where pipeline/validate.py
+# per LocalExecutor worker process started. (Great Expectations' own are quietened where pipeline/gx_runtime.py
 # imports it.)
 QUIET_LOGGERS = "http.access=WARNING airflow.executors.local_executor=WARNING"
 # How long running tasks may go on after Ctrl-C before what is left of the components is killed.

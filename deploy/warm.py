@@ -32,7 +32,7 @@ def preload() -> None:
     """Import what the DAGs' tasks import, GX above all; a failure is logged, and met again by the task."""
     try:
         import pipeline.intake  # noqa: F401 - kept in sys.modules for the forked task processes (registry too)
-        from pipeline.validate import import_great_expectations
+        from pipeline.gx_runtime import import_great_expectations
 
         import_great_expectations()
     except Exception:  # the task that needs it imports it again and fails there, in its own log

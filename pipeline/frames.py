@@ -344,7 +344,7 @@ def gap_tolerance(template_id: str) -> Decimal:
     """Return how far a 累计 may be from its months' sum: the bound the suite checks `cumulative_gap` against."""
     # Read from the suite (±0.01 万元, submissions.md), so the frame and the check never disagree. Imported here:
     # reading a suite checks its derived frames against this module's builders.
-    from pipeline.validate import suite_documents
+    from pipeline.suites import suite_documents
 
     for expectation in suite_documents(template_id)["cumulative_per_row"]["expectations"]:
         kwargs = expectation["kwargs"]

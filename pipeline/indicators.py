@@ -22,7 +22,7 @@ from pipeline.rules import MEASURE_UNITS, RATE_MEASURES, Rules, load_rules
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.stated import settle_stated
-from pipeline.validate import EXPECTATIONS_DIR
+from pipeline.suites import EXPECTATIONS_DIR
 from pipeline.warehouse import SQL_DIR, ensure_schema, sql_literal, writer
 
 if TYPE_CHECKING:

@@ -174,7 +174,7 @@ def _width(text: str) -> int:
 
 def _suite_rules(template: Template) -> list[dict]:
     """Return the meta of the suite's rules beyond single cells, once each, in the suite's order."""
-    from pipeline.validate import suite_documents
+    from pipeline.suites import suite_documents
 
     seen: dict[str, dict] = {}
     for document in suite_documents(template.id).values():
@@ -192,7 +192,7 @@ def _parameter(expectation: dict) -> str | None:
 
 def _non_negative(template: Template) -> set[str]:
     """Return the columns that may not be negative: what the parser refuses and what the suite checks."""
-    from pipeline.validate import suite_documents
+    from pipeline.suites import suite_documents
 
     names = {c.name for c in template.columns if c.type in MEASURE_OF_TYPE or c.type is ColumnType.COUNT}
     for document in suite_documents(template.id).values():

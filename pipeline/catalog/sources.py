@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline.registry import Registry
 from pipeline.registry_templates import Template
-from pipeline.validate import DATA_ROWS, EXPECTATIONS_DIR, suite_documents
+from pipeline.suites import DATA_ROWS, EXPECTATIONS_DIR, suite_documents
 
 _SHOWN_KWARGS = ("min_value", "max_value", "value_set", "row_condition", "type_list")
 

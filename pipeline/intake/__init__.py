@@ -15,6 +15,7 @@ import shutil
 import time
 from dataclasses import replace
 
+from pipeline.gx_runtime import warm_up_in_background
 from pipeline.intake.candidates import IngestReport, Outcome
 from pipeline.intake.load import load_parsed
 from pipeline.intake.scan import find_new_files, find_new_shards
@@ -32,7 +33,6 @@ from pipeline.projects import slice_key
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
 from pipeline.settings import Settings
-from pipeline.validate import warm_up_in_background
 
 __all__ = [
     "IngestReport",

@@ -16,6 +16,7 @@ import duckdb
 from tqdm import tqdm
 
 from pipeline.collector import collector_paused, set_aside
+from pipeline.gx_runtime import warm_up_in_background
 from pipeline.inbox_storage import marker_of, storage_for
 from pipeline.intake.candidates import Candidate, IngestReport
 from pipeline.intake.later_months import months_held
@@ -32,7 +33,7 @@ from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.storage import ArchiveBatch
 from pipeline.text import printable
-from pipeline.validate import warm_up_in_background, write_data_docs
+from pipeline.validate import write_data_docs
 from pipeline.warehouse import ensure_schema, writer
 from pipeline.work_files import reading, remove_work_objects
 

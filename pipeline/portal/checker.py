@@ -49,7 +49,7 @@ class Checker:
 
     def warm(self, office: str) -> float:
         """Check every blank template once, so GX, its suites and the parsers are loaded before the first clerk."""
-        from pipeline.validate import warm_up
+        from pipeline.gx_runtime import warm_up
 
         started = time.perf_counter()
         warm_up(self.registry)  # GX imported, every template's suites registered

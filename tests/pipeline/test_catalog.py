@@ -19,7 +19,7 @@ from pipeline.catalog import docs_folder, render_catalog, write_catalog
 from pipeline.catalog.lineage import build_graph, definitions
 from pipeline.cli import main
 from pipeline.settings import Settings
-from pipeline.validate import EXPECTATIONS_DIR
+from pipeline.suites import EXPECTATIONS_DIR
 from pipeline.warehouse import published_reader, working_copy
 from tests.chromium import browse, needs_chromium
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-import pipeline.validate as validate_module
+import pipeline.suites as suites_module
 from pipeline.frames import (
     DERIVED_FRAMES,
     LINEAGE,
@@ -22,7 +22,7 @@ from pipeline.frames import (
     span,
 )
 from pipeline.parsed_sheet import ParsedSheet
-from pipeline.validate import EXPECTATIONS_DIR
+from pipeline.suites import EXPECTATIONS_DIR
 from tests.pipeline.test_layout import GROUP_MERGES, group_rows, parse_rows
 from tests.pipeline.test_validate import CLEAN, CONTEXT, SHUANGPU, ZAOLIN, changed, parse
 
@@ -328,7 +328,7 @@ def test_gap_tolerance_is_the_suites_own_bound(registry):
 
 
 def test_gap_tolerance_is_nothing_where_the_suite_sets_no_upper_bound(monkeypatch):
-    original = validate_module.suite_documents
+    original = suites_module.suite_documents
 
     def unbounded(template_id: str) -> dict[str, dict]:
         documents = copy.deepcopy(original(template_id))
@@ -337,7 +337,7 @@ def test_gap_tolerance_is_nothing_where_the_suite_sets_no_upper_bound(monkeypatc
                 expectation["kwargs"]["max_value"] = None
         return documents
 
-    monkeypatch.setattr(validate_module, "suite_documents", unbounded)
+    monkeypatch.setattr(suites_module, "suite_documents", unbounded)
 
     assert gap_tolerance("investment_progress") == 0
 

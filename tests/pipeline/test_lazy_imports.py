@@ -57,7 +57,7 @@ def test_great_expectations_validates_without_loading_scipy_stats_altair_or_boto
     script = textwrap.dedent(
         """
         import sys
-        import pipeline.validate as v
+        import pipeline.gx_runtime as v
         from pipeline.registry import load_registry
         v.warm_up(load_registry())
         print(sorted(m for m in ("scipy.stats._stats_py", "altair.vegalite", "boto3.session") if m in sys.modules))

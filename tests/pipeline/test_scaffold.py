@@ -23,7 +23,7 @@ from pipeline.registry_templates import Template
 from pipeline.scaffold import SourceFiles, regenerate, run_new_source, skeleton_yaml
 from pipeline.source_sample import Sample
 from pipeline.staging_view import staging_sql
-from pipeline.validate import EXPECTATIONS_DIR, suite_documents
+from pipeline.suites import EXPECTATIONS_DIR, suite_documents
 from pipeline.warehouse import SQL_DIR, ensure_raw_table
 from tests.pipeline.workbooks import xlsx
 

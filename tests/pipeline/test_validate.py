@@ -12,13 +12,16 @@ from decimal import Decimal
 
 import pytest
 
+import pipeline.gx_runtime as gx_runtime
+import pipeline.suites as suites_module
 import pipeline.validate as validate_module
 from pipeline.frames import Context
 from pipeline.parse import parse_file
 from pipeline.problems import Problem
 from pipeline.registry_columns import ColumnType
 from pipeline.rules import load_rules
-from pipeline.validate import EXPECTATIONS_DIR, Batch, validate, write_data_docs
+from pipeline.suites import EXPECTATIONS_DIR
+from pipeline.validate import Batch, validate, write_data_docs
 
 ZAOLIN = "枣林街道办事处改造老旧小区"
 SHUANGPU = "示范区双铺棚户区改造项目"
@@ -499,7 +502,7 @@ def test_a_carried_gap_is_judged_by_the_suites_own_tolerance(registry, monkeypat
     # February's 累计 0.3 over its months' sum, March's 0.6: within ±0.5 each month moves the gap by less than
     # the bound, so neither is blamed; at the suite's ±0.01 both are. The frame must read the bound the check uses.
     text = CLEAN["investment_progress"].replace("3150,5750", "3150,5750.3").replace("10030.50", "10031.10")
-    original = validate_module.suite_documents
+    original = suites_module.suite_documents
 
     def suite(template_id: str) -> dict[str, dict]:
         documents = copy.deepcopy(original(template_id))
@@ -512,7 +515,9 @@ def test_a_carried_gap_is_judged_by_the_suites_own_tolerance(registry, monkeypat
                     expectation["kwargs"] |= bounds
         return documents
 
-    monkeypatch.setattr(validate_module, "suite_documents", suite)
+    # validate() checks with the suites it imported, the frame reads its tolerance from pipeline.suites.
+    for module in (validate_module, suites_module):
+        monkeypatch.setattr(module, "suite_documents", suite)
     parsed = parse("carried_gap", text, registry)
 
     validation = validate([Batch("carried_gap", s) for s in parsed.sheets], registry, CONTEXT)
@@ -596,14 +601,14 @@ def test_only_failed_expectations_are_checked_again_and_each_finds_what_one_comp
     parsed, first_then_failed = checked
     batches = [Batch(name, sheet) for name, file in parsed.items() for sheet in file.sheets]
     again = []
-    validate_expectation = validate_module._great_expectations().validator.validate_expectation
+    validate_expectation = gx_runtime._great_expectations().validator.validate_expectation
 
     def counted(self, expectation, expectation_parameters=None):
         again.append(expectation)
         return validate_expectation(self, expectation, expectation_parameters)
 
-    monkeypatch.setattr(validate_module._great_expectations().validator, "validate_expectation", counted)
-    monkeypatch.setattr(validate_module, "FIRST_FORMAT", validate_module.RESULT_FORMAT)  # one complete pass
+    monkeypatch.setattr(gx_runtime._great_expectations().validator, "validate_expectation", counted)
+    monkeypatch.setattr(gx_runtime, "FIRST_FORMAT", gx_runtime.RESULT_FORMAT)  # one complete pass
 
     complete = validate(batches, registry, CONTEXT)
 

@@ -1,0 +1,245 @@
+"""Import Great Expectations when first needed and validate frames in the process's one GX context."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from pipeline.frames import LINEAGE, Frame
+from pipeline.lazy_imports import deferred
+from pipeline.registry import Registry
+from pipeline.suites import EXPECTATIONS_DIR, SuiteError, suite_documents
+
+# Every expectation is first checked with its counts alone (the Data Docs show them); only those that fail are
+# checked again for the rows to blame. Most expectations pass, and the rows' lineage GX gathers for each is most of
+# a passing one's cost. BOOLEAN_ONLY would save a little more and leave the Data Docs without the counts.
+FIRST_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 0}
+RESULT_FORMAT = {
+    "result_format": "COMPLETE",
+    "unexpected_index_column_names": LINEAGE,
+    "return_unexpected_index_query": False,
+    "partial_unexpected_count": 0,
+}
+
+
+class _ConfigurationCache:
+    """Let each GX expectation build its configuration once per validation instead of at every look.
+
+    GX 1.x rebuilds `Expectation.configuration` (a pydantic `dict()` of the whole expectation) each time it is
+    read, and reads it dozens of times per expectation while planning metrics: a fixed cost of about 5 ms per
+    expectation per validation, whatever the number of rows. Expectations are built afresh for each
+    validation and only read afterwards, so while one of ours runs, each one's configuration is kept and
+    given again. Outside our validations GX behaves as shipped.
+    """
+
+    def __init__(self) -> None:
+        self.kept: dict[int, tuple[Any, Any]] | None = None
+        self.lock = threading.Lock()
+
+    def install(self, expectation_class: type) -> None:
+        built = expectation_class.configuration.fget
+        built = getattr(built, "built", built)  # installed once per process; a second context rebinds it
+        cache = self
+
+        def configuration(expectation: Any) -> Any:
+            kept = cache.kept
+            if kept is None:
+                return built(expectation)
+            found = kept.get(id(expectation))
+            if found is None or found[0] is not expectation:
+                # The expectation is kept alive with it, so its id cannot be reused while the cache holds it.
+                found = kept[id(expectation)] = (expectation, built(expectation))
+            return found[1]
+
+        configuration.built = built
+        expectation_class.configuration = property(configuration, doc=expectation_class.configuration.__doc__)
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        with self.lock:
+            self.kept = {}
+            try:
+                yield
+            finally:
+                self.kept = None
+
+
+# Modules GX imports at its top for what validation here never does: scipy.stats and altair for its distribution
+# expectations, boto3 for its S3 datasources (this pipeline reaches object storage through its own layer).
+GX_DEFERRED = ("altair", "boto3", "scipy", "scipy.stats")
+
+
+def import_great_expectations() -> None:
+    """Import GX and the parts of it validation uses, quietly and with its analytics off; build no context."""
+    os.environ["GX_ANALYTICS_ENABLED"] = "False"
+    # Before the import: importing GX logs some 200 INFO lines (its API-docs registry skipping closures), which
+    # a task's log under Airflow would show.
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    # A third of GX's import time, for parts of it no suite here uses (`GX_DEFERRED`); they load if one ever does.
+    with deferred(*GX_DEFERRED):
+        import great_expectations  # noqa: F401
+        import great_expectations.data_context.types.base  # noqa: F401
+        import great_expectations.execution_engine.pandas_execution_engine  # noqa: F401
+        import great_expectations.expectations.expectation  # noqa: F401
+        import great_expectations.validator.v1_validator  # noqa: F401
+
+
+class _GreatExpectations:
+    """The process's ephemeral GX context: one pandas dataframe asset and one suite per frame kind."""
+
+    def __init__(self) -> None:
+        import_great_expectations()
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.execution_engine import pandas_execution_engine
+        from great_expectations.expectations.expectation import Expectation
+        from great_expectations.validator.v1_validator import Validator
+
+        # GX fingerprints every frame it is given below this many bytes (an MD5 over a hash of each cell, for a
+        # batch marker in the result's meta): 1.2 s of a profiled 10,000-file ingest of 40 s. Nothing here reads
+        # that marker; each file's fingerprint is its SHA-256 in ops.submissions.
+        pandas_execution_engine.HASH_THRESHOLD = 0
+        self.validator = Validator
+        self.configurations = _ConfigurationCache()
+        self.configurations.install(Expectation)
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        self.datasource = self.context.data_sources.add_pandas("parsed_sheets")
+        self.batch_definitions: dict[str, Any] = {}
+        self.suites: dict[str, Any] = {}
+        self.lock = threading.RLock()  # suites and assets are registered by the warm-up thread too
+
+    def suite(self, document: dict) -> Any:
+        """Return the GX suite for a suite document, registered once in the context."""
+        name = document["name"]
+        with self.lock:
+            if name not in self.suites:
+                suite = self.gx.ExpectationSuite(**{k: v for k, v in document.items() if k != "id"})
+                if len(suite.expectations) != len(document["expectations"]):
+                    raise SuiteError(f"suite {name!r}: GX rejected some expectations (see its log)")
+                self.suites[name] = self.context.suites.add(suite)
+            return self.suites[name]
+
+    def batch_definition(self, name: str) -> Any:
+        """Return the batch definition of a suite's frames, added once to the context."""
+        with self.lock:
+            if name not in self.batch_definitions:
+                asset = self.datasource.add_dataframe_asset(name)
+                self.batch_definitions[name] = asset.add_batch_definition_whole_dataframe("all rows")
+            return self.batch_definitions[name]
+
+    def prepare(self, document: dict) -> None:
+        """Register a suite document's suite and frame asset ahead of its first validation."""
+        self.suite(document)
+        self.batch_definition(document["name"])
+
+    def validate(self, document: dict, frame: Frame, parameters: dict) -> Any:
+        """Validate a frame against a suite document; return the GX result."""
+        # A validator on the batch definition itself: `get_batch(...).validate(...)` builds the batch, then a
+        # validator that builds it again.
+        validator = self.validator(
+            self.batch_definition(document["name"]),
+            result_format=FIRST_FORMAT,
+            batch_parameters={"dataframe": _gx_frame(frame)},
+        )
+        suite = self.suite(document)
+        with self.configurations.active():
+            result = validator.validate_expectation_suite(suite, expectation_parameters=parameters)
+            failed = [i for i, outcome in enumerate(result.results) if not outcome.success]
+            if failed:
+                # Results come in GX's order of work, not the suite's: each names its expectation by id.
+                by_id = {expectation.id: expectation for expectation in suite.expectations}
+                validator.result_format = RESULT_FORMAT  # the same batch, built once
+                for i in failed:
+                    expectation = by_id[result.results[i].expectation_config.id]
+                    result.results[i] = validator.validate_expectation(
+                        expectation, expectation_parameters=parameters
+                    )
+            return result
+
+
+_GX_LOCK = threading.Lock()
+_GX: _GreatExpectations | None = None
+_WARMING: threading.Thread | None = None
+
+
+def _great_expectations() -> _GreatExpectations:
+    """Return the process's GX context, importing GX on first use (once, whichever thread asks first)."""
+    global _GX
+    warming = _WARMING
+    if warming is not None and warming is not threading.current_thread():
+        warming.join()  # GX's context is not built for two threads at once: let the warm-up finish
+    if _GX is None:
+        with _GX_LOCK:
+            if _GX is None:
+                _GX = _GreatExpectations()
+    return _GX
+
+
+def warm_up(registry: Registry) -> None:
+    """Import GX and register every template's suites now, so a validation later finds them ready."""
+    gx = _great_expectations()
+    for template_id in registry.templates:
+        if (EXPECTATIONS_DIR / f"{template_id}.json").is_file():
+            for document in suite_documents(template_id).values():
+                gx.prepare(document)
+
+
+def warm_up_in_background(registry: Registry) -> threading.Thread:
+    """Start `warm_up` in a thread, so GX's import (seconds) overlaps parsing instead of following it.
+
+    Every later use of GX in this process waits for it to finish. A failure is not raised here: the
+    validation that needs GX meets it again and raises it where it belongs.
+    """
+    global _WARMING
+    if _WARMING is not None:
+        return _WARMING
+
+    def run() -> None:
+        try:
+            warm_up(registry)
+        except Exception:  # raised again, in context, by the validation that needs GX
+            logging.getLogger(__name__).debug("GX warm-up failed", exc_info=True)
+
+    thread = threading.Thread(target=run, name="gx-warm-up", daemon=True)
+    _WARMING = thread
+    thread.start()
+    return thread
+
+
+_AS_THEY_ARE = frozenset({str, int, type(None)})  # what `_gx_value` leaves alone, by exact class
+_NUMBERS = _AS_THEY_ARE | {Decimal}
+
+
+def _gx_frame(frame: Frame) -> Any:
+    """Build the GX frame, column by column: Decimal to float, a date to a Timestamp, the rest as they are."""
+    import pandas as pd  # loaded with GX already; imported here so importing this module stays light
+
+    columns = {}
+    for name, values in frame.columns.items():
+        classes = set(map(type, values))
+        if classes <= _AS_THEY_ARE:
+            columns[name] = values
+        elif classes <= _NUMBERS:  # most columns: amounts beside blanks, converted without a call per value
+            columns[name] = [float(v) if v.__class__ is Decimal else v for v in values]
+        else:
+            columns[name] = [_gx_value(v) for v in values]
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)), dtype=object)
+
+
+def _gx_value(value: object) -> object:
+    """Convert a value for the GX frame only: Decimal to float, a date to a pandas Timestamp."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        import pandas as pd  # loaded with GX already; imported here so importing this module stays light
+
+        return pd.Timestamp(value)
+    return value
