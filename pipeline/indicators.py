@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from pipeline.frames import OVER_PLANNED
+from pipeline.derived_frames import OVER_PLANNED
 from pipeline.indicator_values import read_indicator
 from pipeline.problems import FIGURE_WARNINGS, RULE_ZH
 from pipeline.receipts import write_receipts

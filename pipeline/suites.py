@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from pipeline.frames import DERIVED_FRAMES
+from pipeline.derived_frames import DERIVED_FRAMES
 from pipeline.problems import Severity
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pipeline.frames import DERIVED_FRAMES, Context, Frame, Sheet, data_rows
+from pipeline.derived_frames import DERIVED_FRAMES
+from pipeline.frames import Context, Frame, Sheet, data_rows
 from pipeline.gx_findings import _Findings
 from pipeline.gx_runtime import _great_expectations
 from pipeline.parsed_sheet import ParsedSheet

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import duckdb
 
-from pipeline.frames import gap_tolerance
+from pipeline.cumulative_frame import gap_tolerance
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, display

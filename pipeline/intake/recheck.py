@@ -45,8 +45,8 @@ def recheck_cumulatives(
     of too; replace it where that changed.
 
     A file's 累计 is checked against the months in force elsewhere for the months it lacks, the run's included
-    (frames._cumulative_per_row): a month a later chunk sends changes them, for an earlier file holding a month
-    after it, as it would have in one piece. A file's 本月 that put an earlier night's 累计 off (`cumulative_stale`)
+    (cumulative_frame._cumulative_per_row): a month a later chunk sends changes them, for an earlier file holding a
+    month after it, as it would have in one piece. A file's 本月 that put an earlier night's 累计 off (`cumulative_stale`)
     is judged against the months in force before the run (`before_run`) and after it, as in one piece: a later
     chunk may send those 累计 again, or other months' 本月, and the chunk's own files were judged against the earlier
     chunks' months as an earlier night's. `read_back` reads a file of the run back from its work file by inbox path.

@@ -10,17 +10,9 @@ from decimal import Decimal
 import pytest
 
 import pipeline.suites as suites_module
-from pipeline.frames import (
-    DERIVED_FRAMES,
-    LINEAGE,
-    OVER_PLANNED,
-    Context,
-    Frame,
-    Sheet,
-    data_rows,
-    gap_tolerance,
-    span,
-)
+from pipeline.cumulative_frame import gap_tolerance
+from pipeline.derived_frames import DERIVED_FRAMES, OVER_PLANNED
+from pipeline.frames import LINEAGE, Context, Frame, Sheet, data_rows, span
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.suites import EXPECTATIONS_DIR
 from tests.pipeline.test_layout import GROUP_MERGES, group_rows, parse_rows

@@ -1,0 +1,128 @@
+"""Build the 累计 check's frame: each month's 累计 beside the sum of its months, taken from its file, the run's
+other files or the warehouse."""
+
+from __future__ import annotations
+
+import operator
+from collections import defaultdict
+from decimal import Decimal
+
+from pipeline.frames import Context, Sheet, _blamed
+from pipeline.registry import Registry
+
+
+def gap_tolerance(template_id: str) -> Decimal:
+    """Return how far a 累计 may be from its months' sum: the bound the suite checks `cumulative_gap` against."""
+    # Read from the suite (±0.01 万元, submissions.md), so the frame and the check never disagree. Imported here:
+    # reading a suite checks its derived frames against the builders, this module's among them.
+    from pipeline.suites import suite_documents
+
+    for expectation in suite_documents(template_id)["cumulative_per_row"]["expectations"]:
+        kwargs = expectation["kwargs"]
+        if kwargs.get("column") == "cumulative_gap" and kwargs.get("max_value") is not None:
+            return Decimal(str(kwargs["max_value"]))
+    return Decimal(0)  # nothing checks the gap: every change of it is one
+
+
+# The rows of each month per (batch, unit, project, year): (sheet, record) pairs.
+_Months = dict[tuple, dict[int, list[tuple[Sheet, dict]]]]
+
+
+def _months_in_run(groups: _Months, context: Context) -> dict[tuple, dict[int, tuple[Decimal | None, str]]]:
+    """Return the 本月 in force per (unit, project, year) and month among the run's files, and its file's name."""
+    # A month is the last stored file's that holds it, as its slice will be. Where that file cannot say it (the
+    # month twice, a cell the parser reported) the amount is None: the month is unknown, not an older file's.
+    order = {key: position for position, key in enumerate(context.run_files)}
+    held = [
+        (order[rows[0][0].key], group[1:], month, rows)
+        for group, by_month in groups.items()
+        for month, rows in by_month.items()
+        if rows[0][0].key in order
+    ]
+    in_force: dict[tuple, dict[int, tuple[Decimal | None, str]]] = defaultdict(dict)
+    for _, key, month, rows in sorted(held, key=operator.itemgetter(0)):
+        sheet, record = rows[0]
+        amount = sheet.values(record, "monthly_completed_wan") if len(rows) == 1 else None
+        in_force[key][month] = (None if amount is None else amount[0], context.run_files[sheet.key])
+    return in_force
+
+
+def _taken_from(borrowed: dict[str, list[int]], unsent: list[int]) -> str:
+    """Say where a sum's months came from when not this file or the warehouse: `（其中1、2月取自本次同时报送的“甲”，
+    3月未报送，按0计）`."""
+    parts = [f"{'、'.join(map(str, months))}月取自“{name}”" for name, months in borrowed.items()]
+    if parts:
+        parts[0] = parts[0].replace("取自", "取自本次同时报送的", 1)
+    if unsent:
+        parts.append(f"{'、'.join(map(str, unsent))}月未报送，按0计")
+    # Nothing said where the months were the file's own or the warehouse's, as a file sent alone is told.
+    return f"（其中{'，'.join(parts)}）" if parts else ""
+
+
+def _cumulative_per_row(sheets: list[Sheet], context: Context, registry: Registry) -> list[dict]:
+    """Build one row per month m whose months 1..m are each once in its file, else in force in the run or warehouse."""
+    groups: _Months = defaultdict(lambda: defaultdict(list))
+    for sheet in sheets:
+        for record in sheet.parsed.records:
+            # By project code, as the warehouse's months are: a project renamed in its register is still itself.
+            project = record.get("project_code") or record.get("project_name")
+            group = (sheet.batch, record.get("unit"), project, record.get("year"))
+            groups[group][record.get("month")].append((sheet, record))
+    template_id = sheets[0].parsed.template.id
+    tolerance = gap_tolerance(template_id)
+    in_run = _months_in_run(groups, context)
+    frame = []
+    for group, by_month in groups.items():
+        _, unit, project, year = group
+        period = (template_id, unit, str(project), str(year))
+        history, names = context.monthly_history.get(period, {}), context.history_names.get(period, {})
+        elsewhere = {month: (amount, names.get(month)) for month, amount in history.items()} | in_run.get(
+            group[1:], {}
+        )
+        borrowed: dict[str, list[int]] = {}  # months taken from other files of this run, by file name
+        # Months no file has sent (a project begun in March): counted as nothing done, and said so, so that 累计 is
+        # still checked; a clerk whose 累计 holds spending of those months is asked to send them.
+        unsent: list[int] = []
+        running = Decimal(0)
+        carried = Decimal(0)  # the gap the month before left, which this month's 累计 may carry on
+        for month in range(1, 13):
+            if month not in by_month and month not in elsewhere:
+                unsent.append(month)
+                carried = Decimal(0)
+                continue
+            if month not in by_month:
+                amount, source = elsewhere[month]
+                if amount is None:
+                    break  # the month in force cannot be read: no 累计 from it on can be verified
+                running += amount
+                if source is not None:
+                    borrowed.setdefault(source, []).append(month)
+                carried = Decimal(0)  # that month's 累计 is not at hand: its gap is unknown
+                continue
+            if len(by_month.get(month, ())) != 1:
+                break
+            sheet, record = by_month[month][0]
+            monthly = sheet.values(record, "monthly_completed_wan")
+            if monthly is None:
+                break
+            running += monthly[0]
+            cumulative = sheet.values(record, "cumulative_completed_wan")
+            if cumulative is None:
+                carried = Decimal(0)
+                continue
+            gap = cumulative[0] - running
+            # One wrong 本月 (in 元, say) puts every later 累计 off by the same amount: the month it happened is
+            # blamed, and later months only where their gap differs again (a second error), not once a month.
+            opened = gap if abs(gap - carried) > tolerance else Decimal(0)
+            carried = gap
+            frame.append(
+                _blamed(sheet, [record["excel_row"]])
+                | {
+                    "month": month,
+                    "cumulative": cumulative[0],
+                    "expected_cumulative": running,
+                    "cumulative_gap": opened,
+                    "months_from_run": _taken_from(borrowed, unsent),
+                }
+            )
+    return frame

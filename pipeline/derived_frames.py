@@ -1,0 +1,227 @@
+"""Build the derived frames a suite's meta declares, computed across a sheet's rows (one row per sheet, per 其中
+group, per project…), each row with the lineage that blames an Excel row."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
+
+from pipeline.cumulative_frame import _cumulative_per_row
+from pipeline.frames import Context, Frame, Sheet, _blamed, span
+from pipeline.registry import Registry
+from pipeline.registry_columns import ColumnType
+
+# Derived frames: one builder per kind a suite may declare in its meta `derived_frames`.
+Builder = Callable[[list[Sheet], Context, Registry], "list[dict] | Frame"]
+
+
+def _responses_per_row(sheets: list[Sheet], context: Context, registry: Registry) -> list[dict]:
+    """Build one row per survey row: 有效问卷 beside the sum of 满意, 基本满意 (blank = 0) and 不满意."""
+    frame = []
+    for sheet in sheets:
+        for record in sheet.parsed.records:
+            counts = sheet.values(record, "valid_responses", "satisfied", "dissatisfied")
+            if counts is None or not sheet.readable(record, "basically_satisfied"):
+                continue
+            valid, satisfied, dissatisfied = counts
+            responses = satisfied + (record.get("basically_satisfied") or 0) + dissatisfied
+            frame.append(
+                _blamed(sheet, [record["excel_row"]]) | {"valid_responses": valid, "responses_sum": responses}
+            )
+    return frame
+
+
+def _weight_total_per_sheet(sheets: list[Sheet], context: Context, registry: Registry) -> list[dict]:
+    """Build one row per sheet of indicators: the total of its 分值."""
+    frame = []
+    for sheet in sheets:
+        records = sheet.parsed.records
+        weights = [sheet.values(r, "weight") for r in records]
+        if not records or None in weights:
+            continue
+        rows = [r["excel_row"] for r in records]
+        frame.append(_blamed(sheet, rows) | {"weight_total": sum(w for (w,) in weights)})
+    return frame
+
+
+def _part_groups(records: list[dict]) -> list[tuple[dict, list[dict]]]:
+    """Pair each top-level row with the 其中 rows that follow it."""
+    groups: list[tuple[dict, list[dict]]] = []
+    for record in records:
+        if record.get("parent_item") is None:
+            groups.append((record, []))
+        elif groups:
+            groups[-1][1].append(record)
+    return groups
+
+
+def _parts_per_parent_row(sheets: list[Sheet], context: Context, registry: Registry) -> list[dict]:
+    """Build one row per row with 其中 parts: its 数量 beside the sum of its parts in the same unit, both also shown
+    in the unit the row was written in."""
+    frame = []
+    for sheet in sheets:
+        for parent, parts in _part_groups(sheet.parsed.records):
+            alike = [p for p in parts if p.get("quantity_unit") == parent.get("quantity_unit")]
+            quantities = [sheet.values(r, "quantity") for r in (parent, *alike)]
+            if not alike or None in quantities:
+                continue
+            (parent_quantity,), *part_quantities = quantities
+            parts_sum = sum(q for (q,) in part_quantities)
+            row = parent["excel_row"]
+            # The receipt quotes the row as the clerk wrote it (763139300 元, not the 76313.93 万元 stored), and the
+            # parts' sum in that same unit, so the two compare at a glance.
+            written = sheet.written_unit("quantity", row)
+            frame.append(
+                _blamed(sheet, [row])
+                | {
+                    "parent_quantity": parent_quantity,
+                    "parts_sum": parts_sum,
+                    "parts_excess": parts_sum - parent_quantity,
+                    "part_rows": span([p["excel_row"] for p in alike]),
+                    "parent_written": sheet.as_written("quantity", parent_quantity, row),
+                    "parts_sum_written": sheet.as_written("quantity", parts_sum, row),
+                    "written_unit": written.name if written else parent.get("quantity_unit") or "",
+                }
+            )
+    return frame
+
+
+def _investment_total_per_project(sheets: list[Sheet], context: Context, registry: Registry) -> list[dict]:
+    """Build one row per sheet and project: the sum of its top-level 投资构成 rows beside 计划总投资."""
+    money = registry.units.measures["money"].base
+    frame = []
+    for sheet in sheets:
+        by_project: dict[tuple, list[dict]] = defaultdict(list)
+        for record in sheet.parsed.records:
+            if (
+                record.get("parent_item") is None
+                and record.get("category") == "投资构成"
+                and record.get("quantity_unit") == money
+            ):
+                by_project[(record.get("project_name"), record.get("year"))].append(record)
+        for (project, year), records in by_project.items():
+            planned = context.planned_total(project, year)
+            quantities = [sheet.values(r, "quantity") for r in records]
+            if planned is None or None in quantities:
+                continue
+            total = sum(q for (q,) in quantities)
+            frame.append(
+                _blamed(sheet, [r["excel_row"] for r in records])
+                | {"cost_total": total, "planned_total": planned, "cost_gap": total - planned}
+            )
+    return frame
+
+
+# money_per_row's column for an amount's excess over its project's 计划总投资 (`amount_wan_over_planned`).
+OVER_PLANNED = "_over_planned"
+
+
+def _money_per_row(sheets: list[Sheet], context: Context, registry: Registry) -> Frame:
+    """Build one row per data row of a project with a 计划总投资: each amount and its excess over that total."""
+    # Held by column as it is built: a row per data row is hundreds of thousands of rows at a city's scale.
+    columns: dict[str, list] = defaultdict(list)
+    totals: dict[tuple, Decimal | None] = {}  # by (name, year): a sheet's rows name a project or two
+    for sheet in sheets:
+        money = [c.name for c in sheet.parsed.template.columns if c.type is ColumnType.MONEY]
+        for record in sheet.parsed.records:
+            key = (record.get("project_name"), record.get("year"))
+            if key not in totals:
+                totals[key] = context.planned_total(*key)
+            planned = totals[key]
+            if planned is None:
+                continue
+            excel_row = record["excel_row"]
+            columns["_batch"].append(sheet.batch)
+            columns["_sheet"].append(sheet.parsed.name)
+            columns["_excel_row"].append(excel_row)
+            columns["_rows"].append(str(excel_row))
+            columns["planned_total"].append(planned)
+            for name in money:
+                # A cell the parser reported stays out: its reading is in question already.
+                amount = record.get(name)
+                if amount is not None and not sheet.readable(record, name):
+                    amount = None
+                columns[name].append(amount)
+                columns[name + OVER_PLANNED].append(None if amount is None else amount - planned)
+    return Frame(dict(columns))
+
+
+# area_per_household's columns for an area column `x`: `x_per_household` (平方米 a household, checked), `x_shown`
+# (the same, rounded for the message), `x_unit` (its header's unit, the base where it names none) and `x_written`
+# (the cell as written, with that unit).
+PER_HOUSEHOLD = "_per_household"
+HOUSEHOLD = "户"  # the `counts` of the column an area is divided by
+
+
+def _area_per_household(sheets: list[Sheet], context: Context, registry: Registry) -> list[dict]:
+    """Build one row per data row with area and households above 0: area per household, and the header's unit."""
+    base = registry.units.measures["area"].base
+    frame = []
+    for sheet in sheets:
+        columns = sheet.parsed.template.columns
+        areas = [c.name for c in columns if c.type is ColumnType.AREA]
+        households = next((c.name for c in columns if c.counts == HOUSEHOLD), None)
+        if not areas or households is None:
+            continue
+        units = {name: getattr(sheet.parsed.written_units.get(name), "name", None) or base for name in areas}
+        for record in sheet.parsed.records:
+            row = {}
+            for name in areas:
+                found = sheet.values(record, name, households)
+                # 0 of either has no ratio to judge; a negative one is an error of its own already.
+                if found is None or found[0] <= 0 or found[1] <= 0:
+                    continue
+                area, count = found
+                ratio = area / count
+                row |= {
+                    name: area,
+                    households: count,
+                    name + PER_HOUSEHOLD: ratio,
+                    name + "_shown": _about(ratio),
+                    name + "_unit": units[name],
+                    name + "_written": f"{sheet.as_written(name, area)}{units[name]}",
+                }
+            if row:
+                frame.append(_blamed(sheet, [record["excel_row"]]) | row)
+    return frame
+
+
+def _about(ratio: Decimal) -> Decimal:
+    """Round a ratio for a message: to a whole number from 1 up, else to two significant digits."""
+    exponent = 0 if ratio >= 1 else ratio.adjusted() - 1
+    return ratio.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+
+
+def _funds_per_project(sheets: list[Sheet], context: Context, registry: Registry) -> list[dict]:
+    """Build one row per sheet, project and year of a ledger: Σ 到位 beside Σ 支付, both the year so far."""
+    frame = []
+    for sheet in sheets:
+        by_project: dict[tuple, list[dict]] = defaultdict(list)
+        for record in sheet.parsed.records:
+            by_project[(record.get("project_name"), record.get("year"))].append(record)
+        for (project, _), records in by_project.items():
+            if project not in context.known_projects:  # already an error of its own; its totals mean nothing
+                continue
+            amounts = [sheet.values(r, "entry_type", "amount_wan") for r in records]
+            if None in amounts:  # a cell the parser reported: the totals would be guesses
+                continue
+            received = sum((a for kind, a in amounts if kind == "到位"), Decimal(0))
+            paid = sum((a for kind, a in amounts if kind == "支付"), Decimal(0))
+            frame.append(
+                _blamed(sheet, [r["excel_row"] for r in records])
+                | {"received": received, "paid": paid, "paid_excess": paid - received}
+            )
+    return frame
+
+
+DERIVED_FRAMES: dict[str, Builder] = {
+    "responses_per_row": _responses_per_row,
+    "weight_total_per_sheet": _weight_total_per_sheet,
+    "parts_per_parent_row": _parts_per_parent_row,
+    "investment_total_per_project": _investment_total_per_project,
+    "cumulative_per_row": _cumulative_per_row,
+    "funds_per_project": _funds_per_project,
+    "money_per_row": _money_per_row,
+    "area_per_household": _area_per_household,
+}
