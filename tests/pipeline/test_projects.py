@@ -575,19 +575,30 @@ def _rules(receipt: dict) -> list[str]:
     return sorted(p["rule"] for p in receipt["problems"] if p["severity"] == "error")
 
 
+# A workbook whose register sheet is clean and whose list sheet repeats a compound (found by the suites only): it is
+# returned whole. Beside it, a ledger naming the project its register holds.
+RETURNED_WORKBOOK = (
+    f"{JIA}/项目基本信息表及小区清单.xlsx",
+    xlsx(
+        {
+            "项目基本信息表": [
+                line.split(",") for line in register_csv(("JIA-01", "甲项目", JIA)).splitlines()
+            ],
+            "小区清单": [
+                line.split(",") for line in compounds_csv("甲项目", "棉纺厂东院", "棉纺厂东院").splitlines()
+            ],
+        }
+    ),
+)
+LEDGER = (f"{JIA}/资金台账.csv", ledger_csv("甲项目", "500", "5"))
+
+
 def test_a_workbook_returned_for_its_list_lends_its_registers_projects_to_no_file(
     tmp_path, registry, monkeypatch
 ):
     # Its register sheet is clean, its list sheet repeats a compound (found by the suites only): the workbook is
     # returned whole, so the ledger naming its project is told, as if it had not come, in one piece as in chunks.
-    sheets = {
-        "项目基本信息表": [line.split(",") for line in register_csv(("JIA-01", "甲项目", JIA)).splitlines()],
-        "小区清单": [
-            line.split(",") for line in compounds_csv("甲项目", "棉纺厂东院", "棉纺厂东院").splitlines()
-        ],
-    }
-    both = (f"{JIA}/项目基本信息表及小区清单.xlsx", xlsx(sheets))
-    ledger = (f"{JIA}/资金台账.csv", ledger_csv("甲项目", "500", "5"))
+    both, ledger = RETURNED_WORKBOOK, LEDGER
 
     one, cut = receipts_in_one_piece_and_in_chunks(tmp_path, registry, monkeypatch, both, ledger)
 
@@ -645,14 +656,7 @@ def test_a_returned_workbook_naming_its_own_registers_project_is_told_the_regist
 ):
     # Its list names the project its register sheet holds; the workbook is returned for a repeated compound, so the
     # project is unknown. Sending the register first would not help: the clerk is told to send this file again.
-    sheets = {
-        "项目基本信息表": [line.split(",") for line in register_csv(("JIA-01", "甲项目", JIA)).splitlines()],
-        "小区清单": [
-            line.split(",") for line in compounds_csv("甲项目", "棉纺厂东院", "棉纺厂东院").splitlines()
-        ],
-    }
-    both = (f"{JIA}/项目基本信息表及小区清单.xlsx", xlsx(sheets))
-    ledger = (f"{JIA}/资金台账.csv", ledger_csv("甲项目", "500", "5"))
+    both, ledger = RETURNED_WORKBOOK, LEDGER
 
     outcomes = take_in(settings, registry, both, ledger)
 
