@@ -26,7 +26,8 @@ from pipeline.registry import RegistryError
 from pipeline.report import write_report_files
 from pipeline.rules import RULES_PATH, load_rules
 from pipeline.settings import Settings
-from pipeline.templates import layout_of, write_templates
+from pipeline.template_layout import layout_of
+from pipeline.templates import write_templates
 from pipeline.validate import Batch, validate
 from tests.pipeline.test_report import _Page
 from tests.pipeline.workbooks import national_monitoring, national_self_evaluation, xls, xlsx

@@ -11,22 +11,14 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.header import column_letter, find_header
-from pipeline.parse import parse_file
+from pipeline.parse import INSTRUCTIONS_SHEET, parse_file
 from pipeline.reader import read_workbook
 from pipeline.registry_columns import Column, ColumnType
 from pipeline.registry_templates import Template
 from pipeline.settings import Settings
-from pipeline.templates import (
-    INSTRUCTIONS_SHEET,
-    LISTS_SHEET,
-    TEMPLATE_STAMP,
-    TYPE_ZH,
-    header_of,
-    instructions,
-    layout_of,
-    template_workbook,
-    write_templates,
-)
+from pipeline.template_instructions import TYPE_ZH, instructions
+from pipeline.template_layout import header_of, layout_of
+from pipeline.templates import LISTS_SHEET, TEMPLATE_STAMP, template_workbook, write_templates
 
 UNIT = "枣林街道办事处"
 PROJECT = "枣林街道办事处改造老旧小区"
