@@ -13,8 +13,9 @@ from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
-from pipeline.report_context import Cited, Context
+from pipeline.report_context import Context
 from pipeline.report_model import Figure, Report
+from pipeline.report_quality import Cited
 from pipeline.report_templates import environment, fill, open_docx, template_folders
 from pipeline.report_text import DASH, shown
 
@@ -29,7 +30,7 @@ _MARK = re.compile("\x00([0-9]+)\x00")
 
 class Note(NamedTuple):
     """One 数据质量提示: its text, that text cut at the figures it prints (texts and figures in turn), and the
-    figures of the rows it names without printing them (`report_context.Cited`, a warning's form)."""
+    figures of the rows it names without printing them (`report_quality.Cited`, a warning's form)."""
 
     text: str
     parts: tuple[str | Figure, ...]

@@ -171,11 +171,11 @@ class _Sandbox(SandboxedEnvironment):
 
 
 def _plain_classes() -> frozenset[type]:
-    from pipeline import report_context
+    from pipeline import report_context, report_quality
 
     return frozenset(
         {Figure, Source, Chart, LoopContext, report_context.ProjectView, report_context.Paragraph, report_context.ScalePart,
-         report_context.Shortfall, report_context.Doubt}
+         report_context.Shortfall, report_quality.Doubt}
     )  # fmt: skip
 
 

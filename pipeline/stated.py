@@ -13,7 +13,7 @@ import duckdb
 
 from pipeline.problems import display
 from pipeline.receipt_facts import FOUND_FIELDS, recount_warnings
-from pipeline.report_context import EXECUTION_TOLERANCE, SCORE_TOLERANCE, score_differs
+from pipeline.report_quality import EXECUTION_TOLERANCE, SCORE_TOLERANCE, score_differs
 
 SCORE, TOTAL, RATE = "stated_score_differs", "stated_total_differs", "stated_rate_differs"
 RULES = (SCORE, TOTAL, RATE)

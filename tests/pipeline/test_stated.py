@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from pipeline.problems import RULE_ZH
-from pipeline.report_context import EXECUTION_TOLERANCE, SCORE_TOLERANCE, score_differs
+from pipeline.report_quality import EXECUTION_TOLERANCE, SCORE_TOLERANCE, score_differs
 from pipeline.stated import RATE, RULES, SCORE, TOTAL, settle_stated, stated_differences
 
 PROJECT = ("P1", 2022)
