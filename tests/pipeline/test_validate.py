@@ -616,6 +616,18 @@ def test_only_failed_expectations_are_checked_again_and_each_finds_what_one_comp
     failed = sum(not r.success for _, result in complete.results for r in result.results)
     assert failed and len(again) == failed  # each failed expectation once more, no passing one
     assert failed < sum(len(result.results) for _, result in complete.results)
+    # The patch took: the complete pass listed the rows of passing expectations too, the two passes none.
+    assert _rows_listed_passing(complete) and not _rows_listed_passing(first_then_failed)
+
+
+def _rows_listed_passing(validation) -> int:
+    """Count the passing expectations whose rows GX listed."""
+    return sum(
+        "unexpected_index_list" in r.result
+        for _, result in validation.results
+        for r in result.results
+        if r.success
+    )
 
 
 def test_validation_leaves_the_parsed_values_exact(checked):
