@@ -8,7 +8,7 @@ import re
 import zipfile
 from collections.abc import Iterable
 
-from pipeline.header import column_letter
+from pipeline.header_match import column_letter
 from pipeline.xlsx_parts import TAG_PREFIX, whole_tags, xlsx_sheet_parts, xml_attributes
 
 logger = logging.getLogger(__name__)

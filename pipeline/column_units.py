@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.header import Binding, HeaderMatch, _merged_origin, header_cell, unit_cell
+from pipeline.header import _merged_origin
+from pipeline.header_cells import header_cell, unit_cell
+from pipeline.header_match import Binding, HeaderMatch
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity
 from pipeline.reader import Grid

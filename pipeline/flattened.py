@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.header import Binding, HeaderMatch
+from pipeline.header_match import Binding, HeaderMatch
 from pipeline.problems import Problem, Severity, row_problem
 from pipeline.reader import Grid
 from pipeline.text import rows_text

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from pipeline.header import _merged_origin, header_text
+from pipeline.header import _merged_origin
+from pipeline.header_match import header_text
 from pipeline.reader import Grid
 from pipeline.registry_columns import Field
 from pipeline.registry_templates import Template

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
+from pipeline.header_cells import _bind_tick_groups, _repeats, _take_units_row, _text_at, _with_group_unit
+from pipeline.header_match import Binding, HeaderMatch, _header_text
 from pipeline.reader import Grid
 from pipeline.registry import Registry
-from pipeline.registry_columns import Column
 from pipeline.registry_templates import Template
 from pipeline.text import months_so_far, split_header, with_months
-from pipeline.ticks import Tick, header_groups
 
 # The national forms put their indicator table near row 13, under a title, fund and goal blocks.
 HEADER_SEARCH_ROWS = 30
@@ -29,80 +28,6 @@ def _splits_group(sub: str) -> bool:
     """Say whether a sub-header is the total or a part (`其中：…`) of the group header above it."""
     label = split_header(sub)[0]
     return bool(_GROUP_TOTAL.match(label) or _GROUP_PART.match(label))
-
-
-def column_letter(index: int) -> str:
-    """Return the Excel column letter for a zero-based column index (0 → A)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-_LINE_BREAK = re.compile(r"\s*\n\s*")
-
-
-def header_text(cell: object) -> str:
-    """Return a header cell's text as written, with line breaks inside the cell removed."""
-    return _header_text(cell) if isinstance(cell, str) else ""
-
-
-@functools.lru_cache(maxsize=65536)
-def _header_text(cell: str) -> str:
-    # Offices write the same header cells in every file: each distinct text is cleaned once.
-    return _LINE_BREAK.sub("", cell).strip()
-
-
-@dataclass(frozen=True, slots=True)
-class Binding:
-    """A template column found in a sheet: where, under which header as written, in which unit.
-
-    An enum laid out as tick columns (`偏差原因分析` over `经费保障 | 制度保障 | …`) is bound at its first tick column,
-    under its group header, with `ticks` naming each tick column.
-    """
-
-    column: Column
-    index: int
-    header: str
-    unit: str | None
-    ticks: tuple[Tick, ...] = ()
-
-    @property
-    def letter(self) -> str:
-        if self.ticks:
-            return f"{column_letter(self.ticks[0].index)}:{column_letter(self.ticks[-1].index)}"
-        return column_letter(self.index)
-
-    @property
-    def indices(self) -> tuple[int, ...]:
-        """Return the sheet columns this binding reads."""
-        return tuple(t.index for t in self.ticks) or (self.index,)
-
-
-@dataclass(slots=True)
-class HeaderMatch:
-    template: Template
-    first_row: int
-    last_row: int
-    bindings: list[Binding]
-    # A column whose header names a bound column again (`实际完成值` in F and in J): (that binding, this column's
-    # index, its header as written). header_checks compares their cells: two columns that differ ask the clerk.
-    repeats: list[tuple[Binding, int, str]] = field(default_factory=list)
-    # The header as written over each column (two rows joined), as the template was matched against it.
-    headers: list[str] = field(default_factory=list)
-
-    @property
-    def score(self) -> tuple[int, int, int, int]:
-        required = sum(b.column.required for b in self.bindings)
-        # More columns matched wins; then a one-row header over a two-row one; then the earlier row.
-        return (len(self.bindings), required, -(self.last_row - self.first_row), -self.first_row)
-
-    @property
-    def missing_required(self) -> list[Column]:
-        found = {b.column.name for b in self.bindings}
-        return [c for c in self.template.required if c.name not in found]
 
 
 def _merged_origin(grid: Grid, rows: int | None = None) -> dict[tuple[int, int], tuple[int, int]]:
@@ -338,129 +263,3 @@ def _composed(grid: Grid, first: int, last: int, origin: dict, headers: list[str
             continue
         after[col], before[col] = sub_label + group_label + unit, group_label + sub_label + unit
     return [] if after == headers else [after, before]
-
-
-def _take_units_row(grid: Grid, match: HeaderMatch, registry: Registry) -> None:
-    """Take a row of units alone under the header (`（万平方米） | （户） | （万元）`, or two or more without brackets:
-    `万平方米 | 户 | 万元`) as the header's units."""
-    below = match.last_row + 1
-    if below >= len(grid.rows):
-        return
-    units, bare = {}, 0
-    for index, cell in enumerate(grid.rows[below]):
-        text = header_text(cell) if isinstance(cell, str) else ("" if cell is None else None)
-        if text is None:
-            return  # a number: a data row
-        if text:
-            label, unit = split_header(text)
-            if label and not unit and registry.units.find(label) is not None:
-                label, unit, bare = "", label, bare + 1
-            if label or not unit:
-                return
-            units[index] = unit
-    if not units or 0 < bare < 2:  # one bare word alone may be a row's only value, not a row of units
-        return
-    match.bindings = [
-        Binding(b.column, b.index, f"{b.header}（{units[b.index]}）", units[b.index], b.ticks)
-        if b.unit is None and b.index in units
-        else b
-        for b in match.bindings
-    ]
-    match.last_row = below
-
-
-def _repeats(match: HeaderMatch, headers: list[str]) -> list[tuple[Binding, int, str]]:
-    """Return the columns whose header names a column bound elsewhere in the same header."""
-    by_name = {b.column.name: b for b in match.bindings}
-    read = {index for b in match.bindings for index in b.indices}
-    repeats = []
-    for index, written in enumerate(headers):
-        if index in read or not written:
-            continue
-        column = match.template.label_index.get(split_header(written)[0])
-        if column is not None and column.name in by_name:
-            repeats.append((by_name[column.name], index, written))
-    return repeats
-
-
-def _text_at(grid: Grid, origin: dict) -> Callable[[int, int], str]:
-    """Return a reader of the header as written at (row, column), merges followed to their origin."""
-
-    def text(row: int, col: int) -> str:
-        row, col = origin.get((row, col), (row, col))
-        cells = grid.rows[row] if row < len(grid.rows) else ()
-        return header_text(cells[col] if col < len(cells) else None)
-
-    return text
-
-
-def _bind_tick_groups(grid: Grid, match: HeaderMatch, origin: dict) -> None:
-    """Bind each enum column laid out as tick columns in place of its one-column binding, if any."""
-    bound = {b.column.name: b.index for b in match.bindings}
-    rows = (match.first_row, match.last_row)
-    groups, match.last_row = header_groups(grid, match.template, origin, rows, bound, _text_at(grid, origin))
-    if not groups:
-        return
-    taken = {index for g in groups for index in g.indices}
-    names = {g.column.name for g in groups}
-    kept = [b for b in match.bindings if b.column.name not in names and b.index not in taken]
-    ticked = [Binding(g.column, g.ticks[0].index, g.header, None, g.ticks) for g in groups]
-    match.bindings = sorted(kept + ticked, key=lambda b: b.index)
-
-
-def _with_group_unit(grid: Grid, match: HeaderMatch, binding: Binding, origin: dict) -> Binding:
-    """Give a sub-header that names no unit the unit of the group header above it (`完成投资（万元）`)."""
-    if binding.unit is not None:
-        return binding
-    cell = _group_cell(grid, match, binding.index, origin)
-    group = _text_at(grid, origin)(*cell) if cell is not None else ""
-    unit = split_header(group)[1] if group and group != binding.header else None
-    return Binding(binding.column, binding.index, binding.header, unit) if unit else binding
-
-
-def _group_cell(grid: Grid, match: HeaderMatch, index: int, origin: dict) -> tuple[int, int] | None:
-    """Return the cell on the header's first row a column's group header is read from, if it may have one."""
-    top, text = match.first_row, _text_at(grid, origin)
-    col = index
-    # Unmerged (a CSV, a careless sheet), a group header stands over its first sub-header only: the ones to its
-    # right have nothing above them. A header over nothing is a column of its own, not a group.
-    while col > 0 and not text(top, col) and (top, col) not in origin:
-        col -= 1
-        if text(top, col) and not text(match.last_row, col):
-            return None
-    return top, col
-
-
-def header_cell(
-    grid: Grid, match: HeaderMatch, index: int, origin: dict, holds: Callable[[str], bool] = bool
-) -> tuple[int, int]:
-    """Return the cell (zero-based row and column) a column's header shows in, as Excel shows it: the lowest of
-    the header's rows whose text `holds` (any text), a merged cell at its top-left; else the header's last row.
-
-    A header merged down over both header rows shows on the first, a group header on its own row: a receipt naming
-    the header's last row sends the clerk to a cell that says nothing of it.
-    """
-    return _holding(grid, match, index, origin, holds) or (match.last_row, index)
-
-
-def unit_cell(grid: Grid, match: HeaderMatch, binding: Binding, origin: dict) -> tuple[int, int]:
-    """Return the cell (zero-based row and column) a column's unit is written in: the lowest of its header cells
-    naming it (a row of units, its sub-header, a group header merged over it), else the group header over it."""
-    if binding.unit is None:
-        return header_cell(grid, match, binding.index, origin)
-    found = _holding(grid, match, binding.index, origin, lambda text: binding.unit in split_header(text))
-    if found is None and (group := _group_cell(grid, match, binding.index, origin)) is not None:
-        found = origin.get(group, group)  # unmerged, over its first sub-header only
-    return found or header_cell(grid, match, binding.index, origin)
-
-
-def _holding(
-    grid: Grid, match: HeaderMatch, index: int, origin: dict, holds: Callable[[str], bool]
-) -> tuple[int, int] | None:
-    for row in range(match.last_row, match.first_row - 1, -1):
-        r, c = origin.get((row, index), (row, index))
-        cells = grid.rows[r] if r < len(grid.rows) else ()
-        text = header_text(cells[c]) if c < len(cells) else ""
-        if text and holds(text):
-            return r, c
-    return None

@@ -7,7 +7,9 @@ import math
 from collections.abc import Sequence
 
 from pipeline.column_units import warn_on_header
-from pipeline.header import Binding, HeaderMatch, _merged_origin, column_letter, header_cell, header_text
+from pipeline.header import _merged_origin
+from pipeline.header_cells import header_cell
+from pipeline.header_match import Binding, HeaderMatch, column_letter, header_text
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity, display, row_problem
 from pipeline.reader import Grid

@@ -7,8 +7,9 @@ from pathlib import PurePosixPath
 
 from pipeline.cell_formats import CellFormats
 from pipeline.forms import read_form
-from pipeline.header import HeaderMatch, find_header
+from pipeline.header import find_header
 from pipeline.header_checks import check_header
+from pipeline.header_match import HeaderMatch
 from pipeline.layout import parse_sheet
 from pipeline.limits import LimitExceeded, Limits
 from pipeline.offices import Offices

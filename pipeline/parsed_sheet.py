@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipeline.date_values import DatedMonth
-from pipeline.header import Binding
+from pipeline.header_match import Binding
 from pipeline.problems import Problem, Severity, cell_problem
 from pipeline.registry_templates import Template
 from pipeline.sheet_meta import SheetMeta

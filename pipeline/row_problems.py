@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.header import HeaderMatch
+from pipeline.header_match import HeaderMatch
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity, row_problem
 from pipeline.text import rows_text

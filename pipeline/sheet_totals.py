@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pipeline.header import Binding
+from pipeline.header_match import Binding
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import display
 from pipeline.registry_templates import Template

@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.header import column_letter
+from pipeline.header_match import column_letter
 from pipeline.parse import INSTRUCTIONS_SHEET
 from pipeline.registry import Registry
 from pipeline.registry_columns import Column, ColumnType

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.header import _Matcher, column_letter, find_header, header_text
+from pipeline.header import _Matcher, find_header
+from pipeline.header_match import column_letter, header_text
 from tests.pipeline.test_layout import LEDGER_HEADER, SCALE_HEADER, column_values, grid_of, parse_rows
 from tests.pipeline.workbooks import COMPOUND_HEADER, PROGRESS_HEADER, compound_sheet
 

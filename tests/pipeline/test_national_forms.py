@@ -16,7 +16,8 @@ import pytest
 
 from pipeline.form_places import Places, form_labels
 from pipeline.frames import Context
-from pipeline.header import column_letter, find_header
+from pipeline.header import find_header
+from pipeline.header_match import column_letter
 from pipeline.indicators import build_indicators
 from pipeline.intake.overlap import flag_second_forms
 from pipeline.parse import parse_file

@@ -10,7 +10,8 @@ import openpyxl
 import pytest
 
 from pipeline.cli import main
-from pipeline.header import column_letter, find_header
+from pipeline.header import find_header
+from pipeline.header_match import column_letter
 from pipeline.parse import INSTRUCTIONS_SHEET, parse_file
 from pipeline.reader import read_workbook
 from pipeline.registry_columns import Column, ColumnType

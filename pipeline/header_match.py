@@ -1,0 +1,85 @@
+"""Say what a header found in a sheet binds: its template, its columns, and the letters and text it names them by."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+from pipeline.registry_columns import Column
+from pipeline.registry_templates import Template
+from pipeline.ticks import Tick
+
+
+def column_letter(index: int) -> str:
+    """Return the Excel column letter for a zero-based column index (0 → A)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+
+
+def header_text(cell: object) -> str:
+    """Return a header cell's text as written, with line breaks inside the cell removed."""
+    return _header_text(cell) if isinstance(cell, str) else ""
+
+
+@functools.lru_cache(maxsize=65536)
+def _header_text(cell: str) -> str:
+    # Offices write the same header cells in every file: each distinct text is cleaned once.
+    return _LINE_BREAK.sub("", cell).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """A template column found in a sheet: where, under which header as written, in which unit.
+
+    An enum laid out as tick columns (`偏差原因分析` over `经费保障 | 制度保障 | …`) is bound at its first tick column,
+    under its group header, with `ticks` naming each tick column.
+    """
+
+    column: Column
+    index: int
+    header: str
+    unit: str | None
+    ticks: tuple[Tick, ...] = ()
+
+    @property
+    def letter(self) -> str:
+        if self.ticks:
+            return f"{column_letter(self.ticks[0].index)}:{column_letter(self.ticks[-1].index)}"
+        return column_letter(self.index)
+
+    @property
+    def indices(self) -> tuple[int, ...]:
+        """Return the sheet columns this binding reads."""
+        return tuple(t.index for t in self.ticks) or (self.index,)
+
+
+@dataclass(slots=True)
+class HeaderMatch:
+    template: Template
+    first_row: int
+    last_row: int
+    bindings: list[Binding]
+    # A column whose header names a bound column again (`实际完成值` in F and in J): (that binding, this column's
+    # index, its header as written). header_checks compares their cells: two columns that differ ask the clerk.
+    repeats: list[tuple[Binding, int, str]] = field(default_factory=list)
+    # The header as written over each column (two rows joined), as the template was matched against it.
+    headers: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> tuple[int, int, int, int]:
+        required = sum(b.column.required for b in self.bindings)
+        # More columns matched wins; then a one-row header over a two-row one; then the earlier row.
+        return (len(self.bindings), required, -(self.last_row - self.first_row), -self.first_row)
+
+    @property
+    def missing_required(self) -> list[Column]:
+        found = {b.column.name for b in self.bindings}
+        return [c for c in self.template.required if c.name not in found]
