@@ -8,7 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.cli import _print_outcome, build_parser, main
+from pipeline.cli import main
+from pipeline.cli_output import _print_outcome
+from pipeline.cli_parser import build_parser
 from pipeline.inbox_entries import SKIP_ZH
 from pipeline.intake import Outcome
 from pipeline.problems import Problem, Severity

@@ -1,0 +1,220 @@
+"""Run each `pipeline` subcommand in-process, as the Airflow DAGs run its steps, and return its exit status."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipeline.cli_output import _print_report, say
+from pipeline.locations import is_url
+from pipeline.runlock import run_lock
+from pipeline.settings import Settings
+from pipeline.text import one_line
+from pipeline.warehouse import publish_pending
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # the pipeline itself could not do its job
+EXIT_USAGE = 2  # argparse's own code for a bad command line
+EXIT_BUSY = 3  # another command holds the run lock (or the writer's warehouse): nothing was done
+
+
+def cmd_ingest(args: argparse.Namespace, publish_it: bool = True) -> int:
+    from pipeline.intake import ingest
+
+    with run_lock(args.settings, wait_seconds=0, purpose="pipeline ingest"):
+        report = ingest(args.settings, args.registry, progress=not args.quiet, publish_it=publish_it)
+    _print_report(report, sys.stdout)
+    return EXIT_OK
+
+
+def _publish_report(args: argparse.Namespace, year: int | None) -> Path:
+    """Rebuild the marts and write the year's report (default: the latest year with data); return its path."""
+    from pipeline.export import beside
+    from pipeline.indicators import build_indicators
+    from pipeline.report import write_report_files
+
+    with beside(args.settings) as exports:  # the marts' Parquet export runs while the report is written
+        year = build_indicators(args.settings, args.registry, year, exports)
+        files = write_report_files(args.settings, year, args.registry)
+    print(f"{year}年度报告（Word）：{files.docx}", file=sys.stdout)
+    print(f"{year}年度指标表（Excel）：{files.xlsx}", file=sys.stdout)
+    for warning in files.warnings:
+        say(f"报告模板提示：{warning}", sys.stderr)
+    return files.html
+
+
+def _report(args: argparse.Namespace) -> tuple[int, Path | None]:
+    """Publish the year's report, saying why not if it cannot be; return the exit status and the HTML's path."""
+    from pipeline.indicators import NoDataError
+    from pipeline.report_model import ReportError
+
+    try:
+        with run_lock(args.settings, wait_seconds=0, purpose=f"pipeline {args.command}"):
+            return EXIT_OK, _publish_report(args, args.year)
+    except NoDataError as exc:
+        # With no year asked for, an empty warehouse is a state of the data, not a failure of the run.
+        print(f"未生成年度报告：{exc}", file=sys.stderr)
+        return (EXIT_FAILED if args.year or args.command == "report" else EXIT_OK), None
+    except ReportError as exc:
+        print(f"未生成年度报告：{exc}", file=sys.stderr)
+        return EXIT_FAILED, None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    status, html = _report(args)
+    if html is not None:
+        print(f"年度报告：{html}", file=sys.stdout)
+    return status
+
+
+def _stale_lines(settings: Settings) -> list[str]:
+    """Name the published reports the warehouse's data has moved on from (under the run lock: it reads the
+    writer's copy): a year corrected or withdrawn from while another year was reported is not rebuilt."""
+    from pipeline.report import stale_reports
+    from pipeline.status import stale_lines
+    from pipeline.warehouse import current_version, reader
+
+    if current_version(settings.warehouse) is None:
+        return []
+    with reader(settings.warehouse) as con:
+        return stale_lines(stale_reports(con, settings))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    # One lock over both steps: no other writer slips in between the load and the report built from it.
+    with run_lock(args.settings, wait_seconds=0, purpose="pipeline run"):
+        # The load is published with the marts rebuilt from it, as one version: a session never opens one whose
+        # marts still cite the files this load superseded.
+        cmd_ingest(args, publish_it=False)
+        try:
+            status, html = _report(args)
+        except BaseException:
+            publish_pending(
+                args.settings.warehouse
+            )  # the marts could not be rebuilt: the load goes out alone
+            raise
+        stale = _stale_lines(args.settings)
+    status = cmd_docs(args) or status  # the catalog reads the published warehouse: no lock needed
+    settings = args.settings
+    say(f"回执：{settings.receipts}（按报送文件夹分文件夹，每个文件一份 .回执.html 与 .回执.json）")
+    say(f"年度报告与指标表：{settings.reports}；校验报告（Data Docs）：{settings.data_docs / 'index.html'}")
+    for line in stale:
+        say(line)
+    if html is not None:  # last, as README says: the line a new user looks for
+        print(f"年度报告：{html}", file=sys.stdout)
+    return status
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from pipeline.catalog import write_catalog
+
+    try:
+        page = write_catalog(args.settings, args.registry)
+    except FileNotFoundError as exc:  # nothing published yet
+        say(f"未生成数据目录：{exc}", sys.stderr)
+        return EXIT_FAILED
+    say(f"数据目录：{page}")
+    return EXIT_OK
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    from pipeline.indicators import NoDataError
+    from pipeline.withdraw import WithdrawError, unregistered_lines, withdraw
+
+    with run_lock(args.settings, wait_seconds=0, purpose="pipeline withdraw"):
+        try:
+            done = withdraw(args.settings, args.registry, args.submission_id, args.reason)
+        except WithdrawError as exc:
+            if not exc.already_withdrawn:
+                say(f"未撤回：{exc}", sys.stderr)
+                return EXIT_FAILED
+            # A withdrawal cut short before its marts were published is finished by running it again.
+            say(f"第{args.submission_id}号提交此前已撤回；重新计算指标、发布数据仓库和年度报告。")
+        else:
+            say(
+                f"已撤回第{done.submission_id}号提交“{one_line(done.original_name)}”"
+                f"（{one_line(done.unit or '单位未知')}），回执已改写为“已撤回”。"
+            )
+            for number, name in done.restored:
+                say(f"  第{number}号提交“{one_line(name)}”重新生效。")
+            for line in unregistered_lines(done, args.registry):
+                say(line)
+        # The withdrawal is published with the marts rebuilt without the file, as one version.
+        try:
+            html = _publish_report(args, None)  # the marts and the report, without the withdrawn file
+        except NoDataError as exc:  # raised once the marts' writer has published
+            say(f"未生成年度报告：{exc}", sys.stderr)
+            # A report published before may still print the withdrawn file's figures: name it.
+            for line in _stale_lines(args.settings):
+                say(line)
+            return EXIT_OK
+        except BaseException:  # the marts could not be rebuilt: the withdrawal goes out alone
+            publish_pending(args.settings.warehouse)
+            raise
+        for line in _stale_lines(args.settings):  # the withdrawn file's year, if not the latest
+            say(line)
+    say(f"年度报告：{html}")
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    settings = args.settings
+    existed = settings.home.is_dir()
+    for folder in (settings.home, settings.inbox, settings.archive, settings.receipts, settings.reports):
+        if not is_url(folder):  # an s3:// location needs no folder: its bucket is made by whoever owns it
+            folder.mkdir(parents=True, exist_ok=True)
+    verb = "已存在" if existed else "已创建"
+    say(f"数据根目录{verb}：{settings.home}")
+    say(f"各单位报送的文件放入：{settings.inbox}/<单位名称>/，然后运行 pipeline run。")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from pipeline.check import NotChecked, check_files, files_under
+    from pipeline.receipt_render import render_text
+
+    # A path mistyped among several is said and fails the command, but the files found are still checked.
+    missing = [p for p in args.files if not p.exists()]
+    if missing:
+        say(f"找不到文件或文件夹：{'、'.join(map(str, missing))}", sys.stderr)
+    found = [p for p in args.files if p.exists()]
+    files = files_under(found) if found else []
+    if not files:
+        if found:
+            say(f"{'、'.join(map(str, found))} 中没有可检查的文件。", sys.stderr)
+        return EXIT_FAILED
+    names = {t.id: t.name_zh for t in args.registry.templates.values()}
+    for facts in check_files(files, args.settings, args.registry):
+        if isinstance(facts, NotChecked):  # like an entry the night skips: data, not a failed check
+            say(f"【未检查】{one_line(facts.path)}\n  {one_line(facts.reason_zh)}")
+            continue
+        print(render_text(facts, dry_run=True, names=names))
+    return EXIT_FAILED if missing else EXIT_OK
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    from pipeline.templates import write_templates
+
+    for template_id, path in write_templates(args.registry, args.out).items():
+        print(f"{template_id}：{path}", file=sys.stdout)
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from pipeline.status import render, render_rejected, status
+
+    result = status(args.settings)
+    print(render_rejected(result) if args.rejected else render(result))
+    return EXIT_OK
+
+
+def cmd_new_source(args: argparse.Namespace) -> int:
+    from pipeline.scaffold import ScaffoldError, run_new_source
+
+    try:
+        print(run_new_source(args.name, args.title, args.regenerate), file=sys.stdout)
+    except ScaffoldError as exc:
+        print(f"未生成数据源：{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
