@@ -8,15 +8,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from pipeline.problems import FIGURE_WARNINGS, RULE_ZH
 from pipeline.report_model import Figure
+from pipeline.report_view import ProjectView
 from pipeline.rounding import as_rounded, as_written
-
-if TYPE_CHECKING:
-    # Only named in annotations: pipeline.report_context builds the views and calls these checks.
-    from pipeline.report_context import ProjectView
 
 # A self-reported total further than this from the computed score, or an execution rate further than this from
 # the ledger's, is named in the report's data-quality note.

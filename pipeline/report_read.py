@@ -279,8 +279,9 @@ def build_report(
     templates: Path | None = None,
 ) -> Report:
     """Read the warehouse and gather what the templates and the workbook print."""
-    from pipeline.report_context import build_context, load_figure_keys
+    from pipeline.report_context import build_context
     from pipeline.report_tables import workbook_tables
+    from pipeline.report_view import load_figure_keys
 
     read = read_year(con, year, config)
     forms = {t.id: t.name_zh for t in registry.templates.values()}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.report_context import Context, ProjectView
+from pipeline.report_context import Context
 from pipeline.report_model import Table
+from pipeline.report_view import ProjectView
 
 
 def workbook_tables(context: Context) -> tuple[Table, ...]:

@@ -27,9 +27,10 @@ from jinja2.sandbox import MAX_RANGE, SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from pipeline.report_charts import Chart
-from pipeline.report_context import RENDERING, Context
+from pipeline.report_context import Context
 from pipeline.report_model import Figure, ReportError, Source
 from pipeline.report_text import DASH, docx_text
+from pipeline.report_view import RENDERING
 
 PARAGRAPH = re.compile(r"<w:p([ >])")
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "report"
@@ -171,11 +172,11 @@ class _Sandbox(SandboxedEnvironment):
 
 
 def _plain_classes() -> frozenset[type]:
-    from pipeline import report_context, report_quality
+    from pipeline import report_quality, report_view
 
     return frozenset(
-        {Figure, Source, Chart, LoopContext, report_context.ProjectView, report_context.Paragraph, report_context.ScalePart,
-         report_context.Shortfall, report_quality.Doubt}
+        {Figure, Source, Chart, LoopContext, report_view.ProjectView, report_view.Paragraph, report_view.ScalePart,
+         report_view.Shortfall, report_quality.Doubt}
     )  # fmt: skip
 
 

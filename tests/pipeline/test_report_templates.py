@@ -179,7 +179,7 @@ def test_section_numbers_are_a_filter_past_ninety_nine(n, level, text):
 def test_every_key_the_demo_marts_produce_is_declared_for_the_templates(demo_report):
     import duckdb
 
-    from pipeline.report_context import load_figure_keys
+    from pipeline.report_view import load_figure_keys
 
     settings, _, _ = demo_report
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
