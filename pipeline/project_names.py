@@ -228,9 +228,8 @@ def resolve_projects(parsed: ParsedFile, register: ProjectRegister, offices: Off
 
 
 def tell_own_register(file: ParsedFile) -> None:
-    """Say on a returned file's `unknown_project` that its project is registered in the file's own register sheet,
-    not in force because the file is returned: the suite's fix (先报送该项目的项目基本信息表) would send the clerk
-    to a sheet already sent."""
+    """Tell a returned file's `unknown_project` rows that their project's register is its own sheet, not in force."""
+    # The suite's fix (先报送该项目的项目基本信息表) would send the clerk to a sheet already sent.
     if not file.errors:
         return
     own = {
