@@ -230,8 +230,6 @@ def resolve_projects(parsed: ParsedFile, register: ProjectRegister, offices: Off
 def tell_own_register(file: ParsedFile) -> None:
     """Tell a returned file's `unknown_project` rows that their project's register is its own sheet, not in force."""
     # The suite's fix (先报送该项目的项目基本信息表) would send the clerk to a sheet already sent.
-    if not file.errors:
-        return
     own = {
         record["project_name"]: sheet.name
         for sheet in file.sheets
@@ -239,6 +237,9 @@ def tell_own_register(file: ParsedFile) -> None:
         for record in sheet.records
         if record.get("project_name")
     }
+    # Most files carry no register: their problems are not gathered for nothing.
+    if not own or not file.errors:
+        return
     for at, problem in enumerate(file.problems):
         if problem.rule == "unknown_project" and problem.value in own:
             fix = (
