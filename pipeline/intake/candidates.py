@@ -122,9 +122,13 @@ def parse_candidate(
     entry: InboxEntry | None,
     registry: Registry,
     limits: Limits | None = None,
+    raw: bytes | None = None,
 ) -> Candidate:
-    """Fingerprint and parse one file's bytes; bad data becomes problems on the result, never an exception."""
-    written = written_path(inbox_path, entry.raw if entry is not None else None)
+    """Fingerprint and parse one file's bytes; bad data becomes problems on the result, never an exception.
+
+    `raw`: the path's bytes as the inbox listed them, where no `entry` says so (a file read back from the archive).
+    """
+    written = written_path(inbox_path, entry.raw if entry is not None else raw)
     return Candidate(
         inbox_path, content, sha256_of(content), entry, parse_file(content, written, registry, limits)
     )

@@ -244,18 +244,29 @@ def cumulative_templates(registry: Registry) -> list[str]:
 
 
 def months_held(
-    con: duckdb.DuckDBPyConnection | None, registry: Registry, stored_in_run: set[int] = frozenset()
+    con: duckdb.DuckDBPyConnection | None,
+    registry: Registry,
+    stored_in_run: set[int] = frozenset(),
+    upto: int | None = None,
 ) -> dict[Period, dict[int, HeldMonth]]:
     """Return each month in force in the warehouse, per period of the templates with a 累计, with its 本月 and 累计;
-    a month of `stored_in_run` (stored in an earlier chunk of this run) is of this run.
+    a month of `stored_in_run` (stored in an earlier chunk of this run) is of this run. With `upto`, those in force
+    once the submissions numbered up to it were taken in (before a run killed part way through).
 
     Read once a chunk: the suites' 累计 check takes its 本月 from it too (`monthly_history`).
     """
     held: dict[Period, dict[int, HeldMonth]] = defaultdict(dict)
     for template in cumulative_templates(registry) if con is not None else ():
+        # The staging view's rows, as the view makes them, from the slices in force up to `upto`.
+        rows = (
+            f"staging.{template}"
+            if upto is None
+            else f"(select * from raw.{template} join ops.slices_in_force({int(upto)}) "
+            "using (submission_id, slice_key) where project_code is not null)"
+        )
         for unit, code, year, month, monthly, cumulative, name, submission in con.execute(
             f"select t.unit, t.project_code, t.year, t.month, t.{_MONTHLY}, t.{_CUMULATIVE}, s.original_name, "
-            f"s.submission_id from staging.{template} as t join ops.submissions as s using (submission_id)"
+            f"s.submission_id from {rows} as t join ops.submissions as s using (submission_id)"
         ).fetchall():
             held[(template, unit, str(code), str(year))][month] = (
                 monthly,

@@ -18,9 +18,9 @@ from tqdm import tqdm
 from pipeline.collector import collector_paused, set_aside
 from pipeline.gx_runtime import warm_up_in_background
 from pipeline.inbox_storage import marker_of, storage_for
-from pipeline.intake.candidates import Candidate, IngestReport
+from pipeline.intake.candidates import Candidate, IngestReport, parse_candidate
 from pipeline.intake.later_months import months_held
-from pipeline.intake.recheck import recheck_cumulatives
+from pipeline.intake.recheck import recheck_cumulatives, recheck_unfinished, unfinished_run
 from pipeline.intake.retell import retell
 from pipeline.intake.scan import scan_inbox, taken_in
 from pipeline.intake.settle import Original, settle
@@ -142,15 +142,35 @@ def _load(
     validation = None
     by_path = {w.inbox_path: w for w in pending}
 
-    def read_back(inbox_path: str) -> Candidate:
+    # A run killed part way through stored some batches, judged beside files it never stored: this run takes
+    # the rest in as its later chunks, and those batches count as its first.
+    last_finished, unfinished = unfinished_run(con)
+
+    def read_back(submission_id: int, inbox_path: str) -> Candidate:
+        # A file of the killed run has no work file here: it is parsed again from its archive copy, as stored.
+        if submission_id in unfinished:
+            archive_path, raw = con.execute(
+                "select archive_path, raw_path from ops.submissions where submission_id = ?", [submission_id]
+            ).fetchone()
+            content = storage.read_archive(archive_path)
+            return parse_candidate(inbox_path, content, None, registry, settings.limits, raw=raw)
         return by_path[inbox_path].candidate()
 
     cut_up = list(chunks(pending))
     # What a chunk's files tell of earlier nights' 累计 is judged against the months in force before the run.
-    before_run = months_held(con, registry) if len(cut_up) > 1 else {}
+    before_run = (
+        months_held(con, registry, upto=last_finished if unfinished else None)
+        if len(cut_up) > 1 or unfinished
+        else {}
+    )
 
     def recheck(earlier: set[int], chunk: set[int]) -> None:
         recheck_cumulatives(con, registry, earlier, chunk, read_back, before_run)
+
+    if unfinished:
+        con.execute("begin")
+        recheck_unfinished(con, registry, unfinished, read_back, before_run)
+        con.execute("commit")
 
     with tqdm(total=len(pending), desc="入库", unit="个", disable=not progress or not pending) as bar:
         for number, chunk in enumerate(cut_up, start=1):
@@ -174,7 +194,7 @@ def _load(
                         (name if number == 1 else f"{name}#{number}", r) for name, r in validation.results
                     ]
                 with _timed(report, "load"):
-                    earlier = set(stored_sha.values())
+                    earlier = set(stored_sha.values()) | unfinished
                     # A chunk's files named by its warnings, by their parsed file: numbered as they are stored.
                     run_numbers: dict[int, int] = {}
                     cut = list(batches(candidates))
@@ -206,8 +226,8 @@ def _load(
         report.receipts_failed = write_receipts(con, settings, receipt_pool, early=receipts).failed
         finished = dt.datetime.now(TIMEZONE)
         con.execute(
-            "insert into ops.runs (finished_at, new_files, accepted, rejected, duplicate, unchanged, skipped) "
-            "values (?, ?, ?, ?, ?, ?, ?)",
+            "insert into ops.runs (finished_at, new_files, accepted, rejected, duplicate, unchanged, skipped, "
+            "last_submission_id) values (?, ?, ?, ?, ?, ?, ?, (select max(submission_id) from ops.submissions))",
             [
                 finished,
                 len(report.outcomes),

@@ -37,7 +37,7 @@ def recheck_cumulatives(
     registry: Registry,
     earlier: set[int],
     chunk: set[int],
-    read_back: Callable[[str], Candidate],
+    read_back: Callable[[int, str], Candidate],
     before_run: dict[Period, dict[int, HeldMonth]],
 ) -> None:
     """Check again, against the run as it now stands, what the receipts of this run's files say of 累计 where
@@ -49,7 +49,7 @@ def recheck_cumulatives(
     month after it, as it would have in one piece. A file's 本月 that put an earlier night's 累计 off (`cumulative_stale`)
     is judged against the months in force before the run (`before_run`) and after it, as in one piece: a later
     chunk may send those 累计 again, or other months' 本月, and the chunk's own files were judged against the earlier
-    chunks' months as an earlier night's. `read_back` reads a file of the run back from its work file by inbox path.
+    chunks' months as an earlier night's. `read_back` reads a file of the run back by its submission and inbox path.
     Run inside the transaction that stores the chunk's last batch (load), so that the chunk never commits without it.
     """
     templates = cumulative_templates(registry)
@@ -71,15 +71,29 @@ def recheck_cumulatives(
         "where l.submission_id in (select unnest(?::integer[])) group by 1 order by 1",
         [sorted(chunk), sorted(chunk), run, templates, sorted(chunk), run],
     ).fetchall()
+    _judge_again(con, registry, again, set(run), read_back, before_run)
+
+
+def _judge_again(
+    con: duckdb.DuckDBPyConnection,
+    registry: Registry,
+    again: list[tuple[int, str, bool]],
+    run: set[int],
+    read_back: Callable[[int, str], Candidate],
+    before_run: dict[Period, dict[int, HeldMonth]],
+) -> None:
+    """Tell these files of `run` (submission, inbox path, whether its 累计 is checked again too) of their 累计 as the
+    run in one piece would: `cumulative_stale` always, `cumulative_mismatch` where asked; replace what changed."""
     if not again:
         return
+    templates = cumulative_templates(registry)
     register = ProjectRegister.from_warehouse(con)
     # The run's months stored so far are the warehouse's, each named as a file of the run, as in one piece.
-    held = months_held(con, registry, set(run))
+    held = months_held(con, registry, run)
     batches = []
     told: dict[int, list[Problem]] = {}
     for submission_id, inbox_path, mismatch in again:
-        parsed = read_back(inbox_path).parsed
+        parsed = read_back(submission_id, inbox_path).parsed
         resolve_projects(parsed, register, registry.offices)  # its records' codes, as when it was settled
         told[submission_id] = stale_cumulatives(before_run, held, registry, parsed, submission_id)
         if mismatch:
@@ -95,6 +109,45 @@ def recheck_cumulatives(
         con, {n: [p for p in found.get(n, []) if p.rule == _MISMATCH] for n, _, m in again if m}, _MISMATCH
     )
     _replace(con, told, _STALE)
+
+
+def unfinished_run(con: duckdb.DuckDBPyConnection) -> tuple[int, set[int]]:
+    """Return the last submission a finished run took in, and those taken in after it: by a run killed part way."""
+    # A run's row is its last write (load): a batch stored after it belongs to a run that never got there. A row
+    # written before runs kept their last submission is placed by its time.
+    (last,) = con.execute(
+        "select coalesce(max(last_submission_id), (select max(submission_id) from ops.submissions "
+        "where received_at <= (select max(finished_at) from ops.runs)), 0) from ops.runs"
+    ).fetchone()
+    taken_after = con.execute(
+        "select submission_id from ops.submissions where submission_id > ?", [last]
+    ).fetchall()
+    return last, {n for (n,) in taken_after}
+
+
+def recheck_unfinished(
+    con: duckdb.DuckDBPyConnection,
+    registry: Registry,
+    unfinished: set[int],
+    read_back: Callable[[int, str], Candidate],
+    before_run: dict[Period, dict[int, HeldMonth]],
+) -> None:
+    """Check again the 累计 of every file a killed run stored (`unfinished`), against the months in force before
+    it (`before_run`) and now: each was judged beside its chunk's files, some of which the kill rolled back.
+
+    The run that takes the rest in then counts them as its earlier chunks (load), so the two end told as one run.
+    """
+    templates = cumulative_templates(registry)
+    if not unfinished or not templates:
+        return
+    again = con.execute(
+        "select l.submission_id, any_value(s.inbox_path), true from ops.slices as l "
+        "join ops.submissions as s using (submission_id) "
+        "where l.submission_id in (select unnest(?::integer[])) and l.month is not null "
+        "and l.template in (select unnest(?::varchar[])) group by 1 order by 1",
+        [sorted(unfinished), templates],
+    ).fetchall()
+    _judge_again(con, registry, again, unfinished, read_back, before_run)
 
 
 def lend_no_returned_month(parsed: list[ParsedFile], registry: Registry, context: Context) -> None:

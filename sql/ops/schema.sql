@@ -208,12 +208,19 @@ comment on column ops.inbox_files.raw_path is '文件名不是UTF-8时的原始�
 alter table ops.inbox_files add column if not exists marker varchar;
 comment on column ops.inbox_files.marker is '上次读取时对象存储给出的变更标记（ETag，不含引号）；本地文件为空，以大小和修改时间判断是否变更';
 
-create or replace view ops.current_slices as
+-- The slices in force once the submissions numbered up to `upto` were taken in: what the warehouse held before a
+-- later run, which a run killed part way through needs for its 累计 to be checked again (intake.recheck).
+create or replace macro ops.slices_in_force(upto) as table
 select slice_key, max(submission_id) as submission_id
 from ops.slices
 -- A withdrawn file no longer counts: its slices fall back to the latest earlier accepted file.
 where submission_id not in (select submission_id from ops.submissions where status = 'withdrawn')
+and submission_id <= upto
 group by slice_key;
+comment on macro table ops.slices_in_force is '编号不大于upto的提交接收后各切片有效的提交（ops.current_slices即全部提交之后的）';
+
+create or replace view ops.current_slices as
+select slice_key, submission_id from ops.slices_in_force(2147483647);
 comment on view ops.current_slices is '每个切片当前有效的提交（未撤回者中最新接收的）';
 comment on column ops.current_slices.slice_key is '切片键（ops.slices.slice_key）';
 comment on column ops.current_slices.submission_id is '该切片当前有效的提交编号：未撤回的提交中编号最大者';
@@ -235,6 +242,8 @@ comment on column ops.runs.accepted is '本次接收的文件数';
 comment on column ops.runs.rejected is '本次退回的文件数';
 comment on column ops.runs.duplicate is '本次重复提交的文件数';
 comment on column ops.runs.skipped is '本次未接收的收件箱条目数（非普通文件、仍在写入、读取前消失），见ops.inbox_skips';
+alter table ops.runs add column if not exists last_submission_id integer;
+comment on column ops.runs.last_submission_id is '本次完成时最大的提交编号：编号更大的提交属于一次未完成（中途被终止）的接收，下次接收时重新核对其累计完成投资';
 
 create table if not exists ops.inbox_skips (
     run_finished_at  timestamptz not null,

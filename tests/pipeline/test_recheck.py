@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import weakref
 
+import duckdb
 import pytest
 
 from pipeline.intake import ingest, load, recheck
-from pipeline.receipt_facts import recount_warnings
 from pipeline.settings import Settings
+from pipeline.warehouse import SQL_DIR
 from tests.pipeline.test_intake import drop, receipts_in_one_piece_and_in_chunks, receipts_said
 from tests.pipeline.test_later_months import MONTHS, PROJECT, REGISTER, progress_csv
 from tests.pipeline.test_other_year import COMPOUNDS, compounds_csv
 from tests.pipeline.test_projects import JIA, YEAR
 from tests.pipeline.workbooks import PROGRESS_HEADER, xlsx
+
+SCHEMA = SQL_DIR / "ops" / "schema.sql"
 
 # February's 本月 corrected from 50 to 70 after March and April came: their 累计 no longer add up.
 CORRECTION = (f"{JIA}/2月（更正）.csv", progress_csv((2, "70", "170")))
@@ -32,29 +35,6 @@ def _nights(settings: Settings, registry, *nights: list[tuple[str, str]]) -> Non
 
 def _killed(*_) -> None:
     raise SystemExit("killed")  # not an Exception: nothing on the way out rolls back or commits
-
-
-def test_a_run_killed_as_a_chunk_rechecks_earlier_cumulatives_ends_as_the_files_taken_in_over_two_nights(
-    tmp_path, registry, monkeypatch
-):
-    monkeypatch.setattr(load, "FILES_PER_CHUNK", 1)
-    killed = Settings.from_env(tmp_path / "killed")
-    for at, (path, content) in enumerate([REGISTER, *MONTHS, CORRECTION], start=1):
-        drop(killed, path, content, mtime=at * 10**15)
-    # The correction's chunk stored, the run dies as March's and April's receipts are told of their 累计.
-    monkeypatch.setattr(recheck, "recount_warnings", _killed)
-    with pytest.raises(SystemExit):
-        ingest(killed, registry, progress=False)
-    monkeypatch.setattr(recheck, "recount_warnings", recount_warnings)
-    ingest(killed, registry, progress=False)  # retried
-
-    two_nights = Settings.from_env(tmp_path / "two nights")
-    _nights(two_nights, registry, [REGISTER, *MONTHS], [CORRECTION])
-
-    said = receipts_said(killed)
-    # Someone is told that March's and April's 累计 are off: the correction, as on a night of its own.
-    assert [p["rule"] for p in said[CORRECTION[0]]["problems"]] == ["cumulative_stale"]
-    assert said == receipts_said(two_nights)
 
 
 # Sent with February's correction: April's 累计 corrected to add up with it, or January's 本月 corrected so that
@@ -150,3 +130,80 @@ def test_a_chunk_lets_each_batch_go_once_stored_before_its_recheck_reads_earlier
 
     assert len(alive) == 2 and followed == 4  # two chunks of three files, a file a batch
     assert alive == [0, 0]
+
+
+def _dies_at(monkeypatch: pytest.MonkeyPatch, module, name: str, call: int) -> None:
+    """Have `module.<name>` kill the run (SystemExit: nothing rolled back or committed on the way out) at this call."""
+    real, calls = getattr(module, name), []
+
+    def dying(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == call:
+            _killed()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, dying)
+
+
+@pytest.mark.parametrize(
+    ("files_per_chunk", "module", "dies_in", "call"),
+    [
+        (100, load, "store_batch", 6),  # one chunk, a file a batch: the correction's batch never commits
+        (2, load, "recheck_cumulatives", 3),  # the last chunk's recheck, April's batch committed beside it
+        (1, recheck, "recount_warnings", 1),  # a file a chunk: as the recheck tells March and April
+    ],
+    ids=["in a chunk's later batch", "in the last chunk's recheck", "as the recheck tells earlier files"],
+)
+def test_a_run_killed_after_some_batches_committed_ends_told_as_the_run_in_one_piece(
+    tmp_path, registry, monkeypatch, files_per_chunk, module, dies_in, call
+):
+    files = [REGISTER, *MONTHS, CORRECTION]
+    one_piece = Settings.from_env(tmp_path / "one piece")
+    _nights(one_piece, registry, files)
+
+    killed = Settings.from_env(tmp_path / "killed")
+    for at, (path, content) in enumerate(files, start=1):
+        drop(killed, path, content, mtime=at * 10**15)
+    monkeypatch.setattr(load, "FILES_PER_CHUNK", files_per_chunk)
+    monkeypatch.setattr(load, "FILES_PER_BATCH", 1)
+    with monkeypatch.context() as dying:
+        _dies_at(dying, module, dies_in, call)
+        with pytest.raises(SystemExit):
+            ingest(killed, registry, progress=False)
+    # April was stored, judged beside the correction the kill rolled back; the retry takes the correction in.
+    ingest(killed, registry, progress=False)
+
+    said = receipts_said(killed)
+    assert said[CORRECTION[0]]["status"] == "accepted"
+    assert {p["rule"] for p in said[MONTHS[3][0]]["problems"]} == {"cumulative_mismatch"}
+    assert said == receipts_said(one_piece)
+
+
+@pytest.mark.parametrize(
+    ("runs", "expected"),
+    [
+        ([], (0, {1, 2, 3})),  # the first run ever was killed
+        ([(2, "2026-12-01 23:00")], (2, {3})),
+        ([(3, "2026-12-01 23:00")], (3, set())),
+        # Rows written before runs kept their last submission: placed by their time, 2 received before it.
+        ([(None, "2026-12-01 23:00")], (2, {3})),
+        ([(None, "2026-11-30 23:00"), (2, "2026-12-01 23:00")], (2, {3})),
+    ],
+)
+def test_the_submissions_of_a_run_that_never_finished_are_those_after_the_last_finished_runs(runs, expected):
+    con = duckdb.connect()
+    con.execute(SCHEMA.read_text(encoding="utf-8"))
+    for number, received in ((1, "2026-12-01 22:00"), (2, "2026-12-01 22:30"), (3, "2026-12-02 01:00")):
+        con.execute(
+            "insert into ops.submissions (submission_id, sha256, original_name, inbox_path, received_at, status, "
+            "error_count, warning_count, archive_path) values (?, 'x', 'a.csv', 'a.csv', ?, 'accepted', 0, 0, 'x')",
+            [number, f"{received}+08"],
+        )
+    for last, finished in runs:
+        con.execute(
+            "insert into ops.runs (finished_at, new_files, accepted, rejected, duplicate, unchanged, "
+            "last_submission_id) values (?, 0, 0, 0, 0, 0, ?)",
+            [f"{finished}+08", last],
+        )
+
+    assert recheck.unfinished_run(con) == expected
