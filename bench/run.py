@@ -185,7 +185,8 @@ def read_floor(inbox: Path, files: Sequence[str]) -> dict:
     """Read every sheet of every file with python-calamine (CSV: the csv module); count the cells."""
     from python_calamine import CalamineWorkbook
 
-    from pipeline.reader import decode_text, sniff_kind
+    from pipeline.csv_encoding import decode_text
+    from pipeline.reader import sniff_kind
 
     for name in files:  # warm the page cache for every reader alike; not timed
         (inbox / name).read_bytes()
@@ -373,7 +374,8 @@ def naive_read(content: bytes, name: str) -> None:
     """Read a file the naive way: pandas over openpyxl (xlrd for .xls), or pandas' CSV reader."""
     import pandas as pd
 
-    from pipeline.reader import decode_text, sniff_kind
+    from pipeline.csv_encoding import decode_text
+    from pipeline.reader import sniff_kind
 
     kind = sniff_kind(content, name)
     if kind == "csv":

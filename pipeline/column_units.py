@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.header_cells import header_cell, unit_cell
 from pipeline.header_match import Binding, HeaderMatch
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity
-from pipeline.reader import Grid
 from pipeline.registry import Registry
 from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType
 from pipeline.sheet_meta import SheetMeta

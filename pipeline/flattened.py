@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from pipeline.grids import Grid
 from pipeline.header_match import Binding, HeaderMatch
 from pipeline.problems import Problem, Severity, row_problem
-from pipeline.reader import Grid
 from pipeline.text import rows_text
 
 # Told on a required cell a CSV form leaves blank: it may have been merged with the one above, which no CSV shows.

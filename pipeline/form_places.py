@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.header_match import header_text
-from pipeline.reader import Grid
 from pipeline.registry_columns import Field
 from pipeline.registry_templates import Template
 from pipeline.text import split_header

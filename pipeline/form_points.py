@@ -6,10 +6,10 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 
+from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity, cell_problem, display
-from pipeline.reader import Grid
 from pipeline.registry_columns import Column
 from pipeline.text import rows_text
 

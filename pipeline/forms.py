@@ -11,11 +11,11 @@ from pipeline.form_places import Place, Places, form_labels
 from pipeline.form_points import _check_points
 from pipeline.form_sums import _check_stated_rate, _check_stated_total, _settle_bare_rate, _tell_blank_rate
 from pipeline.form_unread import _check_unread_blocks, _check_unread_headers
+from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.header_cells import header_cell
 from pipeline.header_match import HeaderMatch, column_letter
 from pipeline.parsed_sheet import ParsedSheet
-from pipeline.reader import Grid
 from pipeline.registry import Registry
 from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType, Field
 from pipeline.sheet_units import read_unit

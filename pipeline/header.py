@@ -8,9 +8,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pipeline.grids import Grid
 from pipeline.header_cells import _bind_tick_groups, _repeats, _take_units_row, _text_at, _with_group_unit
 from pipeline.header_match import Binding, HeaderMatch, _header_text
-from pipeline.reader import Grid
 from pipeline.registry import Registry
 from pipeline.registry_templates import Template
 from pipeline.text import months_so_far, split_header, with_months

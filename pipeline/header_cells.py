@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pipeline.grids import Grid
 from pipeline.header_match import Binding, HeaderMatch, header_text
-from pipeline.reader import Grid
 from pipeline.registry import Registry
 from pipeline.text import split_header
 from pipeline.ticks import header_groups

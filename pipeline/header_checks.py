@@ -7,12 +7,12 @@ import math
 from collections.abc import Sequence
 
 from pipeline.column_units import warn_on_header
+from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.header_cells import header_cell
 from pipeline.header_match import Binding, HeaderMatch, column_letter, header_text
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity, display, row_problem
-from pipeline.reader import Grid
 from pipeline.registry_columns import Column, ColumnType
 from pipeline.text import months_so_far, split_header, with_months
 from pipeline.values import is_blank

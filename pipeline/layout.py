@@ -9,13 +9,13 @@ from pipeline.cell_parsers import cell_parser, quantity_parser, written_date_par
 from pipeline.column_units import _unit_context
 from pipeline.date_values import DatedMonth
 from pipeline.flattened import LOST_MERGE, flattened_headings
+from pipeline.grids import Grid
 from pipeline.header_match import HeaderMatch
 from pipeline.indicator_values import read_indicator, unit_unwritten
 from pipeline.indicator_warnings import blank_actual, scored_by_outcome, unscored, unscored_words
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.printed import only_printed, printed_parser
 from pipeline.problems import Problem, Severity
-from pipeline.reader import Grid
 from pipeline.registry import Registry
 from pipeline.registry_columns import SUMMABLE_TYPES, ColumnType
 from pipeline.registry_templates import Template

@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 
 from pipeline.cell_formats import CellFormats
 from pipeline.forms import read_form
+from pipeline.grids import Grid, UnreadableFile
 from pipeline.header import find_header
 from pipeline.header_checks import check_header
 from pipeline.header_match import HeaderMatch
@@ -17,7 +18,7 @@ from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.percent_cells import _write_percentages
 from pipeline.problems import Problem, Severity
-from pipeline.reader import Grid, UnreadableFile, read_workbook
+from pipeline.reader import read_workbook
 from pipeline.registry import Registry
 from pipeline.settle_month import _settle_month
 from pipeline.settle_project import _settle_project

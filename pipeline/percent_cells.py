@@ -10,8 +10,8 @@ from pipeline.registry_columns import ColumnType
 
 if TYPE_CHECKING:
     from pipeline.cell_formats import CellFormats
+    from pipeline.grids import Grid
     from pipeline.parsed_sheet import ParsedSheet
-    from pipeline.reader import Grid
 
 
 def _write_percentages(grid: Grid, sheet: ParsedSheet, formats: CellFormats) -> bool:

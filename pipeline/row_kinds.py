@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 
-from pipeline.reader import Grid
+from pipeline.grids import Grid
 from pipeline.values import CellError, is_blank, squashed
 
 _FOOTER = re.compile(

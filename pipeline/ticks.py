@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from pipeline.grids import Grid
 from pipeline.problems import display
-from pipeline.reader import Grid
 from pipeline.registry_columns import Column, ColumnType
 from pipeline.registry_templates import Template
 from pipeline.text import split_header, squash

@@ -5,10 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from pipeline.grids import Grid
 from pipeline.header import find_header
 from pipeline.layout import parse_sheet
 from pipeline.parsed_sheet import ParsedSheet
-from pipeline.reader import Grid, read_workbook
+from pipeline.reader import read_workbook
 from tests.pipeline.workbooks import PROGRESS_HEADER, compound_sheet, csv_bytes, xls, xlsx
 
 SHEET = "清单"

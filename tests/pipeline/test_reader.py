@@ -11,9 +11,11 @@ import pytest
 import xlwt
 from xlwt.CompoundDoc import XlsDoc
 
-from pipeline import reader
+from pipeline import csv_read, grids
+from pipeline.csv_encoding import ENCODING_UNKNOWN, decode_text
+from pipeline.grids import UnreadableFile
 from pipeline.limits import PASSWORD
-from pipeline.reader import ENCODING_UNKNOWN, UnreadableFile, decode_text, read_workbook, sniff_kind
+from pipeline.reader import read_workbook, sniff_kind
 from tests.pipeline.workbooks import compound_sheet, csv_bytes, csv_text, xls, xlsx
 
 ROWS = compound_sheet(
@@ -92,14 +94,14 @@ CUT_ROWS = [
         ("石化小区,12345.6\r\n", None),  # as Excel writes it
         ("石化小区,12345.6\n", None),
         # Hand-made: the row whole, no final line break.
-        ("石化小区,12345.6", reader.LastLine(3, 3, open_quote=False)),
-        ("石化小区,123", reader.LastLine(3, 3, open_quote=False)),
-        ("石化小", reader.LastLine(3, 2, open_quote=False)),
-        ('"石化小区', reader.LastLine(3, 2, open_quote=True)),
-        ('石化小区,"12,3', reader.LastLine(3, 3, open_quote=True)),
+        ("石化小区,12345.6", grids.LastLine(3, 3, open_quote=False)),
+        ("石化小区,123", grids.LastLine(3, 3, open_quote=False)),
+        ("石化小", grids.LastLine(3, 2, open_quote=False)),
+        ('"石化小区', grids.LastLine(3, 2, open_quote=True)),
+        ('石化小区,"12,3', grids.LastLine(3, 3, open_quote=True)),
         # Cut after a line break inside quotes.
-        ('石化小区,"12,3\r\n', reader.LastLine(3, 3, open_quote=True)),
-        ('石化小区,"12,\r\n345.6"', reader.LastLine(3, 3, open_quote=False)),
+        ('石化小区,"12,3\r\n', grids.LastLine(3, 3, open_quote=True)),
+        ('石化小区,"12,\r\n345.6"', grids.LastLine(3, 3, open_quote=False)),
         ('"石化""小区",12345.6\r\n', None),
         ('石化5"小区,12345.6\r\n', None),  # a stray quote inside an unquoted field opens nothing
     ],
@@ -116,9 +118,9 @@ def test_a_csv_last_line_spanning_lines_in_quotes_is_found_in_a_long_file():
     rows = [*CUT_ROWS, ["3", "长\n" * 3000 + "小区", "1"]]
     text = csv_text(rows)
     whole = text.removesuffix("\r\n").encode()  # no final line break: the row is whole
-    assert read_workbook(whole, "a.csv").grids[0].last_line == reader.LastLine(4, 3, open_quote=False)
+    assert read_workbook(whole, "a.csv").grids[0].last_line == grids.LastLine(4, 3, open_quote=False)
     cut = text[: text.index("长\n" * 2000) + 4000].encode()  # cut after a line break inside the quoted name
-    assert read_workbook(cut, "a.csv").grids[0].last_line == reader.LastLine(4, 2, open_quote=True)
+    assert read_workbook(cut, "a.csv").grids[0].last_line == grids.LastLine(4, 2, open_quote=True)
 
 
 def test_an_excel_workbook_has_typed_cells_and_no_last_line():
@@ -478,7 +480,7 @@ def _random_samples(count: int) -> list[str]:
 
 
 def test_the_csv_sniffer_chooses_as_the_standard_one_does():
-    standard, ours = csv.Sniffer(), reader._Sniffer()
+    standard, ours = csv.Sniffer(), csv_read._Sniffer()
     samples = [
         *_random_samples(600),
         csv_text(ROWS),

@@ -1,0 +1,109 @@
+"""Read the visible sheets of an xlsx, xlsm or xls file into grids with calamine."""
+
+from __future__ import annotations
+
+import io
+
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+from pipeline.grids import Cell, Grid, MergedRange, UnreadableFile, Workbook, _is_reader_failure, _trim
+from pipeline.limits import Limits
+from pipeline.xls_survey import survey_xls
+from pipeline.xlsx_survey import survey_xlsx
+
+
+def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
+    """Read every visible sheet of an xlsx/xlsm/xls file with calamine, once the file is proved within limits."""
+    # Whether any cell holds an error value: calamine reads those as blanks, which are put right below.
+    survey = survey_xlsx(content, limits) if kind == "xlsx" else survey_xls(content, limits)
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    except Exception as exc:  # calamine raises several unrelated types for broken files
+        raise UnreadableFile("文件已损坏，无法打开") from exc
+    grids, hidden = [], []
+    name = None
+    try:
+        for meta in book.sheets_metadata:
+            name = meta.name
+            if meta.visible != SheetVisibleEnum.Visible:
+                hidden.append(meta.name)
+                continue
+            sheet = book.get_sheet_by_name(meta.name)
+            # Keeping the empty area above and left of the data keeps row numbers as Excel shows them.
+            rows = _trim(sheet.to_python(skip_empty_area=False))
+            if rows:
+                merged = _merges_within(meta.name, rows, sheet.merged_cell_ranges)
+                grids.append(Grid(meta.name, rows, merged, hidden_rows=survey.hidden_rows.get(meta.name, ())))
+    except UnreadableFile:
+        raise
+    except BaseException as exc:
+        if not _is_reader_failure(exc):
+            raise
+        where = f"工作表“{name}”" if name else "工作表"
+        raise UnreadableFile(f"文件内容损坏，无法读取{where}") from exc
+    finally:
+        book.close()
+    if survey.errors:
+        (_restore_error_cells if kind == "xlsx" else _restore_xls_error_cells)(content, grids)
+    return Workbook(kind, grids, hidden, survey.formulas)
+
+
+def _merges_within(sheet: str, rows: list[list[Cell]], merged: list[MergedRange] | None) -> list[MergedRange]:
+    """Clip merged ranges to the cells read; refuse merges that overlap, which Excel itself will not open.
+
+    Cells beyond the grid are empty either way, and the layout visits every merged cell, so a merge claiming
+    the whole sheet must not reach it as it is written.
+    """
+    height, width = len(rows), max(map(len, rows))
+    clipped, covered = [], 0
+    for (top, left), (bottom, right) in merged or []:
+        if top >= height or left >= width or bottom < top or right < left:
+            continue
+        bottom, right = min(bottom, height - 1), min(right, width - 1)
+        covered += (bottom - top + 1) * (right - left + 1)
+        if covered > height * width:
+            raise UnreadableFile(
+                f"工作表“{sheet}”的合并单元格相互重叠，文件已损坏；请取消合并后另存并重新报送"
+            )
+        clipped.append(((top, left), (bottom, right)))
+    return clipped
+
+
+def _put(grid: Grid, r: int, c: int, value: object) -> None:
+    """Write a cell calamine left blank (or left out, past the row's end)."""
+    row = grid.rows[r]
+    row.extend([""] * (c + 1 - len(row)))
+    row[c] = value
+
+
+def _restore_error_cells(content: bytes, grids: list[Grid]) -> None:
+    """Put `#DIV/0!`, `#REF!` … back where calamine left blanks, reading those sheets again with openpyxl."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    try:
+        for grid in grids:
+            for cells in book[grid.name].iter_rows():
+                for cell in cells:
+                    if getattr(cell, "data_type", None) != "e" or cell.row > len(grid.rows):
+                        continue
+                    _put(grid, cell.row - 1, cell.column - 1, cell.value)
+    finally:
+        book.close()
+
+
+def _restore_xls_error_cells(content: bytes, grids: list[Grid]) -> None:
+    """Put `#DIV/0!`, `#REF!` … back where calamine left blanks in an xls, reading those cells again with xlrd."""
+    import xlrd
+
+    book = xlrd.open_workbook(file_contents=content, on_demand=True, logfile=io.StringIO())
+    try:
+        for grid in grids:
+            sheet = book.sheet_by_name(grid.name)
+            for r in range(min(sheet.nrows, len(grid.rows))):
+                for c, kind in enumerate(sheet.row_types(r)):
+                    if kind != xlrd.XL_CELL_ERROR:
+                        continue
+                    _put(grid, r, c, xlrd.error_text_from_code.get(sheet.cell_value(r, c), "#VALUE!"))
+    finally:
+        book.release_resources()

@@ -1,0 +1,62 @@
+"""Hold a received file's sheets as grids of cells, and tell a file no parser can read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Cell = object
+MergedRange = tuple[tuple[int, int], tuple[int, int]]
+
+
+class UnreadableFile(ValueError):
+    """The file is not a spreadsheet this pipeline can read; the message says why, in Chinese."""
+
+
+@dataclass(frozen=True, slots=True)
+class LastLine:
+    """A CSV's last line when it may have been cut off: no line break after it, or inside an open quote."""
+
+    excel_row: int
+    fields: int
+    open_quote: bool  # the file ends inside a quoted field, whose closing quote never came
+
+
+@dataclass(slots=True)
+class Grid:
+    """A sheet's cells by zero-based (row, column), row 0 being Excel row 1; plus merged ranges."""
+
+    name: str
+    rows: list[list[Cell]]
+    merged: list[MergedRange] = field(default_factory=list)
+    # A CSV's cells are text as Excel showed them, with no number format kept to tell how a number was shown.
+    as_text: bool = False
+    # A CSV's unfinished last line, judged by parse_file against the header row once that is found.
+    last_line: LastLine | None = None
+    # The rows the clerk hid in Excel, as Excel numbers them: read like any other, so the receipt asks about them.
+    hidden_rows: tuple[int, ...] = ()
+
+
+@dataclass(slots=True)
+class Workbook:
+    """The readable sheets of one file, and the sheets skipped because hidden."""
+
+    kind: str
+    grids: list[Grid]
+    hidden: list[str] = field(default_factory=list)
+    # An xlsx with a formula in some cell: only then can a cell read empty hold one saved without its result.
+    formulas: bool = False
+
+
+def _is_empty_row(row: list[Cell]) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
+
+
+def _trim(rows: list[list[Cell]]) -> list[list[Cell]]:
+    while rows and _is_empty_row(rows[-1]):
+        rows.pop()
+    return rows
+
+
+def _is_reader_failure(exc: BaseException) -> bool:
+    """Tell a parser's failure on a file from an interrupt: Rust panics in calamine are BaseExceptions."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
