@@ -6,7 +6,7 @@ import logging
 
 import duckdb
 
-from pipeline.intake.store import supersede
+from pipeline.intake.stored_before import supersede
 from pipeline.projects import REGISTER_TEMPLATE, ProjectRegister, derived_code, slice_key
 from pipeline.registry import Registry
 from pipeline.registry_templates import Template

@@ -17,7 +17,7 @@ from pipeline.report_quality import EXECUTION_TOLERANCE, SCORE_TOLERANCE, score_
 
 SCORE, TOTAL, RATE = "stated_score_differs", "stated_total_differs", "stated_rate_differs"
 RULES = (SCORE, TOTAL, RATE)
-# ops.validation_issues as the receipt reads it (`store._add_problems` writes the same columns).
+# ops.validation_issues as the receipt reads it (`file_rows.add_problems` writes the same columns).
 # Its warnings name no other submission: the columns retelling settles are left empty.
 ISSUE_COLUMNS = ", ".join(["submission_id", *FOUND_FIELDS])
 

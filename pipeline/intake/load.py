@@ -20,11 +20,12 @@ from pipeline.gx_runtime import warm_up_in_background
 from pipeline.inbox_storage import marker_of, storage_for
 from pipeline.intake.candidates import Candidate, IngestReport, parse_candidate
 from pipeline.intake.later_months import months_held
+from pipeline.intake.pending_rows import insert_rows
 from pipeline.intake.recheck import recheck_cumulatives, recheck_unfinished, unfinished_run
 from pipeline.intake.retell import retell
 from pipeline.intake.scan import scan_inbox, taken_in
 from pipeline.intake.settle import Original, settle
-from pipeline.intake.store import committing_after, insert_rows, store_batch
+from pipeline.intake.store import committing_after, store_batch
 from pipeline.intake.work import MissingWorkFile, WorkFile, remember_registry, work_file_path
 from pipeline.locations import is_url, join_location, writer_threads
 from pipeline.receipts import EarlyReceipts, mark_deleted, receipt_writers, write_receipts

@@ -10,6 +10,7 @@ import duckdb
 
 from pipeline.frames import Context
 from pipeline.intake.candidates import Candidate
+from pipeline.intake.file_rows import add_problems
 from pipeline.intake.later_months import (
     HeldMonth,
     Period,
@@ -20,7 +21,7 @@ from pipeline.intake.later_months import (
     run_names,
     stale_cumulatives,
 )
-from pipeline.intake.store import PendingRows, add_problems
+from pipeline.intake.pending_rows import PendingRows
 from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem
 from pipeline.project_names import resolve_projects

@@ -56,7 +56,7 @@ def retell_issues(con: duckdb.DuckDBPyConnection) -> None:
 
 # An implementing unit's list warned that it took another office's slice of its project (`overlap._took`).
 _TOOK = "took_other_unit_list"
-# A slice taken is held by another office's file with no rows of its own there (`store._add_data`).
+# A slice taken is held by another office's file with no rows of its own there (`file_rows._add_data`).
 _TAKEN = "held.row_count = 0 and h.unit <> split_part(c.slice_key, '|', 2)"
 
 
@@ -147,7 +147,7 @@ def taken_reason(takers: list[int], own: list[int]) -> str | None:
 def retell_taken(con: duckdb.DuckDBPyConnection, submission_ids: set[int] | None = None) -> None:
     """Make each superseded file's reason (these only, if given) name the files holding its slices now.
 
-    An implementing unit's list takes another office's slice of its project (`store._taken_from`); a corrected
+    An implementing unit's list takes another office's slice of its project (`stored_before._taken_from`); a corrected
     list of the unit then holds it in the first one's place, the office's own later list may take it back, and a
     withdrawal gives it to the file before. The reason follows, so the receipt never names a list no longer in
     force. Only this sets a superseded file's reason.

@@ -18,7 +18,7 @@ import pytest
 
 from pipeline import intake, locations, parse, pools, receipts
 from pipeline import storage as storage_module
-from pipeline.intake import ingest, load, store, work
+from pipeline.intake import ingest, load, pending_rows, work
 from pipeline.local_read import local_marker
 from pipeline.problems import RULE_ZH
 from pipeline.settings import Settings
@@ -309,14 +309,14 @@ def test_a_file_whose_unit_and_year_cannot_be_told_is_rejected_saying_which(sett
 
 def test_a_failure_while_loading_leaves_no_trace_of_that_file(settings, registry, register, monkeypatch):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
-    real_insert = store.insert_rows
+    real_insert = pending_rows.insert_rows
 
     def failing_insert(con, table, columns, rows, **options):
         real_insert(con, table, columns, rows, **options)
         if table.startswith("raw."):
             raise OSError("disk full")
 
-    monkeypatch.setattr(store, "insert_rows", failing_insert)
+    monkeypatch.setattr(pending_rows, "insert_rows", failing_insert)
     with pytest.raises(OSError):
         ingest(settings, registry, progress=False)
     monkeypatch.undo()
@@ -762,14 +762,14 @@ def test_a_failing_batch_keeps_the_batches_stored_before_it(settings, registry, 
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
     drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=2 * 10**18)
     monkeypatch.setattr(load, "FILES_PER_BATCH", 1)
-    real_insert = store.insert_rows
+    real_insert = pending_rows.insert_rows
 
     def failing_insert(con, table, columns, rows, **options):
         real_insert(con, table, columns, rows, **options)
         if table == "raw.compound_list" and len(rows) == 3:
             raise OSError("disk full")
 
-    monkeypatch.setattr(store, "insert_rows", failing_insert)
+    monkeypatch.setattr(pending_rows, "insert_rows", failing_insert)
     with pytest.raises(OSError):
         ingest(settings, registry, progress=False)
     monkeypatch.undo()
@@ -986,7 +986,7 @@ def test_insert_rows_stores_decimals_dates_bytes_lists_and_nulls_exactly_as_give
         [3, None, None, b"", None, ""],
     ]
 
-    store.insert_rows(con, "t", ["n", "amount", "day", "raw", "names", "note"], rows)
+    pending_rows.insert_rows(con, "t", ["n", "amount", "day", "raw", "names", "note"], rows)
 
     assert con.execute("select * from t order by n").fetchall() == [tuple(row) for row in rows]
 

@@ -1,0 +1,146 @@
+"""Queue the rows a stored file leaves: its problems, sheets, column lineage, slices and raw rows."""
+
+from __future__ import annotations
+
+from dataclasses import astuple, fields
+
+from pipeline.intake.pending_rows import PendingRows
+from pipeline.parsed_file import ParsedFile
+from pipeline.problems import Problem
+from pipeline.projects import slice_key
+from pipeline.raw_tables import raw_columns
+from pipeline.receipt_facts import ReceiptIssue
+
+
+def _numbered(named: tuple[object, ...], run_numbers: dict[int, int]) -> tuple[int, ...]:
+    """Return the submissions a problem names, a file of this run by the number it was stored under."""
+    numbers = (n if isinstance(n, int) else run_numbers.get(n[1]) for n in named)
+    # A file of the run never stored (none is expected) cannot be followed: its warning is never retold.
+    return tuple(n for n in numbers if n is not None)
+
+
+def add_problems(
+    pending: PendingRows, submission_id: int, problems: list[Problem], run_numbers: dict[int, int]
+) -> None:
+    rows = []
+    for p in problems:
+        row = [submission_id, *astuple(ReceiptIssue.of(p, _numbered(p.named, run_numbers)))]
+        row[_NAMED_AT] = list(row[_NAMED_AT]) or None  # a LIST column, empty for most problems
+        rows.append(row)
+    pending.add("ops.validation_issues", _ISSUE_COLUMNS, rows)
+
+
+_ISSUE_COLUMNS = ["submission_id", *(f.name for f in fields(ReceiptIssue))]
+_NAMED_AT = _ISSUE_COLUMNS.index("named_submissions")
+
+
+# Per template: its raw table's column names, and the record fields its slice key is made of.
+_LAYOUTS: dict[int, tuple[object, list[str], list[str]]] = {}
+
+
+def _layout(template) -> tuple[list[str], list[str]]:
+    held = _LAYOUTS.get(id(template))
+    if held is None or held[0] is not template:
+        names = {"project": "project_code"}
+        held = _LAYOUTS[id(template)] = (
+            template,
+            [name for name, _, _ in raw_columns(template)],
+            [names.get(f, f) for f in template.slice],
+        )
+    return held[1], held[2]
+
+
+def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> int:
+    """Queue the sheets, their column lineage, slices and raw rows of an accepted file; return its rows."""
+    slices: dict[str, list] = {}
+    keys: dict[tuple, str] = {}  # slice keys by the values they are made of: rows of a sheet share a few
+    total = 0
+    for sheet in parsed.sheets:
+        template = sheet.template
+        columns, fields = _layout(template)
+        pending.add(
+            "ops.sheets",
+            ["submission_id", "sheet", "template", "header_first_row", "header_last_row", "data_rows"],
+            [[submission_id, sheet.name, template.id, *sheet.header_rows, len(sheet.records)]],
+        )
+        pending.add(
+            "ops.sheet_columns",
+            ["submission_id", "sheet", "column_name", "column_header", "excel_column", "written_unit"],
+            ([submission_id, sheet.name, b.column.name, b.header, b.letter, b.unit] for b in sheet.bindings),
+        )
+        pending.add(
+            "ops.sheet_fields",
+            ["submission_id", "sheet", "field_name", "field_header", "excel_row", "excel_column"],
+            (
+                [submission_id, sheet.name, name, *cell[2:], *cell[:2]]
+                for name, cells in sheet.field_cells.items()
+                for cell in cells
+            ),
+        )
+        rows = []
+        at_sheet, at_key = columns.index("sheet"), columns.index("slice_key")
+        at_submission = columns.index("submission_id")
+        for record in sheet.records:
+            made_of = (template.id, *map(record.get, fields))
+            key = keys.get(made_of)
+            if key is None:
+                key = keys[made_of] = slice_key(template.id, record, template.slice)
+            entry = slices.setdefault(
+                key,
+                [
+                    submission_id,
+                    template.id,
+                    key,
+                    record["unit"],
+                    record.get("project_name"),
+                    record["year"],
+                    record.get("month"),
+                    record.get("project_code"),
+                    0,
+                ],
+            )
+            entry[-1] += 1
+            row = list(map(record.get, columns))
+            row[at_submission], row[at_sheet], row[at_key] = submission_id, sheet.name, key
+            rows.append(row)
+        pending.add(f"raw.{template.id}", columns, rows)
+        total += len(rows)
+    # Another office's list it takes out of force: the slice is its own, with no rows there.
+    for key, taken in parsed.taken_slices.items():
+        slices.setdefault(
+            key,
+            [submission_id, taken["template"], key, taken["unit"], taken["project_name"], taken["year"],
+             taken["month"], taken["project_code"], 0],
+        )  # fmt: skip
+    pending.add(
+        "ops.slices",
+        [
+            "submission_id",
+            "template",
+            "slice_key",
+            "unit",
+            "project_name",
+            "year",
+            "month",
+            "project_code",
+            "row_count",
+        ],
+        slices.values(),
+    )
+    return total
+
+
+def _add_returned(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> None:
+    """Queue the slices a returned file's rows name, so the report can say the form was sent but returned."""
+    named = {
+        (sheet.template.id, record.get("unit"), record.get("project_code"), record.get("project_name"), year,
+         record.get("month"))
+        for sheet in parsed.sheets
+        for record in sheet.records
+        if isinstance(year := record.get("year"), int)
+    }  # fmt: skip
+    pending.add(
+        "ops.returned_slices",
+        ["submission_id", "template", "unit", "project_code", "project_name", "year", "month"],
+        ([submission_id, *entry] for entry in sorted(named, key=str)),
+    )
