@@ -26,14 +26,14 @@ class Context:
     # year with another total is checked, in each year, against that year's.
     planned_total: Callable[[str | None, int | None], Decimal | None] = lambda name, year: None  # none known
     # 本月完成投资 already in the warehouse, per (template, unit, project code, year as text) and month, so 累计 can
-    # be checked when a file carries only the latest months (intake.later_months.monthly_history).
+    # be checked when a file carries only the latest months (intake.held_months.monthly_history).
     monthly_history: Mapping[tuple, Mapping[int, Decimal]] = field(default_factory=dict)
     # The files of this run to be taken in, by batch key, named as sent, in the order they are stored: their
     # months stand in for months another file lacks, a later file's over an earlier one's and the warehouse's,
     # as their slices will.
     run_files: Mapping[Hashable, str] = field(default_factory=dict)
     # The months of `monthly_history` a file of this run stored in an earlier chunk holds, named as sent: they are
-    # the run's months, told as a file of the run in one piece (intake.later_months.run_names).
+    # the run's months, told as a file of the run in one piece (intake.held_months.run_names).
     history_names: Mapping[tuple, Mapping[int, str]] = field(default_factory=dict)
 
 

@@ -18,7 +18,7 @@ class ParsedFile:
     sheets: list[ParsedSheet] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     unit: str | None = None
-    # Settled before storing (`intake.overlap`): other offices' slices this file takes out of force (the implementing
+    # Settled before storing (`intake.shared_rows`): other offices' slices this file takes out of force (the implementing
     # unit's list in place of the one another office sent for its project), by key, with the slice's fields; and
     # warnings for files already stored, worded once this one has its number.
     taken_slices: dict[str, dict] = field(default_factory=dict)

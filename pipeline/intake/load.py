@@ -19,7 +19,7 @@ from pipeline.collector import collector_paused, set_aside
 from pipeline.gx_runtime import warm_up_in_background
 from pipeline.inbox_storage import marker_of, storage_for
 from pipeline.intake.candidates import Candidate, IngestReport, parse_candidate
-from pipeline.intake.later_months import months_held
+from pipeline.intake.held_months import months_held
 from pipeline.intake.pending_rows import insert_rows
 from pipeline.intake.recheck import recheck_cumulatives, recheck_unfinished, unfinished_run
 from pipeline.intake.retell import retell

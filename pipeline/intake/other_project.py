@@ -15,7 +15,7 @@ from functools import partial
 
 import duckdb
 
-from pipeline.intake.overlap import rows_by_entry, sheets_of, unique_templates
+from pipeline.intake.unique_rows import rows_by_entry, sheets_of, unique_templates
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, row_value_problem

@@ -11,17 +11,16 @@ import duckdb
 from pipeline.frames import Context
 from pipeline.intake.candidates import Candidate
 from pipeline.intake.file_rows import add_problems
-from pipeline.intake.later_months import (
+from pipeline.intake.held_months import (
     HeldMonth,
-    Period,
     cumulative_templates,
     monthly_history,
-    monthly_rows,
     months_held,
     run_names,
-    stale_cumulatives,
 )
+from pipeline.intake.month_rows import Period, monthly_rows
 from pipeline.intake.pending_rows import PendingRows
+from pipeline.intake.stale_cumulatives import stale_cumulatives
 from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem
 from pipeline.project_names import resolve_projects

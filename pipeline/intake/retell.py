@@ -54,7 +54,7 @@ def retell_issues(con: duckdb.DuckDBPyConnection) -> None:
     recount_warnings(con, changed)
 
 
-# An implementing unit's list warned that it took another office's slice of its project (`overlap._took`).
+# An implementing unit's list warned that it took another office's slice of its project (`shared_rows._took`).
 _TOOK = "took_other_unit_list"
 # A slice taken is held by another office's file with no rows of its own there (`file_rows._add_data`).
 _TAKEN = "held.row_count = 0 and h.unit <> split_part(c.slice_key, '|', 2)"

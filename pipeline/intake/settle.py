@@ -11,25 +11,17 @@ from pipeline.file_names import written_path
 from pipeline.frames import Context
 from pipeline.inbox_entries import InboxEntry
 from pipeline.intake.candidates import Candidate, outcome_of, parse_candidate
-from pipeline.intake.later_months import (
-    HeldMonth,
-    Period,
-    flag_later_months,
-    flag_stale_cumulatives,
-    monthly_history,
-    months_held,
-    run_names,
-)
+from pipeline.intake.held_months import HeldMonth, monthly_history, months_held, run_names
+from pipeline.intake.later_months import flag_later_months
+from pipeline.intake.month_rows import Period
 from pipeline.intake.other_project import flag_other_projects
 from pipeline.intake.other_year import flag_other_years
-from pipeline.intake.overlap import (
-    flag_overlaps,
-    flag_repeated_across_sheets,
-    flag_second_forms,
-    flag_shared_rows,
-)
+from pipeline.intake.overlap import flag_overlaps
 from pipeline.intake.recheck import lend_no_returned_month
 from pipeline.intake.replaced import flag_replaced
+from pipeline.intake.shared_rows import flag_shared_rows
+from pipeline.intake.stale_cumulatives import flag_stale_cumulatives
+from pipeline.intake.within_file import flag_repeated_across_sheets, flag_second_forms
 from pipeline.limits import Limits
 from pipeline.parse import parse_file
 from pipeline.parsed_file import ParsedFile

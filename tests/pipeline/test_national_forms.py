@@ -19,7 +19,7 @@ from pipeline.frames import Context
 from pipeline.header import find_header
 from pipeline.header_match import column_letter
 from pipeline.indicators import build_indicators
-from pipeline.intake.overlap import flag_second_forms
+from pipeline.intake.within_file import flag_second_forms
 from pipeline.parse import parse_file
 from pipeline.parsed_file import ParsedFile
 from pipeline.reader import read_workbook

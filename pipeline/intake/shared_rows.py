@@ -1,0 +1,257 @@
+"""Reject a row another office's list holds for the same project and period; the implementing unit's list stands."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import partial
+
+import duckdb
+
+from pipeline.intake.periods import _Period, _period
+from pipeline.intake.unique_rows import rows_by_entry, sheets_of, unique_templates
+from pipeline.offices import Offices
+from pipeline.parsed_file import ParsedFile
+from pipeline.parsed_sheet import ParsedSheet
+from pipeline.problems import Problem, Severity, row_value_problem
+from pipeline.project_names import implements
+from pipeline.projects import ProjectRegister, slice_parts
+from pipeline.registry import Registry
+
+
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """A row of a file in force: its submission, file, office, slice, sheet, Excel row and project as written."""
+
+    submission_id: int
+    original_name: str
+    unit: str
+    slice_key: str
+    sheet: str
+    excel_row: int
+    project_name: str | None
+
+
+def _stored_rows(
+    con: duckdb.DuckDBPyConnection | None, template_id: str, column: str, by: str, keys: list[str]
+) -> list[tuple[_Period, str, _Held]]:
+    """Return the rows of files in force whose `by` column (project code or the unique column) is one of `keys`:
+    each row's period, value of the unique column, and where it is held."""
+    if con is None or not keys:
+        return []
+    found = []
+    for key, value, submission, name, sheet, row, project in con.execute(
+        f"select r.slice_key, r.{column}, r.submission_id, s.original_name, r.sheet, r.excel_row, r.project_name "
+        f"from raw.{template_id} as r join ops.current_slices as c using (slice_key, submission_id) "
+        "join ops.submissions as s using (submission_id) "
+        f"where r.{by} in (select unnest(?::varchar[])) and r.{column} is not null",
+        [keys],
+    ).fetchall():
+        template, unit, code, year, month = slice_parts(key)
+        found.append(
+            (
+                (template, code, year, month),
+                str(value),
+                _Held(submission, name, unit, key, sheet, row, project),
+            )
+        )
+    return found
+
+
+def _taken_by_unit(
+    con: duckdb.DuckDBPyConnection | None, template_id: str
+) -> list[tuple[str, str, str | None]]:
+    """Return the slices of this template an implementing unit's list holds in another office's place (no rows of
+    its own there): (slice key, the unit holding it, project name)."""
+    if con is None:
+        return []
+    return con.execute(
+        "select c.slice_key, s.unit, l.project_name from ops.current_slices as c "
+        "join ops.slices as l using (slice_key, submission_id) join ops.submissions as s using (submission_id) "
+        "where l.template = ? and l.row_count = 0",
+        [template_id],
+    ).fetchall()
+
+
+def flag_shared_rows(
+    con: duckdb.DuckDBPyConnection | None,
+    registry: Registry,
+    files: list[ParsedFile],
+    register: ProjectRegister,
+    offices: Offices,
+) -> None:
+    """Reject a sheet listing a row (a compound) that another office's list holds for the same project and period;
+    the project's implementing unit's own list stands, whichever came first.
+
+    Several offices may each send a list for one project (each its own compounds), so these templates are not
+    by the implementing unit; but one compound in two offices' lists is counted twice: a copy forwarded without
+    `填报单位：` naming the office it is for, or an office listing the unit's compounds. The implementing unit's
+    list (or one sent for it, 代报) is the project's, so arrival must not decide: it is checked first, another
+    office's list of this run naming one of its rows is returned, and another office's list in force naming one
+    gives the unit's list its slice (`taken_slices`: it no longer counts) and is told so on its receipt. Between
+    lists of other offices only arrival can decide: the first stands.
+    """
+    for template, unique in unique_templates(registry):
+        sheets = sheets_of(files, template)
+        if not sheets:
+            continue
+        codes = sorted(
+            {str(r["project_code"]) for _, s in sheets for r in s.records if r.get("project_code")}
+        )
+        listed: dict[tuple[_Period, str], set[str]] = defaultdict(set)
+        stored: dict[tuple[_Period, str], list[_Held]] = defaultdict(list)
+        for period, value, held in _stored_rows(con, template.id, unique, "project_code", codes):
+            listed[(period, value)].add(held.unit)
+            stored[(period, value)].append(held)
+        taken = _taken_by_unit(con, template.id)
+        rows = [(file, sheet, rows_by_entry(sheet, unique)) for file, sheet in sheets]
+
+        def owns(file: ParsedFile, period: _Period) -> bool:
+            code, year = period[1], int(period[2])
+            implementer = register.row_for(code, year).implementing_unit if register.rows_of(code) else None
+            return bool(implementer) and implements(file.unit, implementer, offices)
+
+        for file, sheet, mine in rows:  # the implementing units' lists first
+            own = {entry: record for entry, record in mine.items() if owns(file, entry[0])}
+            _take_over(file, sheet, own, listed, stored, taken)
+            for entry in own:
+                listed[entry].add(file.unit)
+        for file, sheet, mine in rows:
+            header = sheet.header_of(unique)
+            others_of = {entry: record for entry, record in mine.items() if not owns(file, entry[0])}
+            for entry, record in others_of.items():
+                others = sorted(listed[entry] - {file.unit})
+                if others:
+                    file.problems.append(
+                        _listed_twice(sheet, record, header, entry[1], file.unit, others, entry[0])
+                    )
+            for entry in others_of:
+                listed[entry].add(file.unit)
+
+
+def _take_over(
+    file: ParsedFile,
+    sheet: ParsedSheet,
+    own: dict[tuple[_Period, str], dict],
+    listed: dict[tuple[_Period, str], set[str]],
+    stored: dict[tuple[_Period, str], list[_Held]],
+    taken: list[tuple[str, str, str | None]],
+) -> None:
+    """Give an implementing unit's list the slices of other offices' lists in force naming its rows, and those its
+    unit's earlier list took; word a warning for it and for each list it takes out of force."""
+    periods = {period for period, _ in own}
+    # An earlier list of the unit took them: this one, replacing it, keeps them.
+    for key, holder, project in taken:
+        template, unit, code, year, month = slice_parts(key)
+        if holder == file.unit and (template, code, year, month) in periods:
+            file.taken_slices[key] = _slice_fields(key, project)
+    shared: dict[str, list[tuple[dict, str, _Held]]] = defaultdict(list)
+    for entry, record in own.items():
+        for held in stored[entry]:
+            if held.unit != file.unit:
+                shared[held.slice_key].append((record, entry[1], held))
+    header = sheet.header_of(next(c.name for c in sheet.template.columns if c.unique))
+    for key, found in shared.items():
+        record, value, held = found[0]
+        file.taken_slices[key] = _slice_fields(key, held.project_name)
+        _, unit, _, year, month = slice_parts(key)
+        for entry in listed:  # out of force: a list of this run naming its rows is not returned for them
+            if entry[0][1:] == slice_parts(key)[2:]:
+                listed[entry].discard(unit)
+        file.problems.append(_took(sheet, record, header, found, file.unit))
+        file.told_stored.append((held.submission_id, partial(_taken, sheet, found, header, file)))
+
+
+def _slice_fields(key: str, project_name: str | None) -> dict:
+    template, unit, code, year, month = slice_parts(key)
+    return {
+        "template": template,
+        "unit": unit,
+        "project_code": code,
+        "project_name": project_name,
+        "year": int(year),
+        "month": int(month) if month else None,
+    }
+
+
+def _when(period: _Period) -> str:
+    _, _, year, month = period
+    return f"{year}年度{f'{month}月' if month else ''}"
+
+
+def _took(
+    sheet: ParsedSheet, record: dict, header: str, found: list[tuple[dict, str, _Held]], unit: str
+) -> Problem:
+    held = found[0][2]
+    values = "、".join(f"“{value}”" for _, value, _ in found)
+    form = sheet.template.name_zh
+    expected = (
+        f"{header}{values}已列在{held.unit}报送的第{held.submission_id}号提交“{held.original_name}”的项目"
+        f"“{record.get('project_name')}”{_when(_period(sheet.template.id, record, 'month' in sheet.template.slice))}"
+        f"{form}中；本单位是该项目的实施单位，该项目的{form}以本表为准，{held.unit}该份{form}中本项目的各行不再计入"
+    )
+    fix = f"请与{held.unit}核对：如其中有确由其负责的小区，请其只填写这些小区重新报送；否则无需处理"
+    return row_value_problem(
+        "took_other_unit_list",
+        Severity.WARNING,
+        sheet=sheet.name,
+        excel_row=record["excel_row"],
+        header=header,
+        value=found[0][1],
+        expected=expected,
+        fix=fix,
+        # The list whose slice it took: that slice tells whether the warning still applies (`retell.retell_took`).
+        named=(held.submission_id,),
+    )
+
+
+def _taken(
+    sheet: ParsedSheet, found: list[tuple[dict, str, _Held]], header: str, file: ParsedFile, number: int
+) -> Problem:
+    """Tell another office's list in force that the implementing unit's list, stored as `number`, replaced it."""
+    record, value, held = found[0]
+    form = sheet.template.name_zh
+    expected = (
+        f"{header}“{value}”也列在项目实施单位{file.unit}报送的第{number}号提交“{file.original_name}”第"
+        f"{record['excel_row']}行；项目“{record.get('project_name')}”的{form}以实施单位报送的为准，本表中该项目"
+        f"{_when(_period(sheet.template.id, record, 'month' in sheet.template.slice))}的各行已由其替代，不再计入"
+    )
+    fix = f"如本单位另有该项目的{header}，请只填写确由本单位负责的各行重新报送；如本表是代{file.unit}报送的，无需处理"
+    return row_value_problem(
+        "listed_by_other_unit",
+        Severity.WARNING,
+        sheet=held.sheet,
+        excel_row=held.excel_row,
+        header=header,
+        value=value,
+        expected=expected,
+        fix=fix,
+        # Out of force with no list of the unit holding the slice after it (`store._name_keepers`), this file's
+        # rows count again: the warning no longer applies.
+        named=(number,),
+    )
+
+
+def _listed_twice(
+    sheet: ParsedSheet, record: dict, header: str, value: str, unit: str, others: list[str], period: _Period
+) -> Problem:
+    _, _, year, month = period
+    when = f"{year}年度{f'{month}月' if month else ''}"
+    expected = (
+        f"{header}“{value}”已列在{'、'.join(others)}报送的项目“{record.get('project_name')}”{when}"
+        f"{sheet.template.name_zh}中，两份都计入会重复计算"
+    )
+    fix = (
+        f"如本表是代{others[0]}报送或转报的同一份数据，请在表格上方写明“填报单位：{others[0]}”后重新报送，"
+        f"本表即替代其原表；如该{header}确属{unit}，请与{others[0]}核对，只由一方填报"
+    )
+    return row_value_problem(
+        "listed_by_other_unit",
+        Severity.ERROR,
+        sheet=sheet.name,
+        excel_row=record["excel_row"],
+        header=header,
+        value=value,
+        expected=expected,
+        fix=fix,
+    )
