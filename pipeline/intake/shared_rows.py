@@ -226,7 +226,7 @@ def _taken(
         value=value,
         expected=expected,
         fix=fix,
-        # Out of force with no list of the unit holding the slice after it (`store._name_keepers`), this file's
+        # Out of force with no list of the unit holding the slice after it (`stored_before._name_keepers`), this file's
         # rows count again: the warning no longer applies.
         named=(number,),
     )

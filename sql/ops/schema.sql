@@ -76,7 +76,7 @@ comment on column ops.validation_issues.rule is '规则编号';
 comment on column ops.validation_issues.message_zh is '给填报人的中文说明';
 comment on column ops.validation_issues.expected is '应当填写的内容';
 comment on column ops.validation_issues.fix is '修改方法';
--- A warning naming other submissions is retold once none of them is in force (pipeline/intake/store.retell_issues).
+-- A warning naming other submissions is retold once none of them is in force (pipeline/intake/retell.py).
 alter table ops.validation_issues add column if not exists named_submissions integer[];
 alter table ops.validation_issues add column if not exists stale_note varchar;
 comment on column ops.validation_issues.named_submissions is '提示所涉的其他提交编号（如“与第N号提交相同”“请撤回第N号提交”所指的提交）；不涉及其他提交时为空';
