@@ -14,9 +14,12 @@ from typing import NamedTuple
 from markupsafe import Markup, escape
 
 from pipeline.report_context import Context
+from pipeline.report_docx import open_docx
+from pipeline.report_fill import fill
 from pipeline.report_model import Figure, Report
 from pipeline.report_quality import Cited
-from pipeline.report_templates import environment, fill, open_docx, template_folders
+from pipeline.report_sandbox import environment
+from pipeline.report_templates import template_folders
 from pipeline.report_text import DASH, shown
 
 TEMPLATE = "quality_notes.html.j2"

@@ -22,10 +22,10 @@ from pipeline import report_read
 from pipeline.cli import main
 from pipeline.registry import RegistryError
 from pipeline.report import write_report_files
+from pipeline.report_filters import zh_number
 from pipeline.report_model import ReportConfig, ReportError, load_report_config
 from pipeline.report_read import build_report
 from pipeline.report_render import render_html
-from pipeline.report_templates import zh_number
 from pipeline.settings import Settings
 from pipeline.text import rows_text
 from pipeline.warehouse import SQL_DIR

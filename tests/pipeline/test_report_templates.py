@@ -21,8 +21,12 @@ from markupsafe import Markup
 
 from pipeline import report_render, report_text
 from pipeline.report import write_report_files
+from pipeline.report_docx import DocxValues
+from pipeline.report_filters import numbered
+from pipeline.report_html import HtmlFigures
 from pipeline.report_model import Figure, ReportError
-from pipeline.report_templates import DEFAULT_TEMPLATES, DocxValues, HtmlFigures, environment, numbered
+from pipeline.report_sandbox import environment
+from pipeline.report_templates import DEFAULT_TEMPLATES
 from pipeline.settings import Settings
 from tests.pipeline.report_outline import outline
 from tests.pipeline.test_report import CONFIG, YEAR, make_warehouse, write_demo_report

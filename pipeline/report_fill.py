@@ -1,0 +1,63 @@
+"""Run a template's rendering, turning what goes wrong into a ReportError naming the template and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
+from jinja2.sandbox import SecurityError
+
+from pipeline.report_model import ReportError
+
+
+def _place(exc: BaseException, name: str) -> str:
+    """Name the template file and line an error was raised at, from Jinja's rewritten traceback."""
+    where = f"模板 {name}"
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if not filename.endswith(".py") and not filename.startswith("<"):
+            where = f"模板 {Path(filename).name} 第{tb.tb_lineno}行"
+        elif filename == "<template>":
+            where = f"模板 {name} 第{tb.tb_lineno}行"
+        tb = tb.tb_next
+    return where
+
+
+_REASONS = {
+    ZeroDivisionError: "除数为零",
+    OverflowError: "数值或范围超出允许的大小",
+    TypeError: "类型不对",
+    ValueError: "值不对",
+    MemoryError: "内存不足",
+    RecursionError: "递归过深",
+}
+
+
+def _reason(exc: BaseException) -> str:
+    """Say in Chinese what went wrong in a template's Python code, Python's own words after it."""
+    said = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    gloss = next((text for kind, text in _REASONS.items() if isinstance(exc, kind)), "")
+    return f"{gloss}（{said}）" if gloss else said
+
+
+def fill(render: Any, name: str) -> Any:
+    """Run a template's rendering; what goes wrong is a ReportError naming the template and line."""
+    try:
+        return render()
+    except ReportError:  # an unknown figure key: its message names template, line and key already
+        raise
+    except TemplateSyntaxError as exc:
+        raise ReportError(f"报告模板 {exc.name or name} 第{exc.lineno}行有语法错误：{exc.message}") from exc
+    except TemplateNotFound as exc:
+        raise ReportError(
+            f"找不到报告模板 {exc.name}：请检查 PIPELINE_REPORT_TEMPLATES 指向的文件夹及默认的 templates/report/"
+        ) from exc
+    except SecurityError as exc:
+        raise ReportError(f"{_place(exc, name)}试图访问不允许的内容，已被沙箱拒绝：{exc}") from exc
+    except TemplateError as exc:
+        raise ReportError(f"{_place(exc, name)}出错：{exc}") from exc
+    # `{{ 1/0 }}`, `range(10**9)`: Python's own errors, raised by a line of the bureau's template.
+    except Exception as exc:
+        raise ReportError(f"{_place(exc, name)}出错：{_reason(exc)}") from exc
