@@ -17,13 +17,14 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from pipeline import locations, objectstore
+from pipeline import locations, object_archive, object_inbox
 from pipeline.inbox_entries import InboxEntry, InboxUnusable, NotTakenIn, Unreadable
 from pipeline.inbox_storage import same_object, storage_for
 from pipeline.locations import is_url, join_location, writer_threads
 from pipeline.object_fs import object_filesystem
+from pipeline.object_inbox import ObjectEntry
 from pipeline.object_io import list_objects, put_text
-from pipeline.objectstore import ObjectEntry, ObjectStorage
+from pipeline.objectstore import ObjectStorage
 from pipeline.published_objects import publish_objects, published, read_published, upload_folder
 from pipeline.settings import Settings
 from pipeline.storage import LocalStorage
@@ -304,7 +305,7 @@ def test_an_object_replaced_while_it_is_read_is_left_for_the_next_run(storage, b
 def test_an_object_replaced_between_ranged_reads_is_left_for_the_next_run(storage, bucket, s3, monkeypatch):
     path = "枣林街道/大文件.xlsx"
     _put(s3, bucket, f"inbox/{path}", b"a" * 100)
-    monkeypatch.setattr(objectstore, "CHUNK", 10)
+    monkeypatch.setattr(object_inbox, "CHUNK", 10)
     read = storage._read
     calls = []
 
@@ -381,7 +382,7 @@ def test_archive_writes_once_by_sha256_and_reads_back(storage: ObjectStorage, bu
 def test_a_large_inbox_object_is_fingerprinted_by_ranges_and_copied_on_the_server(
     storage, bucket, s3, monkeypatch
 ):
-    monkeypatch.setattr(objectstore, "CHUNK", 1000)
+    monkeypatch.setattr(object_inbox, "CHUNK", 1000)
     body = bytes(range(256)) * 40
     path = "枣林街道/超大附件.xlsx"
     etag = _put(s3, bucket, f"inbox/{path}", body)
@@ -396,8 +397,8 @@ def test_a_large_inbox_object_is_fingerprinted_by_ranges_and_copied_on_the_serve
 
 
 def test_a_copy_above_the_single_copy_limit_goes_in_parts(storage, bucket, s3, monkeypatch):
-    monkeypatch.setattr(objectstore, "COPY_LIMIT", 1024)
-    monkeypatch.setattr(objectstore, "COPY_PART", 5 * 1024 * 1024)
+    monkeypatch.setattr(object_archive, "COPY_LIMIT", 1024)
+    monkeypatch.setattr(object_archive, "COPY_PART", 5 * 1024 * 1024)
     body = b"0123456789abcdef" * (6 * 1024 * 1024 // 16)  # two parts
     _put(s3, bucket, "inbox/区财政局/大.csv", body)
     relative, sha, _ = storage.archive_inbox_file("区财政局/大.csv")
