@@ -14,7 +14,7 @@ from typing import NamedTuple
 from markupsafe import Markup, escape
 
 from pipeline.report_context import Context
-from pipeline.report_docx import open_docx
+from pipeline.report_docx_fill import open_docx
 from pipeline.report_fill import fill
 from pipeline.report_model import Figure, Report
 from pipeline.report_quality import Cited

@@ -3,7 +3,7 @@
 # Numbers come only from mart.report_figures, printed as the marts wrote them, with their lineage; paragraphs come
 # only from staging.report_narrative, the text the units send. A section with nothing supplied says so, so
 # nothing is ever invented. The wording and layout are templates (templates/report/, filled by
-# pipeline/report_html.py and pipeline/report_docx.py) given the figures by key (pipeline/report_context.py);
+# pipeline/report_html_fill.py and pipeline/report_docx_fill.py) given the figures by key (pipeline/report_context.py);
 # pipeline/report_render.py writes HTML, Word and Excel.
 
 from __future__ import annotations

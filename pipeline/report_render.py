@@ -81,12 +81,12 @@ class _Memo(dict):
 
 def render_html(report: Report) -> str:
     """Fill the page template (report.html.j2) with the report; hovering a number shows its lineage."""
-    from pipeline import report_html, report_templates
+    from pipeline import report_html_fill, report_templates
 
     # A page of 400 projects prints 150,000 figures but far fewer distinct texts and lineages: each is escaped once.
-    figures = report_html.HtmlFigures(_Lineage(report), _Memo(_escaped), report.file_number, source_line)
+    figures = report_html_fill.HtmlFigures(_Lineage(report), _Memo(_escaped), report.file_number, source_line)
     folders = report_templates.template_folders(report.templates)
-    return report_html.render_html(
+    return report_html_fill.render_html(
         report.context, folders, figures, lambda chart: report_charts.drawing(report, chart).svg
     )
 
@@ -192,12 +192,12 @@ def _with_images(name: str, data: bytes, images: list[bytes]) -> bytes:
 
 def render_docx(report: Report) -> bytes:
     """Fill the Word template (report.docx) with the report, figures as plain numbers, with fixed metadata."""
-    from pipeline import report_docx, report_notes, report_templates
+    from pipeline import report_docx_fill, report_notes, report_templates
 
-    values = report_docx.DocxValues(lambda chart: report_charts.drawing(report, chart).png, docx_chart)
+    values = report_docx_fill.DocxValues(lambda chart: report_charts.drawing(report, chart).png, docx_chart)
     folders = report_templates.template_folders(report.templates)
     notes = [note.parts for note in report_notes.report_quality_notes(report)]
-    package, body = report_docx.render_docx(report.context, folders, values, report.stamp, notes)
+    package, body = report_docx_fill.render_docx(report.context, folders, values, report.stamp, notes)
 
     def edit(name: str, data: bytes) -> bytes:
         if name != "word/document.xml":

@@ -21,9 +21,9 @@ from markupsafe import Markup
 
 from pipeline import report_render, report_text
 from pipeline.report import write_report_files
-from pipeline.report_docx import DocxValues
+from pipeline.report_docx_fill import DocxValues
 from pipeline.report_filters import numbered
-from pipeline.report_html import HtmlFigures
+from pipeline.report_html_fill import HtmlFigures
 from pipeline.report_model import Figure, ReportError
 from pipeline.report_sandbox import environment
 from pipeline.report_templates import DEFAULT_TEMPLATES
