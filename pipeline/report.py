@@ -115,7 +115,7 @@ def write_report_files(
 def _write_report_files(
     settings: Settings, year: int, registry: Registry, config: ReportConfig
 ) -> ReportFiles:
-    from pipeline import forked, report_charts, report_notes, report_render
+    from pipeline import forked, report_charts, report_docx, report_notes, report_render, report_xlsx
     from pipeline.report_templates import template_folders
 
     # Only a bureau's own templates are looked at: the shipped report.docx prints the notes (tested), and reading
@@ -137,7 +137,7 @@ def _write_report_files(
             # The page in a forked child, the Word and Excel files here meanwhile: about the same time each.
             name = report_name(report.title)
             with forked.started(lambda: report_render.render_html(report).encode("utf-8")) as page:
-                docx, xlsx = report_render.render_docx(report), report_render.render_xlsx(report)
+                docx, xlsx = report_docx.render_docx(report), report_xlsx.render_xlsx(report)
                 content = {f"{name}.html": page(), f"{name}.docx": docx, f"{name}{LONGEST_SUFFIX}": xlsx}
             set_aside_now()
     # Locally `reports/<year>`; on object storage the version prefix its LATEST.json names.

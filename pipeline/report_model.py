@@ -163,7 +163,7 @@ class Report:
     tables: tuple[Table, ...]
     files: tuple[SourceFile, ...]
     templates: Path | None = None  # a deployment's templates folder, before templates/report
-    # What the renderers work out once for all formats (pipeline/report_render.py); not part of the report.
+    # What the renderers work out once for all formats (report_lineage, report_charts, report_notes); not part of the report.
     memo: dict[str, dict] = field(default_factory=dict, compare=False, repr=False)
 
     @property

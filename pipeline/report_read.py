@@ -4,7 +4,7 @@
 # only from staging.report_narrative, the text the units send. A section with nothing supplied says so, so
 # nothing is ever invented. The wording and layout are templates (templates/report/, filled by
 # pipeline/report_html_fill.py and pipeline/report_docx_fill.py) given the figures by key (pipeline/report_context.py);
-# pipeline/report_render.py writes HTML, Word and Excel.
+# pipeline/report_render.py, report_docx.py and report_xlsx.py write HTML, Word and Excel.
 
 from __future__ import annotations
 

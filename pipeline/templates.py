@@ -20,11 +20,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.header_match import column_letter
+from pipeline.office_zip import stable_zip
 from pipeline.parse import INSTRUCTIONS_SHEET
 from pipeline.registry import Registry
 from pipeline.registry_columns import Column, ColumnType
 from pipeline.registry_templates import Template
-from pipeline.report_render import stable_zip
 from pipeline.settings import TIMEZONE
 from pipeline.template_form import FORM_DATA_ROWS, write_blocks, write_closing
 from pipeline.template_instructions import (

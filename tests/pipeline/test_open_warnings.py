@@ -198,8 +198,9 @@ def test_each_family_is_worded_in_the_page_and_the_word_report_with_its_rules_an
     import docx
     import duckdb
 
+    from pipeline.report_docx import render_docx
     from pipeline.report_read import build_report
-    from pipeline.report_render import render_docx, render_html
+    from pipeline.report_render import render_html
     from tests.pipeline.test_report import CONFIG, YEAR, ZAOLIN, figure, lineage, make_warehouse
 
     def warned(template: str, rule: str, count: int, row: int):
@@ -297,7 +298,8 @@ def test_the_workbook_lists_the_pages_notes_in_its_order_and_words_with_their_so
     import duckdb
 
     from pipeline.report_read import build_report
-    from pipeline.report_render import render_html, render_xlsx
+    from pipeline.report_render import render_html
+    from pipeline.report_xlsx import render_xlsx
     from tests.pipeline.test_report import CONFIG, YEAR, make_warehouse
 
     path = make_warehouse(tmp_path / "warehouse.duckdb")
@@ -345,9 +347,11 @@ def test_the_word_file_prints_the_pages_notes_in_their_order_and_words(tmp_path,
     """docs/report-templates.md: quality_notes.html.j2 words the notes of the page, the workbook and the Word file."""
     import duckdb
 
+    from pipeline.report_docx import render_docx
     from pipeline.report_read import build_report
-    from pipeline.report_render import render_docx, render_html, render_xlsx
+    from pipeline.report_render import render_html
     from pipeline.report_templates import DEFAULT_TEMPLATES
+    from pipeline.report_xlsx import render_xlsx
     from tests.pipeline.test_report import CONFIG, YEAR, make_warehouse
 
     prefix, own = "数据质量提示：", None
@@ -383,9 +387,10 @@ def test_a_bureaus_notes_template_that_prints_nothing_leaves_no_note_in_the_word
     """As on the page; the workbook's sheet, which cannot be empty, says there is nothing to note."""
     import duckdb
 
+    from pipeline.report_docx import render_docx
     from pipeline.report_notes import NOTHING
     from pipeline.report_read import build_report
-    from pipeline.report_render import render_docx, render_xlsx
+    from pipeline.report_xlsx import render_xlsx
     from tests.pipeline.test_report import CONFIG, YEAR, make_warehouse
 
     own = tmp_path / "bureau"

@@ -322,7 +322,7 @@ def test_months_an_office_did_not_report_beside_another_are_named_in_the_data_qu
 ):
     import docx
 
-    from pipeline.report_render import render_docx
+    from pipeline.report_docx import render_docx
 
     # As mart.report_figures words them: the office and the month counted from (empty: not counted), the months.
     missing = [

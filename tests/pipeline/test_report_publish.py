@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from pipeline import forked, publish, report_render
+from pipeline import forked, publish, report_render, report_xlsx
 from pipeline.publish import LINK, PARTIAL
 from pipeline.report import report_name, safe_name, write_report_files
 from pipeline.report_model import ReportConfig, ReportError
@@ -107,7 +107,7 @@ def test_a_format_that_fails_to_render_publishes_nothing(settings, registry, poi
     def fail(report):
         raise IllegalCharacterError("\x01 cannot be used in worksheets.")
 
-    monkeypatch.setattr(report_render, "render_xlsx", fail)
+    monkeypatch.setattr(report_xlsx, "render_xlsx", fail)
     with pytest.raises(IllegalCharacterError):
         write_report_files(settings, YEAR, registry, config("区财政局绩效科"))
 

@@ -19,7 +19,7 @@ import pytest
 from jinja2.compiler import CodeGenerator
 from markupsafe import Markup
 
-from pipeline import report_render, report_text
+from pipeline import report_docx, report_render, report_text
 from pipeline.report import write_report_files
 from pipeline.report_docx_fill import DocxValues
 from pipeline.report_filters import numbered
@@ -371,7 +371,7 @@ def test_every_printed_value_is_escaped_as_with_jinjas_own_escape_around_the_fin
         if fmt == "html":
             memo = report_render._Memo(report_render._escaped)
             return HtmlFigures(lambda figure: ["来源"], memo, {}, report_text.source_line)
-        return DocxValues(lambda chart: b"", report_render.docx_chart)
+        return DocxValues(lambda chart: b"", report_docx.docx_chart)
 
     ours = environment([tmp_path], finalizer(), autoescape=True)
     jinjas = environment([tmp_path], finalizer(), autoescape=True)
