@@ -59,18 +59,36 @@ def _stored_rows(
 
 
 def _taken_by_unit(
-    con: duckdb.DuckDBPyConnection | None, template_id: str
-) -> list[tuple[str, str, str | None]]:
+    con: duckdb.DuckDBPyConnection | None, template_id: str, column: str
+) -> list[tuple[str, str, str | None, list[tuple[str, _Held]]]]:
     """Return the slices of this template an implementing unit's list holds in another office's place (no rows of
-    its own there): (slice key, the unit holding it, project name)."""
+    its own there): (slice key, the unit holding it, project name, the rows of the office's list it took: the
+    value of the unique `column`, and where each is held)."""
     if con is None:
         return []
-    return con.execute(
-        "select c.slice_key, s.unit, l.project_name from ops.current_slices as c "
+    taken = con.execute(
+        "select c.slice_key, s.unit, l.project_name, c.submission_id from ops.current_slices as c "
         "join ops.slices as l using (slice_key, submission_id) join ops.submissions as s using (submission_id) "
         "where l.template = ? and l.row_count = 0",
         [template_id],
     ).fetchall()
+    if not taken:
+        return []
+    rows: dict[str, list[tuple[str, _Held]]] = defaultdict(list)
+    # The list it was taken from: the slice's last one with rows before the unit's, not withdrawn.
+    for key, value, submission, name, sheet, row, project in con.execute(
+        "with taken as (select unnest(?::varchar[]) as slice_key, unnest(?::integer[]) as holder), "
+        "taken_from as (select t.slice_key, max(l.submission_id) as submission_id from taken as t "
+        "join ops.slices as l on l.slice_key = t.slice_key and l.submission_id < t.holder and l.row_count > 0 "
+        "where l.submission_id not in (select submission_id from ops.submissions where status = 'withdrawn') "
+        "group by 1) "
+        f"select r.slice_key, r.{column}, r.submission_id, s.original_name, r.sheet, r.excel_row, r.project_name "
+        f"from raw.{template_id} as r join taken_from using (slice_key, submission_id) "
+        f"join ops.submissions as s using (submission_id) where r.{column} is not null order by r.sheet, r.excel_row",
+        [[key for key, *_ in taken], [holder for *_, holder in taken]],
+    ).fetchall():
+        rows[key].append((str(value), _Held(submission, name, slice_parts(key)[1], key, sheet, row, project)))
+    return [(key, unit, project, rows[key]) for key, unit, project, _ in taken]
 
 
 def flag_shared_rows(
@@ -103,7 +121,7 @@ def flag_shared_rows(
         for period, value, held in _stored_rows(con, template.id, unique, "project_code", codes):
             listed[(period, value)].add(held.unit)
             stored[(period, value)].append(held)
-        taken = _taken_by_unit(con, template.id)
+        taken = _taken_by_unit(con, template.id, unique)
         rows = [(file, sheet, rows_by_entry(sheet, unique)) for file, sheet in sheets]
 
         def owns(file: ParsedFile, period: _Period) -> bool:
@@ -135,22 +153,36 @@ def _take_over(
     own: dict[tuple[_Period, str], dict],
     listed: dict[tuple[_Period, str], set[str]],
     stored: dict[tuple[_Period, str], list[_Held]],
-    taken: list[tuple[str, str, str | None]],
+    taken: list[tuple[str, str, str | None, list[tuple[str, _Held]]]],
 ) -> None:
     """Give an implementing unit's list the slices of other offices' lists in force naming its rows, and those its
     unit's earlier list took; word a warning for it and for each list it takes out of force."""
     periods = {period for period, _ in own}
-    # An earlier list of the unit took them: this one, replacing it, keeps them.
-    for key, holder, project in taken:
+    kept: dict[str, list[tuple[dict, str, _Held]]] = {}
+    # An earlier list of the unit took them: this one, replacing it, keeps them, and says so where it names a row
+    # of the office's list too, as the earlier list did (that receipt is superseded with it).
+    for key, holder, project, rows in taken:
         template, unit, code, year, month = slice_parts(key)
         if holder == file.unit and (template, code, year, month) in periods:
             file.taken_slices[key] = _slice_fields(key, project)
+            period = (template, code, year, month)
+            found = [  # in the order of its own rows, as a list taking a slice says it
+                (record, value, held)
+                for (at, value), record in own.items()
+                if at == period
+                for named, held in rows
+                if named == value
+            ]
+            if found:
+                kept[key] = found
     shared: dict[str, list[tuple[dict, str, _Held]]] = defaultdict(list)
     for entry, record in own.items():
         for held in stored[entry]:
             if held.unit != file.unit:
                 shared[held.slice_key].append((record, entry[1], held))
     header = sheet.header_of(next(c.name for c in sheet.template.columns if c.unique))
+    for found in kept.values():
+        file.problems.append(_took(sheet, found[0][0], header, found, file.unit))
     for key, found in shared.items():
         record, value, held = found[0]
         file.taken_slices[key] = _slice_fields(key, held.project_name)

@@ -69,9 +69,18 @@ def test_the_implementing_units_list_stands_when_another_offices_list_of_its_com
 
     # The unit's corrected list keeps 乙's out, and leaves its first list superseded, not half in force.
     corrected = (f"{JIA}/甲清单（更正）.csv", compounds_csv("甲项目", "棉纺厂东院", "市委小区", "育源小区"))
-    assert take_in(settings, registry, corrected)[corrected[0]].status == "accepted"
+    outcome = take_in(settings, registry, corrected)[corrected[0]]
+    assert outcome.status == "accepted"
     assert query(settings, "select unit, count(*) from staging.compound_list group by all") == [(JIA, 3)]
     assert submission(settings, "甲清单.csv")[1] == "superseded"
+    # Its receipt, the one in force, says so as the first list's did: that one is superseded with its warning.
+    [kept] = [p for p in outcome.warnings if p.rule == "took_other_unit_list"]
+    assert kept.message_zh == problem.message_zh and (kept.excel_row, kept.value) == (
+        problem.excel_row,
+        "棉纺厂东院",
+    )
+    [(_, _, named)] = issues(settings, "甲清单（更正）.csv", "took_other_unit_list")
+    assert named == [number]
 
 
 STALE = "所涉第{}号提交已撤回，其数据已不再有效，此提示不再适用，无需处理。"
