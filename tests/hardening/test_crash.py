@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from bench.crash_trials import launch_forked, run_trials
 from pipeline import warehouse
+from pipeline.intake import ingest
+from pipeline.settings import Settings
 from pipeline.warehouse import working_copy, writer
+from tests.pipeline.test_intake import drop, receipts_said
+from tests.pipeline.test_later_months import MONTHS, REGISTER
+from tests.pipeline.test_recheck import CORRECTION
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
@@ -66,3 +77,61 @@ def test_a_copy_of_the_published_warehouse_cut_short_never_becomes_the_working_c
     monkeypatch.undo()
     with writer(published) as con:
         assert con.execute("select answer from kept").fetchall() == [(42,)]
+
+
+# A run SIGKILLed in a real process where some of its batches have committed, judged beside files it never stored.
+KILLED_AT = """
+import os, signal, sys
+from pipeline.intake import ingest, load
+from pipeline.registry import load_registry
+from pipeline.settings import Settings
+
+home, files_per_chunk, name, call = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+load.FILES_PER_CHUNK, load.FILES_PER_BATCH = files_per_chunk, 1
+real, calls = getattr(load, name), []
+
+def dying(*args, **kwargs):
+    calls.append(1)
+    if len(calls) == call:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(*args, **kwargs)
+
+setattr(load, name, dying)
+ingest(Settings.from_env(home), load_registry(), progress=False)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("files_per_chunk", "dies_in", "call"),
+    [(100, "store_batch", 6), (2, "recheck_cumulatives", 3)],
+    ids=["at a chunk's later batch", "in the last chunk's recheck"],
+)
+def test_a_run_sigkilled_after_some_batches_committed_is_told_as_one_run_once_rerun(
+    tmp_path, registry, files_per_chunk, dies_in, call
+):
+    files = [REGISTER, *MONTHS, CORRECTION]
+    one_piece = Settings.from_env(tmp_path / "one piece")
+    killed = Settings.from_env(tmp_path / "killed")
+    for settings in (one_piece, killed):
+        for at, (path, content) in enumerate(files, start=1):
+            drop(settings, path, content, mtime=at * 10**15)
+    ingest(one_piece, registry, progress=False)
+
+    child = [
+        sys.executable,
+        "-c",
+        KILLED_AT,
+        str(tmp_path / "killed"),
+        str(files_per_chunk),
+        dies_in,
+        str(call),
+    ]
+    died = subprocess.run(child, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert died.returncode == -signal.SIGKILL, died.stderr[-2000:]
+    with duckdb.connect(str(working_copy(killed.warehouse)), read_only=True) as con:  # never published
+        (stored,) = con.execute("select count(*) from ops.submissions").fetchone()
+    assert 0 < stored < len(files)  # some batches committed, not all
+    ingest(killed, registry, progress=False)
+
+    assert receipts_said(killed) == receipts_said(one_piece)
