@@ -137,15 +137,24 @@ class EarlyReceipts:
     def __init__(self, con, settings, pool: Executor):
         self.root = settings.receipts
         self.pool = pool
-        self.taken = {
-            place(p)
+        # Made paths at the first batch: a run with nothing new never needs the 10,000 of a year (0.6 s).
+        self._recorded = [
+            p
             for (p,) in con.execute(
                 "select receipt_path from ops.submissions where receipt_path is not null"
             ).fetchall()
-        }
+        ]
+        self._taken: set | None = None
         self.written: dict[int, _Early] = {}
         self.places = _Places(self.root)
         self.made: set[Path] = set()  # folders made (or found) this run
+
+    @property
+    def taken(self) -> set:
+        """The receipt paths held before this run, and those this run's early receipts took."""
+        if self._taken is None:
+            self._taken = {place(p) for p in self._recorded}
+        return self._taken
 
     def committed(self, con, submission_ids: list[int]) -> None:
         """Start writing the receipts of a batch that has just committed."""
@@ -187,6 +196,9 @@ def mark_deleted(con: duckdb.DuckDBPyConnection, receipts_root: Path | str) -> i
     if isinstance(root, ObjectPath):  # one listing of the bucket's receipts, not a request per receipt
         listed = set(list_objects(str(root)))
         present = listed.__contains__
+
+        def json_of(html_path: str) -> str:
+            return str(place(html_path).with_suffix(".json"))
     else:
         # Recorded resolved, as `contained` writes them: under the folder's resolved path.
         inside = str(Path(root).resolve()) + os.sep
@@ -194,10 +206,14 @@ def mark_deleted(con: duckdb.DuckDBPyConnection, receipts_root: Path | str) -> i
         def present(path: str) -> bool:
             return path.startswith(inside) and os.path.isfile(path)
 
+        def json_of(html_path: str) -> str:
+            # As Path.with_suffix, without a Path for each of a year's receipts on every night (0.5 s of 10,000).
+            return os.path.splitext(html_path)[0] + ".json"
+
     gone = [
         submission_id
         for submission_id, html_path in written
-        if not (present(html_path) and present(str(place(html_path).with_suffix(".json"))))
+        if not (present(html_path) and present(json_of(html_path)))
     ]
     if gone:
         logger.warning("%d份回执已不在原处（被删除、移走，或数据目录已搬迁），本次重新写出", len(gone))

@@ -23,7 +23,7 @@ from pipeline.intake.held_months import months_held
 from pipeline.intake.pending_rows import insert_rows
 from pipeline.intake.recheck import recheck_cumulatives, recheck_unfinished, unfinished_run
 from pipeline.intake.retell import retell
-from pipeline.intake.scan import scan_inbox, taken_in
+from pipeline.intake.scan import InboxScan, scan_inbox, taken_in
 from pipeline.intake.settle import Original, settle
 from pipeline.intake.store import committing_after, store_batch
 from pipeline.intake.work import MissingWorkFile, WorkFile, remember_registry, work_file_path
@@ -113,6 +113,7 @@ def _load(
     progress: bool,
     pool: Executor,
     receipt_pool: Executor,
+    scanned: InboxScan | None = None,
 ) -> None:
     """Validate and store the parsed files chunk by chunk, each chunk archived and then stored in one transaction."""
     storage = storage_for(settings)
@@ -125,7 +126,11 @@ def _load(
         key=lambda w: w.load_order,
     )
     with _timed(report, "load"):
-        scan = scan_inbox(con, storage, skip=frozenset(w.inbox_path for w in pending))
+        scan = (
+            scanned
+            if scanned is not None
+            else scan_inbox(con, storage, skip=frozenset(w.inbox_path for w in pending))
+        )
         report.unchanged = scan.unchanged
         report.skipped.extend(scan.skipped)
         # Touched but not changed: remember the new stat so the next run skips it without reading.
@@ -330,6 +335,7 @@ def load_parsed(
     progress: bool = False,
     writer_processes: bool = False,
     publish_it: bool = True,
+    scanned: InboxScan | None = None,
 ) -> IngestReport:
     """Load the work files parse_one/parse_shard wrote, by their keys under `settings.work_root`, as the single
     writer under the run lock; remove them once stored.
@@ -337,6 +343,7 @@ def load_parsed(
     `writer_processes`: write receipts from a process beside this one (`pools.writers`),
     where this process's main script may be imported again, as a pool's process does: not in an Airflow task.
     `publish_it`: publish the warehouse once loaded; without it, the marts' rebuild that follows publishes both.
+    `scanned`: the inbox as scanned just before, with nothing new in it, to count instead of scanning it again.
     """
     keys = [str(k) for k in parsed_keys]
     report = IngestReport()
@@ -357,7 +364,7 @@ def load_parsed(
             receipt_writers(settings, process=writer_processes) as receipt_pool,
         ):
             ensure_schema(con, registry)
-            _load(con, settings, registry, work_files, report, progress, pool, receipt_pool)
+            _load(con, settings, registry, work_files, report, progress, pool, receipt_pool, scanned)
     _remove_work(settings, list(files))
     return report
 

@@ -81,13 +81,18 @@ def scan_inbox(
     return scan
 
 
-def find_new_files(settings: Settings) -> list[str]:
-    """Return the inbox paths not yet taken in, oldest first; the warehouse is only read."""
+def scan_published(settings: Settings) -> InboxScan:
+    """Compare the inbox with what the published warehouse has taken in; the warehouse is only read."""
     storage = storage_for(settings)
     if not settings.warehouse.is_file():
-        return [entry.path for entry in scan_inbox(None, storage).fresh]
+        return scan_inbox(None, storage)
     with reader(settings.warehouse) as con:
-        return [entry.path for entry in scan_inbox(con, storage).fresh]
+        return scan_inbox(con, storage)
+
+
+def find_new_files(settings: Settings) -> list[str]:
+    """Return the inbox paths not yet taken in, oldest first; the warehouse is only read."""
+    return [entry.path for entry in scan_published(settings).fresh]
 
 
 def shards_of(paths: list[str], files_per_shard: int, max_shards: int) -> list[list[str]]:

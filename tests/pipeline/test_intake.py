@@ -159,6 +159,29 @@ def test_a_touched_but_unchanged_file_is_not_taken_in_again(settings, registry):
     assert query(settings, "select count(*) from ops.submissions") == [(1,)]
 
 
+def test_a_night_with_nothing_new_walks_the_inbox_once_and_counts_it_as_a_night_with_new_files_does(
+    settings, registry, monkeypatch
+):
+    path = drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    ingest(settings, registry, progress=False)
+    os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)  # touched, its bytes as taken in
+    walks = []
+    scan = storage_module.LocalStorage.scan
+    monkeypatch.setattr(storage_module.LocalStorage, "scan", lambda self: walks.append(1) or scan(self))
+
+    report = ingest(settings, registry, progress=False)
+
+    # The loader counts the inbox as the night's scan found it: a night of 10,000 files walked it twice.
+    assert (len(walks), report.outcomes, report.unchanged) == (1, [], 1)
+    assert query(settings, "select mtime_ns from ops.inbox_files") == [(path.stat().st_mtime_ns,)]
+
+    drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2)
+    walks.clear()
+    report = ingest(settings, registry, progress=False)
+    # With files to load, the loader scans again, as the DAG's does, for what changed while they were parsed.
+    assert (len(walks), report.unchanged, len(report.outcomes)) == (2, 1, 1)
+
+
 class RecordedPools:
     """Stand in for the loader's ThreadPoolExecutor, remembering each pool's size by its threads' name."""
 
