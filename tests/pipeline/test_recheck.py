@@ -145,6 +145,7 @@ def _dies_at(monkeypatch: pytest.MonkeyPatch, module, name: str, call: int) -> N
     monkeypatch.setattr(module, name, dying)
 
 
+@pytest.mark.slow  # three runs each, 5 s or more on two cores: make test-slow
 @pytest.mark.parametrize(
     ("files_per_chunk", "module", "dies_in", "call"),
     [
