@@ -137,7 +137,7 @@ class EarlyReceipts:
     def __init__(self, con, settings, pool: Executor):
         self.root = settings.receipts
         self.pool = pool
-        # Made paths at the first batch: a run with nothing new never needs the 10,000 of a year (0.6 s).
+        # Made into paths at the first batch that commits: a night with nothing new never needs a year's 10,000 (0.6 s).
         self._recorded = [
             p
             for (p,) in con.execute(
