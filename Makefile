@@ -32,9 +32,11 @@ serve: setup  ## run the submission portal on http://127.0.0.1:8765 over $(PIPEL
 	$(UV) run --frozen pipeline serve
 
 # make test stays under 15 minutes on two cores: the slow and browser tests (make test-slow) and the cluster test
-# (make test-cluster) run on their own; CI (.ci/run) runs all three.
+# (make test-cluster) run on their own; CI (.ci/run) runs all three. Tests run in one worker per CPU, four at most
+# (pytest-xdist): run one by one, the suite took 13 to 24 minutes on two shared cores, depending on the hour.
+PYTEST_WORKERS ?= -n auto --maxprocesses 4
 test: setup lint  ## lint, then the test suite but its slow, browser and cluster tests (make test-slow, make test-cluster)
-	$(UV) run --frozen pytest -q -m "not cluster and not slow and not browser"
+	$(UV) run --frozen pytest -q $(PYTEST_WORKERS) -m "not cluster and not slow and not browser"
 
 .PHONY: test-slow
 test-slow: setup  ## the tests that take 5 s or more (Airflow, killed runs, whole nights) or drive Chromium (about 18 minutes)

@@ -217,7 +217,7 @@ def test_the_same_bytes_under_a_gbk_name_beside_its_utf8_twin_are_a_duplicate(
     assert "“清单.csv”内容完全相同" in duplicate["reason"]
 
 
-def test_links_pipes_and_sockets_are_listed_as_skipped_and_never_opened(settings, tmp_path):
+def test_links_pipes_and_sockets_are_listed_as_skipped_and_never_opened(settings, tmp_path, monkeypatch):
     folder = settings.inbox / "枣林街道办事处"
     folder.mkdir(parents=True)
     outside = tmp_path / "outside.csv"
@@ -227,8 +227,11 @@ def test_links_pipes_and_sockets_are_listed_as_skipped_and_never_opened(settings
     os.symlink("/nonexistent/x.xlsx", folder / "悬空.xlsx")
     os.symlink(outside, folder / "外部.csv")
     os.symlink(tmp_path, settings.inbox / "外部文件夹")
+    # Bound by a name relative to the folder: a socket's whole path may hold 107 bytes, which a test worker's deeper
+    # tmp_path (pytest-xdist) passes.
+    monkeypatch.chdir(folder)
     with socket.socket(socket.AF_UNIX) as sock:
-        sock.bind(str(folder / "套接字"))
+        sock.bind("套接字")
         listing = LocalStorage(settings).scan()
 
     assert listing.files == []
