@@ -159,6 +159,7 @@ def _take_over(
     unit's earlier list took; word a warning for it and for each list it takes out of force."""
     periods = {period for period, _ in own}
     kept: dict[str, list[tuple[dict, str, _Held]]] = {}
+    unnamed: list[tuple[dict, list[tuple[str, _Held]]]] = []  # kept, naming none of the office's rows
     # An earlier list of the unit took them: this one, replacing it, keeps them, and says so where it names a row
     # of the office's list too, as the earlier list did (that receipt is superseded with it).
     for key, holder, project, rows in taken:
@@ -175,6 +176,10 @@ def _take_over(
             ]
             if found:
                 kept[key] = found
+            elif rows:
+                # The rows both listed dropped, the office's stay out all the same: said at this list's first row of
+                # the project, as nothing else in force would say it.
+                unnamed.append((next(r for (at, _), r in own.items() if at == period), rows))
     shared: dict[str, list[tuple[dict, str, _Held]]] = defaultdict(list)
     for entry, record in own.items():
         for held in stored[entry]:
@@ -183,6 +188,8 @@ def _take_over(
     header = sheet.header_of(next(c.name for c in sheet.template.columns if c.unique))
     for found in kept.values():
         file.problems.append(_took(sheet, found[0][0], header, found, file.unit))
+    for record, rows in unnamed:
+        file.problems.append(_kept_unnamed(sheet, record, header, rows))
     for key, found in shared.items():
         record, value, held = found[0]
         file.taken_slices[key] = _slice_fields(key, held.project_name)
@@ -235,6 +242,40 @@ def _took(
         # The list whose slice it took: that slice tells whether the warning still applies (`retell.retell_took`).
         named=(held.submission_id,),
     )
+
+
+def _kept_unnamed(sheet: ParsedSheet, record: dict, header: str, rows: list[tuple[str, _Held]]) -> Problem:
+    """Tell a unit's list that it keeps another office's slice its earlier list took, though it names none of the
+    rows of the office's list any more: those rows still do not count."""
+    held = rows[0][1]
+    form = sheet.template.name_zh
+    shown = "、".join(f"“{value}”" for value, _ in rows[:_SHOWN])
+    more = f"等{len(rows)}个" if len(rows) > _SHOWN else ""
+    expected = (
+        f"起，本表中项目“{record.get('project_name')}”"
+        f"{_when(_period(sheet.template.id, record, 'month' in sheet.template.slice))}的各行未再列出{held.unit}"
+        f"报送的第{held.submission_id}号提交“{held.original_name}”中的{header}{shown}{more}，但本单位此前报送的"
+        f"{form}已替代该表：本单位是该项目的实施单位，该表中本项目的各行仍不计入"
+    )
+    fix = (
+        f"请与{held.unit}核对：其中确由其负责的{header}，请其只填写这些{header}重新报送该项目的{form}，"
+        "届时按其新表计入；如确已不属本项目，无需处理"
+    )
+    return row_value_problem(
+        "took_other_unit_list",
+        Severity.WARNING,
+        sheet=sheet.name,
+        excel_row=record["excel_row"],
+        header=header,
+        value=None,
+        expected=expected,
+        fix=fix,
+        named=(held.submission_id,),  # as `_took`'s: the slice tells whether it still applies
+    )
+
+
+# Rows of the office's list a warning names; more are counted.
+_SHOWN = 5
 
 
 def _taken(

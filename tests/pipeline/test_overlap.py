@@ -13,7 +13,7 @@ from pipeline.cli import main
 from pipeline.indicators import build_indicators
 from pipeline.problems import RULE_ZH
 from tests.pipeline.test_intake import query
-from tests.pipeline.test_projects import BUREAU, JIA, YI, compounds_csv, register_csv, take_in
+from tests.pipeline.test_projects import BUREAU, JIA, YEAR, YI, compounds_csv, register_csv, take_in
 from tests.pipeline.workbooks import xlsx
 
 
@@ -81,6 +81,45 @@ def test_the_implementing_units_list_stands_when_another_offices_list_of_its_com
     )
     [(_, _, named)] = issues(settings, "甲清单（更正）.csv", "took_other_unit_list")
     assert named == [number]
+
+
+def test_a_units_corrected_list_naming_none_of_the_offices_rows_it_keeps_out_says_so(settings, registry):
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)))
+    stray = (f"{YI}/乙清单.csv", compounds_csv("甲项目", "棉纺厂东院", "育才小区"))
+    own = (f"{JIA}/甲清单.csv", compounds_csv("甲项目", "棉纺厂东院", "市委小区"))
+    take_in(settings, registry, register, stray)
+    take_in(settings, registry, own)
+    stray_number = submission(settings, "乙清单.csv")[0]
+
+    # The unit drops the compound both listed: its list still holds 乙's slice, so neither list counts 棉纺厂东院 or
+    # 育才小区 now. Nothing in force said so before: the only warning was on the list the correction replaced.
+    corrected = (f"{JIA}/甲清单（更正）.csv", compounds_csv("甲项目", "市委小区", "育源小区"))
+    outcome = take_in(settings, registry, corrected)[corrected[0]]
+    assert outcome.status == "accepted"
+    assert query(settings, "select unit, count(*) from staging.compound_list group by all") == [(JIA, 2)]
+    [kept] = [p for p in outcome.warnings if p.rule == "took_other_unit_list"]
+    assert kept.excel_row == 4 and kept.value is None  # its first row of the project: it names no row of 乙's
+    assert (
+        f"第4行起，本表中项目“甲项目”{YEAR}年度的各行未再列出{YI}报送的第{stray_number}号提交“乙清单.csv”"
+        in (kept.message_zh)
+    )
+    assert "“棉纺厂东院”、“育才小区”" in kept.message_zh and "仍不计入" in kept.message_zh
+    [(severity, _, named)] = issues(settings, "甲清单（更正）.csv", "took_other_unit_list")
+    assert severity == "warning" and named == [stray_number]
+
+    # What it asks for works: 乙's list of its own compounds, sent again, is taken in and counts, and the warning no
+    # longer applies.
+    again = (f"{YI}/乙清单（重报）.csv", compounds_csv("甲项目", "育才小区"))
+    assert take_in(settings, registry, again)[again[0]].status == "accepted"
+    assert query(
+        settings, "select unit, count(*) from staging.compound_list group by all order by 1"
+    ) == sorted([(JIA, 2), (YI, 1)])
+    [(_, receipt)] = query(
+        settings,
+        "select i.submission_id, i.stale_note from ops.validation_issues i join ops.submissions s "
+        "using (submission_id) where s.original_name = '甲清单（更正）.csv' and i.rule = 'took_other_unit_list'",
+    )
+    assert receipt is not None and "不再适用" in receipt
 
 
 STALE = "所涉第{}号提交已撤回，其数据已不再有效，此提示不再适用，无需处理。"
