@@ -218,6 +218,11 @@ def _when(period: _Period) -> str:
     return f"{year}年度{f'{month}月' if month else ''}"
 
 
+def _record_when(sheet: ParsedSheet, record: dict) -> str:
+    """Say the year (and month) of the slice a row of a sheet belongs to."""
+    return _when(_period(sheet.template.id, record, "month" in sheet.template.slice))
+
+
 def _took(
     sheet: ParsedSheet, record: dict, header: str, found: list[tuple[dict, str, _Held]], unit: str
 ) -> Problem:
@@ -226,7 +231,7 @@ def _took(
     form = sheet.template.name_zh
     expected = (
         f"{header}{values}已列在{held.unit}报送的第{held.submission_id}号提交“{held.original_name}”的项目"
-        f"“{record.get('project_name')}”{_when(_period(sheet.template.id, record, 'month' in sheet.template.slice))}"
+        f"“{record.get('project_name')}”{_record_when(sheet, record)}"
         f"{form}中；本单位是该项目的实施单位，该项目的{form}以本表为准，{held.unit}该份{form}中本项目的各行不再计入"
     )
     fix = f"请与{held.unit}核对：如其中有确由其负责的小区，请其只填写这些小区重新报送；否则无需处理"
@@ -253,7 +258,7 @@ def _kept_unnamed(sheet: ParsedSheet, record: dict, header: str, rows: list[tupl
     more = f"等{len(rows)}个" if len(rows) > _SHOWN else ""
     expected = (
         f"起，本表中项目“{record.get('project_name')}”"
-        f"{_when(_period(sheet.template.id, record, 'month' in sheet.template.slice))}的各行未再列出{held.unit}"
+        f"{_record_when(sheet, record)}的各行未再列出{held.unit}"
         f"报送的第{held.submission_id}号提交“{held.original_name}”中的{header}{shown}{more}，但本单位此前报送的"
         f"{form}已替代该表：本单位是该项目的实施单位，该表中本项目的各行仍不计入"
     )
@@ -287,7 +292,7 @@ def _taken(
     expected = (
         f"{header}“{value}”也列在项目实施单位{file.unit}报送的第{number}号提交“{file.original_name}”第"
         f"{record['excel_row']}行；项目“{record.get('project_name')}”的{form}以实施单位报送的为准，本表中该项目"
-        f"{_when(_period(sheet.template.id, record, 'month' in sheet.template.slice))}的各行已由其替代，不再计入"
+        f"{_record_when(sheet, record)}的各行已由其替代，不再计入"
     )
     fix = f"如本单位另有该项目的{header}，请只填写确由本单位负责的各行重新报送；如本表是代{file.unit}报送的，无需处理"
     return row_value_problem(
