@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -26,7 +25,7 @@ from pipeline.intake.retell import retell
 from pipeline.intake.scan import InboxScan, scan_inbox, taken_in
 from pipeline.intake.settle import Original, settle
 from pipeline.intake.store import committing_after, store_batch
-from pipeline.intake.work import MissingWorkFile, WorkFile, remember_registry, work_file_path
+from pipeline.intake.work import MissingWorkFile, WorkFile, load_scratch, remember_registry, work_file_path
 from pipeline.locations import is_url, join_location, writer_threads
 from pipeline.receipts import EarlyReceipts, mark_deleted, receipt_writers, write_receipts
 from pipeline.registry import Registry
@@ -350,7 +349,7 @@ def load_parsed(
     remember_registry(registry)  # the templates work files name are this registry's
     if keys:
         warm_up_in_background(registry)  # GX's import overlaps reading the work files' heads
-    with tempfile.TemporaryDirectory(prefix="pipeline-load-") as scratch:
+    with load_scratch() as scratch:
         files = _fetched(settings, keys, Path(scratch))
         work_files = [WorkFile.open(_local(key, files)) for key in keys]
         with (

@@ -330,6 +330,19 @@ def remove_stale_work(settings: Settings) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+SCRATCH_PREFIX = "pipeline-load-"
+
+
+def load_scratch() -> tempfile.TemporaryDirectory:
+    """Make the loader's scratch folder (spools fetched from object storage), named by this process; first remove
+    those of loaders on this host that were killed before they could (`tempfile.gettempdir()`)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = folder.name.removeprefix(SCRATCH_PREFIX).split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)) and folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
+    return tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
+
+
 def parse_shard(settings: Settings, registry: Registry, inbox_paths: list[str], run_key: str) -> dict:
     """Parse one shard of new files into the shared work location; return what it took in and the work keys.
 

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
@@ -663,6 +664,34 @@ def test_parsed_files_load_in_the_order_received_and_a_repeated_load_stores_noth
         (settings.work_root / path).write_bytes(content)
     assert intake.load_parsed(settings, registry, paths).outcomes == []
     assert query(settings, "select count(*) from ops.submissions") == [(3,)]
+
+
+def test_a_loader_clears_the_scratch_a_killed_loader_left_and_no_other(
+    settings, registry, tmp_path, monkeypatch
+):
+    # A loader fetches spools from object storage into a scratch folder; one killed (kill -9, out of memory) left it,
+    # spools and all, in the temporary folder for good.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    killed = tmp_path / f"pipeline-load-{int(ended.stdout)}-x1"
+    (killed / "0.spool").parent.mkdir()
+    (killed / "0.spool").write_bytes(b"spool")
+    running = tmp_path / f"pipeline-load-{os.getppid()}-x2"  # a loader alive now, on this host
+    running.mkdir()
+    others = [tmp_path / "pipeline-load-abc", tmp_path / "something-else-1"]
+    for folder in others:
+        folder.mkdir()
+    settings.inbox.mkdir(parents=True)
+
+    intake.load_parsed(settings, registry, [])
+
+    assert not killed.exists()
+    assert running.is_dir() and all(folder.is_dir() for folder in others)
+    assert [
+        p.name for p in tmp_path.glob(f"pipeline-load-{os.getpid()}-*")
+    ] == []  # its own, removed at the end
 
 
 def test_ingest_times_each_step(settings, registry):
