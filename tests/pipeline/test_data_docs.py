@@ -152,3 +152,34 @@ def test_a_damaged_run_summary_drops_that_run_and_fails_nothing(validation, tmp_
     write_data_docs(run_on(validation, later), folder)
 
     assert run_times(folder / "index.html") == {later.strftime("%Y%m%dT%H%M%S.%fZ")}
+
+
+def test_the_keys_to_render_are_found_as_gx_finds_them_in_a_list():
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    from pipeline.data_docs import RUN_NAME, _Keys
+
+    def result(suite: str, night: dt.datetime) -> ValidationResultIdentifier:
+        run = RunIdentifier(run_name=RUN_NAME, run_time=night)
+        return ValidationResultIdentifier(ExpectationSuiteIdentifier(suite), run, suite)
+
+    built = [result("compound_list", FIRST), ExpectationSuiteIdentifier("compound_list")]
+    asked = [
+        result("compound_list", FIRST),  # equal, another object
+        result("compound_list", FIRST + dt.timedelta(days=1)),  # an earlier run's: not rendered again
+        result("fund_ledger", FIRST),
+        ExpectationSuiteIdentifier("compound_list"),
+        ExpectationSuiteIdentifier("fund_ledger"),
+        "compound_list",
+    ]
+    keys = _Keys(built)
+    assert keys == built
+    assert (
+        [key in keys for key in asked]
+        == [key in built for key in asked]
+        == [True, False, False, True, False, False]
+    )
