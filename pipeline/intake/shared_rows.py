@@ -257,7 +257,7 @@ def _kept_unnamed(sheet: ParsedSheet, record: dict, header: str, rows: list[tupl
     shown = "、".join(f"“{value}”" for value, _ in rows[:_SHOWN])
     more = f"等{len(rows)}个" if len(rows) > _SHOWN else ""
     expected = (
-        f"起，本表中项目“{record.get('project_name')}”"
+        f"所在的项目“{record.get('project_name')}”"
         f"{_record_when(sheet, record)}的各行未再列出{held.unit}"
         f"报送的第{held.submission_id}号提交“{held.original_name}”中的{header}{shown}{more}，但本单位此前报送的"
         f"{form}已替代该表：本单位是该项目的实施单位，该表中本项目的各行仍不计入"

@@ -99,9 +99,8 @@ def test_a_units_corrected_list_naming_none_of_the_offices_rows_it_keeps_out_say
     assert query(settings, "select unit, count(*) from staging.compound_list group by all") == [(JIA, 2)]
     [kept] = [p for p in outcome.warnings if p.rule == "took_other_unit_list"]
     assert kept.excel_row == 4 and kept.value is None  # its first row of the project: it names no row of 乙's
-    assert (
-        f"第4行起，本表中项目“甲项目”{YEAR}年度的各行未再列出{YI}报送的第{stray_number}号提交“乙清单.csv”"
-        in (kept.message_zh)
+    assert f"第4行所在的项目“甲项目”{YEAR}年度的各行未再列出{YI}报送的第{stray_number}号提交“乙清单.csv”" in (
+        kept.message_zh
     )
     assert "“棉纺厂东院”、“育才小区”" in kept.message_zh and "仍不计入" in kept.message_zh
     [(severity, _, named)] = issues(settings, "甲清单（更正）.csv", "took_other_unit_list")
