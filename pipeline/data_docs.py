@@ -237,9 +237,9 @@ def build(
 class _Keys(list):
     """The resources to render, asked `key in keys` for every result the store holds: by a set, not a scan.
 
-    GX's site builder tests each stored key against the list, each test building both keys' tuples: with 90 days of
-    runs kept (some 3,000 results) that was most of the build's time. A key is found here exactly when GX's own
-    `DataContextKey.__eq__` would find it: the same class and the same tuple.
+    GX's site builder tests each stored key against the list, each test building both keys' tuples: with 60 nights'
+    results kept (some 2,100) that was a fifth of the build's time (docs/performance.md, session 48). A key is found
+    here exactly when GX's own `DataContextKey.__eq__` would find it: the same class and the same tuple.
     """
 
     def __init__(self, keys: list[Any]):
