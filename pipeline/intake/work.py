@@ -322,12 +322,17 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _remove_dead_folders(parent: Path, prefix: str) -> None:
+    """Remove the folders `<prefix><pid>-…` in `parent` whose process (on this host) is no longer alive."""
+    for folder in parent.glob(f"{prefix}*-*"):
+        pid = folder.name.removeprefix(prefix).split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)) and folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def remove_stale_work(settings: Settings) -> None:
     """Remove the work folders of `pipeline ingest` runs that were killed before they could clean up."""
-    for folder in (settings.home / "work").glob("ingest-*"):
-        pid = folder.name.split("-")[1]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
+    _remove_dead_folders(settings.home / "work", "ingest-")
 
 
 SCRATCH_PREFIX = "pipeline-load-"
@@ -336,10 +341,7 @@ SCRATCH_PREFIX = "pipeline-load-"
 def load_scratch() -> tempfile.TemporaryDirectory:
     """Make the loader's scratch folder (spools fetched from object storage), named by this process; first remove
     those of loaders on this host that were killed before they could (`tempfile.gettempdir()`)."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
-        pid = folder.name.removeprefix(SCRATCH_PREFIX).split("-")[0]
-        if pid.isdigit() and not _alive(int(pid)) and folder.is_dir() and not folder.is_symlink():
-            shutil.rmtree(folder, ignore_errors=True)
+    _remove_dead_folders(Path(tempfile.gettempdir()), SCRATCH_PREFIX)
     return tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
 
 
