@@ -89,7 +89,10 @@ def months_so_far(raw: str) -> int | None:
 UNPRINTABLE = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
 _UNPRINTABLE = re.compile(f"[{UNPRINTABLE}]")
 # Text of many lines (a table, a paragraph) keeps its line feeds and tabs: they are its layout, not its content.
-_UNPRINTABLE_BUT_LAYOUT = re.compile(f"(?![\\n\\t])[{UNPRINTABLE}]")
+# One class without them, not a lookahead before the class: the class alone lets the engine skip to a candidate,
+# four times faster over a report's tooltips (session 49).
+_BUT_LAYOUT = UNPRINTABLE.replace(r"\x00-\x1f", r"\x00-\x08\x0b-\x1f", 1)  # all but \t (9) and \n (10)
+_UNPRINTABLE_BUT_LAYOUT = re.compile(f"[{_BUT_LAYOUT}]")
 
 
 def _shown(match: re.Match) -> str:
@@ -105,6 +108,10 @@ def _shown(match: re.Match) -> str:
 # A value printed within a line (a file name, a cell) takes `one_line`: a line feed in it could forge a line.
 def printable(value: str, *, one_line: bool = False) -> str:
     """Replace control and bidi characters with visible stand-ins, for printing; with `one_line`, line feeds too."""
+    # Every character UNPRINTABLE names is a control, format or separator character, which isprintable() refuses:
+    # a text it accepts has none, and is returned at C speed (most texts of a report, a receipt, a page).
+    if value.isprintable():
+        return value
     return (_UNPRINTABLE if one_line else _UNPRINTABLE_BUT_LAYOUT).sub(_shown, value)
 
 

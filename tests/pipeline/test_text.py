@@ -115,6 +115,17 @@ def test_text_of_many_lines_keeps_its_line_feeds_and_tabs_but_shows_every_other_
         assert char not in shown and len(shown.splitlines()) == 1, hex(ord(char))
 
 
+def test_every_other_character_is_printed_as_it_is_in_either_mode():
+    others = "".join(
+        chr(code) for code in range(0x110000) if not 0xD800 <= code < 0xE000 and chr(code) not in HOSTILE
+    )
+    # Spaces of every width, format characters such as the zero-width joiner, private use: none is a stand-in's.
+    assert not others.isprintable()  # so the whole string goes through the replacing, not around it
+
+    assert printable(others) == others
+    assert printable(others, one_line=True) == others
+
+
 @pytest.mark.parametrize(
     ("header", "months"),
     [
