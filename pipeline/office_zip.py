@@ -6,7 +6,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 # Office files: both are zip packages whose members carry the time they were written.
 
@@ -27,6 +27,17 @@ def stable_zip(
     `edit(name, data)`, if given, returns each member's content as it is to be written; `added` members
     (images, compressed already) are stored after them as they are.
     """
+    with zipfile.ZipFile(io.BytesIO(package)) as source:
+        members = ((item.filename, source.read(item)) for item in source.infolist())
+        if edit is not None:
+            members = ((name, edit(name, data)) for name, data in members)
+        return stable_package(members, stamp, added)
+
+
+def stable_package(
+    members: Iterable[tuple[str, bytes]], stamp: dt.datetime, added: dict[str, bytes] | None = None
+) -> bytes:
+    """Write an Office package of these members, in this order, every time fixed to `stamp` (see `stable_zip`)."""
     utc = stamp.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     local = stamp.timetuple()[:6]
     out = io.BytesIO()
@@ -37,14 +48,11 @@ def stable_zip(
         info.external_attr = 0o644 << 16
         target.writestr(info, data, compresslevel=DEFLATE_LEVEL)
 
-    with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(out, "w") as target:
-        for item in source.infolist():
-            data = source.read(item)
-            if edit is not None:
-                data = edit(item.filename, data)
-            if item.filename == "docProps/core.xml":
+    with zipfile.ZipFile(out, "w") as target:
+        for name, data in members:
+            if name == "docProps/core.xml":
                 data = _CORE_TIMES.sub(lambda m: m.group(1) + utc + m.group(3), data)
-            write(target, item.filename, data, zipfile.ZIP_DEFLATED)
+            write(target, name, data, zipfile.ZIP_DEFLATED)
         for name, data in (added or {}).items():
             write(target, name, data, zipfile.ZIP_STORED)
     return out.getvalue()

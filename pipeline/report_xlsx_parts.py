@@ -10,7 +10,7 @@ import zipfile
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-from pipeline.office_zip import stable_zip
+from pipeline.office_zip import stable_package
 
 SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -62,13 +62,7 @@ def write_package(workbook, styled: dict[Hashable, object], sheets: list[Sheet],
                 members[name] = _content_types(source.read(name), len(sheets))
             else:  # styles, theme, properties: the same for any number of sheets
                 members[name] = source.read(name)
-    # stable_zip rewrites a package member by member: it reads the names, in order, from a package of empty
-    # members, and each member's content from here, rather than from a copy of the whole (12 MB for the yardstick).
-    placeholders = io.BytesIO()
-    with zipfile.ZipFile(placeholders, "w", zipfile.ZIP_STORED) as archive:
-        for name in members:
-            archive.writestr(name, b"")
-    return stable_zip(placeholders.getvalue(), stamp, lambda name, _: members[name])
+    return stable_package(members.items(), stamp)
 
 
 # A sheet's XML but its dimension, columns, rows and caption's merge: all sheets freeze their first two rows.
@@ -179,8 +173,8 @@ def _content_types(one_sheet: bytes, count: int) -> bytes:
 def _save_workbook(workbook) -> bytes:
     """Save a workbook as `Workbook.save` does, but each sheet in memory and the package uncompressed.
 
-    openpyxl writes every sheet through a temporary file of its own; and stable_zip compresses the package
-    afterwards anyway. The times openpyxl writes into docProps/core.xml are replaced by stable_zip too.
+    openpyxl writes every sheet through a temporary file of its own; and stable_package compresses the package
+    afterwards anyway. The times openpyxl writes into docProps/core.xml are replaced by stable_package too.
     """
     from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
     from openpyxl.worksheet._writer import WorksheetWriter
