@@ -22,9 +22,9 @@ from pipeline.limits import (
 from pipeline.xlsx_parts import TAG_PREFIX, _worksheet_parts, _xlsx_sheet_names, whole_tags
 
 # A cell with its reference first, when it holds something (a self-closing cell only carries formatting,
-# and readers leave it out of the sheet's range): its row, its column.
-_VALUED_ROWS = re.compile(rb'<c r="[A-Za-z]*(\d+)"(?:[^>]*[^/>])?>')
-_VALUED_COLUMNS = re.compile(rb'<c r="([A-Za-z]+)\d*"(?:[^>]*[^/>])?>')
+# and readers leave it out of the sheet's range): its column letters and its row digits, either may be empty
+# but not both. One pass for both: half the time of a pass for each.
+_VALUED_CELLS = re.compile(rb'<c r="(?=[A-Za-z\d])([A-Za-z]*)(\d*)"(?:[^>]*[^/>])?>')
 _TAG = re.compile(TAG_PREFIX + rb"(row|c)(?=[\s/>])([^>]*)>")
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]*)\$?(\d*)["']""")
 _DIMENSION = re.compile(TAG_PREFIX + rb"""dimension\s[^>]*?\bref\s*=\s*["']([^"']*)["']""")
@@ -34,6 +34,10 @@ _ERROR_CELL = re.compile(TAG_PREFIX + rb"""c\s[^>]*?\bt\s*=\s*["']e["']""")
 _UNREFERENCED_CELL = re.compile(rb'<c(?:>| (?!r="))')
 _PREFIXED_CELL = re.compile(rb":c[ >]")
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+# The same, unprefixed, and what any prefixed one holds: searched first, as a literal start makes them a third
+# of the time of the pattern above, whose optional prefix is tried at every `<`.
+_PLAIN_FORMULA_TAG = re.compile(rb"<f[\s>/]")
+_PREFIXED_F = re.compile(rb":f[\s>/]")
 # Where `hidden` is not written, no row is hidden; where it is, the row tags saying so and the attribute itself.
 _HIDDEN = re.compile(rb"hidden")
 _HIDDEN_ROW = re.compile(TAG_PREFIX + rb"""row\s([^>]*?\bhidden\s*=\s*["'](?:1|true)["'][^>]*)>""")
@@ -75,7 +79,7 @@ class _WorksheetScan:
                 self.extent.claim(int(end.group(2)), column_number(end.group(1).encode()), written)
         if _QUOTED_E[0].search(text) or _QUOTED_E[1].search(text):
             self.errors = self.errors or _ERROR_CELL.search(text) is not None
-        self.formulas = self.formulas or _FORMULA_TAG.search(text) is not None
+        self.formulas = self.formulas or _holds_formula(text)
         hidden = _HIDDEN.search(text) is not None
         if (
             _UNREFERENCED_CELL.search(text)
@@ -84,10 +88,15 @@ class _WorksheetScan:
         ):
             self._take_tag_by_tag(text)
             return
-        rows = _VALUED_ROWS.findall(text)
-        if rows:
-            self.row, self.column = max(map(int, rows)), 0
-            self.extent.reach(self.row, max(map(self._column, set(_VALUED_COLUMNS.findall(text)))))
+        cells = _VALUED_CELLS.findall(text)
+        if not cells:
+            return
+        letters, digits = map(set, zip(*cells, strict=True))
+        digits.discard(b"")
+        if digits:
+            letters.discard(b"")
+            self.row, self.column = max(map(int, digits)), 0
+            self.extent.reach(self.row, max(map(self._column, letters)))
 
     def _note_hidden_rows(self, text: bytes) -> bool:
         """Note the rows a run of tags hides, by their numbers; False (nothing noted) when one has no number."""
@@ -115,6 +124,12 @@ class _WorksheetScan:
             # A self-closing cell only carries formatting; readers leave it out of the sheet's range.
             if not attributes.endswith(b"/"):
                 self.extent.reach(self.row, self.column)
+
+
+def _holds_formula(text: bytes) -> bool:
+    if _PLAIN_FORMULA_TAG.search(text) is not None:
+        return True
+    return _PREFIXED_F.search(text) is not None and _FORMULA_TAG.search(text) is not None
 
 
 def _scan_worksheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, extent: _Extent) -> _WorksheetScan:

@@ -238,3 +238,18 @@ def test_the_limits_scan_notes_the_rows_a_sheet_hides_however_written(change, hi
     assert _HIDDEN_ROW_5 in seen[0]  # the spelling each case rewrites
 
     assert survey_xlsx(content, Limits()).hidden_rows == ({"清单": hidden} if hidden else {})
+
+
+@pytest.mark.parametrize(
+    ("formula", "found"),
+    [
+        pytest.param(b"<f>SUM(1)</f>", True, id="as-excel-writes-it"),
+        pytest.param(b'<f t="shared" si="0"/>', True, id="shared"),
+        pytest.param(b"<x:f>SUM(1)</x:f>", True, id="prefixed"),
+        pytest.param(b"<x:fx>SUM(1)</x:fx>", False, id="another-tag-prefixed"),
+        pytest.param(b"<fx/>", False, id="another-tag"),
+    ],
+)
+def test_the_limits_scan_finds_a_formula_however_its_tag_is_written(formula, found):
+    content = rewrite_sheet(xlsx({"清单": ROWS}), lambda xml: xml.replace(b"<v>", formula + b"<v>", 1))
+    assert survey_xlsx(content, Limits()).formulas is found
