@@ -97,16 +97,14 @@ def _stamped(con: duckdb.DuckDBPyConnection, stamp: str) -> bool:
 
 
 def _stamp(con: duckdb.DuckDBPyConnection, stamp: str) -> None:
-    con.execute(
-        "create or replace table ops.schema_stamp (stamp varchar not null, ensured_at timestamptz not null)"
-    )
-    con.execute("insert into ops.schema_stamp values (?, now())", [stamp])
+    # The stamp alone, no time: two runs storing the same files leave the same warehouse (tests compare them whole).
+    con.execute("create or replace table ops.schema_stamp (stamp varchar not null)")
+    con.execute("insert into ops.schema_stamp values (?)", [stamp])
     con.execute(
         "comment on table ops.schema_stamp is '仓库结构的指纹：建立 ops、raw、staging 对象的语句、执行它们的代码和 "
         "DuckDB 版本未变时，启动时不再重复执行（一行）'"
     )
     con.execute("comment on column ops.schema_stamp.stamp is '上述内容的 SHA-256'")
-    con.execute("comment on column ops.schema_stamp.ensured_at is '按此指纹建立或更新仓库结构的时间'")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
