@@ -7,6 +7,7 @@ import os
 
 import duckdb
 
+from pipeline.settings import MARTS_MEMORY_LIMIT
 from pipeline.text import printable
 
 
@@ -15,6 +16,13 @@ def warehouse_failed(exc: Exception) -> str | None:
     if not isinstance(exc, duckdb.Error):
         return None
     said = printable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, one_line=True)
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        # Not the disk: the marts' rebuild runs under PIPELINE_MARTS_MEMORY_LIMIT, and a failed one changed nothing.
+        return (
+            "pipeline：数据仓库运算内存不足，本次运行未完成；已入库的数据和已发布的报告不受影响。"
+            f"请调高 PIPELINE_MARTS_MEMORY_LIMIT（默认 {MARTS_MEMORY_LIMIT}，指标重建时的内存上限），"
+            f"或在内存更充裕的机器上运行。（{said}）"
+        )
     if "No space left" in str(exc) or "Read-only file system" in str(exc):
         what = "磁盘已满或文件系统只读，数据仓库无法写入"
     elif "Corrupt" in str(exc) or "checksum" in str(exc).lower():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import re
 from decimal import Decimal
 from graphlib import TopologicalSorter
@@ -27,6 +28,8 @@ from pipeline.warehouse import SQL_DIR, ensure_schema, sql_literal, writer
 
 if TYPE_CHECKING:
     from pipeline.export import Beside
+
+logger = logging.getLogger(__name__)
 
 MODEL_DIRS = ("intermediate", "mart")
 _REFERENCE = re.compile(r"\b(intermediate|mart)\.([a-z_]+)\b")
@@ -290,12 +293,14 @@ def register_rows_in_force(con: duckdb.DuckDBPyConnection) -> None:
 
 def rebuild(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
     """Rebuild the rules tables and every model in one transaction; on failure nothing changes."""
+    # Outside the transaction: a function registered inside one that is rolled back leaves the connection unable to
+    # register it again (DuckDB 2.0 drops the catalog's entry and keeps its own), and a rebuild may be tried twice.
+    register_functions(con)
     con.execute("begin")
     try:
         con.execute("create schema if not exists intermediate")
         con.execute("create schema if not exists mart")
         con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
-        register_functions(con)
         register_rows_in_force(con)
         # project_years is what tells the years, so it is created before the config it does not need; and, as
         # it reads no other model, not again.
@@ -330,6 +335,27 @@ def default_year(years: list[int], registered: set[int]) -> int:
     return max(candidates)
 
 
+def rebuild_within_memory(con: duckdb.DuckDBPyConnection, rules: Rules, limit: str) -> None:
+    """Rebuild the marts; if DuckDB runs out of memory, rebuild once more on one thread."""
+    try:
+        rebuild(con, rules)
+    except duckdb.OutOfMemoryException as exc:
+        # Each of DuckDB's threads keeps its own hash tables, and not all of them can spill: near the limit one
+        # thread fits where two do not (the demo's rebuild at 64MB failed 4 times in 30 on two threads, never on
+        # one). The failed attempt was rolled back, so the second starts from the same warehouse.
+        logger.warning(
+            "指标重建超出内存上限 %s（%s），改用单线程重新计算",
+            limit,
+            str(exc).splitlines()[0] if str(exc) else exc,
+        )
+        threads = con.execute("select current_setting('threads')").fetchone()[0]
+        con.execute("set threads = 1")
+        try:
+            rebuild(con, rules)
+        finally:
+            con.execute(f"set threads = {int(threads)}")
+
+
 def build_indicators(
     settings: Settings, registry: Registry, year: int | None = None, beside: Beside | None = None
 ) -> int:
@@ -342,7 +368,7 @@ def build_indicators(
     ):
         con.execute("set memory_limit = ?", [settings.marts_memory_limit])  # see Settings.marts_memory_limit
         ensure_schema(con, registry)
-        rebuild(con, load_rules())
+        rebuild_within_memory(con, load_rules(), settings.marts_memory_limit)
         # A 自评表's stated figures are judged against the rebuilt marts; a changed judgement re-issues its receipt.
         if settle_stated(con):
             write_receipts(con, settings)

@@ -222,6 +222,24 @@ def test_a_run_whose_marts_cannot_be_rebuilt_still_publishes_its_load(
     assert ("清单.csv",) in names
 
 
+def test_a_run_whose_marts_run_out_of_memory_says_which_setting_to_raise_and_still_publishes_its_load(
+    settings, register, monkeypatch, capsys, caplog
+):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    monkeypatch.setenv(
+        "PIPELINE_MARTS_MEMORY_LIMIT", "1MB"
+    )  # too little for the rebuild on any number of threads
+    assert main(["--quiet", "run"]) == 1
+
+    err = capsys.readouterr().err
+    assert "内存不足" in err and "PIPELINE_MARTS_MEMORY_LIMIT" in err and "Out of Memory" in err
+    assert "检查磁盘" not in err and "Traceback" not in err
+    assert any("改用单线程" in r.getMessage() for r in caplog.records)  # tried again on one thread first
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        names = con.execute("select original_name from ops.submissions where status = 'accepted'").fetchall()
+    assert ("清单.csv",) in names
+
+
 @pytest.mark.slow
 def test_a_run_whose_reader_goes_away_still_rebuilds_the_marts_and_the_report(settings, register):
     # `pipeline run 2>&1 | head -1`: the pipe closes after the first line, while the run has most of it to say.

@@ -24,3 +24,11 @@ def test_a_duckdb_failure_is_named_with_its_own_words_and_anything_else_is_left_
         and "（IO Error: No space left on device）" in said
     )
     assert warehouse_failed(ValueError("not DuckDB's")) is None
+
+
+def test_running_out_of_memory_names_the_memory_limit_setting_not_the_disk():
+    said = warehouse_failed(
+        duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block\nPossible")
+    )
+    assert "内存不足" in said and "PIPELINE_MARTS_MEMORY_LIMIT" in said and "磁盘" not in said
+    assert said.endswith("（Out of Memory Error: could not allocate block）")

@@ -1623,3 +1623,44 @@ def test_an_indicator_with_nothing_reported_and_no_data_to_compute_it_says_so_in
     assert wh.rows(
         "select display_text from mart.report_figures where figure_key = 'indicator_actual' and detail = '资金支付率'"
     ) == [("—（无数据）",)]
+
+
+def test_a_rebuild_rolled_back_can_be_run_again_on_the_same_connection(wh):
+    register(wh, "甲")
+    wh.con.execute("set memory_limit = '1MB'")  # too little for any rebuild: it fails and is rolled back
+    with pytest.raises(duckdb.OutOfMemoryException):
+        wh.build()
+    wh.con.execute("reset memory_limit")
+
+    wh.build()  # read_indicator, registered by the failed attempt, is still there to be registered again
+
+    assert wh.rows("select project_name from mart.project_year") == [("甲",)]
+
+
+def test_a_rebuild_that_runs_out_of_memory_is_tried_once_more_on_one_thread(wh, monkeypatch):
+    import pipeline.indicators
+
+    register(wh, "甲")
+    wh.con.execute("set threads = 2")
+    tried = []  # the threads each attempt ran on
+
+    def short_of_memory_on_two(con, rules):
+        tried.append(con.execute("select current_setting('threads')").fetchall()[0][0])
+        if len(tried) == 1:
+            raise duckdb.OutOfMemoryException(
+                "Out of Memory Error: could not allocate block of size 256.0 KiB"
+            )
+        rebuild(con, rules)
+
+    monkeypatch.setattr(pipeline.indicators, "rebuild", short_of_memory_on_two)
+    pipeline.indicators.rebuild_within_memory(wh.con, load_rules(), "64MB")
+
+    assert tried == [2, 1]
+    assert wh.rows("select project_name from mart.project_year") == [("甲",)]
+    assert wh.one("select current_setting('threads')") == 2  # the connection's own setting again
+
+    tried.clear()
+    monkeypatch.setattr(pipeline.indicators, "rebuild", lambda con, rules: (tried.append(1), 1 / 0))
+    with pytest.raises(ZeroDivisionError):  # anything but running out of memory is not tried again
+        pipeline.indicators.rebuild_within_memory(wh.con, load_rules(), "64MB")
+    assert tried == [1]
