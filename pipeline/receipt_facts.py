@@ -163,11 +163,22 @@ OUT_OF_FORCE = {
     "再报送改正后的文件。",
     "superseded": "该提交已被之后报送的更正版本替代，现行数据是更正版本的。如要恢复为该版本，请修改后重新报送，"
     "或请财政局撤回更正版本。",
+    # Not a correction: the project's implementing unit listed the same rows, and its list stands whatever is resent.
+    "taken": "该提交的数据已由随后报送的提交替代，其中有项目实施单位报送的同一项目报表，以实施单位的为准（详见该提交的"
+    "回执），本文件也不会入库。如其中有确由本单位负责的各行，请只填写这些行重新报送；否则无需处理。",
 }
 
 
+def force_sql(alias: str) -> str:
+    """Return SQL for how the submission `alias` stands, keyed as OUT_OF_FORCE is: its status, or taken."""
+    # Only retell.retell_taken sets a superseded file's reason, and only when an implementing unit's list holds
+    # some of its slices: an office's own correction leaves it unset.
+    return f"case when {alias}.status = 'superseded' and {alias}.reason is not null then 'taken' else {alias}.status end"
+
+
 def with_force_note(reason: str, status: str | None) -> str:
-    """Return a duplicate's reason with the note on the file it repeats as that file now stands (`status`)."""
+    """Return a duplicate's reason with the note on the file it repeats as that file now stands (`status`, as
+    `force_sql` says it)."""
     for note in OUT_OF_FORCE.values():  # the note of when it was last told, if any
         reason = reason.removesuffix(note)
     return reason + OUT_OF_FORCE.get(status, "")

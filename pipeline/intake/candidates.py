@@ -68,7 +68,7 @@ class Candidate:
     sha256: str | None  # None when the file could not be read at all
     entry: InboxEntry | None = None
     parsed: ParsedFile | None = None
-    # settle.Original: number, name, sending folder, status
+    # settle.Original: number, name, sending folder, how it stands (receipt_facts.force_sql)
     duplicate_of: tuple[int, str, str | None, str | None] | None = None
     outcome: Outcome | None = None
     archive_path: str | None = None  # set when archived before parsing: a file too large to hold in memory

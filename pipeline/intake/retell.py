@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import duckdb
 
-from pipeline.receipt_facts import recount_warnings, stale_note, with_force_note
+from pipeline.receipt_facts import force_sql, recount_warnings, stale_note, with_force_note
 
 
 def retell(con: duckdb.DuckDBPyConnection) -> None:
     """Retell, once the statuses are settled (the end of a load, a withdrawal), what receipts say of other files."""
+    # First: a duplicate's note reads the reason this sets on the file it repeats.
+    retell_taken(con)
     retell_duplicates(con)
     retell_issues(con)
-    retell_taken(con)
 
 
 def retell_issues(con: duckdb.DuckDBPyConnection) -> None:
@@ -117,7 +118,7 @@ def retell_duplicates(con: duckdb.DuckDBPyConnection) -> None:
     load, a withdrawal), so the words depend on where things stand, not on the order files were stored in.
     """
     rows = con.execute(
-        "select d.submission_id, d.reason, t.status from ops.submissions d "
+        f"select d.submission_id, d.reason, {force_sql('t')} from ops.submissions d "
         "join ops.submissions t on d.duplicate_of = t.submission_id where d.status = 'duplicate'"
     ).fetchall()
     changed = []

@@ -28,13 +28,15 @@ from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem, Severity
 from pipeline.project_names import resolve_projects, tell_own_register
 from pipeline.projects import ProjectRegister
+from pipeline.receipt_facts import force_sql
 from pipeline.registry import Registry
 from pipeline.rules import load_rules
 from pipeline.settle_register import settle_register
 from pipeline.validate import Batch, Validation, validate
 
-# A file taken in before, as a later copy names it: (submission number, file name, sending folder, status); number
-# 0 and no status for a copy settled earlier in this run, not yet stored.
+# A file taken in before, as a later copy names it: (submission number, file name, sending folder, how it stands as
+# receipt_facts.force_sql says it: its status, or taken); number 0 and no status for a copy settled earlier in this
+# run, not yet stored.
 Original = tuple[int, str, str | None, str | None]
 
 
@@ -54,7 +56,8 @@ def known_shas(
         (sha, unit): (number, name, folder, status)
         for sha, unit, number, name, folder, status in con.execute(
             "select sha256, unit, min(submission_id), arg_min(original_name, submission_id), "
-            "arg_min(sending_folder, submission_id), arg_min(status, submission_id) from ops.submissions "
+            f"arg_min(sending_folder, submission_id), arg_min({force_sql('s')}, submission_id) "
+            "from ops.submissions as s "
             "where sha256 in (select unnest(?::varchar[])) and status not in ('rejected', 'duplicate') "
             "group by sha256, unit",
             [sorted(shas)],

@@ -162,6 +162,36 @@ def told(receipt_json: dict, rule: str) -> dict:
 
 
 @pytest.mark.slow  # 5 s or more on two cores
+@pytest.mark.parametrize("with_the_units_list", [False, True])
+def test_a_copy_of_a_list_the_units_list_took_says_the_units_list_stands_not_a_correction(
+    settings, registry, with_the_units_list
+):
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)))
+    stray = (f"{YI}/乙清单.csv", compounds_csv("甲项目", "棉纺厂东院"))
+    own = (f"{JIA}/甲清单.csv", compounds_csv("甲项目", "棉纺厂东院", "市委小区"))
+    copy = (f"{YI}/乙清单（再报）.csv", compounds_csv("甲项目", "棉纺厂东院"))  # the same bytes, sent again
+    take_in(settings, registry, register, stray)
+    # The unit's list takes 乙's slice: 乙's list is superseded, not by a correction of its own. Sent the same night,
+    # the copy arrives while 乙's list is still in force, and is told once the night's statuses are settled.
+    if with_the_units_list:
+        outcome = take_in(settings, registry, own, copy)[copy[0]]
+    else:
+        take_in(settings, registry, own)
+        outcome = take_in(settings, registry, copy)[copy[0]]
+
+    assert outcome.status == "duplicate"
+    facts, page = receipt(settings, "乙清单（再报）.csv")
+    assert "项目实施单位报送的同一项目报表，以实施单位的为准" in facts["reason"]
+    assert "更正版本" not in facts["reason"]  # what a copy of an office's own corrected file is told
+    assert "无需任何操作" not in page
+
+    # The unit's list withdrawn, 乙's is in force again: the copy's receipt is retold without the note.
+    assert main(["withdraw", str(submission(settings, "甲清单.csv")[0]), "--reason", "清单误报"]) == 0
+    facts, page = receipt(settings, "乙清单（再报）.csv")
+    assert "实施单位" not in facts["reason"] and "替代" not in facts["reason"] and "无需任何操作" in page
+
+
+@pytest.mark.slow  # 5 s or more on two cores
 @pytest.mark.parametrize("only_that_list", [True, False])
 def test_withdrawing_the_units_list_gives_the_slice_back_and_retells_the_other_offices_receipt(
     settings, registry, only_that_list
