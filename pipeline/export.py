@@ -25,6 +25,7 @@ from pipeline.locations import is_url
 from pipeline.published_objects import publish_objects, upload_folder
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.storage import fsync_path
+from pipeline.warehouse import has_relation
 
 POINTER = "LATEST.json"
 # Besides every mart table: the files the marts come from, for lineage.
@@ -40,16 +41,7 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     marts = con.execute(
         "select schema_name || '.' || table_name from duckdb_tables() where schema_name = 'mart' order by 1"
     ).fetchall()
-    return [name for (name,) in marts] + [t for t in ALSO if _exists(con, t)]
-
-
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    return bool(
-        con.execute(
-            "select 1 from duckdb_tables() where schema_name = ? and table_name = ?", [schema, name]
-        ).fetchall()
-    )
+    return [name for (name,) in marts] + [t for t in ALSO if has_relation(con, *t.split("."))]
 
 
 def _select(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, bool]:

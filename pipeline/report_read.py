@@ -30,6 +30,7 @@ from pipeline.report_model import (
     SourceFile,
 )
 from pipeline.settings import TIMEZONE
+from pipeline.warehouse import has_relation
 
 # Each figure names its lineage by hash; LINEAGES_SQL gives each distinct lineage once (45,000 for 89,000 figures in
 # a year of 400 projects), as JSON text: DuckDB turns a list of structs into Python objects slowly, and the year's
@@ -101,20 +102,11 @@ order by submission_id
 
 def read_bands(con: duckdb.DuckDBPyConnection, year: int) -> tuple[tuple[str, Decimal | None], ...]:
     """Read the year's light bands as the marts applied them: (light, up to points), mildest first."""
-    if not _exists(con, "config", "light_bands"):
+    if not has_relation(con, "config", "light_bands"):
         return ()
     return tuple(
         (light, None if bound is None else Decimal(bound))
         for light, bound in con.execute(BANDS_SQL, [year]).fetchall()
-    )
-
-
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchone()[0]
     )
 
 
@@ -149,7 +141,7 @@ def _read_lineages(con: duckdb.DuckDBPyConnection, year: int) -> dict[int, tuple
 
 def read_projects(con: duckdb.DuckDBPyConnection, year: int) -> list[Project]:
     """Read the year's figures, scale-and-cost structure and narratives, district first, then by project."""
-    if not _exists(con, "mart", "report_figures"):
+    if not has_relation(con, "mart", "report_figures"):
         raise ReportError("仓库中还没有报告数字（mart.report_figures），请先运行 pipeline run 计算指标。")
     # By code: two offices' projects of one name are two projects; the district's own figures have none.
     projects: dict[str | None, Project] = {}
@@ -170,22 +162,22 @@ def read_projects(con: duckdb.DuckDBPyConnection, year: int) -> list[Project]:
         raise ReportError(
             f"仓库中没有{year}年度的报告数字，请确认该年度已有已接收的报表，并先运行 pipeline run。"
         )
-    if _exists(con, "mart", "scale_and_cost"):
+    if has_relation(con, "mart", "scale_and_cost"):
         for code, position, category, parent in con.execute(STRUCTURE_SQL, [year]).fetchall():
             if code in projects:
                 # report_figures places scale_and_cost rows at 100 + their position in the mart.
                 projects[code].structure[100 + position] = (category, parent)
-    if _exists(con, "staging", "report_narrative"):
+    if has_relation(con, "staging", "report_narrative"):
         for code, section, content, *source in con.execute(NARRATIVE_SQL, [year]).fetchall():
             if code in projects:
                 sid, original, sha, unit, sheet, row = source
                 narrative = Narrative(section, content, Source(sid, original, sha, unit, sheet, (row,)))
                 projects[code].narratives.setdefault(section, []).append(narrative)
-    if _exists(con, "staging", "performance_targets"):
+    if has_relation(con, "staging", "performance_targets"):
         _read_goals(con, year, projects)
-    if _exists(con, "mart", "self_evaluation"):
+    if has_relation(con, "mart", "self_evaluation"):
         _read_deviations(con, year, projects)
-    if _exists(con, "ops", "returned_slices"):
+    if has_relation(con, "ops", "returned_slices"):
         _read_returned(con, year, projects)
     return list(projects.values())
 
@@ -313,7 +305,7 @@ def data_fingerprint(con: duckdb.DuckDBPyConnection, year: int) -> str:
     for schema, table, sql in REPORT_READS:
         # Summed row hashes, in the database: the report's own reads again, but no rows brought into Python (which
         # cost half a second at 88,000 figures). A sum does not depend on the rows' order.
-        if _exists(con, schema, table):
+        if has_relation(con, schema, table):
             count, total = con.execute(
                 f"select count(*), coalesce(sum(hash(read)::hugeint), 0)::varchar from ({sql}) as read",
                 [year],

@@ -85,13 +85,20 @@ def _schema_stamp(registry: Registry, schema: str, models: list[tuple[str, str]]
     return made_of.hexdigest()
 
 
+def has_relation(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    """Say whether the warehouse holds a table or view of this name."""
+    return bool(
+        con.execute(
+            "select 1 from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()
+    )
+
+
 def _stamped(con: duckdb.DuckDBPyConnection, stamp: str) -> bool:
     """Say whether this warehouse's objects were last ensured from the same DDL, code and DuckDB."""
-    exists = con.execute(
-        "select 1 from duckdb_tables() where schema_name = 'ops' and table_name = 'schema_stamp'"
-    ).fetchall()
     return (
-        bool(exists)
+        has_relation(con, "ops", "schema_stamp")
         and con.execute("select count(*) from ops.schema_stamp where stamp = ?", [stamp]).fetchone()[0] == 1
     )
 
