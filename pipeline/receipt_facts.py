@@ -203,12 +203,18 @@ def recount_warnings(con: duckdb.DuckDBPyConnection, submission_ids: Iterable[in
     )
 
 
-# How a warning's note says a submission it names now stands, by that submission's status.
-NAMED_OUT_OF_FORCE = {"withdrawn": "已撤回", "superseded": "已被之后报送的更正版本替代"}
+# How a warning's note says a submission it names now stands, keyed as `force_sql` says it.
+NAMED_OUT_OF_FORCE = {
+    "withdrawn": "已撤回",
+    "superseded": "已被之后报送的更正版本替代",
+    # Not a correction of its own: the implementing unit's report holds its slices (its receipt names which).
+    "taken": "已由项目实施单位报送的同一项目报表替代",
+}
 
 
 def stale_note(named: list[int], statuses: dict[int, str]) -> str | None:
-    """Return the note of a warning about these submissions once none of them is in force, else None.
+    """Return the note of a warning about these submissions once none of them is in force (`statuses` as
+    `force_sql` says them), else None.
 
     One still in force (or not found) keeps the warning as it arrived: it may still be true.
     """

@@ -37,7 +37,7 @@ def _summary(facts: ReceiptFacts) -> str:
         else ""
     )
     if stale:
-        tail += f"{'此外' if warnings else '另有'}{stale}处警告所涉的提交已撤回或被更正，不再适用，无需处理。"
+        tail += f"{'此外' if warnings else '另有'}{stale}处警告所涉的提交已撤回或被替代，不再适用，无需处理。"
     return f"文件已通过校验，数据已入库。{tail}"
 
 

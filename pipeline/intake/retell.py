@@ -36,7 +36,7 @@ def retell_issues(con: duckdb.DuckDBPyConnection) -> None:
         return
     statuses = dict(
         con.execute(
-            "select submission_id, status from ops.submissions "
+            f"select submission_id, {force_sql('s')} from ops.submissions as s "
             "where submission_id in (select unnest(flatten(?::integer[][])))",
             [named],
         ).fetchall()
@@ -74,7 +74,7 @@ def retell_took(con: duckdb.DuckDBPyConnection) -> None:
         "select v.submission_id, v.named_submissions, split_part(mine.slice_key, '|', 2), "
         f"bool_or(coalesce({_TAKEN}, false)), "
         f"list_sort(list(distinct c.submission_id) filter (where not ({_TAKEN}))), "
-        "(select list(struct_pack(n := submission_id, s := status)) from ops.submissions "
+        f"(select list(struct_pack(n := submission_id, s := {force_sql('named')})) from ops.submissions as named "
         " where list_contains(v.named_submissions, submission_id)) "
         "from ops.validation_issues as v "
         "join ops.slices as mine on mine.submission_id = v.submission_id and mine.row_count = 0 "

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.cli import main
 from pipeline.problems import RULE_ZH
 from tests.pipeline.test_intake import query
-from tests.pipeline.test_projects import BUREAU, JIA, YEAR, YI, register_csv, take_in
+from tests.pipeline.test_projects import BING, BUREAU, JIA, YEAR, YI, register_csv, take_in
 
 REGISTER = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA), ("YI-01", "乙项目", YI)))
 
@@ -79,3 +80,45 @@ def test_a_compound_of_one_name_with_other_figures_under_another_project_is_no_d
 
     assert {o.status for o in outcomes.values()} == {"accepted"}
     assert told(settings, "甲清单.csv") == told(settings, "乙清单.csv") == []
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+def test_a_warning_naming_a_list_the_units_list_took_is_told_as_the_units_list_now_holds_it(
+    settings, registry
+):
+    # 丙 lists 棉纺厂东院 under 甲项目 (丙 is not its implementing unit), 乙 under its own project, figure for figure.
+    bing = (f"{BING}/丙清单.csv", listing("甲项目", ("棉纺厂东院", "1.2", 370)))
+    yi = (f"{YI}/乙清单.csv", listing("乙项目", ("育源小区", "0.5", 60), ("棉纺厂东院", "1.20", 370)))
+    take_in(settings, registry, REGISTER, bing, yi)
+    taken = number(settings, "丙清单.csv")[0]
+    [(_, named)] = told(settings, "乙清单.csv")
+    assert list(named) == [taken]
+
+    # 甲, the implementing unit, lists it too: 丙's list is superseded by the unit's, not by a correction of its own.
+    jia = (f"{JIA}/甲清单.csv", listing("甲项目", ("棉纺厂东院", "1.2", 370), ("市委小区", "0.8", 90)))
+    assert take_in(settings, registry, jia)[jia[0]].status == "accepted"
+    unit = number(settings, "甲清单.csv")[0]
+    notes = {tuple(n): note for n, note in stale(settings, "乙清单.csv")}
+    # The warning naming 丙's list no longer applies, and says why truly; the unit's list, in force, is asked about.
+    assert notes[(taken,)] == (
+        f"所涉第{taken}号提交已由项目实施单位报送的同一项目报表替代，其数据已不再有效，此提示不再适用，无需处理。"
+    )
+    assert notes[(unit,)] is None and number(settings, "乙清单.csv")[1] == 1
+    page = (settings.receipts / YI / "乙清单.csv.回执.html").read_text(encoding="utf-8")
+    assert "更正版本" not in page and "1处警告所涉的提交已撤回或被替代，不再适用" in page
+
+    # The unit's list withdrawn, 丙's is in force again, and so is the warning naming it.
+    assert main(["withdraw", str(unit), "--reason", "清单误报"]) == 0
+    notes = {tuple(n): note for n, note in stale(settings, "乙清单.csv")}
+    assert notes[(taken,)] is None and notes[(unit,)].startswith(f"所涉第{unit}号提交已撤回")
+    assert number(settings, "乙清单.csv")[1] == 1
+
+
+def stale(settings, name: str) -> list[tuple]:
+    """Return (named submissions, note) of each listed_in_other_project warning on a file's receipt, as stored."""
+    return query(
+        settings,
+        "select i.named_submissions, i.stale_note from ops.validation_issues i join ops.submissions s "
+        "using (submission_id) where s.original_name = ? and i.rule = 'listed_in_other_project'",
+        [name],
+    )

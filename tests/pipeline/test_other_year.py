@@ -163,7 +163,7 @@ def test_the_warning_naming_a_file_since_withdrawn_is_kept_as_said_with_a_note_a
     [said] = [p for p in after["problems"] if p["rule"] == "same_as_other_year"]
     assert said["message_zh"] == warning.message_zh and said["stale_note"] == note  # the words as on arrival
     assert after["warning_count"] == len(outcome.warnings) - 1 and after["stale_warning_count"] == 1
-    assert f"{warning.message_zh}【{note}】" in page and "1处警告所涉的提交已撤回或被更正，不再适用" in page
+    assert f"{warning.message_zh}【{note}】" in page and "1处警告所涉的提交已撤回或被替代，不再适用" in page
 
 
 def test_a_run_in_chunks_names_a_file_of_the_run_stored_in_an_earlier_chunk_as_a_run_in_one_piece_does(
