@@ -8,14 +8,14 @@ import os
 import duckdb
 
 from pipeline.settings import MARTS_MEMORY_LIMIT
-from pipeline.text import printable
+from pipeline.text import first_said, printable
 
 
 def warehouse_failed(exc: Exception) -> str | None:
     """Say in Chinese what a DuckDB failure means to the operator (its own words after); None for other failures."""
     if not isinstance(exc, duckdb.Error):
         return None
-    said = printable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, one_line=True)
+    said = printable(first_said(exc), one_line=True)
     if isinstance(exc, duckdb.OutOfMemoryException):
         # Not the disk: the marts' rebuild runs under PIPELINE_MARTS_MEMORY_LIMIT, and a failed one changed nothing.
         return (
@@ -40,7 +40,7 @@ def busy_writer(exc: Exception) -> str | None:
     if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
         return (
             f"数据仓库的写入副本正被另一个进程占用，本次未执行。请勿打开 writer/ 下的文件；"
-            f"分析请使用已发布的数据仓库或 pipeline sql。（{str(exc).splitlines()[0]}）"
+            f"分析请使用已发布的数据仓库或 pipeline sql。（{first_said(exc)}）"
         )
     return None
 

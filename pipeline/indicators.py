@@ -24,6 +24,7 @@ from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.stated import settle_stated
 from pipeline.suites import EXPECTATIONS_DIR
+from pipeline.text import first_said
 from pipeline.warehouse import SQL_DIR, ensure_schema, sql_literal, writer
 
 if TYPE_CHECKING:
@@ -346,7 +347,7 @@ def rebuild_within_memory(con: duckdb.DuckDBPyConnection, rules: Rules, limit: s
         logger.warning(
             "指标重建超出内存上限 %s（%s），改用单线程重新计算",
             limit,
-            str(exc).splitlines()[0] if str(exc) else exc,
+            first_said(exc),
         )
         threads = con.execute("select current_setting('threads')").fetchone()[0]
         con.execute("set threads = 1")

@@ -120,6 +120,12 @@ def one_line(value: object) -> str:
     return printable(str(value), one_line=True)
 
 
+def first_said(exc: BaseException) -> str:
+    """Return the first line of an exception's words (DuckDB's run on with context), or its type's name if none."""
+    said = str(exc).splitlines()
+    return said[0] if said and said[0] else type(exc).__name__
+
+
 def display_width(text: str) -> int:
     """Return how many terminal columns text takes: wide and full-width characters (汉字, ，) take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

@@ -20,6 +20,7 @@ from pipeline.raw_tables import raw_columns
 from pipeline.registry import Registry
 from pipeline.registry_templates import Template
 from pipeline.storage import fsync_path
+from pipeline.text import first_said
 
 if TYPE_CHECKING:
     from pipeline.export import Beside
@@ -174,7 +175,7 @@ _DAMAGED = ("not a valid DuckDB database file", "Could not read enough bytes")
 
 def _raise_unopenable(path: Path, exc: duckdb.IOException) -> None:
     """Raise what the operator can act on for a file DuckDB could not open; return for any other failure."""
-    said = str(exc).splitlines()[0]
+    said = first_said(exc)
     if any(words in said for words in _DAMAGED):
         raise WarehouseDamaged(
             f"{path} 不是完整的DuckDB数据库文件（已损坏、被截断或不是数据库），无法打开，本次未完成。"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from pipeline.text import printable
+from pipeline.text import first_said, printable
 
 SCHEMA_ORDER = ("ops", "raw", "staging", "intermediate", "mart", "config")
 SAMPLE_ROWS = 5
@@ -106,7 +106,7 @@ def _sample(con: duckdb.DuckDBPyConnection, table: Table) -> None:
         except duckdb.Error:  # a column type that cannot be ordered: the rows as stored
             rows = con.execute(f"select * from {source} limit {SAMPLE_ROWS}").fetchall()
     except duckdb.Error as exc:  # a view that no longer binds, say; the catalog still describes it
-        table.sample_error = printable(str(exc).splitlines()[0])
+        table.sample_error = printable(first_said(exc))
         return
     table.sample = [[show(value) for value in row] for row in rows]
 

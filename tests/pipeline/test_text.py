@@ -4,7 +4,16 @@ import unicodedata
 
 import pytest
 
-from pipeline.text import clean_name, clean_text, months_so_far, nfkc, printable, split_header, squash
+from pipeline.text import (
+    clean_name,
+    clean_text,
+    first_said,
+    months_so_far,
+    nfkc,
+    printable,
+    split_header,
+    squash,
+)
 
 # Every character that can move the cursor, end a line or turn text around, from Unicode rather than a list:
 # controls (C0, DEL, C1), line and paragraph separators, the explicit bidi embeddings, overrides and isolates,
@@ -158,3 +167,11 @@ def test_a_header_of_one_month_covers_no_months_so_far():
 @pytest.mark.parametrize("header", ["金额（单位：元）", "金额(金额单位:元)", "金额（元）"])
 def test_a_header_naming_its_unit_with_a_label_names_the_unit(header):
     assert split_header(header) == ("金额", "元")
+
+
+def test_first_said_is_an_exceptions_first_line_or_its_type_when_it_says_nothing():
+    assert first_said(OSError("IO Error: Could not set lock on file\n\nContext: writer.duckdb")) == (
+        "IO Error: Could not set lock on file"
+    )
+    assert first_said(ValueError("")) == "ValueError"  # "".splitlines() has no first line
+    assert first_said(ValueError("\nsecond")) == "ValueError"
