@@ -71,7 +71,6 @@ def _parts_per_parent_row(sheets: list[Sheet], context: Context, registry: Regis
             row = parent["excel_row"]
             # The receipt quotes the row as the clerk wrote it (763139300 元, not the 76313.93 万元 stored), and the
             # parts' sum in that same unit, so the two compare at a glance.
-            written = sheet.written_unit("quantity", row)
             frame.append(
                 _blamed(sheet, [row])
                 | {
@@ -81,10 +80,43 @@ def _parts_per_parent_row(sheets: list[Sheet], context: Context, registry: Regis
                     "part_rows": span([p["excel_row"] for p in alike]),
                     "parent_written": sheet.as_written("quantity", parent_quantity, row),
                     "parts_sum_written": sheet.as_written("quantity", parts_sum, row),
-                    "written_unit": written.name if written else parent.get("quantity_unit") or "",
+                    "written_unit": _unit_written(sheet, parent),
                 }
             )
     return frame
+
+
+def _parts_per_unit(sheets: list[Sheet], context: Context, registry: Registry) -> list[dict]:
+    """Build one row per 其中 row: whether its 单位 is its row's (as stored, so 万元 and 元 are one), both as written."""
+    frame = []
+    for sheet in sheets:
+        for parent, parts in _part_groups(sheet.parsed.records):
+            unit = parent.get("quantity_unit")
+            if unit is None:
+                continue
+            for part in parts:
+                if part.get("quantity_unit") is None:
+                    continue
+                row = part["excel_row"]
+                # A part in another unit is left out of its row's sum (`parts_per_parent_row`): the clerk is asked,
+                # since a part of an area written in 户 is most likely a slip of the 单位 cell.
+                frame.append(
+                    _blamed(sheet, [row])
+                    | {
+                        "same_unit": part["quantity_unit"] == unit,
+                        "part_unit": _unit_written(sheet, part),
+                        "parent_row": parent["excel_row"],
+                        "parent_item": parent.get("item") or "",
+                        "parent_unit": _unit_written(sheet, parent),
+                    }
+                )
+    return frame
+
+
+def _unit_written(sheet: Sheet, record: dict) -> str:
+    """Return the 单位 a row was written in (元, not the 万元 stored)."""
+    written = sheet.written_unit("quantity", record["excel_row"])
+    return written.name if written else record.get("quantity_unit") or ""
 
 
 def _investment_total_per_project(sheets: list[Sheet], context: Context, registry: Registry) -> list[dict]:
@@ -219,6 +251,7 @@ DERIVED_FRAMES: dict[str, Builder] = {
     "responses_per_row": _responses_per_row,
     "weight_total_per_sheet": _weight_total_per_sheet,
     "parts_per_parent_row": _parts_per_parent_row,
+    "parts_per_unit": _parts_per_unit,
     "investment_total_per_project": _investment_total_per_project,
     "cumulative_per_row": _cumulative_per_row,
     "funds_per_project": _funds_per_project,
