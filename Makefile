@@ -55,10 +55,11 @@ bench-quick: setup  ## the same figures at a small N, in about a minute
 	$(UV) run --frozen python -m bench.run --quick
 
 .PHONY: trials
-trials: setup  ## crash and hostile-file trials: 20 runs killed while loading, 1,000 mutated workbooks, a hostile night
+trials: setup  ## crash and hostile-file trials: 20 runs killed while loading, 1,000 mutated workbooks, a hostile night, 600 clerks' edits
 	$(UV) run --frozen python -m bench.crash_trials --trials 20
 	$(UV) run --frozen python -m bench.hostile_trials --n 1000
 	$(UV) run --frozen python -m bench.hostile_trials --night
+	$(UV) run --frozen python -m bench.edit_trials --n 600
 
 # Airflow's own state (metadata DB, logs, the admin's password) lives in AIRFLOW_HOME; the DAGs are ours.
 airflow: export AIRFLOW_HOME := $(AIRFLOW_HOME)
