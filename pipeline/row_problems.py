@@ -1,8 +1,9 @@
-"""Tell the clerk of rows out of their place: wider than the header, below the footer, hidden, or a stray 其中."""
+"""Tell the clerk of rows out of place (too wide, after the footer, hidden, a stray 其中) or not filled in."""
 
 from __future__ import annotations
 
-from pipeline.header_match import HeaderMatch
+from pipeline.flattened import LOST_MERGE
+from pipeline.header_match import Binding, HeaderMatch
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity, row_problem
 from pipeline.text import rows_text
@@ -64,4 +65,29 @@ def _error_breakdown(sheet: ParsedSheet, excel_row: int, row: list[object], matc
         value=text,
         expected="“其中”行是上一行的组成部分，本表不能单列，否则该部分会重复计算",
         fix="请删去该行；如确为单独的一项，请删去“其中”二字",
+    )
+
+
+def error_required(
+    sheet: ParsedSheet, excel_row: int, binding: Binding, merged_top: int | None, flattened: bool
+) -> None:
+    """Tell the clerk a required cell is empty: merged from `merged_top`, lost in a CSV, or unfilled."""
+    if merged_top is not None:  # the clerk sees the merged figure on this row too
+        expected = f"此项为必填项；该单元格与第{merged_top + 1}行合并，合并单元格中的数值只算作第{merged_top + 1}行的"
+        fix = "请取消合并单元格，为每一行分别填写"
+    elif flattened and not binding.ticks:
+        expected, fix = f"此项为必填项；{LOST_MERGE}", "请在该行填写"
+    else:
+        expected = "此项为必填项"
+        # Ticks: the clerk is told where the mark goes, not only that something is missing.
+        fix = (
+            f"请在“{'”“'.join(t.header for t in binding.ticks)}”中勾选一项" if binding.ticks else "请补充填写"
+        )
+    sheet.error(
+        rule="required",
+        excel_row=excel_row,
+        header=binding.header,
+        value=None,
+        expected=expected,
+        fix=fix,
     )

@@ -1,0 +1,102 @@
+"""Read one row's cells into typed values, telling the clerk of each cell that cannot be read."""
+
+from __future__ import annotations
+
+from pipeline.date_values import DatedMonth
+from pipeline.parsed_sheet import ParsedSheet
+from pipeline.registry import Registry
+from pipeline.sheet_columns import SheetColumns
+from pipeline.sheet_units import convert_by_row_unit
+from pipeline.ticks import read_ticks
+from pipeline.values import EXCEL_ERRORS, CellError, Noted, formula_error, is_blank
+
+
+def read_row(
+    sheet: ParsedSheet,
+    row: list[object],
+    excel_row: int,
+    is_total: bool,
+    columns: SheetColumns,
+    registry: Registry,
+) -> tuple[dict[str, object], set[str]]:
+    """Return a row's values by column name (a 合计's amounts only) and the columns whose cell failed."""
+    values, failed = {}, set()
+    width = len(row)
+    for name, position, parse, binding in columns.total_cells if is_total else columns.data_cells:
+        raw = row[position] if position < width else None
+        if raw is None or (isinstance(raw, str) and is_blank(raw)):  # a number is never blank
+            values[name] = None
+            continue
+        try:
+            value = parse(raw)
+            # A text column keeps #N/A as text; a number column has refused it already, in its own words.
+            if raw.__class__ is str and raw.strip() in EXCEL_ERRORS:
+                raise formula_error("不能是公式错误值")
+        except CellError as exc:
+            values[name] = None
+            failed.add(name)
+            sheet.error(
+                rule=exc.rule,
+                excel_row=excel_row,
+                header=binding.header,
+                value=raw,
+                expected=exc.expected,
+                fix=exc.fix,
+            )
+            continue
+        if isinstance(value, Noted):
+            sheet.warn(value, excel_row=excel_row, header=binding.header, value=raw)
+            value = value.value
+        elif value.__class__ is DatedMonth:
+            sheet.dated_months[excel_row, name] = (value, raw)
+            value = value.month
+        if value.__class__ is str and raw.__class__ is str and value != raw and value != (raw := raw.strip()):
+            sheet.written_text[excel_row, name] = raw
+        values[name] = value
+    for binding in () if is_total else columns.tick_groups:
+        name = binding.column.name
+        values[name], errors = read_ticks(row, binding.column, binding.header, binding.ticks)
+        if errors:
+            failed.add(name)
+        for error in errors:
+            sheet.error(
+                rule=error.rule,
+                excel_row=excel_row,
+                header=error.header,
+                value=error.value,
+                expected=error.expected,
+                fix=error.fix,
+            )
+    if sheet.template.row_unit is not None:
+        _convert_by_row_unit(sheet, row, excel_row, values, failed, columns, registry)
+    return values, failed
+
+
+def _convert_by_row_unit(
+    sheet: ParsedSheet,
+    row: list[object],
+    excel_row: int,
+    values: dict[str, object],
+    failed: set[str],
+    columns: SheetColumns,
+    registry: Registry,
+) -> None:
+    """Convert a row's quantity by the unit its row names, kept on the sheet; blank it if it cannot be."""
+    row_unit_rule = sheet.template.row_unit
+    try:
+        if (converted := convert_by_row_unit(values, sheet.template, registry)) is not None:
+            sheet.row_units[excel_row, row_unit_rule.value] = converted
+    except CellError as exc:
+        # A unit that cannot be converted is the 单位 cell's fault; a quantity's own unit, the quantity's.
+        binding = columns.by_name.get(row_unit_rule.unit if exc.rule == "unit" else row_unit_rule.value)
+        binding = binding or columns.by_name[row_unit_rule.value]
+        sheet.error(
+            rule=exc.rule,
+            excel_row=excel_row,
+            header=binding.header,
+            value=row[binding.index],
+            expected=exc.expected,
+            fix=exc.fix,
+        )
+        values[row_unit_rule.value] = None
+        failed.add(row_unit_rule.value)

@@ -1,0 +1,87 @@
+"""Check a data row's indicators: each value reported read against its target, the clerk told of it."""
+
+from __future__ import annotations
+
+from pipeline.indicator_values import read_indicator, unit_unwritten
+from pipeline.indicator_warnings import blank_actual, scored_by_outcome, unscored, unscored_words
+from pipeline.parsed_sheet import ParsedSheet
+from pipeline.rules import amount_indicator, computed_indicator, rate_indicator
+from pipeline.sheet_columns import SheetColumns
+
+
+def check_indicators(
+    sheet: ParsedSheet,
+    row: list[object],
+    index: int,
+    values: dict[str, object],
+    failed: set[str],
+    columns: SheetColumns,
+) -> None:
+    """Read each indicator of data row `index` (zero-based) against its target; tell the clerk of it."""
+    excel_row = index + 1
+    width = len(row)
+    qualitative = columns.qualitative
+    for binding, target_binding in columns.read_against:
+        if binding.column.name in failed or binding.column.read_against in failed:
+            continue  # its error is told already; read against nothing, it would be told again as blank
+        reported, target = values[binding.column.name], values.get(binding.column.read_against)
+        if not (reported or target):
+            continue
+        reading = read_indicator(
+            target,
+            reported,
+            target_binding and target_binding.unit,
+            binding.unit,
+            rate_indicator(values.get("level3")),
+            values.get("level3"),
+        )
+        # A bare target of an amount the data compute (`改造面积` `≥24.4`) is compared with the value reported,
+        # not the data's (mart.self_evaluation's `targets`): the clerk is asked for its unit.
+        unbound = (
+            amount_indicator(values.get("level3"))
+            if reading.error is None and reading.target_number is not None and reading.target_unit is None
+            else None
+        )
+        if reading.target_unit == "%" and binding.index < width:
+            # A bare number against a percent target is read in points; its cell's format may say otherwise.
+            sheet.note_percent_number(index, binding.index, row[binding.index])
+        elif target and not reading.target_unit:
+            # Against a target with no unit, a number Excel shows as 98.00% (stored 0.98) is read as 0.98: its
+            # format is asked, so both are read as the clerk sees them.
+            for shown in (binding, target_binding):
+                if shown is not None and shown.index < width and row[shown.index].__class__ in (float, int):
+                    sheet.percent_numbers.append((index, shown.index))
+        if reading.error is not None:
+            where = target_binding if reading.error_in_target and target_binding else binding
+            sheet.error(
+                rule=reading.error.rule,
+                excel_row=excel_row,
+                header=where.header,
+                value=target if reading.error_in_target else reported,
+                expected=reading.error.expected,
+                fix=reading.error.fix,
+            )
+        elif reading.noted is not None and reading.noted_in_target and target_binding is not None:
+            sheet.warn(reading.noted, excel_row=excel_row, header=target_binding.header, value=target)
+        elif reading.noted is not None and reported:
+            noted = reading.noted
+            if noted.rule == "indicator_not_number" and reported.strip() in qualitative:
+                noted = scored_by_outcome(target, reported)
+            sheet.warn(noted, excel_row=excel_row, header=binding.header, value=reported)
+        elif unscored_words(reading.operator, target, reported, qualitative):
+            noted = unscored(target, reported, qualitative)
+            sheet.warn(noted, excel_row=excel_row, header=binding.header, value=reported)
+        if (
+            reading.error is None
+            and target
+            and not reported
+            and (unbound or not computed_indicator(values.get("level3")))
+        ):
+            # Nothing to score it by: it counts 0, which the clerk must hear of before the report says so.
+            noted, shown = blank_actual(row[binding.index] if binding.index < width else None)
+            sheet.warn(noted, excel_row=excel_row, header=binding.header, value=shown)
+        if reading.error is None and reading.target_noted is not None and target_binding is not None:
+            sheet.warn(reading.target_noted, excel_row=excel_row, header=target_binding.header, value=target)
+        if unbound and target_binding is not None:
+            noted = unit_unwritten(target, unbound)
+            sheet.warn(noted, excel_row=excel_row, header=target_binding.header, value=target)
