@@ -22,7 +22,6 @@ import argparse
 import csv
 import datetime as dt
 import io
-import json
 import random
 import shutil
 import sys
@@ -36,7 +35,7 @@ import duckdb
 import openpyxl
 
 from bench import synthetic
-from bench.hostile_trials import REPO, ingest_in_subprocess
+from bench.hostile_trials import REPO, ingest_in_subprocess, receipt_says
 from pipeline.reader import read_workbook
 
 OUT = REPO / "bench" / "out" / "edits"
@@ -301,19 +300,9 @@ def judge(warehouse: Path, planted: Planted, exit_status: int) -> Result:
     for path in [*planted.valid, *planted.edited]:
         status, receipt = stored.get(path, ("never stored", None))
         result.statuses[status] += 1
-        if not _receipt_says(receipt, status):
+        if not receipt_says(receipt, status):
             result.without_receipt.append(f"{path} is {status}")
     return result
-
-
-def _receipt_says(receipt: str | None, status: str) -> bool:
-    """Tell whether a file's receipt is on disk, whole, and gives the status stored."""
-    if receipt is None:
-        return False
-    try:
-        return json.loads(Path(receipt).with_suffix(".json").read_text(encoding="utf-8"))["status"] == status
-    except (OSError, ValueError, KeyError):
-        return False
 
 
 def report(result: Result, output: str = "") -> None:

@@ -461,7 +461,7 @@ def judge(warehouse: Path, planted: Planted, exit_status: int) -> Result:
     )
     for path, kind in sorted(planted.hostile.items()):
         status, receipt = stored.get(path, ("never stored", None))
-        whole = receipt is not None and Path(receipt).is_file() and _receipt_says(Path(receipt), "rejected")
+        whole = receipt_says(receipt, "rejected")
         if status == "rejected" and whole:
             result.rejected_with_receipt += 1
             result.rules[(kind, first_rule.get(path))] += 1
@@ -472,9 +472,12 @@ def judge(warehouse: Path, planted: Planted, exit_status: int) -> Result:
     return result
 
 
-def _receipt_says(html: Path, status: str) -> bool:
+def receipt_says(receipt: str | None, status: str) -> bool:
+    """Tell whether a file's receipt (its page's path, as stored) is on disk, whole, and gives this status."""
+    if receipt is None or not Path(receipt).is_file():
+        return False
     try:
-        return json.loads(html.with_suffix(".json").read_text(encoding="utf-8"))["status"] == status
+        return json.loads(Path(receipt).with_suffix(".json").read_text(encoding="utf-8"))["status"] == status
     except (OSError, ValueError, KeyError):
         return False
 
