@@ -28,10 +28,11 @@ def retell_issues(con: duckdb.DuckDBPyConnection) -> None:
         list(n)
         for (n,) in con.execute(
             "select distinct named_submissions from ops.validation_issues where named_submissions is not null "
-            f"and rule <> '{_TOOK}'"
+            f"and rule not in ('{_TOOK}', '{_LISTED}')"
         ).fetchall()
     ]
     retell_took(con)
+    retell_listed(con)
     if not named:
         return
     statuses = dict(
@@ -48,7 +49,7 @@ def retell_issues(con: duckdb.DuckDBPyConnection) -> None:
             "update ops.validation_issues v set stale_note = c.note "
             "from (select unnest(?::integer[][]) as named, unnest(?::varchar[]) as note) c "
             "where v.named_submissions = c.named and v.stale_note is distinct from c.note "
-            f"and v.rule <> '{_TOOK}' returning v.submission_id",
+            f"and v.rule not in ('{_TOOK}', '{_LISTED}') returning v.submission_id",
             [named, notes],
         ).fetchall()
     ]
@@ -57,6 +58,8 @@ def retell_issues(con: duckdb.DuckDBPyConnection) -> None:
 
 # An implementing unit's list warned that it took another office's slice of its project (`shared_rows._took`).
 _TOOK = "took_other_unit_list"
+# The other office's list told that the unit's list took its slice (`shared_rows._taken`).
+_LISTED = "listed_by_other_unit"
 # A slice taken is held by another office's file with no rows of its own there (`file_rows._add_data`).
 _TAKEN = "held.row_count = 0 and h.unit <> split_part(c.slice_key, '|', 2)"
 
@@ -97,17 +100,59 @@ def retell_took(con: duckdb.DuckDBPyConnection) -> None:
         else:
             note = stale_note(named, {s["n"]: s["s"] for s in statuses or []})
         changed.append((submission_id, named, note))
+    _set_notes(con, _TOOK, changed)
+
+
+def _set_notes(
+    con: duckdb.DuckDBPyConnection, rule: str, changed: list[tuple[int, list[int], str | None]]
+) -> None:
+    """Set the notes of these warnings of one rule, by (submission, named submissions); recount where one changed."""
     if not changed:
         return
     told = con.execute(
         "update ops.validation_issues v set stale_note = c.note "
         "from (select unnest(?::integer[]) as submission_id, unnest(?::integer[][]) as named, "
         "unnest(?::varchar[]) as note) c "
-        f"where v.rule = '{_TOOK}' and v.submission_id = c.submission_id and v.named_submissions = c.named "
+        "where v.rule = ? and v.submission_id = c.submission_id and v.named_submissions = c.named "
         "and v.stale_note is distinct from c.note returning v.submission_id",
-        [list(column) for column in zip(*changed, strict=True)],
+        [*(list(column) for column in zip(*changed, strict=True)), rule],
     ).fetchall()
     recount_warnings(con, (n for (n,) in told))
+
+
+def retell_listed(con: duckdb.DuckDBPyConnection) -> None:
+    """Note on each warning that an implementing unit's list took an office's slice whether it still applies.
+
+    It names the unit's lists that held the slice: once none of them is in force it no longer applies, as any
+    warning naming files. Nor does it once the office's own later file holds the slice again, having sent only the
+    rows that are its own, as the warning asked; should that file be withdrawn, the unit's list holds the slice
+    again and the warning applies again.
+    """
+    rows = con.execute(
+        "select v.submission_id, v.named_submissions, "
+        "list_sort(list(distinct c.submission_id) filter ("
+        "  where h.unit = split_part(c.slice_key, '|', 2) and c.submission_id <> v.submission_id)), "
+        f"(select list(struct_pack(n := submission_id, s := {force_sql('named')})) from ops.submissions as named "
+        " where list_contains(v.named_submissions, submission_id)) "
+        # Left joins: a warning whose slice is not found still gets the note any warning naming files gets.
+        "from ops.validation_issues as v "
+        "left join ops.slices as mine on mine.submission_id = v.submission_id "
+        "left join ops.slices as theirs on theirs.slice_key = mine.slice_key "
+        "and list_contains(v.named_submissions, theirs.submission_id) "
+        "left join ops.current_slices as c on c.slice_key = theirs.slice_key "
+        "left join ops.submissions as h on h.submission_id = c.submission_id "
+        f"where v.rule = '{_LISTED}' group by all"
+    ).fetchall()
+    changed = []
+    for submission_id, named, own_later, statuses in rows:
+        note = stale_note(named, {s["n"]: s["s"] for s in statuses or []})
+        if note is None and own_later:
+            note = (
+                f"本单位随后报送的{_numbers(own_later)}已重新报送该项目中本单位负责的各行，现以其为准，"
+                "此提示不再适用，无需处理。"
+            )
+        changed.append((submission_id, named, note))
+    _set_notes(con, _LISTED, changed)
 
 
 def retell_duplicates(con: duckdb.DuckDBPyConnection) -> None:

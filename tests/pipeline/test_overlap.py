@@ -350,10 +350,19 @@ def test_the_other_offices_old_list_is_retold_when_its_own_later_list_holds_what
         return
     assert told_now["reason"] is None  # an office's own correction, as any
     assert "同一单位随后报送的更正版本替代" in summary and "实施单位" not in summary
+    # It did what the warning asked (its own rows only, sent again): the warning says so, and no longer counts.
+    [warning] = [p for p in told_now["problems"] if p["rule"] == "listed_by_other_unit"]
+    assert warning["stale_note"] == (
+        f"本单位随后报送的第{later}号提交已重新报送该项目中本单位负责的各行，现以其为准，此提示不再适用，无需处理。"
+    )
+    assert submission(settings, "乙清单.xlsx")[2] == 0
 
     assert main(["withdraw", str(later), "--reason", "更正版误报"]) == 0  # 甲's list holds the slice again
-    assert submission(settings, "乙清单.xlsx")[:2] == (number, "superseded")
-    assert receipt(settings, "乙清单.xlsx")[0]["reason"].startswith(TAKEN.format(own_number))
+    assert submission(settings, "乙清单.xlsx") == (number, "superseded", 1)
+    told_again = receipt(settings, "乙清单.xlsx")[0]
+    assert told_again["reason"].startswith(TAKEN.format(own_number))
+    [warning] = [p for p in told_again["problems"] if p["rule"] == "listed_by_other_unit"]
+    assert warning.get("stale_note") is None
 
 
 @pytest.mark.slow  # 5 s or more on two cores
