@@ -23,9 +23,9 @@ import duckdb
 
 from pipeline.locations import is_url
 from pipeline.published_objects import publish_objects, upload_folder
+from pipeline.relations import has_relation
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.storage import fsync_path
-from pipeline.warehouse import has_relation
 
 POINTER = "LATEST.json"
 # Besides every mart table: the files the marts come from, for lineage.

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.registry import Registry
+from pipeline.relations import has_relation
 from pipeline.report_model import (
     Figure,
     Narrative,
@@ -30,7 +31,6 @@ from pipeline.report_model import (
     SourceFile,
 )
 from pipeline.settings import TIMEZONE
-from pipeline.warehouse import has_relation
 
 # Each figure names its lineage by hash; LINEAGES_SQL gives each distinct lineage once (45,000 for 89,000 figures in
 # a year of 400 projects), as JSON text: DuckDB turns a list of structs into Python objects slowly, and the year's

@@ -19,6 +19,7 @@ import duckdb
 from pipeline.raw_tables import raw_columns
 from pipeline.registry import Registry
 from pipeline.registry_templates import Template
+from pipeline.relations import has_relation
 from pipeline.storage import fsync_path
 from pipeline.text import first_said
 
@@ -84,16 +85,6 @@ def _schema_stamp(registry: Registry, schema: str, models: list[tuple[str, str]]
         made_of.update(part.encode("utf-8"))
         made_of.update(b"\0")
     return made_of.hexdigest()
-
-
-def has_relation(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    """Say whether the warehouse holds a table or view of this name."""
-    return bool(
-        con.execute(
-            "select 1 from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()
-    )
 
 
 def _stamped(con: duckdb.DuckDBPyConnection, stamp: str) -> bool:
