@@ -64,6 +64,18 @@ _LISTED = "listed_by_other_unit"
 _TAKEN = "held.row_count = 0 and h.unit <> split_part(c.slice_key, '|', 2)"
 
 
+# How each submission a warning `v` names stands (`force_sql`), as a list of {n, s} structs read by `_stale`.
+_NAMED_STANDING = (
+    f"(select list(struct_pack(n := submission_id, s := {force_sql('named')})) from ops.submissions as named "
+    "where list_contains(v.named_submissions, submission_id))"
+)
+
+
+def _stale(named: list[int], standing: list[dict] | None) -> str | None:
+    """Return the note of a warning whose named submissions stand so (`_NAMED_STANDING`), as `stale_note` words it."""
+    return stale_note(named, {s["n"]: s["s"] for s in standing or []})
+
+
 def retell_took(con: duckdb.DuckDBPyConnection) -> None:
     """Note on each warning that a unit's list took another office's slice whether a list of the unit holds it still.
 
@@ -77,8 +89,7 @@ def retell_took(con: duckdb.DuckDBPyConnection) -> None:
         "select v.submission_id, v.named_submissions, split_part(mine.slice_key, '|', 2), "
         f"bool_or(coalesce({_TAKEN}, false)), "
         f"list_sort(list(distinct c.submission_id) filter (where not ({_TAKEN}))), "
-        f"(select list(struct_pack(n := submission_id, s := {force_sql('named')})) from ops.submissions as named "
-        " where list_contains(v.named_submissions, submission_id)) "
+        f"{_NAMED_STANDING} "
         "from ops.validation_issues as v "
         "join ops.slices as mine on mine.submission_id = v.submission_id and mine.row_count = 0 "
         "join ops.slices as theirs on theirs.slice_key = mine.slice_key "
@@ -98,7 +109,7 @@ def retell_took(con: duckdb.DuckDBPyConnection) -> None:
                 "此提示不再适用，无需处理。"
             )
         else:
-            note = stale_note(named, {s["n"]: s["s"] for s in statuses or []})
+            note = _stale(named, statuses)
         changed.append((submission_id, named, note))
     _set_notes(con, _TOOK, changed)
 
@@ -132,8 +143,7 @@ def retell_listed(con: duckdb.DuckDBPyConnection) -> None:
         "select v.submission_id, v.named_submissions, "
         "list_sort(list(distinct c.submission_id) filter ("
         "  where h.unit = split_part(c.slice_key, '|', 2) and c.submission_id <> v.submission_id)), "
-        f"(select list(struct_pack(n := submission_id, s := {force_sql('named')})) from ops.submissions as named "
-        " where list_contains(v.named_submissions, submission_id)) "
+        f"{_NAMED_STANDING} "
         # Left joins: a warning whose slice is not found still gets the note any warning naming files gets.
         "from ops.validation_issues as v "
         "left join ops.slices as mine on mine.submission_id = v.submission_id "
@@ -145,7 +155,7 @@ def retell_listed(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     changed = []
     for submission_id, named, own_later, statuses in rows:
-        note = stale_note(named, {s["n"]: s["s"] for s in statuses or []})
+        note = _stale(named, statuses)
         if note is None and own_later:
             note = (
                 f"本单位随后报送的{_numbers(own_later)}已重新报送该项目中本单位负责的各行，现以其为准，"
