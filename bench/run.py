@@ -141,9 +141,9 @@ def machine() -> dict:
 
 
 def generator_fingerprint() -> str:
-    """Hash the generator and the demo writers it uses: a change to either regenerates the inbox."""
+    """Hash the generator's modules and the demo writers they use: a change to any regenerates the inbox."""
     digest = hashlib.sha256()
-    for path in (Path(synthetic.__file__), synthetic.DEMO_SCRIPT):
+    for path in synthetic.SOURCES:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

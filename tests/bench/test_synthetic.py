@@ -7,7 +7,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from bench import synthetic
+from bench import synthetic, synthetic_style
 from pipeline.enum_values import parse_enum
 from pipeline.intake import ingest
 from pipeline.settings import Settings
@@ -72,13 +72,15 @@ def test_the_same_seed_writes_the_same_bytes_and_a_larger_n_extends_a_smaller_on
 
 def test_every_enum_spelling_the_generator_writes_means_one_value_to_the_registry(registry):
     columns = {
-        "compound_list": ("status", synthetic.STATUS_WRITTEN),
-        "project_register": ("project_type", synthetic.TYPE_WRITTEN),
-        "fund_ledger": ("fund_source", synthetic.FUND_SOURCES),
+        "compound_list": ("status", synthetic_style.STATUS_WRITTEN),
+        "project_register": ("project_type", synthetic_style.TYPE_WRITTEN),
+        "fund_ledger": ("fund_source", synthetic_style.FUND_SOURCES),
     }
     spelled = [
         (t, c, canonical, s) for t, (c, w) in columns.items() for canonical, ss in w.items() for s in ss
     ]
-    spelled += [("fund_ledger", "entry_type", k, s) for k, ss in synthetic.ENTRY_WRITTEN.items() for s in ss]
+    spelled += [
+        ("fund_ledger", "entry_type", k, s) for k, ss in synthetic_style.ENTRY_WRITTEN.items() for s in ss
+    ]
     for template, column, canonical, spelling in spelled:
         assert parse_enum(spelling, registry.template(template).column(column)) == canonical, spelling

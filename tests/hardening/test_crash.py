@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from bench.crash_trials import launch_forked, run_trials
+from bench.crash_launch import launch_forked
+from bench.crash_trials import run_trials
 from pipeline import warehouse
 from pipeline.intake import ingest
 from pipeline.settings import Settings
