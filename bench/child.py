@@ -18,6 +18,8 @@ import traceback
 from collections import Counter
 from pathlib import Path
 
+from deploy.processes import process_tree, status_kib
+
 # Printed on stderr between preloading Airflow and importing the DAG file, so that `-X importtime` lines
 # after it belong to the DAG file alone.
 DAG_MARKER = "--- bench: DAG file import starts ---"
@@ -26,37 +28,8 @@ DAG_MARKER = "--- bench: DAG file import starts ---"
 def resources() -> dict:
     """Return this process's CPU seconds and peak resident set size (VmHWM) in KiB."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    peak = usage.ru_maxrss  # KiB on Linux
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                peak = int(line.split()[1])
+    peak = status_kib(os.getpid(), "VmHWM") or usage.ru_maxrss  # without /proc: ru_maxrss, KiB on Linux
     return {"cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_kib": peak}
-
-
-def _rss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:  # the process has just ended
-        pass
-    return 0
-
-
-def _descendants(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        parent = todo.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*/children"):
-            try:
-                children = [int(c) for c in task.read_text().split()]
-            except OSError:
-                continue
-            found += children
-            todo += children
-    return found
 
 
 class TreeRss:
@@ -70,7 +43,7 @@ class TreeRss:
     def _run(self) -> None:
         me = os.getpid()
         while not self._stop.wait(0.05):
-            self.peak_kib = max(self.peak_kib, sum(_rss_kib(pid) for pid in [me, *_descendants(me)]))
+            self.peak_kib = max(self.peak_kib, sum(status_kib(pid, "VmRSS") for pid in process_tree(me)))
 
     def __enter__(self) -> TreeRss:
         self._thread.start()

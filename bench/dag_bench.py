@@ -31,18 +31,28 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.error
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
 from bench.child import TreeRss, resources
+from deploy.airflow_api import Api, health
 from deploy.airflow_settings import LOCAL_EXECUTOR, SHARED
+from deploy.processes import (
+    children,
+    free_ports,
+    leader,
+    listening,
+    loopback_only,
+    process_tree,
+    processes_of,
+    status_kib,
+    title,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
@@ -201,46 +211,6 @@ def measure_dag_test(base_env: dict[str, str], n: int, out: Path = OUT) -> dict:
 # A real scheduler: the processes, their sockets, and the task processes' memory.
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        with contextlib.suppress(OSError):  # gone meanwhile
-            found += [int(c) for c in task.read_text().split()]
-    return found
-
-
-def title(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
-        return ""
-
-
-def status_kib(pid: int, field: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def process_tree(pid: int) -> list[int]:
-    found, todo = [pid], [pid]
-    while todo:
-        kids = children(todo.pop())
-        found += kids
-        todo += kids
-    return found
-
-
 class TaskSampler:
     """Every 50 ms, find the task processes under the scheduler and keep each one's peak memory.
 
@@ -289,76 +259,6 @@ class TaskSampler:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
-
-
-def proc_address(text: str) -> str:
-    """Turn /proc/net/tcp's `0100007F:1F90` (each 32-bit word in host order) into `127.0.0.1:8080`."""
-    address, port = text.split(":")
-    raw = bytes.fromhex(address)
-    packed = b"".join(
-        int.from_bytes(raw[i : i + 4], sys.byteorder).to_bytes(4, "big") for i in range(0, len(raw), 4)
-    )
-    host = socket.inet_ntop(socket.AF_INET if len(raw) == 4 else socket.AF_INET6, packed)
-    return f"{host}:{int(port, 16)}"
-
-
-def listening(pgids: set[int]) -> list[str]:
-    """Return the TCP addresses that processes in these process groups listen on, as `host:port`."""
-    sockets = {}
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if fields[3] == "0A":  # LISTEN
-                sockets[fields[9]] = proc_address(fields[1])
-    found = set()
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            if os.getpgid(int(proc.name)) not in pgids:
-                continue
-            for fd in (proc / "fd").iterdir():
-                link = os.readlink(fd)
-                if link.startswith("socket:[") and link[8:-1] in sockets:
-                    found.add(sockets[link[8:-1]])
-        except OSError:
-            continue
-    return sorted(found)
-
-
-def loopback_only(addresses: list[str]) -> bool:
-    return all(a.rsplit(":", 1)[0] in ("127.0.0.1", "::1", "::ffff:127.0.0.1") for a in addresses)
-
-
-class Api:
-    """Airflow's REST API on 127.0.0.1, signed in as the simple auth manager's generated admin."""
-
-    def __init__(self, port: int, airflow_home: Path) -> None:
-        self.base = f"http://127.0.0.1:{port}"
-        self.airflow_home = airflow_home
-        self.token = ""
-
-    def call(self, method: str, path: str, body: dict | None = None, timeout: float = 30) -> dict:
-        request = urllib.request.Request(
-            self.base + path,
-            method=method,
-            data=None if body is None else json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"}
-            | ({"Authorization": f"Bearer {self.token}"} if self.token else {}),
-        )
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return json.loads(response.read() or b"{}")
-
-    def sign_in(self) -> None:
-        passwords = self.airflow_home / "simple_auth_manager_passwords.json.generated"
-        password = json.loads(passwords.read_text(encoding="utf-8"))["admin"]
-        self.token = self.call("POST", "/auth/token", {"username": "admin", "password": password})[
-            "access_token"
-        ]
 
 
 def stop(processes: dict[str, subprocess.Popen], grace: float = 30) -> float:
@@ -426,7 +326,8 @@ def measure_scheduler(
     extra_env = extra_env or {}
     airflow_home = fresh(out / "airflow-scheduler")
     home = fresh(out / f"home-dag-scheduler{'-' + label if label else ''}-n{n}")
-    port = free_port()
+    port = free_ports(["api"])["api"]
+    url = f"http://127.0.0.1:{port}"
     env = airflow_env(
         base_env | {"PIPELINE_HOME": str(home)} | extra_env,
         airflow_home,
@@ -435,8 +336,8 @@ def measure_scheduler(
         AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="False",  # no scheduled or Asset-triggered runs beside ours
         AIRFLOW__API__HOST="127.0.0.1",
         AIRFLOW__API__PORT=str(port),
-        AIRFLOW__API__BASE_URL=f"http://127.0.0.1:{port}",
-        AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{port}/execution/",
+        AIRFLOW__API__BASE_URL=url,
+        AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"{url}/execution/",
         AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST="127.0.0.1",  # off by default; if on, local
     )
     result: dict = {
@@ -470,19 +371,17 @@ def measure_scheduler(
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        api = Api(port, airflow_home)
-        wait_ready(api, processes, airflow_home)
+        api = wait_ready(url, processes, airflow_home)
         result["startup_s"] = time.perf_counter() - started
-        pgids = {p.pid for p in processes.values()}  # each component leads its own session and group
-        result["pgids"] = sorted(pgids)
-        result["listening"] = listening(pgids)
+        # Each component leads its own session and process group.
+        leaders = [leader(p.pid) for p in processes.values()]
+        result["pgids"] = sorted(record["pid"] for record in leaders)
+        result["listening"] = listening_on(leaders)
 
         run_id = f"bench-n{n}-{int(time.time())}"
         with TaskSampler(processes["scheduler"].pid) as sampler:
             triggered = time.perf_counter()
-            run = api.call(
-                "POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"dag_run_id": run_id, "logical_date": None}
-            )
+            run = api.post(f"/api/v2/dags/{DAG_ID}/dagRuns", {"dag_run_id": run_id, "logical_date": None})
             limit = 600 + 0.3 * n
             deadline = time.monotonic() + limit
             while run["state"] not in ("success", "failed"):
@@ -494,13 +393,11 @@ def measure_scheduler(
                         else f"the run did not end within {limit:,.0f} s"
                     )
                 time.sleep(0.5)
-                run = api.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}")
+                run = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}")
             result["observed_s"] = time.perf_counter() - triggered
-        result["listening"] = sorted(set(result["listening"]) | set(listening(pgids)))
-        tis = api.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances?limit=1000")[
-            "task_instances"
-        ]
-        others = api.call("GET", "/api/v2/dags/~/dagRuns?limit=100")["dag_runs"]
+        result["listening"] = sorted(set(result["listening"]) | set(listening_on(leaders)))
+        tis = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances?limit=1000")["task_instances"]
+        others = api.get("/api/v2/dags/~/dagRuns?limit=100")["dag_runs"]
         result["other_runs"] = [
             f"{r['dag_id']}/{r['dag_run_id']}" for r in others if r["dag_run_id"] != run_id
         ]
@@ -514,9 +411,8 @@ def measure_scheduler(
             "untracked_processes": sum(1 for t in sampler.tasks.values() if not t["ti_id"]),
         }
         if run["state"] == "success":
-            loaded = api.call(
-                "GET",
-                f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/load_files/xcomEntries/return_value",
+            loaded = api.get(
+                f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/load_files/xcomEntries/return_value"
             )["value"]
             result["load_split"] = (json.loads(loaded) if isinstance(loaded, str) else loaded).get("seconds")
         failed = [ti for ti in tis if ti["state"] == "failed"]
@@ -541,35 +437,44 @@ def measure_scheduler(
     return result
 
 
-def wait_ready(api: Api, processes: dict[str, subprocess.Popen], airflow_home: Path) -> None:
-    """Wait until the API answers, the scheduler and DAG processor are healthy and the DAG is parsed, unpaused."""
+def listening_on(leaders: list[dict]) -> list[str]:
+    """Return every `host:port` that these components, or anything they started, listen on."""
+    return sorted(listening(pid for record in leaders for pid in processes_of(record)))
+
+
+def wait_ready(url: str, processes: dict[str, subprocess.Popen], airflow_home: Path) -> Api:
+    """Wait until the API answers, the scheduler and DAG processor are healthy and the DAG is parsed, unpaused;
+    return the API, signed in as the generated admin."""
     deadline = time.monotonic() + READY_TIMEOUT_S
     waiting_for = "the API server"
+    api: Api | None = None
     while time.monotonic() < deadline:
         for name, process in processes.items():
             if process.poll() is not None:
                 tail = (airflow_home / f"{name}.log").read_text(errors="replace")[-1500:]
                 raise RuntimeError(f"`airflow {name}` exited ({process.returncode}) while starting: {tail}")
         try:
-            health = api.call("GET", "/api/v2/monitor/health", timeout=5)
+            components = health(url, timeout=5)
             unhealthy = [
-                k for k in ("metadatabase", "scheduler", "dag_processor") if health[k]["status"] != "healthy"
+                k
+                for k in ("metadatabase", "scheduler", "dag_processor")
+                if components[k]["status"] != "healthy"
             ]
             if unhealthy:
                 waiting_for = " and ".join(unhealthy)
             else:
-                if not api.token:
-                    api.sign_in()
+                if api is None:
+                    api = Api.generated_admin(url, airflow_home)
                     # The API server builds its execution API on the first request to it (seconds): that is
                     # start-up, once per API server, not part of any run.
-                    api.call("GET", "/execution/health", timeout=60)
+                    api.get("/execution/health", timeout=60)
                 waiting_for = f"{DAG_ID} to be parsed"
-                dag = api.call("GET", f"/api/v2/dags/{DAG_ID}", timeout=5)
+                dag = api.get(f"/api/v2/dags/{DAG_ID}", timeout=5)
                 if dag.get("is_paused") is False:
-                    errors = api.call("GET", "/api/v2/importErrors", timeout=5)
+                    errors = api.get("/api/v2/importErrors", timeout=5)
                     if errors.get("total_entries"):
                         raise RuntimeError(f"import errors in dags/: {errors['import_errors']}")
-                    return
+                    return api
         except (urllib.error.URLError, ConnectionError, TimeoutError, KeyError, FileNotFoundError):
             pass  # not up yet
         time.sleep(0.5)

@@ -33,20 +33,10 @@ import threading
 import time
 from pathlib import Path
 
+from deploy.airflow_api import Api
 from deploy.airflow_settings import LOCAL_EXECUTOR, SHARED
-from deploy.cluster import (
-    BIN,
-    DAGS,
-    HOST,
-    WRITER_POOL,
-    Api,
-    ClusterError,
-    _processes_of,
-    _signal,
-    _start_ticks,
-    _wait,
-    _write_private,
-)
+from deploy.cluster_record import BIN, DAGS, WRITER_POOL, ClusterError, wait_until, write_private
+from deploy.processes import HOST, leader, processes_of, signal_all
 
 REPO = Path(__file__).resolve().parent.parent
 # The policy and warning filters every Airflow process of this project imports (deploy/airflow/).
@@ -75,7 +65,7 @@ def admin_password(home: Path) -> str:
     """Return the admin's password, generating it into $AIRFLOW_HOME/passwords.json the first time."""
     path = home / "passwords.json"
     if not path.exists():
-        _write_private(path, json.dumps({"admin": secrets.token_urlsafe(12)}))
+        write_private(path, json.dumps({"admin": secrets.token_urlsafe(12)}))
     return json.loads(path.read_text(encoding="utf-8"))["admin"]
 
 
@@ -149,7 +139,7 @@ class Components:
         self.relays.append(threading.Thread(target=relay, args=(name, child.stdout, self.lock), daemon=True))
         self.relays[-1].start()
         self.processes[name] = child
-        self.records[name] = {"pid": child.pid, "start_ticks": _start_ticks(child.pid)}
+        self.records[name] = leader(child.pid)
 
     def exited(self) -> list[str]:
         return [name for name, child in self.processes.items() if child.poll() is not None]
@@ -158,7 +148,7 @@ class Components:
         """Every live process of these components: each one and all it started, orphans included."""
         for name in names:
             self.processes[name].poll()  # reaped, a component that ended is not counted
-        return sorted({pid for name in names for pid in _processes_of(self.records[name])})
+        return sorted({pid for name in names for pid in processes_of(self.records[name])})
 
     def stop(self, grace: float = GRACE_SECONDS) -> None:
         """Stop the scheduler and dag-processor, then the api-server their tasks report to; kill what is left."""
@@ -176,7 +166,7 @@ class Components:
         deadline = time.monotonic() + grace
         while (left := self.running(names)) and time.monotonic() < deadline and not self.hurry.is_set():
             time.sleep(0.2)
-        _signal(left, signal.SIGKILL)
+        signal_all(left, signal.SIGKILL)
         for name in names:
             self.processes[name].wait()
 
@@ -219,7 +209,7 @@ def run(port: int) -> int:
     try:
         components.start("api-server")
         api = Api(f"http://{HOST}:{port}", "admin", password)
-        _wait("api-server", lambda: stopping.is_set() or api.health(), 180)
+        wait_until("api-server", lambda: stopping.is_set() or api.health(), 180)
         if stopping.is_set():
             return 0
         # The pool exists before the scheduler can queue a task into it.

@@ -14,15 +14,15 @@ from bench.dag_bench import airflow_env
 from deploy import local
 from deploy.airflow.airflow_local_settings import PRODUCTION_SHAPE_WARNING
 from deploy.airflow_settings import CELERY_CONFIG_OPTIONS, LOCAL_EXECUTOR, SHARED
-from deploy.cluster import Cluster, new_secrets
+from deploy.cluster_record import ClusterRecord, new_secrets
 
 
 def cluster_environment(tmp_path: Path) -> dict[str, str]:
     """The environment `make cluster` gives its components, with placeholder ports."""
-    cluster = Cluster(root=tmp_path / "cluster")
+    cluster = ClusterRecord(root=tmp_path / "cluster")
     cluster.secrets = new_secrets()
     cluster.state = {"ports": {name: 1 for name in ("postgres", "redis", "api", "s3")}}
-    return cluster._base_env()
+    return cluster.base_env()
 
 
 def test_every_deployment_has_task_supervisors_wake_each_second(tmp_path: Path):

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.dag_bench import free_port, listening, loopback_only
-from deploy.cluster import Api, _proc_stat, _processes_of, _signal, _start_ticks
+from deploy.airflow_api import Api
 from deploy.local import GRACE_SECONDS
+from deploy.processes import free_ports, leader, listening, loopback_only, proc_stat, processes_of, signal_all
 from pipeline.warehouse import published_reader
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,21 +26,19 @@ REPO = Path(__file__).resolve().parent.parent
 def sessions_of(make: subprocess.Popen) -> list[dict]:
     """Each session and process group that `make airflow` and the processes under it lead, as a leader's record."""
     leaders = set()
-    if (since := _start_ticks(make.pid)) is None:  # make has ended
-        return []
-    for pid in _processes_of({"pid": make.pid, "start_ticks": since}):
-        if fields := _proc_stat(pid):
+    for pid in processes_of(leader(make.pid)):  # none once make has ended
+        if fields := proc_stat(pid):
             leaders.update((int(fields[2]), int(fields[3])))  # its process group and session
-    return [{"pid": pid, "start_ticks": ticks} for pid in leaders if (ticks := _start_ticks(pid)) is not None]
+    return [record for pid in leaders if (record := leader(pid))["start_ticks"] is not None]
 
 
 def left_over(leaders: list[dict], airflow_home: Path) -> dict[int, str]:
     """What still runs of the deployment, by PID: in one of its sessions or groups, or with its AIRFLOW_HOME."""
-    pids = {pid for leader in leaders for pid in _processes_of(leader)}
+    pids = {pid for record in leaders for pid in processes_of(record)}
     ours = f"AIRFLOW_HOME={airflow_home}".encode()
     for entry in Path("/proc").glob("[0-9]*"):
         with contextlib.suppress(OSError):  # ended meanwhile, or not ours to read
-            if ours in (entry / "environ").read_bytes().split(b"\0") and _proc_stat(int(entry.name)):
+            if ours in (entry / "environ").read_bytes().split(b"\0") and proc_stat(int(entry.name)):
                 pids.add(int(entry.name))
     found = {}
     for pid in sorted(pids):
@@ -76,7 +74,7 @@ def wait_for(what: str, check, make: subprocess.Popen, log: Path, timeout: float
 
 @pytest.mark.slow
 def test_make_airflow_on_another_port_runs_nightly_ingest_and_only_when_triggered(tmp_path, demo):
-    port = free_port()
+    port = free_ports(["ui"])["ui"]
     assert port != 8080
     home, airflow_home = tmp_path / "home", tmp_path / "airflow"
     an_hour_ago = time.time() - 3600  # past the settle window, as demo/make_inbox.py dates them
@@ -128,8 +126,9 @@ def test_make_airflow_on_another_port_runs_nightly_ingest_and_only_when_triggere
         )
 
         assert run["state"] == "success", log.read_text()[-4000:]
-        groups = {leader["pid"] for leader in sessions_of(make)}  # make's, and each component's own
-        assert listening(groups) and loopback_only(listening(groups))
+        # Everything in make's session and group, and in each component's own, or started under them.
+        sockets = listening({pid for record in sessions_of(make) for pid in processes_of(record)})
+        assert sockets and loopback_only(sockets)
         # The load updated the warehouse Asset: annual_indicators follows by itself. Stop only once it is done,
         # so that no task is cut short.
         annual = wait_for(
@@ -149,7 +148,7 @@ def test_make_airflow_on_another_port_runs_nightly_ingest_and_only_when_triggere
         leaders = sessions_of(make)
         took = interrupt(make, 2 * GRACE_SECONDS + 15)
         left = left_over(leaders, airflow_home)
-        _signal(left, signal.SIGKILL)  # so that a failure here leaves nothing to the next test
+        signal_all(left, signal.SIGKILL)  # so that a failure here leaves nothing to the next test
         if make.poll() is None:
             make.kill()
             make.wait()

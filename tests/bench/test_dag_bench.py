@@ -15,6 +15,7 @@ import pytest
 
 from bench import dag_bench
 from bench.run import child_env
+from deploy.processes import listening, loopback_only, proc_address
 
 GIB_KIB = 1024 * 1024
 
@@ -112,25 +113,26 @@ def test_task_figures_are_timed_from_the_trigger_and_matched_to_their_task_proce
 
 
 def test_listening_addresses_are_read_from_proc_and_loopback_is_told_apart():
-    assert dag_bench.proc_address("0100007F:4969") == "127.0.0.1:18793"
-    assert dag_bench.proc_address("00000000:1F90") == "0.0.0.0:8080"
-    assert dag_bench.proc_address("00000000000000000000000001000000:1F90") == "::1:8080"
-    assert dag_bench.loopback_only(["127.0.0.1:8080", "::1:8793"])
-    assert not dag_bench.loopback_only(["127.0.0.1:8080", "0.0.0.0:8793"])
-    assert not dag_bench.loopback_only(["::1:8080", ":::8793"])
+    assert proc_address("0100007F:4969") == "127.0.0.1:18793"
+    assert proc_address("00000000:1F90") == "0.0.0.0:8080"
+    assert proc_address("00000000000000000000000001000000:1F90") == "::1:8080"
+    assert loopback_only(["127.0.0.1:8080", "::1:8793"])
+    assert not loopback_only(["127.0.0.1:8080", "0.0.0.0:8793"])
+    assert not loopback_only(["::1:8080", ":::8793"])
 
 
-def test_listening_finds_the_sockets_of_the_process_groups_it_is_given():
+def test_listening_finds_the_sockets_of_the_processes_it_is_given_and_who_holds_them():
     code = "import socket, time; s = socket.create_server(('127.0.0.1', 0)); time.sleep(30)"
     server = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
     try:
         deadline = time.monotonic() + 10
-        while not (found := dag_bench.listening({server.pid})) and time.monotonic() < deadline:
+        while not (found := listening({server.pid})) and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()
-    assert len(found) == 1 and found[0].startswith("127.0.0.1:")
+    [(address, holder)] = found.items()
+    assert address.startswith("127.0.0.1:") and holder.endswith(f"[{server.pid}]")
 
 
 SUPERVISOR = """
@@ -248,7 +250,7 @@ def test_a_real_scheduler_runs_nightly_ingest_on_loopback_and_stops_every_proces
 
     assert "error" not in figures, figures.get("error")
     assert figures["state"] == "success", figures.get("failure")
-    assert figures["listening"] and dag_bench.loopback_only(figures["listening"])
+    assert figures["listening"] and loopback_only(figures["listening"])
     assert figures["other_runs"] == []  # neither a scheduled run nor annual_indicators after the Asset
     assert [(t["task_id"], t["state"]) for t in figures["tasks"]] == [
         ("find_new_files", "success"),

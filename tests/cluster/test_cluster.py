@@ -29,7 +29,9 @@ import duckdb
 import pytest
 
 from bench import synthetic
-from deploy.cluster import BUCKET, HOST, WORKERS, WRITER_POOL, WRITER_QUEUE, Cluster, _processes_of
+from deploy.cluster import Cluster
+from deploy.cluster_record import BUCKET, WORKERS, WRITER_POOL, WRITER_QUEUE
+from deploy.processes import HOST, processes_of
 
 pytestmark = pytest.mark.cluster
 
@@ -334,8 +336,12 @@ def test_every_writer_task_is_routed_to_the_writer_queue(cluster):
 
 
 def test_nothing_listens_beyond_127_0_0_1_and_each_worker_has_its_own_scratch(cluster):
-    wide = [listener for listener in cluster.listeners() if listener[0] != HOST]
-    assert wide == []
+    wide = {
+        address: holder
+        for address, holder in cluster.listeners().items()
+        if not address.startswith(f"{HOST}:")
+    }
+    assert wide == {}
     assert len(cluster.listeners()) == 4  # postgres, redis, S3, api-server: no log server, no health port
     # Each worker's own HOME, TMPDIR and AIRFLOW_HOME (as on a host of its own), set when it was started.
     seen = {
@@ -353,7 +359,7 @@ def test_each_celery_worker_forks_its_pool_with_gx_imported(night, cluster):
     # scipy's compiled modules come only with GX; the worker and its pool process (concurrency 1) map them.
     for worker in WORKERS:
         record = next(r for r in cluster.state["processes"] if r["name"] == worker.name)
-        warm = [pid for pid in _processes_of(record) if "/scipy/" in Path(f"/proc/{pid}/maps").read_text()]
+        warm = [pid for pid in processes_of(record) if "/scipy/" in Path(f"/proc/{pid}/maps").read_text()]
         assert len(warm) >= 2, worker.name
 
 
