@@ -26,7 +26,6 @@ import json
 import os
 import shlex
 import shutil
-import signal
 import sys
 import time
 from pathlib import Path
@@ -47,7 +46,7 @@ from deploy.cluster_services import (
     start_s3,
     stop_postgres,
 )
-from deploy.processes import alive, free_ports, on_loopback, proc_stat, processes_of, signal_all
+from deploy.processes import alive, free_ports, on_loopback, stop_processes
 
 
 class Cluster(ClusterRecord):
@@ -112,18 +111,12 @@ class Cluster(ClusterRecord):
                 say(f"{record['name']}: not running")
                 self.reap(record["pid"])
                 continue
-            group = processes_of(record)
-            signal_all(group, signal.SIGTERM)
             began = time.monotonic()
-            deadline = began + grace
-            while time.monotonic() < deadline and any(proc_stat(p) for p in group):
-                self.reap(record["pid"])
-                time.sleep(0.2)
-            left = [p for p in group if proc_stat(p)]
-            if left:
-                signal_all(left, signal.SIGKILL)
+            # Everything it started hears SIGTERM at once, running tasks included (`make airflow` signals only
+            # the leaders, which let their running tasks finish).
+            killed = stop_processes([record], grace, tree=True)
             self.reap(record["pid"])
-            how = "killed after" if left else "in"
+            how = "killed after" if killed else "in"
             say(f"{record['name']}: stopped (pid {record['pid']}, {how} {time.monotonic() - began:.1f} s)")
         stop_postgres(self, say)
 

@@ -4,21 +4,9 @@ migrated, the api-server, scheduler and dag-processor, and the Celery workers, e
 from __future__ import annotations
 
 import json
-import shutil
 
-from deploy.cluster_record import (
-    BIN,
-    DAG_IDS,
-    REPO,
-    WRITER_POOL,
-    ClusterError,
-    ClusterRecord,
-    wait_until,
-    write_private,
-)
-from deploy.processes import HOST
-
-CLUSTER_POLICY = REPO / "deploy" / "airflow" / "airflow_local_settings.py"
+from deploy.airflow_settings import control_plane, create_writer_pool, install_local_settings
+from deploy.cluster_record import BIN, DAG_IDS, ClusterError, ClusterRecord, wait_until, write_private
 
 # Recorded as the task instance's `hostname`: both workers share this machine, so each names itself.
 HOSTNAME_MODULE = '''"""This worker's host name as Airflow records it (task instance `hostname`), written by deploy/cluster_airflow.py."""
@@ -42,8 +30,7 @@ def prepare_airflow_homes(cluster: ClusterRecord) -> None:
         (own / "airflow" / "config").mkdir(parents=True)
         (own / "airflow" / "config" / "cluster_hostname.py").write_text(HOSTNAME_MODULE)
     for home in homes:
-        (home / "config").mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(CLUSTER_POLICY, home / "config" / "airflow_local_settings.py")
+        install_local_settings(home)
     (cluster.root / "logs").mkdir()
     # The admin's password, chosen here so it can be printed; the api-server reads it from this file.
     write_private(
@@ -59,18 +46,13 @@ def migrate(cluster: ClusterRecord) -> None:
 
 def start_control_plane(cluster: ClusterRecord) -> None:
     env, cwd, airflow = cluster.control_env(), cluster.root / "airflow", str(BIN / "airflow")
-    port = str(cluster.state["ports"]["api"])
-    cluster.spawn(
-        "api-server", [airflow, "api-server", "--host", HOST, "--port", port, "--workers", "1"], env, cwd
-    )
+    commands = control_plane(cluster.state["ports"]["api"])
+    cluster.spawn("api-server", [airflow, *commands["api-server"]], env, cwd)
     wait_until("api-server", lambda: cluster.api.health(), 180, cluster.log("api-server"))
     # The writer pool exists before anything can schedule a task into it.
-    cluster.api.post(
-        "/api/v2/pools",
-        {"name": WRITER_POOL, "slots": 1, "description": "DuckDB allows one writing process at a time"},
-    )
-    cluster.spawn("scheduler", [airflow, "scheduler", "--skip-serve-logs"], env, cwd)
-    cluster.spawn("dag-processor", [airflow, "dag-processor"], env, cwd)
+    create_writer_pool(cluster.api)
+    for name in ("scheduler", "dag-processor"):
+        cluster.spawn(name, [airflow, *commands[name]], env, cwd)
 
 
 def start_workers(cluster: ClusterRecord) -> None:

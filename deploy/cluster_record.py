@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Self
 
 from deploy.airflow_api import Api
-from deploy.airflow_settings import CELERY_CONFIG_OPTIONS, SHARED
+from deploy.airflow_settings import CELERY_CONFIG_OPTIONS, SHARED, api_server
 from deploy.processes import HOST, alive, leader, listening, processes_of, start_ticks
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the environment's airflow and moto_server sit beside its python
 DAGS = REPO / "dags"
-WRITER_POOL = "duckdb_writer"
 WRITER_QUEUE = "writer"
 BUCKET = "budget-warehouse"
 DAG_IDS = ("annual_indicators", "nightly_ingest")
@@ -145,7 +144,6 @@ class ClusterRecord:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
         s, ports = self.secrets, self.state["ports"]
         db = f"airflow:{s['postgres_password']}@{HOST}:{ports['postgres']}/airflow"
-        api = f"http://{HOST}:{ports['api']}"
         env |= {
             "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{db}",
@@ -156,10 +154,6 @@ class ClusterRecord:
             "AIRFLOW__CORE__FERNET_KEY": s["fernet_key"],
             "AIRFLOW__API_AUTH__JWT_SECRET": s["jwt_secret"],
             "AIRFLOW__API__SECRET_KEY": s["api_secret_key"],
-            "AIRFLOW__API__HOST": HOST,
-            "AIRFLOW__API__PORT": str(ports["api"]),
-            "AIRFLOW__API__BASE_URL": api,
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api}/execution/",
             "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": str(self.paused),
@@ -177,6 +171,7 @@ class ClusterRecord:
             "AWS_SECRET_ACCESS_KEY": s["s3_secret_key"],
             "AWS_DEFAULT_REGION": "us-east-1",
         } | SHARED
+        env |= api_server(ports["api"])
         if self.data_root is not None:
             env["PIPELINE_HOME"] = str(self.data_root)
         return env | self.env

@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -34,30 +33,30 @@ import time
 from pathlib import Path
 
 from deploy.airflow_api import Api
-from deploy.airflow_settings import LOCAL_EXECUTOR, SHARED
-from deploy.cluster_record import BIN, DAGS, WRITER_POOL, ClusterError, wait_until, write_private
-from deploy.processes import HOST, leader, processes_of, signal_all
+from deploy.airflow_settings import (
+    LOCAL_EXECUTOR,
+    SHARED,
+    api_server,
+    control_plane,
+    create_writer_pool,
+    install_local_settings,
+)
+from deploy.cluster_record import BIN, DAGS, ClusterError, wait_until, write_private
+from deploy.processes import HOST, leader, stop_processes
 
 REPO = Path(__file__).resolve().parent.parent
-# The policy and warning filters every Airflow process of this project imports (deploy/airflow/).
-LOCAL_SETTINGS = REPO / "deploy" / "airflow" / "airflow_local_settings.py"
 # Loggers whose INFO lines say nothing a user of this project acts on: one line per execution-API request, one
 # per LocalExecutor worker process started. (Great Expectations' own are quietened where pipeline/gx_runtime.py
 # imports it.)
 QUIET_LOGGERS = "http.access=WARNING airflow.executors.local_executor=WARNING"
 # How long running tasks may go on after Ctrl-C before what is left of the components is killed.
 GRACE_SECONDS = 30.0
-COMPONENTS = {
-    "api-server": lambda port: ["api-server", "--host", HOST, "--port", str(port), "--workers", "1"],
-    "scheduler": lambda port: ["scheduler", "--skip-serve-logs"],
-    "dag-processor": lambda port: ["dag-processor"],
-}
 
 
 def airflow_home() -> Path:
     """Return $AIRFLOW_HOME (the Makefile sets it to var/airflow), created if need be."""
     home = Path(os.environ.get("AIRFLOW_HOME") or REPO / "var" / "airflow")
-    (home / "config").mkdir(parents=True, exist_ok=True)
+    home.mkdir(parents=True, exist_ok=True)
     return home
 
 
@@ -71,7 +70,6 @@ def admin_password(home: Path) -> str:
 
 def environment(home: Path, port: int) -> dict[str, str]:
     """Return the components' environment: this one's, with Airflow pointed at 127.0.0.1:port and this repo."""
-    url = f"http://{HOST}:{port}"
     ours = {
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
@@ -79,10 +77,6 @@ def environment(home: Path, port: int) -> dict[str, str]:
         "AIRFLOW__CORE__EXECUTOR": LOCAL_EXECUTOR,
         # One task process per core: more only waits for the CPU (and each worker is a process kept alive).
         "AIRFLOW__CORE__PARALLELISM": str(max(2, os.cpu_count() or 2)),
-        "AIRFLOW__API__HOST": HOST,
-        "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__API__BASE_URL": url,
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": HOST,
         # New for each start, shared by the three components; 64 bytes, as HMAC-SHA512 asks (a shorter one is
         # warned about on every token).
@@ -95,7 +89,7 @@ def environment(home: Path, port: int) -> dict[str, str]:
         "AIRFLOW__DAG_PROCESSOR__PRINT_STATS_INTERVAL": "300",
         "GX_ANALYTICS_ENABLED": "False",
     }
-    return os.environ | SHARED | ours
+    return os.environ | SHARED | api_server(port) | ours
 
 
 def relay(name: str, stream, lock: threading.Lock) -> None:
@@ -126,7 +120,7 @@ class Components:
         self.hurry = threading.Event()
 
     def start(self, name: str) -> None:
-        argv = [str(BIN / "airflow"), *COMPONENTS[name](self.port)]
+        argv = [str(BIN / "airflow"), *control_plane(self.port)[name]]
         child = subprocess.Popen(
             argv,
             env=self.env,
@@ -144,12 +138,6 @@ class Components:
     def exited(self) -> list[str]:
         return [name for name, child in self.processes.items() if child.poll() is not None]
 
-    def running(self, names: list[str]) -> list[int]:
-        """Every live process of these components: each one and all it started, orphans included."""
-        for name in names:
-            self.processes[name].poll()  # reaped, a component that ended is not counted
-        return sorted({pid for name in names for pid in processes_of(self.records[name])})
-
     def stop(self, grace: float = GRACE_SECONDS) -> None:
         """Stop the scheduler and dag-processor, then the api-server their tasks report to; kill what is left."""
         self._end(["scheduler", "dag-processor"], grace)
@@ -160,13 +148,7 @@ class Components:
     def _end(self, names: list[str], grace: float) -> None:
         """SIGTERM these components; after `grace` seconds (or a second Ctrl-C) SIGKILL all that is left of them."""
         names = [name for name in names if name in self.processes]
-        for name in names:
-            if self.processes[name].poll() is None:
-                self.processes[name].send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        while (left := self.running(names)) and time.monotonic() < deadline and not self.hurry.is_set():
-            time.sleep(0.2)
-        signal_all(left, signal.SIGKILL)
+        stop_processes([self.records[name] for name in names], grace, hurry=self.hurry)
         for name in names:
             self.processes[name].wait()
 
@@ -186,7 +168,7 @@ def migrate(env: dict[str, str]) -> None:
 def run(port: int) -> int:
     """Start Airflow, say where it is and what runs, and keep it running until a signal; return the exit status."""
     home = airflow_home()
-    shutil.copyfile(LOCAL_SETTINGS, home / "config" / "airflow_local_settings.py")
+    install_local_settings(home)
     password = admin_password(home)
     env = environment(home, port)
     components = Components(env, port)
@@ -213,15 +195,7 @@ def run(port: int) -> int:
         if stopping.is_set():
             return 0
         # The pool exists before the scheduler can queue a task into it.
-        if not any(p["name"] == WRITER_POOL for p in api.get("/api/v2/pools?limit=1000")["pools"]):
-            api.post(
-                "/api/v2/pools",
-                {
-                    "name": WRITER_POOL,
-                    "slots": 1,
-                    "description": "DuckDB allows one writing process at a time",
-                },
-            )
+        create_writer_pool(api)
         components.start("scheduler")
         components.start("dag-processor")
         with components.lock:

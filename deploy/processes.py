@@ -1,12 +1,16 @@
 """Processes on this machine as /proc tells of them: trees, titles, memory, liveness, all that a recorded process
-started, and the TCP ports they listen on; for `make airflow`, `make cluster`, the benchmark and their tests."""
+started (and stopping it), and the TCP ports they listen on; for `make airflow`, `make cluster`, the benchmark and
+their tests."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import sys
+import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -111,6 +115,29 @@ def signal_all(pids: Iterable[int], sig: int) -> None:
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
+
+
+def stop_processes(
+    records: list[dict], grace: float, tree: bool = False, hurry: threading.Event | None = None
+) -> list[int]:
+    """SIGTERM recorded processes, then SIGKILL all that is left of them after `grace` s; return the PIDs killed."""
+    # By default the leaders alone hear SIGTERM and stop what they started their own way: a scheduler lets its
+    # LocalExecutor's running tasks finish, its workers ignoring the signal. `tree`: everything under them hears it.
+    if tree:
+        signal_all([pid for record in records for pid in processes_of(record)], signal.SIGTERM)
+    else:
+        signal_all([record["pid"] for record in records if alive(record)], signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    # Found afresh each time: what a process starts while it stops is waited for, and killed, too. `hurry` (a
+    # second Ctrl-C) cuts the wait short.
+    while (
+        (left := sorted({pid for record in records for pid in processes_of(record)}))
+        and time.monotonic() < deadline
+        and not (hurry and hurry.is_set())
+    ):
+        time.sleep(0.2)
+    signal_all(left, signal.SIGKILL)
+    return left
 
 
 def proc_address(text: str) -> str:

@@ -3,17 +3,16 @@ benchmark's scheduler alike."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from bench.dag_bench import airflow_env
+from bench.dag_airflow import airflow_env
 from deploy import local
 from deploy.airflow.airflow_local_settings import PRODUCTION_SHAPE_WARNING
-from deploy.airflow_settings import CELERY_CONFIG_OPTIONS, LOCAL_EXECUTOR, SHARED
+from deploy.airflow_settings import CELERY_CONFIG_OPTIONS, LOCAL_EXECUTOR, SHARED, install_local_settings
 from deploy.cluster_record import ClusterRecord, new_secrets
 
 
@@ -54,8 +53,7 @@ AUTH_MANAGER_INIT = (
 
 
 def auth_manager_output(home: Path, **overrides: str) -> str:
-    (home / "config").mkdir(parents=True)
-    shutil.copyfile(local.LOCAL_SETTINGS, home / "config" / "airflow_local_settings.py")
+    install_local_settings(home)
     env = local.environment(home, 8080) | overrides
     done = subprocess.run(
         [sys.executable, "-c", AUTH_MANAGER_INIT],

@@ -29,8 +29,9 @@ import duckdb
 import pytest
 
 from bench import synthetic
+from deploy.airflow_settings import WRITER_POOL
 from deploy.cluster import Cluster
-from deploy.cluster_record import BUCKET, WORKERS, WRITER_POOL, WRITER_QUEUE
+from deploy.cluster_record import BUCKET, WORKERS, WRITER_QUEUE
 from deploy.processes import HOST, processes_of
 
 pytestmark = pytest.mark.cluster

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from deploy.processes import free_ports
 from pipeline.cli import main
 from pipeline.limits import MIB
 from pipeline.portal.users import add_account
@@ -48,12 +49,6 @@ class Server:
         )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _wait_for(port: int, process: subprocess.Popen, log: Path, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -70,7 +65,7 @@ def _wait_for(port: int, process: subprocess.Popen, log: Path, seconds: float = 
 def server(tmp_path_factory) -> Server:
     """Start `pipeline serve` (it listens only once warm) and stop exactly that process afterwards."""
     home = tmp_path_factory.mktemp("portal") / "home"
-    port = free_port()
+    port = free_ports(["portal"])["portal"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
     env |= {
         "PIPELINE_HOME": str(home),
