@@ -5,8 +5,9 @@ Usage: python -m bench.fresh_loader cli|dag INBOX [--home DIR]
 `cli`: `pipeline.intake.ingest` in this process, as `pipeline ingest` runs it (the parse pool, then the load).
 `dag`: `parse_all` in this process, then `load_parsed` in a fresh one, as `nightly_ingest`'s `load_files` runs
 it after its shards. Each reads INBOX where it is, into an empty data root (DIR, default
-bench/out/fresh-loader-<way>; the one before is moved aside with `run.retire`, as `make bench` does, which empties
-it), and prints its wall time and load/validate split on one line. Alternate the two, whole processes:
+bench/out/fresh-loader-<way>; the one before is moved aside with `fresh` from bench/places.py, as `make bench`
+does, which empties it), and prints its wall time and load/validate split on one line. Alternate the two, whole
+processes:
 
     for i in 1 2 3; do
       /usr/bin/time -v .venv/bin/python -m bench.fresh_loader dag INBOX >>/tmp/dag.log 2>&1
@@ -25,7 +26,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from bench import run
+from bench.places import OUT, fresh
 
 
 def _split(timings: dict) -> dict:
@@ -53,9 +54,7 @@ def main(argv: list[str] | None = None) -> None:
         report = load_parsed(settings, load_registry(), keys, writer_processes=True)
         print(f"  load_parsed {time.perf_counter() - started:.2f} s {_split(report.timings)}", flush=True)
         return
-    home = args.home or run.OUT / f"fresh-loader-{args.way}"
-    run.retire(home)
-    home.mkdir(parents=True)
+    home = fresh(args.home or OUT / f"fresh-loader-{args.way}")
     os.environ["PIPELINE_INBOX"] = str(args.inbox.resolve())
     settings, registry = Settings.from_env(home), load_registry()
     started = time.perf_counter()

@@ -40,6 +40,7 @@ import duckdb
 import xlwt
 
 from bench import synthetic
+from deploy.processes import status_kib
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out" / "hostile"
@@ -421,18 +422,9 @@ def ingest_in_subprocess(home: Path, inbox: Path) -> tuple[int, int, str]:
         # The child's own high-water mark, read while it runs: its ru_maxrss would start from this
         # process's RSS at the fork.
         while process.poll() is None:
-            peak = max(peak, high_water_kib(process.pid))
+            peak = max(peak, status_kib(process.pid, "VmHWM"))
             time.sleep(0.05)
     return process.returncode, peak, log_path.read_text(encoding="utf-8", errors="replace")
-
-
-def high_water_kib(pid: int) -> int:
-    """Return a live process's peak resident set (VmHWM) in KiB; 0 once it is gone."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0
-    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
 
 
 def judge(warehouse: Path, planted: Planted, exit_status: int) -> Result:

@@ -17,7 +17,11 @@ import json
 import statistics
 from pathlib import Path
 
-from bench import run
+from bench.inboxes import ensure_inbox
+from bench.measure import measure_ingest, report_runs
+from bench.places import OUT
+from bench.say import figure, seconds, section
+from bench.targets import Target
 
 YARDSTICK = {"n": 2_000, "seed": 777}
 TARGET_S = 5.0
@@ -27,9 +31,9 @@ RUNS = 3
 def data_root(n: int, seed: int) -> tuple[Path, Path, dict, float | None]:
     """Return the ingested data root of the seed's inbox of N files, its inbox and manifest, and the ingest's time
     if it was ingested now (None when reused)."""
-    inbox, manifest = run.ensure_inbox(n, seed)
-    home = run.OUT / f"home-s{seed}-n{n}"
-    marker = run.OUT / f"home-s{seed}-n{n}.json"
+    inbox, manifest = ensure_inbox(n, seed)
+    home = OUT / f"home-s{seed}-n{n}"
+    marker = OUT / f"home-s{seed}-n{n}.json"
     ingested_from = {"inbox": inbox.name, "fingerprint": manifest["fingerprint"]}
     if (
         (home / "warehouse.duckdb").exists()
@@ -38,7 +42,7 @@ def data_root(n: int, seed: int) -> tuple[Path, Path, dict, float | None]:
     ):
         return home, inbox, manifest, None
     marker.unlink(missing_ok=True)
-    ingest = run.measure_ingest(home, inbox)
+    ingest = measure_ingest(home, inbox)
     if ingest["statuses"].get("accepted", 0) != len(manifest["files"]):
         raise SystemExit(
             f"ingesting {inbox} for the report yardstick did not accept every file: {ingest['statuses']}"
@@ -52,7 +56,7 @@ def measure(quick: bool, quick_n: int) -> dict:
     n, seed = (quick_n if quick else YARDSTICK["n"]), YARDSTICK["seed"]
     home, inbox, manifest, ingest_s = data_root(n, seed)
     year = max(manifest["years"])
-    first, warm = run.report_runs(home, inbox, year, warm=RUNS)
+    first, warm = report_runs(home, inbox, year, warm=RUNS)
     runs = [figures for figures, _ in warm]
     for figures in (first, *runs):
         if "error" in figures or not figures.get("available"):
@@ -92,41 +96,39 @@ def describe(figures: dict) -> str:
 
 
 def print_figures(figures: dict) -> None:
-    run.section(f"Indicators + report at issue 14's yardstick: {describe(figures)}, fresh process each")
+    section(f"Indicators + report at issue 14's yardstick: {describe(figures)}, fresh process each")
     if "failed" in figures:
-        run.figure("indicators + report", f"failed: {figures['failed']}")
+        figure("indicators + report", f"failed: {figures['failed']}")
         return
     ingested = figures["ingested_s"]
-    run.figure(
+    figure(
         "data root",
         f"bench/out/home-s{figures['seed']}-n{figures['n']} "
-        + (f"(ingested now in {run.seconds(ingested)}, not timed)" if ingested is not None else "(reused)"),
+        + (f"(ingested now in {seconds(ingested)}, not timed)" if ingested is not None else "(reused)"),
     )
-    run.figure("report size", f"{figures['projects']:,} projects, {figures['figures']:,} figures")
-    run.figure("build_indicators", run.seconds(figures["indicators_s"]))
-    run.figure("write_report", f"{run.seconds(figures['report_s'])} (charts kept from the run before)")
-    runs = ", ".join(run.seconds(s) for s in figures["runs_s"])
-    run.figure(
-        "together", f"{run.seconds(figures['together_s'])} (median of {runs}; target ≤ {TARGET_S:.0f} s)"
-    )
-    run.figure("peak RSS", f"{figures['peak_rss_kib'] / 1024:,.0f} MiB")
+    figure("report size", f"{figures['projects']:,} projects, {figures['figures']:,} figures")
+    figure("build_indicators", seconds(figures["indicators_s"]))
+    figure("write_report", f"{seconds(figures['report_s'])} (charts kept from the run before)")
+    runs = ", ".join(seconds(s) for s in figures["runs_s"])
+    figure("together", f"{seconds(figures['together_s'])} (median of {runs}; target ≤ {TARGET_S:.0f} s)")
+    figure("peak RSS", f"{figures['peak_rss_kib'] / 1024:,.0f} MiB")
     cold = figures["cold"]
     if cold["charts_drawn"]:
-        run.figure(
+        figure(
             "write_report, charts drawn",
-            f"{run.seconds(cold['report_s'])} ({cold['charts_drawn']:,} charts drawn)",
+            f"{seconds(cold['report_s'])} ({cold['charts_drawn']:,} charts drawn)",
         )
 
 
-def target(figures: dict) -> run.Target:
+def target(figures: dict) -> Target:
     name = f"indicators + report ≤ 5 s, {figures.get('projects', '?')} projects"
     if "failed" in figures:
-        return run.Target(name, "failed", "≤ 5 s", False, figures["failed"])
-    return run.Target(
+        return Target(name, "failed", "≤ 5 s", False, figures["failed"])
+    return Target(
         name,
-        run.seconds(figures["together_s"]),
+        seconds(figures["together_s"]),
         "≤ 5 s",
         figures["together_s"] <= TARGET_S,
-        f"{describe(figures)}: indicators {run.seconds(figures['indicators_s'])}, report "
-        f"{run.seconds(figures['report_s'])} (HTML, Word and Excel, {figures['figures']:,} figures)",
+        f"{describe(figures)}: indicators {seconds(figures['indicators_s'])}, report "
+        f"{seconds(figures['report_s'])} (HTML, Word and Excel, {figures['figures']:,} figures)",
     )

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bench import report_bench, run
+from bench import report_bench
 
 
 @pytest.fixture
 def out(tmp_path: Path, monkeypatch) -> dict:
     """bench/out in a scratch folder; an inbox of the seed's N files, and an ingest that only counts its calls."""
-    monkeypatch.setattr(run, "OUT", tmp_path)
+    monkeypatch.setattr(report_bench, "OUT", tmp_path)
     manifest = {"fingerprint": "abc", "files": ["a.xlsx", "b.csv"], "years": [2021]}
     ingests = []
 
@@ -26,8 +26,8 @@ def out(tmp_path: Path, monkeypatch) -> dict:
         (home / "warehouse.duckdb").touch()
         return {"statuses": {"accepted": len(manifest["files"])}, "ingest_s": 1.5}
 
-    monkeypatch.setattr(run, "ensure_inbox", ensure_inbox)
-    monkeypatch.setattr(run, "measure_ingest", measure_ingest)
+    monkeypatch.setattr(report_bench, "ensure_inbox", ensure_inbox)
+    monkeypatch.setattr(report_bench, "measure_ingest", measure_ingest)
     return {"manifest": manifest, "ingests": ingests, "root": tmp_path}
 
 
@@ -45,7 +45,7 @@ def test_the_data_root_is_ingested_once_and_reused_while_it_names_its_inbox(out)
 
 def test_a_data_root_that_did_not_take_every_file_stops_the_benchmark(out, monkeypatch):
     monkeypatch.setattr(
-        run, "measure_ingest", lambda home, inbox: {"statuses": {"accepted": 1}, "ingest_s": 1.0}
+        report_bench, "measure_ingest", lambda home, inbox: {"statuses": {"accepted": 1}, "ingest_s": 1.0}
     )
 
     with pytest.raises(SystemExit, match="did not accept every file"):
