@@ -14,11 +14,8 @@ resident memory of it and its parse workers together.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import os
-import signal
 import subprocess
 import threading
 import time
@@ -28,7 +25,7 @@ from pathlib import Path
 from bench.dag_airflow import DAG_ID, airflow_bin, airflow_cli, airflow_env, taken_in
 from bench.places import OUT, REPO, fresh
 from deploy.airflow_api import Api, health
-from deploy.airflow_settings import LOCAL_EXECUTOR
+from deploy.airflow_settings import LOCAL_EXECUTOR, WRITER_POOL, WRITER_POOL_NOTE, api_server, control_plane
 from deploy.processes import (
     children,
     free_ports,
@@ -37,6 +34,7 @@ from deploy.processes import (
     process_tree,
     processes_of,
     status_kib,
+    stop_processes,
     title,
 )
 
@@ -96,20 +94,12 @@ class TaskSampler:
         self._thread.join()
 
 
-def stop(processes: dict[str, subprocess.Popen], grace: float = 30) -> float:
-    """Stop every component's process group (SIGTERM, then SIGKILL after `grace` s); return the time taken."""
+def stop(processes: dict[str, subprocess.Popen], leaders: list[dict], grace: float = 30) -> float:
+    """Stop every component and all it started (SIGTERM, then SIGKILL after `grace` s); return the time taken."""
     started = time.perf_counter()
-    for process in reversed(processes.values()):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
+    # All of it hears SIGTERM: the run is over, and a task process in a process group of its own is stopped too.
+    stop_processes(leaders, grace, tree=True)
     for process in processes.values():
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-    time.sleep(0.5)  # let the groups' other members (workers, task processes) finish exiting
-    for process in processes.values():
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)  # whatever is left of the group
         process.wait()
     return time.perf_counter() - started
 
@@ -169,11 +159,8 @@ def measure_scheduler(
         AIRFLOW__CORE__EXECUTOR=LOCAL_EXECUTOR,
         AIRFLOW__CORE__PARALLELISM=str(PARALLELISM),
         AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="False",  # no scheduled or Asset-triggered runs beside ours
-        AIRFLOW__API__HOST="127.0.0.1",
-        AIRFLOW__API__PORT=str(port),
-        AIRFLOW__API__BASE_URL=url,
-        AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"{url}/execution/",
         AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST="127.0.0.1",  # off by default; if on, local
+        **api_server(port),
     )
     result: dict = {
         "label": label,
@@ -183,19 +170,13 @@ def measure_scheduler(
         "parallelism": PARALLELISM,
     }
     processes: dict[str, subprocess.Popen] = {}
+    leaders: list[dict] = []
     logs = []
     try:
         result["migrate_s"] = airflow_cli(["db", "migrate"], env)
-        result["pool_s"] = airflow_cli(
-            ["pools", "set", "duckdb_writer", "1", "DuckDB allows one writing process at a time"], env
-        )
-        commands = {
-            "api-server": ["api-server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-            "scheduler": ["scheduler", "--skip-serve-logs"],  # LocalExecutor would serve logs on 0.0.0.0
-            "dag-processor": ["dag-processor"],
-        }
+        result["pool_s"] = airflow_cli(["pools", "set", WRITER_POOL, "1", WRITER_POOL_NOTE], env)
         started = time.perf_counter()
-        for name, args in commands.items():
+        for name, args in control_plane(port).items():
             log = open(airflow_home / f"{name}.log", "wb")  # noqa: SIM115 (closed in finally)
             logs.append(log)
             processes[name] = subprocess.Popen(
@@ -206,10 +187,11 @@ def measure_scheduler(
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+            # Recorded at once: what a component starts is found and stopped even if the component ends first.
+            leaders.append(leader(processes[name].pid))
         api = wait_ready(url, processes, airflow_home)
         result["startup_s"] = time.perf_counter() - started
         # Each component leads its own session and process group.
-        leaders = [leader(p.pid) for p in processes.values()]
         result["pgids"] = sorted(record["pid"] for record in leaders)
         result["listening"] = listening_on(leaders)
 
@@ -264,7 +246,7 @@ def measure_scheduler(
         result["error"] = f"{type(exc).__name__}: {exc}"
     finally:
         if processes:
-            result["stop_s"] = stop(processes)
+            result["stop_s"] = stop(processes, leaders)
             result["exit_codes"] = {name: p.returncode for name, p in processes.items()}
         for log in logs:
             log.close()

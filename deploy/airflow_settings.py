@@ -26,6 +26,7 @@ CELERY_CONFIG_OPTIONS = "deploy.warm_celery.CELERY_CONFIG"
 
 # The pool of every task that writes the warehouse (dags/_shared.py): one slot, so Airflow starts one at a time.
 WRITER_POOL = "duckdb_writer"
+WRITER_POOL_NOTE = "DuckDB allows one writing process at a time"
 
 # The policy and warning filters every Airflow process of this project imports (deploy/airflow/).
 LOCAL_SETTINGS = Path(__file__).resolve().parent / "airflow" / "airflow_local_settings.py"
@@ -63,5 +64,5 @@ def create_writer_pool(api: Api) -> None:
     if not any(pool["name"] == WRITER_POOL for pool in api.get("/api/v2/pools?limit=1000")["pools"]):
         api.post(
             "/api/v2/pools",
-            {"name": WRITER_POOL, "slots": 1, "description": "DuckDB allows one writing process at a time"},
+            {"name": WRITER_POOL, "slots": 1, "description": WRITER_POOL_NOTE},
         )
