@@ -35,7 +35,7 @@ import duckdb
 import openpyxl
 
 from bench import synthetic
-from bench.hostile_trials import REPO, ingest_in_subprocess, receipt_says
+from bench.hostile_judge import REPO, ingest_in_subprocess, receipt_says
 from pipeline.reader import read_workbook
 
 OUT = REPO / "bench" / "out" / "edits"

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from bench.edit_trials import EDITS, edit, judge, plant
-from bench.hostile_trials import ingest_in_subprocess
+from bench.hostile_judge import ingest_in_subprocess
 
 
 def test_each_edit_changes_a_sheet_and_is_named():

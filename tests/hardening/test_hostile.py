@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.hostile_trials import KINDS, judge, plant, rewrite_sheet, zip_bomb
+from bench.hostile_files import KINDS, plant, rewrite_sheet, zip_bomb
+from bench.hostile_judge import judge
 from pipeline.intake import ingest
 from pipeline.settings import Settings
 from tests.pipeline.workbooks import compound_sheet, xlsx

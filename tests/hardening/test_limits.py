@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.hostile_trials import bomb_sheet, members_of, rewrite_sheet, write_zip
+from bench.hostile_files import bomb_sheet, members_of, rewrite_sheet, write_zip
 from pipeline.limits import LimitExceeded, Limits
 from pipeline.parse import parse_file
 from pipeline.problems import Severity
