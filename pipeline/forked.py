@@ -2,7 +2,9 @@
 
 The report's formats are rendered from one set of objects, read once, and each rendering takes a second or more:
 a forked child inherits those objects as they are (nothing is pickled on the way in) and hands back only its
-bytes, so two renderings take the wall time of the longer on a machine with two cores.
+bytes, so two renderings take the wall time of the longer on a machine with two cores. Those bytes come back through
+an anonymous in-memory file, not the pipe: a 66 MB page took 0.2 s through the pipe (pickled, then sent 64 KB at a
+time while both processes waited on each other) and takes 0.05 s so.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import multiprocessing
 import os
 import pickle
 import signal
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import IO, TypeVar
 
 T = TypeVar("T")
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
@@ -55,6 +58,25 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
+def _anonymous_file() -> IO[bytes]:
+    """Open a file no name leads to, in memory where Linux offers it (memfd), else a temporary file."""
+    if hasattr(os, "memfd_create"):
+        return os.fdopen(os.memfd_create("forked-result", os.MFD_CLOEXEC), "w+b")
+    return tempfile.TemporaryFile()
+
+
+def _hand_back(into: IO[bytes], outcome: tuple[bool, object]) -> None:
+    """Write the child's outcome into the file the parent reads it from; a result that cannot be pickled is said
+    as an error instead."""
+    try:
+        pickle.dump(outcome, into, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # a result holding a lock, a connection…: the parent must hear why, not "died"
+        into.seek(0)
+        into.truncate()
+        pickle.dump((False, _picklable(exc)), into, protocol=pickle.HIGHEST_PROTOCOL)
+    into.flush()
+
+
 @contextmanager
 def started(work: Callable[[], T]) -> Iterator[Callable[[], T]]:
     """Run `work` in a forked child during the block, which gets a function that waits for it and returns its
@@ -64,7 +86,9 @@ def started(work: Callable[[], T]) -> Iterator[Callable[[], T]]:
         yield work
         return
     context = multiprocessing.get_context("fork")
+    # The pipe only says the outcome is written (its end closing unsaid: the child died); the file holds it.
     receiving, sending = context.Pipe(duplex=False)
+    outcome_file = _anonymous_file()
     parent = os.getpid()
 
     def child() -> None:
@@ -74,7 +98,8 @@ def started(work: Callable[[], T]) -> Iterator[Callable[[], T]]:
             outcome = (True, work())
         except BaseException as exc:  # every error goes back to the parent, which raises it there
             outcome = (False, _picklable(exc))
-        sending.send(outcome)
+        _hand_back(outcome_file, outcome)
+        sending.send_bytes(b"")
 
     process = context.Process(target=child, daemon=True)
     process.start()
@@ -82,11 +107,13 @@ def started(work: Callable[[], T]) -> Iterator[Callable[[], T]]:
 
     def result() -> T:
         try:
-            ok, value = receiving.recv()
+            receiving.recv_bytes()
         except EOFError:
             process.join()
             raise ChildDied(f"并行处理的子进程异常退出（退出码 {process.exitcode}），未交回结果") from None
         process.join()
+        outcome_file.seek(0)  # the child's writes moved the offset both processes share
+        ok, value = pickle.load(outcome_file)
         if not ok:
             raise value
         return value
@@ -94,8 +121,9 @@ def started(work: Callable[[], T]) -> Iterator[Callable[[], T]]:
     try:
         yield result
     finally:
-        # Not waited for: it would block on a full pipe, holding its copy of the parent's memory, until exit.
+        # Not waited for: its result is not wanted, and it holds its copy of the parent's memory until it ends.
         if process.is_alive():
             process.terminate()
         process.join()
         receiving.close()
+        outcome_file.close()

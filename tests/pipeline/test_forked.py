@@ -51,6 +51,33 @@ def test_an_error_that_cannot_cross_the_pipe_keeps_its_type_name_and_message(can
         result()
 
 
+def test_a_result_larger_than_a_pipe_holds_is_handed_back_without_the_child_waiting_for_this_process(
+    can_fork, tmp_path
+):
+    pid_file = tmp_path / "child.pid"
+    page = "页".encode() * 5_000_000  # 15 MB, as a year's page is tens of megabytes
+
+    def work():
+        pid_file.write_text(str(os.getpid()))
+        return page
+
+    with forked.started(work) as result:
+        while not pid_file.exists():
+            time.sleep(0.01)
+        child = int(pid_file.read_text())
+        deadline = time.monotonic() + 30
+        while _running(child) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        ended_before_asked = not _running(child)
+        assert result() == page
+    assert ended_before_asked
+
+
+def test_a_result_that_cannot_be_pickled_is_an_error_with_its_type(can_fork):
+    with forked.started(lambda: threading.Lock()) as result, pytest.raises(TypeError, match="pickle"):
+        result()
+
+
 def test_a_child_that_dies_is_reported_with_its_exit_code(can_fork):
     with forked.started(lambda: os._exit(7)) as result, pytest.raises(forked.ChildDied, match="退出码 7"):
         result()
@@ -61,7 +88,7 @@ def test_a_child_whose_result_the_block_never_took_is_stopped_when_the_block_fai
 
     def work():
         pid_file.write_text(str(os.getpid()))
-        return b"x" * 10_000_000  # more than a pipe holds: the child would wait on it until this process ends
+        return b"x" * 10_000_000
 
     with pytest.raises(ValueError, match="Word 文件写不出"), forked.started(work):
         while not pid_file.exists():
