@@ -35,6 +35,7 @@ from deploy.processes import (
     processes_of,
     status_kib,
     stop_processes,
+    tagged,
     title,
 )
 
@@ -179,16 +180,17 @@ def measure_scheduler(
         for name, args in control_plane(port).items():
             log = open(airflow_home / f"{name}.log", "wb")  # noqa: SIM115 (closed in finally)
             logs.append(log)
+            own_env = tagged(env)  # what it starts is found by the tag, even a daemon that left its session
             processes[name] = subprocess.Popen(
                 [airflow_bin(), *args],
                 cwd=REPO,
-                env=env,
+                env=own_env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
             # Recorded at once: what a component starts is found and stopped even if the component ends first.
-            leaders.append(leader(processes[name].pid))
+            leaders.append(leader(processes[name].pid, own_env))
         api = wait_ready(url, processes, airflow_home)
         result["startup_s"] = time.perf_counter() - started
         # Each component leads its own session and process group.

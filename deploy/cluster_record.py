@@ -19,7 +19,7 @@ from typing import Self
 
 from deploy.airflow_api import Api
 from deploy.airflow_settings import CELERY_CONFIG_OPTIONS, SHARED, api_server
-from deploy.processes import HOST, alive, leader, listening, processes_of, start_ticks
+from deploy.processes import HOST, alive, leader, listening, processes_of, tagged
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the environment's airflow and moto_server sit beside its python
@@ -217,6 +217,7 @@ class ClusterRecord:
     # --- what runs --------------------------------------------------------------------------------------------
     def spawn(self, name: str, argv: list[str], env: dict[str, str], cwd: Path) -> dict:
         """Start a long-running process, its output in log/<name>.log, and record it in pids.json."""
+        env = tagged(env)  # what it starts is found by the tag, even a daemon that left its session
         with open(self.log(name), "ab") as log:
             child = subprocess.Popen(
                 argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
@@ -225,9 +226,8 @@ class ClusterRecord:
         self._children[child.pid] = child
         record = {
             "name": name,
-            "pid": child.pid,
             "pgid": child.pid,
-            "start_ticks": start_ticks(child.pid),
+            **leader(child.pid, env),
             "argv": argv,
             "log": str(self.log(name)),
         }

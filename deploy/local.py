@@ -42,7 +42,7 @@ from deploy.airflow_settings import (
     install_local_settings,
 )
 from deploy.cluster_record import BIN, DAGS, ClusterError, wait_until, write_private
-from deploy.processes import HOST, leader, stop_processes
+from deploy.processes import HOST, leader, stop_processes, tagged
 
 REPO = Path(__file__).resolve().parent.parent
 # Loggers whose INFO lines say nothing a user of this project acts on: one line per execution-API request, one
@@ -121,9 +121,10 @@ class Components:
 
     def start(self, name: str) -> None:
         argv = [str(BIN / "airflow"), *control_plane(self.port)[name]]
+        env = tagged(self.env)  # what it starts is found by the tag, even a daemon that left its session
         child = subprocess.Popen(
             argv,
-            env=self.env,
+            env=env,
             cwd=REPO,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -133,7 +134,7 @@ class Components:
         self.relays.append(threading.Thread(target=relay, args=(name, child.stdout, self.lock), daemon=True))
         self.relays[-1].start()
         self.processes[name] = child
-        self.records[name] = leader(child.pid)
+        self.records[name] = leader(child.pid, env)
 
     def exited(self) -> list[str]:
         return [name for name, child in self.processes.items() if child.poll() is not None]

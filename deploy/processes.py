@@ -11,11 +11,15 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 HOST = "127.0.0.1"  # every server these deployments start listens here, and nowhere else
 LOOPBACK = (HOST, "::1", "::ffff:127.0.0.1")
+# In the environment of a recorded process and so of all it starts: found by it even when nothing else ties it to
+# the process (a daemon that left the session and whose parent has ended).
+TAG = "PIPELINE_PROCESS_TAG"
 
 
 def children(pid: int) -> list[int]:
@@ -72,9 +76,26 @@ def start_ticks(pid: int) -> int | None:
     return int(fields[19]) if fields else None
 
 
-def leader(pid: int) -> dict:
-    """Record a process, so that it and all it starts can be found later (`processes_of`), its PID reused or not."""
-    return {"pid": pid, "start_ticks": start_ticks(pid)}
+def tagged(env: Mapping[str, str]) -> dict[str, str]:
+    """Return `env` with a tag of its own, for a process started with it (see `leader`)."""
+    return {**env, TAG: uuid.uuid4().hex}
+
+
+def leader(pid: int, env: Mapping[str, str] | None = None) -> dict:
+    """Record a process, so that it and all it starts can be found later (`processes_of`), its PID reused or not;
+    `env`, what it was started with: if `tagged`, the tag finds what it started that left its session too."""
+    record = {"pid": pid, "start_ticks": start_ticks(pid)}
+    if env is not None and TAG in env:
+        record["tag"] = env[TAG]
+    return record
+
+
+def _has_tag(pid: int, tag: str) -> bool:
+    """Whether a process's environment holds this tag (it ran with it from its start: environ is not re-read)."""
+    try:
+        return f"{TAG}={tag}".encode() in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:  # ended meanwhile, or not ours to read
+        return False
 
 
 def alive(record: dict) -> bool:
@@ -83,8 +104,9 @@ def alive(record: dict) -> bool:
 
 
 def processes_of(record: dict) -> list[int]:
-    """The recorded process and everything started under it: its session, its process group, its descendants."""
-    top, since = record["pid"], record["start_ticks"]
+    """The recorded process and everything started under it: its session, its process group, its descendants, and
+    (if it was `tagged`) every process that carries its tag."""
+    top, since, tag = record["pid"], record["start_ticks"], record.get("tag")
     if since is None:  # recorded after it had ended
         return []
     parents: dict[int, int] = {}
@@ -98,6 +120,10 @@ def processes_of(record: dict) -> list[int]:
         pid, ppid, pgid, sid = int(entry.name), int(fields[1]), int(fields[2]), int(fields[3])
         parents[pid] = ppid
         if top in (pgid, sid):
+            found.add(pid)
+    for pid in parents:
+        if tag is not None and pid not in found and _has_tag(pid, tag):
+            # A daemon's way (setsid, then its parent exits) leaves no session, group or parent leading here.
             found.add(pid)
     for pid in parents:
         chain, seen = pid, set()
