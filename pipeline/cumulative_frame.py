@@ -7,17 +7,15 @@ import operator
 from collections import defaultdict
 from decimal import Decimal
 
+from pipeline import suites
 from pipeline.frames import Context, Sheet, _blamed
 from pipeline.registry import Registry
 
 
 def gap_tolerance(template_id: str) -> Decimal:
     """Return how far a 累计 may be from its months' sum: the bound the suite checks `cumulative_gap` against."""
-    # Read from the suite (±0.01 万元, submissions.md), so the frame and the check never disagree. Imported here:
-    # reading a suite checks its derived frames against the builders, this module's among them.
-    from pipeline.suites import suite_documents
-
-    for expectation in suite_documents(template_id)["cumulative_per_row"]["expectations"]:
+    # Read from the suite (±0.01 万元, submissions.md), so the frame and the check never disagree.
+    for expectation in suites.suite_documents(template_id)["cumulative_per_row"]["expectations"]:
         kwargs = expectation["kwargs"]
         if kwargs.get("column") == "cumulative_gap" and kwargs.get("max_value") is not None:
             return Decimal(str(kwargs["max_value"]))

@@ -24,7 +24,7 @@ from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem
 from pipeline.registry import Registry
 from pipeline.settings import DATA_DOCS_KEEP_DAYS
-from pipeline.suites import DATA_ROWS, suite_documents
+from pipeline.suites import DATA_ROWS, EXPECTATIONS_DIR, SuiteError, suite_documents
 
 
 class Batch(NamedTuple):
@@ -42,6 +42,17 @@ class Validation:
     gx_validations: int
     validated_at: dt.datetime
     results: list[tuple[str, Any]] = field(default_factory=list, repr=False)  # (suite name, GX result)
+
+
+def _builder(template_id: str, kind: str) -> Any:
+    """Return what builds a derived frame a suite checks; a kind no code builds is the suite's error."""
+    builder = DERIVED_FRAMES.get(kind)
+    if builder is None:
+        raise SuiteError(
+            f"{EXPECTATIONS_DIR / f'{template_id}.json'}: derived frame {kind!r} is declared, but "
+            f"pipeline/derived_frames.py builds no frame of that name ({', '.join(sorted(DERIVED_FRAMES))})"
+        )
+    return builder
 
 
 def validate(batches: Iterable[Batch], registry: Registry, context: Context) -> Validation:
@@ -68,7 +79,7 @@ def validate(batches: Iterable[Batch], registry: Registry, context: Context) -> 
             if kind == DATA_ROWS:
                 frame = data_rows(sheets, template)
             else:
-                built = DERIVED_FRAMES[kind](sheets, context, registry)
+                built = _builder(template_id, kind)(sheets, context, registry)
                 frame = built if isinstance(built, Frame) else Frame.of_rows(built)
             if not len(frame):
                 continue

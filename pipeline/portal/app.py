@@ -1,27 +1,25 @@
-"""Build the portal application: settings, warm checker, templates, security headers and error pages."""
+"""Build the portal application: its state, routes, security headers and error pages."""
 
 from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline.portal.checker import Checker
 from pipeline.portal.config import PortalConfig
+from pipeline.portal.state import Portal, templates
+from pipeline.portal.views import router
 from pipeline.registry import Registry
 from pipeline.settings import Settings
-from pipeline.text import printable
 from pipeline.warehouse import WarehouseBusy
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parent  # static/
 logger = logging.getLogger(__name__)
 # Nothing from elsewhere: no inline script, no frames, forms post only back here.
 CSP = (
@@ -39,41 +37,8 @@ TITLE_ZH = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Portal:
-    """What every request reads: the data root, the portal's settings, the registry and the warm checker."""
-
-    settings: Settings
-    config: PortalConfig
-    registry: Registry
-    checker: Checker
-    templates: Jinja2Templates
-
-    @property
-    def cookie_name(self) -> str:
-        # __Host- makes the browser refuse the cookie unless it came over https for this host, path /.
-        return "portal_session" if self.config.allow_http else "__Host-portal_session"
-
-    @property
-    def login_cookie_name(self) -> str:
-        return "portal_login" if self.config.allow_http else "__Host-portal_login"
-
-    def page(self, request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
-        return self.templates.TemplateResponse(request, name, context, status_code=status)
-
-
-def _templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes every .html template
-    # Text from files shows control characters and bidi overrides as visible stand-ins, then is escaped.
-    templates.env.filters["printable"] = lambda text: printable("" if text is None else str(text))
-    templates.env.filters["mb"] = lambda size: f"{size / 1024 / 1024:,.1f} MB"
-    return templates
-
-
 def create_app(settings: Settings, registry: Registry, config: PortalConfig, warm: bool = True) -> FastAPI:
     """Return the portal; with `warm`, checks a blank template of each kind before taking the first request."""
-    from pipeline.portal.views import router
-
     checker = Checker(settings, registry)
 
     @asynccontextmanager
@@ -90,7 +55,7 @@ def create_app(settings: Settings, registry: Registry, config: PortalConfig, war
         lifespan=lifespan,
         root_path=config.root_path,
     )
-    app.state.portal = Portal(settings, config, registry, checker, _templates())
+    app.state.portal = Portal(settings, config, registry, checker, templates())
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(router)
 

@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from pipeline.portal import history
-from pipeline.portal.app import Portal
 from pipeline.portal.sessions import (
     Session,
     clear_failures,
@@ -22,6 +21,7 @@ from pipeline.portal.sessions import (
     start_session,
     throttled_for,
 )
+from pipeline.portal.state import Portal
 from pipeline.portal.uploads import (
     UploadRefused,
     inbox_name,

@@ -20,7 +20,7 @@ from pipeline.parse import parse_file
 from pipeline.problems import Problem
 from pipeline.registry_columns import ColumnType
 from pipeline.rules import load_rules
-from pipeline.suites import EXPECTATIONS_DIR
+from pipeline.suites import EXPECTATIONS_DIR, SuiteError
 from pipeline.validate import Batch, validate, write_data_docs
 
 ZAOLIN = "枣林街道办事处改造老旧小区"
@@ -535,6 +535,30 @@ def test_a_carried_gap_is_judged_by_the_suites_own_tolerance(registry, monkeypat
 
     problems = validation.problems.get("carried_gap", [])
     assert [p.excel_row for p in problems if p.rule == "cumulative_mismatch"] == rows
+
+
+def test_a_suite_checking_a_derived_frame_no_code_builds_is_refused_naming_its_file_and_frame(
+    registry, monkeypatch
+):
+    original = suites_module.suite_documents
+
+    def suite(template_id: str) -> dict[str, dict]:
+        documents = copy.deepcopy(original(template_id))
+        if (
+            "cumulative_per_row" in documents
+        ):  # declared under a name pipeline/derived_frames.py does not build
+            documents["楼栋_per_row"] = documents["cumulative_per_row"] | {
+                "name": f"{template_id}.楼栋_per_row"
+            }
+        return documents
+
+    monkeypatch.setattr(validate_module, "suite_documents", suite)
+    parsed = parse("unbuilt", CLEAN["investment_progress"], registry)
+
+    with pytest.raises(
+        SuiteError, match=r"investment_progress\.json: derived frame '楼栋_per_row' is declared"
+    ):
+        validate([Batch("unbuilt", s) for s in parsed.sheets], registry, CONTEXT)
 
 
 def test_a_file_with_three_errors_reports_all_three(checked):
