@@ -4,23 +4,22 @@ a run's warehouse took in, to hold against the CLI's."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 from bench.places import DAGS, REPO
 from deploy.airflow_settings import SHARED
+from deploy.cluster_record import BIN
 
 DAG_ID = "nightly_ingest"
 
 
 def airflow_bin() -> str:
-    """Return the `airflow` console script of this environment, as `make airflow` runs it."""
-    beside = Path(sys.executable).with_name("airflow")
-    return str(beside) if beside.exists() else shutil.which("airflow") or "airflow"
+    """Return the `airflow` console script of this environment, as `make airflow` runs it: never another install's
+    on PATH, whose version would be measured instead."""
+    return str(BIN / "airflow")
 
 
 def airflow_env(base: dict[str, str], home: Path, **settings: str) -> dict[str, str]:
