@@ -35,8 +35,8 @@ from pipeline.settings import TIMEZONE
 # Each figure names its lineage by hash; LINEAGES_SQL gives each distinct lineage once (45,000 for 89,000 figures in
 # a year of 400 projects), as JSON text: DuckDB turns a list of structs into Python objects slowly. Each source is
 # `[submission, sheet, rows]`, its file's name, SHA-256 and office read once per file (LINEAGE_FILES_SQL) instead of
-# once per source: a third of the text, and arrays, which decode faster than objects. Values come as text, made
-# Decimal here: the same Decimal, cheaper than DuckDB's own conversion.
+# once per source: a fifth of the text (3.6 MB against 16.4 MB at 400 projects), and arrays, which decode faster
+# than objects. Values come as text, made Decimal here: the same Decimal, cheaper than DuckDB's own conversion.
 FIGURES_SQL = """
 select project_code, project_name, figure_key, detail, position, value::varchar, unit, decimals, display_text,
     hash(lineage)
