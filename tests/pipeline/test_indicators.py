@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 import pytest
 
 from pipeline import written_units
 from pipeline.catalog import SCHEMAS_ZH
-from pipeline.indicators import build_indicators, models, rebuild
+from pipeline.indicator_values import read_indicator
+from pipeline.indicators import build_indicators, models, rebuild, register_functions
 from pipeline.intake import ingest
 from pipeline.registry import REGISTRY_DIR, RegistryError, load_units
 from pipeline.rules import load_rules
@@ -1664,3 +1665,45 @@ def test_a_rebuild_that_runs_out_of_memory_is_tried_once_more_on_one_thread(wh, 
     with pytest.raises(ZeroDivisionError):  # anything but running out of memory is not tried again
         pipeline.indicators.rebuild_within_memory(wh.con, load_rules(), "64MB")
     assert tried == [1]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (
+            "≥95.123456789049%",
+            "96.50000000005%",
+            None,
+            None,
+            False,
+            "完成率",
+        ),  # past 10 places: down, then up
+        ("≥24.4万平方米", "244001.5", None, "平方米", False, "改造面积"),
+        ("≥3148户", None, None, None, False, "惠及户数"),
+        ("≥90%", "0.95", None, None, True, "群众满意度"),
+        ("1E+3", "12,000", None, None, False, "年度计划投资"),
+        (None, None, None, None, None, None),
+    ],
+)
+def test_the_models_read_an_indicator_as_the_parser_does_to_the_warehouses_ten_places(args):
+    con = duckdb.connect()
+    register_functions(con)
+
+    [read] = con.execute("select read_indicator(?, ?, ?, ?, ?, ?)", list(args)).fetchone()
+
+    reading = read_indicator(*args[:4], bool(args[4]), args[5])
+    places = Decimal("1E-10")
+    expected = {
+        name: value.quantize(places, ROUND_HALF_UP) if isinstance(value, Decimal) else value
+        for name, value in ((name, getattr(reading, name)) for name in read)
+    }
+    assert read == expected and list(read) == [
+        "operator",
+        "target_number",
+        "target_unit",
+        "reported_number",
+        "reported_unit",
+        "target_factor",
+        "reported_factor",
+        "target_measure",
+    ]
