@@ -166,6 +166,10 @@ OUT_OF_FORCE = {
     # Not a correction: the project's implementing unit listed the same rows, and its list stands whatever is resent.
     "taken": "该提交的数据已由随后报送的提交替代，其中有项目实施单位报送的同一项目报表，以实施单位的为准（详见该提交的"
     "回执），本文件也不会入库。如其中有确由本单位负责的各行，请只填写这些行重新报送；否则无需处理。",
+    # In force, but an implementing unit's list holds some of its slices (retell.retell_duplicates): "not stored
+    # again" must not read as "all of it is in".
+    "partly_taken": "该提交的部分数据已由项目实施单位随后报送的同一项目报表替代，以实施单位的为准（详见该提交的回执），"
+    "其余数据在数据仓库中。如被替代的各行中有确由本单位负责的，请只填写这些行重新报送；否则无需处理。",
 }
 
 

@@ -165,15 +165,27 @@ def retell_listed(con: duckdb.DuckDBPyConnection) -> None:
     _set_notes(con, _LISTED, changed)
 
 
+# A slice of the submission `t` that another office's list has taken, though `t` stays in force for its others.
+_PARTLY_TAKEN = (
+    "select 1 from ops.slices as l "
+    "join ops.current_slices as c on c.slice_key = l.slice_key "
+    "join ops.slices as held on held.submission_id = c.submission_id and held.slice_key = c.slice_key "
+    "join ops.submissions as h on h.submission_id = c.submission_id "
+    f"where l.submission_id = t.submission_id and c.submission_id <> t.submission_id and {_TAKEN}"
+)
+
+
 def retell_duplicates(con: duckdb.DuckDBPyConnection) -> None:
     """Make each duplicate's reason say whether the file it repeats is in force now, as its arrival said then.
 
     A duplicate's receipt says "not stored again": where the file it repeats has since been superseded or
-    withdrawn, that must not go on reading as "the data is in". Run once the statuses are settled (the end of a
+    withdrawn, or an implementing unit's list has taken some of its slices, that must not go on reading as "the
+    data is in". Run once the statuses are settled (the end of a
     load, a withdrawal), so the words depend on where things stand, not on the order files were stored in.
     """
     rows = con.execute(
-        f"select d.submission_id, d.reason, {force_sql('t')} from ops.submissions d "
+        f"select d.submission_id, d.reason, case when {force_sql('t')} = 'accepted' and exists ({_PARTLY_TAKEN}) "
+        f"then 'partly_taken' else {force_sql('t')} end from ops.submissions d "
         "join ops.submissions t on d.duplicate_of = t.submission_id where d.status = 'duplicate'"
     ).fetchall()
     changed = []

@@ -191,6 +191,42 @@ def test_a_copy_of_a_list_the_units_list_took_says_the_units_list_stands_not_a_c
     assert "实施单位" not in facts["reason"] and "替代" not in facts["reason"] and "无需任何操作" in page
 
 
+def _two_projects_csv(*rows: tuple[str, str]) -> str:
+    """A 项目清单 naming each row's project in a column: rows of (project, compound)."""
+    lines = "".join(
+        f"{n},{project},{compound},1.0,100,300\n" for n, (project, compound) in enumerate(rows, 1)
+    )
+    return (
+        f"年度：{YEAR}\n序号,项目名称,小区名称,改造面积（万平方米）,惠及户数（户）,计划投资（万元）\n{lines}"
+    )
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+def test_a_copy_of_a_list_the_units_list_took_in_part_says_which_part_stands_elsewhere(settings, registry):
+    register = (
+        f"{BUREAU}/项目基本信息表.csv",
+        register_csv(("JIA-01", "甲项目", JIA), ("YI-01", "乙项目", YI)),
+    )
+    both = _two_projects_csv(("甲项目", "棉纺厂东院"), ("乙项目", "育源小区"))
+    mixed = (f"{YI}/乙清单.csv", both)  # 乙's own project, and one compound of 甲's
+    own = (f"{JIA}/甲清单.csv", compounds_csv("甲项目", "棉纺厂东院", "市委小区"))
+    copy = (f"{YI}/乙清单（再报）.csv", both)  # the same bytes, sent again
+    take_in(settings, registry, register, mixed)
+    take_in(settings, registry, own)  # takes 乙's slice of 甲项目; 乙项目's stays 乙's
+    outcome = take_in(settings, registry, copy)[copy[0]]
+
+    assert submission(settings, "乙清单.csv")[1] == "accepted" and outcome.status == "duplicate"
+    facts, page = receipt(settings, "乙清单（再报）.csv")
+    assert "内容完全相同" in facts["reason"]
+    assert "部分数据已由项目实施单位随后报送的同一项目报表替代" in facts["reason"]
+    assert "更正版本" not in facts["reason"]
+
+    # The unit's list withdrawn, 乙's list holds all it sent again: the copy is a plain copy once more.
+    assert main(["withdraw", str(submission(settings, "甲清单.csv")[0]), "--reason", "清单误报"]) == 0
+    facts, _ = receipt(settings, "乙清单（再报）.csv")
+    assert "实施单位" not in facts["reason"] and "替代" not in facts["reason"]
+
+
 @pytest.mark.slow  # 5 s or more on two cores
 @pytest.mark.parametrize("only_that_list", [True, False])
 def test_withdrawing_the_units_list_gives_the_slice_back_and_retells_the_other_offices_receipt(
