@@ -180,8 +180,8 @@ def retell_duplicates(con: duckdb.DuckDBPyConnection) -> None:
 
     A duplicate's receipt says "not stored again": where the file it repeats has since been superseded or
     withdrawn, or an implementing unit's list has taken some of its slices, that must not go on reading as "the
-    data is in". Run once the statuses are settled (the end of a
-    load, a withdrawal), so the words depend on where things stand, not on the order files were stored in.
+    data is in". Run once the statuses are settled (the end of a load, a withdrawal), so the words depend on where
+    things stand, not on the order files were stored in.
     """
     rows = con.execute(
         f"select d.submission_id, d.reason, case when {force_sql('t')} = 'accepted' and exists ({_PARTLY_TAKEN}) "
