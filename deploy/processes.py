@@ -119,11 +119,8 @@ def processes_of(record: dict) -> list[int]:
             continue
         pid, ppid, pgid, sid = int(entry.name), int(fields[1]), int(fields[2]), int(fields[3])
         parents[pid] = ppid
-        if top in (pgid, sid):
-            found.add(pid)
-    for pid in parents:
-        if tag is not None and pid not in found and _has_tag(pid, tag):
-            # A daemon's way (setsid, then its parent exits) leaves no session, group or parent leading here.
+        # The tag: a daemon's way (setsid, then its parent exits) leaves no session, group or parent leading here.
+        if top in (pgid, sid) or (tag is not None and _has_tag(pid, tag)):
             found.add(pid)
     for pid in parents:
         chain, seen = pid, set()

@@ -165,12 +165,15 @@ def retell_listed(con: duckdb.DuckDBPyConnection) -> None:
     _set_notes(con, _LISTED, changed)
 
 
-# A slice of the submission `t` that another office's list has taken, though `t` stays in force for its others.
-_PARTLY_TAKEN = (
-    "select 1 from ops.slices as l "
+# Who holds each slice `l` now (`c`), its slice there (`held`) and its submission (`h`), as `_TAKEN` reads them.
+_HOLDER = (
     "join ops.current_slices as c on c.slice_key = l.slice_key "
     "join ops.slices as held on held.submission_id = c.submission_id and held.slice_key = c.slice_key "
     "join ops.submissions as h on h.submission_id = c.submission_id "
+)
+# A slice of the submission `t` that another office's list has taken, though `t` stays in force for its others.
+_PARTLY_TAKEN = (
+    f"select 1 from ops.slices as l {_HOLDER}"
     f"where l.submission_id = t.submission_id and c.submission_id <> t.submission_id and {_TAKEN}"
 )
 
@@ -226,10 +229,7 @@ def retell_taken(con: duckdb.DuckDBPyConnection, submission_ids: set[int] | None
         "select s.submission_id, s.reason, "
         f"list_sort(list(distinct c.submission_id) filter (where {_TAKEN})), "
         f"list_sort(list(distinct c.submission_id) filter (where not ({_TAKEN}))) "
-        "from ops.submissions as s join ops.slices as l using (submission_id) "
-        "join ops.current_slices as c using (slice_key) "
-        "join ops.slices as held on held.submission_id = c.submission_id and held.slice_key = c.slice_key "
-        "join ops.submissions as h on h.submission_id = c.submission_id "
+        f"from ops.submissions as s join ops.slices as l using (submission_id) {_HOLDER}"
         "where s.status = 'superseded' and (?::integer[] is null or list_contains(?::integer[], s.submission_id)) "
         "group by s.submission_id, s.reason",
         [None if submission_ids is None else sorted(submission_ids)] * 2,
