@@ -39,6 +39,26 @@ class Measure(_Strict):
 
 class Units(_Strict):
     measures: dict[str, Measure]
+    counted_alike: tuple[tuple[str, ...], ...] = ()
+
+    @model_validator(mode="after")
+    def _alike_are_counts(self) -> Units:
+        seen: set[str] = set()
+        for group in self.counted_alike:
+            if len(group) < 2:
+                raise ValueError(f"counted_alike: group {list(group)} must name two words or more")
+            for word in group:
+                if (found := self.find(word)) is None or found[0] != "count" or found[1] != 1:
+                    raise ValueError(f"counted_alike: {word!r} is no unit of the count measure at factor 1")
+                if word in seen:
+                    raise ValueError(f"counted_alike: {word!r} is in two groups")
+                seen.add(word)
+        return self
+
+    @cached_property
+    def alike(self) -> dict[str, str]:
+        """Map each measure word of a `counted_alike` group to the group's first (幢 → 栋)."""
+        return {word: group[0] for group in self.counted_alike for word in group[1:]}
 
     @cached_property
     def lookup(self) -> dict[str, tuple[str, Decimal, str]]:

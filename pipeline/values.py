@@ -184,7 +184,7 @@ def parse_integer(value: object, column: Column, units: Units, context: UnitCont
     found = units.find(suffix)
     if suffix and (found is None or found[0] != "count"):
         raise CellError("type", expected, fix)
-    if suffix and column.counts and counted_word(suffix) not in (column.counts, "个"):
+    if suffix and column.counts and counted_word(suffix) not in (counted_word(column.counts), "个"):
         # 户, 栋 and 人 are one measure, but 12栋 or 860人 are no number of households.
         raise CellError(
             "type",

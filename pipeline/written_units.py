@@ -26,9 +26,11 @@ def unit_prefix(unit: str) -> tuple[str, str | None] | None:
 
 
 def counted_word(unit: str) -> str:
-    """Return what a count's unit counts: its measure word without 万 (`万户` → 户)."""
+    """Return what a count's unit counts: its measure word without 万 (`万户` → 户), spelled as the first of its
+    `counted_alike` group (幢 → 栋)."""
     prefix = unit_prefix(unit)
-    return prefix[0].removeprefix("万") if prefix is not None else unit
+    word = prefix[0].removeprefix("万") if prefix is not None else unit
+    return indicator_units().alike.get(word, word)
 
 
 def unit_measure(unit: str | None) -> str | None:

@@ -600,6 +600,23 @@ def _grade_of(score: Decimal) -> str:
     return next(g.grade for g in load_rules().for_year(YEAR).grades if score >= g.from_score)
 
 
+@pytest.mark.parametrize(("target", "reported", "score"), [("≥3栋", "3幢", D(9)), ("≥3栋", "2幢", D(6))])
+def test_a_count_reported_in_a_word_counting_alike_is_scored_and_printed_as_reported(
+    wh, target, reported, score
+):
+    register(wh, "甲")
+    ledger(wh, "甲", received="100", paid="100")
+    targets(wh, "甲", ("安置楼栋数", target, reported, D(9)))
+
+    wh.build()
+
+    assert wh.one("select score from mart.self_evaluation where level3 = '安置楼栋数'") == score
+    printed = wh.one(
+        "select display_text from mart.report_figures where figure_key = 'indicator_actual' and detail = '安置楼栋数'"
+    )
+    assert printed == reported
+
+
 @pytest.mark.parametrize("total", [D(60), D(80), D(90)])
 @pytest.mark.parametrize(("done", "of"), [(1, 3), (2, 7), (4, 9)])
 def test_a_total_exactly_on_a_grade_bound_reached_through_a_fraction_gets_that_grade(wh, done, of, total):

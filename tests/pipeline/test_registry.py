@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.registry import REGISTRY_DIR, RegistryError, load_registry
+from pipeline.registry import REGISTRY_DIR, RegistryError, load_registry, load_units
 from pipeline.registry_columns import ColumnType
 
 TEMPLATES = {
@@ -328,6 +328,30 @@ def test_units_yaml_with_one_spelling_for_two_units_is_rejected_naming_the_file(
         load_registry(directory)
     assert "'万元' means two different units" in str(raised.value)
     assert str(directory / "units.yaml") in str(raised.value)
+
+
+_COUNTS = "measures:\n  count:\n    base: 个\n    units:\n      个: {factor: '1', aliases: [栋, 幢, 户]}\n"
+
+
+@pytest.mark.parametrize(
+    ("groups", "message"),
+    [
+        ("[[栋]]", "group ['栋'] must name two words or more"),
+        ("[[栋, 座]]", "'座' is no unit of the count measure at factor 1"),
+        ("[[栋, 幢], [户, 幢]]", "'幢' is in two groups"),
+    ],
+)
+def test_units_yaml_with_a_counted_alike_group_that_cannot_hold_is_rejected(tmp_path, groups, message):
+    directory = registry_dir(tmp_path, template_yaml(), units=f"{_COUNTS}counted_alike: {groups}\n")
+    with pytest.raises(RegistryError) as raised:
+        load_units(directory)
+    assert message in str(raised.value)
+    assert str(directory / "units.yaml") in str(raised.value)
+
+
+def test_counted_alike_reads_each_word_as_its_groups_first(tmp_path):
+    directory = registry_dir(tmp_path, template_yaml(), units=f"{_COUNTS}counted_alike: [[栋, 幢]]\n")
+    assert load_units(directory).alike == {"幢": "栋"}
 
 
 def test_missing_units_yaml_is_reported(tmp_path):

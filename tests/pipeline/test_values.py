@@ -787,6 +787,10 @@ def test_a_columns_parser_reads_a_cell_seen_before_as_it_read_it_the_first_time(
         ("≥3148户", "3148户居民", "≥", Decimal(3148), "户", Decimal(3148), "户居民"),
         ("≥0.3148万户", "3148户", "≥", Decimal("0.3148"), "万户", Decimal(3148), "户"),
         ("≥3000户", "3148个", "≥", Decimal(3000), "户", Decimal(3148), "个"),  # the plain 个 counts anything
+        # Words of one `counted_alike` group (registry/units.yaml) count the same thing, each kept as written.
+        ("≥3栋", "3幢", "≥", Decimal(3), "栋", Decimal(3), "幢"),
+        ("≥12幢", "12栋", "≥", Decimal(12), "幢", Decimal(12), "栋"),
+        ("≥100人", "120名", "≥", Decimal(100), "人", Decimal(120), "名"),
         # A note in brackets after a figure is not its unit.
         ("=16个", "16个(含3个新增)", "=", Decimal(16), "个", Decimal(16), "个"),
         # A sentence's closing punctuation is not part of the unit, nor are words after a percent or money unit.
@@ -857,6 +861,9 @@ def test_a_target_and_its_value_meet_in_the_measures_base_unit(target, reported,
         # Households are not people, nor dwellings: counts of different things never compare.
         ("≥3000户", "3148人", False),
         ("≥3000户", "3148套", False),
+        # 座 counts any structure (a bridge, a pavilion), not only buildings: not one of 栋's group.
+        ("≥3栋", "3座", False),
+        ("≥3栋", "3户", False),
     ],
 )
 def test_an_indicator_that_cannot_be_scored_exactly_is_an_error_with_no_number(target, reported, in_target):
@@ -953,6 +960,18 @@ def test_a_count_written_in_a_unit_counting_something_else_is_an_error(registry,
     with pytest.raises(CellError) as raised:
         parse_integer(value, households, registry.units)
     assert f"应为以“户”计的惠及户数，“{value[-1]}”计的是另一种数目" == raised.value.expected
+
+
+@pytest.mark.parametrize(("value", "number"), [("12栋", 12), ("12幢", 12), ("12个", 12), ("12", 12)])
+def test_a_count_in_a_word_counting_alike_is_read_and_in_another_word_is_an_error(registry, value, number):
+    buildings = (
+        registry.template("compound_list")
+        .column("households")
+        .model_copy(update={"header": "楼栋数", "counts": "幢"})
+    )
+    assert parse_integer(value, buildings, registry.units) == number
+    with pytest.raises(CellError, match="应为以“幢”计的楼栋数，“座”计的是另一种数目"):
+        parse_integer(f"{number}座", buildings, registry.units)
 
 
 @pytest.mark.parametrize(
