@@ -157,7 +157,7 @@ def instructions(layout: Layout, registry: Registry) -> list[tuple[str, ...]]:
         conversions = "；".join(
             f"{'、'.join(u for u in measure.units if u != measure.base)}换算为{measure.base}"
             for name, measure in registry.units.measures.items()
-            if name in MEASURE_OF_TYPE.values()
+            if name != "count"  # a count stays as written (`sheet_units.convert_by_row_unit`)
         )
         rows.append((f"“{value}”按同一行“{unit}”栏所写的单位理解，入库时{conversions}。",))
     slice_words = "、".join(SLICE_ZH[key] for key in template.slice)

@@ -600,19 +600,22 @@ def _grade_of(score: Decimal) -> str:
     return next(g.grade for g in load_rules().for_year(YEAR).grades if score >= g.from_score)
 
 
-@pytest.mark.parametrize(("target", "reported", "score"), [("≥3栋", "3幢", D(9)), ("≥3栋", "2幢", D(6))])
-def test_a_count_reported_in_a_word_counting_alike_is_scored_and_printed_as_reported(
+@pytest.mark.parametrize(
+    ("target", "reported", "score"),
+    [("≥3栋", "3幢", D(9)), ("≥3栋", "2幢", D(6)), ("≥3公里", "2000米", D(6)), ("≥3公里", "3000延米", D(9))],
+)
+def test_a_value_reported_in_another_word_for_its_targets_unit_is_scored_and_printed_as_reported(
     wh, target, reported, score
 ):
     register(wh, "甲")
     ledger(wh, "甲", received="100", paid="100")
-    targets(wh, "甲", ("安置楼栋数", target, reported, D(9)))
+    targets(wh, "甲", ("改造规模", target, reported, D(9)))
 
     wh.build()
 
-    assert wh.one("select score from mart.self_evaluation where level3 = '安置楼栋数'") == score
+    assert wh.one("select score from mart.self_evaluation where level3 = '改造规模'") == score
     printed = wh.one(
-        "select display_text from mart.report_figures where figure_key = 'indicator_actual' and detail = '安置楼栋数'"
+        "select display_text from mart.report_figures where figure_key = 'indicator_actual' and detail = '改造规模'"
     )
     assert printed == reported
 

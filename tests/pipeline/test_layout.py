@@ -1013,10 +1013,12 @@ def test_a_quantity_written_with_its_rows_unit_is_read_and_with_another_is_an_er
         [PROJECT, "建设规模", "安置户数", "1280套", "户"],  # one measure and factor, but 套 are no 户
         [PROJECT, "建设规模", "改造楼栋", "12栋", "栋"],
         [PROJECT, "建设规模", "新建楼栋", "3幢", "栋"],  # 幢 and 栋 count alike (registry/units.yaml)
+        [PROJECT, "建设规模", "改造管网", "2.5", "公里"],  # stored in metres, as an area in 平方米
     ]
     sheet = parse_rows(registry, rows)
     assert column_values(sheet, "quantity")[0] == Decimal(15000)
-    assert column_values(sheet, "quantity")[-2:] == [Decimal(12), Decimal(3)]
+    assert column_values(sheet, "quantity")[-3:] == [Decimal(12), Decimal(3), Decimal(2500)]
+    assert column_values(sheet, "quantity_unit")[-1] == "米"
     assert [(p.rule, p.excel_row, p.column_header, p.value) for p in sheet.problems] == [
         ("quantity_unit", 3, "数量", "26880平方米"),
         ("type", 4, "数量", "40.8923万"),

@@ -122,6 +122,8 @@ def test_fund_source_alias_with_brackets_is_looked_up_width_folded(registry):
         ("万㎡", ("area", Decimal(10000), "万平方米")),
         ("万m²", ("area", Decimal(10000), "万平方米")),
         ("户", ("count", Decimal(1), "个")),
+        ("延米", ("length", Decimal(1), "米")),
+        ("千米", ("length", Decimal(1000), "公里")),
     ],
 )
 def test_units_find_every_spelling(registry, spelling, meaning):

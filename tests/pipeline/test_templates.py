@@ -310,7 +310,7 @@ def test_instructions_explain_each_column_and_the_rules(registry):
         "".join(r) for r in instructions(layout_of(registry.template("scale_and_cost")), registry)
     )
     assert "“内容”以“其中：”开头的行是上一行的组成部分" in costs
-    assert "元、亿元换算为万元；万平方米换算为平方米" in costs
+    assert "元、亿元换算为万元；万平方米换算为平方米；公里换算为米" in costs
     monitoring = {
         row[0]: row
         for row in instructions(layout_of(registry.template("performance_monitoring")), registry)

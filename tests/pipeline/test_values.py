@@ -777,6 +777,9 @@ def test_a_columns_parser_reads_a_cell_seen_before_as_it_read_it_the_first_time(
         # Areas as the models convert them, whatever spelling of ㎡ the clerk used.
         ("≥24.4万㎡", "122000㎡", "≥", Decimal("24.4"), "万平方米", Decimal(122000), "平方米"),
         ("≥24.4万平米", "24.4", "≥", Decimal("24.4"), "万平方米", Decimal("24.4"), "万平方米"),
+        # Lengths are kept as written, each with its factor to metres.
+        ("≥2.5公里", "2600米", "≥", Decimal("2.5"), "公里", Decimal(2600), "米"),
+        ("≥1200延米", "1.3千米", "≥", Decimal(1200), "延米", Decimal("1.3"), "千米"),
         # A deadline is met or not: no number to compare.
         ("2023年11月底前", "按期完成", "定性", None, None, None, None),
         ("12月底前", "11月完成", "定性", None, None, None, None),
@@ -828,6 +831,8 @@ def test_an_indicator_is_read_in_the_units_the_models_convert(
         ("≥24.4万㎡", "244000㎡", Decimal(244000)),
         ("≤9163.6万元", "91636000元", Decimal("9163.6")),
         ("≥90%", "0.9", Decimal("0.9")),
+        ("≥2.5公里", "2500米", Decimal(2500)),
+        ("≥1.2千米", "1200延米", Decimal(1200)),
     ],
 )
 def test_a_target_and_its_value_meet_in_the_measures_base_unit(target, reported, base):
@@ -864,6 +869,8 @@ def test_a_target_and_its_value_meet_in_the_measures_base_unit(target, reported,
         # 座 counts any structure (a bridge, a pavilion), not only buildings: not one of 栋's group.
         ("≥3栋", "3座", False),
         ("≥3栋", "3户", False),
+        # A length is no area.
+        ("≥500米", "600平方米", False),
     ],
 )
 def test_an_indicator_that_cannot_be_scored_exactly_is_an_error_with_no_number(target, reported, in_target):
