@@ -764,6 +764,37 @@ def test_chromium_shows_a_numbers_lineage_on_hover_without_console_errors(demo_r
     assert seen.remote_requests() == []
 
 
+@pytest.mark.browser
+@needs_chromium
+def test_chromium_lays_out_each_projects_part_near_the_screen_yet_shows_a_source_note_at_its_edge_whole(
+    demo_report,
+):
+    _, files, _ = demo_report
+    with browse() as seen:
+        page = seen.page
+        page.goto(files.html.as_uri())
+        parts = page.locator("section.indicators")
+        assert parts.count() == page.locator("section.project").count() == page.locator("h3").count() > 0
+        visibility = "el => getComputedStyle(el).contentVisibility"
+        assert parts.first.evaluate(visibility) == "auto"
+        # The last figure of a table: its note hangs below the part, where containment would clip it.
+        part = page.locator("section.indicators:has(table)").first
+        last = part.locator(".fig").last
+        last.scroll_into_view_if_needed()
+        page.mouse.wheel(0, 200)
+        last.hover()
+        note, edge = last.locator(".src").bounding_box(), part.bounding_box()
+        below = note["y"] + note["height"] - 2
+        assert below > edge["y"] + edge["height"]
+        shown = page.evaluate(
+            "([x, y]) => Boolean(document.elementFromPoint(x, y)?.closest('.src'))", [note["x"] + 4, below]
+        )
+        assert shown and part.evaluate(visibility) == "visible"
+        page.emulate_media(media="print")  # printed, every part is laid out
+        assert {p.evaluate(visibility) for p in parts.all()} == {"visible"}
+    assert seen.problems == []
+
+
 @pytest.mark.parametrize(
     ("number", "written"),
     [
