@@ -8,7 +8,8 @@ ingest of the seed-777 inbox of 2,000 files (412 projects in 2021), kept between
 Each figure is `python -m bench.child report --year Y` in a fresh process: the marts rebuilt, then the HTML, Word
 and Excel files written. A first run, with the chart cache emptied, draws every chart (printed as the cold figure);
 then RUNS runs with every chart kept, the nightly rebuild's case, give the median held against
-the 5 s target and the range (other work on the machine's two cores moves a run by about a quarter).
+the 5 s target and the range (other work on the machine's two cores moves a run by about a quarter). The page
+that run wrote is then opened in Chromium (`bench/page_open.py`): shown, no target.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from bench.inboxes import ensure_inbox
 from bench.measure import measure_ingest, report_runs
+from bench.page_open import page_open
 from bench.places import OUT
 from bench.say import figure, seconds, section
 from bench.targets import Target
@@ -83,6 +85,7 @@ def measure(quick: bool, quick_n: int) -> dict:
         "runs_s": both,
         "peak_rss_kib": max(r["peak_rss_kib"] for r in runs),
         "cold": {"report_s": first["report_s"], "charts_drawn": first["charts_drawn"]},
+        "page": page_open(Path(middle["report"])),
     }
 
 
@@ -112,6 +115,15 @@ def print_figures(figures: dict) -> None:
     runs = ", ".join(seconds(s) for s in figures["runs_s"])
     figure("together", f"{seconds(figures['together_s'])} (median of {runs}; target ≤ {TARGET_S:.0f} s)")
     figure("peak RSS", f"{figures['peak_rss_kib'] / 1024:,.0f} MiB")
+    page = figures["page"]
+    figure(
+        "page opens in Chromium",
+        f"not measured: {page['skipped']}"
+        if "skipped" in page
+        else f"{seconds(page['load_s'])} to its load event ({page['bytes'] / 1e6:,.1f} MB; median of "
+        + ", ".join(seconds(s) for s in page["runs_s"])
+        + ")",
+    )
     cold = figures["cold"]
     if cold["charts_drawn"]:
         figure(
