@@ -3,6 +3,7 @@ benchmark's scheduler alike."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -10,10 +11,13 @@ from pathlib import Path
 import pytest
 
 from bench.dag_airflow import airflow_env
-from deploy import local
+from deploy import airflow_settings, cluster_record, local
+from deploy.airflow import airflow_local_settings
 from deploy.airflow.airflow_local_settings import PRODUCTION_SHAPE_WARNING
 from deploy.airflow_settings import CELERY_CONFIG_OPTIONS, LOCAL_EXECUTOR, SHARED, install_local_settings
 from deploy.cluster_record import ClusterRecord, new_secrets
+
+DAGS_SHARED = Path(__file__).resolve().parent.parent / "dags" / "_shared.py"
 
 
 def cluster_environment(tmp_path: Path) -> dict[str, str]:
@@ -87,3 +91,23 @@ def test_make_airflow_is_not_warned_of_as_production_for_its_executors_name(tmp_
 @pytest.mark.slow  # 5 s or more on two cores
 def test_a_deployment_shaped_like_production_is_still_warned_of(tmp_path: Path, overrides: dict[str, str]):
     assert PRODUCTION_SHAPE_WARNING in auth_manager_output(tmp_path / "airflow", **overrides)
+
+
+def _constant(path: Path, name: str) -> object:
+    """Read a module's constant from its source, without importing it (the DAGs' helper imports Airflow)."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"{path} sets no {name}")
+
+
+def test_the_writer_pool_and_queue_are_named_alike_wherever_they_are_named():
+    # Each is read where it runs (the DAG files, Airflow's task policy, the pool the API creates, the workers'
+    # queues), so none imports another: a name changed in one place alone would leave the warehouse's one writer
+    # unguarded, or its tasks on a queue no worker takes.
+    assert (
+        _constant(DAGS_SHARED, "WRITER_POOL")
+        == airflow_local_settings.WRITER_POOL
+        == airflow_settings.WRITER_POOL
+    )
+    assert airflow_local_settings.WRITER_QUEUE == cluster_record.WRITER_QUEUE
