@@ -55,6 +55,11 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
             for name, place in found.items()
             if place is not None and values[name] is not None
         }
+        sheet.blank_fields = [
+            (place[0] + 1, column_letter(place[1]), _where(place))
+            for name, place in found.items()
+            if place is not None and values[name] is None
+        ]
         _check_unread_headers(places, found, sheet)
         _check_unread_blocks(places, found, sheet)
         _check_stated_total(found, values, sheet)

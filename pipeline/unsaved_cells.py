@@ -19,7 +19,8 @@ def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet]) -> None:
     """Tell of a cell read empty that holds a formula saved without its result: the clerk sees a number there.
 
     A required one is already an error (`required`), told why; an optional one read as blank would be counted as
-    nothing (a 基本满意 of `=B4-C4-E4` as 0), so it is an error of its own (`formula_unsaved`).
+    nothing (a 基本满意 of `=B4-C4-E4` as 0), so it is an error of its own (`formula_unsaved`). So is a form's field
+    (全年执行数, 执行率, 总分's 得分): read as blank, the form's own figures would be lost and its 执行率 scored 0.
     """
     for sheet in sheets:
         empty = [
@@ -29,7 +30,8 @@ def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet]) -> None:
         ]
         optional = [b for b in sheet.bindings if not b.column.required and not b.ticks]
         blanks = [(r, b) for r in sheet.records for b in optional if r.get(b.column.name) is None]
-        formulas = unsaved_formulas(content, sheet.name) if empty or blanks else set()
+        wanted = empty or blanks or sheet.blank_fields
+        formulas = unsaved_formulas(content, sheet.name) if wanted else set()
         if not formulas:
             continue
         letters = {b.header: b.letter for b in sheet.bindings}
@@ -45,15 +47,25 @@ def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet]) -> None:
             )
         for record, binding in blanks:
             if f"{binding.letter}{record['excel_row']}" in formulas:
-                sheet.problems.append(
-                    Problem(
-                        Severity.ERROR,
-                        "formula_unsaved",
-                        f"第{record['excel_row']}行「{binding.header}」：{_UNSAVED_EXPECTED}，{_UNSAVED_FIX}。",
-                        sheet=sheet.name,
-                        excel_row=record["excel_row"],
-                        column_header=binding.header,
-                        expected=_UNSAVED_EXPECTED,
-                        fix=_UNSAVED_FIX,
-                    )
-                )
+                sheet.problems.append(_unsaved(sheet, record["excel_row"], binding.header))
+        for excel_row, letter, header in sheet.blank_fields:
+            if f"{letter}{excel_row}" not in formulas:
+                continue
+            # A warning of the cell as left blank (执行率 未填写) would tell the clerk something they cannot see.
+            sheet.problems = [
+                p for p in sheet.problems if (p.excel_row, p.column_header) != (excel_row, header)
+            ]
+            sheet.problems.append(_unsaved(sheet, excel_row, header))
+
+
+def _unsaved(sheet: ParsedSheet, excel_row: int, header: str) -> Problem:
+    return Problem(
+        Severity.ERROR,
+        "formula_unsaved",
+        f"第{excel_row}行「{header}」：{_UNSAVED_EXPECTED}，{_UNSAVED_FIX}。",
+        sheet=sheet.name,
+        excel_row=excel_row,
+        column_header=header,
+        expected=_UNSAVED_EXPECTED,
+        fix=_UNSAVED_FIX,
+    )

@@ -7,7 +7,7 @@ import zipfile
 
 from pipeline.formulas import unsaved_formulas
 from pipeline.parse import parse_file
-from tests.pipeline.workbooks import COMPOUND_HEADER, xlsx
+from tests.pipeline.workbooks import COMPOUND_HEADER, national_self_evaluation, xlsx
 
 SHEET = "清单"
 ROWS = [["年度：2022"], COMPOUND_HEADER, [1, "棉纺厂东院", "2.8650", "370", "=1000+75.97", "在建"]]
@@ -54,3 +54,39 @@ def test_an_optional_cell_read_empty_for_an_unsaved_formula_is_an_error_not_a_bl
         ("formula_unsaved", 3, "基本满意（份）")
     ]
     assert "请在Excel或WPS中打开该文件并保存后重新报送" in parsed.errors[0].message_zh
+
+
+def test_a_forms_figures_read_empty_for_unsaved_formulas_are_errors_on_their_cells_not_blanks(registry, demo):
+    # Read as blank, 全年执行数 and 执行率 were lost, 预算执行率 scored 0 and 总分 went unchecked, the file accepted.
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    budget = next(n for n, row in enumerate(rows, start=1) if row[1] == "年度资金总额")
+    total = next(n for n, row in enumerate(rows, start=1) if row[0] == "总分")
+    rows[budget - 1][4] = "=1500+72.36"
+    rows[budget - 1][6] = f"=E{budget}/D{budget}"
+    rows[total - 1][7] = f"=SUM(H{budget}:H{total - 1})"
+
+    parsed = parse_file(
+        xlsx({"自评表": rows}, merges={"自评表": merges}), "枣林街道办事处/自评表.xlsx", registry
+    )
+
+    assert sorted((e.rule, e.excel_row, e.column_header) for e in parsed.errors) == [
+        ("formula_unsaved", budget, "年度资金总额·全年执行数（E列）"),
+        ("formula_unsaved", budget, "年度资金总额·执行率（G列）"),
+        ("formula_unsaved", total, "总分·得分（H列）"),
+    ]
+    # Not told 未填写 as well: the clerk sees a number in each of these cells.
+    assert not [p for p in parsed.warnings if p.excel_row == budget]
+
+
+def test_a_forms_field_left_blank_is_no_unsaved_formula(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    budget = next(n for n, row in enumerate(rows, start=1) if row[1] == "年度资金总额")
+    rows[budget - 1][6] = None  # 执行率 left blank, beside a formula elsewhere in the workbook
+    rows[budget - 1][8] = "=1+1"
+
+    parsed = parse_file(
+        xlsx({"自评表": rows}, merges={"自评表": merges}), "枣林街道办事处/自评表.xlsx", registry
+    )
+
+    assert parsed.errors == []
+    assert [(w.rule, w.excel_row) for w in parsed.warnings] == [("rate_blank", budget)]
