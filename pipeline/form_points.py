@@ -14,12 +14,20 @@ from pipeline.registry_columns import Column
 from pipeline.text import rows_text
 
 # `产出指标（55分）`, or `产出指标（55）` without its 分: a level name carrying the points of the rows under it. A
-# bracket holding only a number after a level's name says nothing else (no 一级指标 is numbered so).
-_POINTS = re.compile(r"^(.*?)\s*[（(]\s*(\d+(?:\.\d+)?)\s*分?\s*[)）]$")
+# bracket holding only a number after a level's name says nothing else (no 一级指标 is numbered so). Clerks also
+# bracket them `【55分】` `[55分]` `〔55分〕`, name them `（分值55）`, or write them after the name, `产出指标 55分`
+# `产出指标：55分`; unbracketed, only with their 分 (a name may end in a number). Left in the name, the points made
+# a level of its own in the marts and the report, and were never checked.
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_POINTS = re.compile(
+    rf"^(.*?)\s*(?:[（(【\[〔]\s*(?:分值\s*[:：]?\s*)?{_NUMBER}\s*分?\s*[)）】\]〕]|[:：]?\s*{_NUMBER}\s*分)$"
+)
+# `一、产出指标（55分）`: the form's own numbering of its levels is no part of their names.
+_ORDINAL = re.compile(r"^\s*[一二三四五六七八九十]{1,3}\s*[、.．]\s*")
 
 
 def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
-    """Strip `（N分）` or `（N）` from a level's name and warn where N is not the sum of its rows' points."""
+    """Strip `（N分）` (or as `_POINTS` reads) and any `一、` from a level's name; warn where N is not its rows' sum."""
     binding = next((b for b in sheet.bindings if b.column.name == column.name), None)
     header = binding.header if binding else column.header
     stated: dict[str, tuple[Decimal, int, str]] = {}
@@ -33,10 +41,11 @@ def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
         if not text:
             continue
         match = _POINTS.match(text)
-        name = match.group(1).strip() if match else text
-        if match:
+        name = _ORDINAL.sub("", match.group(1) if match else text).strip() or text
+        if name != text:
             record[column.name] = name
-            stated.setdefault(name, (Decimal(match.group(2)), record["excel_row"], text))
+        if match:
+            stated.setdefault(name, (Decimal(match.group(2) or match.group(3)), record["excel_row"], text))
         points = record.get(column.points_of)
         if isinstance(points, int | Decimal):
             sums[name] += points

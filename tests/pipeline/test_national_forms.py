@@ -153,6 +153,15 @@ def test_points_in_a_level_name_that_differ_from_its_weights_are_a_warning_on_it
         "产出指标（{} 分）",
         "产出指标（{}分)",
         "产出指标 （{}）",
+        # Other brackets, the points named, after the name unbracketed, and the form's own numbering: each was left
+        # in the level's name, unchecked.
+        "产出指标【{}分】",
+        "产出指标［{}分］",
+        "产出指标〔{}分〕",
+        "产出指标（分值{}）",
+        "产出指标 {}分",
+        "产出指标：{}分",
+        "一、产出指标（{}分）",
     ],
 )
 @pytest.mark.parametrize("off", [True, False], ids=["differing", "adding-up"])
