@@ -46,5 +46,16 @@ class ParsedFile:
             {r["year"] for sheet in self.sheets for r in sheet.records if r.get("year") is not None}
         )
 
-    def fail(self, rule: str, message: str, sheet: str | None = None, excel_row: int | None = None) -> None:
-        self.problems.append(Problem(Severity.ERROR, rule, message, sheet=sheet, excel_row=excel_row))
+    def fail(
+        self,
+        rule: str,
+        message: str,
+        sheet: str | None = None,
+        excel_row: int | None = None,
+        column_header: str | None = None,
+    ) -> None:
+        self.problems.append(
+            Problem(
+                Severity.ERROR, rule, message, sheet=sheet, excel_row=excel_row, column_header=column_header
+            )
+        )

@@ -15,11 +15,15 @@ def _settle_month(parsed: ParsedFile, sheet: ParsedSheet) -> None:
         months = sheet.meta.months_so_far
         conflicting = any(p.rule == "months_mismatch" for p in sheet.problems)  # already named on its header
         if not conflicting and (months is None or not 1 <= months <= 12):
+            # No header names its months (`截至6月执行数`): the clerk is sent to the table's `1-N月…` column.
+            column = next((c for c in sheet.template.columns if "1-N月" in c.header), None)
+            excel_row = sheet.meta.rows.get("months_so_far", sheet.header_rows[0])
             parsed.fail(
                 "month_range" if months else "required",
-                "截至的月份无法确定：表头应写明“1-N月执行数”“1-N月实际完成情况”，N为1至12。",
+                f"表头（第{excel_row}行）截至的月份无法确定：表头应写明“1-N月执行数”“1-N月实际完成情况”，N为1至12。",
                 sheet=sheet.name,
-                excel_row=sheet.meta.rows.get("months_so_far"),
+                excel_row=excel_row,
+                column_header=sheet.header_of(column.name, column.header) if column else None,
             )
         for record in sheet.records:
             record["month"] = months

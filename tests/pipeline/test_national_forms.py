@@ -904,6 +904,21 @@ def test_the_monitoring_form_takes_its_month_from_the_1_to_n_headers(registry):
     )
 
 
+def test_a_monitoring_form_whose_headers_name_no_months_is_returned_naming_the_tables_header(registry):
+    # `截至7月…` names no 1-N: the error named neither row nor column, while its warnings named both.
+    rows, merges = national_monitoring(MONITORING)
+    rows = [[re.sub("1[-—]7月", "截至7月", c) if isinstance(c, str) else c for c in row] for row in rows]
+    header_row = _row(rows, "一级指标")
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    [error] = parsed.errors
+    assert (error.rule, error.sheet, error.excel_row, error.column_header) == (
+        "required", "监控表", header_row, "1-N月实际完成情况"
+    )  # fmt: skip
+    assert f"表头（第{header_row}行）截至的月份无法确定" in error.message_zh
+
+
 @pytest.mark.parametrize("progress", ["一至七月实际完成情况", "1-7月实际完成值"])
 def test_the_monitoring_progress_column_is_read_under_the_headers_clerks_write(registry, progress):
     rows, merges = national_monitoring(MONITORING)
