@@ -20,6 +20,13 @@ _MONTH = re.compile(r"^(\d{1,2})\s*月?(?:份)?$")
 # A month written in words, as clerks head a column of months: 一月 … 十二月 (正月 and 腊月 are lunar: not read).
 _ZH_MONTHS = {word: n for n, word in enumerate("一二三四五六七八九十", start=1)} | {"十一": 11, "十二": 12}
 _MONTH_SUFFIX = re.compile(r"月份?$")
+# A year a title or file name names: four digits 2000–2099 standing alone. Not a count or amount (`回收问卷2023份`,
+# `惠及2050户`, `2022万元`: a unit right after it), nor a document's number (`财预〔2020〕10号`): taken for the year,
+# either filed a file under a year its clerk never wrote.
+_YEAR_NAMED = re.compile(
+    r"(?<!\d)(20\d{2})(?!\d|\s*(?:[份户个人名套栋幢座间处项件次元万亿吨辆台张本米㎡]|平方))"
+)
+_DOCUMENT_NUMBER = re.compile(r"[〔\[【(]\s*20\d{2}\s*[〕\]】)]\s*第?\s*\d+\s*号")
 
 
 class UntoldMonth(CellError):
@@ -119,3 +126,10 @@ def parse_month(value: object, written: bool = False) -> int | DatedMonth:
     if month is None or not 1 <= month <= 12:
         raise CellError("month_range", "应为1至12之间的月份", "请填写1至12的整数")
     return month
+
+
+def years_named(text: str) -> tuple[int, ...]:
+    """Return the years a title or file name names, in order, each once."""
+    return tuple(
+        dict.fromkeys(int(year) for year in _YEAR_NAMED.findall(_DOCUMENT_NUMBER.sub(" ", nfkc(text))))
+    )

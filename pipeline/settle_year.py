@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pipeline.date_values import years_named
 from pipeline.problems import Problem, Severity, cell_problem
 from pipeline.settings import TIMEZONE
 
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from pipeline.parsed_file import ParsedFile
     from pipeline.parsed_sheet import ParsedSheet
 
-_YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 # The first reporting year the warehouse takes; the last is next year (a plan may be filed ahead).
 FIRST_YEAR = 2000
 
@@ -102,8 +101,7 @@ def _year_statements(
             found.append(
                 _Statement(source, years, f"第{row}行的标题写的是{_years_zh(years)}", "标题", row, "标题")
             )
-        elif source == "filename" and (named := _YEAR_IN_NAME.findall(filename)):
-            years = tuple(dict.fromkeys(map(int, named)))
+        elif source == "filename" and (years := years_named(filename)):
             says = f"文件名“{filename}”写的是{_years_zh(years)}"
             found.append(_Statement(source, years, says, "文件名", header="文件名"))
     return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pipeline.date_values import years_named
 from pipeline.problems import display
 from pipeline.text import UNIT_LABELS, clean_name, nfkc, squash
 from pipeline.values import is_blank, squashed
@@ -43,7 +44,6 @@ _FORM_ROW = re.compile(r"^\s*(?:项目名称|主管部门|实施单位|项目资
 _UNIT_NOTE_ANYWHERE = re.compile(r"\([^()]*\)")
 # What a unit line writes around the unit's name: `（单位：元）`, `元（人民币）`, `人民币元`.
 _UNIT_WRAPPING = re.compile(r"人民币|[()\[\]【】,，;；。.]")
-_YEAR_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 # After `年度：` any four digits are the year meant, so 1999 is reported out of range, not as no year at all.
 _YEAR_ON_LINE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 # A note after the unit's name: `（盖章）`, `（区住建局代报）`. The name is the office's; the note is not.
@@ -115,8 +115,8 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
         title = text[: keys[0].start()] if keys else ("" if _LABELLED.match(text) else text)
         if titled and meta.title is None and title.strip():
             meta.title = title.strip()
-        if titled and not meta.title_years and (years := _YEAR_IN_TEXT.findall(title)):
-            meta.title_years = tuple(dict.fromkeys(map(int, years)))
+        if titled and not meta.title_years and (years := years_named(title)):
+            meta.title_years = years
             meta.rows["title_year"] = excel_row
         if not keys:
             continue

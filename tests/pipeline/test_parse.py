@@ -644,6 +644,13 @@ def test_year_comes_from_line_then_title_then_file_name(registry, above, filenam
     assert records_years(parsed) == [year]
 
 
+def test_a_count_in_a_file_name_is_no_year_and_the_file_is_returned_as_year_unknown(registry):
+    # `回收问卷2022份` filed the survey under 2022 and replaced that year's survey in force.
+    rows = compound_sheet(*DATA, title="老旧小区改造项目清单")
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单（共2022户）.xlsx", registry)
+    assert rules(parsed) == [(Severity.ERROR, "year_unknown")]
+
+
 def test_a_year_that_cannot_be_determined_is_rejected_as_year_unknown(registry):
     rows = compound_sheet(*DATA, title="老旧小区改造项目清单")
     parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单.xlsx", registry)

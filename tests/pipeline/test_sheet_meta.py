@@ -152,3 +152,17 @@ def test_labels_spaced_out_to_line_up_are_read_closed_up():
     )
     # A value's last characters never join a label after it.
     assert read_meta(["填报单位：枣林街道办事处 单位：元"]).unit == "枣林街道办事处"
+
+
+@pytest.mark.parametrize(
+    ("title", "years"),
+    [
+        ("满意度调查汇总表（共回收问卷2023份）", ()),
+        ("老旧小区改造项目清单（惠及2050户，计划投资2040万元）", ()),
+        ("项目支出绩效自评表（财预〔2020〕10号附件2）（2022年度）", (2022,)),
+        ("枣林街道2022老旧小区改造项目清单（回收问卷2023份）", (2022,)),
+    ],
+)
+def test_a_count_or_a_documents_number_in_a_title_names_no_year(title, years):
+    # `共回收问卷2023份` filed a survey under 2023 with no word to its clerk.
+    assert read_meta([title]).title_years == years
