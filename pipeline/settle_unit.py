@@ -75,10 +75,21 @@ def _unit_by_lines(parsed: ParsedFile, office: Office | None, offices: Offices) 
             if parsed.sending_folder
             else "文件也不在以单位命名的文件夹中"
         )
-        parsed.fail(
-            "unit_unknown",
-            f"无法确定填报单位：表格上方没有“填报单位：…”一行，{where}。请补充“填报单位：…”后重新报送。",
-        )
+        blank = next((s for s in parsed.sheets if "unit_blank" in s.meta.rows), None)
+        if blank is None:
+            parsed.fail(
+                "unit_unknown",
+                f"无法确定填报单位：表格上方没有“填报单位：…”一行，{where}。请补充“填报单位：…”后重新报送。",
+            )
+        else:
+            row, label = blank.meta.rows["unit_blank"], blank.meta.unit_label
+            parsed.fail(
+                "unit_unknown",
+                f"无法确定填报单位：第{row}行“{label}：”后没有填写单位名称，{where}。请填写单位全称后重新报送。",
+                sheet=blank.name,
+                excel_row=row,
+                column_header=label,
+            )
     return office.name if office else None
 
 

@@ -46,6 +46,8 @@ _UNIT_NOTE_ANYWHERE = re.compile(r"\([^()]*\)")
 _UNIT_WRAPPING = re.compile(r"人民币|[()\[\]【】,，;；。.]")
 # After `年度：` any four digits are the year meant, so 1999 is reported out of range, not as no year at all.
 _YEAR_ON_LINE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+# The lines naming who filed a sheet; the national forms name the unit whose project it is in an 实施单位 row.
+_UNIT_KEYS = ("填报单位", "填表单位", "报送单位", "实施单位")
 # A note after the unit's name: `（盖章）`, `（区住建局代报）`. The name is the office's; the note is not.
 _UNIT_NOTE = re.compile(r"\([^()]*\)$")
 
@@ -124,9 +126,13 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
             value = text[key.end() : following.start() if following else len(text)].strip()
             name = key.group(1)
             if not value:
+                # A line left blank is there all the same: the clerk is told to fill it in, not to add it.
+                if name in _UNIT_KEYS and meta.unit is None and "unit_blank" not in meta.rows:
+                    meta.rows["unit_blank"] = excel_row
+                    meta.unit_label = name
                 continue
             # The national forms name the unit whose project it is in an 实施单位 row, and no 填报单位 line.
-            if name in ("填报单位", "填表单位", "报送单位", "实施单位") and meta.unit is None:
+            if name in _UNIT_KEYS and meta.unit is None:
                 # A field written after it in the same cell, or in a cell beside it, is set apart by a wide gap.
                 meta.unit = _unit_name(_FIELD_GAP.split(value)[0]) or None
                 meta.unit_label = name

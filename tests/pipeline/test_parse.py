@@ -308,6 +308,24 @@ def test_a_shared_intake_folder_without_a_filing_unit_line_is_rejected_as_unit_u
     assert parsed.unit is None
 
 
+@pytest.mark.parametrize("line", ["填报单位：", "填报单位（盖章）：      填报日期：2023年1月5日"])
+def test_a_blank_filing_unit_line_in_a_shared_folder_is_told_as_blank_not_as_missing(registry, line):
+    # The clerk was told to add a `填报单位：` line the sheet already has.
+    rows = compound_sheet(*DATA, unit_line=line)
+    line_row = next(n for n, row in enumerate(rows, start=1) if row and str(row[0]).startswith("填报单位"))
+
+    parsed = parse_file(xlsx({"清单": rows}), "公共收件/清单.xlsx", registry)
+
+    [error] = parsed.errors
+    assert (error.rule, error.sheet, error.excel_row, error.column_header) == (
+        "unit_unknown", "清单", line_row, "填报单位"
+    )  # fmt: skip
+    assert error.message_zh == (
+        f"无法确定填报单位：第{line_row}行“填报单位：”后没有填写单位名称，“公共收件”是共享收件文件夹。"
+        "请填写单位全称后重新报送。"
+    )
+
+
 def test_unit_falls_back_to_the_inbox_sub_folder(registry):
     parsed = parse_file(xlsx({"清单": compound_sheet(*DATA, unit_line=None)}), f"{UNIT}/清单.xlsx", registry)
     assert parsed.errors == []
