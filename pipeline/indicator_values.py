@@ -287,7 +287,7 @@ def _read_indicator(
         noted = Noted(
             None,
             "indicator_unit_assumed",
-            f"年度指标值“{target_text}”未写单位，已按实际完成值的单位读作“{operator}{target_number}{target_unit}”",
+            f"年度指标值“{target_text}”未写单位，已按实际完成值的单位读作“{operator}{display(target_number)}{target_unit}”",
             "请在年度指标值中写明单位",
         )
     elif reported_unit is not None and not _comparable(target_unit, reported_unit):

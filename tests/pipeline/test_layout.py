@@ -908,6 +908,15 @@ def test_a_rates_target_without_a_unit_is_told_on_its_own_cell(registry):
     assert "已读作“≥90%”" in sheet.problems[0].message_zh
 
 
+@pytest.mark.parametrize(("target", "shown"), [("≥0.9", "≥90%"), ("0.8", "≥80%"), ("≥0.955", "≥95.5%")])
+def test_a_fraction_target_read_in_the_values_percent_is_told_in_plain_digits(registry, target, shown):
+    # `≥0.9` against `95%` was told as read “≥9E+1%”.
+    sheet = parse_rows(registry, targets_rows((target, "95%")))
+
+    assert problems(sheet) == [("indicator_unit_assumed", 3, "实际完成值", "95%")]
+    assert f"已按实际完成值的单位读作“{shown}”" in sheet.problems[0].message_zh
+
+
 @pytest.mark.parametrize(
     ("level3", "target", "reported"),
     [
