@@ -11,6 +11,7 @@ from decimal import Decimal
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import display
 from pipeline.registry_templates import Template
+from pipeline.text import item_key
 from pipeline.values import UnitContext
 
 LINEAGE = ["_batch", "_sheet", "_excel_row"]
@@ -170,5 +171,21 @@ def data_rows(sheets: list[Sheet], template: Template) -> Frame:
         columns["_excel_row"] += [record["excel_row"] for record in records]
     records = [record for sheet in sheets for record in sheet.parsed.records]
     for column in template.columns:
-        columns[column.name] = list(map(operator.methodcaller("get", column.name), records))
+        if column.checked_as_item:
+            columns[column.name] = _as_items(sheets, column.name)
+        else:
+            columns[column.name] = list(map(operator.methodcaller("get", column.name), records))
     return Frame(columns)
+
+
+def _as_items(sheets: list[Sheet], column: str) -> list[object]:
+    """Return a text column's cells as held against a list (`item_key`); a receipt still quotes each as typed."""
+    values = []
+    for sheet in sheets:
+        for record in sheet.parsed.records:
+            value = record.get(column)
+            if isinstance(value, str) and (item := item_key(value)) != value:
+                sheet.parsed.written_text.setdefault((record["excel_row"], column), value)
+                value = item
+            values.append(value)
+    return values

@@ -24,7 +24,7 @@ from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.stated import settle_stated
 from pipeline.suites import EXPECTATIONS_DIR
-from pipeline.text import first_said
+from pipeline.text import first_said, item_key
 from pipeline.warehouse import SQL_DIR, ensure_schema, sql_literal, writer
 
 if TYPE_CHECKING:
@@ -258,7 +258,7 @@ def _reading(
 
 
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
-    """Let the models read 年度指标值 and 实际完成值 with the parser's own `read_indicator`."""
+    """Give the models the parser's own readings: `read_indicator` for 年度指标值 and 实际完成值, `item_key` for lists."""
     # One reading for both: the value a score uses is the one the clerk's receipt named.
     with contextlib.suppress(duckdb.InvalidInputException):
         con.remove_function("read_indicator_text")  # registered by an earlier rebuild on this connection
@@ -270,6 +270,10 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
         null_handling="special",
         side_effects=False,
     )
+    # The marts hold a text against a list (`checked_as_item`: 支出用途 against the negative list) as the suites do.
+    with contextlib.suppress(duckdb.InvalidInputException):
+        con.remove_function("item_key")
+    con.create_function("item_key", item_key, ["VARCHAR"], "VARCHAR", side_effects=False)
     con.execute(
         "create or replace temp macro read_indicator(target_text, reported_text, target_unit, reported_unit, rate, "
         f"level3) as cast(read_indicator_text(target_text, reported_text, target_unit, reported_unit, rate, level3) "

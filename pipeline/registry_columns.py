@@ -87,6 +87,10 @@ class Column(_Strict):
     # False for an amount that rows do not add up to (a yearly plan repeated on each month's row, a running 累计):
     # a 合计 row's cell of it is not checked against the rows above.
     adds_up: bool = True
+    # A text stored as written but held against a list of items folded (`text.item_key`: width, inner spaces, line
+    # breaks and trailing notes in brackets): 支出用途 `发放\n津贴补贴（春节慰问）` is on the negative list, in the suites
+    # and in the marts alike.
+    checked_as_item: bool = False
 
     @field_validator("name")
     @classmethod
@@ -115,6 +119,8 @@ class Column(_Strict):
             raise ValueError(f"column {self.name!r}: `preprinted` is only for text columns")
         if self.points_of is not None and self.type is not ColumnType.TEXT:
             raise ValueError(f"column {self.name!r}: `points_of` is only for text columns")
+        if self.checked_as_item and self.type is not ColumnType.TEXT:
+            raise ValueError(f"column {self.name!r}: `checked_as_item` is only for text columns")
         for key in ("strip_prefix", "placeholder"):
             if getattr(self, key) is None:
                 continue

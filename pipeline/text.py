@@ -43,6 +43,21 @@ def clean_name(value: str) -> str:
     return text
 
 
+# Any note in brackets after an item: `发放津贴补贴（春节慰问）` is the item 发放津贴补贴.
+_ITEM_NOTE = re.compile(r"\([^()]*\)$")
+
+
+@functools.lru_cache(maxsize=4096)
+def item_key(value: str) -> str:
+    """Fold a text held against a list of items: width, every space and line break, and trailing notes in brackets."""
+    text = squash(value)
+    previous = None
+    while previous != text:
+        previous = text
+        text = _ITEM_NOTE.sub("", text)
+    return text or squash(value)
+
+
 def clean_text(value: str) -> str:
     """Normalise free text: fold width, collapse runs of whitespace, trim."""
     return _SPACE.sub(" ", nfkc(value)).strip()

@@ -25,6 +25,7 @@ from pipeline.problems import Problem
 from pipeline.registry import Registry
 from pipeline.settings import DATA_DOCS_KEEP_DAYS
 from pipeline.suites import DATA_ROWS, EXPECTATIONS_DIR, SuiteError, suite_documents
+from pipeline.text import item_key
 
 
 class Batch(NamedTuple):
@@ -70,7 +71,8 @@ def validate(batches: Iterable[Batch], registry: Registry, context: Context) -> 
     findings = _Findings([s for sheets in by_template.values() for s in sheets])
     parameters = {
         "known_projects": sorted(context.known_projects),
-        "negative_list": sorted(context.negative_list),
+        # Matched as the 支出用途 it is held against is (registry: `checked_as_item`).
+        "negative_list": sorted({item_key(item) for item in context.negative_list}),
     }
     results = []
     for template_id, sheets in by_template.items():

@@ -1,12 +1,13 @@
--- mart.negative_list_hits: one row per payment whose 支出用途 is on that year's negative list; project_name is
--- the project's latest registered name.
+-- mart.negative_list_hits: one row per payment whose 支出用途 is on that year's negative list (width, spaces,
+-- line breaks and a trailing note in brackets folded); project_name is the project's latest registered name.
 create or replace table mart.negative_list_hits as
 with payments as (
-    select * from staging.fund_ledger where entry_type = '支付'
+    -- 支出用途 folded as the suite holds it against the list (text.item_key): `发放 津贴补贴（春节慰问）` is 发放津贴补贴.
+    select *, item_key(expense_purpose) as purpose_key from staging.fund_ledger where entry_type = '支付'
 ),
 
 negative_list as (
-    select year, expense_purpose from config.negative_list
+    select distinct year, item_key(expense_purpose) as purpose_key from config.negative_list
 ),
 
 projects as (
@@ -31,7 +32,7 @@ final as (
         payments.sheet,
         payments.excel_row
     from payments
-    inner join negative_list using (year, expense_purpose)
+    inner join negative_list using (year, purpose_key)
     left join projects using (project_code, year)
     left join ops.submissions as submissions using (submission_id)
     order by projects.project_name, payments.project_code, payments.year, payments.date, payments.excel_row

@@ -1219,6 +1219,17 @@ def test_negative_list_payments_are_listed_with_their_cell(wh):
     ]
 
 
+@pytest.mark.parametrize("purpose", ["偿还 债务", "偿还\n债务", "偿还债务(银行贷款)"])
+def test_a_negative_list_payment_written_with_spaces_or_a_note_is_listed_as_written(wh, purpose):
+    # An exact join left these out of the mart and the report's count of 负面清单 payments.
+    register(wh, "甲")
+    ledger(wh, "甲", received="100", paid="30", purpose=purpose)
+
+    wh.build()
+
+    assert wh.rows("select expense_purpose, amount_wan from mart.negative_list_hits") == [(purpose, D("30"))]
+
+
 def test_rules_can_differ_by_year(wh, tmp_path):
     rules_file = tmp_path / "rules.yaml"
     text = load_rules().model_dump_json(by_alias=True)

@@ -287,6 +287,11 @@ def test_a_minimal_template_loads(tmp_path):
             ["column 'note': `counts` is only for count columns"],
             id="counts-on-a-text-column",
         ),
+        pytest.param(
+            template_yaml(columns="  - {name: name, header: 名称, type: name, checked_as_item: true}\n"),
+            ["column 'name': `checked_as_item` is only for text columns"],
+            id="checked-as-item-on-a-name-column",
+        ),
     ],
 )
 def test_bad_template_is_rejected_naming_the_file_and_the_key(tmp_path, template, fragments):

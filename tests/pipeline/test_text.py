@@ -8,6 +8,7 @@ from pipeline.text import (
     clean_name,
     clean_text,
     first_said,
+    item_key,
     months_so_far,
     nfkc,
     printable,
@@ -175,3 +176,18 @@ def test_first_said_is_an_exceptions_first_line_or_its_type_when_it_says_nothing
     )
     assert first_said(ValueError("")) == "ValueError"  # "".splitlines() has no first line
     assert first_said(ValueError("\nsecond")) == "ValueError"
+
+
+@pytest.mark.parametrize(
+    ("written", "item"),
+    [
+        ("发放津贴补贴", "发放津贴补贴"),
+        ("发放 津贴补贴", "发放津贴补贴"),
+        ("发放\n津贴补贴", "发放津贴补贴"),
+        ("发放津贴补贴（春节慰问）", "发放津贴补贴"),
+        ("发放津贴补贴(春节)(慰问)", "发放津贴补贴"),
+        ("（待定）", "(待定)"),  # a note alone is the item
+    ],
+)
+def test_an_item_is_held_against_a_list_without_spaces_widths_or_trailing_notes(written, item):
+    assert item_key(written) == item

@@ -753,6 +753,17 @@ def test_the_fund_ledger_suite_takes_the_negative_list_from_the_rules(registry):
     assert check["meta"] | {"severity": "warning", "rule": "negative_list"} == check["meta"]
 
 
+@pytest.mark.parametrize("written", ["偿还 债务", "偿还债务（银行贷款）", "偿还　债务（利息）"])
+def test_a_negative_list_item_written_with_spaces_or_a_note_is_warned_quoting_the_cell(registry, written):
+    # Only the exact spelling was warned; `偿还 债务` and `偿还债务（银行贷款）` went unseen.
+    parsed = parse("ledger", CLEAN["fund_ledger"].replace(",征收补偿款,", f",{written},"), registry)
+
+    validation = validate([Batch("ledger", s) for s in parsed.sheets], registry, CONTEXT)
+
+    [found] = [p for p in validation.problems["ledger"] if p.rule == "negative_list"]
+    assert (found.excel_row, found.column_header, found.value) == (5, "支出用途", written)
+
+
 @pytest.mark.parametrize(("cumulative", "warned"), [("4280.50", False), ("5000", True)])
 def test_a_project_begun_in_march_has_its_cumulative_checked_with_the_unsent_months_as_nothing(
     registry, cumulative, warned
