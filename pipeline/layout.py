@@ -30,6 +30,7 @@ from pipeline.row_problems import (
     _error_breakdown,
     _error_wider_row,
     _warn_hidden_rows,
+    _warn_total_word,
     error_required,
 )
 from pipeline.sheet_columns import sheet_columns
@@ -113,6 +114,16 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         kind = row_kind(row)
         if kind in ("total", "subtotal") and columns.prose and labels_only_in(row, columns.prose):
             kind = "data"
+        elif (
+            kind in ("total", "subtotal")
+            and columns.notes
+            and labels_only_in(row, columns.notes | columns.prose)
+            and complete_row(row, columns.required_cells)
+        ):
+            # A whole row whose 摘要 reads `合计（3张发票）` is one payment of three invoices: passed over as a 合计,
+            # it was lost. A 合计 row leaves its 日期 or 项目名称 blank; the clerk is told how it was read.
+            kind = "data"
+            _warn_total_word(sheet, excel_row, row, match)
         elif kind == "breakdown" and part is not None:
             kind = "data"  # a template with parts reads them (part_of_previous)
         if footer_lines and kind == "data" and complete_row(row, columns.required_cells):

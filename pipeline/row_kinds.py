@@ -103,6 +103,13 @@ def labels_only_in(row: list[object], positions: frozenset[int]) -> bool:
     )
 
 
+def total_label_at(row: list[object]) -> int | None:
+    """Return the position of a row's first cell that reads as a 合计 label."""
+    return next(
+        (p for p, cell in enumerate(row) if isinstance(cell, str) and _text_kind(cell) & _TOTAL_LABEL), None
+    )
+
+
 def starts_with(row: list[object], words: list[str]) -> bool:
     """Say whether a row's first written cell starts with one of the (squashed) words."""
     first = next((c for c in row if isinstance(c, str) and c.strip()), None)

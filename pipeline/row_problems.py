@@ -6,6 +6,7 @@ from pipeline.flattened import LOST_MERGE
 from pipeline.header_match import Binding, HeaderMatch
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity, row_problem
+from pipeline.row_kinds import total_label_at
 from pipeline.text import rows_text
 
 
@@ -65,6 +66,22 @@ def _error_breakdown(sheet: ParsedSheet, excel_row: int, row: list[object], matc
         value=text,
         expected="“其中”行是上一行的组成部分，本表不能单列，否则该部分会重复计算",
         fix="请删去该行；如确为单独的一项，请删去“其中”二字",
+    )
+
+
+def _warn_total_word(sheet: ParsedSheet, excel_row: int, row: list[object], match: HeaderMatch) -> None:
+    """Tell the clerk a whole row whose note reads as a 合计 label (`合计（3张发票）`) was read as a row of its own."""
+    position = total_label_at(row)
+    header = next((b.header for b in match.bindings if b.index == position), None)
+    required = "、".join(f"「{b.header}」" for b in match.bindings if b.column.required)
+    sheet.error(
+        severity=Severity.WARNING,
+        rule="total_word_in_note",
+        excel_row=excel_row,
+        header=header,
+        value=row[position] if position is not None else None,
+        expected=f"本行{required}都已填写，已按明细行计入，未当作合计行",
+        fix="如本行确为合计行，请删去其日期、项目名称等明细栏目；如为明细，无需处理，也可改写说明以免误解",
     )
 
 

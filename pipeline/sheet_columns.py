@@ -42,6 +42,7 @@ class SheetColumns:
     header_width: int  # a CSV header's fields; 0 for a workbook
     unused_line: frozenset[int]
     prose: frozenset[int]
+    notes: frozenset[int]  # optional text columns (摘要, 支出用途, 文号): a row's notes, never its label
 
 
 def sheet_columns(grid: Grid, match: HeaderMatch, registry: Registry, sheet: ParsedSheet) -> SheetColumns:
@@ -121,4 +122,7 @@ def sheet_columns(grid: Grid, match: HeaderMatch, registry: Registry, sheet: Par
         header_width=header_width,
         unused_line=unused_line,
         prose=prose,
+        notes=frozenset(
+            b.index for b in match.bindings if b.column.type is ColumnType.TEXT and not b.column.required
+        ),
     )

@@ -526,6 +526,36 @@ def test_a_csv_row_with_more_fields_than_its_header_is_an_error_not_read_shifted
     assert all(p.rule != "csv_fields" for p in parse_rows(registry, rows, fmt="xlsx").problems)
 
 
+@pytest.mark.parametrize("note", ["合计（3张发票）", "累计：第二批", "汇总"])
+def test_a_whole_row_whose_note_reads_as_a_total_label_is_a_row_with_a_warning_not_a_total(registry, note):
+    # Passed over as a 合计 of the rows above (which it equalled), the payment was lost without a word.
+    rows = [
+        [*LEDGER_HEADER, "支出用途", "摘要"],
+        ["2022-03-10", PROJECT, "中央补助资金", "到位", "500", None, "第一批"],
+        ["2022-05-20", PROJECT, "中央补助资金", "支付", "500", "工程款", note],
+    ]
+
+    sheet = parse_rows(registry, rows)
+
+    assert column_values(sheet, "excel_row") == [2, 3]
+    assert column_values(sheet, "amount_wan") == [Decimal("500"), Decimal("500")]
+    assert problems(sheet) == [("total_word_in_note", 3, "摘要", note)]
+
+
+def test_a_total_row_with_its_label_in_a_note_and_its_date_blank_is_still_a_total(registry):
+    rows = [
+        [*LEDGER_HEADER, "摘要"],
+        ["2022-03-10", PROJECT, "中央补助资金", "到位", "500", "第一批"],
+        ["2022-04-10", PROJECT, "中央补助资金", "到位", "300", "第二批"],
+        [None, None, None, None, "800", "合计"],
+    ]
+
+    sheet = parse_rows(registry, rows)
+
+    assert column_values(sheet, "excel_row") == [2, 3]
+    assert sheet.problems == []
+
+
 def test_a_seq_written_any_way_is_read_or_passed_over_and_a_row_of_only_its_seq_is_unused(registry):
     rows = compound_sheet(
         ["一", "棉纺厂东院", "2.8650", "370", "1075.97"],
