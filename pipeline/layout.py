@@ -30,6 +30,7 @@ from pipeline.row_problems import (
     _error_breakdown,
     _error_wider_row,
     _warn_hidden_rows,
+    _warn_part_total,
     _warn_total_word,
     error_required,
 )
@@ -112,18 +113,18 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         row = grid.rows[index]
         excel_row = index + 1
         kind = row_kind(row)
-        if kind in ("total", "subtotal") and columns.prose and labels_only_in(row, columns.prose):
+        totalled = kind in ("total", "subtotal", "part_total")
+        if totalled and columns.prose and labels_only_in(row, columns.prose):
             kind = "data"
-        elif (
-            kind in ("total", "subtotal")
-            and columns.notes
-            and labels_only_in(row, columns.notes | columns.prose)
-            and complete_row(row, columns.required_cells)
-        ):
-            # A whole row whose 摘要 reads `合计（3张发票）` is one payment of three invoices: passed over as a 合计,
-            # it was lost. A 合计 row leaves its 日期 or 项目名称 blank; the clerk is told how it was read.
-            kind = "data"
-            _warn_total_word(sheet, excel_row, row, match)
+        elif totalled and complete_row(row, columns.required_cells):
+            # A 合计 row leaves its 日期 or 项目名称 blank. A whole row whose 摘要 reads `合计（3张发票）` is one payment of
+            # three invoices: passed over as a 合计, it was lost; the clerk is told how it was read. A whole row
+            # merely ending in 合计 somewhere (`改造小区数合计`) is data.
+            if kind == "part_total":
+                kind = "data"
+            elif columns.notes and labels_only_in(row, columns.notes | columns.prose):
+                kind = "data"
+                _warn_total_word(sheet, excel_row, row, match)
         elif kind == "breakdown" and part is not None:
             kind = "data"  # a template with parts reads them (part_of_previous)
         if footer_lines and kind == "data" and complete_row(row, columns.required_cells):
@@ -150,6 +151,12 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             # else, of a row it would be counted beside, twice.
             if not after_total:
                 _error_breakdown(sheet, excel_row, row, match)
+            continue
+        if kind == "part_total":
+            # A total of some rows (`到位资金合计`): passed over as a 合计 is, but not checked, the rows it sums
+            # being some only; said, since a row read as a total is no data.
+            after_total = True
+            _warn_part_total(sheet, excel_row, row, match)
             continue
         after_total = kind in ("total", "subtotal")
         if columns.header_width and (written := filled_width(row)) > columns.header_width:

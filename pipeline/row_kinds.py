@@ -19,11 +19,17 @@ _BREAKDOWN = "其中"
 _TOTAL = re.compile(
     r"^(合计|总计|共计|总合计|合计数|总计数|汇总|累计|本年累计|" + "|".join(_SUBTOTALS) + r")(?:[:：(].*)?$"
 )
+# A total of some rows only, named by what they share (`到位资金合计`, `中央补助资金小计`): not the sum of the rows
+# above, so not checked against it. Read as data, its label was told as an unregistered project, its blanks as
+# missing dates.
+_PART_TOTAL = re.compile(r"^[^\d\s]{2,20}?(合计|小计|总计|共计)(?:[:：(].*)?$")
 
 
 # What a text cell is, as bits: blank (no value), written at all, a footer's first words, a 合计 label, a 小计 label,
-# a `其中：` breakdown's first words.
+# a `其中：` breakdown's first words, a label of a total of some rows.
 _BLANK, _WRITTEN, _FOOTER_WORDS, _TOTAL_LABEL, _SUBTOTAL_LABEL, _BREAKDOWN_WORDS = 1, 2, 4, 8, 16, 32
+_PART_LABEL = 64
+_ANY_TOTAL = _TOTAL_LABEL | _PART_LABEL
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -38,11 +44,13 @@ def _text_kind(text: str) -> int:
         | (written and _TOTAL.match(folded) is not None) * _TOTAL_LABEL
         | (written and folded.startswith(_SUBTOTALS)) * _SUBTOTAL_LABEL
         | (written and folded.startswith(_BREAKDOWN)) * _BREAKDOWN_WORDS
+        | (written and _PART_TOTAL.match(folded) is not None and not folded.startswith(_BREAKDOWN))
+        * _PART_LABEL
     )
 
 
 def row_kind(row: list[object]) -> str:
-    """Say what a row is: `blank`, `footer`, `total`, `subtotal`, `breakdown` or `data`."""
+    """Say what a row is: `blank`, `footer`, `total`, `subtotal`, `part_total`, `breakdown` or `data`."""
     blank = True
     first = 0  # the bits of the row's first written text cell
     seen = 0  # the bits of all its written text cells
@@ -66,6 +74,8 @@ def row_kind(row: list[object]) -> str:
         return "subtotal" if seen & _SUBTOTAL_LABEL else "total"
     if first & _BREAKDOWN_WORDS:
         return "breakdown"
+    if seen & _PART_LABEL:
+        return "part_total"
     return "data"
 
 
@@ -99,14 +109,14 @@ def labels_only_in(row: list[object], positions: frozenset[int]) -> bool:
     return all(
         position in positions
         for position, cell in enumerate(row)
-        if isinstance(cell, str) and _text_kind(cell) & _TOTAL_LABEL
+        if isinstance(cell, str) and _text_kind(cell) & _ANY_TOTAL
     )
 
 
 def total_label_at(row: list[object]) -> int | None:
     """Return the position of a row's first cell that reads as a 合计 label."""
     return next(
-        (p for p, cell in enumerate(row) if isinstance(cell, str) and _text_kind(cell) & _TOTAL_LABEL), None
+        (p for p, cell in enumerate(row) if isinstance(cell, str) and _text_kind(cell) & _ANY_TOTAL), None
     )
 
 

@@ -85,6 +85,21 @@ def _warn_total_word(sheet: ParsedSheet, excel_row: int, row: list[object], matc
     )
 
 
+def _warn_part_total(sheet: ParsedSheet, excel_row: int, row: list[object], match: HeaderMatch) -> None:
+    """Tell the clerk a total of some rows (`到位资金合计`) was passed over, and not checked against them."""
+    position = total_label_at(row)
+    header = next((b.header for b in match.bindings if b.index == position), None)
+    sheet.error(
+        severity=Severity.WARNING,
+        rule="part_total",
+        excel_row=excel_row,
+        header=header,
+        value=row[position] if position is not None else None,
+        expected="本行是分类合计行，未计入明细，也未与明细核对（只核对“合计”“小计”行）",
+        fix="如本行不是合计行，请补全其日期、项目名称等必填栏目；如是合计行，无需处理",
+    )
+
+
 def error_required(
     sheet: ParsedSheet, excel_row: int, binding: Binding, merged_top: int | None, flattened: bool
 ) -> None:

@@ -556,6 +556,45 @@ def test_a_total_row_with_its_label_in_a_note_and_its_date_blank_is_still_a_tota
     assert sheet.problems == []
 
 
+@pytest.mark.parametrize(
+    ("labels", "types"),
+    [
+        (["到位资金合计", "支付资金合计"], ["到位", "支付"]),
+        (["中央补助资金小计", "发改资金小计"], [None, None]),
+    ],
+)
+def test_a_total_of_some_rows_is_passed_over_unchecked_with_a_warning(registry, labels, types):
+    # Read as data, `到位资金合计` was told as an unregistered project and its blank 日期 as missing.
+    rows = [
+        LEDGER_HEADER,
+        ["2022-03-10", PROJECT, "中央补助资金", "到位", "500"],
+        ["2022-04-10", PROJECT, "发改资金", "到位", "300"],
+        ["2022-05-10", PROJECT, "中央补助资金", "支付", "120"],
+        [None, labels[0], None, types[0], "800"],
+        [None, labels[1], None, types[1], "120"],
+    ]
+
+    sheet = parse_rows(registry, rows)
+
+    assert column_values(sheet, "excel_row") == [2, 3, 4]
+    assert problems(sheet) == [
+        ("part_total", 5, "项目名称", labels[0]),
+        ("part_total", 6, "项目名称", labels[1]),
+    ]
+
+
+def test_a_whole_row_ending_in_a_total_word_is_data(registry):
+    rows = [
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值"],
+        ["产出指标", "数量指标", "改造小区数合计", "≥16个", "16个", "90"],
+    ]
+
+    sheet = parse_rows(registry, [[f"项目名称：{PROJECT}"], *rows])
+
+    assert [r["level3"] for r in sheet.records] == ["改造小区数合计"]
+    assert sheet.problems == []
+
+
 def test_a_seq_written_any_way_is_read_or_passed_over_and_a_row_of_only_its_seq_is_unused(registry):
     rows = compound_sheet(
         ["一", "棉纺厂东院", "2.8650", "370", "1075.97"],
