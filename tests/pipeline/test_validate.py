@@ -17,7 +17,7 @@ import pipeline.suites as suites_module
 import pipeline.validate as validate_module
 from pipeline.frames import Context
 from pipeline.parse import parse_file
-from pipeline.problems import Problem
+from pipeline.problems import Problem, Severity
 from pipeline.registry_columns import ColumnType
 from pipeline.rules import load_rules
 from pipeline.suites import EXPECTATIONS_DIR, SuiteError
@@ -762,6 +762,27 @@ def test_a_negative_list_item_written_with_spaces_or_a_note_is_warned_quoting_th
 
     [found] = [p for p in validation.problems["ledger"] if p.rule == "negative_list"]
     assert (found.excel_row, found.column_header, found.value) == (5, "支出用途", written)
+
+
+@pytest.mark.parametrize(("finish", "warned"), [("2021-12-31", True), ("2022-03-01", False), ("", False)])
+def test_a_register_planned_to_finish_before_it_starts_is_warned_on_its_finish(registry, finish, warned):
+    # Accepted untold, the reversed span was what every other form's year was held to.
+    text = (
+        CLEAN["project_register"]
+        .replace("计划总投资（万元）", "计划开工日期,计划完工日期,计划总投资（万元）")
+        .replace(",112774.31", f",2022-03-01,{finish},112774.31")
+        .replace(",9163.6", ",2022-01-01,2022-12-31,9163.6")
+    )
+    parsed = parse("register", text, registry)
+
+    validation = validate([Batch("register", s) for s in parsed.sheets], registry, CONTEXT)
+
+    found = [p for p in validation.problems["register"] if p.rule == "planned_dates_reversed"]
+    assert [(p.severity, p.excel_row, p.column_header, p.value) for p in found] == (
+        [(Severity.WARNING, 4, "计划完工日期", finish)] if warned else []
+    )
+    if warned:
+        assert "计划完工日期不应早于计划开工日期2022-03-01" in found[0].message_zh
 
 
 @pytest.mark.parametrize(("cumulative", "warned"), [("4280.50", False), ("5000", True)])
