@@ -1,4 +1,5 @@
-"""Tell which cells of an xlsx or xls show their number as a percentage: calamine gives values, never formats."""
+"""Tell which cells of an xlsx or xls show their number as a percentage, or scaled (元 shown as 万元): calamine gives
+values, never formats."""
 
 from __future__ import annotations
 
@@ -22,6 +23,27 @@ _LITERAL = re.compile(r'"[^"]*"|\\.|[_*].|\[[^\]]*\]')
 # The schema's order in styles.xml: numFmts, …, cellStyleXfs, cellXfs (a cell's `s` indexes its xf records),
 # cellStyles, dxfs (whose numFmt elements style conditional formats, not cells).
 _STYLE_TAG = re.compile(TAG_PREFIX + rb"(numFmt|cellStyleXfs|cellXfs|xf|cellStyles)(?=[\s/>])([^>]*)>")
+
+
+# A point a format writes as text (`0!.0000`, `0"."0000`, `0\.0000`) with digits after it: the number shown moved that
+# many places, 15700000 shown as `1570.0000`, the trick that shows 元 as 万元.
+_TEXT_POINT = re.compile(r'(?:!\.|\\\.|"\.")([0#?]+)')
+# Escapes too, for finding a real decimal point: `!` escapes the character after it as `\` does.
+_WRITTEN = re.compile(r'"[^"]*"|[\\!].|[_*].|\[[^\]]*\]')
+# Commas after the last digit placeholder divide by 1000 each (`#,##0,` shows thousands).
+_THOUSANDS = re.compile(r"[0#?](,+)[^0#?]*$")
+
+
+def scaled_places(code: str) -> int:
+    """Return by how many decimal places a number format code moves a positive number it shows; 0 if none."""
+    section = code.split(";", 1)[0]
+    plain = _WRITTEN.sub("", section)
+    places = 0
+    if (point := _TEXT_POINT.search(section)) is not None and "." not in plain:
+        places += len(point.group(1))
+    if (commas := _THOUSANDS.search(plain)) is not None:
+        places += 3 * len(commas.group(1))
+    return places
 
 
 def is_percent_format(code: str) -> bool:
@@ -62,6 +84,13 @@ def _percent_styles(archive: zipfile.ZipFile) -> frozenset[int]:
     return frozenset(index for index, number in enumerate(formats) if number in percent)
 
 
+def _scaled_styles(archive: zipfile.ZipFile) -> dict[int, tuple[int, str]]:
+    """Return the cellXfs indexes whose number format shows a number scaled, with its places and format code."""
+    codes, formats = _number_formats(archive)
+    scaled = {number: (places, code) for number, code in codes.items() if (places := scaled_places(code))}
+    return {index: scaled[number] for index, number in enumerate(formats) if number in scaled}
+
+
 def _cell_styles(archive: zipfile.ZipFile, part: str, refs: set[str]) -> dict[str, int]:
     """Return the style index (`s`) of each of a worksheet's cells named by reference (`H6`)."""
     pattern = "|".join(map(re.escape, refs)).encode()
@@ -90,6 +119,16 @@ def _percent_xfs(book) -> frozenset[int]:
     return frozenset(percent)
 
 
+def _scaled_xfs(book) -> dict[int, tuple[int, str]]:
+    """Return the indexes of an xlrd book's XF records whose number format shows a number scaled, as above."""
+    scaled = {}
+    for index, xf in enumerate(book.xf_list):
+        found = book.format_map.get(xf.format_key)
+        if found is not None and found.format_str and (places := scaled_places(found.format_str)):
+            scaled[index] = (places, found.format_str)
+    return scaled
+
+
 class CellFormats:
     """The number formats of one xlsx or xls (`kind`), read only when asked.
 
@@ -106,6 +145,8 @@ class CellFormats:
         self.kind = kind
         # The style indexes whose format is a percentage, once read: an xlsx's cellXfs, an xls's XF records.
         self.percent: frozenset[int] | None = None
+        # The style indexes whose format shows a number scaled, with its places and code, once read (xlsx).
+        self.scaled: dict[int, tuple[int, str]] | None = None
         self._book = None  # the xls opened by xlrd, kept for the next sheet
 
     def percent_cells(self, sheet: str, cells: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
@@ -121,6 +162,58 @@ class CellFormats:
             # A format only ever lifts a warning: styles that cannot be read leave the warning, never the file.
             logger.warning("reading the number formats of sheet %r failed", sheet, exc_info=True)
             return set()
+
+    def scaled_cells(
+        self, sheet: str, cells: Iterable[tuple[int, int]]
+    ) -> dict[tuple[int, int], tuple[int, str]]:
+        """Return those of a sheet's cells whose number format shows them scaled: their places and format code."""
+        cells = set(cells)
+        if not cells:
+            return {}
+        try:
+            if self.kind == "xls":
+                return self._xls_scaled_cells(sheet, cells)
+            by_ref = {f"{column_letter(c)}{r + 1}": (r, c) for r, c in cells}
+            with zipfile.ZipFile(io.BytesIO(self.content)) as archive:
+                if self.scaled is None:
+                    self.scaled = {}  # unreadable styles are not read again for the next sheet
+                    self.scaled = _scaled_styles(archive)
+                # Most workbooks have no such format: their sheets are not read again.
+                if not self.scaled or (part := xlsx_sheet_parts(archive).get(sheet)) is None:
+                    return {}
+                styles = _cell_styles(archive, part, set(by_ref))
+            return {by_ref[ref]: self.scaled[style] for ref, style in styles.items() if style in self.scaled}
+        except Exception:
+            # Styles that cannot be read tell nothing: the cell is read as its number, as before.
+            logger.warning("reading the number formats of sheet %r failed", sheet, exc_info=True)
+            return {}
+
+    def _xls_scaled_cells(
+        self, sheet: str, cells: set[tuple[int, int]]
+    ) -> dict[tuple[int, int], tuple[int, str]]:
+        import xlrd
+
+        book = xlrd.open_workbook(
+            file_contents=self.content,
+            formatting_info=True,
+            on_demand=True,
+            logfile=io.StringIO(),
+            ignore_workbook_corruption=True,
+        )
+        try:
+            scaled = _scaled_xfs(book)
+            if not scaled or sheet not in book.sheet_names():
+                return {}
+            cells_of = book.sheet_by_name(sheet)
+            return {
+                (r, c): scaled[xf]
+                for r, c in cells
+                if r < cells_of.nrows
+                and c < cells_of.row_len(r)
+                and (xf := cells_of.cell_xf_index(r, c)) in scaled
+            }
+        finally:
+            book.release_resources()
 
     def _xlsx_percent_cells(self, sheet: str, cells: set[tuple[int, int]]) -> set[tuple[int, int]]:
         by_ref = {f"{column_letter(c)}{r + 1}": (r, c) for r, c in cells}

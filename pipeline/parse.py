@@ -20,6 +20,7 @@ from pipeline.percent_cells import _write_percentages
 from pipeline.problems import Problem, Severity
 from pipeline.reader import read_workbook
 from pipeline.registry import Registry
+from pipeline.scaled_cells import _error_scaled_amounts
 from pipeline.settle_month import _settle_month
 from pipeline.settle_project import _settle_project
 from pipeline.settle_unit import _settle_unit, folder_office
@@ -89,6 +90,8 @@ def parse_file(
             if sheet is not None and formats is not None and _write_percentages(grid, sheet, formats):
                 # Read again, so the value, the form's own checks and the receipt all take the cell as shown.
                 match, sheet = _read_sheet(grid, registry)
+            if sheet is not None and formats is not None:
+                _error_scaled_amounts(grid, sheet, formats)
         except Exception:
             # A fault of ours, not the clerk's: log it for the engineers, reject the file, and go on with the run.
             logger.exception("parsing sheet %r of %s failed", grid.name, inbox_path)

@@ -16,7 +16,7 @@ import xlwt
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
 from xlrd.compdoc import CompDoc
 
-from pipeline.cell_formats import CellFormats, is_percent_format
+from pipeline.cell_formats import CellFormats, is_percent_format, scaled_places
 from pipeline.header_match import column_letter
 from pipeline.indicator_values import read_indicator
 from pipeline.parse import parse_file
@@ -688,3 +688,71 @@ def test_a_number_in_a_general_text_cell_stays_as_typed(registry):
 
     [record] = [rec for rec in parsed.sheets[0].records if rec["level3"] == "年度计划投资完成率"]
     assert record["progress_value"] == "0.52"
+
+
+# Scaled formats: `0!.0000` shows 元 as 万元 (15700000 as 1570.0000), `#,##0,` shows thousands.
+
+
+@pytest.mark.parametrize(
+    ("code", "places"),
+    [
+        ("0!.0000", 4),
+        ('0"."0000', 4),
+        ("0\\.0000", 4),
+        ("#,##0!.0000", 4),
+        ("#,##0,", 3),
+        ("0.0,,", 6),
+        ('0!.00"万"', 2),
+        ("0.00", 0),
+        ("#,##0.00", 0),
+        ("0%", 0),
+        ('"万元"0.00', 0),
+        ("0.00_);[Red](0.00)", 0),
+        ("General", 0),
+    ],
+)
+def test_a_format_moving_the_point_is_told_by_how_many_places(code, places):
+    assert scaled_places(code) == places
+
+
+def _ledger_rows(amount: object) -> list[list[object]]:
+    return [
+        ["填报单位：枣林街道办事处"],
+        ["日期", "项目名称", "资金来源", "类型", "金额（万元）"],
+        ["2022-03-10", PROJECT, "中央补助资金", "到位", "500"],
+        ["2022-05-20", PROJECT, "中央补助资金", "支付", amount],
+    ]
+
+
+@pytest.mark.parametrize("write", ["xlsx", "xls"])
+def test_an_amount_shown_scaled_is_an_error_naming_what_it_holds_and_what_it_shows(registry, write):
+    # 15700000 元 formatted `0!.0000` shows 1570.0000 under 金额（万元）: stored as read, 1570万元 times ten thousand.
+    rows = _ledger_rows(15700000)
+    if write == "xlsx":
+        content = formatted(xlsx({"台账": rows}), {"E4": "0!.0000"})
+    else:
+        content = formatted_xls({"台账": rows}, {"台账": {"E4": "0!.0000"}})
+
+    parsed = parse_file(content, f"{UNIT}/台账.{write}", registry)
+
+    [error] = parsed.errors
+    assert (error.rule, error.sheet, error.excel_row, error.column_header) == (
+        "scaled_format",
+        "台账",
+        4,
+        "金额（万元）",
+    )
+    assert (
+        "单元格中的数值是15700000，按其数字格式“0!.0000”显示为1570，所见与所填相差10000倍" in error.message_zh
+    )
+
+
+@pytest.mark.parametrize(("amount", "code"), [(15700000, "#,##0.00"), (1570, "0.0000"), (15700000, None)])
+def test_an_amount_in_a_plain_format_is_read_as_its_number(registry, amount, code):
+    rows = _ledger_rows(amount)
+    content = formatted(xlsx({"台账": rows}), {"E4": code} if code else {})
+
+    parsed = parse_file(content, f"{UNIT}/台账.xlsx", registry)
+
+    assert [p.rule for p in parsed.errors] == []
+    assert parsed.sheets[0].records[-1]["amount_wan"] == Decimal(amount)
