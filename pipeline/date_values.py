@@ -16,7 +16,7 @@ _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 # A CSV's `2022.1`: what Excel writes for a number 2022.10 shown in the General format, as well as January.
 _TEXT_MONTH_ONE = re.compile(r"^(\d{4})\s*\.\s*1$")
 _YEAR = re.compile(r"^(20\d{2})\s*(?:年度?)?$")
-_MONTH = re.compile(r"^(\d{1,2})\s*月?(?:份)?$")
+_MONTH = re.compile(r"^(\d{1,2})(?:\.0+)?\s*月?(?:份)?$")  # `3.0`: a month typed as text from a number
 # A month written in words, as clerks head a column of months: 一月 … 十二月 (正月 and 腊月 are lunar: not read).
 _ZH_MONTHS = {word: n for n, word in enumerate("一二三四五六七八九十", start=1)} | {"十一": 11, "十二": 12}
 _MONTH_SUFFIX = re.compile(r"月份?$")

@@ -384,6 +384,8 @@ def test_parse_year_rejects_other_years(value):
         ("４月", 4),
         ("04", 4),
         (4, 4),
+        ("3.0", 3),  # a number pasted as text; it was refused as outside 1 to 12
+        ("12.00", 12),
     ],
 )
 def test_parse_month_reads_months(value, expected):
