@@ -71,32 +71,45 @@ def _error_breakdown(sheet: ParsedSheet, excel_row: int, row: list[object], matc
 
 def _warn_total_word(sheet: ParsedSheet, excel_row: int, row: list[object], match: HeaderMatch) -> None:
     """Tell the clerk a whole row whose note reads as a 合计 label (`合计（3张发票）`) was read as a row of its own."""
-    position = total_label_at(row)
-    header = next((b.header for b in match.bindings if b.index == position), None)
     required = "、".join(f"「{b.header}」" for b in match.bindings if b.column.required)
-    sheet.error(
-        severity=Severity.WARNING,
-        rule="total_word_in_note",
-        excel_row=excel_row,
-        header=header,
-        value=row[position] if position is not None else None,
+    _warn_label(
+        sheet, excel_row, row, match, "total_word_in_note",
         expected=f"本行{required}都已填写，已按明细行计入，未当作合计行",
         fix="如本行确为合计行，请删去其日期、项目名称等明细栏目；如为明细，无需处理，也可改写说明以免误解",
-    )
+    )  # fmt: skip
 
 
 def _warn_part_total(sheet: ParsedSheet, excel_row: int, row: list[object], match: HeaderMatch) -> None:
     """Tell the clerk a total of some rows (`到位资金合计`) was passed over, and not checked against them."""
-    position = total_label_at(row)
-    header = next((b.header for b in match.bindings if b.index == position), None)
-    sheet.error(
-        severity=Severity.WARNING,
-        rule="part_total",
-        excel_row=excel_row,
-        header=header,
-        value=row[position] if position is not None else None,
+    _warn_label(
+        sheet, excel_row, row, match, "part_total",
         expected="本行是分类合计行，未计入明细，也未与明细核对（只核对“合计”“小计”行）",
         fix="如本行不是合计行，请补全其日期、项目名称等必填栏目；如是合计行，无需处理",
+    )  # fmt: skip
+
+
+def _warn_label(
+    sheet: ParsedSheet,
+    excel_row: int,
+    row: list[object],
+    match: HeaderMatch,
+    rule: str,
+    *,
+    expected: str,
+    fix: str,
+) -> None:
+    """Warn on the cell of a row that reads as a 合计 label, naming it as written."""
+    position = total_label_at(row)
+    header = next((b.header for b in match.bindings if b.index == position), None)
+    value = row[position] if position is not None else None
+    sheet.error(
+        severity=Severity.WARNING,
+        rule=rule,
+        excel_row=excel_row,
+        header=header,
+        value=value,
+        expected=expected,
+        fix=fix,
     )
 
 

@@ -35,11 +35,15 @@ def squash(value: str) -> str:
 
 def clean_name(value: str) -> str:
     """Normalise a name written by hand: width, inner spaces, trailing notes and asterisks."""
-    text = squash(value)
+    return _stripped(squash(value), _TRAILING_NOTE)
+
+
+def _stripped(text: str, ending: re.Pattern) -> str:
+    """Strip what `ending` matches off the end of a text, again until nothing more is."""
     previous = None
     while previous != text:
         previous = text
-        text = _TRAILING_NOTE.sub("", text)
+        text = ending.sub("", text)
     return text
 
 
@@ -50,12 +54,7 @@ _ITEM_NOTE = re.compile(r"\([^()]*\)$")
 @functools.lru_cache(maxsize=4096)
 def item_key(value: str) -> str:
     """Fold a text held against a list of items: width, every space and line break, and trailing notes in brackets."""
-    text = squash(value)
-    previous = None
-    while previous != text:
-        previous = text
-        text = _ITEM_NOTE.sub("", text)
-    return text or squash(value)
+    return _stripped(squash(value), _ITEM_NOTE) or squash(value)
 
 
 def clean_text(value: str) -> str:
