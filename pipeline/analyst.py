@@ -120,11 +120,21 @@ def open_personal(settings: Settings, path: Path | None = None) -> Iterator[duck
         yield con
 
 
+# DuckDB lets a session attach again a file it had attached: detached, the version could be attached read-write, and
+# as root (whom the version's read-only mode does not stop) written, under every other reader.
+_WAREHOUSE = re.compile(r'(?<![\w"])"?warehouse"?(?![\w"])', re.IGNORECASE)
+KEPT_ATTACHED = (
+    "本会话不能 DETACH warehouse：已发布的数据仓库始终以只读方式挂载（换用新发布的版本请输入 .refresh）"
+)
+
+
 def run(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
     """Run one statement or a script; return its last result drawn as a table, or None for a command."""
     statements = con.extract_statements(text)
     if not statements:
         return None
+    if any(s.type is duckdb.StatementType.DETACH and _WAREHOUSE.search(s.query) for s in statements):
+        raise duckdb.InvalidInputException(KEPT_ATTACHED)
     result = con.sql(text)
     # CREATE, DROP, SET, ATTACH and the like may answer nothing; an empty box after them would only be noise.
     if result is None or duckdb.ExpectedResultType.NOTHING in statements[-1].expected_result_type:

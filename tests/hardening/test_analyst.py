@@ -12,9 +12,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pipeline.analyst import (
+    KEPT_ATTACHED,
     NotAnAnalystsFile,
     add_parser,
     cmd_sql,
@@ -282,6 +284,22 @@ def test_a_session_reaches_no_file_of_the_pipeline_whoever_runs_it(settings, tmp
     script = f"create table t as from warehouse.kept; copy t to '{export}'; select count(*) as n from read_csv('{export}')"
     assert cmd_sql(sql_args(settings, "--db", str(mine), "-c", script)) == 0
     assert "1 │" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("detach", ["detach warehouse", 'DETACH DATABASE IF EXISTS "Warehouse"'])
+def test_a_session_cannot_attach_the_published_version_again_to_write_it(settings, tmp_path, capsys, detach):
+    # Detached, the version could be attached again without READ_ONLY, and as root written under every reader.
+    publish_rows(settings.warehouse, 1)
+    mine = tmp_path / "mine" / "mine.duckdb"
+    mine.parent.mkdir()
+    version = current_version(settings.warehouse)
+    script = f"{detach}; attach '{version}' as warehouse; insert into warehouse.kept values (99)"
+
+    assert cmd_sql(sql_args(settings, "--db", str(mine), "-c", script)) == 1
+
+    assert KEPT_ATTACHED in capsys.readouterr().err
+    with duckdb.connect(str(version), read_only=True) as con:
+        assert con.execute("select x from kept").fetchall() == [(1,)]
 
 
 def test_a_refused_file_says_which_folders_a_session_may_use(settings, tmp_path, capsys):
