@@ -44,8 +44,23 @@ create or replace macro intermediate.format_number(x, d) as
             else '' end
     end;
 
--- Print a fraction as a percentage with at most two decimals: 1 → 100%, 0.9312 → 93.12%.
--- Two decimals, then the trailing zeros dropped: the same text as rounding to as many decimals as the value
--- rounded to two needs, without working that count out (a macro repeats its arguments wherever they are used).
-create or replace macro intermediate.format_percent(rate) as
-    rtrim(rtrim(intermediate.format_number(rate * 100, 2), '0'), '.') || '%';
+-- How many decimals (2 to 6) print x without rounding it onto a bound it misses: 89.995 against a grade's 90 needs 3,
+-- 14.9997 against its 分值 15 needs 4. A reader holds a printed figure against the bound beside it.
+create or replace macro intermediate.decimals_apart(x, bound) as
+    case
+        when x is null or bound is null or x = bound or round(x, 2) <> bound then 2
+        when round(x, 3) <> bound then 3
+        when round(x, 4) <> bound then 4
+        when round(x, 5) <> bound then 5
+        else 6
+    end;
+
+-- Print a fraction as a percentage with at most two decimals, more only where two would round it onto `bound`
+-- (a fraction) it misses: 0.89999 against a target of 90 % is 89.999%, not 90%.
+-- Then the trailing zeros dropped: the same text as rounding to as many decimals as the value needs.
+create or replace macro intermediate.format_percent_apart(rate, bound) as
+    rtrim(rtrim(intermediate.format_number(rate * 100, intermediate.decimals_apart(rate * 100, bound * 100)), '0'), '.')
+    || '%';
+
+-- Print a fraction as a percentage: 1 → 100%, 0.9312 → 93.12%, and never 100% unless it is (0.9999999: 99.99999%).
+create or replace macro intermediate.format_percent(rate) as intermediate.format_percent_apart(rate, 1);

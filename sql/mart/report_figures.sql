@@ -94,11 +94,12 @@ evaluation as (
         case
             -- A bare number reported against a percent target (0.95, or 1 read as 100 %) prints as it was read.
             when actual_source = 'reported' and target_unit = '%' and actual_value is not null
-                and not contains(reported_value, '%') then intermediate.format_percent(actual_value)
+                and not contains(reported_value, '%') then intermediate.format_percent_apart(actual_value, coalesce(target_value, 1))
             -- Nothing reported and nothing to compute it from (no ledger, no survey): said, not printed blank.
             when actual_value is null and nullif(trim(reported_value), '') is null then '—（无数据）'
             when actual_source = 'reported' or actual_value is null then reported_value
-            when target_unit = '%' then intermediate.format_percent(actual_value)
+            -- Never rounded onto a target it misses: 0.89999 against ≥90% is 89.999%.
+            when target_unit = '%' then intermediate.format_percent_apart(actual_value, coalesce(target_value, 1))
             -- Two decimals at most, but never rounded onto a target it misses: 24.3995 against ≥24.4 is not 24.4.
             when actual_in_target_unit <> target_in_target_unit
                 and round(actual_in_target_unit, 2) = target_in_target_unit
@@ -368,19 +369,25 @@ figures as (
     union all
     -- Two decimals, or as many more as a score short of its 分值 needs not to print as full marks (14.9997, not 15.00).
     select project_code, year, 'indicator_score', indicator_detail, 200 + position, score::decimal(38, 10), '分',
-        case
-            when score is null or weight is null or score >= weight or round(score, 2) < weight then 2
-            when round(score, 3) < weight then 3
-            when round(score, 4) < weight then 4
-            when round(score, 5) < weight then 5
-            else 6
-        end,
+        intermediate.decimals_apart(score, weight),
         null, lineage
     from evaluation
     union all
     -- Each cell once: a project's indicators computed from the same rows would repeat them (2,565 cells for one
     -- project's total at 10,000 files).
-    select totals.project_code, totals.year, 'self_evaluation_score', null, 50, totals.score, '分', 2,
+    -- Two decimals, or as many more as a total short of the next grade (or of 100) needs not to print as reaching it:
+    -- 89.995 is 良, printed 89.995分, not 90.00分. Graded as mart.project_year grades it, to 8 decimals.
+    select totals.project_code, totals.year, 'self_evaluation_score', null, 50, totals.score, '分',
+        intermediate.decimals_apart(
+            totals.score,
+            coalesce(
+                (
+                    select min(grades.from_score) from config.grades as grades
+                    where grades.year = totals.year and grades.from_score > round(totals.score, 8)
+                ),
+                100
+            )
+        ),
         null, coalesce(cells.lineage, [])
     from (select project_code, year, sum(score) as score from evaluation group by all) as totals
     left join (

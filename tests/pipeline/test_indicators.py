@@ -832,8 +832,11 @@ def test_an_amount_past_the_exact_range_is_divided_all_the_same(wh):
             "60.00",
             "中",
         ),
-        # 10 × 99.95 % = 9.995: the total is 59.995, printed 60.00, and below 60 (rounded only for display).
-        ([("工程进度", "按计划推进", "达成", 50)], "99.95", "60.00", "差"),
+        # 10 × 99.95 % = 9.995: the total is 59.995, below 60, and printed so: 60.00分 beside 差 misled the reader.
+        ([("工程进度", "按计划推进", "达成", 50)], "99.95", "59.995", "差"),
+        # 89.995 is 良, short of 优's 90, and 99.9999 short of full marks.
+        ([("工程进度", "按计划推进", "达成", 80)], "99.95", "89.995", "良"),
+        ([("工程进度", "按计划推进", "达成", 90)], "99.999", "99.9999", "优"),
         # 9.995 + 9.9999999999 + 40 = 59.9949999999: printed 59.99, not 60.00 by way of 59.995000.
         (
             [("安置楼栋数", "≥3个", "1个", 10)] * 3 + [("工程进度", "按计划推进", "达成", 40)],
@@ -860,6 +863,38 @@ def test_the_grade_is_that_of_the_total_not_of_the_total_as_printed(wh, indicato
     )
     assert figures == {"self_evaluation_score": f"{printed}分", "grade": grade}
     assert wh.one("select grade from mart.project_year") == grade
+
+
+@pytest.mark.parametrize(
+    ("paid", "printed"), [("99.99999", "99.99999%"), ("100", "100%"), ("93.124", "93.12%")]
+)
+def test_a_rate_short_of_100_percent_never_prints_as_100(wh, paid, printed):
+    # 99,999.99 paid of 100,000 received printed as 100%.
+    register(wh, "甲")
+    ledger(wh, "甲", received="100", paid=paid)
+
+    wh.build()
+
+    assert (
+        wh.one(
+            "select display_text from mart.report_figures where figure_key = 'payment_rate' and project_name = '甲'"
+        )
+        == printed
+    )
+
+
+def test_a_rate_short_of_its_percent_target_never_prints_as_the_target(wh):
+    # 资金支付率 89.9999 % against ≥90%: printed 90% beside a score short of full marks.
+    register(wh, "甲")
+    ledger(wh, "甲", received="100", paid="89.9999")
+    targets(wh, "甲", ("资金支付率", "≥90%", None, 90))
+
+    wh.build()
+
+    assert wh.rows(
+        "select detail, display_text from mart.report_figures where figure_key = 'indicator_actual' "
+        "and project_name = '甲' order by position"
+    ) == [("预算执行率", "90%"), ("资金支付率", "89.9999%")]
 
 
 def test_binding_takes_the_first_match_in_rule_order(wh):
@@ -1618,7 +1653,7 @@ def test_the_marts_are_rebuilt_under_the_memory_limit_setting(settings, registry
         ("0", 0, "0", "0%"),
         ("1", 2, "1.00", "100%"),
         ("0.9312", 2, "0.93", "93.12%"),
-        ("0.99995", 1, "1.0", "100%"),  # 99.995 % rounds up to 100 %, printed without decimals
+        ("0.99995", 1, "1.0", "99.995%"),  # short of 100 %: never printed as 100 % (it rounded up to it)
         ("0.014951", 3, "0.015", "1.5%"),  # 1.4951 % → 1.50 % → 1.5 %
         ("-0.00001", 2, "-0.00", "-0%"),  # a negative value keeps its sign when it rounds to nothing
         ("-1234567.125", 2, "-1,234,567.13", "-123,456,712.5%"),
