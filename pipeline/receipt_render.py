@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from pipeline.receipt_facts import ReceiptFacts
 
 
-def _summary(facts: ReceiptFacts) -> str:
+def summary(facts: ReceiptFacts) -> str:
+    """Say in a sentence what became of the file and what, if anything, the clerk is to do."""
     errors, warnings, stale = facts.counts()
     if facts.status == "rejected":
         return f"文件未通过校验，共发现{errors}处错误，整份文件已退回，数据未入库。请逐条修改后重新报送整份文件。"
@@ -72,7 +73,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:4px 8px;ve
 <body>
 <h1>预算绩效数据报送回执</h1>
 <p class="status">状态：{e(STATUS_ZH[facts.status])}</p>
-<p>{e(_summary(facts))}</p>
+<p>{e(summary(facts))}</p>
 <table>
 <tr><th>文件名</th><td>{e(facts.original_name)}</td></tr>
 <tr><th>填报单位</th><td>{e(facts.unit or UNKNOWN_UNIT)}</td></tr>
@@ -110,7 +111,7 @@ def render_text(facts: ReceiptFacts, dry_run: bool = False, names: dict[str, str
     if dry_run:
         lines = [f"【{WOULD_ZH[facts.status]}】{facts.original_name}", f"  {_would(facts, names or {})}"]
     else:
-        lines = [f"【{STATUS_ZH[facts.status]}】{facts.original_name}", f"  {_summary(facts)}"]
+        lines = [f"【{STATUS_ZH[facts.status]}】{facts.original_name}", f"  {summary(facts)}"]
     for index, issue in enumerate(facts.issues, 1):
         where = sheet_named(issue.sheet, issue.message_zh)
         kind = f"{issue.severity_zh}·{RULE_ZH.get(issue.rule, issue.rule)}"

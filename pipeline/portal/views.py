@@ -33,7 +33,7 @@ from pipeline.portal.uploads import (
 from pipeline.portal.users import account_name, verify_password
 from pipeline.problems import RULE_ZH
 from pipeline.receipt_facts import STATUS_ZH, ReceiptFacts
-from pipeline.receipt_render import WOULD_ZH, _would, render_html
+from pipeline.receipt_render import WOULD_ZH, _would, render_html, summary
 from pipeline.status import stale_lines, status
 
 router = APIRouter()
@@ -267,6 +267,7 @@ def receipt(request: Request, submission_id: int) -> Response:
         account=session.account,
         csrf=session.csrf,
         facts=facts,
+        summary=summary(facts),
         status_zh=STATUS_ZH,
         rule_zh=RULE_ZH,
         names=portal.checker.names,

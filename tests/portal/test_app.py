@@ -248,7 +248,17 @@ def test_the_history_says_which_file_superseded_which_and_shows_no_other_offices
     old, new = (int(found.group(1)) for found in rows.values())
     assert f"已被第{new}号提交替代" in page and f"替代了第{old}号提交" in page
     assert "住建.csv" not in page
-    assert client.get(f"/receipts/{old}").status_code == 200
+    receipt = client.get(f"/receipts/{old}")
+    assert receipt.status_code == 200
+    # The page is a receipt as the night's is: its fingerprint, and what became of the file (both were missing).
+    from pipeline.warehouse import published_reader
+
+    with published_reader(settings.warehouse) as con:
+        [(sha256,)] = con.execute(
+            "select sha256 from ops.submissions where submission_id = ?", [old]
+        ).fetchall()
+    assert f"<code>{sha256}</code>" in receipt.text
+    assert "此文件的数据已被同一单位随后报送的更正版本替代" in receipt.text
     download = client.get(f"/receipts/{old}/download")
     assert download.status_code == 200 and "已被更正版本替代" in download.text
     assert download.headers["content-disposition"].startswith("attachment;")
