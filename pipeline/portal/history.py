@@ -73,10 +73,12 @@ def submissions(settings: Settings, account: Account, offices: Offices, limit: i
             [folders is None, folders is None, folders or [], limit],
         ).fetchall()
         found = {row[0]: Submission(*row[:9], list(row[9] or []), *row[10:]) for row in rows}
-        # A slice's current file replaced each earlier file holding that slice.
+        # A slice's current file replaced each earlier file holding that slice, but one withdrawn: no file replaced
+        # it, its status and receipt say 已撤回.
         for old, new in con.execute(
             "select distinct s.submission_id, c.submission_id from ops.slices s join ops.current_slices c "
-            "using (slice_key) where c.submission_id > s.submission_id "
+            "using (slice_key) join ops.submissions o on o.submission_id = s.submission_id "
+            "where c.submission_id > s.submission_id and o.status <> 'withdrawn' "
             "and (s.submission_id in (select unnest(?::integer[])) or c.submission_id in (select unnest(?::integer[]))) "
             "order by all",
             [list(found), list(found)],

@@ -223,6 +223,28 @@ def test_throttling_counts_by_account_and_by_address(settings):
 
 
 @pytest.mark.slow  # 5 s or more on two cores
+def test_a_withdrawn_file_is_not_said_to_be_replaced_by_a_later_one(settings, registry, register, client):
+    # Its history read 已撤回 beside 已被第N号提交替代, and the later file 替代了 it.
+    from pipeline.intake import ingest
+    from pipeline.withdraw import withdraw
+    from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop
+
+    drop(settings, f"{ZAOLIN}/清单.csv", COMPOUNDS_V1)
+    ingest(settings, registry, progress=False)
+    log_in(client, ZAOLIN)
+    [withdrawn] = map(
+        int, re.findall(r'data-submission="(\d+)">\s*<td>\d+</td>\s*<td>清单\.csv', client.get("/").text)
+    )
+    withdraw(settings, registry, withdrawn, "误报")
+    drop(settings, f"{ZAOLIN}/清单（重报）.csv", COMPOUNDS_V2)
+    ingest(settings, registry, progress=False)
+
+    page = client.get("/").text
+    assert "替代" not in page
+    assert "已撤回" in page
+
+
+@pytest.mark.slow  # 5 s or more on two cores
 def test_the_history_says_which_file_superseded_which_and_shows_no_other_offices_file(
     settings, registry, register, client
 ):
