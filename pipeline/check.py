@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.file_names import decode_name, written_path
+from pipeline.file_names import decode_name, numbered_name, written_path
 from pipeline.inbox_entries import InboxEntry, InboxUnusable, NotTakenIn, Unreadable
 from pipeline.inbox_storage import same_object, storage_for
 from pipeline.inbox_walk import walk
@@ -140,6 +140,15 @@ def waiting_files(con, settings: Settings) -> list[tuple[str, bytes, InboxEntry]
     return waiting
 
 
+def _placed(path: str, waiting: set[str]) -> str:
+    """Return the inbox path a file is placed at beside these waiting files: its own, or numbered (`清单（2）.xlsx`)."""
+    if path not in waiting:
+        return path
+    folder, _, name = path.rpartition("/")
+    prefix = f"{folder}/" if folder else ""
+    return prefix + numbered_name(name, lambda found: f"{prefix}{found}" in waiting)
+
+
 def check_contents(
     files: list[tuple[str, bytes]], settings: Settings, registry: Registry, beside_waiting: bool = False
 ) -> list[ReceiptFacts]:
@@ -161,12 +170,16 @@ def check_contents(
     published = current_version(settings.warehouse) is not None
     with published_reader(settings.warehouse) if published else contextlib.nullcontext() as con:
         beside = waiting_files(con, settings) if beside_waiting else []
+        waiting = {w[0] for w in beside}
         for taken in rounds:
-            entries = [(path, files[index][1], None) for path, index in taken.items()]
+            # A file placed beside a waiting one of its name never replaces it (portal.uploads.place_in_inbox): it
+            # is checked under the name it will be given, `清单（2）.xlsx`, beside that file, as the night reads both.
+            placed = {_placed(path, waiting): path for path in taken}
+            entries = [(name, files[taken[path]][1], None) for name, path in placed.items()]
             # Older than the files checked: the night reads them first, and a copy of one is the duplicate.
-            entries = [w for w in beside if w[0] not in taken] + entries
+            entries = [w for w in beside if w[0] not in placed] + entries
             candidates, _ = prepare(con, registry, entries, limits=settings.limits)
             for candidate in candidates:
-                if candidate.inbox_path in taken:
-                    facts[taken[candidate.inbox_path]] = receipt_facts(candidate.outcome, now)
+                if candidate.inbox_path in placed:
+                    facts[taken[placed[candidate.inbox_path]]] = receipt_facts(candidate.outcome, now)
     return facts  # type: ignore[return-value]  # every place filled: each file is in exactly one round

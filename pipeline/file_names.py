@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections.abc import Callable
 from pathlib import PurePosixPath
 
 # Names never taken in, whatever they hold: hidden ones (a leading dot) and Office lock files (`~$x.xlsx`).
@@ -55,6 +56,16 @@ def bounded_name(stem: str, tail: str = "", limit: int = NAME_MAX) -> str:
     room = limit - len((mark + tail).encode("utf-8"))
     kept = stem.encode("utf-8", "surrogatepass")[: max(room, 0)].decode("utf-8", "ignore")
     return kept + mark + tail
+
+
+def numbered_name(name: str, taken: Callable[[str], bool]) -> str:
+    """Return `name`, or with （2）, （3）… before its extension while that name is taken."""
+    stem, suffix = PurePosixPath(name).stem, PurePosixPath(name).suffix
+    found, number = name, 1
+    while taken(found):
+        number += 1
+        found = bounded_name(stem, f"（{number}）{suffix}")
+    return found
 
 
 def decode_name(raw: bytes) -> str:

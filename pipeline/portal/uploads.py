@@ -9,13 +9,13 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect
 
-from pipeline.file_names import UPLOADING, archive_suffix, bounded_name, decode_name, not_sent
+from pipeline.file_names import UPLOADING, archive_suffix, decode_name, not_sent, numbered_name
 from pipeline.limits import MIB, LimitExceeded, Limits
 from pipeline.portal.config import portal_home
 from pipeline.receipt_places import contained, safe_component
@@ -168,13 +168,9 @@ async def read_upload(request, limits: Limits, max_files: int, before_file) -> U
 
 def _unused(folder: Path, name: str) -> Path:
     """Return `folder/name`, or with （2）, （3）… before the extension when that name is taken."""
-    path = folder / name
-    stem, suffix = PurePosixPath(name).stem, PurePosixPath(name).suffix
-    number = 1
-    while path.exists() or path.is_symlink():
-        number += 1
-        path = folder / bounded_name(stem, f"（{number}）{suffix}")
-    return path
+    return folder / numbered_name(
+        name, lambda found: (folder / found).exists() or (folder / found).is_symlink()
+    )
 
 
 def place_in_inbox(settings: Settings, office: str, name: str, content: bytes) -> str:

@@ -443,12 +443,20 @@ def test_the_check_reads_an_upload_beside_the_files_already_waiting_in_the_inbox
             data={"csrf": csrf_of(client)},
             files=[("files", ("清单（再发）.csv", COMPOUNDS_V1.encode("utf-8"), "text/csv"))],
         )
+        # And under the very name waiting: placed as 清单（2）.csv beside it, it was told 将被接收.
+        same_name = client.post(
+            "/upload",
+            data={"csrf": csrf_of(client)},
+            files=[("files", ("清单.csv", COMPOUNDS_V1.encode("utf-8"), "text/csv"))],
+        )
     assert (
         "清单（再发）.csv" in again.text
         and "重复" in again.text
         and "【将被接收】清单（再发）" not in again.text
     )
     assert not (settings.inbox / ZAOLIN / "清单（再发）.csv").exists()  # held back, as a duplicate is
+    assert "【将被视为重复提交】清单（2）.csv" in same_name.text
+    assert sorted(p.name for p in (settings.inbox / ZAOLIN).iterdir()) == ["清单.csv"]
 
 
 def test_the_office_is_the_account_and_a_unit_line_follows_the_proxy_rule(settings, register, client):
