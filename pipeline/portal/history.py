@@ -61,16 +61,17 @@ def submissions(settings: Settings, account: Account, offices: Offices, limit: i
         if con is None:
             return []
         folders = _visible(con, account, offices)
-        if folders == []:
-            return []
+        # An office's files are those of its folders, and those the night took as its own from a shared folder
+        # (the inbox root, 公共收件: the `填报单位：` line decides), whose receipts go to its folder too.
         rows = con.execute(
             "select submission_id, original_name, unit, sending_folder, strftime(received_at, '%Y-%m-%d %H:%M'), "
             # The file a duplicate repeats is named only to the folder that sent it: not another office's.
             "status, error_count, warning_count, reason, templates, year, (select o.submission_id from "
             "ops.submissions o where o.submission_id = s.duplicate_of and (? or o.sending_folder is not distinct "
             "from s.sending_folder)) from ops.submissions s "
-            "where ? or sending_folder in (select unnest(?::varchar[])) order by submission_id desc limit ?",
-            [folders is None, folders is None, folders or [], limit],
+            "where ? or sending_folder in (select unnest(?::varchar[])) or unit = ? "
+            "order by submission_id desc limit ?",
+            [folders is None, folders is None, folders or [], account.office, limit],
         ).fetchall()
         found = {row[0]: Submission(*row[:9], list(row[9] or []), *row[10:]) for row in rows}
         # A slice's current file replaced each earlier file holding that slice, but one withdrawn: no file replaced
@@ -98,12 +99,12 @@ def receipt(
         if con is None:
             return None
         row = con.execute(
-            "select sending_folder from ops.submissions where submission_id = ?", [submission_id]
+            "select sending_folder, unit from ops.submissions where submission_id = ?", [submission_id]
         ).fetchone()
         if row is None:
             return None
         folders = _visible(con, account, offices)
-        if folders is not None and row[0] not in folders:
+        if folders is not None and row[0] not in folders and row[1] != account.office:
             return None
         [facts] = _facts_from_warehouse(con, [submission_id])
     return facts

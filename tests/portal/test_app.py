@@ -223,6 +223,27 @@ def test_throttling_counts_by_account_and_by_address(settings):
 
 
 @pytest.mark.slow  # 5 s or more on two cores
+def test_an_offices_file_sent_through_the_inbox_root_is_in_its_history(settings, registry, register, client):
+    # The night took it as 枣林's (its 填报单位 line decides at the root) and wrote its receipt to 枣林's folder,
+    # but the portal showed it to no one but administrators.
+    from pipeline.intake import ingest
+    from tests.pipeline.test_intake import COMPOUNDS_V1, drop
+
+    drop(settings, "共享.csv", COMPOUNDS_V1)
+    ingest(settings, registry, progress=False)
+
+    log_in(client, ZAOLIN)
+    [number] = map(
+        int, re.findall(r'data-submission="(\d+)">\s*<td>\d+</td>\s*<td>共享\.csv', client.get("/").text)
+    )
+    assert client.get(f"/receipts/{number}").status_code == 200
+    client.cookies.clear()
+    log_in(client, ZHUJIAN)
+    assert "共享.csv" not in client.get("/").text
+    assert client.get(f"/receipts/{number}").status_code == 404
+
+
+@pytest.mark.slow  # 5 s or more on two cores
 def test_a_withdrawn_file_is_not_said_to_be_replaced_by_a_later_one(settings, registry, register, client):
     # Its history read 已撤回 beside 已被第N号提交替代, and the later file 替代了 it.
     from pipeline.intake import ingest
