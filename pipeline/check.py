@@ -140,6 +140,20 @@ def waiting_files(con, settings: Settings) -> list[tuple[str, bytes, InboxEntry]
     return waiting
 
 
+_SAME_RUN, _WAITING = "与本次同时报送的", "与收件箱中等待今晚接收的"
+
+
+def _repeats_waiting(candidate, placed: dict[str, str], waiting: set[str]) -> bool:
+    """Say whether a duplicate repeats a file waiting in the inbox, not another of the files checked with it."""
+    original = candidate.duplicate_of
+    if original is None or original[0]:  # none, or one the warehouse holds: named by its number (0: of the run)
+        return False
+    name = original[1]
+    return not any(path.rpartition("/")[2] == name for path in placed) and any(
+        path.rpartition("/")[2] == name for path in waiting
+    )
+
+
 def _placed(path: str, waiting: set[str]) -> str:
     """Return the inbox path a file is placed at beside these waiting files: its own, or numbered (`清单（2）.xlsx`)."""
     if path not in waiting:
@@ -181,5 +195,12 @@ def check_contents(
             candidates, _ = prepare(con, registry, entries, limits=settings.limits)
             for candidate in candidates:
                 if candidate.inbox_path in placed:
-                    facts[taken[placed[candidate.inbox_path]]] = receipt_facts(candidate.outcome, now)
+                    found = receipt_facts(candidate.outcome, now)
+                    if _repeats_waiting(candidate, placed, waiting):
+                        # Not one of this upload: a file placed earlier, in the inbox until tonight.
+                        found = dataclasses.replace(
+                            found,
+                            reason=found.reason.replace(_SAME_RUN, _WAITING, 1) if found.reason else None,
+                        )
+                    facts[taken[placed[candidate.inbox_path]]] = found
     return facts  # type: ignore[return-value]  # every place filled: each file is in exactly one round

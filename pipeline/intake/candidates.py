@@ -83,7 +83,11 @@ def duplicate_reason(number: int | None, name: str, same_folder: bool, status: s
     """Say what a duplicate repeats (submission `number`, or a file of the same run) and, if that file is out of
     force (`status`), where that left its data."""
     if not same_folder:  # sent for this office from another folder (代报): not named here
-        reason = "与此前已接收的一份提交内容完全相同，未重复入库。"
+        reason = (
+            "与此前已接收的一份提交内容完全相同，未重复入库。"
+            if number
+            else "与本次同时报送的另一份文件内容完全相同。"
+        )
     elif number:
         reason = f"与第{number}号提交“{name}”内容完全相同，未重复入库。"
     else:

@@ -251,6 +251,20 @@ def test_a_copy_sent_for_an_office_from_another_folder_does_not_name_the_offices
     assert facts["reason"] == "与此前已接收的一份提交内容完全相同，未重复入库。"
 
 
+def test_a_copy_sent_for_an_office_from_another_folder_the_same_night_is_told_so(
+    settings, registry, register
+):
+    # It was told it repeated 此前已接收的一份提交, though neither had been received.
+    drop(settings, f"{UNIT}/枣林自己的清单.csv", COMPOUNDS_V1, mtime=10**18)
+    drop(settings, "区财政局/转报.csv", COMPOUNDS_V1, mtime=2 * 10**18)
+
+    outcomes = ingest(settings, registry, progress=False).outcomes
+
+    assert [o.status for o in outcomes] == ["accepted", "duplicate"]
+    facts = receipt(settings, "区财政局", "转报.csv")
+    assert facts["reason"] == "与本次同时报送的另一份文件内容完全相同。"
+
+
 def test_an_unreadable_file_in_an_abbreviated_folder_is_recorded_under_the_offices_full_name(
     settings, registry
 ):

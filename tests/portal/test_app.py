@@ -475,6 +475,9 @@ def test_the_check_reads_an_upload_beside_the_files_already_waiting_in_the_inbox
         and "重复" in again.text
         and "【将被接收】清单（再发）" not in again.text
     )
+    # Said of the file it repeats as the clerk knows it, not as sent in this upload; and nothing to correct.
+    assert "与收件箱中等待今晚接收的“清单.csv”内容完全相同" in again.text
+    assert "无需再次上传" in again.text and "请按下表逐条修改" not in again.text
     assert not (settings.inbox / ZAOLIN / "清单（再发）.csv").exists()  # held back, as a duplicate is
     assert "【将被视为重复提交】清单（2）.csv" in same_name.text
     assert sorted(p.name for p in (settings.inbox / ZAOLIN).iterdir()) == ["清单.csv"]
