@@ -146,7 +146,8 @@ _SAME_RUN, _WAITING = "与本次同时报送的", "与收件箱中等待今晚�
 def _repeats_waiting(candidate, placed: dict[str, str], waiting: set[str]) -> bool:
     """Say whether a duplicate repeats a file waiting in the inbox, not another of the files checked with it."""
     original = candidate.duplicate_of
-    if original is None or original[0]:  # none, or one the warehouse holds: named by its number (0: of the run)
+    # None, or one the warehouse holds, named by its number (0: a file of the run).
+    if original is None or original[0]:
         return False
     name = original[1]
     return not any(path.rpartition("/")[2] == name for path in placed) and any(
