@@ -129,6 +129,19 @@ def _scaled_xfs(book) -> dict[int, tuple[int, str]]:
     return scaled
 
 
+def _open_xls(content: bytes):
+    """Open an xls with xlrd for its formats: the workbook globals now, a sheet only when asked for."""
+    import xlrd  # only a file with a cell to settle needs it
+
+    return xlrd.open_workbook(
+        file_contents=content,
+        formatting_info=True,
+        on_demand=True,
+        logfile=io.StringIO(),  # xlrd prints its complaints, to stdout by default
+        ignore_workbook_corruption=True,  # as the limits survey opens it
+    )
+
+
 class CellFormats:
     """The number formats of one xlsx or xls (`kind`), read only when asked.
 
@@ -191,15 +204,7 @@ class CellFormats:
     def _xls_scaled_cells(
         self, sheet: str, cells: set[tuple[int, int]]
     ) -> dict[tuple[int, int], tuple[int, str]]:
-        import xlrd
-
-        book = xlrd.open_workbook(
-            file_contents=self.content,
-            formatting_info=True,
-            on_demand=True,
-            logfile=io.StringIO(),
-            ignore_workbook_corruption=True,
-        )
+        book = _open_xls(self.content)
         try:
             scaled = _scaled_xfs(book)
             if not scaled or sheet not in book.sheet_names():
@@ -227,18 +232,9 @@ class CellFormats:
         return {by_ref[ref] for ref, style in styles.items() if style in self.percent}
 
     def _xls_percent_cells(self, sheet: str, cells: set[tuple[int, int]]) -> set[tuple[int, int]]:
-        import xlrd  # only a file with a cell to settle needs it
-
         if self.percent is None:
             self.percent = frozenset()  # an unreadable file is not opened again for the next sheet
-            # The workbook globals (formats, XF records) are read here; a sheet only when asked for.
-            book = xlrd.open_workbook(
-                file_contents=self.content,
-                formatting_info=True,
-                on_demand=True,
-                logfile=io.StringIO(),  # xlrd prints its complaints, to stdout by default
-                ignore_workbook_corruption=True,  # as the limits survey opens it
-            )
+            book = _open_xls(self.content)
             self.percent = _percent_xfs(book)
             if self.percent:
                 self._book = book

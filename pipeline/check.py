@@ -14,6 +14,7 @@ from pipeline.inbox_entries import InboxEntry, InboxUnusable, NotTakenIn, Unread
 from pipeline.inbox_storage import same_object, storage_for
 from pipeline.inbox_walk import walk
 from pipeline.intake import Outcome, prepare
+from pipeline.intake.candidates import SAME_RUN
 from pipeline.intake.scan import taken_in
 from pipeline.limits import LimitExceeded, Limits, check_file_size
 from pipeline.local_read import open_regular, read_whole
@@ -140,7 +141,8 @@ def waiting_files(con, settings: Settings) -> list[tuple[str, bytes, InboxEntry]
     return waiting
 
 
-_SAME_RUN, _WAITING = "与本次同时报送的", "与收件箱中等待今晚接收的"
+# A file waiting in the inbox is no file sent with this one, to the clerk checking it.
+_WAITING = "与收件箱中等待今晚接收的"
 
 
 def _repeats_waiting(candidate, placed: dict[str, str], waiting: set[str]) -> bool:
@@ -201,7 +203,7 @@ def check_contents(
                         # Not one of this upload: a file placed earlier, in the inbox until tonight.
                         found = dataclasses.replace(
                             found,
-                            reason=found.reason.replace(_SAME_RUN, _WAITING, 1) if found.reason else None,
+                            reason=found.reason.replace(SAME_RUN, _WAITING, 1) if found.reason else None,
                         )
                     facts[taken[placed[candidate.inbox_path]]] = found
     return facts  # type: ignore[return-value]  # every place filled: each file is in exactly one round

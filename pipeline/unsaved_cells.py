@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from pipeline.column_units import warn_on_header
 from pipeline.formulas import unsaved_formulas
-from pipeline.problems import Problem, Severity
+from pipeline.problems import Severity
 
 if TYPE_CHECKING:
     from pipeline.parsed_sheet import ParsedSheet
@@ -47,7 +48,7 @@ def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet]) -> None:
             )
         for record, binding in blanks:
             if f"{binding.letter}{record['excel_row']}" in formulas:
-                sheet.problems.append(_unsaved(sheet, record["excel_row"], binding.header))
+                _unsaved(sheet, record["excel_row"], binding.header)
         for excel_row, letter, header in sheet.blank_fields:
             if f"{letter}{excel_row}" not in formulas:
                 continue
@@ -55,17 +56,16 @@ def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet]) -> None:
             sheet.problems = [
                 p for p in sheet.problems if (p.excel_row, p.column_header) != (excel_row, header)
             ]
-            sheet.problems.append(_unsaved(sheet, excel_row, header))
+            _unsaved(sheet, excel_row, header)
 
 
-def _unsaved(sheet: ParsedSheet, excel_row: int, header: str) -> Problem:
-    return Problem(
-        Severity.ERROR,
-        "formula_unsaved",
-        f"第{excel_row}行「{header}」：{_UNSAVED_EXPECTED}，{_UNSAVED_FIX}。",
-        sheet=sheet.name,
-        excel_row=excel_row,
-        column_header=header,
+def _unsaved(sheet: ParsedSheet, excel_row: int, header: str) -> None:
+    warn_on_header(
+        sheet,
+        header,
+        rule="formula_unsaved",
         expected=_UNSAVED_EXPECTED,
         fix=_UNSAVED_FIX,
+        severity=Severity.ERROR,
+        row=excel_row,
     )

@@ -79,6 +79,11 @@ class Candidate:
         return self.parsed is not None and "project_register" in self.parsed.templates
 
 
+# How a duplicate names a file of its own run; a dry run beside the inbox's waiting files words those its own way
+# (check.check_contents).
+SAME_RUN = "与本次同时报送的"
+
+
 def duplicate_reason(number: int | None, name: str, same_folder: bool, status: str | None) -> str:
     """Say what a duplicate repeats (submission `number`, or a file of the same run) and, if that file is out of
     force (`status`), where that left its data."""
@@ -86,12 +91,12 @@ def duplicate_reason(number: int | None, name: str, same_folder: bool, status: s
         reason = (
             "与此前已接收的一份提交内容完全相同，未重复入库。"
             if number
-            else "与本次同时报送的另一份文件内容完全相同。"
+            else f"{SAME_RUN}另一份文件内容完全相同。"
         )
     elif number:
         reason = f"与第{number}号提交“{name}”内容完全相同，未重复入库。"
     else:
-        reason = f"与本次同时报送的“{name}”内容完全相同。"
+        reason = f"{SAME_RUN}“{name}”内容完全相同。"
     # "Not stored again" reads as "the data is in": say where a copy out of force left it.
     return with_force_note(reason, status)
 
