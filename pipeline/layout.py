@@ -166,6 +166,10 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             headings.carry(row, excel_row)
         values, failed = read_row(sheet, row, excel_row, is_total, columns, registry)
         if is_total:
+            # An amount it leaves empty may be a formula saved without its result: unsaved_cells tells of it.
+            sheet.blank_totals += [
+                (excel_row, b.letter, b.header) for b in columns.summable if values.get(b.column.name) is None
+            ]
             if kind == "total" and not sheet.records and leading is None:
                 # A 合计 right under the header, as statistical forms put it: it sums the rows below it.
                 leading = (excel_row, values)

@@ -113,6 +113,7 @@ RULE_ZH = {
     "whole_list_replaced": "被替代的表中本表未列出的行不再计入",
     "breakdown_row": "“其中”分项行单列",
     "formula_unsaved": "公式未保存计算结果",
+    "total_unsaved": "合计行公式未保存结果，未能核对",
     "repeated_in_file": "同一文件的两张工作表重复填写",
     "summary_sheet": "汇总工作表与明细一致，未重复计入",
     "hidden_rows": "隐藏行的数据已计入",

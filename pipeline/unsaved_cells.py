@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 _UNSAVED_EXPECTED = "该单元格是公式，但文件中没有保存公式的计算结果（由程序生成或未重新计算），读取时为空"
 _UNSAVED_FIX = "请在Excel或WPS中打开该文件并保存后重新报送，或把公式改为数值"
+_TOTAL_EXPECTED = "该合计单元格是公式，但文件中没有保存计算结果，无法与明细行之和核对；明细行已按填写读取"
+_TOTAL_FIX = "请在Excel或WPS中打开该文件并保存后重新报送，以便核对合计数"
 
 
 def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet]) -> None:
@@ -31,7 +33,7 @@ def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet]) -> None:
         ]
         optional = [b for b in sheet.bindings if not b.column.required and not b.ticks]
         blanks = [(r, b) for r in sheet.records for b in optional if r.get(b.column.name) is None]
-        wanted = empty or blanks or sheet.blank_fields
+        wanted = empty or blanks or sheet.blank_fields or sheet.blank_totals
         formulas = unsaved_formulas(content, sheet.name) if wanted else set()
         if not formulas:
             continue
@@ -57,6 +59,18 @@ def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet]) -> None:
                 p for p in sheet.problems if (p.excel_row, p.column_header) != (excel_row, header)
             ]
             _unsaved(sheet, excel_row, header)
+        for excel_row, letter, header in sheet.blank_totals:
+            if f"{letter}{excel_row}" in formulas:
+                # Its rows are read and stored; only the check against them could not be made. Said, not silent.
+                warn_on_header(
+                    sheet,
+                    header,
+                    rule="total_unsaved",
+                    expected=_TOTAL_EXPECTED,
+                    fix=_TOTAL_FIX,
+                    severity=Severity.WARNING,
+                    row=excel_row,
+                )
 
 
 def _unsaved(sheet: ParsedSheet, excel_row: int, header: str) -> None:

@@ -90,3 +90,35 @@ def test_a_forms_field_left_blank_is_no_unsaved_formula(registry, demo):
 
     assert parsed.errors == []
     assert [(w.rule, w.excel_row) for w in parsed.warnings] == [("rate_blank", budget)]
+
+
+def test_a_total_row_of_formulas_saved_without_results_is_told_unchecked_and_its_rows_are_read(registry):
+    # Passed over as a 合计 and read as blank, the total went unchecked without a word.
+    rows = [
+        ["年度：2022"],
+        COMPOUND_HEADER,
+        [1, "棉纺厂东院", "2.8650", "370", "1075.97", "在建"],
+        [2, "市委小区", "1.2000", "150", "500", "在建"],
+        ["合计", None, "=SUM(C3:C4)", "=SUM(D3:D4)", "=SUM(E3:E4)", None],
+    ]
+
+    parsed = parse_file(xlsx({SHEET: rows}), "枣林街道办事处/清单.xlsx", registry)
+
+    assert parsed.errors == []
+    [sheet] = parsed.sheets
+    assert [r["excel_row"] for r in sheet.records] == [3, 4]
+    told = [(p.rule, p.excel_row, p.column_header) for p in parsed.warnings if p.rule == "total_unsaved"]
+    assert told == [
+        ("total_unsaved", 5, COMPOUND_HEADER[2]),
+        ("total_unsaved", 5, COMPOUND_HEADER[3]),
+        ("total_unsaved", 5, COMPOUND_HEADER[4]),
+    ]
+    assert "无法与明细行之和核对" in parsed.warnings[-1].message_zh
+
+
+def test_a_total_row_left_blank_is_not_told_as_a_formula(registry):
+    rows = [["年度：2022"], COMPOUND_HEADER, [1, "棉纺厂东院", "2.8650", "370", "1075.97", "在建"], ["合计"]]
+
+    parsed = parse_file(xlsx({SHEET: rows}), "枣林街道办事处/清单.xlsx", registry)
+
+    assert [p.rule for p in parsed.problems if p.rule == "total_unsaved"] == []
