@@ -1,7 +1,8 @@
 """annual_indicators: rebuild the indicator marts and the annual report whenever the warehouse changes.
 
-Wiring only: `pipeline.indicators.build_indicators`, then `pipeline.report.write_report`, as `pipeline run`
-does in-process. The year is the `reporting_year` Param, never the data interval.
+Wiring only: `pipeline.indicators.build_indicators`, then `pipeline.report.write_report`, then
+`pipeline.catalog.write_catalog`, as `pipeline run` does in-process. The year is the `reporting_year` Param, never
+the data interval.
 """
 
 from __future__ import annotations
@@ -50,7 +51,20 @@ def annual_indicators():
 
         return str(write_report(pipeline_settings(), year))
 
-    write_report(build_indicators())
+    # As `pipeline run` ends, whether or not a report came of it (all_done): the catalog's counts and sample rows
+    # are the marts just rebuilt. It reads the published warehouse, which lives on the writer's host. Beside the
+    # report, not after it, so a report that fails still fails the run.
+    @task(pool=WRITER_POOL, trigger_rule="all_done")
+    def write_catalog() -> str:
+        """Refresh the data catalog from the published warehouse; return where it is."""
+        from pipeline.catalog import write_catalog
+        from pipeline.registry import load_registry
+
+        return str(write_catalog(pipeline_settings(), load_registry()))
+
+    year = build_indicators()
+    write_report(year)
+    year >> write_catalog()
 
 
 annual_indicators()

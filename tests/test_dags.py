@@ -130,7 +130,17 @@ def test_every_annual_task_writes_through_the_one_pool(dagbag):
     assert {name: t.pool for name, t in tasks.items()} == {
         "build_indicators": "duckdb_writer",
         "write_report": "duckdb_writer",
+        "write_catalog": "duckdb_writer",
     }
+
+
+def test_the_annual_run_ends_by_refreshing_the_catalog_as_pipeline_run_does(dagbag):
+    tasks = {t.task_id: t for t in dagbag.dags["annual_indicators"].tasks}
+    assert tasks["write_catalog"].upstream_task_ids == {"build_indicators"}
+    # A night with no year to report skips the report, never the catalog.
+    assert tasks["write_catalog"].trigger_rule == "all_done"
+    # A leaf beside the report: a report that fails still fails the run.
+    assert {t.task_id for t in dagbag.dags["annual_indicators"].leaves} == {"write_report", "write_catalog"}
 
 
 @pytest.mark.parametrize(
@@ -202,6 +212,7 @@ def test_both_dags_run_end_to_end_on_the_demo_inbox(
         1,
     )
     assert list((settings.reports / "2022").iterdir())
+    assert (settings.home / "docs" / "index.html").is_file()  # as `pipeline run` ends
 
 
 def test_the_cluster_policy_sends_every_writer_task_and_only_those_to_the_writer_queue(dagbag):
@@ -226,5 +237,6 @@ def test_the_cluster_policy_sends_every_writer_task_and_only_those_to_the_writer
             ("nightly_ingest", "load_files"),
             ("annual_indicators", "build_indicators"),
             ("annual_indicators", "write_report"),
+            ("annual_indicators", "write_catalog"),
         }
     )

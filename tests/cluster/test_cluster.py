@@ -397,6 +397,7 @@ def test_every_writer_task_ran_on_the_writer_worker(night):
         ("nightly_ingest", "load_files"),
         ("annual_indicators", "build_indicators"),
         ("annual_indicators", "write_report"),
+        ("annual_indicators", "write_catalog"),
     }
     off = {key: where for key, where in writers.items() if where != (WRITER_QUEUE, WRITER)}
     assert off == {}, "writer task off the writer queue or worker"
