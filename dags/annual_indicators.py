@@ -40,6 +40,9 @@ def annual_indicators():
         try:
             return build_indicators(pipeline_settings(), load_registry(), year)
         except NoDataError as exc:
+            # A year asked for that the warehouse lacks is a failure, as `pipeline run --year` exits 1.
+            if year is not None:
+                raise
             # A new deployment's first night has nothing yet: a skipped report, not a failed run.
             raise AirflowSkipException(str(exc)) from exc
 

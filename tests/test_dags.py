@@ -143,6 +143,29 @@ def test_the_annual_run_ends_by_refreshing_the_catalog_as_pipeline_run_does(dagb
     assert {t.task_id for t in dagbag.dags["annual_indicators"].leaves} == {"write_report", "write_catalog"}
 
 
+def test_a_reporting_year_asked_for_without_data_fails_the_run_as_pipeline_run_does(
+    dagbag, settings, registry, monkeypatch
+):
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from pipeline.indicators import NoDataError
+
+    build = dagbag.dags["annual_indicators"].get_task("build_indicators").python_callable
+    monkeypatch.setitem(build.__globals__, "pipeline_settings", lambda: settings)
+
+    def run(year):
+        context = {"params": {"reporting_year": year}}
+        monkeypatch.setitem(build.__globals__, "get_current_context", lambda: context)
+        return build()
+
+    # Nothing taken in yet: with no year asked for, the report is skipped, as on a new deployment's first night.
+    with pytest.raises(AirflowSkipException):
+        run(None)
+    # A year asked for that the warehouse lacks fails, as `pipeline run --year` exits 1: never a green run.
+    with pytest.raises(NoDataError):
+        run(2022)
+
+
 @pytest.mark.parametrize(
     ("error", "action"),
     [
