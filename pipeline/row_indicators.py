@@ -44,7 +44,8 @@ def check_indicators(
         )
         if reading.target_unit == "%" and binding.index < width:
             # A bare number against a percent target is read in points; its cell's format may say otherwise.
-            sheet.note_percent_number(index, binding.index, row[binding.index])
+            doubted = reading.noted is not None and reading.noted.rule == "percent_ambiguous"
+            sheet.note_percent_number(index, binding.index, row[binding.index], doubted)
         elif target and not reading.target_unit:
             # Against a target with no unit, a number Excel shows as 98.00% (stored 0.98) is read as 0.98: its
             # format is asked, so both are read as the clerk sees them.

@@ -243,15 +243,26 @@ def bare_percent(
     # `target`: the number is a target itself, whose `target_points` is its comparison (`≥1` asks for all of
     # something): only a bare 1 is in doubt there, as `≥1.5` is 1.5 % far more often than 150 %.
     if 0 < number < 1:
-        return number.scaleb(2), None
+        # Against a target under 1 % (`≤0.5%`), a number under 1 is on the target's own scale: 0.3 is 0.3 % as surely
+        # as it is 30 %, and 30 % would score an accident rate 60 times its target. Read as points, as a lower target
+        # reads a bare 1, and noted; any other number under 1 is a fraction.
+        if target or target_points is None or target_points >= 1:
+            return number.scaleb(2), None
+        return number, _doubt(number, number, basis)
     if number != 1 and (target or not 1 < number < 2):
         return number, None
     high = target_points is not None and target_points >= 50
     if number != 1 and target_points is not None and not high:
         return number, None
+    points = (Decimal(100) if number == 1 else number.scaleb(2)) if high else number
+    return points, _doubt(number, points, basis)
+
+
+def _doubt(number: Decimal, points: Decimal, basis: str) -> Noted:
+    """Note a bare number read as `points` percent that could as well be read the other way."""
     fraction = Decimal(100) if number == 1 else number.scaleb(2)
-    points, other = (fraction, number) if high else (number, fraction)
-    return points, Noted(
+    other = number if points == fraction else fraction
+    return Noted(
         points,
         "percent_ambiguous",
         f"既可读作{points_text(number)}%也可读作{points_text(fraction)}%，{basis}，已按{points_text(points)}%计算",

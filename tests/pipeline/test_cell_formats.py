@@ -216,6 +216,31 @@ def test_a_fraction_in_a_percent_cell_was_read_right_already_and_is_left_alone(r
     assert read_indicator("≥95%", parsed.sheets[0].records[0]["reported_value"]).reported_number == 97
 
 
+@pytest.mark.parametrize("reported", ["0.3", 0.3])
+def test_a_number_under_1_against_a_target_under_1_percent_is_read_in_points_and_warned(registry, reported):
+    # 0.3 against `≤0.5%` is 0.3 % as surely as 30 %, and 30 % would score the rate 60 times its target.
+    parsed = parse_file(targets_sheet("≤0.5%", reported), f"{UNIT}/2022年绩效目标.xlsx", registry)
+
+    assert warnings(parsed) == [("percent_ambiguous", 3)]
+    assert "既可读作0.3%也可读作30%，对照年度指标值“≤0.5%”，已按0.3%计算" in parsed.all_problems[0].message_zh
+    assert read_indicator("≤0.5%", parsed.sheets[0].records[0]["reported_value"]).reported_number == Decimal(
+        "0.3"
+    )
+
+
+@pytest.mark.parametrize("number_format", ["0.00%", "0.0%"])
+def test_a_number_under_1_shown_as_a_percentage_against_a_target_under_1_percent_is_read_as_shown(
+    registry, number_format
+):
+    content = formatted(targets_sheet("≤0.5%", 0.003), {"E3": number_format})
+
+    parsed = parse_file(content, f"{UNIT}/2022年绩效目标.xlsx", registry)
+
+    assert warnings(parsed) == []
+    assert parsed.sheets[0].records[0]["reported_value"] == "0.3%"
+    assert read_indicator("≤0.5%", "0.3%").reported_number == Decimal("0.3")
+
+
 @pytest.mark.parametrize(
     ("target", "reported", "cell", "shown"), [("≥95", 0.98, "E3", "98%"), (0.95, "98%", "D3", "95%")]
 )

@@ -1059,6 +1059,18 @@ def test_a_bare_value_just_over_1_is_read_as_a_fraction_against_a_target_of_50_p
     ) == [(D("1.0235"), D("40")), (D("0.0105"), D("40"))]
 
 
+def test_a_bare_value_under_1_is_read_in_points_against_a_target_under_1_percent(wh):
+    register(wh, "甲")
+    # Against ≤0.5 %, 0.3 is 0.3 % (the receipt warns), not 30 %; against ≤5 % it is 30 %, as any other fraction.
+    targets(wh, "甲", ("安全事故发生率", "≤0.5%", "0.3", 40), ("成本超支率", "≤5%", "0.3", 40))
+
+    wh.build()
+
+    assert wh.rows(
+        "select actual_value, round(score, 6) from mart.self_evaluation where position > 0 order by position"
+    ) == [(D("0.003"), D("40")), (D("0.3"), D("6.666667"))]
+
+
 def test_an_actual_converted_to_the_target_unit_prints_rounded_from_its_exact_value(wh):
     register(wh, "甲")
     wh.submit(
