@@ -28,6 +28,7 @@ from pipeline.row_parts import Parts
 from pipeline.row_problems import (
     _error_after_footer,
     _error_breakdown,
+    _error_unlabelled_total,
     _error_wider_row,
     _warn_hidden_rows,
     _warn_part_total,
@@ -36,7 +37,7 @@ from pipeline.row_problems import (
 )
 from pipeline.sheet_columns import sheet_columns
 from pipeline.sheet_meta import SheetMeta, read_meta, row_text
-from pipeline.sheet_totals import _check_total
+from pipeline.sheet_totals import _check_total, states_sum_above
 from pipeline.text import squash
 
 
@@ -98,6 +99,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     columns = sheet_columns(grid, match, registry, sheet)
     totals: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
     subtotals: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
+    subtotalled = 0  # the data rows the subtotals add up
     part = template.part_of_previous
     parts = Parts(part, columns.by_name) if part is not None else None
     unreadable: set[str] = set()  # columns with a cell that failed to parse: their sums prove nothing
@@ -179,6 +181,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             _check_total(sheet, excel_row, values, checkable, sums, columns.contexts, template)
             if kind == "subtotal":
                 subtotals.clear()
+                subtotalled = 0
             continue
         unreadable |= failed
         for name, binding in columns.required:
@@ -189,6 +192,9 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             check_indicators(sheet, row, index, values, failed, columns)
         is_part = parts is not None and parts.place(sheet, row, excel_row, values, failed)
         if not is_part:
+            if states_sum_above(values, columns.summed, subtotals, subtotalled):
+                _error_unlabelled_total(sheet, excel_row, row, match)
+            subtotalled += 1
             for name, unit_column, key in columns.summed:
                 amount = values[name]
                 if isinstance(amount, _AMOUNT):

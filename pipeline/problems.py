@@ -70,6 +70,7 @@ RULE_ZH = {
     "repeated_column": "表头重复",
     "unread_column": "表头未识别，该列未读取",
     "total_mismatch": "合计与明细之和不符",
+    "unlabelled_total": "未写明的合计行",
     "total_word_in_note": "明细行的说明中有“合计”等字样",
     "part_total": "分类合计行未核对",
     "planned_dates_reversed": "计划完工日期早于计划开工日期",

@@ -69,6 +69,24 @@ def _error_breakdown(sheet: ParsedSheet, excel_row: int, row: list[object], matc
     )
 
 
+def _error_unlabelled_total(
+    sheet: ParsedSheet, excel_row: int, row: list[object], match: HeaderMatch
+) -> None:
+    """Tell the clerk a row stating the sum of the rows above, with no 合计 label, would be counted twice as data."""
+    position, text = next(
+        ((i, c) for i, c in enumerate(row) if isinstance(c, str) and c.strip()), (None, None)
+    )
+    header = next((b.header for b in match.bindings if b.index == position), None)
+    sheet.error(
+        rule="unlabelled_total",
+        excel_row=excel_row,
+        header=header,
+        value=text,
+        expected="本行各项数值都恰好等于上方各行之和，像是合计行，但没有写“合计”，按明细计入会使各项数字重复计算",
+        fix="如是合计行，请在该行写明“合计”；如确为一行明细，请核对其数值",
+    )
+
+
 def _warn_total_word(sheet: ParsedSheet, excel_row: int, row: list[object], match: HeaderMatch) -> None:
     """Tell the clerk a whole row whose note reads as a 合计 label (`合计（3张发票）`) was read as a row of its own."""
     required = "、".join(f"「{b.header}」" for b in match.bindings if b.column.required)

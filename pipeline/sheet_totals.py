@@ -44,6 +44,28 @@ def _check_total(
             )
 
 
+def states_sum_above(
+    values: dict, summed: list[tuple[str, str | None, tuple[str, None]]], sums: dict, rows: int
+) -> bool:
+    """Say whether a data row states, in three or more amounts none 0, each the sum of the two or more rows above it."""
+    # A 合计 row labelled otherwise (`全街道`, `共2个小区`) is read as one more compound or survey row, counting every
+    # figure of the sheet twice. Three amounts each the sum of the rows above are no coincidence; two may be (分值 10,
+    # 10 and 20, each scored in full), so a template with fewer is never asked.
+    if rows < 2:
+        return False
+    stated = 0
+    for name, unit_column, key in summed:
+        amount = values[name]
+        if amount is None or amount.__class__ is bool:
+            continue
+        if unit_column is not None:
+            key = (name, values.get(unit_column))
+        if amount == 0 or amount != sums.get(key):
+            return False
+        stated += 1
+    return stated >= 3
+
+
 def _sum_key(binding: Binding, values: dict, template: Template) -> tuple[str, str | None]:
     """Key a running sum by column, and by the row's own unit where rows name one (平方米 and 户 never add up)."""
     unit_column = _sum_unit_column(binding.column.name, template)

@@ -1165,6 +1165,28 @@ def test_a_breakdown_under_the_total_is_part_of_it_and_elsewhere_an_error(regist
     assert "请删去该行" in error.message_zh
 
 
+def test_a_row_stating_the_sum_of_the_rows_above_without_a_total_label_is_an_error(registry):
+    # `全街道` under two compounds, its area, households and 计划投资 each their sum: a 合计 row without the word,
+    # which read as a third compound counted every figure of the list twice.
+    rows = [*COMPOUND_ROWS[:6], [None, "全街道", 4.797, 619, 1801.55], *COMPOUND_ROWS[7:]]
+    parsed = parse_file(csv_bytes(rows), f"{UNIT}/清单.csv", registry)
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.column_header, error.value) == (
+        "unlabelled_total",
+        7,
+        "小区名称",
+        "全街道",
+    )
+    assert "请在该行写明“合计”" in error.message_zh
+
+    # Labelled 合计 it is the total, checked and passed over; a compound whose figures are not all the sum is data.
+    rows[6] = ["合计", None, 4.797, 619, 1801.55]
+    assert parse_file(csv_bytes(rows), f"{UNIT}/清单.csv", registry).all_problems == []
+    rows[6] = [3, "育源小区", 4.797, 619, 476.21, None, None, "在建"]
+    assert parse_file(csv_bytes(rows), f"{UNIT}/清单.csv", registry).errors == []
+
+
 def test_a_paragraph_opening_like_a_total_is_text_not_a_total_row(registry):
     lines = [
         "项目名称,年度,章节,内容",
