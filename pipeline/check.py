@@ -189,15 +189,18 @@ def check_contents(
         beside = waiting_files(con, settings) if beside_waiting else []
         waiting = {w[0] for w in beside}
         for taken in rounds:
+            # A later round is read beside the files of the other names checked with it (the first round holds
+            # one of each), as the night reads them all: a register among them names the projects of every round.
+            together = {path: index for path, index in rounds[0].items() if path not in taken} | taken
             # A file placed beside a waiting one of its name never replaces it (portal.uploads.place_in_inbox): it
             # is checked under the name it will be given, `清单（2）.xlsx`, beside that file, as the night reads both.
-            placed = {_placed(path, waiting): path for path in taken}
-            entries = [(name, files[taken[path]][1], None) for name, path in placed.items()]
+            placed = {_placed(path, waiting): path for path in sorted(together, key=together.__getitem__)}
+            entries = [(name, files[together[path]][1], None) for name, path in placed.items()]
             # Older than the files checked: the night reads them first, and a copy of one is the duplicate.
             entries = [w for w in beside if w[0] not in placed] + entries
             candidates, _ = prepare(con, registry, entries, limits=settings.limits)
             for candidate in candidates:
-                if candidate.inbox_path in placed:
+                if placed.get(candidate.inbox_path) in taken:
                     found = receipt_facts(candidate.outcome, now)
                     if _repeats_waiting(candidate, placed, waiting):
                         # Not one of this upload: a file placed earlier, in the inbox until tonight.

@@ -9,6 +9,7 @@ from pathlib import Path
 from pipeline.check import NotChecked, check_contents, check_files, files_under
 from pipeline.inbox_entries import SKIP_ZH
 from pipeline.receipt_facts import ReceiptFacts
+from tests.conftest import REGISTER_CSV
 from tests.pipeline.test_intake import COMPOUNDS_V1
 
 
@@ -24,6 +25,16 @@ def test_two_files_under_one_name_each_get_their_own_receipt(settings, registry)
     assert facts[1].issues[0].sheet == "清单"  # read as given, under its own name
     assert [f.original_name for f in facts] == ["清单.csv", "清单.csv", "x.csv"]
     assert facts[0].sha256 != facts[1].sha256
+
+
+def test_a_second_file_under_one_name_is_read_beside_the_register_checked_with_it(settings, registry):
+    lists = COMPOUNDS_V1.encode("utf-8")
+    named = [("区财政局/项目基本信息表.csv", REGISTER_CSV.encode("utf-8"))] + [("清单.csv", lists)] * 2
+
+    facts = check_contents(named, settings, registry)
+
+    # Before, the second 清单.csv was checked in a round of its own, without the register: 项目名称未登记.
+    assert [(f.status, [i.rule for i in f.issues]) for f in facts] == [("accepted", [])] * 3
 
 
 @contextlib.contextmanager
