@@ -100,6 +100,11 @@ def read_yaml(path: Path) -> dict:
         )
     except yaml.YAMLError as exc:
         raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        # Most often saved as GBK by a Chinese editor (Notepad's ANSI): said, never a traceback.
+        raise RegistryError(
+            f"{path}: 不是UTF-8编码（第{exc.start + 1}个字节起无法读取），请用UTF-8编码另存后重试"
+        ) from exc
     if not isinstance(data, dict):
         raise RegistryError(f"{path}: expected a mapping at the top level")
     return data

@@ -304,6 +304,16 @@ def test_bad_template_is_rejected_naming_the_file_and_the_key(tmp_path, template
         assert fragment in message
 
 
+def test_a_registry_file_not_in_utf8_is_rejected_naming_it(tmp_path):
+    directory = registry_dir(tmp_path, template_yaml())
+    # A comment saved as GBK, as a Chinese editor's default (ANSI) writes it.
+    path = directory / "sources" / "demo_list.yaml"
+    path.write_bytes("# 老旧小区\n".encode("gbk") + path.read_bytes())
+    with pytest.raises(RegistryError) as raised:  # before, a UnicodeDecodeError and a traceback
+        load_registry(directory)
+    assert str(raised.value).startswith(f"{path}: 不是UTF-8编码")
+
+
 def test_template_without_a_required_column_is_rejected(tmp_path):
     text = template_yaml().replace("required: true", "required: false")
     with pytest.raises(RegistryError, match="at least one column must be required"):
