@@ -32,10 +32,24 @@ class NotChecked:
     reason_zh: str
 
 
+def _in_inbox(path: Path, settings: Settings) -> bool:
+    """Say whether a file named to check lies in the inbox, where the night will read it."""
+    return path.resolve().is_relative_to(settings.inbox)
+
+
+def _identity(path: bytes) -> tuple[int, int] | None:
+    """Return a local file's device and inode, which tell it under any of its names; None if it is gone."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
 def _inbox_relative(path: Path, settings: Settings) -> str:
     """Name a file as the inbox would, so its folder can tell the sending office."""
     resolved = path.resolve()
-    if resolved.is_relative_to(settings.inbox):
+    if _in_inbox(path, settings):
         relative = os.fsencode(resolved.relative_to(settings.inbox).as_posix())
         # A GBK folder or file name is named as the night names its sender: decoded, never its raw bytes.
         return written_path(os.fsdecode(relative), relative)
@@ -99,10 +113,19 @@ def check_files(
     """Prepare the files exactly as ingest would, consulting the warehouse read-only if there is one; a file that
     cannot be read safely is `NotChecked`, in its place."""
     read = [p if isinstance(p, NotChecked) else read_named(p, settings.limits) for p in paths]
-    files = [
-        (_inbox_relative(p, settings), r) for p, r in zip(paths, read, strict=True) if isinstance(r, bytes)
-    ]
-    facts = iter(check_contents(files, settings, registry) if files else [])
+    named = [(p, r) for p, r in zip(paths, read, strict=True) if isinstance(r, bytes)]
+    files = [(_inbox_relative(p, settings), r) for p, r in named]
+    # Read as the night will read them, beside the files waiting in the inbox; one checked where it lies there is
+    # one of those, not beside itself.
+    in_place = frozenset(
+        filter(None, (_identity(os.fsencode(p)) for p, _ in named if _in_inbox(p, settings)))
+    )
+    found = check_contents(files, settings, registry, True, in_place) if files else []
+    # Each under the name it was given: `清单（2）.xlsx`, beside a waiting 清单.xlsx, is where the portal places it.
+    facts = iter(
+        dataclasses.replace(f, original_name=path.rpartition("/")[2])
+        for f, (path, _) in zip(found, files, strict=True)
+    )
     return [r if isinstance(r, NotChecked) else next(facts) for r in read]
 
 
@@ -112,9 +135,14 @@ def check_files(
 WAITING_MAX = 200
 
 
-def waiting_files(con, settings: Settings) -> list[tuple[str, bytes, InboxEntry]]:
+def waiting_files(
+    con, settings: Settings, checked: frozenset[tuple[int, int]] = frozenset()
+) -> list[tuple[str, bytes, InboxEntry]]:
     """Return the inbox files the published warehouse has not taken in, oldest first, as the night will read them
-    beside a file placed now: a register among them names its projects, a copy makes the new file a duplicate."""
+    beside a file placed now: a register among them names its projects, a copy makes the new file a duplicate.
+
+    `checked`: the identities (`_identity`) of files checked where they lie in the inbox, not beside themselves.
+    """
     # Whatever their age: the night reads them once settled, and a file placed a minute ago (an upload) counts.
     storage = storage_for(dataclasses.replace(settings, settle_seconds=0))
     known = taken_in(con)
@@ -122,11 +150,15 @@ def waiting_files(con, settings: Settings) -> list[tuple[str, bytes, InboxEntry]
         listing = storage.scan()
     except InboxUnusable:  # no inbox yet (the first upload makes its folder): nothing waits in it
         return []
+    inbox = os.fsencode(settings.inbox) if checked else b""  # only ever local when a file is checked in it
     entries = sorted(
         (
             entry
             for entry in listing.files
-            if (seen := known.get(entry.path)) is None or not same_object(entry, seen[0], seen[1], seen[3])
+            if ((seen := known.get(entry.path)) is None or not same_object(entry, seen[0], seen[1], seen[3]))
+            and not (
+                checked and _identity(os.path.join(inbox, entry.raw or os.fsencode(entry.path))) in checked
+            )
         ),
         key=lambda entry: (entry.mtime_ns, entry.path),
     )
@@ -167,13 +199,18 @@ def _placed(path: str, waiting: set[str]) -> str:
 
 
 def check_contents(
-    files: list[tuple[str, bytes]], settings: Settings, registry: Registry, beside_waiting: bool = False
+    files: list[tuple[str, bytes]],
+    settings: Settings,
+    registry: Registry,
+    beside_waiting: bool = False,
+    in_place: frozenset[tuple[int, int]] = frozenset(),
 ) -> list[ReceiptFacts]:
     """Prepare files given as (inbox path, bytes) exactly as ingest would; the path's folder names the sender.
 
     Files given under one name (two folders' a.xlsx, one upload of two a.xlsx) are each checked as the one file of
     that name in the inbox, in a round of their own, so each gets its own receipt under the name it was given.
     `beside_waiting`: as files about to be placed in the inbox, read with the files already waiting there.
+    `in_place`: the identities of files checked where they lie in the inbox, themselves among those waiting.
     """
     rounds: list[dict[str, int]] = []  # each round: inbox path → where the file stands in `files`
     for index, (path, _) in enumerate(files):
@@ -186,7 +223,7 @@ def check_contents(
     # The published warehouse, never the writer's copy: a dry run works while a run holds the lock.
     published = current_version(settings.warehouse) is not None
     with published_reader(settings.warehouse) if published else contextlib.nullcontext() as con:
-        beside = waiting_files(con, settings) if beside_waiting else []
+        beside = waiting_files(con, settings, in_place) if beside_waiting else []
         waiting = {w[0] for w in beside}
         for taken in rounds:
             # A later round is read beside the files of the other names checked with it (the first round holds

@@ -37,6 +37,32 @@ def test_a_second_file_under_one_name_is_read_beside_the_register_checked_with_i
     assert [(f.status, [i.rule for i in f.issues]) for f in facts] == [("accepted", [])] * 3
 
 
+def test_a_file_checked_in_the_inbox_is_read_beside_the_register_waiting_there(settings, registry):
+    for relative, text in (
+        ("区财政局/项目基本信息表.csv", REGISTER_CSV),
+        ("枣林街道办事处/清单.csv", COMPOUNDS_V1),
+    ):
+        (settings.inbox / relative).parent.mkdir(parents=True, exist_ok=True)
+        (settings.inbox / relative).write_text(text, encoding="utf-8")
+
+    [facts] = check_files([settings.inbox / "枣林街道办事处" / "清单.csv"], settings, registry)
+
+    # Before, the register the night will read first was not read: 项目名称未登记. Nor is the list a copy of itself.
+    assert (facts.status, facts.issues, facts.original_name) == ("accepted", [], "清单.csv")
+
+
+def test_a_file_checked_beside_a_waiting_copy_of_its_name_keeps_its_name(
+    settings, registry, register, tmp_path
+):
+    for folder in (settings.inbox, tmp_path):
+        (folder / "清单.csv").write_text(COMPOUNDS_V1, encoding="utf-8")
+
+    [facts] = check_files([tmp_path / "清单.csv"], settings, registry)
+
+    # Told a copy of the file waiting in the inbox, under the name the clerk gave it, not the portal's 清单（2）.csv.
+    assert (facts.status, facts.original_name) == ("duplicate", "清单.csv")
+
+
 @contextlib.contextmanager
 def deadline(seconds: int):
     """Fail instead of hanging for ever (a FIFO opened for reading without O_NONBLOCK waits for a writer)."""
