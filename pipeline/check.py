@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.file_names import decode_name, numbered_name, written_path
-from pipeline.inbox_entries import InboxEntry, InboxUnusable, NotTakenIn, Unreadable
+from pipeline.inbox_entries import SKIP_ZH, InboxEntry, InboxUnusable, NotTakenIn, Unreadable
 from pipeline.inbox_storage import same_object, storage_for
 from pipeline.inbox_walk import walk
 from pipeline.intake import Outcome, prepare
@@ -63,11 +63,20 @@ def files_under(paths: list[Path]) -> list[Path | NotChecked]:
     reason."""
     found: list[Path | NotChecked] = []
     for path in paths:
-        if not path.is_dir():
+        try:
+            is_folder = path.is_dir()
+        except PermissionError:  # in a folder closed to us: reading it says so (`read_named`)
+            is_folder = False
+        if not is_folder:
             found.append(path)
             continue
         folder = os.fsencode(path)
-        listing = walk(folder)
+        try:
+            listing = walk(folder)
+        except PermissionError:
+            # Said of this folder as the night says it of one below the inbox; the other paths are still checked.
+            found.append(NotChecked(str(path), SKIP_ZH["folder_closed"]))
+            continue
         within: list[tuple[str, Path | NotChecked]] = [
             (e.path, Path(os.fsdecode(os.path.join(folder, e.raw or os.fsencode(e.path)))))
             for e in listing.files

@@ -170,15 +170,23 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _missing(path: Path) -> bool:
+    """Say whether a path named to check is not there; one in a folder closed to us is there, and checked as such."""
+    try:
+        return not path.exists()
+    except PermissionError:
+        return False
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from pipeline.check import NotChecked, check_files, files_under
     from pipeline.receipt_render import render_text
 
     # A path mistyped among several is said and fails the command, but the files found are still checked.
-    missing = [p for p in args.files if not p.exists()]
+    missing = [p for p in args.files if _missing(p)]
     if missing:
         say(f"找不到文件或文件夹：{'、'.join(map(str, missing))}", sys.stderr)
-    found = [p for p in args.files if p.exists()]
+    found = [p for p in args.files if p not in missing]
     files = files_under(found) if found else []
     if not files:
         if found:

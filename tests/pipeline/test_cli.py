@@ -160,6 +160,38 @@ def test_check_of_a_missing_file_beside_others_still_checks_them_and_fails(
     assert "清单.csv" in said.out and "【将" in said.out
 
 
+def test_check_of_a_folder_closed_to_us_says_so_and_checks_the_rest(
+    settings, register, tmp_path, capsys, monkeypatch
+):
+    closed = tmp_path / "关闭"
+    closed.mkdir()
+    (closed / "清单.csv").write_text(COMPOUNDS_V1, encoding="utf-8")
+    good = tmp_path / "清单.csv"
+    good.write_text(COMPOUNDS_V1, encoding="utf-8")
+    real = {name: getattr(os, name) for name in ("scandir", "stat", "open")}
+
+    def closed_to_us(name, within):
+        def call(path, *args, **kwargs):
+            if os.fsencode(path).startswith(inside) if within else os.fsencode(path) == os.fsencode(closed):
+                raise PermissionError(13, "Permission denied", path)
+            return real[name](path, *args, **kwargs)
+
+        return call
+
+    inside = os.fsencode(closed) + b"/"
+    monkeypatch.setattr(os, "scandir", closed_to_us("scandir", False))  # it lists nothing (mode 0311)
+    monkeypatch.setattr(os, "stat", closed_to_us("stat", True))  # nor is anything in it reached (mode 0600)
+    monkeypatch.setattr(os, "open", closed_to_us("open", True))
+
+    # Before, each ended the command (exit 1, 本次运行未完成) before the file beside it was checked.
+    assert main(["--quiet", "check", str(closed), str(closed / "清单.csv"), str(good)]) == 0
+
+    out = capsys.readouterr().out
+    assert f"【未检查】{closed}\n  {SKIP_ZH['folder_closed']}" in out
+    assert f"【未检查】{closed / '清单.csv'}\n  没有读取该文件的权限" in out
+    assert "【将被接收】清单.csv" in out
+
+
 def test_check_takes_folders_recursively_and_says_what_each_file_would_get(
     settings, register, tmp_path, capsys
 ):
