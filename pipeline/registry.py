@@ -154,7 +154,26 @@ def load_registry(directory: Path | None = None) -> Registry:
         templates[template.id] = template
     if not templates:
         raise RegistryError(f"{directory / 'sources'}: no templates found")
+    refuse_same_headers(templates)
     return Registry(templates=templates, units=units, directory=directory, offices=load_offices(directory))
+
+
+def headers_read(template: Template) -> frozenset[str]:
+    """Return every header a template's columns are matched by: each column's header and aliases, units stripped."""
+    return frozenset(label for column in template.columns for label in column.labels)
+
+
+def refuse_same_headers(templates: dict[str, Template]) -> None:
+    """Refuse two templates whose columns read the same headers: a sheet would match both, and one be taken silently."""
+    # Two sources scaffolded by `pipeline new-source` and not yet edited share the example columns: the sample
+    # workbook of the second was read as the first.
+    seen: dict[frozenset[str], str] = {}
+    for template in templates.values():
+        if (other := seen.setdefault(headers_read(template), template.id)) != template.id:
+            raise RegistryError(
+                f"sources/{template.id}.yaml: its columns read the same headers as sources/{other}.yaml, so a sheet "
+                "would match both and be taken as one of them unasked; give it its own columns (headers or aliases)"
+            )
 
 
 def load_offices(directory: Path) -> Offices:

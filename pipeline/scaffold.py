@@ -18,7 +18,7 @@ import duckdb
 import yaml
 
 from pipeline.generated_suite import suite_for, suite_text
-from pipeline.registry import load_registry
+from pipeline.registry import headers_read, load_registry
 from pipeline.registry_columns import _IDENTIFIER
 from pipeline.registry_templates import Template
 from pipeline.staging_view import GENERATED_SQL_MARK, staging_sql
@@ -202,6 +202,7 @@ def new_source(source_id: str, title: str | None = None, root: Path = ROOT) -> l
     files = SourceFiles.of(source_id, root)
     entry = skeleton_yaml(source_id, title or source_id)
     template = Template.model_validate(yaml.safe_load(entry))
+    _refuse_twin(template, root)
     written = [files.registry, files.suite, files.staging, files.test]
     contents = [entry, suite_text(suite_for(template)), staging_sql(template), source_test_module(template)]
     package = files.test.parent / "__init__.py"
@@ -213,6 +214,20 @@ def new_source(source_id: str, title: str | None = None, root: Path = ROOT) -> l
         path.write_text(text, encoding="utf-8")
     load_registry(root / "registry")  # the new entry must leave the whole registry loadable
     return _relative(written, root)
+
+
+def _refuse_twin(template: Template, root: Path) -> None:
+    """Refuse, before writing anything, a new source whose example columns another source still has unedited."""
+    headers = headers_read(template)
+    twin = next(
+        (t.id for t in load_registry(root / "registry").templates.values() if headers_read(t) == headers),
+        None,
+    )
+    if twin is not None:  # load_registry would refuse the two (registry.refuse_same_headers)
+        raise ScaffoldError(
+            f"数据源“{twin}”的列还是新建时的示例列，与新数据源的示例列相同：报表会被当作其中之一读取。"
+            f"请先按 docs/adding-a-source.md 把 registry/sources/{twin}.yaml 的列改成它自己的，再新建“{template.id}”"
+        )
 
 
 @dataclass(slots=True)

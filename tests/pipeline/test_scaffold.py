@@ -18,7 +18,7 @@ from pipeline.cli import main
 from pipeline.generated_suite import GENERATED_RULES, generated_expectations, suite_for, suite_text
 from pipeline.parse import parse_file
 from pipeline.raw_tables import raw_columns
-from pipeline.registry import load_registry
+from pipeline.registry import RegistryError, load_registry
 from pipeline.registry_templates import Template
 from pipeline.scaffold import SourceFiles, regenerate, run_new_source, skeleton_yaml
 from pipeline.source_sample import Sample
@@ -95,6 +95,38 @@ def test_a_name_taken_by_a_leftover_file_is_refused_too(root):
 
     with pytest.raises(ValueError, match=rf"已存在（sql/staging/stg_{NEW}\.sql）"):
         run_new_source(NEW, None, False, root)
+
+
+def test_a_second_source_scaffolded_beside_an_unedited_one_is_refused_and_writes_nothing(root):
+    # Both held the example columns: the second's sample workbook was read as the first, silently.
+    run_new_source(NEW, None, False, root)
+    second = f"{NEW}_b"
+    before = sorted(str(p) for p in root.rglob("*"))
+
+    with pytest.raises(ValueError, match=rf"数据源“{NEW}”的列还是新建时的示例列"):
+        run_new_source(second, None, False, root)
+
+    assert sorted(str(p) for p in root.rglob("*")) == before
+    edited = SourceFiles.of(NEW, root).registry
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace("header: 示例数量", "header: 户数"), encoding="utf-8"
+    )
+    run_new_source(second, None, False, root)
+    assert SourceFiles.of(second, root).registry.exists()
+
+
+def test_the_registry_refuses_two_templates_reading_the_same_headers(root):
+    source = root / "registry" / "sources"
+    copy = (
+        (source / "compound_list.yaml")
+        .read_text(encoding="utf-8")
+        .replace("id: compound_list", "id: compound_copy")
+    )
+    (source / "compound_copy.yaml").write_text(copy, encoding="utf-8")
+
+    with pytest.raises(RegistryError, match="its columns read the same headers as") as refused:
+        load_registry(root / "registry")
+    assert "compound_copy.yaml" in str(refused.value) and "compound_list.yaml" in str(refused.value)
 
 
 def test_regenerating_an_unknown_source_says_how_to_create_it(root):
