@@ -270,7 +270,8 @@ rows as (
         '%',
         0.01,
         rate,
-        case when reported then 'reported' else 'computed' end,
+        -- Computed only where the ledger (or the form's 执行数 and 预算数) gave a rate: with neither, nothing was.
+        case when reported or rate is null then 'reported' else 'computed' end,
         null,
         points,
         -- 分值 × min(paid / received, 1), multiplied before dividing like the indicators'; a reported rate as it is.

@@ -709,7 +709,7 @@ def test_without_a_ledger_the_budget_execution_scores_by_the_forms_stated_rate(w
 
     assert wh.rows(
         "select actual_value, actual_source, score from mart.self_evaluation where level3 = '预算执行率'"
-    ) == [(stated, "reported" if stated is not None else "computed", points)]
+    ) == [(stated, "reported", points)]  # nothing to compute from: not `computed`, whatever the form states
     assert wh.one("select self_evaluation_score from mart.project_year") == D(90) + points
     # A ledger, once sent, is what the rate is computed from.
     ledger(wh, "甲", received="100", paid="50")
