@@ -1,11 +1,14 @@
-"""Find the formula cells an .xlsx holds without their result, which every reader sees as empty."""
+"""Find the formula cells an .xlsx or .xls holds without their result, which every reader sees as empty."""
 
 from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 
+from pipeline.header_match import column_letter
+from pipeline.xls_survey import _BOF, _EOF, _workbook_stream, _xls_sheet_names, _xls_unsaved
 from pipeline.xlsx_parts import xlsx_sheet_parts
 
 # A cell and what it holds: `<c r="D5" s="1"><f>300*2</f></c>` is a formula saved without its value `<v>`, as
@@ -16,8 +19,10 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
 _VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>[^<]")  # a value written: openpyxl writes `<v></v>` for none
 
 
-def unsaved_formulas(content: bytes, sheet: str) -> set[str]:
+def unsaved_formulas(content: bytes, sheet: str, kind: str = "xlsx") -> set[str]:
     """Return the references (`D5`) of a sheet's formula cells saved without a value; empty if it cannot tell."""
+    if kind == "xls":
+        return _unsaved_xls_formulas(content, sheet)
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             part = xlsx_sheet_parts(archive).get(sheet)
@@ -33,4 +38,26 @@ def unsaved_formulas(content: bytes, sheet: str) -> set[str]:
             continue
         if reference := _REFERENCE.search(attributes):
             found.add((reference.group(1) + reference.group(2)).decode("ascii").upper())
+    return found
+
+
+def _unsaved_xls_formulas(content: bytes, sheet: str) -> set[str]:
+    """Return the references of an xls sheet's formula records saved with an empty result; empty if it cannot tell."""
+    try:
+        stream, start, end = _workbook_stream(content)
+        offsets = [offset for offset, name in _xls_sheet_names(stream, start, end).items() if name == sheet]
+    except Exception:  # the file passed the limits survey, which opened it the same way; never reject it here
+        return set()
+    if not offsets:
+        return set()
+    found, position = set(), start + offsets[0]
+    while position + 4 <= end:
+        kind, length = struct.unpack_from("<HH", stream, position)
+        body = position + 4
+        if kind == _EOF or (kind == _BOF and position != start + offsets[0]):
+            break  # the sheet's records end here
+        if _xls_unsaved(kind, stream, body, length):
+            row, column = struct.unpack_from("<HH", stream, body)
+            found.add(f"{column_letter(column)}{row + 1}")
+        position = body + length
     return found

@@ -43,7 +43,8 @@ class Workbook:
     kind: str
     grids: list[Grid]
     hidden: list[str] = field(default_factory=list)
-    # An xlsx with a formula in some cell: only then can a cell read empty hold one saved without its result.
+    # An xlsx with a formula in some cell, an xls with one saved with an empty result: only then can a cell read
+    # empty hold a formula saved without its result.
     formulas: bool = False
 
 

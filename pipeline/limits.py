@@ -189,6 +189,6 @@ class Survey(NamedTuple):
     """What proving a workbook within the limits saw of its worksheets."""
 
     errors: bool  # a cell stores an error value (`t="e"`), which calamine reads as blank
-    formulas: bool  # a cell holds a formula (read for an xlsx only)
+    formulas: bool  # a cell holds a formula (an xlsx), or one saved with an empty result (an xls)
     # The rows hidden in Excel, by sheet name and Excel row number: calamine reads them as any other row.
     hidden_rows: dict[str, tuple[int, ...]] = {}

@@ -120,7 +120,7 @@ def parse_file(
             continue
         parsed.sheets.append(sheet)
     if workbook.formulas:
-        _name_unsaved_formulas(content, parsed.sheets)
+        _name_unsaved_formulas(content, parsed.sheets, workbook.kind)
     parsed.sheets, summaries = pass_over_summaries(parsed.sheets)
     parsed.problems += summaries
     if not parsed.sheets and not parsed.errors:

@@ -18,7 +18,7 @@ _TOTAL_EXPECTED = "该合计单元格是公式，但文件中没有保存计算�
 _TOTAL_FIX = "请在Excel或WPS中打开该文件并保存后重新报送，以便核对合计数"
 
 
-def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet]) -> None:
+def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet], kind: str = "xlsx") -> None:
     """Tell of a cell read empty that holds a formula saved without its result: the clerk sees a number there.
 
     A required one is already an error (`required`), told why; an optional one read as blank would be counted as
@@ -34,7 +34,7 @@ def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet]) -> None:
         optional = [b for b in sheet.bindings if not b.column.required and not b.ticks]
         blanks = [(r, b) for r in sheet.records for b in optional if r.get(b.column.name) is None]
         wanted = empty or blanks or sheet.blank_fields or sheet.blank_totals
-        formulas = unsaved_formulas(content, sheet.name) if wanted else set()
+        formulas = unsaved_formulas(content, sheet.name, kind) if wanted else set()
         if not formulas:
             continue
         letters = {b.header: b.letter for b in sheet.bindings}

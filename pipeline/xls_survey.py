@@ -66,12 +66,27 @@ def _xls_error(kind: int, stream: bytes, body: int, length: int) -> bool:
     )
 
 
+def _xls_unsaved(kind: int, stream: bytes, body: int, length: int) -> bool:
+    """Say whether a cell record is a formula saved with an empty result, which calamine reads as blank.
+
+    Byte 0 is 3 (an empty string) when the result's last two bytes are 0xFFFF: what a program that writes formulas
+    without computing them leaves (xlwt writes every formula so), as an .xlsx's `<f>` with no `<v>`.
+    """
+    return (
+        kind == _FORMULA
+        and length >= 14
+        and stream[body + 6] == 3
+        and stream[body + 12 : body + 14] == b"\xff\xff"
+    )
+
+
 def survey_xls(content: bytes, limits: Limits) -> Survey:
     """Check an xls's sheets against the limits from their cell records, before calamine lays them out densely;
-    say whether any cell holds an error value, and which rows the sheets hide."""
+    say whether any cell holds an error value or a formula saved without its result, and which rows the sheets
+    hide."""
     stream, start, end = _workbook_stream(content)
     names = _xls_sheet_names(stream, start, end)
-    cells, extent, position, errors = 0, None, start, False
+    cells, extent, position, errors, unsaved = 0, None, start, False, False
     hidden: dict[str, list[int]] = {}
     while position + 4 <= end:
         kind, length = struct.unpack_from("<HH", stream, position)
@@ -82,6 +97,7 @@ def survey_xls(content: bytes, limits: Limits) -> Survey:
             row, column = struct.unpack_from("<HH", stream, body)
             extent.reach(row + 1, column + 1)
             errors = errors or _xls_error(kind, stream, body, length)
+            unsaved = unsaved or _xls_unsaved(kind, stream, body, length)
         elif extent is not None and kind in _ROW_RECORDS and length >= 6:
             row = struct.unpack_from("<H", stream, body)[0]
             extent.reach(row + 1, struct.unpack_from("<H", stream, body + length - 2)[0] + 1)
@@ -100,4 +116,4 @@ def survey_xls(content: bytes, limits: Limits) -> Survey:
             cells += extent.area
             extent = None
         position = body + length
-    return Survey(errors, False, {sheet: tuple(sorted(set(rows))) for sheet, rows in hidden.items()})
+    return Survey(errors, unsaved, {sheet: tuple(sorted(set(rows))) for sheet, rows in hidden.items()})

@@ -1,13 +1,16 @@
-"""Formula cells an .xlsx saved without their result (pipeline/formulas.py), and what the receipt says of them."""
+"""Formula cells an .xlsx or .xls saved without their result (pipeline/formulas.py), and what the receipt says of
+them."""
 
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 
 from pipeline.formulas import unsaved_formulas
 from pipeline.parse import parse_file
-from tests.pipeline.workbooks import COMPOUND_HEADER, national_self_evaluation, xlsx
+from pipeline.problems import Severity
+from tests.pipeline.workbooks import COMPOUND_HEADER, national_self_evaluation, xls, xls_formula, xlsx
 
 SHEET = "清单"
 ROWS = [["年度：2022"], COMPOUND_HEADER, [1, "棉纺厂东院", "2.8650", "370", "=1000+75.97", "在建"]]
@@ -122,3 +125,61 @@ def test_a_total_row_left_blank_is_not_told_as_a_formula(registry):
     parsed = parse_file(xlsx({SHEET: rows}), "枣林街道办事处/清单.xlsx", registry)
 
     assert [p.rule for p in parsed.problems if p.rule == "total_unsaved"] == []
+
+
+# --- an .xls (BIFF8): a FORMULA record whose result is an empty string, as xlwt and other programs save them -------
+XLS_EMPTY_RESULT = b"\x03\x00\x00\x00\x00\x00\xff\xff"  # result type 3, an empty string, then 0xFFFF
+XLS_ROWS = [
+    ["年度：2022"],
+    COMPOUND_HEADER,
+    [1, "棉纺厂东院", "2.8650", "370", xls_formula("1000+75.97"), "在建"],
+]
+
+
+def test_an_xls_formula_saved_with_an_empty_result_is_found_by_its_cell():
+    assert unsaved_formulas(xls({SHEET: XLS_ROWS, "另一张": [["备注"]]}), SHEET, "xls") == {"E3"}
+    assert unsaved_formulas(xls({SHEET: XLS_ROWS, "另一张": [["备注"]]}), "另一张", "xls") == set()
+
+
+def test_an_xls_formula_saved_with_its_result_is_not(registry):
+    content = xls({SHEET: XLS_ROWS})
+    assert content.count(XLS_EMPTY_RESULT) == 1
+    saved = content.replace(XLS_EMPTY_RESULT, struct.pack("<d", 1075.97))  # as Excel saves it, computed
+    assert unsaved_formulas(saved, SHEET, "xls") == set()
+    assert parse_file(saved, "枣林街道办事处/清单.xls", registry).errors == []
+
+
+def test_an_xls_required_cell_read_empty_for_an_unsaved_formula_tells_the_clerk_why(registry):
+    # The clerk sees 1075.97 in Excel or WPS, which compute it on opening; the file holds no result.
+    parsed = parse_file(xls({SHEET: XLS_ROWS}), "枣林街道办事处/清单.xls", registry)
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.column_header) == ("required", 3, "计划投资（万元）")
+    assert "该单元格是公式，但文件中没有保存公式的计算结果" in error.message_zh
+
+
+def test_an_xls_optional_cell_and_total_row_of_unsaved_formulas_are_told_as_in_an_xlsx(registry):
+    # Read as blank, 基本满意 counted 0 and the sums blamed 有效问卷; the 合计 went unchecked without a word.
+    header = ["小区名称", "有效问卷（份）", "满意（份）", "基本满意（份）", "不满意（份）"]
+    rows = [
+        ["年度：2022"],
+        header,
+        ["棉纺厂东院", 100, 80, "=B3-C3-E3", 5],
+        ["市委小区", 60, 50, 5, 5],
+        ["合计", "=SUM(B3:B4)", "=SUM(C3:C4)", "=SUM(D3:D4)", "=SUM(E3:E4)"],
+    ]
+    as_xls = [
+        [xls_formula(c[1:]) if isinstance(c, str) and c.startswith("=") else c for c in r] for r in rows
+    ]
+
+    told = []
+    for content, name in (
+        (xlsx({"调查": rows}), "满意度调查.xlsx"),
+        (xls({"调查": as_xls}), "满意度调查.xls"),
+    ):
+        parsed = parse_file(content, f"枣林街道办事处/{name}", registry)
+        told.append([(p.rule, p.severity, p.excel_row, p.column_header) for p in parsed.all_problems])
+
+    assert told[1] == told[0]
+    assert ("formula_unsaved", Severity.ERROR, 3, "基本满意（份）") in told[1]
+    assert [t[3] for t in told[1] if t[0] == "total_unsaved"] == header[1:]

@@ -114,6 +114,11 @@ def xls(
     return buffer.getvalue()
 
 
+def xls_formula(text: str) -> xlwt.Formula:
+    """Return a formula cell for `xls` (`SUM(C3:C4)`, no `=`), saved as xlwt saves every one: its result empty."""
+    return xlwt.Formula(text)
+
+
 def csv_text(rows: Rows, *, pad: bool = True, delimiter: str = ",") -> str:
     """Return rows as CSV text the way Excel saves it: CRLF, quoted where needed, None as empty,
     and (with `pad`) every line as wide as the widest, as Excel writes its used range; a check box's TRUE/FALSE
