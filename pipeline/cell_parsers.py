@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from pipeline.date_values import parse_date, parse_month, parse_written_date, parse_year
 from pipeline.enum_values import parse_enum
+from pipeline.problems import display
 from pipeline.registry import Units
 from pipeline.registry_columns import Column, ColumnType
 from pipeline.text import clean_name, clean_prose, clean_text, squash
@@ -69,7 +70,9 @@ def _text_parser(kind: ColumnType) -> Callable[[object], object]:
         if value.__class__ is str:
             return cached(value) if len(value) <= _CACHED_LENGTH else clean(value)
         text = format(value, ".15g") if isinstance(value, float) else str(value)
-        if isinstance(value, dt.date):
+        if isinstance(value, bool):
+            text = display(value)
+        elif isinstance(value, dt.date):
             text = value.isoformat()
         return clean(text)
 

@@ -260,6 +260,9 @@ def sheet_named(sheet: str | None, message: str) -> str:
 
 def display(value: object) -> str:
     """Show a cell value as the clerk typed it."""
+    if isinstance(value, bool):
+        # A logical cell (a check box's) as Excel and WPS show it, and as a CSV saved of it holds it.
+        return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, Decimal):

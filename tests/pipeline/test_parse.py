@@ -1225,3 +1225,27 @@ def test_a_money_header_naming_the_currency_reads_its_unit(registry, header):
 
     assert parsed.all_problems == []
     assert parsed.sheets[0].records[0]["amount_wan"] == Decimal(300)
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "xls", "csv"])
+def test_a_logical_cell_reads_and_is_quoted_as_excel_shows_it_in_every_format(registry, suffix):
+    # A check box's linked cell pasted into a text or enum column: Excel and WPS show TRUE, and a CSV of it holds
+    # TRUE; the xlsx and xls were stored and quoted on the receipt as Python's `True`.
+    header = [
+        "序号",
+        "小区名称",
+        "改造面积（万平方米）",
+        "惠及户数（户）",
+        "计划投资（万元）",
+        "改造内容",
+        "改造状态",
+    ]
+    rows = [["年度：2022"], header, [1, "棉纺厂东院", "1.5", "200", "500", True, False]]
+
+    content = csv_bytes(rows) if suffix == "csv" else {"xlsx": xlsx, "xls": xls}[suffix]({"清单": rows})
+    parsed = parse_file(content, f"{UNIT}/清单.{suffix}", registry)
+
+    assert parsed.sheets[0].records[0]["renovation_content"] == "TRUE"
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.value) == ("enum", 3, "FALSE")
+    assert "填写为“FALSE”" in error.message_zh
