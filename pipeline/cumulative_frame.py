@@ -22,6 +22,7 @@ def gap_tolerance(template_id: str) -> Decimal:
     return Decimal(0)  # nothing checks the gap: every change of it is one
 
 
+_CUMULATIVE = "cumulative_completed_wan"
 # The rows of each month per (batch, unit, project, year): (sheet, record) pairs.
 _Months = dict[tuple, dict[int, list[tuple[Sheet, dict]]]]
 
@@ -104,7 +105,7 @@ def _cumulative_per_row(sheets: list[Sheet], context: Context, registry: Registr
             if monthly is None:
                 break
             running += monthly[0]
-            cumulative = sheet.values(record, "cumulative_completed_wan")
+            cumulative = sheet.values(record, _CUMULATIVE)
             if cumulative is None:
                 carried = Decimal(0)
                 continue
@@ -113,14 +114,18 @@ def _cumulative_per_row(sheets: list[Sheet], context: Context, registry: Registr
             # blamed, and later months only where their gap differs again (a second error), not once a month.
             opened = gap if abs(gap - carried) > tolerance else Decimal(0)
             carried = gap
+            row = record["excel_row"]
             frame.append(
-                _blamed(sheet, [record["excel_row"]])
+                _blamed(sheet, [row])
                 | {
                     "month": month,
                     "cumulative": cumulative[0],
                     "expected_cumulative": running,
                     "cumulative_gap": opened,
                     "months_from_run": _taken_from(borrowed, unsent),
+                    # Quoted in the unit the header names (2500000 元, not the 250 万元 stored), both alike.
+                    "cumulative_written": sheet.as_written(_CUMULATIVE, cumulative[0], row),
+                    "expected_written": sheet.as_written(_CUMULATIVE, running, row),
                 }
             )
     return frame

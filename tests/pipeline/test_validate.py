@@ -193,6 +193,15 @@ DEFECTS = {
         changed("investment_progress", "4280.50,10030.50", "4280.50,10030.52"),
         ("cumulative_mismatch", "warning", 5, "累计完成投资（万元）"),
     ),
+    # The same in a 月报 kept in 元: 200 元 off (over the ±0.01 万元), told in 元 as the header has it.
+    "cumulative_mismatch_yuan": (
+        "investment_progress",
+        changed("investment_progress", "2022,1,18000,2600,2600", "2022,1,180000000,26000000,26000000")
+        .replace("2022,2,18000,3150,5750", "2022,2,180000000,31500000,57500000")
+        .replace("2022,3,18000,4280.50,10030.50", "2022,3,180000000,42805000,100305200")
+        .replace("（万元）", "（元）"),
+        ("cumulative_mismatch", "warning", 5, "累计完成投资（元）"),
+    ),
     "cost_vs_total": (
         "scale_and_cost",
         changed("scale_and_cost", "基本预备费,5210.21,", "基本预备费,5200.21,"),
@@ -447,6 +456,13 @@ def test_messages_name_the_cell_the_value_and_the_fix(checked):
     assert yuan.message_zh.startswith(
         "第3行「金额（元）」为200000000万元，不应超过项目基本信息表中该项目的计划总投资"
     )
+
+
+def test_a_cumulative_under_a_yuan_header_is_told_in_yuan_not_in_the_wan_stored(checked):
+    [cumulative] = problems_of(checked, "cumulative_mismatch_yuan")
+
+    assert (cumulative.value, cumulative.expected) == ("100305200", "应等于1至3月本月完成投资之和100305000")
+    assert cumulative.message_zh.startswith("第5行「累计完成投资（元）」填写为“100305200”，")
 
 
 def test_a_part_exceeding_its_row_is_told_as_the_row_was_written_in_its_own_unit(registry):
