@@ -1153,6 +1153,22 @@ def test_an_investment_total_written_in_yuan_is_accepted(registry):
     assert parse_rows(registry, rows).problems == []
 
 
+def test_a_wrong_investment_total_written_in_yuan_is_told_in_yuan(registry):
+    rows = [
+        SCALE_HEADER,
+        [PROJECT, "投资构成", "建安工程费", "12,501,000", "元"],
+        [PROJECT, "投资构成", "其他费用", "3360", "万元"],
+        [PROJECT, "投资构成", "合计", "46,101,000.02", "元"],
+    ]
+    sheet = parse_rows(registry, rows)
+    # The cell and the rows' sum as the row has them, in 元, checked to the 0.01 元 (not to 0.01 万元 stored).
+    assert problems(sheet) == [("total_mismatch", 4, "数量", "46101000.02")]
+    assert sheet.problems[0].expected == "应等于上方各行之和46101000"
+    rows[-1][3] = "46,200,000"  # not `填写为“4620”，应等于上方各行之和4610.1`, figures the sheet never shows
+    [error] = parse_rows(registry, rows).problems
+    assert (error.value, error.expected) == ("46200000", "应等于上方各行之和46101000")
+
+
 def test_a_correct_total_without_a_unit_below_rows_of_one_unit_is_accepted(registry):
     rows = [
         SCALE_HEADER,
