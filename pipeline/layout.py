@@ -129,8 +129,9 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 _warn_total_word(sheet, excel_row, row, match)
         elif kind == "breakdown" and part is not None:
             kind = "data"  # a template with parts reads them (part_of_previous)
-        if footer_lines and kind == "data" and complete_row(row, columns.required_cells):
-            # A note line (`注：…`) put between data rows would end the table there, its rows below unread.
+        if footer_lines and kind == "data" and complete_row(row, columns.required_cells, slips=True):
+            # A note line (`注：…`) put between data rows would end the table there, its rows below unread; one
+            # with a cell that does not read (`约100`) too, or it is lost with its error unsaid.
             after_footer.append(excel_row)
         if footer_lines:
             kind = "footer"

@@ -88,11 +88,16 @@ def filled_width(row: list[object]) -> int:
     return 0
 
 
-def complete_row(row: list[object], required_cells: list[tuple[int, object]]) -> bool:
-    """Say whether a row fills every required column with a value that reads: a data row, not a footer's line."""
+def complete_row(row: list[object], required_cells: list[tuple[int, object]], slips: bool = False) -> bool:
+    """Say whether a row fills every required column with a value that reads: a data row, not a footer's line.
+
+    With `slips`, most of them reading is enough: a data row with a slip in a cell (`约100`), not the names and
+    numbers of a sign-off written under its labels, which mostly do not read as the table's values.
+    """
     if not required_cells:
         return False
     width = len(row)
+    failed = 0
     for position, parse in required_cells:
         raw = row[position] if position < width else None
         if raw is None or (isinstance(raw, str) and is_blank(raw)):
@@ -100,8 +105,10 @@ def complete_row(row: list[object], required_cells: list[tuple[int, object]]) ->
         try:
             parse(raw)
         except CellError:
-            return False
-    return True
+            if not slips:
+                return False
+            failed += 1
+    return 2 * failed < len(required_cells)
 
 
 def labels_only_in(row: list[object], positions: frozenset[int]) -> bool:

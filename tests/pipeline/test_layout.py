@@ -467,6 +467,20 @@ def test_data_rows_below_a_note_line_return_the_sheet_instead_of_being_dropped(r
     assert parse_rows(registry, signed).problems == []
 
 
+def test_a_data_row_with_a_slip_below_a_note_line_returns_the_sheet_too(registry):
+    rows = compound_sheet(
+        *DATA, ["注：以下小区为第二批次改造"], [3, "石化小区", "2.4150", "约312", "906.97", "在建"]
+    )
+    sheet = parse_rows(registry, rows)
+    # Dropped with its 约312 unsaid, the sheet was taken without 石化小区 and the clerk told nothing of row 7.
+    assert problems(sheet) == [("data_after_footer", 7, None, None)]
+    # A sign-off's names and telephone under its labels fill every required column, but mostly do not read as a
+    # compound's figures: still footer.
+    labels = [None, "单位负责人：", "审核人：", "填表人：", "联系电话："]
+    signed = compound_sheet(*DATA, footer=[labels, [None, "张三", "李四", "王五", "0377-12345678"]])
+    assert parse_rows(registry, signed).problems == []
+
+
 # Title, 填报单位 line, header (row 3), five compounds (rows 4 to 8), a blank row, a footer (row 10).
 FIVE = compound_sheet(
     *[[n, f"小区{n}", "1.5", "120", "45.25", "在建"] for n in range(1, 6)], [], footer=[["填表人：张三"]]
