@@ -79,7 +79,7 @@ def _check_stated_rate(
         found[_RATE],
         rule="rate_mismatch",
         value=places.cell(r, c),
-        expected=f"应等于{_quotient(executed, planned, labels)}",
+        expected=f"应等于{_quotient(executed, planned, labels, sheet)}",
         fix=f"请核对执行率、{labels[0]}和{labels[1]}",
     )
 
@@ -103,9 +103,18 @@ def _percent(executed: Decimal, planned: Decimal) -> str:
     return display((executed / planned * 100).quantize(Decimal("0.01")))
 
 
-def _quotient(executed: Decimal, planned: Decimal, labels: tuple[str, str]) -> str:
+def _figures(executed: Decimal, planned: Decimal, sheet: ParsedSheet) -> str:
+    """Show 执行数÷预算数 in the units the form writes them in (`15723600÷15700000` under 项目资金（元）)."""
+    pairs = ((executed, _EXECUTED), (planned, _budget_field(sheet)))
+    return "÷".join(
+        display(value / unit.factor if (unit := sheet.written_units.get(name)) else value)
+        for value, name in pairs
+    )
+
+
+def _quotient(executed: Decimal, planned: Decimal, labels: tuple[str, str], sheet: ParsedSheet) -> str:
     """Show how the form's own figures give its 执行率: `全年执行数÷全年预算数＝1250.1÷1300≈96.16%`."""
-    return f"{labels[0]}÷{labels[1]}＝{display(executed)}÷{display(planned)}≈{_percent(executed, planned)}%"
+    return f"{labels[0]}÷{labels[1]}＝{_figures(executed, planned, sheet)}≈{_percent(executed, planned)}%"
 
 
 def _budget_field(sheet: ParsedSheet) -> str | None:
@@ -148,7 +157,7 @@ def _settle_bare_rate(found: dict[str, Place | None], values: dict[str, object],
         expected = f"{either}，本表预算数为0，无法对照执行数，{by_target}"
     else:
         computed = executed / planned
-        basis = f"本表{labels[0]}÷{labels[1]}＝{display(executed)}÷{display(planned)}"
+        basis = f"本表{labels[0]}÷{labels[1]}＝{_figures(executed, planned, sheet)}"
         # Each reading is written to the unit: within half a point of one, that is the one meant.
         reading = next(
             (r for r in (fraction, fraction.scaleb(-2)) if abs(computed - r) <= _RATE_TOLERANCE[1]), None
@@ -183,6 +192,6 @@ def _tell_blank_rate(found: dict[str, Place | None], values: dict[str, object], 
         expected = f"本表也没有可据以计算执行率的{labels[0]}和{labels[1]}"
         fix = "请填写执行率，以及执行数和预算数"
     else:
-        expected = f"已按本表{_quotient(executed, planned, labels)}读取"
+        expected = f"已按本表{_quotient(executed, planned, labels, sheet)}读取"
         fix = f"请填写执行率，如“{_percent(executed, planned)}%”"
     _warn_at(sheet, place, rule="rate_blank", value=None, expected=expected, fix=fix)

@@ -98,6 +98,8 @@ def _field_value(
         sheet.note_percent_number(*places.origin.get((r, c), (r, c)), raw)
     elif MEASURE_OF_TYPE.get(field.type) is not None:
         context = _field_unit(places, field, found, raw, sheet, registry, told)
+        if context.factor != 1:  # quoted as written (15723600 元), not in the 1572.36 万元 stored
+            sheet.written_units[field.name] = context
     else:
         context = UnitContext()
     where = _where(found)

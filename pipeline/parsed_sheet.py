@@ -35,8 +35,8 @@ class ParsedSheet:
     # The amounts a 合计/小计 row leaves empty: [(Excel row, Excel column, header as written)], so parse_file can tell
     # of one that holds a formula saved without its result, a total that could not be checked (unsaved_cells.py).
     blank_totals: list[tuple[int, str, str]] = field(default_factory=list, repr=False, compare=False)
-    # Columns whose numbers were written in another unit than the one stored (金额（元） stored in 万元): name → the
-    # unit's context, so a receipt can show a cell as the clerk wrote it.
+    # Columns and form fields whose numbers were written in another unit than the one stored (金额（元）, 项目资金（元）
+    # stored in 万元): name → the unit's context, so a receipt can show a cell as the clerk wrote it.
     written_units: dict[str, UnitContext] = field(default_factory=dict, repr=False, compare=False)
     # Cells converted by the unit their own row names (763139300 on a row whose 单位 is 元, stored in 万元):
     # (Excel row, column name) → that unit's context, as written_units is for a header's unit.

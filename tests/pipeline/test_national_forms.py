@@ -576,6 +576,19 @@ def test_an_execution_rate_other_than_executed_over_budget_is_a_warning(registry
         assert "应等于全年执行数÷全年预算数＝1250.1÷1300≈96.16%" in parsed.warnings[0].message_zh
 
 
+def test_an_execution_rate_in_a_block_written_in_yuan_is_told_with_its_figures_in_yuan(registry, demo):
+    rows, merges = national_self_evaluation(
+        demo.TARGETS, budget=("13000000", "13000000", "12501000", 10, "98%", "9.62")
+    )
+    rows[_row(rows, "年度资金总额") - 2][0] = "项目资金（元）"
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    # The cells hold 12501000 and 13000000: not the 1250.1 and 1300 万元 stored, figures the form never shows.
+    [warning] = parsed.all_problems
+    assert warning.expected == "应等于全年执行数÷全年预算数＝12501000÷13000000≈96.16%"
+
+
 # A bare 1 is 1 % or 100 %: the form's own 执行数 and budget say which, and the warning names the reading taken.
 @pytest.mark.parametrize(
     ("executed", "stored", "said"),
