@@ -80,12 +80,20 @@ class _Findings:
                 failing.append(rows[position])
             duplicates = config.type in DUPLICATE_EXPECTATIONS
             alike = config.kwargs.get("column_list") or [config.kwargs.get("column", blame)]
+            if duplicates:
+                # A cell the parser could not read is None here: two rows alike only through it are not alike.
+                failing = [row for row in failing if self._read_in(row, alike)]
             for row, extra in _blamed_rows(failing, alike if duplicates else None):
                 sheet = self.sheets[(row["_batch"], row["_sheet"])]
                 if kind == DATA_ROWS:
                     self._cell(template, sheet, meta, blame, row, extra)
                 else:
                     self._derived(template, sheet, meta, row)
+
+    def _read_in(self, row: dict, columns: list[str]) -> bool:
+        """Say whether the parser read every cell of these template columns in a frame row."""
+        sheet = self.sheets[(row["_batch"], row["_sheet"])]
+        return sheet.readable({"excel_row": row["_excel_row"]}, *(c for c in columns if c in sheet.headers))
 
     def _cell(
         self, template: Template, sheet: Sheet, meta: dict, column: str, row: dict, extra: dict

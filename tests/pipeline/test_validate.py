@@ -458,6 +458,19 @@ def test_messages_name_the_cell_the_value_and_the_fix(checked):
     )
 
 
+def test_rows_alike_only_in_cells_that_could_not_be_read_are_not_told_as_the_same(registry):
+    # Two payments whose dates cannot be read, written differently: not `与第6行各栏完全相同…算了两次`.
+    text = CLEAN["fund_ledger"] + "".join(
+        f"{day},{SHUANGPU},专项债券,支付,100,工程款,进度款\n" for day in ("2022.13.1", "2022年2月30日")
+    )
+    parsed = parse("unread_alike", text, registry)
+
+    validation = validate([Batch("unread_alike", s) for s in parsed.sheets], registry, CONTEXT)
+
+    found = [*parsed.all_problems, *validation.problems.get("unread_alike", [])]
+    assert [(p.rule, p.excel_row) for p in found] == [("type", 6), ("type", 7)]
+
+
 def test_a_cumulative_under_a_yuan_header_is_told_in_yuan_not_in_the_wan_stored(checked):
     [cumulative] = problems_of(checked, "cumulative_mismatch_yuan")
 
