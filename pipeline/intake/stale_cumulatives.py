@@ -129,8 +129,9 @@ def _stale_months(
 def _stale(sheet, record: dict, sent: list[int], stale: dict[int, tuple[Decimal, Decimal, str, int]]):
     months = "、".join(f"{m}月" for m in stale)
     names = "、".join(f"《{name}》" for name in dict.fromkeys(name for _, _, name, _ in stale.values()))
-    figures = "、".join(display(cumulative) for cumulative, *_ in stale.values())
-    sums = "、".join(display(total) for _, total, *_ in stale.values())
+    # As stored, in 万元, and said so: those files may be kept in 元 (2400000 in the cell, 240 here).
+    figures = "、".join(f"{display(cumulative)}万元" for cumulative, *_ in stale.values())
+    sums = "、".join(f"{display(total)}万元" for _, total, *_ in stale.values())
     expected = (
         f"项目“{record.get('project_name')}”{record.get('year')}年度本表报送了{'、'.join(f'{m}月' for m in sent)}，"
         f"此前报送的{names}中{months}的累计完成投资（{figures}）与1月至该月本月完成投资之和（{sums}）不再相符，"

@@ -166,10 +166,28 @@ def test_a_corrected_month_that_puts_later_months_cumulatives_off_says_which_to_
     [warning] = [p for p in outcomes[correction[0]].warnings if p.rule == "cumulative_stale"]
     assert (warning.severity, warning.excel_row) == ("warning", 3)
     assert (
-        "此前报送的《3月.csv》、《4月.csv》中3月、4月的累计完成投资（240、300）与1月至该月本月完成投资之和（260、320）"
-        "不再相符" in warning.message_zh
+        "此前报送的《3月.csv》、《4月.csv》中3月、4月的累计完成投资（240万元、300万元）"
+        "与1月至该月本月完成投资之和（260万元、320万元）不再相符" in warning.message_zh
     )
     assert "请一并更正3月、4月的累计完成投资后重新报送这些月份" in warning.message_zh
+
+
+def test_a_stale_cumulative_of_a_file_kept_in_yuan_is_quoted_with_its_unit(settings, registry):
+    # 3月.csv holds 2400000 元: a bare `（240、…）` matches nothing the clerk sees in it; 240万元 is that cell.
+    in_yuan = [
+        (path, text.replace("（万元）", "（元）").replace(",1000,90,240", ",10000000,900000,2400000"))
+        for path, text in MONTHS[2:3]
+    ]
+    correction = (f"{JIA}/2月（更正）.csv", progress_csv((2, "70", "170")))
+    outcomes = take_in(settings, registry, REGISTER, *MONTHS[:2], *in_yuan) | take_in(
+        settings, registry, correction
+    )
+
+    [warning] = [p for p in outcomes[correction[0]].warnings if p.rule == "cumulative_stale"]
+    assert (
+        "《3月.csv》中3月的累计完成投资（240万元）与1月至该月本月完成投资之和（260万元）"
+        in warning.message_zh
+    )
     assert RULE_ZH["cumulative_stale"]
     assert not [p for o in outcomes.values() for p in o.warnings if p.rule == "cumulative_mismatch"]
 
