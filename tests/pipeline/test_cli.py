@@ -34,6 +34,22 @@ def test_run_exits_zero_when_files_are_rejected_and_reports_each(settings, regis
     assert "已接收 1 个，已退回 1 个" in out
 
 
+@pytest.mark.parametrize(("module", "constant"), [("rules", "RULES_PATH"), ("report_model", "REPORT_CONFIG")])
+def test_run_with_a_broken_rules_or_report_file_stops_before_reading_the_inbox(
+    settings, tmp_path, monkeypatch, capsys, module, constant
+):
+    # Found only once the ingest had run, a broken report.yaml published the night's load without its marts.
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("lights: [\n", encoding="utf-8")
+    monkeypatch.setattr(f"pipeline.{module}.{constant}", broken)
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+
+    assert main(["--quiet", "run"]) == 1
+
+    assert "报表模板登记有误" in capsys.readouterr().err
+    assert not settings.warehouse.exists() and not any(settings.receipts.rglob("*.json"))
+
+
 @pytest.mark.slow  # 5 s or more on two cores
 def test_run_prints_the_reports_path_last(settings, register, capsys):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
