@@ -526,3 +526,37 @@ def test_a_bureaus_word_template_with_its_own_old_notes_is_warned_of_and_the_rep
     assert main(["report", "--year", "2022"]) == 0
     assert "报告模板提示" not in capsys.readouterr().err
     assert "报告模板提示" not in render(status(settings))
+
+
+def test_indicators_with_nothing_reported_or_computed_are_named_with_the_score_they_count(registry):
+    # No ledger and no 项目资金 block: 预算执行率 printed —（无数据） and counted 0 of its 10 points without a word.
+    from pipeline.report_read import build_report
+    from pipeline.report_render import render_html
+    from tests.pipeline.test_indicators import Warehouse, ledger
+    from tests.pipeline.test_indicators import register as register_project
+    from tests.pipeline.test_report import CONFIG
+
+    wh = Warehouse(registry)
+    register_project(wh, "甲")
+    row = {"project_name": "甲", "level1": "产出指标", "level2": "数量指标", "target_text": "按计划推进"}
+    wh.submit(
+        "performance_targets",
+        [
+            row | {"level3": "工程进度", "reported_value": "达成", "weight": 60},
+            row | {"level3": "安全生产", "reported_value": None, "weight": 30},
+        ],
+    )
+    wh.build()
+
+    page = notes(_Page(render_html(build_report(wh.con, 2022, CONFIG, registry))).text)
+    assert [n for n in page if "没有填报实际完成值" in n] == [
+        "数据质量提示：甲自评表中2项指标没有填报实际完成值，也没有可据以计算的数据：预算执行率（得分0.00分）、"
+        "安全生产（得分0.00分），自评总分按这些得分计入，请核实是否漏报。"
+    ]
+    ledger(wh, "甲", received="100", paid="50")
+    wh.build()
+    page = notes(_Page(render_html(build_report(wh.con, 2022, CONFIG, registry))).text)
+    assert [n for n in page if "没有填报实际完成值" in n] == [
+        "数据质量提示：甲自评表中1项指标没有填报实际完成值，也没有可据以计算的数据：安全生产（得分0.00分），"
+        "自评总分按这些得分计入，请核实是否漏报。"
+    ]
