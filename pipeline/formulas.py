@@ -17,6 +17,9 @@ _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>", re.S)
 _REFERENCE = re.compile(rb"""\br\s*=\s*["']\$?([A-Za-z]{1,3})\$?(\d+)["']""")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
 _VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>[^<]")  # a value written: openpyxl writes `<v></v>` for none
+# Excel and WPS save a formula whose result is the empty string (`=IF(B5="","",B5*C5)`) as a text cell, `t="str"`,
+# with an empty `<v></v>`: computed, its blank is what the clerk sees. openpyxl writes no `t` on a formula.
+_TEXT_RESULT = re.compile(rb"""\bt\s*=\s*["']str["']""")
 
 
 def unsaved_formulas(content: bytes, sheet: str, kind: str = "xlsx") -> set[str]:
@@ -34,7 +37,7 @@ def unsaved_formulas(content: bytes, sheet: str, kind: str = "xlsx") -> set[str]
         return set()
     found = set()
     for attributes, inner in _CELL.findall(xml):
-        if not _FORMULA.search(inner) or _VALUE.search(inner):
+        if not _FORMULA.search(inner) or _VALUE.search(inner) or _TEXT_RESULT.search(attributes):
             continue
         if reference := _REFERENCE.search(attributes):
             found.add((reference.group(1) + reference.group(2)).decode("ascii").upper())
@@ -42,7 +45,11 @@ def unsaved_formulas(content: bytes, sheet: str, kind: str = "xlsx") -> set[str]
 
 
 def _unsaved_xls_formulas(content: bytes, sheet: str) -> set[str]:
-    """Return the references of an xls sheet's formula records saved with an empty result; empty if it cannot tell."""
+    """Return the references of an xls sheet's formula records saved with an empty result; empty if it cannot tell.
+
+    Unlike an .xlsx's, such a record may also be a formula Excel computed to the empty string: unsaved_cells words
+    what it says of them so.
+    """
     try:
         stream, start, end = _workbook_stream(content)
         offsets = [offset for offset, name in _xls_sheet_names(stream, start, end).items() if name == sheet]

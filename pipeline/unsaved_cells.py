@@ -14,6 +14,11 @@ if TYPE_CHECKING:
 
 _UNSAVED_EXPECTED = "该单元格是公式，但文件中没有保存公式的计算结果（由程序生成或未重新计算），读取时为空"
 _UNSAVED_FIX = "请在Excel或WPS中打开该文件并保存后重新报送，或把公式改为数值"
+# An .xls formula record holding an empty result is either a formula never computed (a program wrote the file) or
+# one Excel computed to the empty string (`=IF(…,"",…)`): the record cannot tell, so the clerk is asked, not refused.
+_XLS_EXPECTED = "该单元格是公式，文件中保存的计算结果为空，已按空白读取（由程序生成而未在Excel或WPS中重新计算的文件也是这样）"
+_XLS_FIX = "如该单元格在Excel或WPS中显示有数值，请打开文件保存后重新报送；确为空白则无需处理"
+_XLS_REQUIRED_FIX = "请填写该单元格；如它在Excel或WPS中显示有数值，请打开文件保存后重新报送"
 _TOTAL_EXPECTED = "该合计单元格是公式，但文件中没有保存计算结果，无法与明细行之和核对；明细行已按填写读取"
 _TOTAL_FIX = "请在Excel或WPS中打开该文件并保存后重新报送，以便核对合计数"
 
@@ -25,6 +30,8 @@ def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet], kind: str 
     nothing (a 基本满意 of `=B4-C4-E4` as 0), so it is an error of its own (`formula_unsaved`). So is a form's field
     (全年执行数, 执行率, 总分's 得分): read as blank, the form's own figures would be lost and its 执行率 scored 0.
     """
+    # An .xlsx's formula saved without its result is sure; an .xls's may be Excel's computed empty string.
+    sure = kind != "xls"
     for sheet in sheets:
         empty = [
             i
@@ -42,15 +49,16 @@ def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet], kind: str 
             problem = sheet.problems[index]
             if f"{letters.get(problem.column_header)}{problem.excel_row}" not in formulas:
                 continue
+            expected, fix = (_UNSAVED_EXPECTED, _UNSAVED_FIX) if sure else (_XLS_EXPECTED, _XLS_REQUIRED_FIX)
             sheet.problems[index] = dataclasses.replace(
                 problem,
-                message_zh=f"第{problem.excel_row}行「{problem.column_header}」：{_UNSAVED_EXPECTED}，{_UNSAVED_FIX}。",
-                expected=_UNSAVED_EXPECTED,
-                fix=_UNSAVED_FIX,
+                message_zh=f"第{problem.excel_row}行「{problem.column_header}」：{expected}，{fix}。",
+                expected=expected,
+                fix=fix,
             )
         for record, binding in blanks:
             if f"{binding.letter}{record['excel_row']}" in formulas:
-                _unsaved(sheet, record["excel_row"], binding.header)
+                _unsaved(sheet, record["excel_row"], binding.header, sure)
         for excel_row, letter, header in sheet.blank_fields:
             if f"{letter}{excel_row}" not in formulas:
                 continue
@@ -58,7 +66,7 @@ def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet], kind: str 
             sheet.problems = [
                 p for p in sheet.problems if (p.excel_row, p.column_header) != (excel_row, header)
             ]
-            _unsaved(sheet, excel_row, header)
+            _unsaved(sheet, excel_row, header, sure)
         for excel_row, letter, header in sheet.blank_totals:
             if f"{letter}{excel_row}" in formulas:
                 # Its rows are read and stored; only the check against them could not be made. Said, not silent.
@@ -73,13 +81,14 @@ def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet], kind: str 
                 )
 
 
-def _unsaved(sheet: ParsedSheet, excel_row: int, header: str) -> None:
+def _unsaved(sheet: ParsedSheet, excel_row: int, header: str, sure: bool) -> None:
+    """Tell of an optional cell or a form's field read blank for a formula: refused when sure, else asked."""
     warn_on_header(
         sheet,
         header,
         rule="formula_unsaved",
-        expected=_UNSAVED_EXPECTED,
-        fix=_UNSAVED_FIX,
-        severity=Severity.ERROR,
+        expected=_UNSAVED_EXPECTED if sure else _XLS_EXPECTED,
+        fix=_UNSAVED_FIX if sure else _XLS_FIX,
+        severity=Severity.ERROR if sure else Severity.WARNING,
         row=excel_row,
     )
