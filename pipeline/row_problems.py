@@ -55,10 +55,17 @@ def _warn_hidden_rows(sheet: ParsedSheet, hidden: tuple[int, ...]) -> None:
     )
 
 
+def _first_text(row: list[object], match: HeaderMatch) -> tuple[str | None, str | None]:
+    """Return a row's first text cell, its label as the clerk wrote it, and the header over it (None, None: no text)."""
+    position, text = next(
+        ((i, c) for i, c in enumerate(row) if isinstance(c, str) and c.strip()), (None, None)
+    )
+    return next((b.header for b in match.bindings if b.index == position), None), text
+
+
 def _error_breakdown(sheet: ParsedSheet, excel_row: int, row: list[object], match: HeaderMatch) -> None:
     """Refuse a `其中：…` row found under a data row of a template that has no parts: it would be counted twice."""
-    position, text = next((i, c) for i, c in enumerate(row) if isinstance(c, str) and c.strip())
-    header = next((b.header for b in match.bindings if b.index == position), None)
+    header, text = _first_text(row, match)
     sheet.error(
         rule="breakdown_row",
         excel_row=excel_row,
@@ -73,10 +80,7 @@ def _error_unlabelled_total(
     sheet: ParsedSheet, excel_row: int, row: list[object], match: HeaderMatch
 ) -> None:
     """Tell the clerk a row stating the sum of the rows above, with no 合计 label, would be counted twice as data."""
-    position, text = next(
-        ((i, c) for i, c in enumerate(row) if isinstance(c, str) and c.strip()), (None, None)
-    )
-    header = next((b.header for b in match.bindings if b.index == position), None)
+    header, text = _first_text(row, match)
     sheet.error(
         rule="unlabelled_total",
         excel_row=excel_row,
