@@ -23,9 +23,8 @@ def cmd_ingest(args: argparse.Namespace, publish_it: bool = True) -> int:
     from pipeline import rules
     from pipeline.intake import ingest
 
-    rules.load_rules(
-        rules.RULES_PATH
-    )  # the loader reads the negative list: a broken rules.yaml stops the night before anything is read
+    # The loader reads the negative list: a broken rules.yaml stops the night before anything is read.
+    rules.load_rules(rules.RULES_PATH)
     with run_lock(args.settings, wait_seconds=0, purpose="pipeline ingest"):
         report = ingest(args.settings, args.registry, progress=not args.quiet, publish_it=publish_it)
     _print_report(report, sys.stdout)

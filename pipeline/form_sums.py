@@ -107,8 +107,7 @@ def _figures(executed: Decimal, planned: Decimal, sheet: ParsedSheet) -> str:
     """Show 执行数÷预算数 in the units the form writes them in (`15723600÷15700000` under 项目资金（元）)."""
     pairs = ((executed, _EXECUTED), (planned, _budget_field(sheet)))
     return "÷".join(
-        display(value / unit.factor if (unit := sheet.written_units.get(name)) else value)
-        for value, name in pairs
+        display(value / unit.factor if (unit := sheet.written_unit(name)) else value) for value, name in pairs
     )
 
 

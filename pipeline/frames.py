@@ -91,8 +91,7 @@ class Sheet:
 
     def written_unit(self, column: str, excel_row: int | None = None) -> UnitContext | None:
         """Return the unit a cell was written in where it is not the unit stored: its row's, else its header's."""
-        found = self.parsed.row_units.get((excel_row, column)) if excel_row is not None else None
-        return found or self.parsed.written_units.get(column)
+        return self.parsed.written_unit(column, excel_row)
 
     def values(self, record: dict, *columns: str) -> tuple | None:
         """Return the record's values for these columns, or None if one is empty or was reported."""

@@ -59,6 +59,11 @@ class ParsedSheet:
         found = next((b.header for b in self.bindings if b.column.name == column), None)
         return found if found is not None else default if default is not None else column
 
+    def written_unit(self, column: str, excel_row: int | None = None) -> UnitContext | None:
+        """Return the unit a cell was written in where it is not the unit stored: its row's, else its header's."""
+        found = self.row_units.get((excel_row, column)) if excel_row is not None else None
+        return found or self.written_units.get(column)
+
     def error(self, **kwargs) -> None:
         self.problems.append(cell_problem(sheet=self.name, **kwargs))
 

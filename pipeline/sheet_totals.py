@@ -27,7 +27,7 @@ def _check_total(
         if stated.get(name) is None:
             continue
         # In the unit the 合计 row is written in: its own 单位 cell's (元), else its header's.
-        factor = (sheet.row_units.get((excel_row, name)) or contexts[name]).factor
+        factor = (sheet.written_unit(name, excel_row) or contexts[name]).factor
         key = _sum_key(binding, stated, template)
         if key not in sums and key[1] is None:
             # A 合计 row naming no unit under rows that all share one unit means that unit.
