@@ -20,11 +20,11 @@ EXIT_BUSY = 3  # another command holds the run lock (or the writer's warehouse):
 
 
 def cmd_ingest(args: argparse.Namespace, publish_it: bool = True) -> int:
-    from pipeline import rules
     from pipeline.intake import ingest
+    from pipeline.preflight import check_rules
 
     # The loader reads the negative list: a broken rules.yaml stops the night before anything is read.
-    rules.load_rules(rules.RULES_PATH)
+    check_rules()
     with run_lock(args.settings, wait_seconds=0, purpose="pipeline ingest"):
         report = ingest(args.settings, args.registry, progress=not args.quiet, publish_it=publish_it)
     _print_report(report, sys.stdout)
@@ -84,17 +84,11 @@ def _stale_lines(settings: Settings) -> list[str]:
         return stale_lines(stale_reports(con, settings))
 
 
-def _check_report_config() -> None:
-    """Load the report's settings and figure keys, refusing a broken file (RegistryError) before the night loads."""
-    from pipeline import report_model, report_view
-
-    report_model.load_report_config(report_model.REPORT_CONFIG)
-    report_view.load_figure_keys(report_view.FIGURE_KEYS)
-
-
 def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.preflight import check_report_configuration
+
     # A broken report.yaml found only after the ingest published the load alone, without its marts.
-    _check_report_config()
+    check_report_configuration()
     # One lock over both steps: no other writer slips in between the load and the report built from it.
     with run_lock(args.settings, wait_seconds=0, purpose="pipeline run"):
         # The load is published with the marts rebuilt from it, as one version: a session never opens one whose

@@ -238,6 +238,24 @@ def test_both_dags_run_end_to_end_on_the_demo_inbox(
     assert (settings.home / "docs" / "index.html").is_file()  # as `pipeline run` ends
 
 
+@pytest.mark.slow
+def test_a_broken_rules_file_fails_the_first_task_before_any_shard_parses(
+    dagbag, airflow_db, settings, demo_inbox, tmp_path, monkeypatch
+):
+    # Found only by the load, a broken rules.yaml let every shard parse the whole inbox for nothing.
+    broken = tmp_path / "rules.yaml"
+    broken.write_text("negative_list: [\n", encoding="utf-8")
+    monkeypatch.setattr("pipeline.rules.RULES_PATH", broken)
+
+    run = dagbag.dags["nightly_ingest"].test()
+
+    assert run.state == "failed"
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states["find_new_files"] == "failed"
+    assert states["parse_shard"] == states["load_files"] == "upstream_failed"
+    assert not settings.warehouse.exists()
+
+
 def test_the_cluster_policy_sends_every_writer_task_and_only_those_to_the_writer_queue(dagbag):
     import importlib.util
 

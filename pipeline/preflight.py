@@ -1,0 +1,26 @@
+"""Load the configuration a night reads before it reads the inbox, so a broken file stops it before anything is stored."""
+
+from __future__ import annotations
+
+
+def check_rules() -> None:
+    """Load rules.yaml, whose negative list the loader checks payments against; raise RegistryError if broken."""
+    from pipeline import rules
+
+    rules.load_rules(rules.RULES_PATH)
+
+
+def check_ingest_configuration() -> None:
+    """Load the registry and rules.yaml, as the nightly DAG's first task; raise RegistryError naming a broken file."""
+    from pipeline.registry import load_registry
+
+    load_registry()
+    check_rules()
+
+
+def check_report_configuration() -> None:
+    """Load the report's report.yaml and report_figures.yaml; raise RegistryError naming a broken file."""
+    from pipeline import report_model, report_view
+
+    report_model.load_report_config(report_model.REPORT_CONFIG)
+    report_view.load_figure_keys(report_view.FIGURE_KEYS)
