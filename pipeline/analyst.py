@@ -120,12 +120,28 @@ def open_personal(settings: Settings, path: Path | None = None) -> Iterator[duck
         yield con
 
 
-# DuckDB lets a session attach again a file it had attached: detached, the version could be attached read-write, and
-# as root (whom the version's read-only mode does not stop) written, under every other reader.
+# DuckDB lets a session attach again a file it had attached: detached, or replaced by `ATTACH OR REPLACE … AS
+# warehouse` (or a file named warehouse.duckdb, whose name is its alias), the version could be attached read-write,
+# and as root (whom the version's read-only mode does not stop) written, under every other reader.
 _WAREHOUSE = re.compile(r'(?<![\w"])"?warehouse"?(?![\w"])', re.IGNORECASE)
 KEPT_ATTACHED = (
-    "本会话不能 DETACH warehouse：已发布的数据仓库始终以只读方式挂载（换用新发布的版本请输入 .refresh）"
+    "本会话不能 DETACH 或替换（ATTACH OR REPLACE）warehouse：已发布的数据仓库始终以只读方式挂载"
+    "（换用新发布的版本请输入 .refresh）"
 )
+
+
+def _keep_attached(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement, version: str) -> None:
+    """Attach the version again read-only as `warehouse` if an ATTACH replaced it, and refuse that ATTACH."""
+    if statement.type is not duckdb.StatementType.ATTACH:
+        return
+    attached = con.execute(
+        "select path, readonly from duckdb_databases() where database_name = 'warehouse'"
+    ).fetchall()
+    if attached == [(version, True)]:
+        return
+    con.execute("detach database if exists warehouse")
+    con.execute(f"attach {sql_literal(version)} as warehouse (read_only)")
+    raise duckdb.InvalidInputException(KEPT_ATTACHED)
 
 
 def run(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
@@ -135,7 +151,14 @@ def run(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
         return None
     if any(s.type is duckdb.StatementType.DETACH and _WAREHOUSE.search(s.query) for s in statements):
         raise duckdb.InvalidInputException(KEPT_ATTACHED)
-    result = con.sql(text)
+    version = _attached(con)
+    # One at a time: an ATTACH's alias is known only once it has run, and the next statement must not find the
+    # version detached.
+    for statement in statements[:-1]:
+        con.execute(statement)
+        _keep_attached(con, statement, version)
+    result = con.sql(statements[-1])
+    _keep_attached(con, statements[-1], version)
     # CREATE, DROP, SET, ATTACH and the like may answer nothing; an empty box after them would only be noise.
     if result is None or duckdb.ExpectedResultType.NOTHING in statements[-1].expected_result_type:
         return None

@@ -22,6 +22,7 @@ from pipeline.analyst import (
     cmd_sql,
     open_personal,
     personal_database,
+    run,
     session_folders,
 )
 from pipeline.warehouse import (
@@ -300,6 +301,35 @@ def test_a_session_cannot_attach_the_published_version_again_to_write_it(setting
     assert KEPT_ATTACHED in capsys.readouterr().err
     with duckdb.connect(str(version), read_only=True) as con:
         assert con.execute("select x from kept").fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize(
+    "replace", ["attach or replace ':memory:' as warehouse", "attach or replace '{mine}'"]
+)
+def test_a_session_cannot_replace_the_warehouse_to_attach_the_version_again(
+    settings, tmp_path, capsys, replace
+):
+    # ATTACH OR REPLACE detaches the version as DETACH does; a file named warehouse.duckdb takes that alias unasked.
+    publish_rows(settings.warehouse, 1)
+    mine = tmp_path / "mine" / "mine.duckdb"
+    mine.parent.mkdir()
+    version = current_version(settings.warehouse)
+    replacing = replace.format(mine=mine.parent / "warehouse.duckdb")
+    script = f"{replacing}; attach '{version}' as again; insert into again.kept values (99)"
+
+    assert cmd_sql(sql_args(settings, "--db", str(mine), "-c", script)) == 1
+
+    assert KEPT_ATTACHED in capsys.readouterr().err
+    with duckdb.connect(str(version), read_only=True) as con:
+        assert con.execute("select x from kept").fetchall() == [(1,)]
+    # The session goes on with the version attached read-only again, as it was.
+    with open_personal(settings, mine) as con:
+        with pytest.raises(duckdb.InvalidInputException, match="ATTACH OR REPLACE"):
+            run(con, replacing)
+        assert con.execute(
+            "select path, readonly from duckdb_databases() where database_name = 'warehouse'"
+        ).fetchall() == [(str(version), True)]
+        assert "1" in run(con, "select count(*) from warehouse.kept")
 
 
 def test_a_refused_file_says_which_folders_a_session_may_use(settings, tmp_path, capsys):
