@@ -107,14 +107,33 @@ def _fence(con: duckdb.DuckDBPyConnection, folders: list[Path]) -> None:
     con.execute("set enable_external_access = false")
 
 
+class SessionStillOpen(RuntimeError):
+    """The analyst's file has a session open in this process: a second one would take over its `warehouse`."""
+
+
+def _first_session(con: duckdb.DuckDBPyConnection, own: Path) -> None:
+    """Refuse a file whose database this process has fenced already: another session of it is open."""
+    # DuckDB keeps one database per file in a process, shared by its connections: attaching the newest version
+    # here would detach the open session's `warehouse` (leaving the version it read free to attach read-write),
+    # and its fence would refuse the new one anyway.
+    [(open_to_files,)] = con.execute("select current_setting('enable_external_access')").fetchall()
+    if not open_to_files:
+        raise SessionStillOpen(
+            f"{own} 在本进程中已有一个打开的会话（open_personal）。同一进程中的会话共用这个文件，"
+            "新会话会卸下那个会话挂载的 warehouse。请先关闭那个会话（退出它的 with 块），再打开新会话读取最新发布的数据仓库。"
+        )
+
+
 @contextmanager
 def open_personal(settings: Settings, path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the analyst's own DuckDB file read-write, with the version published now attached as `warehouse`.
 
     Files can be read and written only in `session_folders`: never the writer's copy, reports, receipts or archive.
+    One session of a file at a time in a process: a second raises SessionStillOpen.
     """
     own = _own_file(settings, path)
     with open_or_busy(own) as con:
+        _first_session(con, own)
         attach_published(con, settings.warehouse)
         _fence(con, session_folders(settings, own))
         yield con

@@ -18,6 +18,7 @@ import pytest
 from pipeline.analyst import (
     KEPT_ATTACHED,
     NotAnAnalystsFile,
+    SessionStillOpen,
     add_parser,
     cmd_sql,
     open_personal,
@@ -188,6 +189,26 @@ def test_an_analysts_own_tables_survive_publications(settings, monkeypatch):
         assert con.execute(
             "select readonly from duckdb_databases() where database_name = 'warehouse'"
         ).fetchone() == (True,)
+
+
+def test_a_second_session_in_one_process_leaves_the_open_one_its_warehouse(settings, tmp_path):
+    # A notebook opening open_personal again for a newer version, the first session still open: DuckDB shares one
+    # database per file in a process, so the second would detach the first's warehouse under it.
+    publish_rows(settings.warehouse, 1)
+    held = current_version(settings.warehouse)
+    mine = tmp_path / "mine.duckdb"
+    attached = "select path, readonly from duckdb_databases() where database_name = 'warehouse'"
+    with open_personal(settings, mine) as first:
+        publish_rows(settings.warehouse, 2)
+        with pytest.raises(SessionStillOpen, match="已有一个打开的会话"), open_personal(settings, mine):
+            pass
+        assert first.execute(attached).fetchall() == [(str(held), True)]
+        with pytest.raises(duckdb.Error):  # the version it reads stays out of reach read-write
+            first.execute(f"attach '{held}' as again")
+    with open_personal(settings, mine) as second:
+        assert second.execute(attached).fetchall() == [(str(current_version(settings.warehouse)), True)]
+    with duckdb.connect(str(held), read_only=True) as con:
+        assert con.execute("select x from kept").fetchall() == [(1,)]
 
 
 def test_a_login_name_cannot_move_the_personal_file(settings, monkeypatch):
