@@ -107,6 +107,13 @@ def _fence(con: duckdb.DuckDBPyConnection, folders: list[Path]) -> None:
     con.execute("set enable_external_access = false")
 
 
+# Another `pipeline sql` (or a notebook) holds the analyst's own file: read-write, DuckDB lets one process have it.
+ONE_SESSION_A_FILE = (
+    "个人数据库同一时间只能由一个会话读写：请先退出那个会话（.quit），"
+    "或用 --db 另选一个文件同时使用（如 --db ~/budget2.duckdb）。"
+)
+
+
 class SessionStillOpen(RuntimeError):
     """The analyst's file has a session open in this process: a second one would take over its `warehouse`."""
 
@@ -132,7 +139,7 @@ def open_personal(settings: Settings, path: Path | None = None) -> Iterator[duck
     One session of a file at a time in a process: a second raises SessionStillOpen.
     """
     own = _own_file(settings, path)
-    with open_or_busy(own) as con:
+    with open_or_busy(own, advice=ONE_SESSION_A_FILE) as con:
         _first_session(con, own)
         attach_published(con, settings.warehouse)
         _fence(con, session_folders(settings, own))

@@ -180,8 +180,14 @@ class WarehouseBusy(OSError):
     """A DuckDB file cannot be opened because a session holds it read-write."""
 
 
+# What to do about a published version some session holds read-write.
+OPEN_IT_READ_ONLY = (
+    "请关闭那个会话；查询数据仓库请只读打开（duckdb -readonly、read_only=True 或 pipeline sql）。"
+)
+
+
 @contextmanager
-def _busy_if_locked(path: Path) -> Iterator[None]:
+def _busy_if_locked(path: Path, advice: str = OPEN_IT_READ_ONLY) -> Iterator[None]:
     """Turn DuckDB's lock conflict while opening `path` into WarehouseBusy, naming the file and the holder."""
     try:
         yield
@@ -191,15 +197,17 @@ def _busy_if_locked(path: Path) -> Iterator[None]:
         holder = re.search(r"PID \d+", str(exc))
         raise WarehouseBusy(
             f"{path} 正被另一个以读写方式打开它的会话（{holder.group() if holder else '进程号未知'}）锁定，暂时无法打开。"
-            "请关闭那个会话；查询数据仓库请只读打开（duckdb -readonly、read_only=True 或 pipeline sql）。"
+            + advice
         ) from exc
 
 
 @contextmanager
-def open_or_busy(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open a DuckDB file like `connect`, raising WarehouseBusy when a read-write session holds it."""
+def open_or_busy(
+    path: Path, read_only: bool = False, advice: str = OPEN_IT_READ_ONLY
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open a DuckDB file like `connect`, raising WarehouseBusy (saying `advice`) when a read-write session holds it."""
     with ExitStack() as stack:
-        with _busy_if_locked(path):
+        with _busy_if_locked(path, advice):
             con = stack.enter_context(connect(path, read_only))
         yield con
 

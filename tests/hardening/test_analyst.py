@@ -211,6 +211,27 @@ def test_a_second_session_in_one_process_leaves_the_open_one_its_warehouse(setti
         assert con.execute("select x from kept").fetchall() == [(1,)]
 
 
+def test_a_second_pipeline_sql_on_the_same_file_says_one_session_at_a_time(settings):
+    # Two terminals, one login: the first shell holds analysts/<login>.duckdb read-write, as DuckDB allows one
+    # process. The second was told to use pipeline sql, which is what it was doing.
+    publish_rows(settings.warehouse, 1)
+    command = [sys.executable, "-m", "pipeline.cli", "--home", str(settings.home), "sql"]
+    first = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        first.stdin.write("select 'opened' as said;\n")
+        first.stdin.flush()
+        while "opened" not in first.stdout.readline():
+            pass
+        second = subprocess.run([*command, "-c", "select 1"], capture_output=True, text=True, timeout=120)
+    finally:
+        first.stdin.close()
+        first.wait(timeout=120)
+
+    assert second.returncode == 3
+    assert str(personal_database(settings)) in second.stderr
+    assert "只能由一个会话读写" in second.stderr and "pipeline sql）" not in second.stderr
+
+
 def test_a_login_name_cannot_move_the_personal_file(settings, monkeypatch):
     monkeypatch.setenv("LOGNAME", "../../etc/wang")
 
