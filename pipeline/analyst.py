@@ -9,7 +9,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -141,9 +141,43 @@ def open_personal(settings: Settings, path: Path | None = None) -> Iterator[duck
     own = _own_file(settings, path)
     with open_or_busy(own, advice=ONE_SESSION_A_FILE) as con:
         _first_session(con, own)
-        attach_published(con, settings.warehouse)
+        version = attach_published(con, settings.warehouse)
         _fence(con, session_folders(settings, own))
-        yield con
+        beside = _free_beside(con, str(version))
+        try:
+            yield con
+        finally:  # a Python session has no statement of its own to refuse: what it left goes when it ends
+            _undo_beside(con, beside)
+
+
+def _free_beside(con: duckdb.DuckDBPyConnection, version: str) -> list[Path]:
+    """Return the files beside the attached version that the fence lets a session write and that are not there."""
+    # DuckDB admits an attached file's WAL and the WAL's companions with it. Nothing of DuckDB's writes them for a
+    # read-only attachment, but its query log (log_query_path) can: a `.wal` there makes every reader replay it and
+    # the version count as written after its publication (warehouse.altered).
+    [(allowed,)] = con.execute("select current_setting('allowed_paths')").fetchall()
+    return [
+        Path(path)
+        for path in allowed
+        if path.startswith(version) and path != version and not os.path.lexists(path)
+    ]
+
+
+def _undo_beside(con: duckdb.DuckDBPyConnection, beside: list[Path]) -> list[Path]:
+    """Remove what the session wrote beside the version and stop the query log writing there again; return it."""
+    made = [path for path in beside if os.path.lexists(path)]
+    for path in made:
+        path.unlink(missing_ok=True)
+    if made:
+        with suppress(duckdb.Error):  # a session failing as a whole logs nothing more either
+            con.execute("reset log_query_path")
+    return made
+
+
+NOTHING_BESIDE = (
+    "本会话不能在已发布的数据仓库版本旁写文件（{names}）：它会被当作该版本的预写日志，让每个读者都以为数据仓库在发布后"
+    "被改动过。文件已删除，查询日志（log_query_path）已关闭；请把它设在自己的文件夹中。"
+)
 
 
 # DuckDB lets a session attach again a file it had attached: detached, or replaced by `ATTACH OR REPLACE … AS
@@ -170,6 +204,16 @@ def _keep_attached(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement, 
     raise duckdb.InvalidInputException(KEPT_ATTACHED)
 
 
+def _checked(
+    con: duckdb.DuckDBPyConnection, statement: duckdb.Statement, version: str, beside: list[Path]
+) -> None:
+    """Refuse a statement that let go of the version or wrote beside it, once it is undone."""
+    _keep_attached(con, statement, version)
+    made = _undo_beside(con, beside)
+    if made:
+        raise duckdb.PermissionException(NOTHING_BESIDE.format(names="、".join(path.name for path in made)))
+
+
 def run(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
     """Run one statement or a script; return its last result drawn as a table, or None for a command."""
     statements = con.extract_statements(text)
@@ -178,13 +222,14 @@ def run(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
     if any(s.type is duckdb.StatementType.DETACH and _WAREHOUSE.search(s.query) for s in statements):
         raise duckdb.InvalidInputException(KEPT_ATTACHED)
     version = _attached(con)
+    beside = _free_beside(con, version)
     # One at a time: an ATTACH's alias is known only once it has run, and the next statement must not find the
-    # version detached.
+    # version detached, nor a file it left beside the version.
     for statement in statements[:-1]:
         con.execute(statement)
-        _keep_attached(con, statement, version)
+        _checked(con, statement, version, beside)
     result = con.sql(statements[-1])
-    _keep_attached(con, statements[-1], version)
+    _checked(con, statements[-1], version, beside)
     # CREATE, DROP, SET, ATTACH and the like may answer nothing; an empty box after them would only be noise.
     if result is None or duckdb.ExpectedResultType.NOTHING in statements[-1].expected_result_type:
         return None

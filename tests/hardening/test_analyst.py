@@ -374,6 +374,35 @@ def test_a_session_cannot_replace_the_warehouse_to_attach_the_version_again(
         assert "1" in run(con, "select count(*) from warehouse.kept")
 
 
+@pytest.mark.parametrize("beside", [".wal", ".wal.checkpoint"])
+def test_a_sessions_query_log_leaves_nothing_beside_the_version(settings, tmp_path, capsys, beside):
+    # DuckDB lets a session reach the attached version's WAL paths; its query log written there made a `.wal` that
+    # every reader replays and that marks the version as written after its publication.
+    publish_rows(settings.warehouse, 1)
+    version = current_version(settings.warehouse)
+    log = Path(f"{version}{beside}")
+    mine = tmp_path / "mine" / "mine.duckdb"
+    mine.parent.mkdir()
+
+    script = f"set log_query_path = '{log}'; select 1"
+    assert cmd_sql(sql_args(settings, "--db", str(mine), "-c", script)) == 1
+    assert "不能在已发布的数据仓库版本旁写文件" in capsys.readouterr().err
+    assert not log.exists() and not altered(version)
+    # The shell goes on, logging nowhere near the version; its own folder still takes the log.
+    with open_personal(settings, mine) as con:
+        with pytest.raises(duckdb.PermissionException):
+            run(con, f"set log_query_path = '{log}'")
+        assert "1" in run(con, "select count(*) from warehouse.kept")
+        assert not log.exists()
+        run(con, f"set log_query_path = '{mine.parent / 'queries.log'}'; select 2")
+        assert (mine.parent / "queries.log").exists()
+    # A Python session is not checked statement by statement: what it leaves goes when it ends.
+    with open_personal(settings, mine) as con:
+        con.execute(f"set log_query_path = '{log}'")
+        con.execute("select 3")
+    assert not log.exists() and not altered(version)
+
+
 def test_a_refused_file_says_which_folders_a_session_may_use(settings, tmp_path, capsys):
     publish_rows(settings.warehouse, 1)
     desk = tmp_path / "desk"
