@@ -21,15 +21,27 @@ from pipeline.warehouse import attach_published, open_or_busy, sql_literal
 HELP = "语句以 ; 结尾；.refresh 换到最新发布的数据仓库（开始新会话）；.quit 或 Ctrl-D 退出。"
 
 
+# The name the published version is attached under in every session.
+ATTACHED_AS = "warehouse"
+
+
+def _database_name(path: Path) -> str:
+    """Return the name DuckDB gives a database it opens from `path`: the file name up to its first dot."""
+    return path.name.split(".", 1)[0]
+
+
 def personal_database(settings: Settings) -> Path:
     """Return the analyst's own DuckDB file: `$PIPELINE_HOME/analysts/<login name>.duckdb`."""
     # The login name comes from the environment, so it is kept to characters a file name can safely hold.
     login = re.sub(r"[^\w.-]", "_", getpass.getuser()).lstrip(".") or "analyst"
-    return settings.home / "analysts" / f"{login}.duckdb"
+    own = settings.home / "analysts" / f"{login}.duckdb"
+    # A login named warehouse would name its file's database like the version attached beside it.
+    return own.with_name(f"analyst_{own.name}") if _database_name(own).lower() == ATTACHED_AS else own
 
 
 class NotAnAnalystsFile(OSError):
-    """A `--db` file inside the pipeline's own folders: opened read-write, a session could damage the night's work."""
+    """A `--db` file that cannot be the analyst's: inside the pipeline's own folders (opened read-write, a session
+    could damage the night's work), a folder, or named like the warehouse attached beside it."""
 
 
 def _real(path: Path | str) -> Path:
@@ -92,6 +104,11 @@ def _own_file(settings: Settings, path: Path | None) -> Path:
     if real.is_dir() or not real.name:
         raise NotAnAnalystsFile(
             f"“{own}”是文件夹，不是DuckDB文件：请在 --db 后写出文件名，如 --db ~/budget.duckdb。"
+        )
+    if _database_name(own).lower() == ATTACHED_AS:  # DuckDB could not attach the version under the same name
+        raise NotAnAnalystsFile(
+            f"“{own}”不能作为个人数据库：DuckDB 以文件名第一个“.”之前的部分称呼它，即 warehouse，"
+            "与会话中挂载的已发布数据仓库同名。请换一个文件名，如 --db ~/budget.duckdb。"
         )
     return own
 

@@ -238,6 +238,27 @@ def test_a_login_name_cannot_move_the_personal_file(settings, monkeypatch):
     assert personal_database(settings).parent == settings.home / "analysts"
 
 
+@pytest.mark.parametrize("name", ["Warehouse.duckdb", "warehouse.2024.db"])
+def test_a_file_named_like_the_warehouse_is_refused_before_it_is_made(settings, tmp_path, capsys, name):
+    # DuckDB names a database by its file name up to the first dot: this one could not have the version attached
+    # as `warehouse` beside it, and the session failed saying the disk or the warehouse file might be damaged.
+    publish_rows(settings.warehouse, 1)
+    mine = tmp_path / name
+
+    with pytest.raises(NotAnAnalystsFile, match="与会话中挂载的已发布数据仓库同名"):
+        cmd_sql(sql_args(settings, "--db", str(mine), "-c", "select 1"))
+    assert not mine.exists()
+
+
+def test_a_login_named_warehouse_gets_a_personal_file_it_can_open(settings, monkeypatch, capsys):
+    monkeypatch.setattr("getpass.getuser", lambda: "warehouse")
+    publish_rows(settings.warehouse, 1)
+
+    assert personal_database(settings).parent == settings.home / "analysts"
+    assert cmd_sql(sql_args(settings, "-c", "select count(*) as n from warehouse.kept")) == 0
+    assert "1 │" in capsys.readouterr().out
+
+
 def test_pipeline_sql_c_prints_a_table_and_exits_1_on_an_sql_error(settings, tmp_path, capsys):
     publish_rows(settings.warehouse, 1)
     mine = tmp_path / "mine.duckdb"
