@@ -9,14 +9,14 @@ import re
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
 import duckdb
 
 from pipeline.settings import Settings
 from pipeline.text import printable
-from pipeline.warehouse import attach_published, open_or_busy, sql_literal
+from pipeline.warehouse import WarehouseDamaged, attach_published, open_or_busy, sql_literal
 
 HELP = "语句以 ; 结尾；.refresh 换到最新发布的数据仓库（开始新会话）；.quit 或 Ctrl-D 退出。"
 
@@ -156,7 +156,16 @@ def open_personal(settings: Settings, path: Path | None = None) -> Iterator[duck
     One session of a file at a time in a process: a second raises SessionStillOpen.
     """
     own = _own_file(settings, path)
-    with open_or_busy(own, advice=ONE_SESSION_A_FILE) as con:
+    with ExitStack() as stack:
+        try:
+            con = stack.enter_context(open_or_busy(own, advice=ONE_SESSION_A_FILE))
+        except (
+            WarehouseDamaged
+        ) as exc:  # the analyst's file, not the warehouse: nothing to restore from backup
+            raise NotAnAnalystsFile(
+                f"“{own}”不是完整的DuckDB数据库文件（已损坏、被截断或不是数据库），不能作为个人数据库打开；"
+                "已发布的数据仓库不受影响。请用 --db 另指定一个文件（不存在的文件会新建），如 --db ~/budget.duckdb。"
+            ) from exc
         _first_session(con, own)
         version = attach_published(con, settings.warehouse)
         _fence(con, session_folders(settings, own))

@@ -532,6 +532,19 @@ def test_a_root_session_writing_a_version_without_a_checkpoint_is_told_apart(set
     assert altered(version)
 
 
+def test_a_personal_file_that_is_no_database_is_not_the_warehouse_to_restore(settings, tmp_path):
+    # --db naming a text file, or a personal file cut short: the warehouse is whole, and restoring it would not help.
+    publish_rows(settings.warehouse, 1)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("不是数据库", encoding="utf-8")
+
+    with pytest.raises(NotAnAnalystsFile, match="已发布的数据仓库不受影响") as raised:
+        cmd_sql(sql_args(settings, "--db", str(notes), "-c", "select 1"))
+
+    assert "Backup and restore" not in str(raised.value)
+    assert notes.read_text(encoding="utf-8") == "不是数据库"
+
+
 def test_a_damaged_version_is_named_with_the_way_to_restore(settings, tmp_path):
     publish_rows(settings.warehouse, 1)
     version = current_version(settings.warehouse)
