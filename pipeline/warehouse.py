@@ -282,8 +282,11 @@ def _prune(folder: Path, published: Path, keep: set[str]) -> None:
 _ALTERED_AFTER_NS = 60 * 10**9
 
 
-class PublishedVersionAltered(RuntimeError):
+class PublishedVersionAltered(OSError):
     """The published version was written after its publication (a root session): it is not the pipeline's."""
+
+    # Said in Chinese by the command line like WarehouseDamaged, not as a traceback; no retry restores the copy.
+    permanent = True
 
 
 def altered(version: Path) -> bool:

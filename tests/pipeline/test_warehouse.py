@@ -212,6 +212,23 @@ def test_a_version_written_into_after_publication_is_told_apart_and_never_built_
     assert "发布后被写入过" in caplog.text
 
 
+def test_a_night_refusing_an_altered_version_says_why_without_a_traceback(settings, registry, capsys):
+    published = settings.warehouse
+    version = publish_value(published, 1)
+    version.chmod(0o644)
+    later = version.stat().st_mtime_ns + 120 * 10**9  # a root session wrote it two minutes after the night
+    os.utime(version, ns=(later, later))
+    shutil.rmtree(working_copy(published).parent)
+    for folder in ("inbox", "archive", "receipts"):
+        (settings.home / folder).mkdir(exist_ok=True)
+
+    assert main(["ingest"]) == 1
+
+    said = capsys.readouterr().err
+    assert "发布后被写入过" in said and "Traceback" not in said
+    assert not working_copy(published).exists()
+
+
 def test_a_published_reader_stays_on_its_version_through_a_publication(tmp_path):
     published = tmp_path / "warehouse.duckdb"
     publish_value(published, 1)
