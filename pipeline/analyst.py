@@ -16,7 +16,7 @@ import duckdb
 
 from pipeline.settings import Settings
 from pipeline.text import printable
-from pipeline.warehouse import WarehouseDamaged, attach_published, open_or_busy, sql_literal
+from pipeline.warehouse import SCHEMAS, WarehouseDamaged, attach_published, open_or_busy, sql_literal
 
 HELP = "语句以 ; 结尾；.refresh 换到最新发布的数据仓库（开始新会话）；.quit 或 Ctrl-D 退出。"
 
@@ -25,9 +25,12 @@ HELP = "语句以 ; 结尾；.refresh 换到最新发布的数据仓库（开始
 ATTACHED_AS = "warehouse"
 
 
-def _database_name(path: Path) -> str:
-    """Return the name DuckDB gives a database it opens from `path`: the file name up to its first dot."""
-    return path.name.split(".", 1)[0]
+def _clashes(path: Path) -> str | None:
+    """Return the name a database opened from `path` would share with the warehouse or its schemas, if any."""
+    # DuckDB names a database after its file name up to the first dot. Named warehouse, the version could not be
+    # attached beside it; named like a schema (ops, raw…), the warehouse's views that read `ops.…` find two.
+    name = path.name.split(".", 1)[0]
+    return name if name.lower() in (ATTACHED_AS, *SCHEMAS) else None
 
 
 def personal_database(settings: Settings) -> Path:
@@ -35,8 +38,7 @@ def personal_database(settings: Settings) -> Path:
     # The login name comes from the environment, so it is kept to characters a file name can safely hold.
     login = re.sub(r"[^\w.-]", "_", getpass.getuser()).lstrip(".") or "analyst"
     own = settings.home / "analysts" / f"{login}.duckdb"
-    # A login named warehouse would name its file's database like the version attached beside it.
-    return own.with_name(f"analyst_{own.name}") if _database_name(own).lower() == ATTACHED_AS else own
+    return own.with_name(f"analyst_{own.name}") if _clashes(own) else own
 
 
 class NotAnAnalystsFile(OSError):
@@ -105,10 +107,12 @@ def _own_file(settings: Settings, path: Path | None) -> Path:
         raise NotAnAnalystsFile(
             f"“{own}”是文件夹，不是DuckDB文件：请在 --db 后写出文件名，如 --db ~/budget.duckdb。"
         )
-    if _database_name(own).lower() == ATTACHED_AS:  # DuckDB could not attach the version under the same name
+    clash = _clashes(own)
+    if clash:
         raise NotAnAnalystsFile(
-            f"“{own}”不能作为个人数据库：DuckDB 以文件名第一个“.”之前的部分称呼它，即 warehouse，"
-            "与会话中挂载的已发布数据仓库同名。请换一个文件名，如 --db ~/budget.duckdb。"
+            f"“{own}”不能作为个人数据库：DuckDB 以文件名第一个“.”之前的部分称呼它，即 {clash}，"
+            f"与会话中挂载的已发布数据仓库（warehouse）或其中的模式（{'、'.join(SCHEMAS)}）同名。"
+            "请换一个文件名，如 --db ~/budget.duckdb。"
         )
     return own
 

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+# The warehouse's schemas, as its models name them (schema.table, whatever database the warehouse is opened as).
+SCHEMAS = ("ops", "raw", "staging", "intermediate", "mart", "config")
 
 
 def sql_literal(text: str) -> str:

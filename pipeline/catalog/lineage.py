@@ -13,9 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.warehouse import SQL_DIR
+from pipeline.warehouse import SCHEMAS, SQL_DIR
 
-SCHEMAS = ("ops", "raw", "staging", "intermediate", "mart", "config")
 _CREATE = re.compile(
     r"\bcreate\s+(?:or\s+replace\s+)?(?:table|view)\s+(?:if\s+not\s+exists\s+)?([a-z_]+)\.([a-z_][a-z0-9_]*)",
     re.IGNORECASE,

@@ -238,25 +238,35 @@ def test_a_login_name_cannot_move_the_personal_file(settings, monkeypatch):
     assert personal_database(settings).parent == settings.home / "analysts"
 
 
-@pytest.mark.parametrize("name", ["Warehouse.duckdb", "warehouse.2024.db"])
-def test_a_file_named_like_the_warehouse_is_refused_before_it_is_made(settings, tmp_path, capsys, name):
-    # DuckDB names a database by its file name up to the first dot: this one could not have the version attached
-    # as `warehouse` beside it, and the session failed saying the disk or the warehouse file might be damaged.
+@pytest.mark.parametrize("name", ["Warehouse.duckdb", "warehouse.2024.db", "ops.duckdb", "RAW.duckdb"])
+def test_a_file_named_like_the_warehouse_or_its_schemas_is_refused_before_it_is_made(
+    settings, tmp_path, name
+):
+    # DuckDB names a database by its file name up to the first dot. Named warehouse, the version could not be
+    # attached beside it (the session failed saying the disk or the warehouse file might be damaged); named ops or
+    # raw, the warehouse's views reading ops.… and raw.… met two of them and could not be read.
     publish_rows(settings.warehouse, 1)
     mine = tmp_path / name
 
-    with pytest.raises(NotAnAnalystsFile, match="与会话中挂载的已发布数据仓库同名"):
+    with pytest.raises(NotAnAnalystsFile, match="或其中的模式"):
         cmd_sql(sql_args(settings, "--db", str(mine), "-c", "select 1"))
     assert not mine.exists()
 
 
-def test_a_login_named_warehouse_gets_a_personal_file_it_can_open(settings, monkeypatch, capsys):
-    monkeypatch.setattr("getpass.getuser", lambda: "warehouse")
+@pytest.mark.parametrize("login", ["warehouse", "ops"])
+def test_a_login_named_like_the_warehouse_gets_a_personal_file_that_reads_it_whole(
+    settings, monkeypatch, capsys, login
+):
+    monkeypatch.setattr("getpass.getuser", lambda: login)
     publish_rows(settings.warehouse, 1)
+    with writer(settings.warehouse) as con:  # a view of the warehouse's own, reading a table by its schema
+        con.execute("create schema ops")
+        con.execute("create table ops.submissions as select 7 as submission_id")
+        con.execute("create view ops.first_submission as select min(submission_id) as n from ops.submissions")
 
     assert personal_database(settings).parent == settings.home / "analysts"
-    assert cmd_sql(sql_args(settings, "-c", "select count(*) as n from warehouse.kept")) == 0
-    assert "1 │" in capsys.readouterr().out
+    assert cmd_sql(sql_args(settings, "-c", "select n from warehouse.ops.first_submission")) == 0
+    assert "7 │" in capsys.readouterr().out
 
 
 def test_pipeline_sql_c_prints_a_table_and_exits_1_on_an_sql_error(settings, tmp_path, capsys):
