@@ -23,6 +23,11 @@ HELP = "语句以 ; 结尾；.refresh 换到最新发布的数据仓库（开始
 
 # The name the published version is attached under in every session.
 ATTACHED_AS = "warehouse"
+# And a second time, read-only, under a name no one needs: while either attachment stays, DuckDB refuses to attach
+# the file read-write (a "Unique file handle conflict"), so a session that lets go of `warehouse` (a Python one, which
+# no statement guard watches) still cannot write the version, even as root.
+PINNED_AS = "warehouse_pinned"
+_HOLDING = (ATTACHED_AS, PINNED_AS)
 
 
 def _clashes(path: Path) -> str | None:
@@ -172,6 +177,7 @@ def open_personal(settings: Settings, path: Path | None = None) -> Iterator[duck
             ) from exc
         _first_session(con, own)
         version = attach_published(con, settings.warehouse)
+        con.execute(f"attach {sql_literal(str(version))} as {PINNED_AS} (read_only)")
         _fence(con, session_folders(settings, own))
         beside = _free_beside(con, str(version))
         try:
@@ -213,24 +219,26 @@ NOTHING_BESIDE = (
 # DuckDB lets a session attach again a file it had attached: detached, or replaced by `ATTACH OR REPLACE … AS
 # warehouse` (or a file named warehouse.duckdb, whose name is its alias), the version could be attached read-write,
 # and as root (whom the version's read-only mode does not stop) written, under every other reader.
-_WAREHOUSE = re.compile(r'(?<![\w"])"?warehouse"?(?![\w"])', re.IGNORECASE)
+_WAREHOUSE = re.compile(rf'(?<![\w"])"?(?:{"|".join(_HOLDING)})"?(?![\w"])', re.IGNORECASE)
 KEPT_ATTACHED = (
-    "本会话不能 DETACH 或替换（ATTACH OR REPLACE）warehouse：已发布的数据仓库始终以只读方式挂载"
+    f"本会话不能 DETACH 或替换（ATTACH OR REPLACE）{ATTACHED_AS}（及 {PINNED_AS}）：已发布的数据仓库始终以只读方式挂载"
     "（换用新发布的版本请输入 .refresh）"
 )
 
 
 def _keep_attached(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement, version: str) -> None:
-    """Attach the version again read-only as `warehouse` if an ATTACH replaced it, and refuse that ATTACH."""
+    """Attach the version again read-only under its names if an ATTACH replaced one, and refuse that ATTACH."""
     if statement.type is not duckdb.StatementType.ATTACH:
         return
-    attached = con.execute(
-        "select path, readonly from duckdb_databases() where database_name = 'warehouse'"
+    held = con.execute(
+        "select database_name, path, readonly from duckdb_databases() where database_name in (?, ?) order by 1",
+        list(_HOLDING),
     ).fetchall()
-    if attached == [(version, True)]:
+    if held == sorted((name, version, True) for name in _HOLDING):
         return
-    con.execute("detach database if exists warehouse")
-    con.execute(f"attach {sql_literal(version)} as warehouse (read_only)")
+    for name in _HOLDING:
+        con.execute(f"detach database if exists {name}")
+        con.execute(f"attach {sql_literal(version)} as {name} (read_only)")
     raise duckdb.InvalidInputException(KEPT_ATTACHED)
 
 
@@ -307,7 +315,9 @@ def shell(con: duckdb.DuckDBPyConnection, banner: bool = True) -> bool:
     interactive = sys.stdin.isatty()
     if interactive and banner:
         databases = con.execute(
-            "select database_name, readonly, path from duckdb_databases() where not internal order by readonly"
+            "select database_name, readonly, path from duckdb_databases() "
+            "where not internal and database_name <> ? order by readonly",
+            [PINNED_AS],
         ).fetchall()
         for name, readonly, path in databases:
             print(printable(f"{name}{'（只读）' if readonly else '（你的表建在这里）'}：{path}"))

@@ -360,7 +360,9 @@ def test_a_session_reaches_no_file_of_the_pipeline_whoever_runs_it(settings, tmp
     assert "1 │" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("detach", ["detach warehouse", 'DETACH DATABASE IF EXISTS "Warehouse"'])
+@pytest.mark.parametrize(
+    "detach", ["detach warehouse", 'DETACH DATABASE IF EXISTS "Warehouse"', "detach warehouse_pinned"]
+)
 def test_a_session_cannot_attach_the_published_version_again_to_write_it(settings, tmp_path, capsys, detach):
     # Detached, the version could be attached again without READ_ONLY, and as root written under every reader.
     publish_rows(settings.warehouse, 1)
@@ -377,7 +379,12 @@ def test_a_session_cannot_attach_the_published_version_again_to_write_it(setting
 
 
 @pytest.mark.parametrize(
-    "replace", ["attach or replace ':memory:' as warehouse", "attach or replace '{mine}'"]
+    "replace",
+    [
+        "attach or replace ':memory:' as warehouse",
+        "attach or replace '{mine}'",
+        "attach or replace ':memory:' as warehouse_pinned",
+    ],
 )
 def test_a_session_cannot_replace_the_warehouse_to_attach_the_version_again(
     settings, tmp_path, capsys, replace
@@ -432,6 +439,21 @@ def test_a_sessions_query_log_leaves_nothing_beside_the_version(settings, tmp_pa
         con.execute(f"set log_query_path = '{log}'")
         con.execute("select 3")
     assert not log.exists() and not altered(version)
+
+
+def test_a_python_session_that_detaches_the_warehouse_still_cannot_write_the_version(settings, tmp_path):
+    # open_personal hands over a plain connection: no statement guard sees its DETACH. Attached again without
+    # READ_ONLY, the version was open to a root session's writes, under every other reader.
+    publish_rows(settings.warehouse, 1)
+    version = current_version(settings.warehouse)
+    with open_personal(settings, tmp_path / "mine.duckdb") as con:
+        con.execute("detach warehouse")
+        with pytest.raises(duckdb.Error, match="already attached"):
+            con.execute(f"attach '{version}' as warehouse")
+        con.execute(f"attach '{version}' as warehouse (read_only)")  # read-only, as a refresh would
+        assert con.execute("select x from warehouse.kept").fetchall() == [(1,)]
+    with duckdb.connect(str(version), read_only=True) as con:
+        assert con.execute("select x from kept").fetchall() == [(1,)]
 
 
 def test_a_refused_file_says_which_folders_a_session_may_use(settings, tmp_path, capsys):
