@@ -168,9 +168,8 @@ def open_personal(settings: Settings, path: Path | None = None) -> Iterator[duck
     with ExitStack() as stack:
         try:
             con = stack.enter_context(open_or_busy(own, advice=ONE_SESSION_A_FILE))
-        except (
-            WarehouseDamaged
-        ) as exc:  # the analyst's file, not the warehouse: nothing to restore from backup
+        except WarehouseDamaged as exc:
+            # The analyst's file, not the warehouse: nothing to restore from backup.
             raise NotAnAnalystsFile(
                 f"“{own}”不是完整的DuckDB数据库文件（已损坏、被截断或不是数据库），不能作为个人数据库打开；"
                 "已发布的数据仓库不受影响。请用 --db 另指定一个文件（不存在的文件会新建），如 --db ~/budget.duckdb。"
@@ -218,7 +217,8 @@ NOTHING_BESIDE = (
 
 # DuckDB lets a session attach again a file it had attached: detached, or replaced by `ATTACH OR REPLACE … AS
 # warehouse` (or a file named warehouse.duckdb, whose name is its alias), the version could be attached read-write,
-# and as root (whom the version's read-only mode does not stop) written, under every other reader.
+# and as root (whom the version's read-only mode does not stop) written, under every other reader. Its pin is kept
+# the same way.
 _WAREHOUSE = re.compile(rf'(?<![\w"])"?(?:{"|".join(_HOLDING)})"?(?![\w"])', re.IGNORECASE)
 KEPT_ATTACHED = (
     f"本会话不能 DETACH 或替换（ATTACH OR REPLACE）{ATTACHED_AS}（及 {PINNED_AS}）：已发布的数据仓库始终以只读方式挂载"
