@@ -181,7 +181,7 @@ def open_personal(settings: Settings, path: Path | None = None) -> Iterator[duck
         beside = _free_beside(con, str(version))
         try:
             yield con
-        finally:  # a Python session has no statement of its own to refuse: what it left goes when it ends
+        finally:  # a Python session's statements are not checked: a query log left beside the version goes now
             _undo_beside(con, beside)
 
 
@@ -198,21 +198,14 @@ def _free_beside(con: duckdb.DuckDBPyConnection, version: str) -> list[Path]:
     ]
 
 
-def _undo_beside(con: duckdb.DuckDBPyConnection, beside: list[Path]) -> list[Path]:
-    """Remove what the session wrote beside the version and stop the query log writing there again; return it."""
+def _undo_beside(con: duckdb.DuckDBPyConnection, beside: list[Path]) -> None:
+    """Remove what the session wrote beside the version and stop the query log writing there again."""
     made = [path for path in beside if os.path.lexists(path)]
     for path in made:
         path.unlink(missing_ok=True)
     if made:
         with suppress(duckdb.Error):  # a session failing as a whole logs nothing more either
             con.execute("reset log_query_path")
-    return made
-
-
-NOTHING_BESIDE = (
-    "本会话不能在已发布的数据仓库版本旁写文件（{names}）：它会被当作该版本的预写日志，让每个读者都以为数据仓库在发布后"
-    "被改动过。文件已删除，查询日志（log_query_path）已关闭；请把它设在自己的文件夹中。"
-)
 
 
 # DuckDB lets a session attach again a file it had attached: detached, or replaced by `ATTACH OR REPLACE … AS
@@ -223,6 +216,17 @@ _WAREHOUSE = re.compile(rf'(?<![\w"])"?(?:{"|".join(_HOLDING)})"?(?![\w"])', re.
 KEPT_ATTACHED = (
     f"本会话不能 DETACH 或替换（ATTACH OR REPLACE）{ATTACHED_AS}（及 {PINNED_AS}）：已发布的数据仓库始终以只读方式挂载"
     "（换用新发布的版本请输入 .refresh）"
+)
+
+
+# DuckDB writes its query log into any file the fence admits, and the fence admits the files the session has open:
+# pointed at the published version it wrote over the version's first bytes (as root, whom the mode does not stop),
+# and no one could open the warehouse until the next night; at the version's WAL path, every reader replayed it;
+# at the analyst's own file, it broke their tables. Said in a SET (or PRAGMA, RESET) statement, by this name.
+_QUERY_LOG = re.compile(r"log_query_path", re.IGNORECASE)
+NO_QUERY_LOG = (
+    "本会话不能设置 log_query_path：DuckDB 的查询日志可以写进会话已打开的文件（已发布的数据仓库版本及其预写日志、"
+    "你自己的数据库），会把它们写坏。"
 )
 
 
@@ -242,16 +246,6 @@ def _keep_attached(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement, 
     raise duckdb.InvalidInputException(KEPT_ATTACHED)
 
 
-def _checked(
-    con: duckdb.DuckDBPyConnection, statement: duckdb.Statement, version: str, beside: list[Path]
-) -> None:
-    """Refuse a statement that let go of the version or wrote beside it, once it is undone."""
-    _keep_attached(con, statement, version)
-    made = _undo_beside(con, beside)
-    if made:
-        raise duckdb.PermissionException(NOTHING_BESIDE.format(names="、".join(path.name for path in made)))
-
-
 def run(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
     """Run one statement or a script; return its last result drawn as a table, or None for a command."""
     statements = con.extract_statements(text)
@@ -259,15 +253,16 @@ def run(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
         return None
     if any(s.type is duckdb.StatementType.DETACH and _WAREHOUSE.search(s.query) for s in statements):
         raise duckdb.InvalidInputException(KEPT_ATTACHED)
+    if any(s.type is duckdb.StatementType.SET and _QUERY_LOG.search(s.query) for s in statements):
+        raise duckdb.InvalidInputException(NO_QUERY_LOG)
     version = _attached(con)
-    beside = _free_beside(con, version)
     # One at a time: an ATTACH's alias is known only once it has run, and the next statement must not find the
-    # version detached, nor a file it left beside the version.
+    # version detached.
     for statement in statements[:-1]:
         con.execute(statement)
-        _checked(con, statement, version, beside)
+        _keep_attached(con, statement, version)
     result = con.sql(statements[-1])
-    _checked(con, statements[-1], version, beside)
+    _keep_attached(con, statements[-1], version)
     # CREATE, DROP, SET, ATTACH and the like may answer nothing; an empty box after them would only be noise.
     if result is None or duckdb.ExpectedResultType.NOTHING in statements[-1].expected_result_type:
         return None

@@ -412,30 +412,38 @@ def test_a_session_cannot_replace_the_warehouse_to_attach_the_version_again(
         assert "1" in run(con, "select count(*) from warehouse.kept")
 
 
-@pytest.mark.parametrize("beside", [".wal", ".wal.checkpoint"])
-def test_a_sessions_query_log_leaves_nothing_beside_the_version(settings, tmp_path, capsys, beside):
-    # DuckDB lets a session reach the attached version's WAL paths; its query log written there made a `.wal` that
-    # every reader replays and that marks the version as written after its publication.
+@pytest.mark.parametrize("target", ["version", "version.wal", "own file"])
+def test_pipeline_sql_points_no_query_log_at_the_files_a_session_has_open(settings, tmp_path, capsys, target):
+    # DuckDB's query log may be pointed at any file the fence admits, and it admits the files the session has open.
+    # At the version, as root, it wrote over its first bytes: no one could open the warehouse until the next night.
+    # At its WAL, every reader replayed it and the version counted as written after publication; at the analyst's
+    # own file, it broke their tables.
     publish_rows(settings.warehouse, 1)
     version = current_version(settings.warehouse)
-    log = Path(f"{version}{beside}")
     mine = tmp_path / "mine" / "mine.duckdb"
     mine.parent.mkdir()
+    assert cmd_sql(sql_args(settings, "--db", str(mine), "-c", "create table t as select 5 as y")) == 0
+    log = {"version": version, "version.wal": Path(f"{version}.wal"), "own file": mine}[target]
+    before = version.read_bytes()
 
     script = f"set log_query_path = '{log}'; select 1"
     assert cmd_sql(sql_args(settings, "--db", str(mine), "-c", script)) == 1
-    assert "不能在已发布的数据仓库版本旁写文件" in capsys.readouterr().err
-    assert not log.exists() and not altered(version)
-    # The shell goes on, logging nowhere near the version; its own folder still takes the log.
+
+    assert "不能设置 log_query_path" in capsys.readouterr().err
+    assert version.read_bytes() == before and not altered(version)
+    assert not Path(f"{version}.wal").exists()
     with open_personal(settings, mine) as con:
-        with pytest.raises(duckdb.PermissionException):
-            run(con, f"set log_query_path = '{log}'")
-        assert "1" in run(con, "select count(*) from warehouse.kept")
-        assert not log.exists()
-        run(con, f"set log_query_path = '{mine.parent / 'queries.log'}'; select 2")
-        assert (mine.parent / "queries.log").exists()
-    # A Python session is not checked statement by statement: what it leaves goes when it ends.
-    with open_personal(settings, mine) as con:
+        assert con.execute("select y from t").fetchall() == [(5,)]
+        assert con.execute("select x from warehouse.kept").fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize("beside", [".wal", ".wal.checkpoint"])
+def test_a_python_sessions_query_log_beside_the_version_goes_when_it_ends(settings, tmp_path, beside):
+    # A Python session's statements are not checked: what its query log left in the version's WAL paths is removed.
+    publish_rows(settings.warehouse, 1)
+    version = current_version(settings.warehouse)
+    log = Path(f"{version}{beside}")
+    with open_personal(settings, tmp_path / "mine.duckdb") as con:
         con.execute(f"set log_query_path = '{log}'")
         con.execute("select 3")
     assert not log.exists() and not altered(version)
