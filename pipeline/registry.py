@@ -92,12 +92,35 @@ class Registry(_Strict):
         return self.templates[template_id]
 
 
+# The C loader, where libyaml is present, reads the registry several times faster.
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Load YAML safely, refusing a mapping that names one key twice."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        # YAML keeps the last of two equal keys without a word: an enum value listed twice lost its first aliases,
+        # a column's `type` written twice its first.
+        seen: set = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *base` may be overridden on purpose
+            key = self.construct_object(key_node, deep=True)
+            try:
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping",
+                        node.start_mark,
+                        f"found the key {key!r} twice (the later would silently replace the earlier)",
+                        key_node.start_mark,
+                    )
+                seen.add(key)
+            except TypeError:
+                continue  # an unhashable key: the constructor below says so
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_yaml(path: Path) -> dict:
     try:
-        # The C loader, where libyaml is present, reads the registry several times faster.
-        data = yaml.load(
-            path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        )
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
     except UnicodeDecodeError as exc:

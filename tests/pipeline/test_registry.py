@@ -314,6 +314,17 @@ def test_a_registry_file_not_in_utf8_is_rejected_naming_it(tmp_path):
     assert str(raised.value).startswith(f"{path}: 不是UTF-8编码")
 
 
+def test_an_enum_value_listed_twice_is_rejected_not_read_as_the_last(tmp_path):
+    # YAML keeps the last of two equal keys: 到位's alias 到账 would be lost without a word.
+    text = template_yaml(columns=ENTRY_COLUMN + "      到位: [已到位]\n")
+    directory = registry_dir(tmp_path, text)
+    with pytest.raises(RegistryError) as raised:
+        load_registry(directory)
+    message = str(raised.value)
+    assert message.startswith(f"{directory / 'sources' / 'demo_list.yaml'}: ")
+    assert "'到位' twice" in message
+
+
 def test_template_without_a_required_column_is_rejected(tmp_path):
     text = template_yaml().replace("required: true", "required: false")
     with pytest.raises(RegistryError, match="at least one column must be required"):
