@@ -169,16 +169,27 @@ def load_registry(directory: Path | None = None) -> Registry:
             raise explain(path, exc) from exc
         if template.id != path.stem:
             raise RegistryError(f"{path}: id {template.id!r} must equal the file name {path.stem!r}")
-        for column in template.columns:
-            if column.type in MEASURE_OF_TYPE and MEASURE_OF_TYPE[column.type] not in units.measures:
-                raise RegistryError(
-                    f"{path}: column {column.name!r} needs measure {MEASURE_OF_TYPE[column.type]!r}"
-                )
+        refuse_unknown_units(path, template, units)
         templates[template.id] = template
     if not templates:
         raise RegistryError(f"{directory / 'sources'}: no templates found")
     refuse_same_headers(templates)
     return Registry(templates=templates, units=units, directory=directory, offices=load_offices(directory))
+
+
+def refuse_unknown_units(path: Path, template: Template, units: Units) -> None:
+    """Refuse a column or field whose type or `counts` needs a unit `units.yaml` does not list."""
+    for column in (*template.columns, *template.fields):
+        if column.type in MEASURE_OF_TYPE and MEASURE_OF_TYPE[column.type] not in units.measures:
+            raise RegistryError(
+                f"{path}: column {column.name!r} needs measure {MEASURE_OF_TYPE[column.type]!r}"
+            )
+        # A word no count unit spells (斤) made every cell written with a unit an error: `20人` was asked for in 斤.
+        if column.counts is not None and (units.find(column.counts) or ("",))[0] != "count":
+            raise RegistryError(
+                f"{path}: column {column.name!r}: counts {column.counts!r} is no unit of the count measure in "
+                f"units.yaml; name one it lists (户, 人, 栋…) or add it there"
+            )
 
 
 def headers_read(template: Template) -> frozenset[str]:

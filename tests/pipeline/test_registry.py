@@ -338,6 +338,16 @@ def test_money_column_needs_the_money_measure_in_units_yaml(tmp_path):
         load_registry(registry_dir(tmp_path, text, units=units))
 
 
+def test_a_count_column_counting_a_word_units_yaml_lacks_is_rejected(tmp_path):
+    # Loaded, it refused every `20人` of the column as counting something other than 斤.
+    text = template_yaml(columns="  - {name: trainees, header: 培训人次, type: count, counts: 斤}\n")
+    directory = registry_dir(tmp_path, text)
+    with pytest.raises(RegistryError) as raised:
+        load_registry(directory)
+    message = str(raised.value)
+    assert message.startswith(f"{directory / 'sources' / 'demo_list.yaml'}: column 'trainees': counts '斤'")
+
+
 def test_units_yaml_with_a_base_unit_not_at_factor_one_is_rejected_naming_it(tmp_path):
     units = "measures:\n  money:\n    base: 元\n    units:\n      万元: {factor: '1'}\n"
     directory = registry_dir(tmp_path, template_yaml(), units=units)
