@@ -35,10 +35,11 @@ def nightly_ingest():
         """List the inbox files not yet taken in, cut into shards (at least one); the warehouse is only read."""
         from pipeline.intake import find_new_shards
         from pipeline.preflight import check_ingest_configuration
+        from pipeline.registry import load_registry
 
-        # As `pipeline ingest` does: a broken registry or rules.yaml fails this first task, before every shard
-        # parses for nothing and the load meets it. The report's files are annual_indicators' to read.
-        check_ingest_configuration()
+        # As `pipeline ingest` does: a broken registry, rules.yaml or suite fails this first task, before every
+        # shard parses for nothing and the load meets it. The report's files are annual_indicators' to read.
+        check_ingest_configuration(load_registry())
         return find_new_shards(pipeline_settings())
 
     @task

@@ -13,6 +13,7 @@ from pipeline.failures import busy_writer, os_error_zh, warehouse_failed
 from pipeline.registry import RegistryError, load_registry
 from pipeline.runlock import RunLockHeld
 from pipeline.settings import Settings
+from pipeline.suites import SuiteError
 from pipeline.warehouse import WarehouseBusy
 
 # Commands that read or write the data root, so refuse one that does not exist rather than make it silently.
@@ -69,6 +70,9 @@ def _main(argv: list[str] | None) -> int:
         return args.handler(args)
     except RegistryError as exc:
         say(f"报表模板登记有误：{exc}", sys.stderr)
+        return EXIT_FAILED
+    except SuiteError as exc:
+        say(f"校验规则（expectations）有误：{exc}", sys.stderr)
         return EXIT_FAILED
     except (RunLockHeld, WarehouseBusy) as exc:
         say(str(exc), sys.stderr)

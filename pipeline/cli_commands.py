@@ -21,10 +21,10 @@ EXIT_BUSY = 3  # another command holds the run lock (or the writer's warehouse):
 
 def cmd_ingest(args: argparse.Namespace, publish_it: bool = True) -> int:
     from pipeline.intake import ingest
-    from pipeline.preflight import check_rules
+    from pipeline.preflight import check_ingest_configuration
 
-    # The loader reads the negative list: a broken rules.yaml stops the night before anything is read.
-    check_rules()
+    # The loader reads the negative list and the suites: a broken one stops the night before anything is read.
+    check_ingest_configuration(args.registry)
     with run_lock(args.settings, wait_seconds=0, purpose="pipeline ingest"):
         report = ingest(args.settings, args.registry, progress=not args.quiet, publish_it=publish_it)
     _print_report(report, sys.stdout)
@@ -188,7 +188,10 @@ def _missing(path: Path) -> bool:
 def cmd_check(args: argparse.Namespace) -> int:
     from pipeline.check import NotChecked, check_files, files_under
     from pipeline.receipt_render import render_text
+    from pipeline.validate import check_suites
 
+    # A broken suite is said as the night says it, not met mid-check as a traceback.
+    check_suites(args.registry)
     # A path mistyped among several is said and fails the command, but the files found are still checked.
     missing = [p for p in args.files if _missing(p)]
     if missing:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.registry import Registry
+
 
 def check_rules() -> None:
     """Load rules.yaml, whose negative list the loader checks payments against; raise RegistryError if broken."""
@@ -10,12 +15,12 @@ def check_rules() -> None:
     rules.load_rules(rules.RULES_PATH)
 
 
-def check_ingest_configuration() -> None:
-    """Load the registry and rules.yaml, as the nightly DAG's first task; raise RegistryError naming a broken file."""
-    from pipeline.registry import load_registry
+def check_ingest_configuration(registry: Registry) -> None:
+    """Load rules.yaml and check every template's suites against the registry; raise naming a broken file."""
+    from pipeline.validate import check_suites
 
-    load_registry()
     check_rules()
+    check_suites(registry)
 
 
 def check_report_configuration() -> None:

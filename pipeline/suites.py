@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable
 from functools import cache
@@ -13,10 +14,63 @@ EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
 DATA_ROWS = "rows"  # the frame of data rows; every other frame kind is derived from it
 REQUIRED_META = ("severity", "rule", "reason", "expected_zh", "fix_zh")
 DERIVED_META = ("derived", "blame", "value", "found_zh")
+# GX 1.x's map expectations: the checks whose failures come with the rows that failed (`unexpected_index_list`), which
+# a receipt blames on an Excel row. A misspelt type stopped a night mid-run with a traceback once a file of the
+# template came in, and a check of the table as a whole has no row to blame. tests/pipeline/test_validate.py holds
+# this list against the map expectations the installed GX registers.
+ROW_EXPECTATIONS = frozenset(
+    {
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "expect_column_pair_values_to_be_equal",
+        "expect_column_pair_values_to_be_in_set",
+        "expect_column_value_lengths_to_be_between",
+        "expect_column_value_lengths_to_equal",
+        "expect_column_value_z_scores_to_be_less_than",
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_be_dateutil_parseable",
+        "expect_column_values_to_be_decreasing",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_be_in_type_list",
+        "expect_column_values_to_be_increasing",
+        "expect_column_values_to_be_json_parseable",
+        "expect_column_values_to_be_null",
+        "expect_column_values_to_be_of_type",
+        "expect_column_values_to_be_unique",
+        "expect_column_values_to_match_json_schema",
+        "expect_column_values_to_match_like_pattern",
+        "expect_column_values_to_match_like_pattern_list",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_match_regex_list",
+        "expect_column_values_to_match_strftime_format",
+        "expect_column_values_to_not_be_in_set",
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_not_be_outliers",
+        "expect_column_values_to_not_match_like_pattern",
+        "expect_column_values_to_not_match_like_pattern_list",
+        "expect_column_values_to_not_match_regex",
+        "expect_column_values_to_not_match_regex_list",
+        "expect_compound_columns_to_be_unique",
+        "expect_multicolumn_sum_to_equal",
+        "expect_multicolumn_values_to_be_equal",
+        "expect_select_column_values_to_be_unique_within_record",
+    }
+)
 
 
 class SuiteError(ValueError):
     """An expectation suite file is malformed; the message names the file."""
+
+
+def _check_type(path: Path, position: int, expectation: dict) -> None:
+    """Reject an expectation of a type GX does not know, or one whose failures name no rows."""
+    kind = expectation.get("type")
+    if kind in ROW_EXPECTATIONS:
+        return
+    close = difflib.get_close_matches(str(kind), ROW_EXPECTATIONS, n=1)
+    raise SuiteError(
+        f"{path}: expectation {position}: type {kind!r} is no Great Expectations check of rows"
+        + (f" (did you mean {close[0]!r}?)" if close else "")
+    )
 
 
 def _check_meta(path: Path, position: int, meta: dict, declared: Iterable[str]) -> None:
@@ -50,6 +104,7 @@ def suite_documents(template_id: str, directory: Path = EXPECTATIONS_DIR) -> dic
     by_kind: dict[str, list[dict]] = {DATA_ROWS: []}
     for position, expectation in enumerate(document.get("expectations", [])):
         meta = expectation.get("meta", {})
+        _check_type(path, position, expectation)
         _check_meta(path, position, meta, declared)
         by_kind.setdefault(meta.get("derived", DATA_ROWS), []).append(expectation)
     return {

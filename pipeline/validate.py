@@ -56,6 +56,42 @@ def _builder(template_id: str, kind: str) -> Any:
     return builder
 
 
+LINEAGE = frozenset(
+    {"_batch", "_sheet", "_excel_row"}
+)  # what `frames.data_rows` adds to the template's columns
+COLUMN_KWARGS = (
+    "column",
+    "column_A",
+    "column_B",
+)  # and `column_list`: where an expectation names its columns
+
+
+def check_suites(registry: Registry) -> None:
+    """Refuse every template's suite that could not check a file, naming its file, before a night reads its inbox."""
+    # Found only while validating, a broken suite stopped the night with a traceback, and only once a file of its
+    # template came in: a column renamed in the registry and not in the suite read as "list index out of range".
+    for template in registry.templates.values():
+        path = EXPECTATIONS_DIR / f"{template.id}.json"
+        columns = {c.name for c in template.columns}
+        for kind, document in suite_documents(template.id).items():
+            if kind != DATA_ROWS:
+                _builder(template.id, kind)
+            for expectation in document["expectations"]:
+                kwargs, meta = expectation.get("kwargs", {}), expectation["meta"]
+                if kind == DATA_ROWS:
+                    named = [kwargs[k] for k in COLUMN_KWARGS if k in kwargs] + list(
+                        kwargs.get("column_list", ())
+                    )
+                else:  # a derived frame's own columns are its builder's; the column it blames is the template's
+                    named = [meta["blame"]]
+                if unknown := [c for c in named if c not in columns | LINEAGE]:
+                    raise SuiteError(
+                        f"{path}: expectation {expectation['type']} (rule {meta['rule']}) names "
+                        f"{', '.join(map(repr, unknown))}, no column of registry/sources/{template.id}.yaml; "
+                        f"rename it there, or run `pipeline new-source {template.id} --regenerate`"
+                    )
+
+
 def validate(batches: Iterable[Batch], registry: Registry, context: Context) -> Validation:
     """Validate parsed sheets: one GX run per template present, plus one per derived frame kind."""
     batches = [Batch(*b) for b in batches]

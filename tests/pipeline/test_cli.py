@@ -50,6 +50,31 @@ def test_run_with_a_broken_rules_or_report_file_stops_before_reading_the_inbox(
     assert not settings.warehouse.exists() and not any(settings.receipts.rglob("*.json"))
 
 
+@pytest.mark.parametrize("command", [["run"], ["check", "枣林街道办事处/清单.csv"]])
+def test_a_suite_naming_a_column_its_template_lacks_stops_run_and_check_before_the_inbox(
+    settings, register, monkeypatch, capsys, command
+):
+    # Before, a traceback ("list index out of range") once a file of the template was being validated.
+    import pipeline.suites as suites_module
+    import pipeline.validate as validate_module
+    from tests.pipeline.test_validate import _renamed_column
+
+    suite = _renamed_column(suites_module.suite_documents, "compound_list", "households", "household_count")
+    monkeypatch.setattr(validate_module, "suite_documents", suite)
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    command = [*command[:1], *(str(settings.inbox / c) for c in command[1:])]
+    archived = sorted(settings.archive.rglob("*"))  # the register the fixture took in
+
+    assert main(["--quiet", *command]) == 1
+
+    err = capsys.readouterr().err
+    assert (
+        "校验规则（expectations）有误：" in err and "compound_list.json" in err and "household_count" in err
+    )
+    assert sorted(settings.archive.rglob("*")) == archived
+    assert not any(settings.receipts.rglob("清单.csv.*"))
+
+
 @pytest.mark.slow  # 5 s or more on two cores
 def test_run_prints_the_reports_path_last(settings, register, capsys):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)

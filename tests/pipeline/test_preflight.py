@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from pipeline.preflight import check_ingest_configuration, check_report_configuration, check_rules
-from pipeline.registry import RegistryError
+from pipeline.registry import RegistryError, load_registry
 
 
 def test_the_shipped_configuration_loads():
-    check_ingest_configuration()
+    check_ingest_configuration(load_registry())
     check_report_configuration()
 
 
@@ -17,7 +17,7 @@ def test_the_shipped_configuration_loads():
     ("constant", "check"),
     [
         ("pipeline.rules.RULES_PATH", check_rules),
-        ("pipeline.rules.RULES_PATH", check_ingest_configuration),
+        ("pipeline.rules.RULES_PATH", lambda: check_ingest_configuration(load_registry())),
         ("pipeline.report_model.REPORT_CONFIG", check_report_configuration),
         ("pipeline.report_view.FIGURE_KEYS", check_report_configuration),
     ],

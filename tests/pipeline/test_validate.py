@@ -590,6 +590,67 @@ def test_a_suite_checking_a_derived_frame_no_code_builds_is_refused_naming_its_f
         validate([Batch("unbuilt", s) for s in parsed.sheets], registry, CONTEXT)
 
 
+def _renamed_column(original, template: str, old: str, new: str):
+    """Return suite_documents with one column of a template's rows suite renamed, as a registry edit leaves it."""
+
+    def suite(template_id: str) -> dict[str, dict]:
+        documents = copy.deepcopy(original(template_id))
+        if template_id == template:
+            for expectation in documents["rows"]["expectations"]:
+                if expectation["kwargs"].get("column") == old:
+                    expectation["kwargs"]["column"] = new
+        return documents
+
+    return suite
+
+
+def test_a_suite_naming_a_column_its_template_lacks_is_refused_naming_file_and_column(registry, monkeypatch):
+    # Met only while validating a file of the template, it stopped the night with "list index out of range".
+    suite = _renamed_column(suites_module.suite_documents, "compound_list", "households", "household_count")
+    monkeypatch.setattr(validate_module, "suite_documents", suite)
+
+    with pytest.raises(SuiteError) as raised:
+        validate_module.check_suites(registry)
+
+    message = str(raised.value)
+    assert message.startswith(f"{EXPECTATIONS_DIR / 'compound_list.json'}: expectation ")
+    assert "'household_count', no column of registry/sources/compound_list.yaml" in message
+
+
+def test_the_checked_in_suites_name_only_their_templates_columns(registry):
+    validate_module.check_suites(registry)
+
+
+def test_a_suite_with_an_expectation_type_gx_does_not_know_is_refused_naming_it(tmp_path):
+    suite = json.loads((EXPECTATIONS_DIR / "compound_list.json").read_text(encoding="utf-8"))
+    suite["expectations"][0]["type"] = "expect_column_values_to_be_in_typelist"
+    (tmp_path / "compound_list.json").write_text(json.dumps(suite, ensure_ascii=False), encoding="utf-8")
+
+    with pytest.raises(SuiteError) as raised:
+        suites_module.suite_documents("compound_list", tmp_path)
+
+    assert str(raised.value) == (
+        f"{tmp_path / 'compound_list.json'}: expectation 0: type 'expect_column_values_to_be_in_typelist' is no "
+        "Great Expectations check of rows (did you mean 'expect_column_values_to_be_in_type_list'?)"
+    )
+
+
+def test_the_row_expectations_are_the_map_expectations_gx_registers():
+    gx_runtime.import_great_expectations()
+    from great_expectations.expectations import registry as gx_registry
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
+    )
+
+    maps = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
+    registered = gx_registry.list_registered_expectation_implementations()
+    assert {
+        name for name in registered if issubclass(gx_registry.get_expectation_impl(name), maps)
+    } == suites_module.ROW_EXPECTATIONS
+
+
 def test_a_file_with_three_errors_reports_all_three(checked):
     problems = problems_of(checked, "three_errors")
 
