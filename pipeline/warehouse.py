@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from pipeline.raw_tables import raw_columns
-from pipeline.registry import Registry
+from pipeline.registry import Registry, RegistryError
 from pipeline.registry_templates import Template
 from pipeline.relations import has_relation
 from pipeline.storage import fsync_path
@@ -46,11 +46,42 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, template: Template) -> None
     con.execute(f"create table if not exists {table} ({definition})")
     for name, sql_type, _ in columns:
         con.execute(f"alter table {table} add column if not exists {name} {sql_type}")
+    _retype_columns(con, template, columns)
     con.execute(
         f"comment on table {table} is {sql_literal(f'原始层：{template.name_zh}，每个已接收数据行一行')}"
     )
     for name, _, note in columns:
         con.execute(f"comment on column {table}.{name} is {sql_literal(note)}")
+
+
+def _retype_columns(
+    con: duckdb.DuckDBPyConnection, template: Template, columns: list[tuple[str, str, str]]
+) -> None:
+    """Give each raw column the SQL type its registry column now has, refusing a change stored values cannot take."""
+    # A column kept its first type: 培训人次 changed from count to decimal stayed BIGINT, and 12.5 was stored as 13.
+    table = f"raw.{template.id}"
+    stored = dict(
+        con.execute(
+            "select column_name, data_type from duckdb_columns() where schema_name = 'raw' and table_name = ?",
+            [template.id],
+        ).fetchall()
+    )
+    for name, sql_type, _ in columns:
+        (wanted,) = con.execute(f"select typeof(cast(null as {sql_type}))").fetchone()
+        old = stored[name]
+        if old == wanted:
+            continue
+        # Every stored value must come back unchanged from the new type: 35 as decimal, not 12.5 as bigint.
+        (lost,) = con.execute(
+            f"select count(*) from {table} where {name} is not null "
+            f"and try_cast(try_cast({name} as {wanted}) as {old}) is distinct from {name}"
+        ).fetchone()
+        if lost:
+            raise RegistryError(
+                f"registry/sources/{template.id}.yaml: column {name!r} is now {wanted}, but {lost} value(s) stored in "
+                f"{table}.{name} as {old} cannot be held as {wanted}; keep its type, or give the column a new name"
+            )
+        con.execute(f"alter table {table} alter column {name} set data type {wanted}")
 
 
 def staging_models() -> list[Path]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import duckdb
 import pytest
 
+from pipeline.registry import RegistryError
+from pipeline.registry_columns import ColumnType
 from pipeline.warehouse import ensure_schema
 
 
@@ -66,3 +70,45 @@ def test_a_warehouse_made_before_stamps_is_ensured_and_stamped(con, registry):
 
     assert "compound_list" in views(con)
     assert stamps(con) == stamp
+
+
+def retyped(registry, template_id: str, column: str, new_type: ColumnType):
+    """Return the registry with one column's type changed, as an engineer's edit of its YAML leaves it."""
+    template = registry.template(template_id)
+    columns = tuple(
+        c.model_copy(update={"type": new_type}) if c.name == column else c for c in template.columns
+    )
+    changed = template.model_copy(update={"columns": columns})
+    return registry.model_copy(update={"templates": registry.templates | {template_id: changed}})
+
+
+def column_type(con, table: str, column: str) -> str:
+    query = "select data_type from duckdb_columns() where schema_name = 'raw' and table_name = ? and column_name = ?"
+    return con.execute(query, [table, column]).fetchone()[0]
+
+
+def test_a_column_whose_type_changes_in_the_registry_changes_type_in_raw(con, registry):
+    # It kept its first type: 户数 made a decimal stayed BIGINT, and 12.5 was stored as 13.
+    ensure_schema(con, registry)
+    con.execute("insert into raw.compound_list (submission_id, households) values (1, 35)")
+
+    ensure_schema(con, retyped(registry, "compound_list", "households", ColumnType.DECIMAL))
+
+    assert column_type(con, "compound_list", "households") == "DECIMAL(18,6)"
+    con.execute("insert into raw.compound_list (submission_id, households) values (2, 12.5)")
+    assert con.execute("select households from raw.compound_list order by submission_id").fetchall() == [
+        (Decimal(35),),
+        (Decimal("12.5"),),
+    ]
+
+
+def test_a_type_change_stored_values_cannot_take_is_refused_naming_the_column(con, registry):
+    ensure_schema(con, registry)
+    con.execute("insert into raw.compound_list (submission_id, area_m2) values (1, 12.5)")
+
+    with pytest.raises(
+        RegistryError, match=r"compound_list\.yaml: column 'area_m2' is now BIGINT, but 1 value"
+    ):
+        ensure_schema(con, retyped(registry, "compound_list", "area_m2", ColumnType.COUNT))
+
+    assert column_type(con, "compound_list", "area_m2") == "DECIMAL(18,4)"
