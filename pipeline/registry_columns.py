@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from functools import cached_property
+from functools import cache, cached_property
 
+import duckdb
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic import Field as PydanticField
 
@@ -38,6 +39,17 @@ _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 # space or a line break (Alt+Enter in a cell) too, where the words on either side are values of their own.
 VALUE_SEPARATOR = re.compile(r"[、,;/]")
 SPACE_SEPARATOR = re.compile(r"\s+")
+
+
+@cache
+def sql_keywords(*categories: str) -> frozenset[str]:
+    """Return DuckDB's keywords of these categories (`reserved`, `type_function`, …)."""
+    with duckdb.connect() as con:
+        rows = con.execute(
+            "select keyword_name from duckdb_keywords() where keyword_category in (select unnest(?))",
+            [list(categories)],
+        )
+        return frozenset(name for (name,) in rows.fetchall())
 
 
 class _Strict(BaseModel):
@@ -97,6 +109,12 @@ class Column(_Strict):
     def _identifier(cls, name: str) -> str:
         if not _IDENTIFIER.match(name):
             raise ValueError(f"column name {name!r} must be a lower-case SQL identifier")
+        # Raw tables and staging views name their columns unquoted: `order` loaded, and the night then failed on
+        # the warehouse's DDL, told as a damaged warehouse.
+        if name in sql_keywords("reserved", "type_function"):
+            raise ValueError(
+                f"column name {name!r} is an SQL keyword, which no table can take unquoted; choose another"
+            )
         return name
 
     @model_validator(mode="after")

@@ -14,12 +14,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import yaml
 
 from pipeline.generated_suite import suite_for, suite_text
 from pipeline.registry import headers_read, load_registry
-from pipeline.registry_columns import _IDENTIFIER
+from pipeline.registry_columns import _IDENTIFIER, sql_keywords
 from pipeline.registry_templates import Template
 from pipeline.staging_view import GENERATED_SQL_MARK, staging_sql
 
@@ -168,12 +167,6 @@ class SourceFiles:
         return (self.registry, self.suite, self.staging, self.test)
 
 
-def _sql_reserved() -> frozenset[str]:
-    with duckdb.connect() as con:
-        rows = con.execute("select keyword_name from duckdb_keywords() where keyword_category = 'reserved'")
-        return frozenset(name for (name,) in rows.fetchall())
-
-
 def check_name(source_id: str, root: Path = ROOT) -> None:
     """Refuse a source id that is not a fresh, lower-case SQL identifier."""
     if not _IDENTIFIER.match(source_id):
@@ -181,7 +174,7 @@ def check_name(source_id: str, root: Path = ROOT) -> None:
             f"数据源名称“{source_id}”无效：应为小写英文字母开头，只含小写字母、数字和下划线（如 building_breakdown），"
             "它将用作表名 raw.<名称>、staging.<名称> 和文件名"
         )
-    if source_id in _sql_reserved():
+    if source_id in sql_keywords("reserved"):
         raise ScaffoldError(f"数据源名称“{source_id}”是 SQL 保留字，不能用作表名，请换一个名称")
     taken = [p for p in SourceFiles.of(source_id, root).all() if p.exists()]
     if taken:

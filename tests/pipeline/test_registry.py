@@ -325,6 +325,18 @@ def test_an_enum_value_listed_twice_is_rejected_not_read_as_the_last(tmp_path):
     assert "'到位' twice" in message
 
 
+@pytest.mark.parametrize("name", ["order", "join"])
+def test_a_column_named_by_an_sql_keyword_is_rejected_naming_it(tmp_path, name):
+    # Loaded, it failed the night on the raw table's DDL, told as a damaged warehouse.
+    text = template_yaml(columns=f"  - {{name: {name}, header: 排序, type: integer}}\n")
+    directory = registry_dir(tmp_path, text)
+    with pytest.raises(RegistryError) as raised:
+        load_registry(directory)
+    assert str(raised.value).startswith(
+        f"{directory / 'sources' / 'demo_list.yaml'}: columns.2.name: column name {name!r} is an SQL keyword"
+    )
+
+
 def test_template_without_a_required_column_is_rejected(tmp_path):
     text = template_yaml().replace("required: true", "required: false")
     with pytest.raises(RegistryError, match="at least one column must be required"):
