@@ -118,11 +118,21 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         return super().construct_mapping(node, deep=deep)
 
 
+def _tab_at(text: str, exc: yaml.YAMLError) -> str:
+    """Say so when a YAML error stands on a tab, which YAML never reads as indentation."""
+    mark = getattr(exc, "problem_mark", None)
+    lines = text.splitlines()
+    if mark is None or mark.line >= len(lines) or "\t" not in lines[mark.line][: mark.column + 1]:
+        return ""
+    return f" (line {mark.line + 1} is indented with a tab (Tab键); YAML indents with spaces only: replace it with spaces)"
+
+
 def read_yaml(path: Path) -> dict:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+        text = path.read_text(encoding="utf-8")
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
-        raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
+        raise RegistryError(f"{path}: not valid YAML: {exc}{_tab_at(text, exc)}") from exc
     except UnicodeDecodeError as exc:
         # Most often saved as GBK by a Chinese editor (Notepad's ANSI): said, never a traceback.
         raise RegistryError(

@@ -337,6 +337,17 @@ def test_a_column_named_by_an_sql_keyword_is_rejected_naming_it(tmp_path, name):
     )
 
 
+def test_a_registry_file_indented_with_a_tab_is_rejected_saying_so(tmp_path):
+    # PyYAML says only "found character that cannot start any token": the tab is invisible in most editors.
+    text = template_yaml().replace("  - {name: households", "\t- {name: households")
+    directory = registry_dir(tmp_path, text)
+    with pytest.raises(RegistryError) as raised:
+        load_registry(directory)
+    message = str(raised.value)
+    assert message.startswith(f"{directory / 'sources' / 'demo_list.yaml'}: not valid YAML")
+    assert "line 8 is indented with a tab" in message
+
+
 def test_template_without_a_required_column_is_rejected(tmp_path):
     text = template_yaml().replace("required: true", "required: false")
     with pytest.raises(RegistryError, match="at least one column must be required"):
