@@ -46,7 +46,8 @@ def skeleton_yaml(source_id: str, title: str) -> str:
 # {title} ({source_id}), scaffolded by `pipeline new-source`. Edit it to match the office's sheet, then run
 #   uv run --frozen pipeline new-source {source_id} --regenerate
 # to rewrite the expectation suite and staging view derived from it. Walkthrough: docs/adding-a-source.md;
-# every key is defined in pipeline/registry.py (Template, Column); the other files here are examples.
+# every key is defined in pipeline/registry_templates.py (Template) and pipeline/registry_columns.py (Column);
+# the other files here are examples.
 id: {source_id}
 name_zh: {_yaml_scalar(title)}
 # Who sends it, and how often.
