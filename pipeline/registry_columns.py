@@ -150,6 +150,15 @@ class Column(_Strict):
                 raise ValueError(
                     f"column {self.name!r}: `{key}` is not a regular expression ({exc})"
                 ) from None
+        for text in (self.header, *self.aliases):
+            # Matched without its brackets, a header's `（千元）` was never read as a unit, and the blank template
+            # printed `培训经费（千元）（万元）`, a header no column reads back.
+            label, unit = split_header(text)
+            if unit is not None:
+                raise ValueError(
+                    f"column {self.name!r}: header {text!r} ends in ({unit}), which is never read as its unit or "
+                    f"matched; write {label!r}: the sheet's header or 单位 line gives the unit"
+                )
         meaning = self.enum_lookup  # refuses a spelling listed for two values
         if self.multiple and (
             split := [w for w in meaning if VALUE_SEPARATOR.search(w) or SPACE_SEPARATOR.search(w.strip())]

@@ -168,8 +168,16 @@ def test_a_minimal_template_loads(tmp_path):
         ),
         pytest.param(
             template_yaml(columns="  - {name: family_count, header: 户数（户）, type: count}\n"),
-            ["header '户数' is claimed by both"],
-            id="duplicate-header-label-after-unit-stripped",
+            ["columns.2: column 'family_count': header '户数（户）' ends in (户)"],
+            id="header-with-its-unit",
+        ),
+        pytest.param(
+            # The blank template printed 培训经费（千元）（万元）, which no column reads back.
+            template_yaml(
+                columns="  - {name: cost, header: 培训经费, aliases: [经费（千元）], type: money}\n"
+            ),
+            ["columns.2: column 'cost': header '经费（千元）' ends in (千元)", "write '经费'"],
+            id="alias-with-a-unit",
         ),
         pytest.param(
             template_yaml(columns="  - {name: unit, header: 单位, type: text}\n"),
