@@ -172,6 +172,10 @@ def load_registry(directory: Path | None = None) -> Registry:
     directory = Path(directory or REGISTRY_DIR)
     units = load_units(directory)
     templates: dict[str, Template] = {}
+    # `training.yml` was passed over without a word, and every file of its layout returned as 无法识别的报表模板.
+    for path in sorted((directory / "sources").glob("*")):
+        if path.suffix.lower() in (".yml", ".yaml") and path.suffix != ".yaml":
+            raise RegistryError(f"{path}: not read, as only *.yaml files are; rename it {path.stem}.yaml")
     for path in sorted((directory / "sources").glob("*.yaml")):
         try:
             template = Template.model_validate(read_yaml(path))

@@ -356,6 +356,18 @@ def test_a_registry_file_indented_with_a_tab_is_rejected_saying_so(tmp_path):
     assert "line 8 is indented with a tab" in message
 
 
+@pytest.mark.parametrize("suffix", [".yml", ".YAML"])
+def test_a_registry_file_the_loader_would_not_read_is_rejected_naming_it(tmp_path, suffix):
+    # Passed over, its template was missing, and every file of its layout returned as 无法识别的报表模板.
+    directory = registry_dir(tmp_path, template_yaml())
+    (directory / "sources" / f"training{suffix}").write_text(template_yaml(template_id="training"), "utf-8")
+    with pytest.raises(RegistryError) as raised:
+        load_registry(directory)
+    assert str(raised.value) == (
+        f"{directory / 'sources' / f'training{suffix}'}: not read, as only *.yaml files are; rename it training.yaml"
+    )
+
+
 def test_template_without_a_required_column_is_rejected(tmp_path):
     text = template_yaml().replace("required: true", "required: false")
     with pytest.raises(RegistryError, match="at least one column must be required"):
