@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import logging
 import re
 from decimal import Decimal
@@ -23,7 +22,7 @@ from pipeline.rules import MEASURE_UNITS, RATE_MEASURES, Rules, load_rules
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.stated import settle_stated
-from pipeline.suites import EXPECTATIONS_DIR
+from pipeline.suites import EXPECTATIONS_DIR, read_suite
 from pipeline.text import first_said, item_key
 from pipeline.warehouse import SQL_DIR, ensure_schema, sql_literal, writer
 
@@ -95,7 +94,7 @@ def amount_checks() -> list[tuple[str, str, str, Decimal]]:
     """Return (template, amount column, rule, max_value) of each scale check in the expectation suites."""
     found = []
     for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
-        suite = json.loads(path.read_text(encoding="utf-8"))
+        suite = read_suite(path)
         for expectation in suite.get("expectations", []):
             rule, kwargs = expectation["meta"].get("rule"), expectation["kwargs"]
             if rule in SCALE_RULES and "max_value" in kwargs:

@@ -21,6 +21,7 @@ from pipeline.registry import headers_read, load_registry
 from pipeline.registry_columns import _IDENTIFIER, sql_keywords
 from pipeline.registry_templates import Template
 from pipeline.staging_view import GENERATED_SQL_MARK, staging_sql
+from pipeline.suites import SuiteError, read_suite
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -252,7 +253,12 @@ def regenerate(source_id: str, root: Path = ROOT) -> Regenerated:
         )
     template = registry.template(source_id)
     files = SourceFiles.of(source_id, root)
-    existing = json.loads(files.suite.read_text(encoding="utf-8")) if files.suite.exists() else None
+    try:
+        existing = read_suite(files.suite) if files.suite.exists() else None
+    except SuiteError as exc:  # a hand edit that broke the JSON was a traceback here
+        raise ScaffoldError(
+            f"{exc}。请修正该文件；或删除它，按登记重新生成（手工添加的规则和改写的文字将丢失）"
+        ) from exc
     done = Regenerated()
     _write_if_changed(files.suite, suite_text(suite_for(template, existing)), done, root)
     mark = GENERATED_SQL_MARK.format(id=source_id)

@@ -90,14 +90,20 @@ def _check_meta(path: Path, position: int, meta: dict, declared: Iterable[str]) 
         )
 
 
+def read_suite(path: Path) -> dict:
+    """Read a suite file, a leading byte-order mark allowed."""
+    try:
+        # Notepad saves UTF-8 with a BOM, which the registry's YAML reader takes and json.loads refuses.
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError) as exc:
+        raise SuiteError(f"{path}: cannot read the suite: {exc}") from exc
+
+
 @cache
 def suite_documents(template_id: str, directory: Path = EXPECTATIONS_DIR) -> dict[str, dict]:
     """Read a template's suite and split it by frame kind into GX suite documents, data rows first."""
     path = directory / f"{template_id}.json"
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SuiteError(f"{path}: cannot read the suite: {exc}") from exc
+    document = read_suite(path)
     if document.get("name") != template_id:
         raise SuiteError(f"{path}: the suite must be named {template_id!r}")
     declared = document.get("meta", {}).get("derived_frames", {})

@@ -310,6 +310,22 @@ def test_regenerating_writes_only_what_changed_and_leaves_a_hand_edited_view_alo
     assert "「户数」是必填列" in suite and "请填写确切的户数" in suite and "示例数量" not in suite
 
 
+def test_regenerating_reads_a_suite_saved_with_a_bom_and_refuses_a_broken_one_naming_it(root):
+    # Both were a JSONDecodeError traceback; the night read neither.
+    run_new_source(NEW, "楼栋改造明细", False, root)
+    files = SourceFiles.of(NEW, root)
+    suite = files.suite.read_text(encoding="utf-8")
+    files.suite.write_text("\ufeff" + suite, encoding="utf-8")  # Notepad's UTF-8
+
+    assert regenerate(NEW, root).written == [f"expectations/{NEW}.json"]
+    assert files.suite.read_text(encoding="utf-8") == suite
+    assert suite_documents(NEW, root / "expectations")["rows"]["expectations"]
+
+    files.suite.write_text(suite.replace('"rule": "required",', '"rule": "required"', 1), encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"{NEW}\.json: cannot read the suite: Expecting ',' delimiter"):
+        run_new_source(NEW, None, True, root)
+
+
 # The walkthrough, followed literally in a copy of the repository.
 
 DOC = REPO / "docs" / "adding-a-source.md"
