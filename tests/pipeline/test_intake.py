@@ -1027,6 +1027,24 @@ def test_a_shard_that_fails_removes_its_own_spool(settings, registry, register, 
     assert list((settings.work_root / "scheduled__3").iterdir()) == []
 
 
+def test_a_shard_under_a_broken_suite_fails_before_reading_a_file(settings, registry, monkeypatch):
+    # The DAG's parse tasks read the inbox and wrote work files; the load after them died with a traceback.
+    import pipeline.suites as suites_module
+    import pipeline.validate as validate_module
+    from pipeline.intake import parse_shard
+    from pipeline.suites import SuiteError
+    from tests.pipeline.test_validate import _renamed_column
+
+    suite = _renamed_column(suites_module.suite_documents, "compound_list", "households", "household_count")
+    monkeypatch.setattr(validate_module, "suite_documents", suite)
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+
+    with pytest.raises(SuiteError, match=r"compound_list\.json: .*'household_count'"):
+        parse_shard(settings, registry, ["枣林街道办事处/清单.csv"], run_key="scheduled__1")
+
+    assert not Path(settings.work_root).exists() or not any(Path(settings.work_root).rglob("*"))
+
+
 def test_insert_rows_stores_decimals_dates_bytes_lists_and_nulls_exactly_as_given(tmp_path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute(
