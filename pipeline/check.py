@@ -21,7 +21,7 @@ from pipeline.local_read import open_regular, read_whole
 from pipeline.receipt_facts import ReceiptFacts, ReceiptIssue
 from pipeline.registry import Registry
 from pipeline.settings import TIMEZONE, Settings
-from pipeline.warehouse import current_version, published_reader
+from pipeline.warehouse import checking_reader, current_version
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +231,7 @@ def check_contents(
     facts: list[ReceiptFacts | None] = [None] * len(files)
     # The published warehouse, never the writer's copy: a dry run works while a run holds the lock.
     published = current_version(settings.warehouse) is not None
-    with published_reader(settings.warehouse) if published else contextlib.nullcontext() as con:
+    with checking_reader(settings.warehouse, registry) if published else contextlib.nullcontext() as con:
         beside = waiting_files(con, settings, in_place) if beside_waiting else []
         waiting = {w[0] for w in beside}
         for taken in rounds:

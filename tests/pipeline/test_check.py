@@ -135,3 +135,49 @@ def test_a_gbk_folder_beside_its_utf8_twin_is_checked_as_that_offices(settings, 
     assert [(f.original_name, f.unit, f.status) for f in facts] == [
         ("清单.csv", "枣林街道办事处", "accepted")
     ] * 2
+
+
+def _published_raw_tables(settings) -> set[str]:
+    from pipeline.warehouse import published_reader
+
+    with published_reader(settings.warehouse) as con:
+        rows = con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()
+    return {name for (name,) in rows}
+
+
+def test_a_file_of_a_source_added_since_the_last_publish_is_checked_as_the_night_will_read_it(
+    settings, registry
+):
+    from pipeline.intake import ingest
+
+    # Published by a registry without the compound list, as before `pipeline new-source` added it.
+    fewer = registry.model_copy(
+        update={"templates": {k: t for k, t in registry.templates.items() if k != "compound_list"}}
+    )
+    (settings.inbox / "枣林街道办事处").mkdir(parents=True)
+    (settings.inbox / "枣林街道办事处" / "项目基本信息.csv").write_text(REGISTER_CSV, encoding="utf-8")
+    assert [o.status for o in ingest(settings, fewer, progress=False).outcomes] == ["accepted"]
+
+    [facts] = check_contents([("枣林街道办事处/清单.csv", COMPOUNDS_V1.encode("utf-8"))], settings, registry)
+
+    # Before, "Table with name compound_list does not exist", told as a damaged warehouse.
+    assert (facts.status, facts.issues) == ("accepted", [])
+    assert "compound_list" not in _published_raw_tables(settings)  # the dry run wrote nothing there
+
+
+def test_a_file_of_a_layout_given_a_column_since_the_last_publish_is_checked(settings, registry, register):
+    from pipeline.intake import ingest
+    from pipeline.registry_columns import Column, ColumnType
+    from tests.pipeline.test_intake import COMPOUNDS_V2, drop
+
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    assert [o.status for o in ingest(settings, registry, progress=False).outcomes] == ["accepted"]
+    lists = registry.template("compound_list")
+    extra = Column(name="subsidy_wan", header="补助资金", type=ColumnType.MONEY)
+    added = lists.model_copy(update={"columns": (*lists.columns, extra)})
+    changed = registry.model_copy(update={"templates": registry.templates | {"compound_list": added}})
+
+    [facts] = check_contents([("枣林街道办事处/清单.csv", COMPOUNDS_V2.encode("utf-8"))], settings, changed)
+
+    # Before, "Table "r" does not have a column named "subsidy_wan"", told as a damaged warehouse.
+    assert facts.status == "accepted"
