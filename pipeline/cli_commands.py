@@ -188,10 +188,10 @@ def _missing(path: Path) -> bool:
 def cmd_check(args: argparse.Namespace) -> int:
     from pipeline.check import NotChecked, check_files, files_under
     from pipeline.receipt_render import render_text
-    from pipeline.validate import check_suites
+    from pipeline.validate import check_sources
 
     # A broken suite is said as the night says it, not met mid-check as a traceback.
-    check_suites(args.registry)
+    check_sources(args.registry)
     # A path mistyped among several is said and fails the command, but the files found are still checked.
     missing = [p for p in args.files if _missing(p)]
     if missing:

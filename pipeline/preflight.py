@@ -16,11 +16,11 @@ def check_rules() -> None:
 
 
 def check_ingest_configuration(registry: Registry) -> None:
-    """Load rules.yaml and check every template's suites against the registry; raise naming a broken file."""
-    from pipeline.validate import check_suites
+    """Load rules.yaml and check every template's staging model and suites; raise naming a broken file."""
+    from pipeline.validate import check_sources
 
     check_rules()
-    check_suites(registry)
+    check_sources(registry)
 
 
 def check_report_configuration() -> None:

@@ -22,10 +22,11 @@ from pipeline.gx_findings import _Findings
 from pipeline.gx_runtime import _great_expectations
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem
-from pipeline.registry import Registry
+from pipeline.registry import Registry, RegistryError
 from pipeline.settings import DATA_DOCS_KEEP_DAYS
 from pipeline.suites import DATA_ROWS, EXPECTATIONS_DIR, SuiteError, suite_documents
 from pipeline.text import item_key
+from pipeline.warehouse import SQL_DIR
 
 
 class Batch(NamedTuple):
@@ -66,12 +67,19 @@ COLUMN_KWARGS = (
 )  # and `column_list`: where an expectation names its columns
 
 
-def check_suites(registry: Registry) -> None:
-    """Refuse every template's suite that could not check a file, naming its file, before a night reads its inbox."""
+def check_sources(registry: Registry) -> None:
+    """Refuse, before a night reads its inbox, a template without its staging model or suite, or whose suite could
+    not check a file, naming the file."""
     # Found only while validating, a broken suite stopped the night with a traceback, and only once a file of its
     # template came in: a column renamed in the registry and not in the suite read as "list index out of range".
     for template in registry.templates.values():
         path = EXPECTATIONS_DIR / f"{template.id}.json"
+        # An entry written by hand without `new-source` loaded its files into raw only: no staging view showed them.
+        for missing in (p for p in (SQL_DIR / "staging" / f"stg_{template.id}.sql", path) if not p.is_file()):
+            raise RegistryError(
+                f"registry/sources/{template.id}.yaml: {missing} is missing; every template needs its staging model "
+                f"and suite: run `pipeline new-source {template.id} --regenerate` to write them"
+            )
         columns = {c.name for c in template.columns}
         for kind, document in suite_documents(template.id).items():
             if kind != DATA_ROWS:

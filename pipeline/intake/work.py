@@ -28,7 +28,7 @@ from pipeline.registry import Registry
 from pipeline.registry_columns import Column
 from pipeline.registry_templates import Template
 from pipeline.settings import Settings
-from pipeline.validate import check_suites
+from pipeline.validate import check_sources
 from pipeline.work_files import reading, run_folder, writing
 
 
@@ -358,7 +358,7 @@ def parse_shard(settings: Settings, registry: Registry, inbox_paths: list[str], 
     # blocked there) — the night would fail on every shard of 64 files or more.
     # The nightly DAG's first task to read the inbox: a broken suite fails it before any file is read, as it stops
     # `pipeline run`, not the load after every shard as a traceback.
-    check_suites(registry)
+    check_sources(registry)
     remember_registry(registry)
     storage = storage_for(settings)
     spool = _Spool(settings.work_root, run_key)

@@ -12,7 +12,7 @@ from pipeline.receipt_facts import ReceiptFacts
 from pipeline.registry import Registry
 from pipeline.settings import Settings
 from pipeline.templates import file_name, template_workbook
-from pipeline.validate import check_suites
+from pipeline.validate import check_sources
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ class Checker:
     """One per server: the registry loaded once, blank templates built once, checks one at a time."""
 
     def __init__(self, settings: Settings, registry: Registry):
-        check_suites(registry)  # refused as the server starts, not met by a clerk's upload
+        check_sources(registry)  # refused as the server starts, not met by a clerk's upload
         self.settings, self.registry = settings, registry
         # GX keeps one context per process; one check at a time also keeps two uploads off the two cores' toes.
         self.lock = threading.Lock()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from decimal import Decimal
 
 import pytest
@@ -610,7 +611,7 @@ def test_a_suite_naming_a_column_its_template_lacks_is_refused_naming_file_and_c
     monkeypatch.setattr(validate_module, "suite_documents", suite)
 
     with pytest.raises(SuiteError) as raised:
-        validate_module.check_suites(registry)
+        validate_module.check_sources(registry)
 
     message = str(raised.value)
     assert message.startswith(f"{EXPECTATIONS_DIR / 'compound_list.json'}: expectation ")
@@ -618,7 +619,32 @@ def test_a_suite_naming_a_column_its_template_lacks_is_refused_naming_file_and_c
 
 
 def test_the_checked_in_suites_name_only_their_templates_columns(registry):
-    validate_module.check_suites(registry)
+    validate_module.check_sources(registry)
+
+
+@pytest.mark.parametrize("missing", ["sql/staging/stg_compound_list.sql", "expectations/compound_list.json"])
+def test_a_template_without_its_staging_model_or_suite_is_refused_saying_how_to_write_them(
+    registry, monkeypatch, tmp_path, missing
+):
+    # A registry entry written by hand, without `new-source`: its files were stored in raw only, no staging view showed
+    # them (and without a suite the night died on a traceback).
+    import pipeline.warehouse as warehouse_module
+    from pipeline.registry import RegistryError
+
+    root = tmp_path / "repo"
+    for folder, source in (("sql", warehouse_module.SQL_DIR), ("expectations", EXPECTATIONS_DIR)):
+        shutil.copytree(source, root / folder)
+    (root / missing).unlink()
+    monkeypatch.setattr(validate_module, "SQL_DIR", root / "sql")
+    monkeypatch.setattr(validate_module, "EXPECTATIONS_DIR", root / "expectations")
+
+    with pytest.raises(RegistryError) as raised:
+        validate_module.check_sources(registry)
+
+    assert str(raised.value) == (
+        f"registry/sources/compound_list.yaml: {root / missing} is missing; every template needs its staging model "
+        "and suite: run `pipeline new-source compound_list --regenerate` to write them"
+    )
 
 
 def test_a_suite_with_an_expectation_type_gx_does_not_know_is_refused_naming_it(tmp_path):
