@@ -121,6 +121,10 @@ class Column(_Strict):
     def _consistent(self) -> Column:
         if (self.type is ColumnType.ENUM) != (self.values is not None):
             raise ValueError(f"column {self.name!r}: `values` is required for enum columns and only for them")
+        if self.values == {}:  # every cell written would be refused, as no value could be chosen
+            raise ValueError(
+                f"column {self.name!r}: `values` lists no value; list each value the column allows"
+            )
         if self.ambiguous is not None and self.values is None:
             raise ValueError(f"column {self.name!r}: `ambiguous` is only for enum columns")
         if self.multiple and self.type is not ColumnType.ENUM:

@@ -160,6 +160,11 @@ def test_a_minimal_template_loads(tmp_path):
             id="enum-without-values",
         ),
         pytest.param(
+            template_yaml(columns="  - {name: status, header: 状态, type: enum, values: {}}\n"),
+            ["columns.2: column 'status': `values` lists no value"],
+            id="enum-with-no-value",
+        ),
+        pytest.param(
             template_yaml(
                 columns="  - {name: family_count, header: 惠及户数, aliases: [户数], type: count}\n"
             ),
