@@ -7,6 +7,7 @@ from functools import cached_property
 from pathlib import Path
 
 import yaml
+from pydantic import Field as PydanticField
 from pydantic import ValidationError, model_validator
 
 from pipeline.offices import Offices
@@ -22,7 +23,8 @@ class RegistryError(ValueError):
 
 
 class UnitDef(_Strict):
-    factor: Decimal
+    # A factor of 0 stored every amount written in that unit as 0; a negative one turned it into a `negative` error.
+    factor: Decimal = PydanticField(gt=0)
     aliases: tuple[str, ...] = ()
 
 

@@ -404,6 +404,18 @@ def test_units_yaml_with_a_base_unit_not_at_factor_one_is_rejected_naming_it(tmp
     assert str(raised.value).startswith(f"{directory / 'units.yaml'}: measures.money")
 
 
+@pytest.mark.parametrize("factor", ["0", "-0.1"])
+def test_units_yaml_with_a_factor_not_above_zero_is_rejected_naming_it(tmp_path, factor):
+    # A factor of 0 stored every 千元 amount as 0.
+    units = f"measures:\n  money:\n    base: 万元\n    units:\n      万元: {{factor: '1'}}\n      千元: {{factor: '{factor}'}}\n"
+    directory = registry_dir(tmp_path, template_yaml(), units=units)
+    with pytest.raises(RegistryError) as raised:
+        load_registry(directory)
+    assert str(raised.value) == (
+        f"{directory / 'units.yaml'}: measures.money.units.千元.factor: Input should be greater than 0"
+    )
+
+
 def test_units_yaml_with_one_spelling_for_two_units_is_rejected_naming_the_file(tmp_path):
     units = (
         "measures:\n  money:\n    base: 万元\n    units:\n"
