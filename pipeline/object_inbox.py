@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
 # Bytes per ranged read when an object is fingerprinted a part at a time.
 CHUNK = 8 * 1024 * 1024
-NO_FILE_ZH = "对象名含空的路径段（如“a//b”），不是收件箱中的普通文件，未读取"
+NO_FILE_ZH = "对象名含空的或“.”“..”路径段（如“a//b”“a/../b”“a/”），不是收件箱中的普通文件，未读取"
+# Key segments that name no folder: `a/./b` and `a/../b` are keys as they stand, never paths to walk.
+DOT_SEGMENTS = (".", "..")
 ARCHIVED_ZH = "对象已转入归档存储类别，需先恢复才能读取"
 
 
@@ -66,7 +68,8 @@ class ObjectInbox(S3Requests):
         """List the inbox without reading anything: its objects, and those skipped with why.
 
         Hidden files and Office lock files (`.x`, `~$x`) are skipped by their names as locally (`hidden_kind`);
-        anything in a hidden folder is passed over silently, as are "folder" objects (keys ending in `/`).
+        anything in a hidden folder is passed over silently, as are empty "folder" objects (keys ending in `/`).
+        A key no folder could hold (an empty, `.` or `..` segment, or a "folder" with bytes) is skipped as no file.
         """
         listing = InboxListing()
         below = self._below()
@@ -79,13 +82,16 @@ class ObjectInbox(S3Requests):
         for item in objects:
             path = item["Key"][len(below) :]
             parts = path.split("/")
-            if path.endswith("/") or any(part.startswith(HIDDEN) for part in parts[:-1]):
+            if path.endswith("/") and not item["Size"]:  # an empty "folder" made in a console
+                continue
+            if any(part.startswith(HIDDEN) and part not in DOT_SEGMENTS for part in parts[:-1]):
                 continue
             if not_sent(parts[-1]):
                 if kind := hidden_kind(parts[-1]):
                     found.append((parts, Skipped(path, kind, SKIP_ZH[kind])))
                 continue
-            if "" in parts:
+            if any(part in ("", *DOT_SEGMENTS) for part in parts):
+                # Bytes no folder could hold under that name: logged, so that what was sent is not lost unseen.
                 found.append((parts, Skipped(path, "other", NO_FILE_ZH)))
                 continue
             found.append((parts, self._entry(path, item["Size"], item["LastModified"], item.get("ETag"))))

@@ -24,8 +24,9 @@ and how it is kept:
   `.partial-` object, never through this machine's memory.
 - **Names.** Object keys are Unicode, so names (Chinese ones included) arrive decoded and `raw_path` is None.
   Hidden files and Office lock files (`.x`, `~$x`) are skipped with their reasons and anything in a hidden
-  folder is passed over, as locally; "folder" objects (keys ending in `/`) are not files; a key with an empty
-  segment (`a//b`) is skipped as no file.
+  folder is passed over, as locally; empty "folder" objects (keys ending in `/`) are not files; a key with an
+  empty, `.` or `..` segment (`a//b`, `a/../b`), or a "folder" object with bytes, is skipped as no file and
+  logged, never passed over unseen.
 
 Endpoint and keys come from the standard AWS environment (`AWS_ENDPOINT_URL` or `AWS_ENDPOINT_URL_S3`,
 `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_DEFAULT_REGION`, or a role), which botocore and with it

@@ -201,6 +201,28 @@ def test_scan_lists_objects_with_sizes_etags_and_chinese_names(storage: ObjectSt
     assert storage.raw_path("枣林街道/2022年预算执行情况表.xlsx") is None
 
 
+def test_keys_no_folder_could_hold_are_logged_never_passed_over(storage: ObjectStorage, bucket: str, s3):
+    """An object with bytes under a `.`/`..` segment, or a "folder" key with bytes, is a skip with its reason."""
+    for key in (
+        "inbox/枣林街道/../清单.csv",
+        "inbox/../清单.csv",
+        "inbox/枣林街道/./清单.csv",
+        "inbox/枣林街道/目录/",
+    ):
+        _put(s3, bucket, key, b"a,b\n1,2\n")
+    # A console's empty "folder": no file, and nothing to tell.
+    _put(s3, bucket, "inbox/枣林街道/空目录/", b"")
+    listing = storage.scan()
+    assert listing.files == []
+    assert sorted((s.path, s.kind) for s in listing.skipped) == [
+        ("../清单.csv", "other"),
+        ("枣林街道/../清单.csv", "other"),
+        ("枣林街道/./清单.csv", "other"),
+        ("枣林街道/目录/", "other"),
+    ]
+    assert all("“..”" in s.reason_zh for s in listing.skipped)
+
+
 def test_an_inbox_bucket_that_cannot_be_listed_is_a_broken_data_root(tmp_path: Path, bucket: str):
     with pytest.raises(InboxUnusable) as broken:
         ObjectStorage(_settings(tmp_path, f"{bucket}-missing")).scan()
