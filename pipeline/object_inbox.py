@@ -82,6 +82,8 @@ class ObjectInbox(S3Requests):
         for item in objects:
             path = item["Key"][len(below) :]
             parts = path.split("/")
+            if not path:  # the inbox's own "folder" marker (its key is the prefix): no file in it
+                continue
             if path.endswith("/") and not item["Size"]:  # an empty "folder" made in a console
                 continue
             if any(part.startswith(HIDDEN) and part not in DOT_SEGMENTS for part in parts[:-1]):

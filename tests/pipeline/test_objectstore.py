@@ -223,6 +223,15 @@ def test_keys_no_folder_could_hold_are_logged_never_passed_over(storage: ObjectS
     assert all("“..”" in s.reason_zh for s in listing.skipped)
 
 
+def test_the_inbox_folder_marker_is_no_skip(storage: ObjectStorage, bucket: str, s3):
+    """The `inbox/` object a console makes for the folder itself is not logged, nameless, every night."""
+    _put(s3, bucket, "inbox/", b"")
+    _put(s3, bucket, "inbox/枣林街道/清单.csv", b"a,b\n1,2\n")
+    listing = storage.scan()
+    assert [e.path for e in listing.files] == ["枣林街道/清单.csv"]
+    assert listing.skipped == []
+
+
 def test_an_inbox_bucket_that_cannot_be_listed_is_a_broken_data_root(tmp_path: Path, bucket: str):
     with pytest.raises(InboxUnusable) as broken:
         ObjectStorage(_settings(tmp_path, f"{bucket}-missing")).scan()
