@@ -13,6 +13,7 @@ from pipeline.failures import busy_writer, os_error_zh, warehouse_failed
 from pipeline.registry import RegistryError, load_registry
 from pipeline.runlock import RunLockHeld
 from pipeline.settings import Settings
+from pipeline.store_claim import StoreClaimed
 from pipeline.suites import SuiteError
 from pipeline.warehouse import WarehouseBusy
 
@@ -77,6 +78,9 @@ def _main(argv: list[str] | None) -> int:
     except (RunLockHeld, WarehouseBusy) as exc:
         say(str(exc), sys.stderr)
         return EXIT_BUSY
+    except StoreClaimed as exc:  # the wrong machine: waiting would not help
+        say(str(exc), sys.stderr)
+        return EXIT_FAILED
     except OSError as exc:
         say(os_error_zh(exc), sys.stderr)
         return EXIT_FAILED

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.settings import TIMEZONE, Settings
+from pipeline.store_claim import claim_stores
 
 # How often a waiting writer tries the lock again.
 POLL_SECONDS = 1.0
@@ -46,7 +47,8 @@ def run_lock(settings: Settings, wait_seconds: float | None = None, purpose: str
     """Hold the data root's run lock for the block; wait up to `wait_seconds` (default: the setting) for it.
 
     An `flock`, so the kernel releases it when the holder dies, even by SIGKILL: a killed run never leaves a
-    stale lock behind. Raises `RunLockHeld` if another process keeps it longer than the wait.
+    stale lock behind. Raises `RunLockHeld` if another process keeps it longer than the wait, and `StoreClaimed`
+    if an object-store location it would write belongs to another machine's warehouse (`pipeline.store_claim`).
     """
     path = settings.lock_file
     with _guard:
@@ -83,6 +85,9 @@ def run_lock(settings: Settings, wait_seconds: float | None = None, purpose: str
         with _guard:
             _held[path] = [handle, 1]
         try:
+            # After the holder is named (a command refused meanwhile says whose the lock is, though the claim
+            # waits on the network): the flock keeps one writer per machine, the claim one per shared bucket.
+            claim_stores(settings, now)
             yield
         finally:
             with _guard:

@@ -17,7 +17,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from pipeline import locations, object_archive, object_inbox
+from pipeline import locations, object_archive, object_inbox, runlock, store_claim
 from pipeline.inbox_entries import InboxEntry, InboxUnusable, NotTakenIn, Unreadable
 from pipeline.inbox_storage import same_object, storage_for
 from pipeline.locations import is_url, join_location, writer_threads
@@ -26,8 +26,10 @@ from pipeline.object_inbox import ObjectEntry
 from pipeline.object_io import list_objects, put_text
 from pipeline.objectstore import ObjectStorage
 from pipeline.published_objects import publish_objects, published, read_published, upload_folder
+from pipeline.runlock import run_lock
 from pipeline.settings import Settings
 from pipeline.storage import LocalStorage
+from pipeline.store_claim import CLAIM, ID_FILE, StoreClaimed
 from pipeline.work_files import (
     read_work_object,
     reading,
@@ -619,3 +621,102 @@ def test_an_object_entry_travels_in_a_work_file():
     )
     assert pickle.loads(pickle.dumps(entry)) == entry
     assert isinstance(entry, InboxEntry) and entry.suffix == ".xlsx" and entry.st_mtime_ns == entry.mtime_ns
+
+
+# --- one writer per bucket -------------------------------------------------------------------------------------
+def _machine(tmp_path: Path, bucket: str, name: str) -> Settings:
+    """A machine's settings: its own data root, the bucket's shared locations."""
+    home = tmp_path / name
+    home.mkdir()
+    return dataclasses.replace(
+        _settings(home, bucket), export=f"s3://{bucket}/export", warehouse=home / "warehouse.duckdb"
+    )
+
+
+def test_a_second_machine_is_refused_the_buckets_writes(tmp_path: Path, bucket: str, s3, monkeypatch):
+    """The first warehouse to take the run lock claims the shared locations; another machine's is refused."""
+    first, second = _machine(tmp_path, bucket, "a"), _machine(tmp_path, bucket, "b")
+    with run_lock(first, wait_seconds=0):
+        pass
+    claims = sorted(k["Key"] for k in s3.list_objects_v2(Bucket=bucket)["Contents"])
+    assert claims == [f"{name}/{CLAIM}" for name in ("archive", "export", "receipts", "reports")]
+    with pytest.raises(StoreClaimed) as refused, run_lock(second, wait_seconds=0):
+        pytest.fail("the second machine got the lock")
+    assert str(first.home) in str(refused.value) and ID_FILE in str(refused.value)
+    with run_lock(first, wait_seconds=0):  # the first machine again, as after a kill -9 and a rerun
+        pass
+
+    # Two claiming at once: the one whose conditional PUT loses reads the winner's claim and is refused.
+    third = _machine(tmp_path, bucket, "c")
+    for key in claims:
+        s3.delete_object(Bucket=bucket, Key=key)
+    holder = store_claim._holder
+    seen = []
+
+    def racing(url: str, fs):
+        if not seen:  # the other machine claims between this one's read and its PUT
+            seen.append(url)
+            with run_lock(second, wait_seconds=0):
+                pass
+            return None
+        return holder(url, fs)
+
+    monkeypatch.setattr(store_claim, "_holder", racing)
+    with pytest.raises(StoreClaimed), run_lock(third, wait_seconds=0):
+        pytest.fail("both claimed the bucket")
+
+    # A claim object mangled by hand names nobody: refused, naming the object, never a traceback.
+    monkeypatch.setattr(store_claim, "_holder", holder)
+    s3.put_object(Bucket=bucket, Key=claims[0], Body=b"\xef\xbb\xbfnot json")
+    with pytest.raises(StoreClaimed, match=claims[0]), run_lock(third, wait_seconds=0):
+        pytest.fail("a mangled claim let a writer in")
+
+
+def test_the_lock_names_its_holder_before_the_claim_is_checked(tmp_path: Path, bucket: str, monkeypatch):
+    """A command refused while the claim waits on the store says whose the lock is, never 持有者未知."""
+    settings = _machine(tmp_path, bucket, "a")
+    named = []
+    claim = runlock.claim_stores
+
+    def claiming(settings, now):
+        named.append(settings.lock_file.read_text(encoding="utf-8"))
+        claim(settings, now)
+
+    monkeypatch.setattr(runlock, "claim_stores", claiming)
+    with run_lock(settings, wait_seconds=0, purpose="pipeline run"):
+        pass
+    assert named and named[0].startswith("进程 ") and "pipeline run" in named[0]
+    assert settings.lock_file.read_text(encoding="utf-8") == ""  # cleared when released
+
+
+def test_a_location_out_of_reach_is_left_to_fail_its_own_writes(tmp_path: Path, bucket: str, s3):
+    """A receipts bucket that is not there fails each receipt (retried next run), never the whole night here."""
+    settings = dataclasses.replace(
+        _machine(tmp_path, bucket, "a"), receipts=f"s3://{bucket}-missing/receipts"
+    )
+    with run_lock(settings, wait_seconds=0):
+        pass
+    claims = sorted(k["Key"] for k in s3.list_objects_v2(Bucket=bucket)["Contents"])
+    assert claims == [f"{name}/{CLAIM}" for name in ("archive", "export", "reports")]
+
+
+def test_the_command_line_on_a_second_machine_exits_1_writing_nothing(
+    tmp_path: Path, bucket: str, s3, monkeypatch, capsys
+):
+    from pipeline.cli import main
+
+    monkeypatch.setenv("PIPELINE_SETTLE_SECONDS", "0")
+    for name in ("inbox", "archive", "receipts", "reports", "export"):
+        monkeypatch.setenv(f"PIPELINE_{name.upper()}", f"s3://{bucket}/{name}")
+    _put(s3, bucket, "inbox/枣林街道/清单.csv", b"a,b\n1,2\n")
+    homes = [str(tmp_path / name) for name in ("a", "b")]
+    for home in homes:
+        assert main(["--home", home, "init"]) == 0
+    with run_lock(Settings.from_env(homes[0]), wait_seconds=0):
+        pass
+    before = sorted(k["Key"] for k in s3.list_objects_v2(Bucket=bucket)["Contents"])
+    capsys.readouterr()
+    assert main(["--home", homes[1], "--quiet", "ingest"]) == 1
+    said = capsys.readouterr().err
+    assert "已由另一个数据仓库写入" in said and homes[0] in said and "Traceback" not in said
+    assert sorted(k["Key"] for k in s3.list_objects_v2(Bucket=bucket)["Contents"]) == before
