@@ -59,8 +59,7 @@ class ObjectStorage(ObjectArchive):
         self.settings = settings
         self.inbox_bucket, self.inbox_prefix = split_url(str(settings.inbox))
         self.archive_bucket, self.archive_prefix = split_url(str(settings.archive))
-        inside = not self.inbox_prefix or self.archive_prefix.startswith(f"{self.inbox_prefix}/")
-        if self.archive_bucket == self.inbox_bucket and (inside or self.archive_prefix == self.inbox_prefix):
+        if "archive" in settings.in_inbox():
             raise ValueError(
                 "the archive must not lie inside the inbox: its objects would be read as submissions"
             )

@@ -14,6 +14,8 @@ TIMEZONE = ZoneInfo("Asia/Shanghai")
 # A location given as a URL (`s3://bucket/prefix`) rather than a local path.
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 DATA_DOCS_KEEP_DAYS = 90
+# Locations the pipeline writes into: none may lie in the inbox, where what it writes would be read as submissions.
+WRITTEN = ("archive", "receipts", "reports", "export", "work")
 MARTS_MEMORY_LIMIT = "512MB"
 
 
@@ -72,7 +74,7 @@ class Settings:
                 return raw.rstrip("/")
             return path(name, default)
 
-        return cls(
+        settings = cls(
             home=root,
             inbox=location("inbox", "inbox"),
             archive=location("archive", "archive"),
@@ -93,6 +95,27 @@ class Settings:
             marts_memory_limit=(os.environ.get("PIPELINE_MARTS_MEMORY_LIMIT") or "").strip()
             or MARTS_MEMORY_LIMIT,
         )
+        for name in settings.in_inbox():
+            raise ValueError(
+                f"PIPELINE_{name.upper()} {getattr(settings, name)!r} lies inside PIPELINE_INBOX {settings.inbox!r}: "
+                "what the pipeline writes there would be read as submissions every night"
+            )
+        return settings
+
+    def in_inbox(self) -> list[str]:
+        """Return the written locations (`WRITTEN`) that are, or lie under, an `s3://` inbox."""
+        from pipeline.locations import is_url, split_url  # it imports this module
+
+        if not is_url(self.inbox):
+            return []
+        bucket, prefix = split_url(str(self.inbox))
+        inside = []
+        for name in WRITTEN:
+            if is_url(place := getattr(self, name)):
+                other, key = split_url(place)
+                if other == bucket and (not prefix or key == prefix or key.startswith(f"{prefix}/")):
+                    inside.append(name)
+        return inside
 
     @property
     def work_root(self) -> Path | str:

@@ -51,6 +51,22 @@ def test_object_storage_locations_stay_urls_never_paths(monkeypatch, tmp_path):
     assert settings.warehouse == tmp_path.resolve() / "warehouse.duckdb"  # the warehouse is always local
 
 
+@pytest.mark.parametrize("name", ["ARCHIVE", "RECEIPTS", "REPORTS", "EXPORT", "WORK"])
+def test_a_written_location_inside_an_object_store_inbox_is_refused(monkeypatch, tmp_path, name):
+    """Receipts put in the inbox (where offices look) would be taken in, and answered, every night."""
+    for other in LOCATIONS:
+        monkeypatch.setenv(f"PIPELINE_{other}", f"s3://budget/{other.lower()}")
+    monkeypatch.setenv("PIPELINE_INBOX", "S3://budget/共享/")
+    monkeypatch.setenv(f"PIPELINE_{name}", "s3://budget/共享/回执")
+    with pytest.raises(ValueError, match=f"PIPELINE_{name} .* lies inside PIPELINE_INBOX"):
+        Settings.from_env(tmp_path)
+    monkeypatch.setenv(f"PIPELINE_{name}", "s3://budget/共享")  # the inbox itself
+    with pytest.raises(ValueError, match=f"PIPELINE_{name}"):
+        Settings.from_env(tmp_path)
+    monkeypatch.setenv(f"PIPELINE_{name}", "s3://budget/共享2")  # beside it, merely starting alike
+    assert Settings.from_env(tmp_path).in_inbox() == []
+
+
 @pytest.mark.parametrize("name", ["WAREHOUSE", "DATA_DOCS"])
 def test_the_warehouse_and_data_docs_are_refused_on_object_storage(monkeypatch, tmp_path, name):
     monkeypatch.setenv(f"PIPELINE_{name}", "s3://budget/warehouse.duckdb")
