@@ -18,6 +18,7 @@ from pipeline.intake.candidates import SAME_RUN
 from pipeline.intake.scan import taken_in
 from pipeline.limits import LimitExceeded, Limits, check_file_size
 from pipeline.local_read import open_regular, read_whole
+from pipeline.locations import is_url, split_url
 from pipeline.receipt_facts import ReceiptFacts, ReceiptIssue
 from pipeline.registry import Registry
 from pipeline.settings import TIMEZONE, Settings
@@ -32,9 +33,25 @@ class NotChecked:
     reason_zh: str
 
 
-def _in_inbox(path: Path, settings: Settings) -> bool:
+# A file named to check: a local path, or the URL of an object in an `s3://` inbox.
+Named = Path | str
+
+
+def _object_path(url: str, settings: Settings) -> str | None:
+    """Return an object's path in an `s3://` inbox, as the night lists it; None for a URL outside the inbox."""
+    if not is_url(settings.inbox):
+        return None
+    (bucket, key), (inbox_bucket, prefix) = split_url(url), split_url(str(settings.inbox))
+    if bucket != inbox_bucket or (prefix and key != prefix and not key.startswith(f"{prefix}/")):
+        return None
+    return key[len(prefix) :].lstrip("/") if prefix else key
+
+
+def _in_inbox(path: Named, settings: Settings) -> bool:
     """Say whether a file named to check lies in the inbox, where the night will read it."""
-    return path.resolve().is_relative_to(settings.inbox)
+    if isinstance(path, str):
+        return _object_path(path, settings) is not None
+    return not is_url(settings.inbox) and path.resolve().is_relative_to(settings.inbox)
 
 
 def _identity(path: bytes) -> tuple[int, int] | None:
@@ -46,8 +63,10 @@ def _identity(path: bytes) -> tuple[int, int] | None:
     return status.st_dev, status.st_ino
 
 
-def _inbox_relative(path: Path, settings: Settings) -> str:
+def _inbox_relative(path: Named, settings: Settings) -> str:
     """Name a file as the inbox would, so its folder can tell the sending office."""
+    if isinstance(path, str):  # an inbox object: its key is Unicode, named as the night lists it
+        return _object_path(path, settings) or ""
     resolved = path.resolve()
     if _in_inbox(path, settings):
         relative = os.fsencode(resolved.relative_to(settings.inbox).as_posix())
@@ -57,12 +76,15 @@ def _inbox_relative(path: Path, settings: Settings) -> str:
     return decode_name(os.fsencode(resolved.name))
 
 
-def files_under(paths: list[Path]) -> list[Path | NotChecked]:
+def files_under(paths: list[Named], settings: Settings | None = None) -> list[Named | NotChecked]:
     """Return the files named, and every file under the folders named, walked as the night walks the inbox: hidden
     folders passed over, hidden and lock files and every entry that is no regular file `NotChecked` with its
-    reason."""
-    found: list[Path | NotChecked] = []
+    reason. A URL names an object in the settings' `s3://` inbox, or every object under such a prefix."""
+    found: list[Named | NotChecked] = []
     for path in paths:
+        if isinstance(path, str):
+            found += objects_under(path, settings)
+            continue
         try:
             is_folder = path.is_dir()
         except PermissionError:  # in a folder closed to us: reading it says so (`read_named`)
@@ -86,6 +108,25 @@ def files_under(paths: list[Path]) -> list[Path | NotChecked]:
     return found
 
 
+def objects_under(url: str, settings: Settings) -> list[str | NotChecked]:
+    """Return the inbox objects a URL names (itself, or all under it as a prefix), listed as the night lists them."""
+    relative = _object_path(url, settings)
+    if relative is None:  # not in the inbox: nothing the night reads
+        return []
+    below = f"{relative.rstrip('/')}/" if relative else ""
+    listing = storage_for(settings).scan()
+    inbox = str(settings.inbox)
+    within: list[tuple[str, str | NotChecked]] = [
+        (e.path, f"{inbox}/{e.path}") for e in listing.files if e.path == relative or e.path.startswith(below)
+    ]
+    within += [
+        (skip.path, NotChecked(f"{inbox}/{skip.path}", skip.reason_zh))
+        for skip in listing.skipped
+        if skip.path == relative or skip.path.startswith(below)
+    ]
+    return [item for _, item in sorted(within, key=lambda pair: pair[0])]
+
+
 def receipt_facts(outcome: Outcome, received_at: dt.datetime) -> ReceiptFacts:
     """Describe an outcome the way its receipt would, before anything is stored."""
     return ReceiptFacts(
@@ -100,6 +141,21 @@ def receipt_facts(outcome: Outcome, received_at: dt.datetime) -> ReceiptFacts:
         reason=outcome.reason,
         issues=sorted((ReceiptIssue.of(p) for p in outcome.problems), key=ReceiptIssue.order),
     )
+
+
+def read_object(url: str, settings: Settings) -> bytes | NotChecked:
+    """Read an inbox object named to check as ingest reads it: the version listed, never past the size limit."""
+    try:
+        content, entry = storage_for(settings).read_inbox(
+            _inbox_relative(url, settings), settings.limits.max_file_bytes
+        )
+        if content is None:
+            check_file_size(entry.size, settings.limits)
+        return content
+    except NotTakenIn as exc:
+        return NotChecked(url, exc.skipped.reason_zh)
+    except (Unreadable, LimitExceeded) as exc:
+        return NotChecked(url, str(exc))
 
 
 def read_named(path: Path, limits: Limits) -> bytes | NotChecked:
@@ -117,17 +173,31 @@ def read_named(path: Path, limits: Limits) -> bytes | NotChecked:
 
 
 def check_files(
-    paths: list[Path | NotChecked], settings: Settings, registry: Registry
+    paths: list[Named | NotChecked], settings: Settings, registry: Registry
 ) -> list[ReceiptFacts | NotChecked]:
     """Prepare the files exactly as ingest would, consulting the warehouse read-only if there is one; a file that
     cannot be read safely is `NotChecked`, in its place."""
-    read = [p if isinstance(p, NotChecked) else read_named(p, settings.limits) for p in paths]
+    read = [
+        p
+        if isinstance(p, NotChecked)
+        else read_object(p, settings)
+        if isinstance(p, str)
+        else read_named(p, settings.limits)
+        for p in paths
+    ]
     named = [(p, r) for p, r in zip(paths, read, strict=True) if isinstance(r, bytes)]
     files = [(_inbox_relative(p, settings), r) for p, r in named]
     # Read as the night will read them, beside the files waiting in the inbox; one checked where it lies there is
-    # one of those, not beside itself.
+    # one of those, not beside itself (an inbox object is told by its path, a local file by its inode).
     in_place = frozenset(
-        filter(None, (_identity(os.fsencode(p)) for p, _ in named if _in_inbox(p, settings)))
+        filter(
+            None,
+            (
+                _inbox_relative(p, settings) if isinstance(p, str) else _identity(os.fsencode(p))
+                for p, _ in named
+                if _in_inbox(p, settings)
+            ),
+        )
     )
     found = check_contents(files, settings, registry, True, in_place) if files else []
     # Each under the name it was given: `清单（2）.xlsx`, beside a waiting 清单.xlsx, is where the portal places it.
@@ -138,6 +208,13 @@ def check_files(
     return [r if isinstance(r, NotChecked) else next(facts) for r in read]
 
 
+def _entry_identity(entry: InboxEntry, settings: Settings) -> tuple[int, int] | str | None:
+    """Return what tells an inbox entry checked in place: an object's path, a local file's device and inode."""
+    if is_url(settings.inbox):
+        return entry.path
+    return _identity(os.path.join(os.fsencode(settings.inbox), entry.raw or os.fsencode(entry.path)))
+
+
 # The most files waiting in the inbox a check reads beside its own (the newest). Each is parsed and validated
 # again for every check: 100 waiting files took a check from 0.3 s to about 3 s (seed-777 files, a busy 2-core
 # machine), and by day the inbox holds the few files sent since the night.
@@ -145,12 +222,12 @@ WAITING_MAX = 200
 
 
 def waiting_files(
-    con, settings: Settings, checked: frozenset[tuple[int, int]] = frozenset()
+    con, settings: Settings, checked: frozenset[tuple[int, int] | str] = frozenset()
 ) -> list[tuple[str, bytes, InboxEntry]]:
     """Return the inbox files the published warehouse has not taken in, oldest first, as the night will read them
     beside a file placed now: a register among them names its projects, a copy makes the new file a duplicate.
 
-    `checked`: the identities (`_identity`) of files checked where they lie in the inbox, not beside themselves.
+    `checked`: the identities (`_entry_identity`) of files checked where they lie in the inbox, not beside themselves.
     """
     # Whatever their age: the night reads them once settled, and a file placed a minute ago (an upload) counts.
     storage = storage_for(dataclasses.replace(settings, settle_seconds=0))
@@ -159,15 +236,12 @@ def waiting_files(
         listing = storage.scan()
     except InboxUnusable:  # no inbox yet (the first upload makes its folder): nothing waits in it
         return []
-    inbox = os.fsencode(settings.inbox) if checked else b""  # only ever local when a file is checked in it
     entries = sorted(
         (
             entry
             for entry in listing.files
             if ((seen := known.get(entry.path)) is None or not same_object(entry, seen[0], seen[1], seen[3]))
-            and not (
-                checked and _identity(os.path.join(inbox, entry.raw or os.fsencode(entry.path))) in checked
-            )
+            and not (checked and _entry_identity(entry, settings) in checked)
         ),
         key=lambda entry: (entry.mtime_ns, entry.path),
     )
@@ -212,7 +286,7 @@ def check_contents(
     settings: Settings,
     registry: Registry,
     beside_waiting: bool = False,
-    in_place: frozenset[tuple[int, int]] = frozenset(),
+    in_place: frozenset[tuple[int, int] | str] = frozenset(),
 ) -> list[ReceiptFacts]:
     """Prepare files given as (inbox path, bytes) exactly as ingest would; the path's folder names the sender.
 

@@ -177,8 +177,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _missing(path: Path) -> bool:
+def _missing(path: Path | str, settings: Settings) -> bool:
     """Say whether a path named to check is not there; one in a folder closed to us is there, and checked as such."""
+    if isinstance(path, str):  # an inbox object's URL: there if the inbox lists it, or anything under it
+        from pipeline.check import objects_under
+
+        return not objects_under(path, settings)
     try:
         return not path.exists()
     except PermissionError:
@@ -193,11 +197,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     # A broken suite is said as the night says it, not met mid-check as a traceback.
     check_sources(args.registry)
     # A path mistyped among several is said and fails the command, but the files found are still checked.
-    missing = [p for p in args.files if _missing(p)]
+    missing = [p for p in args.files if _missing(p, args.settings)]
     if missing:
-        say(f"找不到文件或文件夹：{'、'.join(map(str, missing))}", sys.stderr)
+        # A URL outside the inbox names no file the night reads: said as not found, with where objects are checked.
+        where = (
+            f"（对象存储中只能检查收件箱 {args.settings.inbox} 里的对象）"
+            if any(isinstance(p, str) for p in missing)
+            else ""
+        )
+        say(f"找不到文件或文件夹：{'、'.join(map(str, missing))}{where}", sys.stderr)
     found = [p for p in args.files if p not in missing]
-    files = files_under(found) if found else []
+    files = files_under(found, args.settings) if found else []
     if not files:
         if found:
             say(f"{'、'.join(map(str, found))} 中没有可检查的文件。", sys.stderr)

@@ -17,6 +17,12 @@ from pipeline.cli_commands import (
     cmd_templates,
     cmd_withdraw,
 )
+from pipeline.locations import is_url
+
+
+def _file_or_url(raw: str) -> Path | str:
+    """Return a file to check: a local path, or an object's `s3://` URL kept as text (a Path makes it `s3:/…`)."""
+    return raw if is_url(raw) else Path(raw)
 
 
 def _global_options(parser: argparse.ArgumentParser, top: bool) -> None:
@@ -80,7 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="dry run: read files and print what would happen; writes nothing"
     )
     check.add_argument(
-        "files", nargs="+", type=Path, metavar="FILE", help="files, or folders to check every file under"
+        "files",
+        nargs="+",
+        type=_file_or_url,
+        metavar="FILE",
+        help="files, or folders to check every file under; with an s3:// inbox, its objects' s3:// URLs too",
     )
     check.set_defaults(handler=cmd_check)
     new_source = commands.add_parser(

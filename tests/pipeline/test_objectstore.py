@@ -720,3 +720,25 @@ def test_the_command_line_on_a_second_machine_exits_1_writing_nothing(
     said = capsys.readouterr().err
     assert "已由另一个数据仓库写入" in said and homes[0] in said and "Traceback" not in said
     assert sorted(k["Key"] for k in s3.list_objects_v2(Bucket=bucket)["Contents"]) == before
+
+
+def test_check_reads_an_object_waiting_in_the_inbox_by_its_url(
+    tmp_path: Path, bucket: str, s3, monkeypatch, capsys
+):
+    """Checked in place, as the night will read it: never a duplicate of itself, never `s3:/…` not found."""
+    from pipeline.cli import main
+    from tests.conftest import REGISTER_CSV
+
+    for name in ("inbox", "archive", "receipts", "reports", "export"):
+        monkeypatch.setenv(f"PIPELINE_{name.upper()}", f"s3://{bucket}/{name}")
+    monkeypatch.setenv("PIPELINE_HOME", str(tmp_path / "home"))
+    assert main(["init"]) == 0
+    _put(s3, bucket, "inbox/区财政局/项目基本信息.csv", REGISTER_CSV.encode("utf-8"))
+    capsys.readouterr()
+
+    for named in (f"s3://{bucket}/inbox/区财政局/项目基本信息.csv", f"s3://{bucket}/inbox/区财政局/"):
+        assert main(["check", named]) == 0, capsys.readouterr().err
+        said = capsys.readouterr().out
+        assert "【将被接收】项目基本信息.csv" in said and "重复" not in said, said
+    assert main(["check", f"s3://{bucket}/receipts/项目基本信息.csv"]) == 1
+    assert f"只能检查收件箱 s3://{bucket}/inbox" in capsys.readouterr().err
