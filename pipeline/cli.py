@@ -10,6 +10,7 @@ from pipeline.cli_commands import EXIT_BUSY, EXIT_FAILED
 from pipeline.cli_output import _Outlet, say
 from pipeline.cli_parser import build_parser
 from pipeline.failures import busy_writer, os_error_zh, warehouse_failed
+from pipeline.forked import ChildDied
 from pipeline.registry import RegistryError, load_registry
 from pipeline.runlock import RunLockHeld
 from pipeline.settings import Settings
@@ -80,6 +81,9 @@ def _main(argv: list[str] | None) -> int:
         return EXIT_BUSY
     except StoreClaimed as exc:  # the wrong machine: waiting would not help
         say(str(exc), sys.stderr)
+        return EXIT_FAILED
+    except ChildDied as exc:  # a step's forked child killed (the OOM killer, kill -9): said, not a traceback
+        say(f"pipeline：{exc}", sys.stderr)
         return EXIT_FAILED
     except OSError as exc:
         say(os_error_zh(exc), sys.stderr)

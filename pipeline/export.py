@@ -81,6 +81,10 @@ def export_version(version: Path, target: Path | str) -> dict:
     return manifest
 
 
+# What a killed export leaves: `LATEST.json` is written last, so readers keep the last whole export.
+KILLED_ZH = "已发布的报告不受影响；导出位置的 LATEST.json 仍指向上一次完整的导出，下次运行时重新导出"
+
+
 class Beside:
     """Exports running in forked children while their caller goes on (see `beside`)."""
 
@@ -98,10 +102,14 @@ class Beside:
 
     def wait(self) -> None:
         """Wait for every export started, in order; raise the first one's error after all have ended."""
-        errors = []
+        from pipeline.forked import ChildDied
+
+        errors: list[Exception] = []
         for wait in self._waiting:
             try:
                 wait()
+            except ChildDied as exc:  # killed (the OOM killer, kill -9): say which child, and what is left
+                errors.append(ChildDied(f"Parquet导出未完成：{exc}。{KILLED_ZH}"))
             except Exception as exc:  # the others still finish: each is a whole version or nothing
                 errors.append(exc)
         self._waiting.clear()

@@ -128,6 +128,32 @@ def test_a_failed_export_beside_raises_once_the_block_has_done_its_work(settings
     assert did == ["report"] and seen.exists()
 
 
+def _killed(version, target):
+    os.kill(os.getpid(), signal.SIGKILL)  # the OOM killer, or kill -9 of the exporting child
+
+
+@pytest.mark.skipif(not forked.usable(), reason="one CPU: the export runs in this process")
+def test_an_export_child_killed_is_said_in_one_line_and_fails_the_command(
+    settings, monkeypatch, tmp_path, capsys
+):
+    monkeypatch.setattr(export, "export_version", _killed)
+    with (
+        pytest.raises(forked.ChildDied, match="Parquet导出未完成.*LATEST.json"),
+        export.beside(settings) as exports,
+    ):
+        exports.start(tmp_path / "v1.duckdb", settings.export)
+
+    def report(args):
+        with export.beside(args.settings) as exports:
+            exports.start(tmp_path / "v1.duckdb", args.settings.export)
+        return 0
+
+    monkeypatch.setattr("pipeline.cli_parser.cmd_report", report)
+    assert cli.main(["report"]) == 1
+    said = capsys.readouterr().err
+    assert "Parquet导出未完成" in said and "Traceback" not in said
+
+
 def test_a_failed_block_waits_for_its_export_and_raises_its_own_error(settings, monkeypatch, tmp_path):
     seen = tmp_path / "seen.json"
     monkeypatch.setattr(export, "export_version", _export_recording(seen))
