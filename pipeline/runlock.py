@@ -74,7 +74,8 @@ def run_lock(settings: Settings, wait_seconds: float | None = None, purpose: str
             except BlockingIOError:
                 waited = time.monotonic() - started
                 if waited >= wait:
-                    raise RunLockHeld(path, _holder_of(handle), waited) from None
+                    # Refused at once (`wait_seconds=0`, the CLI): no "waited 0 seconds" in the message.
+                    raise RunLockHeld(path, _holder_of(handle), waited if wait else 0.0) from None
                 time.sleep(min(POLL_SECONDS, wait - waited))
         now = dt.datetime.now(TIMEZONE).strftime("%Y-%m-%d %H:%M:%S")
         what = purpose or " ".join(os.path.basename(a) for a in sys.argv[:2])

@@ -56,6 +56,18 @@ def test_a_writer_task_waits_for_the_lock_and_then_fails_as_retryable_io(setting
     assert "holder" in str(held.value) and "等待2秒后仍" in str(held.value)
 
 
+def test_a_command_refused_at_once_names_the_holder_and_no_wait(settings):
+    holder = hold(settings, 60)
+    try:
+        with pytest.raises(RunLockHeld) as held, run_lock(settings, wait_seconds=0):
+            pytest.fail("the lock was held")
+    finally:
+        holder.kill()
+        holder.wait()
+    said = str(held.value)
+    assert "（进程 " in said and "holder" in said and "等待" not in said, said
+
+
 def test_a_writer_task_proceeds_once_the_holder_is_done(settings, registry):
     # The loader lists the inbox: one that is not there is a broken data root.
     settings.inbox.mkdir(parents=True)
