@@ -133,7 +133,12 @@ from pathlib import Path
 from pipeline import forked
 forked.usable = lambda: True
 pid_file = Path(sys.argv[1])
-with forked.started(lambda: pid_file.write_text(str(os.getpid())) and time.sleep(60)):
+def child():
+    # Written aside, then renamed: the parent must never find the file before its number is in it.
+    pid_file.with_suffix(".partial").write_text(str(os.getpid()))
+    os.replace(pid_file.with_suffix(".partial"), pid_file)
+    time.sleep(60)
+with forked.started(child):
     while not pid_file.exists():
         time.sleep(0.01)
     os.kill(os.getpid(), signal.SIGKILL)  # as kill -9 or a task's timeout would, mid-rendering
