@@ -213,6 +213,8 @@ NAMED_OUT_OF_FORCE = {
     "superseded": "已被之后报送的更正版本替代",
     # Not a correction of its own: the implementing unit's report holds its slices (its receipt names which).
     "taken": "已由项目实施单位报送的同一项目报表替代",
+    # Still in force for other months, but not for the later months the warning is about (`retell.retell_months`).
+    "months_resent": "中提示所涉的月份已由之后报送的同月数据替代",
 }
 
 

@@ -28,11 +28,12 @@ def retell_issues(con: duckdb.DuckDBPyConnection) -> None:
         list(n)
         for (n,) in con.execute(
             "select distinct named_submissions from ops.validation_issues where named_submissions is not null "
-            f"and rule not in ('{_TOOK}', '{_LISTED}')"
+            f"and rule not in {_OWN_WAY}"
         ).fetchall()
     ]
     retell_took(con)
     retell_listed(con)
+    retell_months(con)
     if not named:
         return
     statuses = dict(
@@ -49,7 +50,7 @@ def retell_issues(con: duckdb.DuckDBPyConnection) -> None:
             "update ops.validation_issues v set stale_note = c.note "
             "from (select unnest(?::integer[][]) as named, unnest(?::varchar[]) as note) c "
             "where v.named_submissions = c.named and v.stale_note is distinct from c.note "
-            f"and v.rule not in ('{_TOOK}', '{_LISTED}') returning v.submission_id",
+            f"and v.rule not in {_OWN_WAY} returning v.submission_id",
             [named, notes],
         ).fetchall()
     ]
@@ -60,6 +61,11 @@ def retell_issues(con: duckdb.DuckDBPyConnection) -> None:
 _TOOK = "took_other_unit_list"
 # The other office's list told that the unit's list took its slice (`shared_rows._taken`).
 _LISTED = "listed_by_other_unit"
+# Warnings about later months another file of a monthly form holds (`intake.later_months`, `intake.stale_cumulatives`):
+# what they name is those months, not the whole file, which may stay in force for its earlier ones.
+_MONTHS = ("later_month_in_force", "cumulative_stale")
+# The rules told their own way, not by the named files' statuses alone.
+_OWN_WAY = "(" + ", ".join(f"'{rule}'" for rule in (_TOOK, _LISTED, *_MONTHS)) + ")"
 # A slice taken is held by another office's file with no rows of its own there (`file_rows._add_data`).
 _TAKEN = "held.row_count = 0 and h.unit <> split_part(c.slice_key, '|', 2)"
 
@@ -74,6 +80,41 @@ _NAMED_STANDING = (
 def _stale(named: list[int], standing: list[dict] | None) -> str | None:
     """Return the note of a warning whose named submissions stand so (`_NAMED_STANDING`), as `stale_note` words it."""
     return stale_note(named, {s["n"]: s["s"] for s in standing or []})
+
+
+# The submissions a warning `v` names that still hold in force a month of a form, office, project and year of its
+# own file after its own first month there: the months such a warning can be about.
+_HOLDING_LATER = (
+    "(select list(distinct theirs.submission_id) from ops.slices as mine "
+    "join ops.slices as theirs on theirs.template = mine.template and theirs.unit = mine.unit "
+    "and theirs.project_code is not distinct from mine.project_code and theirs.year = mine.year "
+    "and theirs.month > mine.month "
+    "join ops.current_slices as c on c.slice_key = theirs.slice_key and c.submission_id = theirs.submission_id "
+    "where mine.submission_id = v.submission_id and list_contains(v.named_submissions, theirs.submission_id))"
+)
+
+
+def retell_months(con: duckdb.DuckDBPyConnection) -> None:
+    """Note on each warning about another file's later months whether that file still holds one of them in force.
+
+    A 1–3月 file whose 3月 a correction of 2月 put off stays in force for 1月 once the office sends 3月 again, as
+    the warning asked: the months it named are replaced, so it no longer applies though the file is neither
+    superseded nor withdrawn. Should the months sent again be withdrawn, it applies again.
+    """
+    for rule in _MONTHS:
+        rows = con.execute(
+            f"select v.submission_id, v.named_submissions, {_NAMED_STANDING}, {_HOLDING_LATER} "
+            "from ops.validation_issues as v where v.rule = ? and v.named_submissions is not null",
+            [rule],
+        ).fetchall()
+        changed = []
+        for submission_id, named, standing, holding in rows:
+            statuses = {s["n"]: s["s"] for s in standing or []}
+            for n in named:
+                if statuses.get(n) == "accepted" and n not in (holding or []):
+                    statuses[n] = "months_resent"
+            changed.append((submission_id, named, stale_note(named, statuses)))
+        _set_notes(con, rule, changed)
 
 
 def retell_took(con: duckdb.DuckDBPyConnection) -> None:

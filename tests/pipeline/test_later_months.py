@@ -316,3 +316,47 @@ def test_a_stale_cumulative_warning_no_longer_applies_once_every_month_file_it_n
     assert marts(
         settings, "select warning_count from ops.submissions where inbox_path = ?", [correction[0]]
     ) == [(warnings,)]
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+def test_warnings_about_later_months_no_longer_apply_once_those_months_are_sent_again_and_again_after(
+    settings, registry
+):
+    # The first file stays in force for January once its March is sent again: the warnings named March, not it all.
+    first_quarter = (f"{JIA}/1-3月.csv", progress_csv((1, "100", "100"), (2, "50", "150"), (3, "90", "240")))
+    correction = (f"{JIA}/2月（更正）.csv", progress_csv((2, "70", "170")))
+    take_in(settings, registry, REGISTER, first_quarter, MONTHS[3])
+    take_in(settings, registry, correction)
+    number = dict(marts(settings, "select inbox_path, submission_id from ops.submissions"))
+    first, april = number[first_quarter[0]], number[MONTHS[3][0]]
+    assert issue_of(settings, correction[0], "later_month_in_force") == ([first], None)
+    assert issue_of(settings, correction[0], "cumulative_stale") == ([first, april], None)
+    warnings = receipt_of(settings, correction[0])[0]["warning_count"]
+
+    resent = (f"{JIA}/3-4月（更正）.csv", progress_csv((3, "90", "260"), (4, "60", "320")))
+    take_in(settings, registry, resent)
+
+    assert marts(settings, "select status from ops.submissions where submission_id = ?", [first]) == [
+        ("accepted",)
+    ]  # January still stands
+    resent_note = "所涉第{}号提交中提示所涉的月份已由之后报送的同月数据替代"
+    assert issue_of(settings, correction[0], "later_month_in_force") == (
+        [first],
+        resent_note.format(first) + "，其数据已不再有效，此提示不再适用，无需处理。",
+    )
+    assert issue_of(settings, correction[0], "cumulative_stale") == (
+        [first, april],
+        resent_note.format(first) + f"、第{april}号提交已被之后报送的更正版本替代，其数据已不再有效，"
+        "此提示不再适用，无需处理。",
+    )
+    receipt, _ = receipt_of(settings, correction[0])
+    assert (receipt["warning_count"], receipt["stale_warning_count"]) == (warnings - 2, 2)
+
+    # The months sent again withdrawn: March and April are the earlier files' again, and so are the warnings.
+    withdraw(
+        settings, registry, marts(settings, "select max(submission_id) from ops.submissions")[0][0], "误报"
+    )
+    publish_pending(settings.warehouse)
+    assert issue_of(settings, correction[0], "later_month_in_force") == ([first], None)
+    assert issue_of(settings, correction[0], "cumulative_stale") == ([first, april], None)
+    assert receipt_of(settings, correction[0])[0]["warning_count"] == warnings
