@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import duckdb
 from tqdm import tqdm
@@ -27,7 +27,7 @@ from pipeline.parse import parse_file
 from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem, Severity
 from pipeline.project_names import resolve_projects, tell_own_register
-from pipeline.projects import ProjectRegister
+from pipeline.projects import ProjectRegister, slice_key
 from pipeline.receipt_facts import force_sql
 from pipeline.registry import Registry
 from pipeline.rules import load_rules
@@ -83,8 +83,8 @@ def settle(
 ) -> tuple[list[Candidate], Validation]:
     """Find duplicates, name missing projects and validate all sheets at once; return files in load order.
 
-    Candidates come in the order they were received; registers load first, so a list naming no project
-    finds its project in a register sent in the same run. `seen_in_run` maps the fingerprint and office of each
+    Candidates come in the order they were received; registers load first (`_load_order`), so a list naming no
+    project finds its project in a register sent in the same run. `seen_in_run` maps the fingerprint and office of each
     file taken in earlier in the run (in an earlier chunk) to it, and is extended with these files; `named_in_run`
     likewise maps each name as written to the inbox paths and fingerprints of the run's files of that name, and
     `stored_in_run` holds the submissions stored in its earlier chunks.
@@ -119,7 +119,8 @@ def settle(
     _twins(candidates, seen)
     # After validation and _twins: only files to be stored, in the order they are stored, replace, repeat or are
     # repeated, or hold a month. A copy of a file of this run changes nothing, as a copy of a stored one does not.
-    stored = [c.parsed for c in sorted(taken, key=_load_order) if not c.duplicate_of]
+    order = _load_order(candidates, taken)
+    stored = [c.parsed for c in sorted(taken, key=order) if not c.duplicate_of]
     flag_later_months(con, registry, stored)  # a file the validation returns lends no month
     flag_stale_cumulatives(held, registry, stored)
     flag_replaced(con, registry, stored, stored_in_run or set())
@@ -130,7 +131,7 @@ def settle(
             candidate.parsed = (
                 None  # its office, year and templates are in its outcome; its rows are not wanted
             )
-    return sorted(candidates, key=_load_order), validation
+    return sorted(candidates, key=order), validation
 
 
 def _judge(
@@ -166,7 +167,7 @@ def _judge(
         planned_total=register.planned_total,
         monthly_history=monthly_history(held),
         history_names=run_names(held),
-        run_files=_run_files(taken),
+        run_files=_run_files(taken, _load_order(taken, taken)),
         negative_list=load_rules().negative_list_any_year,
     )
     validation = validate_files(parsed, registry, validation_context)
@@ -180,17 +181,53 @@ def _read_again(candidate: Candidate, registry: Registry, limits: Limits | None)
     return parse_file(candidate.content, written, registry, limits or Limits.from_env())
 
 
-def _load_order(candidate: Candidate) -> bool:
-    """Sort files as they are stored, a later one's slices replacing an earlier one's: registers first."""
-    return not candidate.carries_register
+def _slice_keys(candidate: Candidate) -> set[str]:
+    """Return the slices a file would hold once stored, those it takes from other offices included."""
+    parsed = candidate.parsed
+    if parsed is None:
+        return set()
+    return {
+        slice_key(sheet.template.id, record, sheet.template.slice)
+        for sheet in parsed.sheets
+        for record in sheet.records
+    } | set(parsed.taken_slices)
 
 
-def _run_files(taken: list[Candidate]) -> dict[int, str]:
+def _load_order(candidates: list[Candidate], taken: list[Candidate]) -> Callable[[Candidate], tuple]:
+    """Return the key files are stored in, a later one's slices replacing an earlier one's: registers first, so a
+    list in a later chunk finds its project stored (settling names projects from every register of the set,
+    whatever its place); then as received.
+
+    A workbook carrying a register beside a list would so be stored before an older list of the same night and
+    replaced by it: a file received before a register-carrying one that holds one of its slices goes with the
+    registers, before it, as received.
+    """
+    # As received: modified time, then inbox path; a file checked beside the inbox's waiting ones (pipeline check,
+    # the portal) has no entry and comes after them, as given.
+    received = {
+        c.inbox_path: (c.entry.mtime_ns, c.inbox_path, at) if c.entry else (float("inf"), "", at)
+        for at, c in enumerate(candidates)
+    }
+    # Only files to be taken in hold slices; only one received before a register-carrying file can need to move.
+    registers = [(received[c.inbox_path], _slice_keys(c)) for c in taken if c.carries_register]
+    last = max((at for at, _ in registers), default=None)
+    first = set()
+    for c in taken:
+        if not c.carries_register and last is not None and received[c.inbox_path] < last:
+            keys = _slice_keys(c)
+            if any(received[c.inbox_path] < at and held & keys for at, held in registers):
+                first.add(c.inbox_path)
+    # Settled now: a duplicate's parse is dropped before the files are sorted, and it stays where it came.
+    later = {c.inbox_path: not (c.carries_register or c.inbox_path in first) for c in candidates}
+    return lambda c: (later[c.inbox_path], received[c.inbox_path])
+
+
+def _run_files(taken: list[Candidate], order: Callable[[Candidate], tuple]) -> dict[int, str]:
     """Map each file to be taken in to its name, by its position (its batch key), in the order they are stored."""
     # A returned file is returned whole: its months must not judge another's 累计. Only the errors found so far
     # (parsing, the register, the project) can count here: a file only the validation returns is known once it has
     # run, and the 累计 it lent to are checked again without it (recheck.lend_no_returned_month).
-    stored = sorted(range(len(taken)), key=lambda position: _load_order(taken[position]))
+    stored = sorted(range(len(taken)), key=lambda position: order(taken[position]))
     return {i: taken[i].parsed.original_name for i in stored if not taken[i].parsed.errors}
 
 

@@ -26,6 +26,7 @@ from pipeline.settings import Settings
 from pipeline.warehouse import working_copy
 from tests.conftest import REGISTER_CSV
 from tests.pipeline.test_validate import CLEAN, DEFECTS
+from tests.pipeline.workbooks import xlsx
 
 COMPOUNDS_V1 = """枣林街道办事处2022年老旧小区改造项目清单
 填报单位：枣林街道办事处
@@ -790,6 +791,32 @@ def test_chunks_batches_and_parse_workers_store_exactly_what_one_pass_stores(
     ]
     assert _comparable(cut_up) == _comparable(one_pass)
     assert not any((cut_up.home / "work").iterdir())
+
+
+def test_a_workbook_carrying_a_register_replaces_an_older_list_of_the_same_night(
+    settings, registry, register
+):
+    # Registers are stored first, so a list in a later chunk finds its project; the newer workbook's list must
+    # still replace the older list received with it, as any later file of the night does.
+    rows = [line.split(",") for line in COMPOUNDS_V2.splitlines()]
+    register_rows = [line.split(",") for line in REGISTER_CSV.splitlines()]
+    drop(settings, "枣林街道办事处/清单（旧）.csv", COMPOUNDS_V1, mtime=10**18)
+    drop(
+        settings,
+        "枣林街道办事处/清单及项目信息（新）.xlsx",
+        xlsx({"项目信息": register_rows, "清单": rows}),
+        mtime=2 * 10**18,
+    )
+
+    ingest(settings, registry, progress=False)
+
+    assert dict(
+        query(settings, "select original_name, status from ops.submissions where submission_id > 1")
+    ) == {
+        "清单（旧）.csv": "superseded",
+        "清单及项目信息（新）.xlsx": "accepted",
+    }
+    assert query(settings, "select count(*) from staging.compound_list") == [(3,)]
 
 
 def test_a_twin_in_an_earlier_chunk_is_named_as_sent_in_the_same_run(
