@@ -60,6 +60,44 @@ def backfill_codes(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
             _rekey(con, template, mapping, is_register)
 
 
+def rekey_provisional(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
+    """Move rows filed under another year's project to the project their year's register now lists by that name.
+
+    A file of a year no register listed yet names its project by the nearest earlier year's register (January's
+    月报 before the new year's register): once that year's register lists the name under another code (the bureau
+    numbering its projects), the year's later files resolve to that code, and the earlier ones, left under the old
+    one, would be a second project of the year, its months and money split between the two. A code registered for
+    no year in force (its register withdrawn) is left as it is, as `pipeline withdraw` says.
+    """
+    register: ProjectRegister | None = None
+    for template in registry.templates.values():
+        if "project" not in template.slice or template.id == REGISTER_TEMPLATE:
+            continue
+        month = "month" if "month" in template.slice else "null"
+        rows = con.execute(
+            f"select submission_id, sheet, excel_row, slice_key, unit, project_name, year, {month}, project_code "
+            f"from raw.{template.id} as t where project_name is not null and year is not null "
+            "and project_code in (select project_code from staging.project_register) "
+            "and year in (select year from staging.project_register) and not exists ("
+            "  select 1 from staging.project_register as r where r.project_code = t.project_code and r.year = t.year"
+            ")"
+        ).fetchall()
+        if not rows:
+            continue
+        register = register or ProjectRegister.from_warehouse(con)
+        mapping = []
+        for number, sheet, excel_row, old_key, unit, name, year, month_value, code in rows:
+            new = register.resolve(name, year, unit).code
+            if new is None or new == code or all(r.year != year for r in register.rows_of(new) if r.current):
+                continue
+            record = {"unit": unit, "project_code": new, "year": year, "month": month_value}
+            mapping.append(
+                (number, sheet, excel_row, old_key, new, slice_key(template.id, record, template.slice), None)
+            )
+        if mapping:
+            _rekey(con, template, mapping, False)
+
+
 def _rekey(con: duckdb.DuckDBPyConnection, template: Template, mapping: list, is_register: bool) -> None:
     """Store the codes and new slice keys of these rows, rebuild their slices, and supersede what they replace."""
     import pandas as pd

@@ -225,6 +225,14 @@ def _load(
         if results:
             validation.results = results
             report.data_docs = write_data_docs(validation, settings.data_docs, settings.data_docs_keep_days)
+        # A register of this run may list, under its own code, a project earlier files of its year were filed
+        # under by another year's register: they are moved to it before anything is told of what is in force.
+        # Imported here: code_backfill imports the intake's own parts.
+        from pipeline.code_backfill import rekey_provisional
+
+        con.execute("begin")
+        rekey_provisional(con, registry)
+        con.execute("commit")
         # The run's supersedings settled: a duplicate of, or a warning about, a file superseded says so.
         retell(con)
         mark_deleted(con, settings.receipts)

@@ -356,6 +356,34 @@ def test_a_rename_keeps_one_project_under_its_latest_name_and_the_old_name_still
     assert superseded == [("superseded" if renamed_by == JIA else "accepted",)]
 
 
+def test_a_years_files_sent_before_its_register_move_to_the_code_it_gives_their_project(settings, registry):
+    # January's money arrives before the bureau's new-year register, which numbers the project: filed meanwhile
+    # under last year's (derived) code, it must not stay a second project of the year beside the registered one.
+    take_in(
+        settings,
+        registry,
+        (f"{BUREAU}/项目基本信息表.csv", register_csv(("", NAME, JIA))),
+        (f"{JIA}/资金台账.csv", ledger_csv(NAME, "100", "60")),
+    )
+    take_in(settings, registry, (f"{JIA}/次年资金台账.csv", ledger_csv(NAME, "200", "50", year=YEAR + 1)))
+    take_in(
+        settings,
+        registry,
+        (f"{BUREAU}/次年项目基本信息表.csv", register_csv(("JIA-N1", NAME, JIA), year=YEAR + 1)),
+    )
+
+    build_indicators(settings, registry, YEAR + 1)
+
+    assert marts(
+        settings,
+        "select project_code, funds_received_wan, funds_paid_wan from mart.project_year where year = ?",
+        [YEAR + 1],
+    ) == [("JIA-N1", D("200"), D("50"))]
+    assert marts(
+        settings, "select distinct project_code from staging.fund_ledger where year = ?", [YEAR]
+    ) == [(derived_code(JIA, NAME),)]  # last year's rows stay under last year's project
+
+
 def test_an_offices_old_name_finds_its_own_renamed_project_not_another_offices_of_that_name(
     settings, registry
 ):
