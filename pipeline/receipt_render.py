@@ -38,7 +38,13 @@ def summary(facts: ReceiptFacts) -> str:
         else ""
     )
     if stale:
-        tail += f"{'此外' if warnings else '另有'}{stale}处警告所涉的提交已撤回或被替代，不再适用，无需处理。"
+        # A 累计 that adds up once its months came names no file: its note says why (`retell.retell_mismatches`).
+        why = (
+            "所涉的提交已撤回或被替代"
+            if all(i.named_submissions for i in facts.issues if i.stale_note)
+            else "因之后报送的数据已不成立（原因见各条说明）"
+        )
+        tail += f"{'此外' if warnings else '另有'}{stale}处警告{why}，不再适用，无需处理。"
     return f"文件已通过校验，数据已入库。{tail}"
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import duckdb
 
+from pipeline.cumulative_frame import gap_tolerance
+from pipeline.intake.held_months import _CUMULATIVE, _MONTHLY
 from pipeline.receipt_facts import force_sql, recount_warnings, stale_note, with_force_note
 
 
@@ -34,6 +36,7 @@ def retell_issues(con: duckdb.DuckDBPyConnection) -> None:
     retell_took(con)
     retell_listed(con)
     retell_months(con)
+    retell_mismatches(con)
     if not named:
         return
     statuses = dict(
@@ -61,6 +64,8 @@ def retell_issues(con: duckdb.DuckDBPyConnection) -> None:
 _TOOK = "took_other_unit_list"
 # The other office's list told that the unit's list took its slice (`shared_rows._taken`).
 _LISTED = "listed_by_other_unit"
+# A 累计 the suites found off the sum of its months.
+_MISMATCH = "cumulative_mismatch"
 # Warnings about later months another file of a monthly form holds (`intake.later_months`, `intake.stale_cumulatives`):
 # what they name is those months, not the whole file, which may stay in force for its earlier ones.
 _MONTHS = ("later_month_in_force", "cumulative_stale")
@@ -115,6 +120,42 @@ def retell_months(con: duckdb.DuckDBPyConnection) -> None:
                     statuses[n] = "months_resent"
             changed.append((submission_id, named, stale_note(named, statuses)))
         _set_notes(con, rule, changed)
+
+
+# What a 累计 told off its months' sum says once the months in force add up to it.
+_ADDS_UP = (
+    "按现已入库的各月本月完成投资计算，该月累计完成投资已与1月至该月之和相符，此提示不再适用，无需处理。"
+)
+
+
+def retell_mismatches(con: duckdb.DuckDBPyConnection) -> None:
+    """Note on each 累计 told off its months' sum (`cumulative_mismatch`) whether the months in force now add up to it.
+
+    A month sent before the months before it is told its 累计 is off, those months counted as 0; once they come (or
+    an earlier month's 本月 is corrected) it may add up, and the receipt must not go on asking. Judged on the row
+    while it is in force, with the suite's tolerance; the note goes again if the months that made it add up go.
+    """
+    changed = []
+    templates = con.execute(
+        "select distinct h.template from ops.validation_issues as v join ops.sheets as h using (submission_id, sheet) "
+        f"where v.rule = '{_MISMATCH}'"
+    ).fetchall()
+    for (template,) in templates:
+        changed += con.execute(
+            f"update ops.validation_issues v set stale_note = c.note from ("
+            f"  select t.submission_id, t.sheet, t.excel_row, case when abs(t.{_CUMULATIVE} - ("
+            f"    select coalesce(sum(m.{_MONTHLY}), 0) from staging.{template} as m where m.unit = t.unit "
+            f"    and m.project_code = t.project_code and m.year = t.year and m.month <= t.month"
+            f"  )) <= ? then '{_ADDS_UP}' end as note "
+            # Only the rows told so, and only while in force.
+            f"  from ops.validation_issues as w join raw.{template} as t using (submission_id, sheet, excel_row) "
+            "  join ops.current_slices as k on k.submission_id = t.submission_id and k.slice_key = t.slice_key "
+            f"  where w.rule = '{_MISMATCH}'"
+            f") as c where v.rule = '{_MISMATCH}' and v.submission_id = c.submission_id and v.sheet = c.sheet "
+            "and v.excel_row = c.excel_row and v.stale_note is distinct from c.note returning v.submission_id",
+            [gap_tolerance(template)],
+        ).fetchall()
+    recount_warnings(con, (n for (n,) in changed))
 
 
 def retell_took(con: duckdb.DuckDBPyConnection) -> None:

@@ -360,3 +360,31 @@ def test_warnings_about_later_months_no_longer_apply_once_those_months_are_sent_
     assert issue_of(settings, correction[0], "later_month_in_force") == ([first], None)
     assert issue_of(settings, correction[0], "cumulative_stale") == ([first, april], None)
     assert receipt_of(settings, correction[0])[0]["warning_count"] == warnings
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+def test_a_cumulative_told_off_its_unsent_months_no_longer_applies_once_they_come_and_again_after(
+    settings, registry
+):
+    # March sent alone: its 累计 300 is told off, January and February counted as 0.
+    march = (f"{JIA}/3月.csv", progress_csv((3, "100", "300")))
+    take_in(settings, registry, REGISTER, march)
+    assert issue_of(settings, march[0], "cumulative_mismatch")[1] is None
+    assert receipt_of(settings, march[0])[0]["warning_count"] == 1
+
+    earlier = (f"{JIA}/1-2月.csv", progress_csv((1, "100", "100"), (2, "100", "200")))
+    take_in(settings, registry, earlier)
+
+    note = issue_of(settings, march[0], "cumulative_mismatch")[1]
+    assert note and "不再适用" in note
+    receipt, page = receipt_of(settings, march[0])
+    assert (receipt["warning_count"], receipt["stale_warning_count"]) == (0, 1)
+    assert "因之后报送的数据已不成立" in page
+
+    # January and February withdrawn: March's 累计 is off again, and so is its warning.
+    withdraw(
+        settings, registry, marts(settings, "select max(submission_id) from ops.submissions")[0][0], "误报"
+    )
+    publish_pending(settings.warehouse)
+    assert issue_of(settings, march[0], "cumulative_mismatch")[1] is None
+    assert receipt_of(settings, march[0])[0]["warning_count"] == 1
