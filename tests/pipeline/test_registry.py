@@ -67,6 +67,18 @@ def registry_dir(
     return tmp_path
 
 
+# Where `refusal` writes the template: a message names it first.
+SOURCE = "sources/demo_list.yaml"
+
+
+def refusal(tmp_path: Path, template: str) -> str:
+    """Return what load_registry says refusing a registry of this one template, its file named relative to it."""
+    directory = registry_dir(tmp_path, template)
+    with pytest.raises(RegistryError) as raised:
+        load_registry(directory)
+    return str(raised.value).replace(f"{directory}/", "", 1)
+
+
 def test_the_real_registry_loads_every_source_file_as_a_template(registry):
     # Derived from the folder, so adding a source (pipeline new-source) keeps this test true.
     assert set(registry.templates) == {p.stem for p in (REGISTRY_DIR / "sources").glob("*.yaml")}
@@ -308,11 +320,8 @@ def test_a_minimal_template_loads(tmp_path):
     ],
 )
 def test_bad_template_is_rejected_naming_the_file_and_the_key(tmp_path, template, fragments):
-    directory = registry_dir(tmp_path, template)
-    with pytest.raises(RegistryError) as raised:
-        load_registry(directory)
-    message = str(raised.value)
-    assert message.startswith(f"{directory / 'sources' / 'demo_list.yaml'}: ")
+    message = refusal(tmp_path, template)
+    assert message.startswith(f"{SOURCE}: ")
     for fragment in fragments:
         assert fragment in message
 
@@ -330,11 +339,8 @@ def test_a_registry_file_not_in_utf8_is_rejected_naming_it(tmp_path):
 def test_an_enum_value_listed_twice_is_rejected_not_read_as_the_last(tmp_path):
     # YAML keeps the last of two equal keys: 到位's alias 到账 would be lost without a word.
     text = template_yaml(columns=ENTRY_COLUMN + "      到位: [已到位]\n")
-    directory = registry_dir(tmp_path, text)
-    with pytest.raises(RegistryError) as raised:
-        load_registry(directory)
-    message = str(raised.value)
-    assert message.startswith(f"{directory / 'sources' / 'demo_list.yaml'}: ")
+    message = refusal(tmp_path, text)
+    assert message.startswith(f"{SOURCE}: ")
     assert "'到位' twice" in message
 
 
@@ -342,22 +348,15 @@ def test_an_enum_value_listed_twice_is_rejected_not_read_as_the_last(tmp_path):
 def test_a_column_named_by_an_sql_keyword_is_rejected_naming_it(tmp_path, name):
     # Loaded, it failed the night on the raw table's DDL, told as a damaged warehouse.
     text = template_yaml(columns=f"  - {{name: {name}, header: 排序, type: integer}}\n")
-    directory = registry_dir(tmp_path, text)
-    with pytest.raises(RegistryError) as raised:
-        load_registry(directory)
-    assert str(raised.value).startswith(
-        f"{directory / 'sources' / 'demo_list.yaml'}: columns.2.name: column name {name!r} is an SQL keyword"
-    )
+    message = refusal(tmp_path, text)
+    assert message.startswith(f"{SOURCE}: columns.2.name: column name {name!r} is an SQL keyword")
 
 
 def test_a_registry_file_indented_with_a_tab_is_rejected_saying_so(tmp_path):
     # PyYAML says only "found character that cannot start any token": the tab is invisible in most editors.
     text = template_yaml().replace("  - {name: households", "\t- {name: households")
-    directory = registry_dir(tmp_path, text)
-    with pytest.raises(RegistryError) as raised:
-        load_registry(directory)
-    message = str(raised.value)
-    assert message.startswith(f"{directory / 'sources' / 'demo_list.yaml'}: not valid YAML")
+    message = refusal(tmp_path, text)
+    assert message.startswith(f"{SOURCE}: not valid YAML")
     assert "line 8 is indented with a tab" in message
 
 
@@ -389,11 +388,8 @@ def test_money_column_needs_the_money_measure_in_units_yaml(tmp_path):
 def test_a_count_column_counting_a_word_units_yaml_lacks_is_rejected(tmp_path):
     # Loaded, it refused every `20人` of the column as counting something other than 斤.
     text = template_yaml(columns="  - {name: trainees, header: 培训人次, type: count, counts: 斤}\n")
-    directory = registry_dir(tmp_path, text)
-    with pytest.raises(RegistryError) as raised:
-        load_registry(directory)
-    message = str(raised.value)
-    assert message.startswith(f"{directory / 'sources' / 'demo_list.yaml'}: column 'trainees': counts '斤'")
+    message = refusal(tmp_path, text)
+    assert message.startswith(f"{SOURCE}: column 'trainees': counts '斤'")
 
 
 def test_units_yaml_with_a_base_unit_not_at_factor_one_is_rejected_naming_it(tmp_path):
@@ -490,11 +486,8 @@ MONTHLY = "slice: [unit, year]"
 )
 def test_a_monthly_slice_needs_a_month_on_every_row(tmp_path, change, columns, fragments):
     text = template_yaml(columns=columns).replace(MONTHLY, change)
-    directory = registry_dir(tmp_path, text)
-    with pytest.raises(RegistryError) as raised:
-        load_registry(directory)
-    message = str(raised.value)
-    assert message.startswith(f"{directory / 'sources' / 'demo_list.yaml'}: ")
+    message = refusal(tmp_path, text)
+    assert message.startswith(f"{SOURCE}: ")
     for fragment in fragments:
         assert fragment in message
 
