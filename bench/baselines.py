@@ -56,7 +56,7 @@ def measure_naive(inbox: Path, files: Sequence[str], parsed: list, registry, con
     from pipeline.intake import slice_key
     from pipeline.raw_tables import raw_columns
     from pipeline.validate import Batch, validate
-    from pipeline.warehouse import ensure_schema
+    from pipeline.warehouse_schema import ensure_schema
 
     scratch.unlink(missing_ok=True)
     con = duckdb.connect(str(scratch))

@@ -16,7 +16,8 @@ import duckdb
 
 from pipeline.settings import Settings
 from pipeline.text import printable
-from pipeline.warehouse import SCHEMAS, WarehouseDamaged, attach_published, open_or_busy, sql_literal
+from pipeline.warehouse import WarehouseDamaged, attach_published, open_or_busy
+from pipeline.warehouse_schema import SCHEMAS, sql_literal
 
 HELP = "语句以 ; 结尾；.refresh 换到最新发布的数据仓库（开始新会话）；.quit 或 Ctrl-D 退出。"
 

@@ -24,7 +24,8 @@ from pipeline.settings import TIMEZONE, Settings
 from pipeline.stated import settle_stated
 from pipeline.suites import EXPECTATIONS_DIR, read_suite
 from pipeline.text import first_said, item_key
-from pipeline.warehouse import SQL_DIR, ensure_schema, sql_literal, writer
+from pipeline.warehouse import writer
+from pipeline.warehouse_schema import SQL_DIR, ensure_schema, sql_literal
 
 if TYPE_CHECKING:
     from pipeline.export import Beside

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipeline.raw_tables import LINEAGE_COLUMNS, raw_columns
 from pipeline.registry_templates import Template
-from pipeline.warehouse import sql_literal
+from pipeline.warehouse_schema import sql_literal
 
 # Columns every staging view leads with, before the template's own: lineage, then the slice fields.
 LEADING_COLUMNS = tuple(name for name, _, _ in LINEAGE_COLUMNS if name != "slice_key")

@@ -26,7 +26,7 @@ from pipeline.registry import Registry, RegistryError
 from pipeline.settings import DATA_DOCS_KEEP_DAYS
 from pipeline.suites import DATA_ROWS, EXPECTATIONS_DIR, SuiteError, suite_documents
 from pipeline.text import item_key
-from pipeline.warehouse import SQL_DIR
+from pipeline.warehouse_schema import SQL_DIR
 
 
 class Batch(NamedTuple):

@@ -17,7 +17,8 @@ from pipeline.registry import Registry
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.text import one_line
-from pipeline.warehouse import ensure_schema, writer
+from pipeline.warehouse import writer
+from pipeline.warehouse_schema import ensure_schema
 
 # A rejected or duplicate file never reached the data; only these can be taken back out of it.
 WITHDRAWABLE = ("accepted", "superseded")

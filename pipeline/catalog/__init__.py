@@ -24,7 +24,8 @@ from pipeline.publish import publish_set
 from pipeline.registry import Registry
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.text import printable
-from pipeline.warehouse import SQL_DIR, published_reader
+from pipeline.warehouse import published_reader
+from pipeline.warehouse_schema import SQL_DIR
 
 PAGE = "index.html"
 REPO = SQL_DIR.parent

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.warehouse import SCHEMAS, SQL_DIR
+from pipeline.warehouse_schema import SCHEMAS, SQL_DIR
 
 _CREATE = re.compile(
     r"\bcreate\s+(?:or\s+replace\s+)?(?:table|view)\s+(?:if\s+not\s+exists\s+)?([a-z_]+)\.([a-z_][a-z0-9_]*)",

@@ -34,7 +34,8 @@ from pipeline.settings import TIMEZONE, Settings
 from pipeline.storage import ArchiveBatch
 from pipeline.text import printable
 from pipeline.validate import write_data_docs
-from pipeline.warehouse import ensure_schema, writer
+from pipeline.warehouse import writer
+from pipeline.warehouse_schema import ensure_schema
 from pipeline.work_files import reading, remove_work_objects
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from pipeline.indicators import build_indicators, models, rebuild, register_func
 from pipeline.intake import ingest
 from pipeline.registry import REGISTRY_DIR, RegistryError, load_units
 from pipeline.rules import load_rules
-from pipeline.warehouse import ensure_schema
+from pipeline.warehouse_schema import ensure_schema
 
 YEAR = 2022
 D = Decimal

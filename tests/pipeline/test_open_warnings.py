@@ -12,7 +12,7 @@ from pipeline.indicators import build_indicators, register_rows_in_force
 from pipeline.problems import FIGURE_WARNINGS, RULE_ZH
 from pipeline.registry import load_registry
 from pipeline.report import write_report_files
-from pipeline.warehouse import SQL_DIR, ensure_schema
+from pipeline.warehouse_schema import SQL_DIR, ensure_schema
 from pipeline.withdraw import withdraw
 from tests.pipeline.report_outline import html_outline
 from tests.pipeline.test_other_year import FIXED, NEXT, REGISTERS, WRONG_YEAR

@@ -16,7 +16,8 @@ from pipeline.intake import ingest
 from pipeline.problems import RULE_ZH
 from pipeline.projects import DERIVED_PREFIX, derived_code
 from pipeline.settings import Settings
-from pipeline.warehouse import ensure_schema, writer
+from pipeline.warehouse import writer
+from pipeline.warehouse_schema import ensure_schema
 from tests.pipeline.test_intake import drop, query, receipts_in_one_piece_and_in_chunks
 from tests.pipeline.workbooks import xlsx
 

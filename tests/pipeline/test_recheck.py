@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.intake import ingest, load, recheck
 from pipeline.settings import Settings
-from pipeline.warehouse import SQL_DIR
+from pipeline.warehouse_schema import SQL_DIR
 from tests.pipeline.test_intake import drop, receipts_in_one_piece_and_in_chunks, receipts_said
 from tests.pipeline.test_later_months import MONTHS, PROJECT, REGISTER, progress_csv
 from tests.pipeline.test_other_year import COMPOUNDS, compounds_csv

@@ -28,7 +28,7 @@ from pipeline.report_read import build_report
 from pipeline.report_render import render_html
 from pipeline.settings import Settings
 from pipeline.text import rows_text
-from pipeline.warehouse import SQL_DIR
+from pipeline.warehouse_schema import SQL_DIR
 from tests.chromium import browse, needs_chromium
 
 YEAR = 2022

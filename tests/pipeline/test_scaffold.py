@@ -24,7 +24,7 @@ from pipeline.scaffold import SourceFiles, regenerate, run_new_source, skeleton_
 from pipeline.source_sample import Sample
 from pipeline.staging_view import staging_sql
 from pipeline.suites import EXPECTATIONS_DIR, suite_documents
-from pipeline.warehouse import SQL_DIR, ensure_raw_table
+from pipeline.warehouse_schema import SQL_DIR, ensure_raw_table
 from tests.pipeline.workbooks import xlsx
 
 REPO = Path(__file__).resolve().parents[2]

@@ -628,7 +628,7 @@ def test_a_template_without_its_staging_model_or_suite_is_refused_saying_how_to_
 ):
     # A registry entry written by hand, without `new-source`: its files were stored in raw only, no staging view showed
     # them (and without a suite the night died on a traceback).
-    import pipeline.warehouse as warehouse_module
+    import pipeline.warehouse_schema as warehouse_module
     from pipeline.registry import RegistryError
 
     root = tmp_path / "repo"

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.registry import RegistryError
 from pipeline.registry_columns import ColumnType
-from pipeline.warehouse import ensure_schema
+from pipeline.warehouse_schema import ensure_schema
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from pipeline.intake import ingest
 from pipeline.intake.retell import retell
 from pipeline.projects import derived_code
 from pipeline.settings import TIMEZONE
-from pipeline.warehouse import ensure_schema, publish_pending
+from pipeline.warehouse import publish_pending
+from pipeline.warehouse_schema import ensure_schema
 from pipeline.withdraw import WithdrawError, withdraw
 from tests.conftest import REGISTER_CSV
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
