@@ -15,7 +15,7 @@ TIMEZONE = ZoneInfo("Asia/Shanghai")
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 DATA_DOCS_KEEP_DAYS = 90
 # Locations the pipeline writes into: none may lie in the inbox, where what it writes would be read as submissions.
-WRITTEN = ("archive", "receipts", "reports", "export", "work")
+WRITTEN = ("archive", "receipts", "reports", "export", "work", "data_docs")
 MARTS_MEMORY_LIMIT = "512MB"
 
 
@@ -103,11 +103,19 @@ class Settings:
         return settings
 
     def in_inbox(self) -> list[str]:
-        """Return the written locations (`WRITTEN`) that are, or lie under, an `s3://` inbox."""
+        """Return the written locations (`WRITTEN`) that are, or lie under, the inbox (a folder or an `s3://` one)."""
         from pipeline.locations import is_url, split_url  # it imports this module
 
         if not is_url(self.inbox):
-            return []
+            # Resolved: a receipts folder reached through a link into the inbox is read back all the same.
+            inbox = Path(self.inbox).resolve()
+            return [
+                name
+                for name in WRITTEN
+                if (place := getattr(self, name)) is not None
+                and not is_url(place)
+                and Path(place).resolve().is_relative_to(inbox)
+            ]
         bucket, prefix = split_url(str(self.inbox))
         inside = []
         for name in WRITTEN:

@@ -67,6 +67,28 @@ def test_a_written_location_inside_an_object_store_inbox_is_refused(monkeypatch,
     assert Settings.from_env(tmp_path).in_inbox() == []
 
 
+@pytest.mark.parametrize("name", ["ARCHIVE", "RECEIPTS", "REPORTS", "EXPORT", "WORK", "DATA_DOCS"])
+def test_a_written_location_inside_a_local_inbox_is_refused(monkeypatch, tmp_path, name):
+    # Receipts written into the inbox folder were taken in as submissions the next night, and answered.
+    monkeypatch.setenv("PIPELINE_INBOX", str(tmp_path / "共享"))
+    monkeypatch.setenv(f"PIPELINE_{name}", str(tmp_path / "共享" / "回执"))
+    with pytest.raises(ValueError, match=f"PIPELINE_{name} .* lies inside PIPELINE_INBOX"):
+        Settings.from_env(tmp_path)
+    (tmp_path / "共享").mkdir()
+    (tmp_path / "链接").symlink_to(tmp_path / "共享")
+    monkeypatch.setenv(f"PIPELINE_{name}", str(tmp_path / "链接" / "回执"))  # reached through a link
+    with pytest.raises(ValueError, match=f"PIPELINE_{name}"):
+        Settings.from_env(tmp_path)
+    monkeypatch.setenv(f"PIPELINE_{name}", str(tmp_path / "共享2"))  # beside it, merely starting alike
+    assert Settings.from_env(tmp_path).in_inbox() == []
+
+
+def test_the_default_data_root_keeps_what_it_writes_out_of_the_inbox(monkeypatch, tmp_path):
+    for name in ("INBOX", "ARCHIVE", "RECEIPTS", "REPORTS", "EXPORT", "WORK", "DATA_DOCS"):
+        monkeypatch.delenv(f"PIPELINE_{name}", raising=False)
+    assert Settings.from_env(tmp_path).in_inbox() == []
+
+
 @pytest.mark.parametrize("name", ["WAREHOUSE", "DATA_DOCS"])
 def test_the_warehouse_and_data_docs_are_refused_on_object_storage(monkeypatch, tmp_path, name):
     monkeypatch.setenv(f"PIPELINE_{name}", "s3://budget/warehouse.duckdb")
