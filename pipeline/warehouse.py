@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from pipeline.raw_tables import raw_columns
 from pipeline.registry import Registry
 from pipeline.storage import fsync_path
 from pipeline.text import first_said
-from pipeline.warehouse_schema import ensure_schema, sql_literal
+from pipeline.warehouse_schema import ensure_schema, lags_registry, sql_literal
 
 if TYPE_CHECKING:
     from pipeline.export import Beside
@@ -209,22 +208,12 @@ def published_reader(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
 
 
-def _lags(con: duckdb.DuckDBPyConnection, registry: Registry) -> bool:
-    """Say whether the registry has raw tables or columns this warehouse was not yet given."""
-    held = set(
-        con.execute(
-            "select table_name, column_name from duckdb_columns() where schema_name = 'raw'"
-        ).fetchall()
-    )
-    return any((t.id, name) not in held for t in registry.templates.values() for name, _, _ in raw_columns(t))
-
-
 @contextmanager
 def checking_reader(published: Path, registry: Registry) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the published version for a dry run; while it lags the registry, a scratch copy made as the night will."""
     version = _published_version(published)
     with open_or_busy(version, read_only=True) as con:
-        if not _lags(con, registry):
+        if not lags_registry(con, registry):
             yield con
             return
     # A source added or a column added since the last publish has no raw table or column until the night: a dry

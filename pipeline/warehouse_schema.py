@@ -68,6 +68,16 @@ def _retype_columns(
         con.execute(f"alter table {table} alter column {name} set data type {wanted}")
 
 
+def lags_registry(con: duckdb.DuckDBPyConnection, registry: Registry) -> bool:
+    """Say whether the registry has raw tables or columns this warehouse was not yet given."""
+    held = set(
+        con.execute(
+            "select table_name, column_name from duckdb_columns() where schema_name = 'raw'"
+        ).fetchall()
+    )
+    return any((t.id, name) not in held for t in registry.templates.values() for name, _, _ in raw_columns(t))
+
+
 def staging_models() -> list[Path]:
     """Return the staging models, one per file, in name order."""
     return sorted((SQL_DIR / "staging").glob("stg_*.sql"))
