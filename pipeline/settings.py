@@ -97,7 +97,7 @@ class Settings:
         )
         for name in settings.in_inbox():
             raise ValueError(
-                f"PIPELINE_{name.upper()} {getattr(settings, name)!r} lies inside PIPELINE_INBOX {settings.inbox!r}: "
+                f"PIPELINE_{name.upper()} {str(getattr(settings, name))!r} lies inside PIPELINE_INBOX {str(settings.inbox)!r}: "
                 "what the pipeline writes there would be read as submissions every night"
             )
         return settings

@@ -72,7 +72,7 @@ def test_a_written_location_inside_a_local_inbox_is_refused(monkeypatch, tmp_pat
     # Receipts written into the inbox folder were taken in as submissions the next night, and answered.
     monkeypatch.setenv("PIPELINE_INBOX", str(tmp_path / "共享"))
     monkeypatch.setenv(f"PIPELINE_{name}", str(tmp_path / "共享" / "回执"))
-    with pytest.raises(ValueError, match=f"PIPELINE_{name} .* lies inside PIPELINE_INBOX"):
+    with pytest.raises(ValueError, match=f"PIPELINE_{name} '.*回执' lies inside PIPELINE_INBOX '.*共享'"):
         Settings.from_env(tmp_path)
     (tmp_path / "共享").mkdir()
     (tmp_path / "链接").symlink_to(tmp_path / "共享")
