@@ -42,6 +42,8 @@ class DerivedFrom(_Strict):
 
 
 SliceKey = Literal["unit", "project", "year", "month"]
+# The slices a template may have: a yearly one, or a monthly report's.
+SLICE_SHAPES = (("unit", "project", "year"), ("unit", "project", "year", "month"))
 YearSource = Literal["column", "dates", "line", "title", "filename"]
 
 
@@ -111,6 +113,11 @@ class Template(_Strict):
     def _consistent(self) -> Template:
         if not _IDENTIFIER.match(self.id):
             raise ValueError(f"template id {self.id!r} must be a lower-case SQL identifier")
+        if self.slice not in SLICE_SHAPES:
+            # Every stage reads a slice key as template|unit|code|year[|month]: [unit, year] loaded, then the night
+            # taking in its files ended in a traceback where intake.other_year split a key by those parts.
+            shapes = " or ".join(f"[{', '.join(shape)}]" for shape in SLICE_SHAPES)
+            raise ValueError(f"slice [{', '.join(self.slice)}] is not supported: it must be {shapes}")
         names = [c.name for c in (*self.columns, *self.fields)]
         if clash := RESERVED_COLUMNS.intersection(names):
             raise ValueError(

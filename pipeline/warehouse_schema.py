@@ -78,6 +78,36 @@ def lags_registry(con: duckdb.DuckDBPyConnection, registry: Registry) -> bool:
     return any((t.id, name) not in held for t in registry.templates.values() for name, _, _ in raw_columns(t))
 
 
+def settle_slice_layouts(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
+    """Record each template's slice fields, refusing a change while files keyed the old way are in force."""
+    # A changed slice does not re-key stored files: a yearly list made monthly kept its yearly slice in force
+    # beside the new monthly ones, and the marts added both. Re-keying is no cure either: monthly slices made
+    # yearly would leave one month's file in force for the year and drop the rest without a word.
+    stored = dict(con.execute("select template, slice_fields from ops.template_slices").fetchall())
+    for template in registry.templates.values():
+        wanted = ",".join(template.slice)
+        if stored.get(template.id) == wanted:
+            continue
+        in_force = con.execute(
+            "select s.submission_id, len(string_split(s.slice_key, '|')) - 1 from ops.current_slices as c "
+            "join ops.slices as s using (submission_id, slice_key) where s.template = ? order by 1",
+            [template.id],
+        ).fetchall()
+        # A warehouse made before the fields were recorded: a key of another length shows the slice changed.
+        lengths = sorted({n for _, n in in_force if n != len(template.slice)})
+        old = stored.get(template.id) or (f"{lengths[0]} field(s)" if lengths else None)
+        files = sorted({number for number, _ in in_force})
+        if old is not None and files:
+            shown = ", ".join(map(str, files[:10])) + (" …" if len(files) > 10 else "")
+            raise RegistryError(
+                f"registry/sources/{template.id}.yaml: slice is now [{', '.join(template.slice)}] but was "
+                f"[{old.replace(',', ', ')}], and {len(files)} file(s) keyed the old way are in force "
+                f"(ops.submissions {shown}); the next files would be counted beside them. Put the slice back, "
+                f"withdraw those files (pipeline withdraw ID --reason …) and then change it and have them sent again"
+            )
+        con.execute("insert or replace into ops.template_slices values (?, ?)", [template.id, wanted])
+
+
 def staging_models() -> list[Path]:
     """Return the staging models, one per file, in name order."""
     return sorted((SQL_DIR / "staging").glob("stg_*.sql"))

@@ -35,7 +35,7 @@ from pipeline.storage import ArchiveBatch
 from pipeline.text import printable
 from pipeline.validate import write_data_docs
 from pipeline.warehouse import writer
-from pipeline.warehouse_schema import ensure_schema
+from pipeline.warehouse_schema import ensure_schema, settle_slice_layouts
 from pipeline.work_files import reading, remove_work_objects
 
 logger = logging.getLogger(__name__)
@@ -372,6 +372,7 @@ def load_parsed(
             receipt_writers(settings, process=writer_processes) as receipt_pool,
         ):
             ensure_schema(con, registry)
+            settle_slice_layouts(con, registry)
             _load(con, settings, registry, work_files, report, progress, pool, receipt_pool, scanned)
     _remove_work(settings, list(files))
     return report

@@ -170,6 +170,14 @@ alter table ops.slices add column if not exists project_code varchar;
 comment on column ops.slices.project_code is '项目编码：接收时由项目名称按项目基本信息表解析（项目基本信息表本身为所登记的编码）；切片按编码区分，两个单位的同名项目是两个切片';
 comment on column ops.slices.project_name is '项目名称（按报送时的写法）';
 
+create table if not exists ops.template_slices (
+    template      varchar primary key,
+    slice_fields  varchar not null
+);
+comment on table ops.template_slices is '每个报表模板的切片字段（登记表的 slice），每个模板一行；已有按旧字段切片的有效文件时，不接受切片字段的改动';
+comment on column ops.template_slices.template is '报表模板编号';
+comment on column ops.template_slices.slice_fields is '切片字段，按顺序以逗号分隔（unit、project、year、month）';
+
 -- A returned file's slices: the report tells a form sent but returned from one never sent.
 create table if not exists ops.returned_slices (
     submission_id  integer not null,

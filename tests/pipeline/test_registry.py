@@ -40,7 +40,7 @@ def template_yaml(
     return (
         f"id: {template_id}\n"
         "name_zh: 测试清单\n"
-        "slice: [unit, year]\n"
+        "slice: [unit, project, year]\n"
         "project: {line: true}\n"
         f"year_from: {year_from}\n"
         f"{extra}"
@@ -460,25 +460,33 @@ def test_a_registry_without_templates_is_rejected(tmp_path):
         load_registry(directory)
 
 
-MONTHLY = "slice: [unit, year]"
+MONTHLY = "slice: [unit, project, year]"
 
 
 @pytest.mark.parametrize(
     ("change", "columns", "fragments"),
     [
         # Monthly, with a month column that may be left empty: each month's file would supersede the last.
-        ("slice: [unit, year, month]", "  - {name: month, header: 月份, type: month}\n", ["slice", "month"]),
+        (
+            "slice: [unit, project, year, month]",
+            "  - {name: month, header: 月份, type: month}\n",
+            ["slice", "month"],
+        ),
         # Monthly with no month anywhere.
         (
-            "slice: [unit, year, month]",
+            "slice: [unit, project, year, month]",
             "",
             ["slice key `month`", "month: {from: <a date column>}", "month_from"],
         ),
         # month_from must name a date column.
-        ("slice: [unit, year, month]\nmonth_from: households", "", ["month_from", "households", "date"]),
+        (
+            "slice: [unit, project, year, month]\nmonth_from: households",
+            "",
+            ["month_from", "households", "date"],
+        ),
         # month_from without a monthly slice.
         (
-            "slice: [unit, year]\nmonth_from: checked_on",
+            "slice: [unit, project, year]\nmonth_from: checked_on",
             "  - {name: checked_on, header: 检查日期, type: date}\n",
             ["month_from", "slice"],
         ),
@@ -495,9 +503,9 @@ def test_a_monthly_slice_needs_a_month_on_every_row(tmp_path, change, columns, f
 SAFETY = """\
 id: safety_checks
 name_zh: 安全检查记录
-slice: [unit, year, month]
+slice: [unit, project, year, month]
 month_from: checked_on
-project: {}
+project: {line: true}
 year_from: [dates]
 date_column: checked_on
 columns:
@@ -510,8 +518,8 @@ columns:
 
 # The same source as the walkthrough spells it: the month and the year read from the dates, named by header.
 SAFETY_FROM = SAFETY.replace(
-    "month_from: checked_on\nproject: {}\nyear_from: [dates]\ndate_column: checked_on\n",
-    "month: {from: 检查日期}\nyear: {from: 检查日期}\nproject: {}\n",
+    "month_from: checked_on\nproject: {line: true}\nyear_from: [dates]\ndate_column: checked_on\n",
+    "month: {from: 检查日期}\nyear: {from: 检查日期}\nproject: {line: true}\n",
 )
 
 
@@ -564,7 +572,7 @@ def test_a_monthly_source_reads_each_rows_month_from_its_date_so_two_months_are_
     template = registry.template("safety_checks")
     keys = set()
     for month in (2, 3):
-        text = f"填报单位：枣林街道办事处\n检查日期,小区名称,隐患数,整改完成数\n2022-0{month}-10,棉纺厂东院,{month},1\n"
+        text = f"填报单位：枣林街道办事处\n项目名称：枣林街道办事处改造老旧小区\n检查日期,小区名称,隐患数,整改完成数\n2022-0{month}-10,棉纺厂东院,{month},1\n"
         parsed = parse_file(text.encode("utf-8"), f"枣林街道办事处/安全检查{month}月.csv", registry)
         assert parsed.errors == [], [p.message_zh for p in parsed.errors]
         [record] = parsed.sheets[0].records
@@ -572,3 +580,14 @@ def test_a_monthly_source_reads_each_rows_month_from_its_date_so_two_months_are_
         keys.add(slice_key(template.id, record, template.slice))
     assert len(keys) == 2  # February's file never supersedes March's
     assert "month" in [name for name, *_ in raw_columns(template)]
+
+
+@pytest.mark.parametrize(
+    "shape", ["[unit, year]", "[project, year]", "[unit, project, month, year]", "[unit, project]"]
+)
+def test_a_slice_of_another_shape_is_refused(tmp_path, shape):
+    # [unit, year] loaded, and the night taking in its files ended in a traceback (intake.other_year).
+    message = refusal(tmp_path, template_yaml().replace("slice: [unit, project, year]", f"slice: {shape}"))
+    assert message.startswith(
+        f"{SOURCE}: slice {shape} is not supported: it must be [unit, project, year] or "
+    )

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.registry import RegistryError
 from pipeline.registry_columns import ColumnType
-from pipeline.warehouse_schema import ensure_schema
+from pipeline.warehouse_schema import ensure_schema, settle_slice_layouts
 
 
 @pytest.fixture
@@ -112,3 +112,75 @@ def test_a_type_change_stored_values_cannot_take_is_refused_naming_the_column(co
         ensure_schema(con, retyped(registry, "compound_list", "area_m2", ColumnType.COUNT))
 
     assert column_type(con, "compound_list", "area_m2") == "DECIMAL(18,4)"
+
+
+def sliced(registry, template_id: str, fields: tuple[str, ...]):
+    """Return the registry with one template's slice changed, as a data engineer's edit would."""
+    templates = dict(registry.templates)
+    templates[template_id] = templates[template_id].model_copy(update={"slice": fields})
+    return registry.model_copy(update={"templates": templates})
+
+
+def test_a_fresh_warehouse_records_every_templates_slice(con, registry):
+    ensure_schema(con, registry)
+    settle_slice_layouts(con, registry)
+    assert dict(con.execute("select template, slice_fields from ops.template_slices").fetchall()) == {
+        t.id: ",".join(t.slice) for t in registry.templates.values()
+    }
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+def test_a_slice_changed_while_files_keyed_the_old_way_are_in_force_is_refused(settings, registry):
+    from pipeline.warehouse import publish_pending
+    from pipeline.withdraw import withdraw
+    from tests.pipeline.test_later_months import CORRECTED, FIRST, REGISTER
+    from tests.pipeline.test_projects import marts, take_in
+
+    take_in(settings, registry, REGISTER, FIRST)
+    [(first,)] = marts(
+        settings, "select submission_id from ops.submissions where original_name = '投资进度.csv'"
+    )
+    yearly = sliced(registry, "investment_progress", ("unit", "project", "year"))
+
+    # Before, the correction was stored under the yearly key beside the first file's three monthly slices, and
+    # staging held months 1 and 2 twice.
+    with pytest.raises(
+        RegistryError,
+        match=rf"investment_progress\.yaml: slice is now \[unit, project, year\] but was "
+        rf"\[unit, project, year, month\], and 1 file\(s\).*submissions {first}\)",
+    ):
+        take_in(settings, yearly, CORRECTED)
+    assert marts(settings, "select month from staging.investment_progress order by month") == [
+        (1,),
+        (2,),
+        (7,),
+    ]
+    assert marts(settings, "select count(*) from ops.submissions where original_name like '%更正%'") == [(0,)]
+
+    # Once the file keyed the old way is withdrawn, the change is taken and the correction stands alone.
+    withdraw(settings, yearly, first, "月报改为按年度报送")
+    publish_pending(settings.warehouse)
+    assert [o.status for o in take_in(settings, yearly).values()] == ["accepted"]
+    assert marts(settings, "select month from staging.investment_progress order by month") == [
+        (1,),
+        (2,),
+        (6,),
+    ]
+    assert marts(
+        settings, "select slice_fields from ops.template_slices where template = 'investment_progress'"
+    ) == [("unit,project,year",)]
+
+
+def test_a_warehouse_made_before_slices_were_recorded_shows_a_change_by_its_keys(
+    settings, registry, register
+):
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute("delete from ops.template_slices")  # as a warehouse made before the table was
+        with pytest.raises(
+            RegistryError, match=r"project_register\.yaml: slice is now \[year\] but was \[3 field"
+        ):
+            settle_slice_layouts(con, sliced(registry, "project_register", ("year",)))
+        settle_slice_layouts(con, registry)  # the same slice as the keys: recorded, not refused
+        assert con.execute(
+            "select slice_fields from ops.template_slices where template = 'project_register'"
+        ).fetchone() == (",".join(registry.templates["project_register"].slice),)
