@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING
 
 from pipeline.file_names import written_path
-from pipeline.problems import RULE_ZH, Problem
+from pipeline.problems import Problem
+from pipeline.suites import rule_titles
 from pipeline.text import printable
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ class ReceiptFacts:
             "error_count": errors,
             "warning_count": warnings,
             "stale_warning_count": stale,
-            "problems": [asdict(i) | {"rule_zh": RULE_ZH.get(i.rule, i.rule)} for i in self.issues],
+            "problems": [asdict(i) | {"rule_zh": rule_titles().get(i.rule, i.rule)} for i in self.issues],
         }
 
 

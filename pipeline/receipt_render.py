@@ -5,8 +5,9 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from pipeline.problems import RULE_ZH, sheet_named
+from pipeline.problems import sheet_named
 from pipeline.receipt_facts import OUT_OF_FORCE, STATUS_ZH, UNKNOWN_UNIT
+from pipeline.suites import rule_titles
 from pipeline.text import printable
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def render_html(facts: ReceiptFacts) -> str:
     rows = "\n".join(
         "<tr>"
         f"<td>{i}</td><td>{e(p.severity_zh)}</td>"
-        f"<td>{e(RULE_ZH.get(p.rule, p.rule))}</td><td>{e(p.sheet or '')}</td>"
+        f"<td>{e(rule_titles().get(p.rule, p.rule))}</td><td>{e(p.sheet or '')}</td>"
         f"<td>{p.excel_row or ''}</td><td>{e(p.column_header or '')}</td><td>{e(p.value or '')}</td>"
         f"<td>{e(p.expected or '')}</td><td>{e(p.fix or '')}</td><td>{e(p.message_told)}</td>"
         "</tr>"
@@ -120,7 +121,7 @@ def render_text(facts: ReceiptFacts, dry_run: bool = False, names: dict[str, str
         lines = [f"【{STATUS_ZH[facts.status]}】{facts.original_name}", f"  {summary(facts)}"]
     for index, issue in enumerate(facts.issues, 1):
         where = sheet_named(issue.sheet, issue.message_zh)
-        kind = f"{issue.severity_zh}·{RULE_ZH.get(issue.rule, issue.rule)}"
+        kind = f"{issue.severity_zh}·{rule_titles().get(issue.rule, issue.rule)}"
         lines.append(f"  {index}. [{kind}] {where}{issue.message_told}")
     # Each line is one line on the terminal: a line feed in a file name or a cell would forge another.
     return "\n".join(printable(line, one_line=True) for line in lines)

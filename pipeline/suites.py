@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from pipeline.problems import Severity
+from pipeline.problems import RULE_ZH, Severity
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
 DATA_ROWS = "rows"  # the frame of data rows; every other frame kind is derived from it
@@ -83,11 +83,44 @@ def _check_meta(path: Path, position: int, meta: dict, declared: Iterable[str]) 
         raise SuiteError(f"{path}: expectation {position}: meta lacks {missing}")
     if meta["severity"] not in (Severity.ERROR, Severity.WARNING):
         raise SuiteError(f"{path}: expectation {position}: severity must be error or warning")
+    # A rule of the suite's own showed its id on the clerk's receipt (「重复小区」 became `my_rule`) unless a title
+    # was added in Python; a new source needs none, so the suite gives it, once and never for a rule named in code.
+    rule, title = meta["rule"], meta.get("rule_zh")
+    if rule in RULE_ZH and title and title != RULE_ZH[rule]:
+        raise SuiteError(
+            f"{path}: expectation {position}: rule {rule!r} is titled {RULE_ZH[rule]!r} by the pipeline; "
+            "drop meta.rule_zh, or give the rule an id of its own"
+        )
+    if rule not in RULE_ZH and not title:
+        raise SuiteError(
+            f"{path}: expectation {position}: rule {rule!r} is a rule of this suite's own: give its Chinese title, "
+            "shown on receipts, as meta.rule_zh"
+        )
     kind = meta.get("derived")
     if kind is not None and kind not in declared:
         raise SuiteError(
             f"{path}: expectation {position}: derived frame {kind!r} is not declared in meta.derived_frames"
         )
+
+
+def rule_titles() -> dict[str, str]:
+    """Return the Chinese title of every rule: the pipeline's, then those the suites give their own rules."""
+    return _rule_titles(EXPECTATIONS_DIR)
+
+
+@cache
+def _rule_titles(directory: Path) -> dict[str, str]:
+    titles = dict(RULE_ZH)
+    for path in sorted(directory.glob("*.json")):
+        try:
+            expectations = read_suite(path).get("expectations", [])
+        except SuiteError:
+            continue  # refused, naming the file, where the suite is loaded for validation
+        for expectation in expectations:
+            meta = expectation.get("meta", {}) if isinstance(expectation, dict) else {}
+            if isinstance(meta.get("rule"), str) and isinstance(meta.get("rule_zh"), str):
+                titles.setdefault(meta["rule"], meta["rule_zh"])
+    return titles
 
 
 def read_suite(path: Path) -> dict:

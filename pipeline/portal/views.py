@@ -31,10 +31,10 @@ from pipeline.portal.uploads import (
     take_pending,
 )
 from pipeline.portal.users import account_name, verify_password
-from pipeline.problems import RULE_ZH
 from pipeline.receipt_facts import STATUS_ZH, ReceiptFacts
 from pipeline.receipt_render import WOULD_ZH, _would, render_html, summary
 from pipeline.status import stale_lines, status
+from pipeline.suites import rule_titles
 
 router = APIRouter()
 CSRF_REFUSED = "表单已过期或来源不明（缺少校验码），未执行。请刷新页面后重试。"
@@ -208,7 +208,7 @@ def _results(request: Request, session: Session, checked: list[Checked]) -> Resp
         "results.html",
         checked=checked,
         would_zh=WOULD_ZH,
-        rule_zh=RULE_ZH,
+        rule_zh=rule_titles(),
     )
 
 
@@ -269,7 +269,7 @@ def receipt(request: Request, submission_id: int) -> Response:
         facts=facts,
         summary=summary(facts),
         status_zh=STATUS_ZH,
-        rule_zh=RULE_ZH,
+        rule_zh=rule_titles(),
         names=portal.checker.names,
     )
 

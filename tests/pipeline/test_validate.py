@@ -10,6 +10,7 @@ import copy
 import json
 import shutil
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -921,3 +922,47 @@ def test_a_project_begun_in_march_has_its_cumulative_checked_with_the_unsent_mon
     assert [p.excel_row for p in found] == ([3] if warned else [])
     if warned:
         assert found[0].expected == "应等于1至3月本月完成投资之和4280.5（其中1、2月未报送，按0计）"
+
+
+def _suite_with_rule(directory: Path, rule: str, title: str | None) -> Path:
+    """Write compound_list's suite with its first check given `rule` (and `meta.rule_zh`, unless None)."""
+    suite = json.loads((EXPECTATIONS_DIR / "compound_list.json").read_text(encoding="utf-8"))
+    meta = suite["expectations"][0]["meta"]
+    meta["rule"] = rule
+    if title is not None:
+        meta["rule_zh"] = title
+    path = directory / "compound_list.json"
+    path.write_text(json.dumps(suite, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("rule", "title", "refused"),
+    [
+        ("compound_code", None, "rule 'compound_code' is a rule of this suite's own: give its Chinese title"),
+        ("type", "类型不对", "rule 'type' is titled '填写格式不符' by the pipeline; drop meta.rule_zh"),
+    ],
+)
+def test_a_suites_own_rule_needs_one_chinese_title(tmp_path, rule, title, refused):
+    # A rule of a new source's own showed its id on the clerk's receipt unless Python gave it a title.
+    path = _suite_with_rule(tmp_path, rule, title)
+    with pytest.raises(SuiteError) as raised:
+        suites_module.suite_documents("compound_list", tmp_path)
+    assert str(raised.value).startswith(f"{path}: expectation 0: {refused}")
+
+
+def test_a_suites_own_rule_is_titled_on_the_receipt_by_its_suite(tmp_path, monkeypatch):
+    from pipeline.receipt_facts import ReceiptFacts, ReceiptIssue
+    from pipeline.receipt_render import render_html, render_text
+
+    _suite_with_rule(tmp_path, "compound_code", "小区编码有误")
+    suites_module.suite_documents("compound_list", tmp_path)  # taken: the title is given
+    monkeypatch.setattr(suites_module, "EXPECTATIONS_DIR", tmp_path)
+    issue = ReceiptIssue("清单", 5, "小区编码", "X1", "error", "compound_code", "第5行…", "应为…", "请改")
+    facts = ReceiptFacts(
+        1, "清单.xlsx", "枣林", "2023-01-05 09:00:00+0800", "0" * 64, "rejected", [], None, None, [issue]
+    )
+
+    assert "[错误·小区编码有误]" in render_text(facts)
+    assert "<td>小区编码有误</td>" in render_html(facts)
+    assert facts.as_json()["problems"][0]["rule_zh"] == "小区编码有误"
