@@ -60,6 +60,25 @@ def backfill_codes(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
             _rekey(con, template, mapping, is_register)
 
 
+# Rows (of `t`) filed under a registered project that their year's register does not list: another year's project.
+FILED_UNDER_OTHER_YEAR = (
+    "project_name is not null and project_code in (select project_code from staging.project_register) "
+    "and year in (select year from staging.project_register) and not exists ("
+    "  select 1 from staging.project_register as r where r.project_code = t.project_code and r.year = t.year"
+    ")"
+)
+
+
+def _code_of_its_year(
+    register: ProjectRegister, name: str, year: int, unit: str | None, code: str
+) -> str | None:
+    """Return the code the year's register gives the name, when it is another registered for that year."""
+    new = register.resolve(name, year, unit).code
+    if new is None or new == code or all(r.year != year for r in register.rows_of(new) if r.current):
+        return None
+    return new
+
+
 def rekey_provisional(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
     """Move rows filed under another year's project to the project their year's register now lists by that name.
 
@@ -76,19 +95,15 @@ def rekey_provisional(con: duckdb.DuckDBPyConnection, registry: Registry) -> Non
         month = "month" if "month" in template.slice else "null"
         rows = con.execute(
             f"select submission_id, sheet, excel_row, slice_key, unit, project_name, year, {month}, project_code "
-            f"from raw.{template.id} as t where project_name is not null and year is not null "
-            "and project_code in (select project_code from staging.project_register) "
-            "and year in (select year from staging.project_register) and not exists ("
-            "  select 1 from staging.project_register as r where r.project_code = t.project_code and r.year = t.year"
-            ")"
+            f"from raw.{template.id} as t where year is not null and {FILED_UNDER_OTHER_YEAR}"
         ).fetchall()
         if not rows:
             continue
         register = register or ProjectRegister.from_warehouse(con)
         mapping = []
         for number, sheet, excel_row, old_key, unit, name, year, month_value, code in rows:
-            new = register.resolve(name, year, unit).code
-            if new is None or new == code or all(r.year != year for r in register.rows_of(new) if r.current):
+            new = _code_of_its_year(register, name, year, unit, code)
+            if new is None:
                 continue
             record = {"unit": unit, "project_code": new, "year": year, "month": month_value}
             mapping.append(
@@ -96,6 +111,28 @@ def rekey_provisional(con: duckdb.DuckDBPyConnection, registry: Registry) -> Non
             )
         if mapping:
             _rekey(con, template, mapping, False)
+    _rekey_returned(con, register)
+
+
+def _rekey_returned(con: duckdb.DuckDBPyConnection, register: ProjectRegister | None) -> None:
+    """Move returned files' slices filed under another year's project, as their stored rows would have been."""
+    # Left under last year's code, the year's report said a form sent and returned had never been sent.
+    rows = con.execute(
+        f"select distinct unit, project_name, year, project_code from ops.returned_slices as t "
+        f"where {FILED_UNDER_OTHER_YEAR}"
+    ).fetchall()
+    if not rows:
+        return
+    register = register or ProjectRegister.from_warehouse(con)
+    for unit, name, year, code in rows:
+        new = _code_of_its_year(register, name, year, unit, code)
+        if new is None:
+            continue
+        con.execute(
+            "update ops.returned_slices set project_code = ? where unit is not distinct from ? "
+            "and project_name = ? and year = ? and project_code = ?",
+            [new, unit, name, year, code],
+        )
 
 
 def _rekey(con: duckdb.DuckDBPyConnection, template: Template, mapping: list, is_register: bool) -> None:

@@ -385,6 +385,27 @@ def test_a_years_files_sent_before_its_register_move_to_the_code_it_gives_their_
     ) == [(derived_code(JIA, NAME),)]  # last year's rows stay under last year's project
 
 
+def test_a_years_returned_file_sent_before_its_register_is_told_returned_under_the_code_it_gives(
+    settings, registry
+):
+    # The returned file's slices stayed under last year's code once the new register numbered the project, so the
+    # year's report said its ledger had never been sent instead of sent and returned.
+    take_in(settings, registry, (f"{BUREAU}/项目基本信息表.csv", register_csv(("", NAME, JIA))))
+    returned = take_in(
+        settings, registry, (f"{JIA}/次年资金台账.csv", ledger_csv(NAME, "约200", "50", year=YEAR + 1))
+    )
+    assert [o.status for o in returned.values()] == ["rejected"]
+    take_in(
+        settings,
+        registry,
+        (f"{BUREAU}/次年项目基本信息表.csv", register_csv(("JIA-N1", NAME, JIA), year=YEAR + 1)),
+    )
+
+    assert marts(
+        settings, "select template, project_code from ops.returned_slices where year = ?", [YEAR + 1]
+    ) == [("fund_ledger", "JIA-N1")]
+
+
 def test_an_offices_old_name_finds_its_own_renamed_project_not_another_offices_of_that_name(
     settings, registry
 ):
