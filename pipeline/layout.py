@@ -17,9 +17,11 @@ from pipeline.registry_templates import Template
 from pipeline.row_cells import read_row
 from pipeline.row_indicators import check_indicators
 from pipeline.row_kinds import (
+    chinese_numbered,
     complete_row,
     fill_vertical_merges,
     filled_width,
+    group_heading_at,
     labels_only_in,
     row_kind,
     starts_with,
@@ -30,6 +32,7 @@ from pipeline.row_problems import (
     _error_breakdown,
     _error_unlabelled_total,
     _error_wider_row,
+    _warn_group_heading,
     _warn_hidden_rows,
     _warn_part_total,
     _warn_total_word,
@@ -111,6 +114,10 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     after_total = False  # the rows since a 合计, while they are its `其中：…` breakdown
     # A national form saved as CSV: its merged 一级/二级指标 are written on their first row only.
     headings = flattened_headings(grid, match)
+    group_headings: list[
+        tuple[int, list[object], tuple[int, bool], list]
+    ] = []  # (row index, row, heading, missing)
+    numbered_in_chinese = False  # a data row numbered 三: a 序号 of 一 is then no heading's mark
     for index in range(match.last_row + 1, len(grid.rows)):
         row = grid.rows[index]
         excel_row = index + 1
@@ -185,10 +192,21 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 subtotalled = 0
             continue
         unreadable |= failed
-        for name, binding in columns.required:
-            if values[name] is None and name not in failed:
-                top = columns.merged_into.get((index, binding.index)) if columns.merged_into else None
-                error_required(sheet, excel_row, binding, top, headings is not None)
+        missing = [b for n, b in columns.required if values[n] is None and n not in failed]
+        # `一、东片区` over its compounds: its required amounts all empty, it is no row of data (told, not stored).
+        if (
+            missing
+            and not failed
+            and headings is None
+            and (heading := group_heading_at(row, columns.ordinals, columns.names)) is not None
+        ):
+            group_headings.append((index, row, heading, missing))
+            continue
+        if columns.ordinals and chinese_numbered(row, columns.ordinals):
+            numbered_in_chinese = True
+        for binding in missing:
+            top = columns.merged_into.get((index, binding.index)) if columns.merged_into else None
+            error_required(sheet, excel_row, binding, top, headings is not None)
         if columns.read_against:
             check_indicators(sheet, row, index, values, failed, columns)
         is_part = parts is not None and parts.place(sheet, row, excel_row, values, failed)
@@ -205,6 +223,13 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                     subtotals[key] += amount
         values["excel_row"] = excel_row
         sheet.records.append(values)
+    for index, row, (at, in_name), missing in group_headings:
+        if in_name or not numbered_in_chinese:
+            _warn_group_heading(sheet, index + 1, row, at, match)
+            continue
+        for binding in missing:
+            top = columns.merged_into.get((index, binding.index)) if columns.merged_into else None
+            error_required(sheet, index + 1, binding, top, False)
     if leading is not None:
         checkable = [b for b in columns.summable if b.column.name not in unreadable]
         _check_total(

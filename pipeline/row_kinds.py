@@ -79,6 +79,50 @@ def row_kind(row: list[object]) -> str:
     return "data"
 
 
+# A group heading's mark: `一`, `一、`, `（一）` in the 序号 column, or opening its name (`一、东片区`, `（二）西片区`).
+_HEADING_ORDINAL = re.compile(r"^[(（]?[一二三四五六七八九十]{1,3}[)）、.．]?$")
+_HEADING_NAME = re.compile(
+    r"^(?:[(（][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、.．])\s*\S"
+)
+
+
+def group_heading_at(
+    row: list[object], ordinals: frozenset[int], names: frozenset[int]
+) -> tuple[int, bool] | None:
+    """Return where a group heading (`一 | 东片区`, `一、东片区`) names its group, and whether the name bears its
+    number; None for any other row.
+
+    Such a row writes a name and, at most, a Chinese number in the 序号 column: nothing else.
+    """
+    named = None
+    in_name = in_ordinal = False
+    for position, cell in enumerate(row):
+        if cell is None or (isinstance(cell, str) and is_blank(cell)):
+            continue
+        if not isinstance(cell, str):
+            return None  # a number written: 序号 3, or an amount
+        text = squashed(cell)
+        if position in ordinals:
+            if not _HEADING_ORDINAL.match(text):
+                return None
+            in_ordinal = True
+        elif position in names and named is None:
+            named = position
+            in_name = _HEADING_NAME.match(text) is not None
+        else:
+            return None
+    return (named, in_name) if named is not None and (in_name or in_ordinal) else None
+
+
+def chinese_numbered(row: list[object], ordinals: frozenset[int]) -> bool:
+    """Say whether a row's 序号 is written as a Chinese number (`三`, `（三）`), as a heading's is."""
+    return any(
+        isinstance(row[i], str) and _HEADING_ORDINAL.match(squashed(row[i])) is not None
+        for i in ordinals
+        if i < len(row)
+    )
+
+
 def filled_width(row: list[object]) -> int:
     """Return how many cells a row reaches to, its last written one included."""
     for position in range(len(row) - 1, -1, -1):

@@ -110,6 +110,21 @@ def _warn_part_total(sheet: ParsedSheet, excel_row: int, row: list[object], matc
     )  # fmt: skip
 
 
+def _warn_group_heading(
+    sheet: ParsedSheet, excel_row: int, row: list[object], at: int, match: HeaderMatch
+) -> None:
+    """Tell the clerk a row read as a group heading (`一、东片区`) was passed over, not stored as one of the rows."""
+    sheet.error(
+        severity=Severity.WARNING,
+        rule="group_heading",
+        excel_row=excel_row,
+        header=next((b.header for b in match.bindings if b.index == at), None),
+        value=row[at],
+        expected="本行只有序号和名称、其余各栏均为空，已视为分组标题，未作为一行数据入库",
+        fix="如本行是分组标题，无需处理；如是一行数据，请补全其余各栏后重新报送",
+    )
+
+
 def _warn_label(
     sheet: ParsedSheet,
     excel_row: int,

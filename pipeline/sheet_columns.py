@@ -43,6 +43,8 @@ class SheetColumns:
     unused_line: frozenset[int]
     prose: frozenset[int]
     notes: frozenset[int]  # optional text columns (摘要, 支出用途, 文号): a row's notes, never its label
+    ordinals: frozenset[int]  # 序号
+    names: frozenset[int]  # required name columns (小区名称): where a group heading names its group
 
 
 def sheet_columns(grid: Grid, match: HeaderMatch, registry: Registry, sheet: ParsedSheet) -> SheetColumns:
@@ -125,4 +127,6 @@ def sheet_columns(grid: Grid, match: HeaderMatch, registry: Registry, sheet: Par
         notes=frozenset(
             b.index for b in match.bindings if b.column.type is ColumnType.TEXT and not b.column.required
         ),
+        ordinals=frozenset(b.index for b in match.bindings if b.column.ordinal),
+        names=frozenset(b.index for _, b in required if b.column.type is ColumnType.NAME and not b.ticks),
     )

@@ -1381,3 +1381,56 @@ def test_a_part_belongs_to_the_row_above_it_of_its_own_category(registry):
 
     assert sheet.problems == []
     assert column_values(sheet, "parent_item") == [None, None, "工程建设其他费用"]
+
+
+# --- group headings --------------------------------------------------------------------------------
+
+LIST_HEADER = ["序号", "小区名称", "改造面积（平方米）", "惠及户数（户）", "计划投资（万元）"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [(["一", "东片区"], ["二", "西片区"]), ([None, "一、东片区"], [None, "（二）西片区"])],
+    ids=["in 序号", "in the name"],
+)
+def test_a_group_heading_over_a_lists_rows_is_told_and_not_stored(registry, first, second):
+    # Read as a compound with its area, households and investment missing, it had the whole list returned.
+    rows = [
+        ["枣林街道办事处2022年老旧小区改造项目清单"],
+        LIST_HEADER,
+        [*first, None, None, None],
+        [1, "棉纺厂东院", 28650, 370, 1075.97],
+        [2, "市委小区", 19320, 249, 725.58],
+        [*second, None, None, None],
+        [3, "石化小区", 24150, 312, 906.97],
+        ["合计", None, 72120, 931, 2708.52],
+    ]
+    sheet = parse_rows(registry, rows)
+
+    assert column_values(sheet, "compound_name") == ["棉纺厂东院", "市委小区", "石化小区"]
+    assert problems(sheet) == [
+        ("group_heading", 3, "小区名称", first[1]),
+        ("group_heading", 6, "小区名称", second[1]),
+    ]
+    assert all(p.severity == "warning" for p in sheet.problems)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # Compounds numbered 一、二、三: a 三 with nothing else is a compound left unfilled, not a heading.
+        [
+            ["一", "棉纺厂东院", 28650, 370, 1075.97],
+            ["二", "市委小区", 19320, 249, 725.58],
+            ["三", "石化小区"],
+        ],
+        # No number at all: a compound whose figures were left out.
+        [[1, "棉纺厂东院", 28650, 370, 1075.97], [None, "石化小区"]],
+        # A number and an amount: a compound missing the rest.
+        [["一", "东片区", 24150], [1, "棉纺厂东院", 28650, 370, 1075.97]],
+    ],
+    ids=["numbered in Chinese", "no number", "an amount written"],
+)
+def test_a_row_that_is_no_heading_still_has_its_empty_required_cells_told(registry, rows):
+    sheet = parse_rows(registry, [LIST_HEADER, *rows])
+    assert {rule for rule, *_ in problems(sheet)} == {"required"}
