@@ -14,7 +14,7 @@ from typing import Any
 from pipeline.frames import LINEAGE, Frame
 from pipeline.lazy_imports import deferred
 from pipeline.registry import Registry
-from pipeline.suites import EXPECTATIONS_DIR, SuiteError, suite_documents
+from pipeline.suites import EXPECTATIONS_DIR, SuiteError, read_suite, suite_documents
 
 # Every expectation is first checked with its counts alone (the Data Docs show them); only those that fail are
 # checked again for the rows to blame. Most expectations pass, and the rows' lineage GX gathers for each is most of
@@ -121,7 +121,10 @@ class _GreatExpectations:
         name = document["name"]
         with self.lock:
             if name not in self.suites:
-                suite = self.gx.ExpectationSuite(**{k: v for k, v in document.items() if k != "id"})
+                try:
+                    suite = self.gx.ExpectationSuite(**{k: v for k, v in document.items() if k != "id"})
+                except Exception as exc:  # GX's own (pydantic) refusal of an expectation's kwargs
+                    raise SuiteError(_refused_kwargs(self.gx, document, exc)) from exc
                 if len(suite.expectations) != len(document["expectations"]):
                     raise SuiteError(f"suite {name!r}: GX rejected some expectations (see its log)")
                 self.suites[name] = self.context.suites.add(suite)
@@ -181,6 +184,22 @@ def _great_expectations() -> _GreatExpectations:
             if _GX is None:
                 _GX = _GreatExpectations()
     return _GX
+
+
+def _refused_kwargs(gx: Any, document: dict, exc: Exception) -> str:
+    """Name the suite file and expectation whose kwargs GX refused (`min_valu`), with GX's own words."""
+    # Only the template's own suite file can hold it; a document is a frame kind's share of that file.
+    template_id = document["name"].split(".", 1)[0]
+    path = EXPECTATIONS_DIR / f"{template_id}.json"
+    written = read_suite(path).get("expectations", [])
+    for expectation in document["expectations"]:
+        try:
+            gx.ExpectationSuite(name="kwargs check", expectations=[expectation])
+        except Exception as refused:
+            position = written.index(expectation) if expectation in written else "?"
+            said = "; ".join(line.strip() for line in str(refused).splitlines()[1:] if line.strip())
+            return f"{path}: expectation {position}: Great Expectations refuses its kwargs {expectation.get('kwargs')}: {said or refused}"
+    return f"{path}: Great Expectations refuses the suite: {exc}"
 
 
 def warm_up(registry: Registry) -> None:

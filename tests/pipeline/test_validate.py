@@ -966,3 +966,27 @@ def test_a_suites_own_rule_is_titled_on_the_receipt_by_its_suite(tmp_path, monke
     assert "[错误·小区编码有误]" in render_text(facts)
     assert "<td>小区编码有误</td>" in render_html(facts)
     assert facts.as_json()["problems"][0]["rule_zh"] == "小区编码有误"
+
+
+def test_an_expectation_whose_kwargs_gx_refuses_is_named_not_a_traceback(tmp_path, monkeypatch):
+    # A misspelt `min_value` passed every check made before the inbox is read, then stopped the night at its first
+    # validation with pydantic's traceback.
+    suite = json.loads((EXPECTATIONS_DIR / "compound_list.json").read_text(encoding="utf-8"))
+    suite["name"] = "kwargs_probe"  # a suite name no other test registers in this process's GX
+    position, expectation = next(
+        (i, e)
+        for i, e in enumerate(suite["expectations"])
+        if e["type"] == "expect_column_values_to_be_between"
+    )
+    expectation["kwargs"]["min_valu"] = expectation["kwargs"].pop("min_value")
+    path = tmp_path / "kwargs_probe.json"
+    path.write_text(json.dumps(suite, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(gx_runtime, "EXPECTATIONS_DIR", tmp_path)
+    documents = suites_module.suite_documents("kwargs_probe", tmp_path)
+
+    with pytest.raises(SuiteError) as raised:
+        gx_runtime._great_expectations().suite(documents["rows"])
+
+    message = str(raised.value)
+    assert message.startswith(f"{path}: expectation {position}: Great Expectations refuses its kwargs ")
+    assert "min_valu" in message and "extra fields not permitted" in message
