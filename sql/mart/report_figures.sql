@@ -457,9 +457,11 @@ figures as (
     from lights
     left join gap_decimals using (project_code, year, month)
     union all
-    select project_years.project_code, project_years.year, 'negative_list_hits', null, 80,
+    -- 0 hits only where a ledger is in force: a project that sent none has no payments checked, and the report says
+    -- the ledger was not sent (or was returned) instead of printing 0笔 as if it had been searched.
+    select funds.project_code, funds.year, 'negative_list_hits', null, 80,
         coalesce(negative.hits, 0)::decimal(38, 10), '笔', 0, null, coalesce(negative.lineage, [])
-    from intermediate.project_years as project_years
+    from funds
     left join negative using (project_code, year)
     union all
     select project_code, year, 'negative_list_amount_wan', null, 81, amount_wan::decimal(38, 10), '万元', decimals,

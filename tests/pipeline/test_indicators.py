@@ -1266,6 +1266,18 @@ def test_negative_list_payments_are_listed_with_their_cell(wh):
     ]
 
 
+def test_a_project_without_a_ledger_has_no_count_of_negative_list_payments(wh):
+    # It printed 支付0笔 with "资金台账中没有…" as its source, for a project that sent no ledger to search.
+    register(wh, "甲", "乙")
+    ledger(wh, "甲", received="100", paid="30")
+
+    wh.build()
+
+    assert wh.rows(
+        "select project_name, display_text from mart.report_figures where figure_key = 'negative_list_hits'"
+    ) == [("甲", "0笔")]
+
+
 @pytest.mark.parametrize("purpose", ["偿还 债务", "偿还\n债务", "偿还债务(银行贷款)"])
 def test_a_negative_list_payment_written_with_spaces_or_a_note_is_listed_as_written(wh, purpose):
     # An exact join left these out of the mart and the report's count of 负面清单 payments.
