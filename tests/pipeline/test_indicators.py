@@ -897,6 +897,25 @@ def test_a_rate_short_of_its_percent_target_never_prints_as_the_target(wh):
     ) == [("预算执行率", "90%"), ("资金支付率", "89.9999%")]
 
 
+def test_a_rate_short_of_100_percent_never_prints_as_100_against_a_lower_target(wh):
+    # 资金支付率 99.9999 % against ≥90% printed 100% in the indicator table, 99.9999% under 资金执行情况.
+    register(wh, "甲")
+    ledger(wh, "甲", received="100", paid="99.9999")
+    targets(wh, "甲", ("资金支付率", "≥90%", None, 90))
+
+    wh.build()
+
+    assert wh.rows(
+        "select figure_key, detail, display_text from mart.report_figures where project_name = '甲' "
+        "and (figure_key = 'payment_rate' or detail = '资金支付率') and figure_key <> 'indicator_target' order by 1"
+    ) == [
+        ("indicator_actual", "资金支付率", "99.9999%"),
+        ("indicator_score", "资金支付率", "90.00"),
+        ("indicator_weight", "资金支付率", "90"),
+        ("payment_rate", None, "99.9999%"),
+    ]
+
+
 def test_binding_takes_the_first_match_in_rule_order(wh):
     register(wh, "甲")
     progress(wh, "甲", "1000", {12: "900"})
