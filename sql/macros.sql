@@ -55,14 +55,18 @@ create or replace macro intermediate.decimals_apart(x, bound) as
         else 6
     end;
 
+-- Print a fraction as a percentage with at least `places` decimals (decimals_apart's, for the bounds beside it), more
+-- where fewer would round it onto 100 % it misses; the trailing zeros dropped.
+create or replace macro intermediate.format_percent_places(rate, places) as
+    rtrim(rtrim(intermediate.format_number(rate * 100, greatest(
+        places, intermediate.decimals_apart(rate * 100, 100)
+    )), '0'), '.') || '%';
+
 -- Print a fraction as a percentage with at most two decimals, more only where two would round it onto `bound`
 -- (a fraction) or 100 % it misses: 0.89999 against a target of 90 % is 89.999%, not 90%, and 0.999999 against
 -- one of 90 % is 99.9999%, not 100%, as the same rate prints where no target stands beside it.
--- Then the trailing zeros dropped: the same text as rounding to as many decimals as the value needs.
 create or replace macro intermediate.format_percent_apart(rate, bound) as
-    rtrim(rtrim(intermediate.format_number(rate * 100, greatest(
-        intermediate.decimals_apart(rate * 100, bound * 100), intermediate.decimals_apart(rate * 100, 100)
-    )), '0'), '.') || '%';
+    intermediate.format_percent_places(rate, intermediate.decimals_apart(rate * 100, bound * 100));
 
 -- Print a fraction as a percentage: 1 → 100%, 0.9312 → 93.12%, and never 100% unless it is (0.9999999: 99.99999%).
-create or replace macro intermediate.format_percent(rate) as intermediate.format_percent_apart(rate, 1);
+create or replace macro intermediate.format_percent(rate) as intermediate.format_percent_places(rate, 2);

@@ -77,6 +77,31 @@ survey as (
     group by all
 ),
 
+-- Counted over the names alone: a window over the whole rows carries their lists of cells through each sort.
+indicator_names as (
+    select
+        project_code,
+        year,
+        position,
+        measure,
+        count(*) over (partition by project_code, year, level3) as level3_count,
+        count(*) over (partition by project_code, year, level3, level2) as level3_level2_count,
+        row_number() over (partition by project_code, year, level3, level2 order by position) as level2_ordinal,
+        -- A computed rate prints with the decimals that keep it off every percent target bound to its measure,
+        -- wherever it is printed: a survey's 89.9999 % against ≥90% read 90% under 群众满意度, 89.9999% in the table.
+        max(
+            case when actual_source = 'computed' and target_unit = '%'
+                then intermediate.decimals_apart(actual_value * 100, target_value * 100) end
+        ) over (partition by project_code, year, measure) as rate_places
+    from mart.self_evaluation
+),
+
+rate_places as (
+    select distinct project_code, year, measure, rate_places as places
+    from indicator_names
+    where rate_places is not null
+),
+
 evaluation as (
     select
         evaluated.* exclude (actual_in_target_unit, target_in_target_unit),
@@ -98,8 +123,9 @@ evaluation as (
             -- Nothing reported and nothing to compute it from (no ledger, no survey): said, not printed blank.
             when actual_value is null and nullif(trim(reported_value), '') is null then '—（无数据）'
             when actual_source = 'reported' or actual_value is null then reported_value
-            -- Never rounded onto a target it misses: 0.89999 against ≥90% is 89.999%.
-            when target_unit = '%' then intermediate.format_percent_apart(actual_value, coalesce(target_value, 1))
+            -- Never rounded onto a target it misses (its own, or another bound to its measure): 0.89999 against ≥90% is
+            -- 89.999%.
+            when target_unit = '%' then intermediate.format_percent_places(actual_value, coalesce(names.rate_places, 2))
             -- Two decimals at most, but never rounded onto a target it misses: 24.3995 against ≥24.4 is not 24.4.
             when actual_in_target_unit <> target_in_target_unit
                 and round(actual_in_target_unit, 2) = target_in_target_unit
@@ -122,17 +148,7 @@ evaluation as (
             end as target_in_target_unit
         from mart.self_evaluation
     ) as evaluated
-    -- Counted over the names alone: a window over the whole rows carries their lists of cells through each sort.
-    inner join (
-        select
-            project_code,
-            year,
-            position,
-            count(*) over (partition by project_code, year, level3) as level3_count,
-            count(*) over (partition by project_code, year, level3, level2) as level3_level2_count,
-            row_number() over (partition by project_code, year, level3, level2 order by position) as level2_ordinal
-        from mart.self_evaluation
-    ) as names using (project_code, year, position)
+    inner join indicator_names as names using (project_code, year, position)
 ),
 
 lights as (
@@ -313,13 +329,15 @@ figures as (
     union all
     select project_code, year, measure, null,
         case measure when 'investment_completion_rate' then 23 when 'payment_rate' then 32 else 40 end,
-        value::decimal(38, 10), '%', 2, null, lineage
+        value::decimal(38, 10), '%', coalesce(rate_places.places, 2), null, lineage
     from measures
+    left join rate_places using (project_code, year, measure)
     where measure in ('investment_completion_rate', 'payment_rate', 'satisfaction_rate')
     union all
-    select project_code, year, 'budget_execution_rate', null, 33, value::decimal(38, 10), '%', 2,
-        null, lineage
+    select project_code, year, 'budget_execution_rate', null, 33, value::decimal(38, 10), '%',
+        coalesce(rate_places.places, 2), null, lineage
     from measures
+    left join rate_places using (project_code, year, measure)
     where measure = 'payment_rate'
     union all
     -- As precise as the ledger's rows, but past 分 only with digits: 199.999999 + 200.000001 from 元 is 400.00万元.
@@ -584,7 +602,7 @@ final as (
         coalesce(
             every_figure.display_text,
             case
-                when every_figure.unit = '%' then intermediate.format_percent(every_figure.value)
+                when every_figure.unit = '%' then intermediate.format_percent_places(every_figure.value, coalesce(every_figure.decimals, 2))
                 else intermediate.format_number(every_figure.value, every_figure.decimals)
                     || case when every_figure.figure_key in ('indicator_weight', 'indicator_score', 'indicator_reported_score', 'gap_points')
                         then '' else coalesce(every_figure.unit, '') end

@@ -884,7 +884,8 @@ def test_a_rate_short_of_100_percent_never_prints_as_100(wh, paid, printed):
 
 
 def test_a_rate_short_of_its_percent_target_never_prints_as_the_target(wh):
-    # 资金支付率 89.9999 % against ≥90%: printed 90% beside a score short of full marks.
+    # 资金支付率 89.9999 % against ≥90%: printed 90% beside a score short of full marks; and wherever else the same
+    # rate is printed (预算执行率's row, 资金执行情况), not 90% there and 89.9999% here.
     register(wh, "甲")
     ledger(wh, "甲", received="100", paid="89.9999")
     targets(wh, "甲", ("资金支付率", "≥90%", None, 90))
@@ -892,9 +893,40 @@ def test_a_rate_short_of_its_percent_target_never_prints_as_the_target(wh):
     wh.build()
 
     assert wh.rows(
-        "select detail, display_text from mart.report_figures where figure_key = 'indicator_actual' "
-        "and project_name = '甲' order by position"
-    ) == [("预算执行率", "90%"), ("资金支付率", "89.9999%")]
+        "select figure_key, detail, display_text from mart.report_figures where unit = '%' "
+        "and figure_key <> 'indicator_target' and project_name = '甲' order by position, figure_key"
+    ) == [
+        ("payment_rate", None, "89.9999%"),
+        ("budget_execution_rate", None, "89.9999%"),
+        ("indicator_actual", "预算执行率", "89.9999%"),
+        ("indicator_actual", "资金支付率", "89.9999%"),
+    ]
+
+
+def test_a_survey_short_of_its_target_prints_alike_under_satisfaction_and_in_the_indicator_table(wh):
+    # 899,999 of 1,000,000 against ≥90%: 群众满意度 90% under （4）群众满意度, 89.9999% in the indicator table.
+    register(wh, "甲")
+    wh.submit(
+        "satisfaction_survey",
+        [
+            {
+                "project_name": "甲",
+                "respondent": "小区0",
+                "valid_responses": 1000000,
+                "satisfied": 899999,
+                "basically_satisfied": 0,
+                "dissatisfied": 100001,
+            }
+        ],
+    )
+    targets(wh, "甲", ("群众满意度", "≥90%", None, 90))
+
+    wh.build()
+
+    assert wh.rows(
+        "select figure_key, display_text from mart.report_figures where project_name = '甲' "
+        "and figure_key in ('satisfaction_rate', 'indicator_actual') and coalesce(detail, '') <> '预算执行率' order by 1"
+    ) == [("indicator_actual", "89.9999%"), ("satisfaction_rate", "89.9999%")]
 
 
 def test_a_rate_short_of_100_percent_never_prints_as_100_against_a_lower_target(wh):
