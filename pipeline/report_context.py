@@ -19,6 +19,7 @@ from pipeline.report_quality import (
     progress_units_missing,
     self_reported,
     shared_slices,
+    stated_actuals,
     stated_scores,
 )
 from pipeline.report_text import received_text
@@ -66,6 +67,7 @@ class Context:
             "doubts": doubts(self.projects),
             "self_reported": self_reported(self.projects),
             "stated_scores": stated_scores(self.projects),
+            "stated_actuals": stated_actuals(self.projects),
             "shared": shared_slices(self.projects, self.forms, self.year),
             "units_missing": progress_units_missing(self.projects),
             "open_warnings": open_warnings(self.projects, self.forms),

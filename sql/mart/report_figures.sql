@@ -414,6 +414,13 @@ figures as (
         group by all
     ) as cells using (project_code, year)
     union all
+    -- What the unit reported as achieved where the data give another figure (4个 reported, 3 compounds listed): the
+    -- report scores the computed one and names the two in its 数据质量提示.
+    select project_code, year, 'indicator_reported_actual', indicator_detail, 200 + position, null::decimal(38, 10),
+        target_unit, null, reported_value, target_lineage
+    from evaluation
+    where differs_from_reported
+    union all
     -- What the unit scored itself on the national 自评表, printed beside the computed score.
     select project_code, year, 'indicator_reported_score', indicator_detail, 200 + position, reported_score::decimal(38, 10), '分',
         least(2, intermediate.decimals_of(reported_score)),

@@ -1002,3 +1002,33 @@ def test_a_form_sent_but_returned_is_reported_as_returned_not_as_never_sent(sett
     html, word = report()
     assert "被退回" not in html and "被退回" not in word
     assert "全年到位资金100" in html
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+def test_an_actual_value_reported_unlike_the_data_is_named_in_the_data_quality_note(
+    settings, registry, register
+):
+    import docx
+
+    from pipeline.indicators import build_indicators
+    from pipeline.intake import ingest
+    from tests.pipeline.test_intake import COMPOUNDS_V1
+
+    # Flagged only in mart.self_evaluation.differs_from_reported: the report scored the list's 2 compounds where
+    # the unit had written 3个, and said nothing of the 3.
+    (settings.inbox / "枣林街道办事处" / "清单.csv").write_text(COMPOUNDS_V1, encoding="utf-8")
+    (settings.inbox / "枣林街道办事处" / "自评表.csv").write_text(
+        "项目名称：枣林街道办事处改造老旧小区\n年度：2022\n一级指标,二级指标,三级指标,年度指标值,实际完成值,分值\n"
+        "产出指标,数量指标,改造小区数量,≥2个,3个,45\n产出指标,数量指标,惠及户数,≥600户,619户,45\n",
+        encoding="utf-8",
+    )
+    assert {o.status for o in ingest(settings, registry, progress=False).outcomes} == {"accepted"}
+
+    files = write_report_files(settings, build_indicators(settings, registry, 2022), registry)
+
+    note = (
+        "数据质量提示：枣林街道办事处改造老旧小区自评表中1项指标填报的实际完成值与按报送数据计算的不同："
+        "改造小区数量（填报3个，计算为2个），报告按计算值评分，请核实。"
+    )
+    assert note in _Page(files.html.read_text(encoding="utf-8")).text
+    assert note in "\n".join(p.text for p in docx.Document(str(files.docx)).paragraphs)
