@@ -37,6 +37,7 @@ from pipeline.row_problems import (
     _warn_part_total,
     _warn_total_word,
     error_required,
+    warn_merged_amount,
 )
 from pipeline.sheet_columns import sheet_columns
 from pipeline.sheet_meta import SheetMeta, read_meta, row_text
@@ -207,6 +208,10 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         for binding in missing:
             top = columns.merged_into.get((index, binding.index)) if columns.merged_into else None
             error_required(sheet, excel_row, binding, top, headings is not None)
+        for binding in columns.merged_optional:
+            top = columns.merged_into.get((index, binding.index))
+            if top is not None and values.get(binding.column.name) is None:
+                warn_merged_amount(sheet, excel_row, binding, top)
         if columns.read_against:
             check_indicators(sheet, row, index, values, failed, columns)
         is_part = parts is not None and parts.place(sheet, row, excel_row, values, failed)

@@ -150,6 +150,21 @@ def _warn_label(
     )
 
 
+def warn_merged_amount(sheet: ParsedSheet, excel_row: int, binding: Binding, merged_top: int) -> None:
+    """Tell the clerk an optional amount merged down from `merged_top` counts for that row only, this one blank."""
+    # One 得分 merged over a 二级指标's rows is the group's, not its first indicator's: read as that row's, with
+    # the rows below blank, it passed unsaid whenever it was within the first row's 分值.
+    sheet.error(
+        severity=Severity.WARNING,
+        rule="merged_amount",
+        excel_row=excel_row,
+        header=binding.header,
+        value=None,
+        expected=f"该单元格与第{merged_top + 1}行合并，合并单元格中的数值只算作第{merged_top + 1}行的",
+        fix="请取消合并单元格，为每一行分别填写",
+    )
+
+
 def error_required(
     sheet: ParsedSheet, excel_row: int, binding: Binding, merged_top: int | None, flattened: bool
 ) -> None:

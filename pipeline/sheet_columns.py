@@ -39,6 +39,7 @@ class SheetColumns:
     qualitative: frozenset[str]
     read_against: list[tuple[Binding, Binding | None]]  # each indicator's reported value and its target
     merged_into: dict[tuple[int, int], int]  # (row, column) under a merge → the merge's top row
+    merged_optional: list[Binding]  # the optional amounts a merge leaves in its first row (none unmerged)
     header_width: int  # a CSV header's fields; 0 for a workbook
     unused_line: frozenset[int]
     prose: frozenset[int]
@@ -121,6 +122,7 @@ def sheet_columns(grid: Grid, match: HeaderMatch, registry: Registry, sheet: Par
             (b, by_name.get(b.column.read_against)) for b in match.bindings if b.column.read_against
         ],
         merged_into=merged_into,
+        merged_optional=[b for b in summable if not b.column.required] if merged_into else [],
         header_width=header_width,
         unused_line=unused_line,
         prose=prose,

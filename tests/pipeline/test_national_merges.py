@@ -69,3 +69,28 @@ def test_a_deviation_note_merged_over_indicators_of_a_self_evaluation_is_each_ro
     notes = {r["excel_row"]: r["deviation_note"] for r in parsed.sheets[0].records}
     assert notes[first] and notes[first + 1] == notes[first]  # (a text column folds the full-width comma)
     assert [n for row, n in notes.items() if row > first + 1] == [None] * (len(targets) - 2)
+
+
+@pytest.mark.parametrize("write", [xlsx, xls], ids=["xlsx", "xls"])
+def test_a_score_merged_over_indicators_is_the_first_rows_and_each_row_under_it_is_told(
+    registry, demo, write
+):
+    targets = as_national(demo.TARGETS)  # the first three share 数量指标: 15, 15 and 10 points
+    # One 得分 for the group, within the first row's 分值: read as that row's, it passed unsaid.
+    scores = [15, None, None, *[t[5] for t in targets[3:]]]
+    rows, merges = national_self_evaluation(targets, goals=GOALS, scores=scores, total=(100, 75))
+    first = next(n for n, row in enumerate(rows, start=1) if "一级指标" in row) + 1
+    score = chr(ord("A") + rows[first - 2].index("得分"))
+    merges.append(f"{score}{first}:{score}{first + 2}")
+
+    parsed = parse_file(
+        write({"自评表": rows}, merges={"自评表": merges}), f"{UNIT}/自评表.{write.__name__}", registry
+    )
+
+    scored = {r["excel_row"]: r["reported_score"] for r in parsed.sheets[0].records}
+    assert [scored[first + n] for n in range(3)] == [15, None, None]
+    assert [(p.severity, p.rule, p.excel_row, p.column_header) for p in parsed.all_problems] == [
+        ("warning", "merged_amount", first + 1, "得分"),
+        ("warning", "merged_amount", first + 2, "得分"),
+    ]
+    assert f"与第{first}行合并" in parsed.all_problems[0].message_zh
