@@ -331,14 +331,17 @@ def test_a_budget_block_in_a_unit_that_is_no_money_is_an_error(registry, demo):
     assert {(e.rule, e.value) for e in parsed.errors} == {("unit", "户")}
 
 
-def test_the_actuals_headed_as_the_forms_goal_block_heads_them_are_read(registry, demo):
+# 实际完成情况 as the form's goal block heads it; 全年实际值 and 全年实际完成情况 as provincial forms head the column
+# beside 年度指标值: under those two, unread, every actual was blank and scored 0 but for the data's own.
+@pytest.mark.parametrize("heading", ["实际完成情况", "全年实际值", "全年实际完成情况"])
+def test_the_actuals_headed_as_the_forms_goal_block_heads_them_are_read(registry, demo, heading):
     rows, merges = national_self_evaluation(demo.TARGETS)
     header = rows[_row(rows, "一级指标") - 1]
-    header[header.index("实际完成值")] = "实际完成情况"
+    header[header.index("实际完成值")] = heading
 
     parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
 
-    assert parsed.errors == []
+    assert parsed.all_problems == []
     assert [r["reported_value"] for r in parsed.sheets[0].records] == [t[4] for t in demo.TARGETS]
 
 
