@@ -16,6 +16,7 @@ from pipeline.header import _merged_origin
 from pipeline.header_cells import header_cell
 from pipeline.header_match import HeaderMatch, column_letter
 from pipeline.parsed_sheet import ParsedSheet
+from pipeline.problems import Severity
 from pipeline.registry import Registry
 from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType, Field
 from pipeline.sheet_units import read_unit
@@ -221,6 +222,7 @@ def _months_covered(grid: Grid, located: dict[str, Place | None], sheet: ParsedS
     if len(found) == 1:
         (sheet.meta.months_so_far,) = found
         sheet.meta.rows["months_so_far"] = next(iter(found.values()))[0]
+        _check_title_months(sheet, next(iter(found.values()))[1])
     for _months, (excel_row, written) in sorted(found.items())[1:]:
         sheet.error(
             rule="months_mismatch",
@@ -230,3 +232,22 @@ def _months_covered(grid: Grid, located: dict[str, Place | None], sheet: ParsedS
             expected=f"表头中的月份应一致（另有表头为“{found[min(found)][1]}”）",
             fix="请统一填写截至月份，如“1-7月”",
         )
+
+
+def _check_title_months(sheet: ParsedSheet, written: str) -> None:
+    """Warn where the title names other months (`2022年1-6月…`) than the headers the form's N is taken from."""
+    # A clerk who updated the title and not the headers, or the other way: the headers' N decides the slice the
+    # form replaces and its time progress, so the other is told beside it, never passed over.
+    titled, months = sheet.meta.title_months, sheet.meta.months_so_far
+    if titled is None or titled == months:
+        return
+    fix = f"本表已按表头取1-{months}月；若本表截至{titled}月，请把表头改为“1-{titled}月…”后重新报送，否则请改正标题"
+    sheet.error(
+        severity=Severity.WARNING,
+        rule="months_title",
+        excel_row=sheet.meta.rows["title_months"],
+        header="标题",
+        value=f"1-{titled}月",
+        expected=f"应与表头“{written}”的截至月份一致",
+        fix=fix,
+    )

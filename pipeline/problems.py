@@ -30,6 +30,7 @@ RULE_ZH = {
     "year_unknown": "报表年度不明",
     "year_span": "年度不一致",
     "year_conflict": "年度前后不一致",
+    "months_title": "标题与表头的截至月份不一致",
     "year_range": "年度超出范围",
     "project_unknown": "项目名称不明",
     "missing_column": "缺少必填列",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from pipeline.date_values import years_named
 from pipeline.problems import display
-from pipeline.text import UNIT_LABELS, clean_name, nfkc, squash
+from pipeline.text import UNIT_LABELS, clean_name, months_named, nfkc, squash
 from pipeline.values import is_blank, squashed
 
 # Labels a metadata line may hold; those not read (截至, 联系人…) still end the value before them.
@@ -70,6 +70,8 @@ class SheetMeta:
     title: str | None = None
     # N of the `1-N月…` headers of a form that says which months it covers.
     months_so_far: int | None = None
+    # N of a `1-N月` the title names (`2022年1-6月…运行监控表`): checked against the headers' N.
+    title_months: int | None = None
     # The Excel row each of the above was read on (keys: unit, project, year, money_unit, title_year).
     rows: dict[str, int] = field(default_factory=dict)
 
@@ -120,6 +122,9 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
         if titled and not meta.title_years and (years := years_named(title)):
             meta.title_years = years
             meta.rows["title_year"] = excel_row
+        if titled and meta.title_months is None and (months := months_named(title)) is not None:
+            meta.title_months = months
+            meta.rows["title_months"] = excel_row
         if not keys:
             continue
         for key, following in zip(keys, [*keys[1:], None], strict=True):

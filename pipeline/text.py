@@ -18,6 +18,8 @@ _TRAILING_NOTE = re.compile(r"(\((注|备注|说明)[^()]*\)|[*※]+)$")
 _MONTHS_SO_FAR = re.compile(
     r"^(?:1|一)(?:月份?)?[-~〜‐‑‒–—―−至到]+(\d{1,2}|十[一二]?|[二三四五六七八九])月份?"
 )
+# The same within a line, as a title writes it (`2022年1-6月项目支出绩效运行监控表`), never after a digit (`11-12月`).
+_MONTHS_IN_LINE = re.compile(r"(?<![\d十])" + _MONTHS_SO_FAR.pattern.removeprefix("^"))
 # `一至七月`: the months a form covers written in Chinese numerals.
 _MONTH_NUMERALS = {n: i for i, n in enumerate("一二三四五六七八九十", start=1)} | {"十一": 11, "十二": 12}
 MONTHS_SO_FAR_MARK = "1-N月"
@@ -91,7 +93,15 @@ def with_months(header: str, months: int | None) -> str:
 
 def months_so_far(raw: str) -> int | None:
     """Return N of a header written `1-N月…` (the months a monitoring form covers), else None."""
-    match = _MONTHS_SO_FAR.match(squash(raw).lstrip("*"))
+    return _month_of(_MONTHS_SO_FAR.match(squash(raw).lstrip("*")))
+
+
+def months_named(line: str) -> int | None:
+    """Return N of a `1-N月` written anywhere in a line (a title's), else None."""
+    return _month_of(_MONTHS_IN_LINE.search(squash(line)))
+
+
+def _month_of(match: re.Match | None) -> int | None:
     if match is None:
         return None
     month = match.group(1)

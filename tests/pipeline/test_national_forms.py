@@ -920,6 +920,31 @@ def test_the_monitoring_form_takes_its_month_from_the_1_to_n_headers(registry):
     )
 
 
+# A title naming other months than the headers (the clerk updated one, not the other) was passed over: the form filed
+# as 1-7月, its time progress 7/12, while it says it covers 1-6月.
+@pytest.mark.parametrize(
+    ("line", "title", "told"),
+    [
+        (1, "2022年1-6月项目支出绩效运行监控表", True),
+        (2, "（2022年1—6月）", True),
+        (2, "（2022年一至六月）", True),
+        (2, "（2022年1-7月）", False),
+        (2, "（2022年11月填报）", False),
+    ],
+)
+def test_a_title_naming_other_months_than_the_headers_is_a_warning_on_the_title(registry, line, title, told):
+    rows, merges = national_monitoring(MONITORING)
+    rows[line - 1][0] = title
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    assert {r["month"] for r in parsed.sheets[0].records} == {7}  # the headers' N, as submissions.md says
+    found = [(p.severity, p.rule, p.excel_row, p.value) for p in parsed.all_problems]
+    assert found == ([("warning", "months_title", line, "1-6月")] if told else [])
+    if told:
+        assert "本表已按表头取1-7月" in parsed.all_problems[0].message_zh
+
+
 def test_a_monitoring_form_whose_headers_name_no_months_is_returned_naming_the_tables_header(registry):
     # `截至7月…` names no 1-N: the error named neither row nor column, while its warnings named both.
     rows, merges = national_monitoring(MONITORING)
