@@ -21,6 +21,7 @@ from pipeline.values import is_blank
 def check_header(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
     """Tell the clerk of columns and tables the sheet's header leaves unread, or reads from one of two."""
     _unread_columns(grid, match, sheet)
+    _half_read_columns(grid, match, sheet)
     if sheet.footer_row:
         _second_table(grid, match, sheet, sheet.footer_row)
     _repeated_columns(grid, match, sheet)
@@ -111,6 +112,45 @@ def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
             fix=meant_fix("该列", likeliest(written, alike, months)),
             row=header_cell(grid, match, index, origin)[0] + 1,
         )
+
+
+def _half_read_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
+    """Warn of a filled column under a header that is the rest of a read column's (`改进措施` beside `偏差原因分析`,
+    where the template reads one `偏差原因分析及改进措施`): found alike, nothing said it was left unread."""
+    read = {index for b in match.bindings for index in b.indices} | {index for _, index, _ in match.repeats}
+    rows = grid.rows[match.last_row + 1 : sheet.footer_row - 1 if sheet.footer_row else len(grid.rows)]
+    origin = None
+    for index, written in enumerate(match.headers):
+        label = split_header(written)[0] if written else ""
+        if index in read or not label or all(index >= len(row) or is_blank(row[index]) for row in rows):
+            continue
+        whole = next(
+            (b for b in match.bindings if _halves(split_header(b.header)[0], label, b.column.header)), None
+        )
+        if whole is None:
+            continue
+        origin = _merged_origin(grid) if origin is None else origin
+        warn_on_header(
+            sheet,
+            written,
+            rule="unread_column",
+            expected=(
+                f"{column_letter(index)}列的表头不是本表的栏目，该列未读取；本表的“{whole.column.header}”"
+                f"只读取了{whole.letter}列“{whole.header}”"
+            ),
+            fix=f"请将该列内容并入{whole.letter}列，并将其表头改为“{whole.column.header}”",
+            row=header_cell(grid, match, index, origin)[0] + 1,
+        )
+
+
+def _halves(read: str, other: str, whole: str) -> bool:
+    """Say whether two headers are the two parts of one (`偏差原因分析` and `改进措施` of `偏差原因分析及改进措施`)."""
+    whole = split_header(whole)[0]
+    return read != whole and any(whole in (read + joint + other, other + joint + read) for joint in _JOINTS)
+
+
+# What joins two parts of one header: `偏差原因分析及改进措施`, `原因和措施`, `问题与建议`, `目标、措施`.
+_JOINTS = ("", "及", "和", "与", "、")
 
 
 def likeliest(written: str, columns: Sequence[Column], months: int | None) -> list[str]:

@@ -345,6 +345,29 @@ def test_the_actuals_headed_as_the_forms_goal_block_heads_them_are_read(registry
     assert [r["reported_value"] for r in parsed.sheets[0].records] == [t[4] for t in demo.TARGETS]
 
 
+# Forms that give 偏差原因分析 and 改进措施 a column each: the first is read as 偏差原因分析及改进措施, the second was
+# left unread without a word, though only the clerk's causes reached mart.self_evaluation.deviation_note.
+def test_improvement_measures_in_a_column_of_their_own_are_told_unread_naming_the_column_read(registry, demo):
+    targets = [(*t, "雨季延误") for t in demo.TARGETS]
+    rows, merges = national_self_evaluation(targets)
+    at = _row(rows, "一级指标")
+    rows = [row + [None] for row in rows]
+    rows[at - 1][-2:] = ["偏差原因分析", "改进措施"]
+    rows[at][-1] = "四季度赶工"
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert [r["deviation_note"] for r in parsed.sheets[0].records] == ["雨季延误"] * len(targets)
+    [told] = parsed.all_problems
+    assert (told.severity, told.rule, told.excel_row, told.column_header) == (
+        "warning",
+        "unread_column",
+        at,
+        "改进措施",
+    )
+    assert "只读取了I列“偏差原因分析”" in told.message_zh and "并入I列" in told.message_zh
+
+
 # submissions.md: `—` `-` `/` `无` or empty mean “no value”. The receipt said 未填写 twice of one cell (and of a
 # `无`, 未填写 where the clerk sees a word written).
 @pytest.mark.parametrize("written", [None, "无", "—", "/", "-", " 无 "])
