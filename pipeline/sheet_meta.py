@@ -10,6 +10,8 @@ from pipeline.problems import display
 from pipeline.text import UNIT_LABELS, clean_name, months_named, nfkc, squash
 from pipeline.values import is_blank, squashed
 
+# A seal note between a label and its value, as printed forms have it: `填报单位（盖章）：`, `实施单位（公章）`.
+_SEAL_NOTE = r"\((?:盖章|章|公章|签章|签字|盖公章)\)"
 # Labels a metadata line may hold; those not read (截至, 联系人…) still end the value before them.
 # A bare `单位：` is the unit only where no word runs into it: `主管单位：`, `建设单位：` name offices, not units.
 _META_KEY = re.compile(
@@ -20,8 +22,7 @@ _META_KEY = re.compile(
     r"|截至|截止|统计时间|调查时间|调查日期|联系人|联系电话|填表人|填报人|制表人|审核人"
     # Any other day or time a form is stamped with (报送日期, 制表日期, 编制时间): never a title's year.
     r"|[\u4e00-\u9fff]{0,4}日期|[\u4e00-\u9fff]{0,4}时间)"
-    # A seal note between label and colon, as printed forms have it: `填报单位（盖章）：`.
-    r"(?:\s*\((?:盖章|章|公章|签章|签字|盖公章)\))?\s*[:：]"
+    rf"(?:\s*{_SEAL_NOTE})?\s*[:：]"
 )
 # A label spaced out to line up with longer ones, as printed forms do (`年    度：`, `单  位：`, `填 报 单 位：`): read
 # closed up. It starts the line or follows a space, so a value's last characters never join it.
@@ -81,15 +82,16 @@ class SheetMeta:
         return self.title_years[0] if len(self.title_years) == 1 else None
 
 
-# A label alone in its cell with the value in the next (`项目名称 | 老旧小区改造`), as the national forms lay them out.
-_LABEL_CELL = frozenset({"项目名称", "填报单位", "实施单位", "年度"})
+# A label alone in its cell with the value in the next (`项目名称 | 老旧小区改造`), as the national forms lay them out,
+# a seal note after it or not (`实施单位（盖章） | 枣林街道办事处`).
+_LABEL_CELL = re.compile(rf"(?:项目名称|填报单位|实施单位|年度)(?:{_SEAL_NOTE})?")
 
 
 def row_text(row: list[object]) -> str:
     """Join a row's non-empty cells, as a metadata line spread over cells reads (`项目名称 | …` as `项目名称：…`)."""
     cells = [display(c) for c in row if not is_blank(c) and not isinstance(c, bool)]
     return "  ".join(
-        f"{text}：" if index + 1 < len(cells) and squashed(text) in _LABEL_CELL else text
+        f"{text}：" if index + 1 < len(cells) and _LABEL_CELL.fullmatch(squashed(text)) else text
         for index, text in enumerate(cells)
     )
 

@@ -121,6 +121,24 @@ def test_a_forms_implementing_unit_naming_another_office_is_told_as_its_implemen
     assert "改正“实施单位：”一行" in problem.message_zh and "填报单位" not in problem.message_zh
 
 
+# A printed form's label cell with a seal note (`实施单位（盖章）`) was no label: in a shared folder the form was
+# returned as naming no unit, and in an office's folder one naming another unit was filed as the office's unsaid.
+@pytest.mark.parametrize("label", ["实施单位（盖章）", "实施单位(公章)"])
+def test_an_implementing_unit_label_with_a_seal_note_names_the_forms_unit(registry, demo, label):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    unit_row = _row_with(rows, "实施单位")
+    at = rows[unit_row - 1].index("实施单位")
+    rows[unit_row - 1][at] = label
+
+    shared = parse_file(workbook((rows, merges)), "公共收件/2022年项目支出绩效自评表.xlsx", registry)
+    assert shared.errors == [] and shared.unit == UNIT
+
+    rows[unit_row - 1][at + 1] = "区财政局"
+    other = parse_file(workbook((rows, merges)), f"{UNIT}/2022年项目支出绩效自评表.xlsx", registry)
+    [problem] = [p for p in other.errors if p.rule == "unit_mismatch"]
+    assert problem.excel_row == unit_row and "区财政局" in problem.message_zh
+
+
 def _row_with(rows: list[list[object]], text: str) -> int:
     return next(number for number, row in enumerate(rows, start=1) if text in row)
 
