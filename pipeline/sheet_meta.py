@@ -12,6 +12,9 @@ from pipeline.values import is_blank, squashed
 
 # A seal note between a label and its value, as printed forms have it: `填报单位（盖章）：`, `实施单位（公章）`.
 _SEAL_NOTE = r"\((?:盖章|章|公章|签章|签字|盖公章)\)"
+# What a form writes beside its 项目名称, each in a cell of its own (`项目名称 | … | 项目编码 | …`): not read, but
+# labels, so the name ends before them instead of running on into `…改造老旧小区项目编码ZL-2022-001`.
+_BESIDE_NAME = "项目编码|项目代码|项目编号|项目类型|项目负责人|联系电话"
 # Labels a metadata line may hold; those not read (截至, 联系人…) still end the value before them.
 # A bare `单位：` is the unit only where no word runs into it: `主管单位：`, `建设单位：` name offices, not units.
 _META_KEY = re.compile(
@@ -19,7 +22,8 @@ _META_KEY = re.compile(
     + "|".join(label for label in UNIT_LABELS if label != "单位")
     + r"|(?<![\u4e00-\u9fff])单位"
     r"|主管单位|主管部门|建设单位|施工单位|监理单位|设计单位|编制单位|责任单位"
-    r"|截至|截止|统计时间|调查时间|调查日期|联系人|联系电话|填表人|填报人|制表人|审核人"
+    r"|截至|截止|统计时间|调查时间|调查日期|联系人|填表人|填报人|制表人|审核人"
+    rf"|{_BESIDE_NAME}"
     # Any other day or time a form is stamped with (报送日期, 制表日期, 编制时间): never a title's year.
     r"|[\u4e00-\u9fff]{0,4}日期|[\u4e00-\u9fff]{0,4}时间)"
     rf"(?:\s*{_SEAL_NOTE})?\s*[:：]"
@@ -84,7 +88,7 @@ class SheetMeta:
 
 # A label alone in its cell with the value in the next (`项目名称 | 老旧小区改造`), as the national forms lay them out,
 # a seal note after it or not (`实施单位（盖章） | 枣林街道办事处`).
-_LABEL_CELL = re.compile(rf"(?:项目名称|填报单位|实施单位|年度)(?:{_SEAL_NOTE})?")
+_LABEL_CELL = re.compile(rf"(?:项目名称|填报单位|实施单位|年度|{_BESIDE_NAME})(?:{_SEAL_NOTE})?")
 
 
 def row_text(row: list[object]) -> str:

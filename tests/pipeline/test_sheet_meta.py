@@ -124,6 +124,22 @@ def test_an_office_line_ends_the_field_before_it(other):
     assert (meta.unit, meta.money_unit) == ("枣林街道办事处", None)
 
 
+# A national form's 项目名称 row with another label and value beside the name, each in a cell of its own: the name
+# ran on into `枣林街道办事处改造老旧小区项目编码ZL-2022-001`, a project no register lists, and the form was returned.
+@pytest.mark.parametrize(
+    ("label", "value"),
+    [
+        ("项目编码", "ZL-2022-001"),
+        ("项目类型", "老旧小区改造"),
+        ("项目负责人", "张三"),
+        ("联系电话", "0377-6000000"),
+    ],
+)
+def test_a_labelled_cell_beside_the_project_name_ends_it(label, value):
+    line = row_text(["项目名称", "枣林街道办事处改造老旧小区", None, None, label, value])
+    assert read_meta([line]).project == "枣林街道办事处改造老旧小区"
+
+
 @pytest.mark.parametrize(
     "line",
     ["报送日期：2023年1月5日", "制表日期：2023-01-05", "编制时间：2023年1月", "制表：2023年1月5日 张三"],
