@@ -66,7 +66,7 @@ def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
                     header=header,
                     value=_as_typed(grid, excel_row, binding.index) if binding else text,
                     expected=f"标注的{display(points)}分应等于“{name}”下各指标分值之和{display(sums[name].normalize())}分{told}",
-                    fix=f"请核对一级指标标注的分值或各指标的分值{check}",
+                    fix=f"请核对{header}标注的分值或各指标的分值{check}",
                     severity=Severity.WARNING,
                 )
             )

@@ -196,14 +196,15 @@ def _form_lines(layout: Layout, registry: Registry) -> list[tuple[str, ...]]:
             lines.append((f"“{label}”一行：在{heads}栏填写合计；该行以下不再作为指标读取。",))
     if template.month_from_headers:
         lines.append(("表头中的“1-N月”：请将N改为截至月份，如“1-7月执行数”，各栏须一致；月份由此确定。",))
-    for column in template.columns:
-        if column.points_of is not None:
-            lines.append(
-                (
-                    f"“{column.header}”可写明分值，如“产出指标（55分）”；"
-                    f"系统核对其与该指标下各行“{template.column(column.points_of).header}”之和，不一致时在回执中提示。",
-                )
+    pointed = [column for column in template.columns if column.points_of is not None]
+    if pointed:
+        points = template.column(pointed[0].points_of).header
+        lines.append(
+            (
+                f"“{'”“'.join(c.header for c in pointed)}”可写明分值，如“产出指标（55分）”；"
+                f"系统核对其与该指标下各行“{points}”之和，不一致时在回执中提示。",
             )
+        )
     return lines
 
 

@@ -161,6 +161,26 @@ def test_points_in_a_level_name_that_differ_from_its_weights_are_a_warning_on_it
     assert {r["level1"] for r in parsed.sheets[0].records} == {t[0] for t in demo.TARGETS}
 
 
+# A 二级指标 carrying its points as provincial forms write them (`数量指标（20分）`): they stayed in its name, a level
+# of its own in the marts, and points that were not its rows' sum passed unsaid.
+@pytest.mark.parametrize("stated", [40, 20], ids=["adding-up", "differing"])
+def test_points_in_a_second_level_name_are_stripped_and_checked(registry, demo, stated):
+    targets = [list(t) for t in demo.TARGETS]
+    quantity = [t for t in targets if t[1] == "数量指标"]  # 15 + 15 + 10 points
+    for target in quantity:
+        target[1] = f"数量指标（{stated}分）"
+    rows, merges = national_self_evaluation(targets)
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert {r["level2"] for r in parsed.sheets[0].records} == {t[1] for t in demo.TARGETS}
+    found = [(p.rule, p.excel_row, p.column_header) for p in parsed.all_problems]
+    assert found == ([] if stated == 40 else [("points_mismatch", 14, "二级指标")])
+    if found:
+        assert "标注的20分应等于“数量指标”下各指标分值之和40分" in parsed.all_problems[0].message_zh
+        assert "请核对二级指标标注的分值" in parsed.all_problems[0].message_zh
+
+
 # Full- or half-width brackets, with or without 分: `产出指标（50）` was stored as 产出指标(50), and its points unchecked.
 @pytest.mark.parametrize(
     "written",
