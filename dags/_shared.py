@@ -54,12 +54,16 @@ _FROM_CONNECTION = {
 }
 
 
-def pipeline_settings():
-    """Return the pipeline's settings, with the object store's keys from the Airflow connection where it exists."""
+def pipeline_settings(own_root: bool = True):
+    """Return the pipeline's settings, with the object store's keys from the Airflow connection where it exists.
+
+    `own_root`: refuse a data root that is not there (`DataRootUnusable`), as every `pipeline` command that writes
+    does, instead of filling a new empty one, where every file of an inbox kept elsewhere looks new.
+    """
     from airflow.sdk import Connection
     from airflow.sdk.exceptions import AirflowNotFoundException
 
-    from pipeline.settings import Settings
+    from pipeline.settings import DataRootUnusable, Settings
 
     try:
         connection = Connection.get(S3_CONNECTION)
@@ -70,4 +74,8 @@ def pipeline_settings():
         os.environ.update(
             {name: value for name, get in _FROM_CONNECTION.items() if (value := get(connection))}
         )
-    return Settings.from_env()
+    settings = Settings.from_env()
+    problem = settings.home_problem() if own_root else None
+    if problem:
+        raise DataRootUnusable(problem)
+    return settings

@@ -52,7 +52,8 @@ def nightly_ingest():
         from pipeline.registry import load_registry
 
         run_id = get_current_context()["run_id"]
-        return parse_shard(pipeline_settings(), load_registry(), shard, run_key=run_id)
+        # A parse worker's PIPELINE_HOME is only its scratch (docs/deploying.md): the writer's tasks check the root.
+        return parse_shard(pipeline_settings(own_root=False), load_registry(), shard, run_key=run_id)
 
     # none_failed: the load runs after every shard, even the empty shard of a night with nothing new (it
     # remembers touched files, logs skipped entries and rewrites stale receipts).

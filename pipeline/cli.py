@@ -23,27 +23,11 @@ NEEDS_HOME = frozenset({"run", "ingest", "report", "status", "sql", "withdraw", 
 
 
 def _missing_home(args: argparse.Namespace) -> str | None:
-    """Say why the data root cannot be used, if it cannot; a typo must never pass as an empty data root."""
-    home = args.settings.home
+    """Say why the data root cannot be used by a command that needs one, if it cannot."""
     named = args.home is not None or bool(os.environ.get("PIPELINE_HOME"))
     if args.command not in NEEDS_HOME and not (args.command == "check" and named):
         return None
-    try:
-        str(args.settings.warehouse).encode("utf-8")
-    except UnicodeEncodeError:  # a GBK name: DuckDB takes UTF-8 paths only, and failed deep inside (bad_cast)
-        return (
-            # Shown as GB18030 would read it: such a name is most often a GBK one from a Windows share.
-            f"数据仓库的路径含有非UTF-8编码的文件夹名："
-            f"{os.fsencode(args.settings.warehouse).decode('gb18030', 'backslashreplace')}，数据库无法打开。"
-            "请将数据根目录（或 PIPELINE_WAREHOUSE）改放在名称为UTF-8编码的文件夹中。"
-        )
-    if home.is_dir():
-        return None
-    what = "不是目录" if home.exists() else "不存在"
-    return (
-        f"数据根目录{what}：{home}。请检查 --home 或 PIPELINE_HOME 是否写错；"
-        f"如需新建数据根目录，请运行 pipeline init --home {home}。"
-    )
+    return args.settings.home_problem()
 
 
 def main(argv: list[str] | None = None) -> int:

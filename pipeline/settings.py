@@ -125,6 +125,26 @@ class Settings:
                     inside.append(name)
         return inside
 
+    def home_problem(self) -> str | None:
+        """Say why the data root cannot be used, if it cannot; a typo must never pass as an empty data root."""
+        try:
+            str(self.warehouse).encode("utf-8")
+        # A GBK name: DuckDB takes UTF-8 paths only, and failed deep inside (bad_cast).
+        except UnicodeEncodeError:
+            return (
+                # Shown as GB18030 would read it: such a name is most often a GBK one from a Windows share.
+                f"数据仓库的路径含有非UTF-8编码的文件夹名："
+                f"{os.fsencode(self.warehouse).decode('gb18030', 'backslashreplace')}，数据库无法打开。"
+                "请将数据根目录（或 PIPELINE_WAREHOUSE）改放在名称为UTF-8编码的文件夹中。"
+            )
+        if self.home.is_dir():
+            return None
+        what = "不是目录" if self.home.exists() else "不存在"
+        return (
+            f"数据根目录{what}：{self.home}。请检查 --home 或 PIPELINE_HOME 是否写错；"
+            f"如需新建数据根目录，请运行 pipeline init --home {self.home}。"
+        )
+
     @property
     def work_root(self) -> Path | str:
         """Return where parse results wait for the loader: `PIPELINE_WORK`, else `<home>/work`."""
@@ -134,6 +154,15 @@ class Settings:
     def lock_file(self) -> Path:
         """Return the run lock every command that writes the warehouse holds."""
         return self.home / "run.lock"
+
+
+class DataRootUnusable(FileNotFoundError):
+    """The data root is missing, no folder, or has a name DuckDB cannot open: refused, never filled anew.
+
+    `permanent`: the nightly DAG's retry policy fails it at once, as the command line exits 1 at once.
+    """
+
+    permanent = True
 
 
 def _folder(variable: str) -> Path | None:

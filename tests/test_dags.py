@@ -15,6 +15,7 @@ import pytest
 
 from pipeline.intake.work import MissingWorkFile
 from pipeline.runlock import RunLockHeld
+from pipeline.settings import DataRootUnusable
 
 DAGS = Path(__file__).resolve().parent.parent / "dags"
 
@@ -174,6 +175,8 @@ def test_a_reporting_year_asked_for_without_data_fails_the_run_as_pipeline_run_d
         (RunLockHeld(Path("run.lock"), "进程 1，pipeline run", 1800), "retry"),
         # A parse result the loader cannot see stays unseen: failed at once, with the key and the setting named.
         (MissingWorkFile("scheduled__1/7-1.spool#0", "s3://budget/work"), "fail"),
+        # A data root that is not there: refused at once, as the command line exits 1.
+        (DataRootUnusable("数据根目录不存在：/data。"), "fail"),
         (KeyError("reporting_year"), "fail"),
         (duckdb.BinderException("no such column"), "fail"),
     ],
@@ -254,6 +257,27 @@ def test_a_broken_rules_file_fails_the_first_task_before_any_shard_parses(
     assert states["find_new_files"] == "failed"
     assert states["parse_shard"] == states["load_files"] == "upstream_failed"
     assert not settings.warehouse.exists()
+
+
+@pytest.mark.slow
+def test_a_data_root_that_is_not_there_fails_the_night_at_once_and_nothing_is_created(
+    dagbag, airflow_db, settings, demo, tmp_path, monkeypatch
+):
+    # The inbox kept elsewhere (a share, s3://), a typo in PIPELINE_HOME made a new warehouse that took in the
+    # whole inbox again and rewrote every receipt, where `pipeline run` exits 1.
+    inbox = tmp_path / "shared_inbox"
+    demo.write_inbox(inbox)
+    typo = tmp_path / "hoem"
+    monkeypatch.setenv("PIPELINE_HOME", str(typo))
+    monkeypatch.setenv("PIPELINE_INBOX", str(inbox))
+
+    run = dagbag.dags["nightly_ingest"].test()
+
+    assert run.state == "failed"
+    tis = {ti.task_id: ti for ti in run.get_task_instances()}
+    assert (tis["find_new_files"].state, tis["find_new_files"].try_number) == ("failed", 1)  # not retried
+    assert tis["load_files"].state == "upstream_failed"
+    assert not typo.exists()
 
 
 def test_the_cluster_policy_sends_every_writer_task_and_only_those_to_the_writer_queue(dagbag):
