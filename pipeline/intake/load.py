@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from pipeline.collector import collector_paused, set_aside
 from pipeline.gx_runtime import warm_up_in_background
-from pipeline.inbox_storage import marker_of, storage_for
+from pipeline.inbox_storage import Storage, marker_of, same_object, storage_for
 from pipeline.intake.candidates import Candidate, IngestReport, parse_candidate
 from pipeline.intake.held_months import months_held
 from pipeline.intake.pending_rows import insert_rows
@@ -122,7 +122,12 @@ def _load(
     known = taken_in(con)
     # A retried load finds files it already stored: those are taken in, not duplicates of themselves.
     pending = sorted(
-        (w for w in work_files if w.inbox_path not in known or known[w.inbox_path][2] != w.sha256),
+        (
+            w
+            for w in work_files
+            if w.inbox_path not in known
+            or (known[w.inbox_path][2] != w.sha256 and not _overtaken(storage, w, known[w.inbox_path]))
+        ),
         key=lambda w: w.load_order,
     )
     with _timed(report, "load"):
@@ -258,6 +263,17 @@ def _load(
         )
         for skipped in report.skipped:
             logger.warning("未接收 %s：%s", printable(skipped.path, one_line=True), skipped.reason_zh)
+
+
+def _overtaken(storage: Storage, work_file: WorkFile, seen: tuple[int, int, str | None, str | None]) -> bool:
+    """Whether another writer took in the inbox file as it is now after this version of it was parsed."""
+    # A `pipeline ingest` run between a DAG's shards and its load took in a correction sent meanwhile; stored after
+    # it, the version the shard read stood in force over it, and the correction, sent again, was a duplicate.
+    try:
+        entry = storage.lstat_entry(work_file.inbox_path)
+    except OSError:  # its folder closed or gone meanwhile: the file's own outcome, judged as parsed
+        return False
+    return entry is not None and same_object(entry, seen[0], seen[1], seen[3])
 
 
 def _before_commit(

@@ -1035,6 +1035,36 @@ def test_a_retried_shard_leaves_no_spool_behind_once_its_run_is_loaded(settings,
     assert not run.exists()  # the first try's spool went with the run's folder
 
 
+def test_a_shard_parsed_before_a_command_took_in_the_files_correction_never_stores_the_old_version(
+    settings, registry, register
+):
+    # Found by a real scheduler's night: while a shard parsed, the office replaced its list with a correction (a
+    # sync tool keeping the file's old time) and `pipeline ingest` took the correction in; the DAG's load then
+    # stored the version its shard had read as the newest, in force over the correction, which every later night
+    # called a duplicate of a superseded file.
+    from pipeline.intake import parse_shard
+
+    listed = drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    shard = parse_shard(settings, registry, ["枣林街道办事处/清单.csv"], run_key="scheduled__4")
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V2, mtime=10**18 + 10**9)
+    assert [o.status for o in ingest(settings, registry, progress=False).outcomes] == ["accepted"]
+
+    report = intake.load_parsed(settings, registry, shard["work_files"])
+
+    assert report.outcomes == [] and report.unchanged == 2
+    in_force = query(
+        settings,
+        "select sha256 from ops.submissions where inbox_path = ? and status = 'accepted'",
+        ["枣林街道办事处/清单.csv"],
+    )
+    assert in_force == [(hashlib.sha256(listed.read_bytes()).hexdigest(),)]
+    assert query(
+        settings,
+        "select count(*) from raw.compound_list r join ops.submissions s using "
+        "(submission_id) where s.status = 'accepted'",
+    ) == [(3,)]
+
+
 def test_a_shard_that_fails_removes_its_own_spool(settings, registry, register, monkeypatch):
     from pipeline.intake import parse_shard, work
 
