@@ -155,6 +155,26 @@ def test_marts_report_and_export_are_published_to_the_bucket_and_read_back(tmp_p
     assert types["households"] == "BIGINT" and types["planned_investment_wan"].startswith("DECIMAL")
 
 
+def test_a_correction_taken_in_meanwhile_stores_no_old_version(tmp_path, bucket, s3, registry):  # noqa: F811
+    # As on a local inbox: the object as it is now (its ETag) is what `pipeline ingest` took in meanwhile.
+    writer, one = (host(tmp_path, name, bucket) for name in ("writer", "one"))
+    put(s3, bucket, REGISTER, REGISTER_CSV)
+    put(s3, bucket, COMPOUNDS, COMPOUNDS_V1)
+    keys = intake.parse_shard(one, registry, intake.find_new_files(writer), run_key="scheduled__5")[
+        "work_files"
+    ]
+    corrected = put(s3, bucket, COMPOUNDS, COMPOUNDS_V2)
+    intake.ingest(writer, registry, progress=False)
+
+    assert intake.load_parsed(writer, registry, keys).outcomes == []
+    with duckdb.connect(str(writer.warehouse), read_only=True) as con:
+        assert con.execute(
+            "select s.status from ops.submissions as s join ops.inbox_files as f using (inbox_path) "
+            "where inbox_path = ? and f.marker = ? order by s.submission_id",
+            [COMPOUNDS, corrected],
+        ).fetchall() == [("accepted",)]
+
+
 def test_a_parse_result_the_loader_cannot_see_fails_at_once_naming_the_key(tmp_path, bucket, s3, registry):  # noqa: F811
     writer = host(tmp_path, "writer", bucket)
     # A worker whose work location is its own disk: the writer, reading the bucket, cannot see its results.
