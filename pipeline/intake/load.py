@@ -269,6 +269,8 @@ def _overtaken(storage: Storage, work_file: WorkFile, seen: tuple[int, int, str 
     """Whether another writer took in the inbox file as it is now after this version of it was parsed."""
     # A `pipeline ingest` run between a DAG's shards and its load took in a correction sent meanwhile; stored after
     # it, the version the shard read stood in force over it, and the correction, sent again, was a duplicate.
+    if seen[2] is None:  # recorded unreadable: the version read now is the first, whatever its stat
+        return False
     try:
         entry = storage.lstat_entry(work_file.inbox_path)
     except OSError:  # its folder closed or gone meanwhile: the file's own outcome, judged as parsed

@@ -1065,6 +1065,29 @@ def test_a_shard_parsed_before_a_command_took_in_the_files_correction_never_stor
     ) == [(3,)]
 
 
+def test_a_file_that_could_not_be_read_and_now_can_is_taken_in_by_the_dags_load(
+    settings, registry, register, monkeypatch
+):
+    # Its folder's group opened to the service account: the file as recorded (no fingerprint) is as it is now, yet
+    # the version the shard read is its first, never one overtaken by a command's.
+    from pipeline.inbox_entries import Unreadable
+    from pipeline.intake import parse_shard
+
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    with monkeypatch.context() as closed:
+        closed.setattr(
+            storage_module.LocalStorage,
+            "read_inbox",
+            lambda *a, **k: (_ for _ in ()).throw(Unreadable("权限不够")),
+        )
+        assert [o.status for o in ingest(settings, registry, progress=False).outcomes] == ["rejected"]
+    shard = parse_shard(settings, registry, intake.find_new_files(settings), run_key="scheduled__6")
+
+    report = intake.load_parsed(settings, registry, shard["work_files"])
+
+    assert [(o.inbox_path, o.status) for o in report.outcomes] == [("枣林街道办事处/清单.csv", "accepted")]
+
+
 def test_a_shard_that_fails_removes_its_own_spool(settings, registry, register, monkeypatch):
     from pipeline.intake import parse_shard, work
 
