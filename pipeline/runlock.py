@@ -42,6 +42,25 @@ def _holder_of(handle) -> str:
     return handle.read().strip()
 
 
+# The steps' own names for the lock, as a clerk or operator refused by it reads them (`pipeline …` are commands).
+PURPOSE_ZH = {
+    "ingest": "接收新文件",
+    "load": "入库",
+    "indicators": "计算指标",
+    "report": "生成报告",
+    "export": "导出",
+    "withdraw": "撤回提交",
+}
+
+
+def _holder_name(purpose: str) -> str:
+    """Name who takes the lock: the command, or the step in Chinese and, in an Airflow task, the DAG's task."""
+    # A command refused by a DAG's load read “（进程 N，load，…）”: an English word, and nothing of the DAG.
+    what = PURPOSE_ZH.get(purpose, purpose) or " ".join(os.path.basename(a) for a in sys.argv[:2])
+    dag, task = os.environ.get("AIRFLOW_CTX_DAG_ID"), os.environ.get("AIRFLOW_CTX_TASK_ID")
+    return f"Airflow 任务 {dag}.{task}：{what}" if dag and task else what
+
+
 @contextmanager
 def run_lock(settings: Settings, wait_seconds: float | None = None, purpose: str = "") -> Iterator[None]:
     """Hold the data root's run lock for the block; wait up to `wait_seconds` (default: the setting) for it.
@@ -78,7 +97,7 @@ def run_lock(settings: Settings, wait_seconds: float | None = None, purpose: str
                     raise RunLockHeld(path, _holder_of(handle), waited if wait else 0.0) from None
                 time.sleep(min(POLL_SECONDS, wait - waited))
         now = dt.datetime.now(TIMEZONE).strftime("%Y-%m-%d %H:%M:%S")
-        what = purpose or " ".join(os.path.basename(a) for a in sys.argv[:2])
+        what = _holder_name(purpose)
         handle.seek(0)
         handle.truncate()
         handle.write(f"进程 {os.getpid()}，{what}，始于 {now}")

@@ -75,3 +75,28 @@ def test_a_writer_task_proceeds_once_the_holder_is_done(settings, registry):
     report = load_parsed(dataclasses.replace(settings, lock_wait_seconds=60), registry, [])
     holder.wait()
     assert report.outcomes == []
+
+
+@pytest.mark.parametrize(
+    ("environment", "named"),
+    [
+        ({}, "进程 {pid}，入库，始于 "),
+        (
+            {"AIRFLOW_CTX_DAG_ID": "nightly_ingest", "AIRFLOW_CTX_TASK_ID": "load_files"},
+            "进程 {pid}，Airflow 任务 nightly_ingest.load_files：入库，始于 ",
+        ),
+    ],
+)
+def test_a_step_holding_the_lock_is_named_in_chinese_and_as_its_airflow_task(
+    settings, monkeypatch, environment, named
+):
+    # A command refused by a DAG's load read “（进程 N，load，…）”: an English word, and nothing of the DAG.
+    import os
+
+    for key in ("AIRFLOW_CTX_DAG_ID", "AIRFLOW_CTX_TASK_ID"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    with run_lock(settings, wait_seconds=0, purpose="load"):
+        said = settings.lock_file.read_text(encoding="utf-8")
+    assert said.startswith(named.format(pid=os.getpid())), said
