@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -102,3 +104,41 @@ def remove_work_objects(
     if paths:
         with contextlib.suppress(FileNotFoundError):
             fs.rm(paths, recursive=recursive)
+
+
+# A run folder nothing wrote to for this long belongs to a night whose load never came (marked failed while its
+# shards parsed, or its load failed for good): no run lasts a day, and a `dags test` beside a night is fresh.
+ABANDONED_AFTER_S = 7 * 24 * 3600
+
+
+def remove_abandoned_runs(root: Location, now: float | None = None) -> list[str]:
+    """Remove run folders (or prefixes) of `root` whose newest work file is older than ABANDONED_AFTER_S; name them."""
+    # Only a night's own load removed its folder: every failed night's parse results stayed, for good.
+    cutoff = (time.time() if now is None else now) - ABANDONED_AFTER_S
+    newest: dict[str, float] = {}
+    if is_url(root):
+        fs = object_filesystem()
+        prefix = "/".join(_bucket_key(str(root))).rstrip("/")
+        with contextlib.suppress(FileNotFoundError):
+            for key, info in fs.find(prefix, detail=True).items():
+                folder = key[len(prefix) + 1 :].split("/", 1)[0]
+                modified = info.get("LastModified")
+                stamp = modified.timestamp() if modified is not None else time.time()
+                newest[folder] = max(newest.get(folder, 0.0), stamp)
+        old = sorted(f for f, stamp in newest.items() if f and stamp < cutoff)
+        remove_work_objects([str(join_location(root, f)) for f in old], recursive=True, fs=fs)
+        return old
+    base = Path(root)
+    if not base.is_dir():
+        return []
+    old = []
+    for folder in sorted(base.iterdir()):
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        stamps = [folder.stat().st_mtime] + [
+            p.stat().st_mtime for p in folder.rglob("*") if not p.is_symlink()
+        ]
+        if max(stamps) < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            old.append(folder.name)
+    return old

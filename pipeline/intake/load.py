@@ -36,7 +36,7 @@ from pipeline.text import printable
 from pipeline.validate import write_data_docs
 from pipeline.warehouse import writer
 from pipeline.warehouse_schema import ensure_schema, settle_slice_layouts
-from pipeline.work_files import reading, remove_work_objects
+from pipeline.work_files import reading, remove_abandoned_runs, remove_work_objects
 
 logger = logging.getLogger(__name__)
 
@@ -403,6 +403,8 @@ def _remove_work(settings: Settings, held: list[str]) -> None:
     folders = sorted({key.split("/", 1)[0] for key in held})  # a key is `<run folder>/<spool>#<offset>`
     if is_url(root):
         remove_work_objects([str(join_location(root, folder)) for folder in folders], recursive=True)
-        return
-    for folder in folders:
-        shutil.rmtree(Path(join_location(root, folder)), ignore_errors=True)
+    else:
+        for folder in folders:
+            shutil.rmtree(Path(join_location(root, folder)), ignore_errors=True)
+    for folder in remove_abandoned_runs(root):
+        logger.info("已删除长期未入库的解析结果：%s", join_location(root, folder))

@@ -742,3 +742,34 @@ def test_check_reads_an_object_waiting_in_the_inbox_by_its_url(
         assert "【将被接收】项目基本信息.csv" in said and "重复" not in said, said
     assert main(["check", f"s3://{bucket}/receipts/项目基本信息.csv"]) == 1
     assert f"只能检查收件箱 s3://{bucket}/inbox" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["s3", "local"])
+def test_a_run_folder_left_by_a_night_whose_load_never_came_is_removed_after_a_week(
+    tmp_path: Path, bucket: str, shared
+):
+    # Only a night's own load removed its folder: a night failed while its shards parsed kept its results for good.
+    import os
+    import time
+
+    from pipeline.work_files import ABANDONED_AFTER_S, remove_abandoned_runs
+
+    root = f"s3://{bucket}/work" if shared else tmp_path / "work"
+    for run in ("scheduled__old", "scheduled__fresh"):
+        location = work_location(
+            dataclasses.replace(_settings(tmp_path, bucket), work=root, home=tmp_path), run
+        )
+        with writing(f"{location}/worker.spool" if shared else location / "worker.spool") as handle:
+            handle.write(b"parsed")
+    now = time.time()
+    if not shared:  # on a disk, the old night's files are dated back; objects are dated by the store
+        for path in (root / "scheduled__old", root / "scheduled__old" / "worker.spool"):
+            os.utime(path, (now - ABANDONED_AFTER_S - 60,) * 2)
+
+    assert remove_abandoned_runs(root, now) == ([] if shared else ["scheduled__old"])
+    later = now + ABANDONED_AFTER_S + 60  # a week on, both are abandoned
+    assert remove_abandoned_runs(root, later) == (
+        ["scheduled__fresh", "scheduled__old"] if shared else ["scheduled__fresh"]
+    )
+    remaining = list_objects(root) if shared else list(root.iterdir())
+    assert remaining == []
