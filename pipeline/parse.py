@@ -80,7 +80,14 @@ def parse_file(
         parsed.problems.append(exc.problem())
         return parsed
     if not workbook.grids:
-        parsed.fail("empty", "文件中没有任何填写了内容的工作表")
+        if workbook.hidden:
+            parsed.fail(
+                "empty",
+                f"文件中没有任何填写了内容的可见工作表，{_unread(workbook.hidden)}。"
+                "请在Excel中取消隐藏存有数据的工作表后重新报送。",
+            )
+        else:
+            parsed.fail("empty", "文件中没有任何填写了内容的工作表")
         return parsed
     # An xlsx or xls states its cells' number formats, read only for a cell they settle; a CSV has none.
     formats = CellFormats(content, workbook.kind) if workbook.kind in CellFormats.KINDS else None
@@ -124,10 +131,17 @@ def parse_file(
     parsed.sheets, summaries = pass_over_summaries(parsed.sheets)
     parsed.problems += summaries
     if not parsed.sheets and not parsed.errors:
-        parsed.fail(
-            "unknown_template",
-            "无法识别的报表模板：没有一个工作表的表头与报表模板相符，请使用统一下发的模板。",
-        )
+        if workbook.hidden:
+            parsed.fail(
+                "unknown_template",
+                f"无法识别的报表模板：没有一个可见工作表的表头与报表模板相符，{_unread(workbook.hidden)}。"
+                "请在Excel中取消隐藏存有数据的工作表，或使用统一下发的模板后重新报送。",
+            )
+        else:
+            parsed.fail(
+                "unknown_template",
+                "无法识别的报表模板：没有一个工作表的表头与报表模板相符，请使用统一下发的模板。",
+            )
         return parsed
     if not any(sheet.records for sheet in parsed.sheets) and not parsed.errors:
         # A header with nothing under it would be accepted as an empty slice, with no year to file it under.
@@ -144,6 +158,12 @@ def parse_file(
         _settle_month(parsed, sheet)
         _settle_project(parsed, sheet)
     return parsed
+
+
+def _unread(hidden: list[str]) -> str:
+    """Name the hidden sheets left unread, for a file rejected for want of a sheet to read."""
+    # A clerk who hid the filled sheet sees it in the file; told only "empty" or "no template", he cannot tell why.
+    return "已隐藏的工作表" + "、".join(f"“{name}”" for name in hidden) + "不读取"
 
 
 def _cut_off(grid: Grid, match: HeaderMatch | None, sheet: ParsedSheet | None) -> str | None:

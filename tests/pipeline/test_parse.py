@@ -10,6 +10,7 @@ from pipeline import settle_year
 from pipeline.parse import parse_file, sending_folder_of
 from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Severity
+from pipeline.receipt_facts import ReceiptIssue
 from pipeline.settle_year import latest_year
 from tests.pipeline.workbooks import compound_sheet, csv_bytes, csv_text, xls, xlsx
 
@@ -1249,3 +1250,25 @@ def test_a_logical_cell_reads_and_is_quoted_as_excel_shows_it_in_every_format(re
     [error] = parsed.errors
     assert (error.rule, error.excel_row, error.value) == ("enum", 3, "FALSE")
     assert "填写为“FALSE”" in error.message_zh
+
+
+@pytest.mark.parametrize(
+    ("sheets", "rule", "said"),
+    [
+        ({"Sheet1": []}, "empty", "文件中没有任何填写了内容的可见工作表，已隐藏的工作表“清单”不读取。"),
+        (
+            {"封面": [["2022年老旧小区改造"]]},
+            "unknown_template",
+            "没有一个可见工作表的表头与报表模板相符，已隐藏的工作表“清单”不读取。",
+        ),
+    ],
+    ids=["no-other-sheet", "a-cover-sheet"],
+)
+def test_a_file_whose_filled_sheet_is_hidden_is_told_it_is_hidden_not_empty_or_unknown(
+    registry, sheets, rule, said
+):
+    content = xlsx({**sheets, "清单": compound_sheet(*DATA)}, hidden=["清单"])
+    parsed = parse_file(content, f"{UNIT}/清单.xlsx", registry)
+    [error] = parsed.errors
+    assert error.rule == rule and said in error.message_zh
+    assert ReceiptIssue.of(error).fix.startswith("请在Excel中取消隐藏存有数据的工作表")
