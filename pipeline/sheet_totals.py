@@ -33,6 +33,13 @@ def _check_total(
             # A 合计 row naming no unit under rows that all share one unit means that unit.
             same_column = [k for k in sums if k[0] == name]
             key = same_column[0] if len(same_column) == 1 else key
+            if len(same_column) > 1:
+                # Under rows of several units (户 and 万元) it totals the rows of one of them: checked against each
+                # unit's sum, not against the sum of rows naming no unit, which is 0 and passed a 合计 of 0.
+                _check_unitless_total(
+                    sheet, excel_row, binding, stated[name], [(k[1], sums[k]) for k in same_column], where
+                )
+                continue
         summed = sums.get(key, Decimal(0))
         if abs(stated[name] - summed) > Decimal("0.01") * factor:
             sheet.error(
@@ -43,6 +50,28 @@ def _check_total(
                 expected=f"应等于{where}各行之和{display((summed / factor).normalize())}",
                 fix="请核对合计数或明细数据",
             )
+
+
+def _check_unitless_total(
+    sheet: ParsedSheet,
+    excel_row: int,
+    binding: Binding,
+    stated: Decimal,
+    sums: list[tuple[str, Decimal]],
+    where: str,
+) -> None:
+    """Report a 合计 amount naming no unit that is the sum of the rows of none of the units above it."""
+    if any(abs(stated - summed) <= Decimal("0.01") for _, summed in sums):
+        return
+    each = "、".join(f"{display(summed.normalize())}{unit}" for unit, summed in sums)
+    sheet.error(
+        rule="total_mismatch",
+        excel_row=excel_row,
+        header=binding.header,
+        value=display(stated),
+        expected=f"应等于{where}同一单位各行之和（{each}）之一",
+        fix="请核对合计数或明细数据，并在本行注明合计的单位",
+    )
 
 
 def states_sum_above(

@@ -1206,6 +1206,28 @@ def test_a_wrong_investment_total_is_still_an_error(registry):
     assert sheet.problems[0].expected == "应等于上方各行之和4610.1"
 
 
+@pytest.mark.parametrize(
+    ("total", "wrong"), [("4610.1", False), ("300", False), ("0", True), ("4910.1", True)]
+)
+def test_a_total_without_a_unit_below_rows_of_several_units_is_checked_against_each_units_sum(
+    registry, total, wrong
+):
+    rows = [
+        SCALE_HEADER,
+        [PROJECT, "建设规模", "惠及户数", "300", "户"],
+        [PROJECT, "投资构成", "建安工程费", "1250.1", "万元"],
+        [PROJECT, "投资构成", "其他费用", "3360", "万元"],
+        ["合计", None, None, total, None],
+    ]
+    sheet = parse_rows(registry, rows)
+    # Not against the rows naming no unit, none: a 合计 of 0 passed and the investment's own was refused.
+    if not wrong:
+        assert sheet.problems == []
+        return
+    assert problems(sheet) == [("total_mismatch", 5, "数量", total)]
+    assert sheet.problems[0].expected == "应等于上方同一单位各行之和（300户、4610.1万元）之一"
+
+
 # --- helpers -------------------------------------------------------------------------------------
 
 
