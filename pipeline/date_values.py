@@ -22,9 +22,10 @@ _ZH_MONTHS = {word: n for n, word in enumerate("一二三四五六七八九十",
 _MONTH_SUFFIX = re.compile(r"月份?$")
 # A year a title or file name names: four digits 2000–2099 standing alone. Not a count or amount (`回收问卷2023份`,
 # `惠及2050户`, `2022万元`: a unit right after it), nor a document's number (`财预〔2020〕10号`): taken for the year,
-# either filed a file under a year its clerk never wrote.
+# either filed a file under a year its clerk never wrote. But 项目 and 台账 are no count of 项 or 台: `2022项目清单`,
+# `2022台账` name their year, and were returned as 报表年度不明 though their title or name said it.
 _YEAR_NAMED = re.compile(
-    r"(?<!\d)(20\d{2})(?!\d|\s*(?:[份户个人名套栋幢座间处项件次元万亿吨辆台张本米㎡]|平方))"
+    r"(?<!\d)(20\d{2})(?!\d|\s*(?:[份户个人名套栋幢座间处件次元万亿吨辆张本米㎡]|项(?!目)|台(?!账)|平方))"
 )
 _DOCUMENT_NUMBER = re.compile(r"[〔\[【(]\s*20\d{2}\s*[〕\]】)]\s*第?\s*\d+\s*号")
 
