@@ -16,6 +16,7 @@ from pipeline.projects import (
     Resolution,
     _planned_years,
     assign_codes,
+    implements,
 )
 
 
@@ -94,14 +95,16 @@ def _described_for(project: RegisteredProject, year: int) -> str:
     return f"{project.describe()}（{project.year}年度登记{finish}）"
 
 
-def _name_unnamed(parsed: ParsedFile, sheet: ParsedSheet, register: ProjectRegister) -> None:
+def _name_unnamed(
+    parsed: ParsedFile, sheet: ParsedSheet, register: ProjectRegister, offices: Offices | None
+) -> None:
     """Name the project of a sheet that states none: the unit's single project of its type in the register."""
     project_type = sheet.template.project.register_project_type
     pending = [r for r in sheet.records if not r.get("project_name")]
     if not pending or project_type is None or parsed.unit is None:
         return
     for year in sorted({r["year"] for r in pending if r.get("year")}):
-        candidates = register.projects_of(parsed.unit, year, project_type)
+        candidates = register.projects_of(parsed.unit, year, project_type, offices)
         # Only a project registered for the year is taken unasked; one registered earlier and still running only
         # makes the choice one the clerk must make.
         if len(candidates) == 1 and candidates[0].year == year:
@@ -183,11 +186,6 @@ def _check_sender(
         )
 
 
-def implements(unit: str, implementer: str, offices: Offices) -> bool:
-    """Say whether `unit` is the implementing unit a register row names (by its full name or one it abbreviates)."""
-    return unit in {implementer, *(o.name for o in offices.named(implementer))}
-
-
 def resolve_projects(parsed: ParsedFile, register: ProjectRegister, offices: Offices | None = None) -> None:
     """Give every record its project code; a name matching several projects is an error, a year outside the
     project's planned span a warning. An unknown name is left to the validation's `unknown_project`."""
@@ -205,7 +203,7 @@ def resolve_projects(parsed: ParsedFile, register: ProjectRegister, offices: Off
                         planned_finish=r.get("planned_finish"),
                     )
         else:
-            _name_unnamed(parsed, sheet, register)
+            _name_unnamed(parsed, sheet, register, offices)
             resolved: dict[tuple[str, int], Resolution] = {}
             for record in sheet.records:
                 name, year = record.get("project_name"), record.get("year")

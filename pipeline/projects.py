@@ -22,7 +22,7 @@ from decimal import Decimal
 
 import duckdb
 
-from pipeline.offices import office_key
+from pipeline.offices import Offices, office_key
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, display
@@ -32,6 +32,11 @@ REGISTER_TEMPLATE = "project_register"
 DERIVED_PREFIX = "自编:"
 # Rows received in this run sort after every stored submission.
 _RUN_ORDER = 1 << 62
+
+
+def implements(unit: str, implementer: str, offices: Offices) -> bool:
+    """Say whether `unit` is the implementing unit a register row names (by its full name or one it abbreviates)."""
+    return unit in {implementer, *(o.name for o in offices.named(implementer))}
 
 
 def derived_code(implementing_unit: str | None, name: str) -> str:
@@ -294,12 +299,20 @@ class ProjectRegister:
             return Resolution(chosen[0])
         return Resolution(None, tuple(self.latest(c) for c in chosen))
 
-    def projects_of(self, unit: str, year: int, project_type: str) -> list[RegisteredProject]:
+    def projects_of(
+        self, unit: str, year: int, project_type: str, offices: Offices | None = None
+    ) -> list[RegisteredProject]:
         """Return the unit's projects of one type under way in a year, one row per code: those registered for the
         year, and those registered earlier whose planned span still runs into it."""
         found: dict[str, RegisteredProject] = {}
         for p in self.projects:
-            if not (p.current and p.implementing_unit == unit and p.project_type == project_type):
+            if not (p.current and p.project_type == project_type):
+                continue
+            # A register naming its implementing unit short (实施单位：枣林街道) names the office its folder does.
+            if not (
+                p.implementing_unit == unit
+                or (offices and implements(unit, p.implementing_unit or "", offices))
+            ):
                 continue
             # A project registered the year before and finishing this year is as likely the one meant as the
             # new one, so it is a candidate too: the file is then asked about, not filed under one of them.

@@ -14,8 +14,7 @@ from pipeline.offices import Offices
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, row_value_problem
-from pipeline.project_names import implements
-from pipeline.projects import ProjectRegister, slice_parts
+from pipeline.projects import ProjectRegister, implements, slice_parts
 from pipeline.registry import Registry
 
 

@@ -549,6 +549,22 @@ def test_a_list_naming_no_project_is_asked_about_when_a_project_registered_earli
     assert query(settings, "select count(*) from raw.compound_list") == [(0,)]
 
 
+def test_a_list_naming_no_project_finds_the_one_its_register_gives_its_office_by_a_short_name(
+    settings, registry
+):
+    # 实施单位：枣林街道 names 枣林街道办事处 as its folder 枣林街道 would: its list was told no project was registered.
+    unnamed = f"年度：{YEAR}\n序号,小区名称,改造面积（万平方米）,惠及户数（户）,计划投资（万元）\n1,棉纺厂东院,1.0,100,300\n"
+    outcomes = take_in(
+        settings,
+        registry,
+        (f"{BUREAU}/项目基本信息表.csv", register_csv(("ZL-2022-09", "枣林2022年项目", "枣林街道"))),
+        ("枣林街道办事处/小区清单.csv", unnamed),
+    )
+
+    assert outcomes["枣林街道办事处/小区清单.csv"].status == "accepted"
+    assert query(settings, "select distinct project_code from staging.compound_list") == [("ZL-2022-09",)]
+
+
 def test_an_older_data_root_gets_its_codes_and_slices_keyed_by_them(settings, registry):
     take_in(
         settings,
