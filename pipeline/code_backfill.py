@@ -7,6 +7,7 @@ import logging
 import duckdb
 
 from pipeline.intake.stored_before import supersede
+from pipeline.offices import Offices
 from pipeline.projects import REGISTER_TEMPLATE, ProjectRegister, derived_code, slice_key
 from pipeline.registry import Registry
 from pipeline.registry_templates import Template
@@ -45,7 +46,7 @@ def backfill_codes(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
                 derived = not code
                 code = code or derived_code(implementer, name)
             else:
-                code = register.resolve(name, year, unit).code if year is not None else None
+                code = register.resolve(name, year, unit, registry.offices).code if year is not None else None
                 if code is None:
                     unresolved.add((unit, name, year))
                     continue
@@ -102,7 +103,7 @@ def rekey_provisional(con: duckdb.DuckDBPyConnection, registry: Registry) -> Non
         register = register or ProjectRegister.from_warehouse(con)
         mapping = []
         for number, sheet, excel_row, old_key, unit, name, year, month_value, code in rows:
-            new = _code_of_its_year(register, name, year, unit, code)
+            new = _code_of_its_year(register, name, year, unit, code, registry.offices)
             if new is None:
                 continue
             record = {"unit": unit, "project_code": new, "year": year, "month": month_value}
@@ -111,10 +112,12 @@ def rekey_provisional(con: duckdb.DuckDBPyConnection, registry: Registry) -> Non
             )
         if mapping:
             _rekey(con, template, mapping, False)
-    _rekey_returned(con, register)
+    _rekey_returned(con, register, registry.offices)
 
 
-def _rekey_returned(con: duckdb.DuckDBPyConnection, register: ProjectRegister | None) -> None:
+def _rekey_returned(
+    con: duckdb.DuckDBPyConnection, register: ProjectRegister | None, offices: Offices
+) -> None:
     """Move returned files' slices filed under another year's project, as their stored rows would have been."""
     # Left under last year's code, the year's report said a form sent and returned had never been sent.
     rows = con.execute(
@@ -125,7 +128,7 @@ def _rekey_returned(con: duckdb.DuckDBPyConnection, register: ProjectRegister | 
         return
     register = register or ProjectRegister.from_warehouse(con)
     for unit, name, year, code in rows:
-        new = _code_of_its_year(register, name, year, unit, code)
+        new = _code_of_its_year(register, name, year, unit, code, offices)
         if new is None:
             continue
         con.execute(

@@ -16,6 +16,7 @@ from pipeline.projects import (
     Resolution,
     _planned_years,
     assign_codes,
+    implemented_by,
     implements,
 )
 
@@ -126,10 +127,12 @@ def _name_unnamed(
         )
 
 
-def _ambiguous(sheet: ParsedSheet, record: dict, unit: str | None, found: Resolution) -> Problem:
+def _ambiguous(
+    sheet: ParsedSheet, record: dict, unit: str | None, found: Resolution, offices: Offices | None
+) -> Problem:
     name, year = record["project_name"], record["year"]
     listed = "、".join(p.describe() for p in found.candidates)
-    if any(p.implementing_unit == unit for p in found.candidates):
+    if any(implemented_by(p, unit, offices) for p in found.candidates):
         fix = "请区财政局在项目基本信息表中为这些项目登记可以区分的项目名称，再按新名称重新报送本文件"
     else:
         fix = (
@@ -210,9 +213,9 @@ def resolve_projects(parsed: ParsedFile, register: ProjectRegister, offices: Off
                 if not name or not year or record.get("project_code"):
                     continue
                 if (name, year) not in resolved:
-                    found = resolved[(name, year)] = register.resolve(name, year, parsed.unit)
+                    found = resolved[(name, year)] = register.resolve(name, year, parsed.unit, offices)
                     if found.candidates:
-                        parsed.problems.append(_ambiguous(sheet, record, parsed.unit, found))
+                        parsed.problems.append(_ambiguous(sheet, record, parsed.unit, found, offices))
                 record["project_code"] = resolved[(name, year)].code
             if offices is not None and sheet.template.project.by_implementing_unit:
                 _check_sender(parsed, sheet, register, offices)

@@ -39,6 +39,18 @@ def implements(unit: str, implementer: str, offices: Offices) -> bool:
     return unit in {implementer, *(o.name for o in offices.named(implementer))}
 
 
+def implemented_by(project: RegisteredProject, unit: str | None, offices: Offices | None) -> bool:
+    """Say whether `unit` implements a registered project; without the office registry, by its exact name only."""
+    # A register naming its implementing unit short (实施单位：枣林街道) names the office its folder does.
+    if project.implementing_unit == unit:
+        return True
+    return (
+        offices is not None
+        and unit is not None
+        and implements(unit, project.implementing_unit or "", offices)
+    )
+
+
 def derived_code(implementing_unit: str | None, name: str) -> str:
     """Return the code of a project registered without a 项目编码: its implementing unit and name."""
     return f"{DERIVED_PREFIX}{implementing_unit or ''}/{name}"
@@ -280,7 +292,7 @@ class ProjectRegister:
         """Return the register row that describes a project in a year: that year's, else the nearest."""
         return min(self.rows_of(code), key=lambda r: (_year_rank(r.year, year), -r.order[0], -r.order[1]))
 
-    def resolve(self, name: str, year: int, unit: str | None) -> Resolution:
+    def resolve(self, name: str, year: int, unit: str | None, offices: Offices | None = None) -> Resolution:
         """Resolve a 项目名称 written by `unit` for `year` to one project code."""
         rows = self._by_name.get(name, [])
         if not rows:
@@ -289,7 +301,7 @@ class ProjectRegister:
         # office's project that still carries the name is not the sender's. Then a name some row in force
         # carries wins over a name only a replaced row carried.
         every = {r.code for r in rows}
-        own = {c for c in every if any(r.implementing_unit == unit for r in self.rows_of(c))}
+        own = {c for c in every if any(implemented_by(r, unit, offices) for r in self.rows_of(c))}
         candidates = [r for r in rows if r.code in (own or every)]
         pool = {r.code for r in candidates if r.current} or {r.code for r in candidates}
         ranks = {c: min(_year_rank(r.year, year) for r in self.rows_of(c)) for c in pool}
@@ -306,13 +318,7 @@ class ProjectRegister:
         year, and those registered earlier whose planned span still runs into it."""
         found: dict[str, RegisteredProject] = {}
         for p in self.projects:
-            if not (p.current and p.project_type == project_type):
-                continue
-            # A register naming its implementing unit short (实施单位：枣林街道) names the office its folder does.
-            if not (
-                p.implementing_unit == unit
-                or (offices and implements(unit, p.implementing_unit or "", offices))
-            ):
+            if not (p.current and p.project_type == project_type and implemented_by(p, unit, offices)):
                 continue
             # A project registered the year before and finishing this year is as likely the one meant as the
             # new one, so it is a candidate too: the file is then asked about, not filed under one of them.

@@ -320,6 +320,21 @@ def test_the_senders_own_project_wins_over_another_offices_project_of_the_same_n
     assert query(settings, "select distinct project_code from staging.fund_ledger") == [("YI-01",)]
 
 
+def test_the_senders_own_project_wins_when_the_register_writes_its_implementing_unit_short(
+    settings, registry
+):
+    # 实施单位：枣林街道 is 枣林街道办事处: its ledger was returned as naming two projects, "neither of them its own".
+    outcomes = take_in(
+        settings,
+        registry,
+        (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", NAME, JIA), ("ZL-01", NAME, "枣林街道"))),
+        ("枣林街道办事处/资金台账.csv", ledger_csv(NAME, "50", "20")),
+    )
+
+    assert outcomes["枣林街道办事处/资金台账.csv"].status == "accepted"
+    assert query(settings, "select distinct project_code from staging.fund_ledger") == [("ZL-01",)]
+
+
 @pytest.mark.slow  # 5 s or more on two cores
 @pytest.mark.parametrize("renamed_by", [JIA, BUREAU])
 def test_a_rename_keeps_one_project_under_its_latest_name_and_the_old_name_still_finds_it(
