@@ -71,10 +71,10 @@ FILED_UNDER_OTHER_YEAR = (
 
 
 def _code_of_its_year(
-    register: ProjectRegister, name: str, year: int, unit: str | None, code: str
+    register: ProjectRegister, name: str, year: int, unit: str | None, code: str, offices: Offices
 ) -> str | None:
     """Return the code the year's register gives the name, when it is another registered for that year."""
-    new = register.resolve(name, year, unit).code
+    new = register.resolve(name, year, unit, offices).code
     if new is None or new == code or all(r.year != year for r in register.rows_of(new) if r.current):
         return None
     return new
