@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -81,36 +82,41 @@ def score_differs(stated: Decimal, computed: Decimal) -> bool:
     return not as_rounded(as_written(stated), computed, INDICATOR_SCORE_TOLERANCE, whole=False)
 
 
-def stated_scores(projects: list[ProjectView]) -> list[StatedScores]:
-    """Return, per project, each indicator whose 自评表 得分 differs from the score computed by the rules."""
+def _stated_against(
+    projects: list[ProjectView], stated_key: str, computed_key: str, differs: Callable[[Figure, Figure], bool]
+) -> list[StatedScores]:
+    """Return, per project, each indicator whose stated figure differs from the computed one of its 三级指标."""
     found = []
     for p in projects:
         differing = tuple(
             (stated.detail or "", stated, computed)
-            for stated in p.each("indicator_reported_score")
-            if (computed := p.fig("indicator_score", stated.detail)) is not None
-            and None not in (computed.value, stated.value)
-            and score_differs(stated.value, computed.value)
+            for stated in p.each(stated_key)
+            if (computed := p.fig(computed_key, stated.detail)) is not None and differs(stated, computed)
         )
         if differing:
             found.append(StatedScores(p, differing))  # type: ignore[arg-type]
     return found
+
+
+def stated_scores(projects: list[ProjectView]) -> list[StatedScores]:
+    """Return, per project, each indicator whose 自评表 得分 differs from the score computed by the rules."""
+    return _stated_against(
+        projects,
+        "indicator_reported_score",
+        "indicator_score",
+        lambda stated, computed: (
+            None not in (computed.value, stated.value) and score_differs(stated.value, computed.value)
+        ),
+    )
 
 
 def stated_actuals(projects: list[ProjectView]) -> list[StatedScores]:
     """Return, per project, each indicator whose 自评表 实际完成值 differs from the one computed from the data."""
     # Kept and flagged only in mart.self_evaluation.differs_from_reported, the report scored 3 compounds where the
-    # unit had written 4个 and said nothing of the 4.
-    found = []
-    for p in projects:
-        differing = tuple(
-            (stated.detail or "", stated, computed)
-            for stated in p.each("indicator_reported_actual")
-            if (computed := p.fig("indicator_actual", stated.detail)) is not None
-        )
-        if differing:
-            found.append(StatedScores(p, differing))  # type: ignore[arg-type]
-    return found
+    # unit had written 4个 and said nothing of the 4. The mart has judged the difference: each such figure is one.
+    return _stated_against(
+        projects, "indicator_reported_actual", "indicator_actual", lambda stated, computed: True
+    )
 
 
 class Cited(str):
