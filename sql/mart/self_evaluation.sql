@@ -53,7 +53,11 @@ targets as (
         -- `≥24.4` may be ㎡ or 万㎡, never compared with the data's ㎡ on a guess (pipeline.layout warns of it); a
         -- count's bare `≥3148` is 户 (nobody's 万户) and stays bound. A rate's
         -- bare target is read as a percentage (read_indicator's `rate`); a 定性 target keeps its binding.
+        -- An indicator of one compound (`水利局东院惠及户数 ≥265户`) is no measure of the project: bound by 户数, the
+        -- project's 14,244 households stood as that compound's, full marks whatever it reported. Its reported
+        -- value is used, as for any indicator no measure fits.
         case
+            when names_compound.project_code is not null then null
             when readings.reading.target_measure = bound.unit_measure or readings.reading.target_number is null
                 or (readings.reading.target_unit is null and bound.unit_measure = 'count')
                 then bound.measure
@@ -61,6 +65,20 @@ targets as (
         readings.reading
     from staging.performance_targets as performance_targets
     left join bound using (year, level3)
+    left join (
+        select distinct t.project_code, t.year, t.level3
+        from (select distinct project_code, year, level3 from staging.performance_targets) as t
+        inner join (
+            select distinct project_code, year, regexp_replace(compound_name, '[\s\x{3000}]', '', 'g') as compound
+            from staging.compound_list
+            where length(regexp_replace(compound_name, '[\s\x{3000}]', '', 'g')) >= 3
+        ) as c
+            on c.project_code = t.project_code and c.year = t.year
+            and contains(regexp_replace(t.level3, '[\s\x{3000}]', '', 'g'), c.compound)
+    ) as names_compound
+        on names_compound.project_code = performance_targets.project_code
+        and names_compound.year = performance_targets.year
+        and names_compound.level3 is not distinct from performance_targets.level3
     left join readings
         on readings.level3 is not distinct from performance_targets.level3
         and readings.target_text is not distinct from performance_targets.target_text

@@ -553,6 +553,24 @@ def test_a_reported_value_differing_from_the_data_is_kept_and_flagged(wh):
     ) == [("改造小区数量", "6个", D("5"), True), ("惠及户数", "50户", D("50"), False)]
 
 
+def test_an_indicator_of_one_compound_is_scored_on_its_reported_value_not_the_projects_measure(wh):
+    # Bound by 户数, the project's 50 households stood as 小区3's own: full marks for a compound that reported 8 of
+    # its 10, and the report's data-quality note said the unit's 8户 differed from the data's 50.
+    register(wh, "甲")
+    compounds(wh, "甲", 5)
+    targets(wh, "甲", ("小区3惠及户数", "≥10户", "8户", 45), ("惠及户数", "≥50户", "50户", 45))
+
+    wh.build()
+
+    assert wh.rows(
+        "select level3, measure, actual_source, actual_value, round(score, 2), differs_from_reported "
+        "from mart.self_evaluation where position > 0 order by position"
+    ) == [
+        ("小区3惠及户数", None, "reported", D("8"), D("36.00"), False),
+        ("惠及户数", "households", "computed", D("50"), D("45.00"), False),
+    ]
+
+
 def test_a_percentage_rounded_as_reported_is_not_a_difference(wh):
     register(wh, "甲")
     wh.submit(
