@@ -327,6 +327,13 @@ figures as (
         lineage
     from latest_progress
     union all
+    -- The month the year's progress stands at, where it is not December: the 累计 and the completion rate printed are
+    -- that month's (warehouse.md: December, or the latest month), which the reader could not tell before.
+    select project_code, year, 'progress_month', null, 24, month::decimal(38, 10), '月', 0, '截至' || month || '月',
+        lineage
+    from latest_progress
+    where month < 12
+    union all
     select project_code, year, measure, null,
         case measure when 'investment_completion_rate' then 23 when 'payment_rate' then 32 else 40 end,
         value::decimal(38, 10), '%', coalesce(rate_places.places, 2), null, lineage

@@ -1032,3 +1032,26 @@ def test_an_actual_value_reported_unlike_the_data_is_named_in_the_data_quality_n
     )
     assert note in _Page(files.html.read_text(encoding="utf-8")).text
     assert note in "\n".join(p.text for p in docx.Document(str(files.docx)).paragraphs)
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+@pytest.mark.parametrize("months", [11, 12])
+def test_the_progress_printed_says_its_month_when_december_is_not_in(settings, registry, register, months):
+    from pipeline.indicators import build_indicators
+    from pipeline.intake import ingest
+
+    # November's 累计 and rate were printed as the year's with nothing to say they stop at November.
+    rows = "".join(f"枣林街道办事处改造老旧小区,2022,{m},1200,100,{100 * m}\n" for m in range(1, months + 1))
+    (settings.inbox / "枣林街道办事处" / "月报.csv").write_text(
+        "投资完成情况月报\n项目名称,年度,月份,年度计划投资（万元）,本月完成投资（万元）,累计完成投资（万元）\n"
+        + rows,
+        encoding="utf-8",
+    )
+    assert {o.status for o in ingest(settings, registry, progress=False).outcomes} == {"accepted"}
+
+    files = write_report_files(settings, build_indicators(settings, registry, 2022), registry)
+
+    text = _Page(files.html.read_text(encoding="utf-8")).text
+    said = "累计完成投资（截至11月）1,100万元，年度计划投资完成率（截至11月）91.67%"
+    assert (said in text) == (months == 11)
+    assert "截至12月" not in text
