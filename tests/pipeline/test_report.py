@@ -1055,3 +1055,33 @@ def test_the_progress_printed_says_its_month_when_december_is_not_in(settings, r
     said = "累计完成投资（截至11月）1,100万元，年度计划投资完成率（截至11月）91.67%"
     assert (said in text) == (months == 11)
     assert "截至12月" not in text
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+def test_a_ledger_with_nothing_received_is_said_to_leave_the_execution_rate_uncomputable(
+    settings, registry, register
+):
+    from pipeline.indicators import build_indicators
+    from pipeline.intake import ingest
+
+    # Said to have "no data to compute it from" while the ledger's 50万元 of payments stood in the same report.
+    (settings.inbox / "枣林街道办事处" / "台账.csv").write_text(
+        "填报单位：枣林街道办事处\n日期,项目名称,资金来源,类型,金额（万元）\n"
+        "2022-02-05,枣林街道办事处改造老旧小区,中央补助资金,支付,50\n",
+        encoding="utf-8",
+    )
+    (settings.inbox / "枣林街道办事处" / "自评表.csv").write_text(
+        "项目名称：枣林街道办事处改造老旧小区\n年度：2022\n一级指标,二级指标,三级指标,年度指标值,实际完成值,分值\n"
+        "效益指标,社会效益指标,居民居住条件改善,按期完成,按期完成,90\n",
+        encoding="utf-8",
+    )
+    assert {o.status for o in ingest(settings, registry, progress=False).outcomes} == {"accepted"}
+
+    files = write_report_files(settings, build_indicators(settings, registry, 2022), registry)
+
+    text = _Page(files.html.read_text(encoding="utf-8")).text
+    assert (
+        "枣林街道办事处改造老旧小区资金台账的到位资金合计为0万元，无法计算预算执行率，该项按0.00分计入自评总分"
+        in text
+    )
+    assert "也没有可据以计算的数据：预算执行率" not in text
