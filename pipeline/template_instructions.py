@@ -55,7 +55,8 @@ def _suite_rules(template: Template) -> list[dict]:
 
 
 def _parameter(expectation: dict) -> str | None:
-    value_set = expectation.get("kwargs", {}).get("value_set")
+    kwargs = expectation.get("kwargs", {})
+    value_set = kwargs.get("value_set", kwargs.get("regex_list"))
     return value_set.get("$PARAMETER") if isinstance(value_set, dict) else None
 
 
@@ -144,7 +145,7 @@ def instructions(layout: Layout, registry: Registry) -> list[tuple[str, ...]]:
     rows.append(("必填栏目为空、数字写成文字（如“约200”）、金额或户数为负数、不在可选值内的，整份退回。",))
     for meta in _suite_rules(template):
         reason = _DOC_REFERENCE.sub("", meta["reason"])
-        if meta["parameter"] == "negative_list":
+        if meta["parameter"] == "negative_list_patterns":
             reason += f"：{'、'.join(_negative_list())}"
         rows.append((f"{reason}（{SEVERITY_ZH[meta['severity']]}）。",))
     if template.part_of_previous:

@@ -10,6 +10,7 @@ Cells the parser already reported are never reported again.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
@@ -115,8 +116,9 @@ def validate(batches: Iterable[Batch], registry: Registry, context: Context) -> 
     findings = _Findings([s for sheets in by_template.values() for s in sheets])
     parameters = {
         "known_projects": sorted(context.known_projects),
-        # Matched as the 支出用途 it is held against is (registry: `checked_as_item`).
-        "negative_list": sorted({item_key(item) for item in context.negative_list}),
+        # Matched as the 支出用途 it is held against is (registry: `checked_as_item`), anywhere in it: `用于偿还债务` and
+        # `工程款；偿还债务` passed an exact check, and the report counted neither.
+        "negative_list_patterns": sorted({re.escape(item_key(item)) for item in context.negative_list}),
     }
     results = []
     for template_id, sheets in by_template.items():

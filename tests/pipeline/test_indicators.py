@@ -1347,7 +1347,10 @@ def test_a_project_without_a_ledger_has_no_count_of_negative_list_payments(wh):
     ) == [("甲", "0笔")]
 
 
-@pytest.mark.parametrize("purpose", ["偿还 债务", "偿还\n债务", "偿还债务(银行贷款)"])
+@pytest.mark.parametrize(
+    "purpose",
+    ["偿还 债务", "偿还\n债务", "偿还债务(银行贷款)", "用于偿还债务", "工程款；偿还债务、发放津贴补贴"],
+)
 def test_a_negative_list_payment_written_with_spaces_or_a_note_is_listed_as_written(wh, purpose):
     # An exact join left these out of the mart and the report's count of 负面清单 payments.
     register(wh, "甲")

@@ -821,7 +821,9 @@ def test_every_suite_is_gx_json_with_complete_meta(registry, checked):
     gx_severity = {"error": "critical", "warning": "warning"}
     for template, suite in suites(registry).items():
         assert suite["name"] == template
-        assert suite["meta"]["suite_version"] == 1
+        assert (
+            isinstance(suite["meta"]["suite_version"], int) and suite["meta"]["suite_version"] >= 1
+        )  # bumped by hand (expectations/README.md)
         assert gx.ExpectationSuite(**suite).to_json_dict() == suite
         for expectation in suite["expectations"]:
             meta = expectation["meta"]
@@ -863,16 +865,27 @@ def test_suites_encode_the_registry(registry):
 
 
 def test_the_fund_ledger_suite_takes_the_negative_list_from_the_rules(registry):
-    [check] = by_type(suites(registry)["fund_ledger"], "expect_column_values_to_not_be_in_set")
+    [check] = by_type(suites(registry)["fund_ledger"], "expect_column_values_to_not_match_regex_list")
 
-    assert check["kwargs"]["value_set"] == {"$PARAMETER": "negative_list"}
+    assert check["kwargs"]["regex_list"] == {"$PARAMETER": "negative_list_patterns"}
     assert sorted(load_rules().negative_list_any_year) == sorted(NEGATIVE_LIST)
     assert check["meta"] | {"severity": "warning", "rule": "negative_list"} == check["meta"]
 
 
-@pytest.mark.parametrize("written", ["偿还 债务", "偿还债务（银行贷款）", "偿还　债务（利息）"])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "偿还 债务",
+        "偿还债务（银行贷款）",
+        "偿还　债务（利息）",
+        "用于偿还债务",
+        "工程款；偿还债务",
+        "购置公务用车1辆",
+    ],
+)
 def test_a_negative_list_item_written_with_spaces_or_a_note_is_warned_quoting_the_cell(registry, written):
-    # Only the exact spelling was warned; `偿还 债务` and `偿还债务（银行贷款）` went unseen.
+    # Only the exact spelling was warned; `偿还 债务` and `偿还债务（银行贷款）` went unseen, and so did an item within
+    # longer words (`用于偿还债务`, `工程款；偿还债务`).
     parsed = parse("ledger", CLEAN["fund_ledger"].replace(",征收补偿款,", f",{written},"), registry)
 
     validation = validate([Batch("ledger", s) for s in parsed.sheets], registry, CONTEXT)
