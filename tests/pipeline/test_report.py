@@ -1004,27 +1004,32 @@ def test_a_form_sent_but_returned_is_reported_as_returned_not_as_never_sent(sett
     assert "全年到位资金100" in html
 
 
+def zaolin_report(settings, registry, files: dict[str, str]):
+    """Take in 枣林's files (name → CSV text) beside its register, all accepted, and write the 2022 report."""
+    from pipeline.indicators import build_indicators
+    from pipeline.intake import ingest
+
+    for name, text in files.items():
+        (settings.inbox / "枣林街道办事处" / name).write_text(text, encoding="utf-8")
+    assert {o.status for o in ingest(settings, registry, progress=False).outcomes} == {"accepted"}
+    return write_report_files(settings, build_indicators(settings, registry, 2022), registry)
+
+
 @pytest.mark.slow  # 5 s or more on two cores
 def test_an_actual_value_reported_unlike_the_data_is_named_in_the_data_quality_note(
     settings, registry, register
 ):
     import docx
 
-    from pipeline.indicators import build_indicators
-    from pipeline.intake import ingest
     from tests.pipeline.test_intake import COMPOUNDS_V1
 
     # Flagged only in mart.self_evaluation.differs_from_reported: the report scored the list's 2 compounds where
     # the unit had written 3个, and said nothing of the 3.
-    (settings.inbox / "枣林街道办事处" / "清单.csv").write_text(COMPOUNDS_V1, encoding="utf-8")
-    (settings.inbox / "枣林街道办事处" / "自评表.csv").write_text(
+    targets = (
         "项目名称：枣林街道办事处改造老旧小区\n年度：2022\n一级指标,二级指标,三级指标,年度指标值,实际完成值,分值\n"
-        "产出指标,数量指标,改造小区数量,≥2个,3个,45\n产出指标,数量指标,惠及户数,≥600户,619户,45\n",
-        encoding="utf-8",
+        "产出指标,数量指标,改造小区数量,≥2个,3个,45\n产出指标,数量指标,惠及户数,≥600户,619户,45\n"
     )
-    assert {o.status for o in ingest(settings, registry, progress=False).outcomes} == {"accepted"}
-
-    files = write_report_files(settings, build_indicators(settings, registry, 2022), registry)
+    files = zaolin_report(settings, registry, {"清单.csv": COMPOUNDS_V1, "自评表.csv": targets})
 
     note = (
         "数据质量提示：枣林街道办事处改造老旧小区自评表中1项指标填报的实际完成值与按报送数据计算的不同："
@@ -1037,19 +1042,10 @@ def test_an_actual_value_reported_unlike_the_data_is_named_in_the_data_quality_n
 @pytest.mark.slow  # 5 s or more on two cores
 @pytest.mark.parametrize("months", [11, 12])
 def test_the_progress_printed_says_its_month_when_december_is_not_in(settings, registry, register, months):
-    from pipeline.indicators import build_indicators
-    from pipeline.intake import ingest
-
     # November's 累计 and rate were printed as the year's with nothing to say they stop at November.
     rows = "".join(f"枣林街道办事处改造老旧小区,2022,{m},1200,100,{100 * m}\n" for m in range(1, months + 1))
-    (settings.inbox / "枣林街道办事处" / "月报.csv").write_text(
-        "投资完成情况月报\n项目名称,年度,月份,年度计划投资（万元）,本月完成投资（万元）,累计完成投资（万元）\n"
-        + rows,
-        encoding="utf-8",
-    )
-    assert {o.status for o in ingest(settings, registry, progress=False).outcomes} == {"accepted"}
-
-    files = write_report_files(settings, build_indicators(settings, registry, 2022), registry)
+    header = "投资完成情况月报\n项目名称,年度,月份,年度计划投资（万元）,本月完成投资（万元）,累计完成投资（万元）\n"
+    files = zaolin_report(settings, registry, {"月报.csv": header + rows})
 
     text = _Page(files.html.read_text(encoding="utf-8")).text
     said = "累计完成投资（截至11月）1,100万元，年度计划投资完成率（截至11月）91.67%"
@@ -1061,23 +1057,16 @@ def test_the_progress_printed_says_its_month_when_december_is_not_in(settings, r
 def test_a_ledger_with_nothing_received_is_said_to_leave_the_execution_rate_uncomputable(
     settings, registry, register
 ):
-    from pipeline.indicators import build_indicators
-    from pipeline.intake import ingest
-
     # Said to have "no data to compute it from" while the ledger's 50万元 of payments stood in the same report.
-    (settings.inbox / "枣林街道办事处" / "台账.csv").write_text(
+    ledger = (
         "填报单位：枣林街道办事处\n日期,项目名称,资金来源,类型,金额（万元）\n"
-        "2022-02-05,枣林街道办事处改造老旧小区,中央补助资金,支付,50\n",
-        encoding="utf-8",
+        "2022-02-05,枣林街道办事处改造老旧小区,中央补助资金,支付,50\n"
     )
-    (settings.inbox / "枣林街道办事处" / "自评表.csv").write_text(
+    targets = (
         "项目名称：枣林街道办事处改造老旧小区\n年度：2022\n一级指标,二级指标,三级指标,年度指标值,实际完成值,分值\n"
-        "效益指标,社会效益指标,居民居住条件改善,按期完成,按期完成,90\n",
-        encoding="utf-8",
+        "效益指标,社会效益指标,居民居住条件改善,按期完成,按期完成,90\n"
     )
-    assert {o.status for o in ingest(settings, registry, progress=False).outcomes} == {"accepted"}
-
-    files = write_report_files(settings, build_indicators(settings, registry, 2022), registry)
+    files = zaolin_report(settings, registry, {"台账.csv": ledger, "自评表.csv": targets})
 
     text = _Page(files.html.read_text(encoding="utf-8")).text
     assert (
