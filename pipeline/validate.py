@@ -118,7 +118,9 @@ def validate(batches: Iterable[Batch], registry: Registry, context: Context) -> 
         "known_projects": sorted(context.known_projects),
         # Matched as the 支出用途 it is held against is (registry: `checked_as_item`), anywhere in it: `用于偿还债务` and
         # `工程款；偿还债务` passed an exact check, and the report counted neither.
-        "negative_list_patterns": sorted({re.escape(item_key(item)) for item in context.negative_list}),
+        # GX refuses an empty list: with no negative list, one pattern that matches nothing (`(?!)`).
+        "negative_list_patterns": sorted({re.escape(item_key(item)) for item in context.negative_list})
+        or ["(?!)"],
     }
     results = []
     for template_id, sheets in by_template.items():

@@ -7,6 +7,7 @@ its own batch key from it.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import shutil
 from decimal import Decimal
@@ -1003,3 +1004,16 @@ def test_an_expectation_whose_kwargs_gx_refuses_is_named_not_a_traceback(tmp_pat
     message = str(raised.value)
     assert message.startswith(f"{path}: expectation {position}: Great Expectations refuses its kwargs ")
     assert "min_valu" in message and "extra fields not permitted" in message
+
+
+def test_a_year_with_no_negative_list_checks_no_payment_against_one(registry):
+    # The list became a GX regex list, which may not be empty: a context without one stopped the validation.
+    parsed = parse("ledger", CLEAN["fund_ledger"].replace(",征收补偿款,", ",偿还债务,"), registry)
+
+    validation = validate(
+        [Batch("ledger", s) for s in parsed.sheets],
+        registry,
+        dataclasses.replace(CONTEXT, negative_list=set()),
+    )
+
+    assert [p for p in validation.problems["ledger"] if p.rule == "negative_list"] == []
