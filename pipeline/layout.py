@@ -12,7 +12,7 @@ from pipeline.parsed_sheet import ParsedSheet
 from pipeline.printed import only_printed
 from pipeline.problems import Problem, Severity
 from pipeline.registry import Registry
-from pipeline.registry_columns import SUMMABLE_TYPES
+from pipeline.registry_columns import SUMMABLE_TYPES, ColumnType
 from pipeline.registry_templates import Template
 from pipeline.row_cells import read_row
 from pipeline.row_indicators import check_indicators
@@ -43,6 +43,7 @@ from pipeline.sheet_columns import sheet_columns
 from pipeline.sheet_meta import SheetMeta, read_meta, row_text
 from pipeline.sheet_totals import _check_total, states_sum_above
 from pipeline.text import squash
+from pipeline.values import CellError, is_blank
 
 
 def _stated_by_lines(template: Template, meta: SheetMeta) -> set[str]:
@@ -187,7 +188,12 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 continue
             sums = subtotals if kind == "subtotal" else totals
             checkable = [b for b in columns.summable if b.column.name not in unreadable]
-            _check_total(sheet, excel_row, values, checkable, sums, columns.contexts, template)
+            # A 合计 that names a 类型 (`合计 | 到位 | 10`) may total that kind's rows alone, not every row above.
+            of_kind = _total_kind(row, columns.data_cells) if kind == "total" else None
+            kind_rows = (of_kind, sheet.records) if of_kind else None
+            _check_total(
+                sheet, excel_row, values, checkable, sums, columns.contexts, template, of_kind=kind_rows
+            )
             if kind == "subtotal":
                 subtotals.clear()
                 subtotalled = 0
@@ -250,6 +256,23 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
     sheet.footer_row = footer_row or None
     return sheet
+
+
+def _total_kind(row: list[object], cells: list) -> tuple[str, object] | None:
+    """Return the enum column and value a 合计 row names (`类型` 到位), read as a data row's would be; None if none."""
+    for name, index, parse, binding in cells:
+        if binding.column.type is not ColumnType.ENUM or binding.column.multiple or index >= len(row):
+            continue
+        raw = row[index]
+        if raw is None or (isinstance(raw, str) and is_blank(raw)):
+            continue
+        try:
+            value = parse(raw)
+        except CellError:
+            continue
+        if value is not None:
+            return name, value
+    return None
 
 
 # What a running sum adds up (bool included, as isinstance(x, int) takes it).

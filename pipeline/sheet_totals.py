@@ -20,8 +20,12 @@ def _check_total(
     contexts: dict[str, UnitContext],
     template: Template,
     where: str = "上方",
+    of_kind: tuple[tuple[str, object], list[dict]] | None = None,
 ) -> None:
-    """Report each amount of a 合计/小计 row that differs from its rows' sum by more than 0.01 in its unit."""
+    """Report each amount of a 合计/小计 row that differs from its rows' sum by more than 0.01 in its unit.
+
+    `of_kind`: the enum column and value the row names (类型 到位) and the rows above: its amount may be their sum.
+    """
     for binding in summable:
         name = binding.column.name
         if stated.get(name) is None:
@@ -41,15 +45,29 @@ def _check_total(
                 )
                 continue
         summed = sums.get(key, Decimal(0))
-        if abs(stated[name] - summed) > Decimal("0.01") * factor:
-            sheet.error(
-                rule="total_mismatch",
-                excel_row=excel_row,
-                header=binding.header,
-                value=display(stated[name] / factor),
-                expected=f"应等于{where}各行之和{display((summed / factor).normalize())}",
-                fix="请核对合计数或明细数据",
+        tolerance = Decimal("0.01") * factor
+        if abs(stated[name] - summed) <= tolerance:
+            continue
+        expected = f"应等于{where}各行之和{display((summed / factor).normalize())}"
+        if of_kind is not None:
+            # `合计 | 到位 | 10` under 到位 10 and 支付 4 totals the 到位 rows: returned against 14 before.
+            (column, value), rows = of_kind
+            kind_sum = sum(
+                (r[name] for r in rows if r.get(column) == value and isinstance(r.get(name), (int, Decimal))),
+                Decimal(0),
             )
+            if abs(stated[name] - kind_sum) <= tolerance:
+                continue
+            if kind_sum != summed:  # every row of that kind: the one sum, said once
+                expected += f"，或“{value}”各行之和{display((kind_sum / factor).normalize())}"
+        sheet.error(
+            rule="total_mismatch",
+            excel_row=excel_row,
+            header=binding.header,
+            value=display(stated[name] / factor),
+            expected=expected,
+            fix="请核对合计数或明细数据",
+        )
 
 
 def _check_unitless_total(

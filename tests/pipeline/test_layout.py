@@ -1456,3 +1456,24 @@ def test_a_group_heading_over_a_lists_rows_is_told_and_not_stored(registry, firs
 def test_a_row_that_is_no_heading_still_has_its_empty_required_cells_told(registry, rows):
     sheet = parse_rows(registry, [LIST_HEADER, *rows])
     assert {rule for rule, *_ in problems(sheet)} == {"required"}
+
+
+@pytest.mark.parametrize(
+    ("received_total", "told"),
+    [(10, []), (11, [("total_mismatch", 4, "金额（万元）", "11")])],
+)
+def test_a_total_naming_a_type_may_total_that_types_rows(registry, received_total, told):
+    # `合计 | 到位 | 10` under 到位 10 and 支付 4 was returned as differing from every row's sum, 14.
+    rows = [
+        LEDGER_HEADER,
+        ["2022-01-05", PROJECT, "专项债券", "到位", 10],
+        ["2022-02-05", PROJECT, "专项债券", "支付", 4],
+        ["合计", None, None, "到位", received_total],
+        ["合计", None, None, "支付", 4],
+    ]
+    sheet = parse_rows(registry, rows)
+
+    assert problems(sheet) == told
+    if told:
+        [problem] = sheet.problems
+        assert problem.expected == "应等于上方各行之和14，或“到位”各行之和10"
