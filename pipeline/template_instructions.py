@@ -72,6 +72,19 @@ def _non_negative(template: Template) -> set[str]:
     return names
 
 
+def _positive(template: Template) -> set[str]:
+    """Return the count columns the suite refuses 0 in (有效问卷: no rate can be computed from none)."""
+    from pipeline.suites import suite_documents
+
+    return {
+        expectation["kwargs"]["column"]
+        for document in suite_documents(template.id).values()
+        for expectation in document["expectations"]
+        if expectation["type"] == "expect_column_values_to_not_be_in_set"
+        and expectation["kwargs"].get("value_set") == [0]
+    }
+
+
 def _negative_list() -> list[str]:
     from pipeline.rules import load_rules
 
@@ -90,7 +103,12 @@ def _allowed_values(column: Column) -> str:
     return "；".join(parts) + several
 
 
-def _requirement(column: Column, registry: Registry, non_negative: set[str]) -> str:
+def _requirement(
+    column: Column,
+    registry: Registry,
+    non_negative: set[str],
+    positive: set[str] | frozenset[str] = frozenset(),
+) -> str:
     """Word what a column's cells must hold: type, unit, sign, uniqueness."""
     parts = [TYPE_ZH[column.type]]
     if column.type in MEASURE_OF_TYPE:
@@ -99,7 +117,9 @@ def _requirement(column: Column, registry: Registry, non_negative: set[str]) -> 
         parts.append(f"单位{measure.base}（如按{others}填写，请把表头括号内的单位改成所用单位）")
     elif column.type is ColumnType.COUNT and (unit := count_unit(column, registry)):
         parts.append(f"单位{unit}")
-    if column.name in non_negative and column.type is not ColumnType.COUNT:
+    if column.name in positive:
+        parts.append("须大于0")
+    elif column.name in non_negative and column.type is not ColumnType.COUNT:
         parts.append("不能为负数")
     if column.unique:
         parts.append("同一张表中不能重复")
@@ -111,7 +131,7 @@ def _requirement(column: Column, registry: Registry, non_negative: set[str]) -> 
 def instructions(layout: Layout, registry: Registry) -> list[tuple[str, ...]]:
     """Return the 填表说明 sheet's rows: lines of one cell, and the column table of four."""
     template = layout.template
-    non_negative = _non_negative(template)
+    non_negative, positive = _non_negative(template), _positive(template)
     rows: list[tuple[str, ...]] = [(f"《{template.name_zh}》{INSTRUCTIONS_SHEET}",)]
     if template.description:
         rows.append((template.description,))
@@ -137,7 +157,7 @@ def instructions(layout: Layout, registry: Registry) -> list[tuple[str, ...]]:
             (
                 header_of(column, registry),
                 "必填" if column.required else "选填",
-                _requirement(column, registry, non_negative),
+                _requirement(column, registry, non_negative, positive),
                 _allowed_values(column),
             )
         )

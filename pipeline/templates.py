@@ -33,6 +33,7 @@ from pipeline.template_instructions import (
     _WRAP,
     TYPE_ZH,
     _non_negative,
+    _positive,
     _requirement,
     _write_instructions,
     instructions,
@@ -79,7 +80,7 @@ def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def _validation(column: Column, non_negative: bool) -> DataValidation | None:
+def _validation(column: Column, non_negative: bool, positive: bool = False) -> DataValidation | None:
     """Return the data validation of a non-enum column, or None where any value may be typed."""
     kind = column.type
     if kind is ColumnType.YEAR:
@@ -91,6 +92,9 @@ def _validation(column: Column, non_negative: bool) -> DataValidation | None:
             "date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2099,12,31)"
         )
     if kind in (ColumnType.COUNT, ColumnType.INTEGER):
+        # 有效问卷 0 passed the sheet's own check and was returned by the pipeline (no_responses).
+        if positive:
+            return DataValidation("whole", operator="greaterThanOrEqual", formula1="1")
         return DataValidation("whole", operator="greaterThanOrEqual", formula1="0") if non_negative else None
     if kind in NUMBER_FORMATS and non_negative:
         return DataValidation("decimal", operator="greaterThanOrEqual", formula1="0")
@@ -115,6 +119,7 @@ def _list_formula(workbook: Workbook, column: Column) -> str:
 
 def _write_data_sheet(ws: Worksheet, layout: Layout, registry: Registry, non_negative: set[str]) -> None:
     template = layout.template
+    positive = _positive(template)
     shift = layout.first_column
     width = len(layout.columns) + shift
     ws.cell(1, 1, template.name_zh).font = Font(bold=True, size=16)
@@ -154,7 +159,7 @@ def _write_data_sheet(ws: Worksheet, layout: Layout, registry: Registry, non_neg
         if column.type is ColumnType.ENUM:
             check = DataValidation("list", formula1=_list_formula(ws.parent, column), allow_blank=True)
         else:
-            check = _validation(column, column.name in non_negative)
+            check = _validation(column, column.name in non_negative, column.name in positive)
         if check is None:
             continue
         # A warning, not a stop: the parser also takes other spellings (`完工`, `2022.3.1`), a 合计 row
@@ -163,7 +168,7 @@ def _write_data_sheet(ws: Worksheet, layout: Layout, registry: Registry, non_neg
         check.allow_blank = True
         check.showErrorMessage = check.showInputMessage = True
         check.promptTitle = column.header[:32]
-        check.prompt = f"{required}{_requirement(column, registry, non_negative)}"[:255]
+        check.prompt = f"{required}{_requirement(column, registry, non_negative, positive)}"[:255]
         check.errorTitle = "请核对"
         check.error = f"「{header}」应为：{TYPE_ZH[column.type]}。确认无误请点“是”。"[:255]
         check.add(cells)

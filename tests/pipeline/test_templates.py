@@ -379,3 +379,16 @@ def test_the_command_has_help(capsys):
 
     assert exit_.value.code == 0
     assert "usage: pipeline templates [-h] [--home HOME] [-q] --out DIR" in capsys.readouterr().out
+
+
+def test_a_count_the_suite_refuses_at_0_is_checked_from_1_in_the_blank_template(registry):
+    # 有效问卷 0 passed the sheet's own check (≥ 0) and was then returned by the pipeline (no_responses).
+    layout = layout_of(registry.template("satisfaction_survey"))
+    sheet = openpyxl.load_workbook(io.BytesIO(template_workbook(layout.template, registry))).worksheets[0]
+    letters = {c.name: column_letter(layout.first_column + i) for i, c in enumerate(layout.columns)}
+    checks = _validations(sheet)
+
+    valid, satisfied = checks[letters["valid_responses"]], checks[letters["satisfied"]]
+    assert (valid.operator, valid.formula1) == ("greaterThanOrEqual", "1")
+    assert "须大于0" in valid.prompt
+    assert (satisfied.operator, satisfied.formula1) == ("greaterThanOrEqual", "0")  # 0 satisfied is an answer
