@@ -119,7 +119,6 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     group_headings: list[
         tuple[int, list[object], tuple[int, bool], list]
     ] = []  # (row index, row, heading, missing)
-    numbered_in_chinese = False  # a data row numbered 三: a 序号 of 一 is then no heading's mark
     for index in range(match.last_row + 1, len(grid.rows)):
         row = grid.rows[index]
         excel_row = index + 1
@@ -209,8 +208,6 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         ):
             group_headings.append((index, row, heading, missing))
             continue
-        if columns.ordinals and chinese_numbered(row, columns.ordinals):
-            numbered_in_chinese = True
         for binding in missing:
             top = columns.merged_into.get((index, binding.index)) if columns.merged_into else None
             error_required(sheet, excel_row, binding, top, headings is not None)
@@ -234,6 +231,11 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                     subtotals[key] += amount
         values["excel_row"] = excel_row
         sheet.records.append(values)
+    # Looked for only in a sheet with a heading, not on every row: a data row numbered 三 makes a 序号 of 一 no
+    # heading's mark.
+    numbered_in_chinese = bool(group_headings) and any(
+        chinese_numbered(grid.rows[r["excel_row"] - 1], columns.ordinals) for r in sheet.records
+    )
     for index, row, (at, in_name), missing in group_headings:
         if in_name or not numbered_in_chinese:
             _warn_group_heading(sheet, index + 1, row, at, match)
