@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.child import TreeRss, resources
+from bench.child import ProcessTree, resources
 from bench.dag_airflow import DAG_ID, airflow_cli, airflow_env, taken_in
 from bench.dag_figures import print_dag_test, print_ratios, print_scheduler
 from bench.dag_scheduler import measure_scheduler
@@ -65,7 +65,7 @@ def dag_test_child(figures_path: Path) -> None:
         raise SystemExit(f"import errors in {DAGS}: {bag.import_errors}")
     dag = bag.dags[DAG_ID]
     parsed = time.perf_counter()
-    with TreeRss() as tree:
+    with ProcessTree() as tree:
         run = dag.test()
     finished = time.perf_counter()
     tasks = [

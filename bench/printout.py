@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bench.places import REPO
 from bench.say import GIB, figure, seconds, section
-from bench.targets import Target, print_target, ratio
+from bench.targets import Target, print_target, ratio, tree_cpu_s
 
 
 def print_machine(m: dict) -> None:
@@ -81,6 +81,12 @@ def print_ingest(ingest: dict, inbox: dict) -> None:
         figure(f"  {status}", f"{path}: {reason}")
     figure("rows loaded", f"{ingest['rows']:,} (generated: {inbox['rows']:,})")
     figure("ingest wall time", f"{seconds(ingest['ingest_s'])} (CPU {seconds(ingest['cpu_s'])})")
+    if "descendants_cpu_s" in ingest:
+        figure(
+            "CPU, whole process tree",
+            f"{seconds(tree_cpu_s(ingest))} (loading process {seconds(ingest['cpu_s'])}, parse workers and "
+            f"receipt writer {seconds(ingest['descendants_cpu_s'])}, sampled every 50 ms)",
+        )
     figure(
         "throughput",
         f"{n / ingest['ingest_s']:,.1f} files/s, {ingest['rows'] / ingest['ingest_s']:,.0f} rows/s",

@@ -32,6 +32,20 @@ def ratio(a: float, b: float) -> float:
     return a / b if b else float("inf")
 
 
+def tree_cpu_s(ingest: dict) -> float:
+    """Return the CPU seconds an ingest's whole process tree used: the loading process and its descendants."""
+    return ingest["cpu_s"] + ingest.get("descendants_cpu_s", 0.0)
+
+
+def cpu_bound(ingest: dict, cores: int, floor_s: float) -> str:
+    """Say the least wall time the ingest's CPU allows on these cores, against the floor: `at least 28 s, 9.7×`."""
+    least_s = tree_cpu_s(ingest) / max(cores, 1)
+    return (
+        f"its process tree used {seconds(tree_cpu_s(ingest))} of CPU, so on {cores} cores it takes at least "
+        f"{seconds(least_s)}, {ratio(least_s, floor_s):,.1f}× the floor, with every core busy throughout"
+    )
+
+
 def largest(parts: dict[str, float]) -> str:
     """Name the largest part and its share: `load 61 %`."""
     name, value = max(parts.items(), key=lambda item: item[1])
@@ -56,6 +70,11 @@ def judge(results: dict) -> list[Target]:
             ingest_s <= 6 * floor_s,
             f"the floor only decodes cells ({seconds(floor_s)}); ingest spends {split_text} "
             f"(largest: {largest(split)}; parse runs in {ingest.get('workers', 1)} processes, the rest in one)"
+            + (
+                f"; {cpu_bound(ingest, results['machine']['cores'], floor_s)}"
+                if "descendants_cpu_s" in ingest
+                else ""
+            )
             if split
             else f"the floor only decodes cells ({seconds(floor_s)}); the split is pending",
         )
