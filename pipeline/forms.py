@@ -14,7 +14,7 @@ from pipeline.form_unread import _check_unread_blocks, _check_unread_headers
 from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.header_cells import header_cell
-from pipeline.header_match import HeaderMatch, column_letter
+from pipeline.header_match import HeaderMatch, column_letter, header_text
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity
 from pipeline.registry import Registry
@@ -215,6 +215,7 @@ def _months_covered(grid: Grid, located: dict[str, Place | None], sheet: ParsedS
         where = located[field.name]
         if where is not None and field.row is not None:
             headers.append((where[3] + 1, where[2].split("·")[-1]))
+            headers += _group_over(grid, origin, where)
     for excel_row, written in headers:
         months = months_so_far(written)
         if months is not None:
@@ -232,6 +233,17 @@ def _months_covered(grid: Grid, located: dict[str, Place | None], sheet: ParsedS
             expected=f"表头中的月份应一致（另有表头为“{found[min(found)][1]}”）",
             fix="请统一填写截至月份，如“1-7月”",
         )
+
+
+def _group_over(grid: Grid, origin: dict, where: Place) -> list[tuple[int, str]]:
+    """Return the Excel row and text of a group header merged across a block field's header and the next
+    (`1-7月执行情况` over `执行数 | 执行率`), whose months are the field's; none where there is no such header."""
+    top, left = origin.get((where[3] - 1, where[1]), (None, None))
+    if top is None or dict(grid.merged)[(top, left)][1] == left:
+        return []
+    row = grid.rows[top]
+    cell = row[left] if left < len(row) else None
+    return [(top + 1, header_text(cell))] if isinstance(cell, str) else []
 
 
 def _check_title_months(sheet: ParsedSheet, written: str) -> None:
