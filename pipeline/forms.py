@@ -143,7 +143,10 @@ def _field_unit(
     # `全年预算数（A）`, `执行率（B/A）`: the official form names its columns, it states no unit.
     if column and _COLUMN_LETTERS.fullmatch(column):
         column = ""
-    row = places.row_unit(found[0]) if field.row is not None else None
+    row = None
+    if field.row is not None:
+        # A part row (`其中：财政拨款`) under `年度资金总额（元）` is in the total's unit unless its label names one.
+        row = places.row_unit(found[0]) or places.row_unit(places.locate(field)[0])
     units = [unit for unit in (column, row, _block_unit(places, field, found[3])) if unit]
     near = units[0] if units else None
     # The next unit written further out is checked against the nearest; with none, the `单位：` line's is, unless

@@ -218,6 +218,20 @@ def test_funds_on_the_part_row_score_the_budget_without_a_ledger(settings, regis
     assert [cell["excel_row"] for cell in lineage] == [_row(rows, "其中：本年财政拨款")]
 
 
+def test_part_rows_under_a_total_labelled_in_yuan_are_read_in_yuan(registry, demo):
+    """年度资金总额（元）: its 其中 rows, naming no unit, are in 元 too; they were read as 万元 with a warning."""
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=BLANK_TOTAL, total=(100, 90))
+    _funds(rows, ("其中：本年财政拨款", "15700000", "15700000", "15412000", "98.17%"))
+    total = _row(rows, "年度资金总额")
+    rows[total - 1][1] = "年度资金总额（元）"
+    rows[total - 2][0] = "项目资金"
+
+    parsed = _parse(rows, merges, registry)
+
+    assert {p.rule for p in parsed.all_problems} == {"total_row_from_parts"}
+    assert _stored(parsed, *AMOUNTS) == (Decimal(1570), Decimal(1570), Decimal("1541.2"))
+
+
 # The 年度总体目标 block.
 
 GOAL_LINES = (
