@@ -1,4 +1,5 @@
-"""Read a national form's funds block from its 其中 rows where its total row states no amount."""
+"""Read a national form's funds block from its 其中 rows where its total row states no amount, else check the
+amounts it states against them."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from pipeline.form_cells import _where
 from pipeline.form_places import Place, Places, header_of
 from pipeline.problems import display
 from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType, Field
-from pipeline.values import is_blank
+from pipeline.values import UnitContext, is_blank
 
 if TYPE_CHECKING:
     from pipeline.parsed_sheet import ParsedSheet
@@ -36,12 +38,8 @@ def total_from_parts(
     `found` keeps one cell a field's problems name (the first row added up); the cells returned are its lineage.
     """
     summed: dict[str, list[Place]] = {}
-    by_row: dict[tuple[str, str], list[Field]] = {}
-    for field in sheet.template.fields:
-        if field.row is not None and field.block is not None and found[field.name] is not None:
-            by_row.setdefault((field.block, field.row), []).append(field)
     stop = sheet.header_rows[0] - 1
-    for fields in by_row.values():
+    for fields in _block_rows(sheet, found):
         amounts = [f for f in fields if MEASURE_OF_TYPE.get(f.type) == "money"]
         if not amounts or any(not is_blank(places.cell(*found[f.name][:2])) for f in amounts):
             continue  # no amounts in the block, or the total row states them
@@ -104,6 +102,90 @@ def total_from_parts(
             fix=fix,
         )
     return summed
+
+
+def check_parts(
+    places: Places,
+    found: dict[str, Place | None],
+    values: dict[str, object],
+    sheet: ParsedSheet,
+    read: Callable[[Field, Place], object],
+    summed: dict[str, list[Place]],
+) -> None:
+    """Report each amount a block's total row states (`年度资金总额`) that is not the sum of the rows under it
+    (`其中：财政拨款`, `其他资金`) by more than 0.01 in its unit, as a 合计 row is (submissions.md).
+
+    The form prints its parts to the last (`其他资金`): where each states the amount they add up to the total. A part
+    left blank is no value, not 0, and a sole `其中` row may be a share of the total: then the parts stated may be
+    less than the total, never more. Parts of a part (a second `其中` row) are not checked: which rows add up is not
+    known. An amount `summed` from the parts (its total row blank) is theirs already.
+    """
+    stop = sheet.header_rows[0] - 1
+    for fields in _block_rows(sheet, found):
+        amounts = [
+            f
+            for f in fields
+            if MEASURE_OF_TYPE.get(f.type) == "money" and values[f.name] is not None and f.name not in summed
+        ]
+        if not amounts:
+            continue
+        parts = _part_rows(places, found[amounts[0].name][0], stop)
+        if not parts or any(written.startswith(_PART) for _, written in parts[1:]):
+            continue
+        for field in amounts:
+            place = found[field.name]
+            unit = sheet.written_unit(field.name)  # the total's, before a part row's own unit is read
+            stated = []
+            for row, written in parts:
+                cell = _at(place, row, written)
+                value = read(field, cell)
+                if value is None and not is_blank(places.cell(*cell[:2])):
+                    break  # unreadable: an error on that cell, nothing to add up
+                if value is not None:
+                    stated.append((row, written, value))
+            else:
+                whole = len(parts) > 1 and len(stated) == len(parts)
+                _tell_parts(sheet, place, places.cell(*place[:2]), values[field.name], stated, whole, unit)
+
+
+def _tell_parts(
+    sheet: ParsedSheet,
+    place: Place,
+    raw: object,
+    total: Decimal,
+    stated: list[tuple[int, str, Decimal]],
+    whole: bool,
+    unit: UnitContext | None,
+) -> None:
+    """Report a total that is not the sum of its parts (`whole`: all of them stated), or less than those stated; in
+    万元, as stored."""
+    if not stated:
+        return  # the parts left blank: nothing to check the total against
+    parts = sum((v for _, _, v in stated), Decimal(0))
+    tolerance = Decimal("0.01") * (unit.factor if unit else 1)
+    if parts - total <= tolerance and (not whole or total - parts <= tolerance):
+        return
+    terms = "＋".join(f"第{row + 1}行“{written}”{display(v)}万元" for row, written, v in stated)
+    if len(stated) > 1:
+        terms += f"＝{display(parts)}万元"
+    what = "应等于其下各行之和" if whole else "不应小于其下已填各行之和"
+    sheet.error(
+        rule="total_mismatch",
+        excel_row=place[0] + 1,
+        header=_where(place),
+        value=raw,
+        expected=f"读作{display(total)}万元，{what}：{terms}",
+        fix=f"请核对“{place[2].split('·')[0]}”行及其下各行的{header_of(place)}",
+    )
+
+
+def _block_rows(sheet: ParsedSheet, found: dict[str, Place | None]) -> list[list[Field]]:
+    """Return the fields of each block row found (`项目资金（万元）`'s `年度资金总额`), in the template's order."""
+    by_row: dict[tuple[str, str], list[Field]] = {}
+    for field in sheet.template.fields:
+        if field.row is not None and field.block is not None and found[field.name] is not None:
+            by_row.setdefault((field.block, field.row), []).append(field)
+    return list(by_row.values())
 
 
 def _part_rows(places: Places, r: int, stop: int) -> list[tuple[int, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from pipeline.cell_parsers import cell_parser
-from pipeline.form_blocks import total_from_parts
+from pipeline.form_blocks import check_parts, total_from_parts
 from pipeline.form_cells import _warn_at, _where
 from pipeline.form_places import Place, Places, form_labels
 from pipeline.form_points import _check_points
@@ -46,6 +46,7 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
             return _field_value(places, field, place, sheet, registry, told)
 
         summed = total_from_parts(places, found, values, sheet, read, _warn_at)
+        check_parts(places, found, values, sheet, read, summed)
         _settle_bare_rate(found, values, sheet)
         _tell_blank_rate(found, values, sheet)
         for record in sheet.records:

@@ -1,9 +1,11 @@
 """The national 自评表's blocks as clerks lay them out: funds written on their 其中 rows, goals over several rows or
-beside stacked labels, and 得分 rounded as written, read and judged as a careful reader would."""
+beside stacked labels, and 得分 rounded as written, read and judged as a careful reader would; the 运行监控表's funds
+total checked against its 其中 rows."""
 
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 import duckdb
@@ -12,9 +14,18 @@ import pytest
 from pipeline.indicators import build_indicators
 from pipeline.parse import parse_file
 from pipeline.report import write_report_files
-from tests.pipeline.test_national_forms import PROJECT, UNIT, _night, _row, _where, as_national, workbook
+from tests.pipeline.test_national_forms import (
+    MONITORING,
+    PROJECT,
+    UNIT,
+    _night,
+    _row,
+    _where,
+    as_national,
+    workbook,
+)
 from tests.pipeline.test_report import _Page
-from tests.pipeline.workbooks import national_self_evaluation
+from tests.pipeline.workbooks import national_monitoring, national_self_evaluation
 
 # The 项目资金 block with its 年度资金总额 row holding only the printed 分值: the figures are on the rows under it.
 BLANK_TOTAL = (None, None, None, 10, None, None)
@@ -216,6 +227,112 @@ def test_funds_on_the_part_row_score_the_budget_without_a_ledger(settings, regis
         ).fetchone()
     assert (actual, source, score) == (Decimal("0.9817"), "reported", Decimal("9.817"))
     assert [cell["excel_row"] for cell in lineage] == [_row(rows, "其中：本年财政拨款")]
+
+
+# A stated total against its 其中 rows: a 合计 that is not its rows' sum is an error (submissions.md); it was read
+# without a look at the rows under it, so a 1570 over 1500 and 60 went into mart.monitoring_findings unasked.
+
+
+def _monitoring_parts(*parts: tuple[object, ...], budget=("1570", "800", "50.96%", "1570")):
+    """Return a 1–7月 运行监控表 with rows under its 年度资金总额: (label, 年初预算数, 1-7月执行数, 执行率, 全年预计执行数)."""
+    rows, merges = national_monitoring(MONITORING, budget=budget)
+    total = _row(rows, "年度资金总额")
+    for offset, part in enumerate(parts):
+        rows.insert(total + offset, [None, *part, *[None] * (len(rows[0]) - 1 - len(part))])
+
+    def moved(merge: str) -> str:
+        # The block's label grows over the rows put under its total; every merge below them moves down.
+        (first_col, first), (last_col, last) = (
+            re.match(r"([A-Z]+)(\d+)", end).groups() for end in merge.split(":")
+        )
+        first, last = int(first), int(last)
+        return f"{first_col}{first + len(parts) * (first > total)}:{last_col}{last + len(parts) * (last >= total)}"
+
+    merges = [moved(m) for m in merges]
+    return rows, merges
+
+
+def _parse_monitoring(rows, merges, registry):
+    return parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/2022年1-7月监控表.xlsx", registry)
+
+
+def test_a_funds_total_other_than_its_rows_sum_is_an_error_naming_both_in_wan(registry):
+    rows, merges = _monitoring_parts(
+        ("其中：财政拨款", "1500", "760", "50.67%", "1500"), ("其他资金", "60", "40", "57.14%", "70")
+    )
+    total = _row(rows, "年度资金总额")
+
+    parsed = _parse_monitoring(rows, merges, registry)
+
+    [error] = parsed.all_problems
+    assert (error.severity, error.rule, error.sheet, error.excel_row, error.column_header, error.value) == (
+        "error", "total_mismatch", "监控表", total, _where(rows, "年度资金总额", "年初预算数"), "1570"
+    )  # fmt: skip
+    assert (
+        f"读作1570万元，应等于其下各行之和：第{total + 1}行“其中：财政拨款”1500万元＋第{total + 2}行“其他资金”60万元"
+        "＝1560万元" in error.message_zh
+    )
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        (("其中：财政拨款", "1500", "760", "50.67%", "1500"), ("其他资金", "70", "40", "57.14%", "70")),
+        (
+            ("其中：财政拨款", "1500.004", "760", "50.67%", "1500"),
+            ("其他资金", "70.004", "40", "57.14%", "70"),
+        ),
+        (("其中：财政拨款", "1500", "760", "50.67%", "1500"), ("其他资金", None, "—", None, None)),
+        (("其中：财政拨款", "1500", "760", "50.67%", "1500"),),
+        (("其中：财政拨款", None, None, None, None), ("其他资金", None, None, None, None)),
+    ],
+    ids=["sum", "within-0.01", "part-blank", "sole-share", "parts-blank"],
+)
+def test_a_funds_total_its_rows_bear_out_or_do_not_fill_passes(registry, parts):
+    parsed = _parse_monitoring(*_monitoring_parts(*parts), registry)
+
+    assert parsed.all_problems == []
+    assert parsed.sheets[0].records[0]["budget_initial_wan"] == Decimal(1570)
+
+
+def test_rows_stating_more_than_their_total_are_an_error_though_one_is_blank(registry):
+    rows, merges = _monitoring_parts(
+        ("其中：财政拨款", "1600", "760", "47.5%", "1500"), ("其他资金", None, None, None, "70")
+    )
+
+    parsed = _parse_monitoring(rows, merges, registry)
+
+    [error] = parsed.all_problems
+    assert error.column_header == _where(rows, "年度资金总额", "年初预算数")
+    assert (
+        f"不应小于其下已填各行之和：第{_row(rows, '年度资金总额') + 1}行“其中：财政拨款”1600万元，"
+        in error.message_zh
+    )
+
+
+def test_a_funds_total_in_yuan_is_checked_and_told_in_wan(registry, demo):
+    rows, merges = national_self_evaluation(
+        demo.TARGETS, budget=("15700000", "15700000", "15723600", 10, "100%", 10)
+    )
+    _funds(
+        rows,
+        ("其中：本年财政拨款", "15000000", "15000000", "15023600", "100.16%"),
+        ("上年结转资金", "600000", "700000", "700000", "100%"),
+        ("其他资金", "0", "0", "0", None),
+    )
+    rows[_row(rows, "年度资金总额") - 2][0] = "项目资金（元）"
+
+    parsed = _parse(rows, merges, registry)
+
+    [error] = parsed.all_problems
+    assert (error.rule, error.column_header, error.value) == (
+        "total_mismatch", _where(rows, "年度资金总额", "年初预算数"), "15700000"
+    )  # fmt: skip
+    assert (
+        "读作1570万元，" in error.message_zh
+        and "1500万元＋" in error.message_zh
+        and "＝1560万元" in error.message_zh
+    )
 
 
 def test_part_rows_under_a_total_labelled_in_yuan_are_read_in_yuan(registry, demo):
