@@ -44,10 +44,10 @@ def total_from_parts(
         if not amounts or any(not is_blank(places.cell(*found[f.name][:2])) for f in amounts):
             continue  # no amounts in the block, or the total row states them
         r = found[amounts[0].name][0]
-        parts = _part_rows(places, r, stop)
+        parts = part_rows(places, r, stop)
         read_parts = []
         for row, written in parts:
-            figures = {f.name: read(f, _at(found[f.name], row, written)) for f in amounts}
+            figures = {f.name: read(f, at_row(found[f.name], row, written)) for f in amounts}
             if any(v is not None for v in figures.values()):
                 read_parts.append((row, written, figures))
         if not read_parts:
@@ -75,7 +75,7 @@ def total_from_parts(
             stated = [(row, written, v) for row, written, v in stated if v is not None]
             if stated:
                 values[field.name] = sum((v for _, _, v in stated), Decimal(0))
-                summed[field.name] = [_at(found[field.name], row, written) for row, written, _ in stated]
+                summed[field.name] = [at_row(found[field.name], row, written) for row, written, _ in stated]
                 found[field.name] = summed[field.name][0]
                 said.append(f"{header_of(found[field.name])}{display(values[field.name])}")
         if len(read_parts) == 1:
@@ -85,7 +85,7 @@ def total_from_parts(
                     continue
                 if not is_blank(places.cell(*found[field.name][:2])):
                     continue  # written on the total row but unreadable: an error of its own there
-                place = _at(found[field.name], row, written)
+                place = at_row(found[field.name], row, written)
                 value = read(field, place)
                 if value is not None:
                     values[field.name], found[field.name] = value, place
@@ -129,7 +129,7 @@ def check_parts(
         ]
         if not amounts:
             continue
-        parts = _part_rows(places, found[amounts[0].name][0], stop)
+        parts = part_rows(places, found[amounts[0].name][0], stop)
         if not parts or any(written.startswith(_PART) for _, written in parts[1:]):
             continue
         for field in amounts:
@@ -137,7 +137,7 @@ def check_parts(
             unit = sheet.written_unit(field.name)  # the total's, before a part row's own unit is read
             stated = []
             for row, written in parts:
-                cell = _at(place, row, written)
+                cell = at_row(place, row, written)
                 value = read(field, cell)
                 if value is None and not is_blank(places.cell(*cell[:2])):
                     break  # unreadable: an error on that cell, nothing to add up
@@ -188,7 +188,7 @@ def _block_rows(sheet: ParsedSheet, found: dict[str, Place | None]) -> list[list
     return list(by_row.values())
 
 
-def _part_rows(places: Places, r: int, stop: int) -> list[tuple[int, str]]:
+def part_rows(places: Places, r: int, stop: int) -> list[tuple[int, str]]:
     """Return the rows under a block's total row that name a part of it, with their labels as written: each row
     labelled in the total's label column, up to the first that is not (the next block) or row `stop`."""
     column = places.first_written(r)[0]
@@ -201,7 +201,7 @@ def _part_rows(places: Places, r: int, stop: int) -> list[tuple[int, str]]:
     return parts
 
 
-def _at(place: Place, row: int, written: str) -> Place:
+def at_row(place: Place, row: int, written: str) -> Place:
     """Return a block field's place moved to another row of its block, named by that row's label."""
     return row, place[1], f"{written}·{header_of(place)}", place[3]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from pipeline.form_cells import _as_written, _warn_at
+from pipeline.form_notes import is_note
 from pipeline.form_places import Place, Places
 from pipeline.header_checks import likeliest, meant_fix
 from pipeline.parsed_sheet import ParsedSheet
@@ -21,7 +22,8 @@ def _check_unread_headers(places: Places, found: dict[str, Place | None], sheet:
             by_row[field.row].append(field)
     for label, fields in by_row.items():
         located = [found[f.name] for f in fields if found[f.name] is not None]
-        missing = [f for f in fields if found[f.name] is None]
+        # A row's words (原因说明) are not on every form: a value under an unread header is asked about for its amounts.
+        missing = [f for f in fields if found[f.name] is None and not is_note(f)]
         if not located or not missing:
             continue  # the row is not on this form, or every value of it is read
         r = located[0][0]

@@ -7,6 +7,7 @@ import re
 from pipeline.cell_parsers import cell_parser
 from pipeline.form_blocks import check_parts, total_from_parts
 from pipeline.form_cells import _warn_at, _where
+from pipeline.form_notes import is_note, read_notes
 from pipeline.form_places import Place, Places, form_labels
 from pipeline.form_points import _check_points
 from pipeline.form_sums import _check_stated_rate, _check_stated_total, _settle_bare_rate, _tell_blank_rate
@@ -40,6 +41,7 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
         values = {
             field.name: _field_value(places, field, found[field.name], sheet, registry, told)
             for field in template.fields
+            if not is_note(field)
         }
 
         def read(field: Field, place: Place) -> object:
@@ -47,11 +49,13 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
 
         summed = total_from_parts(places, found, values, sheet, read, _warn_at)
         check_parts(places, found, values, sheet, read, summed)
+        summed |= read_notes(places, found, values, sheet, read)
         _settle_bare_rate(found, values, sheet)
         _tell_blank_rate(found, values, sheet)
         for record in sheet.records:
             record.update(values)
-        # An amount added up from a block's 其中 rows came from each of them (warehouse.md: lineage to the row).
+        # An amount added up from a block's 其中 rows came from each of them, as a note said on several of its rows
+        # (warehouse.md: lineage to the row).
         sheet.field_cells = {
             name: [(cell[0] + 1, column_letter(cell[1]), cell[2]) for cell in summed.get(name, [place])]
             for name, place in found.items()

@@ -127,6 +127,7 @@ RULE_ZH = {
     "stated_rate_differs": "填报的执行率与资金台账不符",
     "unread_header": "表头未能识别",
     "unread_block": "表单数据块未能读取",
+    "deviation_unexplained": "资金执行偏差未说明原因",
     "months_mismatch": "表头的截至月份不一致",
     "merges_carried": "CSV文件中合并的指标名称按上方读取",
 }

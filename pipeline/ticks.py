@@ -124,11 +124,27 @@ def find_groups(
         column = template.label_index.get(split_header(written)[0])
         if column is None or column.type is not ColumnType.ENUM:
             continue
-        columns = _extent(grid, origin, spans, source, group_row, sub_row, text)
-        ticks = _ticks(column, columns, origin, sub_row, text)
-        if ticks:
+        if ticks := ticks_under(grid, column, origin, source, sub_row, text, spans):
             groups.append(TickGroup(column, written, ticks))
     return groups
+
+
+def ticks_under(
+    grid: Grid,
+    column: Column,
+    origin: dict,
+    source: tuple[int, int],
+    sub_row: int,
+    text: HeaderText,
+    spans: dict | None = None,
+) -> tuple[Tick, ...]:
+    """Return the tick columns an enum's header written at `source` stands over in `sub_row`, or none."""
+    if sub_row >= len(grid.rows):
+        return ()
+    columns = _extent(
+        grid, origin, dict(grid.merged) if spans is None else spans, source, source[0], sub_row, text
+    )
+    return _ticks(column, columns, origin, sub_row, text)
 
 
 def _extent(

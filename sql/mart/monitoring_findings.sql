@@ -28,6 +28,9 @@ execution as (
         any_value(budget_executed_wan) as budget_executed_wan,
         any_value(budget_execution_rate) as reported_execution_rate,
         any_value(budget_expected_wan) as budget_expected_wan,
+        any_value(budget_deviation_cause) as budget_deviation_cause,
+        any_value(budget_deviates) as budget_deviates,
+        any_value(budget_reason) as budget_reason,
         list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)) as table_rows
     from monitoring
     group by all
@@ -83,6 +86,9 @@ final as (
         execution.reported_execution_rate,
         intermediate.ratio(execution.budget_executed_wan, execution.budget_initial_wan) as computed_execution_rate,
         execution.budget_expected_wan,
+        execution.budget_deviation_cause,
+        execution.budget_deviates,
+        execution.budget_reason,
         intermediate.ratio(execution.month, 12) as time_progress,
         -- Reported execution is what the unit states; it falls back on 执行数 / 年初预算数 where the rate is blank.
         cast(round(
@@ -112,6 +118,9 @@ comment on column mart.monitoring_findings.budget_executed_wan is '1-N月执行�
 comment on column mart.monitoring_findings.reported_execution_rate is '单位填报的执行率（比例）';
 comment on column mart.monitoring_findings.computed_execution_rate is '1-N月执行数 / 年初预算数（比例）';
 comment on column mart.monitoring_findings.budget_expected_wan is '全年预计执行数（万元，单位填报）';
+comment on column mart.monitoring_findings.budget_deviation_cause is '项目资金块的偏差原因分析（单位填报，各行勾选或填写的原因合并，以“、”连接）';
+comment on column mart.monitoring_findings.budget_deviates is '项目资金块是否偏离（单位填报：是、否；未填为空）';
+comment on column mart.monitoring_findings.budget_reason is '项目资金块的原因说明（单位填报；分项行的说明前加行名）';
 comment on column mart.monitoring_findings.time_progress is '时间进度 = N / 12（比例）';
 comment on column mart.monitoring_findings.gap_points is '时间进度 − 执行率（百分点；执行率取填报值，未填时取计算值）；正数为执行慢于时间进度';
 comment on column mart.monitoring_findings.findings is '完成目标可能性不是“确定能”的指标：一级/二级/三级指标、年度指标值、1-N月实际完成情况、全年预计完成情况、偏差原因分析、完成目标可能性、原因说明及其提交编号、工作表、Excel行号';

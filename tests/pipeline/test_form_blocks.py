@@ -349,6 +349,118 @@ def test_part_rows_under_a_total_labelled_in_yuan_are_read_in_yuan(registry, dem
     assert _stored(parsed, *AMOUNTS) == (Decimal(1570), Decimal(1570), Decimal("1541.2"))
 
 
+# The funds block's words on each of its rows: 偏差原因分析 (ticks under its causes, or the words), 是否偏离 (√ or □),
+# 原因说明. They were read nowhere: a block saying its funds deviate, with or without a reason, passed unasked.
+
+NOTES = ("偏差原因分析", "是否偏离", "原因说明")
+
+
+def _with_notes(total_notes: tuple[object, object, object], *parts: tuple[object, ...]):
+    """Return `_monitoring_parts` with the block's G–I columns headed 偏差原因分析 | 是否偏离 | 原因说明."""
+    rows, merges = _monitoring_parts(*parts)
+    total = _row(rows, "年度资金总额")
+    rows[total - 2][6:9] = NOTES
+    rows[total - 1][6:9] = total_notes
+    return rows, merges
+
+
+def _stored_notes(parsed) -> tuple:
+    return _stored(parsed, "budget_deviation_cause", "budget_deviates", "budget_reason")
+
+
+def test_the_funds_blocks_reasons_are_read_from_every_row_with_their_cells(registry):
+    rows, merges = _with_notes(
+        ("经费保障", "√", None),
+        ("其中：财政拨款", "1500", "760", "50.67%", "1500", None, "□", None),
+        ("其他资金", "70", "40", "57.14%", "70", "其他", "√", "自筹资金到位慢"),
+    )
+    total = _row(rows, "年度资金总额")
+
+    parsed = _parse_monitoring(rows, merges, registry)
+
+    assert _stored_notes(parsed) == ("经费保障、其他", "是", "其他资金：自筹资金到位慢")
+    cells = parsed.sheets[0].field_cells
+    assert cells["budget_deviation_cause"] == [
+        (total, "G", "年度资金总额·偏差原因分析"),
+        (total + 2, "G", "其他资金·偏差原因分析"),
+    ]
+    assert [c[:2] for c in cells["budget_deviates"]] == [(total, "H"), (total + 1, "H"), (total + 2, "H")]
+    assert cells["budget_reason"] == [(total + 2, "I", "其他资金·原因说明")]
+    # The total row says its funds deviate and gives no reason: asked once, on its first word of it.
+    [asked] = parsed.all_problems
+    assert (asked.severity, asked.rule, asked.excel_row, asked.column_header, asked.value) == (
+        "warning", "deviation_unexplained", total, "年度资金总额·偏差原因分析（G列）", "经费保障"
+    )  # fmt: skip
+    assert "标明“年度资金总额”资金执行存在偏差，但该行未填写原因说明" in asked.message_zh
+
+
+@pytest.mark.parametrize(
+    ("total_notes", "other", "asked"),
+    [
+        (("经费保障", "√", "上级资金下达滞后"), ("其他", "√", None), None),
+        ((None, "□", None), (None, "√", None), "其他资金·是否偏离（H列）"),
+        ((None, None, None), (None, "否", None), None),
+    ],
+    ids=["total-row-explains", "part-unexplained", "no-deviation"],
+)
+def test_a_deviation_is_asked_about_where_neither_its_row_nor_the_total_gives_a_reason(
+    registry, total_notes, other, asked
+):
+    rows, merges = _with_notes(
+        total_notes,
+        ("其中：财政拨款", "1500", "760", "50.67%", "1500"),
+        ("其他资金", "70", "40", "57.14%", "70", *other),
+    )
+
+    parsed = _parse_monitoring(rows, merges, registry)
+
+    assert [p.column_header for p in parsed.all_problems] == ([asked] if asked else [])
+    if asked:
+        assert "但该行及“年度资金总额”行均未填写原因说明" in parsed.all_problems[0].message_zh
+
+
+def test_funds_deviation_ticked_under_its_causes_is_read_and_a_bad_mark_is_an_error(registry):
+    rows, merges = _with_notes(
+        (None, "√", None), ("其中：财政拨款", "1500", "760", "50.67%", "1500", None, None, "资金拨付滞后")
+    )
+    total = _row(rows, "年度资金总额")
+    # 偏差原因分析 over 经费保障 | 其他 (G–H), 是否偏离 and 原因说明 beside them (I, J): the header over two rows.
+    header = rows[total - 2]
+    header[6:10] = ["偏差原因分析", None, "是否偏离", "原因说明"]
+    rows.insert(total - 1, [None] * 6 + ["经费保障", "其他", None, None])
+    total += 1
+    rows[total - 1][6:10] = ["√", "?", "√", None]
+    rows[total][6:10] = ["√", None, "√", "资金拨付滞后"]
+
+    def moved(merge: str) -> str:
+        (first_col, first), (last_col, last) = (
+            re.match(r"([A-Z]+)(\d+)", end).groups() for end in merge.split(":")
+        )
+        first, last = int(first), int(last)
+        return f"{first_col}{first + (first >= total)}:{last_col}{last + (last >= total - 1)}"
+
+    merges = [moved(m) for m in merges] + [f"G{total - 2}:H{total - 2}"]
+    merges += [f"{c}{total - 2}:{c}{total - 1}" for c in "CDEFIJ"]
+
+    parsed = _parse_monitoring(rows, merges, registry)
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.column_header, error.value) == (
+        "tick_mark", total, "年度资金总额·其他（H列）", "?"
+    )  # fmt: skip
+    rows[total - 1][7] = None
+    parsed = _parse_monitoring(rows, merges, registry)
+    # The total row deviates: a reason on a 其中 row under it is that row's, not the total's.
+    assert [(p.rule, p.excel_row, p.value) for p in parsed.all_problems] == [
+        ("deviation_unexplained", total, "√")
+    ]
+    assert _stored_notes(parsed) == ("经费保障", "是", "其中：财政拨款：资金拨付滞后")
+    assert [c[:2] for c in parsed.sheets[0].field_cells["budget_deviation_cause"]] == [
+        (total, "G"),
+        (total + 1, "G"),
+    ]
+
+
 # The 年度总体目标 block.
 
 GOAL_LINES = (

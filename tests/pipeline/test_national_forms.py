@@ -1522,6 +1522,7 @@ FORM_FIELDS = {
         "implementing_unit": UNIT, "competent_department": "南阳市住房和城乡建设局",
         "budget_initial_wan": Decimal("1570"), "budget_executed_wan": Decimal("800"),
         "budget_execution_rate": "50.96%", "budget_expected_wan": Decimal("1570"),
+        "budget_deviation_cause": "经费保障", "budget_deviates": "是", "budget_reason": "上级资金下达滞后",
     },
 }  # fmt: skip
 FORM_ROWS = {
@@ -1570,6 +1571,12 @@ def test_generated_national_forms_filled_in_are_accepted_and_stored(settings, re
         levels = con.execute("select level1 from staging.performance_targets order by excel_row").fetchall()
         assert levels == [("产出指标",), ("效益指标",)]
         assert con.execute("select distinct month from staging.performance_monitoring").fetchall() == [(7,)]
+    build_indicators(settings, registry)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        # The funds block's own deviation and reason reach the monitoring mart beside its execution.
+        assert con.execute(
+            "select budget_deviation_cause, budget_deviates, budget_reason from mart.monitoring_findings"
+        ).fetchall() == [("经费保障", "是", "上级资金下达滞后")]
 
 
 # Two forms in one file.
