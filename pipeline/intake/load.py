@@ -20,7 +20,12 @@ from pipeline.inbox_storage import Storage, marker_of, same_object, storage_for
 from pipeline.intake.candidates import Candidate, IngestReport, parse_candidate
 from pipeline.intake.held_months import months_held
 from pipeline.intake.pending_rows import insert_rows
-from pipeline.intake.recheck import recheck_cumulatives, recheck_unfinished, unfinished_run
+from pipeline.intake.recheck import (
+    recheck_cumulatives,
+    recheck_unfinished,
+    unfinished_outcomes,
+    unfinished_run,
+)
 from pipeline.intake.retell import retell
 from pipeline.intake.scan import InboxScan, scan_inbox, taken_in
 from pipeline.intake.settle import Original, settle
@@ -130,11 +135,22 @@ def _load(
         ),
         key=lambda w: w.load_order,
     )
+    # A run killed part way through stored some batches, judged beside files it never stored: this run takes
+    # the rest in as its later chunks, and those batches count as its first.
+    last_finished, unfinished = unfinished_run(con)
     with _timed(report, "load"):
+        # The killed run's files are this run's new ones, not unchanged: its row in ops.runs was never written.
+        killed_paths = {
+            path
+            for (path,) in con.execute(
+                "select inbox_path from ops.submissions where submission_id in (select unnest(?::integer[]))",
+                [sorted(unfinished)],
+            ).fetchall()
+        }
         scan = (
             scanned
             if scanned is not None
-            else scan_inbox(con, storage, skip=frozenset(w.inbox_path for w in pending))
+            else scan_inbox(con, storage, skip=frozenset(w.inbox_path for w in pending) | killed_paths)
         )
         report.unchanged = scan.unchanged
         report.skipped.extend(scan.skipped)
@@ -152,10 +168,6 @@ def _load(
     results: list[tuple[str, object]] = []
     validation = None
     by_path = {w.inbox_path: w for w in pending}
-
-    # A run killed part way through stored some batches, judged beside files it never stored: this run takes
-    # the rest in as its later chunks, and those batches count as its first.
-    last_finished, unfinished = unfinished_run(con)
 
     def read_back(submission_id: int, inbox_path: str) -> Candidate:
         # A file of the killed run has no work file here: it is parsed again from its archive copy, as stored.
@@ -243,6 +255,7 @@ def _load(
         retell(con)
         mark_deleted(con, settings.receipts)
         report.receipts_failed = write_receipts(con, settings, receipt_pool, early=receipts).failed
+        report.outcomes[:0] = unfinished_outcomes(con, unfinished)
         finished = dt.datetime.now(TIMEZONE)
         con.execute(
             "insert into ops.runs (finished_at, new_files, accepted, rejected, duplicate, unchanged, skipped, "

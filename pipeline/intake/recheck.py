@@ -9,7 +9,7 @@ from collections.abc import Callable
 import duckdb
 
 from pipeline.frames import Context
-from pipeline.intake.candidates import Candidate
+from pipeline.intake.candidates import Candidate, Outcome
 from pipeline.intake.file_rows import add_problems
 from pipeline.intake.held_months import (
     HeldMonth,
@@ -22,7 +22,7 @@ from pipeline.intake.month_rows import Period, monthly_rows
 from pipeline.intake.pending_rows import PendingRows
 from pipeline.intake.stale_cumulatives import stale_cumulatives
 from pipeline.parsed_file import ParsedFile
-from pipeline.problems import Problem
+from pipeline.problems import Problem, Severity
 from pipeline.project_names import resolve_projects
 from pipeline.projects import ProjectRegister
 from pipeline.receipt_facts import recount_warnings
@@ -123,6 +123,36 @@ def unfinished_run(con: duckdb.DuckDBPyConnection) -> tuple[int, set[int]]:
         "select submission_id from ops.submissions where submission_id > ?", [last]
     ).fetchall()
     return last, {n for (n,) in taken_after}
+
+
+def unfinished_outcomes(con: duckdb.DuckDBPyConnection, unfinished: set[int]) -> list[Outcome]:
+    """Return what became of each file a killed run stored, as the run that takes the rest in reports its own."""
+    problems: dict[int, list[Problem]] = {}
+    for submission_id, severity, *said in con.execute(
+        "select submission_id, severity, rule, message_zh, sheet, excel_row, column_header, value, expected, fix "
+        "from ops.validation_issues where submission_id in (select unnest(?::integer[])) order by rowid",
+        [sorted(unfinished)],
+    ).fetchall():
+        problems.setdefault(submission_id, []).append(Problem(Severity(severity), *said))
+    return [
+        # Superseded or withdrawn since, it was taken in on arrival, as a run's own outcome says.
+        Outcome(
+            path,
+            sha,
+            status if status in ("rejected", "duplicate") else "accepted",
+            submission_id,
+            unit,
+            year,
+            list(templates or []),
+            problems=problems.get(submission_id, []),
+            reason=reason,
+        )
+        for submission_id, path, sha, status, unit, year, templates, reason in con.execute(
+            "select submission_id, inbox_path, sha256, status, unit, year, templates, reason from ops.submissions "
+            "where submission_id in (select unnest(?::integer[])) order by 1",
+            [sorted(unfinished)],
+        ).fetchall()
+    ]
 
 
 def recheck_unfinished(

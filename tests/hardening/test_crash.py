@@ -17,7 +17,7 @@ from pipeline import warehouse
 from pipeline.intake import ingest
 from pipeline.settings import Settings
 from pipeline.warehouse import working_copy, writer
-from tests.pipeline.test_intake import drop, receipts_said
+from tests.pipeline.test_intake import drop, query, receipts_said
 from tests.pipeline.test_later_months import MONTHS, REGISTER
 from tests.pipeline.test_recheck import CORRECTION
 
@@ -136,3 +136,6 @@ def test_a_run_sigkilled_after_some_batches_committed_is_told_as_one_run_once_re
     ingest(killed, registry, progress=False)
 
     assert receipts_said(killed) == receipts_said(one_piece)
+    # The run that took the rest in counts the killed run's files too: the night is told as one run.
+    counted = "select new_files, accepted, rejected, duplicate, unchanged, skipped from ops.runs"
+    assert query(killed, counted) == query(one_piece, counted)

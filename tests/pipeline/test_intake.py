@@ -860,7 +860,11 @@ def test_a_failing_batch_keeps_the_batches_stored_before_it(settings, registry, 
         ("项目基本信息.csv", "accepted"),
     ]
     assert query(work, "select count(*) from raw.compound_list") == [(2,)]
-    assert [o.status for o in ingest(settings, registry, progress=False).outcomes] == ["accepted"]
+    # The run that succeeds takes the correction in and counts the list the failed run stored as its own.
+    assert [(o.inbox_path, o.status) for o in ingest(settings, registry, progress=False).outcomes] == [
+        ("枣林街道办事处/清单.csv", "accepted"),
+        ("枣林街道办事处/清单（更正）.csv", "accepted"),
+    ]
     assert query(settings, "select status from ops.submissions where original_name = '清单.csv'") == [
         ("superseded",)
     ]

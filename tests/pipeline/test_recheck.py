@@ -11,7 +11,7 @@ import pytest
 from pipeline.intake import ingest, load, recheck
 from pipeline.settings import Settings
 from pipeline.warehouse_schema import SQL_DIR
-from tests.pipeline.test_intake import drop, receipts_in_one_piece_and_in_chunks, receipts_said
+from tests.pipeline.test_intake import drop, query, receipts_in_one_piece_and_in_chunks, receipts_said
 from tests.pipeline.test_later_months import MONTHS, PROJECT, REGISTER, progress_csv
 from tests.pipeline.test_other_year import COMPOUNDS, compounds_csv
 from tests.pipeline.test_projects import JIA, YEAR
@@ -208,3 +208,37 @@ def test_the_submissions_of_a_run_that_never_finished_are_those_after_the_last_f
         )
 
     assert recheck.unfinished_run(con) == expected
+
+
+def test_the_run_that_takes_a_killed_runs_rest_in_counts_the_files_that_run_stored(
+    tmp_path, registry, monkeypatch
+):
+    january_again = (f"{JIA}/1月（副本）.csv", MONTHS[0][1])  # the same bytes: a duplicate
+    january_fixed = (f"{JIA}/1月（更正）.csv", progress_csv((1, "80", "80")))  # supersedes January
+    returned = (f"{JIA}/坏.csv", progress_csv((2, "约50", "150")))
+    files = [REGISTER, MONTHS[0], january_again, january_fixed, returned, MONTHS[1]]
+    settings = Settings.from_env(tmp_path)
+    for at, (path, content) in enumerate(files, start=1):
+        drop(settings, path, content, mtime=at * 10**15)
+    monkeypatch.setattr(load, "FILES_PER_BATCH", 1)
+    with monkeypatch.context() as dying:
+        _dies_at(
+            dying, load, "store_batch", 5
+        )  # the first four stored, the returned file's batch never commits
+        with pytest.raises(SystemExit):
+            ingest(settings, registry, progress=False)
+    report = ingest(settings, registry, progress=False)
+
+    # Its row counts the night's six files, as one run in one piece would: the four the kill left were new, not
+    # unchanged.
+    assert query(settings, "select new_files, accepted, rejected, duplicate, unchanged from ops.runs") == [
+        (6, 4, 1, 1, 0)
+    ]
+    assert [(o.inbox_path, o.status) for o in report.outcomes] == [
+        (REGISTER[0], "accepted"),
+        (MONTHS[0][0], "accepted"),
+        (january_again[0], "duplicate"),
+        (january_fixed[0], "accepted"),
+        (returned[0], "rejected"),
+        (MONTHS[1][0], "accepted"),
+    ]
