@@ -199,8 +199,8 @@ def _load_order(candidates: list[Candidate], taken: list[Candidate]) -> Callable
     whatever its place); then as received.
 
     A workbook carrying a register beside a list would so be stored before an older list of the same night and
-    replaced by it: a file received before a register-carrying one that holds one of its slices goes with the
-    registers, before it, as received.
+    replaced by it: a file received before one stored with the registers that holds one of its slices goes with
+    them, before it, as received (`stored_first`).
     """
     # As received: modified time, then inbox path; a file checked beside the inbox's waiting ones (pipeline check,
     # the portal) has no entry and comes after them, as given.
@@ -208,18 +208,34 @@ def _load_order(candidates: list[Candidate], taken: list[Candidate]) -> Callable
         c.inbox_path: (c.entry.mtime_ns, c.inbox_path, at) if c.entry else (float("inf"), "", at)
         for at, c in enumerate(candidates)
     }
-    # Only files to be taken in hold slices; only one received before a register-carrying file can need to move.
-    registers = [(received[c.inbox_path], _slice_keys(c)) for c in taken if c.carries_register]
-    last = max((at for at, _ in registers), default=None)
-    first = set()
-    for c in taken:
-        if not c.carries_register and last is not None and received[c.inbox_path] < last:
-            keys = _slice_keys(c)
-            if any(received[c.inbox_path] < at and held & keys for at, held in registers):
-                first.add(c.inbox_path)
+    # Only files to be taken in hold slices.
+    first = stored_first(
+        [(received[c.inbox_path], c.carries_register, lambda c=c: _slice_keys(c)) for c in taken]
+    )
+    firsts = {taken[at].inbox_path for at in first}
     # Settled now: a duplicate's parse is dropped before the files are sorted, and it stays where it came.
-    later = {c.inbox_path: not (c.carries_register or c.inbox_path in first) for c in candidates}
+    later = {c.inbox_path: c.inbox_path not in firsts for c in candidates}
     return lambda c: (later[c.inbox_path], received[c.inbox_path])
+
+
+def stored_first(files: list[tuple[tuple, bool, Callable[[], set[str]]]]) -> set[int]:
+    """Return the positions of the files stored with the registers, of files given as (when received, whether it
+    carries a register, its slices): the registers, and each file received before one of those holding one of
+    its slices.
+
+    Taken from the last received back, so that a file received before one moved to the registers for a slice of
+    another moves too: stored after it, it would replace it in their shared slice.
+    """
+    first: set[int] = set()
+    held: set[str] = set()  # the slices of the files stored first received after the one looked at
+    for at in sorted(range(len(files)), key=lambda at: files[at][0], reverse=True):
+        _, register, keys = files[at]
+        if register or held:
+            found = keys()
+            if register or held & found:
+                first.add(at)
+                held |= found
+    return first
 
 
 def _run_files(taken: list[Candidate], order: Callable[[Candidate], tuple]) -> dict[int, str]:

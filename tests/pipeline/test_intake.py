@@ -26,7 +26,7 @@ from pipeline.settings import Settings
 from pipeline.warehouse import working_copy
 from tests.conftest import REGISTER_CSV
 from tests.pipeline.test_validate import CLEAN, DEFECTS
-from tests.pipeline.workbooks import xlsx
+from tests.pipeline.workbooks import PROGRESS_HEADER, xlsx
 
 COMPOUNDS_V1 = """枣林街道办事处2022年老旧小区改造项目清单
 填报单位：枣林街道办事处
@@ -816,6 +816,48 @@ def test_a_workbook_carrying_a_register_replaces_an_older_list_of_the_same_night
         "清单（旧）.csv": "superseded",
         "清单及项目信息（新）.xlsx": "accepted",
     }
+    assert query(settings, "select count(*) from staging.compound_list") == [(3,)]
+
+
+def _progress(done: int) -> list[list]:
+    """枣林's January investment progress sheet, `done` 万元 in the month."""
+    return [
+        ["投资完成情况月报"],
+        PROGRESS_HEADER,
+        ["枣林街道办事处改造老旧小区", 2022, 1, 9163.6, done, done],
+    ]
+
+
+def test_a_file_moved_before_a_register_carrying_workbook_takes_the_older_files_of_its_slices_with_it(
+    settings, registry, register
+):
+    # The middle file holds the workbook's January and the list: moved before the workbook, the older list must
+    # come before it too, or it replaces the newer list as the later file.
+    rows = [line.split(",") for line in COMPOUNDS_V2.splitlines()]
+    register_rows = [line.split(",") for line in REGISTER_CSV.splitlines()]
+    drop(settings, "枣林街道办事处/清单（一）.csv", COMPOUNDS_V1, mtime=10**18)
+    drop(
+        settings,
+        "枣林街道办事处/清单及1月（二）.xlsx",
+        xlsx({"清单": rows, "投资进度": _progress(100)}),
+        mtime=2 * 10**18,
+    )
+    drop(
+        settings,
+        "枣林街道办事处/项目信息及1月（三）.xlsx",
+        xlsx({"项目信息": register_rows, "投资进度": _progress(120)}),
+        mtime=3 * 10**18,
+    )
+
+    ingest(settings, registry, progress=False)
+
+    assert query(
+        settings, "select original_name, status from ops.submissions where submission_id > 1 order by 1"
+    ) == [
+        ("清单及1月（二）.xlsx", "accepted"),
+        ("清单（一）.csv", "superseded"),
+        ("项目信息及1月（三）.xlsx", "accepted"),
+    ]
     assert query(settings, "select count(*) from staging.compound_list") == [(3,)]
 
 
