@@ -19,6 +19,7 @@ from pipeline.gx_runtime import warm_up_in_background
 from pipeline.inbox_storage import Storage, marker_of, same_object, storage_for
 from pipeline.intake.candidates import Candidate, IngestReport, parse_candidate
 from pipeline.intake.held_months import months_held
+from pipeline.intake.night_order import night_order
 from pipeline.intake.pending_rows import insert_rows
 from pipeline.intake.recheck import (
     recheck_cumulatives,
@@ -72,12 +73,17 @@ COPY_CHUNK = 8 * 1024 * 1024
 ARCHIVE_THREADS = 2
 
 
-def chunks(work_files: list[WorkFile]) -> Iterator[list[WorkFile]]:
-    """Cut files, in load order, into chunks of at most `FILES_PER_CHUNK` files and about `ROWS_PER_CHUNK` rows."""
+def chunks(work_files: list[WorkFile], together: int = 0) -> Iterator[list[WorkFile]]:
+    """Cut files, in load order, into chunks of at most `FILES_PER_CHUNK` files and about `ROWS_PER_CHUNK` rows,
+    the first `together` files in the first chunk whatever their number."""
     chunk: list[WorkFile] = []
     rows = 0
-    for work_file in work_files:
-        if chunk and (len(chunk) >= FILES_PER_CHUNK or rows + work_file.rows > ROWS_PER_CHUNK):
+    for at, work_file in enumerate(work_files):
+        if (
+            chunk
+            and at >= together
+            and (len(chunk) >= FILES_PER_CHUNK or rows + work_file.rows > ROWS_PER_CHUNK)
+        ):
             yield chunk
             chunk, rows = [], 0
         chunk.append(work_file)
@@ -180,6 +186,9 @@ def _load(
         return by_path[inbox_path].candidate()
 
     cut_up = list(chunks(pending))
+    if len(cut_up) > 1:  # in one chunk, settling orders the files itself
+        pending, together = night_order(con, registry, pending)
+        cut_up = list(chunks(pending, together))
     # What a chunk's files tell of earlier nights' 累计 is judged against the months in force before the run.
     before_run = (
         months_held(con, registry, upto=last_finished if unfinished else None)

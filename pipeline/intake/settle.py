@@ -181,7 +181,7 @@ def _read_again(candidate: Candidate, registry: Registry, limits: Limits | None)
     return parse_file(candidate.content, written, registry, limits or Limits.from_env())
 
 
-def _slice_keys(candidate: Candidate) -> set[str]:
+def held_slices(candidate: Candidate) -> set[str]:
     """Return the slices a file would hold once stored, those it takes from other offices included."""
     parsed = candidate.parsed
     if parsed is None:
@@ -210,7 +210,7 @@ def _load_order(candidates: list[Candidate], taken: list[Candidate]) -> Callable
     }
     # Only files to be taken in hold slices.
     first = stored_first(
-        [(received[c.inbox_path], c.carries_register, lambda c=c: _slice_keys(c)) for c in taken]
+        [(received[c.inbox_path], c.carries_register, lambda c=c: held_slices(c)) for c in taken]
     )
     firsts = {taken[at].inbox_path for at in first}
     # Settled now: a duplicate's parse is dropped before the files are sorted, and it stays where it came.

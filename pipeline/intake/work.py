@@ -87,6 +87,7 @@ class WorkFile:
     rows: int
     carries_register: bool
     state: str = "parsed"  # or "rejected" (by the parser already), "not_taken_in" (left for the next run)
+    templates: tuple[str, ...] = ()  # the forms it holds, to order a night of several chunks (night_order)
 
     @classmethod
     def open(cls, path: str | Path) -> WorkFile:
@@ -175,6 +176,7 @@ def _work_bytes(candidate: Candidate, registry: Registry | None) -> bytes:
         sum(len(s.records) for s in parsed.sheets) if parsed else 0,
         candidate.carries_register,
         _state_of(candidate),
+        tuple(parsed.templates) if parsed else (),
     )
     buffer = io.BytesIO()
     pickle.dump(head, buffer, protocol=pickle.HIGHEST_PROTOCOL)

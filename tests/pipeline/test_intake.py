@@ -793,9 +793,11 @@ def test_chunks_batches_and_parse_workers_store_exactly_what_one_pass_stores(
     assert not any((cut_up.home / "work").iterdir())
 
 
+@pytest.mark.parametrize("files_per_chunk", [5000, 1], ids=["one chunk", "a file a chunk"])
 def test_a_workbook_carrying_a_register_replaces_an_older_list_of_the_same_night(
-    settings, registry, register
+    settings, registry, register, monkeypatch, files_per_chunk
 ):
+    monkeypatch.setattr(load, "FILES_PER_CHUNK", files_per_chunk)
     # Registers are stored first, so a list in a later chunk finds its project; the newer workbook's list must
     # still replace the older list received with it, as any later file of the night does.
     rows = [line.split(",") for line in COMPOUNDS_V2.splitlines()]
@@ -828,9 +830,11 @@ def _progress(done: int) -> list[list]:
     ]
 
 
+@pytest.mark.parametrize("files_per_chunk", [5000, 1], ids=["one chunk", "a file a chunk"])
 def test_a_file_moved_before_a_register_carrying_workbook_takes_the_older_files_of_its_slices_with_it(
-    settings, registry, register
+    settings, registry, register, monkeypatch, files_per_chunk
 ):
+    monkeypatch.setattr(load, "FILES_PER_CHUNK", files_per_chunk)
     # The middle file holds the workbook's January and the list: moved before the workbook, the older list must
     # come before it too, or it replaces the newer list as the later file.
     rows = [line.split(",") for line in COMPOUNDS_V2.splitlines()]
@@ -858,6 +862,48 @@ def test_a_file_moved_before_a_register_carrying_workbook_takes_the_older_files_
         ("清单（一）.csv", "superseded"),
         ("项目信息及1月（三）.xlsx", "accepted"),
     ]
+    assert query(settings, "select count(*) from staging.compound_list") == [(3,)]
+    assert query(settings, "select monthly_completed_wan from staging.investment_progress") == [
+        (Decimal(120),)
+    ]
+
+
+def test_a_night_of_several_chunks_reads_ahead_only_files_of_a_register_carrying_workbooks_forms(
+    settings, registry, register, monkeypatch
+):
+    # Ordered before they are cut into chunks: the registers and the files of the workbook's forms received before
+    # it are read for their slices, one at a time, and settled in one chunk; January's progress is read only when
+    # its own chunk is.
+    monkeypatch.setattr(load, "FILES_PER_CHUNK", 1)
+    rows = [line.split(",") for line in COMPOUNDS_V2.splitlines()]
+    register_rows = [line.split(",") for line in REGISTER_CSV.splitlines()]
+    drop(settings, "枣林街道办事处/清单（旧）.csv", COMPOUNDS_V1, mtime=10**18)
+    drop(settings, "枣林街道办事处/1月.xlsx", xlsx({"投资进度": _progress(100)}), mtime=2 * 10**18)
+    drop(
+        settings,
+        "枣林街道办事处/清单及项目信息（新）.xlsx",
+        xlsx({"项目信息": register_rows, "清单": rows}),
+        mtime=3 * 10**18,
+    )
+    read, settled = [], []
+    real_candidate, real_settle = work.WorkFile.candidate, load.settle
+
+    def candidate(self):
+        read.append(self.inbox_path.split("/")[-1])
+        return real_candidate(self)
+
+    def settle(con, registry, candidates, *args):
+        settled.append(sorted(c.inbox_path.split("/")[-1] for c in candidates))
+        return real_settle(con, registry, candidates, *args)
+
+    monkeypatch.setattr(work.WorkFile, "candidate", candidate)
+    monkeypatch.setattr(load, "settle", settle)
+    ingest(settings, registry, progress=False)
+
+    assert sorted(read) == sorted(
+        ["清单（旧）.csv"] * 2 + ["1月.xlsx"] + ["清单及项目信息（新）.xlsx"] * 3  # its register, its slices
+    )
+    assert settled == [["清单及项目信息（新）.xlsx", "清单（旧）.csv"], ["1月.xlsx"]]
     assert query(settings, "select count(*) from staging.compound_list") == [(3,)]
 
 
