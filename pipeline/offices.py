@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from pipeline.text import clean_name
+from pipeline.text import clean_name, squash
 
 # What an office's `submits_for` says when it may submit for every office, listed or not.
 EVERY_OFFICE = "all"
+# Marks a clerk lists offices with (甲、乙, 甲/乙). 和 and 及 list them too, but are also part of names
+# (区住房和城乡建设局), so a line is cut there only where both sides name an office.
+_LIST_MARKS = re.compile(r"[、,/;]")
+_AND_MARKS = re.compile(r"[和及]")
 
 
 def office_key(text: str) -> str:
@@ -143,6 +148,49 @@ class Offices(_Strict):
         if key in self._exact:
             return (self._exact[key],)
         return tuple(o for o in self.offices if is_abbreviation(key, o.name)) or (Office(name=text),)
+
+    def several(self, text: str, sender: Office | None = None) -> tuple[str, ...]:
+        """Return the offices a line lists when it names more than one (甲、乙), at least one of them known."""
+        if self._known(text, sender) is not None:
+            return ()
+        parts = [p for part in _LIST_MARKS.split(squash(text)) if part for p in self._and_parts(part, sender)]
+        found = [self._known(part, sender) for part in parts]
+        if len(parts) < 2 or all(name is None for name in found):
+            return ()
+        names = tuple(dict.fromkeys(name or part for name, part in zip(found, parts, strict=True)))
+        # The same office written twice (枣林街道办事处、枣林街道) is told as written.
+        return names if len(names) > 1 else tuple(parts)
+
+    def _and_parts(self, text: str, sender: Office | None) -> list[str]:
+        """Cut `text` at 和 or 及 into parts that each name an office; uncut when it cannot be."""
+        if self._known(text, sender) is not None:
+            return [text]
+        for mark in _AND_MARKS.finditer(text):
+            parts = [text[: mark.start()], *self._and_parts(text[mark.end() :], sender)]
+            known = [self._known(part, sender) is not None for part in parts]
+            # 区住房和城乡规划局 is one office though 区住房 fits two: both sides must name an office, or one side
+            # be an office's full name or alias (枣林街道办事处和七里园街道办事处, the other unlisted).
+            if (
+                all(parts)
+                and any(known)
+                and (all(known) or any(self._is_full_name(p, sender) for p in parts))
+            ):
+                return parts
+        return [text]
+
+    def _is_full_name(self, text: str, sender: Office | None) -> bool:
+        """Say whether `text` is a listed office's full name or alias, or the sender's name."""
+        key = office_key(text)
+        return key in self._exact or (sender is not None and key == office_key(sender.name))
+
+    def _known(self, text: str, sender: Office | None) -> str | None:
+        """Return the sender's or listed office's name `text` gives (as written when it fits several), else None."""
+        if sender is not None and sender.is_named_by(text):
+            return sender.name
+        meant = self.named(text)
+        if not meant or (len(meant) == 1 and meant[0] not in self.offices):
+            return None
+        return meant[0].name if len(meant) == 1 else clean_name(text)
 
     def sent_for(self, sender: Office, text: str) -> tuple[Office, ...]:
         """Return the offices a `填报单位：` line in `sender`'s folder may mean, none if it may not send for them."""

@@ -50,6 +50,18 @@ def _unit_by_lines(parsed: ParsedFile, office: Office | None, offices: Offices) 
         line = sheet.meta.unit
         if not line:
             continue
+        if several := offices.several(line, office):
+            # Stored as one office named by the whole line, its data would be nobody's; taking one of them, a guess.
+            parsed.problems.append(
+                _line_problem(
+                    "unit_several",
+                    sheet,
+                    expected=f"应只填写一个单位，本行写了{'、'.join(several)}",
+                    fix="一份文件只能由一个单位报送，请只填写报送本文件的单位全称，其他单位的数据由其分别报送",
+                )
+            )
+            refused = True
+            continue
         meant = offices.sent_for(office, line) if office else offices.named(line)
         if len(meant) == 1:
             said.append((sheet, meant[0].name))

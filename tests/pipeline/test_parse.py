@@ -472,6 +472,54 @@ def test_an_abbreviated_line_in_its_own_offices_folder_is_that_office_even_if_it
     assert (parsed.errors, parsed.unit) == ([], "区财政局")
 
 
+@pytest.mark.parametrize(
+    ("folder", "line", "named"),
+    [
+        pytest.param(
+            "公共收件", "枣林街道办事处、七里园街道办事处", "枣林街道办事处、七里园街道办事处", id="shared"
+        ),
+        pytest.param(None, "枣林街道，区住建局", "枣林街道办事处、区住房和城乡建设局", id="root-short-forms"),
+        pytest.param("公共收件", "枣林街道办事处/区财政局", "枣林街道办事处、区财政局", id="slash"),
+        pytest.param(
+            "公共收件", "枣林街道办事处和七里园街道办事处", "枣林街道办事处、七里园街道办事处", id="and"
+        ),
+        pytest.param("公共收件", "区财政局及区住建局", "区财政局、区住房和城乡建设局", id="ji"),
+        pytest.param(
+            UNIT, "枣林街道办事处、七里园街道办事处", "枣林街道办事处、七里园街道办事处", id="own-folder"
+        ),
+    ],
+)
+def test_a_filing_unit_line_naming_several_offices_is_rejected_not_stored_as_one_office(
+    registry, folder, line, named
+):
+    # It was stored as a new office named by the whole line, its data counted as nobody's.
+    parsed = sent(registry, folder, f"填报单位：{line}")
+    [problem] = parsed.errors
+    assert (problem.rule, problem.excel_row, problem.column_header, problem.value) == (
+        "unit_several",
+        2,
+        "填报单位",
+        line.replace("，", ","),
+    )
+    assert problem.expected == f"应只填写一个单位，本行写了{named}"
+    assert problem.fix.startswith("一份文件只能由一个单位报送，请只填写报送本文件的单位全称")
+    assert parsed.unit == (UNIT if folder == UNIT else None)
+
+
+@pytest.mark.parametrize(
+    ("line", "unit"),
+    [
+        pytest.param("示范区住房和城乡建设局", "示范区住房和城乡建设局", id="a-name-holding-another-and-he"),
+        pytest.param("区住房和城乡建设局", "区住房和城乡建设局", id="a-name-with-he"),
+        pytest.param("某某区住房和城乡规划局", "某某区住房和城乡规划局", id="unlisted-name-with-he"),
+        pytest.param("区住房和城乡规划局", "区住房和城乡规划局", id="unlisted-name-one-side-a-short-form"),
+    ],
+)
+def test_a_filing_unit_line_naming_one_office_with_he_in_its_name_is_that_office(registry, line, unit):
+    parsed = sent(registry, "公共收件", f"填报单位：{line}")
+    assert ([p.rule for p in parsed.errors], parsed.unit) == ([], unit)
+
+
 def test_sheets_naming_two_different_offices_are_rejected(registry):
     zaolin = compound_sheet(*DATA)
     shuangpu = compound_sheet(*DATA, unit_line=f"填报单位：{SHUANGPU_UNIT}")
