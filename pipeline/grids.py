@@ -34,6 +34,8 @@ class Grid:
     last_line: LastLine | None = None
     # The rows the clerk hid in Excel, as Excel numbers them: read like any other, so the receipt asks about them.
     hidden_rows: tuple[int, ...] = ()
+    # The cells given their vertical merge's value, (row, column) → the merge: a fault in it is told once, at the top.
+    filled: dict[tuple[int, int], MergedRange] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pipeline.date_values import DatedMonth
+from pipeline.header_match import column_letter
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.registry import Registry
 from pipeline.sheet_columns import SheetColumns
@@ -35,17 +38,26 @@ def read_row(
         except CellError as exc:
             values[name] = None
             failed.add(name)
+            if columns.filled and (excel_row - 1, position) in columns.filled:
+                continue  # the merge's value, told at its first row
             sheet.error(
                 rule=exc.rule,
                 excel_row=excel_row,
                 header=binding.header,
                 value=raw,
-                expected=exc.expected,
+                expected=exc.expected + _merge_note(columns, excel_row - 1, position),
                 fix=exc.fix,
             )
             continue
         if isinstance(value, Noted):
-            sheet.warn(value, excel_row=excel_row, header=binding.header, value=raw)
+            if not columns.filled or (excel_row - 1, position) not in columns.filled:
+                note = _merge_note(columns, excel_row - 1, position)
+                sheet.warn(
+                    replace(value, expected=value.expected + note),
+                    excel_row=excel_row,
+                    header=binding.header,
+                    value=raw,
+                )
             value = value.value
         elif value.__class__ is DatedMonth:
             sheet.dated_months[excel_row, name] = (value, raw)
@@ -70,6 +82,18 @@ def read_row(
     if sheet.template.row_unit is not None:
         _convert_by_row_unit(sheet, row, excel_row, values, failed, columns, registry)
     return values, failed
+
+
+def _merge_note(columns: SheetColumns, index: int, position: int) -> str:
+    """Say that a cell heads a merge whose rows all read its value, naming the range; empty if it heads none."""
+    if not columns.filled:
+        return ""
+    merge = next((m for (_, at), m in columns.filled.items() if at == position and m[0][0] == index), None)
+    if merge is None:
+        return ""
+    (top, left), (bottom, right) = merge
+    cells = f"{column_letter(left)}{top + 1}:{column_letter(right)}{bottom + 1}"
+    return f"（{cells}是合并单元格，第{top + 1}至{bottom + 1}行都按此值读取，此处一并说明）"
 
 
 def _convert_by_row_unit(

@@ -198,3 +198,4 @@ def fill_vertical_merges(grid: Grid, header_last: int, columns: set[int]) -> Non
                 row.extend([None] * (left + 1 - len(row)))
             if row[left] is None or (isinstance(row[left], str) and not row[left].strip()):
                 row[left] = value
+                grid.filled[index, left] = ((top, left), (bottom, _right))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from pipeline.cell_parsers import cell_parser, quantity_parser, written_date_parser, written_month_parser
 from pipeline.column_units import _unit_context
-from pipeline.grids import Grid
+from pipeline.grids import Grid, MergedRange
 from pipeline.header_match import Binding, HeaderMatch
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.printed import printed_parser
@@ -40,6 +40,7 @@ class SheetColumns:
     read_against: list[tuple[Binding, Binding | None]]  # each indicator's reported value and its target
     merged_into: dict[tuple[int, int], int]  # (row, column) under a merge → the merge's top row
     merged_optional: list[Binding]  # the optional amounts a merge leaves in its first row (none unmerged)
+    filled: dict[tuple[int, int], MergedRange]  # (row, column) given its vertical merge's value → the merge
     header_width: int  # a CSV header's fields; 0 for a workbook
     unused_line: frozenset[int]
     prose: frozenset[int]
@@ -123,6 +124,7 @@ def sheet_columns(grid: Grid, match: HeaderMatch, registry: Registry, sheet: Par
         ],
         merged_into=merged_into,
         merged_optional=[b for b in summable if not b.column.required] if merged_into else [],
+        filled=grid.filled,
         header_width=header_width,
         unused_line=unused_line,
         prose=prose,

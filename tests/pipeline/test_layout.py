@@ -1244,6 +1244,29 @@ def test_a_merged_name_is_each_rows_but_a_merged_amount_stays_in_its_first_row(r
     assert column_values(sheet, "planned_investment_wan")[1] is None
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+def test_a_bad_value_merged_over_rows_is_told_once_at_its_first_row_naming_the_range(registry, fmt):
+    rows = compound_sheet(
+        [1, "市委小区", "1.932", "249", "725.58", "进行中"],
+        [2, "石化小区", "1.1", "120", "300", None],
+        [3, "育源小区", "1.0", "100", "100", None],
+        unit_line=None,
+    )
+
+    # It was told on each of rows 3, 4 and 5, three faults for the one cell the clerk sees.
+    sheet = parse_rows(registry, rows, fmt=fmt, merges=["F3:F5"])
+
+    [problem] = sheet.problems
+    assert (problem.rule, problem.excel_row, problem.column_header, problem.value) == (
+        "enum",
+        3,
+        "改造状态",
+        "进行中",
+    )
+    assert problem.expected.endswith("（F3:F5是合并单元格，第3至5行都按此值读取，此处一并说明）")
+    assert column_values(sheet, "status") == [None, None, None]
+
+
 def test_a_required_amount_under_a_merge_is_an_error_saying_the_merge_is_the_first_rows(registry):
     rows = compound_sheet(
         [1, "市委小区", "1.932", "249", "725.58", "在建"],
