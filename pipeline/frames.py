@@ -84,6 +84,8 @@ class Sheet:
             and (written := self.parsed.written_text.get((excel_row, column))) is not None
         ):
             return written
+        if (typed := self.parsed.typed_number(column, value, excel_row)) is not None:
+            return typed
         context = self.written_unit(column, excel_row)
         if context is not None and isinstance(value, Decimal):
             value = (value / context.factor).normalize()

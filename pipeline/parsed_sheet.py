@@ -46,6 +46,11 @@ class ParsedSheet:
     # Text cells whose value was normalised (full-width brackets, spaces inside): (Excel row, column name) → the
     # cell as written, so a receipt quotes what the clerk typed, not what it was matched as.
     written_text: dict[tuple[int, str], str] = field(default_factory=dict, repr=False, compare=False)
+    # Numbers written as text other than bare digits (`1,000`, `200户`): (Excel row, column name) → the cell as
+    # written and the value read from it, so a receipt quotes `1,000` as typed, not as 1000.
+    written_numbers: dict[tuple[int, str], tuple[str, object]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     # Month cells that name their year too (`2022年4月`, an Excel date): (Excel row, column name) → the reading and
     # the cell as written. The record keeps the month; parse_file holds the year to the row's 年度 once it is known.
     dated_months: dict[tuple[int, str], tuple[DatedMonth, object]] = field(
@@ -58,6 +63,12 @@ class ParsedSheet:
         """Return a column's header as this sheet wrote it; `default` (else the column's name) where it has none."""
         found = next((b.header for b in self.bindings if b.column.name == column), None)
         return found if found is not None else default if default is not None else column
+
+    def typed_number(self, column: str, value: object, excel_row: int | None) -> str | None:
+        """Return a number cell as the clerk typed it (`1,000`) if `value` is what was read from it; else None."""
+        # A value worked out for the row (the sum its 累计 should be) is no cell's: shown as a number.
+        typed = self.written_numbers.get((excel_row, column)) if excel_row is not None else None
+        return typed[0] if typed is not None and typed[1] == value else None
 
     def written_unit(self, column: str, excel_row: int | None = None) -> UnitContext | None:
         """Return the unit a cell was written in where it is not the unit stored: its row's, else its header's."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from decimal import Decimal
 
 from pipeline.date_values import DatedMonth
 from pipeline.header_match import column_letter
@@ -12,6 +14,10 @@ from pipeline.sheet_columns import SheetColumns
 from pipeline.sheet_units import convert_by_row_unit
 from pipeline.ticks import read_ticks
 from pipeline.values import EXCEL_ERRORS, CellError, Noted, formula_error, is_blank
+
+# A number typed as bare digits is quoted the same read or as written; any other (`1,000`, `200户`) is kept as typed.
+_BARE_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_NUMBERS = (int, Decimal)
 
 
 def read_row(
@@ -23,7 +29,7 @@ def read_row(
     registry: Registry,
 ) -> tuple[dict[str, object], set[str]]:
     """Return a row's values by column name (a 合计's amounts only) and the columns whose cell failed."""
-    values, failed = {}, set()
+    values, failed, typed = {}, set(), {}
     width = len(row)
     for name, position, parse, binding in columns.total_cells if is_total else columns.data_cells:
         raw = row[position] if position < width else None
@@ -64,6 +70,8 @@ def read_row(
             value = value.month
         if value.__class__ is str and raw.__class__ is str and value != raw and value != (raw := raw.strip()):
             sheet.written_text[excel_row, name] = raw
+        elif raw.__class__ is str and value.__class__ in _NUMBERS and not _BARE_NUMBER.fullmatch(raw):
+            typed[name] = raw.strip()
         values[name] = value
     for binding in () if is_total else columns.tick_groups:
         name = binding.column.name
@@ -81,6 +89,9 @@ def read_row(
             )
     if sheet.template.row_unit is not None:
         _convert_by_row_unit(sheet, row, excel_row, values, failed, columns, registry)
+    # Kept with the value finally read: converted by its row's unit, if it was.
+    for name, text in typed.items():
+        sheet.written_numbers[excel_row, name] = (text, values[name])
     return values, failed
 
 

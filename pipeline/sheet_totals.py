@@ -64,7 +64,7 @@ def _check_total(
             rule="total_mismatch",
             excel_row=excel_row,
             header=binding.header,
-            value=display(stated[name] / factor),
+            value=sheet.typed_number(name, stated[name], excel_row) or display(stated[name] / factor),
             expected=expected,
             fix="请核对合计数或明细数据",
         )
@@ -86,7 +86,7 @@ def _check_unitless_total(
         rule="total_mismatch",
         excel_row=excel_row,
         header=binding.header,
-        value=display(stated),
+        value=sheet.typed_number(binding.column.name, stated, excel_row) or display(stated),
         expected=f"应等于{where}同一单位各行之和（{each}）之一",
         fix="请核对合计数或明细数据，并在本行注明合计的单位",
     )

@@ -400,7 +400,8 @@ def test_total_in_yuan_is_checked_in_yuan(registry):
     sheet = parse_rows(registry, rows)
     assert sheet.problems == []
     rows[-1][3] = "18,015,500.02"
-    assert problems(parse_rows(registry, rows)) == [("total_mismatch", 5, "计划投资", "18015500.02")]
+    # The cell as the clerk typed it, not as 18015500.02.
+    assert problems(parse_rows(registry, rows)) == [("total_mismatch", 5, "计划投资", "18,015,500.02")]
 
 
 @pytest.mark.parametrize(
@@ -1176,11 +1177,11 @@ def test_a_wrong_investment_total_written_in_yuan_is_told_in_yuan(registry):
     ]
     sheet = parse_rows(registry, rows)
     # The cell and the rows' sum as the row has them, in 元, checked to the 0.01 元 (not to 0.01 万元 stored).
-    assert problems(sheet) == [("total_mismatch", 4, "数量", "46101000.02")]
+    assert problems(sheet) == [("total_mismatch", 4, "数量", "46,101,000.02")]
     assert sheet.problems[0].expected == "应等于上方各行之和46101000"
     rows[-1][3] = "46,200,000"  # not `填写为“4620”，应等于上方各行之和4610.1`, figures the sheet never shows
     [error] = parse_rows(registry, rows).problems
-    assert (error.value, error.expected) == ("46200000", "应等于上方各行之和46101000")
+    assert (error.value, error.expected) == ("46,200,000", "应等于上方各行之和46101000")
 
 
 def test_a_correct_total_without_a_unit_below_rows_of_one_unit_is_accepted(registry):

@@ -205,6 +205,12 @@ DEFECTS = {
         .replace("（万元）", "（元）"),
         ("cumulative_mismatch", "warning", 5, "累计完成投资（元）"),
     ),
+    # The same typed with thousands separators: quoted as typed.
+    "cumulative_mismatch_typed": (
+        "investment_progress",
+        changed("investment_progress", "4280.50,10030.50", '4280.50,"10,030.52"'),
+        ("cumulative_mismatch", "warning", 5, "累计完成投资（万元）"),
+    ),
     "cost_vs_total": (
         "scale_and_cost",
         changed("scale_and_cost", "基本预备费,5210.21,", "基本预备费,5200.21,"),
@@ -479,6 +485,14 @@ def test_a_cumulative_under_a_yuan_header_is_told_in_yuan_not_in_the_wan_stored(
 
     assert (cumulative.value, cumulative.expected) == ("100305200", "应等于1至3月本月完成投资之和100305000")
     assert cumulative.message_zh.startswith("第5行「累计完成投资（元）」填写为“100305200”，")
+
+
+def test_a_cumulative_typed_with_thousands_separators_is_quoted_as_typed(checked):
+    # It was quoted as 10030.52, a figure the clerk never wrote.
+    [cumulative] = problems_of(checked, "cumulative_mismatch_typed")
+
+    assert (cumulative.value, cumulative.expected) == ("10,030.52", "应等于1至3月本月完成投资之和10030.5")
+    assert cumulative.message_zh.startswith("第5行「累计完成投资（万元）」填写为“10,030.52”，")
 
 
 def test_a_part_exceeding_its_row_is_told_as_the_row_was_written_in_its_own_unit(registry):
