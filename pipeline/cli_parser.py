@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from pipeline.cli_commands import (
     cmd_check,
@@ -32,7 +35,63 @@ def _global_options(parser: argparse.ArgumentParser, top: bool) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars", **keep)
 
 
-class _Parser(argparse.ArgumentParser):
+# argparse's own complaints (Python 3.11 words them so; 3.12 drops the quotes round the choices), in Chinese.
+_TYPES_ZH = {"int": "整数"}
+_COMPLAINTS_ZH: tuple[tuple[re.Pattern, Callable[[re.Match], str]], ...] = (
+    (re.compile(r"the following arguments are required: (.+)"), lambda m: f"缺少必需的参数：{_listed(m[1])}"),
+    (re.compile(r"unrecognized arguments: (.+)"), lambda m: f"无法识别的参数：{m[1]}"),
+    (
+        re.compile(r"argument (\S+): invalid choice: '(.*)' \(choose from (.+)\)"),
+        lambda m: f"参数{m[1]}的取值“{m[2]}”无效，可选：{_listed(m[3])}",
+    ),
+    (
+        re.compile(r"argument (\S+): invalid (\S+) value: '(.*)'"),
+        lambda m: f"参数{m[1]}应为{_TYPES_ZH.get(m[2], '有效的值')}，而填写为“{m[3]}”",
+    ),
+    (re.compile(r"argument (\S+): expected one argument"), lambda m: f"参数{m[1]}后面应填写一个值"),
+    (
+        re.compile(r"argument (\S+): expected at least one argument"),
+        lambda m: f"参数{m[1]}后面至少应填写一个值",
+    ),
+    (
+        re.compile(r"argument (\S+): expected at most one argument"),
+        lambda m: f"参数{m[1]}后面最多只能填写一个值",
+    ),
+    (
+        re.compile(r"argument (\S+): ignored explicit argument '(.*)'"),
+        lambda m: f"参数{m[1]}不带取值，却写了“{m[2]}”",
+    ),
+    (
+        re.compile(r"ambiguous option: (\S+) could match (.+)"),
+        lambda m: f"选项{m[1]}有歧义，可以指{_listed(m[2])}，请写全",
+    ),
+)
+
+
+def _listed(names: str) -> str:
+    """Join argparse's `'a', 'b'` or `a, b` the Chinese way: a、b."""
+    return "、".join(name.strip().strip("'") for name in names.split(","))
+
+
+def complaint_zh(message: str) -> str:
+    """Say one of argparse's own complaints about a command line in Chinese; an unforeseen one is kept as worded."""
+    for pattern, said in _COMPLAINTS_ZH:
+        if (match := pattern.fullmatch(message)) is not None:
+            return said(match)
+    return f"命令行有误（{message}）"
+
+
+class _ChineseParser(argparse.ArgumentParser):
+    """An argument parser that tells a wrong command line in Chinese, exiting 2 as argparse does."""
+
+    def error(self, message: str) -> NoReturn:
+        usage = self.format_usage().replace("usage: ", "用法：", 1)
+        self.exit(
+            2, f"{usage}{self.prog}：错误：{complaint_zh(message)}。运行 {self.prog} --help 查看用法。\n"
+        )
+
+
+class _Parser(_ChineseParser):
     """An argument parser whose subcommands take the global options too (`pipeline run --home X`)."""
 
     def __init__(self, *args, **kwargs):
@@ -53,7 +112,7 @@ class _Commands:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _ChineseParser(
         prog="pipeline", description="预算绩效数据仓库：接收、校验、入库各单位报送的报表。"
     )
     _global_options(parser, top=True)

@@ -339,6 +339,42 @@ def test_the_console_script_runs_and_shows_help():
     assert "usage: pipeline" in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        pytest.param([], "pipeline：错误：缺少必需的参数：COMMAND。", id="no-command"),
+        pytest.param(
+            ["nosuch"],
+            "pipeline：错误：参数COMMAND的取值“nosuch”无效，可选：init、run、",
+            id="unknown-command",
+        ),
+        pytest.param(["run", "extra"], "pipeline：错误：无法识别的参数：extra。", id="unrecognized"),
+        pytest.param(
+            ["withdraw", "3"], "pipeline withdraw：错误：缺少必需的参数：--reason。", id="missing-option"
+        ),
+        pytest.param(
+            ["report", "--year", "abc"],
+            "pipeline report：错误：参数--year应为整数，而填写为“abc”。",
+            id="not-int",
+        ),
+        pytest.param(["run", "--year"], "pipeline run：错误：参数--year后面应填写一个值。", id="no-value"),
+        pytest.param(
+            ["users", "foo"],
+            "pipeline users：错误：参数ACTION的取值“foo”无效，可选：add、reset、disable。",
+            id="nested",
+        ),
+    ],
+)
+def test_a_wrong_command_line_is_told_in_chinese_and_exits_2(argv, said, capsys):
+    # argparse told it in English (usage: … error: the following arguments are required: …), alone of every message.
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("用法：pipeline") and said in err
+    assert "usage" not in err and "error" not in err
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_a_described_help_page(command, capsys):
     with pytest.raises(SystemExit) as exit_:
