@@ -370,4 +370,8 @@ def _thousandfold(first: Decimal, second: Decimal) -> bool:
 
 def _percent_and_fraction(first: Decimal, second: Decimal) -> bool:
     """Say whether of two bare numbers one looks like a fraction (0.93) and the other like percent (90)."""
-    return any(0 < a < 1 < b <= 100 for a, b in ((first, second), (second, first)))
+    # A bare 1 or a ratio under 2 (a formula's 1.02) is 100 % or 102 % as surely as 0.93 is 93 %: against 50 or more,
+    # as bare_percent reads them, compared as written it scores a 合格率 of `1` against `≥90` near nothing.
+    return any(
+        0 < a < 1 < b <= 100 or (1 <= a < 2 and 50 <= b <= 100) for a, b in ((first, second), (second, first))
+    )

@@ -686,6 +686,11 @@ def test_a_bare_1_read_by_the_unit_its_indicators_name_states_says_so():
         ("≥95%", "0.9", ("%", "%"), (Decimal(95), "%", Decimal(90), "%"), None),
         ("=16个", "16", ("%", "%"), (Decimal(16), "个", Decimal(16), "个"), None),  # the cell's unit wins
         ("≥90", "0.95", (None, None), (Decimal(90), None, Decimal("0.95"), None), "indicator_scale"),
+        # A bare 1 or a formula's ratio is a fraction as surely as 0.95: compared as written, and said so.
+        ("≥90", "1", (None, None), (Decimal(90), None, Decimal(1), None), "indicator_scale"),
+        ("≥95", "1.02", (None, None), (Decimal(95), None, Decimal("1.02"), None), "indicator_scale"),
+        ("≥1", "90", (None, None), (Decimal(1), None, Decimal(90), None), "indicator_scale"),
+        ("≥16", "1", (None, None), (Decimal(16), None, Decimal(1), None), None),
     ],
 )
 def test_a_bare_number_is_read_in_its_headers_unit(target, reported, headers, read, rule):
