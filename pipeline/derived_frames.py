@@ -126,10 +126,11 @@ def _investment_total_per_project(sheets: list[Sheet], context: Context, registr
     for sheet in sheets:
         by_project: dict[tuple, list[dict]] = defaultdict(list)
         for record in sheet.parsed.records:
+            # A row whose 数量 could not be read (its 单位 千元) leaves the sum unknown, not smaller: it is kept, as None.
             if (
                 record.get("parent_item") is None
                 and record.get("category") == "投资构成"
-                and record.get("quantity_unit") == money
+                and (record.get("quantity_unit") == money or not sheet.readable(record, "quantity"))
             ):
                 by_project[(record.get("project_name"), record.get("year"))].append(record)
         for (project, year), records in by_project.items():

@@ -119,6 +119,13 @@ def _reported(parsed: ParsedSheet) -> set[tuple[int | str | None, str | None]]:
         for p in parsed.problems
         if p.rule in _COLUMN_RULES and p.excel_row is not None and p.excel_row <= last
     }
+    rule = parsed.template.row_unit
+    if rule is not None:
+        # A row's 单位 that cannot be converted (千元) leaves the row's 数量 unread: told on the 单位 cell, not as 未填写.
+        unit, value = parsed.header_of(rule.unit), parsed.header_of(rule.value)
+        reported |= {
+            (p.excel_row, value) for p in parsed.problems if p.rule == "unit" and p.column_header == unit
+        }
     groups = {t.header: b.header for b in parsed.bindings for t in b.ticks}
     if not groups:
         return reported

@@ -211,6 +211,12 @@ DEFECTS = {
         changed("investment_progress", "4280.50,10030.50", '4280.50,"10,030.52"'),
         ("cumulative_mismatch", "warning", 5, "累计完成投资（万元）"),
     ),
+    # A row's money unit nobody listed leaves its 数量 unread: told on the 单位 cell, never as 数量 未填写 too.
+    "row_unit_unlisted": (
+        "scale_and_cost",
+        changed("scale_and_cost", "其他费用,33600000,元", "其他费用,3360000,千元"),
+        ("unit", "error", 11, "单位"),
+    ),
     "cost_vs_total": (
         "scale_and_cost",
         changed("scale_and_cost", "基本预备费,5210.21,", "基本预备费,5200.21,"),
