@@ -47,8 +47,10 @@ _LABELLED = re.compile(r"^\s*[\u4e00-\u9fff]{2,8}\s*[:：]")
 _FORM_ROW = re.compile(r"^\s*(?:项目名称|主管部门|实施单位|项目资金|年度总体目标|预期目标)")
 # A note in brackets after a unit, or before it: `元（保留两位小数）`, `（人民币）元`.
 _UNIT_NOTE_ANYWHERE = re.compile(r"\([^()]*\)")
-# What a unit line writes around the unit's name: `（单位：元）`, `元（人民币）`, `人民币元`.
-_UNIT_WRAPPING = re.compile(r"人民币|[()\[\]【】,，;；。.]")
+# What a unit line writes around the unit's name: `（单位：元）`, `元（人民币）`, `人民币元`. A comma or semicolon
+# within it sets apart the units of several measures (`单位：元，平方米`), as sheet_units reads them: only trimmed.
+_UNIT_WRAPPING = re.compile(r"人民币|[()\[\]【】]")
+_UNIT_PUNCTUATION = ",，;；。."
 # After `年度：` any four digits are the year meant, so 1999 is reported out of range, not as no year at all.
 _YEAR_ON_LINE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 # The lines naming who filed a sheet; the national forms name the unit whose project it is in an 实施单位 row.
@@ -158,7 +160,7 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
             elif name in UNIT_LABELS and meta.money_unit is None:
                 # 元（保留两位小数）: the note is no part of the unit.
                 unit = _UNIT_NOTE_ANYWHERE.sub("", squash(value.split()[0]))
-                meta.money_unit = _UNIT_WRAPPING.sub("", unit) or None
+                meta.money_unit = _UNIT_WRAPPING.sub("", unit).strip(_UNIT_PUNCTUATION) or None
                 meta.rows["money_unit"] = excel_row
     return meta
 

@@ -56,6 +56,10 @@ def column_values(sheet: ParsedSheet, name: str) -> list:
     [
         ("单位：元、平方米", Decimal(28650), Decimal("1075.97"), []),
         ("单位：万平方米、万元", Decimal(28650), Decimal("1075.97") * 10000, []),
+        # A comma or semicolon sets the units apart as 、 does: not run together into 元平方米, no unit at all.
+        ("单位：元，平方米", Decimal(28650), Decimal("1075.97"), []),
+        ("单位：万平方米,万元", Decimal(28650), Decimal("1075.97") * 10000, []),
+        ("单位：元；平方米。", Decimal(28650), Decimal("1075.97"), []),
         ("单位：元（保留两位小数）", Decimal(28650), Decimal("1075.97"), ["unit_assumed"]),
         ("单位：元、万元", Decimal(28650), None, ["unit_assumed", "unit"]),
     ],
