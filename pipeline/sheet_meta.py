@@ -50,7 +50,9 @@ _UNIT_NOTE_ANYWHERE = re.compile(r"\([^()]*\)")
 # What a unit line writes around the unit's name: `（单位：元）`, `元（人民币）`, `人民币元`. A comma or semicolon
 # within it sets apart the units of several measures (`单位：元，平方米`), as sheet_units reads them: only trimmed.
 _UNIT_WRAPPING = re.compile(r"人民币|[()\[\]【】]")
-_UNIT_PUNCTUATION = ",，;；。."
+_UNIT_PUNCTUATION = ",，;；、。."
+# Spaces around such a separator (`单位：元、 万平方米`) keep the list whole: the first word after `单位：` is the unit.
+_SPACED_SEPARATOR = re.compile(r"\s*([、,，;；/])\s*")
 # After `年度：` any four digits are the year meant, so 1999 is reported out of range, not as no year at all.
 _YEAR_ON_LINE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 # The lines naming who filed a sheet; the national forms name the unit whose project it is in an 实施单位 row.
@@ -159,7 +161,7 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
                 meta.rows["year"] = excel_row
             elif name in UNIT_LABELS and meta.money_unit is None:
                 # 元（保留两位小数）: the note is no part of the unit.
-                unit = _UNIT_NOTE_ANYWHERE.sub("", squash(value.split()[0]))
+                unit = _UNIT_NOTE_ANYWHERE.sub("", squash(_SPACED_SEPARATOR.sub(r"\1", value).split()[0]))
                 meta.money_unit = _UNIT_WRAPPING.sub("", unit).strip(_UNIT_PUNCTUATION) or None
                 meta.rows["money_unit"] = excel_row
     return meta

@@ -60,6 +60,9 @@ def column_values(sheet: ParsedSheet, name: str) -> list:
         ("单位：元，平方米", Decimal(28650), Decimal("1075.97"), []),
         ("单位：万平方米,万元", Decimal(28650), Decimal("1075.97") * 10000, []),
         ("单位：元；平方米。", Decimal(28650), Decimal("1075.97"), []),
+        # A space after the separator, or before it, leaves the list one: not 元、 alone, and the area unread.
+        ("单位：元、 平方米", Decimal(28650), Decimal("1075.97"), []),
+        ("单位：万平方米 ，万元", Decimal(28650), Decimal("1075.97") * 10000, []),
         ("单位：元（保留两位小数）", Decimal(28650), Decimal("1075.97"), ["unit_assumed"]),
         ("单位：元、万元", Decimal(28650), None, ["unit_assumed", "unit"]),
     ],
