@@ -149,8 +149,10 @@ def _unit_spelling(unit: str | None) -> str | None:
 
 def _comparable(first: str, second: str) -> bool:
     """Say whether numbers written in two units can be compared (one measure, or the same words)."""
-    if first.startswith(second) or second.startswith(first):
-        return True  # `16个小区` against `=16个`: the measure word, then what is counted
+    if (first.startswith(second) or second.startswith(first)) and unit_factor(first) == unit_factor(second):
+        # `16个小区` against `=16个`: the measure word, then what is counted. Not `24.5万` against `≥24.4万平方米`:
+        # 万 is no unit, and taken as one 24.5 would be compared with 244000 平方米.
+        return True
     measures = measure_of(first), measure_of(second)
     if None in measures or measures[0] != measures[1]:
         return False

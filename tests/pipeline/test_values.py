@@ -704,6 +704,21 @@ def test_a_bare_number_is_read_in_its_headers_unit(target, reported, headers, re
 
 
 @pytest.mark.parametrize(
+    ("target", "reported"),
+    [("≥24.4万平方米", "24.5万"), ("≥0.3万户", "0.31万"), ("≥2万", "2.1万平方米")],
+)
+def test_a_bare_wan_beside_a_unit_of_wan_is_no_unit_to_compare_with_it(target, reported):
+    # Taken for 万平方米's beginning, 24.5万 was read as 24.5 and scored against 244000 平方米, with nothing said.
+    reading = read_indicator(target, reported)
+    assert (reading.reported_number, reading.error and reading.error.rule) == (None, "indicator_unit")
+
+
+def test_a_measure_word_and_what_it_counts_compares_with_the_measure_word():
+    reading = read_indicator("=16个", "16个小区")
+    assert (reading.reported_number, reading.error) == (Decimal(16), None)
+
+
+@pytest.mark.parametrize(
     ("target", "reported", "read", "rule"),
     [
         ("≥90", "93", (Decimal(90), "%", Decimal(93), "%"), "indicator_unit_assumed"),
