@@ -253,6 +253,19 @@ def _read_indicator(
             f"请在年度指标值中写明单位，如“{operator}{display(target.number)}%”",
         )
     target_number, target_unit = target.number, target.unit
+    if target_number == 0 and target.operator is None:
+        # `0起`: ≥ 0, as a bare number is read, is met by any value (安全生产事故 2起 scored in full); a target of none
+        # is = 0, and the clerk is told it was read so.
+        written = f"0{target_unit or ''}"
+        operator, target_noted = (
+            "=",
+            Noted(
+                None,
+                "indicator_zero_target",
+                f"年度指标值“{target_text}”未写比较方式，按“≥{written}”任何完成值都达标，已按“={written}”计分",
+                f"请写明比较方式，如“={written}”或“≤{written}”",
+            ),
+        )
     reported = _indicator_parts(reported_text)
     if (
         target_unit is None

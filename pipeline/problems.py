@@ -56,6 +56,7 @@ RULE_ZH = {
     "indicator_not_number": "实际完成值不是数值",
     "indicator_blank": "实际完成值未填写",
     "indicator_outcome_word": "数值指标按完成情况计分",
+    "indicator_zero_target": "指标值为0未写比较方式",
     "plan_zero": "年度计划投资为0",
     "indicator_qualitative": "定性指标完成情况无法判定",
     "month_range": "月份超出1至12",
@@ -150,6 +151,7 @@ FIGURE_WARNINGS = {
     "total_row_parts_unclear": "reading",
     "percent_ambiguous": "reading",
     "indicator_unit_assumed": "reading",
+    "indicator_zero_target": "reading",
     "merges_carried": "reading",
 }
 

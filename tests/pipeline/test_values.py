@@ -713,6 +713,17 @@ def test_a_bare_wan_beside_a_unit_of_wan_is_no_unit_to_compare_with_it(target, r
     assert (reading.reported_number, reading.error and reading.error.rule) == (None, "indicator_unit")
 
 
+@pytest.mark.parametrize(
+    ("target", "operator"), [("0起", "="), ("0", "="), ("≤0起", "≤"), ("≥0起", "≥"), ("=0", "=")]
+)
+def test_a_target_of_none_without_a_comparison_is_read_as_none_and_said_so(target, operator):
+    # Read as ≥ 0, as a bare number is, `0起` was met by 2起 in full.
+    reading = read_indicator(target, "2起")
+    assert (reading.operator, reading.target_number) == (operator, Decimal(0))
+    told = {n.rule for n in (reading.noted if reading.noted_in_target else None, reading.target_noted) if n}
+    assert ("indicator_zero_target" in told) is (target[0] == "0")
+
+
 def test_a_measure_word_and_what_it_counts_compares_with_the_measure_word():
     reading = read_indicator("=16个", "16个小区")
     assert (reading.reported_number, reading.error) == (Decimal(16), None)
