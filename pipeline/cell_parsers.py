@@ -44,7 +44,7 @@ def parse_cell(value: object, column: Column, units: Units, context: UnitContext
         return parse_month(value)
     if kind is ColumnType.ENUM:
         return parse_enum(value, column)
-    text = format(value, ".15g") if isinstance(value, float) else str(value)
+    text = _number_text(value) if isinstance(value, int | float) else _written_text(str(value))
     if isinstance(value, dt.date):
         text = value.isoformat()
     if kind is ColumnType.PROSE:
@@ -62,14 +62,43 @@ def _clean_text_short(text: str) -> str:
     return clean_text(text)
 
 
+# Excel keeps 15 significant digits: a longer number typed into a General cell (a 20-digit 项目编码, a 凭证号) is
+# saved with its last digits gone, and shown, or saved in a CSV, as 3.20102E+17.
+_LOST_DIGITS = 1e15
+_SCIENTIFIC = re.compile(r"^\s*[+-]?\d+(?:\.\d+)?[eE]\+\d+\s*$")
+
+
+def _number_text(value: int | float) -> str:
+    """Return a number cell of a text column as Excel shows it; refuse one too long for Excel to have kept whole."""
+    if not isinstance(value, bool) and abs(value) >= _LOST_DIGITS:
+        raise _digits_lost()
+    return format(value, ".15g") if isinstance(value, float) else str(value)
+
+
+def _written_text(text: str) -> str:
+    """Return a text cell as written; refuse a number Excel wrote in its E+ notation, its last digits gone."""
+    if ("E+" in text or "e+" in text) and _SCIENTIFIC.match(text):
+        raise _digits_lost()
+    return text
+
+
+def _digits_lost() -> CellError:
+    return CellError(
+        "type",
+        "应为文本；该单元格是数字，Excel只保留15位有效数字，超过15位的编号末几位已丢失",
+        "请把该单元格设为文本格式后重新填写完整的编号",
+    )
+
+
 def _text_parser(kind: ColumnType) -> Callable[[object], object]:
     clean = clean_prose if kind is ColumnType.PROSE else clean_name if kind is ColumnType.NAME else clean_text
     cached = {ColumnType.NAME: _clean_name_short, ColumnType.TEXT: _clean_text_short}.get(kind, clean)
 
     def parse(value: object) -> object:
         if value.__class__ is str:
+            value = _written_text(value)
             return cached(value) if len(value) <= _CACHED_LENGTH else clean(value)
-        text = format(value, ".15g") if isinstance(value, float) else str(value)
+        text = _number_text(value) if isinstance(value, int | float) else str(value)
         if isinstance(value, bool):
             text = display(value)
         elif isinstance(value, dt.date):

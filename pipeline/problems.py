@@ -271,7 +271,8 @@ def display(value: object) -> str:
         # A logical cell (a check box's) as Excel and WPS show it, and as a CSV saved of it holds it.
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+        # Excel keeps 15 significant digits: 320102202200001234 typed is 320102202200001000, not the float's 1216.
+        return str(int(value)) if abs(value) < 1e15 else format(Decimal(format(value, ".15g")), "f")
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     return str(value).strip()

@@ -521,6 +521,25 @@ def test_text_cells_are_shown_as_typed(columns, registry, value, expected):
     assert parse(columns, registry, "document", value) == expected
 
 
+# A 20-digit 凭证号 typed into a General cell: Excel keeps 15 digits, and shows (or saves in a CSV) 3.20102E+17.
+@pytest.mark.parametrize(
+    "value", [3.20102202200001e17, float(2**60), 10**15, "3.20102E+17", " 4.11300220000000E+19"]
+)
+@pytest.mark.parametrize("name", ["document", "compound"])
+def test_a_number_too_long_for_excel_in_a_text_cell_is_an_error_not_its_shortened_digits(
+    columns, registry, value, name
+):
+    for read in (
+        lambda cell: parse(columns, registry, name, cell),
+        cell_parser(columns[name], registry.units, BASE),
+    ):
+        with pytest.raises(CellError, match="超过15位的编号末几位已丢失"):
+            read(value)
+    # 15 digits are kept whole, and a word with E+ in it is no number.
+    assert parse(columns, registry, "document", 123456789012345.0) == "123456789012345"
+    assert parse(columns, registry, "document", "SE+2号") == "SE+2号"
+
+
 def test_decimal_cells_keep_their_exact_value(columns, registry):
     assert parse(columns, registry, "weight", "2.5") == Decimal("2.5")
     assert parse(columns, registry, "weight", 0.1) == Decimal("0.1")
