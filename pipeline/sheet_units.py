@@ -99,7 +99,12 @@ def convert_by_row_unit(values: dict, template: Template, registry: Registry) ->
                 "请只在数量中填写数字，单位填在“单位”列",
             )
         quantity = values[rule.value] = quantity.number
-    if quantity is None or found is None or found[0] == "count":
+    if quantity is None or found is None:
+        return None
+    if found[0] == "count":
+        # 2560.5套 is no number of dwellings: a count is whole in ones, kept as written (0.128万户 is 1280户).
+        if (quantity * found[1]) % 1:
+            raise CellError("type", f"应为整数（单位“{unit}”）", "请填写确切的整数")
         return None
     measure, factor, written = found
     values[rule.value] = quantity * factor

@@ -1153,6 +1153,17 @@ def test_counted_quantities_keep_their_row_unit(registry):
     assert column_values(sheet, "quantity_unit") == ["户", "栋"]
 
 
+def test_a_count_of_a_part_of_one_is_an_error_on_its_quantity(registry):
+    rows = [
+        SCALE_HEADER,
+        [PROJECT, "建设规模", "新建安置住房套数", "2560.5", "套"],
+        [PROJECT, "建设规模", "征收户数", "0.128", "万户"],  # 1280户
+    ]
+    sheet = parse_rows(registry, rows)
+    assert problems(sheet) == [("type", 2, "数量", "2560.5")]
+    assert column_values(sheet, "quantity") == [None, Decimal("0.128")]
+
+
 def test_a_correct_investment_total_below_scale_rows_is_accepted(registry):
     rows = [
         SCALE_HEADER,
