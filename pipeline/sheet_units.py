@@ -67,6 +67,8 @@ def _line_unit(measure: str, written: str, registry: Registry) -> str:
     return mine.pop() if len(mine) == 1 else written
 
 
+# Words of size alone, no unit: a row's `万` may be 万元 or 万平方米.
+_MAGNITUDES = frozenset({"十", "百", "千", "万", "十万", "百万", "千万", "亿"})
 # A note in brackets after a row's unit: `万元（含税）`, `平方米(建筑面积)`.
 _UNIT_NOTE = re.compile(r"[（(][^（）()]*[）)]\s*$")
 
@@ -85,6 +87,13 @@ def convert_by_row_unit(values: dict, template: Template, registry: Registry) ->
         money = registry.units.measures["money"]
         raise CellError(
             "unit", f"金额单位应为{'、'.join(money.units)}之一", f"请把金额换算为{money.base}填写"
+        )
+    if found is None and isinstance(unit, str) and unit.strip() in _MAGNITUDES:
+        # `万` is 万元, 万平方米 or 万户: stored as written, the row was added to no total and checked against nothing.
+        raise CellError(
+            "unit",
+            f"“{unit.strip()}”只是数量级，没有写明计量单位",
+            "请写明完整的单位，如“万元”“万平方米”“万户”",
         )
     if isinstance(quantity, Quantity):
         written = registry.units.find(quantity.unit)

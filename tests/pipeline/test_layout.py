@@ -1142,6 +1142,13 @@ def test_a_rows_money_unit_nobody_listed_is_an_error_on_its_unit_cell_and_a_note
     assert column_values(sheet, "quantity_unit")[1:] == ["万元", "平方米"]
 
 
+def test_a_row_unit_naming_a_size_and_no_unit_is_an_error_on_its_unit_cell(registry):
+    # 76313.93 万 was stored in 万, added to no 投资构成 total and checked against no 计划总投资.
+    rows = [SCALE_HEADER, [PROJECT, "投资构成", "工程费用", "76313.93", "万"]]
+    sheet = parse_rows(registry, rows)
+    assert problems(sheet) == [("unit", 2, "单位", "万")]
+
+
 def test_counted_quantities_keep_their_row_unit(registry):
     rows = [
         SCALE_HEADER,
