@@ -13,6 +13,7 @@ from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType
 from pipeline.sheet_meta import SheetMeta
 from pipeline.sheet_units import read_unit
 from pipeline.values import UnitContext
+from pipeline.written_units import counted_word
 
 
 def _unit_context(
@@ -25,6 +26,24 @@ def _unit_context(
     if binding.column.type is ColumnType.COUNT:
         # 惠及户数（万户）: counts are kept in ones, so a header's 万户 multiplies every bare number beneath it.
         found = registry.units.find(binding.unit)
+        counts = binding.column.counts
+        if found is not None and (
+            found[0] != "count" or (counts and counted_word(binding.unit) not in (counted_word(counts), "个"))
+        ):
+            # 惠及户数（人）: 370 under it are people, as a cell's `370人` is, never 370 households.
+            expected = (
+                f"表头的单位“{binding.unit}”计的是另一种数目，{binding.column.header}应以“{counts}”计"
+                if found[0] == "count"
+                else f"表头的单位“{binding.unit}”不是数目的单位"
+            )
+            sheet.error(
+                rule="unit",
+                excel_row=unit_cell(grid, match, binding, _merged_origin(grid, match.last_row + 1))[0] + 1,
+                header=binding.header,
+                value=binding.unit,
+                expected=expected,
+                fix=f"请填写{binding.column.header}，并在表头注明其单位，如「{binding.column.header}（{counts or '个'}）」",
+            )
         return UnitContext(found[1], found[2]) if found is not None and found[0] == "count" else UnitContext()
     if measure is None:
         return UnitContext()

@@ -104,6 +104,23 @@ def test_area_header_units_convert_values_to_square_metres(registry, header, wri
     assert area == stored
 
 
+@pytest.mark.parametrize(
+    ("header", "rules"),
+    [
+        ("惠及户数（人）", ["unit"]),
+        ("惠及户数（万人）", ["unit"]),
+        ("惠及户数（元）", ["unit"]),
+        ("惠及户数（户）", []),
+    ],
+)
+def test_a_count_headers_unit_counting_something_else_is_an_error_as_in_a_cell(registry, header, rules):
+    # 370 under 惠及户数（人） are people: stored as 370 households (3,700,000 under （万人）), while `370人` was refused.
+    sheet = parse_rows(
+        registry, [["小区名称", "改造面积（平方米）", header, "计划投资（万元）"], ["市委小区", 1, 370, 2]]
+    )
+    assert [(p.rule, p.excel_row, p.column_header) for p in sheet.problems] == [(r, 1, header) for r in rules]
+
+
 def test_money_unit_line_applies_to_money_columns_without_a_unit(registry):
     rows = [
         ["填报单位：枣林街道办事处", None, "单位：元"],
