@@ -50,6 +50,11 @@ class Indicator:
         return unit_measure(self.target_unit)
 
     @property
+    def target_counts(self) -> str | None:
+        """Return what a count target counts (`≥9000人`: 人, `≥0.3万户`: 户), None for any other target."""
+        return counted_word(self.target_unit) if self.target_measure == "count" else None
+
+    @property
     def reported_factor(self) -> Decimal:
         """Return what the reported number is multiplied by to be in its measure's base unit."""
         return unit_factor(self.reported_unit)

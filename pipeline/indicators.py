@@ -18,7 +18,7 @@ from pipeline.indicator_values import read_indicator
 from pipeline.problems import FIGURE_WARNINGS, RULE_ZH
 from pipeline.receipts import write_receipts
 from pipeline.registry import Registry
-from pipeline.rules import MEASURE_UNITS, RATE_MEASURES, Rules, load_rules
+from pipeline.rules import MEASURE_COUNTS, MEASURE_UNITS, RATE_MEASURES, Rules, load_rules
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
 from pipeline.stated import settle_stated
@@ -48,6 +48,8 @@ _READING = duckdb.struct_type(
         "reported_factor": _NUMBER,
         # What the target's unit measures (Indicator.target_measure): a binding holds only where it is the measure's.
         "target_measure": "VARCHAR",
+        # What a count target counts (Indicator.target_counts): 户数 binds a target in 户, never one in 人.
+        "target_counts": "VARCHAR",
     }
 )
 # What the Python function hands DuckDB: the same fields, numbers as text. DuckDB converts a returned Decimal about ten
@@ -165,6 +167,11 @@ CONFIG_TABLES: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
                 "varchar",
                 "年度指标值写了单位时该单位须属的量（percent、money、area、count），否则不按该口径取数、用填报的实际完成值",
             ),
+            (
+                "counts",
+                "varchar",
+                "计数口径所计的对象（量词），如户数计“户”：年度指标值以其他量词计（如“人”“套”）时不按该口径取数；为空则不限",
+            ),
         ),
     ),
     "negative_list": (
@@ -225,6 +232,7 @@ def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int])
                 str(binding.measure),
                 binding.measure in RATE_MEASURES,
                 MEASURE_UNITS[binding.measure],
+                MEASURE_COUNTS.get(binding.measure),
             )
             for position, binding in enumerate(rule.bindings)
         )

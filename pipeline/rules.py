@@ -45,6 +45,11 @@ MEASURE_UNITS = {
 }
 
 
+# What a count measure counts: `惠及户数 ≥9000人` counts people, never the data's households, and its reported value is
+# used. A target in the plain 个 counts whatever its measure counts.
+MEASURE_COUNTS = {Measure.HOUSEHOLDS: "户"}
+
+
 def folded_name(text: str) -> str:
     """Fold an indicator's name as bindings match it: spaces, line breaks and full-width spaces do not count."""
     return re.sub(r"[\s\u3000]", "", text)

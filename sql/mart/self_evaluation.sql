@@ -7,7 +7,8 @@ create or replace table mart.self_evaluation as
 with bound as (
     select names.year, names.level3, arg_min(bindings.measure, bindings.position) as measure,
         arg_min(bindings.rate, bindings.position) as rate,
-        arg_min(bindings.unit_measure, bindings.position) as unit_measure
+        arg_min(bindings.unit_measure, bindings.position) as unit_measure,
+        arg_min(bindings.counts, bindings.position) as counts
     from (select distinct year, level3 from staging.performance_targets) as names
     inner join config.bindings as bindings
         -- A cell wrapped in Excel (`改造小区⏎数量`) is one name to the clerk: spaces and line breaks do not part it
@@ -58,7 +59,10 @@ targets as (
         -- value is used, as for any indicator no measure fits.
         case
             when names_compound.project_code is not null then null
-            when readings.reading.target_measure = bound.unit_measure or readings.reading.target_number is null
+            -- A count in another word (`惠及户数 ≥9000人`: people) is no count of the measure's (config.bindings.counts).
+            when readings.reading.target_measure = bound.unit_measure
+                and (bound.counts is null or readings.reading.target_counts in (bound.counts, '个'))
+                or readings.reading.target_number is null
                 or (readings.reading.target_unit is null and bound.unit_measure = 'count')
                 then bound.measure
         end as measure,

@@ -1015,6 +1015,23 @@ def test_a_target_in_a_unit_its_bound_measure_is_not_in_is_scored_by_its_reporte
     ]
 
 
+def test_a_count_target_of_something_else_than_its_measure_counts_is_scored_by_its_reported_value(wh):
+    register(wh, "甲")
+    compounds(wh, "甲", 4)
+    # 9000 people were compared with the list's households, and scored a third of the points with nothing said.
+    targets(wh, "甲", ("惠及户数", "≥9000人", "9500人", 45), ("受益户数", "≥0.01万户", "100户", 45))
+
+    wh.build()
+
+    assert wh.rows("select level3, measure from mart.self_evaluation where position > 0") == [
+        ("惠及户数", None),
+        ("受益户数", "households"),
+    ]
+    assert wh.rows("select actual_value, score from mart.self_evaluation where position = 1") == [
+        (D("9500"), D("45"))
+    ]
+
+
 @pytest.mark.parametrize("level3", ["改造小区\n数量", "改造小区 数量", "改造小区　数量"])
 def test_a_name_wrapped_or_spaced_in_its_cell_binds_as_written_whole(wh, level3):
     register(wh, "甲")
@@ -1868,4 +1885,5 @@ def test_the_models_read_an_indicator_as_the_parser_does_to_the_warehouses_ten_p
         "target_factor",
         "reported_factor",
         "target_measure",
+        "target_counts",
     ]
