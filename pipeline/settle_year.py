@@ -205,7 +205,15 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
             label=f"{column.label}（空白处按{deciding.label}）",
         )
         parsed.problems.append(_year_span(sheet, mixed))
-    if missing and deciding is None:
+    if missing and deciding is None and column is not None:
+        # The other rows' 年度 is no statement for these (a column speaks for its own rows): the blanks are named.
+        parsed.fail(
+            "year_unknown",
+            f"{column.label}{_rows_zh(filled)}未填写，这些行的报表年度无法确定：请在这些行填写年度。",
+            sheet=sheet.name,
+            excel_row=filled[0],
+        )
+    elif missing and deciding is None:
         parsed.fail(
             "year_unknown",
             "报表年度无法确定：请在表格上方加一行“年度：2022”，或在标题中写明年度。",

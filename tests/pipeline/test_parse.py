@@ -12,7 +12,7 @@ from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Severity
 from pipeline.receipt_facts import ReceiptIssue
 from pipeline.settle_year import latest_year
-from tests.pipeline.workbooks import compound_sheet, csv_bytes, csv_text, xls, xlsx
+from tests.pipeline.workbooks import COMPOUND_HEADER, compound_sheet, csv_bytes, csv_text, xls, xlsx
 
 UNIT = "枣林街道办事处"
 SHUANGPU_UNIT = "南阳市城乡一体化示范区建设实业有限公司"
@@ -726,6 +726,22 @@ def test_a_year_that_cannot_be_determined_is_rejected_as_year_unknown(registry):
     assert problem.sheet == "清单"
     assert problem.message_zh == "报表年度无法确定：请在表格上方加一行“年度：2022”，或在标题中写明年度。"
     assert parsed.years == []
+
+
+def test_rows_left_blank_in_a_year_column_are_named_when_nothing_else_states_the_year(registry):
+    # The column said 2022 on rows 4 and 6: 报表年度无法确定 with 请在表格上方加一行 named no blank cell.
+    header = [*COMPOUND_HEADER, "年度"]
+    rows = compound_sheet(
+        [1, "甲小区", 1, 10, 5, None, 2022],
+        [2, "乙小区", 1, 10, 5, None, None],
+        [3, "丙小区", 1, 10, 5, None, 2022],
+        title="老旧小区改造项目清单",
+        header=header,
+    )
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单.xlsx", registry)
+    assert [(p.rule, p.excel_row, p.message_zh) for p in parsed.errors] == [
+        ("year_unknown", 5, "「年度」列第5行未填写，这些行的报表年度无法确定：请在这些行填写年度。")
+    ]
 
 
 def ledger_rows(*dates, above=()) -> list[list]:
