@@ -72,7 +72,8 @@ _OPERATOR_WORDS = {
     **dict.fromkeys(("控制在", "至多", "最多", "低于", "小于", "少于"), "≤"),
     **dict.fromkeys(("=", "等于"), "="),
 }
-_AFTER_WORDS = {"及以上": "≥", "以上": "≥", "及以下": "≤", "以下": "≤", "以内": "≤", "之内": "≤"}
+# `95%+` is `95%以上` as a keyboard writes it: a bound, not the figure.
+_AFTER_WORDS = {"及以上": "≥", "以上": "≥", "+": "≥", "及以下": "≤", "以下": "≤", "以内": "≤", "之内": "≤"}
 _APPROXIMATE_BEFORE = ("大约", "约", "将近", "接近", "近", "大概")
 _APPROXIMATE_IN_UNIT = ("左右", "上下", "余", "多", "许")
 

@@ -1355,6 +1355,7 @@ def test_an_indicator_value_that_is_not_exact_is_an_error_on_its_own_cell(
             "的单位读作244000万平方米，与目标相差千倍以上",
         ),
         ("≥95%", "95%以上", "indicator_bound", "已按95%计"),
+        ("≥95%", "95%+", "indicator_bound", "已按95%计"),  # read as 95 % with nothing said
         ("16个", "很好", "indicator_not_number", "不能计分"),
         ("16个", "已完成", "indicator_outcome_word", "已按其所写的完成情况计分"),
         ("≥15年", "达成预期指标", "indicator_outcome_word", "已按其所写的完成情况计分"),
