@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from pipeline.date_values import years_named
 from pipeline.problems import display
-from pipeline.text import UNIT_LABELS, clean_name, months_named, nfkc, squash
+from pipeline.text import MEASURE_UNIT_LABELS, UNIT_LABELS, clean_name, months_named, nfkc, squash
 from pipeline.values import is_blank, squashed
 
 # A seal note between a label and its value, as printed forms have it: `填报单位（盖章）：`, `实施单位（公章）`.
@@ -159,11 +159,16 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
                 meta.year_written = value
                 meta.year = _line_year(value)
                 meta.rows["year"] = excel_row
-            elif name in UNIT_LABELS and meta.money_unit is None:
+            elif name in UNIT_LABELS and (meta.money_unit is None or name in MEASURE_UNIT_LABELS):
                 # 元（保留两位小数）: the note is no part of the unit.
                 unit = _UNIT_NOTE_ANYWHERE.sub("", squash(_SPACED_SEPARATOR.sub(r"\1", value).split()[0]))
-                meta.money_unit = _UNIT_WRAPPING.sub("", unit).strip(_UNIT_PUNCTUATION) or None
-                meta.rows["money_unit"] = excel_row
+                unit = _UNIT_WRAPPING.sub("", unit).strip(_UNIT_PUNCTUATION) or None
+                if meta.money_unit is None:
+                    meta.money_unit = unit
+                    meta.rows["money_unit"] = excel_row
+                elif unit:
+                    # `单位：元  面积单位：万平方米`: a list, as `单位：元、万平方米` is, each measure taking its own.
+                    meta.money_unit = f"{meta.money_unit}、{unit}"
     return meta
 
 

@@ -10,7 +10,9 @@ _SPACE = re.compile(r"\s+")
 # Units written in a header: 改造面积（万平方米）, 计划投资(万元), 金额 万元.
 _HEADER_UNIT = re.compile(r"\(([^()]*)\)\s*$")
 # The labels a unit is written after, on a line above a table (`金额单位：万元`) or in a header (`金额（单位：元）`).
-UNIT_LABELS = ("计量单位", "金额单位", "货币单位", "计价单位", "单位")
+UNIT_LABELS = ("计量单位", "金额单位", "货币单位", "计价单位", "面积单位", "单位")
+# Labels naming the measure whose unit follows: a second such line adds its unit to the first (`单位：元  面积单位：万平方米`).
+MEASURE_UNIT_LABELS = ("金额单位", "面积单位")
 _UNIT_LABEL = re.compile(rf"^(?:{'|'.join(UNIT_LABELS)})[:：]")
 _TRAILING_NOTE = re.compile(r"(\((注|备注|说明)[^()]*\)|[*※]+)$")
 # A header covering the year so far, `1-7月执行数`, `1至7月份实际完成情况`, `1月—7月`: folded to `1-N月…`, N kept

@@ -63,6 +63,9 @@ def column_values(sheet: ParsedSheet, name: str) -> list:
         # A space after the separator, or before it, leaves the list one: not 元、 alone, and the area unread.
         ("单位：元、 平方米", Decimal(28650), Decimal("1075.97"), []),
         ("单位：万平方米 ，万元", Decimal(28650), Decimal("1075.97") * 10000, []),
+        # An area's unit on a label of its own was no unit line: 2.865 was stored as 2.865 平方米, said assumed.
+        ("单位：元  面积单位：万平方米", Decimal(28650), Decimal("1075.97"), []),
+        ("面积单位：万平方米  金额单位：元", Decimal(28650), Decimal("1075.97"), []),
         ("单位：元（保留两位小数）", Decimal(28650), Decimal("1075.97"), ["unit_assumed"]),
         ("单位：元、万元", Decimal(28650), None, ["unit_assumed", "unit"]),
     ],
