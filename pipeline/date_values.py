@@ -28,6 +28,13 @@ _YEAR_NAMED = re.compile(
     r"(?<!\d)(20\d{2})(?!\d|\s*(?:[份户个人名套栋幢座间处件次元万亿吨辆张本米㎡]|项(?!目)|台(?!账)|平方))"
 )
 _DOCUMENT_NUMBER = re.compile(r"[〔\[【(]\s*20\d{2}\s*[〕\]】)]\s*第?\s*\d+\s*号")
+# A year written as part of the day a form was filled or runs to (`截至2023年1月`, `2023.1.5`, `2023年1月5日`), not as
+# the year it reports; a month alone (`2022年3月投资完成情况月报`) is a period of the year reported, not matched.
+_DATED_YEAR = re.compile(
+    r"(?:截至|截止)(?:到|于)?[:：]?\s*(20\d{2})\s*"
+    r"(?:年(?![底末度])(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|[.\-/]\s*\d{1,2}(?:\s*[.\-/]\s*\d{1,2}(?!\d))?)"
+    r"|(?<!\d)(20\d{2})\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[.\-/]\s*\d{1,2}\s*[.\-/]\s*\d{1,2}(?!\d))"
+)
 
 
 class UntoldMonth(CellError):
@@ -127,6 +134,17 @@ def parse_month(value: object, written: bool = False) -> int | DatedMonth:
     if month is None or not 1 <= month <= 12:
         raise CellError("month_range", "应为1至12之间的月份", "请填写1至12的整数")
     return month
+
+
+def year_dated(text: str, year: int) -> str | None:
+    """Return the date `text` writes `year` in (`截至2023年1月`), when it writes that year in such dates alone."""
+    text = _DOCUMENT_NUMBER.sub(" ", nfkc(text))
+    dated = [m for m in _DATED_YEAR.finditer(text) if int(m.group(1) or m.group(2)) == year]
+    starts = {m.start(1) if m.group(1) else m.start(2) for m in dated}
+    named = [m.start(1) for m in _YEAR_NAMED.finditer(text) if int(m.group(1)) == year]
+    if not dated or not set(named) <= starts:
+        return None
+    return dated[0].group(0).strip()
 
 
 def years_named(text: str) -> tuple[int, ...]:

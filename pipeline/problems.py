@@ -33,6 +33,7 @@ RULE_ZH = {
     "year_conflict": "年度前后不一致",
     "months_title": "标题与表头的截至月份不一致",
     "year_range": "年度超出范围",
+    "year_from_date": "报表年度取自日期",
     "project_unknown": "项目名称不明",
     "missing_column": "缺少必填列",
     "required": "必填项为空",

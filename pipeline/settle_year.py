@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pipeline.date_values import years_named
+from pipeline.date_values import year_dated, years_named
 from pipeline.problems import Problem, Severity, cell_problem
 from pipeline.settings import TIMEZONE
 
@@ -195,6 +195,13 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
         record["year"] = sheet_year
         missing = missing or sheet_year is None
         filled.append(record["excel_row"])
+    if (
+        filled
+        and sheet_year is not None
+        and bounded(sheet_year)
+        and (dated := _dated(sheet, deciding, filename))
+    ):
+        parsed.problems.append(_dated_problem(sheet, deciding, dated, sheet_year))
     column = next((s for s in statements if s.source == "column"), None)
     if column is not None and len(column.years) == 1 and sheet_year not in (None, *column.years) and filled:
         # A column of one year whose blank cells take another from the line: one file, two 报表年度 all the same.
@@ -228,6 +235,29 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
         )
     _flag_conflicts(parsed, sheet, statements, bounded)
     _hold_dated_months(parsed, sheet, deciding, set(filled))
+
+
+def _dated(sheet: ParsedSheet, deciding: _Statement, filename: str) -> str | None:
+    """Return the date the deciding title or file name writes the year in (`截至2023年1月`), if only so."""
+    if deciding.source == "title":
+        return sheet.meta.title_year_dated
+    if deciding.source == "filename":
+        return year_dated(filename, deciding.years[0])
+    return None
+
+
+def _dated_problem(sheet: ParsedSheet, deciding: _Statement, dated: str, year: int) -> Problem:
+    """Warn that the year was read from a date (the day a form was filled or runs to), which may be a later year's."""
+    return cell_problem(
+        "year_from_date",
+        sheet=sheet.name,
+        excel_row=deciding.excel_row,
+        header=deciding.header,
+        value=dated,
+        expected=f"报表年度只写在这一日期中，已按{year}年度读取；填报或截止日期常在报表年度之后",
+        fix=f"如本表不是{year}年度的报表，请在表格上方加一行“年度：…”写明报表年度，如“年度：{year - 1}”",
+        severity=Severity.WARNING,
+    )
 
 
 def _hold_dated_months(

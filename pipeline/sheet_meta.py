@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.date_values import years_named
+from pipeline.date_values import year_dated, years_named
 from pipeline.problems import display
 from pipeline.text import MEASURE_UNIT_LABELS, UNIT_LABELS, clean_name, months_named, nfkc, squash
 from pipeline.values import is_blank, squashed
@@ -75,6 +75,8 @@ class SheetMeta:
     money_unit: str | None = None
     # Every year the title names, in order: more than one leaves the year to the clerk.
     title_years: tuple[int, ...] = ()
+    # The date the title writes its one year in (`截至2023年1月`), when it names it in no other way: asked about.
+    title_year_dated: str | None = None
     # The title as read (`…老旧小区改造项目补充清单`): what the sheet says it is, beside its name and the file's.
     title: str | None = None
     # N of the `1-N月…` headers of a form that says which months it covers.
@@ -131,6 +133,7 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
             meta.title = title.strip()
         if titled and not meta.title_years and (years := years_named(title)):
             meta.title_years = years
+            meta.title_year_dated = year_dated(title, years[0]) if len(years) == 1 else None
             meta.rows["title_year"] = excel_row
         if titled and meta.title_months is None and (months := months_named(title)) is not None:
             meta.title_months = months

@@ -711,6 +711,42 @@ def test_year_comes_from_line_then_title_then_file_name(registry, above, filenam
     assert records_years(parsed) == [year]
 
 
+@pytest.mark.parametrize(
+    ("title", "filename", "dated"),
+    [
+        pytest.param("老旧小区改造项目清单（截至2023年1月）", "清单.xlsx", "截至2023年1月", id="title-as-of"),
+        pytest.param("老旧小区改造项目清单", "2023.1.5清单.xlsx", "2023.1.5", id="filename-day"),
+        pytest.param("老旧小区改造项目清单（2023年1月5日）", "清单.xlsx", "2023年1月5日", id="title-day"),
+    ],
+)
+def test_a_year_written_only_in_a_date_decides_with_a_warning_naming_the_date(
+    registry, title, filename, dated
+):
+    # The day a list was filled, or runs to, is often in the year after the one it reports: asked, not assumed.
+    rows = compound_sheet(*DATA, title=title)
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/{filename}", registry)
+    assert rules(parsed) == [(Severity.WARNING, "year_from_date")]
+    problem = parsed.warnings[0]
+    assert (problem.value, problem.column_header) == (dated, "标题" if "清单（" in title else "文件名")
+    assert "已按2023年度读取" in problem.message_zh and "年度：2022" in problem.message_zh
+    assert records_years(parsed) == [2023]
+
+
+@pytest.mark.parametrize(
+    ("title", "filename"),
+    [
+        pytest.param("2022年3月老旧小区改造项目清单", "清单.xlsx", id="a-month-is-a-period"),
+        pytest.param("老旧小区改造项目清单（截至2023年底）", "清单.xlsx", id="year-end"),
+        pytest.param("2023年老旧小区改造项目清单（截至2023年1月）", "清单.xlsx", id="named-also-as-a-year"),
+        pytest.param("老旧小区改造项目清单", "2023年清单.xlsx", id="filename-year"),
+    ],
+)
+def test_a_year_written_as_a_year_is_read_without_a_warning(registry, title, filename):
+    rows = compound_sheet(*DATA, title=title)
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/{filename}", registry)
+    assert rules(parsed) == []
+
+
 def test_a_count_in_a_file_name_is_no_year_and_the_file_is_returned_as_year_unknown(registry):
     # `回收问卷2022份` filed the survey under 2022 and replaced that year's survey in force.
     rows = compound_sheet(*DATA, title="老旧小区改造项目清单")
