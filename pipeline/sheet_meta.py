@@ -51,7 +51,7 @@ _UNIT_NOTE_ANYWHERE = re.compile(r"\([^()]*\)")
 # within it sets apart the units of several measures (`单位：元，平方米`), as sheet_units reads them: only trimmed.
 _UNIT_WRAPPING = re.compile(r"人民币|[()\[\]【】]")
 _UNIT_PUNCTUATION = ",，;；、。."
-# Spaces around such a separator (`单位：元、 万平方米`) keep the list whole: the first word after `单位：` is the unit.
+# Spaces around such a separator (`单位：元、 万平方米`) keep the list whole.
 _SPACED_SEPARATOR = re.compile(r"\s*([、,，;；/])\s*")
 # After `年度：` any four digits are the year meant, so 1999 is reported out of range, not as no year at all.
 _YEAR_ON_LINE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
@@ -164,7 +164,11 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
                 meta.rows["year"] = excel_row
             elif name in UNIT_LABELS and (meta.money_unit is None or name in MEASURE_UNIT_LABELS):
                 # 元（保留两位小数）: the note is no part of the unit.
-                unit = _UNIT_NOTE_ANYWHERE.sub("", squash(_SPACED_SEPARATOR.sub(r"\1", value).split()[0]))
+                # Words apart (`单位：元 万平方米`) list a unit per measure as `、` does; read_unit takes each its own.
+                words = _SPACED_SEPARATOR.sub(r"\1", value).split()
+                unit = _UNIT_NOTE_ANYWHERE.sub(
+                    "", squash("、".join(words[:1] + [w.strip(_UNIT_PUNCTUATION) for w in words[1:]]))
+                )
                 unit = _UNIT_WRAPPING.sub("", unit).strip(_UNIT_PUNCTUATION) or None
                 if meta.money_unit is None:
                     meta.money_unit = unit

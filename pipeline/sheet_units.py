@@ -53,16 +53,22 @@ def read_unit(measure: str, near: str | None, far: str | None, registry: Registr
 
 # How a `单位：` line lists a unit per measure: `单位：元、平方米`, `单位：万平方米，万元`, `单位：户/万元`.
 _UNIT_LIST = re.compile(r"[、,，;；/和及]+")
+# The measure a listed unit is named for: `面积：万平方米`.
+_MEASURE_NAMED = re.compile(r"^[^:：]*[:：]")
 
 
 def _line_unit(measure: str, written: str, registry: Registry) -> str:
-    """Return the unit of this measure a `单位：` line naming several measures' units gives (`元、平方米` → 元)."""
-    parts = [part for part in _UNIT_LIST.split(written) if part]
+    """Return the unit of this measure a `单位：` line naming several measures' units gives (`元、平方米` → 元,
+    `元；面积：万平方米` → 万平方米 for area)."""
+    parts = [_MEASURE_NAMED.sub("", part) for part in _UNIT_LIST.split(written) if part]
     if len(parts) < 2:
-        return written
+        return parts[0] if parts and parts[0] else written
     mine = {
         part for part in parts if (found := registry.units.find(part)) is not None and found[0] == measure
     }
+    if not mine and measure == "money":
+        # `单位：千元、平方米`: money in a unit nobody listed is refused as such, never read as the base unit.
+        mine = {part for part in parts if part.endswith("元")}
     # Two of this measure's units (`单位：元、万元`) say nothing certain: left as written, it is refused as a unit.
     return mine.pop() if len(mine) == 1 else written
 

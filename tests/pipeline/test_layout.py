@@ -66,6 +66,12 @@ def column_values(sheet: ParsedSheet, name: str) -> list:
         # An area's unit on a label of its own was no unit line: 2.865 was stored as 2.865 平方米, said assumed.
         ("单位：元  面积单位：万平方米", Decimal(28650), Decimal("1075.97"), []),
         ("面积单位：万平方米  金额单位：元", Decimal(28650), Decimal("1075.97"), []),
+        # Units set apart by spaces alone list them too; a measure named before its unit (面积：) is that measure's.
+        ("单位：元 万平方米", Decimal(28650), Decimal("1075.97"), []),
+        ("单位：元；面积：万平方米", Decimal(28650), Decimal("1075.97"), []),
+        # Money in a unit nobody listed, beside an area's: refused, never read as 万元 under a warning of no unit.
+        ("单位：千元、平方米", Decimal(28650), None, ["unit"]),
+        ("单位：千元 平方米", Decimal(28650), None, ["unit"]),
         ("单位：元（保留两位小数）", Decimal(28650), Decimal("1075.97"), ["unit_assumed"]),
         ("单位：元、万元", Decimal(28650), None, ["unit_assumed", "unit"]),
     ],
