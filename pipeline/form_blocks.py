@@ -190,11 +190,14 @@ def _block_rows(sheet: ParsedSheet, found: dict[str, Place | None]) -> list[list
 
 def part_rows(places: Places, r: int, stop: int) -> list[tuple[int, str]]:
     """Return the rows under a block's total row that name a part of it, with their labels as written: each row
-    labelled in the total's label column, up to the first that is not (the next block) or row `stop`."""
+    labelled in the total's label column, up to the first that is not (the next block) or row `stop`; a blank line
+    among them is passed over."""
     column = places.first_written(r)[0]
     parts = []
     for row in range(r + 1, stop):
         first = places.first_written(row)
+        if first is None and all(is_blank(cell) for cell in places.grid.rows[row]):
+            continue  # a line left blank inside the block, as clerks leave between rows
         if first is None or first[0] != column:
             break
         parts.append((row, places.written[(row, column)]))

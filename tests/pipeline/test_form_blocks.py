@@ -349,6 +349,28 @@ def test_part_rows_under_a_total_labelled_in_yuan_are_read_in_yuan(registry, dem
     assert _stored(parsed, *AMOUNTS) == (Decimal(1570), Decimal(1570), Decimal("1541.2"))
 
 
+# A blank line between 年度资金总额 and its 其中 rows ended the block: with the total left blank, 1570 and 800 on the
+# rows below were read as no budget at all, and nothing was said.
+def test_a_blank_line_inside_the_funds_block_does_not_end_it(registry):
+    rows, merges = _monitoring_parts(
+        (None, None, None, None, None),
+        ("其中：财政拨款", "1500", "760", None, "1500"),
+        ("其他资金", "70", "40", None, "70"),
+        budget=(None, None, None, None),
+    )
+    total = _row(rows, "年度资金总额")
+
+    parsed = _parse_monitoring(rows, merges, registry)
+
+    assert _stored(parsed, "budget_initial_wan", "budget_executed_wan", "budget_expected_wan") == (
+        Decimal(1570), Decimal(800), Decimal(1570)
+    )  # fmt: skip
+    [summed] = [p for p in parsed.all_problems if p.rule == "total_row_from_parts"]
+    assert (
+        f"第{total + 2}行“其中：财政拨款”、第{total + 3}行“其他资金”，已按各行之和读取" in summed.message_zh
+    )
+
+
 # The funds block's words on each of its rows: 偏差原因分析 (ticks under its causes, or the words), 是否偏离 (√ or □),
 # 原因说明. They were read nowhere: a block saying its funds deviate, with or without a reason, passed unasked.
 
