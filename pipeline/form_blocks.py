@@ -28,12 +28,12 @@ def total_from_parts(
     read: Callable[[Field, Place], object],
     warn: Callable[..., None],
 ) -> dict[str, list[Place]]:
-    """Read a block whose total row (`年度资金总额`) states no amount from the rows under it that do
+    """Read each amount a block's total row (`年度资金总额`) leaves blank from the rows under it that state it
     (`其中：当年财政拨款`, `上年结转资金`, `其他资金`), say so on the total row, and return the cells each amount
     was added up from.
 
-    Each amount is the sum of the rows that state it; a sole such row stands for the whole block, its 执行率 and
-    得分 too, and is read as any total row is. Parts of a part (a second `其中` row) cannot be added up without
+    Each amount is the sum of the rows that state it; where the total row states no amount, a sole such row stands
+    for the whole block, its 执行率 and 得分 too, and is read as any total row is. Parts of a part (a second `其中` row) cannot be added up without
     guessing which are which: then nothing is read, and the clerk is told the block cannot be scored from the form.
     `found` keeps one cell a field's problems name (the first row added up); the cells returned are its lineage.
     """
@@ -41,8 +41,12 @@ def total_from_parts(
     stop = sheet.header_rows[0] - 1
     for fields in _block_rows(sheet, found):
         amounts = [f for f in fields if MEASURE_OF_TYPE.get(f.type) == "money"]
-        if not amounts or any(not is_blank(places.cell(*found[f.name][:2])) for f in amounts):
+        blank = [f for f in amounts if is_blank(places.cell(*found[f.name][:2]))]
+        if not blank:
             continue  # no amounts in the block, or the total row states them
+        # A total row stating some amounts (年初预算数) and not others (执行数, written only per source) is read
+        # from its parts for those; its rate and score stay the total row's.
+        whole, amounts = len(blank) == len(amounts), blank
         r = found[amounts[0].name][0]
         parts = part_rows(places, r, stop)
         read_parts = []
@@ -80,7 +84,7 @@ def total_from_parts(
                 said.append(f"{header_of(found[field.name])}{display(values[field.name])}")
         if len(read_parts) == 1:
             row, written, _ = read_parts[0]
-            for field in fields:
+            for field in fields if whole else ():
                 if field in amounts or values[field.name] is not None:
                     continue
                 if not is_blank(places.cell(*found[field.name][:2])):

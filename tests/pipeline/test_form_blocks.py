@@ -349,6 +349,31 @@ def test_part_rows_under_a_total_labelled_in_yuan_are_read_in_yuan(registry, dem
     assert _stored(parsed, *AMOUNTS) == (Decimal(1570), Decimal(1570), Decimal("1541.2"))
 
 
+# A total row stating its budget but leaving 执行数 to the rows under it (written per source) was read as no 执行数,
+# and its blank rate told there was no 1-7月执行数 nor 年初预算数 to compute it from, though both were written.
+def test_an_amount_the_total_row_leaves_to_its_rows_is_read_from_them_beside_those_it_states(registry):
+    rows, merges = _monitoring_parts(
+        ("其中：财政拨款", "1500", "760", "50.67%", "1500"),
+        ("其他资金", "70", "40", "57.14%", "70"),
+        budget=("1570", None, None, "1570"),
+    )
+    total = _row(rows, "年度资金总额")
+
+    parsed = _parse_monitoring(rows, merges, registry)
+
+    assert _stored(parsed, "budget_initial_wan", "budget_executed_wan", "budget_execution_rate") == (
+        Decimal(1570), Decimal(800), None
+    )  # fmt: skip
+    by_rule = {p.rule: p for p in parsed.all_problems}
+    assert set(by_rule) == {"total_row_from_parts", "rate_blank"}
+    assert by_rule["total_row_from_parts"].column_header == _where(rows, "年度资金总额", "1-7月执行数")
+    assert "1-7月执行数只填在其下" in by_rule["total_row_from_parts"].message_zh
+    assert "1-7月执行数÷年初预算数＝800÷1570≈50.96%" in by_rule["rate_blank"].message_zh
+    cells = parsed.sheets[0].field_cells
+    assert [c[:2] for c in cells["budget_executed_wan"]] == [(total + 1, "D"), (total + 2, "D")]
+    assert [c[:2] for c in cells["budget_initial_wan"]] == [(total, "C")]
+
+
 # A blank line between 年度资金总额 and its 其中 rows ended the block: with the total left blank, 1570 and 800 on the
 # rows below were read as no budget at all, and nothing was said.
 def test_a_blank_line_inside_the_funds_block_does_not_end_it(registry):
