@@ -187,9 +187,14 @@ def _tell_blank_rate(found: dict[str, Place | None], values: dict[str, object], 
     executed, planned, labels = _execution(found, values, sheet)
     if executed is None and planned is None:
         return  # a block left blank, as the simplified table has none: the rate comes from the ledger
-    if None in (executed, planned) or not planned:
-        expected = f"本表也没有可据以计算执行率的{labels[0]}和{labels[1]}"
-        fix = "请填写执行率，以及执行数和预算数"
+    if None in (executed, planned):
+        # Only what is missing is named: the clerk who wrote 年初预算数 is not told the form has none.
+        missing = "和".join(label for label, v in zip(labels, (executed, planned), strict=True) if v is None)
+        expected = f"本表也没有可据以计算执行率的{missing}"
+        fix = f"请填写执行率及{missing}"
+    elif not planned:
+        expected = f"本表{labels[1]}为0，无法据以计算执行率"
+        fix = f"请填写执行率，并核对{labels[1]}"
     else:
         expected = f"已按本表{_quotient(executed, planned, labels, sheet)}读取"
         fix = f"请填写执行率，如“{_percent(executed, planned)}%”"

@@ -841,11 +841,15 @@ def test_a_monitoring_form_drops_the_printed_prefix_and_passes_over_its_placehol
     ("executed", "said"),
     [
         ("1256.00", "已按本表全年执行数÷全年预算数＝1256÷1570≈80%读取，请填写执行率，如“80%”"),
-        (None, "本表也没有可据以计算执行率的全年执行数和全年预算数，请填写执行率，以及执行数和预算数"),
+        # Only what is missing is named: it said 全年执行数和全年预算数 with 1570 written as 全年预算数.
+        ((None, "1570.00"), "本表也没有可据以计算执行率的全年执行数，请填写执行率及全年执行数。"),
+        (("1256.00", None), "本表也没有可据以计算执行率的全年预算数，请填写执行率及全年预算数。"),
+        (("1256.00", "0"), "本表全年预算数为0，无法据以计算执行率，请填写执行率，并核对全年预算数。"),
     ],
 )
 def test_a_blank_execution_rate_is_told_with_what_stands_for_it(registry, demo, executed, said):
-    budget = ("1570.00", "1570.00", executed, 10, None, None)
+    executed, annual = executed if isinstance(executed, tuple) else (executed, "1570.00")
+    budget = ("1570.00", annual, executed, 10, None, None)
     rows, merges = national_self_evaluation(demo.TARGETS, budget=budget, total=(100, 98))
 
     parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
