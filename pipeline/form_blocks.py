@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.form_cells import _where
 from pipeline.form_places import Place, Places, header_of
+from pipeline.header_match import column_letter
 from pipeline.problems import display
 from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType, Field
 from pipeline.values import UnitContext, is_blank
@@ -80,6 +81,9 @@ def total_from_parts(
             if stated:
                 values[field.name] = sum((v for _, _, v in stated), Decimal(0))
                 summed[field.name] = [at_row(found[field.name], row, written) for row, written, _ in stated]
+                # The total's cell may be a formula saved without its result: unsaved_cells tells of it as such.
+                blank = found[field.name]
+                sheet.blank_totals.append((blank[0] + 1, column_letter(blank[1]), _where(blank)))
                 found[field.name] = summed[field.name][0]
                 said.append(f"{header_of(found[field.name])}{display(values[field.name])}")
         if len(read_parts) == 1:

@@ -69,6 +69,12 @@ def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet], kind: str 
             _unsaved(sheet, excel_row, header, sure)
         for excel_row, letter, header in sheet.blank_totals:
             if f"{letter}{excel_row}" in formulas:
+                # A form's 年度资金总额 read from the rows under it was told as left blank: the clerk sees a figure.
+                sheet.problems = [
+                    p
+                    for p in sheet.problems
+                    if (p.rule, p.excel_row, p.column_header) != ("total_row_from_parts", excel_row, header)
+                ]
                 # Its rows are read and stored; only the check against them could not be made. Said, not silent.
                 warn_on_header(
                     sheet,

@@ -374,6 +374,27 @@ def test_an_amount_the_total_row_leaves_to_its_rows_is_read_from_them_beside_tho
     assert [c[:2] for c in cells["budget_initial_wan"]] == [(total, "C")]
 
 
+# 年度资金总额 as formulas over the rows under it (=C7+C8), saved without their results by a program: the amounts were
+# read from those rows, but the clerk was told the total row was left blank and asked to fill in what they see there.
+def test_a_total_row_of_formulas_saved_without_results_is_told_as_such_not_as_blank(registry):
+    rows, merges = _monitoring_parts(
+        ("其中：财政拨款", "1500", "760", "50.67%", "1500"),
+        ("其他资金", "70", "40", "57.14%", "70"),
+        budget=("=C7+C8", "=D7+D8", "50.96%", "=F7+F8"),
+    )
+
+    parsed = _parse_monitoring(rows, merges, registry)
+
+    assert _stored(parsed, "budget_initial_wan", "budget_executed_wan", "budget_expected_wan") == (
+        Decimal(1570), Decimal(800), Decimal(1570)
+    )  # fmt: skip
+    told = [(p.rule, p.severity, p.column_header) for p in parsed.all_problems]
+    assert told == [
+        ("total_unsaved", "warning", _where(rows, "年度资金总额", header))
+        for header in ("年初预算数", "1-7月执行数", "全年预计执行数")
+    ]
+
+
 # A blank line between 年度资金总额 and its 其中 rows ended the block: with the total left blank, 1570 and 800 on the
 # rows below were read as no budget at all, and nothing was said.
 def test_a_blank_line_inside_the_funds_block_does_not_end_it(registry):
