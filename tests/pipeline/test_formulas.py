@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
+from decimal import Decimal
 
 from pipeline.formulas import unsaved_formulas
 from pipeline.parse import parse_file
@@ -80,12 +81,15 @@ def test_a_forms_figures_read_empty_for_unsaved_formulas_are_errors_on_their_cel
     )
 
     assert sorted((e.rule, e.excel_row, e.column_header) for e in parsed.errors) == [
-        ("formula_unsaved", budget, "年度资金总额·全年执行数（E列）"),
         ("formula_unsaved", budget, "年度资金总额·执行率（G列）"),
         ("formula_unsaved", total, "总分·得分（H列）"),
     ]
+    # 全年执行数 is read from the 其中 row under it, and its formula told as a total that could not be checked.
+    assert parsed.sheets[0].records[0]["budget_executed_wan"] == Decimal("1572.36")
     # Not told 未填写 as well: the clerk sees a number in each of these cells.
-    assert not [p for p in parsed.warnings if p.excel_row == budget]
+    assert [(p.rule, p.column_header) for p in parsed.warnings if p.excel_row == budget] == [
+        ("total_unsaved", "年度资金总额·全年执行数（E列）")
+    ]
 
 
 def test_a_forms_field_left_blank_is_no_unsaved_formula(registry, demo):
