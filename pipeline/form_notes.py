@@ -10,7 +10,7 @@ from pipeline.form_blocks import at_row, part_rows
 from pipeline.form_cells import _warn_at, _where
 from pipeline.form_places import Place, Places
 from pipeline.registry_columns import ColumnType, Field
-from pipeline.ticks import read_ticks, ticks_under
+from pipeline.ticks import Tick, read_ticks, ticks_under
 
 if TYPE_CHECKING:
     from pipeline.parsed_sheet import ParsedSheet
@@ -50,8 +50,9 @@ def read_notes(
         total = place[0], place[2].split("·")[0]
         label = place[2].split("·")[0]
         rows = [(place[0], label), *part_rows(places, place[0], stop)]
+        ticks = _ticks(places, field, place)
         stated = [
-            (row, written, *_row_note(places, field, place, row, written, sheet, read))
+            (row, written, *_row_note(places, field, place, ticks, row, written, sheet, read))
             for row, written in rows
         ]
         stated = [s for s in stated if s[2] is not None]
@@ -65,29 +66,34 @@ def read_notes(
     return cells
 
 
+def _ticks(places: Places, field: Field, place: Place) -> tuple[Tick, ...]:
+    """Return the tick columns an enum note's header stands over (`偏差原因分析` over `经费保障 | 制度保障 | …`), or
+    none: its values are written in its cell."""
+    if field.type is not ColumnType.ENUM:
+        return ()
+    return ticks_under(
+        places.grid,
+        field,
+        places.origin,
+        (place[3], place[1]),
+        place[3] + 1,
+        lambda r, c: places.written.get(places.origin.get((r, c), (r, c)), ""),
+    )
+
+
 def _row_note(
     places: Places,
     field: Field,
     place: Place,
+    ticks: tuple[Tick, ...],
     row: int,
     written: str,
     sheet: ParsedSheet,
     read: Callable[[Field, Place], object],
 ) -> tuple[object, Place]:
-    """Read a note on one block row: its ticks where its header stands over its values (`偏差原因分析` over `经费保障 |
-    制度保障 | …`), else its cell."""
+    """Read a note on one block row: its `ticks`, else its cell; return it and the cell it was read from."""
     header_row, column = place[3], place[1]
     header = place[2].split("·")[-1]
-    ticks = ()
-    if field.type is ColumnType.ENUM:
-        ticks = ticks_under(
-            places.grid,
-            field,
-            places.origin,
-            (header_row, column),
-            header_row + 1,
-            lambda r, c: places.written.get(places.origin.get((r, c), (r, c)), ""),
-        )
     if not ticks:
         here = at_row(place, row, written)
         return read(field, here), here
