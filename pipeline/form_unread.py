@@ -65,19 +65,25 @@ def _check_unread_blocks(places: Places, found: dict[str, Place | None], sheet: 
         # them there is no block (a simplified table's `项目资金（万元） | 1570`), only a label.
         table = range(sheet.header_rows[0] - 1, sheet.header_rows[1])
         near = range(r, r + 3)
-        if not any(
-            row in near and row not in table
+        headed = [
+            f
             for f in fields
-            for label in f.labels
-            for row, _ in places.labels.get(label, ())
-        ):
+            if any(
+                row in near and row not in table
+                for label in f.labels
+                for row, _ in places.labels.get(label, ())
+            )
+        ]
+        if not headed:
             continue
+        # A row's words (原因说明) are not on every form: named only where the block heads them.
+        unread = [f for f in fields if f in headed or not is_note(f)]
         rows = "、".join(dict.fromkeys(f"“{f.row}”" for f in fields))
         _warn_at(
             sheet,
             (r, c, places.written[(r, c)], r),
             rule="unread_block",
             value=places.written[(r, c)],
-            expected=f"未找到{rows}行，该块中的{'、'.join(_as_written(f.header, sheet) for f in fields)}均未读取",
+            expected=f"未找到{rows}行，该块中的{'、'.join(_as_written(f.header, sheet) for f in unread)}均未读取",
             fix=f"请将该块中数值所在行的行名写为{rows}",
         )
