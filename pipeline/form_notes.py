@@ -113,13 +113,14 @@ def _row_note(
 
 
 def _combined(field: Field, stated: list[tuple[int, str, object, Place]], total: int) -> object:
-    """Return one value for the block from its rows': the values any row names (in the template's order), the first
-    listed any row states (是 of 是/否), or each row's words, a 其中 row's after its label."""
+    """Return one value for the block from its rows': the values any row names (in the template's order); of values
+    listed best to worst, the worst any row states (是 of 否/是, 完全不可能 of 确定能/有可能/完全不可能); or each
+    row's words, a 其中 row's after its label."""
     if field.type is not ColumnType.ENUM:
         return "\n".join(str(v) if row == total else f"{written}：{v}" for row, written, v, _ in stated)
     named = {value for _, _, v, _ in stated for value in str(v).split("、")}
     listed = [value for value in field.values or {} if value in named]
-    return "、".join(listed) if field.multiple else listed[0]
+    return "、".join(listed) if field.multiple else listed[-1]
 
 
 def _ask_reasons(

@@ -30,6 +30,7 @@ execution as (
         any_value(budget_expected_wan) as budget_expected_wan,
         any_value(budget_deviation_cause) as budget_deviation_cause,
         any_value(budget_deviates) as budget_deviates,
+        any_value(budget_likelihood) as budget_likelihood,
         any_value(budget_reason) as budget_reason,
         list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)) as table_rows
     from monitoring
@@ -88,6 +89,7 @@ final as (
         execution.budget_expected_wan,
         execution.budget_deviation_cause,
         execution.budget_deviates,
+        execution.budget_likelihood,
         execution.budget_reason,
         intermediate.ratio(execution.month, 12) as time_progress,
         -- Reported execution is what the unit states; it falls back on 执行数 / 年初预算数 where the rate is blank.
@@ -120,6 +122,7 @@ comment on column mart.monitoring_findings.computed_execution_rate is '1-N月执
 comment on column mart.monitoring_findings.budget_expected_wan is '全年预计执行数（万元，单位填报）';
 comment on column mart.monitoring_findings.budget_deviation_cause is '项目资金块的偏差原因分析（单位填报，各行勾选或填写的原因合并，以“、”连接）';
 comment on column mart.monitoring_findings.budget_deviates is '项目资金块是否偏离（单位填报：是、否；未填为空）';
+comment on column mart.monitoring_findings.budget_likelihood is '项目资金块的完成目标可能性（单位填报：确定能、有可能、完全不可能，各行不同时取最差的一项）';
 comment on column mart.monitoring_findings.budget_reason is '项目资金块的原因说明（单位填报；分项行的说明前加行名）';
 comment on column mart.monitoring_findings.time_progress is '时间进度 = N / 12（比例）';
 comment on column mart.monitoring_findings.gap_points is '时间进度 − 执行率（百分点；执行率取填报值，未填时取计算值）；正数为执行慢于时间进度';

@@ -37,6 +37,7 @@ final as (
         source.budget_expected_wan,
         source.budget_deviation_cause,
         source.budget_deviates,
+        source.budget_likelihood,
         source.budget_reason
     from source
     inner join current_slices using (submission_id, slice_key)
@@ -72,4 +73,5 @@ comment on column staging.performance_monitoring.budget_execution_rate is '项�
 comment on column staging.performance_monitoring.budget_expected_wan is '项目资金·年度资金总额「全年预计执行数」（万元）';
 comment on column staging.performance_monitoring.budget_deviation_cause is '项目资金块「偏差原因分析」：年度资金总额行及其下各行勾选或填写的原因（经费保障、制度保障、人员保障、硬件条件保障、其他），多项以“、”按此顺序连接；各单元格见ops.sheet_fields';
 comment on column staging.performance_monitoring.budget_deviates is '项目资金块「是否偏离」：是（任一行标明偏离）或否；未填为空';
+comment on column staging.performance_monitoring.budget_likelihood is '项目资金块「完成目标可能性」：确定能、有可能或完全不可能，各行不同时取最差的一项；未填为空';
 comment on column staging.performance_monitoring.budget_reason is '项目资金块「原因说明」，按原文保存；“其中”等分项行的说明前加该行行名（如“其他资金：…”），每行一段';

@@ -487,6 +487,30 @@ def test_a_deviation_is_asked_about_where_neither_its_row_nor_the_total_gives_a_
         assert "但该行及“年度资金总额”行均未填写原因说明" in parsed.all_problems[0].message_zh
 
 
+# 完成目标可能性 on the block's rows, as on each indicator's: the worst any row states is the block's.
+@pytest.mark.parametrize(
+    ("total", "parts", "stored"),
+    [
+        ("确定能", ("确定能", "有可能"), "有可能"),
+        ("有可能", ("完全不可能", None), "完全不可能"),
+        (None, (None, None), None),
+    ],
+)
+def test_the_funds_blocks_likelihood_is_the_worst_its_rows_state(registry, total, parts, stored):
+    rows, merges = _with_notes(
+        (None, None, "拨付滞后"),
+        ("其中：财政拨款", "1500", "760", "50.67%", "1500", None, None, None, parts[0]),
+        ("其他资金", "70", "40", "57.14%", "70", None, None, None, parts[1]),
+    )
+    at = _row(rows, "年度资金总额")
+    rows[at - 2][9], rows[at - 1][9] = "完成目标可能性", total
+
+    parsed = _parse_monitoring(rows, merges, registry)
+
+    assert parsed.all_problems == []
+    assert _stored(parsed, "budget_likelihood") == (stored,)
+
+
 def test_funds_deviation_ticked_under_its_causes_is_read_and_a_bad_mark_is_an_error(registry):
     rows, merges = _with_notes(
         (None, "√", None), ("其中：财政拨款", "1500", "760", "50.67%", "1500", None, None, "资金拨付滞后")

@@ -1528,7 +1528,8 @@ FORM_FIELDS = {
         "implementing_unit": UNIT, "competent_department": "南阳市住房和城乡建设局",
         "budget_initial_wan": Decimal("1570"), "budget_executed_wan": Decimal("800"),
         "budget_execution_rate": "50.96%", "budget_expected_wan": Decimal("1570"),
-        "budget_deviation_cause": "经费保障", "budget_deviates": "是", "budget_reason": "上级资金下达滞后",
+        "budget_deviation_cause": "经费保障", "budget_deviates": "是", "budget_likelihood": "有可能",
+        "budget_reason": "上级资金下达滞后",
     },
 }  # fmt: skip
 FORM_ROWS = {
@@ -1581,8 +1582,9 @@ def test_generated_national_forms_filled_in_are_accepted_and_stored(settings, re
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         # The funds block's own deviation and reason reach the monitoring mart beside its execution.
         assert con.execute(
-            "select budget_deviation_cause, budget_deviates, budget_reason from mart.monitoring_findings"
-        ).fetchall() == [("经费保障", "是", "上级资金下达滞后")]
+            "select budget_deviation_cause, budget_deviates, budget_likelihood, budget_reason "
+            "from mart.monitoring_findings"
+        ).fetchall() == [("经费保障", "是", "有可能", "上级资金下达滞后")]
 
 
 # Two forms in one file.
