@@ -49,7 +49,7 @@ def total_from_parts(
         # from its parts for those; its rate and score stay the total row's.
         whole, amounts = len(blank) == len(amounts), blank
         r = found[amounts[0].name][0]
-        parts = part_rows(places, r, stop)
+        parts = part_rows(places, r, stop, figures_column(fields, found))
         read_parts = []
         for row, written in parts:
             figures = {f.name: read(f, at_row(found[f.name], row, written)) for f in amounts}
@@ -137,7 +137,7 @@ def check_parts(
         ]
         if not amounts:
             continue
-        parts = part_rows(places, found[amounts[0].name][0], stop)
+        parts = part_rows(places, found[amounts[0].name][0], stop, figures_column(fields, found))
         if not parts or any(written.startswith(_PART) for _, written in parts[1:]):
             continue
         for field in amounts:
@@ -196,20 +196,37 @@ def _block_rows(sheet: ParsedSheet, found: dict[str, Place | None]) -> list[list
     return list(by_row.values())
 
 
-def part_rows(places: Places, r: int, stop: int) -> list[tuple[int, str]]:
+def figures_column(fields: list[Field], found: dict[str, Place | None]) -> int:
+    """Return the leftmost column a block row's fields are written in: its figures start there."""
+    return min(place[1] for f in fields if (place := found[f.name]) is not None)
+
+
+def part_rows(places: Places, r: int, stop: int, figures: int) -> list[tuple[int, str]]:
     """Return the rows under a block's total row that name a part of it, with their labels as written: each row
-    labelled in the total's label column, up to the first that is not (the next block) or row `stop`; a blank line
-    among them is passed over."""
+    labelled within the total's label columns (`年度资金总额` merged over A:B labels its parts in A or B), up to the
+    first that is not (the next block) or row `stop`; a blank line among them is passed over. The block's figures
+    start at column `figures`."""
     column = places.first_written(r)[0]
+    right = places.extent.get((r, column), (r, column))[1]
     parts = []
     for row in range(r + 1, stop):
         first = places.first_written(row)
         if first is None and all(is_blank(cell) for cell in places.grid.rows[row]):
             continue  # a line left blank inside the block, as clerks leave between rows
-        if first is None or first[0] != column:
+        if first is None or not column <= first[0] <= right or not _funds_row(places, row, first[0], figures):
             break
-        parts.append((row, places.written[(row, column)]))
+        parts.append((row, places.written[(row, first[0])]))
     return parts
+
+
+def _funds_row(places: Places, row: int, label: int, figures: int) -> bool:
+    """Say whether a row labelled within a block's label columns is a row of figures: nothing else written before
+    them, and no text merged across their first column (`年度总体目标 | 全年目标` merged over them)."""
+    for c in range(label + 1, figures):
+        if places.origin.get((row, c), (row, c)) != (row, label) and not is_blank(places.cell(row, c)):
+            return False
+    first = places.origin.get((row, figures), (row, figures))
+    return first == (row, figures) and places.extent.get(first, first)[1] == figures
 
 
 def at_row(place: Place, row: int, written: str) -> Place:

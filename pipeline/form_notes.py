@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from pipeline.form_blocks import at_row, part_rows
+from pipeline.form_blocks import at_row, figures_column, part_rows
 from pipeline.form_cells import _warn_at, _where
 from pipeline.form_places import Place, Places
 from pipeline.registry_columns import ColumnType, Field
@@ -49,7 +49,8 @@ def read_notes(
             continue
         total = place[0], place[2].split("·")[0]
         label = place[2].split("·")[0]
-        rows = [(place[0], label), *part_rows(places, place[0], stop)]
+        block = [f for f in sheet.template.fields if (f.block, f.row) == (field.block, field.row)]
+        rows = [(place[0], label), *part_rows(places, place[0], stop, figures_column(block, found))]
         ticks = _ticks(places, field, place)
         stated = [
             (row, written, *_row_note(places, field, place, ticks, row, written, sheet, read))

@@ -395,6 +395,34 @@ def test_a_total_row_of_formulas_saved_without_results_is_told_as_such_not_as_bl
     ]
 
 
+# The block's row labels merged over A:B as its own label is, 年度总体目标 under it in column A: that row was taken for
+# a 其中 row, its 全年目标 and 1-7月执行情况 read as amounts, and a good form returned (since 94ebbd1 with its total
+# stated too). Parts labelled in B under 年度资金总额 merged over A:B were not read at all.
+@pytest.mark.parametrize(
+    "budget", [("1570", "800", "50.96%", "1570"), (None, None, None, None)], ids=["stated", "blank"]
+)
+@pytest.mark.parametrize("indented", [False, True], ids=["parts-in-A", "parts-in-B"])
+def test_row_labels_merged_over_two_columns_end_the_block_at_the_next_one(registry, budget, indented):
+    rows, merges = _monitoring_parts(
+        ("其中：财政拨款", "1500", "760", "50.67%", "1500"),
+        ("其他资金", "70", "40", "57.14%", "70"),
+        budget=budget,
+    )
+    total = _row(rows, "年度资金总额")
+    shifted = range(total, total + 1 if indented else total + 3)  # Excel rows whose label moves from B to A
+    for row in shifted:
+        rows[row - 1][:2] = [rows[row - 1][1], None]
+    merges = [m for m in merges if not m.startswith(f"A{total - 1}:")]
+    merges += [f"A{row}:B{row}" for row in (total - 1, *shifted)]
+
+    parsed = _parse_monitoring(rows, merges, registry)
+
+    assert parsed.errors == []
+    assert _stored(parsed, "budget_initial_wan", "budget_executed_wan") == (Decimal(1570), Decimal(800))
+    summed = [p for p in parsed.all_problems if p.rule == "total_row_from_parts"]
+    assert len(summed) == (budget[0] is None)
+
+
 # A blank line between 年度资金总额 and its 其中 rows ended the block: with the total left blank, 1570 and 800 on the
 # rows below were read as no budget at all, and nothing was said.
 def test_a_blank_line_inside_the_funds_block_does_not_end_it(registry):
