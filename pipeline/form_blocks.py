@@ -221,12 +221,15 @@ def part_rows(places: Places, r: int, stop: int, figures: int) -> list[tuple[int
 
 def _funds_row(places: Places, row: int, label: int, figures: int) -> bool:
     """Say whether a row labelled within a block's label columns is a row of figures: nothing else written before
-    them, and no text merged across their first column (`年度总体目标 | 全年目标` merged over them)."""
+    them, and no text merged across their first column (`年度总体目标 | 全年目标` merged over them; a `—` may be)."""
     for c in range(label + 1, figures):
         if places.origin.get((row, c), (row, c)) != (row, label) and not is_blank(places.cell(row, c)):
             return False
     first = places.origin.get((row, figures), (row, figures))
-    return first == (row, figures) and places.extent.get(first, first)[1] == figures
+    merged = first != (row, figures) or places.extent.get(first, first)[1] != figures
+    return not merged or is_blank(
+        places.cell(row, figures)
+    )  # `—` merged over a row's figures: it states none
 
 
 def at_row(place: Place, row: int, written: str) -> Place:

@@ -423,6 +423,22 @@ def test_row_labels_merged_over_two_columns_end_the_block_at_the_next_one(regist
     assert len(summed) == (budget[0] is None)
 
 
+def test_a_part_row_stating_none_with_a_dash_merged_over_its_figures_is_one_of_the_blocks_rows(registry):
+    rows, merges = _monitoring_parts(
+        ("其中：财政拨款", "1500", "760", None, "1500"),
+        ("上年结转资金", "—", None, None, None),
+        ("其他资金", "70", "40", None, "70"),
+        budget=(None, None, None, None),
+    )
+    total = _row(rows, "年度资金总额")
+
+    parsed = _parse_monitoring(rows, merges + [f"C{total + 2}:F{total + 2}"], registry)
+
+    assert _stored(parsed, "budget_initial_wan", "budget_executed_wan") == (Decimal(1570), Decimal(800))
+    [summed] = [p for p in parsed.all_problems if p.rule == "total_row_from_parts"]
+    assert f"第{total + 3}行“其他资金”" in summed.message_zh
+
+
 # A blank line between 年度资金总额 and its 其中 rows ended the block: with the total left blank, 1570 and 800 on the
 # rows below were read as no budget at all, and nothing was said.
 def test_a_blank_line_inside_the_funds_block_does_not_end_it(registry):
