@@ -506,6 +506,16 @@ def test_the_funds_blocks_reasons_are_read_from_every_row_with_their_cells(regis
     assert "标明“年度资金总额”资金执行存在偏差，但该行未填写原因说明" in asked.message_zh
 
 
+@pytest.mark.parametrize("mark", ["√", "✔", "✔️", "是"])
+def test_a_deviation_marked_in_one_cell_is_read_as_tick_columns_read_it(registry, mark):
+    rows, merges = _with_notes((None, mark, "上级资金下达滞后"))
+
+    parsed = _parse_monitoring(rows, merges, registry)
+
+    assert parsed.all_problems == []
+    assert _stored_notes(parsed) == (None, "是", "上级资金下达滞后")
+
+
 @pytest.mark.parametrize(
     ("total_notes", "other", "asked"),
     [
