@@ -15,6 +15,7 @@ import duckdb
 from tqdm import tqdm
 
 from pipeline.collector import collector_paused, set_aside
+from pipeline.file_names import written_path
 from pipeline.gx_runtime import warm_up_in_background
 from pipeline.inbox_storage import Storage, marker_of, same_object, storage_for
 from pipeline.intake.candidates import Candidate, IngestReport, parse_candidate
@@ -170,6 +171,13 @@ def _load(
     receipts = EarlyReceipts(con, settings, receipt_pool)
     seen_in_run: dict[tuple[str, str | None], Original] = {}
     named_in_run: dict[str, dict[str, str]] = {}
+    # The killed run's files taken in are named by a twin's warning (same_name_twin), as an earlier chunk's are.
+    for path, raw, sha in con.execute(
+        "select inbox_path, raw_path, sha256 from ops.submissions where submission_id in (select unnest(?::integer[])) "
+        "and status not in ('rejected', 'duplicate') and sha256 is not null",
+        [sorted(unfinished)],
+    ).fetchall():
+        named_in_run.setdefault(written_path(path, raw), {})[path] = sha
     stored_sha: dict[tuple[str, str | None], int] = {}
     results: list[tuple[str, object]] = []
     validation = None

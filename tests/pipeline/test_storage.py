@@ -182,6 +182,34 @@ def test_a_gbk_twin_loaded_in_a_later_chunk_is_warned_naming_the_earlier(
     assert f"“{first.inbox_path}”" in warning.message_zh and f"“{second.inbox_path}”" in warning.message_zh
 
 
+def test_a_gbk_twin_loaded_after_a_run_killed_once_its_twin_was_stored_is_warned_naming_it(
+    settings, registry, register, monkeypatch
+):
+    from pipeline.intake import load
+
+    drop(settings, "枣林街道/清单.csv", COMPOUNDS_V1, mtime=1)
+    gbk_twin_drop(settings, "枣林街道", "清单.csv", COMPOUNDS_V2, gbk_folder=True, mtime=2)
+    monkeypatch.setattr(load, "FILES_PER_BATCH", 1)
+    store_batch, calls = load.store_batch, []
+
+    def killed_at_the_second(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise SystemExit("killed")  # not an Exception: nothing on the way out rolls back or commits
+        return store_batch(*args)
+
+    with monkeypatch.context() as dying:
+        dying.setattr(load, "store_batch", killed_at_the_second)
+        with pytest.raises(SystemExit):
+            ingest(settings, registry, progress=False)
+    first, second = ingest(settings, registry, progress=False).outcomes  # the killed run's, then its own
+
+    # The retry takes the twin in as the killed run's later batch: told of the stored file as in one piece.
+    assert first.inbox_path == "枣林街道/清单.csv" and second.inbox_path != first.inbox_path
+    [warning] = [p for p in second.problems if p.rule == "same_name_twin"]
+    assert f"“{first.inbox_path}”" in warning.message_zh and f"“{second.inbox_path}”" in warning.message_zh
+
+
 def test_a_returned_gbk_twin_leaves_its_utf8_twin_unwarned(settings, registry, register):
     drop(settings, "枣林街道/清单.csv", COMPOUNDS_V1, mtime=1)
     gbk_twin_drop(settings, "枣林街道", "清单.csv", "not a workbook", gbk_folder=True, mtime=2)
