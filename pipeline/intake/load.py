@@ -171,14 +171,18 @@ def _load(
     receipts = EarlyReceipts(con, settings, receipt_pool)
     seen_in_run: dict[tuple[str, str | None], Original] = {}
     named_in_run: dict[str, dict[str, str]] = {}
-    # The killed run's files taken in are named by a twin's warning (same_name_twin), as an earlier chunk's are.
-    for path, raw, sha in con.execute(
-        "select inbox_path, raw_path, sha256 from ops.submissions where submission_id in (select unnest(?::integer[])) "
-        "and status not in ('rejected', 'duplicate') and sha256 is not null",
+    stored_sha: dict[tuple[str, str | None], int] = {}
+    # The killed run's files taken in are this run's earlier chunks: a copy of one is a copy of a file sent with it,
+    # a warning names one as a file of the run, and a twin's (same_name_twin) names it, as in one piece.
+    for number, path, raw, sha, unit, name, folder in con.execute(
+        "select submission_id, inbox_path, raw_path, sha256, unit, original_name, sending_folder "
+        "from ops.submissions where submission_id in (select unnest(?::integer[])) "
+        "and status not in ('rejected', 'duplicate') and sha256 is not null order by 1",
         [sorted(unfinished)],
     ).fetchall():
         named_in_run.setdefault(written_path(path, raw), {})[path] = sha
-    stored_sha: dict[tuple[str, str | None], int] = {}
+        seen_in_run.setdefault((sha, unit), (0, name, folder, None))
+        stored_sha.setdefault((sha, unit), number)
     results: list[tuple[str, object]] = []
     validation = None
     by_path = {w.inbox_path: w for w in pending}

@@ -925,6 +925,36 @@ def test_a_twin_in_an_earlier_chunk_is_named_as_sent_in_the_same_run(
     ]
 
 
+def test_a_copy_loaded_after_a_run_killed_once_its_original_was_stored_is_told_as_sent_with_it(
+    settings, registry, register, monkeypatch
+):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    drop(settings, "枣林街道办事处/清单（副本）.csv", COMPOUNDS_V1, mtime=2 * 10**18)
+    monkeypatch.setattr(load, "FILES_PER_BATCH", 1)
+    store_batch, calls = load.store_batch, []
+
+    def killed_at_the_second(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise SystemExit("killed")  # not an Exception: nothing on the way out rolls back or commits
+        return store_batch(*args)
+
+    with monkeypatch.context() as dying:
+        dying.setattr(load, "store_batch", killed_at_the_second)
+        with pytest.raises(SystemExit):
+            ingest(settings, registry, progress=False)
+    outcomes = ingest(settings, registry, progress=False).outcomes
+
+    # The retry takes the copy in as the killed run's later batch: as in one piece, a copy of a file sent with it.
+    assert [(o.status, o.reason) for o in outcomes] == [
+        ("accepted", None),
+        ("duplicate", "与本次同时报送的“清单.csv”内容完全相同。"),
+    ]
+    assert query(settings, "select duplicate_of from ops.submissions where status = 'duplicate'") == [
+        (outcomes[0].submission_id,)
+    ]
+
+
 def test_a_failing_batch_keeps_the_batches_stored_before_it(settings, registry, register, monkeypatch):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
     drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=2 * 10**18)
