@@ -127,7 +127,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
     from pipeline.indicators import NoDataError
-    from pipeline.withdraw import WithdrawError, unregistered_lines, withdraw
+    from pipeline.withdraw import WithdrawError, off_sum_lines, unregistered_lines, withdraw
 
     with run_lock(args.settings, wait_seconds=0, purpose="pipeline withdraw"):
         try:
@@ -145,7 +145,7 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
             )
             for number, name in done.restored:
                 say(f"  第{number}号提交“{one_line(name)}”重新生效。")
-            for line in unregistered_lines(done, args.registry):
+            for line in [*unregistered_lines(done, args.registry), *off_sum_lines(done)]:
                 say(line)
         # The withdrawal is published with the marts rebuilt without the file, as one version.
         try:

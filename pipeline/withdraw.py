@@ -6,10 +6,14 @@ import datetime as dt
 import getpass
 import os
 from dataclasses import dataclass
+from decimal import Decimal
 
 import duckdb
 
+from pipeline.cumulative_frame import gap_tolerance
+from pipeline.intake.held_months import _CUMULATIVE, _MONTHLY, cumulative_templates
 from pipeline.intake.retell import retell
+from pipeline.problems import display
 from pipeline.projects import REGISTER_TEMPLATE, is_derived
 from pipeline.receipt_facts import STATUS_ZH
 from pipeline.receipts import write_receipts
@@ -44,6 +48,24 @@ class Unregistered:
 
 
 @dataclass(frozen=True, slots=True)
+class OffSum:
+    """A month in force whose 累计 the withdrawal left off the sum of its months' 本月 in force."""
+
+    submission_id: int
+    original_name: str
+    unit: str | None
+    project: str
+    year: int
+    month: int
+    cumulative: Decimal
+    months_sum: Decimal
+
+    @property
+    def month_of(self) -> tuple:
+        return self.submission_id, self.unit, self.project, self.year, self.month
+
+
+@dataclass(frozen=True, slots=True)
 class Withdrawal:
     submission_id: int
     original_name: str
@@ -51,6 +73,7 @@ class Withdrawal:
     status_before: str
     restored: list[tuple[int, str]]  # earlier files in force again: (submission, file name)
     unregistered: list[Unregistered]  # files in force whose projects it alone registered
+    off_sums: list[OffSum]  # months in force whose 累计 added up before it and no longer do
 
 
 def operator() -> str:
@@ -85,6 +108,8 @@ def withdraw(settings: Settings, registry: Registry, submission_id: int, reason:
             )
         con.execute("begin")
         try:
+            # Months whose 累计 was off before are told on their own receipts (cumulative_*): only those it puts off.
+            off_before = {o.month_of for o in off_sums_of(con, registry, submission_id)}
             con.execute(
                 "insert into ops.withdrawals values (?, ?, ?, ?, ?)",
                 [submission_id, dt.datetime.now(TIMEZONE), operator(), reason.strip(), status],
@@ -106,12 +131,58 @@ def withdraw(settings: Settings, registry: Registry, submission_id: int, reason:
             ).fetchall()
             retell(con)
             unregistered = unregistered_by(con, registry, submission_id)
+            off_sums = [o for o in off_sums_of(con, registry, submission_id) if o.month_of not in off_before]
             con.execute("commit")
         except Exception:
             con.execute("rollback")
             raise
         write_receipts(con, settings)
-    return Withdrawal(submission_id, name, unit, status, sorted(restored), unregistered)
+    return Withdrawal(submission_id, name, unit, status, sorted(restored), unregistered, off_sums)
+
+
+def off_sums_of(con: duckdb.DuckDBPyConnection, registry: Registry, submission_id: int) -> list[OffSum]:
+    """Return the months in force, of the periods (unit, project, year) this file sent months of, whose 累计 is off
+    the sum of the 本月 in force up to it."""
+    found = []
+    for template in cumulative_templates(registry):
+        found += con.execute(
+            f"""
+            with periods as (
+                select distinct unit, project_code, year from ops.slices
+                where submission_id = $number and template = $template
+            ), sums as (
+                select t.submission_id, t.project_name, t.unit, t.year, t.month, t.{_CUMULATIVE} as cumulative,
+                    (select coalesce(sum(m.{_MONTHLY}), 0) from staging.{template} as m
+                     where m.unit = t.unit and m.project_code = t.project_code and m.year = t.year
+                     and m.month <= t.month) as months_sum
+                from staging.{template} as t inner join periods using (unit, project_code, year)
+            )
+            select sums.submission_id, s.original_name, sums.unit, sums.project_name, sums.year, sums.month,
+                sums.cumulative, sums.months_sum
+            from sums inner join ops.submissions as s using (submission_id)
+            where abs(sums.cumulative - sums.months_sum) > $tolerance
+            order by all
+            """,
+            {"number": submission_id, "template": template, "tolerance": gap_tolerance(template)},
+        ).fetchall()
+    return [OffSum(*row) for row in found]
+
+
+def off_sum_lines(done: Withdrawal) -> list[str]:
+    """Say which months in force the withdrawal left with a 累计 off their months' sum, and what to do."""
+    if not done.off_sums:
+        return []
+    lines = ["注意：撤回后，下列仍然有效的月份的累计完成投资与1月至该月本月完成投资之和不再相符："]
+    for o in done.off_sums:
+        lines.append(
+            f"  第{o.submission_id}号提交“{one_line(o.original_name)}”（{one_line(o.unit or '单位未知')}）"
+            f"项目“{one_line(o.project or '')}”{o.year}年{o.month}月：累计{display(o.cumulative)}万元，"
+            f"1月至{o.month}月本月完成投资之和{display(o.months_sum)}万元"
+        )
+    lines.append(
+        "报告仍以最新月份报送的累计计算完成投资和完成率；请报送单位核对并重新报送这些月份（或所撤回文件中月份的正确数据）。"
+    )
+    return lines
 
 
 def unregistered_by(

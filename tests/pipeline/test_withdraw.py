@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -17,7 +18,7 @@ from pipeline.projects import derived_code
 from pipeline.settings import TIMEZONE
 from pipeline.warehouse import publish_pending
 from pipeline.warehouse_schema import ensure_schema
-from pipeline.withdraw import WithdrawError, withdraw
+from pipeline.withdraw import WithdrawError, off_sum_lines, withdraw
 from tests.conftest import REGISTER_CSV
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
 
@@ -218,6 +219,39 @@ def list_for(project: str) -> str:
 
 
 @pytest.mark.slow  # 5 s or more on two cores
+def _progress_csv(*months: tuple[int, int, int]) -> str:
+    """枣林's investment progress: rows of (month, 本月完成, 累计完成)."""
+    header = "项目名称,年度,月份,年度计划投资（万元）,本月完成投资（万元）,累计完成投资（万元）"
+    rows = [f"枣林街道办事处改造老旧小区,2022,{m},9163.6,{done},{so_far}" for m, done, so_far in months]
+    return "\n".join(["投资完成情况月报", header, *rows]) + "\n"
+
+
+def test_withdrawing_a_correction_names_the_later_months_whose_cumulative_it_leaves_off_their_sum(
+    settings, registry, register
+):
+    # February's 本月 corrected from 50 to 70, then April's 累计 sent adding up with it: withdrawn, the correction
+    # leaves April's 320 off the 300 of the months in force, which the report still reads as sent.
+    nights = [
+        ("1-3月.csv", _progress_csv((1, 100, 100), (2, 50, 150), (3, 90, 240))),
+        ("2月更正.csv", _progress_csv((2, 70, 170))),
+        ("4月.csv", _progress_csv((4, 60, 320))),
+    ]
+    for at, (name, text) in enumerate(nights, start=2):
+        drop(settings, f"枣林街道办事处/{name}", text, mtime=at)
+        ingest(settings, registry, progress=False)
+
+    done = withdraw(settings, registry, submission(settings, "2月更正.csv"), "误报")
+
+    # March adds up again (240): only April is named.
+    assert [(o.original_name, o.month, o.cumulative, o.months_sum) for o in done.off_sums] == [
+        ("4月.csv", 4, Decimal(320), Decimal(300))
+    ]
+    [said] = [line for line in off_sum_lines(done) if "4月.csv" in line]
+    assert "2022年4月：累计320万元，1月至4月本月完成投资之和300万元" in said
+    # Withdrawing April leaves the months in force adding up: nothing to name.
+    assert withdraw(settings, registry, submission(settings, "4月.csv"), "误报").off_sums == []
+
+
 def test_withdrawing_a_register_names_the_files_in_force_whose_projects_it_alone_registered(
     settings, registry
 ):
