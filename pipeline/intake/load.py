@@ -139,6 +139,7 @@ def _load(
             for w in work_files
             if w.inbox_path not in known
             or (known[w.inbox_path][2] != w.sha256 and not _overtaken(storage, w, known[w.inbox_path]))
+            or _sent_again(storage, w, known[w.inbox_path])
         ),
         key=lambda w: w.load_order,
     )
@@ -299,7 +300,9 @@ def _load(
             logger.warning("未接收 %s：%s", printable(skipped.path, one_line=True), skipped.reason_zh)
 
 
-def _overtaken(storage: Storage, work_file: WorkFile, seen: tuple[int, int, str | None, str | None]) -> bool:
+def _overtaken(
+    storage: Storage, work_file: WorkFile, seen: tuple[int, int, str | None, str | None, bool]
+) -> bool:
     """Whether another writer took in the inbox file as it is now after this version of it was parsed."""
     # A `pipeline ingest` run between a DAG's shards and its load took in a correction sent meanwhile; stored after
     # it, the version the shard read stood in force over it, and the correction, sent again, was a duplicate.
@@ -310,6 +313,20 @@ def _overtaken(storage: Storage, work_file: WorkFile, seen: tuple[int, int, str 
     except OSError:  # its folder closed or gone meanwhile: the file's own outcome, judged as parsed
         return False
     return entry is not None and same_object(entry, seen[0], seen[1], seen[3])
+
+
+def _sent_again(
+    storage: Storage, work_file: WorkFile, seen: tuple[int, int, str | None, str | None, bool]
+) -> bool:
+    """Whether a returned file was saved again, its bytes unchanged, since it was recorded (a retried load finds a
+    file it took in as it is now)."""
+    if not seen[4] or seen[2] != work_file.sha256:
+        return False
+    try:
+        entry = storage.lstat_entry(work_file.inbox_path)
+    except OSError:  # its folder closed or gone meanwhile: nothing sent again to take in
+        return False
+    return entry is not None and not same_object(entry, seen[0], seen[1], seen[3])
 
 
 def _before_commit(

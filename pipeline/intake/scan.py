@@ -23,9 +23,12 @@ class InboxScan:
     skipped: list[Skipped] = field(default_factory=list)  # not taken in: no regular file, or not settled
 
 
-def taken_in(con: duckdb.DuckDBPyConnection | None) -> dict[str, tuple[int, int, str | None, str | None]]:
-    """Return size, mtime, SHA-256 (None: it could not be read) and change marker (an object's ETag, a local
-    file's inode and ctime; None if recorded before markers) of every inbox path as last taken in."""
+def taken_in(
+    con: duckdb.DuckDBPyConnection | None,
+) -> dict[str, tuple[int, int, str | None, str | None, bool]]:
+    """Return size, mtime, SHA-256 (None: it could not be read), change marker (an object's ETag, a local file's
+    inode and ctime; None if recorded before markers) and whether it was returned, of every inbox path as last taken
+    in."""
     if con is None:
         return {}
     columns = {
@@ -37,11 +40,12 @@ def taken_in(con: duckdb.DuckDBPyConnection | None) -> dict[str, tuple[int, int,
     if not columns:
         return {}
     # A warehouse read before the loader added the column has no markers yet.
-    marker = "marker" if "marker" in columns else "null"
+    marker = "f.marker" if "marker" in columns else "null"
     return {
-        path: (size, mtime, sha, mark)
-        for path, size, mtime, sha, mark in con.execute(
-            f"select inbox_path, size, mtime_ns, sha256, {marker} from ops.inbox_files"
+        path: (size, mtime, sha, mark, returned)
+        for path, size, mtime, sha, mark, returned in con.execute(
+            f"select f.inbox_path, f.size, f.mtime_ns, f.sha256, {marker}, coalesce(s.status = 'rejected', false) "
+            "from ops.inbox_files as f left join ops.submissions as s using (submission_id)"
         ).fetchall()
     }
 
@@ -52,7 +56,8 @@ def scan_inbox(
     """Sort the inbox (oldest first) into fresh, touched-but-unchanged, unchanged and skipped entries.
 
     Nothing is written. A file is as taken in when its size and change marker (an object's ETag, a local file's
-    inode and ctime) match, or, recorded without a marker, its size and mtime. Only a known file that moved is read, to see whether its bytes did too;
+    inode and ctime) match, or, recorded without a marker, its size and mtime. Only a known file that moved is read, to see whether its bytes did too
+    (a returned one that moved is sent again, whatever its bytes);
     a new or changed file modified within the settle window waits for the next run. A file that could not be
     read before is looked at again once it can be opened.
     """
@@ -68,7 +73,14 @@ def scan_inbox(
                 if seen[2] is not None or not storage.readable(entry.path):
                     scan.unchanged += 1
                     continue
-            elif seen is not None and seen[2] is not None and seen[2] == storage.inbox_sha256(entry.path):
+            # A returned file saved again is sent again, its bytes unchanged: a list sent before its project's
+            # register, as its receipt asked, passes now.
+            elif (
+                seen is not None
+                and seen[2] is not None
+                and not seen[4]
+                and seen[2] == storage.inbox_sha256(entry.path)
+            ):
                 scan.touched.append(entry)
                 scan.unchanged += 1
                 continue

@@ -150,21 +150,46 @@ def test_a_second_run_changes_nothing(settings, registry, demo_inbox):
     ]
 
 
-def test_a_touched_but_unchanged_file_is_not_taken_in_again(settings, registry):
+def test_a_touched_but_unchanged_file_is_not_taken_in_again(settings, registry, register):
     path = drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
-    ingest(settings, registry, progress=False)
+    assert [o.status for o in ingest(settings, registry, progress=False).outcomes] == ["accepted"]
     os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
 
     report = ingest(settings, registry, progress=False)
 
     assert report.outcomes == []
-    assert query(settings, "select count(*) from ops.submissions") == [(1,)]
+    assert query(settings, "select count(*) from ops.submissions") == [(2,)]  # the register and the list
+
+
+def test_a_returned_file_saved_again_unchanged_is_sent_again_and_passes_once_its_project_is_registered(
+    settings, registry
+):
+    # Returned for a project not yet registered, the receipt asking for the register first; the clerk then saves
+    # the same list again where it lies.
+    path = drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    [returned] = ingest(settings, registry, progress=False).outcomes
+    assert returned.status == "rejected"
+    drop(settings, "枣林街道办事处/项目基本信息.csv", REGISTER_CSV, mtime=2 * 10**18)
+    ingest(settings, registry, progress=False)
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=3 * 10**18)
+
+    [again] = ingest(settings, registry, progress=False).outcomes
+
+    assert (again.inbox_path, again.status) == ("枣林街道办事处/清单.csv", "accepted")
+    assert query(settings, "select count(*) from staging.compound_list") == [(2,)]
+    # Taken in as it is now: the next night finds it unchanged.
+    assert ingest(settings, registry, progress=False).outcomes == []
+    assert query(
+        settings, "select mtime_ns from ops.inbox_files where inbox_path = ?", [again.inbox_path]
+    ) == [(path.stat().st_mtime_ns,)]
 
 
 def test_a_night_with_nothing_new_walks_the_inbox_once_and_counts_it_as_a_night_with_new_files_does(
     settings, registry, monkeypatch
 ):
-    path = drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    path = drop(
+        settings, "枣林街道办事处/项目基本信息.csv", REGISTER_CSV
+    )  # taken in: a returned one is sent again
     ingest(settings, registry, progress=False)
     os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)  # touched, its bytes as taken in
     walks = []
