@@ -29,7 +29,7 @@ from pipeline.intake.recheck import (
     unfinished_run,
 )
 from pipeline.intake.retell import retell
-from pipeline.intake.scan import InboxScan, scan_inbox, taken_in
+from pipeline.intake.scan import InboxScan, scan_inbox, sent_again, taken_in
 from pipeline.intake.settle import Original, settle
 from pipeline.intake.store import committing_after, store_batch
 from pipeline.intake.work import MissingWorkFile, WorkFile, load_scratch, remember_registry, work_file_path
@@ -326,7 +326,7 @@ def _sent_again(
         entry = storage.lstat_entry(work_file.inbox_path)
     except OSError:  # its folder closed or gone meanwhile: nothing sent again to take in
         return False
-    return entry is not None and not same_object(entry, seen[0], seen[1], seen[3])
+    return entry is not None and sent_again(entry, seen)
 
 
 def _before_commit(

@@ -50,6 +50,12 @@ def taken_in(
     }
 
 
+def sent_again(entry: InboxEntry, seen: tuple[int, int, str | None, str | None, bool]) -> bool:
+    """Whether a returned file was saved again since it was recorded, its bytes maybe unchanged."""
+    # Its marker or its modified time moved: the same bytes put again in an object store keep their ETag.
+    return seen[4] and (entry.mtime_ns != seen[1] or not same_object(entry, seen[0], seen[1], seen[3]))
+
+
 def scan_inbox(
     con: duckdb.DuckDBPyConnection | None, storage: Storage, skip: frozenset[str] = frozenset()
 ) -> InboxScan:
@@ -69,7 +75,11 @@ def scan_inbox(
         if entry.path in skip:
             continue
         try:
-            if seen is not None and same_object(entry, seen[0], seen[1], seen[3]):
+            if (
+                seen is not None
+                and same_object(entry, seen[0], seen[1], seen[3])
+                and not sent_again(entry, seen)
+            ):
                 if seen[2] is not None or not storage.readable(entry.path):
                     scan.unchanged += 1
                     continue

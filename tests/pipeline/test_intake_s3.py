@@ -175,6 +175,22 @@ def test_a_correction_taken_in_meanwhile_stores_no_old_version(tmp_path, bucket,
         ).fetchall() == [("accepted",)]
 
 
+def test_a_returned_object_put_again_unchanged_is_sent_again(tmp_path, bucket, s3, registry):  # noqa: F811
+    # The same bytes put again keep their ETag: only LastModified says the office sent the list again.
+    writer = host(tmp_path, "writer", bucket)
+    put(s3, bucket, COMPOUNDS, COMPOUNDS_V1)
+    [returned] = intake.ingest(writer, registry, progress=False).outcomes
+    put(s3, bucket, REGISTER, REGISTER_CSV)
+    intake.ingest(writer, registry, progress=False)
+    time.sleep(1.1)  # LastModified is told to the second
+    put(s3, bucket, COMPOUNDS, COMPOUNDS_V1)
+
+    [again] = intake.ingest(writer, registry, progress=False).outcomes
+
+    assert (returned.status, again.inbox_path, again.status) == ("rejected", COMPOUNDS, "accepted")
+    assert intake.ingest(writer, registry, progress=False).outcomes == []
+
+
 def test_a_parse_result_the_loader_cannot_see_fails_at_once_naming_the_key(tmp_path, bucket, s3, registry):  # noqa: F811
     writer = host(tmp_path, "writer", bucket)
     # A worker whose work location is its own disk: the writer, reading the bucket, cannot see its results.
