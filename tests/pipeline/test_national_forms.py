@@ -73,6 +73,34 @@ def workbook(rows_and_merges, sheet: str = "自评表", write=xlsx) -> bytes:
 # Reading the 自评表.
 
 
+@pytest.mark.parametrize("label", ["资金总额", "年度资金合计", "合计", "总计"])
+def test_a_funds_total_row_named_otherwise_is_read_as_the_years_total(registry, demo, label):
+    # Named otherwise, the block was passed over with unread_block and the form's 执行数 and 执行率 went unread.
+    rows, merges = national_monitoring(MONITORING)
+    rows[_row_with(rows, "年度资金总额") - 1][1] = label
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/2022年1-7月运行监控表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    first = parsed.sheets[0].records[0]
+    assert (first["budget_initial_wan"], first["budget_executed_wan"]) == (
+        Decimal("1570.00"),
+        Decimal("800.00"),
+    )
+    if label in ("合计", "总计"):
+        return  # on the 自评表 these name its 总分 row too (row_aliases of reported_total_score)
+    rows, merges = national_self_evaluation(as_national(demo.TARGETS), goals=GOALS)
+    rows[_row_with(rows, "年度资金总额") - 1][1] = label
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/2022年项目支出绩效自评表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    first = parsed.sheets[0].records[0]
+    assert (first["budget_annual_wan"], first["budget_executed_wan"]) == (
+        Decimal("1570.00"),
+        Decimal("1572.36"),
+    )
+    assert first["reported_total_score"] == Decimal(100)
+
+
 @pytest.mark.parametrize("write", [xlsx, xls], ids=["xlsx", "xls"])
 def test_the_national_self_evaluation_form_is_read_with_everything_in_it(registry, demo, write):
     content = workbook(national_self_evaluation(as_national(demo.TARGETS), goals=GOALS), write=write)
@@ -905,7 +933,7 @@ def test_a_blank_execution_rate_without_a_ledger_scores_the_forms_own_execution(
 def test_a_block_whose_row_is_named_otherwise_is_a_warning_not_a_silent_loss(registry, demo):
     rows, merges = national_self_evaluation(demo.TARGETS)
     r = _row(rows, "年度资金总额") - 1
-    rows[r] = [cell if cell != "年度资金总额" else "资金总额" for cell in rows[r]]
+    rows[r] = [cell if cell != "年度资金总额" else "资金安排" for cell in rows[r]]
 
     parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
 
@@ -919,7 +947,7 @@ def test_a_block_whose_row_is_named_otherwise_is_a_warning_not_a_silent_loss(reg
 def test_an_unread_monitoring_block_names_its_headers_with_the_forms_months(registry):
     rows, merges = national_monitoring(MONITORING)
     r = _row(rows, "年度资金总额") - 1
-    rows[r] = [cell if cell != "年度资金总额" else "资金总额" for cell in rows[r]]
+    rows[r] = [cell if cell != "年度资金总额" else "资金安排" for cell in rows[r]]
 
     parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
 
