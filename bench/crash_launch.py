@@ -70,10 +70,10 @@ def hold_before_commit(home: Path, hold: Hold) -> None:
     there to be killed. It wraps `ArchiveBatch.make_durable`, the step `store_batch` runs just before it
     commits, so nothing of the pipeline changes but the batch size.
     """
-    from pipeline.intake import load
+    from pipeline.intake import cutting
     from pipeline.storage import ArchiveBatch
 
-    load.FILES_PER_BATCH = hold.files_per_batch
+    cutting.FILES_PER_BATCH = hold.files_per_batch
     if hold.batch is None:
         return
     make_durable = ArchiveBatch.make_durable

@@ -100,7 +100,7 @@ def judge(results: dict) -> list[Target]:
             f"{rss / GIB:,.2f} GiB",
             "≤ 1 GiB",
             rss <= GIB,
-            "the loader holds one chunk of parsed files (pipeline.intake.load.FILES_PER_CHUNK) and GX's frames of it; "
+            "the loader holds one chunk of parsed files (pipeline.intake.cutting.FILES_PER_CHUNK) and GX's frames of it; "
             "a smaller chunk lowers the peak but costs a GX validation per template more",
         )
     )

@@ -4,6 +4,7 @@
 - `candidates`: one file read safely and parsed, and its outcome.
 - `work`: files parsed into work files for the loader, in this process or a pool of workers.
 - `settle`: duplicates, projects named by the register and one validation over a set of files.
+- `cutting`: a night's files cut into chunks read back together and batches stored together.
 - `night_order`: the order a night of several chunks is cut in, a later file's slices replacing an earlier one's.
 - `store`: a batch of settled files in one transaction.
 - `load`: the single writer's loop over work files: settle and store chunk by chunk, then receipts.

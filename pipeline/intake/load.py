@@ -19,8 +19,8 @@ from pipeline.file_names import written_path
 from pipeline.gx_runtime import warm_up_in_background
 from pipeline.inbox_storage import Storage, marker_of, same_object, storage_for
 from pipeline.intake.candidates import Candidate, IngestReport, parse_candidate
+from pipeline.intake.cutting import batches, cut_night
 from pipeline.intake.held_months import months_held
-from pipeline.intake.night_order import night_order
 from pipeline.intake.pending_rows import insert_rows
 from pipeline.intake.recheck import (
     recheck_cumulatives,
@@ -48,21 +48,6 @@ from pipeline.work_files import reading, remove_abandoned_runs, remove_work_obje
 logger = logging.getLogger(__name__)
 
 
-# A chunk of files is read back and validated together; chunks bound the memory of a run. Each chunk costs a
-# GX validation per template (about half a second each), so chunks are large.
-FILES_PER_CHUNK = 5_000
-
-
-ROWS_PER_CHUNK = 250_000
-
-
-# A batch of a chunk's files is stored in one transaction: a few statements per table, not per file.
-FILES_PER_BATCH = 500
-
-
-ROWS_PER_BATCH = 25_000
-
-
 # Bytes per read when a spool is fetched from object storage into the loader's scratch.
 COPY_CHUNK = 8 * 1024 * 1024
 
@@ -72,39 +57,6 @@ COPY_CHUNK = 8 * 1024 * 1024
 # (`receipts.RECEIPT_THREADS`) against eight of each, a 10,000-file ingest's load step took about 0.9 s less
 # and the run 0.956x the wall time (median of five alternating pairs, 0.927-1.000), a fifth less system time.
 ARCHIVE_THREADS = 2
-
-
-def chunks(work_files: list[WorkFile], together: int = 0) -> Iterator[list[WorkFile]]:
-    """Cut files, in load order, into chunks of at most `FILES_PER_CHUNK` files and about `ROWS_PER_CHUNK` rows,
-    the first `together` files in the first chunk whatever their number."""
-    chunk: list[WorkFile] = []
-    rows = 0
-    for at, work_file in enumerate(work_files):
-        if (
-            chunk
-            and at >= together
-            and (len(chunk) >= FILES_PER_CHUNK or rows + work_file.rows > ROWS_PER_CHUNK)
-        ):
-            yield chunk
-            chunk, rows = [], 0
-        chunk.append(work_file)
-        rows += work_file.rows
-    if chunk:
-        yield chunk
-
-
-def batches(candidates: list[Candidate]) -> Iterator[list[Candidate]]:
-    """Cut validated files into batches of at most `FILES_PER_BATCH` files, or about `ROWS_PER_BATCH` rows."""
-    batch: list[Candidate] = []
-    rows = 0
-    for candidate in candidates:
-        if batch and (len(batch) >= FILES_PER_BATCH or rows + candidate.outcome.rows > ROWS_PER_BATCH):
-            yield batch
-            batch, rows = [], 0
-        batch.append(candidate)
-        rows += candidate.outcome.rows
-    if batch:
-        yield batch
 
 
 @contextmanager
@@ -198,10 +150,7 @@ def _load(
             return parse_candidate(inbox_path, content, None, registry, settings.limits, raw=raw)
         return by_path[inbox_path].candidate()
 
-    cut_up = list(chunks(pending))
-    if len(cut_up) > 1:  # in one chunk, settling orders the files itself
-        pending, together = night_order(con, registry, pending)
-        cut_up = list(chunks(pending, together))
+    cut_up = cut_night(con, registry, pending)
     # What a chunk's files tell of earlier nights' 累计 is judged against the months in force before the run.
     before_run = (
         months_held(con, registry, upto=last_finished if unfinished else None)

@@ -83,12 +83,12 @@ def test_a_copy_of_the_published_warehouse_cut_short_never_becomes_the_working_c
 # A run SIGKILLed in a real process where some of its batches have committed, judged beside files it never stored.
 KILLED_AT = """
 import os, signal, sys
-from pipeline.intake import ingest, load
+from pipeline.intake import cutting, ingest, load
 from pipeline.registry import load_registry
 from pipeline.settings import Settings
 
 home, files_per_chunk, name, call = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-load.FILES_PER_CHUNK, load.FILES_PER_BATCH = files_per_chunk, 1
+cutting.FILES_PER_CHUNK, cutting.FILES_PER_BATCH = files_per_chunk, 1
 real, calls = getattr(load, name), []
 
 def dying(*args, **kwargs):

@@ -19,7 +19,7 @@ import pytest
 
 from pipeline import intake, locations, parse, pools, receipts
 from pipeline import storage as storage_module
-from pipeline.intake import ingest, load, pending_rows, work
+from pipeline.intake import cutting, ingest, load, pending_rows, work
 from pipeline.local_read import local_marker
 from pipeline.problems import RULE_ZH
 from pipeline.settings import Settings
@@ -764,7 +764,7 @@ def receipts_in_one_piece_and_in_chunks(
         for at, (path, content) in enumerate(files, start=len(before) + 1):
             drop(settings, path, content, mtime=at * 10**15)
         if name == "cut":
-            monkeypatch.setattr(load, "FILES_PER_CHUNK", 1)
+            monkeypatch.setattr(cutting, "FILES_PER_CHUNK", 1)
         ingest(settings, registry, progress=False)
         said.append(receipts_said(settings))
     return said[0], said[1]
@@ -793,8 +793,8 @@ def test_chunks_batches_and_parse_workers_store_exactly_what_one_pass_stores(
     cut_up = dataclasses.replace(Settings.from_env(tmp_path / "cut"), workers=2)
     _mixed_inbox(cut_up, demo)
     monkeypatch.setattr(work, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(load, "FILES_PER_CHUNK", 3)
-    monkeypatch.setattr(load, "FILES_PER_BATCH", 2)
+    monkeypatch.setattr(cutting, "FILES_PER_CHUNK", 3)
+    monkeypatch.setattr(cutting, "FILES_PER_BATCH", 2)
     cut_report = ingest(cut_up, registry, progress=False)
 
     assert [(o.inbox_path, o.status, o.reason) for o in cut_report.outcomes] == [
@@ -808,7 +808,7 @@ def test_chunks_batches_and_parse_workers_store_exactly_what_one_pass_stores(
 def test_a_workbook_carrying_a_register_replaces_an_older_list_of_the_same_night(
     settings, registry, register, monkeypatch, files_per_chunk
 ):
-    monkeypatch.setattr(load, "FILES_PER_CHUNK", files_per_chunk)
+    monkeypatch.setattr(cutting, "FILES_PER_CHUNK", files_per_chunk)
     # Registers are stored first, so a list in a later chunk finds its project; the newer workbook's list must
     # still replace the older list received with it, as any later file of the night does.
     rows = [line.split(",") for line in COMPOUNDS_V2.splitlines()]
@@ -845,7 +845,7 @@ def _progress(done: int) -> list[list]:
 def test_a_file_moved_before_a_register_carrying_workbook_takes_the_older_files_of_its_slices_with_it(
     settings, registry, register, monkeypatch, files_per_chunk
 ):
-    monkeypatch.setattr(load, "FILES_PER_CHUNK", files_per_chunk)
+    monkeypatch.setattr(cutting, "FILES_PER_CHUNK", files_per_chunk)
     # The middle file holds the workbook's January and the list: moved before the workbook, the older list must
     # come before it too, or it replaces the newer list as the later file.
     rows = [line.split(",") for line in COMPOUNDS_V2.splitlines()]
@@ -885,7 +885,7 @@ def test_a_night_of_several_chunks_reads_ahead_only_files_of_a_register_carrying
     # Ordered before they are cut into chunks: the registers and the files of the workbook's forms received before
     # it are read for their slices, one at a time, and settled in one chunk; January's progress is read only when
     # its own chunk is.
-    monkeypatch.setattr(load, "FILES_PER_CHUNK", 1)
+    monkeypatch.setattr(cutting, "FILES_PER_CHUNK", 1)
     rows = [line.split(",") for line in COMPOUNDS_V2.splitlines()]
     register_rows = [line.split(",") for line in REGISTER_CSV.splitlines()]
     drop(settings, "枣林街道办事处/清单（旧）.csv", COMPOUNDS_V1, mtime=10**18)
@@ -923,7 +923,7 @@ def test_a_twin_in_an_earlier_chunk_is_named_as_sent_in_the_same_run(
 ):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
     drop(settings, "枣林街道办事处/清单（副本）.csv", COMPOUNDS_V1, mtime=2 * 10**18)
-    monkeypatch.setattr(load, "FILES_PER_CHUNK", 1)
+    monkeypatch.setattr(cutting, "FILES_PER_CHUNK", 1)
 
     outcomes = ingest(settings, registry, progress=False).outcomes
 
@@ -941,7 +941,7 @@ def test_a_copy_loaded_after_a_run_killed_once_its_original_was_stored_is_told_a
 ):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
     drop(settings, "枣林街道办事处/清单（副本）.csv", COMPOUNDS_V1, mtime=2 * 10**18)
-    monkeypatch.setattr(load, "FILES_PER_BATCH", 1)
+    monkeypatch.setattr(cutting, "FILES_PER_BATCH", 1)
     store_batch, calls = load.store_batch, []
 
     def killed_at_the_second(*args):
@@ -969,7 +969,7 @@ def test_a_copy_loaded_after_a_run_killed_once_its_original_was_stored_is_told_a
 def test_a_failing_batch_keeps_the_batches_stored_before_it(settings, registry, register, monkeypatch):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
     drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=2 * 10**18)
-    monkeypatch.setattr(load, "FILES_PER_BATCH", 1)
+    monkeypatch.setattr(cutting, "FILES_PER_BATCH", 1)
     real_insert = pending_rows.insert_rows
 
     def failing_insert(con, table, columns, rows, **options):
@@ -1004,7 +1004,7 @@ def test_a_chunk_reads_back_only_its_own_work_files(settings, registry, register
         drop(
             settings, f"枣林街道办事处/清单{number}.csv", COMPOUNDS_V1 + f"{3 + number},小区{number},1,1,1\n"
         )
-    monkeypatch.setattr(load, "FILES_PER_CHUNK", 1)
+    monkeypatch.setattr(cutting, "FILES_PER_CHUNK", 1)
     opened = []
     real_candidate = work.WorkFile.candidate
 

@@ -14,7 +14,7 @@ import pytest
 
 import pipeline
 from pipeline.check import check_contents
-from pipeline.intake import ingest
+from pipeline.intake import cutting, ingest
 from pipeline.limits import PASSWORD
 from pipeline.parse import parse_file, unreadable_file
 from pipeline.problems import Problem, Severity
@@ -112,12 +112,11 @@ def test_receipts_follow_status_changes_duplicate_and_superseded(settings, regis
 def test_receipts_written_as_each_batch_commits_end_as_the_run_leaves_each_file(
     settings, registry, register, monkeypatch
 ):
-    from pipeline.intake import load
 
     # One file a batch: each receipt is written as soon as its batch commits, before the correction and the
     # twin in later batches change what the first file's receipt must say; and a second 清单.csv answered in
     # the same folder must not take the first one's receipt.
-    monkeypatch.setattr(load, "FILES_PER_BATCH", 1)
+    monkeypatch.setattr(cutting, "FILES_PER_BATCH", 1)
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
     drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=2 * 10**18)
     drop(settings, "枣林街道办事处/清单（重发）.csv", COMPOUNDS_V1, mtime=3 * 10**18)
@@ -458,11 +457,10 @@ def _writer_processes(monkeypatch, settings, broken: bool = False):
 def test_receipts_written_from_a_process_beside_the_loader_say_what_the_run_left(
     settings, registry, register, monkeypatch
 ):
-    from pipeline.intake import load
 
     settings, made = _writer_processes(monkeypatch, settings)
     monkeypatch.setattr(
-        load, "FILES_PER_BATCH", 1
+        cutting, "FILES_PER_BATCH", 1
     )  # early receipts, then rewritten where the run changed them
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
     drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=2 * 10**18)

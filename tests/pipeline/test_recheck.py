@@ -8,7 +8,7 @@ import weakref
 import duckdb
 import pytest
 
-from pipeline.intake import ingest, load, recheck
+from pipeline.intake import cutting, ingest, load, recheck
 from pipeline.settings import Settings
 from pipeline.warehouse_schema import SQL_DIR
 from tests.pipeline.test_intake import drop, query, receipts_in_one_piece_and_in_chunks, receipts_said
@@ -103,8 +103,8 @@ def test_a_file_returned_lends_no_month_to_a_cumulative_in_one_piece_or_in_chunk
 def test_a_chunk_lets_each_batch_go_once_stored_before_its_recheck_reads_earlier_files_back(
     tmp_path, registry, monkeypatch
 ):
-    monkeypatch.setattr(load, "FILES_PER_CHUNK", 3)
-    monkeypatch.setattr(load, "FILES_PER_BATCH", 1)
+    monkeypatch.setattr(cutting, "FILES_PER_CHUNK", 3)
+    monkeypatch.setattr(cutting, "FILES_PER_BATCH", 1)
     store_batch, recheck_cumulatives = load.store_batch, load.recheck_cumulatives
     since: list[list[weakref.ref]] = []  # the candidates of each batch stored since the last recheck
     alive, followed = [], 0
@@ -165,8 +165,8 @@ def test_a_run_killed_after_some_batches_committed_ends_told_as_the_run_in_one_p
     killed = Settings.from_env(tmp_path / "killed")
     for at, (path, content) in enumerate(files, start=1):
         drop(killed, path, content, mtime=at * 10**15)
-    monkeypatch.setattr(load, "FILES_PER_CHUNK", files_per_chunk)
-    monkeypatch.setattr(load, "FILES_PER_BATCH", 1)
+    monkeypatch.setattr(cutting, "FILES_PER_CHUNK", files_per_chunk)
+    monkeypatch.setattr(cutting, "FILES_PER_BATCH", 1)
     with monkeypatch.context() as dying:
         _dies_at(dying, module, dies_in, call)
         with pytest.raises(SystemExit):
@@ -220,7 +220,7 @@ def test_the_run_that_takes_a_killed_runs_rest_in_counts_the_files_that_run_stor
     settings = Settings.from_env(tmp_path)
     for at, (path, content) in enumerate(files, start=1):
         drop(settings, path, content, mtime=at * 10**15)
-    monkeypatch.setattr(load, "FILES_PER_BATCH", 1)
+    monkeypatch.setattr(cutting, "FILES_PER_BATCH", 1)
     with monkeypatch.context() as dying:
         _dies_at(
             dying, load, "store_batch", 5

@@ -20,7 +20,7 @@ import pytest
 from pipeline import storage as storage_module
 from pipeline.file_names import NAME_MAX, archive_suffix, bounded_name, decode_name
 from pipeline.inbox_entries import RETRIED, SKIP_ZH, InboxListing, InboxUnusable, NotTakenIn
-from pipeline.intake import find_new_files, ingest
+from pipeline.intake import cutting, find_new_files, ingest
 from pipeline.local_read import sha256_of
 from pipeline.storage import LocalStorage, sync_filesystem
 from pipeline.text import printable
@@ -167,9 +167,8 @@ def test_a_gbk_name_beside_its_utf8_twin_is_the_same_offices_submission(
 def test_a_gbk_twin_loaded_in_a_later_chunk_is_warned_naming_the_earlier(
     settings, registry, register, monkeypatch
 ):
-    from pipeline.intake import load
 
-    monkeypatch.setattr(load, "FILES_PER_CHUNK", 1)  # each file validated and stored on its own
+    monkeypatch.setattr(cutting, "FILES_PER_CHUNK", 1)  # each file validated and stored on its own
     drop(settings, "枣林街道/清单.csv", COMPOUNDS_V1, mtime=1)
     gbk_twin_drop(settings, "枣林街道", "清单.csv", COMPOUNDS_V2, gbk_folder=True, mtime=2)
 
@@ -189,7 +188,7 @@ def test_a_gbk_twin_loaded_after_a_run_killed_once_its_twin_was_stored_is_warned
 
     drop(settings, "枣林街道/清单.csv", COMPOUNDS_V1, mtime=1)
     gbk_twin_drop(settings, "枣林街道", "清单.csv", COMPOUNDS_V2, gbk_folder=True, mtime=2)
-    monkeypatch.setattr(load, "FILES_PER_BATCH", 1)
+    monkeypatch.setattr(cutting, "FILES_PER_BATCH", 1)
     store_batch, calls = load.store_batch, []
 
     def killed_at_the_second(*args):
