@@ -59,6 +59,9 @@ _YEAR_ON_LINE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _UNIT_KEYS = ("填报单位", "填表单位", "报送单位", "实施单位")
 # A note after the unit's name: `（盖章）`, `（区住建局代报）`. The name is the office's; the note is not.
 _UNIT_NOTE = re.compile(r"\([^()]*\)$")
+# Marks a clerk leaves round a name (`填报单位：：…`, `…办事处、`), folded as squash folds them: no part of the name,
+# which would otherwise be a new office's, its data counted beside the office's own.
+_STRAY_MARKS = ":,;.。、"
 
 
 @dataclass(slots=True)
@@ -183,5 +186,5 @@ def _unit_name(value: str) -> str:
     """Return the office a `填报单位：` line names, without the notes after it (`（盖章）`, `（代报）`)."""
     text, previous = squash(value), None
     while previous != text:
-        previous, text = text, _UNIT_NOTE.sub("", text)
+        previous, text = text, _UNIT_NOTE.sub("", text).strip(_STRAY_MARKS)
     return text

@@ -520,6 +520,15 @@ def test_a_filing_unit_line_naming_one_office_with_he_in_its_name_is_that_office
     assert ([p.rule for p in parsed.errors], parsed.unit) == ([], unit)
 
 
+@pytest.mark.parametrize("line", ["枣林街道办事处、", "：枣林街道办事处", "枣林街道办事处。", "枣林街道办事处；（盖章）"])
+@pytest.mark.parametrize("folder", ["公共收件", UNIT])
+def test_a_mark_left_round_the_filing_units_name_is_no_part_of_it(registry, folder, line):
+    # In a shared folder it was a new office, 枣林街道办事处、, its ledger added beside 枣林's own; in 枣林's folder the
+    # file was returned as another office's.
+    parsed = sent(registry, folder, f"填报单位：{line}")
+    assert (parsed.errors, parsed.unit) == ([], UNIT)
+
+
 def test_sheets_naming_two_different_offices_are_rejected(registry):
     zaolin = compound_sheet(*DATA)
     shuangpu = compound_sheet(*DATA, unit_line=f"填报单位：{SHUANGPU_UNIT}")
