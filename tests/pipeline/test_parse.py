@@ -520,7 +520,9 @@ def test_a_filing_unit_line_naming_one_office_with_he_in_its_name_is_that_office
     assert ([p.rule for p in parsed.errors], parsed.unit) == ([], unit)
 
 
-@pytest.mark.parametrize("line", ["枣林街道办事处、", "：枣林街道办事处", "枣林街道办事处。", "枣林街道办事处；（盖章）"])
+@pytest.mark.parametrize(
+    "line", ["枣林街道办事处、", "：枣林街道办事处", "枣林街道办事处。", "枣林街道办事处；（盖章）"]
+)
 @pytest.mark.parametrize("folder", ["公共收件", UNIT])
 def test_a_mark_left_round_the_filing_units_name_is_no_part_of_it(registry, folder, line):
     # In a shared folder it was a new office, 枣林街道办事处、, its ledger added beside 枣林's own; in 枣林's folder the
