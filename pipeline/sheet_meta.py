@@ -146,6 +146,8 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
         for key, following in zip(keys, [*keys[1:], None], strict=True):
             value = text[key.end() : following.start() if following else len(text)].strip()
             name = key.group(1)
+            if name in _UNIT_KEYS and not _unit_name(_FIELD_GAP.split(value)[0]):
+                value = ""  # `填报单位：（盖章）`, the seal's place left for the name: a line left blank all the same
             if not value:
                 # A line left blank is there all the same: the clerk is told to fill it in, not to add it.
                 if name in _UNIT_KEYS and meta.unit is None and "unit_blank" not in meta.rows:
@@ -155,7 +157,7 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
             # The national forms name the unit whose project it is in an 实施单位 row, and no 填报单位 line.
             if name in _UNIT_KEYS and meta.unit is None:
                 # A field written after it in the same cell, or in a cell beside it, is set apart by a wide gap.
-                meta.unit = _unit_name(_FIELD_GAP.split(value)[0]) or None
+                meta.unit = _unit_name(_FIELD_GAP.split(value)[0])
                 meta.unit_label = name
                 meta.rows["unit"] = excel_row
             elif name == "项目名称" and meta.project is None:

@@ -309,7 +309,17 @@ def test_a_shared_intake_folder_without_a_filing_unit_line_is_rejected_as_unit_u
     assert parsed.unit is None
 
 
-@pytest.mark.parametrize("line", ["填报单位：", "填报单位（盖章）：      填报日期：2023年1月5日"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "填报单位：",
+        "填报单位（盖章）：      填报日期：2023年1月5日",
+        # The seal's place after the label, the name left out: it too was told as no line at all.
+        "填报单位：（盖章）",
+        "填报单位：                （盖章）",
+        "填报单位：、",
+    ],
+)
 def test_a_blank_filing_unit_line_in_a_shared_folder_is_told_as_blank_not_as_missing(registry, line):
     # The clerk was told to add a `填报单位：` line the sheet already has.
     rows = compound_sheet(*DATA, unit_line=line)
