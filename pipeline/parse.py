@@ -131,16 +131,20 @@ def parse_file(
     parsed.sheets, summaries = pass_over_summaries(parsed.sheets)
     parsed.problems += summaries
     if not parsed.sheets and not parsed.errors:
+        # Each sheet passed over is this one fault: named in it, not told again as a sheet ignored beside it.
+        passed_over = [p.sheet for p in parsed.problems if p.rule == "unmatched_sheet"]
+        parsed.problems = [p for p in parsed.problems if p.rule != "unmatched_sheet"]
+        named = f"（{'、'.join(f'“{name}”' for name in passed_over)}）" if passed_over else ""
         if workbook.hidden:
             parsed.fail(
                 "unknown_template",
-                f"无法识别的报表模板：没有一个可见工作表的表头与报表模板相符，{_unread(workbook.hidden)}。"
+                f"无法识别的报表模板：没有一个可见工作表{named}的表头与报表模板相符，{_unread(workbook.hidden)}。"
                 "请在Excel中取消隐藏存有数据的工作表，或使用统一下发的模板后重新报送。",
             )
         else:
             parsed.fail(
                 "unknown_template",
-                "无法识别的报表模板：没有一个工作表的表头与报表模板相符，请使用统一下发的模板。",
+                f"无法识别的报表模板：没有一个工作表{named}的表头与报表模板相符，请使用统一下发的模板。",
             )
         return parsed
     if not any(sheet.records for sheet in parsed.sheets) and not parsed.errors:
