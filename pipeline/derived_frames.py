@@ -26,8 +26,11 @@ def _responses_per_row(sheets: list[Sheet], context: Context, registry: Registry
                 continue
             valid, satisfied, dissatisfied = counts
             responses = satisfied + (record.get("basically_satisfied") or 0) + dissatisfied
+            # 有效问卷 as the clerk typed it (`1,111`), for the message to quote.
+            written = sheet.as_written("valid_responses", valid, record["excel_row"])
             frame.append(
-                _blamed(sheet, [record["excel_row"]]) | {"valid_responses": valid, "responses_sum": responses}
+                _blamed(sheet, [record["excel_row"]])
+                | {"valid_responses": valid, "responses_sum": responses, "valid_responses_written": written}
             )
     return frame
 

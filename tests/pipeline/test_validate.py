@@ -165,6 +165,11 @@ DEFECTS = {
         changed("satisfaction_survey", "市委小区,75,", "市委小区,76,"),
         ("satisfaction_sum", "error", 6, "有效问卷（份）"),
     ),
+    "satisfaction_sum_typed": (
+        "satisfaction_survey",
+        changed("satisfaction_survey", "市委小区,75,", '市委小区,"1,076",'),
+        ("satisfaction_sum", "error", 6, "有效问卷（份）"),
+    ),
     "weight_total": (
         "performance_targets",
         changed("performance_targets", "93%,40", "93%,35"),
@@ -499,6 +504,16 @@ def test_a_cumulative_typed_with_thousands_separators_is_quoted_as_typed(checked
 
     assert (cumulative.value, cumulative.expected) == ("10,030.52", "应等于1至3月本月完成投资之和10030.5")
     assert cumulative.message_zh.startswith("第5行「累计完成投资（万元）」填写为“10,030.52”，")
+
+
+def test_an_unbalanced_survey_count_typed_with_thousands_separators_is_quoted_as_typed(checked):
+    # It was quoted as 1076, a figure the clerk never wrote.
+    [survey] = problems_of(checked, "satisfaction_sum_typed")
+
+    assert survey.value == "1,076"
+    assert survey.message_zh.startswith(
+        "第6行「有效问卷（份）」填写为“1,076”，应等于满意、基本满意、不满意份数之和75，"
+    )
 
 
 def test_a_part_exceeding_its_row_is_told_as_the_row_was_written_in_its_own_unit(registry):
