@@ -6,6 +6,7 @@ from collections.abc import Hashable, Mapping
 from typing import Any
 
 from pipeline.frames import Frame, Sheet
+from pipeline.header_match import range_text
 from pipeline.problems import Problem, Severity, cell_problem, display
 from pipeline.registry_templates import Template
 from pipeline.suites import DATA_ROWS
@@ -107,14 +108,19 @@ class _Findings:
             # The value came from a line above the table (`项目名称：…`), not from a cell: report it once, on that line.
             header = template.column(column).header
             excel_row = sheet.parsed.meta.rows.get(_META_ROW_OF.get(column, ""))
+        expected, fix = _fill(meta["expected_zh"], row, extra), _fill(meta["fix_zh"], row, extra)
+        if (merge := sheet.parsed.merged_copies.get((excel_row, column))) is not None:
+            # The clerk typed nothing on this row: the value is the merge's, and deleting the row is no cure.
+            expected += f"（该单元格属于合并单元格{range_text(merge)}，按第{merge[0][0] + 1}行所填读取）"
+            fix = f"请取消合并单元格，为每一行分别填写；{fix}"
         problem = cell_problem(
             meta["rule"],
             sheet=sheet.parsed.name,
             excel_row=excel_row,
             header=header,
             value=sheet.as_written(column, row[column], excel_row),
-            expected=_fill(meta["expected_zh"], row, extra),
-            fix=_fill(meta["fix_zh"], row, extra),
+            expected=expected,
+            fix=fix,
             severity=Severity(meta["severity"]),
         )
         self.add(sheet, column, problem)

@@ -21,6 +21,12 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def range_text(merge: tuple[tuple[int, int], tuple[int, int]]) -> str:
+    """Write a zero-based ((top, left), (bottom, right)) range the Excel way: B5:B6."""
+    (top, left), (bottom, right) = merge
+    return f"{column_letter(left)}{top + 1}:{column_letter(right)}{bottom + 1}"
+
+
 _LINE_BREAK = re.compile(r"\s*\n\s*")
 
 

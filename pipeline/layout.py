@@ -102,6 +102,9 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     )
     _error_missing_columns(sheet, match)
     columns = sheet_columns(grid, match, registry, sheet)
+    if grid.filled:
+        names = {index: b.column.name for b in match.bindings for index in b.indices}
+        sheet.merged_copies = {(r + 1, names[c]): m for (r, c), m in grid.filled.items() if c in names}
     totals: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
     subtotals: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
     subtotalled = 0  # the data rows the subtotals add up

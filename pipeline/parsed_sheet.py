@@ -56,6 +56,11 @@ class ParsedSheet:
     dated_months: dict[tuple[int, str], tuple[DatedMonth, object]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # Cells read as the value of a merge above them: (Excel row, column name) → the merge, so a fault found in one
+    # later is told as the merge's, not as a value typed on that row.
+    merged_copies: dict[tuple[int, str], tuple[tuple[int, int], tuple[int, int]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     # A CSV national form's blank headings read as the one above (flattened.py): column name → those Excel rows.
     carried: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from pipeline.date_values import DatedMonth
-from pipeline.header_match import column_letter
+from pipeline.header_match import range_text
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.registry import Registry
 from pipeline.sheet_columns import SheetColumns
@@ -102,9 +102,8 @@ def _merge_note(columns: SheetColumns, index: int, position: int) -> str:
     merge = next((m for (_, at), m in columns.filled.items() if at == position and m[0][0] == index), None)
     if merge is None:
         return ""
-    (top, left), (bottom, right) = merge
-    cells = f"{column_letter(left)}{top + 1}:{column_letter(right)}{bottom + 1}"
-    return f"（{cells}是合并单元格，第{top + 1}至{bottom + 1}行都按此值读取，此处一并说明）"
+    (top, _), (bottom, _) = merge
+    return f"（{range_text(merge)}是合并单元格，第{top + 1}至{bottom + 1}行都按此值读取，此处一并说明）"
 
 
 def _convert_by_row_unit(

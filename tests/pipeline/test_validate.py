@@ -25,6 +25,7 @@ from pipeline.registry_columns import ColumnType
 from pipeline.rules import load_rules
 from pipeline.suites import EXPECTATIONS_DIR, SuiteError
 from pipeline.validate import Batch, validate, write_data_docs
+from tests.pipeline.workbooks import xlsx
 
 ZAOLIN = "枣林街道办事处改造老旧小区"
 SHUANGPU = "示范区双铺棚户区改造项目"
@@ -489,6 +490,27 @@ def test_rows_alike_only_in_cells_that_could_not_be_read_are_not_told_as_the_sam
 
     found = [*parsed.all_problems, *validation.problems.get("unread_alike", [])]
     assert [(p.rule, p.excel_row) for p in found] == [("type", 6), ("type", 7)]
+
+
+def test_a_name_merged_over_two_rows_is_told_as_the_merge_not_as_typed_twice(registry):
+    # A compound's name merged over its two rows (A5:A6) read as the name on each: told 第6行填写为“棉纺厂东院”，
+    # 请删除重复的行, the clerk was sent to delete a row of data for a name he typed once.
+    rows = [
+        ["填报单位：枣林街道办事处"],
+        ["项目名称：" + ZAOLIN],
+        ["年度：2022"],
+        ["小区名称", "改造面积（万平方米）", "惠及户数（户）", "计划投资（万元）"],
+        ["棉纺厂东院", "2.865", "370", "1075.97"],
+        [None, "1.1", "120", "300"],
+    ]
+    parsed = parse_file(xlsx({"清单": rows}, merges={"清单": ["A5:A6"]}), "清单.xlsx", registry)
+
+    validation = validate([Batch("merged", s) for s in parsed.sheets], registry, CONTEXT)
+
+    [duplicate] = [*parsed.all_problems, *validation.problems.get("merged", [])]
+    assert (duplicate.rule, duplicate.excel_row) == ("unique_compound", 6)
+    assert duplicate.expected.endswith("（该单元格属于合并单元格A5:A6，按第5行所填读取）")
+    assert duplicate.fix.startswith("请取消合并单元格，为每一行分别填写；")
 
 
 def test_a_cumulative_under_a_yuan_header_is_told_in_yuan_not_in_the_wan_stored(checked):
