@@ -220,6 +220,15 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
             sheet=sheet.name,
             excel_row=filled[0],
         )
+    elif missing and deciding is None and (blank := sheet.meta.rows.get("year_blank")) is not None:
+        # The clerk was told to add a `年度：` line the sheet already has.
+        parsed.fail(
+            "year_unknown",
+            f"报表年度无法确定：第{blank}行“年度：”后没有填写年度，请填写四位年份，如“年度：2022”。",
+            sheet=sheet.name,
+            excel_row=blank,
+            column_header="年度",
+        )
     elif missing and deciding is None:
         parsed.fail(
             "year_unknown",

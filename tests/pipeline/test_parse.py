@@ -802,6 +802,25 @@ def test_rows_left_blank_in_a_year_column_are_named_when_nothing_else_states_the
     ]
 
 
+@pytest.mark.parametrize("line", ["年度：", "年    度：", "年度：      填表日期：2023年1月5日"])
+def test_a_blank_year_line_is_told_as_blank_not_as_missing(registry, line):
+    # The clerk was told to add a `年度：` line the sheet already has, left blank.
+    rows = compound_sheet(*DATA, title="老旧小区改造项目清单")
+    rows.insert(2, [line])
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单.xlsx", registry)
+    [problem] = parsed.errors
+    assert (problem.rule, problem.sheet, problem.excel_row, problem.column_header) == (
+        "year_unknown",
+        "清单",
+        3,
+        "年度",
+    )
+    assert (
+        problem.message_zh
+        == "报表年度无法确定：第3行“年度：”后没有填写年度，请填写四位年份，如“年度：2022”。"
+    )
+
+
 def ledger_rows(*dates, above=()) -> list[list]:
     return [*above, LEDGER_HEADER, *[[d, PROJECT, "中央补助资金", "到位", "100"] for d in dates]]
 
