@@ -28,6 +28,16 @@ def _settle_project(parsed: ParsedFile, sheet: ParsedSheet) -> None:
         and rule.register_project_type is None
         and "project" in sheet.template.slice
     ):
+        if (blank := sheet.meta.rows.get("project_blank")) is not None and rule.line:
+            # The clerk was told to add a `项目名称：` line the sheet already has.
+            parsed.fail(
+                "project_unknown",
+                f"所属项目无法确定：第{blank}行“项目名称：”后没有填写项目名称，请填写项目基本信息表中登记的项目名称。",
+                sheet=sheet.name,
+                excel_row=blank,
+                column_header="项目名称",
+            )
+            return
         parsed.fail(
             "project_unknown",
             "所属项目无法确定：请填写“项目名称”列，或在表格上方加一行“项目名称：…”。",

@@ -155,6 +155,8 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
                     meta.unit_label = name
                 elif name == "年度" and meta.year_written is None:
                     meta.rows.setdefault("year_blank", excel_row)
+                elif name == "项目名称" and meta.project is None:
+                    meta.rows.setdefault("project_blank", excel_row)
                 continue
             # The national forms name the unit whose project it is in an 实施单位 row, and no 填报单位 line.
             if name in _UNIT_KEYS and meta.unit is None:

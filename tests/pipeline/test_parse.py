@@ -1228,6 +1228,27 @@ def test_performance_targets_without_project_line_is_rejected_as_project_unknown
     assert parsed.errors[0].sheet == "绩效目标"
 
 
+def test_performance_targets_with_a_blank_project_line_is_told_it_is_blank_not_missing(registry):
+    # The clerk was told to add a `项目名称：` line the sheet already has, left blank.
+    rows = [
+        ["项目名称："],
+        ["年度：2022"],
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "分值"],
+        ["产出指标", "数量指标", "改造小区数", "≥16个", 90],
+    ]
+    parsed = parse_file(xlsx({"绩效目标": rows}), "示范区建设实业有限公司/绩效.xlsx", registry)
+    [problem] = parsed.errors
+    assert (problem.rule, problem.sheet, problem.excel_row, problem.column_header) == (
+        "project_unknown",
+        "绩效目标",
+        1,
+        "项目名称",
+    )
+    assert problem.message_zh == (
+        "所属项目无法确定：第1行“项目名称：”后没有填写项目名称，请填写项目基本信息表中登记的项目名称。"
+    )
+
+
 def test_performance_targets_with_project_and_year_lines(registry):
     rows = [
         [f"项目名称：{PROJECT}"],
