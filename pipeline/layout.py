@@ -35,6 +35,7 @@ from pipeline.row_problems import (
     _warn_group_heading,
     _warn_hidden_rows,
     _warn_part_total,
+    _warn_repeated_header,
     _warn_total_word,
     error_required,
     warn_merged_amount,
@@ -122,6 +123,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     group_headings: list[
         tuple[int, list[object], tuple[int, bool], list]
     ] = []  # (row index, row, heading, missing)
+    labels = _header_labels(grid, match)
     for index in range(match.last_row + 1, len(grid.rows)):
         row = grid.rows[index]
         excel_row = index + 1
@@ -155,6 +157,10 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         ):
             kind = "blank"  # a printed form's unused row: its 序号, 二级指标 or `指标2：`, and nothing else
         if kind == "blank":
+            continue
+        if kind == "data" and _repeats_header(labels, row):
+            # Its cells read as data, each header told as a value that does not parse: one row, told once.
+            _warn_repeated_header(sheet, excel_row, sheet.header_rows)
             continue
         if kind == "footer":
             footer_row = footer_row or excel_row
@@ -261,6 +267,28 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
     sheet.footer_row = footer_row or None
     return sheet
+
+
+def _header_labels(grid: Grid, match: HeaderMatch) -> dict[int, frozenset[str]]:
+    """Return the labels the header writes over each bound column, as typed: a row repeating them is no data."""
+    header = grid.rows[match.first_row : match.last_row + 1]
+    return {
+        b.index: frozenset(
+            h[b.index].strip() for h in header if b.index < len(h) and isinstance(h[b.index], str)
+        )
+        for b in match.bindings
+    }
+
+
+def _repeats_header(labels: dict[int, frozenset[str]], row: list[object]) -> bool:
+    """Say whether a row writes the header's own labels in most of its bound columns (at least two)."""
+    width = len(row)
+    same = sum(
+        1
+        for index, written in labels.items()
+        if index < width and row[index].__class__ is str and row[index].strip() in written
+    )
+    return same >= max(2, -(-len(labels) // 2))
 
 
 def _total_kind(row: list[object], cells: list) -> tuple[str, object] | None:

@@ -79,6 +79,7 @@ RULE_ZH = {
     "total_word_in_note": "明细行的说明中有“合计”等字样",
     "part_total": "分类合计行未核对",
     "group_heading": "分组标题行未入库",
+    "repeated_header": "重复的表头行未入库",
     "planned_dates_reversed": "计划完工日期早于计划开工日期",
     "scaled_format": "数字格式使所见数值与所填不同",
     "satisfaction_sum": "满意度问卷数不平衡",

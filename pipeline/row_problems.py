@@ -37,6 +37,22 @@ def _error_after_footer(sheet: ParsedSheet, footer_row: int, footer_line: str, r
     )
 
 
+def _warn_repeated_header(sheet: ParsedSheet, excel_row: int, header_rows: tuple[int, int]) -> None:
+    """Tell the clerk a row repeating the header (a page's header pasted along with its rows) was not read as data."""
+    first, last = header_rows
+    said = f"第{first}行" if first == last else f"第{first}至{last}行"
+    sheet.problems.append(
+        row_problem(
+            "repeated_header",
+            sheet=sheet.name,
+            excel_row=excel_row,
+            expected=f"第{excel_row}行与{said}的表头相同，已视为重复的表头行，未作为数据读取",
+            fix="如该行是多余的表头，请删除；如其下是另一张表，请把它放在单独的工作表中",
+            severity=Severity.WARNING,
+        )
+    )
+
+
 def _warn_hidden_rows(sheet: ParsedSheet, hidden: tuple[int, ...]) -> None:
     """Ask about data rows the clerk hid in Excel: dropped as old data, or only tidied out of view? Counted as sent."""
     hidden_set = set(hidden)

@@ -10,7 +10,7 @@ from pipeline.header import find_header
 from pipeline.layout import parse_sheet
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.reader import read_workbook
-from tests.pipeline.workbooks import PROGRESS_HEADER, compound_sheet, csv_bytes, xls, xlsx
+from tests.pipeline.workbooks import COMPOUND_HEADER, PROGRESS_HEADER, compound_sheet, csv_bytes, xls, xlsx
 
 SHEET = "清单"
 LEDGER_HEADER = ["日期", "项目名称", "资金来源", "类型", "金额（万元）"]
@@ -1281,6 +1281,24 @@ def test_a_total_without_a_unit_below_rows_of_several_units_is_checked_against_e
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_row_repeating_the_header_is_passed_over_and_told_once(registry, fmt):
+    rows = compound_sheet(
+        [1, "市委小区", "1.932", "249", "725.58", "在建"],
+        COMPOUND_HEADER,  # a page's header pasted along with its rows
+        [2, "石化小区", "1.1", "120", "300", "在建"],
+        unit_line=None,
+    )
+
+    # It was read as a data row: four errors, each a header told as a value that does not parse.
+    sheet = parse_rows(registry, rows, fmt=fmt)
+
+    [problem] = sheet.problems
+    assert (problem.rule, problem.severity, problem.excel_row) == ("repeated_header", "warning", 4)
+    assert problem.expected == "第4行与第2行的表头相同，已视为重复的表头行，未作为数据读取"
+    assert column_values(sheet, "excel_row") == [3, 5]
 
 
 def test_a_merged_name_is_each_rows_but_a_merged_amount_stays_in_its_first_row(registry):
