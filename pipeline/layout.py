@@ -158,10 +158,6 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             kind = "blank"  # a printed form's unused row: its 序号, 二级指标 or `指标2：`, and nothing else
         if kind == "blank":
             continue
-        if kind == "data" and _repeats_header(labels, row):
-            # Its cells read as data, each header told as a value that does not parse: one row, told once.
-            _warn_repeated_header(sheet, excel_row, sheet.header_rows)
-            continue
         if kind == "footer":
             footer_row = footer_row or excel_row
             footer_lines.append(row_text(row))
@@ -184,7 +180,14 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         is_total = kind in ("total", "subtotal")
         if headings is not None and not is_total:
             headings.carry(row, excel_row)
+        told = len(sheet.problems)
         values, failed = read_row(sheet, row, excel_row, is_total, columns, registry)
+        if failed and not is_total and _repeats_header(labels, row):
+            # The header's labels read as values that do not parse, one error a column: one row, told once. Looked
+            # for only where a cell failed (a label fails in any column not of text), so a clean row costs nothing.
+            del sheet.problems[told:]
+            _warn_repeated_header(sheet, excel_row, sheet.header_rows)
+            continue
         if is_total:
             # An amount it leaves empty may be a formula saved without its result: unsaved_cells tells of it.
             sheet.blank_totals += [
@@ -282,13 +285,13 @@ def _header_labels(grid: Grid, match: HeaderMatch) -> dict[int, frozenset[str]]:
 
 def _repeats_header(labels: dict[int, frozenset[str]], row: list[object]) -> bool:
     """Say whether a row writes the header's own labels in most of its bound columns (at least two)."""
-    width = len(row)
-    same = sum(
-        1
-        for index, written in labels.items()
-        if index < width and row[index].__class__ is str and row[index].strip() in written
-    )
-    return same >= max(2, -(-len(labels) // 2))
+    width, misses = len(row), len(labels) - max(2, -(-len(labels) // 2))
+    for index, written in labels.items():
+        if not (index < width and row[index].__class__ is str and row[index].strip() in written):
+            misses -= 1
+            if misses < 0:  # a data row: off after its first few columns
+                return False
+    return True
 
 
 def _total_kind(row: list[object], cells: list) -> tuple[str, object] | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from decimal import Decimal
 
@@ -15,8 +14,8 @@ from pipeline.sheet_units import convert_by_row_unit
 from pipeline.ticks import read_ticks
 from pipeline.values import EXCEL_ERRORS, CellError, Noted, formula_error, is_blank
 
-# A number typed as bare digits is quoted the same read or as written; any other (`1,000`, `200户`) is kept as typed.
-_BARE_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+# A number typed with separators or ending in a unit (`1,000`, `200户`) is kept as typed, to be quoted so; one ending
+# in a digit and without a comma reads back as typed (a check per cell, on every row: kept to two string tests).
 _NUMBERS = (int, Decimal)
 
 
@@ -29,7 +28,8 @@ def read_row(
     registry: Registry,
 ) -> tuple[dict[str, object], set[str]]:
     """Return a row's values by column name (a 合计's amounts only) and the columns whose cell failed."""
-    values, failed, typed = {}, set(), {}
+    values, failed = {}, set()
+    typed: dict[str, str] | None = None  # made only for a row with a number typed otherwise than bare digits
     width = len(row)
     for name, position, parse, binding in columns.total_cells if is_total else columns.data_cells:
         raw = row[position] if position < width else None
@@ -70,7 +70,8 @@ def read_row(
             value = value.month
         if value.__class__ is str and raw.__class__ is str and value != raw and value != (raw := raw.strip()):
             sheet.written_text[excel_row, name] = raw
-        elif raw.__class__ is str and value.__class__ in _NUMBERS and not _BARE_NUMBER.fullmatch(raw):
+        elif raw.__class__ is str and value.__class__ in _NUMBERS and ("," in raw or not raw[-1:].isdigit()):
+            typed = typed or {}
             typed[name] = raw.strip()
         values[name] = value
     for binding in () if is_total else columns.tick_groups:
@@ -90,8 +91,9 @@ def read_row(
     if sheet.template.row_unit is not None:
         _convert_by_row_unit(sheet, row, excel_row, values, failed, columns, registry)
     # Kept with the value finally read: converted by its row's unit, if it was.
-    for name, text in typed.items():
-        sheet.written_numbers[excel_row, name] = (text, values[name])
+    if typed:
+        for name, text in typed.items():
+            sheet.written_numbers[excel_row, name] = (text, values[name])
     return values, failed
 
 
