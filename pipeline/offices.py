@@ -165,16 +165,21 @@ class Offices(_Strict):
         """Cut `text` at 和 or 及 into parts that each name an office; uncut when it cannot be."""
         if self._known(text, sender) is not None:
             return [text]
-        for mark in _AND_MARKS.finditer(text):
-            parts = [text[: mark.start()], *self._and_parts(text[mark.end() :], sender)]
-            known = [self._known(part, sender) is not None for part in parts]
-            # 区住房和城乡规划局 is one office though 区住房 fits two: both sides must name an office, or one side
-            # be an office's full name or alias (枣林街道办事处和七里园街道办事处, the other unlisted).
-            if (
-                all(parts)
-                and any(known)
-                and (all(known) or any(self._is_full_name(p, sender) for p in parts))
-            ):
+        # The longest head first: 区住房和城乡建设局和枣林街道办事处 is cut after 建设局, not into 区住房 and 城乡建设局.
+        cuts = [
+            [text[: mark.start()], *self._and_parts(text[mark.end() :], sender)]
+            for mark in reversed(list(_AND_MARKS.finditer(text)))
+        ]
+        cuts = [
+            (parts, [self._known(part, sender) is not None for part in parts]) for parts in cuts if all(parts)
+        ]
+        # Every part an office, else one of them an office's full name or alias beside a part unlisted (枣林街道办事处和
+        # 七里园街道办事处): 区住房和城乡规划局 is one office though 区住房 fits two.
+        for parts, known in cuts:
+            if all(known):
+                return parts
+        for parts, known in cuts:
+            if any(known) and any(self._is_full_name(part, sender) for part in parts):
                 return parts
         return [text]
 

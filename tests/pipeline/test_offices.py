@@ -75,6 +75,22 @@ def test_a_line_naming_another_office_exactly_is_that_office_not_a_short_form_of
     assert [o.name for o in listed.sent_for(bureau, UNIT)] == [UNIT]
 
 
+@pytest.mark.parametrize(
+    ("line", "named"),
+    [
+        # 区住房和城乡建设局和枣林街道办事处 was told as 区住房、城乡建设局、枣林街道办事处: cut at its first 和.
+        ("区住房和城乡建设局和枣林街道办事处", ("区住房和城乡建设局", UNIT)),
+        ("示范区住房和城乡建设局及区住房和城乡建设局", ("示范区住房和城乡建设局", "区住房和城乡建设局")),
+        ("区财政局和枣林街道和区住建局", ("区财政局", UNIT, "区住房和城乡建设局")),
+        ("枣林街道办事处和七里园街道办事处", (UNIT, "七里园街道办事处")),
+        ("区住房和城乡规划局", ()),
+        ("示范区住房和城乡建设局", ()),
+    ],
+)
+def test_a_line_listing_offices_with_he_is_cut_between_names_never_inside_one(registry, line, named):
+    assert registry.offices.several(line) == named
+
+
 def test_who_may_send_an_offices_data(registry):
     listed = registry.offices
     [zaolin] = listed.named(UNIT)
