@@ -936,11 +936,8 @@ def test_a_twin_in_an_earlier_chunk_is_named_as_sent_in_the_same_run(
     ]
 
 
-def test_a_copy_loaded_after_a_run_killed_once_its_original_was_stored_is_told_as_sent_with_it(
-    settings, registry, register, monkeypatch
-):
-    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
-    drop(settings, "枣林街道办事处/清单（副本）.csv", COMPOUNDS_V1, mtime=2 * 10**18)
+def ingest_killed_at_the_second_batch(settings, registry, monkeypatch) -> None:
+    """Run an ingest of one file a batch that dies as its second batch is stored, the first committed."""
     monkeypatch.setattr(cutting, "FILES_PER_BATCH", 1)
     store_batch, calls = load.store_batch, []
 
@@ -954,6 +951,14 @@ def test_a_copy_loaded_after_a_run_killed_once_its_original_was_stored_is_told_a
         dying.setattr(load, "store_batch", killed_at_the_second)
         with pytest.raises(SystemExit):
             ingest(settings, registry, progress=False)
+
+
+def test_a_copy_loaded_after_a_run_killed_once_its_original_was_stored_is_told_as_sent_with_it(
+    settings, registry, register, monkeypatch
+):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    drop(settings, "枣林街道办事处/清单（副本）.csv", COMPOUNDS_V1, mtime=2 * 10**18)
+    ingest_killed_at_the_second_batch(settings, registry, monkeypatch)
     outcomes = ingest(settings, registry, progress=False).outcomes
 
     # The retry takes the copy in as the killed run's later batch: as in one piece, a copy of a file sent with it.

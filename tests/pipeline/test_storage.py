@@ -24,7 +24,13 @@ from pipeline.intake import cutting, find_new_files, ingest
 from pipeline.local_read import sha256_of
 from pipeline.storage import LocalStorage, sync_filesystem
 from pipeline.text import printable
-from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
+from tests.pipeline.test_intake import (
+    COMPOUNDS_V1,
+    COMPOUNDS_V2,
+    drop,
+    ingest_killed_at_the_second_batch,
+    query,
+)
 
 
 def raw_drop(settings, folder: str, name: bytes, content: bytes) -> None:
@@ -184,23 +190,9 @@ def test_a_gbk_twin_loaded_in_a_later_chunk_is_warned_naming_the_earlier(
 def test_a_gbk_twin_loaded_after_a_run_killed_once_its_twin_was_stored_is_warned_naming_it(
     settings, registry, register, monkeypatch
 ):
-    from pipeline.intake import load
-
     drop(settings, "枣林街道/清单.csv", COMPOUNDS_V1, mtime=1)
     gbk_twin_drop(settings, "枣林街道", "清单.csv", COMPOUNDS_V2, gbk_folder=True, mtime=2)
-    monkeypatch.setattr(cutting, "FILES_PER_BATCH", 1)
-    store_batch, calls = load.store_batch, []
-
-    def killed_at_the_second(*args):
-        calls.append(1)
-        if len(calls) == 2:
-            raise SystemExit("killed")  # not an Exception: nothing on the way out rolls back or commits
-        return store_batch(*args)
-
-    with monkeypatch.context() as dying:
-        dying.setattr(load, "store_batch", killed_at_the_second)
-        with pytest.raises(SystemExit):
-            ingest(settings, registry, progress=False)
+    ingest_killed_at_the_second_batch(settings, registry, monkeypatch)
     first, second = ingest(settings, registry, progress=False).outcomes  # the killed run's, then its own
 
     # The retry takes the twin in as the killed run's later batch: told of the stored file as in one piece.
