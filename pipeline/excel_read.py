@@ -6,7 +6,16 @@ import io
 
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
-from pipeline.grids import Cell, Grid, MergedRange, UnreadableFile, Workbook, _is_reader_failure, _trim
+from pipeline.grids import (
+    LISTS_SHEET,
+    Cell,
+    Grid,
+    MergedRange,
+    UnreadableFile,
+    Workbook,
+    _is_reader_failure,
+    _trim,
+)
 from pipeline.limits import Limits
 from pipeline.xls_survey import survey_xls
 from pipeline.xlsx_survey import survey_xlsx
@@ -20,20 +29,23 @@ def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception as exc:  # calamine raises several unrelated types for broken files
         raise UnreadableFile("文件已损坏，无法打开") from exc
-    grids, hidden = [], []
+    grids, hidden, hidden_grids = [], [], []
     name = None
     try:
         for meta in book.sheets_metadata:
             name = meta.name
-            if meta.visible != SheetVisibleEnum.Visible:
+            visible = meta.visible == SheetVisibleEnum.Visible
+            if not visible:
                 hidden.append(meta.name)
-                continue
+                if meta.name == LISTS_SHEET:
+                    continue
             sheet = book.get_sheet_by_name(meta.name)
             # Keeping the empty area above and left of the data keeps row numbers as Excel shows them.
             rows = _trim(sheet.to_python(skip_empty_area=False))
             if rows:
                 merged = _merges_within(meta.name, rows, sheet.merged_cell_ranges)
-                grids.append(Grid(meta.name, rows, merged, hidden_rows=survey.hidden_rows.get(meta.name, ())))
+                grid = Grid(meta.name, rows, merged, hidden_rows=survey.hidden_rows.get(meta.name, ()))
+                (grids if visible else hidden_grids).append(grid)
     except UnreadableFile:
         raise
     except BaseException as exc:
@@ -45,7 +57,7 @@ def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
         book.close()
     if survey.errors:
         (_restore_error_cells if kind == "xlsx" else _restore_xls_error_cells)(content, grids)
-    return Workbook(kind, grids, hidden, survey.formulas)
+    return Workbook(kind, grids, hidden, hidden_grids=hidden_grids, formulas=survey.formulas)
 
 
 def _merges_within(sheet: str, rows: list[list[Cell]], merged: list[MergedRange] | None) -> list[MergedRange]:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 Cell = object
 MergedRange = tuple[tuple[int, int], tuple[int, int]]
+# The hidden sheet of drop-down lists `pipeline templates` puts in every blank template.
+LISTS_SHEET = "下拉选项"
 
 
 class UnreadableFile(ValueError):
@@ -45,6 +47,8 @@ class Workbook:
     kind: str
     grids: list[Grid]
     hidden: list[str] = field(default_factory=list)
+    # The hidden sheets holding something, read only to say whether one holds a template's table.
+    hidden_grids: list[Grid] = field(default_factory=list)
     # An xlsx with a formula in some cell, an xls with one saved with an empty result: only then can a cell read
     # empty hold a formula saved without its result.
     formulas: bool = False

@@ -147,6 +147,18 @@ def parse_file(
                 f"无法识别的报表模板：没有一个工作表{named}的表头与报表模板相符，请使用统一下发的模板。",
             )
         return parsed
+    for grid in workbook.hidden_grids:
+        if find_header(grid, registry) is not None:
+            # Hidden sheets are not read (submissions.md); one holding a template's table may be the data meant.
+            parsed.problems.append(
+                Problem(
+                    Severity.WARNING,
+                    "hidden_sheet",
+                    "该工作表已隐藏，其表头与报表模板相符，但隐藏的工作表不读取。"
+                    "如其中是要报送的数据，请在Excel中取消隐藏后重新报送。",
+                    sheet=grid.name,
+                )
+            )
     if not any(sheet.records for sheet in parsed.sheets) and not parsed.errors:
         # A header with nothing under it would be accepted as an empty slice, with no year to file it under.
         parsed.fail(

@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline.grids import LISTS_SHEET
 from pipeline.header_match import column_letter
 from pipeline.office_zip import stable_zip
 from pipeline.parse import INSTRUCTIONS_SHEET
@@ -43,7 +44,6 @@ from pipeline.text import split_header
 
 # A fixed time for the workbook properties and zip entries, so the same registry gives the same bytes.
 TEMPLATE_STAMP = dt.datetime(2024, 1, 1, tzinfo=TIMEZONE)
-LISTS_SHEET = "下拉选项"
 CREATOR = "预算绩效数据仓库"
 LAST_ROW = 1048576  # the last row of a sheet: validations cover every row a clerk may add
 # Excel refuses an inline list longer than this (the quotes included); longer lists go on a hidden sheet.

@@ -200,11 +200,18 @@ def test_parsed_file_remembers_the_original_name_and_folder(registry):
 # --- sheets --------------------------------------------------------------------------------------
 
 
-def test_hidden_and_empty_sheets_are_ignored(registry):
+@pytest.mark.parametrize("write", [xlsx, xls], ids=["xlsx", "xls"])
+def test_hidden_and_empty_sheets_are_ignored_and_a_hidden_table_is_asked_about(registry, write):
+    # Hidden, a template's table is not read (submissions.md), but it may be the data meant: it was passed over
+    # without a word. A hidden sheet holding no template's table, like a template's drop-down lists, says nothing.
     ledger = [LEDGER_HEADER, ["2023-03-01", PROJECT, "中央补助资金", "到位", "100"]]
-    content = xlsx({"空白": [], "清单": compound_sheet(*DATA), "旧台账": ledger}, hidden=["旧台账"])
-    parsed = parse_file(content, f"{UNIT}/清单.xlsx", registry)
-    assert parsed.all_problems == []
+    sheets = {"空白": [], "清单": compound_sheet(*DATA), "旧台账": ledger, "备注": [["已完工"], ["在建"]]}
+    content = write(sheets, hidden=["旧台账", "备注"])
+    parsed = parse_file(content, f"{UNIT}/清单.{write.__name__}", registry)
+    assert [(p.severity, p.rule, p.sheet) for p in parsed.all_problems] == [
+        (Severity.WARNING, "hidden_sheet", "旧台账")
+    ]
+    assert "取消隐藏" in parsed.warnings[0].message_zh
     assert [sheet.name for sheet in parsed.sheets] == ["清单"]
     assert parsed.templates == ["compound_list"]
 
