@@ -15,7 +15,7 @@ from pipeline.inbox_storage import same_object, storage_for
 from pipeline.inbox_walk import walk
 from pipeline.intake import Outcome, prepare
 from pipeline.intake.candidates import SAME_RUN
-from pipeline.intake.scan import taken_in
+from pipeline.intake.scan import sent_again, taken_in
 from pipeline.limits import LimitExceeded, Limits, check_file_size
 from pipeline.local_read import open_regular, read_whole
 from pipeline.locations import is_url, split_url
@@ -240,7 +240,11 @@ def waiting_files(
         (
             entry
             for entry in listing.files
-            if ((seen := known.get(entry.path)) is None or not same_object(entry, seen[0], seen[1], seen[3]))
+            if (
+                (seen := known.get(entry.path)) is None
+                or not same_object(entry, seen[0], seen[1], seen[3])
+                or sent_again(entry, seen)  # a returned file saved again, its bytes maybe unchanged
+            )
             and not (checked and _entry_identity(entry, settings) in checked)
         ),
         key=lambda entry: (entry.mtime_ns, entry.path),

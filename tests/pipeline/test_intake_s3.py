@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from pipeline import forked, intake, pools
+from pipeline.check import waiting_files
 from pipeline.indicators import build_indicators
 from pipeline.intake import load
 from pipeline.intake.scan import shards_of
@@ -22,6 +23,7 @@ from pipeline.object_fs import object_filesystem
 from pipeline.published_objects import published, read_published
 from pipeline.report import write_report_files
 from pipeline.settings import Settings
+from pipeline.warehouse import reader
 from tests.conftest import REGISTER_CSV
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, RecordedPools
 from tests.pipeline.test_objectstore import bucket, s3, s3_endpoint  # noqa: F401 - fixtures
@@ -189,6 +191,27 @@ def test_a_returned_object_put_again_unchanged_is_sent_again(tmp_path, bucket, s
 
     assert (returned.status, again.inbox_path, again.status) == ("rejected", COMPOUNDS, "accepted")
     assert intake.ingest(writer, registry, progress=False).outcomes == []
+
+
+def test_a_returned_object_put_again_unchanged_waits_for_the_night_beside_a_checked_file(
+    tmp_path,
+    bucket,  # noqa: F811
+    s3,  # noqa: F811
+    registry,
+):
+    # `pipeline check` reads a file beside what the night will take in with it; the resent list is among those.
+    writer = host(tmp_path, "writer", bucket)
+    put(s3, bucket, COMPOUNDS, COMPOUNDS_V1)
+    intake.ingest(writer, registry, progress=False)
+    put(s3, bucket, REGISTER, REGISTER_CSV)
+    intake.ingest(writer, registry, progress=False)
+    with reader(writer.warehouse) as con:
+        assert waiting_files(con, writer) == []
+    time.sleep(1.1)  # LastModified is told to the second
+    put(s3, bucket, COMPOUNDS, COMPOUNDS_V1)
+
+    with reader(writer.warehouse) as con:
+        assert [path for path, _, _ in waiting_files(con, writer)] == [COMPOUNDS]
 
 
 def test_a_parse_result_the_loader_cannot_see_fails_at_once_naming_the_key(tmp_path, bucket, s3, registry):  # noqa: F811
