@@ -566,6 +566,35 @@ def test_a_score_above_its_points_is_a_warning_on_that_score(registry, demo):
     assert f"不应高于该指标的分值{weights[-1]}" in warning.message_zh
 
 
+def test_an_indicator_not_sure_to_be_met_or_with_a_cause_ticked_and_no_reason_is_asked_about(registry):
+    # mart.monitoring_findings lists each indicator not 确定能 with its reason: a blank one told nothing.
+    indicators = [
+        *MONITORING,  # its 有可能 row gives a reason: nothing to ask
+        ("产出指标", "质量指标", "竣工验收合格率", "=100%", "—", "100%", None, "有可能", None),
+        (
+            "效益指标",
+            "社会效益指标",
+            "居住环境改善",
+            "明显改善",
+            "部分改善",
+            "改善",
+            "经费保障",
+            "确定能",
+            None,
+        ),
+        ("满意度指标", "服务对象满意度指标", "回访满意度", "≥90%", "—", "92%", None, "确定能", None),
+    ]
+    parsed = parse_file(workbook(national_monitoring(indicators), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+    [sheet] = parsed.sheets
+
+    problems = validate([Batch("form", sheet)], registry, Context(known_projects={PROJECT})).problems["form"]
+
+    asked = [(p.severity, p.rule, p.column_header) for p in problems]
+    assert asked == [("warning", "indicator_unexplained", "原因说明")] * 2
+    assert [p.excel_row for p in problems] == [r["excel_row"] for r in sheet.records[-3:-1]]
+    assert "请在「原因说明」栏说明" in problems[0].message_zh
+
+
 @pytest.mark.parametrize("off", [Decimal("0.01"), Decimal("-0.01")])
 def test_a_total_within_a_hundredth_of_its_scores_passes(registry, demo, off):
     stated = sum(Decimal(t[5]) for t in demo.TARGETS) + 10 + off
