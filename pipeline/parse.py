@@ -154,9 +154,9 @@ def parse_file(
                 Problem(
                     Severity.WARNING,
                     "hidden_sheet",
-                    "该工作表已隐藏，其表头与报表模板相符，但隐藏的工作表不读取。"
-                    "如其中是要报送的数据，请在Excel中取消隐藏后重新报送。",
+                    f"该工作表已隐藏，其表头与报表模板相符，但隐藏的工作表不读取：{_HIDDEN_TABLE_FIX}。",
                     sheet=grid.name,
+                    fix=_HIDDEN_TABLE_FIX,
                 )
             )
     if not any(sheet.records for sheet in parsed.sheets) and not parsed.errors:
@@ -174,6 +174,9 @@ def parse_file(
         _settle_month(parsed, sheet)
         _settle_project(parsed, sheet)
     return parsed
+
+
+_HIDDEN_TABLE_FIX = "如其中是要报送的数据，请在Excel中取消隐藏后重新报送；如不是，可忽略本提示"
 
 
 def _unread(hidden: list[str]) -> str:

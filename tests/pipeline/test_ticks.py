@@ -464,7 +464,9 @@ def test_an_unknown_mark_in_a_required_group_is_one_error_on_its_receipt(registe
     [facts] = check_contents([(f"{UNIT}/2022年1-7月运行监控表.xlsx", content)], settings, registry)
 
     assert [(i.rule, i.excel_row, i.column_header) for i in facts.issues] == [
-        ("tick_mark", FIRST_DATA_ROW, "确定能")
+        ("tick_mark", FIRST_DATA_ROW, "确定能"),
+        # The next row ticks 经费保障 with no 原因说明: asked about, as any such row is.
+        ("indicator_unexplained", FIRST_DATA_ROW + 1, "原因说明"),
     ]
 
 
