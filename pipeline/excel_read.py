@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from python_calamine import CalamineWorkbook, SheetVisibleEnum
+from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from pipeline.grids import (
     LISTS_SHEET,
@@ -34,18 +34,12 @@ def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
     try:
         for meta in book.sheets_metadata:
             name = meta.name
-            visible = meta.visible == SheetVisibleEnum.Visible
-            if not visible:
+            if meta.visible != SheetVisibleEnum.Visible:
                 hidden.append(meta.name)
-                if meta.name == LISTS_SHEET:
-                    continue
-            sheet = book.get_sheet_by_name(meta.name)
-            # Keeping the empty area above and left of the data keeps row numbers as Excel shows them.
-            rows = _trim(sheet.to_python(skip_empty_area=False))
-            if rows:
-                merged = _merges_within(meta.name, rows, sheet.merged_cell_ranges)
-                grid = Grid(meta.name, rows, merged, hidden_rows=survey.hidden_rows.get(meta.name, ()))
-                (grids if visible else hidden_grids).append(grid)
+                if meta.typ == SheetTypeEnum.WorkSheet and meta.name != LISTS_SHEET:
+                    hidden_grids += _hidden_grid(book, meta.name)
+                continue
+            grids += _grid(book, meta.name, survey.hidden_rows.get(meta.name, ()))
     except UnreadableFile:
         raise
     except BaseException as exc:
@@ -58,6 +52,27 @@ def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
     if survey.errors:
         (_restore_error_cells if kind == "xlsx" else _restore_xls_error_cells)(content, grids)
     return Workbook(kind, grids, hidden, hidden_grids=hidden_grids, formulas=survey.formulas)
+
+
+def _grid(book: CalamineWorkbook, name: str, hidden_rows: tuple[int, ...] = ()) -> list[Grid]:
+    """Read one sheet into a grid; none when it holds nothing."""
+    sheet = book.get_sheet_by_name(name)
+    # Keeping the empty area above and left of the data keeps row numbers as Excel shows them.
+    rows = _trim(sheet.to_python(skip_empty_area=False))
+    if not rows:
+        return []
+    return [Grid(name, rows, _merges_within(name, rows, sheet.merged_cell_ranges), hidden_rows=hidden_rows)]
+
+
+def _hidden_grid(book: CalamineWorkbook, name: str) -> list[Grid]:
+    """Read a hidden worksheet only to say whether it holds a template's table: one that cannot be read holds none,
+    as the file never depended on it."""
+    try:
+        return _grid(book, name)
+    except BaseException as exc:
+        if not _is_reader_failure(exc):
+            raise
+        return []
 
 
 def _merges_within(sheet: str, rows: list[list[Cell]], merged: list[MergedRange] | None) -> list[MergedRange]:

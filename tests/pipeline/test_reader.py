@@ -170,6 +170,42 @@ def test_hidden_and_very_hidden_xlsx_sheets_are_skipped_and_listed():
     assert book.hidden == ["下拉选项", "旧表"]
 
 
+def test_hidden_worksheets_are_read_apart_only_to_be_asked_about_and_never_fail_the_file():
+    # The blank templates' drop-down lists and a hidden chart sheet are not read; a hidden worksheet is, apart.
+    import openpyxl
+    from openpyxl.chart import BarChart, Reference
+
+    book = openpyxl.Workbook()
+    book.active.title = "清单"
+    for row in ROWS:
+        book["清单"].append(row)
+    book.create_sheet("下拉选项").append(["已完工"])
+    book.create_sheet("旧表").append(["序号", "小区名称"])
+    chart = BarChart()
+    chart.add_data(Reference(book["清单"], min_col=1, min_row=1, max_row=2))
+    book.create_chartsheet("图").add_chart(chart)
+    for name in ("下拉选项", "旧表", "图"):
+        book[name].sheet_state = "hidden"
+    content = io.BytesIO()
+    book.save(content)
+
+    read = read_workbook(content.getvalue(), "a.xlsx")
+
+    assert [grid.name for grid in read.grids] == ["清单"]
+    assert read.hidden == ["下拉选项", "旧表", "图"]
+    assert [grid.name for grid in read.hidden_grids] == ["旧表"]
+
+
+def test_a_hidden_worksheet_that_cannot_be_read_is_none(monkeypatch):
+    from pipeline import excel_read
+
+    class Broken:
+        def get_sheet_by_name(self, name):
+            raise ValueError(f"calamine cannot read {name}")
+
+    assert excel_read._hidden_grid(Broken(), "旧表") == []
+
+
 def test_hidden_xls_sheets_are_skipped_and_listed():
     book = read_workbook(xls({"清单": ROWS, "下拉选项": [["已完工"]]}, hidden=["下拉选项"]), "a.xls")
     assert [grid.name for grid in book.grids] == ["清单"]
