@@ -47,8 +47,8 @@ def read_notes(
         place = found[field.name]
         if place is None:
             continue
-        total = place[0], place[2].split("·")[0]
         label = place[2].split("·")[0]
+        total = place[0], label
         block = [f for f in sheet.template.fields if (f.block, f.row) == (field.block, field.row)]
         rows = [(place[0], label), *part_rows(places, place[0], stop, figures_column(block, found))]
         ticks = _ticks(places, field, place)
