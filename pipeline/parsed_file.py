@@ -23,6 +23,9 @@ class ParsedFile:
     # warnings for files already stored, worded once this one has its number.
     taken_slices: dict[str, dict] = field(default_factory=dict)
     told_stored: list[tuple[int, Callable[[int], Problem]]] = field(default_factory=list)
+    # What taking each of those slices added to `problems` and `told_stored`, to be taken back with it
+    # (`shared_rows.give_back_slices`).
+    taken_told: dict[str, list] = field(default_factory=dict)
 
     @property
     def all_problems(self) -> list[Problem]:

@@ -19,7 +19,7 @@ from pipeline.intake.other_year import flag_other_years
 from pipeline.intake.overlap import flag_overlaps
 from pipeline.intake.recheck import lend_no_returned_month
 from pipeline.intake.replaced import flag_replaced
-from pipeline.intake.shared_rows import flag_shared_rows
+from pipeline.intake.shared_rows import flag_shared_rows, give_back_slices
 from pipeline.intake.stale_cumulatives import flag_stale_cumulatives
 from pipeline.intake.within_file import flag_repeated_across_sheets, flag_second_forms
 from pipeline.limits import Limits
@@ -115,6 +115,11 @@ def settle(
         validation, lent = _judge(con, registry, taken, held, withheld)
     for candidate in taken:
         tell_own_register(candidate.parsed)
+    # Once every error is known: only a list taken in replaces the office's list in force before the unit's does.
+    received = _received(candidates)
+    give_back_slices(
+        [c.parsed for c in sorted(taken, key=lambda c: received[c.inbox_path]) if not c.parsed.errors]
+    )
     _flag_same_name(candidates, {} if named_in_run is None else named_in_run)
     _twins(candidates, seen)
     # After validation and _twins: only files to be stored, in the order they are stored, replace, repeat or are
@@ -202,12 +207,7 @@ def _load_order(candidates: list[Candidate], taken: list[Candidate]) -> Callable
     replaced by it: a file received before one stored with the registers that holds one of its slices goes with
     them, before it, as received (`stored_first`).
     """
-    # As received: modified time, then inbox path; a file checked beside the inbox's waiting ones (pipeline check,
-    # the portal) has no entry and comes after them, as given.
-    received = {
-        c.inbox_path: (c.entry.mtime_ns, c.inbox_path, at) if c.entry else (float("inf"), "", at)
-        for at, c in enumerate(candidates)
-    }
+    received = _received(candidates)
     # Only files to be taken in hold slices.
     first = stored_first(
         [(received[c.inbox_path], c.carries_register, lambda c=c: held_slices(c)) for c in taken]
@@ -216,6 +216,15 @@ def _load_order(candidates: list[Candidate], taken: list[Candidate]) -> Callable
     # Settled now: a duplicate's parse is dropped before the files are sorted, and it stays where it came.
     later = {c.inbox_path: c.inbox_path not in firsts for c in candidates}
     return lambda c: (later[c.inbox_path], received[c.inbox_path])
+
+
+def _received(candidates: list[Candidate]) -> dict[str, tuple]:
+    """Key each file by when it was received: modified time, then inbox path; a file checked beside the inbox's
+    waiting ones (pipeline check, the portal) has no entry and comes after them, as given."""
+    return {
+        c.inbox_path: (c.entry.mtime_ns, c.inbox_path, at) if c.entry else (float("inf"), "", at)
+        for at, c in enumerate(candidates)
+    }
 
 
 def stored_first(files: list[tuple[tuple, bool, Callable[[], set[str]]]]) -> set[int]:

@@ -14,7 +14,7 @@ from pipeline.offices import Offices
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, row_value_problem
-from pipeline.projects import ProjectRegister, implements, slice_parts
+from pipeline.projects import ProjectRegister, implements, slice_key, slice_parts
 from pipeline.registry import Registry
 
 
@@ -158,7 +158,7 @@ def _take_over(
     unit's earlier list took; word a warning for it and for each list it takes out of force."""
     periods = {period for period, _ in own}
     kept: dict[str, list[tuple[dict, str, _Held]]] = {}
-    unnamed: list[tuple[dict, list[tuple[str, _Held]]]] = []  # kept, naming none of the office's rows
+    unnamed: list[tuple[str, dict, list[tuple[str, _Held]]]] = []  # kept, naming none of the office's rows
     # An earlier list of the unit took them: this one, replacing it, keeps them, and says so where it names a row
     # of the office's list too, as the earlier list did (that receipt is superseded with it).
     for key, holder, project, rows in taken:
@@ -178,17 +178,17 @@ def _take_over(
             elif rows:
                 # The rows both listed dropped, the office's stay out all the same: said at this list's first row of
                 # the project, as nothing else in force would say it.
-                unnamed.append((next(r for (at, _), r in own.items() if at == period), rows))
+                unnamed.append((key, next(r for (at, _), r in own.items() if at == period), rows))
     shared: dict[str, list[tuple[dict, str, _Held]]] = defaultdict(list)
     for entry, record in own.items():
         for held in stored[entry]:
             if held.unit != file.unit:
                 shared[held.slice_key].append((record, entry[1], held))
     header = sheet.header_of(next(c.name for c in sheet.template.columns if c.unique))
-    for found in kept.values():
-        file.problems.append(_took(sheet, found[0][0], header, found, file.unit))
-    for record, rows in unnamed:
-        file.problems.append(_kept_unnamed(sheet, record, header, rows))
+    for key, found in kept.items():
+        _tell(file, key, _took(sheet, found[0][0], header, found, file.unit))
+    for key, record, rows in unnamed:
+        _tell(file, key, _kept_unnamed(sheet, record, header, rows))
     for key, found in shared.items():
         record, value, held = found[0]
         file.taken_slices[key] = _slice_fields(key, held.project_name)
@@ -196,8 +196,41 @@ def _take_over(
         for entry in listed:  # out of force: a list of this run naming its rows is not returned for them
             if entry[0][1:] == slice_parts(key)[2:]:
                 listed[entry].discard(unit)
-        file.problems.append(_took(sheet, record, header, found, file.unit))
-        file.told_stored.append((held.submission_id, partial(_taken, sheet, found, header, file)))
+        _tell(file, key, _took(sheet, record, header, found, file.unit))
+        told = (held.submission_id, partial(_taken, sheet, found, header, file))
+        file.told_stored.append(told)
+        file.taken_told[key].append(told)
+
+
+def _tell(file: ParsedFile, key: str, problem: Problem) -> None:
+    """Warn a list of taking a slice, remembering the warning with the slice."""
+    file.problems.append(problem)
+    file.taken_told.setdefault(key, []).append(problem)
+
+
+def give_back_slices(files: list[ParsedFile]) -> None:
+    """Give back each slice an implementing unit's list took from another office's list in force where a list of
+    that office holding the slice is taken in before it in the same run: given in files to be taken in, as received.
+
+    That list replaces the one in force first, as on a night of its own, so the unit's list finds nothing of the
+    office's to take: taken all the same, and stored after it, the office's own rows (compounds the unit's list does
+    not name) would drop out of force with nothing said. A list of the office naming a row of the unit's is returned
+    (`_listed_twice`), so it never gets here.
+    """
+    held: set[str] = set()  # the office slices of the files received so far
+    for file in files:
+        for key in [key for key in file.taken_slices if key in held]:
+            del file.taken_slices[key]
+            for told in file.taken_told.pop(key, []):
+                if isinstance(told, Problem):
+                    file.problems.remove(told)
+                else:
+                    file.told_stored.remove(told)
+        held |= {
+            slice_key(sheet.template.id, record, sheet.template.slice)
+            for sheet in file.sheets
+            for record in sheet.records
+        }
 
 
 def _slice_fields(key: str, project_name: str | None) -> dict:

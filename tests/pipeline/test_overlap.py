@@ -12,7 +12,8 @@ import pytest
 from pipeline.cli import main
 from pipeline.indicators import build_indicators
 from pipeline.problems import RULE_ZH
-from tests.pipeline.test_intake import query
+from pipeline.settings import Settings
+from tests.pipeline.test_intake import query, receipts_in_one_piece_and_in_chunks
 from tests.pipeline.test_projects import BUREAU, JIA, YEAR, YI, compounds_csv, register_csv, take_in
 from tests.pipeline.workbooks import xlsx
 
@@ -119,6 +120,33 @@ def test_a_units_corrected_list_naming_none_of_the_offices_rows_it_keeps_out_say
         "using (submission_id) where s.original_name = '甲清单（更正）.csv' and i.rule = 'took_other_unit_list'",
     )
     assert receipt is not None and "不再适用" in receipt
+
+
+def test_an_offices_own_list_sent_before_the_units_the_same_night_stays_in_force(
+    tmp_path, registry, monkeypatch
+):
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)))
+    stray = (f"{YI}/乙清单.csv", compounds_csv("甲项目", "棉纺厂东院", "育才小区"))
+    # 乙 drops the unit's compound and keeps its own; the unit's list comes later the same night. As on nights of
+    # their own, 乙's correction replaces its list first, and the unit's list finds nothing of 乙's to take.
+    fixed = (f"{YI}/乙清单（更正）.csv", compounds_csv("甲项目", "育才小区"))
+    own = (f"{JIA}/甲清单.csv", compounds_csv("甲项目", "棉纺厂东院", "市委小区"))
+    one, cut = receipts_in_one_piece_and_in_chunks(
+        tmp_path, registry, monkeypatch, fixed, own, before=(register, stray)
+    )
+
+    assert one == cut
+    assert [one[path]["status"] for path in (stray[0], fixed[0], own[0])] == [
+        "superseded",
+        "accepted",
+        "accepted",
+    ]
+    assert one[own[0]]["problems"] == []
+    for name in ("one", "cut"):
+        assert query(
+            Settings.from_env(tmp_path / name),
+            "select unit, compound_name from staging.compound_list order by all",
+        ) == sorted([(JIA, "市委小区"), (JIA, "棉纺厂东院"), (YI, "育才小区")])
 
 
 STALE = "所涉第{}号提交已撤回，其数据已不再有效，此提示不再适用，无需处理。"
