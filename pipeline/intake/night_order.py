@@ -6,6 +6,7 @@ from __future__ import annotations
 import duckdb
 
 from pipeline.intake.settle import held_slices, stored_first
+from pipeline.intake.shared_rows import flag_shared_rows
 from pipeline.intake.work import WorkFile
 from pipeline.project_names import resolve_projects
 from pipeline.projects import REGISTER_TEMPLATE, ProjectRegister
@@ -23,7 +24,7 @@ def night_order(
     received, or a later chunk would store it after the workbook and its rows would stand in place of the newer
     ones. Those files and the registers are then settled in one chunk: a list moved ahead of the register naming
     its project finds it there, wherever it is placed. Only the files that can share a slice with such a workbook
-    are read, one at a time, for their slices.
+    are read, one at a time, for their slices, those an implementing unit's list takes from another office's included.
     """
     ordered = sorted(work_files, key=lambda w: w.load_order)
     workbooks = [w for w in ordered if w.carries_register and set(w.templates) - {REGISTER_TEMPLATE}]
@@ -53,6 +54,10 @@ def night_order(
         candidate = work_file.candidate()
         if candidate.parsed is not None and not candidate.parsed.errors:
             resolve_projects(candidate.parsed, register, registry.offices)
+            # With the slices an implementing unit's list takes from another office's list in force (which the
+            # warehouse alone decides): a list of that office received before it is then settled with it, as in
+            # one chunk, where it keeps its slice (shared_rows.give_back_slices).
+            flag_shared_rows(con, registry, [candidate.parsed], register, registry.offices)
             slices[work_file.inbox_path] = held_slices(candidate)
     first = stored_first(
         [(_received(w), w.carries_register, lambda w=w: slices.get(w.inbox_path, set())) for w in ordered]

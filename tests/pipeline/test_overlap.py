@@ -122,8 +122,9 @@ def test_a_units_corrected_list_naming_none_of_the_offices_rows_it_keeps_out_say
     assert receipt is not None and "不再适用" in receipt
 
 
+@pytest.mark.parametrize("units_file", ["a list", "a workbook with its register"])
 def test_an_offices_own_list_sent_before_the_units_the_same_night_stays_in_force(
-    tmp_path, registry, monkeypatch
+    tmp_path, registry, monkeypatch, units_file
 ):
     register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)))
     stray = (f"{YI}/乙清单.csv", compounds_csv("甲项目", "棉纺厂东院", "育才小区"))
@@ -131,6 +132,12 @@ def test_an_offices_own_list_sent_before_the_units_the_same_night_stays_in_force
     # their own, 乙's correction replaces its list first, and the unit's list finds nothing of 乙's to take.
     fixed = (f"{YI}/乙清单（更正）.csv", compounds_csv("甲项目", "育才小区"))
     own = (f"{JIA}/甲清单.csv", compounds_csv("甲项目", "棉纺厂东院", "市委小区"))
+    if units_file != "a list":  # stored with the registers: the files sharing its slices go before it
+        sheets = {"项目信息": register[1], "清单": own[1]}
+        own = (
+            f"{JIA}/甲清单.xlsx",
+            xlsx({n: [r.split(",") for r in t.splitlines()] for n, t in sheets.items()}),
+        )
     one, cut = receipts_in_one_piece_and_in_chunks(
         tmp_path, registry, monkeypatch, fixed, own, before=(register, stray)
     )
