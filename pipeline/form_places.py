@@ -140,9 +140,13 @@ class Places:
         if field.row is not None:
             named = split_header(field.row)[0]
             # The row's own name first, then its aliases: a form with a 合计 of its indicators above its 总分 states
-            # its total on the 总分 row.
+            # its total on the 总分 row. A block's rows stand above the table, the table's own (总分) below its
+            # header: `合计` names the 自评表's funds total in the one and its 总分 in the other.
+            where = (
+                range(self.table) if field.block is not None else range(self.table + 1, len(self.grid.rows))
+            )
             for rows in ({named}, {split_header(alias)[0] for alias in field.row_aliases}):
-                for r in range(len(self.grid.rows)):
+                for r in where:
                     first = self.first_written(r)
                     if first is not None and first[1] in rows and (label := self._label_above(field, r)):
                         row, c = label
