@@ -219,11 +219,12 @@ def _months_covered(grid: Grid, located: dict[str, Place | None], sheet: ParsedS
     headers = [
         (header_cell(grid, match, b.index, origin, _names_months)[0] + 1, b.header) for b in sheet.bindings
     ]
+    heads = {where[3] for f in sheet.template.fields if f.row is not None and (where := located[f.name])}
     for field in sheet.template.fields:
         where = located[field.name]
         if where is not None and field.row is not None:
             headers.append((where[3] + 1, where[2].split("·")[-1]))
-            headers += _group_over(grid, origin, where)
+            headers += _group_over(grid, origin, where, heads)
     for excel_row, written in headers:
         months = months_so_far(written)
         if months is not None:
@@ -243,11 +244,19 @@ def _months_covered(grid: Grid, located: dict[str, Place | None], sheet: ParsedS
         )
 
 
-def _group_over(grid: Grid, origin: dict, where: Place) -> list[tuple[int, str]]:
+def _group_over(grid: Grid, origin: dict, where: Place, heads: set[int]) -> list[tuple[int, str]]:
     """Return the Excel row and text of a group header merged across a block field's header and the next
-    (`1-7月执行情况` over `执行数 | 执行率`), whose months are the field's; none where there is no such header."""
-    top, left = origin.get((where[3] - 1, where[1]), (None, None))
-    if top is None or dict(grid.merged)[(top, left)][1] == left:
+    (`1-7月执行情况` over `执行数 | 执行率`), whose months are the field's; none where there is no such header.
+
+    Saved as CSV (or unmerged) the group header is the cell right above the field's header, on a row `heads` says
+    the block's other headers stand on (`年初预算数` over both rows)."""
+    above = where[3] - 1
+    top, left = origin.get((above, where[1]), (None, None))
+    if top is None:
+        if above not in heads:
+            return []
+        top, left = above, where[1]
+    elif dict(grid.merged)[(top, left)][1] == left:
         return []
     row = grid.rows[top]
     cell = row[left] if left < len(row) else None

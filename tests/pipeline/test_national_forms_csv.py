@@ -16,7 +16,16 @@ from pipeline.parse import parse_file
 from pipeline.parsed_file import ParsedFile
 from pipeline.problems import RULE_ZH, Problem
 from pipeline.text import rows_text
-from tests.pipeline.test_national_forms import GOALS, MONITORING, PROJECT, UNIT, _home, _night, as_national
+from tests.pipeline.test_national_forms import (
+    GOALS,
+    MONITORING,
+    PROJECT,
+    UNIT,
+    _grouped_execution,
+    _home,
+    _night,
+    as_national,
+)
 from tests.pipeline.test_open_warnings import notes, report_texts
 from tests.pipeline.test_ticks import HEADER_ROW, ticked_monitoring
 from tests.pipeline.test_ticks import MONITORING as TICKED
@@ -106,6 +115,20 @@ def test_a_national_form_saved_as_csv_stores_what_its_workbook_stores(registry, 
         named = f"{rows_text(tuple(excel_rows))}的「{header}」"
         assert (named in notice.message_zh) == bool(excel_rows), (named, notice.message_zh)
         assert (f"「{header}」" in notice.message_zh) == bool(excel_rows)
+
+
+# Saved as CSV, the 136号 form's `1-6月执行情况` over `执行数 | 执行率` lost its merge, and with it its months'
+# check: a 1–7月 table under a 1–6月 block was filed as 1–7月 without a word, where the workbook is an error.
+@pytest.mark.parametrize("group", ["1-7月执行情况", "1-6月执行情况"])
+def test_a_group_header_over_the_executed_amount_is_checked_for_its_months_in_a_csv(registry, group):
+    rows, merges = _grouped_execution(group)
+
+    book = parse_file(xlsx({"监控表": rows}, merges={"监控表": merges}), f"{UNIT}/监控表.xlsx", registry)
+    text = parse_file(saved_as_csv(rows, merges), f"{UNIT}/监控表.csv", registry)
+
+    assert text.errors == book.errors
+    assert [p.rule for p in book.errors] == ([] if group.startswith("1-7") else ["months_mismatch"])
+    assert text.sheets[0].records[0]["month"] == book.sheets[0].records[0]["month"]
 
 
 def test_a_merged_cell_other_than_a_heading_is_not_guessed_and_the_clerk_is_told(registry, demo):
