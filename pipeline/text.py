@@ -78,7 +78,8 @@ def clean_prose(value: str) -> str:
 @functools.lru_cache(maxsize=8192)
 def split_header(raw: str) -> tuple[str, str | None]:
     """Split a header as written into its normalised label and the unit in its trailing brackets."""
-    text = squash(raw).lstrip("*").rstrip("*")
+    # A form's label written `主管部门：` or `项目资金（万元）：` names its field as it does without the colon.
+    text = squash(raw).lstrip("*").rstrip("*:")
     unit = None
     match = _HEADER_UNIT.search(text)
     if match:

@@ -334,6 +334,27 @@ def test_a_budget_block_written_in_yuan_is_read_in_yuan(registry, demo, where):
     )  # fmt: skip
 
 
+# A label with a colon after it (`主管部门：`) matched none: the department, the unit and the goal went unread without a
+# word, and 15700000 under `项目资金（元）：` was read as 万元, only "no unit written" said.
+def test_a_forms_labels_written_with_a_colon_are_read_as_without(registry, demo):
+    rows, merges = national_self_evaluation(
+        demo.TARGETS, budget=("15700000", "15700000", "15723600", 10, "100%", 10), goals=GOALS
+    )
+    block = _row(rows, "年度资金总额") - 2
+    rows[block][0] = "项目资金（元）："
+    rows[_row(rows, "主管部门") - 1][0::4] = ["主管部门：", "实施单位 :", None]
+    rows[_row_with(rows, "预期目标") - 1][1] = "预期目标："
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    [record, *_] = parsed.sheets[0].records
+    assert (record["competent_department"], record["implementing_unit"], record["goal_expected"]) == (
+        "南阳市住房和城乡建设局", UNIT, GOALS[0]
+    )  # fmt: skip
+    assert (record["budget_annual_wan"], record["budget_executed_wan"]) == (Decimal("1570"), Decimal("1572.36"))
+
+
 def test_the_official_forms_column_letters_are_no_units(registry, demo):
     rows, merges = national_self_evaluation(demo.TARGETS)
     block = _row(rows, "年度资金总额") - 2
