@@ -352,7 +352,10 @@ def test_a_forms_labels_written_with_a_colon_are_read_as_without(registry, demo)
     assert (record["competent_department"], record["implementing_unit"], record["goal_expected"]) == (
         "南阳市住房和城乡建设局", UNIT, GOALS[0]
     )  # fmt: skip
-    assert (record["budget_annual_wan"], record["budget_executed_wan"]) == (Decimal("1570"), Decimal("1572.36"))
+    assert (record["budget_annual_wan"], record["budget_executed_wan"]) == (
+        Decimal("1570"),
+        Decimal("1572.36"),
+    )
 
 
 def test_the_official_forms_column_letters_are_no_units(registry, demo):
