@@ -885,6 +885,9 @@ def test_an_indicator_is_read_in_the_units_the_models_convert(
         ("≥90%", "0.9", Decimal("0.9")),
         ("≥2.5公里", "2500米", Decimal(2500)),
         ("≥1.2千米", "1200延米", Decimal(1200)),
+        # km and m as often as 公里 and 米: `4.5公里` against `≥5km` was refused as another unit.
+        ("≥5km", "5公里", Decimal(5000)),
+        ("≥1.2KM", "1200m", Decimal(1200)),
     ],
 )
 def test_a_target_and_its_value_meet_in_the_measures_base_unit(target, reported, base):
