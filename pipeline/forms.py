@@ -200,9 +200,10 @@ def _field_unit(
 
 
 def _is_label(text: str, labels: frozenset[str]) -> bool:
-    """Say whether a field's cell is itself one of the form's labels (`主管部门 | | 实施单位`), so no value was
-    written."""
-    return split_header(text)[0] in labels
+    """Say whether a field's cell is itself one of the form's labels (`主管部门 | | 实施单位`, or `实施单位：…` with
+    its own value after it), so no value was written."""
+    # `主管部门： | 实施单位：枣林街道办事处`: the next cell is the next label's, whatever follows its colon.
+    return any(split_header(part)[0] in labels for part in {text, re.split(r"[:：]", text, maxsplit=1)[0]})
 
 
 def _names_months(text: str) -> bool:

@@ -358,6 +358,19 @@ def test_a_forms_labels_written_with_a_colon_are_read_as_without(registry, demo)
     )
 
 
+# With its colon read, a `主管部门：` left blank took the next cell's `实施单位：枣林街道办事处` as the department.
+def test_a_label_left_blank_takes_no_other_labels_cell_as_its_value(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    line = _row(rows, "主管部门") - 1
+    rows[line] = ["主管部门：", None, None, None, f"实施单位：{UNIT}", None, None, None, None]
+    merges = [m for m in merges if m not in ("B5:D5", "F5:I5")] + ["A5:D5", "E5:I5"]
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.errors == []
+    assert {r["competent_department"] for r in parsed.sheets[0].records} == {None}
+
+
 def test_the_official_forms_column_letters_are_no_units(registry, demo):
     rows, merges = national_self_evaluation(demo.TARGETS)
     block = _row(rows, "年度资金总额") - 2
