@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from pipeline.grids import Grid
@@ -83,6 +84,8 @@ class Places:
         }
         self.labels: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self.written: dict[tuple[int, int], str] = {}
+        # A label written with its value in one cell (`主管部门：南阳市住房和城乡建设局`): the value after it, by field.
+        self.inline: dict[str, str] = {}
         self.firsts: dict[int, tuple[int, str] | None] = {}
         origin = self.origin
         for r, row in enumerate(grid.rows):
@@ -161,6 +164,14 @@ class Places:
                     row, column = cells[0] if cells else (bottom + 1, c)
                     return row, column, self.written[(r, c)], r
                 return r, right + 1, self.written[(r, c)], r
+        if not field.below:  # the form's lines above its table only: a table's cell is no field's
+            for (r, c), text in self.written.items():
+                label, colon, value = _LABEL_AND_VALUE.match(text).groups()
+                if r < self.table and colon and split_header(label)[0] in field.labels:
+                    if not value or _NOTE_ONLY.fullmatch(value):
+                        return None  # `实施单位：（盖章）`: the label, its value left blank
+                    self.inline[field.name] = value
+                    return r, c, label, r
         return None
 
     def prose(self, field: Field) -> str | None:
@@ -171,6 +182,11 @@ class Places:
                 return "\n".join(str(line).strip() for line in lines) or None
         return None
 
+
+# `主管部门：南阳市住房和城乡建设局`: a label, its colon and the value after it.
+_LABEL_AND_VALUE = re.compile(r"([^:：]*)([:：]?)\s*(.*)", re.S)
+# `（盖章）` after a label's colon: the place of a seal, no value.
+_NOTE_ONLY = re.compile(r"\s*[（(][^（）()]*[)）]\s*")
 
 Place = tuple[int, int, str, int]  # what `Places.locate` finds: row, column, header as written, header row
 

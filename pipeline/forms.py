@@ -94,7 +94,7 @@ def _field_value(
         return None
     r, c, _, _ = found
     # A goal written over several rows (one line a row) is all of them; the cell under its label is only the first.
-    raw = places.prose(field) if field.below else places.cell(r, c)
+    raw = places.prose(field) if field.below else places.inline.get(field.name, places.cell(r, c))
     if is_blank(raw) or (field.row is None and isinstance(raw, str) and _is_label(raw, places.form_labels)):
         return None
     # The national forms write rates in percent (93.12 is 93.12 %); money in the unit its column or block is headed

@@ -371,6 +371,33 @@ def test_a_label_left_blank_takes_no_other_labels_cell_as_its_value(registry, de
     assert {r["competent_department"] for r in parsed.sheets[0].records} == {None}
 
 
+# `主管部门：南阳市住房和城乡建设局` in one cell matched no label: the department and the unit were stored empty, with
+# nothing said. A seal's place (`主管部门：（盖章）`) is no value.
+@pytest.mark.parametrize("department", ["南阳市住房和城乡建设局", "（盖章）"])
+def test_a_label_and_its_value_in_one_cell_are_read(registry, demo, department):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    line = _row(rows, "主管部门") - 1
+    rows[line] = [
+        f"主管部门：{department}",
+        None,
+        None,
+        None,
+        f"实施单位（公章）：{UNIT}",
+        None,
+        None,
+        None,
+        None,
+    ]
+    merges = [m for m in merges if m not in ("B5:D5", "F5:I5")] + ["A5:D5", "E5:I5"]
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    read = {(r["competent_department"], r["implementing_unit"]) for r in parsed.sheets[0].records}
+    assert read == {(None if department == "（盖章）" else department, UNIT)}
+    assert parsed.sheets[0].field_cells["implementing_unit"] == [(line + 1, "E", "实施单位（公章）")]
+
+
 def test_the_official_forms_column_letters_are_no_units(registry, demo):
     rows, merges = national_self_evaluation(demo.TARGETS)
     block = _row(rows, "年度资金总额") - 2
