@@ -746,6 +746,8 @@ def test_year_comes_from_line_then_title_then_file_name(registry, above, filenam
         pytest.param("老旧小区改造项目清单（截至2023年1月）", "清单.xlsx", "截至2023年1月", id="title-as-of"),
         pytest.param("老旧小区改造项目清单", "2023.1.5清单.xlsx", "2023.1.5", id="filename-day"),
         pytest.param("老旧小区改造项目清单（2023年1月5日）", "清单.xlsx", "2023年1月5日", id="title-day"),
+        # The month a form was filled in, `2023年1月填报`, filed it under 2023 unasked, as if a period of 2023.
+        pytest.param("老旧小区改造项目清单（2023年1月填报）", "清单.xlsx", "2023年1月", id="title-filled"),
     ],
 )
 def test_a_year_written_only_in_a_date_decides_with_a_warning_naming_the_date(
