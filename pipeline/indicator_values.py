@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from pipeline.problems import display
 from pipeline.text import split_header, squash
-from pipeline.values import GROUPED, MAX_DIGITS, Noted, bare_percent
+from pipeline.values import GROUPED, MAX_DIGITS, Noted, bare_percent, digits_apart
 from pipeline.written_units import (
     counted_word,
     indicator_units,
@@ -107,6 +107,8 @@ class _Written(NamedTuple):
 
 
 def _indicator_parts(text: str | None) -> _Written:
+    if text and digits_apart(text):
+        return _Written(None, None, None, "spaced")  # squashed, `≥370 249户` would be 370249
     match = _INDICATOR.match(_CLOSING.sub("", squash(text or "")))
     if match is None:
         return _Written(None, None, None)
@@ -173,6 +175,7 @@ def _comparable(first: str, second: str) -> bool:
 _INDICATOR_FLAWS = {
     "approximate": ("应为确切的数值，不能带“约”“左右”“余”等字样", "请填写确切的数值"),
     "separator": ("数字中的逗号位置不对，逗号只能用作千分位分隔符（如1,280）", "请检查数字，删去多余的逗号"),
+    "spaced": ("数字中间不能有空格或换行", "请只填写一个数字，删去数字中间的空格或换行"),
     "compared": ("同时写了两种比较方式（如“≥…以下”）", "请只保留一种，如“≥90%”"),
     "several": (
         "应为一个确切的数值，不能写成范围或多个数值（如“80%-90%”）",

@@ -21,9 +21,11 @@ NULL_TOKENS = frozenset({"", "-", "--", "—", "——", "/", "无", "空", "n/a
 _NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(.*)$")
 # Commas after the point too: `1.280,5` (a decimal comma after a thousands point) must reach the grouping check.
 _DIGITS_AND_COMMAS = re.compile(r"[\d,]*(?:\.[\d,]*)?")
-# Digits apart by spaces or a line break inside a cell; only `1 280 000` (thousands set apart by one space) is a number.
+# Digits apart by spaces or a line break inside a cell; only `1 280 000` (thousands set apart by one space, in two
+# groups or more) is a number. `370 249` is as likely two figures run together as one grouped: the clerk says which.
 _SPACED_DIGITS = re.compile(r"\d[\s\u3000]+\d")
-_SPACE_GROUPED = re.compile(r"^[+-]?\d{1,3}(?: \d{3})+(?:\.\d*)?\D*$")
+_DIGIT_RUN = re.compile(r"\d(?:\s*\d)*")
+_SPACE_GROUPED = re.compile(r"\d{1,3}(?: \d{3}){2,}")
 GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 # Money columns keep 6 decimals in 万元 (one 分 of a 元), areas 4 in 平方米.
 SCALE = {ColumnType.MONEY: 6, ColumnType.AREA: 4, ColumnType.DECIMAL: 6, ColumnType.PERCENT: 6}
@@ -100,6 +102,14 @@ def is_blank(value: object) -> bool:
     return False
 
 
+def digits_apart(written: str) -> bool:
+    """Say whether a text sets digits apart by spaces or a line break, other than as thousands (`1 280 000`)."""
+    if _SPACED_DIGITS.search(written) is None:
+        return False
+    runs = (run for run in _DIGIT_RUN.findall(nfkc(written)) if not run.isdigit())
+    return any(not _SPACE_GROUPED.fullmatch(run) for run in runs)
+
+
 def decimal_of(value: object) -> tuple[Decimal, str]:
     """Read a number written as a number or as text; return it and any unit text that trails it."""
     if isinstance(value, float):  # most cells, so asked first (no bool, date or time is a float)
@@ -112,7 +122,7 @@ def decimal_of(value: object) -> tuple[Decimal, str]:
     if isinstance(value, int):
         return Decimal(value), ""
     written = str(value)
-    if _SPACED_DIGITS.search(written) is not None and not _SPACE_GROUPED.match(nfkc(written).strip()):
+    if digits_apart(written):
         # `370 249` or `370⏎249` squashed would be 370249: two figures, or one mistyped; the clerk says which.
         raise CellError("type", "数字中间不能有空格或换行", "请只填写一个数字，删去数字中间的空格或换行")
     text = squashed(written)

@@ -926,6 +926,9 @@ def test_a_target_and_its_value_meet_in_the_measures_base_unit(target, reported,
         ("≥3栋", "3户", False),
         # A length is no area.
         ("≥500米", "600平方米", False),
+        # Squashed, both were 370249: two figures run together, or thousands set apart; the clerk says which.
+        ("≥3000户", "370 249户", False),
+        ("≥370 249户", "3148户", True),
     ],
 )
 def test_an_indicator_that_cannot_be_scored_exactly_is_an_error_with_no_number(target, reported, in_target):
@@ -943,16 +946,25 @@ def test_a_comma_out_of_thousands_place_is_an_error_not_deleted(value):
     assert caught.value.rule == "separator"
 
 
-@pytest.mark.parametrize("value", ["370\n249", "12 5", "９ ５", "1 28", "3000 200户"])
+@pytest.mark.parametrize(
+    "value", ["370\n249", "12 5", "９ ５", "1 28", "3000 200户", "370 249", "1 280", "1 280\n000"]
+)
 def test_digits_apart_by_a_space_or_line_break_are_an_error_not_one_number(value):
-    # Squashed, 370⏎249 (two lines of one cell) was read as 370249.
+    # Squashed, 370⏎249 (two lines of one cell) was read as 370249. One group set apart (`370 249`) is as likely two
+    # figures run together (370 and 249) as one number grouped by thousands, so it is asked about too.
     with pytest.raises(CellError) as caught:
         decimal_of(value)
     assert (caught.value.rule, caught.value.expected) == ("type", "数字中间不能有空格或换行")
 
 
 @pytest.mark.parametrize(
-    ("value", "number"), [("1 280", 1280), ("1 280 000.5", Decimal("1280000.5")), (" 200 ", 200)]
+    ("value", "number"),
+    [
+        ("1 280 000", 1280000),
+        ("1 280 000.5", Decimal("1280000.5")),
+        (" 200 ", 200),
+        ("1\u00a0280\u00a0000", 1280000),
+    ],
 )
 def test_thousands_set_apart_by_single_spaces_are_one_number(value, number):
     assert decimal_of(value) == (Decimal(number), "")
