@@ -122,6 +122,27 @@ def _unit_written(sheet: Sheet, record: dict) -> str:
     return written.name if written else record.get("quantity_unit") or ""
 
 
+def _cost_rows_per_unit(sheets: list[Sheet], context: Context, registry: Registry) -> list[dict]:
+    """Build one row per top-level 投资构成 row: whether its 单位 is money (as stored, so 元 and 万元 are one), as written."""
+    money = registry.units.measures["money"].base
+    frame = []
+    for sheet in sheets:
+        for record in sheet.parsed.records:
+            unit = record.get("quantity_unit")
+            if (
+                record.get("parent_item") is None
+                and record.get("category") == "投资构成"
+                and unit is not None
+            ):
+                # Left out of the sum checked against 计划总投资 (`investment_total_per_project`): the clerk is asked,
+                # as a cost in 平方米 is most likely a slip of its 单位 or 类别 cell.
+                frame.append(
+                    _blamed(sheet, [record["excel_row"]])
+                    | {"in_money": unit == money, "row_unit": _unit_written(sheet, record)}
+                )
+    return frame
+
+
 def _investment_total_per_project(sheets: list[Sheet], context: Context, registry: Registry) -> list[dict]:
     """Build one row per sheet and project: the sum of its top-level 投资构成 rows beside 计划总投资."""
     money = registry.units.measures["money"].base
@@ -256,6 +277,7 @@ DERIVED_FRAMES: dict[str, Builder] = {
     "weight_total_per_sheet": _weight_total_per_sheet,
     "parts_per_parent_row": _parts_per_parent_row,
     "parts_per_unit": _parts_per_unit,
+    "cost_rows_per_unit": _cost_rows_per_unit,
     "investment_total_per_project": _investment_total_per_project,
     "cumulative_per_row": _cumulative_per_row,
     "funds_per_project": _funds_per_project,

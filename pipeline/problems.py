@@ -102,6 +102,7 @@ RULE_ZH = {
     "part_exceeds_row": "“其中”项超过所属行",
     "part_unit": "“其中”项单位与所属行不同",
     "cumulative_mismatch": "累计完成投资与各月之和不符",
+    "cost_unit": "投资构成的单位不是金额",
     "cost_vs_total": "投资构成合计与计划总投资不符",
     "exceeds_planned_total": "金额超过项目计划总投资",
     "amount_implausible": "金额异常大",

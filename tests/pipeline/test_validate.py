@@ -223,6 +223,16 @@ DEFECTS = {
         changed("scale_and_cost", "其他费用,33600000,元", "其他费用,3360000,千元"),
         ("unit", "error", 11, "单位"),
     ),
+    # Left out of the sum checked against 计划总投资, and told: a cost in 平方米 is most likely a slip of 单位 or 类别.
+    "cost_unit": (
+        "scale_and_cost",
+        changed(
+            "scale_and_cost",
+            "基本预备费,5210.21,万元\n",
+            f"基本预备费,5210.21,万元\n{SHUANGPU},投资构成,安置房,408923,平方米\n",
+        ),
+        ("cost_unit", "warning", 11, "单位"),
+    ),
     "cost_vs_total": (
         "scale_and_cost",
         changed("scale_and_cost", "基本预备费,5210.21,", "基本预备费,5200.21,"),
@@ -458,6 +468,12 @@ def test_messages_name_the_cell_the_value_and_the_fix(checked):
         "户",
         "第6行「单位」填写为“户”，单位应与所属的第4行“安置区总建筑面积”相同（平方米），否则不计入该行“其中”各项之和的核对，"
         "如单位填错，请更正后重新报送；如确为不同单位的数量，无需处理。",
+    )
+    [cost_unit] = validation.problems["cost_unit"]
+    assert (cost_unit.value, cost_unit.message_zh) == (
+        "平方米",
+        "第11行「单位」填写为“平方米”，投资构成应为金额，单位应为万元、元等金额单位，否则不计入投资构成合计与计划总投资的核对，"
+        "如单位或类别填错，请更正后重新报送；如确为投资构成以外的说明，请改填在“建设规模”类别下。",
     )
     [area] = validation.problems["area_implausible"]
     assert (area.value, area.message_zh) == (
