@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.date_values import year_dated, years_named
 from pipeline.problems import Problem, Severity, cell_problem
+from pipeline.registry_columns import ColumnType
 from pipeline.settings import TIMEZONE
 
 if TYPE_CHECKING:
@@ -147,6 +148,7 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
     def bounded(year: int) -> bool:
         return FIRST_YEAR <= year <= latest
 
+    _check_other_dates(parsed, sheet, headers)
     if "dates" in template.year_from:
         header = headers.get(template.date_column)
         for record in sheet.records:
@@ -244,6 +246,33 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
         )
     _flag_conflicts(parsed, sheet, statements, bounded)
     _hold_dated_months(parsed, sheet, deciding, set(filled))
+
+
+def _check_other_dates(parsed: ParsedFile, sheet: ParsedSheet, headers: dict[str, str]) -> None:
+    """Reject a date before 2000 in a column that does not decide the year (开工日期, 计划完工日期)."""
+    # 1900-01-01 is what a date cell shows for a formula's 1 (=B5 of a count), 1999 a mistyped year. Stored, a
+    # register's such 计划开工日期 moved the project's span, that every form's year is held to. A date after next
+    # year may be planned, so only the floor every year is held to applies.
+    columns = [
+        b.column.name
+        for b in sheet.bindings
+        if b.column.type is ColumnType.DATE and b.column.name != sheet.template.date_column
+    ]
+    for record in sheet.records:
+        for column in columns:
+            date = record.get(column)
+            if date is not None and date.year < FIRST_YEAR:
+                parsed.problems.append(
+                    cell_problem(
+                        "year_range",
+                        sheet=sheet.name,
+                        excel_row=record["excel_row"],
+                        header=headers.get(column),
+                        value=date,
+                        expected=f"应为{FIRST_YEAR}年以后的日期",
+                        fix="请核对日期中的年份，或检查该单元格的公式",
+                    )
+                )
 
 
 def _dated(sheet: ParsedSheet, deciding: _Statement, filename: str) -> str | None:

@@ -1201,6 +1201,23 @@ def test_fund_ledger_dates_before_2000_or_after_next_year_are_rejected_on_their_
     assert records_years(parsed) == [2022] * 4
 
 
+def test_a_date_before_2000_in_a_column_that_does_not_decide_the_year_is_rejected_on_its_row(registry):
+    # 1900-01-01 is a date cell's 1 (a formula's); stored, a register's 计划开工日期 moved the project's span unasked.
+    # A date after next year may be planned, and stays.
+    rows = [
+        ["年度：2022"],
+        ["项目名称", "项目类型", "实施单位", "计划开工日期", "计划完工日期", "计划总投资（万元）"],
+        [PROJECT, "棚户区改造", SHUANGPU_UNIT, dt.datetime(1900, 1, 1), dt.date(2024, 12, 31), 112774.31],
+        ["枣林老旧小区改造", "老旧小区改造", UNIT, "2022-04-01", f"{NEXT_YEAR + 3}-11-30", 9163.6],
+        ["白河小区改造", "老旧小区改造", UNIT, "2022-04-01", "1999-11-30", 100],
+    ]
+    parsed = parse_file(xlsx({"登记": rows}), "区财政局/项目基本信息表.xlsx", registry)
+    assert [(p.rule, p.excel_row, p.column_header, p.value, p.expected) for p in parsed.errors] == [
+        ("year_range", 3, "计划开工日期", "1900-01-01", "应为2000年以后的日期"),
+        ("year_range", 5, "计划完工日期", "1999-11-30", "应为2000年以后的日期"),
+    ]
+
+
 def test_only_the_year_that_decides_is_checked(registry):
     rows = ledger_rows(dt.date(2022, 3, 1), above=[["2099年资金台账"], ["年度：2022"]])
     parsed = parse_file(xlsx({"台账": rows}), "示范区建设实业有限公司/2099年台账.xlsx", registry)
