@@ -82,6 +82,7 @@ RULE_ZH = {
     "group_heading": "分组标题行未入库",
     "repeated_header": "重复的表头行未入库",
     "planned_dates_reversed": "计划完工日期早于计划开工日期",
+    "dates_reversed": "完工日期早于开工日期",
     "scaled_format": "数字格式使所见数值与所填不同",
     "satisfaction_sum": "满意度问卷数不平衡",
     "weight_total": "指标分值合计不等于90",

@@ -176,6 +176,16 @@ DEFECTS = {
         changed("performance_targets", "93%,40", "93%,35"),
         ("weight_total", "error", 5, "分值"),
     ),
+    # A compound finished before it began: two cells swapped, or a year mistyped; stored as written, and asked about.
+    "dates_reversed": (
+        "compound_list",
+        changed(
+            "compound_list",
+            "改造状态\n1,棉纺厂东院,2.8650,370,1075.97,在建",
+            "改造状态,开工日期,完工日期\n1,棉纺厂东院,2.8650,370,1075.97,在建,2022-10-01,2022-03-01",
+        ),
+        ("dates_reversed", "warning", 5, "完工日期"),
+    ),
     "part_exceeds_row": (
         "scale_and_cost",
         changed("scale_and_cost", "配套商业,101723,", "配套商业,101724,"),
