@@ -16,6 +16,8 @@ EVERY_OFFICE = "all"
 # (区住房和城乡建设局), so a line is cut there only where both sides name an office.
 _LIST_MARKS = re.compile(r"[、,/;]")
 _AND_MARKS = re.compile(r"[和及]")
+# How an office's name ends: a part of a `填报单位：` line so ending names an office, listed or not, never a note or a date.
+_OFFICE_ENDING = re.compile(r"(?:办事处|街道|局|公司|委员会|中心|办公室|政府|镇|乡|社区|厅|站|所|院)$")
 
 
 def office_key(text: str) -> str:
@@ -154,8 +156,29 @@ class Offices(_Strict):
         if self._known(text, sender) is not None:
             return ()
         parts = [p for part in _LIST_MARKS.split(squash(text)) if part for p in self._and_parts(part, sender)]
+        return self._listed(parts, sender, marked=True)
+
+    def apart(self, parts: tuple[str, ...], sender: Office | None = None) -> tuple[str, ...]:
+        """Return the offices a line sets apart by spaces or in cells (`枣林街道办事处 区财政局`), when it names several."""
+        if len(parts) < 2 or self._known("".join(parts), sender) is not None:
+            return ()  # `枣林街道 办事处`: one office, spaced
+        return self._listed(list(parts), sender, marked=False)
+
+    def _listed(self, parts: list[str], sender: Office | None, *, marked: bool) -> tuple[str, ...]:
+        """Return the offices the parts of a line name when they are several: set apart by `、` (`marked`), when one
+        is a known office; by spaces, only when one is a listed office's full name or alias and each is named as an
+        office (`枣林街道办事处 2023年1月5日` lists nothing, and `七里园街道 办事处` is one unlisted office, though
+        办事处 abbreviates a listed one)."""
         found = [self._known(part, sender) for part in parts]
-        if len(parts) < 2 or all(name is None for name in found):
+        known = (
+            any(name is not None for name in found)
+            if marked
+            else any(self._is_full_name(p, sender) for p in parts)
+        )
+        named = all(
+            name is not None or _OFFICE_ENDING.search(part) for name, part in zip(found, parts, strict=True)
+        )
+        if len(parts) < 2 or not (known if marked else (known and named)):
             return ()
         names = tuple(dict.fromkeys(name or part for name, part in zip(found, parts, strict=True)))
         # The same office written twice (枣林街道办事处、枣林街道) is told as written.

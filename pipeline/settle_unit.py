@@ -50,12 +50,18 @@ def _unit_by_lines(parsed: ParsedFile, office: Office | None, offices: Offices) 
         line = sheet.meta.unit
         if not line:
             continue
-        if several := offices.several(line, office):
+        apart = (
+            () if (several := offices.several(line, office)) else offices.apart(sheet.meta.unit_parts, office)
+        )
+        if several or apart:
             # Stored as one office named by the whole line, its data would be nobody's; taking one of them, a guess.
+            # Apart by spaces or in cells, the line is quoted whole: `unit` is its first name, or all run together.
+            several = several or apart
             parsed.problems.append(
                 _line_problem(
                     "unit_several",
                     sheet,
+                    value=" ".join(sheet.meta.unit_parts) if apart else None,
                     expected=f"应只填写一个单位，本行写了{'、'.join(several)}",
                     fix="一份文件只能由一个单位报送，请只填写报送本文件的单位全称，其他单位的数据由其分别报送",
                 )
@@ -105,15 +111,17 @@ def _unit_by_lines(parsed: ParsedFile, office: Office | None, offices: Offices) 
     return office.name if office else None
 
 
-def _line_problem(rule: str, sheet: ParsedSheet, *, expected: str, fix: str) -> Problem:
+def _line_problem(
+    rule: str, sheet: ParsedSheet, *, expected: str, fix: str, value: str | None = None
+) -> Problem:
     """Report a sheet's `填报单位：` line (or the label it was read from), at its Excel row, with what it should say
-    and how to fix it."""
+    and how to fix it; `value`: the line as written, where it is more than the unit read from it."""
     return cell_problem(
         rule,
         sheet=sheet.name,
         excel_row=sheet.meta.rows.get("unit"),
         header=sheet.meta.unit_label,
-        value=sheet.meta.unit,
+        value=value or sheet.meta.unit,
         expected=expected,
         fix=fix,
     )

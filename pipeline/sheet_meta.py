@@ -69,6 +69,9 @@ class SheetMeta:
     """What the lines around a table say: who filed it, the project, the year, the money unit."""
 
     unit: str | None = None
+    # Every name the unit's line writes apart by spaces or in cells beside it (`枣林街道办事处 区财政局`), notes dropped:
+    # `unit` is the first, or all of them run together where one space sets them apart.
+    unit_parts: tuple[str, ...] = ()
     # The label the unit was read from as written (`填报单位`, or a national form's `实施单位`): problems name it.
     unit_label: str = "填报单位"
     project: str | None = None
@@ -162,6 +165,7 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
             if name in _UNIT_KEYS and meta.unit is None:
                 # A field written after it in the same cell, or in a cell beside it, is set apart by a wide gap.
                 meta.unit = _unit_name(_FIELD_GAP.split(value)[0])
+                meta.unit_parts = tuple(part for part in map(_unit_name, value.split()) if part)
                 meta.unit_label = name
                 meta.rows["unit"] = excel_row
             elif name == "项目名称" and meta.project is None:

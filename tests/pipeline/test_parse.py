@@ -525,6 +525,52 @@ def test_a_filing_unit_line_naming_several_offices_is_rejected_not_stored_as_one
 
 
 @pytest.mark.parametrize(
+    ("folder", "line", "written", "named"),
+    [
+        # One space squashed was a new office 枣林街道办事处七里园街道办事处; a wide gap or a second cell kept the first.
+        pytest.param("公共收件", ["填报单位：枣林街道办事处 七里园街道办事处"], None, None, id="space"),
+        pytest.param("公共收件", ["填报单位：枣林街道办事处\u3000区财政局"], "枣林街道办事处 区财政局", "枣林街道办事处、区财政局", id="full-width-space"),
+        pytest.param("公共收件", ["填报单位：枣林街道办事处    七里园街道办事处"], None, None, id="gap"),
+        pytest.param("公共收件", ["填报单位：", "枣林街道办事处", "七里园街道办事处"], None, None, id="cells"),
+        pytest.param(UNIT, ["填报单位：枣林街道办事处", "七里园街道办事处"], None, None, id="own-folder"),
+    ],
+)  # fmt: skip
+def test_a_filing_unit_line_naming_offices_apart_by_spaces_or_in_cells_is_rejected(
+    registry, folder, line, written, named
+):
+    rows = compound_sheet(*DATA, unit_line=None)
+    rows.insert(1, line)
+    parsed = parse_file(xlsx({"清单": rows}), f"{folder}/清单.xlsx", registry)
+    [problem] = parsed.errors
+    assert (problem.rule, problem.excel_row, problem.column_header, problem.value) == (
+        "unit_several",
+        2,
+        "填报单位",
+        written or "枣林街道办事处 七里园街道办事处",
+    )
+    assert problem.expected == f"应只填写一个单位，本行写了{named or '枣林街道办事处、七里园街道办事处'}"
+    assert parsed.unit == (UNIT if folder == UNIT else None)
+
+
+@pytest.mark.parametrize(
+    ("line", "unit"),
+    [
+        # One unlisted office spaced, though 办事处 alone abbreviates a listed one.
+        (["填报单位：七里园街道 办事处"], "七里园街道办事处"),
+        (["填报单位：枣林街道 办事处"], UNIT),
+        (["填报单位：枣林街道办事处 （盖章）"], UNIT),
+        (["填报单位：枣林街道办事处", "2023年1月5日"], UNIT),
+        (["填报单位：枣林街道办事处", "（盖章）"], UNIT),
+    ],
+)
+def test_a_filing_unit_line_with_a_space_a_note_or_a_date_beside_it_names_one_office(registry, line, unit):
+    rows = compound_sheet(*DATA, unit_line=None)
+    rows.insert(1, line)
+    parsed = parse_file(xlsx({"清单": rows}), "公共收件/清单.xlsx", registry)
+    assert (parsed.errors, parsed.unit) == ([], unit)
+
+
+@pytest.mark.parametrize(
     ("line", "unit"),
     [
         pytest.param("示范区住房和城乡建设局", "示范区住房和城乡建设局", id="a-name-holding-another-and-he"),
