@@ -152,7 +152,7 @@ class Offices(_Strict):
         return tuple(o for o in self.offices if is_abbreviation(key, o.name)) or (Office(name=text),)
 
     def several(self, text: str, sender: Office | None = None) -> tuple[str, ...]:
-        """Return the offices a line lists when it names more than one (甲、乙), at least one of them known."""
+        """Return the offices a line lists when it names more than one (甲、乙), known or named as offices."""
         if self._known(text, sender) is not None:
             return ()
         parts = [p for part in _LIST_MARKS.split(squash(text)) if part for p in self._and_parts(part, sender)]
@@ -166,9 +166,10 @@ class Offices(_Strict):
 
     def _listed(self, parts: list[str], sender: Office | None, *, marked: bool) -> tuple[str, ...]:
         """Return the offices the parts of a line name when they are several: set apart by `、` (`marked`), when one
-        is a known office; by spaces, only when one is a listed office's full name or alias and each is named as an
-        office (`枣林街道办事处 2023年1月5日` lists nothing, and `七里园街道 办事处` is one unlisted office, though
-        办事处 abbreviates a listed one)."""
+        is a known office or each is named as an office (甲街道办事处、乙街道办事处: no one name holds a `、`); by
+        spaces, only when one is a listed office's full name or alias and each is named as an office (`枣林街道办事处
+        2023年1月5日` lists nothing, and `七里园街道 办事处` is one unlisted office, though 办事处 abbreviates a listed
+        one)."""
         found = [self._known(part, sender) for part in parts]
         known = (
             any(name is not None for name in found)
@@ -178,7 +179,7 @@ class Offices(_Strict):
         named = all(
             name is not None or _OFFICE_ENDING.search(part) for name, part in zip(found, parts, strict=True)
         )
-        if len(parts) < 2 or not (known if marked else (known and named)):
+        if len(parts) < 2 or not ((known or named) if marked else (known and named)):
             return ()
         names = tuple(dict.fromkeys(name or part for name, part in zip(found, parts, strict=True)))
         # The same office written twice (枣林街道办事处、枣林街道) is told as written.

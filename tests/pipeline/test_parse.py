@@ -533,6 +533,8 @@ def test_a_filing_unit_line_naming_several_offices_is_rejected_not_stored_as_one
         pytest.param("公共收件", ["填报单位：枣林街道办事处    七里园街道办事处"], None, None, id="gap"),
         pytest.param("公共收件", ["填报单位：", "枣林街道办事处", "七里园街道办事处"], None, None, id="cells"),
         pytest.param(UNIT, ["填报单位：枣林街道办事处", "七里园街道办事处"], None, None, id="own-folder"),
+        # Neither listed, apart by 、: two offices all the same, not one new office named by the whole line.
+        pytest.param("公共收件", ["填报单位：甲街道办事处、乙街道办事处"], "甲街道办事处、乙街道办事处", "甲街道办事处、乙街道办事处", id="two-unlisted"),
     ],
 )  # fmt: skip
 def test_a_filing_unit_line_naming_offices_apart_by_spaces_or_in_cells_is_rejected(
