@@ -30,9 +30,12 @@ def _settle_project(parsed: ParsedFile, sheet: ParsedSheet) -> None:
     ):
         if (blank := sheet.meta.rows.get("project_blank")) is not None and rule.line:
             # The clerk was told to add a `项目名称：` line the sheet already has.
+            said, fill = sheet.meta.left_blank(
+                blank, "项目名称", "项目名称", "项目基本信息表中登记的项目名称"
+            )
             parsed.fail(
                 "project_unknown",
-                f"所属项目无法确定：第{blank}行“项目名称：”后没有填写项目名称，请填写项目基本信息表中登记的项目名称。",
+                f"所属项目无法确定：{said}，{fill}。",
                 sheet=sheet.name,
                 excel_row=blank,
                 column_header="项目名称",

@@ -101,9 +101,10 @@ def _unit_by_lines(parsed: ParsedFile, office: Office | None, offices: Offices) 
             )
         else:
             row, label = blank.meta.rows["unit_blank"], blank.meta.unit_label
+            said, fill = blank.meta.left_blank(row, label, "单位名称", "单位全称")
             parsed.fail(
                 "unit_unknown",
-                f"无法确定填报单位：第{row}行“{label}：”后没有填写单位名称，{where}。请填写单位全称后重新报送。",
+                f"无法确定填报单位：{said}，{where}。{fill}后重新报送。",
                 sheet=blank.name,
                 excel_row=row,
                 column_header=label,

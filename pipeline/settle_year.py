@@ -224,9 +224,10 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
         )
     elif missing and deciding is None and (blank := sheet.meta.rows.get("year_blank")) is not None:
         # The clerk was told to add a `年度：` line the sheet already has.
+        said, fill = sheet.meta.left_blank(blank, "年度", "年度", "四位年份")
         parsed.fail(
             "year_unknown",
-            f"报表年度无法确定：第{blank}行“年度：”后没有填写年度，请填写四位年份，如“年度：2022”。",
+            f"报表年度无法确定：{said}，{fill}，如“年度：2022”。",
             sheet=sheet.name,
             excel_row=blank,
             column_header="年度",

@@ -91,6 +91,19 @@ class SheetMeta:
     title_months: int | None = None
     # The Excel row each of the above was read on (keys: unit, project, year, money_unit, title_year).
     rows: dict[str, int] = field(default_factory=dict)
+    # Rows of a line read blank (`年度：` with nothing after it) that hold a formula saved without its result.
+    unsaved_rows: set[int] = field(default_factory=set)
+
+    def left_blank(self, row: int, label: str, what: str, written: str) -> tuple[str, str]:
+        """Say how a `label：` line at `row` was read without its `what`, and how the clerk is to write it in
+        (`written`: 四位年份, 单位全称)."""
+        if row in self.unsaved_rows:
+            # The clerk sees a value there, computed by Excel: "nothing written" would tell them what they cannot see.
+            return (
+                f"第{row}行“{label}：”后是公式，但文件中没有保存公式的计算结果（由程序生成或未重新计算），读取时为空",
+                f"请在Excel或WPS中打开该文件并保存后重新报送，或直接填写{written}",
+            )
+        return f"第{row}行“{label}：”后没有填写{what}", f"请填写{written}"
 
     @property
     def title_year(self) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import TYPE_CHECKING
 
 from pipeline.column_units import warn_on_header
@@ -23,6 +24,11 @@ _TOTAL_EXPECTED = "该合计单元格是公式，但文件中没有保存计算�
 _TOTAL_FIX = "请在Excel或WPS中打开该文件并保存后重新报送，以便核对合计数"
 
 
+# The lines above a table read blank (`年度：` and nothing after it), by their key in SheetMeta.rows.
+_BLANK_LINES = frozenset({"unit_blank", "year_blank", "project_blank"})
+_ROW = re.compile(r"^[A-Z]+")
+
+
 def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet], kind: str = "xlsx") -> None:
     """Tell of a cell read empty that holds a formula saved without its result: the clerk sees a number there.
 
@@ -40,10 +46,16 @@ def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet], kind: str 
         ]
         optional = [b for b in sheet.bindings if not b.column.required and not b.ticks]
         blanks = [(r, b) for r in sheet.records for b in optional if r.get(b.column.name) is None]
-        wanted = empty or blanks or sheet.blank_fields or sheet.blank_totals
+        lines = [row for key, row in sheet.meta.rows.items() if key in _BLANK_LINES]
+        wanted = empty or blanks or sheet.blank_fields or sheet.blank_totals or lines
         formulas = unsaved_formulas(content, sheet.name, kind) if wanted else set()
         if not formulas:
             continue
+        if sure:
+            # Told when the file's year, unit or project is settled, as no value read from a formula.
+            sheet.meta.unsaved_rows |= {
+                row for row in lines if any(_ROW.sub("", ref) == str(row) for ref in formulas)
+            }
         letters = {b.header: b.letter for b in sheet.bindings}
         for index in empty:
             problem = sheet.problems[index]

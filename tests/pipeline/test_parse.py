@@ -878,6 +878,47 @@ def test_a_blank_year_line_is_told_as_blank_not_as_missing(registry, line):
     )
 
 
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        (["年度：", "=YEAR(TODAY())-1"], "报表年度无法确定：第3行“年度：”后是公式"),
+        (["填报单位：", "=Sheet2!A1"], "无法确定填报单位：第3行“填报单位：”后是公式"),
+    ],
+)
+def test_a_line_whose_value_is_a_formula_saved_without_its_result_is_told_so_not_as_blank(
+    registry, line, said
+):
+    # A program's file (openpyxl writes no results): the clerk sees 2022 there, and was told nothing was written.
+    rows = compound_sheet(*DATA, title="枣林街道办事处2022年老旧小区改造项目清单", unit_line=None)
+    rows.insert(1, ["填报单位：枣林街道办事处"] if line[0] != "填报单位：" else ["说明"])
+    rows.insert(2, line)
+    if line[0] == "年度：":
+        rows[0] = ["老旧小区改造项目清单"]
+    parsed = parse_file(xlsx({"清单": rows}), "公共收件/清单.xlsx", registry)
+    [problem] = [p for p in parsed.errors if p.rule.endswith("_unknown")]
+    assert problem.message_zh.startswith(said), problem.message_zh
+    assert (
+        "没有保存公式的计算结果" in problem.message_zh
+        and "请在Excel或WPS中打开该文件并保存后重新报送" in problem.message_zh
+    )
+
+
+def test_a_project_line_whose_value_is_a_formula_saved_without_its_result_is_told_so(registry):
+    rows = [
+        ["填报单位：枣林街道办事处"],
+        ["项目名称：", "=Sheet2!A1"],
+        ["年度：2022"],
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值"],
+        ["产出指标", "数量指标", "改造小区数量", "≥16个", "16个", 90],
+    ]
+    parsed = parse_file(xlsx({"自评": rows}), f"{UNIT}/自评.xlsx", registry)
+    [problem] = parsed.errors
+    assert problem.message_zh == (
+        "所属项目无法确定：第2行“项目名称：”后是公式，但文件中没有保存公式的计算结果（由程序生成或未重新计算），读取时为空，"
+        "请在Excel或WPS中打开该文件并保存后重新报送，或直接填写项目基本信息表中登记的项目名称。"
+    )
+
+
 def ledger_rows(*dates, above=()) -> list[list]:
     return [*above, LEDGER_HEADER, *[[d, PROJECT, "中央补助资金", "到位", "100"] for d in dates]]
 
