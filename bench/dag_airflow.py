@@ -53,7 +53,11 @@ def taken_in(home: Path) -> dict:
     """Count submissions by status, and digest every inbox path with its status, for comparing warehouses."""
     import duckdb
 
-    warehouse = home / "warehouse.duckdb"
+    # The writer's copy where there is one: the DAG's load leaves it for annual_indicators to publish with the
+    # marts, which the bench does not run; `pipeline ingest` publishes the same file.
+    warehouse = home / "writer" / "warehouse.duckdb"
+    if not warehouse.exists():
+        warehouse = home / "warehouse.duckdb"
     if not warehouse.exists():
         return {"by_status": {}, "digest": "", "files": 0}
     with duckdb.connect(str(warehouse), read_only=True) as con:

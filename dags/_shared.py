@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from airflow.sdk import Asset, RetryDecision, RetryPolicy
 
-# Updated by every nightly load, whatever it took in; annual_indicators is scheduled on it.
+# Updated by every nightly load, whatever it took in; annual_indicators is scheduled on it, and publishes that load
+# with the marts rebuilt from it.
 WAREHOUSE = Asset("warehouse", uri="file:///pipeline/warehouse.duckdb")
 WRITER_POOL = "duckdb_writer"  # one slot: DuckDB allows one writing process at a time
 

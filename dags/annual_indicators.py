@@ -1,7 +1,8 @@
 """annual_indicators: rebuild the indicator marts and the annual report whenever the warehouse changes.
 
 Wiring only: `pipeline.indicators.build_indicators`, then `pipeline.report.write_report`, then
-`pipeline.catalog.write_catalog`, as `pipeline run` does in-process. The year is the `reporting_year` Param, never
+`pipeline.catalog.write_catalog`, as `pipeline run` does in-process. `build_indicators` publishes the night's load
+(left unpublished by nightly_ingest) with the marts, as one version. The year is the `reporting_year` Param, never
 the data interval.
 """
 

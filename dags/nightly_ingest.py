@@ -59,13 +59,16 @@ def nightly_ingest():
     # remembers touched files, logs skipped entries and rewrites stale receipts).
     @task(pool=WRITER_POOL, outlets=[WAREHOUSE], trigger_rule="none_failed")
     def load_files(shards: list[dict] | None) -> dict:
-        """Validate and load every parsed file, in batches of one transaction each, as the single writer."""
+        """Validate and load every parsed file, in batches of one transaction each, as the single writer; publish nothing."""
         from pipeline.intake import load_parsed
         from pipeline.registry import load_registry
 
         # One slice fetches every mapped result at once.
         paths = [path for shard in (shards[:] if shards is not None else []) for path in shard["work_files"]]
-        report = load_parsed(pipeline_settings(), load_registry(), paths)
+        # Left in the writer's copy for annual_indicators' `build_indicators` to publish with the marts rebuilt from
+        # it, as one version, as `pipeline run` does: published alone, a version's marts cited the files this load
+        # superseded until the rebuild, and ever after if it failed.
+        report = load_parsed(pipeline_settings(), load_registry(), paths, publish_it=False)
         counts = {s: report.count(s) for s in ("accepted", "rejected", "duplicate")}
         return counts | {
             "not_taken_in": len(report.skipped),

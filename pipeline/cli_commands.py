@@ -11,7 +11,6 @@ from pipeline.locations import is_url
 from pipeline.runlock import run_lock
 from pipeline.settings import Settings
 from pipeline.text import one_line
-from pipeline.warehouse import publish_pending
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the pipeline itself could not do its job
@@ -92,15 +91,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     # One lock over both steps: no other writer slips in between the load and the report built from it.
     with run_lock(args.settings, wait_seconds=0, purpose="pipeline run"):
         # The load is published with the marts rebuilt from it, as one version: a session never opens one whose
-        # marts still cite the files this load superseded.
+        # marts still cite the files this load superseded (if they cannot be rebuilt, `build_indicators` publishes
+        # the load alone).
         cmd_ingest(args, publish_it=False)
-        try:
-            status, html = _report(args)
-        except BaseException:
-            publish_pending(
-                args.settings.warehouse
-            )  # the marts could not be rebuilt: the load goes out alone
-            raise
+        status, html = _report(args)
         stale = _stale_lines(args.settings)
     status = cmd_docs(args) or status  # the catalog reads the published warehouse: no lock needed
     settings = args.settings
@@ -147,7 +141,8 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
                 say(f"  第{number}号提交“{one_line(name)}”重新生效。")
             for line in [*unregistered_lines(done, args.registry), *off_sum_lines(done)]:
                 say(line)
-        # The withdrawal is published with the marts rebuilt without the file, as one version.
+        # The withdrawal is published with the marts rebuilt without the file, as one version (alone if they
+        # cannot be rebuilt: `build_indicators`).
         try:
             html = _publish_report(args, None)  # the marts and the report, without the withdrawn file
         except NoDataError as exc:  # raised once the marts' writer has published
@@ -156,9 +151,6 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
             for line in _stale_lines(args.settings):
                 say(line)
             return EXIT_OK
-        except BaseException:  # the marts could not be rebuilt: the withdrawal goes out alone
-            publish_pending(args.settings.warehouse)
-            raise
         for line in _stale_lines(args.settings):  # the withdrawn file's year, if not the latest
             say(line)
     say(f"年度报告：{html}")

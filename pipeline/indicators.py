@@ -24,7 +24,7 @@ from pipeline.settings import TIMEZONE, Settings
 from pipeline.stated import settle_stated
 from pipeline.suites import EXPECTATIONS_DIR, read_suite
 from pipeline.text import first_said, item_key
-from pipeline.warehouse import writer
+from pipeline.warehouse import publish_pending, writer
 from pipeline.warehouse_schema import SQL_DIR, ensure_schema, sql_literal
 
 if TYPE_CHECKING:
@@ -386,21 +386,31 @@ def build_indicators(
 ) -> int:
     """Rebuild the marts from the warehouse, under the run lock; return the reporting year (default: the latest
     year with a register that is not in the future). With `beside`, the marts' export runs while the caller goes
-    on (pipeline.export.beside)."""
-    with (
-        run_lock(settings, purpose="indicators"),
-        writer(settings.warehouse, settings.export, beside=beside) as con,
-    ):
-        con.execute("set memory_limit = ?", [settings.marts_memory_limit])  # see Settings.marts_memory_limit
-        ensure_schema(con, registry)
-        rebuild_within_memory(con, load_rules(), settings.marts_memory_limit)
-        # A 自评表's stated figures are judged against the rebuilt marts; a changed judgement re-issues its receipt.
-        if settle_stated(con):
-            write_receipts(con, settings)
-        years = data_years(con)
-        registered = {
-            y for (y,) in con.execute("select distinct year from staging.project_register").fetchall()
-        }
+    on (pipeline.export.beside).
+
+    A load or withdrawal the writer left unpublished (`publish_it=False`: `pipeline run`, the DAG's `load_files`)
+    goes out in the same version as the marts; if they cannot be rebuilt, it goes out alone and the failure is raised.
+    """
+    with run_lock(settings, purpose="indicators"):
+        try:
+            with writer(settings.warehouse, settings.export, beside=beside) as con:
+                # See Settings.marts_memory_limit.
+                con.execute("set memory_limit = ?", [settings.marts_memory_limit])
+                ensure_schema(con, registry)
+                rebuild_within_memory(con, load_rules(), settings.marts_memory_limit)
+                # A 自评表's stated figures are judged against the rebuilt marts; a changed judgement re-issues its
+                # receipt.
+                if settle_stated(con):
+                    write_receipts(con, settings)
+                years = data_years(con)
+                registered = {
+                    y for (y,) in con.execute("select distinct year from staging.project_register").fetchall()
+                }
+        except BaseException:
+            # Readers get the night's files, with the marts before them, rather than nothing of it until a rebuild
+            # that may fail again every night; the receipts already told the offices their files were taken in.
+            publish_pending(settings.warehouse)
+            raise
     if year is None:
         if not years:
             raise NoDataError("仓库中还没有任何已接收的数据，无法计算指标。")

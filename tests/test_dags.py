@@ -16,6 +16,7 @@ import pytest
 from pipeline.intake.work import MissingWorkFile
 from pipeline.runlock import RunLockHeld
 from pipeline.settings import DataRootUnusable
+from pipeline.warehouse import working_copy
 
 DAGS = Path(__file__).resolve().parent.parent / "dags"
 
@@ -167,6 +168,23 @@ def test_a_reporting_year_asked_for_without_data_fails_the_run_as_pipeline_run_d
         run(2022)
 
 
+def test_the_nightly_load_leaves_its_version_to_be_published_with_the_marts(dagbag, settings, monkeypatch):
+    # Published by the load, a version's marts were the night before's until annual_indicators rebuilt them, and
+    # for good if that failed; `pipeline run` publishes the load with its marts (tests/pipeline/test_warehouse.py).
+    from pipeline.intake import IngestReport
+
+    load = dagbag.dags["nightly_ingest"].get_task("load_files").python_callable
+    monkeypatch.setitem(load.__globals__, "pipeline_settings", lambda: settings)
+    calls = []
+    monkeypatch.setattr(
+        "pipeline.intake.load_parsed", lambda *args, **kwargs: calls.append(kwargs) or IngestReport()
+    )
+
+    load([{"work_files": ["scheduled__1/0-1.spool#0"]}])
+
+    assert [call.get("publish_it", True) for call in calls] == [False]
+
+
 @pytest.mark.parametrize(
     ("error", "action"),
     [
@@ -199,6 +217,11 @@ def airflow_db(airflow_home):
     db.initdb()
 
 
+def statuses(warehouse: Path) -> dict[str, int]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return dict(con.execute("select status, count(*) from ops.submissions group by 1").fetchall())
+
+
 def mart_row(settings, project: str, columns: str) -> tuple:
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         return con.execute(
@@ -221,15 +244,16 @@ def test_both_dags_run_end_to_end_on_the_demo_inbox(
     assert run.state == "success"
     shards = [ti for ti in run.get_task_instances() if ti.task_id == "parse_shard"]
     assert len(shards) == -(-(len(demo_inbox) + 1) // 4)
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        statuses = dict(con.execute("select status, count(*) from ops.submissions group by 1").fetchall())
     returned = sum(1 for path in demo_inbox if demo.is_returned(path))
-    assert statuses == {"accepted": len(demo_inbox) - returned, "rejected": returned + 1}
+    taken_in = {"accepted": len(demo_inbox) - returned, "rejected": returned + 1}
+    assert statuses(working_copy(settings.warehouse)) == taken_in
+    assert not settings.warehouse.exists()  # published by annual_indicators, with the marts
     assert not any((settings.home / "work").iterdir())  # the loader cleaned up after the parsers
 
     run = dagbag.dags["annual_indicators"].test()
 
     assert run.state == "success"
+    assert statuses(settings.warehouse) == taken_in
     assert mart_row(
         settings, "枣林街道办事处改造老旧小区", "funds_received_wan, planned_total_investment_wan"
     ) == (Decimal("3036.1"), Decimal("9163.6"))

@@ -263,3 +263,35 @@ def test_a_new_connection_in_the_same_process_sees_a_new_publication(tmp_path):
     assert again.execute("select x from t").fetchone() == (2,)  # and shares the instance of the new one
     for con in (old, new, again):
         con.close()
+
+
+def test_the_dags_load_is_published_once_with_the_marts_rebuilt_from_it_or_alone_if_they_fail(
+    loaded, registry, monkeypatch
+):
+    # The DAG's load published a version of its own: until annual_indicators rebuilt them, and for good if that
+    # failed, its marts were the night before's, citing the files the load had superseded.
+    from pipeline import indicators
+    from pipeline.intake import find_new_shards, load_parsed, parse_shard
+
+    indicators.build_indicators(loaded, registry)
+    drop(loaded, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=2 * 10**18)
+    # The nightly DAG's tasks, as they call the pipeline: its load leaves the version as it was, marts and all.
+    before = current_version(loaded.warehouse)
+    [shard] = find_new_shards(loaded)
+    parsed = parse_shard(loaded, registry, shard, run_key="scheduled__night")
+    load_parsed(loaded, registry, parsed["work_files"], publish_it=False)
+    assert current_version(loaded.warehouse) == before
+    assert query(loaded, "select sum(households) from staging.compound_list") == [(619,)]
+
+    # annual_indicators' first task: marts that cannot be rebuilt leave the load to go out alone, said as failed.
+    def out_of_memory(*_):
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
+
+    with monkeypatch.context() as patch, pytest.raises(duckdb.OutOfMemoryException):
+        patch.setattr(indicators, "rebuild_within_memory", out_of_memory)
+        indicators.build_indicators(loaded, registry)
+    assert query(loaded, "select sum(households) from staging.compound_list") == [(931,)]
+    assert query(loaded, "select households from mart.renovated_compounds") == [(619,)]
+
+    indicators.build_indicators(loaded, registry)
+    assert query(loaded, "select households from mart.renovated_compounds") == [(931,)]
