@@ -261,6 +261,9 @@ def run(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
     # version detached.
     for statement in statements[:-1]:
         con.execute(statement)
+        # A query's rows left unread made DuckDB refuse the next statement ("unfinished result"): `select …;
+        # select …` failed whole. Only the last statement's result is shown.
+        con.complete()
         _keep_attached(con, statement, version)
     result = con.sql(statements[-1])
     _keep_attached(con, statements[-1], version)

@@ -286,6 +286,17 @@ def test_pipeline_sql_c_prints_a_table_and_exits_1_on_an_sql_error(settings, tmp
     assert capsys.readouterr().out == ""  # a command prints nothing
 
 
+def test_a_script_of_several_queries_shows_the_last_ones_result(settings, tmp_path, capsys):
+    # The first query's rows were left unread, and DuckDB refused the next statement: "Resource In Use Error:
+    # connection has an unfinished result from execute()", exit 1.
+    publish_rows(settings.warehouse, 1, 2)
+    script = "select x from warehouse.kept; describe warehouse.kept; select count(*) as n from warehouse.kept"
+
+    assert cmd_sql(sql_args(settings, "--db", str(tmp_path / "mine.duckdb"), "-c", script)) == 0
+    printed = capsys.readouterr()
+    assert printed.err == "" and "│   n   │" in printed.out and "│     2 │" in printed.out
+
+
 def test_the_shell_runs_each_statement_at_its_semicolon_and_refreshes(
     settings, tmp_path, monkeypatch, capsys
 ):
