@@ -128,14 +128,20 @@ def publish(work: Path, published: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = time.time_ns()
     version = folder / f"{published.stem}-{stamp}{published.suffix}"
-    shutil.copyfile(work, version)
-    # Its modification time is its name's: a root session writing into it despite its mode shows (altered()).
-    os.utime(version, ns=(stamp, stamp))
-    # Read-only for everyone: a session that is not root can then open it only read-only, which takes no
-    # exclusive lock and writes no WAL.
-    version.chmod(0o444)
-    fsync_path(version)
-    fsync_path(folder)
+    try:
+        shutil.copyfile(work, version)
+        # Its modification time is its name's: a root session writing into it despite its mode shows (altered()).
+        os.utime(version, ns=(stamp, stamp))
+        # Read-only for everyone: a session that is not root can then open it only read-only, which takes no
+        # exclusive lock and writes no WAL.
+        version.chmod(0o444)
+        fsync_path(version)
+        fsync_path(folder)
+    except BaseException:
+        # A copy cut short by a full disk held the space it took until a later publication pruned it, so freeing
+        # just enough for the next night was not enough.
+        version.unlink(missing_ok=True)
+        raise
     pointer = published.with_name(f".{published.name}.publishing")
     pointer.unlink(missing_ok=True)
     pointer.symlink_to(version.relative_to(published.parent))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import stat
@@ -100,6 +101,24 @@ def test_a_failed_step_publishes_nothing(loaded):
     assert loaded.warehouse.read_bytes() == before
     assert current_version(loaded.warehouse) == version
     assert query(loaded, "select count(*) from raw.compound_list") == [(2,)]
+
+
+def test_a_publication_the_disk_cannot_hold_leaves_no_part_of_its_version(tmp_path, monkeypatch):
+    published = tmp_path / "warehouse.duckdb"
+    before = publish_value(published, 1)
+
+    def disk_full(source, target):
+        with open(source, "rb") as whole, open(target, "wb") as part:
+            part.write(whole.read(4096))
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(shutil, "copyfile", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        publish_value(published, 2)
+
+    # The part written is gone with its space; readers keep the version before.
+    assert list(versions(published).iterdir()) == [before]
+    assert current_version(published) == before and value_in(published) == 1
 
 
 def publish_value(published, value: int):
