@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 
 from pipeline.settings import Settings
-from pipeline.text import printable
-from pipeline.warehouse import WarehouseDamaged, attach_published, open_or_busy
+from pipeline.text import first_said, printable
+from pipeline.warehouse import WarehouseBusy, WarehouseDamaged, attach_published, open_or_busy
 from pipeline.warehouse_schema import SCHEMAS, sql_literal
 
 HELP = "语句以 ; 结尾；.refresh 换到最新发布的数据仓库（开始新会话）；.quit 或 Ctrl-D 退出。"
@@ -175,6 +175,16 @@ def open_personal(settings: Settings, path: Path | None = None) -> Iterator[duck
                 f"“{own}”不是完整的DuckDB数据库文件（已损坏、被截断或不是数据库），不能作为个人数据库打开；"
                 "已发布的数据仓库不受影响。请用 --db 另指定一个文件（不存在的文件会新建），如 --db ~/budget.duckdb。"
             ) from exc
+        except WarehouseBusy:
+            raise
+        except (OSError, duckdb.IOException) as exc:
+            # The analyst's file too: said as the warehouse's ("数据仓库无法写入…按 Backup and restore 恢复"), it sent
+            # an analyst whose data root is mounted read-only, or whose disk is full, to restore the warehouse.
+            raise NotAnAnalystsFile(
+                f"无法打开或新建个人数据库“{own}”：{_unwritable(exc)}；已发布的数据仓库不受影响。"
+                "请用 --db 指定一个你能写入的文件（不存在的文件会新建），如 --db ~/budget.duckdb。"
+                f"（{first_said(exc)}）"
+            ) from exc
         _first_session(con, own)
         version = attach_published(con, settings.warehouse)
         con.execute(f"attach {sql_literal(str(version))} as {PINNED_AS} (read_only)")
@@ -184,6 +194,19 @@ def open_personal(settings: Settings, path: Path | None = None) -> Iterator[duck
             yield con
         finally:  # a Python session's statements are not checked: a query log left beside the version goes now
             _undo_beside(con, beside)
+
+
+# Why a personal file could not be opened, by the words the OS (or DuckDB quoting it) used.
+_UNWRITABLE = {
+    "Read-only file system": "它所在的文件系统是只读的",
+    "No space left": "磁盘已满",
+    "Permission denied": "没有读写它的权限",
+}
+
+
+def _unwritable(exc: BaseException) -> str:
+    """Say in Chinese why a file could not be opened for writing, from its error's words."""
+    return next((zh for words, zh in _UNWRITABLE.items() if words in str(exc)), "无法读写它")
 
 
 def _free_beside(con: duckdb.DuckDBPyConnection, version: str) -> list[Path]:

@@ -26,6 +26,7 @@ from pipeline.analyst import (
     run,
     session_folders,
 )
+from pipeline.cli import main
 from pipeline.warehouse import (
     WarehouseBusy,
     WarehouseDamaged,
@@ -594,6 +595,36 @@ def test_a_personal_file_that_is_no_database_is_not_the_warehouse_to_restore(set
 
     assert "Backup and restore" not in str(raised.value)
     assert notes.read_text(encoding="utf-8") == "不是数据库"
+
+
+@pytest.mark.parametrize(
+    ("said", "why"),
+    [
+        ('IO Error: Cannot open file "{}": Read-only file system', "文件系统是只读的"),
+        ('IO Error: Cannot open file "{}": No space left on device', "磁盘已满"),
+    ],
+    ids=["read-only mount", "disk full"],
+)
+def test_a_personal_file_that_cannot_be_written_is_not_the_warehouse_to_restore(
+    settings, monkeypatch, capsys, said, why
+):
+    # The data root mounted read-only on an analyst's machine, or analysts/ on a full disk: `pipeline sql` said
+    # "数据仓库无法写入，本次运行未完成…按 Backup and restore 恢复", of a warehouse that was whole.
+    publish_rows(settings.warehouse, 1)
+    own = personal_database(settings)
+    connect = duckdb.connect
+
+    def refused(*args, **kwargs):
+        if args[:1] == (str(own),):
+            raise duckdb.IOException(said.format(own))
+        return connect(*args, **kwargs)
+
+    monkeypatch.setattr(duckdb, "connect", refused)
+
+    assert main(["sql", "-c", "select 1"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert f"无法打开或新建个人数据库“{own}”" in line and why in line and "--db ~/budget.duckdb" in line
+    assert "Backup and restore" not in line
 
 
 def test_a_damaged_version_is_named_with_the_way_to_restore(settings, tmp_path):
