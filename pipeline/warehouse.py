@@ -208,9 +208,29 @@ def _published_version(published: Path) -> Path:
 
 
 @contextmanager
+def _republish_if_damaged(published: Path, version: Path) -> Iterator[None]:
+    """Say a published version that cannot be opened whole is published again from the writer's copy, if there is one."""
+    try:
+        yield
+    except WarehouseDamaged as exc:
+        if not working_copy(published).exists():
+            raise
+        # Told to restore from a backup, an operator lost every withdrawal since (docs/deploying.md), while the
+        # writer's own copy, which a root session or a damaged disk never reaches through the version, was whole.
+        raise WarehouseDamaged(
+            f"已发布的数据仓库 {version} 不是完整的DuckDB数据库文件（在发布后被写入或已损坏），无法打开。"
+            "写入方自己的副本不受影响，无需从备份恢复：运行 pipeline report 即以它重新发布（也可等下一次 pipeline run）。"
+            f"（{first_said(exc.__cause__ or exc)}）"
+        ) from exc
+
+
+@contextmanager
 def published_reader(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the version published now, read-only; a publication during the session leaves it on its version."""
-    with open_or_busy(_published_version(published), read_only=True) as con:
+    version = _published_version(published)
+    with ExitStack() as stack:
+        with _republish_if_damaged(published, version):
+            con = stack.enter_context(open_or_busy(version, read_only=True))
         yield con
 
 
@@ -218,7 +238,9 @@ def published_reader(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 def checking_reader(published: Path, registry: Registry) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the published version for a dry run; while it lags the registry, a scratch copy made as the night will."""
     version = _published_version(published)
-    with open_or_busy(version, read_only=True) as con:
+    with ExitStack() as stack:
+        with _republish_if_damaged(published, version):
+            con = stack.enter_context(open_or_busy(version, read_only=True))
         if not lags_registry(con, registry):
             yield con
             return
@@ -236,7 +258,7 @@ def attach_published(con: duckdb.DuckDBPyConnection, published: Path) -> Path:
     """Attach the version published now read-only as `warehouse`, in place of an older one; return its file."""
     version = _published_version(published)
     con.execute("detach database if exists warehouse")
-    with _busy_if_locked(version):
+    with _busy_if_locked(version), _republish_if_damaged(published, version):
         try:
             con.execute(f"attach {sql_literal(str(version))} as warehouse (read_only)")
         except duckdb.IOException as exc:

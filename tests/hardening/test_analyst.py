@@ -627,13 +627,24 @@ def test_a_personal_file_that_cannot_be_written_is_not_the_warehouse_to_restore(
     assert "Backup and restore" not in line
 
 
-def test_a_damaged_version_is_named_with_the_way_to_restore(settings, tmp_path):
+@pytest.mark.parametrize("writers_copy", ["whole", "gone"])
+def test_a_damaged_version_is_named_with_the_way_to_restore(settings, tmp_path, writers_copy):
     publish_rows(settings.warehouse, 1)
     version = current_version(settings.warehouse)
     version.chmod(0o644)
     version.write_bytes(version.read_bytes()[:4096])
+    if writers_copy == "gone":
+        working_copy(settings.warehouse).unlink()
 
     with pytest.raises(WarehouseDamaged, match="不是完整的DuckDB数据库文件") as raised:
         cmd_sql(sql_args(settings, "--db", str(tmp_path / "mine.duckdb"), "-c", "select 1"))
 
-    assert isinstance(raised.value, OSError) and "Backup and restore" in str(raised.value)
+    assert isinstance(raised.value, OSError) and str(version) in str(raised.value)
+    # Restoring a backup lost the withdrawals made since; with the writer's copy whole, publishing it again is all.
+    said = str(raised.value)
+    if writers_copy == "whole":
+        assert "运行 pipeline report 即以它重新发布" in said and "Backup and restore" not in said
+        with pytest.raises(WarehouseDamaged, match="pipeline report"), published_reader(settings.warehouse):
+            pass
+    else:
+        assert "Backup and restore" in said
