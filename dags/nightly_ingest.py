@@ -59,7 +59,7 @@ def nightly_ingest():
     # remembers touched files, logs skipped entries and rewrites stale receipts).
     @task(pool=WRITER_POOL, outlets=[WAREHOUSE], trigger_rule="none_failed")
     def load_files(shards: list[dict] | None) -> dict:
-        """Validate and load every parsed file, in batches of one transaction each, as the single writer; publish nothing."""
+        """Validate and load every parsed file in batches of one transaction each, as the single writer."""
         from pipeline.intake import load_parsed
         from pipeline.registry import load_registry
 

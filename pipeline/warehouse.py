@@ -209,14 +209,14 @@ def _published_version(published: Path) -> Path:
 
 @contextmanager
 def _republish_if_damaged(published: Path, version: Path) -> Iterator[None]:
-    """Say a published version that cannot be opened whole is published again from the writer's copy, if there is one."""
+    """Say a published version that does not open whole is published again from the writer's copy, if any."""
     try:
         yield
     except WarehouseDamaged as exc:
         if not working_copy(published).exists():
             raise
         # Told to restore from a backup, an operator lost every withdrawal since (docs/deploying.md), while the
-        # writer's own copy, which a root session or a damaged disk never reaches through the version, was whole.
+        # writer's own copy, which no session on a version reaches, was whole (if not, `pipeline report` says so).
         raise WarehouseDamaged(
             f"已发布的数据仓库 {version} 不是完整的DuckDB数据库文件（在发布后被写入或已损坏），无法打开。"
             "写入方自己的副本不受影响，无需从备份恢复：运行 pipeline report 即以它重新发布（也可等下一次 pipeline run）。"
