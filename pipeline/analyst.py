@@ -16,7 +16,14 @@ import duckdb
 
 from pipeline.settings import Settings
 from pipeline.text import first_said, printable
-from pipeline.warehouse import WarehouseBusy, WarehouseDamaged, attach_published, open_or_busy
+from pipeline.warehouse import (
+    WarehouseBusy,
+    WarehouseDamaged,
+    attach_published,
+    open_or_busy,
+    versions,
+    working_copy,
+)
 from pipeline.warehouse_schema import SCHEMAS, sql_literal
 
 HELP = "语句以 ; 结尾；.refresh 换到最新发布的数据仓库（开始新会话）；.quit 或 Ctrl-D 退出。"
@@ -109,6 +116,11 @@ def _own_file(settings: Settings, path: Path | None) -> Path:
             f"{own} 位于数据仓库的数据目录中（{settings.home} 等），不能作为个人数据库打开：读写它可能损坏入库数据。"
             f"请使用默认的 analysts/ 下的个人文件，或数据目录以外的文件（--db ~/budget.duckdb）。"
         )
+    if _linked_to_warehouse(real, settings):
+        raise NotAnAnalystsFile(
+            f"{own} 是数据仓库文件（已发布的版本或写入方副本）的硬链接，不能作为个人数据库打开：在它里面建表就是改写数据仓库。"
+            "请删除这个链接，使用默认的 analysts/ 下的个人文件或另一个文件（--db ~/budget.duckdb）。"
+        )
     if real.is_dir() or not real.name:
         raise NotAnAnalystsFile(
             f"“{own}”是文件夹，不是DuckDB文件：请在 --db 后写出文件名，如 --db ~/budget.duckdb。"
@@ -121,6 +133,27 @@ def _own_file(settings: Settings, path: Path | None) -> Path:
             "请换一个文件名，如 --db ~/budget.duckdb。"
         )
     return own
+
+
+def _linked_to_warehouse(real: Path, settings: Settings) -> bool:
+    """Say whether a file is a hard link to the writer's copy or a published version, which no path check sees."""
+    # Opened read-write through such a link, a session wrote its tables into the version every reader opens (as
+    # root), or into the writer's copy the next night publishes (as the pipeline's own account, its owner).
+    try:
+        own = real.stat()
+    except OSError:  # not there yet: made by the session, linked to nothing
+        return False
+    if own.st_nlink < 2:
+        return False
+    published = settings.warehouse
+    folder = versions(published)
+    candidates = [working_copy(published), *(folder.iterdir() if folder.is_dir() else [])]
+    for candidate in candidates:
+        with suppress(OSError):
+            theirs = candidate.stat()
+            if (theirs.st_dev, theirs.st_ino) == (own.st_dev, own.st_ino):
+                return True
+    return False
 
 
 def _fence(con: duckdb.DuckDBPyConnection, folders: list[Path]) -> None:

@@ -566,6 +566,27 @@ def test_settings_that_put_the_pipelines_folders_in_analysts_close_it(settings, 
     assert report.read_text(encoding="utf-8") == "发布的报告"
 
 
+@pytest.mark.parametrize("linked", ["published version", "writer's copy"])
+def test_a_hard_link_to_the_warehouse_is_refused_as_a_personal_file(settings, tmp_path, linked):
+    # No path check sees a hard link: opened read-write through it, a session wrote its tables into the version
+    # every reader opens (as root), or into the writer's copy the next night publishes (as its owner).
+    publish_rows(settings.warehouse, 1)
+    target = (
+        current_version(settings.warehouse)
+        if linked == "published version"
+        else working_copy(settings.warehouse)
+    )
+    link = tmp_path / "budget.duckdb"
+    os.link(target, link)
+    before = (target.read_bytes(), target.stat().st_mtime_ns)
+
+    with pytest.raises(NotAnAnalystsFile, match="硬链接"):
+        cmd_sql(sql_args(settings, "--db", str(link), "-c", "create table mine as select 1 as x"))
+
+    assert (target.read_bytes(), target.stat().st_mtime_ns) == before
+    assert not altered(current_version(settings.warehouse))
+
+
 @pytest.mark.parametrize("where", ["a folder", "analysts"])
 def test_db_naming_a_folder_is_refused_in_chinese(settings, tmp_path, where):
     publish_rows(settings.warehouse, 1)
