@@ -7,10 +7,11 @@ import logging
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -276,6 +277,17 @@ def reader(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
 
 
+def _closed_to_others(folder: Path) -> None:
+    """Take others' access to the writer's folder away: only the pipeline's account and group open its copy."""
+    # Any session on the writer's copy, read-only too (a tool globbing *.duckdb, an analyst who missed "never open
+    # it"), holds a lock the writer cannot take: every night failed while it stayed open.
+    folder.mkdir(parents=True, exist_ok=True)
+    mode = stat.S_IMODE(folder.stat().st_mode)
+    if mode & 0o007:
+        with suppress(PermissionError):  # not this account's folder: its owner's next writer closes it
+            folder.chmod(mode & ~0o007)
+
+
 @contextmanager
 def writer(
     published: Path, export: Path | None = None, publish_it: bool = True, beside: Beside | None = None
@@ -288,6 +300,7 @@ def writer(
     """
     # The writer never opens a published version, so no analyst's session on one can block or alter the night.
     work = working_copy(published)
+    _closed_to_others(work.parent)
     current = current_version(published)
     if not work.exists() and current is not None:
         if altered(current):  # its rows may be an analyst's, not the pipeline's: never the base of the next

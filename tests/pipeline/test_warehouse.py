@@ -121,6 +121,19 @@ def test_a_publication_the_disk_cannot_hold_leaves_no_part_of_its_version(tmp_pa
     assert current_version(published) == before and value_in(published) == 1
 
 
+def test_the_writers_folder_is_closed_to_others(tmp_path):
+    # Open to all (0755, from an older data root too), any session on the writer's copy, read-only as well, held a
+    # lock the writer could not take: the night failed while it stayed open.
+    published = tmp_path / "warehouse.duckdb"
+    working_copy(published).parent.mkdir(mode=0o755)
+    os.chmod(working_copy(published).parent, 0o775)
+
+    publish_value(published, 1)
+
+    assert stat.S_IMODE(working_copy(published).parent.stat().st_mode) == 0o770
+    assert stat.S_IMODE(versions(published).stat().st_mode) & 0o005 == 0o005  # the versions stay for everyone
+
+
 def publish_value(published, value: int):
     """Publish, through the writer as the pipeline does, a warehouse whose one table holds `value`."""
     with writer(published) as con:
