@@ -351,8 +351,10 @@ def _allowed(con: duckdb.DuckDBPyConnection) -> str:
     try:
         # fetchall: a result left unfinished (fetchone) would refuse the session's next statement.
         [(folders,)] = con.execute("select current_setting('allowed_directories')").fetchall()
-    except duckdb.Error:  # the session is failing as a whole: the refusal above says enough
-        return "（无法列出）"
+    except duckdb.Error:
+        # The session is failing as a whole (a refused `CALL enable_logging(storage='file', …)` left DuckDB logging
+        # every statement to where it may not write): each statement after was refused the same way, unexplained.
+        return "（无法列出：本会话已不能再执行语句，请输入 .refresh 开始新会话，或重新运行 pipeline sql）"
     return "、".join(folders)
 
 

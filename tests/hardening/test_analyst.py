@@ -326,6 +326,22 @@ def test_the_shell_runs_each_statement_at_its_semicolon_and_refreshes(
     assert "never run" not in printed.out and "nope" in printed.err
 
 
+def test_a_session_a_refused_statement_leaves_unable_to_run_says_to_refresh(
+    settings, tmp_path, monkeypatch, capsys
+):
+    # A logger refused its file went on refusing every statement the same way, the folders "（无法列出）".
+    publish_rows(settings.warehouse, 1)
+    into = versions(settings.warehouse) / "log"
+    typed = f"call enable_logging(storage='file', storage_path='{into}');\nselect 41;\n.refresh\nselect 42;\n"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(typed))
+
+    assert cmd_sql(sql_args(settings, "--db", str(tmp_path / "mine.duckdb"))) == 0
+
+    printed = capsys.readouterr()
+    assert "请输入 .refresh 开始新会话" in printed.err and "42 │" in printed.out
+    assert not into.exists()
+
+
 def test_the_shell_runs_a_last_statement_without_its_semicolon(settings, tmp_path, monkeypatch, capsys):
     publish_rows(settings.warehouse, 1)
     monkeypatch.setattr(sys, "stdin", io.StringIO("\nselect 40 + 2 as answer"))
