@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
+from pipeline.chinese_numbers import in_digits
 from pipeline.problems import display
 from pipeline.text import split_header, squash
 from pipeline.values import GROUPED, MAX_DIGITS, Noted, bare_percent, digits_apart
@@ -109,7 +110,7 @@ class _Written(NamedTuple):
 def _indicator_parts(text: str | None) -> _Written:
     if text and digits_apart(text):
         return _Written(None, None, None, "spaced")  # squashed, `≥370 249户` would be 370249
-    match = _INDICATOR.match(_CLOSING.sub("", squash(text or "")))
+    match = _INDICATOR.match(_numerals_as_digits(_CLOSING.sub("", squash(text or ""))))
     if match is None:
         return _Written(None, None, None)
     written, after = match.group("op"), match.group("after")
@@ -135,6 +136,27 @@ def _indicator_parts(text: str | None) -> _Written:
     if unit and _another_figure(unit):
         return _Written(operator, None, None, "several")
     return _Written(operator, number, _unit_spelling(unit))
+
+
+_OPENING = re.compile(rf"^(?:{_alternatives(_OPERATOR_WORDS)})?")
+
+
+def _numerals_as_digits(text: str) -> str:
+    """Write a figure given in Chinese numerals (`≥九成`, `百分之九十`, `十六个`) in digits; any other text as it is."""
+    # Read exactly, they score as the digits would; left as words, the value was no number and scored 0.
+    if _DIGIT.search(text):
+        return text
+    opening = _OPENING.match(text).end()
+    written = in_digits(text[opening:], _whole_unit)
+    return text if written is None else text[:opening] + written
+
+
+def _whole_unit(tail: str) -> bool:
+    """Say whether what follows a figure is nothing or one known unit, with a bound after it (`个以上`): so `十分满意`
+    or `一般` is no figure."""
+    bound = next((w for w in sorted(_AFTER_WORDS, key=len, reverse=True) if tail.endswith(w)), "")
+    unit = tail.removesuffix(bound) if bound else tail
+    return not unit or ((prefix := unit_prefix(unit)) is not None and prefix[0] == unit)
 
 
 def _another_figure(unit: str) -> bool:

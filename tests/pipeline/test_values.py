@@ -573,6 +573,36 @@ def test_a_reported_value_is_read_in_its_targets_unit(target, reported, number, 
 
 
 @pytest.mark.parametrize(
+    ("target", "reported", "number", "unit"),
+    [
+        # Exact figures in Chinese numerals were no number, and scored 0 under indicator_not_number.
+        ("≥90%", "九成", Decimal(90), "%"),
+        ("≥90%", "九成五", Decimal(95), "%"),
+        ("≥90%", "百分之九十三", Decimal(93), "%"),
+        ("≥90%", "九十三", Decimal(93), "%"),
+        ("=16个", "十六个", Decimal(16), "个"),
+        ("≥3000户", "三千一百四十八户", Decimal(3148), "户"),
+        ("≥20万平方米", "二十四点四万平方米", Decimal("24.4"), "万平方米"),
+        ("≥10个", "两个", Decimal(2), "个"),
+    ],
+)
+def test_a_reported_value_in_chinese_numerals_is_read_exactly(target, reported, number, unit):
+    reading = read_indicator(target, reported)
+    assert (reading.reported_number, reading.reported_unit, reading.noted) == (number, unit, None)
+
+
+def test_a_target_in_chinese_numerals_is_read_exactly():
+    reading = read_indicator("不低于九成", "95%")
+    assert (reading.operator, reading.target_number, reading.target_unit) == ("≥", Decimal(90), "%")
+
+
+@pytest.mark.parametrize("reported", ["十分满意", "一般", "两年内完成", "约九成", "百分百"])
+def test_words_that_open_with_a_numeral_are_no_figure(reported):
+    reading = read_indicator("≥90%", reported)
+    assert reading.reported_number is None
+
+
+@pytest.mark.parametrize(
     ("target", "points"),
     [
         ("100%", Decimal(100)),

@@ -1,0 +1,85 @@
+"""Read a figure written in Chinese numerals (十六, 三千一百四十八, 二十四点四, 百分之九十, 九成) as digits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal
+
+_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_POWERS = {"十": 10, "百": 100, "千": 1000}
+_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千万]+(?:点[零〇一二三四五六七八九]+)?")
+# `十` opens `十六` (16) alone; `百`, `千` and `万` need a digit before them (`百分之`, `千瓦` are no numbers).
+_WELL_FORMED = re.compile(
+    r"(?:[零〇一二两三四五六七八九][十百千]?|十)+万?(?:[零〇一二两三四五六七八九][十百千]?|十)*"
+)
+
+
+def _whole(numerals: str) -> int | None:
+    """Return the whole number numerals write (`三千一百四十八`, `一万二千`, `十六`), None where they are malformed."""
+    if not _WELL_FORMED.fullmatch(numerals) or numerals.count("万") > 1:
+        return None
+    if not any(c in _POWERS or c == "万" for c in numerals):
+        # Digits alone read one by one (`二〇二四`), but a 两 is never written so.
+        return (
+            None
+            if "两" in numerals and len(numerals) > 1
+            else int("".join(str(_DIGITS[c]) for c in numerals))
+        )
+    total = section = digit = 0
+    last_power = 10_000
+    for c in numerals:
+        if c in _DIGITS:
+            digit = _DIGITS[c]
+        elif c == "万":
+            total, section, digit, last_power = (section + digit) * 10_000, 0, 0, 10_000
+        else:
+            power = _POWERS[c]
+            if power >= last_power and section:  # `十百`, `二百三百`: no number is written so
+                return None
+            section += (digit or (1 if c == "十" else 0)) * power
+            digit, last_power = 0, power
+    return total + section + digit
+
+
+def leading_number(text: str) -> tuple[Decimal, str] | None:
+    """Return the number Chinese numerals open a text with, and the text after them; None where there are none."""
+    match = _NUMERAL.match(text)
+    if match is None:
+        return None
+    whole, _, fraction = match.group().partition("点")
+    number = _whole(whole)
+    if number is None:
+        return None
+    decimals = "".join(str(_DIGITS[c]) for c in fraction)
+    return Decimal(f"{number}.{decimals}" if decimals else number), text[match.end() :]
+
+
+def in_digits(value: str, unit_known: Callable[[str], bool]) -> str | None:
+    """Write a figure given in Chinese numerals in digits: `百分之九十` and `九成` as `90%`, `十六个` as `16个`; None
+    where the text is no such figure (`十分满意`, `一般`), as `unit_known(tail)` says of what follows the numerals."""
+    if value.startswith("百分之"):
+        found = leading_number(value[3:])
+        return f"{found[0]}%{found[1]}" if found and unit_known(found[1]) else None
+    found = leading_number(value)
+    if found is None:
+        return None
+    number, tail = found
+    if tail.startswith("成"):  # 九成 is 90 %, 九成五 95 %
+        tenths = leading_number(tail[1:])
+        extra, tail = tenths if tenths and tenths[0] < 10 and tenths[0] == int(tenths[0]) else (0, tail[1:])
+        return f"{number * 10 + extra}%{tail}" if number < 10 and unit_known(tail) else None
+    return f"{number}{tail}" if unit_known(tail) else None

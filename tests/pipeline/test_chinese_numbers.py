@@ -1,0 +1,35 @@
+from decimal import Decimal
+
+import pytest
+
+from pipeline.chinese_numbers import in_digits, leading_number
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "rest"),
+    [
+        ("十六个", Decimal(16), "个"),
+        ("三千一百四十八户", Decimal(3148), "户"),
+        ("一千零五", Decimal(1005), ""),
+        ("一万二千", Decimal(12000), ""),
+        ("二十四点四万平方米", Decimal("24.4"), "万平方米"),
+        ("二〇二四年", Decimal(2024), "年"),
+        ("两百", Decimal(200), ""),
+        ("零", Decimal(0), ""),
+    ],
+)
+def test_leading_numerals_are_read_as_their_number(text, number, rest):
+    assert leading_number(text) == (number, rest)
+
+
+@pytest.mark.parametrize("text", ["百分之九十", "千瓦", "十百", "二百三百", "两两", "满意"])
+def test_malformed_or_absent_numerals_are_no_number(text):
+    assert leading_number(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [("九成", "90%"), ("九成五", "95%"), ("百分之九十", "90%"), ("十六个", "16个"), ("十分满意", None)],
+)
+def test_a_figure_in_numerals_is_written_in_digits_only_before_a_known_unit(text, written):
+    assert in_digits(text, lambda tail: tail in ("", "个", "%")) == written
