@@ -1234,6 +1234,20 @@ def test_a_rate_headed_with_its_months_is_read_as_the_rate(registry):
     }
 
 
+# `预计全年执行数` and `预计全年完成情况` were told unread, and the form's expectations for the year not stored.
+def test_the_years_expectations_headed_the_other_way_round_are_read(registry):
+    rows, merges = _monitoring({"全年预计执行数": "预计全年执行数"})
+    table = rows[_row_with(rows, "全年预计完成情况") - 1]
+    table[table.index("全年预计完成情况")] = "预计全年完成情况"
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    records = parsed.sheets[0].records
+    assert {r["budget_expected_wan"] for r in records} == {Decimal("1570.00")}
+    assert [r["expected_value"] for r in records] == [m[5] for m in MONITORING]
+
+
 def test_a_rate_headed_with_other_months_is_the_months_error(registry):
     parsed = parse_file(
         workbook(_monitoring({"执行率": "1-6月执行率"}), "监控表"), f"{UNIT}/监控表.xlsx", registry
