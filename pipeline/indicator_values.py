@@ -347,14 +347,14 @@ def _read_indicator(
     elif (
         reported_unit is None
         and target_unit not in (None, "%")
-        and _thousandfold(target_number, reported_number)
+        and (apart := _far_apart(target_unit, target_number, reported_number))
     ):
         # `244000` against `≥24.4万平方米`: read in the target's unit it is 244000 万㎡, most likely square metres.
         noted = Noted(
             None,
             "indicator_scale",
             f"实际完成值“{reported_text}”未写单位，已按年度指标值“{target_text}”的单位读作"
-            f"{display(reported_number)}{target_unit}，与目标相差千倍以上",
+            f"{display(reported_number)}{target_unit}，{apart}",
             "请在实际完成值中写明单位",
         )
     elif (
@@ -407,6 +407,26 @@ def unit_unwritten(target_text: str, measure: str) -> Noted:
         "已按填报的实际完成值计分（视为与年度指标值同一单位）",
         f"请在年度指标值中写明单位（{units}）",
     )
+
+
+def _far_apart(unit: str, target: Decimal, reported: Decimal) -> str | None:
+    """Say how far a bare value read in its target's unit is from the target: a thousandfold, or so far over it that
+    read in the measure's next smaller unit it is nearer (`2500` against `≥3公里`: 2500 米 rather than 公里)."""
+    if _thousandfold(target, reported):
+        return "与目标相差千倍以上"
+    measure, factor = measure_of(unit), unit_factor(unit)
+    if measure is None or not 0 < target < reported:
+        return None
+    smaller = [
+        (d.factor, name) for name, d in indicator_units().measures[measure].units.items() if d.factor < factor
+    ]
+    if not smaller:
+        return None
+    step, name = max(smaller)
+    # Nearer the target by ratio: over it by more than the square root of the step between the two units.
+    if (reported / target) ** 2 <= factor / step:
+        return None
+    return f"若按{name}读作{display(reported)}{name}则更接近目标"
 
 
 def _thousandfold(first: Decimal, second: Decimal) -> bool:

@@ -1381,6 +1381,8 @@ def test_an_indicator_value_that_is_not_exact_is_an_error_on_its_own_cell(
             "indicator_scale",
             "的单位读作244000万平方米，与目标相差千倍以上",
         ),
+        # 833 times 3 公里 was under a thousandfold: scored in full, unasked, though 2500 米 is 83 % of the target.
+        ("≥3公里", "2500", "indicator_scale", "读作2500公里，若按米读作2500米则更接近目标"),
         ("≥95%", "95%以上", "indicator_bound", "已按95%计"),
         ("≥95%", "95%+", "indicator_bound", "已按95%计"),  # read as 95 % with nothing said
         ("16个", "很好", "indicator_not_number", "不能计分"),
