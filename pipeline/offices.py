@@ -164,6 +164,16 @@ class Offices(_Strict):
             return ()  # `枣林街道 办事处`: one office, spaced
         return self._listed(list(parts), sender, marked=False)
 
+    def run_together(
+        self, line: str, parts: tuple[str, ...], sender: Office | None = None
+    ) -> tuple[str, str] | None:
+        """Return a listed office's full name and the words one space sets after it, where the line read whole names
+        no office (`枣林街道办事处 张三`, read as 枣林街道办事处张三), else None."""
+        if len(parts) < 2 or self._known(line, sender) is not None:
+            return None
+        head = next((part for part in parts if self._is_full_name(part, sender)), None)
+        return None if head is None else (head, " ".join(part for part in parts if part != head))
+
     def _listed(self, parts: list[str], sender: Office | None, *, marked: bool) -> tuple[str, ...]:
         """Return the offices the parts of a line name when they are several: set apart by `、` (`marked`), when one
         is a known office or each is named as an office (甲街道办事处、乙街道办事处: no one name holds a `、`); by

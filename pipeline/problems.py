@@ -25,6 +25,7 @@ RULE_ZH = {
     "unit_mismatch": "填报单位与报送文件夹不符",
     "unit_ambiguous": "单位名称有歧义",
     "unit_several": "填报单位写了多个单位",
+    "unit_extra": "填报单位后有多余文字",
     "hidden_sheet": "隐藏的工作表未读取",
     "unit": "计量单位不明",
     "unit_assumed": "表头未注明计量单位",

@@ -68,6 +68,20 @@ def _unit_by_lines(parsed: ParsedFile, office: Office | None, offices: Offices) 
             )
             refused = True
             continue
+        if extra := offices.run_together(line, sheet.meta.unit_parts, office):
+            # Read whole it is a new office (枣林街道办事处张三), its data nobody's; reading the office alone, a guess.
+            named, rest = extra
+            parsed.problems.append(
+                _line_problem(
+                    "unit_extra",
+                    sheet,
+                    value=" ".join(sheet.meta.unit_parts),
+                    expected=f"应只填写单位全称，“{named}”之后的“{rest}”不是单位名称",
+                    fix="请删去单位名称之后的文字（填表人、日期等请分别填在各自的一行），或填写单位全称",
+                )
+            )
+            refused = True
+            continue
         meant = offices.sent_for(office, line) if office else offices.named(line)
         if len(meant) == 1:
             said.append((sheet, meant[0].name))

@@ -554,6 +554,26 @@ def test_a_filing_unit_line_naming_offices_apart_by_spaces_or_in_cells_is_reject
     assert parsed.unit == (UNIT if folder == UNIT else None)
 
 
+@pytest.mark.parametrize("folder", ["公共收件", UNIT])
+@pytest.mark.parametrize(
+    ("line", "rest"), [("枣林街道办事处 张三", "张三"), ("枣林街道办事处 2023年1月5日", "2023年1月5日")]
+)
+def test_words_one_space_after_the_filing_units_name_are_asked_about_not_a_new_office(
+    registry, folder, line, rest
+):
+    # Run together it was a new office, 枣林街道办事处张三: in 公共收件 accepted under it, in 枣林's folder returned
+    # as another office's data.
+    parsed = sent(registry, folder, f"填报单位：{line}")
+    [problem] = parsed.errors
+    assert (problem.rule, problem.excel_row, problem.value, problem.expected) == (
+        "unit_extra",
+        2,
+        line,
+        f"应只填写单位全称，“枣林街道办事处”之后的“{rest}”不是单位名称",
+    )
+    assert parsed.unit == (UNIT if folder == UNIT else None)
+
+
 @pytest.mark.parametrize(
     ("line", "unit"),
     [
