@@ -122,12 +122,7 @@ def flag_shared_rows(
             stored[(period, value)].append(held)
         taken = _taken_by_unit(con, template.id, unique)
         rows = [(file, sheet, rows_by_entry(sheet, unique)) for file, sheet in sheets]
-
-        def owns(file: ParsedFile, period: _Period) -> bool:
-            code, year = period[1], int(period[2])
-            implementer = register.row_for(code, year).implementing_unit if register.rows_of(code) else None
-            return bool(implementer) and implements(file.unit, implementer, offices)
-
+        owns = partial(_owns, register, offices)
         for file, sheet, mine in rows:  # the implementing units' lists first
             own = {entry: record for entry, record in mine.items() if owns(file, entry[0])}
             _take_over(file, sheet, own, listed, stored, taken)
@@ -144,6 +139,33 @@ def flag_shared_rows(
                     )
             for entry in others_of:
                 listed[entry].add(file.unit)
+
+
+def _owns(register: ProjectRegister, offices: Offices, file: ParsedFile, period: _Period) -> bool:
+    """Say whether a file's office implements the project of a period (its list is the project's)."""
+    return implements_project(register, offices, file.unit, period[1], int(period[2]))
+
+
+def implements_project(
+    register: ProjectRegister, offices: Offices, unit: str | None, code: str, year: int
+) -> bool:
+    """Say whether an office implements a project in a year, as the register says."""
+    implementer = register.row_for(code, year).implementing_unit if register.rows_of(code) else None
+    return bool(implementer) and unit is not None and implements(unit, implementer, offices)
+
+
+def listed_entries(
+    registry: Registry, file: ParsedFile, register: ProjectRegister, offices: Offices
+) -> tuple[set[str], set[str]]:
+    """Return the rows a file lists of the templates `flag_shared_rows` judges, as keys of their template, period and
+    value: those of projects its office implements, and the others."""
+    own: set[str] = set()
+    others: set[str] = set()
+    for template, unique in unique_templates(registry):
+        for _, sheet in sheets_of([file], template):
+            for period, value in rows_by_entry(sheet, unique):
+                (own if _owns(register, offices, file, period) else others).add("|".join([*period, value]))
+    return own, others
 
 
 def _take_over(

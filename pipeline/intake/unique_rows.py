@@ -11,12 +11,15 @@ from pipeline.registry_templates import Template
 
 def unique_templates(registry: Registry) -> list[tuple[Template, str]]:
     """Return the templates sent by any office (not only the implementing unit) with a unique column, and it."""
-    found = []
-    for template in registry.templates.values():
-        unique = next((c.name for c in template.columns if c.unique), None)
-        if not template.project.by_implementing_unit and unique is not None and "unit" in template.slice:
-            found.append((template, unique))
-    return found
+    return [(t, unique) for t in registry.templates.values() if (unique := unique_column(t)) is not None]
+
+
+def unique_column(template: Template) -> str | None:
+    """Return the unique column of a template any office sends (a list whose rows one office may hold), or None."""
+    unique = next((c.name for c in template.columns if c.unique), None)
+    if template.project.by_implementing_unit or "unit" not in template.slice:
+        return None
+    return unique
 
 
 def rows_by_entry(sheet: ParsedSheet, column: str) -> dict[tuple[_Period, str], dict]:

@@ -22,8 +22,10 @@ from tqdm import tqdm
 
 from pipeline.inbox_storage import storage_for
 from pipeline.intake.candidates import Candidate, read_candidate
+from pipeline.intake.unique_rows import unique_column
 from pipeline.local_read import sha256_of
 from pipeline.locations import Location, is_url, join_location
+from pipeline.parsed_file import ParsedFile
 from pipeline.registry import Registry
 from pipeline.registry_columns import Column
 from pipeline.registry_templates import Template
@@ -88,6 +90,7 @@ class WorkFile:
     carries_register: bool
     state: str = "parsed"  # or "rejected" (by the parser already), "not_taken_in" (left for the next run)
     templates: tuple[str, ...] = ()  # the forms it holds, to order a night of several chunks (night_order)
+    listed: tuple = ()  # its office and the (template, project as written, year) its lists name (night_order)
 
     @classmethod
     def open(cls, path: str | Path) -> WorkFile:
@@ -166,6 +169,17 @@ def _state_of(candidate: Candidate) -> str:
     return "not_taken_in" if candidate.skipped else "rejected" if parsed and parsed.errors else "parsed"
 
 
+def _listed(parsed: ParsedFile) -> tuple:
+    """Return a file's office and the projects (as written) and years its lists name, or () if it has none."""
+    named = {
+        (sheet.template.id, record.get("project_name"), record.get("year"))
+        for sheet in parsed.sheets
+        if unique_column(sheet.template) is not None
+        for record in sheet.records
+    }
+    return (parsed.unit, tuple(sorted(named, key=str))) if named else ()
+
+
 def _work_bytes(candidate: Candidate, registry: Registry | None) -> bytes:
     """Return a work file's bytes: a small head, then the candidate."""
     parsed = candidate.parsed
@@ -177,6 +191,7 @@ def _work_bytes(candidate: Candidate, registry: Registry | None) -> bytes:
         candidate.carries_register,
         _state_of(candidate),
         tuple(parsed.templates) if parsed else (),
+        _listed(parsed) if parsed and not parsed.errors else (),
     )
     buffer = io.BytesIO()
     pickle.dump(head, buffer, protocol=pickle.HIGHEST_PROTOCOL)

@@ -156,6 +156,27 @@ def test_an_offices_own_list_sent_before_the_units_the_same_night_stays_in_force
         ) == sorted([(JIA, "市委小区"), (JIA, "棉纺厂东院"), (YI, "育才小区")])
 
 
+def test_another_offices_list_of_the_night_naming_the_units_compound_is_returned_however_the_night_is_cut(
+    tmp_path, registry, monkeypatch
+):
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)))
+    stray = (
+        f"{YI}/乙清单.csv",
+        compounds_csv("甲项目", "棉纺厂东院"),
+    )  # received first, in a chunk of its own
+    own = (f"{JIA}/甲清单.csv", compounds_csv("甲项目", "棉纺厂东院", "市委小区"))
+    one, cut = receipts_in_one_piece_and_in_chunks(
+        tmp_path, registry, monkeypatch, stray, own, before=(register,)
+    )
+
+    assert one == cut
+    assert (one[stray[0]]["status"], [p["rule"] for p in one[stray[0]]["problems"]]) == (
+        "rejected",
+        ["listed_by_other_unit"],
+    )
+    assert one[own[0]] == {"status": "accepted", "reason": None, "problems": []}
+
+
 STALE = "所涉第{}号提交已撤回，其数据已不再有效，此提示不再适用，无需处理。"
 
 
