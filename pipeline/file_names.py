@@ -9,8 +9,9 @@ from pathlib import PurePosixPath
 
 # Names never taken in, whatever they hold: hidden ones (a leading dot) and Office lock files (`~$x.xlsx`).
 HIDDEN = (".", "~$")
-# The lock file an office suite keeps beside a workbook it has open: Office and WPS `~$x`, LibreOffice `.~lock.x#`.
-_LOCK_FILES = ("~$", ".~lock.")
+# The lock file an office suite keeps beside a workbook it has open: Office and WPS `~$x`, LibreOffice `.~lock.x#`,
+# WPS on Linux `.~x`.
+_LOCK_FILES = ("~$", ".~")
 # The portal's upload on its way into an office's folder (`pipeline.portal.uploads`), renamed into place once whole.
 UPLOADING = ".portal-"
 # What Windows leaves in folders it shows as pictures or customises (Explorer's thumbnails, a folder's icon):

@@ -294,7 +294,15 @@ def test_skipped_entries_are_logged_per_run_and_never_become_submissions(
 def test_hidden_and_lock_files_are_skipped_with_their_kind_and_hidden_folders_passed_over(settings):
     folder = settings.inbox / "枣林街道办事处"
     for name in (
-        *("清单.csv", ".隐藏清单.xlsx", "~$清单.xlsx", ".~lock.清单.xlsx#", ".DS_Store", "._清单.csv"),
+        *(
+            "清单.csv",
+            ".隐藏清单.xlsx",
+            "~$清单.xlsx",
+            ".~lock.清单.xlsx#",
+            ".~清单.xlsx",
+            ".DS_Store",
+            "._清单.csv",
+        ),
         *("Thumbs.db", "desktop.ini"),  # Windows' own
     ):
         drop(settings, f"枣林街道办事处/{name}", COMPOUNDS_V1, mtime=1)
@@ -308,6 +316,8 @@ def test_hidden_and_lock_files_are_skipped_with_their_kind_and_hidden_folders_pa
     assert [e.path for e in listing.files] == ["枣林街道办事处/清单.csv"]
     assert [(s.path, s.kind, s.reason_zh, s.retried) for s in listing.skipped] == [
         ("枣林街道办事处/.~lock.清单.xlsx#", "office_lock", SKIP_ZH["office_lock"], False),
+        # WPS's, not a file hidden by mistake: renamed without the dot as the hidden one's reason asks, it is no survey
+        ("枣林街道办事处/.~清单.xlsx", "office_lock", SKIP_ZH["office_lock"], False),
         ("枣林街道办事处/.管道", "hidden", SKIP_ZH["hidden"], False),
         ("枣林街道办事处/.隐藏清单.xlsx", "hidden", SKIP_ZH["hidden"], False),
         ("枣林街道办事处/~$清单.xlsx", "office_lock", SKIP_ZH["office_lock"], False),
