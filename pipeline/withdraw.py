@@ -13,9 +13,9 @@ import duckdb
 from pipeline.cumulative_frame import gap_tolerance
 from pipeline.intake.held_months import _CUMULATIVE, _MONTHLY, cumulative_templates
 from pipeline.intake.retell import retell
-from pipeline.problems import display
+from pipeline.problems import describe_cell, display
 from pipeline.projects import REGISTER_TEMPLATE, is_derived
-from pipeline.receipt_facts import STATUS_ZH
+from pipeline.receipt_facts import STATUS_ZH, recount_warnings
 from pipeline.receipts import write_receipts
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
@@ -59,6 +59,8 @@ class OffSum:
     month: int
     cumulative: Decimal
     months_sum: Decimal
+    sheet: str
+    excel_row: int
 
     @property
     def month_of(self) -> tuple:
@@ -132,6 +134,7 @@ def withdraw(settings: Settings, registry: Registry, submission_id: int, reason:
             retell(con)
             unregistered = unregistered_by(con, registry, submission_id)
             off_sums = [o for o in off_sums_of(con, registry, submission_id) if o.month_of not in off_before]
+            _tell_off_sums(con, submission_id, name, off_sums)
             con.execute("commit")
         except Exception:
             con.execute("rollback")
@@ -151,14 +154,15 @@ def off_sums_of(con: duckdb.DuckDBPyConnection, registry: Registry, submission_i
                 select distinct unit, project_code, year from ops.slices
                 where submission_id = $number and template = $template
             ), sums as (
-                select t.submission_id, t.project_name, t.unit, t.year, t.month, t.{_CUMULATIVE} as cumulative,
+                select t.submission_id, t.sheet, t.excel_row, t.project_name, t.unit, t.year, t.month,
+                    t.{_CUMULATIVE} as cumulative,
                     (select coalesce(sum(m.{_MONTHLY}), 0) from staging.{template} as m
                      where m.unit = t.unit and m.project_code = t.project_code and m.year = t.year
                      and m.month <= t.month) as months_sum
                 from staging.{template} as t inner join periods using (unit, project_code, year)
             )
             select sums.submission_id, s.original_name, sums.unit, sums.project_name, sums.year, sums.month,
-                sums.cumulative, sums.months_sum
+                sums.cumulative, sums.months_sum, sums.sheet, sums.excel_row
             from sums inner join ops.submissions as s using (submission_id)
             where abs(sums.cumulative - sums.months_sum) > $tolerance
             order by all
@@ -166,6 +170,37 @@ def off_sums_of(con: duckdb.DuckDBPyConnection, registry: Registry, submission_i
             {"number": submission_id, "template": template, "tolerance": gap_tolerance(template)},
         ).fetchall()
     return [OffSum(*row) for row in found]
+
+
+def _tell_off_sums(
+    con: duckdb.DuckDBPyConnection, submission_id: int, name: str, off_sums: list[OffSum]
+) -> None:
+    """Warn each file holding a month the withdrawal put off its months' sum, on that month's 累计, as arriving
+    it would have been (`cumulative_mismatch`): its office, not only the operator, must send it again. The warning
+    says so no more once the months in force add up again (`retell.retell_mismatches`)."""
+    for o in off_sums:
+        [header] = con.execute(
+            "select coalesce(max(column_header), '累计完成投资') from ops.sheet_columns "
+            "where submission_id = ? and sheet = ? and column_name = ?",
+            [o.submission_id, o.sheet, _CUMULATIVE],
+        ).fetchone()
+        expected = (
+            f"第{submission_id}号提交“{one_line(name)}”撤回后，项目“{o.project}”{o.year}年{o.month}月的累计完成投资"
+            f"（{display(o.cumulative)}万元）与仍然有效的1月至{o.month}月本月完成投资之和（{display(o.months_sum)}万元）"
+            "不再相符，报告仍以最新月份报送的累计计算投资完成率"
+        )
+        fix = "请核对各月的本月完成投资和本行累计完成投资，更正后重新报送这些月份"
+        value = display(o.cumulative)
+        # A cell told so before says so again by itself (its note cleared by `retell`): not told twice.
+        con.execute(
+            "insert into ops.validation_issues (submission_id, sheet, excel_row, column_header, value, severity, "
+            "rule, message_zh, expected, fix) select $n, $sheet, $row, $header, $value, 'warning', "
+            "'cumulative_mismatch', $message, $expected, $fix where not exists (select 1 from ops.validation_issues "
+            "where submission_id = $n and sheet = $sheet and excel_row = $row and rule = 'cumulative_mismatch')",
+            {"n": o.submission_id, "sheet": o.sheet, "row": o.excel_row, "header": header, "value": value,
+             "message": describe_cell(o.excel_row, header, value, expected, fix), "expected": expected, "fix": fix},
+        )  # fmt: skip
+    recount_warnings(con, {o.submission_id for o in off_sums})
 
 
 def off_sum_lines(done: Withdrawal) -> list[str]:
@@ -180,7 +215,7 @@ def off_sum_lines(done: Withdrawal) -> list[str]:
             f"1月至{o.month}月本月完成投资之和{display(o.months_sum)}万元"
         )
     lines.append(
-        "报告仍以最新月份报送的累计计算完成投资和完成率；请报送单位核对并重新报送这些月份（或所撤回文件中月份的正确数据）。"
+        "报告仍以最新月份报送的累计计算完成投资和完成率；请报送单位核对并重新报送这些月份（或所撤回文件中月份的正确数据）；已在这些文件的回执中提示。"
     )
     return lines
 

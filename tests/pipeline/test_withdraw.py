@@ -248,6 +248,29 @@ def test_withdrawing_a_correction_names_the_later_months_whose_cumulative_it_lea
     ]
     [said] = [line for line in off_sum_lines(done) if "4月.csv" in line]
     assert "2022年4月：累计320万元，1月至4月本月完成投资之和300万元" in said
+    # The office is told too, on April's receipt, at its 累计 cell: it alone can send the months again.
+    facts, page = receipt_of(settings, "枣林街道办事处/4月.csv")
+    [told] = [p for p in facts["problems"] if p["rule"] == "cumulative_mismatch"]
+    assert (told["excel_row"], told["column_header"], told["value"]) == (3, "累计完成投资（万元）", "320")
+    assert f"第{submission(settings, '2月更正.csv')}号提交“2月更正.csv”撤回后" in told["message_zh"]
+    assert "（300万元）不再相符" in told["message_zh"] and "重新报送" in page
+    publish_pending(settings.warehouse)
+    assert query(settings, "select warning_count from ops.submissions where original_name = '4月.csv'") == [
+        (1,)
+    ]
+    # February's correction sent again, April adds up once more: the warning says it no longer applies.
+    drop(settings, "枣林街道办事处/2月再更正.csv", _progress_csv((2, 70, 170)) + "\n", mtime=9)
+    ingest(settings, registry, progress=False)
+    facts, _ = receipt_of(settings, "枣林街道办事处/4月.csv")
+    [told] = [p for p in facts["problems"] if p["rule"] == "cumulative_mismatch"]
+    assert told["stale_note"] is not None
+    assert query(settings, "select warning_count from ops.submissions where original_name = '4月.csv'") == [
+        (0,)
+    ]
+    # Withdrawn in turn, April is off again: told once, by the warning it has.
+    assert withdraw(settings, registry, submission(settings, "2月再更正.csv"), "误报").off_sums
+    facts, _ = receipt_of(settings, "枣林街道办事处/4月.csv")
+    assert [p["stale_note"] for p in facts["problems"] if p["rule"] == "cumulative_mismatch"] == [None]
     # Withdrawing April leaves the months in force adding up: nothing to name.
     assert withdraw(settings, registry, submission(settings, "4月.csv"), "误报").off_sums == []
 
