@@ -165,8 +165,6 @@ def _judge(
     flag_second_forms(parsed)
     flag_repeated_across_sheets(registry, parsed)
     flag_overlaps(con, registry, parsed)
-    flag_shared_rows(con, registry, parsed, register, registry.offices)
-    flag_other_projects(con, registry, parsed)
     validation_context = Context(
         known_projects=register.known_names,
         planned_total=register.planned_total,
@@ -176,6 +174,9 @@ def _judge(
         negative_list=load_rules().negative_list_any_year,
     )
     validation = validate_files(parsed, registry, validation_context)
+    # Once the suites have judged: a list they return holds no row another office's list would repeat.
+    flag_shared_rows(con, registry, parsed, register, registry.offices)
+    flag_other_projects(con, registry, parsed)
     lend_no_returned_month(parsed, registry, validation_context)
     return validation, lent
 

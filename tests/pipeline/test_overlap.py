@@ -177,6 +177,20 @@ def test_another_offices_list_of_the_night_naming_the_units_compound_is_returned
     assert one[own[0]] == {"status": "accepted", "reason": None, "problems": []}
 
 
+def test_the_units_list_the_suites_return_returns_no_other_offices_list_of_the_night(settings, registry):
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)))
+    take_in(settings, registry, register)
+    # 甲's list names 市委小区 twice, which only the suites find: returned, it is in force nowhere, so 乙's list of
+    # the night naming 棉纺厂东院 repeats nothing, as on a night of its own either way round.
+    own = (f"{JIA}/甲清单.csv", compounds_csv("甲项目", "棉纺厂东院", "市委小区", "市委小区"))
+    stray = (f"{YI}/乙清单.csv", compounds_csv("甲项目", "棉纺厂东院"))
+    outcomes = take_in(settings, registry, own, stray)
+
+    assert [p.rule for p in outcomes[own[0]].errors] == ["unique_compound"]
+    assert (outcomes[stray[0]].status, outcomes[stray[0]].problems) == ("accepted", [])
+    assert query(settings, "select unit, compound_name from staging.compound_list") == [(YI, "棉纺厂东院")]
+
+
 STALE = "所涉第{}号提交已撤回，其数据已不再有效，此提示不再适用，无需处理。"
 
 
