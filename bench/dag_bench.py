@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from bench.child import ProcessTree, resources
-from bench.dag_airflow import DAG_ID, airflow_cli, airflow_env, taken_in
+from bench.dag_airflow import DAG_ID, airflow_cli, airflow_env, publication_seconds, taken_in
 from bench.dag_figures import print_dag_test, print_ratios, print_scheduler
 from bench.dag_scheduler import measure_scheduler
 from bench.measure import child_env
@@ -124,6 +124,7 @@ def measure_dag_test(base_env: dict[str, str], n: int, out: Path = OUT) -> dict:
         if done.returncode != 0 or not figures_path.exists():
             raise RuntimeError(f"the dag.test() process failed ({done.returncode}): {done.stderr[-1500:]}")
         result |= json.loads(figures_path.read_text(encoding="utf-8"))
+        result["publish_s"] = publication_seconds(home)
     except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
         result["error"] = str(exc)
     result["taken_in"] = taken_in(home)

@@ -26,6 +26,20 @@ def same_as_cli(taken: dict, cli: dict) -> str:
     return f"{counts} — {verdict}"
 
 
+def with_publication(run_s: float, figures: dict) -> float:
+    """Return a DAG run's seconds with the publication its load leaves to annual_indicators, as the CLI's include."""
+    return run_s + (figures.get("publish_s") or 0.0)
+
+
+def print_publication(figures: dict) -> None:
+    if figures.get("publish_s") is not None:
+        figure(
+            "  publication, timed after",
+            f"{seconds(figures['publish_s'])} (annual_indicators publishes the load; `pipeline ingest` does "
+            "within its time, so the ratio adds it)",
+        )
+
+
 def kib(value: int | None) -> str:
     return "not sampled" if not value else f"{value * 1024 / GIB:,.2f} GiB"
 
@@ -50,6 +64,7 @@ def print_dag_test(figures: dict, cli: dict, ingest: dict) -> None:
         f"{kib(figures['peak_rss_kib'])}, with parse workers {kib(figures['tree_peak_rss_kib'])}",
     )
     print_load_split(figures.get("load_split"), ingest)
+    print_publication(figures)
     figure("  submissions by status", same_as_cli(figures["taken_in"], cli))
 
 
@@ -103,6 +118,7 @@ def print_scheduler(figures: dict, cli: dict, ingest: dict) -> None:
     if figures.get("other_runs"):
         figure("  other runs (unexpected)", ", ".join(figures["other_runs"]))
     print_load_split(figures.get("load_split"), ingest)
+    print_publication(figures)
     figure("  submissions by status", same_as_cli(figures["taken_in"], cli))
 
 
@@ -133,7 +149,8 @@ def print_ratios(dag: dict, ingest: dict) -> None:
     )
     test = dag["dag_test"]
     if "test_s" in test:
-        figure("dag.test() ÷ CLI", f"{test['test_s'] / cli:,.2f}× ({seconds(test['test_s'])})")
+        total = with_publication(test["test_s"], test)
+        figure("dag.test() ÷ CLI", f"{total / cli:,.2f}× ({seconds(total)}, publication included)")
     run = scheduler_figure(dag)
     configured = dag["scheduler"][0]
     if run:
@@ -142,7 +159,8 @@ def print_ratios(dag: dict, ingest: dict) -> None:
         )
         figure(
             f"scheduler{label} ÷ CLI",
-            f"{run['trigger_to_end_s'] / cli:,.2f}× ({seconds(run['trigger_to_end_s'])})",
+            f"{(total := with_publication(run['trigger_to_end_s'], run)) / cli:,.2f}× ({seconds(total)}, "
+            "publication included)",
         )
     if run is not configured:
         figure(
@@ -172,13 +190,14 @@ def targets(dag: dict, ingest: dict) -> list[Target]:
     run = scheduler_figure(dag)
     name = f"DAG (scheduler, LocalExecutor) ≤ {RATIO_LIMIT}× CLI"
     if run is configured:
-        ratio = run["trigger_to_end_s"] / cli
+        ratio = with_publication(run["trigger_to_end_s"], run) / cli
         slowest = max(run["tasks"], key=lambda t: t["duration_s"] or 0)
         gaps = run["trigger_to_end_s"] - sum_critical_path(run["tasks"])
         why = (
             f"CLI {seconds(cli)}; the run {seconds(run['trigger_to_end_s'])}: tasks on its critical path "
             f"{seconds(run['trigger_to_end_s'] - gaps)}, Airflow between them {seconds(gaps)}; "
-            f"slowest task {slowest['task_id']} {seconds(slowest['duration_s'] or 0)}"
+            f"slowest task {slowest['task_id']} {seconds(slowest['duration_s'] or 0)}; "
+            f"publication after it {seconds(run.get('publish_s') or 0)}"
         )
         found = [Target(name, f"{ratio:,.2f}×", f"≤ {RATIO_LIMIT}×", ratio <= RATIO_LIMIT, why)]
     else:
@@ -186,7 +205,8 @@ def targets(dag: dict, ingest: dict) -> list[Target]:
         if run:
             why += (
                 f" (with {' '.join(f'{k}={v}' for k, v in run['extra_env'].items())} it took "
-                f"{seconds(run['trigger_to_end_s'])}, {run['trigger_to_end_s'] / cli:,.2f}× the CLI)"
+                f"{seconds(run['trigger_to_end_s'])}, {with_publication(run['trigger_to_end_s'], run) / cli:,.2f}× the "
+                "CLI with its publication)"
             )
         found = [Target(name, "failed", f"≤ {RATIO_LIMIT}×", False, why)]
     rss = task_rss_max(dag)

@@ -22,7 +22,7 @@ import time
 import urllib.error
 from pathlib import Path
 
-from bench.dag_airflow import DAG_ID, airflow_bin, airflow_cli, airflow_env, taken_in
+from bench.dag_airflow import DAG_ID, airflow_bin, airflow_cli, airflow_env, publication_seconds, taken_in
 from bench.places import OUT, REPO, fresh
 from deploy.airflow_api import Api, health
 from deploy.airflow_settings import LOCAL_EXECUTOR, WRITER_POOL, WRITER_POOL_NOTE, api_server, control_plane
@@ -252,6 +252,8 @@ def measure_scheduler(
             result["exit_codes"] = {name: p.returncode for name, p in processes.items()}
         for log in logs:
             log.close()
+    if result.get("state") == "success":
+        result["publish_s"] = publication_seconds(home)
     result["taken_in"] = taken_in(home)
     return result
 
