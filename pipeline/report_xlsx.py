@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from html import escape
 
 from pipeline.report_lineage import _Lineage
 from pipeline.report_model import Figure, Inline, Report
 from pipeline.report_text import DASH, received_text, shown
+
+
+def exact_number(value: Decimal) -> str:
+    """Return a Decimal as its digits in plain notation, without trailing zeros."""
+    # openpyxl writes a Decimal through a float's 16 digits: 95.1788808010 became 95.17888080100001.
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def plain(part: Inline) -> str:
@@ -59,7 +67,7 @@ def render_xlsx(report: Report) -> bytes:
     def after_style(kind: str, value: object) -> str:
         """Return a cell's XML after its reference and style, as openpyxl's lxml writer writes a value it holds."""
         if kind == "n":
-            return f' t="n"><v>{safe_string(value)}</v></c>'
+            return f' t="n"><v>{exact_number(value) if isinstance(value, Decimal) else safe_string(value)}</v></c>'
         if kind == "e":
             return f' t="e"><v>{_xlsx_text(value)}</v></c>'
         if value == "":

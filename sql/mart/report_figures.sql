@@ -610,7 +610,7 @@ final as (
         every_figure.figure_key,
         every_figure.detail,
         every_figure.position,
-        cast(every_figure.value as decimal(38, 6)) as value,
+        cast(every_figure.value as decimal(38, 10)) as value,
         every_figure.unit,
         every_figure.decimals,
         coalesce(

@@ -901,6 +901,24 @@ def test_a_rate_short_of_100_percent_never_prints_as_100(wh, paid, printed):
     )
 
 
+def test_a_payment_one_yuan_short_of_a_large_receipt_prints_neither_100_percent_nor_the_next_grade(wh):
+    # 29,999.9999 of 30,000 万元 paid: a rate of 0.9999999967 and a total of 89.999999967 (良) printed as 100% and
+    # 90.000000分, six decimals being all the report printed.
+    register(wh, "甲")
+    ledger(wh, "甲", received="30000", paid="29999.9999")
+    targets(wh, "甲", ("工程进度", "按计划推进", "达成", 80), ("群众反映", "按计划推进", "未达成", 10))
+
+    wh.build()
+
+    figures = dict(
+        wh.rows(
+            "select figure_key, display_text from mart.report_figures "
+            "where figure_key in ('payment_rate', 'self_evaluation_score', 'grade')"
+        )
+    )
+    assert figures == {"payment_rate": "99.9999997%", "self_evaluation_score": "89.99999997分", "grade": "良"}
+
+
 def test_a_rate_short_of_its_percent_target_never_prints_as_the_target(wh):
     # 资金支付率 89.9999 % against ≥90%: printed 90% beside a score short of full marks; and wherever else the same
     # rate is printed (预算执行率's row, 资金执行情况), not 90% there and 89.9999% here.
