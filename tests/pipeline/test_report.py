@@ -362,6 +362,40 @@ def test_months_an_office_did_not_report_beside_another_are_named_in_the_data_qu
     assert "[1]资金台账.xlsx（枣林街道办事处） 工作表“月报” 第15行" in dict(page.figures)["12月"]
 
 
+def test_a_year_total_leaving_out_a_project_without_its_form_names_the_project_in_the_data_quality_note(
+    tmp_path, registry
+):
+    import docx
+
+    from pipeline.report_docx import render_docx
+
+    # 双铺 is registered but sent no 资金台账: the year's 全年到位资金 is 枣林's alone, and read as both projects'.
+    registered = figure(
+        "planned_total_investment_wan",
+        "112,774.31万元",
+        project=SHUANGPU,
+        position=10,
+        value=Decimal("112774.31"),
+        unit="万元",
+        decimals=2,
+    )
+    path = make_warehouse(tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "insert into mart.report_figures values (?, 'SP-001', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [registered[0], *registered[2:]],
+        )
+        report = build_report(con, YEAR, CONFIG, registry)
+    form = registry.templates["fund_ledger"].name_zh
+    note = f"数据质量提示：总体情况中的全年到位资金和支付资金只是已报送项目之和，不含{SHUANGPU}（未报送{form}），请核实是否漏报。"
+
+    word = "\n".join(p.text for p in docx.Document(io.BytesIO(render_docx(report))).paragraphs)
+
+    assert note in _Page(render_html(report)).text
+    assert note in word
+    assert "完成投资只是" not in word  # the year prints no 完成投资 here: nothing to qualify
+
+
 def test_narrative_is_printed_as_supplied_and_a_missing_one_is_never_invented(warehouse, registry):
     page = _Page(fixture_html(warehouse, registry))
 
