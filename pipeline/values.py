@@ -172,7 +172,8 @@ def parse_measure(value: object, column: Column, units: Units, context: UnitCont
             )
         factor = found[1]
     if number < 0:
-        raise CellError("negative", "应为不小于0的数", "请填写正确的金额或面积")
+        what = "金额" if column.type is ColumnType.MONEY else "面积"
+        raise CellError("negative", "应为不小于0的数", f"请填写正确的{what}")
     return _check_digits(number * factor, SCALE[column.type])
 
 

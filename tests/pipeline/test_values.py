@@ -230,6 +230,16 @@ def test_measure_errors_carry_their_rule(columns, registry, name, value, context
     assert raised.value.rule == rule
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "fix"), [("investment", "-5", "请填写正确的金额"), ("area", "-200", "请填写正确的面积")]
+)
+def test_a_negative_measure_is_asked_for_again_as_what_its_column_holds(columns, registry, name, value, fix):
+    # A ledger's 金额 of -5 was told “请填写正确的金额或面积”: the clerk was left to wonder what area.
+    with pytest.raises(CellError) as raised:
+        parse(columns, registry, name, value, UnitContext())
+    assert raised.value.fix == fix
+
+
 def test_money_with_a_foreign_unit_names_the_columns_unit_in_the_expectation(columns, registry):
     with pytest.raises(CellError) as raised:
         parse(columns, registry, "investment", "100平方米", YUAN)
