@@ -102,6 +102,16 @@ rate_places as (
     where rate_places is not null
 ),
 
+-- The compounds' area in 万平方米 prints with four decimals at most, but never rounded onto an area target in 万平方米 it
+-- misses: 49,999.9 ㎡ against ≥5万平方米 read 5.0000万平方米 under 项目概况 and 4.99999 in the indicator's row.
+area_places as (
+    select project_code, year, max(intermediate.decimals_apart(actual_value * 0.0001, target_value * 0.0001)) as places
+    from mart.self_evaluation
+    where actual_source = 'computed' and measure = 'area' and target_unit = '万平方米'
+        and actual_value <> target_value and round(actual_value * 0.0001, 4) = target_value * 0.0001
+    group by all
+),
+
 evaluation as (
     select
         evaluated.* exclude (actual_in_target_unit, target_in_target_unit),
@@ -296,10 +306,11 @@ figures as (
     union all
     -- Multiplied, not divided: DuckDB divides DECIMALs as DOUBLE.
     select project_code, year, 'area_wan_m2', null, 13, (area_m2 * 0.0001)::decimal(38, 10), '万平方米',
-        least(4, intermediate.decimals_of(area_m2 * 0.0001)),
+        greatest(least(4, intermediate.decimals_of(area_m2 * 0.0001)), coalesce(area_places.places, 0)),
         null,
         lineage
     from compounds
+    left join area_places using (project_code, year)
     union all
     select project_code, year, 'households', null, 14, households::decimal(38, 10), '户', 0,
         null, lineage

@@ -1238,6 +1238,32 @@ def test_an_actual_just_short_of_its_target_never_prints_as_the_target_nor_its_s
     )
 
 
+def test_the_compounds_area_under_its_overview_prints_as_its_indicator_row_short_of_the_target(wh):
+    # 49,999.9 ㎡ against ≥5万平方米: 项目概况 read 5.0000万平方米 (four decimals), the indicator's row 4.99999.
+    register(wh, "甲")
+    wh.submit(
+        "compound_list",
+        [
+            {
+                "project_name": "甲",
+                "compound_name": "小区0",
+                "area_m2": D("49999.9"),
+                "households": 10,
+                "planned_investment_wan": D("250"),
+                "status": "在建",
+            }
+        ],
+    )
+    targets(wh, "甲", ("改造面积", "≥5万平方米", None, 15), ("完成率", "≥90%", "95%", 75))
+
+    wh.build()
+
+    assert wh.rows(
+        "select figure_key, display_text from mart.report_figures "
+        "where figure_key = 'area_wan_m2' or (figure_key = 'indicator_actual' and detail = '改造面积') order by position"
+    ) == [("area_wan_m2", "4.99999万平方米"), ("indicator_actual", "4.99999万平方米")]
+
+
 def test_a_unit_a_bureau_adds_to_units_yaml_converts_in_the_models(wh, monkeypatch, tmp_path):
     # The models take every factor from the reading, which takes it from units.yaml: no list of units in SQL.
     units = (REGISTRY_DIR / "units.yaml").read_text(encoding="utf-8")
