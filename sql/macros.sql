@@ -18,8 +18,9 @@ create or replace macro intermediate.decimals_of(x) as
 create or replace macro intermediate.sum_decimals(row_decimals, total) as
     least(row_decimals, greatest(intermediate.decimals_of(total), 2));
 
--- Round |x| to d decimals (0–10, as many as the marts keep) exactly, as text; DuckDB rounds DECIMALs only to a
--- constant precision.
+-- Round |x| to d decimals (0–6, or 10 as the marts keep) exactly, as text; DuckDB rounds DECIMALs only to a constant
+-- precision. No branch for 7–9: each branch inlines x and d again, and the year's report_figures took 0.6 s longer
+-- to build with them (docs/performance.md, session 61).
 create or replace macro intermediate.rounded_text(x, d) as
     case least(greatest(d, 0), 10)
         when 0 then cast(round(abs(x), 0) as varchar)
@@ -29,9 +30,6 @@ create or replace macro intermediate.rounded_text(x, d) as
         when 4 then cast(round(abs(x), 4) as varchar)
         when 5 then cast(round(abs(x), 5) as varchar)
         when 6 then cast(round(abs(x), 6) as varchar)
-        when 7 then cast(round(abs(x), 7) as varchar)
-        when 8 then cast(round(abs(x), 8) as varchar)
-        when 9 then cast(round(abs(x), 9) as varchar)
         else cast(round(abs(x), 10) as varchar)
     end;
 
@@ -49,9 +47,9 @@ create or replace macro intermediate.format_number(x, d) as
             else '' end
     end;
 
--- How many decimals (2 to 10) print x without rounding it onto a bound it misses: 89.995 against a grade's 90 needs 3,
--- 14.9997 against its 分值 15 needs 4. A reader holds a printed figure against the bound beside it. Up to the marts'
--- ten: a payment 1 元 short of 3亿元 received is a rate of 0.9999999967, which six decimals print as 100%.
+-- How many decimals (2 to 6, else 10) print x without rounding it onto a bound it misses: 89.995 against a grade's 90
+-- needs 3, 14.9997 against its 分值 15 needs 4. A reader holds a printed figure against the bound beside it. Past six,
+-- the marts' ten: a payment 1 元 short of 3亿元 received is a rate of 0.9999999967, which six decimals print as 100%.
 create or replace macro intermediate.decimals_apart(x, bound) as
     case
         when x is null or bound is null or x = bound or round(x, 2) <> bound then 2
@@ -59,9 +57,6 @@ create or replace macro intermediate.decimals_apart(x, bound) as
         when round(x, 4) <> bound then 4
         when round(x, 5) <> bound then 5
         when round(x, 6) <> bound then 6
-        when round(x, 7) <> bound then 7
-        when round(x, 8) <> bound then 8
-        when round(x, 9) <> bound then 9
         else 10
     end;
 
