@@ -14,7 +14,7 @@ from pipeline.offices import Offices
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, row_value_problem
-from pipeline.projects import ProjectRegister, implements, slice_key, slice_parts
+from pipeline.projects import ProjectRegister, implemented_by, slice_key, slice_parts
 from pipeline.registry import Registry
 
 
@@ -150,8 +150,8 @@ def implements_project(
     register: ProjectRegister, offices: Offices, unit: str | None, code: str, year: int
 ) -> bool:
     """Say whether an office implements a project in a year, as the register says."""
-    implementer = register.row_for(code, year).implementing_unit if register.rows_of(code) else None
-    return bool(implementer) and unit is not None and implements(unit, implementer, offices)
+    project = register.row_for(code, year) if register.rows_of(code) else None
+    return project is not None and bool(project.implementing_unit) and implemented_by(project, unit, offices)
 
 
 def listed_entries(
