@@ -34,17 +34,21 @@ def latest_year() -> int:
 
 
 def _year_range(
-    sheet: ParsedSheet, latest: int, excel_row: int | None, header: str, value: object, fix: str
+    sheet: ParsedSheet, latest: int | None, excel_row: int | None, header: str, value: object, fix: str
 ) -> Problem:
-    """Report a year before 2000 or after next year where it was found, with the years allowed."""
+    """Report a year before 2000 or after next year (`latest`; None: no bound above) where it was found, with the
+    years allowed."""
     noun = "日期" if isinstance(value, dt.date) else "年度"
+    allowed = (
+        f"{FIRST_YEAR}年至{latest}年之间的{noun}" if latest is not None else f"{FIRST_YEAR}年以后的{noun}"
+    )
     return cell_problem(
         "year_range",
         sheet=sheet.name,
         excel_row=excel_row,
         header=header,
         value=value,
-        expected=f"应为{FIRST_YEAR}年至{latest}年之间的{noun}",
+        expected=f"应为{allowed}",
         fix=fix,
     )
 
@@ -263,16 +267,9 @@ def _check_other_dates(parsed: ParsedFile, sheet: ParsedSheet, headers: dict[str
         for column in columns:
             date = record.get(column)
             if date is not None and date.year < FIRST_YEAR:
+                fix = "请核对日期中的年份，或检查该单元格的公式"
                 parsed.problems.append(
-                    cell_problem(
-                        "year_range",
-                        sheet=sheet.name,
-                        excel_row=record["excel_row"],
-                        header=headers.get(column),
-                        value=date,
-                        expected=f"应为{FIRST_YEAR}年以后的日期",
-                        fix="请核对日期中的年份，或检查该单元格的公式",
-                    )
+                    _year_range(sheet, None, record["excel_row"], headers.get(column), date, fix)
                 )
 
 
