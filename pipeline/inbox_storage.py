@@ -56,9 +56,5 @@ def storage_for(settings: Settings) -> LocalStorage | ObjectStorage:
     for name, place in places.items():
         if _mangled(place):
             raise ValueError(f"{name} {str(place)!r} is a URL that went through Path: keep URLs as str")
-    remote = [name for name, place in places.items() if is_url(place)]
-    if not remote:
-        return LocalStorage(settings)
-    if len(remote) != len(places):
-        raise ValueError("PIPELINE_INBOX and PIPELINE_ARCHIVE must both be local folders or both s3:// URLs")
-    return ObjectStorage(settings)
+    settings.check_storage()
+    return ObjectStorage(settings) if is_url(settings.inbox) else LocalStorage(settings)

@@ -95,12 +95,24 @@ class Settings:
             marts_memory_limit=(os.environ.get("PIPELINE_MARTS_MEMORY_LIMIT") or "").strip()
             or MARTS_MEMORY_LIMIT,
         )
+        settings.check_storage()
         for name in settings.in_inbox():
             raise ValueError(
                 f"PIPELINE_{name.upper()} {str(getattr(settings, name))!r} lies inside PIPELINE_INBOX {str(settings.inbox)!r}: "
                 "what the pipeline writes there would be read as submissions every night"
             )
         return settings
+
+    def check_storage(self) -> None:
+        """Refuse an inbox and an archive of which one is a local folder and the other an `s3://` location."""
+        from pipeline.locations import is_url  # it imports this module
+
+        if is_url(self.inbox) != is_url(self.archive):
+            # Files are archived by moving them within one storage; across two, a file would sit in both or neither.
+            raise ValueError(
+                f"PIPELINE_INBOX {str(self.inbox)!r} and PIPELINE_ARCHIVE {str(self.archive)!r} must both be local "
+                "folders or both s3:// URLs"
+            )
 
     def in_inbox(self) -> list[str]:
         """Return the written locations (`WRITTEN`) that are, or lie under, the inbox (a folder or an `s3://` one)."""

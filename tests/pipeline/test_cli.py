@@ -419,6 +419,18 @@ def test_a_bad_setting_is_named_without_a_traceback(settings, monkeypatch, capsy
     assert "Traceback" not in err
 
 
+def test_an_object_store_inbox_beside_a_local_archive_is_a_bad_setting_not_a_traceback(
+    settings, monkeypatch, capsys
+):
+    monkeypatch.setenv("PIPELINE_INBOX", "s3://bureau/inbox")
+
+    assert main(["--quiet", "run"]) == 1
+
+    err = capsys.readouterr().err
+    assert "环境变量设置有误：PIPELINE_INBOX 's3://bureau/inbox' and PIPELINE_ARCHIVE" in err
+    assert "Traceback" not in err
+
+
 def test_status_rejected_lists_each_rejected_file_with_reason_and_receipt_aligned_for_cjk(
     settings, register, capsys
 ):
