@@ -7,6 +7,7 @@ import functools
 import re
 from collections.abc import Callable
 
+from pipeline.chinese_numbers import ORDINALS
 from pipeline.date_values import parse_date, parse_month, parse_written_date, parse_year
 from pipeline.enum_values import parse_enum
 from pipeline.problems import display
@@ -147,7 +148,6 @@ def _parser(column: Column, units: Units, context: UnitContext) -> Callable[[obj
 
 
 _ORDINAL_WRAPPING = re.compile(r"^[(（\[【]|[)）\]】、.．。,，:：]+$|[)）\]】]")
-_ZH_UNITS = {n: i for i, n in enumerate("一二三四五六七八九", start=1)}
 
 
 def parse_ordinal(value: object) -> int | None:
@@ -161,12 +161,7 @@ def parse_ordinal(value: object) -> int | None:
     text = _ORDINAL_WRAPPING.sub("", squash(str(value)))
     if text.isdigit():
         return int(text)
-    tens, _, ones = text.partition("十")
-    if "十" not in text:
-        return _ZH_UNITS.get(text)
-    if (tens and tens not in _ZH_UNITS) or (ones and ones not in _ZH_UNITS):
-        return None
-    return _ZH_UNITS.get(tens, 1) * 10 + _ZH_UNITS.get(ones, 0)
+    return ORDINALS.get(text)
 
 
 # Each column's parser, per unit context, kept for the process: what it read is remembered across files.

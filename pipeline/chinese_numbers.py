@@ -6,26 +6,37 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 
-_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+DIGIT_NAMES = "零一二三四五六七八九"
+# 〇 is a 零 in a year (二〇二四), 两 a 二 before a unit (两百): read in figures, never written here.
+_DIGITS = {c: n for n, c in enumerate(DIGIT_NAMES)} | {"〇": 0, "两": 2}
 _POWERS = {"十": 10, "百": 100, "千": 1000}
 _NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千万]+(?:点[零〇一二三四五六七八九]+)?")
 # `十` opens `十六` (16) alone; `百`, `千` and `万` need a digit before them (`百分之`, `千瓦` are no numbers).
 _WELL_FORMED = re.compile(
     r"(?:[零〇一二两三四五六七八九][十百千]?|十)+万?(?:[零〇一二两三四五六七八九][十百千]?|十)*"
 )
+
+
+def zh_number(n: int) -> str:
+    """Write a number in Chinese numerals: 一, 十, 十二, 二十三, 一百零五, 一千二百; Arabic from 10,000."""
+    if n >= 10_000:
+        return str(n)
+    if 10 <= n < 20:
+        return "十" + (DIGIT_NAMES[n - 10] if n > 10 else "")
+    written, pending_zero = "", False
+    for place, digit in zip(range(len(str(n)) - 1, -1, -1), map(int, str(n)), strict=True):
+        if digit == 0:
+            pending_zero = bool(written)
+            continue
+        written += ("零" if pending_zero else "") + DIGIT_NAMES[digit] + ("", "十", "百", "千")[place]
+        pending_zero = False
+    return written or DIGIT_NAMES[0]
+
+
+# The months as clerks head a column or title a form: 一月 … 十二月, the short forms only (no 一十, 〇, 两).
+MONTHS = {zh_number(n): n for n in range(1, 13)}
+# A row's number in words, 一 to 九十九: as written (十二, 二十三), and with the 一 some clerks set before 十 (一十二).
+ORDINALS = {zh_number(n): n for n in range(1, 100)} | {"一" + zh_number(n): n for n in range(10, 20)}
 
 
 def _whole(numerals: str) -> int | None:

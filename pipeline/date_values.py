@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from pipeline.chinese_numbers import MONTHS
 from pipeline.text import nfkc
 from pipeline.values import CellError, squashed
 
@@ -18,7 +19,6 @@ _TEXT_MONTH_ONE = re.compile(r"^(\d{4})\s*\.\s*1$")
 _YEAR = re.compile(r"^(20\d{2})\s*(?:年度?)?$")
 _MONTH = re.compile(r"^(\d{1,2})(?:\.0+)?\s*月?(?:份)?$")  # `3.0`: a month typed as text from a number
 # A month written in words, as clerks head a column of months: 一月 … 十二月 (正月 and 腊月 are lunar: not read).
-_ZH_MONTHS = {word: n for n, word in enumerate("一二三四五六七八九十", start=1)} | {"十一": 11, "十二": 12}
 _MONTH_SUFFIX = re.compile(r"月份?$")
 # A year a title or file name names: four digits 2000–2099 standing alone. Not a count or amount (`回收问卷2023份`,
 # `惠及2050户`, `2022万元`: a unit right after it), nor a document's number (`财预〔2020〕10号`): taken for the year,
@@ -114,7 +114,7 @@ def parse_month(value: object, written: bool = False) -> int | DatedMonth:
         return DatedMonth(value.year, value.month, value.day)
     text = format(value, ".15g") if isinstance(value, float) else squashed(str(value))
     match = _MONTH.match(text)
-    month = int(match.group(1)) if match else _ZH_MONTHS.get(_MONTH_SUFFIX.sub("", text))
+    month = int(match.group(1)) if match else MONTHS.get(_MONTH_SUFFIX.sub("", text))
     if month is None:
         # `2022年4月` names its month, and a year that may not be the row's: parse_file holds it to the 年度.
         try:

@@ -2,23 +2,7 @@
 
 from __future__ import annotations
 
-_ZH_DIGITS = "零一二三四五六七八九"
-
-
-def zh_number(n: int) -> str:
-    """Write a section number in Chinese numerals: 一, 十, 十二, 二十三, 一百零五, 一千二百; Arabic from 10,000."""
-    if n >= 10_000:
-        return str(n)
-    if 10 <= n < 20:
-        return "十" + (_ZH_DIGITS[n - 10] if n > 10 else "")
-    written, pending_zero = "", False
-    for place, digit in zip(range(len(str(n)) - 1, -1, -1), map(int, str(n)), strict=True):
-        if digit == 0:
-            pending_zero = bool(written)
-            continue
-        written += ("零" if pending_zero else "") + _ZH_DIGITS[digit] + ("", "十", "百", "千")[place]
-        pending_zero = False
-    return written or _ZH_DIGITS[0]
+from pipeline.chinese_numbers import zh_number
 
 
 def numbered(n: int, level: int) -> str:

@@ -15,8 +15,9 @@ from jinja2.compiler import CodeGenerator
 from jinja2.runtime import LoopContext
 from jinja2.sandbox import MAX_RANGE, SandboxedEnvironment
 
+from pipeline.chinese_numbers import zh_number
 from pipeline.report_charts import Chart
-from pipeline.report_filters import numbered, present, zh_number
+from pipeline.report_filters import numbered, present
 from pipeline.report_model import Figure, Source
 
 

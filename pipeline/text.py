@@ -6,6 +6,8 @@ import functools
 import re
 import unicodedata
 
+from pipeline.chinese_numbers import MONTHS
+
 _SPACE = re.compile(r"\s+")
 # Units written in a header: 改造面积（万平方米）, 计划投资(万元), 金额 万元.
 _HEADER_UNIT = re.compile(r"\(([^()]*)\)\s*$")
@@ -22,8 +24,6 @@ _MONTHS_SO_FAR = re.compile(
 )
 # The same within a line, as a title writes it (`2022年1-6月项目支出绩效运行监控表`), never after a digit (`11-12月`).
 _MONTHS_IN_LINE = re.compile(r"(?<![\d十])" + _MONTHS_SO_FAR.pattern.removeprefix("^"))
-# `一至七月`: the months a form covers written in Chinese numerals.
-_MONTH_NUMERALS = {n: i for i, n in enumerate("一二三四五六七八九十", start=1)} | {"十一": 11, "十二": 12}
 MONTHS_SO_FAR_MARK = "1-N月"
 
 
@@ -108,7 +108,7 @@ def _month_of(match: re.Match | None) -> int | None:
     if match is None:
         return None
     month = match.group(1)
-    return int(month) if month.isdigit() else _MONTH_NUMERALS[month]
+    return int(month) if month.isdigit() else MONTHS[month]
 
 
 # Every control (C0, DEL, C1), the line and paragraph separators, and the bidi embeddings, overrides, isolates and

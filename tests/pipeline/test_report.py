@@ -19,10 +19,10 @@ import duckdb
 import pytest
 
 from pipeline import report_read
+from pipeline.chinese_numbers import zh_number
 from pipeline.cli import main
 from pipeline.registry import RegistryError
 from pipeline.report import write_report_files
-from pipeline.report_filters import zh_number
 from pipeline.report_model import ReportConfig, ReportError, load_report_config
 from pipeline.report_read import build_report
 from pipeline.report_render import render_html

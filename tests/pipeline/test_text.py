@@ -9,6 +9,7 @@ from pipeline.text import (
     clean_text,
     first_said,
     item_key,
+    months_named,
     months_so_far,
     nfkc,
     printable,
@@ -159,6 +160,19 @@ def test_the_months_a_header_covers_are_read_in_digits_or_chinese_numerals(heade
     assert label.startswith("1-N月") and not label.startswith(
         "1-N月份"
     )  # 月份 is 月: the label is the template's
+
+
+@pytest.mark.parametrize(
+    ("line", "months"),
+    [
+        ("2022年一至九月监控表", 9),
+        ("2022年一至十一月监控表", 11),
+        ("2022年一至〇月监控表", None),
+        ("一至两月", None),
+    ],
+)
+def test_the_months_a_line_names_in_chinese_numerals_are_the_short_forms(line, months):
+    assert months_named(line) == months
 
 
 def test_a_header_of_one_month_covers_no_months_so_far():

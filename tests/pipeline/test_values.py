@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.cell_parsers import cell_parser, parse_cell
+from pipeline.cell_parsers import cell_parser, parse_cell, parse_ordinal
 from pipeline.date_values import DatedMonth, parse_date, parse_month, parse_year
 from pipeline.indicator_values import Indicator, name_unit, read_indicator
 from pipeline.values import (
@@ -400,6 +400,20 @@ def test_parse_year_rejects_other_years(value):
 )
 def test_parse_month_reads_months(value, expected):
     assert parse_month(value) == expected
+
+
+# Months in words as clerks write them: 一 to 十二 only, in the short form; no 〇, 零, 两 or 一十.
+@pytest.mark.parametrize(
+    "value",
+    ["一月", "十月份", "十二", "〇月", "零月", "两月", "一十月", "一十一月", "十三", "二十月", "壹月"],
+)
+def test_parse_month_reads_only_the_months_one_to_twelve_in_their_short_chinese_form(value):
+    expected = {"一月": 1, "十月份": 10, "十二": 12}.get(value)
+    if expected is None:
+        with pytest.raises(CellError):
+            parse_month(value)
+    else:
+        assert parse_month(value) == expected
 
 
 # 正月 is the lunar calendar's first month, never a reporting month; a day with no year is no month of any year.
@@ -1096,3 +1110,42 @@ def test_a_count_in_its_own_unit_or_none_is_read(registry, value, number):
         parse_integer(value, registry.template("compound_list").column("households"), registry.units)
         == number
     )
+
+
+# A row's number as clerks write it: digits, 一 to 九十九 with or without 一 before 十, wrapped in brackets or
+# followed by 、; anything else (〇, 零, 两, 百, capitals) is no number, never an error.
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (3, 3),
+        (3.0, 3),
+        (3.5, None),
+        (True, None),
+        ("3、", 3),
+        ("（3）", 3),
+        ("三", 3),
+        ("十", 10),
+        ("一十", 10),
+        ("十二", 12),
+        ("一十二", 12),
+        ("二十", 20),
+        ("二十三", 23),
+        ("九十九", 99),
+        ("（十一）", 11),
+        ("五、", 5),
+        ("零", None),
+        ("〇", None),
+        ("两", None),
+        ("十〇", None),
+        ("二十零", None),
+        ("一百", None),
+        ("十十", None),
+        ("一二", None),
+        ("一二十", None),
+        ("壹", None),
+        ("", None),
+        ("甲", None),
+    ],
+)
+def test_parse_ordinal_reads_a_rows_number_as_written(value, expected):
+    assert parse_ordinal(value) == expected
