@@ -12,13 +12,13 @@ from decimal import Decimal
 import duckdb
 
 from pipeline.problems import display
-from pipeline.receipt_facts import FOUND_FIELDS, recount_warnings
+from pipeline.receipt_facts import FOUND_FIELDS, ReceiptIssue, recount_warnings
 from pipeline.report_quality import EXECUTION_TOLERANCE, SCORE_TOLERANCE, score_differs
 
 SCORE, TOTAL, RATE = "stated_score_differs", "stated_total_differs", "stated_rate_differs"
 RULES = (SCORE, TOTAL, RATE)
-# ops.validation_issues as the receipt reads it (`file_rows.add_problems` writes the same columns).
-# Its warnings name no other submission: the columns retelling settles are left empty.
+# ops.validation_issues as the receipt reads it. Its warnings name no other submission: the columns retelling
+# settles are left empty.
 ISSUE_COLUMNS = ", ".join(["submission_id", *FOUND_FIELDS])
 
 # Each stated figure of a current form beside the computed one: (submission, sheet, row, header, rule, what, stated,
@@ -219,13 +219,16 @@ def settle_stated(con: duckdb.DuckDBPyConnection) -> set[int]:
             f"delete from ops.validation_issues where rule in ({listed}) and submission_id in (select unnest(?))",
             [changed],
         )
+        # Imported here: a rebuild that changes none of these warnings (most) does not load the intake's package.
+        from pipeline.intake.file_rows import add_issues
+        from pipeline.intake.pending_rows import PendingRows
+
         touched = set(changed)
-        rows = [row for row in found if row[0] in touched]
-        if rows:
-            con.executemany(
-                f"insert into ops.validation_issues ({ISSUE_COLUMNS}) values ({', '.join('?' * len(rows[0]))})",
-                rows,
-            )
+        pending = PendingRows()
+        for row in found:
+            if row[0] in touched:
+                add_issues(pending, row[0], [ReceiptIssue(*row[1:])])
+        pending.insert(con)
         recount_warnings(con, changed)
         con.execute("commit")
     except Exception:

@@ -11,11 +11,13 @@ from decimal import Decimal
 import duckdb
 
 from pipeline.cumulative_frame import gap_tolerance
+from pipeline.intake.file_rows import add_issues
 from pipeline.intake.held_months import _CUMULATIVE, _MONTHLY, cumulative_templates
+from pipeline.intake.pending_rows import PendingRows
 from pipeline.intake.retell import retell
 from pipeline.problems import describe_cell, display
 from pipeline.projects import REGISTER_TEMPLATE, is_derived
-from pipeline.receipt_facts import STATUS_ZH, recount_warnings
+from pipeline.receipt_facts import STATUS_ZH, ReceiptIssue, recount_warnings
 from pipeline.receipts import write_receipts
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
@@ -178,12 +180,24 @@ def _tell_off_sums(
     """Warn each file holding a month the withdrawal put off its months' sum, on that month's 累计, as arriving
     it would have been (`cumulative_mismatch`): its office, not only the operator, must send it again. The warning
     says so no more once the months in force add up again (`retell.retell_mismatches`)."""
+    # A cell told so before says so again by itself (its note cleared by `retell`): not told twice.
+    told = set(
+        con.execute(
+            "select submission_id, sheet, excel_row from ops.validation_issues "
+            "where rule = 'cumulative_mismatch' and submission_id in (select unnest(?::integer[]))",
+            [sorted({o.submission_id for o in off_sums})],
+        ).fetchall()
+    )
+    pending = PendingRows()
     for o in off_sums:
-        [header] = con.execute(
+        if (o.submission_id, o.sheet, o.excel_row) in told:
+            continue
+        told.add((o.submission_id, o.sheet, o.excel_row))
+        [(header,)] = con.execute(
             "select coalesce(max(column_header), '累计完成投资') from ops.sheet_columns "
             "where submission_id = ? and sheet = ? and column_name = ?",
             [o.submission_id, o.sheet, _CUMULATIVE],
-        ).fetchone()
+        ).fetchall()  # all: a result left open would hold the connection from the insert
         expected = (
             f"第{submission_id}号提交“{one_line(name)}”撤回后，项目“{o.project}”{o.year}年{o.month}月的累计完成投资"
             f"（{display(o.cumulative)}万元）与仍然有效的1月至{o.month}月本月完成投资之和（{display(o.months_sum)}万元）"
@@ -191,15 +205,12 @@ def _tell_off_sums(
         )
         fix = "请核对各月的本月完成投资和本行累计完成投资，更正后重新报送这些月份"
         value = display(o.cumulative)
-        # A cell told so before says so again by itself (its note cleared by `retell`): not told twice.
-        con.execute(
-            "insert into ops.validation_issues (submission_id, sheet, excel_row, column_header, value, severity, "
-            "rule, message_zh, expected, fix) select $n, $sheet, $row, $header, $value, 'warning', "
-            "'cumulative_mismatch', $message, $expected, $fix where not exists (select 1 from ops.validation_issues "
-            "where submission_id = $n and sheet = $sheet and excel_row = $row and rule = 'cumulative_mismatch')",
-            {"n": o.submission_id, "sheet": o.sheet, "row": o.excel_row, "header": header, "value": value,
-             "message": describe_cell(o.excel_row, header, value, expected, fix), "expected": expected, "fix": fix},
-        )  # fmt: skip
+        message = describe_cell(o.excel_row, header, value, expected, fix)
+        issue = ReceiptIssue(
+            o.sheet, o.excel_row, header, value, "warning", "cumulative_mismatch", message, expected, fix
+        )
+        add_issues(pending, o.submission_id, [issue])
+    pending.insert(con)
     recount_warnings(con, {o.submission_id for o in off_sums})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import astuple, fields
 
 from pipeline.intake.pending_rows import PendingRows
@@ -19,15 +20,23 @@ def _numbered(named: tuple[object, ...], run_numbers: dict[int, int]) -> tuple[i
     return tuple(n for n in numbers if n is not None)
 
 
-def add_problems(
-    pending: PendingRows, submission_id: int, problems: list[Problem], run_numbers: dict[int, int]
-) -> None:
+def add_issues(pending: PendingRows, submission_id: int, issues: Iterable[ReceiptIssue]) -> None:
+    """Queue one submission's issues as rows of ops.validation_issues: the one writer of that table's rows."""
     rows = []
-    for p in problems:
-        row = [submission_id, *astuple(ReceiptIssue.of(p, _numbered(p.named, run_numbers)))]
+    for issue in issues:
+        row = [submission_id, *astuple(issue)]
         row[_NAMED_AT] = list(row[_NAMED_AT]) or None  # a LIST column, empty for most problems
         rows.append(row)
     pending.add("ops.validation_issues", _ISSUE_COLUMNS, rows)
+
+
+def add_problems(
+    pending: PendingRows, submission_id: int, problems: list[Problem], run_numbers: dict[int, int]
+) -> None:
+    """Queue a file's problems as its issues, the files they name numbered."""
+    add_issues(
+        pending, submission_id, (ReceiptIssue.of(p, _numbered(p.named, run_numbers)) for p in problems)
+    )
 
 
 _ISSUE_COLUMNS = ["submission_id", *(f.name for f in fields(ReceiptIssue))]
