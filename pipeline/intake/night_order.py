@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 
 from pipeline.intake.settle import held_slices, stored_first
-from pipeline.intake.shared_rows import flag_shared_rows, implements_project, listed_entries
+from pipeline.intake.shared_rows import flag_shared_rows, implements_project, listed_entries, listed_rows
 from pipeline.intake.unique_rows import unique_templates
 from pipeline.intake.work import WorkFile
 from pipeline.project_names import resolve_projects
@@ -62,7 +62,8 @@ def night_order(
         if candidate.parsed is None or candidate.parsed.errors:
             return set(), set()
         resolve_projects(candidate.parsed, register, registry.offices)
-        listed = listed_entries(registry, candidate.parsed, register, registry.offices)
+        entries = listed_rows(registry, candidate.parsed)
+        listed = listed_entries(candidate.parsed, entries, register, registry.offices)
         if listed[0] and any(
             r.get("project_code") in held_elsewhere
             for sheet in candidate.parsed.sheets
@@ -71,7 +72,7 @@ def night_order(
             # With the slices an implementing unit's list takes from another office's list in force (which the
             # warehouse alone decides): a list of that office received before it is then settled with it, as in
             # one chunk, where it keeps its slice (shared_rows.give_back_slices).
-            flag_shared_rows(con, registry, [candidate.parsed], register, registry.offices)
+            flag_shared_rows(con, registry, [candidate.parsed], register, registry.offices, entries)
         slices[work_file.inbox_path] = held_slices(candidate)
         return listed
 

@@ -96,6 +96,7 @@ def flag_shared_rows(
     files: list[ParsedFile],
     register: ProjectRegister,
     offices: Offices,
+    entries: Entries | None = None,
 ) -> None:
     """Reject a sheet listing a row (a compound) that another office's list holds for the same project and period;
     the project's implementing unit's own list stands, whichever came first.
@@ -106,7 +107,8 @@ def flag_shared_rows(
     list (or one sent for it, 代报) is the project's, so arrival must not decide: it is checked first, another
     office's list of this run naming one of its rows is returned, and another office's list in force naming one
     gives the unit's list its slice (`taken_slices`: it no longer counts) and is told so on its receipt. Between
-    lists of other offices only arrival can decide: the first stands.
+    lists of other offices only arrival can decide: the first stands. `entries`: the files' `listed_rows`, where a
+    caller has them already.
     """
     for template, unique in unique_templates(registry):
         sheets = sheets_of(files, template)
@@ -121,7 +123,10 @@ def flag_shared_rows(
             listed[(period, value)].add(held.unit)
             stored[(period, value)].append(held)
         taken = _taken_by_unit(con, template.id, unique)
-        rows = [(file, sheet, rows_by_entry(sheet, unique)) for file, sheet in sheets]
+        rows = [
+            (file, sheet, entries[id(sheet)] if entries is not None else rows_by_entry(sheet, unique))
+            for file, sheet in sheets
+        ]
         owns = partial(_owns, register, offices)
         for file, sheet, mine in rows:  # the implementing units' lists first
             own = {entry: record for entry, record in mine.items() if owns(file, entry[0])}
@@ -154,17 +159,30 @@ def implements_project(
     return project is not None and bool(project.implementing_unit) and implemented_by(project, unit, offices)
 
 
+# A file's rows by entry (`rows_by_entry`) on each sheet `flag_shared_rows` judges, by the sheet's id.
+Entries = dict[int, dict[tuple[_Period, str], dict]]
+
+
+def listed_rows(registry: Registry, file: ParsedFile) -> Entries:
+    """Return a file's rows by entry on each sheet `flag_shared_rows` judges: a file read ahead walks its rows once,
+    for `listed_entries` and `flag_shared_rows` both."""
+    return {
+        id(sheet): rows_by_entry(sheet, unique)
+        for template, unique in unique_templates(registry)
+        for _, sheet in sheets_of([file], template)
+    }
+
+
 def listed_entries(
-    registry: Registry, file: ParsedFile, register: ProjectRegister, offices: Offices
+    file: ParsedFile, entries: Entries, register: ProjectRegister, offices: Offices
 ) -> tuple[set[str], set[str]]:
-    """Return the rows a file lists of the templates `flag_shared_rows` judges, as keys of their template, period and
-    value: those of projects its office implements, and the others."""
+    """Return the rows a file lists (its `listed_rows`) as keys of their template, period and value: those of
+    projects its office implements, and the others."""
     own: set[str] = set()
     others: set[str] = set()
-    for template, unique in unique_templates(registry):
-        for _, sheet in sheets_of([file], template):
-            for period, value in rows_by_entry(sheet, unique):
-                (own if _owns(register, offices, file, period) else others).add("|".join([*period, value]))
+    for mine in entries.values():
+        for period, value in mine:
+            (own if _owns(register, offices, file, period) else others).add("|".join([*period, value]))
     return own, others
 
 
