@@ -86,8 +86,7 @@ def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
     ]
     if not missing:
         return
-    read = {index for b in match.bindings for index in b.indices} | {index for _, index, _ in match.repeats}
-    rows = grid.rows[match.last_row + 1 : sheet.footer_row - 1 if sheet.footer_row else len(grid.rows)]
+    read, rows = _read_and_data(grid, match, sheet)
     origin = None
     # The `1-N月` the form's read headers name (`1-6月执行数`): the fix asks for that, not the template's N.
     named = {months_so_far(b.header) for b in match.bindings} - {None}
@@ -97,7 +96,7 @@ def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
             continue
         pairs = _pairs(label)
         alike = [c for c in missing if any(pairs & _pairs(w) for w in (c.header, *c.aliases))]
-        if not alike or all(index >= len(row) or is_blank(row[index]) for row in rows):
+        if not alike or _blank_under(rows, index):
             continue
         months = next(iter(named)) if len(named) == 1 else months_so_far(written)
         origin = _merged_origin(grid) if origin is None else origin
@@ -117,12 +116,11 @@ def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
 def _half_read_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
     """Warn of a filled column under a header that is the rest of a read column's (`改进措施` beside `偏差原因分析`,
     where the template reads one `偏差原因分析及改进措施`): found alike, nothing said it was left unread."""
-    read = {index for b in match.bindings for index in b.indices} | {index for _, index, _ in match.repeats}
-    rows = grid.rows[match.last_row + 1 : sheet.footer_row - 1 if sheet.footer_row else len(grid.rows)]
+    read, rows = _read_and_data(grid, match, sheet)
     origin = None
     for index, written in enumerate(match.headers):
         label = split_header(written)[0] if written else ""
-        if index in read or not label or all(index >= len(row) or is_blank(row[index]) for row in rows):
+        if index in read or not label or _blank_under(rows, index):
             continue
         whole = next(
             (b for b in match.bindings if _halves(split_header(b.header)[0], label, b.column.header)), None
@@ -141,6 +139,17 @@ def _half_read_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> No
             fix=f"请将该列内容并入{whole.letter}列，并将其表头改为“{whole.column.header}”",
             row=header_cell(grid, match, index, origin)[0] + 1,
         )
+
+
+def _read_and_data(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> tuple[set[int], list[list[object]]]:
+    """Return the columns a match reads, and the rows of data under its header, above the footer."""
+    read = {index for b in match.bindings for index in b.indices} | {index for _, index, _ in match.repeats}
+    return read, grid.rows[match.last_row + 1 : sheet.footer_row - 1 if sheet.footer_row else len(grid.rows)]
+
+
+def _blank_under(rows: list[list[object]], index: int) -> bool:
+    """Say whether a column is blank in every row of data."""
+    return all(index >= len(row) or is_blank(row[index]) for row in rows)
 
 
 def _halves(read: str, other: str, whole: str) -> bool:
