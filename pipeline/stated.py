@@ -120,8 +120,9 @@ def _shown(value: Decimal) -> str:
 def _issue(row: tuple) -> tuple:
     """Word one stated figure that differs, as a warning row of ops.validation_issues."""
     submission_id, sheet, excel_row, header, rule, what, stated, computed, points, source, rate = row
+    # Scores and totals in 分; a rate in percent.
+    value, got = display(stated), f"{_shown(computed)}分"
     if rule == TOTAL:
-        value, got = display(stated), f"{_shown(computed)}分"
         message = (
             f"「{header}」填报的自评总分为{value}分，按评分规则由已入库的数据计算为{got}，"
             f"相差超过{display(SCORE_TOLERANCE)}分"
@@ -138,7 +139,6 @@ def _issue(row: tuple) -> tuple:
         fix = "请核对全年执行数、全年预算数与报送的资金台账；填报有误的，请改正后重新报送。年度报告采用台账计算的执行率"
     elif what is None and source == "ledger":
         # The budget's own score: 分值 × the execution rate of the ledger.
-        value, got = display(stated), f"{_shown(computed)}分"
         message = (
             f"项目资金「{header}」（预算执行得分，分值{display(points)}）填报为{value}分，"
             f"按已入库的资金到位与支付台账计算为{got}"
@@ -146,7 +146,6 @@ def _issue(row: tuple) -> tuple:
         expected = f"分值×按资金台账计算的预算执行率＝{got}"
         fix = "请核对全年执行数、全年预算数与报送的资金台账；填报有误的，请改正后重新报送。年度报告采用计算的得分"
     elif what is None and source == "none":  # no ledger, and the form gives no rate to score by
-        value, got = display(stated), f"{_shown(computed)}分"
         message = (
             f"项目资金「{header}」（预算执行得分，分值{display(points)}）填报为{value}分，"
             f"本表未填执行率，也没有可据以计算执行率的全年执行数和全年预算数，计算为{got}"
@@ -154,7 +153,6 @@ def _issue(row: tuple) -> tuple:
         expected = f"分值×执行率，执行率无从计算，为{got}"
         fix = "请填写项目资金的全年预算数、全年执行数和执行率后重新报送。年度报告采用计算的得分"
     elif what is None:  # no ledger: 分值 × the form's own 执行率, or its 全年执行数 ÷ 全年预算数
-        value, got = display(stated), f"{_shown(computed)}分"
         basis = "本表填报的执行率" if source == "rate" else "本表全年执行数÷全年预算数"
         shown = f"{_shown(rate * 100)}%" + ("（超过100%的按100%计）" if rate > 1 else "")
         message = (
@@ -165,7 +163,6 @@ def _issue(row: tuple) -> tuple:
         checked = "执行率和得分" if source == "rate" else "全年执行数、全年预算数和得分"
         fix = f"请核对项目资金的{checked}；填报有误的，请改正后重新报送。年度报告采用计算的得分"
     else:
-        value, got = display(stated), f"{_shown(computed)}分"
         message = (
             f"三级指标「{what}」（分值{display(points)}）的「{header}」填报为{value}分，"
             f"按评分规则由已入库的数据计算为{got}"
