@@ -218,7 +218,6 @@ def list_for(project: str) -> str:
     return COMPOUNDS_V1.replace(f"项目名称：{ZAOLIN}", f"项目名称：{project}")
 
 
-@pytest.mark.slow  # 5 s or more on two cores
 def _progress_csv(*months: tuple[int, int, int]) -> str:
     """枣林's investment progress: rows of (month, 本月完成, 累计完成)."""
     header = "项目名称,年度,月份,年度计划投资（万元）,本月完成投资（万元）,累计完成投资（万元）"
@@ -226,6 +225,7 @@ def _progress_csv(*months: tuple[int, int, int]) -> str:
     return "\n".join(["投资完成情况月报", header, *rows]) + "\n"
 
 
+@pytest.mark.slow  # 5 s or more on two cores
 def test_withdrawing_a_correction_names_the_later_months_whose_cumulative_it_leaves_off_their_sum(
     settings, registry, register
 ):
