@@ -88,9 +88,17 @@ def check_sources(registry: Registry) -> None:
             for expectation in document["expectations"]:
                 kwargs, meta = expectation.get("kwargs", {}), expectation["meta"]
                 if kind == DATA_ROWS:
+                    # A row's problem is told on one column's header: a check of several (docs/adding-a-source.md's
+                    # 检查日期 and 小区名称 unique together) has none of its own, and met a file with a KeyError.
+                    if not (meta.get("blame") or kwargs.get("column")):
+                        raise SuiteError(
+                            f"{path}: expectation {expectation['type']} (rule {meta['rule']}) checks several "
+                            "columns: name the one whose header its problems are told on as meta.blame"
+                        )
                     named = [kwargs[k] for k in COLUMN_KWARGS if k in kwargs] + list(
                         kwargs.get("column_list", ())
                     )
+                    named += [meta["blame"]] if meta.get("blame") else []
                 else:  # a derived frame's own columns are its builder's; the column it blames is the template's
                     named = [meta["blame"]]
                 if unknown := [c for c in named if c not in columns | LINEAGE]:

@@ -703,6 +703,45 @@ def test_a_suite_naming_a_column_its_template_lacks_is_refused_naming_file_and_c
     assert "'household_count', no column of registry/sources/compound_list.yaml" in message
 
 
+@pytest.mark.parametrize(
+    ("blame", "says"),
+    [
+        (None, "checks several columns: name the one whose header its problems are told on as meta.blame"),
+        ("compund_name", "'compund_name', no column of registry/sources/compound_list.yaml"),
+    ],
+)
+def test_a_hand_written_check_of_several_columns_must_name_a_template_column_to_blame(
+    registry, monkeypatch, blame, says
+):
+    # docs/adding-a-source.md's own rule (检查日期 and 小区名称 unique together), written with the meta it listed,
+    # passed the suite's loading and stopped `pipeline check` and the night with a KeyError once a file repeated a row.
+    original = suites_module.suite_documents
+
+    def suite(template_id: str) -> dict[str, dict]:
+        documents = copy.deepcopy(original(template_id))
+        if template_id == "compound_list":
+            meta = {"severity": "error", "rule": "compound_repeated", "rule_zh": "小区重复", "reason": "重复"}
+            meta |= {"expected_zh": "不能重复", "fix_zh": "请删除重复的行"} | (
+                {"blame": blame} if blame else {}
+            )
+            kwargs = {"column_list": ["_batch", "_sheet", "project_name", "compound_name"]}
+            expectation = {"type": "expect_compound_columns_to_be_unique", "kwargs": kwargs, "meta": meta}
+            documents["rows"]["expectations"].append(expectation)
+        return documents
+
+    monkeypatch.setattr(validate_module, "suite_documents", suite)
+
+    with pytest.raises(SuiteError) as raised:
+        validate_module.check_sources(registry)
+
+    message = str(raised.value)
+    assert message.startswith(
+        f"{EXPECTATIONS_DIR / 'compound_list.json'}: expectation expect_compound_columns_to_be_unique "
+        "(rule compound_repeated) "
+    )
+    assert says in message
+
+
 def test_the_checked_in_suites_name_only_their_templates_columns(registry):
     validate_module.check_sources(registry)
 
