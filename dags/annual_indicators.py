@@ -23,7 +23,7 @@ from airflow.sdk import Param, dag, get_current_context, task
             None,
             type=["null", "integer"],
             title="报告年度",
-            description="要计算指标并生成报告的年度；留空则取仓库中有数据的最近年度。",
+            description="要计算指标并生成报告的年度；留空则取仓库中有数据、已报送项目基本信息表且不晚于今年的最近年度。",
         )
     },
     tags=["预算绩效"],
