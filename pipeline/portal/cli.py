@@ -58,9 +58,12 @@ def _password(args: argparse.Namespace) -> tuple[str, bool]:
 
 def cmd_users(args: argparse.Namespace) -> int:
     # Imported here, as the server is in cmd_serve: building the parser must not load argon2 for every command.
-    from pipeline.portal.users import AccountError, add_account, disable_account, reset_password
+    from pipeline.portal.users import AccountError, account_name, add_account, disable_account, reset_password
 
     settings, name = args.settings, args.name
+    if args.action != "add":
+        # As the login page reads it: `add zjj` made the account 区住房和城乡建设局, and `reset zjj` said there was none.
+        name = account_name(settings, args.registry.offices, name)
     try:
         if args.action == "disable":
             disable_account(settings, name)

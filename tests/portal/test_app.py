@@ -212,6 +212,20 @@ def test_users_add_reset_disable_from_the_command_line(settings, registry, monke
         assert log_in(client, ZAOLIN, made).status_code == 401
 
 
+def test_users_reset_and_disable_take_an_office_alias_as_add_and_the_login_do(settings, registry, capsys):
+    # `users add zjj` made the account 区住房和城乡建设局; `users reset zjj` said there was no account "zjj" and to
+    # create it with `users add`, which then said it existed.
+    assert main(["users", "add", "zjj"]) == 0
+    capsys.readouterr()
+
+    assert main(["users", "reset", "zjj"]) == 0
+    assert f"已重设账号“{ZHUJIAN}”的密码" in capsys.readouterr().out
+    assert main(["users", "disable", "区住建局"]) == 0
+    assert f"已停用账号“{ZHUJIAN}”" in capsys.readouterr().out
+    assert main(["users", "reset", "nobody"]) == 1
+    assert "没有账号“nobody”" in capsys.readouterr().err
+
+
 def test_throttling_counts_by_account_and_by_address(settings):
     config = PortalConfig()
     for _ in range(config.login_failures - 1):
