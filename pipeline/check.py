@@ -108,13 +108,20 @@ def files_under(paths: list[Named], settings: Settings | None = None) -> list[Na
     return found
 
 
+def whatever_their_age(settings: Settings):
+    """Return the inbox's storage reading files modified just now too: the night reads them once settled."""
+    # An object put a minute ago was told 文件仍在写入或刚刚修改 when named to check, while a local file named so, and
+    # the same object waiting beside an upload, were read: an object is whole once listed (docs/deploying.md).
+    return storage_for(dataclasses.replace(settings, settle_seconds=0))
+
+
 def objects_under(url: str, settings: Settings) -> list[str | NotChecked]:
     """Return the inbox objects a URL names (itself, or all under it as a prefix), listed as the night lists them."""
     relative = _object_path(url, settings)
     if relative is None:  # not in the inbox: nothing the night reads
         return []
     below = f"{relative.rstrip('/')}/" if relative else ""
-    listing = storage_for(settings).scan()
+    listing = whatever_their_age(settings).scan()
     inbox = str(settings.inbox)
     within: list[tuple[str, str | NotChecked]] = [
         (e.path, f"{inbox}/{e.path}") for e in listing.files if e.path == relative or e.path.startswith(below)
@@ -146,7 +153,7 @@ def receipt_facts(outcome: Outcome, received_at: dt.datetime) -> ReceiptFacts:
 def read_object(url: str, settings: Settings) -> bytes | NotChecked:
     """Read an inbox object named to check as ingest reads it: the version listed, never past the size limit."""
     try:
-        content, entry = storage_for(settings).read_inbox(
+        content, entry = whatever_their_age(settings).read_inbox(
             _inbox_relative(url, settings), settings.limits.max_file_bytes
         )
         if content is None:
@@ -230,7 +237,7 @@ def waiting_files(
     `checked`: the identities (`_entry_identity`) of files checked where they lie in the inbox, not beside themselves.
     """
     # Whatever their age: the night reads them once settled, and a file placed a minute ago (an upload) counts.
-    storage = storage_for(dataclasses.replace(settings, settle_seconds=0))
+    storage = whatever_their_age(settings)
     known = taken_in(con)
     try:
         listing = storage.scan()

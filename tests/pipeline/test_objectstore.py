@@ -722,13 +722,16 @@ def test_the_command_line_on_a_second_machine_exits_1_writing_nothing(
     assert sorted(k["Key"] for k in s3.list_objects_v2(Bucket=bucket)["Contents"]) == before
 
 
+@pytest.mark.parametrize("settle", ["0", "120"], ids=["settled", "put-just-now"])
 def test_check_reads_an_object_waiting_in_the_inbox_by_its_url(
-    tmp_path: Path, bucket: str, s3, monkeypatch, capsys
+    tmp_path: Path, bucket: str, s3, monkeypatch, capsys, settle
 ):
-    """Checked in place, as the night will read it: never a duplicate of itself, never `s3:/…` not found."""
+    """Checked in place, as the night will read it: never a duplicate of itself, never `s3:/…` not found; put a
+    moment ago, checked all the same (it was told 文件仍在写入, though a local file named to check is read)."""
     from pipeline.cli import main
     from tests.conftest import REGISTER_CSV
 
+    monkeypatch.setenv("PIPELINE_SETTLE_SECONDS", settle)
     for name in ("inbox", "archive", "receipts", "reports", "export"):
         monkeypatch.setenv(f"PIPELINE_{name.upper()}", f"s3://{bucket}/{name}")
     monkeypatch.setenv("PIPELINE_HOME", str(tmp_path / "home"))
