@@ -380,3 +380,18 @@ def test_every_printed_value_is_escaped_as_with_jinjas_own_escape_around_the_fin
     printed = ours.get_template("page.j2").render(names)
     assert printed == jinjas.get_template("page.j2").render(names)
     assert "&lt;b&gt;" in printed and "<b>" not in printed
+
+
+def test_the_guide_names_every_name_a_template_is_given():
+    # The guide's table is the deployment's reference; district, stated_actuals, the tolerances and not_supplied,
+    # all used by the default templates, were missing from it.
+    import datetime as dt
+
+    from pipeline.report_context import build_context
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "report-templates.md").read_text(encoding="utf-8")
+    table = guide.split("## 模板里能用的名称", 1)[1]
+    listed = set(re.findall(r"`([a-z_]+)", table))
+    context = build_context(2022, "标题", None, None, dt.datetime(2023, 1, 1), [], (), {}, {})
+
+    assert set(context.names()) - listed == set()
