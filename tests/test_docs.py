@@ -1,4 +1,4 @@
-"""Every SQL query in docs/querying.md runs against the demo warehouse and answers what it says."""
+"""The guides' examples run as written: docs/querying.md's SQL and Python on the demo warehouse, docs/deploying.md's backup."""
 
 from __future__ import annotations
 
