@@ -99,7 +99,9 @@ def _allowed_values(column: Column) -> str:
     parts = []
     for value, aliases in column.values.items():
         parts.append(f"{value}（也可写：{'、'.join(aliases)}）" if aliases else value)
-    several = "；可填多项，以“、”分隔（如“经费保障、制度保障”）" if column.multiple else ""
+    # The example is the column's own: every new source's sheet said 如“经费保障、制度保障”, the 运行监控表's causes.
+    example = "、".join(list(column.values)[:2])
+    several = f"；可填多项，以“、”分隔（如“{example}”）" if column.multiple and len(column.values) > 1 else ""
     return "；".join(parts) + several
 
 

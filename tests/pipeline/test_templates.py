@@ -329,6 +329,21 @@ def test_the_instructions_sheet_is_never_taken_for_data(registry):
         assert find_header(grids[1], registry) is None
 
 
+def test_an_enum_of_several_values_is_explained_with_its_own_values(registry):
+    # A new source's 改造内容 was explained with 如“经费保障、制度保障”, values the column refuses.
+    base = registry.template("compound_list")
+    values = {"屋面防水": ("防水",), "外墙保温": (), "管网改造": ()}
+    works = Column(name="works", header="改造内容", type=ColumnType.ENUM, values=values, multiple=True)
+    template = base.model_copy(update={"columns": (*base.columns, works)})
+
+    rows = {row[0]: row for row in instructions(layout_of(template), registry) if len(row) == 4}
+
+    assert (
+        rows["改造内容"][3]
+        == "屋面防水（也可写：防水）；外墙保温；管网改造；可填多项，以“、”分隔（如“屋面防水、外墙保温”）"
+    )
+
+
 def test_a_list_too_long_to_write_inline_goes_to_a_hidden_sheet(registry):
     base = registry.template("satisfaction_survey")
     values = {f"第{i}类很长很长很长很长的选项名称": () for i in range(30)}
