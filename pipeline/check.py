@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipeline.file_names import decode_name, numbered_name, written_path
 from pipeline.inbox_entries import SKIP_ZH, InboxEntry, InboxUnusable, NotTakenIn, Unreadable
-from pipeline.inbox_storage import same_object, storage_for
+from pipeline.inbox_storage import Storage, same_object, storage_for
 from pipeline.inbox_walk import walk
 from pipeline.intake import Outcome, prepare
 from pipeline.intake.candidates import SAME_RUN
@@ -108,7 +108,7 @@ def files_under(paths: list[Named], settings: Settings | None = None) -> list[Na
     return found
 
 
-def whatever_their_age(settings: Settings):
+def whatever_their_age(settings: Settings) -> Storage:
     """Return the inbox's storage reading files modified just now too: the night reads them once settled."""
     # An object put a minute ago was told 文件仍在写入或刚刚修改 when named to check, while a local file named so, and
     # the same object waiting beside an upload, were read: an object is whole once listed (docs/deploying.md).
