@@ -554,6 +554,8 @@ def test_content_limits_are_the_pipelines_own_settings(settings, registry, accou
 
 def test_serve_refuses_an_inbox_on_object_storage_before_it_listens(settings, monkeypatch, capsys):
     monkeypatch.setenv("PIPELINE_INBOX", "s3://bucket/inbox")
+    # An inbox and an archive apart are refused sooner, by the settings.
+    monkeypatch.setenv("PIPELINE_ARCHIVE", "s3://bucket/archive")
     monkeypatch.setattr("uvicorn.run", lambda *a, **k: pytest.fail("the server started"))
     assert main(["serve"]) == 1
     assert "对象存储" in capsys.readouterr().err
