@@ -1,8 +1,9 @@
-"""What a slice replaced held, and the rows its replacement drops: a ledger's earlier dates, or a list's rows."""
+"""What a slice replaced held, and the rows its replacement drops: a ledger's earlier or later dates, or a list's rows."""
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -97,7 +98,10 @@ class Columns:
 
 def dropped_rows(template: Template, columns: Columns, key: str, new: Slice, old: Slice) -> list[Problem]:
     """Warn where a file's slice replacing another file's drops rows the clerk likely meant to keep."""
-    found = (rule(template, columns, key, new, old) for rule in (_dropped_dates, _list_replaced))
+    found = (
+        rule(template, columns, key, new, old)
+        for rule in (_earlier_dates_dropped, _later_dates_dropped, _list_replaced)
+    )
     return [problem for problem in found if problem is not None]
 
 
@@ -105,24 +109,48 @@ def dropped_rows(template: Template, columns: Columns, key: str, new: Slice, old
 _WITHDRAW = "如本表误报，可联系财政局撤回本表，该文件的数据即恢复有效"
 
 
-def _dropped_dates(template: Template, columns: Columns, key: str, new: Slice, old: Slice) -> Problem | None:
+def _earlier_dates_dropped(
+    template: Template, columns: Columns, key: str, new: Slice, old: Slice
+) -> Problem | None:
     """Warn where a slice of a dated template without months is replaced by rows starting after the first date of
     the rows it replaces: those before its first date drop out (a month's extract of a whole-year ledger). A row
     corrected keeps its date, so a resent whole year so far covers every earlier date and says nothing."""
+    return _dates_dropped(template, columns, key, new, old, later=False)
+
+
+def _later_dates_dropped(
+    template: Template, columns: Columns, key: str, new: Slice, old: Slice
+) -> Problem | None:
+    """Warn where a slice of a dated template without months is replaced by rows ending before the last date of the
+    rows it replaces: those after its last date drop out (an older extract, or the first months alone, sent again).
+    The whole year so far reaches at least as far as what was sent before, so a resent one says nothing."""
+    return _dates_dropped(template, columns, key, new, old, later=True)
+
+
+def _dates_dropped(
+    template: Template, columns: Columns, key: str, new: Slice, old: Slice, *, later: bool
+) -> Problem | None:
+    """Warn where the replaced rows dated before the new rows' first date (after their last, if `later`) drop out."""
     if columns.date is None:
         return None
-    first = min((row[0] for row in new.read(columns) if row[0] is not None), default=None)
-    if first is None:
+    # Each side's rule, the new rows' end it names and how that end is found, and where a dropped row lies from it.
+    rule, end, bound, beyond = (
+        ("later_dates_dropped", "最晚", max, operator.gt)
+        if later
+        else ("earlier_dates_dropped", "最早", min, operator.lt)
+    )
+    edge = bound((row[0] for row in new.read(columns) if row[0] is not None), default=None)
+    if edge is None:
         return None
-    dropped = [row for row in old.read(columns) if row[0] is not None and row[0] < first]
+    dropped = [row for row in old.read(columns) if row[0] is not None and beyond(row[0], edge)]
     if not dropped:
         return None
-    sheet, record = next((s, r) for s, r in new.records if _day(r.get(columns.date)) == first)
+    sheet, record = next((s, r) for s, r in new.records if _day(r.get(columns.date)) == edge)
     header = sheet.header_of(columns.date)
     _, _, _, year, month = slice_parts(key)
     expected = (
         f"本表是项目“{record.get('project_name')}”{_when(year, month)}的{template.name_zh}，替代{old.holder.said()}"
-        f"中该项目的全部数据；本表最早的{header}是{first.isoformat()}，该文件中{min(row[0] for row in dropped)}"
+        f"中该项目的全部数据；本表{end}的{header}是{edge.isoformat()}，该文件中{min(row[0] for row in dropped)}"
         f"至{max(row[0] for row in dropped)}的{amounts(columns, dropped)}不再计入报告"
     )
     fix = (
@@ -130,12 +158,12 @@ def _dropped_dates(template: Template, columns: Columns, key: str, new: Slice, o
         f"（含上述{len(dropped)}行）填报齐全后重新报送；{_WITHDRAW}；如这些记录确应删除，可忽略此提示"
     )
     return row_value_problem(
-        "earlier_dates_dropped",
+        rule,
         Severity.WARNING,
         sheet=sheet.name,
         excel_row=record["excel_row"],
         header=header,
-        value=first.isoformat(),
+        value=edge.isoformat(),
         expected=expected,
         fix=fix,
     )

@@ -217,7 +217,7 @@ def test_a_ledger_of_later_months_alone_is_told_which_earlier_entries_drop_out(s
 
 
 # The rules for rows a replacing file drops.
-DROPPED = ("earlier_dates_dropped", "whole_list_replaced")
+DROPPED = ("earlier_dates_dropped", "later_dates_dropped", "whole_list_replaced")
 
 
 def night(settings, registry, same_night: bool, earlier: tuple[str, str], *files: tuple[str, str]) -> dict:
@@ -286,6 +286,41 @@ def test_a_ledger_resent_with_its_earlier_dates_says_nothing(settings, registry,
 
     assert outcome.status == "accepted"
     assert not [w for w in outcome.warnings if w.rule in DROPPED]
+
+
+@pytest.mark.parametrize("same_night", [False, True])
+def test_a_ledger_ending_months_before_the_ledger_it_replaces_is_told_which_later_entries_drop_out(
+    settings, registry, same_night
+):
+    # January to March sent, then January's 到位 alone sent again: February's and March's rows drop out.
+    earlier = (f"{JIA}/1-3月台账.csv", ledger_csv(*JAN_FEB, *MARCH))
+    resent = (f"{JIA}/台账（更正）.csv", ledger_csv(JAN_FEB[0]))
+
+    outcomes = night(settings, registry, same_night, earlier, resent)
+
+    outcome = outcomes[resent[0]]
+    assert outcome.status == "accepted"
+    [warning] = [w for w in outcome.warnings if w.rule in DROPPED]
+    assert (warning.rule, warning.excel_row, warning.column_header, warning.value) == (
+        "later_dates_dropped",
+        3,
+        "日期",
+        JAN_FEB[0][0],
+    )
+    assert (
+        f"替代{said(outcomes, earlier, same_night)}中该项目的全部数据；本表最晚的日期是{JAN_FEB[0][0]}，该文件中"
+        f"{JAN_FEB[1][0]}至{MARCH[1][0]}的3行（资金来源“区级配套资金”、类型“支付”的金额{JAN_FEB[1][4]}万元；"
+        f"资金来源“中央补助资金”、类型“到位”的金额{MARCH[0][4]}万元；资金来源“中央补助资金”、类型“支付”的金额"
+        f"{MARCH[1][4]}万元）不再计入报告" in warning.message_zh
+    )
+    assert "请将本年度截至目前的全部记录（含上述3行）填报齐全后重新报送" in warning.fix
+    assert "联系财政局撤回本表" in warning.fix and "如这些记录确应删除，可忽略此提示" in warning.fix
+    assert RULE_ZH["later_dates_dropped"]
+    assert not [w for w in outcomes[earlier[0]].warnings if w.rule in DROPPED]
+    # Replaced as the contract says: only the receipt is what changed.
+    assert marts(settings, "select date from staging.fund_ledger") == [
+        (dt.date.fromisoformat(JAN_FEB[0][0]),)
+    ]
 
 
 COMPOUNDS = ("棉纺厂东院", "市委小区", "石化小区")
