@@ -61,9 +61,15 @@ def item_key(value: str) -> str:
     return _stripped(squash(value), _ITEM_NOTE) or squash(value)
 
 
+# Units written as one sign (㎡, ㎞, m²): NFKC spells them m2, km, so a clerk's `12.5万㎡` printed as `12.5万m2` in the
+# report. Free text keeps them as written; the unit registry folds them where it reads them (Units.find squashes).
+_UNIT_SIGNS = re.compile(r"([\u3380-\u33df²³])")
+
+
 def clean_text(value: str) -> str:
-    """Normalise free text: fold width, collapse runs of whitespace, trim."""
-    return _SPACE.sub(" ", nfkc(value)).strip()
+    """Normalise free text: fold width, collapse runs of whitespace, trim; units written as one sign stay."""
+    folded = "".join(part if i % 2 else nfkc(part) for i, part in enumerate(_UNIT_SIGNS.split(value)))
+    return _SPACE.sub(" ", folded).strip()
 
 
 def clean_prose(value: str) -> str:

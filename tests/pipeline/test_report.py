@@ -1074,6 +1074,29 @@ def test_an_actual_value_reported_unlike_the_data_is_named_in_the_data_quality_n
 
 
 @pytest.mark.slow  # 5 s or more on two cores
+def test_an_area_written_in_one_sign_prints_as_the_clerk_wrote_it(settings, registry, register):
+    import docx
+    import openpyxl
+
+    # NFKC spells ㎡ m2: `12.5万㎡` printed as `12.5万m2` in the page, the Word file and the workbook.
+    targets = (
+        "项目名称：枣林街道办事处改造老旧小区\n年度：2022\n一级指标,二级指标,三级指标,年度指标值,实际完成值,分值\n"
+        "产出指标,数量指标,新增绿化面积,≥12万㎡,12.5万㎡,45\n产出指标,数量指标,修缮屋面,≥3000m²,3100m²,45\n"
+    )
+    files = zaolin_report(settings, registry, {"自评表.csv": targets})
+
+    workbook = openpyxl.load_workbook(files.xlsx)
+    cells = {v for sheet in workbook for row in sheet.iter_rows(values_only=True) for v in row if v}
+    for text in (
+        _Page(files.html.read_text(encoding="utf-8")).text,
+        "\n".join(p.text for p in docx.Document(str(files.docx)).paragraphs),
+        "\n".join(map(str, cells)),
+    ):
+        assert all(written in text for written in ("≥12万㎡", "12.5万㎡", "≥3000m²", "3100m²"))
+        assert "m2" not in text
+
+
+@pytest.mark.slow  # 5 s or more on two cores
 @pytest.mark.parametrize("months", [11, 12])
 def test_the_progress_printed_says_its_month_when_december_is_not_in(settings, registry, register, months):
     # November's 累计 and rate were printed as the year's with nothing to say they stop at November.
