@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 
 # The first reporting year the warehouse takes; the last is next year (a plan may be filed ahead).
 FIRST_YEAR = 2000
+# How far past next year a planned date (计划完工日期, a compound's 完工日期) may lie. A district's renovation or
+# resettlement project is planned over a few years; ten past next year leaves room for any real plan, and still
+# catches 2099 written for "not yet known" and a slipped digit (2202 for 2022, 2203 for 2023).
+PLANNED_YEARS_AHEAD = 10
 
 # How to correct a year out of range, by where it was stated.
 _RANGE_FIX = {
@@ -34,21 +38,17 @@ def latest_year() -> int:
 
 
 def _year_range(
-    sheet: ParsedSheet, latest: int | None, excel_row: int | None, header: str, value: object, fix: str
+    sheet: ParsedSheet, latest: int, excel_row: int | None, header: str, value: object, fix: str
 ) -> Problem:
-    """Report a year before 2000 or after next year (`latest`; None: no bound above) where it was found, with the
-    years allowed."""
+    """Report a year before 2000 or after `latest` where it was found, with the years allowed."""
     noun = "日期" if isinstance(value, dt.date) else "年度"
-    allowed = (
-        f"{FIRST_YEAR}年至{latest}年之间的{noun}" if latest is not None else f"{FIRST_YEAR}年以后的{noun}"
-    )
     return cell_problem(
         "year_range",
         sheet=sheet.name,
         excel_row=excel_row,
         header=header,
         value=value,
-        expected=f"应为{allowed}",
+        expected=f"应为{FIRST_YEAR}年至{latest}年之间的{noun}",
         fix=fix,
     )
 
@@ -152,7 +152,7 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
     def bounded(year: int) -> bool:
         return FIRST_YEAR <= year <= latest
 
-    _check_other_dates(parsed, sheet, headers)
+    _check_other_dates(parsed, sheet, headers, latest + PLANNED_YEARS_AHEAD)
     if "dates" in template.year_from:
         header = headers.get(template.date_column)
         for record in sheet.records:
@@ -253,11 +253,11 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
     _hold_dated_months(parsed, sheet, deciding, set(filled))
 
 
-def _check_other_dates(parsed: ParsedFile, sheet: ParsedSheet, headers: dict[str, str]) -> None:
-    """Reject a date before 2000 in a column that does not decide the year (开工日期, 计划完工日期)."""
-    # 1900-01-01 is what a date cell shows for a formula's 1 (=B5 of a count), 1999 a mistyped year. Stored, a
-    # register's such 计划开工日期 moved the project's span, that every form's year is held to. A date after next
-    # year may be planned, so only the floor every year is held to applies.
+def _check_other_dates(parsed: ParsedFile, sheet: ParsedSheet, headers: dict[str, str], last: int) -> None:
+    """Reject a date before 2000 or after `last` in a column that does not decide the year (开工日期, 计划完工日期)."""
+    # 1900-01-01 is what a date cell shows for a formula's 1 (=B5 of a count), 1999 or 2202 a mistyped year, 2099
+    # a placeholder. Stored, a register's such 计划完工日期 moved the project's span, that every form's year is held
+    # to: with 2099 no year of the project would ever be told it lies outside its plan.
     columns = [
         b.column.name
         for b in sheet.bindings
@@ -266,10 +266,10 @@ def _check_other_dates(parsed: ParsedFile, sheet: ParsedSheet, headers: dict[str
     for record in sheet.records:
         for column in columns:
             date = record.get(column)
-            if date is not None and date.year < FIRST_YEAR:
+            if date is not None and not FIRST_YEAR <= date.year <= last:
                 fix = "请核对日期中的年份，或检查该单元格的公式"
                 parsed.problems.append(
-                    _year_range(sheet, None, record["excel_row"], headers.get(column), date, fix)
+                    _year_range(sheet, last, record["excel_row"], headers.get(column), date, fix)
                 )
 
 

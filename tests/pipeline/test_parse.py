@@ -1310,20 +1310,26 @@ def test_fund_ledger_dates_before_2000_or_after_next_year_are_rejected_on_their_
     assert records_years(parsed) == [2022] * 4
 
 
-def test_a_date_before_2000_in_a_column_that_does_not_decide_the_year_is_rejected_on_its_row(registry):
+def test_a_date_out_of_range_in_a_column_that_does_not_decide_the_year_is_rejected_on_its_row(registry):
     # 1900-01-01 is a date cell's 1 (a formula's); stored, a register's 计划开工日期 moved the project's span unasked.
-    # A date after next year may be planned, and stays.
+    # A date some years after next year may be planned, and stays; 2099 (for "not yet known") or a slipped 2202 was
+    # taken in silently and stretched the project's span to the end of the century.
     rows = [
         ["年度：2022"],
         ["项目名称", "项目类型", "实施单位", "计划开工日期", "计划完工日期", "计划总投资（万元）"],
         [PROJECT, "棚户区改造", SHUANGPU_UNIT, dt.datetime(1900, 1, 1), dt.date(2024, 12, 31), 112774.31],
-        ["枣林老旧小区改造", "老旧小区改造", UNIT, "2022-04-01", f"{NEXT_YEAR + 3}-11-30", 9163.6],
+        ["枣林老旧小区改造", "老旧小区改造", UNIT, "2022-04-01", f"{NEXT_YEAR + 10}-11-30", 9163.6],
         ["白河小区改造", "老旧小区改造", UNIT, "2022-04-01", "1999-11-30", 100],
+        ["卧龙小区改造", "老旧小区改造", UNIT, "2022-04-01", dt.date(2099, 12, 31), 100],
+        ["梅溪小区改造", "老旧小区改造", UNIT, f"{NEXT_YEAR + 11}-01-01", "2023-11-30", 100],
     ]
     parsed = parse_file(xlsx({"登记": rows}), "区财政局/项目基本信息表.xlsx", registry)
+    allowed = f"应为2000年至{NEXT_YEAR + 10}年之间的日期"
     assert [(p.rule, p.excel_row, p.column_header, p.value, p.expected) for p in parsed.errors] == [
-        ("year_range", 3, "计划开工日期", "1900-01-01", "应为2000年以后的日期"),
-        ("year_range", 5, "计划完工日期", "1999-11-30", "应为2000年以后的日期"),
+        ("year_range", 3, "计划开工日期", "1900-01-01", allowed),
+        ("year_range", 5, "计划完工日期", "1999-11-30", allowed),
+        ("year_range", 6, "计划完工日期", "2099-12-31", allowed),
+        ("year_range", 7, "计划开工日期", f"{NEXT_YEAR + 11}-01-01", allowed),
     ]
 
 
