@@ -174,11 +174,18 @@ OUT_OF_FORCE = {
 }
 
 
+# How a superseded file's reason starts when an implementing unit's list holds some of its slices
+# (`retell.taken_reason`); one its office's own correction holds names the correction in other words.
+TAKEN_SAID = "此文件的数据已由项目实施单位"
+
+
 def force_sql(alias: str) -> str:
     """Return SQL for how the submission `alias` stands, keyed as OUT_OF_FORCE is: its status, or taken."""
-    # Only retell.retell_taken sets a superseded file's reason, and only when an implementing unit's list holds
-    # some of its slices: an office's own correction leaves it unset.
-    return f"case when {alias}.status = 'superseded' and {alias}.reason is not null then 'taken' else {alias}.status end"
+    # Only retell.retell_taken sets a superseded file's reason.
+    return (
+        f"case when {alias}.status = 'superseded' and starts_with({alias}.reason, '{TAKEN_SAID}') then 'taken' "
+        f"else {alias}.status end"
+    )
 
 
 def with_force_note(reason: str, status: str | None) -> str:

@@ -26,7 +26,8 @@ def summary(facts: ReceiptFacts) -> str:
     if facts.status == "withdrawn":
         return f"此文件已被撤回，其数据不再使用；如有更早报送的同一数据，现以该文件为准。原文件仍存档备查。撤回说明：{facts.reason}"
     if facts.status == "superseded":
-        # Another office's list the implementing unit's took the place of says so (`intake.retell.retell_taken`).
+        # Its reason names the files holding its slices now, its office's or an implementing unit's
+        # (`intake.retell.retell_taken`).
         return (
             facts.reason
             or "此文件的数据已被同一单位随后报送的更正版本替代，现以更正版本为准；原文件仍存档备查。"

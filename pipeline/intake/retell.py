@@ -285,11 +285,15 @@ def _numbers(submission_ids: list[int]) -> str:
     return "、".join(f"第{n}号" for n in submission_ids) + "提交"
 
 
-def taken_reason(takers: list[int], own: list[int]) -> str | None:
-    """Return why a superseded file is out of force when implementing units' lists (`takers`) hold some of its
-    slices and its office's later files (`own`) the others; None when its office's own files hold them all."""
+def taken_reason(takers: list[int], own: list[int], names: dict[int, str]) -> str:
+    """Return why a superseded file is out of force: implementing units' lists (`takers`) hold some of its slices
+    and its office's later files (`own`, named by `names`) the others, or its office's own corrections all."""
     if not takers:
-        return None  # an office's own correction: the receipt says so without a reason
+        # The clerk is told which file to look at, as the portal's history shows it: not only "a later one".
+        said = "、".join(f"第{n}号提交“{names[n]}”" for n in own)
+        return (
+            f"此文件的数据已被同一单位随后报送的更正版本（{said}）替代，现以更正版本为准；原文件仍存档备查。"
+        )
     by = f"项目实施单位随后报送的{_numbers(takers)}"
     if own:
         by += f"和本单位随后报送的{_numbers(own)}"
@@ -310,15 +314,16 @@ def retell_taken(con: duckdb.DuckDBPyConnection, submission_ids: set[int] | None
     rows = con.execute(
         "select s.submission_id, s.reason, "
         f"list_sort(list(distinct c.submission_id) filter (where {_TAKEN})), "
-        f"list_sort(list(distinct c.submission_id) filter (where not ({_TAKEN}))) "
+        f"list_sort(list(distinct c.submission_id) filter (where not ({_TAKEN}))), "
+        f"map_from_entries(list(distinct (c.submission_id, h.original_name)) filter (where not ({_TAKEN}))) "
         f"from ops.submissions as s join ops.slices as l using (submission_id) {_HOLDER}"
         "where s.status = 'superseded' and (?::integer[] is null or list_contains(?::integer[], s.submission_id)) "
         "group by s.submission_id, s.reason",
         [None if submission_ids is None else sorted(submission_ids)] * 2,
     ).fetchall()
     changed = []
-    for submission_id, reason, takers, own in rows:
-        told = taken_reason(takers or [], own or [])
+    for submission_id, reason, takers, own, names in rows:
+        told = taken_reason(takers or [], own or [], names or {})
         if told != reason:
             changed.append((submission_id, told))
     _set_reasons(con, changed)

@@ -454,8 +454,12 @@ def test_the_other_offices_old_list_is_retold_when_its_own_later_list_holds_what
             "现以这些提交为准（见下列警告）；原文件仍存档备查。"
         )
         return
-    assert told_now["reason"] is None  # an office's own correction, as any
-    assert "同一单位随后报送的更正版本替代" in summary and "实施单位" not in summary
+    # An office's own correction, as any: named.
+    assert told_now["reason"] == (
+        f"此文件的数据已被同一单位随后报送的更正版本（第{later}号提交“乙清单（更正）.xlsx”）替代，现以更正版本为准；"
+        "原文件仍存档备查。"
+    )
+    assert "同一单位随后报送的更正版本（" in summary and "实施单位" not in summary
     # It did what the warning asked (its own rows only, sent again): the warning says so, and no longer counts.
     [warning] = [p for p in told_now["problems"] if p["rule"] == "listed_by_other_unit"]
     assert warning["stale_note"] == (

@@ -109,6 +109,42 @@ def test_receipts_follow_status_changes_duplicate_and_superseded(settings, regis
     }
 
 
+@pytest.mark.slow  # 5 s or more on two cores
+def test_a_file_its_office_corrected_names_the_correction_on_its_receipt(settings, registry, register):
+    # It said only 已被同一单位随后报送的更正版本替代: which file, the portal's history alone told.
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    ingest(settings, registry, progress=False)
+    drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=2 * 10**18)
+    ingest(settings, registry, progress=False)
+
+    def told() -> str:
+        return receipts_of(settings)["清单.csv.回执.json"]["reason"]
+
+    [(first,)] = query(
+        settings, "select submission_id from ops.submissions where original_name = '清单（更正）.csv'"
+    )
+    assert f"更正版本（第{first}号提交“清单（更正）.csv”）替代" in told()
+    html = (settings.receipts / "枣林街道办事处" / "清单.csv.回执.html").read_text(encoding="utf-8")
+    assert f"第{first}号提交“清单（更正）.csv”" in html
+
+    # Corrected again: the receipt names the file in force now, not the one it names no longer in force.
+    drop(
+        settings,
+        "枣林街道办事处/清单（再次更正）.csv",
+        COMPOUNDS_V1 + "3,石化小区,2.4150,313,906.97\n",
+        mtime=3 * 10**18,
+    )
+    ingest(settings, registry, progress=False)
+    [(second,)] = query(
+        settings, "select submission_id from ops.submissions where original_name = '清单（再次更正）.csv'"
+    )
+    assert f"更正版本（第{second}号提交“清单（再次更正）.csv”）替代" in told()
+    assert (
+        f"第{second}号提交“清单（再次更正）.csv”"
+        in receipts_of(settings)["清单（更正）.csv.回执.json"]["reason"]
+    )
+
+
 def test_receipts_written_as_each_batch_commits_end_as_the_run_leaves_each_file(
     settings, registry, register, monkeypatch
 ):

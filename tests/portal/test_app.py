@@ -315,7 +315,9 @@ def test_the_history_says_which_file_superseded_which_and_shows_no_other_offices
             "select sha256 from ops.submissions where submission_id = ?", [old]
         ).fetchall()
     assert f"<code>{sha256}</code>" in receipt.text
-    assert "此文件的数据已被同一单位随后报送的更正版本替代" in receipt.text
+    assert (
+        f"此文件的数据已被同一单位随后报送的更正版本（第{new}号提交“清单（更正）.csv”）替代" in receipt.text
+    )
     download = client.get(f"/receipts/{old}/download")
     assert download.status_code == 200 and "已被更正版本替代" in download.text
     assert download.headers["content-disposition"].startswith("attachment;")
