@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pipeline.receipt_facts import STATUS_ZH
 from pipeline.settings import Settings
 from pipeline.text import clip, display_width, pad, printable
-from pipeline.warehouse import current_version, published_reader
+from pipeline.warehouse import current_version, published_reader, unpublished_note
 
 STATUSES = ("accepted", "rejected", "duplicate", "superseded", "withdrawn")
 # Columns given to an office and a file name on a terminal line.
@@ -27,6 +29,8 @@ class Status:
     stale_reports: list[int] = field(default_factory=list)  # published years whose data has changed since
     # The deployment's own report templates' problems (the report is written all the same).
     template_warnings: list[str] = field(default_factory=list)
+    # What the writer's copy holds that no published version does yet (`warehouse.unpublished_note`), if anything.
+    unpublished: dict | None = None
 
 
 def status(settings: Settings) -> Status:
@@ -35,6 +39,7 @@ def status(settings: Settings) -> Status:
 
     result = Status(receipts=str(settings.receipts), warehouse=str(settings.warehouse))
     result.template_warnings = template_warnings(settings)
+    result.unpublished = unpublished(settings.warehouse)
     if current_version(settings.warehouse) is None:
         return result
     with published_reader(settings.warehouse) as con:
@@ -60,6 +65,42 @@ def status(settings: Settings) -> Status:
             "where run_finished_at = (select max(finished_at) from ops.runs) order by inbox_path"
         ).fetchall()
     return result
+
+
+def unpublished(published: Path) -> dict | None:
+    """Return the writer's note of what its copy holds unpublished, unless a version published since holds it."""
+    note = unpublished_note(published)
+    try:
+        written = note.stat().st_mtime_ns
+        said = json.loads(note.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none, or not this account's to read
+        return None
+    current = current_version(published)
+    # A publication cut short between its switch and removing the note leaves it behind a version that holds it all.
+    if current is not None and current.stat().st_mtime_ns > written:
+        return None
+    return said
+
+
+def unpublished_lines(said: dict) -> list[str]:
+    """Say what the writer's copy holds that readers do not see yet, since when, and what publishes it."""
+    lines = [
+        f"数据仓库写入方的副本中有尚未发布的数据（自 {said['since'][:19].replace('T', ' ')} 起），读者和报告仍看到此前发布的版本："
+    ]
+    lines += [
+        f"  {finished} 的接收：新文件 {new} 个，已接收 {accepted}、已退回 {rejected}、重复提交 {duplicate}"
+        for finished, new, accepted, rejected, duplicate in said.get("runs", [])
+    ]
+    if not said.get("runs") and said.get("files"):
+        lines.append(f"  未运行完的接收已入库的文件 {said['files']} 个")
+    lines += [
+        f"  {at} 撤回第{number}号提交“{_line(name)}”" for at, number, name in said.get("withdrawals", [])
+    ]
+    return [
+        *lines,
+        "发布它们（连同重新计算的指标）：pipeline report；由 Airflow 运行时，夜间接收由 annual_indicators DAG "
+        "与指标一同发布，请确认该 DAG 未暂停、最近一次运行成功。",
+    ]
 
 
 def template_warnings(settings: Settings) -> list[str]:
@@ -94,6 +135,9 @@ def stale_lines(years: list[int]) -> list[str]:
 
 def render(result: Status) -> str:
     """Render the summary for the terminal, in Chinese."""
+    waiting = unpublished_lines(result.unpublished) if result.unpublished else []
+    if result.last_run is None and waiting:
+        return printable("\n".join(["尚未发布过数据仓库。", *waiting]))
     if result.last_run is None:
         return f"尚未运行过接收：{result.warehouse} 还没有任何记录。请先运行 `pipeline run`。"
     finished, new, accepted, rejected, duplicate, unchanged = result.last_run
@@ -103,6 +147,8 @@ def render(result: Status) -> str:
         "",
         "各单位累计报送：",
     ]
+    if waiting:  # first: the counts below are the published version's, not the night's
+        lines[1:1] = ["", *waiting]
     # A very long office name is cut so the columns still line up; `--rejected` and the receipts have it whole.
     by_unit = [(_line(unit), counts) for unit, counts in result.by_unit.items()]
     width = min(max((display_width(unit) for unit, _ in by_unit), default=0), UNIT_COLUMNS)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
+import json
 import logging
 import os
 import re
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from pipeline.registry import Registry
+from pipeline.settings import TIMEZONE
 from pipeline.storage import fsync_path
 from pipeline.text import first_said
 from pipeline.warehouse_schema import ensure_schema, lags_registry, sql_literal
@@ -106,6 +109,48 @@ def working_copy(published: Path) -> Path:
     return published.parent / "writer" / published.name
 
 
+def unpublished_note(published: Path) -> Path:
+    """Return where the writer notes what its copy holds that no published version does yet (`pipeline status`)."""
+    return working_copy(published).with_name("unpublished.json")
+
+
+def _note_unpublished(con: duckdb.DuckDBPyConnection, published: Path, opened: dt.datetime) -> None:
+    """Note the runs, files and withdrawals the writer's copy holds since it was last published, if any."""
+    # A paused annual_indicators DAG (it publishes nightly_ingest's load with the marts), a `pipeline withdraw`
+    # whose rebuild failed, a load cut short: readers stay on the version before, and `pipeline status`, which reads
+    # only published versions, would not know that anything waits.
+    note = unpublished_note(published)
+    try:
+        since = dt.datetime.fromisoformat(json.loads(note.read_text(encoding="utf-8"))["since"])
+    except (OSError, ValueError, KeyError, TypeError):
+        since = opened
+    # Only a note: a failed transaction, a database without ops (a test's), a full disk never stop the writer for it.
+    with suppress(duckdb.Error, OSError):
+        _write_note(con, note, since)
+
+
+def _write_note(con: duckdb.DuckDBPyConnection, note: Path, since: dt.datetime) -> None:
+    """Write what the writer's copy holds since `since` into `note`, if anything."""
+    shown = "strftime({}, '%Y-%m-%d %H:%M:%S')"
+    runs = con.execute(
+        f"select {shown.format('finished_at')}, new_files, accepted, rejected, duplicate from ops.runs "
+        "where finished_at >= ? order by finished_at",
+        [since],
+    ).fetchall()
+    files = con.execute("select count(*) from ops.submissions where received_at >= ?", [since]).fetchone()[0]
+    withdrawals = con.execute(
+        f"select {shown.format('w.withdrawn_at')}, w.submission_id, s.original_name from ops.withdrawals w "
+        "join ops.submissions s using (submission_id) where w.withdrawn_at >= ? order by w.withdrawn_at",
+        [since],
+    ).fetchall()
+    if not (runs or files or withdrawals):
+        return
+    said = {"since": since.isoformat(), "runs": runs, "files": files, "withdrawals": withdrawals}
+    writing = note.with_name(f".{note.name}.writing")
+    writing.write_text(json.dumps(said, ensure_ascii=False), encoding="utf-8")
+    os.replace(writing, note)
+
+
 def versions(published: Path) -> Path:
     """Return the folder holding each published version, beside the published pointer."""
     return published.parent / "versions"
@@ -148,6 +193,7 @@ def publish(work: Path, published: Path) -> Path:
     pointer.symlink_to(version.relative_to(published.parent))
     os.replace(pointer, published)
     fsync_path(published.parent)
+    unpublished_note(published).unlink(missing_ok=True)  # all the copy held is out now
     # A WAL beside the pointer belongs to an older data root's plain file, never to a version.
     published.with_name(f"{published.name}.wal").unlink(missing_ok=True)
     _prune(folder, published, keep={version.name, previous.name if previous else ""})
@@ -314,9 +360,16 @@ def writer(
         copying = work.with_name(f".{work.name}.copying")
         shutil.copyfile(current, copying)
         os.replace(copying, work)
+    opened = dt.datetime.now(TIMEZONE)
     with connect(work) as con:
-        yield con
+        try:
+            yield con
+        except BaseException:
+            _note_unpublished(con, published, opened)  # what a batch committed before the failure waits too
+            raise
         con.execute("checkpoint")
+        if not publish_it:
+            _note_unpublished(con, published, opened)
     if not publish_it:
         return
     version = publish(work, published)

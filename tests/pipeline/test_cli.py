@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -406,6 +407,31 @@ def test_status_shows_the_last_run_each_offices_outcomes_and_the_receipts(settin
     # accepted (register and list), rejected, duplicate, superseded, withdrawn
     assert zaolin.split()[1:] == ["2", "1", "0", "0", "0"]
     assert str(settings.receipts) in out
+
+
+def test_status_says_a_load_waits_unpublished_in_the_writers_copy(settings, registry, register, capsys):
+    from pipeline.intake import ingest
+
+    # The DAG's load_files leaves its load to annual_indicators to publish with the marts: paused, readers stayed on
+    # the night before, and `pipeline status`, reading only published versions, said nothing of it.
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    drop(settings, "枣林街道办事处/坏文件.xlsx", b"not a workbook at all")
+    ingest(settings, registry, progress=False, publish_it=False)
+
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "新文件 1 个：已接收 1" in out  # the register's night, the one published
+    assert "数据仓库写入方的副本中有尚未发布的数据（自 " in out
+    assert re.search(
+        r"\n  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d 的接收：新文件 2 个，已接收 1、已退回 1、重复提交 0\n", out
+    )
+    assert "pipeline report" in out and "annual_indicators" in out
+
+    assert main(["--quiet", "report"]) == 0  # publishes the load with the marts
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "尚未发布" not in out and "新文件 2 个：已接收 1、已退回 1" in out
 
 
 @pytest.mark.parametrize("variable", ["PIPELINE_MAX_ROWS", "PIPELINE_WORKERS"])
