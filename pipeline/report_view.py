@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.projects import is_derived
 from pipeline.registry import REGISTRY_DIR, RegistryError, read_yaml
 from pipeline.report_charts import Chart, funds_chart, progress_chart
 from pipeline.report_model import Figure, Project, ReportError, Source
@@ -95,7 +96,9 @@ class ProjectView:
         self._made: dict[object, list] = {}  # what a method below worked out, for each format after the first
         self.number = number
         self.name = project.name
-        self.code = project.code
+        # The code the register gave; not the key made up for a project registered without one (`自编:单位/名称`),
+        # which the report printed as its 项目编码.
+        self.code = None if is_derived(project.code) else project.code
         self.progress_charts: list[Chart] = progress_chart(project, bands) if project.name else []
         self.funds_charts: list[Chart] = funds_chart(project) if project.name else []
 

@@ -306,6 +306,20 @@ def test_each_number_is_printed_as_the_marts_wrote_it_and_shows_its_cells_on_hov
     assert "资金台账中没有支出用途列入负面清单的支付" in tips["0笔"]
 
 
+def test_a_project_registered_without_a_code_prints_none(warehouse, registry):
+    assert "项目编码ZL-001" in _Page(fixture_html(warehouse, registry)).text
+    with duckdb.connect(str(warehouse)) as con:
+        for table in ("mart.report_figures", "mart.scale_and_cost", "staging.report_narrative"):
+            con.execute(
+                f"update {table} set project_code = '自编:枣林街道办事处/{ZAOLIN}' where project_code = 'ZL-001'"
+            )
+
+    # The key made up for it was printed as its code: 项目编码自编:枣林街道办事处/枣林街道办事处改造老旧小区.
+    text = _Page(fixture_html(warehouse, registry)).text
+    assert "项目编码" not in text and "自编" not in text
+    assert "计划总投资" in text or ZAOLIN in text
+
+
 def test_every_text_from_files_units_and_marts_is_escaped(warehouse, registry):
     html = fixture_html(warehouse, registry)
 
