@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from pipeline.receipt_facts import STATUS_ZH
 from pipeline.settings import Settings
 from pipeline.text import clip, display_width, pad, printable
-from pipeline.warehouse import current_version, published_reader, unpublished_note
+from pipeline.warehouse import current_version, published_reader, unpublished
 
 STATUSES = ("accepted", "rejected", "duplicate", "superseded", "withdrawn")
 # Columns given to an office and a file name on a terminal line.
@@ -65,21 +63,6 @@ def status(settings: Settings) -> Status:
             "where run_finished_at = (select max(finished_at) from ops.runs) order by inbox_path"
         ).fetchall()
     return result
-
-
-def unpublished(published: Path) -> dict | None:
-    """Return the writer's note of what its copy holds unpublished, unless a version published since holds it."""
-    note = unpublished_note(published)
-    try:
-        written = note.stat().st_mtime_ns
-        said = json.loads(note.read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # none, or not this account's to read
-        return None
-    current = current_version(published)
-    # A publication cut short between its switch and removing the note leaves it behind a version that holds it all.
-    if current is not None and current.stat().st_mtime_ns > written:
-        return None
-    return said
 
 
 def unpublished_lines(said: dict) -> list[str]:

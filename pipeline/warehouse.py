@@ -119,14 +119,28 @@ def _note_unpublished(con: duckdb.DuckDBPyConnection, published: Path, opened: d
     # A paused annual_indicators DAG (it publishes nightly_ingest's load with the marts), a `pipeline withdraw`
     # whose rebuild failed, a load cut short: readers stay on the version before, and `pipeline status`, which reads
     # only published versions, would not know that anything waits.
-    note = unpublished_note(published)
     try:
-        since = dt.datetime.fromisoformat(json.loads(note.read_text(encoding="utf-8"))["since"])
-    except (OSError, ValueError, KeyError, TypeError):
+        since = dt.datetime.fromisoformat((unpublished(published) or {})["since"])
+    except (ValueError, KeyError, TypeError):
         since = opened
     # Only a note: a failed transaction, a database without ops (a test's), a full disk never stop the writer for it.
     with suppress(duckdb.Error, OSError):
-        _write_note(con, note, since)
+        _write_note(con, unpublished_note(published), since)
+
+
+def unpublished(published: Path) -> dict | None:
+    """Return the writer's note of what its copy holds unpublished, unless a version published since holds it."""
+    note = unpublished_note(published)
+    try:
+        written = note.stat().st_mtime_ns
+        said = json.loads(note.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none, or not this account's to read
+        return None
+    current = current_version(published)
+    # Left behind by a publication cut short before removing it, or by a restore from backup: its version holds it.
+    if current is not None and current.stat().st_mtime_ns > written:
+        return None
+    return said if isinstance(said, dict) else None
 
 
 def _write_note(con: duckdb.DuckDBPyConnection, note: Path, since: dt.datetime) -> None:

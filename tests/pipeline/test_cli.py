@@ -432,6 +432,13 @@ def test_status_says_a_load_waits_unpublished_in_the_writers_copy(settings, regi
     assert main(["status"]) == 0
     out = capsys.readouterr().out
     assert "尚未发布" not in out and "新文件 2 个：已接收 1、已退回 1" in out
+    assert not (settings.home / "writer" / "unpublished.json").exists()
+
+    # One left behind (a publication cut short, a restore from backup) is older than the version that holds it.
+    (settings.home / "writer" / "unpublished.json").write_text('{"since": "2022-01-01T00:00:00+08:00"}')
+    os.utime(settings.home / "writer" / "unpublished.json", ns=(10**18, 10**18))
+    assert main(["status"]) == 0
+    assert "尚未发布" not in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("variable", ["PIPELINE_MAX_ROWS", "PIPELINE_WORKERS"])
