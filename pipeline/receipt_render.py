@@ -47,7 +47,8 @@ def summary(facts: ReceiptFacts) -> str:
             else "因之后报送的数据已不成立（原因见各条说明）"
         )
         tail += f"{'此外' if warnings else '另有'}{stale}处警告{why}，不再适用，无需处理。"
-    return f"文件已通过校验，数据已入库。{tail}"
+    # Some of its data its office's later file holds in its place (`intake.retell.retell_partly_replaced`).
+    return f"文件已通过校验，数据已入库。{facts.reason or ''}{tail}"
 
 
 def _escaped(text: str) -> str:

@@ -15,6 +15,7 @@ def retell(con: duckdb.DuckDBPyConnection) -> None:
     """Retell, once the statuses are settled (the end of a load, a withdrawal), what receipts say of other files."""
     # First: a duplicate's note reads the reason this sets on the file it repeats.
     retell_taken(con)
+    retell_partly_replaced(con)
     retell_duplicates(con)
     retell_issues(con)
 
@@ -290,7 +291,7 @@ def taken_reason(takers: list[int], own: list[int], names: dict[int, str]) -> st
     and its office's later files (`own`, named by `names`) the others, or its office's own corrections all."""
     if not takers:
         # The clerk is told which file to look at, as the portal's history shows it: not only "a later one".
-        said = "、".join(f"第{n}号提交“{names[n]}”" for n in own)
+        said = _named(own, names)
         return (
             f"此文件的数据已被同一单位随后报送的更正版本（{said}）替代，现以更正版本为准；原文件仍存档备查。"
         )
@@ -299,6 +300,44 @@ def taken_reason(takers: list[int], own: list[int], names: dict[int, str]) -> st
         by += f"和本单位随后报送的{_numbers(own)}"
     these = "该提交" if len(takers) + len(own) == 1 else "这些提交"
     return f"此文件的数据已由{by}替代，现以{these}为准（见下列警告）；原文件仍存档备查。"
+
+
+def _named(submission_ids: list[int], names: dict[int, str]) -> str:
+    return "、".join(f"第{n}号提交“{names[n]}”" for n in submission_ids)
+
+
+def retell_partly_replaced(con: duckdb.DuckDBPyConnection) -> None:
+    """Make each accepted file's reason name the slices its office's later files hold in its place, if any.
+
+    A 月报 of January to June corrected by a file of May and June stays accepted for January to April: its receipt
+    said only 已接收, so the clerk read its May and June as in force (the portal's history named the correction). An
+    implementing unit's list taking some slices is told by the warnings instead (`listed_by_other_unit`).
+    """
+    later = f"c.submission_id > s.submission_id and not ({_TAKEN})"
+    rows = con.execute(
+        "select s.submission_id, s.reason, "
+        f"list(distinct [l.project_name, l.year::varchar, l.month::varchar]) filter (where {later}), "
+        f"list_sort(list(distinct c.submission_id) filter (where {later})), "
+        "map_from_entries(list(distinct (c.submission_id, h.original_name))) "
+        f"from ops.submissions as s join ops.slices as l using (submission_id) {_HOLDER}"
+        "where s.status = 'accepted' group by s.submission_id, s.reason "
+        f"having s.reason is not null or bool_or({later})",
+    ).fetchall()
+    changed = []
+    for submission_id, reason, parts, own, names in rows:
+        told = None
+        if own:
+            months: dict[tuple[str, str], list[str]] = {}
+            for name, year, month in sorted(parts, key=lambda p: (p[0], int(p[1]), int(p[2] or 0))):
+                months.setdefault((name, year), []).append(f"{month}月" if month else "度")
+            replaced = "、".join(f"“{name}”{year}年{'、'.join(m)}" for (name, year), m in months.items())
+            told = (
+                f"此文件中{replaced}的数据已被同一单位随后报送的更正版本（{_named(own, names)}）替代，"
+                "现以更正版本为准，其余数据仍有效。"
+            )
+        if told != reason:
+            changed.append((submission_id, told))
+    _set_reasons(con, changed)
 
 
 def retell_taken(con: duckdb.DuckDBPyConnection, submission_ids: set[int] | None = None) -> None:

@@ -145,6 +145,38 @@ def test_a_file_its_office_corrected_names_the_correction_on_its_receipt(setting
     )
 
 
+@pytest.mark.slow  # 5 s or more on two cores
+def test_a_file_its_office_corrected_in_part_names_what_the_correction_holds_on_its_receipt(
+    settings, registry, register
+):
+    from pipeline.cli import main
+
+    def months(*rows: tuple[int, int, int]) -> str:
+        header = "项目名称,年度,月份,年度计划投资（万元）,本月完成投资（万元）,累计完成投资（万元）"
+        lines = [f"枣林街道办事处改造老旧小区,2022,{m},1200,{done},{so_far}" for m, done, so_far in rows]
+        return "\n".join(["投资完成情况月报", header, *lines]) + "\n"
+
+    drop(settings, "枣林街道办事处/月报.csv", months(*((m, 10, 10 * m) for m in range(1, 12))), mtime=10**18)
+    ingest(settings, registry, progress=False)
+    drop(settings, "枣林街道办事处/月报（更正）.csv", months((9, 12, 92), (10, 10, 102)), mtime=2 * 10**18)
+    ingest(settings, registry, progress=False)
+
+    # It said only 已接收: its September and October read as in force, though the correction's were.
+    [(number,)] = query(
+        settings, "select submission_id from ops.submissions where original_name = '月报（更正）.csv'"
+    )
+    told = (
+        "此文件中“枣林街道办事处改造老旧小区”2022年9月、10月的数据已被同一单位随后报送的更正版本"
+        f"（第{number}号提交“月报（更正）.csv”）替代，现以更正版本为准，其余数据仍有效。"
+    )
+    facts = receipts_of(settings)["月报.csv.回执.json"]
+    assert (facts["status_zh"], facts["reason"]) == ("已接收", told)
+    assert told in (settings.receipts / "枣林街道办事处" / "月报.csv.回执.html").read_text(encoding="utf-8")
+
+    assert main(["withdraw", str(number), "--reason", "更正有误"]) == 0
+    assert receipts_of(settings)["月报.csv.回执.json"]["reason"] is None
+
+
 def test_receipts_written_as_each_batch_commits_end_as_the_run_leaves_each_file(
     settings, registry, register, monkeypatch
 ):
