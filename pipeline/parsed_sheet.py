@@ -83,13 +83,12 @@ class ParsedSheet:
     def error(self, **kwargs) -> None:
         self.problems.append(cell_problem(sheet=self.name, **kwargs))
 
-    def note_percent_number(self, r: int, c: int, raw: object, doubted: bool = False) -> None:
-        """Keep a number cell read as percent points that a percent format would read otherwise: ≥ 1, < 0, or one
-        whose reading is `doubted`."""
-        # 0 < n < 1 reads the same either way (0.95 is 95 %) but against a target under 1 %, where 0.003 may be typed
-        # `0.30%` (percent_ambiguous); a bare 1 is 1 % or 100 %, 1.05 1.05 % or 105 %, read by the target
-        # (percent_ambiguous) unless Excel shows 105%. A text `1` shows as typed, whatever its format.
-        if raw.__class__ in (float, int) and (raw >= 1 or raw < 0 or doubted):
+    def note_percent_number(self, r: int, c: int, raw: object) -> None:
+        """Keep a number cell of a rate read as percent points that a percent format would read otherwise: ≥ 1 or < 0."""
+        # 0 < n < 1 reads the same either way (0.95 is 95 %); a bare 1 is 1 % or 100 % (percent_ambiguous), 1.05
+        # 1.05 % or 105 %, unless Excel shows 105%. A text `1` shows as typed, whatever its format. (实际完成值 is a
+        # text kept as seen: check_indicators asks for each of its numbers.)
+        if raw.__class__ in (float, int) and (raw >= 1 or raw < 0):
             self.percent_numbers.append((r, c))
 
     def warn(self, noted: Noted, **where) -> None:

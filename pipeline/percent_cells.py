@@ -41,10 +41,10 @@ def shown_percent(number: float | int) -> str:
 
 def _percent_numbers(grid: Grid, sheet: ParsedSheet) -> set[tuple[int, int]]:
     """Return the number cells read as percent points whose reading a percent format would settle."""
-    # A form's rate fields and 实际完成值 against a percent target are noted as read; a （%） column here.
+    # A form's rate fields are noted as read, each number of 实际完成值 by check_indicators; a （%） column here.
     columns = [b.index for b in sheet.bindings if b.column.type is ColumnType.PERCENT and b.unit == "%"]
     # A text column keeps what the clerk sees: `52%` typed into a percent-formatted 1-7月实际完成情况 is the number
-    # 0.52, to be written as shown. (实际完成值 against a target is read_against: noted as it is read.)
+    # 0.52, to be written as shown. (实际完成值 is read_against: noted as it is read against its target.)
     texts = [
         b.index
         for b in sheet.bindings

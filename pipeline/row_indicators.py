@@ -42,13 +42,10 @@ def check_indicators(
             if reading.error is None and reading.target_number is not None and reading.target_unit is None
             else None
         )
-        if reading.target_unit == "%" and binding.index < width:
-            # A bare number against a percent target is read in points; its cell's format may say otherwise.
-            doubted = reading.noted is not None and reading.noted.rule == "percent_ambiguous"
-            sheet.note_percent_number(index, binding.index, row[binding.index], doubted)
-        elif target and not reading.target_unit:
-            # Against a target with no unit, a number Excel shows as 98.00% (stored 0.98) is read as 0.98: its
-            # format is asked, so both are read as the clerk sees them.
+        if target and reading.target_unit in (None, "%"):
+            # Read bare, a number Excel shows as a percentage is read otherwise than seen (a 1 shown as 100% is 1 %
+            # or 100 % against `≥90%`, 98.00% is 0.98 against `≥95`) or kept otherwise (3% kept as 0.03 beside
+            # `≤5%`): its format is asked, so it is stored and read as the clerk sees it.
             for shown in (binding, target_binding):
                 if shown is not None and shown.index < width and row[shown.index].__class__ in (float, int):
                     sheet.percent_numbers.append((index, shown.index))

@@ -207,13 +207,23 @@ def test_a_1_typed_as_text_in_a_percent_cell_shows_as_typed_and_is_still_the_war
     assert warnings(parsed) == [("percent_ambiguous", 3)]
 
 
-def test_a_fraction_in_a_percent_cell_was_read_right_already_and_is_left_alone(registry):
-    content = formatted(targets_sheet("≥95%", 0.97), {"E3": "0%"})
+@pytest.mark.parametrize("number_format", PERCENT_FORMATS)
+@pytest.mark.parametrize(
+    ("target", "reported", "shown"),
+    [("≤5%", 0.03, "3%"), ("≥50%", 0.5, "50%"), ("≥95%", 0.97, "97%"), ("≥90%", 0.955, "95.5%")],
+)
+def test_a_fraction_in_a_percent_cell_is_kept_as_shown(registry, target, reported, shown, number_format):
+    # Read right already (0.03 is 3 % against `≤5%`), it was kept as 0.03 while a 1 beside it was kept as 100%.
+    content = formatted(targets_sheet(target, reported), {"E3": number_format})
 
     parsed = parse_file(content, f"{UNIT}/2022年绩效目标.xlsx", registry)
 
     assert warnings(parsed) == []
-    assert read_indicator("≥95%", parsed.sheets[0].records[0]["reported_value"]).reported_number == 97
+    [record] = parsed.sheets[0].records
+    assert record["reported_value"] == shown
+    assert (
+        read_indicator(target, shown).reported_number == read_indicator(target, str(reported)).reported_number
+    )
 
 
 @pytest.mark.parametrize("reported", ["0.3", 0.3])
