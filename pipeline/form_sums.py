@@ -9,7 +9,7 @@ from pipeline.form_places import Place, Places, header_of
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import display
 from pipeline.rounding import as_rounded
-from pipeline.values import parse_percent, points_text
+from pipeline.values import CellError, decimal_of, parse_percent, points_text
 
 # The national forms' own sums, checked against the cells they are made of (field names both forms share):
 # 总分 is the 项目资金 block's 得分 plus every indicator's 得分; 执行率 is 执行数 over the block's budget, its
@@ -122,9 +122,11 @@ def _budget_field(sheet: ParsedSheet) -> str | None:
     return next((name for name in _BUDGETS if name in names), None)
 
 
-def _settle_bare_rate(found: dict[str, Place | None], values: dict[str, object], sheet: ParsedSheet) -> None:
+def _settle_bare_rate(
+    places: Places, found: dict[str, Place | None], values: dict[str, object], sheet: ParsedSheet
+) -> None:
     """Read a 执行率 written as a bare 1 (1 % or 100 %), or just over 1 (=E7/D7's 1.0015: 1.0015 % or 100.15 %), as
-    the form's own 执行数 over its budget says, and say so."""
+    the form's own 执行数 over its budget says, and say so; a bare number under 1 too, where they say it is one."""
     place = found.get(_RATE)
     if place is None:
         return
@@ -138,6 +140,7 @@ def _settle_bare_rate(found: dict[str, Place | None], values: dict[str, object],
         None,
     )
     if doubt is None:
+        _settle_bare_fraction(places, place, values, sheet, _execution(found, values, sheet))
         return
     executed, planned, labels = _execution(found, values, sheet)
     fraction = parse_percent(doubt.value)  # the bare number as a fraction: 100 % (1), 100.15 % (1.0015)
@@ -170,6 +173,51 @@ def _settle_bare_rate(found: dict[str, Place | None], values: dict[str, object],
             expected = f"{either}，对照{basis}，已按{points_text(reading.scaleb(2))}%计算"
     sheet.problems.remove(doubt)
     _warn_at(sheet, place, rule="percent_ambiguous", value=doubt.value, expected=expected, fix=fix)
+
+
+def _settle_bare_fraction(
+    places: Places,
+    place: Place,
+    values: dict[str, object],
+    sheet: ParsedSheet,
+    execution: tuple[Decimal | None, Decimal | None, tuple[str, str]],
+) -> None:
+    """Read a bare 执行率 under 1 as percent points (0.96 as 0.96 %) where the form's own 执行数 over its budget is
+    that and not the fraction (96 %), and say so: the form's rate columns are in percent, and a clerk who typed the
+    quotient's points into a General cell would otherwise score 96 %."""
+    executed, planned, labels = execution
+    if values.get(_RATE) is None or None in (executed, planned) or not planned:
+        return
+    r, c = places.origin.get(place[:2], place[:2])
+    raw = places.inline.get(_RATE, places.cell(r, c))
+    try:
+        number, suffix = decimal_of(raw)
+    except CellError:
+        return
+    computed, points = executed / planned, number.scaleb(-2)
+    if (
+        suffix
+        or not 0 < number < 1
+        or as_rounded(number, computed, *_RATE_TOLERANCE)
+        or not as_rounded(points, computed, *_RATE_TOLERANCE)
+    ):
+        return  # written with its sign, read as the figures say, or neither reading: _check_stated_rate tells it
+    # A cell Excel shows as a percentage (0.96 under `0%`, seen as 96%) is no bare number: parse reads it again as
+    # shown, and the figures then tell the rate is off.
+    sheet.note_percent_number(r, c, raw, doubted=True)
+    values[_RATE] = points
+    shown = points_text(number)
+    _warn_at(
+        sheet,
+        place,
+        rule="percent_ambiguous",
+        value=raw,
+        expected=(
+            f"既可读作{points_text(number.scaleb(2))}%也可读作{shown}%，对照本表{labels[0]}÷{labels[1]}"
+            f"＝{_figures(executed, planned, sheet)}，已按{shown}%计算"
+        ),
+        fix=f"请填写带百分号的执行率，如“{shown}%”",
+    )
 
 
 def _tell_blank_rate(found: dict[str, Place | None], values: dict[str, object], sheet: ParsedSheet) -> None:

@@ -50,7 +50,7 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
         summed = total_from_parts(places, found, values, sheet, read, _warn_at)
         check_parts(places, found, values, sheet, read, summed)
         summed |= read_notes(places, found, values, sheet, read)
-        _settle_bare_rate(found, values, sheet)
+        _settle_bare_rate(places, found, values, sheet)
         _tell_blank_rate(found, values, sheet)
         for record in sheet.records:
             record.update(values)

@@ -157,6 +157,18 @@ def test_a_rate_shown_as_100_percent_is_still_checked_against_executed_over_budg
     assert (problem.rule, problem.excel_row, problem.value) == ("rate_mismatch", 7, "100%")
 
 
+def test_a_rate_under_1_shown_as_a_percentage_is_read_as_shown_though_the_figures_give_its_points(registry):
+    # 0.96 formatted `0%` is the 96% the clerk sees: no bare number for the figures (13÷1300 = 1 %) to settle.
+    rows, merges = national_self_evaluation(DEMO_TARGETS, budget=("1300", "1300", "12.48", 10, 0.96, "0.1"))
+    content = formatted(xlsx({"自评表": rows}, merges={"自评表": merges}), {RATE_CELL: "0%"})
+
+    parsed = parse_file(content, f"{UNIT}/自评表.xlsx", registry)
+
+    [problem] = parsed.all_problems
+    assert (problem.rule, problem.excel_row, problem.value) == ("rate_mismatch", 7, "96%")
+    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {Decimal("0.96")}
+
+
 # --- 实际完成值 against a percent target -------------------------------------------------------------------
 
 TARGETS_HEADER = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值"]

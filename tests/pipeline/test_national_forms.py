@@ -825,6 +825,36 @@ def test_a_rate_just_over_1_is_read_by_the_forms_own_execution(registry, demo, e
     assert said in doubt.message_zh
 
 
+# A bare 0.96 is 96 % by the contract's rule, but the form's rate columns are in percent: where the form's own
+# 15÷1570 is 0.96 % and not 96 %, it was stored as 96 % with only rate_mismatch, and with no ledger scored 9.6 of 10.
+@pytest.mark.parametrize("rate", [0.96, "0.96"], ids=["number", "text"])
+def test_a_bare_rate_under_1_the_forms_figures_give_in_points_is_read_so_and_told(registry, demo, rate):
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=("1570", "1570", "15", 10, rate, "0.1"))
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [doubt] = parsed.all_problems
+    assert (doubt.rule, doubt.severity, doubt.excel_row) == (
+        "percent_ambiguous",
+        "warning",
+        _row(rows, "年度资金总额"),
+    )
+    assert "既可读作96%也可读作0.96%，对照本表全年执行数÷全年预算数＝15÷1570，已按0.96%计算" in doubt.message_zh
+    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {Decimal("0.0096")}
+
+
+@pytest.mark.parametrize(("executed", "told"), [("1507.2", None), ("800", "rate_mismatch")])
+def test_a_bare_rate_under_1_the_forms_figures_do_not_give_in_points_stays_a_fraction(
+    registry, demo, executed, told
+):
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=("1570", "1570", executed, 10, 0.96, "9.6"))
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert [p.rule for p in parsed.all_problems] == ([told] if told else [])
+    assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {Decimal("0.96")}
+
+
 def test_an_actual_just_over_1_against_a_target_of_100_percent_is_read_as_a_fraction_and_told(registry, demo):
     targets = [*demo.TARGETS]
     at = next(i for i, t in enumerate(targets) if t[2] == "年度计划投资完成率")
