@@ -839,7 +839,9 @@ def test_a_bare_rate_under_1_the_forms_figures_give_in_points_is_read_so_and_tol
         "warning",
         _row(rows, "年度资金总额"),
     )
-    assert "既可读作96%也可读作0.96%，对照本表全年执行数÷全年预算数＝15÷1570，已按0.96%计算" in doubt.message_zh
+    assert (
+        "既可读作96%也可读作0.96%，对照本表全年执行数÷全年预算数＝15÷1570，已按0.96%计算" in doubt.message_zh
+    )
     assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {Decimal("0.0096")}
 
 
