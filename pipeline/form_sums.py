@@ -15,7 +15,7 @@ from pipeline.values import CellError, decimal_of, parse_percent, points_text
 # 总分 is the 项目资金 block's 得分 plus every indicator's 得分; 执行率 is 执行数 over the block's budget, its
 # 全年预算数 where the form has one (自评表), else its 年初预算数 (运行监控表, as mart.monitoring_findings computes it).
 _TOTAL, _BUDGET_SCORE, _SCORE = "reported_total_score", "budget_reported_score", "reported_score"
-_RATE, _EXECUTED = "budget_execution_rate", "budget_executed_wan"
+_RATE, _EXECUTED, _POINTS = "budget_execution_rate", "budget_executed_wan", "budget_points"
 _BUDGETS = ("budget_annual_wan", "budget_initial_wan")
 _TOTAL_TOLERANCE = Decimal("0.01")
 # A rate written `98%` stands for 97.5–98.5 %: it may be off by half a unit of its last digit, but by no less than
@@ -60,6 +60,24 @@ def _check_stated_total(
             f"{display(expected_total)}"
         ),
         fix="请核对总分及各项得分",
+    )
+
+
+def _check_budget_score(
+    places: Places, found: dict[str, Place | None], values: dict[str, object], sheet: ParsedSheet
+) -> None:
+    """Warn where the 项目资金 block's 得分 is above its 分值, as an indicator's is (score_above_points)."""
+    score, points = values.get(_BUDGET_SCORE), values.get(_POINTS)
+    if _stated(found.get(_BUDGET_SCORE), sheet) is None or None in (score, points) or score <= points:
+        return
+    r, c, _, _ = found[_BUDGET_SCORE]
+    _warn_at(
+        sheet,
+        found[_BUDGET_SCORE],
+        rule="score_above_points",
+        value=places.cell(r, c),
+        expected=f"不应高于项目资金的分值{display(points)}",
+        fix="请核对项目资金的得分",
     )
 
 

@@ -10,7 +10,13 @@ from pipeline.form_cells import _warn_at, _where
 from pipeline.form_notes import is_note, read_notes
 from pipeline.form_places import Place, Places, form_labels
 from pipeline.form_points import _check_points
-from pipeline.form_sums import _check_stated_rate, _check_stated_total, _settle_bare_rate, _tell_blank_rate
+from pipeline.form_sums import (
+    _check_budget_score,
+    _check_stated_rate,
+    _check_stated_total,
+    _settle_bare_rate,
+    _tell_blank_rate,
+)
 from pipeline.form_unread import _check_unread_blocks, _check_unread_headers
 from pipeline.grids import Grid
 from pipeline.header import _merged_origin
@@ -70,6 +76,7 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
         _check_unread_blocks(places, found, sheet)
         _check_stated_total(found, values, sheet)
         _check_stated_rate(places, found, values, sheet)
+        _check_budget_score(places, found, values, sheet)
     bound = {b.column.name for b in sheet.bindings}
     for column in template.columns:
         # With no column of points (`分值` headed otherwise: already an error) there is nothing to check them by.

@@ -630,6 +630,21 @@ def test_a_score_above_its_points_is_a_warning_on_that_score(registry, demo):
     assert f"不应高于该指标的分值{weights[-1]}" in warning.message_zh
 
 
+# The 项目资金 block's 得分 above its 分值 was told only after the marts, as stated_score_differs, never as above it.
+@pytest.mark.parametrize("score", [12, "12分"])
+def test_the_funds_blocks_score_above_its_points_is_a_warning_on_that_score(registry, demo, score):
+    budget = ("1570", "1570", "1570", 10, "100%", score)
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=budget, total=(100, 102))
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [warning] = parsed.all_problems
+    assert (warning.severity, warning.rule, warning.excel_row, warning.column_header, warning.value) == (
+        "warning", "score_above_points", _row(rows, "年度资金总额"), _where(rows, "年度资金总额", "得分"), str(score)
+    )  # fmt: skip
+    assert "不应高于项目资金的分值10，请核对项目资金的得分" in warning.message_zh
+
+
 def test_an_indicator_not_sure_to_be_met_or_with_a_cause_ticked_and_no_reason_is_asked_about(registry):
     # mart.monitoring_findings lists each indicator not 确定能 with its reason: a blank one told nothing.
     indicators = [
