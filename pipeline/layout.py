@@ -38,6 +38,7 @@ from pipeline.row_problems import (
     _warn_repeated_header,
     _warn_total_word,
     error_required,
+    retell_split_rows,
     warn_merged_amount,
 )
 from pipeline.sheet_columns import sheet_columns
@@ -255,6 +256,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         for binding in missing:
             top = columns.merged_into.get((index, binding.index)) if columns.merged_into else None
             error_required(sheet, index + 1, binding, top, False)
+    retell_split_rows(sheet, match.bindings)
     if leading is not None:
         checkable = [b for b in columns.summable if b.column.name not in unreadable]
         _check_total(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipeline.flattened import LOST_MERGE
 from pipeline.header_match import Binding, HeaderMatch
 from pipeline.parsed_sheet import ParsedSheet
-from pipeline.problems import Severity, row_problem
+from pipeline.problems import Severity, cell_problem, row_problem
 from pipeline.row_kinds import total_label_at
 from pipeline.text import rows_text
 
@@ -204,3 +204,82 @@ def error_required(
         expected=expected,
         fix=fix,
     )
+
+
+# What error_required says of a cell simply left blank: neither merged, nor lost in a CSV, nor a tick group.
+_LEFT_BLANK = "此项为必填项"
+
+
+def retell_split_rows(sheet: ParsedSheet, bindings: list[Binding]) -> None:
+    """Say where a row with required cells blank and the row next to it make one whole row between them: one row
+    written on two (a long 三级指标 or 偏差原因 run on below), told as blanks it read as two rows each half empty."""
+    at = {
+        (p.excel_row, p.column_header): i
+        for i, p in enumerate(sheet.problems)
+        if p.rule == "required" and p.expected == _LEFT_BLANK
+    }
+    if not at:
+        return
+    records = {record["excel_row"]: record for record in sheet.records}
+    required = [b for b in bindings if b.column.required and not b.ticks]
+    for excel_row in sorted({row for row, _ in at}):
+        other = next(
+            (
+                o
+                for o in (excel_row - 1, excel_row + 1)
+                if _one_row(sheet, bindings, required, records, excel_row, o)
+            ),
+            None,
+        )
+        if other is None:
+            continue
+        first, last = sorted((excel_row, other))
+        for binding in required:
+            if (index := at.get((excel_row, binding.header))) is not None:
+                sheet.problems[index] = cell_problem(
+                    "required",
+                    sheet=sheet.name,
+                    excel_row=excel_row,
+                    header=binding.header,
+                    value=None,
+                    expected=(
+                        f"此项为必填项；第{first}行与第{last}行合起来才是完整的一行，似为同一行分写在了两行"
+                    ),
+                    fix=(
+                        f"如确为同一行，请把第{last}行的内容并入第{first}行（单元格内换行可按Alt+Enter）并删去第{last}行；"
+                        "如是单独的一行，请补充填写"
+                    ),
+                )
+
+
+def _one_row(
+    sheet: ParsedSheet,
+    bindings: list[Binding],
+    required: list[Binding],
+    records: dict[int, dict],
+    excel_row: int,
+    other: int,
+) -> bool:
+    """Say whether two data rows next to each other fill every required cell between them, sharing at most one cell
+    each wrote itself (the text run on): a row and its own next row, not two rows each with its own figures."""
+    pair = (records.get(excel_row), records.get(other))
+    if None in pair:
+        return False  # a blank row, a 合计 or the header between: no row runs on across it
+    if any(all(record.get(b.column.name) is None for record in pair) for b in required):
+        return False
+
+    def own(row: int, record: dict, preprinted: bool) -> set[str]:
+        # A merged cell (一级指标 down its run) is each row's, not written on it.
+        return {
+            b.column.name
+            for b in bindings
+            if record.get(b.column.name) is not None
+            and b.column.preprinted is preprinted
+            and (row, b.column.name) not in sheet.merged_copies
+        }
+
+    (upper, above), (lower, below) = sorted(zip((excel_row, other), pair, strict=True), key=lambda p: p[0])
+    # A row writing its own 一级 or 二级指标 starts an indicator: it runs on from none above it.
+    if own(lower, below, True):
+        return False
+    return len(own(upper, above, False) & own(lower, below, False)) <= 1

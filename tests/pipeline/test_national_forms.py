@@ -630,6 +630,39 @@ def test_a_score_above_its_points_is_a_warning_on_that_score(registry, demo):
     assert f"不应高于该指标的分值{weights[-1]}" in warning.message_zh
 
 
+def _run_on(demo, lower: tuple) -> tuple[list[list[object]], list[str], int]:
+    """Return a 自评表 with one more row under the last indicator, in its merged 一级 and 二级 runs, written as `lower`
+    (三级指标, 年度指标值, 实际完成值, 分值, 得分), and that row's Excel row."""
+    last = demo.TARGETS[-1]
+    rows, merges = national_self_evaluation([*demo.TARGETS, (*last[:2], "占位", "—", None, 0)])
+    at = _row(rows, "总分") - 1
+    rows[at - 1][3:8] = lower
+    return rows, merges, at
+
+
+# A 三级指标 run on to the next row was refused as that row's blanks, as if it were an indicator left unfilled.
+def test_an_indicator_written_on_two_rows_is_told_as_one_row_on_two(registry, demo):
+    rows, merges, lower = _run_on(demo, ["（按问卷统计）", None, None, None, None])
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    told = [(p.rule, p.excel_row, p.column_header) for p in parsed.errors]
+    assert told == [("required", lower, "年度指标值"), ("required", lower, "分值")]
+    said = f"第{lower - 1}行与第{lower}行合起来才是完整的一行，似为同一行分写在了两行"
+    assert all(said in p.message_zh for p in parsed.errors)
+    assert f"请把第{lower}行的内容并入第{lower - 1}行" in parsed.errors[0].message_zh
+
+
+def test_an_indicator_of_its_own_left_without_points_is_told_as_a_blank(registry, demo):
+    rows, merges, lower = _run_on(demo, ["回访满意度", "≥90%", "92%", None, None])
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.column_header) == ("required", lower, "分值")
+    assert "合起来" not in error.message_zh and "此项为必填项，请补充填写" in error.message_zh
+
+
 # The 项目资金 block's 得分 above its 分值 was told only after the marts, as stated_score_differs, never as above it.
 @pytest.mark.parametrize("score", [12, "12分"])
 def test_the_funds_blocks_score_above_its_points_is_a_warning_on_that_score(registry, demo, score):
