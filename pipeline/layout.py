@@ -223,7 +223,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             continue
         for binding in missing:
             top = columns.merged_into.get((index, binding.index)) if columns.merged_into else None
-            error_required(sheet, excel_row, binding, top, headings is not None)
+            written = row[binding.index] if binding.index < len(row) else None
+            error_required(sheet, excel_row, binding, top, headings is not None, written)
         for binding in columns.merged_optional:
             top = columns.merged_into.get((index, binding.index))
             if top is not None and values.get(binding.column.name) is None:
@@ -255,7 +256,14 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             continue
         for binding in missing:
             top = columns.merged_into.get((index, binding.index)) if columns.merged_into else None
-            error_required(sheet, index + 1, binding, top, False)
+            error_required(
+                sheet,
+                index + 1,
+                binding,
+                top,
+                False,
+                row[binding.index] if binding.index < len(row) else None,
+            )
     retell_split_rows(sheet, match.bindings)
     if leading is not None:
         checkable = [b for b in columns.summable if b.column.name not in unreadable]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipeline.flattened import LOST_MERGE
 from pipeline.header_match import Binding, HeaderMatch
 from pipeline.parsed_sheet import ParsedSheet
-from pipeline.problems import Severity, cell_problem, row_problem
+from pipeline.problems import Severity, cell_problem, display, row_problem
 from pipeline.row_kinds import total_label_at
 from pipeline.text import rows_text
 
@@ -182,9 +182,15 @@ def warn_merged_amount(sheet: ParsedSheet, excel_row: int, binding: Binding, mer
 
 
 def error_required(
-    sheet: ParsedSheet, excel_row: int, binding: Binding, merged_top: int | None, flattened: bool
+    sheet: ParsedSheet,
+    excel_row: int,
+    binding: Binding,
+    merged_top: int | None,
+    flattened: bool,
+    written: object = None,
 ) -> None:
-    """Tell the clerk a required cell is empty: merged from `merged_top`, lost in a CSV, or unfilled."""
+    """Tell the clerk a required cell is empty: merged from `merged_top`, lost in a CSV, or unfilled (`written` a
+    `—` or `无`, named as written)."""
     if merged_top is not None:  # the clerk sees the merged figure on this row too
         expected = f"此项为必填项；该单元格与第{merged_top + 1}行合并，合并单元格中的数值只算作第{merged_top + 1}行的"
         fix = "请取消合并单元格，为每一行分别填写"
@@ -196,12 +202,14 @@ def error_required(
         fix = (
             f"请在“{'”“'.join(t.header for t in binding.ticks)}”中勾选一项" if binding.ticks else "请补充填写"
         )
+    # A `—` or `无` means no value (submissions.md): the clerk who wrote one is not told the cell was left empty.
+    shown = None if binding.ticks or written is None or not display(written) else written
     sheet.error(
         rule="required",
         excel_row=excel_row,
         header=binding.header,
-        value=None,
-        expected=expected,
+        value=shown,
+        expected=expected if shown is None else f"视为未填写，{expected}",
         fix=fix,
     )
 

@@ -684,11 +684,22 @@ def test_placeholders_in_a_sheet_mean_no_value(registry, written):
     assert sheet.problems == []
 
 
-def test_placeholder_in_a_required_column_is_a_required_error(registry):
-    sheet = parse_rows(registry, compound_sheet([1, "市委小区", "1.932", "—", "725.58", "在建"]))
-    assert problems(sheet) == [("required", 4, "惠及户数（户）", None)]
-    assert sheet.problems[0].message_zh == "第4行「惠及户数（户）」未填写，此项为必填项，请补充填写。"
+# A `—` in a required cell is no value, as submissions.md says, but the clerk wrote it: told 未填写, the clerk looking
+# at the cell saw a `—` there and nothing to fill in.
+@pytest.mark.parametrize("written", ["—", "-", "/", "无"])
+def test_placeholder_in_a_required_column_is_a_required_error_naming_it(registry, written):
+    sheet = parse_rows(registry, compound_sheet([1, "市委小区", "1.932", written, "725.58", "在建"]))
+    assert problems(sheet) == [("required", 4, "惠及户数（户）", written)]
+    assert sheet.problems[0].message_zh == (
+        f"第4行「惠及户数（户）」填写为“{written}”，视为未填写，此项为必填项，请补充填写。"
+    )
     assert sheet.records[0]["households"] is None
+
+
+@pytest.mark.parametrize("written", ["", " ", None])
+def test_a_required_cell_left_empty_is_told_unfilled(registry, written):
+    sheet = parse_rows(registry, compound_sheet([1, "市委小区", "1.932", written, "725.58", "在建"]))
+    assert sheet.problems[0].message_zh == "第4行「惠及户数（户）」未填写，此项为必填项，请补充填写。"
 
 
 NOT_NUMBERS = [
