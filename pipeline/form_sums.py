@@ -81,6 +81,30 @@ def _check_budget_score(
     )
 
 
+def _check_executed_over_budget(
+    places: Places, found: dict[str, Place | None], values: dict[str, object], sheet: ParsedSheet
+) -> None:
+    """Warn where the 自评表's 全年执行数 is above its 全年预算数: spent beyond the year's whole budget, one of the two is
+    likely off, and its 执行率 over 100 % scores full marks untold (executed_exceeds_budget)."""
+    # Only against 全年预算数: the 运行监控表 states its 年初预算数 alone, which a budget raised in the year may pass.
+    executed, planned = values.get(_EXECUTED), values.get(_BUDGETS[0])
+    place = found.get(_EXECUTED)
+    if _stated(place, sheet) is None or None in (executed, planned) or executed <= planned:
+        return
+    _, _, labels = _execution(found, values, sheet)
+    over, under = _as_figure(executed, _EXECUTED, sheet), _as_figure(planned, _BUDGETS[0], sheet)
+    r, c, _, _ = place
+    _warn_at(
+        sheet,
+        place,
+        rule="executed_exceeds_budget",
+        value=places.cell(r, c),
+        expected=f"{labels[0]}{over}超过{labels[1]}{under}"
+        + (f"，执行率{_percent(executed, planned)}%超过100%" if planned else ""),
+        fix=f"请核对{labels[0]}和{labels[1]}；如确有超预算执行，请在偏差原因分析中说明",
+    )
+
+
 def _check_stated_rate(
     places: Places, found: dict[str, Place | None], values: dict[str, object], sheet: ParsedSheet
 ) -> None:
@@ -123,10 +147,12 @@ def _percent(executed: Decimal, planned: Decimal) -> str:
 
 def _figures(executed: Decimal, planned: Decimal, sheet: ParsedSheet) -> str:
     """Show 执行数÷预算数 in the units the form writes them in (`15723600÷15700000` under 项目资金（元）)."""
-    pairs = ((executed, _EXECUTED), (planned, _budget_field(sheet)))
-    return "÷".join(
-        display(value / unit.factor if (unit := sheet.written_unit(name)) else value) for value, name in pairs
-    )
+    return f"{_as_figure(executed, _EXECUTED, sheet)}÷{_as_figure(planned, _budget_field(sheet), sheet)}"
+
+
+def _as_figure(value: Decimal, name: str, sheet: ParsedSheet) -> str:
+    """Show a block amount in the unit the form writes it in (15723600 under 项目资金（元）, stored as 1572.36 万元)."""
+    return display(value / unit.factor if (unit := sheet.written_unit(name)) else value)
 
 
 def _quotient(executed: Decimal, planned: Decimal, labels: tuple[str, str], sheet: ParsedSheet) -> str:

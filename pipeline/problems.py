@@ -117,6 +117,7 @@ RULE_ZH = {
     "total_score_mismatch": "总分与各项得分之和不符",
     "rate_mismatch": "执行率与执行数、预算数不符",
     "rate_blank": "执行率未填写",
+    "executed_exceeds_budget": "执行数超过预算数",
     "total_row_from_parts": "资金总额行未填，已按其下分项行读取",
     "total_row_parts_unclear": "资金总额行未填，其下分项无法确定合计",
     "cumulative_stale": "更正后其他月份的累计不再相符",

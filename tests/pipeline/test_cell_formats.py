@@ -352,8 +352,9 @@ def test_an_execution_rate_shown_above_100_percent_is_read_as_shown(registry, nu
 
     parsed = parse_file(content, f"{UNIT}/2022年项目支出绩效自评表.xlsx", registry)
 
-    # Read as 1.05 %, the rate would not be 执行数 over 预算数 either: no rate_mismatch says it was read right.
-    assert warnings(parsed) == []
+    # Read as 1.05 %, the rate would not be 执行数 over 预算数 either: no rate_mismatch says it was read right. Spent
+    # beyond the budget, the 执行数 is asked about.
+    assert warnings(parsed) == [("executed_exceeds_budget", 7)]
     assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {Decimal(str(rate))}
 
 
@@ -558,8 +559,9 @@ def test_an_xls_execution_rate_shown_above_100_percent_is_read_as_shown(
 
     parsed = parse_file(content, f"{UNIT}/2022年项目支出绩效自评表.xls", registry)
 
-    # Read as 1.05 %, the rate would not be 执行数 over 预算数 either: no rate_mismatch says it was read right.
-    assert warnings(parsed) == []
+    # Read as 1.05 %, the rate would not be 执行数 over 预算数 either: no rate_mismatch says it was read right. Spent
+    # beyond the budget, the 执行数 is asked about.
+    assert warnings(parsed) == [("executed_exceeds_budget", 7)]
     assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {Decimal(str(rate))}
 
 

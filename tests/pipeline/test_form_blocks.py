@@ -312,11 +312,11 @@ def test_rows_stating_more_than_their_total_are_an_error_though_one_is_blank(reg
 
 def test_a_funds_total_in_yuan_is_checked_and_told_in_wan(registry, demo):
     rows, merges = national_self_evaluation(
-        demo.TARGETS, budget=("15700000", "15700000", "15723600", 10, "100%", 10)
+        demo.TARGETS, budget=("15700000", "15700000", "15700000", 10, "100%", 10)
     )
     _funds(
         rows,
-        ("其中：本年财政拨款", "15000000", "15000000", "15023600", "100.16%"),
+        ("其中：本年财政拨款", "15000000", "15000000", "15000000", "100%"),
         ("上年结转资金", "600000", "700000", "700000", "100%"),
         ("其他资金", "0", "0", "0", None),
     )

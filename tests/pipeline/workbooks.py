@@ -198,7 +198,7 @@ def national_self_evaluation(
     unit: str = "枣林街道办事处",
     department: str = "南阳市住房和城乡建设局",
     year: int = 2022,
-    budget: Sequence[object] = ("1570.00", "1570.00", "1572.36", 10, "100%", 10),
+    budget: Sequence[object] = ("1570.00", "1570.00", "1570.00", 10, "100%", 10),
     goals: tuple[str, str] = ("完成16个老旧小区改造。", "16个老旧小区改造全部完工并通过验收。"),
     scores: Sequence[object] | None = None,
     total: tuple[object, object] | None = None,
