@@ -9,6 +9,7 @@ from pipeline.form_places import Place, Places, header_of
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import display
 from pipeline.rounding import as_rounded
+from pipeline.text import rows_text
 from pipeline.values import CellError, decimal_of, parse_percent, points_text
 
 # The national forms' own sums, checked against the cells they are made of (field names both forms share):
@@ -92,7 +93,10 @@ def _check_executed_over_budget(
     if _stated(place, sheet) is None or None in (executed, planned) or executed <= planned:
         return
     _, _, labels = _execution(found, values, sheet)
-    over, under = _as_figure(executed, _EXECUTED, sheet), _as_figure(planned, _BUDGETS[0], sheet)
+    over, under = (
+        _summed(name, sheet) + _as_figure(v, name, sheet)
+        for v, name in ((executed, _EXECUTED), (planned, _BUDGETS[0]))
+    )
     r, c, _, _ = place
     _warn_at(
         sheet,
@@ -103,6 +107,12 @@ def _check_executed_over_budget(
         + (f"，执行率{_percent(executed, planned)}%超过100%" if planned else ""),
         fix=f"请核对{labels[0]}和{labels[1]}；如确有超预算执行，请在偏差原因分析中说明",
     )
+
+
+def _summed(name: str, sheet: ParsedSheet) -> str:
+    """Say where a block amount added up from several 其中 rows came from (`（第8至9行之和）`); nothing for one cell."""
+    rows = [cell[0] for cell in sheet.field_cells.get(name, ())]
+    return f"（{rows_text(rows)}之和）" if len(rows) > 1 else ""
 
 
 def _check_stated_rate(

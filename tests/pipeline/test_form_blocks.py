@@ -310,6 +310,23 @@ def test_rows_stating_more_than_their_total_are_an_error_though_one_is_blank(reg
     )
 
 
+def test_executed_above_budget_added_up_from_part_rows_names_the_rows_it_sums(registry, demo):
+    # Told on the first part row's cell, the sum 1700 read as if that cell (1100) said it.
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=BLANK_TOTAL, total=(100, 90))
+    _funds(
+        rows,
+        ("其中：本年财政拨款", "1000", "1000", "1100", "110%"),
+        ("上年结转资金", "570", "570", "600", "105%"),
+    )
+
+    parsed = _parse(rows, merges, registry)
+
+    [warning] = [p for p in parsed.all_problems if p.rule == "executed_exceeds_budget"]
+    first = _row(rows, "年度资金总额") + 1
+    parts = f"（第{first}至{first + 1}行之和）"
+    assert f"全年执行数{parts}1700超过全年预算数{parts}1570，执行率108.28%超过100%" in warning.message_zh
+
+
 def test_a_funds_total_in_yuan_is_checked_and_told_in_wan(registry, demo):
     rows, merges = national_self_evaluation(
         demo.TARGETS, budget=("15700000", "15700000", "15700000", 10, "100%", 10)
