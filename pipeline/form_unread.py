@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from pipeline.form_cells import _as_written, _warn_at
 from pipeline.form_notes import is_note
-from pipeline.form_places import Place, Places
+from pipeline.form_places import Place, Places, prose_cells
 from pipeline.header_checks import likeliest, meant_fix
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.registry_columns import Field
@@ -87,3 +87,35 @@ def _check_unread_blocks(places: Places, found: dict[str, Place | None], sheet: 
             expected=f"未找到{rows}行，该块中的{'、'.join(_as_written(f.header, sheet) for f in unread)}均未读取",
             fix=f"请将该块中数值所在行的行名写为{rows}",
         )
+
+
+def _check_unread_prose(places: Places, found: dict[str, Place | None], sheet: ParsedSheet) -> None:
+    """Warn of words under a label of a text block (年度总体目标) no field reads, on the row of a label that is read:
+    `实际完成值` written for `实际完成情况` left the unit's account of the year unread, and out of the report."""
+    by_block: dict[str, list[Field]] = defaultdict(list)
+    for field in sheet.template.fields:
+        if field.below and field.block is not None:
+            by_block[field.block].append(field)
+    for block, fields in by_block.items():
+        located = [found[f.name] for f in fields if found[f.name] is not None]
+        missing = [f for f in fields if found[f.name] is None]
+        if not located or not missing:
+            continue
+        read = {split_header(place[2])[0] for place in located} | {split_header(block)[0]}
+        label_rows = {place[3] for place in located}
+        for (row, c), written in sorted(places.written.items()):
+            if row not in label_rows or split_header(written)[0] in read:
+                continue
+            cells = prose_cells(places, (row, c), places.table, places.form_labels)
+            words = [places.cell(*cell) for cell in cells if not is_blank(places.cell(*cell))]
+            if not words:
+                continue
+            r, column = cells[0]
+            _warn_at(
+                sheet,
+                (r, column, f"{block}·{written}", row),
+                rule="unread_header",
+                value=words[0],
+                expected=f"表头“{written}”不是本表的栏目，其下的文字未读取；本块应有的“{'”“'.join(f.header for f in missing)}”未找到",
+                fix=meant_fix("其下的文字", likeliest(written, missing, None)),
+            )

@@ -15,6 +15,7 @@ from pipeline.indicators import build_indicators
 from pipeline.parse import parse_file
 from pipeline.report import write_report_files
 from tests.pipeline.test_national_forms import (
+    GOALS,
     MONITORING,
     PROJECT,
     UNIT,
@@ -655,6 +656,26 @@ def _goal_rows(rows, merges, lines: tuple[list[str], list[str]]):
     for row in range(text + 1, text + added + 1):
         moved += [f"B{row}:E{row}", f"F{row}:I{row}"]
     return rows, moved
+
+
+# 年度总体目标's 实际完成情况 headed 实际完成值 (the indicator table's word) was not found, its words lost unsaid: the
+# report's 完成情况 took none of them.
+def test_goal_words_under_a_label_nothing_reads_are_a_warning_naming_the_label_meant(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS, goals=GOALS)
+    label = _row(rows, "年度总体目标")
+    rows[label - 1][5] = "实际完成值"
+
+    parsed = _parse(rows, merges, registry)
+
+    [warning] = parsed.all_problems
+    assert (warning.rule, warning.excel_row, warning.column_header, warning.value) == (
+        "unread_header", label + 1, "年度总体目标·实际完成值（F列）", GOALS[1]
+    )  # fmt: skip
+    assert (
+        "本块应有的“实际完成情况”未找到，如其下的文字即“实际完成情况”，请将表头改为“实际完成情况”"
+        in warning.message_zh
+    )
+    assert _stored(parsed, "goal_expected", "goal_achieved") == (GOALS[0], None)
 
 
 def test_goals_written_one_line_a_row_are_read_whole(registry, demo):
