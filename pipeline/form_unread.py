@@ -103,8 +103,11 @@ def _check_unread_prose(places: Places, found: dict[str, Place | None], sheet: P
             continue
         read = {split_header(place[2])[0] for place in located} | {split_header(block)[0]}
         label_rows = {place[3] for place in located}
+        texts = {place[:2] for place in located}
         for (row, c), written in sorted(places.written.items()):
-            if row not in label_rows or split_header(written)[0] in read:
+            # A label the form writes elsewhere (实际完成值, the table's), not a goal written right of its label.
+            label = split_header(written)[0]
+            if row not in label_rows or (row, c) in texts or label in read or label not in places.form_labels:
                 continue
             cells = prose_cells(places, (row, c), places.table, places.form_labels)
             words = [places.cell(*cell) for cell in cells if not is_blank(places.cell(*cell))]

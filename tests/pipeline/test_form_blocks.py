@@ -678,6 +678,22 @@ def test_goal_words_under_a_label_nothing_reads_are_a_warning_naming_the_label_m
     assert _stored(parsed, "goal_expected", "goal_achieved") == (GOALS[0], None)
 
 
+def test_a_goal_written_right_of_its_label_is_never_named_as_a_header(registry, demo):
+    # Goals right of their labels, the second label one nothing reads: the first goal's words were named as a header.
+    rows, merges = national_self_evaluation(demo.TARGETS, goals=GOALS)
+    label = _row(rows, "年度总体目标")
+    rows[label - 1] = ["年度总体目标", "预期目标", GOALS[0], *[None] * 6]
+    rows[label] = [None, "完成情况", GOALS[1], *[None] * 6]
+    merges = [
+        m for m in merges if not re.fullmatch(rf"[BF]{label}:[EI]{label}|[BF]{label + 1}:[EI]{label + 1}", m)
+    ]
+    merges += [f"C{label}:I{label}", f"C{label + 1}:I{label + 1}"]
+
+    parsed = _parse(rows, merges, registry)
+
+    assert not any(GOALS[0] in (p.column_header or "") for p in parsed.all_problems)
+
+
 def test_goals_written_one_line_a_row_are_read_whole(registry, demo):
     rows, merges = _goal_rows(*national_self_evaluation(demo.TARGETS), GOAL_LINES)
 
