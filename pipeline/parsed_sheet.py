@@ -83,12 +83,14 @@ class ParsedSheet:
     def error(self, **kwargs) -> None:
         self.problems.append(cell_problem(sheet=self.name, **kwargs))
 
-    def note_percent_number(self, r: int, c: int, raw: object) -> None:
-        """Keep a number cell of a rate read as percent points that a percent format would read otherwise: ≥ 1 or < 0."""
-        # 0 < n < 1 reads the same either way (0.95 is 95 %); a bare 1 is 1 % or 100 % (percent_ambiguous), 1.05
-        # 1.05 % or 105 %, unless Excel shows 105%. A text `1` shows as typed, whatever its format. (实际完成值 is a
-        # text kept as seen: check_indicators asks for each of its numbers.)
-        if raw.__class__ in (float, int) and (raw >= 1 or raw < 0):
+    def note_percent_number(self, r: int, c: int, raw: object, doubted: bool = False) -> None:
+        """Keep a number cell of a rate read as percent points that a percent format would read otherwise: ≥ 1, < 0,
+        or one whose reading is `doubted`."""
+        # 0 < n < 1 reads the same either way (0.95 is 95 %), but where the form's own figures read it in points
+        # (a 执行率 of 0.96 beside 15 ÷ 1570); a bare 1 is 1 % or 100 % (percent_ambiguous), 1.05 1.05 % or 105 %,
+        # unless Excel shows 105%. A text `1` shows as typed, whatever its format. (实际完成值 is a text kept as seen:
+        # check_indicators asks for each of its numbers.)
+        if raw.__class__ in (float, int) and (raw >= 1 or raw < 0 or doubted):
             self.percent_numbers.append((r, c))
 
     def warn(self, noted: Noted, **where) -> None:
