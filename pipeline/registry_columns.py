@@ -103,6 +103,10 @@ class Column(_Strict):
     # breaks and trailing notes in brackets): 支出用途 `发放\n津贴补贴（春节慰问）` is on the negative list, in the suites
     # and in the marts alike.
     checked_as_item: bool = False
+    # An enum whose values name parts of the form a clerk may send on their own (建设规模 and 投资构成, a report's
+    # 章节): a file replacing one whose rows had a value it has none of drops those rows, and is warned
+    # (`part_dropped`).
+    sent_in_parts: bool = False
 
     @field_validator("name")
     @classmethod
@@ -143,6 +147,11 @@ class Column(_Strict):
             raise ValueError(f"column {self.name!r}: `points_of` is only for text columns")
         if self.checked_as_item and self.type is not ColumnType.TEXT:
             raise ValueError(f"column {self.name!r}: `checked_as_item` is only for text columns")
+        if self.sent_in_parts and (self.type is not ColumnType.ENUM or not self.required or self.multiple):
+            # A row's part is read from its own cell: a blank or several values would name no one part.
+            raise ValueError(
+                f"column {self.name!r}: `sent_in_parts` is only for required enum columns, not `multiple`"
+            )
         for key in ("strip_prefix", "placeholder"):
             if getattr(self, key) is None:
                 continue

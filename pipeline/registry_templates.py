@@ -133,6 +133,10 @@ class Template(_Strict):
                         f"header {label!r} is claimed by both {seen[label]!r} and {column.name!r}"
                     )
                 seen[label] = column.name
+        if len(parts := [c.name for c in self.columns if c.sent_in_parts]) > 1:
+            raise ValueError(
+                f"columns {', '.join(parts)} are all `sent_in_parts`; a form is sent in parts by one"
+            )
         if not any(c.required for c in self.columns):
             raise ValueError("at least one column must be required, or no sheet could be matched")
         by_name = {c.name: c for c in self.columns}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -66,6 +67,9 @@ class Columns:
     kinds: tuple[Column, ...]  # required enums: what amounts are told apart by (资金来源, 类型)
     amounts: tuple[Column, ...]  # money, then counts, that add up
     units: tuple[str, ...]  # each amount's unit as said: money's base unit, a count's `counts` (户) or none
+    part: (
+        Column | None
+    )  # the enum whose values name parts of the form sent on their own (registry `sent_in_parts`)
 
     @classmethod
     def of(cls, template: Template, registry: Registry) -> Columns:
@@ -83,6 +87,7 @@ class Columns:
             tuple(c for c in template.columns if c.type is ColumnType.ENUM and c.required),
             amounts,
             tuple(money if c.type is ColumnType.MONEY else c.counts or "" for c in amounts),
+            next((c for c in template.columns if c.sent_in_parts), None),
         )
 
     @property
@@ -100,7 +105,7 @@ def dropped_rows(template: Template, columns: Columns, key: str, new: Slice, old
     """Warn where a file's slice replacing another file's drops rows the clerk likely meant to keep."""
     found = (
         rule(template, columns, key, new, old)
-        for rule in (_earlier_dates_dropped, _later_dates_dropped, _list_replaced)
+        for rule in (_earlier_dates_dropped, _later_dates_dropped, _list_replaced, _part_dropped)
     )
     return [problem for problem in found if problem is not None]
 
@@ -180,25 +185,64 @@ def _list_replaced(template: Template, columns: Columns, key: str, new: Slice, o
     any where the new file calls itself a 补充: those rows drop out (a 补充清单, a second batch sent on its own)."""
     if columns.unique is None:
         return None
-    mine = {row[1] for row in new.read(columns) if row[1] is not None}
-    listed = {row[1] for row in old.read(columns) if row[1] is not None}
-    dropped = [row for row in old.read(columns) if row[1] is not None and row[1] not in mine]
+    return _values_dropped(
+        "whole_list_replaced",
+        template,
+        columns,
+        key,
+        new,
+        old,
+        columns.unique,
+        lambda row: row[1],
+        part=False,
+    )
+
+
+def _part_dropped(template: Template, columns: Columns, key: str, new: Slice, old: Slice) -> Problem | None:
+    """Warn where a slice of a form sent in parts is replaced by rows with none of a part its rows had: those rows
+    drop out (a corrected 建设规模 sent without the 投资构成, a 补充 of two chapters). A resent whole says nothing."""
+    if columns.part is None:
+        return None
+    at = columns.kinds.index(columns.part)
+    return _values_dropped(
+        "part_dropped", template, columns, key, new, old, columns.part.name, lambda row: row[2][at], part=True
+    )
+
+
+def _values_dropped(
+    rule: str,
+    template: Template,
+    columns: Columns,
+    key: str,
+    new: Slice,
+    old: Slice,
+    column: str,
+    value_of: Callable[[Row], object],
+    *,
+    part: bool,
+) -> Problem | None:
+    """Warn where the replaced rows whose `column` holds a value the new rows have none of drop out: for a form's
+    `part`s, or where the new file calls itself a 补充, any such value; for a list's rows, most of its values."""
+    mine = {value_of(row) for row in new.read(columns) if value_of(row) is not None}
+    listed = {value_of(row) for row in old.read(columns) if value_of(row) is not None}
+    dropped = [row for row in old.read(columns) if value_of(row) is not None and value_of(row) not in mine]
     if not mine or not dropped:
         return None
-    left_out = list(dict.fromkeys(row[1] for row in dropped))
+    left_out = list(dict.fromkeys(value_of(row) for row in dropped))
     called = _supplement(new)
     # A list correcting a few of its rows (a compound renamed, one taken out) is the ordinary way; one keeping
     # fewer than half of them is more likely a part sent for the whole.
-    if called is None and len(left_out) * 2 <= len(listed):
+    if not part and called is None and len(left_out) * 2 <= len(listed):
         return None
     sheet, record = new.records[0]
-    header = sheet.header_of(columns.unique)
+    header = sheet.header_of(column)
     _, _, _, year, month = slice_parts(key)
     named = "、".join(f"“{value}”" for value in left_out[:_NAMED])
     more = f"等{len(left_out)}个" if len(left_out) > _NAMED else ""
     said = (
         f"该文件的{header}{named}{more}本表未列出，其{amounts(columns, dropped)}不再计入报告"
-        if len(left_out) < len(listed)
+        # A form has few parts, each named; a list sharing no row with the one it replaces is said so.
+        if part or len(left_out) < len(listed)
         else f"两份没有一个相同的{header}，该文件的{amounts(columns, dropped)}都不再计入报告"
     )
     expected = (
@@ -213,7 +257,7 @@ def _list_replaced(template: Template, columns: Columns, key: str, new: Slice, o
     # the report names that project, not every project of the sheet.
     return Problem(
         Severity.WARNING,
-        "whole_list_replaced",
+        rule,
         f"工作表“{sheet.name}”：{expected}，{fix}。",
         sheet=sheet.name,
         column_header=sheet.header_of("project_name", "项目名称"),

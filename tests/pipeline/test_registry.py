@@ -317,6 +317,28 @@ def test_a_minimal_template_loads(tmp_path):
             ["column 'name': `checked_as_item` is only for text columns"],
             id="checked-as-item-on-a-name-column",
         ),
+        pytest.param(
+            template_yaml(
+                columns="  - {name: kind, header: 类别, type: enum, values: {甲: null}, sent_in_parts: true}\n"
+            ),
+            ["column 'kind': `sent_in_parts` is only for required enum columns"],
+            id="sent-in-parts-on-an-optional-enum",
+        ),
+        pytest.param(
+            template_yaml(
+                columns="  - {name: note, header: 备注, type: text, required: true, sent_in_parts: true}\n"
+            ),
+            ["column 'note': `sent_in_parts` is only for required enum columns"],
+            id="sent-in-parts-on-a-text-column",
+        ),
+        pytest.param(
+            template_yaml(
+                columns="  - {name: kind, header: 类别, type: enum, required: true, values: {甲: null}, sent_in_parts: true}\n"
+                "  - {name: part, header: 部分, type: enum, required: true, values: {乙: null}, sent_in_parts: true}\n"
+            ),
+            ["columns kind, part are all `sent_in_parts`"],
+            id="sent-in-parts-twice",
+        ),
     ],
 )
 def test_bad_template_is_rejected_naming_the_file_and_the_key(tmp_path, template, fragments):

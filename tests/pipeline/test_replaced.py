@@ -217,7 +217,7 @@ def test_a_ledger_of_later_months_alone_is_told_which_earlier_entries_drop_out(s
 
 
 # The rules for rows a replacing file drops.
-DROPPED = ("earlier_dates_dropped", "later_dates_dropped", "whole_list_replaced")
+DROPPED = ("earlier_dates_dropped", "later_dates_dropped", "whole_list_replaced", "part_dropped")
 
 
 def night(settings, registry, same_night: bool, earlier: tuple[str, str], *files: tuple[str, str]) -> dict:
@@ -445,3 +445,86 @@ def test_a_survey_resent_with_its_compounds_corrected_says_nothing(settings, reg
 
     assert outcome.status == "accepted"
     assert not [w for w in outcome.warnings if w.rule in DROPPED]
+
+
+def scale_csv(*rows: tuple[str, str, str, str]) -> str:
+    """A 建设规模及投资构成表 of project A: rows of (类别, 内容, 数量, 单位)."""
+    lines = [",".join((JIA_A, *row)) for row in rows]
+    return "\n".join([f"年度：{YEAR}", "项目名称,类别,内容,数量,单位", *lines]) + "\n"
+
+
+SCALE = (("建设规模", "改造户数", "320", "户"), ("建设规模", "改造面积", "2.5", "万平方米"))
+COST = (("投资构成", "工程费用", "1500", "万元"), ("投资构成", "其中：建安工程费", "1200", "万元"))
+
+
+@pytest.mark.parametrize("same_night", [False, True])
+def test_a_scale_and_cost_table_resent_with_its_scale_alone_is_told_its_cost_rows_drop_out(
+    settings, registry, same_night
+):
+    earlier = (f"{JIA}/建设规模及投资构成表.csv", scale_csv(*SCALE, *COST))
+    resent = (f"{JIA}/建设规模表（更正）.csv", scale_csv(("建设规模", "改造户数", "330", "户"), SCALE[1]))
+
+    outcomes = night(settings, registry, same_night, earlier, resent)
+
+    outcome = outcomes[resent[0]]
+    assert outcome.status == "accepted"
+    [warning] = [w for w in outcome.warnings if w.rule in DROPPED]
+    assert (warning.rule, warning.column_header, warning.value) == ("part_dropped", "项目名称", JIA_A)
+    assert (
+        f"替代{said(outcomes, earlier, same_night)}中该项目的全部数据，该文件的类别“投资构成”本表未列出，其2行不再计入报告"
+        in warning.message_zh
+    )
+    assert "请与原表合并为完整的一份（含上述2行）后重新报送" in warning.fix
+    assert "联系财政局撤回本表" in warning.fix and "如确为整份替换，可忽略此提示" in warning.fix
+    assert RULE_ZH["part_dropped"]
+    assert not [w for w in outcomes[earlier[0]].warnings if w.rule in DROPPED]
+    # Replaced as the contract says: only the receipt is what changed.
+    assert marts(
+        settings,
+        "select distinct category from raw.scale_and_cost where submission_id = ?",
+        [outcome.submission_id],
+    ) == [("建设规模",)]
+
+
+def narrative_csv(title: str, *rows: tuple[str, str]) -> str:
+    """A 报告文字材料 of project A: rows of (章节, 内容)."""
+    lines = [",".join((JIA_A, *row)) for row in rows]
+    return "\n".join([title, f"年度：{YEAR}", "项目名称,章节,内容", *lines]) + "\n"
+
+
+CHAPTERS = (("项目概况", "改造老旧小区三个。"), ("主要做法", "分批施工。"), ("主要做法", "居民议事。"))
+
+
+def test_a_narrative_supplement_of_other_chapters_is_told_the_chapters_it_leaves_out(settings, registry):
+    earlier = (f"{JIA}/报告文字材料.csv", narrative_csv("报告文字材料", *CHAPTERS))
+    added = (
+        f"{JIA}/文字材料.csv",
+        narrative_csv("报告文字材料（补充）", ("绩效目标", "改善居住条件。"), ("主要做法", "分批施工。")),
+    )
+
+    outcome = night(settings, registry, False, earlier, added)[added[0]]
+
+    [warning] = [w for w in outcome.warnings if w.rule in DROPPED]
+    assert warning.rule == "part_dropped"
+    assert "本表标题写有“补充”，该文件的章节“项目概况”本表未列出，其1行不再计入报告" in warning.message_zh
+
+
+@pytest.mark.parametrize(
+    ("template", "earlier", "resent"),
+    [
+        ("scale", scale_csv(*SCALE, *COST), scale_csv(("建设规模", "改造户数", "330", "户"), *COST)),
+        (
+            "narrative",
+            narrative_csv("报告文字材料", *CHAPTERS),
+            narrative_csv("报告文字材料（更正）", *CHAPTERS[:2]),
+        ),
+    ],
+)
+def test_a_form_sent_in_parts_resent_whole_says_nothing(settings, registry, template, earlier, resent):
+    # A 建设规模 row taken out, a paragraph of 主要做法 taken out: every part is still there.
+    outcome = night(
+        settings, registry, False, (f"{JIA}/{template}.csv", earlier), (f"{JIA}/{template}2.csv", resent)
+    )
+
+    assert outcome[f"{JIA}/{template}2.csv"].status == "accepted"
+    assert not [w for w in outcome[f"{JIA}/{template}2.csv"].warnings if w.rule in DROPPED]
