@@ -561,3 +561,26 @@ def test_indicators_with_nothing_reported_or_computed_are_named_with_the_score_t
         "数据质量提示：甲自评表中1项指标没有填报实际完成值，也没有可据以计算的数据：安全生产（得分0.00分），"
         "自评总分按这些得分计入，请核实是否漏报。"
     ]
+
+
+def test_a_notes_template_lacking_a_rules_wording_prints_its_name_not_a_failed_report(tmp_path, registry):
+    """A bureau's copy of the notes, made before a rule was added, words a warning of it by the rule's name."""
+    import duckdb
+
+    from pipeline.report_read import build_report
+    from pipeline.report_render import render_html
+    from pipeline.report_templates import DEFAULT_TEMPLATES
+    from tests.pipeline.test_report import CONFIG, YEAR, make_warehouse
+
+    own = tmp_path / "bureau"
+    own.mkdir()
+    shipped = (DEFAULT_TEMPLATES / "quality_notes.html.j2").read_text(encoding="utf-8")
+    wording = '"whole_list_replaced": "原表中新表未列出的行不再计入", '
+    assert shipped.count(wording) == 1  # the shipped template as this test knows it
+    (own / "quality_notes.html.j2").write_text(shipped.replace(wording, ""), encoding="utf-8")
+    with duckdb.connect(str(make_warehouse(tmp_path / "warehouse.duckdb"))) as con:
+        _add_two_open_warnings(con)
+        report = build_report(con, YEAR, CONFIG, registry, own)
+
+    [replaced] = [note for note in notes(_Page(render_html(report)).text) if "经重新报送" in note]
+    assert f"经重新报送，{RULE_ZH['whole_list_replaced']}；如新表不完整" in replaced
