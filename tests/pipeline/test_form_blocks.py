@@ -694,6 +694,30 @@ def test_a_goal_written_right_of_its_label_is_never_named_as_a_header(registry, 
     assert not any(GOALS[0] in (p.column_header or "") for p in parsed.all_problems)
 
 
+# The block's right half headed 完成情况 was no label: with the goals right of their labels, the word 完成情况 under
+# 预期目标 was stored as the goal and both goals were lost with nothing said.
+@pytest.mark.parametrize("layout", ["side_by_side", "stacked"])
+def test_the_block_s_half_headed_完成情况_is_its_实际完成情况(registry, demo, layout):
+    rows, merges = national_self_evaluation(demo.TARGETS, goals=GOALS)
+    label = _row(rows, "年度总体目标")
+    if layout == "side_by_side":
+        rows[label - 1][5] = "完成情况"
+    else:
+        rows[label - 1] = ["年度总体目标", "预期目标", GOALS[0], *[None] * 6]
+        rows[label] = [None, "完成情况", GOALS[1], *[None] * 6]
+        merges = [
+            m
+            for m in merges
+            if not re.fullmatch(rf"[BF]{label}:[EI]{label}|[BF]{label + 1}:[EI]{label + 1}", m)
+        ]
+        merges += [f"C{label}:I{label}", f"C{label + 1}:I{label + 1}"]
+
+    parsed = _parse(rows, merges, registry)
+
+    assert parsed.all_problems == []
+    assert _stored(parsed, "goal_expected", "goal_achieved") == GOALS
+
+
 def test_goals_written_one_line_a_row_are_read_whole(registry, demo):
     rows, merges = _goal_rows(*national_self_evaluation(demo.TARGETS), GOAL_LINES)
 
