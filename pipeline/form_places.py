@@ -157,7 +157,7 @@ class Places:
                         return r, c, f"{label_written}·{self.written[(row, c)]}", row
             return None
         for label in field.labels:
-            for r, c in self.labels.get(label, ()):
+            for r, c in self._written_at(field, label):
                 bottom, right = self.extent.get((r, c), (r, c))
                 if field.below:
                     cells = prose_cells(self, (r, c), self.table, self.form_labels)
@@ -174,10 +174,15 @@ class Places:
                     return r, c, label, r
         return None
 
+    def _written_at(self, field: Field, label: str) -> list[tuple[int, int]]:
+        """Return where a field's label is written; a block of text's only above the table."""
+        # The table's 完成情况 or 实际完成情况 column heads its indicators' values, never the year's goals.
+        return [(r, c) for r, c in self.labels.get(label, ()) if not field.below or r < self.table]
+
     def prose(self, field: Field) -> str | None:
         """Return the text of a field `below` its label, as `locate` finds it: its cells' lines, one under another."""
         for label in field.labels:
-            for r, c in self.labels.get(label, ()):
+            for r, c in self._written_at(field, label):
                 lines = [self.cell(*cell) for cell in prose_cells(self, (r, c), self.table, self.form_labels)]
                 return "\n".join(str(line).strip() for line in lines) or None
         return None

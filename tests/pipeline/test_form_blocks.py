@@ -718,6 +718,19 @@ def test_the_block_s_half_headed_完成情况_is_its_实际完成情况(registry
     assert _stored(parsed, "goal_expected", "goal_achieved") == GOALS
 
 
+def test_the_table_s_完成情况_column_is_never_the_block_s(registry, demo):
+    # The block's right half headed a word nothing reads: 实际完成情况 was looked for down to the table's header.
+    rows, merges = national_self_evaluation(demo.TARGETS, goals=GOALS)
+    rows[_row(rows, "年度总体目标") - 1][5] = "执行情况"
+    header = _row(rows, "一级指标") - 1
+    rows[header][rows[header].index("实际完成值")] = "完成情况"
+
+    parsed = _parse(rows, merges, registry)
+
+    assert parsed.sheets[0].blank_fields == []  # not row 14's F cell, the first indicator's value
+    assert _stored(parsed, "goal_expected", "goal_achieved") == (GOALS[0], None)
+
+
 def test_goals_written_one_line_a_row_are_read_whole(registry, demo):
     rows, merges = _goal_rows(*national_self_evaluation(demo.TARGETS), GOAL_LINES)
 
