@@ -32,16 +32,23 @@ def prose_cells(
     """Return the cells holding a label's text, in reading order: every row under the label across its columns,
     down to the next label or row `stop` (the table); with nothing there, the cells right of it on its rows
     (`预期目标 | text` over `实际完成情况 | text`)."""
+    under, beside = prose_readings(places, label, stop, labels)
+    return under or beside
+
+
+def prose_readings(
+    places: Places, label: tuple[int, int], stop: int, labels: frozenset[str]
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Return the cells written under a label, as `prose_cells` reads them, and those right of it on its rows."""
     r, c = label
     bottom, right = places.extent.get(label, label)
-    found: list[tuple[int, int]] = []
+    under: list[tuple[int, int]] = []
     for row in range(bottom + 1, stop):
         cells = [places.origin.get((row, col), (row, col)) for col in range(c, right + 1)]
         if any(_labelled(places, cell, labels) for cell in cells):
             break
-        found += _texts(places, cells, found)
-    if found:
-        return found
+        under += _texts(places, cells, under)
+    beside: list[tuple[int, int]] = []
     for row in range(r, bottom + 1):
         width = len(places.grid.rows[row]) if row < len(places.grid.rows) else 0
         cells = []
@@ -50,8 +57,8 @@ def prose_cells(
             if _labelled(places, cell, labels):
                 break  # the next label's own text starts here (`预期目标 | 实际完成情况` on one row)
             cells.append(cell)
-        found += _texts(places, cells, found)
-    return found
+        beside += _texts(places, cells, beside)
+    return under, beside
 
 
 def _labelled(places: Places, cell: tuple[int, int], labels: frozenset[str]) -> bool:
@@ -87,6 +94,8 @@ class Places:
         # A label written with its value in one cell (`主管部门：南阳市住房和城乡建设局`): the value after it, by field.
         self.inline: dict[str, str] = {}
         self.firsts: dict[int, tuple[int, str] | None] = {}
+        # A block of text's label with words both under and right of it, by field: its label's cell and both.
+        self.doubted: dict[str, tuple[tuple[int, int], list[tuple[int, int]], list[tuple[int, int]]]] = {}
         origin = self.origin
         for r, row in enumerate(grid.rows):
             for c, cell in enumerate(row):
@@ -160,7 +169,13 @@ class Places:
             for r, c in self._written_at(field, label):
                 bottom, right = self.extent.get((r, c), (r, c))
                 if field.below:
-                    cells = prose_cells(self, (r, c), self.table, self.form_labels)
+                    under, beside = prose_readings(self, (r, c), self.table, self.form_labels)
+                    if under and beside:
+                        # Words both under the label and right of it: one of them is a label nothing reads
+                        # (`执行情况` for `实际完成情况`), and which cannot be told; neither is taken for the text.
+                        self.doubted[field.name] = ((r, c), under, beside)
+                        return None
+                    cells = under or beside
                     row, column = cells[0] if cells else (bottom + 1, c)
                     return row, column, self.written[(r, c)], r
                 return r, right + 1, self.written[(r, c)], r

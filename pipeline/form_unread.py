@@ -122,3 +122,29 @@ def _check_unread_prose(places: Places, found: dict[str, Place | None], sheet: P
                 expected=f"表头“{written}”不是本表的栏目，其下的文字未读取；本块应有的“{'”“'.join(f.header for f in missing)}”未找到",
                 fix=meant_fix("其下的文字", likeliest(written, missing, None)),
             )
+
+
+def _check_doubted_prose(places: Places, found: dict[str, Place | None], sheet: ParsedSheet) -> None:
+    """Warn of a text block's label with words both under and right of it (`Places.doubted`), neither stored."""
+    for field in sheet.template.fields:
+        if field.name not in places.doubted:
+            continue
+        (r, c), under, beside = places.doubted[field.name]
+        missing = [
+            f for f in sheet.template.fields if f.block == field.block and f.below and found[f.name] is None
+        ]
+        others = [f.header for f in missing if f is not field]
+        named = f"；本块应有的“{'”“'.join(others)}”未找到" if others else ""
+        _warn_at(
+            sheet,
+            (r, c, f"{field.block}·{places.written[(r, c)]}", r),
+            rule="unread_header",
+            value=places.written[(r, c)],
+            expected=(
+                f"“{field.header}”的下方（“{places.cell(*under[0])}”）和右侧（“{places.cell(*beside[0])}”）都写有"
+                f"文字，无法确定哪一处是{field.header}，均未读取{named}"
+            ),
+            fix=f"请将本块另一处的标签写为“{others[0]}”"
+            if others
+            else f"请只在“{field.header}”的下方或右侧填写",
+        )

@@ -18,7 +18,12 @@ from pipeline.form_sums import (
     _settle_bare_rate,
     _tell_blank_rate,
 )
-from pipeline.form_unread import _check_unread_blocks, _check_unread_headers, _check_unread_prose
+from pipeline.form_unread import (
+    _check_doubted_prose,
+    _check_unread_blocks,
+    _check_unread_headers,
+    _check_unread_prose,
+)
 from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.header_cells import header_cell
@@ -76,6 +81,7 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
         _check_unread_headers(places, found, sheet)
         _check_unread_blocks(places, found, sheet)
         _check_unread_prose(places, found, sheet)
+        _check_doubted_prose(places, found, sheet)
         _check_stated_total(found, values, sheet)
         _check_stated_rate(places, found, values, sheet)
         _check_budget_score(places, found, values, sheet)

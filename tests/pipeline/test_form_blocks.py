@@ -719,9 +719,9 @@ def test_the_block_s_half_headed_完成情况_is_its_实际完成情况(registry
 
 
 def test_the_table_s_完成情况_column_is_never_the_block_s(registry, demo):
-    # The block's right half headed a word nothing reads: 实际完成情况 was looked for down to the table's header.
+    # The block's right half left without its label: 实际完成情况 was looked for down to the table's header.
     rows, merges = national_self_evaluation(demo.TARGETS, goals=GOALS)
-    rows[_row(rows, "年度总体目标") - 1][5] = "执行情况"
+    rows[_row(rows, "年度总体目标") - 1][5] = None
     header = _row(rows, "一级指标") - 1
     rows[header][rows[header].index("实际完成值")] = "完成情况"
 
@@ -729,6 +729,40 @@ def test_the_table_s_完成情况_column_is_never_the_block_s(registry, demo):
 
     assert parsed.sheets[0].blank_fields == []  # not row 14's F cell, the first indicator's value
     assert _stored(parsed, "goal_expected", "goal_achieved") == (GOALS[0], None)
+
+
+# With the second label one nothing reads, the goals right of their labels: that label's word, under 预期目标, was
+# stored as the 预期目标 and both goals were lost with nothing said. Words both under and right of 预期目标 cannot
+# be told apart (the same words side by side under their labels read the same way): neither is stored, and asked.
+@pytest.mark.parametrize("layout", ["side_by_side", "stacked"])
+def test_goal_words_both_under_and_right_of_预期目标_are_asked_never_stored(registry, demo, layout):
+    rows, merges = national_self_evaluation(demo.TARGETS, goals=GOALS)
+    label = _row(rows, "年度总体目标")
+    if layout == "side_by_side":
+        rows[label - 1][5] = "执行情况"
+        under, beside = GOALS[0], "执行情况"
+    else:
+        rows[label - 1] = ["年度总体目标", "预期目标", GOALS[0], *[None] * 6]
+        rows[label] = [None, "执行情况", GOALS[1], *[None] * 6]
+        merges = [
+            m
+            for m in merges
+            if not re.fullmatch(rf"[BF]{label}:[EI]{label}|[BF]{label + 1}:[EI]{label + 1}", m)
+        ]
+        merges += [f"C{label}:I{label}", f"C{label + 1}:I{label + 1}"]
+        under, beside = "执行情况", GOALS[0]
+
+    parsed = _parse(rows, merges, registry)
+
+    [warning] = parsed.all_problems
+    assert (warning.rule, warning.excel_row, warning.column_header) == (
+        "unread_header", label, "年度总体目标·预期目标（B列）"
+    )  # fmt: skip
+    assert (
+        f"“预期目标”的下方（“{under}”）和右侧（“{beside}”）都写有文字，无法确定哪一处是预期目标，均未读取；"
+        "本块应有的“实际完成情况”未找到，请将本块另一处的标签写为“实际完成情况”"
+    ) in warning.message_zh
+    assert _stored(parsed, "goal_expected", "goal_achieved") == (None, None)
 
 
 def test_goals_written_one_line_a_row_are_read_whole(registry, demo):
