@@ -96,6 +96,9 @@ class Places:
         self.firsts: dict[int, tuple[int, str] | None] = {}
         # A block of text's label with words both under and right of it, by field: its label's cell and both.
         self.doubted: dict[str, tuple[tuple[int, int], list[tuple[int, int]], list[tuple[int, int]]]] = {}
+        # A field's row labelled with a value after a colon and its cell blank (`总分：100分`), by field: the label's
+        # row, column and label, and where the field's header is.
+        self.in_label: dict[str, tuple[int, int, str, tuple[int, int] | None]] = {}
         origin = self.origin
         for r, row in enumerate(grid.rows):
             for c, cell in enumerate(row):
@@ -164,6 +167,10 @@ class Places:
                         row, c = label
                         label_written = field.row if first[1] == named else first[1]
                         return r, c, f"{label_written}·{self.written[(row, c)]}", row
+            if (
+                field.block is None
+            ):  # the 总分 row's; a block's row so labelled is told of as the block unread
+                return self._stated_in_label(field, where)
             return None
         for label in field.labels:
             for r, c in self._written_at(field, label):
@@ -187,6 +194,23 @@ class Places:
                         return None  # `实施单位：（盖章）`: the label, its value left blank
                     self.inline[field.name] = value
                     return r, c, label, r
+        return None
+
+    def _stated_in_label(self, field: Field, rows: range) -> tuple[int, int, str, int] | None:
+        """Return the cell of a field on a row labelled with a value after a colon (`总分：100分`), where written;
+        else note the label's cell in `in_label`: its value is not read, the row's 分值 or its 得分 alike."""
+        names = {split_header(text)[0] for text in (field.row, *field.row_aliases)}
+        for r in rows:
+            first = self.first_written(r)
+            if first is None:
+                continue
+            label, colon, value = _LABEL_AND_VALUE.match(self.written[(r, first[0])]).groups()
+            if colon and value and split_header(label)[0] in names:
+                above = self._label_above(field, r)
+                if above is not None and not is_blank(self.cell(r, above[1])):
+                    return r, above[1], f"{label}·{self.written[above]}", above[0]
+                self.in_label[field.name] = (r, first[0], label, above)
+                return None
         return None
 
     def _written_at(self, field: Field, label: str) -> list[tuple[int, int]]:

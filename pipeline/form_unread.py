@@ -8,6 +8,7 @@ from pipeline.form_cells import _as_written, _warn_at
 from pipeline.form_notes import is_note
 from pipeline.form_places import Place, Places, prose_cells
 from pipeline.header_checks import likeliest, meant_fix
+from pipeline.header_match import column_letter
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.registry_columns import Field
 from pipeline.text import months_so_far, split_header, with_months
@@ -147,4 +148,26 @@ def _check_doubted_prose(places: Places, found: dict[str, Place | None], sheet: 
             fix=f"请将本块另一处的标签写为“{others[0]}”"
             if others
             else f"请只在“{field.header}”的下方或右侧填写",
+        )
+
+
+def _check_stated_in_label(places: Places, sheet: ParsedSheet) -> None:
+    """Warn of a field's value written after its row's label (`总分：100分`, `Places.in_label`), left unread."""
+    for field in sheet.template.fields:
+        if field.name not in places.in_label:
+            continue
+        r, c, label, above = places.in_label[field.name]
+        column = (
+            f"“{places.written[above]}”列（{column_letter(above[1])}列）" if above else f"“{field.header}”列"
+        )
+        _warn_at(
+            sheet,
+            (r, c, label, r),
+            rule="unread_block",
+            value=places.written[(r, c)],
+            expected=(
+                f"“{label}”行的{field.header}应写在{column}，行名中的数值未读取（无从确定是分值还是{field.header}），"
+                f"本表的{label}未能核对"
+            ),
+            fix=f"请将该行的{field.header}填入{column}",
         )

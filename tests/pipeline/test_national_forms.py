@@ -799,6 +799,29 @@ def test_the_total_row_labelled_otherwise_is_read_and_checked_as_the_total(regis
     assert len(parsed.sheets[0].records) == len(demo.TARGETS)
 
 
+# `总分：100分` written in the 总分 row's label cell, its 得分 left blank: nothing was read and nothing said, the form's
+# total went unchecked. Whether the 100 is the row's 分值 or its 得分 cannot be told: the clerk is asked; a 得分
+# written in its column is read as on any 总分 row.
+@pytest.mark.parametrize(("score", "stored"), [(None, None), (95, Decimal(95))], ids=["blank", "written"])
+def test_a_total_written_after_the_total_row_s_label_is_asked_about(registry, demo, score, stored):
+    budget = ("1570.00", "1570.00", "1570.00", 10, "100%", "9.8")
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=budget, total=(100, score))
+    total_row = _row(rows, "总分")
+    rows[total_row - 1][0], rows[total_row - 1][6] = "总分：100分", None
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [warning] = parsed.all_problems
+    if score is None:
+        assert (warning.rule, warning.excel_row, warning.column_header, warning.value) == (
+            "unread_block", total_row, "总分（A列）", "总分：100分"
+        )  # fmt: skip
+        assert "“总分”行的得分应写在“得分”列（H列），行名中的数值未读取" in warning.message_zh
+    else:
+        assert (warning.rule, warning.excel_row, warning.value) == ("total_score_mismatch", total_row, "95")
+    assert parsed.sheets[0].records[0]["reported_total_score"] == stored
+
+
 def test_a_subtotal_of_the_indicators_above_the_total_row_is_not_read_as_the_total(registry, demo):
     rows, merges = national_self_evaluation(demo.TARGETS)
     total_row = _row(rows, "总分")
