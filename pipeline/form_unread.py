@@ -171,3 +171,45 @@ def _check_stated_in_label(places: Places, sheet: ParsedSheet) -> None:
             ),
             fix=f"请将该行的{field.header}填入{column}",
         )
+
+
+def _check_unlabelled_prose(places: Places, found: dict[str, Place | None], sheet: ParsedSheet) -> None:
+    """Warn of words on a text block's rows (年度总体目标) under or beside no label: no field reads them."""
+    by_block: dict[str, list[Field]] = defaultdict(list)
+    for field in sheet.template.fields:
+        if field.below and field.block is not None:
+            by_block[field.block].append(field)
+    for block, fields in by_block.items():
+        located = [found[f.name] for f in fields if found[f.name] is not None]
+        if not located:
+            continue  # no block, or its words already asked about (`Places.doubted`)
+        label_rows = {place[3] for place in located}
+        labelled = [
+            (row, c)
+            for (row, c), written in places.written.items()
+            if row < places.table and split_header(written)[0] in places.form_labels
+        ]
+        # The words under or beside each label on the block's rows, the block's own (年度总体目标) aside: what is
+        # right of it is its labels' words.
+        covered = {
+            cell
+            for label in labelled
+            if label[0] in label_rows and split_header(places.written[label])[0] != split_header(block)[0]
+            for cell in prose_cells(places, label, places.table, places.form_labels)
+        }
+        rows = range(min(label_rows), max(row for row, _ in covered | {(min(label_rows), 0)}) + 1)
+        missing = [f.header for f in fields if found[f.name] is None]
+        for row, c in sorted(places.written):
+            if row not in rows or (row, c) in covered or (row, c) in labelled:
+                continue
+            named = f"；本块应有的“{'”“'.join(missing)}”未找到" if missing else ""
+            _warn_at(
+                sheet,
+                (row, c, block, row),
+                rule="unread_header",
+                value=places.cell(row, c),
+                expected=f"这段文字没有标签，未读取{named}",
+                fix=f"如其即“{missing[0]}”，请为其写上标签“{missing[0]}”"
+                if missing
+                else "请为其写上标签或删除",
+            )

@@ -21,6 +21,7 @@ from pipeline.form_sums import (
 from pipeline.form_unread import (
     _check_doubted_prose,
     _check_stated_in_label,
+    _check_unlabelled_prose,
     _check_unread_blocks,
     _check_unread_headers,
     _check_unread_prose,
@@ -84,6 +85,7 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
         _check_unread_prose(places, found, sheet)
         _check_doubted_prose(places, found, sheet)
         _check_stated_in_label(places, sheet)
+        _check_unlabelled_prose(places, found, sheet)
         _check_stated_total(found, values, sheet)
         _check_stated_rate(places, found, values, sheet)
         _check_budget_score(places, found, values, sheet)

@@ -765,6 +765,22 @@ def test_goal_words_both_under_and_right_of_预期目标_are_asked_never_stored(
     assert _stored(parsed, "goal_expected", "goal_achieved") == (None, None)
 
 
+# The block's right half left without its label: the 实际完成情况 written under it was lost with nothing said.
+def test_goal_words_under_no_label_are_a_warning_naming_the_label_missing(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS, goals=GOALS)
+    label = _row(rows, "年度总体目标")
+    rows[label - 1][5] = None
+
+    parsed = _parse(rows, merges, registry)
+
+    [warning] = parsed.all_problems
+    assert (warning.rule, warning.excel_row, warning.column_header, warning.value) == (
+        "unread_header", label + 1, "年度总体目标（F列）", GOALS[1]
+    )  # fmt: skip
+    assert "这段文字没有标签，未读取；本块应有的“实际完成情况”未找到" in warning.message_zh
+    assert _stored(parsed, "goal_expected", "goal_achieved") == (GOALS[0], None)
+
+
 def test_goals_written_one_line_a_row_are_read_whole(registry, demo):
     rows, merges = _goal_rows(*national_self_evaluation(demo.TARGETS), GOAL_LINES)
 
