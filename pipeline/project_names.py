@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import replace
 
 from pipeline.offices import Offices
@@ -228,8 +229,25 @@ def resolve_projects(parsed: ParsedFile, register: ProjectRegister, offices: Off
                 parsed.problems.append(problem)
 
 
-def tell_own_register(file: ParsedFile) -> None:
-    """Tell a returned file's `unknown_project` rows that their project's register is its own sheet, not in force."""
+def returned_registers(files: Iterable[ParsedFile]) -> dict[str, tuple[str, str | None]]:
+    """Map each project name a returned file's register sheet holds to how that file is named, and its folder."""
+    returned: dict[str, tuple[str, str | None]] = {}
+    for file in files:
+        if not file.errors:
+            continue
+        path = f"{file.sending_folder}/{file.original_name}" if file.sending_folder else file.original_name
+        said = f"“{path}”" + (f"（{file.unit}）" if file.unit else "")
+        for sheet in file.sheets:
+            if sheet.template.id == REGISTER_TEMPLATE:
+                for record in sheet.records:
+                    if record.get("project_name"):
+                        returned.setdefault(record["project_name"], (said, file.sending_folder))
+    return returned
+
+
+def tell_own_register(file: ParsedFile, returned: dict[str, tuple[str, str | None]] | None = None) -> None:
+    """Tell a returned file's `unknown_project` rows that their project's register was sent and is not in force:
+    its own sheet, or a register of the run that was returned (`returned`, by `returned_registers`)."""
     # The suite's fix (先报送该项目的项目基本信息表) would send the clerk to a sheet already sent.
     own = {
         record["project_name"]: sheet.name
@@ -238,19 +256,36 @@ def tell_own_register(file: ParsedFile) -> None:
         for record in sheet.records
         if record.get("project_name")
     }
-    # Most files carry no register: their problems are not gathered for nothing.
-    if not own or not file.errors:
+    # Most files carry no register, and most runs return none: their problems are not gathered for nothing.
+    if not (own or returned) or not file.errors:
         return
     for at, problem in enumerate(file.problems):
-        if problem.rule == "unknown_project" and problem.value in own:
+        if problem.rule != "unknown_project":
+            continue
+        if problem.value in own:
             fix = (
                 f"该项目在本文件的「{own[problem.value]}」中登记，但本文件因本回执所列其他错误被退回，登记未生效："
                 "改正这些错误后重新报送本文件即可"
             )
-            file.problems[at] = replace(
-                problem,
-                fix=fix,
-                message_zh=describe_cell(
-                    problem.excel_row, problem.column_header, problem.value, problem.expected or "", fix
-                ),
+        elif returned and problem.value in returned:
+            said, folder = returned[problem.value]
+            # A returned file is not read again when its register is taken in: only sent again (scan.sent_again),
+            # with the register or after it (registers are stored first), does it find its project.
+            who = (
+                "请按该表的回执改正后重新报送"
+                if folder == file.sending_folder
+                else "请联系报送单位按该表的回执改正后重新报送"
             )
+            fix = (
+                f"该项目登记在本次同时报送的项目基本信息表{said}中，但该表已被退回，登记未生效：{who}，"
+                "并将本文件与改正后的该表一并（或在其接收后）重新报送；本文件不会自动重新入库"
+            )
+        else:
+            continue
+        file.problems[at] = replace(
+            problem,
+            fix=fix,
+            message_zh=describe_cell(
+                problem.excel_row, problem.column_header, problem.value, problem.expected or "", fix
+            ),
+        )

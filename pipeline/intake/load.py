@@ -124,6 +124,7 @@ def _load(
     receipts = EarlyReceipts(con, settings, receipt_pool)
     seen_in_run: dict[tuple[str, str | None], Original] = {}
     named_in_run: dict[str, dict[str, str]] = {}
+    returned_in_run: dict[str, tuple[str, str | None]] = {}
     stored_sha: dict[tuple[str, str | None], int] = {}
     # The killed run's files taken in are this run's earlier chunks: a copy of one is a copy of a file sent with it,
     # a warning names one as a file of the run, and a twin's (same_name_twin) names it, as in one piece.
@@ -182,6 +183,7 @@ def _load(
                         named_in_run,
                         set(stored_sha.values()),
                         settings.limits,
+                        returned_in_run,
                     )
                     # Data Docs show every chunk's results; a run in one chunk keeps the suite names as they are.
                     results += [

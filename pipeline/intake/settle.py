@@ -26,7 +26,7 @@ from pipeline.limits import Limits
 from pipeline.parse import parse_file
 from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem, Severity
-from pipeline.project_names import resolve_projects, tell_own_register
+from pipeline.project_names import resolve_projects, returned_registers, tell_own_register
 from pipeline.projects import ProjectRegister, slice_key
 from pipeline.receipt_facts import force_sql
 from pipeline.registry import Registry
@@ -80,6 +80,7 @@ def settle(
     named_in_run: dict[str, dict[str, str]] | None = None,
     stored_in_run: set[int] | None = None,
     limits: Limits | None = None,
+    returned_in_run: dict[str, tuple[str, str | None]] | None = None,
 ) -> tuple[list[Candidate], Validation]:
     """Find duplicates, name missing projects and validate all sheets at once; return files in load order.
 
@@ -87,7 +88,8 @@ def settle(
     project finds its project in a register sent in the same run. `seen_in_run` maps the fingerprint and office of each
     file taken in earlier in the run (in an earlier chunk) to it, and is extended with these files; `named_in_run`
     likewise maps each name as written to the inbox paths and fingerprints of the run's files of that name, and
-    `stored_in_run` holds the submissions stored in its earlier chunks.
+    `stored_in_run` holds the submissions stored in its earlier chunks, and `returned_in_run` the projects of the
+    registers returned in them (`returned_registers`), extended with this set's.
     """
     seen = {} if seen_in_run is None else seen_in_run
     keys = {c.inbox_path: _key(c) for c in candidates}
@@ -113,8 +115,12 @@ def settle(
             ):  # a file refused unread has no sheet to judge, nor bytes to read again
                 candidate.parsed = _read_again(candidate, registry, limits)
         validation, lent = _judge(con, registry, taken, held, withheld)
+    # Registers are stored first: one returned in this run is in this set or an earlier one, never a later one.
+    returned = {} if returned_in_run is None else returned_in_run
+    for name, said in returned_registers(c.parsed for c in taken if c.carries_register).items():
+        returned.setdefault(name, said)
     for candidate in taken:
-        tell_own_register(candidate.parsed)
+        tell_own_register(candidate.parsed, returned)
     # Once every error is known: only a list taken in replaces the office's list in force before the unit's does.
     received = _received(candidates)
     give_back_slices(

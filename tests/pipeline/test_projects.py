@@ -687,6 +687,10 @@ def test_a_workbook_returned_for_its_list_lends_its_registers_projects_to_no_fil
     assert one[both[0]]["status"] == one[ledger[0]]["status"] == "rejected"
     assert "unique_compound" in _rules(one[both[0]])
     assert _rules(one[ledger[0]]) == ["unknown_project", "unknown_project"]
+    # Told of the register sent and returned, not sent to send it: in chunks too, where it came in an earlier one.
+    for problem in one[ledger[0]]["problems"]:
+        assert f"项目基本信息表“{both[0]}”（{JIA}）中，但该表已被退回" in problem["message_zh"]
+        assert "先报送" not in problem["message_zh"] and "重新报送本文件" not in problem["message_zh"]
     assert query(Settings.from_env(tmp_path / "one"), "select count(*) from raw.fund_ledger") == [(0,)]
 
 
@@ -729,6 +733,12 @@ def test_a_register_only_the_suites_return_lends_its_projects_to_no_file_of_its_
         ledger[0]: ["unknown_project", "unknown_project"],
         elsewhere[0]: ["unknown_project", "unknown_project"],
     }
+    # Its projects' files are told it came and was returned; their office is asked to have the bureau correct it.
+    for problem in [*outcomes[listed[0]].errors, *outcomes[ledger[0]].errors]:
+        assert f"项目基本信息表“{register[0]}”（{BUREAU}）中，但该表已被退回" in problem.message_zh
+        assert "请联系报送单位按该表的回执改正" in problem.fix and "先报送" not in problem.message_zh
+    # A project it never held keeps the suite's words.
+    assert all("先报送该项目的项目基本信息表" in p.message_zh for p in outcomes[elsewhere[0]].errors)
     assert query(settings, "select count(*) from ops.current_slices") == [(0,)]
 
 
@@ -746,9 +756,7 @@ def test_a_returned_workbook_naming_its_own_registers_project_is_told_the_regist
     for problem in own:
         assert "本文件的「项目基本信息表」中登记" in problem.message_zh
         assert "重新报送本文件" in problem.fix and "先报送" not in problem.message_zh
-    # Another file naming the project keeps the suite's words: its register did not come with it.
-    assert all(
-        "先报送该项目的项目基本信息表" in p.message_zh
-        for p in outcomes[ledger[0]].errors
-        if p.rule == "unknown_project"
-    )
+    # Another file naming the project is told the workbook holding its register was returned, and to send again.
+    for problem in [p for p in outcomes[ledger[0]].errors if p.rule == "unknown_project"]:
+        assert f"项目基本信息表“{both[0]}”（{JIA}）中，但该表已被退回" in problem.message_zh
+        assert "请按该表的回执改正后重新报送，并将本文件与改正后的该表一并（或在其接收后）重新报送" in problem.fix
