@@ -759,4 +759,7 @@ def test_a_returned_workbook_naming_its_own_registers_project_is_told_the_regist
     # Another file naming the project is told the workbook holding its register was returned, and to send again.
     for problem in [p for p in outcomes[ledger[0]].errors if p.rule == "unknown_project"]:
         assert f"项目基本信息表“{both[0]}”（{JIA}）中，但该表已被退回" in problem.message_zh
-        assert "请按该表的回执改正后重新报送，并将本文件与改正后的该表一并（或在其接收后）重新报送" in problem.fix
+        assert (
+            "请按该表的回执改正后重新报送，并将本文件与改正后的该表一并（或在其接收后）重新报送"
+            in problem.fix
+        )
