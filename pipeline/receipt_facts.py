@@ -188,12 +188,29 @@ def force_sql(alias: str) -> str:
     )
 
 
-def with_force_note(reason: str, status: str | None) -> str:
+# A superseded file's note naming the corrections holding its data, as that file's own receipt does:
+# 该提交已被之后报送的更正版本（第7号提交“…”）替代，….
+_BEFORE_NAMES, _, _AFTER_NAMES = OUT_OF_FORCE["superseded"].partition("替代")
+_NAMED_SUPERSEDED = re.compile(f"{re.escape(_BEFORE_NAMES)}（.+）替代{re.escape(_AFTER_NAMES)}$")
+
+
+def force_note_at(reason: str) -> int | None:
+    """Return where a duplicate's reason's note on the file it repeats begins, or None if it has none."""
+    for note in OUT_OF_FORCE.values():
+        if reason.endswith(note):
+            return len(reason) - len(note)
+    found = _NAMED_SUPERSEDED.search(reason)
+    return None if found is None else found.start()
+
+
+def with_force_note(reason: str, status: str | None, corrections: str | None = None) -> str:
     """Return a duplicate's reason with the note on the file it repeats as that file now stands (`status`, as
-    `force_sql` says it)."""
-    for note in OUT_OF_FORCE.values():  # the note of when it was last told, if any
-        reason = reason.removesuffix(note)
-    return reason + OUT_OF_FORCE.get(status, "")
+    `force_sql` says it); a superseded one's names `corrections`, if given."""
+    at = force_note_at(reason)  # the note of when it was last told, if any
+    note = OUT_OF_FORCE.get(status, "")
+    if status == "superseded" and corrections:
+        note = f"{_BEFORE_NAMES}（{corrections}）替代{_AFTER_NAMES}"
+    return (reason if at is None else reason[:at]) + note
 
 
 def recount_warnings(con: duckdb.DuckDBPyConnection, submission_ids: Iterable[int]) -> None:

@@ -6,7 +6,7 @@ import html
 from typing import TYPE_CHECKING
 
 from pipeline.problems import sheet_named
-from pipeline.receipt_facts import OUT_OF_FORCE, STATUS_ZH, UNKNOWN_UNIT
+from pipeline.receipt_facts import STATUS_ZH, UNKNOWN_UNIT, force_note_at
 from pipeline.suites import rule_titles
 from pipeline.text import printable
 
@@ -22,7 +22,7 @@ def summary(facts: ReceiptFacts) -> str:
     if facts.status == "duplicate":
         reason = facts.reason or "与此前报送的文件完全相同。"
         # A copy out of force has its own instruction: "nothing to do" would contradict it.
-        return reason if reason.endswith(tuple(OUT_OF_FORCE.values())) else f"{reason}无需任何操作。"
+        return reason if force_note_at(reason) is not None else f"{reason}无需任何操作。"
     if facts.status == "withdrawn":
         return f"此文件已被撤回，其数据不再使用；如有更早报送的同一数据，现以该文件为准。原文件仍存档备查。撤回说明：{facts.reason}"
     if facts.status == "superseded":

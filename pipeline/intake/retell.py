@@ -271,12 +271,22 @@ def retell_duplicates(con: duckdb.DuckDBPyConnection) -> None:
     """
     rows = con.execute(
         f"select d.submission_id, d.reason, case when {force_sql('t')} = 'accepted' and exists ({_PARTLY_TAKEN}) "
-        f"then 'partly_taken' else {force_sql('t')} end from ops.submissions d "
-        "join ops.submissions t on d.duplicate_of = t.submission_id where d.status = 'duplicate'"
+        f"then 'partly_taken' else {force_sql('t')} end, "
+        # The corrections a superseded file's own receipt names (`taken_reason`): the clerk is told which, here too.
+        f"case when {force_sql('t')} = 'superseded' then (select list_sort(list(distinct "
+        f"struct_pack(n := c.submission_id, name := h.original_name))) from ops.slices as l {_HOLDER}"
+        "where l.submission_id = t.submission_id and c.submission_id <> t.submission_id) end "
+        "from ops.submissions d join ops.submissions t on d.duplicate_of = t.submission_id "
+        "where d.status = 'duplicate'"
     ).fetchall()
     changed = []
-    for submission_id, reason, status in rows:
-        told = with_force_note(reason or "", status)
+    for submission_id, reason, status, corrections in rows:
+        named = (
+            _named([c["n"] for c in corrections], {c["n"]: c["name"] for c in corrections})
+            if corrections
+            else None
+        )
+        told = with_force_note(reason or "", status, named)
         if told != reason:
             changed.append((submission_id, told))
     _set_reasons(con, changed)

@@ -179,6 +179,11 @@ def test_a_duplicates_receipt_is_retold_when_the_file_it_repeats_goes_out_of_for
     ingest(settings, registry, progress=False)
     reason, summary = duplicate_receipt(settings, "清单（重发）.csv")
     assert "现行数据是更正版本的" in reason and "无需任何操作" not in summary
+    # Named as the file it repeats names it in its own receipt: the clerk is told which correction stands.
+    [(corrected,)] = query(
+        settings, "select submission_id from ops.submissions where original_name = '清单（更正）.csv'"
+    )
+    assert f"更正版本（第{corrected}号提交“清单（更正）.csv”）替代" in reason
 
     # The correction withdrawn: the file it repeats is in force again.
     withdraw(settings, registry, submission(settings, "清单（更正）.csv"), "更正版误报")
