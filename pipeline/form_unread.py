@@ -90,14 +90,19 @@ def _check_unread_blocks(places: Places, found: dict[str, Place | None], sheet: 
         )
 
 
-def _check_unread_prose(places: Places, found: dict[str, Place | None], sheet: ParsedSheet) -> None:
-    """Warn of words under a label of a text block (年度总体目标) no field reads, on the row of a label that is read:
-    `实际完成值` written for `实际完成情况` left the unit's account of the year unread, and out of the report."""
+def _text_blocks(sheet: ParsedSheet) -> dict[str, list[Field]]:
+    """Return the fields of each text block (年度总体目标) of the sheet's template: those read below their label."""
     by_block: dict[str, list[Field]] = defaultdict(list)
     for field in sheet.template.fields:
         if field.below and field.block is not None:
             by_block[field.block].append(field)
-    for block, fields in by_block.items():
+    return by_block
+
+
+def _check_unread_prose(places: Places, found: dict[str, Place | None], sheet: ParsedSheet) -> None:
+    """Warn of words under a label of a text block (年度总体目标) no field reads, on the row of a label that is read:
+    `实际完成值` written for `实际完成情况` left the unit's account of the year unread, and out of the report."""
+    for block, fields in _text_blocks(sheet).items():
         located = [found[f.name] for f in fields if found[f.name] is not None]
         missing = [f for f in fields if found[f.name] is None]
         if not located or not missing:
@@ -175,11 +180,7 @@ def _check_stated_in_label(places: Places, sheet: ParsedSheet) -> None:
 
 def _check_unlabelled_prose(places: Places, found: dict[str, Place | None], sheet: ParsedSheet) -> None:
     """Warn of words on a text block's rows (年度总体目标) under or beside no label: no field reads them."""
-    by_block: dict[str, list[Field]] = defaultdict(list)
-    for field in sheet.template.fields:
-        if field.below and field.block is not None:
-            by_block[field.block].append(field)
-    for block, fields in by_block.items():
+    for block, fields in _text_blocks(sheet).items():
         located = [found[f.name] for f in fields if found[f.name] is not None]
         if not located:
             continue  # no block, or its words already asked about (`Places.doubted`)
