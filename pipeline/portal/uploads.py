@@ -67,7 +67,10 @@ def client_name(raw: str) -> str:
 def inbox_name(name: str) -> str:
     """Return a name the inbox keeps and the nightly run reads: one harmless component, not hidden, not a lock."""
     # A name too long is shortened in its stem: the extension is what tells the night a workbook from a CSV.
-    suffix = name[len(name) - len(archive_suffix(name)) :] if archive_suffix(name) else ""
+    # A name that is only a dot and an extension (".xlsx") is a dotfile to pathlib, with no suffix: read it with a
+    # stem before it, or its extension became its name and a good workbook was told it is no spreadsheet.
+    kept = archive_suffix("_" + name)
+    suffix = name[len(name) - len(kept) :] if kept else ""
     safe = safe_component(name.removesuffix(suffix) if suffix else name, "未命名文件", suffix)
     # The night skips names starting with "." or "~$" (hidden, Office lock files) and Windows' own (desktop.ini,
     # Thumbs.db): such a file would wait forever, with no receipt.

@@ -89,6 +89,12 @@ def test_a_name_too_long_is_shortened_in_its_stem_and_keeps_its_extension():
     assert inbox_name("报表.2022年12月最终版（修改后）") == "报表.2022年12月最终版（修改后）"
 
 
+@pytest.mark.parametrize("sent", [".xlsx", ".CSV"])
+def test_a_name_that_is_only_an_extension_keeps_it(sent):
+    # Found uploading a register named ".csv": it was placed as "csv" and told it is not a spreadsheet.
+    assert inbox_name(sent) == "未命名文件" + sent
+
+
 def test_a_file_name_sent_in_gbk_is_read_as_the_night_reads_one(settings, client):
     log_in(client, ZAOLIN)
     boundary = "gbk"
