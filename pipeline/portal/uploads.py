@@ -210,7 +210,11 @@ def keep_pending(settings: Settings, office: str, name: str, content: bytes) -> 
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     cutoff = time.time() - PENDING_HOURS * 3600
     for old in folder.iterdir():
-        if old.stat().st_mtime < cutoff:
+        try:
+            stale = old.stat().st_mtime < cutoff
+        except FileNotFoundError:  # taken (仍然提交) or swept by another upload since the listing
+            continue
+        if stale:
             old.unlink(missing_ok=True)
     pending_id = secrets.token_urlsafe(24)
     (folder / f"{pending_id}.bin").write_bytes(content)

@@ -133,6 +133,18 @@ def test_an_upload_named_with_a_path_lands_in_the_senders_folder_only(settings, 
     ]
 
 
+def test_a_kept_file_taken_while_another_upload_sweeps_the_old_ones_is_no_error(settings):
+    # Another clerk's 仍然提交 can take a kept file between the sweep's listing and its look at the file's age:
+    # a link to nothing stands for it, and the upload was a 500 and its file not kept.
+    kept = keep_pending(settings, ZAOLIN, "坏.xlsx", b"bad")
+    (settings.home / "portal" / "pending" / "gone.json").symlink_to("nowhere")
+
+    other = keep_pending(settings, ZHUJIAN, "b.xlsx", b"b")  # its sweep lists the link and finds nothing
+
+    assert take_pending(settings, ZHUJIAN, other) == ("b.xlsx", b"b")
+    assert take_pending(settings, ZAOLIN, kept) == ("坏.xlsx", b"bad")
+
+
 def test_the_session_cookie_is_secure_httponly_and_samesite_unless_plain_http_is_allowed(
     settings, registry, accounts
 ):
