@@ -50,7 +50,9 @@ def too_large(name: str, limits: Limits) -> UploadRefused:
     words = refused.problem()
     return UploadRefused(
         413,
-        f"文件“{name}”超过{words.expected.removeprefix('不超过')}的处理上限，已停止接收，未作检查。{words.fix}。",
+        f"文件“{name}”超过{words.expected.removeprefix('不超过')}的处理上限，已停止接收，未作检查。{words.fix}。"
+        # Files chosen with it are dropped too: named alone, a clerk took the others for sent.
+        "本次上传的所有文件均未接收，请处理后重新上传。",
     )
 
 

@@ -554,6 +554,25 @@ def test_the_readme_states_every_portal_setting_with_its_default():
         assert row in readme, setting.name
 
 
+def test_a_file_over_the_size_limit_says_the_files_sent_with_it_were_not_received_either(
+    settings, registry, accounts, monkeypatch
+):
+    from pipeline.settings import Settings
+
+    monkeypatch.setenv("PIPELINE_MAX_FILE_BYTES", "1000")
+    with client_for(Settings.from_env(), registry, PortalConfig(allow_http=True)) as client:
+        log_in(client, ZAOLIN)
+        sent = client.post(
+            "/upload",
+            data={"csrf": csrf_of(client)},
+            files=[("files", ("项目.csv", REGISTER_CSV.encode())), ("files", ("大.csv", b"x" * 2000))],
+        )
+    assert sent.status_code == 413 and "文件“大.csv”超过" in sent.text
+    # Found choosing a good file with one too large: the page named only the large one, and the good one was lost.
+    assert "本次上传的所有文件均未接收" in sent.text
+    assert not (settings.inbox / ZAOLIN).exists()
+
+
 def test_content_limits_are_the_pipelines_own_settings(settings, registry, accounts, monkeypatch):
     from pipeline.settings import Settings
     from tests.pipeline.workbooks import compound_sheet, xlsx
