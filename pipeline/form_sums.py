@@ -64,6 +64,14 @@ def _check_stated_total(
     )
 
 
+def _warn_written(
+    places: Places, sheet: ParsedSheet, place: Place, *, rule: str, expected: str, fix: str
+) -> None:
+    """Warn of a field of the 项目资金 block, quoting its cell as written."""
+    r, c, _, _ = place
+    _warn_at(sheet, place, rule=rule, value=places.cell(r, c), expected=expected, fix=fix)
+
+
 def _check_budget_score(
     places: Places, found: dict[str, Place | None], values: dict[str, object], sheet: ParsedSheet
 ) -> None:
@@ -71,12 +79,11 @@ def _check_budget_score(
     score, points = values.get(_BUDGET_SCORE), values.get(_POINTS)
     if _stated(found.get(_BUDGET_SCORE), sheet) is None or None in (score, points) or score <= points:
         return
-    r, c, _, _ = found[_BUDGET_SCORE]
-    _warn_at(
+    _warn_written(
+        places,
         sheet,
         found[_BUDGET_SCORE],
         rule="score_above_points",
-        value=places.cell(r, c),
         expected=f"不应高于项目资金的分值{display(points)}",
         fix="请核对项目资金的得分",
     )
@@ -97,12 +104,11 @@ def _check_executed_over_budget(
         _summed(name, sheet) + _as_figure(v, name, sheet)
         for v, name in ((executed, _EXECUTED), (planned, _BUDGETS[0]))
     )
-    r, c, _, _ = place
-    _warn_at(
+    _warn_written(
+        places,
         sheet,
         place,
         rule="executed_exceeds_budget",
-        value=places.cell(r, c),
         expected=f"{labels[0]}{over}超过{labels[1]}{under}"
         + (f"，执行率{_percent(executed, planned)}%超过100%" if planned else ""),
         fix=f"请核对{labels[0]}和{labels[1]}；如确有超预算执行，请在偏差原因分析中说明",
@@ -125,12 +131,11 @@ def _check_stated_rate(
         return
     if as_rounded(rate, executed / planned, *_RATE_TOLERANCE):
         return
-    r, c, _, _ = found[_RATE]
-    _warn_at(
+    _warn_written(
+        places,
         sheet,
         found[_RATE],
         rule="rate_mismatch",
-        value=places.cell(r, c),
         expected=f"应等于{_quotient(executed, planned, labels, sheet)}",
         fix=f"请核对执行率、{labels[0]}和{labels[1]}",
     )
