@@ -163,6 +163,13 @@ class Column(_Strict):
                 raise ValueError(
                     f"column {self.name!r}: `{key}` is not a regular expression ({exc})"
                 ) from None
+        # A blank header matched the sheet's blank header cell, read silently as this column; a blank enum
+        # spelling stood for a value no cell can write.
+        spellings = [w for v, a in (self.values or {}).items() for w in (v, *(a or ()))]
+        if any(not squash(text) for text in (self.header, *self.aliases, *spellings)):
+            raise ValueError(
+                f'column {self.name!r}: a header, alias or enum value is blank (""); remove it or write the words'
+            )
         for text in (self.header, *self.aliases):
             # Matched without its brackets, a header's `（千元）` was never read as a unit, and the blank template
             # printed `培训经费（千元）（万元）`, a header no column reads back.

@@ -212,6 +212,21 @@ def test_a_minimal_template_loads(tmp_path):
             id="id-not-file-name",
         ),
         pytest.param("id: demo_list\ncolumns: [a, b\n", ["not valid YAML"], id="invalid-yaml"),
+        pytest.param(
+            template_yaml(columns='  - {name: amount, header: "", type: money}\n'),
+            ["columns.2: column 'amount': a header, alias or enum value is blank"],
+            id="blank-header",
+        ),
+        pytest.param(
+            template_yaml(columns='  - {name: amount, header: 金额, aliases: [资金, " "], type: money}\n'),
+            ["column 'amount': a header, alias or enum value is blank"],
+            id="blank-alias",
+        ),
+        pytest.param(
+            template_yaml(columns=ENTRY_COLUMN.replace("[到账]", '[到账, ""]')),
+            ["column 'entry_type': a header, alias or enum value is blank"],
+            id="blank-enum-alias",
+        ),
         pytest.param("- demo_list\n", ["expected a mapping at the top level"], id="not-a-mapping"),
         pytest.param(
             template_yaml(columns="  - {name: households, header: 户数合计, type: count}\n"),
