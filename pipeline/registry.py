@@ -70,6 +70,10 @@ class Units(_Strict):
             for unit, definition in measure.units.items():
                 for spelling in (unit, *definition.aliases):
                     key = squash(spelling).lower()
+                    if not key:  # a blank spelling read a unit cell holding only spaces as this unit
+                        raise RegistryError(
+                            f'measures.{measure_name}.units.{unit}: a blank unit or alias ("")'
+                        )
                     meaning = (measure_name, definition.factor, unit)
                     # ㎡, m² and m2 fold to one spelling; only a clash in meaning is an error.
                     if table.get(key, meaning) != meaning:

@@ -437,6 +437,17 @@ def test_units_yaml_with_a_base_unit_not_at_factor_one_is_rejected_naming_it(tmp
     assert str(raised.value).startswith(f"{directory / 'units.yaml'}: measures.money")
 
 
+def test_units_yaml_with_a_blank_alias_is_rejected_naming_it(tmp_path):
+    # A blank alias made a unit written as spaces alone read as 万元.
+    units = "measures:\n  money:\n    base: 万元\n    units:\n      万元: {factor: '1', aliases: [' ']}\n"
+    directory = registry_dir(tmp_path, template_yaml(), units=units)
+    with pytest.raises(RegistryError) as raised:
+        load_registry(directory)
+    assert str(raised.value).startswith(
+        f"{directory / 'units.yaml'}: measures.money.units.万元: a blank unit"
+    )
+
+
 @pytest.mark.parametrize("factor", ["0", "-0.1"])
 def test_units_yaml_with_a_factor_not_above_zero_is_rejected_naming_it(tmp_path, factor):
     # A factor of 0 stored every 千元 amount as 0.
