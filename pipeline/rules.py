@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipeline.registry import REGISTRY_DIR, RegistryError, explain, read_yaml
+from pipeline.text import squash
 
 RULES_PATH = REGISTRY_DIR / "rules.yaml"
 
@@ -115,6 +116,11 @@ class YearRules(_Strict):
             raise ValueError(f"qualitative_words: {unknown} are not outcomes listed under qualitative")
         if clash := sorted(set(self.qualitative_words) & set(self.qualitative)):
             raise ValueError(f"qualitative_words: {clash} are outcomes themselves")
+        # A blank entry loaded without a word and never matched: the list or the words were shorter than they read.
+        if "" in {squash(w) for w in (*self.negative_list, *self.qualitative_words)}:
+            raise ValueError(
+                'negative_list, qualitative_words: an entry is blank (""); remove it or write the words'
+            )
         floors = [grade.from_score for grade in self.grades]
         if not floors or floors != sorted(floors, reverse=True) or floors[-1] != 0:
             raise ValueError("grades: from must decrease, ending at 0")

@@ -1468,6 +1468,8 @@ def test_rules_can_differ_by_year(wh, tmp_path):
         ("grades", [{"grade": "优", "from": 90}, {"grade": "差", "from": 10}], "ending at 0"),
         ("scoring", {"budget_execution_points": 20, "indicator_points": 90}, "100"),
         ("bindings", [{"contains": "率", "measure": "speed"}], "bindings"),
+        ("negative_list", ["对外投资", " "], "negative_list, qualitative_words: an entry is blank"),
+        ("qualitative_words", {"": "达成"}, "negative_list, qualitative_words: an entry is blank"),
     ],
 )
 def test_a_bad_rules_file_is_refused_naming_the_file_and_section(tmp_path, section, value, message):
