@@ -127,9 +127,20 @@ def read_suite(path: Path) -> dict:
     """Read a suite file, a leading byte-order mark allowed."""
     try:
         # Notepad saves UTF-8 with a BOM, which the registry's YAML reader takes and json.loads refuses.
-        return json.loads(path.read_text(encoding="utf-8-sig"))
+        document = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as exc:
         raise SuiteError(f"{path}: cannot read the suite: {exc}") from exc
+    # A suite of another shape (a list, an expectation written as its type alone) crashed with a traceback.
+    if not isinstance(document, dict) or not isinstance(document.get("expectations", []), list):
+        raise SuiteError(f"{path}: a suite is an object whose `expectations` is a list")
+    for position, expectation in enumerate(document.get("expectations", [])):
+        if not isinstance(expectation, dict) or not all(
+            isinstance(expectation.get(key, {}), dict) for key in ("kwargs", "meta")
+        ):
+            raise SuiteError(
+                f"{path}: expectation {position}: an object with `type`, and `kwargs` and `meta` objects"
+            )
+    return document
 
 
 @cache

@@ -785,6 +785,33 @@ def test_a_suite_with_an_expectation_type_gx_does_not_know_is_refused_naming_it(
     )
 
 
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda s: [], "a suite is an object whose `expectations` is a list"),
+        (lambda s: s | {"expectations": {"a": 1}}, "a suite is an object whose `expectations` is a list"),
+        (
+            lambda s: s | {"expectations": [*s["expectations"], "expect_column_values_to_not_be_null"]},
+            "expectation {last}: an object with `type`, and `kwargs` and `meta` objects",
+        ),
+        (
+            lambda s: s | {"expectations": [s["expectations"][0] | {"meta": "error"}]},
+            "expectation 0: an object with `type`, and `kwargs` and `meta` objects",
+        ),
+    ],
+)
+def test_a_suite_of_another_shape_is_refused_naming_it(tmp_path, edit, message):
+    # Each crashed `pipeline check` with an AttributeError traceback.
+    suite = json.loads((EXPECTATIONS_DIR / "compound_list.json").read_text(encoding="utf-8"))
+    path = tmp_path / "compound_list.json"
+    path.write_text(json.dumps(edit(suite), ensure_ascii=False), encoding="utf-8")
+
+    with pytest.raises(SuiteError) as raised:
+        suites_module.suite_documents("compound_list", tmp_path)
+
+    assert str(raised.value) == f"{path}: " + message.format(last=len(suite["expectations"]))
+
+
 def test_the_row_expectations_are_the_map_expectations_gx_registers():
     gx_runtime.import_great_expectations()
     from great_expectations.expectations import registry as gx_registry
