@@ -128,6 +128,11 @@ def read_suite(path: Path) -> dict:
     try:
         # Notepad saves UTF-8 with a BOM, which the registry's YAML reader takes and json.loads refuses.
         document = json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        # Saved as GBK by a Chinese editor: said as the registry's YAML files say it, not as a codec's error.
+        raise SuiteError(
+            f"{path}: 不是UTF-8编码（第{exc.start + 1}个字节起无法读取），请用UTF-8编码另存后重试"
+        ) from exc
     except (OSError, ValueError) as exc:
         raise SuiteError(f"{path}: cannot read the suite: {exc}") from exc
     # A suite of another shape (a list, an expectation written as its type alone) crashed with a traceback.

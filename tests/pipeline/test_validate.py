@@ -812,6 +812,17 @@ def test_a_suite_of_another_shape_is_refused_naming_it(tmp_path, edit, message):
     assert str(raised.value) == f"{path}: " + message.format(last=len(suite["expectations"]))
 
 
+def test_a_suite_not_in_utf8_is_refused_saying_so_in_chinese(tmp_path):
+    path = tmp_path / "compound_list.json"
+    path.write_bytes((EXPECTATIONS_DIR / "compound_list.json").read_text(encoding="utf-8").encode("gbk"))
+
+    with pytest.raises(SuiteError) as raised:
+        suites_module.suite_documents("compound_list", tmp_path)
+
+    assert str(raised.value).startswith(f"{path}: 不是UTF-8编码（第")
+    assert str(raised.value).endswith("个字节起无法读取），请用UTF-8编码另存后重试")
+
+
 def test_the_row_expectations_are_the_map_expectations_gx_registers():
     gx_runtime.import_great_expectations()
     from great_expectations.expectations import registry as gx_registry
