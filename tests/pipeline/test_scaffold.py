@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -384,9 +385,19 @@ def git(copy: Path, *args: str) -> str:
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
+def _short_temp(request: pytest.FixtureRequest) -> Path:
+    """Return a temporary folder near the root, removed after the test."""
+    # Chromium, run by the copy's tests, puts its singleton socket under TMPDIR; below this test's own tmp_path
+    # (/tmp/pytest-of-root/pytest-1040/test_following_…0/) the socket's path passes the 107 bytes a Unix socket's
+    # name may take, and Chromium aborts.
+    folder = Path(tempfile.mkdtemp(prefix="walk-"))
+    request.addfinalizer(lambda: shutil.rmtree(folder, ignore_errors=True))
+    return folder
+
+
 @pytest.mark.slow
 def test_following_the_walkthrough_adds_its_monthly_source_and_the_suite_stays_green(
-    tmp_path, registry, demo
+    tmp_path, registry, demo, request
 ):
     copy = tmp_path / "repo"
     for name in COPIED:
@@ -415,7 +426,7 @@ def test_following_the_walkthrough_adds_its_monthly_source_and_the_suite_stays_g
         "PYTHONPATH": str(copy),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTEST_ADDOPTS": "-p no:cacheprovider",
-        "TMPDIR": str(tmp_path),
+        "TMPDIR": str(_short_temp(request)),
     }
 
     run = subprocess.run(
