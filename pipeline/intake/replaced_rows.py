@@ -67,9 +67,8 @@ class Columns:
     kinds: tuple[Column, ...]  # required enums: what amounts are told apart by (资金来源, 类型)
     amounts: tuple[Column, ...]  # money, then counts, that add up
     units: tuple[str, ...]  # each amount's unit as said: money's base unit, a count's `counts` (户) or none
-    part: (
-        Column | None
-    )  # the enum whose values name parts of the form sent on their own (registry `sent_in_parts`)
+    # The enum whose values name parts of the form sent on their own (registry `sent_in_parts`).
+    part: Column | None
 
     @classmethod
     def of(cls, template: Template, registry: Registry) -> Columns:
