@@ -329,3 +329,29 @@ def test_the_cluster_policy_sends_every_writer_task_and_only_those_to_the_writer
             ("annual_indicators", "write_catalog"),
         }
     )
+
+
+@pytest.mark.slow
+def test_a_night_of_every_odd_inbox_entry_runs_to_the_end_under_airflow(
+    dagbag, airflow_db, tmp_path, monkeypatch
+):
+    # The nightly DAG is the product's main path; the hostile night had only been run through `pipeline run`.
+    # A GBK file name, a FIFO, links out of the inbox, long names, an unreadable file, a CSV still being written
+    # and a file deleted mid-run: every entry gets its outcome and both DAGs succeed, twice.
+    from bench.hostile_night import night
+
+    monkeypatch.setenv("PIPELINE_SHARD_FILES", "4")  # the hostile entries spread over several shards
+
+    def both_dags(home: Path, settle: float) -> tuple[int, float, str]:
+        monkeypatch.setenv("PIPELINE_HOME", str(home))
+        monkeypatch.setenv("PIPELINE_SETTLE_SECONDS", str(settle))
+        started = dt.datetime.now()
+        states = [dagbag.dags[dag_id].test().state for dag_id in ("nightly_ingest", "annual_indicators")]
+        seconds = (dt.datetime.now() - started).total_seconds()
+        return (0 if states == ["success", "success"] else 1), seconds, f"DAG runs: {states}"
+
+    verdict = night(tmp_path / "night", settle=2, run=both_dags)
+
+    failed = {name: seen for name, (ok, seen) in verdict.checks.items() if not ok}
+    assert failed == {}
+    assert len(verdict.checks) >= 12
