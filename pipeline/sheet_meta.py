@@ -13,8 +13,9 @@ from pipeline.values import is_blank, squashed
 # A seal note between a label and its value, as printed forms have it: `填报单位（盖章）：`, `实施单位（公章）`.
 _SEAL_NOTE = r"\((?:盖章|章|公章|签章|签字|盖公章)\)"
 # What a form writes beside its 项目名称, each in a cell of its own (`项目名称 | … | 项目编码 | …`): not read, but
-# labels, so the name ends before them instead of running on into `…改造老旧小区项目编码ZL-2022-001`.
-_BESIDE_NAME = "项目编码|项目代码|项目编号|项目类型|项目负责人|联系电话"
+# labels, so the name ends before them instead of running on into `…改造老旧小区项目编码ZL-2022-001`. Some provinces'
+# forms put the 主管部门 on the name's row too (`项目名称 | … | 主管部门 | … | 实施单位 | …`).
+_BESIDE_NAME = "项目编码|项目代码|项目编号|项目类型|项目负责人|联系电话|主管部门及代码|主管部门|主管单位"
 # Labels a metadata line may hold; those not read (截至, 联系人…) still end the value before them.
 # A bare `单位：` is the unit only where no word runs into it: `主管单位：`, `建设单位：` name offices, not units.
 _META_KEY = re.compile(

@@ -398,6 +398,25 @@ def test_a_label_and_its_value_in_one_cell_are_read(registry, demo, department):
     assert parsed.sheets[0].field_cells["implementing_unit"] == [(line + 1, "E", "实施单位（公章）")]
 
 
+# A province's form with the 主管部门 on the 项目名称 row (`项目名称 | … | 主管部门 | … | 实施单位 | …`): the name ran on
+# into `…改造老旧小区主管部门南阳市住房和城乡建设局`, and the form was returned as naming a project no register lists.
+@pytest.mark.parametrize("label", ["主管部门", "主管部门及代码"])
+def test_a_department_on_the_project_names_row_ends_the_name(registry, demo, label):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    line = _row(rows, "项目名称") - 1
+    rows[line] = ["项目名称", PROJECT, None, label, "南阳市住房和城乡建设局", None, "实施单位", UNIT, None]
+    rows[line + 1] = [None] * len(rows[line])
+    merges = [m for m in merges if m not in ("B4:I4", "B5:D5", "F5:I5")] + ["B4:C4", "E4:F4", "H4:I4"]
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+    [sheet] = parsed.sheets
+    problems = validate([Batch("form", sheet)], registry, Context(known_projects={PROJECT})).problems["form"]
+
+    assert parsed.all_problems == problems == []
+    read = {(r["project_name"], r["competent_department"], r["implementing_unit"]) for r in sheet.records}
+    assert read == {(PROJECT, "南阳市住房和城乡建设局", UNIT)}
+
+
 def test_the_official_forms_column_letters_are_no_units(registry, demo):
     rows, merges = national_self_evaluation(demo.TARGETS)
     block = _row(rows, "年度资金总额") - 2
