@@ -102,13 +102,18 @@ class _Findings:
         """Report a data-row cell, under its header as written."""
         header = sheet.headers.get(column)
         excel_row: int | None = row["_excel_row"]
+        expected, fix = _fill(meta["expected_zh"], row, extra), _fill(meta["fix_zh"], row, extra)
         if header is None:
             if meta["rule"] == "required":
                 return  # the parser reported the missing column
-            # The value came from a line above the table (`项目名称：…`), not from a cell: report it once, on that line.
             header = template.column(column).header
-            excel_row = sheet.parsed.meta.rows.get(_META_ROW_OF.get(column, ""))
-        expected, fix = _fill(meta["expected_zh"], row, extra), _fill(meta["fix_zh"], row, extra)
+            if column in _META_ROW_OF:
+                # The value came from a line above the table (`项目名称：…`), not from a cell: told once, on that line.
+                excel_row = sheet.parsed.meta.rows.get(_META_ROW_OF[column])
+            else:
+                # An optional column the sheet lacks (原因说明 headed 备注): each row is told, and that no cell was left
+                # blank but the column is missing; told once with no row, the clerk could not tell which rows.
+                expected += f"（本表没有「{header}」列，如已写在其他列，请将该列表头改为“{header}”）"
         if (merge := sheet.parsed.merged_copies.get((excel_row, column))) is not None:
             # The clerk typed nothing on this row: the value is the merge's, and deleting the row is no cure.
             expected += f"（该单元格属于合并单元格{range_text(merge)}，按第{merge[0][0] + 1}行所填读取）"

@@ -758,6 +758,29 @@ def test_an_indicator_not_sure_to_be_met_or_with_a_cause_ticked_and_no_reason_is
     assert "请在「原因说明」栏说明" in problems[0].message_zh
 
 
+# A form whose reasons are headed otherwise (`备注`), or that has no such column, was told once, with no row, that
+# 「原因说明」未填写: which indicators lacked one the clerk could not tell, nor that the column itself was missing.
+def test_indicators_asked_for_a_reason_the_form_has_no_column_for_are_each_told_on_their_row(registry):
+    indicators = [
+        *MONITORING,
+        ("产出指标", "质量指标", "竣工验收合格率", "=100%", "—", "100%", None, "有可能", None),
+    ]
+    rows, merges = national_monitoring(indicators)
+    header = rows[_row_with(rows, "一级指标") - 1]
+    header[header.index("原因说明")] = "备注"
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+    [sheet] = parsed.sheets
+
+    problems = validate([Batch("form", sheet)], registry, Context(known_projects={PROJECT})).problems["form"]
+
+    asked = [(p.rule, p.excel_row, p.column_header) for p in problems]
+    rows_asked = [r["excel_row"] for r in sheet.records if r["likelihood"] != "确定能"]
+    assert (
+        asked == [("indicator_unexplained", row, "原因说明") for row in rows_asked] and len(rows_asked) == 2
+    )
+    assert all("本表没有「原因说明」列" in p.message_zh for p in problems)
+
+
 @pytest.mark.parametrize("off", [Decimal("0.01"), Decimal("-0.01")])
 def test_a_total_within_a_hundredth_of_its_scores_passes(registry, demo, off):
     stated = sum(Decimal(t[5]) for t in demo.TARGETS) + 10 + off
