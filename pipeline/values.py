@@ -254,10 +254,10 @@ def bare_percent(
     # `target`: the number is a target itself, whose `target_points` is its comparison (`≥1` asks for all of
     # something): only a bare 1 is in doubt there, as `≥1.5` is 1.5 % far more often than 150 %.
     if 0 < number < 1:
-        # Against a target under 1 % (`≤0.5%`), a number under 1 is on the target's own scale: 0.3 is 0.3 % as surely
-        # as it is 30 %, and 30 % would score an accident rate 60 times its target. Read as points, as a lower target
-        # reads a bare 1, and noted; any other number under 1 is a fraction.
-        if target or target_points is None or target_points >= 1:
+        # Against a target of 1 % or under (`≤0.5%`, `≤1%`), a number under 1 is on the target's own scale: 0.3 is
+        # 0.3 % as surely as it is 30 %, and 30 % would score an accident rate 60 times its target. Read as points, as
+        # a lower target reads a bare 1, and noted; any other number under 1 is a fraction.
+        if target or target_points is None or target_points > 1:
             return number.scaleb(2), None
         return number, _doubt(number, number, basis)
     if number != 1 and (target or not 1 < number < 2):

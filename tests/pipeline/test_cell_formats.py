@@ -250,6 +250,16 @@ def test_a_number_under_1_against_a_target_under_1_percent_is_read_in_points_and
     )
 
 
+# Against `≤1%`, the commonest target of a small rate, 0.5 was read as 50 % with nothing said (against `≤0.9%` it was
+# 0.5 %, warned): the accident rate scored 0.2 of its 10 points.
+def test_a_number_under_1_against_a_target_of_1_percent_is_read_in_points_and_warned(registry):
+    parsed = parse_file(targets_sheet("≤1%", "0.5"), f"{UNIT}/2022年绩效目标.xlsx", registry)
+
+    assert warnings(parsed) == [("percent_ambiguous", 3)]
+    assert "既可读作0.5%也可读作50%，对照年度指标值“≤1%”，已按0.5%计算" in parsed.all_problems[0].message_zh
+    assert read_indicator("≤1%", "0.5").reported_number == Decimal("0.5")
+
+
 @pytest.mark.parametrize("number_format", ["0.00%", "0.0%"])
 def test_a_number_under_1_shown_as_a_percentage_against_a_target_under_1_percent_is_read_as_shown(
     registry, number_format

@@ -754,7 +754,8 @@ def test_a_bare_1_read_by_the_unit_its_indicators_name_states_says_so():
         ("≥0.9", "95%", ("%", None), (Decimal(90), "%", Decimal(95), "%"), None),
         ("≥90", "1", ("%", "%"), (Decimal(90), "%", Decimal(100), "%"), "percent_ambiguous"),
         ("≥90", "0.95", (None, "%"), (Decimal(90), "%", Decimal(95), "%"), "indicator_unit_assumed"),
-        ("≤1", "0.5", ("%", "%"), (Decimal(1), "%", Decimal(50), "%"), "percent_ambiguous"),
+        # Against ≤1 %, 0.5 is 0.5 % as surely as 50 %: read on the target's scale, and said so.
+        ("≤1", "0.5", ("%", "%"), (Decimal(1), "%", Decimal("0.5"), "%"), "percent_ambiguous"),
         ("≥16", "16", ("个", None), (Decimal(16), "个", Decimal(16), "个"), None),
         ("≥95%", "0.9", ("%", "%"), (Decimal(95), "%", Decimal(90), "%"), None),
         ("=16个", "16", ("%", "%"), (Decimal(16), "个", Decimal(16), "个"), None),  # the cell's unit wins
