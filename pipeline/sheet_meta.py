@@ -206,9 +206,15 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
     return meta
 
 
+# The budget system's code before a unit's name, as its forms print the 实施单位 (`219001-枣林街道办事处`,
+# `[219001]枣林街道办事处`, `219001 枣林街道办事处`): no part of the name, which would otherwise be a new office's.
+_UNIT_CODE = re.compile(r"^\s*(?:[\[【［(（]\s*\d{2,}\s*[\]】］)）]|\d{2,}\s*[-－—_]+|\d{2,}\s+)\s*")
+
+
 def _unit_name(value: str) -> str:
-    """Return the office a `填报单位：` line names, without the notes after it (`（盖章）`, `（代报）`)."""
-    text, previous = squash(value), None
+    """Return the office a `填报单位：` line names, without the code before it (`219001-`) or the notes after it
+    (`（盖章）`, `（代报）`)."""
+    text, previous = squash(_UNIT_CODE.sub("", value)), None
     while previous != text:
         previous, text = text, _UNIT_NOTE.sub("", text).strip(_STRAY_MARKS)
     return text

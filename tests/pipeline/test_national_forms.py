@@ -167,6 +167,20 @@ def test_an_implementing_unit_label_with_a_seal_note_names_the_forms_unit(regist
     assert problem.excel_row == unit_row and "区财政局" in problem.message_zh
 
 
+# The budget system prints a unit with its code (`219001-枣林街道办事处`): in the office's own folder the form was
+# returned as another office's (unit_mismatch), in a shared folder filed under a new office `219001-枣林街道办事处`,
+# and written `219001 枣林街道办事处` it was told the code came after the name (unit_extra).
+@pytest.mark.parametrize("written", [f"219001-{UNIT}", f"[219001]{UNIT}", f"219001 {UNIT}"])
+@pytest.mark.parametrize("folder", [UNIT, "公共收件"])
+def test_an_implementing_unit_written_after_its_budget_code_is_that_unit(registry, demo, written, folder):
+    content = workbook(national_self_evaluation(demo.TARGETS, unit=written))
+
+    parsed = parse_file(content, f"{folder}/2022年项目支出绩效自评表.xlsx", registry)
+
+    assert parsed.errors == [] and parsed.unit == UNIT
+    assert {r["unit"] for r in parsed.sheets[0].records} == {UNIT}
+
+
 def _row_with(rows: list[list[object]], text: str) -> int:
     return next(number for number, row in enumerate(rows, start=1) if text in row)
 
