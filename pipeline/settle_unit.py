@@ -71,13 +71,16 @@ def _unit_by_lines(parsed: ParsedFile, office: Office | None, offices: Offices) 
         if extra := offices.run_together(line, sheet.meta.unit_parts, office):
             # Read whole it is a new office (枣林街道办事处张三), its data nobody's; reading the office alone, a guess.
             named, rest = extra
+            # Words before the name (`张三 枣林街道办事处`) are told as before it, not after.
+            parts = sheet.meta.unit_parts
+            where = "之后" if parts[0] == named else "之前" if parts[-1] == named else "前后"
             parsed.problems.append(
                 _line_problem(
                     "unit_extra",
                     sheet,
-                    value=" ".join(sheet.meta.unit_parts),
-                    expected=f"应只填写单位全称，“{named}”之后的“{rest}”不是单位名称",
-                    fix="请删去单位名称之后的文字（填表人、日期等请分别填在各自的一行），或填写单位全称",
+                    value=" ".join(parts),
+                    expected=f"应只填写单位全称，“{named}”{where}的“{rest}”不是单位名称",
+                    fix=f"请删去单位名称{where}的文字（填表人、日期等请分别填在各自的一行），或填写单位全称",
                 )
             )
             refused = True

@@ -574,6 +574,21 @@ def test_words_one_space_after_the_filing_units_name_are_asked_about_not_a_new_o
     assert parsed.unit == (UNIT if folder == UNIT else None)
 
 
+# Words written before the name were told as written after it: “枣林街道办事处”之后的“张三”, 请删去单位名称之后的文字.
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ("张三 枣林街道办事处", "“枣林街道办事处”之前的“张三”"),
+        ("区 枣林街道办事处 张三", "“枣林街道办事处”前后的“区 张三”"),
+    ],
+)
+def test_words_before_the_filing_units_name_are_told_as_before_it(registry, line, said):
+    parsed = sent(registry, UNIT, f"填报单位：{line}")
+    [problem] = parsed.errors
+    assert problem.rule == "unit_extra" and said in problem.expected
+    assert "请删去单位名称" + said[said.index("”") + 1 : said.index("的")] + "的文字" in problem.fix
+
+
 @pytest.mark.parametrize(
     ("line", "unit"),
     [
