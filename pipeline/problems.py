@@ -91,6 +91,7 @@ RULE_ZH = {
     "project_ambiguous": "项目名称对应多个项目",
     "not_implementing_unit": "非项目实施单位报送",
     "beside_other_unit": "另有单位报送同一项目同一期间的数据",
+    "form_beside_other_unit": "另有单位报送同一项目同一期间的自评表或监控表",
     "listed_by_other_unit": "另有单位的报表已列有同一行",
     "took_other_unit_list": "实施单位的清单替代了其他单位所报的同一项目清单",
     "listed_in_other_project": "同一行也列在另一项目的清单中",

@@ -21,6 +21,18 @@ class ProjectRule(_Strict):
     # Sent by the project's implementing unit (submissions.md: ledgers, progress, self-evaluations…): another
     # office's file would stand beside the unit's as a slice of its own, and the marts would add the two up.
     by_implementing_unit: bool = False
+    # Another office's file for the same slice is added to the unit's (its own money, its own surveys). False for a
+    # form that is a project's one answer for a period (a 自评表's weights share 90, a 监控表 has one 项目资金 block):
+    # two would make a score over 100, so another office's beside it is returned, not added.
+    adds_up: bool = True
+
+    @model_validator(mode="after")
+    def _adds_up_only_beside_the_unit(self) -> ProjectRule:
+        if not self.adds_up and not self.by_implementing_unit:
+            raise ValueError(
+                "adds_up: false needs by_implementing_unit: true (only a unit's own form is one answer)"
+            )
+        return self
 
 
 class RowUnit(_Strict):

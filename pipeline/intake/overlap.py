@@ -1,8 +1,10 @@
-"""Flag a sheet for a project and period another office's file already holds: the marts add the two up."""
+"""Flag a sheet for a project and period another office's file already holds: the marts add the two up, unless
+the form is one answer for its project and period, which is then returned."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 
 import duckdb
 
@@ -30,6 +32,36 @@ def _stored_holders(con: duckdb.DuckDBPyConnection | None, templates: list[str])
     return holders
 
 
+def _overlaps(
+    con: duckdb.DuckDBPyConnection | None, registry: Registry, files: list[ParsedFile], adds_up: bool
+) -> Iterator[tuple[ParsedFile, ParsedSheet, dict, list[str], _Period]]:
+    """Yield each sheet's period another office's file holds, in force or in `files`, with those offices.
+
+    Only for templates a project's implementing unit sends whose `adds_up` is as asked; files with errors hold nothing.
+    """
+    templates = [
+        t.id
+        for t in registry.templates.values()
+        if t.project.by_implementing_unit and t.project.adds_up is adds_up
+    ]
+    sheets: list[tuple[ParsedFile, ParsedSheet, dict[_Period, dict]]] = []
+    holders = _stored_holders(con, templates)
+    for file in files:
+        if file.errors or file.unit is None:
+            continue
+        for sheet in file.sheets:
+            if sheet.template.id not in templates:
+                continue
+            periods = _periods(sheet)
+            sheets.append((file, sheet, periods))
+            for period in periods:
+                holders[period].add(file.unit)
+    for file, sheet, periods in sheets:
+        for period, record in periods.items():
+            if others := sorted(holders[period] - {file.unit}):
+                yield file, sheet, record, others, period
+
+
 def flag_overlaps(con: duckdb.DuckDBPyConnection | None, registry: Registry, files: list[ParsedFile]) -> None:
     """Warn on each sheet from one office for a period another office's file holds, in force or in this run.
 
@@ -38,32 +70,32 @@ def flag_overlaps(con: duckdb.DuckDBPyConnection | None, registry: Registry, fil
     Whether both are meant to count (two offices' own money) or one repeats the other (a forwarded copy that
     does not name the unit) only the clerk can tell, so the receipt asks.
     """
-    templates = [t.id for t in registry.templates.values() if t.project.by_implementing_unit]
-    sheets: list[tuple[ParsedFile, ParsedSheet, dict[_Period, dict]]] = []
-    holders = _stored_holders(con, templates)
-    for file in files:
-        if file.errors or file.unit is None:
-            continue
-        for sheet in file.sheets:
-            template = sheet.template
-            if not template.project.by_implementing_unit:
-                continue
-            periods = _periods(sheet)
-            sheets.append((file, sheet, periods))
-            for period in periods:
-                holders[period].add(file.unit)
-    for file, sheet, periods in sheets:
-        for period, record in periods.items():
-            others = sorted(holders[period] - {file.unit})
-            if others:
-                file.problems.append(_beside(sheet, record, file.unit, others, period))
+    for file, sheet, record, others, period in list(_overlaps(con, registry, files, adds_up=True)):
+        file.problems.append(_beside(sheet, record, file.unit, others, period))
+
+
+def refuse_second_forms(
+    con: duckdb.DuckDBPyConnection | None, registry: Registry, files: list[ParsedFile]
+) -> None:
+    """Return each form that answers for a project and period another office's form already answers for.
+
+    A 自评表 or 监控表 is one answer (`adds_up: false`): added up, two made weights of 180 and a score of 185
+    published as 优. Run after the suites, so that a form they return holds nothing another is refused for.
+    """
+    for file, sheet, record, others, period in list(_overlaps(con, registry, files, adds_up=False)):
+        file.problems.append(_second_form(sheet, record, others, period))
+
+
+def _when(period: _Period) -> str:
+    _, _, year, month = period
+    return f"{year}年度{f'{month}月' if month else ''}"
 
 
 def _beside(sheet: ParsedSheet, record: dict, unit: str, others: list[str], period: _Period) -> Problem:
-    _, _, year, month = period
-    when = f"{year}年度{f'{month}月' if month else ''}"
     named = "、".join(others)
-    expected = f"项目“{record.get('project_name')}”{when}的{sheet.template.name_zh}已有{named}报送的数据"
+    expected = (
+        f"项目“{record.get('project_name')}”{_when(period)}的{sheet.template.name_zh}已有{named}报送的数据"
+    )
     fix = (
         f"本表与之分别计入、合计发布；如本表是代{others[0]}报送或转报的同一份数据，请写明“填报单位：{others[0]}”"
         "重新报送以替代原表；如确为本单位另行报送的数据，可忽略此提示"
@@ -74,6 +106,28 @@ def _beside(sheet: ParsedSheet, record: dict, unit: str, others: list[str], peri
         sheet,
         record,
         f"{expected}，{fix}。",
+        expected=expected,
+        fix=fix,
+    )
+
+
+def _second_form(sheet: ParsedSheet, record: dict, others: list[str], period: _Period) -> Problem:
+    named = "、".join(others)
+    form = sheet.template.name_zh
+    expected = (
+        f"项目“{record.get('project_name')}”{_when(period)}的{form}已有{named}报送；"
+        f"一个项目同一期间只能有一份{form}，两份不能合计（指标分值和项目资金都会重复计算），本表未接收"
+    )
+    fix = (
+        f"请与{named}核对应由哪个单位报送：不应报送的一方撤回其表后，由另一方重新报送；"
+        f"如本表是代{others[0]}报送或转报的，请写明“填报单位：{others[0]}”重新报送以替代原表"
+    )
+    return project_name_problem(
+        Severity.ERROR,
+        "form_beside_other_unit",
+        sheet,
+        record,
+        f"{expected}。{fix}。",
         expected=expected,
         fix=fix,
     )

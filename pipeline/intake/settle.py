@@ -16,7 +16,7 @@ from pipeline.intake.later_months import flag_later_months
 from pipeline.intake.month_rows import Period
 from pipeline.intake.other_project import flag_other_projects
 from pipeline.intake.other_year import flag_other_years
-from pipeline.intake.overlap import flag_overlaps
+from pipeline.intake.overlap import flag_overlaps, refuse_second_forms
 from pipeline.intake.recheck import lend_no_returned_month
 from pipeline.intake.replaced import flag_replaced
 from pipeline.intake.shared_rows import flag_shared_rows, give_back_slices
@@ -180,6 +180,7 @@ def _judge(
         negative_list=load_rules().negative_list_any_year,
     )
     validation = validate_files(parsed, registry, validation_context)
+    refuse_second_forms(con, registry, parsed)
     # Once the suites have judged: a list they return holds no row another office's list would repeat.
     flag_shared_rows(con, registry, parsed, register, registry.offices)
     flag_other_projects(con, registry, parsed)

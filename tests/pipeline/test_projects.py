@@ -185,6 +185,40 @@ def test_another_offices_ledger_for_a_project_and_year_already_held_is_a_flagged
 
 
 @pytest.mark.parametrize("same_night", [False, True])
+def test_another_offices_self_evaluation_for_a_project_and_year_is_returned_not_added_to_the_units(
+    settings, registry, same_night
+):
+    # Added up as ledgers are, two offices' 自评表 made weights of 180 and a published score of 185 (优).
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)))
+    own = (f"{JIA}/绩效自评表.csv", targets_csv("甲项目", "达成"))
+    other = (
+        "某某社区/绩效自评表.csv",
+        targets_csv("甲项目", "基本达成"),
+    )  # may not send for 甲: its own slice
+    if same_night:
+        outcomes = take_in(settings, registry, register, own, other)
+    else:
+        outcomes = take_in(settings, registry, register, own) | take_in(settings, registry, other)
+
+    refused = {
+        path: [p for p in o.errors if p.rule == "form_beside_other_unit"] for path, o in outcomes.items()
+    }
+    [problem] = refused[other[0]]
+    assert outcomes[other[0]].status == "rejected"
+    assert "已有甲街道办事处报送" in problem.message_zh and "两份不能合计" in problem.message_zh
+    assert f"“填报单位：{JIA}”" in problem.fix
+    # In one night neither can be taken: each is told of the other. Stored before, the unit's stands.
+    assert outcomes[own[0]].status == ("rejected" if same_night else "accepted")
+    assert len(refused[own[0]]) == (1 if same_night else 0)
+    assert not any(p.rule == "beside_other_unit" for o in outcomes.values() for p in o.warnings)
+
+    build_indicators(settings, registry)
+
+    weights = marts(settings, "select sum(weight) from mart.self_evaluation where position > 0")
+    assert weights == [(None if same_night else D("90"),)]
+
+
+@pytest.mark.parametrize("same_night", [False, True])
 def test_a_register_row_giving_a_project_in_force_another_code_is_an_error_not_a_second_project(
     settings, registry, same_night
 ):
