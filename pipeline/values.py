@@ -174,7 +174,16 @@ def parse_measure(value: object, column: Column, units: Units, context: UnitCont
     if number < 0:
         what = "金额" if column.type is ColumnType.MONEY else "面积"
         raise CellError("negative", "应为不小于0的数", f"请填写正确的{what}")
-    return _check_digits(number * factor, SCALE[column.type])
+    scale = SCALE[column.type]
+    try:
+        return _check_digits(number * factor, scale)
+    except CellError as exc:
+        shifted = factor.normalize()
+        if exc.rule != "precision" or shifted.as_tuple().digits != (1,):
+            raise
+        # The places are the stored unit's: 6 of 万元 are 2 of 元, so `333.335` under （元） was told 最多6位.
+        places = max(scale + shifted.adjusted(), 0)
+        raise CellError("precision", f"小数位数过多（最多{places}位）", exc.fix) from exc
 
 
 def count_fix(header: str) -> str:

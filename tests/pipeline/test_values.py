@@ -231,6 +231,25 @@ def test_measure_errors_carry_their_rule(columns, registry, name, value, context
 
 
 @pytest.mark.parametrize(
+    ("name", "value", "context", "places"),
+    [
+        ("investment", "0.0000001", BASE, 6),
+        ("investment", "333.335", YUAN, 2),  # 6 places of 万元 are 2 of 元: it was told 最多6位, having 3
+        ("investment", "333.335元", BASE, 2),
+        ("investment", "0.01234567891亿元", BASE, 10),
+        ("area", "1.00001", BASE, 4),
+        ("area", "1.123456789", WAN_M2, 8),
+    ],
+)
+def test_too_many_places_are_counted_in_the_unit_the_cell_is_written_in(
+    columns, registry, name, value, context, places
+):
+    with pytest.raises(CellError) as raised:
+        parse(columns, registry, name, value, context)
+    assert (raised.value.rule, raised.value.expected) == ("precision", f"小数位数过多（最多{places}位）")
+
+
+@pytest.mark.parametrize(
     ("name", "value", "fix"), [("investment", "-5", "请填写正确的金额"), ("area", "-200", "请填写正确的面积")]
 )
 def test_a_negative_measure_is_asked_for_again_as_what_its_column_holds(columns, registry, name, value, fix):
