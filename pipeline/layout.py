@@ -38,6 +38,7 @@ from pipeline.row_problems import (
     _warn_repeated_header,
     _warn_total_word,
     error_required,
+    other_slice_line,
     retell_split_rows,
     warn_merged_amount,
 )
@@ -151,6 +152,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             kind = "footer"
         if ends_at and kind != "footer" and starts_with(row, ends_at):
             kind = "footer"
+        if kind == "data" and other_slice_line(sheet, excel_row, row, sheet.meta):
+            continue
         if (
             kind == "data"
             and (columns.unused_line or columns.printed)

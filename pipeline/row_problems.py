@@ -7,6 +7,7 @@ from pipeline.header_match import Binding, HeaderMatch
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity, cell_problem, display, row_problem
 from pipeline.row_kinds import total_label_at
+from pipeline.sheet_meta import SheetMeta, read_meta
 from pipeline.text import rows_text
 
 
@@ -35,6 +36,41 @@ def _error_after_footer(sheet: ParsedSheet, footer_row: int, footer_line: str, r
     sheet.problems.append(
         row_problem("data_after_footer", sheet=sheet.name, excel_row=rows[0], expected=expected, fix=fix)
     )
+
+
+def other_slice_line(sheet: ParsedSheet, excel_row: int, row: list[object], above: SheetMeta) -> bool:
+    """Say whether a row is a `项目名称：…` or `年度：…` line alone; reject it where it names another than the lines
+    above the table (a second project's list put under the first's), whose rows below would count as the first's."""
+    written = [cell for cell in row if cell is not None and not (isinstance(cell, str) and not cell.strip())]
+    if len(written) != 1 or not isinstance(written[0], str) or not any(mark in written[0] for mark in ":："):
+        return False
+    line = read_meta([written[0]])
+    stated = [
+        (label, what, value, was)
+        for label, what, value, was in (
+            ("项目名称", "项目", line.project, above.project),
+            ("年度", "年度", line.year, above.year),
+        )
+        if value is not None
+    ]
+    if not stated:
+        return False
+    if all(value == was for *_, value, was in stated):
+        return True  # the lines above repeated, as a page's heading is: nothing of the rows' project or year changes
+    label, what, _, was = next(item for item in stated if item[2] != item[3])
+    text = written[0].strip()
+    shown = text if len(text) <= 30 else text[:30] + "…"
+    differs = f"与表格上方的“{label}：{was}”不同" if was is not None else f"而表格上方没有“{label}：”一行"
+    sheet.problems.append(
+        row_problem(
+            "second_table",
+            sheet=sheet.name,
+            excel_row=excel_row,
+            expected=f"第{excel_row}行“{shown}”写在表格中间，{differs}，其下各行属于哪个{what}无法确定",
+            fix=f"本工作表只能填写一个{what}的数据：请把每个{what}的表放在单独的工作表中，或删去该行",
+        )
+    )
+    return True
 
 
 def _warn_repeated_header(sheet: ParsedSheet, excel_row: int, header_rows: tuple[int, int]) -> None:

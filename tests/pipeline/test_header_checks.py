@@ -118,6 +118,49 @@ def test_a_second_table_below_the_first_ones_footer_is_an_error_not_dropped(regi
     assert column_values(sheet, "excel_row") == [4, 5]
 
 
+@pytest.mark.parametrize("column", [0, 1])
+@pytest.mark.parametrize("header_again", [False, True])
+def test_a_second_projects_list_under_the_first_ones_rows_is_an_error_not_counted_as_the_first(
+    registry, column, header_again
+):
+    # Its `项目名称：` line in the 序号 column was passed over as an unused row: the second project's compounds were
+    # read as the first's with nothing said (in the 小区名称 column, it was told as a row split over two).
+    line = [None] * column + ["项目名称：新华街道老旧小区改造"]
+    rows = [
+        ["填报单位：枣林街道办事处"],
+        ["项目名称：枣林街道办事处改造老旧小区"],
+        COMPOUND_HEADER,
+        *DATA,
+        line,
+        *([COMPOUND_HEADER] if header_again else []),
+        [1, "石化小区", "1.1", "120", "300", "在建"],
+    ]
+
+    sheet = checked(registry, rows)
+
+    [error] = [p for p in sheet.problems if p.severity == "error"]
+    assert (error.rule, error.excel_row) == ("second_table", 6)
+    assert (
+        "第6行“项目名称：新华街道老旧小区改造”写在表格中间，与表格上方的“项目名称：枣林街道办事处改造老旧小区”不同"
+        in (error.message_zh)
+    )
+
+
+def test_the_project_line_repeated_under_its_rows_as_a_pages_heading_is_passed_over(registry):
+    rows = [
+        ["项目名称：枣林街道办事处改造老旧小区"],
+        COMPOUND_HEADER,
+        DATA[0],
+        ["项目名称：枣林街道办事处改造老旧小区"],
+        DATA[1],
+    ]
+
+    sheet = checked(registry, rows)
+
+    assert sheet.problems == []
+    assert column_values(sheet, "excel_row") == [3, 5]
+
+
 def test_a_footer_naming_a_column_in_a_sentence_is_no_second_table(registry):
     rows = compound_sheet(*DATA, footer=[["说明：小区名称、改造面积、惠及户数按实填写"]])
 
