@@ -126,19 +126,26 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         tuple[int, list[object], tuple[int, bool], list]
     ] = []  # (row index, row, heading, missing)
     labels = _header_labels(grid, match)
+    # The name columns a row of the list is one thing by (小区名称, 调查对象).
+    listed = frozenset(
+        b.index for b in match.bindings if b.column.unique and b.column.type is ColumnType.NAME
+    )
     for index in range(match.last_row + 1, len(grid.rows)):
         row = grid.rows[index]
         excel_row = index + 1
         kind = row_kind(row)
         totalled = kind in ("total", "subtotal", "part_total")
+        named_total = False  # a total of some rows written as a whole row, its label in a name of the list
         if totalled and columns.prose and labels_only_in(row, columns.prose):
             kind = "data"
         elif totalled and complete_row(row, columns.required_cells):
             # A 合计 row leaves its 日期 or 项目名称 blank. A whole row whose 摘要 reads `合计（3张发票）` is one payment of
             # three invoices: passed over as a 合计, it was lost; the clerk is told how it was read. A whole row
-            # merely ending in 合计 somewhere (`改造小区数合计`) is data.
+            # merely ending in 合计 somewhere (`改造小区数合计`) is data, but not one whose 合计 names a row of a list
+            # (`东片区小计` as 小区名称): read as one more compound, it counted its group's figures twice unsaid.
             if kind == "part_total":
-                kind = "data"
+                named_total = labels_only_in(row, listed)
+                kind = "part_total" if named_total else "data"
             elif columns.notes and labels_only_in(row, columns.notes | columns.prose):
                 kind = "data"
                 _warn_total_word(sheet, excel_row, row, match)
@@ -176,7 +183,10 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             # A total of some rows (`到位资金合计`): passed over as a 合计 is, but not checked, the rows it sums
             # being some only; said, since a row read as a total is no data.
             after_total = True
-            _warn_part_total(sheet, excel_row, row, match)
+            named = (
+                next((b.header for b in match.bindings if b.index in listed), None) if named_total else None
+            )
+            _warn_part_total(sheet, excel_row, row, match, named)
             continue
         after_total = kind in ("total", "subtotal")
         if columns.header_width and (written := filled_width(row)) > columns.header_width:

@@ -153,12 +153,20 @@ def _warn_total_word(sheet: ParsedSheet, excel_row: int, row: list[object], matc
     )  # fmt: skip
 
 
-def _warn_part_total(sheet: ParsedSheet, excel_row: int, row: list[object], match: HeaderMatch) -> None:
-    """Tell the clerk a total of some rows (`到位资金合计`) was passed over, and not checked against them."""
+def _warn_part_total(
+    sheet: ParsedSheet, excel_row: int, row: list[object], match: HeaderMatch, named: str | None = None
+) -> None:
+    """Tell the clerk a total of some rows (`到位资金合计`) was passed over, and not checked against them; `named`:
+    the header of the name column it was written in as a whole row's (`东片区小计` as 小区名称)."""
+    fix = (
+        f"如本行不是合计行，请改写其「{named}」，不要以“合计”“小计”等字样结尾；如是合计行，无需处理"
+        if named
+        else "如本行不是合计行，请补全其日期、项目名称等必填栏目；如是合计行，无需处理"
+    )
     _warn_label(
         sheet, excel_row, row, match, "part_total",
         expected="本行是分类合计行，未计入明细，也未与明细核对（只核对“合计”“小计”行）",
-        fix="如本行不是合计行，请补全其日期、项目名称等必填栏目；如是合计行，无需处理",
+        fix=fix,
     )  # fmt: skip
 
 

@@ -631,6 +631,30 @@ def test_a_total_of_some_rows_is_passed_over_unchecked_with_a_warning(registry, 
     ]
 
 
+@pytest.mark.parametrize("label", ["东片区小计", "东片区合计"])
+def test_a_groups_total_written_as_a_whole_row_of_a_list_is_passed_over_not_counted_as_one_more_row(
+    registry, label
+):
+    # Its label in 小区名称 and every column filled, it was read as one more compound: each group's figures twice,
+    # unsaid where its group had one compound (nothing to tell it from a row) or its figures were not the sum.
+    rows = compound_sheet(
+        [1, "棉纺厂东院", "2.8650", "370", "1075.97", "完工"],
+        [None, label, "2.8650", "370", "1075.97", "完工"],
+        [2, "市委小区", "1.9320", "249", "725.58", "在建"],
+        [3, "石化小区", "2.4150", "312", "906.97", "在建"],
+        [None, "西片区小计", "4.3470", "560", "1632.56", "在建"],
+    )
+
+    sheet = parse_rows(registry, rows)
+
+    assert column_values(sheet, "compound_name") == ["棉纺厂东院", "市委小区", "石化小区"]
+    assert problems(sheet) == [
+        ("part_total", 5, "小区名称", label),
+        ("part_total", 8, "小区名称", "西片区小计"),
+    ]
+    assert "请改写其「小区名称」，不要以“合计”“小计”等字样结尾" in sheet.problems[0].message_zh
+
+
 def test_a_whole_row_ending_in_a_total_word_is_data(registry):
     rows = [
         ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值"],
