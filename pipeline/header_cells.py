@@ -10,6 +10,9 @@ from pipeline.registry import Registry
 from pipeline.text import split_header
 from pipeline.ticks import header_groups
 
+# What a row of units may be labelled in a cell of its own, in the 序号 column mostly.
+_UNITS_ROW_LABELS = frozenset({"单位", "计量单位"})
+
 
 def _take_units_row(grid: Grid, match: HeaderMatch, registry: Registry) -> None:
     """Take a row of units alone under the header (`（万平方米） | （户） | （万元）`, or two or more without brackets:
@@ -24,6 +27,8 @@ def _take_units_row(grid: Grid, match: HeaderMatch, registry: Registry) -> None:
             return  # a number: a data row
         if text:
             label, unit = split_header(text)
+            if not unit and label in _UNITS_ROW_LABELS:
+                continue  # the row's own label (`单位 | | 万平方米 | 户 | 万元`): read as data, each unit was no number
             if label and not unit and registry.units.find(label) is not None:
                 label, unit, bare = "", label, bare + 1
             if label or not unit:

@@ -1487,11 +1487,14 @@ def test_a_total_right_under_the_header_is_checked_against_the_rows_below_it(reg
     assert "应等于下方各行之和619" in error.message_zh
 
 
+@pytest.mark.parametrize("label", [None, "单位", "计量单位"])
 @pytest.mark.parametrize("bracketed", [True, False])
-def test_a_row_of_units_under_the_header_gives_the_columns_their_units(registry, bracketed):
+def test_a_row_of_units_under_the_header_gives_the_columns_their_units(registry, bracketed, label):
+    # Labelled `单位` in its 序号 cell, the row was read as data: 万平方米 was told as no number, and the row as one
+    # split over two.
     header = ["序号", "小区名称", "改造面积", "惠及户数", "计划投资", "改造状态"]
-    units = [None, None, "万平方米", "户", "万元", None]
-    units = [f"（{u}）" if u and bracketed else u for u in units]
+    units = [label, None, "万平方米", "户", "万元", None]
+    units = [f"（{u}）" if u and bracketed and u != label else u for u in units]
 
     sheet = parse_rows(registry, [header, units, DATA[0]])
 
