@@ -24,11 +24,13 @@ from pipeline.row_kinds import (
     group_heading_at,
     labels_only_in,
     row_kind,
+    running_total,
     starts_with,
 )
 from pipeline.row_parts import Parts
 from pipeline.row_problems import (
     _error_after_footer,
+    _error_below_total,
     _error_breakdown,
     _error_unlabelled_total,
     _error_wider_row,
@@ -119,6 +121,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     ends_at = [squash(word) for word in template.ends_at]
     leading: tuple[int, dict] | None = None  # a 合计 above every data row: (its Excel row, its amounts)
     after_footer: list[int] = []  # data rows found below the first footer line: not read
+    closed_by = 0  # the Excel row of a 合计 of every row above (not a running 累计): the table ends there
+    below_total: list[int] = []  # data rows found below it
     after_total = False  # the rows since a 合计, while they are its `其中：…` breakdown
     # A national form saved as CSV: its merged 一级/二级指标 are written on their first row only.
     headings = flattened_headings(grid, match)
@@ -222,6 +226,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             if kind == "subtotal":
                 subtotals.clear()
                 subtotalled = 0
+            elif not closed_by and not running_total(row):
+                closed_by = excel_row
             continue
         unreadable |= failed
         missing = [b for n, b in columns.required if values[n] is None and n not in failed]
@@ -258,6 +264,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                     subtotals[key] += amount
         values["excel_row"] = excel_row
         sheet.records.append(values)
+        if closed_by:
+            below_total.append(excel_row)
     # Looked for only in a sheet with a heading, not on every row: a data row numbered 三 makes a 序号 of 一 no
     # heading's mark.
     numbered_in_chinese = bool(group_headings) and any(
@@ -285,6 +293,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         )
     if after_footer:
         _error_after_footer(sheet, footer_row, footer_lines[0], after_footer)
+    if below_total:
+        _error_below_total(sheet, closed_by, below_total)
     if grid.hidden_rows:
         _warn_hidden_rows(sheet, grid.hidden_rows)
     if headings is not None and (carried := headings.problem(grid.name)) is not None:

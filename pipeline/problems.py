@@ -70,6 +70,7 @@ RULE_ZH = {
     "unique_respondent": "调查对象重复",
     "second_table": "一张工作表中有两张表",
     "data_after_footer": "表尾说明之下还有数据行",
+    "data_after_total": "合计行之下还有数据行",
     "csv_fields": "CSV行的栏数多于表头",
     "later_month_in_force": "此前报送的更晚月份仍然有效",
     "part_without_parent": "“其中”行没有所属的行",

@@ -79,6 +79,15 @@ def row_kind(row: list[object]) -> str:
     return "data"
 
 
+# A 累计 row totals the year so far, month after month (`本月合计`, `本年累计`, then the next month's rows).
+_RUNNING = ("累计", "本年累计")
+
+
+def running_total(row: list[object]) -> bool:
+    """Say whether a 合计 row is a running total (`本年累计`), which rows may follow, not the table's last."""
+    return any(isinstance(cell, str) and squashed(cell).startswith(_RUNNING) for cell in row)
+
+
 # A group heading's mark: `一`, `一、`, `（一）` in the 序号 column, or opening its name (`一、东片区`, `（二）西片区`).
 _HEADING_ORDINAL = re.compile(r"^[(（]?[一二三四五六七八九十]{1,3}[)）、.．]?$")
 _HEADING_NAME = re.compile(

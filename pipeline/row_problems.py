@@ -73,6 +73,19 @@ def other_slice_line(sheet: ParsedSheet, excel_row: int, row: list[object], abov
     return True
 
 
+def _error_below_total(sheet: ParsedSheet, total_row: int, rows: list[int]) -> None:
+    """Reject data rows below a 合计 of every row above (a summary by 片区 put under the list): counted beside the
+    rows they sum, each figure would count twice; a row added after the 合计 is left out of it."""
+    expected = f"{rows_text(rows)}是数据行，但位于第{total_row}行合计行之下，不在该合计之内"
+    fix = (
+        "合计行应在所有数据行之下：如这些行是本表的数据，请移到合计行之上并更正合计；"
+        "如是另一张表（如按片区的汇总），请放在单独的工作表中或删除"
+    )
+    sheet.problems.append(
+        row_problem("data_after_total", sheet=sheet.name, excel_row=rows[0], expected=expected, fix=fix)
+    )
+
+
 def _warn_repeated_header(sheet: ParsedSheet, excel_row: int, header_rows: tuple[int, int]) -> None:
     """Tell the clerk a row repeating the header (a page's header pasted along with its rows) was not read as data."""
     first, last = header_rows

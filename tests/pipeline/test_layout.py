@@ -453,6 +453,42 @@ def test_subtotals_check_their_own_group_and_the_grand_total_checks_all(registry
     assert problems(sheet) == [("total_mismatch", 7, "惠及户数（户）", "250")]
 
 
+@pytest.mark.parametrize("title", [["按片区汇总："], []])
+def test_rows_below_the_grand_total_are_an_error_not_counted_beside_the_rows_they_sum(registry, title):
+    # A summary by 片区 under the list's 合计 (its title in the 序号 column, passed over as an unused row) was read
+    # as two more compounds, every figure of the list counted twice with nothing said.
+    rows = compound_sheet(
+        *DATA,
+        [None, "合计", "4.797", "619", "1801.55", None],
+        [],
+        title,
+        [None, "东片区", "2.865", "370", "1075.97", None],
+        [None, "西片区", "1.932", "249", "725.58", None],
+    )
+
+    sheet = parse_rows(registry, rows)
+
+    [error] = sheet.problems
+    assert (error.rule, error.excel_row) == ("data_after_total", 9)
+    assert error.message_zh.startswith("第9至10行是数据行，但位于第6行合计行之下，不在该合计之内")
+
+
+def test_rows_after_a_running_total_are_read_as_the_next_months(registry):
+    rows = compound_sheet(
+        DATA[0],
+        [None, "本月合计", "2.865", "370", "1075.97"],
+        [None, "本年累计", "2.865", "370", "1075.97"],
+        DATA[1],
+        [None, "本月合计", "1.932", "249", "725.58"],
+        [None, "本年累计", "4.797", "619", "1801.55"],
+    )
+
+    sheet = parse_rows(registry, rows)
+
+    assert sheet.problems == []
+    assert column_values(sheet, "excel_row") == [4, 7]
+
+
 def test_a_total_row_with_an_unreadable_amount_reports_that_cell(registry):
     sheet = parse_rows(registry, compound_sheet(*DATA, ["合计", None, "4.797", "约619", "1801.55", None]))
     assert problems(sheet) == [("type", 6, "惠及户数（户）", "约619")]
