@@ -92,6 +92,30 @@ def _unit_context(
     return reading.context
 
 
+def error_unit_below(
+    sheet: ParsedSheet, match: HeaderMatch, registry: Registry, contexts: dict[str, UnitContext], row: int
+) -> None:
+    """Refuse each amount read in the assumed unit where a `单位：` line below the table names another (`填表人：…
+    单位：元` as the footer): the sheet says 元, the column was read as 万元, ten thousand times each figure."""
+    written = sheet.meta.money_unit
+    for binding in match.bindings:
+        measure = MEASURE_OF_TYPE.get(binding.column.type)
+        if measure is None or binding.unit:
+            continue
+        reading = read_unit(measure, None, written, registry)
+        if reading.issue is not None or reading.context.factor == contexts[binding.column.name].factor:
+            continue
+        base = registry.units.measures[measure].base
+        sheet.error(
+            rule="unit_below_table",
+            excel_row=row,
+            header=binding.header,
+            value=f"单位：{written}",
+            expected=f"单位写在表格下方，未用于读取本列，本列已按{base}读取（只读表头和表格上方“单位：”一行中的单位）",
+            fix=f"请把“单位：{written}”移到表格上方，或在表头注明单位，如「{binding.column.header}（{reading.context.name}）」",
+        )
+
+
 def warn_on_header(
     sheet: ParsedSheet,
     header: str,

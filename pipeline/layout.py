@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from pipeline.column_units import error_unit_below
 from pipeline.flattened import flattened_headings
 from pipeline.grids import Grid
 from pipeline.header_match import HeaderMatch
@@ -300,7 +301,10 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     if headings is not None and (carried := headings.problem(grid.name)) is not None:
         sheet.problems.append(carried)
         sheet.carried = headings.carried_rows()
+    stated_above = sheet.meta.money_unit is not None
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
+    if not stated_above and sheet.meta.money_unit is not None:
+        error_unit_below(sheet, match, registry, columns.contexts, sheet.meta.rows["money_unit"])
     sheet.footer_row = footer_row or None
     return sheet
 

@@ -29,6 +29,7 @@ RULE_ZH = {
     "hidden_sheet": "隐藏的工作表未读取",
     "unit": "计量单位不明",
     "unit_assumed": "表头未注明计量单位",
+    "unit_below_table": "单位写在表格下方",
     "unit_conflict": "表头单位与单位行不一致",
     "year_unknown": "报表年度不明",
     "year_span": "年度不一致",

@@ -9,7 +9,7 @@ from pipeline.grids import Grid
 from pipeline.values import CellError, is_blank, squashed
 
 _FOOTER = re.compile(
-    r"^(填表人|填报人|制表人|联系人|联系电话|电话|审核人|负责人|单位负责人|分管领导|填报日期|填表日期|注|备注|说明)[:：]"
+    r"^(填表人|填报人|制表人|联系人|联系电话|电话|审核人|负责人|单位负责人|分管领导|填报日期|填表日期|注|备注|说明|单位)[:：]"
 )
 # A 合计 row in the words clerks write: totals of every row above, and subtotals of the rows since the last one (a
 # page's, a month's). Read as data, a `总合计` or `汇总` row doubled every figure of its sheet.

@@ -1510,6 +1510,35 @@ def test_a_unit_line_naming_money_in_a_unit_nobody_listed_is_an_error_not_read_i
     assert [(p.severity, p.rule, p.value) for p in sheet.problems] == [("error", "unit", "千元")]
 
 
+@pytest.mark.parametrize("footer", [["单位：元"], ["填表人：张三        单位：元"]])
+def test_a_unit_line_below_the_table_is_an_error_not_read_past(registry, footer):
+    # The sheet's only unit, under its rows: the amounts in 元 were read as 万元, ten thousand times each, warned only
+    # that the header named no unit (alone on its line, 单位：元 was read as a data row and told as no date).
+    rows = [
+        ["日期", "项目名称", "资金来源", "类型", "金额"],
+        ["2022-03-10", PROJECT, "中央补助资金", "到位", "5000000"],
+        footer,
+    ]
+
+    sheet = parse_rows(registry, rows)
+
+    assert [(p.rule, p.excel_row, p.column_header) for p in sheet.problems if p.severity == "error"] == [
+        ("unit_below_table", 3, "金额")
+    ]
+    assert "请把“单位：元”移到表格上方，或在表头注明单位，如「金额（元）」" in sheet.problems[-1].message_zh
+
+
+def test_a_unit_line_below_the_table_naming_the_unit_read_is_no_error(registry):
+    rows = [
+        ["日期", "项目名称", "资金来源", "类型", "金额"],
+        ["2022-03-10", PROJECT, "中央补助资金", "到位", "500"],
+    ]
+
+    sheet = parse_rows(registry, [*rows, ["单位：万元"]])
+
+    assert [p.rule for p in sheet.problems] == ["unit_assumed"]
+
+
 def test_a_total_right_under_the_header_is_checked_against_the_rows_below_it(registry):
     rows = compound_sheet([None, "合计", "4.797", "619", "1801.55", None], *DATA)
 
