@@ -227,7 +227,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             if kind == "subtotal":
                 subtotals.clear()
                 subtotalled = 0
-            elif not closed_by and not running_total(row):
+            elif not closed_by and of_kind is None and template.row_unit is None and not running_total(row):
+                # A 合计 of one 类型 (`合计 | 到位`), or of one unit's rows (建设规模 under 投资构成), may have others after it.
                 closed_by = excel_row
             continue
         unreadable |= failed

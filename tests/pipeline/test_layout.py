@@ -473,6 +473,26 @@ def test_rows_below_the_grand_total_are_an_error_not_counted_beside_the_rows_the
     assert error.message_zh.startswith("第9至10行是数据行，但位于第6行合计行之下，不在该合计之内")
 
 
+def test_rows_after_a_total_of_one_type_or_one_units_rows_are_read(registry):
+    ledger = [
+        LEDGER_HEADER,
+        ["2022-01-05", PROJECT, "专项债券", "到位", 10],
+        ["合计", None, None, "到位", 10],
+        ["2022-02-05", PROJECT, "专项债券", "支付", 4],
+        ["合计", None, None, "支付", 4],
+    ]
+    scale = [
+        SCALE_HEADER,
+        [PROJECT, "投资构成", "工程费用", "76313.93", "万元"],
+        [PROJECT, "投资构成", "合计", "76313.93", "万元"],
+        [PROJECT, "建设规模", "征收户数", "1280", "户"],
+    ]
+
+    for rows, read in ((ledger, [2, 4]), (scale, [2, 4])):
+        sheet = parse_rows(registry, rows)
+        assert (problems(sheet), column_values(sheet, "excel_row")) == ([], read)
+
+
 def test_rows_after_a_running_total_are_read_as_the_next_months(registry):
     rows = compound_sheet(
         DATA[0],
