@@ -39,7 +39,12 @@ def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
                 if meta.typ == SheetTypeEnum.WorkSheet and meta.name != LISTS_SHEET:
                     hidden_grids += _hidden_grid(book, meta.name)
                 continue
-            grids += _grid(book, meta.name, survey.hidden_rows.get(meta.name, ()))
+            grids += _grid(
+                book,
+                meta.name,
+                survey.hidden_rows.get(meta.name, ()),
+                survey.hidden_columns.get(meta.name, ()),
+            )
     except UnreadableFile:
         raise
     except BaseException as exc:
@@ -54,14 +59,17 @@ def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
     return Workbook(kind, grids, hidden, hidden_grids=hidden_grids, formulas=survey.formulas)
 
 
-def _grid(book: CalamineWorkbook, name: str, hidden_rows: tuple[int, ...] = ()) -> list[Grid]:
+def _grid(
+    book: CalamineWorkbook, name: str, hidden_rows: tuple[int, ...] = (), hidden_columns: tuple[int, ...] = ()
+) -> list[Grid]:
     """Read one sheet into a grid; none when it holds nothing."""
     sheet = book.get_sheet_by_name(name)
     # Keeping the empty area above and left of the data keeps row numbers as Excel shows them.
     rows = _trim(sheet.to_python(skip_empty_area=False))
     if not rows:
         return []
-    return [Grid(name, rows, _merges_within(name, rows, sheet.merged_cell_ranges), hidden_rows=hidden_rows)]
+    merged = _merges_within(name, rows, sheet.merged_cell_ranges)
+    return [Grid(name, rows, merged, hidden_rows=hidden_rows, hidden_columns=hidden_columns)]
 
 
 def _hidden_grid(book: CalamineWorkbook, name: str) -> list[Grid]:

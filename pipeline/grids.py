@@ -36,6 +36,8 @@ class Grid:
     last_line: LastLine | None = None
     # The rows the clerk hid in Excel, as Excel numbers them: read like any other, so the receipt asks about them.
     hidden_rows: tuple[int, ...] = ()
+    # The columns the clerk hid, numbered from 1 (A is 1): read like any other, so the receipt asks about them.
+    hidden_columns: tuple[int, ...] = ()
     # The cells given their vertical merge's value, (row, column) → the merge: a fault in it is told once, at the top.
     filled: dict[tuple[int, int], MergedRange] = field(default_factory=dict)
 

@@ -36,6 +36,7 @@ from pipeline.row_problems import (
     _error_unlabelled_total,
     _error_wider_row,
     _warn_group_heading,
+    _warn_hidden_columns,
     _warn_hidden_rows,
     _warn_part_total,
     _warn_repeated_header,
@@ -299,6 +300,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         _error_below_total(sheet, closed_by, below_total)
     if grid.hidden_rows:
         _warn_hidden_rows(sheet, grid.hidden_rows)
+    if grid.hidden_columns:
+        _warn_hidden_columns(sheet, grid.hidden_columns)
     if headings is not None and (carried := headings.problem(grid.name)) is not None:
         sheet.problems.append(carried)
         sheet.carried = headings.carried_rows()

@@ -192,3 +192,5 @@ class Survey(NamedTuple):
     formulas: bool  # a cell holds a formula (an xlsx), or one saved with an empty result (an xls)
     # The rows hidden in Excel, by sheet name and Excel row number: calamine reads them as any other row.
     hidden_rows: dict[str, tuple[int, ...]] = {}
+    # The columns hidden, by sheet name and column number from 1 (A is 1): read as any other too.
+    hidden_columns: dict[str, tuple[int, ...]] = {}

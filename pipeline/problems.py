@@ -135,6 +135,7 @@ RULE_ZH = {
     "repeated_in_file": "同一文件的两张工作表重复填写",
     "summary_sheet": "汇总工作表与明细一致，未重复计入",
     "hidden_rows": "隐藏行的数据已计入",
+    "hidden_columns": "隐藏列的数据已计入",
     "duplicate_row": "两行内容完全相同",
     "stated_score_differs": "自评得分与按规则计算的得分不符",
     "stated_total_differs": "自评总分与按规则计算的总分不符",

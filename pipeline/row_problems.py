@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipeline.column_units import warn_on_header
 from pipeline.flattened import LOST_MERGE
 from pipeline.header_match import Binding, HeaderMatch
 from pipeline.parsed_sheet import ParsedSheet
@@ -118,6 +119,24 @@ def _warn_hidden_rows(sheet: ParsedSheet, hidden: tuple[int, ...]) -> None:
             severity=Severity.WARNING,
         )
     )
+
+
+def _warn_hidden_columns(sheet: ParsedSheet, hidden: tuple[int, ...]) -> None:
+    """Ask about each column read that the clerk hid in Excel, as of hidden rows: its data is counted as sent."""
+    hidden_set = set(hidden)
+    for binding in sheet.bindings:
+        if binding.index + 1 not in hidden_set:
+            continue
+        if not any(r.get(binding.column.name) is not None for r in sheet.records):
+            continue  # a hidden column with nothing read from it counts for nothing
+        warn_on_header(
+            sheet,
+            binding.header,
+            rule="hidden_columns",
+            expected=f"该列（{binding.letter}列）是隐藏列，其数据已按报送计入",
+            fix="如该列不应报送，请删除后重新报送；如只是为便于查看而隐藏，无需处理",
+            row=sheet.header_rows[0],
+        )
 
 
 def _first_text(row: list[object], match: HeaderMatch) -> tuple[str | None, str | None]:

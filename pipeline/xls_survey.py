@@ -14,6 +14,7 @@ _CELL_RECORDS = {0x0006, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00D6}
 _FORMULA, _BOOLERR = 0x0006, 0x0205
 # A row's own record (BIFF3–8): its flags at offset 12, where 0x20 (fDyZero) hides it.
 _ROW, _ROW_HIDDEN = 0x0208, 0x20
+_COLINFO, _COLINFO_HIDDEN = 0x007D, 0x0001
 # Records of several cells in a row: row, first column, …, last column in the last two bytes.
 _ROW_RECORDS = {0x00BD, 0x00BE}
 
@@ -88,6 +89,7 @@ def survey_xls(content: bytes, limits: Limits) -> Survey:
     names = _xls_sheet_names(stream, start, end)
     cells, extent, position, errors, unsaved = 0, None, start, False, False
     hidden: dict[str, list[int]] = {}
+    hidden_columns: dict[str, list[int]] = {}
     while position + 4 <= end:
         kind, length = struct.unpack_from("<HH", stream, position)
         body = position + 4
@@ -105,6 +107,10 @@ def survey_xls(content: bytes, limits: Limits) -> Survey:
             if struct.unpack_from("<H", stream, body + 12)[0] & _ROW_HIDDEN:
                 row = struct.unpack_from("<H", stream, body)[0]
                 hidden.setdefault(extent.sheet, []).append(row + 1)
+        elif extent is not None and kind == _COLINFO and length >= 10:
+            first, last, _, _, flags = struct.unpack_from("<5H", stream, body)
+            if flags & _COLINFO_HIDDEN:
+                hidden_columns.setdefault(extent.sheet, []).extend(range(first + 1, min(last, 255) + 2))
         elif extent is not None and kind == _DIMENSIONS and length in (10, 14):
             rows, columns = (
                 struct.unpack_from("<4xIxxH", stream, body)
@@ -116,4 +122,9 @@ def survey_xls(content: bytes, limits: Limits) -> Survey:
             cells += extent.area
             extent = None
         position = body + length
-    return Survey(errors, unsaved, {sheet: tuple(sorted(set(rows))) for sheet, rows in hidden.items()})
+    return Survey(
+        errors,
+        unsaved,
+        {sheet: tuple(sorted(set(rows))) for sheet, rows in hidden.items()},
+        {sheet: tuple(sorted(set(columns))) for sheet, columns in hidden_columns.items()},
+    )

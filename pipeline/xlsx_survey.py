@@ -42,6 +42,9 @@ _PREFIXED_F = re.compile(rb":f[\s>/]")
 _HIDDEN = re.compile(rb"hidden")
 _HIDDEN_ROW = re.compile(TAG_PREFIX + rb"""row\s([^>]*?\bhidden\s*=\s*["'](?:1|true)["'][^>]*)>""")
 _HIDDEN_ATTR = re.compile(rb"""(?:^|\s)hidden\s*=\s*["'](?:1|true)["']""")
+# A run of hidden columns (`<col min="6" max="6" hidden="1" …/>`), before the sheet's data.
+_HIDDEN_COL = re.compile(TAG_PREFIX + rb"""col\s([^>]*?\bhidden\s*=\s*["'](?:1|true)["'][^>]*)>""")
+_COL_SPAN = re.compile(rb"""\b(min|max)\s*=\s*["'](\d{1,5})["']""")
 # Where no `"e"` or `'e'` is written, no cell can store an error.
 _QUOTED_E = (re.compile(rb'"e"'), re.compile(rb"'e'"))
 _CELL_REF = re.compile(r"\$?([A-Za-z]{1,4})\$?(\d{1,8})$")
@@ -66,6 +69,7 @@ class _WorksheetScan:
         self.errors = False
         self.formulas = False  # whether any cell holds a formula: only such a cell can lack its saved result
         self.hidden_rows: list[int] = []  # the rows hidden in Excel (`<row … hidden="1">`), by Excel number
+        self.hidden_columns: list[int] = []  # the columns hidden (`<col … hidden="1"/>`), numbered from 1
         self.row = self.column = 0  # where the tag-by-tag path stands
         self.columns: dict[bytes, int] = {}
 
@@ -81,6 +85,8 @@ class _WorksheetScan:
             self.errors = self.errors or _ERROR_CELL.search(text) is not None
         self.formulas = self.formulas or _holds_formula(text)
         hidden = _HIDDEN.search(text) is not None
+        if hidden:
+            self._note_hidden_columns(text)
         if (
             _UNREFERENCED_CELL.search(text)
             or _PREFIXED_CELL.search(text)
@@ -97,6 +103,15 @@ class _WorksheetScan:
             letters.discard(b"")
             self.row, self.column = max(map(int, digits)), 0
             self.extent.reach(self.row, max(map(self._column, letters)))
+
+    def _note_hidden_columns(self, text: bytes) -> None:
+        """Note the columns a run of `<col>` tags hides, by their numbers (a span too wide for a sheet is none)."""
+        for match in _HIDDEN_COL.finditer(text):
+            span = dict(_COL_SPAN.findall(match.group(1)))
+            if b"min" in span:
+                first = int(span[b"min"])
+                last = min(int(span.get(b"max", first)), 16384)
+                self.hidden_columns.extend(range(first, last + 1))
 
     def _note_hidden_rows(self, text: bytes) -> bool:
         """Note the rows a run of tags hides, by their numbers; False (nothing noted) when one has no number."""
@@ -195,6 +210,7 @@ def survey_xlsx(content: bytes, limits: Limits) -> Survey:
         could_hide = sum(_most_inflated(info) for info in members) > limits.max_uncompressed_bytes
         cells, errors, formulas = 0, False, False
         hidden: dict[str, tuple[int, ...]] = {}  # by worksheet part
+        hidden_columns: dict[str, tuple[int, ...]] = {}  # by worksheet part
         for info in members:
             if info.filename in sheets:
                 extent = _Extent(info.filename, limits, cells)
@@ -203,16 +219,19 @@ def survey_xlsx(content: bytes, limits: Limits) -> Survey:
                     errors, formulas = errors or scan.errors, formulas or scan.formulas
                     if scan.hidden_rows:
                         hidden[info.filename] = tuple(sorted(set(scan.hidden_rows)))
+                    if scan.hidden_columns:
+                        hidden_columns[info.filename] = tuple(sorted(set(scan.hidden_columns)))
                 except LimitExceeded as exc:
                     exc.sheet = _xlsx_sheet_names(archive, relationships).get(info.filename, exc.sheet)
                     raise
                 cells += extent.area
             elif could_hide:
                 _drain(archive, info)
-        if hidden:
+        if hidden or hidden_columns:
             names = _xlsx_sheet_names(archive, relationships)
             hidden = {names[part]: rows for part, rows in hidden.items() if part in names}
-        return Survey(errors, formulas, hidden)
+            hidden_columns = {names[part]: cols for part, cols in hidden_columns.items() if part in names}
+        return Survey(errors, formulas, hidden, hidden_columns)
 
 
 def _most_inflated(info: zipfile.ZipInfo) -> float:

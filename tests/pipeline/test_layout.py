@@ -18,17 +18,15 @@ SCALE_HEADER = ["项目名称", "类别", "内容", "数量", "单位"]
 PROJECT = "示范区双铺棚户区改造项目"
 
 
-def grid_of(rows, *, fmt: str = "xlsx", merges=(), hidden_rows=()) -> Grid:
+def grid_of(rows, *, fmt: str = "xlsx", merges=(), hidden_rows=(), hidden_columns=()) -> Grid:
     """Write rows as a one-sheet file in `fmt` and read it back, as the pipeline would."""
+    hidden = {"hidden_rows": {SHEET: hidden_rows}, "hidden_columns": {SHEET: hidden_columns}}
     if fmt == "csv":
         content, filename = csv_bytes(rows), f"{SHEET}.csv"
     elif fmt == "xls":
-        content, filename = (
-            xls({SHEET: rows}, merges={SHEET: merges}, hidden_rows={SHEET: hidden_rows}),
-            "a.xls",
-        )
+        content, filename = xls({SHEET: rows}, merges={SHEET: merges}, **hidden), "a.xls"
     else:
-        content = xlsx({SHEET: rows}, merges={SHEET: merges}, hidden_rows={SHEET: hidden_rows})
+        content = xlsx({SHEET: rows}, merges={SHEET: merges}, **hidden)
         filename = "a.xlsx"
     return read_workbook(content, filename).grids[0]
 
@@ -593,6 +591,26 @@ def test_hidden_data_rows_are_counted_and_asked_about_once_per_sheet(registry, f
     )
     assert problem.message_zh == (
         "第5至6、8行是隐藏行，其数据已按报送计入，如这些行不应报送，请删除后重新报送；如只是为便于查看而隐藏，无需处理。"
+    )
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+def test_a_hidden_column_read_is_counted_and_asked_about_on_its_header(registry, fmt):
+    # A hidden 改造状态 (stale statuses kept out of view) was counted into 已完工 with nothing said, as hidden rows
+    # are asked about; hidden G, beyond the table, holds nothing read.
+    sheet = parse_rows(registry, FIVE, fmt=fmt, hidden_columns=["F", "G"])
+
+    assert column_values(sheet, "status") == ["在建"] * 5
+    [problem] = sheet.problems
+    assert (problem.severity, problem.rule, problem.excel_row, problem.column_header) == (
+        "warning",
+        "hidden_columns",
+        3,
+        "改造状态",
+    )
+    assert problem.message_zh == (
+        "第3行「改造状态」：该列（F列）是隐藏列，其数据已按报送计入，如该列不应报送，请删除后重新报送；"
+        "如只是为便于查看而隐藏，无需处理。"
     )
 
 

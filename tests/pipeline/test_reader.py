@@ -227,6 +227,18 @@ def test_hidden_rows_are_read_like_any_other_and_listed_per_sheet(writer, filena
     )
 
 
+@pytest.mark.parametrize(("writer", "filename"), [(xlsx, "a.xlsx"), (xls, "a.xls")])
+def test_hidden_columns_are_read_like_any_other_and_listed_per_sheet(writer, filename):
+    content = writer({"清单": ROWS, "汇总": ROWS}, hidden_columns={"清单": ["E", "B"], "汇总": ["C"]})
+
+    book = read_workbook(content, filename)
+
+    assert [(g.name, g.hidden_columns) for g in book.grids] == [("清单", (2, 5)), ("汇总", (3,))]
+    assert text_rows(book.grids[0].rows) == text_rows(
+        read_workbook(writer({"清单": ROWS}), filename).grids[0].rows
+    )
+
+
 def test_a_csv_has_no_hidden_rows():
     assert read_workbook(csv_bytes(ROWS), "a.csv").grids[0].hidden_rows == ()
 

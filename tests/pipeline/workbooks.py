@@ -45,9 +45,10 @@ def xlsx(
     hidden: Iterable[str] = (),
     very_hidden: Iterable[str] = (),
     hidden_rows: Mapping[str, Iterable[int]] | None = None,
+    hidden_columns: Mapping[str, Iterable[str]] | None = None,
 ) -> bytes:
-    """Return the bytes of an .xlsx workbook with the given sheets (in order), merged ranges, hidden sheets and
-    hidden rows (Excel numbers, per sheet name)."""
+    """Return the bytes of an .xlsx workbook with the given sheets (in order), merged ranges, hidden sheets,
+    hidden rows (Excel numbers, per sheet name) and hidden columns (letters, per sheet name)."""
     book = openpyxl.Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():
@@ -60,6 +61,8 @@ def xlsx(
             sheet.merge_cells(cell_range)
         for row in (hidden_rows or {}).get(name, ()):
             sheet.row_dimensions[row].hidden = True
+        for letter in (hidden_columns or {}).get(name, ()):
+            sheet.column_dimensions[letter].hidden = True
         if name in set(hidden):
             sheet.sheet_state = "hidden"
         if name in set(very_hidden):
@@ -83,8 +86,10 @@ def xls(
     merges: Mapping[str, Iterable[str]] | None = None,
     hidden: Iterable[str] = (),
     hidden_rows: Mapping[str, Iterable[int]] | None = None,
+    hidden_columns: Mapping[str, Iterable[str]] | None = None,
 ) -> bytes:
-    """Return the bytes of an Excel 97–2003 .xls workbook, written with xlwt; hidden rows by Excel number."""
+    """Return the bytes of an Excel 97–2003 .xls workbook, written with xlwt; hidden rows by Excel number, hidden
+    columns by letter."""
     book = xlwt.Workbook(encoding="utf-8")
     for name, rows in sheets.items():
         sheet = book.add_sheet(name, cell_overwrite_ok=True)
@@ -107,6 +112,8 @@ def xls(
             sheet.merge(min_row - 1, max_row - 1, min_col - 1, max_col - 1)
         for row in (hidden_rows or {}).get(name, ()):
             sheet.row(row - 1).hidden = True
+        for letter in (hidden_columns or {}).get(name, ()):
+            sheet.col(range_boundaries(f"{letter}1")[0] - 1).hidden = True
         if name in set(hidden):
             sheet.visibility = 1
     buffer = io.BytesIO()
