@@ -229,12 +229,16 @@ WAITING_MAX = 200
 
 
 def waiting_files(
-    con, settings: Settings, checked: frozenset[tuple[int, int] | str] = frozenset()
+    con,
+    settings: Settings,
+    checked: frozenset[tuple[int, int] | str] = frozenset(),
+    checked_entries: dict[str, InboxEntry] | None = None,
 ) -> list[tuple[str, bytes, InboxEntry]]:
     """Return the inbox files the published warehouse has not taken in, oldest first, as the night will read them
     beside a file placed now: a register among them names its projects, a copy makes the new file a duplicate.
 
-    `checked`: the identities (`_entry_identity`) of files checked where they lie in the inbox, not beside themselves.
+    `checked`: the identities (`_entry_identity`) of files checked where they lie in the inbox, not beside themselves;
+    their entries go to `checked_entries`, by inbox path.
     """
     # Whatever their age: the night reads them once settled, and a file placed a minute ago (an upload) counts.
     storage = whatever_their_age(settings)
@@ -243,19 +247,18 @@ def waiting_files(
         listing = storage.scan()
     except InboxUnusable:  # no inbox yet (the first upload makes its folder): nothing waits in it
         return []
-    entries = sorted(
-        (
-            entry
-            for entry in listing.files
-            if (
-                (seen := known.get(entry.path)) is None
-                or not same_object(entry, seen[0], seen[1], seen[3])
-                or sent_again(entry, seen)  # a returned file saved again, its bytes maybe unchanged
-            )
-            and not (checked and _entry_identity(entry, settings) in checked)
-        ),
-        key=lambda entry: (entry.mtime_ns, entry.path),
-    )
+    entries = []
+    for entry in listing.files:
+        if checked and _entry_identity(entry, settings) in checked:
+            if checked_entries is not None:
+                checked_entries[entry.path] = entry
+        elif (
+            (seen := known.get(entry.path)) is None
+            or not same_object(entry, seen[0], seen[1], seen[3])
+            or sent_again(entry, seen)  # a returned file saved again, its bytes maybe unchanged
+        ):
+            entries.append(entry)
+    entries.sort(key=lambda entry: (entry.mtime_ns, entry.path))
     waiting = []
     for entry in entries[-WAITING_MAX:]:
         try:
@@ -317,7 +320,8 @@ def check_contents(
     # The published warehouse, never the writer's copy: a dry run works while a run holds the lock.
     published = current_version(settings.warehouse) is not None
     with checking_reader(settings.warehouse, registry) if published else contextlib.nullcontext() as con:
-        beside = waiting_files(con, settings, in_place) if beside_waiting else []
+        own: dict[str, InboxEntry] = {}
+        beside = waiting_files(con, settings, in_place, own) if beside_waiting else []
         waiting = {w[0] for w in beside}
         for taken in rounds:
             # A later round is read beside the files of the other names checked with it (the first round holds
@@ -326,9 +330,12 @@ def check_contents(
             # A file placed beside a waiting one of its name never replaces it (portal.uploads.place_in_inbox): it
             # is checked under the name it will be given, `清单（2）.xlsx`, beside that file, as the night reads both.
             placed = {_placed(path, waiting): path for path in sorted(together, key=together.__getitem__)}
-            entries = [(name, files[together[path]][1], None) for name, path in placed.items()]
+            entries = [(name, files[together[path]][1], own.get(name)) for name, path in placed.items()]
             # Older than the files checked: the night reads them first, and a copy of one is the duplicate.
             entries = [w for w in beside if w[0] not in placed] + entries
+            # But for a file checked where it lies in the inbox: the night reads it among the others, as received
+            # (a copy of it waiting since later is the duplicate, not it); a new file stays last, as given.
+            entries.sort(key=lambda e: (0, e[2].mtime_ns, e[0]) if e[2] else (1, 0, ""))
             candidates, _ = prepare(con, registry, entries, limits=settings.limits)
             for candidate in candidates:
                 if placed.get(candidate.inbox_path) in taken:

@@ -63,6 +63,22 @@ def test_a_file_checked_beside_a_waiting_copy_of_its_name_keeps_its_name(
     assert (facts.status, facts.original_name) == ("duplicate", "清单.csv")
 
 
+def test_a_file_checked_in_the_inbox_is_read_where_the_night_reads_it_among_the_waiting_ones(
+    settings, registry, register
+):
+    folder = settings.inbox / "枣林街道办事处"
+    for name, mtime in (("清单（旧）.csv", 2), ("清单.csv", 3)):  # the same bytes, the older one named later
+        (folder / name).write_text(COMPOUNDS_V1, encoding="utf-8")
+        os.utime(folder / name, ns=(mtime, mtime))
+
+    newer, older = check_files([folder / "清单.csv", folder / "清单（旧）.csv"], settings, registry)
+    [alone] = check_files([folder / "清单（旧）.csv"], settings, registry)
+
+    # Before, a file checked where it lies was read after every other waiting file, so the older copy, which the
+    # night takes in, was told it would be the duplicate of the newer one; checked together, the order given won.
+    assert (older.status, newer.status, alone.status) == ("accepted", "duplicate", "accepted")
+
+
 @contextlib.contextmanager
 def deadline(seconds: int):
     """Fail instead of hanging for ever (a FIFO opened for reading without O_NONBLOCK waits for a writer)."""
