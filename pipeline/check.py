@@ -15,6 +15,7 @@ from pipeline.inbox_storage import Storage, same_object, storage_for
 from pipeline.inbox_walk import walk
 from pipeline.intake import Outcome, prepare
 from pipeline.intake.candidates import SAME_RUN
+from pipeline.intake.retell import told_as_stored
 from pipeline.intake.scan import sent_again, taken_in
 from pipeline.limits import LimitExceeded, Limits, check_file_size
 from pipeline.local_read import open_regular, read_whole
@@ -340,6 +341,10 @@ def check_contents(
             for candidate in candidates:
                 if placed.get(candidate.inbox_path) in taken:
                     found = receipt_facts(candidate.outcome, now)
+                    if candidate.duplicate_of and candidate.duplicate_of[0] and found.reason:
+                        # Worded as the night's receipt will word it once stored: a correction named, say.
+                        [told] = told_as_stored(con, [(candidate.duplicate_of[0], found.reason)])
+                        found = dataclasses.replace(found, reason=told)
                     if _repeats_waiting(candidate, placed, waiting):
                         # Not one of this upload: a file placed earlier, in the inbox until tonight.
                         found = dataclasses.replace(

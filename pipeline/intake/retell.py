@@ -261,6 +261,27 @@ _PARTLY_TAKEN = (
 )
 
 
+# How the submission `t` a duplicate repeats stands now (`force_sql`, or partly taken), and, when superseded, the
+# corrections holding its slices, as its own receipt names them (`taken_reason`).
+_STANDS = (
+    f"case when {force_sql('t')} = 'accepted' and exists ({_PARTLY_TAKEN}) then 'partly_taken' "
+    f"else {force_sql('t')} end, "
+    f"case when {force_sql('t')} = 'superseded' then (select list_sort(list(distinct "
+    f"struct_pack(n := c.submission_id, name := h.original_name))) from ops.slices as l {_HOLDER}"
+    "where l.submission_id = t.submission_id and c.submission_id <> t.submission_id) end"
+)
+
+
+def _force_note(reason: str, status: str | None, corrections: list[dict] | None) -> str:
+    """Return a duplicate's reason noting how the file it repeats stands, read by `_STANDS`."""
+    named = (
+        _named([c["n"] for c in corrections], {c["n"]: c["name"] for c in corrections})
+        if corrections
+        else None
+    )
+    return with_force_note(reason, status, named)
+
+
 def retell_duplicates(con: duckdb.DuckDBPyConnection) -> None:
     """Make each duplicate's reason say whether the file it repeats is in force now, as its arrival said then.
 
@@ -270,26 +291,31 @@ def retell_duplicates(con: duckdb.DuckDBPyConnection) -> None:
     things stand, not on the order files were stored in.
     """
     rows = con.execute(
-        f"select d.submission_id, d.reason, case when {force_sql('t')} = 'accepted' and exists ({_PARTLY_TAKEN}) "
-        f"then 'partly_taken' else {force_sql('t')} end, "
-        # The corrections a superseded file's own receipt names (`taken_reason`): the clerk is told which, here too.
-        f"case when {force_sql('t')} = 'superseded' then (select list_sort(list(distinct "
-        f"struct_pack(n := c.submission_id, name := h.original_name))) from ops.slices as l {_HOLDER}"
-        "where l.submission_id = t.submission_id and c.submission_id <> t.submission_id) end "
+        f"select d.submission_id, d.reason, {_STANDS} "
         "from ops.submissions d join ops.submissions t on d.duplicate_of = t.submission_id "
         "where d.status = 'duplicate'"
     ).fetchall()
     changed = []
     for submission_id, reason, status, corrections in rows:
-        named = (
-            _named([c["n"] for c in corrections], {c["n"]: c["name"] for c in corrections})
-            if corrections
-            else None
-        )
-        told = with_force_note(reason or "", status, named)
+        told = _force_note(reason or "", status, corrections)
         if told != reason:
             changed.append((submission_id, told))
     _set_reasons(con, changed)
+
+
+def told_as_stored(con: duckdb.DuckDBPyConnection, repeats: list[tuple[int, str]]) -> list[str]:
+    """Return the reasons of duplicates, each given with the submission it repeats, as `retell_duplicates` words
+    them once stored."""
+    # A dry run stores nothing to retell: without this, a copy of a corrected file was not told which correction.
+    stands = {
+        number: (status, corrections)
+        for number, status, corrections in con.execute(
+            f"select t.submission_id, {_STANDS} from ops.submissions t "
+            "where t.submission_id in (select unnest(?::bigint[]))",
+            [sorted({number for number, _ in repeats})],
+        ).fetchall()
+    }
+    return [_force_note(reason, *stands[number]) for number, reason in repeats]
 
 
 def _numbers(submission_ids: list[int]) -> str:

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from pipeline.check import NotChecked, check_contents, check_files, files_under
 from pipeline.inbox_entries import SKIP_ZH
+from pipeline.intake import ingest
 from pipeline.receipt_facts import ReceiptFacts
 from tests.conftest import REGISTER_CSV
-from tests.pipeline.test_intake import COMPOUNDS_V1
+from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
 
 
 def test_two_files_under_one_name_each_get_their_own_receipt(settings, registry):
@@ -77,6 +78,23 @@ def test_a_file_checked_in_the_inbox_is_read_where_the_night_reads_it_among_the_
     # Before, a file checked where it lies was read after every other waiting file, so the older copy, which the
     # night takes in, was told it would be the duplicate of the newer one; checked together, the order given won.
     assert (older.status, newer.status, alone.status) == ("accepted", "duplicate", "accepted")
+
+
+def test_a_copy_of_a_corrected_file_is_told_the_correction_as_its_receipt_will(settings, registry, register):
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10)
+    ingest(settings, registry, progress=False)
+    drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=20)
+    ingest(settings, registry, progress=False)
+    [(corrected,)] = query(
+        settings, "select submission_id from ops.submissions where original_name = '清单（更正）.csv'"
+    )
+    copy = drop(settings, "枣林街道办事处/清单（重发）.csv", COMPOUNDS_V1, mtime=30)
+
+    [facts] = check_files([copy], settings, registry)
+
+    # Before, the dry run said only 该提交已被之后报送的更正版本替代, while the night's receipt names which.
+    assert facts.status == "duplicate"
+    assert f"更正版本（第{corrected}号提交“清单（更正）.csv”）替代" in facts.reason
 
 
 @contextlib.contextmanager
