@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
 import duckdb
 
@@ -87,6 +88,8 @@ class RegisteredProject:
     unit: str | None = None  # the office that sent the register
     order: tuple[int, int] = (0, 0)  # (submission, Excel row): later rows are newer
     current: bool = True  # False once a later register replaced its slice
+    sheet: str | None = None  # the sheet it is on
+    file: ParsedFile | None = None  # the file of this run it is in; None for a stored one
 
     @property
     def derived(self) -> bool:
@@ -104,6 +107,38 @@ class Resolution:
 
     code: str | None
     candidates: tuple[RegisteredProject, ...] = ()
+
+
+def _told_total(
+    told: RegisteredProject, record: dict, later: ParsedFile, unit: str | None, number: int | None
+) -> Problem:
+    """Tell a register row that a later register of another office (`later`, stored as `number`; None: not yet
+    stored) states another 计划总投资 for its project and year, which the report now takes."""
+    total = record["planned_total_investment_wan"]
+    by = (
+        f"随后接收的{unit}报送的第{number}号提交“{later.original_name}”"
+        if number is not None
+        else f"本次同时接收的{unit}报送的“{later.original_name}”"
+    )
+    expected = (
+        f"项目“{told.name}”{told.year}年度的计划总投资本表为{display(told.planned_total_wan.normalize())}万元，"
+        f"{by}登记为{display(total.normalize())}万元，两者不一致；报告采用最后报送的数值"
+    )
+    fix = f"请与{unit}核对，以正确的数值重新报送"
+    row = told.order[1] or None
+    return Problem(
+        Severity.WARNING,
+        "planned_total_differs",
+        f"{f'第{row}行' if row else ''}{expected}，{fix}。",
+        sheet=told.sheet,
+        excel_row=row,
+        column_header="计划总投资",
+        value=display(told.planned_total_wan),
+        expected=expected,
+        fix=fix,
+        # Once that register is out of force the report takes this one again: the warning no longer applies.
+        named=(number if number is not None else ("run", id(later)),),
+    )
 
 
 def _year_rank(registered: int | None, wanted: int) -> tuple[int, int]:
@@ -151,7 +186,7 @@ class ProjectRegister:
             """
             select r.project_code, r.project_name, r.project_type, r.implementing_unit, r.year,
                 r.planned_total_investment_wan, r.planned_start, r.planned_finish, r.unit, r.submission_id,
-                r.excel_row, c.submission_id is not null as current
+                r.excel_row, c.submission_id is not null as current, r.sheet
             from raw.project_register as r
             inner join ops.submissions as s using (submission_id)
             left join ops.current_slices as c using (submission_id, slice_key)
@@ -160,7 +195,21 @@ class ProjectRegister:
             """
         ).fetchall()
         register = cls()
-        for code, name, kind, implementer, year, total, start, finish, unit, number, row, current in rows:
+        for (
+            code,
+            name,
+            kind,
+            implementer,
+            year,
+            total,
+            start,
+            finish,
+            unit,
+            number,
+            row,
+            current,
+            sheet,
+        ) in rows:
             register._add(
                 RegisteredProject(
                     # Rows stored before codes existed are read as their code would be derived.
@@ -175,6 +224,7 @@ class ProjectRegister:
                     unit=unit,
                     order=(number, row or 0),
                     current=current,
+                    sheet=sheet,
                 )
             )
         return register
@@ -202,6 +252,8 @@ class ProjectRegister:
                             planned_finish=r.get("planned_finish"),
                             unit=r.get("unit") or parsed.unit,
                             order=(_RUN_ORDER + self._files, r.get("excel_row") or 0),
+                            sheet=sheet.name,
+                            file=parsed,
                         )
                     )
         if not added:  # most files carry no register: nothing to replace, no need to look at every project
@@ -241,7 +293,8 @@ class ProjectRegister:
 
     def _warn_other_total(self, parsed: ParsedFile, sheet: ParsedSheet, record: dict) -> None:
         """Warn on a register row whose 计划总投资 differs from the one another office's register states for the
-        same project and year: the report takes the later one, and only the two offices know which is right."""
+        same project and year, and tell that register: the report takes the later one, and only the two offices
+        know which is right."""
         total, unit = record.get("planned_total_investment_wan"), record.get("unit") or parsed.unit
         if total is None:
             return
@@ -252,12 +305,11 @@ class ProjectRegister:
             and r.year == record.get("year")
             and r.unit != unit
             and r.planned_total_wan is not None
+            and r.planned_total_wan != total
         ]
-        differing = sorted(
-            {(r.unit or "", r.planned_total_wan) for r in others if r.planned_total_wan != total}
-        )
-        if not differing:
+        if not others:
             return
+        differing = sorted({(r.unit or "", r.planned_total_wan) for r in others})
         stated = "、".join(f"{office}登记为{display(amount.normalize())}万元" for office, amount in differing)
         expected = (
             f"项目“{record['project_name']}”{record.get('year')}年度的计划总投资{stated}，本表为{display(total.normalize())}"
@@ -278,6 +330,15 @@ class ProjectRegister:
                 fix=fix,
             )
         )
+        # The office whose figure the report no longer takes is told on its own register's receipt too: it may be
+        # the one that is right, and it reads only its own receipts.
+        for other in others:
+            if other.file is parsed:  # a row of this file: its own warning says it
+                continue
+            if other.file is None:
+                parsed.told_stored.append((other.order[0], partial(_told_total, other, record, parsed, unit)))
+            else:
+                other.file.problems.append(_told_total(other, record, parsed, unit, None))
 
     def rows_of(self, code: str) -> list[RegisteredProject]:
         """Return a code's register rows in force (or, if none is, every row it ever had)."""

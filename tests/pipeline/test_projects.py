@@ -680,10 +680,31 @@ def test_another_offices_register_stating_another_planned_total_is_a_flagged_war
     [warning] = [p for p in outcomes[own[0]].warnings if p.rule == "planned_total_differs"]
     assert f"计划总投资{BUREAU}登记为1000万元，本表为1200万元" in warning.message_zh
     assert warning.column_header == "计划总投资（万元）" and warning.excel_row == 4
-    assert not outcomes[bureau[0]].warnings
+    # The bureau, whose figure the report no longer takes, is told too: before, its receipt said nothing.
+    [told] = outcomes[bureau[0]].warnings
+    assert told.rule == "planned_total_differs" and told.excel_row == 4
+    assert f"本表为1000万元，本次同时接收的{JIA}报送的“项目基本信息表.csv”登记为1200万元" in told.message_zh
     # The office correcting its own register, or agreeing with the bureau's, is not told.
     again = take_in(settings, registry, same)
     assert not [p for p in again[same[0]].warnings if p.rule == "planned_total_differs"]
+    # An office's register taking the report's figure from a register stored before tells that one on its receipt,
+    # until it is itself out of force.
+    [(bureau_number,)] = query(
+        settings, "select submission_id from ops.submissions where inbox_path = ?", [bureau[0]]
+    )
+    later = (f"{JIA}/项目基本信息表（改）.csv", own[1].replace(",1200\n", ",1100\n"))
+    [number] = [o.submission_id for o in take_in(settings, registry, later).values()]
+    told = query(
+        settings,
+        "select excel_row, message_zh, named_submissions, stale_note from ops.validation_issues "
+        "where submission_id = ? and rule = 'planned_total_differs' order by named_submissions",
+        [bureau_number],
+    )
+    # The first, naming the register since corrected to agree, no longer applies; the new one does.
+    [(first, first_note), (second, second_note)] = [(named, note) for _, _, named, note in told]
+    assert first != [number] and "此提示不再适用" in first_note
+    assert second == [number] and second_note is None
+    assert f"随后接收的{JIA}报送的第{number}号提交“项目基本信息表（改）.csv”登记为1100万元" in told[1][1]
 
 
 def _rules(receipt: dict) -> list[str]:
