@@ -212,6 +212,9 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
     best: HeaderMatch | None = None
     best_headers: list[str] = []
     best_score: tuple[int, int, int, int] | None = None
+    tied: Template | None = (
+        None  # another template fitting the best header as well: which is meant, none can say
+    )
     for first in range(min(HEADER_SEARCH_ROWS, rows)):
         for last in (first, first + 1):
             if last >= rows or not may_name_columns(first, last):
@@ -231,13 +234,15 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
                     score = (len(fit.bindings), required, -(last - top), -top)
                     if best_score is None or score > best_score:
                         best, best_score = HeaderMatch(fit.template, top, last, list(fit.bindings)), score
-                        best_headers = written
+                        best_headers, tied = written, None
+                    elif score == best_score and fit.template is not best.template:
+                        tied = fit.template
     if best is not None and best.first_row < best.last_row:
         best.bindings = [_with_group_unit(grid, best, b, origin) for b in best.bindings]
     if best is not None:
         _bind_tick_groups(grid, best, origin)
         _take_units_row(grid, best, registry)
-        best.headers = best_headers
+        best.headers, best.tied = best_headers, tied
         best.repeats = _repeats(best, best_headers)
     return best
 

@@ -78,6 +78,8 @@ class HeaderMatch:
     repeats: list[tuple[Binding, int, str]] = field(default_factory=list)
     # The header as written over each column (two rows joined), as the template was matched against it.
     headers: list[str] = field(default_factory=list)
+    # Another template the header fits as well (as many columns, as many required): the sheet is not read as either.
+    tied: Template | None = None
 
     @property
     def score(self) -> tuple[int, int, int, int]:

@@ -125,11 +125,17 @@ def parse_file(
                 )
             )
             continue
+        if match.tied is not None:
+            # Read as neither: taking the first template by id filed its rows as another form's with nothing said.
+            parsed.fail("template_tied", _tied(match), sheet=grid.name, excel_row=match.last_row + 1)
+            continue
         parsed.sheets.append(sheet)
     if workbook.formulas:
         _name_unsaved_formulas(content, parsed.sheets, workbook.kind)
     parsed.sheets, summaries = pass_over_summaries(parsed.sheets)
     parsed.problems += summaries
+    if not parsed.sheets and any(p.rule == "template_tied" for p in parsed.problems):
+        return parsed  # as a file no sheet of which matches: nothing read names its office or year
     if not parsed.sheets and not parsed.errors:
         # Each sheet passed over is this one fault: named in it, not told again as a sheet ignored beside it.
         passed_over = [p.sheet for p in parsed.problems if p.rule == "unmatched_sheet"]
@@ -212,10 +218,20 @@ def _cut_off(grid: Grid, match: HeaderMatch | None, sheet: ParsedSheet | None) -
     )
 
 
+def _tied(match: HeaderMatch) -> str:
+    """Say that a sheet's header fits two templates equally, so it is read as neither."""
+    # Only a registry whose alias repeats another template's column does it: the clerk's template may be right.
+    return (
+        f"第{match.last_row + 1}行的表头同时符合“{match.template.name_zh}”和“{match.tied.name_zh}”两种报表模板"
+        "（对应的列数相同），无法确定是哪一种报表，该工作表未读取。请使用统一下发的模板重新报送；"
+        "如表头与模板相同，请联系区财政局核对报表模板配置中的列名和别名"
+    )
+
+
 def _read_sheet(grid: Grid, registry: Registry) -> tuple[HeaderMatch | None, ParsedSheet | None]:
     """Match a sheet to a template and read it: its table, then the form's fields around it."""
     match = find_header(grid, registry)
-    sheet = parse_sheet(grid, match, registry) if match else None
+    sheet = parse_sheet(grid, match, registry) if match and match.tied is None else None
     if sheet is not None:
         check_header(grid, match, sheet)
         read_form(grid, sheet, registry)

@@ -20,6 +20,7 @@ RULE_ZH = {
     "no_rows": "没有数据行",
     "too_large": "超出处理上限",
     "unknown_template": "无法识别的报表模板",
+    "template_tied": "报表模板无法确定",
     "unmatched_sheet": "多余的工作表",
     "unit_unknown": "填报单位不明",
     "unit_mismatch": "填报单位与报送文件夹不符",

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import shutil
 from decimal import Decimal
 
 import pytest
 
 from pipeline.header import _Matcher, find_header
 from pipeline.header_match import column_letter, header_text
+from pipeline.parse import parse_file
+from pipeline.registry import REGISTRY_DIR, load_registry
 from tests.pipeline.test_layout import LEDGER_HEADER, SCALE_HEADER, column_values, grid_of, parse_rows
 from tests.pipeline.workbooks import COMPOUND_HEADER, PROGRESS_HEADER, compound_sheet
 
@@ -302,3 +305,28 @@ def test_column_letter_counts_like_excel(index, letter):
 )
 def test_header_text_removes_line_breaks_inside_a_cell(cell, text):
     assert header_text(cell) == text
+
+
+def test_a_header_two_templates_fit_equally_is_read_as_neither_naming_both(tmp_path):
+    # Only a registry edited by hand does it: fund_ledger's aliases repeat investment_progress's columns.
+    shutil.copytree(REGISTRY_DIR, tmp_path / "registry")
+    ledger = tmp_path / "registry" / "sources" / "fund_ledger.yaml"
+    text = ledger.read_text(encoding="utf-8")
+    for old, new in (
+        ("aliases: [资金金额]", "aliases: [资金金额, 本月完成投资]"),
+        ("aliases: [到位日期, 支付日期, 发生日期]", "aliases: [到位日期, 支付日期, 发生日期, 月份]"),
+        ("    header: 资金来源\n", "    header: 资金来源\n    aliases: [年度]\n"),
+    ):
+        assert old in text
+        text = text.replace(old, new, 1)
+    ledger.write_text(text, encoding="utf-8")
+    edited = load_registry(tmp_path / "registry")
+    content = "填报单位：枣林街道办事处\n项目名称,年度,月份,本月完成投资\n测试项目,2024,3,10\n".encode()
+
+    parsed = parse_file(content, "枣林街道办事处/2024年3月投资完成情况月报.csv", edited)
+
+    # Before, the first template by id was taken with nothing said: read as a 项目资金到位及支付台账.
+    assert parsed.sheets == []
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row) == ("template_tied", 2)
+    assert "同时符合“项目资金到位及支付台账”和“投资完成情况月报”两种报表模板" in error.message_zh
