@@ -17,6 +17,15 @@ def folder_office(folder: str | None, offices: Offices) -> tuple[Office, ...]:
     return () if offices.is_shared(folder) else offices.named(folder)
 
 
+def one_office(folder: str | None, other: str | None, offices: Offices) -> bool:
+    """Say whether two sending folders are one office's own (its name, an alias, an abbreviation): what was sent
+    from one may be named to the other. A shared folder is no office's: anyone may have put a file there."""
+    if folder == other:
+        return True
+    office = folder_office(folder, offices)
+    return len(office) == 1 and [o.name for o in folder_office(other, offices)] == [office[0].name]
+
+
 def _settle_unit(parsed: ParsedFile, offices: Offices) -> None:
     """Name the office that sent the file: its folder's, or in a shared folder its `填报单位：` line's."""
     folder = parsed.sending_folder

@@ -15,9 +15,11 @@ from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem, Severity
 from pipeline.receipt_facts import with_force_note
 from pipeline.registry import Registry
+from pipeline.settle_unit import one_office
 
 if TYPE_CHECKING:
     from pipeline.inbox_storage import Storage
+    from pipeline.offices import Offices
 
 
 @dataclass(slots=True)
@@ -87,7 +89,9 @@ SAME_RUN = "与本次同时报送的"
 def duplicate_reason(number: int | None, name: str, same_folder: bool, status: str | None) -> str:
     """Say what a duplicate repeats (submission `number`, or a file of the same run) and, if that file is out of
     force (`status`), where that left its data."""
-    if not same_folder:  # sent for this office from another folder (代报): not named here
+    if (
+        not same_folder
+    ):  # sent for this office from another office's folder (代报) or a shared one: not named here
         reason = (
             "与此前已接收的一份提交内容完全相同，未重复入库。"
             if number
@@ -101,7 +105,7 @@ def duplicate_reason(number: int | None, name: str, same_folder: bool, status: s
     return with_force_note(reason, status)
 
 
-def outcome_of(candidate: Candidate) -> Outcome:
+def outcome_of(candidate: Candidate, offices: Offices) -> Outcome:
     """Say what became of a parsed file; a duplicate names its office, year and templates, but no problem."""
     parsed = candidate.parsed
     # Read as any file is, so its folder (in a shared folder, its 填报单位 line) names the office that resent it.
@@ -112,7 +116,7 @@ def outcome_of(candidate: Candidate) -> Outcome:
     }
     if candidate.duplicate_of:
         number, name, folder, status = candidate.duplicate_of
-        reason = duplicate_reason(number, name, folder == parsed.sending_folder, status)
+        reason = duplicate_reason(number, name, one_office(folder, parsed.sending_folder, offices), status)
         return Outcome(candidate.inbox_path, candidate.sha256, "duplicate", reason=reason, **said)
     return Outcome(
         candidate.inbox_path,

@@ -137,7 +137,7 @@ def settle(
     flag_replaced(con, registry, stored, stored_in_run or set())
     flag_other_years(con, registry, stored, stored_in_run or set())
     for candidate in candidates:
-        candidate.outcome = outcome_of(candidate)
+        candidate.outcome = outcome_of(candidate, registry.offices)
         if candidate.duplicate_of:
             candidate.parsed = (
                 None  # its office, year and templates are in its outcome; its rows are not wanted

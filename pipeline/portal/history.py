@@ -65,13 +65,23 @@ def submissions(settings: Settings, account: Account, offices: Offices, limit: i
         # (the inbox root, 公共收件: the `填报单位：` line decides), whose receipts go to its folder too.
         rows = con.execute(
             "select submission_id, original_name, unit, sending_folder, strftime(received_at, '%Y-%m-%d %H:%M'), "
-            # The file a duplicate repeats is named only to the folder that sent it: not another office's.
+            # The file a duplicate repeats is named only to the office whose folder sent it (as its receipt names
+            # it: candidates.duplicate_reason): not another office's, nor one put in a shared folder.
             "status, error_count, warning_count, reason, templates, year, (select o.submission_id from "
             "ops.submissions o where o.submission_id = s.duplicate_of and (? or o.sending_folder is not distinct "
-            "from s.sending_folder)) from ops.submissions s "
+            "from s.sending_folder or (o.sending_folder in (select unnest(?::varchar[])) and s.sending_folder in "
+            "(select unnest(?::varchar[]))))) from ops.submissions s "
             "where ? or sending_folder in (select unnest(?::varchar[])) or unit = ? "
             "order by submission_id desc limit ?",
-            [folders is None, folders is None, folders or [], account.office, limit],
+            [
+                folders is None,
+                folders or [],
+                folders or [],
+                folders is None,
+                folders or [],
+                account.office,
+                limit,
+            ],
         ).fetchall()
         found = {row[0]: Submission(*row[:9], list(row[9] or []), *row[10:]) for row in rows}
         # A slice's current file replaced each earlier file holding that slice, but one withdrawn: no file replaced

@@ -267,6 +267,27 @@ def test_a_copy_sent_for_an_office_from_another_folder_does_not_name_the_offices
     assert facts["reason"] == "与此前已接收的一份提交内容完全相同，未重复入库。"
 
 
+def test_a_copy_from_the_offices_own_alias_folder_names_the_file_it_repeats(settings, registry, register):
+    # zaolin is 枣林's alias: one office, whose own file may be named to it whichever of its folders it came from.
+    drop(settings, "zaolin/枣林自己的清单.csv", COMPOUNDS_V1, mtime=10**18)
+    drop(settings, f"{UNIT}/同晚再发.csv", COMPOUNDS_V1, mtime=2 * 10**18)
+    ingest(settings, registry, progress=False)
+    drop(settings, f"{UNIT}/次日再发.csv", COMPOUNDS_V1, mtime=3 * 10**18)
+    ingest(settings, registry, progress=False)
+
+    [(number,)] = query(
+        settings, "select submission_id from ops.submissions where original_name = '枣林自己的清单.csv'"
+    )
+    # Before, both were told of 另一份文件 / 此前已接收的一份提交, as if another office had sent it.
+    assert (
+        receipt(settings, UNIT, "同晚再发.csv")["reason"]
+        == "与本次同时报送的“枣林自己的清单.csv”内容完全相同。"
+    )
+    assert receipt(settings, UNIT, "次日再发.csv")["reason"] == (
+        f"与第{number}号提交“枣林自己的清单.csv”内容完全相同，未重复入库。"
+    )
+
+
 def test_a_copy_sent_for_an_office_from_another_folder_the_same_night_is_told_so(
     settings, registry, register
 ):

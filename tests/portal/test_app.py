@@ -275,6 +275,31 @@ def test_an_offices_file_sent_through_the_inbox_root_is_in_its_history(settings,
     assert client.get(f"/receipts/{number}").status_code == 404
 
 
+def test_a_copy_of_a_file_in_the_offices_own_alias_folder_is_told_its_name(
+    settings, registry, register, client
+):
+    # zaolin is 枣林's alias folder: its files are 枣林's own, yet a copy uploaded was told of 另一份文件, and after the
+    # night of 此前已接收的一份提交, with no 与第N号提交相同 in the history, as if another office had sent it.
+    from pipeline.intake import ingest
+    from tests.pipeline.test_intake import COMPOUNDS_V1, drop
+
+    drop(settings, "zaolin/清单.csv", COMPOUNDS_V1)
+    log_in(client, ZAOLIN)
+
+    def upload(name: str) -> str:
+        files = [("files", (name, COMPOUNDS_V1.encode("utf-8"), "text/csv"))]
+        return client.post("/upload", data={"csrf": csrf_of(client)}, files=files).text
+
+    assert "与收件箱中等待今晚接收的“清单.csv”内容完全相同" in upload("再发.csv")
+    ingest(settings, registry, progress=False)
+    drop(settings, f"{ZAOLIN}/次日再发.csv", COMPOUNDS_V1)
+    ingest(settings, registry, progress=False)
+    page = client.get("/").text
+    [number] = map(int, re.findall(r'data-submission="(\d+)">\s*<td>\d+</td>\s*<td>清单\.csv', page))
+    assert f"与第{number}号提交相同" in page
+    assert f"与第{number}号提交“清单.csv”内容完全相同" in upload("再发.csv")
+
+
 @pytest.mark.slow  # 5 s or more on two cores
 def test_a_withdrawn_file_is_not_said_to_be_replaced_by_a_later_one(settings, registry, register, client):
     # Its history read 已撤回 beside 已被第N号提交替代, and the later file 替代了 it.
