@@ -183,6 +183,29 @@ class Checked:
     would: str
     placed: str | None
     pending_id: str | None
+    # Which of the files of one name sent in this upload it is: each has its own result, headed by that name.
+    alike: str = ""
+
+    @property
+    def renamed(self) -> str | None:
+        """Return the name it was placed under when not the name it is headed by (one of that name was there)."""
+        name = self.placed.rpartition("/")[2] if self.placed else None
+        return name if name is not None and name != self.facts.original_name else None
+
+
+def _alike(names: list[str]) -> list[str]:
+    """Say, for each of the files of one name in an upload, which of them it is, in the order they were chosen."""
+    seen: dict[str, int] = {}
+    said = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        count = names.count(name)
+        said.append(
+            f"本次上传中有{count}个名为“{name}”的文件，这是其中第{seen[name]}个（按选择的顺序）"
+            if count > 1
+            else ""
+        )
+    return said
 
 
 async def _checked(portal: Portal, office: str, files: list[tuple[str, bytes]], force: bool) -> list[Checked]:
@@ -191,13 +214,13 @@ async def _checked(portal: Portal, office: str, files: list[tuple[str, bytes]], 
         portal.checker.check, office, list(zip(names, (c for _, c in files), strict=True))
     )
     done = []
-    for (_, content), name, facts in zip(files, names, receipts, strict=True):
+    for (_, content), name, facts, alike in zip(files, names, receipts, _alike(names), strict=True):
         placed = pending = None
         if facts.status == "accepted" or force:
             placed = await run_in_threadpool(place_in_inbox, portal.settings, office, name, content)
         else:
             pending = await run_in_threadpool(keep_pending, portal.settings, office, name, content)
-        done.append(Checked(facts, _would(facts, portal.checker.names), placed, pending))
+        done.append(Checked(facts, _would(facts, portal.checker.names), placed, pending, alike))
     return done
 
 

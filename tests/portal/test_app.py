@@ -119,6 +119,25 @@ def test_placing_never_replaces_a_file_and_leaves_nothing_half_written(settings)
     assert sorted(p.name for p in (settings.inbox / ZAOLIN).iterdir()) == ["清单.xlsx", "清单（2）.xlsx"]
 
 
+def test_two_files_of_one_name_in_one_upload_are_each_told_which_they_are_and_where_placed(settings, client):
+    # Both were headed a.csv, the second placed as a（2）.csv: which receipt was which, the clerk could not tell.
+    log_in(client, ZAOLIN)
+    other = (REGISTER_CSV + "2,乙项目,老旧小区改造,枣林街道办事处,1\n").encode()
+    files = [
+        ("files", ("a.csv", REGISTER_CSV.encode(), "text/csv")),
+        ("files", ("b.csv", REGISTER_CSV.encode(), "text/csv")),
+        ("files", ("a.csv", other, "text/csv")),
+    ]
+    page = client.post("/upload", data={"csrf": csrf_of(client)}, files=files).text
+
+    first, second = page.index("这是其中第1个"), page.index("这是其中第2个")
+    assert "本次上传中有2个名为“a.csv”的文件" in page and "名为“b.csv”" not in page
+    assert first < page.index("b.csv") < second
+    assert page.index("本文件改名为“a（2）.csv”") > second
+    # b.csv repeats the first a.csv byte for byte: held back, as a duplicate is.
+    assert sorted(p.name for p in (settings.inbox / ZAOLIN).iterdir()) == ["a.csv", "a（2）.csv"]
+
+
 def test_an_upload_named_with_a_path_lands_in_the_senders_folder_only(settings, client):
     log_in(client, ZAOLIN)
     sent = client.post(
