@@ -115,14 +115,11 @@ def _told_total(
     """Tell a register row that a later register of another office (`later`, stored as `number`; None: not yet
     stored) states another 计划总投资 for its project and year, which the report now takes."""
     total = record["planned_total_investment_wan"]
-    by = (
-        f"随后接收的{unit}报送的第{number}号提交“{later.original_name}”"
-        if number is not None
-        else f"本次同时接收的{unit}报送的“{later.original_name}”"
-    )
+    # Worded without the number: the same night in one chunk or in several tells it alike.
     expected = (
         f"项目“{told.name}”{told.year}年度的计划总投资本表为{display(told.planned_total_wan.normalize())}万元，"
-        f"{by}登记为{display(total.normalize())}万元，两者不一致；报告采用最后报送的数值"
+        f"{unit}随后报送的“{later.original_name}”登记为{display(total.normalize())}万元，两者不一致；"
+        "报告采用最后报送的数值"
     )
     fix = f"请与{unit}核对，以正确的数值重新报送"
     row = told.order[1] or None

@@ -683,7 +683,7 @@ def test_another_offices_register_stating_another_planned_total_is_a_flagged_war
     # The bureau, whose figure the report no longer takes, is told too: before, its receipt said nothing.
     [told] = outcomes[bureau[0]].warnings
     assert told.rule == "planned_total_differs" and told.excel_row == 4
-    assert f"本表为1000万元，本次同时接收的{JIA}报送的“项目基本信息表.csv”登记为1200万元" in told.message_zh
+    assert f"本表为1000万元，{JIA}随后报送的“项目基本信息表.csv”登记为1200万元" in told.message_zh
     # The office correcting its own register, or agreeing with the bureau's, is not told.
     again = take_in(settings, registry, same)
     assert not [p for p in again[same[0]].warnings if p.rule == "planned_total_differs"]
@@ -704,7 +704,19 @@ def test_another_offices_register_stating_another_planned_total_is_a_flagged_war
     [(first, first_note), (second, second_note)] = [(named, note) for _, _, named, note in told]
     assert first != [number] and "此提示不再适用" in first_note
     assert second == [number] and second_note is None
-    assert f"随后接收的{JIA}报送的第{number}号提交“项目基本信息表（改）.csv”登记为1100万元" in told[1][1]
+    assert f"{JIA}随后报送的“项目基本信息表（改）.csv”登记为1100万元" in told[1][1]
+
+
+def test_a_register_overridden_the_same_night_is_told_alike_in_one_piece_and_in_chunks(
+    tmp_path, registry, monkeypatch
+):
+    bureau = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)))
+    own = (f"{JIA}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)).replace(",1000\n", ",1200\n"))
+
+    one, cut = receipts_in_one_piece_and_in_chunks(tmp_path, registry, monkeypatch, bureau, own)
+
+    assert one == cut
+    assert [p["rule"] for p in one[bureau[0]]["problems"]] == ["planned_total_differs"]
 
 
 def _rules(receipt: dict) -> list[str]:
