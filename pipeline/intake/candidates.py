@@ -86,17 +86,16 @@ class Candidate:
 SAME_RUN = "与本次同时报送的"
 
 
+# How a duplicate names a file it may not name: one sent for its office from another office's folder (代报), or put
+# in a shared one. Nor are that file's corrections named to it (retell._force_note).
+UNNAMED = ("与此前已接收的一份提交", f"{SAME_RUN}另一份文件")
+
+
 def duplicate_reason(number: int | None, name: str, same_folder: bool, status: str | None) -> str:
     """Say what a duplicate repeats (submission `number`, or a file of the same run) and, if that file is out of
-    force (`status`), where that left its data."""
-    if (
-        not same_folder
-    ):  # sent for this office from another office's folder (代报) or a shared one: not named here
-        reason = (
-            "与此前已接收的一份提交内容完全相同，未重复入库。"
-            if number
-            else f"{SAME_RUN}另一份文件内容完全相同。"
-        )
+    force (`status`), where that left its data. `same_folder`: sent from a folder of the office that sent it."""
+    if not same_folder:
+        reason = f"{UNNAMED[0]}内容完全相同，未重复入库。" if number else f"{UNNAMED[1]}内容完全相同。"
     elif number:
         reason = f"与第{number}号提交“{name}”内容完全相同，未重复入库。"
     else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import duckdb
 
 from pipeline.cumulative_frame import gap_tolerance
+from pipeline.intake.candidates import UNNAMED
 from pipeline.intake.held_months import _CUMULATIVE, _MONTHLY
 from pipeline.receipt_facts import force_sql, recount_warnings, stale_note, with_force_note
 
@@ -274,6 +275,8 @@ _STANDS = (
 
 def _force_note(reason: str, status: str | None, corrections: list[dict] | None) -> str:
     """Return a duplicate's reason noting how the file it repeats stands, read by `_STANDS`."""
+    if reason.startswith(UNNAMED):  # the file it repeats is not named to it: nor are that file's corrections
+        corrections = None
     named = (
         _named([c["n"] for c in corrections], {c["n"]: c["name"] for c in corrections})
         if corrections

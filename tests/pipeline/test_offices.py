@@ -8,10 +8,11 @@ import shutil
 import pytest
 from pydantic import ValidationError
 
+from pipeline.check import check_contents
 from pipeline.intake import ingest
 from pipeline.offices import Office, Offices, is_abbreviation
 from pipeline.registry import REGISTRY_DIR, RegistryError, load_registry
-from tests.pipeline.test_intake import COMPOUNDS_V1, drop, query
+from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
 from tests.pipeline.test_parse import LEDGER_HEADER
 
 UNIT = "枣林街道办事处"
@@ -286,6 +287,25 @@ def test_a_copy_from_the_offices_own_alias_folder_names_the_file_it_repeats(sett
     assert receipt(settings, UNIT, "次日再发.csv")["reason"] == (
         f"与第{number}号提交“枣林自己的清单.csv”内容完全相同，未重复入库。"
     )
+
+
+def test_a_copy_sent_for_an_office_from_another_folder_is_not_told_its_corrections_names_either(
+    settings, registry, register
+):
+    # The file it repeats is not named to it, yet its note named the correction: 第N号提交“枣林的更正.csv”.
+    drop(settings, f"{UNIT}/枣林自己的清单.csv", COMPOUNDS_V1, mtime=10**18)
+    ingest(settings, registry, progress=False)
+    drop(settings, f"{UNIT}/枣林的更正.csv", COMPOUNDS_V2, mtime=2 * 10**18)
+    ingest(settings, registry, progress=False)
+    drop(settings, "区财政局/转报.csv", COMPOUNDS_V1, mtime=3 * 10**18)
+
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+    [facts] = check_contents([("区财政局/再转报.csv", COMPOUNDS_V1.encode("utf-8"))], settings, registry)
+
+    assert outcome.status == facts.status == "duplicate"
+    told = json.dumps(receipt(settings, "区财政局", "转报.csv"), ensure_ascii=False)
+    assert "枣林的更正" not in told and "枣林的更正" not in facts.reason
+    assert "该提交已被之后报送的更正版本替代" in told and "该提交已被之后报送的更正版本替代" in facts.reason
 
 
 def test_a_copy_sent_for_an_office_from_another_folder_the_same_night_is_told_so(
