@@ -212,9 +212,8 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
     best: HeaderMatch | None = None
     best_headers: list[str] = []
     best_score: tuple[int, int, int, int] | None = None
-    tied: Template | None = (
-        None  # another template fitting the best header as well: which is meant, none can say
-    )
+    # Another template fitting the best header as well: which is meant, none can say.
+    tied: Template | None = None
     for first in range(min(HEADER_SEARCH_ROWS, rows)):
         for last in (first, first + 1):
             if last >= rows or not may_name_columns(first, last):

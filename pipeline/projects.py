@@ -192,21 +192,8 @@ class ProjectRegister:
             """
         ).fetchall()
         register = cls()
-        for (
-            code,
-            name,
-            kind,
-            implementer,
-            year,
-            total,
-            start,
-            finish,
-            unit,
-            number,
-            row,
-            current,
-            sheet,
-        ) in rows:
+        for *described, sheet in rows:
+            code, name, kind, implementer, year, total, start, finish, unit, number, row, current = described
             register._add(
                 RegisteredProject(
                     # Rows stored before codes existed are read as their code would be derived.
