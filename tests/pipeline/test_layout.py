@@ -1548,7 +1548,7 @@ def test_a_unit_line_naming_money_in_a_unit_nobody_listed_is_an_error_not_read_i
     assert [(p.severity, p.rule, p.value) for p in sheet.problems] == [("error", "unit", "千元")]
 
 
-@pytest.mark.parametrize("footer", [["单位：元"], ["填表人：张三        单位：元"]])
+@pytest.mark.parametrize("footer", [["单位：元"], ["填表人：张三        单位：元"], ["注：金额单位为元"]])
 def test_a_unit_line_below_the_table_is_an_error_not_read_past(registry, footer):
     # The sheet's only unit, under its rows: the amounts in 元 were read as 万元, ten thousand times each, warned only
     # that the header named no unit (alone on its line, 单位：元 was read as a data row and told as no date).
@@ -1564,6 +1564,21 @@ def test_a_unit_line_below_the_table_is_an_error_not_read_past(registry, footer)
         ("unit_below_table", 3, "金额")
     ]
     assert "请把“单位：元”移到表格上方，或在表头注明单位，如「金额（元）」" in sheet.problems[-1].message_zh
+
+
+@pytest.mark.parametrize("line", ["注：金额单位为元", "（本表单位为元）", "金额单位为：元"])
+def test_a_unit_stated_in_a_sentence_above_the_table_is_the_sheets_unit(registry, line):
+    # `注：金额单位为元` was no unit line: the amounts in 元 were read as 万元, warned only that no unit was named.
+    rows = [
+        [line],
+        ["日期", "项目名称", "资金来源", "类型", "金额"],
+        ["2022-03-10", PROJECT, "中央补助资金", "到位", "5000000"],
+    ]
+
+    sheet = parse_rows(registry, rows)
+
+    assert [r["amount_wan"] for r in sheet.records] == [Decimal("500")]
+    assert not [p for p in sheet.problems if p.severity == "error"]
 
 
 def test_a_unit_line_below_the_table_naming_the_unit_read_is_no_error(registry):
