@@ -228,9 +228,12 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             if kind == "subtotal":
                 subtotals.clear()
                 subtotalled = 0
-            elif not closed_by and of_kind is None and template.row_unit is None and not running_total(row):
+            elif of_kind is None and template.row_unit is None and not running_total(row):
                 # A 合计 of one 类型 (`合计 | 到位`), or of one unit's rows (建设规模 under 投资构成), may have others after it.
+                # A later 合计 of every row above was checked against the rows since the last (a 合计 after each
+                # month, running on): only rows below the last one are outside every total.
                 closed_by = excel_row
+                below_total.clear()
             continue
         unreadable |= failed
         missing = [b for n, b in columns.required if values[n] is None and n not in failed]

@@ -23,6 +23,11 @@ _TOTAL = re.compile(
 # above, so not checked against it. Read as data, its label was told as an unregistered project, its blanks as
 # missing dates.
 _PART_TOTAL = re.compile(r"^[^\d\s]{2,20}?(合计|小计|总计|共计)(?:[:：(].*)?$")
+# A month's subtotal as a monthly ledger writes it (`3月合计`, `2022年3月小计`, `三月份合计`): the rows since the last
+# one, as 本月合计 is. Its digits kept it from being a total at all: its row was read as data, its label a bad date.
+_MONTH_SUBTOTAL = re.compile(
+    r"^(?:\d{4}年)?(?:\d{1,2}|[一二三四五六七八九十]{1,3})月份?(?:合计|小计)(?:[:：(].*)?$"
+)
 
 
 # What a text cell is, as bits: blank (no value), written at all, a footer's first words, a 合计 label, a 小计 label,
@@ -43,6 +48,7 @@ def _text_kind(text: str) -> int:
         | (written and _FOOTER.match(folded) is not None) * _FOOTER_WORDS
         | (written and _TOTAL.match(folded) is not None) * _TOTAL_LABEL
         | (written and folded.startswith(_SUBTOTALS)) * _SUBTOTAL_LABEL
+        | (written and _MONTH_SUBTOTAL.match(folded) is not None) * (_TOTAL_LABEL | _SUBTOTAL_LABEL)
         | (written and folded.startswith(_BREAKDOWN)) * _BREAKDOWN_WORDS
         | (written and _PART_TOTAL.match(folded) is not None and not folded.startswith(_BREAKDOWN))
         * _PART_LABEL

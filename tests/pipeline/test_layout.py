@@ -471,6 +471,39 @@ def test_rows_below_the_grand_total_are_an_error_not_counted_beside_the_rows_the
     assert error.message_zh.startswith("第9至10行是数据行，但位于第6行合计行之下，不在该合计之内")
 
 
+def test_rows_a_later_grand_total_covers_are_read(registry):
+    # A 合计 after each month, running on: each checked against every row above it. Only rows below the last one
+    # are outside every total (e9feebe's data_after_total refused the ledger at its second month).
+    rows = [
+        LEDGER_HEADER,
+        ["2022-01-05", PROJECT, "专项债券", "到位", 10],
+        [None, "合计", None, None, 10],
+        ["2022-02-05", PROJECT, "专项债券", "支付", 4],
+        [None, "合计", None, None, 14],
+    ]
+
+    sheet = parse_rows(registry, rows)
+
+    assert (problems(sheet), column_values(sheet, "excel_row")) == ([], [2, 4])
+
+
+@pytest.mark.parametrize("label", ["1月合计", "2022年1月小计", "一月份合计"])
+def test_a_months_subtotal_written_with_its_month_is_a_subtotal_not_a_row_with_a_bad_date(registry, label):
+    # `1月合计` in the 日期 column was read as a data row: told as a date that is no date and three blank cells.
+    rows = [
+        LEDGER_HEADER,
+        ["2022-01-05", PROJECT, "专项债券", "到位", 10],
+        [label, None, None, None, 10],
+        ["2022-02-05", PROJECT, "专项债券", "支付", 4],
+        [label.replace("1", "2").replace("一", "二").replace("22022", "2022"), None, None, None, 5],
+    ]
+
+    sheet = parse_rows(registry, rows)
+
+    assert column_values(sheet, "excel_row") == [2, 4]
+    assert [(rule, row) for rule, row, *_ in problems(sheet)] == [("total_mismatch", 5)]
+
+
 def test_rows_after_a_total_of_one_type_or_one_units_rows_are_read(registry):
     ledger = [
         LEDGER_HEADER,
