@@ -83,6 +83,8 @@ def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
             template.project is not None and template.project.line and column.name == template.project.column
         )
         and column.header not in _NEVER_DATA
+        # Most forms write a target's comparison and unit in its cell: `指标分值` is no 指标性质 not found.
+        and column.name not in template.target_part_columns
     ]
     if not missing:
         return

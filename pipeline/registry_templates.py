@@ -40,6 +40,14 @@ class RowUnit(_Strict):
     unit: str
 
 
+class TargetParts(_Strict):
+    """The columns some layouts split off an indicator's target: its comparison (指标性质) and its unit (度量单位)."""
+
+    target: str
+    operator: str
+    unit: str
+
+
 class PartOfPrevious(_Strict):
     column: str
     prefixes: tuple[str, ...]
@@ -71,6 +79,8 @@ class Template(_Strict):
     # `month: {from: 检查日期}`; `year: {from: 检查日期}` is `year_from: [dates]` with that date_column.
     month_from: str | None = None
     row_unit: RowUnit | None = None
+    # Read into the target's text as if written in its cell (`≤` `9163.6` `万元` is ≤9163.6万元).
+    target_parts: TargetParts | None = None
     part_of_previous: PartOfPrevious | None = None
     # For a monthly form whose headers say which months they cover (`1-7月执行数`): its month is that N.
     month_from_headers: bool = False
@@ -198,6 +208,9 @@ class Template(_Strict):
         if self.row_unit:
             expect(self.row_unit.value, {ColumnType.DECIMAL}, "row_unit.value")
             expect(self.row_unit.unit, {ColumnType.TEXT}, "row_unit.unit")
+        if self.target_parts:
+            for key in ("target", "operator", "unit"):
+                expect(getattr(self.target_parts, key), {ColumnType.TEXT}, f"target_parts.{key}")
         if self.part_of_previous:
             expect(
                 self.part_of_previous.column, {ColumnType.TEXT, ColumnType.NAME}, "part_of_previous.column"
@@ -208,6 +221,12 @@ class Template(_Strict):
                 "part_of_previous.within",
             )
         return self
+
+    @cached_property
+    def target_part_columns(self) -> frozenset[str]:
+        """Return the columns some layouts split off a target (指标性质, 度量单位), which most forms do not have."""
+        parts = self.target_parts
+        return frozenset((parts.operator, parts.unit) if parts else ())
 
     def column(self, name: str) -> Column:
         """Return the column called `name`."""

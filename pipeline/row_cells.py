@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from pipeline.date_values import DatedMonth
 from pipeline.header_match import range_text
+from pipeline.indicator_values import TargetPartError, joined_target
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.registry import Registry
 from pipeline.sheet_columns import SheetColumns
@@ -88,6 +89,8 @@ def read_row(
                 expected=error.expected,
                 fix=error.fix,
             )
+    if sheet.template.target_parts is not None and not is_total:
+        _join_target_parts(sheet, excel_row, values, failed, columns)
     if sheet.template.row_unit is not None:
         _convert_by_row_unit(sheet, row, excel_row, values, failed, columns, registry)
     # Kept with the value finally read: converted by its row's unit, if it was.
@@ -106,6 +109,39 @@ def _merge_note(columns: SheetColumns, index: int, position: int) -> str:
         return ""
     (top, _), (bottom, _) = merge
     return f"（{range_text(merge)}是合并单元格，第{top + 1}至{bottom + 1}行都按此值读取，此处一并说明）"
+
+
+def _join_target_parts(
+    sheet: ParsedSheet, excel_row: int, values: dict[str, object], failed: set[str], columns: SheetColumns
+) -> None:
+    """Write into a row's target the comparison and unit its layout states in columns of their own (指标性质,
+    度量单位); blank the target, told, where they cannot be read or contradict it."""
+    rule = sheet.template.target_parts
+    target = columns.by_name.get(rule.target)
+    operator, unit = columns.by_name.get(rule.operator), columns.by_name.get(rule.unit)
+    if (
+        target is None
+        or (operator is None and unit is None)
+        or failed & {rule.target, rule.operator, rule.unit}
+    ):
+        return
+    headers = (target.header, operator.header if operator else "", unit.header if unit else "")
+    try:
+        values[rule.target] = joined_target(
+            values[rule.target], values.get(rule.operator), values.get(rule.unit), headers
+        )
+    except TargetPartError as exc:
+        at = unit if exc.in_unit else operator
+        sheet.error(
+            rule=exc.rule,
+            excel_row=excel_row,
+            header=at.header,
+            value=values[at.column.name],
+            expected=exc.expected,
+            fix=exc.fix,
+        )
+        values[rule.target] = None
+        failed.add(rule.target)
 
 
 def _convert_by_row_unit(

@@ -57,6 +57,8 @@ def layout_of(template: Template) -> Layout:
     lines = ("填报单位", *(("项目名称",) if project_line else ()), *(("年度",) if year_line else ()))
     # An optional column the line above already gives would only be a second place to write the same thing.
     repeated = {template.project.column if project_line else None, "year" if year_line else None}
+    # A target's comparison and unit are written in its cell; only other layouts give them columns of their own.
+    repeated |= template.target_part_columns
     columns = tuple(c for c in template.columns if c.required or c.name not in repeated)
     return Layout(template, lines, columns, blocks_of(template) if template.fields else None)
 

@@ -24,6 +24,8 @@ final as (
         source.level2,
         source.level3,
         source.target_text,
+        source.stated_operator,
+        source.stated_unit,
         source.progress_value,
         source.expected_value,
         source.deviation_cause,
@@ -59,7 +61,9 @@ comment on column staging.performance_monitoring.month is '截至月份N（1–1
 comment on column staging.performance_monitoring.level1 is '「一级指标」';
 comment on column staging.performance_monitoring.level2 is '「二级指标」';
 comment on column staging.performance_monitoring.level3 is '「三级指标」：指标名称';
-comment on column staging.performance_monitoring.target_text is '「年度指标值」，按原样保存的文字';
+comment on column staging.performance_monitoring.target_text is '「年度指标值」，按原样保存的文字；比较方式、单位另列填写（指标性质、度量单位）时已并入，如≤9163.6万元';
+comment on column staging.performance_monitoring.stated_operator is '「指标性质」（或「指标方向」）：年度指标值的比较方式，另列填写时已并入target_text；多数表无此列';
+comment on column staging.performance_monitoring.stated_unit is '「度量单位」（或「计量单位」「单位」）：年度指标值的单位，另列填写时已并入target_text；多数表无此列';
 comment on column staging.performance_monitoring.progress_value is '「1-N月实际完成情况」，按原样保存的文字';
 comment on column staging.performance_monitoring.expected_value is '「全年预计完成情况」，按原样保存的文字';
 comment on column staging.performance_monitoring.deviation_cause is '「偏差原因分析」：经费保障、制度保障、人员保障、硬件条件保障、其他中的一项或多项，多项以“、”按此顺序连接（表中勾选“√”的各列，或一列中填写的文字）；无偏差为空';

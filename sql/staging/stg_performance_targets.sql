@@ -34,6 +34,8 @@ final as (
         source.level2,
         source.level3,
         source.target_text,
+        source.stated_operator,
+        source.stated_unit,
         source.reported_value,
         header_units.target_header_unit,
         header_units.reported_header_unit,
@@ -71,7 +73,9 @@ comment on column staging.performance_targets.year is '报表年度';
 comment on column staging.performance_targets.level1 is '「一级指标」，如产出指标、效益指标、满意度指标';
 comment on column staging.performance_targets.level2 is '「二级指标」，如数量指标、质量指标、时效指标、成本指标';
 comment on column staging.performance_targets.level3 is '「三级指标」：指标名称';
-comment on column staging.performance_targets.target_text is '「年度指标值」，按原样保存的文字（如≥95%、16个）';
+comment on column staging.performance_targets.target_text is '「年度指标值」，按原样保存的文字（如≥95%、16个）；比较方式、单位另列填写（指标性质、度量单位）时已并入，如≤9163.6万元';
+comment on column staging.performance_targets.stated_operator is '「指标性质」（或「指标方向」）：年度指标值的比较方式，另列填写时已并入target_text；多数表无此列';
+comment on column staging.performance_targets.stated_unit is '「度量单位」（或「计量单位」「单位」）：年度指标值的单位，另列填写时已并入target_text；多数表无此列';
 comment on column staging.performance_targets.reported_value is '「实际完成值」，按原样保存的文字；按年度指标值的单位读取（read_indicator）';
 comment on column staging.performance_targets.target_header_unit is '「年度指标值」表头括号中注明的单位（如%），未写单位的数值按此单位读取';
 comment on column staging.performance_targets.reported_header_unit is '「实际完成值」表头括号中注明的单位（如%），未写单位的数值按此单位读取';

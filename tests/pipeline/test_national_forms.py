@@ -621,6 +621,86 @@ def test_the_simplified_table_has_no_form_fields_and_still_reads(registry, demo)
     assert {r["goal_expected"] for r in parsed.sheets[0].records} == {None}
 
 
+def _split_targets(rows: list[list[object]], split: dict[str, tuple[object, object, object]], headers=None):
+    """Give a 自评表's indicator table a 指标性质 column before its 年度指标值 and a 度量单位 column after it, as
+    budget-system exports lay it out; the rows named in `split` hold (指标性质, 年度指标值, 度量单位)."""
+    at = _row(rows, "一级指标")
+    for number in range(at, _row(rows, "总分") + 1):
+        row = rows[number - 1]
+        sign, target, unit = split.get(row[3], (None, row[4], None))
+        row[4:5] = [sign, target, unit]
+    rows[at - 1][4:7] = headers or ["指标性质", "年度指标值", "度量单位"]
+    return at
+
+
+# Budget-system exports state the comparison and the unit in columns of their own: left unread without a word,
+# `≤` `9163.6` `万元` was scored as ≥9163.6 (a bare number is ≥), and `=` `100` `%` as ≥100.
+@pytest.mark.parametrize(
+    ("headers", "sign", "cost"),
+    [
+        (None, "≤", "≤1255万元"),
+        (["指标方向", "指标值", "计量单位"], "反向", "≤1255万元"),
+        (["指标性质", "年度指标值", "单位"], "不高于", "≤1255万元"),
+        (None, "定量", "1255万元"),
+    ],
+)
+def test_a_targets_comparison_and_unit_in_columns_of_their_own_are_read_into_it(
+    registry, demo, headers, sign, cost
+):
+    rows, merges = national_self_evaluation(as_national(demo.TARGETS))
+    split = {
+        "改造小区数量": ("=", "16", "个"),
+        "工程验收合格率": ("＝", 100, "％"),
+        "计划投资": (sign, "1255", "万元"),
+        "惠及户数": ("≥", "≥3148户", "户"),  # written in both places alike: read once
+        "居民居住条件改善": ("定性", "按期完成", "—"),
+        "群众满意度": ("正向", "90", "百分比"),
+    }
+    _split_targets(rows, split, headers)
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    targets = {r["level3"]: r["target_text"] for r in parsed.sheets[0].records}
+    assert targets == {
+        "改造小区数量": "=16个",
+        "改造面积": f"≥{demo.AREA_TEXT}",
+        "惠及户数": "≥3148户",
+        "工程验收合格率": "=100%",
+        "年度计划投资完成率": "≥100百分比",
+        "计划投资": cost,
+        "居民居住条件改善": "按期完成",
+        "群众满意度": "≥90百分比",
+    }
+
+
+@pytest.mark.parametrize(
+    ("split", "column", "said"),
+    [
+        (("≥", "≤1255万元", None), "指标性质", "「指标性质」为“≥”，「年度指标值」“≤1255万元”中写的却是“≤”"),
+        (("以下", "1255", "万元"), "指标性质", "“以下”不是其中之一"),
+        (("定性", "1255", "万元"), "指标性质", "（定性指标），「年度指标值」“1255”却是数值"),
+        (
+            ("≤", "1255万元", "元"),
+            "度量单位",
+            "「度量单位」为“元”，「年度指标值」“1255万元”中写的单位却是“万元”",
+        ),
+    ],
+)
+def test_a_comparison_or_unit_column_at_odds_with_its_target_is_an_error_on_its_cell(
+    registry, demo, split, column, said
+):
+    rows, merges = national_self_evaluation(as_national(demo.TARGETS))
+    _split_targets(rows, {"计划投资": split})
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [error] = parsed.errors
+    row = next(number for number, r in enumerate(rows, start=1) if r[3] == "计划投资")
+    assert (error.rule, error.excel_row, error.column_header) == ("indicator_parts", row, column)
+    assert said in error.message_zh
+
+
 def test_the_forms_words_for_an_outcome_are_read_as_that_outcome_and_checked(tmp_path):
     words = load_rules().defaults.qualitative_words
     assert words["达成预期指标"] == words["达到预期"] == "达成" and words["部分达成预期指标"] == "部分达成"
