@@ -14,7 +14,8 @@ from pipeline.values import CellError, decimal_of, parse_percent, points_text
 
 # The national forms' own sums, checked against the cells they are made of (field names both forms share):
 # 总分 is the 项目资金 block's 得分 plus every indicator's 得分; 执行率 is 执行数 over the block's budget, its
-# 全年预算数 where the form has one (自评表), else its 年初预算数 (运行监控表, as mart.monitoring_findings computes it).
+# 全年预算数 where the form has one (自评表, and a 运行监控表 that adds it), else its 年初预算数 (the 运行监控表 as
+# printed), as mart.monitoring_findings computes it.
 _TOTAL, _BUDGET_SCORE, _SCORE = "reported_total_score", "budget_reported_score", "reported_score"
 _RATE, _EXECUTED, _POINTS = "budget_execution_rate", "budget_executed_wan", "budget_points"
 _BUDGETS = ("budget_annual_wan", "budget_initial_wan")
@@ -94,7 +95,8 @@ def _check_executed_over_budget(
 ) -> None:
     """Warn where the 自评表's 全年执行数 is above its 全年预算数: spent beyond the year's whole budget, one of the two is
     likely off, and its 执行率 over 100 % scores full marks untold (executed_exceeds_budget)."""
-    # Only against 全年预算数: the 运行监控表 states its 年初预算数 alone, which a budget raised in the year may pass.
+    # Only against 全年预算数: the 运行监控表 as printed states its 年初预算数 alone, which a budget raised in the year
+    # may pass.
     executed, planned = values.get(_EXECUTED), values.get(_BUDGETS[0])
     place = found.get(_EXECUTED)
     if _stated(place, sheet) is None or None in (executed, planned) or executed <= planned:
@@ -136,7 +138,7 @@ def _check_stated_rate(
         sheet,
         found[_RATE],
         rule="rate_mismatch",
-        expected=f"应等于{_quotient(executed, planned, labels, sheet)}",
+        expected=f"应等于{_quotient(executed, planned, labels, sheet, found)}",
         fix=f"请核对执行率、{labels[0]}和{labels[1]}",
     )
 
@@ -146,7 +148,7 @@ def _execution(
 ) -> tuple[Decimal | None, Decimal | None, tuple[str, str]]:
     """Return the block's 执行数, the budget its 执行率 is a share of, and their headers as the form writes them
     (`1-7月执行数`, `全年预算数`; the template's where the form has none)."""
-    budget = _budget_field(sheet)
+    budget = _budget_field(sheet, found)
     headers = {field.name: field.header for field in sheet.template.fields}
     executed, planned = (
         _as_written(header_of(found[name]) if found.get(name) else headers[name], sheet)
@@ -160,9 +162,11 @@ def _percent(executed: Decimal, planned: Decimal) -> str:
     return display((executed / planned * 100).quantize(Decimal("0.01")))
 
 
-def _figures(executed: Decimal, planned: Decimal, sheet: ParsedSheet) -> str:
+def _figures(executed: Decimal, planned: Decimal, sheet: ParsedSheet, found: dict[str, Place | None]) -> str:
     """Show 执行数÷预算数 in the units the form writes them in (`15723600÷15700000` under 项目资金（元）)."""
-    return f"{_as_figure(executed, _EXECUTED, sheet)}÷{_as_figure(planned, _budget_field(sheet), sheet)}"
+    return (
+        f"{_as_figure(executed, _EXECUTED, sheet)}÷{_as_figure(planned, _budget_field(sheet, found), sheet)}"
+    )
 
 
 def _as_figure(value: Decimal, name: str, sheet: ParsedSheet) -> str:
@@ -170,15 +174,27 @@ def _as_figure(value: Decimal, name: str, sheet: ParsedSheet) -> str:
     return display(value / unit.factor if (unit := sheet.written_unit(name)) else value)
 
 
-def _quotient(executed: Decimal, planned: Decimal, labels: tuple[str, str], sheet: ParsedSheet) -> str:
+def _quotient(
+    executed: Decimal,
+    planned: Decimal,
+    labels: tuple[str, str],
+    sheet: ParsedSheet,
+    found: dict[str, Place | None],
+) -> str:
     """Show how the form's own figures give its 执行率: `全年执行数÷全年预算数＝1250.1÷1300≈96.16%`."""
-    return f"{labels[0]}÷{labels[1]}＝{_figures(executed, planned, sheet)}≈{_percent(executed, planned)}%"
+    return (
+        f"{labels[0]}÷{labels[1]}＝{_figures(executed, planned, sheet, found)}≈{_percent(executed, planned)}%"
+    )
 
 
-def _budget_field(sheet: ParsedSheet) -> str | None:
-    """Return the field an 执行率 is a share of: 全年预算数 on the 自评表, 年初预算数 on the 运行监控表."""
-    names = {field.name for field in sheet.template.fields}
-    return next((name for name in _BUDGETS if name in names), None)
+def _budget_field(sheet: ParsedSheet, found: dict[str, Place | None]) -> str | None:
+    """Return the field an 执行率 is a share of: 全年预算数 where the form has it (the 自评表 always), else 年初预算数
+    (the 运行监控表 as printed)."""
+    names = [field.name for field in sheet.template.fields if field.name in _BUDGETS]
+    return next(
+        (name for name in _BUDGETS if name in names and found.get(name) is not None),
+        names[0] if names else None,
+    )
 
 
 def _settle_bare_rate(
@@ -199,7 +215,7 @@ def _settle_bare_rate(
         None,
     )
     if doubt is None:
-        _settle_bare_fraction(places, place, values, sheet, _execution(found, values, sheet))
+        _settle_bare_fraction(places, place, values, sheet, found)
         return
     executed, planned, labels = _execution(found, values, sheet)
     fraction = parse_percent(doubt.value)  # the bare number as a fraction: 100 % (1), 100.15 % (1.0015)
@@ -218,7 +234,7 @@ def _settle_bare_rate(
         expected = f"{either}，本表预算数为0，无法对照执行数，{by_target}"
     else:
         computed = executed / planned
-        basis = f"本表{labels[0]}÷{labels[1]}＝{_figures(executed, planned, sheet)}"
+        basis = f"本表{labels[0]}÷{labels[1]}＝{_figures(executed, planned, sheet, found)}"
         # Each reading is written to the unit: within half a point of one, that is the one meant.
         reading = next(
             (r for r in (fraction, fraction.scaleb(-2)) if abs(computed - r) <= _RATE_TOLERANCE[1]), None
@@ -239,12 +255,12 @@ def _settle_bare_fraction(
     place: Place,
     values: dict[str, object],
     sheet: ParsedSheet,
-    execution: tuple[Decimal | None, Decimal | None, tuple[str, str]],
+    found: dict[str, Place | None],
 ) -> None:
     """Read a bare 执行率 under 1 as percent points (0.96 as 0.96 %) where the form's own 执行数 over its budget is
     that and not the fraction (96 %), and say so: the form's rate columns are in percent, and a clerk who typed the
     quotient's points into a General cell would otherwise score 96 %."""
-    executed, planned, labels = execution
+    executed, planned, labels = _execution(found, values, sheet)
     if values.get(_RATE) is None or None in (executed, planned) or not planned:
         return
     r, c = places.origin.get(place[:2], place[:2])
@@ -273,7 +289,7 @@ def _settle_bare_fraction(
         value=raw,
         expected=(
             f"既可读作{points_text(number.scaleb(2))}%也可读作{shown}%，对照本表{labels[0]}÷{labels[1]}"
-            f"＝{_figures(executed, planned, sheet)}，已按{shown}%计算"
+            f"＝{_figures(executed, planned, sheet, found)}，已按{shown}%计算"
         ),
         fix=f"请填写带百分号的执行率，如“{shown}%”",
     )
@@ -303,6 +319,6 @@ def _tell_blank_rate(found: dict[str, Place | None], values: dict[str, object], 
         expected = f"本表{labels[1]}为0，无法据以计算执行率"
         fix = f"请填写执行率，并核对{labels[1]}"
     else:
-        expected = f"已按本表{_quotient(executed, planned, labels, sheet)}读取"
+        expected = f"已按本表{_quotient(executed, planned, labels, sheet, found)}读取"
         fix = f"请填写执行率，如“{_percent(executed, planned)}%”"
     _warn_at(sheet, place, rule="rate_blank", value=None, expected=expected, fix=fix)

@@ -24,7 +24,7 @@ def _check_unread_headers(places: Places, found: dict[str, Place | None], sheet:
     for label, fields in by_row.items():
         located = [found[f.name] for f in fields if found[f.name] is not None]
         # A row's words (原因说明) are not on every form: a value under an unread header is asked about for its amounts.
-        missing = [f for f in fields if found[f.name] is None and not is_note(f)]
+        missing = [f for f in fields if found[f.name] is None and not is_note(f) and f.printed]
         if not located or not missing:
             continue  # the row is not on this form, or every value of it is read
         r = located[0][0]
@@ -78,7 +78,7 @@ def _check_unread_blocks(places: Places, found: dict[str, Place | None], sheet: 
         if not headed:
             continue
         # A row's words (原因说明) are not on every form: named only where the block heads them.
-        unread = [f for f in fields if f in headed or not is_note(f)]
+        unread = [f for f in fields if f in headed or (not is_note(f) and f.printed)]
         rows = "、".join(dict.fromkeys(f"“{f.row}”" for f in fields))
         _warn_at(
             sheet,

@@ -252,6 +252,9 @@ class Field(Column):
     row_aliases: tuple[str, ...] = ()
     # The label a blank template writes beside this field's block (`项目资金（万元）`, `年度总体目标`).
     block: str | None = None
+    # False for a field the form as printed lacks and some provinces add (the 运行监控表's 全年预算数): read where a
+    # form has it, never printed on a blank template nor asked for where a form has it not.
+    printed: bool = True
 
     @model_validator(mode="after")
     def _one_place(self) -> Field:

@@ -48,6 +48,8 @@ def blocks_of(template: Template) -> FormBlocks:
     below: dict[str | None, list[Field]] = {}
     labels: list[Field] = []
     for field in template.fields:
+        if not field.printed:
+            continue
         if field.row is not None:
             (closing if split_header(field.row)[0] in ends else rows).setdefault(field.row, []).append(field)
         elif field.below:

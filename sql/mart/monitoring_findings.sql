@@ -15,7 +15,7 @@ block_cells as (
     -- The block's fields share a row: each row once.
     select distinct submission_id, sheet, excel_row
     from ops.sheet_fields
-    where field_name in ('budget_initial_wan', 'budget_executed_wan', 'budget_execution_rate', 'budget_expected_wan')
+    where field_name in ('budget_initial_wan', 'budget_annual_wan', 'budget_executed_wan', 'budget_execution_rate', 'budget_expected_wan')
 ),
 
 -- The 项目资金 block is repeated on every indicator row of a form: one value per project, year and month.
@@ -25,6 +25,7 @@ execution as (
         year,
         month,
         any_value(budget_initial_wan) as budget_initial_wan,
+        any_value(budget_annual_wan) as budget_annual_wan,
         any_value(budget_executed_wan) as budget_executed_wan,
         any_value(budget_execution_rate) as reported_execution_rate,
         any_value(budget_expected_wan) as budget_expected_wan,
@@ -83,20 +84,26 @@ final as (
         execution.year,
         execution.month,
         execution.budget_initial_wan,
+        execution.budget_annual_wan,
         execution.budget_executed_wan,
         execution.reported_execution_rate,
-        intermediate.ratio(execution.budget_executed_wan, execution.budget_initial_wan) as computed_execution_rate,
+        -- The rate is a share of the budget as adjusted in the year where the form states it, as on the 自评表.
+        intermediate.ratio(
+            execution.budget_executed_wan, coalesce(execution.budget_annual_wan, execution.budget_initial_wan)
+        ) as computed_execution_rate,
         execution.budget_expected_wan,
         execution.budget_deviation_cause,
         execution.budget_deviates,
         execution.budget_likelihood,
         execution.budget_reason,
         intermediate.ratio(execution.month, 12) as time_progress,
-        -- Reported execution is what the unit states; it falls back on 执行数 / 年初预算数 where the rate is blank.
+        -- Reported execution is what the unit states; it falls back on 执行数 / 全年预算数 (else 年初预算数) where the
+        -- rate is blank.
         cast(round(
             (intermediate.ratio(execution.month, 12)
                 - coalesce(execution.reported_execution_rate,
-                    intermediate.ratio(execution.budget_executed_wan, execution.budget_initial_wan)))::double * 100,
+                    intermediate.ratio(execution.budget_executed_wan,
+                        coalesce(execution.budget_annual_wan, execution.budget_initial_wan))))::double * 100,
             6) as decimal(18, 6)) as gap_points,
         coalesce(findings.findings, []) as findings,
         len(coalesce(findings.findings, [])) as finding_count,
@@ -118,7 +125,8 @@ comment on column mart.monitoring_findings.month is '截至月份N（监控表�
 comment on column mart.monitoring_findings.budget_initial_wan is '年初预算数（万元，单位填报）';
 comment on column mart.monitoring_findings.budget_executed_wan is '1-N月执行数（万元，单位填报）';
 comment on column mart.monitoring_findings.reported_execution_rate is '单位填报的执行率（比例）';
-comment on column mart.monitoring_findings.computed_execution_rate is '1-N月执行数 / 年初预算数（比例）';
+comment on column mart.monitoring_findings.budget_annual_wan is '全年预算数（万元，单位填报；年中调整后的预算，全国通用格式无此列，多为空）';
+comment on column mart.monitoring_findings.computed_execution_rate is '1-N月执行数 / 全年预算数（未填时为年初预算数）（比例）';
 comment on column mart.monitoring_findings.budget_expected_wan is '全年预计执行数（万元，单位填报）';
 comment on column mart.monitoring_findings.budget_deviation_cause is '项目资金块的偏差原因分析（单位填报，各行勾选或填写的原因合并，以“、”连接）';
 comment on column mart.monitoring_findings.budget_deviates is '项目资金块是否偏离（单位填报：是、否；未填为空）';

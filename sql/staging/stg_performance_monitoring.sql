@@ -34,6 +34,7 @@ final as (
         source.implementing_unit,
         source.competent_department,
         source.budget_initial_wan,
+        source.budget_annual_wan,
         source.budget_executed_wan,
         source.budget_execution_rate,
         source.budget_expected_wan,
@@ -72,6 +73,7 @@ comment on column staging.performance_monitoring.reason is '「原因说明」�
 comment on column staging.performance_monitoring.implementing_unit is '监控表「实施单位」行';
 comment on column staging.performance_monitoring.competent_department is '监控表「主管部门」行';
 comment on column staging.performance_monitoring.budget_initial_wan is '项目资金·年度资金总额「年初预算数」（万元）';
+comment on column staging.performance_monitoring.budget_annual_wan is '项目资金·年度资金总额「全年预算数」（万元）：年中调整后的预算；全国通用格式无此列，多数表为空';
 comment on column staging.performance_monitoring.budget_executed_wan is '项目资金·年度资金总额「1-N月执行数」（万元）';
 comment on column staging.performance_monitoring.budget_execution_rate is '项目资金·年度资金总额「执行率」（比例，0.95=95%），单位填报';
 comment on column staging.performance_monitoring.budget_expected_wan is '项目资金·年度资金总额「全年预计执行数」（万元）';

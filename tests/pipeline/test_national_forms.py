@@ -1647,6 +1647,45 @@ def test_a_monitoring_rate_is_checked_against_executed_over_the_initial_budget(r
     assert "应等于1-7月执行数÷年初预算数＝800÷1570≈50.96%" in warning.message_zh
 
 
+# Provinces add 全年预算数 (the budget as adjusted in the year) beside 年初预算数: left unread, the clerk's 1000 ÷ 2000
+# = 50 % was told rate_mismatch against 1000 ÷ 1570, and mart.monitoring_findings computed 63.69 %.
+@pytest.mark.parametrize(("rate", "told"), [("50%", None), ("63.69%", "执行数÷全年预算数＝1000÷2000≈50%")])
+def test_a_monitoring_rate_is_a_share_of_the_annual_budget_where_the_form_states_it(registry, rate, told):
+    rows, merges, at = _with_annual_budget(rate)
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    assert {r["budget_annual_wan"] for r in parsed.sheets[0].records} == {Decimal("2000.00")}
+    assert [(p.rule, p.excel_row) for p in parsed.all_problems] == ([("rate_mismatch", at)] if told else [])
+    assert all(told in p.message_zh for p in parsed.all_problems)
+
+
+def _with_annual_budget(rate: str) -> tuple[list[list[object]], list[str], int]:
+    """Return a 1–7月 运行监控表 whose 项目资金 block adds 全年预算数 2000 beside 年初预算数 1570, 1000 executed."""
+    rows, merges = national_monitoring(MONITORING, budget=("1570.00", "1000.00", rate, "2000.00"))
+    at = _row(rows, "年度资金总额")
+    for number, cell in ((at - 1, "全年预算数"), (at, "2000.00")):
+        rows[number - 1][3:3] = [cell]
+        rows[number - 1].pop()
+    return rows, merges, at
+
+
+@pytest.mark.slow
+def test_the_monitoring_marts_computed_rate_is_a_share_of_the_annual_budget(settings, registry, register):
+    rows, merges, _ = _with_annual_budget("")
+    path = settings.inbox / UNIT / "2022年1-7月项目支出绩效运行监控表.xlsx"
+    path.write_bytes(workbook((rows, merges), "监控表"))
+
+    [outcome] = _night(settings, registry, [path])
+    build_indicators(settings, registry)
+
+    assert outcome.status == "accepted"
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert con.execute(
+            "select budget_annual_wan, computed_execution_rate from mart.monitoring_findings"
+        ).fetchall() == [(Decimal("2000"), Decimal("0.5"))]
+
+
 # A night with the national forms: 枣林's 自评表 as the national form, and its 1–7月 运行监控表.
 
 
@@ -1908,7 +1947,7 @@ def _fill_form(blank: bytes, registry, rows: list[dict], fields: dict[str, objec
     for row in sheet.iter_rows(min_row=2, max_row=match.first_row):
         if row[0].value in lines:
             row[1].value = lines[row[0].value]
-    for field in match.template.fields:
+    for field in (f for f in match.template.fields if f.printed):  # a blank form prints no other
         r, c, _, _ = places.locate(field)
         value = fields[field.name]
         sheet.cell(r + 1, c + 1, float(value) if isinstance(value, Decimal) else value)
