@@ -175,12 +175,16 @@ OVER_PLANNED = "_over_planned"
 
 
 def _money_per_row(sheets: list[Sheet], context: Context, registry: Registry) -> Frame:
-    """Build one row per data row of a project with a 计划总投资: each amount and its excess over that total."""
+    """Build one row per data row of a project with a 计划总投资: each amount and its excess over that total; and one
+    per row of a form's block its amounts were read from (项目资金's 年度资金总额), each of them beside that total."""
     # Held by column as it is built: a row per data row is hundreds of thousands of rows at a city's scale.
     columns: dict[str, list] = defaultdict(list)
     totals: dict[tuple, Decimal | None] = {}  # by (name, year): a sheet's rows name a project or two
     for sheet in sheets:
-        money = [c.name for c in sheet.parsed.template.columns if c.type is ColumnType.MONEY]
+        template = sheet.parsed.template
+        money = [c.name for c in template.columns if c.type is ColumnType.MONEY]
+        # A form's amounts are on every record, read from one cell each: checked on the row of that cell.
+        fields = [f.name for f in template.fields if f.type is ColumnType.MONEY]
         for record in sheet.parsed.records:
             key = (record.get("project_name"), record.get("year"))
             if key not in totals:
@@ -188,20 +192,53 @@ def _money_per_row(sheets: list[Sheet], context: Context, registry: Registry) ->
             planned = totals[key]
             if planned is None:
                 continue
-            excel_row = record["excel_row"]
-            columns["_batch"].append(sheet.batch)
-            columns["_sheet"].append(sheet.parsed.name)
-            columns["_excel_row"].append(excel_row)
-            columns["_rows"].append(str(excel_row))
-            columns["planned_total"].append(planned)
-            for name in money:
-                # A cell the parser reported stays out: its reading is in question already.
-                amount = record.get(name)
-                if amount is not None and not sheet.readable(record, name):
-                    amount = None
-                columns[name].append(amount)
-                columns[name + OVER_PLANNED].append(None if amount is None else amount - planned)
+            amounts = {name: record.get(name) for name in money}
+            # A cell the parser reported stays out: its reading is in question already.
+            amounts = {
+                n: None if a is None or not sheet.readable(record, n) else a for n, a in amounts.items()
+            }
+            _money_row(columns, sheet, record["excel_row"], planned, amounts | dict.fromkeys(fields))
+        if fields and sheet.parsed.records and (planned := totals.get(_slice_of(sheet))) is not None:
+            for excel_row, amounts in _field_amounts(sheet, fields).items():
+                _money_row(columns, sheet, excel_row, planned, dict.fromkeys(money) | amounts)
     return Frame(dict(columns))
+
+
+def _slice_of(sheet: Sheet) -> tuple:
+    """Return the (project name, year) of a form's first record, as _money_per_row keys its 计划总投资."""
+    record = sheet.parsed.records[0]
+    return record.get("project_name"), record.get("year")
+
+
+def _field_amounts(sheet: Sheet, fields: list[str]) -> dict[int, dict[str, Decimal | None]]:
+    """Return a form's block amounts by the Excel row they were read from; one added up from several 其中 rows, or
+    whose cell the parser reported, stays out."""
+    record, parsed = sheet.parsed.records[0], sheet.parsed
+    told = {(p.excel_row, p.column_header) for p in parsed.problems}
+    by_row: dict[int, dict[str, Decimal | None]] = {}
+    for name in fields:
+        cells = parsed.field_cells.get(name, ())
+        if len(cells) == 1 and (cells[0][0], cells[0][2]) not in told and record.get(name) is not None:
+            by_row.setdefault(cells[0][0], dict.fromkeys(fields))[name] = record[name]
+    return by_row
+
+
+def _money_row(
+    columns: dict[str, list],
+    sheet: Sheet,
+    excel_row: int,
+    planned: Decimal,
+    amounts: dict[str, Decimal | None],
+) -> None:
+    """Append one row of money_per_row: its lineage, the 计划总投资, each amount and its excess over it."""
+    columns["_batch"].append(sheet.batch)
+    columns["_sheet"].append(sheet.parsed.name)
+    columns["_excel_row"].append(excel_row)
+    columns["_rows"].append(str(excel_row))
+    columns["planned_total"].append(planned)
+    for name, amount in amounts.items():
+        columns[name].append(amount)
+        columns[name + OVER_PLANNED].append(None if amount is None else amount - planned)
 
 
 # area_per_household's columns for an area column `x`: `x_per_household` (平方米 a household, checked), `x_shown`

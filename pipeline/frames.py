@@ -58,7 +58,9 @@ class Sheet:
             key=key,
             order=order,
             parsed=parsed,
-            headers={b.column.name: b.header for b in parsed.bindings},
+            # A form's fields are told under the header their cell was read by (`年度资金总额·年初预算数`).
+            headers={name: cells[0][2] for name, cells in parsed.field_cells.items()}
+            | {b.column.name: b.header for b in parsed.bindings},
             positions={b.column.name: b.index for b in parsed.bindings},
             reported=_reported(parsed),
         )

@@ -133,7 +133,7 @@ class _Findings:
     def _derived(self, template: Template, sheet: Sheet, meta: dict, row: dict) -> None:
         """Report a derived-frame row against the rows and header it blames."""
         column = meta["blame"]
-        header = sheet.headers.get(column, template.column(column).header)
+        header = sheet.headers.get(column) or template.column(column).header
         found, expected, fix = (_fill(meta[k], row) for k in ("found_zh", "expected_zh", "fix_zh"))
         problem = Problem(
             severity=Severity(meta["severity"]),

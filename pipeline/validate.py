@@ -100,8 +100,11 @@ def check_sources(registry: Registry) -> None:
                     )
                     named += [meta["blame"]] if meta.get("blame") else []
                 else:  # a derived frame's own columns are its builder's; the column it blames is the template's
-                    named = [meta["blame"]]
-                if unknown := [c for c in named if c not in columns | LINEAGE]:
+                    named = [meta["blame"]]  # or a form's field (money_per_row's 项目资金 amounts)
+                allowed = (
+                    columns | LINEAGE | (set() if kind == DATA_ROWS else {f.name for f in template.fields})
+                )
+                if unknown := [c for c in named if c not in allowed]:
                     raise SuiteError(
                         f"{path}: expectation {expectation['type']} (rule {meta['rule']}) names "
                         f"{', '.join(map(repr, unknown))}, no column of registry/sources/{template.id}.yaml; "

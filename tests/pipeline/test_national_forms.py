@@ -348,6 +348,37 @@ def test_a_budget_block_written_in_yuan_is_read_in_yuan(registry, demo, where):
     )  # fmt: skip
 
 
+# The table columns' amounts are held against the project's 计划总投资 (exceeds_planned_total); the 项目资金 block's were
+# not, so 1570万元 filled in 元 under （万元） was stored as 15,700,000 万元 with nothing said.
+@pytest.mark.slow
+@pytest.mark.parametrize("block", ["项目资金（万元）", "项目资金（元）"])
+def test_a_budget_block_amount_above_the_planned_total_is_told_on_its_cell(
+    settings, registry, register, demo, block
+):
+    rows, merges = national_self_evaluation(
+        as_national(demo.TARGETS), budget=("15700000", "15700000", "14130000", 10, "90%", 9), total=(100, 99)
+    )
+    line = _row(rows, "年度资金总额")
+    rows[line - 2][0] = block
+    path = settings.inbox / UNIT / "2022年度项目支出绩效自评表.xlsx"
+    path.write_bytes(workbook((rows, merges)))
+
+    [outcome] = _night(settings, registry, [path])
+
+    told = [
+        (p.rule, p.excel_row, p.column_header) for p in outcome.problems if p.rule == "exceeds_planned_total"
+    ]
+    if block == "项目资金（元）":
+        assert told == []  # 1570万元 as written
+        return
+    assert told == [
+        ("exceeds_planned_total", line, f"年度资金总额·{header}")
+        for header in ("年初预算数", "全年预算数", "全年执行数")
+    ]
+    [first, *_] = (p for p in outcome.problems if p.rule == "exceeds_planned_total")
+    assert "为15700000万元，不应超过项目基本信息表中该项目的计划总投资9163.6万元" in first.message_zh
+
+
 # A label with a colon after it (`主管部门：`) matched none: the department, the unit and the goal went unread without a
 # word, and 15700000 under `项目资金（元）：` was read as 万元, only "no unit written" said.
 def test_a_forms_labels_written_with_a_colon_are_read_as_without(registry, demo):
