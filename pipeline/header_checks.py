@@ -20,8 +20,9 @@ from pipeline.values import is_blank
 
 def check_header(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
     """Tell the clerk of columns and tables the sheet's header leaves unread, or reads from one of two."""
-    _unread_columns(grid, match, sheet)
-    _half_read_columns(grid, match, sheet)
+    told = _unread_columns(grid, match, sheet) | _half_read_columns(grid, match, sheet)
+    if match.template.fields:
+        _unknown_form_columns(grid, match, sheet, told)
     if sheet.footer_row:
         _second_table(grid, match, sheet, sheet.footer_row)
     _repeated_columns(grid, match, sheet)
@@ -68,9 +69,10 @@ def _shown(value: object) -> str:
     return "为空" if is_blank(value) else f"为“{display(value)}”"
 
 
-def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
+def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> set[int]:
     """Warn of a filled column under a header no column of the template reads, that looks like one of its columns
-    not found: `实际完成情况` where 实际完成值 was expected would otherwise leave every actual empty without a word."""
+    not found: `实际完成情况` where 实际完成值 was expected would otherwise leave every actual empty without a word.
+    Return the columns told of."""
     template = match.template
     found = {b.column.name for b in match.bindings}
     missing = [
@@ -86,8 +88,9 @@ def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
         # Most forms write a target's comparison and unit in its cell: `指标分值` is no 指标性质 not found.
         and column.name not in template.target_part_columns
     ]
+    told: set[int] = set()
     if not missing:
-        return
+        return told
     read, rows = _read_and_data(grid, match, sheet)
     origin = None
     # The `1-N月` the form's read headers name (`1-6月执行数`): the fix asks for that, not the template's N.
@@ -102,6 +105,7 @@ def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
             continue
         months = next(iter(named)) if len(named) == 1 else months_so_far(written)
         origin = _merged_origin(grid) if origin is None else origin
+        told.add(index)
         warn_on_header(
             sheet,
             written,
@@ -113,12 +117,15 @@ def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
             fix=meant_fix("该列", likeliest(written, alike, months)),
             row=header_cell(grid, match, index, origin)[0] + 1,
         )
+    return told
 
 
-def _half_read_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
+def _half_read_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> set[int]:
     """Warn of a filled column under a header that is the rest of a read column's (`改进措施` beside `偏差原因分析`,
-    where the template reads one `偏差原因分析及改进措施`): found alike, nothing said it was left unread."""
+    where the template reads one `偏差原因分析及改进措施`): found alike, nothing said it was left unread. Return the
+    columns told of."""
     read, rows = _read_and_data(grid, match, sheet)
+    told: set[int] = set()
     origin = None
     for index, written in enumerate(match.headers):
         label = split_header(written)[0] if written else ""
@@ -130,6 +137,7 @@ def _half_read_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> No
         if whole is None:
             continue
         origin = _merged_origin(grid) if origin is None else origin
+        told.add(index)
         warn_on_header(
             sheet,
             written,
@@ -139,6 +147,32 @@ def _half_read_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> No
                 f"只读取了{whole.letter}列“{whole.header}”"
             ),
             fix=f"请将该列内容并入{whole.letter}列，并将其表头改为“{whole.column.header}”",
+            row=header_cell(grid, match, index, origin)[0] + 1,
+        )
+    return told
+
+
+def _unknown_form_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet, told: set[int]) -> None:
+    """Warn of a filled column of a national form's indicator table under a header the template does not read at
+    all (`指标属性`, `完成进度`): a province's layout adds columns, and what the clerk wrote in one was lost unsaid."""
+    if any(p.rule == "missing_column" for p in sheet.problems):
+        return  # the sheet is returned for a column not found, which may be the one unread: told there
+    read, rows = _read_and_data(grid, match, sheet)
+    leading = split_header(match.template.leading_column or "")[0]
+    origin = None
+    for index, written in enumerate(match.headers):
+        label = split_header(written)[0] if written else ""
+        if index in read or index in told or not label or label in _NEVER_DATA or label == leading:
+            continue
+        if _blank_under(rows, index):
+            continue
+        origin = _merged_origin(grid) if origin is None else origin
+        warn_on_header(
+            sheet,
+            written,
+            rule="unread_column",
+            expected=f"{column_letter(index)}列的表头不是本表的栏目，该列未读取",
+            fix="如该列内容应当读取，请将其移入本表相应的栏目；否则请删去该列",
             row=header_cell(grid, match, index, origin)[0] + 1,
         )
 

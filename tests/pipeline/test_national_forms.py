@@ -732,6 +732,26 @@ def test_a_comparison_or_unit_column_at_odds_with_its_target_is_an_error_on_its_
     assert said in error.message_zh
 
 
+# A column a province's layout adds to the indicator table that the template does not read at all was passed over
+# without a word, whatever the clerk wrote in it; an empty one is no loss, and 备注 is never read.
+@pytest.mark.parametrize(
+    ("header", "filled", "told"),
+    [("完成进度", "过半", True), ("完成进度", None, False), ("备注", "无", False)],
+)
+def test_a_filled_column_the_form_does_not_read_is_told_unread(registry, demo, header, filled, told):
+    rows, merges = national_self_evaluation(as_national(demo.TARGETS))
+    at = _row(rows, "一级指标")
+    rows = [row + [None] for row in rows]
+    rows[at - 1][-1] = header
+    rows[at][-1] = filled
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    found = [(p.rule, p.excel_row, p.column_header) for p in parsed.all_problems]
+    assert found == ([("unread_column", at, header)] if told else [])
+    assert all("J列的表头不是本表的栏目，该列未读取" in p.message_zh for p in parsed.all_problems)
+
+
 def test_the_forms_words_for_an_outcome_are_read_as_that_outcome_and_checked(tmp_path):
     words = load_rules().defaults.qualitative_words
     assert words["达成预期指标"] == words["达到预期"] == "达成" and words["部分达成预期指标"] == "部分达成"
