@@ -143,8 +143,6 @@ def _indicator_parts(text: str | None) -> _Written:
 # number in the cell is).
 _DIRECTIONS = {"正向": "≥", "正向指标": "≥", "反向": "≤", "反向指标": "≤"}
 _KINDS = {"定性": "定性", "定性指标": "定性", "定量": None, "定量指标": None}
-# What a unit column holds on a row without a unit (a 定性 indicator's).
-_NO_UNIT = frozenset({"-", "--", "—", "——", "/", "无"})
 
 
 class TargetPartError(CellError):
@@ -172,8 +170,8 @@ def joined_target(
         )
     else:
         kind = None
+    # `—` or `无` in either column is no value, read as blank with every cell (values.is_blank).
     written = squash(unit) if unit else ""
-    written = "" if written in _NO_UNIT else written
     parts = _indicator_parts(target)
     if not target or parts.number is None:
         return target  # words, a deadline or a figure that is no number: read, and told of, as the cell alone
