@@ -705,6 +705,25 @@ def test_a_targets_comparison_and_unit_in_columns_of_their_own_are_read_into_it(
     }
 
 
+def test_a_monitoring_forms_targets_split_into_columns_are_read_into_their_text(registry):
+    rows, merges = national_monitoring(MONITORING)
+    at = _row_with(rows, "一级指标")
+    split = {"改造小区数量": ("=", "16", "个"), "群众满意度": ("≥", "90", "%")}
+    for number in range(at, len(rows)):
+        row = rows[number - 1]
+        if number == at:
+            row[4:5] = ["指标性质", "年度指标值", "度量单位"]
+        elif row[3] is not None:
+            row[4:5] = split.get(row[3], (None, row[4], None))
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    assert [(r["level3"], r["target_text"]) for r in parsed.sheets[0].records] == [
+        ("改造小区数量", "=16个"), ("年度计划投资完成率", "≥100%"), ("居民居住条件改善", "按期完成"), ("群众满意度", "≥90%")
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("split", "column", "said"),
     [
