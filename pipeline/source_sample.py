@@ -30,7 +30,8 @@ class Sample:
     def of(
         cls, template: Template, registry: Registry, *, unit: str, project: str, year: int, rows: int = 2
     ) -> Sample:
-        """Build `rows` distinct sample rows, every column filled, for this unit, project and year."""
+        """Build `rows` distinct sample rows, every column filled (but a target's split-off parts), for this unit, project
+        and year."""
         sample = cls(template, registry, unit, project, year)
         sample.records = [{c.name: sample._value(c, i) for c in template.columns} for i in range(1, rows + 1)]
         return sample
@@ -42,6 +43,13 @@ class Sample:
             return self.project
         if template.row_unit and column.name == template.row_unit.unit:
             return self.registry.units.measures["money"].base
+        # A target's comparison and unit split off into columns of their own must agree with the target's text: left
+        # blank, as a form that writes them in the target's cell leaves them.
+        if template.target_parts and column.name in (
+            template.target_parts.operator,
+            template.target_parts.unit,
+        ):
+            return None
         kind = column.type
         if kind is ColumnType.ENUM:
             values = list(column.values or {})
