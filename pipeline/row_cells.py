@@ -115,7 +115,7 @@ def _join_target_parts(
     sheet: ParsedSheet, excel_row: int, values: dict[str, object], failed: set[str], columns: SheetColumns
 ) -> None:
     """Write into a row's target the comparison and unit its layout states in columns of their own (指标性质,
-    度量单位); blank the target, told, where they cannot be read or contradict it."""
+    度量单位); where they cannot be read or contradict it, tell so and leave the target as written."""
     rule = sheet.template.target_parts
     target = columns.by_name.get(rule.target)
     operator, unit = columns.by_name.get(rule.operator), columns.by_name.get(rule.unit)
@@ -140,7 +140,7 @@ def _join_target_parts(
             expected=exc.expected,
             fix=exc.fix,
         )
-        values[rule.target] = None
+        # Left as written, not blanked: blank, the suites told the clerk its filled cell was 未填写 too.
         failed.add(rule.target)
 
 

@@ -751,6 +751,24 @@ def test_a_comparison_or_unit_column_at_odds_with_its_target_is_an_error_on_its_
     assert said in error.message_zh
 
 
+def test_a_target_whose_comparison_column_is_unreadable_is_told_once_not_as_blank_too(
+    settings, registry, register, demo
+):
+    # The target was blanked once its 指标性质 could not be read, and the suites then told the filled cell 未填写.
+    rows, merges = national_self_evaluation(as_national(demo.TARGETS))
+    _split_targets(rows, {"计划投资": ("以下", "1255", "万元")})
+    path = settings.inbox / UNIT / "2022年自评表.xlsx"
+    path.write_bytes(workbook((rows, merges)))
+
+    [outcome] = _night(settings, registry, [path])
+
+    row = next(number for number, r in enumerate(rows, start=1) if r[3] == "计划投资")
+    assert outcome.status == "rejected"
+    assert [(p.rule, p.column_header) for p in outcome.errors if p.excel_row == row] == [
+        ("indicator_parts", "指标性质")
+    ]
+
+
 # A column a province's layout adds to the indicator table that the template does not read at all was passed over
 # without a word, whatever the clerk wrote in it; an empty one is no loss, and 备注 is never read.
 @pytest.mark.parametrize(
