@@ -7,12 +7,14 @@ import json
 import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from bench.dag_scheduler import TaskSampler, measure_scheduler, parse_time, task_failure, task_figures
 from bench.measure import child_env
-from deploy.processes import loopback_only
+from deploy.processes import loopback_only, proc_stat
 
 GIB_KIB = 1024 * 1024
 
@@ -158,6 +160,20 @@ def test_a_real_scheduler_runs_nightly_ingest_on_loopback_and_stops_every_proces
     assert figures["taken_in"]["by_status"] == {"accepted": len(files) - returned, "rejected": returned}
     assert figures["load_split"]  # load_files's return value, read over the REST API
     assert 0 < figures["trigger_to_end_s"] < 120
-    for pid in figures["pgids"]:  # every component's process group is gone
-        with pytest.raises(ProcessLookupError):
-            os.killpg(pid, 0)
+    # Every component's process group is gone: no live process is left in it. A member already ended may stay a
+    # zombie until init reaps it, and one killed at the end of the grace may take a moment to end, on a loaded
+    # machine (a fresh clone's make test-slow, beside make test, saw a group still there).
+    pgids = set(figures["pgids"])
+    deadline = time.monotonic() + 10
+    while (live := _live_in(pgids)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert pgids and live == []
+
+
+def _live_in(pgids: set[int]) -> list[int]:
+    """Return the live (not zombie) processes in these process groups."""
+    return [
+        int(entry.name)
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and (fields := proc_stat(int(entry.name))) and int(fields[2]) in pgids
+    ]
