@@ -167,9 +167,8 @@ class Places:
                         row, c = label
                         label_written = field.row if first[1] == named else first[1]
                         return r, c, f"{label_written}·{self.written[(row, c)]}", row
-            if (
-                field.block is None
-            ):  # the 总分 row's; a block's row so labelled is told of as the block unread
+            # The 总分 row's; a block's row so labelled is told of as the block unread.
+            if field.block is None:
                 return self._stated_in_label(field, where)
             return None
         for label in field.labels:

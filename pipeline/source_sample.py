@@ -45,10 +45,7 @@ class Sample:
             return self.registry.units.measures["money"].base
         # A target's comparison and unit split off into columns of their own must agree with the target's text: left
         # blank, as a form that writes them in the target's cell leaves them.
-        if template.target_parts and column.name in (
-            template.target_parts.operator,
-            template.target_parts.unit,
-        ):
+        if column.name in template.target_part_columns:
             return None
         kind = column.type
         if kind is ColumnType.ENUM:
