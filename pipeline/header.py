@@ -17,6 +17,9 @@ from pipeline.text import months_so_far, split_header, with_months
 
 # The national forms put their indicator table near row 13, under a title, fund and goal blocks.
 HEADER_SEARCH_ROWS = 30
+# How far down a sheet with no header in its first thirty rows is looked at again, only to tell the clerk where
+# the header stands: a sheet of long instructions above the table is otherwise told to use the template.
+DEEP_SEARCH_ROWS = 200
 # Sub-headers that split a group header's amount into its total and parts: `计划投资（万元）` over `合计 | 其中：中央补助`.
 # The total is the group's own column; a part is a column of its own that no template names. Narrower than a 合计
 # row's words: `累计` under `完成投资` is a column of its own (自年初累计完成投资), not the group's total.
@@ -165,11 +168,11 @@ def _matcher(registry: Registry) -> _Matcher:
     return matcher
 
 
-def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
+def find_header(grid: Grid, registry: Registry, search_rows: int = HEADER_SEARCH_ROWS) -> HeaderMatch | None:
     """Find the template and header rows (one or two, within the first thirty rows) that fit a sheet best."""
     matcher = _matcher(registry)
     rows = len(grid.rows)
-    scanned = min(HEADER_SEARCH_ROWS + 1, rows)  # a two-row header may end one row below the last row scanned
+    scanned = min(search_rows + 1, rows)  # a two-row header may end one row below the last row scanned
     origin = _merged_origin(grid, scanned)
     # A header names two columns at least (see _fit), so a row pair holding fewer labels is never built.
     every_cell = "" in matcher.labels  # an empty label would make every cell one: nothing can be ruled out
@@ -214,7 +217,7 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
     best_score: tuple[int, int, int, int] | None = None
     # Another template fitting the best header as well: which is meant, none can say.
     tied: Template | None = None
-    for first in range(min(HEADER_SEARCH_ROWS, rows)):
+    for first in range(min(search_rows, rows)):
         for last in (first, first + 1):
             if last >= rows or not may_name_columns(first, last):
                 continue
@@ -244,6 +247,14 @@ def find_header(grid: Grid, registry: Registry) -> HeaderMatch | None:
         best.headers, best.tied = best_headers, tied
         best.repeats = _repeats(best, best_headers)
     return best
+
+
+def header_too_low(grid: Grid, registry: Registry) -> HeaderMatch | None:
+    """Return a template's header found below the first thirty rows of a sheet none fits within them, if any."""
+    if len(grid.rows) <= HEADER_SEARCH_ROWS:
+        return None
+    found = find_header(grid, registry, search_rows=DEEP_SEARCH_ROWS)
+    return found if found is not None and found.first_row >= HEADER_SEARCH_ROWS else None
 
 
 def _composed(grid: Grid, first: int, last: int, origin: dict, headers: list[str]) -> list[list[str]]:

@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 from pipeline.cell_formats import CellFormats
 from pipeline.forms import read_form
 from pipeline.grids import Grid, UnreadableFile
-from pipeline.header import find_header
+from pipeline.header import HEADER_SEARCH_ROWS, find_header, header_too_low
 from pipeline.header_checks import check_header
 from pipeline.header_match import HeaderMatch
 from pipeline.layout import parse_sheet
@@ -116,12 +116,17 @@ def parse_file(
         if match is None and grid.name == INSTRUCTIONS_SHEET:
             continue  # the instructions `pipeline templates` puts in every blank template
         if match is None:
+            low = header_too_low(grid, registry)
             parsed.problems.append(
                 Problem(
                     Severity.WARNING,
                     "unmatched_sheet",
-                    "表头与任何报表模板都不符，已忽略该工作表。",
+                    "表头与任何报表模板都不符，已忽略该工作表。"
+                    if low is None
+                    else f"{_too_low(low)}已忽略该工作表。",
                     sheet=grid.name,
+                    excel_row=None if low is None else low.first_row + 1,
+                    fix=None if low is None else _TOO_LOW_FIX,
                 )
             )
             continue
@@ -139,7 +144,23 @@ def parse_file(
     if not parsed.sheets and not parsed.errors:
         # Each sheet passed over is this one fault: named in it, not told again as a sheet ignored beside it.
         passed_over = [p.sheet for p in parsed.problems if p.rule == "unmatched_sheet"]
+        too_low = [p for p in parsed.problems if p.rule == "unmatched_sheet" and p.excel_row is not None]
         parsed.problems = [p for p in parsed.problems if p.rule != "unmatched_sheet"]
+        if too_low:
+            # Each such sheet's own row and words: "use the template" would send the clerk to a form already used.
+            for told in too_low:
+                said = told.message_zh.removesuffix("已忽略该工作表。")
+                parsed.problems.append(
+                    Problem(
+                        Severity.ERROR,
+                        "unknown_template",
+                        f"无法识别的报表模板：{said}",
+                        sheet=told.sheet,
+                        excel_row=told.excel_row,
+                        fix=_TOO_LOW_FIX,
+                    )
+                )
+            return parsed
         named = f"（{'、'.join(f'“{name}”' for name in passed_over)}）" if passed_over else ""
         if workbook.hidden:
             parsed.fail(
@@ -183,6 +204,16 @@ def parse_file(
 
 
 _HIDDEN_TABLE_FIX = "如其中是要报送的数据，请在Excel中取消隐藏后重新报送；如不是，可忽略本提示"
+
+
+_TOO_LOW_FIX = f"请删除表头上方多余的说明行，使表头位于前{HEADER_SEARCH_ROWS}行内，再重新报送"
+
+
+def _too_low(match: HeaderMatch) -> str:
+    return (
+        f"第{match.first_row + 1}行的表头与模板《{match.template.name_zh}》相符，"
+        f"但表头须位于工作表的前{HEADER_SEARCH_ROWS}行内：{_TOO_LOW_FIX}。"
+    )
 
 
 def _unread(hidden: list[str]) -> str:

@@ -249,10 +249,26 @@ def test_a_file_with_no_matching_sheet_is_rejected_as_unknown_template(registry)
     assert parsed.sheets == []
 
 
-def test_a_file_whose_header_is_below_row_thirty_is_rejected_as_unknown_template(registry):
+def test_a_file_whose_header_is_below_row_thirty_is_rejected_naming_the_row_it_is_on(registry):
     rows = [["说明"]] * 31 + compound_sheet(*DATA, title=None, unit_line=None)
     parsed = parse_file(csv_bytes(rows), f"{UNIT}/清单.csv", registry)
-    assert [p.rule for p in parsed.errors] == ["unknown_template"]
+    [error] = parsed.errors
+    assert error.rule == "unknown_template"
+    # Told to use the template, the clerk would look for another form: the header is right, only too low.
+    assert (error.sheet, error.excel_row) == ("清单", 32)
+    assert "第32行的表头与模板《老旧小区改造项目清单》相符" in error.message_zh
+    assert "请删除表头上方多余的说明行，使表头位于前30行内" in error.fix
+    assert "请使用统一下发的模板" not in error.message_zh
+
+
+def test_a_sheet_whose_header_is_below_row_thirty_beside_a_read_sheet_is_told_where_its_header_is(registry):
+    low = [["说明"]] * 31 + compound_sheet(*DATA, title=None, unit_line=None)
+    content = xlsx({"清单": compound_sheet(*DATA), "补充": low})
+    parsed = parse_file(content, f"{UNIT}/清单.xlsx", registry)
+    [warning] = parsed.warnings
+    assert (warning.rule, warning.sheet, warning.excel_row) == ("unmatched_sheet", "补充", 32)
+    assert warning.message_zh.startswith("第32行的表头与模板《老旧小区改造项目清单》相符")
+    assert [sheet.name for sheet in parsed.sheets] == ["清单"]
 
 
 def test_a_file_with_two_templates_loads_both(registry):
