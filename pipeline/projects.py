@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 
 import duckdb
 
@@ -37,7 +37,7 @@ _RUN_ORDER = 1 << 62
 
 def implements(unit: str, implementer: str, offices: Offices) -> bool:
     """Say whether `unit` is the implementing unit a register row names (by its full name or one it abbreviates)."""
-    return unit in {implementer, *(o.name for o in offices.named(implementer))}
+    return unit == implementer or any(o.name == unit for o in offices.named(implementer))
 
 
 def implemented_by(project: RegisteredProject, unit: str | None, offices: Offices | None) -> bool:
@@ -61,10 +61,19 @@ def is_derived(code: str | None) -> bool:
     return code is None or code.startswith(DERIVED_PREFIX)
 
 
+_SLICE_COLUMNS = {"project": "project_code"}
+
+
+@cache
+def _slice_columns(slice_fields: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(_SLICE_COLUMNS.get(f, f) for f in slice_fields)
+
+
 def slice_key(template_id: str, record: dict, slice_fields: Iterable[str]) -> str:
     """Return the key of the slice a record belongs to: template, then unit, project code, year[, month]."""
-    names = {"project": "project_code"}
-    return "|".join([template_id, *(str(record.get(names.get(f, f)) or "") for f in slice_fields)])
+    # Called for every row several times a night: the columns are looked up once per slice shape.
+    get = record.get
+    return "|".join([template_id, *[str(get(c) or "") for c in _slice_columns(tuple(slice_fields))]])
 
 
 def slice_parts(key: str) -> tuple[str, str, str, str, str]:
@@ -362,8 +371,14 @@ class ProjectRegister:
         """Return the unit's projects of one type under way in a year, one row per code: those registered for the
         year, and those registered earlier whose planned span still runs into it."""
         found: dict[str, RegisteredProject] = {}
+        # Asked for each sheet naming no project: whether the unit implements is asked once per implementing unit.
+        implementers: dict[str | None, bool] = {}
         for p in self.projects:
-            if not (p.current and p.project_type == project_type and implemented_by(p, unit, offices)):
+            if not (p.current and p.project_type == project_type):
+                continue
+            if (ours := implementers.get(p.implementing_unit)) is None:
+                ours = implementers[p.implementing_unit] = implemented_by(p, unit, offices)
+            if not ours:
                 continue
             # A project registered the year before and finishing this year is as likely the one meant as the
             # new one, so it is a candidate too: the file is then asked about, not filed under one of them.
