@@ -19,9 +19,17 @@ final as (
         source.project_name,
         source.year,
         source.category,
-        -- The prefix as pipeline/layout.py finds a part row: `其中` and a colon (full or half width) once spaces
-        -- are folded away, so `其中 ：征地费用` and `其 中: 征地费用` lose theirs too.
-        regexp_replace(source.item, '^[\s\p{Z}]*其[\s\p{Z}]*中[\s\p{Z}]*[:：][\s\p{Z}]*', '') as item,
+        -- The prefix as pipeline/row_parts.py finds a part row once spaces are folded away: `其中` with a colon, a
+        -- comma or nothing after it, or in brackets, so `其 中: 征地费用`, `其中征地费用` and `（其中）征地费用` lose
+        -- theirs. Only a part's: a row stored as a top-level one before keeps what it says.
+        case
+            when source.parent_item is null then source.item
+            else regexp_replace(
+                source.item,
+                '^[\s\p{Z}]*[（(]?[\s\p{Z}]*其[\s\p{Z}]*中[\s\p{Z}]*[）)]?[\s\p{Z}]*[:：,，、;；]?[\s\p{Z}]*',
+                ''
+            )
+        end as item,
         source.parent_item,
         source.quantity,
         source.quantity_unit

@@ -1582,13 +1582,17 @@ def test_the_demo_marts_state_the_2022_report(settings, registry, demo_inbox):
 
 
 def test_a_part_rows_prefix_is_dropped_however_its_colon_is_spaced(wh):
-    # The parser takes each of these for a part row (spaces folded away, either colon): none keeps its prefix.
+    # The parser takes each of these for a part row (spaces folded away, either colon, a comma, none, brackets): none
+    # keeps its prefix.
     spellings = [
         "其中：征地费用",
         "其中 ：拆迁补偿费用",
         "其中: 设计费",
         " 其 中 :监理费",
         "其中\u3000：勘察费",
+        "其中造价咨询费",
+        "其中，招标代理费",
+        "（其中）环评费",
     ]
     register(wh, "甲")
     parent = {"project_name": "甲", "category": "投资构成", "quantity_unit": "万元"}
@@ -1600,7 +1604,8 @@ def test_a_part_rows_prefix_is_dropped_however_its_colon_is_spaced(wh):
     wh.build()
 
     assert wh.rows("select item from mart.scale_and_cost where parent_item is not null order by position") == [
-        ("征地费用",), ("拆迁补偿费用",), ("设计费",), ("监理费",), ("勘察费",)
+        ("征地费用",), ("拆迁补偿费用",), ("设计费",), ("监理费",), ("勘察费",), ("造价咨询费",), ("招标代理费",),
+        ("环评费",)
     ]  # fmt: skip
 
 

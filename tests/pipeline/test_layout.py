@@ -1762,3 +1762,20 @@ def test_a_total_naming_a_type_may_total_that_types_rows(registry, received_tota
     if told:
         [problem] = sheet.problems
         assert problem.expected == "应等于上方各行之和14，或“到位”各行之和10"
+
+
+@pytest.mark.parametrize(
+    "item", ["其中征地费用", "其中 征地费用", "其中，征地费用", "其 中：征地费用", "（其中）征地费用"]
+)
+def test_a_part_written_without_its_colon_is_still_a_part(registry, item):
+    # Read as a cost of its own, it was added to the top-level total and told as a gap from 计划总投资.
+    rows = [
+        [PROJECT, "投资构成", "工程建设其他费用", "27890.17", "万元"],
+        [PROJECT, "投资构成", item, "3115.39", "万元"],
+        [PROJECT, "投资构成", "基本预备费", "5210.21", "万元"],
+    ]
+
+    sheet = parse_rows(registry, [SCALE_HEADER, *rows])
+
+    assert sheet.problems == []
+    assert column_values(sheet, "parent_item") == [None, "工程建设其他费用", None]
