@@ -34,8 +34,9 @@ def _stored_holders(con: duckdb.DuckDBPyConnection | None, templates: list[str])
 
 def _overlaps(
     con: duckdb.DuckDBPyConnection | None, registry: Registry, files: list[ParsedFile], adds_up: bool
-) -> Iterator[tuple[ParsedFile, ParsedSheet, dict, list[str], _Period]]:
-    """Yield each sheet's period another office's file holds, in force or in `files`, with those offices.
+) -> Iterator[tuple[ParsedFile, ParsedSheet, dict, list[str], _Period, set[str]]]:
+    """Yield each sheet's period another office's file holds, in force or in `files`, with those offices and
+    which of them hold it in force.
 
     Only for templates a project's implementing unit sends whose `adds_up` is as asked; files with errors hold nothing.
     """
@@ -45,7 +46,8 @@ def _overlaps(
         if t.project.by_implementing_unit and t.project.adds_up is adds_up
     ]
     sheets: list[tuple[ParsedFile, ParsedSheet, dict[_Period, dict]]] = []
-    holders = _stored_holders(con, templates)
+    stored = _stored_holders(con, templates)
+    holders = defaultdict(set, {period: set(units) for period, units in stored.items()})
     for file in files:
         if file.errors or file.unit is None:
             continue
@@ -59,7 +61,7 @@ def _overlaps(
     for file, sheet, periods in sheets:
         for period, record in periods.items():
             if others := sorted(holders[period] - {file.unit}):
-                yield file, sheet, record, others, period
+                yield file, sheet, record, others, period, stored.get(period, set())
 
 
 def flag_overlaps(con: duckdb.DuckDBPyConnection | None, registry: Registry, files: list[ParsedFile]) -> None:
@@ -70,7 +72,7 @@ def flag_overlaps(con: duckdb.DuckDBPyConnection | None, registry: Registry, fil
     Whether both are meant to count (two offices' own money) or one repeats the other (a forwarded copy that
     does not name the unit) only the clerk can tell, so the receipt asks.
     """
-    for file, sheet, record, others, period in list(_overlaps(con, registry, files, adds_up=True)):
+    for file, sheet, record, others, period, _ in list(_overlaps(con, registry, files, adds_up=True)):
         file.problems.append(_beside(sheet, record, file.unit, others, period))
 
 
@@ -82,8 +84,8 @@ def refuse_second_forms(
     A 自评表 or 监控表 is one answer (`adds_up: false`): added up, two made weights of 180 and a score of 185
     published as 优. Run after the suites, so that a form they return holds nothing another is refused for.
     """
-    for file, sheet, record, others, period in list(_overlaps(con, registry, files, adds_up=False)):
-        file.problems.append(_second_form(sheet, record, others, period))
+    for file, sheet, record, others, period, in_force in list(_overlaps(con, registry, files, adds_up=False)):
+        file.problems.append(_second_form(sheet, record, others, period, in_force))
 
 
 def _when(period: _Period) -> str:
@@ -111,16 +113,23 @@ def _beside(sheet: ParsedSheet, record: dict, unit: str, others: list[str], peri
     )
 
 
-def _second_form(sheet: ParsedSheet, record: dict, others: list[str], period: _Period) -> Problem:
+def _second_form(
+    sheet: ParsedSheet, record: dict, others: list[str], period: _Period, in_force: set[str]
+) -> Problem:
     named = "、".join(others)
     form = sheet.template.name_zh
-    expected = (
-        f"项目“{record.get('project_name')}”{_when(period)}的{form}已有{named}报送；"
-        f"一个项目同一期间只能有一份{form}，两份不能合计（指标分值和项目资金都会重复计算），本表未接收"
-    )
+    which = f"项目“{record.get('project_name')}”{_when(period)}的{form}"
+    if in_force & set(others):
+        said, returned = f"{which}已有{named}报送", "本表未接收"
+        settle, replace = "不应报送的一方撤回其表后，由另一方重新报送", "以替代原表"
+    else:
+        # Only files of this run hold it, and each is returned: there is nothing in force to withdraw.
+        said, returned = f"{which}本次另有{named}同时报送", f"本表和{named}的表均未接收"
+        settle, replace = "由应报送的一方重新报送即可，另一方无需再报送", ""
+    expected = f"{said}；一个项目同一期间只能有一份{form}，两份不能合计（指标分值和项目资金都会重复计算），{returned}"
     fix = (
-        f"请与{named}核对应由哪个单位报送：不应报送的一方撤回其表后，由另一方重新报送；"
-        f"如本表是代{others[0]}报送或转报的，请写明“填报单位：{others[0]}”重新报送以替代原表"
+        f"请与{named}核对应由哪个单位报送：{settle}；"
+        f"如本表是代{others[0]}报送或转报的，请写明“填报单位：{others[0]}”重新报送{replace}"
     )
     return project_name_problem(
         Severity.ERROR,

@@ -205,11 +205,21 @@ def test_another_offices_self_evaluation_for_a_project_and_year_is_returned_not_
     }
     [problem] = refused[other[0]]
     assert outcomes[other[0]].status == "rejected"
-    assert "已有甲街道办事处报送" in problem.message_zh and "两份不能合计" in problem.message_zh
-    assert f"“填报单位：{JIA}”" in problem.fix
+    assert "两份不能合计" in problem.message_zh and f"“填报单位：{JIA}”" in problem.fix
     # In one night neither can be taken: each is told of the other. Stored before, the unit's stands.
     assert outcomes[own[0]].status == ("rejected" if same_night else "accepted")
     assert len(refused[own[0]]) == (1 if same_night else 0)
+    if same_night:  # both returned, nothing stands to be withdrawn: only the office whose form it is sends again
+        [own_problem] = refused[own[0]]
+        assert "本次另有甲街道办事处同时报送" in problem.message_zh
+        assert "本表和甲街道办事处的表均未接收" in problem.message_zh
+        assert "本表和某某社区的表均未接收" in own_problem.message_zh
+        for told in (problem, own_problem):
+            assert "撤回" not in told.message_zh and "替代原表" not in told.fix
+            assert "由应报送的一方重新报送即可，另一方无需再报送" in told.fix
+    else:
+        assert "已有甲街道办事处报送" in problem.message_zh and "本表未接收" in problem.message_zh
+        assert "不应报送的一方撤回其表后，由另一方重新报送" in problem.fix
     assert not any(p.rule == "beside_other_unit" for o in outcomes.values() for p in o.warnings)
 
     build_indicators(settings, registry)
