@@ -209,7 +209,8 @@ def test_another_offices_self_evaluation_for_a_project_and_year_is_returned_not_
     # In one night neither can be taken: each is told of the other. Stored before, the unit's stands.
     assert outcomes[own[0]].status == ("rejected" if same_night else "accepted")
     assert len(refused[own[0]]) == (1 if same_night else 0)
-    if same_night:  # both returned, nothing stands to be withdrawn: only the office whose form it is sends again
+    # Both returned, nothing stands to be withdrawn: only the office whose form it is sends it again.
+    if same_night:
         [own_problem] = refused[own[0]]
         assert "本次另有甲街道办事处同时报送" in problem.message_zh
         assert "本表和甲街道办事处的表均未接收" in problem.message_zh
