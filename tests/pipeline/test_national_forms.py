@@ -1008,7 +1008,11 @@ def test_a_total_that_is_not_its_scores_is_a_warning_on_the_total_row(registry, 
     assert parsed.sheets[0].records[0]["reported_total_score"] == Decimal(95)  # kept as written
 
 
-@pytest.mark.parametrize("label", ["总得分", "自评总分", "合计", "总计"])
+# 综合得分 and 自评得分 were read as one more indicator (its levels blank, weights 190), 得分合计 as a part total and
+# 总计得分 as a 合计 whose 得分 went unread.
+@pytest.mark.parametrize(
+    "label", ["总得分", "自评总分", "综合得分", "自评得分", "得分合计", "总计得分", "合计", "总计"]
+)
 def test_the_total_row_labelled_otherwise_is_read_and_checked_as_the_total(registry, demo, label):
     budget = ("1570.00", "1570.00", "1570.00", 10, "100%", "9.8")
     rows, merges = national_self_evaluation(demo.TARGETS, budget=budget, total=(100, 95))
