@@ -184,7 +184,7 @@ class Places:
                     cells = under or beside
                     row, column = cells[0] if cells else (bottom + 1, c)
                     return row, column, self.written[(r, c)], r
-                return r, right + 1, self.written[(r, c)], r
+                return r, self._value_beside(r, right), self.written[(r, c)], r
         if not field.below:  # the form's lines above its table only: a table's cell is no field's
             for (r, c), text in self.written.items():
                 label, colon, value = _LABEL_AND_VALUE.match(text).groups()
@@ -194,6 +194,19 @@ class Places:
                     self.inline[field.name] = value
                     return r, c, label, r
         return None
+
+    def _value_beside(self, r: int, right: int) -> int:
+        """Return the column of a label's value on its row: the first cell written right of column `right`, past
+        blank ones (`实施单位 | | 枣林街道办事处`, a spacer column), or the cell next to it where a label comes first."""
+        for c in range(right + 1, len(self.grid.rows[r])):
+            value = self.cell(r, c)
+            if is_blank(value):
+                continue
+            # The next label's own cell (`主管部门 | | 实施单位 | …`) or a seal's place (`| | （盖章）`): no value written.
+            labelled = _labelled(self, self.origin.get((r, c), (r, c)), self.form_labels)
+            noted = isinstance(value, str) and _NOTE_ONLY.fullmatch(value)
+            return right + 1 if labelled or noted else c
+        return right + 1
 
     def _stated_in_label(self, field: Field, rows: range) -> tuple[int, int, str, int] | None:
         """Return the cell of a field on a row labelled with a value after a colon (`总分：100分`), where written;

@@ -443,6 +443,25 @@ def test_a_label_and_its_value_in_one_cell_are_read(registry, demo, department):
     assert parsed.sheets[0].field_cells["implementing_unit"] == [(line + 1, "E", "实施单位（公章）")]
 
 
+# A blank column between a label and its value (`实施单位 | | 枣林街道办事处`, a spacer the clerk's layout left): the
+# cell next to the label was read, blank, and the unit and department were stored empty with nothing said. A seal's
+# place there (`（盖章）`) is no value.
+@pytest.mark.parametrize("unit", [UNIT, "（盖章）"])
+def test_a_blank_cell_between_a_label_and_its_value_is_passed_over(registry, demo, unit):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    line = _row(rows, "主管部门") - 1
+    rows[line] = ["主管部门", None, "南阳市住房和城乡建设局", None, "实施单位", None, unit, None, None]
+    merges = [m for m in merges if m not in ("B5:D5", "F5:I5")] + ["C5:D5", "G5:I5"]
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    read = {(r["competent_department"], r["implementing_unit"]) for r in parsed.sheets[0].records}
+    assert read == {("南阳市住房和城乡建设局", UNIT if unit == UNIT else None)}
+    if unit == UNIT:
+        assert parsed.sheets[0].field_cells["implementing_unit"] == [(line + 1, "G", "实施单位")]
+
+
 # A province's form with the 主管部门 on the 项目名称 row (`项目名称 | … | 主管部门 | … | 实施单位 | …`): the name ran on
 # into `…改造老旧小区主管部门南阳市住房和城乡建设局`, and the form was returned as naming a project no register lists.
 @pytest.mark.parametrize("label", ["主管部门", "主管部门及代码"])
