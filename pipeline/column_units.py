@@ -12,7 +12,7 @@ from pipeline.registry import Registry
 from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType
 from pipeline.sheet_meta import SheetMeta
 from pipeline.sheet_units import read_unit
-from pipeline.values import UnitContext
+from pipeline.values import UnitContext, is_blank, unit_written
 from pipeline.written_units import counted_word
 
 
@@ -69,13 +69,19 @@ def _unit_context(
         )
     elif reading.issue == "unit_assumed":
         # 1.2 under a bare 改造面积 may be 1.2 万㎡ or 1.2 ㎡, 200 under a bare 金额 200 万元 or 200 元: the clerk is told
-        # which was taken, once, on the header.
+        # which was taken, once, on the header. A cell that writes its unit (`1.2万㎡`) is read in it: nothing is
+        # assumed of it, and a column of such cells only is not told of the base at all.
+        bare, own = _written_units(grid, match, binding)
+        if not bare and own:
+            return reading.context
         base = registry.units.measures[measure].base
         warn_on_header(
             sheet,
             binding.header,
             rule="unit_assumed",
-            expected=f"表头未注明单位，已按{base}读取本列数值",
+            expected=f"表头未注明单位，本列未写单位的数值已按{base}读取，写明单位的（如“{own}”）按其单位读取"
+            if own
+            else f"表头未注明单位，已按{base}读取本列数值",
             fix=f"请在表头注明单位，如「{binding.column.header}（{base}）」",
             row=header_cell(grid, match, binding.index, origin, lambda text: text == binding.header)[0] + 1,
         )
@@ -90,6 +96,19 @@ def _unit_context(
             row=unit_cell(grid, match, binding, origin)[0] + 1,
         )
     return reading.context
+
+
+def _written_units(grid: Grid, match: HeaderMatch, binding: Binding) -> tuple[bool, str | None]:
+    """Say whether a column holds a number written bare, and return its first number written with a unit (`1.2万㎡`)."""
+    bare, own = False, None
+    for row in grid.rows[match.last_row + 1 :]:
+        value = row[binding.index] if binding.index < len(row) else None
+        unit = None if is_blank(value) else unit_written(value)
+        if unit:
+            own = own or str(value).strip()
+        elif unit is not None:
+            bare = True
+    return bare, own
 
 
 def error_unit_below(

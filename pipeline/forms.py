@@ -36,7 +36,7 @@ from pipeline.registry import Registry
 from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType, Field
 from pipeline.sheet_units import read_unit
 from pipeline.text import months_so_far, split_header
-from pipeline.values import CellError, Noted, UnitContext, is_blank
+from pipeline.values import CellError, Noted, UnitContext, is_blank, unit_written
 
 
 def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
@@ -184,7 +184,10 @@ def _field_unit(
         far = sheet.meta.money_unit
     reading = read_unit(measure, near, far or None, registry)
     said = (reading.issue, near, far)
-    if reading.issue is None or said in told:
+    # A cell that writes its unit (`15700000元`) is read in it: nothing is assumed of it, and the block's unit is
+    # told on a cell that is read in the assumed one.
+    assumed_of_none = reading.issue == "unit_assumed" and unit_written(raw)
+    if reading.issue is None or said in told or assumed_of_none:
         return reading.context
     told.add(said)
     base = registry.units.measures[measure].base

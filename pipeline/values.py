@@ -145,6 +145,14 @@ def decimal_of(value: object) -> tuple[Decimal, str]:
         raise CellError("type", "应为数字", "请填写数字") from exc
 
 
+def unit_written(value: object) -> str | None:
+    """Return the unit a number's cell writes after it (`1.2万㎡`: 万㎡), empty for a bare number, None for no number."""
+    try:
+        return decimal_of(value)[1]
+    except CellError:
+        return None  # told as such where it is read
+
+
 # The smallest step and the first number too large at each scale, computed once rather than per cell.
 _STEP = {scale: Decimal(1).scaleb(-scale) for scale in set(SCALE.values())}
 _TOO_LARGE = {scale: Decimal(10) ** (MAX_DIGITS - scale) for scale in set(SCALE.values())}

@@ -535,6 +535,31 @@ def test_a_budget_block_with_no_unit_anywhere_is_read_in_wan_and_the_clerk_is_to
     assert parsed.sheets[0].records[0]["budget_initial_wan"] == Decimal("1570")
 
 
+# An amount written with its unit (`15700000元`) in a block that names none is read in it, but the receipt said
+# “项目资金”未注明单位，已按万元读取其中的金额 of that very cell; the block's unit is told on one read in 万元.
+def test_a_budget_block_with_no_unit_is_told_on_an_amount_read_in_wan_not_on_one_written_with_its_unit(
+    registry, demo
+):
+    budget = ("15700000元", "1570", "14130000元", 10, "90%", 9)
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=budget)
+    rows[_row(rows, "年度资金总额") - 2][0] = "项目资金"
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [warning] = parsed.all_problems
+    assert (warning.rule, warning.value) == ("unit_assumed", "1570")
+    assert warning.column_header == _where(rows, "年度资金总额", "全年预算数")
+    record = parsed.sheets[0].records[0]
+    assert (record["budget_initial_wan"], record["budget_annual_wan"], record["budget_executed_wan"]) == (
+        Decimal(1570), Decimal(1570), Decimal(1413)
+    )  # fmt: skip
+
+    budget = ("15700000元", "15700000元", "14130000元", 10, "90%", 9)  # nothing read in an assumed unit
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=budget)
+    rows[_row(rows, "年度资金总额") - 2][0] = "项目资金"
+    assert parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry).all_problems == []
+
+
 def test_a_budget_block_in_a_unit_that_is_no_money_is_an_error(registry, demo):
     rows, merges = national_self_evaluation(demo.TARGETS)
     rows[_row(rows, "年度资金总额") - 2][0] = "项目资金（户）"
