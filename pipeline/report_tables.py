@@ -40,14 +40,19 @@ def workbook_tables(context: Context) -> tuple[Table, ...]:
         ),  # fmt: skip
         "汇总",
     )
-    return (summary, *(table for p in context.projects if (table := indicator_table(p)) is not None))
+    return (summary, *(indicator_table(p) for p in context.projects))
 
 
-def indicator_table(p: ProjectView) -> Table | None:
+def indicator_table(p: ProjectView) -> Table:
     """Return a project's 绩效目标及自评表 for the workbook, with the unit's own scores where its 自评表 states them."""
+    header: tuple[str, ...] = ("三级指标", "年度指标值", "实际完成值", "分值", "得分")
+    caption = f"附表{p.number} {p.name}绩效目标及自评表"
     targets = p.each("indicator_target")
     if not targets:
-        return None
+        # The page and the Word file print the 附表 with why it is empty (未报送, or returned): so does the workbook,
+        # where a missing sheet left 附表1 to be taken for lost.
+        note = (p.unsent("performance_targets"), *("" for _ in header[1:]))
+        return Table(caption, header, (note,), f"附表{p.number}")
     rows = [
         (
             t.detail,
@@ -58,11 +63,9 @@ def indicator_table(p: ProjectView) -> Table | None:
     ]
     rows.append(("自评得分", None, None, None, p.fig("self_evaluation_score")))
     rows.append(("评价等级", None, None, None, p.fig("grade")))
-    header: tuple[str, ...] = ("三级指标", "年度指标值", "实际完成值", "分值", "得分")
     if p.each("indicator_reported_score") or p.fig("reported_self_evaluation_score"):
         own = [p.fig("indicator_reported_score", t.detail) for t in targets]
         own += [p.fig("reported_self_evaluation_score"), None]
         rows = [(*row, score) for row, score in zip(rows, own, strict=True)]
         header = (*header[:4], "得分（按数据计算）", "单位自评得分")
-    caption = f"附表{p.number} {p.name}绩效目标及自评表"
     return Table(caption, header, tuple(rows), f"附表{p.number}")

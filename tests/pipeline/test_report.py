@@ -714,7 +714,13 @@ def test_the_excel_tables_hold_exact_numbers_and_their_sources(demo_report):
 
     _, files, content = demo_report
     workbook = openpyxl.load_workbook(io.BytesIO(content[files.xlsx]))
-    [sheet] = [ws for ws in workbook if ws.title.startswith("附表")]
+    # 示范区双铺棚户区改造项目 sent no 自评表: its 附表1 says so, as the page and the Word file do, where the workbook
+    # had no sheet for it and began at 附表2.
+    assert [ws.title for ws in workbook if ws.title.startswith("附表")] == ["附表1", "附表2"]
+    unsent = list(workbook["附表1"].iter_rows(values_only=True))
+    assert unsent[0][0] == "附表1 示范区双铺棚户区改造项目绩效目标及自评表"
+    assert [row[0] for row in unsent[2:]] == ["（未报送项目绩效目标及自评表）"]
+    sheet = workbook["附表2"]
     rows = {row[0]: row for row in sheet.iter_rows(min_row=3, values_only=True)}
 
     assert rows["改造小区数量"][1:5] == ("=16个", "16个", 15, 15)  # `=16个` stays text, not a formula
