@@ -108,9 +108,13 @@ def outcome_of(candidate: Candidate, offices: Offices) -> Outcome:
     """Say what became of a parsed file; a duplicate names its office, year and templates, but no problem."""
     parsed = candidate.parsed
     # Read as any file is, so its folder (in a shared folder, its 填报单位 line) names the office that resent it.
+    # A file returned for rows of two years (year_span) has no one year: told 2023年度 it read as if its 2022 rows
+    # were the mistake, where a ledger whose dates span two is 年度未知. Sheets of a workbook each stating its own
+    # year are the file's largest (ops.submissions.year), each sheet's rows in its own year's slice.
+    spans = any(p.rule == "year_span" for p in parsed.errors)
     said = {
         "unit": parsed.unit,
-        "year": max(parsed.years) if parsed.years else None,
+        "year": max(parsed.years) if parsed.years and not spans else None,
         "templates": parsed.templates,
     }
     if candidate.duplicate_of:

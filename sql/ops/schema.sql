@@ -30,7 +30,7 @@ comment on column ops.submissions.original_name is '报送时的原始文件名'
 comment on column ops.submissions.inbox_path is '文件在收件箱中的相对路径';
 comment on column ops.submissions.unit is '填报单位：报送文件夹所属单位的全称；代报或共享文件夹时为“填报单位：”一行所写单位的全称（registry/offices.yaml）';
 comment on column ops.submissions.templates is '文件中识别出的报表模板编号';
-comment on column ops.submissions.year is '报表年度：一个文件的各行只能属于一个年度；各工作表分别写明不同年度时取最大的一个';
+comment on column ops.submissions.year is '报表年度：一个文件的各行只能属于一个年度；各工作表分别写明不同年度时取最大的一个；因行跨越多个年度而退回的文件为空';
 comment on column ops.submissions.received_at is '接收时间（Asia/Shanghai）';
 comment on column ops.submissions.status is 'accepted 已接收 · rejected 已退回 · duplicate 重复提交 · superseded 已被更正版本替代 · withdrawn 已撤回（见ops.withdrawals）';
 comment on column ops.submissions.error_count is '错误数；有错误的文件整体退回';

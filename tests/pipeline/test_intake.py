@@ -343,6 +343,22 @@ def test_a_file_whose_unit_and_year_cannot_be_told_is_rejected_saying_which(sett
     assert {p.rule for p in outcome.errors} == {"unit_unknown", "year_unknown"}
 
 
+# A 月报 returned for rows of 2022 and 2023 was filed, and told on its receipt, as 2023年度, as if its 2022 rows were
+# the slip; a ledger whose dates span two years is 年度未知, and so is it now.
+def test_a_file_returned_for_rows_of_two_years_is_of_no_one_year(settings, registry):
+    folder = sender(CLEAN["investment_progress"])
+    drop(settings, f"{folder}/月报.csv", progress_file(JANUARY, FEBRUARY.replace("2022,2,", "2023,2,")))
+
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+
+    assert outcome.status == "rejected" and "year_span" in {p.rule for p in outcome.errors}
+    assert outcome.year is None
+    [(year, receipt_path)] = query(settings, "select year, receipt_path from ops.submissions")
+    assert year is None
+    receipt = json.loads(Path(receipt_path).with_suffix(".json").read_text("utf-8"))
+    assert receipt["year"] is None
+
+
 def test_a_failure_while_loading_leaves_no_trace_of_that_file(settings, registry, register, monkeypatch):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
     real_insert = pending_rows.insert_rows
