@@ -202,9 +202,12 @@ class Places:
             value = self.cell(r, c)
             if is_blank(value):
                 continue
-            # The next label's own cell (`主管部门 | | 实施单位 | …`) or a seal's place (`| | （盖章）`): no value written.
+            # The next label's own cell (`主管部门 | | 实施单位 | …`), another line's (`| | 填报日期：…`) or a seal's
+            # place (`| | （盖章）`): no value written.
             labelled = _labelled(self, self.origin.get((r, c), (r, c)), self.form_labels)
-            noted = isinstance(value, str) and _NOTE_ONLY.fullmatch(value)
+            noted = isinstance(value, str) and (
+                _NOTE_ONLY.fullmatch(value) or _LABEL_AND_VALUE.match(value)[2]
+            )
             return right + 1 if labelled or noted else c
         return right + 1
 

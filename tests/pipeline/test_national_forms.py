@@ -445,8 +445,8 @@ def test_a_label_and_its_value_in_one_cell_are_read(registry, demo, department):
 
 # A blank column between a label and its value (`实施单位 | | 枣林街道办事处`, a spacer the clerk's layout left): the
 # cell next to the label was read, blank, and the unit and department were stored empty with nothing said. A seal's
-# place there (`（盖章）`) is no value.
-@pytest.mark.parametrize("unit", [UNIT, "（盖章）"])
+# place there (`（盖章）`) or another line (`填报日期：…`) is no value.
+@pytest.mark.parametrize("unit", [UNIT, "（盖章）", "填报日期：2023年1月5日"])
 def test_a_blank_cell_between_a_label_and_its_value_is_passed_over(registry, demo, unit):
     rows, merges = national_self_evaluation(demo.TARGETS)
     line = _row(rows, "主管部门") - 1
