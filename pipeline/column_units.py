@@ -71,7 +71,7 @@ def _unit_context(
         # 1.2 under a bare 改造面积 may be 1.2 万㎡ or 1.2 ㎡, 200 under a bare 金额 200 万元 or 200 元: the clerk is told
         # which was taken, once, on the header. A cell that writes its unit (`1.2万㎡`) is read in it: nothing is
         # assumed of it, and a column of such cells only is not told of the base at all.
-        bare, own = _written_units(grid, match, binding)
+        bare, own = _written_units(grid, match, binding, registry, measure)
         if not bare and own:
             return reading.context
         base = registry.units.measures[measure].base
@@ -98,16 +98,19 @@ def _unit_context(
     return reading.context
 
 
-def _written_units(grid: Grid, match: HeaderMatch, binding: Binding) -> tuple[bool, str | None]:
-    """Say whether a column holds a number written bare, and return its first number written with a unit (`1.2万㎡`)."""
+def _written_units(
+    grid: Grid, match: HeaderMatch, binding: Binding, registry: Registry, measure: str
+) -> tuple[bool, str | None]:
+    """Say whether a column holds a number written bare, and return its first number written with a unit of its
+    measure (`1.2万㎡`); a footer's `2023年1月5日` under it is neither."""
     bare, own = False, None
     for row in grid.rows[match.last_row + 1 :]:
         value = row[binding.index] if binding.index < len(row) else None
         unit = None if is_blank(value) else unit_written(value)
-        if unit:
-            own = own or str(value).strip()
-        elif unit is not None:
+        if unit == "":
             bare = True
+        elif unit and (found := registry.units.find(unit)) is not None and found[0] == measure:
+            own = own or str(value).strip()
     return bare, own
 
 

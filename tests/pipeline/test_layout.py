@@ -198,25 +198,32 @@ def test_a_measure_whose_unit_is_written_nowhere_is_read_in_its_base_unit_with_a
 
 
 # `1.2万㎡` or `50000元` under a header with no unit is read in the cell's own unit (12000 ㎡, 5 万元), but the receipt
-# said 已按平方米/万元读取本列数值: what was done to the bare numbers only, or to none.
-@pytest.mark.parametrize("bare", [True, False], ids=["some-bare", "all-with-units"])
-def test_numbers_written_with_their_unit_under_a_header_with_none_are_told_as_read(registry, bare):
-    rows = [["小区名称", "改造面积", "惠及户数", "计划投资"], ["市委小区", "1.2万㎡", 249, "50000元"]]
-    if bare:
+# said 已按平方米/万元读取本列数值: what was done to the bare numbers only, or to none. A footer's date under the
+# column (`2023年1月5日`) is no number written with its unit.
+@pytest.mark.parametrize("written", ["some-bare", "all-with-units", "all-bare"])
+def test_numbers_written_with_their_unit_under_a_header_with_none_are_told_as_read(registry, written):
+    first = ["1.2万㎡", "50000元"] if written != "all-bare" else ["12000", "5"]
+    rows = [["小区名称", "改造面积", "惠及户数", "计划投资"], ["市委小区", first[0], 249, first[1]]]
+    if written != "all-with-units":
         rows.append(["棉纺厂东院", "3000", 100, "20"])
+    rows.append(["填表人：张三", None, None, "2023年1月5日"])
 
     sheet = parse_rows(registry, rows)
 
     assert column_values(sheet, "area_m2")[0] == Decimal(12000)
     assert column_values(sheet, "planned_investment_wan")[0] == Decimal(5)
-    if not bare:  # nothing was assumed
+    if written == "all-with-units":  # nothing was assumed
         assert sheet.problems == []
         return
     assert told(sheet) == [("unit_assumed", 1, "改造面积"), ("unit_assumed", 1, "计划投资")]
-    assert [p.expected for p in sheet.problems] == [
-        "表头未注明单位，本列未写单位的数值已按平方米读取，写明单位的（如“1.2万㎡”）按其单位读取",
-        "表头未注明单位，本列未写单位的数值已按万元读取，写明单位的（如“50000元”）按其单位读取",
-    ]
+    expected = {
+        "some-bare": [
+            "表头未注明单位，本列未写单位的数值已按平方米读取，写明单位的（如“1.2万㎡”）按其单位读取",
+            "表头未注明单位，本列未写单位的数值已按万元读取，写明单位的（如“50000元”）按其单位读取",
+        ],
+        "all-bare": ["表头未注明单位，已按平方米读取本列数值", "表头未注明单位，已按万元读取本列数值"],
+    }
+    assert [p.expected for p in sheet.problems] == expected[written]
 
 
 def test_unrecognised_header_unit_is_an_error_on_the_header_row(registry):
