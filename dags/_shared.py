@@ -59,7 +59,8 @@ def pipeline_settings(own_root: bool = True):
     """Return the pipeline's settings, with the object store's keys from the Airflow connection where it exists.
 
     `own_root`: refuse a data root that is not there (`DataRootUnusable`), as every `pipeline` command that writes
-    does, instead of filling a new empty one, where every file of an inbox kept elsewhere looks new.
+    does, instead of filling a new empty one, where every file of an inbox kept elsewhere looks new; and a warehouse
+    gone where the archive holds files (`Settings.warehouse_lost`), instead of making a new empty one.
     """
     from airflow.sdk import Connection
     from airflow.sdk.exceptions import AirflowNotFoundException
@@ -76,7 +77,7 @@ def pipeline_settings(own_root: bool = True):
             {name: value for name, get in _FROM_CONNECTION.items() if (value := get(connection))}
         )
     settings = Settings.from_env()
-    problem = settings.home_problem() if own_root else None
+    problem = (settings.home_problem() or settings.warehouse_lost()) if own_root else None
     if problem:
         raise DataRootUnusable(problem)
     return settings

@@ -20,6 +20,8 @@ from pipeline.warehouse import WarehouseBusy
 
 # Commands that read or write the data root, so refuse one that does not exist rather than make it silently.
 NEEDS_HOME = frozenset({"run", "ingest", "report", "status", "sql", "withdraw", "docs", "serve", "users"})
+# Commands that write the warehouse, so refuse to make a new one where the archive says there was one.
+WRITES_WAREHOUSE = frozenset({"run", "ingest", "report", "withdraw"})
 
 
 def _missing_home(args: argparse.Namespace) -> str | None:
@@ -27,7 +29,10 @@ def _missing_home(args: argparse.Namespace) -> str | None:
     named = args.home is not None or bool(os.environ.get("PIPELINE_HOME"))
     if args.command not in NEEDS_HOME and not (args.command == "check" and named):
         return None
-    return args.settings.home_problem()
+    problem = args.settings.home_problem()
+    if problem is None and args.command in WRITES_WAREHOUSE:
+        return args.settings.warehouse_lost()
+    return problem
 
 
 def main(argv: list[str] | None = None) -> int:

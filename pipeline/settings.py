@@ -157,6 +157,28 @@ class Settings:
             f"如需新建数据根目录，请运行 pipeline init --home {self.home}。"
         )
 
+    def warehouse_lost(self) -> str | None:
+        """Say so if there is no warehouse (no published version, no writer's copy) though the archive holds files.
+
+        Asked by what writes the warehouse: the portal may run where the archive is shared and the warehouse is not.
+        """
+        from pipeline.locations import is_url  # it imports this module
+        from pipeline.warehouse import current_version, working_copy  # it imports this module
+
+        if current_version(self.warehouse) is not None or working_copy(self.warehouse).exists():
+            return None
+        # A first night's archive is empty. With files in it, the warehouse was there: a mistyped
+        # PIPELINE_WAREHOUSE or an unmounted volume made a new empty one, which took every file left in the inbox
+        # in again (withdrawn ones too), wrote their receipts anew and published a report from them alone.
+        if is_url(self.archive) or next(Path(self.archive).glob("*/*"), None) is None:
+            return None
+        return (
+            f"数据仓库不存在：{self.warehouse}（写入方副本 {working_copy(self.warehouse)} 也没有），"
+            f"但归档 {self.archive} 中已有以前接收的文件，本次未执行。请检查 PIPELINE_WAREHOUSE 是否写错、"
+            "它所在的卷是否已挂载；数据仓库丢失时请按 docs/deploying.md 的“Backup and restore”一节从备份恢复。"
+            "新建空的数据仓库会把收件箱中的文件（包括已撤回的）当作新文件重新接收，并据此改写回执和年度报告。"
+        )
+
     @property
     def work_root(self) -> Path | str:
         """Return where parse results wait for the loader: `PIPELINE_WORK`, else `<home>/work`."""
@@ -169,7 +191,8 @@ class Settings:
 
 
 class DataRootUnusable(FileNotFoundError):
-    """The data root is missing, no folder, or has a name DuckDB cannot open: refused, never filled anew.
+    """The data root is missing, no folder, has a name DuckDB cannot open, or lost its warehouse: refused, never
+    filled anew.
 
     `permanent`: the nightly DAG's retry policy fails it at once, as the command line exits 1 at once.
     """

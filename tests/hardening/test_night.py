@@ -202,3 +202,24 @@ def test_a_data_root_that_does_not_exist_is_refused_and_nothing_is_created(tmp_p
     )
     assert done.returncode == 0
     assert sorted(p.name for p in missing.iterdir()) == ["archive", "inbox", "receipts", "reports"]
+
+
+def test_a_warehouse_missing_beside_an_archive_that_holds_files_is_refused_and_not_made_anew(tmp_path):
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
+    env["PIPELINE_HOME"] = str(home)
+    assert subprocess.run([str(PIPELINE), "init"], cwd=REPO, env=env, capture_output=True).returncode == 0
+    # A night taken in before: a file in the archive. The warehouse's volume is not mounted tonight.
+    (home / "archive" / "ab").mkdir()
+    (home / "archive" / "ab" / f"ab{'0' * 62}.csv").write_text("序号\n", encoding="utf-8")
+    unmounted = tmp_path / "mnt"
+    unmounted.mkdir()
+    env["PIPELINE_WAREHOUSE"] = str(unmounted / "warehouse.duckdb")
+    for args in (("run",), ("ingest",), ("report", "--year", "2022"), ("withdraw", "--reason", "错报", "1")):
+        done = subprocess.run([str(PIPELINE), *args], cwd=REPO, env=env, capture_output=True, text=True)
+        assert done.returncode == 1, args
+        assert "数据仓库不存在" in done.stderr and "PIPELINE_WAREHOUSE" in done.stderr, done.stderr
+    assert list(unmounted.iterdir()) == []
+    # The portal may run where the archive is shared and the warehouse is not: it is not refused for it.
+    done = subprocess.run([str(PIPELINE), "status"], cwd=REPO, env=env, capture_output=True, text=True)
+    assert "数据仓库不存在" not in done.stderr
