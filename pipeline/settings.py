@@ -92,8 +92,7 @@ class Settings:
             work=location("work", "work"),
             data_docs_keep_days=_whole("PIPELINE_DATA_DOCS_KEEP_DAYS", DATA_DOCS_KEEP_DAYS),
             report_templates=_folder("PIPELINE_REPORT_TEMPLATES"),
-            marts_memory_limit=(os.environ.get("PIPELINE_MARTS_MEMORY_LIMIT") or "").strip()
-            or MARTS_MEMORY_LIMIT,
+            marts_memory_limit=_memory_limit("PIPELINE_MARTS_MEMORY_LIMIT"),
         )
         settings.check_storage()
         for name in settings.in_inbox():
@@ -227,6 +226,22 @@ def _seconds(variable: str, default: float) -> float:
     if not value >= 0 or value == float("inf"):
         raise ValueError(f"{variable} must be a number of seconds, zero or more, not {raw!r}")
     return value
+
+
+def _memory_limit(variable: str) -> str:
+    """Read a DuckDB memory_limit setting (`512MB`, `2GB`); unset means `MARTS_MEMORY_LIMIT`."""
+    raw = (os.environ.get(variable) or "").strip()
+    if not raw:
+        return MARTS_MEMORY_LIMIT
+    import duckdb  # only when set: most commands never rebuild the marts
+
+    # Asked of DuckDB itself, now: a value it cannot read failed the run only at the marts' rebuild, after the
+    # load was published, told as a damaged warehouse to restore from backup.
+    try:
+        duckdb.connect().execute("set memory_limit = ?", [raw])
+    except duckdb.Error:
+        raise ValueError(f"{variable} must be a memory size such as 512MB or 2GB, not {raw!r}") from None
+    return raw
 
 
 def _whole(variable: str, default: int) -> int:

@@ -106,3 +106,11 @@ def test_the_marts_memory_limit_defaults_when_unset_or_empty(monkeypatch, tmp_pa
     else:
         monkeypatch.setenv("PIPELINE_MARTS_MEMORY_LIMIT", raw)
     assert Settings.from_env(tmp_path).marts_memory_limit == limit
+
+
+@pytest.mark.parametrize("raw", ["lots", "512", "1,5GB"])
+def test_a_marts_memory_limit_duckdb_cannot_read_is_refused_by_name(monkeypatch, tmp_path, raw):
+    # It failed the run only at the marts' rebuild, told as a damaged warehouse to restore from backup.
+    monkeypatch.setenv("PIPELINE_MARTS_MEMORY_LIMIT", raw)
+    with pytest.raises(ValueError, match=f"PIPELINE_MARTS_MEMORY_LIMIT must be a memory size .* not '{raw}'"):
+        Settings.from_env(tmp_path)
