@@ -71,6 +71,13 @@ class Settings:
         def location(name: str, default: str) -> Path | str:
             raw = (os.environ.get(f"PIPELINE_{name.upper()}") or "").strip()
             if URL.match(raw):
+                from pipeline.locations import split_url  # it imports this module
+
+                # Checked now: `ftp://…` was told as another warehouse's claim on the store, `s3://` as no inbox.
+                try:
+                    split_url(raw)
+                except ValueError as exc:
+                    raise ValueError(f"PIPELINE_{name.upper()}: {exc}") from None
                 return raw.rstrip("/")
             return path(name, default)
 

@@ -114,3 +114,18 @@ def test_a_marts_memory_limit_duckdb_cannot_read_is_refused_by_name(monkeypatch,
     monkeypatch.setenv("PIPELINE_MARTS_MEMORY_LIMIT", raw)
     with pytest.raises(ValueError, match=f"PIPELINE_MARTS_MEMORY_LIMIT must be a memory size .* not '{raw}'"):
         Settings.from_env(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "said"),
+    [
+        ("EXPORT", "ftp://host/export", "only s3:// is supported"),
+        ("INBOX", "s3://", "without a bucket"),
+        ("RECEIPTS", "gs://bucket/receipts", "only s3:// is supported"),
+    ],
+)
+def test_a_storage_url_no_store_can_take_is_refused_by_name(monkeypatch, tmp_path, name, raw, said):
+    # `ftp://…` as the export was told as another warehouse's claim on it; `s3://` as the inbox, as no inbox "s3:".
+    monkeypatch.setenv(f"PIPELINE_{name}", raw)
+    with pytest.raises(ValueError, match=f"PIPELINE_{name}: .*{said}"):
+        Settings.from_env(tmp_path)
