@@ -61,10 +61,12 @@ class Settings:
         root = Path(home or os.environ.get("PIPELINE_HOME") or "var").resolve()
 
         def path(name: str, default: str) -> Path:
-            raw = os.environ.get(f"PIPELINE_{name.upper()}")
+            # Stripped, as `location` strips it: " /data/receipts" was read as a folder named so under the current
+            # folder, where the night wrote every receipt and no one looked.
+            raw = (os.environ.get(f"PIPELINE_{name.upper()}") or "").strip()
             # The warehouse is DuckDB's single writer's local file; Data Docs are written as a local folder.
-            if raw and URL.match(raw.strip()):
-                raise ValueError(f"PIPELINE_{name.upper()} must be a local path, not {raw.strip()!r}")
+            if raw and URL.match(raw):
+                raise ValueError(f"PIPELINE_{name.upper()} must be a local path, not {raw!r}")
             # Absolute, but links are not followed: warehouse.duckdb is a symlink to the current version.
             return Path(os.path.abspath(raw or root / default))
 

@@ -129,3 +129,12 @@ def test_a_storage_url_no_store_can_take_is_refused_by_name(monkeypatch, tmp_pat
     monkeypatch.setenv(f"PIPELINE_{name}", raw)
     with pytest.raises(ValueError, match=f"PIPELINE_{name}: .*{said}"):
         Settings.from_env(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["RECEIPTS", "REPORTS", "WAREHOUSE", "DATA_DOCS", "INBOX"])
+def test_a_local_location_is_read_without_the_spaces_around_it(monkeypatch, tmp_path, name):
+    # " /data/receipts" (an env file's `KEY= value`) was a folder of that name under the current folder: the
+    # night wrote every receipt there and no one looked.
+    place = tmp_path / "elsewhere" / name.lower()
+    monkeypatch.setenv(f"PIPELINE_{name}", f" {place} ")
+    assert getattr(Settings.from_env(tmp_path), name.lower()) == place
