@@ -40,10 +40,11 @@ _HOLDING = (ATTACHED_AS, PINNED_AS)
 
 def _clashes(path: Path) -> str | None:
     """Return the name a database opened from `path` would share with the warehouse or its schemas, if any."""
-    # DuckDB names a database after its file name up to the first dot. Named warehouse, the version could not be
-    # attached beside it; named like a schema (ops, raw…), the warehouse's views that read `ops.…` find two.
+    # DuckDB names a database after its file name up to the first dot. Named warehouse (or warehouse_pinned), the
+    # version could not be attached beside it; named like a schema (ops, raw…), the warehouse's views that read
+    # `ops.…` find two.
     name = path.name.split(".", 1)[0]
-    return name if name.lower() in (ATTACHED_AS, *SCHEMAS) else None
+    return name if name.lower() in (*_HOLDING, *SCHEMAS) else None
 
 
 def personal_database(settings: Settings) -> Path:
@@ -129,7 +130,7 @@ def _own_file(settings: Settings, path: Path | None) -> Path:
     if clash:
         raise NotAnAnalystsFile(
             f"“{own}”不能作为个人数据库：DuckDB 以文件名第一个“.”之前的部分称呼它，即 {clash}，"
-            f"与会话中挂载的已发布数据仓库（warehouse）或其中的模式（{'、'.join(SCHEMAS)}）同名。"
+            f"与会话中挂载的已发布数据仓库（{'、'.join(_HOLDING)}）或其中的模式（{'、'.join(SCHEMAS)}）同名。"
             "请换一个文件名，如 --db ~/budget.duckdb。"
         )
     return own

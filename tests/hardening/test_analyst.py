@@ -239,13 +239,16 @@ def test_a_login_name_cannot_move_the_personal_file(settings, monkeypatch):
     assert personal_database(settings).parent == settings.home / "analysts"
 
 
-@pytest.mark.parametrize("name", ["Warehouse.duckdb", "warehouse.2024.db", "ops.duckdb", "RAW.duckdb"])
+@pytest.mark.parametrize(
+    "name", ["Warehouse.duckdb", "warehouse.2024.db", "warehouse_pinned.duckdb", "ops.duckdb", "RAW.duckdb"]
+)
 def test_a_file_named_like_the_warehouse_or_its_schemas_is_refused_before_it_is_made(
     settings, tmp_path, name
 ):
-    # DuckDB names a database by its file name up to the first dot. Named warehouse, the version could not be
-    # attached beside it (the session failed saying the disk or the warehouse file might be damaged); named ops or
-    # raw, the warehouse's views reading ops.… and raw.… met two of them and could not be read.
+    # DuckDB names a database by its file name up to the first dot. Named warehouse (or warehouse_pinned, the
+    # version's second attachment), the version could not be attached beside it (the session failed saying the
+    # disk or the warehouse file might be damaged); named ops or raw, the warehouse's views reading ops.… and
+    # raw.… met two of them and could not be read.
     publish_rows(settings.warehouse, 1)
     mine = tmp_path / name
 
@@ -254,7 +257,7 @@ def test_a_file_named_like_the_warehouse_or_its_schemas_is_refused_before_it_is_
     assert not mine.exists()
 
 
-@pytest.mark.parametrize("login", ["warehouse", "ops"])
+@pytest.mark.parametrize("login", ["warehouse", "warehouse_pinned", "ops"])
 def test_a_login_named_like_the_warehouse_gets_a_personal_file_that_reads_it_whole(
     settings, monkeypatch, capsys, login
 ):
