@@ -8,6 +8,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
@@ -26,7 +27,7 @@ from pipeline.warehouse import (
 )
 from pipeline.warehouse_schema import SCHEMAS, sql_literal
 
-HELP = "语句以 ; 结尾；.refresh 换到最新发布的数据仓库（开始新会话）；.quit 或 Ctrl-D 退出。"
+HELP = "语句以 ; 结尾；Ctrl-C 中断正在执行的语句；.refresh 换到最新发布的数据仓库（开始新会话）；.quit 或 Ctrl-D 退出。"
 
 
 # The name the published version is attached under in every session.
@@ -330,10 +331,41 @@ def run(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
     return printable(str(result))
 
 
+def _interruptible(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
+    """Do `run` in a thread of its own, so that Ctrl-C interrupts the statement running."""
+    # DuckDB heeds Ctrl-C in execute(), not while it draws a relation (str(con.sql(…))): a runaway query ran on
+    # to its end, holding the analyst's file, the Ctrl-C told only then. This thread waits where a signal reaches it.
+    said: dict = {}
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            said["shown"] = run(con, text)
+        except BaseException as exc:  # raised again below, in the session's own thread
+            said["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="pipeline-sql", daemon=True).start()
+    while True:
+        try:
+            # With a timeout: a Ctrl-C delivered to the other thread is still seen here within a moment.
+            if done.wait(0.2):
+                break
+        except KeyboardInterrupt:
+            con.interrupt()
+    if "error" in said:
+        raise said["error"]
+    return said["shown"]
+
+
 def _run_and_print(con: duckdb.DuckDBPyConnection, text: str) -> bool:
     """Run SQL text and print its result, or its error on stderr; return whether it ran."""
     try:
-        shown = run(con, text)
+        shown = _interruptible(con, text)
+    except duckdb.InterruptException:
+        print("已中断（Ctrl-C），该语句未执行完。", file=sys.stderr)
+        return False
     except duckdb.PermissionException as exc:
         print(printable(f"{exc}\n{_FENCED}{_allowed(con)}"), file=sys.stderr)
         return False

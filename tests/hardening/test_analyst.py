@@ -7,9 +7,12 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -19,6 +22,7 @@ from pipeline.analyst import (
     KEPT_ATTACHED,
     NotAnAnalystsFile,
     SessionStillOpen,
+    _run_and_print,
     add_parser,
     cmd_sql,
     open_personal,
@@ -688,3 +692,27 @@ def test_a_damaged_version_is_named_with_the_way_to_restore(settings, tmp_path, 
             pass
     else:
         assert "Backup and restore" in said
+
+
+def test_ctrl_c_interrupts_the_running_query_and_the_session_goes_on(settings, tmp_path, capsys):
+    # DuckDB heeds Ctrl-C in execute(), not while it draws a relation: a runaway query in pipeline sql ran on to
+    # its end (minutes, holding the analyst's file), and the Ctrl-C was told only then.
+    publish_rows(settings.warehouse, 1)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    ctrl_c = threading.Timer(1.0, signal.pthread_kill, (threading.get_ident(), signal.SIGINT))
+    try:
+        with open_personal(settings, tmp_path / "mine.duckdb") as con:
+            started = time.monotonic()
+            ctrl_c.start()
+            try:
+                ran = _run_and_print(con, "select sum(i) from range(6000000000) t(i)")
+            except KeyboardInterrupt:
+                ran = "told only once it ended"
+            took = time.monotonic() - started
+            assert ran is False and took < 5, (ran, took)
+            assert "已中断" in capsys.readouterr().err
+            assert _run_and_print(con, "select count(*) as n from warehouse.kept")
+            assert "1 │" in capsys.readouterr().out
+    finally:
+        ctrl_c.cancel()
+        signal.signal(signal.SIGINT, previous)
