@@ -15,7 +15,8 @@ TIMEZONE = ZoneInfo("Asia/Shanghai")
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 DATA_DOCS_KEEP_DAYS = 90
 # Locations the pipeline writes into: none may lie in the inbox, where what it writes would be read as submissions.
-WRITTEN = ("archive", "receipts", "reports", "export", "work", "data_docs")
+# The warehouse too: its versions and the writer's copy were returned as 不是电子表格文件 every night, and archived.
+WRITTEN = ("archive", "receipts", "reports", "export", "work", "data_docs", "warehouse")
 MARTS_MEMORY_LIMIT = "512MB"
 
 

@@ -67,9 +67,12 @@ def test_a_written_location_inside_an_object_store_inbox_is_refused(monkeypatch,
     assert Settings.from_env(tmp_path).in_inbox() == []
 
 
-@pytest.mark.parametrize("name", ["ARCHIVE", "RECEIPTS", "REPORTS", "EXPORT", "WORK", "DATA_DOCS"])
+@pytest.mark.parametrize(
+    "name", ["ARCHIVE", "RECEIPTS", "REPORTS", "EXPORT", "WORK", "DATA_DOCS", "WAREHOUSE"]
+)
 def test_a_written_location_inside_a_local_inbox_is_refused(monkeypatch, tmp_path, name):
-    # Receipts written into the inbox folder were taken in as submissions the next night, and answered.
+    # Receipts written into the inbox folder were taken in as submissions the next night, and answered; the
+    # warehouse's versions and the writer's copy likewise, each returned and archived every night.
     monkeypatch.setenv("PIPELINE_INBOX", str(tmp_path / "共享"))
     monkeypatch.setenv(f"PIPELINE_{name}", str(tmp_path / "共享" / "回执"))
     with pytest.raises(ValueError, match=f"PIPELINE_{name} '.*回执' lies inside PIPELINE_INBOX '.*共享'"):
@@ -84,7 +87,7 @@ def test_a_written_location_inside_a_local_inbox_is_refused(monkeypatch, tmp_pat
 
 
 def test_the_default_data_root_keeps_what_it_writes_out_of_the_inbox(monkeypatch, tmp_path):
-    for name in ("INBOX", "ARCHIVE", "RECEIPTS", "REPORTS", "EXPORT", "WORK", "DATA_DOCS"):
+    for name in ("INBOX", "ARCHIVE", "RECEIPTS", "REPORTS", "EXPORT", "WORK", "DATA_DOCS", "WAREHOUSE"):
         monkeypatch.delenv(f"PIPELINE_{name}", raising=False)
     assert Settings.from_env(tmp_path).in_inbox() == []
 
