@@ -106,9 +106,11 @@ def session_folders(settings: Settings, own_file: Path) -> list[Path]:
     return folders
 
 
-def _own_file(settings: Settings, path: Path | None) -> Path:
+def _own_file(settings: Settings, path: Path | str | None) -> Path:
     """Return the analyst's file, refusing a folder, or a file inside the pipeline's folders other than `analysts/`."""
-    own = path or personal_database(settings)
+    # `~` expanded here, as DuckDB expands it: the checks below looked at `<current folder>/~/…` while DuckDB
+    # opened `$HOME/…`, so `--db '~/var/inbox/…'` made a session's file inside the data root. A str is a path too.
+    own = Path(path).expanduser() if path is not None else personal_database(settings)
     analysts = _analysts_folder(settings)
     real = _real(own)
     if (analysts is None or not real.is_relative_to(analysts)) and _overlaps(
@@ -194,7 +196,7 @@ def _first_session(con: duckdb.DuckDBPyConnection, own: Path) -> None:
 
 
 @contextmanager
-def open_personal(settings: Settings, path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_personal(settings: Settings, path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the analyst's own DuckDB file read-write, with the version published now attached as `warehouse`.
 
     Files can be read and written only in `session_folders`: never the writer's copy, reports, receipts or archive.

@@ -716,3 +716,21 @@ def test_ctrl_c_interrupts_the_running_query_and_the_session_goes_on(settings, t
     finally:
         ctrl_c.cancel()
         signal.signal(signal.SIGINT, previous)
+
+
+def test_a_file_given_with_a_tilde_is_checked_where_duckdb_opens_it(settings, tmp_path, monkeypatch):
+    # DuckDB opens `~/…` in $HOME; the checks looked at `<current folder>/~/…`: a session's file was made inside the
+    # data root (here the inbox, where the night would take it in), and a folder `~` in the current one.
+    publish_rows(settings.warehouse, 1)
+    monkeypatch.setenv("HOME", str(settings.home.parent))
+    monkeypatch.chdir(tmp_path)
+    inside = f"~/{settings.home.name}/inbox/mine.duckdb"
+
+    with pytest.raises(NotAnAnalystsFile, match="位于数据仓库的数据目录中"):
+        cmd_sql(sql_args(settings, "--db", inside, "-c", "select 1"))
+    assert not (settings.home / "inbox" / "mine.duckdb").exists()
+    assert not (tmp_path / "~").exists()
+    # From Python, a path given as text is taken too.
+    with open_personal(settings, "~/budget.duckdb") as con:
+        assert con.execute("select count(*) from warehouse.kept").fetchall() == [(1,)]
+    assert (settings.home.parent / "budget.duckdb").exists()
