@@ -401,6 +401,17 @@ def _attached(con: duckdb.DuckDBPyConnection) -> str:
     return path
 
 
+def _ends_statement(con: duckdb.DuckDBPyConnection, text: str) -> bool:
+    """Say whether text ending in `;` ends a statement there, not inside a string, quoted name or comment."""
+    # Cut at every line ending in `;`, a text typed over two lines ('第一行;⏎第二行') was run as two halves, each
+    # refused as an unterminated string literal.
+    try:
+        con.extract_statements(text)
+    except duckdb.ParserException as exc:
+        return "unterminated" not in str(exc)
+    return True
+
+
 def shell(con: duckdb.DuckDBPyConnection, banner: bool = True) -> bool:
     """Read statements from stdin until `;` and run each, until `.quit` or the end of input; return whether it
     ended at `.refresh`, for a new session on the version published now."""
@@ -426,7 +437,7 @@ def shell(con: duckdb.DuckDBPyConnection, banner: bool = True) -> bool:
                 return True
             if command:
                 lines.append(line)
-                if command.endswith(";"):
+                if command.endswith(";") and _ends_statement(con, "\n".join(lines)):
                     _run_and_print(con, "\n".join(lines))
                     lines.clear()
         except EOFError:

@@ -358,6 +358,20 @@ def test_the_shell_runs_a_last_statement_without_its_semicolon(settings, tmp_pat
     assert "42" in capsys.readouterr().out
 
 
+def test_the_shell_runs_a_statement_whose_text_has_a_line_ending_in_a_semicolon_whole(
+    settings, tmp_path, monkeypatch, capsys
+):
+    # Cut at every line ending in `;`, the insert ran as two halves, each an unterminated string literal.
+    publish_rows(settings.warehouse, 1)
+    typed = "create table notes (t varchar);\ninsert into notes values ('第一行;\n第二行');\nselect count(*) as n from notes;\n"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(typed))
+
+    assert cmd_sql(sql_args(settings, "--db", str(tmp_path / "mine.duckdb"))) == 0
+
+    printed = capsys.readouterr()
+    assert printed.err == "" and "1 │" in printed.out
+
+
 def test_pipeline_sql_before_anything_is_published_says_so(settings, tmp_path):
     with pytest.raises(FileNotFoundError, match="尚未发布数据仓库"):
         cmd_sql(sql_args(settings, "--db", str(tmp_path / "mine.duckdb"), "-c", "select 1"))
