@@ -54,6 +54,11 @@ class PortalConfig:
         )
 
     def __post_init__(self) -> None:
+        # The socket takes a port modulo 65536: 99999 listened on 34463 while the portal said 127.0.0.1:99999.
+        if not 0 < self.port < 65536:
+            raise ValueError(
+                f"PIPELINE_PORTAL_PORT (or --port) must be a port from 1 to 65535, not {self.port}"
+            )
         if self.allow_http and self.host not in LOOPBACK:
             raise ValueError(
                 f"PIPELINE_PORTAL_ALLOW_HTTP is only for a portal on 127.0.0.1, not on {self.host!r}: "

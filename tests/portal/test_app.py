@@ -182,6 +182,13 @@ def test_the_session_cookie_is_secure_httponly_and_samesite_unless_plain_http_is
         PortalConfig(host="0.0.0.0", allow_http=True)
 
 
+@pytest.mark.parametrize("port", [65536, 99999, -1])
+def test_a_port_no_socket_can_take_is_refused_by_name(port):
+    # The socket takes a port modulo 65536: 99999 listened on 34463 while the portal said 127.0.0.1:99999.
+    with pytest.raises(ValueError, match=f"PIPELINE_PORTAL_PORT .* from 1 to 65535, not {port}"):
+        PortalConfig(port=port)
+
+
 def test_a_rejected_file_kept_for_submit_anyway_is_only_its_senders(settings):
     kept = keep_pending(settings, ZAOLIN, "坏.xlsx", b"bad")
 
