@@ -412,9 +412,9 @@ def _ends_statement(con: duckdb.DuckDBPyConnection, text: str) -> bool:
     return True
 
 
-def shell(con: duckdb.DuckDBPyConnection, banner: bool = True) -> bool:
+def shell(con: duckdb.DuckDBPyConnection, banner: bool = True) -> tuple[bool, bool]:
     """Read statements from stdin until `;` and run each, until `.quit` or the end of input; return whether it
-    ended at `.refresh`, for a new session on the version published now."""
+    ended at `.refresh`, for a new session on the version published now, and whether a statement failed."""
     interactive = sys.stdin.isatty()
     if interactive and banner:
         databases = con.execute(
@@ -427,6 +427,7 @@ def shell(con: duckdb.DuckDBPyConnection, banner: bool = True) -> bool:
         print(printable(f"可读写文件的文件夹：{_allowed(con)}"))
         print(HELP)
     lines: list[str] = []
+    failed = False
     while True:
         try:
             line = input(("sql> " if not lines else " ..> ") if interactive else "")
@@ -434,11 +435,11 @@ def shell(con: duckdb.DuckDBPyConnection, banner: bool = True) -> bool:
             if not lines and command in (".quit", ".exit"):
                 break
             if not lines and command == ".refresh":
-                return True
+                return True, failed
             if command:
                 lines.append(line)
                 if command.endswith(";") and _ends_statement(con, "\n".join(lines)):
-                    _run_and_print(con, "\n".join(lines))
+                    failed = not _run_and_print(con, "\n".join(lines)) or failed
                     lines.clear()
         except EOFError:
             break
@@ -446,8 +447,8 @@ def shell(con: duckdb.DuckDBPyConnection, banner: bool = True) -> bool:
             print()
             lines.clear()
     if lines:  # a last statement without its `;`
-        _run_and_print(con, "\n".join(lines))
-    return False
+        failed = not _run_and_print(con, "\n".join(lines)) or failed
+    return False, failed
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
@@ -455,14 +456,18 @@ def cmd_sql(args: argparse.Namespace) -> int:
     if args.sql is not None:
         with open_personal(args.settings, args.db) as con:
             return 0 if _run_and_print(con, args.sql) else 1
-    banner = True
+    banner, failed = True, False
     while True:
         # A session's fence cannot admit a newer version: `.refresh` ends it and opens the next on the newest.
         with open_personal(args.settings, args.db) as con:
             if not banner:
                 print(printable(f"warehouse：{_attached(con)}（新会话：临时表和 SET 的设置不保留）"))
-            if not shell(con, banner):
-                return 0
+            refresh, failed_here = shell(con, banner)
+            failed = failed or failed_here
+            if not refresh:
+                # A script fed in (`pipeline sql < build.sql`, from cron) is told a statement failed, as -c is; a
+                # person at the shell saw each error as it came.
+                return 1 if failed and not sys.stdin.isatty() else 0
         banner = False
 
 

@@ -323,7 +323,8 @@ def test_the_shell_runs_each_statement_at_its_semicolon_and_refreshes(
     typed += "select max(x) as after_refresh from warehouse.kept;\n.quit\nselect 'never run';\n"
     monkeypatch.setattr(sys, "stdin", Typed(typed))
 
-    assert cmd_sql(sql_args(settings, "--db", str(tmp_path / "mine.duckdb"))) == 0
+    # Fed in, not typed at a terminal: `select nope` failing is told by the exit status too.
+    assert cmd_sql(sql_args(settings, "--db", str(tmp_path / "mine.duckdb"))) == 1
 
     printed = capsys.readouterr()
     before, after = printed.out.split("warehouse：")
@@ -342,11 +343,32 @@ def test_a_session_a_refused_statement_leaves_unable_to_run_says_to_refresh(
     typed = f"call enable_logging(storage='file', storage_path='{into}');\nselect 41;\n.refresh\nselect 42;\n"
     monkeypatch.setattr(sys, "stdin", io.StringIO(typed))
 
-    assert cmd_sql(sql_args(settings, "--db", str(tmp_path / "mine.duckdb"))) == 0
+    assert cmd_sql(sql_args(settings, "--db", str(tmp_path / "mine.duckdb"))) == 1  # the refused logging
 
     printed = capsys.readouterr()
     assert "请输入 .refresh 开始新会话" in printed.err and "42 │" in printed.out
     assert not into.exists()
+
+
+@pytest.mark.parametrize(
+    ("script", "status"),
+    [
+        ("select 1;\nselect nope;\nselect 2;\n", 1),
+        ("select 1;\nselect nope", 1),
+        ("select 1;\nselect 2;\n", 0),
+    ],
+)
+def test_a_script_fed_to_the_shell_exits_1_if_a_statement_failed(
+    settings, tmp_path, monkeypatch, capsys, script, status
+):
+    # `pipeline sql < build.sql` from cron exited 0 with a statement refused: the table it builds was never made,
+    # and nothing but a line on stderr said so. The statements after it still run, as in DuckDB's own shell.
+    publish_rows(settings.warehouse, 1)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(script))
+
+    assert cmd_sql(sql_args(settings, "--db", str(tmp_path / "mine.duckdb"))) == status
+
+    assert "2 │" in capsys.readouterr().out or "nope" in script.rpartition("\n")[2]
 
 
 def test_the_shell_runs_a_last_statement_without_its_semicolon(settings, tmp_path, monkeypatch, capsys):
