@@ -6,10 +6,14 @@ import functools
 import re
 
 from pipeline.grids import Grid
+from pipeline.text import UNIT_LABELS
 from pipeline.values import CellError, is_blank, squashed
 
+# A footer's line: a label (`填表人：`), or the sheet's unit, labelled or said in a sentence as read_meta reads it
+# (`金额单位：元`, `（本表单位为元）`). Alone on its line such a unit was read as a data row, told as blank cells.
 _FOOTER = re.compile(
-    r"^(填表人|填报人|制表人|联系人|联系电话|电话|审核人|负责人|单位负责人|分管领导|填报日期|填表日期|注|备注|说明|单位)[:：]"
+    r"^(?:(?:填表人|填报人|制表人|联系人|联系电话|电话|审核人|负责人|单位负责人|分管领导|填报日期|填表日期|注|备注|说明)[:：]"
+    rf"|\(?(?:本表)?(?:{'|'.join(UNIT_LABELS)})[:：为])"
 )
 # A 合计 row in the words clerks write: totals of every row above, and subtotals of the rows since the last one (a
 # page's, a month's). Read as data, a `总合计` or `汇总` row doubled every figure of its sheet.

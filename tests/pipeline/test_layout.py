@@ -1610,10 +1610,21 @@ def test_a_unit_line_naming_money_in_a_unit_nobody_listed_is_an_error_not_read_i
     assert [(p.severity, p.rule, p.value) for p in sheet.problems] == [("error", "unit", "千元")]
 
 
-@pytest.mark.parametrize("footer", [["单位：元"], ["填表人：张三        单位：元"], ["注：金额单位为元"]])
+@pytest.mark.parametrize(
+    "footer",
+    [
+        ["单位：元"],
+        ["填表人：张三        单位：元"],
+        ["注：金额单位为元"],
+        ["（本表单位为元）"],
+        ["金额单位：元"],
+        ["（单位：元）"],
+    ],
+)
 def test_a_unit_line_below_the_table_is_an_error_not_read_past(registry, footer):
     # The sheet's only unit, under its rows: the amounts in 元 were read as 万元, ten thousand times each, warned only
-    # that the header named no unit (alone on its line, 单位：元 was read as a data row and told as no date).
+    # that the header named no unit (alone on its line, 单位：元 was read as a data row and told as no date; so were
+    # （本表单位为元）, 金额单位：元 and （单位：元）, no footer's line but for the first words of `单位：`).
     rows = [
         ["日期", "项目名称", "资金来源", "类型", "金额"],
         ["2022-03-10", PROJECT, "中央补助资金", "到位", "5000000"],
