@@ -49,8 +49,8 @@ from pipeline.row_problems import (
 from pipeline.sheet_columns import sheet_columns
 from pipeline.sheet_meta import SheetMeta, read_meta, row_text
 from pipeline.sheet_totals import _check_total, states_sum_above
-from pipeline.text import squash
-from pipeline.values import CellError, is_blank
+from pipeline.text import UNIT_STATED, squash
+from pipeline.values import CellError, is_blank, squashed
 
 
 def _stated_by_lines(template: Template, meta: SheetMeta) -> set[str]:
@@ -87,12 +87,24 @@ def _error_missing_columns(sheet: ParsedSheet, match: HeaderMatch) -> None:
         )
 
 
+def _read_header_row_units(grid: Grid, match: HeaderMatch, meta: SheetMeta) -> None:
+    """Read a `单位：元` written in a cell of the header's rows that no column reads, as a unit line above it is."""
+    # Clerks put the unit beside the last header (`… | 摘要 | 单位：元`): unread, amounts in 元 were read as 万元, ten
+    # thousand times each, warned only that the header named no unit.
+    bound = {index for b in match.bindings for index in b.indices}
+    for index in range(match.first_row, match.last_row + 1):
+        for position, cell in enumerate(grid.rows[index]):
+            if position not in bound and isinstance(cell, str) and UNIT_STATED.match(squashed(cell)):
+                read_meta([cell], meta, first_row=index + 1)
+
+
 def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedSheet:
     """Read every data row of a matched sheet into typed records, checking 合计/小计 rows on the way."""
     template = match.template
     sheet = ParsedSheet(grid.name, template, (match.first_row + 1, match.last_row + 1), match.bindings)
     above = [row_text(r) for r in grid.rows[: match.first_row]]
     sheet.meta = read_meta(above)
+    _read_header_row_units(grid, match, sheet.meta)
     # Never into an amount that adds up: one figure merged over rows may be their shared total, not each row's
     # (issue 17 wanted the national forms' merged 一级/二级指标 names); such an amount stays in its first row. An
     # amount that never adds up (`adds_up: false`: a 月报's 年度计划投资, repeated on each month's row) is no share

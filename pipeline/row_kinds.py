@@ -6,14 +6,13 @@ import functools
 import re
 
 from pipeline.grids import Grid
-from pipeline.text import UNIT_LABELS
+from pipeline.text import UNIT_STATED
 from pipeline.values import CellError, is_blank, squashed
 
-# A footer's line: a label (`填表人：`), or the sheet's unit, labelled or said in a sentence as read_meta reads it
-# (`金额单位：元`, `（本表单位为元）`). Alone on its line such a unit was read as a data row, told as blank cells.
+# A footer's line: a label (`填表人：`), or the sheet's unit (UNIT_STATED: `金额单位：元`, `（本表单位为元）`), which
+# alone on its line was read as a data row, told as blank cells.
 _FOOTER = re.compile(
-    r"^(?:(?:填表人|填报人|制表人|联系人|联系电话|电话|审核人|负责人|单位负责人|分管领导|填报日期|填表日期|注|备注|说明)[:：]"
-    rf"|\(?(?:本表)?(?:{'|'.join(UNIT_LABELS)})[:：为])"
+    r"^(填表人|填报人|制表人|联系人|联系电话|电话|审核人|负责人|单位负责人|分管领导|填报日期|填表日期|注|备注|说明)[:：]"
 )
 # A 合计 row in the words clerks write: totals of every row above, and subtotals of the rows since the last one (a
 # page's, a month's). Read as data, a `总合计` or `汇总` row doubled every figure of its sheet.
@@ -49,7 +48,7 @@ def _text_kind(text: str) -> int:
     return (
         is_blank(text) * _BLANK
         | written * _WRITTEN
-        | (written and _FOOTER.match(folded) is not None) * _FOOTER_WORDS
+        | (written and (_FOOTER.match(folded) or UNIT_STATED.match(folded)) is not None) * _FOOTER_WORDS
         | (written and _TOTAL.match(folded) is not None) * _TOTAL_LABEL
         | (written and folded.startswith(_SUBTOTALS)) * _SUBTOTAL_LABEL
         | (written and _MONTH_SUBTOTAL.match(folded) is not None) * (_TOTAL_LABEL | _SUBTOTAL_LABEL)

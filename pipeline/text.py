@@ -16,6 +16,9 @@ UNIT_LABELS = ("计量单位", "金额单位", "货币单位", "计价单位", "
 # Labels naming the measure whose unit follows: a second such line adds its unit to the first (`单位：元  面积单位：万平方米`).
 MEASURE_UNIT_LABELS = ("金额单位", "面积单位")
 _UNIT_LABEL = re.compile(rf"^(?:{'|'.join(UNIT_LABELS)})[:：]")
+# A unit stated in a line or cell of its own, labelled or in a sentence as read_meta reads it (`单位：元`,
+# `（金额单位：元）`, `本表单位为元`), folded as `squash` folds it.
+UNIT_STATED = re.compile(rf"^\(?(?:本表)?(?:{'|'.join(UNIT_LABELS)})[:：为]")
 _TRAILING_NOTE = re.compile(r"(\((注|备注|说明)[^()]*\)|[*※]+)$")
 # A header covering the year so far, `1-7月执行数`, `1至7月份实际完成情况`, `1月—7月`: folded to `1-N月…`, N kept
 # apart. 月份 is 月 as often written; any dash a keyboard or a converted PDF gives joins the months.

@@ -1654,6 +1654,23 @@ def test_a_unit_stated_in_a_sentence_above_the_table_is_the_sheets_unit(registry
     assert not [p for p in sheet.problems if p.severity == "error"]
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["日期", "项目名称", "资金来源", "类型", "金额", "单位：元"],
+        ["日期", "项目名称", "资金来源", "类型", "金额", None, "（单位：元）"],
+    ],
+)
+def test_a_unit_in_a_cell_of_the_header_row_is_the_sheets_unit(registry, header):
+    # Beside the last header, the unit was not read: amounts in 元 were read as 万元, warned only that no unit was named.
+    rows = [header, ["2022-03-10", PROJECT, "中央补助资金", "到位", "5000000"]]
+
+    sheet = parse_rows(registry, rows)
+
+    assert [r["amount_wan"] for r in sheet.records] == [Decimal("500")]
+    assert sheet.problems == []
+
+
 def test_a_unit_line_below_the_table_naming_the_unit_read_is_no_error(registry):
     rows = [
         ["日期", "项目名称", "资金来源", "类型", "金额"],
