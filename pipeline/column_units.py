@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipeline.grids import Grid
 from pipeline.header import _merged_origin
-from pipeline.header_cells import header_cell, unit_cell
+from pipeline.header_cells import group_header, header_cell, unit_cell
 from pipeline.header_match import Binding, HeaderMatch
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity
@@ -12,6 +12,7 @@ from pipeline.registry import Registry
 from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType
 from pipeline.sheet_meta import SheetMeta
 from pipeline.sheet_units import read_unit
+from pipeline.text import split_header
 from pipeline.values import UnitContext, is_blank, unit_written
 from pipeline.written_units import counted_word
 
@@ -50,6 +51,8 @@ def _unit_context(
     # The `单位：` line names money's unit (submissions.md); where it names an area's too (`单位：万平方米、万元`), that
     # is the area's unit as surely.
     reading = read_unit(measure, binding.unit, meta.money_unit, registry)
+    if binding.unit is not None and match.first_row < match.last_row:
+        _warn_group_unit(sheet, binding, measure, registry, grid, match)
     if reading.issue is None:
         return reading.context
     # Each is told on the row its unit (or, none written, its header) shows on, which of a header of two or three
@@ -112,6 +115,30 @@ def _written_units(
         elif unit and (found := registry.units.find(unit)) is not None and found[0] == measure:
             own = own or str(value).strip()
     return bare, own
+
+
+def _warn_group_unit(
+    sheet: ParsedSheet, binding: Binding, measure: str, registry: Registry, grid: Grid, match: HeaderMatch
+) -> None:
+    """Warn where a column's header names another unit than the group header over it (`投资（万元）` over
+    `本月完成投资（元）`): one of them is wrong; the column's own, nearer the figures, is taken."""
+    origin = _merged_origin(grid, match.last_row + 1)
+    group = group_header(grid, match, binding, origin)
+    over = split_header(group)[1]
+    reading = read_unit(measure, binding.unit, over, registry)
+    if over is None or reading.issue != "unit_conflict":
+        return
+    warn_on_header(
+        sheet,
+        binding.header,
+        rule="unit_conflict",
+        expected=(
+            f"表头单位“{binding.unit}”与其上方的“{group}”的单位“{over}”不一致，"
+            f"已按本列表头的{reading.context.name}读取本列数值"
+        ),
+        fix="请删去或改正其中一处单位",
+        row=unit_cell(grid, match, binding, origin)[0] + 1,
+    )
 
 
 def error_unit_below(

@@ -88,10 +88,15 @@ def _with_group_unit(grid: Grid, match: HeaderMatch, binding: Binding, origin: d
     """Give a sub-header that names no unit the unit of the group header above it (`完成投资（万元）`)."""
     if binding.unit is not None:
         return binding
+    unit = split_header(group_header(grid, match, binding, origin))[1]
+    return Binding(binding.column, binding.index, binding.header, unit) if unit else binding
+
+
+def group_header(grid: Grid, match: HeaderMatch, binding: Binding, origin: dict) -> str:
+    """Return the group header written over a column (`完成投资（万元）` over `本月`); '' where none is."""
     cell = _group_cell(grid, match, binding.index, origin)
     group = _text_at(grid, origin)(*cell) if cell is not None else ""
-    unit = split_header(group)[1] if group and group != binding.header else None
-    return Binding(binding.column, binding.index, binding.header, unit) if unit else binding
+    return group if group != binding.header else ""
 
 
 def _group_cell(grid: Grid, match: HeaderMatch, index: int, origin: dict) -> tuple[int, int] | None:

@@ -318,6 +318,25 @@ def test_an_unmerged_group_header_unit_is_told_on_its_own_row(registry):
     assert told(sheet) == [("unit", 1, "本月完成投资"), ("unit", 1, "累计完成投资")]
 
 
+def test_a_sub_header_unit_differing_from_its_group_headers_is_taken_and_told(registry):
+    # `投资（万元）` over `本月完成投资（元）`: read in the sub-header's 元 with nothing said, though one of the two is wrong.
+    rows = [
+        ["项目名称", "年度", "月份", "投资（万元）", None, None],
+        [None, None, None, "年度计划投资", "本月完成投资（元）", "累计完成投资"],
+        ["甲项目", 2022, 1, "1570", "1000000", "100"],
+    ]
+
+    sheet = parse_rows(registry, rows, merges=["A1:A2", "B1:B2", "C1:C2", "D1:F1"])
+
+    assert column_values(sheet, "monthly_completed_wan") == [Decimal("100")]
+    assert column_values(sheet, "cumulative_completed_wan") == [Decimal("100")]
+    assert told(sheet) == [("unit_conflict", 2, "本月完成投资（元）")]
+    assert sheet.problems[0].message_zh == (
+        "第2行「本月完成投资（元）」：表头单位“元”与其上方的“投资（万元）”的单位“万元”不一致，"
+        "已按本列表头的元读取本列数值，请删去或改正其中一处单位。"
+    )
+
+
 @pytest.mark.parametrize(
     ("header", "expected"),
     [("计划投资", ("unit_assumed", 1, "计划投资")), ("计划投资（千元）", ("unit", 1, "计划投资（千元）"))],
