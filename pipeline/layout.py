@@ -48,7 +48,7 @@ from pipeline.row_problems import (
 )
 from pipeline.sheet_columns import sheet_columns
 from pipeline.sheet_meta import SheetMeta, read_meta, row_text
-from pipeline.sheet_totals import _check_total, states_sum_above
+from pipeline.sheet_totals import HiddenRows, _check_total, states_sum_above
 from pipeline.text import UNIT_STATED, squash
 from pipeline.values import CellError, is_blank, squashed
 
@@ -127,6 +127,9 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     totals: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
     subtotals: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
     subtotalled = 0  # the data rows the subtotals add up
+    hidden_rows = frozenset(grid.hidden_rows)
+    # The hidden rows the totals and the subtotals add up.
+    hidden_total, hidden_subtotal = HiddenRows(), HiddenRows()
     part = template.part_of_previous
     parts = Parts(part, columns.by_name) if part is not None else None
     unreadable: set[str] = set()  # columns with a cell that failed to parse: their sums prove nothing
@@ -234,11 +237,21 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             # A 合计 that names a 类型 (`合计 | 到位 | 10`) may total that kind's rows alone, not every row above.
             of_kind = _total_kind(row, columns.data_cells) if kind == "total" else None
             kind_rows = (of_kind, sheet.records) if of_kind else None
+            hidden = hidden_subtotal if kind == "subtotal" else hidden_total
             _check_total(
-                sheet, excel_row, values, checkable, sums, columns.contexts, template, of_kind=kind_rows
+                sheet,
+                excel_row,
+                values,
+                checkable,
+                sums,
+                columns.contexts,
+                template,
+                of_kind=kind_rows,
+                hidden=hidden if hidden.rows else None,
             )
             if kind == "subtotal":
                 subtotals.clear()
+                hidden_subtotal.clear()
                 subtotalled = 0
             elif of_kind is None and template.row_unit is None and not running_total(row):
                 # A 合计 of one 类型 (`合计 | 到位`), or of one unit's rows (建设规模 under 投资构成), may have others after it.
@@ -273,6 +286,10 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             if states_sum_above(values, columns.summed, subtotals, subtotalled):
                 _error_unlabelled_total(sheet, excel_row, row, match)
             subtotalled += 1
+            is_hidden = excel_row in hidden_rows
+            if is_hidden:
+                hidden_total.rows.append(excel_row)
+                hidden_subtotal.rows.append(excel_row)
             for name, unit_column, key in columns.summed:
                 amount = values[name]
                 if isinstance(amount, _AMOUNT):
@@ -280,6 +297,9 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                         key = (name, values.get(unit_column))
                     totals[key] += amount
                     subtotals[key] += amount
+                    if is_hidden:
+                        hidden_total.sums[key] += amount
+                        hidden_subtotal.sums[key] += amount
         values["excel_row"] = excel_row
         sheet.records.append(values)
         if closed_by:
@@ -307,7 +327,15 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     if leading is not None:
         checkable = [b for b in columns.summable if b.column.name not in unreadable]
         _check_total(
-            sheet, leading[0], leading[1], checkable, totals, columns.contexts, template, where="下方"
+            sheet,
+            leading[0],
+            leading[1],
+            checkable,
+            totals,
+            columns.contexts,
+            template,
+            where="下方",
+            hidden=hidden_total if hidden_total.rows else None,
         )
     if after_footer:
         _error_after_footer(sheet, footer_row, footer_lines[0], after_footer)

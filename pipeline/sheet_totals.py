@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pipeline.header_match import Binding
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import display
 from pipeline.registry_templates import Template
+from pipeline.text import rows_text
 from pipeline.values import UnitContext
+
+
+@dataclass(slots=True)
+class HiddenRows:
+    """The hidden rows among those a 合计 or 小计 totals, and their amounts' sums: a filtered sheet's `SUBTOTAL(9,…)`
+    leaves them out of its 合计, which then differs from every row's sum by theirs."""
+
+    rows: list[int] = field(default_factory=list)
+    sums: defaultdict[tuple[str, str | None], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+
+    def clear(self) -> None:
+        self.rows.clear()
+        self.sums.clear()
 
 
 def _check_total(
@@ -21,10 +37,12 @@ def _check_total(
     template: Template,
     where: str = "上方",
     of_kind: tuple[tuple[str, object], list[dict]] | None = None,
+    hidden: HiddenRows | None = None,
 ) -> None:
     """Report each amount of a 合计/小计 row that differs from its rows' sum by more than 0.01 in its unit.
 
     `of_kind`: the enum column and value the row names (类型 到位) and the rows above: its amount may be their sum.
+    `hidden`: the hidden rows among them: where its amount is the others' sum, the error says so.
     """
     for binding in summable:
         name = binding.column.name
@@ -60,13 +78,22 @@ def _check_total(
                 continue
             if kind_sum != summed:  # every row of that kind: the one sum, said once
                 expected += f"，或“{value}”各行之和{display((kind_sum / factor).normalize())}"
+        fix = "请核对合计数或明细数据"
+        left_out = hidden.sums.get(key) if hidden is not None else None
+        if left_out and abs(stated[name] - (summed - left_out)) <= tolerance:
+            # Told only as a mismatch, beside a warning that hidden rows were counted, the clerk saw no link.
+            expected += (
+                f"；本行只是未隐藏各行之和，{rows_text(tuple(hidden.rows))}是隐藏行"
+                f"（共{display((left_out / factor).normalize())}），未计入本行（筛选后用SUBTOTAL求和只计显示的行）"
+            )
+            fix = "如隐藏行应当报送，请取消筛选，把合计改为全部各行之和（如用SUM）；如不应报送，请删除隐藏行后重新报送"
         sheet.error(
             rule="total_mismatch",
             excel_row=excel_row,
             header=binding.header,
             value=sheet.typed_number(name, stated[name], excel_row) or display(stated[name] / factor),
             expected=expected,
-            fix="请核对合计数或明细数据",
+            fix=fix,
         )
 
 

@@ -452,6 +452,37 @@ def test_a_wrong_total_is_an_error_on_its_row_and_header(registry):
     assert column_values(sheet, "excel_row") == [4, 5]
 
 
+_HIDDEN_GAP = (
+    "；本行只是未隐藏各行之和，第3、5行是隐藏行（共800），未计入本行（筛选后用SUBTOTAL求和只计显示的行）"
+)
+
+
+@pytest.mark.parametrize(
+    ("label", "total", "said"),
+    [("合计", 150, _HIDDEN_GAP), ("本月合计", 150, _HIDDEN_GAP), ("合计", 160, "")],
+    ids=["total", "subtotal", "other-gap"],
+)
+def test_a_total_of_the_rows_a_filter_leaves_in_view_says_the_hidden_rows_are_the_gap(
+    registry, label, total, said
+):
+    # A ledger filtered to its 支付 rows, its 合计 a SUBTOTAL(9,…) of the rows in view: refused as a mismatch beside a
+    # warning that hidden rows were counted, nothing linking the two.
+    rows = [
+        ["单位：万元"],
+        ["日期", "项目名称", "资金来源", "类型", "金额"],
+        ["2022-03-10", PROJECT, "中央补助资金", "到位", "500"],
+        ["2022-04-10", PROJECT, "中央补助资金", "支付", "100"],
+        ["2022-05-10", PROJECT, "发改资金", "到位", "300"],
+        ["2022-06-10", PROJECT, "发改资金", "支付", "50"],
+        [None, label, None, None, total],
+    ]
+
+    sheet = parse_rows(registry, rows, hidden_rows=[3, 5])
+
+    assert [p.rule for p in sheet.problems] == ["total_mismatch", "hidden_rows"]
+    assert sheet.problems[0].expected == f"应等于上方各行之和950{said}"
+
+
 @pytest.mark.parametrize(
     ("money", "area", "ok"),
     [
