@@ -104,7 +104,13 @@ def dropped_rows(template: Template, columns: Columns, key: str, new: Slice, old
     """Warn where a file's slice replacing another file's drops rows the clerk likely meant to keep."""
     found = (
         rule(template, columns, key, new, old)
-        for rule in (_earlier_dates_dropped, _later_dates_dropped, _list_replaced, _part_dropped)
+        for rule in (
+            _earlier_dates_dropped,
+            _later_dates_dropped,
+            _months_dropped,
+            _list_replaced,
+            _part_dropped,
+        )
     )
     return [problem for problem in found if problem is not None]
 
@@ -149,12 +155,56 @@ def _dates_dropped(
     dropped = [row for row in old.read(columns) if row[0] is not None and beyond(row[0], edge)]
     if not dropped:
         return None
+    return _told_dropped(
+        rule, template, columns, key, new, old, edge, dropped, f"本表{end}的{{}}是{edge.isoformat()}"
+    )
+
+
+def _months_dropped(template: Template, columns: Columns, key: str, new: Slice, old: Slice) -> Problem | None:
+    """Warn where a slice of a dated template without months is replaced by rows with none in a month between their
+    first and last dates that the rows it replaces have: that month's rows drop out (a month lost joining the
+    months' extracts into the whole year). A wrong entry taken out of a month keeping others says nothing."""
+    if columns.date is None:
+        return None
+    days = sorted(row[0] for row in new.read(columns) if row[0] is not None)
+    if not days:
+        return None
+    months = {(day.year, day.month) for day in days}
+    dropped = [
+        row
+        for row in old.read(columns)
+        if row[0] is not None and days[0] < row[0] < days[-1] and (row[0].year, row[0].month) not in months
+    ]
+    if not dropped:
+        return None
+    first = min(row[0] for row in dropped)
+    edge = max(day for day in days if day < first)  # the new row just before the first month left out
+    gone = sorted({(row[0].year, row[0].month) for row in dropped})
+    named = "、".join(f"{year}年{month}月" for year, month in gone)
+    return _told_dropped(
+        "months_dropped", template, columns, key, new, old, edge, dropped, f"本表的{{}}中没有{named}的记录"
+    )
+
+
+def _told_dropped(
+    rule: str,
+    template: Template,
+    columns: Columns,
+    key: str,
+    new: Slice,
+    old: Slice,
+    edge: dt.date,
+    dropped: list[Row],
+    what: str,
+) -> Problem:
+    """Warn, on the new row dated `edge`, that the replaced rows `dropped` drop out; `what` says how the new rows
+    leave them out, `{}` standing for the date column's header as written."""
     sheet, record = next((s, r) for s, r in new.records if _day(r.get(columns.date)) == edge)
     header = sheet.header_of(columns.date)
     _, _, _, year, month = slice_parts(key)
     expected = (
         f"本表是项目“{record.get('project_name')}”{_when(year, month)}的{template.name_zh}，替代{old.holder.said()}"
-        f"中该项目的全部数据；本表{end}的{header}是{edge.isoformat()}，该文件中{min(row[0] for row in dropped)}"
+        f"中该项目的全部数据；{what.format(header)}，该文件中{min(row[0] for row in dropped)}"
         f"至{max(row[0] for row in dropped)}的{amounts(columns, dropped)}不再计入报告"
     )
     fix = (

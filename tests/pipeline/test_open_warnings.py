@@ -215,6 +215,7 @@ def test_each_family_is_worded_in_the_page_and_the_word_report_with_its_rules_an
         warned("performance_targets", "percent_ambiguous", 2, 8),
         warned("compound_list", "whole_list_replaced", 1, 3),
         warned("fund_ledger", "later_dates_dropped", 1, 5),
+        warned("fund_ledger", "months_dropped", 1, 6),
         warned("fund_ledger", "earlier_dates_dropped", 1, 4),
         warned("fund_ledger", "whole_list_replaced", 1, 3),
     ]
@@ -227,7 +228,7 @@ def test_each_family_is_worded_in_the_page_and_the_word_report_with_its_rules_an
         f"数据质量提示：{ZAOLIN}{YEAR}年度的{form['compound_list']}经重新报送，原表中新表未列出的行不再计入；"
         "如新表不完整，相关数字会少计，已在回执中请报送单位核实。",
         f"数据质量提示：{ZAOLIN}{YEAR}年度的{form['fund_ledger']}经重新报送，原表中早于新表最早日期的数据不再计入；"
-        "原表中晚于新表最晚日期的数据不再计入；原表中新表未列出的行不再计入；如新表不完整，相关数字会少计，已在回执中请报送单位核实。",
+        "原表中晚于新表最晚日期的数据不再计入；原表中新表缺少的月份的数据不再计入；原表中新表未列出的行不再计入；如新表不完整，相关数字会少计，已在回执中请报送单位核实。",
         f"数据质量提示：{ZAOLIN}{YEAR}年度的{form['performance_targets']}有填写的读法不明确"
         f"（{RULE_ZH['percent_ambiguous']}2处；{RULE_ZH['indicator_unit_assumed']}1处），已按最可能的读法计入，"
         "相关数字和得分可能有误，已在回执中请报送单位核实。",

@@ -217,7 +217,13 @@ def test_a_ledger_of_later_months_alone_is_told_which_earlier_entries_drop_out(s
 
 
 # The rules for rows a replacing file drops.
-DROPPED = ("earlier_dates_dropped", "later_dates_dropped", "whole_list_replaced", "part_dropped")
+DROPPED = (
+    "earlier_dates_dropped",
+    "later_dates_dropped",
+    "months_dropped",
+    "whole_list_replaced",
+    "part_dropped",
+)
 
 
 def night(settings, registry, same_night: bool, earlier: tuple[str, str], *files: tuple[str, str]) -> dict:
@@ -321,6 +327,49 @@ def test_a_ledger_ending_months_before_the_ledger_it_replaces_is_told_which_late
     assert marts(settings, "select date from staging.fund_ledger") == [
         (dt.date.fromisoformat(JAN_FEB[0][0]),)
     ]
+
+
+APRIL = ((f"{YEAR}-04-15", JIA_A, "中央补助资金", "支付", "80"),)
+
+
+@pytest.mark.parametrize("same_night", [False, True])
+def test_a_ledger_leaving_out_a_month_between_its_dates_is_told_that_months_entries_drop_out(
+    settings, registry, same_night
+):
+    # January to April sent, then the whole year so far again with March's rows lost joining the months' extracts:
+    # its first and last dates reach as far as before, so neither end's rule said a word.
+    earlier = (f"{JIA}/1-4月台账.csv", ledger_csv(*JAN_FEB, *MARCH, *APRIL))
+    resent = (f"{JIA}/1-4月台账（更正）.csv", ledger_csv(*JAN_FEB, *APRIL))
+
+    outcomes = night(settings, registry, same_night, earlier, resent)
+
+    outcome = outcomes[resent[0]]
+    assert outcome.status == "accepted"
+    [warning] = [w for w in outcome.warnings if w.rule in DROPPED]
+    assert (warning.rule, warning.excel_row, warning.column_header, warning.value) == (
+        "months_dropped",
+        4,
+        "日期",
+        JAN_FEB[1][0],
+    )
+    assert (
+        f"替代{said(outcomes, earlier, same_night)}中该项目的全部数据；本表的日期中没有{YEAR}年3月的记录，该文件中"
+        f"{MARCH[0][0]}至{MARCH[1][0]}的2行（资金来源“中央补助资金”、类型“到位”的金额{MARCH[0][4]}万元；"
+        f"资金来源“中央补助资金”、类型“支付”的金额{MARCH[1][4]}万元）不再计入报告" in warning.message_zh
+    )
+    assert "请将本年度截至目前的全部记录（含上述2行）填报齐全后重新报送" in warning.fix
+    assert RULE_ZH["months_dropped"]
+
+
+def test_a_ledger_taking_out_one_entry_of_a_month_it_keeps_says_nothing(settings, registry):
+    # March's wrong 支付 taken out, its 到位 kept: the ordinary correction.
+    earlier = (f"{JIA}/1-4月台账.csv", ledger_csv(*JAN_FEB, *MARCH, *APRIL))
+    resent = (f"{JIA}/1-4月台账（更正）.csv", ledger_csv(*JAN_FEB, MARCH[0], *APRIL))
+
+    outcome = night(settings, registry, False, earlier, resent)[resent[0]]
+
+    assert outcome.status == "accepted"
+    assert not [w for w in outcome.warnings if w.rule in DROPPED]
 
 
 COMPOUNDS = ("棉纺厂东院", "市委小区", "石化小区")
