@@ -493,6 +493,21 @@ def test_check_of_a_fifo_says_it_was_not_checked_and_does_not_wait_for_a_writer(
     assert f"【未检查】{tmp_path / '管道.xlsx'}\n  命名管道（FIFO），未读取" in capsys.readouterr().out
 
 
+def test_check_of_a_file_past_the_size_limit_says_the_night_returns_it(
+    settings, tmp_path, monkeypatch, capsys
+):
+    # Headed 【未检查】 as a FIFO is, which the night passes over, though the night returns it with a receipt.
+    monkeypatch.setenv("PIPELINE_MAX_FILE_BYTES", "1024")
+    (tmp_path / "大.csv").write_bytes(b"x" * 2048)
+
+    assert main(["--quiet", "check", str(tmp_path / "大.csv")]) == 0
+
+    assert (
+        f"【将被退回】{tmp_path / '大.csv'}\n  未检查其内容，正式报送后将被退回：文件大小为2,048字节，超过1,024字节的处理上限。"
+        in capsys.readouterr().out
+    )
+
+
 @pytest.mark.parametrize("broken", ["removed", "a file", "PIPELINE_INBOX typo"])
 def test_an_inbox_that_is_not_there_fails_the_night_naming_it(settings, monkeypatch, capsys, broken):
     inbox = settings.inbox
