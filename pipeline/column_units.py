@@ -11,7 +11,7 @@ from pipeline.problems import Problem, Severity
 from pipeline.registry import Registry
 from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType
 from pipeline.sheet_meta import SheetMeta
-from pipeline.sheet_units import read_unit
+from pipeline.sheet_units import listed_units, read_unit
 from pipeline.text import split_header
 from pipeline.values import UnitContext, is_blank, unit_written
 from pipeline.written_units import counted_word
@@ -60,6 +60,14 @@ def _unit_context(
     origin = _merged_origin(grid, match.last_row + 1)
     if reading.issue == "unit":
         base = registry.units.measures[measure].base
+        expected = f"单位应为{'、'.join(registry.units.measures[measure].units)}之一"
+        listed = listed_units(measure, reading.written, registry) if reading.on_line else []
+        if len(listed) > 1:
+            # Two units of one measure above the table (`单位：万元`, then `单位：元`): which is meant nobody can tell.
+            rows = "行和第".join(
+                str(meta.rows[k]) for k in ("money_unit", "money_unit_more") if k in meta.rows
+            )
+            expected = f"第{rows}行写了{'、'.join(listed)}两种单位，无法确定本列按哪一种读取"
         sheet.error(
             rule="unit",
             excel_row=meta.rows.get("money_unit")
@@ -67,8 +75,10 @@ def _unit_context(
             else unit_cell(grid, match, binding, origin)[0] + 1,
             header=binding.header,
             value=reading.written,
-            expected=f"单位应为{'、'.join(registry.units.measures[measure].units)}之一",
-            fix=f"请在表头注明可识别的单位，如（{base}）",
+            expected=expected,
+            fix=f"请只保留正确的一处单位，或在表头注明单位，如「{binding.column.header}（{base}）」"
+            if len(listed) > 1
+            else f"请在表头注明可识别的单位，如（{base}）",
         )
     elif reading.issue == "unit_assumed":
         # 1.2 under a bare 改造面积 may be 1.2 万㎡ or 1.2 ㎡, 200 under a bare 金额 200 万元 or 200 元: the clerk is told

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from pipeline.date_values import year_dated, years_named
 from pipeline.problems import display
-from pipeline.text import MEASURE_UNIT_LABELS, UNIT_LABELS, clean_name, months_named, nfkc, squash
+from pipeline.text import UNIT_LABELS, clean_name, months_named, nfkc, squash
 from pipeline.values import is_blank, squashed
 
 # A seal note between a label and its value, as printed forms have it: `填报单位（盖章）：`, `实施单位（公章）`.
@@ -192,7 +192,9 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
                 meta.year_written = value
                 meta.year = _line_year(value)
                 meta.rows["year"] = excel_row
-            elif name in UNIT_LABELS and (meta.money_unit is None or name in MEASURE_UNIT_LABELS):
+            elif name in UNIT_LABELS:
+                # A second line adds its units to the first's, labelled by measure or not: two lines naming two units
+                # of money (`单位：万元` above `单位：元`) are refused as one naming both is, where the first was taken.
                 # 元（保留两位小数）: the note is no part of the unit.
                 # Words apart (`单位：元 万平方米`) list a unit per measure as `、` does; read_unit takes each its own.
                 words = _SPACED_SEPARATOR.sub(r"\1", value).split()
@@ -206,6 +208,7 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
                 elif unit:
                     # `单位：元  面积单位：万平方米`: a list, as `单位：元、万平方米` is, each measure taking its own.
                     meta.money_unit = f"{meta.money_unit}、{unit}"
+                    meta.rows.setdefault("money_unit_more", excel_row)
     return meta
 
 

@@ -63,14 +63,22 @@ def _line_unit(measure: str, written: str, registry: Registry) -> str:
     parts = [_MEASURE_NAMED.sub("", part) for part in _UNIT_LIST.split(written) if part]
     if len(parts) < 2:
         return parts[0] if parts and parts[0] else written
-    mine = {
-        part for part in parts if (found := registry.units.find(part)) is not None and found[0] == measure
-    }
+    mine = set(listed_units(measure, written, registry))
     if not mine and measure == "money":
         # `单位：千元、平方米`: money in a unit nobody listed is refused as such, never read as the base unit.
         mine = {part for part in parts if part.endswith("元")}
     # Two of this measure's units (`单位：元、万元`) say nothing certain: left as written, it is refused as a unit.
     return mine.pop() if len(mine) == 1 else written
+
+
+def listed_units(measure: str, written: str, registry: Registry) -> list[str]:
+    """Return the units of this measure a `单位：` line lists (`万元、元`: both), each once, in the order written."""
+    parts = (_MEASURE_NAMED.sub("", part) for part in _UNIT_LIST.split(written) if part)
+    return list(
+        dict.fromkeys(
+            p for p in parts if (found := registry.units.find(p)) is not None and found[0] == measure
+        )
+    )
 
 
 # Words of size alone, no unit: a row's `万` may be 万元 or 万平方米.

@@ -1721,6 +1721,33 @@ def test_a_unit_in_a_cell_of_the_header_row_is_the_sheets_unit(registry, header)
     assert sheet.problems == []
 
 
+@pytest.mark.parametrize(
+    ("above", "error"),
+    [
+        ([["单位：万元"], ["单位：元"]], "第1行和第2行写了万元、元两种单位，无法确定本列按哪一种读取"),
+        (
+            [["台账（单位：万元）"], ["金额单位：元"]],
+            "第1行和第2行写了万元、元两种单位，无法确定本列按哪一种读取",
+        ),
+        ([["台账（单位：元）"], ["单位：元"]], None),
+    ],
+    ids=["two-lines", "title-and-measure-line", "one-unit-twice"],
+)
+def test_two_unit_lines_naming_two_units_of_money_are_an_error_not_the_first_taken(registry, above, error):
+    # The first `单位：` line was taken, the second passed over without a word: 5000000 元 read as 5000000 万元.
+    rows = [
+        *above,
+        ["日期", "项目名称", "资金来源", "类型", "金额"],
+        ["2022-03-10", PROJECT, "中央补助资金", "到位", "5000000"],
+    ]
+
+    sheet = parse_rows(registry, rows)
+
+    assert [p.expected for p in sheet.problems if p.severity == "error"] == ([error] if error else [])
+    if error is None:
+        assert [r["amount_wan"] for r in sheet.records] == [Decimal("500")]
+
+
 def test_a_unit_line_below_the_table_naming_the_unit_read_is_no_error(registry):
     rows = [
         ["日期", "项目名称", "资金来源", "类型", "金额"],
