@@ -154,7 +154,8 @@ RULE_ZH = {
 # words it as (templates/report): while the file warned is in force, the report names the project. A family says
 # what may be off: `other_year` rows copied from another year; `left_in_force` a resent whole-year form left out
 # projects whose earlier rows still count (the project is one the warning names, held by an earlier file);
-# `replaced` earlier rows dropped by a resent form; `area` an area in the wrong unit; `reading` a value read one
+# `replaced` earlier rows dropped by a resent form; `area` an area in the wrong unit; `cumulative` a 累计完成投资 off
+# the sum of its months' 本月 (the completion rate and the lights are computed from it); `reading` a value read one
 # of two ways (a CSV form's blank 一级/二级指标 read as the one above: a wrong carry counts a row's 分值 and score
 # under another indicator). Written to config.figure_warnings for mart.open_warnings.
 FIGURE_WARNINGS = {
@@ -166,6 +167,7 @@ FIGURE_WARNINGS = {
     "whole_list_replaced": "replaced",
     "part_dropped": "replaced",
     "area_implausible": "area",
+    "cumulative_mismatch": "cumulative",
     "total_row_from_parts": "reading",
     "total_row_parts_unclear": "reading",
     "percent_ambiguous": "reading",

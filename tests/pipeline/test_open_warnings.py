@@ -218,17 +218,23 @@ def test_each_family_is_worded_in_the_page_and_the_word_report_with_its_rules_an
         warned("fund_ledger", "months_dropped", 1, 6),
         warned("fund_ledger", "earlier_dates_dropped", 1, 4),
         warned("fund_ledger", "whole_list_replaced", 1, 3),
+        warned("investment_progress", "cumulative_mismatch", 1, 7),
     ]
     path = make_warehouse(tmp_path / "warehouse.duckdb")
     with duckdb.connect(str(path)) as con:
         con.executemany("insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         report = build_report(con, YEAR, CONFIG, registry)
-    form = {t: registry.templates[t].name_zh for t in ("performance_targets", "compound_list", "fund_ledger")}
+    form = {
+        t: registry.templates[t].name_zh
+        for t in ("performance_targets", "compound_list", "fund_ledger", "investment_progress")
+    }
     expected = [
         f"数据质量提示：{ZAOLIN}{YEAR}年度的{form['compound_list']}经重新报送，原表中新表未列出的行不再计入；"
         "如新表不完整，相关数字会少计，已在回执中请报送单位核实。",
         f"数据质量提示：{ZAOLIN}{YEAR}年度的{form['fund_ledger']}经重新报送，原表中早于新表最早日期的数据不再计入；"
         "原表中晚于新表最晚日期的数据不再计入；原表中新表缺少的月份的数据不再计入；原表中新表未列出的行不再计入；如新表不完整，相关数字会少计，已在回执中请报送单位核实。",
+        f"数据质量提示：{ZAOLIN}{YEAR}年度的{form['investment_progress']}有1处累计完成投资与各月本月完成投资之和不符，"
+        "年度计划投资完成率、投资进度和预警按填报的累计完成投资计算，可能失真，已在回执中请报送单位核实。",
         f"数据质量提示：{ZAOLIN}{YEAR}年度的{form['performance_targets']}有填写的读法不明确"
         f"（{RULE_ZH['percent_ambiguous']}2处；{RULE_ZH['indicator_unit_assumed']}1处），已按最可能的读法计入，"
         "相关数字和得分可能有误，已在回执中请报送单位核实。",
