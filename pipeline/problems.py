@@ -137,6 +137,7 @@ RULE_ZH = {
     "total_unsaved": "合计行公式未保存结果，未能核对",
     "repeated_in_file": "同一文件的两张工作表重复填写",
     "summary_sheet": "汇总工作表与明细一致，未重复计入",
+    "copied_sheet": "工作表各行与其他工作表重复，未重复计入",
     "hidden_rows": "隐藏行的数据已计入",
     "hidden_columns": "隐藏列的数据已计入",
     "duplicate_row": "两行内容完全相同",

@@ -10,7 +10,7 @@ rows would otherwise be lost.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 
 from pipeline.parsed_sheet import ParsedSheet
@@ -56,11 +56,72 @@ def _sums_match(summary: ParsedSheet, details: list[ParsedSheet]) -> bool:
     return True
 
 
+def _rows(sheet: ParsedSheet) -> Counter:
+    """Count a sheet's rows by every value the template reads: alike rows are one entry written again."""
+    names = [c.name for c in sheet.template.columns]
+    return Counter(tuple(record.get(name) for name in names) for record in sheet.records)
+
+
+def _copied_from(sheet: ParsedSheet, kept: list[ParsedSheet]) -> list[ParsedSheet] | None:
+    """Return the whole sheets of its template whose rows hold every row of `sheet` as often, or None: a 汇总 of
+    the month sheets written out row by row (`汇总 | 1月 | 2月`), or a sheet copied whole (`台账 (2)`)."""
+    if sheet.template.fields or not sheet.records or not _whole(sheet):
+        return None  # a national form's fields are more than its rows; an empty sheet copies nothing
+    # Sheets naming another office, project or year above their rows are not copies: their heading is told apart.
+    heading = (sheet.meta.unit, sheet.meta.project, sheet.meta.year)
+    others = [
+        s
+        for s in kept
+        if s.template is sheet.template
+        and _whole(s)
+        and s.records
+        and (s.meta.unit, s.meta.project, s.meta.year) == heading
+    ]
+    if not others:
+        return None
+    mine, theirs = _rows(sheet), sum((_rows(s) for s in others), Counter())
+    if any(theirs[row] < count for row, count in mine.items()):
+        return None
+    return [s for s in others if _rows(s) & mine]
+
+
+def _copy_told(sheet: ParsedSheet, sources: list[ParsedSheet]) -> Problem:
+    named = "、".join(f"“{s.name}”" for s in sources)
+    expected = (
+        f"其{len(sheet.records)}行在工作表{named}中都有各栏完全相同的一行，看作这些工作表的汇总或副本，"
+        "未重复计入（否则每笔金额都会算两次）"
+    )
+    return Problem(
+        Severity.WARNING,
+        "copied_sheet",
+        f"{expected}，如其中确有另外的款项，请在「摘要」中注明区别后重新报送。",
+        sheet=sheet.name,
+        excel_row=sheet.header_rows[1],
+        expected=expected,
+        fix="如其中确有另外的款项，请在「摘要」中注明区别后重新报送",
+    )
+
+
 def pass_over_summaries(sheets: list[ParsedSheet]) -> tuple[list[ParsedSheet], list[Problem]]:
-    """Return the sheets to keep, and a warning for each summary sheet passed over."""
+    """Return the sheets to keep, and a warning for each summary sheet or copy passed over."""
     kept, told = [], []
+    copies: list[ParsedSheet] = []
     for sheet in sheets:
-        details = [s for s in sheets if s is not sheet and s.template is sheet.template and _whole(s)]
+        # Read as a ledger beside the month sheets it repeats, each amount was counted twice without a word. Of two
+        # copies the first is passed over, the second kept: it has no copy left beside it.
+        others = [s for s in sheets if s is not sheet and all(s is not c for c in copies)]
+        if (sources := _copied_from(sheet, others)) is not None:
+            copies.append(sheet)
+            told.append(_copy_told(sheet, sources))
+            continue
+        details = [
+            s
+            for s in sheets
+            if s is not sheet
+            and s.template is sheet.template
+            and _whole(s)
+            and all(s is not c for c in copies)
+        ]
         if not details or not _short(sheet) or not _sums_match(sheet, details):
             kept.append(sheet)
             continue

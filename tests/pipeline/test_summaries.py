@@ -78,3 +78,42 @@ def test_a_short_sheet_alone_is_not_a_summary(registry):
     # No whole sheet of its template beside it: nothing to be a summary of.
     file = parsed(registry, {"汇总": summary(["中央补助资金", "支付", 200])})
     assert "missing_column" in {p.rule for p in file.errors}
+
+
+def month_sheet(*rows: list) -> list[list]:
+    return [*DETAIL[:3], *rows]
+
+
+@pytest.mark.parametrize(
+    ("sheets", "kept", "passed_over", "paid"),
+    [
+        # A 汇总 written out row by row beside the month sheets: every amount was counted twice.
+        (
+            {"汇总": DETAIL, "3月": month_sheet(DETAIL[3]), "5-6月": month_sheet(*DETAIL[4:])},
+            ["3月", "5-6月"],
+            "汇总",
+            200,
+        ),
+        # A sheet copied whole: the first is passed over, the second has no copy left beside it.
+        ({"台账": DETAIL, "台账 (2)": DETAIL}, ["台账 (2)"], "台账", 200),
+    ],
+    ids=["summary-row-by-row", "copied-whole"],
+)
+def test_a_sheet_whose_every_row_is_on_other_sheets_is_passed_over_not_counted_twice(
+    registry, sheets, kept, passed_over, paid
+):
+    file = parsed(registry, sheets)
+
+    assert not file.errors
+    assert [s.name for s in file.sheets] == kept
+    assert rules(file.all_problems) == [("copied_sheet", passed_over, Severity.WARNING)]
+    assert "未重复计入" in file.all_problems[0].message_zh
+    records = [r for s in file.sheets for r in s.records]
+    assert sum(r["amount_wan"] for r in records if r["entry_type"] == "支付") == Decimal(paid)
+
+
+def test_month_sheets_sharing_no_row_are_each_counted(registry):
+    file = parsed(registry, {"3-5月": month_sheet(*DETAIL[3:5]), "6月": month_sheet(*DETAIL[5:])})
+
+    assert [s.name for s in file.sheets] == ["3-5月", "6月"]
+    assert not [p for p in file.all_problems if p.rule == "copied_sheet"]
