@@ -288,24 +288,28 @@ def _about(ratio: Decimal) -> Decimal:
 
 
 def _funds_per_project(sheets: list[Sheet], context: Context, registry: Registry) -> list[dict]:
-    """Build one row per sheet, project and year of a ledger: Σ 到位 beside Σ 支付, both the year so far."""
-    frame = []
+    """Build one row per file, project and year of a ledger: Σ 到位 beside Σ 支付, both the year so far, blamed on
+    the last sheet holding the project's rows."""
+    # Per file, not per sheet: a ledger kept a sheet a month (`1月 | 2月`) has its 到位 in January's sheet and its
+    # 支付 in February's, which alone was told 累计支付不应超过累计到位0万元.
+    by_project: dict[tuple, list[tuple[Sheet, dict]]] = defaultdict(list)
     for sheet in sheets:
-        by_project: dict[tuple, list[dict]] = defaultdict(list)
         for record in sheet.parsed.records:
-            by_project[(record.get("project_name"), record.get("year"))].append(record)
-        for (project, _), records in by_project.items():
-            if project not in context.known_projects:  # already an error of its own; its totals mean nothing
-                continue
-            amounts = [sheet.values(r, "entry_type", "amount_wan") for r in records]
-            if None in amounts:  # a cell the parser reported: the totals would be guesses
-                continue
-            received = sum((a for kind, a in amounts if kind == "到位"), Decimal(0))
-            paid = sum((a for kind, a in amounts if kind == "支付"), Decimal(0))
-            frame.append(
-                _blamed(sheet, [r["excel_row"] for r in records])
-                | {"received": received, "paid": paid, "paid_excess": paid - received}
-            )
+            by_project[(sheet.batch, record.get("project_name"), record.get("year"))].append((sheet, record))
+    frame = []
+    for (_, project, _), rows in by_project.items():
+        if project not in context.known_projects:  # already an error of its own; its totals mean nothing
+            continue
+        amounts = [sheet.values(r, "entry_type", "amount_wan") for sheet, r in rows]
+        if None in amounts:  # a cell the parser reported: the totals would be guesses
+            continue
+        received = sum((a for kind, a in amounts if kind == "到位"), Decimal(0))
+        paid = sum((a for kind, a in amounts if kind == "支付"), Decimal(0))
+        last = rows[-1][0]
+        frame.append(
+            _blamed(last, [r["excel_row"] for sheet, r in rows if sheet is last])
+            | {"received": received, "paid": paid, "paid_excess": paid - received}
+        )
     return frame
 
 

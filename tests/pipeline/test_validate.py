@@ -1182,3 +1182,27 @@ def test_a_year_with_no_negative_list_checks_no_payment_against_one(registry):
     )
 
     assert [p for p in validation.problems["ledger"] if p.rule == "negative_list"] == []
+
+
+@pytest.mark.parametrize(("received", "warned"), [("500", False), ("100", True)])
+def test_a_ledger_kept_a_sheet_a_month_is_held_to_its_year_so_far_across_its_sheets(
+    registry, received, warned
+):
+    # 到位 in January's sheet, 支付 in February's: February's alone was told 累计支付不应超过累计到位0万元.
+    header = ["日期", "项目名称", "资金来源", "类型", "金额（万元）"]
+    sheets = {
+        "1月": [
+            ["填报单位：枣林街道办事处"],
+            header,
+            ["2022-01-10", ZAOLIN, "中央补助资金", "到位", received],
+        ],
+        "2月": [["填报单位：枣林街道办事处"], header, ["2022-02-10", ZAOLIN, "中央补助资金", "支付", "120"]],
+    }
+    parsed = parse_file(xlsx(sheets), "枣林街道办事处/台账.xlsx", registry)
+
+    validation = validate([Batch("months", s) for s in parsed.sheets], registry, CONTEXT)
+
+    told = [
+        (p.sheet, p.excel_row) for p in validation.problems["months"] if p.rule == "paid_exceeds_received"
+    ]
+    assert told == ([("2月", 3)] if warned else [])
