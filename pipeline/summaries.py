@@ -62,20 +62,20 @@ def _rows(sheet: ParsedSheet) -> Counter:
     return Counter(tuple(record.get(name) for name in names) for record in sheet.records)
 
 
+def _heading(sheet: ParsedSheet) -> tuple:
+    """Return what a sheet says above its rows of whose they are: office, project, year (on a line or in the title)."""
+    return sheet.meta.unit, sheet.meta.project, sheet.meta.year, sheet.meta.title_years
+
+
 def _copied_from(sheet: ParsedSheet, kept: list[ParsedSheet]) -> list[ParsedSheet] | None:
     """Return the whole sheets of its template whose rows hold every row of `sheet` as often, or None: a 汇总 of
     the month sheets written out row by row (`汇总 | 1月 | 2月`), or a sheet copied whole (`台账 (2)`)."""
     if sheet.template.fields or not sheet.records or not _whole(sheet):
         return None  # a national form's fields are more than its rows; an empty sheet copies nothing
     # Sheets naming another office, project or year above their rows are not copies: their heading is told apart.
-    heading = (sheet.meta.unit, sheet.meta.project, sheet.meta.year)
+    heading = _heading(sheet)
     others = [
-        s
-        for s in kept
-        if s.template is sheet.template
-        and _whole(s)
-        and s.records
-        and (s.meta.unit, s.meta.project, s.meta.year) == heading
+        s for s in kept if s.template is sheet.template and _whole(s) and s.records and _heading(s) == heading
     ]
     if not others:
         return None

@@ -112,6 +112,27 @@ def test_a_sheet_whose_every_row_is_on_other_sheets_is_passed_over_not_counted_t
     assert sum(r["amount_wan"] for r in records if r["entry_type"] == "支付") == Decimal(paid)
 
 
+def test_alike_lists_of_two_years_titled_apart_are_both_read(registry):
+    # The same compounds, the same figures, a sheet a year: no copy, each year's list is its own.
+    header = ["序号", "小区名称", "改造面积（万平方米）", "惠及户数（户）", "计划投资（万元）", "改造状态"]
+    rows = [[1, "市委小区", 1.2, 20, 300, "在建"]]
+    sheets = {
+        f"{year}": [
+            [f"{year}年老旧小区改造项目清单"],
+            [f"填报单位：{UNIT}"],
+            [f"项目名称：{PROJECT}"],
+            header,
+            *rows,
+        ]
+        for year in (2022, 2023)
+    }
+
+    file = parsed(registry, sheets)
+
+    assert [s.name for s in file.sheets] == ["2022", "2023"]
+    assert not [p for p in file.all_problems if p.rule == "copied_sheet"]
+
+
 def test_month_sheets_sharing_no_row_are_each_counted(registry):
     file = parsed(registry, {"3-5月": month_sheet(*DETAIL[3:5]), "6月": month_sheet(*DETAIL[5:])})
 
