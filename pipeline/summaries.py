@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 
 from pipeline.parsed_sheet import ParsedSheet
-from pipeline.problems import Problem, Severity
+from pipeline.problems import Problem, Severity, row_value_problem
 from pipeline.registry_columns import SUMMABLE_TYPES
 
 _MISSING = "missing_column"
@@ -102,6 +102,50 @@ def _copy_told(sheet: ParsedSheet, sources: list[ParsedSheet]) -> Problem:
     )
 
 
+def _repeated_rows(kept: list[ParsedSheet]) -> list[Problem]:
+    """Return an error for each row of a kept sheet that an earlier sheet of its template and heading already holds
+    with every value alike: two ledgers of overlapping months (`1-2月 | 2-3月`) each hold February's payments.
+
+    A sheet copied whole is passed over above; one sharing only some rows is neither a copy nor two sheets' own
+    rows, and which of them the clerk meant only the clerk can say. Templates naming a unique column (a 小区名称)
+    are told by `within_file.flag_repeated_across_sheets`, forms by their own one-sheet rule.
+    """
+    told: list[Problem] = []
+    first: dict[tuple, tuple[ParsedSheet, dict]] = {}
+    for sheet in kept:
+        template = sheet.template
+        if template.fields or any(c.unique for c in template.columns) or not _whole(sheet):
+            continue
+        names = [c.name for c in template.columns]
+        heading = _heading(sheet)
+        for record in sheet.records:
+            earlier = first.setdefault(
+                (template.id, heading, tuple(record.get(name) for name in names)), (sheet, record)
+            )
+            if earlier[0] is not sheet:
+                told.append(_repeated_told(sheet, record, *earlier))
+    return told
+
+
+def _repeated_told(sheet: ParsedSheet, record: dict, earlier: ParsedSheet, first: dict) -> Problem:
+    blamed = next((b for b in sheet.bindings if b.column.type in SUMMABLE_TYPES), sheet.bindings[0])
+    value = record.get(blamed.column.name)
+    expected = (
+        f"与本文件工作表“{earlier.name}”第{first['excel_row']}行各栏完全相同，两张工作表都计入会使这一行算两次"
+        "（两张工作表所填期间重叠）"
+    )
+    return row_value_problem(
+        "repeated_in_file",
+        Severity.ERROR,
+        sheet=sheet.name,
+        excel_row=record["excel_row"],
+        header=blamed.header,
+        value=None if value is None else str(value),
+        expected=expected,
+        fix="同一笔数据只能填在一张工作表中，请删去重复的行，或把各工作表合并为一张后重新报送",
+    )
+
+
 def pass_over_summaries(sheets: list[ParsedSheet]) -> tuple[list[ParsedSheet], list[Problem]]:
     """Return the sheets to keep, and a warning for each summary sheet or copy passed over."""
     kept, told = [], []
@@ -143,4 +187,4 @@ def pass_over_summaries(sheets: list[ParsedSheet]) -> tuple[list[ParsedSheet], l
                 fix="无需处理",
             )
         )
-    return kept, told
+    return kept, told + _repeated_rows(kept)

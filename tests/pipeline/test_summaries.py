@@ -138,3 +138,17 @@ def test_month_sheets_sharing_no_row_are_each_counted(registry):
 
     assert [s.name for s in file.sheets] == ["3-5月", "6月"]
     assert not [p for p in file.all_problems if p.rule == "copied_sheet"]
+
+
+def test_month_sheets_sharing_some_rows_are_returned_naming_the_row_of_each(registry):
+    # 3-5月 and 5-6月 both held May's payment: read as two ledgers, 支付 was 320 against 200 by hand, unsaid.
+    file = parsed(registry, {"3-5月": month_sheet(*DETAIL[3:5]), "5-6月": month_sheet(*DETAIL[4:])})
+
+    [error] = file.errors
+    assert (error.rule, error.sheet, error.excel_row, error.column_header) == (
+        "repeated_in_file",
+        "5-6月",
+        4,
+        "金额（万元）",
+    )
+    assert "与本文件工作表“3-5月”第5行各栏完全相同" in error.message_zh
