@@ -136,14 +136,22 @@ indicators as (
     left join config.qualitative_words as words
         on words.year = valued.year
         and words.word = trim(valued.reported_value)
+    left join config.qualitative as stated
+        on stated.year = valued.year
+        and stated.outcome = trim(valued.reported_value)
     left join config.qualitative as qualitative
         on qualitative.year = valued.year
-        and qualitative.outcome = case
-            -- The target's own words, or them said done (`已建立` for `建立`), mean it was met
+        and qualitative.outcome = coalesce(
+            -- An outcome written (`基本达成`, or words for it) scores as its own grade (warehouse.md, Self-evaluation
+            -- score), even when the target is worded the same: 基本达成 met by 基本达成 is 80 %, not 达成.
+            stated.outcome,
+            words.outcome,
+            -- Else the target's own words, or them said done (`已建立` for `建立`), mean it was met
             -- (pipeline.indicator_warnings.unscored_words reads them alike, so the receipt never warns of either).
-            when trim(valued.reported_value) in (trim(valued.target_text), '已' || trim(valued.target_text)) then '达成'
-            else coalesce(words.outcome, trim(valued.reported_value))
-        end
+            case when trim(valued.reported_value) in (trim(valued.target_text), '已' || trim(valued.target_text))
+                then '达成' end,
+            trim(valued.reported_value)
+        )
 ),
 
 -- 分值 × actual / target, multiplied before dividing, with actual = numerator / denominator: 60 × 1 / 3 is 20

@@ -540,6 +540,30 @@ def test_a_numbers_target_met_with_an_outcomes_words_scores_as_the_words_say(wh)
     ]
 
 
+def test_a_qualitative_target_worded_as_an_outcome_scores_the_outcome_written(wh):
+    # warehouse.md grades the actual's word: 基本达成 met by 基本达成 scored 100 % as the target's own words (达成).
+    register(wh, "甲")
+    targets(
+        wh,
+        "甲",
+        ("居民满意", "基本达成", "基本达成", 20),  # 80 %
+        ("设施完好", "未达成", "未达成", 20),  # 0 %
+        ("管理规范", "部分达成", "部分达到预期", 20),  # words for 部分达成: 60 %
+        ("工程进度", "按期完成", "按期完成", 15),  # the target's own words: met
+        ("制度建设", "建立", "已建立", 15),  # them said done: met
+    )
+
+    wh.build()
+
+    assert wh.rows("select level3, round(score, 6) from mart.self_evaluation where position > 0") == [
+        ("居民满意", D("16")),
+        ("设施完好", D("0")),
+        ("管理规范", D("12")),
+        ("工程进度", D("15")),
+        ("制度建设", D("15")),
+    ]
+
+
 def test_a_reported_value_differing_from_the_data_is_kept_and_flagged(wh):
     register(wh, "甲")
     compounds(wh, "甲", 5)
