@@ -73,6 +73,8 @@ _OPERATOR_WORDS = {
     **dict.fromkeys(("控制在", "至多", "最多", "低于", "小于", "少于"), "≤"),
     **dict.fromkeys(("=", "等于"), "="),
 }
+# Of those, the ones that leave the bound itself out. `以上`, `以下` are read as including it, as statistics do.
+_STRICT_WORDS = frozenset((">", "高于", "大于", "超过", "多于", "<", "低于", "小于", "少于"))
 # `95%+` is `95%以上` as a keyboard writes it: a bound, not the figure.
 _AFTER_WORDS = {"及以上": "≥", "以上": "≥", "+": "≥", "及以下": "≤", "以下": "≤", "以内": "≤", "之内": "≤"}
 _APPROXIMATE_BEFORE = ("大约", "约", "将近", "接近", "近", "大概")
@@ -107,10 +109,21 @@ class _Written(NamedTuple):
     flaw: str | None = None
 
 
+def _indicator_match(text: str | None) -> re.Match | None:
+    return _INDICATOR.match(_numerals_as_digits(_CLOSING.sub("", squash(text or ""))))
+
+
+def strict_word(text: str | None) -> str | None:
+    """Return the strict comparison a target is written with (`>`, `低于`), None for any other target."""
+    # The rules compare by ≥, ≤ and = only (warehouse.md): `>95%` is scored as ≥95%, which the clerk is told.
+    match = _indicator_match(text)
+    return match.group("op") if match and match.group("op") in _STRICT_WORDS else None
+
+
 def _indicator_parts(text: str | None) -> _Written:
     if text and digits_apart(text):
         return _Written(None, None, None, "spaced")  # squashed, `≥370 249户` would be 370249
-    match = _INDICATOR.match(_numerals_as_digits(_CLOSING.sub("", squash(text or ""))))
+    match = _indicator_match(text)
     if match is None:
         return _Written(None, None, None)
     written, after = match.group("op"), match.group("after")

@@ -40,6 +40,18 @@ def scored_by_outcome(target: str, reported: str) -> Noted:
     )
 
 
+def strict_bound(word: str, operator: str, bound: str) -> Noted:
+    """Say that a strict target (`>95%`) is scored as the inclusive one, so its bound itself gets full marks."""
+    # Told on the target's cell, whose message names the target as written already.
+    return Noted(
+        None,
+        "indicator_strict",
+        f"“{word}”不含{bound}本身，计分规则只有≥、≤、=，已按“{operator}{bound}”计分："
+        f"实际完成值恰为{bound}时，只有按此读法才计满分",
+        f"请核对：如含{bound}本身，请改写为“{operator}{bound}”；如不含，恰为{bound}的实际完成值不应计满分",
+    )
+
+
 def blank_actual(written: object) -> tuple[Noted, object]:
     """Return the warning of a blank 实际完成值 and the value it names: `无` or `—` as written, else none."""
     # The message already says 未填写 of an empty cell; a `无` is named as written, read as no value (submissions.md).

@@ -62,6 +62,7 @@ RULE_ZH = {
     "indicator_blank": "实际完成值未填写",
     "indicator_outcome_word": "数值指标按完成情况计分",
     "indicator_zero_target": "指标值为0未写比较方式",
+    "indicator_strict": "指标值为严格比较，按含本数计分",
     "indicator_parts": "指标值的比较方式或单位列有误",
     "plan_zero": "年度计划投资为0",
     "indicator_qualitative": "定性指标完成情况无法判定",

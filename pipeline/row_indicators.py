@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from pipeline.indicator_values import read_indicator, unit_unwritten
-from pipeline.indicator_warnings import blank_actual, scored_by_outcome, unscored, unscored_words
+from pipeline.indicator_values import read_indicator, strict_word, unit_unwritten
+from pipeline.indicator_warnings import (
+    blank_actual,
+    scored_by_outcome,
+    strict_bound,
+    unscored,
+    unscored_words,
+)
 from pipeline.parsed_sheet import ParsedSheet
+from pipeline.problems import display
 from pipeline.rules import amount_indicator, computed_indicator, rate_indicator
 from pipeline.sheet_columns import SheetColumns
 
@@ -80,6 +87,11 @@ def check_indicators(
             sheet.warn(noted, excel_row=excel_row, header=binding.header, value=shown)
         if reading.error is None and reading.target_noted is not None and target_binding is not None:
             sheet.warn(reading.target_noted, excel_row=excel_row, header=target_binding.header, value=target)
+        if reading.error is None and reading.target_number is not None and (word := strict_word(target)):
+            # Told whatever the actual: one the data compute is not known until the models score it.
+            bound = f"{display(reading.target_number)}{reading.target_unit or ''}"
+            noted = strict_bound(word, reading.operator, bound)
+            sheet.warn(noted, excel_row=excel_row, header=target_binding.header, value=target)
         if unbound and target_binding is not None:
             noted = unit_unwritten(target, unbound)
             sheet.warn(noted, excel_row=excel_row, header=target_binding.header, value=target)

@@ -1634,6 +1634,20 @@ def test_targets_written_in_words_offices_use_read_without_a_problem(registry, t
     assert parse_rows(registry, targets_rows((target, reported))).problems == []
 
 
+@pytest.mark.parametrize(
+    ("target", "reported", "read_as"),
+    [("＞95%", "95%", "≥95%"), ("<5%", "5%", "≤5%"), ("高于90%", "93%", "≥90%"), ("少于3次", "1次", "≤3次")],
+)
+def test_a_strict_target_is_scored_as_the_inclusive_one_and_said_so(registry, target, reported, read_as):
+    # The rules know ≥, ≤ and = only: `＞95%` was scored as ≥95% with nothing said, so 95% itself got full marks.
+    sheet = parse_rows(registry, targets_rows((target, reported)))
+    folded = target.replace("＞", ">")  # the cell is stored width-folded
+    assert problems(sheet) == [("indicator_strict", 3, "年度指标值", folded)]
+    assert sheet.problems[0].severity == "warning"
+    assert f"已按“{read_as}”计分" in sheet.problems[0].message_zh
+    assert f"恰为{read_as[1:]}时，只有按此读法才计满分" in sheet.problems[0].message_zh
+
+
 @pytest.mark.parametrize("reported", ["如期", "已通过"])
 def test_a_qualitative_value_the_rules_cannot_score_is_a_warning_that_it_scores_nothing(registry, reported):
     sheet = parse_rows(registry, targets_rows(("2023年11月底前", reported)))
