@@ -212,7 +212,9 @@ def joined_target(
     if written and not parts.unit:
         end = _INDICATOR.match(text).end("number")
         text = text[:end] + written + text[end:]
-    return sign + text if sign and not parts.operator else text
+    # A strict word (`大于`) is kept as written, so the row's reading tells the clerk it was scored as ≥.
+    written_sign = word if word in _STRICT_WORDS else sign
+    return written_sign + text if sign and not parts.operator else text
 
 
 _OPENING = re.compile(rf"^(?:{_alternatives(_OPERATOR_WORDS)})?")

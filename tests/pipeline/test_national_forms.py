@@ -749,6 +749,21 @@ def test_a_targets_comparison_and_unit_in_columns_of_their_own_are_read_into_it(
     }
 
 
+def test_a_strict_comparison_in_a_column_of_its_own_is_kept_and_warned(registry, demo):
+    # `小于` `1255` `万元` was joined as ≤1255万元: scored as ≤, as a strict target in its cell is, but not told.
+    rows, merges = national_self_evaluation(as_national(demo.TARGETS))
+    _split_targets(rows, {"计划投资": ("小于", "1255", "万元")})
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [record] = [r for r in parsed.sheets[0].records if r["level3"] == "计划投资"]
+    assert record["target_text"] == "小于1255万元"
+    assert [(p.rule, p.column_header, p.value) for p in parsed.all_problems] == [
+        ("indicator_strict", "年度指标值", "小于1255万元")
+    ]
+    assert "已按“≤1255万元”计分" in parsed.all_problems[0].message_zh
+
+
 def test_a_monitoring_forms_targets_split_into_columns_are_read_into_their_text(registry):
     rows, merges = national_monitoring(MONITORING)
     at = _row_with(rows, "一级指标")
