@@ -617,9 +617,14 @@ def test_an_xls_reported_value_shown_as_a_percentage_is_read_as_shown(
 
 
 def compound_rates_xls(rates: list[object], formats: Mapping[str, str], sheets=("清单",)) -> bytes:
-    rows = [[*COMPOUND_HEADER, "完成率（%）"]]
-    rows += [[n, f"小区{n}", "1.5", "200", "500", "在建", rate] for n, rate in enumerate(rates, start=1)]
-    return formatted_xls({name: rows for name in sheets}, {name: formats for name in sheets})
+    # Each sheet its own compounds: alike sheets would be copies of one another, passed over (summaries.py).
+    header = [[*COMPOUND_HEADER, "完成率（%）"]]
+    tables = {
+        name: header
+        + [[n, f"{name}小区{n}", "1.5", "200", "500", "在建", rate] for n, rate in enumerate(rates, start=1)]
+        for name in sheets
+    }
+    return formatted_xls(tables, {name: formats for name in sheets})
 
 
 @pytest.mark.parametrize("number_format", PERCENT_FORMATS)
