@@ -179,10 +179,12 @@ class OpenWarning:
     """The intake's warnings of one family on a project's form that leave its figures possibly wrong, still open."""
 
     project: ProjectView
-    family: str  # pipeline.problems.FIGURE_WARNINGS: other_year, left_in_force, replaced, area or reading
+    family: str  # pipeline.problems.FIGURE_WARNINGS: other_year, left_in_force, replaced, area, … or reading
     form: Cited  # the template's Chinese name, citing the cells warned
     rules: tuple[str, ...]  # their rule codes, in FIGURE_WARNINGS' order
     parts: tuple[tuple[str, Figure], ...]  # each rule's name on the receipt, with how many are open (1处)
+    # A 自评表's `stated_rate`: the 执行率 written and scored, and its own 全年执行数 ÷ 全年预算数.
+    figures: tuple[Figure, ...] = ()
 
 
 def open_warnings(projects: list[ProjectView], forms: dict[str, str]) -> list[OpenWarning]:
@@ -198,6 +200,13 @@ def open_warnings(projects: list[ProjectView], forms: dict[str, str]) -> list[Op
             )
         for (family, template), warned in sorted(grouped.items()):
             warned.sort(key=lambda each: each[0])
+            figures: tuple[Figure, ...] = ()
+            if families[family] == "stated_rate" and template == "performance_targets":
+                # A 自评表's written 执行率 is scored only where no ledger gives the rate: mart.report_figures
+                # gives the form's own quotient then alone, and with a ledger the `execution` doubt compares.
+                if (computed := p.fig("form_budget_execution_rate")) is None:
+                    continue
+                figures = (p.fig("reported_budget_execution_rate"), computed)  # type: ignore[assignment]
             # A note may print no count (a list replaced): its form still names the cells warned.
             form = Cited(forms.get(template, template), tuple(figure for _, _, figure in warned))
             found.append(
@@ -207,6 +216,7 @@ def open_warnings(projects: list[ProjectView], forms: dict[str, str]) -> list[Op
                     form,
                     tuple(rule for _, rule, _ in warned),
                     tuple((RULE_ZH[rule], figure) for _, rule, figure in warned),
+                    figures,
                 )
             )
     return found

@@ -230,6 +230,36 @@ form_cells as (
     group by all
 ),
 
+-- A national 自评表's 执行率 off its own 全年执行数 ÷ 全年预算数 (`rate_mismatch`, still open) where that written rate is
+-- the one scored, no ledger giving the rate (mart.self_evaluation's 预算执行率 row 'reported'): the form's own
+-- quotient, which the 数据质量提示 prints beside the written rate. With a ledger the written rate is not used.
+form_rates as (
+    select forms.project_code, forms.year, intermediate.ratio(forms.executed, forms.annual) as rate,
+        coalesce(
+            list_sort(flatten(list(cells.lineage) filter (where cells.lineage is not null))),
+            any_value(forms.table_rows)
+        ) as lineage
+    from (
+        select project_code, year, any_value(budget_executed_wan) as executed,
+            any_value(budget_annual_wan) as annual,
+            list_sort(list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)))
+                as table_rows
+        from staging.performance_targets
+        where budget_execution_rate is not null
+        group by all
+    ) as forms
+    inner join mart.self_evaluation as scored
+        on scored.project_code = forms.project_code and scored.year = forms.year and scored.position = 0
+        and scored.actual_source = 'reported'
+    inner join mart.open_warnings as warned
+        on warned.project_code = forms.project_code and warned.year = forms.year
+        and warned.template = 'performance_targets' and warned.rule = 'rate_mismatch'
+    left join form_cells as cells
+        on cells.project_code = forms.project_code and cells.year = forms.year
+        and cells.field_name in ('budget_executed_wan', 'budget_annual_wan')
+    group by forms.project_code, forms.year, forms.executed, forms.annual
+),
+
 negative as (
     select project_code, year, count(*) as hits, sum(amount_wan) as amount_wan,
         max(intermediate.decimals_of(amount_wan)) as decimals,
@@ -463,6 +493,10 @@ figures as (
         on cells.project_code = self_reported.project_code and cells.year = self_reported.year
         and cells.field_name = 'budget_execution_rate'
     where budget_execution_rate is not null
+    union all
+    select project_code, year, 'form_budget_execution_rate', null, 54, rate::decimal(38, 10), '%', 2, null, lineage
+    from form_rates
+    where rate is not null
     union all
     -- The 运行监控表: reported execution against time progress per month N, and each indicator not sure to be met.
     select project_code, year, 'monitoring_execution_rate', month || '月', 300 + month,

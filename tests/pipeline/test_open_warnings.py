@@ -192,6 +192,68 @@ def test_an_implausible_area_names_only_the_project_of_its_row_and_goes_when_cor
     assert not [n for n in notes(html) + notes(word) if "改造面积" in n]
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("ledger", [False, True], ids=["no ledger", "a ledger"])
+def test_a_written_execution_rate_off_the_forms_own_figures_is_named_where_it_is_the_one_scored(
+    settings, registry, ledger
+):
+    from tests.pipeline.test_projects import BUREAU, JIA, NAME, YEAR, ledger_csv, register_csv, take_in
+    from tests.pipeline.workbooks import national_monitoring, national_self_evaluation, xlsx
+
+    def form(rate: str) -> bytes:
+        # 全年执行数 40 of a 全年预算数 100 is 40 %; the 执行率 written is the one asked for.
+        rows, merges = national_self_evaluation(
+            [("产出指标", "数量指标", "新建设施", "≥16个", "16个", 90)],
+            project=NAME, unit=JIA, budget=("100", "100", "40", 10, rate, "6"),
+        )  # fmt: skip
+        return xlsx({"自评表": rows}, merges={"自评表": merges})
+
+    rows, merges = national_monitoring(
+        [("产出指标", "数量指标", "新建设施", "≥16个", "8个", "16个", None, "确定能", None)],
+        months=6, project=NAME, unit=JIA, budget=("1000", "400", "60%", "1000"),
+    )  # fmt: skip
+    files = [(f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", NAME, JIA)))]
+    files += [
+        (f"{JIA}/自评表.xlsx", form("60%")),
+        (f"{JIA}/监控表.xlsx", xlsx({"监控表": rows}, merges={"监控表": merges})),
+    ]
+    if ledger:
+        files.append((f"{JIA}/资金台账.csv", ledger_csv(NAME, "100", "40")))
+    outcomes = take_in(settings, registry, *files)
+    assert all(
+        "rate_mismatch" in [p.rule for p in outcomes[f"{JIA}/{name}"].warnings]
+        for name in ("自评表.xlsx", "监控表.xlsx")
+    )
+    stated = (
+        f"数据质量提示：{NAME}自评表填报的执行率60%与其全年执行数÷全年预算数（40%）不符，"
+        "预算执行率按填报的执行率计分，请核实。"
+    )
+    # The 运行监控表's written 执行率 is always the one set against 时间进度 (mart.monitoring_findings).
+    monitoring = (
+        f"数据质量提示：{NAME}{YEAR}年度的{registry.templates['performance_monitoring'].name_zh}有1处填报的执行率"
+        "与其执行数÷预算数不符，报告中的预算执行率按填报的执行率与时间进度比较，可能失真，已在回执中请报送单位核实。"
+    )
+
+    html, word, first = report_texts(settings, registry, YEAR)
+    assert (
+        monitoring in notes(html)
+        and monitoring in notes(word)
+        and monitoring in published_sources(settings, YEAR)
+    )
+    if ledger:
+        # The ledger gives the rate scored: the written one is compared with it, and not said to be scored.
+        assert not [n for n in notes(html) + notes(word) if "计分" in n and "执行率" in n]
+        assert f"{NAME}自评表填报的预算执行率60%，按资金台账计算为40%" in html
+        return
+    assert stated in notes(html) and stated in notes(word) and stated in published_sources(settings, YEAR)
+    assert report_texts(settings, registry, YEAR)[2] == first  # rebuilt, byte for byte the same
+
+    # The form corrected, the warning no longer stands and the note goes.
+    take_in(settings, registry, (f"{JIA}/自评表（更正）.xlsx", form("40%")))
+    html, word, _ = report_texts(settings, registry, YEAR)
+    assert not [n for n in notes(html) + notes(word) if "计分" in n and "执行率" in n]
+
+
 def test_each_family_is_worded_in_the_page_and_the_word_report_with_its_rules_and_counts(tmp_path, registry):
     import io
 
