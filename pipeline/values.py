@@ -138,6 +138,10 @@ def decimal_of(value: object) -> tuple[Decimal, str]:
         raise formula_error()
     match = _NUMBER.match(text)
     if not match:
+        if text.lstrip("+-").startswith("¥"):  # ￥ folded by squash
+            # ￥ says money, not whether 元 or 万元 (a bank statement's ￥1,250.50 is in 元): read under a （万元）
+            # header it may be 10,000 times the sum, so the clerk writes the bare number in the column's unit.
+            raise CellError("type", "应为数字", "请删去货币符号“￥”，按本列的单位（元或万元）只填写数字")
         raise CellError("type", "应为数字", "请填写确切的数字，不要带“约”“左右”等文字")
     try:
         return Decimal(match.group(1)), match.group(2)

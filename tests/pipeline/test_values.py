@@ -230,6 +230,18 @@ def test_measure_errors_carry_their_rule(columns, registry, name, value, context
     assert raised.value.rule == rule
 
 
+@pytest.mark.parametrize("value", ["￥1,250.50", "¥1250.5", "-￥3"])
+def test_a_currency_sign_before_an_amount_is_asked_off_in_the_columns_unit_not_told_of_约(
+    columns, registry, value
+):
+    # Told 请填写确切的数字，不要带“约”“左右”等文字, which the cell has none of. Not read: ￥ does not say whether the
+    # figure is in 元 or 万元 (bank statements print ￥ before 元), and under （万元） a 元 sum would be 10,000 times off.
+    with pytest.raises(CellError) as raised:
+        parse(columns, registry, "investment", value, YUAN)
+    assert raised.value.rule == "type" and "约" not in raised.value.fix
+    assert raised.value.fix == "请删去货币符号“￥”，按本列的单位（元或万元）只填写数字"
+
+
 @pytest.mark.parametrize(
     ("name", "value", "context", "places"),
     [
