@@ -193,9 +193,18 @@ def joined_target(
             f"「{operator_header}」为“{operator}”（定性指标），「{target_header}」“{target}”却是数值，两者矛盾",
             f"定性指标请在「{target_header}」中写明要达到的情况；数值指标请在「{operator_header}」中写明比较方式，如“≥”",
         )
-    if sign and parts.operator and sign != parts.operator:
+    # `大于` beside `≥95` is no agreement: one leaves 95 out, the other counts it (both are scored as ≥).
+    cell_strict = strict_word(target)
+    if (
+        sign
+        and parts.operator
+        and (
+            sign != parts.operator
+            or (word in _OPERATOR_WORDS and (word in _STRICT_WORDS) != bool(cell_strict))
+        )
+    ):
         raise TargetPartError(
-            f"「{operator_header}」为“{operator}”，「{target_header}」“{target}”中写的却是“{parts.operator}”，两者矛盾",
+            f"「{operator_header}」为“{operator}”，「{target_header}」“{target}”中写的却是“{cell_strict or parts.operator}”，两者矛盾",
             f"请核对比较方式，使「{operator_header}」与「{target_header}」一致",
         )
     if written and parts.unit:

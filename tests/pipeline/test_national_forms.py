@@ -787,6 +787,13 @@ def test_a_monitoring_forms_targets_split_into_columns_are_read_into_their_text(
     ("split", "column", "said"),
     [
         (("≥", "≤1255万元", None), "指标性质", "「指标性质」为“≥”，「年度指标值」“≤1255万元”中写的却是“≤”"),
+        # A strict word beside an inclusive sign, or the other way round, was taken as agreeing (both scored ≥).
+        (
+            ("大于", "≥1255万元", None),
+            "指标性质",
+            "「指标性质」为“大于”，「年度指标值」“≥1255万元”中写的却是“≥”",
+        ),
+        (("≥", ">1255万元", None), "指标性质", "「指标性质」为“≥”，「年度指标值」“>1255万元”中写的却是“>”"),
         (("以下", "1255", "万元"), "指标性质", "“以下”不是其中之一"),
         (("定性", "1255", "万元"), "指标性质", "（定性指标），「年度指标值」“1255”却是数值"),
         (
