@@ -59,7 +59,8 @@ class Settings:
 
         `PIPELINE_INBOX`, `_ARCHIVE`, `_RECEIPTS`, `_REPORTS`, `_EXPORT` and `_WORK` may be `s3://bucket/prefix`.
         """
-        root = Path(home or os.environ.get("PIPELINE_HOME") or "var").resolve()
+        given = home or (os.environ.get("PIPELINE_HOME") or "").strip() or "var"
+        root = Path(_local("--home" if home else "PIPELINE_HOME", str(given))).resolve()
 
         def path(name: str, default: str) -> Path:
             # Stripped, as `location` strips it: " /data/receipts" was read as a folder named so under the current
@@ -68,6 +69,7 @@ class Settings:
             # The warehouse is DuckDB's single writer's local file; Data Docs are written as a local folder.
             if raw and URL.match(raw):
                 raise ValueError(f"PIPELINE_{name.upper()} must be a local path, not {raw!r}")
+            _local(f"PIPELINE_{name.upper()}", raw)
             # Absolute, but links are not followed: warehouse.duckdb is a symlink to the current version.
             return Path(os.path.abspath(raw or root / default))
 
@@ -214,7 +216,23 @@ def _folder(variable: str) -> Path | None:
     raw = (os.environ.get(variable) or "").strip()
     if URL.match(raw):
         raise ValueError(f"{variable} must be a local path, not {raw!r}")
-    return Path(os.path.abspath(raw)) if raw else None
+    return Path(os.path.abspath(_local(variable, raw))) if raw else None
+
+
+def _local(variable: str, raw: str) -> str:
+    """Return a local path setting as given; refuse one starting with `~`, which only a shell expands."""
+    # An env file, systemd's EnvironmentFile and docker --env-file keep `~` as it is: `~/receipts` was a folder
+    # named ~ under the current folder, where the night wrote every receipt, exit 0. Not expanded here: the same
+    # settings are read by the night, the portal and each operator's and analyst's commands, often as different
+    # users, and `~` would be another folder for each of them.
+    if not raw.startswith("~"):
+        return raw
+    expanded = os.path.expanduser(raw)
+    hint = f" (for the user running this command, {expanded!r})" if expanded != raw else ""
+    raise ValueError(
+        f"{variable} {raw!r} starts with ~, which a shell expands but an env file, systemd or docker do not: "
+        f"it would be a folder named {raw.split('/', 1)[0]!r} under the current folder. Write the full path{hint}"
+    )
 
 
 def _workers(raw: str | None) -> int:

@@ -141,3 +141,17 @@ def test_a_local_location_is_read_without_the_spaces_around_it(monkeypatch, tmp_
     place = tmp_path / "elsewhere" / name.lower()
     monkeypatch.setenv(f"PIPELINE_{name}", f" {place} ")
     assert getattr(Settings.from_env(tmp_path), name.lower()) == place
+
+
+@pytest.mark.parametrize("name", ["RECEIPTS", "WAREHOUSE", "INBOX", "REPORT_TEMPLATES", "HOME"])
+@pytest.mark.parametrize("raw", ["~/receipts", "~root/receipts", " ~ "])
+def test_a_location_starting_with_a_tilde_is_refused_by_name(monkeypatch, tmp_path, name, raw):
+    # An env file or systemd keeps `~` as written: `~/receipts` was a folder named ~ under the current folder,
+    # where the night wrote every receipt, exit 0. Expanded, it would be another folder for each user reading it.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(f"PIPELINE_{name}", raw)
+    home = None if name == "HOME" else tmp_path
+    said = f"PIPELINE_{name} '{raw.strip()}' starts with ~.*Write the full path"
+    with pytest.raises(ValueError, match=said):
+        Settings.from_env(home)
+    assert list(tmp_path.iterdir()) == []
