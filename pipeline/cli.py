@@ -52,11 +52,11 @@ def _main(argv: list[str] | None) -> int:
     except ValueError as exc:  # a PIPELINE_… setting that is out of range
         say(f"环境变量设置有误：{exc}", sys.stderr)
         return EXIT_FAILED
-    problem = _missing_home(args)
-    if problem:
-        say(problem, sys.stderr)
-        return EXIT_FAILED
     try:
+        # Inside: an archive on object storage is listed to find a lost warehouse, and may be out of reach.
+        if problem := _missing_home(args):
+            say(problem, sys.stderr)
+            return EXIT_FAILED
         args.registry = load_registry()
         return args.handler(args)
     except RegistryError as exc:

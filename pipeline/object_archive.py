@@ -190,3 +190,18 @@ class ObjectArchive(ObjectInbox):
 
     def read_archive(self, relative: str) -> bytes:
         return self._get(self.archive_bucket, self._archive_key(relative))[1]
+
+    def archive_holds_files(self) -> bool:
+        """Return whether the archive holds an object under a fingerprint "folder" (`<ab>/…`): files were taken in.
+
+        One listing request, by folder: the claim and `.partial-` objects lie beside the folders, not in them.
+        """
+        request = {"Bucket": self.archive_bucket, "Delimiter": "/"}
+        request["Prefix"] = f"{self.archive_prefix}/" if self.archive_prefix else ""
+        while True:  # another page only where a thousand objects beside the folders came first
+            page = self._call("list_objects_v2", **request)
+            if page.get("CommonPrefixes"):
+                return True
+            if not page.get("IsTruncated"):
+                return False
+            request["ContinuationToken"] = page["NextContinuationToken"]

@@ -173,7 +173,7 @@ class Settings:
 
         Asked by what writes the warehouse: the portal may run where the archive is shared and the warehouse is not.
         """
-        from pipeline.locations import is_url  # it imports this module
+        from pipeline.inbox_storage import storage_for  # it imports this module
         from pipeline.warehouse import current_version, working_copy  # it imports this module
 
         if current_version(self.warehouse) is not None or working_copy(self.warehouse).exists():
@@ -181,7 +181,8 @@ class Settings:
         # A first night's archive is empty. With files in it, the warehouse was there: a mistyped
         # PIPELINE_WAREHOUSE or an unmounted volume made a new empty one, which took every file left in the inbox
         # in again (withdrawn ones too), wrote their receipts anew and published a report from them alone.
-        if is_url(self.archive) or next(Path(self.archive).glob("*/*"), None) is None:
+        # Asked only with no warehouse here, so an archive on object storage is listed on such a night alone.
+        if not storage_for(self).archive_holds_files():
             return None
         return (
             f"数据仓库不存在：{self.warehouse}（写入方副本 {working_copy(self.warehouse)} 也没有），"

@@ -224,6 +224,10 @@ class LocalStorage:
     def read_archive(self, relative: str) -> bytes:
         return (self.settings.archive / relative).read_bytes()
 
+    def archive_holds_files(self) -> bool:
+        """Return whether the archive holds a file under a fingerprint folder (`<ab>/…`): files were taken in."""
+        return next(Path(self.settings.archive).glob("*/*"), None) is not None
+
 
 def _syncfs():
     """Return libc's syncfs(2) where it reports a failed write-back (Linux 5.8 and later), else None."""

@@ -491,6 +491,42 @@ def test_remove_stale_partials_clears_what_a_killed_run_left(storage: ObjectStor
     assert keys == ["archive/ab/" + "ab" * 32 + ".xlsx"]
 
 
+def test_a_warehouse_lost_beside_an_object_store_archive_that_holds_files_is_refused(
+    tmp_path: Path, bucket: str, s3, monkeypatch, capsys
+):
+    """f95549d looked only at a local archive: with it in a bucket, a mistyped PIPELINE_WAREHOUSE or an unmounted
+    volume still made a new empty warehouse, which took the whole inbox in again and rewrote every receipt."""
+    from pipeline.cli import main
+
+    for name in ("inbox", "archive", "receipts", "reports", "export"):
+        monkeypatch.setenv(f"PIPELINE_{name.upper()}", f"s3://{bucket}/{name}")
+    home = tmp_path / "home"
+    assert main(["--home", str(home), "init"]) == 0
+    unmounted = tmp_path / "mnt"
+    unmounted.mkdir()
+    monkeypatch.setenv("PIPELINE_WAREHOUSE", str(unmounted / "warehouse.duckdb"))
+    settings = Settings.from_env(home)
+    # A first night: this data root's claim and a killed copy's partial lie beside the fingerprint folders.
+    store_claim.claim_stores(settings, "2026-12-05T00:00:00")
+    _put(s3, bucket, "archive/.partial-0123", b"x")
+    assert not storage_for(settings).archive_holds_files() and settings.warehouse_lost() is None
+    _put(s3, bucket, "archive/ab/" + "ab" * 32 + ".csv", b"a,b\n1,2\n")
+    assert storage_for(settings).archive_holds_files()
+    _put(s3, bucket, "inbox/枣林街道/清单.csv", b"a,b\n1,2\n")
+    capsys.readouterr()
+    assert main(["--home", str(home), "--quiet", "run"]) == 1
+    said = capsys.readouterr().err
+    assert "数据仓库不存在" in said and "PIPELINE_WAREHOUSE" in said and "Traceback" not in said
+    assert list(unmounted.iterdir()) == []
+    written = s3.list_objects_v2(Bucket=bucket, Prefix="receipts/").get("Contents", [])
+    assert [item["Key"] for item in written] == [f"receipts/{CLAIM}"]  # no receipt
+    # An archive out of reach is said as the store's failure, the run not started, never a traceback.
+    for name in ("inbox", "archive"):
+        monkeypatch.setenv(f"PIPELINE_{name.upper()}", f"s3://{bucket}-gone/{name}")
+    assert main(["--home", str(home), "--quiet", "run"]) == 1
+    assert "Traceback" not in capsys.readouterr().err and list(unmounted.iterdir()) == []
+
+
 # --- receipts, published sets and work files ---------------------------------------------------------------------
 def test_a_receipt_is_written_whole_and_left_alone_when_unchanged(bucket: str, s3):
     url = f"s3://{bucket}/receipts/枣林街道/2022年预算执行情况表.xlsx.回执.html"
