@@ -223,6 +223,8 @@ def open_personal(settings: Settings, path: Path | str | None = None) -> Iterato
                 f"（{first_said(exc)}）"
             ) from exc
         _first_session(con, own)
+        # See Settings.analyst_memory_limit: the session may SET another, as its own choice.
+        con.execute("set memory_limit = ?", [settings.analyst_memory_limit])
         version = attach_published(con, settings.warehouse)
         con.execute(f"attach {sql_literal(str(version))} as {PINNED_AS} (read_only)")
         _fence(con, session_folders(settings, own))

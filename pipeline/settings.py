@@ -18,6 +18,7 @@ DATA_DOCS_KEEP_DAYS = 90
 # The warehouse too: its versions and the writer's copy were returned as 不是电子表格文件 every night, and archived.
 WRITTEN = ("archive", "receipts", "reports", "export", "work", "data_docs", "warehouse")
 MARTS_MEMORY_LIMIT = "512MB"
+ANALYST_MEMORY_LIMIT = "1GB"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class Settings:
     # DuckDB's memory_limit while the marts are rebuilt (`PIPELINE_MARTS_MEMORY_LIMIT`): its own default, 80 % of
     # the machine, let the rebuild reach 1.18 GiB at 10,000 files; at 512MB it peaks near 0.65 GiB.
     marts_memory_limit: str = MARTS_MEMORY_LIMIT
+    # DuckDB's memory_limit in an analyst's session (`PIPELINE_ANALYST_MEMORY_LIMIT`): by DuckDB's default each
+    # session could take 80 % of the machine where the night runs; a big join spills to disk beyond it instead.
+    analyst_memory_limit: str = ANALYST_MEMORY_LIMIT
 
     @classmethod
     def from_env(cls, home: Path | str | None = None) -> Settings:
@@ -104,7 +108,8 @@ class Settings:
             work=location("work", "work"),
             data_docs_keep_days=_whole("PIPELINE_DATA_DOCS_KEEP_DAYS", DATA_DOCS_KEEP_DAYS),
             report_templates=_folder("PIPELINE_REPORT_TEMPLATES"),
-            marts_memory_limit=_memory_limit("PIPELINE_MARTS_MEMORY_LIMIT"),
+            marts_memory_limit=_memory_limit("PIPELINE_MARTS_MEMORY_LIMIT", MARTS_MEMORY_LIMIT),
+            analyst_memory_limit=_memory_limit("PIPELINE_ANALYST_MEMORY_LIMIT", ANALYST_MEMORY_LIMIT),
         )
         settings.check_storage()
         for name in settings.in_inbox():
@@ -257,11 +262,11 @@ def _seconds(variable: str, default: float) -> float:
     return value
 
 
-def _memory_limit(variable: str) -> str:
-    """Read a DuckDB memory_limit setting (`512MB`, `2GB`); unset means `MARTS_MEMORY_LIMIT`."""
+def _memory_limit(variable: str, default: str) -> str:
+    """Read a DuckDB memory_limit setting (`512MB`, `2GB`); unset means the default."""
     raw = (os.environ.get(variable) or "").strip()
     if not raw:
-        return MARTS_MEMORY_LIMIT
+        return default
     import duckdb  # only when set: most commands never rebuild the marts
 
     # Asked of DuckDB itself, now: a value it cannot read failed the run only at the marts' rebuild, after the

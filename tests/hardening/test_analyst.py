@@ -31,6 +31,7 @@ from pipeline.analyst import (
     session_folders,
 )
 from pipeline.cli import main
+from pipeline.settings import Settings
 from pipeline.warehouse import (
     WarehouseBusy,
     WarehouseDamaged,
@@ -292,6 +293,26 @@ def test_pipeline_sql_c_prints_a_table_and_exits_1_on_an_sql_error(settings, tmp
     assert printed.out == "" and "nope" in printed.err
     assert cmd_sql(sql_args(settings, "--db", str(mine), "-c", "create table more (y int)")) == 0
     assert capsys.readouterr().out == ""  # a command prints nothing
+
+
+def _as_duckdb_says(limit: str) -> str:
+    """Return a memory_limit as DuckDB reports it once set (`1GB` is `953.6 MiB`)."""
+    con = duckdb.connect()
+    con.execute("set memory_limit = ?", [limit])
+    return con.execute("select current_setting('memory_limit')").fetchone()[0]
+
+
+def test_a_session_is_held_to_the_analysts_memory_limit(settings, tmp_path, monkeypatch, capsys):
+    # By DuckDB's default a session could take 80 % of the machine where the night rebuilds its marts in 512MB.
+    publish_rows(settings.warehouse, 1)
+    mine = tmp_path / "mine.duckdb"
+    with open_personal(settings, mine) as con:
+        assert con.execute("select current_setting('memory_limit')").fetchone()[0] == _as_duckdb_says("1GB")
+        con.execute("set memory_limit = '2GB'")  # the analyst's own choice, for this session
+    monkeypatch.setenv("PIPELINE_ANALYST_MEMORY_LIMIT", "256MB")
+    script = "select current_setting('memory_limit') as memory_limit"
+    assert cmd_sql(sql_args(Settings.from_env(), "--db", str(mine), "-c", script)) == 0
+    assert _as_duckdb_says("256MB") in capsys.readouterr().out
 
 
 def test_a_script_of_several_queries_shows_the_last_ones_result(settings, tmp_path, capsys):

@@ -119,6 +119,17 @@ def test_a_marts_memory_limit_duckdb_cannot_read_is_refused_by_name(monkeypatch,
         Settings.from_env(tmp_path)
 
 
+def test_the_analysts_memory_limit_defaults_and_is_refused_by_name_if_unreadable(monkeypatch, tmp_path):
+    monkeypatch.delenv("PIPELINE_ANALYST_MEMORY_LIMIT", raising=False)
+    assert Settings.from_env(tmp_path).analyst_memory_limit == "1GB"
+    monkeypatch.setenv("PIPELINE_ANALYST_MEMORY_LIMIT", " 4GB ")
+    assert Settings.from_env(tmp_path).analyst_memory_limit == "4GB"
+    # Else every analyst's session would fail as it opens, with DuckDB's parser error.
+    monkeypatch.setenv("PIPELINE_ANALYST_MEMORY_LIMIT", "lots")
+    with pytest.raises(ValueError, match="PIPELINE_ANALYST_MEMORY_LIMIT must be a memory size .* not 'lots'"):
+        Settings.from_env(tmp_path)
+
+
 @pytest.mark.parametrize(
     ("name", "raw", "said"),
     [
