@@ -10,6 +10,8 @@ with reported as (
     union all select project_code, year, submission_id, project_name from staging.satisfaction_survey
     union all select project_code, year, submission_id, project_name from staging.scale_and_cost
     union all select project_code, year, submission_id, project_name from staging.project_register
+    -- A 运行监控表 alone (a 1-6月 form before the year's other files) is a year of its project too.
+    union all select project_code, year, submission_id, project_name from staging.performance_monitoring
 ),
 
 register as (

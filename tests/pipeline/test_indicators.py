@@ -11,7 +11,7 @@ import pytest
 from pipeline import written_units
 from pipeline.catalog import SCHEMAS_ZH
 from pipeline.indicator_values import read_indicator
-from pipeline.indicators import build_indicators, models, rebuild, register_functions
+from pipeline.indicators import build_indicators, data_years, models, rebuild, register_functions
 from pipeline.intake import ingest
 from pipeline.registry import REGISTRY_DIR, RegistryError, load_units
 from pipeline.rules import load_rules
@@ -315,6 +315,41 @@ def test_a_lagging_year_lights_each_month_and_keeps_the_worst(wh):
     assert wh.rows(
         "select worst_light, completed_investment_wan, investment_completion_rate from mart.project_year"
     ) == [("red", D("600"), D("0.5"))]
+
+
+def test_a_year_only_a_monitoring_form_reports_on_is_a_year_of_its_project(wh):
+    # Registered in 2022 to run into 2023, the project's first 2023 file is its 1-6月 运行监控表: the year was no year
+    # of the project, so the mart named no project and `pipeline report --year 2023` said no 2023 file was accepted.
+    register(wh, "甲")
+    wh.submit(
+        "performance_monitoring",
+        [
+            {
+                "project_name": "甲",
+                "year": 2023,
+                "month": 6,
+                "level1": "产出指标",
+                "level2": "时效指标",
+                "level3": "年度计划投资完成率",
+                "target_text": "≥100%",
+                "likelihood": "有可能",
+                "reason": "资金拨付慢",
+                "budget_initial_wan": D("1800"),
+                "budget_executed_wan": D("600"),
+            }
+        ],
+        slice_fields=("project_code", "month"),
+    )
+
+    wh.build()
+
+    assert data_years(wh.con) == [2022, 2023]
+    assert wh.rows("select project_name, year, month, finding_count from mart.monitoring_findings") == [
+        ("甲", 2023, 6, 1)
+    ]
+    assert wh.rows(
+        "select distinct project_name from mart.report_figures where year = 2023 and figure_key like 'monitoring%'"
+    ) == [("甲",)]
 
 
 ZAOLIN, XINHUA = "枣林街道办事处", "新华街道办事处"
