@@ -508,7 +508,24 @@ figures as (
         null, lineage
     from mart.monitoring_findings
     union all
-    select project_code, year, 'monitoring_finding', month || '月·' || finding.level3, 300 + month, null, null, null,
+    -- Two findings of one month under one 三级指标 name (`完成率` under 质量指标 and under 时效指标) are told apart as
+    -- the self-evaluation's indicators are, by their 二级指标, then their order: else the report printed two rows
+    -- alike, and which was 有可能 and which 完全不可能 no reader could tell.
+    select project_code, year, 'monitoring_finding',
+        month || '月·' || case
+            when count(*) over (partition by project_code, year, month, finding.level3) = 1 then finding.level3
+            else finding.level3 || '（' || concat_ws(
+                '，',
+                finding.level2,
+                case when count(*) over (partition by project_code, year, month, finding.level3, finding.level2) > 1
+                    then '第' || row_number() over (
+                        partition by project_code, year, month, finding.level3, finding.level2
+                        order by finding.submission_id, finding.sheet, finding.excel_row
+                    ) || '项'
+                end
+            ) || '）'
+        end,
+        300 + month, null, null, null,
         '完成目标可能性：' || finding.likelihood
             || coalesce('；偏差原因：' || finding.deviation_cause, '')
             || coalesce('；原因说明：' || finding.reason, ''),
@@ -691,7 +708,7 @@ comment on column mart.report_figures.year is '年度';
 comment on column mart.report_figures.project_code is '项目编码（数字按项目编码计算；未填编码的项目为“自编:实施单位/项目名称”）；全区合计为空';
 comment on column mart.report_figures.project_name is '项目名称：项目基本信息表中最新登记的名称；全区合计为空';
 comment on column mart.report_figures.figure_key is '数字的含义（如 compounds、funds_received_wan、indicator_score、indicator_reported_score、monitoring_finding）';
-comment on column mart.report_figures.detail is '细项：资金来源、建设规模及投资构成的内容、三级指标（同一项目中同名的三级指标后注二级指标或序号，如“完成率（时效指标）”）、月份、“N月·三级指标”（监控发现）、“模板编号|月份”（多单位同期报送）、“单位|月份”（未报送部分月份投资完成情况月报的单位及按其计入的月份，未计入为空）、“模板编号|规则编号”（仍未解决的可能使数字有误的接收警告）；无则为空';
+comment on column mart.report_figures.detail is '细项：资金来源、建设规模及投资构成的内容、三级指标（同一项目中同名的三级指标后注二级指标或序号，如“完成率（时效指标）”）、月份、“N月·三级指标”（监控发现；同月同名的三级指标后注二级指标或序号）、“模板编号|月份”（多单位同期报送）、“单位|月份”（未报送部分月份投资完成情况月报的单位及按其计入的月份，未计入为空）、“模板编号|规则编号”（仍未解决的可能使数字有误的接收警告）；无则为空';
 comment on column mart.report_figures.position is '在报告中的先后顺序（同一项目内）';
 comment on column mart.report_figures.value is '数值（比率为比例；文字类为空）';
 comment on column mart.report_figures.unit is '单位：万元、平方米、万平方米、户、个、套、份、%、分、笔、百分点';

@@ -352,6 +352,35 @@ def test_a_year_only_a_monitoring_form_reports_on_is_a_year_of_its_project(wh):
     ) == [("甲",)]
 
 
+def test_monitoring_findings_of_one_name_are_told_apart_in_the_report(wh):
+    # 完成率 under 质量指标 and twice under 时效指标, none sure to be met: the report printed three rows 6月·完成率, and
+    # which was 有可能 and which 完全不可能 no reader could tell.
+    register(wh, "甲")
+    finding = {"project_name": "甲", "year": 2022, "month": 6, "level1": "产出指标", "level3": "完成率"}
+    finding |= {"target_text": "≥95%", "budget_initial_wan": D("1800"), "budget_executed_wan": D("600")}
+    wh.submit(
+        "performance_monitoring",
+        [
+            finding | {"level2": "质量指标", "likelihood": "有可能", "reason": "验收推迟"},
+            finding | {"level2": "时效指标", "likelihood": "完全不可能", "reason": "停工"},
+            finding | {"level2": "时效指标", "likelihood": "有可能", "reason": "雨季"},
+            finding | {"level3": "开工率", "level2": "时效指标", "likelihood": "有可能", "reason": "审批慢"},
+        ],
+        slice_fields=("project_code", "month"),
+    )
+
+    wh.build()
+
+    assert wh.rows(
+        "select detail, display_text from mart.report_figures where figure_key = 'monitoring_finding' order by detail"
+    ) == [
+        ("6月·完成率（时效指标，第1项）", "完成目标可能性：完全不可能；原因说明：停工"),
+        ("6月·完成率（时效指标，第2项）", "完成目标可能性：有可能；原因说明：雨季"),
+        ("6月·完成率（质量指标）", "完成目标可能性：有可能；原因说明：验收推迟"),
+        ("6月·开工率", "完成目标可能性：有可能；原因说明：审批慢"),
+    ]
+
+
 ZAOLIN, XINHUA = "枣林街道办事处", "新华街道办事处"
 
 
