@@ -1594,6 +1594,19 @@ def test_the_monitoring_progress_column_is_read_under_the_headers_clerks_write(r
     assert [r["progress_value"] for r in parsed.sheets[0].records] == ["9个", "51%", "部分完成", None]
 
 
+@pytest.mark.parametrize("likelihood", ["完成目标的可能性", "实现可能性"])
+def test_the_monitoring_likelihood_column_is_read_under_the_headers_provinces_print(registry, likelihood):
+    # Printed so by some provinces' exports, the column was refused as missing and the form returned.
+    rows, merges = national_monitoring(MONITORING)
+    header = rows[_row(rows, "一级指标") - 1]
+    header[header.index("完成目标可能性")] = likelihood
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    assert [r["likelihood"] for r in parsed.sheets[0].records] == [row[7] for row in MONITORING]
+
+
 def test_monitoring_headers_naming_two_months_are_one_error_on_the_header(registry):
     content = workbook(national_monitoring(MONITORING, months=(7, 6)), "监控表")
 
