@@ -403,6 +403,9 @@ def _attached(con: duckdb.DuckDBPyConnection) -> str:
     return path
 
 
+_OPEN_DOLLAR_QUOTE = re.compile(r'at or near "\$[A-Za-z_]*\$')
+
+
 def _ends_statement(con: duckdb.DuckDBPyConnection, text: str) -> bool:
     """Say whether text ending in `;` ends a statement there, not inside a string, quoted name or comment."""
     # Cut at every line ending in `;`, a text typed over two lines ('第一行;⏎第二行') was run as two halves, each
@@ -410,7 +413,8 @@ def _ends_statement(con: duckdb.DuckDBPyConnection, text: str) -> bool:
     try:
         con.extract_statements(text)
     except duckdb.ParserException as exc:
-        return "unterminated" not in str(exc)
+        # A dollar-quoted text left open (`$$第一行;`) is told as a syntax error at its opening `$$` or `$tag$`.
+        return "unterminated" not in str(exc) and _OPEN_DOLLAR_QUOTE.search(str(exc)) is None
     return True
 
 

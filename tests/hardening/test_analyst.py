@@ -415,6 +415,22 @@ def test_the_shell_runs_a_statement_whose_text_has_a_line_ending_in_a_semicolon_
     assert printed.err == "" and "1 │" in printed.out
 
 
+@pytest.mark.parametrize("quote", ["$$", "$note$"])
+def test_the_shell_runs_a_dollar_quoted_text_with_a_line_ending_in_a_semicolon_whole(
+    settings, tmp_path, monkeypatch, capsys, quote
+):
+    # As a string literal's: cut at its first line's `;`, each half was refused as a syntax error.
+    publish_rows(settings.warehouse, 1)
+    typed = f"create table notes (t varchar);\ninsert into notes values ({quote}第一行;\n第二行{quote});\n"
+    typed += "select count(*) as n from notes;\n"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(typed))
+
+    assert cmd_sql(sql_args(settings, "--db", str(tmp_path / "mine.duckdb"))) == 0
+
+    printed = capsys.readouterr()
+    assert printed.err == "" and "1 │" in printed.out
+
+
 def test_pipeline_sql_before_anything_is_published_says_so(settings, tmp_path):
     with pytest.raises(FileNotFoundError, match="尚未发布数据仓库"):
         cmd_sql(sql_args(settings, "--db", str(tmp_path / "mine.duckdb"), "-c", "select 1"))
