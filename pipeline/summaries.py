@@ -56,10 +56,14 @@ def _sums_match(summary: ParsedSheet, details: list[ParsedSheet]) -> bool:
     return True
 
 
+def _row_key(sheet: ParsedSheet, record: dict) -> tuple:
+    """Return every value of a row the template reads: alike rows are one entry written again."""
+    return tuple(record.get(column.name) for column in sheet.template.columns)
+
+
 def _rows(sheet: ParsedSheet) -> Counter:
-    """Count a sheet's rows by every value the template reads: alike rows are one entry written again."""
-    names = [c.name for c in sheet.template.columns]
-    return Counter(tuple(record.get(name) for name in names) for record in sheet.records)
+    """Count a sheet's rows by every value the template reads."""
+    return Counter(_row_key(sheet, record) for record in sheet.records)
 
 
 def _heading(sheet: ParsedSheet) -> tuple:
@@ -116,12 +120,9 @@ def _repeated_rows(kept: list[ParsedSheet]) -> list[Problem]:
         template = sheet.template
         if template.fields or any(c.unique for c in template.columns) or not _whole(sheet):
             continue
-        names = [c.name for c in template.columns]
         heading = _heading(sheet)
         for record in sheet.records:
-            earlier = first.setdefault(
-                (template.id, heading, tuple(record.get(name) for name in names)), (sheet, record)
-            )
+            earlier = first.setdefault((template.id, heading, _row_key(sheet, record)), (sheet, record))
             if earlier[0] is not sheet:
                 told.append(_repeated_told(sheet, record, *earlier))
     return told
@@ -158,14 +159,7 @@ def pass_over_summaries(sheets: list[ParsedSheet]) -> tuple[list[ParsedSheet], l
             copies.append(sheet)
             told.append(_copy_told(sheet, sources))
             continue
-        details = [
-            s
-            for s in sheets
-            if s is not sheet
-            and s.template is sheet.template
-            and _whole(s)
-            and all(s is not c for c in copies)
-        ]
+        details = [s for s in others if s.template is sheet.template and _whole(s)]
         if not details or not _short(sheet) or not _sums_match(sheet, details):
             kept.append(sheet)
             continue
