@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 from pipeline.column_units import warn_on_header
 from pipeline.grids import Grid
@@ -21,6 +22,7 @@ from pipeline.values import is_blank
 def check_header(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
     """Tell the clerk of columns and tables the sheet's header leaves unread, or reads from one of two."""
     told = _unread_columns(grid, match, sheet) | _half_read_columns(grid, match, sheet)
+    _name_missing_lookalikes(grid, match, sheet)
     if match.template.fields:
         _unknown_form_columns(grid, match, sheet, told)
     if sheet.footer_row:
@@ -118,6 +120,39 @@ def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> set[i
             row=header_cell(grid, match, index, origin)[0] + 1,
         )
     return told
+
+
+def _name_missing_lookalikes(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
+    """Name, in a required column's `missing_column` error, the filled unread column it likely is: `指标分值` where
+    分值 was expected was told only 缺少必填列「分值」, and the clerk, seeing the column there, could not tell why."""
+    read, rows = _read_and_data(grid, match, sheet)
+    missing = {column.header: column for column in match.missing_required}
+    for position, problem in enumerate(sheet.problems):
+        column = missing.get(problem.column_header) if problem.rule == "missing_column" else None
+        if column is None:
+            continue
+        wanted = set().union(*(_pairs(split_header(w)[0]) for w in (column.header, *column.aliases)))
+        alike = [
+            index
+            for index, written in enumerate(match.headers)
+            if written
+            and index not in read
+            and split_header(written)[0] not in _NEVER_DATA
+            and wanted & _pairs(split_header(written)[0])
+            and not _blank_under(rows, index)
+        ]
+        if len(alike) != 1:
+            continue  # none, or several the clerk must choose among: the template's column is asked for as before
+        letter, written = column_letter(alike[0]), match.headers[alike[0]]
+        fix = meant_fix(f"{letter}列", [column.header])
+        sheet.problems[position] = replace(
+            problem,
+            message_zh=(
+                f"表头（第{problem.excel_row}行）缺少必填列「{column.header}」；{letter}列的表头“{written}”"
+                f"不是本表的栏目，该列未读取，{fix}。"
+            ),
+            fix=fix,
+        )
 
 
 def _half_read_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> set[int]:

@@ -655,7 +655,12 @@ def test_a_points_column_headed_otherwise_is_one_error_not_false_sums_of_points(
 
     parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
 
-    assert [p.rule for p in parsed.all_problems] == ["missing_column"]
+    [error] = parsed.all_problems
+    assert error.rule == "missing_column"
+    # The clerk sees the column there: the error names it, and asks for the template's header.
+    letter = column_letter(header.index("指标分值"))
+    assert f"{letter}列的表头“指标分值”" in error.message_zh
+    assert error.fix == f"如{letter}列即“分值”，请将表头改为“分值”"
 
 
 def test_an_unreadable_points_cell_is_its_own_error_and_blames_no_level(registry, demo):
