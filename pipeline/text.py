@@ -22,8 +22,13 @@ UNIT_STATED = re.compile(rf"^\(?(?:本表)?(?:{'|'.join(UNIT_LABELS)})[:：为]"
 _TRAILING_NOTE = re.compile(r"(\((注|备注|说明)[^()]*\)|[*※]+)$")
 # A header covering the year so far, `1-7月执行数`, `1至7月份实际完成情况`, `1月—7月`: folded to `1-N月…`, N kept
 # apart. 月份 is 月 as often written; any dash a keyboard or a converted PDF gives joins the months.
+_MONTH = r"(\d{1,2}|十[一二]?|[二三四五六七八九])"
+# `1-6月`, `一至六月份`; and as provinces' exports write the same months: `截至6月`, `截止到6月底`, `上半年`, `前三季度`.
+# Never a later quarter or half alone (`第二季度` is 4-6月, not 1-6月).
 _MONTHS_SO_FAR = re.compile(
-    r"^(?:1|一)(?:月份?)?[-~〜‐‑‒–—―−至到]+(\d{1,2}|十[一二]?|[二三四五六七八九])月份?"
+    rf"^(?:(?:1|一)(?:月份?)?[-~〜‐‑‒–—―−至到]+{_MONTH}月份?"
+    rf"|截[至止]到?{_MONTH}月份?[底末]?"
+    r"|(?P<half>上半年)|(?P<three>前三季度))"
 )
 # The same within a line, as a title writes it (`2022年1-6月项目支出绩效运行监控表`), never after a digit (`11-12月`).
 _MONTHS_IN_LINE = re.compile(r"(?<![\d十])" + _MONTHS_SO_FAR.pattern.removeprefix("^"))
@@ -116,7 +121,11 @@ def months_named(line: str) -> int | None:
 def _month_of(match: re.Match | None) -> int | None:
     if match is None:
         return None
-    month = match.group(1)
+    if match.group("half"):
+        return 6
+    if match.group("three"):
+        return 9
+    month = match.group(1) or match.group(2)
     return int(month) if month.isdigit() else MONTHS[month]
 
 

@@ -1572,9 +1572,9 @@ def test_a_title_naming_other_months_than_the_headers_is_a_warning_on_the_title(
 
 
 def test_a_monitoring_form_whose_headers_name_no_months_is_returned_naming_the_tables_header(registry):
-    # `截至7月…` names no 1-N: the error named neither row nor column, while its warnings named both.
+    # `截至本月…` names no 1-N: the error named neither row nor column, while its warnings named both.
     rows, merges = national_monitoring(MONITORING)
-    rows = [[re.sub("1[-—]7月", "截至7月", c) if isinstance(c, str) else c for c in row] for row in rows]
+    rows = [[re.sub("1[-—]7月", "截至本月", c) if isinstance(c, str) else c for c in row] for row in rows]
     header_row = _row(rows, "一级指标")
 
     parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
@@ -1796,10 +1796,16 @@ def test_each_unread_block_value_is_told_the_header_it_likely_is_with_the_forms_
     assert not any("1-N月" in p.message_zh for p in parsed.all_problems)
 
 
-def test_a_monitoring_form_headed_1_to_n_yuefen_is_read_as_1_to_n_yue(registry):
+# Provinces' exports write the same months as 1-6月份, 截至6月(底) or 上半年 (前三季度 for 1-9月).
+@pytest.mark.parametrize("months", ["1-6月份", "截至6月", "截止到6月底", "上半年"])
+def test_a_monitoring_form_headed_1_to_n_yuefen_is_read_as_1_to_n_yue(registry, months):
     rows, merges = national_monitoring(MONITORING, months=6)
     as_printed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
-    yuefen = {"1-6月执行数": "1-6月份执行数", "执行率": "1-6月份执行率", "1-6月执行情况": "1-6月份执行情况"}
+    yuefen = {
+        "1-6月执行数": f"{months}执行数",
+        "执行率": f"{months}执行率",
+        "1-6月执行情况": f"{months}执行情况",
+    }
     yuefen["1—6月实际完成情况"] = "1至6月份执行情况"
     rows = [[yuefen.get(cell, cell) if isinstance(cell, str) else cell for cell in row] for row in rows]
 

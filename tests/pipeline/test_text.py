@@ -152,6 +152,11 @@ def test_every_other_character_is_printed_as_it_is_in_either_mode():
         ("1月份-6月份执行数", 6),
         ("1―6月执行数", 6),
         ("一至六月份执行数", 6),
+        ("截至6月执行数", 6),
+        ("截止到9月底实际完成情况", 9),
+        ("截至十月末执行数", 10),
+        ("上半年执行数", 6),
+        ("前三季度执行率", 9),
     ],
 )
 def test_the_months_a_header_covers_are_read_in_digits_or_chinese_numerals(header, months):
@@ -169,14 +174,17 @@ def test_the_months_a_header_covers_are_read_in_digits_or_chinese_numerals(heade
         ("2022年一至十一月监控表", 11),
         ("2022年一至〇月监控表", None),
         ("一至两月", None),
+        ("2022年上半年项目支出绩效运行监控表", 6),
     ],
 )
 def test_the_months_a_line_names_in_chinese_numerals_are_the_short_forms(line, months):
     assert months_named(line) == months
 
 
-def test_a_header_of_one_month_covers_no_months_so_far():
-    assert months_so_far("七月执行数") is None
+@pytest.mark.parametrize("header", ["七月执行数", "第二季度执行数", "下半年执行数", "截至2022年6月执行数"])
+def test_a_header_of_one_month_covers_no_months_so_far(header):
+    # 第二季度 and 下半年 are months not counted from January: never read as 1-N月.
+    assert months_so_far(header) is None
 
 
 @pytest.mark.parametrize("header", ["金额（单位：元）", "金额(金额单位:元)", "金额（元）"])
