@@ -73,6 +73,13 @@ def check_sources(registry: Registry) -> None:
     not check a file, naming the file."""
     # Found only while validating, a broken suite stopped the night with a traceback, and only once a file of its
     # template came in: a column renamed in the registry and not in the suite read as "list index out of range".
+    # A suite of no template (a backup copy, a source renamed) was passed over silently, its scale checks still read.
+    for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
+        if not (entry := registry.directory / "sources" / f"{path.stem}.yaml").is_file():
+            raise SuiteError(
+                f"{path}: a suite for no template: {entry} does not exist; delete the file, or name it after the "
+                "template it checks"
+            )
     for template in registry.templates.values():
         path = EXPECTATIONS_DIR / f"{template.id}.json"
         # An entry written by hand without `new-source` loaded its files into raw only: no staging view showed them.

@@ -771,6 +771,25 @@ def test_a_template_without_its_staging_model_or_suite_is_refused_saying_how_to_
     )
 
 
+def test_a_suite_for_no_template_is_refused_naming_it(registry, monkeypatch, tmp_path):
+    # A suite kept beside its template as a backup (compound_list.orig.json), or left behind when a source was renamed
+    # or removed, was passed over without a word: no file of it is checked, yet its scale checks reach
+    # config.amount_checks under the template it names, where a second copy counts each flagged amount twice.
+    root = tmp_path / "expectations"
+    shutil.copytree(EXPECTATIONS_DIR, root)
+    shutil.copy(root / "compound_list.json", root / "compound_list.orig.json")
+    monkeypatch.setattr(validate_module, "EXPECTATIONS_DIR", root)
+
+    with pytest.raises(SuiteError) as raised:
+        validate_module.check_sources(registry)
+
+    assert str(raised.value) == (
+        f"{root / 'compound_list.orig.json'}: a suite for no template: "
+        f"{registry.directory / 'sources' / 'compound_list.orig.yaml'} does not exist; delete the file, or name it "
+        "after the template it checks"
+    )
+
+
 def test_a_suite_with_an_expectation_type_gx_does_not_know_is_refused_naming_it(tmp_path):
     suite = json.loads((EXPECTATIONS_DIR / "compound_list.json").read_text(encoding="utf-8"))
     suite["expectations"][0]["type"] = "expect_column_values_to_be_in_typelist"
