@@ -194,6 +194,7 @@ def load_registry(directory: Path | None = None) -> Registry:
     if not templates:
         raise RegistryError(f"{directory / 'sources'}: no templates found")
     refuse_same_headers(templates)
+    refuse_unknown_project_types(directory, templates)
     return Registry(templates=templates, units=units, directory=directory, offices=load_offices(directory))
 
 
@@ -210,6 +211,31 @@ def refuse_unknown_units(path: Path, template: Template, units: Units) -> None:
                 f"{path}: column {column.name!r}: counts {column.counts!r} is no unit of the count measure in "
                 f"units.yaml; name one it lists (户, 人, 栋…) or add it there"
             )
+
+
+def refuse_unknown_project_types(directory: Path, templates: dict[str, Template]) -> None:
+    """Refuse a `register_project_type` that is no 项目类型 value of the project register, as the register stores it."""
+    from pipeline.projects import REGISTER_TEMPLATE
+
+    # 老旧小区 for 老旧小区改造 loaded, and every file of the template without a 项目名称 line was returned to its
+    # office as naming no registered project, the project being registered.
+    register = templates.get(REGISTER_TEMPLATE)
+    column = next((c for c in register.columns if c.name == "project_type"), None) if register else None
+    if column is None or not column.values:
+        return
+    for template in templates.values():
+        if (wanted := template.project.register_project_type) is None or wanted in column.values:
+            continue
+        canonical = next((v for v, aliases in column.values.items() if wanted in (aliases or ())), None)
+        raise RegistryError(
+            f"{directory / 'sources' / f'{template.id}.yaml'}: project.register_project_type {wanted!r} is no 项目类型 "
+            f"of sources/{REGISTER_TEMPLATE}.yaml ({', '.join(column.values)}); "
+            + (
+                f"write it as {canonical}, the value the register stores"
+                if canonical
+                else "write one of them"
+            )
+        )
 
 
 def headers_read(template: Template) -> frozenset[str]:

@@ -642,3 +642,36 @@ def test_a_slice_of_another_shape_is_refused(tmp_path, shape):
     assert message.startswith(
         f"{SOURCE}: slice {shape} is not supported: it must be [unit, project, year] or "
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "says"),
+    [
+        ("老旧小区", "write one of them"),
+        (
+            "城镇老旧小区改造",
+            "write it as 老旧小区改造",
+        ),  # an alias the register's 项目类型 reads, never stored
+    ],
+)
+def test_a_register_project_type_the_register_cannot_hold_is_refused_naming_file_and_key(
+    tmp_path, written, says
+):
+    # 老旧小区 for 老旧小区改造 loaded, and every compound list without a 项目名称 line was returned to its office with
+    # "项目基本信息表中…的老旧小区项目没有登记", the project being registered (/tmp/s65/h2/repro_register_type.py).
+    shutil.copytree(REGISTRY_DIR, tmp_path / "registry")
+    path = tmp_path / "registry" / "sources" / "compound_list.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "register_project_type: 老旧小区改造", f"register_project_type: {written}"
+        ),
+        encoding="utf-8",
+    )
+
+    with pytest.raises(RegistryError) as raised:
+        load_registry(tmp_path / "registry")
+
+    message = str(raised.value)
+    assert message.startswith(f"{path}: project.register_project_type {written!r} is no 项目类型 of ")
+    assert "老旧小区改造, 棚户区改造, 其他" in message
+    assert says in message
