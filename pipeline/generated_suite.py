@@ -8,9 +8,11 @@ import re
 from dataclasses import dataclass
 
 from pipeline.enum_values import allowed_zh
+from pipeline.problems import Severity
 from pipeline.projects import REGISTER_TEMPLATE
 from pipeline.registry_columns import Column, ColumnType
 from pipeline.registry_templates import Template
+from pipeline.suites import GX_SEVERITY
 from pipeline.values import count_fix
 
 # Rules generated from the registry; an expectation with any other rule was written by hand and is kept.
@@ -61,7 +63,7 @@ NON_NEGATIVE_TYPES = (ColumnType.COUNT, ColumnType.MONEY, ColumnType.AREA, Colum
 def _expectation(kind: str, kwargs: dict, rule: str, reason: str, expected: str, fix: str) -> dict:
     """Return one error-severity expectation on the rows frame, as GX's to_json_dict writes it."""
     meta = {"severity": "error", "rule": rule, "reason": reason, "expected_zh": expected, "fix_zh": fix}
-    return {"type": f"expect_{kind}", "kwargs": kwargs, "meta": meta, "severity": "critical"}
+    return {"type": f"expect_{kind}", "kwargs": kwargs, "meta": meta, "severity": GX_SEVERITY[Severity.ERROR]}
 
 
 def generated_expectations(template: Template) -> list[dict]:

@@ -14,6 +14,8 @@ EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
 DATA_ROWS = "rows"  # the frame of data rows; every other frame kind is derived from it
 REQUIRED_META = ("severity", "rule", "reason", "expected_zh", "fix_zh")
 DERIVED_META = ("derived", "blame", "value", "found_zh")
+# GX's own word for each severity, written beside meta.severity and shown by Data Docs; meta.severity decides.
+GX_SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "warning"}
 # GX 1.x's map expectations: the checks whose failures come with the rows that failed (`unexpected_index_list`), which
 # a receipt blames on an Excel row. A misspelt type stopped a night mid-run with a traceback once a file of the
 # template came in, and a check of the table as a whole has no row to blame. tests/pipeline/test_validate.py holds
@@ -103,6 +105,17 @@ def _check_meta(path: Path, position: int, meta: dict, declared: Iterable[str]) 
         )
 
 
+def _check_severity(path: Path, position: int, expectation: dict) -> None:
+    """Reject GX's `severity` field saying other than meta.severity, the one that decides."""
+    # Edited to `warning` beside meta's `error`, the check went on returning files while Data Docs showed a warning.
+    stated, meta = expectation.get("severity"), expectation["meta"]["severity"]
+    if stated is not None and stated != (wanted := GX_SEVERITY[Severity(meta)]):
+        raise SuiteError(
+            f"{path}: expectation {position}: severity {stated!r} disagrees with meta.severity {meta!r}, which "
+            f"decides whether a file is returned: write {wanted!r} there, or change both"
+        )
+
+
 def rule_titles() -> dict[str, str]:
     """Return the Chinese title of every rule: the pipeline's, then those the suites give their own rules."""
     return _rule_titles(EXPECTATIONS_DIR)
@@ -161,6 +174,7 @@ def suite_documents(template_id: str, directory: Path = EXPECTATIONS_DIR) -> dic
         meta = expectation.get("meta", {})
         _check_type(path, position, expectation)
         _check_meta(path, position, meta, declared)
+        _check_severity(path, position, expectation)
         by_kind.setdefault(meta.get("derived", DATA_ROWS), []).append(expectation)
     return {
         kind: document

@@ -805,6 +805,24 @@ def test_a_suite_with_an_expectation_type_gx_does_not_know_is_refused_naming_it(
 
 
 @pytest.mark.parametrize(
+    ("meta", "stated"), [("error", "warning"), ("warning", "critical"), ("error", "info")]
+)
+def test_an_expectation_whose_gx_severity_disagrees_with_its_meta_severity_is_refused(tmp_path, meta, stated):
+    # Only meta.severity decides; GX's own field beside it, which Data Docs shows, was edited to `warning` and the
+    # check went on returning files, or the other way round, without a word.
+    suite = json.loads((EXPECTATIONS_DIR / "compound_list.json").read_text(encoding="utf-8"))
+    suite["expectations"][0]["meta"]["severity"], suite["expectations"][0]["severity"] = meta, stated
+    (tmp_path / "compound_list.json").write_text(json.dumps(suite, ensure_ascii=False), encoding="utf-8")
+
+    with pytest.raises(SuiteError) as raised:
+        suites_module.suite_documents("compound_list", tmp_path)
+
+    assert str(raised.value).startswith(
+        f"{tmp_path / 'compound_list.json'}: expectation 0: severity {stated!r} disagrees with meta.severity {meta!r}"
+    )
+
+
+@pytest.mark.parametrize(
     ("edit", "message"),
     [
         (lambda s: [], "a suite is an object whose `expectations` is a list"),
