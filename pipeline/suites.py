@@ -14,7 +14,7 @@ EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
 DATA_ROWS = "rows"  # the frame of data rows; every other frame kind is derived from it
 REQUIRED_META = ("severity", "rule", "reason", "expected_zh", "fix_zh")
 DERIVED_META = ("derived", "blame", "value", "found_zh")
-# GX's own word for each severity, written beside meta.severity and shown by Data Docs; meta.severity decides.
+# GX's own word for each severity, written beside meta.severity (GX's field, read by nothing here); meta.severity decides.
 GX_SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "warning"}
 # GX 1.x's map expectations: the checks whose failures come with the rows that failed (`unexpected_index_list`), which
 # a receipt blames on an Excel row. A misspelt type stopped a night mid-run with a traceback once a file of the
@@ -107,7 +107,7 @@ def _check_meta(path: Path, position: int, meta: dict, declared: Iterable[str]) 
 
 def _check_severity(path: Path, position: int, expectation: dict) -> None:
     """Reject GX's `severity` field saying other than meta.severity, the one that decides."""
-    # Edited to `warning` beside meta's `error`, the check went on returning files while Data Docs showed a warning.
+    # Edited to `warning` beside meta's `error`, the check went on returning files without a word.
     stated, meta = expectation.get("severity"), expectation["meta"]["severity"]
     if stated is not None and stated != (wanted := GX_SEVERITY[Severity(meta)]):
         raise SuiteError(

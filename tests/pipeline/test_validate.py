@@ -808,7 +808,7 @@ def test_a_suite_with_an_expectation_type_gx_does_not_know_is_refused_naming_it(
     ("meta", "stated"), [("error", "warning"), ("warning", "critical"), ("error", "info")]
 )
 def test_an_expectation_whose_gx_severity_disagrees_with_its_meta_severity_is_refused(tmp_path, meta, stated):
-    # Only meta.severity decides; GX's own field beside it, which Data Docs shows, was edited to `warning` and the
+    # Only meta.severity decides; GX's own field beside it, the one GX documents, was edited to `warning` and the
     # check went on returning files, or the other way round, without a word.
     suite = json.loads((EXPECTATIONS_DIR / "compound_list.json").read_text(encoding="utf-8"))
     suite["expectations"][0]["meta"]["severity"], suite["expectations"][0]["severity"] = meta, stated
