@@ -173,7 +173,7 @@ class Template(_Strict):
         for column in self.columns:
             expect(column.read_against, {ColumnType.TEXT}, f"{column.name}.read_against")
             expect(column.points_of, {ColumnType.DECIMAL, ColumnType.INTEGER}, f"{column.name}.points_of")
-        expect(self.date_column, {ColumnType.DATE}, "date_column")
+        expect(self.date_column, {ColumnType.DATE}, "date_column (year: {from: …})")
         if "dates" in self.year_from and self.date_column is None:
             raise ValueError("year_from lists `dates` but no date_column is set")
         if "column" in self.year_from:

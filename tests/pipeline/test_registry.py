@@ -675,3 +675,18 @@ def test_a_register_project_type_the_register_cannot_hold_is_refused_naming_file
     assert message.startswith(f"{path}: project.register_project_type {written!r} is no 项目类型 of ")
     assert "老旧小区改造, 棚户区改造, 其他" in message
     assert says in message
+
+
+def test_a_year_read_from_no_date_column_is_refused_naming_the_key_as_written(tmp_path):
+    # `year: {from: paid_date}` was told as "date_column refers to 'paid_date'", a key the file does not hold.
+    (tmp_path / "sources").mkdir()
+    shutil.copy(REGISTRY_DIR / "units.yaml", tmp_path / "units.yaml")
+    path = tmp_path / "sources" / "safety_checks.yaml"
+    path.write_text(SAFETY_FROM.replace("year: {from: 检查日期}", "year: {from: 检查时间}"), encoding="utf-8")
+
+    with pytest.raises(RegistryError) as raised:
+        load_registry(tmp_path)
+
+    assert str(raised.value) == (
+        f"{path}: date_column (year: {{from: …}}) refers to '检查时间', which is not a column of type date"
+    )
