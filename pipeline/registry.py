@@ -190,6 +190,7 @@ def load_registry(directory: Path | None = None) -> Registry:
         if template.id != path.stem:
             raise RegistryError(f"{path}: id {template.id!r} must equal the file name {path.stem!r}")
         refuse_unknown_units(path, template, units)
+        refuse_stated_codes(path, template)
         templates[template.id] = template
     if not templates:
         raise RegistryError(f"{directory / 'sources'}: no templates found")
@@ -210,6 +211,24 @@ def refuse_unknown_units(path: Path, template: Template, units: Units) -> None:
             raise RegistryError(
                 f"{path}: column {column.name!r}: counts {column.counts!r} is no unit of the count measure in "
                 f"units.yaml; name one it lists (户, 人, 栋…) or add it there"
+            )
+
+
+def refuse_stated_codes(path: Path, template: Template) -> None:
+    """Refuse a `project_code` column on a template other than the register: a row's code is the register's."""
+    from pipeline.projects import REGISTER_TEMPLATE
+
+    # A 项目编码 column on a contract ledger was taken as its rows' code, never checked against the register: a
+    # corrected ledger writing another code stood beside the file it corrects, both counted, under a code no
+    # register lists.
+    if template.id == REGISTER_TEMPLATE:
+        return
+    for name in ("project_code", "project_code_derived"):
+        if any(c.name == name for c in (*template.columns, *template.fields)):
+            raise RegistryError(
+                f"{path}: column {name!r}: every row's project_code is the register's "
+                f"(sources/{REGISTER_TEMPLATE}.yaml), found by its 项目名称; only the register's rows state one. "
+                "Name the sheet's column otherwise (stated_project_code) to keep it as written"
             )
 
 

@@ -690,3 +690,19 @@ def test_a_year_read_from_no_date_column_is_refused_naming_the_key_as_written(tm
     assert str(raised.value) == (
         f"{path}: date_column (year: {{from: …}}) refers to '检查时间', which is not a column of type date"
     )
+
+
+@pytest.mark.parametrize("name", ["project_code", "project_code_derived"])
+def test_a_project_code_column_on_a_template_other_than_the_register_is_refused(tmp_path, name):
+    # A 项目编码 column on a new contract ledger was taken as its rows' project code, never checked against the
+    # register: a corrected ledger writing another code stood beside the file it corrects, both counted, under a code
+    # no register lists (/tmp/s65/h2/repro_project_code.py).
+    message = refusal(
+        tmp_path, template_yaml(columns=f"  - {{name: {name}, header: 项目编码, type: text}}\n")
+    )
+
+    assert message == (
+        f"{SOURCE}: column {name!r}: every row's project_code is the register's (sources/project_register.yaml), "
+        "found by its 项目名称; only the register's rows state one. Name the sheet's column otherwise "
+        "(stated_project_code) to keep it as written"
+    )
