@@ -6,7 +6,7 @@ from pipeline.column_units import warn_on_header
 from pipeline.flattened import LOST_MERGE
 from pipeline.header_match import Binding, HeaderMatch
 from pipeline.parsed_sheet import ParsedSheet
-from pipeline.problems import Severity, cell_problem, display, row_problem
+from pipeline.problems import Severity, cell_problem, display, row_problem, row_value_problem
 from pipeline.row_kinds import total_label_at
 from pipeline.sheet_meta import SheetMeta, read_meta
 from pipeline.text import rows_text
@@ -165,13 +165,30 @@ def _error_unlabelled_total(
 ) -> None:
     """Tell the clerk a row stating the sum of the rows above, with no 合计 label, would be counted twice as data."""
     header, text = _first_text(row, match)
+    said = "各项数值都恰好等于上方各行之和，像是合计行，但没有写“合计”，按明细计入会使各项数字重复计算"
+    fix = "如是合计行，请在该行写明“合计”；如确为一行明细，请核对其数值"
+    if text is None:
+        # A row of figures only: there is no cell to quote, and a cell's wording (`第7行未填写`) says it is empty.
+        sheet.problems.append(
+            row_value_problem(
+                "unlabelled_total",
+                Severity.ERROR,
+                sheet=sheet.name,
+                excel_row=excel_row,
+                header=None,
+                value=None,
+                expected=said,
+                fix=fix,
+            )
+        )
+        return
     sheet.error(
         rule="unlabelled_total",
         excel_row=excel_row,
         header=header,
         value=text,
-        expected="本行各项数值都恰好等于上方各行之和，像是合计行，但没有写“合计”，按明细计入会使各项数字重复计算",
-        fix="如是合计行，请在该行写明“合计”；如确为一行明细，请核对其数值",
+        expected=f"本行{said}",
+        fix=fix,
     )
 
 

@@ -1522,6 +1522,17 @@ def test_a_row_stating_the_sum_of_the_rows_above_without_a_total_label_is_an_err
     assert parse_file(csv_bytes(rows), f"{UNIT}/清单.csv", registry).errors == []
 
 
+def test_a_sum_row_with_no_words_is_told_by_its_figures_not_as_an_empty_row(registry):
+    # A row of the three sums alone, as numbers: no cell to quote, and `第7行未填写` told the clerk it was empty.
+    rows = [*COMPOUND_ROWS[:6], [None, None, 4.797, 619, 1801.55], *COMPOUND_ROWS[7:]]
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单.xlsx", registry)
+
+    [told] = [p for p in parsed.errors if p.rule == "unlabelled_total"]
+    assert (told.excel_row, told.column_header, told.value) == (7, None, None)
+    assert told.message_zh.startswith("第7行各项数值都恰好等于上方各行之和，像是合计行")
+    assert "未填写" not in told.message_zh
+
+
 def test_a_paragraph_opening_like_a_total_is_text_not_a_total_row(registry):
     lines = [
         "项目名称,年度,章节,内容",
