@@ -18,6 +18,8 @@ from pipeline.problems import Problem, Severity, row_value_problem
 from pipeline.registry_columns import SUMMABLE_TYPES
 
 _MISSING = "missing_column"
+# The column a clerk tells two alike rows apart in, as the registry heads it.
+_NOTE = "摘要"
 
 
 def _short(sheet: ParsedSheet) -> bool:
@@ -95,14 +97,23 @@ def _copy_told(sheet: ParsedSheet, sources: list[ParsedSheet]) -> Problem:
         f"其{len(sheet.records)}行在工作表{named}中都有各栏完全相同的一行，看作这些工作表的汇总或副本，"
         "未重复计入（否则每笔金额都会算两次）"
     )
+    # Alike rows are told apart by a note (the ledger's 摘要, under the header the sheet gives it); a template with
+    # no note column (a 小区清单) has no other entry that could be alike in every value.
+    note = next((b.header for b in sheet.bindings if b.column.header == _NOTE), None)
+    if note is None and any(c.header == _NOTE for c in sheet.template.columns):
+        note = _NOTE
+    if note is None:
+        fix = "如是副本或汇总，无需处理；如该工作表本应填写其他数据，请改正后重新报送"
+    else:
+        fix = f"如其中确有另外的款项，请在「{note}」中注明区别后重新报送"
     return Problem(
         Severity.WARNING,
         "copied_sheet",
-        f"{expected}，如其中确有另外的款项，请在「摘要」中注明区别后重新报送。",
+        f"{expected}，{fix}。",
         sheet=sheet.name,
         excel_row=sheet.header_rows[1],
         expected=expected,
-        fix="如其中确有另外的款项，请在「摘要」中注明区别后重新报送",
+        fix=fix,
     )
 
 

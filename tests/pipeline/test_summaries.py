@@ -112,6 +112,30 @@ def test_a_sheet_whose_every_row_is_on_other_sheets_is_passed_over_not_counted_t
     assert sum(r["amount_wan"] for r in records if r["entry_type"] == "支付") == Decimal(paid)
 
 
+def test_a_copied_sheet_of_a_template_without_a_note_column_is_not_asked_for_a_note(registry):
+    # A 小区清单 copied whole (`清单 (2)`): asked to note the difference in 「摘要」, a column the list has not.
+    header = ["序号", "小区名称", "改造面积（万平方米）", "惠及户数（户）", "计划投资（万元）", "改造状态"]
+    rows = [
+        [f"{PROJECT}老旧小区改造项目清单"],
+        [f"填报单位：{UNIT}"],
+        header,
+        [1, "市委小区", 1.2, 20, 300, "在建"],
+    ]
+
+    file = parsed(registry, {"清单": rows, "清单 (2)": rows})
+
+    [told] = file.all_problems
+    assert told.rule == "copied_sheet" and "摘要" not in told.message_zh
+    assert told.message_zh.endswith(
+        "如是副本或汇总，无需处理；如该工作表本应填写其他数据，请改正后重新报送。"
+    )
+
+    # A ledger whose note column is headed 备注 is asked to note it there, as it is headed.
+    noted = [[*row, "备注"] if row is DETAIL[2] else row for row in DETAIL]
+    [told] = parsed(registry, {"台账": noted, "台账 (2)": noted}).all_problems
+    assert "请在「备注」中注明区别" in told.message_zh
+
+
 def test_alike_lists_of_two_years_titled_apart_are_both_read(registry):
     # The same compounds, the same figures, a sheet a year: no copy, each year's list is its own.
     header = ["序号", "小区名称", "改造面积（万平方米）", "惠及户数（户）", "计划投资（万元）", "改造状态"]
