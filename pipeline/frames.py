@@ -134,9 +134,9 @@ def _reported(parsed: ParsedSheet) -> set[tuple[int | str | None, str | None]]:
     return reported | {(row, groups[header]) for row, header in reported if header in groups}
 
 
-def span(rows: list[int]) -> str:
-    """Name Excel rows the way a clerk reads them: `7` or `7至12`."""
-    first, last = min(rows), max(rows)
+def span(items: list) -> str:
+    """Name Excel rows, or dates, the way a clerk reads them: `7` or `7至12`, `2022-02-25` or `2022-02-25至2022-03-28`."""
+    first, last = min(items), max(items)
     return str(first) if first == last else f"{first}至{last}"
 
 

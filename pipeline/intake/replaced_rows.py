@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from pipeline.frames import span
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, display, row_value_problem
 from pipeline.projects import slice_parts
@@ -204,8 +205,8 @@ def _told_dropped(
     _, _, _, year, month = slice_parts(key)
     expected = (
         f"本表是项目“{record.get('project_name')}”{_when(year, month)}的{template.name_zh}，替代{old.holder.said()}"
-        f"中该项目的全部数据；{what.format(header)}，该文件中{min(row[0] for row in dropped)}"
-        f"至{max(row[0] for row in dropped)}的{amounts(columns, dropped)}不再计入报告"
+        f"中该项目的全部数据；{what.format(header)}，该文件中{span([row[0] for row in dropped])}"
+        f"的{amounts(columns, dropped)}不再计入报告"
     )
     fix = (
         f"每次报送的{template.name_zh}都替代此前报送的该项目本年度全部数据，请将本年度截至目前的全部记录"

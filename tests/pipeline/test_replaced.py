@@ -294,6 +294,17 @@ def test_a_ledger_resent_with_its_earlier_dates_says_nothing(settings, registry,
     assert not [w for w in outcome.warnings if w.rule in DROPPED]
 
 
+def test_a_single_date_dropping_out_is_named_once_not_as_a_span_from_it_to_itself(settings, registry):
+    # January and February sent, then January alone: the receipt said 该文件中2022-02-25至2022-02-25的1行.
+    earlier = (f"{JIA}/1-2月台账.csv", ledger_csv(*JAN_FEB))
+    resent = (f"{JIA}/台账（更正）.csv", ledger_csv(JAN_FEB[0]))
+
+    [warning] = warned(night(settings, registry, False, earlier, resent)[resent[0]], "later_dates_dropped")
+
+    assert f"该文件中{JAN_FEB[1][0]}的1行（" in warning.message_zh
+    assert "至" not in warning.expected
+
+
 @pytest.mark.parametrize("same_night", [False, True])
 def test_a_ledger_ending_months_before_the_ledger_it_replaces_is_told_which_later_entries_drop_out(
     settings, registry, same_night
