@@ -296,6 +296,7 @@ def _funds_per_project(sheets: list[Sheet], context: Context, registry: Registry
     for sheet in sheets:
         for record in sheet.parsed.records:
             by_project[(sheet.batch, record.get("project_name"), record.get("year"))].append((sheet, record))
+    money = registry.units.measures["money"].base
     frame = []
     for (_, project, _), rows in by_project.items():
         if project not in context.known_projects:  # already an error of its own; its totals mean nothing
@@ -306,9 +307,13 @@ def _funds_per_project(sheets: list[Sheet], context: Context, registry: Registry
         received = sum((a for kind, a in amounts if kind == "到位"), Decimal(0))
         paid = sum((a for kind, a in amounts if kind == "支付"), Decimal(0))
         last = rows[-1][0]
+        # Quoted in the unit the header names (9200 元, not the 0.92 万元 stored), both alike.
+        unit = getattr(last.written_unit("amount_wan"), "name", None) or money
+        paid_shown, received_shown = (last.as_written("amount_wan", a) for a in (paid, received))
         frame.append(
             _blamed(last, [r["excel_row"] for sheet, r in rows if sheet is last])
-            | {"received": received, "paid": paid, "paid_excess": paid - received}
+            | {"received": received, "paid": paid, "paid_excess": paid - received, "paid_shown": paid_shown}
+            | {"paid_written": f"{paid_shown}{unit}", "received_written": f"{received_shown}{unit}"}
         )
     return frame
 

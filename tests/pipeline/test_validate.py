@@ -271,6 +271,12 @@ DEFECTS = {
         changed("fund_ledger", "到位,10000,", "到位,9000,"),
         ("paid_exceeds_received", "warning", 3, "金额（万元）"),
     ),
+    # The same in a ledger kept in 元: told in 元 as written, not as the 万元 stored.
+    "paid_exceeds_received_yuan": (
+        "fund_ledger",
+        changed("fund_ledger", "金额（万元）", "金额（元）").replace("到位,10000,", "到位,9000,"),
+        ("paid_exceeds_received", "warning", 3, "金额（元）"),
+    ),
     # An amount in 元 under a 万元 header is ten thousand times too large: more than the whole project.
     "exceeds_planned_total_ledger": (
         "fund_ledger",
@@ -544,6 +550,14 @@ def test_a_cumulative_under_a_yuan_header_is_told_in_yuan_not_in_the_wan_stored(
 
     assert (cumulative.value, cumulative.expected) == ("100305200", "应等于1至3月本月完成投资之和100305000")
     assert cumulative.message_zh.startswith("第5行「累计完成投资（元）」填写为“100305200”，")
+
+
+def test_paid_beyond_received_in_a_yuan_ledger_is_told_in_yuan_not_in_the_wan_stored(checked):
+    # Told 累计支付为0.92万元…累计到位0.9万元, and 0.92 shown as found under 金额（元）: the clerk wrote 元.
+    [paid] = problems_of(checked, "paid_exceeds_received_yuan")
+
+    assert (paid.value, paid.expected) == ("9200", "累计支付不应超过累计到位9000元")
+    assert paid.message_zh.startswith("第3至5行「金额（元）」累计支付为9200元，累计支付不应超过累计到位9000元，")
 
 
 def test_a_cumulative_typed_with_thousands_separators_is_quoted_as_typed(checked):
