@@ -557,7 +557,9 @@ def test_paid_beyond_received_in_a_yuan_ledger_is_told_in_yuan_not_in_the_wan_st
     [paid] = problems_of(checked, "paid_exceeds_received_yuan")
 
     assert (paid.value, paid.expected) == ("9200", "累计支付不应超过累计到位9000元")
-    assert paid.message_zh.startswith("第3至5行「金额（元）」累计支付为9200元，累计支付不应超过累计到位9000元，")
+    assert paid.message_zh.startswith(
+        "第3至5行「金额（元）」累计支付为9200元，累计支付不应超过累计到位9000元，"
+    )
 
 
 def test_a_cumulative_typed_with_thousands_separators_is_quoted_as_typed(checked):
