@@ -296,9 +296,12 @@ def display(value: object) -> str:
     if isinstance(value, bool):
         # A logical cell (a check box's) as Excel and WPS show it, and as a CSV saved of it holds it.
         return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        # Excel keeps 15 significant digits: 320102202200001234 typed is 320102202200001000, not the float's 1216.
-        return str(int(value)) if abs(value) < 1e15 else format(Decimal(format(value, ".15g")), "f")
+    if isinstance(value, float):
+        # Excel keeps and shows 15 significant digits: 320102202200001234 typed is 320102202200001000, not the float's
+        # 1216; a formula's cached 80.30000000000001 shows 80.3; and 0.00005 is no 5e-05.
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return format(Decimal(format(value, ".15g")).normalize(), "f")
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     return str(value).strip()

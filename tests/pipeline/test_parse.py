@@ -9,7 +9,7 @@ import pytest
 from pipeline import settle_year
 from pipeline.parse import parse_file, sending_folder_of
 from pipeline.parsed_file import ParsedFile
-from pipeline.problems import Severity
+from pipeline.problems import Severity, display
 from pipeline.receipt_facts import ReceiptIssue
 from pipeline.settle_year import latest_year
 from tests.pipeline.workbooks import COMPOUND_HEADER, compound_sheet, csv_bytes, csv_text, xls, xlsx
@@ -1520,6 +1520,23 @@ def test_a_row_stating_the_sum_of_the_rows_above_without_a_total_label_is_an_err
     assert parse_file(csv_bytes(rows), f"{UNIT}/清单.csv", registry).all_problems == []
     rows[6] = [3, "育源小区", 4.797, 619, 476.21, None, None, "在建"]
     assert parse_file(csv_bytes(rows), f"{UNIT}/清单.csv", registry).errors == []
+
+
+def test_a_number_excel_holds_with_binary_noise_is_quoted_as_excel_shows_it(registry):
+    # A formula's cached 80.30000000000001 households shows 80.3 in Excel: the receipt quoted all 17 digits.
+    rows = [*COMPOUND_ROWS[:4], [1, "棉纺厂东院", 2.865, 80.30000000000001, 1075.97], *COMPOUND_ROWS[7:]]
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单.xlsx", registry)
+
+    [told] = parsed.errors
+    assert (told.rule, told.excel_row, told.value) == ("type", 5, "80.3")
+    assert "填写为“80.3”" in told.message_zh
+    # Nor in E-notation: 0.00005 is what the cell shows, not 5e-05.
+    assert (display(0.00005), display(0.1 + 0.2), display(1250.1), display(100.0)) == (
+        "0.00005",
+        "0.3",
+        "1250.1",
+        "100",
+    )
 
 
 def test_a_sum_row_with_no_words_is_told_by_its_figures_not_as_an_empty_row(registry):
