@@ -26,7 +26,7 @@ def cmd_ingest(args: argparse.Namespace, publish_it: bool = True) -> int:
     check_ingest_configuration(args.registry)
     with run_lock(args.settings, wait_seconds=0, purpose="pipeline ingest"):
         report = ingest(args.settings, args.registry, progress=not args.quiet, publish_it=publish_it)
-    _print_report(report, sys.stdout)
+    _print_report(report, sys.stdout, args.registry)
     return EXIT_OK
 
 

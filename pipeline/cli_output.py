@@ -8,6 +8,7 @@ import sys
 from pipeline.intake import IngestReport, Outcome
 from pipeline.problems import sheet_named
 from pipeline.receipt_facts import STATUS_ZH
+from pipeline.registry import Registry
 from pipeline.text import one_line, printable
 
 
@@ -53,10 +54,14 @@ def say(text: str, out=None) -> None:
     print(printable(text), file=out or sys.stdout)
 
 
-def _print_outcome(outcome: Outcome, out) -> None:
+def _print_outcome(outcome: Outcome, out, registry: Registry) -> None:
     status = STATUS_ZH[outcome.status]
     year = f"{outcome.year}年" if outcome.year else "年度未知"
-    where = f"（{one_line(outcome.unit or '单位未知')}，{year}，{'、'.join(outcome.templates) or '无模板'}）"
+    # Named as `pipeline check` and the receipts name them (老旧小区改造项目清单), not by their keys (compound_list).
+    forms = "、".join(
+        registry.templates[t].name_zh if t in registry.templates else t for t in outcome.templates
+    )
+    where = f"（{one_line(outcome.unit or '单位未知')}，{year}，{forms or '无模板'}）"
     say(f"[{status}] {one_line(outcome.inbox_path)} {where}", out)
     if outcome.reason and outcome.status != "rejected":
         say(f"    {one_line(outcome.reason)}", out)
@@ -66,9 +71,9 @@ def _print_outcome(outcome: Outcome, out) -> None:
         say(f"    {label}：{sheet}{one_line(problem.message_zh)}", out)
 
 
-def _print_report(report: IngestReport, out) -> None:
+def _print_report(report: IngestReport, out, registry: Registry) -> None:
     for outcome in report.outcomes:
-        _print_outcome(outcome, out)
+        _print_outcome(outcome, out, registry)
     for skipped in report.skipped:
         say(
             f"[未接收] {one_line(skipped.path)}：{one_line(skipped.reason_zh)}", out

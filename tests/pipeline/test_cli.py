@@ -625,7 +625,7 @@ def test_a_line_feed_in_a_file_name_cannot_forge_a_line_of_the_run_summary(setti
     assert not [line for line in out.splitlines() if line.startswith("[已接收] 伪造")]
 
 
-def test_a_problem_line_names_its_sheet_once_when_the_message_already_names_it(capsys):
+def test_a_problem_line_names_its_sheet_once_when_the_message_already_names_it(registry, capsys):
     # whole_list_replaced's message begins with its sheet, as the receipt's page (no sheet column there) needs.
     replaced = "工作表“项目清单”：本表是项目“甲项目”2022年度的老旧小区改造项目清单，替代第2号提交中该项目的全部数据。"
     cell = "第5行「惠及户数（户）」填写为“约200”，应为整数，请填写确切户数。"
@@ -642,7 +642,11 @@ def test_a_problem_line_names_its_sheet_once_when_the_message_already_names_it(c
         ],
     )
 
-    _print_outcome(outcome, None)
+    _print_outcome(outcome, None, registry)
 
     lines = capsys.readouterr().out.splitlines()
     assert lines[1:] == [f"    警告：{replaced}", f"    警告：工作表“项目清单”{cell}"]
+    # The form is named as `pipeline check` and the receipt name it, not by its registry key (compound_list).
+    assert (
+        lines[0] == "[已接收] 枣林街道办事处/补充清单.xlsx （枣林街道办事处，2022年，老旧小区改造项目清单）"
+    )
