@@ -142,6 +142,11 @@ evaluation as (
                 then intermediate.format_number(
                     actual_in_target_unit, least(6, intermediate.decimals_of(actual_in_target_unit))
                 ) || coalesce(target_unit, '')
+            -- The compounds' area in 万平方米 prints as 项目概况 prints it, four decimals at most: 43,470 ㎡ read
+            -- 4.347万平方米 there and 4.35万平方米 in its indicator's row.
+            when evaluated.measure = 'area' and target_unit = '万平方米' then intermediate.format_number(
+                    actual_in_target_unit, least(4, intermediate.decimals_of(actual_in_target_unit))
+                ) || target_unit
             else intermediate.format_number(
                 actual_in_target_unit, least(2, intermediate.decimals_of(round(actual_in_target_unit, 2)))
             ) || coalesce(target_unit, '')

@@ -1276,23 +1276,23 @@ def test_an_actual_converted_to_the_target_unit_prints_rounded_from_its_exact_va
             {
                 "project_name": "甲",
                 "compound_name": "小区0",
-                "area_m2": D("10050"),
+                "area_m2": D("100000.5"),
                 "households": 10,
                 "planned_investment_wan": D("250"),
                 "status": "在建",
             }
         ],
     )
-    targets(wh, "甲", ("改造面积", "≥2万平方米", None, 90))
+    targets(wh, "甲", ("改造面积", "≥20万平方米", None, 90))
 
     wh.build()
 
-    # 1.005万平方米 to 2 decimals, half up; as a DOUBLE it is 1.00499… and printed 1万平方米.
+    # 10.00005万平方米 to 4 decimals, half up; as a DOUBLE it is 10.0000499… and printed 10万平方米.
     assert (
         wh.one(
             "select display_text from mart.report_figures where figure_key = 'indicator_actual' and detail = '改造面积'"
         )
-        == "1.01万平方米"
+        == "10.0001万平方米"
     )
 
 
@@ -1355,6 +1355,32 @@ def test_the_compounds_area_under_its_overview_prints_as_its_indicator_row_short
         "select figure_key, display_text from mart.report_figures "
         "where figure_key = 'area_wan_m2' or (figure_key = 'indicator_actual' and detail = '改造面积') order by position"
     ) == [("area_wan_m2", "4.99999万平方米"), ("indicator_actual", "4.99999万平方米")]
+
+
+def test_the_compounds_area_prints_alike_under_its_overview_and_in_its_indicator_row(wh):
+    # 43,470 ㎡ against ≥4.3万平方米: 项目概况 read 4.347万平方米, the indicator's 实际完成值 4.35万平方米.
+    register(wh, "甲")
+    wh.submit(
+        "compound_list",
+        [
+            {
+                "project_name": "甲",
+                "compound_name": "小区0",
+                "area_m2": D("43470"),
+                "households": 10,
+                "planned_investment_wan": D("250"),
+                "status": "在建",
+            }
+        ],
+    )
+    targets(wh, "甲", ("改造面积", "≥4.3万平方米", "4.35万平方米", 15), ("完成率", "≥90%", "95%", 75))
+
+    wh.build()
+
+    assert wh.rows(
+        "select figure_key, display_text from mart.report_figures "
+        "where figure_key = 'area_wan_m2' or (figure_key = 'indicator_actual' and detail = '改造面积') order by position"
+    ) == [("area_wan_m2", "4.347万平方米"), ("indicator_actual", "4.347万平方米")]
 
 
 def test_a_unit_a_bureau_adds_to_units_yaml_converts_in_the_models(wh, monkeypatch, tmp_path):
