@@ -159,7 +159,8 @@ RULE_ZH = {
 # `replaced` earlier rows dropped by a resent form; `area` an area in the wrong unit; `cumulative` a 累计完成投资 off
 # the sum of its months' 本月 (the completion rate and the lights are computed from it); `stated_rate` a form's
 # 执行率 off its own 执行数 ÷ 预算数 where the written one is what the report uses (the 运行监控表 always, the 自评表
-# where no ledger gives the rate: `report_quality.open_warnings`); `reading` a value read one
+# where no ledger gives the rate: `report_quality.open_warnings`); `duplicate` a ledger row the same as another
+# in every column, both counted; `reading` a value read one
 # of two ways (a CSV form's blank 一级/二级指标 read as the one above: a wrong carry counts a row's 分值 and score
 # under another indicator). Written to config.figure_warnings for mart.open_warnings.
 FIGURE_WARNINGS = {
@@ -173,6 +174,7 @@ FIGURE_WARNINGS = {
     "area_implausible": "area",
     "cumulative_mismatch": "cumulative",
     "rate_mismatch": "stated_rate",
+    "duplicate_row": "duplicate",
     "total_row_from_parts": "reading",
     "total_row_parts_unclear": "reading",
     "percent_ambiguous": "reading",

@@ -193,6 +193,35 @@ def test_an_implausible_area_names_only_the_project_of_its_row_and_goes_when_cor
 
 
 @pytest.mark.slow
+def test_a_ledger_row_typed_twice_is_named_while_its_file_is_in_force(settings, registry):
+    from tests.pipeline.test_projects import JIA, YEAR, take_in
+
+    def ledger(*payments: str) -> str:
+        lines = [f"{YEAR}-03-01,甲项目,中央补助资金,到位,500,宛财建〔{YEAR}〕8号,", *payments]
+        return (
+            "项目资金到位及支付台账\n日期,项目名称,资金来源,类型,金额（万元）,文号/凭证号,支出用途\n"
+            + "\n".join(lines)
+        )
+
+    payment = f"{YEAR}-04-01,甲项目,中央补助资金,支付,100,记-04-011,工程款"
+    # The payment typed twice, word for word: both count, 支付 200 and 40 %, where the receipt says it may be once.
+    first = take_in(settings, registry, *REGISTERS[:1], (f"{JIA}/台账.csv", ledger(payment, payment)))
+    assert [p.rule for p in first[f"{JIA}/台账.csv"].warnings] == ["duplicate_row"]
+    form = registry.templates["fund_ledger"].name_zh
+    note = (
+        f"数据质量提示：甲项目{YEAR}年度的{form}有1处两行各栏完全相同，两行都已计入；如是重复录入，相关金额会多计，"
+        "已在回执中请报送单位核实。"
+    )
+
+    html, word, _ = report_texts(settings, registry, YEAR)
+    assert note in notes(html) and note in notes(word)
+
+    take_in(settings, registry, (f"{JIA}/台账（更正）.csv", ledger(payment)))
+    html, word, _ = report_texts(settings, registry, YEAR)
+    assert not [n for n in notes(html) + notes(word) if "两行各栏完全相同" in n]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("ledger", [False, True], ids=["no ledger", "a ledger"])
 def test_a_written_execution_rate_off_the_forms_own_figures_is_named_where_it_is_the_one_scored(
     settings, registry, ledger
