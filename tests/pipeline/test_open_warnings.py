@@ -193,6 +193,33 @@ def test_an_implausible_area_names_only_the_project_of_its_row_and_goes_when_cor
 
 
 @pytest.mark.slow
+def test_a_correction_that_puts_a_later_months_cumulative_off_is_named_until_that_month_is_sent_again(
+    settings, registry
+):
+    from tests.pipeline.test_later_months import MONTHS, REGISTER, progress_csv
+    from tests.pipeline.test_projects import JIA, YEAR, take_in
+
+    # February's 本月 50 → 70: April's 累计 300 stands, printed as the year's progress (30 %), while its months now
+    # add up to 320. The receipt said so; the report said nothing.
+    take_in(settings, registry, REGISTER, *MONTHS)
+    take_in(settings, registry, (f"{JIA}/2月（更正）.csv", progress_csv((2, "70", "170"))))
+    form = registry.templates["investment_progress"].name_zh
+    note = (
+        f"数据质量提示：甲项目{YEAR}年度的{form}经更正本月完成投资后，有1处此前报送月份的累计完成投资与各月"
+        "本月完成投资之和不再相符，年度计划投资完成率、投资进度和预警按填报的累计完成投资计算，可能失真，"
+        "已在回执中请报送单位核实。"
+    )
+
+    html, word, _ = report_texts(settings, registry, YEAR)
+    assert note in notes(html) and note in notes(word)
+
+    # March and April sent again with their 累计 put right: the months it named are replaced.
+    take_in(settings, registry, (f"{JIA}/3至4月.csv", progress_csv((3, "90", "260"), (4, "60", "320"))))
+    html, word, _ = report_texts(settings, registry, YEAR)
+    assert not [n for n in notes(html) + notes(word) if "不再相符" in n]
+
+
+@pytest.mark.slow
 def test_a_ledger_row_typed_twice_is_named_while_its_file_is_in_force(settings, registry):
     from tests.pipeline.test_projects import JIA, YEAR, take_in
 
