@@ -158,7 +158,8 @@ RULE_ZH = {
 # projects whose earlier rows still count (the project is one the warning names, held by an earlier file);
 # `replaced` earlier rows dropped by a resent form; `area` an area in the wrong unit; `cumulative` a 累计完成投资 off
 # the sum of its months' 本月 (the completion rate and the lights are computed from it); `stale_cumulative` the
-# same of a month sent earlier, once a correction changed an earlier 本月; `stated_rate` a form's
+# same of a month sent earlier, once a correction changed an earlier 本月; `later_month` a later month an
+# earlier file holds, read as the latest though the correction stops before it; `stated_rate` a form's
 # 执行率 off its own 执行数 ÷ 预算数 where the written one is what the report uses (the 运行监控表 always, the 自评表
 # where no ledger gives the rate: `report_quality.open_warnings`); `duplicate` a ledger row the same as another
 # in every column, both counted; `reading` a value read one
@@ -175,6 +176,7 @@ FIGURE_WARNINGS = {
     "area_implausible": "area",
     "cumulative_mismatch": "cumulative",
     "cumulative_stale": "stale_cumulative",
+    "later_month_in_force": "later_month",
     "rate_mismatch": "stated_rate",
     "duplicate_row": "duplicate",
     "total_row_from_parts": "reading",

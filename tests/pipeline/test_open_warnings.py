@@ -220,6 +220,31 @@ def test_a_correction_that_puts_a_later_months_cumulative_off_is_named_until_tha
 
 
 @pytest.mark.slow
+def test_a_correction_stopping_before_a_later_month_still_in_force_is_named_until_that_file_is_withdrawn(
+    settings, registry
+):
+    from tests.pipeline.test_later_months import CORRECTED, FIRST, REGISTER
+    from tests.pipeline.test_projects import YEAR, take_in
+
+    # June mistyped as 7 in the first file, the correction has 1, 2 and 6: the report read the mistyped July as the
+    # latest month (累计（截至7月）, a July light) with nothing said; only the receipt did.
+    outcomes = take_in(settings, registry, REGISTER, FIRST) | take_in(settings, registry, CORRECTED)
+    form = registry.templates["investment_progress"].name_zh
+    note = (
+        f"数据质量提示：甲项目{YEAR}年度的{form}经重新报送，新表未报到此前报送的更晚月份，有1处这样的月份仍然计入，"
+        "报告以其为最新月份计算累计完成投资、年度计划投资完成率和预警；如该月份有误，相关数字会失真，"
+        "已在回执中请报送单位核实。"
+    )
+
+    html, word, _ = report_texts(settings, registry, YEAR)
+    assert note in notes(html) and note in notes(word)
+
+    withdraw(settings, registry, outcomes[FIRST[0]].submission_id, "7月为6月之误")
+    html, word, _ = report_texts(settings, registry, YEAR)
+    assert not [n for n in notes(html) + notes(word) if "更晚月份" in n]
+
+
+@pytest.mark.slow
 def test_a_ledger_row_typed_twice_is_named_while_its_file_is_in_force(settings, registry):
     from tests.pipeline.test_projects import JIA, YEAR, take_in
 
