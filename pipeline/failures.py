@@ -57,6 +57,10 @@ _ERRNO_ZH = {
     errno.EEXIST: ("应为文件夹，却已有同名的文件", "请移走该文件，或检查 PIPELINE_… 环境变量是否正确"),
     errno.ENOSPC: _NO_SPACE,
     errno.EDQUOT: _NO_SPACE,
+    errno.EFBIG: (
+        "文件超过了允许的大小（运行账户的文件大小限制 ulimit -f，或文件系统的单个文件上限）",
+        "请放宽运行账户的文件大小限制（ulimit -f）后重新运行；已入库的数据不受影响",
+    ),
     errno.EROFS: ("文件系统是只读的", "请将数据根目录放在可写的文件系统上"),
     errno.EIO: ("读写时发生输入输出错误", "请检查磁盘后重新运行"),
 }

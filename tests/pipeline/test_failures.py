@@ -32,3 +32,10 @@ def test_running_out_of_memory_names_the_memory_limit_setting_not_the_disk():
     )
     assert "内存不足" in said and "PIPELINE_MARTS_MEMORY_LIMIT" in said and "磁盘" not in said
     assert said.endswith("（Out of Memory Error: could not allocate block）")
+
+
+def test_a_file_over_the_size_limit_is_told_as_such_with_what_to_do():
+    # A write past `ulimit -f` (EFBIG) carries no path: the operator is still told the cause and the setting to raise.
+    said = os_error_zh(OSError(errno.EFBIG, "File too large"))
+    assert said.startswith("pipeline：无法访问所需的文件：文件超过了允许的大小")
+    assert "ulimit -f" in said and said.endswith("（File too large）")
