@@ -107,9 +107,11 @@ def _load(
                 [sorted(unfinished)],
             ).fetchall()
         }
+        # The inbox as scanned before counts the killed run's files as unchanged (the scan reads the writer's copy,
+        # which holds them): scanned again without them.
         scan = (
             scanned
-            if scanned is not None
+            if scanned is not None and not killed_paths
             else scan_inbox(con, storage, skip=frozenset(w.inbox_path for w in pending) | killed_paths)
         )
         report.unchanged = scan.unchanged

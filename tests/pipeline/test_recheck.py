@@ -258,3 +258,27 @@ def test_the_run_that_takes_a_killed_runs_rest_in_counts_the_files_that_run_stor
         (returned[0], "rejected"),
         (MONTHS[1][0], "accepted"),
     ]
+
+
+def test_a_run_killed_once_every_batch_committed_is_counted_by_its_retry_as_new_not_unchanged(
+    tmp_path, registry, monkeypatch
+):
+    settings = Settings.from_env(tmp_path)
+    _nights(settings, registry, [REGISTER])  # a warehouse published before the killed night
+    for at, (path, content) in enumerate(MONTHS[:2], start=2):
+        drop(settings, path, content, mtime=at * 10**15)
+    with monkeypatch.context() as dying:
+        _dies_at(
+            dying, load, "write_receipts", 1
+        )  # both stored, neither told: nothing new is left in the inbox
+        with pytest.raises(SystemExit):
+            ingest(settings, registry, progress=False)
+    report = ingest(settings, registry, progress=False)
+
+    # The retry's inbox scan reads the writer's copy, which holds both: they are its new files, and only the
+    # register is unchanged, as in a run in one piece.
+    assert [o.inbox_path for o in report.outcomes] == [path for path, _ in MONTHS[:2]]
+    assert report.unchanged == 1
+    assert query(
+        settings, "select new_files, accepted, unchanged from ops.runs order by finished_at desc limit 1"
+    ) == [(2, 2, 1)]
