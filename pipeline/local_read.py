@@ -50,11 +50,13 @@ def open_regular(
         if exc.errno == errno.ELOOP:
             raise NotTakenIn(Skipped(path, "symlink", SKIP_ZH["symlink"], raw)) from None
         raise _read_failed(path, raw, exc) from None
+    # Looked at before it is wrapped: a folder put in its place since listing opens, but refuses to be a file.
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):  # a FIFO, device or folder, or a file replaced by one since listing
+        os.close(fd)
+        kind = _kind_of(status.st_mode)
+        raise NotTakenIn(Skipped(path, kind, SKIP_ZH[kind], raw))
     with os.fdopen(fd, "rb") as handle:
-        status = os.fstat(fd)
-        if not stat.S_ISREG(status.st_mode):  # a FIFO or device, or a file replaced by one since listing
-            kind = _kind_of(status.st_mode)
-            raise NotTakenIn(Skipped(path, kind, SKIP_ZH[kind], raw))
         yield handle, status
 
 

@@ -389,6 +389,19 @@ def test_a_file_that_changes_while_it_is_read_is_left_for_the_next_run(settings,
     assert caught.value.skipped.kind == "changed"
 
 
+def test_a_file_replaced_by_a_folder_after_the_listing_is_left_alone_not_the_runs_failure(settings):
+    path = drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    storage = LocalStorage(settings)
+    [listed] = storage.scan().files
+    path.unlink()
+    path.mkdir()  # a sync client put a folder of that name in its place: it opens for reading, as a folder does
+
+    for read in (storage.read_inbox, storage.stat_inbox):
+        with pytest.raises(NotTakenIn) as caught:
+            read(listed.path)
+        assert caught.value.skipped.kind == "other"
+
+
 def test_names_of_any_length_give_receipts_and_archive_names_within_255_bytes(settings, registry, register):
     long_name = "枣林" + "很" * 80 + ".csv"
     drop(settings, f"枣林街道办事处/{long_name}", COMPOUNDS_V1)
