@@ -72,5 +72,7 @@ def os_error_zh(exc: OSError) -> str:
     if type(exc).__module__ != "builtins" or exc.errno not in _ERRNO_ZH:
         return f"pipeline：{exc}"
     what, fix = _ERRNO_ZH[exc.errno]
-    where = "".join(f"“{os.fsdecode(name)}”" for name in (exc.filename, exc.filename2) if name is not None)
+    # A descriptor's error names it by number (os.fdopen, os.fstat): no path to show.
+    named = [name for name in (exc.filename, exc.filename2) if name is not None and not isinstance(name, int)]
+    where = "".join(f"“{os.fsdecode(name)}”" for name in named)
     return f"pipeline：无法访问{where or '所需的文件'}：{what}，本次运行未完成。{fix}。（{exc.strerror}）"

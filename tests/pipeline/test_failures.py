@@ -39,3 +39,12 @@ def test_a_file_over_the_size_limit_is_told_as_such_with_what_to_do():
     said = os_error_zh(OSError(errno.EFBIG, "File too large"))
     assert said.startswith("pipeline：无法访问所需的文件：文件超过了允许的大小")
     assert "ulimit -f" in said and said.endswith("（File too large）")
+
+
+def test_an_os_error_on_a_file_descriptor_is_told_without_a_path_not_raised_again():
+    # os.fdopen, os.fstat and the like name the descriptor (an int) as the error's filename.
+    said = os_error_zh(IsADirectoryError(errno.EISDIR, "Is a directory", 5))
+    assert said == (
+        "pipeline：无法访问所需的文件：应为文件，却是文件夹，本次运行未完成。"
+        "请检查路径和 PIPELINE_… 环境变量是否正确。（Is a directory）"
+    )
