@@ -17,6 +17,7 @@ from pipeline.intake import Outcome
 from pipeline.problems import Problem, Severity
 from tests.conftest import REGISTER_CSV
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, tree
+from tests.pipeline.workbooks import xlsx
 
 # Every subcommand the parser knows, so a new one is covered without editing this list.
 COMMANDS = sorted(build_parser()._subparsers._group_actions[0].choices)
@@ -166,6 +167,28 @@ def test_check_prints_what_would_happen_and_writes_nothing(settings, tmp_path, c
     assert "第6行「惠及户数（户）」填写为“约200”，应为不小于0的整数" in out
     assert tree(tmp_path) == before
     assert not any(settings.home.iterdir())
+
+
+def test_check_says_how_to_fix_what_the_receipt_says_how_to_fix(settings, tmp_path, capsys):
+    # A file that cannot be opened: the receipt's 修改方法 says to export it again; check printed 文件已损坏，无法打开
+    # and no more, and a sheet matching no template was 已忽略该工作表 without saying what to do if it mattered.
+    (tmp_path / "坏文件.xlsx").write_bytes(b"PK\x03\x04" + b"garbage" * 10)
+    extra = xlsx(
+        {"清单": [line.split(",") for line in COMPOUNDS_V1.splitlines()], "备注": [["姓名", "电话"]]}
+    )
+    (tmp_path / "多表.xlsx").write_bytes(extra)
+
+    assert main(["--quiet", "check", str(tmp_path / "坏文件.xlsx"), str(tmp_path / "多表.xlsx")]) == 0
+
+    out = capsys.readouterr().out
+    assert (
+        "1. [错误·文件无法读取] 文件已损坏，无法打开。请从原表格重新导出，或用Excel另存为Excel工作簿（.xlsx）后重新报送。\n"
+        in out
+    )
+    assert (
+        "表头与任何报表模板都不符，已忽略该工作表。如该工作表需要报送，请按统一下发的模板调整表头后重新报送；否则无需处理。"
+        in out
+    )
 
 
 def test_check_against_an_existing_warehouse_opens_it_read_only_and_spots_duplicates(

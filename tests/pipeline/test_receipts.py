@@ -356,10 +356,13 @@ def test_a_line_feed_in_a_name_or_cell_cannot_forge_a_line_of_the_text_or_html_r
 
 
 def test_the_text_receipt_names_a_sheet_once_when_the_message_already_names_it():
-    replaced = "工作表“清单”：本表替代第2号提交中该项目的全部数据，两份没有相同的小区。"
+    # Each message ends with its fix, as the pipeline's do: the line adds none of its own.
+    replaced = "工作表“清单”：本表替代第2号提交中该项目的全部数据，两份没有相同的小区，请核对。"
     issues = [
-        ReceiptIssue("清单", None, None, None, "warning", "whole_list_replaced", replaced, "应…", "请…"),
-        ReceiptIssue("清单", 5, "惠及户数（户）", "约200", "error", "type", "第5行…", "应为整数", "请改"),
+        ReceiptIssue("清单", None, None, None, "warning", "whole_list_replaced", replaced, "应…", "请核对"),
+        ReceiptIssue(
+            "清单", 5, "惠及户数（户）", "约200", "error", "type", "第5行…，请改。", "应为整数", "请改"
+        ),
     ]
     facts = ReceiptFacts(
         1, "清单.xlsx", "枣林", "2023-01-05 09:00:00+0800", "0" * 64, "rejected", [], None, None, issues
@@ -368,7 +371,7 @@ def test_the_text_receipt_names_a_sheet_once_when_the_message_already_names_it()
     lines = render_text(facts).splitlines()
 
     assert lines[2].endswith(f"] {replaced}") and lines[2].count("工作表“清单”") == 1
-    assert lines[3].endswith("] 工作表“清单”第5行…")
+    assert lines[3].endswith("] 工作表“清单”第5行…，请改。")
 
 
 def _pipeline_calls() -> Iterator[tuple[Path, ast.Call, str | None, dict[str, ast.expr]]]:
