@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from pipeline.cumulative_frame import _cumulative_per_row
 from pipeline.frames import Context, Frame, Sheet, _blamed, span
+from pipeline.problems import display
 from pipeline.registry import Registry
 from pipeline.registry_columns import ColumnType
 
@@ -163,9 +164,16 @@ def _investment_total_per_project(sheets: list[Sheet], context: Context, registr
             if planned is None or None in quantities:
                 continue
             total = sum(q for (q,) in quantities)
+            # Told in 万元 to two places, as the report prints it: items kept in 元 sum to 112774.433456 万元. Off by more
+            # than the 0.01 checked, the two figures still differ once rounded.
+            shown = total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
             frame.append(
                 _blamed(sheet, [r["excel_row"] for r in records])
                 | {"cost_total": total, "planned_total": planned, "cost_gap": total - planned}
+                | {
+                    "cost_total_shown": display(shown),
+                    "cost_total_said": f"{'为' if shown == total else '约为'}{display(shown)}",
+                }
             )
     return frame
 

@@ -248,6 +248,12 @@ DEFECTS = {
         changed("scale_and_cost", "基本预备费,5210.21,", "基本预备费,5200.21,"),
         ("cost_vs_total", "warning", 7, "数量"),
     ),
+    # An item kept in 元 (33601234.56元): the sum is 112774.433456万元, told as the report rounds 万元.
+    "cost_vs_total_yuan": (
+        "scale_and_cost",
+        changed("scale_and_cost", "其他费用,33600000,", "其他费用,33601234.56,"),
+        ("cost_vs_total", "warning", 7, "数量"),
+    ),
     "negative_list": (
         "fund_ledger",
         changed("fund_ledger", "支付,5000,工程款", "支付,5000,偿还债务"),
@@ -550,6 +556,15 @@ def test_a_cumulative_under_a_yuan_header_is_told_in_yuan_not_in_the_wan_stored(
 
     assert (cumulative.value, cumulative.expected) == ("100305200", "应等于1至3月本月完成投资之和100305000")
     assert cumulative.message_zh.startswith("第5行「累计完成投资（元）」填写为“100305200”，")
+
+
+def test_a_cost_total_of_items_in_yuan_is_told_to_two_places_of_wan_not_to_six(checked):
+    [cost] = problems_of(checked, "cost_vs_total_yuan")
+
+    assert cost.value == "112774.43"
+    assert cost.message_zh.startswith(
+        "第7至11行「数量」投资构成各项合计约为112774.43万元，应等于项目计划总投资112774.31万元，"
+    )
 
 
 def test_paid_beyond_received_in_a_yuan_ledger_is_told_in_yuan_not_in_the_wan_stored(checked):
