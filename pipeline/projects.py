@@ -430,7 +430,14 @@ def _recoded(sheet: ParsedSheet, record: dict, held: RegisteredProject) -> Probl
     if record.get("project_code_derived") and not held.derived:
         fix = f"请在项目编码栏填写{held.code}"
     else:
-        fix = "如为更正项目编码，请先由管理员撤回原登记（pipeline withdraw 提交编号）再重新报送；如确为另一项目，请在项目名称中加以区分"
+        # The bureau withdraws, not the clerk: the submission is named, and the command for the bureau beside it, as
+        # project_left_in_force names them (a file of this run has no number yet: its receipt shows it).
+        withdraw = (
+            f"第{held.order[0]}号提交（命令 pipeline withdraw {held.order[0]}）"
+            if held.order[0] < _RUN_ORDER
+            else "该表（提交编号见其回执）"
+        )
+        fix = f"如为更正项目编码，请先联系财政局撤回{withdraw}再重新报送；如确为另一项目，请在项目名称中加以区分"
     column = "project_name" if record.get("project_code_derived") else "project_code"
     row = record.get("excel_row")
     return Problem(
