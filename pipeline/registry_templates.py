@@ -162,6 +162,12 @@ class Template(_Strict):
         if not any(c.required for c in self.columns):
             raise ValueError("at least one column must be required, or no sheet could be matched")
         by_name = {c.name: c for c in self.columns}
+        # `{name: year, header: 建成年份, type: integer}` had every row's 建成年份 overwritten by the file's 年度.
+        if "year" in by_name and by_name["year"].type is not ColumnType.YEAR:
+            raise ValueError(
+                "column 'year' is the 年度 every row is stored under, so it must be of type year; "
+                "name a column of other years otherwise (e.g. built_year)"
+            )
 
         def expect(name: str | None, kinds: set[ColumnType], why: str) -> None:
             if name is not None and (name not in by_name or by_name[name].type not in kinds):

@@ -706,3 +706,17 @@ def test_a_project_code_column_on_a_template_other_than_the_register_is_refused(
         "found by its 项目名称; only the register's rows state one. Name the sheet's column otherwise "
         "(stated_project_code) to keep it as written"
     )
+
+
+@pytest.mark.parametrize("kind", ["integer", "text"])
+def test_a_column_named_year_must_be_the_years_column(tmp_path, kind):
+    # `{name: year, header: 建成年份, type: integer}` loaded: every row's 建成年份 was overwritten by the file's 年度,
+    # without a word; as text, the night's load stopped telling the operator to check the disk (a Binder Error).
+    message = refusal(
+        tmp_path, template_yaml(columns=f"  - {{name: year, header: 建成年份, type: {kind}}}\n")
+    )
+
+    assert message == (
+        f"{SOURCE}: column 'year' is the 年度 every row is stored under, so it must be of type year; "
+        "name a column of other years otherwise (e.g. built_year)"
+    )
