@@ -128,8 +128,11 @@ def _check_stated_rate(
 ) -> None:
     """Warn where the 项目资金 执行率 written is not its 执行数 over its budget, beyond the rounding written."""
     rate = values.get(_RATE)
+    # Asked first: a source of the registry's own with `fields` has no 项目资金 block for _execution to name.
+    if _stated(found.get(_RATE), sheet) is None or rate is None:
+        return
     executed, planned, labels = _execution(found, values, sheet)
-    if _stated(found.get(_RATE), sheet) is None or None in (rate, executed, planned) or not planned:
+    if None in (executed, planned) or not planned:
         return
     if as_rounded(rate, executed / planned, *_RATE_TOLERANCE):
         return

@@ -849,3 +849,35 @@ def test_scores_rounded_as_written_are_not_told_and_a_claimed_full_score_is(
     assert told == [(next(n for n, row in enumerate(rows, start=1) if "群众满意度" in row), "10")]
     said = text.split(f"{PROJECT}自评表中")[1].split("请核实自评得分")[0]
     assert said == "1项指标填报的得分与按数据计算的得分不同：群众满意度（填报10分，计算为9.44分），", said
+
+
+def test_a_new_sources_fields_beside_no_funds_block_are_read_not_a_traceback(tmp_path):
+    import shutil
+
+    from pipeline.registry import REGISTRY_DIR, load_registry
+    from tests.pipeline.workbooks import xlsx
+
+    # `fields:` as docs/adding-a-source.md describes them, on a source of the registry's own: every file of it
+    # stopped `pipeline check` and the night with KeyError 'budget_executed_wan', the 执行率 check asking for the
+    # national forms' 项目资金 block, which the source has none of.
+    shutil.copytree(REGISTRY_DIR, tmp_path / "registry")
+    (tmp_path / "registry" / "sources" / "repair_spending.yaml").write_text(
+        "id: repair_spending\nname_zh: 维修资金支出月报\nslice: [unit, project, year]\nproject: {line: true}\n"
+        "year_from: [line, title, filename]\nfields:\n  - {name: inspector, header: 检查人, type: name}\ncolumns:\n"
+        "  - {name: compound_name, header: 小区名称, type: name, required: true}\n"
+        "  - {name: repair_amount_wan, header: 维修支出金额, type: money, required: true}\n",
+        encoding="utf-8",
+    )
+    registry = load_registry(tmp_path / "registry")
+    rows = [
+        ["2022年维修资金支出表"],
+        [f"项目名称：{PROJECT}"],
+        ["检查人", "张三"],
+        ["小区名称", "维修支出金额（万元）"],
+        ["棉纺厂东院", "1.5"],
+    ]
+
+    parsed = parse_file(xlsx({"表": rows}), f"{UNIT}/2022年维修资金支出表.xlsx", registry)
+
+    assert parsed.errors == [], [p.message_zh for p in parsed.errors]
+    assert _stored(parsed, "inspector", "repair_amount_wan") == ("张三", Decimal("1.5"))
