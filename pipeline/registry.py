@@ -11,6 +11,7 @@ from pydantic import Field as PydanticField
 from pydantic import ValidationError, model_validator
 
 from pipeline.offices import Offices
+from pipeline.raw_tables import raw_columns
 from pipeline.registry_columns import MEASURE_OF_TYPE, _Strict
 from pipeline.registry_templates import Template
 from pipeline.text import squash
@@ -191,6 +192,7 @@ def load_registry(directory: Path | None = None) -> Registry:
             raise RegistryError(f"{path}: id {template.id!r} must equal the file name {path.stem!r}")
         refuse_unknown_units(path, template, units)
         refuse_stated_codes(path, template)
+        refuse_fields_given(path, template)
         templates[template.id] = template
     if not templates:
         raise RegistryError(f"{directory / 'sources'}: no templates found")
@@ -211,6 +213,20 @@ def refuse_unknown_units(path: Path, template: Template, units: Units) -> None:
             raise RegistryError(
                 f"{path}: column {column.name!r}: counts {column.counts!r} is no unit of the count measure in "
                 f"units.yaml; name one it lists (户, 人, 栋…) or add it there"
+            )
+
+
+def refuse_fields_given(path: Path, template: Template) -> None:
+    """Refuse a field named as a column the pipeline gives every row (year, month, project_name…)."""
+    # A form's `年度 | 2022` read as a field named year loaded; raw.<id> was then given the column twice, and the night
+    # stopped telling the operator to check the disk (Catalog Error: Column with name "year" already exists).
+    columns = raw_columns(template)
+    names = [name for name, _, _ in columns]
+    for name, _, comment in columns:  # the one the pipeline gives comes first
+        if names.count(name) > 1 and any(f.name == name for f in template.fields):
+            raise RegistryError(
+                f"{path}: field {name!r} is a column the pipeline gives every row of raw.{template.id} ({comment}); "
+                "name the field otherwise"
             )
 
 

@@ -720,3 +720,31 @@ def test_a_column_named_year_must_be_the_years_column(tmp_path, kind):
         f"{SOURCE}: column 'year' is the 年度 every row is stored under, so it must be of type year; "
         "name a column of other years otherwise (e.g. built_year)"
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "slice_and_month"),
+    [
+        ("{name: year, header: 年度, type: year}", ""),
+        ("{name: project_name, header: 项目名称, type: name}", ""),
+        ("{name: month, header: 月份, type: month}", "month: {from: 检查日期}\n"),
+    ],
+)
+def test_a_field_named_as_a_column_every_row_is_given_is_refused(tmp_path, field, slice_and_month):
+    # A form's `年度 | 2022` or `项目名称 | …` label read as a field of that name loaded, and the night's load then stopped
+    # telling the operator to check the disk and restore a backup (Catalog Error: Column with name "year" already
+    # exists), raw.<id> being given the column twice.
+    text = template_yaml(
+        extra=f"{slice_and_month}fields:\n  - {field}\n",
+        columns="  - {name: checked_on, header: 检查日期, type: date}\n",
+    )
+    if slice_and_month:
+        text = text.replace("slice: [unit, project, year]", "slice: [unit, project, year, month]")
+    name = field.split(",")[0].removeprefix("{name: ")
+
+    message = refusal(tmp_path, text)
+
+    assert message.startswith(
+        f"{SOURCE}: field {name!r} is a column the pipeline gives every row of raw.demo_list ("
+    )
+    assert message.endswith("); name the field otherwise")
