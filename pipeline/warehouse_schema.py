@@ -11,6 +11,7 @@ from pipeline.raw_tables import raw_columns
 from pipeline.registry import Registry, RegistryError
 from pipeline.registry_templates import Template
 from pipeline.relations import has_relation
+from pipeline.text import first_said
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 # The warehouse's schemas, as its models name them (schema.table, whatever database the warehouse is opened as).
@@ -163,6 +164,20 @@ def _stamp(con: duckdb.DuckDBPyConnection, stamp: str) -> None:
     con.execute("comment on column ops.schema_stamp.stamp is '上述内容的 SHA-256'")
 
 
+def _build_view(con: duckdb.DuckDBPyConnection, name: str, text: str) -> None:
+    """Run one staging model; refuse one that does not build, naming its file, as a broken registry is refused."""
+    try:
+        con.execute(text)
+    except (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException) as exc:
+        # A view edited by hand (docs/adding-a-source.md) that did not build stopped the night telling the operator
+        # to check the disk and restore a backup, naming no file.
+        template_id = name.removeprefix("stg_").removesuffix(".sql")
+        raise RegistryError(
+            f"{SQL_DIR / 'staging' / name}: the staging view does not build ({first_said(exc)}); correct it, or "
+            f"delete it and run `pipeline new-source {template_id} --regenerate` to write it again"
+        ) from exc
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
     """Create ops, raw and staging objects; safe to run on every start."""
     schema = (SQL_DIR / "ops" / "schema.sql").read_text(encoding="utf-8")
@@ -184,8 +199,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
                 con.execute(f"drop table {moved}")
             for template in registry.templates.values():
                 ensure_raw_table(con, template)
-            for _, text in models:
-                con.execute(text)
+            for name, text in models:
+                _build_view(con, name, text)
             _stamp(con, stamp)
         from pipeline.code_backfill import backfill_codes  # imported here: it stores as the intake does
 

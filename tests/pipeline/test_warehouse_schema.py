@@ -184,3 +184,33 @@ def test_a_warehouse_made_before_slices_were_recorded_shows_a_change_by_its_keys
         assert con.execute(
             "select slice_fields from ops.template_slices where template = 'project_register'"
         ).fetchone() == (",".join(registry.templates["project_register"].slice),)
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (("        source.households,\n", "        source.household,\n"), "Binder Error"),
+        (("select * from final;", "select * from final"), "Parser Error"),
+    ],
+)
+def test_a_staging_view_edited_by_hand_that_does_not_build_is_refused_naming_its_file(
+    con, registry, monkeypatch, tmp_path, edit, said
+):
+    import shutil
+
+    import pipeline.warehouse_schema as schema_module
+
+    # docs/adding-a-source.md invites editing a view by hand; one that did not build stopped the night telling the
+    # operator to check the disk and restore a backup (数据仓库操作失败), naming no file.
+    shutil.copytree(schema_module.SQL_DIR, tmp_path / "sql")
+    model = tmp_path / "sql" / "staging" / "stg_compound_list.sql"
+    text = model.read_text(encoding="utf-8")
+    assert edit[0] in text
+    model.write_text(text.replace(*edit), encoding="utf-8")
+    monkeypatch.setattr(schema_module, "SQL_DIR", tmp_path / "sql")
+
+    with pytest.raises(RegistryError) as raised:
+        ensure_schema(con, registry)
+
+    assert str(raised.value).startswith(f"{model}: the staging view does not build ({said}")
+    assert not views(con)  # nothing made: rolled back whole
