@@ -16,6 +16,8 @@ _SEAL_NOTE = r"\((?:盖章|章|公章|签章|签字|盖公章)\)"
 # labels, so the name ends before them instead of running on into `…改造老旧小区项目编码ZL-2022-001`. Some provinces'
 # forms put the 主管部门 on the name's row too (`项目名称 | … | 主管部门 | … | 实施单位 | …`).
 _BESIDE_NAME = "项目编码|项目代码|项目编号|项目类型|项目负责人|联系电话|主管部门及代码|主管部门|主管单位"
+# Who filled the sheet in, written beside its 项目名称 as often as on a line of its own (`项目名称 | … | 填报人 | 张三`).
+_PEOPLE = "联系人|填表人|填报人|制表人|审核人"
 # Labels a metadata line may hold; those not read (截至, 联系人…) still end the value before them.
 # A bare `单位：` is the unit only where no word runs into it: `主管单位：`, `建设单位：` name offices, not units.
 _META_KEY = re.compile(
@@ -23,8 +25,8 @@ _META_KEY = re.compile(
     + "|".join(label for label in UNIT_LABELS if label != "单位")
     + r"|(?<![\u4e00-\u9fff])单位"
     r"|主管单位|主管部门|建设单位|施工单位|监理单位|设计单位|编制单位|责任单位"
-    r"|截至|截止|统计时间|调查时间|调查日期|联系人|填表人|填报人|制表人|审核人"
-    rf"|{_BESIDE_NAME}"
+    r"|截至|截止|统计时间|调查时间|调查日期"
+    rf"|{_PEOPLE}|{_BESIDE_NAME}"
     # Any other day or time a form is stamped with (报送日期, 制表日期, 编制时间): never a title's year.
     r"|[\u4e00-\u9fff]{0,4}日期|[\u4e00-\u9fff]{0,4}时间)"
     rf"(?:\s*{_SEAL_NOTE})?\s*[:：]"
@@ -117,7 +119,7 @@ class SheetMeta:
 
 # A label alone in its cell with the value in the next (`项目名称 | 老旧小区改造`), as the national forms lay them out,
 # a seal note after it or not (`实施单位（盖章） | 枣林街道办事处`).
-_LABEL_CELL = re.compile(rf"(?:项目名称|填报单位|实施单位|年度|{_BESIDE_NAME})(?:{_SEAL_NOTE})?")
+_LABEL_CELL = re.compile(rf"(?:项目名称|填报单位|实施单位|年度|{_BESIDE_NAME}|{_PEOPLE})(?:{_SEAL_NOTE})?")
 
 
 def row_text(row: list[object]) -> str:

@@ -133,6 +133,10 @@ def test_an_office_line_ends_the_field_before_it(other):
         ("项目类型", "老旧小区改造"),
         ("项目负责人", "张三"),
         ("联系电话", "0377-6000000"),
+        # A sheet's 填报人 beside the name ran it on into `…改造老旧小区填报人张三` (/tmp/s65/h2/repro_project_line_cells.py).
+        ("填报人", "张三"),
+        ("填表人", "张三"),
+        ("联系人", "李四"),
     ],
 )
 def test_a_labelled_cell_beside_the_project_name_ends_it(label, value):
