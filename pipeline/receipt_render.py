@@ -111,8 +111,12 @@ def _would(facts: ReceiptFacts, names: dict[str, str]) -> str:
         return f"检查未通过：正式报送后将被退回{where}，共{errors}处错误，请逐条修改后再报送。"
     if facts.status == "duplicate":
         return f"{facts.reason or '与此前报送的文件完全相同。'}正式报送后将被视为重复提交，不会重复入库。"
+    from pipeline.stated import FORM, SETTLED_LATER_ZH
+
     tail = f"另有{warnings}处警告，请核实。" if warnings else "未发现问题。"
-    return f"检查通过：正式报送后将被接收{where}。{tail}（本次检查未保存任何数据。）"
+    # 未发现问题 alone, then the night's receipt warning that the stated 得分 differs, read as a broken promise.
+    later = SETTLED_LATER_ZH if FORM in facts.templates else ""
+    return f"检查通过：正式报送后将被接收{where}。{tail}{later}（本次检查未保存任何数据。）"
 
 
 def _with_fix(issue: ReceiptIssue) -> str:

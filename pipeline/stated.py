@@ -16,6 +16,9 @@ from pipeline.receipt_facts import FOUND_FIELDS, ReceiptIssue, recount_warnings
 from pipeline.report_quality import EXECUTION_TOLERANCE, SCORE_TOLERANCE, score_differs
 
 SCORE, TOTAL, RATE = "stated_score_differs", "stated_total_differs", "stated_rate_differs"
+FORM = "performance_targets"  # the template whose stated figures are settled here
+# What a dry run (`pipeline check`, the portal) says of such a form: it cannot settle them, having no rebuild.
+SETTLED_LATER_ZH = "表中填报的得分、总分和执行率将在正式报送后与按全部已接收数据计算的结果核对，如有不符，将在回执中另行提示。"
 RULES = (SCORE, TOTAL, RATE)
 # ops.validation_issues as the receipt reads it. Its warnings name no other submission: the columns retelling
 # settles are left empty.
@@ -27,10 +30,10 @@ ISSUE_COLUMNS = ", ".join(["submission_id", *FOUND_FIELDS])
 # the project has one (mart.project_year's rate is the ledger's), else the form's own 执行率 (`rate`, reported) or
 # its 全年执行数 ÷ 全年预算数 (`amounts`), else nothing (`none`, scored 0). Every score is returned: `score_differs`
 # judges it as rounded as written.
-_STATED = """
+_STATED = f"""
 with forms as (
     select distinct submission_id, sheet, project_code, year, reported_total_score, budget_execution_rate
-    from staging.performance_targets
+    from staging.{FORM}
 ),
 
 fields as (

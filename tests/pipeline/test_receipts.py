@@ -21,6 +21,7 @@ from pipeline.problems import Problem, Severity
 from pipeline.receipt_facts import FIX_ZH, ReceiptFacts, ReceiptIssue
 from pipeline.receipt_places import contained, safe_component
 from pipeline.receipt_render import render_html, render_text
+from pipeline.stated import SETTLED_LATER_ZH
 from pipeline.suites import rule_titles
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
 from tests.pipeline.test_reader import encrypted_zip, ole2, truncated_xlsx
@@ -372,6 +373,20 @@ def test_the_text_receipt_names_a_sheet_once_when_the_message_already_names_it()
 
     assert lines[2].endswith(f"] {replaced}") and lines[2].count("工作表“清单”") == 1
     assert lines[3].endswith("] 工作表“清单”第5行…，请改。")
+
+
+@pytest.mark.parametrize(("templates", "told"), [(["performance_targets"], True), (["compound_list"], False)])
+def test_a_dry_run_of_a_self_evaluation_says_its_stated_figures_are_settled_after_it_is_sent(templates, told):
+    # `pipeline check` said 未发现问题, then the night's receipt warned that the stated 得分 differs (stated.py settles
+    # them against the rebuilt marts, which a dry run has not).
+    facts = ReceiptFacts(
+        1, "自评表.xlsx", "枣林", "2023-01-05 09:00:00+0800", "0" * 64, "accepted", templates, 2022, None, []
+    )
+
+    said = render_text(facts, dry_run=True)
+
+    assert "未发现问题" in said
+    assert (SETTLED_LATER_ZH in said) is told
 
 
 def _pipeline_calls() -> Iterator[tuple[Path, ast.Call, str | None, dict[str, ast.expr]]]:
