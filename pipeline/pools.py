@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import select
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import TypeVar
@@ -29,8 +33,53 @@ def writers(threads: int, name: str, process: bool = False) -> Executor:
     """
     if process and forked.usable():
         _told.clear()
-        return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
+        return process_pool(1)
     return ThreadPoolExecutor(threads, thread_name_prefix=name)
+
+
+def process_pool(
+    workers: int, initializer: Callable[..., object] | None = None, initargs: tuple = ()
+) -> ProcessPoolExecutor:
+    """Return a pool of `workers` forkserver processes (inheriting none of this process's threads, locks or open
+    files), each started by `initializer(*initargs)` and ended once this process is gone."""
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=_started,
+        initargs=(os.getpid(), initializer, initargs),
+    )
+
+
+def _started(owner: int, initializer: Callable[..., object] | None, initargs: tuple) -> None:
+    # The pool's owner killed (kill -9, the OOM killer) never says so: its processes would wait for work for ever,
+    # each holding its memory and open files (a parse worker's spool, deleted, keeps its disk space).
+    threading.Thread(target=_end_with, args=(owner,), daemon=True, name="pool-owner").start()
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _end_with(owner: int) -> None:
+    """End this process once `owner` has ended."""
+    try:
+        handle = os.pidfd_open(owner)
+    except ProcessLookupError:  # already gone
+        os._exit(1)
+    except (AttributeError, OSError):  # no pidfd here (Linux before 5.3): look once a second
+        while _alive(owner):
+            time.sleep(1)
+        os._exit(1)
+    select.select([handle], [], [])  # readable once it has exited
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another account's (a pid taken again)
+        return True
+    return True
 
 
 def submit(pool: Executor, work: Callable[[], T], here: Callable[[], T]) -> Future:

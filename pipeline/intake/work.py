@@ -5,14 +5,12 @@ from __future__ import annotations
 import copyreg
 import errno
 import io
-import multiprocessing
 import os
 import pickle
 import re
 import shutil
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from itertools import repeat
@@ -26,6 +24,7 @@ from pipeline.intake.unique_rows import unique_column
 from pipeline.local_read import sha256_of
 from pipeline.locations import Location, is_url, join_location
 from pipeline.parsed_file import ParsedFile
+from pipeline.pools import process_pool
 from pipeline.registry import Registry
 from pipeline.registry_columns import Column
 from pipeline.registry_templates import Template
@@ -313,15 +312,7 @@ def parse_all(
             stack.callback(spool.close)
             parsed = (_parse_into(spool, settings, registry, path) for path in inbox_paths)
         else:
-            # forkserver: workers never inherit the parent's threads or open handles.
-            pool = stack.enter_context(
-                ProcessPoolExecutor(
-                    settings.workers,
-                    mp_context=multiprocessing.get_context("forkserver"),
-                    initializer=_start_worker,
-                    initargs=(settings, registry),
-                )
-            )
+            pool = stack.enter_context(process_pool(settings.workers, _start_worker, (settings, registry)))
             parsed = pool.map(_parse_in_worker, inbox_paths, repeat(run_key), chunksize=16)
         paths = []
         for path in parsed:
