@@ -71,8 +71,23 @@ def os_error_zh(exc: OSError) -> str:
     # The pipeline's own (InboxUnusable, WarehouseDamaged) say it in Chinese already; an unknown errno is shown whole.
     if type(exc).__module__ != "builtins" or exc.errno not in _ERRNO_ZH:
         return f"pipeline：{exc}"
+    where, what, fix = _said(exc)
+    return f"pipeline：无法访问{where}：{what}，本次运行未完成。{fix}。（{exc.strerror}）"
+
+
+def file_error_zh(exc: OSError) -> str:
+    """Say in Chinese what one file's failed write met, where and what to do, for a log line; an unknown errno as
+    the system says it."""
+    if type(exc).__module__ != "builtins" or exc.errno not in _ERRNO_ZH:
+        return str(exc)
+    where, what, fix = _said(exc)
+    return f"无法写入{where}：{what}。{fix}。（{exc.strerror}）"
+
+
+def _said(exc: OSError) -> tuple[str, str, str]:
+    """Return where a failed file operation was (its paths quoted), what it met and what to do."""
     what, fix = _ERRNO_ZH[exc.errno]
     # A descriptor's error names it by number (os.fdopen, os.fstat): no path to show.
     named = [name for name in (exc.filename, exc.filename2) if name is not None and not isinstance(name, int)]
     where = "".join(f"“{os.fsdecode(name)}”" for name in named)
-    return f"pipeline：无法访问{where or '所需的文件'}：{what}，本次运行未完成。{fix}。（{exc.strerror}）"
+    return where or "所需的文件", what, fix

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import pools
+from pipeline.failures import file_error_zh
 from pipeline.file_names import NAME_MAX, bounded_name
 from pipeline.locations import ObjectPath, is_url, place, writer_threads
 from pipeline.object_fs import object_filesystem
@@ -311,8 +312,9 @@ def write_receipts(
                     raise job
                 path = _settled(job, paths, facts).result()
             except (OSError, ValueError) as exc:
-                logger.warning("回执未能写出（第%s号提交），下次运行重试：%s", facts.submission_id, exc)
-                done.append((None, None, str(exc), facts.submission_id))
+                said = file_error_zh(exc) if isinstance(exc, OSError) else str(exc)
+                logger.warning("回执未能写出（第%s号提交），下次运行重试：%s", facts.submission_id, said)
+                done.append((None, None, said, facts.submission_id))
                 continue
             done.append((str(path), facts.status, None, facts.submission_id))
     # One statement for the whole run: an UPDATE per receipt costs milliseconds each at a city's volume. A receipt

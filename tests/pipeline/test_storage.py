@@ -449,7 +449,11 @@ def test_a_receipt_folder_that_cannot_be_written_leaves_the_receipt_stale_and_th
         settings,
         "select status, receipt_status, receipt_error from ops.submissions where original_name = '清单.csv'",
     )
-    assert (status, receipt_status) == ("accepted", None) and error
+    assert (status, receipt_status) == ("accepted", None)
+    # Told in words the operator acts on, naming the path, as `pipeline status` shows it and the log says it.
+    assert error == (
+        f"无法写入“{blocked}”：应为文件夹，却已有同名的文件。请移走该文件，或检查 PIPELINE_… 环境变量是否正确。（File exists）"
+    )
     assert main(["status"]) == 0
     blocked.unlink()
     ingest(settings, registry, progress=False)
