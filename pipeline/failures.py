@@ -47,6 +47,10 @@ def busy_writer(exc: Exception) -> str | None:
 
 _PERMISSION = ("没有权限", "请为运行数据仓库的账户开放该路径的读写权限")
 _NO_SPACE = ("磁盘空间不足", "请清理磁盘空间后重新运行；已入库的数据不受影响")
+_TOO_MANY_OPEN = (
+    "打开的文件过多（运行账户的打开文件数上限 ulimit -n，或服务的 LimitNOFILE）",
+    "请调高该上限（如 ulimit -n 4096）后重新运行；已入库的数据不受影响",
+)
 # What the operator is told for the failures a data root meets (the errno's English text follows, for a search).
 _ERRNO_ZH = {
     errno.EACCES: _PERMISSION,
@@ -57,6 +61,8 @@ _ERRNO_ZH = {
     errno.EEXIST: ("应为文件夹，却已有同名的文件", "请移走该文件，或检查 PIPELINE_… 环境变量是否正确"),
     errno.ENOSPC: _NO_SPACE,
     errno.EDQUOT: _NO_SPACE,
+    errno.EMFILE: _TOO_MANY_OPEN,
+    errno.ENFILE: _TOO_MANY_OPEN,
     errno.EFBIG: (
         "文件超过了允许的大小（运行账户的文件大小限制 ulimit -f，或文件系统的单个文件上限）",
         "请放宽运行账户的文件大小限制（ulimit -f）后重新运行；已入库的数据不受影响",

@@ -48,3 +48,10 @@ def test_an_os_error_on_a_file_descriptor_is_told_without_a_path_not_raised_agai
         "pipeline：无法访问所需的文件：应为文件，却是文件夹，本次运行未完成。"
         "请检查路径和 PIPELINE_… 环境变量是否正确。（Is a directory）"
     )
+
+
+def test_too_many_open_files_is_told_as_such_with_the_limit_to_raise():
+    # The account's open-file limit (ulimit -n, a service's LimitNOFILE) reached: no path, the cause and the setting.
+    said = os_error_zh(OSError(errno.EMFILE, "Too many open files"))
+    assert said.startswith("pipeline：无法访问所需的文件：打开的文件过多")
+    assert "ulimit -n" in said and said.endswith("（Too many open files）")
