@@ -65,19 +65,20 @@ def _end_with(owner: int) -> None:
     except ProcessLookupError:  # already gone
         os._exit(1)
     except (AttributeError, OSError):  # no pidfd here (Linux before 5.3): look once a second
-        while _alive(owner):
+        while alive(owner):
             time.sleep(1)
         os._exit(1)
     select.select([handle], [], [])  # readable once it has exited
     os._exit(1)
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Say whether a process of this host runs under `pid`."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # alive, another account's (a pid taken again)
+    except PermissionError:  # someone else's process
         return True
     return True
 

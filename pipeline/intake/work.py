@@ -24,7 +24,7 @@ from pipeline.intake.unique_rows import unique_column
 from pipeline.local_read import sha256_of
 from pipeline.locations import Location, is_url, join_location
 from pipeline.parsed_file import ParsedFile
-from pipeline.pools import process_pool
+from pipeline.pools import alive, process_pool
 from pipeline.registry import Registry
 from pipeline.registry_columns import Column
 from pipeline.registry_templates import Template
@@ -321,21 +321,11 @@ def parse_all(
         return paths
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
-
-
 def _remove_dead_folders(parent: Path, prefix: str) -> None:
     """Remove the folders `<prefix><pid>-…` in `parent` whose process (on this host) is no longer alive."""
     for folder in parent.glob(f"{prefix}*-*"):
         pid = folder.name.removeprefix(prefix).split("-")[0]
-        if pid.isdigit() and not _alive(int(pid)) and folder.is_dir() and not folder.is_symlink():
+        if pid.isdigit() and not alive(int(pid)) and folder.is_dir() and not folder.is_symlink():
             shutil.rmtree(folder, ignore_errors=True)
 
 
