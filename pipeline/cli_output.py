@@ -90,3 +90,5 @@ def _print_report(report: IngestReport, out, registry: Registry) -> None:
         )
     if report.data_docs:
         say(f"校验报告（Data Docs）：{report.data_docs}", out)
+    if report.data_docs_failed:
+        say(f"校验报告（Data Docs）未能写出，其余已照常完成：{report.data_docs_failed}", out)

@@ -54,6 +54,9 @@ class IngestReport:
     skipped: list[Skipped] = field(default_factory=list)
     receipts_failed: int = 0  # receipts that could not be written; retried next run
     data_docs: Path | None = None
+    data_docs_failed: str | None = (
+        None  # why the Data Docs could not be written: the load went on without them
+    )
     # Wall seconds per step ("read", "parse", "validate", "load"), for the benchmark's split.
     timings: dict[str, float] = field(default_factory=dict)
 

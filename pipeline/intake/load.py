@@ -15,6 +15,7 @@ import duckdb
 from tqdm import tqdm
 
 from pipeline.collector import collector_paused, set_aside
+from pipeline.failures import file_error_zh
 from pipeline.file_names import written_path
 from pipeline.gx_runtime import warm_up_in_background
 from pipeline.inbox_storage import Storage, marker_of, same_object, storage_for
@@ -217,7 +218,16 @@ def _load(
     with _timed(report, "load"):
         if results:
             validation.results = results
-            report.data_docs = write_data_docs(validation, settings.data_docs, settings.data_docs_keep_days)
+            try:
+                report.data_docs = write_data_docs(
+                    validation, settings.data_docs, settings.data_docs_keep_days
+                )
+            except OSError as exc:
+                # Written after every batch committed and the receipts said 已接收: a folder the run cannot write
+                # stopped the night before publication, every night until repaired. The pages are a view of
+                # ops.validation_issues; the next run that can write them writes them again.
+                report.data_docs_failed = file_error_zh(exc)
+                logger.error("校验报告（Data Docs）未能写出，本次运行照常完成：%s", report.data_docs_failed)
         # A register of this run may list, under its own code, a project earlier files of its year were filed
         # under by another year's register: they are moved to it before anything is told of what is in force.
         # Imported here: code_backfill imports the intake's own parts.

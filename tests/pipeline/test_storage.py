@@ -466,6 +466,36 @@ def test_a_receipt_folder_that_cannot_be_written_leaves_the_receipt_stale_and_th
     ]
 
 
+def test_a_data_docs_folder_that_cannot_be_written_leaves_the_night_published_and_is_told(
+    settings, registry, register, capsys
+):
+    from pipeline.cli import main
+
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    settings.data_docs.mkdir(parents=True, exist_ok=True)
+    settings.data_docs.rename(settings.home / "docs_saved")
+    settings.data_docs.write_text(
+        "a file where the folder should be"
+    )  # no folder can be made here, not even by root
+
+    assert main(["--quiet", "ingest"]) == 0
+
+    # Every batch had committed and the receipts said 已接收: the night stopped before ops.runs and publishing.
+    assert query(settings, "select status from ops.submissions where original_name = '清单.csv'") == [
+        ("accepted",)
+    ]
+    assert query(settings, "select new_files, accepted from ops.runs order by finished_at desc limit 1") == [
+        (1, 1)
+    ]
+    out = capsys.readouterr().out
+    assert "新文件 1 个：已接收 1 个" in out
+    assert f"校验报告（Data Docs）未能写出，其余已照常完成：无法写入“{settings.data_docs}" in out
+    settings.data_docs.unlink()
+    drop(settings, "枣林街道办事处/清单（二）.csv", COMPOUNDS_V2)
+    ingest(settings, registry, progress=False)
+    assert (settings.data_docs / "index.html").is_file()
+
+
 def test_a_receipt_that_cannot_be_renamed_into_place_leaves_no_partial_copy(settings, registry, register):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
     folder = settings.receipts / "枣林街道办事处"
