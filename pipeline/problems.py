@@ -182,6 +182,7 @@ FIGURE_WARNINGS = {
     "total_row_from_parts": "reading",
     "total_row_parts_unclear": "reading",
     "percent_ambiguous": "reading",
+    "unit_conflict": "reading",
     "indicator_unit_assumed": "reading",
     "indicator_zero_target": "reading",
     "merges_carried": "reading",

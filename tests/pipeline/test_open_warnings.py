@@ -245,6 +245,27 @@ def test_a_correction_stopping_before_a_later_month_still_in_force_is_named_unti
 
 
 @pytest.mark.slow
+def test_amounts_read_in_the_headers_unit_against_the_unit_line_above_are_named(settings, registry):
+    from tests.pipeline.test_later_months import HEADER, PROJECT, REGISTER
+    from tests.pipeline.test_projects import JIA, YEAR, take_in
+
+    # 单位：万元 above, （元） in the header of three columns (one place, their header row): read in 元, 完成投资
+    # printed as 0.12万元 where the line gives 1,200 万元, with nothing said but on the receipt.
+    rows = [f"{PROJECT},{YEAR},{m},1200,100,{100 * m}" for m in range(1, 13)]
+    text = "\n".join(["投资完成情况月报", "单位：万元", HEADER.replace("（万元）", "（元）"), *rows]) + "\n"
+    outcomes = take_in(settings, registry, REGISTER, (f"{JIA}/月报.csv", text))
+    assert [p.rule for p in outcomes[f"{JIA}/月报.csv"].warnings] == ["unit_conflict"] * 3
+    form = registry.templates["investment_progress"].name_zh
+
+    html, word, _ = report_texts(settings, registry, YEAR)
+    note = (
+        f"数据质量提示：甲项目{YEAR}年度的{form}有填写的读法不明确（{RULE_ZH['unit_conflict']}1处），"
+        "已按最可能的读法计入，相关数字和得分可能有误，已在回执中请报送单位核实。"
+    )
+    assert note in notes(html) and note in notes(word)
+
+
+@pytest.mark.slow
 def test_a_ledger_row_typed_twice_is_named_while_its_file_is_in_force(settings, registry):
     from tests.pipeline.test_projects import JIA, YEAR, take_in
 
