@@ -183,6 +183,7 @@ FIGURE_WARNINGS = {
     "total_row_parts_unclear": "reading",
     "percent_ambiguous": "reading",
     "unit_conflict": "reading",
+    "hidden_rows": "reading",
     "indicator_unit_assumed": "reading",
     "indicator_zero_target": "reading",
     "merges_carried": "reading",

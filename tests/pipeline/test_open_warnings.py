@@ -266,6 +266,32 @@ def test_amounts_read_in_the_headers_unit_against_the_unit_line_above_are_named(
 
 
 @pytest.mark.slow
+def test_a_hidden_ledger_row_counted_as_sent_is_named(settings, registry):
+    from tests.pipeline.test_projects import JIA, YEAR, take_in
+    from tests.pipeline.workbooks import xlsx
+
+    # Row 4, a payment of 300, hidden: counted (支付 400) though the clerk may have hidden it as dropped (100).
+    rows = [
+        ["项目资金到位及支付台账"],
+        ["日期", "项目名称", "资金来源", "类型", "金额（万元）", "支出用途"],
+        [f"{YEAR}-03-01", "甲项目", "中央补助资金", "到位", 500, None],
+        [f"{YEAR}-04-01", "甲项目", "中央补助资金", "支付", 300, "工程款"],
+        [f"{YEAR}-05-01", "甲项目", "中央补助资金", "支付", 100, "工程款"],
+    ]
+    content = xlsx({"台账": rows}, hidden_rows={"台账": [4]})
+    outcomes = take_in(settings, registry, *REGISTERS[:1], (f"{JIA}/台账.xlsx", content))
+    assert [p.rule for p in outcomes[f"{JIA}/台账.xlsx"].warnings] == ["hidden_rows"]
+    form = registry.templates["fund_ledger"].name_zh
+
+    html, word, _ = report_texts(settings, registry, YEAR)
+    note = (
+        f"数据质量提示：甲项目{YEAR}年度的{form}有填写的读法不明确（{RULE_ZH['hidden_rows']}1处），"
+        "已按最可能的读法计入，相关数字和得分可能有误，已在回执中请报送单位核实。"
+    )
+    assert note in notes(html) and note in notes(word)
+
+
+@pytest.mark.slow
 def test_a_ledger_row_typed_twice_is_named_while_its_file_is_in_force(settings, registry):
     from tests.pipeline.test_projects import JIA, YEAR, take_in
 
