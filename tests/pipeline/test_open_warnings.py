@@ -292,6 +292,30 @@ def test_a_hidden_ledger_row_counted_as_sent_is_named(settings, registry):
 
 
 @pytest.mark.slow
+def test_a_ledger_row_whose_note_reads_as_a_total_counted_as_a_row_is_named(settings, registry):
+    from tests.pipeline.test_projects import JIA, YEAR, take_in
+
+    # A whole row noted 合计（2笔）, equal to the two payments above: counted as a third (支付 400, not 200).
+    text = (
+        "项目资金到位及支付台账\n日期,项目名称,资金来源,类型,金额（万元）,支出用途,摘要\n"
+        f"{YEAR}-03-01,甲项目,中央补助资金,到位,500,,第一批\n"
+        f"{YEAR}-04-01,甲项目,中央补助资金,支付,100,工程款,进度款\n"
+        f"{YEAR}-05-01,甲项目,中央补助资金,支付,100,工程款,进度款\n"
+        f"{YEAR}-05-31,甲项目,中央补助资金,支付,200,工程款,合计（2笔）\n"
+    )
+    outcomes = take_in(settings, registry, *REGISTERS[:1], (f"{JIA}/台账.csv", text))
+    assert [p.rule for p in outcomes[f"{JIA}/台账.csv"].warnings] == ["total_word_in_note"]
+    form = registry.templates["fund_ledger"].name_zh
+
+    html, word, _ = report_texts(settings, registry, YEAR)
+    note = (
+        f"数据质量提示：甲项目{YEAR}年度的{form}有填写的读法不明确（{RULE_ZH['total_word_in_note']}1处），"
+        "已按最可能的读法计入，相关数字和得分可能有误，已在回执中请报送单位核实。"
+    )
+    assert note in notes(html) and note in notes(word)
+
+
+@pytest.mark.slow
 def test_a_ledger_row_typed_twice_is_named_while_its_file_is_in_force(settings, registry):
     from tests.pipeline.test_projects import JIA, YEAR, take_in
 
