@@ -147,6 +147,12 @@ evaluation as (
             when evaluated.measure = 'area' and target_unit = '万平方米' then intermediate.format_number(
                     actual_in_target_unit, least(4, intermediate.decimals_of(actual_in_target_unit))
                 ) || target_unit
+            -- Planned investment in 万元 past two decimals prints as 项目概况 prints the sum it is (清单计划投资, else
+            -- 计划总投资), as precise as its rows were written: 1,300.125万元 there read 1,300.13万元 in its row.
+            when evaluated.measure = 'planned_investment' and target_unit = '万元'
+                and intermediate.decimals_of(actual_in_target_unit) > 2 then intermediate.format_number(
+                    actual_in_target_unit, intermediate.sum_decimals(measured.decimals, actual_in_target_unit)
+                ) || target_unit
             else intermediate.format_number(
                 actual_in_target_unit, least(2, intermediate.decimals_of(round(actual_in_target_unit, 2)))
             ) || coalesce(target_unit, '')
@@ -164,6 +170,9 @@ evaluation as (
         from mart.self_evaluation
     ) as evaluated
     inner join indicator_names as names using (project_code, year, position)
+    left join intermediate.project_measures as measured
+        on measured.project_code = evaluated.project_code and measured.year = evaluated.year
+        and measured.measure = evaluated.measure
 ),
 
 lights as (

@@ -1383,6 +1383,33 @@ def test_the_compounds_area_prints_alike_under_its_overview_and_in_its_indicator
     ) == [("area_wan_m2", "4.347万平方米"), ("indicator_actual", "4.347万平方米")]
 
 
+def test_the_lists_planned_investment_prints_alike_under_its_overview_and_in_its_indicator_row(wh):
+    # 600.125 + 700 万元 against ≤1400万元: 项目概况 read 清单计划投资1,300.125万元, the 实际完成值 1,300.13万元.
+    register(wh, "甲")
+    wh.submit(
+        "compound_list",
+        [
+            {
+                "project_name": "甲",
+                "compound_name": f"小区{n}",
+                "area_m2": D("10000"),
+                "households": 10,
+                "planned_investment_wan": D(amount),
+                "status": "在建",
+            }
+            for n, amount in enumerate(("600.125", "700"))
+        ],
+    )
+    targets(wh, "甲", ("计划投资", "≤1400万元", "1300万元", 45), ("完成率", "≥90%", "95%", 45))
+
+    wh.build()
+
+    assert wh.rows(
+        "select figure_key, display_text from mart.report_figures where figure_key = 'compound_planned_investment_wan' "
+        "or (figure_key = 'indicator_actual' and detail = '计划投资') order by position"
+    ) == [("compound_planned_investment_wan", "1,300.125万元"), ("indicator_actual", "1,300.125万元")]
+
+
 def test_a_unit_a_bureau_adds_to_units_yaml_converts_in_the_models(wh, monkeypatch, tmp_path):
     # The models take every factor from the reading, which takes it from units.yaml: no list of units in SQL.
     units = (REGISTRY_DIR / "units.yaml").read_text(encoding="utf-8")
