@@ -530,19 +530,22 @@ def test_the_workbook_lists_the_pages_notes_in_its_order_and_words_with_their_so
         _add_two_open_warnings(con)
         warned = build_report(con, YEAR, CONFIG, registry)
 
-    # Nothing open: the one line the page has, as the page words it.
+    # Nothing open: the lines the page has, as the page words them (the synthetic year has no 月报).
     names, rows = workbook_notes(render_xlsx(quiet))
     assert names[:2] == ["汇总", "数据质量提示"]  # after 表1, as on the page
     assert (
         [text for text, _ in rows]
         == notes(_Page(render_html(quiet)).text)
-        == ["数据质量提示：未发现累计支付超过累计到位的项目。"]
+        == [
+            "数据质量提示：未发现累计支付超过累计到位的项目。",
+            "数据质量提示：总体情况中未列完成投资：枣林街道办事处改造老旧小区（未报送投资完成情况月报），请核实是否漏报。",
+        ]
     )
 
     content = render_xlsx(warned)
     _, rows = workbook_notes(content)
     page = notes(_Page(render_html(warned)).text)
-    assert [text for text, _ in rows] == page and len(page) == 3
+    assert [text for text, _ in rows] == page and len(page) == 4
     # A line's figures bring their rows, as every table of the workbook cites them.
     [reading] = [sources for text, sources in rows if "读法不明确" in text]
     assert "工作表“表” 第8行" in reading
@@ -595,7 +598,7 @@ def test_the_word_file_prints_the_pages_notes_in_their_order_and_words(tmp_path,
     content = render_docx(report)
     word = [p for p in word_paragraphs(content) if p.startswith(prefix)]
     _, rows = workbook_notes(render_xlsx(report))
-    assert word == page == [text for text, _ in rows] and len(page) == 3
+    assert word == page == [text for text, _ in rows] and len(page) == 4
     assert any("2处" in note and "读法计入" in note for note in word)  # a figure, printed as Word prints it
     if own is not None:
         assert "暂按最可能的读法计入" in word[-1]

@@ -1120,6 +1120,26 @@ def test_an_area_written_in_one_sign_prints_as_the_clerk_wrote_it(settings, regi
 
 
 @pytest.mark.slow  # 5 s or more on two cores
+def test_a_total_no_project_sent_is_said_not_left_out_of_the_overview_unsaid(settings, registry, register):
+    import docx
+
+    # No 月报 at all: 总体情况 read 全年到位资金…，支付资金… with 完成投资 simply missing, and no note said why.
+    ledger = (
+        "项目资金到位及支付台账\n日期,项目名称,资金来源,类型,金额（万元）,支出用途\n"
+        "2022-03-01,枣林街道办事处改造老旧小区,中央补助资金,到位,100,\n"
+    )
+    files = zaolin_report(settings, registry, {"台账.csv": ledger})
+
+    note = "数据质量提示：总体情况中未列完成投资：枣林街道办事处改造老旧小区（未报送投资完成情况月报），请核实是否漏报。"
+    for text in (
+        _Page(files.html.read_text(encoding="utf-8")).text,
+        "\n".join(p.text for p in docx.Document(str(files.docx)).paragraphs),
+    ):
+        assert note in text
+        assert "未列全年到位资金" not in text
+
+
+@pytest.mark.slow  # 5 s or more on two cores
 @pytest.mark.parametrize("months", [11, 12])
 def test_the_progress_printed_says_its_month_when_december_is_not_in(settings, registry, register, months):
     import docx
