@@ -184,6 +184,7 @@ FIGURE_WARNINGS = {
     "percent_ambiguous": "reading",
     "unit_conflict": "reading",
     "hidden_rows": "reading",
+    "hidden_columns": "reading",
     "total_word_in_note": "reading",
     "indicator_unit_assumed": "reading",
     "indicator_zero_target": "reading",

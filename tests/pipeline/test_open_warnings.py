@@ -265,8 +265,10 @@ def test_amounts_read_in_the_headers_unit_against_the_unit_line_above_are_named(
     assert note in notes(html) and note in notes(word)
 
 
+# A hidden amount column is counted as a hidden row is: the clerk may have hidden it as dropped.
 @pytest.mark.slow
-def test_a_hidden_ledger_row_counted_as_sent_is_named(settings, registry):
+@pytest.mark.parametrize("rule", ["hidden_rows", "hidden_columns"])
+def test_a_hidden_ledger_row_counted_as_sent_is_named(settings, registry, rule):
     from tests.pipeline.test_projects import JIA, YEAR, take_in
     from tests.pipeline.workbooks import xlsx
 
@@ -278,14 +280,15 @@ def test_a_hidden_ledger_row_counted_as_sent_is_named(settings, registry):
         [f"{YEAR}-04-01", "甲项目", "中央补助资金", "支付", 300, "工程款"],
         [f"{YEAR}-05-01", "甲项目", "中央补助资金", "支付", 100, "工程款"],
     ]
-    content = xlsx({"台账": rows}, hidden_rows={"台账": [4]})
+    hidden = {"hidden_rows": {"台账": [4]}, "hidden_columns": {"台账": ["E"]}}[rule]
+    content = xlsx({"台账": rows}, **{rule: hidden})
     outcomes = take_in(settings, registry, *REGISTERS[:1], (f"{JIA}/台账.xlsx", content))
-    assert [p.rule for p in outcomes[f"{JIA}/台账.xlsx"].warnings] == ["hidden_rows"]
+    assert [p.rule for p in outcomes[f"{JIA}/台账.xlsx"].warnings] == [rule]
     form = registry.templates["fund_ledger"].name_zh
 
     html, word, _ = report_texts(settings, registry, YEAR)
     note = (
-        f"数据质量提示：甲项目{YEAR}年度的{form}有填写的读法不明确（{RULE_ZH['hidden_rows']}1处），"
+        f"数据质量提示：甲项目{YEAR}年度的{form}有填写的读法不明确（{RULE_ZH[rule]}1处），"
         "已按最可能的读法计入，相关数字和得分可能有误，已在回执中请报送单位核实。"
     )
     assert note in notes(html) and note in notes(word)
