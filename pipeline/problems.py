@@ -185,6 +185,7 @@ FIGURE_WARNINGS = {
     "unit_conflict": "reading",
     "hidden_rows": "reading",
     "hidden_columns": "reading",
+    "merged_amount": "reading",
     "total_word_in_note": "reading",
     "indicator_unit_assumed": "reading",
     "indicator_zero_target": "reading",

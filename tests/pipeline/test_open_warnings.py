@@ -265,6 +265,37 @@ def test_amounts_read_in_the_headers_unit_against_the_unit_line_above_are_named(
     assert note in notes(html) and note in notes(word)
 
 
+@pytest.mark.slow
+def test_a_score_merged_over_indicators_counted_for_the_first_only_is_named(
+    settings, registry, register, demo
+):
+    from pipeline.intake import ingest
+    from tests.pipeline.test_intake import drop
+    from tests.pipeline.test_national_forms import GOALS, UNIT, as_national
+    from tests.pipeline.workbooks import national_self_evaluation, xlsx
+
+    # One 得分 merged over three indicators: read as the first's, the other two blank, and the published 自评得分 of
+    # each follows; the clerk may have meant the group's. Only the receipt asked.
+    targets = as_national(demo.TARGETS)
+    scores = [15, None, None, *[t[5] for t in targets[3:]]]
+    rows, merges = national_self_evaluation(targets, goals=GOALS, scores=scores, total=(100, 75))
+    first = next(n for n, row in enumerate(rows, start=1) if "一级指标" in row) + 1
+    score = chr(ord("A") + rows[first - 2].index("得分"))
+    drop(
+        settings,
+        f"{UNIT}/自评表.xlsx",
+        xlsx({"自评表": rows}, merges={"自评表": [*merges, f"{score}{first}:{score}{first + 2}"]}),
+    )
+    [outcome] = [
+        o for o in ingest(settings, registry, progress=False).outcomes if o.inbox_path.endswith("自评表.xlsx")
+    ]
+    assert outcome.status == "accepted" and "merged_amount" in {p.rule for p in outcome.warnings}
+
+    html, word, _ = report_texts(settings, registry, outcome.year)
+    [note] = [n for n in notes(html) if RULE_ZH["merged_amount"] in n]
+    assert f"{RULE_ZH['merged_amount']}2处" in note and note in notes(word)
+
+
 # A hidden amount column is counted as a hidden row is: the clerk may have hidden it as dropped.
 @pytest.mark.slow
 @pytest.mark.parametrize("rule", ["hidden_rows", "hidden_columns"])
