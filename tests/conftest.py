@@ -22,6 +22,28 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ["PIPELINE_SETTLE_SECONDS"] = "0"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def synthetic_mtimes():
+    """Let tests order files by made-up modified times (1 ns, 2·10^18 ns) without the clock check warning; yield
+    the check's bounds."""
+    from pipeline.intake import settle
+
+    bounds = settle.PLAUSIBLE_SINCE_NS, settle.CLOCK_SLACK_NS
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(settle, "PLAUSIBLE_SINCE_NS", -(2**63))
+        patch.setattr(settle, "CLOCK_SLACK_NS", 2**64)
+        yield bounds
+
+
+@pytest.fixture
+def clock_checked(synthetic_mtimes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Check implausible modified times in this test, as a run does."""
+    from pipeline.intake import settle
+
+    monkeypatch.setattr(settle, "PLAUSIBLE_SINCE_NS", synthetic_mtimes[0])
+    monkeypatch.setattr(settle, "CLOCK_SLACK_NS", synthetic_mtimes[1])
+
+
 @pytest.fixture(scope="session")
 def registry():
     return load_registry()

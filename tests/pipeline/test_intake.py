@@ -287,6 +287,61 @@ def test_a_correction_supersedes_the_earlier_file_which_stays_queryable(settings
     ]
 
 
+@pytest.mark.parametrize(
+    ("draft_ns", "correction_ns", "odd"),
+    [
+        # The draft copied from a machine whose clock says 2100 stands over the correction sent after it.
+        (4102444800 * 10**9, None, "2100-01-01 08:00:00"),
+        # The correction stamped 1970 (a tool, a share) loses to the draft sent before it.
+        (None, 0, "1970-01-01 08:00:00"),
+    ],
+)
+def test_two_versions_of_a_night_ordered_by_an_implausible_modified_time_are_both_warned(
+    settings, registry, register, clock_checked, draft_ns, correction_ns, odd
+):
+    an_hour_ago = int((dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).timestamp()) * 10**9
+    drop(settings, "枣林街道办事处/清单（旧稿）.csv", COMPOUNDS_V1, mtime=draft_ns or an_hour_ago - 10**9)
+    drop(
+        settings,
+        "枣林街道办事处/清单（更正）.csv",
+        COMPOUNDS_V2,
+        mtime=an_hour_ago if correction_ns is None else correction_ns,
+    )
+
+    outcomes = {o.inbox_path: o for o in ingest(settings, registry, progress=False).outcomes}
+
+    # The order stays as documented (the later modified time stands: the draft, either way), but the clerk is
+    # told it rests on the clock.
+    standing = "清单（旧稿）.csv"
+    assert query(settings, "select original_name from ops.submissions where status = 'superseded'") == [
+        ("清单（更正）.csv",)
+    ]
+    for name in ("清单（旧稿）.csv", "清单（更正）.csv"):
+        outcome = outcomes[f"枣林街道办事处/{name}"]
+        [warning] = [p for p in outcome.warnings if p.rule == "odd_modified_time"]
+        assert f"{odd}（北京时间）（不合常理" in warning.message_zh
+        assert f"两者之中以“{standing}”的数据为准" in warning.message_zh
+        assert "请核对哪一份是最新的；如需以另一份为准，请重新报送该份" in warning.message_zh
+        other = "清单（更正）.csv" if name == "清单（旧稿）.csv" else "清单（旧稿）.csv"
+        assert f"“{other}”的修改时间为" in warning.message_zh
+    assert RULE_ZH["odd_modified_time"]
+
+
+def test_two_versions_of_a_night_at_plausible_times_are_not_warned_of_the_clock(
+    settings, registry, register, clock_checked
+):
+    an_hour_ago = int((dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).timestamp()) * 10**9
+    drop(settings, "枣林街道办事处/清单（旧稿）.csv", COMPOUNDS_V1, mtime=an_hour_ago - 10**9)
+    drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V2, mtime=an_hour_ago)
+
+    outcomes = ingest(settings, registry, progress=False).outcomes
+
+    assert query(settings, "select original_name from ops.submissions where status = 'superseded'") == [
+        ("清单（旧稿）.csv",)
+    ]
+    assert not [p for o in outcomes for p in o.problems if p.rule == "odd_modified_time"]
+
+
 @pytest.mark.slow  # 5 s or more on two cores
 def test_the_same_path_overwritten_with_a_correction_supersedes(settings, registry, register):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
