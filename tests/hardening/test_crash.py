@@ -116,7 +116,7 @@ def test_a_run_sigkilled_after_some_batches_committed_is_told_as_one_run_once_re
     killed = Settings.from_env(tmp_path / "killed")
     for settings in (one_piece, killed):
         for at, (path, content) in enumerate(files, start=1):
-            drop(settings, path, content, mtime=at * 10**15)
+            drop(settings, path, content, mtime=10**18 + at * 10**15)
     ingest(one_piece, registry, progress=False)
 
     child = [
