@@ -157,3 +157,13 @@ def test_the_guides_backup_and_restore_commands_give_back_a_warehouse_the_pipeli
         assert con.execute(
             "select status from ops.submissions where original_name = ?", [late.name]
         ).fetchall() == [("accepted",)]
+
+
+def test_the_guides_settings_table_names_every_setting_the_pipeline_reads():
+    # PIPELINE_REPORT_TEMPLATES was read by settings.py but missing from the table an operator sets a cluster up by.
+    source = (Path(__file__).resolve().parent.parent / "pipeline" / "settings.py").read_text(encoding="utf-8")
+    table = DEPLOYING.split("### The pipeline's", 1)[1].split("\n### ", 1)[0]
+
+    read = set(re.findall(r'"(PIPELINE_[A-Z_]+)"', source))
+
+    assert read and {name for name in read if f"`{name}`" not in table} == set()
