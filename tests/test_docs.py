@@ -167,3 +167,16 @@ def test_the_guides_settings_table_names_every_setting_the_pipeline_reads():
     read = set(re.findall(r'"(PIPELINE_[A-Z_]+)"', source))
 
     assert read and {name for name in read if f"`{name}`" not in table} == set()
+
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_readmes_data_root_names_everything_a_night_leaves_in_it(demo_root):
+    # work/ (the parse spool's folder) was left out of the tree an operator backs the data root up by.
+    tree = README.split("$PIPELINE_HOME/\n", 1)[1].split("```", 1)[0]
+    named = {line.split()[0].split("/")[0] for line in tree.splitlines() if line.strip()}
+
+    left = {re.sub(r"\.[0-9a-f]{16}$", ".<hash>", entry.name) for entry in demo_root.home.iterdir()}
+
+    assert left - named == set()
