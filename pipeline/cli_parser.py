@@ -90,6 +90,23 @@ class _ChineseParser(argparse.ArgumentParser):
             2, f"{usage}{self.prog}：错误：{complaint_zh(message)}。运行 {self.prog} --help 查看用法。\n"
         )
 
+    def parse_args(self, args=None, namespace=None):
+        """Parse as argparse does, but tell words left over with the usage of the command they were given to."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            # argparse told them with `pipeline`'s usage: `pipeline run 2022` never showed run's `[--year YEAR]`.
+            self._chosen(parsed).error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed
+
+    def _chosen(self, parsed: argparse.Namespace) -> argparse.ArgumentParser:
+        """Return the innermost subcommand's parser the command line chose (`pipeline users add`), else this one."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                chosen = action.choices.get(getattr(parsed, action.dest, None))
+                if isinstance(chosen, _ChineseParser):
+                    return chosen._chosen(parsed)
+        return self
+
 
 class _Parser(_ChineseParser):
     """An argument parser whose subcommands take the global options too (`pipeline run --home X`)."""

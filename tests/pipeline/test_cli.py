@@ -372,7 +372,13 @@ def test_the_console_script_runs_and_shows_help():
             "pipeline：错误：参数COMMAND的取值“nosuch”无效，可选：init、run、",
             id="unknown-command",
         ),
-        pytest.param(["run", "extra"], "pipeline：错误：无法识别的参数：extra。", id="unrecognized"),
+        # Told with the command's own usage, as README says: `pipeline run 2022` showed `pipeline`'s, without --year.
+        pytest.param(["run", "extra"], "pipeline run：错误：无法识别的参数：extra。", id="unrecognized"),
+        pytest.param(
+            ["users", "add", "x", "--bogus"],
+            "pipeline users add：错误：无法识别的参数：--bogus。",
+            id="unrecognized-nested",
+        ),
         pytest.param(
             ["withdraw", "3"], "pipeline withdraw：错误：缺少必需的参数：--reason。", id="missing-option"
         ),
