@@ -180,3 +180,17 @@ def test_the_readmes_data_root_names_everything_a_night_leaves_in_it(demo_root):
     left = {re.sub(r"\.[0-9a-f]{16}$", ".<hash>", entry.name) for entry in demo_root.home.iterdir()}
 
     assert left - named == set()
+
+
+def test_the_readme_lists_every_mart(demo_warehouse):
+    # mart.monitoring_findings, a stable table of warehouse.md, was left out of the README's list of the marts.
+    listed = README.split("- `mart.*` (`sql/mart/*.sql`)", 1)[1].split("\n- ", 1)[0]
+
+    marts = [
+        name
+        for (name,) in demo_warehouse.execute(
+            "select table_name from duckdb_tables() where schema_name = 'mart'"
+        ).fetchall()
+    ]
+
+    assert marts and [name for name in marts if f"`{name}`" not in listed] == []
