@@ -99,7 +99,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     status = cmd_docs(args) or status  # the catalog reads the published warehouse: no lock needed
     settings = args.settings
     say(f"回执：{settings.receipts}（按报送文件夹分文件夹，每个文件一份 .回执.html 与 .回执.json）")
-    say(f"年度报告与指标表：{settings.reports}；校验报告（Data Docs）：{settings.data_docs / 'index.html'}")
+    data_docs = settings.data_docs / "index.html"
+    # Named only once written: a first night with nothing to validate pointed the reader at a page not there.
+    said_data_docs = f"；校验报告（Data Docs）：{data_docs}" if data_docs.is_file() else ""
+    say(f"年度报告与指标表：{settings.reports}{said_data_docs}")
     for line in stale:
         say(line)
     if html is not None:  # last, as README says: the line a new user looks for

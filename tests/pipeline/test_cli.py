@@ -36,6 +36,17 @@ def test_run_exits_zero_when_files_are_rejected_and_reports_each(settings, regis
     assert "已接收 1 个，已退回 1 个" in out
 
 
+def test_a_run_with_nothing_to_validate_names_no_data_docs_page_it_did_not_write(settings, capsys):
+    # The first night on an empty inbox said 校验报告（Data Docs）：…/data_docs/index.html, a page never written.
+    settings.inbox.mkdir()
+
+    assert main(["--quiet", "run"]) == 0
+
+    said = capsys.readouterr()
+    assert not (settings.data_docs / "index.html").exists()
+    assert "Data Docs" not in said.out + said.err and "年度报告与指标表：" in said.out + said.err
+
+
 @pytest.mark.parametrize(("module", "constant"), [("rules", "RULES_PATH"), ("report_model", "REPORT_CONFIG")])
 def test_run_with_a_broken_rules_or_report_file_stops_before_reading_the_inbox(
     settings, tmp_path, monkeypatch, capsys, module, constant
