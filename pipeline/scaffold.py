@@ -52,7 +52,7 @@ def skeleton_yaml(source_id: str, title: str) -> str:
 id: {source_id}
 name_zh: {_yaml_scalar(title)}
 # Who sends it, and how often.
-description: 由谁报送、多久报送一次.
+description: 由谁报送、多久报送一次。
 # A later accepted file replaces the rows of the same slice. For a monthly report add `month`, with a required
 # `month` column (type month), or, when the sheet has dates but no 月份 column, `month: {{from: 检查日期}}` (its
 # header or name; each row's month is its date's): without one, each month's file would replace the month before.

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from decimal import Decimal
 
@@ -407,3 +408,11 @@ def test_a_count_the_suite_refuses_at_0_is_checked_from_1_in_the_blank_template(
     assert (valid.operator, valid.formula1) == ("greaterThanOrEqual", "1")
     assert "须大于0" in valid.prompt
     assert (satisfied.operator, satisfied.formula1) == ("greaterThanOrEqual", "0")  # 0 satisfied is an answer
+
+
+def test_each_templates_description_the_instructions_open_with_is_punctuated_in_chinese(registry):
+    # The 填表说明 handed to offices opened 实施单位按月报送, 每次报送当年截至当月的全部台账. and a folded YAML
+    # line put a space inside a sentence (执行率、 全年预计执行数).
+    for template in registry.templates.values():
+        description = template.description or ""
+        assert not re.search(r'[,;()"]|\s|\.$', description), (template.id, description)
