@@ -206,3 +206,12 @@ def test_the_readme_names_every_location_setting_and_which_may_be_on_object_stor
 
     assert [name for name in movable if f"`PIPELINE_{name.upper()}`" not in sentence] == []
     assert "all but the warehouse and Data Docs" in sentence and local_only == ["warehouse", "data_docs"]
+
+
+def test_the_guides_say_a_load_published_by_ingest_alone_is_not_exported(settings, register):
+    # Both guides said each publish writes the Parquet export; `pipeline ingest` alone publishes its load without one.
+    assert current_version(settings.warehouse) is not None
+    assert not (settings.export / "LATEST.json").exists()
+
+    assert "`pipeline ingest` on its own publishes its load without an export" in TEXT
+    assert "Each publish also writes" not in TEXT + README
