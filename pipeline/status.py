@@ -29,6 +29,8 @@ class Status:
     template_warnings: list[str] = field(default_factory=list)
     # What the writer's copy holds that no published version does yet (`warehouse.unpublished_note`), if anything.
     unpublished: dict | None = None
+    # The archive, when it holds files though no version is published: the warehouse is elsewhere, or lost.
+    archive_holding_files: str = ""
 
 
 def status(settings: Settings) -> Status:
@@ -39,6 +41,8 @@ def status(settings: Settings) -> Status:
     result.template_warnings = template_warnings(settings)
     result.unpublished = unpublished(settings.warehouse)
     if current_version(settings.warehouse) is None:
+        if result.unpublished is None and settings.warehouse_lost() is not None:
+            result.archive_holding_files = str(settings.archive)
         return result
     with published_reader(settings.warehouse) as con:
         result.stale_reports = stale_reports(con, settings)
@@ -121,6 +125,13 @@ def render(result: Status) -> str:
     waiting = unpublished_lines(result.unpublished) if result.unpublished else []
     if result.last_run is None and waiting:
         return printable("\n".join(["尚未发布过数据仓库。", *waiting]))
+    if result.last_run is None and result.archive_holding_files:
+        # Told 尚未运行过接收…请先运行 `pipeline run`, the operator of a lost warehouse was sent to a command that refuses.
+        return (
+            f"数据仓库 {result.warehouse} 不存在，但归档 {result.archive_holding_files} 中已有以前接收的文件："
+            "数据仓库不在本机，或已丢失。请检查 PIPELINE_WAREHOUSE 是否写错、它所在的卷是否已挂载；"
+            "丢失时请按 docs/deploying.md 的“Backup and restore”一节从备份恢复。"
+        )
     if result.last_run is None:
         return f"尚未运行过接收：{result.warehouse} 还没有任何记录。请先运行 `pipeline run`。"
     finished, new, accepted, rejected, duplicate, unchanged = result.last_run

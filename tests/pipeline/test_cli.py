@@ -433,6 +433,20 @@ def test_status_before_any_run_says_to_run_first(settings, capsys):
     assert "尚未运行过接收" in capsys.readouterr().out
 
 
+def test_status_of_a_warehouse_gone_beside_an_archive_holding_files_says_so_not_to_run_first(
+    settings, capsys
+):
+    # It said 尚未运行过接收…请先运行 `pipeline run`, a command that then refuses: the warehouse was lost, not new.
+    (settings.archive / "ab").mkdir(parents=True)
+    (settings.archive / "ab" / f"ab{'0' * 62}.csv").write_text("序号\n", encoding="utf-8")
+
+    assert main(["status"]) == 0
+
+    said = capsys.readouterr().out
+    assert "尚未运行过接收" not in said and "pipeline run" not in said
+    assert "已有以前接收的文件" in said and "PIPELINE_WAREHOUSE" in said and "Backup and restore" in said
+
+
 def test_status_shows_the_last_run_each_offices_outcomes_and_the_receipts(settings, register, capsys):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
     drop(settings, "枣林街道办事处/坏文件.xlsx", b"not a workbook at all")
