@@ -101,6 +101,8 @@ class Project:
     # Templates of forms sent for this project and year and returned: where the marts hold no figure of such a form,
     # the report says “returned”, not “never sent”.
     returned: set[str] = field(default_factory=set)
+    # Templates of forms of this project and year accepted and then withdrawn: said so, not “never sent” either.
+    withdrawn: set[str] = field(default_factory=set)
     # scale_and_cost item position → (category, parent item); text structure, not numbers.
     structure: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
     # (key, detail) → the first such figure, and key → its figures with a detail: the report looks figures up

@@ -111,6 +111,14 @@ join ops.submissions as s using (submission_id)
 where r.year = ? and s.status = 'rejected'
 order by all
 """
+# Forms of a project and year sent, accepted and then withdrawn (`pipeline withdraw`), by the code of their slice.
+WITHDRAWN_SQL = """
+select distinct nullif(split_part(l.slice_key, '|', 3), ''), l.project_name, l.template
+from ops.slices as l
+join ops.submissions as s using (submission_id)
+where l.year = ? and s.status = 'withdrawn'
+order by all
+"""
 BANDS_SQL = "select light, up_to_points::varchar from config.light_bands where year = ? order by severity"
 FILES_SQL = """
 select submission_id, original_name, unit, sha256, received_at
@@ -199,12 +207,14 @@ def read_projects(con: duckdb.DuckDBPyConnection, year: int) -> list[Project]:
 
 
 def _read_returned(con: duckdb.DuckDBPyConnection, year: int, projects: dict[str | None, Project]) -> None:
-    """Note on each project the forms sent for it this year that were returned."""
+    """Note on each project the forms sent for it this year that were returned, or accepted and then withdrawn."""
     by_name = {p.name: p for p in projects.values() if p.name is not None}
-    for code, name, template in con.execute(RETURNED_SQL, [year]).fetchall():
-        project = projects.get(code) if code is not None else by_name.get(name)
-        if project is not None and project.name is not None:
-            project.returned.add(template)
+    # A withdrawn form was told （未报送…）, as if the office had never sent it.
+    for sql, forms in ((RETURNED_SQL, "returned"), (WITHDRAWN_SQL, "withdrawn")):
+        for code, name, template in con.execute(sql, [year]).fetchall():
+            project = projects.get(code) if code is not None else by_name.get(name)
+            if project is not None and project.name is not None:
+                getattr(project, forms).add(template)
 
 
 def _read_goals(con: duckdb.DuckDBPyConnection, year: int, projects: dict[str | None, Project]) -> None:

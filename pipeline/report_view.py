@@ -112,10 +112,12 @@ class ProjectView:
         return plan is not None and plan.value == 0
 
     def unsent(self, template: str) -> str:
-        """Say why a form's figures are missing: never sent, or sent and returned to the unit to correct."""
+        """Say why a form's figures are missing: never sent, sent and returned to the unit to correct, or withdrawn."""
         form = self._forms.get(template, template)
         if template in self._project.returned:
             return f"（{form}已报送，但未通过校验被退回，待实施单位更正后重报）"
+        if template in self._project.withdrawn:
+            return f"（{form}已报送，但已被撤回）"
         return f"（未报送{form}）"
 
     def fig(self, key: str, detail: str | None = None) -> Figure | None:

@@ -1120,6 +1120,29 @@ def test_an_area_written_in_one_sign_prints_as_the_clerk_wrote_it(settings, regi
 
 
 @pytest.mark.slow  # 5 s or more on two cores
+def test_a_form_accepted_then_withdrawn_is_said_withdrawn_not_never_sent(settings, registry, register):
+    from pipeline.indicators import build_indicators
+    from pipeline.withdraw import withdraw
+
+    # Withdrawn by the bureau, the office's only ledger was told （未报送项目资金到位及支付台账）: it had been sent.
+    ledger = (
+        "项目资金到位及支付台账\n日期,项目名称,资金来源,类型,金额（万元）,支出用途\n"
+        "2022-03-01,枣林街道办事处改造老旧小区,中央补助资金,到位,100,\n"
+    )
+    zaolin_report(settings, registry, {"台账.csv": ledger})
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        [(submission,)] = con.execute(
+            "select submission_id from ops.submissions where original_name = '台账.csv'"
+        ).fetchall()
+    withdraw(settings, registry, submission, "误报")
+    files = write_report_files(settings, build_indicators(settings, registry, 2022), registry)
+
+    form = registry.templates["fund_ledger"].name_zh
+    text = _Page(files.html.read_text(encoding="utf-8")).text
+    assert f"（{form}已报送，但已被撤回）" in text and f"（未报送{form}）" not in text
+
+
+@pytest.mark.slow  # 5 s or more on two cores
 def test_a_total_no_project_sent_is_said_not_left_out_of_the_overview_unsaid(settings, registry, register):
     import docx
 
