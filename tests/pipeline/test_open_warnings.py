@@ -34,6 +34,14 @@ def notes(text: str) -> list[str]:
     return re.findall(r"数据质量提示：[^。]*。", text)
 
 
+def reading_note(whose: str, rule: str, times: int = 1) -> str:
+    """Return the 数据质量提示 line of the `reading` family for one rule of one form: `whose` is 甲项目2022年度的<form>."""
+    return (
+        f"数据质量提示：{whose}有填写的读法不明确（{RULE_ZH[rule]}{times}处），"
+        "已按最可能的读法计入，相关数字和得分可能有误，已在回执中请报送单位核实。"
+    )
+
+
 def published_sources(settings, year: int) -> dict[str, str]:
     """Return each line of the published workbook's 数据质量提示 sheet with its 来源 cell."""
     [workbook] = (settings.reports / str(year)).glob("*.xlsx")
@@ -258,10 +266,7 @@ def test_amounts_read_in_the_headers_unit_against_the_unit_line_above_are_named(
     form = registry.templates["investment_progress"].name_zh
 
     html, word, _ = report_texts(settings, registry, YEAR)
-    note = (
-        f"数据质量提示：甲项目{YEAR}年度的{form}有填写的读法不明确（{RULE_ZH['unit_conflict']}1处），"
-        "已按最可能的读法计入，相关数字和得分可能有误，已在回执中请报送单位核实。"
-    )
+    note = reading_note(f"甲项目{YEAR}年度的{form}", "unit_conflict")
     assert note in notes(html) and note in notes(word)
 
 
@@ -318,10 +323,7 @@ def test_a_hidden_ledger_row_counted_as_sent_is_named(settings, registry, rule):
     form = registry.templates["fund_ledger"].name_zh
 
     html, word, _ = report_texts(settings, registry, YEAR)
-    note = (
-        f"数据质量提示：甲项目{YEAR}年度的{form}有填写的读法不明确（{RULE_ZH[rule]}1处），"
-        "已按最可能的读法计入，相关数字和得分可能有误，已在回执中请报送单位核实。"
-    )
+    note = reading_note(f"甲项目{YEAR}年度的{form}", rule)
     assert note in notes(html) and note in notes(word)
 
 
@@ -342,10 +344,7 @@ def test_a_ledger_row_whose_note_reads_as_a_total_counted_as_a_row_is_named(sett
     form = registry.templates["fund_ledger"].name_zh
 
     html, word, _ = report_texts(settings, registry, YEAR)
-    note = (
-        f"数据质量提示：甲项目{YEAR}年度的{form}有填写的读法不明确（{RULE_ZH['total_word_in_note']}1处），"
-        "已按最可能的读法计入，相关数字和得分可能有误，已在回执中请报送单位核实。"
-    )
+    note = reading_note(f"甲项目{YEAR}年度的{form}", "total_word_in_note")
     assert note in notes(html) and note in notes(word)
 
 

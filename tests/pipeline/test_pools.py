@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.pipeline.test_forked import _running
+
 REPO = Path(__file__).resolve().parents[2]
 
 # Makes a pool, has its process say its pid, and is killed as the OOM killer or kill -9 kills a loader.
@@ -17,15 +19,6 @@ pool = process_pool(1)
 print(pool.submit(os.getpid).result(), flush=True)
 os.kill(os.getpid(), signal.SIGKILL)
 """
-
-
-def _running(pid: int) -> bool:
-    """Say whether a process is running (an exited one not yet reaped is not)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state not in ("Z", "X")
 
 
 def test_a_pools_process_ends_once_the_process_that_made_the_pool_is_killed(tmp_path):
