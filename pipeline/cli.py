@@ -22,6 +22,9 @@ from pipeline.warehouse import WarehouseBusy
 NEEDS_HOME = frozenset({"run", "ingest", "report", "status", "sql", "withdraw", "docs", "serve", "users"})
 # Commands that write the warehouse, so refuse to make a new one where the archive says there was one.
 WRITES_WAREHOUSE = frozenset({"run", "ingest", "report", "withdraw"})
+# Commands that read the published warehouse, so say a lost one is lost: 请先运行 pipeline run sent the analyst to a
+# command that refuses. status and serve are not among them: the portal may run where the warehouse is not.
+READS_WAREHOUSE = frozenset({"sql", "docs"})
 
 
 def _missing_home(args: argparse.Namespace) -> str | None:
@@ -30,7 +33,7 @@ def _missing_home(args: argparse.Namespace) -> str | None:
     if args.command not in NEEDS_HOME and not (args.command == "check" and named):
         return None
     problem = args.settings.home_problem()
-    if problem is None and args.command in WRITES_WAREHOUSE:
+    if problem is None and args.command in WRITES_WAREHOUSE | READS_WAREHOUSE:
         return args.settings.warehouse_lost()
     return problem
 

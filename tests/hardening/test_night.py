@@ -215,7 +215,9 @@ def test_a_warehouse_missing_beside_an_archive_that_holds_files_is_refused_and_n
     unmounted = tmp_path / "mnt"
     unmounted.mkdir()
     env["PIPELINE_WAREHOUSE"] = str(unmounted / "warehouse.duckdb")
-    for args in (("run",), ("ingest",), ("report", "--year", "2022"), ("withdraw", "--reason", "错报", "1")):
+    writers = (("run",), ("ingest",), ("report", "--year", "2022"), ("withdraw", "--reason", "错报", "1"))
+    # An analyst's reader too: told 请先运行 pipeline run, it was sent to a command that refuses.
+    for args in (*writers, ("sql", "-c", "select 1"), ("docs",)):
         done = subprocess.run([str(PIPELINE), *args], cwd=REPO, env=env, capture_output=True, text=True)
         assert done.returncode == 1, args
         assert "数据仓库不存在" in done.stderr and "PIPELINE_WAREHOUSE" in done.stderr, done.stderr
