@@ -11,6 +11,11 @@ from zoneinfo import ZoneInfo
 from pipeline.limits import Limits, positive_whole_number
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
+# What to do when the warehouse is gone but the archive holds files: said by the writers and by `pipeline status`.
+WAREHOUSE_LOST_FIX = (
+    "请检查 PIPELINE_WAREHOUSE 是否写错、它所在的卷是否已挂载；"
+    "数据仓库丢失时请按 docs/deploying.md 的“Backup and restore”一节从备份恢复"
+)
 # A location given as a URL (`s3://bucket/prefix`) rather than a local path.
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 DATA_DOCS_KEEP_DAYS = 90
@@ -191,8 +196,7 @@ class Settings:
             return None
         return (
             f"数据仓库不存在：{self.warehouse}（写入方副本 {working_copy(self.warehouse)} 也没有），"
-            f"但归档 {self.archive} 中已有以前接收的文件，本次未执行。请检查 PIPELINE_WAREHOUSE 是否写错、"
-            "它所在的卷是否已挂载；数据仓库丢失时请按 docs/deploying.md 的“Backup and restore”一节从备份恢复。"
+            f"但归档 {self.archive} 中已有以前接收的文件，本次未执行。{WAREHOUSE_LOST_FIX}。"
             "新建空的数据仓库会把收件箱中的文件（包括已撤回的）当作新文件重新接收，并据此改写回执和年度报告。"
         )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipeline.receipt_facts import STATUS_ZH
-from pipeline.settings import Settings
+from pipeline.settings import WAREHOUSE_LOST_FIX, Settings
 from pipeline.text import clip, display_width, pad, printable
 from pipeline.warehouse import current_version, published_reader, unpublished
 
@@ -129,8 +129,7 @@ def render(result: Status) -> str:
         # Told 尚未运行过接收…请先运行 `pipeline run`, the operator of a lost warehouse was sent to a command that refuses.
         return (
             f"数据仓库 {result.warehouse} 不存在，但归档 {result.archive_holding_files} 中已有以前接收的文件："
-            "数据仓库不在本机，或已丢失。请检查 PIPELINE_WAREHOUSE 是否写错、它所在的卷是否已挂载；"
-            "丢失时请按 docs/deploying.md 的“Backup and restore”一节从备份恢复。"
+            f"数据仓库不在本机，或已丢失。{WAREHOUSE_LOST_FIX}。"
         )
     if result.last_run is None:
         return f"尚未运行过接收：{result.warehouse} 还没有任何记录。请先运行 `pipeline run`。"

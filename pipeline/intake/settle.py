@@ -134,8 +134,9 @@ def settle(
     # After validation and _twins: only files to be stored, in the order they are stored, replace, repeat or are
     # repeated, or hold a month. A copy of a file of this run changes nothing, as a copy of a stored one does not.
     order = _load_order(candidates, taken)
-    stored = [c.parsed for c in sorted(taken, key=order) if not c.duplicate_of]
-    _flag_odd_clock([c for c in sorted(taken, key=order) if not c.duplicate_of and not c.parsed.errors])
+    kept = [c for c in sorted(taken, key=order) if not c.duplicate_of]
+    stored = [c.parsed for c in kept]
+    _flag_odd_clock([c for c in kept if not c.parsed.errors])
     flag_later_months(con, registry, stored)  # a file the validation returns lends no month
     flag_stale_cumulatives(held, registry, stored)
     flag_replaced(con, registry, stored, stored_in_run or set())
