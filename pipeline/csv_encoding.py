@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import functools
 import re
 from collections import Counter
@@ -18,18 +19,36 @@ RARE_SAMPLE = 65_536
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
+class CutOffText(Exception):
+    """The bytes end inside a character, as no saved text file does: the file was cut off in transfer."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("the text ends inside a character")
+        self.text = text  # what came before the broken character, for the reader to say where it stops
+
+
 def decode_text(content: bytes) -> str:
-    """Decode CSV bytes as UTF-8 (with or without BOM), else GB18030; refuse text that decodes only to gibberish."""
+    """Decode CSV bytes as UTF-8 (with or without BOM), else GB18030; refuse text that decodes only to gibberish.
+
+    Raises CutOffText when the bytes are text but for a character cut in half at their very end.
+    """
+    body = content.removeprefix(codecs.BOM_UTF8)
     try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # Told as an unknown encoding, a clerk would save the same UTF-8 again: the file only lacks its end.
+        if exc.end == len(body) and exc.reason == "unexpected end of data":
+            raise CutOffText(body[: exc.start].decode("utf-8")) from None
     if _looks_damaged_utf8(content[: RARE_SAMPLE * 4]):
         raise UnreadableFile(ENCODING_UNKNOWN)
     try:
         text = content.decode("gb18030")
-    except UnicodeDecodeError:
-        raise UnreadableFile(ENCODING_UNKNOWN) from None
+    except UnicodeDecodeError as exc:
+        if exc.end != len(content) or exc.reason != "incomplete multibyte sequence":
+            raise UnreadableFile(ENCODING_UNKNOWN) from None
+        text = content[: exc.start].decode("gb18030")
+        if "\x00" not in text and not _looks_misdecoded(text[:RARE_SAMPLE]):
+            raise CutOffText(text) from None
     # Text holding NULs is not text at all; read_csv says so in its own words.
     if "\x00" not in text and _looks_misdecoded(text[:RARE_SAMPLE]):
         raise UnreadableFile(ENCODING_UNKNOWN)

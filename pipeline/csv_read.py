@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from pipeline.csv_encoding import decode_text
-from pipeline.grids import Grid, LastLine, UnreadableFile, Workbook, _trim
+from pipeline.csv_encoding import CutOffText, decode_text
+from pipeline.grids import CutOffFile, Grid, LastLine, UnreadableFile, Workbook, _trim
 from pipeline.limits import LimitExceeded, Limits
 
 
@@ -63,7 +63,10 @@ class _Sniffer(csv.Sniffer):
 
 def read_csv(content: bytes, filename: str, limits: Limits) -> Workbook:
     """Read a CSV file as a single sheet named after the file, counting rows and cells against the limits."""
-    text = decode_text(content)
+    try:
+        text, cut = decode_text(content), False
+    except CutOffText as exc:
+        text, cut = exc.text, True
     if "\x00" in text:
         raise UnreadableFile("不是文本格式的CSV文件")
     stem = filename.rsplit("/", 1)[-1].rsplit(".", 1)[0]
@@ -90,6 +93,8 @@ def read_csv(content: bytes, filename: str, limits: Limits) -> Workbook:
             raise LimitExceeded("max_rows", limits.max_rows, len(rows), stem)
         if cells > limits.max_cells:
             raise LimitExceeded("max_cells", limits.max_cells, cells, stem)
+    if cut:
+        raise CutOffFile(_cut_in_a_character(text, rows))
     last_line = _last_line(text, rows, consumed - last_start, dialect)
     rows = _trim(rows)
     return Workbook("csv", [Grid(stem, rows, as_text=True, last_line=last_line)] if rows else [])
@@ -105,6 +110,18 @@ def _csv_error(exc: csv.Error, line: int) -> str:
             "多半是该处有一个引号没有配对，其后各行都被读进了这一格；请检查该行的引号，或在Excel中另存为CSV后重新报送"
         )
     return f"CSV文件第{line}行起格式异常，无法读取；请在Excel或WPS中打开核对该行后另存为CSV重新报送"
+
+
+def _cut_in_a_character(text: str, rows: list[list[str]]) -> str:
+    """Say that a CSV ends in half a character, naming the row it stops in and what that row still holds."""
+    # Cut right after a line break, the half character begins a row of its own, of which nothing is readable.
+    new_row = not rows or text.endswith(("\n", "\r"))
+    written = "" if new_row else next((cell.strip() for cell in reversed(rows[-1]) if cell.strip()), "")
+    shown = f"，该行最后一格为“{written[:40]}{'…' if len(written) > 40 else ''}”" if written else ""
+    return (
+        f"文件未传完整：文件在第{len(rows) + new_row}行中断，最后一个字只剩半个{shown}，该行的数值可能已被截断，"
+        "其后的行也可能已丢失，整个文件未入库。请重新导出后再报送。"
+    )
 
 
 def _last_line(text: str, rows: list[list[str]], lines: int, dialect: type[csv.Dialect]) -> LastLine | None:

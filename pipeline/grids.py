@@ -13,6 +13,14 @@ LISTS_SHEET = "下拉选项"
 class UnreadableFile(ValueError):
     """The file is not a spreadsheet this pipeline can read; the message says why, in Chinese."""
 
+    rule = "unreadable"
+
+
+class CutOffFile(UnreadableFile):
+    """The file was cut off in transfer: what arrived cannot be all that was sent."""
+
+    rule = "truncated"
+
 
 @dataclass(frozen=True, slots=True)
 class LastLine:

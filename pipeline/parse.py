@@ -74,7 +74,7 @@ def parse_file(
     try:
         workbook = read_workbook(content, name, limits)
     except UnreadableFile as exc:
-        parsed.fail("unreadable", str(exc))
+        parsed.fail(exc.rule, str(exc))
         return parsed
     except LimitExceeded as exc:
         parsed.problems.append(exc.problem())

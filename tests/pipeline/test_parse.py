@@ -148,6 +148,31 @@ def test_a_csv_cut_inside_a_quoted_cell_is_returned_whole(registry, encoding):
     assert parsed.sheets == []
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_a_csv_cut_inside_a_chinese_character_is_said_to_be_cut_not_in_another_encoding(registry, encoding):
+    # A copy cut mid-character is no valid text: it was told 文件编码无法识别, and the clerk saved the same again.
+    rows = [list(row) for row in CUT_ROWS]
+    rows[5][5] = "屋面防水"
+    content = csv_bytes(rows, encoding)
+    cut = content[: content.rindex("防".encode(encoding.removesuffix("-sig"))) + 1]
+    parsed = parse_file(cut, f"{UNIT}/清单.csv", registry)
+    assert rules(parsed) == [(Severity.ERROR, "truncated")]
+    assert parsed.sheets == []
+    assert parsed.errors[0].message_zh == (
+        "文件未传完整：文件在第6行中断，最后一个字只剩半个，该行最后一格为“屋面”，该行的数值可能已被截断，"
+        "其后的行也可能已丢失，整个文件未入库。请重新导出后再报送。"
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_csv_cut_in_the_first_character_of_a_row_names_that_row(registry, encoding):
+    rows = [*CUT_ROWS, ["枣林小区"]]
+    content = csv_bytes(rows, encoding)
+    cut = content[: content.rindex("枣林小区".encode(encoding)) + 1]
+    [problem] = parse_file(cut, f"{UNIT}/清单.csv", registry).errors
+    assert problem.message_zh.startswith("文件未传完整：文件在第7行中断，最后一个字只剩半个，该行的数值")
+
+
 def test_a_csv_cut_inside_quotes_before_its_header_is_said_to_be_cut(registry):
     parsed = parse_file(
         '枣林街道办事处2022年老旧小区改造项目清单\r\n"填报单位：枣林'.encode(), f"{UNIT}/清单.csv", registry
