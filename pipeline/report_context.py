@@ -87,11 +87,12 @@ def build_context(
     forms: dict[str, str],
     keys: dict[str, str],
     bands: tuple = (),
+    owed: dict[str, str | None] | None = None,
 ) -> Context:
     """Wrap the year's projects for the templates, district apart, and list the charts they may show."""
     district = next((p for p in projects if p.name is None), Project(None, None))
     named = [
-        ProjectView(p, n, keys, bands, forms)
+        ProjectView(p, n, keys, bands, forms, owed)
         for n, p in enumerate((p for p in projects if p.name is not None), 1)
     ]
     charts = [c for p in named for c in (*p.progress_charts, *p.funds_charts)]

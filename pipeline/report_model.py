@@ -103,6 +103,7 @@ class Project:
     returned: set[str] = field(default_factory=set)
     # Templates of forms of this project and year accepted and then withdrawn: said so, not “never sent” either.
     withdrawn: set[str] = field(default_factory=set)
+    project_type: str | None = None  # as registered (mart.project_year); None for the district
     # scale_and_cost item position → (category, parent item); text structure, not numbers.
     structure: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
     # (key, detail) → the first such figure, and key → its figures with a detail: the report looks figures up

@@ -119,6 +119,13 @@ join ops.submissions as s using (submission_id)
 where l.year = ? and s.status = 'withdrawn'
 order by all
 """
+# Each project's 项目类型 as registered: a 老旧小区改造 project owes a compound list (submissions.md).
+PROJECT_TYPES_SQL = """
+select project_code, project_type
+from mart.project_year
+where year = ? and project_type is not null
+order by all
+"""
 BANDS_SQL = "select light, up_to_points::varchar from config.light_bands where year = ? order by severity"
 FILES_SQL = """
 select submission_id, original_name, unit, sha256, received_at
@@ -203,6 +210,10 @@ def read_projects(con: duckdb.DuckDBPyConnection, year: int) -> list[Project]:
         _read_deviations(con, year, projects)
     if has_relation(con, "ops", "returned_slices"):
         _read_returned(con, year, projects)
+    if has_relation(con, "mart", "project_year"):
+        for code, project_type in con.execute(PROJECT_TYPES_SQL, [year]).fetchall():
+            if code in projects:
+                projects[code].project_type = project_type
     return list(projects.values())
 
 
@@ -304,9 +315,10 @@ def build_report(
 
     read = read_year(con, year, config)
     forms = {t.id: t.name_zh for t in registry.templates.values()}
+    owed = {t.id: t.project.register_project_type for t in registry.templates.values()}
     context = build_context(
         year, read.title, read.issuer, config.red_head, read.stamp, read.projects, read.files, forms,
-        load_figure_keys(), read.bands,
+        load_figure_keys(), read.bands, owed,
     )  # fmt: skip
     tables = workbook_tables(context)
     return Report(year, read.title, read.issuer, read.stamp, context, tables, read.files, templates)
@@ -322,6 +334,7 @@ REPORT_READS = (
     ("mart", "self_evaluation", DEVIATIONS_SQL),
     ("config", "light_bands", BANDS_SQL),
     ("ops", "returned_slices", RETURNED_SQL),
+    ("mart", "project_year", PROJECT_TYPES_SQL),
 )
 
 

@@ -86,10 +86,12 @@ class ProjectView:
         keys: dict[str, str],
         bands: tuple = (),
         forms: dict[str, str] | None = None,
+        owed: dict[str, str | None] | None = None,
     ):
         self._project = project
         self._keys = keys
         self._forms = forms or {}
+        self._owed = owed or {}  # template → the 项目类型 whose projects send it (register_project_type)
         # The templates ask for about 500 figures a project: looked up in the project's index straight away (a
         # view is made once its project's figures are all read).
         self._first, self._details = project.index()
@@ -119,6 +121,11 @@ class ProjectView:
         if template in self._project.withdrawn:
             return f"（{form}已报送，但已被撤回）"
         return f"（未报送{form}）"
+
+    def owes(self, template: str) -> bool:
+        """Say whether the project's type is the one a form is sent for: a 老旧小区改造 project's compound list."""
+        wanted = self._owed.get(template)
+        return wanted is not None and wanted == self._project.project_type
 
     def fig(self, key: str, detail: str | None = None) -> Figure | None:
         """Return the figure of this key (and detail), or None where the marts produced none for this project."""

@@ -1143,6 +1143,34 @@ def test_a_form_accepted_then_withdrawn_is_said_withdrawn_not_never_sent(setting
 
 
 @pytest.mark.slow  # 5 s or more on two cores
+def test_a_compound_renovation_project_without_its_compound_list_says_so_in_its_overview(
+    settings, registry, register
+):
+    import docx
+
+    from tests.pipeline.test_intake import COMPOUNDS_V1
+
+    # Registered as 老旧小区改造, the project sent a ledger but no compound list: 项目概况 said nothing of the
+    # compounds, and the district's 改造老旧小区N个 left the project out unsaid.
+    ledger = (
+        "项目资金到位及支付台账\n日期,项目名称,资金来源,类型,金额（万元）,支出用途\n"
+        "2022-03-01,枣林街道办事处改造老旧小区,中央补助资金,到位,100,\n"
+    )
+    files = zaolin_report(settings, registry, {"台账.csv": ledger})
+    said = f"（未报送{registry.templates['compound_list'].name_zh}）"
+    page = _Page(files.html.read_text(encoding="utf-8")).text
+    word = "\n".join(p.text for p in docx.Document(str(files.docx)).paragraphs)
+    for text in (page, word):
+        overview = text[text.index("项目概况") : text.index("绩效目标")]
+        assert said in overview
+
+    # Once the list comes, its figures stand there instead.
+    files = zaolin_report(settings, registry, {"清单.csv": COMPOUNDS_V1})
+    assert said not in _Page(files.html.read_text(encoding="utf-8")).text
+    assert said not in "\n".join(p.text for p in docx.Document(str(files.docx)).paragraphs)
+
+
+@pytest.mark.slow  # 5 s or more on two cores
 def test_a_total_no_project_sent_is_said_not_left_out_of_the_overview_unsaid(settings, registry, register):
     import docx
 
