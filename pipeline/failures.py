@@ -10,6 +10,16 @@ import duckdb
 from pipeline.settings import MARTS_MEMORY_LIMIT
 from pipeline.text import first_said, printable
 
+# Noted on a DuckDB failure raised while the marts are rebuilt, the one step run under PIPELINE_MARTS_MEMORY_LIMIT.
+UNDER_MARTS_LIMIT = "raised while the marts were rebuilt, under PIPELINE_MARTS_MEMORY_LIMIT"
+
+
+def note_under_marts_limit(exc: BaseException) -> None:
+    """Mark a failure of the marts' rebuild, so that running out of memory names the setting that bounds it."""
+    noted = getattr(exc, "__notes__", ())
+    if isinstance(exc, duckdb.OutOfMemoryException) and UNDER_MARTS_LIMIT not in noted:
+        exc.add_note(UNDER_MARTS_LIMIT)
+
 
 def warehouse_failed(exc: Exception) -> str | None:
     """Say in Chinese what a DuckDB failure means to the operator (its own words after); None for other failures."""
@@ -17,12 +27,15 @@ def warehouse_failed(exc: Exception) -> str | None:
         return None
     said = printable(first_said(exc), one_line=True)
     if isinstance(exc, duckdb.OutOfMemoryException):
-        # Not the disk: the marts' rebuild runs under PIPELINE_MARTS_MEMORY_LIMIT, and a failed one changed nothing.
-        return (
-            "pipeline：数据仓库运算内存不足，本次运行未完成；已入库的数据和已发布的报告不受影响。"
-            f"请调高 PIPELINE_MARTS_MEMORY_LIMIT（默认 {MARTS_MEMORY_LIMIT}，指标重建时的内存上限），"
-            f"或在内存更充裕的机器上运行。（{said}）"
-        )
+        lost = "pipeline：数据仓库运算内存不足，本次运行未完成；已入库的数据和已发布的报告不受影响。"
+        if UNDER_MARTS_LIMIT in getattr(exc, "__notes__", ()):
+            # Not the disk: the marts' rebuild runs under PIPELINE_MARTS_MEMORY_LIMIT, and a failed one changed nothing.
+            return (
+                f"{lost}请调高 PIPELINE_MARTS_MEMORY_LIMIT（默认 {MARTS_MEMORY_LIMIT}，指标重建时的内存上限），"
+                f"或在内存更充裕的机器上运行。（{said}）"
+            )
+        # Elsewhere (storing a batch) DuckDB takes up to 80 % of the machine's memory: no setting of ours to raise.
+        return f"{lost}本机可用内存不足：请关闭其他占用大量内存的程序，或在内存更充裕的机器上运行。（{said}）"
     if "No space left" in str(exc) or "Read-only file system" in str(exc):
         what = "磁盘已满或文件系统只读，数据仓库无法写入"
     elif "Corrupt" in str(exc) or "checksum" in str(exc).lower():

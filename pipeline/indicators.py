@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from pipeline.derived_frames import OVER_PLANNED
+from pipeline.failures import note_under_marts_limit
 from pipeline.indicator_values import read_indicator
 from pipeline.problems import FIGURE_WARNINGS, RULE_ZH
 from pipeline.receipts import write_receipts
@@ -406,7 +407,8 @@ def build_indicators(
                 registered = {
                     y for (y,) in con.execute("select distinct year from staging.project_register").fetchall()
                 }
-        except BaseException:
+        except BaseException as exc:
+            note_under_marts_limit(exc)
             # Readers get the night's files, with the marts before them, rather than nothing of it until a rebuild
             # that may fail again every night; the receipts already told the offices their files were taken in.
             publish_pending(settings.warehouse)

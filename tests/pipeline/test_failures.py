@@ -4,7 +4,7 @@ import errno
 
 import duckdb
 
-from pipeline.failures import os_error_zh, warehouse_failed
+from pipeline.failures import note_under_marts_limit, os_error_zh, warehouse_failed
 
 
 def test_an_os_error_is_told_in_chinese_with_both_paths_and_the_system_words():
@@ -26,12 +26,21 @@ def test_a_duckdb_failure_is_named_with_its_own_words_and_anything_else_is_left_
     assert warehouse_failed(ValueError("not DuckDB's")) is None
 
 
-def test_running_out_of_memory_names_the_memory_limit_setting_not_the_disk():
-    said = warehouse_failed(
-        duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block\nPossible")
-    )
+def test_running_out_of_memory_in_the_marts_names_the_memory_limit_setting_not_the_disk():
+    exc = duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block\nPossible")
+    note_under_marts_limit(exc)
+    note_under_marts_limit(exc)  # noted once, however many steps pass it on
+    assert len(exc.__notes__) == 1
+    said = warehouse_failed(exc)
     assert "内存不足" in said and "PIPELINE_MARTS_MEMORY_LIMIT" in said and "磁盘" not in said
     assert said.endswith("（Out of Memory Error: could not allocate block）")
+
+
+def test_running_out_of_memory_elsewhere_names_no_setting_that_does_not_bound_it():
+    # Storing a batch runs under DuckDB's own limit (80 % of the machine): raising the marts' limit would not help.
+    said = warehouse_failed(duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block"))
+    assert "内存不足" in said and "PIPELINE_MARTS_MEMORY_LIMIT" not in said and "磁盘" not in said
+    assert "本机可用内存不足" in said
 
 
 def test_a_file_over_the_size_limit_is_told_as_such_with_what_to_do():
