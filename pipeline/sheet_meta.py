@@ -17,7 +17,9 @@ _SEAL_NOTE = r"\((?:盖章|章|公章|签章|签字|盖公章)\)"
 # forms put the 主管部门 on the name's row too (`项目名称 | … | 主管部门 | … | 实施单位 | …`).
 _BESIDE_NAME = "项目编码|项目代码|项目编号|项目类型|项目负责人|联系电话|主管部门及代码|主管部门|主管单位"
 # Who filled the sheet in, written beside its 项目名称 as often as on a line of its own (`项目名称 | … | 填报人 | 张三`).
-_PEOPLE = "联系人|填表人|填报人|制表人|审核人"
+# Any other role a form has a person sign for (评审人, 复核人, 统计员), set apart from what comes before it, is a label
+# too: the name ran on into `…改造老旧小区评审人张三`, a project no register lists.
+_PEOPLE = r"联系人|填表人|填报人|制表人|审核人|(?<!\S)[\u4e00-\u9fff]{1,4}[人员]"
 # Labels a metadata line may hold; those not read (截至, 联系人…) still end the value before them.
 # A bare `单位：` is the unit only where no word runs into it: `主管单位：`, `建设单位：` name offices, not units.
 _META_KEY = re.compile(

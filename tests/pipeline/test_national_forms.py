@@ -481,6 +481,32 @@ def test_a_department_on_the_project_names_row_ends_the_name(registry, demo, lab
     assert read == {(PROJECT, "南阳市住房和城乡建设局", UNIT)}
 
 
+# A role the reader has no word for, signed for beside the name (`项目名称 | … | 评审人 | 张三`): the name ran on into
+# `…改造老旧小区评审人张三`, and the form was returned as naming a project no register lists.
+@pytest.mark.parametrize("label", ["评审人", "复核人", "统计员", "评审人："])
+def test_a_person_signing_on_the_project_names_row_ends_the_name(registry, demo, label):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    line = _row(rows, "项目名称") - 1
+    rows[line] = ["项目名称", PROJECT, None, label, "张三", None, None, None, None]
+    merges = [m for m in merges if m != "B4:I4"] + ["B4:C4", "E4:I4"]
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    assert {r["project_name"] for r in parsed.sheets[0].records} == {PROJECT}
+
+
+def test_a_name_ending_in_a_persons_word_is_read_whole(registry, demo):
+    # Only a label set apart from the name ends it: a project of 退役军人 or 人员 keeps its words.
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    line = _row(rows, "项目名称") - 1
+    rows[line][1] = "枣林街道退役军人服务站人员培训"
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert {r["project_name"] for r in parsed.sheets[0].records} == {"枣林街道退役军人服务站人员培训"}
+
+
 def test_the_official_forms_column_letters_are_no_units(registry, demo):
     rows, merges = national_self_evaluation(demo.TARGETS)
     block = _row(rows, "年度资金总额") - 2
