@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from html import escape
@@ -26,9 +27,17 @@ def plain(part: Inline) -> str:
     return part.text if isinstance(part, Figure) else part
 
 
+# The percentage a rate's display text prints: the marts drop a rate's zero decimals (50%, not 50.00%).
+_PERCENT_SHOWN = re.compile(r"\d(?:\.(\d+))?%")
+
+
 def number_format(figure: Figure) -> str:
     """Return the Excel format that prints a figure's value as its display text does."""
-    places = "." + "0" * figure.decimals if figure.decimals else ""
+    decimals = figure.decimals
+    if figure.unit == "%" and (shown := _PERCENT_SHOWN.search(figure.text)):
+        # The workbook printed 50.00% where the page and the Word file print 50%.
+        decimals = len(shown.group(1) or "")
+    places = "." + "0" * decimals if decimals else ""
     return f"0{places}%" if figure.unit == "%" else f"#,##0{places}"
 
 

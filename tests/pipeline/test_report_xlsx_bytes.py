@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from pipeline.report_model import Figure, Table
 from pipeline.report_read import build_report
-from pipeline.report_xlsx import QUALITY_NOTES, SOURCES, render_xlsx
+from pipeline.report_xlsx import QUALITY_NOTES, SOURCES, number_format, render_xlsx
 from tests.pipeline.test_report import CONFIG, YEAR, make_warehouse
 
 EXTRA = "测试表<&>"  # a sheet added to the fixture's report: its title and cells need escaping, or care
@@ -67,6 +67,19 @@ def test_openpyxl_reads_the_sheets_their_captions_headers_and_cells_back(report,
     assert (ws["A4"].value, ws["A4"].data_type) == ("#N/A", "e")
     assert ws["B4"].value == " 前后有空格 "  # its spaces kept
     assert ws.max_row == 2 + len(report.tables[-1].rows)
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "text", "excel"),
+    [("0.5", 2, "50%", "0%"), ("0.956", 2, "95.6%", "0.0%"), ("0.4999998052", 2, "49.99999%", "0.00000%")],
+)
+def test_a_rate_is_formatted_as_its_text_prints_it(value, decimals, text, excel):
+    # The marts keep a rate to two decimals and print 50% for 0.5: the workbook printed 50.00% beside the page's 50%.
+    assert number_format(Figure("payment_rate", None, 0, Decimal(value), "%", decimals, text, ())) == excel
+    assert (
+        number_format(Figure("funds_received_wan", None, 0, Decimal("3"), "万元", 2, "3万元", ()))
+        == "#,##0.00"
+    )
 
 
 def test_openpyxl_saving_the_workbook_again_writes_every_part_the_same(content):
