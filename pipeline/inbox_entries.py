@@ -8,6 +8,19 @@ from pathlib import Path
 
 from pipeline.file_names import archive_suffix
 
+# A modified time ahead of the run by more than a clock's drift is a wrong clock (2100, a share set a year ahead), not a
+# file being written: held, it would wait forever, so it is taken in and warned of where its order decides a slice.
+CLOCK_SLACK_NS = 300 * 10**9
+
+
+def settling_at(mtime_ns: int, window_ns: int, now_ns: int) -> bool:
+    """Say whether a file may still be being written: modified within the settle window, or ahead of now by no more
+    than a clock's drift (a share whose clock runs ahead stamps a file being written in the future)."""
+    if not window_ns:
+        return False
+    # Ahead by 2 to 5 minutes, a file was neither held (the window) nor warned of (the slack): both now meet.
+    return -max(window_ns, CLOCK_SLACK_NS) < now_ns - mtime_ns < window_ns
+
 
 @dataclass(frozen=True, slots=True)
 class InboxEntry:

@@ -19,6 +19,7 @@ from pipeline.inbox_entries import (
     NotTakenIn,
     Skipped,
     Unreadable,
+    settling_at,
 )
 from pipeline.s3_requests import REFUSED_KEYS, S3Requests, _code, _etag, _precondition_failed, _seconds_ns
 
@@ -112,9 +113,7 @@ class ObjectInbox(S3Requests):
 
     def settling(self, entry: InboxEntry | Any) -> bool:
         """Return whether an object was modified within the settle window, so may not be whole yet."""
-        window_ns = int(self.settings.settle_seconds * 1e9)
-        # Either side of now: a store whose clock runs ahead stamps an upload in the future.
-        return bool(window_ns) and abs(time.time_ns() - entry.st_mtime_ns) < window_ns
+        return settling_at(entry.st_mtime_ns, int(self.settings.settle_seconds * 1e9), time.time_ns())
 
     def _not_taken(self, path: str, kind: str, detail: str = "") -> NotTakenIn:
         reason = f"{SKIP_ZH[kind]}（{detail}）" if detail else SKIP_ZH[kind]

@@ -24,6 +24,7 @@ from pipeline.inbox_entries import (
     NotTakenIn,
     Skipped,
     Unreadable,
+    settling_at,
 )
 from pipeline.inbox_walk import walk
 from pipeline.local_read import _chunks_of, local_marker, open_regular, read_whole, sha256_of
@@ -100,9 +101,7 @@ class LocalStorage:
 
     def settling(self, entry: InboxEntry | os.stat_result) -> bool:
         """Return whether a file was modified within the settle window, so may still be being copied in."""
-        window_ns = int(self.settings.settle_seconds * 1e9)
-        # Either side of now: a share whose clock runs ahead stamps a file being written in the future.
-        return bool(window_ns) and abs(time.time_ns() - entry.st_mtime_ns) < window_ns
+        return settling_at(entry.st_mtime_ns, int(self.settings.settle_seconds * 1e9), time.time_ns())
 
     def _check_settled(self, path: str, now: os.stat_result, before: os.stat_result | None = None) -> None:
         """Leave a file for the next run if it was modified within the settle window or changed while read."""

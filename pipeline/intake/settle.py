@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from pipeline.file_names import written_path
 from pipeline.frames import Context
-from pipeline.inbox_entries import InboxEntry
+from pipeline.inbox_entries import CLOCK_SLACK_NS, InboxEntry
 from pipeline.intake.candidates import Candidate, outcome_of, parse_candidate
 from pipeline.intake.held_months import HeldMonth, monthly_history, months_held, run_names
 from pipeline.intake.later_months import flag_later_months
@@ -328,7 +328,6 @@ def _same_name(written: str, inbox_path: str, others: list[str]) -> Problem:
 
 
 # A modified time no office saved its file at: beyond the run's start by more than a clock's drift, or before 2000.
-CLOCK_SLACK_NS = 300 * 10**9
 PLAUSIBLE_SINCE_NS = int(dt.datetime(2000, 1, 1, tzinfo=TIMEZONE).timestamp()) * 10**9
 
 

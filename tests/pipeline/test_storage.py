@@ -370,6 +370,24 @@ def test_a_file_modified_within_the_settle_window_waits_for_the_next_run(setting
     assert [o.status for o in second.outcomes] == ["accepted"]
 
 
+@pytest.mark.parametrize(("ahead_s", "held"), [(200, True), (290, True), (400, False), (10**8, False)])
+def test_a_file_dated_ahead_by_a_clocks_drift_waits_and_one_dated_far_ahead_is_taken_in(
+    settings, registry, register, ahead_s, held
+):
+    # Ahead by 2 to 5 minutes, past the settle window but within the clock check's slack, a file was neither held
+    # while a share with a fast clock may still be writing it, nor warned of. Far ahead (2029), held it would wait
+    # for ever: it is taken in, and the clock check speaks where its order decides a slice.
+    settling = dataclasses.replace(settings, settle_seconds=120)
+    path = settings.inbox / "枣林街道办事处" / "清单.csv"
+    path.write_text(COMPOUNDS_V1, encoding="utf-8")
+    os.utime(path, (time.time() + ahead_s,) * 2)
+
+    done = ingest(settling, registry, progress=False)
+
+    assert [s.kind for s in done.skipped] == (["settling"] if held else [])
+    assert [o.status for o in done.outcomes] == ([] if held else ["accepted"])
+
+
 def test_a_file_that_changes_while_it_is_read_is_left_for_the_next_run(settings, monkeypatch):
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
     storage = LocalStorage(settings)
