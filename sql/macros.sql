@@ -66,12 +66,24 @@ create or replace macro intermediate.decimals_apart(x, bound) as
         else 10
     end;
 
--- Print a fraction as a percentage with at least `places` decimals (decimals_apart's, for the bounds beside it), more
--- where fewer would round it onto 100 % it misses; the trailing zeros dropped.
+-- The decimals a fraction prints with as a percentage: at least `places` (decimals_apart's, for the bounds beside it),
+-- more where fewer would round it onto 100 % it misses.
+create or replace macro intermediate.percent_places(rate, places) as
+    greatest(places, intermediate.decimals_apart(rate * 100, 100));
+
+-- Print a fraction as a percentage with `places` decimals, whose rounded_text(rate * 100, places) is `rounded`; the
+-- trailing zeros dropped. A model printing many gives `places` and `rounded` from columns of its own (format_rounded).
+create or replace macro intermediate.format_percent_rounded(rate, places, rounded) as
+    rtrim(rtrim(intermediate.format_rounded(rate * 100, places, rounded), '0'), '.') || '%';
+
+-- Print a fraction as a percentage with at least `places` decimals, more where fewer would round it onto 100 % it
+-- misses; the trailing zeros dropped.
 create or replace macro intermediate.format_percent_places(rate, places) as
-    rtrim(rtrim(intermediate.format_number(rate * 100, greatest(
-        places, intermediate.decimals_apart(rate * 100, 100)
-    )), '0'), '.') || '%';
+    intermediate.format_percent_rounded(
+        rate,
+        intermediate.percent_places(rate, places),
+        intermediate.rounded_text(rate * 100, intermediate.percent_places(rate, places))
+    );
 
 -- Print a fraction as a percentage with at most two decimals, more only where two would round it onto `bound`
 -- (a fraction) or 100 % it misses: 0.89999 against a target of 90 % is 89.999%, not 90%, and 0.999999 against

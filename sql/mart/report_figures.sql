@@ -693,9 +693,9 @@ final as (
             every_figure.display_text,
             -- As format_percent_places and format_number print, from the rounded text computed once below.
             case
-                when every_figure.unit = '%' then rtrim(rtrim(intermediate.format_rounded(
-                    every_figure.value * 100, every_figure.percent_places, every_figure.rounded
-                ), '0'), '.') || '%'
+                when every_figure.unit = '%' then intermediate.format_percent_rounded(
+                    every_figure.value, every_figure.percent_places, every_figure.rounded
+                )
                 else intermediate.format_rounded(every_figure.value, every_figure.decimals, every_figure.rounded)
                     || case when every_figure.figure_key in ('indicator_weight', 'indicator_score', 'indicator_reported_score', 'gap_points')
                         then '' else coalesce(every_figure.unit, '') end
@@ -723,9 +723,8 @@ final as (
         from (
             select
                 *,
-                case when display_text is null and unit = '%' then greatest(
-                    coalesce(decimals, 2), intermediate.decimals_apart(value * 100, 100)
-                ) end as percent_places
+                case when display_text is null and unit = '%'
+                    then intermediate.percent_places(value, coalesce(decimals, 2)) end as percent_places
             from every_figure
         )
     ) as every_figure
