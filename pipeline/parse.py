@@ -34,18 +34,28 @@ logger = logging.getLogger(__name__)
 INSTRUCTIONS_SHEET = "填表说明"
 
 
+def _path_parts(inbox_path: str) -> tuple[str, ...] | list[str]:
+    """Return an inbox path's parts as PurePosixPath gives them, splitting a plain path without building one."""
+    parts = inbox_path.split("/")
+    # An empty or `.` part (`a//b`, `./a`, a leading or trailing `/`) is one PurePosixPath drops or keeps as root.
+    if all(part and part != "." for part in parts):
+        return parts
+    return PurePosixPath(inbox_path).parts
+
+
 def sending_folder_of(inbox_path: str) -> str | None:
     """Return the inbox sub-folder a file was dropped in, as it is named there; None for the inbox root."""
-    parts = PurePosixPath(inbox_path).parts
+    parts = _path_parts(inbox_path)
     return parts[0] if len(parts) > 1 else None
 
 
 def _unparsed(inbox_path: str, offices: Offices | None = None) -> ParsedFile:
-    folder = sending_folder_of(inbox_path)
+    parts = _path_parts(inbox_path)
+    folder = parts[0] if len(parts) > 1 else None
     sender = folder_office(folder, offices or Offices())
     # Until a sheet says otherwise the folder tells who sent it, so even an unreadable file names its office.
     return ParsedFile(
-        original_name=PurePosixPath(inbox_path).name,
+        original_name=parts[-1] if isinstance(parts, list) else PurePosixPath(inbox_path).name,
         sending_folder=folder,
         unit=sender[0].name if len(sender) == 1 else None,
     )

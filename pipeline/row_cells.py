@@ -13,7 +13,15 @@ from pipeline.registry import Registry
 from pipeline.sheet_columns import SheetColumns
 from pipeline.sheet_units import convert_by_row_unit
 from pipeline.ticks import read_ticks
-from pipeline.values import EXCEL_ERRORS, CellError, Noted, formula_error, is_blank
+from pipeline.values import (
+    _CACHED_LENGTH,
+    EXCEL_ERRORS,
+    CellError,
+    Noted,
+    _blank_short,
+    formula_error,
+    is_blank,
+)
 
 # A number typed with separators or ending in a unit (`1,000`, `200户`) is kept as typed, to be quoted so; one ending
 # in a digit and without a comma reads back as typed (a check per cell, on every row: kept to two string tests).
@@ -34,7 +42,10 @@ def read_row(
     width = len(row)
     for name, position, parse, binding in columns.total_cells if is_total else columns.data_cells:
         raw = row[position] if position < width else None
-        if raw is None or (isinstance(raw, str) and is_blank(raw)):  # a number is never blank
+        # A number is never blank; a short text's answer is remembered (is_blank's own test, its call saved).
+        if raw is None or (
+            isinstance(raw, str) and (_blank_short(raw) if len(raw) <= _CACHED_LENGTH else is_blank(raw))
+        ):
             values[name] = None
             continue
         try:

@@ -12,7 +12,6 @@ from pipeline.indicator_warnings import (
 )
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import display
-from pipeline.rules import amount_indicator, computed_indicator, rate_indicator
 from pipeline.sheet_columns import SheetColumns
 
 
@@ -28,6 +27,7 @@ def check_indicators(
     excel_row = index + 1
     width = len(row)
     qualitative = columns.qualitative
+    kinds = columns.indicators
     for binding, target_binding in columns.read_against:
         if binding.column.name in failed or binding.column.read_against in failed:
             continue  # its error is told already; read against nothing, it would be told again as blank
@@ -39,13 +39,13 @@ def check_indicators(
             reported,
             target_binding and target_binding.unit,
             binding.unit,
-            rate_indicator(values.get("level3")),
+            kinds.rate(values.get("level3")),
             values.get("level3"),
         )
         # A bare target of an amount the data compute (`改造面积` `≥24.4`) is compared with the value reported,
         # not the data's (mart.self_evaluation's `targets`): the clerk is asked for its unit.
         unbound = (
-            amount_indicator(values.get("level3"))
+            kinds.amount(values.get("level3"))
             if reading.error is None and reading.target_number is not None and reading.target_unit is None
             else None
         )
@@ -80,7 +80,7 @@ def check_indicators(
             reading.error is None
             and target
             and not reported
-            and (unbound or not computed_indicator(values.get("level3")))
+            and (unbound or not kinds.computed(values.get("level3")))
         ):
             # Nothing to score it by: it counts 0, which the clerk must hear of before the report says so.
             noted, shown = blank_actual(row[binding.index] if binding.index < width else None)

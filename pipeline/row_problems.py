@@ -42,10 +42,17 @@ def _error_after_footer(sheet: ParsedSheet, footer_row: int, footer_line: str, r
 def other_slice_line(sheet: ParsedSheet, excel_row: int, row: list[object], above: SheetMeta) -> bool:
     """Say whether a row is a `项目名称：…` or `年度：…` line alone; reject it where it names another than the lines
     above the table (a second project's list put under the first's), whose rows below would count as the first's."""
-    written = [cell for cell in row if cell is not None and not (isinstance(cell, str) and not cell.strip())]
-    if len(written) != 1 or not isinstance(written[0], str) or not any(mark in written[0] for mark in ":："):
+    only = None
+    for cell in row:
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
+            continue
+        if only is not None:
+            return False  # a second cell written: no line alone (asked of every data row, so it stops here)
+        only = cell
+    if not isinstance(only, str) or not any(mark in only for mark in ":："):
         return False
-    line = read_meta([written[0]])
+    written = [only]
+    line = read_meta([only])
     stated = [
         (label, what, value, was)
         for label, what, value, was in (

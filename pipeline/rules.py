@@ -175,30 +175,64 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
 
 
 _Bindings = tuple[tuple[tuple[str, bool, str], ...], ...]
-_LOADED: dict[tuple[Path, int], tuple[frozenset[str], _Bindings]] = {}
+# The most 三级指标 names one IndicatorKinds remembers: past it, it starts again (a stream of made-up names).
+_REMEMBERED = 4096
 
 
-def _derived(path: Path) -> tuple[frozenset[str], _Bindings]:
+class IndicatorKinds:
+    """What one reading of the rules file's bindings computes each 三级指标 as, worked out once a name."""
+
+    def __init__(self, bindings: _Bindings):
+        self.bindings = bindings
+        self._firsts: dict[str, tuple[tuple[bool, str], ...]] = {}
+
+    def firsts(self, level3: str | None) -> tuple[tuple[bool, str], ...]:
+        """Return, for each year whose bindings take this 三级指标, whether the first that does (as the models take
+        it) is a rate, and the measure of its units."""
+        if not level3:
+            return ()
+        found = self._firsts.get(level3)
+        if found is None:
+            if len(self._firsts) >= _REMEMBERED:
+                self._firsts.clear()
+            folded = folded_name(level3)
+            firsts = (
+                next(((rate, unit) for name, rate, unit in year if name in folded), None)
+                for year in self.bindings
+            )
+            found = self._firsts[level3] = tuple(first for first in firsts if first is not None)
+        return found
+
+    def rate(self, level3: str | None) -> bool:
+        """Say whether some year's bindings compute this 三级指标 as a rate (满意度, 支付率): its target is in %."""
+        return any(rate for rate, _ in self.firsts(level3))
+
+    def amount(self, level3: str | None) -> str | None:
+        """Return the measure of the units some year's bindings compute this 三级指标 in, if an amount (see
+        amount_indicator)."""
+        return next((unit for rate, unit in self.firsts(level3) if not rate and unit != "count"), None)
+
+    def computed(self, level3: str | None) -> bool:
+        """Say whether some year's bindings compute this 三级指标 from the data (its 实际完成值 may be left blank)."""
+        return bool(self.firsts(level3))
+
+
+_LOADED: dict[tuple[Path, int], tuple[frozenset[str], IndicatorKinds]] = {}
+
+
+def _derived(path: Path) -> tuple[frozenset[str], IndicatorKinds]:
     """Return the rules file's qualitative readings and bindings, worked out again only when the file changes."""
     key = (path, path.stat().st_mtime_ns)
     if key not in _LOADED:
         _LOADED.clear()
         rules = load_rules(path)
-        _LOADED[key] = (rules.qualitative_any_year, rules.bindings_any_year())
+        _LOADED[key] = (rules.qualitative_any_year, IndicatorKinds(rules.bindings_any_year()))
     return _LOADED[key]
 
 
-def _first_bindings(level3: str | None, path: Path) -> list[tuple[bool, str]]:
-    """Return, for each year whose bindings take this 三级指标, whether the first that does (as the models take it)
-    is a rate, and the measure of its units."""
-    if not level3:
-        return []
-    folded = folded_name(level3)
-    firsts = (
-        next(((rate, unit) for name, rate, unit in year if name in folded), None)
-        for year in _derived(path)[1]
-    )
-    return [first for first in firsts if first is not None]
+def indicator_kinds(path: Path = RULES_PATH) -> IndicatorKinds:
+    """Return what the rules file's bindings compute each 三级指标 as, read again only when the file changes."""
+    return _derived(path)[1]
 
 
 def qualitative_readings(path: Path = RULES_PATH) -> frozenset[str]:
@@ -208,16 +242,16 @@ def qualitative_readings(path: Path = RULES_PATH) -> frozenset[str]:
 
 def rate_indicator(level3: str | None, path: Path = RULES_PATH) -> bool:
     """Say whether some year's bindings compute this 三级指标 as a rate (满意度, 支付率): its target is in %."""
-    return any(rate for rate, _ in _first_bindings(level3, path))
+    return indicator_kinds(path).rate(level3)
 
 
 def amount_indicator(level3: str | None, path: Path = RULES_PATH) -> str | None:
     """Return the measure of the units (area, money) some year's bindings compute this 三级指标 in, if an amount: a
     target of it written without a unit is in none of them for sure (㎡ or 万㎡?). A count is not: a bare `≥3148`
     of 惠及户数 or `=16` of 改造小区数量 is 户 or 个, nobody's 万户."""
-    return next((unit for rate, unit in _first_bindings(level3, path) if not rate and unit != "count"), None)
+    return indicator_kinds(path).amount(level3)
 
 
 def computed_indicator(level3: str | None, path: Path = RULES_PATH) -> bool:
     """Say whether some year's bindings compute this 三级指标 from the data (its 实际完成值 may be left blank)."""
-    return bool(_first_bindings(level3, path))
+    return indicator_kinds(path).computed(level3)

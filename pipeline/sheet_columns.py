@@ -14,7 +14,7 @@ from pipeline.printed import printed_parser
 from pipeline.registry import Registry
 from pipeline.registry_columns import SUMMABLE_TYPES, Column, ColumnType
 from pipeline.row_kinds import filled_width
-from pipeline.rules import qualitative_readings
+from pipeline.rules import IndicatorKinds, indicator_kinds, qualitative_readings
 from pipeline.sheet_totals import _sum_unit_column
 from pipeline.values import UnitContext
 
@@ -37,6 +37,8 @@ class SheetColumns:
     required_cells: list[tuple[int, Callable[[object], object]]]  # the required cells outside tick groups
     by_name: dict[str, Binding]
     qualitative: frozenset[str]
+    # What the rules compute each 三级指标 as, where indicators are read: the rules file looked at once a sheet.
+    indicators: IndicatorKinds | None
     read_against: list[tuple[Binding, Binding | None]]  # each indicator's reported value and its target
     merged_into: dict[tuple[int, int], int]  # (row, column) under a merge → the merge's top row
     merged_optional: list[Binding]  # the optional amounts a merge leaves in its first row (none unmerged)
@@ -98,9 +100,8 @@ def sheet_columns(grid: Grid, match: HeaderMatch, registry: Registry, sheet: Par
         if grid.as_text
         else 0
     )
-    qualitative = (
-        qualitative_readings() if any(b.column.read_against for b in match.bindings) else frozenset()
-    )
+    reads_indicators = any(b.column.read_against for b in match.bindings)
+    qualitative = qualitative_readings() if reads_indicators else frozenset()
     # A row with only these written is an unused line of a printed form: its 序号, or its pre-printed headings.
     unused_line = frozenset(b.index for b in match.bindings if b.column.ordinal or b.column.preprinted)
     # A paragraph opening with `累计（截至12月）…` or `合计：` is text, not the label of a 合计 row.
@@ -119,6 +120,7 @@ def sheet_columns(grid: Grid, match: HeaderMatch, registry: Registry, sheet: Par
         required_cells=[(b.index, parsers[name]) for name, b in required if not b.ticks],
         by_name=by_name,
         qualitative=qualitative,
+        indicators=indicator_kinds() if reads_indicators else None,
         read_against=[
             (b, by_name.get(b.column.read_against)) for b in match.bindings if b.column.read_against
         ],

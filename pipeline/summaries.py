@@ -127,10 +127,15 @@ def _repeated_rows(kept: list[ParsedSheet]) -> list[Problem]:
     """
     told: list[Problem] = []
     first: dict[tuple, tuple[ParsedSheet, dict]] = {}
-    for sheet in kept:
+    compared = [
+        sheet
+        for sheet in kept
+        if not (sheet.template.fields or any(c.unique for c in sheet.template.columns) or not _whole(sheet))
+    ]
+    if len(compared) < 2:
+        return told  # a row repeats only another sheet's: most files have one, whose rows need no key
+    for sheet in compared:
         template = sheet.template
-        if template.fields or any(c.unique for c in template.columns) or not _whole(sheet):
-            continue
         heading = _heading(sheet)
         for record in sheet.records:
             earlier = first.setdefault((template.id, heading, _row_key(sheet, record)), (sheet, record))
