@@ -133,10 +133,12 @@ def settle(
     _twins(candidates, seen)
     # After validation and _twins: only files to be stored, in the order they are stored, replace, repeat or are
     # repeated, or hold a month. A copy of a file of this run changes nothing, as a copy of a stored one does not.
-    order = _load_order(candidates, taken)
+    # Nothing between the order and the clock check changes a file's rows: each file's slices are gathered once.
+    slices = _slices_once()
+    order = _load_order(candidates, taken, slices)
     kept = [c for c in sorted(taken, key=order) if not c.duplicate_of]
     stored = [c.parsed for c in kept]
-    _flag_odd_clock([c for c in kept if not c.parsed.errors])
+    _flag_odd_clock([c for c in kept if not c.parsed.errors], slices)
     flag_later_months(con, registry, stored)  # a file the validation returns lends no month
     flag_stale_cumulatives(held, registry, stored)
     flag_replaced(con, registry, stored, stored_in_run or set())
@@ -211,7 +213,24 @@ def held_slices(candidate: Candidate) -> set[str]:
     } | set(parsed.taken_slices)
 
 
-def _load_order(candidates: list[Candidate], taken: list[Candidate]) -> Callable[[Candidate], tuple]:
+def _slices_once() -> Callable[[Candidate], set[str]]:
+    """Return `held_slices` that gathers each file's slices once, for files whose rows no longer change."""
+    found: dict[str, set[str]] = {}
+
+    def slices(candidate: Candidate) -> set[str]:
+        held = found.get(candidate.inbox_path)
+        if held is None:
+            held = found[candidate.inbox_path] = held_slices(candidate)
+        return held
+
+    return slices
+
+
+def _load_order(
+    candidates: list[Candidate],
+    taken: list[Candidate],
+    slices: Callable[[Candidate], set[str]] = held_slices,
+) -> Callable[[Candidate], tuple]:
     """Return the key files are stored in, a later one's slices replacing an earlier one's: registers first, so a
     list in a later chunk finds its project stored (settling names projects from every register of the set,
     whatever its place); then as received.
@@ -222,9 +241,7 @@ def _load_order(candidates: list[Candidate], taken: list[Candidate]) -> Callable
     """
     received = _received(candidates)
     # Only files to be taken in hold slices.
-    first = stored_first(
-        [(received[c.inbox_path], c.carries_register, lambda c=c: held_slices(c)) for c in taken]
-    )
+    first = stored_first([(received[c.inbox_path], c.carries_register, lambda c=c: slices(c)) for c in taken])
     firsts = {taken[at].inbox_path for at in first}
     # Settled now: a duplicate's parse is dropped before the files are sorted, and it stays where it came.
     later = {c.inbox_path: c.inbox_path not in firsts for c in candidates}
@@ -331,7 +348,7 @@ def _same_name(written: str, inbox_path: str, others: list[str]) -> Problem:
 PLAUSIBLE_SINCE_NS = int(dt.datetime(2000, 1, 1, tzinfo=TIMEZONE).timestamp()) * 10**9
 
 
-def _flag_odd_clock(stored: list[Candidate]) -> None:
+def _flag_odd_clock(stored: list[Candidate], slices: Callable[[Candidate], set[str]] = held_slices) -> None:
     """Warn on both of two files holding one slice whose order rests on an implausible modified time."""
     # The later modified time stands (README), kept as the rule: a copy from a machine or share with a wrong clock
     # (2100, 1970) would otherwise win or lose the night unseen, whatever the office sent last.
@@ -345,7 +362,7 @@ def _flag_odd_clock(stored: list[Candidate]) -> None:
     holders: dict[str, Candidate] = {}
     pairs: dict[tuple[str, str], tuple[Candidate, Candidate]] = {}
     for candidate in stored:
-        for key in held_slices(candidate):
+        for key in slices(candidate):
             earlier = holders.get(key)
             holders[key] = candidate
             if earlier is not None and earlier.entry and candidate.entry and (odd(earlier) or odd(candidate)):
