@@ -348,7 +348,7 @@ def _same_name(written: str, inbox_path: str, others: list[str]) -> Problem:
 PLAUSIBLE_SINCE_NS = int(dt.datetime(2000, 1, 1, tzinfo=TIMEZONE).timestamp()) * 10**9
 
 
-def _flag_odd_clock(stored: list[Candidate], slices: Callable[[Candidate], set[str]] = held_slices) -> None:
+def _flag_odd_clock(stored: list[Candidate], slices: Callable[[Candidate], set[str]]) -> None:
     """Warn on both of two files holding one slice whose order rests on an implausible modified time."""
     # The later modified time stands (README), kept as the rule: a copy from a machine or share with a wrong clock
     # (2100, 1970) would otherwise win or lose the night unseen, whatever the office sent last.
