@@ -10,6 +10,10 @@ its results in `runs/<run time>.json` (what the index shows of them: suite, succ
 the next build loads the summaries of the runs younger than the setting into the store beside its own
 results, renders pages for its own results only, and GX's index lists them all. Pages of runs older than
 that are removed by GX's index builder, as their results are no longer in the store.
+
+Nothing is half-written: each file is written whole under `.partial/`, flushed to disk and renamed into place,
+a page already pointing at the local copies; pages of pruned runs go once the index no longer links them. A
+build killed at any moment leaves every page whole, and the next one finishes the job.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
 import shutil
 from pathlib import Path
@@ -26,6 +31,7 @@ SITE = "pipeline"
 RUN_NAME = "validate"
 HISTORY = "runs"  # under the Data Docs folder: one summary file per validation run
 VENDOR = "static/vendor"
+PRIVATE = ".partial"  # under the Data Docs folder: each file of a build, written whole before it is renamed
 _PACKAGED = Path(__file__).resolve().parent / "vendor"
 
 
@@ -119,13 +125,64 @@ def offline(html: str, up: str) -> str:
     return _STATIC.sub(rf'\g<attr>="{up}static/', html)
 
 
-def _vendor(directory: Path) -> None:
+class _Publisher:
+    """Put each file of a build in place whole, in one rename; remove pruned pages when the build is done."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.private = directory / PRIVATE
+        shutil.rmtree(self.private, ignore_errors=True)  # what a build killed midway left: never in place
+        self.private.mkdir(parents=True)
+        self.written = 0
+        self.removed: list[Path] = []
+        self.failed: list[Exception] = []
+
+    def put(self, path: Path, content: str | bytes) -> None:
+        """Write a file whole and rename it into place; a page is first pointed at the local copies."""
+        try:
+            self._put(path, content)
+        except Exception as exc:
+            self.failed.append(exc)  # GX's site builder logs what a page's writing raises, and goes on
+            raise
+
+    def _put(self, path: Path, content: str | bytes) -> None:
+        relative = path.relative_to(self.directory)
+        if isinstance(content, str):
+            if path.suffix == ".html" and relative.parts[0] != "static":
+                # Each line ending as a page read back as text and written again always had it: "\n".
+                content = content.replace("\r\n", "\n").replace("\r", "\n")
+                content = offline(content, "../" * (len(relative.parts) - 1))
+            content = content.encode("utf-8")
+        if path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content:
+            return  # GX writes its static files and every suite's page each build, nearly all unchanged
+        self.written += 1
+        partial = self.private / f"{self.written}.partial"  # never named as a page: no `*.html` here
+        # Created as GX's `open(path, "wb")` created the page: readable by whom the umask lets read it.
+        with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())  # whole on disk before its name is: a power cut leaves no empty page
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(partial, path)
+
+    def remove_later(self, path: Path) -> None:
+        self.removed.append(path)
+
+    def finish(self) -> None:
+        """Raise what a file's writing raised; else remove the pruned runs' pages, the index in place linking none."""
+        if self.failed:
+            raise self.failed[0]
+        for path in self.removed:
+            path.unlink(missing_ok=True)
+        shutil.rmtree(self.private)
+
+
+def _vendor(directory: Path, publisher: _Publisher) -> None:
     """Copy the vendored CSS, JS and fonts under `static/vendor/`, skipping copies already in place."""
     for name, source in _assets().items():
         target = directory / VENDOR / name
         if not target.is_file() or target.stat().st_size != source.stat().st_size:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            publisher.put(target, source.read_bytes())
 
 
 def _summary(name: str, result: Any) -> dict:
@@ -168,18 +225,33 @@ def _earlier_runs(directory: Path, run: Any, cutoff: dt.datetime) -> list[tuple[
     return runs
 
 
-def _configure(context: Any, directory: Path) -> None:
-    """Point the context's Data Docs site at `directory` (added on first use, updated when it moves)."""
+def _site_builder(context: Any, directory: Path, publisher: _Publisher) -> Any:
+    """Return GX's site builder for `directory`, writing through `publisher`."""
+    from great_expectations.data_context.util import instantiate_class_from_config
+
     site = {
         "class_name": "SiteBuilder",
         "show_how_to_buttons": False,
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory)},
+        "store_backend": {
+            "class_name": "PublishedFilesystemStoreBackend",
+            "module_name": "pipeline.data_docs_store",
+            "base_directory": str(directory),
+        },
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
     }
-    if SITE not in context.get_site_names():
-        context.add_data_docs_site(SITE, site)
-    elif context.variables.data_docs_sites[SITE]["store_backend"]["base_directory"] != str(directory):
-        context.update_data_docs_site(SITE, site)
+    # As `context.build_data_docs` makes it for a configured site.
+    builder = instantiate_class_from_config(
+        config=site,
+        runtime_environment={
+            "data_context": context,
+            "root_directory": context.root_directory,
+            "site_name": SITE,
+        },
+        config_defaults={"module_name": "great_expectations.render.renderer.site_builder"},
+    )
+    for store in builder.target_store.store_backends.values():
+        store.publisher = publisher
+    return builder
 
 
 def build(
@@ -198,12 +270,10 @@ def build(
     )
 
     directory.mkdir(parents=True, exist_ok=True)
+    publisher = _Publisher(directory)
     run = RunIdentifier(run_name=RUN_NAME, run_time=validated_at)
-    record = _run_file(directory, run)
-    record.parent.mkdir(exist_ok=True)
-    partial = record.with_name(f".{record.name}.partial")
-    partial.write_text(json.dumps([_summary(n, r) for n, r in results], ensure_ascii=False), encoding="utf-8")
-    partial.replace(record)  # whole or not at all
+    summaries = json.dumps([_summary(n, r) for n, r in results], ensure_ascii=False)
+    publisher.put(_run_file(directory, run), summaries.encode("utf-8"))
 
     store = context.validation_results_store
     # The store is this process's memory, read only by the build below: GX's JSON round trip through it (each
@@ -225,15 +295,10 @@ def build(
             kept = {k: v for k, v in summary.items() if k != "name"}
             store.set(key, ExpectationSuiteValidationResult(results=[], **kept))
 
-    _configure(context, directory)
+    _vendor(directory, publisher)  # in place before any page loading it
     suites = list(context.expectations_store.list_keys())
-    context.build_data_docs(site_names=[SITE], resource_identifiers=_Keys([*built, *suites]))
-    _vendor(directory)
-    pages = [directory / "index.html", *(directory / "expectations").rglob("*.html")]
-    pages += (directory / "validations").glob(f"**/{RUN_NAME}/{run.to_tuple()[1]}/*.html")
-    for page in pages:
-        up = "../" * (len(page.relative_to(directory).parts) - 1)
-        page.write_text(offline(page.read_text(encoding="utf-8"), up), encoding="utf-8")
+    _site_builder(context, directory, publisher).build(resource_identifiers=_Keys([*built, *suites]))
+    publisher.finish()
     _remove_empty_folders(directory / "validations")
     return directory / "index.html"
 
