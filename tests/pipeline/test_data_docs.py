@@ -183,3 +183,20 @@ def test_the_keys_to_render_are_found_as_gx_finds_them_in_a_list():
         == [key in built for key in asked]
         == [True, False, False, True, False, False]
     )
+
+
+def test_a_page_that_cannot_be_made_offline_fails_the_build_and_is_never_put_in_place(
+    validation, tmp_path, monkeypatch
+):
+    # GX's site builder logs what writing a page raises and goes on: the build raises it once GX is done.
+    from pipeline import data_docs
+
+    folder = tmp_path / "data_docs"
+    monkeypatch.setattr(
+        data_docs, "_CDN", [(e, local) for e, local in data_docs._CDN if e != "/bootstrap.min.css"]
+    )
+
+    with pytest.raises(OfflineError, match="bootstrap.min.css"):
+        write_data_docs(validation, folder)
+
+    assert not list(folder.rglob("*.html"))
