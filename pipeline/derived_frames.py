@@ -178,8 +178,10 @@ def _investment_total_per_project(sheets: list[Sheet], context: Context, registr
     return frame
 
 
-# money_per_row's column for an amount's excess over its project's 计划总投资 (`amount_wan_over_planned`).
+# money_per_row's column for an amount's excess over its project's 计划总投资 (`amount_wan_over_planned`), and the one
+# for its wording where it exceeds (`amount_wan_said`).
 OVER_PLANNED = "_over_planned"
+SAID = "_said"
 
 
 def _money_per_row(sheets: list[Sheet], context: Context, registry: Registry) -> Frame:
@@ -188,6 +190,7 @@ def _money_per_row(sheets: list[Sheet], context: Context, registry: Registry) ->
     # Held by column as it is built: a row per data row is hundreds of thousands of rows at a city's scale.
     columns: dict[str, list] = defaultdict(list)
     totals: dict[tuple, Decimal | None] = {}  # by (name, year): a sheet's rows name a project or two
+    base = registry.units.measures["money"].base
     for sheet in sheets:
         template = sheet.parsed.template
         money = [c.name for c in template.columns if c.type is ColumnType.MONEY]
@@ -205,10 +208,10 @@ def _money_per_row(sheets: list[Sheet], context: Context, registry: Registry) ->
             amounts = {
                 n: None if a is None or not sheet.readable(record, n) else a for n, a in amounts.items()
             }
-            _money_row(columns, sheet, record["excel_row"], planned, amounts | dict.fromkeys(fields))
+            _money_row(columns, sheet, record["excel_row"], planned, amounts | dict.fromkeys(fields), base)
         if fields and sheet.parsed.records and (planned := totals.get(_slice_of(sheet))) is not None:
             for excel_row, amounts in _field_amounts(sheet, fields).items():
-                _money_row(columns, sheet, excel_row, planned, dict.fromkeys(money) | amounts)
+                _money_row(columns, sheet, excel_row, planned, dict.fromkeys(money) | amounts, base)
     return Frame(dict(columns))
 
 
@@ -237,16 +240,34 @@ def _money_row(
     excel_row: int,
     planned: Decimal,
     amounts: dict[str, Decimal | None],
+    base: str,
 ) -> None:
-    """Append one row of money_per_row: its lineage, the 计划总投资, each amount and its excess over it."""
+    """Append one row of money_per_row: its lineage, the 计划总投资, each amount, its excess over it and, where it
+    exceeds, its wording."""
     columns["_batch"].append(sheet.batch)
     columns["_sheet"].append(sheet.parsed.name)
     columns["_excel_row"].append(excel_row)
     columns["_rows"].append(str(excel_row))
     columns["planned_total"].append(planned)
     for name, amount in amounts.items():
+        over = None if amount is None else amount - planned
         columns[name].append(amount)
-        columns[name + OVER_PLANNED].append(None if amount is None else amount - planned)
+        columns[name + OVER_PLANNED].append(over)
+        # Worded only where it may be told: a row per data row, and all but a few within their 计划总投资.
+        said = None if over is None or over <= 0 else _money_said(sheet, name, amount, excel_row, base)
+        columns[name + SAID].append(said)
+
+
+def _money_said(sheet: Sheet, name: str, amount: Decimal, excel_row: int, base: str) -> str:
+    """Word an amount as the clerk wrote it (1234567890.12元), one written in another unit than stored with its 万元
+    beside, to two places as the report prints it."""
+    # Told as 123456.789012万元 under a 「金额（元）」 header, the clerk could not find the figure he typed.
+    written = sheet.as_written(name, amount, excel_row)
+    unit = sheet.written_unit(name, excel_row)
+    if unit is None:
+        return f"{written}{base}"
+    shown = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{written}{unit.name}（{'合' if shown == amount else '约合'}{display(shown)}{base}）"
 
 
 # area_per_household's columns for an area column `x`: `x_per_household` (平方米 a household, checked), `x_shown`
@@ -282,7 +303,7 @@ def _area_per_household(sheets: list[Sheet], context: Context, registry: Registr
                     name + PER_HOUSEHOLD: ratio,
                     name + "_shown": _about(ratio),
                     name + "_unit": units[name],
-                    name + "_written": f"{sheet.as_written(name, area)}{units[name]}",
+                    name + "_written": f"{sheet.as_written(name, area, record['excel_row'])}{units[name]}",
                 }
             if row:
                 frame.append(_blamed(sheet, [record["excel_row"]]) | row)

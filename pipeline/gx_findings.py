@@ -142,7 +142,8 @@ class _Findings:
             sheet=sheet.parsed.name,
             excel_row=row["_excel_row"],
             column_header=header,
-            value=sheet.as_written(meta["value"], row[meta["value"]]),
+            # As typed (`200,000.50`), as the message quotes it: a derived row's Excel row is the row it blames.
+            value=sheet.as_written(meta["value"], row[meta["value"]], row["_excel_row"]),
             expected=expected,
             fix=fix,
         )

@@ -298,6 +298,21 @@ DEFECTS = {
         .replace("支付,4200,", "支付,42000000,"),
         ("exceeds_planned_total", "warning", 3, "金额（元）"),
     ),
+    # The same with 分: told as typed in 元, its 万元 beside to two places, not as 123456.789012万元.
+    "exceeds_planned_total_yuan_cents": (
+        "fund_ledger",
+        changed("fund_ledger", "金额（万元）", "金额（元）")
+        .replace("到位,10000,", "到位,1234567890.12,")
+        .replace("支付,5000,", "支付,50000000,")
+        .replace("支付,4200,", "支付,42000000,"),
+        ("exceeds_planned_total", "warning", 3, "金额（元）"),
+    ),
+    # Typed with thousands separators under a 万元 header: quoted as typed.
+    "exceeds_planned_total_typed": (
+        "fund_ledger",
+        changed("fund_ledger", "到位,10000,", '到位,"200,000.50",'),
+        ("exceeds_planned_total", "warning", 3, "金额（万元）"),
+    ),
     "exceeds_planned_total_progress": (
         "investment_progress",
         changed("investment_progress", "2022,1,18000,", "2022,1,180000000,"),
@@ -513,8 +528,21 @@ def test_messages_name_the_cell_the_value_and_the_fix(checked):
     [yuan] = validation.problems["exceeds_planned_total_yuan"]
     assert yuan.value == "2000000000000"
     assert yuan.message_zh.startswith(
-        "第3行「金额（元）」为200000000万元，不应超过项目基本信息表中该项目的计划总投资"
+        "第3行「金额（元）」为2000000000000元（合200000000万元），不应超过项目基本信息表中该项目的计划总投资"
     )
+
+
+def test_an_amount_over_the_planned_total_is_told_as_the_clerk_wrote_it(checked):
+    # Told 为123456.789012万元 under 「金额（元）」, a figure the clerk never wrote, in a unit his header does not name.
+    [cents] = problems_of(checked, "exceeds_planned_total_yuan_cents")
+    [typed] = problems_of(checked, "exceeds_planned_total_typed")
+
+    assert cents.value == "1234567890.12"
+    assert cents.message_zh.startswith(
+        "第3行「金额（元）」为1234567890.12元（约合123456.79万元），不应超过项目基本信息表中该项目的计划总投资112774.31万元，"
+    )
+    assert typed.value == "200,000.50"
+    assert typed.message_zh.startswith("第3行「金额（万元）」为200,000.50万元，不应超过")
 
 
 def test_rows_alike_only_in_cells_that_could_not_be_read_are_not_told_as_the_same(registry):
