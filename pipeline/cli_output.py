@@ -7,7 +7,8 @@ import sys
 
 from pipeline.intake import IngestReport, Outcome
 from pipeline.problems import sheet_named
-from pipeline.receipt_facts import STATUS_ZH
+from pipeline.receipt_facts import STATUS_ZH, ReceiptIssue
+from pipeline.receipt_render import with_fix
 from pipeline.registry import Registry
 from pipeline.text import one_line, printable
 
@@ -68,7 +69,8 @@ def _print_outcome(outcome: Outcome, out, registry: Registry) -> None:
     for problem in outcome.problems:
         label = "错误" if problem.severity == "error" else "警告"
         sheet = one_line(sheet_named(problem.sheet, problem.message_zh))
-        say(f"    {label}：{sheet}{one_line(problem.message_zh)}", out)
+        # With how to fix it, as the receipt says it: 文件为空（0字节） alone left the clerk at the terminal guessing.
+        say(f"    {label}：{sheet}{one_line(with_fix(ReceiptIssue.of(problem)))}", out)
 
 
 def _print_report(report: IngestReport, out, registry: Registry) -> None:

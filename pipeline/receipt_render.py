@@ -119,7 +119,7 @@ def _would(facts: ReceiptFacts, names: dict[str, str]) -> str:
     return f"检查通过：正式报送后将被接收{where}。{tail}{later}（本次检查未保存任何数据。）"
 
 
-def _with_fix(issue: ReceiptIssue) -> str:
+def with_fix(issue: ReceiptIssue) -> str:
     """Return a problem's message and, where its words leave it out, how to fix it: the receipt's 修改方法 column."""
     # A file that cannot be opened is told 文件已损坏，无法打开 alone; the page shows the fix beside it, a line must say it.
     message = issue.message_told
@@ -137,6 +137,6 @@ def render_text(facts: ReceiptFacts, dry_run: bool = False, names: dict[str, str
     for index, issue in enumerate(facts.issues, 1):
         where = sheet_named(issue.sheet, issue.message_zh)
         kind = f"{issue.severity_zh}·{rule_titles().get(issue.rule, issue.rule)}"
-        lines.append(f"  {index}. [{kind}] {where}{_with_fix(issue)}")
+        lines.append(f"  {index}. [{kind}] {where}{with_fix(issue)}")
     # Each line is one line on the terminal: a line feed in a file name or a cell would forge another.
     return "\n".join(printable(line, one_line=True) for line in lines)

@@ -14,6 +14,7 @@ from pipeline.cli_output import _print_outcome
 from pipeline.cli_parser import build_parser
 from pipeline.inbox_entries import SKIP_ZH
 from pipeline.intake import Outcome
+from pipeline.parse import parse_file
 from pipeline.problems import Problem, Severity
 from tests.conftest import REGISTER_CSV
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, tree
@@ -677,6 +678,28 @@ def test_a_line_feed_in_a_file_name_cannot_forge_a_line_of_the_run_summary(setti
     assert "B\u240a[已接收] 伪造.xlsx" in out and "C\u240d[已接收] 覆盖.xlsx" in out
     assert "\r" not in out
     assert not [line for line in out.splitlines() if line.startswith("[已接收] 伪造")]
+
+
+def test_a_problem_line_says_how_to_fix_it_as_the_receipt_does(registry, capsys):
+    # `pipeline ingest` printed 文件已损坏或不是Excel文件，无法打开 and nothing more, where the receipt's 修改方法 says to
+    # export it again; a message that ends with its own 请… is printed as it is.
+    broken = parse_file(b"not a workbook at all", "坏文件.xlsx", registry).all_problems
+    cell = "第5行「惠及户数（户）」填写为“约200”，应为整数，请填写确切户数。"
+    outcome = Outcome(
+        "枣林街道办事处/坏文件.xlsx",
+        "0" * 64,
+        "rejected",
+        unit="枣林街道办事处",
+        problems=[*broken, Problem(Severity.ERROR, "type", cell, excel_row=5, fix="请填写确切户数")],
+    )
+
+    _print_outcome(outcome, None, registry)
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:] == [
+        "    错误：文件已损坏或不是Excel文件，无法打开。请从原表格重新导出，或用Excel另存为Excel工作簿（.xlsx）后重新报送。",
+        f"    错误：{cell}",
+    ]
 
 
 def test_a_problem_line_names_its_sheet_once_when_the_message_already_names_it(registry, capsys):
