@@ -184,6 +184,7 @@ FIGURE_WARNINGS = {
     "total_row_parts_unclear": "reading",
     "percent_ambiguous": "reading",
     "unit_conflict": "reading",
+    "unit_assumed": "reading",
     "hidden_rows": "reading",
     "hidden_columns": "reading",
     "merged_amount": "reading",

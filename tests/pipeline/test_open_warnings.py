@@ -271,6 +271,25 @@ def test_amounts_read_in_the_headers_unit_against_the_unit_line_above_are_named(
 
 
 @pytest.mark.slow
+def test_amounts_read_in_wan_under_headers_naming_no_unit_are_named(settings, registry):
+    from tests.pipeline.test_later_months import HEADER, PROJECT, REGISTER
+    from tests.pipeline.test_projects import JIA, YEAR, take_in
+
+    # No unit in the headers nor above them: read in 万元, as the receipt says (unit_assumed). Kept in 元, each amount is
+    # printed ten thousand times too large, and one below the project's 计划总投资 is no `amount_doubts` either: the
+    # report said nothing of it, while it names a unit line differing from its header (unit_conflict).
+    rows = [f"{PROJECT},{YEAR},{m},600,50,{50 * m}" for m in range(1, 13)]
+    text = "\n".join(["投资完成情况月报", HEADER.replace("（万元）", ""), *rows]) + "\n"
+    outcomes = take_in(settings, registry, REGISTER, (f"{JIA}/月报.csv", text))
+    assert [p.rule for p in outcomes[f"{JIA}/月报.csv"].warnings] == ["unit_assumed"] * 3
+    form = registry.templates["investment_progress"].name_zh
+
+    html, word, _ = report_texts(settings, registry, YEAR)
+    note = reading_note(f"甲项目{YEAR}年度的{form}", "unit_assumed")
+    assert note in notes(html) and note in notes(word)
+
+
+@pytest.mark.slow
 def test_a_score_merged_over_indicators_counted_for_the_first_only_is_named(
     settings, registry, register, demo
 ):
