@@ -350,9 +350,22 @@ def _gx_frame(frame: Frame) -> Any:
             columns[name] = values
         elif classes <= _NUMBERS:  # most columns: amounts beside blanks, converted without a call per value
             columns[name] = [float(v) if v.__class__ is Decimal else v for v in values]
-        else:
-            columns[name] = [_gx_value(v) for v in values]
+        else:  # dates: a column repeats its few (775 distinct of 60,760 at 2,000 files), each converted once
+            converted: dict[tuple[type, object], object] = {}
+            columns[name] = [v if v.__class__ in _AS_THEY_ARE else _converted(v, converted) for v in values]
     return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)), dtype=object)
+
+
+def _converted(value: object, converted: dict[tuple[type, object], object]) -> object:
+    """Return `_gx_value(value)`, converted once per class and value of a column."""
+    key = (value.__class__, value)  # by class too: Decimal("1") == 1 == 1.0, but each converts differently
+    try:
+        found = converted.get(key, converted)
+    except TypeError:  # a value that cannot be a key
+        return _gx_value(value)
+    if found is converted:
+        found = converted[key] = _gx_value(value)
+    return found
 
 
 def _gx_value(value: object) -> object:
