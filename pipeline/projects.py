@@ -76,6 +76,14 @@ def slice_key(template_id: str, record: dict, slice_fields: Iterable[str]) -> st
     return "|".join([template_id, *[str(get(c) or "") for c in _slice_columns(tuple(slice_fields))]])
 
 
+def slice_keys(template_id: str, records: Iterable[dict], slice_fields: Iterable[str]) -> set[str]:
+    """Return the keys of the slices records belong to, as `slice_key` gives each."""
+    # Rows of a sheet share a few slices: each is keyed once, by the values it is made of (str, int or None).
+    columns = _slice_columns(tuple(slice_fields))
+    made_of = {tuple(map(record.get, columns)) for record in records}
+    return {"|".join([template_id, *[str(value or "") for value in values]]) for values in made_of}
+
+
 def slice_parts(key: str) -> tuple[str, str, str, str, str]:
     """Split the key of a slice by unit, project and year[, month]: (template, unit, code, year, month or "")."""
     template, unit, code, year, *month = key.split("|")

@@ -12,7 +12,7 @@ from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity
 from pipeline.project_names import project_name_problem
-from pipeline.projects import slice_key, slice_parts
+from pipeline.projects import slice_keys, slice_parts
 from pipeline.registry import Registry
 
 # Who holds a month: (the submission id, or ("run", the parsed file's id) in this run; the file's name).
@@ -133,7 +133,7 @@ def _other_forms(
         for sheet in file.sheets:
             if sheet.template.id in templates:
                 continue
-            for key in {slice_key(sheet.template.id, r, sheet.template.slice) for r in sheet.records}:
+            for key in slice_keys(sheet.template.id, sheet.records, sheet.template.slice):
                 written[key].append(at)
                 if holder in since:
                     keys[holder].add(key)

@@ -29,7 +29,7 @@ from pipeline.parse import parse_file
 from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem, Severity
 from pipeline.project_names import resolve_projects, returned_registers, tell_own_register
-from pipeline.projects import ProjectRegister, slice_key
+from pipeline.projects import ProjectRegister, slice_keys
 from pipeline.receipt_facts import force_sql
 from pipeline.registry import Registry
 from pipeline.rules import load_rules
@@ -206,11 +206,10 @@ def held_slices(candidate: Candidate) -> set[str]:
     parsed = candidate.parsed
     if parsed is None:
         return set()
-    return {
-        slice_key(sheet.template.id, record, sheet.template.slice)
-        for sheet in parsed.sheets
-        for record in sheet.records
-    } | set(parsed.taken_slices)
+    held = set(parsed.taken_slices)
+    for sheet in parsed.sheets:
+        held |= slice_keys(sheet.template.id, sheet.records, sheet.template.slice)
+    return held
 
 
 def _slices_once() -> Callable[[Candidate], set[str]]:

@@ -14,7 +14,7 @@ from pipeline.offices import Offices
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, row_value_problem
-from pipeline.projects import ProjectRegister, implemented_by, slice_key, slice_parts
+from pipeline.projects import ProjectRegister, implemented_by, slice_keys, slice_parts
 from pipeline.registry import Registry
 
 
@@ -266,11 +266,8 @@ def give_back_slices(files: list[ParsedFile]) -> None:
                     file.problems.remove(told)
                 else:
                     file.told_stored.remove(told)
-        held |= {
-            slice_key(sheet.template.id, record, sheet.template.slice)
-            for sheet in file.sheets
-            for record in sheet.records
-        }
+        for sheet in file.sheets:
+            held |= slice_keys(sheet.template.id, sheet.records, sheet.template.slice)
 
 
 def _slice_fields(key: str, project_name: str | None) -> dict:
