@@ -78,10 +78,11 @@ def slice_key(template_id: str, record: dict, slice_fields: Iterable[str]) -> st
 
 def slice_keys(template_id: str, records: Iterable[dict], slice_fields: Iterable[str]) -> set[str]:
     """Return the keys of the slices records belong to, as `slice_key` gives each."""
-    # Rows of a sheet share a few slices: each is keyed once, by the values it is made of (str, int or None).
+    # Rows of a sheet share a few slices: each is keyed once, by the values it is made of and their classes (1, 1.0
+    # and True are one set member, but `slice_key` writes them 1, 1.0 and True).
     columns = _slice_columns(tuple(slice_fields))
-    made_of = {tuple(map(record.get, columns)) for record in records}
-    return {"|".join([template_id, *[str(value or "") for value in values]]) for values in made_of}
+    made_of = {(values, tuple(map(type, values))) for values in (tuple(map(r.get, columns)) for r in records)}
+    return {"|".join([template_id, *[str(value or "") for value in values]]) for values, _ in made_of}
 
 
 def slice_parts(key: str) -> tuple[str, str, str, str, str]:

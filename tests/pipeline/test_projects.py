@@ -849,3 +849,21 @@ def test_a_returned_workbook_naming_its_own_registers_project_is_told_the_regist
             "请按该表的回执改正后重新报送，并将本文件与改正后的该表一并（或在其接收后）重新报送"
             in problem.fix
         )
+
+
+def test_slice_keys_are_each_rows_slice_key():
+    """Keyed once per distinct slice, a sheet's rows give the keys `slice_key` gives them one by one."""
+    from pipeline.projects import slice_key, slice_keys
+
+    fields = ("unit", "project", "year", "month")
+    values = {
+        "unit": ["甲街道", "乙街道", None, ""],
+        "project_code": ["P1", None, "P2"],
+        "year": [2024, 2024.0, True, 1, None, 0],
+        "month": [1, 1.0, True, None, 12],
+    }
+    records = [dict(zip(values, combo, strict=True)) for combo in itertools.product(*values.values())]
+    for chosen in (records, records[::7], records[:1], []):
+        assert slice_keys("fund_ledger", chosen, fields) == {
+            slice_key("fund_ledger", r, fields) for r in chosen
+        }
