@@ -11,17 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import signal
 import stat
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from pipeline.data_docs import HISTORY, PRIVATE
 from pipeline.validate import write_data_docs
+from tests.pipeline.killed import kill_when_marked
 from tests.pipeline.test_data_docs import FIRST, LOADS, run_on, run_times, validation  # noqa: F401 (a fixture)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -67,23 +65,13 @@ write_data_docs(validation, Path(folder), keep_days=30)
 def kill_build_at(folder: Path, call: str, match: str, nth: int, tmp_path: Path) -> str:
     """Build the KILLED night's Data Docs in a child process; SIGKILL it at its `nth` `call` naming `match`."""
     marker = tmp_path / "stopped"
-    child = subprocess.Popen(
+    kill_when_marked(
         [sys.executable, "-c", CHILD, str(folder), KILLED.isoformat(), call, match, str(nth), str(marker)],
-        cwd=REPO,
-        stderr=subprocess.PIPE,
+        REPO,
+        marker,
+        f"{call} {match!r} #{nth}",
+        180,
     )
-    try:
-        deadline = time.monotonic() + 180
-        while not marker.exists():
-            if child.poll() is not None:
-                pytest.fail(f"the build ended before {call} {match!r} #{nth}: {child.stderr.read().decode()}")
-            assert time.monotonic() < deadline, f"the build never reached {call} {match!r} #{nth}"
-            time.sleep(0.05)
-    finally:
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait()
-        child.stderr.close()
-    assert child.returncode == -signal.SIGKILL
     return marker.read_text(encoding="utf-8")
 
 

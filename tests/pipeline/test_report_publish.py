@@ -7,11 +7,8 @@ a real writer process at the moments that matter.
 from __future__ import annotations
 
 import os
-import signal
 import stat
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +18,7 @@ from pipeline import forked, publish, report_render, report_xlsx
 from pipeline.publish import LINK, PARTIAL
 from pipeline.report import report_name, safe_name, write_report_files
 from pipeline.report_model import ReportConfig, ReportError
+from tests.pipeline.killed import kill_when_marked
 from tests.pipeline.test_report import YEAR, make_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
@@ -188,23 +186,9 @@ write_report_files(Settings.from_env(), 2022, load_registry(), ReportConfig(dist
 def kill_writer_at(call: str, issuer: str, tmp_path: Path) -> None:
     """Run write_report_files in a child process and SIGKILL it just before its first `call` in pipeline.publish."""
     marker = tmp_path / "stopped"
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, *call.split("."), str(marker), issuer],
-        cwd=REPO,
-        stderr=subprocess.PIPE,
+    kill_when_marked(
+        [sys.executable, "-c", CHILD, *call.split("."), str(marker), issuer], REPO, marker, call, 120
     )
-    try:
-        deadline = time.monotonic() + 120
-        while not marker.exists():
-            if child.poll() is not None:
-                pytest.fail(f"the writer ended before {call}: {child.stderr.read().decode()}")
-            assert time.monotonic() < deadline, f"the writer never reached {call}"
-            time.sleep(0.05)
-    finally:
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait()
-        child.stderr.close()
-    assert child.returncode == -signal.SIGKILL
 
 
 @pytest.mark.parametrize(
