@@ -243,6 +243,23 @@ def _write_if_changed(path: Path, text: str, done: Regenerated, root: Path) -> N
     done.written.append(str(path.relative_to(root)))
 
 
+def _generated_view(template: Template, staging: Path) -> bool:
+    """Say whether a staging view is still the generated one (its `-- Generated from` lines kept)."""
+    return GENERATED_SQL_MARK.format(id=template.id) in staging.read_text(encoding="utf-8")
+
+
+def out_of_date(template: Template, suite: Path, staging: Path) -> list[Path]:
+    """Return the files generated from a template's entry that differ from what `--regenerate` would write."""
+    stale = []
+    existing = read_suite(suite)
+    # The checks, not the text: a suite reformatted by an editor checks the same, and its meta is not read by GX.
+    if suite_for(template, existing)["expectations"] != existing.get("expectations"):
+        stale.append(suite)
+    if _generated_view(template, staging) and staging.read_text(encoding="utf-8") != staging_sql(template):
+        stale.append(staging)
+    return stale
+
+
 def regenerate(source_id: str, root: Path = ROOT) -> Regenerated:
     """Rewrite a source's suite, and its staging view while still generated, from its registry entry."""
     registry = load_registry(root / "registry")
@@ -261,8 +278,7 @@ def regenerate(source_id: str, root: Path = ROOT) -> Regenerated:
         ) from exc
     done = Regenerated()
     _write_if_changed(files.suite, suite_text(suite_for(template, existing)), done, root)
-    mark = GENERATED_SQL_MARK.format(id=source_id)
-    if files.staging.exists() and mark not in files.staging.read_text(encoding="utf-8"):
+    if files.staging.exists() and not _generated_view(template, files.staging):
         done.hand_written.append(str(files.staging.relative_to(root)))
     else:
         _write_if_changed(files.staging, staging_sql(template), done, root)

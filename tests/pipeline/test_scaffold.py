@@ -21,7 +21,7 @@ from pipeline.parse import parse_file
 from pipeline.raw_tables import raw_columns
 from pipeline.registry import RegistryError, load_registry
 from pipeline.registry_templates import Template
-from pipeline.scaffold import SourceFiles, regenerate, run_new_source, skeleton_yaml
+from pipeline.scaffold import SourceFiles, out_of_date, regenerate, run_new_source, skeleton_yaml
 from pipeline.source_sample import Sample
 from pipeline.staging_view import staging_sql
 from pipeline.suites import EXPECTATIONS_DIR, suite_documents
@@ -309,6 +309,61 @@ def test_regenerating_writes_only_what_changed_and_leaves_a_hand_edited_view_alo
     assert files.staging.read_text(encoding="utf-8") == hand_written
     suite = files.suite.read_text(encoding="utf-8")
     assert "「户数」是必填列" in suite and "请填写确切的户数" in suite and "示例数量" not in suite
+
+
+def test_an_entry_edited_without_regenerating_leaves_its_files_out_of_date_until_regenerated(root):
+    run_new_source(NEW, "楼栋改造明细", False, root)
+    files = SourceFiles.of(NEW, root)
+
+    def template() -> Template:  # read again after each edit of the entry
+        return load_registry(root / "registry").template(NEW)
+
+    entry = files.registry.read_text(encoding="utf-8")
+    fresh = out_of_date(template(), files.suite, files.staging)
+
+    files.registry.write_text(
+        entry.replace("已完工: [完工, 已竣工]", "已完工: [完工, 已竣工]\n      停工: []"), "utf-8"
+    )
+    a_value_added = out_of_date(template(), files.suite, files.staging)
+    files.registry.write_text(
+        entry.replace(
+            "  - {name: example_date,",
+            "  - {name: example_note, header: 示例备注, type: text}\n  - {name: example_date,",
+        ),
+        "utf-8",
+    )
+    a_column_added = out_of_date(template(), files.suite, files.staging)
+    regenerate(NEW, root)
+
+    assert fresh == []
+    assert a_value_added == [files.suite]  # the view reads the column whatever its values
+    assert a_column_added == [files.suite, files.staging]
+    assert out_of_date(template(), files.suite, files.staging) == []
+
+
+def test_a_suite_reformatted_or_reworded_by_hand_or_a_view_written_by_hand_is_not_out_of_date(root):
+    run_new_source(NEW, "楼栋改造明细", False, root)
+    files = SourceFiles.of(NEW, root)
+    suite = json.loads(files.suite.read_text(encoding="utf-8"))
+    suite["expectations"][0]["meta"]["fix_zh"] = "请按区财政局下发的模板填写"
+    files.suite.write_text(json.dumps(suite, indent=4), encoding="utf-8")  # an editor's indent, \u escapes
+    entry = files.registry.read_text(encoding="utf-8")
+    files.registry.write_text(
+        entry.replace(
+            "  - {name: example_date,",
+            "  - {name: example_note, header: 示例备注, type: text}\n  - {name: example_date,",
+        ),
+        "utf-8",
+    )
+    files.staging.write_text(f"create or replace view staging.{NEW} as select 1 as one;\n", encoding="utf-8")
+    regenerate(NEW, root)
+    files.suite.write_text(json.dumps(json.loads(files.suite.read_text("utf-8")), indent=4), encoding="utf-8")
+
+    assert out_of_date(load_registry(root / "registry").template(NEW), files.suite, files.staging) == []
+    assert (
+        json.loads(files.suite.read_text("utf-8"))["expectations"][0]["meta"]["fix_zh"]
+        == "请按区财政局下发的模板填写"
+    )
 
 
 def test_regenerating_reads_a_suite_saved_with_a_bom_and_refuses_a_broken_one_naming_it(root):

@@ -21,6 +21,7 @@ import pipeline.validate as validate_module
 from pipeline.frames import Context
 from pipeline.parse import parse_file
 from pipeline.problems import Problem, Severity
+from pipeline.registry import REGISTRY_DIR, load_registry
 from pipeline.registry_columns import ColumnType
 from pipeline.rules import load_rules
 from pipeline.suites import EXPECTATIONS_DIR, SuiteError
@@ -846,6 +847,27 @@ def test_a_suite_for_no_template_is_refused_naming_it(registry, monkeypatch, tmp
         f"{root / 'compound_list.orig.json'}: a suite for no template: "
         f"{registry.directory / 'sources' / 'compound_list.orig.yaml'} does not exist; delete the file, or name it "
         "after the template it checks"
+    )
+
+
+def test_a_registry_entry_edited_without_regenerating_its_suite_stops_the_night_naming_the_command(tmp_path):
+    # Noticed only by `make test`: the night went on checking 工程状态 by the suite's old values, returning every
+    # file that used the one the registry had just allowed.
+    shutil.copytree(REGISTRY_DIR, tmp_path / "registry")
+    entry = tmp_path / "registry" / "sources" / "compound_list.yaml"
+    text = entry.read_text(encoding="utf-8")
+    assert "      未开工: []\n" in text
+    entry.write_text(
+        text.replace("      未开工: []\n", "      未开工: []\n      停工: []\n"), encoding="utf-8"
+    )
+
+    with pytest.raises(SuiteError) as raised:
+        validate_module.check_sources(load_registry(tmp_path / "registry"))
+
+    assert str(raised.value) == (
+        f"{EXPECTATIONS_DIR / 'compound_list.json'}: out of date with registry/sources/compound_list.yaml, which was "
+        "edited after it was generated: run `pipeline new-source compound_list --regenerate` to write it again "
+        "(checks and wording written by hand are kept; a generated check is changed in the registry entry, not here)"
     )
 
 
