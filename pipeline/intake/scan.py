@@ -52,8 +52,10 @@ def taken_in(
 
 def sent_again(entry: InboxEntry, seen: tuple[int, int, str | None, str | None, bool]) -> bool:
     """Whether a returned file was saved again since it was recorded, its bytes maybe unchanged."""
-    # Its marker or its modified time moved: the same bytes put again in an object store keep their ETag.
-    return seen[4] and (entry.mtime_ns != seen[1] or not same_object(entry, seen[0], seen[1], seen[3]))
+    # Its modified time moved: the same bytes put again in an object store keep their ETag, and saving or touching
+    # a local file moves it. A marker moved alone (a data root copied or restored with `cp -a`, a move to a new
+    # disk: new inodes and ctimes, mtimes kept) is no sending: its bytes tell whether it changed.
+    return seen[4] and entry.mtime_ns != seen[1]
 
 
 def scan_inbox(
@@ -63,7 +65,7 @@ def scan_inbox(
 
     Nothing is written. A file is as taken in when its size and change marker (an object's ETag, a local file's
     inode and ctime) match, or, recorded without a marker, its size and mtime. Only a known file that moved is read, to see whether its bytes did too
-    (a returned one that moved is sent again, whatever its bytes);
+    (a returned one whose mtime moved is sent again, whatever its bytes);
     a new or changed file modified within the settle window waits for the next run. A file that could not be
     read before is looked at again once it can be opened.
     """
@@ -75,21 +77,20 @@ def scan_inbox(
         if entry.path in skip:
             continue
         try:
-            if (
-                seen is not None
-                and same_object(entry, seen[0], seen[1], seen[3])
-                and not sent_again(entry, seen)
-            ):
+            # A returned file saved again is sent again, its bytes unchanged: a list sent before its project's
+            # register, as its receipt asked, passes now.
+            if seen is None or sent_again(entry, seen):
+                pass
+            elif same_object(entry, seen[0], seen[1], seen[3]):
                 if seen[2] is not None or not storage.readable(entry.path):
                     scan.unchanged += 1
                     continue
-            # A returned file saved again is sent again, its bytes unchanged: a list sent before its project's
-            # register, as its receipt asked, passes now.
+            # Its marker moved: the bytes as taken in, whatever its outcome, are remembered under the new marker.
+            # A file still unreadable, its size and mtime as recorded, is the one refused before, told once.
             elif (
-                seen is not None
-                and seen[2] is not None
-                and not seen[4]
-                and seen[2] == storage.inbox_sha256(entry.path)
+                seen[2] == storage.inbox_sha256(entry.path)
+                if seen[2] is not None
+                else (entry.size, entry.mtime_ns) == seen[:2] and not storage.readable(entry.path)
             ):
                 scan.touched.append(entry)
                 scan.unchanged += 1

@@ -1430,3 +1430,55 @@ def test_a_file_only_moved_on_disk_is_fingerprinted_again_and_found_unchanged(se
     assert query(settings, "select marker from ops.inbox_files where inbox_path like '%清单%'") == [
         (local_marker(path.stat()),)
     ]
+
+
+def test_a_data_root_copied_with_cp_a_takes_in_none_of_its_files_again_whatever_their_outcome(
+    settings, registry, register, monkeypatch
+):
+    from pipeline.inbox_entries import Unreadable
+
+    # 37O: a letter O for a zero, rejected; put right with the size and mtime kept, as `cp -p` delivers it.
+    draft = COMPOUNDS_V1.replace(",370,", ",37O,")
+    drop(settings, "枣林街道办事处/清单.csv", draft, mtime=10**18)
+    drop(settings, "枣林街道办事处/清单（锁定）.csv", COMPOUNDS_V2, mtime=10**18)
+    opened = storage_module.LocalStorage._open
+
+    def closed(self, path):  # the tests run as root: a file the service account may not read, by its name
+        if "锁定" in path:
+            raise Unreadable("权限不够")
+        return opened(self, path)
+
+    monkeypatch.setattr(storage_module.LocalStorage, "_open", closed)
+    first = ingest(settings, registry, progress=False).outcomes
+    assert sorted(o.status for o in first) == ["rejected", "rejected"]
+    # A backup restored, or the data root moved to a new disk: every file has a new inode and ctime, mtimes kept.
+    home = settings.inbox.parent
+    subprocess.run(["cp", "-a", str(home), str(home.with_name("restored"))], check=True)
+    monkeypatch.setenv("PIPELINE_HOME", str(home.with_name("restored")))
+    restored = Settings.from_env()
+    hashed = []
+    sha256 = storage_module.LocalStorage.inbox_sha256
+    monkeypatch.setattr(
+        storage_module.LocalStorage,
+        "inbox_sha256",
+        lambda self, path: hashed.append(path) or sha256(self, path),
+    )
+
+    report = ingest(restored, registry, progress=False)
+
+    assert (report.outcomes, report.unchanged) == ([], 3)
+    assert sorted(hashed) == ["枣林街道办事处/清单.csv", "枣林街道办事处/项目基本信息.csv"]
+    assert query(restored, "select status, count(*) from ops.submissions group by 1 order by 1") == [
+        ("accepted", 1),
+        ("rejected", 2),
+    ]
+    # The new markers are remembered: the next night reads no file.
+    hashed.clear()
+    assert (ingest(restored, registry, progress=False).outcomes, hashed) == ([], [])
+
+    drop(restored, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
+    assert len(COMPOUNDS_V1.encode()) == len(draft.encode())
+
+    outcomes = ingest(restored, registry, progress=False).outcomes
+
+    assert [(o.inbox_path, o.status) for o in outcomes] == [("枣林街道办事处/清单.csv", "accepted")]
