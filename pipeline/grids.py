@@ -11,9 +11,18 @@ LISTS_SHEET = "下拉选项"
 
 
 class UnreadableFile(ValueError):
-    """The file is not a spreadsheet this pipeline can read; the message says why, in Chinese."""
+    """The file is not a spreadsheet this pipeline can read; the message says why, in Chinese, and `fix` how to
+    send it readable where its rule's general advice (`receipt_facts.FIX_ZH`) would not fit the file."""
 
     rule = "unreadable"
+
+    def __init__(self, message: str, fix: str | None = None) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+    def __reduce__(self) -> tuple:
+        """Keep the fix when pickled, as a reader in a process beside the parser sends its failure back."""
+        return type(self), (str(self), self.fix)
 
 
 class CutOffFile(UnreadableFile):

@@ -84,7 +84,7 @@ def parse_file(
     try:
         workbook = read_workbook(content, name, limits)
     except UnreadableFile as exc:
-        parsed.fail(exc.rule, str(exc))
+        parsed.fail(exc.rule, str(exc), fix=exc.fix)
         return parsed
     except LimitExceeded as exc:
         parsed.problems.append(exc.problem())

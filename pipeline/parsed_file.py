@@ -56,9 +56,16 @@ class ParsedFile:
         sheet: str | None = None,
         excel_row: int | None = None,
         column_header: str | None = None,
+        fix: str | None = None,
     ) -> None:
         self.problems.append(
             Problem(
-                Severity.ERROR, rule, message, sheet=sheet, excel_row=excel_row, column_header=column_header
+                Severity.ERROR,
+                rule,
+                message,
+                sheet=sheet,
+                excel_row=excel_row,
+                column_header=column_header,
+                fix=fix,
             )
         )

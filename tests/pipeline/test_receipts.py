@@ -449,6 +449,48 @@ def test_a_damaged_workbooks_receipt_names_no_library(registry):
     assert (issue.message_zh, issue.fix) == ("文件已损坏，无法打开", FIX_ZH["unreadable"])
 
 
+def test_an_empty_files_receipt_says_to_save_the_original_again_in_its_own_format(
+    settings, registry, register
+):
+    # A CSV's clerk was told to save it as .xlsx in Excel: a file of 0 bytes opens as a blank sheet, saved as nothing.
+    for name in ("清单.csv", "清单.xlsx", "清单.xls"):
+        drop(settings, f"枣林街道办事处/{name}", b"")
+
+    assert [o.status for o in ingest(settings, registry, progress=False).outcomes] == ["rejected"] * 3
+
+    fixes = {
+        name.removesuffix(".回执.json"): [(p["message_zh"], p["fix"]) for p in facts["problems"]]
+        for name, facts in receipts_of(settings).items()
+        if name.startswith("清单")
+    }
+    not_empty = "确认文件大小不是0字节后重新报送"
+    assert fixes == {
+        "清单.csv": [
+            ("文件为空（0字节）", f"请从原表格重新导出CSV文件（或另存为Excel工作簿（.xlsx）），{not_empty}")
+        ],
+        "清单.xlsx": [("文件为空（0字节）", f"请在Excel中打开原表格重新保存，{not_empty}")],
+        "清单.xls": [("文件为空（0字节）", f"请在Excel中打开原表格重新保存，{not_empty}")],
+    }
+    html = (settings.receipts / "枣林街道办事处" / "清单.csv.回执.html").read_text(encoding="utf-8")
+    assert "重新导出CSV文件" in html and "用Excel另存为Excel工作簿" not in html
+
+
+def test_a_csv_its_reader_gives_up_on_is_told_to_save_it_again_as_a_csv(registry, monkeypatch):
+    import pipeline.reader as reader_module
+
+    def broken(*args, **kwargs):
+        raise ValueError("the parser's own failure")
+
+    monkeypatch.setattr(reader_module, "read_csv", broken)
+    [problem] = parse_file(COMPOUNDS_V1.encode(), "枣林街道办事处/清单.csv", registry).problems
+    issue = ReceiptIssue.of(problem)
+
+    assert (issue.message_zh, issue.fix) == (
+        "CSV文件格式异常，无法读取",
+        "请在Excel或WPS中打开该文件核对后，另存为CSV文件（或Excel工作簿（.xlsx））重新报送",
+    )
+
+
 def test_the_instruction_a_message_ends_with_is_its_fix():
     fix = ReceiptIssue.of(Problem(Severity.ERROR, "unreadable", PASSWORD)).fix
     assert fix.startswith("请取消密码后重新报送") and PASSWORD.endswith(f"，{fix}")
