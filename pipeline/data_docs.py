@@ -84,13 +84,23 @@ _CDN: list[tuple[str, str | None]] = [
     ("/vega-embed@6", None),
 ]
 _TAG = re.compile(
-    r"""<(?P<tag>script|link)\b(?P<before>[^>]*?)\b(?P<attr>src|href)="(?P<url>https?://[^"]+)"(?P<after>[^>]*)>"""
+    r"""<(?P<tag>script|link|img)\b(?P<before>[^>]*?)\b(?P<attr>src|href)="(?P<url>https?://[^"]+)"(?P<after>[^>]*)>"""
     r"""(?P<close>\s*</script>)?""",
     re.IGNORECASE,
 )
 # The navbar logo comes from GX's web assets bucket, with a time in its query; the same logo ships locally.
 _SRI = re.compile(r'\s(?:integrity|crossorigin)="[^"]*"')
 _LOGO = re.compile(r'src="https://great-expectations-web-assets\.[^"]*"')
+# GX's dark-mode styles swap that logo for a dark one from the same bucket, as a CSS background: the dark theme is
+# left out (`_CDN`), so the page stays light in dark mode too and the local logo, of the same proportions, serves.
+_CSS_LOGO = re.compile(r"""url\((['"]?)https://great-expectations-web-assets\.[^'")]*\1\)""")
+# Whatever else a style would fetch from the web: none is known, and one GX adds fails the build, as a tag does.
+_CSS_REMOTE = re.compile(r"""url\(\s*['"]?(?P<url>(?:https?:)?//[^'")\s]+)""", re.IGNORECASE)
+# GX's footer asks the reader to subscribe to its newsletter: a link out to marketing, nothing about the report,
+# in an English the offices' readers were never meant to act on. A plain link to GX's site in the index stays.
+_NEWSLETTER = re.compile(r"<footer>\s*<p>[^<]*\bnewsletter\b.*?</footer>\s*", re.IGNORECASE | re.DOTALL)
+# GX's stylesheet under static/styles/ (its pages inline the same rules) reaches the logo from its own folder.
+_STYLES = "static/styles/"
 
 
 # GX counts one folder too few above a validation page for its favicon and logo: every way to `static/`
@@ -111,8 +121,21 @@ def _local(url: str) -> str | None:
     raise OfflineError(f"Data Docs load {url!r}, which has no offline copy (pipeline/data_docs.py)")
 
 
+def offline_css(css: str, up_to_static: str) -> str:
+    """Point GX's styles at the local logo (`up_to_static`: their way to `static/`); raise `OfflineError` for any
+    other address on the web they would load."""
+    css = _CSS_LOGO.sub(f"url('{up_to_static}images/logo-long.png')", css)
+    remote = _CSS_REMOTE.search(css)
+    if remote is not None:
+        raise OfflineError(
+            f"Data Docs styles load {remote['url']!r}, which has no offline copy (pipeline/data_docs.py)"
+        )
+    return css
+
+
 def offline(html: str, up: str) -> str:
-    """Point every CDN `<link>`/`<script>` of a page at `static/vendor/` (`up`: the page's way to the root)."""
+    """Point every CDN `<link>`/`<script>` and GX's logo of a page at local copies (`up`: the page's way to the
+    root), and drop GX's newsletter footer."""
 
     def tag(match: re.Match) -> str:
         local = _local(match["url"])
@@ -122,7 +145,8 @@ def offline(html: str, up: str) -> str:
         before, after = (_SRI.sub("", match[part]) for part in ("before", "after"))
         return f'<{match["tag"]}{before}{match["attr"]}="{up}{VENDOR}/{local}"{after}>{match["close"] or ""}'
 
-    html = _LOGO.sub(f'src="{up}static/images/logo-long.png"', _TAG.sub(tag, html))
+    html = _TAG.sub(tag, _LOGO.sub(f'src="{up}static/images/logo-long.png"', html))
+    html = offline_css(_NEWSLETTER.sub("", html), f"{up}static/")
     return _STATIC.sub(rf'\g<attr>="{up}static/', html)
 
 
@@ -154,6 +178,8 @@ class _Publisher:
                 content = content.replace("\r\n", "\n").replace("\r", "\n")
                 content = offline(content, "../" * (len(relative.parts) - 1))
             content = content.encode("utf-8")
+        elif path.suffix == ".css" and relative.as_posix().startswith(_STYLES):  # GX copies it over as bytes
+            content = offline_css(content.decode("utf-8"), "../").encode("utf-8")
         if path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content:
             return  # GX writes its static files and every suite's page each build, nearly all unchanged
         self.written += 1

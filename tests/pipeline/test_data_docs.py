@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from tests.pipeline.test_validate import CLEAN, CONTEXT, THREE_ERRORS, parse
 
 FIRST = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC)
 LOADS = re.compile(r"<(?:script|link|img)\b[^>]*\b(?:src|href)=\"([^\"]*)\"", re.IGNORECASE)
+STYLE_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)""")
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +52,61 @@ def test_no_page_loads_anything_from_the_network(validation, tmp_path):
     for page in pages:  # every file a page loads is there
         for url in LOADS.findall(page.read_text(encoding="utf-8")):
             assert (page.parent / url).resolve().is_file(), (page, url)
+
+
+class _Loads(HTMLParser):
+    """Collect what a page makes the browser fetch: its img/script/link tags' src and href, and its styles' url()."""
+
+    def __init__(self):
+        super().__init__()
+        self.loaded: list[str] = []
+        self.links: list[str] = []
+        self._style = False
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if tag in ("img", "script", "link"):
+            self.loaded += [found[a] for a in ("src", "href") if found.get(a)]
+        elif tag == "a" and found.get("href"):
+            self.links.append(found["href"])
+        self.loaded += STYLE_URL.findall(found.get("style") or "")
+        self._style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self._style = False
+
+    def handle_data(self, data):
+        if self._style:
+            self.loaded += STYLE_URL.findall(data)
+
+
+def test_no_page_or_its_styles_load_anything_from_the_web_and_no_link_leads_to_a_newsletter(
+    validation, tmp_path
+):
+    folder = tmp_path / "data_docs"
+    write_data_docs(validation, folder)
+
+    links = set()
+    for page in folder.rglob("*.html"):
+        parsed = _Loads()
+        parsed.feed(page.read_text(encoding="utf-8"))
+        links |= {link for link in parsed.links if "://" in link}
+        # GX's dark-mode styles fetched its logo from an S3 bucket: the page served offline reached out for it.
+        assert [url for url in parsed.loaded if "://" in url or url.startswith("//")] == [], page
+        for url in parsed.loaded:
+            if not url.startswith(("data:", "#")):
+                assert (page.parent / url.split("?")[0]).resolve().is_file(), (page, url)
+    # The only way out is a plain link to GX's site, in the index's credit line; the newsletter's is gone.
+    assert links == {"https://greatexpectations.io"}
+    styles = folder / "static" / "styles" / "data_docs_default_styles.css"
+    assert STYLE_URL.findall(styles.read_text(encoding="utf-8")) == ["../images/logo-long.png"]
+    assert (styles.parent / "../images/logo-long.png").resolve().is_file()
+
+
+def test_a_style_loading_an_unknown_address_is_an_error_not_left_in_the_page():
+    page = "<style>.x { background: url(https://cdn.example.org/texture.png) }</style>"
+    with pytest.raises(OfflineError, match="texture.png"):
+        offline(page, "./")
 
 
 def test_an_unknown_cdn_address_is_an_error_not_left_in_the_page():
