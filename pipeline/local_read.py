@@ -82,6 +82,17 @@ def local_marker(status: os.stat_result) -> str:
     return f"{status.st_ino}:{status.st_ctime_ns}"
 
 
+def rewritten_in_place(marker: str | None, recorded: str | None) -> bool:
+    """Whether a local file's marker, against the one recorded, says it was written again where it lies.
+
+    The same inode with another ctime: saved, or copied over itself with its old mtime kept (Explorer's copy onto
+    the file, `cp -p`). Another inode is a file put there anew, or the whole data root copied (`cp -a`, a new disk).
+    An object's ETag is no local marker, and says neither.
+    """
+    mine, theirs = (m.split(":") if m else () for m in (marker, recorded))
+    return len(mine) == len(theirs) == 2 and mine[0] == theirs[0] and mine[1] != theirs[1]
+
+
 def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 

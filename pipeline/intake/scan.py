@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import duckdb
 
 from pipeline.inbox_entries import SKIP_ZH, InboxEntry, NotTakenIn, Skipped, Unreadable
-from pipeline.inbox_storage import Storage, same_object, storage_for
+from pipeline.inbox_storage import Storage, marker_of, same_object, storage_for
+from pipeline.local_read import rewritten_in_place
 from pipeline.settings import Settings
 from pipeline.warehouse import reader
 
@@ -52,10 +53,12 @@ def taken_in(
 
 def sent_again(entry: InboxEntry, seen: tuple[int, int, str | None, str | None, bool]) -> bool:
     """Whether a returned file was saved again since it was recorded, its bytes maybe unchanged."""
-    # Its modified time moved: the same bytes put again in an object store keep their ETag, and saving or touching
-    # a local file moves it. A marker moved alone (a data root copied or restored with `cp -a`, a move to a new
-    # disk: new inodes and ctimes, mtimes kept) is no sending: its bytes tell whether it changed.
-    return seen[4] and entry.mtime_ns != seen[1]
+    # Its modified time moved (the same bytes put again in an object store keep their ETag; saving or touching a
+    # local file moves it), or it was written again where it lies with its mtime kept: the clerk's copy of the list
+    # put over it again. A file with new inode and ctime, its mtime kept, is either a data root copied or moved
+    # (`cp -a`, a new disk: every file so) or a copy put anew by a tool that keeps mtimes; its bytes, as taken in,
+    # keep its outcome rather than take every returned file of a moved data root in again.
+    return seen[4] and (entry.mtime_ns != seen[1] or rewritten_in_place(marker_of(entry), seen[3]))
 
 
 def scan_inbox(
@@ -65,7 +68,7 @@ def scan_inbox(
 
     Nothing is written. A file is as taken in when its size and change marker (an object's ETag, a local file's
     inode and ctime) match, or, recorded without a marker, its size and mtime. Only a known file that moved is read, to see whether its bytes did too
-    (a returned one whose mtime moved is sent again, whatever its bytes);
+    (a returned one whose mtime moved, or written again where it lies, is sent again, whatever its bytes);
     a new or changed file modified within the settle window waits for the next run. A file that could not be
     read before is looked at again once it can be opened.
     """

@@ -245,15 +245,19 @@ def test_a_byte_identical_resubmission_is_a_duplicate_and_loads_nothing(settings
 
 
 @pytest.mark.parametrize(
-    "resent_as", ["清单（重报）.csv", "清单.csv"], ids=["under another name", "where it lies"]
+    ("resent_as", "mtime"),
+    [("清单（重报）.csv", 3 * 10**18), ("清单.csv", 3 * 10**18), ("清单.csv", 10**18)],
+    ids=["under another name", "where it lies", "copied over itself, its mtime kept"],
 )
-def test_a_file_returned_for_want_of_its_register_is_taken_in_when_sent_again(settings, registry, resent_as):
+def test_a_file_returned_for_want_of_its_register_is_taken_in_when_sent_again(
+    settings, registry, resent_as, mtime
+):
     # The receipt asks for the register first; the clerk then sends the very same list again, or saves it again
-    # where it lies: not a file only touched.
+    # where it lies, or copies it over itself (Explorer and `cp -p` keep its mtime): not a file only touched.
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1, mtime=10**18)
     [first] = ingest(settings, registry, progress=False).outcomes
     drop(settings, "枣林街道办事处/项目基本信息.csv", REGISTER_CSV, mtime=2 * 10**18)
-    drop(settings, f"枣林街道办事处/{resent_as}", COMPOUNDS_V1, mtime=3 * 10**18)
+    drop(settings, f"枣林街道办事处/{resent_as}", COMPOUNDS_V1, mtime=mtime)
 
     outcomes = ingest(settings, registry, progress=False).outcomes
 
