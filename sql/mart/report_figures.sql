@@ -282,33 +282,83 @@ negative as (
     group by all
 ),
 
+-- A form's amounts, one per form (submission and sheet) and column, with the cells each was read from
+-- (ops.sheet_fields: one, or each 其中 row it was added up from); a form stored before ops.sheet_fields existed
+-- cites its table's rows, which repeat the amount.
+form_amounts as (
+    select
+        forms.template,
+        forms.column_name,
+        forms.amount,
+        forms.submission_id,
+        forms.sheet,
+        forms.project_code,
+        forms.year,
+        coalesce(
+            list_sort(
+                list(struct_pack(submission_id := fields.submission_id, sheet := fields.sheet, excel_row := fields.excel_row))
+                    filter (where fields.excel_row is not null)
+            ),
+            any_value(forms.table_rows)
+        ) as cells
+    from (
+        select template, column_name, amount, submission_id, sheet, project_code, year,
+            list_sort(list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)))
+                as table_rows
+        from (
+            -- UNPIVOT leaves out an amount not filled in (null), as the suites do.
+            select 'performance_targets' as template, column_name, amount, submission_id, sheet, excel_row,
+                project_code, year
+            from staging.performance_targets
+            unpivot (amount for column_name in (budget_initial_wan, budget_annual_wan, budget_executed_wan))
+            union all
+            select 'performance_monitoring', column_name, amount, submission_id, sheet, excel_row, project_code, year
+            from staging.performance_monitoring
+            unpivot (
+                amount for column_name in (budget_initial_wan, budget_annual_wan, budget_executed_wan, budget_expected_wan)
+            )
+        )
+        group by all
+    ) as forms
+    left join ops.sheet_fields as fields
+        on fields.submission_id = forms.submission_id and fields.sheet = forms.sheet
+        and fields.field_name = forms.column_name
+    group by all
+),
+
 -- Amounts above the scale the suites allow (config.amount_checks, from expectations/): one row's amount above its
 -- project's 计划总投资 for that year, or a 计划总投资 above 100亿元, most often 元 under a 万元 header. Checked here
 -- against the current register, so a warning a corrected register has answered is not printed.
+-- Each (template, column) of config.amount_checks has its line here, a table's amount once per row, a form's
+-- (the national forms' 项目资金, on each of the form's rows) once per form, on the cells it was read from (`cells`;
+-- for a table's row, null: its own cell). tests/pipeline/test_indicators.py holds every check of the suites to it.
 amounts as (
     select 'fund_ledger' as template, 'amount_wan' as column_name, amount_wan as amount,
-        submission_id, sheet, excel_row, project_code, year
+        submission_id, sheet, excel_row, project_code, year, null as cells
     from staging.fund_ledger
     union all
     select 'investment_progress', 'annual_planned_investment_wan', annual_planned_investment_wan,
-        submission_id, sheet, excel_row, project_code, year
+        submission_id, sheet, excel_row, project_code, year, null
     from staging.investment_progress
     union all
     select 'investment_progress', 'monthly_completed_wan', monthly_completed_wan,
-        submission_id, sheet, excel_row, project_code, year
+        submission_id, sheet, excel_row, project_code, year, null
     from staging.investment_progress
     union all
     select 'investment_progress', 'cumulative_completed_wan', cumulative_completed_wan,
-        submission_id, sheet, excel_row, project_code, year
+        submission_id, sheet, excel_row, project_code, year, null
     from staging.investment_progress
     union all
     select 'compound_list', 'planned_investment_wan', planned_investment_wan,
-        submission_id, sheet, excel_row, project_code, year
+        submission_id, sheet, excel_row, project_code, year, null
     from staging.compound_list
     union all
     select 'project_register', 'planned_total_investment_wan', planned_total_investment_wan,
-        submission_id, sheet, excel_row, project_code, year
+        submission_id, sheet, excel_row, project_code, year, null
     from staging.project_register
+    union all
+    select template, column_name, amount, submission_id, sheet, null, project_code, year, cells
+    from form_amounts
 ),
 
 flagged_amounts as (
@@ -317,7 +367,14 @@ flagged_amounts as (
         amounts.year,
         count(*) as flagged,
         list_sort(
-            list(struct_pack(submission_id := amounts.submission_id, sheet := amounts.sheet, excel_row := amounts.excel_row))
+            flatten(
+                list(
+                    coalesce(
+                        amounts.cells,
+                        [struct_pack(submission_id := amounts.submission_id, sheet := amounts.sheet, excel_row := amounts.excel_row)]
+                    )
+                )
+            )
         )
             as lineage
     from amounts

@@ -11,7 +11,14 @@ import pytest
 from pipeline import written_units
 from pipeline.catalog import SCHEMAS_ZH
 from pipeline.indicator_values import read_indicator
-from pipeline.indicators import build_indicators, data_years, models, rebuild, register_functions
+from pipeline.indicators import (
+    amount_checks,
+    build_indicators,
+    data_years,
+    models,
+    rebuild,
+    register_functions,
+)
 from pipeline.intake import ingest
 from pipeline.registry import REGISTRY_DIR, RegistryError, load_units
 from pipeline.rules import load_rules
@@ -912,6 +919,43 @@ def test_no_mart_or_staging_column_is_a_float_or_a_hugeint(wh):
         )
         == []
     )
+
+
+# Every scale check of the suites (expectations/), as config.amount_checks lists them: the report's note re-checked
+# four templates' amounts, hand-listed, and the national forms' 项目资金, warned on the receipt, never reached it.
+def test_every_amount_the_suites_check_for_scale_is_rechecked_in_the_reports_note(wh, registry):
+    planned, expected = D(100), {}
+    checks = {f"项目{n}": check for n, check in enumerate(amount_checks(), 1)}
+    register(
+        wh,
+        *(n for n, (template, *_) in checks.items() if template != "project_register"),
+        planned=str(planned),
+    )
+    for name, (template, column, rule, max_value) in checks.items():
+        # One project per check, its amount just past the check's bound: each is the one doubt of its project.
+        amount = max_value + 1 + (planned if rule == "exceeds_planned_total" else 0)
+        if template == "project_register":
+            row = {"project_code": name, "project_type": "老旧小区改造", "implementing_unit": "单位"}
+            row |= {"planned_total_investment_wan": planned, column: amount}
+            submission = wh.submit(template, [{"project_name": name, **row}])
+        else:
+            monthly = "month" in registry.templates[template].slice
+            submission = wh.submit(
+                template,
+                [{"project_name": name, column: amount, **({"month": 1} if monthly else {})}],
+                slice_fields=("project_code", "month") if monthly else ("project_code",),
+            )
+        expected[wh.codes.get(name, name)] = (1, [(f"{template}{submission}.xlsx", [5])])
+
+    wh.build()
+
+    flagged = wh.rows(
+        "select project_code, value, lineage from mart.report_figures where figure_key = 'amount_doubts'"
+    )
+    assert {
+        code: (value, [(c["original_name"], c["excel_rows"]) for c in cited])
+        for code, value, cited in flagged
+    } == (expected)
 
 
 def test_an_amount_past_the_exact_range_is_divided_all_the_same(wh):
