@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, partial
@@ -76,13 +76,36 @@ def slice_key(template_id: str, record: dict, slice_fields: Iterable[str]) -> st
     return "|".join([template_id, *[str(get(c) or "") for c in _slice_columns(tuple(slice_fields))]])
 
 
-def slice_keys(template_id: str, records: Iterable[dict], slice_fields: Iterable[str]) -> set[str]:
-    """Return the keys of the slices records belong to, as `slice_key` gives each."""
-    # Rows of a sheet share a few slices: each is keyed once, by the values it is made of and their classes (1, 1.0
-    # and True are one set member, but `slice_key` writes them 1, 1.0 and True).
+def record_slice_keys(
+    template_id: str, records: Sequence[dict], slice_fields: Iterable[str], made: dict | None = None
+) -> list[str]:
+    """Return each record's `slice_key`, in order, each distinct one made once (kept in `made`, if given)."""
+    # Called for every row several times a night, and rows of a sheet share a few slices: each is known by its values
+    # and their classes, as 1, 1.0 and True are one dict key but `slice_key` writes them apart. Read column by
+    # column, a sheet's rows most often hold one class a column: then the values alone tell its slices apart, among
+    # those of that one class a column.
     columns = _slice_columns(tuple(slice_fields))
-    made_of = {(values, tuple(map(type, values))) for values in (tuple(map(r.get, columns)) for r in records)}
-    return {"|".join([template_id, *[str(value or "") for value in values]]) for values, _ in made_of}
+    values = [[record.get(column) for record in records] for column in columns]
+    classes = [set(map(type, column)) for column in values]
+    made = {} if made is None else made
+    if all(len(of) == 1 for of in classes):
+        held = made.setdefault(tuple(of.pop() for of in classes), {})
+        each = zip(*values, strict=True)
+    else:
+        held = made.setdefault(None, {})
+        each = zip(*values, *(map(type, column) for column in values), strict=True)
+    get, width = held.get, len(columns)
+
+    def make(of: tuple) -> str:
+        key = held[of] = "|".join([template_id, *[str(value or "") for value in of[:width]]])
+        return key
+
+    return [get(of) or make(of) for of in each]
+
+
+def slice_keys(template_id: str, records: Sequence[dict], slice_fields: Iterable[str]) -> set[str]:
+    """Return the keys of the slices records belong to, as `slice_key` gives each."""
+    return set(record_slice_keys(template_id, records, slice_fields))
 
 
 def slice_parts(key: str) -> tuple[str, str, str, str, str]:

@@ -8,7 +8,7 @@ from dataclasses import astuple, fields
 from pipeline.intake.pending_rows import PendingRows
 from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem
-from pipeline.projects import slice_key
+from pipeline.projects import record_slice_keys
 from pipeline.raw_tables import raw_columns
 from pipeline.receipt_facts import ReceiptIssue
 
@@ -43,30 +43,25 @@ _ISSUE_COLUMNS = ["submission_id", *(f.name for f in fields(ReceiptIssue))]
 _NAMED_AT = _ISSUE_COLUMNS.index("named_submissions")
 
 
-# Per template: its raw table's column names, and the record fields its slice key is made of.
-_LAYOUTS: dict[int, tuple[object, list[str], list[str]]] = {}
+# Per template: its raw table's column names.
+_LAYOUTS: dict[int, tuple[object, list[str]]] = {}
 
 
-def _layout(template) -> tuple[list[str], list[str]]:
+def _layout(template) -> list[str]:
     held = _LAYOUTS.get(id(template))
     if held is None or held[0] is not template:
-        names = {"project": "project_code"}
-        held = _LAYOUTS[id(template)] = (
-            template,
-            [name for name, _, _ in raw_columns(template)],
-            [names.get(f, f) for f in template.slice],
-        )
-    return held[1], held[2]
+        held = _LAYOUTS[id(template)] = (template, [name for name, _, _ in raw_columns(template)])
+    return held[1]
 
 
 def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> int:
     """Queue the sheets, their column lineage, slices and raw rows of an accepted file; return its rows."""
     slices: dict[str, list] = {}
-    keys: dict[tuple, str] = {}  # slice keys by the values they are made of: rows of a sheet share a few
+    made: dict[str, dict] = {}  # each template's slice keys, made once a file
     total = 0
     for sheet in parsed.sheets:
         template = sheet.template
-        columns, fields = _layout(template)
+        columns = _layout(template)
         pending.add(
             "ops.sheets",
             ["submission_id", "sheet", "template", "header_first_row", "header_last_row", "data_rows"],
@@ -89,11 +84,8 @@ def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> i
         rows = []
         at_sheet, at_key = columns.index("sheet"), columns.index("slice_key")
         at_submission = columns.index("submission_id")
-        for record in sheet.records:
-            made_of = (template.id, *map(record.get, fields))
-            key = keys.get(made_of)
-            if key is None:
-                key = keys[made_of] = slice_key(template.id, record, template.slice)
+        keys = record_slice_keys(template.id, sheet.records, template.slice, made.setdefault(template.id, {}))
+        for record, key in zip(sheet.records, keys, strict=True):
             entry = slices.setdefault(
                 key,
                 [

@@ -17,7 +17,7 @@ from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity
 from pipeline.project_names import project_name_problem
-from pipeline.projects import slice_key, slice_parts
+from pipeline.projects import record_slice_keys, slice_parts
 from pipeline.raw_tables import LINEAGE_COLUMNS, raw_columns
 from pipeline.registry import Registry
 from pipeline.registry_columns import SUMMABLE_TYPES
@@ -116,8 +116,6 @@ class _Compared:
                 if scale := _SCALE.fullmatch(sql_type):
                     self.decimals.append((len(self.names), Decimal(1).scaleb(-int(scale.group(1)))))
                 self.names.append(name)
-        names = {"project": "project_code"}
-        self.slice_fields = [names.get(f, f) for f in template.slice]
 
     def values(self, record: dict) -> tuple:
         values = list(map(record.get, self.names))
@@ -131,16 +129,18 @@ def _slices_of(
     compared: _Compared, sheets: list[ParsedSheet]
 ) -> Iterator[tuple[ParsedSheet, dict, str, tuple[str, str, str]]]:
     """Yield each record of a project and year with its sheet, slice key and (office, project code, year)."""
-    keys: dict[tuple, tuple[str, tuple[str, str, str]]] = {}  # the rows of a sheet share a few slices
+    template = compared.template
+    made: dict = {}
+    periods: dict[str, tuple[str, str, str]] = {}  # by key: the rows of a sheet share a few slices
     for sheet in sheets:
-        for record in sheet.records:
-            made_of = tuple(map(record.get, compared.slice_fields))
-            if made_of not in keys:
-                if record.get("project_code") is None or record.get("year") is None:
-                    continue
-                key = slice_key(compared.template.id, record, compared.template.slice)
-                keys[made_of] = key, slice_parts(key)[1:4]
-            yield sheet, record, *keys[made_of]
+        keys = record_slice_keys(template.id, sheet.records, template.slice, made)
+        for record, key in zip(sheet.records, keys, strict=True):
+            if record.get("project_code") is None or record.get("year") is None:
+                continue
+            period = periods.get(key)
+            if period is None:
+                period = periods[key] = slice_parts(key)[1:4]
+            yield sheet, record, key, period
 
 
 def _in_two_years(

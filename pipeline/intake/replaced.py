@@ -11,7 +11,7 @@ from pipeline.intake.replaced_rows import Columns, Holder, Slice, amounts, dropp
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity
-from pipeline.projects import slice_key, slice_parts
+from pipeline.projects import record_slice_keys, slice_parts
 from pipeline.registry import Registry
 from pipeline.registry_templates import Template
 
@@ -112,21 +112,16 @@ def _slices(template: Template, file: ParsedFile, sheets: list[ParsedSheet]) -> 
     """Return the slices a file's sheets of one template hold, each with its records."""
     holder = Holder(("run", id(file)), file.original_name, None)
     slices: _ByPeriod = defaultdict(dict)
-    found: dict[tuple, Slice] = {}  # by the values a slice key is made of: rows of a sheet share a few slices
+    found: dict[str, Slice] = {}  # by key: rows of a sheet share a few slices
+    made: dict = {}
     for sheet in sheets:
-        for record in sheet.records:
-            made_of = (
-                record.get("unit"),
-                record.get("project_code"),
-                record.get("year"),
-                record.get("month"),
-            )
-            held = found.get(made_of)
+        keys = record_slice_keys(template.id, sheet.records, template.slice, made)
+        for record, key in zip(sheet.records, keys, strict=True):
+            if record.get("project_code") is None or record.get("year") is None:
+                continue
+            held = found.get(key)
             if held is None:
-                if made_of[1] is None or made_of[2] is None:
-                    continue
-                key = slice_key(template.id, record, template.slice)
-                held = found[made_of] = slices[_period(key)].setdefault(
+                held = found[key] = slices[_period(key)].setdefault(
                     key, Slice(holder, record.get("project_name"))
                 )
             held.records.append((sheet, record))

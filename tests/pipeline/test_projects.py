@@ -867,3 +867,96 @@ def test_slice_keys_are_each_rows_slice_key():
         assert slice_keys("fund_ledger", chosen, fields) == {
             slice_key("fund_ledger", r, fields) for r in chosen
         }
+
+
+def test_record_slice_keys_keeps_sheets_of_one_class_each_apart():
+    """Each sheet's rows of one class a column are keyed by their values alone: never by another sheet's class."""
+    from pipeline.projects import record_slice_keys, slice_key
+
+    fields = ("unit", "project", "year", "month")
+    sheets = [
+        [{"unit": "甲街道", "project_code": "P1", "year": year, "month": month}] * 2
+        for year, month in ((2022, 1), (2022.0, 1.0), (2022, True), (2022, 1))
+    ]
+    made: dict = {}
+    assert [k for rows in sheets for k in record_slice_keys("t", rows, fields, made)] == [
+        slice_key("t", r, fields) for rows in sheets for r in rows
+    ]
+
+
+# Rows whose slice values differ only by their class (2022 and 2022.0, 1, 1.0 and True): `slice_key` writes each
+# apart, and the older twins of `slice_keys`, keyed by the values alone, gave every one the first's key.
+def _rows_of_one_value_in_four_classes(template) -> object:
+    from types import SimpleNamespace
+
+    values = [(2022, 1), (2022, 1.0), (2022, True), (2022.0, 1)]
+    records = [
+        {
+            "unit": "甲街道",
+            "project_code": "P1",
+            "project_name": "甲项目",
+            "year": year,
+            "month": month,
+            "excel_row": n,
+        }
+        for n, (year, month) in enumerate(values, start=3)
+    ]
+    sheet = SimpleNamespace(
+        template=template, name="月报", header_rows=(1, 2), bindings=[], field_cells={}, records=records
+    )
+    return SimpleNamespace(sheets=[sheet], taken_slices={}, original_name="月报.xlsx")
+
+
+def test_a_stored_files_rows_are_each_keyed_as_slice_key_keys_them(registry):
+    from pipeline.intake.file_rows import _add_data
+    from pipeline.intake.pending_rows import PendingRows
+    from pipeline.projects import slice_key
+
+    template = registry.templates["investment_progress"]
+    parsed = _rows_of_one_value_in_four_classes(template)
+    pending = PendingRows()
+
+    _add_data(pending, 7, parsed)
+
+    expected = [slice_key(template.id, r, template.slice) for r in parsed.sheets[0].records]
+    columns, rows = pending.tables[f"raw.{template.id}"]
+    assert [row[columns.index("slice_key")] for row in rows] == expected
+    columns, slices = pending.tables["ops.slices"]
+    assert sorted((s[columns.index("slice_key")], s[columns.index("row_count")]) for s in slices) == sorted(
+        (key, 1) for key in expected
+    )
+
+
+def test_a_replacing_files_slices_are_each_keyed_as_slice_key_keys_them(registry):
+    from pipeline.intake.replaced import _slices
+    from pipeline.projects import slice_key
+
+    template = registry.templates["investment_progress"]
+    parsed = _rows_of_one_value_in_four_classes(template)
+
+    found = _slices(template, parsed, parsed.sheets)
+
+    assert {
+        key: [r["excel_row"] for _, r in held.records]
+        for by_key in found.values()
+        for key, held in by_key.items()
+    } == {slice_key(template.id, r, template.slice): [r["excel_row"]] for r in parsed.sheets[0].records}
+
+
+def test_the_other_year_checks_slices_are_each_keyed_as_slice_key_keys_them(registry):
+    from pipeline.intake.other_year import _Compared, _slices_of
+    from pipeline.projects import slice_key, slice_parts
+
+    template = registry.templates["investment_progress"]
+    parsed = _rows_of_one_value_in_four_classes(template)
+
+    got = [
+        (record["excel_row"], key, period)
+        for _, record, key, period in _slices_of(_Compared(template), parsed.sheets)
+    ]
+
+    expected = [slice_key(template.id, r, template.slice) for r in parsed.sheets[0].records]
+    assert got == [
+        (r["excel_row"], k, slice_parts(k)[1:4])
+        for r, k in zip(parsed.sheets[0].records, expected, strict=True)
+    ]
