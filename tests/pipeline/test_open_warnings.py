@@ -252,40 +252,34 @@ def test_a_correction_stopping_before_a_later_month_still_in_force_is_named_unti
     assert not [n for n in notes(html) + notes(word) if "更晚月份" in n]
 
 
+# 单位：万元 above, （元） in the header of three columns (one place, their header row): read in 元, 完成投资 printed as
+# 0.12万元 where the line gives 1,200 万元, with nothing said but on the receipt (unit_conflict).
+# No unit in the headers nor above them: read in 万元, as the receipt says (unit_assumed). Kept in 元, each amount is
+# printed ten thousand times too large, and one below the project's 计划总投资 is no `amount_doubts` either: the
+# report said nothing of it, while it names a unit line differing from its header (unit_conflict).
 @pytest.mark.slow
-def test_amounts_read_in_the_headers_unit_against_the_unit_line_above_are_named(settings, registry):
+@pytest.mark.parametrize(
+    ("rule", "lines", "header", "amounts"),
+    [
+        ("unit_conflict", ["单位：万元"], "（元）", (1200, 100)),
+        ("unit_assumed", [], "", (600, 50)),
+    ],
+)
+def test_amounts_read_in_a_unit_the_sheet_leaves_in_doubt_are_named(
+    settings, registry, rule, lines, header, amounts
+):
     from tests.pipeline.test_later_months import HEADER, PROJECT, REGISTER
     from tests.pipeline.test_projects import JIA, YEAR, take_in
 
-    # 单位：万元 above, （元） in the header of three columns (one place, their header row): read in 元, 完成投资
-    # printed as 0.12万元 where the line gives 1,200 万元, with nothing said but on the receipt.
-    rows = [f"{PROJECT},{YEAR},{m},1200,100,{100 * m}" for m in range(1, 13)]
-    text = "\n".join(["投资完成情况月报", "单位：万元", HEADER.replace("（万元）", "（元）"), *rows]) + "\n"
+    planned, monthly = amounts
+    rows = [f"{PROJECT},{YEAR},{m},{planned},{monthly},{monthly * m}" for m in range(1, 13)]
+    text = "\n".join(["投资完成情况月报", *lines, HEADER.replace("（万元）", header), *rows]) + "\n"
     outcomes = take_in(settings, registry, REGISTER, (f"{JIA}/月报.csv", text))
-    assert [p.rule for p in outcomes[f"{JIA}/月报.csv"].warnings] == ["unit_conflict"] * 3
+    assert [p.rule for p in outcomes[f"{JIA}/月报.csv"].warnings] == [rule] * 3
     form = registry.templates["investment_progress"].name_zh
 
     html, word, _ = report_texts(settings, registry, YEAR)
-    note = reading_note(f"甲项目{YEAR}年度的{form}", "unit_conflict")
-    assert note in notes(html) and note in notes(word)
-
-
-@pytest.mark.slow
-def test_amounts_read_in_wan_under_headers_naming_no_unit_are_named(settings, registry):
-    from tests.pipeline.test_later_months import HEADER, PROJECT, REGISTER
-    from tests.pipeline.test_projects import JIA, YEAR, take_in
-
-    # No unit in the headers nor above them: read in 万元, as the receipt says (unit_assumed). Kept in 元, each amount is
-    # printed ten thousand times too large, and one below the project's 计划总投资 is no `amount_doubts` either: the
-    # report said nothing of it, while it names a unit line differing from its header (unit_conflict).
-    rows = [f"{PROJECT},{YEAR},{m},600,50,{50 * m}" for m in range(1, 13)]
-    text = "\n".join(["投资完成情况月报", HEADER.replace("（万元）", ""), *rows]) + "\n"
-    outcomes = take_in(settings, registry, REGISTER, (f"{JIA}/月报.csv", text))
-    assert [p.rule for p in outcomes[f"{JIA}/月报.csv"].warnings] == ["unit_assumed"] * 3
-    form = registry.templates["investment_progress"].name_zh
-
-    html, word, _ = report_texts(settings, registry, YEAR)
-    note = reading_note(f"甲项目{YEAR}年度的{form}", "unit_assumed")
+    note = reading_note(f"甲项目{YEAR}年度的{form}", rule)
     assert note in notes(html) and note in notes(word)
 
 
