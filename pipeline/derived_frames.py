@@ -188,7 +188,7 @@ def _money_per_row(sheets: list[Sheet], context: Context, registry: Registry) ->
     """Build one row per data row of a project with a 计划总投资: each amount and its excess over that total; and one
     per row of a form's block its amounts were read from (项目资金's 年度资金总额), each of them beside that total."""
     # Held by column as it is built: a row per data row is hundreds of thousands of rows at a city's scale.
-    columns: dict[str, list] = defaultdict(list)
+    columns: dict[str, list] = {}
     totals: dict[tuple, Decimal | None] = {}  # by (name, year): a sheet's rows name a project or two
     base = registry.units.measures["money"].base
     for sheet in sheets:
@@ -196,23 +196,29 @@ def _money_per_row(sheets: list[Sheet], context: Context, registry: Registry) ->
         money = [c.name for c in template.columns if c.type is ColumnType.MONEY]
         # A form's amounts are on every record, read from one cell each: checked on the row of that cell.
         fields = [f.name for f in template.fields if f.type is ColumnType.MONEY]
+        blanks = (None,) * len(fields)
+        rows: list[tuple[int, Decimal, tuple]] = []  # (Excel row, 计划总投资, each amount of money + fields)
         for record in sheet.parsed.records:
             key = (record.get("project_name"), record.get("year"))
-            if key not in totals:
-                totals[key] = context.planned_total(*key)
-            planned = totals[key]
+            planned = totals.get(key, totals)
+            if planned is totals:
+                planned = totals[key] = context.planned_total(*key)
             if planned is None:
                 continue
-            amounts = {name: record.get(name) for name in money}
-            # A cell the parser reported stays out: its reading is in question already.
-            amounts = {
-                n: None if a is None or not sheet.readable(record, n) else a for n, a in amounts.items()
-            }
-            _money_row(columns, sheet, record["excel_row"], planned, amounts | dict.fromkeys(fields), base)
+            if sheet.reported:  # a cell the parser reported stays out: its reading is in question already
+                amounts = tuple(
+                    None if (a := record.get(n)) is None or not sheet.readable(record, n) else a
+                    for n in money
+                )
+            else:
+                amounts = tuple(map(record.get, money))
+            rows.append((record["excel_row"], planned, amounts + blanks))
         if fields and sheet.parsed.records and (planned := totals.get(_slice_of(sheet))) is not None:
             for excel_row, amounts in _field_amounts(sheet, fields).items():
-                _money_row(columns, sheet, excel_row, planned, dict.fromkeys(money) | amounts, base)
-    return Frame(dict(columns))
+                rows.append((excel_row, planned, (None,) * len(money) + tuple(amounts.values())))
+        if rows:
+            _money_rows(columns, sheet, rows, money + fields, base)
+    return Frame(columns)
 
 
 def _slice_of(sheet: Sheet) -> tuple:
@@ -234,28 +240,36 @@ def _field_amounts(sheet: Sheet, fields: list[str]) -> dict[int, dict[str, Decim
     return by_row
 
 
-def _money_row(
+def _money_rows(
     columns: dict[str, list],
     sheet: Sheet,
-    excel_row: int,
-    planned: Decimal,
-    amounts: dict[str, Decimal | None],
+    rows: list[tuple[int, Decimal, tuple]],
+    names: list[str],
     base: str,
 ) -> None:
-    """Append one row of money_per_row: its lineage, the 计划总投资, each amount, its excess over it and, where it
-    exceeds, its wording."""
-    columns["_batch"].append(sheet.batch)
-    columns["_sheet"].append(sheet.parsed.name)
-    columns["_excel_row"].append(excel_row)
-    columns["_rows"].append(str(excel_row))
-    columns["planned_total"].append(planned)
-    for name, amount in amounts.items():
-        over = None if amount is None else amount - planned
-        columns[name].append(amount)
-        columns[name + OVER_PLANNED].append(over)
+    """Append a sheet's rows of money_per_row, column by column: their lineage, the 计划总投资, each amount, its excess
+    over it and, where it exceeds, its wording."""
+    excel_rows = [row for row, _, _ in rows]
+    planned = [total for _, total, _ in rows]
+    for name, values in (
+        ("_batch", [sheet.batch] * len(rows)),
+        ("_sheet", [sheet.parsed.name] * len(rows)),
+        ("_excel_row", excel_rows),
+        ("_rows", list(map(str, excel_rows))),
+        ("planned_total", planned),
+    ):
+        columns.setdefault(name, []).extend(values)
+    for i, name in enumerate(names):
+        amounts = [row[2][i] for row in rows]
+        over = [None if a is None else a - p for a, p in zip(amounts, planned, strict=True)]
         # Worded only where it may be told: a row per data row, and all but a few within their 计划总投资.
-        said = None if over is None or over <= 0 else _money_said(sheet, name, amount, excel_row, base)
-        columns[name + SAID].append(said)
+        said = [
+            None if o is None or o <= 0 else _money_said(sheet, name, a, r, base)
+            for o, a, r in zip(over, amounts, excel_rows, strict=True)
+        ]
+        columns.setdefault(name, []).extend(amounts)
+        columns.setdefault(name + OVER_PLANNED, []).extend(over)
+        columns.setdefault(name + SAID, []).extend(said)
 
 
 def _money_said(sheet: Sheet, name: str, amount: Decimal, excel_row: int, base: str) -> str:

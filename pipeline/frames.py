@@ -142,7 +142,14 @@ def span(items: list) -> str:
 
 def _blamed(sheet: Sheet, rows: list[int]) -> dict:
     """Return the lineage of a derived-frame row blaming these Excel rows (the first one is recorded)."""
-    return sheet.lineage(min(rows)) | {"_rows": span(rows)}
+    # `lineage(min(rows)) | {"_rows": span(rows)}` written out: a row of most derived frames is built here.
+    first, last = min(rows), max(rows)
+    return {
+        "_batch": sheet.batch,
+        "_sheet": sheet.parsed.name,
+        "_excel_row": first,
+        "_rows": str(first) if first == last else f"{first}至{last}",
+    }
 
 
 class Frame:
@@ -155,9 +162,13 @@ class Frame:
     @classmethod
     def of_rows(cls, rows: list[dict]) -> Frame:
         """Hold row dicts by column: every key any row has, in first-seen order (None where a row lacks it)."""
-        names: dict[str, None] = {}
+        names: dict[str, object] = {}
         for row in rows:
-            names.update(dict.fromkeys(row))
+            names.update(row)  # its keys, in first-seen order (the values are not kept)
+        # Most frames: every row has every key, each read in one pass (an itemgetter of one key gives no tuple).
+        if len(names) > 1 and all(len(row) == len(names) for row in rows):
+            whole = zip(*map(operator.itemgetter(*names), rows), strict=True)
+            return cls({name: list(values) for name, values in zip(names, whole, strict=True)})
         return cls({name: [row.get(name) for row in rows] for name in names})
 
     def __len__(self) -> int:
