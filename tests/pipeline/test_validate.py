@@ -1026,6 +1026,22 @@ def test_a_validation_builds_its_gx_batch_once_and_never_fingerprints_the_frame(
     assert validation.problems == {"file0": []}
 
 
+def test_a_configuration_builds_its_expectation_once_within_a_validation_and_afresh_outside(registry):
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    gx = gx_runtime._great_expectations()
+    configuration = ExpectationConfiguration(
+        type="expect_column_values_to_not_be_null", kwargs={"column": "a"}
+    )
+    assert configuration.to_domain_obj() is not configuration.to_domain_obj()
+    with gx.configurations.active():
+        first = configuration.to_domain_obj()
+        assert configuration.to_domain_obj() is first
+        assert first.configuration is first.configuration
+    assert configuration.to_domain_obj() is not first
+    assert first.configuration is not first.configuration
+
+
 def test_only_failed_expectations_are_checked_again_and_each_finds_what_one_complete_pass_finds(
     checked, registry, monkeypatch
 ):
