@@ -395,3 +395,35 @@ def test_the_guide_names_every_name_a_template_is_given():
     context = build_context(2022, "标题", None, None, dt.datetime(2023, 1, 1), [], (), {}, {})
 
     assert set(context.names()) - listed == set()
+
+
+def test_a_compiled_template_is_kept_for_the_environment_that_compiled_it(tmp_path, monkeypatch):
+    # Each report process read its templates' compiled code from the cache; an environment that compiles the same
+    # file otherwise (another finalize, a filter passed the context, Jinja's own generator) must not be given it.
+    from jinja2 import pass_context
+
+    from pipeline import report_sandbox
+
+    (tmp_path / "cache").mkdir()
+    monkeypatch.setattr(report_sandbox, "_CACHE", [report_sandbox._Compiled(str(tmp_path / "cache"))])
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "page.j2").write_text("{{ x|shout }}<{{ y }}>", encoding="utf-8")
+
+    def page(variant: str) -> str:
+        env = environment([tmp_path / "t"], lambda value: Markup(f"[{value}]"), autoescape=True)
+        env.filters["shout"] = (
+            pass_context(lambda context, value: f"{value}!{context['y']}")
+            if variant == "context"
+            else lambda value: f"{value}!"
+        )
+        if variant == "jinja":
+            env.code_generator_class = CodeGenerator
+        made = env.from_string("{{ y }}{{ x|shout }}").render(x="a", y="<b>")
+        return env.get_template("page.j2").render(x="a", y="<b>") + made
+
+    first = {variant: page(variant) for variant in ("ours", "context", "jinja")}
+    assert len(list((tmp_path / "cache").iterdir())) == 6  # a file and a text, for each of the three
+    assert {variant: page(variant) for variant in first} == first  # the second time from the cache
+    assert first["ours"] == "[a!]<[<b>]>[<b>][a!]"
+    assert first["context"] == "[a!<b>]<[<b>]>[<b>][a!<b>]"
+    assert first["jinja"] == first["ours"]  # escape() around a finalized value changes nothing but the time
