@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -44,22 +44,27 @@ class _ConfigurationCache:
         self.objects: dict[int, tuple[Any, Any]] | None = None
         self.lock = threading.Lock()
 
-    def install(self, expectation_class: type) -> None:
-        built = expectation_class.configuration.fget
-        built = getattr(built, "built", built)  # installed once per process; a second context rebinds it
+    def _once(self, built: Callable[[Any], Any], store: str) -> Callable[[Any], Any]:
+        """Return `built`, giving again what it built for an object while a validation runs (held in `store`)."""
         cache = self
 
-        def configuration(expectation: Any) -> Any:
-            kept = cache.kept
-            if kept is None:
-                return built(expectation)
-            found = kept.get(id(expectation))
-            if found is None or found[0] is not expectation:
-                # The expectation is kept alive with it, so its id cannot be reused while the cache holds it.
-                found = kept[id(expectation)] = (expectation, built(expectation))
+        def once(obj: Any) -> Any:
+            held = getattr(cache, store)
+            if held is None:
+                return built(obj)
+            found = held.get(id(obj))
+            if found is None or found[0] is not obj:
+                # The object is kept alive with it, so its id cannot be reused while the cache holds it.
+                found = held[id(obj)] = (obj, built(obj))
             return found[1]
 
-        configuration.built = built
+        once.built = built  # installed once per process; a second context rebinds the function GX shipped
+        once.__doc__ = built.__doc__
+        return once
+
+    def install(self, expectation_class: type) -> None:
+        built = expectation_class.configuration.fget
+        configuration = self._once(getattr(built, "built", built), "kept")
         expectation_class.configuration = property(configuration, doc=expectation_class.configuration.__doc__)
 
     def install_domain_objects(self, configuration_class: type) -> None:
@@ -68,21 +73,7 @@ class _ConfigurationCache:
         # whose configuration is built again: ten of each per expectation (1,508 at 2,000 files), while the
         # configuration they are built from is not changed once planning has begun.
         built = configuration_class.to_domain_obj
-        built = getattr(built, "built", built)
-        cache = self
-
-        def to_domain_obj(configuration: Any) -> Any:
-            objects = cache.objects
-            if objects is None:
-                return built(configuration)
-            found = objects.get(id(configuration))
-            if found is None or found[0] is not configuration:
-                found = objects[id(configuration)] = (configuration, built(configuration))
-            return found[1]
-
-        to_domain_obj.built = built
-        to_domain_obj.__doc__ = built.__doc__
-        configuration_class.to_domain_obj = to_domain_obj
+        configuration_class.to_domain_obj = self._once(getattr(built, "built", built), "objects")
 
     @contextmanager
     def active(self) -> Iterator[None]:

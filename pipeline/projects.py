@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, partial
@@ -27,6 +27,7 @@ from pipeline.offices import Offices, office_key
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, display
+from pipeline.registry_templates import Template
 
 REGISTER_TEMPLATE = "project_register"
 # A derived code reads as what it is made of, so an analyst can tell it at a glance; real codes never start so.
@@ -106,6 +107,18 @@ def record_slice_keys(
 def slice_keys(template_id: str, records: Sequence[dict], slice_fields: Iterable[str]) -> set[str]:
     """Return the keys of the slices records belong to, as `slice_key` gives each."""
     return set(record_slice_keys(template_id, records, slice_fields))
+
+
+def project_year_records(
+    template: Template, sheets: Iterable[ParsedSheet]
+) -> Iterator[tuple[ParsedSheet, dict, str]]:
+    """Yield each record that has a project code and a year, with its sheet and slice key."""
+    made: dict = {}
+    for sheet in sheets:
+        keys = record_slice_keys(template.id, sheet.records, template.slice, made)
+        for record, key in zip(sheet.records, keys, strict=True):
+            if record.get("project_code") is not None and record.get("year") is not None:
+                yield sheet, record, key
 
 
 def slice_parts(key: str) -> tuple[str, str, str, str, str]:

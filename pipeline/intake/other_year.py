@@ -17,7 +17,7 @@ from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity
 from pipeline.project_names import project_name_problem
-from pipeline.projects import record_slice_keys, slice_parts
+from pipeline.projects import project_year_records, slice_parts
 from pipeline.raw_tables import LINEAGE_COLUMNS, raw_columns
 from pipeline.registry import Registry
 from pipeline.registry_columns import SUMMABLE_TYPES
@@ -129,18 +129,12 @@ def _slices_of(
     compared: _Compared, sheets: list[ParsedSheet]
 ) -> Iterator[tuple[ParsedSheet, dict, str, tuple[str, str, str]]]:
     """Yield each record of a project and year with its sheet, slice key and (office, project code, year)."""
-    template = compared.template
-    made: dict = {}
     periods: dict[str, tuple[str, str, str]] = {}  # by key: the rows of a sheet share a few slices
-    for sheet in sheets:
-        keys = record_slice_keys(template.id, sheet.records, template.slice, made)
-        for record, key in zip(sheet.records, keys, strict=True):
-            if record.get("project_code") is None or record.get("year") is None:
-                continue
-            period = periods.get(key)
-            if period is None:
-                period = periods[key] = slice_parts(key)[1:4]
-            yield sheet, record, key, period
+    for sheet, record, key in project_year_records(compared.template, sheets):
+        period = periods.get(key)
+        if period is None:
+            period = periods[key] = slice_parts(key)[1:4]
+        yield sheet, record, key, period
 
 
 def _in_two_years(

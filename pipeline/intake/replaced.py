@@ -11,7 +11,7 @@ from pipeline.intake.replaced_rows import Columns, Holder, Slice, amounts, dropp
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity
-from pipeline.projects import record_slice_keys, slice_parts
+from pipeline.projects import project_year_records, slice_parts
 from pipeline.registry import Registry
 from pipeline.registry_templates import Template
 
@@ -113,18 +113,13 @@ def _slices(template: Template, file: ParsedFile, sheets: list[ParsedSheet]) -> 
     holder = Holder(("run", id(file)), file.original_name, None)
     slices: _ByPeriod = defaultdict(dict)
     found: dict[str, Slice] = {}  # by key: rows of a sheet share a few slices
-    made: dict = {}
-    for sheet in sheets:
-        keys = record_slice_keys(template.id, sheet.records, template.slice, made)
-        for record, key in zip(sheet.records, keys, strict=True):
-            if record.get("project_code") is None or record.get("year") is None:
-                continue
-            held = found.get(key)
-            if held is None:
-                held = found[key] = slices[_period(key)].setdefault(
-                    key, Slice(holder, record.get("project_name"))
-                )
-            held.records.append((sheet, record))
+    for sheet, record, key in project_year_records(template, sheets):
+        held = found.get(key)
+        if held is None:
+            held = found[key] = slices[_period(key)].setdefault(
+                key, Slice(holder, record.get("project_name"))
+            )
+        held.records.append((sheet, record))
     return slices
 
 
