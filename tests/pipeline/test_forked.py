@@ -51,6 +51,13 @@ def test_an_error_that_cannot_cross_the_pipe_keeps_its_type_name_and_message(can
         result()
 
 
+def _say_pid(pid_file: Path) -> None:
+    """Write this process's pid whole: a file being written exists, empty, before its digits are in it."""
+    partial = pid_file.with_suffix(".partial")
+    partial.write_text(str(os.getpid()))
+    partial.rename(pid_file)
+
+
 def test_a_result_larger_than_a_pipe_holds_is_handed_back_without_the_child_waiting_for_this_process(
     can_fork, tmp_path
 ):
@@ -58,7 +65,7 @@ def test_a_result_larger_than_a_pipe_holds_is_handed_back_without_the_child_wait
     page = "页".encode() * 5_000_000  # 15 MB, as a year's page is tens of megabytes
 
     def work():
-        pid_file.write_text(str(os.getpid()))
+        _say_pid(pid_file)
         return page
 
     with forked.started(work) as result:
@@ -87,7 +94,7 @@ def test_a_child_whose_result_the_block_never_took_is_stopped_when_the_block_fai
     pid_file = tmp_path / "child.pid"
 
     def work():
-        pid_file.write_text(str(os.getpid()))
+        _say_pid(pid_file)
         return b"x" * 10_000_000
 
     with pytest.raises(ValueError, match="Word 文件写不出"), forked.started(work):
