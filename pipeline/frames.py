@@ -142,14 +142,10 @@ def span(items: list) -> str:
 
 def _blamed(sheet: Sheet, rows: list[int]) -> dict:
     """Return the lineage of a derived-frame row blaming these Excel rows (the first one is recorded)."""
-    # `lineage(min(rows)) | {"_rows": span(rows)}` written out: a row of most derived frames is built here.
-    first, last = min(rows), max(rows)
-    return {
-        "_batch": sheet.batch,
-        "_sheet": sheet.parsed.name,
-        "_excel_row": first,
-        "_rows": str(first) if first == last else f"{first}至{last}",
-    }
+    # Set, not merged into a new dict: a row of most derived frames is built here.
+    lineage = sheet.lineage(min(rows))
+    lineage["_rows"] = span(rows)
+    return lineage
 
 
 class Frame:
