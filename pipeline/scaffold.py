@@ -243,9 +243,9 @@ def _write_if_changed(path: Path, text: str, done: Regenerated, root: Path) -> N
     done.written.append(str(path.relative_to(root)))
 
 
-def _generated_view(template: Template, staging: Path) -> bool:
-    """Say whether a staging view is still the generated one (its `-- Generated from` lines kept)."""
-    return GENERATED_SQL_MARK.format(id=template.id) in staging.read_text(encoding="utf-8")
+def _generated_view(template: Template, text: str) -> bool:
+    """Say whether a staging view's text is still the generated one (its `-- Generated from` lines kept)."""
+    return GENERATED_SQL_MARK.format(id=template.id) in text
 
 
 def out_of_date(template: Template, suite: Path, staging: Path) -> list[Path]:
@@ -255,7 +255,8 @@ def out_of_date(template: Template, suite: Path, staging: Path) -> list[Path]:
     # The checks, not the text: a suite reformatted by an editor checks the same, and its meta is not read by GX.
     if suite_for(template, existing)["expectations"] != existing.get("expectations"):
         stale.append(suite)
-    if _generated_view(template, staging) and staging.read_text(encoding="utf-8") != staging_sql(template):
+    view = staging.read_text(encoding="utf-8")
+    if _generated_view(template, view) and view != staging_sql(template):
         stale.append(staging)
     return stale
 
@@ -278,7 +279,7 @@ def regenerate(source_id: str, root: Path = ROOT) -> Regenerated:
         ) from exc
     done = Regenerated()
     _write_if_changed(files.suite, suite_text(suite_for(template, existing)), done, root)
-    if files.staging.exists() and not _generated_view(template, files.staging):
+    if files.staging.exists() and not _generated_view(template, files.staging.read_text(encoding="utf-8")):
         done.hand_written.append(str(files.staging.relative_to(root)))
     else:
         _write_if_changed(files.staging, staging_sql(template), done, root)
