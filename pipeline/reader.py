@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pipeline.csv_read import read_csv
 from pipeline.excel_read import read_excel
+from pipeline.file_names import archive_suffix
 from pipeline.grids import UnreadableFile, Workbook, _is_reader_failure
 from pipeline.limits import LimitExceeded, Limits, Unsupported, check_file_size
 
@@ -29,8 +30,9 @@ CSV_BROKEN_FIX_ZH = "请在Excel或WPS中打开该文件核对后，另存为CSV
 def sniff_kind(content: bytes, filename: str) -> str:
     """Tell xlsx, xls and csv apart by content, since clerks rename files freely."""
     if not content:
-        suffix = filename[filename.rfind(".") :].lower() if "." in filename else ""
-        raise UnreadableFile("文件为空（0字节）", EMPTY_FIX_ZH.get(suffix, EMPTY_OTHER_FIX_ZH))
+        raise UnreadableFile(
+            "文件为空（0字节）", EMPTY_FIX_ZH.get(archive_suffix(filename), EMPTY_OTHER_FIX_ZH)
+        )
     if content.startswith(ZIP_MAGIC):
         return "xlsx"
     if content.startswith(OLE2_MAGIC):
