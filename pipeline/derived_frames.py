@@ -8,6 +8,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from pipeline.cumulative_frame import _cumulative_per_row
+from pipeline.form_sums import summed_from
 from pipeline.frames import Context, Frame, Sheet, _blamed, span
 from pipeline.problems import display
 from pipeline.registry import Registry
@@ -228,14 +229,18 @@ def _slice_of(sheet: Sheet) -> tuple:
 
 
 def _field_amounts(sheet: Sheet, fields: list[str]) -> dict[int, dict[str, Decimal | None]]:
-    """Return a form's block amounts by the Excel row they were read from; one added up from several 其中 rows, or
-    whose cell the parser reported, stays out."""
+    """Return a form's block amounts by the Excel row they were read from, one added up from several 其中 rows by
+    the first of them; one with a cell the parser reported stays out."""
     record, parsed = sheet.parsed.records[0], sheet.parsed
     told = {(p.excel_row, p.column_header) for p in parsed.problems}
     by_row: dict[int, dict[str, Decimal | None]] = {}
     for name in fields:
         cells = parsed.field_cells.get(name, ())
-        if len(cells) == 1 and (cells[0][0], cells[0][2]) not in told and record.get(name) is not None:
+        if record.get(name) is None or any((row, header) in told for row, _, header in cells):
+            continue
+        # A sum is checked too: 10000000 and 5700000 typed in 元 under （万元） add up to 15,700,000 万元, as wrong as
+        # one cell so typed (its wording names the rows it adds up: `_money_said`).
+        if cells:
             by_row.setdefault(cells[0][0], dict.fromkeys(fields))[name] = record[name]
     return by_row
 
@@ -275,6 +280,9 @@ def _money_rows(
 def _money_said(sheet: Sheet, name: str, amount: Decimal, excel_row: int, base: str) -> str:
     """Word an amount as the clerk wrote it (1234567890.12元), one written in another unit than stored with its 万元
     beside, to two places as the report prints it."""
+    if summed := summed_from(name, sheet.parsed):
+        # No cell holds the sum: told in the unit stored, with the rows it adds up (`1570万元（第8至9行之和）`).
+        return f"{display(amount)}{base}{summed}"
     # Told as 123456.789012万元 under a 「金额（元）」 header, the clerk could not find the figure he typed.
     written = sheet.as_written(name, amount, excel_row)
     unit = sheet.written_unit(name, excel_row)

@@ -103,7 +103,7 @@ def _check_executed_over_budget(
         return
     _, _, labels = _execution(found, values, sheet)
     over, under = (
-        _summed(name, sheet) + _as_figure(v, name, sheet)
+        summed_from(name, sheet) + _as_figure(v, name, sheet)
         for v, name in ((executed, _EXECUTED), (planned, _BUDGETS[0]))
     )
     _warn_written(
@@ -117,7 +117,7 @@ def _check_executed_over_budget(
     )
 
 
-def _summed(name: str, sheet: ParsedSheet) -> str:
+def summed_from(name: str, sheet: ParsedSheet) -> str:
     """Say where a block amount added up from several 其中 rows came from (`（第8至9行之和）`); nothing for one cell."""
     rows = [cell[0] for cell in sheet.field_cells.get(name, ())]
     return f"（{rows_text(rows)}之和）" if len(rows) > 1 else ""

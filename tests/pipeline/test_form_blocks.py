@@ -191,6 +191,32 @@ def test_a_budget_scored_from_summed_part_rows_traces_to_every_row(settings, reg
     assert stored == [(total + 1, "E"), (total + 2, "E")]
 
 
+# A 项目资金 amount added up from its 其中 rows was never held against the project's 计划总投资: 1570万元 typed in 元
+# under （万元） on two rows was stored as 15,700,000 万元 with nothing on the receipt.
+@pytest.mark.slow
+def test_a_budget_added_up_from_part_rows_above_the_planned_total_is_told_with_the_rows_it_adds(
+    settings, registry, register, demo
+):
+    rows, merges = national_self_evaluation(as_national(demo.TARGETS), budget=BLANK_TOTAL, total=(100, 90))
+    _funds(
+        rows,
+        ("其中：本年财政拨款", "10000000", "10000000", "9000000", "90%"),
+        ("上年结转资金", "5700000", "5700000", "5130000", "90%"),
+    )
+    path = settings.inbox / UNIT / "2022年度项目支出绩效自评表.xlsx"
+    path.write_bytes(workbook((rows, merges)))
+
+    [outcome] = _night(settings, registry, [path])
+
+    first = _row(rows, "年度资金总额") + 1
+    told = [p for p in outcome.problems if p.rule == "exceeds_planned_total"]
+    assert [(p.excel_row, p.severity) for p in told] == [(first, "warning")] * 3
+    assert (
+        f"为15700000万元（第{first}至{first + 1}行之和），不应超过项目基本信息表中该项目的计划总投资9163.6万元"
+        in told[0].message_zh
+    )
+
+
 def test_parts_of_a_part_are_not_added_up_and_the_block_is_said_unscorable(registry, demo):
     rows, merges = national_self_evaluation(demo.TARGETS, budget=BLANK_TOTAL, total=(100, 90))
     _funds(
