@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import stat
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -182,8 +183,8 @@ def _written_early(early: _Early | None, paths: tuple[Path, Path], facts: Receip
 
 
 def mark_deleted(con: duckdb.DuckDBPyConnection, receipts_root: Path | str) -> int:
-    """Mark stale every receipt no longer where it was written, or written outside today's receipts folder, so that
-    `write_receipts` writes it again; return how many."""
+    """Mark stale every receipt no longer where it was written, left empty, or written outside today's receipts
+    folder, so that `write_receipts` writes it again; return how many."""
     # A clerk or an operator may delete a receipt by hand; the office must still find one for every file it sent.
     # Nothing else would ever write it again, as its status has not changed. Either file of the two counts. A data
     # root moved or restored elsewhere still records the old folder's paths: those receipts go to the new one.
@@ -205,7 +206,15 @@ def mark_deleted(con: duckdb.DuckDBPyConnection, receipts_root: Path | str) -> i
         inside = str(Path(root).resolve()) + os.sep
 
         def present(path: str) -> bool:
-            return path.startswith(inside) and os.path.isfile(path)
+            # Renamed into place without an fsync (20,000 of them would cost the night), a receipt a power cut left
+            # empty counts as gone: the stat this takes is the one `isfile` took.
+            if not path.startswith(inside):
+                return False
+            try:
+                found = os.stat(path)
+            except OSError:
+                return False
+            return stat.S_ISREG(found.st_mode) and found.st_size > 0
 
         def json_of(html_path: str) -> str:
             # As Path.with_suffix, without a Path for each of a year's receipts on every night (0.5 s of 10,000).
@@ -217,7 +226,10 @@ def mark_deleted(con: duckdb.DuckDBPyConnection, receipts_root: Path | str) -> i
         if not (present(html_path) and present(json_of(html_path)))
     ]
     if gone:
-        logger.warning("%d份回执已不在原处（被删除、移走，或数据目录已搬迁），本次重新写出", len(gone))
+        logger.warning(
+            "%d份回执已不在原处或为空（被删除、移走、断电后未写完，或数据目录已搬迁），本次重新写出",
+            len(gone),
+        )
         con.execute(
             "update ops.submissions set receipt_status = null where submission_id in (select unnest(?))",
             [gone],
