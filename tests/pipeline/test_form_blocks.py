@@ -194,17 +194,28 @@ def test_a_budget_scored_from_summed_part_rows_traces_to_every_row(settings, reg
 # A 项目资金 amount added up from its 其中 rows was never held against the project's 计划总投资: 1570万元 typed in 元
 # under （万元） on two rows was stored as 15,700,000 万元 with nothing on the receipt.
 @pytest.mark.slow
+@pytest.mark.parametrize("form", ["自评表", "运行监控表"])
 def test_a_budget_added_up_from_part_rows_above_the_planned_total_is_told_with_the_rows_it_adds(
-    settings, registry, register, demo
+    settings, registry, register, demo, form
 ):
-    rows, merges = national_self_evaluation(as_national(demo.TARGETS), budget=BLANK_TOTAL, total=(100, 90))
-    _funds(
-        rows,
-        ("其中：本年财政拨款", "10000000", "10000000", "9000000", "90%"),
-        ("上年结转资金", "5700000", "5700000", "5130000", "90%"),
-    )
-    path = settings.inbox / UNIT / "2022年度项目支出绩效自评表.xlsx"
-    path.write_bytes(workbook((rows, merges)))
+    if form == "自评表":  # (label, 年初预算数, 全年预算数, 全年执行数, 执行率)
+        rows, merges = national_self_evaluation(
+            as_national(demo.TARGETS), budget=BLANK_TOTAL, total=(100, 90)
+        )
+        _funds(
+            rows,
+            ("其中：本年财政拨款", "10000000", "10000000", "9000000", "90%"),
+            ("上年结转资金", "5700000", "5700000", "5130000", "90%"),
+        )
+        path, sheet = settings.inbox / UNIT / "2022年度项目支出绩效自评表.xlsx", "自评表"
+    else:  # (label, 年初预算数, 1-7月执行数, 执行率, 全年预计执行数)
+        rows, merges = _monitoring_parts(
+            ("其中：财政拨款", "10000000", "9000000", "90%", "10000000"),
+            ("其他资金", "5700000", "5130000", "90%", "5700000"),
+            budget=(None, None, None, None),
+        )
+        path, sheet = settings.inbox / UNIT / "2022年1-7月监控表.xlsx", "监控表"
+    path.write_bytes(workbook((rows, merges), sheet))
 
     [outcome] = _night(settings, registry, [path])
 
