@@ -48,8 +48,19 @@ def run_child(args: Sequence[str], env: dict[str, str]) -> tuple[dict, float, st
     return json.loads(done.stdout.strip().splitlines()[-1]), wall, done.stderr
 
 
+def python_pace() -> float:
+    """Time a bare Python loop of 30 million additions, in seconds: how quick this hour is, to compare runs by."""
+    # This shared machine runs up to four times slower in some hours than in others; the figures of two runs mean
+    # something side by side only beside this.
+    started = time.perf_counter()
+    total = 0
+    for i in range(30_000_000):
+        total += i
+    return time.perf_counter() - started
+
+
 def machine() -> dict:
-    """Describe the machine: CPU, cores, memory, Python, and how busy it was when the run started."""
+    """Describe the machine: CPU, cores, memory, Python, how busy it was when the run started and how quick."""
     cpu = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
@@ -70,6 +81,7 @@ def machine() -> dict:
         "memory_gib": round(memory / GIB, 1),
         "python": platform.python_version(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
+        "python_pace_s": round(python_pace(), 2),
         "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 
