@@ -112,9 +112,101 @@ area_places as (
     group by all
 ),
 
+-- Converted once, and divided (exactly, so slowly) only where the target's unit is not the base unit.
+evaluated as (
+    select
+        *,
+        case
+            when target_factor = 1 then actual_value else intermediate.ratio(actual_value, target_factor)
+        end as actual_in_target_unit,
+        case
+            when target_factor = 1 then target_value else intermediate.ratio(target_value, target_factor)
+        end as target_in_target_unit
+    from mart.self_evaluation
+),
+
+-- Each indicator's detail, and the way its 实际完成值 prints. The way, its decimals and its rounded text are columns
+-- of their own (`evaluation_places`, `evaluation_rounded`): as the macros' arguments they were inlined into every
+-- branch of every macro, and DuckDB took 1.2 s of CPU to plan `actual_text` alone at the yardstick's year
+-- (docs/performance.md, session 69).
+evaluation_kinds as (
+    select
+        evaluated.*,
+        names.rate_places,
+        measured.decimals as measured_decimals,
+        -- Each indicator's detail names it once in its project: two 三级指标 of one name (`完成率` under 质量指标 and
+        -- under 时效指标) are told apart by their 二级指标, then by their order, or the report would look both up by
+        -- the first one's name.
+        case
+            when names.level3_count = 1 then evaluated.level3
+            else evaluated.level3 || '（' || concat_ws(
+                '，',
+                evaluated.level2,
+                case when names.level3_level2_count > 1 then '第' || names.level2_ordinal || '项' end
+            ) || '）'
+        end as indicator_detail,
+        case
+            -- A bare number reported against a percent target (0.95, or 1 read as 100 %) prints as it was read: never
+            -- rounded onto that target (or 100 %) it misses.
+            when actual_source = 'reported' and target_unit = '%' and actual_value is not null
+                and not contains(reported_value, '%') then 'percent_apart'
+            -- Nothing reported and nothing to compute it from (no ledger, no survey): said, not printed blank.
+            when actual_value is null and nullif(trim(reported_value), '') is null then 'no_data'
+            when actual_source = 'reported' or actual_value is null then 'reported'
+            -- Never rounded onto a target it misses (its own, or another bound to its measure): 0.89999 against ≥90%
+            -- is 89.999%.
+            when target_unit = '%' then 'percent'
+            -- Two decimals at most, but never rounded onto a target it misses: 24.3995 against ≥24.4 is not 24.4 (six
+            -- decimals at most).
+            when actual_in_target_unit <> target_in_target_unit
+                and round(actual_in_target_unit, 2) = target_in_target_unit then 'near_target'
+            -- The compounds' area in 万平方米 prints as 项目概况 prints it, four decimals at most: 43,470 ㎡ read
+            -- 4.347万平方米 there and 4.35万平方米 in its indicator's row.
+            when evaluated.measure = 'area' and target_unit = '万平方米' then 'area'
+            -- Planned investment in 万元 past two decimals prints as 项目概况 prints the sum it is (清单计划投资, else
+            -- 计划总投资), as precise as its rows were written: 1,300.125万元 there read 1,300.13万元 in its row.
+            when evaluated.measure = 'planned_investment' and target_unit = '万元'
+                and intermediate.decimals_of(actual_in_target_unit) > 2 then 'planned_investment'
+            else 'number'
+        end as printed_as
+    from evaluated
+    inner join indicator_names as names using (project_code, year, position)
+    left join intermediate.project_measures as measured
+        on measured.project_code = evaluated.project_code and measured.year = evaluated.year
+        and measured.measure = evaluated.measure
+),
+
+-- The decimals each 实际完成值 prints with, as format_percent_places and format_number choose them.
+evaluation_places as (
+    select
+        *,
+        case printed_as
+            when 'percent_apart' then intermediate.percent_places(
+                actual_value, intermediate.decimals_apart(actual_value * 100, coalesce(target_value, 1) * 100)
+            )
+            when 'percent' then intermediate.percent_places(actual_value, coalesce(rate_places, 2))
+            when 'near_target' then least(6, intermediate.decimals_of(actual_in_target_unit))
+            when 'area' then least(4, intermediate.decimals_of(actual_in_target_unit))
+            when 'planned_investment' then intermediate.sum_decimals(measured_decimals, actual_in_target_unit)
+            when 'number' then least(2, intermediate.decimals_of(round(actual_in_target_unit, 2)))
+        end as places
+    from evaluation_kinds
+),
+
+-- Each printed 实际完成值 rounded to its decimals, once.
+evaluation_rounded as (
+    select
+        *,
+        case
+            when printed_as in ('percent_apart', 'percent') then intermediate.rounded_text(actual_value * 100, places)
+            when printed_as not in ('no_data', 'reported') then intermediate.rounded_text(actual_in_target_unit, places)
+        end as rounded
+    from evaluation_places
+),
+
 evaluation as (
     select
-        printed.* exclude (
+        * exclude (
             actual_in_target_unit, target_in_target_unit, rate_places, measured_decimals, printed_as, places, rounded
         ),
         case
@@ -125,91 +217,7 @@ evaluation as (
             -- 'area' and 'planned_investment' have their unit, so coalesce changes nothing there.
             else intermediate.format_rounded(actual_in_target_unit, places, rounded) || coalesce(target_unit, '')
         end as actual_text
-    from (
-        -- Printed as format_percent_places and format_number print, from the decimals and the rounded text kept as
-        -- columns: as the macros' arguments they were inlined into every branch of every macro, and DuckDB took
-        -- 1.2 s of CPU to plan this one expression at the yardstick's year (docs/performance.md, session 69).
-        select
-            *,
-            case
-                when printed_as in ('percent_apart', 'percent') then intermediate.rounded_text(actual_value * 100, places)
-                when printed_as not in ('no_data', 'reported') then intermediate.rounded_text(actual_in_target_unit, places)
-            end as rounded
-        from (
-            select
-                *,
-                case printed_as
-                    when 'percent_apart' then intermediate.percent_places(
-                        actual_value, intermediate.decimals_apart(actual_value * 100, coalesce(target_value, 1) * 100)
-                    )
-                    when 'percent' then intermediate.percent_places(actual_value, coalesce(rate_places, 2))
-                    when 'near_target' then least(6, intermediate.decimals_of(actual_in_target_unit))
-                    when 'area' then least(4, intermediate.decimals_of(actual_in_target_unit))
-                    when 'planned_investment' then intermediate.sum_decimals(measured_decimals, actual_in_target_unit)
-                    when 'number' then least(2, intermediate.decimals_of(round(actual_in_target_unit, 2)))
-                end as places
-            from (
-                select
-                    evaluated.*,
-                    names.rate_places,
-                    measured.decimals as measured_decimals,
-                    -- Each indicator's detail names it once in its project: two 三级指标 of one name (`完成率` under
-                    -- 质量指标 and under 时效指标) are told apart by their 二级指标, then by their order, or the report
-                    -- would look both up by the first one's name.
-                    case
-                        when names.level3_count = 1 then evaluated.level3
-                        else evaluated.level3 || '（' || concat_ws(
-                            '，',
-                            evaluated.level2,
-                            case when names.level3_level2_count > 1 then '第' || names.level2_ordinal || '项' end
-                        ) || '）'
-                    end as indicator_detail,
-                    case
-                        -- A bare number reported against a percent target (0.95, or 1 read as 100 %) prints as it
-                        -- was read: never rounded onto that target (or 100 %) it misses.
-                        when actual_source = 'reported' and target_unit = '%' and actual_value is not null
-                            and not contains(reported_value, '%') then 'percent_apart'
-                        -- Nothing reported and nothing to compute it from (no ledger, no survey): said, not printed
-                        -- blank.
-                        when actual_value is null and nullif(trim(reported_value), '') is null then 'no_data'
-                        when actual_source = 'reported' or actual_value is null then 'reported'
-                        -- Never rounded onto a target it misses (its own, or another bound to its measure): 0.89999
-                        -- against ≥90% is 89.999%.
-                        when target_unit = '%' then 'percent'
-                        -- Two decimals at most, but never rounded onto a target it misses: 24.3995 against ≥24.4 is
-                        -- not 24.4 (six decimals at most).
-                        when actual_in_target_unit <> target_in_target_unit
-                            and round(actual_in_target_unit, 2) = target_in_target_unit then 'near_target'
-                        -- The compounds' area in 万平方米 prints as 项目概况 prints it, four decimals at most: 43,470 ㎡
-                        -- read 4.347万平方米 there and 4.35万平方米 in its indicator's row.
-                        when evaluated.measure = 'area' and target_unit = '万平方米' then 'area'
-                        -- Planned investment in 万元 past two decimals prints as 项目概况 prints the sum it is
-                        -- (清单计划投资, else 计划总投资), as precise as its rows were written: 1,300.125万元 there read
-                        -- 1,300.13万元 in its row.
-                        when evaluated.measure = 'planned_investment' and target_unit = '万元'
-                            and intermediate.decimals_of(actual_in_target_unit) > 2 then 'planned_investment'
-                        else 'number'
-                    end as printed_as
-                from (
-                    -- Converted once, and divided (exactly, so slowly) only where the target's unit is not the base
-                    -- unit.
-                    select
-                        *,
-                        case
-                            when target_factor = 1 then actual_value else intermediate.ratio(actual_value, target_factor)
-                        end as actual_in_target_unit,
-                        case
-                            when target_factor = 1 then target_value else intermediate.ratio(target_value, target_factor)
-                        end as target_in_target_unit
-                    from mart.self_evaluation
-                ) as evaluated
-                inner join indicator_names as names using (project_code, year, position)
-                left join intermediate.project_measures as measured
-                    on measured.project_code = evaluated.project_code and measured.year = evaluated.year
-                    and measured.measure = evaluated.measure
-            )
-        )
-    ) as printed
+    from evaluation_rounded
 ),
 
 lights as (
