@@ -146,7 +146,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     group_headings: list[
         tuple[int, list[object], tuple[int, bool], list]
     ] = []  # (row index, row, heading, missing)
-    labels = _header_labels(grid, match)
+    # The header's labels by column, gathered at the first row with a cell that fails: most sheets have none.
+    labels: dict[int, frozenset[str]] | None = None
     # The name columns a row of the list is one thing by (小区名称, 调查对象).
     listed = frozenset(
         b.index for b in match.bindings if b.column.unique and b.column.type is ColumnType.NAME
@@ -217,6 +218,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             headings.carry(row, excel_row)
         told = len(sheet.problems)
         values, failed = read_row(sheet, row, excel_row, is_total, columns, registry)
+        if failed and not is_total and labels is None:
+            labels = _header_labels(grid, match)
         if failed and not is_total and _repeats_header(labels, row):
             # The header's labels read as values that do not parse, one error a column: one row, told once. Looked
             # for only where a cell failed (a label fails in any column not of text), so a clean row costs nothing.

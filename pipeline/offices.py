@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
@@ -22,6 +22,12 @@ _OFFICE_ENDING = re.compile(r"(?:办事处|街道|局|公司|委员会|中心|�
 
 def office_key(text: str) -> str:
     """Fold a written office name the way names are compared: width, spaces, trailing notes, letter case."""
+    # Every file's folder is folded several times, and its 填报单位 line too: a short name once per process.
+    return _office_key_short(text) if len(text) <= 64 else clean_name(text).casefold()
+
+
+@lru_cache(maxsize=1 << 12)
+def _office_key_short(text: str) -> str:
     return clean_name(text).casefold()
 
 

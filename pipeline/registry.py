@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -86,7 +86,13 @@ class Units(_Strict):
         """Return (measure, factor, canonical unit) for a written unit, or None if unknown."""
         if not spelling:
             return None
-        return self.lookup.get(squash(spelling).lower())
+        return self.lookup.get(_unit_key(spelling) if len(spelling) <= 64 else squash(spelling).lower())
+
+
+# Units are looked up for every row of a quantity and every cell naming one: a short spelling is folded once per process.
+@lru_cache(maxsize=1 << 12)
+def _unit_key(spelling: str) -> str:
+    return squash(spelling).lower()
 
 
 class Registry(_Strict):

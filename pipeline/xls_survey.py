@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import struct
 
 from pipeline.limits import PASSWORD, Limits, Survey, Unsupported, _Extent
@@ -17,6 +18,9 @@ _ROW, _ROW_HIDDEN = 0x0208, 0x20
 _COLINFO, _COLINFO_HIDDEN = 0x007D, 0x0001
 # Records of several cells in a row: row, first column, …, last column in the last two bytes.
 _ROW_RECORDS = {0x00BD, 0x00BE}
+# A record's kind and length; a cell record's row and column.
+_TWO_WORDS = struct.Struct("<HH")
+_NONZERO = re.compile(rb"[^\0]")
 
 
 def _workbook_stream(content: bytes) -> tuple[bytes, int, int]:
@@ -90,35 +94,51 @@ def survey_xls(content: bytes, limits: Limits) -> Survey:
     cells, extent, position, errors, unsaved = 0, None, start, False, False
     hidden: dict[str, list[int]] = {}
     hidden_columns: dict[str, list[int]] = {}
+    unpack = _TWO_WORDS.unpack_from
     while position + 4 <= end:
-        kind, length = struct.unpack_from("<HH", stream, position)
+        kind, length = unpack(stream, position)
         body = position + 4
-        if kind == _BOF and position - start in names:
+        # The workbook's globals, or the padding after its last sheet: only a sheet's BOF counts there.
+        if extent is None:
+            if kind == _BOF and position - start in names:
+                extent = _Extent(names[position - start], limits, cells)
+            elif not kind and not length:
+                # A run of zero bytes is that many empty records, 4 bytes each: stepped over at once.
+                found = _NONZERO.search(stream, position, end)
+                body = position + ((found.start() if found else end) - position) // 4 * 4
+            position = body + length
+            continue
+        # Cell records are most of a sheet's: asked for first (the kinds below are all distinct).
+        if kind in _CELL_RECORDS:
+            if length >= 4:
+                row, column = unpack(stream, body)
+                # A cell within the area reached so far changes nothing `reach` checks.
+                if row >= extent.rows or column >= extent.columns:
+                    extent.reach(row + 1, column + 1)
+                if kind in (_FORMULA, _BOOLERR):  # the only records that hold an error or an unsaved result
+                    errors = errors or _xls_error(kind, stream, body, length)
+                    unsaved = unsaved or _xls_unsaved(kind, stream, body, length)
+        elif kind == _BOF and position - start in names:
             extent = _Extent(names[position - start], limits, cells)
-        elif extent is not None and kind in _CELL_RECORDS and length >= 4:
-            row, column = struct.unpack_from("<HH", stream, body)
-            extent.reach(row + 1, column + 1)
-            errors = errors or _xls_error(kind, stream, body, length)
-            unsaved = unsaved or _xls_unsaved(kind, stream, body, length)
-        elif extent is not None and kind in _ROW_RECORDS and length >= 6:
+        elif kind in _ROW_RECORDS and length >= 6:
             row = struct.unpack_from("<H", stream, body)[0]
             extent.reach(row + 1, struct.unpack_from("<H", stream, body + length - 2)[0] + 1)
-        elif extent is not None and kind == _ROW and length >= 16:
+        elif kind == _ROW and length >= 16:
             if struct.unpack_from("<H", stream, body + 12)[0] & _ROW_HIDDEN:
                 row = struct.unpack_from("<H", stream, body)[0]
                 hidden.setdefault(extent.sheet, []).append(row + 1)
-        elif extent is not None and kind == _COLINFO and length >= 10:
+        elif kind == _COLINFO and length >= 10:
             first, last, _, _, flags = struct.unpack_from("<5H", stream, body)
             if flags & _COLINFO_HIDDEN:
                 hidden_columns.setdefault(extent.sheet, []).extend(range(first + 1, min(last, 255) + 2))
-        elif extent is not None and kind == _DIMENSIONS and length in (10, 14):
+        elif kind == _DIMENSIONS and length in (10, 14):
             rows, columns = (
                 struct.unpack_from("<4xIxxH", stream, body)
                 if length == 14
                 else struct.unpack_from("<2xH2xH", stream, body)
             )
             extent.claim(rows, columns, f"{rows:,}行×{columns:,}列")
-        elif extent is not None and kind == _EOF:
+        elif kind == _EOF:
             cells += extent.area
             extent = None
         position = body + length

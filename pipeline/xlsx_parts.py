@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import zipfile
@@ -33,26 +34,50 @@ def _small_member(archive: zipfile.ZipFile, name: str) -> str:
 
 def _worksheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Map the workbook's relationship ids of worksheets to their parts (xl/_rels/workbook.xml.rels)."""
-    parts = {}
-    for tag in re.findall(
-        _XML_ELEMENT.format("Relationship"), _small_member(archive, "xl/_rels/workbook.xml.rels")
-    ):
-        attributes = xml_attributes(tag)
-        target = attributes.get("Target", "")
-        if attributes.get("Type", "").endswith("/worksheet"):
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
-            parts[attributes.get("Id")] = path
-    return parts
+    return dict(_parts_of(_small_member(archive, "xl/_rels/workbook.xml.rels")))
 
 
 def _xlsx_sheet_names(archive: zipfile.ZipFile, parts: dict[str, str]) -> dict[str, str]:
     """Map worksheet parts to the sheet names the clerk sees (xl/workbook.xml)."""
     names = {}
-    for tag in re.findall(_XML_ELEMENT.format("sheet"), _small_member(archive, "xl/workbook.xml")):
-        attributes = xml_attributes(tag)
+    for attributes in map(dict, _sheets_of(_small_member(archive, "xl/workbook.xml"))):
         if attributes.get("id") in parts:
             names[parts[attributes["id"]]] = attributes.get("name", "")
     return names
+
+
+# Workbooks made from one template carry the same two small parts, file after file: each text is read once per
+# process. A larger one (a workbook of many sheets) is read each time, so the cache stays small.
+_REMEMBERED_PART = 8192
+
+
+def _parts_of(text: str) -> tuple[tuple[str | None, str], ...]:
+    """Return (relationship id, worksheet part) of each worksheet a workbook.xml.rels text relates."""
+    return _remembered_parts(text) if len(text) <= _REMEMBERED_PART else _read_parts(text)
+
+
+def _read_parts(text: str) -> tuple[tuple[str | None, str], ...]:
+    parts = []
+    for tag in re.findall(_XML_ELEMENT.format("Relationship"), text):
+        attributes = xml_attributes(tag)
+        target = attributes.get("Target", "")
+        if attributes.get("Type", "").endswith("/worksheet"):
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            parts.append((attributes.get("Id"), path))
+    return tuple(parts)
+
+
+def _sheets_of(text: str) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """Return the attributes of each sheet a workbook.xml text lists, in order, as (name, value) pairs."""
+    return _remembered_sheets(text) if len(text) <= _REMEMBERED_PART else _read_sheets(text)
+
+
+def _read_sheets(text: str) -> tuple[tuple[tuple[str, str], ...], ...]:
+    return tuple(tuple(xml_attributes(tag).items()) for tag in re.findall(_XML_ELEMENT.format("sheet"), text))
+
+
+_remembered_parts = functools.lru_cache(maxsize=256)(_read_parts)
+_remembered_sheets = functools.lru_cache(maxsize=256)(_read_sheets)
 
 
 def xlsx_sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
