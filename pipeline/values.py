@@ -163,12 +163,17 @@ _TOO_LARGE = {scale: Decimal(10) ** (MAX_DIGITS - scale) for scale in set(SCALE.
 
 
 def _check_digits(number: Decimal, scale: int) -> Decimal:
+    if abs(number) < _TOO_LARGE[scale]:
+        # Quantised whatever its places: the same test, as one with fewer places only gains zeros, and a third of the
+        # time of `as_tuple()` (a named tuple of every digit), on every amount read. Under the limit it has at most
+        # 18 digits, so it never passes the context's precision.
+        if number.quantize(_STEP[scale]) != number:
+            raise CellError("precision", f"小数位数过多（最多{scale}位）", "请按规定的小数位数填写")
+        return number
     quantised = number.quantize(_STEP[scale]) if number.as_tuple().exponent < -scale else number
     if quantised != number:
         raise CellError("precision", f"小数位数过多（最多{scale}位）", "请按规定的小数位数填写")
-    if abs(number) >= _TOO_LARGE[scale]:
-        raise CellError("too_large", "数值超出合理范围", "请检查数值和单位是否正确")
-    return number
+    raise CellError("too_large", "数值超出合理范围", "请检查数值和单位是否正确")
 
 
 def parse_measure(value: object, column: Column, units: Units, context: UnitContext) -> Decimal:
