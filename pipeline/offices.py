@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from pipeline.text import clean_name, squash
+from pipeline.text import clean_name, remembered_if_short, squash
 
 # What an office's `submits_for` says when it may submit for every office, listed or not.
 EVERY_OFFICE = "all"
@@ -20,14 +20,10 @@ _AND_MARKS = re.compile(r"[和及]")
 _OFFICE_ENDING = re.compile(r"(?:办事处|街道|局|公司|委员会|中心|办公室|政府|镇|乡|社区|厅|站|所|院)$")
 
 
+# Every file's folder is folded several times, and its 填报单位 line too: a short name once per process.
+@remembered_if_short(64, 1 << 12)
 def office_key(text: str) -> str:
     """Fold a written office name the way names are compared: width, spaces, trailing notes, letter case."""
-    # Every file's folder is folded several times, and its 填报单位 line too: a short name once per process.
-    return _office_key_short(text) if len(text) <= 64 else clean_name(text).casefold()
-
-
-@lru_cache(maxsize=1 << 12)
-def _office_key_short(text: str) -> str:
     return clean_name(text).casefold()
 
 

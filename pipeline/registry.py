@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -14,7 +14,7 @@ from pipeline.offices import Offices
 from pipeline.raw_tables import raw_columns
 from pipeline.registry_columns import MEASURE_OF_TYPE, _Strict
 from pipeline.registry_templates import Template
-from pipeline.text import squash
+from pipeline.text import remembered_if_short, squash
 
 REGISTRY_DIR = Path(__file__).resolve().parent.parent / "registry"
 
@@ -70,7 +70,7 @@ class Units(_Strict):
         for measure_name, measure in self.measures.items():
             for unit, definition in measure.units.items():
                 for spelling in (unit, *definition.aliases):
-                    key = squash(spelling).lower()
+                    key = unit_key(spelling)
                     if not key:  # a blank spelling read a unit cell holding only spaces as this unit
                         raise RegistryError(
                             f'measures.{measure_name}.units.{unit}: a blank unit or alias ("")'
@@ -86,12 +86,13 @@ class Units(_Strict):
         """Return (measure, factor, canonical unit) for a written unit, or None if unknown."""
         if not spelling:
             return None
-        return self.lookup.get(_unit_key(spelling) if len(spelling) <= 64 else squash(spelling).lower())
+        return self.lookup.get(unit_key(spelling))
 
 
 # Units are looked up for every row of a quantity and every cell naming one: a short spelling is folded once per process.
-@lru_cache(maxsize=1 << 12)
-def _unit_key(spelling: str) -> str:
+@remembered_if_short(64, 1 << 12)
+def unit_key(spelling: str) -> str:
+    """Fold a unit's spelling the way the registry's units are looked up by."""
     return squash(spelling).lower()
 
 

@@ -5,10 +5,32 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import TypeVar
 
 from pipeline.chinese_numbers import MONTHS
 
 _SPACE = re.compile(r"\s+")
+T = TypeVar("T")
+
+
+def remembered_if_short(limit: int, maxsize: int) -> Callable[[Callable[[str], T]], Callable[[str], T]]:
+    """Remember what a function of a text gives for texts of at most `limit` characters, once per process."""
+
+    # The names, units and headers a run repeats are short and few; a long text (a paragraph, a hostile cell) is
+    # computed each time, so it never fills the cache.
+    def remember(function: Callable[[str], T]) -> Callable[[str], T]:
+        remembered = functools.lru_cache(maxsize=maxsize)(function)
+
+        @functools.wraps(function)
+        def call(text: str) -> T:
+            return remembered(text) if len(text) <= limit else function(text)
+
+        return call
+
+    return remember
+
+
 # Units written in a header: 改造面积（万平方米）, 计划投资(万元), 金额 万元.
 _HEADER_UNIT = re.compile(r"\(([^()]*)\)\s*$")
 # The labels a unit is written after, on a line above a table (`金额单位：万元`) or in a header (`金额（单位：元）`).

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from pipeline.problems import display
 from pipeline.registry import Units
 from pipeline.registry_columns import Column, ColumnType
-from pipeline.text import nfkc, squash
+from pipeline.text import nfkc, remembered_if_short, squash
 from pipeline.written_units import counted_word
 
 # Written in a cell, these mean "no value".
@@ -76,14 +76,7 @@ class UnitContext:
 _CACHED_LENGTH = 64
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _squash_short(value: str) -> str:
-    return squash(value)
-
-
-def squashed(value: str) -> str:
-    """Return `squash(value)`, remembered for short texts."""
-    return _squash_short(value) if len(value) <= _CACHED_LENGTH else squash(value)
+squashed = remembered_if_short(_CACHED_LENGTH, 1 << 16)(squash)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -163,17 +156,16 @@ _TOO_LARGE = {scale: Decimal(10) ** (MAX_DIGITS - scale) for scale in set(SCALE.
 
 
 def _check_digits(number: Decimal, scale: int) -> Decimal:
-    if abs(number) < _TOO_LARGE[scale]:
-        # Quantised whatever its places: the same test, as one with fewer places only gains zeros, and a third of the
-        # time of `as_tuple()` (a named tuple of every digit), on every amount read. Under the limit it has at most
-        # 18 digits, so it never passes the context's precision.
-        if number.quantize(_STEP[scale]) != number:
-            raise CellError("precision", f"小数位数过多（最多{scale}位）", "请按规定的小数位数填写")
-        return number
-    quantised = number.quantize(_STEP[scale]) if number.as_tuple().exponent < -scale else number
+    within = abs(number) < _TOO_LARGE[scale]
+    # Under the limit it has at most 18 digits, so quantising it never passes the context's precision, and one with
+    # fewer places only gains zeros: quantised whatever its places, a third of the time of `as_tuple()` (a named tuple
+    # of every digit), on every amount read.
+    quantised = number.quantize(_STEP[scale]) if within or number.as_tuple().exponent < -scale else number
     if quantised != number:
         raise CellError("precision", f"小数位数过多（最多{scale}位）", "请按规定的小数位数填写")
-    raise CellError("too_large", "数值超出合理范围", "请检查数值和单位是否正确")
+    if not within:
+        raise CellError("too_large", "数值超出合理范围", "请检查数值和单位是否正确")
+    return number
 
 
 def parse_measure(value: object, column: Column, units: Units, context: UnitContext) -> Decimal:

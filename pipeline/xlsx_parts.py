@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import posixpath
 import re
 import zipfile
@@ -10,6 +9,7 @@ from collections.abc import Iterator
 from html import unescape
 
 from pipeline.limits import CHUNK, MAX_TAG
+from pipeline.text import remembered_if_short
 
 TAG_PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?"
 
@@ -51,12 +51,9 @@ def _xlsx_sheet_names(archive: zipfile.ZipFile, parts: dict[str, str]) -> dict[s
 _REMEMBERED_PART = 8192
 
 
+@remembered_if_short(_REMEMBERED_PART, 256)
 def _parts_of(text: str) -> tuple[tuple[str | None, str], ...]:
     """Return (relationship id, worksheet part) of each worksheet a workbook.xml.rels text relates."""
-    return _remembered_parts(text) if len(text) <= _REMEMBERED_PART else _read_parts(text)
-
-
-def _read_parts(text: str) -> tuple[tuple[str | None, str], ...]:
     parts = []
     for tag in re.findall(_XML_ELEMENT.format("Relationship"), text):
         attributes = xml_attributes(tag)
@@ -67,17 +64,10 @@ def _read_parts(text: str) -> tuple[tuple[str | None, str], ...]:
     return tuple(parts)
 
 
+@remembered_if_short(_REMEMBERED_PART, 256)
 def _sheets_of(text: str) -> tuple[tuple[tuple[str, str], ...], ...]:
     """Return the attributes of each sheet a workbook.xml text lists, in order, as (name, value) pairs."""
-    return _remembered_sheets(text) if len(text) <= _REMEMBERED_PART else _read_sheets(text)
-
-
-def _read_sheets(text: str) -> tuple[tuple[tuple[str, str], ...], ...]:
     return tuple(tuple(xml_attributes(tag).items()) for tag in re.findall(_XML_ELEMENT.format("sheet"), text))
-
-
-_remembered_parts = functools.lru_cache(maxsize=256)(_read_parts)
-_remembered_sheets = functools.lru_cache(maxsize=256)(_read_sheets)
 
 
 def xlsx_sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
