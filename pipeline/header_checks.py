@@ -22,6 +22,7 @@ from pipeline.values import is_blank
 def check_header(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
     """Tell the clerk of columns and tables the sheet's header leaves unread, or reads from one of two."""
     told = _unread_columns(grid, match, sheet) | _half_read_columns(grid, match, sheet)
+    told |= _revised_columns(grid, match, sheet, told)
     _name_missing_lookalikes(grid, match, sheet)
     if match.template.fields:
         _unknown_form_columns(grid, match, sheet, told)
@@ -50,6 +51,94 @@ def _repeated_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> Non
             severity=Severity.ERROR,
             row=header_cell(grid, match, binding.index, _merged_origin(grid))[0] + 1,
         )
+
+
+def _revised_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet, told: set[int]) -> set[int]:
+    """Reject a sheet where a filled column headed as a read column's revision (`累计完成投资（调整后）（万元）`,
+    `核定本月完成投资`) holds something else than the read column on a data row, as a column named twice is: the
+    template reads the one headed as its own, while the clerk likely meant the revised one. Return the columns told
+    of (the same or empty: passed over, as a column named twice is)."""
+    read, rows = _read_and_data(grid, match, sheet)
+    checked: set[int] = set()
+    origin = None
+    for index, written in enumerate(match.headers):
+        label = split_header(written)[0] if written else ""
+        if index in read or index in told or not label or _blank_under(rows, index):
+            continue
+        revised = _revision_of(written, match.bindings)
+        if revised is None:
+            continue
+        binding, word = revised
+        checked.add(index)
+        differing = _first_difference(grid, sheet, binding, index)
+        if differing is None:
+            continue
+        excel_row, value, other = differing
+        letter = column_letter(index)
+        origin = _merged_origin(grid) if origin is None else origin
+        warn_on_header(
+            sheet,
+            written,
+            rule="repeated_column",
+            expected=(
+                f"{letter}列“{written}”是{binding.letter}列“{binding.header}”的{word}数，两列的值不同（第{excel_row}行："
+                f"{binding.letter}列{_shown(value)}，{letter}列{_shown(other)}），本表只读取{binding.letter}列，"
+                f"无法确定应以哪一列为准"
+            ),
+            fix=(
+                f"如以{letter}列为准，请将其填入{binding.letter}列后删去{letter}列"
+                f"（或删去{binding.letter}列，并将{letter}列的表头改为“{binding.column.header}”）；否则请删去{letter}列"
+            ),
+            severity=Severity.ERROR,
+            row=header_cell(grid, match, index, origin)[0] + 1,
+        )
+    return checked
+
+
+def _revision_of(written: str, bindings: Sequence[Binding]) -> tuple[Binding, str] | None:
+    """Return the read column a header revises and the word saying so (`调整后` in `累计完成投资（调整后）（万元）` or
+    `累计完成投资（万元）（调整后）`, `核定` in `核定本月完成投资`); None for any other header."""
+    label, peeled = _peeled(written)
+    found = None
+    for binding in bindings:
+        for name in {_peeled(n)[0] for n in (binding.header, binding.column.header, *binding.column.aliases)}:
+            if len(name) < 2 or name not in label:
+                continue
+            rest = label.replace(name, "", 1).strip(_BRACKETS)
+            if rest and rest not in _REVISIONS:
+                continue  # another column's header that holds this one's (`上年累计完成投资`)
+            word = rest or next((w for w in peeled if w in _REVISIONS), None)
+            if word and (found is None or len(name) > found[0]):
+                found = len(name), binding, word
+    return None if found is None else found[1:]
+
+
+def _peeled(written: str) -> tuple[str, list[str]]:
+    """Split a header into its label and the bracketed words after it (`累计完成投资（万元）（调整后）`: 万元, 调整后)."""
+    label, peeled = written, []
+    while True:
+        rest, unit = split_header(label)
+        if unit is None or rest == label:
+            return rest, peeled
+        label = rest
+        peeled.append(unit)
+
+
+# Words a clerk heads a revised copy of a column with: `累计完成投资（调整后）`, `核定本月完成投资`, `审定数`.
+_REVISIONS = frozenset(
+    {
+        *(
+            f"{w}{end}"
+            for w in ("调整", "修正", "修订", "更正", "修改", "核定", "审定", "核实", "核减", "复核")
+            for end in ("", "后", "数")
+        ),
+        "最终",
+        "最新",
+        "确认",
+        "确认数",
+    }
+)
+_BRACKETS = " ()（）[]【】<>《》-—_:："
 
 
 def _first_difference(
@@ -141,16 +230,19 @@ def _name_missing_lookalikes(grid: Grid, match: HeaderMatch, sheet: ParsedSheet)
             and wanted & _pairs(split_header(written)[0])
             and not _blank_under(rows, index)
         ]
-        if len(alike) != 1:
-            continue  # none, or several the clerk must choose among: the template's column is asked for as before
-        letter, written = column_letter(alike[0]), match.headers[alike[0]]
-        fix = meant_fix(f"{letter}列", [column.header])
+        if not alike:
+            continue
+        if len(alike) == 1:
+            letter = column_letter(alike[0])
+            said = f"{letter}列的表头“{match.headers[alike[0]]}”不是本表的栏目，该列未读取"
+            fix = meant_fix(f"{letter}列", [column.header])
+        else:  # several the clerk must choose among (`（调整前）`, `（调整后）`): each is named, none is taken
+            named = "、".join(f"{column_letter(index)}列“{match.headers[index]}”" for index in alike)
+            said = f"{named}都不是本表的栏目，均未读取"
+            fix = f"请将应读取的一列的表头改为“{column.header}”，并删去其余各列（或清空其内容）"
         sheet.problems[position] = replace(
             problem,
-            message_zh=(
-                f"表头（第{problem.excel_row}行）缺少必填列「{column.header}」；{letter}列的表头“{written}”"
-                f"不是本表的栏目，该列未读取，{fix}。"
-            ),
+            message_zh=f"表头（第{problem.excel_row}行）缺少必填列「{column.header}」；{said}，{fix}。",
             fix=fix,
         )
 

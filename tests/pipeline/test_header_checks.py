@@ -70,6 +70,65 @@ def test_a_first_column_left_empty_beside_a_filled_one_of_the_same_name_is_an_er
     assert "E列为空，F列为“1250.1”" in repeated.message_zh
 
 
+def _ledger_revised(header: str, second: list[object]) -> list[list[object]]:
+    """A fund ledger with a column F headed `header` beside its 金额（万元） in E, holding `second` row by row."""
+    rows = _ledger_twice(second)
+    rows[0][-1] = header
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("header", "word"),
+    [
+        ("金额（调整后）（万元）", "调整后"),
+        ("金额（万元）（调整后）", "调整后"),
+        ("调整后金额（万元）", "调整后"),
+        ("核定金额", "核定"),
+        ("金额审定数（万元）", "审定数"),
+    ],
+)
+def test_a_filled_column_headed_as_a_read_columns_revision_that_differs_is_an_error(registry, header, word):
+    sheet = checked(registry, _ledger_revised(header, ["1250.1", "1800"]))
+
+    [error] = sheet.problems
+    assert (error.severity, error.rule, error.excel_row, error.column_header) == (
+        "error", "repeated_column", 1, header
+    )  # fmt: skip
+    assert f"F列“{header}”是E列“金额（万元）”的{word}数，两列的值不同（第3行：E列为“1786”，F列为“1800”）" in (
+        error.message_zh
+    )
+    assert "将F列的表头改为“金额”" in error.fix
+
+
+@pytest.mark.parametrize("second", [["1250.1", "1786"], [None, None]])
+def test_a_revised_column_holding_the_read_ones_values_or_nothing_says_nothing(registry, second):
+    sheet = checked(registry, _ledger_revised("金额（调整后）（万元）", second))
+
+    assert sheet.problems == []
+    assert column_values(sheet, "amount_wan") == [Decimal("1250.1"), Decimal("1786")]
+
+
+def test_a_column_whose_header_holds_a_read_ones_without_revising_it_is_no_error(registry):
+    sheet = checked(registry, _ledger_revised("上年金额（万元）", ["1000", "1800"]))
+
+    assert [p.severity for p in sheet.problems if p.severity == "error"] == []
+    assert column_values(sheet, "amount_wan") == [Decimal("1250.1"), Decimal("1786")]
+
+
+def test_a_required_column_missing_names_every_filled_column_it_may_be(registry):
+    rows = _ledger_revised("金额（调整后）（万元）", ["1250.1", "1800"])
+    rows[0][4] = "金额（调整前）（万元）"
+
+    sheet = checked(registry, rows)
+
+    [error] = [p for p in sheet.problems if p.rule == "missing_column"]
+    assert (
+        "E列“金额（调整前）（万元）”、F列“金额（调整后）（万元）”都不是本表的栏目，均未读取"
+        in error.message_zh
+    )
+    assert error.fix == "请将应读取的一列的表头改为“金额”，并删去其余各列（或清空其内容）"
+
+
 def test_a_filled_column_headed_like_a_column_not_found_is_a_warning_naming_it(registry):
     header = [
         *COMPOUND_HEADER[:-1],
