@@ -21,7 +21,7 @@ from pipeline.problems import Problem, Severity
 from pipeline.reader import read_workbook
 from pipeline.registry import Registry
 from pipeline.scaled_cells import _error_scaled_amounts
-from pipeline.settle_month import _settle_month
+from pipeline.settle_month import _settle_month, check_title_month
 from pipeline.settle_project import _settle_project
 from pipeline.settle_unit import _settle_unit, folder_office
 from pipeline.settle_year import _settle_year, latest_year
@@ -209,6 +209,7 @@ def parse_file(
     for sheet in parsed.sheets:
         _settle_year(parsed, sheet, name, latest)
         _settle_month(parsed, sheet)
+        check_title_month(sheet)
         _settle_project(parsed, sheet)
     return parsed
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from pipeline.date_values import year_dated, years_named
 from pipeline.problems import display
-from pipeline.text import UNIT_LABELS, clean_name, months_named, nfkc, squash
+from pipeline.text import UNIT_LABELS, clean_name, month_named, months_named, nfkc, squash
 from pipeline.values import is_blank, squashed
 
 # A seal note between a label and its value, as printed forms have it: `填报单位（盖章）：`, `实施单位（公章）`.
@@ -97,6 +97,8 @@ class SheetMeta:
     months_so_far: int | None = None
     # N of a `1-N月` the title names (`2022年1-6月…运行监控表`): checked against the headers' N.
     title_months: int | None = None
+    # The one month the title names (`2022年6月投资完成情况`): checked against a monthly report's rows.
+    title_month: int | None = None
     # The Excel row each of the above was read on (keys: unit, project, year, money_unit, title_year).
     rows: dict[str, int] = field(default_factory=dict)
     # Rows of a line read blank (`年度：` with nothing after it) that hold a formula saved without its result.
@@ -165,6 +167,9 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
         if titled and meta.title_months is None and (months := months_named(title)) is not None:
             meta.title_months = months
             meta.rows["title_months"] = excel_row
+        if titled and meta.title_month is None and (month := month_named(title)) is not None:
+            meta.title_month = month
+            meta.rows["title_month"] = excel_row
         if not keys:
             continue
         for key, following in zip(keys, [*keys[1:], None], strict=True):

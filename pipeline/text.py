@@ -55,6 +55,11 @@ _MONTHS_SO_FAR = re.compile(
 # The same within a line, as a title writes it (`2022年1-6月项目支出绩效运行监控表`), never after a digit (`11-12月`).
 _MONTHS_IN_LINE = re.compile(r"(?<![\d十])" + _MONTHS_SO_FAR.pattern.removeprefix("^"))
 MONTHS_SO_FAR_MARK = "1-N月"
+# One month a title names (`2022年6月投资完成情况`, `六月份月报`): never within a range (`1-6月`, `11-12月`), after
+# 截至 (`截至6月`: the months so far), nor as a day's month (`6月30日`).
+_MONTH_IN_LINE = re.compile(
+    rf"(?<![\d十\-~〜‐‑‒–—―−至到止])(?<!截至)(?<!截止){_MONTH}月份?(?![\d〇一二三四五六七八九十]|[-~〜‐‑‒–—―−至到])"
+)
 
 
 def nfkc(value: str) -> str:
@@ -138,6 +143,15 @@ def months_so_far(raw: str) -> int | None:
 def months_named(line: str) -> int | None:
     """Return N of a `1-N月` written anywhere in a line (a title's), else None."""
     return _month_of(_MONTHS_IN_LINE.search(squash(line)))
+
+
+def month_named(line: str) -> int | None:
+    """Return the one month a line (a title) names on its own, not as months so far; None for none or several."""
+    line = squash(line)
+    if _MONTHS_IN_LINE.search(line):
+        return None  # `2022年1-6月`: the months so far, which a form's headers are checked against
+    months = {int(m) if m.isdigit() else MONTHS[m] for m in _MONTH_IN_LINE.findall(line)}
+    return months.pop() if len(months) == 1 and 1 <= next(iter(months)) <= 12 else None
 
 
 def _month_of(match: re.Match | None) -> int | None:

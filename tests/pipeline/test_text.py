@@ -9,6 +9,7 @@ from pipeline.text import (
     clean_text,
     first_said,
     item_key,
+    month_named,
     months_named,
     months_so_far,
     nfkc,
@@ -213,3 +214,22 @@ def test_first_said_is_an_exceptions_first_line_or_its_type_when_it_says_nothing
 )
 def test_an_item_is_held_against_a_list_without_spaces_widths_or_trailing_notes(written, item):
     assert item_key(written) == item
+
+
+@pytest.mark.parametrize(
+    ("line", "month"),
+    [
+        ("示范区双铺棚户区改造项目2022年6月投资完成情况", 6),
+        ("2022年六月份投资完成情况月报", 6),
+        ("2022年十二月月报", 12),
+        ("2022年06月", 6),
+        ("2022年1-6月投资完成情况", None),  # the months so far
+        ("截至6月", None),
+        ("2022年11-12月", None),  # a range
+        ("2022年6月30日填报", None),  # a day
+        ("5月、6月投资完成情况", None),  # several
+        ("2022年投资完成情况", None),
+    ],
+)
+def test_the_one_month_a_title_names_is_read_and_no_other(line, month):
+    assert month_named(line) == month

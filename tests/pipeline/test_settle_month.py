@@ -1,0 +1,48 @@
+"""A monthly report's title against its rows' months (pipeline/settle_month.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.parse import parse_file
+from pipeline.problems import Severity
+from tests.pipeline.test_parse import PROGRESS_HEADER, PROJECT, SHUANGPU_UNIT
+from tests.pipeline.workbooks import xlsx
+
+
+def progress(registry, title: str, *months: int, year: int = 2022):
+    """Parse a 投资完成情况月报 titled `title` with a row of `year` for each month."""
+    rows = [[title], [f"填报单位：{SHUANGPU_UNIT}"], PROGRESS_HEADER]
+    rows += [[PROJECT, year, month, 6000, 100, 100 * month] for month in months]
+    return parse_file(xlsx({"月报": rows}), f"{SHUANGPU_UNIT}/月报.xlsx", registry)
+
+
+def test_a_title_naming_a_month_none_of_the_rows_is_of_is_a_warning_on_the_title(registry):
+    # Last month's file copied forward: the title and figures updated, the 月份 cell not.
+    parsed = progress(registry, "示范区双铺棚户区改造项目2022年6月投资完成情况", 5)
+
+    assert parsed.errors == []
+    [warning] = parsed.warnings
+    assert (warning.severity, warning.rule, warning.excel_row, warning.value) == (
+        Severity.WARNING, "month_title", 1, "6月"
+    )  # fmt: skip
+    assert "应与表中各行的“月份”一致（表中为5月）" in warning.message_zh
+    assert warning.fix.startswith("本表已按各行的“月份”读取；如本表报送的是6月的数据，请把各行的“月份”改为6")
+    assert [r["month"] for s in parsed.sheets for r in s.records] == [5]
+
+
+@pytest.mark.parametrize(
+    ("title", "months", "year"),
+    [
+        ("2022年5月投资完成情况", (5,), 2022),  # the month of its row
+        ("2022年六月份投资完成情况月报", (1, 2, 3, 4, 5, 6), 2022),  # one of its rows'
+        ("2022年1-5月投资完成情况", (5,), 2022),  # the months so far, not one month
+        ("截至2022年6月30日投资完成情况", (5,), 2022),  # a day
+        ("2023年1月投资完成情况月报", (12,), 2022),  # the month it was filed in, in the year after
+        ("2022年投资完成情况", (5,), 2022),  # no month
+    ],
+)
+def test_a_title_naming_no_other_month_than_its_rows_says_nothing(registry, title, months, year):
+    parsed = progress(registry, title, *months, year=year)
+
+    assert [p.rule for p in parsed.all_problems if p.rule == "month_title"] == []
