@@ -10,11 +10,10 @@ import zipfile
 from collections.abc import Iterable
 
 from pipeline.header_match import column_letter
-from pipeline.xlsx_parts import TAG_PREFIX, whole_tags, xlsx_sheet_parts, xml_attributes
+from pipeline.xlsx_parts import STYLES, TAG_PREFIX, whole_tags, xlsx_sheet_parts, xml_attributes
 
 logger = logging.getLogger(__name__)
 
-STYLES = "xl/styles.xml"
 # Excel's built-in number formats `0%` and `0.00%`; a workbook states only the custom ones it uses.
 BUILTIN_PERCENT = frozenset({9, 10})
 # What a format code shows as written, not as a placeholder: quoted text, an escaped character, the
@@ -160,6 +159,8 @@ class CellFormats:
         self.percent: frozenset[int] | None = None
         # The style indexes whose format shows a number scaled, with its places and code, once read (xlsx).
         self.scaled: dict[int, tuple[int, str]] | None = None
+        # The style indexes whose font is struck through, once read (xlsx; `struck_cells`).
+        self.struck: frozenset[int] | None = None
         self._book = None  # the xls opened by xlrd, kept for the next sheet
 
     def percent_cells(self, sheet: str, cells: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:

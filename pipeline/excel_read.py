@@ -56,7 +56,14 @@ def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
         book.close()
     if survey.errors:
         (_restore_error_cells if kind == "xlsx" else _restore_xls_error_cells)(content, grids)
-    return Workbook(kind, grids, hidden, hidden_grids=hidden_grids, formulas=survey.formulas)
+    return Workbook(
+        kind,
+        grids,
+        hidden,
+        hidden_grids=hidden_grids,
+        formulas=survey.formulas,
+        struck_fonts=survey.struck_fonts,
+    )
 
 
 def _grid(

@@ -194,3 +194,5 @@ class Survey(NamedTuple):
     hidden_rows: dict[str, tuple[int, ...]] = {}
     # The columns hidden, by sheet name and column number from 1 (A is 1): read as any other too.
     hidden_columns: dict[str, tuple[int, ...]] = {}
+    # Whether a font may draw a cell struck through: an xls's FONT records say so, an xlsx's styles.xml.
+    struck_fonts: bool = True

@@ -25,6 +25,7 @@ from pipeline.settle_month import _settle_month, check_title_month
 from pipeline.settle_project import _settle_project
 from pipeline.settle_unit import _settle_unit, folder_office
 from pipeline.settle_year import _settle_year, latest_year
+from pipeline.struck_cells import error_struck_rows
 from pipeline.summaries import pass_over_summaries
 from pipeline.unsaved_cells import _name_unsaved_formulas
 
@@ -109,6 +110,8 @@ def parse_file(
                 match, sheet = _read_sheet(grid, registry)
             if sheet is not None and formats is not None:
                 _error_scaled_amounts(grid, sheet, formats)
+                if workbook.struck_fonts:
+                    error_struck_rows(grid, sheet, formats)
         except Exception:
             # A fault of ours, not the clerk's: log it for the engineers, reject the file, and go on with the run.
             logger.exception("parsing sheet %r of %s failed", grid.name, inbox_path)

@@ -43,6 +43,7 @@ RULE_ZH = {
     "missing_column": "缺少必填列",
     "required": "必填项为空",
     "merged_amount": "合并单元格的数值只计入首行",
+    "struck_row": "数据行设置了删除线",
     "type": "填写格式不符",
     "formula_error": "公式错误值",
     "separator": "千分位分隔符位置不对",

@@ -16,6 +16,8 @@ _FORMULA, _BOOLERR = 0x0006, 0x0205
 # A row's own record (BIFF3–8): its flags at offset 12, where 0x20 (fDyZero) hides it.
 _ROW, _ROW_HIDDEN = 0x0208, 0x20
 _COLINFO, _COLINFO_HIDDEN = 0x007D, 0x0001
+# A FONT record of the workbook's globals: its flags at offset 2, where 0x08 (fStrikeOut) draws it struck through.
+_FONT, _FONT_STRUCK = 0x0031, 0x08
 # Records of several cells in a row: row, first column, …, last column in the last two bytes.
 _ROW_RECORDS = {0x00BD, 0x00BE}
 # A record's kind and length; a cell record's row and column.
@@ -91,7 +93,7 @@ def survey_xls(content: bytes, limits: Limits) -> Survey:
     hide."""
     stream, start, end = _workbook_stream(content)
     names = _xls_sheet_names(stream, start, end)
-    cells, extent, position, errors, unsaved = 0, None, start, False, False
+    cells, extent, position, errors, unsaved, struck = 0, None, start, False, False, False
     hidden: dict[str, list[int]] = {}
     hidden_columns: dict[str, list[int]] = {}
     unpack = _TWO_WORDS.unpack_from
@@ -102,6 +104,8 @@ def survey_xls(content: bytes, limits: Limits) -> Survey:
         if extent is None:
             if kind == _BOF and position - start in names:
                 extent = _Extent(names[position - start], limits, cells)
+            elif kind == _FONT and length >= 4:
+                struck = struck or bool(stream[body + 2] & _FONT_STRUCK)
             elif not kind and not length:
                 # A run of zero bytes is that many empty records, 4 bytes each: stepped over at once.
                 found = _NONZERO.search(stream, position, end)
@@ -147,4 +151,5 @@ def survey_xls(content: bytes, limits: Limits) -> Survey:
         unsaved,
         {sheet: tuple(sorted(set(rows))) for sheet, rows in hidden.items()},
         {sheet: tuple(sorted(set(columns))) for sheet, columns in hidden_columns.items()},
+        struck,
     )

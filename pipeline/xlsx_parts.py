@@ -11,6 +11,8 @@ from html import unescape
 from pipeline.limits import CHUNK, MAX_TAG
 from pipeline.text import remembered_if_short
 
+# The workbook's styles: number formats and fonts, each cell's by its `s` index into cellXfs.
+STYLES = "xl/styles.xml"
 TAG_PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?"
 
 

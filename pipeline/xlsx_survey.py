@@ -19,7 +19,7 @@ from pipeline.limits import (
     _Extent,
     column_number,
 )
-from pipeline.xlsx_parts import TAG_PREFIX, _worksheet_parts, _xlsx_sheet_names, whole_tags
+from pipeline.xlsx_parts import STYLES, TAG_PREFIX, _worksheet_parts, _xlsx_sheet_names, whole_tags
 
 # A cell with its reference first, when it holds something (a self-closing cell only carries formatting,
 # and readers leave it out of the sheet's range): its column letters and its row digits, either may be empty
@@ -231,7 +231,22 @@ def survey_xlsx(content: bytes, limits: Limits) -> Survey:
             names = _xlsx_sheet_names(archive, relationships)
             hidden = {names[part]: rows for part, rows in hidden.items() if part in names}
             hidden_columns = {names[part]: cols for part, cols in hidden_columns.items() if part in names}
-        return Survey(errors, formulas, hidden, hidden_columns)
+        return Survey(errors, formulas, hidden, hidden_columns, _strikes(archive))
+
+
+def _strikes(archive: zipfile.ZipFile) -> bool:
+    """Say whether the workbook's styles may draw a cell struck through (`<strike/>` in a font of styles.xml)."""
+    try:
+        info = archive.getinfo(STYLES)
+    except KeyError:
+        return False
+    tail = b""
+    with archive.open(info) as handle:
+        while chunk := handle.read(CHUNK):
+            if b"strike" in tail + chunk[:5] or b"strike" in chunk:
+                return True
+            tail = chunk[-5:]
+    return False
 
 
 def _most_inflated(info: zipfile.ZipInfo) -> float:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 import openpyxl
+import openpyxl.styles
 import xlwt
 from openpyxl.utils.cell import range_boundaries
 
@@ -46,9 +47,11 @@ def xlsx(
     very_hidden: Iterable[str] = (),
     hidden_rows: Mapping[str, Iterable[int]] | None = None,
     hidden_columns: Mapping[str, Iterable[str]] | None = None,
+    struck: Mapping[str, Iterable[str]] | None = None,
 ) -> bytes:
     """Return the bytes of an .xlsx workbook with the given sheets (in order), merged ranges, hidden sheets,
-    hidden rows (Excel numbers, per sheet name) and hidden columns (letters, per sheet name)."""
+    hidden rows (Excel numbers, per sheet name), hidden columns (letters, per sheet name) and cells struck
+    through (references, per sheet name)."""
     book = openpyxl.Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():
@@ -63,6 +66,8 @@ def xlsx(
             sheet.row_dimensions[row].hidden = True
         for letter in (hidden_columns or {}).get(name, ()):
             sheet.column_dimensions[letter].hidden = True
+        for ref in (struck or {}).get(name, ()):
+            sheet[ref].font = openpyxl.styles.Font(strike=True)
         if name in set(hidden):
             sheet.sheet_state = "hidden"
         if name in set(very_hidden):
@@ -78,6 +83,7 @@ def xlsx(
 _XLWT_ERROR_CODES = {"#N/A": 0x2A}
 _XLS_DATE = xlwt.easyxf(num_format_str="yyyy-mm-dd")
 _XLS_DATETIME = xlwt.easyxf(num_format_str="yyyy-mm-dd hh:mm")
+_XLS_STRUCK = xlwt.easyxf("font: struck_out on")
 
 
 def xls(
@@ -87,12 +93,14 @@ def xls(
     hidden: Iterable[str] = (),
     hidden_rows: Mapping[str, Iterable[int]] | None = None,
     hidden_columns: Mapping[str, Iterable[str]] | None = None,
+    struck: Mapping[str, Iterable[str]] | None = None,
 ) -> bytes:
     """Return the bytes of an Excel 97–2003 .xls workbook, written with xlwt; hidden rows by Excel number, hidden
-    columns by letter."""
+    columns by letter, cells struck through by reference (text and plain numbers only)."""
     book = xlwt.Workbook(encoding="utf-8")
     for name, rows in sheets.items():
         sheet = book.add_sheet(name, cell_overwrite_ok=True)
+        struck_at = {range_boundaries(f"{ref}:{ref}")[:2] for ref in (struck or {}).get(name, ())}
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 if value is None:
@@ -105,6 +113,8 @@ def xls(
                     sheet.write(r, c, float(value))
                 elif value in EXCEL_ERRORS:  # a BOOLERR record, as Excel writes a failing formula's value
                     sheet.row(r).set_cell_error(c, _XLWT_ERROR_CODES.get(value, value))
+                elif (c + 1, r + 1) in struck_at:
+                    sheet.write(r, c, value, _XLS_STRUCK)
                 else:
                     sheet.write(r, c, value)
         for cell_range in (merges or {}).get(name, ()):

@@ -1,0 +1,84 @@
+"""Data rows struck through (pipeline/struck_cells.py): 作废 to the clerk, a row like any other to calamine."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.limits import Limits
+from pipeline.parse import parse_file
+from pipeline.problems import Severity
+from pipeline.struck_cells import struck_styles
+from pipeline.xls_survey import survey_xls
+from pipeline.xlsx_survey import survey_xlsx
+from tests.pipeline.workbooks import compound_sheet, xls, xlsx
+
+UNIT = "枣林街道办事处"
+DATA = [
+    [1, "棉纺厂东院", "2.8650", 370, 1075.97, "完工"],
+    [2, "市委小区", "1.9320", 249, 725.58, "在建"],
+    [3, "石化小区", "2.4150", 312, 906.97, "在建"],
+]
+WRITERS = {"xlsx": xlsx, "xls": xls}
+
+
+def parsed_with(kind: str, registry, struck: list[str]):
+    """Parse a compound list (title, 填报单位, header on row 3, data from row 4) with these cells struck through."""
+    content = WRITERS[kind]({"清单": compound_sheet(*DATA)}, struck={"清单": struck})
+    return parse_file(content, f"{UNIT}/2022年清单.{kind}", registry)
+
+
+@pytest.mark.parametrize("kind", WRITERS)
+def test_a_data_row_struck_through_is_an_error_on_its_row(registry, kind):
+    parsed = parsed_with(kind, registry, [f"{letter}5" for letter in "ABCDEF"])
+
+    [error] = parsed.errors
+    assert (error.severity, error.rule, error.excel_row) == (Severity.ERROR, "struck_row", 5)
+    assert "该行整行设置了删除线；删除线通常表示作废" in error.message_zh
+    assert error.fix == "如该行已作废，请删除后重新报送；如仍有效，请取消删除线后重新报送"
+
+
+@pytest.mark.parametrize("kind", WRITERS)
+def test_one_value_struck_through_is_named_by_its_column(registry, kind):
+    parsed = parsed_with(kind, registry, ["E6"])
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.value) == ("struck_row", 6, "906.97")
+    assert "该行的E列“计划投资（万元）”设置了删除线" in error.message_zh
+
+
+@pytest.mark.parametrize("kind", WRITERS)
+def test_a_title_or_an_empty_cell_struck_through_says_nothing(registry, kind):
+    parsed = parsed_with(kind, registry, ["A1", "H4"])
+
+    assert parsed.all_problems == []
+    assert len(parsed.sheets[0].records) == len(DATA)
+
+
+@pytest.mark.parametrize(
+    ("font", "struck"),
+    [
+        ("<strike/>", True),
+        ('<strike val="1"/>', True),
+        ('<strike val="true"/>', True),
+        ('<strike val="0"/>', False),
+    ],
+)
+def test_a_font_is_struck_by_its_strike_element_unless_it_says_not(font, struck):
+    styles = (
+        '<styleSheet><fonts count="2"><font><sz val="11"/></font><font>'
+        + font
+        + '<sz val="11"/></font></fonts>'
+        '<cellXfs count="3"><xf fontId="0"/><xf fontId="1"/><xf numFmtId="9" fontId="1"/></cellXfs></styleSheet>'
+    ).encode()
+
+    assert struck_styles(styles) == (frozenset({1, 2}) if struck else frozenset())
+
+
+@pytest.mark.parametrize("struck", [[], ["B4"]])
+@pytest.mark.parametrize("kind", WRITERS)
+def test_the_limits_survey_says_whether_any_font_strikes_through(kind, struck):
+    content = WRITERS[kind]({"清单": compound_sheet(*DATA)}, struck={"清单": struck})
+
+    survey = (survey_xls if kind == "xls" else survey_xlsx)(content, Limits())
+
+    assert survey.struck_fonts is bool(struck)
