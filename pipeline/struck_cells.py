@@ -4,6 +4,7 @@ values only, would count it as any other row."""
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
 from typing import TYPE_CHECKING
@@ -12,6 +13,8 @@ from pipeline.cell_formats import _attributes, _cell_styles, _open_xls
 from pipeline.header_match import column_letter
 from pipeline.values import is_blank
 from pipeline.xlsx_parts import STYLES, TAG_PREFIX, xlsx_sheet_parts
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from pipeline.cell_formats import CellFormats
@@ -109,7 +112,12 @@ def error_struck_rows(grid: Grid, sheet: ParsedSheet, formats: CellFormats) -> N
         r = record["excel_row"] - 1
         row = rows[r]
         filled[r] = [c for c in sorted(headers) if c < len(row) and not is_blank(row[c])]
-    struck = struck_cells(formats, grid.name, {(r, c) for r, columns in filled.items() for c in columns})
+    try:
+        struck = struck_cells(formats, grid.name, {(r, c) for r, columns in filled.items() for c in columns})
+    except Exception:
+        # Styles that cannot be read tell nothing: the rows are read as written, as before, never the file refused.
+        logger.warning("reading the fonts of sheet %r failed", grid.name, exc_info=True)
+        return
     for r in sorted({r for r, _ in struck}):
         columns = [c for c in filled[r] if (r, c) in struck]
         if columns == filled[r]:

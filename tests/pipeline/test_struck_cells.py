@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 
 from pipeline.limits import Limits
@@ -9,6 +12,7 @@ from pipeline.parse import parse_file
 from pipeline.problems import Severity
 from pipeline.struck_cells import struck_styles
 from pipeline.xls_survey import survey_xls
+from pipeline.xlsx_parts import STYLES
 from pipeline.xlsx_survey import survey_xlsx
 from tests.pipeline.workbooks import compound_sheet, xls, xlsx
 
@@ -82,3 +86,20 @@ def test_the_limits_survey_says_whether_any_font_strikes_through(kind, struck):
     survey = (survey_xls if kind == "xls" else survey_xlsx)(content, Limits())
 
     assert survey.struck_fonts is bool(struck)
+
+
+def test_styles_that_cannot_be_read_leave_the_rows_read_as_written(registry):
+    content = xlsx({"清单": compound_sheet(*DATA)}, struck={"清单": ["B4"]})
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            target.writestr(
+                info, data.replace(b'fontId="1"', b'fontId="x"') if info.filename == STYLES else data
+            )
+
+    parsed = parse_file(out.getvalue(), f"{UNIT}/2022年清单.xlsx", registry)
+
+    assert parsed.errors == []
+    assert len(parsed.sheets[0].records) == len(DATA)
