@@ -28,6 +28,7 @@ from pipeline.settle_year import _settle_year, latest_year
 from pipeline.struck_cells import error_struck_rows
 from pipeline.summaries import pass_over_summaries
 from pipeline.unsaved_cells import _name_unsaved_formulas
+from pipeline.voided_rows import check_voided_rows
 
 logger = logging.getLogger(__name__)
 
@@ -279,5 +280,6 @@ def _read_sheet(grid: Grid, registry: Registry) -> tuple[HeaderMatch | None, Par
     sheet = parse_sheet(grid, match, registry) if match and match.tied is None else None
     if sheet is not None:
         check_header(grid, match, sheet)
+        check_voided_rows(grid, match, sheet)
         read_form(grid, sheet, registry)
     return match, sheet

@@ -44,6 +44,8 @@ RULE_ZH = {
     "required": "必填项为空",
     "merged_amount": "合并单元格的数值只计入首行",
     "struck_row": "数据行设置了删除线",
+    "voided_row": "备注注明该行作废",
+    "voided_row_maybe": "备注可能表示该行作废",
     "type": "填写格式不符",
     "formula_error": "公式错误值",
     "separator": "千分位分隔符位置不对",
