@@ -90,9 +90,10 @@ scores as (
         case
             when evaluation.position > 0 then null
             when project_year.budget_execution_rate is not null then 'ledger'
+            -- Asked before its source: the mart calls a rate it has nothing to compute from `reported` too.
+            when evaluation.actual_value is null then 'none'
             when evaluation.actual_source = 'reported' then 'rate'
-            when evaluation.actual_value is not null then 'amounts'
-            else 'none'
+            else 'amounts'
         end as source,
         case when evaluation.position = 0 then evaluation.actual_value end as rate
     from (

@@ -1524,6 +1524,36 @@ def test_a_blank_execution_rate_without_a_ledger_scores_the_forms_own_execution(
     ]
 
 
+@pytest.mark.slow
+def test_a_stated_budget_score_with_no_rate_to_score_it_by_is_told_and_the_marts_are_built(
+    settings, registry, register, demo
+):
+    # 全年预算数 and 执行率 left blank, 得分 8 stated, no ledger: the rebuild stopped on a TypeError, no project's marts
+    # or report were refreshed, and the clerk was never told the budget scored 0.
+    rows, merges = national_self_evaluation(
+        as_national(demo.TARGETS), budget=("1570.00", None, "1256.00", 10, None, 8), total=(100, 98)
+    )
+    path = settings.inbox / UNIT / "2022年项目支出绩效自评表.xlsx"
+    path.write_bytes(workbook((rows, merges)))
+    [outcome] = _night(settings, registry, [path])
+
+    build_indicators(settings, registry)
+
+    assert outcome.status == "accepted"
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        score = con.execute(
+            "select score from mart.self_evaluation where project_name = ? and year = 2022 and position = 0",
+            [PROJECT],
+        ).fetchone()[0]
+        [(excel_row, message)] = con.execute(
+            "select excel_row, message_zh from ops.validation_issues where rule = 'stated_score_differs' "
+            "and column_header = '年度资金总额·得分'"
+        ).fetchall()
+    assert score == 0
+    assert excel_row == _row(rows, "年度资金总额")
+    assert "填报为8分，本表未填执行率，也没有可据以计算执行率的全年执行数和全年预算数，计算为0分" in message
+
+
 def test_a_block_whose_row_is_named_otherwise_is_a_warning_not_a_silent_loss(registry, demo):
     rows, merges = national_self_evaluation(demo.TARGETS)
     r = _row(rows, "年度资金总额") - 1
