@@ -37,6 +37,7 @@ RULE_ZH = {
     "year_conflict": "年度前后不一致",
     "months_title": "标题与表头的截至月份不一致",
     "month_title": "标题与表中月份不一致",
+    "months_filename": "文件名与表头的截至月份不一致",
     "year_range": "年度超出范围",
     "year_from_date": "报表年度取自日期",
     "project_unknown": "项目名称不明",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipeline.problems import Severity
+from pipeline.problems import Problem, Severity
 from pipeline.registry_columns import ColumnType
+from pipeline.text import months_named
 
 if TYPE_CHECKING:
     from pipeline.parsed_file import ParsedFile
@@ -28,6 +29,8 @@ def _settle_month(parsed: ParsedFile, sheet: ParsedSheet) -> None:
                 excel_row=excel_row,
                 column_header=sheet.header_of(column.name, column.header) if column else None,
             )
+        if not conflicting and months is not None and 1 <= months <= 12:
+            _check_filename_months(parsed, sheet, months)
         for record in sheet.records:
             record["month"] = months
         return
@@ -75,4 +78,30 @@ def check_title_month(sheet: ParsedSheet) -> None:
             f"本表已按各行的“{header}”读取；如本表报送的是{titled}月的数据，请把各行的“{header}”改为{titled}后重新报送；"
             "如标题写的是报送月份，可忽略本提示"
         ),
+    )
+
+
+def _check_filename_months(parsed: ParsedFile, sheet: ParsedSheet, months: int) -> None:
+    """Warn where the file name names other months (`2022年1-7月运行监控表.xlsx`) than the headers' N is taken from."""
+    # Last month's form sent again under this month's name, its headers left at `1-6月`, is filed as 1-6月: it replaces
+    # that month's form and the time progress is 6/12, with the receipt silent. A title naming the file name's months
+    # is told of already (months_title).
+    named = months_named(parsed.original_name)
+    if named is None or named in (months, sheet.meta.title_months):
+        return
+    excel_row = sheet.meta.rows.get("months_so_far")
+    fix = f"本表已按表头取1-{months}月；若本表截至{named}月，请把表头改为“1-{named}月…”后重新报送，否则请改正文件名"
+    parsed.problems.append(
+        Problem(
+            Severity.WARNING,
+            "months_filename",
+            f"文件名“{parsed.original_name}”写的是1-{named}月，而第{excel_row}行的表头写的是1-{months}月，"
+            f"二者不一致。{fix}。",
+            sheet=sheet.name,
+            excel_row=excel_row,
+            column_header="文件名",
+            value=f"1-{named}月",
+            expected=f"应与表头的截至月份（1-{months}月）一致",
+            fix=fix,
+        )
     )

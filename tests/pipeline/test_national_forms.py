@@ -1666,6 +1666,37 @@ def test_a_title_naming_other_months_than_the_headers_is_a_warning_on_the_title(
         assert "本表已按表头取1-7月" in parsed.all_problems[0].message_zh
 
 
+# Last month's form copied, its figures updated and the file renamed `1-7月`, its headers left at `1-6月`: filed as
+# 1-6月, it replaced that month's form and was scored against 6/12 of the year, the receipt silent.
+@pytest.mark.parametrize(
+    ("name", "title", "told"),
+    [
+        ("2022年1-8月运行监控表.xlsx", None, "1-8月"),
+        ("枣林截至8月运行监控表.xlsx", None, "1-8月"),
+        ("2022年上半年运行监控表.xlsx", None, "1-6月"),
+        ("2022年1-7月运行监控表.xlsx", None, None),
+        ("2022年运行监控表（8月5日报送）.xlsx", None, None),
+        # The title names the file name's months: told once, as the title's (months_title).
+        ("2022年1-8月运行监控表.xlsx", "2022年1-8月项目支出绩效运行监控表", None),
+    ],
+)
+def test_a_file_name_naming_other_months_than_the_headers_is_a_warning(registry, name, title, told):
+    rows, merges = national_monitoring(MONITORING)
+    if title:
+        rows[0][0] = title
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/{name}", registry)
+
+    assert {r["month"] for r in parsed.sheets[0].records} == {7}  # the headers' N, as submissions.md says
+    found = [p for p in parsed.all_problems if p.rule == "months_filename"]
+    assert [(p.severity, p.sheet, p.excel_row, p.column_header, p.value) for p in found] == (
+        [("warning", "监控表", _row(rows, "一级指标"), "文件名", told)] if told else []
+    )
+    if told:
+        assert f"文件名“{name}”写的是{told}" in found[0].message_zh
+        assert f"本表已按表头取1-7月；若本表截至{told[2:-1]}月，请把表头改为“{told}…”" in found[0].message_zh
+
+
 def test_a_monitoring_form_whose_headers_name_no_months_is_returned_naming_the_tables_header(registry):
     # `截至本月…` names no 1-N: the error named neither row nor column, while its warnings named both.
     rows, merges = national_monitoring(MONITORING)
