@@ -40,6 +40,17 @@ def scored_by_outcome(target: str, reported: str) -> Noted:
     )
 
 
+# The warnings that say which number a 实际完成值 was scored as (`95%以上` as 95 %, a bare 1 as 100 %).
+READ_FOR_SCORE = frozenset({"indicator_bound", "percent_ambiguous", "indicator_scale"})
+
+
+def scored_from_data(noted: Noted) -> Noted:
+    """Say that an indicator the data compute (满意度 from the survey) is scored by them, not by the reading named."""
+    # `95%以上` was told 已按95%计 while the report scored the survey's 93.12 %: the reading only stands without them.
+    said = f"{noted.expected}（该指标能由已报送的数据算出时，按数据计算的数值计分）"
+    return Noted(noted.value, noted.rule, said, noted.fix)
+
+
 def strict_bound(word: str, operator: str, bound: str) -> Noted:
     """Say that a strict target (`>95%`) is scored as the inclusive one, so its bound itself gets full marks."""
     # Told on the target's cell, whose message names the target as written already.

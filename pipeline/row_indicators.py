@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pipeline.indicator_values import read_indicator, strict_word, unit_unwritten
 from pipeline.indicator_warnings import (
+    READ_FOR_SCORE,
     blank_actual,
     scored_by_outcome,
+    scored_from_data,
     strict_bound,
     unscored,
     unscored_words,
@@ -72,6 +74,8 @@ def check_indicators(
             noted = reading.noted
             if noted.rule == "indicator_not_number" and reported.strip() in qualitative:
                 noted = scored_by_outcome(target, reported)
+            elif noted.rule in READ_FOR_SCORE and kinds.computed(values.get("level3")):
+                noted = scored_from_data(noted)
             sheet.warn(noted, excel_row=excel_row, header=binding.header, value=reported)
         elif unscored_words(reading.operator, target, reported, qualitative):
             noted = unscored(target, reported, qualitative)

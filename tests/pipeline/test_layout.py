@@ -1620,6 +1620,30 @@ def test_an_indicator_read_one_way_of_two_is_a_warning_naming_the_reading(
     assert words in sheet.problems[0].message_zh
 
 
+# `95%以上` under 群众满意度 was told 已按95%计 while the report scored the survey's 93.12 %: of an indicator the data
+# compute, the reading named stands only without them, and the clerk is told so; of any other, as before.
+@pytest.mark.parametrize(
+    ("level3", "target", "reported", "rule", "computed"),
+    [
+        ("群众满意度", "≥90%", "95%以上", "indicator_bound", True),
+        ("群众满意度", "≥90%", "1", "percent_ambiguous", True),
+        ("改造面积", "≥24.4万㎡", "244000", "indicator_scale", True),
+        ("外墙保温合格率", "≥90%", "95%以上", "indicator_bound", False),
+    ],
+)
+def test_a_reading_of_an_indicator_the_data_compute_says_the_data_score_it(
+    registry, level3, target, reported, rule, computed
+):
+    rows = targets_rows((target, reported))
+    rows[-1][2] = level3
+
+    sheet = parse_rows(registry, rows)
+
+    assert problems(sheet) == [(rule, 3, "实际完成值", reported)]
+    said = "该指标能由已报送的数据算出时，按数据计算的数值计分" in sheet.problems[0].message_zh
+    assert said == computed
+
+
 @pytest.mark.parametrize(
     ("target", "reported"),
     [
