@@ -25,7 +25,8 @@ RULES = (SCORE, TOTAL, RATE)
 ISSUE_COLUMNS = ", ".join(["submission_id", *FOUND_FIELDS])
 
 # Each stated figure of a current form beside the computed one: (submission, sheet, row, header, rule, what, stated,
-# computed, points, source, rate). A total and a rate are stated once per form, on the cell ops.sheet_fields names.
+# computed, points, source, rate, executed, budget): the last two the form's 全年执行数 and 全年预算数, for a budget
+# score with nothing to score it by (`none`), to name which of them it lacks. A total and a rate are stated once per form, on the cell ops.sheet_fields names.
 # The budget's own score says where its execution rate came from (mart.self_evaluation's `budget`): `ledger` where
 # the project has one (mart.project_year's rate is the ledger's), else the form's own 执行率 (`rate`, reported) or
 # its 全年执行数 ÷ 全年预算数 (`amounts`), else nothing (`none`, scored 0). Every score is returned: `score_differs`
@@ -70,7 +71,7 @@ totals_and_rates as (
         form_figures.submission_id, form_figures.sheet, fields.excel_row,
         coalesce(fields.field_header, form_figures.fallback_header) as header,
         form_figures.rule, null as what, form_figures.stated, form_figures.computed, null as points,
-        null as source, null as rate
+        null as source, null as rate, null as executed, null as budget
     from form_figures
     left join fields
         on fields.submission_id = form_figures.submission_id and fields.sheet = form_figures.sheet
@@ -95,7 +96,8 @@ scores as (
             when evaluation.actual_source = 'reported' then 'rate'
             else 'amounts'
         end as source,
-        case when evaluation.position = 0 then evaluation.actual_value end as rate
+        case when evaluation.position = 0 then evaluation.actual_value end as rate,
+        amounts.budget_executed_wan as executed, amounts.budget_annual_wan as budget
     from (
         select *, reported_score_lineage[1] as cell
         from mart.self_evaluation
@@ -107,6 +109,11 @@ scores as (
     left join fields
         on fields.submission_id = evaluation.cell.submission_id and fields.sheet = evaluation.cell.sheet
         and fields.field_name = 'budget_reported_score'
+    left join (
+        select distinct submission_id, sheet, budget_executed_wan, budget_annual_wan from staging.{FORM}
+    ) as amounts
+        on evaluation.position = 0
+        and amounts.submission_id = evaluation.cell.submission_id and amounts.sheet = evaluation.cell.sheet
 )
 
 select * from totals_and_rates
@@ -123,7 +130,9 @@ def _shown(value: Decimal) -> str:
 
 def _issue(row: tuple) -> tuple:
     """Word one stated figure that differs, as a warning row of ops.validation_issues."""
-    submission_id, sheet, excel_row, header, rule, what, stated, computed, points, source, rate = row
+    submission_id, sheet, excel_row, header, rule, what, stated, computed, points, source, rate, *amounts = (
+        row
+    )
     # Scores and totals in 分; a rate in percent.
     value, got = display(stated), f"{_shown(computed)}分"
     if rule == TOTAL:
@@ -152,7 +161,7 @@ def _issue(row: tuple) -> tuple:
     elif what is None and source == "none":  # no ledger, and the form gives no rate to score by
         message = (
             f"项目资金「{header}」（预算执行得分，分值{display(points)}）填报为{value}分，"
-            f"本表未填执行率，也没有可据以计算执行率的全年执行数和全年预算数，计算为{got}"
+            f"本表未填执行率，{_unscorable(*amounts)}，计算为{got}"
         )
         expected = f"分值×执行率，执行率无从计算，为{got}"
         fix = "请填写项目资金的全年预算数、全年执行数和执行率后重新报送。年度报告采用计算的得分"
@@ -185,6 +194,16 @@ def _issue(row: tuple) -> tuple:
         expected,
         f"{fix}。",
     )
+
+
+def _unscorable(executed: Decimal | None, budget: Decimal | None) -> str:
+    """Say why a form's 执行率 cannot be computed from its 全年执行数 and 全年预算数: the one it lacks, or a budget of 0."""
+    # Only what is missing is named, as the form's rate_blank does: the clerk who wrote 全年执行数 is not told it is
+    # not there.
+    missing = "和".join(name for name, v in (("全年执行数", executed), ("全年预算数", budget)) if v is None)
+    if missing:
+        return f"也没有可据以计算执行率的{missing}"
+    return "全年预算数为0，无法据以计算执行率"
 
 
 def stated_differences(con: duckdb.DuckDBPyConnection) -> list[tuple]:

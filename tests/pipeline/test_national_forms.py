@@ -1551,7 +1551,8 @@ def test_a_stated_budget_score_with_no_rate_to_score_it_by_is_told_and_the_marts
         ).fetchall()
     assert score == 0
     assert excel_row == _row(rows, "年度资金总额")
-    assert "填报为8分，本表未填执行率，也没有可据以计算执行率的全年执行数和全年预算数，计算为0分" in message
+    # 全年执行数 was written: only the 全年预算数 it lacks is named.
+    assert "填报为8分，本表未填执行率，也没有可据以计算执行率的全年预算数，计算为0分" in message
 
 
 def test_a_block_whose_row_is_named_otherwise_is_a_warning_not_a_silent_loss(registry, demo):

@@ -24,9 +24,12 @@ def con():
         con.execute(f"create schema {schema}")
     con.execute(
         "create table staging.performance_targets (submission_id int, sheet varchar, project_code varchar, "
-        "year int, reported_total_score decimal(18, 4), budget_execution_rate decimal(18, 6))"
+        "year int, reported_total_score decimal(18, 4), budget_execution_rate decimal(18, 6), "
+        "budget_executed_wan decimal(18, 6), budget_annual_wan decimal(18, 6))"
     )
-    con.execute("insert into staging.performance_targets values (7, '自评表', 'P1', 2022, 100, 1)")
+    con.execute(
+        "insert into staging.performance_targets values (7, '自评表', 'P1', 2022, 100, 1, 1570, 1570)"
+    )
     con.execute(
         "create table ops.sheet_fields (submission_id int, sheet varchar, field_name varchar, field_header varchar, "
         "excel_row int)"
@@ -207,17 +210,32 @@ def test_a_budget_score_without_a_ledger_is_told_by_the_forms_own_figures(con, s
 
 # mart.self_evaluation calls a budget rate it had nothing to compute from `reported` (a rate it was not given): read
 # as the form's own 执行率, the warning multiplied nothing by 100 and stopped the rebuild of every project's marts.
+# Only what the form lacks is named, as its rate_blank does: it said both to a clerk who had written 全年执行数.
 @pytest.mark.parametrize("source", ["reported", "computed"])
-def test_a_budget_score_with_nothing_to_score_it_by_says_so(con, source):
+@pytest.mark.parametrize(
+    ("executed", "annual", "said"),
+    [
+        (None, None, "也没有可据以计算执行率的全年执行数和全年预算数"),
+        (1256, None, "也没有可据以计算执行率的全年预算数"),
+        (None, 1570, "也没有可据以计算执行率的全年执行数"),
+        (1256, 0, "全年预算数为0，无法据以计算执行率"),
+    ],
+)
+def test_a_budget_score_with_nothing_to_score_it_by_says_so(con, source, executed, annual, said):
     con.execute("update mart.project_year set budget_execution_rate = null, self_evaluation_score = 90")
     con.execute(
         "update mart.self_evaluation set score = 0, actual_value = null, actual_source = ? where position = 0",
         [source],
     )
+    con.execute(
+        "update staging.performance_targets set budget_execution_rate = null, budget_executed_wan = ?, "
+        "budget_annual_wan = ?",
+        [executed, annual],
+    )
 
     [issue] = [issue for issue in stated_differences(con) if issue[6] == SCORE]
 
-    assert "填报为10分，本表未填执行率，也没有可据以计算执行率的全年执行数和全年预算数，计算为0分" in issue[7]
+    assert f"填报为10分，本表未填执行率，{said}，计算为0分" in issue[7]
     assert "台账" not in issue[7] + issue[8] + issue[9]
 
 
