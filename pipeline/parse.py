@@ -213,7 +213,7 @@ def parse_file(
     for sheet in parsed.sheets:
         _settle_year(parsed, sheet, name, latest)
         _settle_month(parsed, sheet)
-        check_title_month(sheet)
+        check_title_month(parsed, sheet)
         _settle_project(parsed, sheet)
     return parsed
 

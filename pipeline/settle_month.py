@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.date_values import years_named
 from pipeline.problems import Problem, Severity
 from pipeline.registry_columns import ColumnType
-from pipeline.text import months_named
+from pipeline.text import month_named, months_named
 
 if TYPE_CHECKING:
     from pipeline.parsed_file import ParsedFile
@@ -51,32 +53,38 @@ def _settle_month(parsed: ParsedFile, sheet: ParsedSheet) -> None:
             )
 
 
-def check_title_month(sheet: ParsedSheet) -> None:
-    """Warn where a monthly report's title names one month (`2022年6月…`) that none of its rows is of."""
-    # Last month's file copied forward, its title and figures updated but not its 月份 cells, would store June's
-    # figures as May's, replacing them: the rows' months are taken, and the title is asked about beside them.
-    titled = sheet.meta.title_month
+def check_title_month(parsed: ParsedFile, sheet: ParsedSheet) -> None:
+    """Warn where a monthly report's title, or else its file name, names one month (`2022年6月…`) that none of its
+    rows is of."""
+    # Last month's file copied forward, its title (or name) and figures updated but not its 月份 cells, would store
+    # June's figures as May's, replacing them: the rows' months are taken, and the title is asked about beside them.
     column = next((c for c in sheet.template.columns if c.type is ColumnType.MONTH), None)
-    if titled is None or column is None or not sheet.records:
+    if column is None or not sheet.records:
+        return
+    titled, where = sheet.meta.title_month, "标题"
+    if titled is None and sheet.meta.title_months is None:  # a title's 1-6月 says what the file covers
+        titled, where = month_named(Path(parsed.original_name).stem), "文件名"
+    if titled is None:
         return
     months = sorted({r.get(column.name) for r in sheet.records} - {None})
     if not months or titled in months:
         return
     years = {r.get("year") for r in sheet.records}
-    if sheet.meta.title_years and set(sheet.meta.title_years) != years:
+    named = sheet.meta.title_years if where == "标题" else years_named(Path(parsed.original_name).stem)
+    if named and set(named) != years:
         return  # `2023年1月…月报` over December's rows: the month it was filed in, as a title may name
     written = "、".join(f"{m}月" for m in months)
     header = sheet.header_of(column.name, column.header)
     sheet.error(
         severity=Severity.WARNING,
         rule="month_title",
-        excel_row=sheet.meta.rows["title_month"],
-        header="标题",
+        excel_row=sheet.meta.rows["title_month"] if where == "标题" else sheet.header_rows[0],
+        header=where,
         value=f"{titled}月",
         expected=f"应与表中各行的“{header}”一致（表中为{written}）",
         fix=(
             f"本表已按各行的“{header}”读取；如本表报送的是{titled}月的数据，请把各行的“{header}”改为{titled}后重新报送；"
-            "如标题写的是报送月份，可忽略本提示"
+            f"如{where}写的是报送月份，可忽略本提示"
         ),
     )
 

@@ -10,11 +10,11 @@ from tests.pipeline.test_parse import PROGRESS_HEADER, PROJECT, SHUANGPU_UNIT
 from tests.pipeline.workbooks import xlsx
 
 
-def progress(registry, title: str, *months: int, year: int = 2022):
-    """Parse a 投资完成情况月报 titled `title` with a row of `year` for each month."""
+def progress(registry, title: str, *months: int, year: int = 2022, name: str = "月报.xlsx"):
+    """Parse a 投资完成情况月报 named `name`, titled `title`, with a row of `year` for each month."""
     rows = [[title], [f"填报单位：{SHUANGPU_UNIT}"], PROGRESS_HEADER]
     rows += [[PROJECT, year, month, 6000, 100, 100 * month] for month in months]
-    return parse_file(xlsx({"月报": rows}), f"{SHUANGPU_UNIT}/月报.xlsx", registry)
+    return parse_file(xlsx({"月报": rows}), f"{SHUANGPU_UNIT}/{name}", registry)
 
 
 def test_a_title_naming_a_month_none_of_the_rows_is_of_is_a_warning_on_the_title(registry):
@@ -44,5 +44,33 @@ def test_a_title_naming_a_month_none_of_the_rows_is_of_is_a_warning_on_the_title
 )
 def test_a_title_naming_no_other_month_than_its_rows_says_nothing(registry, title, months, year):
     parsed = progress(registry, title, *months, year=year)
+
+    assert [p.rule for p in parsed.all_problems if p.rule == "month_title"] == []
+
+
+def test_a_file_name_naming_a_month_none_of_the_rows_is_of_is_a_warning_where_the_title_names_none(registry):
+    parsed = progress(registry, "投资完成情况月报", 5, name="双铺2022年6月投资完成情况.xlsx")
+
+    [warning] = parsed.warnings
+    assert (warning.rule, warning.excel_row, warning.column_header, warning.value) == (
+        "month_title",
+        3,
+        "文件名",
+        "6月",
+    )
+    assert "如文件名写的是报送月份，可忽略本提示" in warning.fix
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("2022年5月投资完成情况", "双铺2022年6月投资完成情况.xlsx"),  # the title's month is the rows'
+        ("2022年1-5月投资完成情况", "双铺2022年6月投资完成情况.xlsx"),  # the title says what it covers
+        ("投资完成情况月报", "双铺2022年5月投资完成情况.xlsx"),
+        ("投资完成情况月报", "双铺2023年1月投资完成情况.xlsx"),  # filed in the year after
+    ],
+)
+def test_a_file_name_naming_no_other_month_or_beside_a_title_that_does_says_nothing(registry, title, name):
+    parsed = progress(registry, title, 5, name=name)
 
     assert [p.rule for p in parsed.all_problems if p.rule == "month_title"] == []
