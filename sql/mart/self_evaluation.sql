@@ -71,14 +71,17 @@ targets as (
     left join bound using (year, level3)
     left join (
         select distinct t.project_code, t.year, t.level3
-        from (select distinct project_code, year, level3 from staging.performance_targets) as t
+        from (
+            select distinct project_code, year, level3, regexp_replace(level3, '[\s\x{3000}]', '', 'g') as folded
+            from staging.performance_targets
+        ) as t
         inner join (
             select distinct project_code, year, regexp_replace(compound_name, '[\s\x{3000}]', '', 'g') as compound
             from staging.compound_list
             where length(regexp_replace(compound_name, '[\s\x{3000}]', '', 'g')) >= 3
         ) as c
             on c.project_code = t.project_code and c.year = t.year
-            and contains(regexp_replace(t.level3, '[\s\x{3000}]', '', 'g'), c.compound)
+            and contains(t.folded, c.compound)
     ) as names_compound
         on names_compound.project_code = performance_targets.project_code
         and names_compound.year = performance_targets.year
