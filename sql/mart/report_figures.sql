@@ -204,7 +204,9 @@ evaluation_rounded as (
     from evaluation_places
 ),
 
-evaluation as (
+-- Materialized: eight of the figures below read it, and inlined into each DuckDB planned its layers eight times
+-- (docs/performance.md, session 70).
+evaluation as materialized (
     select
         * exclude (
             actual_in_target_unit, target_in_target_unit, rate_places, measured_decimals, printed_as, places, rounded
