@@ -550,18 +550,22 @@ figures as (
     -- Two decimals, or as many more as a total short of the next grade (or of 100) needs not to print as reaching it:
     -- 89.995 is 良, printed 89.995分, not 90.00分. Graded as mart.project_year grades it, to 8 decimals.
     select totals.project_code, totals.year, 'self_evaluation_score', null, 50, totals.score, '分',
-        intermediate.decimals_apart(
-            totals.score,
+        intermediate.decimals_apart(totals.score, totals.next_bound),
+        null, coalesce(cells.lineage, [])
+    from (
+        -- The next bound as a column: as decimals_apart's argument the subquery ran (and was planned) at each of
+        -- the seven places the macro names it.
+        select
+            *,
             coalesce(
                 (
                     select min(grades.from_score) from config.grades as grades
-                    where grades.year = totals.year and grades.from_score > round(totals.score, 8)
+                    where grades.year = summed.year and grades.from_score > round(summed.score, 8)
                 ),
                 100
-            )
-        ),
-        null, coalesce(cells.lineage, [])
-    from (select project_code, year, sum(score) as score from evaluation group by all) as totals
+            ) as next_bound
+        from (select project_code, year, sum(score) as score from evaluation group by all) as summed
+    ) as totals
     left join (
         select project_code, year, list_sort(list(distinct cell)) as lineage
         from evaluation, unnest(lineage) as listed(cell)
