@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -338,15 +339,25 @@ REPORT_READS = (
 )
 
 
+# A read's closing ORDER BY (none of the reads sorts inside parentheses).
+_ORDER = re.compile(r"\border by\b[^()]*$", re.IGNORECASE)
+
+
+def unordered(sql: str) -> str:
+    """Return a read without its closing ORDER BY: the same rows, in any order."""
+    return _ORDER.sub("", sql.rstrip())
+
+
 def data_fingerprint(con: duckdb.DuckDBPyConnection, year: int) -> str:
     """Return a digest of everything the year's report reads from the warehouse: it changes when that does."""
     digest = hashlib.sha256()
     for schema, table, sql in REPORT_READS:
         # Summed row hashes, in the database: the report's own reads again, but no rows brought into Python (which
-        # cost half a second at 88,000 figures). A sum does not depend on the rows' order.
+        # cost half a second at 88,000 figures). A sum does not depend on the rows' order, so they are not sorted:
+        # sorting the year's 89,000 figures took half the fingerprint's time.
         if has_relation(con, schema, table):
             count, total = con.execute(
-                f"select count(*), coalesce(sum(hash(read)::hugeint), 0)::varchar from ({sql}) as read",
+                f"select count(*), coalesce(sum(hash(read)::hugeint), 0)::varchar from ({unordered(sql)}) as read",
                 [year],
             ).fetchone()
             digest.update(f"{count}:{total}".encode())
