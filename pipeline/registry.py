@@ -64,6 +64,11 @@ class Units(_Strict):
         return {word: group[0] for group in self.counted_alike for word in group[1:]}
 
     @cached_property
+    def known_prefixes(self) -> dict[str, tuple[str, tuple[str, Decimal, str]] | None]:
+        """Each written unit looked up so far and the longest known unit it starts with (written_units)."""
+        return {}
+
+    @cached_property
     def lookup(self) -> dict[str, tuple[str, Decimal, str]]:
         """Map a normalised unit spelling to (measure, factor to base, canonical unit)."""
         table: dict[str, tuple[str, Decimal, str]] = {}

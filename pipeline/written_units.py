@@ -10,6 +10,7 @@ from pipeline.registry import Units, load_units
 # The national self-evaluation form writes 百分比 where others write %.
 PERCENT_UNITS = frozenset({"%", "百分比"})
 PERCENT_FACTOR = Decimal("0.01")  # a percentage point, as the fraction the warehouse keeps rates in
+_REMEMBERED_LENGTH = 64  # the longest written unit remembered (registry.unit_key's limit too)
 
 
 def unit_prefix(unit: str) -> tuple[str, str | None] | None:
@@ -56,10 +57,19 @@ def _known_unit(unit: str) -> tuple[str, Decimal, str] | None:
 def _longest_known(unit: str) -> tuple[str, tuple[str, Decimal, str]] | None:
     """Return the longest known unit a written unit starts with, as written, and its (measure, factor, unit)."""
     units = indicator_units()
+    # Remembered by the units it was found among: a year's indicators are written in a handful of units, each read
+    # five times a reading in the marts' rebuild. A long text (a hostile cell) is looked up each time.
+    remembered = units.known_prefixes
+    if unit in remembered:
+        return remembered[unit]
+    longest = None
     for end in range(len(unit), 0, -1):
         if (found := units.find(unit[:end])) is not None:
-            return unit[:end], found
-    return None
+            longest = unit[:end], found
+            break
+    if len(unit) <= _REMEMBERED_LENGTH:
+        remembered[unit] = longest
+    return longest
 
 
 def unit_factor(unit: str | None) -> Decimal:
