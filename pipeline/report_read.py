@@ -339,13 +339,16 @@ REPORT_READS = (
 )
 
 
-# A read's closing ORDER BY (none of the reads sorts inside parentheses).
+# A read's closing ORDER BY (none of the reads sorts inside parentheses), and what makes the order choose the rows.
 _ORDER = re.compile(r"\border by\b[^()]*$", re.IGNORECASE)
+_CUT = re.compile(r"\b(limit|offset|fetch)\b", re.IGNORECASE)
 
 
 def unordered(sql: str) -> str:
-    """Return a read without its closing ORDER BY: the same rows, in any order."""
-    return _ORDER.sub("", sql.rstrip())
+    """Return a read without its closing ORDER BY: the same rows, in any order (a read cut to its first rows keeps it)."""
+    read = sql.rstrip()
+    match = _ORDER.search(read)
+    return read if match is None or _CUT.search(match.group()) else read[: match.start()]
 
 
 def data_fingerprint(con: duckdb.DuckDBPyConnection, year: int) -> str:

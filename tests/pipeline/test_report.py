@@ -597,6 +597,13 @@ def test_the_fingerprint_sums_what_the_report_reads_unsorted_and_as_the_sorted_r
         # A sum of row hashes does not depend on their order: a report published from the sorted reads stays current.
         monkeypatch.setattr(report_read, "unordered", lambda sql: sql)
         assert report_read.data_fingerprint(con, YEAR) == fingerprint
+    monkeypatch.undo()
+    # Where the order picks the rows, it stays.
+    assert (
+        report_read.unordered("select x from t order by x desc limit 3")
+        == "select x from t order by x desc limit 3"
+    )
+    assert report_read.unordered("select x from t\norder by all\n") == "select x from t\n"
 
 
 def test_rows_are_written_as_ranges_and_sections_in_chinese_numerals():
