@@ -10,8 +10,13 @@ from pipeline.problems import display
 from pipeline.text import UNIT_LABELS, clean_name, month_named, months_named, nfkc, squash
 from pipeline.values import is_blank, squashed
 
-# A seal note between a label and its value, as printed forms have it: `填报单位（盖章）：`, `实施单位（公章）`.
-_SEAL_NOTE = r"\((?:盖章|章|公章|签章|签字|盖公章)\)"
+# A seal note between a label and its value, as printed forms have it: `填报单位（盖章）：`, `实施单位（公章）`,
+# `填报单位【盖章】：`.
+_SEAL_NOTE = r"[(【\[](?:盖章|章|公章|签章|签字|盖公章)[)】\]]"
+# Other labels printed forms name the sending office by (`单位名称（盖章）：`, `填报单位名称：`, `上报单位：`): left
+# unread, the office they name went untold, and a file naming another office was credited to its folder's.
+# `主管单位名称`, `建设单位名称` name other offices, so a bare 单位名称 is one only where no word runs into it.
+_UNIT_NAME_LABELS = r"(?:填报|填表|报送|上报)单位名称|(?<![\u4e00-\u9fff])单位名称|上报单位"
 # What a form writes beside its 项目名称, each in a cell of its own (`项目名称 | … | 项目编码 | …`): not read, but
 # labels, so the name ends before them instead of running on into `…改造老旧小区项目编码ZL-2022-001`. Some provinces'
 # forms put the 主管部门 on the name's row too (`项目名称 | … | 主管部门 | … | 实施单位 | …`).
@@ -23,7 +28,7 @@ _PEOPLE = r"联系人|填表人|填报人|制表人|审核人|(?<!\S)[\u4e00-\u9
 # Labels a metadata line may hold; those not read (截至, 联系人…) still end the value before them.
 # A bare `单位：` is the unit only where no word runs into it: `主管单位：`, `建设单位：` name offices, not units.
 _META_KEY = re.compile(
-    r"(填报单位|填表单位|报送单位|实施单位|填报日期|填表日期|项目名称|年度|"
+    rf"({_UNIT_NAME_LABELS}|填报单位|填表单位|报送单位|实施单位|填报日期|填表日期|项目名称|年度|"
     + "|".join(label for label in UNIT_LABELS if label != "单位")
     + r"|(?<![\u4e00-\u9fff])单位"
     r"|主管单位|主管部门|建设单位|施工单位|监理单位|设计单位|编制单位|责任单位"
@@ -31,7 +36,7 @@ _META_KEY = re.compile(
     rf"|{_PEOPLE}|{_BESIDE_NAME}"
     # Any other day or time a form is stamped with (报送日期, 制表日期, 编制时间): never a title's year.
     r"|[\u4e00-\u9fff]{0,4}日期|[\u4e00-\u9fff]{0,4}时间)"
-    rf"(?:\s*{_SEAL_NOTE})?\s*[:：]"
+    rf"(?:\s*({_SEAL_NOTE}))?\s*[:：]"
 )
 # A label spaced out to line up with longer ones, as printed forms do (`年    度：`, `单  位：`, `填 报 单 位：`): read
 # closed up. It starts the line or follows a space, so a value's last characters never join it.
@@ -64,7 +69,15 @@ _YEAR_ON_LINE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 # runs into the label, as for a bare `单位：` (`主管单位为…` names an office).
 _UNIT_IS = re.compile(rf"(^|[\s:：(,，;；])(?:本表)?({'|'.join(UNIT_LABELS)})为")
 # The lines naming who filed a sheet; the national forms name the unit whose project it is in an 实施单位 row.
-_UNIT_KEYS = ("填报单位", "填表单位", "报送单位", "实施单位")
+_UNIT_KEYS = re.compile(rf"{_UNIT_NAME_LABELS}|填报单位|填表单位|报送单位|实施单位")
+
+
+def _names_unit(key: re.Match) -> bool:
+    """Say whether a label names the office that filed the sheet: a bare `单位` only with a seal note after it
+    (`单位（盖章）：枣林街道办事处`), as no unit of measure is stamped."""
+    return bool(_UNIT_KEYS.fullmatch(key.group(1))) or (key.group(1) == "单位" and key.group(2) is not None)
+
+
 # A note after the unit's name: `（盖章）`, `（区住建局代报）`. The name is the office's; the note is not.
 _UNIT_NOTE = re.compile(r"\([^()]*\)$")
 # Marks a clerk leaves round a name (`填报单位：：…`, `…办事处、`), folded as squash folds them: no part of the name,
@@ -123,7 +136,10 @@ class SheetMeta:
 
 # A label alone in its cell with the value in the next (`项目名称 | 老旧小区改造`), as the national forms lay them out,
 # a seal note after it or not (`实施单位（盖章） | 枣林街道办事处`).
-_LABEL_CELL = re.compile(rf"(?:项目名称|填报单位|实施单位|年度|{_BESIDE_NAME}|{_PEOPLE})(?:{_SEAL_NOTE})?")
+_LABEL_CELL = re.compile(
+    rf"(?:项目名称|{_UNIT_NAME_LABELS}|填报单位|填表单位|报送单位|实施单位|单位(?={_SEAL_NOTE})|年度|{_BESIDE_NAME}|{_PEOPLE})"
+    rf"(?:{_SEAL_NOTE})?"
+)
 
 
 def row_text(row: list[object]) -> str:
@@ -174,12 +190,12 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
             continue
         for key, following in zip(keys, [*keys[1:], None], strict=True):
             value = text[key.end() : following.start() if following else len(text)].strip()
-            name = key.group(1)
-            if name in _UNIT_KEYS and not _unit_name(_FIELD_GAP.split(value)[0]):
+            name, names_unit = key.group(1), _names_unit(key)
+            if names_unit and not _unit_name(_FIELD_GAP.split(value)[0]):
                 value = ""  # `填报单位：（盖章）`, the seal's place left for the name: a line left blank all the same
             if not value:
                 # A line left blank is there all the same: the clerk is told to fill it in, not to add it.
-                if name in _UNIT_KEYS and meta.unit is None and "unit_blank" not in meta.rows:
+                if names_unit and meta.unit is None and "unit_blank" not in meta.rows:
                     meta.rows["unit_blank"] = excel_row
                     meta.unit_label = name
                 elif name == "年度" and meta.year_written is None:
@@ -188,7 +204,9 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
                     meta.rows.setdefault("project_blank", excel_row)
                 continue
             # The national forms name the unit whose project it is in an 实施单位 row, and no 填报单位 line.
-            if name in _UNIT_KEYS and meta.unit is None:
+            if names_unit:
+                if meta.unit is not None:
+                    continue  # the first line naming the office is the one read
                 # A field written after it in the same cell, or in a cell beside it, is set apart by a wide gap.
                 meta.unit = _unit_name(_FIELD_GAP.split(value)[0])
                 meta.unit_parts = tuple(part for part in map(_unit_name, value.split()) if part)

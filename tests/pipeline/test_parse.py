@@ -480,6 +480,22 @@ def test_a_filing_unit_line_naming_another_office_than_the_folders_is_rejected_s
     assert (parsed.unit, parsed.sending_folder) == ("某某社区", "某某社区")
 
 
+@pytest.mark.parametrize(
+    "label", ["单位名称", "填报单位名称", "单位名称（盖章）", "单位（盖章）", "上报单位"]
+)
+def test_a_line_naming_another_office_by_another_label_is_rejected_as_the_filing_unit_line_is(
+    registry, label
+):
+    # Unread, the file was credited to the folder's office though its line named another.
+    parsed = sent(registry, "某某社区", f"{label}：枣林街道办事处")
+    [problem] = parsed.errors
+    written = label.removesuffix("（盖章）")
+    assert (problem.rule, problem.excel_row, problem.column_header, problem.value) == (
+        "unit_mismatch", 2, written, "枣林街道办事处"
+    )  # fmt: skip
+    assert problem.fix.endswith(f"或改正“{written}：”一行")
+
+
 def test_a_filing_unit_line_in_the_footer_is_reported_on_its_own_row(registry):
     rows = compound_sheet(*DATA, unit_line=None, footer=[["填表人：张三"], [], ["填报单位：某某社区"]])
     parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单.xlsx", registry)

@@ -118,6 +118,33 @@ def test_the_money_unit_is_read_from_the_words_around_it_and_never_from_an_offic
     assert read_meta(lines).money_unit == "元"
 
 
+# Printed forms name the sending office by other labels too. Left unread, a file whose line named another office was
+# credited to its folder's without a word, and `单位（盖章）：…` was read as the money unit.
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["单位名称：枣林街道办事处   单位：万元"],
+        ["单位名称（盖章）：枣林街道办事处   单位：万元"],
+        ["填报单位名称：枣林街道办事处", "单位：万元"],
+        ["报送单位名称（公章）：枣林街道办事处   单位：万元"],
+        ["上报单位：枣林街道办事处   单位：万元"],
+        ["单位（盖章）：枣林街道办事处   单位：万元"],
+        ["填报单位【盖章】：枣林街道办事处   单位：万元"],
+        [row_text(["单位名称", "枣林街道办事处", "单位：万元"])],
+        [row_text(["单位（盖章）", "枣林街道办事处", "单位：万元"])],
+        [row_text(["报送单位", "枣林街道办事处", "单位：万元"])],
+    ],
+)
+def test_other_labels_of_the_sending_office_name_it_and_never_the_money_unit(lines):
+    meta = read_meta(lines)
+    assert (meta.unit, meta.money_unit) == ("枣林街道办事处", "万元")
+
+
+@pytest.mark.parametrize("line", ["主管单位名称：区住房和城乡建设局", "建设单位名称：示范区建设实业有限公司"])
+def test_another_offices_name_line_names_no_sender(line):
+    assert read_meta([line]).unit is None
+
+
 @pytest.mark.parametrize("other", ["主管单位", "编制单位", "建设单位"])
 def test_an_office_line_ends_the_field_before_it(other):
     meta = read_meta([f"填报单位：枣林街道办事处 {other}：区住房和城乡建设局"])
