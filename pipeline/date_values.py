@@ -28,6 +28,17 @@ _YEAR_NAMED = re.compile(
     r"(?<!\d)(20\d{2})(?!\d|\s*(?:[份户个人名套栋幢座间处件次元万亿吨辆张本米㎡]|项(?!目)|台(?!账)|平方))"
 )
 _DOCUMENT_NUMBER = re.compile(r"[〔\[【(]\s*20\d{2}\s*[〕\]】)]\s*第?\s*\d+\s*号")
+# A year written in Chinese digits, as formal titles write it (`二〇二二年度…`, `二零二二年`, with ○ for 〇): read as its
+# four digits. Unread, a title so written named no year, and the file name's (`…2023年1月报`) was taken without a word.
+_ZH_YEAR = re.compile(r"二[〇零○][〇零○一二三四五六七八九]{2}(?=\s*年)")
+_ZH_DIGITS = str.maketrans("〇零○一二三四五六七八九", "000123456789")
+
+
+def _years_in_digits(text: str) -> str:
+    """Return `text` with its years in Chinese digits written in figures, each in as many characters."""
+    return _ZH_YEAR.sub(lambda m: m.group().translate(_ZH_DIGITS), text)
+
+
 # A year written as part of the day a form was filled or runs to (`截至2023年1月`, `2023.1.5`, `2023年1月5日`,
 # `2023年1月填报`), not as the year it reports; a month alone (`2022年3月投资完成情况月报`) is a period of the year
 # reported, not matched.
@@ -140,17 +151,21 @@ def parse_month(value: object, written: bool = False) -> int | DatedMonth:
 
 def year_dated(text: str, year: int) -> str | None:
     """Return the date `text` writes `year` in (`截至2023年1月`), when it writes that year in such dates alone."""
-    text = _DOCUMENT_NUMBER.sub(" ", nfkc(text))
+    # The date is quoted as written: the years are read in figures in a copy of the same length.
+    written = _DOCUMENT_NUMBER.sub(" ", nfkc(text))
+    text = _years_in_digits(written)
     dated = [m for m in _DATED_YEAR.finditer(text) if int(m.group(1) or m.group(2)) == year]
     starts = {m.start(1) if m.group(1) else m.start(2) for m in dated}
     named = [m.start(1) for m in _YEAR_NAMED.finditer(text) if int(m.group(1)) == year]
     if not dated or not set(named) <= starts:
         return None
-    return dated[0].group(0).strip()
+    return written[dated[0].start() : dated[0].end()].strip()
 
 
 def years_named(text: str) -> tuple[int, ...]:
     """Return the years a title or file name names, in order, each once."""
     return tuple(
-        dict.fromkeys(int(year) for year in _YEAR_NAMED.findall(_DOCUMENT_NUMBER.sub(" ", nfkc(text))))
+        dict.fromkeys(
+            int(year) for year in _YEAR_NAMED.findall(_years_in_digits(_DOCUMENT_NUMBER.sub(" ", nfkc(text))))
+        )
     )

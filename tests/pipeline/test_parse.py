@@ -871,6 +871,14 @@ def test_a_project_register_listing_projects_planned_in_different_years_is_one_y
         pytest.param([["枣林街道办事处2022年老旧小区改造项目清单"]], "2023年清单.xlsx", 2022, id="title"),
         pytest.param([["老旧小区改造项目清单"]], "清单_2023.xlsx", 2023, id="filename"),
         pytest.param([["填报日期：2024年1月5日"]], "2023年清单.xlsx", 2023, id="filing-date-is-not-the-year"),
+        # Unread, a title's year in Chinese digits left the file name's to file the list under 2023 without a word.
+        pytest.param(
+            [["二〇二二年老旧小区改造项目清单"]], "2023年清单.xlsx", 2022, id="title-in-chinese-digits"
+        ),
+        pytest.param([["二零二二年度老旧小区改造项目清单"]], "2023年清单.xlsx", 2022, id="title-with-零"),
+        pytest.param(
+            [["老旧小区改造项目清单"]], "清单（二○二二年）.xlsx", 2022, id="filename-in-chinese-digits"
+        ),
     ],
 )
 def test_year_comes_from_line_then_title_then_file_name(registry, above, filename, year):
@@ -878,6 +886,17 @@ def test_year_comes_from_line_then_title_then_file_name(registry, above, filenam
     parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/{filename}", registry)
     assert parsed.errors == []
     assert records_years(parsed) == [year]
+
+
+def test_a_title_year_in_chinese_digits_is_told_against_the_file_names(registry):
+    rows = compound_sheet(*DATA, title="枣林街道办事处二〇二二年老旧小区改造项目清单")
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/老旧小区清单（2023年1月报）.xlsx", registry)
+    assert records_years(parsed) == [2022]
+    [warning] = parsed.warnings
+    assert (warning.rule, warning.excel_row, warning.column_header, warning.value) == (
+        "year_conflict", 1, "文件名", "2023"
+    )  # fmt: skip
+    assert "第1行的标题写的是2022年" in warning.message_zh
 
 
 @pytest.mark.parametrize(
@@ -888,6 +907,12 @@ def test_year_comes_from_line_then_title_then_file_name(registry, above, filenam
         pytest.param("老旧小区改造项目清单（2023年1月5日）", "清单.xlsx", "2023年1月5日", id="title-day"),
         # The month a form was filled in, `2023年1月填报`, filed it under 2023 unasked, as if a period of 2023.
         pytest.param("老旧小区改造项目清单（2023年1月填报）", "清单.xlsx", "2023年1月", id="title-filled"),
+        pytest.param(
+            "老旧小区改造项目清单（截至二〇二三年1月）",
+            "清单.xlsx",
+            "截至二〇二三年1月",
+            id="title-as-of-chinese-digits",
+        ),
     ],
 )
 def test_a_year_written_only_in_a_date_decides_with_a_warning_naming_the_date(
