@@ -209,7 +209,9 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
                     continue  # the first line naming the office is the one read
                 # A field written after it in the same cell, or in a cell beside it, is set apart by a wide gap.
                 meta.unit = _unit_name(_FIELD_GAP.split(value)[0])
-                meta.unit_parts = tuple(part for part in map(_unit_name, value.split()) if part)
+                meta.unit_parts = tuple(
+                    part for part in map(_unit_name, _UNIT_PARTS_APART.split(value)) if part
+                )
                 meta.unit_label = name
                 meta.rows["unit"] = excel_row
             elif name == "项目名称" and meta.project is None:
@@ -244,10 +246,17 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
 _UNIT_CODE = re.compile(r"^\s*(?:[\[【［(（]\s*\d{2,}\s*[\]】］)）]|\d{2,}\s*[-－—_]+|\d{2,}\s+)\s*")
 
 
+# A seal note anywhere in the line, or a bare one after the name (`…办事处盖章`), is no part of any office's name: kept,
+# `七里园街道办事处盖章` was a new office, and `甲（盖章）乙（盖章）`, two offices' seals, one office named by both.
+_SEAL_WORDS = re.compile(rf"{_SEAL_NOTE}|(?:盖公章|盖章|公章|签章)$")
+# Where a line's names are set apart: by spaces, or by a seal note between two of them.
+_UNIT_PARTS_APART = re.compile(rf"\s+|{_SEAL_NOTE}")
+
+
 def _unit_name(value: str) -> str:
-    """Return the office a `填报单位：` line names, without the code before it (`219001-`) or the notes after it
-    (`（盖章）`, `（代报）`)."""
-    text, previous = squash(_UNIT_CODE.sub("", value)), None
+    """Return the office a `填报单位：` line names, without the code before it (`219001-`), its seal notes or the notes
+    after it (`（盖章）`, `（代报）`)."""
+    text, previous = squash(_SEAL_WORDS.sub("", nfkc(_UNIT_CODE.sub("", value)))), None
     while previous != text:
         previous, text = text, _UNIT_NOTE.sub("", text).strip(_STRAY_MARKS)
     return text

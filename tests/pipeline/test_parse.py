@@ -590,6 +590,9 @@ def test_a_filing_unit_line_naming_several_offices_is_rejected_not_stored_as_one
         pytest.param("公共收件", ["填报单位：枣林街道办事处    七里园街道办事处"], None, None, id="gap"),
         pytest.param("公共收件", ["填报单位：", "枣林街道办事处", "七里园街道办事处"], None, None, id="cells"),
         pytest.param(UNIT, ["填报单位：枣林街道办事处", "七里园街道办事处"], None, None, id="own-folder"),
+        # Two offices' seals on one line: it was one new office, 枣林街道办事处(盖章)七里园街道办事处, credited the file.
+        pytest.param("公共收件", ["填报单位：枣林街道办事处（盖章）七里园街道办事处（盖章）"], None, None, id="two-seals"),
+        pytest.param(UNIT, ["填报单位：枣林街道办事处（盖章）七里园街道办事处"], None, None, id="two-seals-own-folder"),
         # Neither listed, apart by 、: two offices all the same, not one new office named by the whole line.
         pytest.param("公共收件", ["填报单位：甲街道办事处、乙街道办事处"], "甲街道办事处、乙街道办事处", "甲街道办事处、乙街道办事处", id="two-unlisted"),
     ],
@@ -679,7 +682,16 @@ def test_a_filing_unit_line_naming_one_office_with_he_in_its_name_is_that_office
 
 
 @pytest.mark.parametrize(
-    "line", ["枣林街道办事处、", "：枣林街道办事处", "枣林街道办事处。", "枣林街道办事处；（盖章）"]
+    "line",
+    [
+        "枣林街道办事处、",
+        "：枣林街道办事处",
+        "枣林街道办事处。",
+        "枣林街道办事处；（盖章）",
+        # A seal written without brackets, or before the name: it was a new office, 枣林街道办事处盖章.
+        "枣林街道办事处盖章",
+        "（盖章）枣林街道办事处",
+    ],
 )
 @pytest.mark.parametrize("folder", ["公共收件", UNIT])
 def test_a_mark_left_round_the_filing_units_name_is_no_part_of_it(registry, folder, line):
