@@ -177,7 +177,10 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
         if titled and meta.title is None and title.strip():
             meta.title = title.strip()
         if titled and not meta.title_years and (years := years_named(title)):
-            meta.title_years = years
+            # A year written only in a date (`2022年…清单（截至2023年1月5日）`: the day it was filled or runs to) is none
+            # of the years the title reports beside one it names otherwise: the title was returned as naming two.
+            named = tuple(year for year in years if year_dated(title, year) is None)
+            meta.title_years = named if len(named) == 1 else years
             meta.title_year_dated = year_dated(title, years[0]) if len(years) == 1 else None
             meta.rows["title_year"] = excel_row
         if titled and meta.title_months is None and (months := months_named(title)) is not None:

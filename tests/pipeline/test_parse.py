@@ -891,6 +891,19 @@ def test_a_project_register_listing_projects_planned_in_different_years_is_one_y
         pytest.param(
             [["老旧小区改造项目清单"]], "清单（二○二二年）.xlsx", 2022, id="filename-in-chinese-digits"
         ),
+        # The day it was filled, in the next year: the title was returned as naming two years.
+        pytest.param(
+            [["2022年老旧小区改造项目清单（截至2023年1月5日）"]],
+            "清单.xlsx",
+            2022,
+            id="title-year-beside-a-later-day",
+        ),
+        pytest.param(
+            [["2022年老旧小区改造项目清单（2023年1月填报）"]],
+            "清单.xlsx",
+            2022,
+            id="title-year-beside-a-filing-month",
+        ),
     ],
 )
 def test_year_comes_from_line_then_title_then_file_name(registry, above, filename, year):

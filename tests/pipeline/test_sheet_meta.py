@@ -186,6 +186,20 @@ def test_a_dated_line_above_the_table_is_no_title_and_names_no_year(line):
     )
 
 
+@pytest.mark.parametrize(
+    ("title", "years"),
+    [
+        ("2022年老旧小区改造项目清单（截至2023年1月5日）", (2022,)),
+        ("2022年老旧小区改造项目清单（2023年1月5日）", (2022,)),
+        ("2023年老旧小区改造项目清单（截至2023年1月5日）", (2023,)),
+        # Two years named otherwise than in a date still leave the year to the clerk.
+        ("2022—2023年老旧小区改造项目清单（截至2023年1月5日）", (2022, 2023)),
+    ],
+)
+def test_a_year_written_only_in_a_date_is_not_one_more_year_of_the_title(title, years):
+    assert read_meta([title]).title_years == years
+
+
 def test_labels_spaced_out_to_line_up_are_read_closed_up():
     # `单  位：元` unread, 元 amounts were read as 万元; `年    度：` unread, the year fell to the title or was lost.
     meta = read_meta(
