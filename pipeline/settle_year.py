@@ -123,14 +123,23 @@ def _rows_zh(rows: list[int]) -> str:
     return "第" + "、".join(str(r[0]) if len(r) == 1 else f"{r[0]}至{r[-1]}" for r in runs) + "行"
 
 
-def _year_span(sheet: ParsedSheet, statement: _Statement) -> Problem:
-    """Reject a column whose rows state several years, naming the rows of each and where the second begins."""
+def _year_span(sheet: ParsedSheet, statement: _Statement, vouched: int | None = None) -> Problem:
+    """Reject a column whose rows state several years, naming the rows of each and where the second begins; dates
+    of a year the title or file name `vouched` for are told how a `年度：` line keeps them together."""
     by_year = {year: [row for row, said in statement.rows if said == year] for year in statement.years}
     where = "；".join(f"{year}年：{_rows_zh(rows)}" for year, rows in by_year.items())
     first_year = min(statement.rows)[1]
     other_row = min(row for row, year in statement.rows if year != first_year)
     found = "、".join(map(str, statement.years))
     fix = "一个文件只能报送一个年度的数据，请按年度分别报送"
+    if vouched is not None:
+        # A 2022 ledger's funds paid in January 2023 belong in it: split by year, as told alone, they would be
+        # filed as 2023's. A `年度：` line lets its dates span years.
+        others = _years_zh(tuple(year for year in statement.years if year != vouched))
+        fix = (
+            f"一个文件只能报送一个年度的数据：如{others}的几行也是{vouched}年度的资金（跨年到位或支付），"
+            f"请在表格上方加一行“年度：{vouched}”后重新报送，否则请按年度分别报送"
+        )
     return Problem(
         Severity.ERROR,
         "year_span",
@@ -169,7 +178,19 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
         # years freely under a `年度：` line that decides (a 2022 ledger's funds arriving in January 2023).
         spanning = statement.source == "column" or (statement.source == "dates" and statement is deciding)
         if spanning and len(statement.years) > 1:
-            parsed.problems.append(_year_span(sheet, statement))
+            vouched = next(
+                (
+                    s.years[0]
+                    for s in statements
+                    if statement.source == "dates"
+                    and s.source in ("title", "filename")
+                    and len(s.years) == 1
+                    and s.years[0] in statement.years
+                    and _dated(sheet, s, filename) is None  # the day it was filled vouches for no year
+                ),
+                None,
+            )
+            parsed.problems.append(_year_span(sheet, statement, vouched))
         elif statement.source == "line" and not statement.years:
             # Worded as a 年度 cell that cannot be read is; the line is never passed over for the title's year.
             parsed.problems.append(

@@ -1199,6 +1199,32 @@ def test_fund_ledger_dates_spanning_two_years_are_rejected_as_year_span(registry
     )
 
 
+@pytest.mark.parametrize(
+    ("above", "filename"),
+    [
+        pytest.param([["2022年项目资金到位及支付台账"]], "台账.xlsx", id="title"),
+        pytest.param([], "2022年资金台账.xlsx", id="file-name"),
+    ],
+)
+def test_ledger_dates_spanning_into_the_year_after_the_title_s_are_told_how_a_year_line_keeps_them(
+    registry, above, filename
+):
+    # Told only to split the file by year, the clerk filed a 2022 fund's payment of January 2023 as 2023's.
+    rows = ledger_rows(dt.date(2022, 5, 1), dt.date(2022, 9, 1), dt.date(2023, 1, 5), above=above)
+    parsed = parse_file(xlsx({"台账": rows}), f"{SHUANGPU_UNIT}/{filename}", registry)
+    [problem] = parsed.errors
+    assert (problem.rule, problem.excel_row, problem.column_header, problem.value) == (
+        "year_span", len(above) + 4, "日期", "2022、2023"
+    )  # fmt: skip
+    assert problem.fix == (
+        "一个文件只能报送一个年度的数据：如2023年的几行也是2022年度的资金（跨年到位或支付），"
+        "请在表格上方加一行“年度：2022”后重新报送，否则请按年度分别报送"
+    )
+    # And so it is: with the line the file is taken in, every row as 2022's.
+    fixed = parse_file(xlsx({"台账": [["年度：2022"], *rows]}), f"{SHUANGPU_UNIT}/{filename}", registry)
+    assert (fixed.errors, records_years(fixed)) == ([], [2022, 2022, 2022])
+
+
 @pytest.mark.parametrize("written", ["22", "二〇二二", "2021-2022"])
 def test_a_year_line_that_cannot_be_read_is_an_error_on_its_row_not_passed_over_for_the_file_name(
     registry, written
