@@ -53,8 +53,11 @@ def _closed_up(match: re.Match) -> str:
 _LABELLED = re.compile(r"^\s*[\u4e00-\u9fff]{2,8}\s*[:：]")
 # A national form's rows under its title, labelled in a cell of their own (`项目名称 | …`, `项目资金（万元）`,
 # `年度总体目标 | 预期目标 | 实际完成情况`): the title is above them, and a year in their prose (`…于2023年1月通过竣工
-# 验收`) is none of the title's.
-_FORM_ROW = re.compile(r"^\s*(?:项目名称|主管部门|实施单位|项目资金|年度总体目标|预期目标)")
+# 验收`) is none of the title's. A ledger's title opens with 项目资金 too (`项目资金到位及支付台账（2022年度）`, the blank
+# template's own title with the year added): taken for such a row, its year was never read, nor told against the dates'.
+_FORM_ROW = re.compile(
+    r"^\s*(?:项目名称|主管部门|实施单位|项目资金(?!到位|支付|使用|拨付|收支|台账|明细)|年度总体目标|预期目标)"
+)
 # A note in brackets after a unit, or before it: `元（保留两位小数）`, `（人民币）元`.
 _UNIT_NOTE_ANYWHERE = re.compile(r"\([^()]*\)")
 # What a unit line writes around the unit's name: `（单位：元）`, `元（人民币）`, `人民币元`. A comma or semicolon

@@ -1182,6 +1182,19 @@ def test_a_project_line_stands_in_for_a_ledgers_project_column(registry):
     assert ("missing_column", "项目名称") in [(p.rule, p.column_header) for p in parsed.errors]
 
 
+@pytest.mark.parametrize("title", ["项目资金到位及支付台账（2022年度）", "项目资金使用情况台账2022年"])
+def test_a_ledger_title_opening_as_a_national_forms_funds_row_does_names_its_year(registry, title):
+    # Read as a national form's 项目资金 row, the blank template's own title with the year added named none, and a
+    # 2022 ledger of payments all made in 2023 was filed as 2023's without a word.
+    rows = ledger_rows(dt.date(2023, 1, 5), dt.date(2023, 2, 5), above=[[title]])
+    parsed = parse_file(xlsx({"台账": rows}), f"{SHUANGPU_UNIT}/台账.xlsx", registry)
+    assert (parsed.errors, records_years(parsed)) == ([], [2023, 2023])
+    [warning] = parsed.warnings
+    assert (warning.rule, warning.excel_row, warning.column_header, warning.value) == (
+        "year_conflict", 1, "标题", "2022"
+    )  # fmt: skip
+
+
 def test_fund_ledger_dates_spanning_two_years_are_rejected_as_year_span(registry):
     rows = ledger_rows("2022-12-28", "2023/1/5", dt.date(2023, 2, 1))
     parsed = parse_file(csv_bytes(rows), "示范区建设实业有限公司/台账.csv", registry)
