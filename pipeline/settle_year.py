@@ -394,6 +394,14 @@ def _flag_conflicts(
             f"本表已按{taken.label}取{used}度；若报表年度不是{used}，请改正{taken.label}后重新报送，"
             f"否则请改正{other.label}"
         )
+        if taken.source == "dates" and len(other.years) == 1:
+            # The dates are when the money moved, true as written: a ledger of another year's funds is told by a
+            # `年度：` line (its dates may span years), never by changing them.
+            fix = (
+                f"本表已按{taken.label}取{used}度；若本表是{other.years[0]}年度的{sheet.template.name_zh}"
+                "（资金跨年到位或支付），"
+                f"请在表格上方加一行“年度：{other.years[0]}”后重新报送，否则请改正{other.label}"
+            )
         parsed.problems.append(
             Problem(
                 Severity.WARNING,

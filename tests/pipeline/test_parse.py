@@ -1195,6 +1195,23 @@ def test_a_ledger_title_opening_as_a_national_forms_funds_row_does_names_its_yea
     )  # fmt: skip
 
 
+def test_a_ledger_whose_dates_decide_against_its_title_is_told_to_add_a_year_line_not_to_change_its_dates(
+    registry,
+):
+    # The dates are when the money moved: told to correct them, the clerk of a 2022 ledger paid out in 2023 could not.
+    rows = ledger_rows(dt.date(2023, 1, 5), dt.date(2023, 2, 5), above=[["2022年项目资金到位及支付台账"]])
+    parsed = parse_file(xlsx({"台账": rows}), f"{SHUANGPU_UNIT}/台账.xlsx", registry)
+    [warning] = parsed.warnings
+    assert (warning.rule, warning.excel_row, warning.column_header) == ("year_conflict", 1, "标题")
+    assert warning.fix == (
+        "本表已按「日期」列的日期取2023年度；若本表是2022年度的项目资金到位及支付台账（资金跨年到位或支付），"
+        "请在表格上方加一行“年度：2022”后重新报送，否则请改正标题"
+    )
+    # As told, the line files it as 2022's.
+    fixed = parse_file(xlsx({"台账": [["年度：2022"], *rows]}), f"{SHUANGPU_UNIT}/台账.xlsx", registry)
+    assert (fixed.errors, records_years(fixed)) == ([], [2022, 2022])
+
+
 def test_fund_ledger_dates_spanning_two_years_are_rejected_as_year_span(registry):
     rows = ledger_rows("2022-12-28", "2023/1/5", dt.date(2023, 2, 1))
     parsed = parse_file(csv_bytes(rows), "示范区建设实业有限公司/台账.csv", registry)
