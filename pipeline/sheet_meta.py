@@ -71,6 +71,11 @@ _YEAR_ON_LINE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 # A unit stated in a sentence, `注：金额单位为元`, `（本表单位为万元）`: read as the `单位：` line it means. Only where no word
 # runs into the label, as for a bare `单位：` (`主管单位为…` names an office).
 _UNIT_IS = re.compile(rf"(^|[\s:：(,，;；])(?:本表)?({'|'.join(UNIT_LABELS)})为")
+# A printed label whose seal note stands for its colon, the name typed after a space (`填报单位（盖章）  枣林街道办事处`, in
+# one cell): read as `填报单位（盖章）：…`. Unread, the folder's office was taken whatever office the line named.
+_SEALED_LABEL = re.compile(
+    rf"((?:{_UNIT_NAME_LABELS}|填报单位|填表单位|报送单位|实施单位|(?<![\u4e00-\u9fff])单位){_SEAL_NOTE})\s+(?=[^\s:：])"
+)
 # The lines naming who filed a sheet; the national forms name the unit whose project it is in an 实施单位 row.
 _UNIT_KEYS = re.compile(rf"{_UNIT_NAME_LABELS}|填报单位|填表单位|报送单位|实施单位")
 
@@ -171,7 +176,7 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
     # names the day it was filled, not the year it reports.
     titled = first_row == 1
     for excel_row, line in enumerate(lines, start=first_row):
-        text = _UNIT_IS.sub(r"\1\2：", _SPACED_LABEL.sub(_closed_up, nfkc(line)))
+        text = _SEALED_LABEL.sub(r"\1：", _UNIT_IS.sub(r"\1\2：", _SPACED_LABEL.sub(_closed_up, nfkc(line))))
         titled = titled and not _FORM_ROW.match(text)
         keys = list(_META_KEY.finditer(text))
         # A title may state a field after its name (`…2022年老旧小区改造项目清单（单位：万元）`, `（2022年度）  单位：万元`):

@@ -496,6 +496,13 @@ def test_a_line_naming_another_office_by_another_label_is_rejected_as_the_filing
     assert problem.fix.endswith(f"或改正“{written}：”一行")
 
 
+def test_a_sealed_label_without_its_colon_still_names_the_filing_unit(registry):
+    # `填报单位（盖章）  枣林街道办事处` in one cell went unread: the file was credited to the folder's office.
+    parsed = sent(registry, "某某社区", "填报单位（盖章）  枣林街道办事处")
+    assert [(p.rule, p.excel_row, p.value) for p in parsed.errors] == [("unit_mismatch", 2, "枣林街道办事处")]
+    assert sent(registry, "公共收件", "填报单位（盖章）  枣林街道办事处").unit == UNIT
+
+
 def test_a_filing_unit_line_in_the_footer_is_reported_on_its_own_row(registry):
     rows = compound_sheet(*DATA, unit_line=None, footer=[["填表人：张三"], [], ["填报单位：某某社区"]])
     parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单.xlsx", registry)

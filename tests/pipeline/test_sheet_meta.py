@@ -133,6 +133,9 @@ def test_the_money_unit_is_read_from_the_words_around_it_and_never_from_an_offic
         [row_text(["单位名称", "枣林街道办事处", "单位：万元"])],
         [row_text(["单位（盖章）", "枣林街道办事处", "单位：万元"])],
         [row_text(["报送单位", "枣林街道办事处", "单位：万元"])],
+        # The seal note standing for the colon, the name typed after it in the same cell.
+        ["填报单位（盖章）  枣林街道办事处   单位：万元"],
+        ["单位（盖章） 枣林街道办事处   单位：万元"],
     ],
 )
 def test_other_labels_of_the_sending_office_name_it_and_never_the_money_unit(lines):
