@@ -11,6 +11,7 @@ from pipeline.registry import Units, load_units
 PERCENT_UNITS = frozenset({"%", "百分比"})
 PERCENT_FACTOR = Decimal("0.01")  # a percentage point, as the fraction the warehouse keeps rates in
 _REMEMBERED_LENGTH = 64  # the longest written unit remembered (registry.unit_key's limit too)
+_REMEMBERED_UNITS = 4096  # the most remembered at once
 
 
 def unit_prefix(unit: str) -> tuple[str, str | None] | None:
@@ -68,6 +69,8 @@ def _longest_known(unit: str) -> tuple[str, tuple[str, Decimal, str]] | None:
             longest = unit[:end], found
             break
     if len(unit) <= _REMEMBERED_LENGTH:
+        if len(remembered) >= _REMEMBERED_UNITS:  # hostile cells writing ever new units never fill memory
+            remembered.clear()
         remembered[unit] = longest
     return longest
 

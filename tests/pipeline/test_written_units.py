@@ -40,3 +40,13 @@ def test_units_another_registry_lists_are_not_answered_from_what_the_first_remem
     monkeypatch.setattr(written_units, "indicator_units", lambda: bureaus)
     assert written_units.unit_factor("千元") == Decimal("0.1")
     assert written_units.measure_of("千元") == "money"
+
+
+def test_units_remembered_stay_bounded_whatever_a_hostile_sheet_writes(monkeypatch):
+    units = load_units()
+    monkeypatch.setattr(written_units, "indicator_units", lambda: units)
+    for number in range(written_units._REMEMBERED_UNITS + 10):
+        written_units.unit_factor(f"个{number}")
+
+    assert 0 < len(units.known_prefixes) <= written_units._REMEMBERED_UNITS
+    assert written_units.unit_factor("万平方米") == Decimal(10000)
