@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 # The columns clerks write remarks in: no template reads them (header_checks._NEVER_DATA).
 REMARKS = frozenset({"备注", "说明", "附注", "备注说明", "情况说明"})
+_REMARK_END = re.compile(r"[注明]")
 # A remark that is nothing but the row's voiding (`已作废`, `此行取消`, `项目已撤销`), and one that says 作废 anywhere:
 # the row is void to whoever reads it.
 _VOID = re.compile(
@@ -36,7 +37,12 @@ def check_voided_rows(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> Non
     remarks = {}
     for row in rows[match.first_row : match.last_row + 1]:
         for index, cell in enumerate(row):
-            if isinstance(cell, str) and split_header(squash(cell))[0] in REMARKS:
+            # Every remark header ends 注 or 明: other headers are passed over unfolded (most of a sheet's).
+            if (
+                isinstance(cell, str)
+                and _REMARK_END.search(cell)
+                and split_header(squash(cell))[0] in REMARKS
+            ):
                 remarks.setdefault(index, cell.strip())
     if not remarks:
         return
