@@ -49,12 +49,15 @@ _MONTH = r"(\d{1,2}|十[一二]?|[二三四五六七八九])"
 # Never a later quarter or half alone (`第二季度` is 4-6月, not 1-6月).
 _MONTHS_SO_FAR = re.compile(
     rf"^(?:(?:1|一)(?:月份?)?[-~〜‐‑‒–—―−至到]+{_MONTH}月份?"
-    rf"|截[至止]到?{_MONTH}月份?[底末]?"
+    rf"|截[至止]到?{_MONTH}月份?(?:(?P<day>2[89]|3[01])日)?[底末]?"
     r"|(?P<half>上半年)|(?P<three>前三季度))"
 )
 # The same within a line, as a title writes it (`2022年1-6月项目支出绩效运行监控表`), never after a digit (`11-12月`).
 _MONTHS_IN_LINE = re.compile(r"(?<![\d十])" + _MONTHS_SO_FAR.pattern.removeprefix("^"))
 MONTHS_SO_FAR_MARK = "1-N月"
+_LAST_DAYS = {
+    month: (29, 28) if month == 2 else (30,) if month in (4, 6, 9, 11) else (31,) for month in range(1, 13)
+}
 # One month a title names (`2022年6月投资完成情况`, `六月份月报`): never within a range (`1-6月`, `11-12月`), after
 # 截至 (`截至6月`: the months so far), nor as a day's month (`6月30日`).
 _MONTH_IN_LINE = re.compile(
@@ -162,7 +165,12 @@ def _month_of(match: re.Match | None) -> int | None:
     if match.group("three"):
         return 9
     month = match.group(1) or match.group(2)
-    return int(month) if month.isdigit() else MONTHS[month]
+    month = int(month) if month.isdigit() else MONTHS[month]
+    # `截至7月31日`: the month's last day is its end (February's 28th or 29th); another day leaves it unknown.
+    day = match.group("day")
+    if day is not None and int(day) not in _LAST_DAYS.get(month, ()):
+        return None
+    return month
 
 
 # Every control (C0, DEL, C1), the line and paragraph separators, and the bidi embeddings, overrides, isolates and

@@ -1923,8 +1923,8 @@ def test_each_unread_block_value_is_told_the_header_it_likely_is_with_the_forms_
     assert not any("1-N月" in p.message_zh for p in parsed.all_problems)
 
 
-# Provinces' exports write the same months as 1-6月份, 截至6月(底) or 上半年 (前三季度 for 1-9月).
-@pytest.mark.parametrize("months", ["1-6月份", "截至6月", "截止到6月底", "上半年"])
+# Provinces' exports write the same months as 1-6月份, 截至6月(底), 截至6月30日 or 上半年 (前三季度 for 1-9月).
+@pytest.mark.parametrize("months", ["1-6月份", "截至6月", "截止到6月底", "上半年", "截至6月30日"])
 def test_a_monitoring_form_headed_1_to_n_yuefen_is_read_as_1_to_n_yue(registry, months):
     rows, merges = national_monitoring(MONITORING, months=6)
     as_printed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)

@@ -156,6 +156,9 @@ def test_every_other_character_is_printed_as_it_is_in_either_mode():
         ("截至6月执行数", 6),
         ("截止到9月底实际完成情况", 9),
         ("截至十月末执行数", 10),
+        ("截至7月31日执行数", 7),
+        ("截至6月30日实际完成情况", 6),
+        ("截止到2月28日执行数", 2),
         ("上半年执行数", 6),
         ("前三季度执行率", 9),
     ],
@@ -233,3 +236,8 @@ def test_an_item_is_held_against_a_list_without_spaces_widths_or_trailing_notes(
 )
 def test_the_one_month_a_title_names_is_read_and_no_other(line, month):
     assert month_named(line) == month
+
+
+@pytest.mark.parametrize("header", ["截至7月30日执行数", "截至6月31日执行数", "截至2月30日执行数"])
+def test_a_header_up_to_a_day_short_of_its_months_end_covers_no_months_known(header):
+    assert months_so_far(header) is None
