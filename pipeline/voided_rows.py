@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from pipeline.header_match import HeaderMatch
     from pipeline.parsed_sheet import ParsedSheet
 
-# The columns clerks write remarks in: no template reads them (header_checks._NEVER_DATA).
+# The columns clerks write remarks in: no template reads them (header_checks._NEVER_DATA, which names them too).
 REMARKS = frozenset({"备注", "说明", "附注", "备注说明", "情况说明"})
 _REMARK_END = re.compile(r"[注明]")
 # A remark that is nothing but the row's voiding (`已作废`, `此行取消`, `项目已撤销`), and one that says 作废 anywhere:
