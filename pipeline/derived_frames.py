@@ -179,9 +179,11 @@ def _investment_total_per_project(sheets: list[Sheet], context: Context, registr
     return frame
 
 
-# money_per_row's column for an amount's excess over its project's 计划总投资 (`amount_wan_over_planned`), and the one
-# for its wording where it exceeds (`amount_wan_said`).
+# money_per_row's column for an amount's excess over its project's 计划总投资 (`amount_wan_over_planned`), the one for
+# how many times that total it is (`amount_wan_times_planned`), and the one for its wording where it exceeds
+# (`amount_wan_said`).
 OVER_PLANNED = "_over_planned"
+TIMES_PLANNED = "_times_planned"
 SAID = "_said"
 
 
@@ -253,7 +255,7 @@ def _money_rows(
     base: str,
 ) -> None:
     """Append a sheet's rows of money_per_row, column by column: their lineage, the 计划总投资, each amount, its excess
-    over it and, where it exceeds, its wording."""
+    over it, its multiple of it and, where it exceeds, its wording."""
     excel_rows = [row for row, _, _ in rows]
     planned = [total for _, total, _ in rows]
     for name, values in (
@@ -267,6 +269,8 @@ def _money_rows(
     for i, name in enumerate(names):
         amounts = [row[2][i] for row in rows]
         over = [None if a is None else a - p for a, p in zip(amounts, planned, strict=True)]
+        # A multiple, not an excess: ten times the whole project is no amount at all, whatever the project's size.
+        times = [None if a is None or p <= 0 else a / p for a, p in zip(amounts, planned, strict=True)]
         # Worded only where it may be told: a row per data row, and all but a few within their 计划总投资.
         said = [
             None if o is None or o <= 0 else _money_said(sheet, name, a, r, base)
@@ -274,6 +278,7 @@ def _money_rows(
         ]
         columns.setdefault(name, []).extend(amounts)
         columns.setdefault(name + OVER_PLANNED, []).extend(over)
+        columns.setdefault(name + TIMES_PLANNED, []).extend(times)
         columns.setdefault(name + SAID, []).extend(said)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Hashable, Mapping
 from typing import Any
 
@@ -39,9 +40,12 @@ class _Findings:
         self.sheets = {(s.batch, s.parsed.name): s for s in sheets}
         self.problems: dict[Hashable, list[tuple[tuple, Problem]]] = {s.key: [] for s in sheets}
         self.seen: set[tuple] = set()
+        # By batch key, (sheet, Excel row, header, rule): a cell's problem another one told of it stands instead of.
+        self.replaced: dict[Hashable, set[tuple]] = defaultdict(set)
 
-    def add(self, sheet: Sheet, column: str, problem: Problem) -> None:
-        """Keep a problem unless it repeats one already kept or a cell the parser reported."""
+    def add(self, sheet: Sheet, column: str, problem: Problem, instead_of: str | None = None) -> None:
+        """Keep a problem unless it repeats one already kept or a cell the parser reported; one standing instead of
+        another rule drops that rule's problem on its cell."""
         identity = (
             sheet.batch,
             problem.sheet,
@@ -53,6 +57,11 @@ class _Findings:
         if identity in self.seen or (problem.excel_row, problem.column_header) in sheet.reported:
             return
         self.seen.add(identity)
+        if instead_of:
+            # Ten times the project's total is over it too: the error says all the warning would, and more.
+            self.replaced[sheet.key].add(
+                (problem.sheet, problem.excel_row, problem.column_header, instead_of)
+            )
         order = (sheet.order, problem.excel_row or 0, sheet.positions.get(column, -1))
         self.problems[sheet.key].append((order, problem))
 
@@ -128,7 +137,7 @@ class _Findings:
             fix=fix,
             severity=Severity(meta["severity"]),
         )
-        self.add(sheet, column, problem)
+        self.add(sheet, column, problem, meta.get("instead_of"))
 
     def _derived(self, template: Template, sheet: Sheet, meta: dict, row: dict) -> None:
         """Report a derived-frame row against the rows and header it blames."""
@@ -147,12 +156,16 @@ class _Findings:
             expected=expected,
             fix=fix,
         )
-        self.add(sheet, column, problem)
+        self.add(sheet, column, problem, meta.get("instead_of"))
 
     def by_key(self) -> dict[Hashable, list[Problem]]:
-        """Return each batch key's problems by sheet, Excel row and column."""
+        """Return each batch key's problems by sheet, Excel row and column, without those another stands instead of."""
         return {
-            key: [p for _, p in sorted(found, key=lambda item: item[0])]
+            key: [
+                p
+                for _, p in sorted(found, key=lambda item: item[0])
+                if (p.sheet, p.excel_row, p.column_header, p.rule) not in self.replaced[key]
+            ]
             for key, found in self.problems.items()
         }
 

@@ -119,6 +119,7 @@ RULE_ZH = {
     "cost_unit": "投资构成的单位不是金额",
     "cost_vs_total": "投资构成合计与计划总投资不符",
     "exceeds_planned_total": "金额超过项目计划总投资",
+    "exceeds_planned_tenfold": "金额超过项目计划总投资十倍",
     "amount_implausible": "金额异常大",
     "area_implausible": "每户面积不合常理，疑似面积单位填错",
     "negative_list": "支出用途属于负面清单",

@@ -98,6 +98,11 @@ def _check_meta(path: Path, position: int, meta: dict, declared: Iterable[str]) 
             f"{path}: expectation {position}: rule {rule!r} is a rule of this suite's own: give its Chinese title, "
             "shown on receipts, as meta.rule_zh"
         )
+    # A misspelt rule here left both problems on the cell, with nothing said.
+    if (instead_of := meta.get("instead_of")) is not None and instead_of not in RULE_ZH:
+        raise SuiteError(
+            f"{path}: expectation {position}: meta.instead_of names {instead_of!r}, no rule of the pipeline's"
+        )
     kind = meta.get("derived")
     if kind is not None and kind not in declared:
         raise SuiteError(

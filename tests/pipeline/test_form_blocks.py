@@ -220,10 +220,12 @@ def test_a_budget_added_up_from_part_rows_above_the_planned_total_is_told_with_t
     [outcome] = _night(settings, registry, [path])
 
     first = _row(rows, "年度资金总额") + 1
-    told = [p for p in outcome.problems if p.rule == "exceeds_planned_total"]
-    assert [(p.excel_row, p.severity) for p in told] == [(first, "warning")] * 3
+    # Over ten times the whole project: returned (exceeds_planned_tenfold), the warning not told beside it.
+    assert not [p for p in outcome.problems if p.rule == "exceeds_planned_total"]
+    told = [p for p in outcome.problems if p.rule == "exceeds_planned_tenfold"]
+    assert [(p.excel_row, p.severity) for p in told] == [(first, "error")] * 3
     assert (
-        f"为15700000万元（第{first}至{first + 1}行之和），不应超过项目基本信息表中该项目的计划总投资9163.6万元"
+        f"为15700000万元（第{first}至{first + 1}行之和），超过项目基本信息表中该项目计划总投资9163.6万元的十倍"
         in told[0].message_zh
     )
 

@@ -911,11 +911,12 @@ def test_an_amount_above_the_projects_whole_total_is_flagged_in_the_reports_data
     from pipeline.indicators import build_indicators
     from pipeline.intake import ingest
 
-    # 12,501,000 元 of subsidy written under 金额（万元）: 12,501,000 万元, above the project's whole 计划总投资.
+    # 1,250.1 万元 of subsidy typed without its point: 12,501 万元, above the project's whole 计划总投资 of 9,163.6
+    # 万元 (ten times it would be an error: exceeds_planned_tenfold).
     ledger = settings.inbox / "枣林街道办事处" / "台账.csv"
     ledger.write_text(
         "填报单位：枣林街道办事处\n日期,项目名称,资金来源,类型,金额（万元）\n"
-        "2022-01-05,枣林街道办事处改造老旧小区,中央补助资金,到位,12501000\n"
+        "2022-01-05,枣林街道办事处改造老旧小区,中央补助资金,到位,12501\n"
         "2022-02-05,枣林街道办事处改造老旧小区,中央补助资金,支付,150\n",
         encoding="utf-8",
     )
@@ -938,14 +939,14 @@ def test_the_scale_note_follows_the_current_register_not_the_receipts_of_the_day
     from pipeline.intake import ingest
     from tests.conftest import REGISTER_CSV
 
-    # The register's 计划总投资 typed 9.1636 for 9163.6: the ledger's 100 万元 is flagged against it that night.
+    # The register's 计划总投资 typed 916.36 for 9163.6: the ledger's 1000 万元 is flagged against it that night.
     typo = settings.inbox / "枣林街道办事处" / "项目基本信息（误）.csv"
-    typo.write_text(REGISTER_CSV.replace(",9163.6", ",9.1636"), encoding="utf-8")
+    typo.write_text(REGISTER_CSV.replace(",9163.6", ",916.36"), encoding="utf-8")
     os.utime(typo, ns=(2, 2))
     ledger = settings.inbox / "枣林街道办事处" / "台账.csv"
     ledger.write_text(
         "填报单位：枣林街道办事处\n日期,项目名称,资金来源,类型,金额（万元）\n"
-        "2022-01-05,枣林街道办事处改造老旧小区,中央补助资金,到位,100\n",
+        "2022-01-05,枣林街道办事处改造老旧小区,中央补助资金,到位,1000\n",
         encoding="utf-8",
     )
     os.utime(ledger, ns=(3, 3))

@@ -284,7 +284,7 @@ DEFECTS = {
         changed("fund_ledger", "金额（万元）", "金额（元）").replace("到位,10000,", "到位,9000,"),
         ("paid_exceeds_received", "warning", 3, "金额（元）"),
     ),
-    # An amount in 元 under a 万元 header is ten thousand times too large: more than the whole project.
+    # An amount over the whole project: typed in 元 under a 万元 header, or a wrong project; asked, and counted.
     "exceeds_planned_total_ledger": (
         "fund_ledger",
         changed("fund_ledger", "到位,10000,", "到位,200000,"),
@@ -294,7 +294,7 @@ DEFECTS = {
     "exceeds_planned_total_yuan": (
         "fund_ledger",
         changed("fund_ledger", "金额（万元）", "金额（元）")
-        .replace("到位,10000,", "到位,2000000000000,")
+        .replace("到位,10000,", "到位,2000000000,")
         .replace("支付,5000,", "支付,50000000,")
         .replace("支付,4200,", "支付,42000000,"),
         ("exceeds_planned_total", "warning", 3, "金额（元）"),
@@ -316,8 +316,20 @@ DEFECTS = {
     ),
     "exceeds_planned_total_progress": (
         "investment_progress",
-        changed("investment_progress", "2022,1,18000,", "2022,1,180000000,"),
+        changed("investment_progress", "2022,1,18000,", "2022,1,180000,"),
         ("exceeds_planned_total", "warning", 3, "年度计划投资（万元）"),
+    ),
+    # An amount in 元 under a 万元 header is ten thousand times too large: more than ten times the whole project is
+    # no amount at all, and a warning let the report publish it (全年到位资金30,379,000万元). Returned, and told once.
+    "exceeds_planned_tenfold_ledger": (
+        "fund_ledger",
+        changed("fund_ledger", "到位,10000,", "到位,100000000,"),
+        ("exceeds_planned_tenfold", "error", 3, "金额（万元）"),
+    ),
+    "exceeds_planned_tenfold_progress": (
+        "investment_progress",
+        changed("investment_progress", "2022,1,18000,", "2022,1,180000000,"),
+        ("exceeds_planned_tenfold", "error", 3, "年度计划投资（万元）"),
     ),
     # A header in a unit nobody listed (千元): its amounts were read in 万元 and prove nothing, so the suites judge
     # none of them (an amount over the project's whole total would be told in the wrong unit).
@@ -336,8 +348,13 @@ DEFECTS = {
     ),
     "exceeds_planned_total_compound": (
         "compound_list",
-        changed("compound_list", ",1075.97,", ",10759700,"),
+        changed("compound_list", ",1075.97,", ",10759.7,"),
         ("exceeds_planned_total", "warning", 5, "计划投资（万元）"),
+    ),
+    "exceeds_planned_tenfold_compound": (
+        "compound_list",
+        changed("compound_list", ",1075.97,", ",10759700,"),
+        ("exceeds_planned_tenfold", "error", 5, "计划投资（万元）"),
     ),
     # The register is what the others are checked against: its own total is only checked for size. A project
     # of its own, so that intake's run of every case (test_intake) checks the others against the clean totals.
@@ -496,7 +513,7 @@ def test_messages_name_the_cell_the_value_and_the_fix(checked):
     assert cumulative.expected == "应等于1至3月本月完成投资之和10030.5"
     [scale] = validation.problems["exceeds_planned_total_compound"]
     assert scale.message_zh == (
-        "第5行「计划投资（万元）」为10759700万元，不应超过项目基本信息表中该项目的计划总投资9163.6万元，"
+        "第5行「计划投资（万元）」为10759.7万元，不应超过项目基本信息表中该项目的计划总投资9163.6万元，"
         "请核对金额是否按万元填写（1万元＝10000元）、是否填错项目；如确实超过计划总投资，"
         "请说明原因或请区财政局更正项目基本信息表。"
     )
@@ -527,9 +544,15 @@ def test_messages_name_the_cell_the_value_and_the_fix(checked):
     )
     assert "改造面积是否按万平方米填写，而本列按平方米读取？" in reverse.message_zh
     [yuan] = validation.problems["exceeds_planned_total_yuan"]
-    assert yuan.value == "2000000000000"
+    assert yuan.value == "2000000000"
     assert yuan.message_zh.startswith(
-        "第3行「金额（元）」为2000000000000元（合200000000万元），不应超过项目基本信息表中该项目的计划总投资"
+        "第3行「金额（元）」为2000000000元（合200000万元），不应超过项目基本信息表中该项目的计划总投资"
+    )
+    [tenfold] = validation.problems["exceeds_planned_tenfold_compound"]
+    assert tenfold.message_zh == (
+        "第5行「计划投资（万元）」为10759700万元，超过项目基本信息表中该项目计划总投资9163.6万元的十倍，"
+        "不可能是一笔真实的金额，请核对金额单位（1万元＝10000元）：按元填写的，请将表头的单位改为元，"
+        "或将数值换算为万元；如填错项目，请改正项目名称；如项目基本信息表的计划总投资有误，请区财政局更正后重新报送。"
     )
 
 
@@ -1262,6 +1285,23 @@ def test_a_suites_own_rule_needs_one_chinese_title(tmp_path, rule, title, refuse
     with pytest.raises(SuiteError) as raised:
         suites_module.suite_documents("compound_list", tmp_path)
     assert str(raised.value).startswith(f"{path}: expectation 0: {refused}")
+
+
+def test_a_check_standing_instead_of_a_misspelt_rule_is_refused(tmp_path):
+    # A misspelt meta.instead_of dropped nothing: both problems stood on the cell, with nothing said.
+    suite = json.loads((EXPECTATIONS_DIR / "compound_list.json").read_text(encoding="utf-8"))
+    position, expectation = next(
+        (i, e) for i, e in enumerate(suite["expectations"]) if e["meta"].get("instead_of")
+    )
+    expectation["meta"]["instead_of"] = "exceeds_planed_total"
+    path = tmp_path / "compound_list.json"
+    path.write_text(json.dumps(suite, ensure_ascii=False), encoding="utf-8")
+
+    with pytest.raises(SuiteError) as raised:
+        suites_module.suite_documents("compound_list", tmp_path)
+    assert str(raised.value) == (
+        f"{path}: expectation {position}: meta.instead_of names 'exceeds_planed_total', no rule of the pipeline's"
+    )
 
 
 def test_a_suites_own_rule_is_titled_on_the_receipt_by_its_suite(tmp_path, monkeypatch):
