@@ -122,6 +122,7 @@ RULE_ZH = {
     "exceeds_planned_tenfold": "金额超过项目计划总投资十倍",
     "amount_implausible": "金额异常大",
     "area_implausible": "每户面积不合常理，疑似面积单位填错",
+    "area_impossible": "每户面积不可能，面积或户数填错",
     "negative_list": "支出用途属于负面清单",
     "no_responses": "有效问卷数为0",
     "paid_exceeds_received": "累计支付超过累计到位",

@@ -174,13 +174,14 @@ def test_an_implausible_area_names_only_the_project_of_its_row_and_goes_when_cor
     from tests.pipeline.test_projects import JIA, YEAR, take_in
 
     def listing(area: str) -> str:
-        # Two projects on one sheet: 甲项目's 市委小区 holds 5,000 万平方米 for 60 households (m² under 万平方米).
+        # Two projects on one sheet: 甲项目's 市委小区 holds 30 万平方米 for 60 households, 5,000 平方米 a household
+        # (3 typed as 30, or households left out; ten times it would be returned: area_impossible).
         return (
             f"年度：{YEAR}\n项目名称,小区名称,改造面积（万平方米）,惠及户数（户）,计划投资（万元）\n"
             f"甲项目,棉纺厂东院,1.0,100,300\n甲项目,市委小区,{area},60,120\n乙项目,糖厂家属院,0.8,90,200\n"
         )
 
-    first = take_in(settings, registry, *REGISTERS[:1], (f"{JIA}/清单.csv", listing("5000")))
+    first = take_in(settings, registry, *REGISTERS[:1], (f"{JIA}/清单.csv", listing("30")))
     assert first[f"{JIA}/清单.csv"].status == "accepted"
     [warning] = [p for p in first[f"{JIA}/清单.csv"].warnings if p.rule == "area_implausible"]
     assert warning.excel_row == 4

@@ -364,19 +364,35 @@ DEFECTS = {
         + "P003,示范区大型安置项目,棚户区改造,南阳市城乡一体化示范区建设实业有限公司,1127743100\n",
         ("amount_implausible", "warning", 6, "计划总投资（万元）"),
     ),
-    # An area in 平方米 under a 万平方米 header is ten thousand times too large: some 77万平方米 a household.
+    # An area over 1,000 平方米 a household (286.5 for 28.65万平方米): asked, and counted.
     "area_implausible": (
         "compound_list",
-        changed("compound_list", "2.8650,370,", "28650,370,"),
+        changed("compound_list", "2.8650,370,", "286.5,370,"),
         ("area_implausible", "warning", 5, "改造面积（万平方米）"),
     ),
-    # The reverse: 万平方米 under a 平方米 header, 1.932平方米 for 249 households.
-    "area_implausible_wan_under_m2": (
+    # An area in 平方米 under a 万平方米 header is ten thousand times too large: some 77万平方米 a household, no
+    # household's at all. As a warning the report published it; returned, and told once.
+    "area_impossible": (
+        "compound_list",
+        changed("compound_list", "2.8650,370,", "28650,370,"),
+        ("area_impossible", "error", 5, "改造面积（万平方米）"),
+    ),
+    # The reverse: under 1 平方米 a household (193.2平方米 for 249 households), asked.
+    "area_implausible_small": (
+        "compound_list",
+        changed("compound_list", "改造面积（万平方米）", "改造面积（平方米）")
+        .replace("2.8650,370,", "28650,370,")
+        .replace("1.9320,249,", "193.2,249,")
+        .replace("2.4150,312,", "24150,312,"),
+        ("area_implausible", "warning", 6, "改造面积（平方米）"),
+    ),
+    # 万平方米 under a 平方米 header, 1.932平方米 for 249 households: no household's area; returned.
+    "area_impossible_wan_under_m2": (
         "compound_list",
         changed("compound_list", "改造面积（万平方米）", "改造面积（平方米）")
         .replace("2.8650,370,", "28650,370,")
         .replace("2.4150,312,", "24150,312,"),
-        ("area_implausible", "warning", 6, "改造面积（平方米）"),
+        ("area_impossible", "error", 6, "改造面积（平方米）"),
     ),
     # An unreadable optional count is the parser's type error, not also a satisfaction mismatch.
     "unreadable_part_of_a_sum": (
@@ -530,19 +546,26 @@ def test_messages_name_the_cell_the_value_and_the_fix(checked):
         "第11行「单位」填写为“平方米”，投资构成应为金额，单位应为万元、元等金额单位，否则不计入投资构成合计与计划总投资的核对，"
         "如单位或类别填错，请更正后重新报送；如确为投资构成以外的说明，请改填在“建设规模”类别下。",
     )
-    [area] = validation.problems["area_implausible"]
+    [area] = validation.problems["area_impossible"]
     assert (area.value, area.message_zh) == (
         "28650",
         "第5行「改造面积（万平方米）」为28650万平方米，惠及户数370户，折合每户约774324平方米，"
-        "老旧小区每户改造面积通常为50至150平方米，不应超过1000平方米，"
-        "改造面积是否按平方米填写在“万平方米”表头下？请核对面积单位（1万平方米＝10000平方米），"
-        "按万平方米改正数值，或将表头改为“改造面积（平方米）”；如面积和户数确实无误，可忽略本提示。",
+        "一户的改造面积不可能超过10000平方米，改造面积或惠及户数必有一处填错，"
+        "请核对面积单位（1万平方米＝10000平方米）和惠及户数：平方米数填在“万平方米”表头下的，"
+        "请按万平方米改正数值，或将表头改为“改造面积（平方米）”。",
     )
-    [reverse] = validation.problems["area_implausible_wan_under_m2"]
+    [asked] = validation.problems["area_implausible"]
+    assert asked.message_zh.startswith(
+        "第5行「改造面积（万平方米）」为286.5万平方米，惠及户数370户，折合每户约"
+    )
+    assert "不应超过1000平方米，改造面积是否按平方米填写在“万平方米”表头下？" in asked.message_zh
+    [reverse] = validation.problems["area_impossible_wan_under_m2"]
     assert reverse.value == "1.932" and reverse.message_zh.startswith(
         "第6行「改造面积（平方米）」为1.932平方米，惠及户数249户，折合每户约0.0078平方米，"
+        "一户的改造面积不可能小于0.1平方米"
     )
-    assert "改造面积是否按万平方米填写，而本列按平方米读取？" in reverse.message_zh
+    [small] = validation.problems["area_implausible_small"]
+    assert "改造面积是否按万平方米填写，而本列按平方米读取？" in small.message_zh
     [yuan] = validation.problems["exceeds_planned_total_yuan"]
     assert yuan.value == "2000000000"
     assert yuan.message_zh.startswith(
