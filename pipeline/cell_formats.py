@@ -7,12 +7,15 @@ import io
 import logging
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Container, Iterable
+from typing import TypeVar
 
 from pipeline.header_match import column_letter
 from pipeline.xlsx_parts import STYLES, TAG_PREFIX, whole_tags, xlsx_sheet_parts, xml_attributes
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Excel's built-in number formats `0%` and `0.00%`; a workbook states only the custom ones it uses.
 BUILTIN_PERCENT = frozenset({9, 10})
@@ -142,9 +145,10 @@ def _open_xls(content: bytes):
 
 
 class CellFormats:
-    """The number formats of one xlsx or xls (`kind`), read only when asked.
+    """The number formats and fonts of one xlsx or xls (`kind`), read only when asked.
 
-    The file has passed the limits survey by then; an xls is opened once, for its first sheet with a cell to settle.
+    The file has passed the limits survey by then; an xls is opened once, for its first sheet with a cell to settle,
+    and each of its sheets is loaded once, for every format asked of it.
     """
 
     # The kinds of workbook (`reader.sniff_kind`, by content) whose cells' number formats can be read.
@@ -157,11 +161,12 @@ class CellFormats:
         self.kind = kind
         # The style indexes whose format is a percentage, once read: an xlsx's cellXfs, an xls's XF records.
         self.percent: frozenset[int] | None = None
-        # The style indexes whose format shows a number scaled, with its places and code, once read (xlsx).
+        # The style indexes whose format shows a number scaled, with its places and code, once read.
         self.scaled: dict[int, tuple[int, str]] | None = None
-        # The style indexes whose font is struck through, once read (xlsx; `struck_cells`).
+        # The style indexes whose font is struck through, once read (`struck_cells`).
         self.struck: frozenset[int] | None = None
-        self._book = None  # the xls opened by xlrd, kept for the next sheet
+        self._book = None  # the xls opened by xlrd, kept for the next sheet; False when it cannot be opened
+        self._loaded: str | None = None  # the name of the xls sheet whose cells xlrd holds
 
     def percent_cells(self, sheet: str, cells: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
         """Return those of a sheet's cells (zero-based row and column) whose number format is a percentage."""
@@ -169,9 +174,12 @@ class CellFormats:
         if not cells:
             return set()
         try:
-            if self.kind == "xls":
-                return self._xls_percent_cells(sheet, cells)
-            return self._xlsx_percent_cells(sheet, cells)
+            if self.percent is None:
+                self.percent = frozenset()  # unreadable styles are not read again for the next sheet
+                self.percent = (
+                    _percent_xfs(self.xls_book()) if self.kind == "xls" else self.read_styles(_percent_styles)
+                )
+            return set(self.styled_cells(sheet, cells, self.percent))
         except Exception:
             # A format only ever lifts a warning: styles that cannot be read leave the warning, never the file.
             logger.warning("reading the number formats of sheet %r failed", sheet, exc_info=True)
@@ -185,73 +193,70 @@ class CellFormats:
         if not cells:
             return {}
         try:
-            if self.kind == "xls":
-                return self._xls_scaled_cells(sheet, cells)
-            by_ref = {f"{column_letter(c)}{r + 1}": (r, c) for r, c in cells}
-            with zipfile.ZipFile(io.BytesIO(self.content)) as archive:
-                if self.scaled is None:
-                    self.scaled = {}  # unreadable styles are not read again for the next sheet
-                    self.scaled = _scaled_styles(archive)
-                # Most workbooks have no such format: their sheets are not read again.
-                if not self.scaled or (part := xlsx_sheet_parts(archive).get(sheet)) is None:
-                    return {}
-                styles = _cell_styles(archive, part, set(by_ref))
-            return {by_ref[ref]: self.scaled[style] for ref, style in styles.items() if style in self.scaled}
+            if self.scaled is None:
+                self.scaled = {}  # unreadable styles are not read again for the next sheet
+                self.scaled = (
+                    _scaled_xfs(self.xls_book()) if self.kind == "xls" else self.read_styles(_scaled_styles)
+                )
+            return {
+                cell: self.scaled[style]
+                for cell, style in self.styled_cells(sheet, cells, self.scaled).items()
+            }
         except Exception:
             # Styles that cannot be read tell nothing: the cell is read as its number, as before.
             logger.warning("reading the number formats of sheet %r failed", sheet, exc_info=True)
             return {}
 
-    def _xls_scaled_cells(
-        self, sheet: str, cells: set[tuple[int, int]]
-    ) -> dict[tuple[int, int], tuple[int, str]]:
-        book = _open_xls(self.content)
-        try:
-            scaled = _scaled_xfs(book)
-            if not scaled or sheet not in book.sheet_names():
+    def styled_cells(
+        self, sheet: str, cells: set[tuple[int, int]], styles: Container[int]
+    ) -> dict[tuple[int, int], int]:
+        """Return those of a sheet's cells (zero-based row and column) whose style is among `styles`, with it: an
+        xlsx's cellXfs index, an xls's XF record."""
+        if not cells or not styles:  # most workbooks have no such style: their sheets are not read
+            return {}
+        if self.kind == "xls":
+            cells_of = self.xls_sheet(sheet)
+            if cells_of is None:
                 return {}
-            cells_of = book.sheet_by_name(sheet)
             return {
-                (r, c): scaled[xf]
+                (r, c): xf
                 for r, c in cells
                 if r < cells_of.nrows
                 and c < cells_of.row_len(r)
-                and (xf := cells_of.cell_xf_index(r, c)) in scaled
+                and (xf := cells_of.cell_xf_index(r, c)) in styles
             }
-        finally:
-            book.release_resources()
-
-    def _xlsx_percent_cells(self, sheet: str, cells: set[tuple[int, int]]) -> set[tuple[int, int]]:
         by_ref = {f"{column_letter(c)}{r + 1}": (r, c) for r, c in cells}
         with zipfile.ZipFile(io.BytesIO(self.content)) as archive:
-            if self.percent is None:
-                self.percent = frozenset()  # unreadable styles are not read again for the next sheet
-                self.percent = _percent_styles(archive)
-            if not self.percent or (part := xlsx_sheet_parts(archive).get(sheet)) is None:
-                return set()
-            styles = _cell_styles(archive, part, set(by_ref))
-        return {by_ref[ref] for ref, style in styles.items() if style in self.percent}
+            if (part := xlsx_sheet_parts(archive).get(sheet)) is None:
+                return {}
+            found = _cell_styles(archive, part, set(by_ref))
+        return {by_ref[ref]: style for ref, style in found.items() if style in styles}
 
-    def _xls_percent_cells(self, sheet: str, cells: set[tuple[int, int]]) -> set[tuple[int, int]]:
-        if self.percent is None:
-            self.percent = frozenset()  # an unreadable file is not opened again for the next sheet
-            book = _open_xls(self.content)
-            self.percent = _percent_xfs(book)
-            if self.percent:
-                self._book = book
-            else:
-                book.release_resources()  # no cell of any sheet shows a percentage
-        book = self._book
-        if not self.percent or book is None or sheet not in book.sheet_names():
-            return set()
-        cells_of = book.sheet_by_name(sheet)
-        try:
-            return {
-                (r, c)
-                for r, c in cells
-                if r < cells_of.nrows
-                and c < cells_of.row_len(r)
-                and cells_of.cell_xf_index(r, c) in self.percent
-            }
-        finally:
-            book.unload_sheet(sheet)  # one sheet's cells in memory at a time
+    def read_styles(self, read: Callable[[zipfile.ZipFile], T]) -> T:
+        """Return what `read` makes of the xlsx's styles."""
+        with zipfile.ZipFile(io.BytesIO(self.content)) as archive:
+            return read(archive)
+
+    def xls_book(self):
+        """Return the xls as xlrd opens it with its formats: opened once, for every sheet."""
+        if self._book is None:
+            self._book = False  # an unreadable file is not opened again for the next sheet
+            self._book = _open_xls(self.content)
+        if self._book is False:
+            raise ValueError("the xls could not be opened for its formats")
+        return self._book
+
+    def xls_sheet(self, sheet: str):
+        """Return an xls sheet as xlrd reads it with its formats, None if there is none by that name.
+
+        It stays loaded for the next format asked of it; the sheet loaded before is unloaded, so one sheet's cells
+        are in memory at a time.
+        """
+        book = self.xls_book()
+        if self._loaded is not None and self._loaded != sheet:
+            book.unload_sheet(self._loaded)
+            self._loaded = None
+        if sheet not in book.sheet_names():
+            return None
+        self._loaded = sheet
+        return book.sheet_by_name(sheet)

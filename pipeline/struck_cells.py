@@ -3,16 +3,15 @@ values only, would count it as any other row."""
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 import zipfile
 from typing import TYPE_CHECKING
 
-from pipeline.cell_formats import _attributes, _cell_styles, _open_xls
+from pipeline.cell_formats import _attributes
 from pipeline.header_match import column_letter
 from pipeline.values import is_blank
-from pipeline.xlsx_parts import STYLES, TAG_PREFIX, xlsx_sheet_parts
+from pipeline.xlsx_parts import STYLES, TAG_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -76,31 +75,19 @@ def struck_cells(formats: CellFormats, sheet: str, cells: set[tuple[int, int]]) 
     """Return those of a sheet's cells (zero-based row and column) drawn struck through."""
     if not cells:
         return set()
-    if formats.kind == "xls":
-        book = _open_xls(formats.content)
-        try:
-            struck = _struck_xfs(book)
-            if not struck or sheet not in book.sheet_names():
-                return set()
-            cells_of = book.sheet_by_name(sheet)
-            return {
-                (r, c)
-                for r, c in cells
-                if r < cells_of.nrows and c < cells_of.row_len(r) and cells_of.cell_xf_index(r, c) in struck
-            }
-        finally:
-            book.release_resources()
-    with zipfile.ZipFile(io.BytesIO(formats.content)) as archive:
-        if formats.struck is None:
-            formats.struck = frozenset()  # unreadable styles are not read again for the next sheet
-            formats.struck = (
-                struck_styles(archive.read(STYLES)) if STYLES in archive.NameToInfo else frozenset()
-            )
-        if not formats.struck or (part := xlsx_sheet_parts(archive).get(sheet)) is None:
-            return set()
-        by_ref = {f"{column_letter(c)}{r + 1}": (r, c) for r, c in cells}
-        styles = _cell_styles(archive, part, set(by_ref))
-    return {by_ref[ref] for ref, style in styles.items() if style in formats.struck}
+    if formats.struck is None:
+        formats.struck = frozenset()  # unreadable styles are not read again for the next sheet
+        formats.struck = (
+            _struck_xfs(formats.xls_book())
+            if formats.kind == "xls"
+            else formats.read_styles(_xlsx_struck_styles)
+        )
+    return set(formats.styled_cells(sheet, cells, formats.struck))
+
+
+def _xlsx_struck_styles(archive: zipfile.ZipFile) -> frozenset[int]:
+    """Return the cellXfs indexes of an xlsx whose font is struck through."""
+    return struck_styles(archive.read(STYLES)) if STYLES in archive.NameToInfo else frozenset()
 
 
 def error_struck_rows(grid: Grid, sheet: ParsedSheet, formats: CellFormats) -> None:

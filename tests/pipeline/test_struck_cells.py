@@ -6,6 +6,7 @@ import io
 import zipfile
 
 import pytest
+import xlrd
 
 from pipeline.limits import Limits
 from pipeline.parse import parse_file
@@ -103,3 +104,21 @@ def test_styles_that_cannot_be_read_leave_the_rows_read_as_written(registry):
 
     assert parsed.errors == []
     assert len(parsed.sheets[0].records) == len(DATA)
+
+
+def test_an_xls_is_opened_once_for_the_fonts_and_formats_of_all_its_sheets(registry, monkeypatch):
+    content = xls(
+        {
+            "清单": compound_sheet(*DATA),
+            "清单二": compound_sheet(*([n, f"{name}二期", *row] for n, name, *row in DATA)),
+        },
+        struck={"清单": ["E5"], "清单二": ["E6"]},
+    )
+    opened = []
+    open_workbook = xlrd.open_workbook
+    monkeypatch.setattr(xlrd, "open_workbook", lambda **kw: opened.append(kw) or open_workbook(**kw))
+
+    parsed = parse_file(content, f"{UNIT}/2022年清单.xls", registry)
+
+    assert sorted((e.sheet, e.excel_row) for e in parsed.errors) == [("清单", 5), ("清单二", 6)]
+    assert len(opened) == 1
