@@ -8,10 +8,13 @@ import logging
 import re
 import zipfile
 from collections.abc import Callable, Container, Iterable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pipeline.header_match import column_letter
 from pipeline.xlsx_parts import STYLES, TAG_PREFIX, whole_tags, xlsx_sheet_parts, xml_attributes
+
+if TYPE_CHECKING:
+    from pipeline.struck_cells import Strikes
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +157,7 @@ class CellFormats:
     # The kinds of workbook (`reader.sniff_kind`, by content) whose cells' number formats can be read.
     KINDS = frozenset({"xlsx", "xls"})
 
-    def __init__(self, content: bytes, kind: str = "xlsx"):
+    def __init__(self, content: bytes, kind: str = "xlsx", strikes: Strikes | None = None):
         if kind not in self.KINDS:
             raise ValueError(f"no number formats to read in a {kind!r} file")
         self.content = content
@@ -163,8 +166,10 @@ class CellFormats:
         self.percent: frozenset[int] | None = None
         # The style indexes whose format shows a number scaled, with its places and code, once read.
         self.scaled: dict[int, tuple[int, str]] | None = None
+        # What an xlsx draws struck through, as the limits survey read it (None: not read).
+        self.strikes = strikes
         # The style indexes whose font is struck through, once read (`struck_cells`).
-        self.struck: frozenset[int] | None = None
+        self.struck: frozenset[int] | None = None if strikes is None else strikes.styles
         self._book = None  # the xls opened by xlrd, kept for the next sheet; False when it cannot be opened
         self._loaded: str | None = None  # the name of the xls sheet whose cells xlrd holds
 

@@ -63,6 +63,7 @@ def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
         hidden_grids=hidden_grids,
         formulas=survey.formulas,
         struck_fonts=survey.struck_fonts,
+        strikes=survey.strikes,
     )
 
 

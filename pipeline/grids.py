@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.struck_cells import Strikes
 
 Cell = object
 MergedRange = tuple[tuple[int, int], tuple[int, int]]
@@ -73,6 +77,8 @@ class Workbook:
     formulas: bool = False
     # Whether a font may draw a cell struck through, as the limits survey found: only then are cells' fonts read.
     struck_fonts: bool = True
+    # What an xlsx draws struck through, as the limits survey read it.
+    strikes: Strikes | None = None
 
 
 def _is_empty_row(row: list[Cell]) -> bool:

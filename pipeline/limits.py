@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from pipeline.problems import Problem, Severity
+
+if TYPE_CHECKING:
+    from pipeline.struck_cells import Strikes
 
 MIB = 1024 * 1024
 # Members are inflated a chunk at a time, so memory stays flat however large they claim or turn out to be.
@@ -196,3 +199,5 @@ class Survey(NamedTuple):
     hidden_columns: dict[str, tuple[int, ...]] = {}
     # Whether a font may draw a cell struck through: an xls's FONT records say so, an xlsx's styles.xml.
     struck_fonts: bool = True
+    # What an xlsx draws struck through, read from its styles once (None for an xls, whose fonts xlrd reads).
+    strikes: Strikes | None = None

@@ -102,7 +102,9 @@ def parse_file(
             parsed.fail("empty", "文件中没有任何填写了内容的工作表")
         return parsed
     # An xlsx or xls states its cells' number formats, read only for a cell they settle; a CSV has none.
-    formats = CellFormats(content, workbook.kind) if workbook.kind in CellFormats.KINDS else None
+    formats = (
+        CellFormats(content, workbook.kind, workbook.strikes) if workbook.kind in CellFormats.KINDS else None
+    )
     for grid in workbook.grids:
         try:
             match, sheet = _read_sheet(grid, registry)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import zipfile
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pipeline.cell_formats import _attributes
 from pipeline.header_match import column_letter
@@ -61,6 +61,17 @@ def struck_styles(styles: bytes) -> frozenset[int]:
     )
 
 
+class Strikes(NamedTuple):
+    """What an xlsx draws struck through, read once, by the limits survey."""
+
+    styles: frozenset[int] = frozenset()  # the cellXfs indexes whose font strikes (a cell's `s`)
+
+
+def xlsx_strikes(archive: zipfile.ZipFile) -> Strikes:
+    """Read what an xlsx draws struck through."""
+    return Strikes(struck_styles(archive.read(STYLES)) if STYLES in archive.NameToInfo else frozenset())
+
+
 def _struck_xfs(book) -> frozenset[int]:
     """Return the indexes of an xlrd book's XF records whose font is struck through."""
     fonts = book.font_list
@@ -80,14 +91,9 @@ def struck_cells(formats: CellFormats, sheet: str, cells: set[tuple[int, int]]) 
         formats.struck = (
             _struck_xfs(formats.xls_book())
             if formats.kind == "xls"
-            else formats.read_styles(_xlsx_struck_styles)
+            else formats.read_styles(xlsx_strikes).styles
         )
     return set(formats.styled_cells(sheet, cells, formats.struck))
-
-
-def _xlsx_struck_styles(archive: zipfile.ZipFile) -> frozenset[int]:
-    """Return the cellXfs indexes of an xlsx whose font is struck through."""
-    return struck_styles(archive.read(STYLES)) if STYLES in archive.NameToInfo else frozenset()
 
 
 def error_struck_rows(grid: Grid, sheet: ParsedSheet, formats: CellFormats) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import math
 import re
 import zipfile
@@ -19,7 +20,10 @@ from pipeline.limits import (
     _Extent,
     column_number,
 )
-from pipeline.xlsx_parts import STYLES, TAG_PREFIX, _worksheet_parts, _xlsx_sheet_names, whole_tags
+from pipeline.struck_cells import Strikes, xlsx_strikes
+from pipeline.xlsx_parts import TAG_PREFIX, _worksheet_parts, _xlsx_sheet_names, whole_tags
+
+logger = logging.getLogger(__name__)
 
 # A cell with its reference first, when it holds something (a self-closing cell only carries formatting,
 # and readers leave it out of the sheet's range): its column letters and its row digits, either may be empty
@@ -231,22 +235,18 @@ def survey_xlsx(content: bytes, limits: Limits) -> Survey:
             names = _xlsx_sheet_names(archive, relationships)
             hidden = {names[part]: rows for part, rows in hidden.items() if part in names}
             hidden_columns = {names[part]: cols for part, cols in hidden_columns.items() if part in names}
-        return Survey(errors, formulas, hidden, hidden_columns, _strikes(archive))
+        strikes = _strikes(archive)
+        return Survey(errors, formulas, hidden, hidden_columns, bool(strikes.styles), strikes)
 
 
-def _strikes(archive: zipfile.ZipFile) -> bool:
-    """Say whether the workbook's styles may draw a cell struck through (`<strike/>` in a font of styles.xml)."""
+def _strikes(archive: zipfile.ZipFile) -> Strikes:
+    """Read what the workbook's styles draw struck through: once, for the sheets' cells too."""
     try:
-        info = archive.getinfo(STYLES)
-    except KeyError:
-        return False
-    tail = b""
-    with archive.open(info) as handle:
-        while chunk := handle.read(CHUNK):
-            if b"strike" in tail + chunk[:5] or b"strike" in chunk:
-                return True
-            tail = chunk[-5:]
-    return False
+        return xlsx_strikes(archive)
+    except ValueError:
+        # Styles that cannot be read tell nothing: the rows are read as written, as before, never the file refused.
+        logger.warning("reading the fonts of the workbook failed", exc_info=True)
+        return Strikes()
 
 
 def _most_inflated(info: zipfile.ZipInfo) -> float:

@@ -122,3 +122,20 @@ def test_an_xls_is_opened_once_for_the_fonts_and_formats_of_all_its_sheets(regis
 
     assert sorted((e.sheet, e.excel_row) for e in parsed.errors) == [("清单", 5), ("清单二", 6)]
     assert len(opened) == 1
+
+
+def test_the_styles_of_an_xlsx_with_struck_cells_are_read_once(registry, monkeypatch):
+    content = xlsx({"清单": compound_sheet(*DATA)}, struck={"清单": ["E5"]})
+    opened = []
+    open_member = zipfile.ZipFile.open
+
+    def watched(archive, name, *args, **kwargs):
+        opened.append(getattr(name, "filename", name))
+        return open_member(archive, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", watched)
+
+    parsed = parse_file(content, f"{UNIT}/2022年清单.xlsx", registry)
+
+    assert [(e.rule, e.excel_row) for e in parsed.errors] == [("struck_row", 5)]
+    assert opened.count(STYLES) == 1
