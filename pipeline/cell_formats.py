@@ -96,10 +96,40 @@ def _scaled_styles(archive: zipfile.ZipFile) -> dict[int, tuple[int, str]]:
     return {index: scaled[number] for index, number in enumerate(formats) if number in scaled}
 
 
+def _cell_tag(refs: set[str]) -> re.Pattern[bytes]:
+    """Return a pattern for the start tags of the cells named by reference (`H6`), the reference its group 1."""
+    pattern = "|".join(map(re.escape, refs)).encode()
+    return re.compile(TAG_PREFIX + rb"c\s[^>]*?\br\s*=\s*[\"'](" + pattern + rb")[\"'][^>]*>")
+
+
+# A cell's end: `</c>` (a self-closing cell holds nothing).
+_CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?c\s*>")
+
+
+def _cell_contents(archive: zipfile.ZipFile, part: str, refs: set[str]) -> dict[str, tuple[bytes, bytes]]:
+    """Return the start tag and the XML inside of each of a worksheet's cells named by reference."""
+    cell = _cell_tag(refs)
+    contents: dict[str, tuple[bytes, bytes]] = {}
+    carry = b""  # a cell whose end is in the next run of tags
+    for run in whole_tags(archive, archive.getinfo(part)):
+        text, carry = carry + run, b""
+        for found in cell.finditer(text):
+            inside = b""
+            if not found.group(0).endswith(b"/>"):
+                end = _CELL_END.search(text, found.end())
+                if end is None:
+                    carry = text[found.start() :]
+                    break
+                inside = text[found.end() : end.start()]
+            contents[found.group(1).decode()] = (found.group(0), inside)
+        if len(contents) == len(refs):
+            break  # the rest of a large sheet holds none of them
+    return contents
+
+
 def _cell_styles(archive: zipfile.ZipFile, part: str, refs: set[str]) -> dict[str, int]:
     """Return the style index (`s`) of each of a worksheet's cells named by reference (`H6`)."""
-    pattern = "|".join(map(re.escape, refs)).encode()
-    cell = re.compile(TAG_PREFIX + rb"c\s[^>]*?\br\s*=\s*[\"'](" + pattern + rb")[\"'][^>]*>")
+    cell = _cell_tag(refs)
     styles: dict[str, int] = {}
     for text in whole_tags(archive, archive.getinfo(part)):
         for found in cell.finditer(text):

@@ -75,7 +75,8 @@ class Workbook:
     # An xlsx with a formula in some cell, an xls with one saved with an empty result: only then can a cell read
     # empty hold a formula saved without its result.
     formulas: bool = False
-    # Whether a font may draw a cell struck through, as the limits survey found: only then are cells' fonts read.
+    # Whether a font may draw a cell or a run of its text struck through, as the limits survey found: only then are
+    # cells' fonts read.
     struck_fonts: bool = True
     # What an xlsx draws struck through, as the limits survey read it.
     strikes: Strikes | None = None

@@ -197,7 +197,8 @@ class Survey(NamedTuple):
     hidden_rows: dict[str, tuple[int, ...]] = {}
     # The columns hidden, by sheet name and column number from 1 (A is 1): read as any other too.
     hidden_columns: dict[str, tuple[int, ...]] = {}
-    # Whether a font may draw a cell struck through: an xls's FONT records say so, an xlsx's styles.xml.
+    # Whether a font may draw a cell, or a run of its text, struck through: an xls's FONT records say so, an xlsx's
+    # styles.xml, shared strings and worksheets.
     struck_fonts: bool = True
-    # What an xlsx draws struck through, read from its styles once (None for an xls, whose fonts xlrd reads).
+    # What an xlsx draws struck through, read from its styles and shared strings once (None for an xls: xlrd reads it).
     strikes: Strikes | None = None

@@ -3,15 +3,17 @@ values only, would count it as any other row."""
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import zipfile
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
-from pipeline.cell_formats import _attributes
+from pipeline.cell_formats import _attributes, _cell_contents
 from pipeline.header_match import column_letter
 from pipeline.values import is_blank
-from pipeline.xlsx_parts import STYLES, TAG_PREFIX
+from pipeline.xlsx_parts import STYLES, TAG_PREFIX, whole_tags, xlsx_sheet_parts
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,21 @@ _CELL_XFS = re.compile(
     TAG_PREFIX + rb"cellXfs[\s>].*?(?:" + TAG_PREFIX + rb"/\s*(?:[\w.-]+:)?cellXfs\s*>|$)", re.S
 )
 _XF = re.compile(TAG_PREFIX + rb"xf(?=[\s/>])([^>]*)>")
+# The shared strings, each `<si>…</si>`; a rich text's runs, each `<r>…</r>` (its font in `<rPr>`, a phonetic
+# `<rPh>` run apart), and their text, each `<t>…</t>`; a shared string cell's index, its `<v>`.
+SHARED_STRINGS = "xl/sharedStrings.xml"
+_STRING = re.compile(
+    TAG_PREFIX + rb"si(?:\s[^>]*)?(?:/>|>(.*?)" + TAG_PREFIX + rb"/\s*(?:[\w.-]+:)?si\s*>)", re.S
+)
+_RUN = re.compile(TAG_PREFIX + rb"r>(.*?)" + TAG_PREFIX + rb"/\s*(?:[\w.-]+:)?r\s*>", re.S)
+_TEXT = re.compile(TAG_PREFIX + rb"t(?:\s[^>]*)?>(.*?)" + TAG_PREFIX + rb"/\s*(?:[\w.-]+:)?t\s*>", re.S)
+_VALUE = re.compile(TAG_PREFIX + rb"v(?:\s[^>]*)?>\s*(\d+)\s*" + TAG_PREFIX + rb"/")
+
+
+def _strikes(font: bytes) -> bool:
+    """Say whether a font's XML (a `<font>`'s or a run's `<rPr>`'s inside) draws its text struck through."""
+    found = _STRIKE.search(font)
+    return found is not None and (found.group(1) or b"1").lower() in (b"1", b"true", b"on")
 
 
 def _struck_fonts(styles: bytes) -> set[int]:
@@ -38,12 +55,9 @@ def _struck_fonts(styles: bytes) -> set[int]:
     fonts = _FONTS.search(styles)
     if fonts is None:
         return set()
-    struck = set()
-    for index, font in enumerate(_FONT.finditer(fonts.group(0))):
-        found = _STRIKE.search(font.group(1) or b"")
-        if found is not None and (found.group(1) or b"1").lower() in (b"1", b"true", b"on"):
-            struck.add(index)
-    return struck
+    return {
+        index for index, font in enumerate(_FONT.finditer(fonts.group(0))) if _strikes(font.group(1) or b"")
+    }
 
 
 def struck_styles(styles: bytes) -> frozenset[int]:
@@ -61,15 +75,63 @@ def struck_styles(styles: bytes) -> frozenset[int]:
     )
 
 
+def _struck_share(pieces: Iterable[tuple[str | bytes, bool]]) -> bool | None:
+    """Say whether the pieces of a cell's text, each with whether it is struck, strike all of it (True), part of it
+    (False) or none (None); blank pieces say nothing."""
+    struck = plain = False
+    for text, strikes in pieces:
+        if text.strip():
+            struck, plain = struck or strikes, plain or not strikes
+    return (not plain) if struck else None
+
+
+def _struck_runs(text: bytes) -> bool | None:
+    """Say whether a rich text's runs (an `<si>`'s or `<is>`'s inside) strike all its text, part of it or none; a
+    run without its own font takes the cell's, not struck."""
+    return _struck_share((b"".join(_TEXT.findall(run)), _strikes(run)) for run in _RUN.findall(text))
+
+
+def struck_strings(strings: bytes) -> dict[int, bool]:
+    """Return the shared strings with text struck through, by index: True when all of it is, False when part."""
+    if b"strike" not in strings:
+        return {}
+    found = {}
+    for index, string in enumerate(_STRING.finditer(strings)):
+        if (share := _struck_runs(string.group(1) or b"")) is not None:
+            found[index] = share
+    return found
+
+
 class Strikes(NamedTuple):
     """What an xlsx draws struck through, read once, by the limits survey."""
 
     styles: frozenset[int] = frozenset()  # the cellXfs indexes whose font strikes (a cell's `s`)
+    # The shared strings (a `t="s"` cell's `<v>`) with a run struck through: True when all their text is.
+    strings: Mapping[int, bool] = {}
+    # Whether a worksheet mentions `strike`: only then can a run of an inline string (`t="inlineStr"`) be struck.
+    inline: bool = True
+
+    def any(self) -> bool:
+        """Say whether any cell can be drawn struck through, in whole or in part."""
+        return bool(self.styles or self.strings or self.inline)
 
 
-def xlsx_strikes(archive: zipfile.ZipFile) -> Strikes:
-    """Read what an xlsx draws struck through."""
-    return Strikes(struck_styles(archive.read(STYLES)) if STYLES in archive.NameToInfo else frozenset())
+def _mentions_strike(archive: zipfile.ZipFile, name: str) -> bool:
+    """Say whether a part holds `strike`, a run of whole tags at a time (no tag name is cut)."""
+    return name in archive.NameToInfo and any(
+        b"strike" in text for text in whole_tags(archive, archive.getinfo(name))
+    )
+
+
+def xlsx_strikes(archive: zipfile.ZipFile, inline: bool = True) -> Strikes:
+    """Read what an xlsx draws struck through: its styles, and its shared strings where they mention a strike;
+    `inline` says whether a worksheet may strike a run of an inline string."""
+    styles = struck_styles(archive.read(STYLES)) if STYLES in archive.NameToInfo else frozenset()
+    # Most shared strings strike nothing: they are searched as they inflate and parsed only where one does.
+    strings = (
+        struck_strings(archive.read(SHARED_STRINGS)) if _mentions_strike(archive, SHARED_STRINGS) else {}
+    )
+    return Strikes(styles, strings, inline)
 
 
 def _struck_xfs(book) -> frozenset[int]:
@@ -82,22 +144,78 @@ def _struck_xfs(book) -> frozenset[int]:
     )
 
 
-def struck_cells(formats: CellFormats, sheet: str, cells: set[tuple[int, int]]) -> set[tuple[int, int]]:
-    """Return those of a sheet's cells (zero-based row and column) drawn struck through."""
+def struck_cells(
+    formats: CellFormats, sheet: str, cells: set[tuple[int, int]]
+) -> dict[tuple[int, int], bool]:
+    """Return those of a sheet's cells (zero-based row and column) drawn struck through: True where all their text
+    is (the cell's font), False where part of it is (a run of rich text)."""
     if not cells:
-        return set()
+        return {}
     if formats.struck is None:
         formats.struck = frozenset()  # unreadable styles are not read again for the next sheet
-        formats.struck = (
-            _struck_xfs(formats.xls_book())
-            if formats.kind == "xls"
-            else formats.read_styles(xlsx_strikes).styles
+        if formats.kind == "xls":
+            formats.struck = _struck_xfs(formats.xls_book())
+        else:
+            formats.strikes = formats.read_styles(xlsx_strikes)
+            formats.struck = formats.strikes.styles
+    struck = dict.fromkeys(formats.styled_cells(sheet, cells, formats.struck), True)
+    if rest := cells - struck.keys():
+        struck |= (_xls_struck_runs if formats.kind == "xls" else _xlsx_struck_runs)(formats, sheet, rest)
+    return struck
+
+
+def _xlsx_struck_runs(
+    formats: CellFormats, sheet: str, cells: set[tuple[int, int]]
+) -> dict[tuple[int, int], bool]:
+    """Return those of an xlsx sheet's cells whose rich text has a run struck through, as `struck_cells`."""
+    strikes = formats.strikes
+    if strikes is None or not (strikes.strings or strikes.inline):
+        return {}
+    by_ref = {f"{column_letter(c)}{r + 1}": (r, c) for r, c in cells}
+    with zipfile.ZipFile(io.BytesIO(formats.content)) as archive:
+        if (part := xlsx_sheet_parts(archive).get(sheet)) is None:
+            return {}
+        contents = _cell_contents(archive, part, set(by_ref))
+    found = {}
+    for ref, (tag, inside) in contents.items():
+        kind = _attributes(tag).get("t")
+        if kind == "s" and strikes.strings and (index := _VALUE.search(inside)) is not None:
+            share = strikes.strings.get(int(index.group(1)))
+        elif kind == "inlineStr" and strikes.inline:
+            share = _struck_runs(inside)
+        else:
+            continue
+        if share is not None:
+            found[by_ref[ref]] = share
+    return found
+
+
+def _xls_struck_runs(
+    formats: CellFormats, sheet: str, cells: set[tuple[int, int]]
+) -> dict[tuple[int, int], bool]:
+    """Return those of an xls sheet's cells whose rich text has a run struck through, as `struck_cells`."""
+    book = formats.xls_book()
+    fonts = book.font_list
+    if not any(font.struck_out for font in fonts) or (cells_of := formats.xls_sheet(sheet)) is None:
+        return {}
+    runs = (
+        cells_of.rich_text_runlist_map
+    )  # (row, column) → [(offset, font index), …], the text before in the cell's
+    found = {}
+    for r, c in cells & runs.keys():
+        text = str(cells_of.cell_value(r, c))
+        starts = [(0, book.xf_list[cells_of.cell_xf_index(r, c)].font_index), *runs[(r, c)]]
+        pieces = (
+            (text[start:end], font < len(fonts) and fonts[font].struck_out)
+            for (start, font), (end, _) in zip(starts, [*starts[1:], (len(text), 0)], strict=True)
         )
-    return set(formats.styled_cells(sheet, cells, formats.struck))
+        if (share := _struck_share(pieces)) is not None:
+            found[(r, c)] = share
+    return found
 
 
 def error_struck_rows(grid: Grid, sheet: ParsedSheet, formats: CellFormats) -> None:
-    """Refuse each data row with a filled cell drawn struck through, naming its struck columns."""
+    """Refuse each data row with a filled cell drawn struck through, in whole or in part, naming its struck columns."""
     rows = grid.rows
     headers = {b.index: b.header for b in sheet.bindings}
     filled: dict[int, list[int]] = {}
@@ -112,19 +230,38 @@ def error_struck_rows(grid: Grid, sheet: ParsedSheet, formats: CellFormats) -> N
         logger.warning("reading the fonts of sheet %r failed", grid.name, exc_info=True)
         return
     for r in sorted({r for r, _ in struck}):
-        columns = [c for c in filled[r] if (r, c) in struck]
-        if columns == filled[r]:
-            said, what = "该行整行设置了删除线", "该行"
-        else:
-            said = (
-                "该行的" + "、".join(f"{column_letter(c)}列“{headers[c]}”" for c in columns) + "设置了删除线"
+        whole = [c for c in filled[r] if struck.get((r, c)) is True]
+        part = [c for c in filled[r] if struck.get((r, c)) is False]
+        first = (part or whole)[
+            0
+        ]  # a cell read as struck and kept text run together is the likelier wrong value
+        if part:
+            said = "该行的" + "，".join(
+                ([f"{_named(whole, headers)}设置了删除线"] if whole else [])
+                + [f"{_named(part, headers)}中有部分文字设置了删除线"]
             )
-            what = "这些值"
+            expected = (
+                f"{said}；删除线通常表示作废，但划掉的文字仍会按有效数据读取，且与同一单元格中未划掉的文字连在一起，"
+                "无法确定应计入的值"
+            )
+            fix = "请删去已作废的文字，每个单元格只保留有效的值后重新报送；如划掉的内容仍有效，请取消删除线后重新报送"
+        else:
+            if whole == filled[r]:
+                said, what = "该行整行设置了删除线", "该行"
+            else:
+                said, what = f"该行的{_named(whole, headers)}设置了删除线", "这些值"
+            expected = f"{said}；删除线通常表示作废，但{what}仍会按有效数据读取，无法确定是否应计入"
+            fix = f"如{what}已作废，请删除后重新报送；如仍有效，请取消删除线后重新报送"
         sheet.error(
             rule="struck_row",
             excel_row=r + 1,
-            header=headers[columns[0]],
-            value=rows[r][columns[0]],
-            expected=f"{said}；删除线通常表示作废，但{what}仍会按有效数据读取，无法确定是否应计入",
-            fix=f"如{what}已作废，请删除后重新报送；如仍有效，请取消删除线后重新报送",
+            header=headers[first],
+            value=rows[r][first],
+            expected=expected,
+            fix=fix,
         )
+
+
+def _named(columns: list[int], headers: dict[int, str]) -> str:
+    """Name columns for the clerk: `E列“计划投资（万元）”、F列“改造状态”`."""
+    return "、".join(f"{column_letter(c)}列“{headers[c]}”" for c in columns)

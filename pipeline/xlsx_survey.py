@@ -72,6 +72,7 @@ class _WorksheetScan:
         self.extent = extent
         self.errors = False
         self.formulas = False  # whether any cell holds a formula: only such a cell can lack its saved result
+        self.strikes = False  # whether `strike` is written: only then can a run of an inline string be struck
         self.hidden_rows: list[int] = []  # the rows hidden in Excel (`<row … hidden="1">`), by Excel number
         self.hidden_columns: list[int] = []  # the columns hidden (`<col … hidden="1"/>`), numbered from 1
         self.row = self.column = 0  # where the tag-by-tag path stands
@@ -88,6 +89,7 @@ class _WorksheetScan:
         if _QUOTED_E[0].search(text) or _QUOTED_E[1].search(text):
             self.errors = self.errors or _ERROR_CELL.search(text) is not None
         self.formulas = self.formulas or _holds_formula(text)
+        self.strikes = self.strikes or b"strike" in text
         hidden = _HIDDEN.search(text) is not None
         if hidden:
             self._note_hidden_columns(text)
@@ -212,7 +214,7 @@ def survey_xlsx(content: bytes, limits: Limits) -> Survey:
             if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")
         }
         could_hide = sum(_most_inflated(info) for info in members) > limits.max_uncompressed_bytes
-        cells, errors, formulas = 0, False, False
+        cells, errors, formulas, inline_strikes = 0, False, False, False
         hidden: dict[str, tuple[int, ...]] = {}  # by worksheet part
         hidden_columns: dict[str, tuple[int, ...]] = {}  # by worksheet part
         for info in members:
@@ -221,6 +223,7 @@ def survey_xlsx(content: bytes, limits: Limits) -> Survey:
                 try:
                     scan = _scan_worksheet(archive, info, extent)
                     errors, formulas = errors or scan.errors, formulas or scan.formulas
+                    inline_strikes = inline_strikes or scan.strikes
                     if scan.hidden_rows:
                         hidden[info.filename] = tuple(sorted(set(scan.hidden_rows)))
                     if scan.hidden_columns:
@@ -235,18 +238,18 @@ def survey_xlsx(content: bytes, limits: Limits) -> Survey:
             names = _xlsx_sheet_names(archive, relationships)
             hidden = {names[part]: rows for part, rows in hidden.items() if part in names}
             hidden_columns = {names[part]: cols for part, cols in hidden_columns.items() if part in names}
-        strikes = _strikes(archive)
-        return Survey(errors, formulas, hidden, hidden_columns, bool(strikes.styles), strikes)
+        strikes = _strikes(archive, inline_strikes)
+        return Survey(errors, formulas, hidden, hidden_columns, strikes.any(), strikes)
 
 
-def _strikes(archive: zipfile.ZipFile) -> Strikes:
-    """Read what the workbook's styles draw struck through: once, for the sheets' cells too."""
+def _strikes(archive: zipfile.ZipFile, inline: bool) -> Strikes:
+    """Read what the workbook's styles and shared strings draw struck through: once, for the sheets' cells too."""
     try:
-        return xlsx_strikes(archive)
+        return xlsx_strikes(archive, inline)
     except ValueError:
         # Styles that cannot be read tell nothing: the rows are read as written, as before, never the file refused.
         logger.warning("reading the fonts of the workbook failed", exc_info=True)
-        return Strikes()
+        return Strikes(inline=inline)
 
 
 def _most_inflated(info: zipfile.ZipInfo) -> float:

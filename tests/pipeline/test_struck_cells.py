@@ -8,14 +8,15 @@ import zipfile
 import pytest
 import xlrd
 
+from pipeline import xlsx_parts
 from pipeline.limits import Limits
 from pipeline.parse import parse_file
 from pipeline.problems import Severity
-from pipeline.struck_cells import struck_styles
+from pipeline.struck_cells import struck_strings, struck_styles
 from pipeline.xls_survey import survey_xls
 from pipeline.xlsx_parts import STYLES
 from pipeline.xlsx_survey import survey_xlsx
-from tests.pipeline.workbooks import compound_sheet, xls, xlsx
+from tests.pipeline.workbooks import compound_sheet, shared_rich, xls, xlsx
 
 UNIT = "枣林街道办事处"
 DATA = [
@@ -139,3 +140,101 @@ def test_the_styles_of_an_xlsx_with_struck_cells_are_read_once(registry, monkeyp
 
     assert [(e.rule, e.excel_row) for e in parsed.errors] == [("struck_row", 5)]
     assert opened.count(STYLES) == 1
+
+
+# A clerk's correction within one cell: the old value struck through, the new one typed after it.
+CORRECTED = [("725.58", True), ("800", False)]
+# How each kind of workbook holds rich text: openpyxl writes inline strings, Excel shared strings.
+RICH_WRITERS = {
+    "xlsx inline": lambda sheets, **kw: xlsx(sheets, **kw),
+    "xlsx shared": lambda sheets, **kw: shared_rich(xlsx(sheets, **kw)),
+    "xls": lambda sheets, **kw: xls(sheets, **kw),
+}
+
+
+def parsed_rich(writer: str, registry, rich: dict, struck: list[str] = ()):
+    """Parse the compound list with these cells written as rich text (runs by reference) and these struck."""
+    content = RICH_WRITERS[writer](
+        {"清单": compound_sheet(*DATA)}, rich={"清单": rich}, struck={"清单": struck}
+    )
+    return parse_file(content, f"{UNIT}/2022年清单.{writer.split()[0]}", registry)
+
+
+@pytest.mark.parametrize("writer", RICH_WRITERS)
+def test_a_value_struck_within_its_cell_beside_the_new_one_is_an_error_naming_the_cell(registry, writer):
+    parsed = parsed_rich(writer, registry, {"E5": CORRECTED})
+
+    [error] = parsed.errors
+    # Read as one text, the struck value and the new one run together: 725.58800 would count as 725.588 万元.
+    assert (error.rule, error.excel_row, error.column_header, error.value) == (
+        "struck_row",
+        5,
+        "计划投资（万元）",
+        "725.58800",
+    )
+    assert "该行的E列“计划投资（万元）”中有部分文字设置了删除线" in error.message_zh
+    assert "与同一单元格中未划掉的文字连在一起" in error.message_zh
+    assert error.fix.startswith("请删去已作废的文字")
+
+
+@pytest.mark.parametrize("writer", RICH_WRITERS)
+def test_rich_text_with_no_struck_run_says_nothing(registry, writer):
+    parsed = parsed_rich(writer, registry, {"B5": [("市委", False), ("小区", False)]})
+
+    assert parsed.all_problems == []
+    assert parsed.sheets[0].records[1]["compound_name"] == "市委小区"
+
+
+@pytest.mark.parametrize("writer", RICH_WRITERS)
+def test_rich_text_struck_in_every_run_is_a_struck_cell(registry, writer):
+    parsed = parsed_rich(writer, registry, {"B5": [("市委", True), (" ", False), ("小区", True)]})
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row) == ("struck_row", 5)
+    assert "该行的B列“小区名称”设置了删除线；删除线通常表示作废" in error.message_zh
+
+
+@pytest.mark.parametrize("writer", RICH_WRITERS)
+def test_a_row_with_a_struck_cell_and_a_cell_struck_in_part_names_both(registry, writer):
+    parsed = parsed_rich(writer, registry, {"E6": CORRECTED}, struck=["B6"])
+
+    [error] = parsed.errors
+    assert (error.excel_row, error.column_header) == (6, "计划投资（万元）")
+    assert (
+        "该行的B列“小区名称”设置了删除线，E列“计划投资（万元）”中有部分文字设置了删除线" in error.message_zh
+    )
+
+
+@pytest.mark.parametrize(
+    ("runs", "share"),
+    [
+        ('<r><rPr><strike/></rPr><t>120</t></r><r><t xml:space="preserve"> 150</t></r>', False),
+        ('<r><rPr><b/><strike val="1"/></rPr><t>120</t></r><r><rPr><strike/></rPr><t>150</t></r>', True),
+        ('<r><rPr><strike val="0"/></rPr><t>120</t></r><r><t>150</t></r>', None),
+        ("<r><rPr><strike/></rPr><t> </t></r><r><t>150</t></r>", None),
+        ("<x:r><x:rPr><x:strike/></x:rPr><x:t>120</x:t></x:r><x:r><x:t>150</x:t></x:r>", False),
+        ("<t>150</t><rPh sb='0' eb='1'><t>ガ</t></rPh>", None),
+    ],
+)
+def test_a_rich_text_is_struck_in_whole_or_in_part_by_its_runs_fonts(runs, share):
+    strings = f"<sst><si><t>plain</t></si><si/><si>{runs}</si></sst>".encode()
+
+    assert struck_strings(strings) == ({} if share is None else {2: share})
+
+
+@pytest.mark.parametrize("writer", RICH_WRITERS)
+def test_the_limits_survey_says_a_run_of_rich_text_may_strike_through(writer):
+    content = RICH_WRITERS[writer]({"清单": compound_sheet(*DATA)}, rich={"清单": {"E5": CORRECTED}})
+
+    survey = (survey_xls if writer == "xls" else survey_xlsx)(content, Limits())
+
+    assert survey.struck_fonts is True
+
+
+@pytest.mark.parametrize("writer", ["xlsx inline", "xlsx shared"])
+def test_a_cell_cut_between_two_runs_of_the_sheets_xml_is_read_whole(registry, writer, monkeypatch):
+    monkeypatch.setattr(xlsx_parts, "CHUNK", 37)  # every cell's tags fall in several runs of whole tags
+
+    parsed = parsed_rich(writer, registry, {"E5": CORRECTED})
+
+    assert [(e.rule, e.excel_row) for e in parsed.errors] == [("struck_row", 5)]

@@ -9,17 +9,23 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 import openpyxl
 import openpyxl.styles
 import xlwt
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
 from openpyxl.utils.cell import range_boundaries
 
 from pipeline.values import EXCEL_ERRORS
 
 Rows = Sequence[Sequence[object]]
+# A cell of rich text: its runs in order, each its text and whether it is struck through.
+Runs = Sequence[tuple[str, bool]]
 
 COMPOUND_HEADER = [
     "序号",
@@ -48,10 +54,12 @@ def xlsx(
     hidden_rows: Mapping[str, Iterable[int]] | None = None,
     hidden_columns: Mapping[str, Iterable[str]] | None = None,
     struck: Mapping[str, Iterable[str]] | None = None,
+    rich: Mapping[str, Mapping[str, Runs]] | None = None,
 ) -> bytes:
     """Return the bytes of an .xlsx workbook with the given sheets (in order), merged ranges, hidden sheets,
-    hidden rows (Excel numbers, per sheet name), hidden columns (letters, per sheet name) and cells struck
-    through (references, per sheet name)."""
+    hidden rows (Excel numbers, per sheet name), hidden columns (letters, per sheet name), cells struck
+    through (references, per sheet name) and cells of rich text (its runs by reference, per sheet name), written
+    as openpyxl writes them: inline strings (`shared_rich` moves them to the shared strings)."""
     book = openpyxl.Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():
@@ -68,6 +76,8 @@ def xlsx(
             sheet.column_dimensions[letter].hidden = True
         for ref in (struck or {}).get(name, ()):
             sheet[ref].font = openpyxl.styles.Font(strike=True)
+        for ref, runs in (rich or {}).get(name, {}).items():
+            sheet[ref] = CellRichText(*(TextBlock(InlineFont(strike=True), t) if s else t for t, s in runs))
         if name in set(hidden):
             sheet.sheet_state = "hidden"
         if name in set(very_hidden):
@@ -94,9 +104,11 @@ def xls(
     hidden_rows: Mapping[str, Iterable[int]] | None = None,
     hidden_columns: Mapping[str, Iterable[str]] | None = None,
     struck: Mapping[str, Iterable[str]] | None = None,
+    rich: Mapping[str, Mapping[str, Runs]] | None = None,
 ) -> bytes:
     """Return the bytes of an Excel 97–2003 .xls workbook, written with xlwt; hidden rows by Excel number, hidden
-    columns by letter, cells struck through by reference (text and plain numbers only)."""
+    columns by letter, cells struck through by reference (text and plain numbers only), cells of rich text by
+    reference (its runs)."""
     book = xlwt.Workbook(encoding="utf-8")
     for name, rows in sheets.items():
         sheet = book.add_sheet(name, cell_overwrite_ok=True)
@@ -117,6 +129,11 @@ def xls(
                     sheet.write(r, c, value, _XLS_STRUCK)
                 else:
                     sheet.write(r, c, value)
+        for ref, runs in (rich or {}).get(name, {}).items():
+            column, row = range_boundaries(f"{ref}:{ref}")[:2]
+            sheet.write_rich_text(
+                row - 1, column - 1, [(t, _XLS_STRUCK.font if s else xlwt.Font()) for t, s in runs]
+            )
         for cell_range in (merges or {}).get(name, ()):
             min_col, min_row, max_col, max_row = range_boundaries(cell_range)
             sheet.merge(min_row - 1, max_row - 1, min_col - 1, max_col - 1)
@@ -129,6 +146,36 @@ def xls(
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def shared_rich(content: bytes) -> bytes:
+    """Return an xlsx with its inline strings of rich text moved to the shared strings, as Excel saves them."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    strings = (
+        source.read("xl/sharedStrings.xml").decode() if "xl/sharedStrings.xml" in source.namelist() else None
+    )
+    items = re.findall(r"<si>.*?</si>|<si/>", strings, re.S) if strings else []
+    moved = []
+
+    def shared(found: re.Match) -> str:
+        moved.append(f"<si>{found.group(2)}</si>")
+        return f'<c{found.group(1)} t="s"><v>{len(items) + len(moved) - 1}</v></c>'
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = re.sub(r'<c([^>]*?) t="inlineStr"><is>(.*?)</is></c>', shared, data.decode()).encode()
+            if info.filename != "xl/sharedStrings.xml":
+                target.writestr(info, data)
+        every = "".join(items + moved)
+        target.writestr(
+            "xl/sharedStrings.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+            f' count="{len(items) + len(moved)}" uniqueCount="{len(items) + len(moved)}">{every}</sst>',
+        )
+    return out.getvalue()
 
 
 def xls_formula(text: str) -> xlwt.Formula:
