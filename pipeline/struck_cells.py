@@ -198,9 +198,8 @@ def _xls_struck_runs(
     fonts = book.font_list
     if not any(font.struck_out for font in fonts) or (cells_of := formats.xls_sheet(sheet)) is None:
         return {}
-    runs = (
-        cells_of.rich_text_runlist_map
-    )  # (row, column) → [(offset, font index), …], the text before in the cell's
+    # (row, column) → [(offset, font index), …] of each rich text; the text before the first offset is in the cell's.
+    runs = cells_of.rich_text_runlist_map
     found = {}
     for r, c in cells & runs.keys():
         text = str(cells_of.cell_value(r, c))
