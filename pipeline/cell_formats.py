@@ -96,10 +96,9 @@ def _scaled_styles(archive: zipfile.ZipFile) -> dict[int, tuple[int, str]]:
     return {index: scaled[number] for index, number in enumerate(formats) if number in scaled}
 
 
-def _cell_tag(refs: set[str]) -> re.Pattern[bytes]:
-    """Return a pattern for the start tags of the cells named by reference (`H6`), the reference its group 1."""
-    pattern = "|".join(map(re.escape, refs)).encode()
-    return re.compile(TAG_PREFIX + rb"c\s[^>]*?\br\s*=\s*[\"'](" + pattern + rb")[\"'][^>]*>")
+# A cell's start tag, its reference (`H6`) group 1: every cell is matched and its reference looked up, as a pattern
+# naming each reference wanted takes longer to compile, for a few hundred, than the whole sheet takes to scan.
+_CELL_TAG = re.compile(TAG_PREFIX + rb"c\s[^>]*?\br\s*=\s*[\"']([^\"']*)[\"'][^>]*>")
 
 
 # A cell's end: `</c>` (a self-closing cell holds nothing).
@@ -108,12 +107,14 @@ _CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?c\s*>")
 
 def _cell_contents(archive: zipfile.ZipFile, part: str, refs: set[str]) -> dict[str, tuple[bytes, bytes]]:
     """Return the start tag and the XML inside of each of a worksheet's cells named by reference."""
-    cell = _cell_tag(refs)
+    wanted = {ref.encode(): ref for ref in refs}
     contents: dict[str, tuple[bytes, bytes]] = {}
     carry = b""  # a cell whose end is in the next run of tags
     for run in whole_tags(archive, archive.getinfo(part)):
         text, carry = carry + run, b""
-        for found in cell.finditer(text):
+        for found in _CELL_TAG.finditer(text):
+            if (ref := wanted.get(found.group(1))) is None:
+                continue
             inside = b""
             if not found.group(0).endswith(b"/>"):
                 end = _CELL_END.search(text, found.end())
@@ -121,7 +122,7 @@ def _cell_contents(archive: zipfile.ZipFile, part: str, refs: set[str]) -> dict[
                     carry = text[found.start() :]
                     break
                 inside = text[found.end() : end.start()]
-            contents[found.group(1).decode()] = (found.group(0), inside)
+            contents[ref] = (found.group(0), inside)
         if len(contents) == len(refs):
             break  # the rest of a large sheet holds none of them
     return contents
@@ -129,11 +130,12 @@ def _cell_contents(archive: zipfile.ZipFile, part: str, refs: set[str]) -> dict[
 
 def _cell_styles(archive: zipfile.ZipFile, part: str, refs: set[str]) -> dict[str, int]:
     """Return the style index (`s`) of each of a worksheet's cells named by reference (`H6`)."""
-    cell = _cell_tag(refs)
+    wanted = {ref.encode(): ref for ref in refs}
     styles: dict[str, int] = {}
     for text in whole_tags(archive, archive.getinfo(part)):
-        for found in cell.finditer(text):
-            ref = found.group(1).decode()
+        for found in _CELL_TAG.finditer(text):
+            if (ref := wanted.get(found.group(1))) is None:
+                continue
             styles[ref] = int(_attributes(found.group(0)).get("s", 0))
         if len(styles) == len(refs):
             break  # the rest of a large sheet holds none of them
