@@ -149,7 +149,8 @@ def xls(
 
 
 def shared_rich(content: bytes) -> bytes:
-    """Return an xlsx with its inline strings of rich text moved to the shared strings, as Excel saves them."""
+    """Return an xlsx with its inline strings (openpyxl's, rich text among them) moved to the shared strings, as
+    Excel saves them."""
     source = zipfile.ZipFile(io.BytesIO(content))
     strings = (
         source.read("xl/sharedStrings.xml").decode() if "xl/sharedStrings.xml" in source.namelist() else None
