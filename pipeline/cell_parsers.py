@@ -53,14 +53,15 @@ def parse_cell(value: object, column: Column, units: Units, context: UnitContext
     return clean_name(text) if kind is ColumnType.NAME else clean_text(text)
 
 
+# A short text's reading, its E+ check included: one cached call a cell (a refusal is not cached, so told each time).
 @functools.lru_cache(maxsize=1 << 16)
 def _clean_name_short(text: str) -> str:
-    return clean_name(text)
+    return clean_name(_written_text(text))
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _clean_text_short(text: str) -> str:
-    return clean_text(text)
+    return clean_text(_written_text(text))
 
 
 # Excel keeps 15 significant digits: a longer number typed into a General cell (a 20-digit 项目编码, a 凭证号) is
@@ -93,12 +94,13 @@ def _digits_lost() -> CellError:
 
 def _text_parser(kind: ColumnType) -> Callable[[object], object]:
     clean = clean_prose if kind is ColumnType.PROSE else clean_name if kind is ColumnType.NAME else clean_text
-    cached = {ColumnType.NAME: _clean_name_short, ColumnType.TEXT: _clean_text_short}.get(kind, clean)
+    cached = {ColumnType.NAME: _clean_name_short, ColumnType.TEXT: _clean_text_short}.get(kind)
 
     def parse(value: object) -> object:
         if value.__class__ is str:
-            value = _written_text(value)
-            return cached(value) if len(value) <= _CACHED_LENGTH else clean(value)
+            if cached is not None and len(value) <= _CACHED_LENGTH:
+                return cached(value)
+            return clean(_written_text(value))
         text = _number_text(value) if isinstance(value, int | float) else str(value)
         if isinstance(value, bool):
             text = display(value)

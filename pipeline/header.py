@@ -143,7 +143,12 @@ class _Matcher:
     def label_columns(self, grid: Grid, row: int, merged: list[tuple[int, tuple[int, int]]]) -> set[int]:
         """Return the columns whose header text in `row` is a label; `merged`: its merged cells' origins."""
         rows = grid.rows
-        found = {c for c, cell in enumerate(rows[row]) if isinstance(cell, str) and self.is_label(cell)}
+        known, is_label = self.known, self.is_label  # a text seen before is answered without a call
+        found = {
+            c
+            for c, cell in enumerate(rows[row])
+            if isinstance(cell, str) and (known[cell] if cell in known else is_label(cell))
+        }
         for c, (source_row, source_col) in merged:
             cells = rows[source_row] if source_row < len(rows) else ()
             cell = cells[source_col] if source_col < len(cells) else None

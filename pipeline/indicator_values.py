@@ -113,6 +113,7 @@ def _indicator_match(text: str | None) -> re.Match | None:
     return _INDICATOR.match(_numerals_as_digits(_CLOSING.sub("", squash(text or ""))))
 
 
+@functools.lru_cache(maxsize=4096)  # asked of every indicator row, whose targets repeat (`≥95%`, `100%`)
 def strict_word(text: str | None) -> str | None:
     """Return the strict comparison a target is written with (`>`, `低于`), None for any other target."""
     # The rules compare by ≥, ≤ and = only (warehouse.md): `>95%` is scored as ≥95%, which the clerk is told.

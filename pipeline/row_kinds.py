@@ -58,16 +58,29 @@ def _text_kind(text: str) -> int:
     )
 
 
+# Each short text's bits, looked up in a plain dict before any call: row_kind asks for every text cell of every row,
+# and a call through the cache's wrapper cost a third of its time.
+_KINDS: dict[str, int] = {}
+_KINDS_KEPT = 1 << 16
+
+
 def row_kind(row: list[object]) -> str:
     """Say what a row is: `blank`, `footer`, `total`, `subtotal`, `part_total`, `breakdown` or `data`."""
     blank = True
     first = 0  # the bits of the row's first written text cell
     seen = 0  # the bits of all its written text cells
+    kinds = _KINDS
     for cell in row:
         if cell is None:
             continue
         if isinstance(cell, str):
-            kind = _text_kind(cell) if len(cell) <= 64 else _text_kind.__wrapped__(cell)
+            kind = kinds.get(cell)
+            if kind is None:
+                kind = _text_kind.__wrapped__(cell)
+                if len(cell) <= 64:  # a paragraph is seldom seen twice and would only hold memory
+                    if len(kinds) >= _KINDS_KEPT:
+                        kinds.clear()
+                    kinds[cell] = kind
             if not kind & _BLANK:
                 blank = False
             if kind & _WRITTEN:
