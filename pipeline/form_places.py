@@ -94,6 +94,7 @@ class Places:
         # A label written with its value in one cell (`主管部门：南阳市住房和城乡建设局`): the value after it, by field.
         self.inline: dict[str, str] = {}
         self.firsts: dict[int, tuple[int, str] | None] = {}
+        self.colon_cells: list[tuple[int, int, str, str, str]] | None = None  # `_labelled_lines`, once asked
         # A block of text's label with words both under and right of it, by field: its label's cell and both.
         self.doubted: dict[str, tuple[tuple[int, int], list[tuple[int, int]], list[tuple[int, int]]]] = {}
         # A field's row labelled with a value after a colon and its cell blank (`总分：100分`), by field: the label's
@@ -186,14 +187,27 @@ class Places:
                     return row, column, self.written[(r, c)], r
                 return r, self._value_beside(r, right), self.written[(r, c)], r
         if not field.below:  # the form's lines above its table only: a table's cell is no field's
-            for (r, c), text in self.written.items():
-                label, colon, value = _LABEL_AND_VALUE.match(text).groups()
-                if r < self.table and colon and split_header(label)[0] in field.labels:
+            for r, c, label, named, value in self._labelled_lines():
+                if named in field.labels:
                     if not value or _NOTE_ONLY.fullmatch(value):
                         return None  # `实施单位：（盖章）`: the label, its value left blank
                     self.inline[field.name] = value
                     return r, c, label, r
         return None
+
+    def _labelled_lines(self) -> list[tuple[int, int, str, str, str]]:
+        """Return each cell above the table written `label：value`, in order: its row, column, label as written,
+        label as named and value."""
+        # Split once per sheet, not once per field looked for (a form's dozen fields each went over every cell).
+        if self.colon_cells is None:
+            self.colon_cells = []
+            for (r, c), text in self.written.items():
+                if r >= self.table:
+                    continue
+                label, colon, value = _LABEL_AND_VALUE.match(text).groups()
+                if colon:
+                    self.colon_cells.append((r, c, label, split_header(label)[0], value))
+        return self.colon_cells
 
     def _value_beside(self, r: int, right: int) -> int:
         """Return the column of a label's value on its row: the first cell written right of column `right`, past

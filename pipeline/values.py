@@ -81,7 +81,8 @@ squashed = remembered_if_short(_CACHED_LENGTH, 1 << 16)(squash)
 
 @functools.lru_cache(maxsize=1 << 16)
 def _blank_short(value: str) -> bool:
-    return squash(value).lower() in NULL_TOKENS
+    # Folded through the cache row_kind folds every written cell through: a text is folded once, not once each.
+    return squashed(value).lower() in NULL_TOKENS
 
 
 def is_blank(value: object) -> bool:
