@@ -1,0 +1,24 @@
+"""row_kind's memory of the texts it has read: bounded, and never another answer than the text's own."""
+
+from pipeline import row_kinds
+from pipeline.row_kinds import row_kind
+
+
+def test_a_text_read_again_is_answered_as_the_first_time():
+    assert [row_kind(["小计", 3.0]) for _ in range(2)] == ["subtotal", "subtotal"]
+    assert [row_kind(["填表人：王芳"]) for _ in range(2)] == ["footer", "footer"]
+
+
+def test_a_paragraph_is_read_but_not_kept(monkeypatch):
+    monkeypatch.setattr(row_kinds, "_KINDS", {})
+    paragraph = "合计（" + "含以前年度结转资金" * 10 + "）"
+    assert row_kind([paragraph, 120.0]) == "total"
+    assert paragraph not in row_kinds._KINDS
+
+
+def test_the_memory_is_emptied_when_full(monkeypatch):
+    monkeypatch.setattr(row_kinds, "_KINDS", {})
+    monkeypatch.setattr(row_kinds, "_KINDS_KEPT", 2)
+    kinds = [row_kind([text]) for text in ("东片区", "  ", "合计", "其中：已完工")]
+    assert kinds == ["data", "blank", "total", "breakdown"]
+    assert len(row_kinds._KINDS) <= 2
