@@ -20,6 +20,7 @@ from pipeline.projects import (
     implemented_by,
     implements,
 )
+from pipeline.registered_units import name_registered_unit
 
 
 def project_name_problem(
@@ -193,6 +194,8 @@ def _check_sender(
 def resolve_projects(parsed: ParsedFile, register: ProjectRegister, offices: Offices | None = None) -> None:
     """Give every record its project code; a name matching several projects is an error, a year outside the
     project's planned span a warning. An unknown name is left to the validation's `unknown_project`."""
+    if offices is not None:
+        name_registered_unit(parsed, register, offices)  # before its projects: they are its own, found so
     for sheet in parsed.sheets:
         spans: dict[tuple[str, int], RegisteredProject] = {}
         if sheet.template.id == REGISTER_TEMPLATE:

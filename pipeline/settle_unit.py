@@ -43,12 +43,17 @@ def _settle_unit(parsed: ParsedFile, offices: Offices) -> None:
                 fix="请将文件放入以单位全称命名的文件夹",
             )
         )
-        parsed.unit = None
+        give_unit(parsed, None)
     else:
-        parsed.unit = _unit_by_lines(parsed, sender[0] if sender else None, offices)
+        give_unit(parsed, _unit_by_lines(parsed, sender[0] if sender else None, offices))
+
+
+def give_unit(parsed: ParsedFile, unit: str | None) -> None:
+    """Make `unit` the office that sent the file, and of every record it holds."""
+    parsed.unit = unit
     for sheet in parsed.sheets:
         for record in sheet.records:
-            record["unit"] = parsed.unit
+            record["unit"] = unit
 
 
 def _unit_by_lines(parsed: ParsedFile, office: Office | None, offices: Offices) -> str | None:

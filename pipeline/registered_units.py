@@ -1,0 +1,88 @@
+"""Read an office the registry does not list, named short, as the registered implementing unit it abbreviates."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pipeline.offices import is_abbreviation, office_key
+from pipeline.problems import Problem, Severity, cell_problem
+from pipeline.projects import REGISTER_TEMPLATE
+from pipeline.settle_unit import give_unit
+
+if TYPE_CHECKING:
+    from pipeline.offices import Offices
+    from pipeline.parsed_file import ParsedFile
+    from pipeline.projects import ProjectRegister
+
+RULE = "unit_short_name"
+
+
+def registered_units(register: ProjectRegister, offices: Offices) -> dict[str, str]:
+    """Return each office the register names as a project's implementing unit, by its folded name: as the office
+    registry names it where it lists it (实施单位：枣林街道 is 枣林街道办事处), else as registered."""
+    units: dict[str, str] = {}
+    for written in {p.implementing_unit for p in register.projects if p.implementing_unit}:
+        meant = offices.named(written)
+        if len(meant) == 1:
+            units.setdefault(office_key(meant[0].name), meant[0].name)
+    return units
+
+
+def name_registered_unit(parsed: ParsedFile, register: ProjectRegister, offices: Offices) -> None:
+    """Make a file's unlisted office the one registered implementing unit whose name it abbreviates, and say so.
+
+    An unlisted folder or `填报单位：` line is an office of that name (submissions.md): `七里园街道`, forwarded by the
+    bureau for the project of 七里园街道办事处 (registered, not listed), was stored as a new office beside the unit's
+    own file, and the report added the two up. Read as the unit, the forwarded file replaces the unit's, as it does
+    for a listed office abbreviated (`枣林街道` → 枣林街道办事处); a name abbreviating two units is left as written.
+    """
+    unit = parsed.unit
+    if unit is None or any(o.name == unit for o in offices.offices):
+        return
+    if any(sheet.template.id == REGISTER_TEMPLATE for sheet in parsed.sheets):
+        return  # its rows were registered under the office as written, before any file is named by them
+    units = registered_units(register, offices)
+    key = office_key(unit)
+    if key in units:
+        return
+    fits = [name for folded, name in units.items() if is_abbreviation(key, folded)]
+    if len(fits) != 1:
+        return
+    [full] = fits
+    parsed.problems.append(_read_as(parsed, unit, full, offices))
+    give_unit(parsed, full)
+
+
+def _read_as(parsed: ParsedFile, short: str, full: str, offices: Offices) -> Problem:
+    """Say where the short name was read, the unit it was read as, and how to name another office."""
+    expected = (
+        f"单位名录中没有“{short}”，它是项目基本信息表登记的实施单位“{full}”的简称，本表已按{full}报送的数据读取"
+        f"（同一项目同一期间的数据以{full}最后报送的一份为准，不重复计入）"
+    )
+    fix = (
+        f"如报送本表的不是{full}，请填写该单位的全称后重新报送，或请区财政局在单位名录中登记该单位；"
+        f"如是，今后请填写单位全称“{full}”"
+    )
+    line = next(
+        (s for s in parsed.sheets if s.meta.unit and [o.name for o in offices.named(s.meta.unit)] == [short]),
+        None,
+    )
+    if line is None:
+        return Problem(
+            Severity.WARNING,
+            RULE,
+            f"报送文件夹“{parsed.sending_folder}”：{expected}。{fix}。",
+            value=parsed.sending_folder,
+            expected=expected,
+            fix=fix,
+        )
+    return cell_problem(
+        RULE,
+        sheet=line.name,
+        excel_row=line.meta.rows.get("unit"),
+        header=line.meta.unit_label,
+        value=line.meta.unit,
+        expected=expected,
+        fix=fix,
+        severity=Severity.WARNING,
+    )

@@ -1,0 +1,101 @@
+"""An office the registry does not list, named short, is the registered implementing unit it abbreviates: its file
+replaces the unit's, never stands beside it. Every file is built here and taken in through the inbox."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from pipeline.indicators import build_indicators
+from pipeline.problems import FIGURE_WARNINGS, RULE_ZH
+from pipeline.registered_units import RULE
+from tests.pipeline.test_intake import query
+from tests.pipeline.test_projects import BUREAU, ledger_csv, marts, register_csv, take_in
+
+D = Decimal
+# Neither is listed in registry/offices.yaml: the register alone names the unit.
+UNIT, SHORT = "七里园街道办事处", "七里园街道"
+
+
+def _unlisted(registry) -> None:
+    assert not any(o.name in (UNIT, SHORT) for o in registry.offices.offices)
+
+
+@pytest.mark.parametrize("same_night", [True, False])
+@pytest.mark.parametrize("forwarded_first", [False, True])
+def test_a_ledger_forwarded_for_an_unlisted_unit_named_short_replaces_the_units_own_and_counts_once(
+    settings, registry, same_night, forwarded_first
+):
+    _unlisted(registry)
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("QLY-01", "七里园项目", UNIT)))
+    own = (f"{UNIT}/资金台账.csv", ledger_csv("七里园项目", "100", "40"))
+    forwarded = (
+        f"{BUREAU}/七里园台账（转报）.csv",
+        f"填报单位：{SHORT}\n{ledger_csv('七里园项目', '120', '50')}",
+    )
+    first, second = (forwarded, own) if forwarded_first else (own, forwarded)
+    if same_night:
+        outcomes = take_in(settings, registry, register, first, second)
+    else:
+        outcomes = take_in(settings, registry, register, first) | take_in(settings, registry, second)
+
+    assert {o.status for o in outcomes.values()} == {"accepted"}
+    assert {o.unit for path, o in outcomes.items() if path != register[0]} == {UNIT}
+    [told] = [p for p in outcomes[forwarded[0]].warnings if p.rule == RULE]
+    assert (told.excel_row, told.column_header, told.value) == (1, "填报单位", SHORT)
+    assert f"实施单位“{UNIT}”的简称，本表已按{UNIT}报送的数据读取" in told.message_zh
+    assert not any(p.rule == "beside_other_unit" for o in outcomes.values() for p in o.warnings)
+    assert not any(p.rule == RULE for p in outcomes[own[0]].warnings)
+
+    # One slice: the later file's figures stand alone, not added to the earlier one's.
+    received, paid = ("100", "40") if forwarded_first else ("120", "50")
+    assert query(settings, "select unit, sum(amount_wan) from staging.fund_ledger group by all") == [
+        (UNIT, D(received) + D(paid))
+    ]
+    build_indicators(settings, registry)
+    assert marts(settings, "select received_wan, paid_wan from mart.funds_by_source") == [
+        (D(received), D(paid))
+    ]
+    assert marts(settings, "select count(*) from mart.shared_slices") == [(0,)]
+
+
+def test_an_unlisted_folder_named_short_is_the_unit_and_its_corrected_ledger_replaces_the_forwarded_one(
+    settings, registry
+):
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("QLY-01", "七里园项目", UNIT)))
+    forwarded = (
+        f"{BUREAU}/七里园台账（转报）.csv",
+        f"填报单位：{UNIT}\n{ledger_csv('七里园项目', '100', '40')}",
+    )
+    own = (f"{SHORT}/资金台账.csv", ledger_csv("七里园项目", "120", "50"))
+
+    outcomes = take_in(settings, registry, register, forwarded) | take_in(settings, registry, own)
+
+    assert outcomes[own[0]].unit == UNIT
+    [told] = [p for p in outcomes[own[0]].warnings if p.rule == RULE]
+    assert told.value == SHORT and told.message_zh.startswith(f"报送文件夹“{SHORT}”：")
+    assert query(settings, "select unit, sum(amount_wan) from staging.fund_ledger group by all") == [
+        (UNIT, D("170"))
+    ]
+
+
+def test_a_short_name_fitting_two_registered_units_stays_as_written(settings, registry):
+    # 七里园街道 abbreviates both: taking either would be a guess, so the file stands as its own office's, flagged beside.
+    register = (
+        f"{BUREAU}/项目基本信息表.csv",
+        register_csv(("QLY-01", "七里园项目", UNIT), ("QLY-02", "七里园社区项目", "七里园街道社区服务中心")),
+    )
+    forwarded = (
+        f"{BUREAU}/七里园台账（转报）.csv",
+        f"填报单位：{SHORT}\n{ledger_csv('七里园项目', '120', '50')}",
+    )
+
+    outcomes = take_in(settings, registry, register, forwarded)
+
+    assert outcomes[forwarded[0]].unit == SHORT
+    assert not any(p.rule == RULE for p in outcomes[forwarded[0]].warnings)
+
+
+def test_the_warning_is_named_for_the_receipt_and_the_reports_reading_notes():
+    assert RULE_ZH[RULE] and FIGURE_WARNINGS[RULE] == "reading"
