@@ -162,6 +162,25 @@ def year_dated(text: str, year: int) -> str | None:
     return written[dated[0].start() : dated[0].end()].strip()
 
 
+# A year in two digits where a title names its year (`22年老旧小区改造项目清单`, `枣林街道办事处22年…`, `…（22年度）`):
+# at its start or after an office's name, else as a 年度. Anywhere else `房龄超过20年的` or `20年以上` is no year.
+_SHORT_YEAR = re.compile(
+    r"(?:^|办事处|街道|局|公司|委员会|中心)\s*(\d{2})\s*年(?!\s*(?:以|内|前|后|来|间|代|龄|期|限))"
+    r"|(?<![\d.])(\d{2})\s*年度"
+)
+
+
+def short_year_named(text: str) -> tuple[int, str] | None:
+    """Return the year a title names in two digits (`22年` as 2022) and how it writes it, when it names one only."""
+    found = {
+        (int(m.group(1) or m.group(2)), m.group().strip()) for m in _SHORT_YEAR.finditer(nfkc(text).strip())
+    }
+    if len({year for year, _ in found}) != 1:
+        return None
+    year, written = min(found)
+    return 2000 + year, re.sub(r"^\D+", "", written)
+
+
 def years_named(text: str) -> tuple[int, ...]:
     """Return the years a title or file name names, in order, each once."""
     return tuple(

@@ -112,6 +112,21 @@ def _year_statements(
     return found
 
 
+def _short_title(sheet: ParsedSheet) -> list[_Statement]:
+    """Return the year a title names in two digits only (`22年…清单`) as a statement to check the year against."""
+    # Read as 2022 it is a guess too thin to file a sheet under (`20年` may be a span), but beside a file name
+    # saying 2023 it is a conflict the clerk has to hear of: unread, the list was filed as 2023's without a word.
+    short, row = sheet.meta.title_short_year, sheet.meta.rows.get("title_short_year")
+    if short is None:
+        return []
+    year, written = short
+    return [
+        _Statement(
+            "short_title", (year,), f"第{row}行的标题写的是“{written}”（{year}年）", "标题", row, "标题"
+        )
+    ]
+
+
 def _rows_zh(rows: list[int]) -> str:
     """Name Excel rows as a clerk reads them, runs shortened: 第4、6行, 第3至5、9行."""
     runs: list[list[int]] = []
@@ -173,6 +188,7 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
     # A 年度 column speaks for its own rows only; the rows without one take the first other statement, and
     # a statement naming no year or several decides all the same: the clerk says which, nothing is guessed.
     deciding = next((s for s in statements if s.source != "column"), None)
+    statements += _short_title(sheet)  # checked against the year taken, never taking it
     for statement in statements:
         # A file is one 报表年度: a 年度 column naming two would file one submission under two years. Dates span
         # years freely under a `年度：` line that decides (a 2022 ledger's funds arriving in January 2023).
@@ -256,6 +272,14 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
             sheet=sheet.name,
             excel_row=blank,
             column_header="年度",
+        )
+    elif missing and deciding is None and (short := sheet.meta.title_short_year) is not None:
+        parsed.fail(
+            "year_unknown",
+            f"第{sheet.meta.rows['title_short_year']}行的标题写的是“{short[1]}”，两位数的年份不作为报表年度，"
+            f"报表年度无法确定：请在表格上方加一行“年度：{short[0]}”，或在标题中写明四位年份，如“{short[0]}年”。",
+            sheet=sheet.name,
+            excel_row=sheet.meta.rows["title_short_year"],
         )
     elif missing and deciding is None:
         parsed.fail(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.date_values import year_dated, years_named
+from pipeline.date_values import short_year_named, year_dated, years_named
 from pipeline.problems import display
 from pipeline.text import (
     UNIT_LABELS,
@@ -118,6 +118,8 @@ class SheetMeta:
     money_unit: str | None = None
     # Every year the title names, in order: more than one leaves the year to the clerk.
     title_years: tuple[int, ...] = ()
+    # The year the title names in two digits only (`22年…清单`: 2022, as written), never the sheet's year: checked.
+    title_short_year: tuple[int, str] | None = None
     # The date the title writes its one year in (`截至2023年1月`), when it names it in no other way: asked about.
     title_year_dated: str | None = None
     # The title as read (`…老旧小区改造项目补充清单`): what the sheet says it is, beside its name and the file's.
@@ -207,6 +209,14 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
             meta.title_years = named if len(named) == 1 else years
             meta.title_year_dated = year_dated(title, years[0]) if len(years) == 1 else None
             meta.rows["title_year"] = excel_row
+        elif (
+            titled
+            and not meta.title_years
+            and meta.title_short_year is None
+            and (short := short_year_named(title))
+        ):
+            meta.title_short_year = short
+            meta.rows["title_short_year"] = excel_row
         if titled and meta.title_months is None and (months := months_named(title)) is not None:
             meta.title_months = months
             meta.rows["title_months"] = excel_row

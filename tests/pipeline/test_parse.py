@@ -932,6 +932,45 @@ def test_a_title_year_in_chinese_digits_is_told_against_the_file_names(registry)
 
 
 @pytest.mark.parametrize(
+    ("title", "written"),
+    [
+        ("22年老旧小区改造项目清单", "22年"),
+        ("枣林街道办事处22年老旧小区改造项目清单", "22年"),
+        ("老旧小区改造项目清单（22年度）", "22年度"),
+    ],
+)
+def test_a_two_digit_title_year_is_told_against_the_file_names_and_never_taken(registry, title, written):
+    # Unread, `22年…清单` in `老旧小区清单2023.xlsx` was filed as 2023 with no word to its clerk.
+    rows = compound_sheet(*DATA, title=title)
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/老旧小区清单2023.xlsx", registry)
+    assert records_years(parsed) == [2023]
+    [warning] = parsed.warnings
+    assert (warning.rule, warning.excel_row, warning.column_header, warning.value) == (
+        "year_conflict", 1, "标题", "2022"
+    )  # fmt: skip
+    assert (
+        f"第1行的标题写的是“{written}”（2022年），而文件名“老旧小区清单2023.xlsx”写的是2023年"
+        in warning.message_zh
+    )
+
+    # Agreeing with the year taken, it says nothing; alone, it decides nothing: the clerk is asked for the year.
+    agreeing = parse_file(xlsx({"清单": rows}), f"{UNIT}/老旧小区清单2022.xlsx", registry)
+    assert (records_years(agreeing), agreeing.problems) == ([2022], [])
+    alone = parse_file(xlsx({"清单": rows}), f"{UNIT}/老旧小区清单.xlsx", registry)
+    [error] = alone.errors
+    assert (error.rule, error.excel_row) == ("year_unknown", 1)
+    assert f"标题写的是“{written}”，两位数的年份不作为报表年度" in error.message_zh
+    assert "请在表格上方加一行“年度：2022”" in error.message_zh
+
+
+def test_a_two_digit_title_year_is_told_against_a_year_line(registry):
+    rows = [["22年老旧小区改造项目清单"], ["年度：2023"], *compound_sheet(*DATA, title=None)]
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单.xlsx", registry)
+    assert records_years(parsed) == [2023]
+    assert [(w.rule, w.value) for w in parsed.warnings] == [("year_conflict", "2022")]
+
+
+@pytest.mark.parametrize(
     ("title", "filename", "dated"),
     [
         pytest.param("老旧小区改造项目清单（截至2023年1月）", "清单.xlsx", "截至2023年1月", id="title-as-of"),

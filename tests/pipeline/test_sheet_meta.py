@@ -232,3 +232,20 @@ def test_labels_spaced_out_to_line_up_are_read_closed_up():
 def test_a_count_or_a_documents_number_in_a_title_names_no_year(title, years):
     # `共回收问卷2023份` filed a survey under 2023 with no word to its clerk.
     assert read_meta([title]).title_years == years
+
+
+@pytest.mark.parametrize(
+    ("title", "short"),
+    [
+        ("22年老旧小区改造项目清单", (2022, "22年")),
+        ("七里园街道22年满意度调查汇总表", (2022, "22年")),
+        ("项目支出绩效自评表（22年度）", (2022, "22年度")),
+        ("房龄超过20年的老旧小区改造项目清单", None),
+        ("20年以上房龄小区改造项目清单", None),
+        ("2022年老旧小区改造项目清单", None),
+    ],
+)
+def test_a_two_digit_year_is_read_only_where_a_title_names_its_year(title, short):
+    meta = read_meta([title])
+    assert meta.title_short_year == short
+    assert meta.title_years == ((2022,) if title.startswith("2022") else ())
