@@ -176,6 +176,21 @@ class Offices(_Strict):
         head = next((part for part in parts if self._is_full_name(part, sender)), None)
         return None if head is None else (head, " ".join(part for part in parts if part != head))
 
+    def run_on(self, line: str, sender: Office | None = None) -> tuple[str, str] | None:
+        """Return a listed office's full name and the words run on after its name or alias, where the line read whole
+        names no office the folder's or listed and those words do not end as an office's name does
+        (`枣林街道办事处财务科`, read whole an office of its own beside 枣林街道办事处), else None."""
+        if self._known(line, sender) is not None:
+            return None
+        written = clean_name(line)
+        key = written.casefold()
+        heads = sorted(self._exact.items(), key=lambda item: -len(item[0]))
+        head = next(((n, o) for n, o in heads if key.startswith(n) and len(key) > len(n)), None)
+        if head is None:
+            return None
+        rest = written[len(head[0]) :].strip()
+        return None if not rest or _OFFICE_ENDING.search(rest) else (head[1].name, rest)
+
     def _listed(self, parts: list[str], sender: Office | None, *, marked: bool) -> tuple[str, ...]:
         """Return the offices the parts of a line name when they are several: set apart by `、` (`marked`), when one
         is a known office or each is named as an office (甲街道办事处、乙街道办事处: no one name holds a `、`); by

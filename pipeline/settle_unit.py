@@ -82,12 +82,15 @@ def _unit_by_lines(parsed: ParsedFile, office: Office | None, offices: Offices) 
             )
             refused = True
             continue
-        if extra := offices.run_together(line, sheet.meta.unit_parts, office):
+        extra = offices.run_together(line, sheet.meta.unit_parts, office)
+        # Run on unspaced (枣林街道办事处财务科), read whole it was an office of its own, its figures added to the office's.
+        run_on = None if extra else offices.run_on(line, office)
+        if extra or run_on:
             # Read whole it is a new office (枣林街道办事处张三), its data nobody's; reading the office alone, a guess.
-            named, rest = extra
+            named, rest = extra or run_on
             # Words before the name (`张三 枣林街道办事处`) are told as before it, not after.
-            parts = sheet.meta.unit_parts
-            where = "之后" if parts[0] == named else "之前" if parts[-1] == named else "前后"
+            parts = sheet.meta.unit_parts or (line,)
+            where = "之后" if run_on or parts[0] == named else "之前" if parts[-1] == named else "前后"
             parsed.problems.append(
                 _line_problem(
                     "unit_extra",

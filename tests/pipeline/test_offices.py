@@ -359,3 +359,19 @@ def test_a_ledger_dated_before_2000_or_after_next_year_is_rejected_naming_row_co
         date,
     )
     assert problem["expected"].startswith("应为2000年至") and problem["fix"] == "请核对日期中的年份"
+
+
+@pytest.mark.parametrize(
+    ("line", "run_on"),
+    [
+        ("枣林街道办事处财务科", (UNIT, "财务科")),
+        ("区住房和城乡建设局城建科", ("区住房和城乡建设局", "城建科")),
+        ("区住建局城建科", ("区住房和城乡建设局", "城建科")),
+        ("枣林街道办事处社区服务中心", None),  # an office of its own, named after the one it belongs to
+        ("枣林街道办事处", None),
+        ("枣林街道", None),
+        ("某某社区财务科", None),
+    ],
+)
+def test_words_run_on_after_a_listed_offices_name_are_told_apart(registry, line, run_on):
+    assert registry.offices.run_on(line) == run_on

@@ -641,6 +641,35 @@ def test_words_one_space_after_the_filing_units_name_are_asked_about_not_a_new_o
     assert parsed.unit == (UNIT if folder == UNIT else None)
 
 
+@pytest.mark.parametrize("folder", ["公共收件", "区财政局", UNIT])
+@pytest.mark.parametrize(
+    ("line", "rest"),
+    [("枣林街道办事处财务科", "财务科"), ("枣林街道办事处张三", "张三"), ("zaolin财务科", "财务科")],
+)
+def test_words_run_on_after_the_filing_units_name_are_asked_about_not_a_new_office(
+    registry, folder, line, rest
+):
+    # Read whole, 枣林街道办事处财务科 was an office of its own: in 公共收件 or forwarded by the bureau its ledger was
+    # accepted beside 枣林街道办事处's for the same project and year, and the report added the two up.
+    parsed = sent(registry, folder, f"填报单位：{line}")
+    [problem] = parsed.errors
+    assert (problem.rule, problem.excel_row, problem.value, problem.expected) == (
+        "unit_extra",
+        2,
+        line,
+        f"应只填写单位全称，“枣林街道办事处”之后的“{rest}”不是单位名称",
+    )
+    assert "请删去单位名称之后的文字" in problem.fix
+
+
+@pytest.mark.parametrize(
+    "line", ["枣林街道办事处社区服务中心", "枣林街道办事处（盖章）", "枣林街道办事处（区财政局代报）"]
+)
+def test_an_office_named_after_a_listed_one_or_a_note_after_its_name_is_no_run_on(registry, line):
+    parsed = sent(registry, "公共收件", f"填报单位：{line}")
+    assert not [p for p in parsed.problems if p.rule == "unit_extra"]
+
+
 # Words written before the name were told as written after it: “枣林街道办事处”之后的“张三”, 请删去单位名称之后的文字.
 @pytest.mark.parametrize(
     ("line", "said"),
