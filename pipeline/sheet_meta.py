@@ -81,6 +81,9 @@ _YEAR_ON_LINE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _UNIT_IS = re.compile(rf"(^|[\s:：(,，;；])(?:本表)?({'|'.join(UNIT_LABELS)})为")
 # A printed label whose seal note stands for its colon, the name typed after a space (`填报单位（盖章）  枣林街道办事处`, in
 # one cell): read as `填报单位（盖章）：…`. Unread, the folder's office was taken whatever office the line named.
+# `年份：2022` is the `年度：` line some offices write; unread, the file name's other year was taken without a word.
+# Standing alone as a label only: `建成年份：1985` is a compound's, not the sheet's year.
+_YEAR_LABEL = re.compile(r"(?<![\u4e00-\u9fff])年份(?=\s*[:：])")
 _SEALED_LABEL = re.compile(
     rf"((?:{_UNIT_NAME_LABELS}|填报单位|填表单位|报送单位|实施单位|(?<![\u4e00-\u9fff])单位){_SEAL_NOTE})\s+(?=[^\s:：])"
 )
@@ -155,7 +158,7 @@ class SheetMeta:
 # A label alone in its cell with the value in the next (`项目名称 | 老旧小区改造`), as the national forms lay them out,
 # a seal note after it or not (`实施单位（盖章） | 枣林街道办事处`).
 _LABEL_CELL = re.compile(
-    rf"(?:项目名称|{_UNIT_NAME_LABELS}|填报单位|填表单位|报送单位|实施单位|单位(?={_SEAL_NOTE})|年度|{_BESIDE_NAME}|{_PEOPLE})"
+    rf"(?:项目名称|{_UNIT_NAME_LABELS}|填报单位|填表单位|报送单位|实施单位|单位(?={_SEAL_NOTE})|年度|年份|{_BESIDE_NAME}|{_PEOPLE})"
     rf"(?:{_SEAL_NOTE})?"
 )
 
@@ -183,8 +186,9 @@ def _line_year(value: str) -> int | None:
 # once per process, half the time read_meta took.
 @remembered_if_short(256, 1 << 12)
 def _fields_of(line: str) -> tuple[str, tuple[re.Match, ...]]:
-    """Return a line as read, labels spaced out closed up and seal notes set apart, and its labels in order."""
+    """Return a line as read (labels spaced out closed up, seal notes set apart, 年份 as 年度) and its labels in order."""
     text = _SEALED_LABEL.sub(r"\1：", _UNIT_IS.sub(r"\1\2：", _SPACED_LABEL.sub(_closed_up, nfkc(line))))
+    text = _YEAR_LABEL.sub("年度", text)
     return text, tuple(_META_KEY.finditer(text))
 
 

@@ -992,6 +992,13 @@ def test_a_two_digit_title_year_is_told_against_the_file_names_and_never_taken(r
     assert "请在表格上方加一行“年度：2022”" in error.message_zh
 
 
+def test_a_nian_fen_line_decides_the_year_against_the_file_names(registry):
+    rows = [["老旧小区改造项目清单"], ["年份：2022"], *compound_sheet(*DATA, title=None)]
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单2023.xlsx", registry)
+    assert records_years(parsed) == [2022]
+    assert [(w.rule, w.value) for w in parsed.warnings] == [("year_conflict", "2023")]
+
+
 def test_a_two_digit_title_year_is_told_against_a_year_line(registry):
     rows = [["22年老旧小区改造项目清单"], ["年度：2023"], *compound_sheet(*DATA, title=None)]
     parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单.xlsx", registry)

@@ -251,3 +251,18 @@ def test_a_two_digit_year_is_read_only_where_a_title_names_its_year(title, short
     meta = read_meta([title])
     assert meta.title_short_year == short
     assert meta.title_years == ((2022,) if title.startswith("2022") else ())
+
+
+@pytest.mark.parametrize(
+    ("lines", "year"),
+    [
+        (["年份：2022"], 2022),
+        (["年 份：2022年"], 2022),
+        (["填报单位：枣林街道办事处  年份：2022"], 2022),
+        ([row_text(["年份", "2022"])], 2022),
+        (["建成年份：1985"], None),  # a compound's, not the sheet's
+    ],
+)
+def test_a_year_line_labelled_nian_fen_is_the_year_line(lines, year):
+    # Unread, `年份：2022` in 满意度调查汇总2023.csv was passed over and the file filed as 2023 with no word.
+    assert read_meta(lines).year == year
