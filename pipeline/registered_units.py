@@ -68,10 +68,12 @@ def _read_as(parsed: ParsedFile, short: str, full: str, offices: Offices) -> Pro
         None,
     )
     if line is None:
+        # Told on the sheet read, so the report's 数据质量提示 cites its rows as it does a line's.
         return Problem(
             Severity.WARNING,
             RULE,
             f"报送文件夹“{parsed.sending_folder}”：{expected}。{fix}。",
+            sheet=next((s.name for s in parsed.sheets if s.records), None),
             value=parsed.sending_folder,
             expected=expected,
             fix=fix,

@@ -58,6 +58,9 @@ def test_a_ledger_forwarded_for_an_unlisted_unit_named_short_replaces_the_units_
         (D(received), D(paid))
     ]
     assert marts(settings, "select count(*) from mart.shared_slices") == [(0,)]
+    # While the forwarded file is in force, the report's 数据质量提示 names the reading.
+    warned = marts(settings, "select project_code, warnings from mart.open_warnings where rule = ?", [RULE])
+    assert warned == ([] if forwarded_first else [("QLY-01", 1)])
 
 
 def test_an_unlisted_folder_named_short_is_the_unit_and_its_corrected_ledger_replaces_the_forwarded_one(
@@ -78,6 +81,9 @@ def test_an_unlisted_folder_named_short_is_the_unit_and_its_corrected_ledger_rep
     assert query(settings, "select unit, sum(amount_wan) from staging.fund_ledger group by all") == [
         (UNIT, D("170"))
     ]
+    build_indicators(settings, registry)
+    warned = marts(settings, "select project_code, warnings from mart.open_warnings where rule = ?", [RULE])
+    assert warned == [("QLY-01", 1)]
 
 
 def test_a_short_name_fitting_two_registered_units_stays_as_written(settings, registry):
