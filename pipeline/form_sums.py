@@ -136,14 +136,24 @@ def _check_stated_rate(
         return
     if as_rounded(rate, executed / planned, *_RATE_TOLERANCE):
         return
+    scored = _scored_by(sheet, labels)
     _warn_written(
         places,
         sheet,
         found[_RATE],
         rule="rate_mismatch",
         expected=f"应等于{_quotient(executed, planned, labels, sheet, found)}",
-        fix=f"请核对执行率、{labels[0]}和{labels[1]}",
+        fix=f"请核对执行率、{labels[0]}和{labels[1]}" + (f"（{scored}）" if scored else ""),
     )
+
+
+def _scored_by(sheet: ParsedSheet, labels: tuple[str, str]) -> str:
+    """Say what a 自评表's 预算执行率 is scored by when its 执行率 is off its own figures (rate_mismatch); nothing on a
+    运行监控表, whose written rate is the one set against 时间进度."""
+    # mart.self_evaluation scores the money's quotient then: a rate agreeing with neither figure is no rate to publish.
+    if sheet.template.id != "performance_targets":
+        return ""
+    return f"未报送资金台账的，预算执行率按{labels[0]}÷{labels[1]}计分"
 
 
 def _execution(
@@ -230,6 +240,7 @@ def _settle_bare_rate(
     # Without the form's own figures to tell, the rule for a bare 1 decides: read against its target, and an
     # execution rate's target is the whole budget (100 %), so it is read as the fraction (100 %, 100.15 %).
     values[_RATE] = fraction
+    rule = "percent_ambiguous"
     by_target = f"按执行率的目标100%，已按{shown}%计算"
     if None in (executed, planned):
         expected = f"{either}，本表没有可对照的执行数和预算数，{by_target}"
@@ -243,14 +254,19 @@ def _settle_bare_rate(
             (r for r in (fraction, fraction.scaleb(-2)) if abs(computed - r) <= _RATE_TOLERANCE[1]), None
         )
         if reading is None:
+            # Off the form's own figures whichever way it is read: told as any rate off them is (rate_mismatch),
+            # so a 自评表 is scored by its figures, never 10 of 10 for a 1 beside figures giving 80 %.
             percent = _percent(executed, planned)
-            expected = f"{either}，而{basis}≈{percent}%，两种读法都不相符，{by_target}"
+            expected = (
+                f"{either}，而{basis}≈{percent}%，两种读法都不相符，{_scored_by(sheet, labels) or by_target}"
+            )
             fix = f"请核对执行率及执行数、预算数，并填写带百分号的执行率，如“{percent}%”"
+            rule = "rate_mismatch"
         else:
             values[_RATE] = reading
             expected = f"{either}，对照{basis}，已按{points_text(reading.scaleb(2))}%计算"
     sheet.problems.remove(doubt)
-    _warn_at(sheet, place, rule="percent_ambiguous", value=doubt.value, expected=expected, fix=fix)
+    _warn_at(sheet, place, rule=rule, value=doubt.value, expected=expected, fix=fix)
 
 
 def _settle_bare_fraction(

@@ -183,7 +183,7 @@ class OpenWarning:
     form: Cited  # the template's Chinese name, citing the cells warned
     rules: tuple[str, ...]  # their rule codes, in FIGURE_WARNINGS' order
     parts: tuple[tuple[str, Figure], ...]  # each rule's name on the receipt, with how many are open (1处)
-    # A 自评表's `stated_rate`: the 执行率 written and scored, and its own 全年执行数 ÷ 全年预算数.
+    # A 自评表's `stated_rate`: the 执行率 written, and its own 全年执行数 ÷ 全年预算数, the one scored.
     figures: tuple[Figure, ...] = ()
 
 
@@ -202,8 +202,8 @@ def open_warnings(projects: list[ProjectView], forms: dict[str, str]) -> list[Op
             warned.sort(key=lambda each: each[0])
             figures: tuple[Figure, ...] = ()
             if families[family] == "stated_rate" and template == "performance_targets":
-                # A 自评表's written 执行率 is scored only where no ledger gives the rate: mart.report_figures
-                # gives the form's own quotient then alone, and with a ledger the `execution` doubt compares.
+                # A 自评表's own quotient is scored in place of its written 执行率 only where no ledger gives the
+                # rate: mart.report_figures gives it then alone, and with a ledger the `execution` doubt compares.
                 if (computed := p.fig("form_budget_execution_rate")) is None:
                     continue
                 figures = (p.fig("reported_budget_execution_rate"), computed)  # type: ignore[assignment]

@@ -291,9 +291,9 @@ form_cells as (
     group by all
 ),
 
--- A national 自评表's 执行率 off its own 全年执行数 ÷ 全年预算数 (`rate_mismatch`, still open) where that written rate is
--- the one scored, no ledger giving the rate (mart.self_evaluation's 预算执行率 row 'reported'): the form's own
--- quotient, which the 数据质量提示 prints beside the written rate. With a ledger the written rate is not used.
+-- A national 自评表's 执行率 off its own 全年执行数 ÷ 全年预算数 (`rate_mismatch`, still open) where no ledger gives the
+-- rate: mart.self_evaluation scores that quotient, and the 数据质量提示 prints it beside the written rate. With a
+-- ledger neither is used.
 form_rates as (
     select forms.project_code, forms.year, intermediate.ratio(forms.executed, forms.annual) as rate,
         coalesce(
@@ -309,15 +309,16 @@ form_rates as (
         where budget_execution_rate is not null
         group by all
     ) as forms
-    inner join mart.self_evaluation as scored
-        on scored.project_code = forms.project_code and scored.year = forms.year and scored.position = 0
-        and scored.actual_source = 'reported'
+    left join intermediate.project_measures as ledger
+        on ledger.project_code = forms.project_code and ledger.year = forms.year
+        and ledger.measure = 'payment_rate' and ledger.value is not null
     inner join mart.open_warnings as warned
         on warned.project_code = forms.project_code and warned.year = forms.year
         and warned.template = 'performance_targets' and warned.rule = 'rate_mismatch'
     left join form_cells as cells
         on cells.project_code = forms.project_code and cells.year = forms.year
         and cells.field_name in ('budget_executed_wan', 'budget_annual_wan')
+    where ledger.project_code is null
     group by forms.project_code, forms.year, forms.executed, forms.annual
 ),
 

@@ -184,23 +184,32 @@ scored as (
 -- 预算执行率 is computed from the ledger; with no ledger, the national 自评表's own 执行率 is the reported value
 -- (warehouse.md: "the reported 实际完成值 is used otherwise"), its lineage the 执行率 cell. A form whose 执行率 is
 -- blank still states its 全年执行数 and 全年预算数: the rate is computed from them (the receipt says so, `rate_blank`),
--- rather than scored 0 as if nothing had been spent.
+-- rather than scored 0 as if nothing had been spent. So is one whose 执行率 is not its own 全年执行数 ÷ 全年预算数 as
+-- rounded as written (`rate_mismatch`, judged at intake where the digits written are known): 预算执行率 is the
+-- money's (warehouse.md: it "uses the same figures" as 资金支付率), the written rate a self-reported figure kept
+-- beside it (submissions.md), and a bare 1 or 0.95 against figures giving 80 % scored 10 or 9.5 of 10 untold.
+off_figures as (
+    select distinct submission_id, sheet from ops.validation_issues where rule = 'rate_mismatch'
+),
+
 budget as (
     select
         project_years.project_code,
         project_years.year,
         coalesce(
             measures.value,
-            project_years.reported_rate,
+            case when not project_years.rate_off then project_years.reported_rate end,
             intermediate.ratio(project_years.executed, project_years.annual)
         ) as rate,
-        measures.value is null and project_years.reported_rate is not null as reported,
+        measures.value is null and project_years.reported_rate is not null and not project_years.rate_off
+            as reported,
         case when measures.value is not null then measures.numerator else project_years.executed end as paid,
         case when measures.value is not null then measures.denominator else project_years.annual end as received,
         scoring.budget_execution_points as points,
         case
             when measures.value is not null then measures.lineage
-            when project_years.reported_rate is not null then project_years.rate_lineage
+            when project_years.reported_rate is not null and not project_years.rate_off
+                then project_years.rate_lineage
             else project_years.budget_lineage
         end as lineage,
         project_years.budget_reported_score,
@@ -213,6 +222,10 @@ budget as (
             any_value(targets.budget_execution_rate) as reported_rate,
             any_value(targets.budget_executed_wan) as executed,
             any_value(targets.budget_annual_wan) as annual,
+            -- The amounts give the rate only where both are written (a form off them states both).
+            coalesce(bool_or(off_figures.submission_id is not null), false)
+                and any_value(targets.budget_executed_wan) is not null
+                and any_value(targets.budget_annual_wan) is not null as rate_off,
             list_sort(list(distinct struct_pack(
                 submission_id := fields.submission_id, sheet := fields.sheet, excel_row := fields.excel_row
             )) filter (where fields.submission_id is not null)) as rate_lineage,
@@ -230,6 +243,8 @@ budget as (
                 )) filter (where targets.budget_reported_score is not null))
             ) as score_lineage
         from staging.performance_targets as targets
+        left join off_figures
+            on off_figures.submission_id = targets.submission_id and off_figures.sheet = targets.sheet
         left join ops.sheet_fields as fields
             on fields.submission_id = targets.submission_id
             and fields.sheet = targets.sheet
@@ -239,7 +254,7 @@ budget as (
             on budget_cells.submission_id = targets.submission_id
             and budget_cells.sheet = targets.sheet
             and budget_cells.field_name in ('budget_executed_wan', 'budget_annual_wan')
-            and targets.budget_execution_rate is null
+            and (targets.budget_execution_rate is null or off_figures.submission_id is not null)
             and targets.budget_executed_wan is not null
             and targets.budget_annual_wan is not null
         left join ops.sheet_fields as scores

@@ -1258,16 +1258,20 @@ def test_a_bare_1_rate_is_read_by_the_forms_own_execution(registry, demo, execut
     parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
 
     [doubt] = parsed.all_problems
+    # 50 %: neither reading, the rate is off the form's own figures (rate_mismatch), which score 预算执行率.
     assert (doubt.rule, doubt.severity, doubt.excel_row) == (
-        "percent_ambiguous",
+        "percent_ambiguous" if said else "rate_mismatch",
         "warning",
         _row(rows, "年度资金总额"),
     )
     assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {stored}
     if said:
         assert f"对照本表全年执行数÷全年预算数＝{executed}÷1300，{said}" in doubt.message_zh
-    else:  # 50 %: neither reading; the rule reads it against the rate's target, 100 %, and asks to check all three
-        said = "而本表全年执行数÷全年预算数＝650÷1300≈50%，两种读法都不相符，按执行率的目标100%，已按100%计算"
+    else:  # the written 1 is kept as read against the rate's target, 100 %, and all three are asked about
+        said = (
+            "而本表全年执行数÷全年预算数＝650÷1300≈50%，两种读法都不相符，"
+            "未报送资金台账的，预算执行率按全年执行数÷全年预算数计分"
+        )
         assert said in doubt.message_zh
 
 
@@ -1277,7 +1281,11 @@ def test_a_bare_1_rate_is_read_by_the_forms_own_execution(registry, demo, execut
     [
         ("1302", Decimal("1.0015"), "对照本表全年执行数÷全年预算数＝1302÷1300，已按100.15%计算"),
         ("13.02", Decimal("0.010015"), "对照本表全年执行数÷全年预算数＝13.02÷1300，已按1.0015%计算"),
-        ("650", Decimal("1.0015"), "两种读法都不相符，按执行率的目标100%，已按100.15%计算"),
+        (
+            "650",
+            Decimal("1.0015"),
+            "两种读法都不相符，未报送资金台账的，预算执行率按全年执行数÷全年预算数计分",
+        ),
     ],
 )
 def test_a_rate_just_over_1_is_read_by_the_forms_own_execution(registry, demo, executed, stored, said):
@@ -1285,9 +1293,11 @@ def test_a_rate_just_over_1_is_read_by_the_forms_own_execution(registry, demo, e
 
     parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
 
-    # 1302 spent of 1300 is asked about besides (executed_exceeds_budget).
-    [doubt] = [p for p in parsed.all_problems if p.rule == "percent_ambiguous"]
-    assert (doubt.rule, doubt.excel_row) == ("percent_ambiguous", _row(rows, "年度资金总额"))
+    # 1302 spent of 1300 is asked about besides (executed_exceeds_budget); 650, off both readings, as any rate off
+    # the form's own figures is.
+    rule = "rate_mismatch" if executed == "650" else "percent_ambiguous"
+    [doubt] = [p for p in parsed.all_problems if p.rule == rule]
+    assert (doubt.rule, doubt.excel_row) == (rule, _row(rows, "年度资金总额"))
     assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {stored}
     assert f"既可读作1.0015%也可读作100.15%，{'而' if executed == '650' else ''}" in doubt.message_zh
     assert said in doubt.message_zh
@@ -1522,6 +1532,52 @@ def test_a_blank_execution_rate_without_a_ledger_scores_the_forms_own_execution(
     assert [(cell["sheet"], cell["excel_row"]) for cell in lineage] == [
         ("自评表", _row(rows, "年度资金总额"))
     ]
+
+
+# 1256 of 1570 万元 spent is 80 %: a bare 1 (1 % or 100 %, neither) was scored 100 %, a plain 0.95 95 %, and the
+# report printed 10 or 9.5 of 10 for 预算执行率 with no ledger. A rate off the form's own figures is scored by them.
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("rate", "stored", "scored"),
+    [(1, Decimal(1), False), (0.95, Decimal("0.95"), False), ("80%", Decimal("0.8"), True)],
+)
+def test_a_written_execution_rate_off_the_forms_own_figures_is_not_the_one_scored(
+    settings, registry, register, demo, rate, stored, scored
+):
+    rows, merges = national_self_evaluation(
+        as_national(demo.TARGETS), budget=("1570.00", "1570.00", "1256.00", 10, rate, 10), total=(100, 98)
+    )
+    path = settings.inbox / UNIT / "2022年项目支出绩效自评表.xlsx"
+    path.write_bytes(workbook((rows, merges)))
+
+    [outcome] = _night(settings, registry, [path])
+    build_indicators(settings, registry)
+
+    at = _row(rows, "年度资金总额")
+    told = [p for p in outcome.problems if p.excel_row == at and "执行率" in p.column_header]
+    assert outcome.status == "accepted" and [p.rule for p in told] == ([] if scored else ["rate_mismatch"])
+    if not scored:
+        assert "预算执行率按全年执行数÷全年预算数计分" in told[0].message_zh
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        actual, source, score, lineage = con.execute(
+            "select actual_value, actual_source, score, lineage from mart.self_evaluation "
+            "where project_name = ? and year = 2022 and position = 0",
+            [PROJECT],
+        ).fetchone()
+        kept = con.execute(
+            "select distinct budget_execution_rate from staging.performance_targets"
+        ).fetchall()
+        [message] = con.execute(
+            "select message_zh from ops.validation_issues where rule = 'stated_score_differs' "
+            "and column_header = '年度资金总额·得分'"
+        ).fetchone()
+    # The written rate is kept beside the one scored (submissions.md: the self-reported 执行率 is kept).
+    assert kept == [(stored,)]
+    assert (actual, score) == (Decimal("0.8"), Decimal(8))
+    assert source == ("reported" if scored else "computed")
+    assert [(cell["sheet"], cell["excel_row"]) for cell in lineage] == [("自评表", at)]
+    basis = "本表填报的执行率80%" if scored else "本表全年执行数÷全年预算数＝80%"
+    assert f"填报为10分，按{basis}计算为8分" in message
 
 
 @pytest.mark.slow

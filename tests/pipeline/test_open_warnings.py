@@ -393,7 +393,7 @@ def test_a_ledger_row_typed_twice_is_named_while_its_file_is_in_force(settings, 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("ledger", [False, True], ids=["no ledger", "a ledger"])
-def test_a_written_execution_rate_off_the_forms_own_figures_is_named_where_it_is_the_one_scored(
+def test_a_written_execution_rate_off_the_forms_own_figures_is_named_where_no_ledger_gives_the_rate(
     settings, registry, ledger
 ):
     from tests.pipeline.test_projects import BUREAU, JIA, NAME, YEAR, ledger_csv, register_csv, take_in
@@ -425,7 +425,7 @@ def test_a_written_execution_rate_off_the_forms_own_figures_is_named_where_it_is
     )
     stated = (
         f"数据质量提示：{NAME}自评表填报的执行率60%与其全年执行数÷全年预算数（40%）不符，"
-        "预算执行率按填报的执行率计分，请核实。"
+        "预算执行率按全年执行数÷全年预算数计分，请核实。"
     )
     # The 运行监控表's written 执行率 is always the one set against 时间进度 (mart.monitoring_findings).
     monitoring = (
