@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from pipeline.chinese_numbers import in_digits
+from pipeline.chinese_numbers import in_digits, tenths_in_digits
 from pipeline.problems import display
 from pipeline.text import split_header, squash
 from pipeline.values import GROUPED, MAX_DIGITS, CellError, Noted, bare_percent, digits_apart
@@ -98,6 +98,8 @@ _CLOSING = re.compile(r"(?:[。;、!]|(?<=\D)[,.])+$")
 # A range or a second figure after the first (`80%-90%`, `85-90%`, `90%，整改后100%`): no one number to compare.
 _RANGE_START = re.compile(r"^[-~～—–至到]\d")
 _DIGIT = re.compile(r"\d")
+# `16/16` (done of planned) after a figure: a fraction, the count done or the share of it, never a unit `/16`.
+_FRACTION = re.compile(r"^/\d")
 _PER = ("/", "每")  # a unit per another (`元/平方米`, `元每户`)
 
 
@@ -109,8 +111,8 @@ class _Written(NamedTuple):
     flaw: str | None = None
 
 
-def _indicator_match(text: str | None) -> re.Match | None:
-    return _INDICATOR.match(_numerals_as_digits(_CLOSING.sub("", squash(text or ""))))
+def _indicator_match(text: str | None, unit: str | None = None) -> re.Match | None:
+    return _INDICATOR.match(_numerals_as_digits(_CLOSING.sub("", squash(text or "")), unit))
 
 
 @functools.lru_cache(maxsize=4096)  # asked of every indicator row, whose targets repeat (`≥95%`, `100%`)
@@ -121,10 +123,11 @@ def strict_word(text: str | None) -> str | None:
     return match.group("op") if match and match.group("op") in _STRICT_WORDS else None
 
 
-def _indicator_parts(text: str | None) -> _Written:
+def _indicator_parts(text: str | None, unit_of_target: str | None = None) -> _Written:
+    """Read a target or a value; a value's figure in Chinese numerals may end in its target's unit (`三年`)."""
     if text and digits_apart(text):
         return _Written(None, None, None, "spaced")  # squashed, `≥370 249户` would be 370249
-    match = _indicator_match(text)
+    match = _indicator_match(text, unit_of_target)
     if match is None:
         return _Written(None, None, None)
     written, after = match.group("op"), match.group("after")
@@ -149,6 +152,8 @@ def _indicator_parts(text: str | None) -> _Written:
         return _Written(operator, None, None, "approximate")
     if unit and _another_figure(unit):
         return _Written(operator, None, None, "several")
+    if unit and _FRACTION.match(unit):
+        return _Written(operator, None, None, "fraction")
     return _Written(operator, number, _unit_spelling(unit))
 
 
@@ -230,22 +235,29 @@ def joined_target(
 _OPENING = re.compile(rf"^(?:{_alternatives(_OPERATOR_WORDS)})?")
 
 
-def _numerals_as_digits(text: str) -> str:
-    """Write a figure given in Chinese numerals (`≥九成`, `百分之九十`, `十六个`) in digits; any other text as it is."""
-    # Read exactly, they score as the digits would; left as words, the value was no number and scored 0.
-    if _DIGIT.search(text):
-        return text
+def _numerals_as_digits(text: str, unit_of_target: str | None = None) -> str:
+    """Write a figure given in Chinese numerals (`≥九成`, `百分之九十`, `十六个`) in digits, and tenths in digits
+    (`8成`) as a percentage; any other text as it is. `unit_of_target`: a unit the figure may end in besides the
+    known ones (`三年` against `≥3年`)."""
+    # Read exactly, they score as the digits would; left as words, the value was no number and scored 0, and `8成`
+    # was an error naming 成 a unit where `八成` was 80 %.
     opening = _OPENING.match(text).end()
-    written = in_digits(text[opening:], _whole_unit)
+    known = functools.partial(_whole_unit, unit_of_target=unit_of_target)
+    if _DIGIT.search(text):
+        written = tenths_in_digits(text[opening:], known)
+    else:
+        written = in_digits(text[opening:], known)
     return text if written is None else text[:opening] + written
 
 
-def _whole_unit(tail: str) -> bool:
-    """Say whether what follows a figure is nothing or one known unit, with a bound after it (`个以上`): so `十分满意`
-    or `一般` is no figure."""
+def _whole_unit(tail: str, unit_of_target: str | None = None) -> bool:
+    """Say whether what follows a figure is nothing or one known unit (or the target's own), with a bound after it
+    (`个以上`): so `十分满意` or `一般` is no figure."""
     bound = next((w for w in sorted(_AFTER_WORDS, key=len, reverse=True) if tail.endswith(w)), "")
     unit = tail.removesuffix(bound) if bound else tail
-    return not unit or ((prefix := unit_prefix(unit)) is not None and prefix[0] == unit)
+    if not unit or unit == unit_of_target:
+        return True
+    return (prefix := unit_prefix(unit)) is not None and prefix[0] == unit
 
 
 def _another_figure(unit: str) -> bool:
@@ -291,6 +303,10 @@ _INDICATOR_FLAWS = {
     "several": (
         "应为一个确切的数值，不能写成范围或多个数值（如“80%-90%”）",
         "请只填写一个数值，其他说明写在偏差原因分析栏",
+    ),
+    "fraction": (
+        "应为一个确切的数值，不能写成分数（如“16/16”），无法确定是完成的数量还是完成的比例",
+        "请填写实际完成的数量或比例，如“16个”或“100%”",
     ),
 }
 
@@ -386,7 +402,8 @@ def _read_indicator(
                 f"请写明比较方式，如“={written}”或“≤{written}”",
             ),
         )
-    reported = _indicator_parts(reported_text)
+    # A value in Chinese numerals may end in a unit only its target knows (`三年` against `≥3年`).
+    reported = _indicator_parts(reported_text, target_unit)
     if (
         target_unit is None
     ):  # else a bare value is read in its own row's target unit, nearer than the header's

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.chinese_numbers import in_digits, leading_number
+from pipeline.chinese_numbers import in_digits, leading_number, tenths_in_digits
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,18 @@ def test_malformed_or_absent_numerals_are_no_number(text):
 )
 def test_a_figure_in_numerals_is_written_in_digits_only_before_a_known_unit(text, written):
     assert in_digits(text, lambda tail: tail in ("", "个", "%")) == written
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("8成", "80%"),
+        ("8.5成", "85%"),
+        ("9成以上", "90%以上"),
+        ("10成", None),
+        ("8成新", None),
+        ("80%", None),
+    ],
+)
+def test_tenths_in_digits_are_written_as_a_percentage_as_in_numerals(text, written):
+    assert tenths_in_digits(text, lambda tail: tail in ("", "以上")) == written

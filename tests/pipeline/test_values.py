@@ -639,6 +639,13 @@ def test_a_reported_value_is_read_in_its_targets_unit(target, reported, number, 
         ("≥3000户", "三千一百四十八户", Decimal(3148), "户"),
         ("≥20万平方米", "二十四点四万平方米", Decimal("24.4"), "万平方米"),
         ("≥10个", "两个", Decimal(2), "个"),
+        # `8成` was an error naming 成 a unit where `八成` was 80 %; `三年` no number (年 is no unit the registry
+        # knows), scored 0 against ≥3年 where `3年` scored in full.
+        ("≥80%", "8成", Decimal(80), "%"),
+        ("≥80%", "8.5成", Decimal(85), "%"),
+        ("≥80%", "9.5成", Decimal(95), "%"),
+        ("≥3年", "三年", Decimal(3), "年"),
+        ("≥3年", "3年", Decimal(3), "年"),
     ],
 )
 def test_a_reported_value_in_chinese_numerals_is_read_exactly(target, reported, number, unit):
@@ -646,15 +653,35 @@ def test_a_reported_value_in_chinese_numerals_is_read_exactly(target, reported, 
     assert (reading.reported_number, reading.reported_unit, reading.noted) == (number, unit, None)
 
 
-def test_a_target_in_chinese_numerals_is_read_exactly():
-    reading = read_indicator("不低于九成", "95%")
+@pytest.mark.parametrize("target", ["不低于九成", "不低于9成"])
+def test_a_target_in_chinese_numerals_is_read_exactly(target):
+    reading = read_indicator(target, "95%")
     assert (reading.operator, reading.target_number, reading.target_unit) == ("≥", Decimal(90), "%")
+
+
+# `16/16` (done of planned) against `=16个` was an error naming `/16` a unit: a fraction is the count done or the
+# share done, and which is not guessed; the cell is asked about as a fraction.
+@pytest.mark.parametrize(
+    ("target", "reported"), [("=16个", "16/16"), ("≥90%", "15/16"), ("=16个", "16/16个")]
+)
+def test_a_fraction_reported_is_asked_about_as_one_never_read_as_a_unit(target, reported):
+    reading = read_indicator(target, reported)
+    assert reading.reported_number is None and not reading.error_in_target
+    assert reading.error.rule == "indicator_value"
+    assert "不能写成分数" in reading.error.expected and "单位" not in reading.error.expected
 
 
 @pytest.mark.parametrize("reported", ["十分满意", "一般", "两年内完成", "约九成", "百分百"])
 def test_words_that_open_with_a_numeral_are_no_figure(reported):
     reading = read_indicator("≥90%", reported)
     assert reading.reported_number is None
+
+
+@pytest.mark.parametrize(
+    ("target", "reported"), [("≥3年", "两年内完成"), ("≥3个", "三年"), ("≥10分", "十分满意")]
+)
+def test_a_targets_unit_ends_a_figure_in_numerals_only_as_the_whole_tail(target, reported):
+    assert read_indicator(target, reported).reported_number is None
 
 
 @pytest.mark.parametrize(
