@@ -11,6 +11,7 @@ from pipeline.header import _merged_origin
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity, cell_problem, display
 from pipeline.registry_columns import Column
+from pipeline.rounding import POINTS_FLOOR, as_rounded
 from pipeline.text import rows_text
 
 # `产出指标（55分）`, or `产出指标（55）` without its 分: a level name carrying the points of the rows under it. A
@@ -57,7 +58,9 @@ def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
     told = f"；本表是CSV文件，{rows_text(carried)}的「{header}」为空，已按上方读取" if carried else ""
     check = "，以及按上方读取的行是否属于该指标" if carried else ""
     for name, (points, excel_row, text) in stated.items():
-        if sums[name] != points and not unassigned and name not in unread:
+        # As rounded as written, as the form's 总分 is checked: `（77.14分）` over six weights of `=90/7` (12.857143
+        # each, 77.142858) was told it should be 77.142858.
+        if not as_rounded(points, sums[name], POINTS_FLOOR) and not unassigned and name not in unread:
             sheet.problems.append(
                 cell_problem(
                     "points_mismatch",

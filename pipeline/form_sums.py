@@ -8,7 +8,7 @@ from pipeline.form_cells import _as_written, _warn_at, _where
 from pipeline.form_places import Place, Places, header_of
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import display
-from pipeline.rounding import as_rounded
+from pipeline.rounding import POINTS_FLOOR, as_rounded
 from pipeline.text import rows_text
 from pipeline.values import CellError, decimal_of, parse_percent, points_text
 
@@ -19,7 +19,6 @@ from pipeline.values import CellError, decimal_of, parse_percent, points_text
 _TOTAL, _BUDGET_SCORE, _SCORE = "reported_total_score", "budget_reported_score", "reported_score"
 _RATE, _EXECUTED, _POINTS = "budget_execution_rate", "budget_executed_wan", "budget_points"
 _BUDGETS = ("budget_annual_wan", "budget_initial_wan")
-_TOTAL_TOLERANCE = Decimal("0.01")
 # A rate written `98%` stands for 97.5–98.5 %: it may be off by half a unit of its last digit, but by no less than
 # 0.01 points (a computed rate has more digits than anyone writes) and no more than 0.5 (a bare `0.5` is 50 %).
 _RATE_TOLERANCE = (Decimal("0.0001"), Decimal("0.005"))
@@ -50,7 +49,7 @@ def _check_stated_total(
     indicators = sum(scores, Decimal(0))
     expected_total = budget_score + indicators
     # 99.9 or 100 written for 99.85: as rounded as written, and never closer than 0.01.
-    if as_rounded(total, expected_total, _TOTAL_TOLERANCE):
+    if as_rounded(total, expected_total, POINTS_FLOOR):
         return
     _warn_at(
         sheet,

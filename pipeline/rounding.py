@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+# A sum of points a form states (its 总分, a level's `产出指标（77.14分）`) is held no closer than this to the exact sum
+# of the cells it is made of: weights from formulas (`=90/7`) are stored to six decimals, and their sums carry them.
+POINTS_FLOOR = Decimal("0.01")
+
 
 def rounding_of(number: Decimal) -> Decimal:
     """Return half a unit of a number's last digit as written: how far rounding may have moved it (98% → 0.005)."""

@@ -223,6 +223,30 @@ def test_points_in_a_second_level_name_are_stripped_and_checked(registry, demo, 
         assert "请核对二级指标标注的分值" in parsed.all_problems[0].message_zh
 
 
+# Weights from formulas (`=90/7`, 12.857142857142858 in the cell) are stored to six decimals: six of them add up to
+# 77.142858, and `产出指标（77.14分）`, as rounded as written, was told it should be 77.142858. The level's points are
+# judged as the form's 总分 is (pipeline/rounding.py).
+@pytest.mark.parametrize(
+    ("stated", "off"), [("77.14", False), ("77.1", False), ("77.16", True), ("76", True)]
+)
+def test_a_levels_points_over_weights_from_formulas_are_judged_as_rounded_as_written(
+    registry, demo, stated, off
+):
+    targets = [(*t[:5], 90 / 7) for t in demo.TARGETS if t[0] != "满意度指标"]
+    rows, merges = national_self_evaluation(targets, points={"产出指标": stated, "效益指标": "12.86"})
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert {r["weight"] for r in parsed.sheets[0].records} == {Decimal("12.857143")}
+    found = [(p.rule, p.value) for p in parsed.all_problems if p.rule == "points_mismatch"]
+    assert found == ([("points_mismatch", f"产出指标（{stated}分）")] if off else [])
+    if off:
+        assert (
+            f"标注的{stated}分应等于“产出指标”下各指标分值之和77.142858分"
+            in parsed.all_problems[0].message_zh
+        )
+
+
 # Full- or half-width brackets, with or without 分: `产出指标（50）` was stored as 产出指标(50), and its points unchecked.
 @pytest.mark.parametrize(
     "written",
