@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import replace
 
-from pipeline.offices import Offices
+from pipeline.offices import Offices, is_abbreviation
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, describe_cell
@@ -285,6 +285,38 @@ def tell_own_register(file: ParsedFile, returned: dict[str, tuple[str, str | Non
             )
         else:
             continue
+        file.problems[at] = replace(
+            problem,
+            fix=fix,
+            message_zh=describe_cell(
+                problem.excel_row, problem.column_header, problem.value, problem.expected or "", fix
+            ),
+        )
+
+
+def name_close_projects(file: ParsedFile, register: ProjectRegister, offices: Offices | None = None) -> None:
+    """Name, on each `unknown_project` row, the sender's registered projects its 项目名称 is close to: one holding
+    the other's characters in order (`…改造老旧小区项目` written, `…改造老旧小区` registered)."""
+    # The suite's words name no project, and the clerk who added or dropped a `项目` could not tell which was meant.
+    if file.unit is None or not file.errors:
+        return
+    own: list[RegisteredProject] | None = None
+    for at, problem in enumerate(file.problems):
+        if problem.rule != "unknown_project" or not problem.value:
+            continue
+        if own is None:
+            own = [p for p in register.projects if p.current and implemented_by(p, file.unit, offices)]
+        written = str(problem.value)
+        close = sorted(
+            {p.name for p in own if is_abbreviation(p.name, written) or is_abbreviation(written, p.name)}
+        )
+        if not close:
+            continue
+        names = "”或“".join(close)
+        fix = (
+            f"项目基本信息表中{file.unit}登记的相近项目为“{names}”：如即该项目，请将项目名称改为登记的名称，"
+            f"一字不差；如不是，请先报送该项目的项目基本信息表"
+        )
         file.problems[at] = replace(
             problem,
             fix=fix,

@@ -28,7 +28,12 @@ from pipeline.limits import Limits
 from pipeline.parse import parse_file
 from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem, Severity
-from pipeline.project_names import resolve_projects, returned_registers, tell_own_register
+from pipeline.project_names import (
+    name_close_projects,
+    resolve_projects,
+    returned_registers,
+    tell_own_register,
+)
 from pipeline.projects import ProjectRegister, slice_keys
 from pipeline.receipt_facts import force_sql
 from pipeline.registry import Registry
@@ -187,6 +192,8 @@ def _judge(
         negative_list=load_rules().negative_list_any_year,
     )
     validation = validate_files(parsed, registry, validation_context)
+    for file in parsed:
+        name_close_projects(file, register, registry.offices)
     refuse_second_forms(con, registry, parsed)
     # Once the suites have judged: a list they return holds no row another office's list would repeat.
     flag_shared_rows(con, registry, parsed, register, registry.offices)
