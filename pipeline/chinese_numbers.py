@@ -79,22 +79,24 @@ def leading_number(text: str) -> tuple[Decimal, str] | None:
     return Decimal(f"{number}.{decimals}" if decimals else number), text[match.end() :]
 
 
-# `8成`, `8.5成`: tenths written in digits, one to nine and a half, as 八成 and 八成五 are in numerals.
-_TENTHS = re.compile(r"([1-9](?:\.[0-9])?)成")
+# `8成`, `8.5成`, `8成5`: tenths written in digits, one to nine and a half, as 八成 and 八成五 are in numerals.
+_TENTHS = re.compile(r"([1-9](?:\.[0-9])?)成(?:(?<![0-9]\.[0-9]成)([0-9])(?![0-9.]))?")
 
 
 def tenths_in_digits(value: str, unit_known: Callable[[str], bool]) -> str | None:
     """Write a share in tenths written in digits as a percentage, as `in_digits` does `八成`: `8成` as `80%`, `8.5成`
-    as `85%`; None where the text is no such share, as `unit_known(tail)` says of what follows 成."""
+    and `8成5` as `85%`; None where the text is no such share, as `unit_known(tail)` says of what follows 成."""
     match = _TENTHS.match(value)
     if match is None or not unit_known(tail := value[match.end() :]):
         return None
-    return f"{int(Decimal(match.group(1)) * 10)}%{tail}"
+    return f"{int(Decimal(match.group(1)) * 10) + int(match.group(2) or 0)}%{tail}"
 
 
 def in_digits(value: str, unit_known: Callable[[str], bool]) -> str | None:
     """Write a figure given in Chinese numerals in digits: `百分之九十` and `九成` as `90%`, `十六个` as `16个`; None
     where the text is no such figure (`十分满意`, `一般`), as `unit_known(tail)` says of what follows the numerals."""
+    if value.startswith("百分之百"):  # all of it: 百 alone is no number (`百分之` needs a digit before 百)
+        return f"100%{value[4:]}" if unit_known(value[4:]) else None
     if value.startswith("百分之"):
         found = leading_number(value[3:])
         return f"{found[0]}%{found[1]}" if found and unit_known(found[1]) else None

@@ -40,7 +40,10 @@ def test_a_figure_in_numerals_is_written_in_digits_only_before_a_known_unit(text
     [
         ("8成", "80%"),
         ("8.5成", "85%"),
+        ("8成5", "85%"),
         ("9成以上", "90%以上"),
+        ("8.5成5", None),
+        ("8成55", None),
         ("10成", None),
         ("8成新", None),
         ("80%", None),
@@ -48,3 +51,11 @@ def test_a_figure_in_numerals_is_written_in_digits_only_before_a_known_unit(text
 )
 def test_tenths_in_digits_are_written_as_a_percentage_as_in_numerals(text, written):
     assert tenths_in_digits(text, lambda tail: tail in ("", "以上")) == written
+
+
+# `百分之百` was no number (百 alone is none), scored 0 against ≥90% where 百分之九十 read as 90 %.
+@pytest.mark.parametrize(
+    ("text", "written"), [("百分之百", "100%"), ("百分之百以上", "100%以上"), ("百分之百满意", None)]
+)
+def test_all_of_it_in_words_is_100_percent(text, written):
+    assert in_digits(text, lambda tail: tail in ("", "以上")) == written
