@@ -16,7 +16,7 @@ from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import row_problem
 from pipeline.registry_columns import Column, ColumnType
 from pipeline.repeated_columns import blank_under, read_and_data, repeated_columns, revised_columns
-from pipeline.text import months_so_far, split_header, with_months
+from pipeline.text import char_pairs, months_so_far, split_header, with_months
 
 
 def check_header(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
@@ -61,8 +61,8 @@ def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> set[i
         label = split_header(written)[0] if written else ""
         if index in read or not label or label in _NEVER_DATA:
             continue
-        pairs = _pairs(label)
-        alike = [c for c in missing if any(pairs & _pairs(w) for w in (c.header, *c.aliases))]
+        pairs = char_pairs(label)
+        alike = [c for c in missing if any(pairs & char_pairs(w) for w in (c.header, *c.aliases))]
         if not alike or blank_under(rows, index):
             continue
         months = next(iter(named)) if len(named) == 1 else months_so_far(written)
@@ -91,14 +91,14 @@ def _name_missing_lookalikes(grid: Grid, match: HeaderMatch, sheet: ParsedSheet)
         column = missing.get(problem.column_header) if problem.rule == "missing_column" else None
         if column is None:
             continue
-        wanted = set().union(*(_pairs(split_header(w)[0]) for w in (column.header, *column.aliases)))
+        wanted = set().union(*(char_pairs(split_header(w)[0]) for w in (column.header, *column.aliases)))
         alike = [
             index
             for index, written in enumerate(match.headers)
             if written
             and index not in read
             and split_header(written)[0] not in _NEVER_DATA
-            and wanted & _pairs(split_header(written)[0])
+            and wanted & char_pairs(split_header(written)[0])
             and not blank_under(rows, index)
         ]
         if not alike:
@@ -190,12 +190,12 @@ def likeliest(written: str, columns: Sequence[Column], months: int | None) -> li
     then the longest ending: 执行数 an amount, 执行率 a rate; ties all kept), each by its spelling nearest the
     header, `1-N月` written with `months`."""
     label = split_header(written)[0]
-    pairs = _pairs(label)
+    pairs = char_pairs(label)
 
     def nearness(spelling: str) -> tuple[int, int]:
         other = split_header(spelling)[0]
         ending = next((n for n in range(min(len(label), len(other)), 0, -1) if label[-n:] == other[-n:]), 0)
-        return len(pairs & _pairs(other)), ending
+        return len(pairs & char_pairs(other)), ending
 
     scored = []
     for column in columns:
@@ -211,11 +211,6 @@ def meant_fix(what: str, names: Sequence[str]) -> str:
     if len(names) == 1:
         return f"如{what}即“{names[0]}”，请将表头改为“{names[0]}”"
     return f"如{what}即“{'”或“'.join(names)}”，请将表头改为其中相应的一个"
-
-
-def _pairs(label: str) -> set[str]:
-    """Return the two-character runs of a label: two headers sharing one are alike (`实际完成情况`, `实际完成值`)."""
-    return {label[i : i + 2] for i in range(len(label) - 1)}
 
 
 def _second_table(grid: Grid, match: HeaderMatch, sheet: ParsedSheet, footer_row: int) -> None:

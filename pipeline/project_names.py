@@ -21,6 +21,7 @@ from pipeline.projects import (
     implements,
 )
 from pipeline.registered_units import name_registered_unit
+from pipeline.text import char_pairs
 
 
 def project_name_problem(
@@ -294,9 +295,19 @@ def tell_own_register(file: ParsedFile, returned: dict[str, tuple[str, str | Non
         )
 
 
+def _close(written: str, registered: str) -> bool:
+    """Say whether a 项目名称 written is close to a registered one: either holds the other's characters in order
+    (`…改造老旧小区项目` for `…改造老旧小区`), or most two-character runs of the shorter are the other's (`枣林老旧小区
+    改造` for `枣林街道办事处改造老旧小区`: words in another order)."""
+    if is_abbreviation(registered, written) or is_abbreviation(written, registered):
+        return True
+    shorter, longer = sorted((char_pairs(written), char_pairs(registered)), key=len)
+    # Two thirds: `枣林街道背街小巷整治项目` shares only its 枣林街道 with the unit's 老旧小区 project.
+    return bool(shorter) and 3 * len(shorter & longer) >= 2 * len(shorter)
+
+
 def name_close_projects(file: ParsedFile, register: ProjectRegister, offices: Offices | None = None) -> None:
-    """Name, on each `unknown_project` row, the sender's registered projects its 项目名称 is close to: one holding
-    the other's characters in order (`…改造老旧小区项目` written, `…改造老旧小区` registered)."""
+    """Name, on each `unknown_project` row, the sender's registered projects its 项目名称 is close to (`_close`)."""
     # The suite's words name no project, and the clerk who added or dropped a `项目` could not tell which was meant.
     if file.unit is None or not file.errors:
         return
@@ -307,9 +318,7 @@ def name_close_projects(file: ParsedFile, register: ProjectRegister, offices: Of
         if own is None:
             own = [p for p in register.projects if p.current and implemented_by(p, file.unit, offices)]
         written = str(problem.value)
-        close = sorted(
-            {p.name for p in own if is_abbreviation(p.name, written) or is_abbreviation(written, p.name)}
-        )
+        close = sorted({p.name for p in own if _close(written, p.name)})
         if not close:
             continue
         names = "”或“".join(close)

@@ -237,6 +237,11 @@ def clip(text: str, width: int) -> str:
     return kept + "…"
 
 
+def char_pairs(label: str) -> set[str]:
+    """Return the two-character runs of a label: two headers sharing one are alike (`实际完成情况`, `实际完成值`)."""
+    return {label[i : i + 2] for i in range(len(label) - 1)}
+
+
 def rows_text(rows: tuple[int, ...]) -> str:
     """Write Excel rows as ranges: (6, 7, 8, 10) → 第6至8、10行."""
     spans: list[str] = []
