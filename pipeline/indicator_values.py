@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from pipeline.chinese_numbers import in_digits, tenths_in_digits
+from pipeline.chinese_numbers import in_digits, leading_number, tenths_in_digits
 from pipeline.problems import display
 from pipeline.text import split_header, squash
 from pipeline.values import GROUPED, MAX_DIGITS, CellError, Noted, bare_percent, digits_apart
@@ -250,6 +250,15 @@ def _numerals_as_digits(text: str, unit_of_target: str | None = None) -> str:
     return text if written is None else text[:opening] + written
 
 
+def _numerals_unit(text: str | None) -> str | None:
+    """Return the word after a figure in Chinese numerals (`≥三年`: 年) when it may be a unit nobody listed: one or
+    two characters, no bound; None for any other text."""
+    text = _CLOSING.sub("", squash(text or ""))
+    found = leading_number(text[_OPENING.match(text).end() :])
+    tail = found[1] if found else ""
+    return tail if 0 < len(tail) <= 2 and not _DIGIT.search(tail) and tail not in _AFTER_WORDS else None
+
+
 def _whole_unit(tail: str, unit_of_target: str | None = None) -> bool:
     """Say whether what follows a figure is nothing or one known unit (or the target's own), with a bound after it
     (`个以上`): so `十分满意` or `一般` is no figure."""
@@ -367,6 +376,15 @@ def _read_indicator(
     target_header_unit = named or target_header_unit
     reported_header_unit = named or reported_header_unit
     target = _indicator_parts(target_text)
+    # `≥三年` beside `4年` or `三年`: numerals ending in the unit its value is written in, as `三年` is read against
+    # `≥3年` (it was 定性, and `4年` no outcome, scored 0).
+    if (
+        target.number is None
+        and not target.flaw
+        and (unit := _numerals_unit(target_text))
+        and _indicator_parts(reported_text, unit).unit == unit
+    ):
+        target = _indicator_parts(target_text, unit)
     operator = "定性" if target.number is None else target.operator or "≥"
     # A bare 1 as a percent target: `≥1` asks for all of something (100 %), `≤1` for a small share (1 %).
     all_of = Decimal(100) if operator in ("≥", "=") else None

@@ -661,6 +661,23 @@ def test_a_target_in_chinese_numerals_is_read_exactly(target):
     assert (reading.operator, reading.target_number, reading.target_unit) == ("≥", Decimal(90), "%")
 
 
+# `≥三年` beside `4年` was 定性 (年 is no unit the registry knows), and `4年` no outcome: scored 0.
+@pytest.mark.parametrize(
+    ("reported", "number"), [("4年", Decimal(4)), ("3年", Decimal(3)), ("三年", Decimal(3))]
+)
+def test_a_target_in_numerals_ending_in_its_values_unit_is_read_as_a_number(reported, number):
+    reading = read_indicator("≥三年", reported)
+    assert (reading.operator, reading.target_number, reading.target_unit) == ("≥", Decimal(3), "年")
+    assert (reading.reported_number, reading.reported_unit, reading.noted) == (number, "年", None)
+
+
+@pytest.mark.parametrize(
+    ("target", "reported"), [("≥三年", "已完成"), ("≥三年", None), ("十分满意", "十分满意")]
+)
+def test_a_target_in_numerals_with_no_unit_to_end_in_stays_words(target, reported):
+    assert read_indicator(target, reported).operator == "定性"
+
+
 # `16/16` (done of planned) against `=16个` was an error naming `/16` a unit: a fraction is the count done or the
 # share done, and which is not guessed; the cell is asked about as a fraction.
 @pytest.mark.parametrize(
