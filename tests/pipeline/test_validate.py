@@ -550,9 +550,9 @@ def test_messages_name_the_cell_the_value_and_the_fix(checked):
     assert (area.value, area.message_zh) == (
         "28650",
         "第5行「改造面积（万平方米）」为28650万平方米，惠及户数370户，折合每户约774324平方米，"
-        "一户的改造面积不可能超过10000平方米，改造面积或惠及户数必有一处填错，"
-        "请核对面积单位（1万平方米＝10000平方米）和惠及户数：平方米数填在“万平方米”表头下的，"
-        "请按万平方米改正数值，或将表头改为“改造面积（平方米）”。",
+        "一户的改造面积不可能超过10000平方米，也不可能小于0.1平方米，改造面积或惠及户数必有一处填错，"
+        "请核对面积单位（1万平方米＝10000平方米）和惠及户数：平方米数填在“万平方米”表头下、"
+        "或万平方米数填在“平方米”表头下的，请按表头的单位改正数值，或改正表头的单位。",
     )
     [asked] = validation.problems["area_implausible"]
     assert asked.message_zh.startswith(
@@ -562,7 +562,7 @@ def test_messages_name_the_cell_the_value_and_the_fix(checked):
     [reverse] = validation.problems["area_impossible_wan_under_m2"]
     assert reverse.value == "1.932" and reverse.message_zh.startswith(
         "第6行「改造面积（平方米）」为1.932平方米，惠及户数249户，折合每户约0.0078平方米，"
-        "一户的改造面积不可能小于0.1平方米"
+        "一户的改造面积不可能超过10000平方米，也不可能小于0.1平方米"
     )
     [small] = validation.problems["area_implausible_small"]
     assert "改造面积是否按万平方米填写，而本列按平方米读取？" in small.message_zh
