@@ -189,18 +189,24 @@ def suite_for(template: Template, existing: dict | None = None) -> dict:
     old = existing.get("expectations", [])
     by_key = {_key(e): e for e in old}
     expectations = []
+    # The check placed for each of `existing`'s, by identity: two hand-written checks may share a key (one column,
+    # rule and type, other bounds), and placed by key the second went after the first, never where it stood.
+    placed_for: dict[int, dict] = {}
     for fresh in generated_expectations(template):
         kept = by_key.get(_key(fresh))
         edited = kept is not None and kept["kwargs"] == fresh["kwargs"] and _reworded_by_hand(kept, template)
         expectations.append(kept if edited else fresh)
+        if kept is not None:
+            placed_for[id(kept)] = expectations[-1]
     generated = {_key(e) for e in expectations}
     for position, written in enumerate(old):
         if _key(written) in generated or written["meta"].get("rule") in GENERATED_RULES:
             continue
         # Keep a hand-written check where it stood: after the check that preceded it, if that one is still here.
-        placed = [_key(e) for e in expectations]
-        before = next((_key(e) for e in reversed(old[:position]) if _key(e) in placed), None)
-        expectations.insert(0 if before is None else placed.index(before) + 1, written)
+        before = next((placed_for[id(e)] for e in reversed(old[:position]) if id(e) in placed_for), None)
+        at = 0 if before is None else next(i for i, e in enumerate(expectations) if e is before) + 1
+        expectations.insert(at, written)
+        placed_for[id(written)] = written
 
     meta = {
         "suite_version": 1,

@@ -150,6 +150,23 @@ def test_every_checked_in_suite_is_what_regenerating_it_writes(registry):
         assert suite_text(suite_for(template, json.loads(written))) == written, template_id
 
 
+def test_hand_written_checks_sharing_a_column_and_rule_stay_where_they_stood(registry):
+    # Two checks of one column, rule and type between others were placed by that key: the second went after the
+    # first, so the suite never matched what regenerating wrote, and every night refused to start.
+    template = registry.template("compound_list")
+    existing = json.loads(checked_in_suite("compound_list"))
+    hand = [e for e in existing["expectations"] if e["meta"]["rule"] not in GENERATED_RULES]
+    first, other = hand[0], hand[1]
+    twin = json.loads(json.dumps(first))
+    twin["kwargs"]["note"] = "twin"  # same type, column and rule, other arguments
+    at = existing["expectations"].index(other) + 1
+    existing["expectations"].insert(at, twin)
+
+    suite = suite_for(template, existing)
+
+    assert suite["expectations"] == existing["expectations"]
+
+
 def test_the_registry_alone_generates_every_registry_check_of_the_checked_in_suites(registry):
     for template_id, template in registry.templates.items():
         checked_in = json.loads(checked_in_suite(template_id))
