@@ -389,18 +389,18 @@ def test_a_budget_block_amount_above_the_planned_total_is_told_on_its_cell(
 
     [outcome] = _night(settings, registry, [path])
 
-    told = [
-        (p.rule, p.excel_row, p.column_header) for p in outcome.problems if p.rule == "exceeds_planned_total"
-    ]
+    scale = ("exceeds_planned_total", "exceeds_planned_tenfold")
+    told = [(p.rule, p.severity, p.excel_row, p.column_header) for p in outcome.problems if p.rule in scale]
     if block == "项目资金（元）":
         assert told == []  # 1570万元 as written
         return
+    # Over ten times the whole project: returned, the warning not told beside the error.
     assert told == [
-        ("exceeds_planned_total", line, f"年度资金总额·{header}")
+        ("exceeds_planned_tenfold", "error", line, f"年度资金总额·{header}")
         for header in ("年初预算数", "全年预算数", "全年执行数")
     ]
-    [first, *_] = (p for p in outcome.problems if p.rule == "exceeds_planned_total")
-    assert "为15700000万元，不应超过项目基本信息表中该项目的计划总投资9163.6万元" in first.message_zh
+    [first, *_] = (p for p in outcome.problems if p.rule == "exceeds_planned_tenfold")
+    assert "为15700000万元，超过项目基本信息表中该项目计划总投资9163.6万元的十倍" in first.message_zh
 
 
 # The report's note re-checked the amounts of four templates only: the national forms' 项目资金 above the project's
@@ -413,9 +413,10 @@ def test_a_budget_block_amount_above_the_planned_total_is_named_in_the_reports_n
     from pipeline.intake import ingest
     from tests.conftest import REGISTER_CSV
 
-    # The register's 计划总投资 typed 9.1636 for 9163.6: the form's 1570万元 are above it.
+    # The register's 计划总投资 typed 763.6 for 9163.6: the form's 1570万元 and 800万元 are above it (ten times it, and
+    # the form would be returned: exceeds_planned_tenfold).
     typo = settings.inbox / UNIT / "项目基本信息（误）.csv"
-    typo.write_text(REGISTER_CSV.replace(",9163.6", ",9.1636"), encoding="utf-8")
+    typo.write_text(REGISTER_CSV.replace(",9163.6", ",763.6"), encoding="utf-8")
     os.utime(typo, ns=(2, 2))
     filled = (
         national_self_evaluation(as_national(demo.TARGETS))
