@@ -269,9 +269,12 @@ def _money_rows(
     for i, name in enumerate(names):
         amounts = [row[2][i] for row in rows]
         over = [None if a is None else a - p for a, p in zip(amounts, planned, strict=True)]
+        # Worded, and divided, only where it may be told: a row per data row, and all but a few within their 计划总投资.
         # A multiple, not an excess: ten times the whole project is no amount at all, whatever the project's size.
-        times = [None if a is None or p <= 0 else a / p for a, p in zip(amounts, planned, strict=True)]
-        # Worded only where it may be told: a row per data row, and all but a few within their 计划总投资.
+        times = [
+            None if o is None or o <= 0 or p <= 0 else a / p
+            for o, a, p in zip(over, amounts, planned, strict=True)
+        ]
         said = [
             None if o is None or o <= 0 else _money_said(sheet, name, a, r, base)
             for o, a, r in zip(over, amounts, excel_rows, strict=True)
