@@ -4,6 +4,7 @@ a second table below the first's end. Each would otherwise lose or swap a clerk'
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -14,15 +15,17 @@ from pipeline.header_cells import header_cell
 from pipeline.header_match import HeaderMatch, column_letter, header_text
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import row_problem
-from pipeline.registry_columns import Column, ColumnType
+from pipeline.registry_columns import SUMMABLE_TYPES, Column, ColumnType
 from pipeline.repeated_columns import blank_under, read_and_data, repeated_columns, revised_columns
 from pipeline.text import char_pairs, months_so_far, split_header, with_months
+from pipeline.values import is_blank
 
 
 def check_header(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
     """Tell the clerk of columns and tables the sheet's header leaves unread, or reads from one of two."""
     told = _unread_columns(grid, match, sheet) | _half_read_columns(grid, match, sheet)
     told |= revised_columns(grid, match, sheet, told)
+    told |= _finer_columns(grid, match, sheet, told)
     _name_missing_lookalikes(grid, match, sheet)
     if match.template.fields:
         _unknown_form_columns(grid, match, sheet, told)
@@ -148,6 +151,73 @@ def _half_read_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> se
             row=header_cell(grid, match, index, origin)[0] + 1,
         )
     return told
+
+
+def _finer_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet, told: set[int]) -> set[int]:
+    """Warn of a filled column of numbers under a header holding a read count's or amount's name (`非常满意` beside
+    `满意`, `非常不满意` beside `不满意`): a survey in five grades was told only that its 有效问卷 did not add up, its
+    `非常满意` left unread without a word. Return the columns told of."""
+    names = [
+        (split_header(name)[0], binding)
+        for binding in match.bindings
+        if binding.column.type in SUMMABLE_TYPES
+        for name in (binding.column.header, *binding.column.aliases)
+    ]
+    if not names:
+        return set()
+    read, rows = read_and_data(grid, match, sheet)
+    found: set[int] = set()
+    origin = None
+    for index, written in enumerate(match.headers):
+        label = split_header(written)[0] if written else ""
+        if index in read or index in told or not label or label in _NEVER_DATA:
+            continue
+        held = [(name, binding) for name, binding in names if name and name != label and name in label]
+        if not held or label.endswith(_RATE_WORDS):
+            continue
+        binding = max(held, key=lambda pair: len(pair[0]))[1]  # 非常不满意 is 不满意's kin, not 满意's
+        if not _numbers_under(rows, index, whole=binding.column.type is ColumnType.COUNT):
+            continue
+        origin = _merged_origin(grid) if origin is None else origin
+        found.add(index)
+        warn_on_header(
+            sheet,
+            written,
+            rule="unread_column",
+            expected=(
+                f"{column_letter(index)}列的表头不是本表的栏目，该列未读取；本表的“{binding.column.header}”"
+                f"只读取了{binding.letter}列“{binding.header}”"
+            ),
+            fix=(
+                f"如该列的数应计入“{binding.column.header}”，请将其并入{binding.letter}列后删去该列；"
+                "如不应计入，请删去该列"
+            ),
+            row=header_cell(grid, match, index, origin)[0] + 1,
+        )
+    return found
+
+
+def _numbers_under(rows: list[list[object]], index: int, *, whole: bool) -> bool:
+    """Say whether a column's filled cells all hold plain numbers (`whole`: whole numbers, as a count's are), a
+    count's word after them allowed (`84份`), no percentage: a rate beside the counts is computed from them."""
+    filled = [row[index] for row in rows if index < len(row) and not is_blank(row[index])]
+    return bool(filled) and all(_plain_number(value, whole) for value in filled)
+
+
+def _plain_number(value: object, whole: bool) -> bool:
+    """Say whether a cell holds a plain number, whole where `whole`, as a number or as typed text."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return not whole or float(value).is_integer()
+    found = _PLAIN_NUMBER.fullmatch(value.strip()) if isinstance(value, str) else None
+    return found is not None and not (whole and found.group(1))
+
+
+# A number as a clerk types it in a text cell, with at most a count's word after it (份, 户, 个, 万元).
+_PLAIN_NUMBER = re.compile(r"-?\d[\d,，]*(\.\d+)?\s*[^\d%％.\s]{0,2}")
+# A header's ending that makes its column a rate of the counts (`满意度`, `满意率`), not a count of its own.
+_RATE_WORDS = ("率", "度", "比", "比例", "占比")
 
 
 def _unknown_form_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet, told: set[int]) -> None:

@@ -15,9 +15,9 @@ from tests.pipeline.test_ticks import HEADER_ROW, MONITORING, UNIT, ticked_monit
 from tests.pipeline.workbooks import COMPOUND_HEADER, compound_sheet, xlsx
 
 
-def checked(registry, rows) -> ParsedSheet:
+def checked(registry, rows, fmt: str = "xlsx") -> ParsedSheet:
     """Read rows as one sheet and check its header, as parse_file does."""
-    grid = grid_of(rows)
+    grid = grid_of(rows, fmt=fmt)
     match = find_header(grid, registry)
     sheet = parse_sheet(grid, match, registry)
     check_header(grid, match, sheet)
@@ -136,3 +136,49 @@ def test_a_footer_naming_a_column_in_a_sentence_is_no_second_table(registry):
     rows = compound_sheet(*DATA, footer=[["说明：小区名称、改造面积、惠及户数按实填写"]])
 
     assert checked(registry, rows).problems == []
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_finer_grade_beside_a_read_count_is_a_warning_naming_the_column_read(registry, fmt):
+    header = [
+        "小区名称",
+        "有效问卷（份）",
+        "非常满意（份）",
+        "满意（份）",
+        "基本满意（份）",
+        "不满意（份）",
+        "非常不满意",
+    ]
+    rows = [header, ["棉纺厂东院", 111, 42, 42, 19, 6, "2份"], ["市委小区", 75, 29, 29, 12, 5, 0]]
+
+    sheet = checked(registry, rows, fmt)
+
+    told = {p.column_header: p for p in sheet.problems if p.rule == "unread_column"}
+    assert set(told) == {"非常满意（份）", "非常不满意"}
+    assert (
+        "C列的表头不是本表的栏目，该列未读取；本表的“满意”只读取了D列“满意（份）”"
+        in told["非常满意（份）"].message_zh
+    )
+    assert (
+        told["非常不满意"].fix == "如该列的数应计入“不满意”，请将其并入F列后删去该列；如不应计入，请删去该列"
+    )
+
+
+def test_a_rate_or_words_beside_the_counts_read_is_no_finer_grade(registry):
+    header = [
+        "小区名称",
+        "有效问卷（份）",
+        "满意（份）",
+        "基本满意（份）",
+        "不满意（份）",
+        "满意度",
+        "满意率",
+        "不满意原因",
+    ]
+    rows = [
+        header,
+        ["棉纺厂东院", 111, 84, 19, 8, "92.79%", 93, "停车难"],
+        ["市委小区", 75, 58, 12, 5, 0.9333, 93.33, None],
+    ]
+
+    assert [p for p in checked(registry, rows).problems if p.rule == "unread_column"] == []
