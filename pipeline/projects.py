@@ -468,9 +468,16 @@ def _recoded(sheet: ParsedSheet, record: dict, held: RegisteredProject) -> Probl
     """Say that a register row gives a project in force another code, and how to put it right."""
     sent = f"第{held.order[0]}号提交" if held.order[0] < _RUN_ORDER else "本次收到的另一份项目基本信息表"
     held_code = "未填编码" if held.derived else f"编码{held.code}"
+    # A row without a code is known by its unit and name, which is another project than the coded one: said so,
+    # not that its (blank) code differs.
+    differs = (
+        "本行未填写项目编码，会被当作另一个项目重复计入"
+        if record.get("project_code_derived")
+        else "本行的项目编码与之不同，两个编码会被当作两个项目重复计入"
+    )
     expected = (
         f"项目“{held.name}”（实施单位{held.implementing_unit or '未填'}，{held.year}年度）已由{held.unit or '其他单位'}"
-        f"以{held_code}登记（{sent}），本行的项目编码与之不同，两个编码会被当作两个项目重复计入"
+        f"以{held_code}登记（{sent}），{differs}"
     )
     if record.get("project_code_derived") and not held.derived:
         fix = f"请在项目编码栏填写{held.code}"

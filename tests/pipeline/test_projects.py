@@ -253,6 +253,7 @@ def test_a_register_row_giving_a_project_in_force_another_code_is_an_error_not_a
         "JIA-2022-001",
     )
     assert "已由区财政局以编码JIA-2022-01登记" in problem.message_zh
+    assert "本行的项目编码与之不同，两个编码会被当作两个项目重复计入" in problem.message_zh
     # The submission to withdraw is named, never a placeholder the clerk cannot fill in (提交编号).
     if same_night:
         assert "请先联系财政局撤回该表（提交编号见其回执）再重新报送" in problem.fix
@@ -264,6 +265,9 @@ def test_a_register_row_giving_a_project_in_force_another_code_is_an_error_not_a
     assert (problem.rule, problem.column_header, problem.fix) == (
         "project_recoded", "项目名称", "请在项目编码栏填写JIA-2022-01"
     )  # fmt: skip
+    # A row without a code is not told its code differs: it has none.
+    assert "本行未填写项目编码，会被当作另一个项目重复计入" in problem.message_zh
+    assert "编码与之不同" not in problem.message_zh
     assert query(settings, "select count(distinct project_code) from staging.project_register") == [(2,)]
 
 
