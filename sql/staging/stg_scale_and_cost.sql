@@ -19,14 +19,15 @@ final as (
         source.project_name,
         source.year,
         source.category,
-        -- The prefix as pipeline/row_parts.py finds a part row once spaces are folded away: `其中` with a colon, a
-        -- comma or nothing after it, or in brackets, so `其 中: 征地费用`, `其中征地费用` and `（其中）征地费用` lose
-        -- theirs. Only a part's: a row stored as a top-level one before keeps what it says.
+        -- The prefix as pipeline/row_parts.py finds a part row once spaces are folded away (the registry's
+        -- part_of_previous prefixes): `其中` with a colon, a comma or nothing after it, or in brackets, and `含` with
+        -- its colon, so `其 中: 征地费用`, `其中征地费用`, `（其中）征地费用` and `含：征地费用` lose theirs. Only a
+        -- part's: a row stored as a top-level one before keeps what it says.
         case
             when source.parent_item is null then source.item
             else regexp_replace(
                 source.item,
-                '^[\s\p{Z}]*[（(]?[\s\p{Z}]*其[\s\p{Z}]*中[\s\p{Z}]*[）)]?[\s\p{Z}]*[:：,，、;；]?[\s\p{Z}]*',
+                '^[\s\p{Z}]*(?:[（(]?[\s\p{Z}]*其[\s\p{Z}]*中[\s\p{Z}]*[）)]?[\s\p{Z}]*[:：,，、;；]?|含[\s\p{Z}]*[:：])[\s\p{Z}]*',
                 ''
             )
         end as item,

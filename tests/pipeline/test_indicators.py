@@ -1778,6 +1778,8 @@ def test_a_part_rows_prefix_is_dropped_however_its_colon_is_spaced(wh):
         "其中造价咨询费",
         "其中，招标代理费",
         "（其中）环评费",
+        "含：测绘费",
+        "含 : 检测费",
     ]
     register(wh, "甲")
     parent = {"project_name": "甲", "category": "投资构成", "quantity_unit": "万元"}
@@ -1790,7 +1792,7 @@ def test_a_part_rows_prefix_is_dropped_however_its_colon_is_spaced(wh):
 
     assert wh.rows("select item from mart.scale_and_cost where parent_item is not null order by position") == [
         ("征地费用",), ("拆迁补偿费用",), ("设计费",), ("监理费",), ("勘察费",), ("造价咨询费",), ("招标代理费",),
-        ("环评费",)
+        ("环评费",), ("测绘费",), ("检测费",)
     ]  # fmt: skip
 
 

@@ -1937,7 +1937,16 @@ def test_a_total_naming_a_type_may_total_that_types_rows(registry, received_tota
 
 
 @pytest.mark.parametrize(
-    "item", ["其中征地费用", "其中 征地费用", "其中，征地费用", "其 中：征地费用", "（其中）征地费用"]
+    "item",
+    [
+        "其中征地费用",
+        "其中 征地费用",
+        "其中，征地费用",
+        "其 中：征地费用",
+        "（其中）征地费用",
+        "含：征地费用",
+        "含:征地费用",
+    ],
 )
 def test_a_part_written_without_its_colon_is_still_a_part(registry, item):
     # Read as a cost of its own, it was added to the top-level total and told as a gap from 计划总投资.
@@ -1951,3 +1960,14 @@ def test_a_part_written_without_its_colon_is_still_a_part(registry, item):
 
     assert sheet.problems == []
     assert column_values(sheet, "parent_item") == [None, "工程建设其他费用", None]
+
+
+def test_an_item_beginning_with_han_without_a_colon_is_no_part(registry):
+    rows = [
+        [PROJECT, "投资构成", "工程费用", "76313.93", "万元"],
+        [PROJECT, "投资构成", "含税安装工程费", "3115.39", "万元"],
+    ]
+
+    sheet = parse_rows(registry, [SCALE_HEADER, *rows])
+
+    assert column_values(sheet, "parent_item") == [None, None]
