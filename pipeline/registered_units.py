@@ -29,12 +29,15 @@ def registered_units(register: ProjectRegister, offices: Offices) -> dict[str, s
 
 
 def name_registered_unit(parsed: ParsedFile, register: ProjectRegister, offices: Offices) -> None:
-    """Make a file's unlisted office the one registered implementing unit whose name it abbreviates, and say so.
+    """Make a file's unlisted office the one registered implementing unit its name abbreviates, or is written in
+    full of, and say so.
 
     An unlisted folder or `填报单位：` line is an office of that name (submissions.md): `七里园街道`, forwarded by the
     bureau for the project of 七里园街道办事处 (registered, not listed), was stored as a new office beside the unit's
-    own file, and the report added the two up. Read as the unit, the forwarded file replaces the unit's, as it does
-    for a listed office abbreviated (`枣林街道` → 枣林街道办事处); a name abbreviating two units is left as written.
+    own file, and the report added the two up; so was the unit's own folder `七里园街道办事处` where the register
+    names it short (实施单位：七里园街道), beside the files forwarded for it as registered. Read as the unit, either
+    file replaces the other, as for a listed office abbreviated (`枣林街道` → 枣林街道办事处); a name abbreviating two
+    units is left as written.
     """
     unit = parsed.unit
     if unit is None or any(o.name == unit for o in offices.offices):
@@ -46,25 +49,51 @@ def name_registered_unit(parsed: ParsedFile, register: ProjectRegister, offices:
     if key in units:
         return
     fits = [name for folded, name in units.items() if is_abbreviation(key, folded)]
-    if len(fits) != 1:
+    # A listed unit is never written in full of an unlisted name: 枣林街道办事处财务科 is an office of its own.
+    longer = [
+        name
+        for folded, name in units.items()
+        if is_abbreviation(folded, key) and not any(o.name == name for o in offices.offices)
+    ]
+    if len(fits) == 1:
+        [meant] = fits
+    elif not fits and len(longer) == 1:
+        [meant] = longer
+    else:
         return
-    [full] = fits
-    parsed.problems.append(_read_as(parsed, unit, full, offices))
-    give_unit(parsed, full)
+    parsed.problems.append(_read_as(parsed, unit, meant, offices, registered_short=not fits))
+    give_unit(parsed, meant)
 
 
-def _read_as(parsed: ParsedFile, short: str, full: str, offices: Offices) -> Problem:
-    """Say where the short name was read, the unit it was read as, and how to name another office."""
+def _read_as(
+    parsed: ParsedFile, written: str, meant: str, offices: Offices, *, registered_short: bool
+) -> Problem:
+    """Say where the unit's name was read, the registered unit it was read as, and how to name another office."""
+    said = (
+        f"项目基本信息表登记的实施单位“{meant}”是它的简称"
+        if registered_short
+        else f"它是项目基本信息表登记的实施单位“{meant}”的简称"
+    )
     expected = (
-        f"单位名录中没有“{short}”，它是项目基本信息表登记的实施单位“{full}”的简称，本表已按{full}报送的数据读取"
-        f"（同一项目同一期间的数据以{full}最后报送的一份为准，不重复计入）"
+        f"单位名录中没有“{written}”，{said}，本表已按{meant}报送的数据读取"
+        f"（同一项目同一期间的数据以{meant}最后报送的一份为准，不重复计入）"
     )
-    fix = (
-        f"如报送本表的不是{full}，请填写该单位的全称后重新报送，或请区财政局在单位名录中登记该单位；"
-        f"如是，今后请填写单位全称“{full}”"
-    )
+    if registered_short:
+        fix = (
+            f"如报送本表的不是项目基本信息表登记的{meant}，请区财政局在单位名录中登记“{written}”；"
+            f"如是，请区财政局在项目基本信息表中把实施单位写作全称“{written}”"
+        )
+    else:
+        fix = (
+            f"如报送本表的不是{meant}，请填写该单位的全称后重新报送，或请区财政局在单位名录中登记该单位；"
+            f"如是，今后请填写单位全称“{meant}”"
+        )
     line = next(
-        (s for s in parsed.sheets if s.meta.unit and [o.name for o in offices.named(s.meta.unit)] == [short]),
+        (
+            s
+            for s in parsed.sheets
+            if s.meta.unit and [o.name for o in offices.named(s.meta.unit)] == [written]
+        ),
         None,
     )
     if line is None:

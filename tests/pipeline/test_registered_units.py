@@ -86,6 +86,38 @@ def test_an_unlisted_folder_named_short_is_the_unit_and_its_corrected_ledger_rep
     assert warned == [("QLY-01", 1)]
 
 
+@pytest.mark.parametrize("sent_from", [BUREAU, "公共收件"])
+def test_an_unlisted_units_own_folder_is_the_unit_its_register_names_short_and_counts_once(
+    settings, registry, sent_from
+):
+    # The register names the unit short; its own folder writes the name in full; the forwarded file (or one left in
+    # the shared intake) names it as registered. Read as two offices, the report added the two ledgers up.
+    _unlisted(registry)
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("QLY-01", "七里园项目", SHORT)))
+    own = (f"{UNIT}/资金台账.csv", ledger_csv("七里园项目", "100", "40"))
+    forwarded = (
+        f"{sent_from}/七里园台账（转报）.csv",
+        f"填报单位：{SHORT}\n{ledger_csv('七里园项目', '120', '50')}",
+    )
+
+    outcomes = take_in(settings, registry, register, own, forwarded)
+
+    assert {o.status for o in outcomes.values()} == {"accepted"}
+    assert {o.unit for path, o in outcomes.items() if path != register[0]} == {SHORT}
+    [told] = [p for p in outcomes[own[0]].warnings if p.rule == RULE]
+    assert told.value == UNIT and told.message_zh.startswith(f"报送文件夹“{UNIT}”：")
+    assert (
+        f"项目基本信息表登记的实施单位“{SHORT}”是它的简称，本表已按{SHORT}报送的数据读取" in told.message_zh
+    )
+    assert not any(p.rule in (RULE, "beside_other_unit") for p in outcomes[forwarded[0]].warnings)
+    assert query(settings, "select unit, sum(amount_wan) from staging.fund_ledger group by all") == [
+        (SHORT, D("170"))
+    ]
+    build_indicators(settings, registry)
+    assert marts(settings, "select received_wan, paid_wan from mart.funds_by_source") == [(D("120"), D("50"))]
+    assert marts(settings, "select count(*) from mart.shared_slices") == [(0,)]
+
+
 def test_a_short_name_fitting_two_registered_units_stays_as_written(settings, registry):
     # 七里园街道 abbreviates both: taking either would be a guess, so the file stands as its own office's, flagged beside.
     register = (
