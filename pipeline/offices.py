@@ -18,6 +18,8 @@ _LIST_MARKS = re.compile(r"[、,/;]")
 _AND_MARKS = re.compile(r"[和及]")
 # How an office's name ends: a part of a `填报单位：` line so ending names an office, listed or not, never a note or a date.
 _OFFICE_ENDING = re.compile(r"(?:办事处|街道|局|公司|委员会|中心|办公室|政府|镇|乡|社区|厅|站|所|院)$")
+# How a place's name ends that its office's full name goes on from (七里园街道 → 七里园街道办事处, 七里园镇人民政府).
+_PLACE_ENDING = re.compile(r"(?:街道|镇|乡|社区)$")
 
 
 # Every file's folder is folded several times, and its 填报单位 line too: a short name once per process.
@@ -31,6 +33,14 @@ def is_abbreviation(short: str, name: str) -> bool:
     """Say whether the characters of `short` appear in order within `name` (枣林街道 → 枣林街道办事处)."""
     key, rest = office_key(short), iter(office_key(name))
     return bool(key) and all(char in rest for char in key)
+
+
+def is_cut_short(name: str) -> bool:
+    """Say whether a name may stop short of its office's full name: it ends as no office's does, or at a place."""
+    written = clean_name(name)
+    return bool(written) and (
+        _PLACE_ENDING.search(written) is not None or _OFFICE_ENDING.search(written) is None
+    )
 
 
 class _Strict(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipeline.offices import is_abbreviation, office_key
+from pipeline.offices import is_abbreviation, is_cut_short, office_key
 from pipeline.problems import Problem, Severity, cell_problem
 from pipeline.projects import REGISTER_TEMPLATE
 from pipeline.settle_unit import give_unit
@@ -49,11 +49,12 @@ def name_registered_unit(parsed: ParsedFile, register: ProjectRegister, offices:
     if key in units:
         return
     fits = [name for folded, name in units.items() if is_abbreviation(key, folded)]
-    # A listed unit is never written in full of an unlisted name: 枣林街道办事处财务科 is an office of its own.
+    # Written in full, the name goes on from the registered one where that stops short: 七里园东街道办事处 is not
+    # 七里园街道办事处, nor 七里园街道办事处财务科 (as a listed office's longer name is an office of its own).
     longer = [
         name
         for folded, name in units.items()
-        if is_abbreviation(folded, key) and not any(o.name == name for o in offices.offices)
+        if key.startswith(folded) and is_cut_short(name) and not any(o.name == name for o in offices.offices)
     ]
     if len(fits) == 1:
         [meant] = fits

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from pipeline.check import check_contents
 from pipeline.intake import ingest
-from pipeline.offices import Office, Offices, is_abbreviation
+from pipeline.offices import Office, Offices, is_abbreviation, is_cut_short
 from pipeline.registry import REGISTRY_DIR, RegistryError, load_registry
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
 from tests.pipeline.test_parse import LEDGER_HEADER
@@ -49,6 +49,22 @@ def test_the_real_registry_lists_the_demos_offices_and_the_bureau_may_submit_for
 )
 def test_an_abbreviation_is_the_names_characters_in_order(short, name, expected):
     assert is_abbreviation(short, name) is expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("七里园街道", True),  # a place: its office is 七里园街道办事处
+        ("七里园镇", True),
+        ("七里园", True),
+        ("七里园街道办事处", False),
+        ("示范区住建局", False),
+        ("七里园社区服务中心", False),
+        ("", False),
+    ],
+)
+def test_a_name_is_cut_short_where_it_ends_at_a_place_or_as_no_office_does(name, expected):
+    assert is_cut_short(name) is expected
 
 
 def test_named_gives_the_exact_office_else_every_office_abbreviated_else_one_of_that_name(registry):

@@ -118,6 +118,18 @@ def test_an_unlisted_units_own_folder_is_the_unit_its_register_names_short_and_c
     assert marts(settings, "select count(*) from mart.shared_slices") == [(0,)]
 
 
+@pytest.mark.parametrize("folder", ["七里园东街道办事处", f"{UNIT}财务科"])
+def test_an_unlisted_office_is_not_a_registered_full_name_its_own_holds(settings, registry, folder):
+    # The register's 七里园街道办事处 is a full name: an office whose name holds it is another office.
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("QLY-01", "七里园项目", UNIT)))
+    other = (f"{folder}/资金台账.csv", ledger_csv("七里园项目", "120", "50"))
+
+    outcomes = take_in(settings, registry, register, other)
+
+    assert outcomes[other[0]].unit == folder
+    assert not any(p.rule == RULE for p in outcomes[other[0]].warnings)
+
+
 def test_a_short_name_fitting_two_registered_units_stays_as_written(settings, registry):
     # 七里园街道 abbreviates both: taking either would be a guess, so the file stands as its own office's, flagged beside.
     register = (
