@@ -21,7 +21,7 @@ def registered_units(register: ProjectRegister, offices: Offices) -> dict[str, s
     """Return each office the register names as a project's implementing unit, by its folded name: as the office
     registry names it where it lists it (实施单位：枣林街道 is 枣林街道办事处), else as registered."""
     units: dict[str, str] = {}
-    for written in {p.implementing_unit for p in register.projects if p.implementing_unit}:
+    for written in dict.fromkeys(p.implementing_unit for p in register.projects if p.implementing_unit):
         meant = offices.named(written)
         if len(meant) == 1:
             units.setdefault(office_key(meant[0].name), meant[0].name)
@@ -36,8 +36,8 @@ def name_registered_unit(parsed: ParsedFile, register: ProjectRegister, offices:
     bureau for the project of 七里园街道办事处 (registered, not listed), was stored as a new office beside the unit's
     own file, and the report added the two up; so was the unit's own folder `七里园街道办事处` where the register
     names it short (实施单位：七里园街道), beside the files forwarded for it as registered. Read as the unit, either
-    file replaces the other, as for a listed office abbreviated (`枣林街道` → 枣林街道办事处); a name abbreviating two
-    units is left as written.
+    file replaces the other, as for a listed office abbreviated (`枣林街道` → 枣林街道办事处). A name fitting two units
+    is refused: as written, its figures were added up beside the unit's own.
     """
     unit = parsed.unit
     if unit is None or any(o.name == unit for o in offices.offices):
@@ -56,14 +56,26 @@ def name_registered_unit(parsed: ParsedFile, register: ProjectRegister, offices:
         for folded, name in units.items()
         if key.startswith(folded) and is_cut_short(name) and not any(o.name == name for o in offices.offices)
     ]
-    if len(fits) == 1:
-        [meant] = fits
-    elif not fits and len(longer) == 1:
-        [meant] = longer
-    else:
+    if len(fits) > 1 or (not fits and len(longer) > 1):
+        parsed.problems.append(_fits_several(parsed, unit, fits or longer, offices))
         return
+    if not fits and not longer:
+        return
+    [meant] = fits or longer
     parsed.problems.append(_read_as(parsed, unit, meant, offices, registered_short=not fits))
     give_unit(parsed, meant)
+
+
+def _fits_several(parsed: ParsedFile, written: str, units: list[str], offices: Offices) -> Problem:
+    """Refuse a file whose unlisted office's name fits several registered implementing units: asking, not guessing."""
+    # As written it is an office of its own, and its figures were added up beside the unit's own file.
+    named = "、".join(units)
+    expected = (
+        f"单位名录中没有“{written}”，它可以指项目基本信息表登记的实施单位{named}，无法确定报送单位"
+        "（按其中任何一个读取，或作为另一个单位，都可能与该单位报送的数据重复计入）"
+    )
+    fix = "请填写单位全称后重新报送，或请区财政局在单位名录中登记该单位"
+    return _told(parsed, written, offices, Severity.ERROR, "unit_ambiguous", expected, fix)
 
 
 def _read_as(
@@ -89,6 +101,13 @@ def _read_as(
             f"如报送本表的不是{meant}，请填写该单位的全称后重新报送，或请区财政局在单位名录中登记该单位；"
             f"如是，今后请填写单位全称“{meant}”"
         )
+    return _told(parsed, written, offices, Severity.WARNING, RULE, expected, fix)
+
+
+def _told(
+    parsed: ParsedFile, written: str, offices: Offices, severity: Severity, rule: str, expected: str, fix: str
+) -> Problem:
+    """Tell a problem with the unit's name at the `填报单位：` line it was read from, else of the sending folder."""
     line = next(
         (
             s
@@ -100,8 +119,8 @@ def _read_as(
     if line is None:
         # Told on the sheet read, so the report's 数据质量提示 cites its rows as it does a line's.
         return Problem(
-            Severity.WARNING,
-            RULE,
+            severity,
+            rule,
             f"报送文件夹“{parsed.sending_folder}”：{expected}。{fix}。",
             sheet=next((s.name for s in parsed.sheets if s.records), None),
             value=parsed.sending_folder,
@@ -109,12 +128,12 @@ def _read_as(
             fix=fix,
         )
     return cell_problem(
-        RULE,
+        rule,
         sheet=line.name,
         excel_row=line.meta.rows.get("unit"),
         header=line.meta.unit_label,
         value=line.meta.unit,
         expected=expected,
         fix=fix,
-        severity=Severity.WARNING,
+        severity=severity,
     )

@@ -130,21 +130,33 @@ def test_an_unlisted_office_is_not_a_registered_full_name_its_own_holds(settings
     assert not any(p.rule == RULE for p in outcomes[other[0]].warnings)
 
 
-def test_a_short_name_fitting_two_registered_units_stays_as_written(settings, registry):
-    # 七里园街道 abbreviates both: taking either would be a guess, so the file stands as its own office's, flagged beside.
+@pytest.mark.parametrize("named_by", ["line", "folder"])
+def test_a_short_name_fitting_two_registered_units_is_refused_naming_both(settings, registry, named_by):
+    # 七里园街道 abbreviates both: taking either would be a guess, and as its own office's its ledger was added up
+    # beside the unit's own, so the clerk is asked for the full name.
+    other = "七里园街道社区服务中心"
     register = (
         f"{BUREAU}/项目基本信息表.csv",
-        register_csv(("QLY-01", "七里园项目", UNIT), ("QLY-02", "七里园社区项目", "七里园街道社区服务中心")),
+        register_csv(("QLY-01", "七里园项目", UNIT), ("QLY-02", "七里园社区项目", other)),
     )
-    forwarded = (
-        f"{BUREAU}/七里园台账（转报）.csv",
-        f"填报单位：{SHORT}\n{ledger_csv('七里园项目', '120', '50')}",
+    own = (f"{UNIT}/资金台账.csv", ledger_csv("七里园项目", "100", "40"))
+    short = (
+        (f"{BUREAU}/七里园台账（转报）.csv", f"填报单位：{SHORT}\n{ledger_csv('七里园项目', '120', '50')}")
+        if named_by == "line"
+        else (f"{SHORT}/资金台账.csv", ledger_csv("七里园项目", "120", "50"))
     )
 
-    outcomes = take_in(settings, registry, register, forwarded)
+    outcomes = take_in(settings, registry, register, own, short)
 
-    assert outcomes[forwarded[0]].unit == SHORT
-    assert not any(p.rule == RULE for p in outcomes[forwarded[0]].warnings)
+    assert outcomes[own[0]].status == "accepted" and outcomes[short[0]].status == "rejected"
+    assert not any(p.rule == RULE for p in outcomes[short[0]].warnings)
+    [told] = outcomes[short[0]].errors
+    assert told.rule == "unit_ambiguous" and told.value == SHORT
+    assert f"它可以指项目基本信息表登记的实施单位{UNIT}、{other}" in told.message_zh
+    assert "请填写单位全称" in told.message_zh
+    assert not any(p.rule == "beside_other_unit" for o in outcomes.values() for p in o.warnings)
+    build_indicators(settings, registry)
+    assert marts(settings, "select received_wan, paid_wan from mart.funds_by_source") == [(D("100"), D("40"))]
 
 
 def test_the_warning_is_named_for_the_receipt_and_the_reports_reading_notes():
