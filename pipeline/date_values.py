@@ -30,13 +30,24 @@ _YEAR_NAMED = re.compile(
 _DOCUMENT_NUMBER = re.compile(r"[〔\[【(]\s*20\d{2}\s*[〕\]】)]\s*第?\s*\d+\s*号")
 # A year written in Chinese digits, as formal titles write it (`二〇二二年度…`, `二零二二年`, with ○ for 〇): read as its
 # four digits. Unread, a title so written named no year, and the file name's (`…2023年1月报`) was taken without a word.
-_ZH_YEAR = re.compile(r"二[〇零○][〇零○一二三四五六七八九]{2}(?=\s*年)")
+_ZH_YEAR_DIGITS = r"二[〇零○][〇零○一二三四五六七八九]{2}"
+_ZH_YEAR = re.compile(rf"{_ZH_YEAR_DIGITS}(?=\s*年)")
+# Where a year is all a value states (`年度：二〇二二`, a 年度 cell), its numerals need no 年 after them; only none
+# run into them, as in a longer number.
+_ZH_YEAR_STATED = re.compile(
+    rf"(?<![〇零○一二两三四五六七八九十百千万]){_ZH_YEAR_DIGITS}(?![〇零○一二两三四五六七八九十百千万])"
+)
 _ZH_DIGITS = str.maketrans("〇零○一二三四五六七八九", "000123456789")
 
 
-def _years_in_digits(text: str) -> str:
+def _years_in_digits(text: str, pattern: re.Pattern[str] = _ZH_YEAR) -> str:
     """Return `text` with its years in Chinese digits written in figures, each in as many characters."""
-    return _ZH_YEAR.sub(lambda m: m.group().translate(_ZH_DIGITS), text)
+    return pattern.sub(lambda m: m.group().translate(_ZH_DIGITS), text)
+
+
+def stated_year_in_digits(text: str) -> str:
+    """Return a 年度 value with a year written in Chinese digits (`二〇二二`, `二零二二年度`) written in figures."""
+    return _years_in_digits(text, _ZH_YEAR_STATED)
 
 
 # A year written as part of the day a form was filled or runs to (`截至2023年1月`, `2023.1.5`, `2023年1月5日`,
@@ -108,8 +119,8 @@ def parse_written_date(value: object) -> dt.date:
 
 
 def parse_year(value: object) -> int:
-    """Read a reporting year between 2000 and 2099 (`2022`, `2022年`, `2022年度`)."""
-    text = format(value, ".15g") if isinstance(value, float) else squashed(str(value))
+    """Read a reporting year between 2000 and 2099 (`2022`, `2022年`, `2022年度`, `二〇二二`)."""
+    text = format(value, ".15g") if isinstance(value, float) else stated_year_in_digits(squashed(str(value)))
     match = _YEAR.match(text)
     if not match:
         raise CellError("type", "应为四位年份，如2022", "请填写年度")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.date_values import short_year_named, year_dated, years_named
+from pipeline.date_values import short_year_named, stated_year_in_digits, year_dated, years_named
 from pipeline.problems import display
 from pipeline.text import (
     UNIT_LABELS,
@@ -177,8 +177,8 @@ _FIELD_GAP = re.compile(r"\s{2,}")
 
 
 def _line_year(value: str) -> int | None:
-    """Return the year a `年度：` line's value names; None when it names none (`22`, `二〇二二`) or several."""
-    years = set(_YEAR_ON_LINE.findall(_FIELD_GAP.split(value, maxsplit=1)[0]))
+    """Return the year a `年度：` line's value names (`2022`, `二〇二二`); None when it names none (`22`) or several."""
+    years = set(_YEAR_ON_LINE.findall(stated_year_in_digits(_FIELD_GAP.split(value, maxsplit=1)[0])))
     return int(years.pop()) if len(years) == 1 else None
 
 
