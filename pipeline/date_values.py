@@ -173,11 +173,11 @@ def year_dated(text: str, year: int) -> str | None:
     return written[dated[0].start() : dated[0].end()].strip()
 
 
-# A year in two digits where a title names its year (`22年老旧小区改造项目清单`, `枣林街道办事处22年…`, `…（22年度）`,
+# A year in two digits where a title names its year (`22年老旧小区改造项目清单`, `'22年…`, `枣林街道办事处22年…`, `…（22年度）`,
 # `枣林街道办事处改造老旧小区22年群众满意度调查汇总表`): at its start or after an office's name, before the form's
 # name, or as a 年度. Anywhere else `房龄超过20年的` or `20年以上` is no year.
 _SHORT_YEAR = re.compile(
-    r"(?:^|办事处|街道|局|公司|委员会|中心)\s*(\d{2})\s*年(?!\s*(?:以|内|前|后|来|间|代|龄|期|限))"
+    r"(?:^['‘’]?|办事处|街道|局|公司|委员会|中心)\s*(\d{2})\s*年(?!\s*(?:以|内|前|后|来|间|代|龄|期|限))"
     r"|(?<![\d.])(?<!超过)(?<![近满逾约])(\d{2})\s*(?:年度|年(?=\s*(?:老旧|棚户|项目|群众|资金|投资|绩效|满意|建设)))"
 )
 

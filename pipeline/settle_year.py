@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pipeline.date_values import year_dated, years_named
+from pipeline.date_values import short_year_named, year_dated, years_named
 from pipeline.problems import Problem, Severity, cell_problem
 from pipeline.registry_columns import ColumnType
 from pipeline.settings import TIMEZONE
@@ -127,6 +127,31 @@ def _short_title(sheet: ParsedSheet) -> list[_Statement]:
     ]
 
 
+def _filename_short_year(sheet: ParsedSheet, filename: str) -> tuple[int, str] | None:
+    """Return the year a file name names in two digits only (`22年资金台账.xlsx`: 2022) and how, where it is read."""
+    if "filename" not in sheet.template.year_from or years_named(filename):
+        return None
+    return short_year_named(filename)
+
+
+def _short_filename(sheet: ParsedSheet, filename: str) -> list[_Statement]:
+    """Return the year a file name names in two digits only as a statement to check the year against."""
+    # As a title's: unread, a 2022 ledger so named under a title or dates of 2023 was filed as 2023's without a word.
+    short = _filename_short_year(sheet, filename)
+    if short is None:
+        return []
+    year, written = short
+    return [
+        _Statement(
+            "short_filename",
+            (year,),
+            f"文件名“{filename}”写的是“{written}”（{year}年）",
+            "文件名",
+            header="文件名",
+        )
+    ]
+
+
 def _rows_zh(rows: list[int]) -> str:
     """Name Excel rows as a clerk reads them, runs shortened: 第4、6行, 第3至5、9行."""
     runs: list[list[int]] = []
@@ -188,7 +213,8 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
     # A 年度 column speaks for its own rows only; the rows without one take the first other statement, and
     # a statement naming no year or several decides all the same: the clerk says which, nothing is guessed.
     deciding = next((s for s in statements if s.source != "column"), None)
-    statements += _short_title(sheet)  # checked against the year taken, never taking it
+    # A year in two digits is checked against the year taken, never taking it.
+    statements += _short_title(sheet) + _short_filename(sheet, filename)
     for statement in statements:
         # A file is one 报表年度: a 年度 column naming two would file one submission under two years. Dates span
         # years freely under a `年度：` line that decides (a 2022 ledger's funds arriving in January 2023).
@@ -280,6 +306,13 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
             f"报表年度无法确定：请在表格上方加一行“年度：{short[0]}”，或在标题中写明四位年份，如“{short[0]}年”。",
             sheet=sheet.name,
             excel_row=sheet.meta.rows["title_short_year"],
+        )
+    elif missing and deciding is None and (short := _filename_short_year(sheet, filename)) is not None:
+        parsed.fail(
+            "year_unknown",
+            f"文件名“{filename}”写的是“{short[1]}”，两位数的年份不作为报表年度，报表年度无法确定："
+            f"请在表格上方加一行“年度：{short[0]}”，或在文件名中写明四位年份，如“{short[0]}年”。",
+            sheet=sheet.name,
         )
     elif missing and deciding is None:
         parsed.fail(

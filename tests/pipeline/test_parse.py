@@ -992,6 +992,41 @@ def test_a_two_digit_title_year_is_told_against_the_file_names_and_never_taken(r
     assert "请在表格上方加一行“年度：2022”" in error.message_zh
 
 
+@pytest.mark.parametrize(
+    ("filename", "written"),
+    [
+        ("22年老旧小区清单.xlsx", "22年"),
+        ("'22年老旧小区清单.xlsx", "22年"),
+        ("‘22年清单.xlsx", "22年"),
+        ("枣林街道办事处22年清单.xlsx", "22年"),
+        ("清单（22年度）.xlsx", "22年度"),
+    ],
+)
+def test_a_two_digit_file_name_year_is_told_against_the_titles_and_never_taken(registry, filename, written):
+    # Unread, `22年…清单.xlsx` under a title of 2023 was filed as 2023 with no word to its clerk.
+    rows = compound_sheet(*DATA, title="2023年老旧小区改造项目清单")
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/{filename}", registry)
+    assert records_years(parsed) == [2023]
+    [warning] = parsed.warnings
+    assert (warning.rule, warning.column_header, warning.value) == ("year_conflict", "文件名", "2022")
+    assert f"文件名“{filename}”写的是“{written}”（2022年），而第1行的标题写的是2023年" in warning.message_zh
+
+    # Agreeing with the year taken, it says nothing; alone, it decides nothing: the clerk is asked for the year.
+    agreeing = parse_file(
+        xlsx({"清单": compound_sheet(*DATA, title="2022年老旧小区改造项目清单")}),
+        f"{UNIT}/{filename}",
+        registry,
+    )
+    assert (records_years(agreeing), agreeing.problems) == ([2022], [])
+    alone = parse_file(
+        xlsx({"清单": compound_sheet(*DATA, title="老旧小区改造项目清单")}), f"{UNIT}/{filename}", registry
+    )
+    [error] = alone.errors
+    assert error.rule == "year_unknown"
+    assert f"文件名“{filename}”写的是“{written}”，两位数的年份不作为报表年度" in error.message_zh
+    assert "请在表格上方加一行“年度：2022”" in error.message_zh
+
+
 def test_a_nian_fen_line_decides_the_year_against_the_file_names(registry):
     rows = [["老旧小区改造项目清单"], ["年份：2022"], *compound_sheet(*DATA, title=None)]
     parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单2023.xlsx", registry)
