@@ -211,6 +211,9 @@ class ProjectRegister:
     _by_code: dict[str, list[RegisteredProject]] = field(default_factory=lambda: defaultdict(list))
     _by_name: dict[str, list[RegisteredProject]] = field(default_factory=lambda: defaultdict(list))
     _files: int = 0
+    # The registered units read against an office registry (registered_units.py), with the count of projects they
+    # were read from and that registry's offices: projects are only ever added, so one count is one register.
+    units_read: tuple[int, object, dict[str, str]] | None = None
 
     def __post_init__(self) -> None:
         projects, self.projects = self.projects, []

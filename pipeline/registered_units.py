@@ -20,11 +20,20 @@ RULE = "unit_short_name"
 def registered_units(register: ProjectRegister, offices: Offices) -> dict[str, str]:
     """Return each office the register names as a project's implementing unit, by its folded name: as the office
     registry names it where it lists it (实施单位：枣林街道 is 枣林街道办事处), else as registered."""
+    # Asked of every file an unlisted office sends: read once per register state and office registry.
+    count = len(register.projects)
+    if (
+        register.units_read is not None
+        and register.units_read[0] == count
+        and register.units_read[1] is offices
+    ):
+        return register.units_read[2]
     units: dict[str, str] = {}
     for written in dict.fromkeys(p.implementing_unit for p in register.projects if p.implementing_unit):
         meant = offices.named(written)
         if len(meant) == 1:
             units.setdefault(office_key(meant[0].name), meant[0].name)
+    register.units_read = (count, offices, units)
     return units
 
 

@@ -8,8 +8,11 @@ from decimal import Decimal
 import pytest
 
 from pipeline.indicators import build_indicators
+from pipeline.offices import Office, Offices, office_key
+from pipeline.parse import parse_file
 from pipeline.problems import FIGURE_WARNINGS, RULE_ZH
-from pipeline.registered_units import RULE
+from pipeline.projects import ProjectRegister, RegisteredProject
+from pipeline.registered_units import RULE, registered_units
 from tests.pipeline.test_intake import query
 from tests.pipeline.test_projects import BUREAU, ledger_csv, marts, register_csv, take_in
 
@@ -161,3 +164,18 @@ def test_a_short_name_fitting_two_registered_units_is_refused_naming_both(settin
 
 def test_the_warning_is_named_for_the_receipt_and_the_reports_reading_notes():
     assert RULE_ZH[RULE] and FIGURE_WARNINGS[RULE] == "reading"
+
+
+def test_the_registered_units_are_read_once_per_register_state_and_office_registry(registry):
+    # Asked of every file an unlisted office sends, they were read again from every project each time.
+    register = ProjectRegister([RegisteredProject("QLY-01", "七里园项目", implementing_unit=SHORT)])
+    first = registered_units(register, registry.offices)
+    assert first == {SHORT: SHORT}
+    assert registered_units(register, registry.offices) is first
+
+    # A project added (a register arriving in the night) or another office registry is read anew.
+    csv = register_csv(("QLY-02", "七里园社区项目", "七里园街道社区服务中心")).encode()
+    register.add_from(parse_file(csv, f"{BUREAU}/项目基本信息表.csv", registry))
+    assert list(registered_units(register, registry.offices).values()) == [SHORT, "七里园街道社区服务中心"]
+    listing = Offices(offices=(*registry.offices.offices, Office(name=UNIT)))
+    assert registered_units(register, listing)[office_key(UNIT)] == UNIT
