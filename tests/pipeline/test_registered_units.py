@@ -162,6 +162,24 @@ def test_a_short_name_fitting_two_registered_units_is_refused_naming_both(settin
     assert marts(settings, "select received_wan, paid_wan from mart.funds_by_source") == [(D("100"), D("40"))]
 
 
+def test_a_full_name_going_on_from_two_registered_short_names_is_refused_naming_both(settings, registry):
+    register = (
+        f"{BUREAU}/项目基本信息表.csv",
+        register_csv(("QLY-01", "七里园项目", SHORT), ("QLY-02", "七里园片区项目", "七里园")),
+    )
+    own = (f"{UNIT}/资金台账.csv", ledger_csv("七里园项目", "100", "40"))
+
+    outcomes = take_in(settings, registry, register, own)
+
+    assert outcomes[own[0]].status == "rejected"
+    [told] = outcomes[own[0]].errors
+    assert told.rule == "unit_ambiguous" and told.value == UNIT
+    assert told.message_zh.startswith(
+        f"报送文件夹“{UNIT}”：单位名录中没有“{UNIT}”，它可以指项目基本信息表登记的实施单位"
+    )
+    assert f"{SHORT}、七里园" in told.message_zh
+
+
 def test_the_warning_is_named_for_the_receipt_and_the_reports_reading_notes():
     assert RULE_ZH[RULE] and FIGURE_WARNINGS[RULE] == "reading"
 
