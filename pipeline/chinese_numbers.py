@@ -95,8 +95,11 @@ def tenths_in_digits(value: str, unit_known: Callable[[str], bool]) -> str | Non
 def in_digits(value: str, unit_known: Callable[[str], bool]) -> str | None:
     """Write a figure given in Chinese numerals in digits: `百分之九十` and `九成` as `90%`, `十六个` as `16个`; None
     where the text is no such figure (`十分满意`, `一般`), as `unit_known(tail)` says of what follows the numerals."""
-    if value.startswith("百分之百"):  # all of it: 百 alone is no number (`百分之` needs a digit before 百)
-        return f"100%{value[4:]}" if unit_known(value[4:]) else None
+    # All of it: 百 alone is no number (`百分之` needs a digit before 百). `百分百` is said as often as `百分之百`.
+    for whole in ("百分之百", "百分百"):
+        if value.startswith(whole):
+            tail = value[len(whole) :]
+            return f"100%{tail}" if unit_known(tail) else None
     if value.startswith("百分之"):
         found = leading_number(value[3:])
         return f"{found[0]}%{found[1]}" if found and unit_known(found[1]) else None

@@ -101,6 +101,12 @@ _DIGIT = re.compile(r"\d")
 # `16/16` (done of planned) after a figure: a fraction, the count done or the share of it, never a unit `/16`.
 _FRACTION = re.compile(r"^/\d")
 _PER = ("/", "每")  # a unit per another (`元/平方米`, `元每户`)
+# A clerk's words before the one figure of a value (`已完成16个`, `共16个`, `实际完成：16个`): what was done, no doubt
+# on the figure. Only these: `未完成16个`, `超额完成16个`, `还差16个` say something else of it, and are not read.
+_DONE_WORDS = re.compile(
+    r"^(?:(?:实际|已经|已|均已|全部|累计|共计|总计|合计|总共|一共|共)+(?:完成|建成|实现|达成)?|(?:完成|建成|实现|达成))"
+    r"了?:?"
+)
 
 
 class _Written(NamedTuple):
@@ -269,6 +275,24 @@ def _whole_unit(tail: str, unit_of_target: str | None = None) -> bool:
     return (prefix := unit_prefix(unit)) is not None and prefix[0] == unit
 
 
+def _done_figure(text: str | None, target_unit: str) -> _Written | None:
+    """Read a value that words the one figure it holds (`已完成16个`, `共16个`) as the figure, where the figure is
+    exact and in a unit its target's compares with; None for any other text (two figures, a range, a fraction,
+    another unit, no unit, words that say something else of it), which stays a value that is no number."""
+    # `已完成16个` against `=16个` was no number and scored 0, where `16个（已完成）` scored in full.
+    words = _DONE_WORDS.match(_CLOSING.sub("", squash(text or "")))
+    if not words or not words.end():
+        return None
+    written = _indicator_parts(squash(text)[words.end() :], target_unit)
+    if written.number is None or written.flaw or written.unit is None:
+        return None
+    # Counted in the target's own word: `完成16户` against `=16个` stays asked about (a bare `16户` is compared, as
+    # `个` counts anything), words and another count's unit are two doubts at once.
+    if measure_of(written.unit) == "count" and counted_word(written.unit) != counted_word(target_unit):
+        return None
+    return written if _comparable(target_unit, written.unit) else None
+
+
 def _another_figure(unit: str) -> bool:
     """Say whether what follows a figure holds a range or a second figure: `%-90%`, `-90%`, `%，整改后100%`."""
     if _RANGE_START.match(unit):
@@ -422,6 +446,8 @@ def _read_indicator(
         )
     # A value in Chinese numerals may end in a unit only its target knows (`三年` against `≥3年`).
     reported = _indicator_parts(reported_text, target_unit)
+    if reported.number is None and not reported.flaw and target_unit is not None:
+        reported = _done_figure(reported_text, target_unit) or reported
     if (
         target_unit is None
     ):  # else a bare value is read in its own row's target unit, nearer than the header's

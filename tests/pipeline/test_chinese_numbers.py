@@ -53,9 +53,19 @@ def test_tenths_in_digits_are_written_as_a_percentage_as_in_numerals(text, writt
     assert tenths_in_digits(text, lambda tail: tail in ("", "以上")) == written
 
 
-# `百分之百` was no number (百 alone is none), scored 0 against ≥90% where 百分之九十 read as 90 %.
+# `百分之百` was no number (百 alone is none), scored 0 against ≥90% where 百分之九十 read as 90 %; so was `百分百`.
 @pytest.mark.parametrize(
-    ("text", "written"), [("百分之百", "100%"), ("百分之百以上", "100%以上"), ("百分之百满意", None)]
+    ("text", "written"),
+    [
+        ("百分之百", "100%"),
+        ("百分之百以上", "100%以上"),
+        ("百分之百满意", None),
+        ("百分百", "100%"),
+        ("百分百以上", "100%以上"),
+        ("百分百满意", None),
+        ("百分之一百", "100%"),
+        ("百分之九十五", "95%"),
+    ],
 )
 def test_all_of_it_in_words_is_100_percent(text, written):
     assert in_digits(text, lambda tail: tail in ("", "以上")) == written

@@ -651,6 +651,10 @@ def test_a_reported_value_is_read_in_its_targets_unit(target, reported, number, 
         ("≥80%", "9.5成", Decimal(95), "%"),
         ("≥80%", "8成5", Decimal(85), "%"),
         ("≥90%", "百分之百", Decimal(100), "%"),
+        # `百分百` was no number (scored 0 under indicator_not_number) where `百分之百` was 100 %.
+        ("≥90%", "百分百", Decimal(100), "%"),
+        ("≥90%", "百分之一百", Decimal(100), "%"),
+        ("≥90%", "百分之九十五", Decimal(95), "%"),
         ("≥3年", "三年", Decimal(3), "年"),
         ("≥3年", "3年", Decimal(3), "年"),
     ],
@@ -658,6 +662,57 @@ def test_a_reported_value_is_read_in_its_targets_unit(target, reported, number, 
 def test_a_reported_value_in_chinese_numerals_is_read_exactly(target, reported, number, unit):
     reading = read_indicator(target, reported)
     assert (reading.reported_number, reading.reported_unit, reading.noted) == (number, unit, None)
+
+
+# `已完成16个` against `=16个` was no number and scored 0 (indicator_not_number), where `16个（已完成）` scored in full:
+# words that say the one figure was done leave no doubt on it.
+@pytest.mark.parametrize(
+    ("target", "reported", "number", "unit"),
+    [
+        ("=16个", "已完成16个", Decimal(16), "个"),
+        ("=16个", "完成16个", Decimal(16), "个"),
+        ("=16个", "共16个", Decimal(16), "个"),
+        ("=16个", "实际完成16个", Decimal(16), "个"),
+        ("=16个", "实际完成：16个", Decimal(16), "个"),
+        ("=16个", "已完成十六个。", Decimal(16), "个"),
+        ("=16个", "16个（已完成）", Decimal(16), "个"),
+        ("=16个", "累计完成16个小区", Decimal(16), "个小区"),
+        ("≥95%", "已完成100%", Decimal(100), "%"),
+        ("≥24.4万平方米", "已完成24.4万平方米", Decimal("24.4"), "万平方米"),
+        ("≥3148户", "共计3148户", Decimal(3148), "户"),
+    ],
+)
+def test_words_that_say_the_one_figure_was_done_are_read_as_the_figure(target, reported, number, unit):
+    reading = read_indicator(target, reported)
+    assert (reading.reported_number, reading.reported_unit, reading.noted, reading.error) == (
+        number,
+        unit,
+        None,
+        None,
+    )
+
+
+# Two figures, a fraction, a range, no unit, another count's unit or words that say something else of the figure
+# (not done, done beyond it) are still asked about, as they were.
+@pytest.mark.parametrize(
+    "reported",
+    [
+        "完成16个，其中3个提前",
+        "完成16/16个",
+        "完成15-16个",
+        "完成约16个",
+        "完成16",
+        "完成16户",
+        "未完成16个",
+        "超额完成16个",
+        "还差16个",
+        "完成率100%",
+    ],
+)
+def test_words_around_a_figure_in_doubt_keep_it_unread(reported):
+    reading = read_indicator("=16个", reported)
+    assert reading.reported_number is None
+    assert (reading.noted or reading.error).rule in ("indicator_not_number", "indicator_unit")
 
 
 @pytest.mark.parametrize("target", ["不低于九成", "不低于9成"])
@@ -695,7 +750,7 @@ def test_a_fraction_reported_is_asked_about_as_one_never_read_as_a_unit(target, 
     assert "不能写成分数" in reading.error.expected and "单位" not in reading.error.expected
 
 
-@pytest.mark.parametrize("reported", ["十分满意", "一般", "两年内完成", "约九成", "百分百"])
+@pytest.mark.parametrize("reported", ["十分满意", "一般", "两年内完成", "约九成", "百分百满意"])
 def test_words_that_open_with_a_numeral_are_no_figure(reported):
     reading = read_indicator("≥90%", reported)
     assert reading.reported_number is None
