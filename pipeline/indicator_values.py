@@ -293,6 +293,23 @@ def _done_figure(text: str | None, target_unit: str) -> _Written | None:
     return written if _comparable(target_unit, written.unit) else None
 
 
+# A minus sign before a figure: ASCII, or the typographic one (U+2212) a pasted figure brings.
+_MINUS = re.compile(r"^[-−](?=\d)")
+
+
+def _negative_percent(text: str | None, unit_of_target: str | None) -> _Written | None:
+    """Read a percentage below zero (`-2%`: an 超支率 or 增长率 that fell); None for any other text."""
+    # `-2%` against `≤5%` was no number and scored 0, where the target was met. Only a percentage, with its `%`
+    # written: a bare `-0.02` is -2 % or -0.02 %, and a count or an amount below zero is no outcome to score.
+    squashed = _CLOSING.sub("", squash(text or ""))
+    if not _MINUS.match(squashed):
+        return None
+    written = _indicator_parts(squashed[1:], unit_of_target)
+    if written.number is None or written.flaw or written.operator or written.unit != "%":
+        return None
+    return written._replace(number=-written.number)
+
+
 def _another_figure(unit: str) -> bool:
     """Say whether what follows a figure holds a range or a second figure: `%-90%`, `-90%`, `%，整改后100%`."""
     if _RANGE_START.match(unit):
@@ -448,6 +465,8 @@ def _read_indicator(
     reported = _indicator_parts(reported_text, target_unit)
     if reported.number is None and not reported.flaw and target_unit is not None:
         reported = _done_figure(reported_text, target_unit) or reported
+    if reported.number is None and not reported.flaw:
+        reported = _negative_percent(reported_text, target_unit) or reported
     if (
         target_unit is None
     ):  # else a bare value is read in its own row's target unit, nearer than the header's

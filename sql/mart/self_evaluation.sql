@@ -168,6 +168,8 @@ scored as (
             when actual_numerator is null then weight * coalesce(qualitative_share, 0)
             when operator = '≥' then
                 case when target_value <= 0 or actual_numerator >= target_value * actual_denominator then weight
+                    -- A percentage below zero (`-5%`, read_indicator) meets none of a target above it: no score below 0.
+                    when actual_numerator <= 0 then 0
                     else intermediate.ratio(weight * actual_numerator, target_value * actual_denominator) end
             when operator = '≤' then
                 case when actual_numerator <= target_value * actual_denominator then weight

@@ -611,6 +611,28 @@ def test_a_numbers_target_met_with_an_outcomes_words_scores_as_the_words_say(wh)
     ]
 
 
+def test_a_percentage_below_zero_meets_a_target_below_it_and_scores_nothing_against_one_above(wh):
+    # `-2%` was no number and scored 0 against ≤5%, which it meets; read, against ≥90% it would score below 0.
+    register(wh, "甲")
+    targets(
+        wh,
+        "甲",
+        ("成本超支率", "≤5%", "-2%", 30),
+        ("工程质量合格率", "≥90%", "-5%", 30),
+        ("资金节约率", "=3%", "−3%", 30),
+    )
+
+    wh.build()
+
+    assert wh.rows(
+        "select level3, actual_value, round(score, 6) from mart.self_evaluation where position > 0"
+    ) == [
+        ("成本超支率", D("-0.02"), D("30")),
+        ("工程质量合格率", D("-0.05"), D("0")),
+        ("资金节约率", D("-0.03"), D("0")),
+    ]
+
+
 def test_a_qualitative_target_worded_as_an_outcome_scores_the_outcome_written(wh):
     # warehouse.md grades the actual's word: 基本达成 met by 基本达成 scored 100 % as the target's own words (达成).
     register(wh, "甲")

@@ -715,6 +715,32 @@ def test_words_around_a_figure_in_doubt_keep_it_unread(reported):
     assert (reading.noted or reading.error).rule in ("indicator_not_number", "indicator_unit")
 
 
+# `-2%` against `≤5%` was no number and scored 0 (indicator_not_number), where it meets the target.
+@pytest.mark.parametrize(
+    ("target", "reported", "number"),
+    [("≤5%", "-2%", Decimal(-2)), ("≤5%", "\u22122%", Decimal(-2)), ("≥90%", "－5％", Decimal(-5))],
+)
+def test_a_percentage_below_zero_is_read_with_its_sign(target, reported, number):
+    reading = read_indicator(target, reported)
+    assert (reading.reported_number, reading.reported_unit, reading.noted, reading.error) == (
+        number,
+        "%",
+        None,
+        None,
+    )
+
+
+# A bare figure below zero (-2 % or -0.02 %?), a count or an amount below zero, or a bound or range after the sign
+# stay no number, as they were.
+@pytest.mark.parametrize(
+    ("target", "reported"),
+    [("≤5%", "-2"), ("≤5%", "-0.02"), ("=16个", "-16个"), ("≤9163.6万元", "-100万元"), ("≤5%", "-2%以下")],
+)
+def test_other_figures_below_zero_stay_unread(target, reported):
+    reading = read_indicator(target, reported)
+    assert reading.reported_number is None and reading.noted.rule == "indicator_not_number"
+
+
 @pytest.mark.parametrize("target", ["不低于九成", "不低于9成"])
 def test_a_target_in_chinese_numerals_is_read_exactly(target):
     reading = read_indicator(target, "95%")
