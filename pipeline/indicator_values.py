@@ -310,6 +310,12 @@ def _negative_percent(text: str | None, unit_of_target: str | None) -> _Written 
     return written._replace(number=-written.number)
 
 
+def _bound_unscorable(bound: str | None, operator: str) -> bool:
+    """Say whether a value written as a bound (`≥95%`, `90%以下`) leaves its score unknown against the target's
+    comparison: a bound the other way (`≤` against `≥`), or any bound against `=`."""
+    return bound in ("≥", "≤") and operator in ("≥", "≤", "=") and bound != operator
+
+
 def _another_figure(unit: str) -> bool:
     """Say whether what follows a figure holds a range or a second figure: `%-90%`, `-90%`, `%，整改后100%`."""
     if _RANGE_START.match(unit):
@@ -537,6 +543,21 @@ def _read_indicator(
             f"年度指标值“{target_text}”与实际完成值“{reported_text}”一个像百分数、一个像小数，已按所写数值对照",
             "如为百分比，请在两处都写明%，如“≥90%”“93%”",
         )
+    if error is None and reported_number is not None and _bound_unscorable(reported.operator, operator):
+        # `<90%` against `≥90%` scored as 90 %, full marks, where it says the target was missed; `≤95%` or `5%以上`
+        # say nothing of the score, and `16个以上` against `=16个` as little (over 16 loses points).
+        shown = f"{display(reported_number)}{reported_unit or target_unit or ''}"
+        strict = strict_word(reported_text) is not None
+        side = (
+            ("高于" if strict else "不低于") if reported.operator == "≥" else ("低于" if strict else "不高于")
+        )
+        error = Noted(
+            None,
+            "indicator_value",
+            f"实际完成值“{reported_text}”只说明{side}{shown}，对照年度指标值“{target_text}”无法确定完成程度，不能计分",
+            "请填写实际完成的确切数值",
+        )
+        noted, reported_number = None, None
     if (
         noted is None
         and error is None

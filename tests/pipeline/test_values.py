@@ -715,6 +715,35 @@ def test_words_around_a_figure_in_doubt_keep_it_unread(reported):
     assert (reading.noted or reading.error).rule in ("indicator_not_number", "indicator_unit")
 
 
+# `<90%` against `≥90%` was scored as 90 %, full marks, where it says the target was missed (only warned as no exact
+# figure); a bound the other way than the target's, or any against `=`, leaves the score unknown: the cell is asked.
+@pytest.mark.parametrize(
+    ("target", "reported", "said"),
+    [
+        ("≥90%", "<90%", "低于90%"),
+        ("≥90%", "90%以下", "不高于90%"),
+        ("≥90%", "≤95%", "不高于95%"),
+        ("≤5%", "5%以上", "不低于5%"),
+        ("=16个", "16个以上", "不低于16个"),
+        ("=16个", "16个以内", "不高于16个"),
+    ],
+)
+def test_a_bound_reported_that_leaves_the_score_unknown_is_an_error(target, reported, said):
+    reading = read_indicator(target, reported)
+    assert reading.reported_number is None and not reading.error_in_target
+    assert (reading.error.rule, reading.noted) == ("indicator_value", None)
+    assert f"只说明{said}" in reading.error.expected and target in reading.error.expected
+
+
+# A bound the target's way is scored as the figure it names, as before, and warned.
+@pytest.mark.parametrize(
+    ("target", "reported"), [("≥90%", "95%以上"), ("≥90%", ">95%"), ("≤5%", "3%以内"), ("≤5%", "<3%")]
+)
+def test_a_bound_reported_the_targets_way_is_scored_as_its_figure(target, reported):
+    reading = read_indicator(target, reported)
+    assert (reading.noted.rule, reading.error) == ("indicator_bound", None)
+
+
 # `-2%` against `≤5%` was no number and scored 0 (indicator_not_number), where it meets the target.
 @pytest.mark.parametrize(
     ("target", "reported", "number"),
