@@ -7,18 +7,16 @@ import io
 import logging
 import re
 import zipfile
-from collections.abc import Callable, Container, Iterable
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Container, Iterable
+from typing import TYPE_CHECKING
 
 from pipeline.header_match import column_letter
-from pipeline.xlsx_parts import STYLES, TAG_PREFIX, whole_tags, xlsx_sheet_parts, xml_attributes
+from pipeline.xlsx_parts import TAG_PREFIX, OpenXlsx, whole_tags, xml_attributes
 
 if TYPE_CHECKING:
     from pipeline.struck_cells import Strikes
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 # Excel's built-in number formats `0%` and `0.00%`; a workbook states only the custom ones it uses.
 BUILTIN_PERCENT = frozenset({9, 10})
@@ -62,36 +60,33 @@ def _attributes(tag: bytes) -> dict[str, str]:
     return xml_attributes(tag.decode("utf-8", "replace"))
 
 
-def _number_formats(archive: zipfile.ZipFile) -> tuple[dict[int, str], list[int]]:
+def _number_formats(styles: bytes) -> tuple[dict[int, str], list[int]]:
     """Return styles.xml's custom number format codes by id, and each cellXfs record's numFmtId in order."""
     codes: dict[int, str] = {}
     formats: list[int] = []
     section = None  # the list of xf records being read
-    for text in whole_tags(archive, archive.getinfo(STYLES)):
-        for tag, attributes in _STYLE_TAG.findall(text):
-            if tag == b"cellStyles":
-                return codes, formats  # past cellXfs: the rest holds no cell's format
-            if tag in (b"cellXfs", b"cellStyleXfs"):
-                section = tag
-            elif tag == b"numFmt" and section is None:
-                found = _attributes(attributes)
-                codes[int(found["numFmtId"])] = found.get("formatCode", "")
-            elif tag == b"xf" and section == b"cellXfs":
-                formats.append(int(_attributes(attributes).get("numFmtId", 0)))
+    for tag, attributes in _STYLE_TAG.findall(styles):
+        if tag == b"cellStyles":
+            break  # past cellXfs: the rest holds no cell's format
+        if tag in (b"cellXfs", b"cellStyleXfs"):
+            section = tag
+        elif tag == b"numFmt" and section is None:
+            found = _attributes(attributes)
+            codes[int(found["numFmtId"])] = found.get("formatCode", "")
+        elif tag == b"xf" and section == b"cellXfs":
+            formats.append(int(_attributes(attributes).get("numFmtId", 0)))
     return codes, formats
 
 
-def _percent_styles(archive: zipfile.ZipFile) -> frozenset[int]:
-    """Return the cellXfs indexes whose number format is a percentage."""
-    codes, formats = _number_formats(archive)
+def _percent_styles(codes: dict[int, str], formats: list[int]) -> frozenset[int]:
+    """Return the cellXfs indexes whose number format is a percentage, of the codes and formats read above."""
     percent = {number for number, code in codes.items() if is_percent_format(code)}
     percent |= BUILTIN_PERCENT - codes.keys()  # a workbook may redefine a built-in id
     return frozenset(index for index, number in enumerate(formats) if number in percent)
 
 
-def _scaled_styles(archive: zipfile.ZipFile) -> dict[int, tuple[int, str]]:
+def _scaled_styles(codes: dict[int, str], formats: list[int]) -> dict[int, tuple[int, str]]:
     """Return the cellXfs indexes whose number format shows a number scaled, with its places and format code."""
-    codes, formats = _number_formats(archive)
     scaled = {number: (places, code) for number, code in codes.items() if (places := scaled_places(code))}
     return {index: scaled[number] for index, number in enumerate(formats) if number in scaled}
 
@@ -189,7 +184,9 @@ class CellFormats:
     # The kinds of workbook (`reader.sniff_kind`, by content) whose cells' number formats can be read.
     KINDS = frozenset({"xlsx", "xls"})
 
-    def __init__(self, content: bytes, kind: str = "xlsx", strikes: Strikes | None = None):
+    def __init__(
+        self, content: bytes, kind: str = "xlsx", strikes: Strikes | None = None, xlsx: OpenXlsx | None = None
+    ):
         if kind not in self.KINDS:
             raise ValueError(f"no number formats to read in a {kind!r} file")
         self.content = content
@@ -202,6 +199,8 @@ class CellFormats:
         self.strikes = strikes
         # The style indexes whose font is struck through, once read (`struck_cells`).
         self.struck: frozenset[int] | None = None if strikes is None else strikes.styles
+        self._xlsx = xlsx  # the xlsx's zip as the limits survey opened it, else opened when first needed
+        self._number_formats: tuple[dict[int, str], list[int]] | None = None  # an xlsx's, once read
         self._book = None  # the xls opened by xlrd, kept for the next sheet; False when it cannot be opened
         self._loaded: str | None = None  # the name of the xls sheet whose cells xlrd holds
 
@@ -214,7 +213,9 @@ class CellFormats:
             if self.percent is None:
                 self.percent = frozenset()  # unreadable styles are not read again for the next sheet
                 self.percent = (
-                    _percent_xfs(self.xls_book()) if self.kind == "xls" else self.read_styles(_percent_styles)
+                    _percent_xfs(self.xls_book())
+                    if self.kind == "xls"
+                    else _percent_styles(*self.number_formats())
                 )
             return set(self.styled_cells(sheet, cells, self.percent))
         except Exception:
@@ -233,7 +234,9 @@ class CellFormats:
             if self.scaled is None:
                 self.scaled = {}  # unreadable styles are not read again for the next sheet
                 self.scaled = (
-                    _scaled_xfs(self.xls_book()) if self.kind == "xls" else self.read_styles(_scaled_styles)
+                    _scaled_xfs(self.xls_book())
+                    if self.kind == "xls"
+                    else _scaled_styles(*self.number_formats())
                 )
             return {
                 cell: self.scaled[style]
@@ -263,16 +266,24 @@ class CellFormats:
                 and (xf := cells_of.cell_xf_index(r, c)) in styles
             }
         by_ref = {f"{column_letter(c)}{r + 1}": (r, c) for r, c in cells}
-        with zipfile.ZipFile(io.BytesIO(self.content)) as archive:
-            if (part := xlsx_sheet_parts(archive).get(sheet)) is None:
-                return {}
-            found = _cell_styles(archive, part, set(by_ref))
+        xlsx = self.xlsx()
+        if (part := xlsx.sheet_parts().get(sheet)) is None:
+            return {}
+        found = _cell_styles(xlsx.archive, part, set(by_ref))
         return {by_ref[ref]: style for ref, style in found.items() if style in styles}
 
-    def read_styles(self, read: Callable[[zipfile.ZipFile], T]) -> T:
-        """Return what `read` makes of the xlsx's styles."""
-        with zipfile.ZipFile(io.BytesIO(self.content)) as archive:
-            return read(archive)
+    def xlsx(self) -> OpenXlsx:
+        """Return the xlsx's zip, with its parts: the limits survey's, else opened once, for every sheet."""
+        if self._xlsx is None:
+            self._xlsx = OpenXlsx(self.content)
+        return self._xlsx
+
+    def number_formats(self) -> tuple[dict[int, str], list[int]]:
+        """Return the xlsx's custom number format codes by id and each cellXfs record's numFmtId: read once, for its
+        percentages and its scaled amounts alike."""
+        if self._number_formats is None:
+            self._number_formats = _number_formats(self.xlsx().styles())
+        return self._number_formats
 
     def xls_book(self):
         """Return the xls as xlrd opens it with its formats: opened once, for every sheet."""

@@ -64,6 +64,7 @@ def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
         formulas=survey.formulas,
         struck_fonts=survey.struck_fonts,
         strikes=survey.strikes,
+        xlsx=survey.xlsx,
     )
 
 

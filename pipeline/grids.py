@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pipeline.struck_cells import Strikes
+    from pipeline.xlsx_parts import OpenXlsx
 
 Cell = object
 MergedRange = tuple[tuple[int, int], tuple[int, int]]
@@ -80,6 +81,8 @@ class Workbook:
     struck_fonts: bool = True
     # What an xlsx draws struck through, as the limits survey read it.
     strikes: Strikes | None = None
+    # The xlsx's zip as the limits survey opened it, for its cells' formats and fonts.
+    xlsx: OpenXlsx | None = None
 
 
 def _is_empty_row(row: list[Cell]) -> bool:

@@ -11,6 +11,7 @@ from pipeline.problems import Problem, Severity
 
 if TYPE_CHECKING:
     from pipeline.struck_cells import Strikes
+    from pipeline.xlsx_parts import OpenXlsx
 
 MIB = 1024 * 1024
 # Members are inflated a chunk at a time, so memory stays flat however large they claim or turn out to be.
@@ -202,3 +203,6 @@ class Survey(NamedTuple):
     struck_fonts: bool = True
     # What an xlsx draws struck through, read from its styles and shared strings once (None for an xls: xlrd reads it).
     strikes: Strikes | None = None
+    # An xlsx's zip as the survey opened it, kept open with what it read (its parts, its styles) for the cells'
+    # formats and fonts: the file is opened once.
+    xlsx: OpenXlsx | None = None

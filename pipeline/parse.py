@@ -103,7 +103,9 @@ def parse_file(
         return parsed
     # An xlsx or xls states its cells' number formats, read only for a cell they settle; a CSV has none.
     formats = (
-        CellFormats(content, workbook.kind, workbook.strikes) if workbook.kind in CellFormats.KINDS else None
+        CellFormats(content, workbook.kind, workbook.strikes, workbook.xlsx)
+        if workbook.kind in CellFormats.KINDS
+        else None
     )
     for grid in workbook.grids:
         try:

@@ -3,17 +3,15 @@ values only, would count it as any other row."""
 
 from __future__ import annotations
 
-import io
 import logging
 import re
-import zipfile
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from pipeline.cell_formats import _attributes, _cell_contents
 from pipeline.header_match import column_letter
 from pipeline.values import is_blank
-from pipeline.xlsx_parts import STYLES, TAG_PREFIX, whole_tags, xlsx_sheet_parts
+from pipeline.xlsx_parts import TAG_PREFIX, OpenXlsx
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +33,7 @@ _CELL_XFS = re.compile(
 _XF = re.compile(TAG_PREFIX + rb"xf(?=[\s/>])([^>]*)>")
 # The shared strings, each `<si>…</si>`; a rich text's runs, each `<r>…</r>` (its font in `<rPr>`, a phonetic
 # `<rPh>` run apart), and their text, each `<t>…</t>`; a shared string cell's index, its `<v>`.
-SHARED_STRINGS = "xl/sharedStrings.xml"
+SHARED_STRINGS = "xl/sharedStrings.xml"  # its usual name: the workbook's relationships say where it is
 _STRING = re.compile(
     TAG_PREFIX + rb"si(?:\s[^>]*)?(?:/>|>(.*?)" + TAG_PREFIX + rb"/\s*(?:[\w.-]+:)?si\s*>)", re.S
 )
@@ -116,22 +114,14 @@ class Strikes(NamedTuple):
         return bool(self.styles or self.strings or self.inline)
 
 
-def _mentions_strike(archive: zipfile.ZipFile, name: str) -> bool:
-    """Say whether a part holds `strike`, a run of whole tags at a time (no tag name is cut)."""
-    return name in archive.NameToInfo and any(
-        b"strike" in text for text in whole_tags(archive, archive.getinfo(name))
-    )
-
-
-def xlsx_strikes(archive: zipfile.ZipFile, inline: bool = True) -> Strikes:
+def xlsx_strikes(xlsx: OpenXlsx, inline: bool = True) -> Strikes:
     """Read what an xlsx draws struck through: its styles, and its shared strings where they mention a strike;
     `inline` says whether a worksheet may strike a run of an inline string."""
-    styles = struck_styles(archive.read(STYLES)) if STYLES in archive.NameToInfo else frozenset()
-    # Most shared strings strike nothing: they are searched as they inflate and parsed only where one does.
-    strings = (
-        struck_strings(archive.read(SHARED_STRINGS)) if _mentions_strike(archive, SHARED_STRINGS) else {}
-    )
-    return Strikes(styles, strings, inline)
+    styles = struck_styles(xlsx.styles())
+    part = xlsx.part("sharedStrings", SHARED_STRINGS)
+    # Read once, whole: most mention no `strike`, and are parsed only where they do.
+    strings = b"" if part is None else xlsx.archive.read(part)
+    return Strikes(styles, struck_strings(strings), inline)
 
 
 def _struck_xfs(book) -> frozenset[int]:
@@ -156,7 +146,7 @@ def struck_cells(
         if formats.kind == "xls":
             formats.struck = _struck_xfs(formats.xls_book())
         else:
-            formats.strikes = formats.read_styles(xlsx_strikes)
+            formats.strikes = xlsx_strikes(formats.xlsx())
             formats.struck = formats.strikes.styles
     struck = dict.fromkeys(formats.styled_cells(sheet, cells, formats.struck), True)
     if rest := cells - struck.keys():
@@ -172,10 +162,10 @@ def _xlsx_struck_runs(
     if strikes is None or not (strikes.strings or strikes.inline):
         return {}
     by_ref = {f"{column_letter(c)}{r + 1}": (r, c) for r, c in cells}
-    with zipfile.ZipFile(io.BytesIO(formats.content)) as archive:
-        if (part := xlsx_sheet_parts(archive).get(sheet)) is None:
-            return {}
-        contents = _cell_contents(archive, part, set(by_ref))
+    xlsx = formats.xlsx()
+    if (part := xlsx.sheet_parts().get(sheet)) is None:
+        return {}
+    contents = _cell_contents(xlsx.archive, part, set(by_ref))
     found = {}
     for ref, (tag, inside) in contents.items():
         kind = _attributes(tag).get("t")

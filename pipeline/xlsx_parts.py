@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import zipfile
@@ -11,7 +12,8 @@ from html import unescape
 from pipeline.limits import CHUNK, MAX_TAG
 from pipeline.text import remembered_if_short
 
-# The workbook's styles: number formats and fonts, each cell's by its `s` index into cellXfs.
+# The workbook's styles: number formats and fonts, each cell's by its `s` index into cellXfs. Its usual name: the
+# workbook's relationships say where it is.
 STYLES = "xl/styles.xml"
 TAG_PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?"
 
@@ -34,9 +36,17 @@ def _small_member(archive: zipfile.ZipFile, name: str) -> str:
         return ""
 
 
-def _worksheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Map the workbook's relationship ids of worksheets to their parts (xl/_rels/workbook.xml.rels)."""
-    return dict(_parts_of(_small_member(archive, "xl/_rels/workbook.xml.rels")))
+def workbook_relations(archive: zipfile.ZipFile) -> tuple[tuple[str | None, str, str], ...]:
+    """Return (relationship id, type, part) of each part the workbook relates (xl/_rels/workbook.xml.rels)."""
+    return _relations_of(_small_member(archive, "xl/_rels/workbook.xml.rels"))
+
+
+def _worksheet_parts(
+    archive: zipfile.ZipFile, relations: tuple[tuple[str | None, str, str], ...] | None = None
+) -> dict[str, str]:
+    """Map the workbook's relationship ids of worksheets to their parts."""
+    relations = workbook_relations(archive) if relations is None else relations
+    return {key: part for key, kind, part in relations if kind == "worksheet"}
 
 
 def _xlsx_sheet_names(archive: zipfile.ZipFile, parts: dict[str, str]) -> dict[str, str]:
@@ -54,15 +64,15 @@ _REMEMBERED_PART = 8192
 
 
 @remembered_if_short(_REMEMBERED_PART, 256)
-def _parts_of(text: str) -> tuple[tuple[str | None, str], ...]:
-    """Return (relationship id, worksheet part) of each worksheet a workbook.xml.rels text relates."""
+def _relations_of(text: str) -> tuple[tuple[str | None, str, str], ...]:
+    """Return (relationship id, type, part) of each part a workbook.xml.rels text relates; the type is its URI's last
+    segment (`worksheet`, `styles`, `sharedStrings`), as transitional and strict workbooks differ before it."""
     parts = []
     for tag in re.findall(_XML_ELEMENT.format("Relationship"), text):
         attributes = xml_attributes(tag)
         target = attributes.get("Target", "")
-        if attributes.get("Type", "").endswith("/worksheet"):
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
-            parts.append((attributes.get("Id"), path))
+        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+        parts.append((attributes.get("Id"), attributes.get("Type", "").rsplit("/", 1)[-1], path))
     return tuple(parts)
 
 
@@ -75,6 +85,44 @@ def _sheets_of(text: str) -> tuple[tuple[tuple[str, str], ...], ...]:
 def xlsx_sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Map the sheet names the clerk sees to their worksheet parts."""
     return {name: part for part, name in _xlsx_sheet_names(archive, _worksheet_parts(archive)).items()}
+
+
+class OpenXlsx:
+    """An xlsx's zip, opened once (by the limits survey) for every part read beside calamine, with the parts it
+    relates and its styles' XML, each read once, when first asked."""
+
+    def __init__(self, content: bytes = b"", archive: zipfile.ZipFile | None = None):
+        self.archive = zipfile.ZipFile(io.BytesIO(content)) if archive is None else archive
+        self._relations: tuple[tuple[str | None, str, str], ...] | None = None
+        self._sheet_parts: dict[str, str] | None = None
+        self._styles: bytes | None = None
+
+    def relations(self) -> tuple[tuple[str | None, str, str], ...]:
+        """Return (relationship id, type, part) of each part the workbook relates."""
+        if self._relations is None:
+            self._relations = workbook_relations(self.archive)
+        return self._relations
+
+    def part(self, kind: str, usual: str) -> str | None:
+        """Return the part of a type (`styles`, `sharedStrings`) the workbook relates, as Excel finds it, else the part
+        at its usual name; None when there is neither."""
+        names = self.archive.NameToInfo
+        found = (part for _, related, part in self.relations() if related == kind and part in names)
+        return next(found, usual if usual in names else None)
+
+    def sheet_parts(self) -> dict[str, str]:
+        """Map the sheet names the clerk sees to their worksheet parts."""
+        if self._sheet_parts is None:
+            parts = _worksheet_parts(self.archive, self.relations())
+            self._sheet_parts = {name: part for part, name in _xlsx_sheet_names(self.archive, parts).items()}
+        return self._sheet_parts
+
+    def styles(self) -> bytes:
+        """Return the styles' XML (number formats, fonts, cellXfs), empty when there is none."""
+        if self._styles is None:
+            part = self.part("styles", STYLES)
+            self._styles = b"" if part is None else self.archive.read(part)
+        return self._styles
 
 
 def whole_tags(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import math
 import re
@@ -21,7 +20,7 @@ from pipeline.limits import (
     column_number,
 )
 from pipeline.struck_cells import Strikes, xlsx_strikes
-from pipeline.xlsx_parts import TAG_PREFIX, _worksheet_parts, _xlsx_sheet_names, whole_tags
+from pipeline.xlsx_parts import TAG_PREFIX, OpenXlsx, _worksheet_parts, _xlsx_sheet_names, whole_tags
 
 logger = logging.getLogger(__name__)
 
@@ -187,65 +186,73 @@ def survey_xlsx(content: bytes, limits: Limits) -> Survey:
     Each worksheet is then inflated a chunk at a time (which proves its stated size: zipfile stops there and
     checks the CRC) and its cell references give the area a reader lays out, since one far-away cell makes
     calamine allocate every cell up to it. The other members are inflated too when their stated sizes could
-    hide more than the limit allows.
+    hide more than the limit allows. The zip stays open, in the survey, for the cells' formats and fonts.
     """
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        # Bit 0 of a member's flags: encrypted (ZipCrypto or AES), so nothing in it can be read without the password.
-        if any(info.flag_bits & 0x1 for info in archive.infolist()):
-            raise Unsupported(PASSWORD)
-        members = [info for info in archive.infolist() if not info.is_dir()]
-        if any(info.filename.lower().endswith(".bin") and "worksheets/" in info.filename for info in members):
-            raise Unsupported("不支持Excel二进制工作簿（.xlsb），请另存为.xlsx后重新报送")
-        if (other := _other_package({info.filename.lower() for info in members})) is not None:
-            raise Unsupported(other)
-        total = sum(info.file_size for info in members)
-        if total > limits.max_uncompressed_bytes:
-            raise LimitExceeded("max_uncompressed_bytes", limits.max_uncompressed_bytes, total)
-        for info in members:
-            ratio = info.file_size // max(info.compress_size, 1)
-            if info.file_size >= RATIO_FLOOR and ratio > limits.max_compression_ratio:
-                raise LimitExceeded("max_compression_ratio", limits.max_compression_ratio, ratio)
-        relationships = _worksheet_parts(archive)
-        sheets = set(relationships.values())
-        # Parts that look like worksheets but are not listed are scanned too: better refused than unread.
-        sheets |= {
-            i.filename
-            for i in members
-            if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")
-        }
-        could_hide = sum(_most_inflated(info) for info in members) > limits.max_uncompressed_bytes
-        cells, errors, formulas, inline_strikes = 0, False, False, False
-        hidden: dict[str, tuple[int, ...]] = {}  # by worksheet part
-        hidden_columns: dict[str, tuple[int, ...]] = {}  # by worksheet part
-        for info in members:
-            if info.filename in sheets:
-                extent = _Extent(info.filename, limits, cells)
-                try:
-                    scan = _scan_worksheet(archive, info, extent)
-                    errors, formulas = errors or scan.errors, formulas or scan.formulas
-                    inline_strikes = inline_strikes or scan.strikes
-                    if scan.hidden_rows:
-                        hidden[info.filename] = tuple(sorted(set(scan.hidden_rows)))
-                    if scan.hidden_columns:
-                        hidden_columns[info.filename] = tuple(sorted(set(scan.hidden_columns)))
-                except LimitExceeded as exc:
-                    exc.sheet = _xlsx_sheet_names(archive, relationships).get(info.filename, exc.sheet)
-                    raise
-                cells += extent.area
-            elif could_hide:
-                _drain(archive, info)
-        if hidden or hidden_columns:
-            names = _xlsx_sheet_names(archive, relationships)
-            hidden = {names[part]: rows for part, rows in hidden.items() if part in names}
-            hidden_columns = {names[part]: cols for part, cols in hidden_columns.items() if part in names}
-        strikes = _strikes(archive, inline_strikes)
-        return Survey(errors, formulas, hidden, hidden_columns, strikes.any(), strikes)
+    xlsx = OpenXlsx(content)
+    try:
+        return _survey(xlsx, limits)
+    except BaseException:
+        xlsx.archive.close()
+        raise
 
 
-def _strikes(archive: zipfile.ZipFile, inline: bool) -> Strikes:
+def _survey(xlsx: OpenXlsx, limits: Limits) -> Survey:
+    """Survey an xlsx whose zip is open, as above."""
+    archive = xlsx.archive
+    # Bit 0 of a member's flags: encrypted (ZipCrypto or AES), so nothing in it can be read without the password.
+    if any(info.flag_bits & 0x1 for info in archive.infolist()):
+        raise Unsupported(PASSWORD)
+    members = [info for info in archive.infolist() if not info.is_dir()]
+    if any(info.filename.lower().endswith(".bin") and "worksheets/" in info.filename for info in members):
+        raise Unsupported("不支持Excel二进制工作簿（.xlsb），请另存为.xlsx后重新报送")
+    if (other := _other_package({info.filename.lower() for info in members})) is not None:
+        raise Unsupported(other)
+    total = sum(info.file_size for info in members)
+    if total > limits.max_uncompressed_bytes:
+        raise LimitExceeded("max_uncompressed_bytes", limits.max_uncompressed_bytes, total)
+    for info in members:
+        ratio = info.file_size // max(info.compress_size, 1)
+        if info.file_size >= RATIO_FLOOR and ratio > limits.max_compression_ratio:
+            raise LimitExceeded("max_compression_ratio", limits.max_compression_ratio, ratio)
+    relationships = _worksheet_parts(archive, xlsx.relations())
+    sheets = set(relationships.values())
+    # Parts that look like worksheets but are not listed are scanned too: better refused than unread.
+    sheets |= {
+        i.filename for i in members if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")
+    }
+    could_hide = sum(_most_inflated(info) for info in members) > limits.max_uncompressed_bytes
+    cells, errors, formulas, inline_strikes = 0, False, False, False
+    hidden: dict[str, tuple[int, ...]] = {}  # by worksheet part
+    hidden_columns: dict[str, tuple[int, ...]] = {}  # by worksheet part
+    for info in members:
+        if info.filename in sheets:
+            extent = _Extent(info.filename, limits, cells)
+            try:
+                scan = _scan_worksheet(archive, info, extent)
+                errors, formulas = errors or scan.errors, formulas or scan.formulas
+                inline_strikes = inline_strikes or scan.strikes
+                if scan.hidden_rows:
+                    hidden[info.filename] = tuple(sorted(set(scan.hidden_rows)))
+                if scan.hidden_columns:
+                    hidden_columns[info.filename] = tuple(sorted(set(scan.hidden_columns)))
+            except LimitExceeded as exc:
+                exc.sheet = _xlsx_sheet_names(archive, relationships).get(info.filename, exc.sheet)
+                raise
+            cells += extent.area
+        elif could_hide:
+            _drain(archive, info)
+    if hidden or hidden_columns:
+        names = _xlsx_sheet_names(archive, relationships)
+        hidden = {names[part]: rows for part, rows in hidden.items() if part in names}
+        hidden_columns = {names[part]: cols for part, cols in hidden_columns.items() if part in names}
+    strikes = _strikes(xlsx, inline_strikes)
+    return Survey(errors, formulas, hidden, hidden_columns, strikes.any(), strikes, xlsx)
+
+
+def _strikes(xlsx: OpenXlsx, inline: bool) -> Strikes:
     """Read what the workbook's styles and shared strings draw struck through: once, for the sheets' cells too."""
     try:
-        return xlsx_strikes(archive, inline)
+        return xlsx_strikes(xlsx, inline)
     except ValueError:
         # Styles that cannot be read tell nothing: the rows are read as written, as before, never the file refused.
         logger.warning("reading the fonts of the workbook failed", exc_info=True)

@@ -22,7 +22,7 @@ from pipeline.indicator_values import read_indicator
 from pipeline.parse import parse_file
 from pipeline.percent_cells import shown_percent
 from pipeline.registry_templates import Template
-from tests.pipeline.workbooks import COMPOUND_HEADER, national_self_evaluation, xls, xlsx
+from tests.pipeline.workbooks import COMPOUND_HEADER, moved_parts, national_self_evaluation, xls, xlsx
 
 UNIT = "枣林街道办事处"
 PROJECT = "枣林街道办事处改造老旧小区"
@@ -820,3 +820,31 @@ def test_an_amount_in_a_plain_format_is_read_as_its_number(registry, amount, cod
 
     assert [p.rule for p in parsed.errors] == []
     assert parsed.sheets[0].records[-1]["amount_wan"] == Decimal(amount)
+
+
+def test_an_xlsx_is_opened_once_for_its_formats_and_fonts(registry, monkeypatch):
+    rows = _ledger_rows(15700000)
+    content = formatted(xlsx({"台账": rows}, struck={"台账": ["B3"]}), {"E4": "0!.0000"})
+    opened = []
+    open_zip = zipfile.ZipFile.__init__
+
+    def watched(archive, file, *args, **kwargs):
+        opened.append(file)
+        open_zip(archive, file, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", watched)
+
+    parsed = parse_file(content, f"{UNIT}/台账.xlsx", registry)
+
+    assert sorted((e.rule, e.excel_row) for e in parsed.errors) == [("scaled_format", 4), ("struck_row", 3)]
+    # The limits survey's opening serves the number formats, the fonts and every sheet's cells.
+    assert len(opened) == 1
+
+
+def test_an_amount_shown_scaled_is_found_through_the_styles_part_the_workbook_relates(registry):
+    content = formatted(xlsx({"台账": _ledger_rows(15700000)}), {"E4": "0!.0000"})
+    content = moved_parts(content, {"xl/styles.xml": "xl/styles2.xml"})
+
+    parsed = parse_file(content, f"{UNIT}/台账.xlsx", registry)
+
+    assert [(e.rule, e.excel_row) for e in parsed.errors] == [("scaled_format", 4)]

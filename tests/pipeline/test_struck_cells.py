@@ -16,7 +16,7 @@ from pipeline.struck_cells import struck_strings, struck_styles
 from pipeline.xls_survey import survey_xls
 from pipeline.xlsx_parts import STYLES
 from pipeline.xlsx_survey import survey_xlsx
-from tests.pipeline.workbooks import compound_sheet, shared_rich, xls, xlsx
+from tests.pipeline.workbooks import compound_sheet, moved_parts, shared_rich, xls, xlsx
 
 UNIT = "枣林街道办事处"
 DATA = [
@@ -238,3 +238,39 @@ def test_a_cell_cut_between_two_runs_of_the_sheets_xml_is_read_whole(registry, w
     parsed = parsed_rich(writer, registry, {"E5": CORRECTED})
 
     assert [(e.rule, e.excel_row) for e in parsed.errors] == [("struck_row", 5)]
+
+
+# Parts some writers name otherwise, found through the workbook's relationships as Excel finds them.
+MOVED = {"xl/styles.xml": "xl/theme/styles1.xml", "xl/sharedStrings.xml": "xl/strings1.xml"}
+
+
+def test_a_struck_cell_is_found_through_the_styles_part_the_workbook_relates(registry):
+    content = moved_parts(xlsx({"清单": compound_sheet(*DATA)}, struck={"清单": ["E6"]}), MOVED)
+
+    parsed = parse_file(content, f"{UNIT}/2022年清单.xlsx", registry)
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.value) == ("struck_row", 6, "906.97")
+
+
+def test_a_struck_run_is_found_through_the_shared_strings_part_the_workbook_relates():
+    content = moved_parts(
+        shared_rich(xlsx({"清单": compound_sheet(*DATA)}, rich={"清单": {"E5": CORRECTED}})), MOVED
+    )
+
+    survey = survey_xlsx(content, Limits())
+
+    # calamine reads shared strings only at xl/sharedStrings.xml: such a workbook is unreadable to it, for now.
+    assert list(survey.strikes.strings.values()) == [False]
+
+
+@pytest.mark.parametrize("cut", range(1, len('<strike val="1"/>')))
+def test_a_strike_cut_by_the_inflating_chunks_at_any_point_is_found(cut, monkeypatch):
+    content = xlsx({"清单": compound_sheet(*DATA)}, rich={"清单": {"E5": CORRECTED}})
+    sheet = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml")
+    # The sheet's one `<strike val="1"/>` falls across the first chunk's end, `cut` bytes into it.
+    monkeypatch.setattr(xlsx_parts, "CHUNK", sheet.index(b"<strike") + cut)
+
+    survey = survey_xlsx(content, Limits())
+
+    assert survey.strikes.inline is True

@@ -179,6 +179,33 @@ def shared_rich(content: bytes) -> bytes:
     return out.getvalue()
 
 
+_RELATION_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+
+
+def moved_parts(content: bytes, moves: Mapping[str, str]) -> bytes:
+    """Return an xlsx with parts under other names (`xl/sharedStrings.xml` → `xl/strings1.xml`), related by them in
+    the workbook's relationships and content types, as some writers name them."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    rels = source.read("xl/_rels/workbook.xml.rels").decode()
+    for kind, old in (("styles", "xl/styles.xml"), ("sharedStrings", "xl/sharedStrings.xml")):
+        rels = re.sub(rf'<Relationship [^>]*?Type="{_RELATION_TYPE}{kind}"[^>]*/>', "", rels)
+        if old in source.namelist():
+            target = moves.get(old, old).removeprefix("xl/")
+            related = f'<Relationship Type="{_RELATION_TYPE}{kind}" Target="{target}" Id="rIdMoved{kind}"/>'
+            rels = rels.replace("</Relationships>", related + "</Relationships>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                data = rels.encode()
+            elif info.filename == "[Content_Types].xml":
+                for old, new in moves.items():
+                    data = data.replace(f'"/{old}"'.encode(), f'"/{new}"'.encode())
+            target.writestr(moves.get(info.filename, info.filename), data)
+    return out.getvalue()
+
+
 def xls_formula(text: str) -> xlwt.Formula:
     """Return a formula cell for `xls` (`SUM(C3:C4)`, no `=`), saved as xlwt saves every one: its result empty."""
     return xlwt.Formula(text)
