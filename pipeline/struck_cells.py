@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from pipeline.cell_formats import _attributes, _cell_contents
@@ -38,6 +38,7 @@ _STRING = re.compile(
     TAG_PREFIX + rb"si(?:\s[^>]*)?(?:/>|>(.*?)" + TAG_PREFIX + rb"/\s*(?:[\w.-]+:)?si\s*>)", re.S
 )
 _RUN = re.compile(TAG_PREFIX + rb"r>(.*?)" + TAG_PREFIX + rb"/\s*(?:[\w.-]+:)?r\s*>", re.S)
+_RUN_FONT = re.compile(TAG_PREFIX + rb"rPr[\s/>]")
 _TEXT = re.compile(TAG_PREFIX + rb"t(?:\s[^>]*)?>(.*?)" + TAG_PREFIX + rb"/\s*(?:[\w.-]+:)?t\s*>", re.S)
 _VALUE = re.compile(TAG_PREFIX + rb"v(?:\s[^>]*)?>\s*(\d+)\s*" + TAG_PREFIX + rb"/")
 
@@ -83,19 +84,28 @@ def _struck_share(pieces: Iterable[tuple[str | bytes, bool]]) -> bool | None:
     return (not plain) if struck else None
 
 
-def _struck_runs(text: bytes) -> bool | None:
+def _struck_runs(text: bytes, cell: bool = False) -> bool | None:
     """Say whether a rich text's runs (an `<si>`'s or `<is>`'s inside) strike all its text, part of it or none; a
-    run without its own font takes the cell's, not struck."""
-    return _struck_share((b"".join(_TEXT.findall(run)), _strikes(run)) for run in _RUN.findall(text))
+    run with its own font (`<rPr>`) is drawn in it, whatever the cell's, and a run without one, or a text of no
+    runs, in the cell's (`cell`: whether that strikes)."""
+    runs = _RUN.findall(text)
+    if not runs:
+        return True if cell else None
+    return _struck_share(
+        (b"".join(_TEXT.findall(run)), _strikes(run) if _RUN_FONT.search(run) else cell) for run in runs
+    )
 
 
-def struck_strings(strings: bytes) -> dict[int, bool]:
-    """Return the shared strings with text struck through, by index: True when all of it is, False when part."""
-    if b"strike" not in strings:
+def struck_strings(strings: bytes, cell: bool = False) -> dict[int, bool | None]:
+    """Return the shared strings drawn otherwise than a cell's font draws them (`cell`: whether that strikes), by
+    index: True when all their text is struck through, False when part, None when none."""
+    # Without `strike` no run strikes; without `<rPr>` every run is drawn in the cell's font.
+    if (b"rPr" if cell else b"strike") not in strings:
         return {}
+    drawn = True if cell else None
     found = {}
     for index, string in enumerate(_STRING.finditer(strings)):
-        if (share := _struck_runs(string.group(1) or b"")) is not None:
+        if (share := _struck_runs(string.group(1) or b"", cell)) is not drawn:
             found[index] = share
     return found
 
@@ -105,7 +115,10 @@ class Strikes(NamedTuple):
 
     styles: frozenset[int] = frozenset()  # the cellXfs indexes whose font strikes (a cell's `s`)
     # The shared strings (a `t="s"` cell's `<v>`) with a run struck through: True when all their text is.
-    strings: Mapping[int, bool] = {}
+    strings: Mapping[int, bool | None] = {}
+    # The shared strings whose runs' own fonts draw some of their text (False) or none (None) struck through in a
+    # cell whose font strikes: only these are not drawn struck whole in such a cell.
+    restyled: Mapping[int, bool | None] = {}
     # Whether a worksheet mentions `strike`: only then can a run of an inline string (`t="inlineStr"`) be struck.
     inline: bool = True
 
@@ -115,13 +128,18 @@ class Strikes(NamedTuple):
 
 
 def xlsx_strikes(xlsx: OpenXlsx, inline: bool = True) -> Strikes:
-    """Read what an xlsx draws struck through: its styles, and its shared strings where they mention a strike;
-    `inline` says whether a worksheet may strike a run of an inline string."""
+    """Read what an xlsx draws struck through: its styles, and its shared strings where a run may be drawn otherwise
+    than its cell; `inline` says whether a worksheet may strike a run of an inline string."""
     styles = struck_styles(xlsx.styles())
     part = xlsx.part("sharedStrings", SHARED_STRINGS)
-    # Read once, whole: most mention no `strike`, and are parsed only where they do.
+    # Read once, whole: most strike nothing and mention no `strike`, and are parsed only where they do.
     strings = b"" if part is None else xlsx.archive.read(part)
-    return Strikes(styles, struck_strings(strings), inline)
+    return Strikes(
+        styles=styles,
+        strings=struck_strings(strings),
+        restyled=struck_strings(strings, cell=True) if styles else {},
+        inline=inline,
+    )
 
 
 def _struck_xfs(book) -> frozenset[int]:
@@ -138,7 +156,7 @@ def struck_cells(
     formats: CellFormats, sheet: str, cells: set[tuple[int, int]]
 ) -> dict[tuple[int, int], bool]:
     """Return those of a sheet's cells (zero-based row and column) drawn struck through: True where all their text
-    is (the cell's font), False where part of it is (a run of rich text)."""
+    is, False where part of it is (a run of rich text drawn in a font of its own)."""
     if not cells:
         return {}
     if formats.struck is None:
@@ -148,42 +166,52 @@ def struck_cells(
         else:
             formats.strikes = xlsx_strikes(formats.xlsx())
             formats.struck = formats.strikes.styles
-    struck = dict.fromkeys(formats.styled_cells(sheet, cells, formats.struck), True)
-    if rest := cells - struck.keys():
-        struck |= (_xls_struck_runs if formats.kind == "xls" else _xlsx_struck_runs)(formats, sheet, rest)
-    return struck
+    struck: dict[tuple[int, int], bool | None] = dict.fromkeys(
+        formats.styled_cells(sheet, cells, formats.struck), True
+    )
+    # A run of rich text drawn in a font of its own strikes part of an unstruck cell, or unstrikes part of a struck one.
+    struck |= (_xls_struck_runs if formats.kind == "xls" else _xlsx_struck_runs)(
+        formats, sheet, cells, struck
+    )
+    return {cell: share for cell, share in struck.items() if share is not None}
 
 
 def _xlsx_struck_runs(
-    formats: CellFormats, sheet: str, cells: set[tuple[int, int]]
-) -> dict[tuple[int, int], bool]:
-    """Return those of an xlsx sheet's cells whose rich text has a run struck through, as `struck_cells`."""
+    formats: CellFormats, sheet: str, cells: set[tuple[int, int]], styled: Container[tuple[int, int]]
+) -> dict[tuple[int, int], bool | None]:
+    """Return those of an xlsx sheet's cells whose rich text's runs draw them otherwise than their font (struck for
+    those `styled`): True where all their text is struck, False where part is, None where none is."""
     strikes = formats.strikes
-    if strikes is None or not (strikes.strings or strikes.inline):
+    if strikes is None:
         return {}
-    by_ref = {f"{column_letter(c)}{r + 1}": (r, c) for r, c in cells}
+    # A struck cell's runs are always read (its file is refused for it unless they undo it); an unstruck cell's only
+    # where a run may strike.
+    wanted = set(cells) if strikes.strings or strikes.inline else {cell for cell in cells if cell in styled}
+    if not wanted:
+        return {}
+    by_ref = {f"{column_letter(c)}{r + 1}": (r, c) for r, c in wanted}
     xlsx = formats.xlsx()
     if (part := xlsx.sheet_parts().get(sheet)) is None:
         return {}
-    contents = _cell_contents(xlsx.archive, part, set(by_ref))
     found = {}
-    for ref, (tag, inside) in contents.items():
-        kind = _attributes(tag).get("t")
-        if kind == "s" and strikes.strings and (index := _VALUE.search(inside)) is not None:
-            share = strikes.strings.get(int(index.group(1)))
-        elif kind == "inlineStr" and strikes.inline:
-            share = _struck_runs(inside)
+    for ref, (tag, inside) in _cell_contents(xlsx.archive, part, set(by_ref)).items():
+        cell = by_ref[ref]
+        kind, drawn = _attributes(tag).get("t"), True if cell in styled else None
+        if kind == "s" and (index := _VALUE.search(inside)) is not None:
+            share = (strikes.restyled if drawn else strikes.strings).get(int(index.group(1)), drawn)
+        elif kind == "inlineStr":
+            share = _struck_runs(inside, cell=bool(drawn))
         else:
             continue
-        if share is not None:
-            found[by_ref[ref]] = share
+        if share is not drawn:
+            found[cell] = share
     return found
 
 
 def _xls_struck_runs(
-    formats: CellFormats, sheet: str, cells: set[tuple[int, int]]
-) -> dict[tuple[int, int], bool]:
-    """Return those of an xls sheet's cells whose rich text has a run struck through, as `struck_cells`."""
+    formats: CellFormats, sheet: str, cells: set[tuple[int, int]], styled: Container[tuple[int, int]]
+) -> dict[tuple[int, int], bool | None]:
+    """Return those of an xls sheet's cells whose rich text's runs draw them otherwise than their font, as above."""
     book = formats.xls_book()
     fonts = book.font_list
     if not any(font.struck_out for font in fonts) or (cells_of := formats.xls_sheet(sheet)) is None:
@@ -198,7 +226,7 @@ def _xls_struck_runs(
             (text[start:end], font < len(fonts) and fonts[font].struck_out)
             for (start, font), (end, _) in zip(starts, [*starts[1:], (len(text), 0)], strict=True)
         )
-        if (share := _struck_share(pieces)) is not None:
+        if (share := _struck_share(pieces)) is not (True if (r, c) in styled else None):
             found[(r, c)] = share
     return found
 

@@ -16,7 +16,7 @@ from pipeline.struck_cells import struck_strings, struck_styles
 from pipeline.xls_survey import survey_xls
 from pipeline.xlsx_parts import STYLES
 from pipeline.xlsx_survey import survey_xlsx
-from tests.pipeline.workbooks import compound_sheet, moved_parts, shared_rich, xls, xlsx
+from tests.pipeline.workbooks import OWN_FONT, compound_sheet, moved_parts, shared_rich, xls, xlsx
 
 UNIT = "枣林街道办事处"
 DATA = [
@@ -238,6 +238,56 @@ def test_a_cell_cut_between_two_runs_of_the_sheets_xml_is_read_whole(registry, w
     parsed = parsed_rich(writer, registry, {"E5": CORRECTED})
 
     assert [(e.rule, e.excel_row) for e in parsed.errors] == [("struck_row", 5)]
+
+
+@pytest.mark.parametrize("writer", RICH_WRITERS)
+def test_a_struck_cell_whose_every_run_has_an_unstruck_font_of_its_own_says_nothing(registry, writer):
+    parsed = parsed_rich(writer, registry, {"B5": [("市委", OWN_FONT), ("小区", OWN_FONT)]}, struck=["B5"])
+
+    # Excel draws each run in its own font, the cell's struck one in none of them: nothing is shown struck.
+    assert parsed.all_problems == []
+    assert parsed.sheets[0].records[1]["compound_name"] == "市委小区"
+
+
+@pytest.mark.parametrize("writer", RICH_WRITERS)
+def test_a_struck_cell_with_one_run_in_an_unstruck_font_of_its_own_is_struck_in_part(registry, writer):
+    # xlwt gives every run a font of its own, so the xls's first run strikes by its own font.
+    first = writer == "xls"
+    parsed = parsed_rich(writer, registry, {"E5": [("725.58", first), ("800", OWN_FONT)]}, struck=["E5"])
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.column_header) == ("struck_row", 5, "计划投资（万元）")
+    assert "该行的E列“计划投资（万元）”中有部分文字设置了删除线" in error.message_zh
+
+
+@pytest.mark.parametrize("writer", RICH_WRITERS)
+def test_a_struck_cell_of_rich_text_in_its_own_font_is_struck_whole(registry, writer):
+    runs = [("市委", True), ("小区", True)] if writer == "xls" else [("市委", False), ("小区", False)]
+    parsed = parsed_rich(writer, registry, {"B5": runs}, struck=["B5"])
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row) == ("struck_row", 5)
+    assert "该行的B列“小区名称”设置了删除线；删除线通常表示作废" in error.message_zh
+
+
+@pytest.mark.parametrize(
+    ("runs", "share"),
+    [
+        ('<r><rPr><sz val="11"/></rPr><t>120</t></r><r><rPr><b/></rPr><t>150</t></r>', None),
+        ('<r><rPr><sz val="11"/></rPr><t>120</t></r><r><t>150</t></r>', False),
+        ("<r><rPr><strike/></rPr><t>120</t></r><r><t>150</t></r>", True),
+        ("<r><t>120</t></r><r><t>150</t></r>", True),
+        ("<t>150</t>", True),
+        ('<x:r><x:rPr><x:sz val="11"/></x:rPr><x:t>120</x:t></x:r>', None),
+    ],
+)
+def test_a_rich_text_in_a_struck_cell_is_drawn_by_its_runs_own_fonts(runs, share):
+    strings = (
+        f"<sst><si><t>plain</t></si><si><r><rPr><b/></rPr><t>x</t></r></si><si>{runs}</si></sst>".encode()
+    )
+
+    # Only the strings not drawn struck whole in a struck cell are named.
+    assert struck_strings(strings, cell=True) == ({1: None} | ({} if share is True else {2: share}))
 
 
 # Parts some writers name otherwise, found through the workbook's relationships as Excel finds them.

@@ -24,8 +24,9 @@ from openpyxl.utils.cell import range_boundaries
 from pipeline.values import EXCEL_ERRORS
 
 Rows = Sequence[Sequence[object]]
-# A cell of rich text: its runs in order, each its text and whether it is struck through.
-Runs = Sequence[tuple[str, bool]]
+# A cell of rich text: its runs in order, each its text and whether it is struck through (True), drawn in its cell's
+# font (False) or in a font of its own that does not strike (OWN_FONT).
+Runs = Sequence[tuple[str, bool | str]]
 
 COMPOUND_HEADER = [
     "序号",
@@ -77,7 +78,7 @@ def xlsx(
         for ref in (struck or {}).get(name, ()):
             sheet[ref].font = openpyxl.styles.Font(strike=True)
         for ref, runs in (rich or {}).get(name, {}).items():
-            sheet[ref] = CellRichText(*(TextBlock(InlineFont(strike=True), t) if s else t for t, s in runs))
+            sheet[ref] = CellRichText(*(_xlsx_run(text, struck) for text, struck in runs))
         if name in set(hidden):
             sheet.sheet_state = "hidden"
         if name in set(very_hidden):
@@ -87,6 +88,17 @@ def xlsx(
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+# A run of rich text drawn in a font of its own that does not strike, whatever its cell's font (an xls's runs all are).
+OWN_FONT = "own font"
+
+
+def _xlsx_run(text: str, struck: bool | str) -> str | TextBlock:
+    """Return a run of rich text as openpyxl writes it: struck, in a font of its own, or in its cell's font."""
+    if struck is True:
+        return TextBlock(InlineFont(strike=True), text)
+    return TextBlock(InlineFont(rFont="宋体", sz=11), text) if struck == OWN_FONT else text
 
 
 # Error values xlwt knows by another spelling, given as their BIFF codes.
@@ -132,7 +144,10 @@ def xls(
         for ref, runs in (rich or {}).get(name, {}).items():
             column, row = range_boundaries(f"{ref}:{ref}")[:2]
             sheet.write_rich_text(
-                row - 1, column - 1, [(t, _XLS_STRUCK.font if s else xlwt.Font()) for t, s in runs]
+                row - 1,
+                column - 1,
+                [(t, _XLS_STRUCK.font if s is True else xlwt.Font()) for t, s in runs],
+                _XLS_STRUCK if (column, row) in struck_at else xlwt.Style.default_style,
             )
         for cell_range in (merges or {}).get(name, ()):
             min_col, min_row, max_col, max_row = range_boundaries(cell_range)
