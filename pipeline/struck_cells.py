@@ -121,15 +121,18 @@ class Strikes(NamedTuple):
     restyled: Mapping[int, bool | None] = {}
     # Whether a worksheet mentions `strike`: only then can a run of an inline string (`t="inlineStr"`) be struck.
     inline: bool = True
+    # Whether a worksheet mentions `rPr`: only then can a run of an inline string have a font of its own.
+    inline_fonts: bool = True
 
     def any(self) -> bool:
         """Say whether any cell can be drawn struck through, in whole or in part."""
         return bool(self.styles or self.strings or self.inline)
 
 
-def xlsx_strikes(xlsx: OpenXlsx, inline: bool = True) -> Strikes:
+def xlsx_strikes(xlsx: OpenXlsx, inline: bool = True, inline_fonts: bool = True) -> Strikes:
     """Read what an xlsx draws struck through: its styles, and its shared strings where a run may be drawn otherwise
-    than its cell; `inline` says whether a worksheet may strike a run of an inline string."""
+    than its cell; `inline` says whether a worksheet may strike a run of an inline string, `inline_fonts` whether one
+    may have a font of its own."""
     styles = struck_styles(xlsx.styles())
     part = xlsx.part("sharedStrings", SHARED_STRINGS)
     # Read once, whole: most strike nothing and mention no `strike`, and are parsed only where they do.
@@ -139,6 +142,7 @@ def xlsx_strikes(xlsx: OpenXlsx, inline: bool = True) -> Strikes:
         strings=struck_strings(strings),
         restyled=struck_strings(strings, cell=True) if styles else {},
         inline=inline,
+        inline_fonts=inline_fonts,
     )
 
 
@@ -184,9 +188,9 @@ def _xlsx_struck_runs(
     strikes = formats.strikes
     if strikes is None:
         return {}
-    # A struck cell's runs are always read (its file is refused for it unless they undo it); an unstruck cell's only
-    # where a run may strike.
-    wanted = set(cells) if strikes.strings or strikes.inline else {cell for cell in cells if cell in styled}
+    # A struck cell's runs are read where one may have a font of its own, an unstruck cell's where one may strike.
+    restyled, struck = bool(strikes.restyled or strikes.inline_fonts), bool(strikes.strings or strikes.inline)
+    wanted = {cell for cell in cells if (restyled if cell in styled else struck)}
     if not wanted:
         return {}
     by_ref = {f"{column_letter(c)}{r + 1}": (r, c) for r, c in wanted}

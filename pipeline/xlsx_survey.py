@@ -72,6 +72,9 @@ class _WorksheetScan:
         self.errors = False
         self.formulas = False  # whether any cell holds a formula: only such a cell can lack its saved result
         self.strikes = False  # whether `strike` is written: only then can a run of an inline string be struck
+        self.run_fonts = (
+            False  # whether `rPr` is: only then can a run of an inline string have a font of its own
+        )
         self.hidden_rows: list[int] = []  # the rows hidden in Excel (`<row … hidden="1">`), by Excel number
         self.hidden_columns: list[int] = []  # the columns hidden (`<col … hidden="1"/>`), numbered from 1
         self.row = self.column = 0  # where the tag-by-tag path stands
@@ -89,6 +92,7 @@ class _WorksheetScan:
             self.errors = self.errors or _ERROR_CELL.search(text) is not None
         self.formulas = self.formulas or _holds_formula(text)
         self.strikes = self.strikes or b"strike" in text
+        self.run_fonts = self.run_fonts or b"rPr" in text
         hidden = _HIDDEN.search(text) is not None
         if hidden:
             self._note_hidden_columns(text)
@@ -221,7 +225,7 @@ def _survey(xlsx: OpenXlsx, limits: Limits) -> Survey:
         i.filename for i in members if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")
     }
     could_hide = sum(_most_inflated(info) for info in members) > limits.max_uncompressed_bytes
-    cells, errors, formulas, inline_strikes = 0, False, False, False
+    cells, errors, formulas, inline_strikes, inline_fonts = 0, False, False, False, False
     hidden: dict[str, tuple[int, ...]] = {}  # by worksheet part
     hidden_columns: dict[str, tuple[int, ...]] = {}  # by worksheet part
     for info in members:
@@ -231,6 +235,7 @@ def _survey(xlsx: OpenXlsx, limits: Limits) -> Survey:
                 scan = _scan_worksheet(archive, info, extent)
                 errors, formulas = errors or scan.errors, formulas or scan.formulas
                 inline_strikes = inline_strikes or scan.strikes
+                inline_fonts = inline_fonts or scan.run_fonts
                 if scan.hidden_rows:
                     hidden[info.filename] = tuple(sorted(set(scan.hidden_rows)))
                 if scan.hidden_columns:
@@ -245,18 +250,18 @@ def _survey(xlsx: OpenXlsx, limits: Limits) -> Survey:
         names = _xlsx_sheet_names(archive, relationships)
         hidden = {names[part]: rows for part, rows in hidden.items() if part in names}
         hidden_columns = {names[part]: cols for part, cols in hidden_columns.items() if part in names}
-    strikes = _strikes(xlsx, inline_strikes)
+    strikes = _strikes(xlsx, inline_strikes, inline_fonts)
     return Survey(errors, formulas, hidden, hidden_columns, strikes.any(), strikes, xlsx)
 
 
-def _strikes(xlsx: OpenXlsx, inline: bool) -> Strikes:
+def _strikes(xlsx: OpenXlsx, inline: bool, inline_fonts: bool) -> Strikes:
     """Read what the workbook's styles and shared strings draw struck through: once, for the sheets' cells too."""
     try:
-        return xlsx_strikes(xlsx, inline)
+        return xlsx_strikes(xlsx, inline, inline_fonts)
     except ValueError:
         # Styles that cannot be read tell nothing: the rows are read as written, as before, never the file refused.
         logger.warning("reading the fonts of the workbook failed", exc_info=True)
-        return Strikes(inline=inline)
+        return Strikes(inline=inline, inline_fonts=inline_fonts)
 
 
 def _most_inflated(info: zipfile.ZipInfo) -> float:

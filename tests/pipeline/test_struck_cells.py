@@ -8,6 +8,7 @@ import zipfile
 import pytest
 import xlrd
 
+from pipeline import struck_cells as struck_cells_module
 from pipeline import xlsx_parts
 from pipeline.limits import Limits
 from pipeline.parse import parse_file
@@ -324,3 +325,19 @@ def test_a_strike_cut_by_the_inflating_chunks_at_any_point_is_found(cut, monkeyp
     survey = survey_xlsx(content, Limits())
 
     assert survey.strikes.inline is True
+
+
+@pytest.mark.parametrize("writer", ["xlsx inline", "xlsx shared"])
+def test_a_struck_cell_is_read_again_for_its_runs_only_where_one_may_have_a_font_of_its_own(
+    registry, writer, monkeypatch
+):
+    read = []
+    contents = struck_cells_module._cell_contents
+    monkeypatch.setattr(struck_cells_module, "_cell_contents", lambda *a: read.append(a[1:]) or contents(*a))
+
+    plain = parsed_rich(writer, registry, {}, struck=["B5"])
+    rich = parsed_rich(writer, registry, {"B5": [("市委", OWN_FONT), ("小区", False)]}, struck=["B5"])
+
+    assert [(e.rule, e.excel_row) for e in plain.errors] == [("struck_row", 5)]
+    assert [(e.rule, e.excel_row) for e in rich.errors] == [("struck_row", 5)]
+    assert [refs for _, refs in read] == [{"B5"}]  # the rich text's cell, not the plain one's
