@@ -88,8 +88,10 @@ def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> set[i
 def _name_missing_lookalikes(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
     """Name, in a required column's `missing_column` error, the filled unread column it likely is: `指标分值` where
     分值 was expected was told only 缺少必填列「分值」, and the clerk, seeing the column there, could not tell why."""
-    read, rows = read_and_data(grid, match, sheet)
     missing = {column.header: column for column in match.missing_required}
+    if not missing:
+        return  # every required column found, as on nearly every sheet: no slice of its rows is taken for nothing
+    read, rows = read_and_data(grid, match, sheet)
     for position, problem in enumerate(sheet.problems):
         column = missing.get(problem.column_header) if problem.rule == "missing_column" else None
         if column is None:
