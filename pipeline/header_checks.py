@@ -12,7 +12,7 @@ from pipeline.column_units import warn_on_header
 from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.header_cells import header_cell
-from pipeline.header_match import HeaderMatch, column_letter, header_text
+from pipeline.header_match import Binding, HeaderMatch, column_letter, header_text
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import row_problem
 from pipeline.registry_columns import SUMMABLE_TYPES, Column, ColumnType
@@ -141,18 +141,33 @@ def _half_read_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> se
             continue
         origin = _merged_origin(grid) if origin is None else origin
         told.add(index)
-        warn_on_header(
+        _unread_beside(
+            grid,
+            match,
             sheet,
-            written,
-            rule="unread_column",
-            expected=(
-                f"{column_letter(index)}列的表头不是本表的栏目，该列未读取；本表的“{whole.column.header}”"
-                f"只读取了{whole.letter}列“{whole.header}”"
-            ),
-            fix=f"请将该列内容并入{whole.letter}列，并将其表头改为“{whole.column.header}”",
-            row=header_cell(grid, match, index, origin)[0] + 1,
+            (index, origin),
+            whole,
+            f"请将该列内容并入{whole.letter}列，并将其表头改为“{whole.column.header}”",
         )
     return told
+
+
+def _unread_beside(
+    grid: Grid, match: HeaderMatch, sheet: ParsedSheet, at: tuple[int, object], read: Binding, fix: str
+) -> None:
+    """Warn of an unread column (`at`: its index and the merged origin) beside the column read in its stead."""
+    index, origin = at
+    warn_on_header(
+        sheet,
+        match.headers[index],
+        rule="unread_column",
+        expected=(
+            f"{column_letter(index)}列的表头不是本表的栏目，该列未读取；本表的“{read.column.header}”"
+            f"只读取了{read.letter}列“{read.header}”"
+        ),
+        fix=fix,
+        row=header_cell(grid, match, index, origin)[0] + 1,
+    )
 
 
 def _finer_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet, told: set[int]) -> set[int]:
@@ -182,19 +197,13 @@ def _finer_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet, told: set
             continue
         origin = _merged_origin(grid) if origin is None else origin
         found.add(index)
-        warn_on_header(
+        _unread_beside(
+            grid,
+            match,
             sheet,
-            written,
-            rule="unread_column",
-            expected=(
-                f"{column_letter(index)}列的表头不是本表的栏目，该列未读取；本表的“{binding.column.header}”"
-                f"只读取了{binding.letter}列“{binding.header}”"
-            ),
-            fix=(
-                f"如该列的数应计入“{binding.column.header}”，请将其并入{binding.letter}列后删去该列；"
-                "如不应计入，请删去该列"
-            ),
-            row=header_cell(grid, match, index, origin)[0] + 1,
+            (index, origin),
+            binding,
+            f"如该列的数应计入“{binding.column.header}”，请将其并入{binding.letter}列后删去该列；如不应计入，请删去该列",
         )
     return found
 
