@@ -13,6 +13,7 @@ from pipeline.frames import Context, Frame, Sheet, _blamed, span
 from pipeline.problems import display
 from pipeline.registry import Registry
 from pipeline.registry_columns import ColumnType
+from pipeline.text import outline_level
 
 # Derived frames: one builder per kind a suite may declare in its meta `derived_frames`.
 Builder = Callable[[list[Sheet], Context, Registry], "list[dict] | Frame"]
@@ -174,9 +175,37 @@ def _investment_total_per_project(sheets: list[Sheet], context: Context, registr
                 | {
                     "cost_total_shown": display(shown),
                     "cost_total_said": f"{'为' if shown == total else '约为'}{display(shown)}",
+                    "cost_hint": _nested_hint(records, [q for (q,) in quantities], total, planned),
                 }
             )
     return frame
+
+
+def _nested_hint(records: list[dict], quantities: list[Decimal], total: Decimal, planned: Decimal) -> str:
+    """Name the top-level rows numbered a level below the row above them (`1.征地费用` under `二、工程建设其他费用`),
+    likely its parts written without 其中: added up as costs of their own, they made the gap from 计划总投资."""
+    nested, above = [], None
+    for record, quantity in zip(records, quantities, strict=True):
+        level = outline_level(str(record.get("item") or ""))
+        if level is not None and above is not None and level > above:
+            nested.append((record["excel_row"], quantity))
+        elif level is not None:
+            above = level
+    if not nested:
+        return ""
+    rows = "、".join(str(row) for row, _ in nested)
+    without = total - sum(q for _, q in nested)
+    # Where the rest adds up to the 计划总投资, the clerk is told so: the likeliest reading, still his to confirm.
+    adds_up = (
+        f"（不计这几行，合计为{display(without)}万元，正等于计划总投资）"
+        if abs(without - planned) <= _COST_SLACK
+        else ""
+    )
+    return f"；第{rows}行按下一级编号，如是上一行的组成部分，请在其内容前加“其中：”{adds_up}"
+
+
+# The 0.01 万元 the suite's cost_vs_total allows either way.
+_COST_SLACK = Decimal("0.01")
 
 
 # money_per_row's column for an amount's excess over its project's 计划总投资 (`amount_wan_over_planned`), the one for

@@ -255,3 +255,19 @@ def rows_text(rows: tuple[int, ...]) -> str:
             spans.append(str(start) if start == previous else f"{start}至{previous}")
         start = previous = row
     return f"第{'、'.join(spans)}行" if spans else ""
+
+
+# The outline numbers of a Chinese document, by level: 一、 over （一） over 1. over （1） over ①.
+_OUTLINE = (
+    re.compile(r"[一二三四五六七八九十]+[、.．]"),
+    re.compile(r"[（(][一二三四五六七八九十]+[）)]"),
+    re.compile(r"\d{1,2}(?:[、．]|\.(?!\d))"),
+    re.compile(r"[（(]\d{1,2}[）)]"),
+    re.compile(r"[①-⑳]"),
+)
+
+
+def outline_level(text: str) -> int | None:
+    """Return the outline level a text's leading number marks (0 for `一、`, 2 for `1.`), None where it has none."""
+    text = text.lstrip()
+    return next((level for level, number in enumerate(_OUTLINE) if number.match(text)), None)

@@ -193,6 +193,48 @@ def test_investment_total_per_project_sums_top_level_costs_in_wan_yuan(registry)
     assert built("investment_total_per_project", [sheet], registry, Context()) == []  # no 计划总投资 known
 
 
+def outlined(*items: str) -> str:
+    """Return the clean 建设规模及投资构成表 with its 投资构成 rows' 内容 written as given, in order."""
+    text = CLEAN["scale_and_cost"]
+    for old, new in zip(
+        ["工程费用", "工程建设其他费用", "其中：征地费用", "基本预备费", "其他费用"], items, strict=True
+    ):
+        text = text.replace(f",投资构成,{old},", f",投资构成,{new},")
+    return text
+
+
+@pytest.mark.parametrize(
+    ("items", "hint"),
+    [
+        # 1.征地费用 under 二、: its part, written without 其中; the rest adds up to 计划总投资.
+        (
+            ("一、工程费用", "二、工程建设其他费用", "1.征地费用", "三、基本预备费", "四、其他费用"),
+            "；第9行按下一级编号，如是上一行的组成部分，请在其内容前加“其中：”（不计这几行，合计为112774.31万元，正等于计划总投资）",
+        ),
+        (
+            (
+                "（一）工程费用",
+                "（二）工程建设其他费用",
+                "（1）征地费用",
+                "（三）基本预备费",
+                "（四）其他费用",
+            ),
+            "；第9行按下一级编号，如是上一行的组成部分，请在其内容前加“其中：”（不计这几行，合计为112774.31万元，正等于计划总投资）",
+        ),
+        # Numbered alike, or not at all: nothing to point at.
+        (("1.工程费用", "2.工程建设其他费用", "3.征地费用", "4.基本预备费", "5.其他费用"), ""),
+        (("工程费用", "工程建设其他费用", "征地费用", "基本预备费", "其他费用"), ""),
+    ],
+)
+def test_investment_total_per_project_names_rows_numbered_a_level_below_the_row_above(registry, items, hint):
+    [row] = built(
+        "investment_total_per_project", [sheet_of(registry, "scale_and_cost", outlined(*items))], registry
+    )
+
+    assert row["cost_gap"] == Decimal("3115.39")
+    assert row["cost_hint"] == hint
+
+
 def test_funds_per_project_sets_paid_beside_received(registry):
     sheet = sheet_of(registry, "fund_ledger")
 

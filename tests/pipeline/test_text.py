@@ -13,6 +13,7 @@ from pipeline.text import (
     months_named,
     months_so_far,
     nfkc,
+    outline_level,
     printable,
     split_header,
     squash,
@@ -241,3 +242,24 @@ def test_the_one_month_a_title_names_is_read_and_no_other(line, month):
 @pytest.mark.parametrize("header", ["截至7月30日执行数", "截至6月31日执行数", "截至2月30日执行数"])
 def test_a_header_up_to_a_day_short_of_its_months_end_covers_no_months_known(header):
     assert months_so_far(header) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("一、工程费用", 0),
+        ("十二．其他", 0),
+        ("（二）工程建设其他费用", 1),
+        ("(三)预备费", 1),
+        ("1.征地费用", 2),
+        ("12、拆迁补偿", 2),
+        ("（1）设计费", 3),
+        ("①监理费", 4),
+        ("  2.勘察费", 2),
+        ("1.5万元配套", None),  # a decimal, not a number of the outline
+        ("10kV电力工程", None),
+        ("工程费用", None),
+    ],
+)
+def test_an_outline_number_gives_its_level(text, level):
+    assert outline_level(text) == level
