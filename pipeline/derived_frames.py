@@ -13,7 +13,7 @@ from pipeline.frames import Context, Frame, Sheet, _blamed, span
 from pipeline.problems import display
 from pipeline.registry import Registry
 from pipeline.registry_columns import ColumnType
-from pipeline.text import outline_level
+from pipeline.text import outline_level, rows_text
 
 # Derived frames: one builder per kind a suite may declare in its meta `derived_frames`.
 Builder = Callable[[list[Sheet], Context, Registry], "list[dict] | Frame"]
@@ -193,19 +193,15 @@ def _nested_hint(records: list[dict], quantities: list[Decimal], total: Decimal,
             above = level
     if not nested:
         return ""
-    rows = "、".join(str(row) for row, _ in nested)
     without = total - sum(q for _, q in nested)
-    # Where the rest adds up to the 计划总投资, the clerk is told so: the likeliest reading, still his to confirm.
+    # Where the rest adds up to the 计划总投资, as the two print, the clerk is told so: the likeliest reading, still his
+    # to confirm.
+    shown, planned_shown = (n.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for n in (without, planned))
     adds_up = (
-        f"（不计这几行，合计为{display(without)}万元，正等于计划总投资）"
-        if abs(without - planned) <= _COST_SLACK
-        else ""
+        f"（不计这几行，合计为{display(shown)}万元，正等于计划总投资）" if shown == planned_shown else ""
     )
-    return f"；第{rows}行按下一级编号，如是上一行的组成部分，请在其内容前加“其中：”{adds_up}"
-
-
-# The 0.01 万元 the suite's cost_vs_total allows either way.
-_COST_SLACK = Decimal("0.01")
+    rows = rows_text(tuple(row for row, _ in nested))
+    return f"；{rows}按下一级编号，如是上一行的组成部分，请在其内容前加“其中：”{adds_up}"
 
 
 # money_per_row's column for an amount's excess over its project's 计划总投资 (`amount_wan_over_planned`), the one for

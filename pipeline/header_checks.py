@@ -4,7 +4,6 @@ a second table below the first's end. Each would otherwise lose or swap a clerk'
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -18,7 +17,7 @@ from pipeline.problems import row_problem
 from pipeline.registry_columns import SUMMABLE_TYPES, Column, ColumnType
 from pipeline.repeated_columns import blank_under, read_and_data, repeated_columns, revised_columns
 from pipeline.text import char_pairs, months_so_far, split_header, with_months
-from pipeline.values import is_blank
+from pipeline.values import CellError, decimal_of, is_blank
 
 
 def check_header(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
@@ -180,17 +179,20 @@ def _finer_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet, told: set
         if binding.column.type in SUMMABLE_TYPES
         for name in (binding.column.header, *binding.column.aliases)
     ]
-    if not names:
-        return set()
-    read, rows = read_and_data(grid, match, sheet)
     found: set[int] = set()
-    origin = None
+    data = origin = None
     for index, written in enumerate(match.headers):
         label = split_header(written)[0] if written else ""
-        if index in read or index in told or not label or label in _NEVER_DATA:
+        if index in told or not label or label in _NEVER_DATA or label.endswith(_RATE_WORDS):
             continue
         held = [(name, binding) for name, binding in names if name and name != label and name in label]
-        if not held or label.endswith(_RATE_WORDS):
+        if not held:
+            continue
+        # The sheet's rows are sliced only for a header that may be such a column, as on few sheets.
+        if data is None:
+            data = read_and_data(grid, match, sheet)
+        read, rows = data
+        if index in read:
             continue
         binding = max(held, key=lambda pair: len(pair[0]))[1]  # 非常不满意 is 不满意's kin, not 满意's
         if not _numbers_under(rows, index, whole=binding.column.type is ColumnType.COUNT):
@@ -216,17 +218,15 @@ def _numbers_under(rows: list[list[object]], index: int, *, whole: bool) -> bool
 
 
 def _plain_number(value: object, whole: bool) -> bool:
-    """Say whether a cell holds a plain number, whole where `whole`, as a number or as typed text."""
-    if isinstance(value, bool):
+    """Say whether a cell holds a plain number, whole where `whole`, as a number or as typed text with at most a
+    count's word after it (份, 户, 个, 万元), read as every number cell is."""
+    try:
+        number, unit = decimal_of(value)
+    except CellError:
         return False
-    if isinstance(value, int | float):
-        return not whole or float(value).is_integer()
-    found = _PLAIN_NUMBER.fullmatch(value.strip()) if isinstance(value, str) else None
-    return found is not None and not (whole and found.group(1))
+    return len(unit) <= 2 and "%" not in unit and not (whole and number != number.to_integral_value())
 
 
-# A number as a clerk types it in a text cell, with at most a count's word after it (份, 户, 个, 万元).
-_PLAIN_NUMBER = re.compile(r"-?\d[\d,，]*(\.\d+)?\s*[^\d%％.\s]{0,2}")
 # A header's ending that makes its column a rate of the counts (`满意度`, `满意率`), not a count of its own.
 _RATE_WORDS = ("率", "度", "比", "比例", "占比")
 
