@@ -18,8 +18,22 @@ _LIST_MARKS = re.compile(r"[、,/;]")
 _AND_MARKS = re.compile(r"[和及]")
 # How an office's name ends: a part of a `填报单位：` line so ending names an office, listed or not, never a note or a date.
 _OFFICE_ENDING = re.compile(r"(?:办事处|街道|局|公司|委员会|中心|办公室|政府|镇|乡|社区|厅|站|所|院)$")
-# How a place's name ends that its office's full name goes on from (七里园街道 → 七里园街道办事处, 七里园镇人民政府).
-_PLACE_ENDING = re.compile(r"(?:街道|镇|乡|社区)$")
+# How a place's name ends that its own office's full name goes on from, and how it goes on (七里园街道 → 七里园街道办事处
+# or 七里园街道办, 七里园镇 → 七里园镇人民政府, a 社区's is its 居民委员会). Going on otherwise, a name is another office in
+# the place (七里园街道社区卫生服务中心, 七里园街道第二社区居委会, 七里园街道办事处财务科).
+_PLACE_OFFICES = {
+    "街道": ("办事处", "办"),
+    "镇": ("人民政府", "政府"),
+    "乡": ("人民政府", "政府"),
+    "社区": ("居民委员会", "居委会"),
+}
+_PLACE_ENDING = re.compile(rf"(?:{'|'.join(_PLACE_OFFICES)})$")
+# How a name ending as no office's does (七里园, 区住建) goes on to its office's: a 街道's, 镇's or 乡's office
+# (七里园街道办事处, 七里园镇人民政府), or a bureau (区住建局). Not a 社区's: a 街道 and a 社区 in it often share a name
+# (七里园街道, 七里园社区), and 中心, 站, 所, 院 or 公司 name an institution beside the office, its figures its own.
+_UNENDED_OFFICES = frozenset(
+    {"局", *(place + office for place in ("街道", "镇", "乡") for office in _PLACE_OFFICES[place])}
+)
 
 
 # Every file's folder is folded several times, and its 填报单位 line too: a short name once per process.
@@ -35,12 +49,17 @@ def is_abbreviation(short: str, name: str) -> bool:
     return bool(key) and all(char in rest for char in key)
 
 
-def is_cut_short(name: str) -> bool:
-    """Say whether a name may stop short of its office's full name: it ends as no office's does, or at a place."""
-    written = clean_name(name)
-    return bool(written) and (
-        _PLACE_ENDING.search(written) is not None or _OFFICE_ENDING.search(written) is None
-    )
+def is_written_in_full(name: str, short: str) -> bool:
+    """Say whether `name` is the office `short` names cut short, written in full: a place's name going on to its own
+    office's (七里园街道 → 七里园街道办事处), or a name ending as no office's does going on to a place's office or a
+    bureau (七里园 → 七里园镇人民政府, 区住建 → 区住建局)."""
+    written, cut = office_key(name), office_key(short)
+    if not cut or not written.startswith(cut):
+        return False
+    rest = written[len(cut) :]
+    if place := _PLACE_ENDING.search(cut):
+        return rest in _PLACE_OFFICES[place.group()]
+    return _OFFICE_ENDING.search(cut) is None and rest in _UNENDED_OFFICES
 
 
 class _Strict(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipeline.offices import is_abbreviation, is_cut_short, office_key
+from pipeline.offices import is_abbreviation, is_written_in_full, office_key
 from pipeline.problems import Problem, Severity, cell_problem
 from pipeline.projects import REGISTER_TEMPLATE
 from pipeline.settle_unit import give_unit
@@ -58,12 +58,13 @@ def name_registered_unit(parsed: ParsedFile, register: ProjectRegister, offices:
     if key in units:
         return
     fits = [name for folded, name in units.items() if is_abbreviation(key, folded)]
-    # Written in full, the name goes on from the registered one where that stops short: 七里园东街道办事处 is not
-    # 七里园街道办事处, nor 七里园街道办事处财务科 (as a listed office's longer name is an office of its own).
+    # Written in full, the name goes on from the registered one to its own office's, where that stops short: going on
+    # otherwise it is another office, as a listed office's longer name is (七里园街道社区卫生服务中心 is not 七里园街道;
+    # 七里园东街道办事处 is not 七里园街道办事处, nor 七里园街道办事处财务科), and read as the unit its figures replaced the unit's.
     longer = [
         name
-        for folded, name in units.items()
-        if key.startswith(folded) and is_cut_short(name) and not any(o.name == name for o in offices.offices)
+        for name in units.values()
+        if is_written_in_full(unit, name) and not any(o.name == name for o in offices.offices)
     ]
     if len(fits) > 1 or (not fits and len(longer) > 1):
         parsed.problems.append(_fits_several(parsed, unit, fits or longer, offices))

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from pipeline.check import check_contents
 from pipeline.intake import ingest
-from pipeline.offices import Office, Offices, is_abbreviation, is_cut_short
+from pipeline.offices import Office, Offices, is_abbreviation, is_written_in_full
 from pipeline.registry import REGISTRY_DIR, RegistryError, load_registry
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
 from tests.pipeline.test_parse import LEDGER_HEADER
@@ -52,19 +52,31 @@ def test_an_abbreviation_is_the_names_characters_in_order(short, name, expected)
 
 
 @pytest.mark.parametrize(
-    ("name", "expected"),
+    ("name", "short", "expected"),
     [
-        ("七里园街道", True),  # a place: its office is 七里园街道办事处
-        ("七里园镇", True),
-        ("七里园", True),
-        ("七里园街道办事处", False),
-        ("示范区住建局", False),
-        ("七里园社区服务中心", False),
-        ("", False),
+        ("七里园街道办事处", "七里园街道", True),  # a place going on to its own office
+        ("七里园街道办", "七里园街道", True),
+        ("七里园镇人民政府", "七里园镇", True),
+        ("七里园乡政府", "七里园乡", True),
+        ("七里园社区居委会", "七里园社区", True),
+        ("七里园街道办事处", "七里园", True),  # a name ending as no office's, going on to a place's office
+        ("七里园镇政府", "七里园", True),
+        ("区住建局", "区住建", True),
+        ("七里园街道社区卫生服务中心", "七里园街道", False),  # another office in the place
+        ("七里园街道第二社区居委会", "七里园街道", False),
+        ("七里园街道办事处财务科", "七里园街道", False),
+        ("七里园镇卫生院", "七里园镇", False),
+        ("七里园社区居委会", "七里园", False),  # a 街道 and a 社区 in it often share a name
+        ("七里园街道", "七里园", False),  # a place, not its office
+        ("区住建中心", "区住建", False),
+        ("七里园街道办事处财务科", "七里园街道办事处", False),  # a full name goes on to no office's
+        ("七里园东街道办事处", "七里园街道", False),
+        ("七里园街道", "七里园街道", False),
+        ("七里园街道办事处", "", False),
     ],
 )
-def test_a_name_is_cut_short_where_it_ends_at_a_place_or_as_no_office_does(name, expected):
-    assert is_cut_short(name) is expected
+def test_a_name_is_written_in_full_where_it_goes_on_to_the_short_names_own_office(name, short, expected):
+    assert is_written_in_full(name, short) is expected
 
 
 def test_named_gives_the_exact_office_else_every_office_abbreviated_else_one_of_that_name(registry):

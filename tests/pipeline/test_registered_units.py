@@ -121,6 +121,71 @@ def test_an_unlisted_units_own_folder_is_the_unit_its_register_names_short_and_c
     assert marts(settings, "select count(*) from mart.shared_slices") == [(0,)]
 
 
+@pytest.mark.parametrize(
+    ("registered", "folder"),
+    [
+        (SHORT, "七里园街道办"),
+        ("七里园镇", "七里园镇人民政府"),
+        ("七里园乡", "七里园乡政府"),
+        ("七里园社区", "七里园社区居委会"),
+        ("七里园", UNIT),  # a name ending as no office's does, going on to a 街道's office
+    ],
+)
+def test_an_unlisted_folder_completing_a_registered_places_name_to_its_office_is_the_unit(
+    settings, registry, registered, folder
+):
+    # The counter-case to the offices below: what follows the registered name completes the place's own office.
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("QLY-01", "七里园项目", registered)))
+    own = (f"{folder}/资金台账.csv", ledger_csv("七里园项目", "100", "40"))
+    forwarded = (
+        f"{BUREAU}/七里园台账（转报）.csv",
+        f"填报单位：{registered}\n{ledger_csv('七里园项目', '120', '50')}",
+    )
+
+    outcomes = take_in(settings, registry, register, own, forwarded)
+
+    assert {o.unit for path, o in outcomes.items() if path != register[0]} == {registered}
+    [told] = [p for p in outcomes[own[0]].warnings if p.rule == RULE]
+    assert told.value == folder and f"实施单位“{registered}”是它的简称" in told.message_zh
+    build_indicators(settings, registry)
+    assert marts(settings, "select received_wan, paid_wan from mart.funds_by_source") == [(D("120"), D("50"))]
+
+
+@pytest.mark.parametrize("named_by", ["folder", "line"])
+@pytest.mark.parametrize(
+    ("registered", "other"),
+    [
+        (SHORT, "七里园街道社区卫生服务中心"),
+        (SHORT, "七里园街道第二社区居委会"),
+        (SHORT, f"{UNIT}财务科"),
+        ("七里园镇", "七里园镇卫生院"),
+        ("七里园", "七里园社区居委会"),  # a 街道 and a 社区 in it often share a name
+    ],
+)
+def test_an_unlisted_office_going_on_from_a_registered_short_name_to_another_office_is_its_own(
+    settings, registry, registered, other, named_by
+):
+    # Read as the unit, the other office's ledger replaced the unit's own, under a warning that said only "read as".
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("QLY-01", "七里园项目", registered)))
+    forwarded = (
+        f"{BUREAU}/七里园台账（转报）.csv",
+        f"填报单位：{registered}\n{ledger_csv('七里园项目', '100', '40')}",
+    )
+    others = (
+        (f"{other}/资金台账.csv", ledger_csv("七里园项目", "120", "50"))
+        if named_by == "folder"
+        else (f"{BUREAU}/{other}台账.csv", f"填报单位：{other}\n{ledger_csv('七里园项目', '120', '50')}")
+    )
+
+    outcomes = take_in(settings, registry, register, forwarded, others)
+
+    assert outcomes[others[0]].unit == other and outcomes[forwarded[0]].unit == registered
+    assert not any(p.rule == RULE for o in outcomes.values() for p in o.warnings)
+    assert sorted(
+        query(settings, "select unit, sum(amount_wan) from staging.fund_ledger group by all")
+    ) == sorted([(registered, D("140")), (other, D("170"))])
+
+
 @pytest.mark.parametrize("folder", ["七里园东街道办事处", f"{UNIT}财务科"])
 def test_an_unlisted_office_is_not_a_registered_full_name_its_own_holds(settings, registry, folder):
     # The register's 七里园街道办事处 is a full name: an office whose name holds it is another office.
