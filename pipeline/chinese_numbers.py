@@ -7,8 +7,15 @@ from collections.abc import Callable
 from decimal import Decimal
 
 DIGIT_NAMES = "零一二三四五六七八九"
-# 〇 is a 零 in a year (二〇二四), 两 a 二 before a unit (两百): read in figures, never written here.
-_DIGITS = {c: n for n, c in enumerate(DIGIT_NAMES)} | {"〇": 0, "两": 2}
+# The capital numerals (大写) formal and financial documents write digits in: a year as 贰零贰贰 or 贰〇贰贰.
+CAPITAL_DIGIT_NAMES = "零壹贰叁肆伍陆柒捌玖"
+# Every numeral read as a digit: 〇 is a 零 in a year (二〇二四), typed ○ as often, 两 a 二 before a unit (两百). Read
+# in figures, never written here; a figure reads the lower-case ones only (its pattern lists them).
+DIGITS = {c: n for names in (DIGIT_NAMES, CAPITAL_DIGIT_NAMES) for n, c in enumerate(names)} | {
+    "〇": 0,
+    "○": 0,
+    "两": 2,
+}
 _POWERS = {"十": 10, "百": 100, "千": 1000}
 _NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千万]+(?:点[零〇一二三四五六七八九]+)?")
 # `十` opens `十六` (16) alone; `百`, `千` and `万` need a digit before them (`百分之`, `千瓦` are no numbers).
@@ -46,15 +53,13 @@ def _whole(numerals: str) -> int | None:
     if not any(c in _POWERS or c == "万" for c in numerals):
         # Digits alone read one by one (`二〇二四`), but a 两 is never written so.
         return (
-            None
-            if "两" in numerals and len(numerals) > 1
-            else int("".join(str(_DIGITS[c]) for c in numerals))
+            None if "两" in numerals and len(numerals) > 1 else int("".join(str(DIGITS[c]) for c in numerals))
         )
     total = section = digit = 0
     last_power = 10_000
     for c in numerals:
-        if c in _DIGITS:
-            digit = _DIGITS[c]
+        if c in DIGITS:
+            digit = DIGITS[c]
         elif c == "万":
             total, section, digit, last_power = (section + digit) * 10_000, 0, 0, 10_000
         else:
@@ -75,7 +80,7 @@ def leading_number(text: str) -> tuple[Decimal, str] | None:
     number = _whole(whole)
     if number is None:
         return None
-    decimals = "".join(str(_DIGITS[c]) for c in fraction)
+    decimals = "".join(str(DIGITS[c]) for c in fraction)
     return Decimal(f"{number}.{decimals}" if decimals else number), text[match.end() :]
 
 

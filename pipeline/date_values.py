@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from pipeline.chinese_numbers import MONTHS
+from pipeline.chinese_numbers import DIGITS, MONTHS
 from pipeline.text import nfkc
 from pipeline.values import CellError, squashed
 
@@ -28,16 +28,23 @@ _YEAR_NAMED = re.compile(
     r"(?<!\d)(20\d{2})(?!\d|\s*(?:[份户个人名套栋幢座间处件次元万亿吨辆张本米㎡]|项(?!目)|台(?!账)|平方))"
 )
 _DOCUMENT_NUMBER = re.compile(r"[〔\[【(]\s*20\d{2}\s*[〕\]】)]\s*第?\s*\d+\s*号")
-# A year written in Chinese digits, as formal titles write it (`二〇二二年度…`, `二零二二年`, with ○ for 〇): read as its
-# four digits. Unread, a title so written named no year, and the file name's (`…2023年1月报`) was taken without a word.
-_ZH_YEAR_DIGITS = r"二[〇零○][〇零○一二三四五六七八九]{2}"
+
+
+def _year_numerals(*digits: int) -> str:
+    """Return a pattern of the numerals a year may write these digits in: lower case or capital, never 两."""
+    return "[" + "".join(c for c, n in DIGITS.items() if n in digits and c != "两") + "]"
+
+
+# A year written in Chinese digits, as formal titles write it (`二〇二二年度…`, `二零二二年`, with ○ for 〇), or in capitals
+# (`贰零贰贰年`, `贰〇贰贰`): read as its four digits. Unread, a title so written named no year, and the file name's
+# (`…2023年1月报`) was taken without a word.
+_ZH_YEAR_DIGITS = f"{_year_numerals(2)}{_year_numerals(0)}{_year_numerals(*range(10))}{{2}}"
 _ZH_YEAR = re.compile(rf"{_ZH_YEAR_DIGITS}(?=\s*年)")
 # Where a year is all a value states (`年度：二〇二二`, a 年度 cell), its numerals need no 年 after them; only none
 # run into them, as in a longer number.
-_ZH_YEAR_STATED = re.compile(
-    rf"(?<![〇零○一二两三四五六七八九十百千万]){_ZH_YEAR_DIGITS}(?![〇零○一二两三四五六七八九十百千万])"
-)
-_ZH_DIGITS = str.maketrans("〇零○一二三四五六七八九", "000123456789")
+_ZH_NUMERAL = f"[{''.join(DIGITS)}十百千万拾佰仟萬亿]"
+_ZH_YEAR_STATED = re.compile(rf"(?<!{_ZH_NUMERAL}){_ZH_YEAR_DIGITS}(?!{_ZH_NUMERAL})")
+_ZH_DIGITS = str.maketrans({c: str(n) for c, n in DIGITS.items()})
 
 
 def _years_in_digits(text: str, pattern: re.Pattern[str] = _ZH_YEAR) -> str:

@@ -2,7 +2,14 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.chinese_numbers import in_digits, leading_number, tenths_in_digits
+from pipeline.chinese_numbers import (
+    CAPITAL_DIGIT_NAMES,
+    DIGIT_NAMES,
+    DIGITS,
+    in_digits,
+    leading_number,
+    tenths_in_digits,
+)
 
 
 @pytest.mark.parametrize(
@@ -22,9 +29,17 @@ def test_leading_numerals_are_read_as_their_number(text, number, rest):
     assert leading_number(text) == (number, rest)
 
 
-@pytest.mark.parametrize("text", ["百分之九十", "千瓦", "十百", "二百三百", "两两", "满意"])
+# Capitals are read in a year only (贰零贰贰): a figure so written (贰拾万元) is left to the clerk, as before.
+@pytest.mark.parametrize(
+    "text", ["百分之九十", "千瓦", "十百", "二百三百", "两两", "满意", "贰拾", "贰零贰肆年"]
+)
 def test_malformed_or_absent_numerals_are_no_number(text):
     assert leading_number(text) is None
+
+
+def test_each_capital_numeral_is_the_digit_its_lower_case_one_is():
+    assert [DIGITS[c] for c in CAPITAL_DIGIT_NAMES] == [DIGITS[c] for c in DIGIT_NAMES] == list(range(10))
+    assert DIGITS["〇"] == DIGITS["○"] == 0 and DIGITS["两"] == 2
 
 
 @pytest.mark.parametrize(

@@ -924,9 +924,14 @@ def test_a_project_register_listing_projects_planned_in_different_years_is_one_y
             [["二〇二二年老旧小区改造项目清单"]], "2023年清单.xlsx", 2022, id="title-in-chinese-digits"
         ),
         pytest.param([["二零二二年度老旧小区改造项目清单"]], "2023年清单.xlsx", 2022, id="title-with-零"),
+        pytest.param([["贰零贰贰年度老旧小区改造项目清单"]], "2023年清单.xlsx", 2022, id="title-in-capitals"),
+        pytest.param(
+            [["贰〇贰贰年老旧小区改造项目清单"]], "2023年清单.xlsx", 2022, id="title-in-capitals-with-〇"
+        ),
         pytest.param(
             [["老旧小区改造项目清单"]], "清单（二○二二年）.xlsx", 2022, id="filename-in-chinese-digits"
         ),
+        pytest.param([["老旧小区改造项目清单"]], "清单（贰零贰贰年）.xlsx", 2022, id="filename-in-capitals"),
         # The day it was filled, in the next year: the title was returned as naming two years.
         pytest.param(
             [["2022年老旧小区改造项目清单（截至2023年1月5日）"]],
@@ -1288,7 +1293,9 @@ def test_an_unreadable_year_line_standing_for_the_column_is_its_own_error(regist
     ]
 
 
-@pytest.mark.parametrize("written", ["二〇二二", "二零二二年度", "二○二二", "２０２２"])
+@pytest.mark.parametrize(
+    "written", ["二〇二二", "二零二二", "二零二二年度", "二○二二", "贰零贰贰", "贰〇贰贰", "２０２２"]
+)
 def test_a_year_line_in_chinese_or_full_width_digits_is_read_as_its_year(registry, written):
     # Read as a type error, the file was returned though its line said the year plainly.
     keep = _without(PROGRESS_HEADER, "年度")

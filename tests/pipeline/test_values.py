@@ -403,12 +403,17 @@ def test_parse_year_reads_four_digit_years(value, expected):
     assert parse_year(value) == expected
 
 
-@pytest.mark.parametrize("value", ["二〇二二", "二零二二年度", "二○二二年", "２０２２"])
+@pytest.mark.parametrize(
+    "value",
+    ["二〇二二", "二零二二", "二零二二年度", "二○二二年", "贰零贰贰", "贰〇贰贰", "贰零贰贰年度", "２０２２"],
+)
 def test_parse_year_reads_a_year_in_chinese_or_full_width_digits(value):
     assert parse_year(value) == 2022
 
 
-@pytest.mark.parametrize("value", ["22", "1999", "二二", "二〇二二二", "十二〇二二"])
+@pytest.mark.parametrize(
+    "value", ["22", "1999", "二二", "二〇二二二", "十二〇二二", "贰零贰贰贰", "壹贰零贰贰", "两〇二二"]
+)
 def test_parse_year_rejects_other_years(value):
     with pytest.raises(CellError):
         parse_year(value)
