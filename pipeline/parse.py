@@ -24,11 +24,12 @@ from pipeline.scaled_cells import _error_scaled_amounts
 from pipeline.settle_month import _settle_month, check_title_month
 from pipeline.settle_project import _settle_project
 from pipeline.settle_unit import _settle_unit, folder_office
-from pipeline.settle_year import _settle_year, latest_year
+from pipeline.settle_year import _settle_year
 from pipeline.struck_cells import error_struck_rows
 from pipeline.summaries import pass_over_summaries
 from pipeline.unsaved_cells import _name_unsaved_formulas
 from pipeline.voided_rows import check_voided_rows
+from pipeline.year_range import latest_year
 
 logger = logging.getLogger(__name__)
 
