@@ -13,6 +13,7 @@ from pipeline.header_checks import check_header
 from pipeline.header_match import HeaderMatch
 from pipeline.layout import parse_sheet
 from pipeline.limits import LimitExceeded, Limits
+from pipeline.negative_amounts import explain_negative_amounts
 from pipeline.offices import Offices
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
@@ -285,6 +286,7 @@ def _read_sheet(grid: Grid, registry: Registry) -> tuple[HeaderMatch | None, Par
     sheet = parse_sheet(grid, match, registry) if match and match.tied is None else None
     if sheet is not None:
         check_header(grid, match, sheet)
+        explain_negative_amounts(sheet)
         check_voided_rows(grid, match, sheet)
         read_form(grid, sheet, registry)
     return match, sheet

@@ -107,6 +107,9 @@ class Column(_Strict):
     # 章节): a file replacing one whose rows had a value it has none of drops those rows, and is warned
     # (`part_dropped`).
     sent_in_parts: bool = False
+    # An amount a clerk may write negative to take back one recorded before (退回, 冲减 in a 台账): refused as every
+    # negative amount is, the error saying which row to correct instead (negative_amounts.py).
+    taken_back_in_place: bool = False
 
     @field_validator("name")
     @classmethod
@@ -139,6 +142,8 @@ class Column(_Strict):
             raise ValueError(f"column {self.name!r}: `ordinal` is only for optional integer columns")
         if not self.adds_up and self.type not in SUMMABLE_TYPES:
             raise ValueError(f"column {self.name!r}: `adds_up` is only for amounts and counts")
+        if self.taken_back_in_place and self.type is not ColumnType.MONEY:
+            raise ValueError(f"column {self.name!r}: `taken_back_in_place` is only for money columns")
         if self.counts is not None and self.type is not ColumnType.COUNT:
             raise ValueError(f"column {self.name!r}: `counts` is only for count columns")
         if self.preprinted and self.type is not ColumnType.TEXT:

@@ -123,6 +123,8 @@ def _requirement(
         parts.append("须大于0")
     elif column.name in non_negative and column.type is not ColumnType.COUNT:
         parts.append("不能为负数")
+    if column.taken_back_in_place:
+        parts.append("退回或冲减不填负数行，请从原来那笔款项的金额中扣除，再重新报送整个文件")
     if column.unique:
         parts.append("同一张表中不能重复")
     if column.type is ColumnType.ENUM:

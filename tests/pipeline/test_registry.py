@@ -328,6 +328,11 @@ def test_a_minimal_template_loads(tmp_path):
             id="counts-on-a-text-column",
         ),
         pytest.param(
+            template_yaml(columns="  - {name: area, header: 面积, type: area, taken_back_in_place: true}\n"),
+            ["column 'area': `taken_back_in_place` is only for money columns"],
+            id="taken-back-in-place-on-an-area",
+        ),
+        pytest.param(
             template_yaml(columns="  - {name: name, header: 名称, type: name, checked_as_item: true}\n"),
             ["column 'name': `checked_as_item` is only for text columns"],
             id="checked-as-item-on-a-name-column",
