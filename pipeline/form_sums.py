@@ -8,6 +8,7 @@ from pipeline.form_cells import _as_written, _warn_at, _where
 from pipeline.form_places import Place, Places, header_of
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import display
+from pipeline.rates import RATE_TOLERANCE, percent_of, quotient, rate_agrees
 from pipeline.rounding import POINTS_FLOOR, as_rounded
 from pipeline.text import rows_text
 from pipeline.values import CellError, decimal_of, parse_percent, points_text
@@ -19,9 +20,6 @@ from pipeline.values import CellError, decimal_of, parse_percent, points_text
 _TOTAL, _BUDGET_SCORE, _SCORE = "reported_total_score", "budget_reported_score", "reported_score"
 _RATE, _EXECUTED, _POINTS = "budget_execution_rate", "budget_executed_wan", "budget_points"
 _BUDGETS = ("budget_annual_wan", "budget_initial_wan")
-# A rate written `98%` stands for 97.5–98.5 %: it may be off by half a unit of its last digit, but by no less than
-# 0.01 points (a computed rate has more digits than anyone writes) and no more than 0.5 (a bare `0.5` is 50 %).
-_RATE_TOLERANCE = (Decimal("0.0001"), Decimal("0.005"))
 
 
 def _stated(found: Place | None, sheet: ParsedSheet) -> int | None:
@@ -111,7 +109,7 @@ def _check_executed_over_budget(
         place,
         rule="executed_exceeds_budget",
         expected=f"{labels[0]}{over}超过{labels[1]}{under}"
-        + (f"，执行率{_percent(executed, planned)}%超过100%" if planned else ""),
+        + (f"，执行率{percent_of(executed, planned)}%超过100%" if planned else ""),
         fix=f"请核对{labels[0]}和{labels[1]}；如确有超预算执行，请在偏差原因分析中说明",
     )
 
@@ -133,7 +131,7 @@ def _check_stated_rate(
     executed, planned, labels = _execution(found, values, sheet)
     if None in (executed, planned) or not planned:
         return
-    if as_rounded(rate, executed / planned, *_RATE_TOLERANCE):
+    if rate_agrees(rate, executed, planned):
         return
     scored = _scored_by(sheet, labels)
     _warn_written(
@@ -169,11 +167,6 @@ def _execution(
     return values.get(_EXECUTED), values.get(budget), (executed, planned)
 
 
-def _percent(executed: Decimal, planned: Decimal) -> str:
-    """Show 执行数 over budget as a percentage to two decimals (`96.16`)."""
-    return display((executed / planned * 100).quantize(Decimal("0.01")))
-
-
 def _figures(executed: Decimal, planned: Decimal, sheet: ParsedSheet, found: dict[str, Place | None]) -> str:
     """Show 执行数÷预算数 in the units the form writes them in (`15723600÷15700000` under 项目资金（元）)."""
     return (
@@ -194,9 +187,7 @@ def _quotient(
     found: dict[str, Place | None],
 ) -> str:
     """Show how the form's own figures give its 执行率: `全年执行数÷全年预算数＝1250.1÷1300≈96.16%`."""
-    return (
-        f"{labels[0]}÷{labels[1]}＝{_figures(executed, planned, sheet, found)}≈{_percent(executed, planned)}%"
-    )
+    return quotient(labels, _figures(executed, planned, sheet, found), executed, planned)
 
 
 def _budget_field(sheet: ParsedSheet, found: dict[str, Place | None]) -> str | None:
@@ -250,12 +241,12 @@ def _settle_bare_rate(
         basis = f"本表{labels[0]}÷{labels[1]}＝{_figures(executed, planned, sheet, found)}"
         # Each reading is written to the unit: within half a point of one, that is the one meant.
         reading = next(
-            (r for r in (fraction, fraction.scaleb(-2)) if abs(computed - r) <= _RATE_TOLERANCE[1]), None
+            (r for r in (fraction, fraction.scaleb(-2)) if abs(computed - r) <= RATE_TOLERANCE[1]), None
         )
         if reading is None:
             # Off the form's own figures whichever way it is read: told as any rate off them is (rate_mismatch),
             # so a 自评表 is scored by its figures, never 10 of 10 for a 1 beside figures giving 80 %.
-            percent = _percent(executed, planned)
+            percent = percent_of(executed, planned)
             expected = (
                 f"{either}，而{basis}≈{percent}%，两种读法都不相符，{_scored_by(sheet, labels) or by_target}"
             )
@@ -291,8 +282,8 @@ def _settle_bare_fraction(
     if (
         suffix
         or not 0 < number < 1
-        or as_rounded(number, computed, *_RATE_TOLERANCE)
-        or not as_rounded(points, computed, *_RATE_TOLERANCE)
+        or as_rounded(number, computed, *RATE_TOLERANCE)
+        or not as_rounded(points, computed, *RATE_TOLERANCE)
     ):
         return  # written with its sign, read as the figures say, or neither reading: _check_stated_rate tells it
     # A cell Excel shows as a percentage (0.96 under `0%`, seen as 96%) is no bare number: parse reads it again as
@@ -338,5 +329,5 @@ def _tell_blank_rate(found: dict[str, Place | None], values: dict[str, object], 
         fix = f"请填写执行率，并核对{labels[1]}"
     else:
         expected = f"已按本表{_quotient(executed, planned, labels, sheet, found)}读取"
-        fix = f"请填写执行率，如“{_percent(executed, planned)}%”"
+        fix = f"请填写执行率，如“{percent_of(executed, planned)}%”"
     _warn_at(sheet, place, rule="rate_blank", value=None, expected=expected, fix=fix)

@@ -59,9 +59,11 @@ def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> set[i
     origin = None
     # The `1-N月` the form's read headers name (`1-6月执行数`): the fix asks for that, not the template's N.
     named = {months_so_far(b.header) for b in match.bindings} - {None}
+    # A 满意度 beside the counts is checked against them (written_rates.py), not a column the template lacks.
+    rates = {label for rate in template.written_rates for label in rate.labels}
     for index, written in enumerate(match.headers):
         label = split_header(written)[0] if written else ""
-        if index in read or not label or label in _NEVER_DATA:
+        if index in read or not label or label in _NEVER_DATA or label in rates:
             continue
         pairs = char_pairs(label)
         alike = [c for c in missing if any(pairs & char_pairs(w) for w in (c.header, *c.aliases))]

@@ -30,6 +30,7 @@ from pipeline.struck_cells import error_struck_rows
 from pipeline.summaries import pass_over_summaries
 from pipeline.unsaved_cells import _name_unsaved_formulas
 from pipeline.voided_rows import check_voided_rows
+from pipeline.written_rates import check_written_rates
 from pipeline.year_range import latest_year
 
 logger = logging.getLogger(__name__)
@@ -287,6 +288,7 @@ def _read_sheet(grid: Grid, registry: Registry) -> tuple[HeaderMatch | None, Par
     if sheet is not None:
         check_header(grid, match, sheet)
         explain_negative_amounts(sheet)
+        check_written_rates(grid, match, sheet)
         check_voided_rows(grid, match, sheet)
         read_form(grid, sheet, registry)
     return match, sheet

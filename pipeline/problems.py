@@ -97,6 +97,7 @@ RULE_ZH = {
     "dates_reversed": "完工日期早于开工日期",
     "scaled_format": "数字格式使所见数值与所填不同",
     "satisfaction_sum": "满意度问卷数不平衡",
+    "satisfaction_mismatch": "填写的满意度与问卷份数不符",
     "weight_total": "指标分值合计不等于90",
     "unknown_project": "项目名称未在项目基本信息表中登记",
     "project_ambiguous": "项目名称对应多个项目",
@@ -171,7 +172,8 @@ RULE_ZH = {
 # earlier file holds, read as the latest though the correction stops before it; `stated_rate` a form's
 # 执行率 off its own 执行数 ÷ 预算数 where the written one is what the report uses (the 运行监控表 always, the 自评表
 # where no ledger gives the rate: `report_quality.open_warnings`); `duplicate` a ledger row the same as another
-# in every column, both counted; `reading` a value read one
+# in every column, both counted; `written_rate` a 满意度 written beside its counts that they do not give (the report
+# computes it from the counts, which may be the figures off); `reading` a value read one
 # of two ways (a CSV form's blank 一级/二级指标 read as the one above: a wrong carry counts a row's 分值 and score
 # under another indicator). Written to config.figure_warnings for mart.open_warnings.
 FIGURE_WARNINGS = {
@@ -188,6 +190,7 @@ FIGURE_WARNINGS = {
     "later_month_in_force": "later_month",
     "rate_mismatch": "stated_rate",
     "duplicate_row": "duplicate",
+    "satisfaction_mismatch": "written_rate",
     "total_row_from_parts": "reading",
     "total_row_parts_unclear": "reading",
     "percent_ambiguous": "reading",

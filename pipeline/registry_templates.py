@@ -9,6 +9,7 @@ from pydantic import Field as PydanticField
 from pydantic import model_validator
 
 from pipeline.registry_columns import _IDENTIFIER, Column, ColumnType, Field, _Strict
+from pipeline.text import split_header
 
 # Lineage and slice columns every raw table carries; a template column may not reuse these names.
 RESERVED_COLUMNS = frozenset({"submission_id", "sheet", "excel_row", "slice_key", "unit", "parent_item"})
@@ -61,6 +62,22 @@ class DerivedFrom(_Strict):
     source: str = PydanticField(alias="from", min_length=1)
 
 
+class WrittenRate(_Strict):
+    """A rate clerks write beside the counts it is the quotient of (满意度 beside 满意, 基本满意, 有效问卷): never stored,
+    the marts computing it from the counts, but each row's and a 合计 row's checked against them."""
+
+    header: str
+    aliases: tuple[str, ...] = ()
+    parts: tuple[str, ...] = PydanticField(min_length=1)  # the counts added up over the whole (blank = 0)
+    whole: str
+    rule: str  # the warning's rule where it is off them (pipeline.problems.RULE_ZH names it)
+
+    @cached_property
+    def labels(self) -> tuple[str, ...]:
+        """Return the normalised header texts that identify this rate's column."""
+        return tuple(dict.fromkeys(split_header(text)[0] for text in (self.header, *self.aliases)))
+
+
 SliceKey = Literal["unit", "project", "year", "month"]
 # The slices a template may have: a yearly one, or a monthly report's.
 SLICE_SHAPES = (("unit", "project", "year"), ("unit", "project", "year", "month"))
@@ -97,6 +114,7 @@ class Template(_Strict):
     leading_column: str | None = None
     columns: tuple[Column, ...] = PydanticField(min_length=1)
     fields: tuple[Field, ...] = ()
+    written_rates: tuple[WrittenRate, ...] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -211,6 +229,14 @@ class Template(_Strict):
             expect("month", {ColumnType.MONTH}, "slice key `month`")
         if "project" in self.slice and not (self.project.column or self.project.line):
             raise ValueError("slice has `project` but the project rule names no column and no line")
+        for rate in self.written_rates:
+            for name in (*rate.parts, rate.whole):
+                expect(name, {ColumnType.COUNT, ColumnType.INTEGER}, f"written_rates {rate.header}")
+            if claimed := [label for label in rate.labels if label in seen]:
+                # A column read under that header would never be left for the rate to be checked.
+                raise ValueError(
+                    f"written_rates {rate.header}: header {claimed[0]!r} is column {seen[claimed[0]]!r}'s"
+                )
         if self.row_unit:
             expect(self.row_unit.value, {ColumnType.DECIMAL}, "row_unit.value")
             expect(self.row_unit.unit, {ColumnType.TEXT}, "row_unit.unit")

@@ -392,6 +392,33 @@ def test_a_ledger_row_typed_twice_is_named_while_its_file_is_in_force(settings, 
 
 
 @pytest.mark.slow
+def test_a_satisfaction_rate_written_off_its_counts_is_named_while_its_file_is_in_force(settings, registry):
+    from tests.pipeline.test_projects import JIA, YEAR, take_in
+
+    def survey(rate: str) -> str:
+        return (
+            f"项目名称：甲项目\n年度：{YEAR}\n小区名称,有效问卷（份）,满意（份）,基本满意（份）,不满意（份）,满意度\n"
+            f"棉纺厂东院,111,84,19,8,92.79%\n市委小区,75,58,12,5,{rate}\n"
+        )
+
+    # 70 ÷ 75 is 93.33 %: the 88% written beside it leaves one of them wrong, and the report computes from the counts.
+    first = take_in(settings, registry, *REGISTERS[:1], (f"{JIA}/满意度.csv", survey("88%")))
+    assert [p.rule for p in first[f"{JIA}/满意度.csv"].warnings] == ["satisfaction_mismatch"]
+    form = registry.templates["satisfaction_survey"].name_zh
+    note = (
+        f"数据质量提示：甲项目{YEAR}年度的{form}有1处填写的满意度与其满意、基本满意和有效问卷的份数不符，"
+        "报告中的满意度按份数计算；如份数有误，满意度及其指标得分会失真，已在回执中请报送单位核实。"
+    )
+
+    html, word, _ = report_texts(settings, registry, YEAR)
+    assert note in notes(html) and note in notes(word)
+
+    take_in(settings, registry, (f"{JIA}/满意度（更正）.csv", survey("93.33%")))
+    html, word, _ = report_texts(settings, registry, YEAR)
+    assert not [n for n in notes(html) + notes(word) if "填写的满意度" in n]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("ledger", [False, True], ids=["no ledger", "a ledger"])
 def test_a_written_execution_rate_off_the_forms_own_figures_is_named_where_no_ledger_gives_the_rate(
     settings, registry, ledger

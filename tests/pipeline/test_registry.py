@@ -328,6 +328,22 @@ def test_a_minimal_template_loads(tmp_path):
             id="counts-on-a-text-column",
         ),
         pytest.param(
+            template_yaml(
+                extra="written_rates: [{header: 入住率, parts: [households], whole: compound_name, rule: r}]\n"
+            ),
+            [
+                "written_rates 入住率 refers to 'compound_name', which is not a column of type count or integer"
+            ],
+            id="written-rate-of-a-name",
+        ),
+        pytest.param(
+            template_yaml(
+                extra="written_rates: [{header: 户数, parts: [households], whole: households, rule: r}]\n"
+            ),
+            ["written_rates 户数: header '户数' is column 'households'"],
+            id="written-rate-headed-as-a-column",
+        ),
+        pytest.param(
             template_yaml(columns="  - {name: area, header: 面积, type: area, taken_back_in_place: true}\n"),
             ["column 'area': `taken_back_in_place` is only for money columns"],
             id="taken-back-in-place-on-an-area",
