@@ -45,16 +45,16 @@ def check_written_rates(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> N
                 tuple(sum(c[0][i] for _, c in counted) for i in range(len(parts))),
                 sum(c[1] for _, c in counted),
             )
-        for index in columns:
-            said = _Said(sheet, rate, labels, match.headers[index], index)
-            for excel_row, counts in counted:
-                said.check(grid.rows[excel_row - 1], excel_row, counts)
-            if summed is None:
-                continue
+        totals = []
+        if summed is not None:
             _, rows = read_and_data(grid, match, sheet)
-            for offset, row in enumerate(rows):
-                if row_kind(row) == "total":
-                    said.check(row, match.last_row + 2 + offset, summed, every=True)
+            totals = [(match.last_row + 2 + n, row) for n, row in enumerate(rows) if row_kind(row) == "total"]
+        for index in columns:
+            column = _RateColumn(sheet, rate, labels, match.headers[index], index)
+            for excel_row, counts in counted:
+                column.check(grid.rows[excel_row - 1], excel_row, counts)
+            for excel_row, row in totals:
+                column.check(row, excel_row, summed, every=True)
 
 
 def _counts(record: dict, parts: list[str], whole: str) -> tuple[tuple[int, ...], int] | None:
@@ -81,7 +81,7 @@ def _readings(value: object) -> list[Decimal]:
     return [number if number < 1 else number.scaleb(-2)]
 
 
-class _Said:
+class _RateColumn:
     """One written rate column of a sheet, and how its warnings word it."""
 
     def __init__(
