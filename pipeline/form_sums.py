@@ -7,6 +7,7 @@ from decimal import Decimal
 from pipeline.form_cells import _as_written, _warn_at, _where
 from pipeline.form_places import Place, Places, header_of
 from pipeline.parsed_sheet import ParsedSheet
+from pipeline.percent_slips import fraction_as_points, fraction_typed
 from pipeline.problems import display
 from pipeline.rates import RATE_TOLERANCE, percent_of, quotient, rate_agrees
 from pipeline.rounding import POINTS_FLOOR, as_rounded
@@ -302,6 +303,38 @@ def _settle_bare_fraction(
         ),
         fix=f"请填写带百分号的执行率，如“{shown}%”",
     )
+
+
+def _check_fraction_rate(
+    places: Places, found: dict[str, Place | None], values: dict[str, object], sheet: ParsedSheet
+) -> None:
+    """Ask about a 自评表's 执行率 written `0.96%` (or `1%`) with no 执行数 and budget of its own to tell it by: most
+    likely 96 % with a `%` after the fraction, scored as 0.96 % where no ledger gives the rate (percent_slips)."""
+    # With the form's own figures _check_stated_rate tells a rate off them, and a 0.96 % they give is no slip. A
+    # 运行监控表's rate is a share of the year's budget spent so far, which may be small; it is left as written.
+    place = found.get(_RATE)
+    if sheet.template.id != "performance_targets" or _stated(place, sheet) is None or values[_RATE] is None:
+        return
+    executed, planned, _ = _execution(found, values, sheet)
+    if None not in (executed, planned) and planned:
+        return
+    r, c = places.origin.get(place[:2], place[:2])
+    raw = places.inline.get(_RATE, places.cell(r, c))
+    try:
+        number, suffix = decimal_of(raw)
+    except CellError:
+        return  # written in words (`百分之一`): no fraction typed
+    if suffix != "%":
+        # A number Excel shows as a percentage (0.0096 under `0.00%`, seen as 0.96%) is read again as shown.
+        if 0 < number <= Decimal("0.01"):
+            sheet.note_percent_number(r, c, raw, doubted=True)
+        return
+    if not fraction_as_points(number, Decimal(100)):
+        return
+    missing = "本表没有可对照的执行数和预算数" if None in (executed, planned) else "本表预算数为0"
+    noted = fraction_typed(number, "执行率", f"远低于执行率的目标100%，{missing}")
+    said = f"{noted.expected}（未报送资金台账的，预算执行率按此计分）"
+    _warn_at(sheet, place, rule=noted.rule, value=raw, expected=said, fix=noted.fix)
 
 
 def _tell_blank_rate(found: dict[str, Place | None], values: dict[str, object], sheet: ParsedSheet) -> None:

@@ -13,6 +13,7 @@ from pipeline.form_points import _check_points
 from pipeline.form_sums import (
     _check_budget_score,
     _check_executed_over_budget,
+    _check_fraction_rate,
     _check_stated_rate,
     _check_stated_total,
     _settle_bare_rate,
@@ -88,6 +89,7 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
         _check_unlabelled_prose(places, found, sheet)
         _check_stated_total(found, values, sheet)
         _check_stated_rate(places, found, values, sheet)
+        _check_fraction_rate(places, found, values, sheet)
         _check_budget_score(places, found, values, sheet)
         _check_executed_over_budget(places, found, values, sheet)
     bound = {b.column.name for b in sheet.bindings}

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from pipeline.chinese_numbers import in_digits, leading_number, tenths_in_digits
+from pipeline.percent_slips import fraction_as_points, fraction_typed
 from pipeline.problems import display
 from pipeline.text import split_header, squash
 from pipeline.values import GROUPED, MAX_DIGITS, CellError, Noted, bare_percent, digits_apart
@@ -571,6 +572,16 @@ def _read_indicator(
             f"实际完成值“{reported_text}”不是确切的数值，已按{reported_number}{reported_unit or target_unit or ''}计",
             "请填写实际完成的确切数值",
         )
+    if (
+        noted is None
+        and error is None
+        and operator in ("≥", "=")
+        and target_unit == reported_unit == "%"
+        and fraction_as_points(reported_number, target_number)
+    ):
+        # `0.95%` against `≥90%` scored 0 and printed as 0.95 %, untold: kept as read, the clerk is asked whether
+        # 95 % was meant. Only with its `%` written (or shown by the cell's format): a bare 0.0095 was typed so.
+        noted = fraction_typed(reported_number, "实际完成值", f"远低于年度指标值“{target_text}”")
     return Indicator(
         operator,
         target_number,

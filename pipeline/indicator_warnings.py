@@ -40,8 +40,9 @@ def scored_by_outcome(target: str, reported: str) -> Noted:
     )
 
 
-# The warnings that say which number a 实际完成值 was scored as (`95%以上` as 95 %, a bare 1 as 100 %).
-READ_FOR_SCORE = frozenset({"indicator_bound", "percent_ambiguous", "indicator_scale"})
+# The warnings that say which number a 实际完成值 was scored as (`95%以上` as 95 %, a bare 1 as 100 %, `0.95%` as
+# 0.95 % against `≥90%`).
+READ_FOR_SCORE = frozenset({"indicator_bound", "percent_ambiguous", "indicator_scale", "percent_fraction"})
 
 
 def scored_from_data(noted: Noted) -> Noted:

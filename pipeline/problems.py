@@ -59,6 +59,7 @@ RULE_ZH = {
     "tick_mark": "勾选标记无法识别",
     "tick_several": "只能勾选一项却勾选了多项",
     "percent_ambiguous": "百分比读法不明确",
+    "percent_fraction": "百分比疑为小数误加百分号",
     "indicator_value": "指标值不是确切的数值",
     "indicator_unit": "实际完成值与指标值单位不一致",
     "indicator_unit_assumed": "指标值未写单位",
@@ -173,7 +174,9 @@ RULE_ZH = {
 # 执行率 off its own 执行数 ÷ 预算数 where the written one is what the report uses (the 运行监控表 always, the 自评表
 # where no ledger gives the rate: `report_quality.open_warnings`); `duplicate` a ledger row the same as another
 # in every column, both counted; `written_rate` a 满意度 written beside its counts that they do not give (the report
-# computes it from the counts, which may be the figures off); `reading` a value read one
+# computes it from the counts, which may be the figures off); `percent_fraction` a percentage at most 1 % against a
+# target of 50 % or more, kept as read though most likely its fraction with `%` after it (`0.95%` for 95 %); `reading`
+# a value read one
 # of two ways (a CSV form's blank 一级/二级指标 read as the one above: a wrong carry counts a row's 分值 and score
 # under another indicator). Written to config.figure_warnings for mart.open_warnings.
 FIGURE_WARNINGS = {
@@ -191,6 +194,7 @@ FIGURE_WARNINGS = {
     "rate_mismatch": "stated_rate",
     "duplicate_row": "duplicate",
     "satisfaction_mismatch": "written_rate",
+    "percent_fraction": "percent_fraction",
     "total_row_from_parts": "reading",
     "total_row_parts_unclear": "reading",
     "percent_ambiguous": "reading",

@@ -535,6 +535,43 @@ def test_each_family_is_worded_in_the_page_and_the_word_report_with_its_rules_an
     assert [n for n in word if "核实。" in n and "累计支付" not in n] == expected
 
 
+def test_a_percentage_most_likely_its_fraction_is_its_own_note_in_the_page_and_the_word_report(
+    tmp_path, registry
+):
+    import io
+
+    import docx
+    import duckdb
+
+    from pipeline.report_docx import render_docx
+    from pipeline.report_read import build_report
+    from pipeline.report_render import render_html
+    from tests.pipeline.test_report import CONFIG, YEAR, ZAOLIN, figure, lineage, make_warehouse
+
+    # `0.95%` against `≥90%` is kept as read and scores near nothing: not "the likeliest reading", as a bare 1 is.
+    rows = [
+        figure(
+            "open_warning", "2处", detail="performance_targets|percent_fraction", position=93, value=2, unit="处",
+            decimals=0, src=lineage(1, "表", 9),
+        )
+    ]  # fmt: skip
+    path = make_warehouse(tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.executemany("insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        report = build_report(con, YEAR, CONFIG, registry)
+    expected = [
+        f"数据质量提示：{ZAOLIN}{YEAR}年度的{registry.templates['performance_targets'].name_zh}有2处填报的百分比"
+        "不足1%而目标在50%以上，疑为小数后误加了百分号（如把95%写成0.95%），已按所填数值计算，相关数字和得分可能偏低，"
+        "已在回执中请报送单位核实。"
+    ]
+
+    page = notes(_Page(render_html(report)).text)
+    word = notes("\n".join(p.text for p in docx.Document(io.BytesIO(render_docx(report))).paragraphs))
+
+    assert [n for n in page if "核实。" in n and "累计支付" not in n] == expected
+    assert [n for n in word if "核实。" in n and "累计支付" not in n] == expected
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("stored", ["naming its project", "before warnings named their project"])
 def test_a_list_replaced_for_one_project_of_a_two_project_sheet_names_that_project_only(

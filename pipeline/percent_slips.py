@@ -1,0 +1,31 @@
+"""Tell a percentage that is most likely its fraction with `%` after it (`0.95%` for 95 %), missing a high target."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pipeline.values import Noted, points_text
+
+# A target of 50 % or more asks for most of something: as bare_percent reads a bare number against it, a share at
+# most 1 % of it is the fraction typed (0.95, or 1 for all of it) with a `%` after it, or typed into a cell Excel
+# shows as a percentage (which makes 0.95 read 0.95 %), far more often than an outcome fifty times short.
+_HIGH = Decimal(50)
+
+
+def fraction_as_points(points: Decimal | None, target_points: Decimal | None) -> bool:
+    """Say whether a percentage read as `points` (0.95 of `0.95%`) against a target of `target_points` percent is
+    most likely the fraction written with `%` after it: at most 1 % against 50 % or more."""
+    return points is not None and target_points is not None and target_points >= _HIGH and 0 < points <= 1
+
+
+def fraction_typed(points: Decimal, what: str, against: str) -> Noted:
+    """Ask the clerk about a percentage `fraction_as_points` doubts, kept as read: `what` names the cell's figure
+    (实际完成值, 执行率), `against` the target it falls short of (`远低于年度指标值“≥90%”`)."""
+    shown, meant = points_text(points), points_text(points.scaleb(2))
+    return Noted(
+        None,
+        "percent_fraction",
+        f"读作{shown}%，{against}，疑为{meant}%误写成了{shown}%（小数后加了百分号，或在百分比格式的单元格中"
+        f"输入了{shown}），已按{shown}%计算",
+        f"请核对：如{what}为{meant}%，请填写“{meant}%”",
+    )
