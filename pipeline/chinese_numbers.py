@@ -117,3 +117,20 @@ def in_digits(value: str, unit_known: Callable[[str], bool]) -> str | None:
         extra, tail = tenths if tenths and tenths[0] < 10 and tenths[0] == int(tenths[0]) else (0, tail[1:])
         return f"{number * 10 + extra}%{tail}" if number < 10 and unit_known(tail) else None
     return f"{number}{tail}" if unit_known(tail) else None
+
+
+_DIGIT = re.compile(r"[0-9]")
+
+
+def figure_in_digits(value: str, unit_known: Callable[[str], bool]) -> str | None:
+    """Write a figure given in Chinese numerals in digits (`in_digits`), or a share in tenths written in digits as a
+    percentage (`tenths_in_digits`: `8成` as `80%`); None where the text is no such figure."""
+    # Numerals hold no digit: a text with one is a figure in digits already, or tenths in them.
+    return tenths_in_digits(value, unit_known) if _DIGIT.search(value) else in_digits(value, unit_known)
+
+
+def percent_in_digits(value: str) -> str | None:
+    """Write a percentage given alone in Chinese numerals or tenths (`百分之九十`, `九成`, `九成五`, `9成`) in digits
+    (`90%`); None for any other text, a figure that is no percentage (`九十`) among them."""
+    written = figure_in_digits(value, lambda tail: not tail)
+    return written if written is not None and written.endswith("%") else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from pipeline.cell_parsers import cell_parser
+from pipeline.chinese_numbers import percent_in_digits
 from pipeline.form_blocks import check_parts, total_from_parts
 from pipeline.form_cells import _warn_at, _where
 from pipeline.form_notes import is_note, read_notes
@@ -36,7 +37,7 @@ from pipeline.problems import Severity
 from pipeline.registry import Registry
 from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType, Field
 from pipeline.sheet_units import read_unit
-from pipeline.text import months_so_far, split_header
+from pipeline.text import months_so_far, split_header, squash
 from pipeline.values import CellError, Noted, UnitContext, is_blank, unit_written
 
 
@@ -121,9 +122,13 @@ def _field_value(
         return None
     # The national forms write rates in percent (93.12 is 93.12 %); money in the unit its column or block is headed
     # with (`项目资金（万元）`, `年初预算数（元）`).
+    written = raw
     if field.type is ColumnType.PERCENT:
         context = UnitContext(name="%")
         sheet.note_percent_number(*places.origin.get((r, c), (r, c)), raw)
+        # `百分之九十` or `九成` is read as `90%` is, as an indicator's value is; the cell is quoted as written.
+        if isinstance(raw, str):
+            written = percent_in_digits(squash(raw)) or raw
     elif MEASURE_OF_TYPE.get(field.type) is not None:
         context = _field_unit(places, field, found, raw, sheet, registry, told)
         if context.factor != 1:  # quoted as written (15723600 元), not in the 1572.36 万元 stored
@@ -132,7 +137,7 @@ def _field_value(
         context = UnitContext()
     where = _where(found)
     try:
-        value = cell_parser(field, registry.units, context)(raw)
+        value = cell_parser(field, registry.units, context)(written)
     except CellError as exc:
         sheet.error(
             rule=exc.rule, excel_row=r + 1, header=where, value=raw, expected=exc.expected, fix=exc.fix

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from pipeline.chinese_numbers import in_digits, leading_number, tenths_in_digits
+from pipeline.chinese_numbers import figure_in_digits, leading_number
 from pipeline.percent_slips import fraction_as_points, fraction_typed
 from pipeline.problems import display
 from pipeline.text import split_header, squash
@@ -249,11 +249,7 @@ def _numerals_as_digits(text: str, unit_of_target: str | None = None) -> str:
     # Read exactly, they score as the digits would; left as words, the value was no number and scored 0, and `8成`
     # was an error naming 成 a unit where `八成` was 80 %.
     opening = _OPENING.match(text).end()
-    known = functools.partial(_whole_unit, unit_of_target=unit_of_target)
-    if _DIGIT.search(text):
-        written = tenths_in_digits(text[opening:], known)
-    else:
-        written = in_digits(text[opening:], known)
+    written = figure_in_digits(text[opening:], functools.partial(_whole_unit, unit_of_target=unit_of_target))
     return text if written is None else text[:opening] + written
 
 

@@ -176,8 +176,7 @@ RULE_ZH = {
 # in every column, both counted; `written_rate` a 满意度 written beside its counts that they do not give (the report
 # computes it from the counts, which may be the figures off); `percent_fraction` a percentage at most 1 % against a
 # target of 50 % or more, kept as read though most likely its fraction with `%` after it (`0.95%` for 95 %); `reading`
-# a value read one
-# of two ways (a CSV form's blank 一级/二级指标 read as the one above: a wrong carry counts a row's 分值 and score
+# a value read one of two ways (a CSV form's blank 一级/二级指标 read as the one above: a wrong carry counts a row's 分值 and score
 # under another indicator). Written to config.figure_warnings for mart.open_warnings.
 FIGURE_WARNINGS = {
     "same_as_other_year": "other_year",

@@ -6,8 +6,10 @@ from pipeline.chinese_numbers import (
     CAPITAL_DIGIT_NAMES,
     DIGIT_NAMES,
     DIGITS,
+    figure_in_digits,
     in_digits,
     leading_number,
+    percent_in_digits,
     tenths_in_digits,
 )
 
@@ -84,3 +86,41 @@ def test_tenths_in_digits_are_written_as_a_percentage_as_in_numerals(text, writt
 )
 def test_all_of_it_in_words_is_100_percent(text, written):
     assert in_digits(text, lambda tail: tail in ("", "以上")) == written
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("九成", "90%"),
+        ("8成", "80%"),
+        ("8.5成以上", "85%以上"),
+        ("十六个", "16个"),
+        ("16个", None),
+        ("一般", None),
+    ],
+)
+def test_a_figure_is_read_in_numerals_or_in_tenths_written_in_digits(text, written):
+    assert figure_in_digits(text, lambda tail: tail in ("", "个", "以上")) == written
+
+
+# A 执行率 written in words: a percentage alone, never a bare figure (`九十` beside a bare 90's rules) nor a bound.
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("百分之九十", "90%"),
+        ("百分之九十五点五", "95.5%"),
+        ("百分之百", "100%"),
+        ("九成", "90%"),
+        ("九成五", "95%"),
+        ("9成", "90%"),
+        ("8.5成", "85%"),
+        ("九十", None),
+        ("一", None),
+        ("九成以上", None),
+        ("百分之九十左右", None),
+        ("十分满意", None),
+        ("90%", None),
+    ],
+)
+def test_a_percentage_alone_in_words_is_written_in_digits(text, written):
+    assert percent_in_digits(text) == written
