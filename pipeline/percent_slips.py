@@ -7,8 +7,8 @@ from decimal import Decimal
 from pipeline.values import Noted, points_text
 
 # A target of 50 % or more asks for most of something: as bare_percent reads a bare number against it, a share at
-# most 1 % of it is the fraction typed (0.95, or 1 for all of it) with a `%` after it, or typed into a cell Excel
-# shows as a percentage (which makes 0.95 read 0.95 %), far more often than an outcome fifty times short.
+# most 1 % of it is far more often the fraction (0.95, or 1 for all of it) with a `%` after it, typed or shown by
+# the cell's format, than an outcome fifty times short.
 _HIGH = Decimal(50)
 
 
@@ -25,7 +25,6 @@ def fraction_typed(points: Decimal, what: str, against: str) -> Noted:
     return Noted(
         None,
         "percent_fraction",
-        f"读作{shown}%，{against}，疑为{meant}%误写成了{shown}%（小数后加了百分号，或在百分比格式的单元格中"
-        f"输入了{shown}），已按{shown}%计算",
+        f"读作{shown}%，{against}，疑为{meant}%按小数写作{shown}后又加了百分号，已按{shown}%计算",
         f"请核对：如{what}为{meant}%，请填写“{meant}%”",
     )

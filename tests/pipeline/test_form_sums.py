@@ -50,7 +50,7 @@ def test_a_rate_of_1_percent_or_less_with_no_figures_is_kept_and_asked_about(
         f"{shown}%",
     )
     assert (
-        f"读作{shown}%，远低于执行率的目标100%，本表没有可对照的执行数和预算数，疑为{meant}%误写成了{shown}%"
+        f"读作{shown}%，远低于执行率的目标100%，本表没有可对照的执行数和预算数，疑为{meant}%按小数写作{shown}后又加了百分号"
         in asked.message_zh
     )
     assert "未报送资金台账的，预算执行率按此计分" in asked.message_zh

@@ -31,8 +31,7 @@ def test_a_percentage_of_1_or_less_against_a_target_of_50_percent_or_more_is_kep
     assert (reading.reported_number, reading.reported_unit, reading.error) == (Decimal(read), "%", None)
     assert (reading.noted.rule, reading.noted_in_target) == ("percent_fraction", False)
     assert reading.noted.expected == (
-        f"读作{read}%，远低于年度指标值“{target}”，疑为{meant}%误写成了{read}%（小数后加了百分号，"
-        f"或在百分比格式的单元格中输入了{read}），已按{read}%计算"
+        f"读作{read}%，远低于年度指标值“{target}”，疑为{meant}%按小数写作{read}后又加了百分号，已按{read}%计算"
     )
     assert reading.noted.fix == f"请核对：如实际完成值为{meant}%，请填写“{meant}%”"
 
@@ -76,7 +75,7 @@ def test_a_fraction_with_a_percent_sign_is_warned_on_its_cell_and_stored_as_read
         "实际完成值",
         "0.95%",
     )
-    assert "远低于年度指标值“≥90%”，疑为95%误写成了0.95%" in asked.message_zh
+    assert "远低于年度指标值“≥90%”，疑为95%按小数写作0.95后又加了百分号" in asked.message_zh
     [record] = parsed.sheets[0].records
     assert read_indicator("≥90%", record["reported_value"]).reported_number == Decimal("0.95")
 

@@ -35,6 +35,8 @@ def test_the_question_names_the_reading_kept_and_the_figure_most_likely_meant():
     noted = fraction_typed(Decimal("0.955"), "执行率", "远低于执行率的目标100%")
 
     assert (noted.value, noted.rule) == (None, "percent_fraction")
-    assert noted.expected.startswith("读作0.955%，远低于执行率的目标100%，疑为95.5%误写成了0.955%")
+    assert noted.expected.startswith(
+        "读作0.955%，远低于执行率的目标100%，疑为95.5%按小数写作0.955后又加了百分号"
+    )
     assert noted.expected.endswith("已按0.955%计算")
     assert noted.fix == "请核对：如执行率为95.5%，请填写“95.5%”"
