@@ -260,6 +260,16 @@ def _settle_bare_rate(
     _warn_at(sheet, place, rule=rule, value=doubt.value, expected=expected, fix=fix)
 
 
+def _rate_cell(places: Places, place: Place) -> tuple[int, int, object, tuple[Decimal, str] | None]:
+    """Return the 执行率's cell (its merge's first), what it holds, and its number and suffix (None if no number)."""
+    r, c = places.origin.get(place[:2], place[:2])
+    raw = places.inline.get(_RATE, places.cell(r, c))
+    try:
+        return r, c, raw, decimal_of(raw)
+    except CellError:
+        return r, c, raw, None
+
+
 def _settle_bare_fraction(
     places: Places,
     place: Place,
@@ -273,12 +283,10 @@ def _settle_bare_fraction(
     executed, planned, labels = _execution(found, values, sheet)
     if values.get(_RATE) is None or None in (executed, planned) or not planned:
         return
-    r, c = places.origin.get(place[:2], place[:2])
-    raw = places.inline.get(_RATE, places.cell(r, c))
-    try:
-        number, suffix = decimal_of(raw)
-    except CellError:
+    r, c, raw, written = _rate_cell(places, place)
+    if written is None:
         return
+    number, suffix = written
     computed, points = executed / planned, number.scaleb(-2)
     if (
         suffix
@@ -318,12 +326,10 @@ def _check_fraction_rate(
     executed, planned, _ = _execution(found, values, sheet)
     if None not in (executed, planned) and planned:
         return
-    r, c = places.origin.get(place[:2], place[:2])
-    raw = places.inline.get(_RATE, places.cell(r, c))
-    try:
-        number, suffix = decimal_of(raw)
-    except CellError:
+    r, c, raw, written = _rate_cell(places, place)
+    if written is None:
         return  # written in words (`百分之一`): no fraction typed
+    number, suffix = written
     if suffix != "%":
         # A number Excel shows as a percentage (0.0096 under `0.00%`, seen as 0.96%) is read again as shown.
         if 0 < number <= Decimal("0.01"):
