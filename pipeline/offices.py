@@ -62,6 +62,18 @@ def is_written_in_full(name: str, short: str) -> bool:
     return _OFFICE_ENDING.search(cut) is None and rest in _UNENDED_OFFICES
 
 
+def is_part_of(name: str, whole: str) -> bool:
+    """Say whether `name` goes on from an office's whole name `whole`, as a part of that office does (白河街道办事处 →
+    白河街道办事处财务科), not a place's name its own office's goes on from (白河街道 → 白河街道办事处)."""
+    written, office = office_key(name), office_key(whole)
+    return (
+        len(written) > len(office)
+        and written.startswith(office)
+        and _OFFICE_ENDING.search(office) is not None
+        and _PLACE_ENDING.search(office) is None
+    )
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -284,11 +296,21 @@ class Offices(_Strict):
         exact = self._exact.get(office_key(text))
         if exact is not None and exact.name != sender.name:
             return (exact,) if sender.may_submit_for(exact) else ()
-        # The folder says who is writing: a short form fitting the sender and another office is the sender.
-        if sender.is_named_by(text):
+        # The folder says who is writing: a short form fitting the sender and another office is the sender; not an
+        # office's whole name the folder's goes on from (白河街道办事处 in a 白河街道办事处财务科 folder): as where that
+        # office is listed, it is the office itself, and read as the section's own its data was counted beside the office's.
+        if sender.is_named_by(text) and not is_part_of(sender.name, text):
             return (sender,)
         meant = self.named(text)
-        return meant if len(meant) > 1 else tuple(o for o in meant if sender.may_submit_for(o))
+        if len(meant) > 1:
+            return meant
+        # An unlisted folder named short (白河街道) is the unlisted office its line writes in full (白河街道办事处), as a
+        # listed office's abbreviated folder is that office's: returned, the file was told it belongs to 白河街道 while
+        # the same night read it as the registered 白河街道办事处 it abbreviates.
+        unlisted = [o for o in (sender, *meant) if office_key(o.name) not in self._exact]
+        if len(unlisted) == 2 and is_written_in_full(meant[0].name, sender.name):
+            return meant
+        return tuple(o for o in meant if sender.may_submit_for(o))
 
     def who_may_send(self, office: Office) -> tuple[str, ...]:
         """Return the offices that may send `office`'s data: itself, then those listing it or every office."""

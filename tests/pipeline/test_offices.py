@@ -10,10 +10,10 @@ from pydantic import ValidationError
 
 from pipeline.check import check_contents
 from pipeline.intake import ingest
-from pipeline.offices import Office, Offices, is_abbreviation, is_written_in_full
+from pipeline.offices import Office, Offices, is_abbreviation, is_part_of, is_written_in_full
 from pipeline.registry import REGISTRY_DIR, RegistryError, load_registry
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
-from tests.pipeline.test_parse import LEDGER_HEADER
+from tests.pipeline.test_parse import DATA, LEDGER_HEADER, sent
 
 UNIT = "枣林街道办事处"
 SHUANGPU_UNIT = "南阳市城乡一体化示范区建设实业有限公司"
@@ -102,6 +102,53 @@ def test_a_line_naming_another_office_exactly_is_that_office_not_a_short_form_of
     assert [o.name for o in listed.sent_for(sender, "示范区住建局")] == ["示范区住房和城乡建设局"]
     [bureau] = listed.named("区住房和城乡建设局")
     assert [o.name for o in listed.sent_for(bureau, UNIT)] == [UNIT]
+
+
+@pytest.mark.parametrize(
+    ("name", "whole", "expected"),
+    [
+        ("白河街道办事处财务科", "白河街道办事处", True),
+        ("区住建局办公室", "区住建局", True),
+        (
+            "白河街道办事处",
+            "白河街道",
+            False,
+        ),  # a place's name its own office's goes on from, not a part of it
+        ("白河街道办事处", "白河", False),  # a name ending as no office's does
+        ("白河街道办事处", "白河街道办事处", False),  # the same name, not written longer
+        ("白河东街道办事处", "白河街道办事处", False),  # in order, but not going on from it
+    ],
+)
+def test_a_name_going_on_from_an_offices_whole_name_is_a_part_of_that_office(name, whole, expected):
+    assert is_part_of(name, whole) is expected
+
+
+BAIHE = "白河街道办事处"
+
+
+@pytest.mark.parametrize("folder", ["白河街道", "白河", BAIHE])
+def test_an_unlisted_folder_named_short_is_the_unlisted_office_its_line_writes_in_full(registry, folder):
+    # 白河街道/ holding 填报单位：白河街道办事处 was returned as 白河街道's file naming another office, while the same
+    # night read the folder as the registered 白河街道办事处 it abbreviates (unit_short_name).
+    listed = registry.offices
+    assert [o.name for o in listed.sent_for(Office(name=folder), BAIHE)] == [BAIHE]
+
+    parsed = sent(registry, folder, f"填报单位：{BAIHE}（盖章）")
+
+    assert (parsed.errors, parsed.unit, parsed.sending_folder) == ([], BAIHE, folder)
+    assert [r["unit"] for r in parsed.sheets[0].records] == [BAIHE] * len(DATA)
+
+
+@pytest.mark.parametrize("folder", ["白河东街道", f"{BAIHE}财务科"])
+def test_an_unlisted_folder_whose_name_only_holds_the_lines_office_may_not_send_for_it(registry, folder):
+    # 白河街道办事处财务科/ with 填报单位：白河街道办事处 was read as the section's own file and counted beside the
+    # office's, as a listed office's section folder is not; 白河东街道 is another street office.
+    assert registry.offices.sent_for(Office(name=folder), BAIHE) == ()
+
+    parsed = sent(registry, folder, f"填报单位：{BAIHE}")
+
+    assert ([p.rule for p in parsed.errors], parsed.unit) == (["unit_mismatch"], folder)
+    assert parsed.errors[0].expected == f"应为{folder}"
 
 
 @pytest.mark.parametrize(
