@@ -525,9 +525,12 @@ figures as (
     from mart.scale_and_cost
     union all
     -- In the unit printed beside them, as every other figure (24.4 万平方米, not 244000); a rate stays a fraction.
+    -- The national form's 百分比 prints as %, as its 实际完成值 does: ≥95百分比 stood beside 90.44%.
     select project_code, year, 'indicator_target', indicator_detail, 200 + position,
         (case when target_unit = '%' then target_value else target_value / target_factor end)::decimal(38, 10),
-        target_unit, null, target_text, target_lineage
+        target_unit, null,
+        case when target_unit = '%' then replace(target_text, '百分比', '%') else target_text end,
+        target_lineage
     from evaluation
     union all
     select project_code, year, 'indicator_actual', indicator_detail, 200 + position,

@@ -1250,6 +1250,36 @@ def test_area_targets_compare_in_the_unit_they_are_written_in(wh):
     ) == [("indicator_actual", D("0.5"), "万平方米"), ("indicator_target", D("1"), "万平方米")]
 
 
+def test_a_percent_target_written_in_the_national_forms_words_prints_with_a_percent_sign(wh):
+    # The report printed 年度指标值 ≥95百分比 beside its 实际完成值 90%; the warehouse keeps the text as written.
+    register(wh, "甲")
+    targets(
+        wh,
+        "甲",
+        ("工程验收合格率", "≥95百分比", "90百分比", 45),
+        ("宣传覆盖", "覆盖百分比明显提高", "达成", 45),
+    )
+
+    wh.build()
+
+    printed = wh.rows(
+        "select detail, figure_key, display_text from mart.report_figures where figure_key in "
+        "('indicator_target', 'indicator_actual') and detail <> '预算执行率'"
+    )
+    assert sorted(printed) == sorted(
+        [
+            ("工程验收合格率", "indicator_target", "≥95%"),
+            ("工程验收合格率", "indicator_actual", "90%"),
+            ("宣传覆盖", "indicator_target", "覆盖百分比明显提高"),  # not a percent target: as written
+            ("宣传覆盖", "indicator_actual", "达成"),
+        ]
+    )
+    assert wh.rows("select target_text from mart.self_evaluation where position > 0 order by 1") == [
+        ("≥95百分比",),
+        ("覆盖百分比明显提高",),
+    ]
+
+
 def test_a_unit_the_indicators_name_states_is_that_of_its_bare_target_and_value(wh):
     register(wh, "甲")
     compounds(wh, "甲", 5)  # 5,000 平方米
