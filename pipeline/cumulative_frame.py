@@ -58,6 +58,33 @@ def _taken_from(borrowed: dict[str, list[int]], unsent: list[int]) -> str:
     return f"（其中{'，'.join(parts)}）" if parts else ""
 
 
+def _years_before(context: Context, period: tuple[str, str, str, str]) -> Decimal:
+    """Return the 本月 in force of every earlier year of a period's unit and project: what a 累计 written since the
+    project began holds beyond this year's months."""
+    template, unit, project, year = period
+    return sum(
+        (
+            sum(months.values(), Decimal(0))
+            for (t, u, p, y), months in context.monthly_history.items()
+            if (t, u, p) == (template, unit, project) and y.isdigit() and int(y) < int(year)
+        ),
+        Decimal(0),
+    )
+
+
+def _since_start(sheet: Sheet, gap: Decimal, context: Context, period: tuple, tolerance: Decimal) -> str:
+    """Say that a 累计 is off by exactly the earlier years' 本月: written since the project began, not this year."""
+    year = int(period[3]) if period[3].isdigit() else None
+    # Read only for a gap, as few are: the warehouse's every period would be walked for each project otherwise.
+    before = _years_before(context, period) if gap and year is not None else Decimal(0)
+    if not before or abs(gap - before) > tolerance:
+        return ""
+    return (
+        f"；多出的{sheet.as_written(_CUMULATIVE, before)}正是本项目{year - 1}年及以前各月本月完成投资之和，"
+        f"本表的累计似按开工以来累计填写，应填写{year}年1月起的累计"
+    )
+
+
 def _cumulative_per_row(sheets: list[Sheet], context: Context, registry: Registry) -> list[dict]:
     """Build one row per month m whose months 1..m are each once in its file, else in force in the run or warehouse."""
     groups: _Months = defaultdict(lambda: defaultdict(list))
@@ -123,6 +150,9 @@ def _cumulative_per_row(sheets: list[Sheet], context: Context, registry: Registr
                     "expected_cumulative": running,
                     "cumulative_gap": opened,
                     "months_from_run": _taken_from(borrowed, unsent),
+                    # A 累计 since the project began is off by the earlier years': read as sent, the completion rate
+                    # and lights counted them as this year's (115 %, no light), so the clerk is told which it is.
+                    "since_start": _since_start(sheet, opened, context, period, tolerance),
                     # Quoted in the unit the header names (2500000 元, not the 250 万元 stored), both alike.
                     "cumulative_written": sheet.as_written(_CUMULATIVE, cumulative[0], row),
                     "expected_written": sheet.as_written(_CUMULATIVE, running, row),

@@ -4,6 +4,7 @@ frame from given rows, the cells the parser reported kept out of them, and the c
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from decimal import Decimal
 
@@ -333,6 +334,45 @@ def test_cumulative_per_row_says_which_months_were_never_sent(registry):
         (3, Decimal("7430.50"), Decimal(0)),
     ]
     assert {r["months_from_run"] for r in rows} == {"（其中1月未报送，按0计）"}
+
+
+SHUANGPU_UNIT = "南阳市城乡一体化示范区建设实业有限公司"
+
+
+def _earlier_years(*years: tuple[int, dict[int, str]]) -> Context:
+    """The clean context with the 本月 in force of earlier years of 双铺's progress, as the warehouse holds them."""
+    history = {
+        ("investment_progress", SHUANGPU_UNIT, SHUANGPU, str(year)): {
+            m: Decimal(v) for m, v in months.items()
+        }
+        for year, months in years
+    }
+    return dataclasses.replace(CONTEXT, monthly_history=history)
+
+
+def test_a_cumulative_written_since_the_project_began_is_told_so(registry):
+    # 累计 of 2022 written from 2020's start: 14000 over its months, read as sent the completion rate counted
+    # 2020 and 2021 as 2022's. Told only as a gap, the clerk was not shown where the 14000 came from.
+    text = CLEAN["investment_progress"]
+    for cumulative in ("2600", "5750", "10030.50"):
+        text = text.replace(f",{cumulative}\n", f",{Decimal(cumulative) + 14000}\n")
+    context = _earlier_years((2020, {11: "6000", 12: "2000"}), (2021, {3: "6000"}), (2023, {1: "99"}))
+
+    rows = built("cumulative_per_row", [sheet_of(registry, "investment_progress", text)], registry, context)
+
+    assert [(r["month"], r["cumulative_gap"]) for r in rows] == [(1, 14000), (2, 0), (3, 0)]
+    assert rows[0]["since_start"] == (
+        "；多出的14000正是本项目2021年及以前各月本月完成投资之和，本表的累计似按开工以来累计填写，应填写2022年1月起的累计"
+    )
+    assert {r["since_start"] for r in rows[1:]} == {""}
+    # A gap of another size is not said to be the earlier years' (nor is a later year's counted).
+    other = built(
+        "cumulative_per_row",
+        [sheet_of(registry, "investment_progress", text)],
+        registry,
+        _earlier_years((2021, {3: "13999"}), (2023, {1: "1"})),
+    )
+    assert [(r["cumulative_gap"], r["since_start"]) for r in other][0] == (14000, "")
 
 
 def test_every_derived_frame_a_suite_declares_has_a_builder(registry):
