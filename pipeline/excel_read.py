@@ -6,6 +6,7 @@ import io
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
+from pipeline.error_cells import xlsx_error_cells
 from pipeline.grids import (
     LISTS_SHEET,
     Cell,
@@ -18,6 +19,7 @@ from pipeline.grids import (
 )
 from pipeline.limits import Limits
 from pipeline.xls_survey import survey_xls
+from pipeline.xlsx_parts import OpenXlsx
 from pipeline.xlsx_survey import survey_xlsx
 
 
@@ -54,8 +56,10 @@ def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
         raise UnreadableFile(f"文件内容损坏，无法读取{where}") from exc
     finally:
         book.close()
-    if survey.errors:
-        (_restore_error_cells if kind == "xlsx" else _restore_xls_error_cells)(content, grids)
+    if survey.errors and survey.xlsx is not None:
+        _restore_error_cells(survey.xlsx, grids)
+    elif survey.errors:  # an xls
+        _restore_xls_error_cells(content, grids)
     return Workbook(
         kind,
         grids,
@@ -120,20 +124,12 @@ def _put(grid: Grid, r: int, c: int, value: object) -> None:
     row[c] = value
 
 
-def _restore_error_cells(content: bytes, grids: list[Grid]) -> None:
-    """Put `#DIV/0!`, `#REF!` … back where calamine left blanks, reading those sheets again with openpyxl."""
-    import openpyxl
-
-    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    try:
-        for grid in grids:
-            for cells in book[grid.name].iter_rows():
-                for cell in cells:
-                    if getattr(cell, "data_type", None) != "e" or cell.row > len(grid.rows):
-                        continue
-                    _put(grid, cell.row - 1, cell.column - 1, cell.value)
-    finally:
-        book.close()
+def _restore_error_cells(xlsx: OpenXlsx, grids: list[Grid]) -> None:
+    """Put `#DIV/0!`, `#REF!` … back where calamine left blanks, reading them from the sheets' XML."""
+    for grid in grids:
+        for row, column, value in xlsx_error_cells(xlsx, grid.name):
+            if row <= len(grid.rows):
+                _put(grid, row - 1, column - 1, value)
 
 
 def _restore_xls_error_cells(content: bytes, grids: list[Grid]) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import re
 import struct
 import zipfile
 
 from pipeline.header_match import column_letter
 from pipeline.xls_survey import _BOF, _EOF, _workbook_stream, _xls_sheet_names, _xls_unsaved
-from pipeline.xlsx_parts import xlsx_sheet_parts
+from pipeline.xlsx_parts import OpenXlsx
 
 # A cell and what it holds: `<c r="D5" s="1"><f>300*2</f></c>` is a formula saved without its value `<v>`, as
 # programs that write workbooks (openpyxl, some exporters) leave them until Excel or WPS computes and saves them.
@@ -22,17 +21,22 @@ _VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>[^<]")  # a value written: openpy
 _TEXT_RESULT = re.compile(rb"""\bt\s*=\s*["']str["']""")
 
 
-def unsaved_formulas(content: bytes, sheet: str, kind: str = "xlsx") -> set[str]:
-    """Return the references (`D5`) of a sheet's formula cells saved without a value; empty if it cannot tell."""
+def unsaved_formulas(
+    content: bytes, sheet: str, kind: str = "xlsx", xlsx: OpenXlsx | None = None
+) -> set[str]:
+    """Return the references (`D5`) of a sheet's formula cells saved without a value; empty if it cannot tell.
+
+    An xlsx is read through its zip as the limits survey opened it (`xlsx`), else opened from the content.
+    """
     if kind == "xls":
         return _unsaved_xls_formulas(content, sheet)
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            part = xlsx_sheet_parts(archive).get(sheet)
-            if part is None:
-                return set()
-            # Read only when a required cell was empty: the sheet passed the limits already, so it fits in memory.
-            xml = archive.read(part)
+        xlsx = OpenXlsx(content) if xlsx is None else xlsx
+        part = xlsx.sheet_parts().get(sheet)
+        if part is None:
+            return set()
+        # Read only when a required cell was empty: the sheet passed the limits already, so it fits in memory.
+        xml = xlsx.archive.read(part)
     except (zipfile.BadZipFile, KeyError, OSError):
         return set()
     found = set()

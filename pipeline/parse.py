@@ -157,7 +157,7 @@ def parse_file(
             continue
         parsed.sheets.append(sheet)
     if workbook.formulas:
-        _name_unsaved_formulas(content, parsed.sheets, workbook.kind)
+        _name_unsaved_formulas(content, parsed.sheets, workbook.kind, workbook.xlsx)
     parsed.sheets, summaries = pass_over_summaries(parsed.sheets)
     parsed.problems += summaries
     if not parsed.sheets and any(p.rule == "template_tied" for p in parsed.problems):

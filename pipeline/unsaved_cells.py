@@ -12,6 +12,7 @@ from pipeline.problems import Severity
 
 if TYPE_CHECKING:
     from pipeline.parsed_sheet import ParsedSheet
+    from pipeline.xlsx_parts import OpenXlsx
 
 _UNSAVED_EXPECTED = "该单元格是公式，但文件中没有保存公式的计算结果（由程序生成或未重新计算），读取时为空"
 _UNSAVED_FIX = "请在Excel或WPS中打开该文件并保存后重新报送，或把公式改为数值"
@@ -29,7 +30,9 @@ _BLANK_LINES = frozenset({"unit_blank", "year_blank", "project_blank"})
 _ROW = re.compile(r"^[A-Z]+")
 
 
-def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet], kind: str = "xlsx") -> None:
+def _name_unsaved_formulas(
+    content: bytes, sheets: list[ParsedSheet], kind: str = "xlsx", xlsx: OpenXlsx | None = None
+) -> None:
     """Tell of a cell read empty that holds a formula saved without its result: the clerk sees a number there.
 
     A required one is already an error (`required`), told why; an optional one read as blank would be counted as
@@ -48,7 +51,7 @@ def _name_unsaved_formulas(content: bytes, sheets: list[ParsedSheet], kind: str 
         blanks = [(r, b) for r in sheet.records for b in optional if r.get(b.column.name) is None]
         lines = [row for key, row in sheet.meta.rows.items() if key in _BLANK_LINES]
         wanted = empty or blanks or sheet.blank_fields or sheet.blank_totals or lines
-        formulas = unsaved_formulas(content, sheet.name, kind) if wanted else set()
+        formulas = unsaved_formulas(content, sheet.name, kind, xlsx) if wanted else set()
         if not formulas:
             continue
         if sure:

@@ -6,10 +6,10 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html import unescape
 
-from pipeline.limits import CHUNK, MAX_TAG
+from pipeline.limits import CHUNK, MAX_TAG, column_number
 from pipeline.text import remembered_if_short
 
 # The workbook's styles: number formats and fonts, each cell's by its `s` index into cellXfs. Its usual name: the
@@ -18,6 +18,9 @@ STYLES = "xl/styles.xml"
 TAG_PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?"
 
 
+# A worksheet's row and cell tags, and a tag's reference (`B7`, `$B$7`, `7` for a row), either part may be absent.
+_ROW_OR_CELL = re.compile(TAG_PREFIX + rb"(row|c)(?=[\s/>])([^>]*)>")
+REFERENCE = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]*)\$?(\d*)["']""")
 _XML_ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _XML_ELEMENT = r"<(?:[A-Za-z_][\w.-]*:)?{}(?=[\s/>])([^>]*)>"
 
@@ -82,11 +85,6 @@ def _sheets_of(text: str) -> tuple[tuple[tuple[str, str], ...], ...]:
     return tuple(tuple(xml_attributes(tag).items()) for tag in re.findall(_XML_ELEMENT.format("sheet"), text))
 
 
-def xlsx_sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Map the sheet names the clerk sees to their worksheet parts."""
-    return {name: part for part, name in _xlsx_sheet_names(archive, _worksheet_parts(archive)).items()}
-
-
 class OpenXlsx:
     """An xlsx's zip, opened once (by the limits survey) for every part read beside calamine, with the parts it
     relates and its styles' XML, each read once, when first asked."""
@@ -140,3 +138,20 @@ def whole_tags(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[byte
                 raise ValueError(f"{info.filename} holds a tag longer than MAX_TAG")
             yield text[:cut]
     yield carry
+
+
+def row_and_cell_tags(
+    text: bytes, row: int = 0, column: int = 0, number: Callable[[bytes], int] = column_number
+) -> Iterator[tuple[int, bytes, bytes, int, int]]:
+    """Follow a worksheet's row and cell tags from the row and column given, and yield each tag's offset, name
+    (`row`, `c`), attributes, and the row and column (from 1; 0 for a row tag) it stands at: a tag without its
+    reference follows the one before, as in Excel."""
+    for match in _ROW_OR_CELL.finditer(text):
+        tag, attributes = match.groups()
+        letters, digits = found.groups() if (found := REFERENCE.search(attributes)) else (b"", b"")
+        if tag == b"row":
+            row, column = int(digits) if digits else row + 1, 0
+        else:
+            column = number(letters) if letters else column + 1
+            row = int(digits) if digits else row
+        yield match.start(), tag, attributes, row, column

@@ -20,7 +20,15 @@ from pipeline.limits import (
     column_number,
 )
 from pipeline.struck_cells import Strikes, xlsx_strikes
-from pipeline.xlsx_parts import TAG_PREFIX, OpenXlsx, _worksheet_parts, _xlsx_sheet_names, whole_tags
+from pipeline.xlsx_parts import (
+    REFERENCE,
+    TAG_PREFIX,
+    OpenXlsx,
+    _worksheet_parts,
+    _xlsx_sheet_names,
+    row_and_cell_tags,
+    whole_tags,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +36,6 @@ logger = logging.getLogger(__name__)
 # and readers leave it out of the sheet's range): its column letters and its row digits, either may be empty
 # but not both. One pass for both: half the time of a pass for each.
 _VALUED_CELLS = re.compile(rb'<c r="(?=[A-Za-z\d])([A-Za-z]*)(\d*)"(?:[^>]*[^/>])?>')
-_TAG = re.compile(TAG_PREFIX + rb"(row|c)(?=[\s/>])([^>]*)>")
-_R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]*)\$?(\d*)["']""")
 _DIMENSION = re.compile(TAG_PREFIX + rb"""dimension\s[^>]*?\bref\s*=\s*["']([^"']*)["']""")
 _ERROR_CELL = re.compile(TAG_PREFIX + rb"""c\s[^>]*?\bt\s*=\s*["']e["']""")
 # What sends a chunk down the tag-by-tag path: a cell tag not starting `<c r="`, or one with a namespace prefix.
@@ -126,7 +132,7 @@ class _WorksheetScan:
         """Note the rows a run of tags hides, by their numbers; False (nothing noted) when one has no number."""
         found = []
         for match in _HIDDEN_ROW.finditer(text):
-            number = _R_ATTR.search(match.group(1))
+            number = REFERENCE.search(match.group(1))
             if number is None or not number.group(2):
                 return False  # numbered by counting rows: the tag-by-tag path counts them
             found.append(int(number.group(2)))
@@ -134,20 +140,16 @@ class _WorksheetScan:
         return True
 
     def _take_tag_by_tag(self, text: bytes) -> None:
-        for match in _TAG.finditer(text):
-            tag, attributes = match.groups()
-            letters, digits = found.groups() if (found := _R_ATTR.search(attributes)) else (b"", b"")
+        row, column = self.row, self.column
+        for _, tag, attributes, at_row, at_column in row_and_cell_tags(text, row, column, self._column):
+            row, column = at_row, at_column
             if tag == b"row":
-                self.row, self.column = int(digits) if digits else self.row + 1, 0
                 if _HIDDEN_ATTR.search(attributes):
-                    self.hidden_rows.append(self.row)
-                continue
-            self.column = self._column(letters) if letters else self.column + 1
-            if digits:
-                self.row = int(digits)
+                    self.hidden_rows.append(row)
             # A self-closing cell only carries formatting; readers leave it out of the sheet's range.
-            if not attributes.endswith(b"/"):
-                self.extent.reach(self.row, self.column)
+            elif not attributes.endswith(b"/"):
+                self.extent.reach(row, column)
+        self.row, self.column = row, column
 
 
 def _holds_formula(text: bytes) -> bool:

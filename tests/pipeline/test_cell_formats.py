@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 import struct
 import zipfile
 from collections.abc import Mapping
@@ -22,7 +21,15 @@ from pipeline.indicator_values import read_indicator
 from pipeline.parse import parse_file
 from pipeline.percent_cells import shown_percent
 from pipeline.registry_templates import Template
-from tests.pipeline.workbooks import COMPOUND_HEADER, moved_parts, national_self_evaluation, xls, xlsx
+from tests.pipeline.workbooks import (
+    COMPOUND_HEADER,
+    moved_parts,
+    national_self_evaluation,
+    prefixed,
+    with_member,
+    xls,
+    xlsx,
+)
 
 UNIT = "枣林街道办事处"
 PROJECT = "枣林街道办事处改造老旧小区"
@@ -38,21 +45,6 @@ def formatted(content: bytes, formats: dict[str, str], sheet: str | None = None)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def with_member(content: bytes, name: str, change) -> bytes:
-    """Return an xlsx with one zip member changed (`change(data)` giving its new bytes, or None to drop it)."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(content)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            data = source.read(info)
-            data = change(data) if info.filename == name else data
-            if data is not None:
-                target.writestr(info.filename, data)
-    return out.getvalue()
 
 
 def warnings(parsed) -> list[tuple[str, int]]:
@@ -96,9 +88,6 @@ def test_the_percent_cells_of_a_sheet_are_found_by_their_style(registry):
 
 
 def test_percent_cells_are_found_in_xml_written_with_a_namespace_prefix():
-    def prefixed(data: bytes) -> bytes:
-        return re.sub(rb"<(/?)(?=[A-Za-z])", rb"<\1x:", data).replace(b'xmlns="', b'xmlns:x="')
-
     content = formatted(xlsx({"表一": [[1, 1]]}), {"A1": "0.0%"}, sheet="表一")
     for member in ("xl/styles.xml", "xl/worksheets/sheet1.xml"):
         content = with_member(content, member, prefixed)

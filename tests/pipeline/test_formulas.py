@@ -11,6 +11,7 @@ from decimal import Decimal
 from pipeline.formulas import unsaved_formulas
 from pipeline.parse import parse_file
 from pipeline.problems import Severity
+from pipeline.xlsx_parts import OpenXlsx
 from tests.pipeline.workbooks import COMPOUND_HEADER, national_self_evaluation, xls, xls_formula, xlsx
 
 SHEET = "清单"
@@ -51,6 +52,36 @@ def test_a_required_cell_read_empty_for_an_unsaved_formula_tells_the_clerk_why(r
     assert (error.rule, error.excel_row, error.column_header) == ("required", 3, "计划投资（万元）")
     assert "该单元格是公式，但文件中没有保存公式的计算结果" in error.message_zh
     assert "未填写" not in error.message_zh
+
+
+def test_an_xlsx_is_opened_once_for_its_error_values_and_unsaved_formulas(registry, monkeypatch):
+    content = xlsx({SHEET: [*ROWS, [2, "市委小区", "1.9320", "#REF!", "725.58", "在建"]]})
+    opened = []
+    open_zip = zipfile.ZipFile.__init__
+
+    def watched(archive, file, *args, **kwargs):
+        opened.append(file)
+        open_zip(archive, file, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", watched)
+
+    parsed = parse_file(content, "枣林街道办事处/清单.xlsx", registry)
+
+    assert [(e.rule, e.excel_row, e.value) for e in parsed.errors] == [
+        ("required", 3, None),
+        ("formula_error", 4, "#REF!"),
+    ]
+    assert "该单元格是公式，但文件中没有保存公式的计算结果" in parsed.errors[0].message_zh
+    # The limits survey's opening serves the error values and the formulas too: openpyxl opened it again, and so
+    # did the search for unsaved formulas.
+    assert len(opened) == 1
+
+
+def test_the_open_zip_given_finds_what_the_content_does():
+    content = xlsx({SHEET: ROWS, "另一张": ROWS})
+
+    for sheet in (SHEET, "另一张", "没有的表"):
+        assert unsaved_formulas(content, sheet, xlsx=OpenXlsx(content)) == unsaved_formulas(content, sheet)
 
 
 def test_an_optional_cell_read_empty_for_an_unsaved_formula_is_an_error_not_a_blank(registry):

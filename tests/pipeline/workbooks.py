@@ -221,6 +221,26 @@ def moved_parts(content: bytes, moves: Mapping[str, str]) -> bytes:
     return out.getvalue()
 
 
+def with_member(content: bytes, name: str, change) -> bytes:
+    """Return an xlsx with one zip member changed (`change(data)` giving its new bytes, or None to drop it)."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info)
+            data = change(data) if info.filename == name else data
+            if data is not None:
+                target.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def prefixed(data: bytes) -> bytes:
+    """Return a part's XML with every element written with a namespace prefix (`<x:c …>`), as some writers do."""
+    return re.sub(rb"<(/?)(?=[A-Za-z])", rb"<\1x:", data).replace(b'xmlns="', b'xmlns:x="')
+
+
 def xls_formula(text: str) -> xlwt.Formula:
     """Return a formula cell for `xls` (`SUM(C3:C4)`, no `=`), saved as xlwt saves every one: its result empty."""
     return xlwt.Formula(text)
