@@ -19,7 +19,7 @@ from pipeline.grids import (
 )
 from pipeline.limits import Limits
 from pipeline.xls_survey import survey_xls
-from pipeline.xlsx_parts import OpenXlsx
+from pipeline.xlsx_parts import OpenXlsx, for_calamine
 from pipeline.xlsx_survey import survey_xlsx
 
 
@@ -28,7 +28,8 @@ def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
     # Whether any cell holds an error value: calamine reads those as blanks, which are put right below.
     survey = survey_xlsx(content, limits) if kind == "xlsx" else survey_xls(content, limits)
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        read = content if survey.xlsx is None else for_calamine(survey.xlsx, content)
+        book = CalamineWorkbook.from_filelike(io.BytesIO(read))
     except Exception as exc:  # calamine raises several unrelated types for broken files
         raise UnreadableFile("文件已损坏，无法打开") from exc
     grids, hidden, hidden_grids = [], [], []

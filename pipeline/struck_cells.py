@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from pipeline.cell_formats import _attributes, _cell_contents
 from pipeline.header_match import column_letter
 from pipeline.values import is_blank
-from pipeline.xlsx_parts import TAG_PREFIX, OpenXlsx
+from pipeline.xlsx_parts import SHARED_STRINGS, TAG_PREFIX, OpenXlsx
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,6 @@ _CELL_XFS = re.compile(
 _XF = re.compile(TAG_PREFIX + rb"xf(?=[\s/>])([^>]*)>")
 # The shared strings, each `<si>…</si>`; a rich text's runs, each `<r>…</r>` (its font in `<rPr>`, a phonetic
 # `<rPh>` run apart), and their text, each `<t>…</t>`; a shared string cell's index, its `<v>`.
-SHARED_STRINGS = "xl/sharedStrings.xml"  # its usual name: the workbook's relationships say where it is
 _STRING = re.compile(
     TAG_PREFIX + rb"si(?:\s[^>]*)?(?:/>|>(.*?)" + TAG_PREFIX + rb"/\s*(?:[\w.-]+:)?si\s*>)", re.S
 )

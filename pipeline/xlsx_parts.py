@@ -12,9 +12,14 @@ from html import unescape
 from pipeline.limits import CHUNK, MAX_TAG, column_number
 from pipeline.text import remembered_if_short
 
-# The workbook's styles: number formats and fonts, each cell's by its `s` index into cellXfs. Its usual name: the
-# workbook's relationships say where it is.
+# The workbook's styles (number formats and fonts, each cell's by its `s` index into cellXfs) and shared strings, by
+# their usual names: the workbook's relationships say where they are.
 STYLES = "xl/styles.xml"
+SHARED_STRINGS = "xl/sharedStrings.xml"
+# The parts calamine reads at their usual names only (in any case), never where the workbook's relationships say:
+# elsewhere, its text cells fail to read (the file refused as damaged) or its number formats go unread (a date read
+# as its serial number, 44625 for 2022-03-05).
+_CALAMINE_PARTS = (("sharedStrings", SHARED_STRINGS), ("styles", STYLES))
 TAG_PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?"
 
 
@@ -121,6 +126,33 @@ class OpenXlsx:
             part = self.part("styles", STYLES)
             self._styles = b"" if part is None else self.archive.read(part)
         return self._styles
+
+
+def for_calamine(xlsx: OpenXlsx, content: bytes) -> bytes:
+    """Return the bytes calamine is to read: the xlsx itself, or, where the workbook relates its shared strings or
+    styles under another name, a copy with each also at the name calamine reads, so it reads them as Excel does.
+
+    The copy appends to the zip rather than rewriting it: its members are neither inflated nor compressed again.
+    """
+    names = [info.filename for info in xlsx.archive.infolist()]
+    moves = {}
+    for kind, usual in _CALAMINE_PARTS:
+        part = xlsx.part(kind, usual)
+        # calamine takes the first member named so, ignoring case.
+        read = next((name for name in names if name.lower() == usual.lower()), None)
+        if part is not None and part != read:
+            moves[usual] = part
+    if not moves:
+        return content
+    buffer = io.BytesIO(content)
+    with zipfile.ZipFile(buffer, "a") as copy:
+        for usual, part in moves.items():
+            # A stale member at the usual name (one Excel never reads) leaves the directory, so calamine reads this.
+            for stale in [info for info in copy.filelist if info.filename.lower() == usual.lower()]:
+                copy.filelist.remove(stale)
+                copy.NameToInfo.pop(stale.filename, None)
+            copy.writestr(usual, xlsx.archive.read(part))
+    return buffer.getvalue()
 
 
 def whole_tags(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:

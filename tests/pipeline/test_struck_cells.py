@@ -304,15 +304,18 @@ def test_a_struck_cell_is_found_through_the_styles_part_the_workbook_relates(reg
     assert (error.rule, error.excel_row, error.value) == ("struck_row", 6, "906.97")
 
 
-def test_a_struck_run_is_found_through_the_shared_strings_part_the_workbook_relates():
+def test_a_struck_run_is_found_through_the_shared_strings_part_the_workbook_relates(registry):
     content = moved_parts(
         shared_rich(xlsx({"清单": compound_sheet(*DATA)}, rich={"清单": {"E5": CORRECTED}})), MOVED
     )
 
     survey = survey_xlsx(content, Limits())
+    parsed = parse_file(content, f"{UNIT}/2022年清单.xlsx", registry)
 
-    # calamine reads shared strings only at xl/sharedStrings.xml: such a workbook is unreadable to it, for now.
     assert list(survey.strikes.strings.values()) == [False]
+    # calamine, which reads shared strings only at xl/sharedStrings.xml, is given them there (excel_read).
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.value) == ("struck_row", 5, "725.58800")
 
 
 @pytest.mark.parametrize("cut", range(1, len('<strike val="1"/>')))
