@@ -140,15 +140,16 @@ class _WorksheetScan:
         return True
 
     def _take_tag_by_tag(self, text: bytes) -> None:
-        row, column = self.row, self.column
+        row, column, extent = self.row, self.column, self.extent
         for _, tag, attributes, at_row, at_column in row_and_cell_tags(text, row, column, self._column):
             row, column = at_row, at_column
             if tag == b"row":
                 if _HIDDEN_ATTR.search(attributes):
                     self.hidden_rows.append(row)
-            # A self-closing cell only carries formatting; readers leave it out of the sheet's range.
-            elif not attributes.endswith(b"/"):
-                self.extent.reach(row, column)
+            # A self-closing cell only carries formatting; readers leave it out of the sheet's range. One within the
+            # farthest row and column reached already changes nothing.
+            elif not attributes.endswith(b"/") and (row > extent.rows or column > extent.columns):
+                extent.reach(row, column)
         self.row, self.column = row, column
 
 
