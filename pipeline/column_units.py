@@ -14,7 +14,7 @@ from pipeline.sheet_meta import SheetMeta
 from pipeline.sheet_units import listed_units, read_unit
 from pipeline.text import split_header
 from pipeline.values import UnitContext, is_blank, unit_written
-from pipeline.written_units import counted_word
+from pipeline.written_units import column_unit, counted_word
 
 
 def _unit_context(
@@ -122,7 +122,11 @@ def _written_units(
         unit = None if is_blank(value) else unit_written(value)
         if unit == "":
             bare = True
-        elif unit and (found := registry.units.find(unit)) is not None and found[0] == measure:
+        elif (
+            unit
+            and (found := registry.units.find(column_unit(unit, measure, registry.units)))
+            and found[0] == measure
+        ):
             own = own or str(value).strip()
     return bare, own
 

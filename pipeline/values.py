@@ -14,7 +14,7 @@ from pipeline.problems import display
 from pipeline.registry import Units
 from pipeline.registry_columns import Column, ColumnType
 from pipeline.text import nfkc, remembered_if_short, squash
-from pipeline.written_units import counted_word
+from pipeline.written_units import column_unit, counted_word
 
 # Written in a cell, these mean "no value".
 NULL_TOKENS = frozenset({"", "-", "--", "—", "——", "/", "无", "空", "n/a", "na", "null", "none"})
@@ -174,8 +174,8 @@ def parse_measure(value: object, column: Column, units: Units, context: UnitCont
     number, suffix = decimal_of(value)
     factor = context.factor
     if suffix:
-        found = units.find(suffix)
         measure = "money" if column.type is ColumnType.MONEY else "area"
+        found = units.find(column_unit(suffix, measure, units))
         if found is None or found[0] != measure:
             raise CellError(
                 "type", f"应为数字（单位{context.name or units.measures[measure].base}）", "请只填写数字"
@@ -211,6 +211,8 @@ def parse_integer(value: object, column: Column, units: Units, context: UnitCont
         number, suffix = decimal_of(value)
     except CellError as exc:
         raise CellError(exc.rule, expected if exc.rule == "type" else exc.expected, fix) from exc
+    # `3万` counts ten thousand of what the column counts (万户 under 惠及户数); an integer column's 万 is no unit.
+    suffix = column_unit(suffix, "count" if counting else None, units)
     found = units.find(suffix)
     if suffix and (found is None or found[0] != "count"):
         raise CellError("type", expected, fix)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 from decimal import Decimal
 
-from pipeline.registry import Units, load_units
+from pipeline.registry import Units, load_units, unit_key
 
 # The national self-evaluation form writes 百分比 where others write %.
 PERCENT_UNITS = frozenset({"%", "百分比"})
 PERCENT_FACTOR = Decimal("0.01")  # a percentage point, as the fraction the warehouse keeps rates in
 _REMEMBERED_LENGTH = 64  # the longest written unit remembered (registry.unit_key's limit too)
 _REMEMBERED_UNITS = 4096  # the most remembered at once
+WAN = "万"
 
 
 def unit_prefix(unit: str) -> tuple[str, str | None] | None:
@@ -25,6 +26,24 @@ def unit_prefix(unit: str) -> tuple[str, str | None] | None:
         return None
     prefix, (measure, _, name) = known
     return prefix, name if measure in ("money", "area") else None
+
+
+def column_unit(written: str, measure: str | None, units: Units) -> str:
+    """Return the unit a cell's trailing unit is read as in a column of `measure`: 万 alone is that measure's unit of
+    ten thousand (万元, 万平方米, 万个), any other is as written.
+
+    `1,260.50万` in a money column is 1,260.50 万元 whatever unit the header names, as `1,260.50万元` is: the clerk
+    wrote the magnitude and the column says what is counted. A measure without one such unit keeps 万 unknown.
+    """
+    if measure is None or unit_key(written) != WAN:
+        return written
+    found = units.measures.get(measure)
+    tens = [
+        WAN + unit
+        for unit, definition in (found.units.items() if found is not None else ())
+        if (wan := found.units.get(WAN + unit)) is not None and wan.factor == definition.factor * 10000
+    ]
+    return tens[0] if len(tens) == 1 else written
 
 
 def counted_word(unit: str) -> str:

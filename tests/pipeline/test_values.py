@@ -119,6 +119,9 @@ def test_decimal_of_rejects_what_is_not_a_number(value, rule):
         # Counts are kept in ones: a unit of ten thousand multiplies, never drops.
         ("3万户", 30000),
         ("0.037万户", 370),
+        # 万 alone counts ten thousand of what the column counts, as 万户 does.
+        ("0.3万", 3000),
+        ("1.2 万", 12000),
         (" 200 ", 200),
         ("1,280.0", 1280),
     ],
@@ -131,7 +134,9 @@ def test_count_accepts_numbers_as_text_with_separators_width_units_and_spaces(
     assert type(parsed) is int
 
 
-@pytest.mark.parametrize(("value", "expected"), [(0.037, 370), ("1.2", 12000), ("370户", 370)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [(0.037, 370), ("1.2", 12000), ("370户", 370), ("3万", 30000)]
+)
 def test_a_count_under_a_ten_thousands_header_is_kept_in_ones(columns, registry, value, expected):
     # 惠及户数（万户）: the layout passes the header's unit; a cell naming its own unit keeps it.
     assert parse(columns, registry, "households", value, UnitContext(Decimal(10000), "万个")) == expected
@@ -145,6 +150,9 @@ def test_a_count_under_a_ten_thousands_header_is_kept_in_ones(columns, registry,
         ("200.5", "type", "应为不小于0的整数"),
         ("200元", "type", "应为不小于0的整数"),
         ("0.03745万户", "type", "应为不小于0的整数"),
+        # 3123.4 households is no count: told, never rounded to 3123.
+        ("0.31234万户", "type", "应为不小于0的整数"),
+        ("0.31234万", "type", "应为不小于0的整数"),
         ("#DIV/0!", "formula_error", "应为数字，不能是公式错误值"),
         ("#REF!", "formula_error", "应为数字，不能是公式错误值"),
         ("-5", "negative", "应为不小于0的整数"),
@@ -158,6 +166,13 @@ def test_count_errors_say_what_was_expected_and_how_to_fix(columns, registry, va
         expected,
         "请填写确切的惠及户数",
     )
+
+
+def test_a_wan_in_a_plain_integer_column_is_no_unit(columns, registry):
+    # A 序号 counts nothing: 3万 there is a slip, not 30000.
+    with pytest.raises(CellError) as raised:
+        parse(columns, registry, "seq", "3万")
+    assert (raised.value.rule, raised.value.expected) == ("type", "应为整数")
 
 
 def test_plain_integer_column_accepts_negative_numbers_but_not_fractions(columns, registry):
@@ -181,6 +196,13 @@ def test_plain_integer_column_accepts_negative_numbers_but_not_fractions(columns
         ("200平方米", WAN_M2, Decimal(200)),
         ("1万㎡", UnitContext(), Decimal(10000)),
         ("2万平方米", UnitContext(), Decimal(20000)),
+        # 万 alone is 万平方米 whatever the header's unit, as `2.4万㎡` is.
+        ("2.4万", UnitContext(), Decimal(24000)),
+        ("2.4万", WAN_M2, Decimal(24000)),
+        ("2.4 万", UnitContext(), Decimal(24000)),
+        ("2.4万㎡", UnitContext(), Decimal(24000)),
+        ("2.4万平方米", WAN_M2, Decimal(24000)),
+        ("1.23456万", UnitContext(), Decimal("12345.6")),
     ],
 )
 def test_area_is_converted_to_square_metres_exactly(columns, registry, value, context, expected):
@@ -200,6 +222,11 @@ def test_area_is_converted_to_square_metres_exactly(columns, registry, value, co
         ("12,501,000元", UnitContext(), Decimal("1250.1")),
         ("1250.1万元", YUAN, Decimal("1250.1")),
         ("1.5亿元", UnitContext(), Decimal(15000)),
+        # 万 alone is 万元 whatever the header's unit: 1,260.50万 under （元） is 12,605,000 元.
+        ("1,260.50万", UnitContext(), Decimal("1260.50")),
+        ("1,260.50万", YUAN, Decimal("1260.50")),
+        ("1,260.50万", UnitContext(Decimal(10000), "亿元"), Decimal("1260.50")),
+        ("0.000001万", YUAN, Decimal("0.000001")),
     ],
 )
 def test_money_is_converted_to_wan_yuan_exactly(columns, registry, value, context, expected):
@@ -221,6 +248,11 @@ def test_money_is_converted_to_wan_yuan_exactly(columns, registry, value, contex
         ("investment", "1000000000000", UnitContext(), "too_large"),
         ("area", "-200", UnitContext(), "negative"),
         ("area", "100万元", UnitContext(), "type"),
+        ("area", "1.000000001万", UnitContext(), "precision"),  # 10000.00001 ㎡: 4 places of ㎡ are kept
+        ("investment", "1.0000001万", YUAN, "precision"),
+        ("investment", "-1万", UnitContext(), "negative"),
+        ("investment", "1万万", UnitContext(), "type"),
+        ("investment", "1千", UnitContext(), "type"),
         ("area", "1.00001", UnitContext(), "precision"),
     ],
 )

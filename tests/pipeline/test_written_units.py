@@ -50,3 +50,38 @@ def test_units_remembered_stay_bounded_whatever_a_hostile_sheet_writes(monkeypat
 
     assert 0 < len(units.known_prefixes) <= written_units._REMEMBERED_UNITS
     assert written_units.unit_factor("万平方米") == Decimal(10000)
+
+
+def test_wan_alone_in_a_column_is_its_measures_unit_of_ten_thousand():
+    units = load_units()
+    # What 万 stands for is the registry's: the unit named 万 + another, at ten thousand times its factor.
+    read = {
+        measure: units.find(written_units.column_unit("万", measure, units))
+        for measure in ("money", "area", "count")
+    }
+    assert read == {
+        measure: units.find(unit)
+        for measure, unit in (("money", "万元"), ("area", "万平方米"), ("count", "万户"))
+    }
+    assert written_units.column_unit(" 万 ", "area", units) == "万平方米"
+    # Any other unit is as written; 万 is no unit where the column measures nothing, or has no 万 unit (米, 公里).
+    assert written_units.column_unit("万㎡", "area", units) == "万㎡"
+    assert written_units.column_unit("万元", "area", units) == "万元"
+    assert written_units.column_unit("万", None, units) == "万"
+    assert written_units.column_unit("万", "length", units) == "万"
+    assert units.find(written_units.column_unit("万", "length", units)) is None
+
+
+def test_wan_is_no_unit_where_a_registry_lists_two_units_it_could_stand_for(tmp_path):
+    # 万元 beside 万美元 (each 万 of a listed unit): which the clerk meant nobody can tell.
+    text = (REGISTRY_DIR / "units.yaml").read_text(encoding="utf-8")
+    (tmp_path / "units.yaml").write_text(
+        text.replace(
+            '      亿元: {factor: "10000"}',
+            '      亿元: {factor: "10000"}\n      美元: {factor: "0.0007"}\n      万美元: {factor: "7"}',
+        ),
+        encoding="utf-8",
+    )
+    units = load_units(tmp_path)
+    assert written_units.column_unit("万", "money", units) == "万"
+    assert written_units.column_unit("万", "area", units) == "万平方米"
