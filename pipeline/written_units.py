@@ -35,7 +35,8 @@ def column_unit(written: str, measure: str | None, units: Units) -> str:
     `1,260.50万` in a money column is 1,260.50 万元 whatever unit the header names, as `1,260.50万元` is: the clerk
     wrote the magnitude and the column says what is counted. A measure without one such unit keeps 万 unknown.
     """
-    if measure is None or unit_key(written) != WAN:
+    # Asked of every count read, most with no unit at all: 万 not in it settles it without folding the text.
+    if measure is None or WAN not in written or unit_key(written) != WAN:
         return written
     found = units.measures.get(measure)
     tens = [
