@@ -8,13 +8,13 @@ from pipeline.header_cells import group_header, header_cell, unit_cell
 from pipeline.header_match import Binding, HeaderMatch
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity
-from pipeline.registry import Registry
+from pipeline.registry import Registry, unit_key
 from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType
 from pipeline.sheet_meta import SheetMeta
 from pipeline.sheet_units import listed_units, read_unit
 from pipeline.text import split_header
 from pipeline.values import UnitContext, is_blank, unit_written
-from pipeline.written_units import column_unit, counted_word
+from pipeline.written_units import MAGNITUDES, column_unit, counted_word
 
 
 def _unit_context(
@@ -25,16 +25,20 @@ def _unit_context(
     if binding.column.type is ColumnType.PERCENT:
         return UnitContext(name=binding.unit)
     if binding.column.type is ColumnType.COUNT:
-        # 惠及户数（万户）: counts are kept in ones, so a header's 万户 multiplies every bare number beneath it.
-        found = registry.units.find(binding.unit)
+        # 惠及户数（万户）: counts are kept in ones, so a header's 万户 (or 万 alone) multiplies every bare number beneath it.
+        unit = column_unit(binding.unit, "count", registry.units) if binding.unit else None
+        found = registry.units.find(unit)
         counts = binding.column.counts
-        if found is not None and (
-            found[0] != "count" or (counts and counted_word(binding.unit) not in (counted_word(counts), "个"))
+        # 惠及户数（亿）: no count is kept in 亿, and its 3 read as 3 households would be a wrong number unasked.
+        magnitude = found is None and unit_key(unit or "") in MAGNITUDES
+        if magnitude or (
+            found is not None
+            and (found[0] != "count" or (counts and counted_word(unit) not in (counted_word(counts), "个")))
         ):
             # 惠及户数（人）: 370 under it are people, as a cell's `370人` is, never 370 households.
             expected = (
                 f"表头的单位“{binding.unit}”计的是另一种数目，{binding.column.header}应以“{counts}”计"
-                if found[0] == "count"
+                if found is not None and found[0] == "count"
                 else f"表头的单位“{binding.unit}”不是数目的单位"
             )
             sheet.error(
@@ -139,7 +143,8 @@ def _warn_group_unit(
     origin = _merged_origin(grid, match.last_row + 1)
     group = group_header(grid, match, binding, origin)
     over = split_header(group)[1]
-    reading = read_unit(measure, binding.unit, over, registry)
+    # `投资（万）` is a header too: its 万 is 万元 as the column's own would be.
+    reading = read_unit(measure, binding.unit, over and column_unit(over, measure, registry.units), registry)
     if over is None or reading.issue != "unit_conflict":
         return
     warn_on_header(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pipeline.registry import Registry
 from pipeline.registry_templates import Template
 from pipeline.values import CellError, Quantity, UnitContext
-from pipeline.written_units import counted_word
+from pipeline.written_units import MAGNITUDES, column_unit, counted_word
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,9 @@ def read_unit(measure: str, near: str | None, far: str | None, registry: Registr
     if near:
         # `金额（人民币元）` names the currency as a `单位：人民币元` line does: the unit is 元.
         near = near.replace("人民币", "").strip(" ,，") or None
+        # `金额（万）` names 万元 and `改造面积（万）` 万平方米, as `1,260.50万` under them does; a `单位：万` line names
+        # money's unit and an area's alike, so its 万 is no unit.
+        near = column_unit(near, measure, units) if near else None
     if far:
         far = _line_unit(measure, far, registry)
     written = near or far
@@ -81,8 +84,6 @@ def listed_units(measure: str, written: str, registry: Registry) -> list[str]:
     )
 
 
-# Words of size alone, no unit: a row's `万` may be 万元 or 万平方米.
-_MAGNITUDES = frozenset({"十", "百", "千", "万", "十万", "百万", "千万", "亿"})
 # A note in brackets after a row's unit: `万元（含税）`, `平方米(建筑面积)`.
 _UNIT_NOTE = re.compile(r"[（(][^（）()]*[）)]\s*$")
 
@@ -102,7 +103,7 @@ def convert_by_row_unit(values: dict, template: Template, registry: Registry) ->
         raise CellError(
             "unit", f"金额单位应为{'、'.join(money.units)}之一", f"请把金额换算为{money.base}填写"
         )
-    if found is None and isinstance(unit, str) and unit.strip() in _MAGNITUDES:
+    if found is None and isinstance(unit, str) and unit.strip() in MAGNITUDES:
         # `万` is 万元, 万平方米 or 万户: stored as written, the row was added to no total and checked against nothing.
         raise CellError(
             "unit",

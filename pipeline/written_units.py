@@ -12,7 +12,11 @@ PERCENT_UNITS = frozenset({"%", "百分比"})
 PERCENT_FACTOR = Decimal("0.01")  # a percentage point, as the fraction the warehouse keeps rates in
 _REMEMBERED_LENGTH = 64  # the longest written unit remembered (registry.unit_key's limit too)
 _REMEMBERED_UNITS = 4096  # the most remembered at once
-WAN = "万"
+# Words of size alone, no unit (`1.5亿`, `金额（万）`): what each multiplies by.
+MAGNITUDES = {
+    word: Decimal(10) ** power
+    for power, word in enumerate(("十", "百", "千", "万", "十万", "百万", "千万", "亿"), start=1)
+}
 
 
 def unit_prefix(unit: str) -> tuple[str, str | None] | None:
@@ -29,22 +33,26 @@ def unit_prefix(unit: str) -> tuple[str, str | None] | None:
 
 
 def column_unit(written: str, measure: str | None, units: Units) -> str:
-    """Return the unit a cell's trailing unit is read as in a column of `measure`: 万 alone is that measure's unit of
-    ten thousand (万元, 万平方米, 万个), any other is as written.
+    """Return the unit a unit written alone as a magnitude (万, 亿) is read as in a column of `measure`: that measure's
+    unit named the magnitude + another, at so many times its factor (万元, 亿元, 万平方米, 万个); any other is as written.
 
-    `1,260.50万` in a money column is 1,260.50 万元 whatever unit the header names, as `1,260.50万元` is: the clerk
-    wrote the magnitude and the column says what is counted. A measure without one such unit keeps 万 unknown.
+    `1,260.50万` in a money column is 1,260.50 万元 whatever unit the header names, as `1,260.50万元` is, `1.5亿` is
+    1.5 亿元, and `金额（万）` names 万元: the clerk wrote the magnitude and the column says what is counted. A measure
+    with no such unit (亿 of an area or a count), or two (万元 and a listed 万美元), keeps the magnitude unknown.
     """
-    # Asked of every count read, most with no unit at all: 万 not in it settles it without folding the text.
-    if measure is None or WAN not in written or unit_key(written) != WAN:
+    # Asked of every count read, most with no unit at all: none written settles it without folding the text.
+    word = unit_key(written) if measure is not None and written else ""
+    magnitude = MAGNITUDES.get(word)
+    if magnitude is None:
         return written
     found = units.measures.get(measure)
-    tens = [
-        WAN + unit
+    named = [
+        word + unit
         for unit, definition in (found.units.items() if found is not None else ())
-        if (wan := found.units.get(WAN + unit)) is not None and wan.factor == definition.factor * 10000
+        if (scaled := found.units.get(word + unit)) is not None
+        and scaled.factor == definition.factor * magnitude
     ]
-    return tens[0] if len(tens) == 1 else written
+    return named[0] if len(named) == 1 else written
 
 
 def counted_word(unit: str) -> str:

@@ -1,4 +1,4 @@
-"""A column's numbers read in the unit its header, its `单位：` line or the cell itself names, 万 alone included."""
+"""A column's numbers read in the unit its header, its `单位：` line or the cell itself names, 万 or 亿 alone included."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from pipeline.parse import parse_file
-from tests.pipeline.workbooks import csv_bytes, xlsx
+from tests.pipeline.workbooks import csv_bytes, saved_as_csv, xlsx
 
 UNIT = "枣林街道办事处"
 SHUANGPU_UNIT = "南阳市城乡一体化示范区建设实业有限公司"
@@ -111,4 +111,147 @@ def test_households_written_with_wan_are_counted_in_ones_and_a_fraction_of_one_i
     assert [(e.rule, e.excel_row, e.value) for e in file.errors] == [
         ("type", 5, "0.31234万户"),
         ("type", 6, "0.31234万"),
+    ]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize(
+    ("header", "bare"),
+    [
+        ("金额（万）", Decimal("12.5")),
+        ("金额(万)", Decimal("12.5")),
+        ("金额（ 万 ）", Decimal("12.5")),
+        ("金额（亿）", Decimal(125000)),
+        ("金额（万元）", Decimal("12.5")),
+    ],
+)
+def test_a_header_writing_wan_or_yi_alone_names_money_in_wan_or_yi_yuan(registry, suffix, header, bare):
+    amounts = ["12.5", "1.5亿", "0.00000001亿", "3000元"]
+    rows = [[*LEDGER, header], *(["2022-03-01", PROJECT, "中央补助资金", "到位", a] for a in amounts)]
+
+    file = parsed(registry, rows, SHUANGPU_UNIT, suffix)
+
+    # 1.5亿 is 15,000 万元 under any header, as 1.5亿元 is; one 元 written in 亿 is exactly 0.0001 万元.
+    stored = [record["amount_wan"] for record in file.sheets[0].records]
+    assert stored == [bare, Decimal(15000), Decimal("0.0001"), Decimal("0.3")]
+    assert all(type(value) is Decimal for value in stored)
+    assert file.all_problems == []
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_a_wan_header_is_told_where_the_unit_line_names_another_unit(registry, suffix):
+    rows = [["单位：元"], [*LEDGER, "金额（万）"], ["2022-03-01", PROJECT, "中央补助资金", "到位", "12.5"]]
+
+    file = parsed(registry, rows, SHUANGPU_UNIT, suffix)
+
+    # The header, nearer the figures, is taken as 万元, and the clerk told which of the two was.
+    assert [record["amount_wan"] for record in file.sheets[0].records] == [Decimal("12.5")]
+    [warning] = file.all_problems
+    assert (warning.rule, warning.excel_row, warning.expected) == (
+        "unit_conflict",
+        2,
+        "表头单位与表上方的“单位：元”不一致，已按表头的万元读取本列数值",
+    )
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_an_area_header_writing_wan_alone_names_wan_square_metres_and_yi_no_area_unit(registry, suffix):
+    rows = [
+        ["年度：2022"],
+        [*COMPOUND, "改造面积（万）"],
+        ["小区1", 100, 50, "2.4"],
+        ["小区2", 100, 50, "3000㎡"],
+        ["小区3", 100, 50, "1.5亿"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    areas = {record["excel_row"]: record["area_m2"] for record in file.sheets[0].records}
+    assert (areas[3], areas[4]) == (Decimal(24000), Decimal(3000))
+    # No area is kept in 亿平方米: the clerk says what 1.5亿 is.
+    assert [(e.rule, e.excel_row, e.value, e.expected) for e in file.errors] == [
+        ("type", 5, "1.5亿", "应为数字（单位万平方米）")
+    ]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize(("column", "header"), [(3, "改造面积（亿）"), (2, "计划投资（千）")])
+def test_a_header_writing_a_magnitude_its_measure_has_no_unit_of_is_an_error(
+    registry, suffix, column, header
+):
+    headers = ["小区名称", "惠及户数（户）", "计划投资（万元）", "改造面积（㎡）"]
+    headers[column] = header
+    rows = [["年度：2022"], headers, ["小区1", 100, 50, "2.4"]]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    measure = "area" if column == 3 else "money"
+    listed = "、".join(registry.units.measures[measure].units)
+    assert [(e.rule, e.excel_row, e.column_header, e.value, e.expected) for e in file.errors] == [
+        ("unit", 2, header, header[-2], f"单位应为{listed}之一")
+    ]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_a_count_header_writing_wan_alone_counts_in_ten_thousands(registry, suffix):
+    rows = [
+        ["年度：2022"],
+        ["小区名称", "改造面积（㎡）", "计划投资（万元）", "惠及户数（万）"],
+        ["小区1", 100, 50, "0.3"],
+        ["小区2", 100, 50, "370户"],
+        ["小区3", 100, 50, "0.31234"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    households = {record["excel_row"]: record["households"] for record in file.sheets[0].records}
+    assert (households[3], households[4]) == (3000, 370)
+    # 3123.4 households: told, never rounded.
+    assert [(e.rule, e.excel_row, e.value) for e in file.errors] == [("type", 5, "0.31234")]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_a_count_header_writing_yi_is_an_error_not_read_as_ones(registry, suffix):
+    rows = [
+        ["年度：2022"],
+        ["小区名称", "改造面积（㎡）", "计划投资（万元）", "惠及户数（亿）"],
+        ["小区1", 100, 50, "3"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    # 3 under （亿） is no 3 households: no count is kept in 亿, so the clerk says which unit is meant.
+    assert [(e.rule, e.excel_row, e.value, e.expected) for e in file.errors] == [
+        ("unit", 2, "亿", "表头的单位“亿”不是数目的单位")
+    ]
+
+
+PROGRESS = ["项目名称", "年度", "月份"]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_a_group_header_writing_wan_alone_is_in_wan_yuan_for_the_columns_under_it(registry, suffix):
+    # `投资（万）` over `本月完成投资（元）`: one of the two is wrong, as with `投资（万元）`; the nearer is taken.
+    rows = [
+        [*PROGRESS, "投资（万）", None, None],
+        [None, None, None, "年度计划投资", "本月完成投资（元）", "累计完成投资"],
+        ["甲项目", 2022, 1, "1570", "1000000", "100"],
+    ]
+    merges = ["A1:A2", "B1:B2", "C1:C2", "D1:F1"]
+    content = saved_as_csv(rows, merges) if suffix == "csv" else xlsx({"表1": rows}, merges={"表1": merges})
+
+    file = parse_file(content, f"{SHUANGPU_UNIT}/表1.{suffix}", registry)
+
+    [record] = file.sheets[0].records
+    assert (
+        record["annual_planned_investment_wan"],
+        record["monthly_completed_wan"],
+        record["cumulative_completed_wan"],
+    ) == (
+        Decimal(1570),
+        Decimal(100),
+        Decimal(100),
+    )
+    assert [(p.rule, p.excel_row, p.column_header) for p in file.all_problems] == [
+        ("unit_conflict", 2, "本月完成投资（元）")
     ]

@@ -153,6 +153,8 @@ def test_a_count_under_a_ten_thousands_header_is_kept_in_ones(columns, registry,
         # 3123.4 households is no count: told, never rounded to 3123.
         ("0.31234万户", "type", "应为不小于0的整数"),
         ("0.31234万", "type", "应为不小于0的整数"),
+        # No count is kept in 亿个: 1亿 households is a slip, not 100,000,000.
+        ("1亿", "type", "应为不小于0的整数"),
         ("#DIV/0!", "formula_error", "应为数字，不能是公式错误值"),
         ("#REF!", "formula_error", "应为数字，不能是公式错误值"),
         ("-5", "negative", "应为不小于0的整数"),
@@ -172,6 +174,9 @@ def test_a_wan_in_a_plain_integer_column_is_no_unit(columns, registry):
     # A 序号 counts nothing: 3万 there is a slip, not 30000.
     with pytest.raises(CellError) as raised:
         parse(columns, registry, "seq", "3万")
+    assert (raised.value.rule, raised.value.expected) == ("type", "应为整数")
+    with pytest.raises(CellError) as raised:
+        parse(columns, registry, "seq", "3亿")
     assert (raised.value.rule, raised.value.expected) == ("type", "应为整数")
 
 
@@ -227,6 +232,11 @@ def test_area_is_converted_to_square_metres_exactly(columns, registry, value, co
         ("1,260.50万", YUAN, Decimal("1260.50")),
         ("1,260.50万", UnitContext(Decimal(10000), "亿元"), Decimal("1260.50")),
         ("0.000001万", YUAN, Decimal("0.000001")),
+        # 亿 alone is 亿元 as 万 is 万元: 1.5亿 is 15,000 万元 under any header, one 元 written in 亿 exactly 0.0001.
+        ("1.5亿", UnitContext(), Decimal(15000)),
+        ("1.5 亿", YUAN, Decimal(15000)),
+        ("1,234.567891亿", UnitContext(), Decimal("12345678.91")),
+        ("0.00000001亿", YUAN, Decimal("0.0001")),
     ],
 )
 def test_money_is_converted_to_wan_yuan_exactly(columns, registry, value, context, expected):
@@ -253,6 +263,10 @@ def test_money_is_converted_to_wan_yuan_exactly(columns, registry, value, contex
         ("investment", "-1万", UnitContext(), "negative"),
         ("investment", "1万万", UnitContext(), "type"),
         ("investment", "1千", UnitContext(), "type"),
+        # No area is kept in 亿平方米: 1亿 under 改造面积 is a slip, never 100,000,000 ㎡.
+        ("area", "1亿", UnitContext(), "type"),
+        ("area", "1亿", WAN_M2, "type"),
+        ("investment", "0.00000000001亿", YUAN, "precision"),  # a tenth of a 分
         ("area", "1.00001", UnitContext(), "precision"),
     ],
 )

@@ -85,3 +85,37 @@ def test_wan_is_no_unit_where_a_registry_lists_two_units_it_could_stand_for(tmp_
     units = load_units(tmp_path)
     assert written_units.column_unit("万", "money", units) == "万"
     assert written_units.column_unit("万", "area", units) == "万平方米"
+
+
+def test_a_magnitude_alone_is_the_measures_unit_so_many_times_another_where_there_is_one():
+    units = load_units()
+    # 亿 is 亿元 for money (元 × 10^8 is 亿元's factor), and nothing for an area or a count: no 亿平方米, no 亿个.
+    assert written_units.column_unit("亿", "money", units) == "亿元"
+    assert units.find(written_units.column_unit(" 亿 ", "money", units))[1] == Decimal(10000)
+    assert {
+        measure: written_units.column_unit("亿", measure, units) for measure in ("area", "count", None)
+    } == {
+        "area": "亿",
+        "count": "亿",
+        None: "亿",
+    }
+    # 千 names no unit the registry lists (no 千元): it stays unknown, refused where it is written.
+    assert written_units.column_unit("千", "money", units) == "千"
+    # A full unit, or two magnitudes, is as written: 万万 is no spelling of 亿.
+    assert written_units.column_unit("亿元", "money", units) == "亿元"
+    assert written_units.column_unit("万万", "money", units) == "万万"
+    assert written_units.column_unit("", "money", units) == ""
+
+
+def test_a_magnitude_a_bureau_lists_a_unit_of_is_read_in_it(tmp_path):
+    # The registry, not the code, says what a magnitude stands for: a bureau listing 千元 has 千 read as it.
+    text = (REGISTRY_DIR / "units.yaml").read_text(encoding="utf-8")
+    (tmp_path / "units.yaml").write_text(
+        text.replace(
+            '      亿元: {factor: "10000"}', '      亿元: {factor: "10000"}\n      千元: {factor: "0.1"}'
+        ),
+        encoding="utf-8",
+    )
+    units = load_units(tmp_path)
+    assert written_units.column_unit("千", "money", units) == "千元"
+    assert written_units.column_unit("亿", "money", units) == "亿元"
