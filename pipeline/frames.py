@@ -88,9 +88,8 @@ class Sheet:
             return written
         if (typed := self.parsed.typed_number(column, value, excel_row)) is not None:
             return typed
-        context = self.written_unit(column, excel_row)
-        if context is not None and isinstance(value, Decimal):
-            value = (value / context.factor).normalize()
+        if isinstance(value, Decimal):
+            value = self.parsed.in_written_unit(column, value, excel_row)
         return None if value is None else display(value)
 
     def written_unit(self, column: str, excel_row: int | None = None) -> UnitContext | None:

@@ -108,5 +108,4 @@ def _described(sheet: ParsedSheet, row: dict, name: str) -> str:
 
 def _as_written(sheet: ParsedSheet, name: str, amount: Decimal, excel_row: int) -> str:
     """Show a stored amount in the unit its column is written in (元 under 金额（元）)."""
-    unit = sheet.written_unit(name, excel_row)
-    return display((amount / unit.factor if unit is not None else amount).normalize())
+    return display(sheet.in_written_unit(name, amount, excel_row).normalize())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from pipeline.date_values import DatedMonth
 from pipeline.header_match import Binding
@@ -79,6 +80,11 @@ class ParsedSheet:
         """Return the unit a cell was written in where it is not the unit stored: its row's, else its header's."""
         found = self.row_units.get((excel_row, column)) if excel_row is not None else None
         return found or self.written_units.get(column)
+
+    def in_written_unit(self, column: str, amount: Decimal, excel_row: int | None = None) -> Decimal:
+        """Return a stored amount in the unit its cell was written in (元 under 金额（元）, not the 万元 stored)."""
+        context = self.written_unit(column, excel_row)
+        return amount if context is None else (amount / context.factor).normalize()
 
     def error(self, **kwargs) -> None:
         self.problems.append(cell_problem(sheet=self.name, **kwargs))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import struct
-import zipfile
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -29,6 +28,7 @@ from tests.pipeline.workbooks import (
     with_member,
     xls,
     xlsx,
+    zips_opened,
 )
 
 UNIT = "枣林街道办事处"
@@ -814,14 +814,7 @@ def test_an_amount_in_a_plain_format_is_read_as_its_number(registry, amount, cod
 def test_an_xlsx_is_opened_once_for_its_formats_and_fonts(registry, monkeypatch):
     rows = _ledger_rows(15700000)
     content = formatted(xlsx({"台账": rows}, struck={"台账": ["B3"]}), {"E4": "0!.0000"})
-    opened = []
-    open_zip = zipfile.ZipFile.__init__
-
-    def watched(archive, file, *args, **kwargs):
-        opened.append(file)
-        open_zip(archive, file, *args, **kwargs)
-
-    monkeypatch.setattr(zipfile.ZipFile, "__init__", watched)
+    opened = zips_opened(monkeypatch)
 
     parsed = parse_file(content, f"{UNIT}/台账.xlsx", registry)
 

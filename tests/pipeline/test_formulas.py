@@ -12,7 +12,14 @@ from pipeline.formulas import unsaved_formulas
 from pipeline.parse import parse_file
 from pipeline.problems import Severity
 from pipeline.xlsx_parts import OpenXlsx
-from tests.pipeline.workbooks import COMPOUND_HEADER, national_self_evaluation, xls, xls_formula, xlsx
+from tests.pipeline.workbooks import (
+    COMPOUND_HEADER,
+    national_self_evaluation,
+    xls,
+    xls_formula,
+    xlsx,
+    zips_opened,
+)
 
 SHEET = "清单"
 ROWS = [["年度：2022"], COMPOUND_HEADER, [1, "棉纺厂东院", "2.8650", "370", "=1000+75.97", "在建"]]
@@ -56,14 +63,7 @@ def test_a_required_cell_read_empty_for_an_unsaved_formula_tells_the_clerk_why(r
 
 def test_an_xlsx_is_opened_once_for_its_error_values_and_unsaved_formulas(registry, monkeypatch):
     content = xlsx({SHEET: [*ROWS, [2, "市委小区", "1.9320", "#REF!", "725.58", "在建"]]})
-    opened = []
-    open_zip = zipfile.ZipFile.__init__
-
-    def watched(archive, file, *args, **kwargs):
-        opened.append(file)
-        open_zip(archive, file, *args, **kwargs)
-
-    monkeypatch.setattr(zipfile.ZipFile, "__init__", watched)
+    opened = zips_opened(monkeypatch)
 
     parsed = parse_file(content, "枣林街道办事处/清单.xlsx", registry)
 

@@ -446,3 +446,16 @@ def national_monitoring(
     merges += _vertical_runs(level1, "B", first) + _vertical_runs(level2, "C", first)
     rows.append(["填报人：张三", None, None, "联系电话：0377-12345678", None, None, "填报日期：2022年8月5日"])
     return rows, merges
+
+
+def zips_opened(monkeypatch) -> list:
+    """Record what every zipfile.ZipFile opened from now on in the test: one entry a file or buffer opened."""
+    opened = []
+    open_zip = zipfile.ZipFile.__init__
+
+    def watched(archive, file, *args, **kwargs):
+        opened.append(file)
+        open_zip(archive, file, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", watched)
+    return opened
