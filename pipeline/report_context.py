@@ -21,6 +21,7 @@ from pipeline.report_quality import (
     shared_slices,
     stated_actuals,
     stated_scores,
+    unrated_budgets,
 )
 from pipeline.report_text import received_text
 from pipeline.report_view import NOT_SUPPLIED, ProjectView
@@ -68,6 +69,7 @@ class Context:
             "self_reported": self_reported(self.projects),
             "stated_scores": stated_scores(self.projects),
             "stated_actuals": stated_actuals(self.projects),
+            "unrated": unrated_budgets(self.projects),
             "shared": shared_slices(self.projects, self.forms, self.year),
             "units_missing": progress_units_missing(self.projects),
             "open_warnings": open_warnings(self.projects, self.forms),

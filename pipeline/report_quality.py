@@ -1,4 +1,4 @@
-"""Find what the 数据质量提示 name: figures that disagree, shared forms, months unreported, open warnings."""
+"""Find what the 数据质量提示 name: figures that disagree or are missing, shared forms, months unreported, open warnings."""
 
 # Templates only word these notes: every comparison one makes (a payment above receipts, a stated score the
 # rules do not give) is worked out here, as pipeline/report_context.py does for the rest.
@@ -64,6 +64,25 @@ def self_reported(projects: list[ProjectView]) -> list[Doubt]:
         if _differ(ledger, stated, EXECUTION_TOLERANCE):
             found.append(Doubt("execution", p, stated, ledger))  # type: ignore[arg-type]
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class Unrated:
+    """A project whose 预算执行率 nothing gives (no ledger, 执行率 or 执行数 and 预算数): scored 0 for want of data."""
+
+    project: ProjectView
+    reason: Figure  # mart.self_evaluation's note on the 预算执行率 row: what was missing, and the 0 it scored
+    total: Figure | None  # the 自评总分 and 评价等级 counting it so
+    grade: Figure | None
+
+
+def unrated_budgets(projects: list[ProjectView]) -> list[Unrated]:
+    """Return each project whose 预算执行率 was scored 0 for want of any figure to compute it, in project order."""
+    return [
+        Unrated(p, reason, p.fig("self_evaluation_score"), p.fig("grade"))
+        for p in projects
+        if (reason := p.fig("budget_execution_unrated")) is not None
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -612,6 +612,21 @@ figures as (
     from form_rates
     where rate is not null
     union all
+    -- Why a 预算执行率 no ledger, 执行率 or 执行数 and 预算数 gives was scored 0 (mart.self_evaluation's note), citing
+    -- the 自评表 that lacks them: the 数据质量提示 says the total and grade count it so. A ledger whose 到位 add up to
+    -- 0 has a note of its own, naming that sum.
+    select budget.project_code, budget.year, 'budget_execution_unrated', null, 55, null, null, null,
+        budget.deviation_note, coalesce(forms.lineage, [])
+    from mart.self_evaluation as budget
+    left join (
+        select project_code, year, list_sort(list(distinct cell)) as lineage
+        from mart.self_evaluation, unnest(target_lineage) as listed(cell)
+        where position > 0
+        group by all
+    ) as forms using (project_code, year)
+    anti join funds using (project_code, year)
+    where budget.position = 0 and budget.deviation_note is not null
+    union all
     -- The 运行监控表: reported execution against time progress per month N, and each indicator not sure to be met.
     select project_code, year, 'monitoring_execution_rate', month || '月', 300 + month,
         coalesce(reported_execution_rate, computed_execution_rate)::decimal(38, 10), '%', 2, null, lineage

@@ -194,6 +194,12 @@ off_figures as (
     select distinct submission_id, sheet from ops.validation_issues where rule = 'rate_mismatch'
 ),
 
+-- A ledger whose 到位 add up to 0 gives no rate (intermediate.project_measures keeps none): it is still a ledger
+-- sent, and the row's note says so rather than that none was.
+ledgers as (
+    select distinct project_code, year from staging.fund_ledger
+),
+
 budget as (
     select
         project_years.project_code,
@@ -207,6 +213,9 @@ budget as (
             as reported,
         case when measures.value is not null then measures.numerator else project_years.executed end as paid,
         case when measures.value is not null then measures.denominator else project_years.annual end as received,
+        ledgers.project_code is not null as ledger,
+        project_years.reported_rate is null and project_years.executed is null and project_years.annual is null
+            as block_blank,
         scoring.budget_execution_points as points,
         case
             when measures.value is not null then measures.lineage
@@ -271,6 +280,8 @@ budget as (
         on measures.project_code = project_years.project_code
         and measures.year = project_years.year
         and measures.measure = 'payment_rate'
+    left join ledgers
+        on ledgers.project_code = project_years.project_code and ledgers.year = project_years.year
 ),
 
 rows as (
@@ -335,7 +346,14 @@ rows as (
             as decimal(28, 10)
         ),
         budget_reported_score,
-        null,
+        -- 10 × min(rate, 1) gives no points without a rate, so 0 it is; but a 0 for want of data is said, never
+        -- left to read as nothing spent (the report's 数据质量提示 prints it: budget_execution_unrated).
+        case
+            when rate is not null then null
+            when ledger then '资金台账的到位资金合计为0，预算执行率无法计算，按0分计'
+            when block_blank then '未报送资金台账，自评表也未填写执行率、全年执行数和全年预算数，预算执行率无法计算，按0分计'
+            else '未报送资金台账，自评表的执行率、全年执行数和全年预算数不足以计算预算执行率，按0分计'
+        end,
         'payment_rate',
         false,
         coalesce(lineage, []),
@@ -377,7 +395,7 @@ comment on column mart.self_evaluation.reported_value is '单位填报的实际�
 comment on column mart.self_evaluation.weight is '分值';
 comment on column mart.self_evaluation.score is '得分 = 分值 × 实际完成值 / 指标值，先乘后除，精确到10位小数（显示时保留两位小数）';
 comment on column mart.self_evaluation.reported_score is '单位自评的得分（全国通用自评表的「得分」列；预算执行率行为项目资金块的得分）；未填为空';
-comment on column mart.self_evaluation.deviation_note is '偏差原因分析及改进措施（单位填报）';
+comment on column mart.self_evaluation.deviation_note is '偏差原因分析及改进措施（单位填报）；预算执行率行为数据仓库的说明：无从计算预算执行率（未报送资金台账、自评表也未填执行率及执行数和预算数，或台账到位资金合计为0）而按0分计时写明原因，否则为空';
 comment on column mart.self_evaluation.measure is '指标绑定的计算口径（registry/rules.yaml 的 bindings）；未绑定为空';
 comment on column mart.self_evaluation.differs_from_reported is '计算值与填报的实际完成值不一致（超出填报精度）';
 comment on column mart.self_evaluation.lineage is '得分的来源（提交编号、工作表、Excel行号）：自评表该行，及实际完成值由数据计算时所用的行';

@@ -877,6 +877,55 @@ def test_without_a_ledger_or_a_stated_rate_the_budget_execution_is_the_forms_exe
     assert wh.one("select self_evaluation_score from mart.project_year") == D(98)
 
 
+NOTHING_TO_RATE = "未报送资金台账，自评表也未填写执行率、全年执行数和全年预算数，预算执行率无法计算，按0分计"
+
+
+@pytest.mark.parametrize(
+    ("block", "sent", "rate", "points", "note"),
+    [
+        ({}, None, None, D(0), NOTHING_TO_RATE),
+        # The counter-cases: a rate from the ledger, the form's 执行率, or its 全年执行数 ÷ 全年预算数 is no guess.
+        ({}, ("100", "50"), D("0.5"), D(5), None),
+        ({"budget_execution_rate": D("0.8")}, None, D("0.8"), D(8), None),
+        ({"budget_annual_wan": D(1570), "budget_executed_wan": D(1256)}, None, D("0.8"), D(8), None),
+        (
+            {"budget_annual_wan": D(1570)},
+            None,
+            None,
+            D(0),
+            "未报送资金台账，自评表的执行率、全年执行数和全年预算数不足以计算预算执行率，按0分计",
+        ),
+        # A ledger sent whose 到位 add up to 0: its own note in the report names the sum.
+        ({}, ("0", "50"), None, D(0), "资金台账的到位资金合计为0，预算执行率无法计算，按0分计"),
+    ],
+)
+def test_a_budget_execution_nothing_gives_scores_0_and_says_why(wh, block, sent, rate, points, note):
+    # Scored 0 of 10 and graded 优 on its indicators' 90, with nothing to tell the 0 from nothing spent.
+    register(wh, "甲")
+    row = {"project_name": "甲", "level1": "产出指标", "level2": "数量指标", "level3": "工程进度"}
+    wh.submit(
+        "performance_targets",
+        [row | {"target_text": "按计划推进", "reported_value": "达成", "weight": D(90)} | block],
+    )
+    if sent:
+        ledger(wh, "甲", *sent)
+    wh.build()
+
+    assert wh.rows(
+        "select actual_value, score, deviation_note from mart.self_evaluation where position = 0"
+    ) == [(rate, points, note)]  # unknown, not 0 %
+    total = D(90) + points
+    assert wh.rows("select self_evaluation_score, grade from mart.project_year") == [
+        (total, _grade_of(total))
+    ]
+    # The report is told only where no ledger was sent: one whose 到位 add up to 0 is named with its sum.
+    told = [(note,)] if note is not None and not sent else []
+    assert (
+        wh.rows("select display_text from mart.report_figures where figure_key = 'budget_execution_unrated'")
+        == told
+    )
+
+
 def test_a_ledger_with_nothing_paid_scores_a_payment_rate_of_0_not_the_forms_claim(wh):
     # 500 万元 received, no 支付 row: 资金支付率 and 预算执行率 are 0 %, whatever the 自评表 states (100 %).
     register(wh, "甲")

@@ -885,10 +885,12 @@ def test_indicators_with_nothing_reported_or_computed_are_named_with_the_score_t
     wh.build()
 
     page = notes(_Page(render_html(build_report(wh.con, 2022, CONFIG, registry))).text)
+    # 预算执行率 is no 实际完成值 the unit left blank: its own note says what is missing (test_report_quality.py).
     assert [n for n in page if "没有填报实际完成值" in n] == [
-        "数据质量提示：甲自评表中2项指标没有填报实际完成值，也没有可据以计算的数据：预算执行率（得分0.00分）、"
-        "安全生产（得分0.00分），自评总分按这些得分计入，请核实是否漏报。"
+        "数据质量提示：甲自评表中1项指标没有填报实际完成值，也没有可据以计算的数据：安全生产（得分0.00分），"
+        "自评总分按这些得分计入，请核实是否漏报。"
     ]
+    assert [n for n in page if "预算执行率" in n and "缺少数据" in n]
     ledger(wh, "甲", received="100", paid="50")
     wh.build()
     page = notes(_Page(render_html(build_report(wh.con, 2022, CONFIG, registry))).text)
@@ -896,6 +898,7 @@ def test_indicators_with_nothing_reported_or_computed_are_named_with_the_score_t
         "数据质量提示：甲自评表中1项指标没有填报实际完成值，也没有可据以计算的数据：安全生产（得分0.00分），"
         "自评总分按这些得分计入，请核实是否漏报。"
     ]
+    assert not [n for n in page if "缺少数据" in n]
 
 
 def test_a_notes_template_lacking_a_rules_wording_prints_its_name_not_a_failed_report(tmp_path, registry):

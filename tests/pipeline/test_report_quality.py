@@ -1,0 +1,95 @@
+"""The report's 数据质量提示 of a figure missing: a 预算执行率 nothing gives, scored 0 for want of data, is named
+in the page, the Word report and the workbook alike, and printed as missing, never as a rate."""
+
+from __future__ import annotations
+
+import io
+import re
+from decimal import Decimal
+
+import docx
+import openpyxl
+import pytest
+
+from pipeline.report_docx import render_docx
+from pipeline.report_read import build_report
+from pipeline.report_render import render_html
+from pipeline.report_xlsx import QUALITY_NOTES, render_xlsx
+from tests.pipeline.test_indicators import NOTHING_TO_RATE, YEAR, Warehouse, _grade_of, ledger, register
+from tests.pipeline.test_open_warnings import notes
+from tests.pipeline.test_report import CONFIG, _Page
+
+BUDGET = "预算执行率"
+
+
+def report_of(registry, block: dict, sent: tuple[str, str] | None = None):
+    """Build the report of one project whose 自评表 (with `block` as its 项目资金 figures) scores 90 on its indicator."""
+    wh = Warehouse(registry)
+    register(wh, "甲")
+    row = {"project_name": "甲", "level1": "产出指标", "level2": "数量指标", "level3": "工程进度"}
+    wh.submit(
+        "performance_targets",
+        [row | {"target_text": "按计划推进", "reported_value": "达成", "weight": 90} | block],
+    )
+    if sent:
+        ledger(wh, "甲", *sent)
+    wh.build()
+    return build_report(wh.con, YEAR, CONFIG, registry)
+
+
+def texts(report) -> dict[str, tuple[list[str], str]]:
+    """Return each format's 数据质量提示 and the 实际完成值 its indicator table prints for 预算执行率."""
+    html = render_html(report)
+    # The 附表's row (年度指标值, 实际完成值, …), and the sentence of 绩效目标完成情况.
+    [row] = re.findall(rf"<tr><td>{BUDGET}</td>(.*?)</tr>", html, re.S)
+    page = _Page(html).text
+    [in_sentence] = re.findall(rf"{BUDGET}：年度指标值[^，]*，实际完成值([^；。]*)", page)
+    word = docx.Document(io.BytesIO(render_docx(report)))
+    [in_word] = [r.cells[2].text for t in word.tables for r in t.rows if r.cells[0].text == BUDGET]
+    workbook = openpyxl.load_workbook(io.BytesIO(render_xlsx(report)))
+    [in_sheet] = [
+        r[2]
+        for name in workbook.sheetnames
+        for r in workbook[name].iter_rows(values_only=True)
+        if r[0] == BUDGET
+    ]
+    return {
+        "page": (notes(page), _Page(row.split("</td>")[1]).text),
+        "page's sentence": (notes(page), in_sentence),
+        "word": (notes("\n".join(p.text for p in word.paragraphs)), in_word),
+        "workbook": (
+            notes(
+                "\n".join(str(r[0]) for r in workbook[QUALITY_NOTES].iter_rows(min_row=3, values_only=True))
+            ),
+            in_sheet,
+        ),
+    }
+
+
+def test_a_budget_execution_nothing_gives_is_named_with_the_total_and_grade_counting_its_0(registry):
+    # No ledger, no 执行率, no 全年执行数 or 全年预算数: 预算执行率 scored 0 of 10, the project graded on its 90 alone.
+    grade = _grade_of(Decimal(90))
+    said = (
+        f"数据质量提示：甲{NOTHING_TO_RATE}；自评总分90.00分和评价等级{grade}均按该项0分得出，"
+        "而该项0分是缺少数据所致，并非资金未支出，请核实是否漏报。"
+    )
+
+    for where, (found, printed) in texts(report_of(registry, {})).items():
+        # Once: not again among the indicators with nothing reported.
+        assert [n for n in found if BUDGET in n] == [said], where
+        assert printed == "—（无数据）", where  # unknown: no 0.00%
+
+
+@pytest.mark.parametrize(
+    ("block", "sent", "rate"),
+    [
+        # The ledger's rate, the form's 执行率, its 全年执行数 ÷ 全年预算数.
+        ({}, ("100", "50"), "50%"),
+        ({"budget_execution_rate": Decimal("0.8")}, None, "80%"),
+        ({"budget_annual_wan": Decimal(1570), "budget_executed_wan": Decimal(1256)}, None, "80%"),
+    ],
+)
+def test_a_budget_execution_some_figure_gives_is_printed_and_not_named_missing(registry, block, sent, rate):
+    for where, (found, printed) in texts(report_of(registry, block, sent)).items():
+        assert not [n for n in found if "缺少数据" in n or f"：{BUDGET}（" in n], where
+        assert printed == rate, where
