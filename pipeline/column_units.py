@@ -11,7 +11,7 @@ from pipeline.problems import Problem, Severity
 from pipeline.registry import Registry, unit_key
 from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType
 from pipeline.sheet_meta import SheetMeta
-from pipeline.sheet_units import listed_units, read_unit
+from pipeline.sheet_units import UnitReading, listed_units, read_unit
 from pipeline.text import split_header
 from pipeline.values import UnitContext, is_blank, unit_written
 from pipeline.written_units import MAGNITUDES, column_unit, counted_word
@@ -54,7 +54,7 @@ def _unit_context(
         return UnitContext()
     # The `单位：` line names money's unit (submissions.md); where it names an area's too (`单位：万平方米、万元`), that
     # is the area's unit as surely.
-    reading = read_unit(measure, binding.unit, meta.money_unit, registry)
+    reading = read_unit(measure, binding.unit, meta.money_unit, registry, _measures(match))
     if binding.unit is not None and match.first_row < match.last_row:
         _warn_group_unit(sheet, binding, measure, registry, grid, match)
     if reading.issue is None:
@@ -62,7 +62,9 @@ def _unit_context(
     # Each is told on the row its unit (or, none written, its header) shows on, which of a header of two or three
     # rows may be any of them.
     origin = _merged_origin(grid, match.last_row + 1)
-    if reading.issue == "unit":
+    if reading.meant:
+        _tell_line_magnitude(sheet, binding, reading, grid, match, registry)
+    elif reading.issue == "unit":
         base = registry.units.measures[measure].base
         expected = f"单位应为{'、'.join(registry.units.measures[measure].units)}之一"
         listed = listed_units(measure, reading.written, registry) if reading.on_line else []
@@ -113,6 +115,57 @@ def _unit_context(
             row=unit_cell(grid, match, binding, origin)[0] + 1,
         )
     return reading.context
+
+
+def _measures(match: HeaderMatch) -> tuple[str, ...]:
+    """Return the measures of the sheet's amounts and areas, each once: those a `单位：` line is over."""
+    return tuple(dict.fromkeys(m for b in match.bindings if (m := MEASURE_OF_TYPE.get(b.column.type))))
+
+
+def _tell_line_magnitude(
+    sheet: ParsedSheet,
+    binding: Binding,
+    reading: UnitReading,
+    grid: Grid,
+    match: HeaderMatch,
+    registry: Registry,
+) -> None:
+    """Ask which unit a `单位：万` line over columns of two measures is of a column whose header names none: an error
+    where the two readings differ (万平方米 or 平方米), a warning where they do not (万元 is money's base)."""
+    measure = MEASURE_OF_TYPE[binding.column.type]
+    bare, _ = _written_units(grid, match, binding, registry, measure)
+    if not bare:
+        return  # every figure writes its own unit (`2.4万㎡`): none is read in the line's
+    row = sheet.meta.rows["money_unit"]
+    columns = {
+        m: "、".join(
+            split_header(b.header)[0] for b in match.bindings if MEASURE_OF_TYPE.get(b.column.type) == m
+        )
+        for m, _ in reading.meant
+    }
+    meant = "或".join(f"{unit}（{columns[m]}）" for m, unit in reading.meant)
+    line = f"单位：{reading.written}"
+    said = f"表上方第{row}行“{line}”可指{meant}"
+    label, base = binding.column.header, registry.units.measures[measure].base
+    if reading.issue == "unit":
+        sheet.error(
+            rule="unit",
+            excel_row=row,
+            header=binding.header,
+            value=line,
+            expected=f"“{line}”可指{meant}，无法确定本列按哪一种读取",
+            fix=f"请在表头注明单位，如「{label}（{dict(reading.meant)[measure]}）」或「{label}（{base}）」",
+        )
+        return
+    origin = _merged_origin(grid, match.last_row + 1)
+    warn_on_header(
+        sheet,
+        binding.header,
+        rule="unit_assumed",
+        expected=f"表头未注明单位，{said}，本列两种读法数值相同，已按{base}读取",
+        fix=f"请在表头注明单位，如「{label}（{base}）」",
+        row=header_cell(grid, match, binding.index, origin, lambda text: text == binding.header)[0] + 1,
+    )
 
 
 def _written_units(
@@ -170,7 +223,7 @@ def error_unit_below(
         measure = MEASURE_OF_TYPE.get(binding.column.type)
         if measure is None or binding.unit:
             continue
-        reading = read_unit(measure, None, written, registry)
+        reading = read_unit(measure, None, written, registry, _measures(match))
         if reading.issue is not None or reading.context.factor == contexts[binding.column.name].factor:
             continue
         base = registry.units.measures[measure].base

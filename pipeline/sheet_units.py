@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from pipeline.registry import Registry
+from pipeline.registry import Registry, unit_key
 from pipeline.registry_templates import Template
 from pipeline.values import CellError, Quantity, UnitContext
 from pipeline.written_units import MAGNITUDES, column_unit, counted_word
@@ -24,25 +25,49 @@ class UnitReading:
     issue: str | None = None
     written: str | None = None
     on_line: bool = False  # the unit `written` is the `单位：` line's, the header naming none
+    # A `单位：万` line over columns of two measures: the unit it would be in each ((money, 万元), (area, 万平方米)),
+    # the column read in its base (`unit_assumed`, the same number either way) or not at all (`unit`).
+    meant: tuple[tuple[str, str], ...] = ()
 
 
-def read_unit(measure: str, near: str | None, far: str | None, registry: Registry) -> UnitReading:
+def read_unit(
+    measure: str, near: str | None, far: str | None, registry: Registry, measures: Collection[str] = ()
+) -> UnitReading:
     """Read the unit a measure's numbers are written in: the nearer unit written (a header's), else the farther
-    (a `单位：` line's, money's or, where it names one, an area's); a farther unit of another measure says nothing."""
+    (a `单位：` line's, money's or, where it names one, an area's); a farther unit of another measure says nothing.
+
+    `measures`: those of every column the farther unit is over (this one's alone if none given): a `单位：万` line
+    is the 万-unit of the one measure among them that has one, and asked where two have.
+    """
     units = registry.units
     if near:
         # `金额（人民币元）` names the currency as a `单位：人民币元` line does: the unit is 元.
         near = near.replace("人民币", "").strip(" ,，") or None
-        # `金额（万）` names 万元 and `改造面积（万）` 万平方米, as `1,260.50万` under them does; a `单位：万` line names
-        # money's unit and an area's alike, so its 万 is no unit.
+        # `金额（万）` names 万元 and `改造面积（万）` 万平方米, as `1,260.50万` under them does.
         near = column_unit(near, measure, units) if near else None
+    said = None
     if far:
-        far = _line_unit(measure, far, registry)
+        far = said = _line_unit(measure, far, registry)
+        if (meant := line_magnitude(far, measures or (measure,), registry)) is not None:
+            if near is None and measure in meant and len(meant) > 1:
+                # `单位：万` over 计划投资 and 改造面积: 万元 or 万平方米. Read in its base, a column whose 万-unit is
+                # the base (万元) is the same number either way; any other would be ten thousand times off, or not.
+                same = units.find(meant[measure])[1] == 1
+                return UnitReading(
+                    UnitContext(), "unit_assumed" if same else "unit", far, True, tuple(meant.items())
+                )
+            # `单位：亿` over amounts and areas is 亿元: no area is kept in 亿. Left a magnitude (`单位：千`, no unit of
+            # any measure), it is refused below as a `单位：千元` line is; of two measures, it is no header's conflict.
+            far = meant.get(measure) if len(meant) == 1 else None if meant else far
     written = near or far
     found = units.find(written)
     if written and (found is None or found[0] != measure):
-        if near is not None or (found is None and measure == "money" and written.endswith("元")):
-            # A header's unit, or a `单位：千元` line: money in a unit nobody listed cannot be converted.
+        if (
+            near is not None
+            or (found is None and measure == "money" and written.endswith("元"))
+            or unit_key(written) in MAGNITUDES
+        ):
+            # A header's unit, or a `单位：千元` or `单位：千` line: money in a unit nobody listed cannot be converted.
             return UnitReading(UnitContext(), "unit", written, on_line=near is None)
         # A `单位：` line naming a non-money unit (or an office) says nothing about money columns.
         found = None
@@ -50,8 +75,17 @@ def read_unit(measure: str, near: str | None, far: str | None, registry: Registr
         return UnitReading(UnitContext(), "unit_assumed")
     line = units.find(far) if near is not None else None
     if line is not None and line[0] == measure and line[1] != found[1]:
-        return UnitReading(UnitContext(found[1], found[2]), "unit_conflict", far)
+        return UnitReading(UnitContext(found[1], found[2]), "unit_conflict", said)
     return UnitReading(UnitContext(found[1], found[2]))
+
+
+def line_magnitude(written: str, measures: Collection[str], registry: Registry) -> dict[str, str] | None:
+    """Return, for a `单位：` line writing a magnitude alone (`单位：万`), the unit it is of each of `measures` that
+    has one of that size (money: 万元, area: 万平方米); None for a line writing anything else."""
+    if unit_key(written) not in MAGNITUDES:
+        return None
+    read = {measure: column_unit(written, measure, registry.units) for measure in dict.fromkeys(measures)}
+    return {measure: unit for measure, unit in read.items() if unit != written}
 
 
 # How a `单位：` line lists a unit per measure: `单位：元、平方米`, `单位：万平方米，万元`, `单位：户/万元`.

@@ -255,3 +255,152 @@ def test_a_group_header_writing_wan_alone_is_in_wan_yuan_for_the_columns_under_i
     assert [(p.rule, p.excel_row, p.column_header) for p in file.all_problems] == [
         ("unit_conflict", 2, "本月完成投资（元）")
     ]
+
+
+LINE_SHEETS = {
+    "fund_ledger": (
+        SHUANGPU_UNIT,
+        [*LEDGER, "金额"],
+        ["2022-03-01", PROJECT, "中央补助资金", "到位", "12.5"],
+    ),
+    "investment_progress": (
+        SHUANGPU_UNIT,
+        [*PROGRESS, "年度计划投资", "本月完成投资", "累计完成投资"],
+        ["甲项目", 2022, 1, "1570", "12.5", "12.5"],
+    ),
+}
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize("source", sorted(LINE_SHEETS))
+@pytest.mark.parametrize(("line", "factor"), [("单位：万", 1), ("单位：亿", 10000), ("单位：万元", 1)])
+def test_a_unit_line_writing_a_magnitude_over_amounts_only_is_their_unit_of_that_size(
+    registry, suffix, source, line, factor
+):
+    folder, header, row = LINE_SHEETS[source]
+    file = parsed(registry, [[line], header, row], folder, suffix)
+
+    [record] = file.sheets[0].records
+    money = [c.name for c in registry.templates[source].columns if c.type == "money"]
+    written = [Decimal(str(value)) for value in row[-len(money) :]]
+    assert [record[name] for name in money] == [value * factor for value in written]
+    # Every amount is of one measure: the line's 万 is 万元 as surely as `单位：万元` is, and nothing is assumed.
+    assert file.all_problems == []
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_a_unit_line_writing_wan_over_amounts_and_areas_is_asked_of_a_bare_area(registry, suffix):
+    rows = [
+        ["年度：2022"],
+        ["单位：万"],
+        ["小区名称", "惠及户数（户）", "计划投资", "改造面积"],
+        ["小区1", 100, "50", "2.4"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    # 2.4 under it is 2.4 万平方米 or, the line being money's, 2.4 平方米: the clerk says which.
+    [error] = file.errors
+    assert (error.rule, error.excel_row, error.column_header, error.value) == (
+        "unit",
+        2,
+        "改造面积",
+        "单位：万",
+    )
+    assert error.expected == "“单位：万”可指万元（计划投资）或万平方米（改造面积），无法确定本列按哪一种读取"
+    assert error.fix == "请在表头注明单位，如「改造面积（万平方米）」或「改造面积（平方米）」"
+    # 50 under it is 50 万元 either way: read, and the clerk told why.
+    [warning] = file.warnings
+    assert (warning.rule, warning.excel_row, warning.column_header) == ("unit_assumed", 3, "计划投资")
+    said = (
+        "表上方第2行“单位：万”可指万元（计划投资）或万平方米（改造面积），本列两种读法数值相同，已按万元读取"
+    )
+    assert said in warning.expected
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize(
+    ("money", "area", "asked"),
+    [
+        # The line may restate the header's 万元, or be the area's.
+        ("计划投资（万元）", "改造面积", ["改造面积"]),
+        ("计划投资", "改造面积（㎡）", []),
+        ("计划投资（万元）", "改造面积（㎡）", []),
+    ],
+)
+def test_a_wan_line_over_two_measures_is_asked_only_of_an_area_whose_header_names_no_unit(
+    registry, suffix, money, area, asked
+):
+    rows = [
+        ["年度：2022"],
+        ["单位：万"],
+        ["小区名称", "惠及户数（户）", money, area],
+        ["小区1", 100, "50", "2.4"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    assert [(e.rule, e.column_header) for e in file.errors] == [("unit", header) for header in asked]
+    [record] = file.sheets[0].records
+    assert record["planned_investment_wan"] == Decimal(50)
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_a_wan_line_over_areas_each_written_with_its_unit_asks_nothing_of_them(registry, suffix):
+    rows = [
+        ["年度：2022"],
+        ["单位：万"],
+        ["小区名称", "惠及户数（户）", "计划投资（万元）", "改造面积"],
+        ["小区1", 100, "50", "2.4万㎡"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    assert [record["area_m2"] for record in file.sheets[0].records] == [Decimal(24000)]
+    assert file.all_problems == []
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_a_yi_line_over_amounts_and_areas_is_yi_yuan_as_no_area_is_kept_in_yi(registry, suffix):
+    rows = [
+        ["年度：2022"],
+        ["单位：亿"],
+        ["小区名称", "惠及户数（户）", "计划投资", "改造面积"],
+        ["小区1", 100, "0.5", "2400"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    [record] = file.sheets[0].records
+    assert (record["planned_investment_wan"], record["area_m2"]) == (Decimal(5000), Decimal(2400))
+    base = registry.units.measures["area"].base
+    assert [(p.rule, p.column_header, p.expected) for p in file.all_problems] == [
+        ("unit_assumed", "改造面积", f"表头未注明单位，已按{base}读取本列数值")
+    ]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_a_line_writing_a_magnitude_no_measure_has_a_unit_of_is_refused_as_an_unknown_unit(registry, suffix):
+    rows = [["单位：千"], [*LEDGER, "金额"], ["2022-03-01", PROJECT, "中央补助资金", "到位", "12.5"]]
+
+    file = parsed(registry, rows, SHUANGPU_UNIT, suffix)
+
+    # 12.5 千元 read as 12.5 万元 would be ten times each figure.
+    listed = "、".join(registry.units.measures["money"].units)
+    assert [(e.rule, e.excel_row, e.value, e.expected) for e in file.errors] == [
+        ("unit", 1, "千", f"单位应为{listed}之一")
+    ]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_a_wan_line_over_a_header_writing_another_unit_of_money_is_told_as_a_conflict(registry, suffix):
+    rows = [["单位：万"], [*LEDGER, "金额（元）"], ["2022-03-01", PROJECT, "中央补助资金", "到位", "15000"]]
+
+    file = parsed(registry, rows, SHUANGPU_UNIT, suffix)
+
+    assert [record["amount_wan"] for record in file.sheets[0].records] == [Decimal("1.5")]
+    [warning] = file.all_problems
+    assert (warning.rule, warning.expected) == (
+        "unit_conflict",
+        "表头单位与表上方的“单位：万”不一致，已按表头的元读取本列数值",
+    )

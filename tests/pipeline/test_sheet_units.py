@@ -1,0 +1,41 @@
+"""The unit a `单位：` line writing a magnitude alone (`单位：万`) is of each measure it is over."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.sheet_units import line_magnitude, read_unit
+
+
+@pytest.mark.parametrize(
+    ("written", "measures", "meant"),
+    [
+        ("万", ("money",), {"money": "万元"}),
+        (" 万 ", ("money", "money"), {"money": "万元"}),
+        ("万", ("money", "area"), {"money": "万元", "area": "万平方米"}),
+        ("亿", ("money", "area"), {"money": "亿元"}),  # no area is kept in 亿
+        ("千", ("money", "area"), {}),
+    ],
+)
+def test_a_magnitude_line_is_the_unit_of_that_size_of_each_measure_that_has_one(
+    registry, written, measures, meant
+):
+    assert line_magnitude(written, measures, registry) == meant
+
+
+@pytest.mark.parametrize("written", ["万元", "元、平方米", "万万", ""])
+def test_a_line_writing_a_unit_or_anything_but_a_magnitude_is_left_to_read_unit(registry, written):
+    assert line_magnitude(written, ("money", "area"), registry) is None
+
+
+def test_a_wan_line_is_read_by_the_measures_it_is_over(registry):
+    money = registry.units.find("万元")
+    alone = read_unit("money", None, "万", registry, ("money",))
+    assert (alone.issue, alone.context.factor, alone.context.name) == (None, money[1], money[2])
+    # Over an area too, the area's 万平方米 and the base 平方米 differ: refused; money's 万元 is its base: assumed.
+    area = read_unit("area", None, "万", registry, ("money", "area"))
+    amount = read_unit("money", None, "万", registry, ("money", "area"))
+    assert (area.issue, area.meant) == ("unit", (("money", "万元"), ("area", "万平方米")))
+    assert (amount.issue, amount.context.factor) == ("unit_assumed", 1)
+    # A header's unit is read before it, and conflicts with no line that may be another measure's.
+    assert read_unit("area", "㎡", "万", registry, ("money", "area")).issue is None
