@@ -17,10 +17,12 @@ from pipeline.values import GROUPED, MAX_DIGITS, CellError, Noted, bare_percent,
 from pipeline.written_units import (
     counted_word,
     indicator_units,
+    magnitude_unit,
     measure_of,
     unit_factor,
     unit_measure,
     unit_prefix,
+    unit_spelling,
 )
 
 
@@ -101,7 +103,6 @@ _RANGE_START = re.compile(r"^[-~～—–至到]\d")
 _DIGIT = re.compile(r"\d")
 # `16/16` (done of planned) after a figure: a fraction, the count done or the share of it, never a unit `/16`.
 _FRACTION = re.compile(r"^/\d")
-_PER = ("/", "每")  # a unit per another (`元/平方米`, `元每户`)
 # A clerk's words before the one figure of a value (`已完成16个`, `共16个`, `实际完成：16个`): what was done, no doubt
 # on the figure. Only these: `未完成16个`, `超额完成16个`, `还差16个` say something else of it, and are not read.
 _DONE_WORDS = re.compile(
@@ -161,7 +162,7 @@ def _indicator_parts(text: str | None, unit_of_target: str | None = None) -> _Wr
         return _Written(operator, None, None, "several")
     if unit and _FRACTION.match(unit):
         return _Written(operator, None, None, "fraction")
-    return _Written(operator, number, _unit_spelling(unit))
+    return _Written(operator, number, magnitude_unit(unit_spelling(unit), unit_of_target))
 
 
 # A column of its own beside the 年度指标值 (指标性质, 指标方向) states a comparison as the cell would (`≥`, `不低于`),
@@ -221,7 +222,7 @@ def joined_target(
             f"请核对比较方式，使「{operator_header}」与「{target_header}」一致",
         )
     if written and parts.unit:
-        spelled = _unit_spelling(written)
+        spelled = unit_spelling(written)
         if parts.unit != spelled and not (
             parts.unit.startswith(spelled) and unit_factor(parts.unit) == unit_factor(spelled)
         ):
@@ -321,16 +322,6 @@ def _another_figure(unit: str) -> bool:
     return prefix is not None and _DIGIT.search(unit[len(prefix[0]) :]) is not None
 
 
-def _unit_spelling(unit: str | None) -> str | None:
-    """Spell a written unit as the models convert it: `%` for 百分比, the registry's name for 万㎡ or 元. A percent,
-    money or area unit followed by words is spelled as that unit (`%达标` is `%`, `万元资金` 万元), or its factor would
-    be lost; a count's word (`个小区`) or an unknown unit stays as written, as it is compared with itself."""
-    prefix = unit_prefix(unit) if unit else None
-    if prefix is None or prefix[1] is None or unit[len(prefix[0]) :].startswith(_PER):
-        return unit  # `元/平方米` is a price, not money: compared only with itself
-    return prefix[1]
-
-
 def _comparable(first: str, second: str) -> bool:
     """Say whether numbers written in two units can be compared (one measure, or the same words)."""
     if (first.startswith(second) or second.startswith(first)) and unit_factor(first) == unit_factor(second):
@@ -368,7 +359,7 @@ def _in_header_unit(
     written: _Written, header_unit: str | None, against: Decimal | None, basis: str, *, target: bool = False
 ) -> tuple[_Written, Noted | None]:
     """Give a number written without a unit the unit of its column's header (`年度指标值（%）`): 0.9 there is 90 %."""
-    unit = _unit_spelling(header_unit) if header_unit else None
+    unit = unit_spelling(header_unit) if header_unit else None
     if unit is None or written.number is None or written.unit is not None:
         return written, None
     if unit != "%":
@@ -420,6 +411,13 @@ def _read_indicator(
     target_header_unit = named or target_header_unit
     reported_header_unit = named or reported_header_unit
     target = _indicator_parts(target_text)
+    # `≥1.5亿` beside `16000万元` is 1.5 亿元, `≥2.4万` under 年度指标值（万平方米） 2.4 万平方米: the measure is told by the
+    # unit the row names, else its value's. With none, 万 stays a word compared only with itself.
+    target = target._replace(
+        unit=magnitude_unit(
+            target.unit, target_header_unit, _indicator_parts(reported_text).unit, reported_header_unit
+        )
+    )
     # `≥三年` beside `4年` or `三年`: numerals ending in the unit its value is written in, as `三年` is read against
     # `≥3年` (it was 定性, and `4年` no outcome, scored 0).
     if (
@@ -589,20 +587,6 @@ def _read_indicator(
         in_target,
         target_noted if (noted or header_noted) else None,
         not (noted or header_noted) and target_noted is not None,
-    )
-
-
-def unit_unwritten(target_text: str, measure: str) -> Noted:
-    """Tell a clerk why a target of an amount the data compute, written with no unit, is scored by the value reported."""
-    # `≥24.4` for 改造面积 is 24.4 ㎡ or 24.4 万㎡: compared with the data's 201000 ㎡ it would score whichever the
-    # warehouse guessed. The value reported beside it is written in the clerk's own unit, and so is compared.
-    units = "、".join(indicator_units().measures[measure].units)
-    return Noted(
-        None,
-        "indicator_unit_assumed",
-        f"年度指标值“{target_text}”未写单位，不知是{units}中的哪一种，不能与由数据计算的数值对照，"
-        "已按填报的实际完成值计分（视为与年度指标值同一单位）",
-        f"请在年度指标值中写明单位（{units}）",
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pipeline.problems import display
 from pipeline.values import Noted
+from pipeline.written_units import column_unit, indicator_units
 
 
 def unscored_words(
@@ -76,3 +77,21 @@ def blank_actual(written: object) -> tuple[Noted, object]:
         "请填写实际完成值（数值或完成情况），如“95%”“已完成”",
     )
     return noted, shown
+
+
+def unit_unwritten(target_text: str, measure: str, magnitude: str | None = None) -> Noted:
+    """Tell a clerk why a target of an amount the data compute, written with no unit or a `magnitude` alone
+    (`≥24.4万`), is scored by the value reported."""
+    # `≥24.4` for 改造面积 is 24.4 ㎡ or 24.4 万㎡: compared with the data's 201000 ㎡ it would score whichever the
+    # warehouse guessed. The value reported beside it is written in the clerk's own unit, and so is compared. `≥24.4万`
+    # names no measure the models can tell from its text (万元, 万平方米, 万户), and is compared so too.
+    units = indicator_units()
+    listed = "、".join(units.measures[measure].units)
+    compared = "不能与由数据计算的数值对照，已按填报的实际完成值计分（视为与年度指标值同一单位）"
+    if magnitude is None:
+        expected, fix = f"年度指标值“{target_text}”未写单位，不知是{listed}中的哪一种，{compared}", listed
+    else:
+        meant = column_unit(magnitude, measure, units)
+        expected = f"年度指标值“{target_text}”只写了数量级“{magnitude}”，未写计量单位，{compared}"
+        fix = f"如“{meant}”" if meant != magnitude else listed
+    return Noted(None, "indicator_unit_assumed", expected, f"请在年度指标值中写明单位（{fix}）")

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from pipeline.indicator_values import read_indicator, strict_word, unit_unwritten
+from pipeline.indicator_values import read_indicator, strict_word
 from pipeline.indicator_warnings import (
     READ_FOR_SCORE,
     blank_actual,
     scored_by_outcome,
     scored_from_data,
     strict_bound,
+    unit_unwritten,
     unscored,
     unscored_words,
 )
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import display
+from pipeline.registry import unit_key
 from pipeline.sheet_columns import SheetColumns
+from pipeline.written_units import MAGNITUDES
 
 
 def check_indicators(
@@ -46,9 +49,13 @@ def check_indicators(
         )
         # A bare target of an amount the data compute (`改造面积` `≥24.4`) is compared with the value reported,
         # not the data's (mart.self_evaluation's `targets`): the clerk is asked for its unit.
+        # So is one written in a magnitude alone (`≥24.4万`), which its text tells no measure of.
+        magnitude = reading.target_unit if unit_key(reading.target_unit or "") in MAGNITUDES else None
         unbound = (
             kinds.amount(values.get("level3"))
-            if reading.error is None and reading.target_number is not None and reading.target_unit is None
+            if reading.error is None
+            and reading.target_number is not None
+            and (reading.target_unit is None or magnitude)
             else None
         )
         if target and reading.target_unit in (None, "%"):
@@ -97,5 +104,5 @@ def check_indicators(
             noted = strict_bound(word, reading.operator, bound)
             sheet.warn(noted, excel_row=excel_row, header=target_binding.header, value=target)
         if unbound and target_binding is not None:
-            noted = unit_unwritten(target, unbound)
+            noted = unit_unwritten(target, unbound, magnitude)
             sheet.warn(noted, excel_row=excel_row, header=target_binding.header, value=target)

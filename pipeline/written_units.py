@@ -12,6 +12,7 @@ PERCENT_UNITS = frozenset({"%", "百分比"})
 PERCENT_FACTOR = Decimal("0.01")  # a percentage point, as the fraction the warehouse keeps rates in
 _REMEMBERED_LENGTH = 64  # the longest written unit remembered (registry.unit_key's limit too)
 _REMEMBERED_UNITS = 4096  # the most remembered at once
+_PER = ("/", "每")  # a unit per another (`元/平方米`, `元每户`)
 # Words of size alone, no unit (`1.5亿`, `金额（万）`): what each multiplies by.
 MAGNITUDES = {
     word: Decimal(10) ** power
@@ -53,6 +54,33 @@ def column_unit(written: str, measure: str | None, units: Units) -> str:
         and scaled.factor == definition.factor * magnitude
     ]
     return named[0] if len(named) == 1 else written
+
+
+def unit_spelling(unit: str | None) -> str | None:
+    """Spell a written unit as the models convert it: `%` for 百分比, the registry's name for 万㎡ or 元. A percent,
+    money or area unit followed by words is spelled as that unit (`%达标` is `%`, `万元资金` 万元), or its factor would
+    be lost; a count's word (`个小区`) or an unknown unit stays as written, as it is compared with itself."""
+    prefix = unit_prefix(unit) if unit else None
+    if prefix is None or prefix[1] is None or unit[len(prefix[0]) :].startswith(_PER):
+        return unit  # `元/平方米` is a price, not money: compared only with itself
+    return prefix[1]
+
+
+def magnitude_unit(unit: str | None, *others: str | None) -> str | None:
+    """Spell a magnitude written alone (`1.5亿`, `24.5万`) as the unit of that size of the measure the first of `others`
+    known is of (亿元 beside 万元, 万平方米 beside `≥24.4万平方米`); any other unit, or one no other tells, as written."""
+    if not unit or unit_key(unit) not in MAGNITUDES:
+        return unit
+    other = next((other for other in others if other and measure_of(other) is not None), None)
+    units = indicator_units()
+    read = column_unit(unit, other and measure_of(other), units)
+    if read != unit and units.find(read)[0] == "count":
+        # `3.1万` beside `≥3万户` is 3.1 万户, and beside `人` 万人: counted in the other's word, or left unread
+        # where that word has no unit of the size (a 万个 would count anything, households for people).
+        word = unit_prefix(other)[0].removeprefix(unit)
+        found = units.find(unit + word)
+        return unit + word if found is not None and found[2] == read else unit
+    return unit_spelling(read)
 
 
 def counted_word(unit: str) -> str:

@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.indicator_values import read_indicator
 from pipeline.parse import parse_file
+from pipeline.written_units import indicator_units
 from tests.pipeline.test_cell_formats import UNIT, formatted, targets_sheet
 
 
@@ -93,3 +94,53 @@ def test_a_fraction_typed_of_an_indicator_the_data_compute_says_the_data_are_sco
     [asked] = parsed.all_problems
     assert asked.rule == "percent_fraction"
     assert "已按0.93%计算（该指标能由已报送的数据算出时，按数据计算的数值计分）" in asked.message_zh
+
+
+# A magnitude alone in one cell is its measure's unit of that size, the measure told by the other cell's unit or the
+# row's (header, 三级指标): as `1.5亿` is 1.5 亿元 in an amount column.
+@pytest.mark.parametrize(
+    ("target", "reported", "headers", "level3", "read"),
+    [
+        ("≥1.5亿", "16000万元", (None, None), None, ("1.5", "亿元", "16000", "万元")),
+        ("≥1.5亿元", "1.6亿", (None, None), None, ("1.5", "亿元", "1.6", "亿元")),
+        ("≥1.5亿", "1.6亿元", (None, None), None, ("1.5", "亿元", "1.6", "亿元")),
+        ("≥3万户", "3.1万", (None, None), None, ("3", "万户", "3.1", "万户")),
+        ("≥3万", "31000户", (None, None), None, ("3", "万户", "31000", "户")),
+        # Counted in the value's word: 3万 beside 31000人 is people, never households.
+        ("≥3万", "31000人", (None, None), None, ("3", "万人", "31000", "人")),
+        ("≥2.4万㎡", "2.5万", (None, None), None, ("2.4", "万平方米", "2.5", "万平方米")),
+        ("≥24.4万平方米", "24.5万", (None, None), None, ("24.4", "万平方米", "24.5", "万平方米")),
+        ("≥2.4万", "25000㎡", (None, None), None, ("2.4", "万平方米", "25000", "平方米")),
+        ("≥24.4万", "25万", ("万平方米", None), None, ("24.4", "万平方米", "25", "万平方米")),
+        ("≥24.4万", "25万", (None, None), "改造面积（平方米）", ("24.4", "万平方米", "25", "万平方米")),
+        ("≥2万", "2.1万平方米", (None, None), None, ("2", "万平方米", "2.1", "万平方米")),
+    ],
+)
+def test_a_magnitude_alone_is_the_unit_of_that_size_of_the_measure_its_row_names(
+    target, reported, headers, level3, read
+):
+    reading = read_indicator(target, reported, *headers, level3=level3)
+
+    numbers = (reading.target_number, reading.target_unit, reading.reported_number, reading.reported_unit)
+    assert (numbers, reading.error) == ((Decimal(read[0]), read[1], Decimal(read[2]), read[3]), None)
+    # The models convert by the registry's factors: 1.5亿 is 15000 万元, 2.4万 24000 平方米.
+    units = indicator_units()
+    assert reading.target_factor == units.find(read[1])[1]
+    assert reading.target_measure == units.find(read[1])[0]
+    assert reading.reported_factor == units.find(read[3])[1]
+
+
+@pytest.mark.parametrize(
+    ("target", "reported"),
+    [("≥2.4万", "2.5万"), ("≥1.5亿", "1.6亿"), ("≥2.4万", None), ("≥3万", "3栋")],
+)
+def test_a_magnitude_no_unit_of_its_row_tells_the_measure_of_is_no_unit_of_any(target, reported):
+    reading = read_indicator(target, reported)
+
+    # 万 is 万元, 万平方米 or 万户: compared only with a figure written in it, and bound to no measure the data compute.
+    assert (reading.target_unit, reading.target_factor, reading.target_measure) == (target[-1], 1, None)
+    if reported and "栋" in reported:
+        # No count is kept in 万栋: which 3栋 is of it the clerk says.
+        assert reading.error.rule == "indicator_unit"
+    elif reported:
+        assert (reading.reported_unit, reading.error) == (target[-1], None)

@@ -2231,3 +2231,44 @@ def test_the_models_read_an_indicator_as_the_parser_does_to_the_warehouses_ten_p
         "target_measure",
         "target_counts",
     ]
+
+
+# A magnitude alone is of the measure its value's unit names: so bound, the target is scored against the data.
+@pytest.mark.parametrize(
+    ("level3", "target", "reported", "measure", "target_value"),
+    [
+        ("改造面积", "≥0.4万", "0.5万㎡", "area", D(4000)),
+        ("改造面积", "≥0.4万㎡", "0.5万", "area", D(4000)),
+        ("计划投资", "≥0.1亿", "1250万元", "planned_investment", D(1000)),
+        ("惠及户数", "≥0.004万", "50户", "households", D(40)),
+        ("惠及户数", "≥0.004万户", "0.005万", "households", D(40)),
+    ],
+)
+def test_a_target_or_value_in_a_magnitude_alone_is_scored_against_the_data_in_its_measure(
+    wh, level3, target, reported, measure, target_value
+):
+    register(wh, "甲")
+    compounds(wh, "甲", 5)
+    targets(wh, "甲", (level3, target, reported, 10))
+
+    wh.build()
+
+    row = wh.rows(
+        "select measure, actual_source, target_value, score from mart.self_evaluation where level3 = ?",
+        [level3],
+    )
+    # Every 5 compounds' data meet the target: 5000 平方米, 1250 万元, 50 户.
+    assert row == [(measure, "computed", target_value, D(10))]
+
+
+def test_a_target_in_wan_counted_in_another_word_is_no_count_of_the_datas(wh):
+    register(wh, "甲")
+    compounds(wh, "甲", 5)
+    targets(wh, "甲", ("惠及户数", "≥0.004万", "60人", 10))
+
+    wh.build()
+
+    # 0.004万 beside 60人 is 40 people, never 40 households: scored by the value reported.
+    assert wh.rows(
+        "select measure, actual_source, actual_value from mart.self_evaluation where level3 = '惠及户数'"
+    ) == [(None, "reported", D(60))]

@@ -1304,6 +1304,28 @@ def test_a_bare_target_of_an_amount_the_data_compute_is_told_on_its_own_cell(
     )
 
 
+# `≥24.4万` names no measure the models can tell from its text: compared with the value reported, and asked about.
+@pytest.mark.parametrize(
+    ("level3", "target", "meant"),
+    [("改造面积", "≥2.4万", "万平方米"), ("计划投资", "≥1.5亿", "亿元"), ("计划投资", "≥1.5万", "万元")],
+)
+def test_a_target_written_in_a_magnitude_alone_of_an_amount_the_data_compute_is_told_its_unit(
+    registry, level3, target, meant
+):
+    rows = targets_rows(
+        (target, f"2.5{target[-1]}"), (target, "25000㎡" if meant == "万平方米" else "16000万元")
+    )
+    rows[2][2] = rows[3][2] = level3
+
+    sheet = parse_rows(registry, rows)
+
+    # Beside a value naming its unit, the magnitude is of that measure (2.4 万平方米, 1.5 亿元): nothing is asked.
+    assert problems(sheet) == [("indicator_unit_assumed", 3, "年度指标值", target)]
+    expected = f"年度指标值“{target}”只写了数量级“{target[-1]}”，未写计量单位，不能与由数据计算的数值对照"
+    assert expected in sheet.problems[0].message_zh
+    assert f"请在年度指标值中写明单位（如“{meant}”）" in sheet.problems[0].message_zh
+
+
 def test_a_blank_actual_is_warned_unless_the_data_compute_it(registry):
     rows = targets_rows(("100%", None), ("建立", ""), ("≥90%", None))
     rows[4][2] = "群众满意度"  # bound to satisfaction_rate: the survey gives it

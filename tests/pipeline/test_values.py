@@ -1021,16 +1021,6 @@ def test_a_bare_number_is_read_in_its_headers_unit(target, reported, headers, re
 
 
 @pytest.mark.parametrize(
-    ("target", "reported"),
-    [("≥24.4万平方米", "24.5万"), ("≥0.3万户", "0.31万"), ("≥2万", "2.1万平方米")],
-)
-def test_a_bare_wan_beside_a_unit_of_wan_is_no_unit_to_compare_with_it(target, reported):
-    # Taken for 万平方米's beginning, 24.5万 was read as 24.5 and scored against 244000 平方米, with nothing said.
-    reading = read_indicator(target, reported)
-    assert (reading.reported_number, reading.error and reading.error.rule) == (None, "indicator_unit")
-
-
-@pytest.mark.parametrize(
     ("target", "operator"), [("0起", "="), ("0", "="), ("≤0起", "≤"), ("≥0起", "≥"), ("=0", "=")]
 )
 def test_a_target_of_none_without_a_comparison_is_read_as_none_and_said_so(target, operator):

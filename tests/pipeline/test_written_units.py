@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from pipeline import written_units
 from pipeline.registry import REGISTRY_DIR, Units, load_units
 
@@ -119,3 +121,24 @@ def test_a_magnitude_a_bureau_lists_a_unit_of_is_read_in_it(tmp_path):
     units = load_units(tmp_path)
     assert written_units.column_unit("千", "money", units) == "千元"
     assert written_units.column_unit("亿", "money", units) == "亿元"
+
+
+@pytest.mark.parametrize(
+    ("unit", "others", "read"),
+    [
+        ("亿", ("万元",), "亿元"),
+        ("万", (None, "%", "㎡"), "万平方米"),  # the first other of a known measure tells it
+        ("万", ("万户",), "万户"),
+        ("万", ("人",), "万人"),
+        ("万", ("栋",), "万"),  # no 万栋 is listed: a 万个 would count anything
+        ("亿", ("平方米",), "亿"),  # no area is kept in 亿
+        ("万", ("%",), "万"),
+        ("万", (), "万"),
+        ("万元", ("平方米",), "万元"),  # a unit, not a magnitude alone
+        (None, ("万元",), None),
+    ],
+)
+def test_a_magnitude_alone_is_spelled_as_the_unit_of_that_size_of_the_measure_another_unit_names(
+    unit, others, read
+):
+    assert written_units.magnitude_unit(unit, *others) == read
