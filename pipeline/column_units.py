@@ -8,13 +8,13 @@ from pipeline.header_cells import group_header, header_cell, unit_cell
 from pipeline.header_match import Binding, HeaderMatch
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity
-from pipeline.registry import Registry, unit_key
+from pipeline.registry import Registry
 from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType
 from pipeline.sheet_meta import SheetMeta
 from pipeline.sheet_units import UnitReading, listed_units, read_unit
 from pipeline.text import split_header
 from pipeline.values import UnitContext, is_blank, unit_written
-from pipeline.written_units import MAGNITUDES, column_unit, counted_word
+from pipeline.written_units import column_unit, counted_word, is_magnitude
 
 
 def _unit_context(
@@ -30,7 +30,7 @@ def _unit_context(
         found = registry.units.find(unit)
         counts = binding.column.counts
         # 惠及户数（亿）: no count is kept in 亿, and its 3 read as 3 households would be a wrong number unasked.
-        magnitude = found is None and unit_key(unit or "") in MAGNITUDES
+        magnitude = found is None and is_magnitude(unit)
         if magnitude or (
             found is not None
             and (found[0] != "count" or (counts and counted_word(unit) not in (counted_word(counts), "个")))

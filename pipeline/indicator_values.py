@@ -17,6 +17,7 @@ from pipeline.values import GROUPED, MAX_DIGITS, CellError, Noted, bare_percent,
 from pipeline.written_units import (
     counted_word,
     indicator_units,
+    is_magnitude,
     magnitude_unit,
     measure_of,
     unit_factor,
@@ -413,11 +414,11 @@ def _read_indicator(
     target = _indicator_parts(target_text)
     # `≥1.5亿` beside `16000万元` is 1.5 亿元, `≥2.4万` under 年度指标值（万平方米） 2.4 万平方米: the measure is told by the
     # unit the row names, else its value's. With none, 万 stays a word compared only with itself.
-    target = target._replace(
-        unit=magnitude_unit(
-            target.unit, target_header_unit, _indicator_parts(reported_text).unit, reported_header_unit
+    if is_magnitude(target.unit):
+        other = _indicator_parts(reported_text).unit
+        target = target._replace(
+            unit=magnitude_unit(target.unit, target_header_unit, other, reported_header_unit)
         )
-    )
     # `≥三年` beside `4年` or `三年`: numerals ending in the unit its value is written in, as `三年` is read against
     # `≥3年` (it was 定性, and `4年` no outcome, scored 0).
     if (

@@ -15,9 +15,8 @@ from pipeline.indicator_warnings import (
 )
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import display
-from pipeline.registry import unit_key
 from pipeline.sheet_columns import SheetColumns
-from pipeline.written_units import MAGNITUDES
+from pipeline.written_units import is_magnitude
 
 
 def check_indicators(
@@ -50,7 +49,7 @@ def check_indicators(
         # A bare target of an amount the data compute (`改造面积` `≥24.4`) is compared with the value reported,
         # not the data's (mart.self_evaluation's `targets`): the clerk is asked for its unit.
         # So is one written in a magnitude alone (`≥24.4万`), which its text tells no measure of.
-        magnitude = reading.target_unit if unit_key(reading.target_unit or "") in MAGNITUDES else None
+        magnitude = reading.target_unit if is_magnitude(reading.target_unit) else None
         unbound = (
             kinds.amount(values.get("level3"))
             if reading.error is None

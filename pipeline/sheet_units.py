@@ -6,10 +6,10 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from pipeline.registry import Registry, unit_key
+from pipeline.registry import Registry
 from pipeline.registry_templates import Template
 from pipeline.values import CellError, Quantity, UnitContext
-from pipeline.written_units import MAGNITUDES, column_unit, counted_word
+from pipeline.written_units import MAGNITUDES, column_unit, counted_word, is_magnitude
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,7 @@ def read_unit(
         if (
             near is not None
             or (found is None and measure == "money" and written.endswith("元"))
-            or unit_key(written) in MAGNITUDES
+            or is_magnitude(written)
         ):
             # A header's unit, or a `单位：千元` or `单位：千` line: money in a unit nobody listed cannot be converted.
             return UnitReading(UnitContext(), "unit", written, on_line=near is None)
@@ -82,7 +82,7 @@ def read_unit(
 def line_magnitude(written: str, measures: Collection[str], registry: Registry) -> dict[str, str] | None:
     """Return, for a `单位：` line writing a magnitude alone (`单位：万`), the unit it is of each of `measures` that
     has one of that size (money: 万元, area: 万平方米); None for a line writing anything else."""
-    if unit_key(written) not in MAGNITUDES:
+    if not is_magnitude(written):
         return None
     read = {measure: column_unit(written, measure, registry.units) for measure in dict.fromkeys(measures)}
     return {measure: unit for measure, unit in read.items() if unit != written}

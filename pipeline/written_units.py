@@ -66,10 +66,15 @@ def unit_spelling(unit: str | None) -> str | None:
     return prefix[1]
 
 
+def is_magnitude(unit: str | None) -> bool:
+    """Say whether a written unit is a magnitude alone (`万`, ` 亿 `), no unit of any measure."""
+    return bool(unit) and unit_key(unit) in MAGNITUDES
+
+
 def magnitude_unit(unit: str | None, *others: str | None) -> str | None:
     """Spell a magnitude written alone (`1.5亿`, `24.5万`) as the unit of that size of the measure the first of `others`
     known is of (亿元 beside 万元, 万平方米 beside `≥24.4万平方米`); any other unit, or one no other tells, as written."""
-    if not unit or unit_key(unit) not in MAGNITUDES:
+    if not is_magnitude(unit):
         return unit
     other = next((other for other in others if other and measure_of(other) is not None), None)
     units = indicator_units()
