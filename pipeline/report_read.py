@@ -81,12 +81,20 @@ join ops.submissions as s using (submission_id)
 where n.year = ?
 order by n.project_code, n.submission_id, n.sheet, n.excel_row
 """
-# The 年度总体目标 of a national 自评表, for the sections whose narrative the unit did not supply.
+# The 年度总体目标 of a national 自评表, for the sections whose narrative the unit did not supply, each cited to the row
+# its text was read from (a form stored before ops.sheet_fields existed, to its first indicator row).
 GOALS_SQL = """
 select t.project_code, t.goal_expected, t.goal_achieved, t.submission_id, s.original_name, s.sha256, s.unit,
-    t.sheet, min(t.excel_row)
+    t.sheet, coalesce(any_value(expected.excel_row), min(t.excel_row)),
+    coalesce(any_value(achieved.excel_row), min(t.excel_row))
 from staging.performance_targets as t
 join ops.submissions as s using (submission_id)
+left join ops.sheet_fields as expected
+    on expected.submission_id = t.submission_id and expected.sheet = t.sheet
+    and expected.field_name = 'goal_expected'
+left join ops.sheet_fields as achieved
+    on achieved.submission_id = t.submission_id and achieved.sheet = t.sheet
+    and achieved.field_name = 'goal_achieved'
 where t.year = ? and (t.goal_expected is not null or t.goal_achieved is not null)
 group by all
 order by t.project_code, t.submission_id, t.sheet
@@ -232,14 +240,14 @@ def _read_returned(con: duckdb.DuckDBPyConnection, year: int, projects: dict[str
 def _read_goals(con: duckdb.DuckDBPyConnection, year: int, projects: dict[str | None, Project]) -> None:
     """Give a project without a 绩效目标 or 完成情况 narrative its 自评表's 年度总体目标 text instead."""
     supplied = {code: set(p.narratives) for code, p in projects.items()}
-    for code, expected, achieved, sid, original, sha, unit, sheet, row in con.execute(
+    for code, expected, achieved, sid, original, sha, unit, sheet, *rows in con.execute(
         GOALS_SQL, [year]
     ).fetchall():
         if code not in projects:
             continue
-        source = Source(sid, original, sha, unit, sheet, (row,))
-        for (section, label), text in zip(GOAL_SECTIONS, (expected, achieved), strict=True):
+        for (section, label), text, row in zip(GOAL_SECTIONS, (expected, achieved), rows, strict=True):
             if text and section not in supplied[code]:
+                source = Source(sid, original, sha, unit, sheet, (row,))
                 projects[code].narratives.setdefault(section, []).append(
                     Narrative(section, label + text, source)
                 )

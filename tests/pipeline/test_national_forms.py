@@ -2240,6 +2240,20 @@ def test_percentages_under_a_percent_header_score_as_if_written_with_percent_sig
 
 
 @pytest.mark.slow
+def test_the_forms_goal_standing_in_for_a_narrative_cites_the_row_its_text_is_on(national_night, demo):
+    # It cited the first indicator row, two rows below the 年度总体目标 text a reader hovering it looks for.
+    settings, _, _ = national_night
+    rows, _ = national_self_evaluation(as_national(demo.TARGETS), goals=GOALS)
+    goal_row = _row_with(rows, GOALS[0])
+    assert goal_row < _row_with(rows, "三级指标")
+    [html] = (settings.reports / "2022").glob("*.html")
+
+    cited = re.findall(r'title="来源：([^"]*)">年度总体目标：', html.read_text(encoding="utf-8"))
+
+    assert len(cited) == 1 and f"工作表“自评表” 第{goal_row}行" in cited[0], cited
+
+
+@pytest.mark.slow
 def test_the_forms_goals_and_self_reported_scores_are_in_the_report(national_night):
     _, _, text = national_night
     zaolin = text.split(f"）{PROJECT}")[1].split("\n三、绩效指标表")[0]
