@@ -57,14 +57,14 @@ def stated_year_in_digits(text: str) -> str:
     return _years_in_digits(text, _ZH_YEAR_STATED)
 
 
-# A year written as part of the day a form was filled or runs to (`截至2023年1月`, `2023.1.5`, `2023年1月5日`,
-# `2023年1月填报`), not as the year it reports; a month alone (`2022年3月投资完成情况月报`) is a period of the year
-# reported, not matched.
+# A year written as part of the day a form was filled, revised or runs to (`截至2023年1月`, `2023.1.5`, `2023年1月5日`,
+# `2023年1月填报`, `2023年1月更新`), not as the year it reports; a month alone (`2022年3月投资完成情况月报`) is a
+# period of the year reported, not matched.
 _DATED_YEAR = re.compile(
     r"(?:截至|截止)(?:到|于)?[:：]?\s*(20\d{2})\s*"
     r"(?:年(?![底末度])(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|[.\-/]\s*\d{1,2}(?:\s*[.\-/]\s*\d{1,2}(?!\d))?)"
     r"|(?<!\d)(20\d{2})\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[.\-/]\s*\d{1,2}\s*[.\-/]\s*\d{1,2}(?!\d)"
-    r"|年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?\s*(?=填报|填制|报送|编制|制表))"
+    r"|年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?\s*(?=填报|填制|报送|编制|制表|更新|修订|修改|更正|版))"
 )
 
 

@@ -60,6 +60,19 @@ from tests.pipeline.workbooks import compound_sheet, xlsx
             2022,
             id="title-year-beside-a-filing-month",
         ),
+        # The month it was revised in, the next year: returned as a title naming 2022 and 2023, the year unknown.
+        pytest.param(
+            [["2022年度老旧小区改造项目清单（2023年1月更新）"]],
+            "清单.xlsx",
+            2022,
+            id="title-year-beside-a-revision-month",
+        ),
+        pytest.param(
+            [["2022年老旧小区改造项目清单（2023年1月修订版）"]],
+            "清单.xlsx",
+            2022,
+            id="title-year-beside-a-revised-edition",
+        ),
     ],
 )
 def test_year_comes_from_line_then_title_then_file_name(registry, above, filename, year):
