@@ -262,3 +262,26 @@ def test_the_registered_units_are_read_once_per_register_state_and_office_regist
     assert list(registered_units(register, registry.offices).values()) == [SHORT, "七里园街道社区服务中心"]
     listing = Offices(offices=(*registry.offices.offices, Office(name=UNIT)))
     assert registered_units(register, listing)[office_key(UNIT)] == UNIT
+
+
+@pytest.mark.parametrize(("folder", "year"), [(UNIT, 2022), (SHORT, 2023)])
+def test_a_list_naming_no_project_finds_the_units_project_however_each_years_register_writes_the_unit(
+    settings, registry, folder, year
+):
+    # 2022's register names the unit short, 2023's in full: both names registered, the list the unit sent under the
+    # other name was returned as if its year's register held no project of the unit's.
+    _unlisted(registry)
+    registers = [
+        (
+            f"{BUREAU}/{y}年项目基本信息表.csv",
+            register_csv((f"QLY-{y}", f"七里园{y}年项目", unit, f"{y}-03-01", f"{y}-11-30"), year=y),
+        )
+        for y, unit in ((2022, SHORT), (2023, UNIT))
+    ]
+    rows = "序号,小区名称,改造面积（万平方米）,惠及户数（户）,计划投资（万元）\n1,棉纺厂东院,1.0,100,300\n"
+    listed = (f"{folder}/{year}年老旧小区改造项目清单.csv", f"{year}年老旧小区改造项目清单\n{rows}")
+
+    outcomes = take_in(settings, registry, *registers, listed)
+
+    assert outcomes[listed[0]].status == "accepted", [p.message_zh for p in outcomes[listed[0]].errors]
+    assert query(settings, "select project_code, year from staging.compound_list") == [(f"QLY-{year}", year)]
