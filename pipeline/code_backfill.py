@@ -8,9 +8,10 @@ import duckdb
 
 from pipeline.intake.stored_before import supersede
 from pipeline.offices import Offices
-from pipeline.projects import REGISTER_TEMPLATE, ProjectRegister, derived_code, slice_key
+from pipeline.projects import REGISTER_TEMPLATE, ProjectRegister, derived_code
 from pipeline.registry import Registry
 from pipeline.registry_templates import Template
+from pipeline.slice_keys import slice_key
 
 logger = logging.getLogger(__name__)
 

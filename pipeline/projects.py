@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache, partial
+from functools import partial
 
 import duckdb
 
@@ -27,7 +26,6 @@ from pipeline.offices import Offices, is_written_in_full, office_key
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, display
-from pipeline.registry_templates import Template
 
 REGISTER_TEMPLATE = "project_register"
 # A derived code reads as what it is made of, so an analyst can tell it at a glance; real codes never start so.
@@ -65,71 +63,6 @@ def derived_code(implementing_unit: str | None, name: str) -> str:
 
 def is_derived(code: str | None) -> bool:
     return code is None or code.startswith(DERIVED_PREFIX)
-
-
-_SLICE_COLUMNS = {"project": "project_code"}
-
-
-@cache
-def _slice_columns(slice_fields: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(_SLICE_COLUMNS.get(f, f) for f in slice_fields)
-
-
-def slice_key(template_id: str, record: dict, slice_fields: Iterable[str]) -> str:
-    """Return the key of the slice a record belongs to: template, then unit, project code, year[, month]."""
-    # Called for every row several times a night: the columns are looked up once per slice shape.
-    get = record.get
-    return "|".join([template_id, *[str(get(c) or "") for c in _slice_columns(tuple(slice_fields))]])
-
-
-def record_slice_keys(
-    template_id: str, records: Sequence[dict], slice_fields: Iterable[str], made: dict | None = None
-) -> list[str]:
-    """Return each record's `slice_key`, in order, each distinct one made once (kept in `made`, if given)."""
-    # Called for every row several times a night, and rows of a sheet share a few slices: each is known by its values
-    # and their classes, as 1, 1.0 and True are one dict key but `slice_key` writes them apart. Read column by
-    # column, a sheet's rows most often hold one class a column: then the values alone tell its slices apart, among
-    # those of that one class a column.
-    columns = _slice_columns(tuple(slice_fields))
-    values = [[record.get(column) for record in records] for column in columns]
-    classes = [set(map(type, column)) for column in values]
-    made = {} if made is None else made
-    if all(len(of) == 1 for of in classes):
-        held = made.setdefault(tuple(of.pop() for of in classes), {})
-        each = zip(*values, strict=True)
-    else:
-        held = made.setdefault(None, {})
-        each = zip(*values, *(map(type, column) for column in values), strict=True)
-    get, width = held.get, len(columns)
-
-    def make(of: tuple) -> str:
-        key = held[of] = "|".join([template_id, *[str(value or "") for value in of[:width]]])
-        return key
-
-    return [get(of) or make(of) for of in each]
-
-
-def slice_keys(template_id: str, records: Sequence[dict], slice_fields: Iterable[str]) -> set[str]:
-    """Return the keys of the slices records belong to, as `slice_key` gives each."""
-    return set(record_slice_keys(template_id, records, slice_fields))
-
-
-def project_year_records(
-    template: Template, sheets: Iterable[ParsedSheet]
-) -> Iterator[tuple[ParsedSheet, dict, str]]:
-    """Yield each record that has a project code and a year, with its sheet and slice key."""
-    made: dict = {}
-    for sheet in sheets:
-        keys = record_slice_keys(template.id, sheet.records, template.slice, made)
-        for record, key in zip(sheet.records, keys, strict=True):
-            if record.get("project_code") is not None and record.get("year") is not None:
-                yield sheet, record, key
-
-
-def slice_parts(key: str) -> tuple[str, str, str, str, str]:
-    """Split the key of a slice by unit, project and year[, month]: (template, unit, code, year, month or "")."""
-    template, unit, code, year, *month = key.split("|")
-    return template, unit, code, year, month[0] if month else ""
 
 
 @dataclass(slots=True)

@@ -31,10 +31,10 @@ from pipeline.intake.work import (
     work_dir,
 )
 from pipeline.project_names import resolve_projects
-from pipeline.projects import slice_key
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
 from pipeline.settings import Settings
+from pipeline.slice_keys import slice_key
 
 __all__ = [
     "IngestReport",

@@ -12,8 +12,8 @@ from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity
 from pipeline.project_names import project_name_problem
-from pipeline.projects import slice_keys, slice_parts
 from pipeline.registry import Registry
+from pipeline.slice_keys import SheetSlices, slice_parts
 
 # Who holds a month: (the submission id, or ("run", the parsed file's id) in this run; the file's name).
 _Holder = tuple[object, str]
@@ -37,7 +37,10 @@ def _held(con: duckdb.DuckDBPyConnection | None, templates: list[str]) -> dict[P
 
 
 def flag_later_months(
-    con: duckdb.DuckDBPyConnection | None, registry: Registry, files: list[ParsedFile]
+    con: duckdb.DuckDBPyConnection | None,
+    registry: Registry,
+    files: list[ParsedFile],
+    sliced: SheetSlices | None = None,
 ) -> None:
     """Warn on a file correcting an earlier file of its office (replacing some of its months) that stops before a
     later month of it, in force or earlier in this run (`files` are those to be stored, in the order they are
@@ -82,7 +85,11 @@ def flag_later_months(
         for period, written in months.items():  # in force for the files after it in this run
             held[period].update(dict.fromkeys(written, (("run", id(file)), file.original_name)))
     other_forms = _other_forms(
-        con, files, templates, {h for *_, later, _, _ in found for h in later.values()}
+        con,
+        files,
+        templates,
+        {h for *_, later, _, _ in found for h in later.values()},
+        SheetSlices() if sliced is None else sliced,
     )
     position = {id(file): at for at, file in enumerate(files)}
     for file, sheet, record, month, later, latest, (months, elsewhere) in found:
@@ -116,6 +123,7 @@ def _other_forms(
     files: list[ParsedFile],
     templates: list[str],
     holders: set[_Holder],
+    sliced: SheetSlices,
 ) -> Callable[[_Holder, int], bool]:
     """Return whether a holder holds a slice of a form other than these templates once the files before the one at
     a position in `files` are stored: withdrawing it would take that slice too.
@@ -133,7 +141,7 @@ def _other_forms(
         for sheet in file.sheets:
             if sheet.template.id in templates:
                 continue
-            for key in slice_keys(sheet.template.id, sheet.records, sheet.template.slice):
+            for key in sliced.keys(sheet):
                 written[key].append(at)
                 if holder in since:
                     keys[holder].add(key)

@@ -19,10 +19,10 @@ from pipeline.intake.unique_rows import rows_by_entry, sheets_of, unique_templat
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, row_value_problem
-from pipeline.projects import slice_parts
 from pipeline.registry import Registry
 from pipeline.registry_columns import SUMMABLE_TYPES
 from pipeline.registry_templates import Template
+from pipeline.slice_keys import slice_parts
 
 # (year, month or "", the unique column's value, each figure as a number or None)
 _Key = tuple[str, str, str, tuple[Decimal | None, ...]]

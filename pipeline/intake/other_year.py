@@ -17,11 +17,11 @@ from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity
 from pipeline.project_names import project_name_problem
-from pipeline.projects import project_year_records, slice_parts
 from pipeline.raw_tables import LINEAGE_COLUMNS, raw_columns
 from pipeline.registry import Registry
 from pipeline.registry_columns import SUMMABLE_TYPES
 from pipeline.registry_templates import Template
+from pipeline.slice_keys import SheetSlices, project_year_records, slice_parts
 
 # Columns that say which slice a row is of, or where it was read, not what it holds.
 _IDENTITY = {name for name, _, _ in LINEAGE_COLUMNS} | {
@@ -54,6 +54,7 @@ def flag_other_years(
     registry: Registry,
     files: list[ParsedFile],
     stored_in_run: set[int] = frozenset(),
+    sliced: SheetSlices | None = None,
 ) -> None:
     """Warn on each project and year of a file whose rows equal, as a multiset of values, the rows another file of
     its office holds in force for the same form and project in another year (stored, or earlier in `files`: the
@@ -64,8 +65,9 @@ def flag_other_years(
     year was wrong, the sheet copied, or the two years alike, so the file is taken with a warning. Rows with no
     amount or count other than blank or zero say nothing, and are not compared. A file of this run stored in an
     earlier chunk (`stored_in_run`) is named as one of this run: a run cut into chunks words its receipts as a run
-    in one piece does.
+    in one piece does. `sliced` holds each sheet's slice keys, made once (for this call alone, if not given).
     """
+    sliced = SheetSlices() if sliced is None else sliced
     taken = [(place, file) for place, file in enumerate(files) if file.unit is not None and not file.errors]
     for template in registry.templates.values():
         amounts = [c.name for c in (*template.columns, *template.fields) if c.type in SUMMABLE_TYPES]
@@ -81,13 +83,13 @@ def flag_other_years(
         compared = _Compared(template)
         # Only a project an office holds or sends for two years or more can repeat another year: the rows of the
         # rest (nearly every file of a night) are never built, which would cost seconds at 10,000 files.
-        twice = _in_two_years(con, template, compared, sent)
+        twice = _in_two_years(con, template, compared, sent, sliced)
         if not twice:
             continue
         held = _stored(con, template, compared, twice, stored_in_run)
         groups: dict[int, dict[tuple[str, str, str], _Group]] = {}
         for place, file, sheets in sent:  # in order: a later file's slices replace an earlier one's
-            slices, groups[place] = _rows_sent(compared, sheets, amounts, twice)
+            slices, groups[place] = _rows_sent(compared, sheets, amounts, twice, sliced)
             holder = Holder(("run", id(file)), file.original_name, None)
             held.update((key, ((holder, place), rows)) for key, rows in slices.items())
         others = _by_project(held)
@@ -126,11 +128,11 @@ class _Compared:
 
 
 def _slices_of(
-    compared: _Compared, sheets: list[ParsedSheet]
+    compared: _Compared, sheets: list[ParsedSheet], sliced: SheetSlices | None = None
 ) -> Iterator[tuple[ParsedSheet, dict, str, tuple[str, str, str]]]:
     """Yield each record of a project and year with its sheet, slice key and (office, project code, year)."""
     periods: dict[str, tuple[str, str, str]] = {}  # by key: the rows of a sheet share a few slices
-    for sheet, record, key in project_year_records(compared.template, sheets):
+    for sheet, record, key in project_year_records(compared.template, sheets, sliced):
         period = periods.get(key)
         if period is None:
             period = periods[key] = slice_parts(key)[1:4]
@@ -142,11 +144,12 @@ def _in_two_years(
     template: Template,
     compared: _Compared,
     sent: list[tuple[int, ParsedFile, list[ParsedSheet]]],
+    sliced: SheetSlices,
 ) -> set[tuple[str, str]]:
     """Return the (office, project code) pairs held in force or sent for two years or more."""
     years: dict[tuple[str, str], set[str]] = defaultdict(set)
     for _, _, sheets in sent:
-        for _, _, _, (unit, code, year) in _slices_of(compared, sheets):
+        for _, _, _, (unit, code, year) in _slices_of(compared, sheets, sliced):
             years[(unit, code)].add(year)
     if con is not None:
         for (key,) in con.execute(
@@ -159,13 +162,17 @@ def _in_two_years(
 
 
 def _rows_sent(
-    compared: _Compared, sheets: list[ParsedSheet], amounts: list[str], twice: set[tuple[str, str]]
+    compared: _Compared,
+    sheets: list[ParsedSheet],
+    amounts: list[str],
+    twice: set[tuple[str, str]],
+    sliced: SheetSlices,
 ) -> tuple[dict[str, list[tuple]], dict[tuple[str, str, str], _Group]]:
     """Return a file's rows by slice key, and by office, project and year with where to name them, of the projects
     in `twice` only."""
     slices: dict[str, list[tuple]] = defaultdict(list)
     groups: dict[tuple[str, str, str], _Group] = {}
-    for sheet, record, key, period in _slices_of(compared, sheets):
+    for sheet, record, key, period in _slices_of(compared, sheets, sliced):
         if period[:2] not in twice:
             continue
         row = compared.values(record)

@@ -13,8 +13,8 @@ from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity
 from pipeline.project_names import project_name_problem
-from pipeline.projects import slice_parts
 from pipeline.registry import Registry
+from pipeline.slice_keys import slice_parts
 
 
 def _stored_holders(con: duckdb.DuckDBPyConnection | None, templates: list[str]) -> dict[_Period, set[str]]:

@@ -11,9 +11,9 @@ from pipeline.intake.replaced_rows import Columns, Holder, Slice, amounts, dropp
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity
-from pipeline.projects import project_year_records, slice_parts
 from pipeline.registry import Registry
 from pipeline.registry_templates import Template
+from pipeline.slice_keys import SheetSlices, project_year_records, slice_parts
 
 # The slice fields a file's projects are told apart by: a slice without them is no project's of an office's year.
 _SLICED = {"unit", "project", "year"}
@@ -29,6 +29,7 @@ def flag_replaced(
     registry: Registry,
     files: list[ParsedFile],
     stored_in_run: set[int] = frozenset(),
+    sliced: SheetSlices | None = None,
 ) -> None:
     """Warn on a file whose slices replace an earlier file's (in force, or earlier in this run) where that leaves
     the figures likely wrong; `files` are in the order they are stored, validated: a file returned replaces nothing.
@@ -54,7 +55,7 @@ def flag_replaced(
     for template_id, by_file in sheets.items():
         template = registry.templates[template_id]
         columns = Columns.of(template, registry)
-        sent = [_slices(template, file, its) for file, its in by_file.values()]
+        sent = [_slices(template, file, its, sliced) for file, its in by_file.values()]
         periods = sorted({period for slices in sent for period in slices})
         held = _stored(con, template, columns, periods, stored_in_run)
         for (file, its), slices in zip(by_file.values(), sent, strict=True):
@@ -108,12 +109,14 @@ def _period(key: str) -> str:
     return f"{unit}|{year}"
 
 
-def _slices(template: Template, file: ParsedFile, sheets: list[ParsedSheet]) -> _ByPeriod:
-    """Return the slices a file's sheets of one template hold, each with its records."""
+def _slices(
+    template: Template, file: ParsedFile, sheets: list[ParsedSheet], sliced: SheetSlices | None = None
+) -> _ByPeriod:
+    """Return the slices a file's sheets of one template hold, each with its records (keyed once in `sliced`)."""
     holder = Holder(("run", id(file)), file.original_name, None)
     slices: _ByPeriod = defaultdict(dict)
     found: dict[str, Slice] = {}  # by key: rows of a sheet share a few slices
-    for sheet, record, key in project_year_records(template, sheets):
+    for sheet, record, key in project_year_records(template, sheets, sliced):
         held = found.get(key)
         if held is None:
             held = found[key] = slices[_period(key)].setdefault(

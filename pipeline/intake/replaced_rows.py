@@ -11,10 +11,10 @@ from decimal import Decimal
 from pipeline.frames import span
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, display, row_value_problem
-from pipeline.projects import slice_parts
 from pipeline.registry import Registry
 from pipeline.registry_columns import MEASURE_OF_TYPE, Column, ColumnType
 from pipeline.registry_templates import Template
+from pipeline.slice_keys import slice_parts
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,12 +34,13 @@ from pipeline.project_names import (
     returned_registers,
     tell_own_register,
 )
-from pipeline.projects import ProjectRegister, slice_keys
+from pipeline.projects import ProjectRegister
 from pipeline.receipt_facts import force_sql
 from pipeline.registry import Registry
 from pipeline.rules import load_rules
 from pipeline.settings import TIMEZONE
 from pipeline.settle_register import settle_register
+from pipeline.slice_keys import SheetSlices
 from pipeline.validate import Batch, Validation, validate
 
 # A file taken in before, as a later copy names it: (submission number, file name, sending folder, how it stands as
@@ -111,7 +112,9 @@ def settle(
     taken = [c for c in candidates if c.parsed is not None and not c.duplicate_of]
     held = months_held(con, registry, stored_in_run or set())
     withheld: set[str] = set()
-    validation, lent = _judge(con, registry, taken, held, withheld)
+    # Each sheet's slice keys, made once its projects are named: nothing after that changes a row's slice.
+    sliced = SheetSlices()
+    validation, lent = _judge(con, registry, taken, held, withheld, sliced)
     # A register the suites return (its own sheet, or another sheet of its workbook) lent its projects to the run
     # before they knew: the run is judged again without it, read afresh, as a later chunk would be (its files
     # told of a project it alone held, as if it had not come). None returned: nothing is judged twice.
@@ -122,7 +125,8 @@ def settle(
                 candidate.parsed.sheets
             ):  # a file refused unread has no sheet to judge, nor bytes to read again
                 candidate.parsed = _read_again(candidate, registry, limits)
-        validation, lent = _judge(con, registry, taken, held, withheld)
+        sliced = SheetSlices()  # of the sheets read again
+        validation, lent = _judge(con, registry, taken, held, withheld, sliced)
     # Registers are stored first: one returned in this run is in this set or an earlier one, never a later one.
     returned = {} if returned_in_run is None else returned_in_run
     for name, said in returned_registers(c.parsed for c in taken if c.carries_register).items():
@@ -132,22 +136,22 @@ def settle(
     # Once every error is known: only a list taken in replaces the office's list in force before the unit's does.
     received = _received(candidates)
     give_back_slices(
-        [c.parsed for c in sorted(taken, key=lambda c: received[c.inbox_path]) if not c.parsed.errors]
+        [c.parsed for c in sorted(taken, key=lambda c: received[c.inbox_path]) if not c.parsed.errors], sliced
     )
     _flag_same_name(candidates, {} if named_in_run is None else named_in_run)
     _twins(candidates, seen)
     # After validation and _twins: only files to be stored, in the order they are stored, replace, repeat or are
     # repeated, or hold a month. A copy of a file of this run changes nothing, as a copy of a stored one does not.
     # Nothing between the order and the clock check changes a file's rows: each file's slices are gathered once.
-    slices = _slices_once()
+    slices = _slices_once(sliced)
     order = _load_order(candidates, taken, slices)
     kept = [c for c in sorted(taken, key=order) if not c.duplicate_of]
     stored = [c.parsed for c in kept]
     _flag_odd_clock([c for c in kept if not c.parsed.errors], slices)
-    flag_later_months(con, registry, stored)  # a file the validation returns lends no month
+    flag_later_months(con, registry, stored, sliced)  # a file the validation returns lends no month
     flag_stale_cumulatives(held, registry, stored)
-    flag_replaced(con, registry, stored, stored_in_run or set())
-    flag_other_years(con, registry, stored, stored_in_run or set())
+    flag_replaced(con, registry, stored, stored_in_run or set(), sliced)
+    flag_other_years(con, registry, stored, stored_in_run or set(), sliced)
     for candidate in candidates:
         candidate.outcome = outcome_of(candidate, registry.offices)
         if candidate.duplicate_of:
@@ -163,9 +167,13 @@ def _judge(
     taken: list[Candidate],
     held: dict[Period, dict[int, HeldMonth]],
     withheld: set[str],
+    sliced: SheetSlices,
 ) -> tuple[Validation, list[Candidate]]:
     """Name the files' projects from the register, flag what they repeat and validate them; return the validation
-    and the files whose register lent its projects (every register file without errors then, but `withheld`)."""
+    and the files whose register lent its projects (every register file without errors then, but `withheld`).
+
+    `sliced` holds each sheet's slice keys once its projects are named here, for the checks that follow.
+    """
     parsed = [c.parsed for c in taken]
     register = ProjectRegister.from_warehouse(con)
     for file in parsed:
@@ -188,7 +196,7 @@ def _judge(
         planned_total=register.planned_total,
         monthly_history=monthly_history(held),
         history_names=run_names(held),
-        run_files=_run_files(taken, _load_order(taken, taken)),
+        run_files=_run_files(taken, _load_order(taken, taken, _slices_once(sliced))),
         negative_list=load_rules().negative_list_any_year,
     )
     validation = validate_files(parsed, registry, validation_context)
@@ -208,25 +216,27 @@ def _read_again(candidate: Candidate, registry: Registry, limits: Limits | None)
     return parse_file(candidate.content, written, registry, limits or Limits.from_env())
 
 
-def held_slices(candidate: Candidate) -> set[str]:
-    """Return the slices a file would hold once stored, those it takes from other offices included."""
+def held_slices(candidate: Candidate, sliced: SheetSlices | None = None) -> set[str]:
+    """Return the slices a file would hold once stored, those it takes from other offices included (each sheet's
+    keys made once in `sliced`, if given)."""
     parsed = candidate.parsed
     if parsed is None:
         return set()
+    sliced = SheetSlices() if sliced is None else sliced
     held = set(parsed.taken_slices)
     for sheet in parsed.sheets:
-        held |= slice_keys(sheet.template.id, sheet.records, sheet.template.slice)
+        held |= sliced.keys(sheet)
     return held
 
 
-def _slices_once() -> Callable[[Candidate], set[str]]:
+def _slices_once(sliced: SheetSlices) -> Callable[[Candidate], set[str]]:
     """Return `held_slices` that gathers each file's slices once, for files whose rows no longer change."""
     found: dict[str, set[str]] = {}
 
     def slices(candidate: Candidate) -> set[str]:
         held = found.get(candidate.inbox_path)
         if held is None:
-            held = found[candidate.inbox_path] = held_slices(candidate)
+            held = found[candidate.inbox_path] = held_slices(candidate, sliced)
         return held
 
     return slices

@@ -14,8 +14,9 @@ from pipeline.offices import Offices
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, row_value_problem
-from pipeline.projects import ProjectRegister, implemented_by, slice_keys, slice_parts
+from pipeline.projects import ProjectRegister, implemented_by
 from pipeline.registry import Registry
+from pipeline.slice_keys import SheetSlices, slice_parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ class _Held:
 def _stored_rows(
     con: duckdb.DuckDBPyConnection | None, template_id: str, column: str, by: str, keys: list[str]
 ) -> list[tuple[_Period, str, _Held]]:
-    """Return the rows of files in force whose `by` column (project code or the unique column) is one of `keys`:
+    """Return the rows of files in force whose `by` column (project code or the unique column) is one of `sliced`:
     each row's period, value of the unique column, and where it is held."""
     if con is None or not keys:
         return []
@@ -248,7 +249,7 @@ def _tell(file: ParsedFile, key: str, problem: Problem) -> None:
     file.taken_told.setdefault(key, []).append(problem)
 
 
-def give_back_slices(files: list[ParsedFile]) -> None:
+def give_back_slices(files: list[ParsedFile], sliced: SheetSlices | None = None) -> None:
     """Give back each slice an implementing unit's list took from another office's list in force where a list of
     that office holding the slice is taken in before it in the same run: given in files to be taken in, as received.
 
@@ -258,6 +259,7 @@ def give_back_slices(files: list[ParsedFile]) -> None:
     (`_listed_twice`), so it never gets here.
     """
     held: set[str] = set()  # the office slices of the files received so far
+    sliced = SheetSlices() if sliced is None else sliced
     for file in files:
         for key in [key for key in file.taken_slices if key in held]:
             del file.taken_slices[key]
@@ -267,7 +269,7 @@ def give_back_slices(files: list[ParsedFile]) -> None:
                 else:
                     file.told_stored.remove(told)
         for sheet in file.sheets:
-            held |= slice_keys(sheet.template.id, sheet.records, sheet.template.slice)
+            held |= sliced.keys(sheet)
 
 
 def _slice_fields(key: str, project_name: str | None) -> dict:

@@ -882,7 +882,7 @@ def test_an_unknown_project_names_the_senders_registered_projects_close_to_it(se
 
 def test_slice_keys_are_each_rows_slice_key():
     """Keyed once per distinct slice, a sheet's rows give the keys `slice_key` gives them one by one."""
-    from pipeline.projects import slice_key, slice_keys
+    from pipeline.slice_keys import slice_key, slice_keys
 
     fields = ("unit", "project", "year", "month")
     values = {
@@ -900,7 +900,7 @@ def test_slice_keys_are_each_rows_slice_key():
 
 def test_record_slice_keys_keeps_sheets_of_one_class_each_apart():
     """Each sheet's rows of one class a column are keyed by their values alone: never by another sheet's class."""
-    from pipeline.projects import record_slice_keys, slice_key
+    from pipeline.slice_keys import record_slice_keys, slice_key
 
     fields = ("unit", "project", "year", "month")
     sheets = [
@@ -939,7 +939,7 @@ def _rows_of_one_value_in_four_classes(template) -> object:
 def test_a_stored_files_rows_are_each_keyed_as_slice_key_keys_them(registry):
     from pipeline.intake.file_rows import _add_data
     from pipeline.intake.pending_rows import PendingRows
-    from pipeline.projects import slice_key
+    from pipeline.slice_keys import slice_key
 
     template = registry.templates["investment_progress"]
     parsed = _rows_of_one_value_in_four_classes(template)
@@ -958,7 +958,7 @@ def test_a_stored_files_rows_are_each_keyed_as_slice_key_keys_them(registry):
 
 def test_a_replacing_files_slices_are_each_keyed_as_slice_key_keys_them(registry):
     from pipeline.intake.replaced import _slices
-    from pipeline.projects import slice_key
+    from pipeline.slice_keys import slice_key
 
     template = registry.templates["investment_progress"]
     parsed = _rows_of_one_value_in_four_classes(template)
@@ -974,7 +974,7 @@ def test_a_replacing_files_slices_are_each_keyed_as_slice_key_keys_them(registry
 
 def test_the_other_year_checks_slices_are_each_keyed_as_slice_key_keys_them(registry):
     from pipeline.intake.other_year import _Compared, _slices_of
-    from pipeline.projects import slice_key, slice_parts
+    from pipeline.slice_keys import slice_key, slice_parts
 
     template = registry.templates["investment_progress"]
     parsed = _rows_of_one_value_in_four_classes(template)

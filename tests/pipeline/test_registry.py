@@ -631,8 +631,8 @@ def test_a_field_read_from_a_column_is_said_once(tmp_path, extra, fragments):
 @pytest.mark.parametrize("text", [SAFETY, SAFETY_FROM], ids=["month_from", "month-from"])
 def test_a_monthly_source_reads_each_rows_month_from_its_date_so_two_months_are_two_slices(tmp_path, text):
     from pipeline.parse import parse_file
-    from pipeline.projects import slice_key
     from pipeline.raw_tables import raw_columns
+    from pipeline.slice_keys import slice_key
 
     # The real registry plus the new source, as `pipeline new-source` leaves it. Without the walkthrough's own
     # 安全检查记录 (docs/adding-a-source.md), which a copy of the repository following it holds: the two would fit one
