@@ -8,9 +8,9 @@ from dataclasses import astuple, fields
 from pipeline.intake.pending_rows import PendingRows
 from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem
-from pipeline.projects import record_slice_keys
 from pipeline.raw_tables import raw_columns
 from pipeline.receipt_facts import ReceiptIssue
+from pipeline.slice_keys import record_slice_keys
 
 
 def _numbered(named: tuple[object, ...], run_numbers: dict[int, int]) -> tuple[int, ...]:
@@ -86,9 +86,9 @@ def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> i
         at_submission = columns.index("submission_id")
         keys = record_slice_keys(template.id, sheet.records, template.slice, made.setdefault(template.id, {}))
         for record, key in zip(sheet.records, keys, strict=True):
-            entry = slices.setdefault(
-                key,
-                [
+            entry = slices.get(key)
+            if entry is None:  # a slice's row is its first record's (not built again for every record)
+                entry = slices[key] = [
                     submission_id,
                     template.id,
                     key,
@@ -98,8 +98,7 @@ def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> i
                     record.get("month"),
                     record.get("project_code"),
                     0,
-                ],
-            )
+                ]
             entry[-1] += 1
             row = list(map(record.get, columns))
             row[at_submission], row[at_sheet], row[at_key] = submission_id, sheet.name, key

@@ -56,6 +56,8 @@ def _figure_columns(template: Template) -> list[str]:
 
 def _number(value: object) -> Decimal | None:
     # Stored rows come back as DuckDB's types, parsed ones as the parser's: one number either way (1.20 is 1.2).
+    if value.__class__ is Decimal:  # a parsed amount: its text would read back as itself
+        return value.normalize()
     return None if value is None else Decimal(str(value)).normalize()
 
 

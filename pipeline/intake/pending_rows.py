@@ -31,6 +31,11 @@ def _as_column(values: list[object]) -> list[object]:
     classes = set(map(type, values))
     if any(issubclass(c, list) for c in classes) or classes <= {str, type(None)}:
         return values  # lists go to LIST columns as they are; text needs nothing
+    # Most columns hold one class beside blanks (amounts, years): its text made without a lookup per value.
+    if len(others := classes - {str, type(None)}) == 1 and (text := _TEXT_OF.get(next(iter(others)))):
+        if len(classes) == 1:
+            return list(map(text, values))
+        return [v if v is None or v.__class__ is str else text(v) for v in values]
     text_of = _TEXT_OF.get
     return [v if v is None or v.__class__ is str else (text_of(v.__class__) or _as_text)(v) for v in values]
 

@@ -1354,6 +1354,32 @@ def test_insert_rows_stores_decimals_dates_bytes_lists_and_nulls_exactly_as_give
     assert con.execute("select * from t order by n").fetchall() == [tuple(row) for row in rows]
 
 
+def test_a_column_of_one_class_beside_blanks_goes_in_as_the_text_each_value_has_on_its_own(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("create table t (amount decimal(38, 6), year integer, day date, note varchar, flag varchar)")
+    # One class a column (beside blanks and text), as most are; a class without a text of its own (bool) as ever.
+    columns = {
+        "amount": [Decimal("1E+2"), None, Decimal("-0.000100"), Decimal("12345678901234567890.123456")],
+        "year": [2024, 2023, 2022, 2021],
+        "day": [dt.date(2024, 3, 1), None, dt.date(2023, 12, 31), None],
+        "note": ["甲", None, 1.5, "乙"],
+        "flag": [True, None, "否", False],
+    }
+    rows = [list(row) for row in zip(*columns.values(), strict=True)]
+
+    pending_rows.insert_rows(con, "t", list(columns), rows)
+
+    texts = {name: pending_rows._as_column(values) for name, values in columns.items()}
+    assert texts == {
+        name: [v if v is None or isinstance(v, str) else pending_rows._as_text(v) for v in values]
+        for name, values in columns.items()
+    }
+    assert texts["amount"][0] == "100" and texts["flag"][0] == "True"
+    assert con.execute("select amount, year, day from t order by year desc").fetchall() == [
+        (a, y, d) for a, y, d in zip(columns["amount"], columns["year"], columns["day"], strict=True)
+    ]
+
+
 def test_a_duplicate_is_recorded_under_the_office_that_resent_it_with_year_and_templates(
     settings, registry, register
 ):
