@@ -15,10 +15,12 @@ them.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
+from itertools import chain
 
 import duckdb
 
@@ -148,6 +150,10 @@ class ProjectRegister:
     projects: list[RegisteredProject] = field(default_factory=list)
     _by_code: dict[str, list[RegisteredProject]] = field(default_factory=lambda: defaultdict(list))
     _by_name: dict[str, list[RegisteredProject]] = field(default_factory=lambda: defaultdict(list))
+    # By project type, then implementing unit: each project with its place in `projects`.
+    _by_type: dict[str | None, dict[str | None, list[tuple[int, RegisteredProject]]]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
     _files: int = 0
     # The registered units read against an office registry (registered_units.py), with the count of projects they
     # were read from and that registry's offices: projects are only ever added, so one count is one register.
@@ -159,6 +165,8 @@ class ProjectRegister:
             self._add(project)
 
     def _add(self, project: RegisteredProject) -> None:
+        held = self._by_type[project.project_type].setdefault(project.implementing_unit, [])
+        held.append((len(self.projects), project))
         self.projects.append(project)
         self._by_code[project.code].append(project)
         self._by_name[project.name].append(project)
@@ -357,14 +365,15 @@ class ProjectRegister:
         """Return the unit's projects of one type under way in a year, one row per code: those registered for the
         year, and those registered earlier whose planned span still runs into it."""
         found: dict[str, RegisteredProject] = {}
-        # Asked for each sheet naming no project: whether the unit implements is asked once per implementing unit.
-        implementers: dict[str | None, bool] = {}
-        for p in self.projects:
-            if not (p.current and p.project_type == project_type):
-                continue
-            if (ours := implementers.get(p.implementing_unit)) is None:
-                ours = implementers[p.implementing_unit] = implemented_by(p, unit, offices)
-            if not ours:
+        # Asked for each sheet naming no project: whether the unit implements is asked once per implementing unit,
+        # and only the projects of the units it finds are looked at, in the register's order.
+        ours = [
+            held
+            for held in self._by_type.get(project_type, {}).values()
+            if implemented_by(held[0][1], unit, offices)
+        ]
+        for _, p in sorted(chain.from_iterable(ours), key=operator.itemgetter(0)):
+            if not p.current:
                 continue
             # A project registered the year before and finishing this year is as likely the one meant as the
             # new one, so it is a candidate too: the file is then asked about, not filed under one of them.

@@ -989,3 +989,31 @@ def test_the_other_year_checks_slices_are_each_keyed_as_slice_key_keys_them(regi
         (r["excel_row"], k, slice_parts(k)[1:4])
         for r, k in zip(parsed.sheets[0].records, expected, strict=True)
     ]
+
+
+def test_a_units_projects_of_a_type_are_its_current_ones_a_codes_first_registered_row_kept(registry):
+    from pipeline.projects import ProjectRegister, RegisteredProject
+
+    full, short, other = "枣林街道办事处", "枣林街道", "区住房和城乡建设局"
+    rows = [
+        RegisteredProject("P-05", "戊项目", project_type="老旧小区改造", implementing_unit=full, year=2024),
+        # One code registered under the office's short name, then under its full one: the register's order decides.
+        RegisteredProject("P-01", "甲项目", project_type="老旧小区改造", implementing_unit=short, year=2024),
+        RegisteredProject(
+            "P-01", "甲项目（二期）", project_type="老旧小区改造", implementing_unit=full, year=2024
+        ),
+        RegisteredProject("P-02", "乙项目", project_type="其他", implementing_unit=full, year=2024),
+        RegisteredProject("P-03", "丙项目", project_type="老旧小区改造", implementing_unit=other, year=2024),
+        RegisteredProject(
+            "P-04", "丁项目", project_type="老旧小区改造", implementing_unit=full, year=2024, current=False
+        ),
+        RegisteredProject("P-06", "己项目", project_type="老旧小区改造", implementing_unit=full, year=2025),
+    ]
+    register = ProjectRegister(rows)
+
+    found = register.projects_of(full, 2024, "老旧小区改造", registry.offices)
+
+    assert [p.name for p in found] == sorted(p.name for p in (rows[0], rows[1]))
+    # Not the later row of its code, though the group of its unit (the full name) was found first.
+    assert next(p for p in found if p.code == "P-01") is rows[1]
+    assert register.projects_of(other, 2024, "其他", registry.offices) == []
