@@ -78,6 +78,14 @@ class SheetSlices:
             held = self._keys[(id(sheet), *shape)] = (sheet, keys)
         return held[1]
 
+    def take(self, sheet: ParsedSheet) -> list[str]:
+        """Return each record's slice key by the sheet's template, as `of` does, and let the sheet go: it is stored."""
+        keys = self.of(sheet)
+        shape = (id(sheet), sheet.template.id, tuple(sheet.template.slice))
+        del self._keys[shape]
+        self._sets.pop(shape, None)
+        return keys
+
     def keys(self, sheet: ParsedSheet) -> set[str]:
         """Return the keys of the slices a sheet's records belong to, as `slice_keys` gives them."""
         shape = (id(sheet), sheet.template.id, tuple(sheet.template.slice))

@@ -10,7 +10,7 @@ from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem
 from pipeline.raw_tables import raw_columns
 from pipeline.receipt_facts import ReceiptIssue
-from pipeline.slice_keys import record_slice_keys
+from pipeline.slice_keys import SheetSlices
 
 
 def _numbered(named: tuple[object, ...], run_numbers: dict[int, int]) -> tuple[int, ...]:
@@ -54,10 +54,13 @@ def _layout(template) -> list[str]:
     return held[1]
 
 
-def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> int:
-    """Queue the sheets, their column lineage, slices and raw rows of an accepted file; return its rows."""
+def _add_data(
+    pending: PendingRows, submission_id: int, parsed: ParsedFile, sliced: SheetSlices | None = None
+) -> int:
+    """Queue the sheets, their column lineage, slices and raw rows of an accepted file; return its rows. Each
+    sheet's slice keys are taken from `sliced`, where settling made them (else made here, once a file)."""
     slices: dict[str, list] = {}
-    made: dict[str, dict] = {}  # each template's slice keys, made once a file
+    sliced = SheetSlices() if sliced is None else sliced
     total = 0
     for sheet in parsed.sheets:
         template = sheet.template
@@ -84,7 +87,7 @@ def _add_data(pending: PendingRows, submission_id: int, parsed: ParsedFile) -> i
         rows = []
         at_sheet, at_key = columns.index("sheet"), columns.index("slice_key")
         at_submission = columns.index("submission_id")
-        keys = record_slice_keys(template.id, sheet.records, template.slice, made.setdefault(template.id, {}))
+        keys = sliced.take(sheet)
         for record, key in zip(sheet.records, keys, strict=True):
             entry = slices.get(key)
             if entry is None:  # a slice's row is its first record's (not built again for every record)

@@ -39,6 +39,7 @@ from pipeline.receipts import EarlyReceipts, mark_deleted, receipt_writers, writ
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
 from pipeline.settings import TIMEZONE, Settings
+from pipeline.slice_keys import SheetSlices
 from pipeline.storage import ArchiveBatch
 from pipeline.text import printable
 from pipeline.validate import write_data_docs
@@ -178,6 +179,8 @@ def _load(
                 with _timed(report, "validate"):
                     candidates = _read_back(chunk, report, bar)
                     set_aside_now()
+                    # Each sheet's slice keys, made once for the checks and the store; a sheet stored is let go.
+                    sliced = SheetSlices()
                     candidates, validation = settle(
                         con,
                         registry,
@@ -187,6 +190,7 @@ def _load(
                         set(stored_sha.values()),
                         settings.limits,
                         returned_in_run,
+                        sliced,
                     )
                     # Data Docs show every chunk's results; a run in one chunk keeps the suite names as they are.
                     results += [
@@ -209,7 +213,7 @@ def _load(
                             # and made durable together before the transaction commits.
                             step = _before_commit(archive, at == len(cut), earlier, stored_sha, recheck)
                             with committing_after(step):
-                                store_batch(con, archived, stored_sha, run_numbers)
+                                store_batch(con, archived, stored_sha, run_numbers, sliced)
                         finally:
                             archive.discard()
                         receipts.committed(con, [c.outcome.submission_id for c in batch])

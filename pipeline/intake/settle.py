@@ -90,6 +90,7 @@ def settle(
     stored_in_run: set[int] | None = None,
     limits: Limits | None = None,
     returned_in_run: dict[str, tuple[str, str | None]] | None = None,
+    sliced: SheetSlices | None = None,
 ) -> tuple[list[Candidate], Validation]:
     """Find duplicates, name missing projects and validate all sheets at once; return files in load order.
 
@@ -98,7 +99,8 @@ def settle(
     file taken in earlier in the run (in an earlier chunk) to it, and is extended with these files; `named_in_run`
     likewise maps each name as written to the inbox paths and fingerprints of the run's files of that name, and
     `stored_in_run` holds the submissions stored in its earlier chunks, and `returned_in_run` the projects of the
-    registers returned in them (`returned_registers`), extended with this set's.
+    registers returned in them (`returned_registers`), extended with this set's. `sliced` keeps each sheet's slice
+    keys, made once its projects are named, for the store (`SheetSlices.take`).
     """
     seen = {} if seen_in_run is None else seen_in_run
     keys = {c.inbox_path: _key(c) for c in candidates}
@@ -113,7 +115,7 @@ def settle(
     held = months_held(con, registry, stored_in_run or set())
     withheld: set[str] = set()
     # Each sheet's slice keys, made once its projects are named: nothing after that changes a row's slice.
-    sliced = SheetSlices()
+    sliced = SheetSlices() if sliced is None else sliced
     validation, lent = _judge(con, registry, taken, held, withheld, sliced)
     # A register the suites return (its own sheet, or another sheet of its workbook) lent its projects to the run
     # before they knew: the run is judged again without it, read afresh, as a later chunk would be (its files
@@ -125,7 +127,7 @@ def settle(
                 candidate.parsed.sheets
             ):  # a file refused unread has no sheet to judge, nor bytes to read again
                 candidate.parsed = _read_again(candidate, registry, limits)
-        sliced = SheetSlices()  # of the sheets read again
+        # The sheets read again are new ones, keyed afresh; those they replace are judged no more.
         validation, lent = _judge(con, registry, taken, held, withheld, sliced)
     # Registers are stored first: one returned in this run is in this set or an earlier one, never a later one.
     returned = {} if returned_in_run is None else returned_in_run

@@ -17,6 +17,7 @@ from pipeline.intake.pending_rows import PendingRows
 from pipeline.intake.stored_before import _name_keepers, _retell_stored, _taken_from, supersede
 from pipeline.parse import sending_folder_of
 from pipeline.settings import TIMEZONE
+from pipeline.slice_keys import SheetSlices
 
 SUBMISSION_COLUMNS = [
     "submission_id",
@@ -60,6 +61,7 @@ def store_batch(
     batch: list[tuple[Candidate, str]],
     stored_sha: dict[tuple[str, str | None], int],
     run_numbers: dict[int, int] | None = None,
+    sliced: SheetSlices | None = None,
 ) -> None:
     """Record a batch of archived files, their problems and accepted rows, in one transaction.
 
@@ -67,7 +69,7 @@ def store_batch(
     names the submission it repeats; `run_numbers` maps each parsed file of the run's chunk stored so far (by its id)
     to its submission, so a warning names by number a file settled beside it. Both are only updated once the batch
     commits. Inside `committing_after`, its step (the batch's archive copies made durable, and what else must commit
-    with the batch) runs after the rows are written and before the commit.
+    with the batch) runs after the rows are written and before the commit. `sliced`: the slice keys settling made.
     """
     con.execute("begin")
     try:
@@ -126,7 +128,7 @@ def store_batch(
             )
             add_problems(pending, submission_id, outcome.problems, numbers)
             if outcome.status == "accepted":
-                outcome.rows = _add_data(pending, submission_id, candidate.parsed)
+                outcome.rows = _add_data(pending, submission_id, candidate.parsed, sliced)
                 for told, word in candidate.parsed.told_stored:
                     add_problems(pending, told, [word(submission_id)], numbers)
                     retold.add(told)

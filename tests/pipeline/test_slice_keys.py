@@ -78,3 +78,18 @@ def test_project_year_records_yield_the_same_with_the_keys_made_once(registry):
         (0, slice_key(monthly.id, sheets[1].records[0], monthly.slice)),
     ]
     assert with_memo == again == fresh
+
+
+def test_a_sheet_taken_for_the_store_is_let_go(registry):
+    monthly, _ = _monthly_and_listed(registry)
+    sheet = _sheet(monthly, [("P1", 2022, 1), ("P1", 2022, 2)])
+    sliced = SheetSlices()
+    made = sliced.of(sheet)
+    sliced.keys(sheet)
+
+    taken = sliced.take(sheet)
+
+    assert taken is made
+    # No longer held: asked again, its keys are made afresh (the same keys).
+    again = sliced.of(sheet)
+    assert again == made and again is not made
