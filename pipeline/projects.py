@@ -42,8 +42,11 @@ def implements(unit: str, implementer: str, offices: Offices) -> bool:
         return True
     # Two offices the registry does not list, one the other's name cut short: a register naming 溧河街道 in one year
     # and 溧河街道办事处 in another names one office, whose list naming no project was returned as having none.
-    unlisted = all(o not in offices.offices for name in (unit, implementer) for o in offices.named(name))
-    return unlisted and (is_written_in_full(unit, implementer) or is_written_in_full(implementer, unit))
+    # Asked for every register row a file's unit is matched against: the cheap test of the names first, as looking
+    # an unlisted office up among the listed ones compares it with each (11 s of a 10,000-file night's loader).
+    if not (is_written_in_full(unit, implementer) or is_written_in_full(implementer, unit)):
+        return False
+    return all(o not in offices.offices for name in (unit, implementer) for o in offices.named(name))
 
 
 def implemented_by(project: RegisteredProject, unit: str | None, offices: Offices | None) -> bool:
