@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pipeline.registry import Registry
 from pipeline.registry_templates import Template
 from pipeline.values import CellError, Quantity, UnitContext
-from pipeline.written_units import MAGNITUDES, column_unit, counted_word, is_magnitude
+from pipeline.written_units import column_unit, counted_word, is_magnitude
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +137,7 @@ def convert_by_row_unit(values: dict, template: Template, registry: Registry) ->
         raise CellError(
             "unit", f"金额单位应为{'、'.join(money.units)}之一", f"请把金额换算为{money.base}填写"
         )
-    if found is None and isinstance(unit, str) and unit.strip() in MAGNITUDES:
+    if found is None and isinstance(unit, str) and is_magnitude(unit):
         # `万` is 万元, 万平方米 or 万户: stored as written, the row was added to no total and checked against nothing.
         raise CellError(
             "unit",
