@@ -15,6 +15,8 @@ from pipeline.text import remembered_if_short
 # The workbook's styles (number formats and fonts, each cell's by its `s` index into cellXfs) and shared strings, by
 # their usual names: the workbook's relationships say where they are.
 STYLES = "xl/styles.xml"
+WORKBOOK = "xl/workbook.xml"
+PACKAGE_RELATIONS = "_rels/.rels"
 SHARED_STRINGS = "xl/sharedStrings.xml"
 # The parts calamine reads at their usual names only (in any case), never where the workbook's relationships say:
 # elsewhere, its text cells fail to read (the file refused as damaged) or its number formats go unread (a date read
@@ -28,6 +30,7 @@ _ROW_OR_CELL = re.compile(TAG_PREFIX + rb"(row|c)(?=[\s/>])([^>]*)>")
 REFERENCE = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]*)\$?(\d*)["']""")
 _XML_ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _XML_ELEMENT = r"<(?:[A-Za-z_][\w.-]*:)?{}(?=[\s/>])([^>]*)>"
+_WORKBOOK_ROOT = re.compile(_XML_ELEMENT.format("workbook"))
 
 
 def xml_attributes(text: str) -> dict[str, str]:
@@ -44,9 +47,34 @@ def _small_member(archive: zipfile.ZipFile, name: str) -> str:
         return ""
 
 
+def workbook_part(archive: zipfile.ZipFile) -> str:
+    """Return the workbook's part: xl/workbook.xml, or where the package's relationships (_rels/.rels) put it."""
+    if WORKBOOK in archive.NameToInfo:
+        return WORKBOOK
+    # Excel opens a workbook wherever _rels/.rels points (xl/book.xml, some generators' name); calamine reads the
+    # usual name only, so `for_calamine` puts a copy there.
+    for _, kind, part in _relations_in(_small_member(archive, PACKAGE_RELATIONS), ""):
+        # A Word document or presentation is an office document too: only a workbook's part begins so.
+        if (
+            kind == "officeDocument"
+            and part in archive.NameToInfo
+            and _WORKBOOK_ROOT.search(_small_member(archive, part))
+        ):
+            return part
+    return WORKBOOK
+
+
+def _relations_part(part: str) -> str:
+    """Return the part holding a part's relationships (xl/book.xml → xl/_rels/book.xml.rels)."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", f"{name}.rels")
+
+
 def workbook_relations(archive: zipfile.ZipFile) -> tuple[tuple[str | None, str, str], ...]:
     """Return (relationship id, type, part) of each part the workbook relates (xl/_rels/workbook.xml.rels)."""
-    return _relations_of(_small_member(archive, "xl/_rels/workbook.xml.rels"))
+    if (part := workbook_part(archive)) == WORKBOOK:
+        return _relations_of(_small_member(archive, "xl/_rels/workbook.xml.rels"))
+    return _relations_in(_small_member(archive, _relations_part(part)), posixpath.dirname(part))
 
 
 def _worksheet_parts(
@@ -60,7 +88,7 @@ def _worksheet_parts(
 def _xlsx_sheet_names(archive: zipfile.ZipFile, parts: dict[str, str]) -> dict[str, str]:
     """Map worksheet parts to the sheet names the clerk sees (xl/workbook.xml)."""
     names = {}
-    for attributes in map(dict, _sheets_of(_small_member(archive, "xl/workbook.xml"))):
+    for attributes in map(dict, _sheets_of(_small_member(archive, workbook_part(archive)))):
         if attributes.get("id") in parts:
             names[parts[attributes["id"]]] = attributes.get("name", "")
     return names
@@ -75,11 +103,20 @@ _REMEMBERED_PART = 8192
 def _relations_of(text: str) -> tuple[tuple[str | None, str, str], ...]:
     """Return (relationship id, type, part) of each part a workbook.xml.rels text relates; the type is its URI's last
     segment (`worksheet`, `styles`, `sharedStrings`), as transitional and strict workbooks differ before it."""
+    return _relations_in(text, "xl")
+
+
+def _relations_in(text: str, folder: str) -> tuple[tuple[str | None, str, str], ...]:
+    """Return (relationship id, type, part) of each part a .rels text of a part in `folder` relates."""
     parts = []
     for tag in re.findall(_XML_ELEMENT.format("Relationship"), text):
         attributes = xml_attributes(tag)
         target = attributes.get("Target", "")
-        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+        path = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join(folder, target))
+        )
         parts.append((attributes.get("Id"), attributes.get("Type", "").rsplit("/", 1)[-1], path))
     return tuple(parts)
 
@@ -129,30 +166,58 @@ class OpenXlsx:
 
 
 def for_calamine(xlsx: OpenXlsx, content: bytes) -> bytes:
-    """Return the bytes calamine is to read: the xlsx itself, or, where the workbook relates its shared strings or
-    styles under another name, a copy with each also at the name calamine reads, so it reads them as Excel does.
+    """Return the bytes calamine is to read: the xlsx itself, or, where the workbook or the shared strings or styles
+    it relates are under other names, a copy with each also at the name calamine reads, so it reads them as Excel
+    does.
 
     The copy appends to the zip rather than rewriting it: its members are neither inflated nor compressed again.
     """
     names = [info.filename for info in xlsx.archive.infolist()]
-    moves = {}
+    moves: dict[str, bytes] = {}
+    if (workbook := workbook_part(xlsx.archive)) != WORKBOOK:
+        moves[WORKBOOK] = xlsx.archive.read(workbook)
+        moves[_relations_part(WORKBOOK)] = _targets_from_root(
+            xlsx.archive.read(_relations_part(workbook)), posixpath.dirname(workbook)
+        )
+        # calamine also follows the package's relationships to the workbook, and fails beyond xl/.
+        moves[PACKAGE_RELATIONS] = _OFFICE_DOCUMENT.sub(
+            lambda tag: _TARGET.sub(rb"\1\2/" + WORKBOOK.encode() + rb"\2", tag.group()),
+            xlsx.archive.read(PACKAGE_RELATIONS),
+        )
     for kind, usual in _CALAMINE_PARTS:
         part = xlsx.part(kind, usual)
         # calamine takes the first member named so, ignoring case.
         read = next((name for name in names if name.lower() == usual.lower()), None)
         if part is not None and part != read:
-            moves[usual] = part
+            moves[usual] = xlsx.archive.read(part)
     if not moves:
         return content
     buffer = io.BytesIO(content)
     with zipfile.ZipFile(buffer, "a") as copy:
-        for usual, part in moves.items():
+        for usual, data in moves.items():
             # A stale member at the usual name (one Excel never reads) leaves the directory, so calamine reads this.
             for stale in [info for info in copy.filelist if info.filename.lower() == usual.lower()]:
                 copy.filelist.remove(stale)
                 copy.NameToInfo.pop(stale.filename, None)
-            copy.writestr(usual, xlsx.archive.read(part))
+            copy.writestr(usual, data)
     return buffer.getvalue()
+
+
+_OFFICE_DOCUMENT = re.compile(TAG_PREFIX + rb"Relationship\s[^>]*/officeDocument[\"'][^>]*>")
+_TARGET = re.compile(rb"""(\sTarget\s*=\s*)(["'])([^"']*)\2""")
+
+
+def _targets_from_root(rels: bytes, folder: str) -> bytes:
+    """Write a .rels part's targets relative to `folder` from the package's root, so they hold at another place."""
+
+    def rooted(match: re.Match[bytes]) -> bytes:
+        target = match.group(3)
+        if target.startswith(b"/"):
+            return match.group()
+        path = posixpath.normpath(posixpath.join(folder, target.decode("utf-8", "replace")))
+        return match.group(1) + match.group(2) + b"/" + path.encode("utf-8") + match.group(2)
+
+    return _TARGET.sub(rooted, rels)
 
 
 def whole_tags(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:

@@ -28,6 +28,7 @@ from pipeline.xlsx_parts import (
     _xlsx_sheet_names,
     row_and_cell_tags,
     whole_tags,
+    workbook_part,
 )
 
 logger = logging.getLogger(__name__)
@@ -174,10 +175,11 @@ _PACKAGES = (
 )
 
 
-def _other_package(names: set[str]) -> str | None:
+def _other_package(names: set[str], workbook: str) -> str | None:
     """Say what a zip that is no workbook is (a Word document, a zip of files), by its members' names in lower
-    case; None for a workbook (an .xlsb too, refused for what it is)."""
-    if names & {"xl/workbook.xml", "xl/workbook.bin"}:
+    case and where its package relationships put a workbook; None for a workbook (an .xlsb too, refused for what
+    it is)."""
+    if names & {"xl/workbook.xml", "xl/workbook.bin", workbook.lower()}:
         return None
     for member, said in _PACKAGES:
         if member in names:
@@ -212,7 +214,9 @@ def _survey(xlsx: OpenXlsx, limits: Limits) -> Survey:
     members = [info for info in archive.infolist() if not info.is_dir()]
     if any(info.filename.lower().endswith(".bin") and "worksheets/" in info.filename for info in members):
         raise Unsupported("不支持Excel二进制工作簿（.xlsb），请另存为.xlsx后重新报送")
-    if (other := _other_package({info.filename.lower() for info in members})) is not None:
+    if (
+        other := _other_package({info.filename.lower() for info in members}, workbook_part(archive))
+    ) is not None:
         raise Unsupported(other)
     total = sum(info.file_size for info in members)
     if total > limits.max_uncompressed_bytes:

@@ -14,6 +14,7 @@ from tests.pipeline.workbooks import (
     COMPOUND_HEADER,
     compound_sheet,
     moved_parts,
+    moved_workbook,
     prefixed,
     shared_rich,
     with_member,
@@ -47,6 +48,13 @@ MOVED = {
     "SharedStrings.xml": moved_parts(STANDARD, {SHARED_STRINGS: "xl/SharedStrings.xml"}),
     "styles2.xml": moved_parts(STANDARD, {STYLES: "xl/styles2.xml"}),
     "both": moved_parts(STANDARD, {SHARED_STRINGS: "xl/strings1.xml", STYLES: "xl/theme/styles1.xml"}),
+    # The workbook itself where _rels/.rels puts it: Excel opens it; calamine read xl/workbook.xml only, and the
+    # file was refused as "a zip, not a spreadsheet".
+    "workbook as xl/book.xml": moved_workbook(STANDARD, "xl/book.xml"),
+    "workbook in a folder of its own": moved_workbook(STANDARD, "book/workbook1.xml"),
+    "workbook and strings moved": moved_workbook(
+        moved_parts(STANDARD, {SHARED_STRINGS: "xl/strings.xml"}), "xl/workbook2.xml"
+    ),
 }
 
 

@@ -331,6 +331,13 @@ def test_sniff_kind_goes_by_content_before_the_name():
     assert sniff_kind(csv_bytes(ROWS), "清单.csv") == "csv"
 
 
+PACKAGE_TO = (
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1"'
+    ' Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="{}"/>'
+    "</Relationships>"
+)
+
+
 def _zip(**members: bytes) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as package:
@@ -344,8 +351,22 @@ def _zip(**members: bytes) -> bytes:
     [
         (_zip(**{"报表.csv": csv_bytes(ROWS)}), "压缩包（zip），不是电子表格：请解压后"),
         (_zip(**{"word/document.xml": b"<w/>"}), "Word文档"),
+        # A package's relationships name its office document: a Word document's is none the more a workbook.
+        (
+            _zip(
+                **{
+                    "_rels/.rels": PACKAGE_TO.format("word/document.xml").encode(),
+                    "word/document.xml": b"<w:document/>",
+                }
+            ),
+            "Word文档",
+        ),
+        (
+            _zip(**{"_rels/.rels": PACKAGE_TO.format("xl/book.xml").encode()}),
+            "压缩包（zip），不是电子表格：请解压后",
+        ),
     ],
-    ids=["zip", "docx"],
+    ids=["zip", "docx", "docx with relationships", "relationships to no part"],
 )
 def test_a_zip_that_is_no_workbook_is_told_as_what_it_is_not_as_damaged(content, said):
     with pytest.raises(UnreadableFile, match=said):

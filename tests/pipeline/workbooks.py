@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import posixpath
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -218,6 +219,33 @@ def moved_parts(content: bytes, moves: Mapping[str, str]) -> bytes:
                 for old, new in moves.items():
                     data = data.replace(f'"/{old}"'.encode(), f'"/{new}"'.encode())
             target.writestr(moves.get(info.filename, info.filename), data)
+    return out.getvalue()
+
+
+def moved_workbook(content: bytes, part: str) -> bytes:
+    """Return an xlsx whose workbook part is `part` (`xl/book.xml`), as the package's relationships and content types
+    say, its relationships beside it and their targets written from its folder, as Excel opens it."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    folder, name = posixpath.split(part)
+    rels = posixpath.join(folder, "_rels", f"{name}.rels")
+
+    def from_folder(match: re.Match[str]) -> str:
+        target = match.group(1)
+        if target.startswith("/"):
+            return match.group()
+        return f'Target="{posixpath.relpath(posixpath.join("xl", target), folder)}"'
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data, written = source.read(info), info.filename
+            if written == "xl/workbook.xml":
+                written = part
+            elif written == "xl/_rels/workbook.xml.rels":
+                written, data = rels, re.sub(r'Target="([^"]*)"', from_folder, data.decode()).encode()
+            elif written in ("_rels/.rels", "[Content_Types].xml"):
+                data = data.replace(b"xl/workbook.xml", part.encode())
+            target.writestr(written, data)
     return out.getvalue()
 
 
