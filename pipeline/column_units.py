@@ -14,16 +14,38 @@ from pipeline.sheet_meta import SheetMeta
 from pipeline.sheet_units import UnitReading, listed_units, read_unit
 from pipeline.text import split_header
 from pipeline.values import UnitContext, is_blank, unit_written
-from pipeline.written_units import column_unit, counted_word, is_magnitude
+from pipeline.written_units import column_unit, counted_word, is_magnitude, magnitude_unit
+
+
+def column_contexts(
+    grid: Grid, match: HeaderMatch, registry: Registry, sheet: ParsedSheet
+) -> dict[str, UnitContext]:
+    """Return the unit each column's numbers are written in, by column name; tell the clerk how each was read."""
+    measures = _measures(match)
+    return {
+        b.column.name: _unit_context(b, registry, sheet.meta, sheet, grid, match, measures)
+        for b in match.bindings
+    }
 
 
 def _unit_context(
-    binding: Binding, registry: Registry, meta: SheetMeta, sheet: ParsedSheet, grid: Grid, match: HeaderMatch
+    binding: Binding,
+    registry: Registry,
+    meta: SheetMeta,
+    sheet: ParsedSheet,
+    grid: Grid,
+    match: HeaderMatch,
+    measures: tuple[str, ...],
 ) -> UnitContext:
-    """Return the unit a column's numbers are written in: its header's, else the `单位：` line's, else the base."""
+    """Return the unit a column's numbers are written in: its header's, else the `单位：` line's, else the base.
+
+    `measures`: those of the columns a `单位：` line is over (`_measures`).
+    """
     measure = MEASURE_OF_TYPE.get(binding.column.type)
     if binding.column.type is ColumnType.PERCENT:
         return UnitContext(name=binding.unit)
+    if binding.column.type is ColumnType.COUNT and binding.unit is None and meta.money_unit:
+        return _line_count_context(binding, registry, sheet, grid, match, measures)
     if binding.column.type is ColumnType.COUNT:
         # 惠及户数（万户）: counts are kept in ones, so a header's 万户 (or 万 alone) multiplies every bare number beneath it.
         unit = column_unit(binding.unit, "count", registry.units) if binding.unit else None
@@ -54,7 +76,7 @@ def _unit_context(
         return UnitContext()
     # The `单位：` line names money's unit (submissions.md); where it names an area's too (`单位：万平方米、万元`), that
     # is the area's unit as surely.
-    reading = read_unit(measure, binding.unit, meta.money_unit, registry, _measures(match))
+    reading = read_unit(measure, binding.unit, meta.money_unit, registry, measures)
     if binding.unit is not None and match.first_row < match.last_row:
         _warn_group_unit(sheet, binding, measure, registry, grid, match)
     if reading.issue is None:
@@ -118,8 +140,61 @@ def _unit_context(
 
 
 def _measures(match: HeaderMatch) -> tuple[str, ...]:
-    """Return the measures of the sheet's amounts and areas, each once: those a `单位：` line is over."""
-    return tuple(dict.fromkeys(m for b in match.bindings if (m := MEASURE_OF_TYPE.get(b.column.type))))
+    """Return the measures a `单位：` line is over, each once: the sheet's amounts and areas, and its counts whose
+    header names no unit (惠及户数 under `单位：万` may be in 万户; under `惠及户数（户）` it is not)."""
+    return tuple(dict.fromkeys(m for b in match.bindings if (m := _measure(b))))
+
+
+def _measure(binding: Binding) -> str | None:
+    """Return the measure a `单位：` line may give a column the unit of (`_measures`)."""
+    return MEASURE_OF_TYPE.get(binding.column.type) or _bare_count(binding)
+
+
+def _bare_count(binding: Binding) -> str | None:
+    return "count" if binding.column.type is ColumnType.COUNT and binding.unit is None else None
+
+
+def _line_count_context(
+    binding: Binding,
+    registry: Registry,
+    sheet: ParsedSheet,
+    grid: Grid,
+    match: HeaderMatch,
+    measures: tuple[str, ...],
+) -> UnitContext:
+    """Return the unit a `单位：` line gives a count whose header names none: the count unit of its kind the line
+    lists (`单位：万元、万户`: 万户; 个 counts anything), or the line's 万 where no other of the sheet's measures may
+    take it; asked where the line lists two of its kind, another kind only, or a 万 another column may be in."""
+    line, row = sheet.meta.money_unit, sheet.meta.rows["money_unit"]
+    counts, label = binding.column.counts, binding.column.header
+    listed = listed_units("count", line, registry)
+    mine = [unit for unit in listed if not counts or counted_word(unit) in (counted_word(counts), "个")]
+    if len(mine) == 1:
+        found = registry.units.find(mine[0])
+        return UnitContext(found[1], found[2])
+    reading = read_unit("count", None, line, registry, measures) if not listed else None
+    if reading is not None and reading.meant:
+        _tell_line_magnitude(sheet, binding, reading, grid, match, registry)
+        return reading.context
+    if reading is not None and reading.issue != "unit":
+        # `单位：万元`, or `单位：万` the whole sheet's counts are in (a survey's): nothing else of it to ask.
+        return reading.context
+    if reading is not None:
+        expected = f"“单位：{line}”不是数目的单位"  # `单位：千`: no count is kept in 千
+    elif mine:
+        expected = f"第{row}行写了{'、'.join(mine)}两种单位，无法确定本列按哪一种读取"
+    else:
+        # `单位：万人` over 惠及户数: 3 under it is no number of households, in ones or in 万.
+        expected = f"表上方的“单位：{line}”计的是另一种数目，{label}应以“{counts}”计"
+    sheet.error(
+        rule="unit",
+        excel_row=row,
+        header=binding.header,
+        value=f"单位：{line}",
+        expected=expected,
+        fix=f"请在表头注明单位，如「{label}（{counts or '个'}）」",
+    )
+    return UnitContext()
 
 
 def _tell_line_magnitude(
@@ -132,29 +207,38 @@ def _tell_line_magnitude(
 ) -> None:
     """Ask which unit a `单位：万` line over columns of two measures is of a column whose header names none: an error
     where the two readings differ (万平方米 or 平方米), a warning where they do not (万元 is money's base)."""
-    measure = MEASURE_OF_TYPE[binding.column.type]
+    measure = _measure(binding)
     bare, _ = _written_units(grid, match, binding, registry, measure)
     if not bare:
         return  # every figure writes its own unit (`2.4万㎡`): none is read in the line's
     row = sheet.meta.rows["money_unit"]
     columns = {
-        m: "、".join(
-            split_header(b.header)[0] for b in match.bindings if MEASURE_OF_TYPE.get(b.column.type) == m
-        )
+        m: "、".join(split_header(b.header)[0] for b in match.bindings if _measure(b) == m)
         for m, _ in reading.meant
     }
-    meant = "或".join(f"{unit}（{columns[m]}）" for m, unit in reading.meant)
-    line = f"单位：{reading.written}"
-    said = f"表上方第{row}行“{line}”可指{meant}"
-    label, base = binding.column.header, registry.units.measures[measure].base
+    # A count's 万 is spelled in what it counts (万户), as a header's would be.
+    counts = next((b.column.counts for b in match.bindings if _bare_count(b) and b.column.counts), None)
+    spelled = {
+        m: magnitude_unit(reading.written, counts) if m == "count" and counts else u for m, u in reading.meant
+    }
+    readings = [f"{spelled[m]}（{columns[m]}）" for m, _ in reading.meant]
+    meant = "或".join(("、".join(readings[:-1]), readings[-1]))
+    line = f"单位：{sheet.meta.money_unit}"
+    # `单位：万元、万`: the 万 is asked, the 万元 being money's.
+    line_said = (
+        f"“{line}”" if sheet.meta.money_unit == reading.written else f"“{line}”中的“{reading.written}”"
+    )
+    said = f"表上方第{row}行{line_said}可指{meant}"
+    label = binding.column.header
+    base = (binding.column.counts or "个") if measure == "count" else registry.units.measures[measure].base
     if reading.issue == "unit":
         sheet.error(
             rule="unit",
             excel_row=row,
             header=binding.header,
             value=line,
-            expected=f"“{line}”可指{meant}，无法确定本列按哪一种读取",
-            fix=f"请在表头注明单位，如「{label}（{dict(reading.meant)[measure]}）」或「{label}（{base}）」",
+            expected=f"{line_said}可指{meant}，无法确定本列按哪一种读取",
+            fix=f"请在表头注明单位，如「{label}（{spelled[measure]}）」或「{label}（{base}）」",
         )
         return
     origin = _merged_origin(grid, match.last_row + 1)
@@ -162,7 +246,7 @@ def _tell_line_magnitude(
         sheet,
         binding.header,
         rule="unit_assumed",
-        expected=f"表头未注明单位，{said}，本列两种读法数值相同，已按{base}读取",
+        expected=f"表头未注明单位，{said}，本列{'两' if len(reading.meant) == 2 else '各'}种读法数值相同，已按{base}读取",
         fix=f"请在表头注明单位，如「{label}（{base}）」",
         row=header_cell(grid, match, binding.index, origin, lambda text: text == binding.header)[0] + 1,
     )
@@ -218,12 +302,12 @@ def error_unit_below(
 ) -> None:
     """Refuse each amount read in the assumed unit where a `单位：` line below the table names another (`填表人：…
     单位：元` as the footer): the sheet says 元, the column was read as 万元, ten thousand times each figure."""
-    written = sheet.meta.money_unit
+    written, measures = sheet.meta.money_unit, _measures(match)
     for binding in match.bindings:
         measure = MEASURE_OF_TYPE.get(binding.column.type)
         if measure is None or binding.unit:
             continue
-        reading = read_unit(measure, None, written, registry, _measures(match))
+        reading = read_unit(measure, None, written, registry, measures)
         if reading.issue is not None or reading.context.factor == contexts[binding.column.name].factor:
             continue
         base = registry.units.measures[measure].base

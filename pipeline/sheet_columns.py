@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.cell_parsers import cell_parser, quantity_parser, written_date_parser, written_month_parser
-from pipeline.column_units import _unit_context
+from pipeline.column_units import column_contexts
 from pipeline.grids import Grid, MergedRange
 from pipeline.header_match import Binding, HeaderMatch
 from pipeline.parsed_sheet import ParsedSheet
@@ -61,9 +61,7 @@ def sheet_columns(grid: Grid, match: HeaderMatch, registry: Registry, sheet: Par
         if top > match.last_row
         for index in range(top + 1, bottom + 1)
     }
-    contexts = {
-        b.column.name: _unit_context(b, registry, sheet.meta, sheet, grid, match) for b in match.bindings
-    }
+    contexts = column_contexts(grid, match, registry, sheet)
     sheet.written_units = {name: c for name, c in contexts.items() if c.factor != 1}
     parsers = {
         b.column.name: cell_parser(b.column, registry.units, contexts[b.column.name]) for b in match.bindings

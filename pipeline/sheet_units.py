@@ -47,8 +47,12 @@ def read_unit(
         near = column_unit(near, measure, units) if near else None
     said = None
     if far:
-        far = said = _line_unit(measure, far, registry)
-        if (meant := line_magnitude(far, measures or (measure,), registry)) is not None:
+        line, far = far, _line_unit(measure, far, registry)
+        said = far
+        # `单位：万元、万`: the 万 is of none of the measures the line names a unit of (money's is 万元).
+        named = {found[0] for part in _listed(line) if (found := units.find(part)) is not None}
+        over = [m for m in measures or (measure,) if m not in named]
+        if (meant := line_magnitude(far, over, registry)) is not None:
             if near is None and measure in meant and len(meant) > 1:
                 # `单位：万` over 计划投资 and 改造面积: 万元 or 万平方米. Read in its base, a column whose 万-unit is
                 # the base (万元) is the same number either way; any other would be ten thousand times off, or not.
@@ -97,25 +101,35 @@ _MEASURE_NAMED = re.compile(r"^[^:：]*[:：]")
 def _line_unit(measure: str, written: str, registry: Registry) -> str:
     """Return the unit of this measure a `单位：` line naming several measures' units gives (`元、平方米` → 元,
     `元；面积：万平方米` → 万平方米 for area)."""
-    parts = [_MEASURE_NAMED.sub("", part) for part in _UNIT_LIST.split(written) if part]
+    parts = _listed(written)
     if len(parts) < 2:
         return parts[0] if parts and parts[0] else written
     mine = set(listed_units(measure, written, registry))
     if not mine and measure == "money":
         # `单位：千元、平方米`: money in a unit nobody listed is refused as such, never read as the base unit.
         mine = {part for part in parts if part.endswith("元")}
+    if not mine:
+        # `单位：万元、万`: a magnitude alone beside the units of other measures may be this one's (万平方米), as a
+        # `单位：万` line is read; two (`万元、万、亿`) say nothing certain.
+        mine = {part for part in parts if is_magnitude(part)}
     # Two of this measure's units (`单位：元、万元`) say nothing certain: left as written, it is refused as a unit.
     return mine.pop() if len(mine) == 1 else written
 
 
 def listed_units(measure: str, written: str, registry: Registry) -> list[str]:
     """Return the units of this measure a `单位：` line lists (`万元、元`: both), each once, in the order written."""
-    parts = (_MEASURE_NAMED.sub("", part) for part in _UNIT_LIST.split(written) if part)
     return list(
         dict.fromkeys(
-            p for p in parts if (found := registry.units.find(p)) is not None and found[0] == measure
+            p
+            for p in _listed(written)
+            if (found := registry.units.find(p)) is not None and found[0] == measure
         )
     )
+
+
+def _listed(written: str) -> list[str]:
+    """Return the units a `单位：` line lists, each without the measure it is named for (`面积：万平方米`)."""
+    return [_MEASURE_NAMED.sub("", part) for part in _UNIT_LIST.split(written) if part]
 
 
 # A note in brackets after a row's unit: `万元（含税）`, `平方米(建筑面积)`.

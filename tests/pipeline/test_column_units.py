@@ -404,3 +404,109 @@ def test_a_wan_line_over_a_header_writing_another_unit_of_money_is_told_as_a_con
         "unit_conflict",
         "表头单位与表上方的“单位：万”不一致，已按表头的元读取本列数值",
     )
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize("line", ["单位：万元、万", "单位：万元/万", "单位：万，万元"])
+def test_a_wan_listed_beside_money_is_the_areas_where_the_counts_name_their_unit(registry, suffix, line):
+    rows = [
+        ["年度：2022"],
+        [line],
+        ["小区名称", "惠及户数（户）", "计划投资", "改造面积"],
+        ["小区1", 100, "50", "2.4"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    # 万元 is money's; the 万 beside it can only be the area's: 2.4 万平方米, as `单位：万元、万平方米` says.
+    [record] = file.sheets[0].records
+    factor = registry.units.find("万平方米")[1]
+    assert (record["planned_investment_wan"], record["area_m2"]) == (Decimal(50), Decimal("2.4") * factor)
+    assert file.all_problems == []
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_a_wan_listed_beside_money_over_a_bare_count_and_a_bare_area_is_asked_of_both(registry, suffix):
+    rows = [
+        ["年度：2022"],
+        ["单位：万元、万"],
+        ["小区名称", "惠及户数", "计划投资", "改造面积"],
+        ["小区1", 100, "50", "2.4"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    said = "“单位：万元、万”中的“万”可指万户（惠及户数）或万平方米（改造面积），无法确定本列按哪一种读取"
+    assert [(e.rule, e.excel_row, e.column_header, e.value, e.expected) for e in file.errors] == [
+        ("unit", 2, "惠及户数", "单位：万元、万", said),
+        ("unit", 2, "改造面积", "单位：万元、万", said),
+    ]
+    assert file.errors[0].fix == "请在表头注明单位，如「惠及户数（万户）」或「惠及户数（户）」"
+    # The amount's unit the line names outright.
+    assert [record["planned_investment_wan"] for record in file.sheets[0].records] == [Decimal(50)]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize(
+    "line", ["单位：万元、户", "单位：户", "单位：万元、个", "单位：万元、万户", "单位：万户"]
+)
+def test_a_count_unit_a_line_lists_is_the_unit_of_a_bare_count_column_of_its_kind(registry, suffix, line):
+    rows = [
+        ["年度：2022"],
+        [line],
+        ["小区名称", "惠及户数", "计划投资（万元）", "改造面积（㎡）"],
+        ["小区1", "120", "50", "2400"],
+        ["小区2", "80户", "30", "1600"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    # A bare 120 is in the line's unit, as under a header naming it; `80户` names its own.
+    factor = registry.units.find(line.split("、")[-1].removeprefix("单位："))[1]
+    assert [record["households"] for record in file.sheets[0].records] == [120 * factor, 80]
+    assert file.all_problems == []
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # The line's 万 may be the amount's 万元 or the households' 万户: 3 households or 30,000.
+        (
+            "单位：万",
+            "“单位：万”可指万户（惠及户数）、万元（计划投资）或万平方米（改造面积），无法确定本列按哪一种读取",
+        ),
+        ("单位：户、万户", "第2行写了户、万户两种单位，无法确定本列按哪一种读取"),
+        ("单位：万人", "表上方的“单位：万人”计的是另一种数目，惠及户数应以“户”计"),
+        ("单位：千", "“单位：千”不是数目的单位"),
+    ],
+)
+def test_a_line_over_a_bare_count_that_may_not_be_in_ones_is_asked(registry, suffix, line, expected):
+    rows = [
+        ["年度：2022"],
+        [line],
+        ["小区名称", "惠及户数", "计划投资", "改造面积（㎡）"],
+        ["小区1", "3", "50", "2400"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    [error] = [e for e in file.errors if e.column_header == "惠及户数"]
+    assert (error.rule, error.excel_row, error.value, error.expected) == ("unit", 2, line, expected)
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_a_wan_line_over_counts_only_is_their_ten_thousands(registry, suffix):
+    rows = [
+        ["年度：2022"],
+        ["单位：万"],
+        ["项目名称", "小区名称", "有效问卷", "满意", "不满意"],
+        [PROJECT, "小区1", "0.2", "0.15", "0.05"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    # No other measure could take the 万: the counts are in it, as under `有效问卷（万）`.
+    [record] = file.sheets[0].records
+    assert (record["valid_responses"], record["satisfied"], record["dissatisfied"]) == (2000, 1500, 500)
+    assert [p for p in file.all_problems if p.rule.startswith("unit")] == []

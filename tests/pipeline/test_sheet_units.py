@@ -39,3 +39,34 @@ def test_a_wan_line_is_read_by_the_measures_it_is_over(registry):
     assert (amount.issue, amount.context.factor) == ("unit_assumed", 1)
     # A header's unit is read before it, and conflicts with no line that may be another measure's.
     assert read_unit("area", "㎡", "万", registry, ("money", "area")).issue is None
+
+
+@pytest.mark.parametrize(
+    ("line", "measures", "read"),
+    [
+        # The line names money's unit; its 万 is the area's, the one other measure of the sheet.
+        ("万元、万", ("money", "area"), "万平方米"),
+        ("万、万元", ("money", "area"), "万平方米"),
+        ("元/万", ("money", "area"), "万平方米"),
+        # The line names the area's own unit: the 万 beside it is none of the area's.
+        ("平方米、万", ("money", "area"), "平方米"),
+    ],
+)
+def test_a_magnitude_listed_beside_other_measures_units_is_the_unit_of_the_measure_left(
+    registry, line, measures, read
+):
+    reading = read_unit("area", None, line, registry, measures)
+    found = registry.units.find(read)
+    assert (reading.issue, reading.context.factor, reading.context.name) == (None, found[1], found[2])
+
+
+def test_a_magnitude_listed_beside_money_over_two_other_measures_is_asked(registry):
+    reading = read_unit("area", None, "万元、万", registry, ("count", "money", "area"))
+    # 万户 or 万平方米: the 万元 is money's, and which of the two others the 万 is nobody can tell.
+    assert (reading.issue, reading.written, reading.meant) == (
+        "unit",
+        "万",
+        (("count", "万个"), ("area", "万平方米")),
+    )
+    # Money's own unit is still read from the line.
+    assert read_unit("money", None, "万元、万", registry, ("count", "money", "area")).issue is None
