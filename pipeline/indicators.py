@@ -192,6 +192,13 @@ CONFIG_TABLES: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
             ("max_value", "decimal(28, 10)", "允许的上限：超出计划总投资的部分，或金额本身（万元）"),
         ),
     ),
+    "forms": (
+        "报表模板的名称（registry/sources/*.yaml的name_zh），每个模板一行：数据仓库写的说明以此称呼报表",
+        (
+            ("template", "varchar", "模板编号，如fund_ledger"),
+            ("name_zh", "varchar", "模板名称，如项目资金到位及支付台账"),
+        ),
+    ),
     "figure_warnings": (
         "可能使报告数字有误的接收警告（pipeline/problems.py FIGURE_WARNINGS），每条规则一行：文件仍有效时报告的数据质量提示逐项目列出",
         (
@@ -208,10 +215,12 @@ CONFIG_TABLES: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
 }
 
 
-def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int]) -> None:
-    """Materialise each year's rules as config.* tables the models join on, each table and column commented."""
+def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int], registry: Registry) -> None:
+    """Materialise each year's rules, and the registry's names of its forms, as config.* tables the models join on,
+    each table and column commented."""
     con.execute("create schema if not exists config")
     rows: dict[str, list[tuple]] = {table: [] for table in CONFIG_TABLES}
+    rows["forms"].extend((t.id, t.name_zh) for t in registry.templates.values())
     rows["amount_checks"].extend(amount_checks())
     rows["figure_warnings"].extend((rule, family, RULE_ZH[rule]) for rule, family in FIGURE_WARNINGS.items())
     for year in sorted(set(years) | set(rules.years)):
@@ -317,7 +326,7 @@ def register_rows_in_force(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def rebuild(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
+def rebuild(con: duckdb.DuckDBPyConnection, rules: Rules, registry: Registry) -> None:
     """Rebuild the rules tables and every model in one transaction; on failure nothing changes."""
     # Outside the transaction: a function registered inside one that is rolled back leaves the connection unable to
     # register it again (DuckDB 2.0 drops the catalog's entry and keeps its own), and a rebuild may be tried twice.
@@ -338,7 +347,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
                 con.execute(text)
                 if {".".join(ref) for ref in _REFERENCE.findall(text)} <= {model_name(path)}:
                     done.add(path)
-        write_config(con, rules, data_years(con))
+        write_config(con, rules, data_years(con), registry)
         for path in ordered:
             if path not in done:
                 con.execute(path.read_text(encoding="utf-8"))
@@ -361,10 +370,12 @@ def default_year(years: list[int], registered: set[int]) -> int:
     return max(candidates)
 
 
-def rebuild_within_memory(con: duckdb.DuckDBPyConnection, rules: Rules, limit: str) -> None:
+def rebuild_within_memory(
+    con: duckdb.DuckDBPyConnection, rules: Rules, registry: Registry, limit: str
+) -> None:
     """Rebuild the marts; if DuckDB runs out of memory, rebuild once more on one thread."""
     try:
-        rebuild(con, rules)
+        rebuild(con, rules, registry)
     except duckdb.OutOfMemoryException as exc:
         # Each of DuckDB's threads keeps its own hash tables, and not all of them can spill: near the limit one
         # thread fits where two do not (the demo's rebuild at 64MB failed 4 times in 30 on two threads, never on
@@ -377,7 +388,7 @@ def rebuild_within_memory(con: duckdb.DuckDBPyConnection, rules: Rules, limit: s
         threads = con.execute("select current_setting('threads')").fetchone()[0]
         con.execute("set threads = 1")
         try:
-            rebuild(con, rules)
+            rebuild(con, rules, registry)
         finally:
             con.execute(f"set threads = {int(threads)}")
 
@@ -398,7 +409,7 @@ def build_indicators(
                 # See Settings.marts_memory_limit.
                 con.execute("set memory_limit = ?", [settings.marts_memory_limit])
                 ensure_schema(con, registry)
-                rebuild_within_memory(con, load_rules(), settings.marts_memory_limit)
+                rebuild_within_memory(con, load_rules(), registry, settings.marts_memory_limit)
                 # A 自评表's stated figures are judged against the rebuilt marts; a changed judgement re-issues its
                 # receipt.
                 if settle_stated(con):

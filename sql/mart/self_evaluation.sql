@@ -214,6 +214,8 @@ budget as (
         case when measures.value is not null then measures.numerator else project_years.executed end as paid,
         case when measures.value is not null then measures.denominator else project_years.annual end as received,
         ledgers.project_code is not null as ledger,
+        -- The ledger as the receipts and the report name it (registry name_zh), in the note on a rate none gives.
+        (select name_zh from config.forms where template = 'fund_ledger') as ledger_name,
         project_years.reported_rate is null and project_years.executed is null and project_years.annual is null
             as block_blank,
         scoring.budget_execution_points as points,
@@ -350,9 +352,10 @@ rows as (
         -- left to read as nothing spent (the report's 数据质量提示 prints it: budget_execution_unrated).
         case
             when rate is not null then null
-            when ledger then '资金台账的到位资金合计为0，预算执行率无法计算，按0分计'
-            when block_blank then '未报送资金台账，自评表也未填写执行率、全年执行数和全年预算数，预算执行率无法计算，按0分计'
-            else '未报送资金台账，自评表的执行率、全年执行数和全年预算数不足以计算预算执行率，按0分计'
+            when ledger then ledger_name || '的到位资金合计为0，预算执行率无法计算，按0分计'
+            when block_blank then
+                '未报送' || ledger_name || '，自评表也未填写执行率、全年执行数和全年预算数，预算执行率无法计算，按0分计'
+            else '未报送' || ledger_name || '，自评表的执行率、全年执行数和全年预算数不足以计算预算执行率，按0分计'
         end,
         'payment_rate',
         false,

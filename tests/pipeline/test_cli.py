@@ -316,7 +316,7 @@ def test_a_run_whose_marts_cannot_be_rebuilt_still_publishes_its_load(
 ):
     import pipeline.indicators
 
-    def broken(con, rules):
+    def broken(con, rules, registry):
         raise duckdb.ConversionException("a model that cannot be built")
 
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)

@@ -20,7 +20,7 @@ from pipeline.indicators import (
     register_functions,
 )
 from pipeline.intake import ingest
-from pipeline.registry import REGISTRY_DIR, RegistryError, load_units
+from pipeline.registry import REGISTRY_DIR, RegistryError, load_registry, load_units
 from pipeline.rules import load_rules
 from pipeline.warehouse_schema import ensure_schema
 
@@ -38,6 +38,7 @@ class Warehouse:
     def __init__(self, registry):
         self.con = duckdb.connect()
         ensure_schema(self.con, registry)
+        self.registry = registry
         self.next_id = 1
         self.codes: dict[str, str] = {}
 
@@ -94,7 +95,7 @@ class Warehouse:
         return submission_id
 
     def build(self, rules=None):
-        rebuild(self.con, rules or load_rules())
+        rebuild(self.con, rules or load_rules(), self.registry)
         return self
 
     def rows(self, sql: str, params=None) -> list[tuple]:
@@ -877,7 +878,9 @@ def test_without_a_ledger_or_a_stated_rate_the_budget_execution_is_the_forms_exe
     assert wh.one("select self_evaluation_score from mart.project_year") == D(98)
 
 
-NOTHING_TO_RATE = "未报送资金台账，自评表也未填写执行率、全年执行数和全年预算数，预算执行率无法计算，按0分计"
+# The ledger as the registry names it, as every message about it does.
+LEDGER = load_registry().templates["fund_ledger"].name_zh
+NOTHING_TO_RATE = f"未报送{LEDGER}，自评表也未填写执行率、全年执行数和全年预算数，预算执行率无法计算，按0分计"
 
 
 @pytest.mark.parametrize(
@@ -893,10 +896,10 @@ NOTHING_TO_RATE = "未报送资金台账，自评表也未填写执行率、全�
             None,
             None,
             D(0),
-            "未报送资金台账，自评表的执行率、全年执行数和全年预算数不足以计算预算执行率，按0分计",
+            f"未报送{LEDGER}，自评表的执行率、全年执行数和全年预算数不足以计算预算执行率，按0分计",
         ),
         # A ledger sent whose 到位 add up to 0: its own note in the report names the sum.
-        ({}, ("0", "50"), None, D(0), "资金台账的到位资金合计为0，预算执行率无法计算，按0分计"),
+        ({}, ("0", "50"), None, D(0), f"{LEDGER}的到位资金合计为0，预算执行率无法计算，按0分计"),
     ],
 )
 def test_a_budget_execution_nothing_gives_scores_0_and_says_why(wh, block, sent, rate, points, note):
@@ -2168,25 +2171,25 @@ def test_a_rebuild_that_runs_out_of_memory_is_tried_once_more_on_one_thread(wh, 
     wh.con.execute("set threads = 2")
     tried = []  # the threads each attempt ran on
 
-    def short_of_memory_on_two(con, rules):
+    def short_of_memory_on_two(con, rules, registry):
         tried.append(con.execute("select current_setting('threads')").fetchall()[0][0])
         if len(tried) == 1:
             raise duckdb.OutOfMemoryException(
                 "Out of Memory Error: could not allocate block of size 256.0 KiB"
             )
-        rebuild(con, rules)
+        rebuild(con, rules, registry)
 
     monkeypatch.setattr(pipeline.indicators, "rebuild", short_of_memory_on_two)
-    pipeline.indicators.rebuild_within_memory(wh.con, load_rules(), "64MB")
+    pipeline.indicators.rebuild_within_memory(wh.con, load_rules(), wh.registry, "64MB")
 
     assert tried == [2, 1]
     assert wh.rows("select project_name from mart.project_year") == [("甲",)]
     assert wh.one("select current_setting('threads')") == 2  # the connection's own setting again
 
     tried.clear()
-    monkeypatch.setattr(pipeline.indicators, "rebuild", lambda con, rules: (tried.append(1), 1 / 0))
+    monkeypatch.setattr(pipeline.indicators, "rebuild", lambda con, rules, registry: (tried.append(1), 1 / 0))
     with pytest.raises(ZeroDivisionError):  # anything but running out of memory is not tried again
-        pipeline.indicators.rebuild_within_memory(wh.con, load_rules(), "64MB")
+        pipeline.indicators.rebuild_within_memory(wh.con, load_rules(), wh.registry, "64MB")
     assert tried == [1]
 
 
@@ -2272,3 +2275,24 @@ def test_a_target_in_wan_counted_in_another_word_is_no_count_of_the_datas(wh):
     assert wh.rows(
         "select measure, actual_source, actual_value from mart.self_evaluation where level3 = '惠及户数'"
     ) == [(None, "reported", D(60))]
+
+
+def test_the_note_on_a_rate_nothing_gives_names_the_ledger_as_the_registry_does(registry):
+    # A bureau that renames its ledger form sees the new name in the note as on every receipt, never a fixed word.
+    ledger_form = registry.templates["fund_ledger"].model_copy(update={"name_zh": "专项资金收支台账"})
+    renamed = registry.model_copy(update={"templates": registry.templates | {"fund_ledger": ledger_form}})
+    wh = Warehouse(renamed)
+    register(wh, "甲")
+    row = {"project_name": "甲", "level1": "产出指标", "level2": "数量指标", "level3": "工程进度"}
+    wh.submit(
+        "performance_targets",
+        [row | {"target_text": "按计划推进", "reported_value": "达成", "weight": D(90)}],
+    )
+    wh.build()
+
+    assert wh.rows("select deviation_note from mart.self_evaluation where position = 0") == [
+        (NOTHING_TO_RATE.replace(LEDGER, "专项资金收支台账"),)
+    ]
+    assert wh.rows("select name_zh from config.forms where template = 'fund_ledger'") == [
+        ("专项资金收支台账",)
+    ]
