@@ -82,7 +82,8 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
         )
         parsed.problems.append(year_span(sheet, mixed))
     if missing:
-        fail_unknown(parsed, sheet, filename, deciding, column, filled)
+        # `latest` is next year (year_range.latest_year): the year before it is the run's own.
+        fail_unknown(parsed, sheet, filename, deciding, column, filled, statements, latest - 1)
     flag_conflicts(parsed, sheet, statements, bounded)
     hold_dated_months(parsed, sheet, deciding, set(filled))
 

@@ -20,9 +20,16 @@ def fail_unknown(
     deciding: Statement | None,
     column: Statement | None,
     filled: list[int],
+    statements: list[Statement],
+    this_year: int,
 ) -> None:
     """Fail a sheet whose `filled` rows took no year: name the blank 年度 cells or line, the two-digit year not taken,
-    or the title or file name naming several, and ask for a `年度：` line."""
+    or the title or file name naming several, and ask for a `年度：` line.
+
+    The line asked for is shown with the year the file most likely means (`_example`): a clerk copies an example as
+    written, and a fixed 2022 on a 2026 file would file it under 2022.
+    """
+    example = _example(deciding, statements, this_year)
     if deciding is None and column is not None:
         # The other rows' 年度 is no statement for these (a column speaks for its own rows): the blanks are named.
         parsed.fail(
@@ -36,7 +43,7 @@ def fail_unknown(
         said, fill = sheet.meta.left_blank(blank, "年度", "年度", "四位年份")
         parsed.fail(
             "year_unknown",
-            f"报表年度无法确定：{said}，{fill}，如“年度：2022”。",
+            f"报表年度无法确定：{said}，{fill}，如{example}。",
             sheet=sheet.name,
             excel_row=blank,
             column_header="年度",
@@ -59,13 +66,26 @@ def fail_unknown(
     elif deciding is None:
         parsed.fail(
             "year_unknown",
-            "报表年度无法确定：请在表格上方加一行“年度：2022”，或在标题中写明年度。",
+            f"报表年度无法确定：请在表格上方加一行“年度：…”写明报表年度，如{example}，或在标题中写明年度。",
             sheet=sheet.name,
         )
     elif deciding.source in ("title", "filename"):
         parsed.fail(
             "year_unknown",
-            f"{deciding.says}，报表年度无法确定：请在表格上方加一行“年度：…”写明是哪一年度，如“年度：2022”。",
+            f"{deciding.says}，报表年度无法确定：请在表格上方加一行“年度：…”写明是哪一年度，如{example}。",
             sheet=sheet.name,
             excel_row=deciding.excel_row,
         )
+
+
+def _example(deciding: Statement | None, statements: list[Statement], this_year: int) -> str:
+    """Return the `年度：` line to show: of the years the deciding statement names, the one another statement names too
+    (a title's 2021-2022 beside a file name's 2022), else each of them; with none deciding, the one year the others
+    name (a blank `年度：` line under a title's `22年`); else the run's year, said to be that."""
+    named = deciding.years if deciding is not None else ()
+    others = {s.years[0] for s in statements if s is not deciding and len(s.years) == 1}
+    seconded = others.intersection(named) if named else others
+    years = tuple(seconded) if len(seconded) == 1 else named
+    if years:
+        return "或".join(f"“年度：{year}”" for year in years)
+    return f"{this_year}年度的报表写“年度：{this_year}”"

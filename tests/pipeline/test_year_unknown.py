@@ -6,6 +6,7 @@ import pytest
 
 from pipeline.parse import parse_file
 from pipeline.problems import Severity
+from pipeline.year_range import latest_year
 from tests.pipeline.test_parse import (
     DATA,
     UNIT,
@@ -21,7 +22,13 @@ def test_a_year_that_cannot_be_determined_is_rejected_as_year_unknown(registry):
     assert rules(parsed) == [(Severity.ERROR, "year_unknown")]
     problem = parsed.errors[0]
     assert problem.sheet == "清单"
-    assert problem.message_zh == "报表年度无法确定：请在表格上方加一行“年度：2022”，或在标题中写明年度。"
+    # Nothing in the file names a year: the example is the run's own year, said to be that, never a fixed one a clerk
+    # would copy onto a file of another year.
+    year = latest_year() - 1
+    assert problem.message_zh == (
+        f"报表年度无法确定：请在表格上方加一行“年度：…”写明报表年度，如{year}年度的报表写“年度：{year}”，"
+        "或在标题中写明年度。"
+    )
     assert parsed.years == []
 
 
@@ -54,9 +61,9 @@ def test_a_blank_year_line_is_told_as_blank_not_as_missing(registry, line):
         3,
         "年度",
     )
-    assert (
-        problem.message_zh
-        == "报表年度无法确定：第3行“年度：”后没有填写年度，请填写四位年份，如“年度：2022”。"
+    year = latest_year() - 1
+    assert problem.message_zh == (
+        f"报表年度无法确定：第3行“年度：”后没有填写年度，请填写四位年份，如{year}年度的报表写“年度：{year}”。"
     )
 
 
@@ -70,3 +77,27 @@ def test_a_title_naming_two_years_is_an_error_on_its_row_when_it_decides(registr
         "如“年度：2022”。"
     )
     assert records_years(parsed) == [None]
+
+
+def test_a_blank_year_line_under_a_title_naming_its_year_in_two_digits_shows_that_year(registry):
+    rows = compound_sheet(*DATA, title="枣林街道办事处21年老旧小区改造项目清单")
+    rows.insert(2, ["年度："])
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/清单.xlsx", registry)
+    [problem] = parsed.errors
+    assert problem.message_zh.endswith("请填写四位年份，如“年度：2021”。")
+
+
+@pytest.mark.parametrize(
+    ("filename", "example"),
+    [
+        # The file name names one of the title's years: that is the one shown.
+        ("清单2021.xlsx", "如“年度：2021”"),
+        # Nothing else names one: each of the title's is, for the clerk to choose.
+        ("清单.xlsx", "如“年度：2021”或“年度：2022”"),
+    ],
+)
+def test_a_title_naming_two_years_shows_the_one_the_file_name_names_too(registry, filename, example):
+    rows = compound_sheet(*DATA, title="枣林街道办事处2021-2022年老旧小区改造项目清单")
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/{filename}", registry)
+    problem = next(p for p in parsed.errors if p.rule == "year_unknown")
+    assert problem.message_zh.endswith(f"写明是哪一年度，{example}。")
