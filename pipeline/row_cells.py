@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pipeline.date_values import DatedMonth
 from pipeline.header_match import range_text
-from pipeline.indicator_values import TargetPartError, joined_target
+from pipeline.indicator_targets import TargetPartError, joined_target
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.registry import Registry
 from pipeline.sheet_columns import SheetColumns

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.indicator_values import read_indicator, strict_word
+from pipeline.indicator_figures import strict_word
+from pipeline.indicator_values import read_indicator
 from pipeline.indicator_warnings import (
     READ_FOR_SCORE,
     blank_actual,

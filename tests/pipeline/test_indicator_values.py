@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.indicator_values import read_indicator
+from pipeline.indicator_values import name_unit, read_indicator
 from pipeline.parse import parse_file
 from pipeline.written_units import indicator_units
 from tests.pipeline.test_cell_formats import UNIT, formatted, targets_sheet
@@ -144,3 +144,263 @@ def test_a_magnitude_no_unit_of_its_row_tells_the_measure_of_is_no_unit_of_any(t
         assert reading.error.rule == "indicator_unit"
     elif reported:
         assert (reading.reported_unit, reading.error) == (target[-1], None)
+
+
+@pytest.mark.parametrize(
+    ("target", "reported", "number", "unit"),
+    [
+        ("≥95%", "0.95", Decimal(95), "%"),
+        ("≥95%", "95", Decimal(95), "%"),
+        ("≥95%", "95%", Decimal(95), "%"),
+        ("≥95%", "0.955", Decimal("95.5"), "%"),
+        ("100%", "0.5", Decimal(50), "%"),
+        ("100%", "120", Decimal(120), "%"),
+        ("100%", "0", Decimal(0), "%"),
+        ("≥90百分比", "0.93", Decimal(93), "%"),
+        ("=16个", "16", Decimal(16), "个"),
+        ("=16个", "15个", Decimal(15), "个"),
+        ("≤9,163.6万元", "9,000", Decimal(9000), "万元"),
+        ("按期完成", "达成", None, None),
+        ("按期完成", None, None, None),
+    ],
+)
+def test_a_reported_value_is_read_in_its_targets_unit(target, reported, number, unit):
+    reading = read_indicator(target, reported)
+    assert (reading.reported_number, reading.reported_unit, reading.noted) == (number, unit, None)
+
+
+# `<90%` against `≥90%` was scored as 90 %, full marks, where it says the target was missed (only warned as no exact
+# figure); a bound the other way than the target's, or any against `=`, leaves the score unknown: the cell is asked.
+@pytest.mark.parametrize(
+    ("target", "reported", "said"),
+    [
+        ("≥90%", "<90%", "低于90%"),
+        ("≥90%", "90%以下", "不高于90%"),
+        ("≥90%", "≤95%", "不高于95%"),
+        ("≤5%", "5%以上", "不低于5%"),
+        ("=16个", "16个以上", "不低于16个"),
+        ("=16个", "16个以内", "不高于16个"),
+    ],
+)
+def test_a_bound_reported_that_leaves_the_score_unknown_is_an_error(target, reported, said):
+    reading = read_indicator(target, reported)
+    assert reading.reported_number is None and not reading.error_in_target
+    assert (reading.error.rule, reading.noted) == ("indicator_value", None)
+    assert f"只说明{said}" in reading.error.expected and target in reading.error.expected
+
+
+# A bound the target's way is scored as the figure it names, as before, and warned.
+@pytest.mark.parametrize(
+    ("target", "reported"), [("≥90%", "95%以上"), ("≥90%", ">95%"), ("≤5%", "3%以内"), ("≤5%", "<3%")]
+)
+def test_a_bound_reported_the_targets_way_is_scored_as_its_figure(target, reported):
+    reading = read_indicator(target, reported)
+    assert (reading.noted.rule, reading.error) == ("indicator_bound", None)
+
+
+@pytest.mark.parametrize(
+    ("target", "points"),
+    [
+        ("100%", Decimal(100)),
+        ("≥95%", Decimal(100)),
+        ("≥50%", Decimal(100)),
+        ("≤49.9%", Decimal(1)),
+        ("≥5%", Decimal(1)),
+    ],
+)
+def test_a_bare_1_under_a_percent_target_is_read_by_the_target_and_noted(target, points):
+    reading = read_indicator(target, "1")
+    assert (reading.reported_number, reading.reported_unit) == (points, "%")
+    other = Decimal(1) if points == 100 else Decimal(100)
+    assert (reading.noted.rule, reading.noted.expected, reading.noted.fix) == (
+        "percent_ambiguous",
+        f"既可读作1%也可读作100%，对照年度指标值“{target}”，已按{points}%计算",
+        f"请填写带百分号的数值，如实为{other}%请改为“{other}%”",
+    )
+
+
+# A bare number just over 1 is a ratio (=1606.9/1570 shown in a General cell) or percent points, as a bare 1 is: a
+# target of 50 % or more reads it as the ratio, and says so; a lower target as points, without doubt. A target's own
+# bare 1.5 under （%） is 1.5 % (a growth rate) far more often than 150 %: only its bare 1 is in doubt.
+@pytest.mark.parametrize(
+    ("target", "reported", "headers", "points", "other"),
+    [
+        ("≥100%", "1.0235", (None, None), Decimal("102.35"), "1.0235"),
+        ("≥50%", "1.5", (None, None), Decimal(150), "1.5"),
+        (
+            "100%",
+            "1.02350318471338",
+            (None, None),
+            Decimal("102.350318471338"),
+            "1.0235",
+        ),  # message: 4 decimals
+        ("≤5%", "1.05", (None, None), Decimal("1.05"), None),
+        ("≥49.9%", "1.5", (None, None), Decimal("1.5"), None),
+        ("≥95%", "2", (None, None), Decimal(2), None),
+        ("≥1.5", "2", ("%", None), Decimal(2), None),
+    ],
+)
+def test_a_bare_number_just_over_1_against_a_target_of_50_percent_or_more_is_read_as_a_fraction_and_noted(
+    target, reported, headers, points, other
+):
+    reading = read_indicator(target, reported, *headers)
+    assert (reading.reported_number, reading.reported_unit, reading.target_noted) == (points, "%", None)
+    if other is None:
+        assert reading.noted is None
+        return
+    assert (reading.noted.rule, reading.noted.fix) == (
+        "percent_ambiguous",
+        f"请填写带百分号的数值，如实为{other}%请改为“{other}%”（公式结果可将单元格设为百分比格式）",
+    )
+    shown = format(round(points, 4).normalize(), "f")
+    assert (
+        reading.noted.expected
+        == f"既可读作{other}%也可读作{shown}%，对照年度指标值“{target}”，已按{shown}%计算"
+    )
+
+
+@pytest.mark.parametrize(
+    ("level3", "unit"),
+    [
+        ("改造面积（万平方米）", "万平方米"),
+        ("改造面积(万㎡)", "万m2"),  # folded as a header's is
+        ("群众满意度（%）", "%"),
+        ("惠及户数（户）", "户"),
+        ("计划投资（单位：万元）", "万元"),
+        ("改造面积", None),
+        ("改造面积（含道路）", None),
+        ("户均投资（万元/户）", None),
+        ("改造面积（万平方米）（含道路）", None),
+        (None, None),
+    ],
+)
+def test_the_unit_an_indicators_name_states_is_a_known_unit_alone_in_its_closing_brackets(level3, unit):
+    assert name_unit(level3) == unit
+
+
+# A unit the 三级指标 names is that of its row's bare numbers, before the headers' and after the cells' own.
+@pytest.mark.parametrize(
+    ("level3", "target", "reported", "headers", "read"),
+    [
+        ("改造面积（万平方米）", "≥24.4", "20.1", (None, None), ("24.4", "万平方米", "20.1", "万平方米")),
+        ("改造面积（万平方米）", "≥24.4", "20.1", ("%", "%"), ("24.4", "万平方米", "20.1", "万平方米")),
+        (
+            "改造面积（万平方米）",
+            "≥244000平方米",
+            "201000",
+            (None, None),
+            ("244000", "平方米", "201000", "平方米"),
+        ),
+        ("群众满意度（%）", "≥90", "0.93", (None, None), ("90", "%", "93", "%")),
+        ("惠及户数（户）", "≥3148", "3000", (None, None), ("3148", "户", "3000", "户")),
+        ("计划投资（万元）", "≤1000", "980", (None, None), ("1000", "万元", "980", "万元")),
+        ("居民居住条件改善（%）", "按期完成", "0.93", (None, None), (None, None, "93", "%")),
+        ("改造面积（含道路）", "≥24.4", "20.1", (None, None), ("24.4", None, "20.1", None)),
+    ],
+)
+def test_a_unit_the_indicators_name_states_is_that_of_its_rows_bare_numbers(
+    level3, target, reported, headers, read
+):
+    reading = read_indicator(target, reported, *headers, False, level3)
+    numbers = (reading.target_number, reading.target_unit, reading.reported_number, reading.reported_unit)
+    assert numbers == tuple(Decimal(n) if n and n[0].isdigit() else n for n in read)
+    assert (reading.noted, reading.error, reading.target_noted) == (None, None, None)
+
+
+def test_a_bare_1_read_by_the_unit_its_indicators_name_states_says_so():
+    reading = read_indicator("≥1", "1", None, None, False, "资金到位率（%）")
+    assert (reading.target_number, reading.reported_number) == (Decimal(100), Decimal(100))
+    assert reading.target_noted.expected == (
+        "既可读作1%也可读作100%，三级指标“资金到位率（%）”注明（%）、年度指标值“≥1”按“≥”比较，已按100%计算"
+    )
+    # The value is read against its target, now ≥100 %.
+    assert reading.noted.expected == "既可读作1%也可读作100%，对照年度指标值“≥1”，已按100%计算"
+
+
+# A header's unit is that of the bare numbers under it: `年度指标值（%）` `≥90` is ≥ 90 %, `实际完成值（%）` 0.95 is 95 %.
+@pytest.mark.parametrize(
+    ("target", "reported", "headers", "read", "rule"),
+    [
+        ("≥90", "0.95", ("%", "%"), (Decimal(90), "%", Decimal(95), "%"), None),
+        ("≥90", "95", ("%", None), (Decimal(90), "%", Decimal(95), "%"), None),
+        ("≥0.9", "95%", ("%", None), (Decimal(90), "%", Decimal(95), "%"), None),
+        ("≥90", "1", ("%", "%"), (Decimal(90), "%", Decimal(100), "%"), "percent_ambiguous"),
+        ("≥90", "0.95", (None, "%"), (Decimal(90), "%", Decimal(95), "%"), "indicator_unit_assumed"),
+        # Against ≤1 %, 0.5 is 0.5 % as surely as 50 %: read on the target's scale, and said so.
+        ("≤1", "0.5", ("%", "%"), (Decimal(1), "%", Decimal("0.5"), "%"), "percent_ambiguous"),
+        ("≥16", "16", ("个", None), (Decimal(16), "个", Decimal(16), "个"), None),
+        ("≥95%", "0.9", ("%", "%"), (Decimal(95), "%", Decimal(90), "%"), None),
+        ("=16个", "16", ("%", "%"), (Decimal(16), "个", Decimal(16), "个"), None),  # the cell's unit wins
+        ("≥90", "0.95", (None, None), (Decimal(90), None, Decimal("0.95"), None), "indicator_scale"),
+        # A bare 1 or a formula's ratio is a fraction as surely as 0.95: compared as written, and said so.
+        ("≥90", "1", (None, None), (Decimal(90), None, Decimal(1), None), "indicator_scale"),
+        ("≥95", "1.02", (None, None), (Decimal(95), None, Decimal("1.02"), None), "indicator_scale"),
+        ("≥1", "90", (None, None), (Decimal(1), None, Decimal(90), None), "indicator_scale"),
+        ("≥16", "1", (None, None), (Decimal(16), None, Decimal(1), None), None),
+    ],
+)
+def test_a_bare_number_is_read_in_its_headers_unit(target, reported, headers, read, rule):
+    reading = read_indicator(target, reported, *headers)
+    numbers = (reading.target_number, reading.target_unit, reading.reported_number, reading.reported_unit)
+    assert (tuple(n.normalize() if isinstance(n, Decimal) else n for n in numbers), reading.error) == (
+        read,
+        None,
+    )
+    assert (reading.noted and reading.noted.rule) == rule
+
+
+@pytest.mark.parametrize(
+    ("target", "operator"), [("0起", "="), ("0", "="), ("≤0起", "≤"), ("≥0起", "≥"), ("=0", "=")]
+)
+def test_a_target_of_none_without_a_comparison_is_read_as_none_and_said_so(target, operator):
+    # Read as ≥ 0, as a bare number is, `0起` was met by 2起 in full.
+    reading = read_indicator(target, "2起")
+    assert (reading.operator, reading.target_number) == (operator, Decimal(0))
+    told = {n.rule for n in (reading.noted if reading.noted_in_target else None, reading.target_noted) if n}
+    assert ("indicator_zero_target" in told) is (target[0] == "0")
+
+
+def test_a_measure_word_and_what_it_counts_compares_with_the_measure_word():
+    reading = read_indicator("=16个", "16个小区")
+    assert (reading.reported_number, reading.error) == (Decimal(16), None)
+
+
+@pytest.mark.parametrize(
+    ("target", "reported", "read", "rule"),
+    [
+        ("≥90", "93", (Decimal(90), "%", Decimal(93), "%"), "indicator_unit_assumed"),
+        ("≥0.9", "0.93", (Decimal(90), "%", Decimal(93), "%"), "indicator_unit_assumed"),
+        ("≥1", "1", (Decimal(100), "%", Decimal(100), "%"), "percent_ambiguous"),
+        ("≥90%", "93", (Decimal(90), "%", Decimal(93), "%"), None),
+        ("=16个", "16", (Decimal(16), "个", Decimal(16), "个"), None),  # a unit written wins
+    ],
+)
+def test_a_rate_indicators_target_without_a_unit_is_read_as_a_percentage(target, reported, read, rule):
+    reading = read_indicator(target, reported, None, None, True)
+    numbers = (reading.target_number, reading.target_unit, reading.reported_number, reading.reported_unit)
+    assert tuple(n.normalize() if isinstance(n, Decimal) else n for n in numbers) == read
+    assert (reading.noted and reading.noted.rule) == rule
+    # The target's reading is told on its own cell: as the note, or beside the value's (`≥1` against `1`).
+    assert (reading.noted_in_target or reading.target_noted is not None) is (rule is not None)
+
+
+@pytest.mark.parametrize(
+    ("target", "reported", "base"),
+    [
+        ("≥0.3148万户", "3148户", Decimal(3148)),
+        ("≥24.4万㎡", "244000㎡", Decimal(244000)),
+        ("≤9163.6万元", "91636000元", Decimal("9163.6")),
+        ("≥90%", "0.9", Decimal("0.9")),
+        ("≥2.5公里", "2500米", Decimal(2500)),
+        ("≥1.2千米", "1200延米", Decimal(1200)),
+        # km and m as often as 公里 and 米: `4.5公里` against `≥5km` was refused as another unit.
+        ("≥5km", "5公里", Decimal(5000)),
+        ("≥1.2KM", "1200m", Decimal(1200)),
+    ],
+)
+def test_a_target_and_its_value_meet_in_the_measures_base_unit(target, reported, base):
+    reading = read_indicator(target, reported)
+
+    assert reading.error is None
+    assert reading.target_number * reading.target_factor == base
+    assert reading.reported_number * reading.reported_factor == base
