@@ -151,6 +151,7 @@ def _measure(binding: Binding) -> str | None:
 
 
 def _bare_count(binding: Binding) -> str | None:
+    """Return `count` for a count column whose header names no unit, else None."""
     return "count" if binding.column.type is ColumnType.COUNT and binding.unit is None else None
 
 
@@ -205,8 +206,8 @@ def _tell_line_magnitude(
     match: HeaderMatch,
     registry: Registry,
 ) -> None:
-    """Ask which unit a `单位：万` line over columns of two measures is of a column whose header names none: an error
-    where the two readings differ (万平方米 or 平方米), a warning where they do not (万元 is money's base)."""
+    """Ask which unit a `单位：万` line over columns of two or more measures is of a column whose header names none: an
+    error where the readings differ (万平方米 or 平方米, 万户 or 户), a warning where they do not (万元 is money's base)."""
     measure = _measure(binding)
     bare, _ = _written_units(grid, match, binding, registry, measure)
     if not bare:
