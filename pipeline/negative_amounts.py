@@ -10,7 +10,7 @@ from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, describe_cell, display
 from pipeline.registry_columns import ColumnType
 from pipeline.text import rows_text
-from pipeline.values import CellError, decimal_of
+from pipeline.values import CellError, bracketed_negative, decimal_of
 
 # The columns that say which money a row moves: a row taken back has the same project, source and kind.
 _SAME_MONEY = (ColumnType.ENUM, ColumnType.NAME)
@@ -72,7 +72,10 @@ def _taken_back(sheet: ParsedSheet, problem: Problem, name: str) -> Decimal | No
     try:
         number, suffix = decimal_of(problem.value)
     except CellError:
-        return None
+        bracketed = bracketed_negative(problem.value)
+        if bracketed is None:
+            return None
+        number, suffix = bracketed
     if suffix:
         return None  # `-50万元` or `-50元`: its unit read apart from the header's, not worth guessing here
     unit = sheet.written_unit(name, problem.excel_row)

@@ -19,6 +19,10 @@ from pipeline.written_units import column_unit, counted_word
 # Written in a cell, these mean "no value".
 NULL_TOKENS = frozenset({"", "-", "--", "—", "——", "/", "无", "空", "n/a", "na", "null", "none"})
 _NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(.*)$")
+# Excel's accounting and 财务 number formats show a negative number in brackets, `(50.00)`, and a CSV saved from such a
+# cell keeps what was shown: a negative, not a number with a stray note.
+_BRACKETED = re.compile(r"^\((\d+(?:\.\d*)?|\.\d+)\)(.*)$")
+BRACKETED_NEGATIVE = "括号括起的数是会计格式的负数"
 # Commas after the point too: `1.280,5` (a decimal comma after a thousands point) must reach the grouping check.
 _DIGITS_AND_COMMAS = re.compile(r"[\d,]*(?:\.[\d,]*)?")
 # Digits apart by spaces or a line break inside a cell; only `1 280 000` (thousands set apart by one space, in two
@@ -136,11 +140,21 @@ def decimal_of(value: object) -> tuple[Decimal, str]:
             # ￥ says money, not whether 元 or 万元 (a bank statement's ￥1,250.50 is in 元): read under a （万元）
             # header it may be 10,000 times the sum, so the clerk writes the bare number in the column's unit.
             raise CellError("type", "应为数字", "请删去货币符号“￥”，按本列的单位（元或万元）只填写数字")
+        if _BRACKETED.match(text):
+            # Told 不要带“约”“左右”等文字, which the cell has none of. Not read here: amounts and areas read it as the
+            # negative it is (`parse_measure`), to be told as one; elsewhere the clerk writes the number meant.
+            raise CellError("type", f"应为数字；{BRACKETED_NEGATIVE}", "请填写不带括号的数值")
         raise CellError("type", "应为数字", "请填写确切的数字，不要带“约”“左右”等文字")
     try:
         return Decimal(match.group(1)), match.group(2)
     except InvalidOperation as exc:  # pragma: no cover - the pattern admits only valid literals
         raise CellError("type", "应为数字", "请填写数字") from exc
+
+
+def bracketed_negative(value: object) -> tuple[Decimal, str] | None:
+    """Return the negative number a cell writes in brackets (`(50.00)`, `（1,234.50）`) and its unit text, else None."""
+    match = _BRACKETED.match(squashed(value).replace(",", "")) if isinstance(value, str) else None
+    return None if match is None else (-Decimal(match.group(1)), match.group(2))
 
 
 def unit_written(value: object) -> str | None:
@@ -171,7 +185,14 @@ def _check_digits(number: Decimal, scale: int) -> Decimal:
 
 def parse_measure(value: object, column: Column, units: Units, context: UnitContext) -> Decimal:
     """Read a money or area cell and convert it to the measure's base unit (万元, 平方米)."""
-    number, suffix = decimal_of(value)
+    bracketed = None
+    try:
+        number, suffix = decimal_of(value)
+    except CellError:
+        bracketed = bracketed_negative(value)
+        if bracketed is None:
+            raise
+        number, suffix = bracketed
     factor = context.factor
     if suffix:
         measure = "money" if column.type is ColumnType.MONEY else "area"
@@ -183,7 +204,8 @@ def parse_measure(value: object, column: Column, units: Units, context: UnitCont
         factor = found[1]
     if number < 0:
         what = "金额" if column.type is ColumnType.MONEY else "面积"
-        raise CellError("negative", "应为不小于0的数", f"请填写正确的{what}")
+        expected = "应为不小于0的数" + ("" if bracketed is None else f"；{BRACKETED_NEGATIVE}")
+        raise CellError("negative", expected, f"请填写正确的{what}")
     scale = SCALE[column.type]
     try:
         return _check_digits(number * factor, scale)

@@ -98,3 +98,17 @@ def test_a_negative_amount_of_a_column_not_taken_back_keeps_its_wording(registry
     # The blank template's 填表说明 says how to take back beside the column that is so, and only there.
     assert "从原来那笔款项的金额中扣除" in _requirement(amount, registry, {amount.name})
     assert "扣除" not in _requirement(planned, registry, {planned.name})
+
+
+def test_a_refund_in_accounting_brackets_in_a_csv_names_the_payment_to_reduce(registry):
+    # Excel saves an accounting-format -50 to CSV as `(50.00)`: it was told 不要带“约”“左右”等文字, not how to take it back.
+    rows = [
+        ["2022-04-01", PROJECT, SOURCE, "支付", "300.00", "工程款"],
+        ["2022-05-01", PROJECT, SOURCE, "支付", "(50.00)", "退回多付工程款"],
+    ]
+
+    [error] = negatives(registry, rows, "csv").values()
+
+    assert (error.excel_row, error.value) == (4, "(50.00)")
+    assert "退回或冲减不填负数行" in error.expected
+    assert "请把第3行「金额（万元）」改为扣除后的250" in error.fix

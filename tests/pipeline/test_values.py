@@ -316,6 +316,33 @@ def test_a_negative_measure_is_asked_for_again_as_what_its_column_holds(columns,
     assert raised.value.fix == fix
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "fix"),
+    [
+        ("investment", "(50.00)", "请填写正确的金额"),
+        ("investment", "（1,234.50）", "请填写正确的金额"),
+        ("area", "(200)", "请填写正确的面积"),
+    ],
+)
+def test_a_bracketed_measure_is_told_as_the_accounting_negative_it_is(columns, registry, name, value, fix):
+    # A CSV saved from an accounting-format cell keeps `(50.00)`: it was told 不要带“约”“左右”等文字.
+    with pytest.raises(CellError) as raised:
+        parse(columns, registry, name, value, UnitContext())
+    assert (raised.value.rule, raised.value.fix) == ("negative", fix)
+    assert raised.value.expected == "应为不小于0的数；括号括起的数是会计格式的负数"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("households", "应为不小于0的整数"), ("weight", "应为数字；括号括起的数是会计格式的负数")],
+)
+def test_a_bracketed_number_elsewhere_is_not_read_nor_told_of_约(columns, registry, name, expected):
+    with pytest.raises(CellError) as raised:
+        parse(columns, registry, name, "(120)")
+    assert (raised.value.rule, raised.value.expected) == ("type", expected)
+    assert "约" not in raised.value.fix
+
+
 def test_money_with_a_foreign_unit_names_the_columns_unit_in_the_expectation(columns, registry):
     with pytest.raises(CellError) as raised:
         parse(columns, registry, "investment", "100平方米", YUAN)
