@@ -14,6 +14,9 @@ _DATE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?|月)?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
 )
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+# A statistical period, `202404`: the year and month as statistical returns write them. Read in a 月份 cell only, held
+# to the row's 年度 as `2024年4月` is; in a date column six digits may be a day too (`201211`: 2012-11 or 2020-12-11).
+_PERIOD_MONTH = re.compile(r"^(20\d{2})(0[1-9]|1[0-2])$")
 # A CSV's `2022.1`: what Excel writes for a number 2022.10 shown in the General format, as well as January.
 _TEXT_MONTH_ONE = re.compile(r"^(\d{4})\s*\.\s*1$")
 _YEAR = re.compile(r"^(20\d{2})\s*(?:年度?)?$")
@@ -135,7 +138,7 @@ def parse_year(value: object) -> int:
 
 
 def parse_month(value: object, written: bool = False) -> int | DatedMonth:
-    """Read a month 1–12 (`3`, `3月`, `03`, `三月`, `十二月份`), or one of a year (`2022年3月`, `2022-03`, a date).
+    """Read a month 1–12 (`3`, `3月`, `03`, `三月`, `十二月份`), or one of a year (`2022年3月`, `2022-03`, `202203`, a date).
 
     `written`: the cell is a CSV's text, where `2022.1` may be 2022.10 with its zero dropped.
     """
@@ -144,6 +147,8 @@ def parse_month(value: object, written: bool = False) -> int | DatedMonth:
     text = format(value, ".15g") if isinstance(value, float) else squashed(str(value))
     match = _MONTH.match(text)
     month = int(match.group(1)) if match else MONTHS.get(_MONTH_SUFFIX.sub("", text))
+    if month is None and (period := _PERIOD_MONTH.match(text)) is not None:
+        return DatedMonth(int(period.group(1)), int(period.group(2)), 1)
     if month is None:
         # `2022年4月` names its month, and a year that may not be the row's: parse_file holds it to the 年度.
         try:

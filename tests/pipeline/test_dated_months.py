@@ -41,8 +41,18 @@ def test_a_month_written_with_its_rows_year_is_that_month_without_a_remark(regis
     assert months_read(parsed) == [4, 5, 6, 7]
 
 
+def test_a_statistical_period_is_its_month_when_its_year_is_the_rows(registry):
+    # `202204` was returned as 应为1至12之间的月份, though it says April 2022 as plainly as 2022年4月.
+    parsed = progress_file(
+        registry, *([2022, month, 6000, 100, 100] for month in ["202204", 202205, 202206.0])
+    )
+    assert parsed.all_problems == []
+    assert months_read(parsed) == [4, 5, 6]
+
+
 @pytest.mark.parametrize(
-    ("written", "shown"), [("2021年4月", "2021年4月"), (dt.datetime(2021, 4, 1), "2021-04-01")]
+    ("written", "shown"),
+    [("2021年4月", "2021年4月"), (dt.datetime(2021, 4, 1), "2021-04-01"), ("202104", "202104")],
 )
 def test_a_month_naming_another_year_than_its_rows_is_an_error_on_the_month(registry, written, shown):
     parsed = progress_file(registry, [2022, 3, 6000, 100, 100], [2022, written, 6000, 100, 200])

@@ -530,7 +530,10 @@ def test_parse_month_reads_only_the_months_one_to_twelve_in_their_short_chinese_
 
 
 # 正月 is the lunar calendar's first month, never a reporting month; a day with no year is no month of any year.
-@pytest.mark.parametrize("value", ["13", "0", "十三月", "正月", "2022", 2022, "2022年13月", "4月15日", True])
+@pytest.mark.parametrize(
+    "value",
+    ["13", "0", "十三月", "正月", "2022", 2022, "2022年13月", "4月15日", True, "202213", "202200", "20224"],
+)
 def test_parse_month_rejects_months_outside_one_to_twelve(value):
     with pytest.raises(CellError) as raised:
         parse_month(value)
@@ -550,6 +553,11 @@ def test_parse_month_rejects_months_outside_one_to_twelve(value):
         (dt.date(2021, 12, 1), DatedMonth(2021, 12, 1)),
         ("2022-04-15", DatedMonth(2022, 4, 15)),
         ("2022年4月15日", DatedMonth(2022, 4, 15)),
+        # A statistical period, as statistical returns write it: returned as 应为1至12之间的月份 though it is clear.
+        ("202204", DatedMonth(2022, 4, 1)),
+        (202212, DatedMonth(2022, 12, 1)),
+        (202203.0, DatedMonth(2022, 3, 1)),
+        ("２０２２１０", DatedMonth(2022, 10, 1)),
     ],
 )
 def test_parse_month_reads_a_month_written_with_its_year_keeping_the_year_to_check(value, expected):
