@@ -93,6 +93,7 @@ RULE_ZH = {
     "total_word_in_note": "明细行的说明中有“合计”等字样",
     "part_total": "分类合计行未核对",
     "group_heading": "分组标题行未入库",
+    "unfilled_months": "以后月份的空行未入库",
     "repeated_header": "重复的表头行未入库",
     "planned_dates_reversed": "计划完工日期早于计划开工日期",
     "dates_reversed": "完工日期早于开工日期",

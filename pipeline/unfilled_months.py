@@ -1,0 +1,81 @@
+"""Pass over the months a monthly form's template holds below the last one the clerk has filled in."""
+
+from __future__ import annotations
+
+from pipeline.parsed_sheet import ParsedSheet
+from pipeline.problems import Severity, row_problem
+from pipeline.registry_columns import SUMMABLE_TYPES, ColumnType
+from pipeline.text import rows_text
+
+# A required cell's error where it was left empty, or written `—` or `无`; not one merged with the cell above it.
+_LEFT_EMPTY = frozenset({"此项为必填项", "视为未填写，此项为必填项"})
+
+
+def pass_over_unfilled_months(sheet: ParsedSheet) -> None:
+    """Drop the rows after the last month filled in whose month's own figures are empty, telling the clerk once.
+
+    Offices fill a 月报 laid out for the whole year, 1月 to 12月, one month at a time: in June the rows of July to
+    December hold their month, the plan and a 累计 formula carried down (`=F9+E10`), and no 本月. Each was returned
+    as 未填写…请补充填写, asking for figures of months not yet over, which a clerk could only fill with 0: read as
+    months of no investment, those turn the monitoring lights red. A blank month between filled ones is still an
+    error: that month was skipped, not yet to come.
+    """
+    template = sheet.template
+    months = [b for b in sheet.bindings if b.column.type is ColumnType.MONTH]
+    if "month" not in template.slice or not months:
+        return
+    # The month's own figures (本月完成投资) add up over months; the plan and the 累计 do not (`adds_up: false`).
+    own = [
+        b
+        for b in sheet.bindings
+        if b.column.type in SUMMABLE_TYPES and b.column.adds_up and b.column.required
+    ]
+    carried = [b for b in sheet.bindings if b.column.type in SUMMABLE_TYPES and not b.column.adds_up]
+    if not own:
+        return
+    tail: list[dict] = []
+    last = None
+    for record in reversed(sheet.records):
+        if any(record.get(b.column.name) is not None for b in own):
+            last = record
+            break
+        tail.append(record)
+    if last is None or not tail:
+        return
+    passed = {r["excel_row"] for r in tail if _unfilled(r, last, carried)}
+    if len(passed) != len(tail):
+        return  # a row below the last month filled holds figures of its own: its errors stand
+    unfilled = {b.header for b in own} | {b.header for b in carried}
+    told = [p for p in sheet.problems if p.excel_row in passed]
+    if any(
+        p.rule != "required" or p.column_header not in unfilled or p.expected not in _LEFT_EMPTY for p in told
+    ):
+        # Something else is wrong on those rows (a month that does not read), or a cell is empty because it is
+        # merged with the one above (a 本月 merged over two months): the clerk is told as found.
+        return
+    sheet.problems = [p for p in sheet.problems if p.excel_row not in passed]
+    sheet.records = [r for r in sheet.records if r["excel_row"] not in passed]
+    month = months[0].column.name
+    named = "、".join(f"{r[month]}月" for r in reversed(tail) if isinstance(r.get(month), int))
+    headers = "、".join(f"「{b.header}」" for b in own)
+    sheet.problems.append(
+        row_problem(
+            "unfilled_months",
+            sheet=sheet.name,
+            excel_row=min(passed),
+            expected=(
+                f"{rows_text(tuple(sorted(passed)))}（{named}）的{headers}未填写，位于已填报的最后一个月"
+                f"（第{last['excel_row']}行）之后，视为表格中以后月份的空行，未读取"
+            ),
+            fix="如这些月份已有完成投资，请填写后重新报送；如尚未到这些月份，无需处理，也不要填0",
+            severity=Severity.WARNING,
+        )
+    )
+
+
+def _unfilled(record: dict, last: dict, carried: list) -> bool:
+    """Say whether a row's plan and 累计 are empty or carried down from the last month filled, as a template's are."""
+    return all(
+        record.get(b.column.name) is None or record.get(b.column.name) == last.get(b.column.name)
+        for b in carried
+    )

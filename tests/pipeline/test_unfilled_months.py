@@ -1,0 +1,83 @@
+"""The months a 月报 laid out for the whole year holds below the last one filled in (pipeline/unfilled_months.py)."""
+
+from __future__ import annotations
+
+from pipeline.parse import parse_file
+from pipeline.problems import Severity
+from tests.pipeline.test_dated_months import progress_file
+from tests.pipeline.test_parse import PROGRESS_HEADER, PROJECT, SHUANGPU_UNIT
+from tests.pipeline.workbooks import xlsx
+
+PLAN = 6000
+FILLED = [100, 120, 90]
+
+
+def year_laid_out(*later_months: list) -> list[list]:
+    """Rows 2022 年 1–3 月 as filled in, then the later months' rows as given (month, 本月, 累计)."""
+    rows, total = [], 0
+    for month, amount in enumerate(FILLED, 1):
+        total += amount
+        rows.append([2022, month, PLAN, amount, total])
+    return [*rows, *([2022, month, PLAN, own, cumulative] for month, own, cumulative in later_months)]
+
+
+def test_months_after_the_last_filled_with_no_figures_of_their_own_are_passed_over_and_told(registry):
+    # In March the rows of April to December hold their month, the plan and the 累计 carried down, and no 本月: each
+    # was returned as 未填写…请补充填写, asking for months not yet over, which a clerk could only fill with 0.
+    carried = sum(FILLED)
+    parsed = progress_file(registry, *year_laid_out(*([month, None, carried] for month in range(4, 13))))
+
+    assert [r["month"] for sheet in parsed.sheets for r in sheet.records] == [1, 2, 3]
+    [problem] = parsed.all_problems
+    assert (problem.severity, problem.rule, problem.excel_row) == (Severity.WARNING, "unfilled_months", 6)
+    assert problem.message_zh.startswith(
+        "第6至14行（4月、5月、6月、7月、8月、9月、10月、11月、12月）的「本月完成投资（万元）」未填写，"
+        "位于已填报的最后一个月（第5行）之后，视为表格中以后月份的空行，未读取"
+    )
+    assert "也不要填0" in problem.fix
+
+
+def test_a_later_month_left_without_its_cumulative_is_passed_over_too(registry):
+    parsed = progress_file(registry, *year_laid_out([4, None, None], [5, None, None]))
+    assert [p.rule for p in parsed.all_problems] == ["unfilled_months"]
+
+
+def test_a_month_skipped_between_months_filled_is_still_an_error(registry):
+    rows = year_laid_out([4, None, 310], [5, 50, 360])
+    parsed = progress_file(registry, *rows)
+    assert [(p.severity, p.rule, p.excel_row) for p in parsed.all_problems] == [
+        (Severity.ERROR, "required", 6)
+    ]
+
+
+def test_a_later_row_with_a_cumulative_of_its_own_keeps_its_error(registry):
+    # 累计 moved on without its 本月: a month's figure written in the wrong column, not a row of the template.
+    parsed = progress_file(registry, *year_laid_out([4, None, 400]))
+    assert [(p.severity, p.rule, p.excel_row) for p in parsed.all_problems] == [
+        (Severity.ERROR, "required", 6)
+    ]
+
+
+def test_a_later_month_under_a_merged_figure_keeps_its_error(registry):
+    # 本月 merged over April and May: May's 本月 is empty because of the merge, not a month yet to come.
+    rows = [[f"填报单位：{SHUANGPU_UNIT}"], PROGRESS_HEADER]
+    rows += [[PROJECT, *row] for row in year_laid_out([4, 50, 360], [5, None, 360])]
+    parsed = parse_file(
+        xlsx({"月报": rows}, merges={"月报": ["E6:E7"]}), f"{SHUANGPU_UNIT}/月报.xlsx", registry
+    )
+    assert [(p.rule, p.excel_row) for p in parsed.errors] == [("required", 7)]
+
+
+def test_a_dash_in_a_later_months_figure_is_a_row_left_unfilled(registry):
+    parsed = progress_file(registry, *year_laid_out([4, "—", sum(FILLED)]))
+    assert [p.rule for p in parsed.all_problems] == ["unfilled_months"]
+
+
+def test_a_sheet_with_no_month_filled_is_returned_as_before(registry):
+    written = [
+        [f"填报单位：{SHUANGPU_UNIT}"],
+        PROGRESS_HEADER,
+        *([PROJECT, 2022, month, PLAN, None, None] for month in (1, 2)),
+    ]
+    parsed = parse_file(xlsx({"月报": written}), f"{SHUANGPU_UNIT}/月报.xlsx", registry)
+    assert {p.rule for p in parsed.all_problems} == {"required"}
