@@ -631,8 +631,9 @@ def test_a_total_row_with_an_unreadable_amount_reports_that_cell(registry):
         [["填表人：", "张三", "联系电话：", "0377-12345678", "审核人：", "李四"]],
         [["填表人：张三"], ["联系电话：0377-12345678"], ["审核人：李四"]],
         [[None, "审核人：李四"], ["注：面积按竣工测绘填写", 12]],
+        [["制表：张三", None, "审核：李四"]],
     ],
-    ids=["one-cell", "spread", "three-lines", "indented-and-note"],
+    ids=["one-cell", "spread", "three-lines", "indented-and-note", "without-人"],
 )
 def test_footer_lines_are_not_records(registry, footer):
     sheet = parse_rows(registry, compound_sheet(*DATA, [], footer=footer))

@@ -22,3 +22,12 @@ def test_the_memory_is_emptied_when_full(monkeypatch):
     kinds = [row_kind([text]) for text in ("东片区", "  ", "合计", "其中：已完工")]
     assert kinds == ["data", "blank", "total", "breakdown"]
     assert len(row_kinds._KINDS) <= 2
+
+
+def test_a_sign_off_without_its_人_is_a_footer():
+    # `制表：刘洋 | 审核：陈静` under a ledger was read as a payment dated 制表：刘洋, and the ledger returned for it.
+    assert row_kind(["制表：刘洋", None, "审核：陈静"]) == "footer"
+    labels = ("填表", "复核", "复核人", "经办人", "财务负责人")
+    assert [row_kind([label + "：张三"]) for label in labels] == ["footer"] * 5
+    # A compound or source whose name merely starts with those characters is still data.
+    assert row_kind(["审核中心家属院", 120]) == "data"
