@@ -292,7 +292,8 @@ def test_instructions_explain_each_column_and_the_rules(registry):
     assert "单位平方米（如按万平方米填写" in table["改造面积（平方米）"][2]
     assert "同一张表中不能重复" in table["小区名称"][2]
     assert (
-        table["改造状态"][3] == "未开工；在建（也可写：在建中、施工中）；已完工（也可写：完工、已竣工、竣工）"
+        table["改造状态"][3]
+        == "未开工；在建（也可写：在建中、施工中）；已完工（也可写：完工、已竣工、竣工、已完成）"
     )
     assert "同一填报单位、项目、年度的数据以最后一次接收的文件为准" in text
     assert "取本单位当年登记的唯一一个“老旧小区改造”项目" in text

@@ -600,6 +600,7 @@ def test_a_csvs_month_2022_1_is_an_error_and_2022_10_its_month():
         ("status", "已完工", "已完工"),
         ("status", " 已 完工 ", "已完工"),
         ("status", "竣工", "已完工"),
+        ("status", "已完成", "已完工"),
         ("status", "施工中", "在建"),
         ("source", "发改资金", "中央预算内投资"),
         ("source", "中央预算内投资（发改资金）", "中央预算内投资"),
