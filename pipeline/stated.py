@@ -25,8 +25,11 @@ RULES = (SCORE, TOTAL, RATE)
 ISSUE_COLUMNS = ", ".join(["submission_id", *FOUND_FIELDS])
 
 # Each stated figure of a current form beside the computed one: (submission, sheet, row, header, rule, what, stated,
-# computed, points, source, rate, executed, budget): the last two the form's 全年执行数 and 全年预算数, for a budget
-# score with nothing to score it by (`none`), to name which of them it lacks. A total and a rate are stated once per form, on the cell ops.sheet_fields names.
+# computed, points, source, rate, executed, budget, actual, reported, files): executed and budget the form's 全年执行数
+# and 全年预算数, for a budget score with nothing to score it by (`none`), to name which of them it lacks; actual the
+# 实际完成值 the data gave an indicator where it differs from the one the form reports, as the report prints it, and
+# files the files it was computed from (the clerk who wrote 5.2万平方米 and 10分 was told only 9.6分, and checked a
+# form that was right by its own figures). A total and a rate are stated once per form, on the cell ops.sheet_fields names.
 # The budget's own score says where its execution rate came from (mart.self_evaluation's `budget`): `ledger` where
 # the project has one (mart.project_year's rate is the ledger's), else the form's own 执行率 (`rate`, reported) or
 # its 全年执行数 ÷ 全年预算数 (`amounts`), else nothing (`none`, scored 0). Every score is returned: `score_differs`
@@ -41,6 +44,17 @@ fields as (
     select submission_id, sheet, field_name, field_header, excel_row
     from ops.sheet_fields
     where field_name in ('reported_total_score', 'budget_execution_rate', 'budget_reported_score')
+),
+
+-- The files an indicator's 实际完成值 was computed from, where it differs from the one reported.
+computed_from as (
+    select
+        evaluation.project_code, evaluation.year, evaluation.position,
+        array_to_string(list_sort(list(distinct '《' || submissions.original_name || '》')), '、') as files
+    from mart.self_evaluation as evaluation, unnest(evaluation.actual_lineage) as listed(cell)
+    inner join ops.submissions on submissions.submission_id = listed.cell.submission_id
+    where evaluation.differs_from_reported and evaluation.actual_source = 'computed' and evaluation.position > 0
+    group by all
 ),
 
 score_headers as (
@@ -71,7 +85,8 @@ totals_and_rates as (
         form_figures.submission_id, form_figures.sheet, fields.excel_row,
         coalesce(fields.field_header, form_figures.fallback_header) as header,
         form_figures.rule, null as what, form_figures.stated, form_figures.computed, null as points,
-        null as source, null as rate, null as executed, null as budget
+        null as source, null as rate, null as executed, null as budget,
+        null as actual, null as reported, null as files
     from form_figures
     left join fields
         on fields.submission_id = form_figures.submission_id and fields.sheet = form_figures.sheet
@@ -97,7 +112,8 @@ scores as (
             else 'amounts'
         end as source,
         case when evaluation.position = 0 then evaluation.actual_value end as rate,
-        amounts.budget_executed_wan as executed, amounts.budget_annual_wan as budget
+        amounts.budget_executed_wan as executed, amounts.budget_annual_wan as budget,
+        shown.display_text as actual, evaluation.reported_value as reported, computed_from.files
     from (
         select *, reported_score_lineage[1] as cell
         from mart.self_evaluation
@@ -114,6 +130,14 @@ scores as (
     ) as amounts
         on evaluation.position = 0
         and amounts.submission_id = evaluation.cell.submission_id and amounts.sheet = evaluation.cell.sheet
+    left join mart.report_figures as shown
+        on evaluation.position > 0 and evaluation.differs_from_reported
+        and shown.project_code = evaluation.project_code and shown.year = evaluation.year
+        and shown.figure_key = 'indicator_actual' and shown.position = 200 + evaluation.position
+    left join computed_from
+        on evaluation.differs_from_reported
+        and computed_from.project_code = evaluation.project_code and computed_from.year = evaluation.year
+        and computed_from.position = evaluation.position
 )
 
 select * from totals_and_rates
@@ -130,9 +154,8 @@ def _shown(value: Decimal) -> str:
 
 def _issue(row: tuple) -> tuple:
     """Word one stated figure that differs, as a warning row of ops.validation_issues."""
-    submission_id, sheet, excel_row, header, rule, what, stated, computed, points, source, rate, *amounts = (
-        row
-    )
+    submission_id, sheet, excel_row, header, rule, what, stated, computed, points, source, rate, *rest = row
+    *amounts, actual, reported, files = rest
     # Scores and totals in 分; a rate in percent.
     value, got = display(stated), f"{_shown(computed)}分"
     if rule == TOTAL:
@@ -175,6 +198,18 @@ def _issue(row: tuple) -> tuple:
         expected = f"分值×{basis}＝{display(points)}×{shown}＝{got}"
         checked = "执行率和得分" if source == "rate" else "全年执行数、全年预算数和得分"
         fix = f"请核对项目资金的{checked}；填报有误的，请改正后重新报送。年度报告采用计算的得分"
+    elif actual and files:
+        # Scored by the data's own figure, not the one written: say which and where from, or the clerk checks a row
+        # that adds up.
+        message = (
+            f"三级指标「{what}」（分值{display(points)}）的「{header}」填报为{value}分，按评分规则由已入库的数据计算为"
+            f"{got}：实际完成值按已入库的{files}计算为{actual}，本表填报为{reported or '空白'}"
+        )
+        expected = f"按{files}计算的实际完成值{actual}，得分{got}"
+        fix = (
+            f"请核对本表的实际完成值与{files}，以实际情况为准：本表有误的，请改正实际完成值和得分后重新报送；"
+            f"{files}有误的，请改正该表后重新报送。年度报告采用按数据计算的实际完成值和得分"
+        )
     else:
         message = (
             f"三级指标「{what}」（分值{display(points)}）的「{header}」填报为{value}分，"

@@ -52,15 +52,22 @@ def con():
         "create table mart.self_evaluation (project_code varchar, year int, position int, level3 varchar, "
         "weight decimal(18, 4), score decimal(28, 10), reported_score decimal(18, 6), "
         "reported_score_lineage struct(submission_id int, sheet varchar, excel_row int)[], "
-        "actual_value decimal(28, 10), actual_source varchar)"
+        "actual_value decimal(28, 10), actual_source varchar, reported_value varchar, differs_from_reported boolean, "
+        "actual_lineage struct(submission_id int, sheet varchar, excel_row int)[])"
     )
+    # The compounds are counted from submission 5's list, which says what the form reports.
     con.execute(
         "insert into mart.self_evaluation values "
         "('P1', 2022, 0, '预算执行率', 10, 10, 10, [{'submission_id': 7, 'sheet': '自评表', 'excel_row': 7}], "
-        "1, 'computed'), "
+        "1, 'computed', null, false, []), "
         "('P1', 2022, 1, '改造小区数量', 20, 20, 20, [{'submission_id': 7, 'sheet': '自评表', 'excel_row': 15}], "
-        "16, 'computed')"
+        "16, 'computed', '16个', false, [{'submission_id': 5, 'sheet': '清单', 'excel_row': 4}])"
     )
+    con.execute(
+        "create table mart.report_figures (project_code varchar, year int, figure_key varchar, position int, "
+        "display_text varchar)"
+    )
+    con.execute("insert into mart.report_figures values ('P1', 2022, 'indicator_actual', 201, '16个')")
     con.execute(
         "create table ops.validation_issues (submission_id int, sheet varchar, excel_row int, column_header varchar, "
         "value varchar, severity varchar, rule varchar, message_zh varchar, expected varchar, fix varchar, "
@@ -73,10 +80,12 @@ def con():
         "(7, '自评表', 3, '年度', '2022', 'warning', 'unit_assumed', '其他警告', null, null, null, null)"
     )
     con.execute(
-        "create table ops.submissions (submission_id int, warning_count int, status varchar, receipt_status varchar)"
+        "create table ops.submissions (submission_id int, warning_count int, status varchar, receipt_status varchar, "
+        "original_name varchar)"
     )
     con.execute(
-        "insert into ops.submissions values (7, 1, 'accepted', 'accepted'), (8, 0, 'accepted', 'accepted')"
+        "insert into ops.submissions values (7, 1, 'accepted', 'accepted', '2022年自评表.xlsx'), "
+        "(8, 0, 'accepted', 'accepted', '2022年资金台账.xlsx'), (5, 0, 'accepted', 'accepted', '2022年小区清单.xlsx')"
     )
     yield con
     con.close()
@@ -171,6 +180,28 @@ def test_a_stated_figure_is_quoted_as_written_and_the_computed_one_as_the_report
 
     assert issue[4] == "19.996"
     assert "填报为19.996分，按评分规则由已入库的数据计算为19.99分" in issue[7]
+
+
+def test_a_score_the_data_give_another_actual_for_names_that_actual_and_its_file(con):
+    # The list counts 15 compounds where the form reports 16个 and scores itself 20: the clerk is told 15 and where
+    # it comes from, not only 18.75分, and checks a form that adds up by its own figures.
+    con.execute(
+        "update mart.self_evaluation set score = 18.75, differs_from_reported = true where position = 1"
+    )
+    con.execute("update mart.report_figures set display_text = '15个'")
+
+    [issue] = stated_differences(con)
+
+    assert issue[7] == (
+        "三级指标「改造小区数量」（分值20）的「得分」填报为20分，按评分规则由已入库的数据计算为18.75分："
+        "实际完成值按已入库的《2022年小区清单.xlsx》计算为15个，本表填报为16个。"
+    )
+    assert issue[8] == "按《2022年小区清单.xlsx》计算的实际完成值15个，得分18.75分"
+    assert issue[9].startswith("请核对本表的实际完成值与《2022年小区清单.xlsx》，以实际情况为准")
+    # The same difference in the score alone, the actual as reported: the form's own arithmetic is asked about.
+    con.execute("update mart.self_evaluation set differs_from_reported = false")
+    [issue] = stated_differences(con)
+    assert "计算为18.75分。" in issue[7] and "小区清单" not in issue[7]
 
 
 def test_every_rule_has_its_chinese_title():
