@@ -673,6 +673,18 @@ def test_the_actuals_headed_as_the_forms_goal_block_heads_them_are_read(registry
     assert [r["reported_value"] for r in parsed.sheets[0].records] == [t[4] for t in demo.TARGETS]
 
 
+def test_a_deviation_note_keeps_its_full_width_punctuation_and_lines(registry, demo):
+    # Quoted by the report under 未完成情况及原因 as the unit wrote it: folded as text, it printed 覆盖,下一步.
+    note = "物业管理尚未全部覆盖，下一步引入专业物业；\n（二期）加装电梯。"
+    targets = [(*demo.TARGETS[0], note), *demo.TARGETS[1:]]
+    rows, merges = national_self_evaluation(targets)
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    assert parsed.sheets[0].records[0]["deviation_note"] == note
+
+
 # Forms that give 偏差原因分析 and 改进措施 a column each: the first is read as 偏差原因分析及改进措施, the second was
 # left unread without a word, though only the clerk's causes reached mart.self_evaluation.deviation_note.
 def test_improvement_measures_in_a_column_of_their_own_are_told_unread_naming_the_column_read(registry, demo):
