@@ -612,6 +612,26 @@ def test_a_numbers_target_met_with_an_outcomes_words_scores_as_the_words_say(wh)
     ]
 
 
+def test_the_national_forms_footnote_grades_score_as_their_outcomes(wh):
+    # The 自评表's 注 names its three grades in these words, and clerks copy them: the second scored 0, unjudged.
+    register(wh, "甲")
+    targets(
+        wh,
+        "甲",
+        ("长效管理机制", "建立", "达成预期指标", 30),
+        ("物业管理覆盖", "全覆盖", "部分达成预期指标并具有一定效果", 30),
+        ("居民议事制度", "建立", "未达成预期指标且效果较差", 30),
+    )
+
+    wh.build()
+
+    assert wh.rows("select level3, round(score, 6) from mart.self_evaluation where position > 0") == [
+        ("长效管理机制", D("30")),
+        ("物业管理覆盖", D("18")),
+        ("居民议事制度", D("0")),
+    ]
+
+
 def test_a_percentage_below_zero_meets_a_target_below_it_and_scores_nothing_against_one_above(wh):
     # `-2%` was no number and scored 0 against ≤5%, which it meets; read, against ≥90% it would score below 0.
     register(wh, "甲")
