@@ -607,6 +607,10 @@ def test_a_csvs_month_2022_1_is_an_error_and_2022_10_its_month():
         ("source", "中央预算内投资(发改资金)", "中央预算内投资"),
         ("source", "专项债券", "专项债券资金"),
         ("source", "债券资金", "专项债券资金"),
+        ("source", "省级补助", "省级补助资金"),
+        ("source", "市级配套", "市级配套资金"),
+        ("source", "区级配套", "区级配套资金"),
+        ("source", "中央补助", "中央补助资金"),
         ("entry_type", "到账", "到位"),
         ("entry_type", "资金支付", "支付"),
     ],
@@ -633,6 +637,14 @@ def test_a_word_that_could_mean_either_entry_type_is_an_error_saying_why(columns
         f"应为以下之一：到位、支付；{why}，无法确定是哪一个",
         "请按实际情况改填“到位”或“支付”",
     )
+
+
+@pytest.mark.parametrize("written", ["省级资金", "中央资金", "自筹资金"])
+def test_a_fund_source_that_could_be_either_of_two_stays_an_error(columns, registry, written):
+    # 省级补助 is 省级补助资金 less its 资金; 省级资金 may be a 补助 or another grant, 自筹 a resident's or a unit's.
+    with pytest.raises(CellError) as raised:
+        parse(columns, registry, "source", written)
+    assert raised.value.rule == "enum"
 
 
 def test_enum_outside_the_list_names_every_allowed_value(columns, registry):
