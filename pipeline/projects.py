@@ -160,7 +160,7 @@ class ProjectRegister:
     _files: int = 0
     # The registered units read against an office registry (registered_units.py), with the count of projects they
     # were read from and that registry's offices: projects are only ever added, so one count is one register.
-    units_read: tuple[int, object, dict[str, str]] | None = None
+    units_read: tuple[int, object, tuple[dict[str, str], dict[str, tuple[str, ...]]]] | None = None
 
     def __post_init__(self) -> None:
         projects, self.projects = self.projects, []

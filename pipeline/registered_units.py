@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from itertools import takewhile
+from typing import TYPE_CHECKING, Literal
 
 from pipeline.offices import is_abbreviation, is_written_in_full, office_key
 from pipeline.problems import Problem, Severity, cell_problem
@@ -15,11 +16,25 @@ if TYPE_CHECKING:
     from pipeline.projects import ProjectRegister
 
 RULE = "unit_short_name"
+# How a name was read as a registered unit's: it abbreviates the unit's, the unit's abbreviates it, or the register
+# names the unit both ways and the name is the short one.
+Reading = Literal["short", "registered_short", "both_registered"]
 
 
 def registered_units(register: ProjectRegister, offices: Offices) -> dict[str, str]:
     """Return each office the register names as a project's implementing unit, by its folded name: as the office
     registry names it where it lists it (实施单位：枣林街道 is 枣林街道办事处), else as registered."""
+    return _read(register, offices)[0]
+
+
+def registered_in_full(register: ProjectRegister, offices: Offices) -> dict[str, tuple[str, ...]]:
+    """Return each unlisted registered implementing unit that others registered write in full, by its folded name,
+    with those others, unlisted too (溧河街道: 溧河街道办事处, a register naming the unit both ways)."""
+    return _read(register, offices)[1]
+
+
+def _read(register: ProjectRegister, offices: Offices) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """Return `registered_units` and `registered_in_full`, read once per register state and office registry."""
     # Asked of every file an unlisted office sends: read once per register state and office registry.
     count = len(register.projects)
     if (
@@ -33,8 +48,22 @@ def registered_units(register: ProjectRegister, offices: Offices) -> dict[str, s
         meant = offices.named(written)
         if len(meant) == 1:
             units.setdefault(office_key(meant[0].name), meant[0].name)
-    register.units_read = (count, offices, units)
-    return units
+    read = (units, _in_full(units, offices))
+    register.units_read = (count, offices, read)
+    return read
+
+
+def _in_full(units: dict[str, str], offices: Offices) -> dict[str, tuple[str, ...]]:
+    """Return each unlisted unit of `units` that others of them, unlisted, write in full, with those others."""
+    listed = {o.name for o in offices.offices}
+    keys = sorted(key for key, name in units.items() if name not in listed)
+    in_full: dict[str, tuple[str, ...]] = {}
+    # A name written in full starts with the short one: sorted, those are the keys right after it.
+    for at, short in enumerate(keys):
+        longer = takewhile(lambda key, short=short: key.startswith(short), keys[at + 1 :])
+        if full := tuple(units[key] for key in longer if is_written_in_full(units[key], units[short])):
+            in_full[short] = full
+    return in_full
 
 
 def name_registered_unit(parsed: ParsedFile, register: ProjectRegister, offices: Offices) -> None:
@@ -53,11 +82,21 @@ def name_registered_unit(parsed: ParsedFile, register: ProjectRegister, offices:
         return
     if any(sheet.template.id == REGISTER_TEMPLATE for sheet in parsed.sheets):
         return  # its rows were registered under the office as written, before any file is named by them
-    units = registered_units(register, offices)
+    units, in_full = _read(register, offices)
     key = office_key(unit)
     if key in units:
+        # Registered both short and in full (溧河街道 in one year's register, 溧河街道办事处 in another's), the unit is
+        # one office: stored under each name, its two ledgers of a slice were added up. The full name is kept.
+        if (full := in_full.get(key)) is not None:
+            _read_in_full(parsed, unit, full, offices)
         return
-    fits = [name for folded, name in units.items() if is_abbreviation(key, folded)]
+    # A unit registered both short and in full is one fit, its name in full, as its files are read: the short name
+    # abbreviating one, the full name abbreviates it too (溧河 fits 溧河街道 and 溧河街道办事处).
+    fits = [
+        name
+        for folded, name in units.items()
+        if is_abbreviation(key, folded) and len(in_full.get(folded, ())) != 1
+    ]
     # Written in full, the name goes on from the registered one to its own office's, where that stops short: going on
     # otherwise it is another office, as a listed office's longer name is (七里园街道社区卫生服务中心 is not 七里园街道;
     # 七里园东街道办事处 is not 七里园街道办事处, nor 七里园街道办事处财务科), and read as the unit its figures replaced the unit's.
@@ -72,7 +111,19 @@ def name_registered_unit(parsed: ParsedFile, register: ProjectRegister, offices:
     if not fits and not longer:
         return
     [meant] = fits or longer
-    parsed.problems.append(_read_as(parsed, unit, meant, offices, registered_short=not fits))
+    parsed.problems.append(
+        _read_as(parsed, unit, meant, offices, how="short" if fits else "registered_short")
+    )
+    give_unit(parsed, meant)
+
+
+def _read_in_full(parsed: ParsedFile, unit: str, full: tuple[str, ...], offices: Offices) -> None:
+    """Make a file's unlisted office, registered short, the one unit registered that writes its name in full."""
+    if len(full) > 1:
+        parsed.problems.append(_fits_several(parsed, unit, list(full), offices))
+        return
+    [meant] = full
+    parsed.problems.append(_read_as(parsed, unit, meant, offices, how="both_registered"))
     give_unit(parsed, meant)
 
 
@@ -88,29 +139,31 @@ def _fits_several(parsed: ParsedFile, written: str, units: list[str], offices: O
     return _told(parsed, written, offices, Severity.ERROR, "unit_ambiguous", expected, fix)
 
 
-def _read_as(
-    parsed: ParsedFile, written: str, meant: str, offices: Offices, *, registered_short: bool
-) -> Problem:
+def _read_as(parsed: ParsedFile, written: str, meant: str, offices: Offices, *, how: Reading) -> Problem:
     """Say where the unit's name was read, the registered unit it was read as, and how to name another office."""
-    said = (
-        f"项目基本信息表登记的实施单位“{meant}”是它的简称"
-        if registered_short
-        else f"它是项目基本信息表登记的实施单位“{meant}”的简称"
-    )
-    expected = (
-        f"单位名录中没有“{written}”，{said}，本表已按{meant}报送的数据读取"
-        f"（同一项目同一期间的数据以{meant}最后报送的一份为准，不重复计入）"
-    )
-    if registered_short:
-        fix = (
-            f"如报送本表的不是项目基本信息表登记的{meant}，请区财政局在单位名录中登记“{written}”；"
-            f"如是，请区财政局在项目基本信息表中把实施单位写作全称“{written}”"
-        )
-    else:
-        fix = (
+    said = {
+        "short": f"单位名录中没有“{written}”，它是项目基本信息表登记的实施单位“{meant}”的简称",
+        "registered_short": f"单位名录中没有“{written}”，项目基本信息表登记的实施单位“{meant}”是它的简称",
+        "both_registered": (
+            f"单位名录中没有“{written}”和“{meant}”，项目基本信息表登记的实施单位两种写法都有，"
+            f"“{written}”是“{meant}”的简称"
+        ),
+    }[how]
+    expected = f"{said}，本表已按{meant}报送的数据读取（同一项目同一期间的数据以{meant}最后报送的一份为准，不重复计入）"
+    fix = {
+        "short": (
             f"如报送本表的不是{meant}，请填写该单位的全称后重新报送，或请区财政局在单位名录中登记该单位；"
             f"如是，今后请填写单位全称“{meant}”"
-        )
+        ),
+        "registered_short": (
+            f"如报送本表的不是项目基本信息表登记的{meant}，请区财政局在单位名录中登记“{written}”；"
+            f"如是，请区财政局在项目基本信息表中把实施单位写作全称“{written}”"
+        ),
+        "both_registered": (
+            f"如“{written}”和“{meant}”是两个单位，请区财政局在单位名录中分别登记；"
+            f"如是同一单位，今后请填写单位全称“{meant}”，并请区财政局在项目基本信息表中统一写作全称"
+        ),
+    }[how]
     return _told(parsed, written, offices, Severity.WARNING, RULE, expected, fix)
 
 

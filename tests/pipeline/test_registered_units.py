@@ -285,3 +285,50 @@ def test_a_list_naming_no_project_finds_the_units_project_however_each_years_reg
 
     assert outcomes[listed[0]].status == "accepted", [p.message_zh for p in outcomes[listed[0]].errors]
     assert query(settings, "select project_code, year from staging.compound_list") == [(f"QLY-{year}", year)]
+
+
+def _both_names_registered(both_in_one_year: bool) -> list[tuple[str, str]]:
+    """The registers of 2023 and 2024 for one project of the unit, naming it short in one year and in full in the
+    other, or both names in 2024's (a second project under the full name)."""
+    if both_in_one_year:
+        rows = [("QLY-01", "七里园项目", SHORT), ("QLY-02", "七里园二期项目", UNIT)]
+        return [(f"{BUREAU}/2024年项目基本信息表.csv", register_csv(*rows, year=2024))]
+    return [
+        (f"{BUREAU}/{year}年项目基本信息表.csv", register_csv(("QLY-01", "七里园项目", unit), year=year))
+        for year, unit in ((2023, SHORT), (2024, UNIT))
+    ]
+
+
+@pytest.mark.parametrize("both_in_one_year", [False, True])
+@pytest.mark.parametrize("forwarded_first", [False, True])
+def test_a_ledger_named_short_where_both_names_are_registered_is_the_full_name_unit_and_counts_once(
+    settings, registry, both_in_one_year, forwarded_first
+):
+    # Both names registered, the forwarded ledger named short was stored as an office of its own beside the unit's
+    # own ledger under the full name, and the report added the two up (flagged `beside_other_unit`, still wrong).
+    _unlisted(registry)
+    own = (f"{UNIT}/资金台账.csv", ledger_csv("七里园项目", "800", "300", year=2024))
+    forwarded = (
+        f"{BUREAU}/七里园台账（转报）.csv",
+        f"填报单位：{SHORT}\n{ledger_csv('七里园项目', '2300', '900', year=2024)}",
+    )
+    first, second = (forwarded, own) if forwarded_first else (own, forwarded)
+
+    outcomes = take_in(settings, registry, *_both_names_registered(both_in_one_year), first, second)
+
+    assert {o.status for o in outcomes.values()} == {"accepted"}
+    assert outcomes[own[0]].unit == outcomes[forwarded[0]].unit == UNIT
+    [told] = [p for p in outcomes[forwarded[0]].warnings if p.rule == RULE]
+    assert (told.excel_row, told.column_header, told.value) == (1, "填报单位", SHORT)
+    assert (
+        f"单位名录中没有“{SHORT}”和“{UNIT}”" in told.message_zh
+        and f"本表已按{UNIT}报送的数据读取" in told.message_zh
+    )
+    assert not any(p.rule in (RULE, "beside_other_unit") for p in outcomes[own[0]].warnings)
+    assert not any(p.rule == "beside_other_unit" for p in outcomes[forwarded[0]].warnings)
+    received, paid = ("800", "300") if forwarded_first else ("2300", "900")
+    build_indicators(settings, registry)
+    assert marts(settings, "select received_wan, paid_wan from mart.funds_by_source") == [
+        (D(received), D(paid))
+    ]
+    assert marts(settings, "select count(*) from mart.shared_slices") == [(0,)]
