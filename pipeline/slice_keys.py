@@ -111,3 +111,16 @@ def slice_parts(key: str) -> tuple[str, str, str, str, str]:
     """Split the key of a slice by unit, project and year[, month]: (template, unit, code, year, month or "")."""
     template, unit, code, year, *month = key.split("|")
     return template, unit, code, year, month[0] if month else ""
+
+
+def slice_fields(key: str, project_name: str | None) -> dict:
+    """Return the fields of a slice as `ops.slices` stores them, from its key and its project's name as written."""
+    template, unit, code, year, month = slice_parts(key)
+    return {
+        "template": template,
+        "unit": unit,
+        "project_code": code,
+        "project_name": project_name,
+        "year": int(year),
+        "month": int(month) if month else None,
+    }

@@ -59,8 +59,13 @@ def _overlaps(
             for period in periods:
                 holders[period].add(file.unit)
     for file, sheet, periods in sheets:
+        # A slice the file takes out of force (`taken_slices`) is not beside it: its rows no longer count.
+        taken = {
+            ((t, code, year, month), unit)
+            for t, unit, code, year, month in map(slice_parts, file.taken_slices)
+        }
         for period, record in periods.items():
-            if others := sorted(holders[period] - {file.unit}):
+            if others := sorted(u for u in holders[period] - {file.unit} if (period, u) not in taken):
                 yield file, sheet, record, others, period, stored.get(period, set())
 
 

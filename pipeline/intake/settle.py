@@ -22,6 +22,7 @@ from pipeline.intake.overlap import flag_overlaps, refuse_second_forms
 from pipeline.intake.recheck import lend_no_returned_month
 from pipeline.intake.replaced import flag_replaced
 from pipeline.intake.shared_rows import flag_shared_rows, give_back_slices
+from pipeline.intake.short_named import take_short_named
 from pipeline.intake.stale_cumulatives import flag_stale_cumulatives
 from pipeline.intake.within_file import flag_repeated_across_sheets, flag_second_forms
 from pipeline.limits import Limits
@@ -190,6 +191,7 @@ def _judge(
                 lent.append(candidate)
     for file in parsed:
         resolve_projects(file, register, registry.offices)
+    take_short_named(con, registry, parsed, register, registry.offices, sliced)
     flag_second_forms(parsed)
     flag_repeated_across_sheets(registry, parsed)
     flag_overlaps(con, registry, parsed)

@@ -16,7 +16,7 @@ from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, row_value_problem
 from pipeline.projects import ProjectRegister, implemented_by
 from pipeline.registry import Registry
-from pipeline.slice_keys import SheetSlices, slice_parts
+from pipeline.slice_keys import SheetSlices, slice_fields, slice_parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +205,7 @@ def _take_over(
     for key, holder, project, rows in taken:
         template, unit, code, year, month = slice_parts(key)
         if holder == file.unit and (template, code, year, month) in periods:
-            file.taken_slices[key] = _slice_fields(key, project)
+            file.taken_slices[key] = slice_fields(key, project)
             period = (template, code, year, month)
             found = [  # in the order of its own rows, as a list taking a slice says it
                 (record, value, held)
@@ -232,7 +232,7 @@ def _take_over(
         _tell(file, key, _kept_unnamed(sheet, record, header, rows))
     for key, found in shared.items():
         record, value, held = found[0]
-        file.taken_slices[key] = _slice_fields(key, held.project_name)
+        file.taken_slices[key] = slice_fields(key, held.project_name)
         _, unit, _, year, month = slice_parts(key)
         for entry in listed:  # out of force: a list of this run naming its rows is not returned for them
             if entry[0][1:] == slice_parts(key)[2:]:
@@ -270,18 +270,6 @@ def give_back_slices(files: list[ParsedFile], sliced: SheetSlices | None = None)
                     file.told_stored.remove(told)
         for sheet in file.sheets:
             held |= sliced.keys(sheet)
-
-
-def _slice_fields(key: str, project_name: str | None) -> dict:
-    template, unit, code, year, month = slice_parts(key)
-    return {
-        "template": template,
-        "unit": unit,
-        "project_code": code,
-        "project_name": project_name,
-        "year": int(year),
-        "month": int(month) if month else None,
-    }
 
 
 def _when(period: _Period) -> str:

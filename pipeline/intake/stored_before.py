@@ -46,8 +46,9 @@ def _taken_from(con: duckdb.DuckDBPyConnection, taken: dict[str, int]) -> dict[i
 
 
 def _name_keepers(con: duckdb.DuckDBPyConnection, taken: dict[str, int]) -> set[int]:
-    """Add to the warnings an implementing unit's list told other offices' lists of taking their slices the unit's
-    later list that keeps them; return the files warned.
+    """Add to the warnings an implementing unit's list told other offices' lists of taking their slices (a unit's
+    file told its files under its short name, `short_named`) the unit's later file that keeps them; return the files
+    warned.
 
     The warning names the list that took the slice, so that it no longer applies once that list is out of force
     (`retell_issues`); a later list of the unit holding the slice in its place keeps it applying.
@@ -62,7 +63,8 @@ def _name_keepers(con: duckdb.DuckDBPyConnection, taken: dict[str, int]) -> set[
             "from ops.current_slices as c join ops.submissions as s using (submission_id) "
             "join (select unnest(?::varchar[]) as slice_key, unnest(?::integer[]) as taker) as t using (slice_key) "
             "where s.unit <> split_part(c.slice_key, '|', 2) "  # the unit's earlier list holds it
-            "and v.rule = 'listed_by_other_unit' and list_contains(v.named_submissions, c.submission_id) "
+            "and v.rule in ('listed_by_other_unit', 'unit_short_name') "
+            "and list_contains(v.named_submissions, c.submission_id) "
             "and not list_contains(v.named_submissions, t.taker) "
             "and v.submission_id in (select l.submission_id from ops.slices as l where l.slice_key = c.slice_key) "
             "returning v.submission_id",
