@@ -12,13 +12,15 @@ from pipeline.offices import Office, Offices, office_key
 from pipeline.parse import parse_file
 from pipeline.problems import FIGURE_WARNINGS, RULE_ZH
 from pipeline.projects import ProjectRegister, RegisteredProject
-from pipeline.registered_units import RULE, registered_units
+from pipeline.registered_units import RULE, registered_in_full, registered_units
 from tests.pipeline.test_intake import query
 from tests.pipeline.test_projects import BUREAU, ledger_csv, marts, register_csv, take_in
 
 D = Decimal
 # Neither is listed in registry/offices.yaml: the register alone names the unit.
 UNIT, SHORT = "七里园街道办事处", "七里园街道"
+# A register naming the unit both ways, a project under each name.
+_BOTH_ROWS = [("QLY-01", "七里园项目", SHORT), ("QLY-02", "七里园二期项目", UNIT)]
 
 
 def _unlisted(registry) -> None:
@@ -291,8 +293,7 @@ def _both_names_registered(both_in_one_year: bool) -> list[tuple[str, str]]:
     """The registers of 2023 and 2024 for one project of the unit, naming it short in one year and in full in the
     other, or both names in 2024's (a second project under the full name)."""
     if both_in_one_year:
-        rows = [("QLY-01", "七里园项目", SHORT), ("QLY-02", "七里园二期项目", UNIT)]
-        return [(f"{BUREAU}/2024年项目基本信息表.csv", register_csv(*rows, year=2024))]
+        return [(f"{BUREAU}/2024年项目基本信息表.csv", register_csv(*_BOTH_ROWS, year=2024))]
     return [
         (f"{BUREAU}/{year}年项目基本信息表.csv", register_csv(("QLY-01", "七里园项目", unit), year=year))
         for year, unit in ((2023, SHORT), (2024, UNIT))
@@ -332,3 +333,62 @@ def test_a_ledger_named_short_where_both_names_are_registered_is_the_full_name_u
         (D(received), D(paid))
     ]
     assert marts(settings, "select count(*) from mart.shared_slices") == [(0,)]
+
+
+def test_a_short_name_registered_beside_two_names_writing_it_in_full_is_refused_naming_both(
+    settings, registry
+):
+    # 七里园街道办 and 七里园街道办事处 both write 七里园街道 in full: taking either would be a guess.
+    rows = [
+        ("QLY-01", "七里园项目", SHORT),
+        ("QLY-02", "七里园二期项目", UNIT),
+        ("QLY-03", "七里园三期项目", "七里园街道办"),
+    ]
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(*rows))
+    short = (
+        f"{BUREAU}/七里园台账（转报）.csv",
+        f"填报单位：{SHORT}\n{ledger_csv('七里园项目', '120', '50')}",
+    )
+
+    outcome = take_in(settings, registry, register, short)[short[0]]
+
+    assert outcome.status == "rejected"
+    [told] = outcome.errors
+    assert told.rule == "unit_ambiguous" and told.value == SHORT
+    assert f"它可以指项目基本信息表登记的实施单位七里园街道办、{UNIT}，" in told.message_zh
+
+
+@pytest.mark.parametrize(
+    ("folder", "read_as"), [("七里园", UNIT), ("七里园东街道办事处", "七里园东街道办事处")]
+)
+def test_a_name_fitting_a_unit_registered_both_ways_is_the_full_name_and_another_office_is_its_own(
+    settings, registry, folder, read_as
+):
+    # 七里园 abbreviates both names of one unit: one fit, not two. 七里园东街道办事处 only starts the same.
+    _unlisted(registry)
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(*_BOTH_ROWS))
+    sent = (f"{folder}/资金台账.csv", ledger_csv("七里园项目", "120", "50"))
+
+    outcome = take_in(settings, registry, register, sent)[sent[0]]
+
+    assert outcome.status == "accepted" and outcome.unit == read_as
+    assert [p.rule for p in outcome.warnings if p.rule == RULE] == ([RULE] if read_as == UNIT else [])
+
+
+def test_a_register_naming_the_unit_both_ways_makes_no_full_name_of_a_listed_office(settings, registry):
+    # 枣林街道 abbreviates the listed 枣林街道办事处: its files are the listed office's, read by the office registry.
+    listed = "枣林街道办事处"
+    rows = [("ZL-01", "枣林项目", "枣林街道"), ("ZL-02", "枣林二期项目", listed)]
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(*rows))
+    short = (f"{BUREAU}/枣林台账（转报）.csv", f"填报单位：枣林街道\n{ledger_csv('枣林项目', '120', '50')}")
+
+    outcome = take_in(settings, registry, register, short)[short[0]]
+
+    assert outcome.unit == listed and not any(p.rule == RULE for p in outcome.warnings)
+    assert (
+        registered_in_full(
+            ProjectRegister([RegisteredProject(*r[:2], implementing_unit=r[2]) for r in rows]),
+            registry.offices,
+        )
+        == {}
+    )
