@@ -78,6 +78,8 @@ def _tell_other_months(
 ) -> None:
     """Warn a monthly form of the unit of the months of its project and year the short name holds that it does not:
     they stay counted, and the marts carry the short name's last month forward beside the unit's later ones."""
+    if not years:
+        return
     found: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for key, number in con.execute(
         "select c.slice_key, c.submission_id from ops.current_slices as c join ops.submissions as s "
@@ -111,7 +113,7 @@ def _other_months(
         f"如“{short}”和“{file.unit}”是两个单位，请区财政局在单位名录中分别登记"
     )
     return project_name_problem(
-        Severity.WARNING, RULE, sheet, record, f"{expected}，{fix}。", expected=expected, fix=fix
+        Severity.WARNING, RULE, sheet, record, f"{expected}。{fix}。", expected=expected, fix=fix
     )
 
 
@@ -171,7 +173,7 @@ def _took(file: ParsedFile, sheet: ParsedSheet, record: dict, key: str, holder: 
     )
     fix = f"如“{short}”和“{unit}”是两个单位，请区财政局在单位名录中分别登记后重新报送本表；如是同一单位，无需处理"
     return project_name_problem(
-        Severity.WARNING, RULE, sheet, record, f"{expected}，{fix}。", expected=expected, fix=fix
+        Severity.WARNING, RULE, sheet, record, f"{expected}。{fix}。", expected=expected, fix=fix
     )
 
 
@@ -187,9 +189,9 @@ def _taken(
     """Tell the file under the short name that the unit's file, stored as `number`, replaced it for the slice."""
     short = slice_parts(key)[1]
     expected = (
-        f"项目基本信息表登记的实施单位“{short}”和“{file.unit}”两种写法都有，按同一单位读取；"
         f"{_what(sheet, record, key)}现以{file.unit}随后报送的第{number}号提交“{file.original_name}”为准，"
-        "本表中该项目该期间的数据不再计入"
+        f"本表中该项目该期间的数据不再计入（项目基本信息表登记的实施单位“{short}”和“{file.unit}”两种写法都有，"
+        "按同一单位读取）"
     )
     fix = f"如“{short}”和“{file.unit}”是两个单位，请区财政局在单位名录中分别登记后重新报送本表；如是同一单位，无需处理"
     return row_value_problem(
