@@ -74,8 +74,10 @@ def name_registered_unit(parsed: ParsedFile, register: ProjectRegister, offices:
     bureau for the project of 七里园街道办事处 (registered, not listed), was stored as a new office beside the unit's
     own file, and the report added the two up; so was the unit's own folder `七里园街道办事处` where the register
     names it short (实施单位：七里园街道), beside the files forwarded for it as registered. Read as the unit, either
-    file replaces the other, as for a listed office abbreviated (`枣林街道` → 枣林街道办事处). A name fitting two units
-    is refused: as written, its figures were added up beside the unit's own.
+    file replaces the other, as for a listed office abbreviated (`枣林街道` → 枣林街道办事处). Where the registers name
+    the unit both ways (溧河街道 in one year, 溧河街道办事处 in another), a file under the short name is the unit as
+    written in full, and one under the full name stays so. A name fitting two units is refused: as written, its
+    figures were added up beside the unit's own.
     """
     unit = parsed.unit
     if unit is None or any(o.name == unit for o in offices.offices):
