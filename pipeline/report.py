@@ -33,15 +33,47 @@ _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 NAME_BYTES = 255
 LONGEST_SUFFIX = "（指标表）.xlsx"
 CHART_CACHE = "chart_cache"  # under the data root: drawn charts by a hash of their inputs
-# Under the data root: each published year's data fingerprint, to tell a report its data has moved on from.
+# Under the data root: what each published year's report was written from, to tell a report its data has moved on
+# from.
 PUBLISHED_DATA = "published_reports.json"
+# The year's files in force, slice by slice: what its marts are built from. `pipeline ingest` publishes a load
+# without rebuilding the marts, so the report's own reads do not move until they are rebuilt.
+LOADED_SQL = """
+select count(*), coalesce(sum(hash(l.slice_key, l.submission_id)::hugeint), 0)::varchar
+from ops.current_slices as c
+join ops.slices as l using (slice_key, submission_id)
+where l.year = ?
+"""
 
 
-def published_fingerprints(settings: Settings) -> dict[int, str | None]:
-    """Return each published year and the data fingerprint its report was written from (None: not recorded)."""
+@dataclass(frozen=True, slots=True)
+class Printed:
+    """What a published report was written from: a digest of its reads, and of its year's files in force."""
+
+    read: str
+    loaded: str | None = None  # None: recorded before the files in force were (only the reads are compared)
+
+
+def loaded_fingerprint(con: duckdb.DuckDBPyConnection, year: int) -> str:
+    """Return a digest of the year's files in force, slice by slice: it changes once a load corrects or withdraws one."""
+    count, total = con.execute(LOADED_SQL, [year]).fetchone()
+    return f"{count}:{total}"
+
+
+def _printed(recorded: str | dict) -> Printed:
+    """Read one year's record: a bare fingerprint of the reads, as kept before the files in force were."""
+    return (
+        Printed(recorded) if isinstance(recorded, str) else Printed(recorded["read"], recorded.get("loaded"))
+    )
+
+
+def published_fingerprints(settings: Settings) -> dict[int, Printed | None]:
+    """Return each published year and what its report was written from (None: not recorded)."""
     path = settings.home / PUBLISHED_DATA
     recorded = (
-        {int(y): f for y, f in json.loads(path.read_text(encoding="utf-8")).items()} if path.is_file() else {}
+        {int(y): _printed(f) for y, f in json.loads(path.read_text(encoding="utf-8")).items()}
+        if path.is_file()
+        else {}
     )
     reports = location_path(settings.reports)
     if isinstance(reports, Path):  # a report published before fingerprints were recorded counts as published
@@ -50,20 +82,30 @@ def published_fingerprints(settings: Settings) -> dict[int, str | None]:
     return dict(sorted(recorded.items()))
 
 
+def _moved_on(con: duckdb.DuckDBPyConnection, year: int, printed: Printed | None) -> bool:
+    """Say whether the warehouse `con` holds other data for the year than its report was written from."""
+    if printed is None:
+        return True
+    # Files corrected or withdrawn by a load published without its marts (`pipeline ingest`) leave the report's
+    # reads as they were: its year's files in force are compared too, first, as the cheaper.
+    if printed.loaded is not None and printed.loaded != loaded_fingerprint(con, year):
+        return True
+    return printed.read != data_fingerprint(con, year)
+
+
 def stale_reports(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[int]:
     """Return the published years whose report was written from other data than the warehouse `con` holds."""
-    return [
-        y for y, printed in published_fingerprints(settings).items() if printed != data_fingerprint(con, y)
-    ]
+    return [y for y, printed in published_fingerprints(settings).items() if _moved_on(con, y, printed)]
 
 
-def _record_published(settings: Settings, year: int, fingerprint: str) -> None:
-    """Record the data fingerprint of the year's report just published, replacing the file whole."""
-    recorded = {str(y): f for y, f in published_fingerprints(settings).items() if f is not None}
-    recorded[str(year)] = fingerprint
+def _record_published(settings: Settings, year: int, printed: Printed) -> None:
+    """Record what the year's report just published was written from, replacing the file whole."""
+    recorded = {y: p for y, p in published_fingerprints(settings).items() if p is not None}
+    recorded[year] = printed
+    written = {str(y): {"read": p.read, "loaded": p.loaded} for y, p in recorded.items()}
     path = settings.home / PUBLISHED_DATA
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(recorded, indent=1, sort_keys=True), encoding="utf-8")
+    partial.write_text(json.dumps(written, indent=1, sort_keys=True), encoding="utf-8")
     partial.replace(path)
 
 
@@ -128,7 +170,7 @@ def _write_report_files(
     with set_aside() as set_aside_now:
         with collector_paused(), reader(settings.warehouse) as con:
             report = build_report(con, year, config, registry, settings.report_templates)
-            fingerprint = data_fingerprint(con, year)
+            printed = Printed(data_fingerprint(con, year), loaded_fingerprint(con, year))
             set_aside_now()
         # Drawn with the collector running: matplotlib's artists live in cycles, a few megabytes per chart.
         report.memo["charts"] = report_charts.draw(report.context.charts, settings.home / CHART_CACHE)
@@ -142,5 +184,5 @@ def _write_report_files(
             set_aside_now()
     # Locally `reports/<year>`; on object storage the version prefix its LATEST.json names.
     folder = publish_set(location_path(settings.reports) / str(year), content)
-    _record_published(settings, year, fingerprint)  # after publishing: a crash between leaves it listed stale
+    _record_published(settings, year, printed)  # after publishing: a crash between leaves it listed stale
     return ReportFiles(*(folder / file_name for file_name in content), tuple(filter(None, warnings)))

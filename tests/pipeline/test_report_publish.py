@@ -6,18 +6,29 @@ a real writer process at the moments that matter.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from pipeline import forked, publish, report_render, report_xlsx
 from pipeline.publish import LINK, PARTIAL
-from pipeline.report import report_name, safe_name, write_report_files
+from pipeline.report import (
+    PUBLISHED_DATA,
+    Printed,
+    published_fingerprints,
+    report_name,
+    safe_name,
+    stale_reports,
+    write_report_files,
+)
 from pipeline.report_model import ReportConfig, ReportError
+from pipeline.report_read import data_fingerprint
 from tests.pipeline.killed import kill_when_marked
 from tests.pipeline.test_report import YEAR, make_warehouse
 
@@ -220,3 +231,55 @@ def test_a_writer_killed_at_any_step_leaves_a_reader_one_complete_set(
     assert len(versions(settings)) == (2 if reader_finds == "previous" else 3)
     write_report_files(settings, YEAR, registry, config("区财政局办公室"))
     assert len(versions(settings)) == 2
+
+
+def test_a_report_goes_stale_when_its_years_files_in_force_change_though_its_reads_do_not(
+    settings, registry, pointer
+):
+    # `pipeline ingest` publishes a correction without rebuilding the marts: the report's reads stay as they were.
+    def take_in(con, submission_id: int, year: int, status: str = "accepted") -> None:
+        con.execute(
+            "insert into ops.submissions (submission_id, sha256, original_name, inbox_path, unit, year, received_at, "
+            "status, error_count, warning_count, archive_path) values (?, ?, '台账.xlsx', 'u/台账.xlsx', 'u', ?, "
+            "now(), ?, 0, 0, 'a')",
+            [submission_id, f"{submission_id:064x}", year, status],
+        )
+        con.execute(
+            "insert into ops.slices (submission_id, template, slice_key, unit, year, row_count) values (?, 'fund_ledger', ?, 'u', ?, 1)",
+            [submission_id, f"fund_ledger|u|P1|{year}", year],
+        )
+
+    def stale() -> list[int]:
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            return stale_reports(con, settings)
+
+    with duckdb.connect(str(settings.warehouse)) as con:
+        take_in(con, 90, YEAR)
+    write_report_files(settings, YEAR, registry, config("区财政局"))
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        reads = data_fingerprint(con, YEAR)
+    assert stale() == []
+
+    with duckdb.connect(str(settings.warehouse)) as con:
+        take_in(con, 91, YEAR + 1)  # another year's file: not this report's
+    assert stale() == []
+    with duckdb.connect(str(settings.warehouse)) as con:
+        take_in(con, 92, YEAR)  # the year's ledger corrected
+    assert stale() == [YEAR]
+    with duckdb.connect(str(settings.warehouse)) as con:
+        assert (
+            data_fingerprint(con, YEAR) == reads
+        )  # what the report reads did not move: the files in force did
+        con.execute("update ops.submissions set status = 'withdrawn' where submission_id = 92")
+    assert stale() == []  # the withdrawal gives back the file the report was written from
+
+    # A report recorded before the files in force were is compared by its reads alone, and rewritten whole.
+    recorded = settings.home / PUBLISHED_DATA
+    recorded.write_text(json.dumps({str(YEAR): reads}), encoding="utf-8")
+    with duckdb.connect(str(settings.warehouse)) as con:
+        take_in(con, 93, YEAR)
+    assert published_fingerprints(settings) == {YEAR: Printed(reads)}
+    assert stale() == []
+    write_report_files(settings, YEAR, registry, config("区财政局"))
+    assert published_fingerprints(settings)[YEAR].loaded is not None
+    assert stale() == []
