@@ -26,7 +26,12 @@ def cmd_ingest(args: argparse.Namespace, publish_it: bool = True) -> int:
     check_ingest_configuration(args.registry)
     with run_lock(args.settings, wait_seconds=0, purpose="pipeline ingest"):
         report = ingest(args.settings, args.registry, progress=not args.quiet, publish_it=publish_it)
+        # Published alone, the load rebuilds no report: name those it corrected or withdrew from (`pipeline run`
+        # names them after its report).
+        stale = _stale_lines(args.settings) if publish_it else []
     _print_report(report, sys.stdout, args.registry)
+    for line in stale:
+        say(line)
     return EXIT_OK
 
 

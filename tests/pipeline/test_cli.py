@@ -727,3 +727,28 @@ def test_a_problem_line_names_its_sheet_once_when_the_message_already_names_it(r
     assert (
         lines[0] == "[已接收] 枣林街道办事处/补充清单.xlsx （枣林街道办事处，2022年，老旧小区改造项目清单）"
     )
+
+
+@pytest.mark.slow
+def test_a_correction_taken_in_by_ingest_alone_names_the_report_it_leaves_stale(settings, register, capsys):
+    """`pipeline ingest` publishes the load without the marts: the report they were built for must still go stale."""
+    rebuild = "2022年度：pipeline report --year 2022"
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    assert main(["--quiet", "run"]) == 0  # publishes 2022
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    assert "pipeline report --year" not in capsys.readouterr().out
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V2)  # 2022's list, a compound added
+
+    assert main(["--quiet", "ingest"]) == 0
+
+    ingest = capsys.readouterr().out.splitlines()
+    assert [line.strip() for line in ingest if "pipeline report --year" in line] == [rebuild]
+    assert main(["status"]) == 0
+    assert rebuild in capsys.readouterr().out
+    # Rebuilt, it is current again; a night with nothing new leaves it so.
+    assert main(["--quiet", "report", "--year", "2022"]) == 0
+    assert main(["--quiet", "ingest"]) == 0
+    assert "pipeline report --year" not in capsys.readouterr().out
+    assert main(["status"]) == 0
+    assert "pipeline report --year" not in capsys.readouterr().out
