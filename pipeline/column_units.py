@@ -53,10 +53,7 @@ def _unit_context(
         counts = binding.column.counts
         # 惠及户数（亿）: no count is kept in 亿, and its 3 read as 3 households would be a wrong number unasked.
         magnitude = found is None and is_magnitude(unit)
-        if magnitude or (
-            found is not None
-            and (found[0] != "count" or (counts and counted_word(unit) not in (counted_word(counts), "个")))
-        ):
+        if magnitude or (found is not None and (found[0] != "count" or not _of_kind(binding, unit))):
             # 惠及户数（人）: 370 under it are people, as a cell's `370人` is, never 370 households.
             expected = (
                 f"表头的单位“{binding.unit}”计的是另一种数目，{binding.column.header}应以“{counts}”计"
@@ -71,7 +68,18 @@ def _unit_context(
                 expected=expected,
                 fix=f"请填写{binding.column.header}，并在表头注明其单位，如「{binding.column.header}（{counts or '个'}）」",
             )
-        return UnitContext(found[1], found[2]) if found is not None and found[0] == "count" else UnitContext()
+        if found is None or found[0] != "count":
+            return UnitContext()
+        context = UnitContext(found[1], found[2])
+        # `单位：万户` over `惠及户数（户）` is told as an amount's header and line are. A line counting another kind
+        # (`单位：万人`) is another column's, no conflict with this one; a `单位：万` is 万个, which counts anything.
+        reading = read_unit("count", binding.unit, meta.money_unit, registry, measures)
+        line = reading.written and column_unit(reading.written, "count", registry.units)
+        if reading.issue == "unit_conflict" and _of_kind(binding, unit) and _of_kind(binding, line):
+            _warn_line_conflict(
+                sheet, binding, reading, grid, match, _unit_name(binding, "count", registry, context)
+            )
+        return context
     if measure is None:
         return UnitContext()
     # The `单位：` line names money's unit (submissions.md); where it names an area's too (`单位：万平方米、万元`), that
@@ -127,16 +135,23 @@ def _unit_context(
             row=header_cell(grid, match, binding.index, origin, lambda text: text == binding.header)[0] + 1,
         )
     elif reading.issue == "unit_conflict":
-        # `单位：元` above a `计划投资（万元）` header: one of them is wrong; the header, nearer the figures, is taken.
-        warn_on_header(
-            sheet,
-            binding.header,
-            rule="unit_conflict",
-            expected=f"表头单位与表上方的“单位：{reading.written}”不一致，已按表头的{reading.context.name}读取本列数值",
-            fix="请删去或改正其中一处单位",
-            row=unit_cell(grid, match, binding, origin)[0] + 1,
-        )
+        _warn_line_conflict(sheet, binding, reading, grid, match, reading.context.name)
     return reading.context
+
+
+def _warn_line_conflict(
+    sheet: ParsedSheet, binding: Binding, reading: UnitReading, grid: Grid, match: HeaderMatch, taken: str
+) -> None:
+    """Warn where a column's header names another unit than the `单位：` line (`单位：元` over `计划投资（万元）`): one
+    of them is wrong; the header's, `taken`, nearer the figures, is read."""
+    warn_on_header(
+        sheet,
+        binding.header,
+        rule="unit_conflict",
+        expected=f"表头单位与表上方的“单位：{reading.written}”不一致，已按表头的{taken}读取本列数值",
+        fix="请删去或改正其中一处单位",
+        row=unit_cell(grid, match, binding, _merged_origin(grid, match.last_row + 1))[0] + 1,
+    )
 
 
 def _measures(match: HeaderMatch) -> tuple[str, ...]:
@@ -169,7 +184,7 @@ def _line_count_context(
     line, row = sheet.meta.money_unit, sheet.meta.rows["money_unit"]
     counts, label = binding.column.counts, binding.column.header
     listed = listed_units("count", line, registry)
-    mine = [unit for unit in listed if not counts or counted_word(unit) in (counted_word(counts), "个")]
+    mine = [unit for unit in listed if _of_kind(binding, unit)]
     if len(mine) == 1:
         found = registry.units.find(mine[0])
         return UnitContext(found[1], found[2])
@@ -196,6 +211,23 @@ def _line_count_context(
         fix=f"请在表头注明单位，如「{label}（{counts or '个'}）」",
     )
     return UnitContext()
+
+
+def _of_kind(binding: Binding, unit: str) -> bool:
+    """Say whether a count unit counts what the column does (户 or 万户 of 惠及户数; 个 counts anything)."""
+    counts = binding.column.counts
+    return not counts or counted_word(unit) in (counted_word(counts), "个")
+
+
+def _unit_name(binding: Binding, measure: str, registry: Registry, context: UnitContext | None = None) -> str:
+    """Name the unit of `context` (the measure's base where None) as a header would: a count's in what the column
+    counts (万户 of 惠及户数, not the registry's 万个)."""
+    if measure != "count":
+        return context.name if context is not None and context.name else registry.units.measures[measure].base
+    counts = binding.column.counts
+    if context is None or context.factor == 1:
+        return counts or "个"
+    return magnitude_unit(context.name.removesuffix("个"), counts) if counts else context.name
 
 
 def _tell_line_magnitude(
@@ -231,7 +263,7 @@ def _tell_line_magnitude(
     )
     said = f"表上方第{row}行{line_said}可指{meant}"
     label = binding.column.header
-    base = (binding.column.counts or "个") if measure == "count" else registry.units.measures[measure].base
+    base = _unit_name(binding, measure, registry)
     if reading.issue == "unit":
         sheet.error(
             rule="unit",

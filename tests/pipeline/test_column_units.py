@@ -510,3 +510,56 @@ def test_a_wan_line_over_counts_only_is_their_ten_thousands(registry, suffix):
     [record] = file.sheets[0].records
     assert (record["valid_responses"], record["satisfied"], record["dissatisfied"]) == (2000, 1500, 500)
     assert [p for p in file.all_problems if p.rule.startswith("unit")] == []
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize(
+    ("line", "header", "written", "taken"),
+    [
+        ("单位：万户", "惠及户数（户）", "万户", "户"),
+        ("单位：万元、万户", "惠及户数（户）", "万户", "户"),
+        ("单位：户", "惠及户数（万户）", "户", "万户"),
+        ("单位：个", "惠及户数（万）", "个", "万户"),
+    ],
+)
+def test_a_count_header_naming_another_unit_than_the_line_is_read_by_the_header_and_told(
+    registry, suffix, line, header, written, taken
+):
+    rows = [
+        ["年度：2022"],
+        [line],
+        ["小区名称", header, "计划投资（万元）", "改造面积（㎡）"],
+        ["小区1", "3", "50", "2400"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    # The header, nearer the figures, is read, as an amount's is; the clerk is told the line says otherwise.
+    [record] = file.sheets[0].records
+    assert record["households"] == 3 * registry.units.find(taken)[1]
+    assert [(p.severity, p.rule, p.excel_row, p.column_header, p.expected) for p in file.all_problems] == [
+        (
+            "warning",
+            "unit_conflict",
+            3,
+            header,
+            f"表头单位与表上方的“单位：{written}”不一致，已按表头的{taken}读取本列数值",
+        )
+    ]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize("line", ["单位：户", "单位：万元、户", "单位：万人", "单位：万元、万人"])
+def test_a_count_header_under_a_line_of_its_unit_or_of_another_kind_is_told_nothing(registry, suffix, line):
+    rows = [
+        ["年度：2022"],
+        [line],
+        ["小区名称", "惠及户数（户）", "计划投资（万元）", "改造面积（㎡）"],
+        ["小区1", "3", "50", "2400"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    # 万人 counts people: another column's unit, no word on this one's households.
+    assert [record["households"] for record in file.sheets[0].records] == [3]
+    assert file.all_problems == []
