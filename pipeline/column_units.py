@@ -183,12 +183,7 @@ def _line_count_context(
     take it; asked where the line lists two of its kind, another kind only, or a 万 another column may be in."""
     line, row = sheet.meta.money_unit, sheet.meta.rows["money_unit"]
     counts, label = binding.column.counts, binding.column.header
-    listed = listed_units("count", line, registry)
-    mine = [unit for unit in listed if _of_kind(binding, unit)]
-    if len(mine) == 1:
-        found = registry.units.find(mine[0])
-        return UnitContext(found[1], found[2])
-    reading = read_unit("count", None, line, registry, measures) if not listed else None
+    reading, mine = _line_count_reading(binding, line, registry, measures)
     if reading is not None and reading.meant:
         _tell_line_magnitude(sheet, binding, reading, grid, match, registry)
         return reading.context
@@ -211,6 +206,19 @@ def _line_count_context(
         fix=f"请在表头注明单位，如「{label}（{counts or '个'}）」",
     )
     return UnitContext()
+
+
+def _line_count_reading(
+    binding: Binding, line: str, registry: Registry, measures: tuple[str, ...]
+) -> tuple[UnitReading | None, list[str]]:
+    """Read a `单位：` line for a count whose header names no unit: by the one count unit of its kind it lists, else,
+    listing no count unit, as an amount reads it (`单位：万`); None where it lists two of its kind or another kind
+    only. Return the reading and the count units of its kind the line lists."""
+    listed = listed_units("count", line, registry)
+    mine = [unit for unit in listed if _of_kind(binding, unit)]
+    if len(mine) == 1 or not listed:
+        return read_unit("count", None, mine[0] if mine else line, registry, measures), mine
+    return None, mine
 
 
 def _of_kind(binding: Binding, unit: str) -> bool:
@@ -333,24 +341,34 @@ def _warn_group_unit(
 def error_unit_below(
     sheet: ParsedSheet, match: HeaderMatch, registry: Registry, contexts: dict[str, UnitContext], row: int
 ) -> None:
-    """Refuse each amount read in the assumed unit where a `单位：` line below the table names another (`填表人：…
-    单位：元` as the footer): the sheet says 元, the column was read as 万元, ten thousand times each figure."""
+    """Refuse each amount, area or count read in the assumed unit where a `单位：` line below the table names another
+    (`填表人：… 单位：元` as the footer): the sheet says 元, the column was read as 万元, ten thousand times each figure;
+    `单位：万户` under a bare 惠及户数 read 3 as 3 households."""
     written, measures = sheet.meta.money_unit, _measures(match)
     for binding in match.bindings:
-        measure = MEASURE_OF_TYPE.get(binding.column.type)
+        measure = _measure(binding)
         if measure is None or binding.unit:
             continue
-        reading = read_unit(measure, None, written, registry, measures)
-        if reading.issue is not None or reading.context.factor == contexts[binding.column.name].factor:
+        reading = (
+            _line_count_reading(binding, written, registry, measures)[0]
+            if measure == "count"
+            else read_unit(measure, None, written, registry, measures)
+        )
+        if (
+            reading is None
+            or reading.issue is not None
+            or reading.context.factor == contexts[binding.column.name].factor
+        ):
             continue
-        base = registry.units.measures[measure].base
+        base = _unit_name(binding, measure, registry)
         sheet.error(
             rule="unit_below_table",
             excel_row=row,
             header=binding.header,
             value=f"单位：{written}",
             expected=f"单位写在表格下方，未用于读取本列，本列已按{base}读取（只读表头和表格上方“单位：”一行中的单位）",
-            fix=f"请把“单位：{written}”移到表格上方，或在表头注明单位，如「{binding.column.header}（{reading.context.name}）」",
+            fix=f"请把“单位：{written}”移到表格上方，或在表头注明单位，"
+            f"如「{binding.column.header}（{_unit_name(binding, measure, registry, reading.context)}）」",
         )
 
 

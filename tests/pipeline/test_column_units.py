@@ -563,3 +563,46 @@ def test_a_count_header_under_a_line_of_its_unit_or_of_another_kind_is_told_noth
     # 万人 counts people: another column's unit, no word on this one's households.
     assert [record["households"] for record in file.sheets[0].records] == [3]
     assert file.all_problems == []
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize(
+    ("footer", "unit"), [("单位：万户", "万户"), ("单位：万元、万户", "万户"), ("单位：个", None)]
+)
+def test_a_count_unit_line_below_the_table_is_an_error_on_a_bare_count_read_in_another(
+    registry, suffix, footer, unit
+):
+    rows = [
+        ["年度：2022"],
+        ["小区名称", "惠及户数", "计划投资（万元）", "改造面积（㎡）"],
+        ["小区1", "3", "50", "2400"],
+        ["填表人：张三"],
+        [footer],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    # 3 under it may be 30,000 households: the line was never read, as an amount's below the table is not.
+    assert [record["households"] for record in file.sheets[0].records] == [3]
+    below = [(e.rule, e.excel_row, e.column_header, e.value) for e in file.errors]
+    assert below == ([("unit_below_table", 5, "惠及户数", footer)] if unit else [])
+    if unit:
+        assert file.errors[0].expected.startswith("单位写在表格下方，未用于读取本列，本列已按户读取")
+        assert file.errors[0].fix == f"请把“{footer}”移到表格上方，或在表头注明单位，如「惠及户数（{unit}）」"
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_a_wan_line_below_counts_only_is_an_error_on_each(registry, suffix):
+    rows = [
+        ["年度：2022"],
+        ["项目名称", "小区名称", "有效问卷", "满意", "不满意"],
+        [PROJECT, "小区1", "2", "1", "1"],
+        ["单位：万"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    # Above the table it would be their 万 (test_a_wan_line_over_counts_only_is_their_ten_thousands).
+    assert [(e.rule, e.excel_row, e.column_header) for e in file.errors] == [
+        ("unit_below_table", 4, header) for header in ("有效问卷", "满意", "不满意")
+    ]
