@@ -15,7 +15,7 @@ from pipeline.year_statements import (
     short_title,
     year_statements,
 )
-from pipeline.year_unknown import fail_unknown
+from pipeline.year_unknown import fail_unknown, year_example
 
 if TYPE_CHECKING:
     from pipeline.parsed_file import ParsedFile
@@ -45,7 +45,9 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
     deciding = next((s for s in statements if s.source != "column"), None)
     # A year in two digits is checked against the year taken, never taking it.
     statements += short_title(sheet) + short_filename(sheet, filename)
-    _refuse_unread(parsed, sheet, filename, statements, deciding)
+    # `latest` is next year (year_range.latest_year): the year before it is the run's own.
+    this_year = latest - 1
+    _refuse_unread(parsed, sheet, filename, statements, deciding, this_year)
     sheet_year = deciding.years[0] if deciding is not None and len(deciding.years) == 1 else None
     if deciding is not None and sheet_year is not None and not bounded(sheet_year):
         value = filename if deciding.source == "filename" else sheet_year
@@ -82,8 +84,7 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
         )
         parsed.problems.append(year_span(sheet, mixed))
     if missing:
-        # `latest` is next year (year_range.latest_year): the year before it is the run's own.
-        fail_unknown(parsed, sheet, filename, deciding, column, filled, statements, latest - 1)
+        fail_unknown(parsed, sheet, filename, deciding, column, filled, statements, this_year)
     flag_conflicts(parsed, sheet, statements, bounded)
     hold_dated_months(parsed, sheet, deciding, set(filled))
 
@@ -94,9 +95,10 @@ def _refuse_unread(
     filename: str,
     statements: list[Statement],
     deciding: Statement | None,
+    this_year: int,
 ) -> None:
     """Reject each statement no one year can be read from: a column or deciding dates spanning years, a `年度：` line
-    naming none."""
+    naming none (shown the line the file most likely means, as year_unknown is)."""
     for statement in statements:
         # A file is one 报表年度: a 年度 column naming two would file one submission under two years. Dates span
         # years freely under a `年度：` line that decides (a 2022 ledger's funds arriving in January 2023).
@@ -116,7 +118,8 @@ def _refuse_unread(
             )
             parsed.problems.append(year_span(sheet, statement, vouched))
         elif statement.source == "line" and not statement.years:
-            # Worded as a 年度 cell that cannot be read is; the line is never passed over for the title's year.
+            # Worded as a 年度 cell that cannot be read is; the line is never passed over for another statement's
+            # year, which only the example shows (a fixed 2022, copied onto a 2026 file, would file it under 2022).
             parsed.problems.append(
                 cell_problem(
                     "type",
@@ -124,7 +127,7 @@ def _refuse_unread(
                     excel_row=statement.excel_row,
                     header="年度",
                     value=sheet.meta.year_written,
-                    expected="应为四位年份，如2022",
-                    fix="请写成“年度：2022”这样的四位年份",
+                    expected="应为四位年份",
+                    fix=f"请按报表年度改写，如{year_example(statement, statements, this_year)}",
                 )
             )

@@ -26,10 +26,10 @@ def fail_unknown(
     """Fail a sheet whose `filled` rows took no year: name the blank 年度 cells or line, the two-digit year not taken,
     or the title or file name naming several, and ask for a `年度：` line.
 
-    The line asked for is shown with the year the file most likely means (`_example`): a clerk copies an example as
-    written, and a fixed 2022 on a 2026 file would file it under 2022.
+    The line asked for is shown with the year the file most likely means (`year_example`): a clerk copies an example
+    as written, and a fixed 2022 on a 2026 file would file it under 2022.
     """
-    example = _example(deciding, statements, this_year)
+    example = year_example(deciding, statements, this_year)
     if deciding is None and column is not None:
         # The other rows' 年度 is no statement for these (a column speaks for its own rows): the blanks are named.
         parsed.fail(
@@ -78,7 +78,7 @@ def fail_unknown(
         )
 
 
-def _example(deciding: Statement | None, statements: list[Statement], this_year: int) -> str:
+def year_example(deciding: Statement | None, statements: list[Statement], this_year: int) -> str:
     """Return the `年度：` line to show: of the years the deciding statement names, the one another statement names too
     (a title's 2021-2022 beside a file name's 2022), else each of them; with none deciding, the one year the others
     name (a blank `年度：` line under a title's `22年`); else the run's year, said to be that."""

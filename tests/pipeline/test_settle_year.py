@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from pipeline.parse import parse_file
+from pipeline.year_range import latest_year
 from tests.pipeline.test_parse import (
     DATA,
     PROGRESS_HEADER,
@@ -70,8 +71,33 @@ def test_a_year_line_that_cannot_be_read_is_an_error_on_its_row_not_passed_over_
         "年度",
         written,
     )
-    # Worded as an unreadable 年度 cell is, with what to write instead.
-    assert problem.message_zh == (
-        f"第2行「年度」填写为“{written}”，应为四位年份，如2022，请写成“年度：2022”这样的四位年份。"
+    # Worded as an unreadable 年度 cell is, with what to write instead: the year the file name names, as an example
+    # only (the line is not passed over for it).
+    assert (
+        problem.message_zh
+        == f"第2行「年度」填写为“{written}”，应为四位年份，请按报表年度改写，如“年度：2023”。"
     )
+    assert records_years(parsed) == [None]
+
+
+@pytest.mark.parametrize(
+    ("title", "filename", "example"),
+    [
+        # Nothing else names a year: the run's, said to be that, never a fixed 2022 a clerk would copy.
+        (None, "清单.xlsx", "{year}年度的报表写“年度：{year}”"),
+        ("2024年老旧小区改造项目清单", "清单.xlsx", "“年度：2024”"),
+        # A title's two-digit year is never taken, but it is the year the clerk most likely means.
+        ("24年老旧小区改造项目清单", "清单.xlsx", "“年度：2024”"),
+        # Two others naming two years: which is meant nobody can tell, the run's year is shown as such.
+        ("2024年老旧小区改造项目清单", "2025年清单.xlsx", "{year}年度的报表写“年度：{year}”"),
+    ],
+)
+def test_an_unreadable_year_line_shows_the_year_the_file_most_likely_means(
+    registry, title, filename, example
+):
+    rows = [*([[title]] if title else []), ["年度：二二"], *compound_sheet(*DATA, title=None)]
+    parsed = parse_file(xlsx({"清单": rows}), f"{UNIT}/{filename}", registry)
+    [problem] = [p for p in parsed.errors if p.rule == "type"]
+    year = latest_year() - 1
+    assert problem.fix == f"请按报表年度改写，如{example.format(year=year)}"
     assert records_years(parsed) == [None]
