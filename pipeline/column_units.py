@@ -70,16 +70,14 @@ def _unit_context(
             )
         if found is None or found[0] != "count":
             return UnitContext()
-        context = UnitContext(found[1], found[2])
         # `单位：万户` over `惠及户数（户）` is told as an amount's header and line are. A line counting another kind
-        # (`单位：万人`) is another column's, no conflict with this one; a `单位：万` is 万个, which counts anything.
+        # than the header (`单位：万人` over `有效问卷（份）`) is another column's; a `单位：万` is 万个, counting anything.
         reading = read_unit("count", binding.unit, meta.money_unit, registry, measures)
         line = reading.written and column_unit(reading.written, "count", registry.units)
-        if reading.issue == "unit_conflict" and _of_kind(binding, unit) and _of_kind(binding, line):
-            _warn_line_conflict(
-                sheet, binding, reading, grid, match, _unit_name(binding, "count", registry, context)
-            )
-        return context
+        if reading.issue == "unit_conflict" and _of_kind(binding, unit) and _counts_alike(unit, line):
+            taken = magnitude_unit(binding.unit, counts) if counts else unit  # 万 of 惠及户数: 万户
+            _warn_line_conflict(sheet, binding, reading, grid, match, taken)
+        return UnitContext(found[1], found[2])
     if measure is None:
         return UnitContext()
     # The `单位：` line names money's unit (submissions.md); where it names an area's too (`单位：万平方米、万元`), that
@@ -222,9 +220,13 @@ def _line_count_reading(
 
 
 def _of_kind(binding: Binding, unit: str) -> bool:
-    """Say whether a count unit counts what the column does (户 or 万户 of 惠及户数; 个 counts anything)."""
-    counts = binding.column.counts
-    return not counts or counted_word(unit) in (counted_word(counts), "个")
+    """Say whether a count unit counts what the column does (户 or 万户 of 惠及户数)."""
+    return not binding.column.counts or _counts_alike(unit, binding.column.counts)
+
+
+def _counts_alike(unit: str, other: str) -> bool:
+    """Say whether two count units count the same kind (户 and 万户, 人 and 名); 个 counts anything."""
+    return "个" in (counted_word(unit), counted_word(other)) or counted_word(unit) == counted_word(other)
 
 
 def _unit_name(binding: Binding, measure: str, registry: Registry, context: UnitContext | None = None) -> str:
@@ -354,11 +356,7 @@ def error_unit_below(
             if measure == "count"
             else read_unit(measure, None, written, registry, measures)
         )
-        if (
-            reading is None
-            or reading.issue is not None
-            or reading.context.factor == contexts[binding.column.name].factor
-        ):
+        if reading is None or reading.issue or reading.context.factor == contexts[binding.column.name].factor:
             continue
         base = _unit_name(binding, measure, registry)
         sheet.error(

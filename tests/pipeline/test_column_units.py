@@ -566,6 +566,31 @@ def test_a_count_header_under_a_line_of_its_unit_or_of_another_kind_is_told_noth
 
 
 @pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize(("line", "told"), [("单位：万", True), ("单位：万人", False), ("单位：份", False)])
+def test_a_survey_count_header_is_told_of_a_line_counting_its_kind_in_another_unit(
+    registry, suffix, line, told
+):
+    rows = [
+        ["年度：2022"],
+        [line],
+        ["项目名称", "小区名称", "有效问卷（份）", "满意（份）", "不满意（份）"],
+        [PROJECT, "小区1", "2", "1", "1"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    # The line's 万 is 万个, which counts questionnaires too; 万人 counts people, no unit of these columns.
+    [record] = file.sheets[0].records
+    assert (record["valid_responses"], record["satisfied"], record["dissatisfied"]) == (2, 1, 1)
+    expected = f"表头单位与表上方的“{line}”不一致，已按表头的份读取本列数值"
+    assert [(p.rule, p.column_header, p.expected) for p in file.all_problems] == [
+        ("unit_conflict", header, expected)
+        for header in ("有效问卷（份）", "满意（份）", "不满意（份）")
+        if told
+    ]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
 @pytest.mark.parametrize(
     ("footer", "unit"), [("单位：万户", "万户"), ("单位：万元、万户", "万户"), ("单位：个", None)]
 )
