@@ -14,7 +14,7 @@ from pipeline.sheet_meta import SheetMeta
 from pipeline.sheet_units import UnitReading, listed_units, read_unit
 from pipeline.text import split_header
 from pipeline.values import UnitContext, is_blank, unit_written
-from pipeline.written_units import column_unit, counted_word, is_magnitude, magnitude_unit
+from pipeline.written_units import column_unit, counted_word, is_magnitude, is_scaled, magnitude_unit
 
 
 def column_contexts(
@@ -53,11 +53,19 @@ def _unit_context(
         counts = binding.column.counts
         # 惠及户数（亿）: no count is kept in 亿, and its 3 read as 3 households would be a wrong number unasked.
         magnitude = found is None and is_magnitude(unit)
-        if magnitude or (found is not None and (found[0] != "count" or not _of_kind(binding, unit))):
+        # 惠及户数（千户）, 有效问卷（万份） unlisted: left unread, 2 was stored as 2, a thousandth or a ten-thousandth of it.
+        scaled = found is None and is_scaled(unit)
+        if (
+            magnitude
+            or scaled
+            or (found is not None and (found[0] != "count" or not _of_kind(binding, unit)))
+        ):
             # 惠及户数（人）: 370 under it are people, as a cell's `370人` is, never 370 households.
             expected = (
                 f"表头的单位“{binding.unit}”计的是另一种数目，{binding.column.header}应以“{counts}”计"
                 if found is not None and found[0] == "count"
+                else f"表头的单位“{binding.unit}”无法识别，{binding.column.header}应以“{counts or '个'}”或“万{counts or '个'}”计"
+                if scaled
                 else f"表头的单位“{binding.unit}”不是数目的单位"
             )
             sheet.error(

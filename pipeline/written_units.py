@@ -71,6 +71,12 @@ def is_magnitude(unit: str | None) -> bool:
     return bool(unit) and unit_key(unit) in MAGNITUDES
 
 
+def is_scaled(unit: str | None) -> bool:
+    """Say whether a written unit starts with a magnitude (`千户`, `万份`, `十万人`): a unit of so many of another."""
+    key = unit_key(unit) if unit else ""
+    return any(key.startswith(word) and len(key) > len(word) for word in MAGNITUDES)
+
+
 def magnitude_unit(unit: str | None, *others: str | None) -> str | None:
     """Spell a magnitude written alone (`1.5亿`, `24.5万`) as the unit of that size of the measure the first of `others`
     known is of (亿元 beside 万元, 万平方米 beside `≥24.4万平方米`); any other unit, or one no other tells, as written."""

@@ -226,6 +226,42 @@ def test_a_count_header_writing_yi_is_an_error_not_read_as_ones(registry, suffix
     ]
 
 
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize("header", ["惠及户数（千户）", "惠及户数（十万户）", "惠及户数（百户）"])
+def test_a_count_header_writing_a_size_no_count_is_kept_in_is_an_error_not_read_as_ones(
+    registry, suffix, header
+):
+    rows = [
+        ["年度：2022"],
+        ["小区名称", "改造面积（㎡）", "计划投资（万元）", header],
+        ["小区1", 100, 50, "3"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    # Unread, the header's 千 was dropped: 3 stored as 3 households, a thousandth of what the clerk meant.
+    unit = header[5:-1]
+    assert [(e.rule, e.excel_row, e.value, e.expected) for e in file.errors] == [
+        ("unit", 2, unit, f"表头的单位“{unit}”无法识别，惠及户数应以“户”或“万户”计")
+    ]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_a_survey_count_header_in_ten_thousands_of_its_kind_is_read_so(registry, suffix):
+    rows = [
+        ["年度：2022"],
+        ["项目名称", "小区名称", "有效问卷（万份）", "满意（万份）", "不满意（万份）"],
+        [PROJECT, "小区1", "2", "1.5", "0.5"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    # 万份 was no unit the registry knew, and 2 was stored as 2 questionnaires without a word.
+    [record] = file.sheets[0].records
+    assert (record["valid_responses"], record["satisfied"], record["dissatisfied"]) == (20000, 15000, 5000)
+    assert file.errors == []
+
+
 PROGRESS = ["项目名称", "年度", "月份"]
 
 
