@@ -98,12 +98,14 @@ class Project:
     name: str | None
     figures: list[Figure] = field(default_factory=list)
     narratives: dict[str, list[Narrative]] = field(default_factory=dict)
-    # Templates of forms sent for this project and year and returned: where the marts hold no figure of such a form,
-    # the report says “returned”, not “never sent”.
-    returned: set[str] = field(default_factory=set)
-    # Templates of forms of this project and year accepted and then withdrawn: said so, not “never sent” either.
-    withdrawn: set[str] = field(default_factory=set)
+    # Templates of forms sent for this project and year and returned, each with the offices that sent them: where the
+    # marts hold no figure of such a form, the report says “returned” (and by whom, if not the 实施单位), not “never
+    # sent”.
+    returned: dict[str, set[str | None]] = field(default_factory=dict)
+    # Templates of forms of this project and year accepted and then withdrawn, with their senders: said so too.
+    withdrawn: dict[str, set[str | None]] = field(default_factory=dict)
     project_type: str | None = None  # as registered (mart.project_year); None for the district
+    unit: str | None = None  # the 实施单位 as registered (mart.project_year); None for the district
     # scale_and_cost item position → (category, parent item); text structure, not numbers.
     structure: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
     # (key, detail) → the first such figure, and key → its figures with a detail: the report looks figures up

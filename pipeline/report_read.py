@@ -112,9 +112,10 @@ order by e.project_code, e.position
 DEVIATION_SECTION = "未完成情况及原因"
 # Which 年度总体目标 cell stands in for which narrative section, and how it is introduced.
 GOAL_SECTIONS = (("绩效目标", "年度总体目标："), ("完成情况", "年度总体目标实际完成情况："))
-# Forms returned for a project and year: matched by code, else (a name no register resolved) by name.
+# Forms returned for a project and year, with who sent them (the office whose receipt says what to do): matched by
+# code, else (a name no register resolved) by name.
 RETURNED_SQL = """
-select distinct r.project_code, r.project_name, r.template
+select distinct r.project_code, r.project_name, r.template, s.unit
 from ops.returned_slices as r
 join ops.submissions as s using (submission_id)
 where r.year = ? and s.status = 'rejected'
@@ -122,17 +123,18 @@ order by all
 """
 # Forms of a project and year sent, accepted and then withdrawn (`pipeline withdraw`), by the code of their slice.
 WITHDRAWN_SQL = """
-select distinct nullif(split_part(l.slice_key, '|', 3), ''), l.project_name, l.template
+select distinct nullif(split_part(l.slice_key, '|', 3), ''), l.project_name, l.template, s.unit
 from ops.slices as l
 join ops.submissions as s using (submission_id)
 where l.year = ? and s.status = 'withdrawn'
 order by all
 """
-# Each project's 项目类型 as registered: a 老旧小区改造 project owes a compound list (submissions.md).
+# Each project's 项目类型 and 实施单位 as registered: a 老旧小区改造 project owes a compound list (submissions.md), and
+# a form returned to another office is not the 实施单位's to correct.
 PROJECT_TYPES_SQL = """
-select project_code, project_type
+select project_code, project_type, implementing_unit
 from mart.project_year
-where year = ? and project_type is not null
+where year = ?
 order by all
 """
 BANDS_SQL = "select light, up_to_points::varchar from config.light_bands where year = ? order by severity"
@@ -220,9 +222,9 @@ def read_projects(con: duckdb.DuckDBPyConnection, year: int) -> list[Project]:
     if has_relation(con, "ops", "returned_slices"):
         _read_returned(con, year, projects)
     if has_relation(con, "mart", "project_year"):
-        for code, project_type in con.execute(PROJECT_TYPES_SQL, [year]).fetchall():
+        for code, project_type, unit in con.execute(PROJECT_TYPES_SQL, [year]).fetchall():
             if code in projects:
-                projects[code].project_type = project_type
+                projects[code].project_type, projects[code].unit = project_type, unit
     return list(projects.values())
 
 
@@ -231,10 +233,10 @@ def _read_returned(con: duckdb.DuckDBPyConnection, year: int, projects: dict[str
     by_name = {p.name: p for p in projects.values() if p.name is not None}
     # A withdrawn form was told （未报送…）, as if the office had never sent it.
     for sql, forms in ((RETURNED_SQL, "returned"), (WITHDRAWN_SQL, "withdrawn")):
-        for code, name, template in con.execute(sql, [year]).fetchall():
+        for code, name, template, sender in con.execute(sql, [year]).fetchall():
             project = projects.get(code) if code is not None else by_name.get(name)
             if project is not None and project.name is not None:
-                getattr(project, forms).add(template)
+                getattr(project, forms).setdefault(template, set()).add(sender)
 
 
 def _read_goals(con: duckdb.DuckDBPyConnection, year: int, projects: dict[str | None, Project]) -> None:

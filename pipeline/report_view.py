@@ -117,10 +117,21 @@ class ProjectView:
         """Say why a form's figures are missing: never sent, sent and returned to the unit to correct, or withdrawn."""
         form = self._forms.get(template, template)
         if template in self._project.returned:
-            return f"（{form}已报送，但未通过校验被退回，待实施单位更正后重报）"
+            by = self._sent_by(self._project.returned[template])
+            if not by:
+                return f"（{form}已报送，但未通过校验被退回，待实施单位更正后重报）"
+            # The receipt went to the office that sent the file, not to the 实施单位, which may never have seen it.
+            return f"（{form}已由{by}报送，但未通过校验被退回，待报送单位按回执更正后重报）"
         if template in self._project.withdrawn:
-            return f"（{form}已报送，但已被撤回）"
+            by = self._sent_by(self._project.withdrawn[template])
+            return f"（{form}已由{by}报送，但已被撤回）" if by else f"（{form}已报送，但已被撤回）"
         return f"（未报送{form}）"
+
+    def _sent_by(self, senders: set[str | None]) -> str:
+        """Name the offices that sent a form, or nothing where only the project's 实施单位 (or no one known) did."""
+        if not senders - {self._project.unit, None}:
+            return ""
+        return "、".join(sorted(s for s in senders if s))
 
     def owes(self, template: str) -> bool:
         """Say whether the project's type is the one a form is sent for: a 老旧小区改造 project's compound list."""

@@ -1093,6 +1093,40 @@ def test_a_form_sent_but_returned_is_reported_as_returned_not_as_never_sent(sett
     assert "全年到位资金100" in html
 
 
+@pytest.mark.slow
+def test_a_form_returned_to_another_office_names_that_office_not_the_implementing_unit(
+    settings, registry, register
+):
+    import docx
+
+    from pipeline.indicators import build_indicators
+    from pipeline.intake import ingest
+    from tests.pipeline.test_intake import query
+
+    ledger_name = registry.templates["fund_ledger"].name_zh
+    # 某某社区 sent 枣林's ledger from its own folder: returned to 某某社区 (unit_mismatch); 枣林 got no receipt.
+    ledger = settings.inbox / "某某社区" / "台账.csv"
+    ledger.parent.mkdir()
+    ledger.write_text(
+        "填报单位：枣林街道办事处\n日期,项目名称,资金来源,类型,金额（万元）\n"
+        "2022-01-05,枣林街道办事处改造老旧小区,中央补助资金,到位,100\n",
+        encoding="utf-8",
+    )
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+    assert (outcome.status, [p.rule for p in outcome.errors]) == ("rejected", ["unit_mismatch"])
+    assert query(
+        settings,
+        "select s.unit, r.template from ops.returned_slices r join ops.submissions s using (submission_id)",
+    ) == [("某某社区", "fund_ledger")]
+
+    files = write_report_files(settings, build_indicators(settings, registry, 2022), registry)
+    html = _Page(files.html.read_text(encoding="utf-8")).text
+    word = "\n".join(p.text for p in docx.Document(str(files.docx)).paragraphs)
+    said = f"（{ledger_name}已由某某社区报送，但未通过校验被退回，待报送单位按回执更正后重报）"
+    assert said in html and said in word
+    assert "待实施单位更正后重报" not in html and "待实施单位更正后重报" not in word
+
+
 def zaolin_report(settings, registry, files: dict[str, str]):
     """Take in 枣林's files (name → CSV text) beside its register, all accepted, and write the 2022 report."""
     from pipeline.indicators import build_indicators
