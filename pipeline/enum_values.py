@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from pipeline.problems import Problem
 from pipeline.registry_columns import SPACE_SEPARATOR, VALUE_SEPARATOR, Column
 from pipeline.text import nfkc
 from pipeline.values import CellError, squashed
+
+# How a clerk is told to mend an enum cell of a blank template `pipeline templates` issued, which has a drop-down
+# list on the column; a file without one (a CSV, a national form exported from the budget system) is told
+# `WITHOUT_DROP_DOWN` instead, by `told_without_drop_down`.
+DROP_DOWN = "请从下拉列表中选择"
+WITHOUT_DROP_DOWN = "请按上述可选值填写"
+
+
+def enum_fix(multiple: bool) -> str:
+    """Word how to mend an enum cell of a blank template we issued, its drop-down list at hand."""
+    return f"{DROP_DOWN}，多项用“、”分隔" if multiple else DROP_DOWN
+
+
+def told_without_drop_down(problem: Problem) -> Problem:
+    """Reword an enum problem for a file with no drop-down list, which told to pick from one could not."""
+    if problem.fix is None or not problem.fix.startswith(DROP_DOWN):
+        return problem
+    fix = WITHOUT_DROP_DOWN + problem.fix.removeprefix(DROP_DOWN)
+    return replace(problem, fix=fix, message_zh=problem.message_zh.replace(problem.fix, fix))
 
 
 def parse_enum(value: object, column: Column) -> str:
@@ -28,7 +50,7 @@ def _several_values(written: str, column: Column) -> str:
         else:
             found.add(_enum_value(whole, column))
     if not found:
-        raise CellError("enum", allowed_zh(column), "请从下拉列表中选择，多项用“、”分隔")
+        raise CellError("enum", allowed_zh(column), enum_fix(multiple=True))
     return "、".join(value for value in column.values or {} if value in found)
 
 
@@ -52,4 +74,4 @@ def _enum_value(written: str, column: Column) -> str:
             f"{allowed_zh(column)}；{ambiguity.why}，无法确定是哪一个",
             f"请按实际情况改填“{'”或“'.join(ambiguity.between)}”",
         )
-    raise CellError("enum", allowed_zh(column), "请从下拉列表中选择")
+    raise CellError("enum", allowed_zh(column), enum_fix(column.multiple))

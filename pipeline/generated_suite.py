@@ -7,7 +7,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from pipeline.enum_values import allowed_zh
+from pipeline.enum_values import allowed_zh, enum_fix
 from pipeline.problems import Severity
 from pipeline.projects import REGISTER_TEMPLATE
 from pipeline.registry_columns import Column, ColumnType
@@ -39,7 +39,7 @@ _WORDING = {
     ColumnType.TEXT: _Wording(("str",), "文字", "应为文字", "请填写文字内容"),
     ColumnType.PROSE: _Wording(("str",), "文字", "应为文字", "请填写文字内容"),
     ColumnType.NAME: _Wording(("str",), "名称", "应为文字", "请填写名称"),
-    ColumnType.ENUM: _Wording(("str",), "文字", "应为文字", "请从下拉列表中选择"),
+    ColumnType.ENUM: _Wording(("str",), "文字", "应为文字", enum_fix(multiple=False)),
     ColumnType.INTEGER: _Wording(("int",), "整数", "应为整数", "请填写整数"),
     ColumnType.COUNT: _Wording(("int",), "不小于0的整数", "应为不小于0的整数", "{count_fix}"),
     ColumnType.DECIMAL: _Wording(("float",), "数字", "应为数字", f"请填写确切的数字，{NOT_A_NUMBER_FIX}"),
@@ -145,7 +145,7 @@ def _enum_expectation(column: Column, template: Template) -> dict:
             "enum",
             f"「{column.header}」只能取模板规定的值（见 {where}）",
             allowed_zh(column),
-            "请从下拉列表中选择",
+            enum_fix(multiple=False),
         )
     one = f"(?:{'|'.join(map(re.escape, values))})"
     return _expectation(
@@ -154,7 +154,7 @@ def _enum_expectation(column: Column, template: Template) -> dict:
         "enum",
         f"「{column.header}」只能取模板规定的值，可有多项，以“、”连接（见 {where}）",
         allowed_zh(column),
-        "请从下拉列表中选择，多项用“、”分隔",
+        enum_fix(multiple=True),
     )
 
 

@@ -6,6 +6,7 @@ import logging
 from pathlib import PurePosixPath
 
 from pipeline.cell_formats import CellFormats
+from pipeline.drop_downs import note_drop_downs
 from pipeline.forms import read_form
 from pipeline.grids import Grid, UnreadableFile
 from pipeline.header import HEADER_SEARCH_ROWS, find_header, header_too_low
@@ -159,6 +160,7 @@ def parse_file(
         parsed.sheets.append(sheet)
     if workbook.formulas:
         _name_unsaved_formulas(content, parsed.sheets, workbook.kind, workbook.xlsx)
+    note_drop_downs(parsed, formats)
     parsed.sheets, summaries = pass_over_summaries(parsed.sheets)
     parsed.problems += summaries
     if not parsed.sheets and any(p.rule == "template_tied" for p in parsed.problems):

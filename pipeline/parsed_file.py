@@ -26,6 +26,9 @@ class ParsedFile:
     # What taking each of those slices added to `problems` and `told_stored`, to be taken back with it
     # (`shared_rows.give_back_slices`).
     taken_told: dict[str, list] = field(default_factory=dict)
+    # The sheets whose enum problems may say “pick from the drop-down list”: those that offer one
+    # (`drop_downs.note_drop_downs`); a CSV, or a national form from the budget system, has none.
+    drop_down_sheets: frozenset[str | None] = frozenset()
 
     @property
     def all_problems(self) -> list[Problem]:

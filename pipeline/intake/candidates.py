@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.drop_downs import worded_for_file
 from pipeline.file_names import written_path
 from pipeline.inbox_entries import SKIP_ZH, InboxEntry, NotTakenIn, Skipped, Unreadable
 from pipeline.limits import Limits
@@ -124,14 +125,16 @@ def outcome_of(candidate: Candidate, offices: Offices) -> Outcome:
         number, name, folder, status = candidate.duplicate_of
         reason = duplicate_reason(number, name, one_office(folder, parsed.sending_folder, offices), status)
         return Outcome(candidate.inbox_path, candidate.sha256, "duplicate", reason=reason, **said)
+    problems = worded_for_file(parsed)
+    errors = [p for p in problems if p.severity is Severity.ERROR]
     return Outcome(
         candidate.inbox_path,
         candidate.sha256,
-        "rejected" if parsed.errors else "accepted",
+        "rejected" if errors else "accepted",
         **said,
-        rows=sum(len(s.records) for s in parsed.sheets) if not parsed.errors else 0,
-        problems=parsed.all_problems,
-        reason=parsed.errors[0].message_zh if parsed.errors else None,
+        rows=sum(len(s.records) for s in parsed.sheets) if not errors else 0,
+        problems=problems,
+        reason=errors[0].message_zh if errors else None,
     )
 
 
