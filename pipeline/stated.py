@@ -1,4 +1,4 @@
-"""Tell each national 自评表's sender where its stated 得分, 总分 or 执行率 differs from the one the data give.
+"""Tell each national 自评表's sender where its stated 得分, 总分, 执行率 or 实际完成值 differs from the one the data give.
 
 The computed figures come from the marts, which files sent later change: so these warnings are settled after each
 rebuild, not at validation. A file whose warnings change gets its receipt written again (`ops.submissions`
@@ -16,10 +16,11 @@ from pipeline.receipt_facts import FOUND_FIELDS, ReceiptIssue, recount_warnings
 from pipeline.report_quality import EXECUTION_TOLERANCE, SCORE_TOLERANCE, score_differs
 
 SCORE, TOTAL, RATE = "stated_score_differs", "stated_total_differs", "stated_rate_differs"
+ACTUAL = "stated_actual_differs"
 FORM = "performance_targets"  # the template whose stated figures are settled here
 # What a dry run (`pipeline check`, the portal) says of such a form: it cannot settle them, having no rebuild.
-SETTLED_LATER_ZH = "表中填报的得分、总分和执行率将在正式报送后与按全部已接收数据计算的结果核对，如有不符，将在回执中另行提示。"
-RULES = (SCORE, TOTAL, RATE)
+SETTLED_LATER_ZH = "表中填报的实际完成值、得分、总分和执行率将在正式报送后与按全部已接收数据计算的结果核对，如有不符，将在回执中另行提示。"
+RULES = (SCORE, TOTAL, RATE, ACTUAL)
 # ops.validation_issues as the receipt reads it. Its warnings name no other submission: the columns retelling
 # settles are left empty.
 ISSUE_COLUMNS = ", ".join(["submission_id", *FOUND_FIELDS])
@@ -138,10 +139,38 @@ scores as (
         on evaluation.differs_from_reported
         and computed_from.project_code = evaluation.project_code and computed_from.year = evaluation.year
         and computed_from.position = evaluation.position
+),
+
+-- An indicator whose 实际完成值 the data give otherwise, on the row of its 年度指标值: the report's 数据质量提示
+-- names each, whatever its score, so the form's receipt does too (`stated_differences` keeps it where no 得分 warning
+-- tells it already).
+actuals as (
+    select
+        evaluation.cell.submission_id, evaluation.cell.sheet, evaluation.cell.excel_row,
+        coalesce(actual_headers.column_header, '实际完成值') as header,
+        $actual as rule, evaluation.level3 as what, evaluation.reported_score as stated,
+        evaluation.score as computed, evaluation.weight as points,
+        null as source, null as rate, null as executed, null as budget,
+        shown.display_text as actual, evaluation.reported_value as reported, computed_from.files
+    from (
+        select *, target_lineage[1] as cell
+        from mart.self_evaluation
+        where differs_from_reported and position > 0 and len(target_lineage) >= 1
+    ) as evaluation
+    inner join mart.report_figures as shown
+        on shown.project_code = evaluation.project_code and shown.year = evaluation.year
+        and shown.figure_key = 'indicator_actual' and shown.position = 200 + evaluation.position
+    inner join computed_from
+        on computed_from.project_code = evaluation.project_code and computed_from.year = evaluation.year
+        and computed_from.position = evaluation.position
+    left join ops.sheet_columns as actual_headers
+        on actual_headers.submission_id = evaluation.cell.submission_id
+        and actual_headers.sheet = evaluation.cell.sheet and actual_headers.column_name = 'reported_value'
 )
 
 select * from totals_and_rates
 union all select * from scores
+union all select * from actuals
 order by 1, 2, 3, 5, 6
 """
 
@@ -156,6 +185,22 @@ def _issue(row: tuple) -> tuple:
     """Word one stated figure that differs, as a warning row of ops.validation_issues."""
     submission_id, sheet, excel_row, header, rule, what, stated, computed, points, source, rate, *rest = row
     *amounts, actual, reported, files = rest
+    if rule == ACTUAL:
+        message = (
+            f"三级指标「{what}」的「{header}」填报为{reported or '空白'}，按已入库的{files}计算为{actual}"
+        )
+        return (
+            submission_id,
+            sheet,
+            excel_row,
+            header,
+            reported,
+            "warning",
+            rule,
+            f"{message}。",
+            f"按{files}计算的实际完成值{actual}",
+            f"{_recheck(files, '实际完成值')}。",
+        )
     # Scores and totals in 分; a rate in percent.
     value, got = display(stated), f"{_shown(computed)}分"
     if rule == TOTAL:
@@ -206,10 +251,7 @@ def _issue(row: tuple) -> tuple:
             f"{got}：实际完成值按已入库的{files}计算为{actual}，本表填报为{reported or '空白'}"
         )
         expected = f"按{files}计算的实际完成值{actual}，得分{got}"
-        fix = (
-            f"请核对本表的实际完成值与{files}，以实际情况为准：本表有误的，请改正实际完成值和得分后重新报送；"
-            f"{files}有误的，请改正该表后重新报送。年度报告采用按数据计算的实际完成值和得分"
-        )
+        fix = _recheck(files, "实际完成值和得分")
     else:
         message = (
             f"三级指标「{what}」（分值{display(points)}）的「{header}」填报为{value}分，"
@@ -231,6 +273,14 @@ def _issue(row: tuple) -> tuple:
     )
 
 
+def _recheck(files: str, figures: str) -> str:
+    """Word how to settle an 实际完成值 the data give otherwise: correct the form's `figures`, or the files'."""
+    return (
+        f"请核对本表的实际完成值与{files}，以实际情况为准：本表有误的，请改正{figures}后重新报送；"
+        f"{files}有误的，请改正该表后重新报送。年度报告采用按数据计算的{figures}"
+    )
+
+
 def _unscorable(executed: Decimal | None, budget: Decimal | None) -> str:
     """Say why a form's 执行率 cannot be computed from its 全年执行数 and 全年预算数: the one it lacks, or a budget of 0."""
     # Only what is missing is named, as the form's rate_blank does: the clerk who wrote 全年执行数 is not told it is
@@ -249,12 +299,16 @@ def stated_differences(con: duckdb.DuckDBPyConnection) -> list[tuple]:
             "total": TOTAL,
             "rate": RATE,
             "score": SCORE,
+            "actual": ACTUAL,
             "score_tolerance": SCORE_TOLERANCE,
             "execution_tolerance": EXECUTION_TOLERANCE,
         },
     ).fetchall()
     # A rule index 4, stated 6, computed 7: a 得分 differs as the report's 数据质量提示 says (`score_differs`).
-    return [_issue(row) for row in found if row[4] != SCORE or score_differs(row[6], row[7])]
+    found = [row for row in found if row[4] != SCORE or score_differs(row[6], row[7])]
+    # An 实际完成值 is told on its own only where no 得分 warning on its row tells it (with the file it came from).
+    told = {row[:3] for row in found if row[4] == SCORE}
+    return [_issue(row) for row in found if row[4] != ACTUAL or row[:3] not in told]
 
 
 def settle_stated(con: duckdb.DuckDBPyConnection) -> set[int]:

@@ -7,6 +7,7 @@ module (GX costs seconds), build the marts, and check the report a reader gets, 
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import zipfile
@@ -1160,6 +1161,21 @@ def test_an_actual_value_reported_unlike_the_data_is_named_in_the_data_quality_n
     )
     assert note in _Page(files.html.read_text(encoding="utf-8")).text
     assert note in "\n".join(p.text for p in docx.Document(str(files.docx)).paragraphs)
+    # The form's receipt says the same, on the indicator's row, though no 得分 was written to differ.
+    receipt = json.loads(
+        (settings.receipts / "枣林街道办事处" / "自评表.csv.回执.json").read_text(encoding="utf-8")
+    )
+    [told] = [p for p in receipt["problems"] if p["rule"] == "stated_actual_differs"]
+    assert (told["severity"], told["excel_row"], told["column_header"], told["value"]) == (
+        "warning",
+        4,
+        "实际完成值",
+        "3个",
+    )
+    assert (
+        told["message_zh"]
+        == "三级指标「改造小区数量」的「实际完成值」填报为3个，按已入库的《清单.csv》计算为2个。"
+    )
 
 
 @pytest.mark.slow  # 5 s or more on two cores

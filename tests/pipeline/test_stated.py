@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.problems import RULE_ZH
 from pipeline.report_quality import EXECUTION_TOLERANCE, SCORE_TOLERANCE, score_differs
-from pipeline.stated import RATE, RULES, SCORE, TOTAL, settle_stated, stated_differences
+from pipeline.stated import ACTUAL, RATE, RULES, SCORE, TOTAL, settle_stated, stated_differences
 
 PROJECT = ("P1", 2022)
 
@@ -42,7 +42,10 @@ def con():
     con.execute(
         "create table ops.sheet_columns (submission_id int, sheet varchar, column_name varchar, column_header varchar)"
     )
-    con.execute("insert into ops.sheet_columns values (7, '自评表', 'reported_score', '得分')")
+    con.execute(
+        "insert into ops.sheet_columns values (7, '自评表', 'reported_score', '得分'), "
+        "(7, '自评表', 'reported_value', '实际完成值')"
+    )
     con.execute(
         "create table mart.project_year (project_code varchar, year int, self_evaluation_score decimal(28, 10), "
         "budget_execution_rate decimal(28, 10))"
@@ -53,15 +56,17 @@ def con():
         "weight decimal(18, 4), score decimal(28, 10), reported_score decimal(18, 6), "
         "reported_score_lineage struct(submission_id int, sheet varchar, excel_row int)[], "
         "actual_value decimal(28, 10), actual_source varchar, reported_value varchar, differs_from_reported boolean, "
-        "actual_lineage struct(submission_id int, sheet varchar, excel_row int)[])"
+        "actual_lineage struct(submission_id int, sheet varchar, excel_row int)[], "
+        "target_lineage struct(submission_id int, sheet varchar, excel_row int)[])"
     )
     # The compounds are counted from submission 5's list, which says what the form reports.
     con.execute(
         "insert into mart.self_evaluation values "
         "('P1', 2022, 0, '预算执行率', 10, 10, 10, [{'submission_id': 7, 'sheet': '自评表', 'excel_row': 7}], "
-        "1, 'computed', null, false, []), "
+        "1, 'computed', null, false, [], [{'submission_id': 7, 'sheet': '自评表', 'excel_row': 7}]), "
         "('P1', 2022, 1, '改造小区数量', 20, 20, 20, [{'submission_id': 7, 'sheet': '自评表', 'excel_row': 15}], "
-        "16, 'computed', '16个', false, [{'submission_id': 5, 'sheet': '清单', 'excel_row': 4}])"
+        "16, 'computed', '16个', false, [{'submission_id': 5, 'sheet': '清单', 'excel_row': 4}], "
+        "[{'submission_id': 7, 'sheet': '自评表', 'excel_row': 15}])"
     )
     con.execute(
         "create table mart.report_figures (project_code varchar, year int, figure_key varchar, position int, "
@@ -202,6 +207,30 @@ def test_a_score_the_data_give_another_actual_for_names_that_actual_and_its_file
     con.execute("update mart.self_evaluation set differs_from_reported = false")
     [issue] = stated_differences(con)
     assert "计算为18.75分。" in issue[7] and "小区清单" not in issue[7]
+
+
+def test_an_actual_the_data_give_otherwise_is_told_though_the_score_is_the_same(con):
+    # The list counts 15 compounds where the form reports 16个; ≥15 scores the full 20 either way, and the report's
+    # 数据质量提示 still names 16 against 15: so does the form's receipt, on the indicator's row.
+    con.execute("update mart.self_evaluation set differs_from_reported = true where position = 1")
+    con.execute("update mart.report_figures set display_text = '15个'")
+
+    [issue] = stated_differences(con)
+
+    assert issue[:7] == (7, "自评表", 15, "实际完成值", "16个", "warning", ACTUAL)
+    assert (
+        issue[7]
+        == "三级指标「改造小区数量」的「实际完成值」填报为16个，按已入库的《2022年小区清单.xlsx》计算为15个。"
+    )
+    assert issue[8] == "按《2022年小区清单.xlsx》计算的实际完成值15个"
+    assert issue[9] == (
+        "请核对本表的实际完成值与《2022年小区清单.xlsx》，以实际情况为准：本表有误的，请改正实际完成值后重新报送；"
+        "《2022年小区清单.xlsx》有误的，请改正该表后重新报送。年度报告采用按数据计算的实际完成值。"
+    )
+    # Settled like the others: stored once, and the receipt marked to be written again.
+    assert settle_stated(con) == {7}
+    assert _stored(con) == [(ACTUAL, 15, "实际完成值", "16个")]
+    assert _submission(con) == (2, None)
 
 
 def test_every_rule_has_its_chinese_title():
