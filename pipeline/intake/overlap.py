@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import duckdb
 
-from pipeline.intake.periods import _Period, _periods
+from pipeline.intake.periods import _Period, _periods, said_when
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity
@@ -93,16 +93,9 @@ def refuse_second_forms(
         file.problems.append(_second_form(sheet, record, others, period, in_force))
 
 
-def _when(period: _Period) -> str:
-    _, _, year, month = period
-    return f"{year}年度{f'{month}月' if month else ''}"
-
-
 def _beside(sheet: ParsedSheet, record: dict, unit: str, others: list[str], period: _Period) -> Problem:
     named = "、".join(others)
-    expected = (
-        f"项目“{record.get('project_name')}”{_when(period)}的{sheet.template.name_zh}已有{named}报送的数据"
-    )
+    expected = f"项目“{record.get('project_name')}”{said_when(*period[2:])}的{sheet.template.name_zh}已有{named}报送的数据"
     fix = (
         f"本表与之分别计入、合计发布；如本表是代{others[0]}报送或转报的同一份数据，请写明“填报单位：{others[0]}”"
         "重新报送以替代原表；如确为本单位另行报送的数据，可忽略此提示"
@@ -123,7 +116,7 @@ def _second_form(
 ) -> Problem:
     named = "、".join(others)
     form = sheet.template.name_zh
-    which = f"项目“{record.get('project_name')}”{_when(period)}的{form}"
+    which = f"项目“{record.get('project_name')}”{said_when(*period[2:])}的{form}"
     if in_force & set(others):
         said, returned = f"{which}已有{named}报送", "本表未接收"
         settle, replace = "不应报送的一方撤回其表后，由另一方重新报送", "以替代原表"

@@ -8,6 +8,11 @@ from pipeline.parsed_sheet import ParsedSheet
 _Period = tuple[str, str, str, str]
 
 
+def said_when(year: str, month: str) -> str:
+    """Word a slice's year and month as a message names them: 2023年度, 2023年度4月."""
+    return f"{year}年度{f'{month}月' if month else ''}"
+
+
 def _period(template_id: str, record: dict, with_month: bool) -> _Period | None:
     code, year = record.get("project_code"), record.get("year")
     if code is None or year is None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pipeline.frames import span
+from pipeline.intake.periods import said_when
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, display, row_value_problem
 from pipeline.registry import Registry
@@ -204,7 +205,7 @@ def _told_dropped(
     header = sheet.header_of(columns.date)
     _, _, _, year, month = slice_parts(key)
     expected = (
-        f"本表是项目“{record.get('project_name')}”{_when(year, month)}的{template.name_zh}，替代{old.holder.said()}"
+        f"本表是项目“{record.get('project_name')}”{said_when(year, month)}的{template.name_zh}，替代{old.holder.said()}"
         f"中该项目的全部数据；{what.format(header)}，该文件中{span([row[0] for row in dropped])}"
         f"的{amounts(columns, dropped)}不再计入报告"
     )
@@ -296,7 +297,7 @@ def _values_dropped(
         else f"两份没有一个相同的{header}，该文件的{amounts(columns, dropped)}都不再计入报告"
     )
     expected = (
-        f"本表是项目“{record.get('project_name')}”{_when(year, month)}的{template.name_zh}，替代{old.holder.said()}"
+        f"本表是项目“{record.get('project_name')}”{said_when(year, month)}的{template.name_zh}，替代{old.holder.said()}"
         f"中该项目的全部数据，{f'本表{called}写有“{_SUPPLEMENT}”，' if called else ''}{said}"
     )
     fix = (
@@ -348,10 +349,6 @@ def amounts(columns: Columns, rows: list[Row]) -> str:
         )
         said.append(f"{label}的{money}" if label else money)
     return f"{len(rows)}行（{'；'.join(said)}）"
-
-
-def _when(year: str, month: str) -> str:
-    return f"{year}年度{f'{month}月' if month else ''}"
 
 
 def _day(value):

@@ -8,7 +8,7 @@ from functools import partial
 
 import duckdb
 
-from pipeline.intake.periods import _Period, _period
+from pipeline.intake.periods import _Period, _period, said_when
 from pipeline.intake.unique_rows import rows_by_entry, sheets_of, unique_templates
 from pipeline.offices import Offices
 from pipeline.parsed_file import ParsedFile
@@ -272,14 +272,9 @@ def give_back_slices(files: list[ParsedFile], sliced: SheetSlices | None = None)
             held |= sliced.keys(sheet)
 
 
-def _when(period: _Period) -> str:
-    _, _, year, month = period
-    return f"{year}年度{f'{month}月' if month else ''}"
-
-
 def _record_when(sheet: ParsedSheet, record: dict) -> str:
     """Say the year (and month) of the slice a row of a sheet belongs to."""
-    return _when(_period(sheet.template.id, record, "month" in sheet.template.slice))
+    return said_when(*_period(sheet.template.id, record, "month" in sheet.template.slice)[2:])
 
 
 def _took(
@@ -372,8 +367,7 @@ def _taken(
 def _listed_twice(
     sheet: ParsedSheet, record: dict, header: str, value: str, unit: str, others: list[str], period: _Period
 ) -> Problem:
-    _, _, year, month = period
-    when = f"{year}年度{f'{month}月' if month else ''}"
+    when = said_when(*period[2:])
     expected = (
         f"{header}“{value}”已列在{'、'.join(others)}报送的项目“{record.get('project_name')}”{when}"
         f"{sheet.template.name_zh}中，两份都计入会重复计算"

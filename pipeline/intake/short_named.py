@@ -7,7 +7,7 @@ from functools import partial
 
 import duckdb
 
-from pipeline.intake.overlap import _when
+from pipeline.intake.periods import said_when
 from pipeline.offices import Offices
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
@@ -159,9 +159,7 @@ def _held(
 def _what(sheet: ParsedSheet, record: dict, key: str) -> str:
     """Word the project, period and form of a slice: 项目“甲”2023年度的资金台账."""
     template, _, code, year, month = slice_parts(key)
-    return (
-        f"项目“{record.get('project_name')}”{_when((template, code, year, month))}的{sheet.template.name_zh}"
-    )
+    return f"项目“{record.get('project_name')}”{said_when(year, month)}的{sheet.template.name_zh}"
 
 
 def _took(file: ParsedFile, sheet: ParsedSheet, record: dict, key: str, holder: int, name: str) -> Problem:

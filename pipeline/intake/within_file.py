@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.intake.periods import _Period, _period, _periods
+from pipeline.intake.periods import _Period, _period, _periods, said_when
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, row_value_problem
@@ -23,8 +23,7 @@ def flag_second_forms(files: list[ParsedFile]) -> None:
 
 
 def _second_form(sheet: ParsedSheet, earlier: ParsedSheet, record: dict, period: _Period) -> Problem:
-    _, _, year, month = period
-    when = f"{year}年度{f'{month}月' if month else ''}"
+    when = said_when(*period[2:])
     expected = (
         f"工作表“{sheet.name}”与工作表“{earlier.name}”都是项目“{record.get('project_name')}”{when}的"
         f"{sheet.template.name_zh}，两份都计入会重复计算"
@@ -66,8 +65,7 @@ def flag_repeated_across_sheets(registry: Registry, files: list[ParsedFile]) -> 
 def _repeated(
     sheet: ParsedSheet, record: dict, column: str, earlier: ParsedSheet, first: dict, period: _Period
 ) -> Problem:
-    _, _, year, month = period
-    when = f"{year}年度{f'{month}月' if month else ''}"
+    when = said_when(*period[2:])
     header = sheet.header_of(column)
     value = record[column]
     expected = (
