@@ -105,7 +105,7 @@ def _other_months(
     held, said = "、".join(f"{m}月" for m in months), "、".join(f"第{n}号" for n in numbers)
     expected = (
         f"项目“{record.get('project_name')}”{year}年度{held}的{sheet.template.name_zh}仍以“{short}”报送的数据计入"
-        f"（{said}提交）；项目基本信息表登记的实施单位“{short}”和“{file.unit}”两种写法都有，按同一单位读取，"
+        f"（{said}提交）；{_both_names(short, file.unit)}，"
         "但本表没有这些月份，两个名称的数据分别计入、合计发布，可能重复计算"
     )
     fix = (
@@ -156,6 +156,16 @@ def _held(
     ]
 
 
+def _both_names(short: str, unit: str) -> str:
+    """Say why a file under one name stands for the other's: the register names the unit both ways."""
+    return f"项目基本信息表登记的实施单位“{short}”和“{unit}”两种写法都有，按同一单位读取"
+
+
+def _fix_if_two(short: str, unit: str) -> str:
+    """Tell what to do about a slice taken from the short name's file if the two names are two offices."""
+    return f"如“{short}”和“{unit}”是两个单位，请区财政局在单位名录中分别登记后重新报送本表；如是同一单位，无需处理"
+
+
 def _what(sheet: ParsedSheet, record: dict, key: str) -> str:
     """Word the project, period and form of a slice: 项目“甲”2023年度的资金台账."""
     template, _, code, year, month = slice_parts(key)
@@ -166,10 +176,10 @@ def _took(file: ParsedFile, sheet: ParsedSheet, record: dict, key: str, holder: 
     """Tell a file of the unit that it replaces what the unit sent under its short name."""
     short, unit = slice_parts(key)[1], file.unit
     expected = (
-        f"{_what(sheet, record, key)}此前以“{short}”报送（第{holder}号提交“{name}”）；项目基本信息表登记的实施单位"
-        f"“{short}”和“{unit}”两种写法都有，按同一单位读取，该份数据由本表替代，不再计入"
+        f"{_what(sheet, record, key)}此前以“{short}”报送（第{holder}号提交“{name}”）；{_both_names(short, unit)}，"
+        "该份数据由本表替代，不再计入"
     )
-    fix = f"如“{short}”和“{unit}”是两个单位，请区财政局在单位名录中分别登记后重新报送本表；如是同一单位，无需处理"
+    fix = _fix_if_two(short, unit)
     return project_name_problem(
         Severity.WARNING, RULE, sheet, record, f"{expected}。{fix}。", expected=expected, fix=fix
     )
@@ -188,10 +198,9 @@ def _taken(
     short = slice_parts(key)[1]
     expected = (
         f"{_what(sheet, record, key)}现以{file.unit}随后报送的第{number}号提交“{file.original_name}”为准，"
-        f"本表中该项目该期间的数据不再计入（项目基本信息表登记的实施单位“{short}”和“{file.unit}”两种写法都有，"
-        "按同一单位读取）"
+        f"本表中该项目该期间的数据不再计入（{_both_names(short, file.unit)}）"
     )
-    fix = f"如“{short}”和“{file.unit}”是两个单位，请区财政局在单位名录中分别登记后重新报送本表；如是同一单位，无需处理"
+    fix = _fix_if_two(short, file.unit)
     return row_value_problem(
         RULE,
         Severity.WARNING,
