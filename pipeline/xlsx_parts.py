@@ -111,14 +111,16 @@ def _relations_in(text: str, folder: str) -> tuple[tuple[str | None, str, str], 
     parts = []
     for tag in re.findall(_XML_ELEMENT.format("Relationship"), text):
         attributes = xml_attributes(tag)
-        target = attributes.get("Target", "")
-        path = (
-            target.lstrip("/")
-            if target.startswith("/")
-            else posixpath.normpath(posixpath.join(folder, target))
-        )
+        path = _target_part(attributes.get("Target", ""), folder)
         parts.append((attributes.get("Id"), attributes.get("Type", "").rsplit("/", 1)[-1], path))
     return tuple(parts)
+
+
+def _target_part(target: str, folder: str) -> str:
+    """Return the part a relationship's target names: from the package's root (`/xl/…`), else from `folder`."""
+    return (
+        target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+    )
 
 
 @remembered_if_short(_REMEMBERED_PART, 256)
@@ -211,10 +213,7 @@ def _targets_from_root(rels: bytes, folder: str) -> bytes:
     """Write a .rels part's targets relative to `folder` from the package's root, so they hold at another place."""
 
     def rooted(match: re.Match[bytes]) -> bytes:
-        target = match.group(3)
-        if target.startswith(b"/"):
-            return match.group()
-        path = posixpath.normpath(posixpath.join(folder, target.decode("utf-8", "replace")))
+        path = _target_part(match.group(3).decode("utf-8", "replace"), folder)
         return match.group(1) + match.group(2) + b"/" + path.encode("utf-8") + match.group(2)
 
     return _TARGET.sub(rooted, rels)
