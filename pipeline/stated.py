@@ -58,6 +58,15 @@ computed_from as (
     group by all
 ),
 
+-- Such an 实际完成值 as the report prints it, with those files: told with a 得分 it changed, or on its own.
+differing_actuals as (
+    select computed_from.*, shown.display_text as actual
+    from computed_from
+    inner join mart.report_figures as shown
+        on shown.project_code = computed_from.project_code and shown.year = computed_from.year
+        and shown.figure_key = 'indicator_actual' and shown.position = 200 + computed_from.position
+),
+
 score_headers as (
     select submission_id, sheet, column_header
     from ops.sheet_columns
@@ -114,7 +123,7 @@ scores as (
         end as source,
         case when evaluation.position = 0 then evaluation.actual_value end as rate,
         amounts.budget_executed_wan as executed, amounts.budget_annual_wan as budget,
-        shown.display_text as actual, evaluation.reported_value as reported, computed_from.files
+        differing_actuals.actual, evaluation.reported_value as reported, differing_actuals.files
     from (
         select *, reported_score_lineage[1] as cell
         from mart.self_evaluation
@@ -131,14 +140,9 @@ scores as (
     ) as amounts
         on evaluation.position = 0
         and amounts.submission_id = evaluation.cell.submission_id and amounts.sheet = evaluation.cell.sheet
-    left join mart.report_figures as shown
-        on evaluation.position > 0 and evaluation.differs_from_reported
-        and shown.project_code = evaluation.project_code and shown.year = evaluation.year
-        and shown.figure_key = 'indicator_actual' and shown.position = 200 + evaluation.position
-    left join computed_from
-        on evaluation.differs_from_reported
-        and computed_from.project_code = evaluation.project_code and computed_from.year = evaluation.year
-        and computed_from.position = evaluation.position
+    left join differing_actuals
+        on differing_actuals.project_code = evaluation.project_code and differing_actuals.year = evaluation.year
+        and differing_actuals.position = evaluation.position
 ),
 
 -- An indicator whose 实际完成值 the data give otherwise, on the row of its 年度指标值: the report's 数据质量提示
@@ -151,18 +155,15 @@ actuals as (
         $actual as rule, evaluation.level3 as what, evaluation.reported_score as stated,
         evaluation.score as computed, evaluation.weight as points,
         null as source, null as rate, null as executed, null as budget,
-        shown.display_text as actual, evaluation.reported_value as reported, computed_from.files
+        differing_actuals.actual, evaluation.reported_value as reported, differing_actuals.files
     from (
         select *, target_lineage[1] as cell
         from mart.self_evaluation
         where differs_from_reported and position > 0 and len(target_lineage) >= 1
     ) as evaluation
-    inner join mart.report_figures as shown
-        on shown.project_code = evaluation.project_code and shown.year = evaluation.year
-        and shown.figure_key = 'indicator_actual' and shown.position = 200 + evaluation.position
-    inner join computed_from
-        on computed_from.project_code = evaluation.project_code and computed_from.year = evaluation.year
-        and computed_from.position = evaluation.position
+    inner join differing_actuals
+        on differing_actuals.project_code = evaluation.project_code and differing_actuals.year = evaluation.year
+        and differing_actuals.position = evaluation.position
     left join ops.sheet_columns as actual_headers
         on actual_headers.submission_id = evaluation.cell.submission_id
         and actual_headers.sheet = evaluation.cell.sheet and actual_headers.column_name = 'reported_value'
