@@ -281,6 +281,12 @@ def warn_merged_amount(sheet: ParsedSheet, excel_row: int, binding: Binding, mer
     )
 
 
+# What error_required says of a cell simply left blank: neither merged, nor lost in a CSV, nor a tick group.
+LEFT_BLANK = "此项为必填项"
+# How it begins where the cell holds a `—` or `无`, which means no value.
+WRITTEN_EMPTY = "视为未填写，"
+
+
 def error_required(
     sheet: ParsedSheet,
     excel_row: int,
@@ -297,7 +303,7 @@ def error_required(
     elif flattened and not binding.ticks:
         expected, fix = f"此项为必填项；{LOST_MERGE}", "请在该行填写"
     else:
-        expected = "此项为必填项"
+        expected = LEFT_BLANK
         # Ticks: the clerk is told where the mark goes, not only that something is missing.
         fix = (
             f"请在“{'”“'.join(t.header for t in binding.ticks)}”中勾选一项" if binding.ticks else "请补充填写"
@@ -309,13 +315,9 @@ def error_required(
         excel_row=excel_row,
         header=binding.header,
         value=shown,
-        expected=expected if shown is None else f"视为未填写，{expected}",
+        expected=expected if shown is None else f"{WRITTEN_EMPTY}{expected}",
         fix=fix,
     )
-
-
-# What error_required says of a cell simply left blank: neither merged, nor lost in a CSV, nor a tick group.
-_LEFT_BLANK = "此项为必填项"
 
 
 def retell_split_rows(sheet: ParsedSheet, bindings: list[Binding]) -> None:
@@ -324,7 +326,7 @@ def retell_split_rows(sheet: ParsedSheet, bindings: list[Binding]) -> None:
     at = {
         (p.excel_row, p.column_header): i
         for i, p in enumerate(sheet.problems)
-        if p.rule == "required" and p.expected == _LEFT_BLANK
+        if p.rule == "required" and p.expected == LEFT_BLANK
     }
     if not at:
         return

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity, row_problem
 from pipeline.registry_columns import SUMMABLE_TYPES, ColumnType
+from pipeline.row_problems import LEFT_BLANK, WRITTEN_EMPTY
 from pipeline.text import rows_text
 
 # A required cell's error where it was left empty, or written `—` or `无`; not one merged with the cell above it.
-_LEFT_EMPTY = frozenset({"此项为必填项", "视为未填写，此项为必填项"})
+_LEFT_EMPTY = frozenset({LEFT_BLANK, WRITTEN_EMPTY + LEFT_BLANK})
 
 
 def pass_over_unfilled_months(sheet: ParsedSheet) -> None:
