@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import replace
 
+from pipeline.implementers import implements
 from pipeline.offices import Offices, is_abbreviation
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
@@ -18,7 +19,6 @@ from pipeline.projects import (
     _planned_years,
     assign_codes,
     implemented_by,
-    implements,
 )
 from pipeline.registered_units import name_registered_unit
 from pipeline.text import char_pairs

@@ -24,7 +24,8 @@ from itertools import chain
 
 import duckdb
 
-from pipeline.offices import Offices, is_written_in_full, office_key
+from pipeline.implementers import Implementers, is_implementer
+from pipeline.offices import Offices, office_key
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity, display
@@ -36,29 +37,9 @@ DERIVED_PREFIX = "自编:"
 _RUN_ORDER = 1 << 62
 
 
-def implements(unit: str, implementer: str, offices: Offices) -> bool:
-    """Say whether `unit` is the implementing unit a register row names (by its full name or one it abbreviates)."""
-    if unit == implementer or any(o.name == unit for o in offices.named(implementer)):
-        return True
-    # Two offices the registry does not list, one the other's name cut short: a register naming 溧河街道 in one year
-    # and 溧河街道办事处 in another names one office, whose list naming no project was returned as having none.
-    # Asked for every register row a file's unit is matched against: the cheap test of the names first, as looking
-    # an unlisted office up among the listed ones compares it with each (11 s of a 10,000-file night's loader).
-    if not (is_written_in_full(unit, implementer) or is_written_in_full(implementer, unit)):
-        return False
-    return all(o not in offices.offices for name in (unit, implementer) for o in offices.named(name))
-
-
 def implemented_by(project: RegisteredProject, unit: str | None, offices: Offices | None) -> bool:
     """Say whether `unit` implements a registered project; without the office registry, by its exact name only."""
-    # A register naming its implementing unit short (实施单位：枣林街道) names the office its folder does.
-    if project.implementing_unit == unit:
-        return True
-    return (
-        offices is not None
-        and unit is not None
-        and implements(unit, project.implementing_unit or "", offices)
-    )
+    return is_implementer(unit, project.implementing_unit, offices)
 
 
 def derived_code(implementing_unit: str | None, name: str) -> str:
@@ -158,6 +139,8 @@ class ProjectRegister:
         default_factory=lambda: defaultdict(dict)
     )
     _files: int = 0
+    # The implementing units indexed for `projects_of`, for one office registry; made again once a project is added.
+    _implementers: Implementers | None = None
     # The registered units read against an office registry (registered_units.py), with the count of projects they
     # were read from and that registry's offices: projects are only ever added, so one count is one register.
     units_read: tuple[int, object, tuple[dict[str, str], dict[str, tuple[str, ...]]]] | None = None
@@ -169,6 +152,8 @@ class ProjectRegister:
 
     def _add(self, project: RegisteredProject) -> None:
         held = self._by_type[project.project_type].setdefault(project.implementing_unit, [])
+        if project.implementing_unit not in (self._implementers or ()):
+            self._implementers = None
         held.append((len(self.projects), project))
         self.projects.append(project)
         self._by_code[project.code].append(project)
@@ -370,11 +355,11 @@ class ProjectRegister:
         found: dict[str, RegisteredProject] = {}
         # Asked for each sheet naming no project: whether the unit implements is asked once per implementing unit,
         # and only the projects of the units it finds are looked at, in the register's order.
-        ours = [
-            held
-            for held in self._by_type.get(project_type, {}).values()
-            if implemented_by(held[0][1], unit, offices)
-        ]
+        if self._implementers is None or self._implementers.offices is not offices:
+            units = {u for by_unit in self._by_type.values() for u in by_unit}
+            self._implementers = Implementers(units, offices)
+        by_unit = self._by_type.get(project_type, {})
+        ours = [by_unit[u] for u in self._implementers.of(unit) if u in by_unit]
         for _, p in sorted(chain.from_iterable(ours), key=operator.itemgetter(0)):
             if not p.current:
                 continue
