@@ -313,7 +313,8 @@ def check_contents(
 
     Files given under one name (two folders' a.xlsx, one upload of two a.xlsx) are each checked as the one file of
     that name in the inbox, in a round of their own, so each gets its own receipt under the name it was given.
-    `beside_waiting`: as files about to be placed in the inbox, read with the files already waiting there.
+    `beside_waiting`: as files about to be placed in the inbox, read with the files already waiting there, and a
+    later one of a name beside the earlier ones of that name, placed before it (a copy of one is the duplicate).
     `in_place`: the identities of files checked where they lie in the inbox, themselves among those waiting.
     """
     rounds: list[dict[str, int]] = []  # each round: inbox path → where the file stands in `files`
@@ -330,16 +331,29 @@ def check_contents(
         own: dict[str, InboxEntry] = {}
         beside = waiting_files(con, settings, in_place, own) if beside_waiting else []
         waiting = {w[0] for w in beside}
+        # The earlier files of a name given again that would be accepted, by the inbox path each is placed at:
+        # waiting when a later one of that name is placed (the portal places what would be accepted and holds the
+        # rest for 仍然提交). Two copies of a.csv in one upload were both told 将被接收, the second placed as
+        # a（2）.csv, and the night recorded it a duplicate.
+        earlier: dict[str, tuple[str, bytes]] = {}
         for taken in rounds:
             # A later round is read beside the files of the other names checked with it (the first round holds
             # one of each), as the night reads them all: a register among them names the projects of every round.
             together = {path: index for path, index in rounds[0].items() if path not in taken} | taken
             # A file placed beside a waiting one of its name never replaces it (portal.uploads.place_in_inbox): it
             # is checked under the name it will be given, `清单（2）.xlsx`, beside that file, as the night reads both.
-            placed = {_placed(path, waiting): path for path in sorted(together, key=together.__getitem__)}
+            before = {name: content for name, (path, content) in earlier.items() if path in taken}
+            placed = {
+                _placed(path, waiting | before.keys()): path
+                for path in sorted(together, key=together.__getitem__)
+            }
             entries = [(name, files[together[path]][1], own.get(name)) for name, path in placed.items()]
             # Older than the files checked: the night reads them first, and a copy of one is the duplicate.
-            entries = [w for w in beside if w[0] not in placed] + entries
+            entries = (
+                [w for w in beside if w[0] not in placed]
+                + [(name, content, None) for name, content in before.items()]
+                + entries
+            )
             # But for a file checked where it lies in the inbox: the night reads it among the others, as received
             # (a copy of it waiting since later is the duplicate, not it); a new file stays last, as given.
             entries.sort(key=lambda e: (0, e[2].mtime_ns, e[0]) if e[2] else (1, 0, ""))
@@ -358,4 +372,13 @@ def check_contents(
                             reason=found.reason.replace(SAME_RUN, _WAITING, 1) if found.reason else None,
                         )
                     facts[taken[placed[candidate.inbox_path]]] = found
+            if beside_waiting:
+                earlier |= {
+                    name: (path, files[index][1])
+                    for name, path in placed.items()
+                    # One checked where it lies in the inbox is not placed: it is there already, among the waiting.
+                    if (index := taken.get(path)) is not None
+                    and facts[index].status == "accepted"
+                    and name not in own
+                }
     return facts  # type: ignore[return-value]  # every place filled: each file is in exactly one round

@@ -38,6 +38,35 @@ def test_a_second_file_under_one_name_is_read_beside_the_register_checked_with_i
     assert [(f.status, [i.rule for i in f.issues]) for f in facts] == [("accepted", [])] * 3
 
 
+def test_a_copy_given_again_under_its_name_beside_the_inbox_is_the_duplicate_of_the_one_placed_first(
+    settings, registry, register
+):
+    named, good = "枣林街道办事处/清单.csv", COMPOUNDS_V1.encode("utf-8")
+
+    facts = check_contents([(named, good), (named, good)], settings, registry, beside_waiting=True)
+
+    # Before, each was checked as the only 清单.csv: both accepted, and the night recorded the second a duplicate.
+    assert [f.status for f in facts] == ["accepted", "duplicate"]
+    # Placed beside the first, as 清单（2）.csv; the file it repeats is one of its own upload, not one waiting.
+    assert facts[1].original_name == "清单（2）.csv"
+    assert facts[1].reason.startswith("与本次同时报送的“清单.csv”内容完全相同")
+
+
+def test_a_file_given_again_under_its_name_after_one_held_back_is_read_as_the_only_one(
+    settings, registry, register
+):
+    named = "枣林街道办事处/清单.csv"
+    files = [(named, b"\x00 not a workbook"), (named, COMPOUNDS_V1.encode("utf-8"))]
+
+    facts = check_contents(files, settings, registry, beside_waiting=True)
+
+    # A file that would be rejected is not placed (it waits for 仍然提交): the next of its name takes the name.
+    assert [(f.status, f.original_name) for f in facts] == [
+        ("rejected", "清单.csv"),
+        ("accepted", "清单.csv"),
+    ]
+
+
 def test_a_file_checked_in_the_inbox_is_read_beside_the_register_waiting_there(settings, registry):
     for relative, text in (
         ("区财政局/项目基本信息表.csv", REGISTER_CSV),

@@ -133,9 +133,23 @@ def test_two_files_of_one_name_in_one_upload_are_each_told_which_they_are_and_wh
     first, second = page.index("这是其中第1个"), page.index("这是其中第2个")
     assert "本次上传中有2个名为“a.csv”的文件" in page and "名为“b.csv”" not in page
     assert first < page.index("b.csv") < second
-    assert page.index("本文件改名为“a（2）.csv”") > second
+    # Checked beside the first a.csv, placed before it, under the name it is placed at.
+    assert page.index("b.csv") < page.index("【将被接收】a（2）.csv") < second
+    assert f"已放入本单位收件箱（{ZAOLIN}/a（2）.csv）" in page
     # b.csv repeats the first a.csv byte for byte: held back, as a duplicate is.
     assert sorted(p.name for p in (settings.inbox / ZAOLIN).iterdir()) == ["a.csv", "a（2）.csv"]
+
+
+def test_a_copy_sent_twice_under_one_name_in_one_upload_is_held_back_as_the_duplicate(settings, client):
+    # Both were told 将被接收 and placed, the second as a（2）.csv, which the night then recorded as 重复提交.
+    log_in(client, ZAOLIN)
+    files = [("files", ("a.csv", REGISTER_CSV.encode(), "text/csv"))] * 2
+
+    page = client.post("/upload", data={"csrf": csrf_of(client)}, files=files).text
+
+    assert page.count("【将被接收】") == 1 and "【将被视为重复提交】a（2）.csv" in page
+    assert "与本次同时报送的“a.csv”内容完全相同" in page
+    assert sorted(p.name for p in (settings.inbox / ZAOLIN).iterdir()) == ["a.csv"]
 
 
 def test_an_upload_named_with_a_path_lands_in_the_senders_folder_only(settings, client):
