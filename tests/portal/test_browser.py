@@ -81,6 +81,7 @@ class Sent:
     images: int
     placed_before: bool
     placed_after: bytes | None
+    placed_text: str  # what the page said of the file once sent with 仍然提交
     console_errors: list[str]
 
 
@@ -109,9 +110,14 @@ def forced(server: Server, browser: Browser) -> Sent:
     )
     page.click('button:has-text("仍然提交")')
     page.locator(".placed").wait_for()
+    placed_text = page.locator(".placed").inner_text()
     context.close()
     return Sent(
-        seconds, **seen, placed_after=inbox.read_bytes() if inbox.exists() else None, console_errors=errors
+        seconds,
+        **seen,
+        placed_after=inbox.read_bytes() if inbox.exists() else None,
+        placed_text=placed_text,
+        console_errors=errors,
     )
 
 
@@ -129,6 +135,15 @@ def test_what_the_file_says_is_shown_as_text_never_run(forced: Sent):
 def test_a_rejected_file_is_sent_only_with_submit_anyway(forced: Sent):
     assert not forced.placed_before
     assert forced.placed_after == BAD_LIST
+
+
+def test_a_file_sent_with_submit_anyway_is_told_the_night_returns_it(forced: Sent):
+    # It was told 将在今晚的运行中正式接收 under its 【将被退回】 heading: the night rejects it, as the hint said.
+    assert "正式接收" not in forced.placed_text
+    assert (
+        f"已放入本单位收件箱（{ZAOLIN}/小区清单.xlsx），今晚的运行将以同样的回执退回并存档"
+        in forced.placed_text
+    )
 
 
 def test_a_good_file_lands_in_the_offices_inbox_whole(server: Server, placed: Path):
