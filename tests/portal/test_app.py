@@ -583,7 +583,7 @@ def test_the_check_reads_an_upload_beside_the_files_already_waiting_in_the_inbox
 
 
 def test_the_office_is_the_account_and_a_unit_line_follows_the_proxy_rule(settings, register, client):
-    from tests.pipeline.test_intake import COMPOUNDS_V1
+    from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2
 
     log_in(client, ZHUJIAN)  # registered as sending for 枣林 (代报)
     sent = client.post(
@@ -593,9 +593,18 @@ def test_the_office_is_the_account_and_a_unit_line_follows_the_proxy_rule(settin
     )
     assert "【将被接收】代报清单.csv" in sent.text
     assert (settings.inbox / ZHUJIAN / "代报清单.csv").exists()
+    # Whose data it becomes, and that it replaces that office's list: the page said only 将被接收.
+    said = f"本文件记为{ZAOLIN}的数据（本单位代报）：{ZAOLIN}已报送的同一项目、同一期间的该报表将以本文件为准"
+    assert said in sent.text
 
     client.cookies.clear()
     log_in(client, ZAOLIN)  # may send only its own
+    own = client.post(
+        "/upload",
+        data={"csrf": csrf_of(client)},
+        files=[("files", ("本单位清单.csv", COMPOUNDS_V2.encode("utf-8"), "text/csv"))],
+    )
+    assert "【将被接收】本单位清单.csv" in own.text and "本单位代报" not in own.text
     claimed = COMPOUNDS_V1.replace(f"填报单位：{ZAOLIN}", f"填报单位：{ZHUJIAN}")
     sent = client.post(
         "/upload",
@@ -603,6 +612,7 @@ def test_the_office_is_the_account_and_a_unit_line_follows_the_proxy_rule(settin
         files=[("files", ("冒名清单.csv", claimed.encode("utf-8"), "text/csv"))],
     )
     assert "【将被退回】冒名清单.csv" in sent.text
+    assert "本单位代报" not in sent.text  # not anyone's data: it is returned
     assert f"报送文件夹“{ZAOLIN}”属于{ZAOLIN}，只能报送本单位的数据" in sent.text
     assert not (settings.inbox / ZAOLIN / "冒名清单.csv").exists()
 
