@@ -7,12 +7,13 @@ from functools import cached_property
 from pathlib import Path
 
 import yaml
+from pydantic import BaseModel, ValidationError, model_validator
 from pydantic import Field as PydanticField
-from pydantic import ValidationError, model_validator
 
 from pipeline.offices import Offices
 from pipeline.raw_tables import raw_columns
 from pipeline.registry_columns import MEASURE_OF_TYPE, _Strict
+from pipeline.registry_errors import named, write_instead
 from pipeline.registry_templates import Template
 from pipeline.text import remembered_if_short, squash
 
@@ -162,12 +163,21 @@ def read_yaml(path: Path) -> dict:
     return data
 
 
-def explain(path: Path, exc: ValidationError) -> RegistryError:
+def explain(
+    path: Path, exc: ValidationError, model: type[BaseModel] | None = None, data: object = None
+) -> RegistryError:
+    """Say in one message the file, each key path, what is wrong there and, where it can, what to write instead."""
+
     def where(err: dict) -> str:
         # A check across keys has no location of its own: its message names the keys.
-        return f"{'.'.join(str(p) for p in err['loc'])}: " if err["loc"] else ""
+        if not err["loc"]:
+            return ""
+        return f"{'.'.join(str(p) for p in err['loc'])}{named(tuple(err['loc']), data, err['msg'])}: "
 
-    problems = "; ".join(f"{where(err)}{err['msg'].removeprefix('Value error, ')}" for err in exc.errors())
+    problems = "; ".join(
+        f"{where(err)}{err['msg'].removeprefix('Value error, ')}{write_instead(err, model)}"
+        for err in exc.errors()
+    )
     return RegistryError(f"{path}: {problems}")
 
 
@@ -176,11 +186,12 @@ def load_units(directory: Path | None = None) -> Units:
     units_path = Path(directory or REGISTRY_DIR) / "units.yaml"
     if not units_path.is_file():
         raise RegistryError(f"{units_path}: missing")
+    data = read_yaml(units_path)
     try:
-        units = Units.model_validate(read_yaml(units_path))
+        units = Units.model_validate(data)
         _ = units.lookup
     except ValidationError as exc:
-        raise explain(units_path, exc) from exc
+        raise explain(units_path, exc, Units, data) from exc
     except RegistryError as exc:
         raise RegistryError(f"{units_path}: {exc}") from exc
     return units
@@ -196,10 +207,11 @@ def load_registry(directory: Path | None = None) -> Registry:
         if path.suffix.lower() in (".yml", ".yaml") and path.suffix != ".yaml":
             raise RegistryError(f"{path}: not read, as only *.yaml files are; rename it {path.stem}.yaml")
     for path in sorted((directory / "sources").glob("*.yaml")):
+        data = read_yaml(path)
         try:
-            template = Template.model_validate(read_yaml(path))
+            template = Template.model_validate(data)
         except ValidationError as exc:
-            raise explain(path, exc) from exc
+            raise explain(path, exc, Template, data) from exc
         if template.id != path.stem:
             raise RegistryError(f"{path}: id {template.id!r} must equal the file name {path.stem!r}")
         refuse_unknown_units(path, template, units)
@@ -308,7 +320,8 @@ def load_offices(directory: Path) -> Offices:
     path = directory / "offices.yaml"
     if not path.is_file():
         return Offices()
+    data = read_yaml(path)
     try:
-        return Offices.model_validate(read_yaml(path))
+        return Offices.model_validate(data)
     except ValidationError as exc:
-        raise explain(path, exc) from exc
+        raise explain(path, exc, Offices, data) from exc

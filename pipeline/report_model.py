@@ -37,7 +37,7 @@ def load_report_config(path: Path = REPORT_CONFIG) -> ReportConfig:
     try:
         return ReportConfig.model_validate(read_yaml(path))
     except ValidationError as exc:
-        raise explain(path, exc) from exc
+        raise explain(path, exc, ReportConfig) from exc
 
 
 # What the warehouse holds for the report.

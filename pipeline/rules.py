@@ -170,7 +170,7 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
         for year in rules.years:
             rules.for_year(year)
     except ValidationError as exc:
-        raise explain(path, exc) from exc
+        raise explain(path, exc, Rules) from exc
     return rules
 
 
