@@ -184,6 +184,17 @@ class Column(_Strict):
                     f"column {self.name!r}: header {text!r} ends in ({unit}), which is never read as its unit or "
                     f"matched; write {label!r}: the sheet's header or 单位 line gives the unit"
                 )
+        # An alias repeating the header or another alias is most often a paste where another spelling was meant:
+        # that spelling's sheets then lost the column without a word.
+        said: dict[str, str] = {}
+        for text in (self.header, *self.aliases):
+            label = split_header(text)[0]
+            if label in said:
+                raise ValueError(
+                    f"column {self.name!r}: alias {text!r} reads the same header as {said[label]!r} written before "
+                    "it; remove the repeat, or write the other spelling offices use"
+                )
+            said[label] = text
         meaning = self.enum_lookup  # refuses a spelling listed for two values
         if self.multiple and (
             split := [w for w in meaning if VALUE_SEPARATOR.search(w) or SPACE_SEPARATOR.search(w.strip())]

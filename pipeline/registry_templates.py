@@ -170,7 +170,9 @@ class Template(_Strict):
             for label in column.labels:
                 if label in seen:
                     raise ValueError(
-                        f"header {label!r} is claimed by both {seen[label]!r} and {column.name!r}"
+                        f"header {label!r} is claimed by both {seen[label]!r} and {column.name!r}; a sheet's "
+                        "column is read as one of them only: keep it in the header or aliases of the column it "
+                        "names, and remove it from the other's"
                     )
                 seen[label] = column.name
         if len(parts := [c.name for c in self.columns if c.sent_in_parts]) > 1:

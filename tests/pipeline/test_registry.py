@@ -769,3 +769,38 @@ def test_a_field_named_as_a_column_every_row_is_given_is_refused(tmp_path, field
         f"{SOURCE}: field {name!r} is a column the pipeline gives every row of raw.demo_list ("
     )
     assert message.endswith("); name the field otherwise")
+
+
+@pytest.mark.parametrize(
+    ("aliases", "repeated", "first"),
+    [
+        pytest.param("[经费金额, 经费金额]", "经费金额", "经费金额", id="alias-twice"),
+        pytest.param("[经费]", "经费", "经费", id="alias-repeating-the-header"),
+        pytest.param(
+            "[经费金额, 经费 金额]", "经费 金额", "经费金额", id="alias-repeating-another-but-for-a-space"
+        ),
+    ],
+)
+def test_an_alias_repeating_a_header_of_its_column_is_refused(tmp_path, aliases, repeated, first):
+    message = refusal(
+        tmp_path,
+        template_yaml(columns=f"  - {{name: cost, header: 经费, aliases: {aliases}, type: money}}\n"),
+    )
+
+    assert (
+        f"columns.2: column 'cost': alias {repeated!r} reads the same header as {first!r} written before it; "
+        "remove the repeat, or write the other spelling offices use"
+    ) in message
+
+
+def test_a_header_claimed_by_two_columns_says_which_to_keep(tmp_path):
+    message = refusal(
+        tmp_path,
+        template_yaml(columns="  - {name: family_count, header: 惠及户数, aliases: [户数], type: count}\n"),
+    )
+
+    assert (
+        "header '户数' is claimed by both 'households' and 'family_count'; a sheet's column is read"
+        in message
+    )
+    assert "remove it from the other's" in message
