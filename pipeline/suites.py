@@ -59,6 +59,20 @@ ROW_EXPECTATIONS = frozenset(
 )
 
 
+# What each meta key holds, said where one is missing: an engineer adding a check by hand has no other page open.
+_META_INSTEAD = {
+    "severity": '"error" (the file is returned to its office) or "warning" (taken, the clerk asked to check)',
+    "rule": 'the rule\'s id, lower-case letters and _ (e.g. "inspection_repeated"), with its title in "rule_zh"',
+    "reason": "why the rule matters, one sentence in Chinese",
+    "expected_zh": "what the cell should hold, in Chinese, as the receipt says it (应为……)",
+    "fix_zh": "what the office should do, in Chinese (请……)",
+    "derived": "the derived frame the check reads, one declared in the suite's meta.derived_frames",
+    "blame": "the name of the column whose header the receipt names",
+    "value": "the frame's column holding the figure found",
+    "found_zh": "how the receipt words the figure found, in Chinese (填写为“{…}”)",
+}
+
+
 class SuiteError(ValueError):
     """An expectation suite file is malformed; the message names the file."""
 
@@ -82,9 +96,14 @@ def _check_meta(path: Path, position: int, meta: dict, declared: Iterable[str]) 
     read by what shows it too, which builds none."""
     needed = REQUIRED_META + (DERIVED_META if "derived" in meta else ())
     if missing := [k for k in needed if not meta.get(k)]:
-        raise SuiteError(f"{path}: expectation {position}: meta lacks {missing}")
+        raise SuiteError(
+            f"{path}: expectation {position}: meta lacks {missing}; add "
+            + "; ".join(f'"{k}": {_META_INSTEAD[k]}' for k in missing)
+        )
     if meta["severity"] not in (Severity.ERROR, Severity.WARNING):
-        raise SuiteError(f"{path}: expectation {position}: severity must be error or warning")
+        raise SuiteError(
+            f"{path}: expectation {position}: severity must be error or warning; write {_META_INSTEAD['severity']}"
+        )
     # A rule of the suite's own showed its id on the clerk's receipt (「重复小区」 became `my_rule`) unless a title
     # was added in Python; a new source needs none, so the suite gives it, once and never for a rule named in code.
     rule, title = meta["rule"], meta.get("rule_zh")

@@ -1403,3 +1403,28 @@ def test_a_ledger_kept_a_sheet_a_month_is_held_to_its_year_so_far_across_its_she
         (p.sheet, p.excel_row) for p in validation.problems["months"] if p.rule == "paid_exceeds_received"
     ]
     assert told == ([("2月", 3)] if warned else [])
+
+
+@pytest.mark.parametrize(
+    ("dropped", "says"),
+    [
+        ("severity", '"severity": "error" (the file is returned to its office) or "warning"'),
+        ("reason", '"reason": why the rule matters, one sentence in Chinese'),
+    ],
+)
+def test_a_check_whose_meta_lacks_a_key_says_what_to_write_there(tmp_path, dropped, says):
+    # `meta lacks ['severity']` was all an engineer adding a check by hand was told.
+    path = _suite_with_rule(tmp_path, "required", None)
+    suite = json.loads(path.read_text(encoding="utf-8"))
+    del suite["expectations"][0]["meta"][dropped]
+    path.write_text(json.dumps(suite, ensure_ascii=False), encoding="utf-8")
+
+    with pytest.raises(SuiteError) as raised:
+        suites_module.suite_documents("compound_list", tmp_path)
+
+    assert str(raised.value).startswith(f"{path}: expectation 0: meta lacks [{dropped!r}]; add {says}")
+
+
+def test_a_check_of_an_unknown_severity_says_what_to_write():
+    with pytest.raises(SuiteError, match='severity must be error or warning; write "error" .* or "warning"'):
+        suites_module._check_meta(Path("x.json"), 0, {k: "x" for k in suites_module.REQUIRED_META}, {})
