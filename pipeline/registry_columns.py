@@ -280,6 +280,14 @@ class Field(Column):
             raise ValueError(
                 f"field {self.name!r}: `row_aliases` are other labels of its `row`; give the row"
             )
+        if any(
+            not squash(word)
+            for word in (*self.row_aliases, *(w for w in (self.row, self.block) if w is not None))
+        ):
+            # A blank row label is matched by any row whose label cell is empty: its value read from the wrong row.
+            raise ValueError(
+                f'field {self.name!r}: its row, row_aliases or block holds a blank word (""); remove it or write the words'
+            )
         if self.required or self.unique or self.read_against or self.points_of:
             raise ValueError(
                 f"field {self.name!r}: required, unique, read_against and points_of are for columns"

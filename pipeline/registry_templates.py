@@ -9,7 +9,7 @@ from pydantic import Field as PydanticField
 from pydantic import model_validator
 
 from pipeline.registry_columns import _IDENTIFIER, Column, ColumnType, Field, _Strict
-from pipeline.text import split_header
+from pipeline.text import split_header, squash
 
 # Lineage and slice columns every raw table carries; a template column may not reuse these names.
 RESERVED_COLUMNS = frozenset({"submission_id", "sheet", "excel_row", "slice_key", "unit", "parent_item"})
@@ -153,6 +153,19 @@ class Template(_Strict):
     def _consistent(self) -> Template:
         if not _IDENTIFIER.match(self.id):
             raise ValueError(f"template id {self.id!r} must be a lower-case SQL identifier")
+        # Every row's first cell starts with a blank word: `ends_at: ['']` ended each table at its first row, and
+        # every file of the template went back to its office, told its data rows stood below a footer.
+        words = {
+            "ends_at": self.ends_at,
+            "leading_column": (self.leading_column,) if self.leading_column is not None else (),
+            "part_of_previous.prefixes": self.part_of_previous.prefixes if self.part_of_previous else (),
+            **{f"written_rates {r.header!r}": (r.header, *r.aliases) for r in self.written_rates},
+        }
+        for key, said in words.items():
+            if any(not squash(word) for word in said):
+                raise ValueError(
+                    f'{key}: a word is blank (""), which every row\'s first cell starts with; remove it or write the words'
+                )
         if self.slice not in SLICE_SHAPES:
             # Every stage reads a slice key as template|unit|code|year[|month]: [unit, year] loaded, then the night
             # taking in its files ended in a traceback where intake.other_year split a key by those parts.

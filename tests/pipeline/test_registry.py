@@ -804,3 +804,25 @@ def test_a_header_claimed_by_two_columns_says_which_to_keep(tmp_path):
         in message
     )
     assert "remove it from the other's" in message
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        pytest.param("ends_at: [总分, '']\n", "ends_at: a word is blank", id="ends-at"),
+        pytest.param("ends_at: ['  ']\n", "ends_at: a word is blank", id="ends-at-spaces"),
+        pytest.param(
+            "part_of_previous: {column: compound_name, prefixes: ['']}\n",
+            "part_of_previous.prefixes: a word is blank",
+            id="part-prefix",
+        ),
+        pytest.param(
+            "fields:\n  - {name: total_score, header: 得分, type: decimal, row: 总分, row_aliases: ['']}\n",
+            "field 'total_score': its row, row_aliases or block holds a blank word",
+            id="field-row-alias",
+        ),
+    ],
+)
+def test_a_blank_word_that_every_row_would_start_with_is_refused(tmp_path, extra, says):
+    # `ends_at: ['']` ended every table at its first row: each file of the template went back to its office.
+    assert says in refusal(tmp_path, template_yaml(extra=extra))
