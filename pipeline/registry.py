@@ -79,12 +79,17 @@ class Units(_Strict):
                     key = unit_key(spelling)
                     if not key:  # a blank spelling read a unit cell holding only spaces as this unit
                         raise RegistryError(
-                            f'measures.{measure_name}.units.{unit}: a blank unit or alias ("")'
+                            f'measures.{measure_name}.units.{unit}: a blank unit or alias (""); remove it or write '
+                            "the spelling offices use"
                         )
                     meaning = (measure_name, definition.factor, unit)
                     # ㎡, m² and m2 fold to one spelling; only a clash in meaning is an error.
-                    if table.get(key, meaning) != meaning:
-                        raise RegistryError(f"unit spelling {spelling!r} means two different units")
+                    if (earlier := table.get(key, meaning)) != meaning:
+                        raise RegistryError(
+                            f"measures.{measure_name}.units.{unit}: unit spelling {spelling!r} means two different "
+                            f"units, {earlier[2]} ({earlier[0]}) and {unit} ({measure_name}); keep it under the one "
+                            "offices mean by it"
+                        )
                     table[key] = meaning
         return table
 

@@ -489,8 +489,22 @@ def test_units_yaml_with_one_spelling_for_two_units_is_rejected_naming_the_file(
     directory = registry_dir(tmp_path, template_yaml(), units=units)
     with pytest.raises(RegistryError) as raised:
         load_registry(directory)
-    assert "'万元' means two different units" in str(raised.value)
+    assert (
+        "measures.money.units.元: unit spelling '万元' means two different units, 万元 (money) and 元 (money); "
+        "keep it under the one offices mean by it"
+    ) in str(raised.value)
     assert str(directory / "units.yaml") in str(raised.value)
+
+
+def test_units_yaml_with_a_blank_alias_says_to_remove_it(tmp_path):
+    units = "measures:\n  money:\n    base: 万元\n    units:\n      万元: {factor: '1', aliases: [' ']}\n"
+    directory = registry_dir(tmp_path, template_yaml(), units=units)
+    with pytest.raises(RegistryError) as raised:
+        load_units(directory)
+    assert str(raised.value) == (
+        f'{directory / "units.yaml"}: measures.money.units.万元: a blank unit or alias (""); remove it or write the '
+        "spelling offices use"
+    )
 
 
 _COUNTS = "measures:\n  count:\n    base: 个\n    units:\n      个: {factor: '1', aliases: [栋, 幢, 户]}\n"
