@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 from functools import cache, cached_property
 
@@ -50,6 +51,17 @@ def sql_keywords(*categories: str) -> frozenset[str]:
             [list(categories)],
         )
         return frozenset(name for (name,) in rows.fetchall())
+
+
+def refuse_joined(key: str, words: Iterable[str]) -> None:
+    """Refuse a list item holding a comma: most often two items parted by `，`, which YAML reads as one."""
+    # `aliases: [施工中，正在施工]` loaded as one alias no sheet writes: every 施工中 was refused as no value.
+    if joined := next((w for w in words if "," in squash(w)), None):
+        parts = ", ".join(part.strip() for part in squash(joined).split(","))
+        raise ValueError(
+            f"{key}: {joined!r} is one item holding a comma; YAML parts a list's items with an ASCII comma "
+            f"and a space: write [{parts}]"
+        )
 
 
 class _Strict(BaseModel):
@@ -184,6 +196,9 @@ class Column(_Strict):
                     f"column {self.name!r}: header {text!r} ends in ({unit}), which is never read as its unit or "
                     f"matched; write {label!r}: the sheet's header or 单位 line gives the unit"
                 )
+        refuse_joined(f"column {self.name!r}: aliases", self.aliases)
+        for value, aliases in (self.values or {}).items():
+            refuse_joined(f"column {self.name!r}: values.{value}", aliases or ())
         # An alias repeating the header or another alias is most often a paste where another spelling was meant:
         # that spelling's sheets then lost the column without a word.
         said: dict[str, str] = {}
@@ -288,6 +303,7 @@ class Field(Column):
             raise ValueError(
                 f'field {self.name!r}: its row, row_aliases or block holds a blank word (""); remove it or write the words'
             )
+        refuse_joined(f"field {self.name!r}: row_aliases", self.row_aliases)
         if self.required or self.unique or self.read_against or self.points_of:
             raise ValueError(
                 f"field {self.name!r}: required, unique, read_against and points_of are for columns"

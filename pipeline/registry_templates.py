@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field as PydanticField
 from pydantic import model_validator
 
-from pipeline.registry_columns import _IDENTIFIER, Column, ColumnType, Field, _Strict
+from pipeline.registry_columns import _IDENTIFIER, Column, ColumnType, Field, _Strict, refuse_joined
 from pipeline.text import split_header, squash
 
 # Lineage and slice columns every raw table carries; a template column may not reuse these names.
@@ -166,6 +166,12 @@ class Template(_Strict):
                 raise ValueError(
                     f'{key}: a word is blank (""), which every row\'s first cell starts with; remove it or write the words'
                 )
+        refuse_joined("ends_at", self.ends_at)
+        refuse_joined(
+            "part_of_previous.prefixes", self.part_of_previous.prefixes if self.part_of_previous else ()
+        )
+        for rate in self.written_rates:
+            refuse_joined(f"written_rates {rate.header!r}: aliases", rate.aliases)
         if self.slice not in SLICE_SHAPES:
             # Every stage reads a slice key as template|unit|code|year[|month]: [unit, year] loaded, then the night
             # taking in its files ended in a traceback where intake.other_year split a key by those parts.

@@ -840,3 +840,45 @@ def test_a_header_claimed_by_two_columns_says_which_to_keep(tmp_path):
 def test_a_blank_word_that_every_row_would_start_with_is_refused(tmp_path, extra, says):
     # `ends_at: ['']` ended every table at its first row: each file of the template went back to its office.
     assert says in refusal(tmp_path, template_yaml(extra=extra))
+
+
+@pytest.mark.parametrize(
+    ("template", "says"),
+    [
+        pytest.param(
+            template_yaml(
+                columns="  - {name: cost, header: 经费, aliases: [经费金额，实际经费], type: money}\n"
+            ),
+            "column 'cost': aliases: '经费金额，实际经费' is one item holding a comma; YAML parts a list's items with "
+            "an ASCII comma and a space: write [经费金额, 实际经费]",
+            id="aliases-parted-by-a-full-width-comma",
+        ),
+        pytest.param(
+            template_yaml(columns=f"{ENTRY_COLUMN.replace('[到账]', '[到账，资金到位]')}"),
+            "column 'entry_type': values.到位: '到账，资金到位' is one item holding a comma",
+            id="enum-aliases",
+        ),
+        pytest.param(
+            template_yaml(extra="ends_at: [总分，总得分]\n"),
+            "ends_at: '总分，总得分' is one item holding a comma",
+            id="ends-at",
+        ),
+        pytest.param(
+            template_yaml(
+                columns="  - {name: cost, header: 经费, type: money, aliases: [经费金额, '实际经费 ,其他']}\n"
+            ),
+            "write [实际经费, 其他]",
+            id="ascii-comma-inside-quotes",
+        ),
+    ],
+)
+def test_a_list_item_holding_a_comma_is_refused_saying_how_to_part_them(tmp_path, template, says):
+    # `[施工中，正在施工]` loaded as one alias no sheet writes, and every 施工中 was returned as no value of the column.
+    assert says in refusal(tmp_path, template)
+
+
+def test_a_header_holding_a_comma_is_kept_as_written(tmp_path):
+    loaded = load_registry(
+        registry_dir(tmp_path, template_yaml(columns="  - {name: cost, header: '经费，含税', type: money}\n"))
+    )
+    assert loaded.template("demo_list").column("cost").header == "经费，含税"
