@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from pipeline.registry_columns import refuse_joined
 from pipeline.text import clean_name, remembered_if_short, squash
 
 # What an office's `submits_for` says when it may submit for every office, listed or not.
@@ -137,7 +138,10 @@ class Offices(_Strict):
                 raise ValueError(f"{text!r} is claimed by both {claimed[key]} and {owner}")
             claimed[key] = owner
 
+        # `aliases: [区住建局，zjj]` was one alias: the zjj folder's files were stored as an office named zjj.
+        refuse_joined("shared_folders", self.shared_folders)
         for office in self.offices:
+            refuse_joined(f"office {office.name!r}: aliases", office.aliases)
             for text in dict.fromkeys((office.name, *office.aliases)):
                 claim(text, f"office {office.name!r}")
         for folder in self.shared_folders:

@@ -208,6 +208,19 @@ def test_the_inbox_root_a_listed_shared_folder_and_a_blank_folder_are_shared(reg
         pytest.param([{"name": " "}], (), "needs a name", id="blank-name"),
         pytest.param([{"name": "甲", "submits_for": "everyone"}], (), "all", id="not-all"),
         pytest.param([{"name": "甲", "parent": "乙"}], (), "Extra inputs", id="unknown-key"),
+        # A full-width comma between two aliases made one alias: the second's folder became an office of its own.
+        pytest.param(
+            [{"name": "区住房和城乡建设局", "aliases": ["区住建局，zjj"]}],
+            (),
+            r"office '区住房和城乡建设局': aliases: '区住建局，zjj' is one item holding a comma.*write \[区住建局, zjj\]",
+            id="aliases-parted-by-a-full-width-comma",
+        ),
+        pytest.param(
+            [],
+            ("公共收件，临时收件",),
+            "shared_folders: '公共收件，临时收件' is one item",
+            id="shared-joined",
+        ),
     ],
 )
 def test_a_bad_office_registry_is_refused(listed, shared, complaint):
