@@ -53,6 +53,17 @@ def sql_keywords(*categories: str) -> frozenset[str]:
         return frozenset(name for (name,) in rows.fetchall())
 
 
+def identifier_instead(text: str, example: str) -> str:
+    """Say what to write for a name that is no lower-case SQL identifier (`Fund Ledger` → fund_ledger)."""
+    guess = re.sub(
+        r"_+", "_", re.sub(r"[^a-z0-9_]", "", re.sub(r"[\s\-.]+", "_", text.strip().lower()))
+    ).strip("_")
+    if text.isascii() and guess and _IDENTIFIER.match(guess):
+        return f"write {guess!r}"
+    # A Chinese name has no spelling to offer: it becomes a table name, so it is written in English or pinyin.
+    return f"write lower-case letters, digits and _, starting with a letter, in English or pinyin (e.g. {example})"
+
+
 def refuse_joined(key: str, words: Iterable[str]) -> None:
     """Refuse a list item holding a comma: most often two items parted by `，`, which YAML reads as one."""
     # `aliases: [施工中，正在施工]` loaded as one alias no sheet writes: every 施工中 was refused as no value.
@@ -127,7 +138,9 @@ class Column(_Strict):
     @classmethod
     def _identifier(cls, name: str) -> str:
         if not _IDENTIFIER.match(name):
-            raise ValueError(f"column name {name!r} must be a lower-case SQL identifier")
+            raise ValueError(
+                f"column name {name!r} must be a lower-case SQL identifier; {identifier_instead(name, 'compound_name')}"
+            )
         # Raw tables and staging views name their columns unquoted: `order` loaded, and the night then failed on
         # the warehouse's DDL, told as a damaged warehouse.
         if name in sql_keywords("reserved", "type_function"):

@@ -8,7 +8,15 @@ from typing import Literal
 from pydantic import Field as PydanticField
 from pydantic import model_validator
 
-from pipeline.registry_columns import _IDENTIFIER, Column, ColumnType, Field, _Strict, refuse_joined
+from pipeline.registry_columns import (
+    _IDENTIFIER,
+    Column,
+    ColumnType,
+    Field,
+    _Strict,
+    identifier_instead,
+    refuse_joined,
+)
 from pipeline.text import split_header, squash
 
 # Lineage and slice columns every raw table carries; a template column may not reuse these names.
@@ -152,7 +160,10 @@ class Template(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Template:
         if not _IDENTIFIER.match(self.id):
-            raise ValueError(f"template id {self.id!r} must be a lower-case SQL identifier")
+            raise ValueError(
+                f"template id {self.id!r} must be a lower-case SQL identifier; {identifier_instead(self.id, 'fund_ledger')}"
+                ", and name the file after it"
+            )
         # Every row's first cell starts with a blank word: `ends_at: ['']` ended each table at its first row, and
         # every file of the template went back to its office, told its data rows stood below a footer.
         words = {

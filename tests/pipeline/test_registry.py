@@ -882,3 +882,27 @@ def test_a_header_holding_a_comma_is_kept_as_written(tmp_path):
         registry_dir(tmp_path, template_yaml(columns="  - {name: cost, header: '经费，含税', type: money}\n"))
     )
     assert loaded.template("demo_list").column("cost").header == "经费，含税"
+
+
+@pytest.mark.parametrize(
+    ("template_id", "says"),
+    [
+        ("fund ledger", "write 'fund_ledger', and name the file after it"),
+        ("Fund-Ledger", "write 'fund_ledger', and name the file after it"),
+        ("资金台账", "write lower-case letters, digits and _, starting with a letter, in English or pinyin"),
+        (
+            "台账 ledger",
+            "write lower-case letters, digits and _, starting with a letter, in English or pinyin (e.g. fund_ledger)",
+        ),
+    ],
+)
+def test_a_template_id_that_is_no_table_name_says_what_to_write(tmp_path, template_id, says):
+    message = refusal(tmp_path, template_yaml(template_id=template_id))
+    assert f"template id {template_id!r} must be a lower-case SQL identifier; {says}" in message
+
+
+def test_a_column_name_that_is_no_table_column_says_what_to_write(tmp_path):
+    message = refusal(
+        tmp_path, template_yaml(columns="  - {name: Planned Cost, header: 计划投资, type: money}\n")
+    )
+    assert "column name 'Planned Cost' must be a lower-case SQL identifier; write 'planned_cost'" in message
