@@ -218,7 +218,11 @@ def load_registry(directory: Path | None = None) -> Registry:
         except ValidationError as exc:
             raise explain(path, exc, Template, data) from exc
         if template.id != path.stem:
-            raise RegistryError(f"{path}: id {template.id!r} must equal the file name {path.stem!r}")
+            # A copy saved beside the entry (fund_ledger.bak.yaml, 资金台账.yaml) is read as a template too.
+            raise RegistryError(
+                f"{path}: id {template.id!r} must equal the file name {path.stem!r}; rename the file "
+                f"{template.id}.yaml, or, if it is a copy kept aside, move it out of {path.parent.name}/"
+            )
         refuse_unknown_units(path, template, units)
         refuse_stated_codes(path, template)
         refuse_fields_given(path, template)

@@ -208,7 +208,10 @@ def test_a_minimal_template_loads(tmp_path):
         ),
         pytest.param(
             template_yaml(template_id="other_list"),
-            ["id 'other_list' must equal the file name 'demo_list'"],
+            [
+                "id 'other_list' must equal the file name 'demo_list'; rename the file other_list.yaml, or, if it "
+                "is a copy kept aside, move it out of sources/"
+            ],
             id="id-not-file-name",
         ),
         pytest.param("id: demo_list\ncolumns: [a, b\n", ["not valid YAML"], id="invalid-yaml"),
