@@ -219,9 +219,14 @@ def load_registry(directory: Path | None = None) -> Registry:
             raise explain(path, exc, Template, data) from exc
         if template.id != path.stem:
             # A copy saved beside the entry (fund_ledger.bak.yaml, 资金台账.yaml) is read as a template too.
+            own = path.with_name(f"{template.id}.yaml")
             raise RegistryError(
-                f"{path}: id {template.id!r} must equal the file name {path.stem!r}; rename the file "
-                f"{template.id}.yaml, or, if it is a copy kept aside, move it out of {path.parent.name}/"
+                f"{path}: id {template.id!r} must equal the file name {path.stem!r}; "
+                + (
+                    f"{own.name} is there too: move this copy out of {path.parent.name}/"
+                    if own.exists()
+                    else f"rename the file {own.name}, or, if it is a copy kept aside, move it out of {path.parent.name}/"
+                )
             )
         refuse_unknown_units(path, template, units)
         refuse_stated_codes(path, template)

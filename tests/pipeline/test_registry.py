@@ -909,3 +909,14 @@ def test_a_column_name_that_is_no_table_column_says_what_to_write(tmp_path):
         tmp_path, template_yaml(columns="  - {name: Planned Cost, header: 计划投资, type: money}\n")
     )
     assert "column name 'Planned Cost' must be a lower-case SQL identifier; write 'planned_cost'" in message
+
+
+def test_a_copy_kept_beside_its_entry_is_told_to_move_aside(tmp_path):
+    directory = registry_dir(tmp_path, template_yaml())
+    shutil.copy(directory / "sources" / "demo_list.yaml", directory / "sources" / "demo_list.bak.yaml")
+    with pytest.raises(RegistryError) as raised:
+        load_registry(directory)
+    assert str(raised.value).endswith(
+        "demo_list.bak.yaml: id 'demo_list' must equal the file name 'demo_list.bak'; demo_list.yaml is there too: "
+        "move this copy out of sources/"
+    )
