@@ -594,7 +594,9 @@ def test_the_office_is_the_account_and_a_unit_line_follows_the_proxy_rule(settin
     assert "【将被接收】代报清单.csv" in sent.text
     assert (settings.inbox / ZHUJIAN / "代报清单.csv").exists()
     # Whose data it becomes, and that it replaces that office's list: the page said only 将被接收.
-    said = f"本文件记为{ZAOLIN}的数据（本单位代报）；{ZAOLIN}如已报送同一项目、同一期间的该报表，将以本文件为准"
+    said = (
+        f"本文件记为{ZAOLIN}的数据（本单位代报）；{ZAOLIN}如已报送同一项目、同一期间的该报表，将以本文件为准"
+    )
     assert said in sent.text
 
     client.cookies.clear()
