@@ -94,6 +94,7 @@ RULE_ZH = {
     "part_total": "分类合计行未核对",
     "group_heading": "分组标题行未入库",
     "unfilled_months": "以后月份的空行未入库",
+    "months_after_title": "标题所写月份以后填0的月份未入库",
     "repeated_header": "重复的表头行未入库",
     "planned_dates_reversed": "计划完工日期早于计划开工日期",
     "dates_reversed": "完工日期早于开工日期",
@@ -179,7 +180,7 @@ RULE_ZH = {
 # computes it from the counts, which may be the figures off); `percent_fraction` a percentage at most 1 % against a
 # target of 50 % or more, kept as read though most likely its fraction with `%` after it (`0.95%` for 95 %); `reading`
 # a value read one of two ways (a CSV form's blank 一级/二级指标 read as the one above: a wrong carry counts a row's 分值 and score
-# under another indicator). Written to config.figure_warnings for mart.open_warnings.
+# under another indicator; a 月报's 0s after its title's `1-N月` passed over as months to come). Written to config.figure_warnings for mart.open_warnings.
 FIGURE_WARNINGS = {
     "same_as_other_year": "other_year",
     "project_left_in_force": "left_in_force",
@@ -197,6 +198,7 @@ FIGURE_WARNINGS = {
     "satisfaction_mismatch": "written_rate",
     "percent_fraction": "percent_fraction",
     "total_row_from_parts": "reading",
+    "months_after_title": "reading",
     "total_row_parts_unclear": "reading",
     "percent_ambiguous": "reading",
     "unit_conflict": "reading",

@@ -1,4 +1,5 @@
-"""Pass over the months a monthly form's template holds below the last one the clerk has filled in."""
+"""Pass over the months a monthly form's template holds below the last one the clerk has filled in, or past the
+months its title says it covers."""
 
 from __future__ import annotations
 
@@ -25,13 +26,7 @@ def pass_over_unfilled_months(sheet: ParsedSheet) -> None:
     months = [b for b in sheet.bindings if b.column.type is ColumnType.MONTH]
     if "month" not in template.slice or not months:
         return
-    # The month's own figures (本月完成投资) add up over months; the plan and the 累计 do not (`adds_up: false`).
-    own = [
-        b
-        for b in sheet.bindings
-        if b.column.type in SUMMABLE_TYPES and b.column.adds_up and b.column.required
-    ]
-    carried = [b for b in sheet.bindings if b.column.type in SUMMABLE_TYPES and not b.column.adds_up]
+    own, carried = _own_and_carried(sheet)
     if not own:
         return
     tail: list[dict] = []
@@ -72,6 +67,62 @@ def pass_over_unfilled_months(sheet: ParsedSheet) -> None:
             severity=Severity.WARNING,
         )
     )
+
+
+def pass_over_months_after_title(sheet: ParsedSheet) -> None:
+    """Drop the rows of months after the title's `1-N月` whose own figures are 0 and plan and 累计 carried down from
+    month N, telling the clerk once that they were read as months to come, not as months of no investment.
+
+    A 月报 titled `2026年1-6月…` and filed in July cannot report July to December: the 0s a clerk types into those
+    rows of the year's template (told not to leave them blank) are placeholders. Read as months of no investment
+    they light the monitoring red and move the report's latest month to December; the title says which is meant, and
+    the warning asks the clerk to retitle the file `1-12月` where those months did see no investment.
+    """
+    titled = sheet.meta.title_months
+    month = next((b.column.name for b in sheet.bindings if b.column.type is ColumnType.MONTH), None)
+    if "month" not in sheet.template.slice or month is None or titled is None or titled >= 12:
+        return
+    own, carried = _own_and_carried(sheet)
+    last = next((r for r in sheet.records if r.get(month) == titled), None)
+    later = [r for r in sheet.records if isinstance(r.get(month), int) and r[month] > titled]
+    if not own or last is None or not later:
+        return
+    if not all(_unfilled(r, last, carried) and all(r.get(b.column.name) == 0 for b in own) for r in later):
+        return  # a later month with figures of its own: the title is the one out of date, and the rows stand
+    passed = {r["excel_row"] for r in later}
+    if any(p.excel_row in passed for p in sheet.problems):
+        return  # something else is wrong on those rows: the clerk is told as found
+    sheet.records = [r for r in sheet.records if r["excel_row"] not in passed]
+    named = "、".join(f"{r[month]}月" for r in sorted(later, key=lambda r: r[month]))
+    headers = "、".join(f"「{b.header}」" for b in own)
+    sheet.problems.append(
+        row_problem(
+            "months_after_title",
+            sheet=sheet.name,
+            excel_row=min(passed),
+            expected=(
+                f"{rows_text(tuple(sorted(passed)))}（{named}）的{headers}填写为0，而标题写明本表为1-{titled}月"
+                f"（第{sheet.meta.rows['title_months']}行），视为表格中以后月份的空行，未读取，报告按截至{titled}月计算"
+            ),
+            fix=(
+                "如这些月份确实没有完成投资，请把标题改为“1-12月”后重新报送；如尚未到这些月份，无需处理，"
+                "以后月份请留空，不要填0"
+            ),
+            severity=Severity.WARNING,
+        )
+    )
+
+
+def _own_and_carried(sheet: ParsedSheet) -> tuple[list, list]:
+    """Return the bindings of a month's own figures (本月, adding up over months) and of those carried down (the plan,
+    the 累计: `adds_up: false`)."""
+    own = [
+        b
+        for b in sheet.bindings
+        if b.column.type in SUMMABLE_TYPES and b.column.adds_up and b.column.required
+    ]
+    carried = [b for b in sheet.bindings if b.column.type in SUMMABLE_TYPES and not b.column.adds_up]
+    return own, carried
 
 
 def _unfilled(record: dict, last: dict, carried: list) -> bool:

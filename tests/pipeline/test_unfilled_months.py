@@ -81,3 +81,43 @@ def test_a_sheet_with_no_month_filled_is_returned_as_before(registry):
     ]
     parsed = parse_file(xlsx({"月报": written}), f"{SHUANGPU_UNIT}/月报.xlsx", registry)
     assert {p.rule for p in parsed.all_problems} == {"required"}
+
+
+def titled_file(registry, title: str, *rows: list):
+    """Parse a 月报 under a title line, then the 填报单位 line, of these data rows (year, month, plan, 本月, 累计)."""
+    written = [[title], [f"填报单位：{SHUANGPU_UNIT}"], PROGRESS_HEADER, *([PROJECT, *row] for row in rows)]
+    return parse_file(xlsx({"月报": written}), f"{SHUANGPU_UNIT}/月报.xlsx", registry)
+
+
+def test_zeros_in_the_months_after_the_titles_months_are_passed_over_and_told(registry):
+    # Titled 1-3月 and filed in April, the year's template holds 0 for April to December with the 累计 carried down:
+    # read as months of no investment they lit the lights red and made December the report's latest month.
+    carried = sum(FILLED)
+    later = [[month, 0, carried] for month in range(4, 13)]
+    parsed = titled_file(registry, "2022年1-3月投资完成情况月报", *year_laid_out(*later))
+
+    assert [r["month"] for sheet in parsed.sheets for r in sheet.records] == [1, 2, 3]
+    [problem] = parsed.all_problems
+    assert (problem.severity, problem.rule, problem.excel_row) == (Severity.WARNING, "months_after_title", 7)
+    assert problem.message_zh.startswith(
+        "第7至15行（4月、5月、6月、7月、8月、9月、10月、11月、12月）的「本月完成投资（万元）」填写为0，"
+        "而标题写明本表为1-3月（第1行），视为表格中以后月份的空行，未读取，报告按截至3月计算"
+    )
+    assert "标题改为“1-12月”" in problem.fix
+
+
+def test_a_later_month_with_an_investment_of_its_own_stands_under_a_title_of_fewer_months(registry):
+    # The title is the one out of date (last month's copied forward): every month is read as written.
+    rows = year_laid_out([4, 50, sum(FILLED) + 50], [5, 0, sum(FILLED) + 50])
+    parsed = titled_file(registry, "2022年1-3月投资完成情况月报", *rows)
+
+    assert [r["month"] for sheet in parsed.sheets for r in sheet.records] == [1, 2, 3, 4, 5]
+    assert "months_after_title" not in {p.rule for p in parsed.all_problems}
+
+
+def test_zeros_under_a_title_of_the_whole_year_are_months_of_no_investment(registry):
+    rows = year_laid_out(*([month, 0, sum(FILLED)] for month in range(4, 13)))
+    parsed = titled_file(registry, "2022年投资完成情况月报", *rows)
+
+    assert len([r for sheet in parsed.sheets for r in sheet.records]) == 12
+    assert parsed.all_problems == []
