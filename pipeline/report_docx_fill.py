@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,9 @@ from pipeline.report_text import docx_text
 from pipeline.report_view import RENDERING
 
 PARAGRAPH = re.compile(r"<w:p([ >])")
+TAG = re.compile(r"<[^>]+>")
+# The most of a paragraph's text an error quotes: enough to find it with 查找, short enough for a line of the log.
+QUOTED_CHARACTERS = 60
 
 
 class _WordText:
@@ -101,6 +105,7 @@ def render_docx(
             without its Listing pass: DocxValues writes a value's line breaks itself."""
             self.current_rendering_part = part
             src_xml = PARAGRAPH.sub(r"\n<w:p\1", src_xml)  # a paragraph a line: errors name its line
+            self.source = src_xml
             filled = jinja_env.from_string(src_xml).render(context)
             filled = filled.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
             if "{_" not in filled and "_}" not in filled:  # two scans of the body instead of four
@@ -127,6 +132,8 @@ def render_docx(
     token = RENDERING.set(path.name)
     try:
         body = fill(render, path.name).encode("utf-8")
+    except ReportError as exc:
+        raise ReportError(quoting_paragraph(str(exc), path.name, getattr(template, "source", None))) from exc
     finally:
         RENDERING.reset(token)
     try:  # it goes into document.xml as text: a tag misplaced in the template must not make a broken document
@@ -146,3 +153,20 @@ def render_docx(
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue(), body
+
+
+def quoting_paragraph(message: str, name: str, source: str | None) -> str:
+    """Add to an error's `report.docx 第N行` the text of that paragraph (its tags as typed), for the clerk to find it
+    with 查找: the line counts the paragraphs docxtpl renders, which WPS and Word show nowhere."""
+    found = re.search(rf"{re.escape(name)} 第(\d+)行", message)
+    lines = (source or "").split("\n")
+    if found is None or not 1 <= int(found.group(1)) <= len(lines):
+        return message
+    text = html.unescape(TAG.sub("", lines[int(found.group(1)) - 1])).strip()
+    if not text:
+        return message
+    if len(text) > QUOTED_CHARACTERS:
+        text = text[:QUOTED_CHARACTERS] + "…"
+    return (
+        f"{message[: found.end()]}（Word 中这一段的文字为“{text}”，可用“查找”找到）{message[found.end() :]}"
+    )

@@ -306,11 +306,45 @@ def test_a_word_template_asking_for_an_unknown_figure_fails_naming_it(synthetic,
     assert not (synthetic.reports / str(YEAR)).exists()
 
 
+def test_a_word_template_error_quotes_its_paragraph_for_the_clerk_to_find_with_search(
+    synthetic, registry, own
+):
+    # WPS and Word number no lines: `第N行` counts the paragraphs docxtpl renders, so the clerk is given the text too.
+    typed = "全区评价等级：{{ fig('grdae') }}，详见附表。"
+    edit_docx(
+        own / "report.docx", lambda d: setattr(paragraph(d, "各项目绩效评价结果见下表。"), "text", typed)
+    )
+
+    with pytest.raises(ReportError) as raised:
+        write(synthetic, registry, own)
+    assert re.match(
+        rf"^模板 report\.docx 第\d+行（Word 中这一段的文字为“{re.escape(typed)}”，可用“查找”找到）：",
+        str(raised.value),
+    )
+    assert "grdae" in str(raised.value)
+
+
+def test_a_syntax_error_in_a_word_template_quotes_its_paragraph_cut_short(synthetic, registry, own):
+    typed = "{{ fig('grade' }}" + "各项目绩效评价结果见下表" * 10
+    edit_docx(
+        own / "report.docx", lambda d: setattr(paragraph(d, "各项目绩效评价结果见下表。"), "text", typed)
+    )
+
+    with pytest.raises(
+        ReportError, match=r"^报告模板 report\.docx 第\d+行（Word 中这一段的文字为“(.{60})…”.*有语法错误"
+    ) as raised:
+        write(synthetic, registry, own)
+    assert f"“{typed[:60]}…”" in str(raised.value)
+
+
 def test_a_python_error_in_a_word_template_fails_naming_it_and_the_line(synthetic, registry, own):
     edit_docx(own / "report.docx", lambda d: setattr(paragraph(d, "各项目绩效评价结果见下表。"), "text",
                                                      "{{ 1/0 }}"))  # fmt: skip
 
-    with pytest.raises(ReportError, match=r"^模板 report\.docx 第\d+行出错：除数为零"):
+    with pytest.raises(
+        ReportError,
+        match=r"^模板 report\.docx 第\d+行（Word 中这一段的文字为“\{\{ 1/0 \}\}”，可用“查找”找到）出错：除数为零",
+    ):
         write(synthetic, registry, own)
     assert not (synthetic.reports / str(YEAR)).exists()
 
