@@ -53,9 +53,11 @@ create or replace macro intermediate.format_rounded(x, d, rounded) as
 create or replace macro intermediate.format_number(x, d) as
     intermediate.format_rounded(x, d, intermediate.rounded_text(x, d));
 
--- How many decimals (2 to 6, else 10) print x without rounding it onto a bound it misses: 89.995 against a grade's 90
--- needs 3, 14.9997 against its 分值 15 needs 4. A reader holds a printed figure against the bound beside it. Past six,
--- the marts' ten: a payment 1 元 short of 3亿元 received is a rate of 0.9999999967, which six decimals print as 100%.
+-- How many decimals (2 to 6, else all of the marts' ten it has) print x without rounding it onto a bound it misses:
+-- 89.995 against a grade's 90 needs 3, 14.9997 against its 分值 15 needs 4. A reader holds a printed figure against
+-- the bound beside it. Past six, the digits x has, up to the marts' ten: a payment 1 元 short of 3亿元 received is a
+-- rate of 0.9999999967, which six decimals print as 100%, and the score of 30 points it earns, 29.9999999, printed
+-- 29.9999999000 with ten. Those need no rounding (rounded_text has no branch for 7–9).
 create or replace macro intermediate.decimals_apart(x, bound) as
     case
         when x is null or bound is null or x = bound or round(x, 2) <> bound then 2
@@ -63,7 +65,7 @@ create or replace macro intermediate.decimals_apart(x, bound) as
         when round(x, 4) <> bound then 4
         when round(x, 5) <> bound then 5
         when round(x, 6) <> bound then 6
-        else 10
+        else least(intermediate.decimals_of(x), 10)
     end;
 
 -- The decimals a fraction prints with as a percentage: at least `places` (decimals_apart's, for the bounds beside it),

@@ -2161,6 +2161,31 @@ def test_numbers_and_percentages_print_as_official_documents_write_them(value, d
         assert printed[1] == percent
 
 
+@pytest.mark.parametrize(
+    ("score", "bound", "printed"),
+    [
+        ("89.995", "90", "89.995"),
+        ("14.9997", "15", "14.9997"),
+        # 30 points × 29,999.9999 / 30,000 (a payment 1 元 short of 3亿元): its digits, not ten with zeros after them
+        ("29.9999999000", "30", "29.9999999"),
+        ("9.9999999667", "10", "9.9999999667"),
+        ("99.9999998600", "100", "99.99999986"),
+    ],
+)
+def test_a_score_short_of_its_bound_prints_the_digits_it_has_past_six(score, bound, printed):
+    con = duckdb.connect()
+    con.execute("create schema intermediate")
+    con.execute((models()[0].parent.parent / "macros.sql").read_text(encoding="utf-8"))
+
+    [(text,)] = con.execute(
+        "select intermediate.format_number(s, intermediate.decimals_apart(s, ?::decimal(38, 10)))"
+        " from (select ?::decimal(38, 10) as s)",
+        [bound, score],
+    ).fetchall()
+
+    assert text == printed
+
+
 def test_an_indicator_with_nothing_reported_and_no_data_to_compute_it_says_so_in_the_report(wh):
     register(wh, "甲")
     targets(wh, "甲", ("资金支付率", "≥90%", None, 90))  # computed from a ledger that was never sent
