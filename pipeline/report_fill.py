@@ -2,27 +2,50 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
+from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
 
 from pipeline.report_model import ReportError
 
 
 def _place(exc: BaseException, name: str) -> str:
-    """Name the template file and line an error was raised at, from Jinja's rewritten traceback."""
-    where = f"模板 {name}"
+    """Name the template file and line an error was raised at, from Jinja's rewritten traceback, and the lines of
+    other templates that called it: a name misspelt in report.html.j2 fails only where a macro of macros.html.j2
+    prints it, and the bureau's clerk edited the former."""
+    frames: list[str] = []
     tb = exc.__traceback__
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if not filename.endswith(".py") and not filename.startswith("<"):
-            where = f"模板 {Path(filename).name} 第{tb.tb_lineno}行"
+            frames.append(f"{Path(filename).name} 第{tb.tb_lineno}行")
         elif filename == "<template>":
-            where = f"模板 {name} 第{tb.tb_lineno}行"
+            frames.append(f"{name} 第{tb.tb_lineno}行")
         tb = tb.tb_next
-    return where
+    frames = [f for i, f in enumerate(frames) if i == 0 or f != frames[i - 1]]
+    if not frames:
+        return f"模板 {name}"
+    callers = [f for f in frames[:-1] if f.split(" ")[0] != frames[-1].split(" ")[0]]
+    called = f"（由 {'、'.join(dict.fromkeys(callers))} 调用）" if callers else ""
+    return f"模板 {frames[-1]}{called}"
+
+
+_UNDEFINED_NAME = re.compile(r"^'(?P<name>[^']+)' is undefined$")
+_NO_ATTRIBUTE = re.compile(r"^'(?P<owner>[^']+)' has no attribute '(?P<name>[^']+)'$")
+_NAMES = "模板里能用的名称见 docs/report-templates.md“模板里能用的名称”"
+
+
+def _undefined(exc: UndefinedError) -> str:
+    """Say in Chinese which name a template used that does not exist, Jinja's own words after it."""
+    said = exc.message or ""
+    if found := _UNDEFINED_NAME.match(said):
+        return f"没有名为“{found['name']}”的名称，是否写错了？{_NAMES}（{said}）"
+    if found := _NO_ATTRIBUTE.match(said):
+        return f"“{found['name']}”不是可以取用的内容，是否写错了？{_NAMES}（{said}）"
+    return f"用到了不存在的名称，是否写错了？{_NAMES}（{said}）"
 
 
 _REASONS = {
@@ -56,6 +79,8 @@ def fill(render: Any, name: str) -> Any:
         ) from exc
     except SecurityError as exc:
         raise ReportError(f"{_place(exc, name)}试图访问不允许的内容，已被沙箱拒绝：{exc}") from exc
+    except UndefinedError as exc:
+        raise ReportError(f"{_place(exc, name)}出错：{_undefined(exc)}") from exc
     except TemplateError as exc:
         raise ReportError(f"{_place(exc, name)}出错：{exc}") from exc
     # `{{ 1/0 }}`, `range(10**9)`: Python's own errors, raised by a line of the bureau's template.

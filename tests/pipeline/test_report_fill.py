@@ -1,0 +1,51 @@
+"""A template's failure told as pipeline/report_fill.py tells it: in Chinese, naming the file and line the clerk edited."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from markupsafe import Markup, escape
+
+from pipeline.report_fill import fill
+from pipeline.report_model import ReportError
+from pipeline.report_sandbox import environment
+
+
+def rendered(folder: Path, templates: dict[str, str], **names) -> str:
+    """Fill page.j2 among these templates, written into the folder, as the report fills its own."""
+    for name, text in templates.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    env = environment([folder], lambda value: Markup(escape(value)), autoescape=True)
+    return fill(lambda: env.get_template("page.j2").render(names), "page.j2")
+
+
+def test_a_misspelt_name_is_told_in_chinese_with_its_line(tmp_path):
+    with pytest.raises(ReportError) as raised:
+        rendered(tmp_path, {"page.j2": "<p>标题</p>\n<p>{{ yaer }}年度</p>\n"}, year=2025)
+
+    assert str(raised.value) == (
+        "模板 page.j2 第2行出错：没有名为“yaer”的名称，是否写错了？"
+        "模板里能用的名称见 docs/report-templates.md“模板里能用的名称”（'yaer' is undefined）"
+    )
+
+
+def test_a_misspelt_attribute_printed_by_a_macro_names_the_line_that_called_it_too(tmp_path):
+    # The clerk edited page.j2; the misspelt attribute fails only where the macro prints it.
+    templates = {
+        "macros.j2": "{% macro row(values) %}\n<td>{{ values[0] }}</td>\n{% endmacro %}\n",
+        "page.j2": '{% import "macros.j2" as m %}\n<p>表</p>\n{{ m.row([project.grdae]) }}\n',
+    }
+
+    with pytest.raises(ReportError) as raised:
+        rendered(tmp_path, templates, project={"grade": "优"})
+
+    message = str(raised.value)
+    assert message.startswith(
+        "模板 macros.j2 第2行（由 page.j2 第3行 调用）出错：“grdae”不是可以取用的内容，是否写错了？"
+    )
+    assert message.endswith("（'dict object' has no attribute 'grdae'）")
+
+
+def test_a_good_template_is_filled(tmp_path):
+    assert rendered(tmp_path, {"page.j2": "{{ year }}年度"}, year=2025) == "2025年度"
