@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from pipeline.date_values import short_year_named, stated_year_in_digits, year_dated, years_named
+from pipeline.date_values import parse_date, short_year_named, stated_year_in_digits, year_dated, years_named
 from pipeline.problems import display
 from pipeline.text import (
     UNIT_LABELS,
@@ -133,6 +134,10 @@ class SheetMeta:
     title_months: int | None = None
     # The one month the title names (`2022年6月投资完成情况`): checked against a monthly report's rows.
     title_month: int | None = None
+    # The day a `填报日期：` (or `填表日期：`) line says the sheet was filled in: a month not over by then has no figures.
+    filed: dt.date | None = None
+    # The Excel row of that line.
+    filed_row: int | None = None
     # The Excel row each of the above was read on (keys: unit, project, year, money_unit, title_year).
     rows: dict[str, int] = field(default_factory=dict)
     # Rows of a line read blank (`年度：` with nothing after it) that hold a formula saved without its result.
@@ -262,6 +267,9 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
                 meta.year_written = value
                 meta.year = _line_year(value)
                 meta.rows["year"] = excel_row
+            elif name in ("填报日期", "填表日期") and meta.filed is None:
+                meta.filed = _filed(_FIELD_GAP.split(value)[0])
+                meta.filed_row = excel_row
             elif name in UNIT_LABELS:
                 # A second line adds its units to the first's, labelled by measure or not: two lines naming two units
                 # of money (`单位：万元` above `单位：元`) are refused as one naming both is, where the first was taken.
@@ -280,6 +288,14 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
                     meta.money_unit = f"{meta.money_unit}、{unit}"
                     meta.rows.setdefault("money_unit_more", excel_row)
     return meta
+
+
+def _filed(value: str) -> dt.date | None:
+    """Return the day a `填报日期：` line writes, or None where it writes no whole date (`2022年`, `  年  月  日`)."""
+    try:
+        return parse_date(value.strip())
+    except ValueError:
+        return None
 
 
 # The budget system's code before a unit's name, as its forms print the 实施单位 (`219001-枣林街道办事处`,

@@ -1,5 +1,5 @@
 """Pass over the months a monthly form's template holds below the last one the clerk has filled in, or past the
-months its title says it covers."""
+months its title or filing date says it covers."""
 
 from __future__ import annotations
 
@@ -70,25 +70,30 @@ def pass_over_unfilled_months(sheet: ParsedSheet) -> None:
 
 
 def pass_over_months_after_title(sheet: ParsedSheet) -> None:
-    """Drop the rows of months after the title's `1-N月` whose own figures are 0 and plan and 累计 carried down from
-    month N, telling the clerk once that they were read as months to come, not as months of no investment.
+    """Drop the rows of months after those the sheet says it covers (its title's `1-N月`, else the months over by its
+    `填报日期：`) whose own figures are 0 and plan and 累计 carried down from the last month covered, telling the clerk
+    once that they were read as months to come, not as months of no investment.
 
-    A 月报 titled `2026年1-6月…` and filed in July cannot report July to December: the 0s a clerk types into those
-    rows of the year's template (told not to leave them blank) are placeholders. Read as months of no investment
-    they light the monitoring red and move the report's latest month to December; the title says which is meant, and
-    the warning asks the clerk to retitle the file `1-12月` where those months did see no investment.
+    A 月报 titled `2026年1-6月…`, or filed on 2026年7月5日, cannot report July to December: the 0s a clerk types into
+    those rows of the year's template (told not to leave them blank) are placeholders. Read as months of no
+    investment they light the monitoring red and move the report's latest month to December; what the sheet says of
+    itself decides, and the warning asks the clerk to retitle the file `1-12月` (or correct the date) where those
+    months did see no investment.
     """
-    titled = sheet.meta.title_months
     month = next((b.column.name for b in sheet.bindings if b.column.type is ColumnType.MONTH), None)
-    if "month" not in sheet.template.slice or month is None or titled is None or titled >= 12:
+    covered = _months_covered(sheet)
+    if "month" not in sheet.template.slice or month is None or covered is None:
         return
+    through, said, fix = covered
     own, carried = _own_and_carried(sheet)
-    last = next((r for r in sheet.records if r.get(month) == titled), None)
-    later = [r for r in sheet.records if isinstance(r.get(month), int) and r[month] > titled]
+    last = next((r for r in sheet.records if r.get(month) == through), None)
+    later = [r for r in sheet.records if isinstance(r.get(month), int) and r[month] > through]
     if not own or last is None or not later:
         return
     if not all(_unfilled(r, last, carried) and all(r.get(b.column.name) == 0 for b in own) for r in later):
-        return  # a later month with figures of its own: the title is the one out of date, and the rows stand
+        return  # a later month with figures of its own: the title or date is the one out of date, and the rows stand
+    if sheet.meta.title_months is None and {r.get("year") for r in sheet.records} != {sheet.meta.filed.year}:
+        return  # filed in another year (a 2025 月报 filed in January 2026): every month of it was over
     passed = {r["excel_row"] for r in later}
     if any(p.excel_row in passed for p in sheet.problems):
         return  # something else is wrong on those rows: the clerk is told as found
@@ -101,16 +106,29 @@ def pass_over_months_after_title(sheet: ParsedSheet) -> None:
             sheet=sheet.name,
             excel_row=min(passed),
             expected=(
-                f"{rows_text(tuple(sorted(passed)))}（{named}）的{headers}填写为0，而标题写明本表为1-{titled}月"
-                f"（第{sheet.meta.rows['title_months']}行），视为表格中以后月份的空行，未读取，报告按截至{titled}月计算"
+                f"{rows_text(tuple(sorted(passed)))}（{named}）的{headers}填写为0，而{said}，"
+                f"视为表格中以后月份的空行，未读取，报告按截至{through}月计算"
             ),
-            fix=(
-                "如这些月份确实没有完成投资，请把标题改为“1-12月”后重新报送；如尚未到这些月份，无需处理，"
-                "以后月份请留空，不要填0"
-            ),
+            fix=f"如这些月份确实没有完成投资，{fix}后重新报送；如尚未到这些月份，无需处理，以后月份请留空，不要填0",
             severity=Severity.WARNING,
         )
     )
+
+
+def _months_covered(sheet: ParsedSheet) -> tuple[int, str, str] | None:
+    """Return the last month a sheet says it covers, how it says so and how the clerk would say otherwise: its title's
+    `1-N月`, else the month before the one its `填报日期：` falls in (a month is not over on any day of it)."""
+    meta = sheet.meta
+    if meta.title_months is not None:
+        if meta.title_months >= 12:
+            return None
+        said = f"标题写明本表为1-{meta.title_months}月（第{meta.rows['title_months']}行）"
+        return meta.title_months, said, "请把标题改为“1-12月”"
+    if meta.filed is None or meta.filed.month == 1:
+        return None
+    filed = meta.filed
+    said = f"第{meta.filed_row}行的填报日期为{filed.year}年{filed.month}月，这些月份当时尚未结束"
+    return filed.month - 1, said, "请改正填报日期"
 
 
 def _own_and_carried(sheet: ParsedSheet) -> tuple[list, list]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from pipeline.sheet_meta import read_meta, row_text
@@ -55,6 +57,21 @@ def test_read_meta_reads_project_year_and_title_year():
 def test_read_meta_does_not_take_a_filing_date_for_the_year():
     meta = read_meta(["填报日期：2023年1月5日"])
     assert (meta.year, meta.title_year) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("line", "filed"),
+    [
+        ("填报日期：2023年1月5日", dt.date(2023, 1, 5)),
+        ("填报单位：枣林街道办事处    填表日期：2022/7/5    单位：万元", dt.date(2022, 7, 5)),
+        ("填报日期：2022年7月", dt.date(2022, 7, 1)),  # a month alone: the month is what counts
+        ("填报日期：    年  月  日", None),  # the printed blank, left unfilled
+    ],
+)
+def test_read_meta_reads_the_day_a_sheet_was_filed(line, filed):
+    meta = read_meta([line])
+    assert meta.filed == filed
+    assert meta.filed_row == 1
 
 
 def test_a_year_in_a_national_forms_prose_below_its_title_is_no_title_year():

@@ -121,3 +121,43 @@ def test_zeros_under_a_title_of_the_whole_year_are_months_of_no_investment(regis
 
     assert len([r for sheet in parsed.sheets for r in sheet.records]) == 12
     assert parsed.all_problems == []
+
+
+def filed_file(registry, filed: str, *rows: list):
+    """Parse an untitled 月报 whose 填报单位 line writes the day it was filled in (`填报日期：…`) beside the office."""
+    written = [
+        [f"填报单位：{SHUANGPU_UNIT}    填报日期：{filed}"],
+        PROGRESS_HEADER,
+        *([PROJECT, *row] for row in rows),
+    ]
+    return parse_file(xlsx({"月报": written}), f"{SHUANGPU_UNIT}/月报.xlsx", registry)
+
+
+def test_zeros_in_months_not_over_by_the_filing_date_are_passed_over_and_told(registry):
+    later = [[month, 0, sum(FILLED)] for month in range(4, 13)]
+    parsed = filed_file(registry, "2022年4月6日", *year_laid_out(*later))
+
+    assert [r["month"] for sheet in parsed.sheets for r in sheet.records] == [1, 2, 3]
+    [problem] = parsed.all_problems
+    assert (problem.rule, problem.excel_row) == ("months_after_title", 6)
+    assert (
+        "而第1行的填报日期为2022年4月，这些月份当时尚未结束，视为表格中以后月份的空行，未读取，报告按截至3月计算"
+        in (problem.message_zh)
+    )
+    assert "请改正填报日期" in problem.fix
+
+
+def test_zeros_of_a_year_filed_in_the_next_are_months_of_no_investment(registry):
+    # A 2022 月报 filed on 2023年1月5日: every month of it was over, and its 0s are months of no investment.
+    rows = year_laid_out(*([month, 0, sum(FILLED)] for month in range(4, 13)))
+    parsed = filed_file(registry, "2023年1月5日", *rows)
+
+    assert len([r for sheet in parsed.sheets for r in sheet.records]) == 12
+    assert "months_after_title" not in {p.rule for p in parsed.all_problems}
+
+
+def test_a_filing_date_left_blank_says_nothing_of_the_months(registry):
+    rows = year_laid_out(*([month, 0, sum(FILLED)] for month in range(4, 13)))
+    parsed = filed_file(registry, "    年  月  日", *rows)
+
+    assert len([r for sheet in parsed.sheets for r in sheet.records]) == 12
