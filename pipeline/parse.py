@@ -29,7 +29,7 @@ from pipeline.settle_unit import _settle_unit, folder_office
 from pipeline.settle_year import _settle_year
 from pipeline.struck_cells import error_struck_rows
 from pipeline.summaries import pass_over_summaries
-from pipeline.unfilled_months import pass_over_months_after_title, pass_over_unfilled_months
+from pipeline.unfilled_months import pass_over_months_not_covered, pass_over_unfilled_months
 from pipeline.unsaved_cells import _name_unsaved_formulas
 from pipeline.voided_rows import check_voided_rows
 from pipeline.written_rates import check_written_rates
@@ -291,7 +291,7 @@ def _read_sheet(grid: Grid, registry: Registry) -> tuple[HeaderMatch | None, Par
     if sheet is not None:
         check_header(grid, match, sheet)
         pass_over_unfilled_months(sheet)
-        pass_over_months_after_title(sheet)
+        pass_over_months_not_covered(sheet)
         explain_negative_amounts(sheet)
         check_written_rates(grid, match, sheet)
         check_voided_rows(grid, match, sheet)

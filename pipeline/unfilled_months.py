@@ -69,9 +69,9 @@ def pass_over_unfilled_months(sheet: ParsedSheet) -> None:
     )
 
 
-def pass_over_months_after_title(sheet: ParsedSheet) -> None:
-    """Drop the rows of months after those the sheet says it covers (its title's `1-N月`, else the months over by its
-    `填报日期：`) whose own figures are 0 and plan and 累计 carried down from the last month covered, telling the clerk
+def pass_over_months_not_covered(sheet: ParsedSheet) -> None:
+    """Drop the rows of months after those the sheet says it covers (its title's `1-N月` or month, else the months over
+    by its `填报日期：`) whose own figures are 0 and plan and 累计 carried down from the last month covered, telling the clerk
     once that they were read as months to come, not as months of no investment.
 
     A 月报 titled `2026年1-6月…`, or filed on 2026年7月5日, cannot report July to December: the 0s a clerk types into
@@ -92,8 +92,6 @@ def pass_over_months_after_title(sheet: ParsedSheet) -> None:
         return
     if not all(_unfilled(r, last, carried) and all(r.get(b.column.name) == 0 for b in own) for r in later):
         return  # a later month with figures of its own: the title or date is the one out of date, and the rows stand
-    if sheet.meta.title_months is None and {r.get("year") for r in sheet.records} != {sheet.meta.filed.year}:
-        return  # filed in another year (a 2025 月报 filed in January 2026): every month of it was over
     passed = {r["excel_row"] for r in later}
     if any(p.excel_row in passed for p in sheet.problems):
         return  # something else is wrong on those rows: the clerk is told as found
@@ -117,15 +115,21 @@ def pass_over_months_after_title(sheet: ParsedSheet) -> None:
 
 def _months_covered(sheet: ParsedSheet) -> tuple[int, str, str] | None:
     """Return the last month a sheet says it covers, how it says so and how the clerk would say otherwise: its title's
-    `1-N月`, else the month before the one its `填报日期：` falls in (a month is not over on any day of it)."""
+    `1-N月` or one month of its year, else the month before the one its `填报日期：` of that year falls in (a month is
+    not over on any day of it)."""
     meta = sheet.meta
     if meta.title_months is not None:
         if meta.title_months >= 12:
             return None
         said = f"标题写明本表为1-{meta.title_months}月（第{meta.rows['title_months']}行）"
         return meta.title_months, said, "请把标题改为“1-12月”"
-    if meta.filed is None or meta.filed.month == 1:
-        return None
+    years = {r.get("year") for r in sheet.records}
+    if meta.title_month is not None and meta.title_month < 12 and set(meta.title_years or years) == years:
+        # `2026年6月…月报`: June's report, its year's; `2027年1月…月报` over 2026's rows is the month it was filed in.
+        said = f"标题写明本表为{meta.title_month}月的月报（第{meta.rows['title_month']}行）"
+        return meta.title_month, said, "请改正标题中的月份"
+    if meta.filed is None or meta.filed.month == 1 or years != {meta.filed.year}:
+        return None  # filed in another year (a 2025 月报 filed in January 2026): every month of it was over
     filed = meta.filed
     said = f"第{meta.filed_row}行的填报日期为{filed.year}年{filed.month}月，这些月份当时尚未结束"
     return filed.month - 1, said, "请改正填报日期"

@@ -161,3 +161,21 @@ def test_a_filing_date_left_blank_says_nothing_of_the_months(registry):
     parsed = filed_file(registry, "    年  月  日", *rows)
 
     assert len([r for sheet in parsed.sheets for r in sheet.records]) == 12
+
+
+def test_zeros_after_the_one_month_a_title_names_are_passed_over_and_told(registry):
+    later = [[month, 0, sum(FILLED)] for month in range(4, 13)]
+    parsed = titled_file(registry, "2022年3月投资完成情况月报", *year_laid_out(*later))
+
+    assert [r["month"] for sheet in parsed.sheets for r in sheet.records] == [1, 2, 3]
+    [problem] = parsed.all_problems
+    assert "而标题写明本表为3月的月报（第1行），视为表格中以后月份的空行" in problem.message_zh
+
+
+def test_a_title_naming_a_month_of_the_next_year_says_nothing_of_the_rows_months(registry):
+    # `2023年1月…月报` over 2022's rows: the month it was filed in, after every month of 2022 was over.
+    rows = year_laid_out(*([month, 0, sum(FILLED)] for month in range(4, 13)))
+    parsed = titled_file(registry, "2023年1月报送的投资完成情况月报", *rows)
+
+    assert len([r for sheet in parsed.sheets for r in sheet.records]) == 12
+    assert "months_after_title" not in {p.rule for p in parsed.all_problems}
