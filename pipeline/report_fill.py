@@ -65,6 +65,32 @@ def _reason(exc: BaseException) -> str:
     return f"{gloss}（{said}）" if gloss else said
 
 
+_UNCLOSED = re.compile(r"The innermost block that needs to be closed is '(?P<block>\w+)'")
+_UNKNOWN_TAG = re.compile(r"^Encountered unknown tag '(?P<tag>\w+)'")
+_UNEXPECTED = re.compile(r"^unexpected |^expected token ")
+
+
+def _syntax(said: str) -> str:
+    """Say in Chinese what a template's syntax error asks the clerk to fix, Jinja's own words after it."""
+    unclosed, unknown = _UNCLOSED.search(said), _UNKNOWN_TAG.match(said)
+    if said.startswith("Unexpected end of template") and unclosed:
+        block = unclosed["block"]
+        gloss = (
+            f"直到模板结尾也没有与 {{% {block} … %}} 配对的 {{% end{block} %}}（Word 模板里是 {{%p end{block} %}}），"
+            f"请检查是否删掉了它；报出的是模板读到最后的行，不是缺少它的位置"
+        )
+    elif unknown and unknown["tag"].startswith("end"):
+        opened = f"，此处应先结束 {{% {unclosed['block']} %}}" if unclosed else ""
+        gloss = f"{{% {unknown['tag']} %}} 没有可配对的开头，或与其他标记的嵌套顺序不对{opened}，请检查是否多写、删掉或调换了标记"
+    elif unknown:
+        gloss = f"没有名为“{unknown['tag']}”的标记，是否写错了？"
+    elif _UNEXPECTED.match(said):
+        gloss = "{{ … }} 或 {% … %} 里的写法不完整或多了字符（括号、引号是否成对，是否混入了中文标点）"
+    else:
+        return said
+    return f"{gloss}（{said}）"
+
+
 def fill(render: Any, name: str) -> Any:
     """Run a template's rendering; what goes wrong is a ReportError naming the template and line."""
     try:
@@ -72,7 +98,9 @@ def fill(render: Any, name: str) -> Any:
     except ReportError:  # an unknown figure key: its message names template, line and key already
         raise
     except TemplateSyntaxError as exc:
-        raise ReportError(f"报告模板 {exc.name or name} 第{exc.lineno}行有语法错误：{exc.message}") from exc
+        raise ReportError(
+            f"报告模板 {exc.name or name} 第{exc.lineno}行有语法错误：{_syntax(exc.message or '')}"
+        ) from exc
     except TemplateNotFound as exc:
         raise ReportError(
             f"找不到报告模板 {exc.name}：请检查 PIPELINE_REPORT_TEMPLATES 指向的文件夹及默认的 templates/report/"

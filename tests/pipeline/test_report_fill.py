@@ -49,3 +49,29 @@ def test_a_misspelt_attribute_printed_by_a_macro_names_the_line_that_called_it_t
 
 def test_a_good_template_is_filled(tmp_path):
     assert rendered(tmp_path, {"page.j2": "{{ year }}年度"}, year=2025) == "2025年度"
+
+
+@pytest.mark.parametrize(
+    ("page", "line", "told"),
+    [
+        # An endfor deleted: Jinja finds it missing only where it stops reading, which the clerk is told.
+        (
+            "{% for x in xs %}\n<p>{{ x }}</p>\n<p>完</p>\n",
+            2,  # the line Jinja read last, said so: not where the endfor is missing
+            "直到模板结尾也没有与 {% for … %} 配对的 {% endfor %}",
+        ),
+        ("<p>a</p>\n{% endfor %}\n", 2, "{% endfor %} 没有可配对的开头"),
+        ("{% if xs %}\n{% endfor %}\n", 2, "此处应先结束 {% if %}"),
+        ("{% edfor %}\n", 1, "没有名为“edfor”的标记，是否写错了？"),
+        ("<p>\n{{ fig('grade' }}</p>\n", 2, "写法不完整或多了字符"),
+        ("<p>见下表{{ 。</p>\n", 1, "是否混入了中文标点"),
+    ],
+)
+def test_a_syntax_error_is_told_in_chinese_what_to_fix_with_its_line(tmp_path, page, line, told):
+    with pytest.raises(ReportError) as raised:
+        rendered(tmp_path, {"page.j2": page}, xs=[1])
+
+    message = str(raised.value)
+    assert message.startswith(f"报告模板 page.j2 第{line}行有语法错误：")
+    assert told in message
+    assert message.endswith("）")  # Jinja's own words kept after the gloss, for whoever knows them
