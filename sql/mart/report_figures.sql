@@ -156,8 +156,8 @@ evaluation_kinds as (
             -- Never rounded onto a target it misses (its own, or another bound to its measure): 0.89999 against ≥90%
             -- is 89.999%.
             when target_unit = '%' then 'percent'
-            -- Two decimals at most, but never rounded onto a target it misses: 24.3995 against ≥24.4 is not 24.4 (six
-            -- decimals at most).
+            -- Two decimals at most, but never rounded onto a target it misses: 24.3995 against ≥24.4 is not 24.4, and
+            -- 49,999.9999 ㎡ against ≥5万平方米 is 4.99999999, not 5.000000 (decimals_apart: the digits it has past six).
             when actual_in_target_unit <> target_in_target_unit
                 and round(actual_in_target_unit, 2) = target_in_target_unit then 'near_target'
             -- The compounds' area in 万平方米 prints as 项目概况 prints it, four decimals at most: 43,470 ㎡ read
@@ -185,7 +185,7 @@ evaluation_places as (
                 actual_value, intermediate.decimals_apart(actual_value * 100, coalesce(target_value, 1) * 100)
             )
             when 'percent' then intermediate.percent_places(actual_value, coalesce(rate_places, 2))
-            when 'near_target' then least(6, intermediate.decimals_of(actual_in_target_unit))
+            when 'near_target' then intermediate.decimals_apart(actual_in_target_unit, target_in_target_unit)
             when 'area' then least(4, intermediate.decimals_of(actual_in_target_unit))
             when 'planned_investment' then intermediate.sum_decimals(measured_decimals, actual_in_target_unit)
             when 'number' then least(2, intermediate.decimals_of(round(actual_in_target_unit, 2)))

@@ -1525,6 +1525,32 @@ def test_the_compounds_area_under_its_overview_prints_as_its_indicator_row_short
     ) == [("area_wan_m2", "4.99999万平方米"), ("indicator_actual", "4.99999万平方米")]
 
 
+def test_an_area_short_of_its_target_past_six_decimals_prints_its_digits_not_the_target(wh):
+    # 49,999.9999 ㎡ against ≥5万平方米 is 4.99999999万平方米: six decimals printed 5.000000万平方米 in the indicator's row.
+    register(wh, "甲")
+    wh.submit(
+        "compound_list",
+        [
+            {
+                "project_name": "甲",
+                "compound_name": "小区0",
+                "area_m2": D("49999.9999"),
+                "households": 10,
+                "planned_investment_wan": D("250"),
+                "status": "在建",
+            }
+        ],
+    )
+    targets(wh, "甲", ("改造面积", "≥5万平方米", None, 15), ("完成率", "≥90%", "95%", 75))
+
+    wh.build()
+
+    assert wh.rows(
+        "select figure_key, display_text from mart.report_figures "
+        "where figure_key = 'area_wan_m2' or (figure_key = 'indicator_actual' and detail = '改造面积') order by position"
+    ) == [("area_wan_m2", "4.99999999万平方米"), ("indicator_actual", "4.99999999万平方米")]
+
+
 def test_the_compounds_area_prints_alike_under_its_overview_and_in_its_indicator_row(wh):
     # 43,470 ㎡ against ≥4.3万平方米: 项目概况 read 4.347万平方米, the indicator's 实际完成值 4.35万平方米.
     register(wh, "甲")
