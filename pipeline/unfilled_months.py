@@ -124,8 +124,10 @@ def _months_covered(sheet: ParsedSheet) -> tuple[int, str, str] | None:
         said = f"标题写明本表为1-{meta.title_months}月（第{meta.rows['title_months']}行）"
         return meta.title_months, said, "请把标题改为“1-12月”"
     years = {r.get("year") for r in sheet.records}
-    if meta.title_month is not None and meta.title_month < 12 and set(meta.title_years or years) == years:
+    if meta.title_month is not None and set(meta.title_years or years) == years:
         # `2026年6月…月报`: June's report, its year's; `2027年1月…月报` over 2026's rows is the month it was filed in.
+        if meta.title_month == 12:
+            return None  # December's: the whole year, whatever day it was filed
         said = f"标题写明本表为{meta.title_month}月的月报（第{meta.rows['title_month']}行）"
         return meta.title_month, said, "请改正标题中的月份"
     if meta.filed is None or meta.filed.month == 1 or years != {meta.filed.year}:

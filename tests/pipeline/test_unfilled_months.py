@@ -179,3 +179,16 @@ def test_a_title_naming_a_month_of_the_next_year_says_nothing_of_the_rows_months
 
     assert len([r for sheet in parsed.sheets for r in sheet.records]) == 12
     assert "months_after_title" not in {p.rule for p in parsed.all_problems}
+
+
+def test_a_title_naming_december_covers_the_year_whatever_the_filing_date(registry):
+    rows = year_laid_out(*([month, 0, sum(FILLED)] for month in range(4, 13)))
+    written = [
+        ["2022年12月投资完成情况月报"],
+        [f"填报单位：{SHUANGPU_UNIT}    填报日期：2022年4月6日"],
+        PROGRESS_HEADER,
+    ]
+    written += [[PROJECT, *row] for row in rows]
+    parsed = parse_file(xlsx({"月报": written}), f"{SHUANGPU_UNIT}/月报.xlsx", registry)
+
+    assert len([r for sheet in parsed.sheets for r in sheet.records]) == 12
