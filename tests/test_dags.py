@@ -249,6 +249,12 @@ def test_both_dags_run_end_to_end_on_the_demo_inbox(
     assert statuses(working_copy(settings.warehouse)) == taken_in
     assert not settings.warehouse.exists()  # published by annual_indicators, with the marts
     assert not any((settings.home / "work").iterdir())  # the loader cleaned up after the parsers
+    # A second night before annual_indicators publishes the first load finds it in the writer's copy: nothing is
+    # new, where every shard parsed the whole inbox again until the first publication.
+    again = dagbag.dags["nightly_ingest"].test()
+    find = next(ti for ti in again.get_task_instances() if ti.task_id == "find_new_files")
+    assert (again.state, find.xcom_pull(task_ids="find_new_files")) == ("success", [[]])
+    assert statuses(working_copy(settings.warehouse)) == taken_in
 
     run = dagbag.dags["annual_indicators"].test()
 

@@ -700,6 +700,19 @@ def test_find_new_files_creates_no_warehouse(settings):
     assert not settings.warehouse.exists()
 
 
+def test_find_new_files_reads_a_first_load_left_unpublished_in_the_writers_copy(settings, registry):
+    # nightly_ingest leaves its load for annual_indicators to publish; until the first publication (that DAG
+    # paused, or its rebuild failed) every file looked new again each night, and every shard parsed the inbox again.
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    [outcome] = intake.ingest(settings, registry, progress=False, publish_it=False).outcomes
+    assert not settings.warehouse.exists() and working_copy(settings.warehouse).is_file()
+
+    assert intake.find_new_files(settings) == []
+
+    drop(settings, "枣林街道办事处/清单（更正）.csv", COMPOUNDS_V1.replace("1", "2"))
+    assert intake.find_new_files(settings) == ["枣林街道办事处/清单（更正）.csv"]
+
+
 def test_parse_one_turns_bad_data_into_a_rejection_and_a_missing_file_into_a_skip(settings, registry):
     drop(settings, "枣林街道办事处/坏文件.xlsx", b"not a workbook")
 
