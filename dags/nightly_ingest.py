@@ -74,6 +74,8 @@ def nightly_ingest():
             "not_taken_in": len(report.skipped),
             "unchanged": report.unchanged,
             "seconds": report.timings,
+            # A retry after an attempt Airflow lost (its worker gone) had finished the load: when that was.
+            "loaded_before": report.loaded_before and report.loaded_before.isoformat(),
         }
 
     load_files(parse_shard.expand(shard=find_new_files()))

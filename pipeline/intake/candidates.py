@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,6 +61,8 @@ class IngestReport:
     )
     # Wall seconds per step ("read", "parse", "validate", "load"), for the benchmark's split.
     timings: dict[str, float] = field(default_factory=dict)
+    # When an earlier attempt of this load finished it: a retry that found its work files already loaded.
+    loaded_before: dt.datetime | None = None
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)

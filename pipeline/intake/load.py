@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -33,8 +32,9 @@ from pipeline.intake.retell import retell
 from pipeline.intake.scan import InboxScan, scan_inbox, sent_again, taken_in
 from pipeline.intake.settle import Original, settle
 from pipeline.intake.store import committing_after, store_batch
-from pipeline.intake.work import MissingWorkFile, WorkFile, load_scratch, remember_registry, work_file_path
-from pipeline.locations import is_url, join_location, writer_threads
+from pipeline.intake.work import MissingWorkFile, WorkFile, load_scratch, remember_registry
+from pipeline.intake.work_keys import fetched, loaded_before, local_name, remove_work, run_folders
+from pipeline.locations import writer_threads
 from pipeline.receipts import EarlyReceipts, mark_deleted, receipt_writers, write_receipts
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
@@ -45,13 +45,8 @@ from pipeline.text import printable
 from pipeline.validate import write_data_docs
 from pipeline.warehouse import writer
 from pipeline.warehouse_schema import ensure_schema, settle_slice_layouts
-from pipeline.work_files import reading, remove_abandoned_runs, remove_work_objects
 
 logger = logging.getLogger(__name__)
-
-
-# Bytes per read when a spool is fetched from object storage into the loader's scratch.
-COPY_CHUNK = 8 * 1024 * 1024
 
 
 # Threads that write archive copies on a local disk while the loader goes on (on object storage:
@@ -80,8 +75,12 @@ def _load(
     pool: Executor,
     receipt_pool: Executor,
     scanned: InboxScan | None = None,
+    work_runs: list[str] | None = None,
 ) -> None:
-    """Validate and store the parsed files chunk by chunk, each chunk archived and then stored in one transaction."""
+    """Validate and store the parsed files chunk by chunk, each chunk archived and then stored in one transaction.
+
+    `work_runs`: the run folders of the work files, recorded with the run (`loaded_runs.loaded_before`).
+    """
     storage = storage_for(settings)
     # Only the single writer gets here; an hour-old partial copy belongs to a run that was killed.
     storage.remove_stale_partials()
@@ -248,13 +247,15 @@ def _load(
         finished = dt.datetime.now(TIMEZONE)
         con.execute(
             "insert into ops.runs (finished_at, new_files, accepted, rejected, duplicate, unchanged, skipped, "
-            "last_submission_id) values (?, ?, ?, ?, ?, ?, ?, (select max(submission_id) from ops.submissions))",
+            "last_submission_id, work_runs) "
+            "values (?, ?, ?, ?, ?, ?, ?, (select max(submission_id) from ops.submissions), ?)",
             [
                 finished,
                 len(report.outcomes),
                 *(report.count(status) for status in ("accepted", "rejected", "duplicate")),
                 report.unchanged,
                 len(report.skipped),
+                work_runs or [],
             ],
         )
         insert_rows(
@@ -337,41 +338,6 @@ def _archived(archive: ArchiveBatch, candidate: Candidate) -> str | None:
     return archive.add(candidate.content, candidate.sha256, candidate.entry.suffix)
 
 
-def _fetched(settings: Settings, keys: list[str], scratch: Path) -> dict[str, str]:
-    """Map each work file (spool) the keys name to a local file the loader reads; raise `MissingWorkFile` for
-    one that is not in the work location.
-
-    On object storage each spool is fetched once, whole, into this host's scratch: its entries are read
-    many times over (heads first, then each chunk's candidates).
-    """
-    root = settings.work_root
-    files: dict[str, str] = {}
-    for key in keys:
-        held = work_file_path(key)
-        if held in files:
-            continue
-        location = join_location(root, held)
-        if not is_url(root):
-            if not Path(location).is_file():
-                raise MissingWorkFile(key, root)
-            files[held] = str(location)
-            continue
-        local = scratch / f"{len(files)}{Path(held).suffix}"
-        try:  # streamed a range at a time: a spool of a large shard is never held whole in memory
-            with reading(str(location)) as source, open(local, "wb") as target:
-                shutil.copyfileobj(source, target, COPY_CHUNK)
-        except FileNotFoundError:
-            raise MissingWorkFile(key, root) from None
-        files[held] = str(local)
-    return files
-
-
-def _local(key: str, files: dict[str, str]) -> str:
-    """The local name of a work key: its fetched file, at the same entry."""
-    held = work_file_path(key)
-    return files[held] + key[len(held) :]
-
-
 def load_parsed(
     settings: Settings,
     registry: Registry,
@@ -395,8 +361,17 @@ def load_parsed(
     if keys:
         warm_up_in_background(registry)  # GX's import overlaps reading the work files' heads
     with load_scratch() as scratch:
-        files = _fetched(settings, keys, Path(scratch))
-        work_files = [WorkFile.open(_local(key, files)) for key in keys]
+        try:
+            files = fetched(settings, keys, Path(scratch))
+        except MissingWorkFile:
+            # An attempt Airflow judged failed (its worker lost, its heartbeat missed) may have finished the load and
+            # removed the work files: its retry failed the night for good, telling to run it again for nothing.
+            if (finished := loaded_before(settings, run_folders(keys))) is None:
+                raise
+            logger.warning("这些解析结果已于 %s 入库（此前一次装载已完成），不再装载", finished)
+            report.loaded_before = finished
+            return report
+        work_files = [WorkFile.open(local_name(key, files)) for key in keys]
         with (
             run_lock(settings, purpose="load"),
             writer(settings.warehouse, publish_it=publish_it) as con,
@@ -409,20 +384,17 @@ def load_parsed(
         ):
             ensure_schema(con, registry)
             settle_slice_layouts(con, registry)
-            _load(con, settings, registry, work_files, report, progress, pool, receipt_pool, scanned)
-    _remove_work(settings, list(files))
+            _load(
+                con,
+                settings,
+                registry,
+                work_files,
+                report,
+                progress,
+                pool,
+                receipt_pool,
+                scanned,
+                run_folders(keys),
+            )
+    remove_work(settings, list(files))
     return report
-
-
-def _remove_work(settings: Settings, held: list[str]) -> None:
-    """Remove the run folders of the loaded work files, whole: a failed or retried shard's spool lies there too,
-    and nothing reads a run's folder once its load is done."""
-    root = settings.work_root
-    folders = sorted({key.split("/", 1)[0] for key in held})  # a key is `<run folder>/<spool>#<offset>`
-    if is_url(root):
-        remove_work_objects([str(join_location(root, folder)) for folder in folders], recursive=True)
-    else:
-        for folder in folders:
-            shutil.rmtree(Path(join_location(root, folder)), ignore_errors=True)
-    for folder in remove_abandoned_runs(root):
-        logger.info("已删除长期未入库的解析结果：%s", join_location(root, folder))

@@ -252,6 +252,8 @@ comment on column ops.runs.duplicate is '本次重复提交的文件数';
 comment on column ops.runs.skipped is '本次未接收的收件箱条目数（非普通文件、仍在写入、读取前消失），见ops.inbox_skips';
 alter table ops.runs add column if not exists last_submission_id integer;
 comment on column ops.runs.last_submission_id is '本次完成时最大的提交编号：编号更大的提交属于一次未完成（中途被终止）的接收，下次接收时重新核对其累计完成投资';
+alter table ops.runs add column if not exists work_runs varchar[];
+comment on column ops.runs.work_runs is '本次装载的解析结果所在的运行文件夹（PIPELINE_WORK下）：装载任务在完成后被判为失败而重试时，据此认出解析结果已入库，不再报工作文件不存在';
 
 create table if not exists ops.inbox_skips (
     run_finished_at  timestamptz not null,

@@ -1314,6 +1314,32 @@ def test_a_file_that_could_not_be_read_and_now_can_is_taken_in_by_the_dags_load(
     assert [(o.inbox_path, o.status) for o in report.outcomes] == [("枣林街道办事处/清单.csv", "accepted")]
 
 
+def test_a_load_retried_after_an_attempt_that_finished_it_stores_nothing_and_does_not_fail(
+    settings, registry, register
+):
+    # Its worker killed, an attempt Airflow judged failed had loaded every file and removed the work files: the
+    # retry failed the night for good with MissingWorkFile, telling to run the DAG again for nothing.
+    from pipeline.intake import parse_shard
+
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    keys = parse_shard(settings, registry, intake.find_new_files(settings), run_key="scheduled__7")[
+        "work_files"
+    ]
+    first = intake.load_parsed(settings, registry, keys)
+    stored = query(settings, "select inbox_path, status from ops.submissions order by 1")
+    runs = query(settings, "select count(*) from ops.runs")
+
+    again = intake.load_parsed(settings, registry, keys)
+
+    assert [o.status for o in first.outcomes] == ["accepted"] and first.loaded_before is None
+    assert again.outcomes == [] and again.loaded_before is not None
+    assert query(settings, "select inbox_path, status from ops.submissions order by 1") == stored
+    assert query(settings, "select count(*) from ops.runs") == runs
+    # Work files of a run no load took in are still missing, as before: written where the loader cannot see.
+    with pytest.raises(work.MissingWorkFile):
+        intake.load_parsed(settings, registry, [key.replace("scheduled__7", "scheduled__8") for key in keys])
+
+
 def test_a_shard_that_fails_removes_its_own_spool(settings, registry, register, monkeypatch):
     from pipeline.intake import parse_shard, work
 
