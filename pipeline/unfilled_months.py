@@ -3,10 +3,13 @@ months its title or filing date says it covers."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity, row_problem
 from pipeline.registry_columns import SUMMABLE_TYPES, ColumnType
 from pipeline.row_problems import LEFT_BLANK, WRITTEN_EMPTY
+from pipeline.settings import TIMEZONE
 from pipeline.text import rows_text
 
 # A required cell's error where it was left empty, or written `—` or `无`; not one merged with the cell above it.
@@ -107,13 +110,46 @@ def pass_over_months_not_covered(sheet: ParsedSheet) -> None:
                 f"{rows_text(tuple(sorted(passed)))}（{named}）的{headers}填写为0，而{said}，"
                 f"视为表格中以后月份的空行，未读取，报告按截至{through}月计算"
             ),
-            fix=f"如这些月份确实没有完成投资，{fix}后重新报送；如尚未到这些月份，无需处理，以后月份请留空，不要填0",
+            fix=fix,
             severity=Severity.WARNING,
         )
     )
 
 
+def today() -> dt.date:
+    """Return the date the sheet is read on, in Asia/Shanghai: the night's or the upload's."""
+    return dt.datetime.now(TIMEZONE).date()
+
+
 def _months_covered(sheet: ParsedSheet) -> tuple[int, str, str] | None:
+    """Return the last month a sheet covers, how that is known and how the clerk would say otherwise: what the sheet
+    says of itself (`_months_said`), but never a month not over on the day it is read.
+
+    A 月报 of this year read in July cannot report July to December, whatever its title or 填报日期 say or leave out:
+    0s in those months, plan and 累计 carried down, are placeholders, never months of no investment (they lit the
+    monitoring red and moved the report's latest month to December when the sheet said nothing of its months).
+    """
+    said = _months_said(sheet)
+    read_on = today()
+    if {r.get("year") for r in sheet.records} != {read_on.year} or (
+        said is not None and said[0] < read_on.month
+    ):
+        if said is None:
+            return None
+        through, how, other = said
+        return (
+            through,
+            how,
+            f"如这些月份确实没有完成投资，{other}后重新报送；如尚未到这些月份，无需处理，以后月份请留空，不要填0",
+        )
+    return (
+        read_on.month - 1,
+        f"本表读取于{read_on.year}年{read_on.month}月{read_on.day}日，这些月份尚未结束",
+        "无需处理；以后月份请留空，不要填0，待月份结束后再填写",
+    )
+
+
+def _months_said(sheet: ParsedSheet) -> tuple[int, str, str] | None:
     """Return the last month a sheet says it covers, how it says so and how the clerk would say otherwise: its title's
     `1-N月` or one month of its year, else the month before the one its `填报日期：` of that year falls in (a month is
     not over on any day of it)."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from pipeline import unfilled_months
 from pipeline.parse import parse_file
 from pipeline.problems import Severity
 from tests.pipeline.test_dated_months import progress_file
@@ -190,5 +193,58 @@ def test_a_title_naming_december_covers_the_year_whatever_the_filing_date(regist
     ]
     written += [[PROJECT, *row] for row in rows]
     parsed = parse_file(xlsx({"月报": written}), f"{SHUANGPU_UNIT}/月报.xlsx", registry)
+
+    assert len([r for sheet in parsed.sheets for r in sheet.records]) == 12
+
+
+def read_on(monkeypatch, day: dt.date) -> None:
+    """Parse as on `day` (Asia/Shanghai): the night's or the upload's date."""
+    monkeypatch.setattr(unfilled_months, "today", lambda: day)
+
+
+def test_zeros_in_months_not_over_on_the_day_read_are_passed_over_when_the_sheet_says_nothing(
+    registry, monkeypatch
+):
+    # No title, no 填报日期: read on 2022年4月6日, April to December of 2022 are not over, whatever the sheet holds.
+    read_on(monkeypatch, dt.date(2022, 4, 6))
+    rows = year_laid_out(*([month, 0, sum(FILLED)] for month in range(4, 13)))
+    parsed = titled_file(registry, "投资完成情况月报", *rows)
+
+    assert [r["month"] for sheet in parsed.sheets for r in sheet.records] == [1, 2, 3]
+    [problem] = parsed.all_problems
+    assert (problem.severity, problem.rule) == (Severity.WARNING, "months_after_title")
+    assert (
+        "而本表读取于2022年4月6日，这些月份尚未结束，视为表格中以后月份的空行，未读取，报告按截至3月计算"
+        in (problem.message_zh)
+    )
+    assert problem.fix.startswith("无需处理")
+
+
+def test_a_title_claiming_months_not_over_yet_is_held_to_the_day_read(registry, monkeypatch):
+    # 1-12月 (or December's) read in April of that year: its April to December 0s cannot be months of no investment.
+    read_on(monkeypatch, dt.date(2022, 4, 6))
+    rows = year_laid_out(*([month, 0, sum(FILLED)] for month in range(4, 13)))
+    parsed = titled_file(registry, "2022年1-12月投资完成情况月报", *rows)
+
+    assert [r["month"] for sheet in parsed.sheets for r in sheet.records] == [1, 2, 3]
+    assert "本表读取于2022年4月6日" in parsed.all_problems[0].message_zh
+
+
+def test_a_sheet_of_a_year_over_or_saying_less_keeps_its_own_months(registry, monkeypatch):
+    rows = year_laid_out(*([month, 0, sum(FILLED)] for month in range(4, 13)))
+    # Read in the next year: every month was over, its 0s are months of no investment.
+    read_on(monkeypatch, dt.date(2023, 1, 5))
+    assert len([r for s in titled_file(registry, "投资完成情况月报", *rows).sheets for r in s.records]) == 12
+    # Its title says fewer months than are over on the day read: the title decides, as before.
+    read_on(monkeypatch, dt.date(2022, 11, 2))
+    parsed = titled_file(registry, "2022年1-3月投资完成情况月报", *rows)
+    assert "而标题写明本表为1-3月（第1行）" in parsed.all_problems[0].message_zh
+    assert "标题改为“1-12月”" in parsed.all_problems[0].fix
+
+
+def test_a_later_month_with_figures_of_its_own_stands_on_the_day_read(registry, monkeypatch):
+    read_on(monkeypatch, dt.date(2022, 4, 6))
+    rows = year_laid_out([4, 50, sum(FILLED) + 50], *([month, 0, sum(FILLED) + 50] for month in range(5, 13)))
+    parsed = titled_file(registry, "投资完成情况月报", *rows)
 
     assert len([r for sheet in parsed.sheets for r in sheet.records]) == 12
