@@ -16,20 +16,22 @@ WRITER_POOL = "duckdb_writer"  # one slot: DuckDB allows one writing process at 
 class RetryOnlyIO(RetryPolicy):
     """Retry I/O failures with the task's backoff; fail anything else at once, as a retry would meet it again.
 
-    A full disk, or the run lock or the warehouse held by another writer longer than `PIPELINE_LOCK_WAIT_SECONDS`
-    may pass; a bug or a broken registry will not, nor an I/O error that says it cannot heal (`permanent`): a
-    work file the loader cannot find was written where it cannot see, or removed, and stays missing. Bad data
-    never raises at all: it is a rejection, and a file that vanished or is still being written is left for the
-    next run.
+    A full disk, the run lock or the warehouse held by another writer longer than `PIPELINE_LOCK_WAIT_SECONDS`, or
+    an object store out of reach (botocore's connection failures, mostly no OSError) may pass; a bug or a broken
+    registry will not, nor an I/O error that says it cannot heal (`permanent`): a work file the loader cannot find
+    was written where it cannot see, or removed, and stays missing. Bad data never raises at all: it is a
+    rejection, and a file that vanished or is still being written is left for the next run.
     """
 
     def evaluate(self, exception, try_number, max_tries, context=None) -> RetryDecision:
         # Evaluated in the worker, where the failed task has loaded DuckDB already; parsing this file never does.
         import duckdb
 
+        from pipeline.failures import store_unreachable
+
         if getattr(exception, "permanent", False):
             return RetryDecision.fail(f"{type(exception).__name__} cannot heal: not retried ({exception})")
-        if isinstance(exception, OSError | duckdb.IOException):
+        if isinstance(exception, OSError | duckdb.IOException) or store_unreachable(exception):
             return RetryDecision.retry(reason=f"{type(exception).__name__}: an I/O failure may pass")
         return RetryDecision.fail(f"{type(exception).__name__} is no I/O failure: not retried")
 

@@ -9,7 +9,7 @@ import sys
 from pipeline.cli_commands import EXIT_BUSY, EXIT_FAILED
 from pipeline.cli_output import _Outlet, say
 from pipeline.cli_parser import build_parser
-from pipeline.failures import busy_writer, os_error_zh, warehouse_failed
+from pipeline.failures import busy_writer, os_error_zh, store_unreachable, warehouse_failed
 from pipeline.forked import ChildDied
 from pipeline.registry import RegistryError, load_registry
 from pipeline.runlock import RunLockHeld
@@ -77,18 +77,18 @@ def _main(argv: list[str] | None) -> int:
     except ChildDied as exc:  # a step's forked child killed (the OOM killer, kill -9): said, not a traceback
         say(f"pipeline：{exc}", sys.stderr)
         return EXIT_FAILED
-    except OSError as exc:
-        say(os_error_zh(exc), sys.stderr)
+    except OSError as exc:  # botocore's timeouts are OSErrors too, and told as the store's
+        say(store_unreachable(exc) or os_error_zh(exc), sys.stderr)
         return EXIT_FAILED
     except Exception as exc:
         busy = busy_writer(exc)
         if busy is not None:
             say(busy, sys.stderr)
             return EXIT_BUSY
-        damaged = warehouse_failed(exc)
-        if damaged is None:
+        said = warehouse_failed(exc) or store_unreachable(exc)
+        if said is None:
             raise
-        say(damaged, sys.stderr)
+        say(said, sys.stderr)
         return EXIT_FAILED
 
 

@@ -58,6 +58,25 @@ def busy_writer(exc: Exception) -> str | None:
     return None
 
 
+def store_unreachable(exc: BaseException) -> str | None:
+    """Say in Chinese that the object store could not be reached, and what to do; None for any other failure.
+
+    botocore's connection failures (endpoint refused, connection dropped, response cut off) are mostly no OSError:
+    unnamed, the command line printed a traceback and the DAGs' retry policy failed the task at once, while a store
+    that is away for a minute is the I/O a retry is for.
+    """
+    if not type(exc).__module__.startswith("botocore"):
+        return None  # botocore is imported only where an s3:// location was used, and then it raised this
+    from botocore.exceptions import ConnectionError, HTTPClientError
+
+    if not isinstance(exc, ConnectionError | HTTPClientError):
+        return None
+    return (
+        "pipeline：无法连接对象存储，本次运行未完成；已写入的部分不受影响，恢复连接后重新运行即可接着完成。"
+        f"请检查 AWS_ENDPOINT_URL（或 AWS_ENDPOINT_URL_S3）、网络和对象存储服务。（{printable(first_said(exc))}）"
+    )
+
+
 _PERMISSION = ("没有权限", "请为运行数据仓库的账户开放该路径的读写权限")
 _NO_SPACE = ("磁盘空间不足", "请清理磁盘空间后重新运行；已入库的数据不受影响")
 _TOO_MANY_OPEN = (

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from botocore.exceptions import EndpointConnectionError, NoCredentialsError
 
 from pipeline.intake.work import MissingWorkFile
 from pipeline.runlock import RunLockHeld
@@ -191,6 +192,9 @@ def test_the_nightly_load_leaves_its_version_to_be_published_with_the_marts(dagb
         (FileNotFoundError("收件箱文件已被删除"), "retry"),
         (duckdb.IOException("Could not set lock on file"), "retry"),
         (RunLockHeld(Path("run.lock"), "进程 1，pipeline run", 1800), "retry"),
+        # The object store away (restarting, the network down): botocore's error is no OSError, yet it may pass.
+        (EndpointConnectionError(endpoint_url="http://minio:9000/budget/inbox"), "retry"),
+        (NoCredentialsError(), "fail"),
         # A parse result the loader cannot see stays unseen: failed at once, with the key and the setting named.
         (MissingWorkFile("scheduled__1/7-1.spool#0", "s3://budget/work"), "fail"),
         # A data root that is not there: refused at once, as the command line exits 1.

@@ -4,7 +4,7 @@ import errno
 
 import duckdb
 
-from pipeline.failures import note_under_marts_limit, os_error_zh, warehouse_failed
+from pipeline.failures import note_under_marts_limit, os_error_zh, store_unreachable, warehouse_failed
 
 
 def test_an_os_error_is_told_in_chinese_with_both_paths_and_the_system_words():
@@ -64,3 +64,27 @@ def test_too_many_open_files_is_told_as_such_with_the_limit_to_raise():
     said = os_error_zh(OSError(errno.EMFILE, "Too many open files"))
     assert said.startswith("pipeline：无法访问所需的文件：打开的文件过多")
     assert "ulimit -n" in said and said.endswith("（Too many open files）")
+
+
+def test_an_object_store_out_of_reach_is_told_in_chinese_naming_the_endpoint_and_nothing_else_is():
+    from botocore.exceptions import (
+        ClientError,
+        ConnectionClosedError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        ReadTimeoutError,
+    )
+
+    url = "http://127.0.0.1:9/budget/inbox/甲.xlsx"
+    for exc in (
+        EndpointConnectionError(endpoint_url=url, error=ConnectionRefusedError()),
+        ConnectionClosedError(endpoint_url=url),
+        ReadTimeoutError(endpoint_url=url),
+    ):
+        said = store_unreachable(exc)
+        assert said.startswith("pipeline：无法连接对象存储，本次运行未完成") and "AWS_ENDPOINT_URL" in said
+        assert said.endswith(f"（{exc}）") and url in said
+    # Refused keys or a missing object are no connection failure: said as they are elsewhere, not retried as one.
+    assert store_unreachable(NoCredentialsError()) is None
+    assert store_unreachable(ClientError({"Error": {"Code": "AccessDenied"}}, "GetObject")) is None
+    assert store_unreachable(ConnectionRefusedError("not botocore's")) is None

@@ -812,3 +812,47 @@ def test_a_run_folder_left_by_a_night_whose_load_never_came_is_removed_after_a_w
     )
     remaining = list_objects(root) if shared else list(root.iterdir())
     assert remaining == []
+
+
+@pytest.mark.slow
+def test_a_store_gone_mid_night_fails_the_run_in_chinese_and_the_next_run_takes_the_file_in(
+    tmp_path: Path, bucket: str, s3, monkeypatch, capsys
+):
+    """The endpoint refuses connections (the store restarting, the network down): exit 1 with what to check, never a
+    traceback nor a file rejected for it, and once the store is back the next run takes the file in."""
+    import duckdb
+
+    from pipeline.cli import main
+    from tests.conftest import REGISTER_CSV
+
+    # A server of its own, on a port of its own, to take away and bring back; moto keeps the bucket in-process.
+    away = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    away.start()
+    host, port = away.get_host_and_port()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # botocore's retries would only make the test slower
+    monkeypatch.setenv("PIPELINE_SETTLE_SECONDS", "0")
+    for name in ("inbox", "archive", "receipts", "reports", "export"):
+        monkeypatch.setenv(f"PIPELINE_{name.upper()}", f"s3://{bucket}/{name}")
+    home = tmp_path / "home"
+    assert main(["--home", str(home), "init"]) == 0
+    _put(boto3.client("s3"), bucket, "inbox/区财政局/项目基本信息.csv", REGISTER_CSV.encode("utf-8"))
+    away.stop()
+    capsys.readouterr()
+
+    assert main(["--home", str(home), "--quiet", "ingest"]) == 1
+    said = capsys.readouterr()
+    assert "无法连接对象存储" in said.err and "AWS_ENDPOINT_URL" in said.err and f"{host}:{port}" in said.err
+    assert "Traceback" not in said.err and "已退回" not in said.out
+    assert not (home / "warehouse.duckdb").exists()
+
+    back = ThreadedMotoServer(ip_address=host, port=port)
+    back.start()
+    try:
+        assert main(["--home", str(home), "--quiet", "ingest"]) == 0, capsys.readouterr().err
+    finally:
+        back.stop()
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select original_name, status from ops.submissions").fetchall() == [
+            ("项目基本信息.csv", "accepted")
+        ]
