@@ -860,7 +860,7 @@ comment on column mart.report_figures.figure_key is '数字的含义（如 compo
 comment on column mart.report_figures.detail is '细项：资金来源、建设规模及投资构成的内容、三级指标（同一项目中同名的三级指标后注二级指标或序号，如“完成率（时效指标）”）、月份、“N月·三级指标”（监控发现；同月同名的三级指标后注二级指标或序号）、“模板编号|月份”（多单位同期报送）、“单位|月份”（未报送部分月份投资完成情况月报的单位及按其计入的月份，未计入为空）、“模板编号|规则编号”（仍未解决的可能使数字有误的接收警告）；无则为空';
 comment on column mart.report_figures.position is '在报告中的先后顺序（同一项目内）';
 comment on column mart.report_figures.value is '数值（比率为比例；文字类为空）';
-comment on column mart.report_figures.unit is '单位：万元、平方米、万平方米、户、个、套、份、%、分、笔、百分点';
+comment on column mart.report_figures.unit is '单位：万元、平方米、万平方米、户、个、份、%、分、笔、处、家、月、百分点；建设规模及投资构成（scale_and_cost）和指标（indicator_…）为原表所写的单位（如 套、栋、次）；等级、预警灯和定性指标为空';
 comment on column mart.report_figures.decimals is '印出的小数位数（金额为原表的小数位数）';
 comment on column mart.report_figures.display_text is '印出的文字，如 1,250.1万元、3,148户、100%、优';
 comment on column mart.report_figures.lineage is '来源：每个来源文件的提交编号、文件名、SHA-256、报送单位、工作表和Excel行号';

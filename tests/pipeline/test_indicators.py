@@ -1846,6 +1846,37 @@ def test_every_mart_table_and_column_has_a_comment(wh):
     assert columns == []
 
 
+def test_the_report_figures_unit_comment_names_every_unit_a_figure_is_printed_with(wh):
+    register(wh, "甲")
+    progress(wh, "甲", "1200", {6: "600"})
+    ledger(wh, "甲", "100", "90")
+    compounds(wh, "甲", 3)
+    targets(wh, "甲", ("质量安全事故", "=0次", "0次", 30), ("改造小区数", "≥3个", "3个", 30))
+    wh.build()
+
+    [(comment,)] = wh.rows(
+        "select comment from duckdb_columns() where schema_name = 'mart' and table_name = 'report_figures' "
+        "and column_name = 'unit'"
+    )
+    listed, as_written = comment.removeprefix("单位：").split("；")[:2]
+    printed = wh.rows(
+        "select distinct figure_key, unit from mart.report_figures where unit is not null and figure_key not in "
+        "('scale_and_cost', 'indicator_target', 'indicator_actual', 'indicator_reported_actual')"
+    )
+    # An analyst filtering on unit = '月' found nothing the comment named: `截至6月` is printed with it.
+    assert ("progress_month", "月") in printed
+    assert [(key, unit) for key, unit in printed if unit not in listed.split("、")] == []
+    # An indicator's unit is the one its target was written in, which no fixed list holds.
+    written = {
+        unit
+        for (unit,) in wh.rows(
+            "select distinct unit from mart.report_figures where figure_key like 'indicator_%'"
+        )
+    }
+    assert "次" in written and "次" not in listed.split("、")
+    assert "indicator_" in as_written and "scale_and_cost" in as_written
+
+
 def test_every_table_and_column_of_every_schema_has_a_comment(wh):
     register(wh, "甲")
     wh.build()
