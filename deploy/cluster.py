@@ -131,7 +131,8 @@ def describe(cluster: Cluster) -> str:
         f"Airflow UI:   {cluster.ui}   (user admin, password {cluster.secrets['admin_password']})",
         f"Data root:    {cluster.state.get('data_root') or '(PIPELINE_HOME unset: ./var of each worker)'}",
         f"S3 (moto):    {cluster.s3_endpoint}   bucket {BUCKET}",
-        f"Airflow CLI:  source {cluster.root / 'cluster.env'} && airflow dags list",
+        # The environment's own airflow, by its path: a shell has no .venv/bin on its PATH unless activated.
+        f"Airflow CLI:  source {cluster.root / 'cluster.env'} && {Path(sys.executable).parent / 'airflow'} dags list",
         f"Processes:    {cluster.state_file}   logs in {cluster.root / 'log'}",
     ]
     for record in cluster.state["processes"]:
