@@ -861,6 +861,6 @@ comment on column mart.report_figures.detail is '细项：资金来源、建设�
 comment on column mart.report_figures.position is '在报告中的先后顺序（同一项目内）';
 comment on column mart.report_figures.value is '数值（比率为比例；文字类为空）';
 comment on column mart.report_figures.unit is '单位：万元、平方米、万平方米、户、个、份、%、分、笔、处、家、月、百分点；建设规模及投资构成（scale_and_cost）和指标（indicator_…）为原表所写的单位（如 套、栋、次）；等级、预警灯和定性指标为空';
-comment on column mart.report_figures.decimals is '印出的小数位数（金额为原表的小数位数）';
+comment on column mart.report_figures.decimals is '印出的小数位数（金额为原表的小数位数）；百分比（unit 为 %）为至少保留的位数：按此位数会四舍五入成100%（而实际不足）时多印几位，末尾的0不印（如 1 印作100%，0.9999999967 印作99.99999967%）';
 comment on column mart.report_figures.display_text is '印出的文字，如 1,250.1万元、3,148户、100%、优';
 comment on column mart.report_figures.lineage is '来源：每个来源文件的提交编号、文件名、SHA-256、报送单位、工作表和Excel行号';

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
@@ -1875,6 +1876,34 @@ def test_the_report_figures_unit_comment_names_every_unit_a_figure_is_printed_wi
     }
     assert "次" in written and "次" not in listed.split("、")
     assert "indicator_" in as_written and "scale_and_cost" in as_written
+
+
+def test_the_report_figures_decimals_comment_says_how_a_percentage_prints_apart_from_them(wh):
+    register(wh, "甲", "乙")
+    ledger(wh, "甲", "30000", "29999.9999")  # 1 元 short: 99.99999967%, not 100%
+    ledger(wh, "乙", "100", "100")  # 100%, not 100.00%
+    progress(wh, "甲", "1200", {6: "600.5"})
+    wh.build()
+
+    [(comment,)] = wh.rows(
+        "select comment from duckdb_columns() where schema_name = 'mart' and table_name = 'report_figures' "
+        "and column_name = 'decimals'"
+    )
+    printed = wh.rows(
+        "select unit, decimals, display_text from mart.report_figures where value is not null and decimals is not null "
+        "and figure_key <> 'progress_month' and display_text similar to '-?[0-9,]+([.][0-9]+)?[^0-9]*'"
+    )
+
+    def places(text: str) -> int:
+        decimals = re.match(r"-?[0-9,]+(?:[.]([0-9]+))?", text).group(1)
+        return len(decimals or "")
+
+    # Any other figure prints exactly its decimals, as the comment says first.
+    assert [(u, d, t) for u, d, t in printed if u != "%" and places(t) != d] == []
+    # A percentage does not: the comment says how, with these very cases.
+    rates = {(d, t) for u, d, t in printed if u == "%"}
+    assert (2, "99.99999967%") in rates and (2, "100%") in rates
+    assert "99.99999967%" in comment and "100%" in comment
 
 
 def test_every_table_and_column_of_every_schema_has_a_comment(wh):
