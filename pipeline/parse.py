@@ -29,7 +29,11 @@ from pipeline.settle_unit import _settle_unit, folder_office
 from pipeline.settle_year import _settle_year
 from pipeline.struck_cells import error_struck_rows
 from pipeline.summaries import pass_over_summaries
-from pipeline.unfilled_months import pass_over_months_not_covered, pass_over_unfilled_months
+from pipeline.unfilled_months import (
+    pass_over_months_not_covered,
+    pass_over_unfilled_months,
+    refuse_months_not_begun,
+)
 from pipeline.unsaved_cells import _name_unsaved_formulas
 from pipeline.voided_rows import check_voided_rows
 from pipeline.written_rates import check_written_rates
@@ -292,6 +296,7 @@ def _read_sheet(grid: Grid, registry: Registry) -> tuple[HeaderMatch | None, Par
         check_header(grid, match, sheet)
         pass_over_unfilled_months(sheet)
         pass_over_months_not_covered(sheet)
+        refuse_months_not_begun(sheet)
         explain_negative_amounts(sheet)
         check_written_rates(grid, match, sheet)
         check_voided_rows(grid, match, sheet)

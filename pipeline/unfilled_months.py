@@ -1,5 +1,5 @@
 """Pass over the months a monthly form's template holds below the last one the clerk has filled in, or past the
-months its title or filing date says it covers."""
+months its title, filing date or the day it is read say it covers; refuse figures of months not yet begun."""
 
 from __future__ import annotations
 
@@ -114,6 +114,38 @@ def pass_over_months_not_covered(sheet: ParsedSheet) -> None:
             severity=Severity.WARNING,
         )
     )
+
+
+def refuse_months_not_begun(sheet: ParsedSheet) -> None:
+    """Return a 月报 whose month of this year not yet begun on the day it is read holds a figure of its own.
+
+    Investment completed in October cannot be reported in July: such a figure is a plan typed into the 本月 column or
+    a month written wrong, and read as written it would stand in the report as done.
+    """
+    month = next((b.column.name for b in sheet.bindings if b.column.type is ColumnType.MONTH), None)
+    if "month" not in sheet.template.slice or month is None:
+        return
+    read_on = today()
+    own, _ = _own_and_carried(sheet)
+    for record in sheet.records:
+        if record.get("year") != read_on.year or not isinstance(record.get(month), int):
+            continue
+        if record[month] <= read_on.month:
+            continue
+        for binding in own:
+            if record.get(binding.column.name) in (None, 0):
+                continue
+            sheet.error(
+                rule="month_not_begun",
+                excel_row=record["excel_row"],
+                header=binding.header,
+                value=record[binding.column.name],
+                expected=(
+                    f"应为空：{record[month]}月尚未开始（本表读取于{read_on.year}年{read_on.month}月{read_on.day}日），"
+                    "不会已有完成数"
+                ),
+                fix="请核对月份是否写错；如是计划数，请填在计划列，并删去该月的完成数后重新报送",
+            )
 
 
 def today() -> dt.date:

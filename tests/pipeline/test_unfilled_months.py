@@ -248,3 +248,25 @@ def test_a_later_month_with_figures_of_its_own_stands_on_the_day_read(registry, 
     parsed = titled_file(registry, "投资完成情况月报", *rows)
 
     assert len([r for sheet in parsed.sheets for r in sheet.records]) == 12
+
+
+def test_a_figure_in_a_month_not_yet_begun_is_refused(registry, monkeypatch):
+    # Read on 2022年4月6日, October's 本月 of 80 cannot be investment done: a plan in the wrong column or a month
+    # written wrong, it would stand in the report as done.
+    read_on(monkeypatch, dt.date(2022, 4, 6))
+    rows = year_laid_out([4, 30, sum(FILLED) + 30], [10, 80, sum(FILLED) + 110])
+    parsed = progress_file(registry, *rows)
+
+    [problem] = [p for p in parsed.all_problems if p.rule == "month_not_begun"]
+    assert (problem.severity, problem.excel_row, problem.value) == (Severity.ERROR, 7, "80")
+    assert problem.column_header == "本月完成投资（万元）"
+    assert "10月尚未开始（本表读取于2022年4月6日）" in problem.message_zh
+    # April has begun: its 30 is a figure of the month so far, read as written.
+    assert [r["month"] for sheet in parsed.sheets for r in sheet.records if r["month"] == 4] == [4]
+
+
+def test_figures_of_every_month_stand_once_the_year_is_over(registry, monkeypatch):
+    read_on(monkeypatch, dt.date(2023, 1, 5))
+    rows = year_laid_out([4, 30, sum(FILLED) + 30], [10, 80, sum(FILLED) + 110])
+
+    assert "month_not_begun" not in {p.rule for p in progress_file(registry, *rows).all_problems}
