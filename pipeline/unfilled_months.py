@@ -53,22 +53,14 @@ def pass_over_unfilled_months(sheet: ParsedSheet) -> None:
         # merged with the one above (a 本月 merged over two months): the clerk is told as found.
         return
     sheet.problems = [p for p in sheet.problems if p.excel_row not in passed]
-    sheet.records = [r for r in sheet.records if r["excel_row"] not in passed]
-    month = months[0].column.name
-    named = "、".join(f"{r[month]}月" for r in reversed(tail) if isinstance(r.get(month), int))
-    headers = "、".join(f"「{b.header}」" for b in own)
-    sheet.problems.append(
-        row_problem(
-            "unfilled_months",
-            sheet=sheet.name,
-            excel_row=min(passed),
-            expected=(
-                f"{rows_text(tuple(sorted(passed)))}（{named}）的{headers}未填写，位于已填报的最后一个月"
-                f"（第{last['excel_row']}行）之后，视为表格中以后月份的空行，未读取"
-            ),
-            fix="如这些月份已有完成投资，请填写后重新报送；如尚未到这些月份，无需处理，也不要填0",
-            severity=Severity.WARNING,
-        )
+    _pass_over(
+        sheet,
+        tail,
+        months[0].column.name,
+        own,
+        "unfilled_months",
+        f"未填写，位于已填报的最后一个月（第{last['excel_row']}行）之后，视为表格中以后月份的空行，未读取",
+        "如这些月份已有完成投资，请填写后重新报送；如尚未到这些月份，无需处理，也不要填0",
     )
 
 
@@ -98,18 +90,33 @@ def pass_over_months_not_covered(sheet: ParsedSheet) -> None:
     passed = {r["excel_row"] for r in later}
     if any(p.excel_row in passed for p in sheet.problems):
         return  # something else is wrong on those rows: the clerk is told as found
+    _pass_over(
+        sheet,
+        later,
+        month,
+        own,
+        "months_after_title",
+        f"填写为0，而{said}，视为表格中以后月份的空行，未读取，报告按截至{through}月计算",
+        fix,
+    )
+
+
+def _pass_over(
+    sheet: ParsedSheet, rows: list[dict], month: str, own: list, rule: str, said: str, fix: str
+) -> None:
+    """Drop rows of months to come from a sheet and warn once, naming the rows, their months and their own figures."""
+    passed = {r["excel_row"] for r in rows}
     sheet.records = [r for r in sheet.records if r["excel_row"] not in passed]
-    named = "、".join(f"{r[month]}月" for r in sorted(later, key=lambda r: r[month]))
+    named = "、".join(
+        f"{r[month]}月" for r in sorted(rows, key=lambda r: r["excel_row"]) if isinstance(r.get(month), int)
+    )
     headers = "、".join(f"「{b.header}」" for b in own)
     sheet.problems.append(
         row_problem(
-            "months_after_title",
+            rule,
             sheet=sheet.name,
             excel_row=min(passed),
-            expected=(
-                f"{rows_text(tuple(sorted(passed)))}（{named}）的{headers}填写为0，而{said}，"
-                f"视为表格中以后月份的空行，未读取，报告按截至{through}月计算"
-            ),
+            expected=f"{rows_text(tuple(sorted(passed)))}（{named}）的{headers}{said}",
             fix=fix,
             severity=Severity.WARNING,
         )
