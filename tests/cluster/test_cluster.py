@@ -48,7 +48,7 @@ ANNUAL_TIMEOUT = 240.0
 # Columns that differ between any two runs on the same files, whatever ran them.
 RUN_SPECIFIC = {
     "ops.submissions": {"received_at"},  # when this run received the file
-    "ops.runs": {"finished_at"},  # when this run ended
+    "ops.runs": {"finished_at", "work_runs"},  # when this run ended; its parse folders, named by the run
 }
 # Storage paths: compared relative to the location they are in (receipts/…, archive/…), not as written.
 STORAGE_PATHS = {"ops.submissions": {"receipt_path": "receipts", "archive_path": "archive"}}
