@@ -25,9 +25,8 @@ def pass_over_unfilled_months(sheet: ParsedSheet) -> None:
     months of no investment, those turn the monitoring lights red. A blank month between filled ones is still an
     error: that month was skipped, not yet to come.
     """
-    template = sheet.template
-    months = [b for b in sheet.bindings if b.column.type is ColumnType.MONTH]
-    if "month" not in template.slice or not months:
+    month = _month_column(sheet)
+    if month is None:
         return
     own, carried = _own_and_carried(sheet)
     if not own:
@@ -56,7 +55,7 @@ def pass_over_unfilled_months(sheet: ParsedSheet) -> None:
     _pass_over(
         sheet,
         tail,
-        months[0].column.name,
+        month,
         own,
         "unfilled_months",
         f"未填写，位于已填报的最后一个月（第{last['excel_row']}行）之后，视为表格中以后月份的空行，未读取",
@@ -75,9 +74,9 @@ def pass_over_months_not_covered(sheet: ParsedSheet) -> None:
     itself decides, and the warning asks the clerk to retitle the file `1-12月` (or correct the date) where those
     months did see no investment.
     """
-    month = next((b.column.name for b in sheet.bindings if b.column.type is ColumnType.MONTH), None)
-    covered = _months_covered(sheet)
-    if "month" not in sheet.template.slice or month is None or covered is None:
+    month = _month_column(sheet)
+    covered = _months_covered(sheet) if month is not None else None
+    if covered is None:
         return
     through, said, fix = covered
     own, carried = _own_and_carried(sheet)
@@ -129,8 +128,8 @@ def refuse_months_not_begun(sheet: ParsedSheet) -> None:
     Investment completed in October cannot be reported in July: such a figure is a plan typed into the 本月 column or
     a month written wrong, and read as written it would stand in the report as done.
     """
-    month = next((b.column.name for b in sheet.bindings if b.column.type is ColumnType.MONTH), None)
-    if "month" not in sheet.template.slice or month is None:
+    month = _month_column(sheet)
+    if month is None:
         return
     read_on = today()
     own, _ = _own_and_carried(sheet)
@@ -210,6 +209,13 @@ def _months_said(sheet: ParsedSheet) -> tuple[int, str, str] | None:
     filed = meta.filed
     said = f"第{meta.filed_row}行的填报日期为{filed.year}年{filed.month}月，这些月份当时尚未结束"
     return filed.month - 1, said, "请改正填报日期"
+
+
+def _month_column(sheet: ParsedSheet) -> str | None:
+    """Return the name of a monthly form's month column (its slice by month), or None for any other sheet."""
+    if "month" not in sheet.template.slice:
+        return None
+    return next((b.column.name for b in sheet.bindings if b.column.type is ColumnType.MONTH), None)
 
 
 def _own_and_carried(sheet: ParsedSheet) -> tuple[list, list]:
