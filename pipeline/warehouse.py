@@ -328,6 +328,12 @@ def attach_published(con: duckdb.DuckDBPyConnection, published: Path) -> Path:
     return version
 
 
+def readable(published: Path) -> bool:
+    """Say whether `reader` has a warehouse to open: the writer's copy, or the published one."""
+    # A first load not yet published (annual_indicators paused, or its rebuild failed) lies in the writer's copy alone.
+    return working_copy(published).is_file() or published.is_file()
+
+
 @contextmanager
 def reader(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the pipeline's own read-only view: the writer's copy, so an analyst's lock on the published file

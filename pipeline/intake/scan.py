@@ -11,7 +11,7 @@ from pipeline.inbox_entries import SKIP_ZH, InboxEntry, NotTakenIn, Skipped, Unr
 from pipeline.inbox_storage import Storage, marker_of, same_object, storage_for
 from pipeline.local_read import rewritten_in_place
 from pipeline.settings import Settings
-from pipeline.warehouse import reader, working_copy
+from pipeline.warehouse import readable, reader
 
 
 @dataclass(slots=True)
@@ -110,9 +110,9 @@ def scan_inbox(
 def scan_published(settings: Settings) -> InboxScan:
     """Compare the inbox with what the warehouse has taken in (the writer's copy where there is one); only read."""
     storage = storage_for(settings)
-    # A first load not yet published (annual_indicators paused, or its rebuild failed) lies in the writer's copy
-    # alone: without it every file looked new again the next night, and every shard parsed the whole inbox again.
-    if not (settings.warehouse.is_file() or working_copy(settings.warehouse).is_file()):
+    # Read by the published file alone, a first load not yet published left every file new again the next night,
+    # and every shard parsed the whole inbox again.
+    if not readable(settings.warehouse):
         return scan_inbox(None, storage)
     with reader(settings.warehouse) as con:
         return scan_inbox(con, storage)

@@ -11,7 +11,7 @@ from pathlib import Path
 from pipeline.intake.work import MissingWorkFile, work_file_path
 from pipeline.locations import is_url, join_location
 from pipeline.settings import Settings
-from pipeline.warehouse import reader, working_copy
+from pipeline.warehouse import readable, reader
 from pipeline.work_files import reading, remove_abandoned_runs, remove_work_objects
 
 logger = logging.getLogger(__name__)
@@ -27,10 +27,9 @@ def run_folders(keys: Iterable[str]) -> list[str]:
 
 def loaded_before(settings: Settings, folders: list[str]) -> dt.datetime | None:
     """Return when a finished load took in these run folders' work files; None if none did. Only reads."""
-    published = settings.warehouse
-    if not folders or not (published.is_file() or working_copy(published).is_file()):
+    if not folders or not readable(settings.warehouse):
         return None
-    with reader(published) as con:
+    with reader(settings.warehouse) as con:
         recorded = con.execute(
             "select count(*) from duckdb_columns() "
             "where schema_name = 'ops' and table_name = 'runs' and column_name = 'work_runs'"
