@@ -64,6 +64,12 @@ def identifier_instead(text: str, example: str) -> str:
     return f"write lower-case letters, digits and _, starting with a letter, in English or pinyin (e.g. {example})"
 
 
+def refuse_blank(words: Iterable[str], said: str, why: str = "") -> None:
+    """Refuse a registry word that is blank or only spaces, saying `said` (where it stands) and `why` it matters."""
+    if any(not squash(word) for word in words):
+        raise ValueError(f'{said} (""){why}; remove it or write the words')
+
+
 def refuse_joined(key: str, words: Iterable[str]) -> None:
     """Refuse a list item holding a comma: most often two items parted by `，`, which YAML reads as one."""
     # `aliases: [施工中，正在施工]` loaded as one alias no sheet writes: every 施工中 was refused as no value.
@@ -196,10 +202,10 @@ class Column(_Strict):
         # A blank header matched the sheet's blank header cell, read silently as this column; a blank enum
         # spelling stood for a value no cell can write.
         spellings = [w for v, a in (self.values or {}).items() for w in (v, *(a or ()))]
-        if any(not squash(text) for text in (self.header, *self.aliases, *spellings)):
-            raise ValueError(
-                f'column {self.name!r}: a header, alias or enum value is blank (""); remove it or write the words'
-            )
+        refuse_blank(
+            (self.header, *self.aliases, *spellings),
+            f"column {self.name!r}: a header, alias or enum value is blank",
+        )
         for text in (self.header, *self.aliases):
             # Matched without its brackets, a header's `（千元）` was never read as a unit, and the blank template
             # printed `培训经费（千元）（万元）`, a header no column reads back.
@@ -308,14 +314,11 @@ class Field(Column):
             raise ValueError(
                 f"field {self.name!r}: `row_aliases` are other labels of its `row`; give the row"
             )
-        if any(
-            not squash(word)
-            for word in (*self.row_aliases, *(w for w in (self.row, self.block) if w is not None))
-        ):
-            # A blank row label is matched by any row whose label cell is empty: its value read from the wrong row.
-            raise ValueError(
-                f'field {self.name!r}: its row, row_aliases or block holds a blank word (""); remove it or write the words'
-            )
+        # A blank row label is matched by any row whose label cell is empty: its value read from the wrong row.
+        refuse_blank(
+            (*self.row_aliases, *(w for w in (self.row, self.block) if w is not None)),
+            f"field {self.name!r}: its row, row_aliases or block holds a blank word",
+        )
         refuse_joined(f"field {self.name!r}: row_aliases", self.row_aliases)
         if self.required or self.unique or self.read_against or self.points_of:
             raise ValueError(

@@ -15,9 +15,10 @@ from pipeline.registry_columns import (
     Field,
     _Strict,
     identifier_instead,
+    refuse_blank,
     refuse_joined,
 )
-from pipeline.text import split_header, squash
+from pipeline.text import split_header
 
 # Lineage and slice columns every raw table carries; a template column may not reuse these names.
 RESERVED_COLUMNS = frozenset({"submission_id", "sheet", "excel_row", "slice_key", "unit", "parent_item"})
@@ -166,21 +167,17 @@ class Template(_Strict):
             )
         # Every row's first cell starts with a blank word: `ends_at: ['']` ended each table at its first row, and
         # every file of the template went back to its office, told its data rows stood below a footer.
+        prefixes = self.part_of_previous.prefixes if self.part_of_previous else ()
         words = {
             "ends_at": self.ends_at,
             "leading_column": (self.leading_column,) if self.leading_column is not None else (),
-            "part_of_previous.prefixes": self.part_of_previous.prefixes if self.part_of_previous else (),
+            "part_of_previous.prefixes": prefixes,
             **{f"written_rates {r.header!r}": (r.header, *r.aliases) for r in self.written_rates},
         }
         for key, said in words.items():
-            if any(not squash(word) for word in said):
-                raise ValueError(
-                    f'{key}: a word is blank (""), which every row\'s first cell starts with; remove it or write the words'
-                )
+            refuse_blank(said, f"{key}: a word is blank", ", which every row's first cell starts with")
         refuse_joined("ends_at", self.ends_at)
-        refuse_joined(
-            "part_of_previous.prefixes", self.part_of_previous.prefixes if self.part_of_previous else ()
-        )
+        refuse_joined("part_of_previous.prefixes", prefixes)
         for rate in self.written_rates:
             refuse_joined(f"written_rates {rate.header!r}: aliases", rate.aliases)
         if self.slice not in SLICE_SHAPES:
