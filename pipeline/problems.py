@@ -94,7 +94,7 @@ RULE_ZH = {
     "part_total": "分类合计行未核对",
     "group_heading": "分组标题行未入库",
     "unfilled_months": "以后月份的空行未入库",
-    "months_after_title": "本表所写月份以后填0的月份未入库",
+    "months_after_title": "所报月份以后填0的月份未入库",
     "month_not_begun": "尚未开始的月份填写了完成数",
     "repeated_header": "重复的表头行未入库",
     "planned_dates_reversed": "计划完工日期早于计划开工日期",
