@@ -53,7 +53,9 @@ def _main(argv: list[str] | None) -> int:
     try:
         args.settings = Settings.from_env(args.home)
     except ValueError as exc:  # a PIPELINE_… setting that is out of range
-        say(f"环境变量设置有误：{exc}", sys.stderr)
+        # `--home ~/x` is refused by the same words as PIPELINE_HOME, and named as what it is.
+        said = "命令行参数" if str(exc).startswith("--") else "环境变量"
+        say(f"{said}设置有误：{exc}", sys.stderr)
         return EXIT_FAILED
     try:
         # Inside: an archive on object storage is listed to find a lost warehouse, and may be out of reach.

@@ -55,7 +55,10 @@ def positive_whole_number(variable: str, raw: str, thousands: bool = False) -> i
     except ValueError:
         value = 0
     if value <= 0:
-        raise ValueError(f"{variable} must be a positive whole number, not {raw!r}")
+        raise ValueError(
+            f"{variable} 的值 {raw!r} 不是正整数：请写大于 0 的整数（只写数字，不带单位），或删去该变量以使用默认值。"
+            "（must be a positive whole number）"
+        )
     return value
 
 

@@ -44,11 +44,14 @@ def split_url(url: str) -> tuple[str, str]:
     scheme, _, rest = url.partition("://")
     if scheme.lower() not in SCHEMES:
         raise ValueError(
-            f"unsupported storage URL {url!r}: only {', '.join(sorted(SCHEMES))}:// is supported"
+            f"不支持的存储地址 {url!r}：只支持 {'、'.join(f'{s}://' for s in sorted(SCHEMES))}，"
+            "请写成 s3://存储桶/前缀，或写本机路径。（unsupported storage URL）"
         )
     bucket, _, prefix = rest.partition("/")
     if not bucket:
-        raise ValueError(f"storage URL without a bucket: {url!r}")
+        raise ValueError(
+            f"存储地址 {url!r} 缺少存储桶名：请写成 s3://存储桶/前缀。（storage URL without a bucket）"
+        )
     return bucket, prefix.strip("/")
 
 

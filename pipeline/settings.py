@@ -77,7 +77,7 @@ class Settings:
             raw = (os.environ.get(f"PIPELINE_{name.upper()}") or "").strip()
             # The warehouse is DuckDB's single writer's local file; Data Docs are written as a local folder.
             if raw and URL.match(raw):
-                raise ValueError(f"PIPELINE_{name.upper()} must be a local path, not {raw!r}")
+                raise ValueError(_not_local(f"PIPELINE_{name.upper()}", raw, f"/srv/budget/{default}"))
             _local(f"PIPELINE_{name.upper()}", raw)
             # Absolute, but links are not followed: warehouse.duckdb is a symlink to the current version.
             return Path(os.path.abspath(raw or root / default))
@@ -91,7 +91,7 @@ class Settings:
                 try:
                     split_url(raw)
                 except ValueError as exc:
-                    raise ValueError(f"PIPELINE_{name.upper()}: {exc}") from None
+                    raise ValueError(f"PIPELINE_{name.upper()} 的值有误：{exc}") from None
                 return raw.rstrip("/")
             return path(name, default)
 
@@ -119,8 +119,9 @@ class Settings:
         settings.check_storage()
         for name in settings.in_inbox():
             raise ValueError(
-                f"PIPELINE_{name.upper()} {str(getattr(settings, name))!r} lies inside PIPELINE_INBOX {str(settings.inbox)!r}: "
-                "what the pipeline writes there would be read as submissions every night"
+                f"PIPELINE_{name.upper()} 的值 {str(getattr(settings, name))!r} 位于收件箱 PIPELINE_INBOX "
+                f"{str(settings.inbox)!r} 之内：写在那里的文件每晚都会被当作报送文件读入。"
+                f"请把 PIPELINE_{name.upper()} 改为收件箱以外的位置。（lies inside PIPELINE_INBOX）"
             )
         return settings
 
@@ -131,8 +132,9 @@ class Settings:
         if is_url(self.inbox) != is_url(self.archive):
             # Files are archived by moving them within one storage; across two, a file would sit in both or neither.
             raise ValueError(
-                f"PIPELINE_INBOX {str(self.inbox)!r} and PIPELINE_ARCHIVE {str(self.archive)!r} must both be local "
-                "folders or both s3:// URLs"
+                f"PIPELINE_INBOX 的值 {str(self.inbox)!r} 与 PIPELINE_ARCHIVE 的值 {str(self.archive)!r} "
+                "一个是本机文件夹、一个是 s3:// 地址：归档是在同一存储内移动文件，跨两种存储时文件会两边都在或都不在。"
+                "请把两者都设为本机文件夹，或都设为 s3:// 地址。（must both be local folders or both s3:// URLs）"
             )
 
     def in_inbox(self) -> list[str]:
@@ -225,7 +227,7 @@ def _folder(variable: str) -> Path | None:
     """Read an optional local folder setting; unset means none."""
     raw = (os.environ.get(variable) or "").strip()
     if URL.match(raw):
-        raise ValueError(f"{variable} must be a local path, not {raw!r}")
+        raise ValueError(_not_local(variable, raw, "/srv/budget/templates"))
     return Path(os.path.abspath(_local(variable, raw))) if raw else None
 
 
@@ -238,10 +240,19 @@ def _local(variable: str, raw: str) -> str:
     if not raw.startswith("~"):
         return raw
     expanded = os.path.expanduser(raw)
-    hint = f" (for the user running this command, {expanded!r})" if expanded != raw else ""
+    hint = f"（对运行本命令的用户而言即 {expanded!r}）" if expanded != raw else ""
     raise ValueError(
-        f"{variable} {raw!r} starts with ~, which a shell expands but an env file, systemd or docker do not: "
-        f"it would be a folder named {raw.split('/', 1)[0]!r} under the current folder. Write the full path{hint}"
+        f"{variable} 的值 {raw!r} 以 ~ 开头：~ 只有 shell 会展开，环境变量文件、systemd 和 docker 都不会，"
+        f"它会成为当前文件夹下名为 {raw.split('/', 1)[0]!r} 的文件夹。请写完整路径{hint}。"
+        "（starts with ~, which only a shell expands: write the full path）"
+    )
+
+
+def _not_local(variable: str, raw: str, example: str) -> str:
+    """Say that a location that must be on this machine was given as a URL, and what to write instead."""
+    return (
+        f"{variable} 的值 {raw!r} 是网络地址，但它只能是本机路径：请写本机上的完整路径，如 {example}。"
+        "（must be a local path）"
     )
 
 
@@ -262,7 +273,10 @@ def _seconds(variable: str, default: float) -> float:
     except ValueError:
         value = -1.0
     if not value >= 0 or value == float("inf"):
-        raise ValueError(f"{variable} must be a number of seconds, zero or more, not {raw!r}")
+        raise ValueError(
+            f"{variable} 的值 {raw!r} 不是秒数：请写 0 或更大的数字（单位为秒，如 {default:g}），"
+            f"或删去该变量以使用默认值 {default:g}。（must be a number of seconds, zero or more）"
+        )
     return value
 
 
@@ -278,7 +292,10 @@ def _memory_limit(variable: str, default: str) -> str:
     try:
         duckdb.connect().execute("set memory_limit = ?", [raw])
     except duckdb.Error:
-        raise ValueError(f"{variable} must be a memory size such as 512MB or 2GB, not {raw!r}") from None
+        raise ValueError(
+            f"{variable} 的值 {raw!r} 不是内存大小：请写如 512MB 或 2GB 的大小，或删去该变量以使用默认值 {default}。"
+            "（must be a memory size such as 512MB or 2GB）"
+        ) from None
     return raw
 
 

@@ -10,6 +10,7 @@ from pipeline.limits import positive_whole_number
 from pipeline.settings import Settings
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+PORT = 8765
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +18,7 @@ class PortalConfig:
     """How the portal listens and keeps its sessions; `PIPELINE_PORTAL_<FIELD>` overrides each."""
 
     host: str = "127.0.0.1"
-    port: int = 8765
+    port: int = PORT
     # Plain-http cookies only where nothing leaves the machine: tests and a clerk's own laptop.
     allow_http: bool = False
     # The path prefix the bureau's reverse proxy serves the portal under, e.g. /baosong.
@@ -57,12 +58,14 @@ class PortalConfig:
         # The socket takes a port modulo 65536: 99999 listened on 34463 while the portal said 127.0.0.1:99999.
         if not 0 < self.port < 65536:
             raise ValueError(
-                f"PIPELINE_PORTAL_PORT (or --port) must be a port from 1 to 65535, not {self.port}"
+                f"PIPELINE_PORTAL_PORT（或 --port）的值 {self.port} 不是可用的端口：请写 1 到 65535 之间的端口号，"
+                f"如默认的 {PORT}。（must be a port from 1 to 65535）"
             )
         if self.allow_http and self.host not in LOOPBACK:
             raise ValueError(
-                f"PIPELINE_PORTAL_ALLOW_HTTP is only for a portal on 127.0.0.1, not on {self.host!r}: "
-                "anywhere else the session cookie must travel over https"
+                f"PIPELINE_PORTAL_ALLOW_HTTP 只能用于监听 127.0.0.1 的门户，而监听地址（PIPELINE_PORTAL_HOST 或 --host）"
+                f"是 {self.host!r}：在其他地址上，登录凭据（cookie）必须经 https 传输。请删去 PIPELINE_PORTAL_ALLOW_HTTP "
+                "并经反向代理提供 https，或把监听地址改为 127.0.0.1。（only for a portal on 127.0.0.1）"
             )
 
 

@@ -515,7 +515,7 @@ def test_an_object_store_inbox_beside_a_local_archive_is_a_bad_setting_not_a_tra
     assert main(["--quiet", "run"]) == 1
 
     err = capsys.readouterr().err
-    assert "环境变量设置有误：PIPELINE_INBOX 's3://bureau/inbox' and PIPELINE_ARCHIVE" in err
+    assert "环境变量设置有误：PIPELINE_INBOX 的值 's3://bureau/inbox' 与 PIPELINE_ARCHIVE 的值" in err
     assert "Traceback" not in err
 
 

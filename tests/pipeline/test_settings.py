@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ def test_a_written_location_inside_an_object_store_inbox_is_refused(monkeypatch,
         monkeypatch.setenv(f"PIPELINE_{other}", f"s3://budget/{other.lower()}")
     monkeypatch.setenv("PIPELINE_INBOX", "S3://budget/共享/")
     monkeypatch.setenv(f"PIPELINE_{name}", "s3://budget/共享/回执")
-    with pytest.raises(ValueError, match=f"PIPELINE_{name} .* lies inside PIPELINE_INBOX"):
+    with pytest.raises(ValueError, match=f"PIPELINE_{name} 的值 .* 位于收件箱 PIPELINE_INBOX"):
         Settings.from_env(tmp_path)
     monkeypatch.setenv(f"PIPELINE_{name}", "s3://budget/共享")  # the inbox itself
     with pytest.raises(ValueError, match=f"PIPELINE_{name}"):
@@ -75,7 +76,9 @@ def test_a_written_location_inside_a_local_inbox_is_refused(monkeypatch, tmp_pat
     # warehouse's versions and the writer's copy likewise, each returned and archived every night.
     monkeypatch.setenv("PIPELINE_INBOX", str(tmp_path / "共享"))
     monkeypatch.setenv(f"PIPELINE_{name}", str(tmp_path / "共享" / "回执"))
-    with pytest.raises(ValueError, match=f"PIPELINE_{name} '.*回执' lies inside PIPELINE_INBOX '.*共享'"):
+    with pytest.raises(
+        ValueError, match=f"PIPELINE_{name} 的值 '.*回执' 位于收件箱 PIPELINE_INBOX '.*共享' 之内"
+    ):
         Settings.from_env(tmp_path)
     (tmp_path / "共享").mkdir()
     (tmp_path / "链接").symlink_to(tmp_path / "共享")
@@ -96,7 +99,7 @@ def test_the_default_data_root_keeps_what_it_writes_out_of_the_inbox(monkeypatch
 def test_the_warehouse_and_data_docs_are_refused_on_object_storage(monkeypatch, tmp_path, name):
     monkeypatch.setenv(f"PIPELINE_{name}", "s3://budget/warehouse.duckdb")
 
-    with pytest.raises(ValueError, match=f"PIPELINE_{name} must be a local path"):
+    with pytest.raises(ValueError, match=f"PIPELINE_{name} 的值 .* 是网络地址，但它只能是本机路径"):
         Settings.from_env(tmp_path)
 
 
@@ -115,7 +118,7 @@ def test_the_marts_memory_limit_defaults_when_unset_or_empty(monkeypatch, tmp_pa
 def test_a_marts_memory_limit_duckdb_cannot_read_is_refused_by_name(monkeypatch, tmp_path, raw):
     # It failed the run only at the marts' rebuild, told as a damaged warehouse to restore from backup.
     monkeypatch.setenv("PIPELINE_MARTS_MEMORY_LIMIT", raw)
-    with pytest.raises(ValueError, match=f"PIPELINE_MARTS_MEMORY_LIMIT must be a memory size .* not '{raw}'"):
+    with pytest.raises(ValueError, match=f"PIPELINE_MARTS_MEMORY_LIMIT 的值 '{raw}' 不是内存大小"):
         Settings.from_env(tmp_path)
 
 
@@ -126,22 +129,22 @@ def test_the_analysts_memory_limit_defaults_and_is_refused_by_name_if_unreadable
     assert Settings.from_env(tmp_path).analyst_memory_limit == "4GB"
     # Else every analyst's session would fail as it opens, with DuckDB's parser error.
     monkeypatch.setenv("PIPELINE_ANALYST_MEMORY_LIMIT", "lots")
-    with pytest.raises(ValueError, match="PIPELINE_ANALYST_MEMORY_LIMIT must be a memory size .* not 'lots'"):
+    with pytest.raises(ValueError, match="PIPELINE_ANALYST_MEMORY_LIMIT 的值 'lots' 不是内存大小"):
         Settings.from_env(tmp_path)
 
 
 @pytest.mark.parametrize(
     ("name", "raw", "said"),
     [
-        ("EXPORT", "ftp://host/export", "only s3:// is supported"),
-        ("INBOX", "s3://", "without a bucket"),
-        ("RECEIPTS", "gs://bucket/receipts", "only s3:// is supported"),
+        ("EXPORT", "ftp://host/export", "只支持 s3://"),
+        ("INBOX", "s3://", "缺少存储桶名"),
+        ("RECEIPTS", "gs://bucket/receipts", "只支持 s3://"),
     ],
 )
 def test_a_storage_url_no_store_can_take_is_refused_by_name(monkeypatch, tmp_path, name, raw, said):
     # `ftp://…` as the export was told as another warehouse's claim on it; `s3://` as the inbox, as no inbox "s3:".
     monkeypatch.setenv(f"PIPELINE_{name}", raw)
-    with pytest.raises(ValueError, match=f"PIPELINE_{name}: .*{said}"):
+    with pytest.raises(ValueError, match=f"PIPELINE_{name} 的值有误：.*{said}"):
         Settings.from_env(tmp_path)
 
 
@@ -162,7 +165,48 @@ def test_a_location_starting_with_a_tilde_is_refused_by_name(monkeypatch, tmp_pa
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(f"PIPELINE_{name}", raw)
     home = None if name == "HOME" else tmp_path
-    said = f"PIPELINE_{name} '{raw.strip()}' starts with ~.*Write the full path"
+    said = f"PIPELINE_{name} 的值 '{raw.strip()}' 以 ~ 开头.*请写完整路径"
     with pytest.raises(ValueError, match=said):
         Settings.from_env(home)
     assert list(tmp_path.iterdir()) == []
+
+
+# Three English words in a row: a sentence an operator who reads Chinese would have to puzzle out.
+ENGLISH = re.compile(r"[A-Za-z]+ [A-Za-z]+ [A-Za-z]+")
+
+
+@pytest.mark.parametrize(
+    ("variable", "raw"),
+    [
+        ("PIPELINE_WORKERS", "两个"),
+        ("PIPELINE_MAX_ROWS", "-3"),
+        ("PIPELINE_SHARD_FILES", "0"),
+        ("PIPELINE_SETTLE_SECONDS", "two minutes"),
+        ("PIPELINE_MARTS_MEMORY_LIMIT", "lots"),
+        ("PIPELINE_WAREHOUSE", "s3://budget/warehouse.duckdb"),
+        ("PIPELINE_REPORT_TEMPLATES", "s3://budget/templates"),
+        ("PIPELINE_EXPORT", "ftp://host/export"),
+        ("PIPELINE_INBOX", "s3://"),
+        ("PIPELINE_RECEIPTS", "~/receipts"),
+        ("PIPELINE_INBOX", "s3://budget/inbox"),  # beside a local archive
+        ("PIPELINE_REPORTS", "{inbox}/报告"),
+    ],
+)
+def test_a_bad_setting_is_told_in_chinese_naming_the_variable_its_value_and_what_to_write(
+    monkeypatch, tmp_path, variable, raw
+):
+    # Operators read Chinese: "PIPELINE_WORKERS must be a positive whole number" left them to guess.
+    monkeypatch.chdir(tmp_path)
+    raw = raw.format(inbox=tmp_path / "inbox")
+    monkeypatch.setenv(variable, raw)
+
+    with pytest.raises(ValueError) as refused:
+        Settings.from_env(tmp_path)
+
+    said = str(refused.value)
+    assert said.startswith(f"{variable} 的值"), said
+    assert repr(raw) in said
+    assert "请" in said  # what to write instead
+    # English only as a gloss, in the closing brackets.
+    chinese, _, gloss = said.rpartition("（")
+    assert gloss.endswith("）") and ENGLISH.search(chinese) is None, said

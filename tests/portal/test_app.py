@@ -192,14 +192,18 @@ def test_the_session_cookie_is_secure_httponly_and_samesite_unless_plain_http_is
         assert client.get("/", follow_redirects=False).status_code == 303
     assert cookie.startswith("__Host-portal_session=")
     assert all(flag in cookie for flag in ("Secure", "HttpOnly", "SameSite=lax", "Path=/"))
-    with pytest.raises(ValueError, match="127.0.0.1"):
+    with pytest.raises(
+        ValueError, match="^PIPELINE_PORTAL_ALLOW_HTTP 只能用于监听 127.0.0.1 的门户.*'0.0.0.0'"
+    ):
         PortalConfig(host="0.0.0.0", allow_http=True)
 
 
 @pytest.mark.parametrize("port", [65536, 99999, -1])
 def test_a_port_no_socket_can_take_is_refused_by_name(port):
     # The socket takes a port modulo 65536: 99999 listened on 34463 while the portal said 127.0.0.1:99999.
-    with pytest.raises(ValueError, match=f"PIPELINE_PORTAL_PORT .* from 1 to 65535, not {port}"):
+    with pytest.raises(
+        ValueError, match=f"^PIPELINE_PORTAL_PORT（或 --port）的值 {port} 不是可用的端口：请写 1 到 65535"
+    ):
         PortalConfig(port=port)
 
 
