@@ -132,13 +132,35 @@ def beside(settings: Settings) -> Iterator[Beside]:
         exports = Beside(stack)
         try:
             yield exports
-        except BaseException:
+        except BaseException as failed:
             try:
                 exports.wait()
-            except Exception:
-                logger.exception("导出Parquet失败")
+            except Exception as exc:
+                _tell_also_failed(exc, failed)
             raise
         exports.wait()
+
+
+def _tell_also_failed(exc: Exception, failed: BaseException) -> None:
+    """Log in one Chinese line that an export failed beside the block's own failure; its traceback only at debug.
+
+    The block's error is what the command line (or the DAG's task) says; a traceback before it, logged at the
+    default level, buried that one message. An export out of reach of the same store is not said twice.
+    """
+    from pipeline.failures import file_error_zh, store_unreachable, warehouse_failed
+    from pipeline.forked import ChildDied
+    from pipeline.text import first_said, printable
+
+    logger.debug("导出Parquet失败", exc_info=exc)
+    if store_unreachable(exc) is not None and store_unreachable(failed) is not None:
+        return
+    if isinstance(exc, ChildDied):  # `Beside.wait` said it whole
+        logger.warning("%s", exc)
+        return
+    said = store_unreachable(exc) or warehouse_failed(exc)
+    if said is None:
+        said = file_error_zh(exc) if isinstance(exc, OSError) else printable(first_said(exc), one_line=True)
+    logger.warning("Parquet导出未完成：%s。%s", said.removeprefix("pipeline：").rstrip("。"), KILLED_ZH)
 
 
 def _write_tables(version: Path, staging: Path) -> dict:

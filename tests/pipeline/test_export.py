@@ -227,3 +227,31 @@ def test_a_report_killed_while_its_export_runs_beside_leaves_the_last_export_who
     latest = json.loads((settings.export / "LATEST.json").read_text(encoding="utf-8"))
     assert latest["warehouse_version"] == settings.warehouse.resolve().name != before["warehouse_version"]
     assert not [p.name for p in (settings.export / "versions").iterdir() if "partial" in p.name]
+
+
+def test_an_export_failing_beside_a_failed_block_is_one_chinese_line_its_traceback_only_at_debug(
+    settings, monkeypatch, caplog
+):
+    # Logged with logger.exception, its traceback came before the block's own Chinese message on the terminal.
+    import errno
+    import logging
+
+    def disk_full(version, target):
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(export, "export_version", disk_full)
+    with (
+        caplog.at_level(logging.DEBUG, logger="pipeline.export"),
+        pytest.raises(RuntimeError, match="报告未写成"),
+        export.beside(settings) as exports,
+    ):
+        exports.start(settings.warehouse, settings.export)
+        raise RuntimeError("报告未写成")
+
+    told = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert [r.getMessage() for r in told] == [
+        f"Parquet导出未完成：无法写入“{settings.export}”：磁盘空间不足。"
+        f"请清理磁盘空间后重新运行；已入库的数据不受影响。（No space left on device）。{export.KILLED_ZH}"
+    ]
+    assert told[0].exc_info is None
+    assert [r.exc_info[1] for r in caplog.records if r.levelno == logging.DEBUG and r.exc_info]

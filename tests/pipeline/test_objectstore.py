@@ -856,3 +856,104 @@ def test_a_store_gone_mid_night_fails_the_run_in_chinese_and_the_next_run_takes_
         assert con.execute("select original_name, status from ops.submissions").fetchall() == [
             ("项目基本信息.csv", "accepted")
         ]
+
+
+class _CutProxy:
+    """A TCP proxy to the store that, at the first request for a key under one of `prefixes`, refuses it and every
+    connection after: the store gone at the moment the run first writes there, whatever the timing."""
+
+    def __init__(self, target: str, prefixes: tuple[str, ...]):
+        import socket
+        import threading
+
+        host, _, port = target.removeprefix("http://").partition(":")
+        self.target, self.prefixes = (host, int(port)), [p.encode() for p in prefixes]
+        self.listening = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listening.getsockname()[1]}"
+        self.cut = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import threading
+
+        while True:
+            try:
+                client, _ = self.listening.accept()
+            except OSError:  # closed
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client) -> None:
+        import socket
+        import threading
+
+        first = client.recv(65536)
+        line = first.split(b"\r\n", 1)[0]
+        if self.cut.is_set() or (any(p in line for p in self.prefixes) and CLAIM.encode() not in line):
+            self.cut.set()
+            client.close()
+            return
+        store = socket.create_connection(self.target)
+        store.sendall(first)
+        threading.Thread(target=self._pipe, args=(store, client), daemon=True).start()
+        self._pipe(client, store)
+
+    @staticmethod
+    def _pipe(source, sink) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            source.close()
+            sink.close()
+
+    def close(self) -> None:
+        self.listening.close()
+
+
+@pytest.mark.slow
+def test_a_store_gone_while_the_report_and_the_export_write_is_one_chinese_message_without_a_traceback(
+    tmp_path: Path, bucket: str, s3, s3_endpoint: str
+):
+    """Both the report and the Parquet export fail on the store: the operator reads the one Chinese message, not the
+    export's botocore traceback logged before it (its traceback is kept for debug logging)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REGISTER_CSV
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
+    env |= {"AWS_MAX_ATTEMPTS": "1", "PIPELINE_SETTLE_SECONDS": "0", "PIPELINE_HOME": str(tmp_path / "home")}
+    env |= {
+        f"PIPELINE_{n.upper()}": f"s3://{bucket}/{n}"
+        for n in ("inbox", "archive", "receipts", "reports", "export")
+    }
+
+    def pipeline(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", "--quiet", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    assert pipeline("init").returncode == 0
+    _put(s3, bucket, "inbox/区财政局/项目基本信息.csv", REGISTER_CSV.encode("utf-8"))
+    taken = pipeline("ingest")
+    assert taken.returncode == 0, taken.stderr
+    # Between the claims' checks and the report's and the export's first writes.
+    proxy = _CutProxy(s3_endpoint, ("/export/", "/reports/"))
+    env["AWS_ENDPOINT_URL"] = proxy.url
+    try:
+        said = pipeline("report")
+    finally:
+        proxy.close()
+
+    assert said.returncode == 1
+    assert proxy.cut.is_set()
+    assert said.stderr.startswith("pipeline：无法连接对象存储"), said.stderr
+    assert "Traceback" not in said.stderr and said.stderr.count("\n") == 1, said.stderr
