@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import fcntl
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from pipeline.folder_lock import holding
 from pipeline.locations import ObjectPath
 from pipeline.published_objects import publish_objects, version_of
 from pipeline.storage import fsync_path
@@ -23,18 +21,6 @@ PARTIAL = ".partial-"
 LINK = ".link"
 _AT_FDCWD = -100  # <fcntl.h>: paths relative to the working directory
 _RENAME_EXCHANGE = 2  # <linux/fs.h>: renameat2 swaps the two paths
-
-
-@contextmanager
-def _publishing(root: Path) -> Iterator[None]:
-    """Hold the reports folder for one publisher at a time, so none prunes a folder another is pointing at."""
-    root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # released by the kernel if the holder is killed
-        yield
-    finally:
-        os.close(fd)
 
 
 def _exchange(first: Path, second: Path) -> bool:
@@ -113,7 +99,8 @@ def publish_set(pointer: Path | ObjectPath, files: dict[str, bytes]) -> Path | O
         version = publish_objects(str(pointer), files)
         return pointer / "versions" / version
     version = pointer.with_name(f".{pointer.name}.{version_of(files)}")
-    with _publishing(pointer.parent):
+    # One publisher at a time, so none prunes a folder another is pointing at.
+    with holding(pointer.parent):
         _prune(pointer, keep=None)
         if not version.is_dir():
             _write_version(version, files)

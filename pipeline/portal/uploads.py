@@ -10,17 +10,23 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect
 
 from pipeline.file_names import UPLOADING, archive_suffix, decode_name, not_sent, numbered_name
+from pipeline.folder_lock import holding
 from pipeline.limits import MIB, LimitExceeded, Limits
 from pipeline.portal.config import portal_home
+from pipeline.receipt_facts import ReceiptFacts
 from pipeline.receipt_places import contained, safe_component
 from pipeline.settings import Settings
 from pipeline.storage import fsync_path
+
+if TYPE_CHECKING:
+    from pipeline.portal.checker import Checker
 
 MAX_FIELD_BYTES = 4096  # a CSRF token or a flag; nothing else travels as a plain field
 # A request may carry this much beyond its files' own bytes: part headers, boundaries, the token.
@@ -200,6 +206,25 @@ def place_in_inbox(settings: Settings, office: str, name: str, content: bytes) -
     finally:
         partial.unlink(missing_ok=True)
     return target.relative_to(settings.inbox.resolve()).as_posix()
+
+
+def check_and_place(
+    settings: Settings, checker: Checker, office: str, files: list[tuple[str, bytes]], force: bool
+) -> list[tuple[ReceiptFacts, str | None, str | None]]:
+    """Check files (named as the inbox keeps them) and place those to be sent, or keep the rest for 仍然提交;
+    return each one's receipt, where it was placed and the id it was kept under.
+
+    Under the inbox's lock from the check to the last placing: two uploads of one file (or slice) at once were
+    both checked before either was placed, and both told 将被接收 (or 将替换) the same file.
+    """
+    done = []
+    with holding(Path(settings.inbox)):
+        for (name, content), facts in zip(files, checker.check(office, files), strict=True):
+            if facts.status == "accepted" or force:
+                done.append((facts, place_in_inbox(settings, office, name, content), None))
+            else:
+                done.append((facts, None, keep_pending(settings, office, name, content)))
+    return done
 
 
 def _pending_folder(settings: Settings) -> Path:

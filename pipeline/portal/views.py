@@ -24,9 +24,8 @@ from pipeline.portal.sessions import (
 from pipeline.portal.state import Portal
 from pipeline.portal.uploads import (
     UploadRefused,
+    check_and_place,
     inbox_name,
-    keep_pending,
-    place_in_inbox,
     read_upload,
     take_pending,
 )
@@ -210,18 +209,18 @@ def _alike(names: list[str]) -> list[str]:
 
 async def _checked(portal: Portal, office: str, files: list[tuple[str, bytes]], force: bool) -> list[Checked]:
     names = [inbox_name(name) for name, _ in files]
-    receipts = await run_in_threadpool(
-        portal.checker.check, office, list(zip(names, (c for _, c in files), strict=True))
+    outcomes = await run_in_threadpool(
+        check_and_place,
+        portal.settings,
+        portal.checker,
+        office,
+        list(zip(names, (c for _, c in files), strict=True)),
+        force,
     )
-    done = []
-    for (_, content), name, facts, alike in zip(files, names, receipts, _alike(names), strict=True):
-        placed = pending = None
-        if facts.status == "accepted" or force:
-            placed = await run_in_threadpool(place_in_inbox, portal.settings, office, name, content)
-        else:
-            pending = await run_in_threadpool(keep_pending, portal.settings, office, name, content)
-        done.append(Checked(facts, _would(facts, portal.checker.names), placed, pending, alike))
-    return done
+    return [
+        Checked(facts, _would(facts, portal.checker.names), placed, pending, alike)
+        for (facts, placed, pending), alike in zip(outcomes, _alike(names), strict=True)
+    ]
 
 
 def _results(request: Request, session: Session, checked: list[Checked]) -> Response:

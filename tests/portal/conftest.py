@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,9 +64,15 @@ def _wait_for(port: int, process: subprocess.Popen, log: Path, seconds: float = 
 
 
 @pytest.fixture(scope="package")
-def server(tmp_path_factory) -> Server:
+def server(tmp_path_factory) -> Iterator[Server]:
+    """A real `pipeline serve` shared by the package's browser tests."""
+    with serving(tmp_path_factory.mktemp("portal") / "home") as running:
+        yield running
+
+
+@contextmanager
+def serving(home: Path) -> Iterator[Server]:
     """Start `pipeline serve` (it listens only once warm) and stop exactly that process afterwards."""
-    home = tmp_path_factory.mktemp("portal") / "home"
     port = free_ports(["portal"])["portal"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
     env |= {
