@@ -133,7 +133,7 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
 
     with run_lock(args.settings, wait_seconds=0, purpose="pipeline withdraw"):
         try:
-            done = withdraw(args.settings, args.registry, args.submission_id, args.reason)
+            done = withdraw(args.settings, args.registry, args.submission_id, args.reason, args.by)
         except WithdrawError as exc:
             if not exc.already_withdrawn:
                 say(f"未撤回：{exc}", sys.stderr)

@@ -191,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     withdraw.add_argument(
         "--reason", required=True, metavar="TEXT", help="why; kept in ops.withdrawals and the receipt"
     )
+    withdraw.add_argument(
+        "--by",
+        metavar="NAME",
+        help="who withdraws it, as the office's receipt names them (default 管理员; never the OS login)",
+    )
     withdraw.set_defaults(handler=cmd_withdraw)
     status = commands.add_parser(
         "status", help="the last run, each office's files by outcome, the receipts, and reports gone stale"

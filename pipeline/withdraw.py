@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import os
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -28,6 +26,8 @@ from pipeline.warehouse_schema import ensure_schema
 
 # A rejected or duplicate file never reached the data; only these can be taken back out of it.
 WITHDRAWABLE = ("accepted", "superseded")
+# Who the receipt says withdrew it when the command names no one (`pipeline withdraw --by`).
+WITHDRAWN_BY = "管理员"
 
 
 class WithdrawError(ValueError):
@@ -80,16 +80,13 @@ class Withdrawal:
     off_sums: list[OffSum]  # months in force whose 累计 added up before it and no longer do
 
 
-def operator() -> str:
-    """Return who is withdrawing: the login name, else the numeric user."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # a container user without a passwd entry
-        return f"uid {os.getuid()}"
-
-
-def withdraw(settings: Settings, registry: Registry, submission_id: int, reason: str) -> Withdrawal:
+def withdraw(
+    settings: Settings, registry: Registry, submission_id: int, reason: str, by: str | None = None
+) -> Withdrawal:
     """Mark a submission withdrawn, keep who, when and why in ops.withdrawals, restore what it superseded.
+
+    `by` is who the office's receipt names (`--by`; 管理员 if none): never the machine's login, which told the
+    office the bureau's account names (root, a service user) and not who it could ask.
 
     The change is left in the writer's copy, unpublished: the marts rebuilt without the file publish it with them
     (`pipeline withdraw`), so no version shows the file withdrawn beside marts that still count it.
@@ -116,7 +113,13 @@ def withdraw(settings: Settings, registry: Registry, submission_id: int, reason:
             off_before = {o.month_of for o in off_sums_of(con, registry, submission_id)}
             con.execute(
                 "insert into ops.withdrawals values (?, ?, ?, ?, ?)",
-                [submission_id, dt.datetime.now(TIMEZONE), operator(), reason.strip(), status],
+                [
+                    submission_id,
+                    dt.datetime.now(TIMEZONE),
+                    one_line(by or "").strip() or WITHDRAWN_BY,
+                    reason.strip(),
+                    status,
+                ],
             )
             con.execute(
                 "update ops.submissions set status = 'withdrawn' where submission_id = ?", [submission_id]

@@ -279,6 +279,6 @@ create table if not exists ops.withdrawals (
 comment on table ops.withdrawals is '每次撤回一行（pipeline withdraw）：撤回的提交仍保留在ops.submissions中，状态为withdrawn';
 comment on column ops.withdrawals.submission_id is '被撤回的提交编号';
 comment on column ops.withdrawals.withdrawn_at is '撤回时间（Asia/Shanghai）';
-comment on column ops.withdrawals.withdrawn_by is '执行撤回的操作系统用户';
+comment on column ops.withdrawals.withdrawn_by is '撤回人：pipeline withdraw --by 所写的名字，未写时为“管理员”（回执中显示）';
 comment on column ops.withdrawals.reason is '撤回原因（--reason）';
 comment on column ops.withdrawals.status_before is '撤回前的状态（accepted 或 superseded）';

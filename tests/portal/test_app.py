@@ -344,6 +344,21 @@ def test_a_copy_of_a_file_in_the_offices_own_alias_folder_is_told_its_name(
     assert f"与第{number}号提交“清单.csv”内容完全相同" in upload("再发.csv")
 
 
+@pytest.mark.slow  # 5 s or more on two cores: the withdrawal rebuilds the marts
+def test_a_withdrawn_files_receipt_page_gives_the_withdrawal_once(settings, registry, register, client):
+    # The summary said 撤回说明：…由root撤回，原因：误报, and the 说明 row below it said the same again.
+    from tests.pipeline.test_withdraw import submission
+
+    number = submission(settings, "项目基本信息.csv")
+    assert main(["--quiet", "withdraw", str(number), "--reason", "数据误报", "--by", "财政局李明"]) == 0
+    log_in(client, ZAOLIN)
+
+    page = client.get(f"/receipts/{number}").text
+
+    assert page.count("原因：数据误报") == 1 and "由财政局李明撤回" in page
+    assert "<th>说明</th>" not in page
+
+
 @pytest.mark.slow  # 5 s or more on two cores
 def test_a_withdrawn_file_is_not_said_to_be_replaced_by_a_later_one(settings, registry, register, client):
     # Its history read 已撤回 beside 已被第N号提交替代, and the later file 替代了 it.
