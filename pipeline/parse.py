@@ -20,6 +20,7 @@ from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.percent_cells import _write_percentages
 from pipeline.problems import Problem, Severity
+from pipeline.read_day import ReadOn, read_today
 from pipeline.reader import read_workbook
 from pipeline.registry import Registry
 from pipeline.scaled_cells import _error_scaled_amounts
@@ -87,10 +88,19 @@ def unreadable_file(inbox_path: str, reason: str, offices: Offices | None = None
 
 
 def parse_file(
-    content: bytes, inbox_path: str, registry: Registry, limits: Limits | None = None
+    content: bytes,
+    inbox_path: str,
+    registry: Registry,
+    limits: Limits | None = None,
+    read_on: ReadOn | None = None,
 ) -> ParsedFile:
-    """Read a file and every sheet in it; nothing is stored, every problem is collected."""
+    """Read a file and every sheet in it; nothing is stored, every problem is collected.
+
+    `read_on`: the day its months are judged by (`read_day`), its night's; today where no night reads it.
+    """
+    read_on = read_on or read_today()
     parsed = _unparsed(inbox_path, registry.offices)
+    parsed.read_on = read_on
     name = parsed.original_name
     try:
         workbook = read_workbook(content, name, limits)
@@ -118,10 +128,10 @@ def parse_file(
     )
     for grid in workbook.grids:
         try:
-            match, sheet = _read_sheet(grid, registry)
+            match, sheet = _read_sheet(grid, registry, read_on)
             if sheet is not None and formats is not None and _write_percentages(grid, sheet, formats):
                 # Read again, so the value, the form's own checks and the receipt all take the cell as shown.
-                match, sheet = _read_sheet(grid, registry)
+                match, sheet = _read_sheet(grid, registry, read_on)
             if sheet is not None and formats is not None:
                 _error_scaled_amounts(grid, sheet, formats)
                 if workbook.struck_fonts:
@@ -223,7 +233,7 @@ def parse_file(
         )
         return parsed
     _settle_unit(parsed, registry.offices)
-    latest = latest_year()
+    latest = latest_year(read_on.day)
     for sheet in parsed.sheets:
         _settle_year(parsed, sheet, name, latest)
         _settle_month(parsed, sheet)
@@ -288,15 +298,17 @@ def _tied(match: HeaderMatch) -> str:
     )
 
 
-def _read_sheet(grid: Grid, registry: Registry) -> tuple[HeaderMatch | None, ParsedSheet | None]:
+def _read_sheet(
+    grid: Grid, registry: Registry, read_on: ReadOn
+) -> tuple[HeaderMatch | None, ParsedSheet | None]:
     """Match a sheet to a template and read it: its table, then the form's fields around it."""
     match = find_header(grid, registry)
     sheet = parse_sheet(grid, match, registry) if match and match.tied is None else None
     if sheet is not None:
         check_header(grid, match, sheet)
         pass_over_unfilled_months(sheet)
-        pass_over_months_not_covered(sheet)
-        refuse_months_not_begun(sheet)
+        pass_over_months_not_covered(sheet, read_on)
+        refuse_months_not_begun(sheet, read_on)
         explain_negative_amounts(sheet)
         check_written_rates(grid, match, sheet)
         check_voided_rows(grid, match, sheet)

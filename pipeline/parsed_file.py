@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity
+from pipeline.read_day import ReadOn
 
 
 @dataclass(slots=True)
@@ -29,6 +30,8 @@ class ParsedFile:
     # The sheets whose enum problems may say “pick from the drop-down list”: those that offer one
     # (`drop_downs.note_drop_downs`); a CSV, or a national form from the budget system, has none.
     drop_down_sheets: frozenset[str | None] = frozenset()
+    # The day its sheets were read by (`read_day`), for reading it again the same way: None for a file never read.
+    read_on: ReadOn | None = None
 
     @property
     def all_problems(self) -> list[Problem]:

@@ -3,13 +3,11 @@ months its title, filing date or the day it is read say it covers; refuse figure
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity, row_problem
+from pipeline.read_day import ReadOn
 from pipeline.registry_columns import SUMMABLE_TYPES, ColumnType
 from pipeline.row_problems import LEFT_BLANK, WRITTEN_EMPTY
-from pipeline.settings import TIMEZONE
 from pipeline.text import rows_text
 
 # A required cell's error where it was left empty, or written `—` or `无`; not one merged with the cell above it.
@@ -63,7 +61,7 @@ def pass_over_unfilled_months(sheet: ParsedSheet) -> None:
     )
 
 
-def pass_over_months_not_covered(sheet: ParsedSheet) -> None:
+def pass_over_months_not_covered(sheet: ParsedSheet, read_on: ReadOn) -> None:
     """Drop the rows of months after those the sheet says it covers (its title's `1-N月` or month, else the months over
     by its `填报日期：`) whose own figures are 0 and plan and 累计 carried down from the last month covered, telling the clerk
     once that they were read as months to come, not as months of no investment.
@@ -75,7 +73,7 @@ def pass_over_months_not_covered(sheet: ParsedSheet) -> None:
     months did see no investment.
     """
     month = _month_column(sheet)
-    covered = _months_covered(sheet) if month is not None else None
+    covered = _months_covered(sheet, read_on) if month is not None else None
     if covered is None:
         return
     through, said, fix = covered
@@ -122,8 +120,8 @@ def _pass_over(
     )
 
 
-def refuse_months_not_begun(sheet: ParsedSheet) -> None:
-    """Return a 月报 whose month of this year not yet begun on the day it is read holds a figure of its own.
+def refuse_months_not_begun(sheet: ParsedSheet, read_on: ReadOn) -> None:
+    """Return a 月报 whose month of this year not yet begun on the day it is read (`read_on`) holds a figure of its own.
 
     Investment completed in October cannot be reported in July: such a figure is a plan typed into the 本月 column or
     a month written wrong, and read as written it would stand in the report as done.
@@ -131,12 +129,12 @@ def refuse_months_not_begun(sheet: ParsedSheet) -> None:
     month = _month_column(sheet)
     if month is None:
         return
-    read_on = today()
+    day = read_on.day
     own, _ = _own_and_carried(sheet)
     for record in sheet.records:
-        if record.get("year") != read_on.year or not isinstance(record.get(month), int):
+        if record.get("year") != day.year or not isinstance(record.get(month), int):
             continue
-        if record[month] <= read_on.month:
+        if record[month] <= day.month:
             continue
         for binding in own:
             if record.get(binding.column.name) in (None, 0):
@@ -146,20 +144,12 @@ def refuse_months_not_begun(sheet: ParsedSheet) -> None:
                 excel_row=record["excel_row"],
                 header=binding.header,
                 value=record[binding.column.name],
-                expected=(
-                    f"应为空：{record[month]}月尚未开始（本表读取于{read_on.year}年{read_on.month}月{read_on.day}日），"
-                    "不会已有完成数"
-                ),
+                expected=(f"应为空：{record[month]}月尚未开始（{read_on.said}），不会已有完成数"),
                 fix="请核对月份是否写错；如是计划数，请填在计划列，并删去该月的完成数后重新报送",
             )
 
 
-def today() -> dt.date:
-    """Return the date the sheet is read on, in Asia/Shanghai: the night's or the upload's."""
-    return dt.datetime.now(TIMEZONE).date()
-
-
-def _months_covered(sheet: ParsedSheet) -> tuple[int, str, str] | None:
+def _months_covered(sheet: ParsedSheet, read_on: ReadOn) -> tuple[int, str, str] | None:
     """Return the last month a sheet covers, how that is known and how the clerk would say otherwise: what the sheet
     says of itself (`_months_said`), but never a month not over on the day it is read.
 
@@ -168,10 +158,8 @@ def _months_covered(sheet: ParsedSheet) -> tuple[int, str, str] | None:
     monitoring red and moved the report's latest month to December when the sheet said nothing of its months).
     """
     said = _months_said(sheet)
-    read_on = today()
-    if {r.get("year") for r in sheet.records} != {read_on.year} or (
-        said is not None and said[0] < read_on.month
-    ):
+    day = read_on.day
+    if {r.get("year") for r in sheet.records} != {day.year} or (said is not None and said[0] < day.month):
         if said is None:
             return None
         through, how, other = said
@@ -181,8 +169,8 @@ def _months_covered(sheet: ParsedSheet) -> tuple[int, str, str] | None:
             f"如这些月份确实没有完成投资，{other}后重新报送；如尚未到这些月份，无需处理，以后月份请留空，不要填0",
         )
     return (
-        read_on.month - 1,
-        f"本表读取于{read_on.year}年{read_on.month}月{read_on.day}日，这些月份尚未结束",
+        day.month - 1,
+        f"{read_on.said}，这些月份尚未结束",
         "无需处理；以后月份请留空，不要填0，待月份结束后再填写",
     )
 

@@ -29,9 +29,10 @@ RANGE_FIX = {
 }
 
 
-def latest_year() -> int:
-    """Return the last reporting year taken: next year, in the district's time zone."""
-    return dt.datetime.now(TIMEZONE).year + 1
+def latest_year(read_on: dt.date | None = None) -> int:
+    """Return the last reporting year taken: the year after the day a file is read by (`read_day`), else after
+    today, in the district's time zone."""
+    return (read_on or dt.datetime.now(TIMEZONE)).year + 1
 
 
 def out_of_range(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipeline import unfilled_months
+from pipeline import read_day
 from pipeline.parse import parse_file
 from pipeline.problems import Severity
 from tests.pipeline.test_dated_months import progress_file
@@ -199,7 +199,7 @@ def test_a_title_naming_december_covers_the_year_whatever_the_filing_date(regist
 
 def read_on(monkeypatch, day: dt.date) -> None:
     """Parse as on `day` (Asia/Shanghai): the night's or the upload's date."""
-    monkeypatch.setattr(unfilled_months, "today", lambda: day)
+    monkeypatch.setattr(read_day, "today", lambda: day)
 
 
 def test_zeros_in_months_not_over_on_the_day_read_are_passed_over_when_the_sheet_says_nothing(
@@ -270,3 +270,44 @@ def test_figures_of_every_month_stand_once_the_year_is_over(registry, monkeypatc
     rows = year_laid_out([4, 30, sum(FILLED) + 30], [10, 80, sum(FILLED) + 110])
 
     assert "month_not_begun" not in {p.rule for p in progress_file(registry, *rows).all_problems}
+
+
+def month_report(rows: list) -> bytes:
+    """A 月报 saying nothing of its months, of these data rows (year, month, plan, 本月, 累计)."""
+    return xlsx(
+        {"月报": [[f"填报单位：{SHUANGPU_UNIT}"], PROGRESS_HEADER, *([PROJECT, *row] for row in rows)]}
+    )
+
+
+def test_a_file_read_by_its_nights_day_is_read_alike_whatever_the_clock_says_when_it_is_read_again(
+    registry, monkeypatch
+):
+    # Read on the night of 2022年3月31日, April's 80 is a figure of a month not yet begun, and the file is returned.
+    # Read again from the archive the next day by the clock, April had begun and the same file was taken in.
+    content, name = month_report(year_laid_out([4, 80, sum(FILLED) + 80])), f"{SHUANGPU_UNIT}/月报.xlsx"
+    read_on(monkeypatch, dt.date(2022, 3, 31))
+    that_night = parse_file(content, name, registry)
+    read_on(monkeypatch, dt.date(2022, 4, 1))
+    again = parse_file(content, name, registry, read_on=that_night.read_on)
+    by_the_clock = parse_file(content, name, registry)
+
+    def read(parsed) -> tuple:
+        return [r["month"] for s in parsed.sheets for r in s.records], [
+            p.message_zh for p in parsed.all_problems
+        ]
+
+    assert that_night.read_on == read_day.ReadOn(dt.date(2022, 3, 31))
+    assert read(again) == read(that_night)
+    assert {p.rule for p in that_night.all_problems} == {"month_not_begun"}
+    assert "本表读取于2022年3月31日" in that_night.errors[0].message_zh
+    assert not by_the_clock.errors  # what the day decides: April begun
+
+
+def test_a_check_ahead_of_the_night_says_the_day_that_night_reads_it_by(registry):
+    rows = year_laid_out(*([month, 0, sum(FILLED)] for month in range(4, 13)))
+    ahead = read_day.ReadOn(dt.date(2022, 4, 1), ahead=True)
+    parsed = parse_file(month_report(rows), f"{SHUANGPU_UNIT}/月报.xlsx", registry, read_on=ahead)
+
+    [problem] = parsed.all_problems
+    assert problem.rule == "months_after_title"
+    assert "而本表将于2022年4月1日02:00入库，按当日读取，这些月份尚未结束" in problem.message_zh
