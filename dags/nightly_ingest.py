@@ -49,11 +49,21 @@ def nightly_ingest():
         A bad file is a rejection inside its work file, never this task's failure.
         """
         from pipeline.intake import parse_shard
+        from pipeline.read_day import ReadOn, day_of
         from pipeline.registry import load_registry
 
-        run_id = get_current_context()["run_id"]
+        context = get_current_context()
+        # Every shard reads by the night's day, the run's own (02:00 of it, or when it was triggered): not this
+        # worker's clock, which a shard retried or queued past midnight reads as the next day, maybe of a new month.
+        read_on = ReadOn(day_of(context["dag_run"].run_after))
         # A parse worker's PIPELINE_HOME is only its scratch (docs/deploying.md): the writer's tasks check the root.
-        return parse_shard(pipeline_settings(own_root=False), load_registry(), shard, run_key=run_id)
+        return parse_shard(
+            pipeline_settings(own_root=False),
+            load_registry(),
+            shard,
+            run_key=context["run_id"],
+            read_on=read_on,
+        )
 
     # none_failed: the load runs after every shard, even the empty shard of a night with nothing new (it
     # remembers touched files, logs skipped entries and rewrites stale receipts).

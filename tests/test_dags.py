@@ -102,6 +102,40 @@ def test_nightly_ingest_runs_at_two_shanghai_time_parsing_in_parallel_and_writin
     }
 
 
+def test_the_nightly_runs_start_is_the_one_the_portal_predicts_the_night_by(dagbag):
+    from pipeline.read_day import NIGHTLY_AT
+
+    # The portal cannot import the DAG: it reads the night's day from NIGHTLY_AT, which must be the DAG's.
+    expression = dagbag.dags["nightly_ingest"].timetable.expression
+    assert expression == f"{NIGHTLY_AT.minute} {NIGHTLY_AT.hour} * * *"
+
+
+def test_every_shard_reads_by_the_day_its_run_started_whatever_its_own_clock_says(dagbag, monkeypatch):
+    from types import SimpleNamespace
+
+    import pendulum
+
+    import pipeline.intake
+    from pipeline import read_day
+    from pipeline.read_day import ReadOn
+
+    tasks = {t.task_id: t for t in dagbag.dags["nightly_ingest"].tasks}
+    parse_shard = tasks["parse_shard"].python_callable
+    # The night of 1 December starts at 02:00 in Shanghai, 18:00 on 30 November in UTC; this shard, queued or
+    # retried, runs after midnight on 2 December, by then a day later.
+    night = SimpleNamespace(run_after=pendulum.datetime(2026, 11, 30, 18, 0, tz="UTC"))
+    context = {"run_id": "scheduled__2026-11-30T18:00:00+00:00", "dag_run": night}
+    monkeypatch.setitem(parse_shard.__globals__, "get_current_context", lambda: context)
+    monkeypatch.setitem(parse_shard.__globals__, "pipeline_settings", lambda own_root=True: "settings")
+    monkeypatch.setattr(read_day, "now", lambda: dt.datetime(2026, 12, 2, 0, 30, tzinfo=read_day.TIMEZONE))
+    seen = []
+    monkeypatch.setattr(pipeline.intake, "parse_shard", lambda *args, **kwargs: seen.append(kwargs) or {})
+
+    parse_shard(["a.csv"])
+
+    assert seen == [{"run_key": context["run_id"], "read_on": ReadOn(dt.date(2026, 12, 1))}]
+
+
 @pytest.mark.parametrize("now", ["01:59", "02:00:30", "02:30", "04:00", "12:00", "23:59"])
 def test_nothing_runs_when_airflow_starts_the_first_nightly_run_is_the_next_two_oclock(
     dagbag, monkeypatch, now

@@ -31,6 +31,7 @@ from pipeline.intake.work import (
     work_dir,
 )
 from pipeline.project_names import resolve_projects
+from pipeline.read_day import read_today
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
 from pipeline.settings import Settings
@@ -65,12 +66,14 @@ def ingest(
         new_files = [entry.path for entry in scan.fresh]
         scanned = time.perf_counter()
         run_key = f"ingest-{os.getpid()}-{time.time_ns()}"
+        # Read by the day the run started, whatever hour each file's turn comes (`read_day`).
+        read_on = read_today()
         if new_files:
             warm_up_in_background(registry)  # GX's import overlaps the parsing
         # One process parses and loads: its work files stay in this host's scratch, whatever PIPELINE_WORK says.
         here = replace(settings, work=settings.home / "work")
         try:
-            keys = parse_all(here, registry, new_files, run_key, progress)
+            keys = parse_all(here, registry, new_files, run_key, progress, read_on)
             parsed = time.perf_counter()
             # Many files: receipts are written by a process beside the loader, on the core
             # it leaves idle.

@@ -15,6 +15,7 @@ from pipeline.local_read import sha256_of
 from pipeline.parse import parse_file, too_large_file, unreadable_file
 from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem, Severity
+from pipeline.read_day import ReadOn
 from pipeline.receipt_facts import with_force_note
 from pipeline.registry import Registry
 from pipeline.settle_unit import one_office
@@ -148,18 +149,30 @@ def parse_candidate(
     registry: Registry,
     limits: Limits | None = None,
     raw: bytes | None = None,
+    read_on: ReadOn | None = None,
 ) -> Candidate:
     """Fingerprint and parse one file's bytes; bad data becomes problems on the result, never an exception.
 
     `raw`: the path's bytes as the inbox listed them, where no `entry` says so (a file read back from the archive).
+    `read_on`: the day its night reads it by (`read_day`); today where none is given.
     """
     written = written_path(inbox_path, entry.raw if entry is not None else raw)
     return Candidate(
-        inbox_path, content, sha256_of(content), entry, parse_file(content, written, registry, limits)
+        inbox_path,
+        content,
+        sha256_of(content),
+        entry,
+        parse_file(content, written, registry, limits, read_on),
     )
 
 
-def read_candidate(storage: Storage, registry: Registry, inbox_path: str, limits: Limits) -> Candidate:
+def read_candidate(
+    storage: Storage,
+    registry: Registry,
+    inbox_path: str,
+    limits: Limits,
+    read_on: ReadOn | None = None,
+) -> Candidate:
     """Read and parse one inbox file, or say why it is not taken in; never raises for the file's own sake."""
     try:
         content, entry = storage.read_inbox(inbox_path, limits.max_file_bytes)
@@ -180,4 +193,4 @@ def read_candidate(storage: Storage, registry: Registry, inbox_path: str, limits
             )
         refused = unreadable_file(written_path(inbox_path, entry.raw), str(exc), registry.offices)
         return Candidate(inbox_path, b"", None, entry, refused)
-    return parse_candidate(inbox_path, content, entry, registry, limits)
+    return parse_candidate(inbox_path, content, entry, registry, limits, read_on=read_on)

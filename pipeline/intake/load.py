@@ -18,11 +18,12 @@ from pipeline.failures import file_error_zh
 from pipeline.file_names import written_path
 from pipeline.gx_runtime import warm_up_in_background
 from pipeline.inbox_storage import Storage, marker_of, same_object, storage_for
-from pipeline.intake.candidates import Candidate, IngestReport, parse_candidate
+from pipeline.intake.candidates import Candidate, IngestReport
 from pipeline.intake.cutting import batches, cut_night
 from pipeline.intake.held_months import months_held
 from pipeline.intake.pending_rows import insert_rows
 from pipeline.intake.recheck import (
+    read_archived,
     recheck_cumulatives,
     recheck_unfinished,
     unfinished_outcomes,
@@ -145,13 +146,9 @@ def _load(
     by_path = {w.inbox_path: w for w in pending}
 
     def read_back(submission_id: int, inbox_path: str) -> Candidate:
-        # A file of the killed run has no work file here: it is parsed again from its archive copy, as stored.
+        # A file of the killed run has no work file here: it is parsed again from its archive copy.
         if submission_id in unfinished:
-            archive_path, raw = con.execute(
-                "select archive_path, raw_path from ops.submissions where submission_id = ?", [submission_id]
-            ).fetchone()
-            content = storage.read_archive(archive_path)
-            return parse_candidate(inbox_path, content, None, registry, settings.limits, raw=raw)
+            return read_archived(con, storage, registry, settings.limits, submission_id, inbox_path)
         return by_path[inbox_path].candidate()
 
     cut_up = cut_night(con, registry, pending)

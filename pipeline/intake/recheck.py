@@ -9,7 +9,8 @@ from collections.abc import Callable
 import duckdb
 
 from pipeline.frames import Context
-from pipeline.intake.candidates import Candidate, Outcome
+from pipeline.inbox_storage import Storage
+from pipeline.intake.candidates import Candidate, Outcome, parse_candidate
 from pipeline.intake.file_rows import add_problems
 from pipeline.intake.held_months import (
     HeldMonth,
@@ -21,12 +22,15 @@ from pipeline.intake.held_months import (
 from pipeline.intake.month_rows import Period, monthly_rows
 from pipeline.intake.pending_rows import PendingRows
 from pipeline.intake.stale_cumulatives import stale_cumulatives
+from pipeline.limits import Limits
 from pipeline.parsed_file import ParsedFile
 from pipeline.problems import Problem, Severity
 from pipeline.project_names import resolve_projects
 from pipeline.projects import ProjectRegister
+from pipeline.read_day import ReadOn
 from pipeline.receipt_facts import recount_warnings
 from pipeline.registry import Registry
+from pipeline.settings import TIMEZONE
 from pipeline.validate import Batch, validate
 
 _MISMATCH, _STALE = "cumulative_mismatch", "cumulative_stale"
@@ -123,6 +127,29 @@ def unfinished_run(con: duckdb.DuckDBPyConnection) -> tuple[int, set[int]]:
         "select submission_id from ops.submissions where submission_id > ?", [last]
     ).fetchall()
     return last, {n for (n,) in taken_after}
+
+
+def read_archived(
+    con: duckdb.DuckDBPyConnection,
+    storage: Storage,
+    registry: Registry,
+    limits: Limits,
+    submission_id: int,
+    inbox_path: str,
+) -> Candidate:
+    """Parse a stored file again from its archive copy, as stored: by the day the run that stored it read it.
+
+    Read by today's, a 月报 a killed run stored on the last night of a month would have its months to come
+    judged over, or its figures of the new month refused, by the run taking the rest in after midnight. A
+    submission stored before its day was kept is read by the day it was received.
+    """
+    archive_path, raw, day = con.execute(
+        "select archive_path, raw_path, coalesce(read_on, cast(timezone(?, received_at) as date)) "
+        "from ops.submissions where submission_id = ?",
+        [TIMEZONE.key, submission_id],
+    ).fetchone()
+    content = storage.read_archive(archive_path)
+    return parse_candidate(inbox_path, content, None, registry, limits, raw=raw, read_on=ReadOn(day))
 
 
 def unfinished_outcomes(con: duckdb.DuckDBPyConnection, unfinished: set[int]) -> list[Outcome]:

@@ -36,6 +36,7 @@ from pipeline.project_names import (
     tell_own_register,
 )
 from pipeline.projects import ProjectRegister
+from pipeline.read_day import ReadOn
 from pipeline.receipt_facts import force_sql
 from pipeline.registry import Registry
 from pipeline.rules import load_rules
@@ -215,9 +216,11 @@ def _judge(
 
 
 def _read_again(candidate: Candidate, registry: Registry, limits: Limits | None) -> ParsedFile:
-    """Parse a file's bytes again, as first read: what judging it added is gone."""
+    """Parse a file's bytes again, as first read, by the same day: what judging it added is gone."""
     written = written_path(candidate.inbox_path, candidate.entry.raw if candidate.entry else None)
-    return parse_file(candidate.content, written, registry, limits or Limits.from_env())
+    return parse_file(
+        candidate.content, written, registry, limits or Limits.from_env(), candidate.parsed.read_on
+    )
 
 
 def held_slices(candidate: Candidate, sliced: SheetSlices | None = None) -> set[str]:
@@ -425,11 +428,15 @@ def prepare(
     files: Iterable[tuple[str, bytes, InboxEntry | None]],
     progress: bool = False,
     limits: Limits | None = None,
+    read_on: ReadOn | None = None,
 ) -> tuple[list[Candidate], Validation]:
-    """Fingerprint, parse and validate files without writing anything; return them in load order."""
+    """Fingerprint, parse and validate files without writing anything; return them in load order.
+
+    `read_on`: the day the night that takes them in reads them by (`read_day`); today where none is given.
+    """
     limits = limits or Limits.from_env()
     candidates = [
-        parse_candidate(inbox_path, content, entry, registry, limits)
+        parse_candidate(inbox_path, content, entry, registry, limits, read_on=read_on)
         for inbox_path, content, entry in tqdm(files, desc="读取文件", unit="个", disable=not progress)
     ]
     return settle(con, registry, candidates, limits=limits)

@@ -36,6 +36,7 @@ SUBMISSION_COLUMNS = [
     "duplicate_of",
     "raw_path",
     "sending_folder",
+    "read_on",
 ]
 
 
@@ -123,6 +124,7 @@ def store_batch(
                         duplicate_of,
                         entry.raw,
                         sending_folder_of(written),
+                        _read_on(candidate),
                     ]
                 ],
             )
@@ -168,3 +170,9 @@ def store_batch(
     stored_sha.update(first_of_sha)
     if run_numbers is not None:
         run_numbers.update(numbers)
+
+
+def _read_on(candidate: Candidate) -> dt.date | None:
+    """Return the day a file's sheets were read by, for a later run reading it again from the archive."""
+    parsed = candidate.parsed
+    return parsed.read_on.day if parsed is not None and parsed.read_on is not None else None

@@ -25,6 +25,7 @@ from pipeline.local_read import sha256_of
 from pipeline.locations import Location, is_url, join_location
 from pipeline.parsed_file import ParsedFile
 from pipeline.pools import alive, process_pool
+from pipeline.read_day import ReadOn
 from pipeline.registry import Registry
 from pipeline.registry_columns import Column
 from pipeline.registry_templates import Template
@@ -250,7 +251,13 @@ class _Spool:
             Path(join_location(self.root, self.key)).unlink(missing_ok=True)
 
 
-def parse_one(settings: Settings, registry: Registry, inbox_path: str, run_key: str = "manual") -> str:
+def parse_one(
+    settings: Settings,
+    registry: Registry,
+    inbox_path: str,
+    run_key: str = "manual",
+    read_on: ReadOn | None = None,
+) -> str:
     """Read, fingerprint and parse one inbox file into a work file for `load_parsed`; return its key.
 
     Whatever happens to the file is its own outcome inside the result: bad data or no permission to read it
@@ -258,7 +265,7 @@ def parse_one(settings: Settings, registry: Registry, inbox_path: str, run_key: 
     the pipeline's own I/O (the archive or work folder unwritable, a full disk) raises.
     """
     remember_registry(registry)
-    candidate = read_candidate(storage_for(settings), registry, inbox_path, settings.limits)
+    candidate = read_candidate(storage_for(settings), registry, inbox_path, settings.limits, read_on)
     key = f"{run_folder(run_key)}/{sha256_of(inbox_path.encode('utf-8'))[:32]}.pickle"
     write_work_file(candidate, join_location(settings.work_root, key), registry)
     return key
@@ -278,25 +285,34 @@ def _start_worker(settings: Settings, registry: Registry) -> None:
     remember_registry(registry)
 
 
-def _parse_into(spool: _Spool, settings: Settings, registry: Registry, inbox_path: str) -> str:
+def _parse_into(
+    spool: _Spool, settings: Settings, registry: Registry, inbox_path: str, read_on: ReadOn | None
+) -> str:
     """Read, fingerprint and parse one inbox file into a spool, as `parse_one` does; return its entry."""
-    candidate = read_candidate(storage_for(settings), registry, inbox_path, settings.limits)
+    candidate = read_candidate(storage_for(settings), registry, inbox_path, settings.limits, read_on)
     return spool.append(_work_bytes(candidate, registry))
 
 
-def _parse_in_worker(inbox_path: str, run_key: str) -> str:
+def _parse_in_worker(inbox_path: str, run_key: str, read_on: ReadOn | None) -> str:
     """Parse one file in a worker and append it to the worker's spool for this run; return its entry."""
     settings, registry = _worker
     if run_key not in _spools:
         _spools[run_key] = _Spool(settings.work_root, run_key)
-    return _parse_into(_spools[run_key], settings, registry, inbox_path)
+    return _parse_into(_spools[run_key], settings, registry, inbox_path, read_on)
 
 
 def parse_all(
-    settings: Settings, registry: Registry, inbox_paths: list[str], run_key: str, progress: bool = False
+    settings: Settings,
+    registry: Registry,
+    inbox_paths: list[str],
+    run_key: str,
+    progress: bool = False,
+    read_on: ReadOn | None = None,
 ) -> list[str]:
     """Parse files into work files under `settings.work_root`, in `settings.workers` processes when there are
     enough of them; return their keys.
+
+    `read_on`: the run's day (`read_day`), the same for every worker whatever its clock says when it gets there.
 
     A pool's spools are never closed, only flushed: with work on object storage, parsing stays in this process.
     """
@@ -310,10 +326,10 @@ def parse_all(
             remember_registry(registry)
             spool = _Spool(settings.work_root, run_key)
             stack.callback(spool.close)
-            parsed = (_parse_into(spool, settings, registry, path) for path in inbox_paths)
+            parsed = (_parse_into(spool, settings, registry, path, read_on) for path in inbox_paths)
         else:
             pool = stack.enter_context(process_pool(settings.workers, _start_worker, (settings, registry)))
-            parsed = pool.map(_parse_in_worker, inbox_paths, repeat(run_key), chunksize=16)
+            parsed = pool.map(_parse_in_worker, inbox_paths, repeat(run_key), repeat(read_on), chunksize=16)
         paths = []
         for path in parsed:
             paths.append(path)
@@ -344,8 +360,16 @@ def load_scratch() -> tempfile.TemporaryDirectory:
     return tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
 
 
-def parse_shard(settings: Settings, registry: Registry, inbox_paths: list[str], run_key: str) -> dict:
+def parse_shard(
+    settings: Settings,
+    registry: Registry,
+    inbox_paths: list[str],
+    run_key: str,
+    read_on: ReadOn | None = None,
+) -> dict:
     """Parse one shard of new files into the shared work location; return what it took in and the work keys.
+
+    `read_on`: the night's day (the DAG run's), the same for every shard whatever host or hour it runs on.
 
     Each file's outcome stays its own (a bad file is a rejection inside its work file), so one never fails the
     shard. The counts are what the Airflow UI shows for the shard; `work_files` holds keys relative to
@@ -363,7 +387,7 @@ def parse_shard(settings: Settings, registry: Registry, inbox_paths: list[str], 
     keys, states = [], []
     try:
         for inbox_path in inbox_paths:
-            candidate = read_candidate(storage, registry, inbox_path, settings.limits)
+            candidate = read_candidate(storage, registry, inbox_path, settings.limits, read_on)
             keys.append(spool.append(_work_bytes(candidate, registry)))
             states.append(_state_of(candidate))
     except BaseException:

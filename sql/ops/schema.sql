@@ -51,6 +51,8 @@ comment on column ops.submissions.sha256 is '文件内容的SHA-256指纹，也�
 comment on column ops.submissions.archive_path is '归档副本的相对路径（按SHA-256命名）；文件无法读取时为空';
 comment on column ops.submissions.original_name is '报送时的原始文件名（不是UTF-8的文件名按GB18030解码，否则以\xNN转义）';
 comment on column ops.submissions.raw_path is '文件名不是UTF-8时，收件箱相对路径的原始字节；否则为空';
+alter table ops.submissions add column if not exists read_on date;
+comment on column ops.submissions.read_on is '读取日期（Asia/Shanghai）：判断月报哪些月份已结束所依据的日期，即读取该文件的那次夜间运行开始之日；从归档重新读取时沿用此日期。未读取的文件和此列增加前的提交为空';
 comment on column ops.submissions.receipt_error is '回执未能写出的原因；写出后清空。回执状态与status不同即为待重写';
 
 create table if not exists ops.validation_issues (

@@ -1551,3 +1551,35 @@ def test_a_data_root_copied_with_cp_a_takes_in_none_of_its_files_again_whatever_
     outcomes = ingest(restored, registry, progress=False).outcomes
 
     assert [(o.inbox_path, o.status) for o in outcomes] == [("枣林街道办事处/清单.csv", "accepted")]
+
+
+def test_a_run_reads_every_file_by_the_day_it_started_and_records_it(
+    settings, registry, register, monkeypatch
+):
+    from pipeline import read_day
+
+    # The clock turns to 1 April after its first reading: a run started on 31 March still reads its last file by it.
+    readings = iter([dt.date(2022, 3, 31)])
+    monkeypatch.setattr(read_day, "today", lambda: next(readings, dt.date(2022, 4, 1)))
+    header = "项目名称,年度,月份,年度计划投资（万元）,本月完成投资（万元）,累计完成投资（万元）"
+    project = "枣林街道办事处改造老旧小区"
+    for at, name in enumerate(("1月.csv", "4月.csv"), start=2):
+        # April's 80 is investment of a month not yet begun on 31 March: returned, on either file.
+        rows = [f"{project},2022,1,1000,100,100", f"{project},2022,4,1000,80,180"]
+        drop(
+            settings,
+            f"枣林街道办事处/{name}",
+            "\n".join(["投资完成情况月报", header, *rows]) + "\n",
+            mtime=at,
+        )
+
+    outcomes = ingest(settings, registry, progress=False).outcomes
+
+    assert [o.status for o in outcomes] == ["rejected", "rejected"]
+    for outcome in outcomes:
+        [problem] = [p for p in outcome.problems if p.rule == "month_not_begun"]
+        assert "本表读取于2022年3月31日" in problem.message_zh
+    assert query(
+        settings,
+        "select original_name, read_on from ops.submissions where original_name like '%月.csv' order by 1",
+    ) == [("1月.csv", dt.date(2022, 3, 31)), ("4月.csv", dt.date(2022, 3, 31))]

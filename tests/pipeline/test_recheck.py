@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import weakref
 
 import duckdb
 import pytest
 
+from pipeline import read_day
+from pipeline.inbox_storage import storage_for
 from pipeline.intake import cutting, ingest, load, recheck
 from pipeline.settings import Settings
 from pipeline.warehouse_schema import SQL_DIR
@@ -282,3 +285,35 @@ def test_a_run_killed_once_every_batch_committed_is_counted_by_its_retry_as_new_
     assert query(
         settings, "select new_files, accepted, unchanged from ops.runs order by finished_at desc limit 1"
     ) == [(2, 2, 1)]
+
+
+@pytest.mark.parametrize("day_kept", [True, False], ids=["its day kept", "stored before days were kept"])
+def test_a_file_read_back_from_the_archive_after_midnight_is_read_by_the_day_its_run_read_it(
+    tmp_path, registry, monkeypatch, day_kept
+):
+    # April's file holds May's row as the year's template does: 0, the plan and 累计 carried down. Stored on 31 May,
+    # May was still to come and the row passed over; read back by the clock of a run on 1 June (the one taking in
+    # the rest of a killed run), May was over and the row a month of no investment the warehouse never held.
+    april = (MONTHS[3][0], progress_csv((4, "60", "300"), (5, "0", "300")))
+    monkeypatch.setattr(read_day, "today", lambda: dt.date(YEAR, 5, 31))
+    settings = Settings.from_env(tmp_path)
+    _nights(settings, registry, [REGISTER, april])
+    monkeypatch.setattr(read_day, "today", lambda: dt.date(YEAR, 6, 1))
+
+    with duckdb.connect(str(settings.warehouse)) as con:
+        if not day_kept:  # received on the night of 31 May: 02:30 in Shanghai, 18:30 the day before in UTC
+            con.execute(
+                "update ops.submissions set read_on = null, received_at = ? where inbox_path = ?",
+                [dt.datetime(YEAR, 5, 30, 18, 30, tzinfo=dt.UTC), april[0]],
+            )
+        [(number, stored_on)] = con.execute(
+            "select submission_id, read_on from ops.submissions where inbox_path = ?", [april[0]]
+        ).fetchall()
+        parsed = recheck.read_archived(
+            con, storage_for(settings), registry, settings.limits, number, april[0]
+        ).parsed
+
+    assert stored_on == (dt.date(YEAR, 5, 31) if day_kept else None)
+    assert parsed.read_on.day == dt.date(YEAR, 5, 31)
+    assert [r["month"] for sheet in parsed.sheets for r in sheet.records] == [4]
+    assert [p.rule for p in parsed.all_problems] == ["months_after_title"]
