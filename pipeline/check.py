@@ -20,6 +20,7 @@ from pipeline.intake.scan import sent_again, taken_in
 from pipeline.limits import LimitExceeded, Limits, check_file_size
 from pipeline.local_read import open_regular, read_whole
 from pipeline.locations import is_url, split_url
+from pipeline.read_day import ReadOn, next_night
 from pipeline.receipt_facts import ReceiptFacts, ReceiptIssue
 from pipeline.registry import Registry
 from pipeline.settings import TIMEZONE, Settings
@@ -213,7 +214,7 @@ def check_files(
             ),
         )
     )
-    found = check_contents(files, settings, registry, True, in_place) if files else []
+    found = check_contents(files, settings, registry, True, in_place, next_night()) if files else []
     # Each under the name it was given: `清单（2）.xlsx`, beside a waiting 清单.xlsx, is where the portal places it.
     facts = iter(
         dataclasses.replace(f, original_name=path.rpartition("/")[2])
@@ -308,6 +309,7 @@ def check_contents(
     registry: Registry,
     beside_waiting: bool = False,
     in_place: frozenset[tuple[int, int] | str] = frozenset(),
+    read_on: ReadOn | None = None,
 ) -> list[ReceiptFacts]:
     """Prepare files given as (inbox path, bytes) exactly as ingest would; the path's folder names the sender.
 
@@ -316,6 +318,7 @@ def check_contents(
     `beside_waiting`: as files about to be placed in the inbox, read with the files already waiting there, and a
     later one of a name beside the earlier ones of that name, placed before it (a copy of one is the duplicate).
     `in_place`: the identities of files checked where they lie in the inbox, themselves among those waiting.
+    `read_on`: the day the night that takes them in will read them by (`read_day.next_night`); today if not given.
     """
     rounds: list[dict[str, int]] = []  # each round: inbox path → where the file stands in `files`
     for index, (path, _) in enumerate(files):
@@ -357,7 +360,7 @@ def check_contents(
             # But for a file checked where it lies in the inbox: the night reads it among the others, as received
             # (a copy of it waiting since later is the duplicate, not it); a new file stays last, as given.
             entries.sort(key=lambda e: (0, e[2].mtime_ns, e[0]) if e[2] else (1, 0, ""))
-            candidates, _ = prepare(con, registry, entries, limits=settings.limits)
+            candidates, _ = prepare(con, registry, entries, limits=settings.limits, read_on=read_on)
             for candidate in candidates:
                 if placed.get(candidate.inbox_path) in taken:
                     found = receipt_facts(candidate.outcome, now)

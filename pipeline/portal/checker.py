@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 
 from pipeline.check import check_contents
+from pipeline.read_day import next_night
 from pipeline.receipt_facts import ReceiptFacts
 from pipeline.registry import Registry
 from pipeline.settings import Settings
@@ -47,6 +48,9 @@ class Checker:
                 self.settings,
                 self.registry,
                 beside_waiting=True,  # the night reads them with what the inbox already holds
+                # And by its own day: checked at 23:30 on 30 November, a file is read on 1 December, when
+                # November is over and its 0s are no longer months to come but months of no investment.
+                read_on=next_night(),
             )
 
     def warm(self, office: str) -> float:

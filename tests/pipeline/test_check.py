@@ -244,3 +244,24 @@ def test_a_file_of_a_layout_given_a_column_since_the_last_publish_is_checked(set
 
     # Before, "Table "r" does not have a column named "subsidy_wan"", told as a damaged warehouse.
     assert facts.status == "accepted"
+
+
+def test_a_file_checked_is_read_by_the_day_the_next_night_reads_it(settings, registry, monkeypatch):
+    import datetime as dt
+
+    from pipeline import read_day
+    from tests.portal.test_checker import month_report
+
+    # 23:30 on 30 November: the night that takes it in reads it on 1 December, when November's 0 is no month to come.
+    at = {"now": dt.datetime(2026, 11, 30, 23, 30, tzinfo=read_day.TIMEZONE)}
+    monkeypatch.setattr(read_day, "now", lambda: at["now"])
+    drop(settings, "枣林街道办事处/月报.csv", month_report())
+    path = settings.inbox / "枣林街道办事处" / "月报.csv"
+
+    [late] = check_files([path], settings, registry)
+    at["now"] = dt.datetime(2026, 11, 30, 1, 30, tzinfo=read_day.TIMEZONE)
+    [early] = check_files([path], settings, registry)
+
+    assert "months_after_title" not in {issue.rule for issue in late.issues}
+    [passed_over] = [issue for issue in early.issues if issue.rule == "months_after_title"]
+    assert "本表将于2026年11月30日02:00入库" in passed_over.message_zh
