@@ -25,7 +25,7 @@ from pipeline.local_read import sha256_of
 from pipeline.locations import Location, is_url, join_location
 from pipeline.parsed_file import ParsedFile
 from pipeline.pools import alive, process_pool
-from pipeline.read_day import ReadOn
+from pipeline.read_day import ReadOn, read_today
 from pipeline.registry import Registry
 from pipeline.registry_columns import Column
 from pipeline.registry_templates import Template
@@ -312,10 +312,12 @@ def parse_all(
     """Parse files into work files under `settings.work_root`, in `settings.workers` processes when there are
     enough of them; return their keys.
 
-    `read_on`: the run's day (`read_day`), the same for every worker whatever its clock says when it gets there.
+    `read_on`: the run's day (`read_day`; today's, read once, if not given), the same for every worker whatever
+    its clock says when it gets there.
 
     A pool's spools are never closed, only flushed: with work on object storage, parsing stays in this process.
     """
+    read_on = read_on or read_today()
     with (
         tqdm(
             total=len(inbox_paths), desc="读取文件", unit="个", disable=not progress or not inbox_paths
