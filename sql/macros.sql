@@ -53,20 +53,32 @@ create or replace macro intermediate.format_rounded(x, d, rounded) as
 create or replace macro intermediate.format_number(x, d) as
     intermediate.format_rounded(x, d, intermediate.rounded_text(x, d));
 
--- How many decimals (2 to 6, else all of the marts' ten it has) print x without rounding it onto a bound it misses:
--- 89.995 against a grade's 90 needs 3, 14.9997 against its 分值 15 needs 4. A reader holds a printed figure against
--- the bound beside it. Past six, the digits x has, up to the marts' ten: a payment 1 元 short of 3亿元 received is a
--- rate of 0.9999999967, which six decimals print as 100%, and the score of 30 points it earns, 29.9999999, printed
--- 29.9999999000 with ten. Those need no rounding (rounded_text has no branch for 7–9).
-create or replace macro intermediate.decimals_apart(x, bound) as
+-- Whether `rounded`, x rounded, is on x's side of every one of `bounds`, and on one only where x is on it.
+create or replace macro intermediate.sides_kept(x, bounds, rounded) as
+    list_bool_and(list_transform(bounds, lambda bound: sign(rounded - bound) = sign(x - bound)));
+
+-- How many decimals, `places` at least, print x on its own side of each of `bounds` (on one only where it is on
+-- it): 89.995 against a grade's 90 needs 3, 14.9997 against its 分值 15 needs 4, and 4.99899 against a target of
+-- 4.999 needs 5, where 2 printed 5.00 over it and 4 printed 4.9990 on it. A reader holds a printed figure against
+-- the bounds beside it, all at once: 99.9961 % against ≤99.996% and 100 % needs 4, where 2 kept it off the target
+-- (100.00) and 3 off 100 % (99.996). Past six, the digits x has, up to the marts' ten: a payment 1 元 short of 3亿元
+-- received is a rate of 0.9999999967, which six decimals print as 100%, and the score of 30 points it earns,
+-- 29.9999999, printed 29.9999999000 with ten. Those need no rounding (rounded_text has no branch for 7–9). `places`
+-- under 2 is that of a figure printed as its two-decimal rounding with its zero decimals dropped (4.30 as 4.3).
+create or replace macro intermediate.places_apart(x, bounds, places) as
     case
-        when x is null or bound is null or x = bound or round(x, 2) <> bound then 2
-        when round(x, 3) <> bound then 3
-        when round(x, 4) <> bound then 4
-        when round(x, 5) <> bound then 5
-        when round(x, 6) <> bound then 6
-        else least(intermediate.decimals_of(x), 10)
+        when x is null or coalesce(len(bounds), 0) = 0 then places
+        when places <= 2 and intermediate.sides_kept(x, bounds, round(x, 2)) then places
+        when places <= 3 and intermediate.sides_kept(x, bounds, round(x, 3)) then greatest(places, 3)
+        when places <= 4 and intermediate.sides_kept(x, bounds, round(x, 4)) then greatest(places, 4)
+        when places <= 5 and intermediate.sides_kept(x, bounds, round(x, 5)) then greatest(places, 5)
+        when places <= 6 and intermediate.sides_kept(x, bounds, round(x, 6)) then greatest(places, 6)
+        else greatest(places, least(intermediate.decimals_of(x), 10))
     end;
+
+-- How many decimals (2 to 6, else the digits x has) print x on its own side of a bound (places_apart).
+create or replace macro intermediate.decimals_apart(x, bound) as
+    case when bound is null then 2 else intermediate.places_apart(x, [bound], 2) end;
 
 -- The decimals a fraction prints with as a percentage: at least `places` (decimals_apart's, for the bounds beside it),
 -- more where fewer would round it onto 100 % it misses.

@@ -80,20 +80,30 @@ survey as (
 -- Counted over the names alone: a window over the whole rows carries their lists of cells through each sort.
 indicator_names as (
     select
-        project_code,
-        year,
-        position,
-        measure,
-        count(*) over (partition by project_code, year, level3) as level3_count,
-        count(*) over (partition by project_code, year, level3, level2) as level3_level2_count,
-        row_number() over (partition by project_code, year, level3, level2 order by position) as level2_ordinal,
-        -- A computed rate prints with the decimals that keep it off every percent target bound to its measure,
-        -- wherever it is printed: a survey's 89.9999 % against ≥90% read 90% under 群众满意度, 89.9999% in the table.
-        max(
-            case when actual_source = 'computed' and target_unit = '%'
-                then intermediate.decimals_apart(actual_value * 100, target_value * 100) end
-        ) over (partition by project_code, year, measure) as rate_places
-    from mart.self_evaluation
+        * exclude (rate_rows, rate, rate_bounds),
+        -- A computed rate prints with the decimals that keep it off every percent target bound to its measure and
+        -- 100 %, all at once, wherever it is printed: a survey's 89.9999 % against ≥90% read 90% under 群众满意度,
+        -- 89.9999% in the table.
+        case when rate_rows > 0 then intermediate.places_apart(rate * 100, list_append(rate_bounds, 100), 2) end
+            as rate_places
+    from (
+        select
+            project_code,
+            year,
+            position,
+            measure,
+            count(*) over (partition by project_code, year, level3) as level3_count,
+            count(*) over (partition by project_code, year, level3, level2) as level3_level2_count,
+            row_number() over (partition by project_code, year, level3, level2 order by position) as level2_ordinal,
+            count(*) filter (where actual_source = 'computed' and target_unit = '%')
+                over (partition by project_code, year, measure) as rate_rows,
+            max(actual_value) filter (where actual_source = 'computed' and target_unit = '%')
+                over (partition by project_code, year, measure) as rate,
+            list(target_value * 100) filter (
+                where actual_source = 'computed' and target_unit = '%' and target_value is not null
+            ) over (partition by project_code, year, measure) as rate_bounds
+        from mart.self_evaluation
+    )
 ),
 
 rate_places as (
@@ -102,13 +112,17 @@ rate_places as (
     where rate_places is not null
 ),
 
--- The compounds' area in 万平方米 prints with four decimals at most, but never rounded onto an area target in 万平方米 it
--- misses: 49,999.9 ㎡ against ≥5万平方米 read 5.0000万平方米 under 项目概况 and 4.99999 in the indicator's row.
+-- The compounds' area in 万平方米 prints with four decimals at most, but never rounded onto (or past) an area target in
+-- 万平方米 it misses, under 项目概况 as in each indicator's row: 49,999.9 ㎡ against ≥5万平方米 read 5.0000万平方米 there
+-- and 4.99999 in the indicator's row, and 49,989.9 ㎡ against ≥4.999万平方米 read 4.9990万平方米 in both.
 area_places as (
-    select project_code, year, max(intermediate.decimals_apart(actual_value * 0.0001, target_value * 0.0001)) as places
-    from mart.self_evaluation
-    where actual_source = 'computed' and measure = 'area' and target_unit = '万平方米'
-        and actual_value <> target_value and round(actual_value * 0.0001, 4) = target_value * 0.0001
+    select project_code, year, max(intermediate.places_apart(area, [target], least(4, intermediate.decimals_of(area))))
+        as places
+    from (
+        select project_code, year, actual_value * 0.0001 as area, target_value * 0.0001 as target
+        from mart.self_evaluation
+        where actual_source = 'computed' and measure = 'area' and target_unit = '万平方米'
+    )
     group by all
 ),
 
@@ -156,10 +170,6 @@ evaluation_kinds as (
             -- Never rounded onto a target it misses (its own, or another bound to its measure): 0.89999 against ≥90%
             -- is 89.999%.
             when target_unit = '%' then 'percent'
-            -- Two decimals at most, but never rounded onto a target it misses: 24.3995 against ≥24.4 is not 24.4, and
-            -- 49,999.9999 ㎡ against ≥5万平方米 is 4.99999999, not 5.000000 (decimals_apart: the digits it has past six).
-            when actual_in_target_unit <> target_in_target_unit
-                and round(actual_in_target_unit, 2) = target_in_target_unit then 'near_target'
             -- The compounds' area in 万平方米 prints as 项目概况 prints it, four decimals at most: 43,470 ㎡ read
             -- 4.347万平方米 there and 4.35万平方米 in its indicator's row.
             when evaluated.measure = 'area' and target_unit = '万平方米' then 'area'
@@ -176,21 +186,38 @@ evaluation_kinds as (
         and measured.measure = evaluated.measure
 ),
 
--- The decimals each 实际完成值 prints with, as format_percent_places and format_number choose them.
+-- The decimals each 实际完成值 prints with, as format_percent_places and format_number choose them. A number prints
+-- as its kind does, with as many more decimals as keep it on its own side of its target (places_apart): 24.3995
+-- against ≥24.4 is not 24.4, 49,999.9999 ㎡ against ≥5万平方米 is 4.99999999, not 5.000000, and 1,234.5665万元 against
+-- ≥1,234.567万元 is 1,234.5665, not 1,234.57 (over it).
 evaluation_places as (
     select
-        *,
+        * exclude (kind_places),
         case printed_as
             when 'percent_apart' then intermediate.percent_places(
                 actual_value, intermediate.decimals_apart(actual_value * 100, coalesce(target_value, 1) * 100)
             )
             when 'percent' then intermediate.percent_places(actual_value, coalesce(rate_places, 2))
-            when 'near_target' then intermediate.decimals_apart(actual_in_target_unit, target_in_target_unit)
-            when 'area' then least(4, intermediate.decimals_of(actual_in_target_unit))
-            when 'planned_investment' then intermediate.sum_decimals(measured_decimals, actual_in_target_unit)
-            when 'number' then least(2, intermediate.decimals_of(round(actual_in_target_unit, 2)))
+            when 'area' then greatest(
+                intermediate.places_apart(actual_in_target_unit, [target_in_target_unit], kind_places), area_places
+            )
+            when 'planned_investment' then
+                intermediate.places_apart(actual_in_target_unit, [target_in_target_unit], kind_places)
+            when 'number' then intermediate.places_apart(actual_in_target_unit, [target_in_target_unit], kind_places)
         end as places
-    from evaluation_kinds
+    from (
+        -- As a column: as places_apart's argument it was inlined at each of its branches.
+        select
+            evaluation_kinds.*,
+            coalesce(area_places.places, 0) as area_places,
+            case printed_as
+                when 'area' then least(4, intermediate.decimals_of(actual_in_target_unit))
+                when 'planned_investment' then intermediate.sum_decimals(measured_decimals, actual_in_target_unit)
+                when 'number' then least(2, intermediate.decimals_of(round(actual_in_target_unit, 2)))
+            end as kind_places
+        from evaluation_kinds
+        left join area_places using (project_code, year)
+    )
 ),
 
 -- Each printed 实际完成值 rounded to its decimals, once.
@@ -209,7 +236,8 @@ evaluation_rounded as (
 evaluation as materialized (
     select
         * exclude (
-            actual_in_target_unit, target_in_target_unit, rate_places, measured_decimals, printed_as, places, rounded
+            actual_in_target_unit, target_in_target_unit, rate_places, measured_decimals, area_places, printed_as, places,
+            rounded
         ),
         case
             when printed_as in ('percent_apart', 'percent') then

@@ -1171,6 +1171,31 @@ def test_a_rate_short_of_its_percent_target_never_prints_as_the_target(wh):
     ]
 
 
+@pytest.mark.parametrize(
+    ("target", "paid", "printed"),
+    [
+        # 99.9955 % against ≥99.996%: two decimals printed 100% over it, three 99.996% on it.
+        ("≥99.996%", "199991", "99.9955%"),
+        # 99.9961 % against ≤99.996%: three decimals printed 99.996%, on the target it exceeds.
+        ("≤99.996%", "199992.2", "99.9961%"),
+        ("≥99.996%", "199992", "99.996%"),
+    ],
+)
+def test_a_rate_never_prints_on_or_past_a_target_written_with_three_decimals_it_misses(
+    wh, target, paid, printed
+):
+    register(wh, "甲")
+    ledger(wh, "甲", received="200000", paid=paid)
+    targets(wh, "甲", ("资金支付率", target, None, 90))
+
+    wh.build()
+
+    assert wh.rows(
+        "select figure_key, display_text from mart.report_figures where figure_key in ('payment_rate', 'indicator_actual') "
+        "and coalesce(detail, '资金支付率') = '资金支付率' order by position"
+    ) == [("payment_rate", printed), ("indicator_actual", printed)]
+
+
 def test_a_survey_short_of_its_target_prints_alike_under_satisfaction_and_in_the_indicator_table(wh):
     # 899,999 of 1,000,000 against ≥90%: 群众满意度 90% under （4）群众满意度, 89.9999% in the indicator table.
     register(wh, "甲")
@@ -1550,6 +1575,47 @@ def test_an_area_short_of_its_target_past_six_decimals_prints_its_digits_not_the
         "select figure_key, display_text from mart.report_figures "
         "where figure_key = 'area_wan_m2' or (figure_key = 'indicator_actual' and detail = '改造面积') order by position"
     ) == [("area_wan_m2", "4.99999999万平方米"), ("indicator_actual", "4.99999999万平方米")]
+
+
+@pytest.mark.parametrize(
+    ("area", "target", "printed"),
+    [
+        # 4.99899万平方米 against ≥4.999: four decimals printed 4.9990, on the target it misses.
+        ("49989.9", "≥4.999万平方米", "4.99899万平方米"),
+        ("49989", "≥4.999万平方米", "4.9989万平方米"),
+        ("123449.99", "≥12.345万平方米", "12.344999万平方米"),
+        # 4.00299 against ≥4.003: two decimals would keep it under, four (the area's) put it on 4.0030.
+        ("40029.9", "≥4.003万平方米", "4.00299万平方米"),
+        # Over a ≤ target by less than four decimals show: 4.9990 read as met.
+        ("49990.1", "≤4.999万平方米", "4.99901万平方米"),
+        ("49990", "≤4.999万平方米", "4.999万平方米"),
+    ],
+)
+def test_an_area_never_prints_on_or_past_a_target_written_with_three_decimals_it_misses(
+    wh, area, target, printed
+):
+    register(wh, "甲")
+    wh.submit(
+        "compound_list",
+        [
+            {
+                "project_name": "甲",
+                "compound_name": "小区0",
+                "area_m2": D(area),
+                "households": 10,
+                "planned_investment_wan": D("250"),
+                "status": "在建",
+            }
+        ],
+    )
+    targets(wh, "甲", ("改造面积", target, None, 15), ("完成率", "≥90%", "95%", 75))
+
+    wh.build()
+
+    assert wh.rows(
+        "select figure_key, display_text from mart.report_figures "
+        "where figure_key = 'area_wan_m2' or (figure_key = 'indicator_actual' and detail = '改造面积') order by position"
+    ) == [("area_wan_m2", printed), ("indicator_actual", printed)]
 
 
 def test_the_compounds_area_prints_alike_under_its_overview_and_in_its_indicator_row(wh):
@@ -2267,6 +2333,34 @@ def test_a_score_short_of_its_bound_prints_the_digits_it_has_past_six(score, bou
         "select intermediate.format_number(s, intermediate.decimals_apart(s, ?::decimal(38, 10)))"
         " from (select ?::decimal(38, 10) as s)",
         [bound, score],
+    ).fetchall()
+
+    assert text == printed
+
+
+@pytest.mark.parametrize(
+    ("value", "bound", "printed"),
+    [
+        ("1234.5665", "1234.567", "1,234.5665"),  # two decimals: 1,234.57, over the bound it is under
+        ("1234.5675", "1234.567", "1,234.57"),  # over it, as two decimals show
+        ("1234.5669", "1234.5670", "1,234.5669"),  # three decimals print it on the bound, two over it
+        ("1234.567", "1234.567", "1,234.567"),  # on it: as many decimals as the bound, not 1,234.57
+        ("12.3449999", "12.34500", "12.34"),
+        ("12.3449999", "12.344", "12.345"),  # over 12.344 but not on 12.345, which is no bound here
+        ("4.9989999", "4.999", "4.9989999"),
+        ("24.3995", "24.4", "24.3995"),
+        ("24.41", "24.4", "24.41"),
+    ],
+)
+def test_a_value_prints_on_its_own_side_of_a_bound_and_on_it_only_where_it_is(value, bound, printed):
+    con = duckdb.connect()
+    con.execute("create schema intermediate")
+    con.execute((models()[0].parent.parent / "macros.sql").read_text(encoding="utf-8"))
+
+    [(text,)] = con.execute(
+        "select intermediate.format_number(s, intermediate.decimals_apart(s, ?::decimal(38, 10)))"
+        " from (select ?::decimal(38, 10) as s)",
+        [bound, value],
     ).fetchall()
 
     assert text == printed
