@@ -38,7 +38,11 @@ def number_format(figure: Figure) -> str:
         # The workbook printed 50.00% where the page and the Word file print 50%.
         decimals = len(shown.group(1) or "")
     places = "." + "0" * decimals if decimals else ""
-    return f"0{places}%" if figure.unit == "%" else f"#,##0{places}"
+    shown_format = f"0{places}%" if figure.unit == "%" else f"#,##0{places}"
+    if figure.value is not None and figure.value < 0 and not figure.text.startswith("-"):
+        # A negative value the text prints as 0: Excel signs every negative value, and -0.000833 points showed -0.00.
+        return f"{shown_format};{shown_format}"
+    return shown_format
 
 
 SOURCES = "来源（文件·工作表·行）"  # the last column of every table of the workbook

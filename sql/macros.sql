@@ -38,7 +38,9 @@ create or replace macro intermediate.rounded_text(x, d) as
 -- argument is inlined at each use, and the three uses here tripled rounded_text's eight branches.
 create or replace macro intermediate.format_rounded(x, d, rounded) as
     case when x is null then null else
-        (case when x < 0 then '-' else '' end)
+        -- No sign on a figure that rounds to 0: a month 0.000833 points ahead of time progress printed -0.00 beside 无.
+        (case when x < 0 and ltrim(split_part(rounded, '.', 1) || left(split_part(rounded, '.', 2), d), '0') <> ''
+            then '-' else '' end)
         -- Through BIGINT where the whole part fits, with room to spare: formatting a HUGEINT costs five times as
         -- much, and a year prints 90,000 numbers.
         || case when abs(x) < 100000000000000000

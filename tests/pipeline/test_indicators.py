@@ -279,6 +279,10 @@ def test_lights_at_the_edges_of_each_band(wh, cumulative, gap, light):
         ("480.05", "10.00", "blue"),  # 9.995833 rounds to blue's bound, and is blue
         ("359.9", "20.01", "red"),
         ("599.9", "0.01", "blue"),
+        ("600", "0.00", "none"),
+        # 0.000833 points ahead of time progress: -0.00 beside 无, a sign on nothing
+        ("600.01", "0.00", "none"),
+        ("600.06", "-0.01", "none"),
     ],
 )
 def test_a_gap_prints_with_the_decimals_its_light_needs(wh, cumulative, shown, light):
@@ -2287,7 +2291,9 @@ def test_the_marts_are_rebuilt_under_the_memory_limit_setting(settings, registry
         ("0.9312", 2, "0.93", "93.12%"),
         ("0.99995", 1, "1.0", "99.995%"),  # short of 100 %: never printed as 100 % (it rounded up to it)
         ("0.014951", 3, "0.015", "1.5%"),  # 1.4951 % → 1.50 % → 1.5 %
-        ("-0.00001", 2, "-0.00", "-0%"),  # a negative value keeps its sign when it rounds to nothing
+        ("-0.00001", 2, "0.00", "0%"),  # no sign on a value that rounds to nothing: -0.00 is no number
+        ("-0.00005", 2, "0.00", "-0.01%"),
+        ("-0.005", 2, "-0.01", "-0.5%"),
         ("-1234567.125", 2, "-1,234,567.13", "-123,456,712.5%"),
         (
             "99999999999999999.5",

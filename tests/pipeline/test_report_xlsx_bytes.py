@@ -82,6 +82,19 @@ def test_a_rate_is_formatted_as_its_text_prints_it(value, decimals, text, excel)
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "unit", "text", "excel"),
+    [
+        ("-0.000833", "百分点", "0.00", "#,##0.00;#,##0.00"),  # Excel showed -0.00 where the page prints 0.00
+        ("-0.00001", "%", "0%", "0%;0%"),
+        ("-0.005", "百分点", "-0.01", "#,##0.00"),
+        ("0.000833", "百分点", "0.00", "#,##0.00"),
+    ],
+)
+def test_a_negative_value_printed_as_0_has_no_sign_in_the_workbook(value, unit, text, excel):
+    assert number_format(Figure("gap_points", "6月", 66, Decimal(value), unit, 2, text, ())) == excel
+
+
 def test_openpyxl_saving_the_workbook_again_writes_every_part_the_same(content):
     # The package is written in openpyxl's form: openpyxl, saving what it read, writes each part the same but for
     # the times of docProps/core.xml and the characters past ASCII, which it writes as references (&#25968;).
