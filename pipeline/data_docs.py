@@ -281,7 +281,13 @@ def _site_builder(context: Any, directory: Path, publisher: _Publisher) -> Any:
             "module_name": "pipeline.data_docs_store",
             "base_directory": str(directory),
         },
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "site_index_builder": {
+            "class_name": "DefaultSiteIndexBuilder",
+            "renderer": {
+                "module_name": "pipeline.data_docs_store",
+                "class_name": "ShanghaiSiteIndexPageRenderer",
+            },
+        },
     }
     # As `context.build_data_docs` makes it for a configured site.
     builder = instantiate_class_from_config(

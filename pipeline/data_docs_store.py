@@ -1,15 +1,34 @@
-"""GX's file store for the Data Docs site, putting each file in place whole (see `data_docs.build`).
+"""GX's classes the Data Docs site's configuration names (see `data_docs.build`): its file store, putting each file
+in place whole, and its index page, telling each run's time in Asia/Shanghai.
 
 Imported by GX's site builder from its configuration, and only then: it imports GX.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
 
 from great_expectations.data_context.store.tuple_store_backend import TupleFilesystemStoreBackend
+from great_expectations.render.renderer import SiteIndexPageRenderer
+
+from pipeline.settings import TIMEZONE
+
+
+class ShanghaiSiteIndexPageRenderer(SiteIndexPageRenderer):
+    """GX's index of the runs, each run's time in Asia/Shanghai as every other time the pipeline shows.
+
+    GX tells it in the machine's zone: a server on UTC listed a run of 11:57 Beijing time as 03:57 UTC.
+    """
+
+    @classmethod
+    def _get_formatted_datetime(cls, _datetime: Any) -> str | None:
+        moment = dt.datetime.fromisoformat(_datetime) if isinstance(_datetime, str) else _datetime
+        if not isinstance(moment, dt.datetime):
+            return None
+        return moment.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M:%S（北京时间）")
 
 
 class PublishedFilesystemStoreBackend(TupleFilesystemStoreBackend):

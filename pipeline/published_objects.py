@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pipeline.locations import join_url
 from pipeline.object_fs import object_filesystem
 from pipeline.object_io import _bucket_key, content_type, get_bytes, put_bytes
+from pipeline.settings import TIMEZONE
 
 if TYPE_CHECKING:
     from s3fs import S3FileSystem
@@ -91,7 +92,8 @@ def publish_objects(
         "version": version,
         "path": f"versions/{version}",
         "files": sorted(files),
-        "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        # In Shanghai time, as the export's manifest says it: a report's pointer said +00:00 beside the export's +08:00.
+        "published_at": dt.datetime.now(TIMEZONE).isoformat(timespec="seconds"),
         **(pointer or {}),
     }
     # Last, and in one PUT: the moment readers switch to the new version.

@@ -54,6 +54,16 @@ def test_no_page_loads_anything_from_the_network(validation, tmp_path):
             assert (page.parent / url).resolve().is_file(), (page, url)
 
 
+def test_the_index_tells_each_runs_time_in_shanghai_time_whatever_the_machines_zone(validation, tmp_path):
+    folder = tmp_path / "data_docs"
+    write_data_docs(run_on(validation, FIRST), folder)
+
+    # GX told it in the machine's zone: a server on UTC listed the run of 10:00 Beijing time as 02:00 UTC.
+    index = folder.joinpath("index.html").read_text(encoding="utf-8")
+    assert "2026-03-01 10:00:00（北京时间）" in index
+    assert "UTC" not in index
+
+
 class _Loads(HTMLParser):
     """Collect what a page makes the browser fetch: its img/script/link tags' src and href, and its styles' url()."""
 

@@ -561,6 +561,8 @@ def test_a_set_is_published_under_a_version_and_its_pointer_written_last(bucket:
     pointer = published(root)
     assert pointer["version"] == v1 and pointer["path"] == f"versions/{v1}"
     assert pointer["files"] == sorted(first)
+    # In Shanghai time, as the export's manifest (whose pointer is written here too) says it, not +00:00.
+    assert pointer["published_at"].endswith("+08:00")
     assert read_published(root, "2022年度预算绩效报告.html") == "<h1>报告</h1>".encode()
     head = s3.head_object(Bucket=bucket, Key=f"reports/2022/versions/{v1}/2022年度预算绩效报告.html")
     assert head["ContentType"] == "text/html; charset=utf-8"
