@@ -250,6 +250,53 @@ evaluation as materialized (
     from evaluation_rounded
 ),
 
+-- Each project's 自评得分 (its indicators' scores added up, unrounded) and the decimals it prints with; beside it
+-- the 得分 column as printed (each score rounded to its decimals, as `indicator_score` prints it), added up.
+score_totals as (
+    select
+        *,
+        intermediate.rounded_text(score, places)::decimal(38, 10) * sign(score) as printed_total
+    from (
+        select
+            *,
+            -- Two decimals, or as many more as a total short of the next grade (or of 100) needs not to print as
+            -- reaching it: 89.995 is 良, printed 89.995分, not 90.00分. Graded as mart.project_year grades it, to 8
+            -- decimals.
+            intermediate.decimals_apart(score, next_bound) as places
+        from (
+            -- The next bound as a column: as decimals_apart's argument the subquery ran (and was planned) at each
+            -- of the places the macro names it.
+            select
+                *,
+                coalesce(
+                    (
+                        select min(grades.from_score) from config.grades as grades
+                        where grades.year = summed.year and grades.from_score > round(summed.score, 8)
+                    ),
+                    100
+                ) as next_bound
+            from (
+                select
+                    project_code,
+                    year,
+                    sum(score) as score,
+                    sum(intermediate.rounded_text(score, score_places)::decimal(38, 10) * sign(score))
+                        as printed_sum,
+                    max(score_places) as printed_places
+                from (select *, intermediate.decimals_apart(score, weight) as score_places from evaluation)
+                group by all
+            ) as summed
+        )
+    )
+    -- Each cell once: a project's indicators computed from the same rows would repeat them (2,565 cells for one
+    -- project's total at 10,000 files).
+    left join (
+        select project_code, year, list_sort(list(distinct cell)) as lineage
+        from evaluation, unnest(lineage) as listed(cell)
+        group by all
+    ) as cells using (project_code, year)
+),
+
 lights as (
     select
         *,
@@ -577,32 +624,15 @@ figures as (
         null, lineage
     from evaluation
     union all
-    -- Each cell once: a project's indicators computed from the same rows would repeat them (2,565 cells for one
-    -- project's total at 10,000 files).
-    -- Two decimals, or as many more as a total short of the next grade (or of 100) needs not to print as reaching it:
-    -- 89.995 is 良, printed 89.995分, not 90.00分. Graded as mart.project_year grades it, to 8 decimals.
-    select totals.project_code, totals.year, 'self_evaluation_score', null, 50, totals.score, '分',
-        intermediate.decimals_apart(totals.score, totals.next_bound),
-        null, coalesce(cells.lineage, [])
-    from (
-        -- The next bound as a column: as decimals_apart's argument the subquery ran (and was planned) at each of
-        -- the seven places the macro names it.
-        select
-            *,
-            coalesce(
-                (
-                    select min(grades.from_score) from config.grades as grades
-                    where grades.year = summed.year and grades.from_score > round(summed.score, 8)
-                ),
-                100
-            ) as next_bound
-        from (select project_code, year, sum(score) as score from evaluation group by all) as summed
-    ) as totals
-    left join (
-        select project_code, year, list_sort(list(distinct cell)) as lineage
-        from evaluation, unnest(lineage) as listed(cell)
-        group by all
-    ) as cells using (project_code, year)
+    select project_code, year, 'self_evaluation_score', null, 50, score, '分', places, null, coalesce(lineage, [])
+    from score_totals
+    union all
+    -- The 得分 column as printed, added up, where that is not the 自评得分 printed under it: the 数据质量提示 says the
+    -- difference is the rounding of each score. Printed with the most decimals a score of the column has.
+    select project_code, year, 'printed_score_sum', null, 56, printed_sum, '分', printed_places, null,
+        coalesce(lineage, [])
+    from score_totals
+    where printed_sum <> printed_total
     union all
     -- What the unit reported as achieved where the data give another figure (4个 reported, 3 compounds listed): the
     -- report scores the computed one and names the two in its 数据质量提示.

@@ -93,3 +93,42 @@ def test_a_budget_execution_some_figure_gives_is_printed_and_not_named_missing(r
     for where, (found, printed) in texts(report_of(registry, block, sent)).items():
         assert not [n for n in found if "缺少数据" in n or f"：{BUDGET}（" in n], where
         assert printed == rate, where
+
+
+def test_a_score_column_whose_printed_scores_do_not_add_up_to_the_printed_total_says_it_is_rounding(registry):
+    # Three scores of 10 × 2/3 print 6.67 each: beside 10.00 and 60.00 the column adds up to 90.01 where 自评得分
+    # prints 90.00, unexplained.
+    wh = Warehouse(registry)
+    register(wh, "甲")
+    ledger(wh, "甲", "100", "100")
+    row = {"project_name": "甲", "level1": "产出指标", "level2": "数量指标"}
+    wh.submit(
+        "performance_targets",
+        [
+            row | {"level3": name, "target_text": "≥3个", "reported_value": "2个", "weight": 10}
+            for name in ("指标一", "指标二", "指标三")
+        ]
+        + [row | {"level3": "完成率", "target_text": "≥90%", "reported_value": "95%", "weight": 60}],
+    )
+    wh.build()
+    report = build_report(wh.con, YEAR, CONFIG, registry)
+    said = (
+        "数据质量提示：附表1中甲各项指标的得分按四舍五入印出，相加为90.01分，与自评得分90.00分不同："
+        "自评得分和评价等级按各项未经四舍五入的得分相加得出，差额是四舍五入所致，并非数据有误。"
+    )
+
+    word = docx.Document(io.BytesIO(render_docx(report)))
+    workbook = openpyxl.load_workbook(io.BytesIO(render_xlsx(report)))
+    for where, found in {
+        "page": notes(_Page(render_html(report)).text),
+        "word": notes("\n".join(p.text for p in word.paragraphs)),
+        "workbook": notes(
+            "\n".join(str(r[0]) for r in workbook[QUALITY_NOTES].iter_rows(min_row=3, values_only=True))
+        ),
+    }.items():
+        assert [n for n in found if "四舍五入" in n] == [said], where
+
+
+def test_a_score_column_adding_up_to_the_printed_total_says_nothing_of_rounding(registry):
+    for where, (found, _) in texts(report_of(registry, {}, ("100", "100"))).items():
+        assert not [n for n in found if "四舍五入" in n], where
