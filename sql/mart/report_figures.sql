@@ -194,8 +194,9 @@ evaluation_places as (
     select
         * exclude (kind_places),
         case printed_as
-            when 'percent_apart' then intermediate.percent_places(
-                actual_value, intermediate.decimals_apart(actual_value * 100, coalesce(target_value, 1) * 100)
+            -- Off its target and 100 % at once: 0.999961 against ≤99.996% is neither 100% nor 99.996%.
+            when 'percent_apart' then intermediate.places_apart(
+                actual_value * 100, [coalesce(target_value, 1) * 100, 100], 2
             )
             when 'percent' then intermediate.percent_places(actual_value, coalesce(rate_places, 2))
             when 'area' then greatest(

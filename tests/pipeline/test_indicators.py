@@ -1454,6 +1454,21 @@ def test_a_bare_value_just_over_1_is_read_as_a_fraction_against_a_target_of_50_p
     ) == [(D("1.0235"), D("40")), (D("0.0105"), D("40"))]
 
 
+def test_a_bare_value_prints_off_its_percent_target_and_100_percent_at_once(wh):
+    register(wh, "甲")
+    # 0.999961 against ≤99.996%: two decimals printed 100% (off the target, on 100 %), three 99.996% (on the target).
+    targets(wh, "甲", ("成本控制率", "≤99.996%", "0.999961", 40))
+
+    wh.build()
+
+    assert (
+        wh.one(
+            "select display_text from mart.report_figures where figure_key = 'indicator_actual' and detail = '成本控制率'"
+        )
+        == "99.9961%"
+    )
+
+
 def test_a_bare_value_under_1_is_read_in_points_against_a_target_under_1_percent(wh):
     register(wh, "甲")
     # Against ≤0.5 %, 0.3 is 0.3 % (the receipt warns), not 30 %; against ≤5 % it is 30 %, as any other fraction.
