@@ -235,6 +235,7 @@ def load_registry(directory: Path | None = None) -> Registry:
     if not templates:
         raise RegistryError(f"{directory / 'sources'}: no templates found")
     refuse_same_headers(templates)
+    refuse_same_names(templates)
     refuse_unknown_project_types(directory, templates)
     return Registry(templates=templates, units=units, directory=directory, offices=load_offices(directory))
 
@@ -326,6 +327,22 @@ def refuse_same_headers(templates: dict[str, Template]) -> None:
             raise RegistryError(
                 f"sources/{template.id}.yaml: its columns read the same headers as sources/{other}.yaml, so a sheet "
                 "would match both and be taken as one of them unasked; give it its own columns (headers or aliases)"
+            )
+
+
+def name_key(name_zh: str) -> str:
+    """Fold a template's name_zh as a clerk reads it: width and spaces are not seen on a receipt."""
+    return squash(name_zh)
+
+
+def refuse_same_names(templates: dict[str, Template]) -> None:
+    """Refuse two templates of one name_zh: a receipt or the portal naming the form could mean either."""
+    seen: dict[str, str] = {}
+    for template in templates.values():
+        if (other := seen.setdefault(name_key(template.name_zh), template.id)) != template.id:
+            raise RegistryError(
+                f"sources/{template.id}.yaml: name_zh {template.name_zh!r} is the name of sources/{other}.yaml too, "
+                "and receipts and the portal name a form by it (报表名称重复，回执无法区分); give each its own name_zh"
             )
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.generated_suite import suite_for, suite_text
-from pipeline.registry import headers_read, load_registry
+from pipeline.registry import headers_read, load_registry, name_key
 from pipeline.registry_columns import _IDENTIFIER, sql_keywords
 from pipeline.registry_templates import Template
 from pipeline.staging_view import GENERATED_SQL_MARK, staging_sql
@@ -212,12 +212,17 @@ def new_source(source_id: str, title: str | None = None, root: Path = ROOT) -> l
 
 
 def _refuse_twin(template: Template, root: Path) -> None:
-    """Refuse, before writing anything, a new source whose example columns another source still has unedited."""
+    """Refuse, before writing anything, a new source whose example columns another source still has unedited, or
+    whose name another source has."""
     headers = headers_read(template)
-    twin = next(
-        (t.id for t in load_registry(root / "registry").templates.values() if headers_read(t) == headers),
-        None,
-    )
+    templates = load_registry(root / "registry").templates.values()
+    named = next((t for t in templates if name_key(t.name_zh) == name_key(template.name_zh)), None)
+    if named is not None:  # load_registry would refuse the two (registry.refuse_same_names)
+        raise ScaffoldError(
+            f"数据源“{named.id}”已名为“{named.name_zh}”：回执和门户以名称称呼报表，两个同名无法区分。"
+            f"请用 --title 给“{template.id}”另起一个名称"
+        )
+    twin = next((t.id for t in templates if headers_read(t) == headers), None)
     if twin is not None:  # load_registry would refuse the two (registry.refuse_same_headers)
         raise ScaffoldError(
             f"数据源“{twin}”的列还是新建时的示例列，与新数据源的示例列相同：报表会被当作其中之一读取。"

@@ -920,3 +920,27 @@ def test_a_copy_kept_beside_its_entry_is_told_to_move_aside(tmp_path):
         "demo_list.bak.yaml: id 'demo_list' must equal the file name 'demo_list.bak'; demo_list.yaml is there too: "
         "move this copy out of sources/"
     )
+
+
+@pytest.mark.parametrize("second_name", ["测试清单", " 测试 清单", "测试清单\u3000"])
+def test_two_templates_of_one_name_are_refused_naming_both_files(tmp_path, second_name):
+    # Receipts and the portal name a form by its name_zh: two of one name (as a clerk reads it) say nothing certain.
+    other = template_yaml(
+        template_id="demo_other", columns="  - {name: buildings, header: 栋数, type: count}\n"
+    )
+    directory = registry_dir(tmp_path, template_yaml())
+    (directory / "sources" / "demo_other.yaml").write_text(
+        other.replace("name_zh: 测试清单", f'name_zh: "{second_name}"'), encoding="utf-8"
+    )
+
+    with pytest.raises(RegistryError) as raised:
+        load_registry(directory)
+
+    said = str(raised.value)
+    assert "sources/demo_other.yaml: name_zh" in said and "is the name of sources/demo_list.yaml too" in said
+    assert "报表名称重复" in said
+
+
+def test_the_shipped_registry_names_each_template_once(registry):
+    names = [template.name_zh for template in registry.templates.values()]
+    assert len(set(names)) == len(names) == len(registry.templates)

@@ -116,6 +116,16 @@ def test_a_second_source_scaffolded_beside_an_unedited_one_is_refused_and_writes
     assert SourceFiles.of(second, root).registry.exists()
 
 
+def test_a_new_source_named_as_another_is_refused_and_writes_nothing(root):
+    # Its receipts would name the form as the other's; written, the registry would no longer load.
+    before = sorted(str(p) for p in root.rglob("*"))
+
+    with pytest.raises(ValueError, match="数据源“fund_ledger”已名为“项目资金到位及支付台账”"):
+        run_new_source(NEW, "项目资金到位及支付台账", False, root)
+
+    assert sorted(str(p) for p in root.rglob("*")) == before
+
+
 def test_the_registry_refuses_two_templates_reading_the_same_headers(root):
     source = root / "registry" / "sources"
     copy = (
