@@ -92,6 +92,12 @@ def test_words_around_a_figure_in_doubt_keep_it_unread(reported):
     assert (reading.noted or reading.error).rule in ("indicator_not_number", "indicator_unit")
 
 
+@pytest.mark.parametrize("reported", ["12户", "12栋", "12套"])
+def test_elevators_reported_in_a_word_counting_something_else_are_asked_not_read(reported):
+    reading = read_indicator("≥12部", reported)
+    assert (reading.reported_number, reading.error.rule) == (None, "indicator_unit")
+
+
 # `-2%` against `≤5%` was no number and scored 0 (indicator_not_number), where it meets the target.
 @pytest.mark.parametrize(
     ("target", "reported", "number"),
@@ -213,6 +219,7 @@ def test_a_target_is_read_as_its_comparison_number_and_unit(target, operator, nu
         ("≥3栋", "3幢", "≥", Decimal(3), "栋", Decimal(3), "幢"),
         ("≥12幢", "12栋", "≥", Decimal(12), "幢", Decimal(12), "栋"),
         ("≥100人", "120名", "≥", Decimal(100), "人", Decimal(120), "名"),
+        ("≥12部", "12台", "≥", Decimal(12), "部", Decimal(12), "台"),  # elevators
         # A note in brackets after a figure is not its unit.
         ("=16个", "16个(含3个新增)", "=", Decimal(16), "个", Decimal(16), "个"),
         # A sentence's closing punctuation is not part of the unit, nor are words after a percent or money unit.

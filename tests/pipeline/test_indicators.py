@@ -763,7 +763,14 @@ def _grade_of(score: Decimal) -> str:
 
 @pytest.mark.parametrize(
     ("target", "reported", "score"),
-    [("≥3栋", "3幢", D(9)), ("≥3栋", "2幢", D(6)), ("≥3公里", "2000米", D(6)), ("≥3公里", "3000延米", D(9))],
+    [
+        ("≥3栋", "3幢", D(9)),
+        ("≥3栋", "2幢", D(6)),
+        ("≥3公里", "2000米", D(6)),
+        ("≥3公里", "3000延米", D(9)),
+        ("≥12部", "12台", D(9)),
+        ("≥12部", "8台", D(6)),
+    ],
 )
 def test_a_value_reported_in_another_word_for_its_targets_unit_is_scored_and_printed_as_reported(
     wh, target, reported, score

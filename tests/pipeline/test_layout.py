@@ -1384,16 +1384,19 @@ def test_a_quantity_written_with_its_rows_unit_is_read_and_with_another_is_an_er
         [PROJECT, "建设规模", "改造楼栋", "12栋", "栋"],
         [PROJECT, "建设规模", "新建楼栋", "3幢", "栋"],  # 幢 and 栋 count alike (registry/units.yaml)
         [PROJECT, "建设规模", "改造管网", "2.5", "公里"],  # stored in metres, as an area in 平方米
+        [PROJECT, "建设规模", "加装电梯", "12台", "部"],  # 部 and 台 count elevators alike
+        [PROJECT, "建设规模", "加装电梯", "12户", "部"],  # households are no elevators
     ]
     sheet = parse_rows(registry, rows)
     assert column_values(sheet, "quantity")[0] == Decimal(15000)
-    assert column_values(sheet, "quantity")[-3:] == [Decimal(12), Decimal(3), Decimal(2500)]
-    assert column_values(sheet, "quantity_unit")[-1] == "米"
+    assert column_values(sheet, "quantity")[-5:-1] == [Decimal(12), Decimal(3), Decimal(2500), Decimal(12)]
+    assert column_values(sheet, "quantity_unit")[-3:-1] == ["米", "部"]
     assert [(p.rule, p.excel_row, p.column_header, p.value) for p in sheet.problems] == [
         ("quantity_unit", 3, "数量", "26880平方米"),
         ("type", 4, "数量", "40.8923万"),
         ("type", 5, "数量", "1280左右"),
         ("quantity_unit", 6, "数量", "1280套"),
+        ("quantity_unit", 11, "数量", "12户"),
     ]
 
 

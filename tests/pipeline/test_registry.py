@@ -453,6 +453,14 @@ def test_a_count_column_counting_a_word_units_yaml_lacks_is_rejected(tmp_path):
     assert message.startswith(f"{SOURCE}: column 'trainees': counts '斤'")
 
 
+def test_a_count_column_counting_elevators_loads_with_no_python(tmp_path):
+    # 部 and 台 are count words of units.yaml: a new source counting 加装电梯 needs no code.
+    text = template_yaml(columns="  - {name: elevators, header: 加装电梯, type: count, counts: 台}\n")
+    registry = load_registry(registry_dir(tmp_path, text))
+    assert registry.template("demo_list").column("elevators").counts == "台"
+    assert registry.units.find("部")[:2] == registry.units.find("台")[:2] == ("count", Decimal(1))
+
+
 def test_units_yaml_with_a_base_unit_not_at_factor_one_is_rejected_naming_it(tmp_path):
     units = "measures:\n  money:\n    base: 元\n    units:\n      万元: {factor: '1'}\n"
     directory = registry_dir(tmp_path, template_yaml(), units=units)

@@ -829,7 +829,7 @@ def test_a_count_that_is_no_number_asks_for_it_in_words_that_read(registry, temp
     assert raised.value.fix == fix
 
 
-@pytest.mark.parametrize("value", ["12栋", "860人", "35套"])
+@pytest.mark.parametrize("value", ["12栋", "860人", "35套", "3部", "12台"])
 def test_a_count_written_in_a_unit_counting_something_else_is_an_error(registry, value):
     households = registry.template("compound_list").column("households")
 
@@ -848,6 +848,19 @@ def test_a_count_in_a_word_counting_alike_is_read_and_in_another_word_is_an_erro
     assert parse_integer(value, buildings, registry.units) == number
     with pytest.raises(CellError, match="应为以“幢”计的楼栋数，“座”计的是另一种数目"):
         parse_integer(f"{number}座", buildings, registry.units)
+
+
+@pytest.mark.parametrize("value", ["12部", "12台", "12个", "12"])
+def test_elevators_counted_in_bu_or_tai_are_read_and_in_another_word_are_an_error(registry, value):
+    # 加装电梯 is counted 部 or 台 alike (registry/units.yaml); a count nobody listed was refused as no number.
+    elevators = (
+        registry.template("compound_list")
+        .column("households")
+        .model_copy(update={"header": "加装电梯数", "counts": "部"})
+    )
+    assert parse_integer(value, elevators, registry.units) == 12
+    with pytest.raises(CellError, match="应为以“部”计的加装电梯数，“户”计的是另一种数目"):
+        parse_integer("12户", elevators, registry.units)
 
 
 @pytest.mark.parametrize(
