@@ -183,8 +183,9 @@ def _check_digits(number: Decimal, scale: int) -> Decimal:
     return number
 
 
-def parse_measure(value: object, column: Column, units: Units, context: UnitContext) -> Decimal:
-    """Read a money or area cell and convert it to the measure's base unit (万元, 平方米)."""
+def parse_measure(value: object, column: Column, units: Units, context: UnitContext) -> Decimal | Noted:
+    """Read a money or area cell and convert it to the measure's base unit (万元, 平方米); note a cell read in a
+    unit of its own that differs from its column's."""
     bracketed = None
     try:
         number, suffix = decimal_of(value)
@@ -193,22 +194,22 @@ def parse_measure(value: object, column: Column, units: Units, context: UnitCont
         if bracketed is None:
             raise
         number, suffix = bracketed
-    factor = context.factor
+    factor, own = context.factor, None
+    measure = "money" if column.type is ColumnType.MONEY else "area"
     if suffix:
-        measure = "money" if column.type is ColumnType.MONEY else "area"
         found = units.find(column_unit(suffix, measure, units))
         if found is None or found[0] != measure:
             raise CellError(
                 "type", f"应为数字（单位{context.name or units.measures[measure].base}）", "请只填写数字"
             )
-        factor = found[1]
+        factor, own = found[1], found[2]
     if number < 0:
         what = "金额" if column.type is ColumnType.MONEY else "面积"
         expected = "应为不小于0的数" + ("" if bracketed is None else f"；{BRACKETED_NEGATIVE}")
         raise CellError("negative", expected, f"请填写正确的{what}")
     scale = SCALE[column.type]
     try:
-        return _check_digits(number * factor, scale)
+        read = _check_digits(number * factor, scale)
     except CellError as exc:
         shifted = factor.normalize()
         if exc.rule != "precision" or shifted.as_tuple().digits != (1,):
@@ -216,6 +217,23 @@ def parse_measure(value: object, column: Column, units: Units, context: UnitCont
         # The places are the stored unit's: 6 of 万元 are 2 of 元, so `333.335` under （元） was told 最多6位.
         places = max(scale + shifted.adjusted(), 0)
         raise CellError("precision", f"小数位数过多（最多{places}位）", exc.fix) from exc
+    if context.name is None or factor == context.factor:
+        return read
+    # `5000元` under 计划投资（万元） is read by its own unit, rightly, but a column in two units is where a figure
+    # written in the wrong one slips through: the clerk checks it (none stated, unit_assumed tells the header).
+    return Noted(read, "unit_in_cell", *_own_unit_words(read, own, measure, units, context))
+
+
+def _own_unit_words(
+    read: Decimal, own: str, measure: str, units: Units, context: UnitContext
+) -> tuple[str, str]:
+    """Say how a cell written in a unit of its own (`own`, as the registry names it) was read against its column's
+    unit, and what to check."""
+    base = units.measures[measure].base
+    return (
+        f"按单元格注明的“{own}”换算为{display(read)}{base}，与本列的单位“{context.name}”不同",
+        f"请核对；无误的，请按本列单位改写为{display(read / context.factor)}（不带单位），以免单位混用",
+    )
 
 
 def count_fix(header: str) -> str:

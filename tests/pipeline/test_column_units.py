@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from pipeline.parse import parse_file
+from pipeline.problems import FIGURE_WARNINGS
 from tests.pipeline.workbooks import csv_bytes, saved_as_csv, xlsx
 
 UNIT = "枣林街道办事处"
@@ -33,7 +34,9 @@ def test_an_amount_written_with_wan_is_in_wan_yuan_whatever_the_headers_unit(reg
     assert stored == [Decimal("1260.50"), Decimal("1260.50"), Decimal("0.000001")]
     assert all(type(value) is Decimal for value in stored)
     # Every cell names its unit: nothing was assumed of the bare header, nor is any cell's 万 told apart from 万元.
-    assert file.all_problems == []
+    # Under a header in another unit each is read in its own, and the clerk asked to check a column in two units.
+    told = [] if header in ("金额（万元）", "金额") else [("unit_in_cell", row, header) for row in (2, 3, 4)]
+    assert [(p.rule, p.excel_row, p.column_header) for p in file.all_problems] == told
 
 
 @pytest.mark.parametrize("suffix", ["xlsx", "csv"])
@@ -70,7 +73,12 @@ def test_an_area_written_with_wan_is_in_wan_square_metres_whatever_the_headers_u
     file = parsed(registry, rows, UNIT, suffix)
 
     assert [record["area_m2"] for record in file.sheets[0].records] == [Decimal(24000)] * len(areas)
-    assert file.all_problems == []
+    told = (
+        []
+        if area_header in ("改造面积（万㎡）", "改造面积")
+        else [("unit_in_cell", row) for row in (3, 4, 5, 6)]
+    )
+    assert [(p.rule, p.excel_row) for p in file.all_problems] == told
 
 
 @pytest.mark.parametrize("suffix", ["xlsx", "csv"])
@@ -135,7 +143,9 @@ def test_a_header_writing_wan_or_yi_alone_names_money_in_wan_or_yi_yuan(registry
     stored = [record["amount_wan"] for record in file.sheets[0].records]
     assert stored == [bare, Decimal(15000), Decimal("0.0001"), Decimal("0.3")]
     assert all(type(value) is Decimal for value in stored)
-    assert file.all_problems == []
+    # Each cell in another unit than its header's is read in its own, and the clerk asked to check it.
+    told = (5,) if "亿" in header else (3, 4, 5)
+    assert [(p.rule, p.excel_row) for p in file.all_problems] == [("unit_in_cell", row) for row in told]
 
 
 @pytest.mark.parametrize("suffix", ["xlsx", "csv"])
@@ -667,3 +677,80 @@ def test_a_wan_line_below_counts_only_is_an_error_on_each(registry, suffix):
     assert [(e.rule, e.excel_row, e.column_header) for e in file.errors] == [
         ("unit_below_table", 4, header) for header in ("有效问卷", "满意", "不满意")
     ]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize(
+    ("line", "header", "cell", "stored", "said"),
+    [
+        # The line's 万元 over a bare header, a cell in 元: read in 元, and asked.
+        (
+            "单位：万元",
+            "计划投资",
+            "5000元",
+            Decimal("0.5"),
+            "按单元格注明的“元”换算为0.5万元，与本列的单位“万元”不同",
+        ),
+        (
+            "单位：万元",
+            "计划投资",
+            "5,000.00元",
+            Decimal("0.5"),
+            "按单元格注明的“元”换算为0.5万元，与本列的单位“万元”不同",
+        ),
+        # The reverse: a 万元 cell under （元）.
+        (
+            None,
+            "计划投资（元）",
+            "0.5万元",
+            Decimal("0.5"),
+            "按单元格注明的“万元”换算为0.5万元，与本列的单位“元”不同",
+        ),
+        # An area in 万㎡ under （㎡）, and in ㎡ under （万平方米）.
+        (
+            None,
+            "改造面积（㎡）",
+            "1.2万㎡",
+            Decimal(12000),
+            "按单元格注明的“万平方米”换算为12000平方米，与本列的单位“平方米”不同",
+        ),
+        (
+            None,
+            "改造面积（万平方米）",
+            "500m²",
+            Decimal(500),
+            "按单元格注明的“平方米”换算为500平方米，与本列的单位“万平方米”不同",
+        ),
+    ],
+)
+def test_a_cell_written_in_another_unit_than_its_column_is_read_in_its_own_and_asked(
+    registry, suffix, line, header, cell, stored, said
+):
+    name = "planned_investment_wan" if "投资" in header else "area_m2"
+    others = ["改造面积（㎡）", "计划投资（万元）"]
+    columns = ["小区名称", "惠及户数（户）", *(h for h in others if h[:2] != header[:2]), header]
+    bare = 100 if name == "area_m2" else 30
+    rows = [
+        *([[line]] if line else []),
+        ["年度：2022"],
+        columns,
+        ["小区1", 100, 8000, cell],
+        ["小区2", 100, 8000, bare],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    assert [record[name] for record in file.sheets[0].records][0] == stored
+    [told] = [p for p in file.all_problems if p.rule == "unit_in_cell"]
+    row = len(rows) - 1
+    assert (told.severity, told.sheet, told.excel_row, told.column_header, told.value, told.expected) == (
+        "warning",
+        "表1",
+        row,
+        header,
+        cell,
+        said,
+    )
+    assert told.fix.startswith("请核对")
+    # Flagged: the report's 数据质量提示 names the project while the file is in force.
+    assert FIGURE_WARNINGS["unit_in_cell"] == "reading"

@@ -187,61 +187,69 @@ def test_plain_integer_column_accepts_negative_numbers_but_not_fractions(columns
 
 
 @pytest.mark.parametrize(
-    ("value", "context", "expected"),
+    ("value", "context", "expected", "told"),
     [
-        ("2.8650", WAN_M2, Decimal(28650)),
-        (2.865, WAN_M2, Decimal(28650)),
-        ("0.9875", WAN_M2, Decimal("9875")),
-        ("1.23456", WAN_M2, Decimal("12345.6")),
-        ("28650", UnitContext(), Decimal(28650)),
-        ("28,650.5", UnitContext(), Decimal("28650.5")),
-        ("200㎡", WAN_M2, Decimal(200)),
-        ("200m²", WAN_M2, Decimal(200)),
-        ("200平方米", WAN_M2, Decimal(200)),
-        ("1万㎡", UnitContext(), Decimal(10000)),
-        ("2万平方米", UnitContext(), Decimal(20000)),
+        ("2.8650", WAN_M2, Decimal(28650), False),
+        (2.865, WAN_M2, Decimal(28650), False),
+        ("0.9875", WAN_M2, Decimal("9875"), False),
+        ("1.23456", WAN_M2, Decimal("12345.6"), False),
+        ("28650", UnitContext(), Decimal(28650), False),
+        ("28,650.5", UnitContext(), Decimal("28650.5"), False),
+        ("200㎡", WAN_M2, Decimal(200), True),
+        ("200m²", WAN_M2, Decimal(200), True),
+        ("200平方米", WAN_M2, Decimal(200), True),
+        ("1万㎡", UnitContext(), Decimal(10000), False),
+        ("2万平方米", UnitContext(), Decimal(20000), False),
         # 万 alone is 万平方米 whatever the header's unit, as `2.4万㎡` is.
-        ("2.4万", UnitContext(), Decimal(24000)),
-        ("2.4万", WAN_M2, Decimal(24000)),
-        ("2.4 万", UnitContext(), Decimal(24000)),
-        ("2.4万㎡", UnitContext(), Decimal(24000)),
-        ("2.4万平方米", WAN_M2, Decimal(24000)),
-        ("1.23456万", UnitContext(), Decimal("12345.6")),
+        ("2.4万", UnitContext(), Decimal(24000), False),
+        ("2.4万", WAN_M2, Decimal(24000), False),
+        ("2.4 万", UnitContext(), Decimal(24000), False),
+        ("2.4万㎡", UnitContext(), Decimal(24000), False),
+        ("2.4万平方米", WAN_M2, Decimal(24000), False),
+        ("1.23456万", UnitContext(), Decimal("12345.6"), False),
     ],
 )
-def test_area_is_converted_to_square_metres_exactly(columns, registry, value, context, expected):
+def test_area_is_converted_to_square_metres_exactly(columns, registry, value, context, expected, told):
     parsed = parse(columns, registry, "area", value, context)
-    assert isinstance(parsed, Decimal)
-    assert parsed == expected
+    assert_read(parsed, expected, told)
 
 
 @pytest.mark.parametrize(
-    ("value", "context", "expected"),
+    ("value", "context", "expected", "told"),
     [
-        ("1,075.97", UnitContext(), Decimal("1075.97")),
-        (1075.97, UnitContext(), Decimal("1075.97")),
-        ("12,501,000", YUAN, Decimal("1250.1")),
-        (12501000, YUAN, Decimal("1250.1")),
-        ("12,501,000.01", YUAN, Decimal("1250.100001")),
-        ("12,501,000元", UnitContext(), Decimal("1250.1")),
-        ("1250.1万元", YUAN, Decimal("1250.1")),
-        ("1.5亿元", UnitContext(), Decimal(15000)),
+        ("1,075.97", UnitContext(), Decimal("1075.97"), False),
+        (1075.97, UnitContext(), Decimal("1075.97"), False),
+        ("12,501,000", YUAN, Decimal("1250.1"), False),
+        (12501000, YUAN, Decimal("1250.1"), False),
+        ("12,501,000.01", YUAN, Decimal("1250.100001"), False),
+        ("12,501,000元", UnitContext(), Decimal("1250.1"), False),
+        ("1250.1万元", YUAN, Decimal("1250.1"), True),
+        ("1.5亿元", UnitContext(), Decimal(15000), False),
         # 万 alone is 万元 whatever the header's unit: 1,260.50万 under （元） is 12,605,000 元.
-        ("1,260.50万", UnitContext(), Decimal("1260.50")),
-        ("1,260.50万", YUAN, Decimal("1260.50")),
-        ("1,260.50万", UnitContext(Decimal(10000), "亿元"), Decimal("1260.50")),
-        ("0.000001万", YUAN, Decimal("0.000001")),
+        ("1,260.50万", UnitContext(), Decimal("1260.50"), False),
+        ("1,260.50万", YUAN, Decimal("1260.50"), True),
+        ("1,260.50万", UnitContext(Decimal(10000), "亿元"), Decimal("1260.50"), True),
+        ("0.000001万", YUAN, Decimal("0.000001"), True),
         # 亿 alone is 亿元 as 万 is 万元: 1.5亿 is 15,000 万元 under any header, one 元 written in 亿 exactly 0.0001.
-        ("1.5亿", UnitContext(), Decimal(15000)),
-        ("1.5 亿", YUAN, Decimal(15000)),
-        ("1,234.567891亿", UnitContext(), Decimal("12345678.91")),
-        ("0.00000001亿", YUAN, Decimal("0.0001")),
+        ("1.5亿", UnitContext(), Decimal(15000), False),
+        ("1.5 亿", YUAN, Decimal(15000), True),
+        ("1,234.567891亿", UnitContext(), Decimal("12345678.91"), False),
+        ("0.00000001亿", YUAN, Decimal("0.0001"), True),
     ],
 )
-def test_money_is_converted_to_wan_yuan_exactly(columns, registry, value, context, expected):
+def test_money_is_converted_to_wan_yuan_exactly(columns, registry, value, context, expected, told):
     parsed = parse(columns, registry, "investment", value, context)
-    assert isinstance(parsed, Decimal)
-    assert parsed == expected
+    assert_read(parsed, expected, told)
+
+
+def assert_read(parsed, expected, told):
+    """Assert a measure read exactly, noted (`told`) where the cell's own unit is not its column's stated one."""
+    # `200㎡` under （万平方米） is 200 ㎡, read by its own unit, but the clerk checks a column written in two units.
+    assert type(parsed) is (Noted if told else Decimal)
+    value = parsed.value if told else parsed
+    assert type(value) is Decimal and value == expected
+    if told:
+        assert parsed.rule == "unit_in_cell" and parsed.expected.startswith("按单元格注明的")
 
 
 @pytest.mark.parametrize(
