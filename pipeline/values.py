@@ -14,7 +14,7 @@ from pipeline.problems import display
 from pipeline.registry import Units
 from pipeline.registry_columns import Column, ColumnType
 from pipeline.text import nfkc, remembered_if_short, squash
-from pipeline.written_units import column_unit, counted_word
+from pipeline.written_units import column_unit, counted_word, is_magnitude
 
 # Written in a cell, these mean "no value".
 NULL_TOKENS = frozenset({"", "-", "--", "—", "——", "/", "无", "空", "n/a", "na", "null", "none"})
@@ -221,18 +221,17 @@ def parse_measure(value: object, column: Column, units: Units, context: UnitCont
         return read
     # `5000元` under 计划投资（万元） is read by its own unit, rightly, but a column in two units is where a figure
     # written in the wrong one slips through: the clerk checks it (none stated, unit_assumed tells the header).
-    return Noted(read, "unit_in_cell", *_own_unit_words(read, own, measure, units, context))
+    return _in_own_unit(read, own, units.measures[measure].base, context.name, read / context.factor)
 
 
-def _own_unit_words(
-    read: Decimal, own: str, measure: str, units: Units, context: UnitContext
-) -> tuple[str, str]:
-    """Say how a cell written in a unit of its own (`own`, as the registry names it) was read against its column's
-    unit, and what to check."""
-    base = units.measures[measure].base
-    return (
-        f"按单元格注明的“{own}”换算为{display(read)}{base}，与本列的单位“{context.name}”不同",
-        f"请核对；无误的，请按本列单位改写为{display(read / context.factor)}（不带单位），以免单位混用",
+def _in_own_unit(read: Decimal | int, own: str, base: str, stated: str, as_stated: Decimal) -> Noted:
+    """Note a cell read in a unit of its own (`own`), not its column's (`stated`): `read` in `base`, `as_stated` in
+    the column's unit."""
+    return Noted(
+        read,
+        "unit_in_cell",
+        f"按单元格注明的“{own}”换算为{display(read)}{base}，与本列的单位“{stated}”不同",
+        f"请核对；无误的，请按本列单位改写为{display(as_stated)}（不带单位），以免单位混用",
     )
 
 
@@ -241,8 +240,11 @@ def count_fix(header: str) -> str:
     return f"请填写确切的{header}" if header.endswith("数") else f"请填写「{header}」的确切数目"
 
 
-def parse_integer(value: object, column: Column, units: Units, context: UnitContext = UnitContext()) -> int:
-    """Read a whole number; counts may carry their own unit (`200户`, `0.037万户`) and must not be negative."""
+def parse_integer(
+    value: object, column: Column, units: Units, context: UnitContext = UnitContext()
+) -> int | Noted:
+    """Read a whole number; counts may carry their own unit (`200户`, `0.037万户`) and must not be negative; note a
+    count read in a unit of its own that differs from its column's (`0.037万户` under 惠及户数（户）)."""
     counting = column.type is ColumnType.COUNT
     expected, fix = (
         ("应为不小于0的整数", count_fix(column.header)) if counting else ("应为整数", "请填写整数")
@@ -251,6 +253,7 @@ def parse_integer(value: object, column: Column, units: Units, context: UnitCont
         number, suffix = decimal_of(value)
     except CellError as exc:
         raise CellError(exc.rule, expected if exc.rule == "type" else exc.expected, fix) from exc
+    written = suffix
     # `3万` counts ten thousand of what the column counts (万户 under 惠及户数); an integer column's 万 is no unit.
     suffix = column_unit(suffix, "count" if counting else None, units)
     found = units.find(suffix)
@@ -269,7 +272,13 @@ def parse_integer(value: object, column: Column, units: Units, context: UnitCont
         raise CellError("type", expected, fix)
     if counting and number < 0:
         raise CellError("negative", expected, fix)
-    return int(number)
+    if found is None or context.name is None or found[1] == context.factor:
+        return int(number)
+    # `0.037万户` under 惠及户数（户） is 370 households, as under a 单位：万户 line `370户` is; asked as an amount is.
+    counts = column.counts or "个"
+    stated = counts if context.factor == 1 else f"万{counts}" if context.factor == 10000 else context.name
+    own = written + counts if is_magnitude(written) else written
+    return _in_own_unit(int(number), own, counts, stated, number / context.factor)
 
 
 def parse_decimal(value: object) -> Decimal:

@@ -507,10 +507,12 @@ def test_a_count_unit_a_line_lists_is_the_unit_of_a_bare_count_column_of_its_kin
 
     file = parsed(registry, rows, UNIT, suffix)
 
-    # A bare 120 is in the line's unit, as under a header naming it; `80户` names its own.
+    # A bare 120 is in the line's unit, as under a header naming it; `80户` names its own, and under a line of 万户
+    # is asked of as a cell in another unit than its column's.
     factor = registry.units.find(line.split("、")[-1].removeprefix("单位："))[1]
     assert [record["households"] for record in file.sheets[0].records] == [120 * factor, 80]
-    assert file.all_problems == []
+    told = [("unit_in_cell", 5, "惠及户数", "80户")] if factor != 1 else []
+    assert [(p.rule, p.excel_row, p.column_header, p.value) for p in file.all_problems] == told
 
 
 @pytest.mark.parametrize("suffix", ["xlsx", "csv"])
@@ -754,3 +756,35 @@ def test_a_cell_written_in_another_unit_than_its_column_is_read_in_its_own_and_a
     assert told.fix.startswith("请核对")
     # Flagged: the report's 数据质量提示 names the project while the file is in force.
     assert FIGURE_WARNINGS["unit_in_cell"] == "reading"
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize(
+    ("header", "cell", "said"),
+    [
+        ("惠及户数（户）", "0.037万户", "按单元格注明的“万户”换算为370户，与本列的单位“户”不同"),
+        ("惠及户数（户）", "0.037万", "按单元格注明的“万户”换算为370户，与本列的单位“户”不同"),
+        ("惠及户数（万户）", "370户", "按单元格注明的“户”换算为370户，与本列的单位“万户”不同"),
+    ],
+)
+def test_a_count_written_in_another_unit_than_its_column_is_read_in_its_own_and_asked(
+    registry, suffix, header, cell, said
+):
+    rows = [
+        ["年度：2022"],
+        ["小区名称", "改造面积（㎡）", "计划投资（万元）", header],
+        ["小区1", 8000, 50, cell],
+        ["小区2", 8000, 50, "0.012万户" if "万" in header else 120],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    assert [record["households"] for record in file.sheets[0].records] == [370, 120]
+    [told] = file.all_problems
+    assert (told.rule, told.excel_row, told.column_header, told.value, told.expected) == (
+        "unit_in_cell",
+        3,
+        header,
+        cell,
+        said,
+    )

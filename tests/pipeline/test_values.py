@@ -137,8 +137,15 @@ def test_count_accepts_numbers_as_text_with_separators_width_units_and_spaces(
     ("value", "expected"), [(0.037, 370), ("1.2", 12000), ("370户", 370), ("3万", 30000)]
 )
 def test_a_count_under_a_ten_thousands_header_is_kept_in_ones(columns, registry, value, expected):
-    # 惠及户数（万户）: the layout passes the header's unit; a cell naming its own unit keeps it.
-    assert parse(columns, registry, "households", value, UnitContext(Decimal(10000), "万个")) == expected
+    # 惠及户数（万户）: the layout passes the header's unit; a cell naming its own unit keeps it, and is asked of where
+    # that unit is another (`370户`), as an amount in 元 under （万元） is.
+    parsed = parse(columns, registry, "households", value, UnitContext(Decimal(10000), "万个"))
+    if isinstance(parsed, Noted):
+        assert (value, parsed.rule, parsed.value) == ("370户", "unit_in_cell", expected)
+        assert parsed.expected == "按单元格注明的“户”换算为370户，与本列的单位“万户”不同"
+        assert parsed.fix == "请核对；无误的，请按本列单位改写为0.037（不带单位），以免单位混用"
+    else:
+        assert parsed == expected
 
 
 @pytest.mark.parametrize(
