@@ -18,6 +18,7 @@ from pipeline.text import (
     squash,
 )
 from pipeline.values import is_blank, squashed
+from pipeline.written_units import MAGNITUDES
 
 # A seal note between a label and its value, as printed forms have it: `填报单位（盖章）：`, `实施单位（公章）`,
 # `填报单位【盖章】：`.
@@ -275,7 +276,7 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
                 # of money (`单位：万元` above `单位：元`) are refused as one naming both is, where the first was taken.
                 # 元（保留两位小数）: the note is no part of the unit.
                 # Words apart (`单位：元 万平方米`) list a unit per measure as `、` does; read_unit takes each its own.
-                words = _SPACED_SEPARATOR.sub(r"\1", value).split()
+                words = _magnitudes_joined(_SPACED_SEPARATOR.sub(r"\1", value).split())
                 unit = _UNIT_NOTE_ANYWHERE.sub(
                     "", squash("、".join(words[:1] + [w.strip(_UNIT_PUNCTUATION) for w in words[1:]]))
                 )
@@ -288,6 +289,18 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
                     meta.money_unit = f"{meta.money_unit}、{unit}"
                     meta.rows.setdefault("money_unit_more", excel_row)
     return meta
+
+
+def _magnitudes_joined(words: list[str]) -> list[str]:
+    """Join a magnitude written apart from the unit after it into that one unit (`万 元` is 万元, `万 平方米` 万平方米)."""
+    # Read as a list, `单位：万 元` was 元 for the amounts and 万平方米 for the areas: ten thousand times off each, unasked.
+    joined: list[str] = []
+    for word in words:
+        if joined and joined[-1] in MAGNITUDES and not word.startswith(tuple(MAGNITUDES)):
+            joined[-1] += word
+        else:
+            joined.append(word)
+    return joined
 
 
 def _filed(value: str) -> dt.date | None:

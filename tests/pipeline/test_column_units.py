@@ -788,3 +788,21 @@ def test_a_count_written_in_another_unit_than_its_column_is_read_in_its_own_and_
         cell,
         said,
     )
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize("line", ["单位：万 元", "单位：万\u3000元"])
+def test_a_unit_line_writing_wan_apart_from_yuan_is_wan_yuan_of_the_amounts_only(registry, suffix, line):
+    rows = [
+        [line],
+        ["年度：2022"],
+        ["小区名称", "惠及户数（户）", "改造面积", "计划投资"],
+        ["小区1", 100, 8000, 20],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    # Read as a list it was 20 元 of investment and 8000 万平方米 of area, unasked.
+    [record] = file.sheets[0].records
+    assert (record["planned_investment_wan"], record["area_m2"]) == (Decimal(20), Decimal(8000))
+    assert [(p.rule, p.column_header) for p in file.all_problems] == [("unit_assumed", "改造面积")]

@@ -135,6 +135,24 @@ def test_the_money_unit_is_read_from_the_words_around_it_and_never_from_an_offic
     assert read_meta(lines).money_unit == "元"
 
 
+@pytest.mark.parametrize(
+    ("line", "unit"),
+    [
+        ("单位：万 元", "万元"),
+        ("单位：万\u3000元", "万元"),
+        ("填报单位：枣林街道办事处   单位：万  元", "万元"),
+        ("单位：万 元 万 平方米", "万元、万平方米"),
+        # Words apart still list a unit per measure, and a magnitude beside a unit of its own stays one of them.
+        ("单位：元 万平方米", "元、万平方米"),
+        ("单位：万元 万", "万元、万"),
+        ("单位：万 万元", "万、万元"),
+    ],
+)
+def test_a_magnitude_written_apart_from_its_unit_is_that_one_unit(line, unit):
+    # `单位：万 元` read as a list was 元 for the amounts and 万平方米 for the areas: each ten thousand times off.
+    assert read_meta([line]).money_unit == unit
+
+
 # Printed forms name the sending office by other labels too. Left unread, a file whose line named another office was
 # credited to its folder's without a word, and `单位（盖章）：…` was read as the money unit.
 @pytest.mark.parametrize(
