@@ -15,6 +15,8 @@ from pipeline.written_units import (
     counted_word,
     magnitude_unit,
     measure_of,
+    per_unit,
+    same_unit,
     unit_factor,
     unit_prefix,
     unit_spelling,
@@ -194,11 +196,20 @@ def _another_figure(unit: str) -> bool:
     if _RANGE_START.match(unit):
         return True
     prefix = unit_prefix(unit)
-    return prefix is not None and _DIGIT.search(unit[len(prefix[0]) :]) is not None
+    if prefix is None:
+        return False
+    per = per_unit(unit)
+    if per is not None and (known := unit_prefix(per)) is not None and known[0] == per:
+        return False  # `元/㎡` is folded to `元/m2`: the 2 of the unit it is per, no second figure
+    return _DIGIT.search(unit[len(prefix[0]) :]) is not None
 
 
 def comparable(first: str, second: str) -> bool:
     """Say whether numbers written in two units can be compared (one measure, or the same words)."""
+    pers = per_unit(first), per_unit(second)
+    if pers != (None, None) and (None in pers or not same_unit(*pers)):
+        # `1400元/户` against `≤1500元/平方米` is a price of another thing, and `1400元` no price at all.
+        return False
     if (first.startswith(second) or second.startswith(first)) and unit_factor(first) == unit_factor(second):
         # `16个小区` against `=16个`: the measure word, then what is counted. Not `24.5万` against `≥24.4万平方米`:
         # 万 is no unit, and taken as one 24.5 would be compared with 244000 平方米.

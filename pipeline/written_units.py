@@ -66,6 +66,24 @@ def unit_spelling(unit: str | None) -> str | None:
     return prefix[1]
 
 
+def per_unit(unit: str | None) -> str | None:
+    """Return what a price's unit is per (`元/平方米`: 平方米, `元每户`: 户); None for a unit per nothing."""
+    prefix = unit_prefix(unit) if unit else None
+    rest = unit[len(prefix[0]) :] if prefix is not None else ""
+    return rest[1:] or None if rest.startswith(_PER) else None
+
+
+def same_unit(first: str, second: str) -> bool:
+    """Say whether two units written alone are one: two spellings of it (㎡, 平方米), or count words counted alike."""
+    if first == second:
+        return True
+    units = indicator_units()
+    found = units.find(first), units.find(second)
+    if None in found or found[0][:2] != found[1][:2]:
+        return False
+    return found[0][0] != "count" or counted_word(first) == counted_word(second)
+
+
 def is_magnitude(unit: str | None) -> bool:
     """Say whether a written unit is a magnitude alone (`万`, ` 亿 `), no unit of any measure."""
     return bool(unit) and unit_key(unit) in MAGNITUDES

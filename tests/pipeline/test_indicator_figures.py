@@ -98,6 +98,21 @@ def test_elevators_reported_in_a_word_counting_something_else_are_asked_not_read
     assert (reading.reported_number, reading.error.rule) == (None, "indicator_unit")
 
 
+@pytest.mark.parametrize(
+    ("target", "reported"),
+    [
+        ("≤1500元/平方米", "1400元/户"),  # a price of another thing
+        ("≤1500元/户", "1400元/人"),
+        ("≤1500元/平方米", "1400元"),  # an amount, no price
+        ("≤1500元", "1400元/平方米"),
+    ],
+)
+def test_a_price_is_compared_only_with_a_price_per_the_same_unit(target, reported):
+    # Each was compared as money, 1400 against 1500, the target met: scored full, nothing told.
+    reading = read_indicator(target, reported)
+    assert (reading.reported_number, reading.error.rule) == (None, "indicator_unit")
+
+
 # `-2%` against `≤5%` was no number and scored 0 (indicator_not_number), where it meets the target.
 @pytest.mark.parametrize(
     ("target", "reported", "number"),
@@ -231,6 +246,9 @@ def test_a_target_is_read_as_its_comparison_number_and_unit(target, operator, nu
         ("≤9163.6万元", "9000万元资金", "≤", Decimal("9163.6"), "万元", Decimal(9000), "万元"),
         # A price is not money: compared only with itself.
         ("≤1500元/平方米", "1400元/平方米", "≤", Decimal(1500), "元/平方米", Decimal(1400), "元/平方米"),
+        # …in any spelling of what it is per: `元/㎡` (folded to 元/m2) holds no second figure.
+        ("≤1500元/平方米", "1400元/㎡", "≤", Decimal(1500), "元/平方米", Decimal(1400), "元/m2"),
+        ("≤1500元/m²", "1400元每平方米", "≤", Decimal(1500), "元/m2", Decimal(1400), "元每平方米"),
         # A target without a unit is read in the unit of the value reported against it.
         ("≥90", "93%", "≥", Decimal(90), "%", Decimal(93), "%"),
         ("≥0.9", "93%", "≥", Decimal(90), "%", Decimal(93), "%"),

@@ -142,3 +142,35 @@ def test_a_magnitude_alone_is_spelled_as_the_unit_of_that_size_of_the_measure_an
     unit, others, read
 ):
     assert written_units.magnitude_unit(unit, *others) == read
+
+
+@pytest.mark.parametrize(
+    ("unit", "per"),
+    [
+        ("元/平方米", "平方米"),
+        ("元/m2", "m2"),
+        ("元每户", "户"),
+        ("万元/户", "户"),
+        ("元", None),
+        ("户", None),
+        ("元/", None),
+    ],
+)
+def test_a_price_is_per_the_unit_after_its_slash(unit, per):
+    assert written_units.per_unit(unit) == per
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("平方米", "m2", True),
+        ("㎡", "平米", True),
+        ("栋", "幢", True),
+        ("部", "台", True),
+        ("户", "人", False),  # one measure and factor, counting different things
+        ("平方米", "万平方米", False),
+        ("户", "斤", False),
+    ],
+)
+def test_two_units_are_one_where_they_spell_it_or_count_alike(first, second, same):
+    assert written_units.same_unit(first, second) is same
