@@ -2350,25 +2350,7 @@ def test_numbers_and_percentages_print_as_official_documents_write_them(value, d
         ("29.9999999000", "30", "29.9999999"),
         ("9.9999999667", "10", "9.9999999667"),
         ("99.9999998600", "100", "99.99999986"),
-    ],
-)
-def test_a_score_short_of_its_bound_prints_the_digits_it_has_past_six(score, bound, printed):
-    con = duckdb.connect()
-    con.execute("create schema intermediate")
-    con.execute((models()[0].parent.parent / "macros.sql").read_text(encoding="utf-8"))
-
-    [(text,)] = con.execute(
-        "select intermediate.format_number(s, intermediate.decimals_apart(s, ?::decimal(38, 10)))"
-        " from (select ?::decimal(38, 10) as s)",
-        [bound, score],
-    ).fetchall()
-
-    assert text == printed
-
-
-@pytest.mark.parametrize(
-    ("value", "bound", "printed"),
-    [
+        # a value on its own side of a target, and on it only where it is
         ("1234.5665", "1234.567", "1,234.5665"),  # two decimals: 1,234.57, over the bound it is under
         ("1234.5675", "1234.567", "1,234.57"),  # over it, as two decimals show
         ("1234.5669", "1234.5670", "1,234.5669"),  # three decimals print it on the bound, two over it
@@ -2380,7 +2362,9 @@ def test_a_score_short_of_its_bound_prints_the_digits_it_has_past_six(score, bou
         ("24.41", "24.4", "24.41"),
     ],
 )
-def test_a_value_prints_on_its_own_side_of_a_bound_and_on_it_only_where_it_is(value, bound, printed):
+def test_a_figure_prints_on_its_own_side_of_a_bound_and_past_six_decimals_the_digits_it_has(
+    score, bound, printed
+):
     con = duckdb.connect()
     con.execute("create schema intermediate")
     con.execute((models()[0].parent.parent / "macros.sql").read_text(encoding="utf-8"))
@@ -2388,7 +2372,7 @@ def test_a_value_prints_on_its_own_side_of_a_bound_and_on_it_only_where_it_is(va
     [(text,)] = con.execute(
         "select intermediate.format_number(s, intermediate.decimals_apart(s, ?::decimal(38, 10)))"
         " from (select ?::decimal(38, 10) as s)",
-        [bound, value],
+        [bound, score],
     ).fetchall()
 
     assert text == printed
