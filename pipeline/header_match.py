@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from pipeline.registry_columns import Column
 from pipeline.registry_templates import Template
+from pipeline.text import is_unit_word
 from pipeline.ticks import Tick
 
 
@@ -37,8 +38,13 @@ def header_text(cell: object) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def _header_text(cell: str) -> str:
-    # Offices write the same header cells in every file: each distinct text is cleaned once.
-    return _LINE_BREAK.sub("", cell).strip()
+    # Offices write the same header cells in every file: each distinct text is cleaned once. A line is a wrap
+    # (`惠及\n户数`), joined, except a last line that is a unit alone (`改造面积\n万平方米`): kept apart by a space,
+    # as split_header reads a unit written after one, not read as part of the label (改造面积万平方米).
+    lines = _LINE_BREAK.split(cell.strip())
+    if len(lines) > 1 and is_unit_word(lines[-1]):
+        return f"{''.join(lines[:-1])} {lines[-1]}"
+    return "".join(lines)
 
 
 @dataclass(frozen=True, slots=True)

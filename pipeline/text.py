@@ -31,8 +31,11 @@ def remembered_if_short(limit: int, maxsize: int) -> Callable[[Callable[[str], T
     return remember
 
 
-# Units written in a header: 改造面积（万平方米）, 计划投资(万元), 金额 万元.
-_HEADER_UNIT = re.compile(r"\(([^()]*)\)\s*$")
+# Units written in a header's trailing brackets: 改造面积（万平方米）, 计划投资(万元), 计划投资【万元】, 计划投资[万元]
+# (full-width ［］ fold to []). The unit is the last group that matched.
+_HEADER_UNIT = re.compile(r"(?:\(([^()]*)\)|\[([^\[\]]*)\]|【([^【】]*)】)\s*$")
+# A unit after a slash or a space, `计划投资/万元`, `计划投资 万元`: read as one only where it is a known unit.
+_UNIT_APART = re.compile(r"^(?P<label>[^/]*?\S)\s*(?:/\s*|\s+)(?P<unit>[^/\s]+)\s*$")
 # The labels a unit is written after, on a line above a table (`金额单位：万元`) or in a header (`金额（单位：元）`).
 UNIT_LABELS = ("计量单位", "金额单位", "货币单位", "计价单位", "面积单位", "单位")
 # Labels naming the measure whose unit follows: a second such line adds its unit to the first (`单位：元  面积单位：万平方米`).
@@ -128,9 +131,31 @@ def split_header(raw: str) -> tuple[str, str | None]:
     match = _HEADER_UNIT.search(text)
     if match:
         # `金额（单位：元）` names its unit as `金额（元）` does.
-        unit = _UNIT_LABEL.sub("", match.group(1)) or None
+        unit = _UNIT_LABEL.sub("", match.group(match.lastindex)) or None
         text = text[: match.start()]
+    elif (apart := _unit_apart(raw)) is not None:
+        text, unit = apart
     return _MONTHS_SO_FAR.sub(MONTHS_SO_FAR_MARK, text.rstrip("*")), unit
+
+
+def _unit_apart(raw: str) -> tuple[str, str] | None:
+    """Return the label and unit of a header writing a known unit after a slash or a space (`计划投资/万元`)."""
+    written = nfkc(raw).strip().lstrip("*").rstrip("*:")
+    if "/" not in written and _SPACE.search(written) is None:
+        return None
+    match = _UNIT_APART.match(written)
+    # Only a unit the registry knows, or %: `文号/凭证号` and `资金 来源` are one header each, not a label and a unit.
+    if match is None or not is_unit_word(match["unit"]):
+        return None
+    return squash(match["label"]).lstrip("*"), squash(match["unit"])
+
+
+def is_unit_word(word: str) -> bool:
+    """Tell whether a word written apart in a header (`计划投资/万元`, a cell's last line) is a unit: %, or one of
+    the registry's."""
+    from pipeline.written_units import PERCENT_UNITS, indicator_units  # they import this module
+
+    return word in PERCENT_UNITS or indicator_units().find(word) is not None
 
 
 def with_months(header: str, months: int | None) -> str:

@@ -806,3 +806,15 @@ def test_a_unit_line_writing_wan_apart_from_yuan_is_wan_yuan_of_the_amounts_only
     [record] = file.sheets[0].records
     assert (record["planned_investment_wan"], record["area_m2"]) == (Decimal(20), Decimal(8000))
     assert [(p.rule, p.column_header) for p in file.all_problems] == [("unit_assumed", "改造面积")]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize("header", ["金额【元】", "金额[元]", "金额/元", "金额 元", "金额\n元"])
+def test_a_unit_after_a_slash_a_space_or_in_square_brackets_is_the_headers_unit(registry, suffix, header):
+    rows = [[*LEDGER, header], ["2022-03-01", PROJECT, "中央补助资金", "到位", "12605000"]]
+
+    file = parsed(registry, rows, SHUANGPU_UNIT, suffix)
+
+    # Read as under 金额（元）: the column is found, its 元 converted to the 万元 stored, nothing asked.
+    assert [record["amount_wan"] for record in file.sheets[0].records] == [Decimal("1260.5")]
+    assert file.all_problems == []

@@ -301,9 +301,20 @@ def test_column_letter_counts_like_excel(index, letter):
 
 @pytest.mark.parametrize(
     ("cell", "text"),
-    [("惠及\n户数（户）", "惠及户数（户）"), (" 小区名称 ", "小区名称"), (None, ""), (2022, "")],
+    [
+        ("惠及\n户数（户）", "惠及户数（户）"),
+        ("惠及\n户数", "惠及户数"),
+        ("资金\n来源", "资金来源"),
+        (" 小区名称 ", "小区名称"),
+        (None, ""),
+        (2022, ""),
+        # A last line that is a unit alone is kept apart, for split_header to read as the unit.
+        ("改造面积\n万平方米", "改造面积 万平方米"),
+        ("计划\n投资\n万元", "计划投资 万元"),
+        ("完成率\n%", "完成率 %"),
+    ],
 )
-def test_header_text_removes_line_breaks_inside_a_cell(cell, text):
+def test_header_text_removes_line_breaks_inside_a_cell_but_before_a_unit(cell, text):
     assert header_text(cell) == text
 
 

@@ -96,9 +96,39 @@ def test_clean_text_collapses_whitespace_but_keeps_single_spaces():
         ("惠及户数（户）*", "惠及户数", "户"),
         ("小区 名称", "小区名称", None),
         ("金额()", "金额", None),
+        ("计划投资【万元】", "计划投资", "万元"),
+        ("计划投资[万元]", "计划投资", "万元"),
+        ("计划投资［元］", "计划投资", "元"),
     ],
 )
 def test_split_header_separates_label_and_unit_in_full_or_half_width_brackets(written, label, unit):
+    assert split_header(written) == (label, unit)
+
+
+@pytest.mark.parametrize(
+    ("written", "label", "unit"),
+    [
+        ("计划投资/万元", "计划投资", "万元"),
+        ("计划投资 / 万元", "计划投资", "万元"),
+        ("计划投资 万元", "计划投资", "万元"),
+        ("计划投资\u3000万元", "计划投资", "万元"),
+        ("改造面积\n万平方米", "改造面积", "万平方米"),
+        ("改造面积／㎡", "改造面积", "m2"),
+        ("惠及户数/户", "惠及户数", "户"),
+        ("完成率/%", "完成率", "%"),
+        ("*计划投资/万元", "计划投资", "万元"),
+        ("1-6月执行数/万元", "1-N月执行数", "万元"),
+        # Not a known unit after the slash or space: one header, as written.
+        ("文号/凭证号", "文号/凭证号", None),
+        ("到位/计划", "到位/计划", None),
+        ("小区 名称", "小区名称", None),
+        ("惠及\n户数", "惠及户数", None),
+        # A slash left in the label would leave it in two minds (单价 in 元/平方米, or 单价/元 in 平方米).
+        ("单价/元/平方米", "单价/元/平方米", None),
+        ("/万元", "/万元", None),
+    ],
+)
+def test_split_header_takes_a_known_unit_after_a_slash_or_a_space(written, label, unit):
     assert split_header(written) == (label, unit)
 
 
