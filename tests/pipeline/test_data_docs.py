@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.data_docs import HISTORY, OfflineError, offline
-from pipeline.settings import DATA_DOCS_KEEP_DAYS, Settings
+from pipeline.settings import DATA_DOCS_KEEP_DAYS, TIMEZONE, Settings
 from pipeline.validate import Batch, validate, write_data_docs
 from tests.chromium import browse, needs_chromium
 from tests.pipeline.test_validate import CLEAN, CONTEXT, THREE_ERRORS, parse
@@ -169,6 +169,11 @@ def test_the_setting_reads_pipeline_data_docs_keep_days(monkeypatch, tmp_path):
 
 @pytest.mark.browser
 @needs_chromium
+def shown_as(night: dt.datetime) -> str:
+    """Write a run's time as the index shows it: in Asia/Shanghai (02:00 UTC is 10:00 in Beijing)."""
+    return night.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M")
+
+
 def test_chromium_offline_shows_the_runs_in_the_index_and_a_styled_validation_page(validation, tmp_path):
     folder = tmp_path / "data_docs"
     nights = [FIRST, FIRST + dt.timedelta(days=1)]
@@ -188,7 +193,7 @@ def test_chromium_offline_shows_the_runs_in_the_index_and_a_styled_validation_pa
         for night in nights:  # the table's own search, as a reader would find a night's runs
             search = page.locator("input.search-input").first
             search.fill("")
-            search.press_sequentially(night.strftime("%Y-%m-%d %H:%M"))
+            search.press_sequentially(shown_as(night))
             page.wait_for_timeout(600)
             shown[night] = rows.all_inner_texts()
 
@@ -199,8 +204,8 @@ def test_chromium_offline_shows_the_runs_in_the_index_and_a_styled_validation_pa
 
     assert f"of {2 * len(validation.results)} rows" in counted  # both runs, every result of each
     for night in nights:
-        assert shown[night] and all(night.strftime("%Y-%m-%d %H:%M") in row for row in shown[night]), [
-            r for r in shown[night] if night.strftime("%Y-%m-%d %H:%M") not in r
+        assert shown[night] and all(shown_as(night) in row for row in shown[night]), [
+            r for r in shown[night] if shown_as(night) not in r
         ]
     assert layout == "flex" and navbar == "flex"  # Bootstrap's grid and navbar, not the browser's blocks
     assert seen.problems == []
