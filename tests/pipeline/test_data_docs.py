@@ -167,13 +167,13 @@ def test_the_setting_reads_pipeline_data_docs_keep_days(monkeypatch, tmp_path):
         Settings.from_env(tmp_path)
 
 
-@pytest.mark.browser
-@needs_chromium
 def shown_as(night: dt.datetime) -> str:
     """Write a run's time as the index shows it: in Asia/Shanghai (02:00 UTC is 10:00 in Beijing)."""
     return night.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
+@pytest.mark.browser
+@needs_chromium
 def test_chromium_offline_shows_the_runs_in_the_index_and_a_styled_validation_page(validation, tmp_path):
     folder = tmp_path / "data_docs"
     nights = [FIRST, FIRST + dt.timedelta(days=1)]
