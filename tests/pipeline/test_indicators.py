@@ -1551,61 +1551,13 @@ def test_an_actual_just_short_of_its_target_never_prints_as_the_target_nor_its_s
     )
 
 
-def test_the_compounds_area_under_its_overview_prints_as_its_indicator_row_short_of_the_target(wh):
-    # 49,999.9 ㎡ against ≥5万平方米: 项目概况 read 5.0000万平方米 (four decimals), the indicator's row 4.99999.
-    register(wh, "甲")
-    wh.submit(
-        "compound_list",
-        [
-            {
-                "project_name": "甲",
-                "compound_name": "小区0",
-                "area_m2": D("49999.9"),
-                "households": 10,
-                "planned_investment_wan": D("250"),
-                "status": "在建",
-            }
-        ],
-    )
-    targets(wh, "甲", ("改造面积", "≥5万平方米", None, 15), ("完成率", "≥90%", "95%", 75))
-
-    wh.build()
-
-    assert wh.rows(
-        "select figure_key, display_text from mart.report_figures "
-        "where figure_key = 'area_wan_m2' or (figure_key = 'indicator_actual' and detail = '改造面积') order by position"
-    ) == [("area_wan_m2", "4.99999万平方米"), ("indicator_actual", "4.99999万平方米")]
-
-
-def test_an_area_short_of_its_target_past_six_decimals_prints_its_digits_not_the_target(wh):
-    # 49,999.9999 ㎡ against ≥5万平方米 is 4.99999999万平方米: six decimals printed 5.000000万平方米 in the indicator's row.
-    register(wh, "甲")
-    wh.submit(
-        "compound_list",
-        [
-            {
-                "project_name": "甲",
-                "compound_name": "小区0",
-                "area_m2": D("49999.9999"),
-                "households": 10,
-                "planned_investment_wan": D("250"),
-                "status": "在建",
-            }
-        ],
-    )
-    targets(wh, "甲", ("改造面积", "≥5万平方米", None, 15), ("完成率", "≥90%", "95%", 75))
-
-    wh.build()
-
-    assert wh.rows(
-        "select figure_key, display_text from mart.report_figures "
-        "where figure_key = 'area_wan_m2' or (figure_key = 'indicator_actual' and detail = '改造面积') order by position"
-    ) == [("area_wan_m2", "4.99999999万平方米"), ("indicator_actual", "4.99999999万平方米")]
-
-
 @pytest.mark.parametrize(
     ("area", "target", "printed"),
     [
+        # 49,999.9 ㎡ against ≥5万平方米: 项目概况 read 5.0000万平方米 (four decimals), the indicator's row 4.99999.
+        ("49999.9", "≥5万平方米", "4.99999万平方米"),
+        # 49,999.9999 ㎡: six decimals printed 5.000000万平方米 in the indicator's row; past six, its digits.
+        ("49999.9999", "≥5万平方米", "4.99999999万平方米"),
         # 4.99899万平方米 against ≥4.999: four decimals printed 4.9990, on the target it misses.
         ("49989.9", "≥4.999万平方米", "4.99899万平方米"),
         ("49989", "≥4.999万平方米", "4.9989万平方米"),
@@ -1617,9 +1569,7 @@ def test_an_area_short_of_its_target_past_six_decimals_prints_its_digits_not_the
         ("49990", "≤4.999万平方米", "4.999万平方米"),
     ],
 )
-def test_an_area_never_prints_on_or_past_a_target_written_with_three_decimals_it_misses(
-    wh, area, target, printed
-):
+def test_an_area_never_prints_on_or_past_a_target_it_misses(wh, area, target, printed):
     register(wh, "甲")
     wh.submit(
         "compound_list",
