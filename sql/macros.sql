@@ -33,6 +33,10 @@ create or replace macro intermediate.rounded_text(x, d) as
         else cast(round(abs(x), 10) as varchar)
     end;
 
+-- x as printed with d decimals, signed, as a number: 6.6666666667 with 2 is 6.67, so printed figures can be added up
+-- as a reader adds them.
+create or replace macro intermediate.rounded(x, d) as intermediate.rounded_text(x, d)::decimal(38, 10) * sign(x);
+
 -- Print x, whose rounded_text(x, d) is `rounded`, the way official documents do: thousands separators and exactly
 -- d decimals, no float. A model printing many numbers gives `rounded` from a column of its own: a macro's
 -- argument is inlined at each use, and the three uses here tripled rounded_text's eight branches.

@@ -256,7 +256,7 @@ evaluation as materialized (
 score_totals as (
     select
         *,
-        intermediate.rounded_text(score, places)::decimal(38, 10) * sign(score) as printed_total
+        intermediate.rounded(score, places) as printed_total
     from (
         select
             *,
@@ -281,7 +281,7 @@ score_totals as (
                     project_code,
                     year,
                     sum(score) as score,
-                    sum(intermediate.rounded_text(score, score_places)::decimal(38, 10) * sign(score))
+                    sum(intermediate.rounded(score, score_places))
                         as printed_sum,
                     max(score_places) as printed_places
                 from (select *, intermediate.decimals_apart(score, weight) as score_places from evaluation)
