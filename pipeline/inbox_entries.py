@@ -69,12 +69,14 @@ SKIP_ZH = {
     "changed": "读取期间文件大小或修改时间发生变化，留待下次运行读取",
     "vanished": "列出后、读取前文件已被删除或移走，若再出现将在下次运行读取",
     "read_failed": "读取时发生输入输出错误，留待下次运行重试",
+    # Its work file (what a shard parsed) could not be read back by the loader, nor what it read: read anew.
+    "work_unreadable": "本次解析结果（工作文件）无法读取，未入库，留待下次运行重新读取",
     "folder_closed": "没有进入或列出该文件夹的权限，其中的文件均未读取；请为运行数据仓库的账户开放该文件夹的读取和进入权限",
     "path_too_long": "路径过长，超过文件系统允许的长度，其中的文件均未读取；请减少文件夹层级或缩短文件夹名称",
     "office_lock": "Excel/WPS等办公软件打开文件时生成的临时文件，不作为报送文件接收",
     "hidden": "以“.”开头的隐藏文件，不作为报送文件接收；如确需报送，请去掉文件名开头的“.”后重新放入",
 }
-RETRIED = frozenset({"settling", "changed", "vanished", "read_failed"})
+RETRIED = frozenset({"settling", "changed", "vanished", "read_failed", "work_unreadable"})
 
 
 class NotTakenIn(Exception):  # noqa: N818 - a state of one entry, not a failure of the run

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.drop_downs import worded_for_file
 from pipeline.file_names import written_path
-from pipeline.inbox_entries import SKIP_ZH, InboxEntry, NotTakenIn, Skipped, Unreadable
+from pipeline.inbox_entries import InboxEntry, Skipped
+from pipeline.intake.inbox_reads import InboxRead, read_inbox_file
 from pipeline.limits import Limits
 from pipeline.local_read import sha256_of
 from pipeline.parse import parse_file, too_large_file, unreadable_file
@@ -166,6 +167,22 @@ def parse_candidate(
     )
 
 
+def parsed_read(read: InboxRead, registry: Registry, limits: Limits) -> Candidate:
+    """Parse what reading an inbox file found, or say why it is not taken in; never raises for the file's own sake."""
+    path, entry = read.inbox_path, read.entry
+    if read.skipped is not None:
+        return Candidate(path, b"", None, skipped=read.skipped)
+    if read.archived is not None:
+        archive_path, sha256, max_file_bytes = read.archived
+        limits = replace(limits, max_file_bytes=max_file_bytes)  # the limit it was refused by
+        refused = too_large_file(written_path(path, entry.raw), entry.size, limits, registry.offices)
+        return Candidate(path, b"", sha256, entry, refused, archive_path=archive_path)
+    if read.unreadable is not None:
+        refused = unreadable_file(written_path(path, entry.raw), read.unreadable, registry.offices)
+        return Candidate(path, b"", None, entry, refused)
+    return parse_candidate(path, read.content, entry, registry, limits, read_on=read.read_on)
+
+
 def read_candidate(
     storage: Storage,
     registry: Registry,
@@ -174,23 +191,4 @@ def read_candidate(
     read_on: ReadOn | None = None,
 ) -> Candidate:
     """Read and parse one inbox file, or say why it is not taken in; never raises for the file's own sake."""
-    try:
-        content, entry = storage.read_inbox(inbox_path, limits.max_file_bytes)
-        if content is None:
-            # Refused from its size alone, and archived a chunk at a time: never read into memory whole.
-            archive_path, sha256, entry = storage.archive_inbox_file(inbox_path)
-            refused = too_large_file(
-                written_path(inbox_path, entry.raw), entry.size, limits, registry.offices
-            )
-            return Candidate(inbox_path, b"", sha256, entry, refused, archive_path=archive_path)
-    except NotTakenIn as exc:
-        return Candidate(inbox_path, b"", None, skipped=exc.skipped)
-    except Unreadable as exc:
-        entry = storage.lstat_entry(inbox_path)
-        if entry is None:
-            return Candidate(
-                inbox_path, b"", None, skipped=Skipped(inbox_path, "vanished", SKIP_ZH["vanished"])
-            )
-        refused = unreadable_file(written_path(inbox_path, entry.raw), str(exc), registry.offices)
-        return Candidate(inbox_path, b"", None, entry, refused)
-    return parse_candidate(inbox_path, content, entry, registry, limits, read_on=read_on)
+    return parsed_read(read_inbox_file(storage, inbox_path, limits, read_on), registry, limits)

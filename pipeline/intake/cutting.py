@@ -8,7 +8,7 @@ import duckdb
 
 from pipeline.intake.candidates import Candidate
 from pipeline.intake.night_order import night_order
-from pipeline.intake.work import WorkFile
+from pipeline.intake.work_format import WorkFile
 from pipeline.registry import Registry
 
 # A chunk of files is read back and validated together; chunks bound the memory of a run. Each chunk costs a

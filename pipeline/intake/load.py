@@ -33,8 +33,10 @@ from pipeline.intake.retell import retell
 from pipeline.intake.scan import InboxScan, scan_inbox, sent_again, taken_in
 from pipeline.intake.settle import Original, settle
 from pipeline.intake.store import committing_after, store_batch
-from pipeline.intake.work import MissingWorkFile, WorkFile, load_scratch, remember_registry
+from pipeline.intake.work import MissingWorkFile, load_scratch
+from pipeline.intake.work_format import WorkFile, remember_registry
 from pipeline.intake.work_keys import fetched, loaded_before, local_name, remove_work, run_folders
+from pipeline.intake.work_versions import open_work_files
 from pipeline.locations import writer_threads
 from pipeline.receipts import EarlyReceipts, mark_deleted, receipt_writers, write_receipts
 from pipeline.registry import Registry
@@ -368,7 +370,9 @@ def load_parsed(
             logger.warning("这些解析结果已于 %s 入库（此前一次装载已完成），不再装载", finished)
             report.loaded_before = finished
             return report
-        work_files = [WorkFile.open(local_name(key, files)) for key in keys]
+        work_files = open_work_files(
+            [local_name(key, files) for key in keys], registry, settings.limits, Path(scratch)
+        )
         with (
             run_lock(settings, purpose="load"),
             writer(settings.warehouse, publish_it=publish_it) as con,

@@ -8,7 +8,7 @@ import duckdb
 from pipeline.intake.settle import held_slices, stored_first
 from pipeline.intake.shared_rows import flag_shared_rows, implements_project, listed_entries, listed_rows
 from pipeline.intake.unique_rows import unique_templates
-from pipeline.intake.work import WorkFile
+from pipeline.intake.work_format import WorkFile
 from pipeline.project_names import resolve_projects
 from pipeline.projects import REGISTER_TEMPLATE, ProjectRegister
 from pipeline.registry import Registry
@@ -41,6 +41,8 @@ def night_order(
     for work_file in ordered:
         if work_file.carries_register and work_file.state == "parsed":
             parsed = work_file.candidate().parsed
+            if parsed is None:  # its work file unreadable: left for the next run (work_versions)
+                continue
             settle_register(parsed)
             register.refuse_recoded(parsed)
             if not parsed.errors:

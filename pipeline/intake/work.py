@@ -2,50 +2,35 @@
 
 from __future__ import annotations
 
-import copyreg
 import errno
-import io
 import os
-import pickle
-import re
 import shutil
 import tempfile
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
 
 from tqdm import tqdm
 
-from pipeline.inbox_storage import storage_for
-from pipeline.intake.candidates import Candidate, read_candidate
-from pipeline.intake.unique_rows import unique_column
+from pipeline.inbox_storage import Storage, storage_for
+from pipeline.intake.candidates import parsed_read
+from pipeline.intake.inbox_reads import read_inbox_file
+from pipeline.intake.work_format import SPOOL_SUFFIX, remember_registry, state_of, work_bytes, write_work_file
+from pipeline.limits import Limits
 from pipeline.local_read import sha256_of
 from pipeline.locations import Location, is_url, join_location
-from pipeline.parsed_file import ParsedFile
 from pipeline.pools import alive, process_pool
 from pipeline.read_day import ReadOn, read_today
 from pipeline.registry import Registry
-from pipeline.registry_columns import Column
-from pipeline.registry_templates import Template
 from pipeline.settings import Settings
 from pipeline.validate import check_sources
-from pipeline.work_files import reading, run_folder, writing
+from pipeline.work_files import run_folder, writing
 
 
 def work_dir(settings: Settings, run_key: str) -> Path:
     """Return the local scratch folder where one `pipeline ingest` run's parsed files wait for the loader."""
     return settings.home / "work" / run_folder(run_key)
-
-
-# A parse worker appends the files it parses to one spool file of its own instead of creating a file for each:
-# creating files is what costs (a third of a millisecond and more each, on a busy disk), appending does not.
-# Work files are named by KEYS relative to the work location (`settings.work_root`, PIPELINE_WORK), never by a
-# host's path, so a loader on another host finds them: an entry in a spool is `<run>/<spool>#<offset>`, a work
-# file of its own (`parse_one`) `<run>/<name>.pickle`.
-SPOOL_SUFFIX = ".spool"
-_ENTRY = re.compile(r"^(?P<path>.*" + re.escape(SPOOL_SUFFIX) + r")#(?P<offset>\d+)$", re.S)
 
 
 class MissingWorkFile(FileNotFoundError):
@@ -65,148 +50,17 @@ class MissingWorkFile(FileNotFoundError):
         )
 
 
-def work_file_path(reference: str | Path) -> str:
-    """Return the file (or key) holding a work file: its own, or the spool it is an entry of."""
-    found = _ENTRY.match(str(reference))
-    return found["path"] if found else str(reference)
+def _parsed(
+    storage: Storage, registry: Registry, inbox_path: str, limits: Limits, read_on: ReadOn | None
+) -> tuple[bytes, str]:
+    """Read and parse one inbox file; return its work file's bytes and its state."""
+    read = read_inbox_file(storage, inbox_path, limits, read_on)
+    candidate = parsed_read(read, registry, limits)
+    return work_bytes(read, candidate, registry), state_of(candidate)
 
 
-def _opened(reference: str | Path):
-    """Open a work file at its entry, local or on object storage; a context manager yielding the handle."""
-    found = _ENTRY.match(str(reference))
-    location = found["path"] if found else str(reference)
-    return reading(location, int(found["offset"]) if found else 0)
-
-
-@dataclass(frozen=True, slots=True)
-class WorkFile:
-    """A parsed file waiting on disk for the loader, with what the loader needs before opening it whole."""
-
-    path: str  # its own file, or an entry of a parse worker's spool (`<spool>#<offset>`)
-    inbox_path: str
-    sha256: str
-    mtime_ns: int
-    rows: int
-    carries_register: bool
-    state: str = "parsed"  # or "rejected" (by the parser already), "not_taken_in" (left for the next run)
-    templates: tuple[str, ...] = ()  # the forms it holds, to order a night of several chunks (night_order)
-    listed: tuple = ()  # its office and the (template, project as written, year) its lists name (night_order)
-
-    @classmethod
-    def open(cls, path: str | Path) -> WorkFile:
-        """Read only the head of a work file: its candidate stays on disk until its chunk is loaded."""
-        with _opened(path) as handle:
-            return cls(str(path), *pickle.load(handle))
-
-    def candidate(self) -> Candidate:
-        with _opened(self.path) as handle:
-            pickle.load(handle)
-            return pickle.load(handle)
-
-    @property
-    def load_order(self) -> tuple:
-        # Registers first, so a list naming no project finds it in a register of the same run; then as received.
-        return (not self.carries_register, self.mtime_ns, self.inbox_path)
-
-
-# Templates and columns travel in work files as references to the registry they came from (its folder, the
-# template id, the column name), not as copies: pickling a pydantic model per sheet cost more than the sheet's
-# rows, and every copy read back stayed in the loader's memory beside the registry's own.
-_REGISTRIES: dict[str, Registry] = {}
-_REFERENCES: dict[int, tuple[Registry, dict[int, tuple]]] = {}
-
-
-def remember_registry(registry: Registry) -> None:
-    """Resolve work-file references to templates of `registry.directory` against this registry."""
-    _REGISTRIES[str(registry.directory)] = registry
-
-
-def _registry_at(directory: str) -> Registry:
-    if directory not in _REGISTRIES:
-        from pipeline.registry import load_registry
-
-        _REGISTRIES[directory] = load_registry(Path(directory))
-    return _REGISTRIES[directory]
-
-
-def _template_at(directory: str, template_id: str) -> Template:
-    return _registry_at(directory).template(template_id)
-
-
-def _column_at(directory: str, template_id: str, name: str) -> Column:
-    return _registry_at(directory).template(template_id).column(name)
-
-
-def _references(registry: Registry) -> dict[int, tuple]:
-    """Map each template and column object of a registry to how a work file names it."""
-    held = _REFERENCES.get(id(registry))
-    if held is None or held[0] is not registry:
-        directory = str(registry.directory)
-        names: dict[int, tuple] = {}
-        for template in registry.templates.values():
-            names[id(template)] = (_template_at, (directory, template.id))
-            for column in template.columns:
-                names[id(column)] = (_column_at, (directory, template.id, column.name))
-        held = _REFERENCES[id(registry)] = (registry, names)
-    return held[1]
-
-
-def _pickler(handle, registry: Registry | None) -> pickle.Pickler:
-    pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
-    if registry is not None:
-        names = _references(registry)
-
-        def reduce(obj: object) -> tuple:
-            # An object of the registry goes as its name; any other (a test's own template) as itself.
-            return names.get(id(obj)) or obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
-
-        pickler.dispatch_table = copyreg.dispatch_table | {Template: reduce, Column: reduce}
-    return pickler
-
-
-def _state_of(candidate: Candidate) -> str:
-    parsed = candidate.parsed
-    return "not_taken_in" if candidate.skipped else "rejected" if parsed and parsed.errors else "parsed"
-
-
-def _listed(parsed: ParsedFile) -> tuple:
-    """Return a file's office and the projects (as written) and years its lists name, or () if it has none."""
-    named = {
-        (sheet.template.id, record.get("project_name"), record.get("year"))
-        for sheet in parsed.sheets
-        if unique_column(sheet.template) is not None
-        for record in sheet.records
-    }
-    return (parsed.unit, tuple(sorted(named, key=str))) if named else ()
-
-
-def _work_bytes(candidate: Candidate, registry: Registry | None) -> bytes:
-    """Return a work file's bytes: a small head, then the candidate."""
-    parsed = candidate.parsed
-    head = (
-        candidate.inbox_path,
-        candidate.sha256,
-        candidate.entry.mtime_ns if candidate.entry else 0,
-        sum(len(s.records) for s in parsed.sheets) if parsed else 0,
-        candidate.carries_register,
-        _state_of(candidate),
-        tuple(parsed.templates) if parsed else (),
-        _listed(parsed) if parsed and not parsed.errors else (),
-    )
-    buffer = io.BytesIO()
-    pickle.dump(head, buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    _pickler(buffer, registry).dump(candidate)
-    return buffer.getvalue()
-
-
-def write_work_file(candidate: Candidate, target: Location, registry: Registry | None = None) -> str:
-    """Write a parsed file for the loader, whole or not at all: a small head, then the candidate."""
-    # Written whole (a partial file renamed, or one PUT), so a retried or killed task never leaves half a file.
-    with writing(target) as handle:
-        handle.write(_work_bytes(candidate, registry))
-    return str(target)
-
-
+# A parse worker appends the files it parses to one spool file of its own instead of creating a file for each:
+# creating files is what costs (a third of a millisecond and more each, on a busy disk), appending does not.
 class _Spool:
     """One parse worker's spool in one run's work folder: parsed files appended, each named by its key.
 
@@ -265,9 +119,9 @@ def parse_one(
     the pipeline's own I/O (the archive or work folder unwritable, a full disk) raises.
     """
     remember_registry(registry)
-    candidate = read_candidate(storage_for(settings), registry, inbox_path, settings.limits, read_on)
+    data, _ = _parsed(storage_for(settings), registry, inbox_path, settings.limits, read_on)
     key = f"{run_folder(run_key)}/{sha256_of(inbox_path.encode('utf-8'))[:32]}.pickle"
-    write_work_file(candidate, join_location(settings.work_root, key), registry)
+    write_work_file(data, join_location(settings.work_root, key))
     return key
 
 
@@ -289,8 +143,7 @@ def _parse_into(
     spool: _Spool, settings: Settings, registry: Registry, inbox_path: str, read_on: ReadOn | None
 ) -> str:
     """Read, fingerprint and parse one inbox file into a spool, as `parse_one` does; return its entry."""
-    candidate = read_candidate(storage_for(settings), registry, inbox_path, settings.limits, read_on)
-    return spool.append(_work_bytes(candidate, registry))
+    return spool.append(_parsed(storage_for(settings), registry, inbox_path, settings.limits, read_on)[0])
 
 
 def _parse_in_worker(inbox_path: str, run_key: str, read_on: ReadOn | None) -> str:
@@ -389,9 +242,9 @@ def parse_shard(
     keys, states = [], []
     try:
         for inbox_path in inbox_paths:
-            candidate = read_candidate(storage, registry, inbox_path, settings.limits, read_on)
-            keys.append(spool.append(_work_bytes(candidate, registry)))
-            states.append(_state_of(candidate))
+            data, state = _parsed(storage, registry, inbox_path, settings.limits, read_on)
+            keys.append(spool.append(data))
+            states.append(state)
     except BaseException:
         spool.close(keep=False)
         raise

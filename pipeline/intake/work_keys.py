@@ -8,7 +8,8 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.intake.work import MissingWorkFile, work_file_path
+from pipeline.intake.work import MissingWorkFile
+from pipeline.intake.work_format import work_file_path
 from pipeline.locations import is_url, join_location
 from pipeline.settings import Settings
 from pipeline.warehouse import readable, reader

@@ -268,7 +268,7 @@ comment on table ops.inbox_skips is '每次运行中未接收的收件箱条目�
 comment on column ops.inbox_skips.run_finished_at is '所属运行（ops.runs.finished_at）';
 comment on column ops.inbox_skips.inbox_path is '条目在收件箱中的相对路径（文本）';
 comment on column ops.inbox_skips.raw_path is '名称不是UTF-8时的原始字节';
-comment on column ops.inbox_skips.kind is 'symlink · fifo · socket · device · other · folder_closed · path_too_long（从不读取）；settling · changed · vanished · read_failed（下次运行重试）';
+comment on column ops.inbox_skips.kind is 'symlink · fifo · socket · device · other · folder_closed · path_too_long（从不读取）；settling · changed · vanished · read_failed · work_unreadable（下次运行重试）';
 comment on column ops.inbox_skips.reason_zh is '中文说明';
 
 create table if not exists ops.withdrawals (

@@ -19,7 +19,7 @@ import pytest
 
 from pipeline import intake, locations, parse, pools, receipts
 from pipeline import storage as storage_module
-from pipeline.intake import cutting, ingest, load, pending_rows, work
+from pipeline.intake import cutting, ingest, load, pending_rows, work, work_format
 from pipeline.local_read import local_marker
 from pipeline.problems import RULE_ZH
 from pipeline.settings import Settings
@@ -985,7 +985,7 @@ def test_a_night_of_several_chunks_reads_ahead_only_files_of_a_register_carrying
         mtime=3 * 10**18,
     )
     read, settled = [], []
-    real_candidate, real_settle = work.WorkFile.candidate, load.settle
+    real_candidate, real_settle = work_format.WorkFile.candidate, load.settle
 
     def candidate(self):
         read.append(self.inbox_path.split("/")[-1])
@@ -995,7 +995,7 @@ def test_a_night_of_several_chunks_reads_ahead_only_files_of_a_register_carrying
         settled.append(sorted(c.inbox_path.split("/")[-1] for c in candidates))
         return real_settle(con, registry, candidates, *args)
 
-    monkeypatch.setattr(work.WorkFile, "candidate", candidate)
+    monkeypatch.setattr(work_format.WorkFile, "candidate", candidate)
     monkeypatch.setattr(load, "settle", settle)
     ingest(settings, registry, progress=False)
 
@@ -1099,7 +1099,7 @@ def test_a_chunk_reads_back_only_its_own_work_files(settings, registry, register
         )
     monkeypatch.setattr(cutting, "FILES_PER_CHUNK", 1)
     opened = []
-    real_candidate = work.WorkFile.candidate
+    real_candidate = work_format.WorkFile.candidate
 
     def candidate(self):
         opened.append(self.inbox_path)
@@ -1113,7 +1113,7 @@ def test_a_chunk_reads_back_only_its_own_work_files(settings, registry, register
         real_store(con, batch, *rest)
         ingested.extend(c.inbox_path for c, _ in batch)
 
-    monkeypatch.setattr(work.WorkFile, "candidate", candidate)
+    monkeypatch.setattr(work_format.WorkFile, "candidate", candidate)
     monkeypatch.setattr(load, "store_batch", store)
     assert [o.status for o in ingest(settings, registry, progress=False).outcomes] == ["accepted"] * 3
     assert opened == ingested
@@ -1344,7 +1344,7 @@ def test_a_shard_that_fails_removes_its_own_spool(settings, registry, register, 
     from pipeline.intake import parse_shard, work
 
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
-    read = work.read_candidate
+    read = work.read_inbox_file
     calls = []
 
     def failing(*args, **kwargs):  # the pipeline's own I/O failing on the second file, as a full disk would
@@ -1353,7 +1353,7 @@ def test_a_shard_that_fails_removes_its_own_spool(settings, registry, register, 
             raise OSError(28, "No space left on device")
         return read(*args, **kwargs)
 
-    monkeypatch.setattr(work, "read_candidate", failing)
+    monkeypatch.setattr(work, "read_inbox_file", failing)
     with pytest.raises(OSError):
         parse_shard(settings, registry, ["枣林街道办事处/清单.csv"] * 2, run_key="scheduled__3")
     assert list((settings.work_root / "scheduled__3").iterdir()) == []

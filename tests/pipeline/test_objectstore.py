@@ -615,7 +615,7 @@ def test_work_files_round_trip_under_a_shared_work_location(tmp_path: Path, buck
     with writing(target) as handle:  # streamed, as write_work_file pickles into its file
         pickle.dump(head, handle)
         pickle.dump(candidate, handle)
-    with reading(target) as handle:  # the head alone, as WorkFile.open reads it
+    with reading(target) as handle:  # the head alone, as read_head reads it
         assert pickle.load(handle) == head
         assert pickle.load(handle) == candidate
 
