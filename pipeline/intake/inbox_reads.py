@@ -8,7 +8,7 @@ dicts), which every version unpickles, and the loader parses it again as the sha
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pipeline.inbox_entries import SKIP_ZH, InboxEntry, NotTakenIn, Skipped, Unreadable
@@ -39,11 +39,11 @@ class InboxRead:
         return {
             "inbox_path": self.inbox_path,
             "content": self.content,
-            "entry": asdict(self.entry) if self.entry is not None else None,
+            "entry": _plain(self.entry),
             "read_on": (day.day.isoformat(), day.ahead) if day is not None else None,
             "archived": self.archived,
             "unreadable": self.unreadable,
-            "skipped": asdict(self.skipped) if self.skipped is not None else None,
+            "skipped": _plain(self.skipped),
         }
 
     @classmethod
@@ -59,6 +59,11 @@ class InboxRead:
             kept["unreadable"],
             Skipped(**kept["skipped"]) if kept["skipped"] is not None else None,
         )
+
+
+def _plain(record: InboxEntry | Skipped | None) -> dict | None:
+    """Return a record's fields by name (`dataclasses.asdict` copies each value deeply, and costs ten times more)."""
+    return None if record is None else {name: getattr(record, name) for name in record.__slots__}
 
 
 def read_inbox_file(
