@@ -60,14 +60,12 @@ _FROM_CONNECTION = {
 def pipeline_settings(own_root: bool = True):
     """Return the pipeline's settings, with the object store's keys from the Airflow connection where it exists.
 
-    `own_root`: refuse a data root that is not there (`DataRootUnusable`), as every `pipeline` command that writes
-    does, instead of filling a new empty one, where every file of an inbox kept elsewhere looks new; and a warehouse
-    gone where the archive holds files (`Settings.warehouse_lost`), instead of making a new empty one.
+    A refused setting ends the task in one Chinese line, never retried (`pipeline.task_settings`).
     """
     from airflow.sdk import Connection
     from airflow.sdk.exceptions import AirflowNotFoundException
 
-    from pipeline.settings import DataRootUnusable, Settings
+    from pipeline.task_settings import task_settings
 
     try:
         connection = Connection.get(S3_CONNECTION)
@@ -78,8 +76,4 @@ def pipeline_settings(own_root: bool = True):
         os.environ.update(
             {name: value for name, get in _FROM_CONNECTION.items() if (value := get(connection))}
         )
-    settings = Settings.from_env()
-    problem = (settings.home_problem() or settings.warehouse_lost()) if own_root else None
-    if problem:
-        raise DataRootUnusable(problem)
-    return settings
+    return task_settings(own_root)

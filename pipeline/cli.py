@@ -13,7 +13,7 @@ from pipeline.failures import busy_writer, os_error_zh, store_unreachable, wareh
 from pipeline.forked import ChildDied
 from pipeline.registry import RegistryError, load_registry
 from pipeline.runlock import RunLockHeld
-from pipeline.settings import Settings
+from pipeline.settings import Settings, setting_refused
 from pipeline.store_claim import StoreClaimed
 from pipeline.suites import SuiteError
 from pipeline.warehouse import WarehouseBusy
@@ -53,9 +53,7 @@ def _main(argv: list[str] | None) -> int:
     try:
         args.settings = Settings.from_env(args.home)
     except ValueError as exc:  # a PIPELINE_… setting that is out of range
-        # `--home ~/x` is refused by the same words as PIPELINE_HOME, and named as what it is.
-        said = "命令行参数" if str(exc).startswith("--") else "环境变量"
-        say(f"{said}设置有误：{exc}", sys.stderr)
+        say(setting_refused(exc), sys.stderr)
         return EXIT_FAILED
     try:
         # Inside: an archive on object storage is listed to find a lost warehouse, and may be out of reach.

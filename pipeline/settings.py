@@ -223,6 +223,13 @@ class DataRootUnusable(FileNotFoundError):
     permanent = True
 
 
+def setting_refused(exc: ValueError) -> str:
+    """Word a setting `Settings.from_env` refused, as the command line and the DAG's tasks tell it."""
+    # `--home ~/x` is refused by the same words as PIPELINE_HOME, and named as what it is.
+    said = "命令行参数" if str(exc).startswith("--") else "环境变量"
+    return f"{said}设置有误：{exc}"
+
+
 def _folder(variable: str) -> Path | None:
     """Read an optional local folder setting; unset means none."""
     raw = (os.environ.get(variable) or "").strip()

@@ -17,6 +17,7 @@ from botocore.exceptions import EndpointConnectionError, NoCredentialsError
 from pipeline.intake.work import MissingWorkFile
 from pipeline.runlock import RunLockHeld
 from pipeline.settings import DataRootUnusable
+from pipeline.task_settings import SettingsRefused
 from pipeline.warehouse import working_copy
 
 DAGS = Path(__file__).resolve().parent.parent / "dags"
@@ -233,6 +234,8 @@ def test_the_nightly_load_leaves_its_version_to_be_published_with_the_marts(dagb
         (MissingWorkFile("scheduled__1/7-1.spool#0", "s3://budget/work"), "fail"),
         # A data root that is not there: refused at once, as the command line exits 1.
         (DataRootUnusable("数据根目录不存在：/data。"), "fail"),
+        # A refused PIPELINE_* value, told in the log already: a retry reads the same environment.
+        (SettingsRefused(1), "fail"),
         (KeyError("reporting_year"), "fail"),
         (duckdb.BinderException("no such column"), "fail"),
     ],
@@ -346,6 +349,30 @@ def test_a_data_root_that_is_not_there_fails_the_night_at_once_and_nothing_is_cr
     assert (tis["find_new_files"].state, tis["find_new_files"].try_number) == ("failed", 1)  # not retried
     assert tis["load_files"].state == "upstream_failed"
     assert not typo.exists()
+
+
+@pytest.mark.slow
+def test_a_refused_setting_fails_the_night_at_once_with_its_chinese_line_and_no_traceback(
+    dagbag, airflow_db, settings, demo_inbox, monkeypatch, caplog, capfd
+):
+    # Raised out of the task, the ValueError was logged as a traceback, its Chinese message at the foot.
+    monkeypatch.setenv("PIPELINE_WORKERS", "x")
+
+    run = dagbag.dags["nightly_ingest"].test()
+
+    assert run.state == "failed"
+    tis = {ti.task_id: ti for ti in run.get_task_instances()}
+    assert (tis["find_new_files"].state, tis["find_new_files"].try_number) == ("failed", 1)  # not retried
+    assert tis["load_files"].state == "upstream_failed"
+    # The task's log, as dag.test() writes it: the task's first line after it starts is the one Chinese line.
+    lines = [f"{r.levelname} {r.getMessage()}" for r in caplog.records]
+    started = next(
+        i for i, line in enumerate(lines) if "running task <TaskInstance: nightly_ingest.find_new" in line
+    )
+    assert lines[started + 1].startswith("ERROR 环境变量设置有误：PIPELINE_WORKERS 的值 'x' 不是正整数")
+    written = "\n".join([*lines, *capfd.readouterr()])  # what Airflow's own logger wrote beside
+    assert "Traceback" not in written and "Task failed with exception" not in written
+    assert all(r.exc_info is None for r in caplog.records)
 
 
 def test_the_cluster_policy_sends_every_writer_task_and_only_those_to_the_writer_queue(dagbag):

@@ -1,0 +1,43 @@
+"""The settings an Airflow task runs by: a refused PIPELINE_* value ends the task in its one Chinese line.
+
+Raised out of a task, a ValueError was logged as `Task failed with exception` and a Python traceback, the Chinese
+message at its foot. Airflow logs a SystemExit as `Task exited` alone, and the retry policy fails it at once.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pipeline.settings import Settings, setting_refused
+
+logger = logging.getLogger(__name__)
+
+
+class SettingsRefused(SystemExit):
+    """A task's settings refused, told in the log already; exits 1, as the command line does.
+
+    `permanent`: the nightly DAG's retry policy fails it at once, as a retry reads the same environment.
+    """
+
+    permanent = True
+
+
+def task_settings(own_root: bool = True) -> Settings:
+    """Return the settings from the environment; log a refused one, or an unusable data root, and end the task.
+
+    `own_root`: refuse a data root that is not there, as every `pipeline` command that writes does, instead of
+    filling a new empty one, where every file of an inbox kept elsewhere looks new; and a warehouse gone where the
+    archive holds files (`Settings.warehouse_lost`), instead of making a new empty one. A parse worker's
+    PIPELINE_HOME is only its scratch (docs/deploying.md).
+    """
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:  # a PIPELINE_… setting out of range, as the command line reads it
+        problem = setting_refused(exc)
+    else:
+        # An archive on object storage out of reach raises here: an I/O failure the retry policy retries.
+        problem = (settings.home_problem() or settings.warehouse_lost()) if own_root else None
+        if problem is None:
+            return settings
+    logger.error("%s", problem)
+    raise SettingsRefused(1) from None
