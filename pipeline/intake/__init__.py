@@ -1,8 +1,10 @@
 """Take in what is new in the inbox: scan, parse, settle, store. The CLI and the DAG compose the same stages.
 
 - `scan`: the inbox against what the warehouse has taken in; the DAG's shards.
-- `candidates`: one file read safely and parsed, and its outcome.
-- `work`: files parsed into work files for the loader, in this process or a pool of workers.
+- `inbox_reads`, `candidates`: one file read safely (kept as plain values), parsed, and its outcome.
+- `work`: files parsed into work files for the loader, in this process or a pool of workers; `work_format`
+  their bytes, stamped with the code version; `work_versions` the loader's opening them, parsing again those
+  of other code.
 - `settle`: duplicates, projects named by the register and one validation over a set of files.
 - `cutting`: a night's files cut into chunks read back together and batches stored together.
 - `night_order`: the order a night of several chunks is cut in, a later file's slices replacing an earlier one's.
