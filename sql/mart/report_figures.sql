@@ -112,31 +112,46 @@ rate_places as (
     where rate_places is not null
 ),
 
--- The compounds' area in 万平方米 prints with four decimals at most, but never rounded onto (or past) an area target in
--- 万平方米 it misses, under 项目概况 as in each indicator's row: 49,999.9 ㎡ against ≥5万平方米 read 5.0000万平方米 there
--- and 4.99999 in the indicator's row, and 49,989.9 ㎡ against ≥4.999万平方米 read 4.9990万平方米 in both.
-area_places as (
-    select project_code, year, max(intermediate.places_apart(area, [target], least(4, intermediate.decimals_of(area))))
-        as places
-    from (
-        select project_code, year, actual_value * 0.0001 as area, target_value * 0.0001 as target
-        from mart.self_evaluation
-        where actual_source = 'computed' and measure = 'area' and target_unit = '万平方米'
-    )
-    group by all
-),
-
--- Converted once, and divided (exactly, so slowly) only where the target's unit is not the base unit.
+-- Converted once, and divided (exactly, so slowly) only where the target's unit is not the base unit. Beside each
+-- computed actual, every target of its measure in the project (`bounds`), in the row's unit: two rows of one measure
+-- print one figure, held against both targets at once (≥1.19万户 and ≤1.2万户: 11,999 户 is 1.1999万户 in both rows,
+-- where the first printed 1.2万户, on the bound it is under; 49,999.999 ㎡ against ≥49990平方米 and ≤5万平方米 printed
+-- 50,000平方米 beside the second).
 evaluated as (
     select
-        *,
+        * exclude (measure_targets),
         case
             when target_factor = 1 then actual_value else intermediate.ratio(actual_value, target_factor)
         end as actual_in_target_unit,
         case
-            when target_factor = 1 then target_value else intermediate.ratio(target_value, target_factor)
-        end as target_in_target_unit
-    from mart.self_evaluation
+            when target_factor = 1 then measure_targets
+            else list_transform(measure_targets, lambda bound: intermediate.ratio(bound, target_factor))
+        end as bounds
+    from (
+        select
+            *,
+            -- Computed rates have their own decimals (rate_places), which hold them off every percent target.
+            list(target_value) filter (
+                where actual_source = 'computed' and target_unit is distinct from '%' and target_value is not null
+            ) over (partition by project_code, year, measure) as measure_targets
+        from mart.self_evaluation
+    )
+),
+
+-- The compounds' area in 万平方米 prints with four decimals at most, but never rounded onto (or past) an area target it
+-- misses, under 项目概况 as in each indicator's row: 49,999.9 ㎡ against ≥5万平方米 read 5.0000万平方米 there and 4.99999
+-- in the indicator's row, and 49,989.9 ㎡ against ≥4.999万平方米 read 4.9990万平方米 in both. Against every area target
+-- at once (`bounds`), those in 平方米 too.
+area_places as (
+    select
+        project_code,
+        year,
+        max(intermediate.places_apart(
+            actual_in_target_unit, bounds, least(4, intermediate.decimals_of(actual_in_target_unit))
+        )) as places
+    from evaluated
+    where actual_source = 'computed' and measure = 'area' and target_unit = '万平方米'
+    group by all
 ),
 
 -- Each indicator's detail, and the way its 实际完成值 prints. The way, its decimals and its rounded text are columns
@@ -199,12 +214,9 @@ evaluation_places as (
                 actual_value * 100, [coalesce(target_value, 1) * 100, 100], 2
             )
             when 'percent' then intermediate.percent_places(actual_value, coalesce(rate_places, 2))
-            when 'area' then greatest(
-                intermediate.places_apart(actual_in_target_unit, [target_in_target_unit], kind_places), area_places
-            )
-            when 'planned_investment' then
-                intermediate.places_apart(actual_in_target_unit, [target_in_target_unit], kind_places)
-            when 'number' then intermediate.places_apart(actual_in_target_unit, [target_in_target_unit], kind_places)
+            when 'area' then greatest(intermediate.places_apart(actual_in_target_unit, bounds, kind_places), area_places)
+            when 'planned_investment' then intermediate.places_apart(actual_in_target_unit, bounds, kind_places)
+            when 'number' then intermediate.places_apart(actual_in_target_unit, bounds, kind_places)
         end as places
     from (
         -- As a column: as places_apart's argument it was inlined at each of its branches.
@@ -237,7 +249,7 @@ evaluation_rounded as (
 evaluation as materialized (
     select
         * exclude (
-            actual_in_target_unit, target_in_target_unit, rate_places, measured_decimals, area_places, printed_as, places,
+            actual_in_target_unit, bounds, rate_places, measured_decimals, area_places, printed_as, places,
             rounded
         ),
         case

@@ -1594,6 +1594,65 @@ def test_an_area_never_prints_on_or_past_a_target_it_misses(wh, area, target, pr
     ) == [("area_wan_m2", printed), ("indicator_actual", printed)]
 
 
+@pytest.mark.parametrize(
+    ("area", "households", "lower", "upper", "printed"),
+    [
+        # 11,999 户 against ≥1.19万户 and ≤1.2万户: the first row printed 1.2万户, on the bound the actual is under.
+        ("20000", 11999, "惠及户数,≥1.19万户", "惠及户数上限,≤1.2万户", "1.1999万户"),
+        # 49,999.999 ㎡ against ≥49990平方米 printed 50,000平方米 beside ≤5万平方米.
+        (
+            "49999.999",
+            300,
+            "改造面积,≥49990平方米",
+            "改造面积上限,≤5万平方米",
+            ("49,999.999平方米", "4.9999999万平方米"),
+        ),
+        # 4.999999万平方米 against ≥4.9万平方米 printed 5.0000万平方米 (and so under 项目概况) beside ≤50000平方米.
+        (
+            "49999.99",
+            300,
+            "改造面积,≥4.9万平方米",
+            "改造面积上限,≤50000平方米",
+            ("4.999999万平方米", "49,999.99平方米"),
+        ),
+    ],
+)
+def test_an_actual_prints_off_every_target_of_its_measure_at_once(
+    wh, area, households, lower, upper, printed
+):
+    register(wh, "甲")
+    wh.submit(
+        "compound_list",
+        [
+            {
+                "project_name": "甲",
+                "compound_name": "小区0",
+                "area_m2": D(area),
+                "households": households,
+                "planned_investment_wan": D("250"),
+                "status": "在建",
+            }
+        ],
+    )
+    (lower_name, lower_target), (upper_name, upper_target) = lower.split(","), upper.split(",")
+    targets(wh, "甲", (lower_name, lower_target, None, 45), (upper_name, upper_target, None, 45))
+
+    wh.build()
+
+    shown = wh.rows(
+        "select display_text from mart.report_figures where figure_key = 'indicator_actual' and detail in (?, ?) "
+        "order by position",
+        [lower_name, upper_name],
+    )
+    assert shown == [(text,) for text in ((printed, printed) if isinstance(printed, str) else printed)]
+    if lower_name == "改造面积":
+        # 项目概况 prints the area in 万平方米 as the indicator's row in 万平方米 does.
+        in_wan = next(text for text in printed if "万" in text)
+        assert (
+            wh.one("select display_text from mart.report_figures where figure_key = 'area_wan_m2'") == in_wan
+        )
+
+
 def test_the_compounds_area_prints_alike_under_its_overview_and_in_its_indicator_row(wh):
     # 43,470 ㎡ against ≥4.3万平方米: 项目概况 read 4.347万平方米, the indicator's 实际完成值 4.35万平方米.
     register(wh, "甲")
