@@ -74,7 +74,10 @@ def render_docx(report: Report) -> bytes:
     values = report_docx_fill.DocxValues(lambda chart: report_charts.drawing(report, chart).png, docx_chart)
     folders = report_templates.template_folders(report.templates)
     notes = [note.parts for note in report_notes.report_quality_notes(report)]
-    package, body = report_docx_fill.render_docx(report.context, folders, values, report.stamp, notes)
+    tables = {
+        n: [note.parts for note in notes] for n, notes in report_notes.report_table_notes(report).items()
+    }
+    package, body = report_docx_fill.render_docx(report.context, folders, values, report.stamp, notes, tables)
 
     def edit(name: str, data: bytes) -> bytes:
         if name != "word/document.xml":

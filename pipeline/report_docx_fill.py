@@ -85,11 +85,13 @@ def render_docx(
     values: DocxValues,
     stamp: dt.datetime,
     notes: list[tuple[str | Figure, ...]],
+    table_notes: dict[int, list[tuple[str | Figure, ...]]],
 ) -> tuple[bytes, bytes]:
     """Fill report.docx with the context (docxtpl, in the sandbox): return the package and the rendered body.
 
     `notes` are the page's 数据质量提示 (pipeline.report_notes), each its texts and figures: the template prints
-    each as `quality_notes`, in its words, its figures printed as every figure of the Word file.
+    each as `quality_notes`, in its words, its figures printed as every figure of the Word file; `table_notes`, the
+    notes under each 附表 by its project's number, alike (`table_notes[p.number]`).
 
     The body is rendered by docxtpl's own steps (its tags merged across runs, `{%p`/`{%tr` resolved) but kept as
     text, for the caller to put into word/document.xml: docxtpl parses it back and moves it into the document,
@@ -118,7 +120,12 @@ def render_docx(
     section = document.sections[0]
     values.width = section.page_width - section.left_margin - section.right_margin
     env = environment(folders, values, autoescape=True)
-    names = context.names() | {"quality_notes": [Markup("".join(map(values, note))) for note in notes]}
+    names = context.names() | {
+        "quality_notes": [Markup("".join(map(values, note))) for note in notes],
+        "table_notes": {
+            n: [Markup("".join(map(values, note))) for note in table] for n, table in table_notes.items()
+        },
+    }
 
     def render() -> str:
         body = template.render_xml_part(template.patch_xml(template.get_xml()), document.part, names, env)

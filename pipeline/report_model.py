@@ -156,6 +156,9 @@ class Table:
     header: tuple[str, ...]
     rows: tuple[tuple[Inline, ...], ...]
     sheet: str
+    project: int | None = (
+        None  # the number of the project a 附表 is of, whose notes (table_notes) follow its rows
+    )
 
 
 @dataclass(frozen=True, slots=True)

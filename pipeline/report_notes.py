@@ -1,5 +1,5 @@
-"""Read the report page's 数据质量提示 as notes of plain text, each with the figures it prints or cites, for Word
-and Excel."""
+"""Read the report page's 数据质量提示, and the notes under each 附表, as notes of plain text, each with the figures
+it prints or cites, for Word and Excel."""
 
 # The words are the page's own: the page includes quality_notes.html.j2 after 表1, and the Word file and the
 # workbook's sheet print that template filled again with the same context, so a bureau's rewording reaches all three.
@@ -7,6 +7,7 @@ and Excel."""
 from __future__ import annotations
 
 import re
+from functools import partial
 from html import unescape
 from pathlib import Path
 from typing import NamedTuple
@@ -23,6 +24,7 @@ from pipeline.report_templates import template_folders
 from pipeline.report_text import DASH, shown
 
 TEMPLATE = "quality_notes.html.j2"
+TABLE_TEMPLATE = "table_notes.html.j2"  # the notes under each 附表, read alike
 # Each paragraph of the template; the text of the context is escaped, so every tag is the template's own.
 _PARAGRAPH = re.compile(r"<p\b[^>]*>(.*?)</p>", re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
@@ -91,6 +93,17 @@ def _parts(
     return tuple(part for part in parts if part != ""), tuple(cited)
 
 
+def _notes(paragraphs: str, printed: list[Figure | Cited]) -> list[Note]:
+    """Return the notes of a filled notes template, one a paragraph that prints something."""
+    notes = []
+    for paragraph in _PARAGRAPH.findall(paragraphs):
+        parts, cited = _parts(paragraph, printed)
+        if parts:
+            text = "".join(part if isinstance(part, str) else shown(part.text) for part in parts)
+            notes.append(Note(text, parts, cited))
+    return notes
+
+
 def quality_notes(context: Context, folders: list[Path]) -> list[Note]:
     """Return each 数据质量提示 of the page in its order and words; none where the page prints none."""
     values = _PlainFigures()
@@ -98,13 +111,22 @@ def quality_notes(context: Context, folders: list[Path]) -> list[Note]:
     def render() -> str:
         return environment(folders, values, autoescape=True).get_template(TEMPLATE).render(context.names())
 
-    notes = []
-    for paragraph in _PARAGRAPH.findall(fill(render, TEMPLATE)):
-        parts, cited = _parts(paragraph, values.printed)
-        if parts:
-            text = "".join(part if isinstance(part, str) else shown(part.text) for part in parts)
-            notes.append(Note(text, parts, cited))
-    return notes
+    return _notes(fill(render, TEMPLATE), values.printed)
+
+
+def table_notes(context: Context, folders: list[Path]) -> dict[int, list[Note]]:
+    """Return the notes under each project's 附表 (table_notes.html.j2 filled with it as `p`), by its number."""
+    values = _PlainFigures()
+    env = environment(folders, values, autoescape=True)
+    names = context.names()
+
+    def render(project: object) -> str:
+        return env.get_template(TABLE_TEMPLATE).render(names | {"p": project})
+
+    return {
+        project.number: _notes(fill(partial(render, project), TABLE_TEMPLATE), values.printed)
+        for project in context.projects
+    }
 
 
 def report_quality_notes(report: Report) -> list[Note]:
@@ -112,6 +134,14 @@ def report_quality_notes(report: Report) -> list[Note]:
     memo = report.memo.setdefault("quality_notes", {})
     if "notes" not in memo:
         memo["notes"] = quality_notes(report.context, template_folders(report.templates))
+    return memo["notes"]
+
+
+def report_table_notes(report: Report) -> dict[int, list[Note]]:
+    """Return `table_notes` of a report, filled once for every format that prints them."""
+    memo = report.memo.setdefault("table_notes", {})
+    if "notes" not in memo:
+        memo["notes"] = table_notes(report.context, template_folders(report.templates))
     return memo["notes"]
 
 

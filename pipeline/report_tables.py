@@ -52,7 +52,7 @@ def indicator_table(p: ProjectView) -> Table:
         # The page and the Word file print the 附表 with why it is empty (未报送, or returned): so does the workbook,
         # where a missing sheet left 附表1 to be taken for lost.
         note = (p.unsent("performance_targets"), *("" for _ in header[1:]))
-        return Table(caption, header, (note,), f"附表{p.number}")
+        return Table(caption, header, (note,), f"附表{p.number}", p.number)
     rows = [
         (
             t.detail,
@@ -68,4 +68,4 @@ def indicator_table(p: ProjectView) -> Table:
         own += [p.fig("reported_self_evaluation_score"), None]
         rows = [(*row, score) for row, score in zip(rows, own, strict=True)]
         header = (*header[:4], "得分（按数据计算）", "单位自评得分")
-    return Table(caption, header, tuple(rows), f"附表{p.number}")
+    return Table(caption, header, tuple(rows), f"附表{p.number}", p.number)

@@ -63,7 +63,7 @@ def _xlsx_text(text: str) -> str:
 
 def render_xlsx(report: Report) -> bytes:
     """Write the report's tables to a workbook, numbers as exact numbers, each row with its sources; after 表1, the
-    page's 数据质量提示 (`report_notes`)."""
+    page's 数据质量提示, and under each 附表 the page's notes of it (`report_notes`)."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ERROR_CODES
     from openpyxl.compat import safe_string
@@ -129,8 +129,15 @@ def render_xlsx(report: Report) -> bytes:
         sheets.append(Sheet(name, grid, len(header), extent, widths))
 
     notes = report_notes.report_quality_notes(report) or [report_notes.NOTHING]
+    table_notes = report_notes.report_table_notes(report)
     for n, table in enumerate(report.tables):
         rows = [[*row, _sources_of(row, lineage)] for row in table.rows]
+        # Under a 附表's rows, as under the page's table: each note in its first column, its sources in theirs.
+        blank = ["" for _ in table.header[1:]]
+        rows += [
+            [note.text, *blank, _sources_of((*note.figures, *note.cited), lineage)]
+            for note in table_notes.get(table.project, ())
+        ]
         widths = [28, *([16] * (len(table.header) - 1)), 70]
         sheet(table.sheet, table.caption, (*table.header, SOURCES), rows, widths)
         if n == 0:  # after 表1, as on the page
