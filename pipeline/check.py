@@ -188,10 +188,11 @@ def read_named(path: Path, limits: Limits) -> bytes | NotChecked:
 
 
 def check_files(
-    paths: list[Named | NotChecked], settings: Settings, registry: Registry
+    paths: list[Named | NotChecked], settings: Settings, registry: Registry, read_on: ReadOn | None = None
 ) -> list[ReceiptFacts | NotChecked]:
     """Prepare the files exactly as ingest would, consulting the warehouse read-only if there is one; a file that
-    cannot be read safely is `NotChecked`, in its place."""
+    cannot be read safely is `NotChecked`, in its place. `read_on`: the day they are read by, the next night's if
+    not given."""
     read = [
         p
         if isinstance(p, NotChecked)
@@ -214,7 +215,9 @@ def check_files(
             ),
         )
     )
-    found = check_contents(files, settings, registry, True, in_place, next_night()) if files else []
+    found = (
+        check_contents(files, settings, registry, True, in_place, read_on or next_night()) if files else []
+    )
     # Each under the name it was given: `清单（2）.xlsx`, beside a waiting 清单.xlsx, is where the portal places it.
     facts = iter(
         dataclasses.replace(f, original_name=path.rpartition("/")[2])

@@ -191,6 +191,7 @@ def _missing(path: Path | str, settings: Settings) -> bool:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from pipeline.check import NotChecked, check_files, files_under
+    from pipeline.read_day import next_night
     from pipeline.receipt_render import render_text
     from pipeline.validate import check_sources
 
@@ -213,7 +214,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             say(f"{'、'.join(map(str, found))} 中没有可检查的文件。", sys.stderr)
         return EXIT_FAILED
     names = {t.id: t.name_zh for t in args.registry.templates.values()}
-    for facts in check_files(files, args.settings, args.registry):
+    read_on = next_night()
+    # The day is the schedule's guess: said once, so a result that rests on it is not taken as certain.
+    say(f"以下各文件按夜间任务的规则检查，{read_on.told}。")
+    for facts in check_files(files, args.settings, args.registry, read_on):
         if isinstance(facts, NotChecked) and facts.returned:
             # 【未检查】 alone read as a file the night would pass over, where it returns it with a receipt.
             say(

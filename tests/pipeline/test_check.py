@@ -264,4 +264,27 @@ def test_a_file_checked_is_read_by_the_day_the_next_night_reads_it(settings, reg
 
     assert "months_after_title" not in {issue.rule for issue in late.issues}
     [passed_over] = [issue for issue in early.issues if issue.rule == "months_after_title"]
-    assert "本表将于2026年11月30日02:00入库" in passed_over.message_zh
+    assert "本表预计按2026年11月30日读取（假定由2026年11月30日02:00的夜间任务入库" in passed_over.message_zh
+
+
+def test_pipeline_check_says_the_day_it_assumes_and_that_a_run_by_hand_reads_by_its_own(
+    settings, registry, monkeypatch, capsys
+):
+    import datetime as dt
+
+    from pipeline import read_day
+    from pipeline.cli import main
+    from tests.portal.test_checker import month_report
+
+    # 23:30 on 30 November: read by 1 December's night November is over and its 0 no month to come; but a run
+    # started by hand before midnight reads it by 30 November, November still to come. The check said nothing of it.
+    monkeypatch.setattr(read_day, "now", lambda: dt.datetime(2026, 11, 30, 23, 30, tzinfo=read_day.TIMEZONE))
+    drop(settings, "枣林街道办事处/月报.csv", month_report())
+
+    main(["check", str(settings.inbox / "枣林街道办事处" / "月报.csv")])
+
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "以下各文件按夜间任务的规则检查，预计按2026年12月1日读取（假定由2026年12月1日02:00的夜间任务入库，"
+        "该任务推迟开始也按此日；由人工启动的任务按其开始的日期读取；如在此之前由人工启动的任务入库，"
+        "则按2026年11月30日读取，所判断的月份可能不同）。"
+    )

@@ -310,4 +310,8 @@ def test_a_check_ahead_of_the_night_says_the_day_that_night_reads_it_by(registry
 
     [problem] = parsed.all_problems
     assert problem.rule == "months_after_title"
-    assert "而本表将于2022年4月1日02:00入库，按当日读取，这些月份尚未结束" in problem.message_zh
+    # A prediction, said as one, with what it assumes: no run started by hand before that night.
+    assert (
+        "而本表预计按2022年4月1日读取（假定由2022年4月1日02:00的夜间任务入库，该任务推迟开始也按此日；"
+        "由人工启动的任务按其开始的日期读取），这些月份尚未结束" in problem.message_zh
+    )

@@ -47,4 +47,7 @@ def test_a_file_checked_on_a_months_last_evening_is_predicted_by_the_next_month_
 def test_a_file_checked_before_the_nights_start_is_predicted_by_that_night_and_says_so(checker, monkeypatch):
     # At 01:30 on 30 November the night is that day's: November is still to come, its 0 passed over.
     said = told(checker, monkeypatch, "2026-11-30 01:30")
-    assert "而本表将于2026年11月30日02:00入库，按当日读取，这些月份尚未结束" in said["months_after_title"]
+    assert (
+        "而本表预计按2026年11月30日读取（假定由2026年11月30日02:00的夜间任务入库"
+        in said["months_after_title"]
+    )
