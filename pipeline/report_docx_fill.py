@@ -85,13 +85,14 @@ def render_docx(
     values: DocxValues,
     stamp: dt.datetime,
     notes: list[tuple[str | Figure, ...]],
-    table_notes: dict[int, list[tuple[str | Figure, ...]]],
+    table_notes: dict[int | None, list[tuple[str | Figure, ...]]],
 ) -> tuple[bytes, bytes]:
     """Fill report.docx with the context (docxtpl, in the sandbox): return the package and the rendered body.
 
     `notes` are the page's 数据质量提示 (pipeline.report_notes), each its texts and figures: the template prints
     each as `quality_notes`, in its words, its figures printed as every figure of the Word file; `table_notes`, the
-    notes under each 附表 by its project's number, alike (`table_notes[p.number]`).
+    notes under 表1 and each 附表, by its project's number (None for 表1), alike (`table_notes[p.number]`,
+    `table_notes[none]`).
 
     The body is rendered by docxtpl's own steps (its tags merged across runs, `{%p`/`{%tr` resolved) but kept as
     text, for the caller to put into word/document.xml: docxtpl parses it back and moves it into the document,

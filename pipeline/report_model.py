@@ -156,9 +156,8 @@ class Table:
     header: tuple[str, ...]
     rows: tuple[tuple[Inline, ...], ...]
     sheet: str
-    project: int | None = (
-        None  # the number of the project a 附表 is of, whose notes (table_notes) follow its rows
-    )
+    # The number of the project a 附表 is of, None for 表1: the key of the notes (table_notes) under its rows.
+    project: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

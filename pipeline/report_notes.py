@@ -114,8 +114,9 @@ def quality_notes(context: Context, folders: list[Path]) -> list[Note]:
     return _notes(fill(render, TEMPLATE), values.printed)
 
 
-def table_notes(context: Context, folders: list[Path]) -> dict[int, list[Note]]:
-    """Return the notes under each project's 附表 (table_notes.html.j2 filled with it as `p`), by its number."""
+def table_notes(context: Context, folders: list[Path]) -> dict[int | None, list[Note]]:
+    """Return the notes under each project's 附表 (table_notes.html.j2 filled with it as `p`), by its number, and
+    under 表1 (filled with none), by None."""
     values = _PlainFigures()
     env = environment(folders, values, autoescape=True)
     names = context.names()
@@ -124,8 +125,10 @@ def table_notes(context: Context, folders: list[Path]) -> dict[int, list[Note]]:
         return env.get_template(TABLE_TEMPLATE).render(names | {"p": project})
 
     return {
-        project.number: _notes(fill(partial(render, project), TABLE_TEMPLATE), values.printed)
-        for project in context.projects
+        None if project is None else project.number: _notes(
+            fill(partial(render, project), TABLE_TEMPLATE), values.printed
+        )
+        for project in (None, *context.projects)
     }
 
 
@@ -137,7 +140,7 @@ def report_quality_notes(report: Report) -> list[Note]:
     return memo["notes"]
 
 
-def report_table_notes(report: Report) -> dict[int, list[Note]]:
+def report_table_notes(report: Report) -> dict[int | None, list[Note]]:
     """Return `table_notes` of a report, filled once for every format that prints them."""
     memo = report.memo.setdefault("table_notes", {})
     if "notes" not in memo:

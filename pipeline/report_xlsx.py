@@ -132,7 +132,7 @@ def render_xlsx(report: Report) -> bytes:
     table_notes = report_notes.report_table_notes(report)
     for n, table in enumerate(report.tables):
         rows = [[*row, _sources_of(row, lineage)] for row in table.rows]
-        # Under a 附表's rows, as under the page's table: each note in its first column, its sources in theirs.
+        # Under a table's rows (表1's, a 附表's), as on the page: each note in its first column, its sources in theirs.
         blank = ["" for _ in table.header[1:]]
         rows += [
             [note.text, *blank, _sources_of((*note.figures, *note.cited), lineage)]
