@@ -141,16 +141,21 @@ evaluated as (
 -- The compounds' area in 万平方米 prints with four decimals at most, but never rounded onto (or past) an area target it
 -- misses, under 项目概况 as in each indicator's row: 49,999.9 ㎡ against ≥5万平方米 read 5.0000万平方米 there and 4.99999
 -- in the indicator's row, and 49,989.9 ㎡ against ≥4.999万平方米 read 4.9990万平方米 in both. Against every area target
--- at once (`bounds`), those in 平方米 too.
+-- at once (`bounds`), those in 平方米 too, and where all are: 49,999.999 ㎡ against ≤50000平方米 read 5.0000万平方米 there.
 area_places as (
     select
         project_code,
         year,
-        max(intermediate.places_apart(
-            actual_in_target_unit, bounds, least(4, intermediate.decimals_of(actual_in_target_unit))
-        )) as places
-    from evaluated
-    where actual_source = 'computed' and measure = 'area' and target_unit = '万平方米'
+        max(intermediate.places_apart(area, in_wan, least(4, intermediate.decimals_of(area)))) as places
+    from (
+        select
+            project_code,
+            year,
+            intermediate.ratio(actual_value, 10000) as area,
+            list_transform(bounds, lambda bound: intermediate.ratio(bound * target_factor, 10000)) as in_wan
+        from evaluated
+        where actual_source = 'computed' and measure = 'area'
+    )
     group by all
 ),
 

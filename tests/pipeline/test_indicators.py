@@ -1653,6 +1653,37 @@ def test_an_actual_prints_off_every_target_of_its_measure_at_once(
         )
 
 
+@pytest.mark.parametrize(
+    ("area", "target", "overview"),
+    [
+        # 49,999.999 ㎡ against ≤50000平方米: 项目概况 read 5.0000万平方米, on the bound the area is under.
+        ("49999.999", "≤50000平方米", "4.9999999万平方米"),
+        # Off its bound with four decimals: as before.
+        ("43470", "≥40000平方米", "4.347万平方米"),
+    ],
+)
+def test_the_overviews_area_keeps_off_an_area_target_in_square_metres_too(wh, area, target, overview):
+    register(wh, "甲")
+    wh.submit(
+        "compound_list",
+        [
+            {
+                "project_name": "甲",
+                "compound_name": "小区0",
+                "area_m2": D(area),
+                "households": 300,
+                "planned_investment_wan": D("250"),
+                "status": "在建",
+            }
+        ],
+    )
+    targets(wh, "甲", ("改造面积", target, None, 45), ("完成率", "≥90%", "95%", 45))
+
+    wh.build()
+
+    assert wh.one("select display_text from mart.report_figures where figure_key = 'area_wan_m2'") == overview
+
+
 def test_the_compounds_area_prints_alike_under_its_overview_and_in_its_indicator_row(wh):
     # 43,470 ㎡ against ≥4.3万平方米: 项目概况 read 4.347万平方米, the indicator's 实际完成值 4.35万平方米.
     register(wh, "甲")
