@@ -1,5 +1,5 @@
-"""Read the report page's 数据质量提示, and the notes under each 附表, as notes of plain text, each with the figures
-it prints or cites, for Word and Excel."""
+"""Read the report page's 数据质量提示, and the notes under 表1 and each 附表, as notes of plain text, each with the
+figures it prints or cites, for Word and Excel."""
 
 # The words are the page's own: the page includes quality_notes.html.j2 after 表1, and the Word file and the
 # workbook's sheet print that template filled again with the same context, so a bureau's rewording reaches all three.
@@ -24,7 +24,7 @@ from pipeline.report_templates import template_folders
 from pipeline.report_text import DASH, shown
 
 TEMPLATE = "quality_notes.html.j2"
-TABLE_TEMPLATE = "table_notes.html.j2"  # the notes under each 附表, read alike
+TABLE_TEMPLATE = "table_notes.html.j2"  # the notes under 表1 and each 附表, read alike
 # Each paragraph of the template; the text of the context is escaped, so every tag is the template's own.
 _PARAGRAPH = re.compile(r"<p\b[^>]*>(.*?)</p>", re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
@@ -151,10 +151,15 @@ def report_table_notes(report: Report) -> dict[int | None, list[Note]]:
 # The name report.docx prints the notes by (`{%p for note in quality_notes %}`), since commit 8aa39ef (2026-12); a
 # bureau's copy made before holds its own old words of the notes instead, which quality_notes.html.j2 never reaches.
 NOTES_NAME = "quality_notes"
+# The name it prints the notes under 表1 and each 附表 by (`table_notes[none]`, `table_notes[p.number]`), since
+# session 78: a copy made before prints none of them, the rounding of a 附表's 得分 among them, which before stood
+# among the 数据质量提示.
+TABLE_NOTES_NAME = "table_notes"
 
 
 def docx_notes_warning(folders: list[Path]) -> str | None:
-    """Say so when the Word template in use prints no `quality_notes`: its notes are not the page's."""
+    """Say so when the Word template in use prints no `quality_notes` (its notes are not the page's) or no
+    `table_notes` (it prints none of the notes under the page's tables)."""
     from jinja2 import TemplateSyntaxError, meta
 
     template = open_docx(folders)  # a file that is no Word document: the report's own ReportError, naming it
@@ -164,11 +169,20 @@ def docx_notes_warning(folders: list[Path]) -> str | None:
         names = meta.find_undeclared_variables(environment(folders, None, autoescape=True).parse(source))
     except TemplateSyntaxError:
         return None  # the report is not written, and says where the template is wrong
-    if NOTES_NAME in names:
-        return None
-    return (
-        f"报告模板 {path} 没有 {{%p for note in {NOTES_NAME} %}} 循环：Word 版的数据质量提示不取自 {TEMPLATE}，"
-        "可能与网页版、Excel 版不同（2026年12月以前复制的 report.docx 里是数据质量提示各段文字的旧副本）。报告照常生成；"
-        f"请按 docs/report-templates.md 把旧副本的那些段落换成 {{%p for note in {NOTES_NAME} %}}、{{{{ note }}}}、"
-        "{%p endfor %} 三段。"
-    )
+    said = []
+    if NOTES_NAME not in names:
+        said.append(
+            f"报告模板 {path} 没有 {{%p for note in {NOTES_NAME} %}} 循环：Word 版的数据质量提示不取自 {TEMPLATE}，"
+            "可能与网页版、Excel 版不同（2026年12月以前复制的 report.docx 里是数据质量提示各段文字的旧副本）。报告照常生成；"
+            f"请按 docs/report-templates.md 把旧副本的那些段落换成 {{%p for note in {NOTES_NAME} %}}、{{{{ note }}}}、"
+            "{%p endfor %} 三段。"
+        )
+    if TABLE_NOTES_NAME not in names:
+        said.append(
+            f"报告模板 {path} 没有 {{%p for note in {TABLE_NOTES_NAME}[…] %}} 循环：Word 版不印表1和附表之下的注"
+            f"（{TABLE_TEMPLATE}，如附表“得分”按四舍五入印出、相加与自评得分不同的说明），网页版、Excel 版照印。报告照常生成；"
+            f"请按 docs/report-templates.md 在表1之后加上 {{%p for note in {TABLE_NOTES_NAME}[none] %}}、{{{{ note }}}}、"
+            f"{{%p endfor %}} 三段，在每张附表之后加上 {{%p for note in {TABLE_NOTES_NAME}[p.number] %}}、{{{{ note }}}}、"
+            "{%p endfor %} 三段。"
+        )
+    return "".join(said) or None

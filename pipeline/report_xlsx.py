@@ -63,7 +63,7 @@ def _xlsx_text(text: str) -> str:
 
 def render_xlsx(report: Report) -> bytes:
     """Write the report's tables to a workbook, numbers as exact numbers, each row with its sources; after 表1, the
-    page's 数据质量提示, and under each 附表 the page's notes of it (`report_notes`)."""
+    page's 数据质量提示, and under 表1 and each 附表 the page's notes of it (`report_notes`)."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ERROR_CODES
     from openpyxl.compat import safe_string

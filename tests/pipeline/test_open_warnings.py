@@ -802,6 +802,35 @@ def test_the_shipped_word_template_prints_the_pages_notes_so_the_report_never_ch
     assert "quality_notes" in (docx_notes_warning(template_folders(tmp_path)) or "")
 
 
+def test_a_bureaus_word_template_without_the_notes_under_its_tables_is_warned_of(tmp_path):
+    """A report.docx copied before the notes under 表1 and the 附表 (table_notes) prints none of them: said."""
+    import re
+    import zipfile
+
+    from pipeline.report_notes import docx_notes_warning
+    from pipeline.report_templates import DEFAULT_TEMPLATES, template_folders
+
+    loops = re.compile(
+        r"<w:p><w:r><w:t>\{%p for note in table_notes\[[^]]*\] %\}</w:t></w:r></w:p>.*?"
+        r"<w:p><w:r><w:t>\{%p endfor %\}</w:t></w:r></w:p>"
+    )
+    with (
+        zipfile.ZipFile(DEFAULT_TEMPLATES / "report.docx") as shipped,
+        zipfile.ZipFile(tmp_path / "report.docx", "w", zipfile.ZIP_DEFLATED) as copy,
+    ):
+        for member in shipped.infolist():
+            data = shipped.read(member)
+            if member.filename == "word/document.xml":
+                body, taken = loops.subn("", data.decode("utf-8"))
+                assert taken == 2  # under 表1 and under each 附表
+                data = body.encode("utf-8")
+            copy.writestr(member, data)
+
+    warning = docx_notes_warning(template_folders(tmp_path)) or ""
+    assert str(tmp_path / "report.docx") in warning and "table_notes[none]" in warning
+    assert "quality_notes" not in warning  # its 数据质量提示 are the page's
+
+
 def test_a_bureaus_report_docx_that_is_no_word_document_is_named_not_a_traceback(settings, tmp_path):
     import dataclasses
 
