@@ -7,6 +7,7 @@ from pipeline.header import _merged_origin
 from pipeline.header_cells import group_header, header_cell, unit_cell
 from pipeline.header_match import Binding, HeaderMatch
 from pipeline.parsed_sheet import ParsedSheet
+from pipeline.price_lines import error_price_line, warn_price_unused
 from pipeline.problems import Problem, Severity
 from pipeline.registry import Registry
 from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType
@@ -22,10 +23,12 @@ def column_contexts(
 ) -> dict[str, UnitContext]:
     """Return the unit each column's numbers are written in, by column name; tell the clerk how each was read."""
     measures = _measures(match)
-    return {
+    contexts = {
         b.column.name: _unit_context(b, registry, sheet.meta, sheet, grid, match, measures)
         for b in match.bindings
     }
+    warn_price_unused(sheet, grid, registry)
+    return contexts
 
 
 def _unit_context(
@@ -94,6 +97,12 @@ def _unit_context(
     if binding.unit is not None and match.first_row < match.last_row:
         _warn_group_unit(sheet, binding, measure, registry, grid, match)
     if reading.issue is None:
+        return reading.context
+    if reading.issue == "unit_price":
+        what, base = "金额" if measure == "money" else "面积", registry.units.measures[measure].base
+        error_price_line(
+            sheet, grid, registry, binding.header, binding.column.header, reading.written, what, base
+        )
         return reading.context
     # Each is told on the row its unit (or, none written, its header) shows on, which of a header of two or three
     # rows may be any of them.

@@ -33,6 +33,7 @@ from pipeline.header import _merged_origin
 from pipeline.header_cells import header_cell
 from pipeline.header_match import HeaderMatch, column_letter, header_text
 from pipeline.parsed_sheet import ParsedSheet
+from pipeline.price_lines import error_price_line
 from pipeline.problems import Severity
 from pipeline.registry import Registry
 from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType, Field
@@ -207,6 +208,11 @@ def _field_unit(
             value=reading.written,
             expected=f"单位应为{'、'.join(registry.units.measures[measure].units)}之一",
             fix=f"请注明可识别的单位，如「{split_header(label)[0]}（{base}）」",
+        )
+    elif reading.issue == "unit_price":
+        what = "金额" if measure == "money" else "面积"
+        error_price_line(
+            sheet, places.grid, registry, _where(found), split_header(label)[0], reading.written, what, base
         )
     elif reading.issue == "unit_assumed":
         _warn_at(

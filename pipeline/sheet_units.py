@@ -18,7 +18,8 @@ class UnitReading:
 
     `issue`: None; `unit` (the nearer unit written, or a `单位：` line's `…元`, is no unit of the measure: an error);
     `unit_assumed` (no unit written anywhere: read in the base); `unit_conflict` (the nearer unit differs from the
-    farther one, `written`: the nearer is taken).
+    farther one, `written`: the nearer is taken); `unit_price` (no header unit, and the `单位：` line names this
+    measure's unit only in a price, `written`: `元/平方米` over a bare 计划投资).
     """
 
     context: UnitContext
@@ -50,7 +51,7 @@ def read_unit(
         line, far = far, _line_unit(measure, far, registry)
         said = far
         # `单位：万元、万`: the 万 is of none of the measures the line names a unit of (money's is 万元).
-        named = {found[0] for part in _listed(line) if (found := units.find(part)) is not None}
+        named = {found[0] for part in _listed(line, registry) if (found := units.find(part)) is not None}
         over = [m for m in measures or (measure,) if m not in named]
         if (meant := line_magnitude(far, over, registry)) is not None:
             if near is None and measure in meant and len(meant) > 1:
@@ -63,6 +64,10 @@ def read_unit(
             # `单位：亿` over amounts and areas is 亿元: no area is kept in 亿. Left a magnitude (`单位：千`, no unit of
             # any measure), it is refused below as a `单位：千元` line is; of two measures, it is no header's conflict.
             far = meant.get(measure) if len(meant) == 1 else None if meant else far
+        if near is None and (price := _price_of(measure, far, line, registry)) is not None:
+            # `单位：元/平方米` over a bare 计划投资 is a price per square metre, no unit of the amounts: read as 元, or as
+            # 万元 with the 元 passed over, either may be ten thousand times off.
+            return UnitReading(UnitContext(), "unit_price", price, on_line=True)
     written = near or far
     found = units.find(written)
     if written and (found is None or found[0] != measure):
@@ -94,6 +99,7 @@ def line_magnitude(written: str, measures: Collection[str], registry: Registry) 
 
 # How a `单位：` line lists a unit per measure: `单位：元、平方米`, `单位：万平方米，万元`, `单位：户/万元`.
 _UNIT_LIST = re.compile(r"[、,，;；/和及]+")
+_UNIT_LIST_KEPT = re.compile(f"({_UNIT_LIST.pattern})")  # the same, each separator kept
 # The measure a listed unit is named for: `面积：万平方米`.
 _MEASURE_NAMED = re.compile(r"^[^:：]*[:：]")
 
@@ -101,7 +107,7 @@ _MEASURE_NAMED = re.compile(r"^[^:：]*[:：]")
 def _line_unit(measure: str, written: str, registry: Registry) -> str:
     """Return the unit of this measure a `单位：` line naming several measures' units gives (`元、平方米` → 元,
     `元；面积：万平方米` → 万平方米 for area)."""
-    parts = _listed(written)
+    parts = _listed(written, registry)
     if len(parts) < 2:
         return parts[0] if parts and parts[0] else written
     mine = set(listed_units(measure, written, registry))
@@ -121,15 +127,66 @@ def listed_units(measure: str, written: str, registry: Registry) -> list[str]:
     return list(
         dict.fromkeys(
             p
-            for p in _listed(written)
+            for p in _listed(written, registry)
             if (found := registry.units.find(p)) is not None and found[0] == measure
         )
     )
 
 
-def _listed(written: str) -> list[str]:
-    """Return the units a `单位：` line lists, each without the measure it is named for (`面积：万平方米`)."""
-    return [_MEASURE_NAMED.sub("", part) for part in _UNIT_LIST.split(written) if part]
+def _listed(written: str, registry: Registry) -> list[str]:
+    """Return the units a `单位：` line lists, each without the measure it is named for (`面积：万平方米`), a price
+    (`元/平方米`) as one."""
+    parts: list[str] = []
+    pieces = _UNIT_LIST_KEPT.split(written)
+    for part, separator in zip(pieces[::2], [*pieces[1::2], ""], strict=True):
+        part = _MEASURE_NAMED.sub("", part)
+        if parts and parts[-1].endswith("/") and _price(parts[-1][:-1], part, registry):
+            parts[-1] += part
+        elif part:
+            parts.append(part + "/" if separator == "/" else part)
+    return [part.removesuffix("/") for part in parts if part.removesuffix("/")]
+
+
+# What a price is of per what: money per an area, a count or a length (`元/平方米`, `万元/户`, `元/米`), an area per a
+# count (`平方米/户`). A line listing two units apart by a slash the other way round (`户/万元`) lists them.
+_PRICES = {("money", "area"), ("money", "count"), ("money", "length"), ("area", "count")}
+
+
+def _price(unit: str, per: str, registry: Registry) -> bool:
+    """Say whether `unit` per `per` is a price (`元`, `平方米`: 元/平方米)."""
+    each = registry.units.find(per)
+    return each is not None and (_measure_of(unit, registry), each[0]) in _PRICES
+
+
+def _measure_of(unit: str, registry: Registry) -> str | None:
+    """Return the measure of a unit a `单位：` line writes: `千元` is money nobody listed."""
+    found = registry.units.find(unit)
+    return found[0] if found is not None else "money" if unit.endswith("元") else None
+
+
+def line_prices(written: str, registry: Registry) -> list[str]:
+    """Return the prices a `单位：` line lists (`元/平方米`, `元每平方米`, `万元/户`), each once, in the order written."""
+    return list(dict.fromkeys(part for part in _listed(written, registry) if price_parts(part, registry)))
+
+
+def price_parts(part: str, registry: Registry) -> tuple[str, str] | None:
+    """Return the unit and what it is per of a listed price (`元/平方米`: 元, 平方米), else None."""
+    for per in ("/", "每"):
+        unit, said, each = part.partition(per)
+        if said and _price(unit, each, registry):
+            return unit, each
+    return None
+
+
+def _price_of(measure: str, far: str | None, line: str, registry: Registry) -> str | None:
+    """Return the price a `单位：` line names this measure's unit in (`元/平方米`: of money and of area), where the line
+    lists no unit of the measure itself; else None."""
+    if far is not None and _measure_of(far, registry) == measure:
+        return None
+    prices = line_prices(line, registry)
+    return next(
+        (p for p in prices if measure in {_measure_of(u, registry) for u in price_parts(p, registry)}), None
+    )
 
 
 # A note in brackets after a row's unit: `万元（含税）`, `平方米(建筑面积)`.

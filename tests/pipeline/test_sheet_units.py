@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.sheet_units import line_magnitude, read_unit
+from pipeline.sheet_units import line_magnitude, line_prices, read_unit
 
 
 @pytest.mark.parametrize(
@@ -70,3 +70,38 @@ def test_a_magnitude_listed_beside_money_over_two_other_measures_is_asked(regist
     )
     # Money's own unit is still read from the line.
     assert read_unit("money", None, "万元、万", registry, ("count", "money", "area")).issue is None
+
+
+@pytest.mark.parametrize(
+    ("line", "prices"),
+    [
+        ("元/平方米", ["元/平方米"]),
+        ("元/m2", ["元/m2"]),  # `元／㎡` as the line is folded
+        ("万元/户", ["万元/户"]),
+        ("元每平方米", ["元每平方米"]),
+        ("单价：千元/平方米", ["千元/平方米"]),  # money nobody listed, per an area
+        ("万元、元/平方米", ["元/平方米"]),
+        # A slash the other way round, or before a magnitude alone, lists units: no price.
+        ("户/万元", []),
+        ("万元/万", []),
+        ("平方米/万元", []),
+    ],
+)
+def test_a_price_a_line_writes_is_told_apart_from_the_units_it_lists(registry, line, prices):
+    assert line_prices(line, registry) == prices
+
+
+@pytest.mark.parametrize("line", ["元/平方米", "元/m2", "万元/户", "元每平方米"])
+def test_a_line_naming_moneys_unit_only_in_a_price_gives_a_bare_amount_no_unit(registry, line):
+    reading = read_unit("money", None, line, registry, ("money", "area"))
+    assert (reading.issue, reading.written, reading.on_line, reading.context.factor) == (
+        "unit_price",
+        line,
+        True,
+        1,
+    )
+    # A header's unit is read, the price saying nothing against it; a unit the line lists beside it is read too.
+    assert read_unit("money", "元", line, registry).context.factor == registry.units.find("元")[1]
+    assert read_unit("money", None, f"万元、{line}", registry).issue is None
+    # `单位：户/万元` lists 户 and 万元: 万元 for the amounts.
+    assert read_unit("money", None, "户/万元", registry).issue is None
