@@ -2487,3 +2487,15 @@ def test_forms_for_two_projects_in_one_file_stand_side_by_side(registry, demo):
     flag_second_forms([parsed])
 
     assert parsed.errors == []
+
+
+def test_a_price_line_over_a_budget_block_with_no_unit_is_asked_not_read_as_yuan(registry, demo):
+    rows, merges = national_self_evaluation(demo.TARGETS)
+    rows[_row(rows, "年度资金总额") - 2][0] = "项目资金"
+    rows[2][0] = "（2022年度）    单位：元/平方米"
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    # The block's 1570 is neither 1570 元 nor, the line passed over, 1570 万元 untold: the clerk names its unit.
+    assert {(e.rule, e.excel_row) for e in parsed.errors} == {("unit_price", 3)}
+    assert "表上方A3单元格写的“元/平方米”是单价的单位，不是本列金额的单位" in parsed.errors[0].message_zh
