@@ -15,6 +15,7 @@ from pipeline.sheet_units import convert_by_row_unit
 from pipeline.ticks import read_ticks
 from pipeline.values import (
     _CACHED_LENGTH,
+    COLUMN_UNIT,
     EXCEL_ERRORS,
     CellError,
     Noted,
@@ -70,8 +71,12 @@ def read_row(
         if isinstance(value, Noted):
             if not columns.filled or (excel_row - 1, position) not in columns.filled:
                 note = _merge_note(columns, excel_row - 1, position)
+                expected = value.expected
+                if value.rule == "unit_in_cell" and name in columns.unit_places:
+                    # 与本列的单位“万元”不同: the header's （万元） or the `单位：万元` line? The clerk corrects one.
+                    expected = expected.replace(COLUMN_UNIT, f"{columns.unit_places[name]}注明的本列单位")
                 sheet.warn(
-                    replace(value, expected=value.expected + note),
+                    replace(value, expected=expected + note),
                     excel_row=excel_row,
                     header=binding.header,
                     value=raw,

@@ -16,6 +16,7 @@ from pipeline.registry_columns import SUMMABLE_TYPES, Column, ColumnType
 from pipeline.row_kinds import filled_width
 from pipeline.rules import IndicatorKinds, indicator_kinds, qualitative_readings
 from pipeline.sheet_totals import _sum_unit_column
+from pipeline.unit_places import unit_places
 from pipeline.values import UnitContext
 
 # A column's name, its position in the row, its cell parser, its binding.
@@ -27,6 +28,7 @@ class SheetColumns:
     """What the rows' loop needs of a sheet's columns, looked up once per sheet instead of once per cell."""
 
     contexts: dict[str, UnitContext]  # each column's unit, by name
+    unit_places: dict[str, str]  # where the unit of each column read in one it states was written, by name
     printed: list[tuple[int, Column]]  # name columns with a printed prefix or placeholder, by position
     summable: list[Binding]  # the amounts a 合计 adds up
     summed: list[tuple[str, str | None, tuple[str, None]]]  # each amount, its unit column, its fixed sum key
@@ -106,6 +108,7 @@ def sheet_columns(grid: Grid, match: HeaderMatch, registry: Registry, sheet: Par
     prose = frozenset(b.index for b in match.bindings if b.column.type is ColumnType.PROSE)
     return SheetColumns(
         contexts=contexts,
+        unit_places=unit_places(grid, match, sheet.meta, {n for n, c in contexts.items() if c.name}),
         printed=printed,
         summable=summable,
         summed=summed,

@@ -224,13 +224,17 @@ def parse_measure(value: object, column: Column, units: Units, context: UnitCont
     return _in_own_unit(read, own, units.measures[measure].base, context.name, read / context.factor)
 
 
+# What a note of a cell in a unit of its own calls the column's unit: the rows' loop names the cell that wrote it.
+COLUMN_UNIT = "本列的单位"
+
+
 def _in_own_unit(read: Decimal | int, own: str, base: str, stated: str, as_stated: Decimal) -> Noted:
     """Note a cell read in a unit of its own (`own`), not its column's (`stated`): `read` in `base`, `as_stated` in
     the column's unit."""
     return Noted(
         read,
         "unit_in_cell",
-        f"按单元格注明的“{own}”换算为{display(read)}{base}，与本列的单位“{stated}”不同",
+        f"按单元格注明的“{own}”换算为{display(read)}{base}，与{COLUMN_UNIT}“{stated}”不同",
         f"请核对；无误的，请按本列单位改写为{display(as_stated)}（不带单位），以免单位混用",
     )
 

@@ -685,28 +685,29 @@ def test_a_wan_line_below_counts_only_is_an_error_on_each(registry, suffix):
 @pytest.mark.parametrize(
     ("line", "header", "cell", "stored", "said"),
     [
-        # The line's 万元 over a bare header, a cell in 元: read in 元, and asked.
+        # The line's 万元 over a bare header, a cell in 元: read in 元, and asked, naming the line's cell (the clerk
+        # corrects it or the figure).
         (
             "单位：万元",
             "计划投资",
             "5000元",
             Decimal("0.5"),
-            "按单元格注明的“元”换算为0.5万元，与本列的单位“万元”不同",
+            "按单元格注明的“元”换算为0.5万元，与表上方A1单元格“单位：万元”注明的本列单位“万元”不同",
         ),
         (
             "单位：万元",
             "计划投资",
             "5,000.00元",
             Decimal("0.5"),
-            "按单元格注明的“元”换算为0.5万元，与本列的单位“万元”不同",
+            "按单元格注明的“元”换算为0.5万元，与表上方A1单元格“单位：万元”注明的本列单位“万元”不同",
         ),
-        # The reverse: a 万元 cell under （元）.
+        # The reverse: a 万元 cell under （元）, the header's cell named.
         (
             None,
             "计划投资（元）",
             "0.5万元",
             Decimal("0.5"),
-            "按单元格注明的“万元”换算为0.5万元，与本列的单位“元”不同",
+            "按单元格注明的“万元”换算为0.5万元，与表头D2单元格「计划投资（元）」注明的本列单位“元”不同",
         ),
         # An area in 万㎡ under （㎡）, and in ㎡ under （万平方米）.
         (
@@ -714,14 +715,14 @@ def test_a_wan_line_below_counts_only_is_an_error_on_each(registry, suffix):
             "改造面积（㎡）",
             "1.2万㎡",
             Decimal(12000),
-            "按单元格注明的“万平方米”换算为12000平方米，与本列的单位“平方米”不同",
+            "按单元格注明的“万平方米”换算为12000平方米，与表头D2单元格「改造面积（㎡）」注明的本列单位“平方米”不同",
         ),
         (
             None,
             "改造面积（万平方米）",
             "500m²",
             Decimal(500),
-            "按单元格注明的“平方米”换算为500平方米，与本列的单位“万平方米”不同",
+            "按单元格注明的“平方米”换算为500平方米，与表头D2单元格「改造面积（万平方米）」注明的本列单位“万平方米”不同",
         ),
     ],
 )
@@ -762,9 +763,21 @@ def test_a_cell_written_in_another_unit_than_its_column_is_read_in_its_own_and_a
 @pytest.mark.parametrize(
     ("header", "cell", "said"),
     [
-        ("惠及户数（户）", "0.037万户", "按单元格注明的“万户”换算为370户，与本列的单位“户”不同"),
-        ("惠及户数（户）", "0.037万", "按单元格注明的“万户”换算为370户，与本列的单位“户”不同"),
-        ("惠及户数（万户）", "370户", "按单元格注明的“户”换算为370户，与本列的单位“万户”不同"),
+        (
+            "惠及户数（户）",
+            "0.037万户",
+            "按单元格注明的“万户”换算为370户，与表头D2单元格「惠及户数（户）」注明的本列单位“户”不同",
+        ),
+        (
+            "惠及户数（户）",
+            "0.037万",
+            "按单元格注明的“万户”换算为370户，与表头D2单元格「惠及户数（户）」注明的本列单位“户”不同",
+        ),
+        (
+            "惠及户数（万户）",
+            "370户",
+            "按单元格注明的“户”换算为370户，与表头D2单元格「惠及户数（万户）」注明的本列单位“万户”不同",
+        ),
     ],
 )
 def test_a_count_written_in_another_unit_than_its_column_is_read_in_its_own_and_asked(
