@@ -57,10 +57,12 @@ def _unit_context(
         # 惠及户数（亿）: no count is kept in 亿, and its 3 read as 3 households would be a wrong number unasked.
         magnitude = found is None and is_magnitude(unit)
         # 惠及户数（千户）, 有效问卷（万份） unlisted: left unread, 2 was stored as 2, a thousandth or a ten-thousandth of it.
-        scaled = found is None and is_scaled(unit)
+        # 惠及户数（人次） too: 200 visits were stored as 200 households, untold (有效问卷（人次）, counting no kind, is ones).
+        unlisted = found is None and unit is not None and not magnitude
+        unreadable = unlisted and (is_scaled(unit) or bool(counts and not _of_kind(binding, unit)))
         if (
             magnitude
-            or scaled
+            or unreadable
             or (found is not None and (found[0] != "count" or not _of_kind(binding, unit)))
         ):
             # 惠及户数（人）: 370 under it are people, as a cell's `370人` is, never 370 households.
@@ -68,7 +70,7 @@ def _unit_context(
                 f"表头的单位“{binding.unit}”计的是另一种数目，{binding.column.header}应以“{counts}”计"
                 if found is not None and found[0] == "count"
                 else f"表头的单位“{binding.unit}”无法识别，{binding.column.header}应以“{counts or '个'}”或“万{counts or '个'}”计"
-                if scaled
+                if unreadable
                 else f"表头的单位“{binding.unit}”不是数目的单位"
             )
             sheet.error(

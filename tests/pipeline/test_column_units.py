@@ -257,6 +257,37 @@ def test_a_count_header_writing_a_size_no_count_is_kept_in_is_an_error_not_read_
 
 
 @pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize(("header", "asked"), [("惠及户数（人次）", True), ("惠及户数（户数）", False)])
+def test_a_count_header_in_a_unit_nobody_listed_of_another_kind_is_an_error_not_read_as_ones(
+    registry, suffix, header, asked
+):
+    rows = [
+        ["年度：2022"],
+        ["小区名称", "改造面积（㎡）", "计划投资（万元）", header],
+        ["小区1", 100, 50, "200"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    # 200 visits of people were stored as 200 households, untold; a unit starting with 户 counts households.
+    unit = header[5:-1]
+    told = [("unit", 2, unit, f"表头的单位“{unit}”无法识别，惠及户数应以“户”或“万户”计")] if asked else []
+    assert [(e.rule, e.excel_row, e.value, e.expected) for e in file.errors] == told
+    assert [r["households"] for r in file.sheets[0].records] == [200]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_a_survey_count_in_a_unit_nobody_listed_is_read_in_ones_as_it_counts_no_kind(registry, suffix):
+    heads = ["有效问卷（人次）", "满意（人次）", "不满意（人次）"]
+    rows = [["年度：2022"], ["项目名称", "小区名称", *heads], [PROJECT, "小区1", "100", "90", "10"]]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    [record] = file.sheets[0].records
+    assert (record["valid_responses"], record["satisfied"], file.errors) == (100, 90, [])
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
 def test_a_survey_count_header_in_ten_thousands_of_its_kind_is_read_so(registry, suffix):
     rows = [
         ["年度：2022"],
