@@ -359,36 +359,6 @@ def _warn_group_unit(
     )
 
 
-def error_unit_below(
-    sheet: ParsedSheet, match: HeaderMatch, registry: Registry, contexts: dict[str, UnitContext], row: int
-) -> None:
-    """Refuse each amount, area or count read in the assumed unit where a `单位：` line below the table names another
-    (`填表人：… 单位：元` as the footer): the sheet says 元, the column was read as 万元, ten thousand times each figure;
-    `单位：万户` under a bare 惠及户数 read 3 as 3 households."""
-    written, measures = sheet.meta.money_unit, _measures(match)
-    for binding in match.bindings:
-        measure = _measure(binding)
-        if measure is None or binding.unit:
-            continue
-        reading = (
-            _line_count_reading(binding, written, registry, measures)[0]
-            if measure == "count"
-            else read_unit(measure, None, written, registry, measures)
-        )
-        if reading is None or reading.issue or reading.context.factor == contexts[binding.column.name].factor:
-            continue
-        base = _unit_name(binding, measure, registry)
-        sheet.error(
-            rule="unit_below_table",
-            excel_row=row,
-            header=binding.header,
-            value=f"单位：{written}",
-            expected=f"单位写在表格下方，未用于读取本列，本列已按{base}读取（只读表头和表格上方“单位：”一行中的单位）",
-            fix=f"请把“单位：{written}”移到表格上方，或在表头注明单位，"
-            f"如「{binding.column.header}（{_unit_name(binding, measure, registry, reading.context)}）」",
-        )
-
-
 def warn_on_header(
     sheet: ParsedSheet,
     header: str,

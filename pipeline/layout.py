@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from pipeline.column_units import error_unit_below
 from pipeline.flattened import flattened_headings
 from pipeline.grids import Grid
 from pipeline.header_match import HeaderMatch
@@ -50,6 +49,7 @@ from pipeline.sheet_columns import sheet_columns
 from pipeline.sheet_meta import SheetMeta, read_meta, row_text
 from pipeline.sheet_totals import HiddenRows, _check_total, states_sum_above
 from pipeline.text import UNIT_STATED, squash
+from pipeline.unit_apart import error_unit_below, unit_beside
 from pipeline.values import CellError, is_blank, squashed
 
 
@@ -355,6 +355,9 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     sheet.meta = read_meta(footer_lines, sheet.meta, first_row=footer_row)
     if not stated_above and sheet.meta.money_unit is not None:
         error_unit_below(sheet, match, registry, columns.contexts, sheet.meta.rows["money_unit"])
+    elif not stated_above and (beside := unit_beside(grid, match, footer_row)) is not None:
+        # `单位：元` right of a data row was passed over unsaid, 50000 元 stored as 50000 万元 (a unit_assumed warning).
+        error_unit_below(sheet, match, registry, columns.contexts, beside.excel_row, beside)
     sheet.footer_row = footer_row or None
     return sheet
 
