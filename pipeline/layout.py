@@ -49,7 +49,7 @@ from pipeline.sheet_columns import sheet_columns
 from pipeline.sheet_meta import SheetMeta, read_meta, row_text
 from pipeline.sheet_totals import HiddenRows, _check_total, states_sum_above
 from pipeline.text import UNIT_STATED, squash
-from pipeline.unit_apart import error_unit_below, unit_beside
+from pipeline.unit_apart import error_unit_below, error_unit_columns, unit_beside
 from pipeline.values import CellError, is_blank, squashed
 
 
@@ -358,6 +358,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     elif not stated_above and (beside := unit_beside(grid, match, footer_row)) is not None:
         # `单位：元` right of a data row was passed over unsaid, 50000 元 stored as 50000 万元 (a unit_assumed warning).
         error_unit_below(sheet, match, registry, columns.contexts, beside.excel_row, beside)
+    error_unit_columns(sheet, grid, match, registry, columns.contexts)
     sheet.footer_row = footer_row or None
     return sheet
 

@@ -33,6 +33,7 @@ RULE_ZH = {
     "unit_assumed": "表头未注明计量单位",
     "unit_below_table": "单位写在表格下方",
     "unit_beside_table": "单位写在表格右侧",
+    "unit_column": "另列填写的单位未读取",
     "unit_conflict": "表头单位与单位行不一致",
     "unit_in_cell": "单元格注明的单位与本列不同",
     "unit_price": "单位行写的是单价的单位",

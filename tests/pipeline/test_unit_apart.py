@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from pipeline.parse import parse_file
-from tests.pipeline.workbooks import xlsx
+from tests.pipeline.workbooks import csv_bytes, xlsx
 
 UNIT = "枣林街道办事处"
 HEADER = ["小区名称", "惠及户数（户）", "改造面积（㎡）", "计划投资"]
@@ -44,4 +44,41 @@ def test_a_cell_right_of_the_table_naming_the_unit_read_or_no_unit_refuses_nothi
     file = parsed(registry, rows)
 
     assert [record["planned_investment_wan"] for record in file.sheets[0].records] == [Decimal(50)]
+    assert file.errors == []
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_a_unit_column_no_template_reads_naming_another_unit_is_an_error_at_the_first_row_read_in_another(
+    registry, suffix
+):
+    header = ["小区名称", "惠及户数（户）", "改造面积", "单位", "计划投资", "计量单位"]
+    rows = [
+        ["年度：2022"],
+        header,
+        ["小区1", "200", "24000", "平方米", "300", "万元"],
+        ["小区2", "100", "1.2", "万㎡", "3000", "元"],
+    ]
+    content = csv_bytes(rows) if suffix == "csv" else xlsx({"表1": rows})
+
+    file = parse_file(content, f"{UNIT}/表1.{suffix}", registry)
+
+    # 1.2 万㎡ was stored as 1.2 平方米 and 3000 元 as 3000 万元, the receipt saying only that the headers named no unit.
+    assert [(e.rule, e.excel_row, e.column_header, e.value) for e in file.errors] == [
+        ("unit_column", 4, "改造面积", "万㎡"),
+        ("unit_column", 4, "计划投资", "元"),
+    ]
+    assert file.errors[0].expected.startswith("D4单元格“单位”列写的“万㎡”未用于读取本列，本列已按平方米读取")
+    assert (
+        file.errors[1].fix
+        == "请删去“单位”列，在表头注明本列的单位，如「计划投资（元）」，且本列各行按同一单位填写"
+    )
+
+
+def test_a_unit_column_naming_the_unit_read_refuses_nothing(registry):
+    header = ["小区名称", "惠及户数（户）", "改造面积", "单位", "计划投资", "单位"]
+    rows = [["年度：2022"], header, ["小区1", "200", "24000", "㎡", "300", "万元"]]
+
+    file = parsed(registry, rows)
+
+    assert [r["area_m2"] for r in file.sheets[0].records] == [Decimal(24000)]
     assert file.errors == []
