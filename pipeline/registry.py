@@ -33,6 +33,9 @@ class UnitDef(_Strict):
 class Measure(_Strict):
     base: str
     units: dict[str, UnitDef]
+    # Units of the measure offices write that are converted by no listed factor (亩 is no whole number of 平方米): a
+    # `单位：` line naming one is refused over a column it would give a unit, never passed over.
+    refused: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _base_is_unit(self) -> Measure:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from pipeline.registry import Registry
+from pipeline.registry import Registry, unit_key
 from pipeline.registry_templates import Template
 from pipeline.values import CellError, Quantity, UnitContext
 from pipeline.written_units import column_unit, counted_word, is_magnitude
@@ -74,6 +74,7 @@ def read_unit(
         if (
             near is not None
             or (found is None and measure == "money" and written.endswith("元"))
+            or (found is None and _refused(measure, written, registry))
             or is_magnitude(written)
         ):
             # A header's unit, or a `单位：千元` or `单位：千` line: money in a unit nobody listed cannot be converted.
@@ -86,6 +87,12 @@ def read_unit(
     if line is not None and line[0] == measure and line[1] != found[1]:
         return UnitReading(UnitContext(found[1], found[2]), "unit_conflict", said)
     return UnitReading(UnitContext(found[1], found[2]))
+
+
+def _refused(measure: str, written: str, registry: Registry) -> bool:
+    """Say whether a written unit is one of the measure's that units.yaml refuses (亩 of an area)."""
+    refused = registry.units.measures[measure].refused if measure in registry.units.measures else ()
+    return unit_key(written) in {unit_key(unit) for unit in refused}
 
 
 def line_magnitude(written: str, measures: Collection[str], registry: Registry) -> dict[str, str] | None:
@@ -114,6 +121,8 @@ def _line_unit(measure: str, written: str, registry: Registry) -> str:
     if not mine and measure == "money":
         # `单位：千元、平方米`: money in a unit nobody listed is refused as such, never read as the base unit.
         mine = {part for part in parts if part.endswith("元")}
+    if not mine:
+        mine = {part for part in parts if _refused(measure, part, registry)}  # `单位：万元、亩`: the area's
     if not mine:
         # `单位：万元、万`: a magnitude alone beside the units of other measures may be this one's (万平方米), as a
         # `单位：万` line is read; two (`万元、万、亿`) say nothing certain.

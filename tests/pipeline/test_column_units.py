@@ -916,3 +916,21 @@ def test_a_price_no_column_is_read_by_is_told_once_on_its_line(registry, suffix,
         line,
         "表上方A2单元格写的“元/平方米”是单价的单位，本表没有单价列，未按其读取任何一列",
     )
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_an_area_line_in_a_unit_no_factor_converts_is_an_error_on_the_line_for_a_bare_area(registry, suffix):
+    rows = [
+        ["年度：2022"],
+        ["单位：万元、亩"],
+        ["小区名称", "惠及户数（户）", "改造面积", "计划投资"],
+        ["小区1", 200, "36", "300"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    # 36 亩 was stored as 36 平方米; the amounts' 万元 is still read.
+    assert [(e.rule, e.excel_row, e.column_header, e.value) for e in file.errors] == [
+        ("unit", 2, "改造面积", "亩")
+    ]
+    assert [r["planned_investment_wan"] for r in file.sheets[0].records] == [Decimal(300)]

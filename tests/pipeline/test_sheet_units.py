@@ -105,3 +105,15 @@ def test_a_line_naming_moneys_unit_only_in_a_price_gives_a_bare_amount_no_unit(r
     assert read_unit("money", None, f"万元、{line}", registry).issue is None
     # `单位：户/万元` lists 户 and 万元: 万元 for the amounts.
     assert read_unit("money", None, "户/万元", registry).issue is None
+
+
+@pytest.mark.parametrize("line", ["亩", "万元、亩", "万元；面积：亩", "公顷", "千平方米"])
+def test_a_line_naming_an_area_unit_units_yaml_refuses_is_refused_for_a_bare_area_not_passed_over(
+    registry, line
+):
+    reading = read_unit("area", None, line, registry, ("money", "area"))
+    # 36 under it was read as 36 平方米, told only that the header named no unit.
+    assert (reading.issue, reading.on_line) == ("unit", True)
+    assert reading.written in registry.units.measures["area"].refused
+    # The amounts' unit it names is read; a header's area unit is read before it.
+    assert read_unit("area", "㎡", line, registry).issue is None
