@@ -210,9 +210,16 @@ def comparable(first: str, second: str) -> bool:
     if pers != (None, None) and (None in pers or not same_unit(*pers)):
         # `1400元/户` against `≤1500元/平方米` is a price of another thing, and `1400元` no price at all.
         return False
-    if (first.startswith(second) or second.startswith(first)) and unit_factor(first) == unit_factor(second):
+    shorter, longer = sorted((first, second), key=len)
+    known = unit_prefix(longer)
+    if (
+        longer.startswith(shorter)
+        and unit_factor(first) == unit_factor(second)
+        and (known is None or len(known[0]) <= len(shorter))
+    ):
         # `16个小区` against `=16个`: the measure word, then what is counted. Not `24.5万` against `≥24.4万平方米`:
-        # 万 is no unit, and taken as one 24.5 would be compared with 244000 平方米.
+        # 万 is no unit, and taken as one 24.5 would be compared with 244000 平方米; nor `人` against `人次`, a unit of
+        # its own (people, and visits of them).
         return True
     measures = measure_of(first), measure_of(second)
     if None in measures or measures[0] != measures[1]:

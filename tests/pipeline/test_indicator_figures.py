@@ -98,6 +98,21 @@ def test_elevators_reported_in_a_word_counting_something_else_are_asked_not_read
     assert (reading.reported_number, reading.error.rule) == (None, "indicator_unit")
 
 
+# `3200人` against `≥3000人次` was scored as met: 人次 read as 人 and what follows it, as 个小区 is 个.
+@pytest.mark.parametrize(("target", "reported"), [("≥3000人次", "3200人"), ("≥3000人", "3200人次")])
+def test_people_and_visits_of_people_are_asked_not_compared(target, reported):
+    reading = read_indicator(target, reported)
+    assert (reading.reported_number, reading.error.rule) == (None, "indicator_unit")
+
+
+@pytest.mark.parametrize(
+    ("target", "reported", "number"), [("≥3000人次", "3200人次", 3200), ("≥0.3万人次", "3200人次", 3200)]
+)
+def test_visits_reported_in_visits_are_read(target, reported, number):
+    reading = read_indicator(target, reported)
+    assert (reading.error, reading.reported_number * reading.reported_factor) == (None, number)
+
+
 @pytest.mark.parametrize(
     ("target", "reported"),
     [
