@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from pipeline.cell_parsers import cell_parser
 from pipeline.chinese_numbers import percent_in_digits
@@ -39,7 +40,8 @@ from pipeline.registry import Registry
 from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType, Field
 from pipeline.sheet_units import read_unit
 from pipeline.text import months_so_far, split_header, squash
-from pipeline.values import CellError, Noted, UnitContext, is_blank, unit_written
+from pipeline.unit_places import line_cell
+from pipeline.values import COLUMN_UNIT, CellError, Noted, UnitContext, is_blank, unit_written
 
 
 def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
@@ -145,17 +147,47 @@ def _field_value(
         )
         return None
     if isinstance(value, Noted):
+        if value.rule == "unit_in_cell":
+            # 与本列的单位“万元”不同: the block's （万元）, the column's, or the `单位：` line? The clerk corrects one.
+            place = f"{_unit_place(places, field, found, sheet)}注明的单位"
+            value = replace(value, expected=value.expected.replace(COLUMN_UNIT, place))
         sheet.warn(value, excel_row=r + 1, header=where, value=raw)
         value = value.value
     return value
 
 
-def _block_unit(places: Places, field: Field, header_row: int) -> str | None:
-    """Return the unit written on a field's block label (`项目资金（元）`): the nearest such label above its header."""
+def _unit_place(places: Places, field: Field, found: Place, sheet: ParsedSheet) -> str:
+    """Name the cell that wrote the unit a field's amounts are read in: its column header's, row label's or block
+    label's (A6单元格「项目资金（万元）」), else the `单位：` line's."""
+    cells = _unit_cells(places, field, found)
+    if not cells:
+        cell, text = line_cell(places.grid, sheet.meta.rows["money_unit"])
+        return f"表上方{cell}“{text}”"
+    r, c = cells[0][1]
+    return f"{column_letter(c)}{r + 1}单元格「{places.written[(r, c)]}」"
+
+
+def _block_cell(places: Places, field: Field, header_row: int) -> tuple[int, int] | None:
+    """Return the cell of a field's block label (`项目资金（元）`): the nearest such label above its header."""
     if field.block is None:
         return None
     written = [(r, c) for r, c in places.labels.get(split_header(field.block)[0], ()) if r <= header_row]
-    return split_header(places.written[max(written)])[1] if written else None
+    return max(written) if written else None
+
+
+def _unit_cells(places: Places, field: Field, found: Place) -> list[tuple[str, tuple[int, int]]]:
+    """Return the units written for a field's cell, nearest first, each with the cell writing it: its column header's,
+    its row label's (a part row `其中：财政拨款` takes its total's `年度资金总额（元）`), its block label's."""
+    cells = [(found[3], found[1])]
+    if field.row is not None:
+        row = found[0] if places.row_unit(found[0]) else places.locate(field)[0]
+        if places.row_unit(row):
+            cells.append((row, places.first_written(row)[0]))
+    if (block := _block_cell(places, field, found[3])) is not None:
+        cells.append(block)
+    units = [(split_header(places.written.get(cell, ""))[1], cell) for cell in cells]
+    # `全年预算数（A）`, `执行率（B/A）`: the official form names its columns, it states no unit.
+    return [(unit, cell) for unit, cell in units if unit and not _COLUMN_LETTERS.fullmatch(unit)]
 
 
 def _field_unit(
@@ -171,16 +203,9 @@ def _field_unit(
     label's, else the `单位：` line's (money); a unit not written, not a unit of the field, or two that differ are
     told once."""
     measure = MEASURE_OF_TYPE[field.type]
-    header = places.written.get((found[3], found[1]), "")
-    column = split_header(header)[1]
-    # `全年预算数（A）`, `执行率（B/A）`: the official form names its columns, it states no unit.
-    if column and _COLUMN_LETTERS.fullmatch(column):
-        column = ""
-    row = None
-    if field.row is not None:
-        # A part row (`其中：财政拨款`) under `年度资金总额（元）` is in the total's unit unless its label names one.
-        row = places.row_unit(found[0]) or places.row_unit(places.locate(field)[0])
-    units = [unit for unit in (column, row, _block_unit(places, field, found[3])) if unit]
+    cells = _unit_cells(places, field, found)
+    units = [unit for unit, _ in cells]
+    column = cells[0][0] if cells and cells[0][1] == (found[3], found[1]) else ""
     near = units[0] if units else None
     # The next unit written further out is checked against the nearest; with none, the `单位：` line's is, unless
     # the column itself states one.

@@ -2499,3 +2499,29 @@ def test_a_price_line_over_a_budget_block_with_no_unit_is_asked_not_read_as_yuan
     # The block's 1570 is neither 1570 元 nor, the line passed over, 1570 万元 untold: the clerk names its unit.
     assert {(e.rule, e.excel_row) for e in parsed.errors} == {("unit_price", 3)}
     assert "表上方A3单元格写的“元/平方米”是单价的单位，不是本列金额的单位" in parsed.errors[0].message_zh
+
+
+@pytest.mark.parametrize(
+    ("block", "line", "said"),
+    [
+        ("项目资金（万元）", None, "A6单元格「项目资金（万元）」"),
+        ("项目资金", "（2022年度）    单位：万元", "表上方A3单元格“（2022年度）    单位：万元”"),
+    ],
+)
+def test_an_amount_in_another_unit_than_its_block_names_the_cell_that_wrote_the_blocks(
+    registry, demo, block, line, said
+):
+    budget = ("15700000元", "1570", "1570", 10, "100%", 10)
+    rows, merges = national_self_evaluation(demo.TARGETS, budget=budget)
+    rows[_row(rows, "年度资金总额") - 2][0] = block
+    if line:
+        rows[2][0] = line
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    # 与本列的单位“万元”不同 left the clerk to guess whether the block's （万元） or the `单位：` line set it.
+    # The fixture writes the total's three amounts on its 其中 row too: both are told, each naming the block's cell.
+    told = [p for p in parsed.all_problems if p.rule == "unit_in_cell"]
+    assert [p.excel_row for p in told] == [_row(rows, "年度资金总额"), _row(rows, "年度资金总额") + 1]
+    assert told[0].expected == f"按单元格注明的“元”换算为1570万元，与{said}注明的单位“万元”不同"
+    assert parsed.sheets[0].records[0]["budget_initial_wan"] == Decimal("1570")
