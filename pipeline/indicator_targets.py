@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pipeline.indicator_figures import (
     CLOSING,
     INDICATOR,
@@ -20,6 +22,18 @@ from pipeline.written_units import unit_factor, unit_spelling
 # number in the cell is).
 _DIRECTIONS = {"正向": "≥", "正向指标": "≥", "反向": "≤", "反向指标": "≤"}
 _KINDS = {"定性": "定性", "定性指标": "定性", "定量": None, "定量指标": None}
+# The same words written before the target in its own cell (`定性：优`, `定量：≥95%`, `反向：≤30天`), as read (`：` is
+# `:`): the target was taken for words, `优` against `定性:优` unscored and `≥95%` compared as no number.
+_STATED_IN_CELL = re.compile(
+    rf"\s*({'|'.join(sorted({*_DIRECTIONS, *_KINDS}, key=len, reverse=True))})\s*:\s*"
+)
+
+
+def stated_in_cell(target: object) -> tuple[str, str] | None:
+    """Return the kind or direction a target's cell writes before it (`定性：优`) and the target after it, or None."""
+    if not isinstance(target, str) or (found := _STATED_IN_CELL.match(target)) is None:
+        return None
+    return found.group(1), target[found.end() :]
 
 
 class TargetPartError(CellError):

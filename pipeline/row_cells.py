@@ -7,11 +7,12 @@ from decimal import Decimal
 
 from pipeline.date_values import DatedMonth
 from pipeline.header_match import range_text
-from pipeline.indicator_targets import TargetPartError, joined_target
+from pipeline.indicator_targets import TargetPartError, joined_target, stated_in_cell
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.registry import Registry
 from pipeline.sheet_columns import SheetColumns
 from pipeline.sheet_units import convert_by_row_unit
+from pipeline.text import squash
 from pipeline.ticks import read_ticks
 from pipeline.values import (
     _CACHED_LENGTH,
@@ -135,17 +136,19 @@ def _join_target_parts(
     rule = sheet.template.target_parts
     target = columns.by_name.get(rule.target)
     operator, unit = columns.by_name.get(rule.operator), columns.by_name.get(rule.unit)
-    if (
-        target is None
-        or (operator is None and unit is None)
-        or failed & {rule.target, rule.operator, rule.unit}
-    ):
+    if target is None or failed & {rule.target, rule.operator, rule.unit}:
+        return
+    written, stated = values[rule.target], values.get(rule.operator)
+    # `定性：优` in the cell says what a 指标性质 column would: read so where that column says nothing else.
+    in_cell = stated_in_cell(written)
+    if in_cell is not None and (not stated or squash(str(stated)) == in_cell[0]):
+        stated, written = in_cell
+        operator = target
+    elif operator is None and unit is None:
         return
     headers = (target.header, operator.header if operator else "", unit.header if unit else "")
     try:
-        values[rule.target] = joined_target(
-            values[rule.target], values.get(rule.operator), values.get(rule.unit), headers
-        )
+        values[rule.target] = joined_target(written, stated, values.get(rule.unit), headers)
     except TargetPartError as exc:
         at = unit if exc.in_unit else operator
         sheet.error(

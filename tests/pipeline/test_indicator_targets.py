@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.indicator_targets import TargetPartError, joined_target
+from pipeline.indicator_targets import TargetPartError, joined_target, stated_in_cell
 
 HEADERS = ("年度指标值", "指标性质", "度量单位")
 
@@ -49,3 +49,20 @@ def test_a_column_that_contradicts_the_targets_cell_or_cannot_be_read_is_an_erro
     assert raised.value.rule == "indicator_parts"
     assert said in raised.value.expected
     assert raised.value.in_unit is in_unit
+
+
+@pytest.mark.parametrize(
+    ("written", "stated"),
+    [
+        ("定性:优", ("定性", "优")),
+        ("定性指标:达到预期", ("定性指标", "达到预期")),
+        ("定量: ≥95%", ("定量", "≥95%")),
+        ("反向:≤ 30天", ("反向", "≤ 30天")),
+        ("优", None),
+        ("≥95%", None),
+        # Words that only begin like a kind are the target itself.
+        ("定性分析报告1份", None),
+    ],
+)
+def test_a_kind_or_direction_written_before_the_target_in_its_cell_is_told_apart(written, stated):
+    assert stated_in_cell(written) == stated

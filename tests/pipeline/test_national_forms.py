@@ -856,6 +856,48 @@ def test_a_targets_comparison_and_unit_in_columns_of_their_own_are_read_into_it(
     }
 
 
+# `定性：优` was read as the words `定性:优`, so the actual `优` was told unscorable and scored 0; `定量：≥95%` was
+# compared as words too, `100%` against it scored 0.
+@pytest.mark.parametrize(
+    ("written", "actual", "read"),
+    [
+        ("定性：优", "优", "优"),
+        ("定性指标：达到预期", "达到预期", "达到预期"),
+        ("定量：≥95%", "100%", "≥95%"),
+    ],
+)
+def test_a_kind_written_before_the_target_in_its_cell_is_read_as_its_column_would_be(
+    registry, demo, written, actual, read
+):
+    targets = as_national(demo.TARGETS)
+    at = next(i for i, t in enumerate(targets) if t[2] == "居民居住条件改善")
+    targets[at] = (*targets[at][:3], written, actual, *targets[at][5:])
+    rows, merges = national_self_evaluation(targets)
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    [record] = [r for r in parsed.sheets[0].records if r["level3"] == "居民居住条件改善"]
+    assert (record["target_text"], record["reported_value"]) == (read, actual)
+
+
+def test_a_qualitative_kind_written_before_a_number_is_an_error_on_the_target(registry, demo):
+    targets = as_national(demo.TARGETS)
+    at = next(i for i, t in enumerate(targets) if t[2] == "居民居住条件改善")
+    targets[at] = (*targets[at][:3], "定性：100%", "100%", *targets[at][5:])
+    rows, merges = national_self_evaluation(targets)
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [problem] = parsed.all_problems
+    assert (problem.rule, problem.excel_row, problem.column_header) == (
+        "indicator_parts",
+        _row_with(rows, "居民居住条件改善"),
+        "年度指标值",
+    )
+    assert "“定性”（定性指标）" in problem.message_zh and "却是数值" in problem.message_zh
+
+
 def test_a_strict_comparison_in_a_column_of_its_own_is_kept_and_warned(registry, demo):
     # `小于` `1255` `万元` was joined as ≤1255万元: scored as ≤, as a strict target in its cell is, but not told.
     rows, merges = national_self_evaluation(as_national(demo.TARGETS))
