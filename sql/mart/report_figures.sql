@@ -737,6 +737,19 @@ figures as (
         [struct_pack(submission_id := finding.submission_id, sheet := finding.sheet, excel_row := finding.excel_row)]
     from mart.monitoring_findings, unnest(findings) as found(finding)
     union all
+    -- The unit's own light (a local 运行监控表's 预警情况) where it is not the light computed for the month from the
+    -- 投资完成情况月报, or is a light where none could be computed: the 数据质量提示 say so beside the lights printed.
+    select project_code, year,
+        case stated_light_against_progress when 'milder' then 'monitoring_light_milder'
+            when 'harsher' then 'monitoring_light_harsher' else 'monitoring_light_uncomputed' end,
+        month || '月', 300 + month, null, null, null,
+        case stated_light when 'none' then '绿灯' when 'blue' then '蓝灯' when 'yellow' then '黄灯' when 'red' then '红灯'
+        end,
+        stated_light_lineage
+    from mart.monitoring_findings
+    where stated_light_against_progress in ('milder', 'harsher')
+        or (progress_light is null and stated_light <> 'none')
+    union all
     select project_code, year, 'grade', null, 51, null, null, null, grade, []
     from mart.project_year
     where grade is not null

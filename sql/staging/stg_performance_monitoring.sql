@@ -31,6 +31,7 @@ final as (
         source.deviation_cause,
         source.likelihood,
         source.reason,
+        source.stated_light,
         source.implementing_unit,
         source.competent_department,
         source.budget_initial_wan,
@@ -70,6 +71,7 @@ comment on column staging.performance_monitoring.expected_value is '「全年预
 comment on column staging.performance_monitoring.deviation_cause is '「偏差原因分析」：经费保障、制度保障、人员保障、硬件条件保障、其他中的一项或多项，多项以“、”按此顺序连接（表中勾选“√”的各列，或一列中填写的文字）；无偏差为空';
 comment on column staging.performance_monitoring.likelihood is '「完成目标可能性」：确定能、有可能或完全不可能';
 comment on column staging.performance_monitoring.reason is '「原因说明」，按原文保存';
+comment on column staging.performance_monitoring.stated_light is '单位自报的「预警情况」（地方格式的预警情况、预警等级、偏差等级列）：绿灯、蓝灯、黄灯、红灯（正常、轻微偏差、较大偏差、严重偏差依次读作这四种）；未填为空。规则按投资进度计算的预警见 mart.monitoring_lights';
 comment on column staging.performance_monitoring.implementing_unit is '监控表「实施单位」行';
 comment on column staging.performance_monitoring.competent_department is '监控表「主管部门」行';
 comment on column staging.performance_monitoring.budget_initial_wan is '项目资金·年度资金总额「年初预算数」（万元）';

@@ -394,6 +394,50 @@ def test_monitoring_findings_of_one_name_are_told_apart_in_the_report(wh):
     ]
 
 
+def monitoring_lights_stated(wh: Warehouse, stated: dict[int, list[str | None]]) -> None:
+    """Submit 甲's 运行监控表 for each month, one indicator row a light its 预警情况 column states (None: blank)."""
+    for month, lights in stated.items():
+        row = {"project_name": "甲", "year": YEAR, "month": month, "level1": "产出指标", "level2": "时效指标"}
+        row |= {"target_text": "≥100%", "likelihood": "确定能", "budget_initial_wan": D("1200")}
+        wh.submit(
+            "performance_monitoring",
+            [row | {"level3": f"指标{i}", "stated_light": light} for i, light in enumerate(lights, 1)],
+            slice_fields=("project_code", "month"),
+        )
+
+
+def test_a_units_own_light_is_kept_and_set_against_the_light_computed_for_its_month(wh):
+    # A local 运行监控表's 预警情况 column was not read: its 红灯 stood unremarked beside the report's 无.
+    register(wh, "甲")
+    # Plan 1,200 (test_a_lagging_year_lights_each_month_and_keeps_the_worst): 4月 yellow, 5月 red, 6月 none.
+    progress(wh, "甲", "1200", {4: "220", 5: "250", 6: "600"})
+    monitoring_lights_stated(
+        wh, {4: ["黄灯"], 5: ["绿灯", None], 6: ["蓝灯", "红灯", "红灯"], 7: ["黄灯"], 8: ["绿灯"], 9: [None]}
+    )
+
+    wh.build()
+
+    assert wh.rows(
+        "select month, stated_light, progress_light, stated_light_against_progress, "
+        "[r.excel_row for r in stated_light_lineage] from mart.monitoring_findings order by month"
+    ) == [
+        (4, "yellow", "yellow", "same", [5]),
+        (5, "none", "red", "milder", [5]),
+        (6, "red", "none", "harsher", [6, 7]),  # the worst any row states, cited by the rows stating it
+        (7, "yellow", None, None, [5]),
+        (8, "none", None, None, [5]),
+        (9, None, None, None, []),
+    ]
+    assert wh.rows(
+        "select figure_key, detail, display_text from mart.report_figures "
+        "where figure_key like 'monitoring_light%' order by detail"
+    ) == [
+        ("monitoring_light_milder", "5月", "绿灯"),
+        ("monitoring_light_harsher", "6月", "红灯"),
+        ("monitoring_light_uncomputed", "7月", "黄灯"),
+    ]
+
+
 ZAOLIN, XINHUA = "枣林街道办事处", "新华街道办事处"
 
 

@@ -913,6 +913,38 @@ def test_a_strict_comparison_in_a_column_of_its_own_is_kept_and_warned(registry,
     assert "已按“≤1255万元”计分" in parsed.all_problems[0].message_zh
 
 
+def _with_stated_lights(header: str, lights: list[str]) -> list[list[object]]:
+    """Return a 1–7月 运行监控表 whose indicator table ends in a local variant's light column, one light a row."""
+    rows, merges = national_monitoring(MONITORING)
+    at = _row_with(rows, "原因说明")
+    rows[at - 1].append(header)
+    for row, light in zip(rows[at : at + len(MONITORING)], lights, strict=True):
+        row.append(light)
+    return workbook((rows, merges), "监控表")
+
+
+# The unit's own light was told unread (unread_column) and dropped: the report printed 无 beside its 红灯.
+@pytest.mark.parametrize("header", ["预警情况", "预警等级", "偏差等级"])
+def test_a_monitoring_forms_own_light_column_is_read_in_the_four_lights(registry, header):
+    content = _with_stated_lights(header, ["绿灯", "黄色", "严重偏差", "正常"])
+
+    parsed = parse_file(content, f"{UNIT}/监控表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    assert [r["stated_light"] for r in parsed.sheets[0].records] == ["绿灯", "黄灯", "红灯", "绿灯"]
+
+
+def test_a_light_written_as_a_mark_is_asked_for_in_words_on_its_cell(registry):
+    content = _with_stated_lights("预警情况", ["●", "●", "▲", "●"])
+
+    parsed = parse_file(content, f"{UNIT}/监控表.xlsx", registry)
+
+    first = _row_with(national_monitoring(MONITORING)[0], "原因说明") + 1
+    problems = [(p.rule, p.excel_row, p.column_header, p.value) for p in parsed.errors]
+    assert problems == [("enum", first + i, "预警情况", mark) for i, mark in enumerate(["●", "●", "▲", "●"])]
+    assert "绿灯、蓝灯、黄灯、红灯" in parsed.errors[0].message_zh
+
+
 def test_a_monitoring_forms_targets_split_into_columns_are_read_into_their_text(registry):
     rows, merges = national_monitoring(MONITORING)
     at = _row_with(rows, "一级指标")

@@ -15,7 +15,16 @@ from pipeline.report_docx import render_docx
 from pipeline.report_read import build_report
 from pipeline.report_render import render_html
 from pipeline.report_xlsx import QUALITY_NOTES, render_xlsx
-from tests.pipeline.test_indicators import NOTHING_TO_RATE, YEAR, Warehouse, _grade_of, ledger, register
+from tests.pipeline.test_indicators import (
+    NOTHING_TO_RATE,
+    YEAR,
+    Warehouse,
+    _grade_of,
+    ledger,
+    monitoring_lights_stated,
+    progress,
+    register,
+)
 from tests.pipeline.test_open_warnings import notes
 from tests.pipeline.test_report import CONFIG, _Page
 
@@ -148,3 +157,32 @@ def report_of_thirds(registry):
 def test_a_score_column_adding_up_to_the_printed_total_says_nothing_of_rounding(registry):
     for where, (found, _) in texts(report_of(registry, {}, ("100", "100"))).items():
         assert not [n for n in found if "四舍五入" in n], where
+
+
+def test_a_units_own_light_other_than_the_computed_one_is_told_in_every_format(registry):
+    # The unit's 红灯 (its 运行监控表's 预警情况) stood unremarked beside the report's 无 for the same month.
+    wh = Warehouse(registry)
+    register(wh, "甲")
+    progress(wh, "甲", "1200", {5: "250", 6: "600"})  # 5月 red (41.67 − 20.83), 6月 none (50 − 50)
+    monitoring_lights_stated(wh, {5: ["绿灯"], 6: ["红灯"], 7: ["黄灯"], 8: ["绿灯"]})
+    wh.build()
+    report = build_report(wh.con, YEAR, CONFIG, registry)
+    form = f"数据质量提示：甲{YEAR}年度的项目支出绩效运行监控表"
+    said = [
+        f"{form}（1-5月）自报预警为绿灯，轻于按投资完成情况月报计算的5月预警（红灯）；"
+        "报告中的预警按投资进度计算，请核实该表的预警情况。",
+        f"{form}（1-6月）自报预警为红灯，重于按投资完成情况月报计算的6月预警（无）；"
+        "报告中的预警按投资进度计算，请核实项目进展。",
+        f"{form}（1-7月）自报预警为黄灯，报告没有7月按投资完成情况月报计算的预警可与之对照，请核实项目进展。",
+    ]
+
+    word = docx.Document(io.BytesIO(render_docx(report)))
+    workbook = openpyxl.load_workbook(io.BytesIO(render_xlsx(report)))
+    for where, found in {
+        "page": notes(_Page(render_html(report)).text),
+        "word": notes("\n".join(p.text for p in word.paragraphs)),
+        "workbook": notes(
+            "\n".join(str(r[0]) for r in workbook[QUALITY_NOTES].iter_rows(min_row=3, values_only=True))
+        ),
+    }.items():
+        assert [n for n in found if "自报预警" in n] == said, where
