@@ -50,8 +50,28 @@ execution_cells as (
     group by all
 ),
 
--- The unit's own light where its form carries one (a local variant's 预警情况 column), in the marts' words; the worst
--- any row states is the form's, cited by the rows stating it.
+-- The unit's own light where its form carries one (a local variant's 预警情况 column, or its 项目资金 block's), in
+-- the marts' words; the worst any row or the block states is the form's, cited by the rows or cells stating it.
+stated_said as (
+    select project_code, year, month, submission_id, sheet, excel_row, stated_light as said
+    from monitoring
+    where stated_light is not null
+    union all
+    -- The block's value is repeated on every row: its own cells where they are known, else the form's first row.
+    select forms.project_code, forms.year, forms.month, forms.submission_id, forms.sheet,
+        coalesce(cells.excel_row, forms.first_row), forms.said
+    from (
+        select project_code, year, month, submission_id, sheet, any_value(budget_stated_light) as said,
+            min(excel_row) as first_row
+        from monitoring
+        where budget_stated_light is not null
+        group by all
+    ) as forms
+    left join ops.sheet_fields as cells
+        on cells.submission_id = forms.submission_id and cells.sheet = forms.sheet
+        and cells.field_name = 'budget_stated_light'
+),
+
 stated_rows as (
     select
         project_code,
@@ -60,11 +80,10 @@ stated_rows as (
         submission_id,
         sheet,
         excel_row,
-        case stated_light when '绿灯' then 'none' when '蓝灯' then 'blue' when '黄灯' then 'yellow' when '红灯' then 'red'
+        case said when '绿灯' then 'none' when '蓝灯' then 'blue' when '黄灯' then 'yellow' when '红灯' then 'red'
         end as light,
-        case stated_light when '绿灯' then 0 when '蓝灯' then 1 when '黄灯' then 2 when '红灯' then 3 end as severity
-    from monitoring
-    where stated_light is not null
+        case said when '绿灯' then 0 when '蓝灯' then 1 when '黄灯' then 2 when '红灯' then 3 end as severity
+    from stated_said
 ),
 
 stated as (
@@ -74,8 +93,10 @@ stated as (
         month,
         any_value(light) as stated_light,
         any_value(severity) as stated_severity,
-        list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)
-            order by submission_id, sheet, excel_row) as stated_light_lineage
+        -- A row of the block stating it beside the table's own rows stating it, each once.
+        list(distinct struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)
+            order by struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row))
+            as stated_light_lineage
     from (
         select *, max(severity) over (partition by project_code, year, month) as worst from stated_rows
     )
@@ -190,8 +211,8 @@ comment on column mart.monitoring_findings.budget_likelihood is '项目资金块
 comment on column mart.monitoring_findings.budget_reason is '项目资金块的原因说明（单位填报；分项行的说明前加行名）';
 comment on column mart.monitoring_findings.time_progress is '时间进度 = N / 12（比例）';
 comment on column mart.monitoring_findings.gap_points is '时间进度 − 执行率（百分点；执行率取填报值，未填时取计算值）；正数为执行慢于时间进度';
-comment on column mart.monitoring_findings.stated_light is '单位在监控表中自报的预警（地方格式的「预警情况」「预警等级」「偏差等级」列）：none 绿灯（正常）、blue 蓝灯、yellow 黄灯、red 红灯，各行不同时取最严重的；表中无此列或未填为空';
-comment on column mart.monitoring_findings.stated_light_lineage is '自报预警的来源：填报该最严重预警的各行（提交编号、工作表、Excel行号）';
+comment on column mart.monitoring_findings.stated_light is '单位在监控表中自报的预警（地方格式指标表或项目资金块的「预警情况」「预警等级」「偏差等级」列）：none 绿灯（正常）、blue 蓝灯、yellow 黄灯、red 红灯，各行及项目资金块不同时取最严重的；表中无此列或未填为空';
+comment on column mart.monitoring_findings.stated_light_lineage is '自报预警的来源：填报该最严重预警的指标行或项目资金块各行（提交编号、工作表、Excel行号）';
 comment on column mart.monitoring_findings.progress_light is '规则按投资完成情况月报计算的同一项目、同一月份的预警灯（mart.monitoring_lights.light）：none、blue、yellow、red；该月无进度数据为空';
 comment on column mart.monitoring_findings.stated_light_against_progress is '自报预警与计算的预警相比：milder 轻于计算（报告数据质量提示请核实）、harsher 重于计算、same 相同；任一方为空时为空';
 comment on column mart.monitoring_findings.findings is '完成目标可能性不是“确定能”的指标：一级/二级/三级指标、年度指标值、1-N月实际完成情况、全年预计完成情况、偏差原因分析、完成目标可能性、原因说明及其提交编号、工作表、Excel行号';

@@ -42,7 +42,8 @@ final as (
         source.budget_deviation_cause,
         source.budget_deviates,
         source.budget_likelihood,
-        source.budget_reason
+        source.budget_reason,
+        source.budget_stated_light
     from source
     inner join current_slices using (submission_id, slice_key)
     -- Rows stored before project codes whose name matched several projects stay in raw only.
@@ -83,3 +84,4 @@ comment on column staging.performance_monitoring.budget_deviation_cause is '项�
 comment on column staging.performance_monitoring.budget_deviates is '项目资金块「是否偏离」：是（任一行标明偏离）或否；未填为空';
 comment on column staging.performance_monitoring.budget_likelihood is '项目资金块「完成目标可能性」：确定能、有可能或完全不可能，各行不同时取最差的一项；未填为空';
 comment on column staging.performance_monitoring.budget_reason is '项目资金块「原因说明」，按原文保存；“其中”等分项行的说明前加该行行名（如“其他资金：…”），每行一段';
+comment on column staging.performance_monitoring.budget_stated_light is '项目资金块的「预警情况」（地方格式在全年预计执行数等旁另设的列）：绿灯、蓝灯、黄灯、红灯，年度资金总额行及其下分项行不同时取最严重的；未设此列或未填为空';

@@ -934,6 +934,36 @@ def test_a_monitoring_forms_own_light_column_is_read_in_the_four_lights(registry
     assert [r["stated_light"] for r in parsed.sheets[0].records] == ["绿灯", "黄灯", "红灯", "绿灯"]
 
 
+# Beside every amount read, a 预警情况 on the 项目资金 block was dropped unsaid: no field missing, nothing was told.
+@pytest.mark.parametrize(("total", "part", "read"), [("红灯", None, "红灯"), ("绿灯", "黄灯", "黄灯")])
+def test_a_light_the_funds_block_states_is_read_as_its_worst_row(registry, total, part, read):
+    rows, merges = national_monitoring(MONITORING)
+    at = _row(rows, "年度资金总额")
+    rows[at - 2][6] = "预警情况"
+    rows[at - 1][6] = total
+    rows.insert(
+        at, [None, "其中：财政拨款", "1570.00", "800.00", "50.96%", "1570.00", part, None, None, None]
+    )
+    merges = [_shifted(m, at) for m in merges]
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    assert {r["budget_stated_light"] for r in parsed.sheets[0].records} == {read}
+    said = [at] if part is None else [at, at + 1]
+    assert [cell[0] for cell in parsed.sheets[0].field_cells["budget_stated_light"]] == said
+
+
+def _shifted(merge: str, after: int) -> str:
+    """Return a merged range as it stands once a row is inserted after Excel row `after`."""
+
+    def moved(ref: str) -> str:
+        column, row = re.fullmatch(r"([A-Z]+)(\d+)", ref).groups()
+        return f"{column}{int(row) + 1 if int(row) > after else row}"
+
+    return ":".join(moved(ref) for ref in merge.split(":"))
+
+
 def test_a_light_written_as_a_mark_is_asked_for_in_words_on_its_cell(registry):
     content = _with_stated_lights("预警情况", ["●", "●", "▲", "●"])
 

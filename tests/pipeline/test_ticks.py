@@ -483,3 +483,24 @@ def test_a_months_error_on_a_header_merged_down_both_rows_names_the_row_excel_sh
         HEADER_ROW,
         "1-7月实际完成情况",
     )
+
+
+LIGHTS = ("绿灯", "蓝灯", "黄灯", "红灯")
+
+
+def test_a_light_ticked_under_the_four_lights_is_read_as_that_light(registry):
+    # A local 运行监控表 lays the unit's own light out as ticks (● under 红灯); the column was left unread.
+    rows, merges = ticked_monitoring(MONITORING)
+    first = len(rows[HEADER_ROW - 1])
+    rows[HEADER_ROW - 1] += ["预警情况", None, None, None]
+    rows[HEADER_ROW] += list(LIGHTS)
+    lights = ["绿灯", "黄灯", "红灯", "绿灯"]
+    for row, light in zip(rows[FIRST_DATA_ROW - 1 : FIRST_DATA_ROW + 3], lights, strict=True):
+        row += ["●" if option == light else None for option in LIGHTS]
+    letters = [chr(ord("A") + first + i) for i in range(len(LIGHTS))]
+    merges += [f"{letters[0]}{HEADER_ROW}:{letters[-1]}{HEADER_ROW}"]
+
+    parsed = _parse(registry, (rows, merges))
+
+    assert parsed.all_problems == []
+    assert [r["stated_light"] for r in parsed.sheets[0].records] == lights
