@@ -16,7 +16,8 @@ from pipeline.values import is_blank
 
 
 def _check_unread_headers(places: Places, found: dict[str, Place | None], sheet: ParsedSheet) -> None:
-    """Warn of a value under a header no field reads, in a block row where a field was not found."""
+    """Warn of a value under a header no field reads, in a block row: named as the field not found it likely is,
+    else as a value not read (a province's `备注` or `调整后预算数` beside every amount read was dropped unsaid)."""
     by_row: dict[str, list[Field]] = defaultdict(list)
     for field in sheet.template.fields:
         if field.row is not None:
@@ -25,7 +26,9 @@ def _check_unread_headers(places: Places, found: dict[str, Place | None], sheet:
         located = [found[f.name] for f in fields if found[f.name] is not None]
         # A row's words (原因说明) are not on every form: a value under an unread header is asked about for its amounts.
         missing = [f for f in fields if found[f.name] is None and not is_note(f) and f.printed]
-        if not located or not missing:
+        # Every value of the row read, the rest is asked about only in a block of its own (项目资金): the 总分 row
+        # stands under the table's headers, whose other columns hold its label and 分值.
+        if not located or not (missing or all(f.block is not None for f in fields)):
             continue  # the row is not on this form, or every value of it is read
         r = located[0][0]
         read = {place[1] for place in located}
@@ -38,16 +41,23 @@ def _check_unread_headers(places: Places, found: dict[str, Place | None], sheet:
                 # A cell merged down from a row above (the block's label) holds no value of this row.
                 if is_blank(value) or places.origin.get((r, c), (r, c))[0] != r:
                     continue
-                # The form's own N of months, else the one this header names (`1-6月份执行率`), is asked for.
-                months = sheet.meta.months_so_far or months_so_far(written)
-                names = "”“".join(with_months(f.header, months) for f in missing)
+                expected, fix = (
+                    f"表头“{written}”不是本表的栏目，该值未读取",
+                    "如该值应当读取，请将其移入本表相应的栏目；否则请删去该值",
+                )
+                if missing:
+                    # The form's own N of months, else the one this header names (`1-6月份执行率`), is asked for.
+                    months = sheet.meta.months_so_far or months_so_far(written)
+                    names = "”“".join(with_months(f.header, months) for f in missing)
+                    expected += f"；本行应有的“{names}”未找到"
+                    fix = meant_fix("该值", likeliest(written, missing, months))
                 _warn_at(
                     sheet,
                     (r, c, f"{label}·{written}", header_row),
                     rule="unread_header",
                     value=value,
-                    expected=f"表头“{written}”不是本表的栏目，该值未读取；本行应有的“{names}”未找到",
-                    fix=meant_fix("该值", likeliest(written, missing, months)),
+                    expected=expected,
+                    fix=fix,
                 )
 
 

@@ -2105,6 +2105,32 @@ def test_a_value_under_a_header_nothing_reads_is_a_warning_naming_the_missing_on
     assert {r["budget_execution_rate"] for r in parsed.sheets[0].records} == {None}
 
 
+# With every amount of the row read, a value beside them under a header nothing reads was dropped without a word.
+@pytest.mark.parametrize(("header", "value"), [("备注", "资金已拨付到位"), ("调整后预算数", "2000.00")])
+def test_a_value_beside_every_amount_read_under_a_header_nothing_reads_is_told_unread(
+    registry, header, value
+):
+    rows, merges = _monitoring()
+    at = _row(rows, "年度资金总额")
+    rows[at - 2][6], rows[at - 1][6] = header, value
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    [warning] = [p for p in parsed.all_problems if p.rule == "unread_header"]
+    assert (warning.severity, warning.excel_row, warning.column_header, warning.value) == (
+        "warning", at, _where(rows, "年度资金总额", header), value
+    )  # fmt: skip
+    assert f"表头“{header}”不是本表的栏目，该值未读取" in warning.message_zh
+    assert "未找到" not in warning.message_zh and "请将其移入本表相应的栏目" in warning.message_zh
+
+
+def test_the_total_score_rows_other_cells_are_not_told_unread(registry, demo):
+    # The 总分 row stands under the table's headers: its label spans 一级指标 … 实际完成值, its 100 is under 分值.
+    parsed = parse_file(workbook(national_self_evaluation(demo.TARGETS)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.all_problems == []
+
+
 def test_each_unread_block_value_is_told_the_header_it_likely_is_with_the_forms_months(registry):
     rows, merges = _monitoring({"1-7月执行数": "1-7月累计执行数", "执行率": "1-7月累计执行率"})
 
