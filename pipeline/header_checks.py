@@ -44,6 +44,7 @@ def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> set[i
         for column in template.columns
         if column.name not in found
         and not column.required  # already an error
+        and column.printed  # a province's addition (预警情况) is no column a form must have
         and column.type is not ColumnType.YEAR  # stated on a line, in the title or the file name as well
         and not (
             template.project is not None and template.project.line and column.name == template.project.column

@@ -128,6 +128,9 @@ class Column(_Strict):
     # False for an amount that rows do not add up to (a yearly plan repeated on each month's row, a running 累计):
     # a 合计 row's cell of it is not checked against the rows above.
     adds_up: bool = True
+    # False for a column the form as printed lacks and some provinces add (the 运行监控表's 预警情况): read where a
+    # sheet has it, never printed on a blank template nor named as a column not found beside an unread header.
+    printed: bool = True
     # A text stored as written but held against a list of items folded (`text.item_key`: width, inner spaces, line
     # breaks and trailing notes in brackets): 支出用途 `发放\n津贴补贴（春节慰问）` is on the negative list, in the suites
     # and in the marts alike.
@@ -179,6 +182,8 @@ class Column(_Strict):
             raise ValueError(f"column {self.name!r}: `counts` is only for count columns")
         if self.preprinted and self.type is not ColumnType.TEXT:
             raise ValueError(f"column {self.name!r}: `preprinted` is only for text columns")
+        if not self.printed and self.required:
+            raise ValueError(f"column {self.name!r}: a column not `printed` cannot be `required`")
         if self.points_of is not None and self.type is not ColumnType.TEXT:
             raise ValueError(f"column {self.name!r}: `points_of` is only for text columns")
         if self.checked_as_item and self.type is not ColumnType.TEXT:

@@ -59,7 +59,7 @@ def layout_of(template: Template) -> Layout:
     repeated = {template.project.column if project_line else None, "year" if year_line else None}
     # A target's comparison and unit are written in its cell; only other layouts give them columns of their own.
     repeated |= template.target_part_columns
-    columns = tuple(c for c in template.columns if c.required or c.name not in repeated)
+    columns = tuple(c for c in template.columns if c.required or (c.printed and c.name not in repeated))
     return Layout(template, lines, columns, blocks_of(template) if template.fields else None)
 
 

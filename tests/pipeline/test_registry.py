@@ -326,6 +326,13 @@ def test_a_minimal_template_loads(tmp_path):
             id="placeholder-no-pattern",
         ),
         pytest.param(
+            template_yaml(
+                columns="  - {name: light, header: 预警情况, type: text, required: true, printed: false}\n"
+            ),
+            ["column 'light': a column not `printed` cannot be `required`"],
+            id="required-column-not-printed",
+        ),
+        pytest.param(
             template_yaml(columns="  - {name: note, header: 备注, type: text, counts: 户}\n"),
             ["column 'note': `counts` is only for count columns"],
             id="counts-on-a-text-column",

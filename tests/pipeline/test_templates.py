@@ -186,6 +186,15 @@ def test_the_parser_finds_every_header_with_its_unit(registry):
                 assert units[column.name] == "平方米"
 
 
+def test_a_column_the_printed_form_lacks_is_left_off_the_blank_template(registry):
+    # 预警情况 is some provinces' addition to the 运行监控表: the blank national form was printed with it.
+    monitoring = registry.template("performance_monitoring")
+    not_printed = [c.name for c in monitoring.columns if not c.printed]
+
+    assert "stated_light" in not_printed
+    assert not set(not_printed) & {c.name for c in layout_of(monitoring).columns}
+
+
 def test_headers_carry_units_as_the_offices_write_them(registry):
     compounds = registry.template("compound_list")
     headers = [header_of(c, registry) for c in layout_of(compounds).columns]
