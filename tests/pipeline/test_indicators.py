@@ -1538,6 +1538,24 @@ def test_a_bare_value_prints_off_its_percent_target_and_100_percent_at_once(wh):
     )
 
 
+def one_compound(wh, area: str, households: int = 10) -> None:
+    """Register project 甲 and list one compound of it, of `area` ㎡, 250万元 planned."""
+    register(wh, "甲")
+    wh.submit(
+        "compound_list",
+        [
+            {
+                "project_name": "甲",
+                "compound_name": "小区0",
+                "area_m2": D(area),
+                "households": households,
+                "planned_investment_wan": D("250"),
+                "status": "在建",
+            }
+        ],
+    )
+
+
 def test_a_bare_value_under_1_is_read_in_points_against_a_target_under_1_percent(wh):
     register(wh, "甲")
     # Against ≤0.5 %, 0.3 is 0.3 % (the receipt warns), not 30 %; against ≤5 % it is 30 %, as any other fraction.
@@ -1551,20 +1569,7 @@ def test_a_bare_value_under_1_is_read_in_points_against_a_target_under_1_percent
 
 
 def test_an_actual_converted_to_the_target_unit_prints_rounded_from_its_exact_value(wh):
-    register(wh, "甲")
-    wh.submit(
-        "compound_list",
-        [
-            {
-                "project_name": "甲",
-                "compound_name": "小区0",
-                "area_m2": D("100000.5"),
-                "households": 10,
-                "planned_investment_wan": D("250"),
-                "status": "在建",
-            }
-        ],
-    )
+    one_compound(wh, "100000.5")
     targets(wh, "甲", ("改造面积", "≥20万平方米", None, 90))
 
     wh.build()
@@ -1579,20 +1584,7 @@ def test_an_actual_converted_to_the_target_unit_prints_rounded_from_its_exact_va
 
 
 def test_an_actual_just_short_of_its_target_never_prints_as_the_target_nor_its_score_as_full_marks(wh):
-    register(wh, "甲")
-    wh.submit(
-        "compound_list",
-        [
-            {
-                "project_name": "甲",
-                "compound_name": "小区0",
-                "area_m2": D("243995"),
-                "households": 10,
-                "planned_investment_wan": D("250"),
-                "status": "在建",
-            }
-        ],
-    )
+    one_compound(wh, "243995")
     targets(wh, "甲", ("改造面积", "≥24.4万平方米", None, 15), ("完成率", "≥90%", "95%", 75))
 
     wh.build()
@@ -1632,20 +1624,7 @@ def test_an_actual_just_short_of_its_target_never_prints_as_the_target_nor_its_s
     ],
 )
 def test_an_area_never_prints_on_or_past_a_target_it_misses(wh, area, target, printed):
-    register(wh, "甲")
-    wh.submit(
-        "compound_list",
-        [
-            {
-                "project_name": "甲",
-                "compound_name": "小区0",
-                "area_m2": D(area),
-                "households": 10,
-                "planned_investment_wan": D("250"),
-                "status": "在建",
-            }
-        ],
-    )
+    one_compound(wh, area)
     targets(wh, "甲", ("改造面积", target, None, 15), ("完成率", "≥90%", "95%", 75))
 
     wh.build()
@@ -1682,20 +1661,7 @@ def test_an_area_never_prints_on_or_past_a_target_it_misses(wh, area, target, pr
 def test_an_actual_prints_off_every_target_of_its_measure_at_once(
     wh, area, households, lower, upper, printed
 ):
-    register(wh, "甲")
-    wh.submit(
-        "compound_list",
-        [
-            {
-                "project_name": "甲",
-                "compound_name": "小区0",
-                "area_m2": D(area),
-                "households": households,
-                "planned_investment_wan": D("250"),
-                "status": "在建",
-            }
-        ],
-    )
+    one_compound(wh, area, households)
     (lower_name, lower_target), (upper_name, upper_target) = lower.split(","), upper.split(",")
     targets(wh, "甲", (lower_name, lower_target, None, 45), (upper_name, upper_target, None, 45))
 
@@ -1725,20 +1691,7 @@ def test_an_actual_prints_off_every_target_of_its_measure_at_once(
     ],
 )
 def test_the_overviews_area_keeps_off_an_area_target_in_square_metres_too(wh, area, target, overview):
-    register(wh, "甲")
-    wh.submit(
-        "compound_list",
-        [
-            {
-                "project_name": "甲",
-                "compound_name": "小区0",
-                "area_m2": D(area),
-                "households": 300,
-                "planned_investment_wan": D("250"),
-                "status": "在建",
-            }
-        ],
-    )
+    one_compound(wh, area, 300)
     targets(wh, "甲", ("改造面积", target, None, 45), ("完成率", "≥90%", "95%", 45))
 
     wh.build()
@@ -1748,20 +1701,7 @@ def test_the_overviews_area_keeps_off_an_area_target_in_square_metres_too(wh, ar
 
 def test_the_compounds_area_prints_alike_under_its_overview_and_in_its_indicator_row(wh):
     # 43,470 ㎡ against ≥4.3万平方米: 项目概况 read 4.347万平方米, the indicator's 实际完成值 4.35万平方米.
-    register(wh, "甲")
-    wh.submit(
-        "compound_list",
-        [
-            {
-                "project_name": "甲",
-                "compound_name": "小区0",
-                "area_m2": D("43470"),
-                "households": 10,
-                "planned_investment_wan": D("250"),
-                "status": "在建",
-            }
-        ],
-    )
+    one_compound(wh, "43470")
     targets(wh, "甲", ("改造面积", "≥4.3万平方米", "4.35万平方米", 15), ("完成率", "≥90%", "95%", 75))
 
     wh.build()
