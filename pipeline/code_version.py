@@ -18,6 +18,11 @@ def _files_digest(folder: Path, pattern: str) -> bytes:
     return made_of.digest()
 
 
+def layouts_digest(registry_directory: Path | str) -> bytes:
+    """Return a fingerprint of a registry's layout files alone, read once a process: equal for equal layouts."""
+    return _files_digest(Path(registry_directory).resolve(), "*.yaml")[:12]
+
+
 @functools.cache
 def code_version(registry_directory: Path | str) -> bytes:
     """Return a fingerprint of the pipeline package's sources and a registry's layout files, read once a process.

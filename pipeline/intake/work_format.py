@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.code_version import code_version
+from pipeline.code_version import code_version, layouts_digest
 from pipeline.intake.candidates import Candidate
 from pipeline.intake.inbox_reads import InboxRead
 from pipeline.intake.unique_rows import unique_column
@@ -107,8 +107,8 @@ class WorkFile:
 
 
 # Templates and columns travel in work files as references to the registry they came from (its folder, the
-# template id, the column name), not as copies: pickling a pydantic model per sheet cost more than the sheet's
-# rows, and every copy read back stayed in the loader's memory beside the registry's own.
+# template id, the column name, the layouts' fingerprint), not as copies: pickling a pydantic model per sheet cost
+# more than the sheet's rows, and every copy read back stayed in the loader's memory beside the registry's own.
 _REGISTRIES: dict[str, Registry] = {}
 _REFERENCES: dict[int, tuple[Registry, dict[int, tuple]]] = {}
 
@@ -118,32 +118,41 @@ def remember_registry(registry: Registry) -> None:
     _REGISTRIES[str(registry.directory)] = registry
 
 
-def _registry_at(directory: str) -> Registry:
+def _registry_at(directory: str, layouts: bytes | None) -> Registry:
     if directory not in _REGISTRIES:
-        from pipeline.registry import load_registry
+        # A parse worker on a host whose checkout lies elsewhere named its own folder, one this host may not have:
+        # a registry of this process with the same layouts is the same registry.
+        same = (
+            next((r for r in _REGISTRIES.values() if layouts_digest(r.directory) == layouts), None)
+            if layouts is not None and not Path(directory).is_dir()
+            else None
+        )
+        if same is None:
+            from pipeline.registry import load_registry
 
-        _REGISTRIES[directory] = load_registry(Path(directory))
+            same = load_registry(Path(directory))
+        _REGISTRIES[directory] = same
     return _REGISTRIES[directory]
 
 
-def _template_at(directory: str, template_id: str) -> Template:
-    return _registry_at(directory).template(template_id)
+def _template_at(directory: str, template_id: str, layouts: bytes | None = None) -> Template:
+    return _registry_at(directory, layouts).template(template_id)
 
 
-def _column_at(directory: str, template_id: str, name: str) -> Column:
-    return _registry_at(directory).template(template_id).column(name)
+def _column_at(directory: str, template_id: str, name: str, layouts: bytes | None = None) -> Column:
+    return _registry_at(directory, layouts).template(template_id).column(name)
 
 
 def _references(registry: Registry) -> dict[int, tuple]:
     """Map each template and column object of a registry to how a work file names it."""
     held = _REFERENCES.get(id(registry))
     if held is None or held[0] is not registry:
-        directory = str(registry.directory)
+        directory, layouts = str(registry.directory), layouts_digest(registry.directory)
         names: dict[int, tuple] = {}
         for template in registry.templates.values():
-            names[id(template)] = (_template_at, (directory, template.id))
+            names[id(template)] = (_template_at, (directory, template.id, layouts))
             for column in template.columns:
-                names[id(column)] = (_column_at, (directory, template.id, column.name))
+                names[id(column)] = (_column_at, (directory, template.id, column.name, layouts))
         held = _REFERENCES[id(registry)] = (registry, names)
     return held[1]
 

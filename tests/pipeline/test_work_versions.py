@@ -273,3 +273,28 @@ def test_a_night_parsed_by_a_release_with_a_field_more_is_loaded_by_the_code_bef
     assert len(_said(caplog)) == 2 and all("由另一版本的程序写出" in s for s in _said(caplog))
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         assert con.execute("select distinct read_on from ops.submissions").fetchall() == [(NIGHT.day,)]
+
+
+def test_a_shard_of_a_host_whose_checkout_lies_elsewhere_is_read_by_this_hosts_registry(
+    settings, registry, tmp_path, monkeypatch, caplog
+):
+    # The same release checked out at another path on the parsing host: its work files name a registry folder this
+    # host does not have. Loading that folder failed (units.yaml missing), so every file of the shard was parsed
+    # again by the loader, told as a parse result that would not unpickle: the night's parse done twice, in one process.
+    from pipeline.registry import load_registry
+
+    elsewhere = tmp_path / "other-checkout" / "registry"
+    shutil.copytree(registry.directory, elsewhere)
+    _inbox(settings)
+    keys = _shard(settings, load_registry(elsewhere))
+    shutil.rmtree(elsewhere.parent)
+    monkeypatch.setattr(work_format, "_REGISTRIES", {})  # a loader process of its own
+    parsed_again = []
+    monkeypatch.setattr(work_versions, "parsed_read", lambda *a: parsed_again.append(a))
+
+    with caplog.at_level(logging.WARNING, logger=work_versions.__name__):
+        report = intake.load_parsed(settings, registry, keys)
+
+    assert [o.status for o in report.outcomes] == ["accepted", "accepted"]
+    assert parsed_again == [] and _said(caplog) == []
+    assert all(held is registry for held in work_format._REGISTRIES.values())
