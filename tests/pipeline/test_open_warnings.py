@@ -766,9 +766,6 @@ NOTES_LOOP = (
 
 def old_word_template(folder) -> None:
     """Write into a bureau's folder a report.docx as copied before 8aa39ef: its own words of the notes, no loop."""
-    import zipfile
-
-    from pipeline.report_templates import DEFAULT_TEMPLATES
 
     def paragraph(text: str) -> str:
         return f'<w:p><w:pPr><w:ind w:firstLine="480"/></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>'
@@ -780,6 +777,20 @@ def old_word_template(folder) -> None:
         + paragraph("数据质量提示：未发现累计支付超过累计到位的项目（本局旧副本）。")
         + "<w:p><w:r><w:t>{%p endif %}</w:t></w:r></w:p>"
     )
+
+    def edit(body: str) -> str:
+        assert body.count(NOTES_LOOP) == 1  # the shipped template as this test knows it
+        return body.replace(NOTES_LOOP, own_words)
+
+    shipped_word_template(folder, edit)
+
+
+def shipped_word_template(folder, edit) -> None:
+    """Write into a bureau's folder the shipped report.docx, its body (word/document.xml) passed through `edit`."""
+    import zipfile
+
+    from pipeline.report_templates import DEFAULT_TEMPLATES
+
     with (
         zipfile.ZipFile(DEFAULT_TEMPLATES / "report.docx") as shipped,
         zipfile.ZipFile(folder / "report.docx", "w", zipfile.ZIP_DEFLATED) as copy,
@@ -787,9 +798,7 @@ def old_word_template(folder) -> None:
         for member in shipped.infolist():
             data = shipped.read(member)
             if member.filename == "word/document.xml":
-                body = data.decode("utf-8")
-                assert body.count(NOTES_LOOP) == 1  # the shipped template as this test knows it
-                data = body.replace(NOTES_LOOP, own_words).encode("utf-8")
+                data = edit(data.decode("utf-8")).encode("utf-8")
             copy.writestr(member, data)
 
 
@@ -804,27 +813,20 @@ def test_the_shipped_word_template_prints_the_pages_notes_so_the_report_never_ch
 
 def test_a_bureaus_word_template_without_the_notes_under_its_tables_is_warned_of(tmp_path):
     """A report.docx copied before the notes under 表1 and the 附表 (table_notes) prints none of them: said."""
-    import re
-    import zipfile
-
     from pipeline.report_notes import docx_notes_warning
-    from pipeline.report_templates import DEFAULT_TEMPLATES, template_folders
+    from pipeline.report_templates import template_folders
 
     loops = re.compile(
         r"<w:p><w:r><w:t>\{%p for note in table_notes\[[^]]*\] %\}</w:t></w:r></w:p>.*?"
         r"<w:p><w:r><w:t>\{%p endfor %\}</w:t></w:r></w:p>"
     )
-    with (
-        zipfile.ZipFile(DEFAULT_TEMPLATES / "report.docx") as shipped,
-        zipfile.ZipFile(tmp_path / "report.docx", "w", zipfile.ZIP_DEFLATED) as copy,
-    ):
-        for member in shipped.infolist():
-            data = shipped.read(member)
-            if member.filename == "word/document.xml":
-                body, taken = loops.subn("", data.decode("utf-8"))
-                assert taken == 2  # under 表1 and under each 附表
-                data = body.encode("utf-8")
-            copy.writestr(member, data)
+
+    def edit(body: str) -> str:
+        body, taken = loops.subn("", body)
+        assert taken == 2  # under 表1 and under each 附表
+        return body
+
+    shipped_word_template(tmp_path, edit)
 
     warning = docx_notes_warning(template_folders(tmp_path)) or ""
     assert str(tmp_path / "report.docx") in warning and "table_notes[none]" in warning

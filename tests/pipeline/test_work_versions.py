@@ -86,11 +86,8 @@ def _keys(settings: Settings, paths: list[str]) -> list[str]:
     return [str(Path(p).relative_to(settings.work_root)) for p in paths]
 
 
-def test_a_work_file_of_this_code_is_read_as_written_and_never_parsed_again(
-    settings, registry, monkeypatch, caplog
-):
-    _inbox(settings)
-    keys = _shard(settings, registry)
+def _loaded_as_written(settings: Settings, registry, keys: list[str], monkeypatch, caplog) -> None:
+    """Load a shard's work files and hold that each was read as written: accepted, none parsed again, nothing said."""
     parsed_again = []
     monkeypatch.setattr(work_versions, "parsed_read", lambda *a: parsed_again.append(a))
 
@@ -99,6 +96,15 @@ def test_a_work_file_of_this_code_is_read_as_written_and_never_parsed_again(
 
     assert [o.status for o in report.outcomes] == ["accepted", "accepted"]
     assert parsed_again == [] and _said(caplog) == []
+
+
+def test_a_work_file_of_this_code_is_read_as_written_and_never_parsed_again(
+    settings, registry, monkeypatch, caplog
+):
+    _inbox(settings)
+    keys = _shard(settings, registry)
+
+    _loaded_as_written(settings, registry, keys, monkeypatch, caplog)
 
 
 def _old_parsed_file(monkeypatch) -> None:
@@ -289,12 +295,6 @@ def test_a_shard_of_a_host_whose_checkout_lies_elsewhere_is_read_by_this_hosts_r
     keys = _shard(settings, load_registry(elsewhere))
     shutil.rmtree(elsewhere.parent)
     monkeypatch.setattr(work_format, "_REGISTRIES", {})  # a loader process of its own
-    parsed_again = []
-    monkeypatch.setattr(work_versions, "parsed_read", lambda *a: parsed_again.append(a))
 
-    with caplog.at_level(logging.WARNING, logger=work_versions.__name__):
-        report = intake.load_parsed(settings, registry, keys)
-
-    assert [o.status for o in report.outcomes] == ["accepted", "accepted"]
-    assert parsed_again == [] and _said(caplog) == []
+    _loaded_as_written(settings, registry, keys, monkeypatch, caplog)
     assert all(held is registry for held in work_format._REGISTRIES.values())
