@@ -164,6 +164,7 @@ RULE_ZH = {
     "stated_total_differs": "自评总分与按规则计算的总分不符",
     "stated_rate_differs": "填报的执行率与资金台账不符",
     "stated_actual_differs": "填报的实际完成值与已入库数据不符",
+    "stated_light_milder": "自报的预警轻于按月报计算的预警",
     "unread_header": "表头未能识别",
     "unread_block": "表单数据块未能读取",
     "deviation_unexplained": "资金执行偏差未说明原因",

@@ -14,6 +14,7 @@ import duckdb
 from pipeline.problems import display
 from pipeline.receipt_facts import FOUND_FIELDS, ReceiptIssue, recount_warnings
 from pipeline.report_quality import EXECUTION_TOLERANCE, SCORE_TOLERANCE, score_differs
+from pipeline.stated_lights import LIGHT_RULES, light_differences
 
 SCORE, TOTAL, RATE = "stated_score_differs", "stated_total_differs", "stated_rate_differs"
 ACTUAL = "stated_actual_differs"
@@ -313,10 +314,11 @@ def stated_differences(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 
 def settle_stated(con: duckdb.DuckDBPyConnection) -> set[int]:
-    """Bring these warnings in ops.validation_issues up to date with the marts, in one transaction; return the
-    submissions whose warnings changed, their receipts marked to be written again."""
-    found = set(stated_differences(con))
-    listed = ", ".join(f"'{rule}'" for rule in RULES)
+    """Bring these warnings, and a 运行监控表's light milder than the computed one (`pipeline.stated_lights`), in
+    ops.validation_issues up to date with the marts, in one transaction; return the submissions whose warnings
+    changed, their receipts marked to be written again."""
+    found = set(stated_differences(con)) | set(light_differences(con))
+    listed = ", ".join(f"'{rule}'" for rule in (*RULES, *LIGHT_RULES))
     stored = set(
         con.execute(f"select {ISSUE_COLUMNS} from ops.validation_issues where rule in ({listed})").fetchall()
     )

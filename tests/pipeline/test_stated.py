@@ -20,8 +20,23 @@ def con():
     """One current 自评表 (submission 7) of project P1, 2022: stated total 100, execution rate 100 %, one
     indicator's score 20 and the budget score 10; the marts say the same until a test changes them."""
     con = duckdb.connect()
-    for schema in ("ops", "staging", "mart"):
+    for schema in ("ops", "staging", "mart", "config"):
         con.execute(f"create schema {schema}")
+    # No 运行监控表 states a light (pipeline/stated_lights.py, settled with these).
+    cell = "struct(submission_id int, sheet varchar, excel_row int)"
+    con.execute(
+        "create table mart.monitoring_findings (project_code varchar, year int, month int, stated_light varchar, "
+        f"progress_light varchar, stated_light_against_progress varchar, stated_light_lineage {cell}[])"
+    )
+    con.execute(
+        "create table mart.monitoring_lights (project_code varchar, year int, month int, "
+        "annual_planned_investment_wan decimal(18, 6), cumulative_completed_wan decimal(18, 6), "
+        "time_progress decimal(28, 10), investment_progress decimal(28, 10), gap_points decimal(18, 6), "
+        f"severity int, lineage {cell}[])"
+    )
+    con.execute(
+        "create table config.light_bands (year int, light varchar, severity int, up_to_points decimal(18, 6))"
+    )
     con.execute(
         "create table staging.performance_targets (submission_id int, sheet varchar, project_code varchar, "
         "year int, reported_total_score decimal(18, 4), budget_execution_rate decimal(18, 6), "
@@ -46,6 +61,9 @@ def con():
         "insert into ops.sheet_columns values (7, '自评表', 'reported_score', '得分'), "
         "(7, '自评表', 'reported_value', '实际完成值')"
     )
+    # Where the cells are, as the milder light's warning names them.
+    for table in ("sheet_fields", "sheet_columns"):
+        con.execute(f"alter table ops.{table} add column excel_column varchar")
     con.execute(
         "create table mart.project_year (project_code varchar, year int, self_evaluation_score decimal(28, 10), "
         "budget_execution_rate decimal(28, 10))"
