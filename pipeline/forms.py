@@ -33,6 +33,7 @@ from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.header_cells import header_cell
 from pipeline.header_match import HeaderMatch, column_letter, header_text
+from pipeline.legends import legend_parser, read_legend
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.price_lines import error_price_line
 from pipeline.problems import Severity
@@ -139,8 +140,11 @@ def _field_value(
     else:
         context = UnitContext()
     where = _where(found)
+    parse = cell_parser(field, registry.units, context)
+    if field.legend:  # a light marked ● or ▲, read as the form's legend line words it
+        parse = legend_parser(field, read_legend(places.grid, sheet.header_rows, field), parse)
     try:
-        value = cell_parser(field, registry.units, context)(written)
+        value = parse(written)
     except CellError as exc:
         sheet.error(
             rule=exc.rule, excel_row=r + 1, header=where, value=raw, expected=exc.expected, fix=exc.fix

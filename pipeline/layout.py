@@ -177,7 +177,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             # A note line (`注：…`) put between data rows would end the table there, its rows below unread; one
             # with a cell that does not read (`约100`) too, or it is lost with its error unsaid.
             after_footer.append(excel_row)
-        if footer_lines:
+        if footer_lines or excel_row in columns.legend_rows:  # a legend line under the table ends it too
             kind = "footer"
         if ends_at and kind != "footer" and starts_with(row, ends_at):
             kind = "footer"

@@ -142,6 +142,9 @@ class Column(_Strict):
     # An amount a clerk may write negative to take back one recorded before (退回, 冲减 in a 台账): refused as every
     # negative amount is, the error saying which row to correct instead (negative_amounts.py).
     taken_back_in_place: bool = False
+    # An enum a form may write as marks (● ▲ under 预警情况), each read by the legend line the sheet writes above or
+    # below its table (`注：●表示正常，▲表示黄灯`): pipeline/legends.py.
+    legend: bool = False
 
     @field_validator("name")
     @classmethod
@@ -186,6 +189,8 @@ class Column(_Strict):
             raise ValueError(f"column {self.name!r}: a column not `printed` cannot be `required`")
         if self.points_of is not None and self.type is not ColumnType.TEXT:
             raise ValueError(f"column {self.name!r}: `points_of` is only for text columns")
+        if self.legend and (self.type is not ColumnType.ENUM or self.multiple):
+            raise ValueError(f"column {self.name!r}: `legend` is only for enum columns, not `multiple`")
         if self.checked_as_item and self.type is not ColumnType.TEXT:
             raise ValueError(f"column {self.name!r}: `checked_as_item` is only for text columns")
         if self.sent_in_parts and (self.type is not ColumnType.ENUM or not self.required or self.multiple):

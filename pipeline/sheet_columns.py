@@ -9,6 +9,7 @@ from pipeline.cell_parsers import cell_parser, quantity_parser, written_date_par
 from pipeline.column_units import column_contexts
 from pipeline.grids import Grid, MergedRange
 from pipeline.header_match import Binding, HeaderMatch
+from pipeline.legends import legend_parser, legend_rows, read_legend
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.printed import printed_parser
 from pipeline.registry import Registry
@@ -51,6 +52,7 @@ class SheetColumns:
     notes: frozenset[int]  # optional text columns (摘要, 支出用途, 文号): a row's notes, never its label
     ordinals: frozenset[int]  # 序号
     names: frozenset[int]  # required name columns (小区名称): where a group heading names its group
+    legend_rows: frozenset[int] = frozenset()  # the Excel rows of a legend below the table: lines, not data
 
 
 def sheet_columns(grid: Grid, match: HeaderMatch, registry: Registry, sheet: ParsedSheet) -> SheetColumns:
@@ -81,6 +83,11 @@ def sheet_columns(grid: Grid, match: HeaderMatch, registry: Registry, sheet: Par
     printed = [(b.index, b.column) for b in match.bindings if b.column.strip_prefix or b.column.placeholder]
     for _, column in printed:
         parsers[column.name] = printed_parser(column, parsers[column.name])
+    legend_lines: frozenset[int] = frozenset()
+    for binding in (b for b in match.bindings if b.column.legend and not b.ticks):
+        legend = read_legend(grid, (match.first_row + 1, match.last_row + 1), binding.column)
+        parsers[binding.column.name] = legend_parser(binding.column, legend, parsers[binding.column.name])
+        legend_lines |= legend_rows(legend)
     summable = [b for b in match.bindings if b.column.type in SUMMABLE_TYPES and b.column.adds_up]
     row_unit = next(
         (b for b in match.bindings if template.row_unit and b.column.name == template.row_unit.unit), None
@@ -136,4 +143,5 @@ def sheet_columns(grid: Grid, match: HeaderMatch, registry: Registry, sheet: Par
         ),
         ordinals=frozenset(b.index for b in match.bindings if b.column.ordinal),
         names=frozenset(b.index for _, b in required if b.column.type is ColumnType.NAME and not b.ticks),
+        legend_rows=legend_lines,
     )

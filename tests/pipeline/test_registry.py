@@ -333,6 +333,11 @@ def test_a_minimal_template_loads(tmp_path):
             id="required-column-not-printed",
         ),
         pytest.param(
+            template_yaml(columns="  - {name: light, header: 预警情况, type: text, legend: true}\n"),
+            ["column 'light': `legend` is only for enum columns, not `multiple`"],
+            id="legend-on-a-text-column",
+        ),
+        pytest.param(
             template_yaml(columns="  - {name: note, header: 备注, type: text, counts: 户}\n"),
             ["column 'note': `counts` is only for count columns"],
             id="counts-on-a-text-column",
