@@ -61,7 +61,8 @@ bounds as (
 select
     forms.submission_id, forms.sheet, forms.excel_row,
     coalesce(block.field_header, table_column.column_header, '预警情况') as header,
-    coalesce(block.excel_column, table_column.excel_column) as excel_column, forms.excel_rows, forms.month, forms.stated_light, forms.progress_light,
+    coalesce(block.excel_column, table_column.excel_column) as excel_column, block.field_header is not null,
+    forms.excel_rows, forms.month, forms.stated_light, forms.progress_light,
     computed.annual_planned_investment_wan, computed.cumulative_completed_wan, computed.time_progress,
     computed.investment_progress, computed.gap_points, bounds.above_points, computed.files
 from forms
@@ -84,7 +85,7 @@ def _percent(share: Decimal) -> str:
 
 def _issue(row: tuple) -> tuple:
     """Word one form's milder light as a warning row of ops.validation_issues."""
-    submission_id, sheet, excel_row, header, column, rows, month, stated, computed, *rest = row
+    submission_id, sheet, excel_row, header, column, of_block, rows, month, stated, computed, *rest = row
     plan, cumulative, time_progress, investment_progress, gap, above, files = rest
     stated_zh, computed_zh = LIGHTS_ZH[stated], LIGHTS_ZH[computed]
     where = f"{column or ''}{'列' if column else ''}第{'、'.join(map(str, rows))}行"
@@ -96,6 +97,10 @@ def _issue(row: tuple) -> tuple:
         f"投资进度{_percent(investment_progress)}，时间进度{_percent(time_progress)}（{month}/12），"
         f"偏离度{gap_zh}（{band}）；本表填报的预警轻于计算的预警。"
     )
+    if of_block:
+        # warehouse.md's rules light investment progress alone: the block's light, on its funds, is held against it.
+        message += "预警灯按投资进度计算，规则未规定按项目资金执行率计算的预警，项目资金的预警情况与之对照。"
+
     fix = (
         f"请核对本表的{header}与{files}，以实际情况为准：本表有误的，请改正{header}后重新报送；"
         f"月报有误的，请改正月报后重新报送。本表填报的预警照录，年度报告的预警灯按月报计算，"

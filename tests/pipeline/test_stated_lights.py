@@ -60,6 +60,7 @@ def test_a_light_milder_than_the_computed_one_is_told_on_the_forms_receipt(wh):
     )
     assert expected == "按投资完成情况月报计算的5月预警红灯（偏离度20.83个百分点）"
     assert "本表填报的预警照录" in fix and fix.startswith("请核对本表的预警情况")
+    assert "项目资金执行率" not in message  # the table's light, not the block's
     assert "偏离度超过10个百分点为黄灯" in told[april][6] and told[april][4] == LIGHTS_ZH["blue"]
     assert RULE_ZH[LIGHT]
     assert wh.one("select warning_count from ops.submissions where submission_id = ?", [may]) == 1
@@ -105,3 +106,4 @@ def test_the_funds_blocks_light_is_told_at_its_own_cell(wh):
     [(_, _, row, header, value, *_rest)] = _told(wh)
     assert (row, header, value) == (3, "年度资金总额·预警情况", "蓝灯")
     assert "H列第3行" in _rest[1]
+    assert "规则未规定按项目资金执行率计算的预警" in _rest[1]
