@@ -934,6 +934,16 @@ def test_a_monitoring_forms_own_light_column_is_read_in_the_four_lights(registry
     assert [r["stated_light"] for r in parsed.sheets[0].records] == ["绿灯", "黄灯", "红灯", "绿灯"]
 
 
+def test_a_light_written_as_its_colours_warning_is_read_as_that_light(registry):
+    # 红色预警 and 亮黄灯, as units write them, were refused (enum) and the form sent back, though each names one light.
+    content = _with_stated_lights("预警情况", ["红色预警", "亮黄灯", "蓝色预警", "绿色预警"])
+
+    parsed = parse_file(content, f"{UNIT}/监控表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    assert [r["stated_light"] for r in parsed.sheets[0].records] == ["红灯", "黄灯", "蓝灯", "绿灯"]
+
+
 # Beside every amount read, a 预警情况 on the 项目资金 block was dropped unsaid: no field missing, nothing was told.
 @pytest.mark.parametrize(("total", "part", "read"), [("红灯", None, "红灯"), ("绿灯", "黄灯", "黄灯")])
 def test_a_light_the_funds_block_states_is_read_as_its_worst_row(registry, total, part, read):
