@@ -28,6 +28,8 @@ _PAIR = rf"([{MARKS}])\s*(?:表示|代表|为|是|[:：=＝])?\s*([^{MARKS}\s，
 # A whole legend line: an optional `注：` `说明：` `图例：`, then marks and their meanings only.
 _LINE = re.compile(rf"(?:(?:注|说明|图例|备注)\s*\d*\s*[:：]?)?(?:{_SEPARATORS}*{_PAIR})+{_SEPARATORS}*")
 _PAIRS = re.compile(_PAIR)
+# What a header adds in brackets after its label: a legend, where it is one.
+_BRACKETED = re.compile(r"[（(]([^（()）]*)[）)]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +41,16 @@ class Said:
     value: str | None  # None where the words name no one value of the column
 
 
-def read_legend(grid: Grid, header: tuple[int, int], column: Column) -> dict[str, Said]:
-    """Return what the sheet's legend lines, above or below its `header` (first and last Excel rows), say each mark
-    in `column` means."""
+def read_legend(
+    grid: Grid, header: tuple[int, int], column: Column, written: str | None = None
+) -> dict[str, Said]:
+    """Return what the sheet's legend lines, above or below its `header` (first and last Excel rows), and the
+    column's header as `written` (`预警情况（●绿灯 ▲黄灯）`) say each mark in `column` means."""
     found: dict[str, dict[str, list[int]]] = {}
+    for bracketed in _BRACKETED.findall(written or ""):
+        if _LINE.fullmatch(bracketed.strip()):
+            for mark, word in _PAIRS.findall(bracketed):
+                found.setdefault(mark, {}).setdefault(word, []).append(header[0])
     for index, row in enumerate(grid.rows):
         if header[0] <= index + 1 <= header[1] or not any(
             isinstance(c, str) and _MARK.search(c) for c in row
@@ -88,10 +96,10 @@ def legend_parser(
             )
         where = "、".join(map(str, said.rows))
         meant = "”“".join(said.words)
-        why = "说法不一" if len(said.words) > 1 else "不是其中的哪一个"
+        why = "说法不一，无法确定是哪一个" if len(said.words) > 1 else "未说明是其中哪一个"
         raise CellError(
             "enum_ambiguous",
-            f"{allowed}；第{where}行的图例说“{mark}”表示“{meant}”，{why}，无法确定是哪一个",
+            f"{allowed}；第{where}行的图例说“{mark}”表示“{meant}”，{why}",
             f"请改填文字（{'、'.join(column.values or {})}），或在图例中写明“{mark}”表示其中哪一个",
         )
 

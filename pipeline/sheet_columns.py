@@ -85,7 +85,7 @@ def sheet_columns(grid: Grid, match: HeaderMatch, registry: Registry, sheet: Par
         parsers[column.name] = printed_parser(column, parsers[column.name])
     legend_lines: frozenset[int] = frozenset()
     for binding in (b for b in match.bindings if b.column.legend and not b.ticks):
-        legend = read_legend(grid, (match.first_row + 1, match.last_row + 1), binding.column)
+        legend = read_legend(grid, (match.first_row + 1, match.last_row + 1), binding.column, binding.header)
         parsers[binding.column.name] = legend_parser(binding.column, legend, parsers[binding.column.name])
         legend_lines |= legend_rows(legend)
     summable = [b for b in match.bindings if b.column.type in SUMMABLE_TYPES and b.column.adds_up]

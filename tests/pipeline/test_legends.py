@@ -109,3 +109,24 @@ def test_the_funds_blocks_light_is_read_by_the_same_legend(registry, mark, read)
     assert {r["budget_stated_light"] for r in parsed.sheets[0].records} == {read}
     refused = [(e.rule, e.excel_row, e.value) for e in parsed.errors]
     assert refused == ([] if read else [("enum", total, mark)])
+
+
+@pytest.mark.parametrize(
+    ("header", "read"), [("预警情况（●绿灯 ▲黄灯）", "黄灯"), ("预警情况(●正常 ▲预警)", None)]
+)
+def test_a_legend_in_the_columns_own_header_is_read(registry, header, read):
+    # `预警情况（●绿灯 ▲黄灯）` was refused, each mark told the table had no legend for it.
+    rows, merges = national_monitoring(MONITORING)
+    at = _row_with(rows, "原因说明")
+    first = at + 1
+    rows[at - 1].append(header)
+    for row, mark in zip(rows[at : at + len(MONITORING)], MARKS, strict=True):
+        row.append(mark)
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    assert [r["stated_light"] for r in parsed.sheets[0].records] == ["绿灯", "绿灯", read, "绿灯"]
+    refused = [(e.rule, e.excel_row, e.value) for e in parsed.errors]
+    assert refused == ([] if read else [("enum_ambiguous", first + 2, "▲")])
+    if not read:
+        assert f"第{at}行的图例说“▲”表示“预警”，未说明是其中哪一个" in parsed.errors[0].message_zh
