@@ -112,10 +112,13 @@ def _would(facts: ReceiptFacts, names: dict[str, str]) -> str:
     if facts.status == "duplicate":
         return f"{facts.reason or '与此前报送的文件完全相同。'}正式报送后将被视为重复提交，不会重复入库。"
     from pipeline.stated import FORM, SETTLED_LATER_ZH
+    from pipeline.stated_lights import LIGHT_FORM, LIGHT_SETTLED_LATER_ZH
 
     tail = f"另有{warnings}处警告，请核实。" if warnings else "未发现问题。"
-    # 未发现问题 alone, then the night's receipt warning that the stated 得分 differs, read as a broken promise.
-    later = SETTLED_LATER_ZH if FORM in facts.templates else ""
+    # 未发现问题 alone, then the night's receipt warning that the stated 得分 (or light) differs, read as a broken
+    # promise.
+    settled = ((FORM, SETTLED_LATER_ZH), (LIGHT_FORM, LIGHT_SETTLED_LATER_ZH))
+    later = "".join(said for form, said in settled if form in facts.templates)
     return f"检查通过：正式报送后将被接收{where}。{tail}{later}（本次检查未保存任何数据。）"
 
 

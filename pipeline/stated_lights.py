@@ -16,6 +16,9 @@ from pipeline.problems import display
 LIGHT = "stated_light_milder"
 LIGHT_RULES = (LIGHT,)
 LIGHTS_ZH = {"none": "绿灯", "blue": "蓝灯", "yellow": "黄灯", "red": "红灯"}
+LIGHT_FORM = "performance_monitoring"  # the template whose stated light is settled here
+# What a dry run (`pipeline check`, the portal) says of such a form: it has no marts to hold the light against.
+LIGHT_SETTLED_LATER_ZH = "表中如填报了预警情况，将在正式报送后与按投资完成情况月报计算的预警核对，如轻于计算的预警，将在回执中另行提示。"
 
 # Each form (submission, sheet) whose stated light, the worst of its rows and 项目资金 block, is milder than the
 # light mart.monitoring_lights computes for its project and month: the rows stating it, the header of the first

@@ -22,6 +22,7 @@ from pipeline.receipt_facts import FIX_ZH, ReceiptFacts, ReceiptIssue
 from pipeline.receipt_places import contained, safe_component
 from pipeline.receipt_render import render_html, render_text
 from pipeline.stated import SETTLED_LATER_ZH
+from pipeline.stated_lights import LIGHT_SETTLED_LATER_ZH
 from pipeline.suites import rule_titles
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
 from tests.pipeline.test_reader import encrypted_zip, ole2, truncated_xlsx
@@ -393,6 +394,22 @@ def test_a_dry_run_of_a_self_evaluation_says_its_stated_figures_are_settled_afte
 
     assert "未发现问题" in said
     assert (SETTLED_LATER_ZH in said) is told
+
+
+@pytest.mark.parametrize(
+    ("templates", "told"), [(["performance_monitoring"], True), (["performance_targets"], False)]
+)
+def test_a_dry_run_of_a_monitoring_form_says_its_light_is_settled_after_it_is_sent(templates, told):
+    # `pipeline check` said 未发现问题, then the night's receipt warned that the unit's light is milder than the one
+    # the 月报 give (stated_lights.py settles it against the rebuilt marts, which a dry run has not).
+    facts = ReceiptFacts(
+        1, "监控表.xlsx", "枣林", "2023-01-05 09:00:00+0800", "0" * 64, "accepted", templates, 2022, None, []
+    )
+
+    said = render_text(facts, dry_run=True)
+
+    assert "未发现问题" in said
+    assert (LIGHT_SETTLED_LATER_ZH in said) is told
 
 
 def _pipeline_calls() -> Iterator[tuple[Path, ast.Call, str | None, dict[str, ast.expr]]]:
