@@ -19,6 +19,17 @@ from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
 NIGHTLY = CronTriggerTimetable("0 2 * * *", timezone="Asia/Shanghai", run_immediately=timedelta(0))
 
 
+def _nights_day():
+    """Return the day a night reads by: its run's own (02:00 of it, or when it was triggered).
+
+    Not this worker's clock, which a shard retried or queued past midnight reads as the next day, maybe of a new
+    month; the loader parses by it too what it must read again.
+    """
+    from pipeline.read_day import ReadOn, day_of
+
+    return ReadOn(day_of(get_current_context()["dag_run"].run_after))
+
+
 @dag(
     dag_id="nightly_ingest",
     schedule=NIGHTLY,
@@ -49,20 +60,15 @@ def nightly_ingest():
         A bad file is a rejection inside its work file, never this task's failure.
         """
         from pipeline.intake import parse_shard
-        from pipeline.read_day import ReadOn, day_of
         from pipeline.registry import load_registry
 
-        context = get_current_context()
-        # Every shard reads by the night's day, the run's own (02:00 of it, or when it was triggered): not this
-        # worker's clock, which a shard retried or queued past midnight reads as the next day, maybe of a new month.
-        read_on = ReadOn(day_of(context["dag_run"].run_after))
         # A parse worker's PIPELINE_HOME is only its scratch (docs/deploying.md): the writer's tasks check the root.
         return parse_shard(
             pipeline_settings(own_root=False),
             load_registry(),
             shard,
-            run_key=context["run_id"],
-            read_on=read_on,
+            run_key=get_current_context()["run_id"],
+            read_on=_nights_day(),
         )
 
     # none_failed: the load runs after every shard, even the empty shard of a night with nothing new (it
@@ -74,11 +80,21 @@ def nightly_ingest():
         from pipeline.registry import load_registry
 
         # One slice fetches every mapped result at once.
-        paths = [path for shard in (shards[:] if shards is not None else []) for path in shard["work_files"]]
+        results = shards[:] if shards is not None else []
+        paths = [path for shard in results for path in shard["work_files"]]
+        # The inbox file of each work file, read again where its work file is unreadable (a shard parsed by the code
+        # before these lists has none).
+        named = {
+            key: path
+            for shard in results
+            for key, path in zip(shard["work_files"], shard.get("inbox_files", ()), strict=False)
+        }
         # Left in the writer's copy for annual_indicators' `build_indicators` to publish with the marts rebuilt from
         # it, as one version, as `pipeline run` does: published alone, a version's marts cited the files this load
         # superseded until the rebuild, and ever after if it failed.
-        report = load_parsed(pipeline_settings(), load_registry(), paths, publish_it=False)
+        report = load_parsed(
+            pipeline_settings(), load_registry(), paths, publish_it=False, named=named, read_on=_nights_day()
+        )
         counts = {s: report.count(s) for s in ("accepted", "rejected", "duplicate")}
         return counts | {
             "not_taken_in": len(report.skipped),

@@ -69,7 +69,8 @@ SKIP_ZH = {
     "changed": "读取期间文件大小或修改时间发生变化，留待下次运行读取",
     "vanished": "列出后、读取前文件已被删除或移走，若再出现将在下次运行读取",
     "read_failed": "读取时发生输入输出错误，留待下次运行重试",
-    # Its work file (what a shard parsed) could not be read back by the loader, nor what it read: read anew.
+    # Its work file (what a shard parsed) could not be read back by the loader, nor what it read: left for the next
+    # run. Given by nights before the loader read such a file again itself (`work_versions`); kept for their rows.
     "work_unreadable": "本次解析结果（工作文件）无法读取，未入库，留待下次运行重新读取",
     "folder_closed": "没有进入或列出该文件夹的权限，其中的文件均未读取；请为运行数据仓库的账户开放该文件夹的读取和进入权限",
     "path_too_long": "路径过长，超过文件系统允许的长度，其中的文件均未读取；请减少文件夹层级或缩短文件夹名称",

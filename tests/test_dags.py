@@ -216,9 +216,18 @@ def test_the_nightly_load_leaves_its_version_to_be_published_with_the_marts(dagb
         "pipeline.intake.load_parsed", lambda *args, **kwargs: calls.append(kwargs) or IngestReport()
     )
 
-    load([{"work_files": ["scheduled__1/0-1.spool#0"]}])
+    monkeypatch.setitem(load.__globals__, "_nights_day", lambda: "the night's day")
+
+    # A shard of this code lists its inbox files beside its keys, one parsed by the code before does not.
+    load(
+        [{"work_files": ["scheduled__1/0-1.spool#0"], "inbox_files": ["甲/1.xlsx"]}, {"work_files": ["b#0"]}]
+    )
 
     assert [call.get("publish_it", True) for call in calls] == [False]
+    # What the loader reads again where a work file turns out unreadable, by the night's day.
+    assert [(call["named"], call["read_on"]) for call in calls] == [
+        ({"scheduled__1/0-1.spool#0": "甲/1.xlsx"}, "the night's day")
+    ]
 
 
 @pytest.mark.parametrize(

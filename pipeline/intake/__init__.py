@@ -90,6 +90,8 @@ def ingest(
                 # Nothing new: the loader counts the inbox as just scanned, not walking it again (0.6 s a night of
                 # 10,000 files). Files to load are scanned again there, as the DAG's loader does.
                 scanned=scan if not new_files else None,
+                named=dict(zip(keys, new_files, strict=True)),
+                read_on=read_on,
             )
         finally:
             shutil.rmtree(work_dir(settings, run_key), ignore_errors=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,6 +38,7 @@ from pipeline.intake.work_format import WorkFile, remember_registry
 from pipeline.intake.work_keys import fetched, loaded_before, local_name, remove_work, run_folders
 from pipeline.intake.work_versions import open_work_files
 from pipeline.locations import writer_threads
+from pipeline.read_day import ReadOn
 from pipeline.receipts import EarlyReceipts, mark_deleted, receipt_writers, write_receipts
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
@@ -345,6 +346,8 @@ def load_parsed(
     writer_processes: bool = False,
     publish_it: bool = True,
     scanned: InboxScan | None = None,
+    named: Mapping[str, str] | None = None,
+    read_on: ReadOn | None = None,
 ) -> IngestReport:
     """Load the work files parse_one/parse_shard wrote, by their keys under `settings.work_root`, as the single
     writer under the run lock; remove them once stored.
@@ -353,6 +356,8 @@ def load_parsed(
     where this process's main script may be imported again, as a pool's process does: not in an Airflow task.
     `publish_it`: publish the warehouse once loaded; without it, the marts' rebuild that follows publishes both.
     `scanned`: the inbox as scanned just before, with nothing new in it, to count instead of scanning it again.
+    `named`: the inbox file each key was parsed from (the shards' lists), read again where its work file keeps
+    nothing readable, by `read_on`, the night's day (`work_versions`).
     """
     keys = [str(k) for k in parsed_keys]
     report = IngestReport()
@@ -370,8 +375,15 @@ def load_parsed(
             logger.warning("这些解析结果已于 %s 入库（此前一次装载已完成），不再装载", finished)
             report.loaded_before = finished
             return report
+        local = {key: local_name(key, files) for key in keys}
         work_files = open_work_files(
-            [local_name(key, files) for key in keys], registry, settings.limits, Path(scratch)
+            list(local.values()),
+            registry,
+            settings.limits,
+            Path(scratch),
+            storage_for(settings),
+            {local[key]: path for key, path in (named or {}).items() if key in local},
+            read_on,
         )
         with (
             run_lock(settings, purpose="load"),

@@ -255,4 +255,6 @@ def parse_shard(
         "rejected_by_parser": states.count("rejected"),
         "not_taken_in": states.count("not_taken_in"),
         "work_files": keys,
+        # Beside each key, for the loader to read that file again where its work file is found unreadable.
+        "inbox_files": list(inbox_paths),
     }

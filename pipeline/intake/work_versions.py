@@ -3,23 +3,30 @@
 Operators deploy while a night runs: a shard parsed by the code before, its load run by the code after, read objects
 pickled with one field fewer (or more) wrongly, or not at all, and the night failed. Each work file keeps what was
 read as plain values (`inbox_reads`); a file of another version is parsed again from them by the night's day, as the
-shard would have with this code, and written to the loader's scratch folder. A file that keeps nothing readable is
-left for the next run (`work_unreadable`), where the inbox file, never recorded, is new again.
+shard would have with this code, and written to the loader's scratch folder. A file that keeps nothing readable (a
+head or a read truncated or corrupted) has its inbox file read again by the loader, where the head or the shard's
+list still names it, and parsed by the night's day as the shard would have; one that names nothing is only logged:
+never recorded, its inbox file is new again the next night.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.code_version import code_version
-from pipeline.inbox_entries import SKIP_ZH, Skipped
 from pipeline.intake.candidates import Candidate, parsed_read
-from pipeline.intake.inbox_reads import InboxRead
+from pipeline.intake.inbox_reads import InboxRead, read_inbox_file
 from pipeline.intake.work_format import WorkFile, read_head, read_kept, work_bytes, write_work_file
 from pipeline.limits import Limits
+from pipeline.read_day import ReadOn
 from pipeline.registry import Registry
 from pipeline.text import printable
+
+if TYPE_CHECKING:
+    from pipeline.inbox_storage import Storage
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +34,20 @@ logger = logging.getLogger(__name__)
 class Renewal:
     """Parse again, once each, the work files of a load that this code cannot take as they are."""
 
-    def __init__(self, registry: Registry, limits: Limits, scratch: Path):
+    def __init__(
+        self,
+        registry: Registry,
+        limits: Limits,
+        scratch: Path,
+        storage: Storage,
+        named: Mapping[str, str] | None = None,
+        read_on: ReadOn | None = None,
+    ):
         self.registry = registry
         self.limits = limits
+        self.storage = storage
+        self.named = named or {}
+        self.read_on = read_on
         self.folder = scratch / "renewed"
         self.version = code_version(registry.directory)
         self.renewed: dict[str, WorkFile] = {}  # by the work file's path: read again, its log line said once
@@ -61,8 +79,9 @@ class Renewal:
     ) -> WorkFile | None:
         """Parse a work file's inbox file again from what it read, into the scratch folder; log one line.
 
-        Where it keeps nothing readable, its inbox file is left for the next run; where nothing names that file,
-        it is only logged: never recorded, it is new again the next night.
+        Where it keeps nothing readable, its inbox file (named by its head, or else by the shard's list) is read
+        again and parsed by the night's day; where nothing names that file, it is only logged: never recorded, it
+        is new again the next night.
         """
         try:
             read = InboxRead.from_kept(kept if kept is not None else read_kept(path))
@@ -79,18 +98,18 @@ class Renewal:
                 why,
                 printable(read.inbox_path, one_line=True),
             )
-        elif inbox_path is None:
+        elif (inbox_path := inbox_path or self.named.get(path)) is None:
             logger.error("工作文件 %s %s，其中的收件箱文件本次未入库，下次运行将重新读取", path, why)
             return None
         else:
-            logger.error(
-                "工作文件 %s %s：%s 本次未入库，下次运行将重新读取",
+            # Read as the shard would have read it this night: a file changed, still being written or gone since is
+            # that file's own outcome, as it is for a shard.
+            read = read_inbox_file(self.storage, inbox_path, self.limits, self.read_on)
+            logger.warning(
+                "工作文件 %s %s，已重新读取收件箱文件并按本版本程序解析：%s（read again）",
                 path,
                 why,
                 printable(inbox_path, one_line=True),
-            )
-            read = InboxRead(
-                inbox_path, skipped=Skipped(inbox_path, "work_unreadable", SKIP_ZH["work_unreadable"])
             )
         candidate = parsed_read(read, self.registry, self.limits)
         self.folder.mkdir(exist_ok=True)
@@ -110,8 +129,20 @@ def _said(exc: Exception) -> str:
     return printable(f"{type(exc).__name__}: {exc}", one_line=True)[:200]
 
 
-def open_work_files(paths: list[str], registry: Registry, limits: Limits, scratch: Path) -> list[WorkFile]:
-    """Return the work files at `paths` as this code reads them, those of other code parsed again in `scratch`."""
-    renewal = Renewal(registry, limits, scratch)
+def open_work_files(
+    paths: list[str],
+    registry: Registry,
+    limits: Limits,
+    scratch: Path,
+    storage: Storage,
+    named: Mapping[str, str] | None = None,
+    read_on: ReadOn | None = None,
+) -> list[WorkFile]:
+    """Return the work files at `paths` as this code reads them, those of other code parsed again in `scratch`.
+
+    `named`: the inbox file each work file was parsed from, as the shard's list says (its head may not);
+    `read_on`: the night's day, by which an inbox file read again is parsed.
+    """
+    renewal = Renewal(registry, limits, scratch, storage, named, read_on)
     opened = (renewal.open(path) for path in paths)
     return [work_file for work_file in opened if work_file is not None]

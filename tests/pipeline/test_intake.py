@@ -1238,6 +1238,7 @@ def test_a_shard_reports_what_it_took_in_and_one_bad_file_never_fails_it(setting
         "parsed": 1,
         "rejected_by_parser": 1,
         "not_taken_in": 1,
+        "inbox_files": shard,
     }
     report = intake.load_parsed(settings, registry, summary["work_files"])
     assert sorted(o.status for o in report.outcomes) == ["accepted", "rejected"]

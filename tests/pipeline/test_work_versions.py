@@ -168,10 +168,11 @@ def test_a_candidate_that_does_not_unpickle_is_parsed_again_from_what_was_read(s
         assert con.execute("select distinct read_on from ops.submissions").fetchall() == [(NIGHT.day,)]
 
 
-def test_a_work_file_whose_head_does_not_unpickle_leaves_its_file_to_the_next_night(
+def test_a_work_file_whose_head_does_not_unpickle_named_by_no_list_leaves_its_file_to_the_next_night(
     settings, registry, caplog
 ):
-    # Before: the load raised UnpicklingError, and the night failed with every other file of it.
+    # Before: the load raised UnpicklingError, and the night failed with every other file of it. Loaded without the
+    # shard's list of inbox files (a shard of the code before them), nothing names its inbox file.
     _inbox(settings)
     paths = _one_file_each(settings, registry)
     broken = work_format.read_head(paths[1])[1]
@@ -191,9 +192,10 @@ def test_a_work_file_whose_head_does_not_unpickle_leaves_its_file_to_the_next_ni
     assert (settings.receipts / f"{broken}.回执.json").is_file()
 
 
-def test_a_work_file_keeping_nothing_readable_is_left_for_the_next_run_by_its_inbox_path(
+def test_a_work_file_keeping_nothing_readable_has_its_inbox_file_read_again_by_its_head(
     settings, registry, caplog
 ):
+    # Before: both were `work_unreadable` in ops.inbox_skips, and taken in only the next night.
     _inbox(settings)
     paths = _one_file_each(settings, registry)
     head = work_format.read_head(paths[0])
@@ -204,20 +206,61 @@ def test_a_work_file_keeping_nothing_readable_is_left_for_the_next_run_by_its_in
     _rewrite(paths[1], (b"other", *other[1:]), b"\x80\x05garbled", b"")
 
     with caplog.at_level(logging.WARNING, logger=work_versions.__name__):
-        report = intake.load_parsed(settings, registry, _keys(settings, paths))
+        report = intake.load_parsed(settings, registry, _keys(settings, paths), read_on=NIGHT)
 
-    assert report.outcomes == []
-    assert {(s.path, s.kind) for s in report.skipped} == {
-        (REGISTER, "work_unreadable"),
-        (PROGRESS, "work_unreadable"),
-    }
+    assert sorted((o.inbox_path, o.status) for o in report.outcomes) == [
+        (PROGRESS, "accepted"),
+        (REGISTER, "accepted"),
+    ]
+    assert report.skipped == []
     said = _said(caplog)
-    assert len(said) == 2 and all("本次未入库，下次运行将重新读取" in s for s in said)
+    assert len(said) == 2 and all(
+        "其读取的原始内容也无法读取" in s and "已重新读取收件箱文件" in s for s in said
+    )
+    assert {s.rsplit("：", 1)[1].removesuffix("（read again）") for s in said} == {REGISTER, PROGRESS}
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        assert con.execute(
-            "select count(*) from ops.inbox_skips where kind = 'work_unreadable'"
-        ).fetchone() == (2,)
-    assert sorted(intake.find_new_files(settings)) == sorted([REGISTER, PROGRESS])
+        assert con.execute("select distinct read_on from ops.submissions").fetchall() == [(NIGHT.day,)]
+    assert intake.find_new_files(settings) == []
+
+
+def test_a_spool_cut_short_in_a_head_has_that_file_read_again_this_night_by_the_shards_list(
+    settings, registry, tmp_path, caplog
+):
+    # A shard's spool cut short inside its second entry's head (a disk filled, a copy interrupted): nothing in the
+    # work file names its inbox file. Before: that file was left for the next night.
+    other = Settings.from_env(home=tmp_path / "other")
+    other.home.mkdir()
+    _inbox(other)
+    intake.load_parsed(other, registry, _shard(other, registry))
+    normal = _stored(other)
+
+    _inbox(settings)
+    shard = intake.parse_shard(settings, registry, intake.find_new_files(settings), "scheduled__1", NIGHT)
+    assert shard["inbox_files"] == [REGISTER, PROGRESS]
+    spool, offset = shard["work_files"][1].rsplit("#", 1)
+    os.truncate(settings.work_root / spool, int(offset) + 9)
+    with pytest.raises(pickle.UnpicklingError, match="truncated"):
+        work_format.read_head(settings.work_root / shard["work_files"][1])
+
+    with caplog.at_level(logging.WARNING, logger=work_versions.__name__):
+        report = intake.load_parsed(
+            settings,
+            registry,
+            shard["work_files"],
+            named=dict(zip(shard["work_files"], shard["inbox_files"], strict=True)),
+            read_on=NIGHT,
+        )
+
+    assert sorted((o.inbox_path, o.status) for o in report.outcomes) == [
+        (PROGRESS, "accepted"),
+        (REGISTER, "accepted"),
+    ]
+    [said] = _said(caplog)
+    assert "的文件头无法读取" in said and said.endswith(
+        f"已重新读取收件箱文件并按本版本程序解析：{PROGRESS}（read again）"
+    )
+    assert _stored(settings) == normal  # read by the night's day, as the shard would have
+    assert intake.find_new_files(settings) == []
 
 
 def test_work_files_carry_what_was_read_once_and_a_short_stamp(settings, registry):
