@@ -35,11 +35,11 @@ def annual_indicators():
         from airflow.sdk.exceptions import AirflowSkipException
 
         from pipeline.indicators import NoDataError, build_indicators
-        from pipeline.registry import load_registry
+        from pipeline.task_settings import task_registry
 
         year = get_current_context()["params"]["reporting_year"]
         try:
-            return build_indicators(pipeline_settings(), load_registry(), year)
+            return build_indicators(pipeline_settings(), task_registry(), year)
         except NoDataError as exc:
             # A year asked for that the warehouse lacks is a failure, as `pipeline run --year` exits 1.
             if year is not None:
@@ -62,9 +62,9 @@ def annual_indicators():
     def write_catalog() -> str:
         """Refresh the data catalog from the published warehouse; return where it is."""
         from pipeline.catalog import write_catalog
-        from pipeline.registry import load_registry
+        from pipeline.task_settings import task_registry
 
-        return str(write_catalog(pipeline_settings(), load_registry()))
+        return str(write_catalog(pipeline_settings(), task_registry()))
 
     year = build_indicators()
     write_report(year)

@@ -45,12 +45,12 @@ def nightly_ingest():
     def find_new_files() -> list[list[str]]:
         """List the inbox files not yet taken in, cut into shards (at least one); the warehouse is only read."""
         from pipeline.intake import find_new_shards
-        from pipeline.preflight import check_ingest_configuration
-        from pipeline.registry import load_registry
+        from pipeline.task_settings import task_registry
 
-        # As `pipeline ingest` does: a broken registry, rules.yaml or suite fails this first task, before every
-        # shard parses for nothing and the load meets it. The report's files are annual_indicators' to read.
-        check_ingest_configuration(load_registry())
+        # As `pipeline ingest` does: a broken registry, rules.yaml or suite fails this first task in its one Chinese
+        # line, never retried, before every shard parses for nothing and the load meets it. The report's files are
+        # annual_indicators' to read.
+        task_registry(check_ingest=True)
         return find_new_shards(pipeline_settings())
 
     @task
@@ -60,12 +60,12 @@ def nightly_ingest():
         A bad file is a rejection inside its work file, never this task's failure.
         """
         from pipeline.intake import parse_shard
-        from pipeline.registry import load_registry
+        from pipeline.task_settings import task_registry
 
         # A parse worker's PIPELINE_HOME is only its scratch (docs/deploying.md): the writer's tasks check the root.
         return parse_shard(
             pipeline_settings(own_root=False),
-            load_registry(),
+            task_registry(),
             shard,
             run_key=get_current_context()["run_id"],
             read_on=_nights_day(),
@@ -77,7 +77,7 @@ def nightly_ingest():
     def load_files(shards: list[dict] | None) -> dict:
         """Validate and load every parsed file in batches of one transaction each, as the single writer."""
         from pipeline.intake import load_parsed
-        from pipeline.registry import load_registry
+        from pipeline.task_settings import task_registry
 
         # One slice fetches every mapped result at once.
         results = shards[:] if shards is not None else []
@@ -93,7 +93,7 @@ def nightly_ingest():
         # it, as one version, as `pipeline run` does: published alone, a version's marts cited the files this load
         # superseded until the rebuild, and ever after if it failed.
         report = load_parsed(
-            pipeline_settings(), load_registry(), paths, publish_it=False, named=named, read_on=_nights_day()
+            pipeline_settings(), task_registry(), paths, publish_it=False, named=named, read_on=_nights_day()
         )
         counts = {s: report.count(s) for s in ("accepted", "rejected", "duplicate")}
         return counts | {

@@ -9,7 +9,13 @@ import sys
 from pipeline.cli_commands import EXIT_BUSY, EXIT_FAILED
 from pipeline.cli_output import _Outlet, say
 from pipeline.cli_parser import build_parser
-from pipeline.failures import busy_writer, os_error_zh, store_unreachable, warehouse_failed
+from pipeline.failures import (
+    busy_writer,
+    configuration_broken,
+    os_error_zh,
+    store_unreachable,
+    warehouse_failed,
+)
 from pipeline.forked import ChildDied
 from pipeline.registry import RegistryError, load_registry
 from pipeline.runlock import RunLockHeld
@@ -62,11 +68,8 @@ def _main(argv: list[str] | None) -> int:
             return EXIT_FAILED
         args.registry = load_registry()
         return args.handler(args)
-    except RegistryError as exc:
-        say(f"报表模板登记有误：{exc}", sys.stderr)
-        return EXIT_FAILED
-    except SuiteError as exc:
-        say(f"校验规则（expectations）有误：{exc}", sys.stderr)
+    except (RegistryError, SuiteError) as exc:
+        say(configuration_broken(exc), sys.stderr)
         return EXIT_FAILED
     except (RunLockHeld, WarehouseBusy) as exc:
         say(str(exc), sys.stderr)

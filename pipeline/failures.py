@@ -21,6 +21,18 @@ def note_under_marts_limit(exc: BaseException) -> None:
         exc.add_note(UNDER_MARTS_LIMIT)
 
 
+def configuration_broken(exc: BaseException) -> str | None:
+    """Say on one Chinese line which registry, rules or suite file is broken and how; None for other failures."""
+    from pipeline.registry import RegistryError
+    from pipeline.suites import SuiteError
+
+    if isinstance(exc, SuiteError):
+        return printable(f"校验规则（expectations）有误：{exc}", one_line=True)
+    if isinstance(exc, RegistryError):
+        return printable(f"报表模板登记有误：{exc}", one_line=True)
+    return None
+
+
 def warehouse_failed(exc: Exception) -> str | None:
     """Say in Chinese what a DuckDB failure means to the operator (its own words after); None for other failures."""
     if not isinstance(exc, duckdb.Error):

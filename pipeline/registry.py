@@ -13,7 +13,7 @@ from pydantic import Field as PydanticField
 from pipeline.offices import Offices
 from pipeline.raw_tables import raw_columns
 from pipeline.registry_columns import MEASURE_OF_TYPE, _Strict
-from pipeline.registry_errors import named, write_instead
+from pipeline.registry_errors import composed, line_at, named, write_instead
 from pipeline.registry_templates import Template
 from pipeline.text import remembered_if_short, squash
 
@@ -155,12 +155,27 @@ def _tab_at(text: str, exc: yaml.YAMLError) -> str:
     return f" (line {mark.line + 1} is indented with a tab (Tab键); YAML indents with spaces only: replace it with spaces)"
 
 
+def _yaml_said(exc: yaml.YAMLError) -> str:
+    """Say on one line where a YAML error stands (第…行第…列) and what YAML found wrong there."""
+    mark, began = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+    context = getattr(exc, "context", None)
+    if context and began is not None and mark is not None and began.line != mark.line:
+        # Found wanting lines after it began: the bracket left open stands there.
+        context = f"{context}（第{began.line + 1}行第{began.column + 1}列起）"
+    words = ": ".join(w for w in (context, getattr(exc, "problem", None)) if w)
+    if mark is None or not words:
+        return f"不是有效的YAML（not valid YAML）：{' '.join(str(exc).split())}"
+    return (
+        f"第{mark.line + 1}行第{mark.column + 1}列不是有效的YAML（not valid YAML）：{' '.join(words.split())}"
+    )
+
+
 def read_yaml(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
         data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
-        raise RegistryError(f"{path}: not valid YAML: {exc}{_tab_at(text, exc)}") from exc
+        raise RegistryError(f"{path}: {_yaml_said(exc)}{_tab_at(text, exc)}") from exc
     except UnicodeDecodeError as exc:
         # Most often saved as GBK by a Chinese editor (Notepad's ANSI): said, never a traceback.
         raise RegistryError(
@@ -174,7 +189,8 @@ def read_yaml(path: Path) -> dict:
 def explain(
     path: Path, exc: ValidationError, model: type[BaseModel] | None = None, data: object = None
 ) -> RegistryError:
-    """Say in one message the file, each key path, what is wrong there and, where it can, what to write instead."""
+    """Say in one message the file, each key path and its line, what is wrong there and, where it can, what to write
+    instead."""
 
     def where(err: dict) -> str:
         # A check across keys has no location of its own: its message names the keys.
@@ -182,8 +198,13 @@ def explain(
             return ""
         return f"{'.'.join(str(p) for p in err['loc'])}{named(tuple(err['loc']), data, err['msg'])}: "
 
+    def line(err: dict) -> str:
+        found = line_at(root, tuple(err["loc"]))
+        return f"（第{found}行）" if found is not None else ""
+
+    root = composed(path)
     problems = "; ".join(
-        f"{where(err)}{err['msg'].removeprefix('Value error, ')}{write_instead(err, model)}"
+        f"{where(err)}{err['msg'].removeprefix('Value error, ')}{write_instead(err, model)}{line(err)}"
         for err in exc.errors()
     )
     return RegistryError(f"{path}: {problems}")

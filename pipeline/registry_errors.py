@@ -5,7 +5,9 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+from pathlib import Path
 
+import yaml
 from pydantic import BaseModel
 
 # pydantic's words say what is wrong; these say what to write. Keyed by pydantic's error type.
@@ -84,3 +86,37 @@ def named(loc: tuple, data: object, message: str) -> str:
     if not isinstance(name, str) or repr(name) in message:
         return ""
     return f" (column {name!r})"
+
+
+def composed(path: Path) -> yaml.Node | None:
+    """Return a YAML file's node tree, which knows each key's line; None where it cannot be read."""
+    try:
+        return yaml.compose(
+            path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        )
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+
+
+def line_at(root: yaml.Node | None, loc: tuple) -> int | None:
+    """Return the line (from 1) where an error's location stands in a file's nodes: its key, or the deepest there.
+
+    A part the file does not spell (pydantic's union tags, a key missing) is passed over; None where none matched.
+    """
+    node, line = root, None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = next(
+                (
+                    (key, value)
+                    for key, value in node.value
+                    if isinstance(key, yaml.ScalarNode) and key.value == str(part)
+                ),
+                None,
+            )
+            if found is not None:
+                line, node = found[0].start_mark.line + 1, found[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+    return line

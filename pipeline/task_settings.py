@@ -1,4 +1,5 @@
-"""The settings an Airflow task runs by: a refused PIPELINE_* value ends the task in its one Chinese line.
+"""The settings and registry an Airflow task runs by: a refused PIPELINE_* value, or a broken registry, rules or
+suite file, ends the task in its one Chinese line.
 
 Raised out of a task, a ValueError was logged as `Task failed with exception` and a Python traceback, the Chinese
 message at its foot. Airflow logs a SystemExit as `Task exited` alone, and the retry policy fails it at once.
@@ -7,16 +8,20 @@ message at its foot. Airflow logs a SystemExit as `Task exited` alone, and the r
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from pipeline.settings import Settings, setting_refused
+
+if TYPE_CHECKING:
+    from pipeline.registry import Registry
 
 logger = logging.getLogger(__name__)
 
 
 class SettingsRefused(SystemExit):
-    """A task's settings refused, told in the log already; exits 1, as the command line does.
+    """A task's settings or configuration files refused, told in the log already; exits 1, as the command line does.
 
-    `permanent`: the nightly DAG's retry policy fails it at once, as a retry reads the same environment.
+    `permanent`: the nightly DAG's retry policy fails it at once, as a retry reads the same environment and files.
     """
 
     permanent = True
@@ -39,5 +44,28 @@ def task_settings(own_root: bool = True) -> Settings:
         problem = (settings.home_problem() or settings.warehouse_lost()) if own_root else None
         if problem is None:
             return settings
+    logger.error("%s", problem)
+    raise SettingsRefused(1) from None
+
+
+def task_registry(check_ingest: bool = False) -> Registry:
+    """Return the registry; log a broken registry file, as the command line says it, and end the task.
+
+    `check_ingest`: check rules.yaml and every template's suites too (`preflight.check_ingest_configuration`), as
+    the night's first task does before any shard parses.
+    """
+    from pipeline.failures import configuration_broken
+    from pipeline.preflight import check_ingest_configuration
+    from pipeline.registry import load_registry
+
+    try:
+        registry = load_registry()
+        if check_ingest:
+            check_ingest_configuration(registry)
+        return registry
+    except Exception as exc:
+        problem = configuration_broken(exc)
+        if problem is None:
+            raise
     logger.error("%s", problem)
     raise SettingsRefused(1) from None

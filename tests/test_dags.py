@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -337,6 +338,26 @@ def test_a_broken_rules_file_fails_the_first_task_before_any_shard_parses(
     assert states["find_new_files"] == "failed"
     assert states["parse_shard"] == states["load_files"] == "upstream_failed"
     assert not settings.warehouse.exists()
+
+
+def test_a_broken_registry_fails_the_first_task_in_its_chinese_line_before_the_inbox_is_read(
+    dagbag, settings, tmp_path, monkeypatch, caplog
+):
+    # Before: load_registry's RegistryError left find_new_files as a traceback, its words at the foot.
+    from tests.pipeline.test_task_settings import _broken_registry
+
+    said = _broken_registry(tmp_path, monkeypatch)
+    find = dagbag.dags["nightly_ingest"].get_task("find_new_files").python_callable
+    scanned = []
+    monkeypatch.setitem(find.__globals__, "pipeline_settings", lambda: scanned.append(1))
+
+    with caplog.at_level(logging.ERROR), pytest.raises(SettingsRefused) as ended:
+        find()
+
+    assert scanned == []  # failed before the settings, the warehouse or the inbox were read
+    [line] = [r.getMessage() for r in caplog.records if r.name == "pipeline.task_settings"]
+    assert line.startswith(f"报表模板登记有误：{said}") and "\n" not in line
+    assert find.__globals__["RETRY_IO"]["retry_policy"].evaluate(ended.value, 1, 4).action.value == "fail"
 
 
 @pytest.mark.slow

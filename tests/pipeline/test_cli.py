@@ -64,6 +64,21 @@ def test_run_with_a_broken_rules_or_report_file_stops_before_reading_the_inbox(
     assert not settings.warehouse.exists() and not any(settings.receipts.rglob("*.json"))
 
 
+def test_a_registry_file_with_a_key_no_template_has_is_told_on_one_line_naming_its_line(
+    settings, tmp_path, monkeypatch, capsys
+):
+    from tests.pipeline.test_task_settings import _broken_registry
+
+    said = _broken_registry(tmp_path, monkeypatch)
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+
+    assert main(["--quiet", "ingest"]) == 1
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"报表模板登记有误：{said}") and line.endswith("行）")
+    assert not settings.warehouse.exists()
+
+
 @pytest.mark.parametrize("command", [["run"], ["check", "枣林街道办事处/清单.csv"]])
 def test_a_suite_naming_a_column_its_template_lacks_stops_run_and_check_before_the_inbox(
     settings, register, monkeypatch, capsys, command

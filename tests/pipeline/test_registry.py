@@ -429,8 +429,34 @@ def test_a_registry_file_indented_with_a_tab_is_rejected_saying_so(tmp_path):
     # PyYAML says only "found character that cannot start any token": the tab is invisible in most editors.
     text = template_yaml().replace("  - {name: households", "\t- {name: households")
     message = refusal(tmp_path, text)
-    assert message.startswith(f"{SOURCE}: not valid YAML")
+    assert message.startswith(f"{SOURCE}: 第8行第1列不是有效的YAML（not valid YAML）：")
     assert "line 8 is indented with a tab" in message
+
+
+def test_a_registry_file_that_is_no_yaml_names_its_line_and_column_on_one_line(tmp_path):
+    # Before: PyYAML's own words over four lines (`in "<unicode string>", line 7, column 1`), as a traceback's foot.
+    message = refusal(tmp_path, template_yaml(extra="year_in: [title\n"))
+    assert "\n" not in message
+    assert message == (
+        f"{SOURCE}: 第7行第8列不是有效的YAML（not valid YAML）：while parsing a flow sequence（第6行第10列起）: "
+        "did not find expected ',' or ']'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "columns", "line"),
+    [
+        ("year_in: [title]\n", "", 6),  # a key no template has
+        ("", "    requried: true\n", 12),  # a slip in a column's key, under its entry
+    ],
+)
+def test_a_key_a_template_gets_wrong_is_named_with_its_line(tmp_path, extra, columns, line):
+    text = template_yaml(
+        extra=extra, columns="  - name: households\n    header: 户数合计\n    type: count\n" + columns
+    )
+    assert text.splitlines()[line - 1].strip().startswith(("year_in", "requried"))
+    message = refusal(tmp_path, text)
+    assert message.endswith(f"（第{line}行）") and "\n" not in message
 
 
 @pytest.mark.parametrize("suffix", [".yml", ".YAML"])
@@ -500,7 +526,7 @@ def test_units_yaml_with_a_factor_not_above_zero_is_rejected_naming_it(tmp_path,
     with pytest.raises(RegistryError) as raised:
         load_registry(directory)
     assert str(raised.value) == (
-        f"{directory / 'units.yaml'}: measures.money.units.千元.factor: Input should be greater than 0"
+        f"{directory / 'units.yaml'}: measures.money.units.千元.factor: Input should be greater than 0（第6行）"
     )
 
 

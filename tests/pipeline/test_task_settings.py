@@ -5,7 +5,7 @@ import logging
 import pytest
 
 from pipeline.settings import Settings
-from pipeline.task_settings import SettingsRefused, task_settings
+from pipeline.task_settings import SettingsRefused, task_registry, task_settings
 
 
 def _told(caplog) -> list[logging.LogRecord]:
@@ -56,4 +56,44 @@ def test_a_data_root_that_is_not_there_ends_a_writing_task_but_not_a_parse_worke
 def test_settings_that_are_fine_are_returned_and_nothing_is_logged(settings, caplog):
     with caplog.at_level(logging.INFO):
         assert task_settings() == settings
+    assert _told(caplog) == []
+
+
+def _broken_registry(tmp_path, monkeypatch) -> str:
+    """Point the registry at a copy whose investment_progress.yaml has a key no template has; return its path."""
+    import shutil
+
+    from pipeline import registry
+
+    copy = tmp_path / "registry"
+    shutil.copytree(registry.REGISTRY_DIR, copy)
+    path = copy / "sources" / "investment_progress.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "year_in: [title]\n", encoding="utf-8")
+    monkeypatch.setattr(registry, "REGISTRY_DIR", copy)
+    return f"{path}: year_in: Extra inputs are not permitted"
+
+
+def test_a_broken_registry_ends_the_task_in_its_one_chinese_line_with_its_line_never_retried(
+    settings, tmp_path, monkeypatch, caplog
+):
+    # Before: the RegistryError came out of the night's first task as a traceback (`Task failed with exception`),
+    # PyYAML's or pydantic's words at its foot, naming no line.
+    said = _broken_registry(tmp_path, monkeypatch)
+    lines = (tmp_path / "registry" / "sources" / "investment_progress.yaml").read_text(encoding="utf-8")
+
+    with caplog.at_level(logging.INFO), pytest.raises(SettingsRefused) as ended:
+        task_registry(check_ingest=True)
+
+    [record] = _told(caplog)
+    assert record.levelno == logging.ERROR and record.exc_info is None
+    message = record.getMessage()
+    assert message.startswith(f"报表模板登记有误：{said}") and "\n" not in message
+    assert message.endswith(f"（第{len(lines.splitlines())}行）")
+    assert ended.value.code == 1 and ended.value.permanent
+    assert ended.value.__context__ is None or ended.value.__suppress_context__
+
+
+def test_a_registry_that_loads_is_returned_and_nothing_is_logged(registry, caplog):
+    with caplog.at_level(logging.INFO):
+        assert task_registry(check_ingest=True).templates.keys() == registry.templates.keys()
     assert _told(caplog) == []
