@@ -35,6 +35,9 @@ def hidden_kind(name: str) -> str | None:
     return "hidden"
 
 
+# The names a sent table may carry: a folder named so was meant as one (`inbox_walk`).
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+
 # A file name may hold at most this many bytes on the file systems the bureau uses (ext4, NTFS via SMB).
 NAME_MAX = 255
 _SUFFIX_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")

@@ -8,7 +8,14 @@ import os
 import stat
 from collections.abc import Iterator
 
-from pipeline.file_names import bounded_name, decode_name, escaped_name, hidden_kind, not_sent
+from pipeline.file_names import (
+    SPREADSHEET_SUFFIXES,
+    bounded_name,
+    decode_name,
+    escaped_name,
+    hidden_kind,
+    not_sent,
+)
 from pipeline.inbox_entries import SKIP_ZH, InboxEntry, InboxListing, Skipped
 from pipeline.local_read import _kind_of, _read_failed, local_marker
 
@@ -55,6 +62,10 @@ def walk(root: bytes, raw_paths: dict[str, bytes] | None = None) -> InboxListing
         if raw_path is not None and raw_paths is not None:
             raw_paths[path] = raw_path
         if stat.S_ISDIR(mode.st_mode):
+            if name.lower().endswith(SPREADSHEET_SUFFIXES):
+                # Meant as a table (an unzipped workbook, a slip), empty it had no outcome at all: logged each run,
+                # as any entry that is no regular file; the files in it are read as any folder's.
+                listing.skipped.append(Skipped(path, "folder", SKIP_ZH["folder"], raw_path))
             try:
                 inner = _listed(entry.path)
             except OSError as exc:  # a folder gone, closed to us or too deep: its files are not read

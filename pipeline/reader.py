@@ -10,7 +10,6 @@ from pipeline.limits import LimitExceeded, Limits, Unsupported, check_file_size
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 # Chinese Excel writes CSV in GB18030 (a superset of GBK); everything else should be UTF-8.
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 # How to send again a file that arrived with no bytes, by its name's format: an empty file opens as a blank sheet,

@@ -326,6 +326,28 @@ def test_hidden_and_lock_files_are_skipped_with_their_kind_and_hidden_folders_pa
     assert find_new_files(settings) == ["枣林街道办事处/清单.csv"]
 
 
+def test_a_folder_named_as_a_table_is_logged_as_no_file_and_the_tables_in_it_are_read(settings):
+    # Before: an empty folder 报表.xlsx had no outcome at all, its sender never told why no receipt came.
+    (settings.inbox / "枣林街道办事处" / "空报表.xlsx").mkdir(parents=True)
+    drop(settings, "枣林街道办事处/解压的工作簿.XLSX/[Content_Types].xml", b"<Types/>")
+    drop(settings, "枣林街道办事处/2022年报表.csv/清单.csv", COMPOUNDS_V1)
+    drop(settings, "枣林街道办事处/旧文件/清单.csv", COMPOUNDS_V1)  # a folder named as a folder: nothing said
+
+    listing = LocalStorage(settings).scan()
+
+    assert sorted(e.path for e in listing.files) == [
+        "枣林街道办事处/2022年报表.csv/清单.csv",
+        "枣林街道办事处/旧文件/清单.csv",
+        "枣林街道办事处/解压的工作簿.XLSX/[Content_Types].xml",
+    ]
+    assert sorted((s.path, s.kind, s.reason_zh, s.retried) for s in listing.skipped) == [
+        ("枣林街道办事处/2022年报表.csv", "folder", SKIP_ZH["folder"], False),
+        ("枣林街道办事处/空报表.xlsx", "folder", SKIP_ZH["folder"], False),
+        ("枣林街道办事处/解压的工作簿.XLSX", "folder", SKIP_ZH["folder"], False),
+    ]
+    assert "实际是文件夹" in SKIP_ZH["folder"]
+
+
 def test_a_hidden_survey_is_logged_each_run_as_not_taken_in_and_never_read(
     settings, registry, register, capsys
 ):
