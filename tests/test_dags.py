@@ -6,8 +6,10 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -456,3 +458,128 @@ def test_a_night_of_every_odd_inbox_entry_runs_to_the_end_under_airflow(
     failed = {name: seen for name, (ok, seen) in verdict.checks.items() if not ok}
     assert failed == {}
     assert len(verdict.checks) >= 12
+
+
+# Run by an account bound by file permissions (as root, without the capabilities that read any file): both nights
+# of the nightly DAG under dag.test(), the inbox changed between the scan and the parse as a clerk's copy would.
+_ODD_NIGHTS = """
+import json, os, sys, time
+from pathlib import Path
+from airflow.utils import db
+db.initdb()
+from airflow.dag_processing.dagbag import BundleDagBag
+import duckdb
+import pipeline.intake as intake
+from pipeline.warehouse import working_copy
+from pipeline.settings import Settings
+
+settings = Settings.from_env()
+plan = json.loads(sys.argv[2])
+scanned = intake.find_new_shards
+
+def then_changed(settings):
+    shards = scanned(settings)
+    with open(settings.inbox / plan["grown"], "a", encoding="utf-8") as handle:
+        handle.write(plan["more"])
+    (settings.inbox / plan["deleted"]).unlink()
+    intake.find_new_shards = scanned  # the first night only
+    return shards
+
+intake.find_new_shards = then_changed
+bag = BundleDagBag(dag_folder=sys.argv[1], bundle_path=Path(sys.argv[1]), bundle_name="dags-folder")
+nights = []
+for _ in range(2):
+    state = bag.dags["nightly_ingest"].test().state
+    with duckdb.connect(str(working_copy(settings.warehouse)), read_only=True) as con:
+        stored = con.execute("select inbox_path, status, receipt_path from ops.submissions").fetchall()
+        skips = con.execute("select inbox_path, kind from ops.inbox_skips where run_finished_at = (select max(run_finished_at) from ops.inbox_skips)").fetchall()
+    nights.append({"state": state, "stored": stored, "skips": skips})
+    time.sleep(settings.settle_seconds + 0.5)  # the grown file settles before the next night
+print("NIGHTS " + json.dumps(nights, ensure_ascii=False))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    os.geteuid() == 0 and shutil.which("setpriv") is None, reason="root reads every file, and no setpriv"
+)
+def test_a_night_of_odd_entries_changed_under_it_gives_each_its_outcome_under_airflow(tmp_path):
+    from tests.conftest import REGISTER_CSV
+    from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2
+
+    home, office = tmp_path / "home", "枣林街道办事处"
+    folder = home / "inbox" / office
+    folder.mkdir(parents=True)
+    (folder / "项目基本信息.csv").write_text(REGISTER_CSV, encoding="utf-8")
+    (folder / "正在写入.csv").write_text(
+        COMPOUNDS_V1, encoding="utf-8"
+    )  # grows between the scan and the parse
+    (folder / "将删除.csv").write_text(COMPOUNDS_V1, encoding="utf-8")  # deleted between them
+    (folder / "空文件.xlsx").write_bytes(b"")
+    (folder / "目录.xlsx").mkdir()
+    locked = folder / "无权限.csv"
+    locked.write_text(COMPOUNDS_V1, encoding="utf-8")
+    locked.chmod(0)
+    gbk = b"1" + "枣".encode("gbk") * 125 + b".csv"
+    assert len(gbk) == 255  # the longest name ext4 allows: 376 bytes once decoded and written as UTF-8
+    with open(os.path.join(os.fsencode(folder), gbk), "wb") as handle:
+        handle.write(COMPOUNDS_V1.replace("1075.97", "1075.96").encode("gbk"))
+    an_hour_ago = time.time() - 3600
+    for path in folder.iterdir():
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    plan = {
+        "grown": f"{office}/正在写入.csv",
+        "more": COMPOUNDS_V2.removeprefix(COMPOUNDS_V1),
+        "deleted": f"{office}/将删除.csv",
+    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIPELINE_", "AIRFLOW"))}
+    env |= {
+        "PIPELINE_HOME": str(home),
+        "PIPELINE_SETTLE_SECONDS": "2",
+        "AIRFLOW_HOME": str(tmp_path / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "GX_ANALYTICS_ENABLED": "False",
+    }
+    drop = "-dac_override,-dac_read_search"
+    bound = ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}"] if os.geteuid() == 0 else []
+    done = subprocess.run(
+        [*bound, sys.executable, "-c", _ODD_NIGHTS, str(DAGS), json.dumps(plan)],
+        cwd=DAGS.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    said = [line for line in done.stdout.splitlines() if line.startswith("NIGHTS ")]
+    assert done.returncode == 0 and said, done.stderr[-3000:]
+    first, second = json.loads(said[-1].removeprefix("NIGHTS "))
+
+    assert first["state"] == second["state"] == "success"
+    stored = {path: (status, receipt) for path, status, receipt in first["stored"]}
+    named = next(path for path in stored if path.startswith(f"{office}/1枣"))
+    assert {path: status for path, (status, _) in stored.items()} == {
+        f"{office}/项目基本信息.csv": "accepted",
+        named: "accepted",  # the GBK name, read as its sender wrote it
+        f"{office}/空文件.xlsx": "rejected",
+        f"{office}/无权限.csv": "rejected",
+    }
+    assert named == f"{office}/1{'枣' * 125}.csv"
+    for path, (_, receipt) in stored.items():
+        receipt = Path(receipt)
+        assert receipt.is_file() and len(os.fsencode(receipt.name)) <= 255, path
+    reasons = {
+        path: json.loads(Path(receipt).with_suffix(".json").read_text(encoding="utf-8"))["reason"]
+        for path, (_, receipt) in stored.items()
+    }
+    assert reasons[f"{office}/空文件.xlsx"] == "文件为空（0字节）"
+    assert reasons[f"{office}/无权限.csv"].startswith("没有读取该文件的权限")
+    assert sorted(first["skips"]) == [
+        [f"{office}/将删除.csv", "vanished"],
+        [f"{office}/正在写入.csv", "settling"],  # modified since the scan: read the next night, whole
+        [f"{office}/目录.xlsx", "folder"],
+    ]
+    # The next night takes in the file that grew, whole, with its receipt; the folder is still told of.
+    grown = {path: (status, receipt) for path, status, receipt in second["stored"]}[f"{office}/正在写入.csv"]
+    assert grown[0] == "accepted" and Path(grown[1]).is_file()
+    assert sorted(second["skips"]) == [[f"{office}/目录.xlsx", "folder"]]
