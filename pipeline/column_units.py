@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipeline.count_words import counted_also, header_counted_also
 from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.header_cells import group_header, header_cell, unit_cell
@@ -63,7 +64,12 @@ def _unit_context(
         if (
             magnitude
             or unreadable
-            or (found is not None and (found[0] != "count" or not _of_kind(binding, unit)))
+            or (
+                found is not None
+                and (
+                    found[0] != "count" or not (_of_kind(binding, unit) or counted_also(binding.column, unit))
+                )
+            )
         ):
             # 惠及户数（人）: 370 under it are people, as a cell's `370人` is, never 370 households.
             expected = (
@@ -83,6 +89,16 @@ def _unit_context(
             )
         if found is None or found[0] != "count":
             return UnitContext()
+        if (
+            binding.column.counts
+            and not _counts_alike(unit, binding.column.counts)
+            and counted_also(binding.column, unit)
+        ):
+            # 有效问卷（人次）: told once, on the header; its cells are read as so many 份, each not told again.
+            expected, fix = header_counted_also(binding.column, binding.unit, unit, found[1] == 1)
+            row = unit_cell(grid, match, binding, _merged_origin(grid, match.last_row + 1))[0] + 1
+            warn_on_header(sheet, binding.header, rule="count_word", expected=expected, fix=fix, row=row)
+            return UnitContext(found[1], unit)
         # `单位：万户` over `惠及户数（户）` is told as an amount's header and line are. A line counting another kind
         # than the header (`单位：万人` over `有效问卷（份）`) is another column's; a `单位：万` is 万个, counting anything.
         reading = read_unit("count", binding.unit, meta.money_unit, registry, measures)

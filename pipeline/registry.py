@@ -272,11 +272,12 @@ def refuse_unknown_units(path: Path, template: Template, units: Units) -> None:
                 f"{path}: column {column.name!r} needs measure {MEASURE_OF_TYPE[column.type]!r}"
             )
         # A word no count unit spells (斤) made every cell written with a unit an error: `20人` was asked for in 斤.
-        if column.counts is not None and (units.find(column.counts) or ("",))[0] != "count":
-            raise RegistryError(
-                f"{path}: column {column.name!r}: counts {column.counts!r} is no unit of the count measure in "
-                f"units.yaml; name one it lists (户, 人, 栋…) or add it there"
-            )
+        for word in filter(None, (column.counts, *column.also_counts)):
+            if (units.find(word) or ("",))[0] != "count":
+                raise RegistryError(
+                    f"{path}: column {column.name!r}: counts {word!r} is no unit of the count measure in "
+                    f"units.yaml; name one it lists (户, 人, 栋…) or add it there"
+                )
 
 
 def refuse_fields_given(path: Path, template: Template) -> None:

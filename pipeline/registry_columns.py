@@ -125,6 +125,9 @@ class Column(_Strict):
     # What a count column counts (户, 份): a cell written with a unit counting something else (`12栋` of 惠及户数)
     # is an error, though 户 and 栋 are one measure.
     counts: str | None = None
+    # Count words a clerk writes for what `counts` counts, one each (a survey's 人, 人次 or 户, each filling one 份):
+    # read as so many of `counts`, the clerk warned to check (`count_word`), where any other word is an error.
+    also_counts: tuple[str, ...] = ()
     # False for an amount that rows do not add up to (a yearly plan repeated on each month's row, a running 累计):
     # a 合计 row's cell of it is not checked against the rows above.
     adds_up: bool = True
@@ -183,6 +186,8 @@ class Column(_Strict):
             raise ValueError(f"column {self.name!r}: `taken_back_in_place` is only for money columns")
         if self.counts is not None and self.type is not ColumnType.COUNT:
             raise ValueError(f"column {self.name!r}: `counts` is only for count columns")
+        if self.also_counts and self.counts is None:
+            raise ValueError(f"column {self.name!r}: `also_counts` needs `counts`, what they are read as")
         if self.preprinted and self.type is not ColumnType.TEXT:
             raise ValueError(f"column {self.name!r}: `preprinted` is only for text columns")
         if not self.printed and self.required:

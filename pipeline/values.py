@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
+from pipeline.count_words import cell_counted_also, counted_also
 from pipeline.problems import display
 from pipeline.registry import Units
 from pipeline.registry_columns import Column, ColumnType
@@ -263,7 +264,8 @@ def parse_integer(
     found = units.find(suffix)
     if suffix and (found is None or found[0] != "count"):
         raise CellError("type", expected, fix)
-    if suffix and column.counts and counted_word(suffix) not in (counted_word(column.counts), "个"):
+    other = bool(suffix and column.counts) and counted_word(suffix) not in (counted_word(column.counts), "个")
+    if other and not counted_also(column, suffix):
         # 户, 栋 and 人 are one measure, but 12栋 or 860人 are no number of households.
         raise CellError(
             "type",
@@ -276,6 +278,10 @@ def parse_integer(
         raise CellError("type", expected, fix)
     if counting and number < 0:
         raise CellError("negative", expected, fix)
+    if other and not (context.name and counted_word(context.name) == counted_word(suffix)):
+        # `100人次` under 有效问卷（份） was stored as 100 questionnaires unasked, as `100人` was; a header in 人 is told
+        # once, on the header (column_units), not on each cell in it.
+        return Noted(int(number), "count_word", *cell_counted_also(column, value, suffix, int(number)))
     if found is None or context.name is None or found[1] == context.factor:
         return int(number)
     # `0.037万户` under 惠及户数（户） is 370 households, as under a 单位：万户 line `370户` is; asked as an amount is.

@@ -284,7 +284,9 @@ def test_a_count_header_in_a_unit_of_another_kind_listed_or_not_is_an_error_not_
 
 
 @pytest.mark.parametrize("suffix", ["xlsx", "csv"])
-def test_a_survey_count_in_a_unit_nobody_listed_is_read_in_ones_as_it_counts_no_kind(registry, suffix):
+def test_a_survey_count_in_visits_is_read_in_ones_one_questionnaire_each_and_asked_on_its_header(
+    registry, suffix
+):
     heads = ["有效问卷（人次）", "满意（人次）", "不满意（人次）"]
     rows = [["年度：2022"], ["项目名称", "小区名称", *heads], [PROJECT, "小区1", "100", "90", "10"]]
 
@@ -292,6 +294,10 @@ def test_a_survey_count_in_a_unit_nobody_listed_is_read_in_ones_as_it_counts_no_
 
     [record] = file.sheets[0].records
     assert (record["valid_responses"], record["satisfied"], file.errors) == (100, 90, [])
+    # Questionnaires are counted in 份 (test_count_words): each header is asked once, no cell under it.
+    assert [(p.rule, p.excel_row, p.column_header) for p in file.all_problems] == [
+        ("count_word", 2, head) for head in heads
+    ]
 
 
 @pytest.mark.parametrize("suffix", ["xlsx", "csv"])

@@ -1,0 +1,83 @@
+"""A survey's count written in a respondent's word (人, 人次, 户) is read as so many 份 and asked; another is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.parse import parse_file
+from tests.pipeline.workbooks import csv_bytes, xlsx
+
+UNIT = "枣林街道办事处"
+PROJECT = "示范区双铺棚户区改造项目"
+SURVEY = "satisfaction_survey"
+
+
+def parsed(registry, rows, suffix: str):
+    content = csv_bytes(rows) if suffix == "csv" else xlsx({"表1": rows})
+    return parse_file(content, f"{UNIT}/表1.{suffix}", registry)
+
+
+def survey_column(registry, name: str):
+    return next(c for c in registry.templates[SURVEY].columns if c.name == name)
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize("word", ["人", "人次", "户"])
+def test_a_questionnaire_count_in_a_respondents_word_is_read_one_each_and_asked(registry, suffix, word):
+    column = survey_column(registry, "valid_responses")
+    assert word in column.also_counts  # the registry says who fills one questionnaire each
+    rows = [
+        ["年度：2022"],
+        ["项目名称", "小区名称", f"有效问卷（{column.counts}）", "满意（份）", "不满意（份）"],
+        [PROJECT, "小区1", f"100{word}", "90", "10"],
+    ]
+
+    file = parsed(registry, rows, suffix)
+
+    # `100人次` was read as 100 questionnaires without a word, as `100人` was: now each is read so and asked.
+    [record] = file.sheets[0].records
+    assert record["valid_responses"] == 100
+    assert file.errors == []
+    assert [(p.rule, p.excel_row, p.column_header, p.value) for p in file.all_problems] == [
+        ("count_word", 3, f"有效问卷（{column.counts}）", f"100{word}")
+    ]
+    assert f"读取为100{column.counts}" in file.all_problems[0].expected
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize("word", ["栋", "套", "项"])
+def test_a_questionnaire_count_in_a_word_counting_no_respondent_is_an_error(registry, suffix, word):
+    column = survey_column(registry, "valid_responses")
+    assert word not in (column.counts, *column.also_counts)
+    rows = [
+        ["年度：2022"],
+        ["项目名称", "小区名称", "有效问卷（份）", "满意（份）", "不满意（份）"],
+        [PROJECT, "小区1", f"100{word}", "90", "10"],
+    ]
+
+    [error] = parsed(registry, rows, suffix).errors
+
+    # `100栋` under 有效问卷（份） was stored as 100 questionnaires, untold.
+    assert (error.rule, error.excel_row, error.value) == ("type", 3, f"100{word}")
+    assert f"“{word}”计的是另一种数目" in error.expected
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize(("word", "read"), [("人", 100), ("人次", 100), ("万人次", 1000000)])
+def test_a_survey_header_in_a_respondents_word_is_warned_once_and_its_cells_read_so(
+    registry, suffix, word, read
+):
+    rows = [
+        ["年度：2022"],
+        ["项目名称", "小区名称", f"有效问卷（{word}）", "满意（份）", "不满意（份）"],
+        # A cell in the header's own word is not told again; one in another respondent's word is.
+        [PROJECT, "小区1", "100", "90", "10"],
+        [PROJECT, "小区2", f"100{word}", "90", "10户"],
+    ]
+
+    file = parsed(registry, rows, suffix)
+
+    assert [r["valid_responses"] for r in file.sheets[0].records] == [read, read]
+    assert file.errors == []
+    told = [(p.rule, p.excel_row, p.column_header) for p in file.all_problems]
+    assert told == [("count_word", 2, f"有效问卷（{word}）"), ("count_word", 4, "不满意（份）")]
