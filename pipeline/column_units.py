@@ -137,6 +137,9 @@ def _unit_context(
                 str(meta.rows[k]) for k in ("money_unit", "money_unit_more") if k in meta.rows
             )
             expected = f"第{rows}行写了{'、'.join(listed)}两种单位，无法确定本列按哪一种读取"
+        refused = registry.units.measures[measure].refused_note(reading.written)
+        if refused:
+            expected = f"“{reading.written}”不能确切换算为{base}（{refused}）"
         sheet.error(
             rule="unit",
             excel_row=meta.rows.get("money_unit")
@@ -147,6 +150,8 @@ def _unit_context(
             expected=expected,
             fix=f"请只保留正确的一处单位，或在表头注明单位，如「{binding.column.header}（{base}）」"
             if len(listed) > 1
+            else f"请换算为{base}后填写，并在表头注明单位，如「{binding.column.header}（{base}）」"
+            if refused
             else f"请在表头注明可识别的单位，如（{base}）",
         )
     elif reading.issue == "unit_assumed":

@@ -28,20 +28,28 @@ class UnitDef(_Strict):
     # A factor of 0 stored every amount written in that unit as 0; a negative one turned it into a `negative` error.
     factor: Decimal = PydanticField(gt=0)
     aliases: tuple[str, ...] = ()
+    # False where the magnitude it starts with, written alone (`单位：千`, `改造面积（千）`), is not this unit: a finance
+    # sheet's 千 is 千元, and read as 千平方米 it left the amounts beside it assumed in 万元, no longer refused.
+    magnitude_alone: bool = True
 
 
 class Measure(_Strict):
     base: str
     units: dict[str, UnitDef]
-    # Units of the measure offices write that are converted by no listed factor (亩 is no whole number of 平方米): a
-    # `单位：` line naming one is refused over a column it would give a unit, never passed over.
-    refused: tuple[str, ...] = ()
+    # Units of the measure offices write that no exact factor converts (亩 is no whole number of 平方米), each with what
+    # the clerk is told of it: a unit naming one, a header's, a `单位：` line's or a cell's, is refused, never passed over.
+    refused: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _base_is_unit(self) -> Measure:
         if self.base not in self.units or self.units[self.base].factor != 1:
             raise ValueError(f"base unit {self.base!r} must be listed with factor 1")
         return self
+
+    def refused_note(self, written: str | None) -> str | None:
+        """Return what the clerk is told of a written unit the measure refuses (`亩`: 1亩约合666.67平方米), else None."""
+        key = unit_key(written) if written else None
+        return next((note for unit, note in self.refused.items() if unit_key(unit) == key), None)
 
 
 class Units(_Strict):

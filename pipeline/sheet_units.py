@@ -6,7 +6,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from pipeline.registry import Registry, unit_key
+from pipeline.registry import Registry
 from pipeline.registry_templates import Template
 from pipeline.values import CellError, Quantity, UnitContext
 from pipeline.written_units import column_unit, counted_word, is_magnitude
@@ -91,8 +91,8 @@ def read_unit(
 
 def _refused(measure: str, written: str, registry: Registry) -> bool:
     """Say whether a written unit is one of the measure's that units.yaml refuses (亩 of an area)."""
-    refused = registry.units.measures[measure].refused if measure in registry.units.measures else ()
-    return unit_key(written) in {unit_key(unit) for unit in refused}
+    found = registry.units.measures.get(measure)
+    return found is not None and found.refused_note(written) is not None
 
 
 def line_magnitude(written: str, measures: Collection[str], registry: Registry) -> dict[str, str] | None:

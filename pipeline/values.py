@@ -199,6 +199,12 @@ def parse_measure(value: object, column: Column, units: Units, context: UnitCont
     measure = "money" if column.type is ColumnType.MONEY else "area"
     if suffix:
         found = units.find(column_unit(suffix, measure, units))
+        base = units.measures[measure].base
+        if found is None and (refused := units.measures[measure].refused_note(suffix)):
+            # `36亩` was told 请只填写数字: its 36 then read as 36 平方米.
+            raise CellError(
+                "type", f"“{suffix}”不能确切换算为{base}（{refused}）", f"请换算为{base}后只填写数字"
+            )
         if found is None or found[0] != measure:
             raise CellError(
                 "type", f"应为数字（单位{context.name or units.measures[measure].base}）", "请只填写数字"

@@ -52,6 +52,7 @@ def column_unit(written: str, measure: str | None, units: Units) -> str:
         for unit, definition in (found.units.items() if found is not None else ())
         if (scaled := found.units.get(word + unit)) is not None
         and scaled.factor == definition.factor * magnitude
+        and scaled.magnitude_alone
     ]
     return named[0] if len(named) == 1 else written
 

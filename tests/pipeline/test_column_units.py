@@ -893,3 +893,78 @@ def test_an_area_line_in_a_unit_no_factor_converts_is_an_error_on_the_line_for_a
         ("unit", 2, "改造面积", "亩")
     ]
     assert [r["planned_investment_wan"] for r in file.sheets[0].records] == [Decimal(300)]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize("unit", ["公顷", "平方公里", "千平方米"])
+@pytest.mark.parametrize("where", ["header", "line", "cell"])
+def test_an_area_in_a_unit_of_an_exact_factor_is_converted_exactly_wherever_written(
+    registry, suffix, unit, where
+):
+    factor = registry.units.find(unit)[1]
+    assert factor == factor.to_integral_value()  # exact, unlike 亩 (refused)
+    rows = [
+        ["年度：2022"],
+        [f"单位：万元、{unit}" if where == "line" else "单位：万元"],
+        [
+            "小区名称",
+            "惠及户数（户）",
+            "计划投资",
+            f"改造面积（{unit}）" if where == "header" else "改造面积",
+        ],
+        ["小区1", 200, "300", f"1.2345{unit}" if where == "cell" else "1.2345"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    # Each was refused as 亩 is: `1.2公顷` is 12,000 ㎡ exactly, as `1.2万㎡` is read.
+    [record] = file.sheets[0].records
+    assert record["area_m2"] == Decimal("1.2345") * factor
+    assert type(record["area_m2"]) is Decimal
+    assert file.errors == []
+    # As a header's or a line's 万平方米 is, read without a word; a cell's own unit under a bare header too.
+    assert file.all_problems == []
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize(
+    ("line", "header", "cell", "row"),
+    [
+        ("单位：万元、亩", "改造面积", "36", 2),
+        (None, "改造面积（亩）", "36", 3),
+        (None, "改造面积（㎡）", "36亩", 4),
+    ],
+)
+def test_an_area_in_mu_is_refused_saying_why_and_what_to_write(registry, suffix, line, header, cell, row):
+    rows = [
+        ["年度：2022"],
+        [line or "单位：万元"],
+        ["小区名称", "惠及户数（户）", "计划投资", header],
+        ["小区1", 200, "300", cell],
+    ]
+
+    [error] = parsed(registry, rows, UNIT, suffix).errors
+
+    # `36亩` was told 请只填写数字, and the 36 a clerk then wrote read as 36 平方米.
+    note = registry.units.measures["area"].refused_note("亩")
+    assert (error.excel_row, error.column_header) == (row, header)
+    assert error.expected == f"“亩”不能确切换算为平方米（{note}）"
+    assert error.fix.startswith("请换算为平方米后")
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_a_thousand_line_over_amounts_and_areas_stays_refused_for_the_amounts(registry, suffix):
+    rows = [
+        ["年度：2022"],
+        ["单位：千"],
+        ["小区名称", "惠及户数（户）", "计划投资", "改造面积"],
+        ["小区1", 200, "300", "12"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    # 千平方米 is converted; a 千 alone is not it (magnitude_alone), or the amounts were assumed in 万元, no longer asked.
+    assert registry.units.find("千平方米") is not None
+    assert ("unit", 2, "计划投资", "千") in [
+        (e.rule, e.excel_row, e.column_header, e.value) for e in file.errors
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from pipeline.sheet_units import line_magnitude, line_prices, read_unit
@@ -107,7 +109,7 @@ def test_a_line_naming_moneys_unit_only_in_a_price_gives_a_bare_amount_no_unit(r
     assert read_unit("money", None, "户/万元", registry).issue is None
 
 
-@pytest.mark.parametrize("line", ["亩", "万元、亩", "万元；面积：亩", "公顷", "千平方米"])
+@pytest.mark.parametrize("line", ["亩", "万元、亩", "万元；面积：亩"])
 def test_a_line_naming_an_area_unit_units_yaml_refuses_is_refused_for_a_bare_area_not_passed_over(
     registry, line
 ):
@@ -117,3 +119,13 @@ def test_a_line_naming_an_area_unit_units_yaml_refuses_is_refused_for_a_bare_are
     assert reading.written in registry.units.measures["area"].refused
     # The amounts' unit it names is read; a header's area unit is read before it.
     assert read_unit("area", "㎡", line, registry).issue is None
+
+
+@pytest.mark.parametrize(
+    ("line", "factor"), [("公顷", 10000), ("万元、平方公里", 1000000), ("千平方米", 1000)]
+)
+def test_a_line_naming_an_area_unit_of_an_exact_factor_reads_a_bare_area_in_it(registry, line, factor):
+    reading = read_unit("area", None, line, registry, ("money", "area"))
+    # Each was refused as 亩 is, though `1.2公顷` is 12,000 ㎡ exactly.
+    assert reading.issue is None
+    assert reading.context.factor == Decimal(factor) == registry.units.find(line.split("、")[-1])[1]
