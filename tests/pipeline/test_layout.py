@@ -1283,13 +1283,14 @@ def test_a_bare_target_of_a_count_the_data_compute_is_read_in_its_count_and_noth
 
 # The models compare such a target with the value reported, not the data's (㎡ or 万㎡, 元 or 万元).
 @pytest.mark.parametrize(
-    ("level3", "units"),
-    [("改造面积", "平方米、万平方米"), ("计划投资", "万元、元、亿元")],
+    ("level3", "measure"),
+    [("改造面积", "area"), ("计划投资", "money")],
 )
 @pytest.mark.parametrize("reported", ["20.1", None])
 def test_a_bare_target_of_an_amount_the_data_compute_is_told_on_its_own_cell(
-    registry, level3, units, reported
+    registry, level3, measure, reported
 ):
+    units = "、".join(registry.units.measures[measure].units)  # 平方米、万平方米…, 万元、元、亿元
     rows = targets_rows(("≥24.4", reported), ("≥24.4", "20.1"), ("≥24.4万平方米", "20.1"))
     rows[2][2] = level3
     rows[4][2] = "改造面积"
