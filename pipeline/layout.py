@@ -49,7 +49,7 @@ from pipeline.sheet_columns import sheet_columns
 from pipeline.sheet_meta import SheetMeta, read_meta, row_text
 from pipeline.sheet_totals import HiddenRows, _check_total, states_sum_above
 from pipeline.text import UNIT_STATED, squash
-from pipeline.unit_apart import error_unit_below, error_unit_columns, unit_beside
+from pipeline.unit_apart import error_unit_below, error_unit_columns, unit_beside, wider_by_unit_only
 from pipeline.values import CellError, is_blank, squashed
 
 
@@ -211,7 +211,11 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
             _warn_part_total(sheet, excel_row, row, match, named)
             continue
         after_total = kind in ("total", "subtotal")
-        if columns.header_width and (written := filled_width(row)) > columns.header_width:
+        if (
+            columns.header_width
+            and (written := filled_width(row)) > columns.header_width
+            and not wider_by_unit_only(row, columns.header_width)
+        ):
             _error_wider_row(sheet, excel_row, written, columns.header_width)
         is_total = kind in ("total", "subtotal")
         if headings is not None and not is_total:

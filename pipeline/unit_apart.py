@@ -10,6 +10,7 @@ from pipeline.grids import Grid
 from pipeline.header_match import Binding, HeaderMatch, column_letter
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.registry import Registry
+from pipeline.row_kinds import filled_width
 from pipeline.sheet_meta import read_meta
 from pipeline.sheet_units import read_unit
 from pipeline.text import UNIT_LABELS, squash
@@ -32,9 +33,24 @@ def unit_beside(grid: Grid, match: HeaderMatch, footer_row: int) -> Beside | Non
     end = footer_row - 1 if footer_row else len(grid.rows)
     for index in range(match.last_row + 1, end):
         for column, value in enumerate(grid.rows[index][last + 1 :], start=last + 1):
-            if isinstance(value, str) and "单位" in value and (unit := read_meta([value]).money_unit):
+            if unit := _unit_line(value):
                 return Beside(index + 1, f"{column_letter(column)}{index + 1}", unit)
     return None
+
+
+def _unit_line(value: object) -> str | None:
+    """Return the unit a cell writes as a `单位：` line (`单位：元`), else None."""
+    return read_meta([value]).money_unit if isinstance(value, str) and "单位" in value else None
+
+
+def wider_by_unit_only(row: list[object], width: int) -> bool:
+    """Say whether a CSV row is wider than its header only by one `单位：` cell right of the table (`unit_beside`).
+
+    Its fields are where the header says: told as a workbook's is (`unit_beside_table` where a column was read in
+    another unit), not as a row whose fields moved (`csv_fields`, blaming a thousands comma nobody wrote).
+    """
+    beyond = row[width : width + filled_width(row[width:])]
+    return bool(beyond) and filled_width(beyond[:-1]) == 0 and _unit_line(beyond[-1]) is not None
 
 
 def error_unit_below(
