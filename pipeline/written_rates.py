@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from pipeline.chinese_numbers import percent_in_digits
 from pipeline.grids import Grid
 from pipeline.header_match import HeaderMatch
 from pipeline.parsed_sheet import ParsedSheet
@@ -13,7 +14,7 @@ from pipeline.rates import percent_of, quotient, rate_agrees
 from pipeline.registry_templates import WrittenRate
 from pipeline.repeated_columns import read_and_data
 from pipeline.row_kinds import row_kind
-from pipeline.text import split_header
+from pipeline.text import split_header, squash
 from pipeline.values import CellError, decimal_of, is_blank
 
 
@@ -68,6 +69,10 @@ def _counts(record: dict, parts: list[str], whole: str) -> tuple[tuple[int, ...]
 def _readings(value: object) -> list[Decimal]:
     """Return what a rate cell may stand for, as fractions: `92.79%` is 0.9279; a bare number below 1 a fraction,
     above 1 percent points, a bare 1 either 100 % or 1 % (submissions.md). Nothing for a cell that is no rate."""
+    if isinstance(value, str):
+        # `九成五` or `百分之九十五` is 95 %, as a form's rate reads it: passed over, one beside counts giving 80 %
+        # was held to nothing, unsaid.
+        value = percent_in_digits(squash(value)) or value
     try:
         number, suffix = decimal_of(value)
     except CellError:

@@ -125,3 +125,18 @@ def test_every_written_rates_rule_is_named_and_leaves_the_reports_figure_in_doub
     rules = {rate.rule for t in registry.templates.values() for rate in t.written_rates}
     assert rules
     assert all(rule in RULE_ZH and rule in FIGURE_WARNINGS for rule in rules)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+@pytest.mark.parametrize("written", ["九成五", "百分之九十五"])
+def test_a_rate_in_chinese_numerals_is_held_to_its_counts_as_one_in_digits(registry, fmt, written):
+    rows = [
+        ["棉纺厂东院", 100, 80, 15, 5, written],  # 95 ÷ 100 = 95 %: agrees
+        ["市委小区", 100, 70, 10, 20, written],  # 80 ÷ 100 = 80 %: off
+    ]
+
+    told = mismatches(survey(registry, rows, fmt))
+
+    # Each was passed over as no rate: 九成五 beside counts giving 80 % was held to nothing, unsaid.
+    assert list(told) == [4]
+    assert told[4].value == written
