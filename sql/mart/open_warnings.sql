@@ -19,6 +19,7 @@ issues as (
         issues.sheet,
         sheets.template,
         issues.excel_row,
+        issues.column_header,
         issues.value,
         issues.rule,
         rules.family,
@@ -158,8 +159,10 @@ final as (
         attributed.rule,
         attributed.family,
         attributed.rule_zh,
-        count(distinct (attributed.submission_id, attributed.sheet, attributed.cited_row, attributed.value))
-            as warnings,
+        -- Each cell warned is one place (two cells of a row writing the same `5人次` were counted once, two writing
+        -- others twice); the warnings of a header's columns, quoting no cell, are one, on its row.
+        count(distinct (attributed.submission_id, attributed.sheet, attributed.cited_row,
+            if(attributed.value is null, null, attributed.column_header), attributed.value)) as warnings,
         any_value(lineages.lineage) as lineage
     from attributed
     left join projects on projects.project_code = attributed.project_code and projects.year = attributed.year
@@ -182,5 +185,5 @@ comment on column mart.open_warnings.template is '报表模板编号（registry/
 comment on column mart.open_warnings.rule is '规则编号（ops.validation_issues.rule）';
 comment on column mart.open_warnings.family is '提示的类别（config.figure_warnings.family）';
 comment on column mart.open_warnings.rule_zh is '规则的中文名称';
-comment on column mart.open_warnings.warnings is '仍有效的警告处数（同一文件同一工作表同一行算一处）';
+comment on column mart.open_warnings.warnings is '仍有效的警告处数（同一文件同一工作表：引用单元格内容的每个单元格算一处，表头各列或整张表的同一行算一处）';
 comment on column mart.open_warnings.lineage is '警告所在的单元格：提交编号、工作表和Excel行号（针对整张表的警告为表头首行）；重报未列的项目另含原文件中仍计入的各行';

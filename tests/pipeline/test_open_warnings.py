@@ -953,3 +953,52 @@ def test_a_notes_template_lacking_a_rules_wording_prints_its_name_not_a_failed_r
 
     [replaced] = [note for note in notes(_Page(render_html(report)).text) if "经重新报送" in note]
     assert f"经重新报送，{RULE_ZH['whole_list_replaced']}；如新表不完整" in replaced
+
+
+# A survey row writing each count in 人次, two of them the same `5人次`: four cells warned on the receipt were three
+# places in the note (one per row and text), now one each; a header in 人次 over three columns stays one, its row.
+@pytest.mark.slow
+def test_cells_warned_are_counted_one_place_each_and_a_headers_columns_one(settings, registry):
+    from tests.pipeline.test_later_months import PROJECT, REGISTER
+    from tests.pipeline.test_projects import JIA, YEAR, take_in
+
+    cells = "有效问卷（份）,满意（份）,基本满意（份）,不满意（份）"
+    header = "有效问卷（人次）,满意（人次）,基本满意（份）,不满意（人次）"
+    survey = (
+        "\n".join(
+            [
+                "群众满意度调查汇总表",
+                f"项目名称：{PROJECT}",
+                f"年度：{YEAR}",
+                f"小区名称,{cells}",
+                "小区1,100人次,90人次,5人次,5人次",
+                "小区2,50,40,5,5",
+            ]
+        )
+        + "\n"
+    )
+    headed = (
+        "\n".join(
+            [
+                "群众满意度调查汇总表",
+                f"项目名称：{PROJECT}",
+                f"年度：{YEAR}",
+                f"调查对象,{header}",
+                "小区1,100,90,5,5",
+            ]
+        )
+        + "\n"
+    )
+    form = registry.templates["satisfaction_survey"].name_zh
+
+    outcomes = take_in(settings, registry, REGISTER, (f"{JIA}/调查.csv", survey))
+    assert [p.rule for p in outcomes[f"{JIA}/调查.csv"].warnings] == ["count_word"] * 4
+    html, word, _ = report_texts(settings, registry, YEAR)
+    note = reading_note(f"甲项目{YEAR}年度的{form}", "count_word", 4)
+    assert note in notes(html) and note in notes(word)
+
+    outcomes = take_in(settings, registry, (f"{JIA}/调查（修订）.csv", headed))
+    assert [p.rule for p in outcomes[f"{JIA}/调查（修订）.csv"].warnings] == ["count_word"] * 3
+    html, word, _ = report_texts(settings, registry, YEAR)
+    note = reading_note(f"甲项目{YEAR}年度的{form}", "count_word")
+    assert note in notes(html) and note in notes(word)
