@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
+from pipeline.chinese_numbers import in_digits
 from pipeline.count_words import cell_counted_also, counted_also
 from pipeline.problems import display
 from pipeline.registry import Units
@@ -251,6 +252,11 @@ def count_fix(header: str) -> str:
     return f"请填写确切的{header}" if header.endswith("数") else f"请填写「{header}」的确切数目"
 
 
+def _any_tail(_tail: str) -> bool:
+    """Take whatever follows a count's numerals as its unit, to be read as a unit written after digits is."""
+    return True
+
+
 def parse_integer(
     value: object, column: Column, units: Units, context: UnitContext = UnitContext()
 ) -> int | Noted:
@@ -260,8 +266,11 @@ def parse_integer(
     expected, fix = (
         ("应为不小于0的整数", count_fix(column.header)) if counting else ("应为整数", "请填写整数")
     )
+    # `一千二百` or `三千一百四十八户` is exactly 1200, 3148 户, as an indicator's value reads it: it was refused, told
+    # 应为不小于0的整数. Only a count's: an amount in numerals (`五十万`) may be 大写 money or 50 万元.
+    read = in_digits(squashed(value), _any_tail) or value if counting and isinstance(value, str) else value
     try:
-        number, suffix = decimal_of(value)
+        number, suffix = decimal_of(read)
     except CellError as exc:
         raise CellError(exc.rule, expected if exc.rule == "type" else exc.expected, fix) from exc
     written = suffix

@@ -133,6 +133,25 @@ def test_count_accepts_numbers_as_text_with_separators_width_units_and_spaces(
     assert type(parsed) is int
 
 
+# `一千二百` was refused as no number, told 应为不小于0的整数, though it is 1200 exactly, as an indicator's value reads it.
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("一千二百", 1200), ("三千一百四十八户", 3148), ("两百", 200), ("一万二千", 12000)],
+)
+def test_a_count_in_chinese_numerals_is_read_exactly(columns, registry, value, expected):
+    parsed = parse(columns, registry, "households", value)
+    assert (parsed, type(parsed)) == (expected, int)
+
+
+@pytest.mark.parametrize("value", ["一千二百人", "约一千二百", "一千二百余", "一千二百点五", "壹仟贰佰"])
+def test_a_count_in_chinese_numerals_of_another_kind_or_not_exact_is_still_an_error(columns, registry, value):
+    with pytest.raises(CellError):
+        parse(columns, registry, "households", value)
+    # A 序号 is no count: its numerals are parse_ordinal's.
+    with pytest.raises(CellError):
+        parse(columns, registry, "seq", "一千二百")
+
+
 @pytest.mark.parametrize(
     ("value", "expected"), [(0.037, 370), ("1.2", 12000), ("370户", 370), ("3万", 30000)]
 )
