@@ -7,9 +7,9 @@ from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.header_cells import group_header, header_cell, unit_cell
 from pipeline.header_match import Binding, HeaderMatch
+from pipeline.header_warnings import warn_on_header
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.price_lines import error_price_line, warn_price_unused
-from pipeline.problems import Problem, Severity
 from pipeline.registry import Registry
 from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType
 from pipeline.sheet_meta import SheetMeta
@@ -95,10 +95,8 @@ def _unit_context(
             and counted_also(binding.column, unit)
         ):
             # 有效问卷（人次）: told once, on the header; its cells are read as so many 份, each not told again.
-            expected, fix = header_counted_also(binding.column, binding.unit, unit, found[1] == 1)
             row = unit_cell(grid, match, binding, _merged_origin(grid, match.last_row + 1))[0] + 1
-            warn_on_header(sheet, binding.header, rule="count_word", expected=expected, fix=fix, row=row)
-            return UnitContext(found[1], unit)
+            return _read_counted_also(sheet, binding, binding.unit, unit, UnitContext(found[1]), row)
         # `单位：万户` over `惠及户数（户）` is told as an amount's header and line are. A line counting another kind
         # than the header (`单位：万人` over `有效问卷（份）`) is another column's; a `单位：万` is 万个, counting anything.
         reading = read_unit("count", binding.unit, meta.money_unit, registry, measures)
@@ -226,7 +224,12 @@ def _line_count_context(
         _tell_line_magnitude(sheet, binding, reading, grid, match, registry)
         return reading.context
     if reading is not None and reading.issue != "unit":
-        # `单位：万元`, or `单位：万` the whole sheet's counts are in (a survey's): nothing else of it to ask.
+        # `单位：万元`, or `单位：万` the whole sheet's counts are in (a survey's): nothing else of it to ask. A
+        # `单位：人次` over 有效问卷 is read one questionnaire each and asked, as a header 有效问卷（人次） is.
+        if len(mine) == 1 and not _of_kind(binding, mine[0]):
+            origin = _merged_origin(grid, match.last_row + 1)
+            at = header_cell(grid, match, binding.index, origin, lambda text: text == binding.header)[0] + 1
+            return _read_counted_also(sheet, binding, f"单位：{line}", mine[0], reading.context, at)
         return reading.context
     if reading is not None:
         expected = f"“单位：{line}”不是数目的单位"  # `单位：千`: no count is kept in 千
@@ -246,6 +249,16 @@ def _line_count_context(
     return UnitContext()
 
 
+def _read_counted_also(
+    sheet: ParsedSheet, binding: Binding, written: str, unit: str, context: UnitContext, row: int
+) -> UnitContext:
+    """Read a count in the unit a header or `单位：` line `written` names, of a word the column reads as what it
+    counts (`counted_also`), warning on the header's `row` once; the cells under it are not told again."""
+    expected, fix = header_counted_also(binding.column, written, unit, context.factor == 1)
+    warn_on_header(sheet, binding.header, rule="count_word", expected=expected, fix=fix, row=row)
+    return UnitContext(context.factor, unit)
+
+
 def _line_count_reading(
     binding: Binding, line: str, registry: Registry, measures: tuple[str, ...]
 ) -> tuple[UnitReading | None, list[str]]:
@@ -253,7 +266,7 @@ def _line_count_reading(
     listing no count unit, as an amount reads it (`单位：万`); None where it lists two of its kind or another kind
     only. Return the reading and the count units of its kind the line lists."""
     listed = listed_units("count", line, registry)
-    mine = [unit for unit in listed if _of_kind(binding, unit)]
+    mine = [unit for unit in listed if _of_kind(binding, unit) or counted_also(binding.column, unit)]
     if len(mine) == 1 or not listed:
         return read_unit("count", None, mine[0] if mine else line, registry, measures), mine
     return None, mine
@@ -377,32 +390,4 @@ def _warn_group_unit(
         ),
         fix="请删去或改正其中一处单位",
         row=unit_cell(grid, match, binding, origin)[0] + 1,
-    )
-
-
-def warn_on_header(
-    sheet: ParsedSheet,
-    header: str,
-    *,
-    rule: str,
-    expected: str,
-    fix: str,
-    severity: Severity = Severity.WARNING,
-    row: int,
-) -> None:
-    """Warn of how a column was read, on its header as written: 第4行「改造面积」：表头未注明单位，已按…
-
-    `row`: the Excel row the text warned of shows on (header.header_cell, header.unit_cell).
-    """
-    sheet.problems.append(
-        Problem(
-            severity,
-            rule,
-            f"第{row}行「{header}」：{expected}，{fix}。",
-            sheet=sheet.name,
-            excel_row=row,
-            column_header=header,
-            expected=expected,
-            fix=fix,
-        )
     )

@@ -21,9 +21,11 @@ def cell_counted_also(column: Column, written: object, unit: str, number: int) -
 
 
 def header_counted_also(column: Column, written: str, unit: str, in_ones: bool) -> tuple[str, str]:
-    """Return what a clerk is told (expected, fix) of a header read so (有效问卷（人次）), once for its cells."""
+    """Return what a clerk is told (expected, fix) of a header or a `单位：` line read so (有效问卷（人次）, `单位：人次`),
+    once for the cells under it."""
     counts = column.counts
     return (
-        f"{column.header}应以“{counts}”计，表头的单位是“{written}”，本列数值已按每{counted_word(unit)}一{counts}读取",
+        f"{column.header}应以“{counts}”计，{'表上方写的是' if written.startswith('单位') else '表头的单位是'}“{written}”，"
+        f"本列数值已按每{counted_word(unit)}一{counts}读取",
         f"请核对；无误的，请将表头改为「{column.header}（{counts if in_ones else f'万{counts}'}）」",
     )

@@ -7,11 +7,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 
-from pipeline.column_units import warn_on_header
 from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.header_cells import header_cell
 from pipeline.header_match import Binding, HeaderMatch, column_letter, header_text
+from pipeline.header_warnings import warn_on_header
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import row_problem
 from pipeline.registry_columns import SUMMABLE_TYPES, Column, ColumnType

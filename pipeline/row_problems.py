@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.column_units import warn_on_header
 from pipeline.flattened import LOST_MERGE
 from pipeline.header_match import Binding, HeaderMatch
+from pipeline.header_warnings import warn_on_header
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity, cell_problem, display, row_problem, row_value_problem
 from pipeline.row_kinds import total_label_at

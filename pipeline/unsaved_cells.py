@@ -6,8 +6,8 @@ import dataclasses
 import re
 from typing import TYPE_CHECKING
 
-from pipeline.column_units import warn_on_header
 from pipeline.formulas import unsaved_formulas
+from pipeline.header_warnings import warn_on_header
 from pipeline.problems import Severity
 
 if TYPE_CHECKING:

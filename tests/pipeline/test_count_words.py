@@ -81,3 +81,23 @@ def test_a_survey_header_in_a_respondents_word_is_warned_once_and_its_cells_read
     assert file.errors == []
     told = [(p.rule, p.excel_row, p.column_header) for p in file.all_problems]
     assert told == [("count_word", 2, f"有效问卷（{word}）"), ("count_word", 4, "不满意（份）")]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize(("line", "read"), [("单位：人次", 100), ("单位：万人", 1000000)])
+def test_a_survey_unit_line_in_a_respondents_word_is_read_so_and_asked_on_each_header(
+    registry, suffix, line, read
+):
+    heads = ["有效问卷", "满意", "不满意"]
+    rows = [["年度：2022"], [line], ["项目名称", "小区名称", *heads], [PROJECT, "小区1", "100", "90", "10"]]
+
+    file = parsed(registry, rows, suffix)
+
+    # Refused as counting another kind, where a header 有效问卷（人次） is read one questionnaire each and asked.
+    [record] = file.sheets[0].records
+    assert record["valid_responses"] == read
+    assert file.errors == []
+    assert [(p.rule, p.excel_row, p.column_header) for p in file.all_problems] == [
+        ("count_word", 3, head) for head in heads
+    ]
+    assert f"表上方写的是“{line}”" in file.all_problems[0].expected
