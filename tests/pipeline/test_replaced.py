@@ -489,10 +489,14 @@ def test_a_second_survey_batch_of_other_compounds_is_told_the_first_drops_out(se
 
     [warning] = warned(outcomes[second[0]], "whole_list_replaced")
     sums = [sum(row[i] for row in FIRST_BATCH) for i in range(1, 5)]
+    # Each in what the survey counts (份, units.yaml), as 惠及户数 is in 户.
+    [unit] = {
+        c.counts for c in registry.templates["satisfaction_survey"].columns if c.name == "valid_responses"
+    }
     assert (
         f"替代{said(outcomes, first, same_night)}中该项目的全部数据，两份没有一个相同的小区名称，该文件的2行"
-        f"（有效问卷合计{sums[0]}、满意合计{sums[1]}、基本满意合计{sums[2]}、不满意合计{sums[3]}）都不再计入报告"
-        in warning.message_zh
+        f"（有效问卷合计{sums[0]}{unit}、满意合计{sums[1]}{unit}、基本满意合计{sums[2]}{unit}、"
+        f"不满意合计{sums[3]}{unit}）都不再计入报告" in warning.message_zh
     )
     assert not warned(outcomes[first[0]], "whole_list_replaced")
 
