@@ -298,7 +298,10 @@ def test_instructions_explain_each_column_and_the_rules(registry):
     assert table["栏目"] == ("栏目", "是否必填", "填写要求", "可选值及其他可识别的写法")
     assert table["惠及户数（户）"][1:3] == ("必填", "不小于0的整数；单位户")
     assert table["开工日期"][1] == "选填"
-    assert "单位平方米（如按万平方米填写" in table["改造面积（平方米）"][2]
+    others = "、".join(
+        unit for unit in registry.units.measures["area"].units if unit != "平方米"
+    )  # 万平方米, 公顷…
+    assert f"单位平方米（如按{others}填写" in table["改造面积（平方米）"][2]
     assert "同一张表中不能重复" in table["小区名称"][2]
     assert (
         table["改造状态"][3]
@@ -321,7 +324,8 @@ def test_instructions_explain_each_column_and_the_rules(registry):
         "".join(r) for r in instructions(layout_of(registry.template("scale_and_cost")), registry)
     )
     assert "“内容”以“其中：”开头的行是上一行的组成部分" in costs
-    assert "元、亿元换算为万元；万平方米换算为平方米；公里换算为米" in costs
+    areas = "、".join(unit for unit in registry.units.measures["area"].units if unit != "平方米")
+    assert f"元、亿元换算为万元；{areas}换算为平方米；公里换算为米" in costs
     monitoring = {
         row[0]: row
         for row in instructions(layout_of(registry.template("performance_monitoring")), registry)
