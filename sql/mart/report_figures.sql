@@ -197,6 +197,9 @@ evaluation_kinds as (
             -- 计划总投资), as precise as its rows were written: 1,300.125万元 there read 1,300.13万元 in its row.
             when evaluated.measure = 'planned_investment' and target_unit = '万元'
                 and intermediate.decimals_of(actual_in_target_unit) > 2 then 'planned_investment'
+            -- A count (小区, 户) prints exactly in any unit: 619 户 against ≥0.06万户 read 0.062万户 (620) beside
+            -- 惠及居民619户; 0.0619万户 is the count itself, and never on a target's side it is not.
+            when evaluated.measure in ('compounds', 'households') then 'count'
             else 'number'
         end as printed_as
     from evaluated
@@ -222,6 +225,7 @@ evaluation_places as (
             when 'area' then greatest(intermediate.places_apart(actual_in_target_unit, bounds, kind_places), area_places)
             when 'planned_investment' then intermediate.places_apart(actual_in_target_unit, bounds, kind_places)
             when 'number' then intermediate.places_apart(actual_in_target_unit, bounds, kind_places)
+            when 'count' then kind_places
         end as places
     from (
         -- As a column: as places_apart's argument it was inlined at each of its branches.
@@ -232,6 +236,7 @@ evaluation_places as (
                 when 'area' then least(4, intermediate.decimals_of(actual_in_target_unit))
                 when 'planned_investment' then intermediate.sum_decimals(measured_decimals, actual_in_target_unit)
                 when 'number' then least(2, intermediate.decimals_of(round(actual_in_target_unit, 2)))
+                when 'count' then intermediate.decimals_of(actual_in_target_unit)
             end as kind_places
         from evaluation_kinds
         left join area_places using (project_code, year)

@@ -1699,6 +1699,52 @@ def test_the_overviews_area_keeps_off_an_area_target_in_square_metres_too(wh, ar
     assert wh.one("select display_text from mart.report_figures where figure_key = 'area_wan_m2'") == overview
 
 
+@pytest.mark.parametrize(
+    ("households", "rows", "indicator", "target"),
+    [
+        # 619 户 against ≥0.06万户 printed 0.062万户 (620) beside 惠及居民619户.
+        (619, 1, "惠及户数", "≥0.06万户"),
+        # 105 户 against ≥0.01万户 printed 0.011万户 (110): rounded off the target, onto a count it is not.
+        (105, 1, "惠及户数", "≥0.01万户"),
+        # 3 小区 against ≤0.001万个 printed 0.00万个: none.
+        (300, 3, "改造小区数量", "≤0.001万个"),
+    ],
+)
+def test_a_count_prints_exactly_in_a_target_unit_of_ten_thousands(wh, households, rows, indicator, target):
+    register(wh, "甲")
+    wh.submit(
+        "compound_list",
+        [
+            {
+                "project_name": "甲",
+                "compound_name": f"小区{n}",
+                "area_m2": D("1000"),
+                "households": households // rows,
+                "planned_investment_wan": D("250"),
+                "status": "在建",
+            }
+            for n in range(rows)
+        ],
+    )
+    targets(wh, "甲", (indicator, target, None, 90))
+
+    wh.build()
+
+    count = rows if indicator == "改造小区数量" else households
+    unit = target[-2:]
+    exact = format((D(count) / 10000).normalize(), "f")
+    assert (
+        wh.one(
+            "select display_text from mart.report_figures where figure_key = 'indicator_actual' and detail = ?",
+            [indicator],
+        )
+        == f"{exact}{unit}"
+    )
+    assert wh.one("select display_text from mart.report_figures where figure_key = 'households'") == (
+        f"{households:,}户"
+    )
+
+
 def test_the_compounds_area_prints_alike_under_its_overview_and_in_its_indicator_row(wh):
     # 43,470 ㎡ against ≥4.3万平方米: 项目概况 read 4.347万平方米, the indicator's 实际完成值 4.35万平方米.
     one_compound(wh, "43470")
