@@ -160,12 +160,12 @@ def _write_report_files(
     from pipeline import forked, report_charts, report_docx, report_notes, report_render, report_xlsx
     from pipeline.report_templates import template_folders
 
-    # Only a bureau's own templates are looked at: the shipped report.docx prints the notes (tested), and reading
-    # it again would cost every report its parse.
+    # Only a bureau's own templates are looked at: the shipped report.docx and quality_notes.html.j2 print the notes
+    # as the page does (tested), and reading them again would cost every report their parse.
     warnings = []
     if settings.report_templates is not None:
-        warnings.append(report_notes.docx_notes_warning(template_folders(settings.report_templates)))
-    for warning in filter(None, warnings):
+        warnings = report_notes.notes_warnings(template_folders(settings.report_templates))
+    for warning in warnings:
         logger.warning("%s", warning)
     with set_aside() as set_aside_now:
         with collector_paused(), reader(settings.warehouse) as con:
@@ -185,4 +185,4 @@ def _write_report_files(
     # Locally `reports/<year>`; on object storage the version prefix its LATEST.json names.
     folder = publish_set(location_path(settings.reports) / str(year), content)
     _record_published(settings, year, printed)  # after publishing: a crash between leaves it listed stale
-    return ReportFiles(*(folder / file_name for file_name in content), tuple(filter(None, warnings)))
+    return ReportFiles(*(folder / file_name for file_name in content), tuple(warnings))

@@ -20,7 +20,7 @@ from pipeline.report_fill import fill
 from pipeline.report_model import Figure, Report
 from pipeline.report_quality import Cited
 from pipeline.report_sandbox import environment
-from pipeline.report_templates import template_folders
+from pipeline.report_templates import find_template, template_folders
 from pipeline.report_text import DASH, shown
 
 TEMPLATE = "quality_notes.html.j2"
@@ -186,3 +186,33 @@ def docx_notes_warning(folders: list[Path]) -> str | None:
             "{%p endfor %} 三段。"
         )
     return "".join(said) or None
+
+
+# The 附表's rounding note, which quality_notes.html.j2 printed among the 数据质量提示 before table_notes.html.j2 took it
+# under each 附表 (16a8758): a bureau's copy made before still prints it there, so the page, the Word file and the
+# workbook print it twice.
+MOVED_FIGURE = "printed_score_sum"
+
+
+def quality_notes_warning(folders: list[Path]) -> str | None:
+    """Say so when the quality_notes.html.j2 in use still prints the 附表's rounding note that table_notes.html.j2 now
+    prints under each 附表 (a bureau's copy made before 16a8758): the report prints it twice."""
+    from jinja2 import TemplateSyntaxError, nodes
+
+    path = find_template(folders, TEMPLATE)
+    try:
+        parsed = environment(folders, None, autoescape=True).parse(path.read_text(encoding="utf-8"))
+    except TemplateSyntaxError:
+        return None  # the report is not written, and says where the template is wrong
+    if not any(node.value == MOVED_FIGURE for node in parsed.find_all(nodes.Const)):
+        return None
+    return (
+        f"报告模板 {path} 仍有附表“得分”按四舍五入印出、相加与自评得分不同的旧段落（{MOVED_FIGURE}）：这段说明现在印在每张"
+        f"附表之下（{TABLE_TEMPLATE}），网页版、Word 版和 Excel 版因此各印两次。报告照常生成；请按 docs/report-templates.md "
+        f"删去 {TEMPLATE} 中取 {MOVED_FIGURE} 的那一段（连同它的 {{% for %}}、{{% endfor %}}）。"
+    )
+
+
+def notes_warnings(folders: list[Path]) -> list[str]:
+    """Say what of the notes templates in use (report.docx, quality_notes.html.j2) prints other than the page does."""
+    return [warning for warning in (docx_notes_warning(folders), quality_notes_warning(folders)) if warning]

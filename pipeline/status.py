@@ -93,16 +93,15 @@ def unpublished_lines(said: dict) -> list[str]:
 def template_warnings(settings: Settings) -> list[str]:
     """Say what of the deployment's own report templates (PIPELINE_REPORT_TEMPLATES) the report warns of."""
     from pipeline.report_model import ReportError
-    from pipeline.report_notes import docx_notes_warning
+    from pipeline.report_notes import notes_warnings
     from pipeline.report_templates import template_folders
 
     if settings.report_templates is None:  # ours, tested
         return []
     try:
-        warning = docx_notes_warning(template_folders(settings.report_templates))
+        return notes_warnings(template_folders(settings.report_templates))
     except ReportError as exc:  # no such folder: the report is not written
         return [str(exc)]
-    return [warning] if warning else []
 
 
 def _line(value: str) -> str:

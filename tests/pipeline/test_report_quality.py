@@ -136,8 +136,9 @@ def test_a_score_column_whose_printed_scores_do_not_add_up_to_the_printed_total_
         assert not [n for n in notes(text) if "四舍五入" in n], where
 
 
-def report_of_thirds(registry):
-    """Build the report of one project scoring 10 × 2/3 on each of three indicators, 10 and 60 on the rest."""
+def report_of_thirds(registry, templates=None):
+    """Build the report of one project scoring 10 × 2/3 on each of three indicators, 10 and 60 on the rest, in the
+    templates of a bureau's folder, if given."""
     wh = Warehouse(registry)
     register(wh, "甲")
     ledger(wh, "甲", "100", "100")
@@ -151,7 +152,7 @@ def report_of_thirds(registry):
         + [row | {"level3": "完成率", "target_text": "≥90%", "reported_value": "95%", "weight": 60}],
     )
     wh.build()
-    return build_report(wh.con, YEAR, CONFIG, registry)
+    return build_report(wh.con, YEAR, CONFIG, registry, templates)
 
 
 def test_a_score_column_adding_up_to_the_printed_total_says_nothing_of_rounding(registry):
