@@ -194,9 +194,11 @@ evaluation_kinds as (
             -- 4.347万平方米 there and 4.35万平方米 in its indicator's row.
             when evaluated.measure = 'area' and target_unit = '万平方米' then 'area'
             -- Planned investment in 万元 past two decimals prints as 项目概况 prints the sum it is (清单计划投资, else
-            -- 计划总投资), as precise as its rows were written: 1,300.125万元 there read 1,300.13万元 in its row.
-            when evaluated.measure = 'planned_investment' and target_unit = '万元'
-                and intermediate.decimals_of(actual_in_target_unit) > 2 then 'planned_investment'
+            -- 计划总投资), as precise as its rows were written: 1,300.125万元 there read 1,300.13万元 in its row. In
+            -- another unit (元, 亿元) it prints exactly too: 1,250.005万元 against ≥0.1亿元 read 0.13亿元 (1,300万元), and
+            -- 0.001万元 against ≥0.00001亿元 0亿元.
+            when evaluated.measure = 'planned_investment'
+                and (target_factor <> 1 or intermediate.decimals_of(actual_in_target_unit) > 2) then 'planned_investment'
             -- A count (小区, 户) prints exactly in any unit: 619 户 against ≥0.06万户 read 0.062万户 (620) beside
             -- 惠及居民619户; 0.0619万户 is the count itself, and never on a target's side it is not.
             when evaluated.measure in ('compounds', 'households') then 'count'
@@ -234,7 +236,10 @@ evaluation_places as (
             coalesce(area_places.places, 0) as area_places,
             case printed_as
                 when 'area' then least(4, intermediate.decimals_of(actual_in_target_unit))
-                when 'planned_investment' then intermediate.sum_decimals(measured_decimals, actual_in_target_unit)
+                when 'planned_investment' then case
+                    when target_factor = 1 then intermediate.sum_decimals(measured_decimals, actual_in_target_unit)
+                    else intermediate.decimals_of(actual_in_target_unit)
+                end
                 when 'number' then least(2, intermediate.decimals_of(round(actual_in_target_unit, 2)))
                 when 'count' then intermediate.decimals_of(actual_in_target_unit)
             end as kind_places

@@ -1785,6 +1785,47 @@ def test_the_lists_planned_investment_prints_alike_under_its_overview_and_in_its
     ) == [("compound_planned_investment_wan", "1,300.125万元"), ("indicator_actual", "1,300.125万元")]
 
 
+@pytest.mark.parametrize(
+    ("amounts", "target"),
+    [
+        # 1,250.005万元 against ≥0.1亿元 printed 0.13亿元 (1,300万元) beside 清单计划投资1,250.005万元.
+        (("1250.005",), "≥0.1亿元"),
+        # Three rows of 1,000.0005万元 against ≤0.2亿元: 0.10亿元.
+        (("333.333", "333.333", "333.3345"), "≤0.2亿元"),
+        # 0.001万元 (10 元) against ≥0.00001亿元 printed 0亿元.
+        (("0.001",), "≥0.00001亿元"),
+    ],
+)
+def test_planned_investment_prints_exactly_in_a_target_unit_other_than_wan(wh, amounts, target):
+    register(wh, "甲")
+    wh.submit(
+        "compound_list",
+        [
+            {
+                "project_name": "甲",
+                "compound_name": f"小区{n}",
+                "area_m2": D("10000"),
+                "households": 10,
+                "planned_investment_wan": D(amount),
+                "status": "在建",
+            }
+            for n, amount in enumerate(amounts)
+        ],
+    )
+    targets(wh, "甲", ("计划投资", target, None, 90))
+
+    wh.build()
+
+    in_yi = sum(map(D, amounts)) / written_units.unit_factor("亿元")
+    digits = max(0, -in_yi.normalize().as_tuple().exponent)
+    assert (
+        wh.one(
+            "select display_text from mart.report_figures where figure_key = 'indicator_actual' and detail = '计划投资'"
+        )
+        == f"{in_yi:,.{digits}f}亿元"
+    )
+
+
 def test_a_unit_a_bureau_adds_to_units_yaml_converts_in_the_models(wh, monkeypatch, tmp_path):
     # The models take every factor from the reading, which takes it from units.yaml: no list of units in SQL.
     units = (REGISTRY_DIR / "units.yaml").read_text(encoding="utf-8")
