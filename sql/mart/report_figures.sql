@@ -669,20 +669,29 @@ figures as (
     from evaluation
     where differs_from_reported
     union all
-    -- What the unit scored itself on the national 自评表, printed beside the computed score.
+    -- What the unit scored itself on the national 自评表, printed beside the computed score: two decimals at most, as
+    -- written where fewer, but never rounded onto its 分值 (44.9997 of 45 printed 45.00, full marks the form did not
+    -- claim), nor its 总分 onto a grade's bound or 100 (89.995 printed 90.00分 beside 优's 90).
     select project_code, year, 'indicator_reported_score', indicator_detail, 200 + position, reported_score::decimal(38, 10), '分',
-        least(2, intermediate.decimals_of(reported_score)),
+        intermediate.places_apart(reported_score, [weight], least(2, intermediate.decimals_of(reported_score))),
         null, reported_score_lineage
     from evaluation
     where reported_score is not null
     union all
     select self_reported.project_code, self_reported.year, 'reported_self_evaluation_score', null, 52,
-        reported_total_score::decimal(38, 10), '分', least(2, intermediate.decimals_of(reported_total_score)),
+        reported_total_score::decimal(38, 10), '分',
+        intermediate.places_apart(
+            reported_total_score,
+            list_append(coalesce(grades.bounds, []), 100),
+            least(2, intermediate.decimals_of(reported_total_score))
+        ),
         null, coalesce(cells.lineage, self_reported.table_rows)
     from self_reported
     left join form_cells as cells
         on cells.project_code = self_reported.project_code and cells.year = self_reported.year
         and cells.field_name = 'reported_total_score'
+    left join (select year, list(from_score) as bounds from config.grades group by year) as grades
+        on grades.year = self_reported.year
     where reported_total_score is not null
     union all
     select self_reported.project_code, self_reported.year, 'reported_budget_execution_rate', null, 53,

@@ -1826,6 +1826,45 @@ def test_planned_investment_prints_exactly_in_a_target_unit_other_than_wan(wh, a
     )
 
 
+@pytest.mark.parametrize(
+    ("score", "total", "printed_score", "printed_total"),
+    [
+        # 44.9997 of 45 printed 45.00, full marks the form did not claim; its 总分 89.995 printed 90.00分, on 优's 90.
+        ("44.9997", "89.995", "44.9997", "89.995分"),
+        # Rounded past 分值 and 100: 45.004 printed 45.00, 100.004 printed 100.00分.
+        ("45.004", "100.004", "45.004", "100.004分"),
+        # Off every bound, two decimals at most, as written where fewer.
+        ("44.9", "89.876", "44.9", "89.88分"),
+        ("45", "90", "45", "90分"),
+    ],
+)
+def test_a_forms_own_scores_never_print_on_a_bound_they_miss(wh, score, total, printed_score, printed_total):
+    register(wh, "甲")
+    wh.submit(
+        "performance_targets",
+        [
+            {
+                "project_name": "甲",
+                "level1": "产出指标",
+                "level2": "数量指标",
+                "level3": "完成率",
+                "target_text": "≥90%",
+                "reported_value": "95%",
+                "weight": D(45),
+                "reported_score": D(score),
+                "reported_total_score": D(total),
+            }
+        ],
+    )
+
+    wh.build()
+
+    assert wh.rows(
+        "select figure_key, display_text from mart.report_figures "
+        "where figure_key in ('indicator_reported_score', 'reported_self_evaluation_score') order by position"
+    ) == [("reported_self_evaluation_score", printed_total), ("indicator_reported_score", printed_score)]
+
+
 def test_a_unit_a_bureau_adds_to_units_yaml_converts_in_the_models(wh, monkeypatch, tmp_path):
     # The models take every factor from the reading, which takes it from units.yaml: no list of units in SQL.
     units = (REGISTRY_DIR / "units.yaml").read_text(encoding="utf-8")
