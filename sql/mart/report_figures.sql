@@ -365,6 +365,28 @@ gap_decimals as (
     group by all
 ),
 
+-- The 运行监控表's execution rate and the time progress printed beside it, with one number of decimals: two, or as
+-- many more as print them apart where they are apart (and alike where they are): 1-7月 58.3325 % against 7/12,
+-- 58.3333 %, both printed 58.33%, read as on time.
+monitoring_places as (
+    select project_code, year, month,
+        coalesce(
+            min(places) filter (
+                where sign(intermediate.rounded(rate * 100, places) - intermediate.rounded(time_progress * 100, places))
+                    = sign(rate - time_progress)
+            ),
+            10
+        )::integer as places
+    from (
+        select project_code, year, month, time_progress,
+            coalesce(reported_execution_rate, computed_execution_rate) as rate
+        from mart.monitoring_findings
+    )
+    cross join (select range as places from range(2, 7)) as places
+    where rate is not null
+    group by all
+),
+
 -- The national 自评表's own 总分 and 执行率: the form repeats them on every indicator row.
 self_reported as (
     select
@@ -724,13 +746,14 @@ figures as (
     union all
     -- The 运行监控表: reported execution against time progress per month N, and each indicator not sure to be met.
     select project_code, year, 'monitoring_execution_rate', month || '月', 300 + month,
-        coalesce(reported_execution_rate, computed_execution_rate)::decimal(38, 10), '%', 2, null, lineage
+        coalesce(reported_execution_rate, computed_execution_rate)::decimal(38, 10), '%', places, null, lineage
     from mart.monitoring_findings
-    where coalesce(reported_execution_rate, computed_execution_rate) is not null
+    inner join monitoring_places using (project_code, year, month)
     union all
-    select project_code, year, 'monitoring_time_progress', month || '月', 300 + month, time_progress::decimal(38, 10), '%', 2,
-        null, lineage
+    select project_code, year, 'monitoring_time_progress', month || '月', 300 + month, time_progress::decimal(38, 10), '%',
+        coalesce(places, 2), null, lineage
     from mart.monitoring_findings
+    left join monitoring_places using (project_code, year, month)
     union all
     -- Two findings of one month under one 三级指标 name (`完成率` under 质量指标 and under 时效指标) are told apart as
     -- the self-evaluation's indicators are, by their 二级指标, then their order: else the report printed two rows

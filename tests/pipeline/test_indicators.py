@@ -394,6 +394,45 @@ def test_monitoring_findings_of_one_name_are_told_apart_in_the_report(wh):
     ]
 
 
+@pytest.mark.parametrize(
+    ("executed", "printed"),
+    [
+        # 583.325 of 1,000 by July is 58.3325 %, behind 7/12 (58.3333 %): both printed 58.33%, read as on time.
+        ("583.325", ("58.3325%", "58.3333%")),
+        # Ahead by a hair: 58.3334 % printed 58.33% beside 58.33%.
+        ("583.334", ("58.3334%", "58.3333%")),
+        # Apart at two decimals, or alike: two decimals.
+        ("600", ("60%", "58.33%")),
+        # 58.333 % printed 58.33% beside 58.33%, and 58.333% beside 58.333% at three decimals.
+        ("583.33", ("58.333%", "58.3333%")),
+    ],
+)
+def test_a_monitoring_execution_rate_and_the_time_progress_beside_it_print_apart_where_they_are(
+    wh, executed, printed
+):
+    register(wh, "甲")
+    row = {"project_name": "甲", "year": YEAR, "month": 7, "level1": "产出指标", "level2": "时效指标"}
+    row |= {"level3": "完成率", "target_text": "≥100%", "likelihood": "确定能"}
+    wh.submit(
+        "performance_monitoring",
+        [row | {"budget_initial_wan": D("1000"), "budget_executed_wan": D(executed)}],
+        slice_fields=("project_code", "month"),
+    )
+
+    wh.build()
+
+    rate, time = D(executed) / 1000, D(7) / 12
+    shown_rate, shown_time = (D(text.rstrip("%")) for text in printed)
+    assert (rate > time, rate < time) == (
+        shown_rate > shown_time,
+        shown_rate < shown_time,
+    )  # as a reader compares
+    assert wh.rows(
+        "select display_text from mart.report_figures where figure_key in "
+        "('monitoring_execution_rate', 'monitoring_time_progress') order by figure_key"
+    ) == [(text,) for text in printed]
+
+
 def monitoring_lights_stated(
     wh: Warehouse, stated: dict[int, list[str | None]], block: dict[int, str] | None = None
 ) -> None:
