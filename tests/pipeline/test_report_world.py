@@ -1,12 +1,15 @@
-"""A black-box round on the published report: two years of real-shaped files from three offices, taken in by
+"""A black-box round on the published report: three years of real-shaped files from three offices, taken in by
 `pipeline ingest` and reported by `pipeline report`, every figure of the opening paragraph, 表1 and each project's
-overview held against a hand calculation from the files written here."""
+overview held against a hand calculation from the files written here, and each indicator's 实际完成值 in the page, the
+Word file and the workbook."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+import docx
+import openpyxl
 import pytest
 
 from pipeline.cli import main
@@ -34,6 +37,7 @@ class Project:
     plan: str = "0"  # 年度计划投资（万元）
     monthly: tuple[str, ...] = ()  # 本月完成投资（万元）, from January
     survey: tuple[tuple[str, int, int, int, int], ...] = ()  # 小区, 有效, 满意, 基本满意, 不满意
+    targets: tuple[tuple[str, str, int], ...] = ()  # 三级指标, 年度指标值, 分值 (产出指标·数量指标)
 
 
 WORLD = {
@@ -86,6 +90,25 @@ WORLD = {
             survey=(("石化小区", 94, 71, 16, 7), ("育源小区", 49, 37, 9, 3)),
         ),
     ),
+    # Counts and money printed in a target's unit of ten thousands: 619 户 printed 0.062万户 against ≥0.06万户, and
+    # 1,250.005万元 0.13亿元 against ≥0.1亿元.
+    2024: (
+        Project(
+            "ZL-2024-001",
+            "枣林街道老旧小区改造三期",
+            "老旧小区改造",
+            ZAOLIN,
+            "1250.005",
+            compounds=(("纺织厂家属院", "12345.67", 619, "1250.005"),),
+            ledger_yuan=(
+                ("2024-03-01", "中央补助资金", "到位", "12500050"),
+                ("2024-04-01", "中央补助资金", "支付", "500"),
+            ),
+            plan="1250.005",
+            monthly=("100.005",) + ("100",) * 11,
+            targets=(("惠及户数", "≥0.06万户", 50), ("计划投资", "≥0.1亿元", 40)),
+        ),
+    ),
 }
 
 
@@ -129,6 +152,12 @@ def csv_files(year: int, projects: tuple[Project, ...]) -> dict[str, str]:
                  "小区名称,有效问卷（份）,满意（份）,基本满意（份）,不满意（份）"]
                 + [",".join(map(str, row)) for row in p.survey]
             )  # fmt: skip
+        if p.targets:
+            files[f"{p.unit}/{year}绩效目标自评表{n}.csv"] = "\n".join(
+                [f"{p.name}{year}年项目绩效目标及自评表", head, f"项目名称：{p.name}", f"年度：{year}",
+                 "一级指标,二级指标,三级指标,年度指标值,实际完成值,分值"]
+                + [f"产出指标,数量指标,{name},{target},,{points}" for name, target, points in p.targets]
+            )  # fmt: skip
     return files
 
 
@@ -165,6 +194,30 @@ def completed(p: Project) -> list[Decimal]:
     return [sum(map(D, p.monthly), D(0))]
 
 
+@dataclass(frozen=True)
+class Printed:
+    """A year's report as its readers see it: the page's text, the Word file's paragraphs and table rows, the rows of
+    the workbook's sheets."""
+
+    page: str
+    word: list[str]
+    word_rows: list[list[str]]
+    workbook: dict[str, list[tuple]]
+
+
+def printed(folder) -> Printed:
+    [page] = folder.glob("*.html")
+    [word] = folder.glob("*.docx")
+    [workbook] = folder.glob("*.xlsx")
+    document = docx.Document(str(word))
+    return Printed(
+        _Page(page.read_text(encoding="utf-8")).text,
+        [p.text for p in document.paragraphs],
+        [[cell.text for cell in row.cells] for table in document.tables for row in table.rows],
+        {ws.title: list(ws.iter_rows(values_only=True)) for ws in openpyxl.load_workbook(str(workbook))},
+    )
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, registry):
     home = tmp_path_factory.mktemp("world")
@@ -181,8 +234,7 @@ def world(tmp_path_factory, registry):
     pages = {}
     for year in WORLD:
         assert main(["report", "--year", str(year)]) == 0
-        [page] = (home / "reports" / str(year)).glob("*.html")
-        pages[year] = _Page(page.read_text(encoding="utf-8")).text
+        pages[year] = printed(home / "reports" / str(year))
     yield pages
     mp.undo()
 
@@ -198,18 +250,18 @@ def test_the_opening_paragraph_and_table_1_print_the_years_totals_as_the_files_a
     assert (
         f"{year}年度纳入绩效评价的项目共{len(projects)}个，全年到位资金{wan(received)}，支付资金{wan(paid)}，"
         f"完成投资{wan(done)}。"
-    ) in world[year]
+    ) in world[year].page
     for p in projects:
         row = f"{p.name}{wan([D(p.planned)])}{wan(completed(p))}{percent(sum(ledger(p, '支付')), sum(ledger(p, '到位')))}"
-        assert row in world[year], p.name
+        assert row in world[year].page, p.name
     # 双铺's 月报 stops at November: its 累计 is November's, in the year's total as in its row of 表1. Before, only
     # its own section said so (累计完成投资（截至11月）); the total read as the year's.
     partial = [p.name for p in projects if len(p.monthly) < 12]
     note = "注：总体情况和本表中的完成投资按各项目投资完成情况月报的最新月份计"
     if partial:
-        assert f"{note}，其中{'、'.join(f'{name}截至11月' for name in partial)}。" in world[year]
+        assert f"{note}，其中{'、'.join(f'{name}截至11月' for name in partial)}。" in world[year].page
     else:
-        assert note not in world[year]
+        assert note not in world[year].page
 
 
 @pytest.mark.slow  # 5 s or more on two cores
@@ -224,9 +276,41 @@ def test_each_projects_overview_prints_its_compounds_funds_and_survey_as_the_fil
                 f"改造老旧小区{len(p.compounds)}个，改造面积{area_text}万平方米，惠及居民{households:,}户，"
                 f"清单计划投资{wan([D(m) for *_, m in p.compounds])}。"
             )
-            assert said in world[year], p.name
-        assert f"全年到位资金{wan(ledger(p, '到位'))}，其中" in world[year], p.name
+            assert said in world[year].page, p.name
+        assert f"全年到位资金{wan(ledger(p, '到位'))}，其中" in world[year].page, p.name
         if p.survey:
             valid = sum(v for _, v, *_ in p.survey)
             content = sum(s + b for _, _, s, b, _ in p.survey)
-            assert f"有效问卷{valid}份，群众满意度{percent(D(content), D(valid))}。" in world[year], p.name
+            assert f"有效问卷{valid}份，群众满意度{percent(D(content), D(valid))}。" in world[year].page, (
+                p.name
+            )
+
+
+def actual(p: Project, indicator: str, target: str) -> str:
+    """Return a count or an amount of the files in its target's unit, exactly: 惠及户数 the households listed, 计划投资
+    the list's 计划投资 (万元)."""
+    if indicator == "惠及户数":
+        value, base = D(sum(h for _, _, h, _ in p.compounds)), "户"
+    else:
+        value, base = sum((D(m) for *_, m in p.compounds), D(0)), "万元"
+    unit = target.lstrip("≥≤=0123456789.")
+    value /= {base: 1, "万户": 10000, "亿元": 10000}[unit]
+    return f"{value:,.{decimals(value)}f}{unit}"
+
+
+@pytest.mark.slow  # 5 s or more on two cores
+@pytest.mark.parametrize(
+    "year", [year for year, projects in sorted(WORLD.items()) if any(p.targets for p in projects)]
+)
+def test_each_indicators_actual_prints_its_count_or_amount_exactly_in_the_page_word_file_and_workbook(
+    world, year
+):
+    sheets = [rows for title, rows in world[year].workbook.items() if title.startswith("附表")]
+    for p in WORLD[year]:
+        for indicator, target, _ in p.targets:
+            said = f"{indicator}：年度指标值{target}，实际完成值{actual(p, indicator, target)}"
+            assert said in world[year].page and any(said in line for line in world[year].word), indicator
+            assert [indicator, target, actual(p, indicator, target)] in [r[:3] for r in world[year].word_rows]
+            assert (indicator, target, actual(p, indicator, target)) in [
+                r[:3] for rows in sheets for r in rows
+            ]
