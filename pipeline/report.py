@@ -160,8 +160,8 @@ def _write_report_files(
     from pipeline import forked, report_charts, report_docx, report_notes, report_render, report_xlsx
     from pipeline.report_templates import template_folders
 
-    # Only a bureau's own templates are looked at: the shipped report.docx and quality_notes.html.j2 print the notes
-    # as the page does (tested), and reading them again would cost every report their parse.
+    # Only a bureau's own templates are looked at: the shipped report.docx, report.html.j2 and quality_notes.html.j2
+    # print the notes alike (tested), and reading them again would cost every report their parse.
     warnings = []
     if settings.report_templates is not None:
         warnings = report_notes.notes_warnings(template_folders(settings.report_templates))

@@ -20,7 +20,7 @@ from pipeline.report_fill import fill
 from pipeline.report_model import Figure, Report
 from pipeline.report_quality import Cited
 from pipeline.report_sandbox import environment
-from pipeline.report_templates import find_template, template_folders
+from pipeline.report_templates import HTML_TEMPLATE, find_template, template_folders
 from pipeline.report_text import DASH, shown
 
 TEMPLATE = "quality_notes.html.j2"
@@ -194,25 +194,49 @@ def docx_notes_warning(folders: list[Path]) -> str | None:
 MOVED_FIGURE = "printed_score_sum"
 
 
-def quality_notes_warning(folders: list[Path]) -> str | None:
-    """Say so when the quality_notes.html.j2 in use still prints the 附表's rounding note that table_notes.html.j2 now
-    prints under each 附表 (a bureau's copy made before 16a8758): the report prints it twice."""
+def _strings(folders: list[Path], name: str) -> tuple[Path, set[str]] | None:
+    """Return the template of that name in use and the strings it writes (included templates, figure keys); None
+    where it does not parse (the report is not written, and says where the template is wrong)."""
     from jinja2 import TemplateSyntaxError, nodes
 
-    path = find_template(folders, TEMPLATE)
+    path = find_template(folders, name)
     try:
         parsed = environment(folders, None, autoescape=True).parse(path.read_text(encoding="utf-8"))
     except TemplateSyntaxError:
-        return None  # the report is not written, and says where the template is wrong
-    if not any(node.value == MOVED_FIGURE for node in parsed.find_all(nodes.Const)):
+        return None
+    return path, {node.value for node in parsed.find_all(nodes.Const) if isinstance(node.value, str)}
+
+
+def quality_notes_warning(folders: list[Path]) -> str | None:
+    """Say so when the quality_notes.html.j2 in use still prints the 附表's rounding note that table_notes.html.j2 now
+    prints under each 附表 (a bureau's copy made before 16a8758): the report prints it twice."""
+    read = _strings(folders, TEMPLATE)
+    if read is None or MOVED_FIGURE not in read[1]:
         return None
     return (
-        f"报告模板 {path} 仍有附表“得分”按四舍五入印出、相加与自评得分不同的旧段落（{MOVED_FIGURE}）：这段说明现在印在每张"
+        f"报告模板 {read[0]} 仍有附表“得分”按四舍五入印出、相加与自评得分不同的旧段落（{MOVED_FIGURE}）：这段说明现在印在每张"
         f"附表之下（{TABLE_TEMPLATE}），网页版、Word 版和 Excel 版因此各印两次。报告照常生成；请按 docs/report-templates.md "
         f"删去 {TEMPLATE} 中取 {MOVED_FIGURE} 的那一段（连同它的 {{% for %}}、{{% endfor %}}）。"
     )
 
 
+def page_notes_warning(folders: list[Path]) -> str | None:
+    """Say so when the report.html.j2 in use includes no table_notes.html.j2 (a bureau's copy made before 2978879 and
+    16a8758): its page prints none of the notes under 表1 and the 附表 the Word file and the workbook print, the
+    month a 完成投资 stands at and the rounding of a 附表's 得分 among them."""
+    read = _strings(folders, HTML_TEMPLATE)
+    if read is None or TABLE_TEMPLATE in read[1]:
+        return None
+    return (
+        f"报告模板 {read[0]} 没有引用 {TABLE_TEMPLATE}：网页版不印表1和附表之下的注（如完成投资按月报最新月份计、截至几月，"
+        "附表“得分”按四舍五入印出、相加与自评得分不同的说明），Word 版、Excel 版照印。报告照常生成；请按 "
+        f'docs/report-templates.md 在表1之后加上 {{% with p = none %}}{{% include "{TABLE_TEMPLATE}" %}}{{% endwith %}}，'
+        f'在每个项目的附表之后加上 {{% include "{TABLE_TEMPLATE}" %}}。'
+    )
+
+
 def notes_warnings(folders: list[Path]) -> list[str]:
-    """Say what of the notes templates in use (report.docx, quality_notes.html.j2) prints other than the page does."""
-    return [warning for warning in (docx_notes_warning(folders), quality_notes_warning(folders)) if warning]
+    """Say what of the templates in use (report.docx, report.html.j2, quality_notes.html.j2) prints the notes other
+    than the shipped ones do."""
+    found = (docx_notes_warning(folders), page_notes_warning(folders), quality_notes_warning(folders))
+    return [warning for warning in found if warning]

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 
-from pipeline.report_notes import TEMPLATE, notes_warnings, quality_notes_warning
+from pipeline.report_notes import (
+    TABLE_TEMPLATE,
+    TEMPLATE,
+    notes_warnings,
+    page_notes_warning,
+    quality_notes_warning,
+)
 from pipeline.report_render import render_html
-from pipeline.report_templates import DEFAULT_TEMPLATES, template_folders
+from pipeline.report_templates import DEFAULT_TEMPLATES, HTML_TEMPLATE, template_folders
 from pipeline.status import template_warnings
 from tests.pipeline.test_report import _Page
 from tests.pipeline.test_report_quality import report_of_thirds
@@ -50,3 +56,30 @@ def test_the_shipped_quality_notes_and_a_bureaus_copy_without_the_old_paragraph_
     # A folder holding only its own report.docx uses the shipped quality_notes.html.j2.
     (tmp_path / TEMPLATE).unlink()
     assert quality_notes_warning(template_folders(tmp_path)) is None
+
+
+def test_a_bureaus_page_template_including_no_notes_under_its_tables_is_named(registry, settings, tmp_path):
+    # A report.html.j2 copied before table_notes.html.j2 printed no note under 附表1: its 得分 added up to 90.01分
+    # beside 90.00分 without a word, while the Word file and the workbook said why.
+    shipped = (DEFAULT_TEMPLATES / HTML_TEMPLATE).read_text(encoding="utf-8")
+    includes = [
+        '{% with p = none %}{% include "table_notes.html.j2" %}{% endwith %}\n',
+        '{% include "table_notes.html.j2" %}\n',
+    ]
+    assert all(
+        shipped.count(include) == 1 for include in includes
+    )  # the shipped template as this test knows it
+    for include in includes:
+        shipped = shipped.replace(include, "")
+    (tmp_path / HTML_TEMPLATE).write_text(shipped, encoding="utf-8")
+    assert "按四舍五入印出" not in _Page(render_html(report_of_thirds(registry, tmp_path))).text
+
+    warning = page_notes_warning(template_folders(tmp_path)) or ""
+    assert str(tmp_path / HTML_TEMPLATE) in warning and TABLE_TEMPLATE in warning
+    assert warning in template_warnings(dataclasses.replace(settings, report_templates=tmp_path))
+
+
+def test_the_shipped_page_template_and_a_folder_without_one_are_not_named(tmp_path):
+    assert page_notes_warning(template_folders(None)) is None
+    assert page_notes_warning(template_folders(tmp_path)) is None  # the shipped one is used
+    assert notes_warnings(template_folders(tmp_path)) == []
