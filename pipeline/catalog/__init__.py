@@ -35,12 +35,12 @@ SCHEMAS_ZH = {
     "staging": "暂存层：每个切片只保留当前有效的提交（sql/staging/）",
     "intermediate": "中间层：项目年度、月度投资进度和由数据计算的指标（sql/intermediate/）",
     "mart": "指标层：年度报告所用的稳定表，数字均可追溯到单元格（sql/mart/）",
-    "config": "规则：registry/rules.yaml 按年度展开的阈值、分值、指标对应关系与负面清单（pipeline/indicators.py 写入）",
+    "config": "规则：registry/rules.yaml 按年度展开的阈值、分值、指标对应关系与负面清单（pipeline/config_tables.py 写入）",
 }
 # Where an object not created by a file in sql/ comes from.
 ORIGIN = {
     "raw": "registry/sources/{name}.yaml（pipeline/warehouse.py 按模板建表）",
-    "config": "registry/rules.yaml（pipeline/indicators.py 写入）",
+    "config": "registry/rules.yaml（pipeline/config_tables.py 写入）",
 }
 _VERSION_NS = re.compile(r"-(\d{10,})\.duckdb$")
 

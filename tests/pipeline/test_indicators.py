@@ -11,9 +11,9 @@ import pytest
 
 from pipeline import written_units
 from pipeline.catalog import SCHEMAS_ZH
+from pipeline.config_tables import amount_checks
 from pipeline.indicator_values import read_indicator
 from pipeline.indicators import (
-    amount_checks,
     build_indicators,
     data_years,
     models,
