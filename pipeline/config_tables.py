@@ -9,6 +9,7 @@ import duckdb
 from pipeline.derived_frames import OVER_PLANNED
 from pipeline.problems import FIGURE_WARNINGS, RULE_ZH
 from pipeline.registry import Registry
+from pipeline.report_quality import EXECUTION_TOLERANCE, SCORE_TOLERANCE
 from pipeline.rules import MEASURE_COUNTS, MEASURE_UNITS, RATE_MEASURES, Rules
 from pipeline.suites import EXPECTATIONS_DIR, read_suite
 from pipeline.warehouse_schema import sql_literal
@@ -123,6 +124,14 @@ CONFIG_TABLES: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
             ("name_zh", "varchar", "模板名称，如项目资金到位及支付台账"),
         ),
     ),
+    "stated_tolerances": (
+        "自评表填报的总分、预算执行率与按数据计算的相差超过多少时报告的数据质量提示指出（pipeline/report_quality.py），"
+        "一行：报告印出这两个数字时多印几位小数，使印出的差额也超过此值",
+        (
+            ("score", "decimal(18, 6)", "自评总分（分）"),
+            ("execution", "decimal(18, 6)", "预算执行率（比例：0.01为1个百分点）"),
+        ),
+    ),
     "figure_warnings": (
         "可能使报告数字有误的接收警告（pipeline/problems.py FIGURE_WARNINGS），每条规则一行：文件仍有效时报告的数据质量提示逐项目列出",
         (
@@ -146,6 +155,7 @@ def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int],
     rows: dict[str, list[tuple]] = {table: [] for table in CONFIG_TABLES}
     rows["forms"].extend((t.id, t.name_zh) for t in registry.templates.values())
     rows["amount_checks"].extend(amount_checks())
+    rows["stated_tolerances"].append((SCORE_TOLERANCE, EXECUTION_TOLERANCE))
     rows["figure_warnings"].extend((rule, family, RULE_ZH[rule]) for rule, family in FIGURE_WARNINGS.items())
     for year in sorted(set(years) | set(rules.years)):
         rule = rules.for_year(year)

@@ -86,6 +86,23 @@ create or replace macro intermediate.places_apart(x, bounds, places) as
 create or replace macro intermediate.decimals_apart(x, bound) as
     case when bound is null then 2 else intermediate.places_apart(x, [bound], 2) end;
 
+-- x's decimals `places`, or more up to `wanted` where it has the digits (none past them): a figure printed beside
+-- another further apart than a tolerance (places_beyond).
+create or replace macro intermediate.places_up_to(x, places, wanted) as
+    greatest(places, least(coalesce(wanted, 0), intermediate.decimals_of(x)));
+
+-- The decimals (2 to 6, else all their digits) that print a and b, each with its own `places` at least
+-- (places_up_to), further apart than `tolerance` as they are: a 总分 of 90 stated against 90.5000001 computed is more
+-- than 0.5 off, and 90 beside 90.50 is not. Null where they are not so far apart.
+create or replace macro intermediate.places_beyond(a, a_places, b, b_places, tolerance) as
+    case when abs(a - b) > tolerance then coalesce(
+        list_min(list_filter([2, 3, 4, 5, 6], lambda wanted: abs(
+            intermediate.rounded(a, intermediate.places_up_to(a, a_places, wanted))
+                - intermediate.rounded(b, intermediate.places_up_to(b, b_places, wanted))
+        ) > tolerance)),
+        10
+    ) end;
+
 -- The decimals a fraction prints with as a percentage: at least `places` (decimals_apart's, for the bounds beside it),
 -- more where fewer would round it onto 100 % it misses.
 create or replace macro intermediate.percent_places(rate, places) as

@@ -106,10 +106,64 @@ indicator_names as (
     )
 ),
 
-rate_places as (
+-- The national 自评表's own 总分 and 执行率: the form repeats them on every indicator row.
+self_reported as (
+    select
+        project_code,
+        year,
+        any_value(reported_total_score) as reported_total_score,
+        any_value(budget_execution_rate) as budget_execution_rate,
+        list_sort(list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row))) as table_rows
+    from staging.performance_targets
+    where reported_total_score is not null or budget_execution_rate is not null
+    group by all
+),
+
+-- The tolerances the 数据质量提示 hold a stated 总分 and 执行率 to (pipeline/report_quality.py).
+tolerances as (
+    select * from config.stated_tolerances
+),
+
+own_rate_places as (
     select distinct project_code, year, measure, rate_places as places
     from indicator_names
     where rate_places is not null
+),
+
+-- A 自评表's 执行率 the 数据质量提示 names as more than the tolerance off the ledger's (资金支付率): the decimals that
+-- print the two that far apart (places_beyond), where 2 do not: 4% stated beside 5.000001 % printed 5%, a point
+-- apart, under "相差超过1个百分点". The ledger's rate prints so wherever it is printed (rate_places).
+execution_gaps as (
+    select
+        measures.project_code,
+        measures.year,
+        measures.measure,
+        measures.value as rate,
+        intermediate.places_beyond(
+            measures.value * 100,
+            intermediate.percent_places(measures.value, coalesce(own.places, 2)),
+            self_reported.budget_execution_rate * 100,
+            intermediate.percent_places(self_reported.budget_execution_rate, 2),
+            tolerances.execution * 100
+        ) as places
+    from measures
+    inner join self_reported using (project_code, year)
+    cross join tolerances
+    left join own_rate_places as own using (project_code, year, measure)
+    where measures.measure = 'payment_rate'
+),
+
+rate_places as (
+    select
+        project_code,
+        year,
+        measure,
+        case
+            when gaps.places is null then own.places
+            else intermediate.places_up_to(gaps.rate * 100, coalesce(own.places, 2), gaps.places)
+        end as places
+    from own_rate_places as own
+    full join (select * from execution_gaps where places is not null) as gaps using (project_code, year, measure)
 ),
 
 -- Converted once, and divided (exactly, so slowly) only where the target's unit is not the base unit. Beside each
@@ -166,7 +220,7 @@ area_places as (
 evaluation_kinds as (
     select
         evaluated.*,
-        names.rate_places,
+        rate_places.places as rate_places,
         measured.decimals as measured_decimals,
         -- Each indicator's detail names it once in its project: two 三级指标 of one name (`完成率` under 质量指标 and
         -- under 时效指标) are told apart by their 二级指标, then by their order, or the report would look both up by
@@ -206,6 +260,9 @@ evaluation_kinds as (
         end as printed_as
     from evaluated
     inner join indicator_names as names using (project_code, year, position)
+    left join rate_places
+        on rate_places.project_code = evaluated.project_code and rate_places.year = evaluated.year
+        and rate_places.measure = evaluated.measure
     left join intermediate.project_measures as measured
         on measured.project_code = evaluated.project_code and measured.year = evaluated.year
         and measured.measure = evaluated.measure
@@ -280,10 +337,8 @@ evaluation as materialized (
 
 -- Each project's 自评得分 (its indicators' scores added up, unrounded) and the decimals it prints with; beside it
 -- the 得分 column as printed (each score rounded to its decimals, as `indicator_score` prints it), added up.
-score_totals as (
-    select
-        *,
-        intermediate.rounded(score, places) as printed_total
+score_sums as (
+    select *
     from (
         select
             *,
@@ -323,6 +378,47 @@ score_totals as (
         from evaluation, unnest(lineage) as listed(cell)
         group by all
     ) as cells using (project_code, year)
+),
+
+-- A 自评表's own 总分 and the decimals it prints with: two at most, as written where fewer, but never rounded onto a
+-- grade's bound or 100 (89.995 printed 90.00分 beside 优's 90).
+stated_totals as (
+    select
+        self_reported.project_code,
+        self_reported.year,
+        self_reported.reported_total_score,
+        intermediate.places_apart(
+            self_reported.reported_total_score,
+            list_append(coalesce(grades.bounds, []), 100),
+            least(2, intermediate.decimals_of(self_reported.reported_total_score))
+        ) as places
+    from self_reported
+    left join (select year, list(from_score) as bounds from config.grades group by year) as grades
+        on grades.year = self_reported.year
+    where self_reported.reported_total_score is not null
+),
+
+-- A stated 总分 the 数据质量提示 names as more than the tolerance off the computed one: the decimals that print the
+-- two that far apart (places_beyond), where their own do not: 90分 stated beside 90.5000001 printed 90.50分, under
+-- "相差超过0.5分". The 自评得分 prints so wherever it is printed.
+score_gaps as (
+    select
+        project_code,
+        year,
+        intermediate.places_beyond(
+            score_sums.score, score_sums.places, stated.reported_total_score, stated.places, tolerances.score
+        ) as places
+    from score_sums
+    inner join stated_totals as stated using (project_code, year)
+    cross join tolerances
+),
+
+score_totals as (
+    select
+        * exclude (wanted) replace (intermediate.places_up_to(score, places, wanted) as places),
+        intermediate.rounded(score, intermediate.places_up_to(score, places, wanted)) as printed_total
+    from score_sums
+    left join (select project_code, year, places as wanted from score_gaps) as gaps using (project_code, year)
 ),
 
 lights as (
@@ -384,19 +480,6 @@ monitoring_places as (
     )
     cross join (select range as places from range(2, 7)) as places
     where rate is not null
-    group by all
-),
-
--- The national 自评表's own 总分 and 执行率: the form repeats them on every indicator row.
-self_reported as (
-    select
-        project_code,
-        year,
-        any_value(reported_total_score) as reported_total_score,
-        any_value(budget_execution_rate) as budget_execution_rate,
-        list_sort(list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row))) as table_rows
-    from staging.performance_targets
-    where reported_total_score is not null or budget_execution_rate is not null
     group by all
 ),
 
@@ -701,29 +784,30 @@ figures as (
     where reported_score is not null
     union all
     select self_reported.project_code, self_reported.year, 'reported_self_evaluation_score', null, 52,
-        reported_total_score::decimal(38, 10), '分',
-        intermediate.places_apart(
-            reported_total_score,
-            list_append(coalesce(grades.bounds, []), 100),
-            least(2, intermediate.decimals_of(reported_total_score))
-        ),
+        self_reported.reported_total_score::decimal(38, 10), '分',
+        intermediate.places_up_to(stated.reported_total_score, stated.places, gaps.places),
         null, coalesce(cells.lineage, self_reported.table_rows)
     from self_reported
+    inner join stated_totals as stated
+        on stated.project_code = self_reported.project_code and stated.year = self_reported.year
+    left join score_gaps as gaps
+        on gaps.project_code = self_reported.project_code and gaps.year = self_reported.year
     left join form_cells as cells
         on cells.project_code = self_reported.project_code and cells.year = self_reported.year
         and cells.field_name = 'reported_total_score'
-    left join (select year, list(from_score) as bounds from config.grades group by year) as grades
-        on grades.year = self_reported.year
-    where reported_total_score is not null
     union all
+    -- Two decimals, or those that print it as far from the ledger's rate as the 数据质量提示 says it is (execution_gaps).
     select self_reported.project_code, self_reported.year, 'reported_budget_execution_rate', null, 53,
-        budget_execution_rate::decimal(38, 10), '%', 2,
+        self_reported.budget_execution_rate::decimal(38, 10), '%',
+        intermediate.places_up_to(self_reported.budget_execution_rate * 100, 2, gaps.places),
         null, coalesce(cells.lineage, self_reported.table_rows)
     from self_reported
+    left join execution_gaps as gaps
+        on gaps.project_code = self_reported.project_code and gaps.year = self_reported.year
     left join form_cells as cells
         on cells.project_code = self_reported.project_code and cells.year = self_reported.year
         and cells.field_name = 'budget_execution_rate'
-    where budget_execution_rate is not null
+    where self_reported.budget_execution_rate is not null
     union all
     select project_code, year, 'form_budget_execution_rate', null, 54, rate::decimal(38, 10), '%', 2, null, lineage
     from form_rates

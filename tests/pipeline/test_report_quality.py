@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from pipeline.report_docx import render_docx
+from pipeline.report_quality import EXECUTION_TOLERANCE, SCORE_TOLERANCE
 from pipeline.report_read import build_report
 from pipeline.report_render import render_html
 from pipeline.report_xlsx import QUALITY_NOTES, render_xlsx
@@ -187,3 +188,64 @@ def test_a_units_own_light_other_than_the_computed_one_is_told_in_every_format(r
         ),
     }.items():
         assert [n for n in found if "自报预警" in n] == said, where
+
+
+def every_note(report) -> dict[str, list[str]]:
+    """Return the 数据质量提示 of the page, the Word file and the workbook."""
+    word = docx.Document(io.BytesIO(render_docx(report)))
+    workbook = openpyxl.load_workbook(io.BytesIO(render_xlsx(report)))
+    return {
+        "page": notes(_Page(render_html(report)).text),
+        "word": notes("\n".join(p.text for p in word.paragraphs)),
+        "workbook": notes(
+            "\n".join(str(r[0]) for r in workbook[QUALITY_NOTES].iter_rows(min_row=3, values_only=True))
+        ),
+    }
+
+
+def printed(text: str) -> Decimal:
+    return Decimal(text.replace(",", "").rstrip("分%"))
+
+
+@pytest.mark.parametrize(
+    ("paid", "stated_total", "stated_rate", "totals", "rates"),
+    [
+        # 90 + 10 × 0.05000001: 90.5000001 printed 90.50分 beside the stated 90分, and 5.000001 % printed 5% beside
+        # the stated 4%: "相差超过0.5分" and "1个百分点" over figures 0.5 and 1 apart.
+        ("50.00001", "90", "0.04", ("90分", "90.5000001分"), ("4%", "5.000001%")),
+        # The stated figures rounded too: 95.0036 printed 95.00分 (as written to two decimals) beside 95.50分
+        # (95.5036001), and 54.036 % printed 54.04% beside 55.04% (55.036001 %): the stated ones print their digits.
+        ("550.36001", "95.0036", "0.54036", ("95.0036分", "95.5036001分"), ("54.036%", "55.036001%")),
+    ],
+)
+def test_a_stated_total_or_rate_named_off_the_computed_one_prints_the_gap_the_note_states(
+    registry, paid, stated_total, stated_rate, totals, rates
+):
+    wh = Warehouse(registry)
+    register(wh, "甲")
+    ledger(wh, "甲", "1000", paid)
+    row = {"project_name": "甲", "level1": "产出指标", "level2": "数量指标", "level3": "工程进度"}
+    wh.submit(
+        "performance_targets",
+        [
+            row
+            | {
+                "target_text": "按计划推进",
+                "reported_value": "达成",
+                "weight": 90,
+                "reported_total_score": Decimal(stated_total),
+                "budget_execution_rate": Decimal(stated_rate),
+            }
+        ],
+    )
+    wh.build()
+    report = build_report(wh.con, YEAR, CONFIG, registry)
+
+    for where, found in every_note(report).items():
+        [score] = [n for n in found if "总分" in n and "相差超过" in n]
+        [execution] = [n for n in found if "预算执行率" in n and "相差超过" in n]
+        for note, tolerance in ((score, SCORE_TOLERANCE), (execution, EXECUTION_TOLERANCE * 100)):
+            stated, computed = re.findall(r"(?:填报的总分|填报的预算执行率|计算为)([\d.,]+[分%])", note)
+            assert abs(printed(computed) - printed(stated)) > tolerance, (where, note)
+        assert f"填报的总分{totals[0]}，按数据计算为{totals[1]}，" in score, where
+        assert f"填报的预算执行率{rates[0]}，按资金台账计算为{rates[1]}，" in execution, where
