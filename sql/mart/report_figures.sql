@@ -828,6 +828,32 @@ figures as (
     anti join funds using (project_code, year)
     where budget.position = 0 and budget.deviation_note is not null
     union all
+    -- An indicator with nothing reported whose measure's data are there but divide by 0 (a 月报's 年度计划投资 of 0, a
+    -- ledger's 到位 adding up to 0, a survey of 0 有效问卷), citing those rows: the 数据质量提示 names that cause, where
+    -- it said "没有可据以计算的数据" beside a monitoring section saying the plan was 0. The 预算执行率 (position 0) has
+    -- its own notes.
+    select evaluation.project_code, evaluation.year, 'indicator_unmeasured', evaluation.indicator_detail,
+        200 + evaluation.position, null, null, null, zeros.cause, zeros.lineage
+    from evaluation
+    inner join (
+        select project_code, year, 'investment_completion_rate' as measure,
+            (select name_zh from config.forms where template = 'investment_progress') || '中年度计划投资为0' as cause,
+            lineage
+        from latest_progress
+        where annual_planned_investment_wan = 0
+        union all
+        select project_code, year, 'payment_rate',
+            (select name_zh from config.forms where template = 'fund_ledger') || '的到位资金合计为0', received_lineage
+        from funds
+        where coalesce(received_wan, 0) = 0
+        union all
+        select project_code, year, 'satisfaction_rate',
+            (select name_zh from config.forms where template = 'satisfaction_survey') || '的有效问卷合计为0份', lineage
+        from survey
+        where coalesce(responses, 0) = 0
+    ) as zeros using (project_code, year, measure)
+    where evaluation.position > 0 and evaluation.actual_text = '—（无数据）'
+    union all
     -- The 运行监控表: reported execution against time progress per month N, and each indicator not sure to be met.
     select project_code, year, 'monitoring_execution_rate', month || '月', 300 + month,
         coalesce(reported_execution_rate, computed_execution_rate)::decimal(38, 10), '%', places, null, lineage

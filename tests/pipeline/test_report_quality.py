@@ -249,3 +249,38 @@ def test_a_stated_total_or_rate_named_off_the_computed_one_prints_the_gap_the_no
             assert abs(printed(computed) - printed(stated)) > tolerance, (where, note)
         assert f"填报的总分{totals[0]}，按数据计算为{totals[1]}，" in score, where
         assert f"填报的预算执行率{rates[0]}，按资金台账计算为{rates[1]}，" in execution, where
+
+
+@pytest.mark.parametrize(
+    ("indicator", "send", "cause"),
+    [
+        # The monitoring section says 年度计划投资为0; the note said the indicator had nothing to compute it from.
+        (
+            "年度计划投资完成率",
+            lambda wh: progress(wh, "甲", "0", {5: "250", 6: "600"}),
+            "投资完成情况月报中年度计划投资为0",
+        ),
+        ("资金支付率", lambda wh: ledger(wh, "甲", "0", "50"), "项目资金到位及支付台账的到位资金合计为0"),
+    ],
+)
+def test_an_indicator_its_data_divide_by_0_is_named_with_that_cause_not_as_having_no_data(
+    registry, indicator, send, cause
+):
+    wh = Warehouse(registry)
+    register(wh, "甲")
+    send(wh)
+    row = {"project_name": "甲", "level1": "产出指标", "level2": "数量指标"}
+    wh.submit(
+        "performance_targets",
+        [
+            row | {"level3": indicator, "target_text": "≥90%", "reported_value": "", "weight": 45},
+            row | {"level3": "工程进度", "target_text": "按计划推进", "reported_value": "达成", "weight": 45},
+        ],
+    )
+    wh.build()
+    report = build_report(wh.con, YEAR, CONFIG, registry)
+
+    said = f"数据质量提示：甲{cause}，无法计算自评表中的{indicator}（得分0.00分），自评总分按这些得分计入，请核实是否填报有误。"
+    for where, found in every_note(report).items():
+        assert [n for n in found if f"{indicator}（" in n] == [said], where
+        assert not [n for n in found if "没有可据以计算的数据" in n], where
