@@ -9,7 +9,7 @@ import duckdb
 from pipeline.derived_frames import OVER_PLANNED
 from pipeline.problems import FIGURE_WARNINGS, RULE_ZH
 from pipeline.registry import Registry
-from pipeline.report_quality import EXECUTION_TOLERANCE, SCORE_TOLERANCE
+from pipeline.report_quality import EXECUTION_TOLERANCE, INDICATOR_SCORE_TOLERANCE, SCORE_TOLERANCE
 from pipeline.rules import MEASURE_COUNTS, MEASURE_UNITS, RATE_MEASURES, Rules
 from pipeline.suites import EXPECTATIONS_DIR, read_suite
 from pipeline.warehouse_schema import sql_literal
@@ -130,6 +130,11 @@ CONFIG_TABLES: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
         (
             ("score", "decimal(18, 6)", "自评总分（分）"),
             ("execution", "decimal(18, 6)", "预算执行率（比例：0.01为1个百分点）"),
+            (
+                "indicator_score",
+                "decimal(18, 6)",
+                "指标得分：相差不超过此值的从不提示（超过的，按填报得分的小数位数判断是否只是四舍五入）",
+            ),
         ),
     ),
     "figure_warnings": (
@@ -155,7 +160,7 @@ def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int],
     rows: dict[str, list[tuple]] = {table: [] for table in CONFIG_TABLES}
     rows["forms"].extend((t.id, t.name_zh) for t in registry.templates.values())
     rows["amount_checks"].extend(amount_checks())
-    rows["stated_tolerances"].append((SCORE_TOLERANCE, EXECUTION_TOLERANCE))
+    rows["stated_tolerances"].append((SCORE_TOLERANCE, EXECUTION_TOLERANCE, INDICATOR_SCORE_TOLERANCE))
     rows["figure_warnings"].extend((rule, family, RULE_ZH[rule]) for rule, family in FIGURE_WARNINGS.items())
     for year in sorted(set(years) | set(rules.years)):
         rule = rules.for_year(year)

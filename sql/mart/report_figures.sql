@@ -335,6 +335,41 @@ evaluation as materialized (
     from evaluation_rounded
 ),
 
+-- Each indicator's 得分 and the 自评表's own beside it, with the decimals they print with: two (as written where
+-- fewer, for the form's), or as many more as keep a score short of its 分值 off full marks (14.9997, not 15.00), or
+-- print the two apart where they are further apart than the 数据质量提示's `score_differs` ever takes for one
+-- (places_beyond): 43.882 stated beside 43.875 computed both printed 43.88, under "得分…不同". Materialized: three
+-- parts below (score_sums and two figures) read it.
+score_places as materialized (
+    select
+        project_code,
+        year,
+        position,
+        intermediate.places_up_to(score, own_score, wanted) as score_places,
+        intermediate.places_up_to(reported_score, own_reported, wanted) as reported_places
+    from (
+        select
+            scored.*,
+            case when abs(scored.reported_score - scored.score) > tolerances.indicator_score
+                then intermediate.places_beyond(
+                    scored.score, scored.own_score, scored.reported_score, scored.own_reported, 0
+                ) end as wanted
+        from (
+            select
+                project_code,
+                year,
+                position,
+                score,
+                reported_score,
+                intermediate.decimals_apart(score, weight) as own_score,
+                intermediate.places_apart(reported_score, [weight], least(2, intermediate.decimals_of(reported_score)))
+                    as own_reported
+            from evaluation
+        ) as scored
+        cross join tolerances
+    )
+),
+
 -- Each project's 自评得分 (its indicators' scores added up, unrounded) and the decimals it prints with; beside it
 -- the 得分 column as printed (each score rounded to its decimals, as `indicator_score` prints it), added up.
 score_sums as (
@@ -366,7 +401,7 @@ score_sums as (
                     sum(intermediate.rounded(score, score_places))
                         as printed_sum,
                     max(score_places) as printed_places
-                from (select *, intermediate.decimals_apart(score, weight) as score_places from evaluation)
+                from evaluation inner join score_places using (project_code, year, position)
                 group by all
             ) as summed
         )
@@ -751,11 +786,11 @@ figures as (
         target_lineage
     from evaluation
     union all
-    -- Two decimals, or as many more as a score short of its 分值 needs not to print as full marks (14.9997, not 15.00).
+    -- With the decimals score_places gives it, and the 自评表's own 得分 beside it.
     select project_code, year, 'indicator_score', indicator_detail, 200 + position, score::decimal(38, 10), '分',
-        intermediate.decimals_apart(score, weight),
-        null, lineage
+        score_places, null, lineage
     from evaluation
+    inner join score_places using (project_code, year, position)
     union all
     select project_code, year, 'self_evaluation_score', null, 50, score, '分', places, null, coalesce(lineage, [])
     from score_totals
@@ -778,9 +813,9 @@ figures as (
     -- written where fewer, but never rounded onto its 分值 (44.9997 of 45 printed 45.00, full marks the form did not
     -- claim), nor its 总分 onto a grade's bound or 100 (89.995 printed 90.00分 beside 优's 90).
     select project_code, year, 'indicator_reported_score', indicator_detail, 200 + position, reported_score::decimal(38, 10), '分',
-        intermediate.places_apart(reported_score, [weight], least(2, intermediate.decimals_of(reported_score))),
-        null, reported_score_lineage
+        reported_places, null, reported_score_lineage
     from evaluation
+    inner join score_places using (project_code, year, position)
     where reported_score is not null
     union all
     select self_reported.project_code, self_reported.year, 'reported_self_evaluation_score', null, 52,

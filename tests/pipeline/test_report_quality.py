@@ -284,3 +284,47 @@ def test_an_indicator_its_data_divide_by_0_is_named_with_that_cause_not_as_havin
     for where, found in every_note(report).items():
         assert [n for n in found if f"{indicator}（" in n] == [said], where
         assert not [n for n in found if "没有可据以计算的数据" in n], where
+
+
+@pytest.mark.parametrize(
+    ("stated", "said"),
+    [
+        # 45 × 97.5 % is 43.875; the form's 43.882 is 0.007 off, past the 0.005 its three decimals allow: both printed
+        # 43.88 in a note saying they differ.
+        ("43.882", "完成率（填报43.882分，计算为43.875分）"),
+        # 43.88 is 43.875 rounded as written: no note, and 43.875 prints with its two decimals as before.
+        ("43.88", None),
+    ],
+)
+def test_a_stated_indicator_score_named_off_the_computed_one_prints_apart_from_it(registry, stated, said):
+    wh = Warehouse(registry)
+    register(wh, "甲")
+    ledger(wh, "甲", "100", "100")
+    row = {"project_name": "甲", "level1": "产出指标", "level2": "数量指标"}
+    wh.submit(
+        "performance_targets",
+        [
+            row
+            | {
+                "level3": "完成率",
+                "target_text": "≥100%",
+                "reported_value": "97.5%",
+                "weight": Decimal(45),
+                "reported_score": Decimal(stated),
+            },
+            row | {"level3": "工程进度", "target_text": "按计划推进", "reported_value": "达成", "weight": 45},
+        ],
+    )
+    wh.build()
+    report = build_report(wh.con, YEAR, CONFIG, registry)
+
+    for where, found in every_note(report).items():
+        differing = [n for n in found if "填报的得分" in n]
+        assert differing == (
+            [f"数据质量提示：甲自评表中1项指标填报的得分与按数据计算的得分不同：{said}，请核实自评得分。"]
+            if said
+            else []
+        ), where
+    # The 附表's 得分 column prints the computed score as the note does.
+    page = _Page(render_html(report)).text
+    assert f"完成率≥100%97.5%45{'43.875' if said else '43.88'}{stated}工程进度" in page  # 得分, then 自评得分
