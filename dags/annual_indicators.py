@@ -35,11 +35,13 @@ def annual_indicators():
         from airflow.sdk.exceptions import AirflowSkipException
 
         from pipeline.indicators import NoDataError, build_indicators
-        from pipeline.task_settings import task_registry
+        from pipeline.task_settings import configuration_checked, task_registry
 
         year = get_current_context()["params"]["reporting_year"]
         try:
-            return build_indicators(pipeline_settings(), task_registry(), year)
+            # A staging view that no longer builds: told in one Chinese line, as `pipeline run` says it.
+            with configuration_checked():
+                return build_indicators(pipeline_settings(), task_registry(), year)
         except NoDataError as exc:
             # A year asked for that the warehouse lacks is a failure, as `pipeline run --year` exits 1.
             if year is not None:
@@ -51,9 +53,14 @@ def annual_indicators():
     @task(pool=WRITER_POOL)
     def write_report(year: int) -> str:
         """Write the year's report from the marts, under the run lock; return where it is."""
+        from pipeline.preflight import check_report_configuration
         from pipeline.report import write_report
+        from pipeline.task_settings import configuration_checked
 
-        return str(write_report(pipeline_settings(), year))
+        # A broken report.yaml or report_figures.yaml ends the task in one Chinese line, as `pipeline run` says it.
+        with configuration_checked():
+            check_report_configuration()
+            return str(write_report(pipeline_settings(), year))
 
     # As `pipeline run` ends, whether or not a report came of it (all_done): the catalog's counts and sample rows
     # are the marts just rebuilt. It reads the published warehouse, which lives on the writer's host. Beside the
@@ -62,9 +69,10 @@ def annual_indicators():
     def write_catalog() -> str:
         """Refresh the data catalog from the published warehouse; return where it is."""
         from pipeline.catalog import write_catalog
-        from pipeline.task_settings import task_registry
+        from pipeline.task_settings import configuration_checked, task_registry
 
-        return str(write_catalog(pipeline_settings(), task_registry()))
+        with configuration_checked():
+            return str(write_catalog(pipeline_settings(), task_registry()))
 
     year = build_indicators()
     write_report(year)

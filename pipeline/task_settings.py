@@ -8,6 +8,8 @@ message at its foot. Airflow logs a SystemExit as `Task exited` alone, and the r
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from pipeline.settings import Settings, setting_refused
@@ -48,24 +50,36 @@ def task_settings(own_root: bool = True) -> Settings:
     raise SettingsRefused(1) from None
 
 
+@contextmanager
+def configuration_checked() -> Iterator[None]:
+    """End the task in the command line's one Chinese line where a broken registry, rules or suite file is met.
+
+    Met after the night's first task (a file edited mid-night, a host whose checkout differs), by a shard's own
+    check, the loader or the marts, it left the task as a traceback, its words at the foot.
+    """
+    from pipeline.failures import configuration_broken
+
+    try:
+        yield
+    except Exception as exc:
+        problem = configuration_broken(exc)
+        if problem is None:
+            raise
+        logger.error("%s", problem)
+        raise SettingsRefused(1) from None
+
+
 def task_registry(check_ingest: bool = False) -> Registry:
     """Return the registry; log a broken registry file, as the command line says it, and end the task.
 
     `check_ingest`: check rules.yaml and every template's suites too (`preflight.check_ingest_configuration`), as
     the night's first task does before any shard parses.
     """
-    from pipeline.failures import configuration_broken
     from pipeline.preflight import check_ingest_configuration
     from pipeline.registry import load_registry
 
-    try:
+    with configuration_checked():
         registry = load_registry()
         if check_ingest:
             check_ingest_configuration(registry)
-        return registry
-    except Exception as exc:
-        problem = configuration_broken(exc)
-        if problem is None:
-            raise
-    logger.error("%s", problem)
-    raise SettingsRefused(1) from None
+    return registry

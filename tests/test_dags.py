@@ -362,6 +362,89 @@ def test_a_broken_registry_fails_the_first_task_in_its_chinese_line_before_the_i
     assert find.__globals__["RETRY_IO"]["retry_policy"].evaluate(ended.value, 1, 4).action.value == "fail"
 
 
+def _broken_suite(monkeypatch) -> None:
+    """Leave compound_list's suite naming `household_count`, a column its template no longer has."""
+    import pipeline.suites as suites_module
+    import pipeline.validate as validate_module
+    from tests.pipeline.test_validate import _renamed_column
+
+    suite = _renamed_column(suites_module.suite_documents, "compound_list", "households", "household_count")
+    monkeypatch.setattr(validate_module, "suite_documents", suite)
+
+
+def _ended_in_one_line(dag, ended, caplog) -> str:
+    """Return the one line a task ended in, checking it was logged without a traceback and is never retried."""
+    [record] = [r for r in caplog.records if r.name == "pipeline.task_settings"]
+    assert record.exc_info is None and "\n" not in record.getMessage()
+    retry_policy = next(iter(dag.tasks)).python_callable.__globals__["RETRY_IO"]["retry_policy"]
+    assert retry_policy.evaluate(ended.value, 1, 4).action.value == "fail"
+    return record.getMessage()
+
+
+def test_a_suite_broken_after_the_first_task_ends_a_shard_in_its_chinese_line(
+    dagbag, settings, monkeypatch, caplog
+):
+    # An operator edits the registry mid-night, or a parse worker's checkout differs: before, the shard's own
+    # check_sources raised the SuiteError out of the task as a traceback, its words at the foot.
+    from tests.pipeline.test_intake import COMPOUNDS_V1, drop
+
+    _broken_suite(monkeypatch)
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    dag = dagbag.dags["nightly_ingest"]
+    parse = dag.get_task("parse_shard").python_callable
+    monkeypatch.setitem(parse.__globals__, "pipeline_settings", lambda own_root=True: settings)
+    monkeypatch.setitem(parse.__globals__, "get_current_context", lambda: {"run_id": "scheduled__1"})
+    monkeypatch.setitem(parse.__globals__, "_nights_day", lambda: None)
+
+    with caplog.at_level(logging.ERROR), pytest.raises(SettingsRefused) as ended:
+        parse(["枣林街道办事处/清单.csv"])
+
+    line = _ended_in_one_line(dag, ended, caplog)
+    assert line.startswith("校验规则（expectations）有误：") and "compound_list.json" in line
+    assert "'household_count'" in line
+
+
+def test_a_suite_broken_after_the_shards_parsed_ends_the_load_in_its_chinese_line_before_the_warehouse(
+    dagbag, settings, registry, monkeypatch, caplog
+):
+    # Before: the loader met it validating the first chunk, under the run lock, as a traceback.
+    from pipeline.intake import parse_shard
+    from tests.pipeline.test_intake import COMPOUNDS_V1, drop
+
+    drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
+    shard = parse_shard(settings, registry, ["枣林街道办事处/清单.csv"], run_key="scheduled__1")
+    _broken_suite(monkeypatch)
+    dag = dagbag.dags["nightly_ingest"]
+    load = dag.get_task("load_files").python_callable
+    monkeypatch.setitem(load.__globals__, "pipeline_settings", lambda: settings)
+    monkeypatch.setitem(load.__globals__, "_nights_day", lambda: None)
+
+    with caplog.at_level(logging.ERROR), pytest.raises(SettingsRefused) as ended:
+        load([shard])
+
+    line = _ended_in_one_line(dag, ended, caplog)
+    assert line.startswith("校验规则（expectations）有误：") and "'household_count'" in line
+    assert not settings.warehouse.exists() and not any(settings.receipts.rglob("*.json"))
+
+
+def test_a_broken_report_file_ends_the_report_task_in_its_chinese_line(
+    dagbag, settings, tmp_path, monkeypatch, caplog
+):
+    # Before: load_report_config's RegistryError left write_report as a traceback.
+    broken = tmp_path / "report.yaml"
+    broken.write_text("district: 示范区\nissuer: [\n", encoding="utf-8")
+    monkeypatch.setattr("pipeline.report_model.REPORT_CONFIG", broken)
+    dag = dagbag.dags["annual_indicators"]
+    write = dag.get_task("write_report").python_callable
+    monkeypatch.setitem(write.__globals__, "pipeline_settings", lambda: settings)
+
+    with caplog.at_level(logging.ERROR), pytest.raises(SettingsRefused) as ended:
+        write(2022)
+
+    line = _ended_in_one_line(dag, ended, caplog)
+    assert line.startswith(f"报表模板登记有误：{broken}: 第3行第1列不是有效的YAML")
+
+
 @pytest.mark.slow
 def test_a_data_root_that_is_not_there_fails_the_night_at_once_and_nothing_is_created(
     dagbag, airflow_db, settings, demo, tmp_path, monkeypatch

@@ -233,8 +233,9 @@ def parse_shard(
     # In this process, never a pool: shards already run side by side as tasks, and a pool's workers would start
     # by re-running the task's main script (`airflow`), which cannot import inside a task (its database URL is
     # blocked there) — the night would fail on every shard of 64 files or more.
-    # The nightly DAG's first task to read the inbox: a broken suite fails it before any file is read, as it stops
-    # `pipeline run`, not the load after every shard as a traceback.
+    # A suite broken since find_new_files checked it (edited mid-night, another host's checkout) fails the shard
+    # before any file is read, as it stops `pipeline run`, not the load after every shard; the task says it in one
+    # Chinese line (task_settings.configuration_checked).
     check_sources(registry)
     remember_registry(registry)
     storage = storage_for(settings)

@@ -97,3 +97,22 @@ def test_a_registry_that_loads_is_returned_and_nothing_is_logged(registry, caplo
     with caplog.at_level(logging.INFO):
         assert task_registry(check_ingest=True).templates.keys() == registry.templates.keys()
     assert _told(caplog) == []
+
+
+def test_a_suite_met_broken_inside_a_task_ends_it_in_its_line_and_any_other_failure_is_raised_as_it_is(
+    caplog,
+):
+    from pipeline.suites import SuiteError
+    from pipeline.task_settings import configuration_checked
+
+    with caplog.at_level(logging.INFO), pytest.raises(SettingsRefused) as ended, configuration_checked():
+        raise SuiteError("expectations/compound_list.json: expectation 3: meta lacks ['rule']\nadd it")
+    [record] = _told(caplog)
+    assert record.getMessage().startswith("校验规则（expectations）有误：expectations/compound_list.json: ")
+    assert "\n" not in record.getMessage() and ended.value.code == 1 and ended.value.permanent
+
+    # A bug, or I/O the retry policy retries, is no configuration of the operator's: raised unchanged.
+    caplog.clear()
+    with pytest.raises(FileNotFoundError), configuration_checked():
+        raise FileNotFoundError("收件箱文件已被删除")
+    assert _told(caplog) == []
