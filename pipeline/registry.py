@@ -13,7 +13,7 @@ from pydantic import Field as PydanticField
 from pipeline.offices import Offices
 from pipeline.raw_tables import raw_columns
 from pipeline.registry_columns import MEASURE_OF_TYPE, _Strict
-from pipeline.registry_errors import composed, line_at, named, write_instead
+from pipeline.registry_errors import composed, line_at, named, said_zh, write_instead
 from pipeline.registry_templates import Template
 from pipeline.text import remembered_if_short, squash
 
@@ -211,9 +211,8 @@ def explain(
         return f"（第{found}行）" if found is not None else ""
 
     root = composed(path)
-    problems = "; ".join(
-        f"{where(err)}{err['msg'].removeprefix('Value error, ')}{write_instead(err, model)}{line(err)}"
-        for err in exc.errors()
+    problems = "；".join(
+        f"{where(err)}{said_zh(err)}{write_instead(err, model)}{line(err)}" for err in exc.errors()
     )
     return RegistryError(f"{path}: {problems}")
 

@@ -10,21 +10,69 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
+# What pydantic's error types say, in Chinese, by type (its English follows in brackets, for a search); `{…}` are
+# the error's ctx. A type not listed (a check of the registry's own, `value_error`) is said in its own words.
+_SAID_ZH = {
+    "extra_forbidden": "此处没有这个键",
+    "missing": "缺少这个键",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数，不能有小数",
+    "decimal_parsing": "应为数字",
+    "decimal_type": "应为数字",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "string_type": "应为文字",
+    "tuple_type": "应为列表",
+    "list_type": "应为列表",
+    "dict_type": "应为“键: 值”的映射",
+    "model_type": "应为“键: 值”的映射",
+    "model_attributes_type": "应为“键: 值”的映射",
+    "greater_than": "应大于{gt}",
+    "greater_than_equal": "应不小于{ge}",
+    "less_than": "应小于{lt}",
+    "less_than_equal": "应不大于{le}",
+    "literal_error": "应为以下之一：{expected}",
+    "enum": "应为以下之一：{expected}",
+    "too_short": "至少应有{min_length}项",
+    "too_long": "至多只能有{max_length}项",
+    "string_too_short": "不能为空",
+}
+
 # pydantic's words say what is wrong; these say what to write. Keyed by pydantic's error type.
 _WRITE_INSTEAD = {
-    "bool_parsing": "write true or false",
-    "bool_type": "write true or false",
-    "int_parsing": "write a whole number in digits, such as 10",
-    "int_type": "write a whole number in digits, such as 10",
-    "decimal_parsing": 'write a number in digits, such as 10 or "0.0001" (no Chinese numerals, no unit)',
-    "decimal_type": 'write a number in digits, such as 10 or "0.0001" (no Chinese numerals, no unit)',
-    "string_type": "write it as text; quote it ('2022') when it looks like a number or a date",
-    "tuple_type": "write a list in brackets, such as [甲, 乙], or one `- item` a line",
-    "list_type": "write a list in brackets, such as [甲, 乙], or one `- item` a line",
-    "dict_type": "write a mapping of `key: value` lines, such as {column: project_name, line: true}",
-    "model_type": "write a mapping of `key: value` lines, such as {column: project_name, line: true}",
-    "too_short": "list one at least",
+    "bool_parsing": "请写 true 或 false",
+    "bool_type": "请写 true 或 false",
+    "int_parsing": "请用阿拉伯数字写整数，如 10",
+    "int_type": "请用阿拉伯数字写整数，如 10",
+    "int_from_float": "请用阿拉伯数字写整数，如 10",
+    "decimal_parsing": '请用阿拉伯数字写，如 10 或 "0.0001"（不用中文数字，不带单位）',
+    "decimal_type": '请用阿拉伯数字写，如 10 或 "0.0001"（不用中文数字，不带单位）',
+    "string_type": "请写成文字；像数字或日期的请加引号，如 '2022'",
+    "tuple_type": "请写成方括号中的列表，如 [甲, 乙]，或每行一个“- 项”",
+    "list_type": "请写成方括号中的列表，如 [甲, 乙]，或每行一个“- 项”",
+    "dict_type": "请写成“键: 值”的映射，如 {column: project_name, line: true}",
+    "model_type": "请写成“键: 值”的映射，如 {column: project_name, line: true}",
+    "too_short": "请至少列出一项",
 }
+
+
+def said_zh(err: dict) -> str:
+    """Say what a pydantic error found wrong in Chinese, its English in brackets; a check's own words as they are."""
+    english = err["msg"].removeprefix("Value error, ")
+    zh = _SAID_ZH.get(err["type"])
+    if zh is None:
+        return english
+    try:
+        ctx = dict(err.get("ctx") or {})
+        if isinstance(ctx.get("expected"), str):  # 'unit', 'project' or 'year': listed the Chinese way
+            ctx["expected"] = ctx["expected"].replace("' or '", "'、'").replace("', '", "'、'")
+        zh = zh.format(**ctx)
+    except (KeyError, IndexError):
+        return english  # a ctx of another pydantic: its English says it whole
+    return f"{zh}（{english}）"
 
 
 def _model_at(model: type[BaseModel] | None, loc: tuple) -> type[BaseModel] | None:
@@ -60,18 +108,18 @@ def _keys(model: type[BaseModel]) -> list[str]:
 
 
 def write_instead(err: dict, model: type[BaseModel] | None) -> str:
-    """Return what to write instead of the key or value an error is about, after `; `, or nothing."""
+    """Return what to write instead of the key or value an error is about, after `，`, or nothing."""
     loc = tuple(err["loc"])
     if err["type"] == "extra_forbidden" and loc and (parent := _model_at(model, loc[:-1])) is not None:
         keys = _keys(parent)
         # `requried` loaded as nothing, its column left optional, had the typo not been refused.
         if near := difflib.get_close_matches(str(loc[-1]), keys, n=1, cutoff=0.6):
-            return f"; write {near[0]!r} (the key this is most likely a slip of)"
-        return f"; remove it, or write one of the keys allowed here: {', '.join(keys)}"
+            return f"，请写 {near[0]!r}（多半是它的笔误）"
+        return f"，请删去，或写此处可用的键之一：{', '.join(keys)}"
     if err["type"] == "missing" and loc:
-        return f"; add `{loc[-1]}:`"
+        return f"，请加上“{loc[-1]}:”"
     if hint := _WRITE_INSTEAD.get(err["type"]):
-        return f"; {hint}"
+        return f"，{hint}"
     return ""
 
 
@@ -85,7 +133,7 @@ def named(loc: tuple, data: object, message: str) -> str:
         return ""
     if not isinstance(name, str) or repr(name) in message:
         return ""
-    return f" (column {name!r})"
+    return f"（列 {name!r}）"
 
 
 def composed(path: Path) -> yaml.Node | None:

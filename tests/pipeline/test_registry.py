@@ -526,7 +526,7 @@ def test_units_yaml_with_a_factor_not_above_zero_is_rejected_naming_it(tmp_path,
     with pytest.raises(RegistryError) as raised:
         load_registry(directory)
     assert str(raised.value) == (
-        f"{directory / 'units.yaml'}: measures.money.units.千元.factor: Input should be greater than 0（第6行）"
+        f"{directory / 'units.yaml'}: measures.money.units.千元.factor: 应大于0（Input should be greater than 0）（第6行）"
     )
 
 

@@ -70,7 +70,7 @@ def _broken_registry(tmp_path, monkeypatch) -> str:
     path = copy / "sources" / "investment_progress.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "year_in: [title]\n", encoding="utf-8")
     monkeypatch.setattr(registry, "REGISTRY_DIR", copy)
-    return f"{path}: year_in: Extra inputs are not permitted"
+    return f"{path}: year_in: 此处没有这个键（Extra inputs are not permitted）"
 
 
 def test_a_broken_registry_ends_the_task_in_its_one_chinese_line_with_its_line_never_retried(
