@@ -12,8 +12,8 @@ from pydantic import Field as PydanticField
 
 from pipeline.offices import Offices
 from pipeline.raw_tables import raw_columns
-from pipeline.registry_columns import MEASURE_OF_TYPE, _Strict
-from pipeline.registry_errors import composed, line_at, named, said_zh, write_instead
+from pipeline.registry_columns import MEASURE_OF_TYPE, Column, _Strict
+from pipeline.registry_errors import at_line, composed, line_at, named, said_zh, write_instead
 from pipeline.registry_templates import Template
 from pipeline.text import remembered_if_short, squash
 
@@ -252,12 +252,13 @@ def load_registry(directory: Path | None = None) -> Registry:
             # A copy saved beside the entry (fund_ledger.bak.yaml, 资金台账.yaml) is read as a template too.
             own = path.with_name(f"{template.id}.yaml")
             raise RegistryError(
-                f"{path}: id {template.id!r} must equal the file name {path.stem!r}; "
+                f"{path}: id {template.id!r} 与文件名 {path.stem!r} 不一致（id must equal the file name），"
                 + (
-                    f"{own.name} is there too: move this copy out of {path.parent.name}/"
+                    f"{own.name} 也在 {path.parent.name}/ 中：请把这份副本移出 {path.parent.name}/"
                     if own.exists()
-                    else f"rename the file {own.name}, or, if it is a copy kept aside, move it out of {path.parent.name}/"
+                    else f"请把文件改名为 {own.name}；若是留作备份的副本，请移出 {path.parent.name}/"
                 )
+                + at_line(path, ("id",))
             )
         refuse_unknown_units(path, template, units)
         refuse_stated_codes(path, template)
@@ -265,26 +266,34 @@ def load_registry(directory: Path | None = None) -> Registry:
         templates[template.id] = template
     if not templates:
         raise RegistryError(f"{directory / 'sources'}: no templates found")
-    refuse_same_headers(templates)
-    refuse_same_names(templates)
+    refuse_same_headers(directory, templates)
+    refuse_same_names(directory, templates)
     refuse_unknown_project_types(directory, templates)
     return Registry(templates=templates, units=units, directory=directory, offices=load_offices(directory))
 
 
 def refuse_unknown_units(path: Path, template: Template, units: Units) -> None:
     """Refuse a column or field whose type or `counts` needs a unit `units.yaml` does not list."""
-    for column in (*template.columns, *template.fields):
+    for loc, column in _columns_at(template):
         if column.type in MEASURE_OF_TYPE and MEASURE_OF_TYPE[column.type] not in units.measures:
             raise RegistryError(
-                f"{path}: column {column.name!r} needs measure {MEASURE_OF_TYPE[column.type]!r}"
+                f"{path}: column {column.name!r}: 类型 {column.type.value} 要用的计量 "
+                f"{MEASURE_OF_TYPE[column.type]!r} 在 units.yaml 中没有，请在那里补上{at_line(path, (*loc, 'type'))}"
             )
         # A word no count unit spells (斤) made every cell written with a unit an error: `20人` was asked for in 斤.
-        for word in filter(None, (column.counts, *column.also_counts)):
-            if (units.find(word) or ("",))[0] != "count":
+        for key, word in [("counts", column.counts), *(("also_counts", w) for w in column.also_counts)]:
+            if word and (units.find(word) or ("",))[0] != "count":
                 raise RegistryError(
-                    f"{path}: column {column.name!r}: counts {word!r} is no unit of the count measure in "
-                    f"units.yaml; name one it lists (户, 人, 栋…) or add it there"
+                    f"{path}: column {column.name!r}: {key} {word!r} 不是 units.yaml 中计数（count）的单位，"
+                    f"请写其中列出的一个（户、人、栋…），或在那里补上{at_line(path, (*loc, key))}"
                 )
+
+
+def _columns_at(template: Template) -> list[tuple[tuple, Column]]:
+    """Return each column and field of a template with where it stands in its file (`columns`, 3)."""
+    return [(("columns", n), c) for n, c in enumerate(template.columns)] + [
+        (("fields", n), f) for n, f in enumerate(template.fields)
+    ]
 
 
 def refuse_fields_given(path: Path, template: Template) -> None:
@@ -295,9 +304,10 @@ def refuse_fields_given(path: Path, template: Template) -> None:
     names = [name for name, _, _ in columns]
     for name, _, comment in columns:  # the one the pipeline gives comes first
         if names.count(name) > 1 and any(f.name == name for f in template.fields):
+            at = next(n for n, f in enumerate(template.fields) if f.name == name)
             raise RegistryError(
-                f"{path}: field {name!r} is a column the pipeline gives every row of raw.{template.id} ({comment}); "
-                "name the field otherwise"
+                f"{path}: field {name!r} 是流水线给 raw.{template.id} 每一行都加上的列（{comment}），请给这个字段另起"
+                f"名称{at_line(path, ('fields', at, 'name'))}"
             )
 
 
@@ -311,11 +321,11 @@ def refuse_stated_codes(path: Path, template: Template) -> None:
     if template.id == REGISTER_TEMPLATE:
         return
     for name in ("project_code", "project_code_derived"):
-        if any(c.name == name for c in (*template.columns, *template.fields)):
+        if at := next((loc for loc, c in _columns_at(template) if c.name == name), None):
             raise RegistryError(
-                f"{path}: column {name!r}: every row's project_code is the register's "
-                f"(sources/{REGISTER_TEMPLATE}.yaml), found by its 项目名称; only the register's rows state one. "
-                "Name the sheet's column otherwise (stated_project_code) to keep it as written"
+                f"{path}: column {name!r}: 每一行的 project_code 都按项目名称取自项目基本信息表"
+                f"（sources/{REGISTER_TEMPLATE}.yaml），只有该表的行自己填写编码。要保留表中填写的编码，请把这一列另起名称"
+                f"（如 stated_project_code）{at_line(path, (*at, 'name'))}"
             )
 
 
@@ -333,14 +343,12 @@ def refuse_unknown_project_types(directory: Path, templates: dict[str, Template]
         if (wanted := template.project.register_project_type) is None or wanted in column.values:
             continue
         canonical = next((v for v, aliases in column.values.items() if wanted in (aliases or ())), None)
+        path = directory / "sources" / f"{template.id}.yaml"
         raise RegistryError(
-            f"{directory / 'sources' / f'{template.id}.yaml'}: project.register_project_type {wanted!r} is no 项目类型 "
-            f"of sources/{REGISTER_TEMPLATE}.yaml ({', '.join(column.values)}); "
-            + (
-                f"write it as {canonical}, the value the register stores"
-                if canonical
-                else "write one of them"
-            )
+            f"{path}: project.register_project_type {wanted!r} 不是 sources/{REGISTER_TEMPLATE}.yaml 的项目类型"
+            f"（{', '.join(column.values)}），"
+            + (f"请写作 {canonical}，即项目基本信息表存储的值" if canonical else "请写其中之一")
+            + at_line(path, ("project", "register_project_type"))
         )
 
 
@@ -349,16 +357,18 @@ def headers_read(template: Template) -> frozenset[str]:
     return frozenset(label for column in template.columns for label in column.labels)
 
 
-def refuse_same_headers(templates: dict[str, Template]) -> None:
+def refuse_same_headers(directory: Path, templates: dict[str, Template]) -> None:
     """Refuse two templates whose columns read the same headers: a sheet would match both, and one be taken silently."""
     # Two sources scaffolded by `pipeline new-source` and not yet edited share the example columns: the sample
     # workbook of the second was read as the first.
     seen: dict[frozenset[str], str] = {}
     for template in templates.values():
         if (other := seen.setdefault(headers_read(template), template.id)) != template.id:
+            path = directory / "sources" / f"{template.id}.yaml"
             raise RegistryError(
-                f"sources/{template.id}.yaml: its columns read the same headers as sources/{other}.yaml, so a sheet "
-                "would match both and be taken as one of them unasked; give it its own columns (headers or aliases)"
+                f"{path}: columns 读取的表头与 sources/{other}.yaml 完全相同，一张表会同时符合两者，"
+                "被不声不响地当作其中一个读取；请给它自己的列（表头 header 或别名 aliases）"
+                f"{at_line(path, ('columns',))}"
             )
 
 
@@ -367,14 +377,15 @@ def name_key(name_zh: str) -> str:
     return squash(name_zh)
 
 
-def refuse_same_names(templates: dict[str, Template]) -> None:
+def refuse_same_names(directory: Path, templates: dict[str, Template]) -> None:
     """Refuse two templates of one name_zh: a receipt or the portal naming the form could mean either."""
     seen: dict[str, str] = {}
     for template in templates.values():
         if (other := seen.setdefault(name_key(template.name_zh), template.id)) != template.id:
+            path = directory / "sources" / f"{template.id}.yaml"
             raise RegistryError(
-                f"sources/{template.id}.yaml: name_zh {template.name_zh!r} is the name of sources/{other}.yaml too, "
-                "and receipts and the portal name a form by it (报表名称重复，回执无法区分); give each its own name_zh"
+                f"{path}: name_zh {template.name_zh!r} 也是 sources/{other}.yaml 的名称，回执和报送页面"
+                f"按它称呼报表（报表名称重复，回执无法区分）；请给每个模板各自的 name_zh{at_line(path, ('name_zh',))}"
             )
 
 

@@ -168,3 +168,9 @@ def line_at(root: yaml.Node | None, loc: tuple) -> int | None:
             node = node.value[part]
             line = node.start_mark.line + 1
     return line
+
+
+def at_line(path: Path, loc: tuple) -> str:
+    """Return `（第N行）` for where a location stands in a YAML file (its key, or the deepest there), else nothing."""
+    found = line_at(composed(path), loc)
+    return f"（第{found}行）" if found is not None else ""

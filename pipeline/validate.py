@@ -83,11 +83,12 @@ def check_sources(registry: Registry) -> None:
             )
     for template in registry.templates.values():
         path = EXPECTATIONS_DIR / f"{template.id}.json"
+        entry = registry.directory / "sources" / f"{template.id}.yaml"
         # An entry written by hand without `new-source` loaded its files into raw only: no staging view showed them.
         for missing in (p for p in (SQL_DIR / "staging" / f"stg_{template.id}.sql", path) if not p.is_file()):
             raise RegistryError(
-                f"registry/sources/{template.id}.yaml: {missing} is missing; every template needs its staging model "
-                f"and suite: run `pipeline new-source {template.id} --regenerate` to write them"
+                f"{entry}: 缺少 {missing}：每个模板都要有它的 staging 模型和校验规则（suite），"
+                f"请运行 `pipeline new-source {template.id} --regenerate` 生成"
             )
         columns = {c.name for c in template.columns}
         for kind, document in suite_documents(template.id).items():
@@ -114,9 +115,9 @@ def check_sources(registry: Registry) -> None:
                 )
                 if unknown := [c for c in named if c not in allowed]:
                     raise SuiteError(
-                        f"{path}: expectation {expectation['type']} (rule {meta['rule']}) names "
-                        f"{', '.join(map(repr, unknown))}, no column of registry/sources/{template.id}.yaml; "
-                        f"rename it there, or run `pipeline new-source {template.id} --regenerate`"
+                        f"{path}: expectation {expectation['type']} (rule {meta['rule']}) 用到的 "
+                        f"{', '.join(map(repr, unknown))} 不是 {entry} 中的列：请在这里改用该文件的列名，或运行 "
+                        f"`pipeline new-source {template.id} --regenerate` 重新生成"
                     )
         # An entry edited without `--regenerate` was noticed only by `make test`: each night checked the sheets by
         # the suite's old columns and values, refusing what the registry now allows, and the view missed new columns.

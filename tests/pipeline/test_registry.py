@@ -209,8 +209,8 @@ def test_a_minimal_template_loads(tmp_path):
         pytest.param(
             template_yaml(template_id="other_list"),
             [
-                "id 'other_list' must equal the file name 'demo_list'; rename the file other_list.yaml, or, if it "
-                "is a copy kept aside, move it out of sources/"
+                "id 'other_list' 与文件名 'demo_list' 不一致（id must equal the file name），请把文件改名为 "
+                "other_list.yaml；若是留作备份的副本，请移出 sources/（第1行）"
             ],
             id="id-not-file-name",
         ),
@@ -480,7 +480,10 @@ def test_template_without_a_required_column_is_rejected(tmp_path):
 def test_money_column_needs_the_money_measure_in_units_yaml(tmp_path):
     units = "measures:\n  area:\n    base: 平方米\n    units:\n      平方米: {factor: '1'}\n"
     text = template_yaml(columns="  - {name: amount, header: 金额, type: money}\n")
-    with pytest.raises(RegistryError, match=r"demo_list\.yaml: column 'amount' needs measure 'money'"):
+    with pytest.raises(
+        RegistryError,
+        match=r"demo_list\.yaml: column 'amount': 类型 money 要用的计量 'money' 在 units.yaml 中没有，",
+    ):
         load_registry(registry_dir(tmp_path, text, units=units))
 
 
@@ -488,7 +491,12 @@ def test_a_count_column_counting_a_word_units_yaml_lacks_is_rejected(tmp_path):
     # Loaded, it refused every `20人` of the column as counting something other than 斤.
     text = template_yaml(columns="  - {name: trainees, header: 培训人次, type: count, counts: 斤}\n")
     message = refusal(tmp_path, text)
-    assert message.startswith(f"{SOURCE}: column 'trainees': counts '斤'")
+    assert message.startswith(
+        f"{SOURCE}: column 'trainees': counts '斤' 不是 units.yaml 中计数（count）的单位"
+    )
+    assert message.endswith(
+        f"（第{text.splitlines().index('  - {name: trainees, header: 培训人次, type: count, counts: 斤}') + 1}行）"
+    )
 
 
 def test_a_count_column_counting_elevators_loads_with_no_python(tmp_path):
@@ -731,10 +739,10 @@ def test_a_slice_of_another_shape_is_refused(tmp_path, shape):
 @pytest.mark.parametrize(
     ("written", "says"),
     [
-        ("老旧小区", "write one of them"),
+        ("老旧小区", "请写其中之一"),
         (
             "城镇老旧小区改造",
-            "write it as 老旧小区改造",
+            "请写作 老旧小区改造",
         ),  # an alias the register's 项目类型 reads, never stored
     ],
 )
@@ -756,9 +764,18 @@ def test_a_register_project_type_the_register_cannot_hold_is_refused_naming_file
         load_registry(tmp_path / "registry")
 
     message = str(raised.value)
-    assert message.startswith(f"{path}: project.register_project_type {written!r} is no 项目类型 of ")
+    assert message.startswith(
+        f"{path}: project.register_project_type {written!r} 不是 sources/project_register.yaml 的项目类型"
+    )
     assert "老旧小区改造, 棚户区改造, 其他" in message
     assert says in message
+    # Before: the key's line was not named.
+    [line] = [
+        n
+        for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "register_project_type" in text
+    ]
+    assert message.endswith(f"（第{line}行）")
 
 
 def test_a_year_read_from_no_date_column_is_refused_naming_the_key_as_written(tmp_path):
@@ -786,9 +803,9 @@ def test_a_project_code_column_on_a_template_other_than_the_register_is_refused(
     )
 
     assert message == (
-        f"{SOURCE}: column {name!r}: every row's project_code is the register's (sources/project_register.yaml), "
-        "found by its 项目名称; only the register's rows state one. Name the sheet's column otherwise "
-        "(stated_project_code) to keep it as written"
+        f"{SOURCE}: column {name!r}: 每一行的 project_code 都按项目名称取自项目基本信息表"
+        "（sources/project_register.yaml），只有该表的行自己填写编码。要保留表中填写的编码，请把这一列另起名称"
+        "（如 stated_project_code）（第9行）"
     )
 
 
@@ -828,10 +845,9 @@ def test_a_field_named_as_a_column_every_row_is_given_is_refused(tmp_path, field
 
     message = refusal(tmp_path, text)
 
-    assert message.startswith(
-        f"{SOURCE}: field {name!r} is a column the pipeline gives every row of raw.demo_list ("
-    )
-    assert message.endswith("); name the field otherwise")
+    assert message.startswith(f"{SOURCE}: field {name!r} 是流水线给 raw.demo_list 每一行都加上的列（")
+    line = text.splitlines().index(f"  - {field}") + 1
+    assert message.endswith(f"），请给这个字段另起名称（第{line}行）")
 
 
 @pytest.mark.parametrize(
@@ -963,8 +979,8 @@ def test_a_copy_kept_beside_its_entry_is_told_to_move_aside(tmp_path):
     with pytest.raises(RegistryError) as raised:
         load_registry(directory)
     assert str(raised.value).endswith(
-        "demo_list.bak.yaml: id 'demo_list' must equal the file name 'demo_list.bak'; demo_list.yaml is there too: "
-        "move this copy out of sources/"
+        "demo_list.bak.yaml: id 'demo_list' 与文件名 'demo_list.bak' 不一致（id must equal the file name），"
+        "demo_list.yaml 也在 sources/ 中：请把这份副本移出 sources/（第1行）"
     )
 
 
@@ -983,8 +999,11 @@ def test_two_templates_of_one_name_are_refused_naming_both_files(tmp_path, secon
         load_registry(directory)
 
     said = str(raised.value)
-    assert "sources/demo_other.yaml: name_zh" in said and "is the name of sources/demo_list.yaml too" in said
-    assert "报表名称重复" in said
+    # Before: `sources/demo_other.yaml`, wherever the registry was, and no line.
+    assert said.startswith(f"{directory / 'sources' / 'demo_other.yaml'}: name_zh ")
+    assert (
+        "也是 sources/demo_list.yaml 的名称" in said and "报表名称重复" in said and said.endswith("（第2行）")
+    )
 
 
 def test_the_shipped_registry_names_each_template_once(registry):

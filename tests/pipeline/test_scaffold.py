@@ -135,9 +135,13 @@ def test_the_registry_refuses_two_templates_reading_the_same_headers(root):
     )
     (source / "compound_copy.yaml").write_text(copy, encoding="utf-8")
 
-    with pytest.raises(RegistryError, match="its columns read the same headers as") as refused:
+    with pytest.raises(RegistryError, match="读取的表头与 sources/compound_copy.yaml 完全相同") as refused:
         load_registry(root / "registry")
-    assert "compound_copy.yaml" in str(refused.value) and "compound_list.yaml" in str(refused.value)
+    # Before: `sources/compound_list.yaml`, wherever the registry was, and no line.
+    said = str(refused.value)
+    assert said.startswith(f"{source / 'compound_list.yaml'}: columns ")
+    lines = (source / "compound_list.yaml").read_text(encoding="utf-8").splitlines()
+    assert said.endswith(f"（第{lines.index('columns:') + 1}行）")
 
 
 def test_regenerating_an_unknown_source_says_how_to_create_it(root):

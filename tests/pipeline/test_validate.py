@@ -806,14 +806,15 @@ def test_a_suite_naming_a_column_its_template_lacks_is_refused_naming_file_and_c
 
     message = str(raised.value)
     assert message.startswith(f"{EXPECTATIONS_DIR / 'compound_list.json'}: expectation ")
-    assert "'household_count', no column of registry/sources/compound_list.yaml" in message
+    # Before: `registry/sources/compound_list.yaml`, wherever the registry was, in English.
+    assert f"'household_count' 不是 {registry.directory / 'sources' / 'compound_list.yaml'} 中的列" in message
 
 
 @pytest.mark.parametrize(
     ("blame", "says"),
     [
         (None, "checks several columns: name the one whose header its problems are told on as meta.blame"),
-        ("compund_name", "'compund_name', no column of registry/sources/compound_list.yaml"),
+        ("compund_name", "'compund_name' 不是 "),
     ],
 )
 def test_a_hand_written_check_of_several_columns_must_name_a_template_column_to_blame(
@@ -872,8 +873,8 @@ def test_a_template_without_its_staging_model_or_suite_is_refused_saying_how_to_
         validate_module.check_sources(registry)
 
     assert str(raised.value) == (
-        f"registry/sources/compound_list.yaml: {root / missing} is missing; every template needs its staging model "
-        "and suite: run `pipeline new-source compound_list --regenerate` to write them"
+        f"{registry.directory / 'sources' / 'compound_list.yaml'}: 缺少 {root / missing}：每个模板都要有它的 staging "
+        "模型和校验规则（suite），请运行 `pipeline new-source compound_list --regenerate` 生成"
     )
 
 
