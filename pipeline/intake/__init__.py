@@ -9,7 +9,8 @@
 - `cutting`: a night's files cut into chunks read back together and batches stored together.
 - `night_order`: the order a night of several chunks is cut in, a later file's slices replacing an earlier one's.
 - `store`: a batch of settled files in one transaction.
-- `load`: the single writer's loop over work files: settle and store chunk by chunk, then receipts.
+- `load`: the single writer's loop over work files: settle and store chunk by chunk; `pending_work` the work
+  files it takes in, `run_end` what follows the last chunk (Data Docs, receipts, the run recorded).
 """
 
 from __future__ import annotations

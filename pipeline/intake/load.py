@@ -1,8 +1,7 @@
-"""Load parsed work files as the single writer: validate and store them chunk by chunk, then receipts."""
+"""Load parsed work files as the single writer: validate and store them chunk by chunk, then end the run."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -14,23 +13,21 @@ import duckdb
 from tqdm import tqdm
 
 from pipeline.collector import collector_paused, set_aside
-from pipeline.failures import file_error_zh
 from pipeline.file_names import written_path
 from pipeline.gx_runtime import warm_up_in_background
-from pipeline.inbox_storage import Storage, marker_of, same_object, storage_for
+from pipeline.inbox_storage import marker_of, storage_for
 from pipeline.intake.candidates import Candidate, IngestReport
 from pipeline.intake.cutting import batches, cut_night
 from pipeline.intake.held_months import months_held
-from pipeline.intake.pending_rows import insert_rows
+from pipeline.intake.pending_work import pending_work
 from pipeline.intake.recheck import (
     read_archived,
     recheck_cumulatives,
     recheck_unfinished,
-    unfinished_outcomes,
     unfinished_run,
 )
-from pipeline.intake.retell import retell
-from pipeline.intake.scan import InboxScan, scan_inbox, sent_again, taken_in
+from pipeline.intake.run_end import finish_run
+from pipeline.intake.scan import InboxScan, scan_inbox, taken_in
 from pipeline.intake.settle import Original, settle
 from pipeline.intake.store import committing_after, store_batch
 from pipeline.intake.work import MissingWorkFile, load_scratch
@@ -39,14 +36,12 @@ from pipeline.intake.work_keys import fetched, loaded_before, local_name, remove
 from pipeline.intake.work_versions import open_work_files
 from pipeline.locations import writer_threads
 from pipeline.read_day import ReadOn
-from pipeline.receipts import EarlyReceipts, mark_deleted, receipt_writers, write_receipts
+from pipeline.receipts import EarlyReceipts, receipt_writers
 from pipeline.registry import Registry
 from pipeline.runlock import run_lock
-from pipeline.settings import TIMEZONE, Settings
+from pipeline.settings import Settings
 from pipeline.slice_keys import SheetSlices
 from pipeline.storage import ArchiveBatch
-from pipeline.text import printable
-from pipeline.validate import write_data_docs
 from pipeline.warehouse import writer
 from pipeline.warehouse_schema import ensure_schema, settle_slice_layouts
 
@@ -88,18 +83,7 @@ def _load(
     storage = storage_for(settings)
     # Only the single writer gets here; an hour-old partial copy belongs to a run that was killed.
     storage.remove_stale_partials()
-    known = taken_in(con)
-    # A retried load finds files it already stored: those are taken in, not duplicates of themselves.
-    pending = sorted(
-        (
-            w
-            for w in work_files
-            if w.inbox_path not in known
-            or (known[w.inbox_path][2] != w.sha256 and not _overtaken(storage, w, known[w.inbox_path]))
-            or _sent_again(storage, w, known[w.inbox_path])
-        ),
-        key=lambda w: w.load_order,
-    )
+    pending = pending_work(storage, work_files, taken_in(con))
     # A run killed part way through stored some batches, judged beside files it never stored: this run takes
     # the rest in as its later chunks, and those batches count as its first.
     last_finished, unfinished = unfinished_run(con)
@@ -218,83 +202,10 @@ def _load(
                         receipts.committed(con, [c.outcome.submission_id for c in batch])
                         report.outcomes.extend(c.outcome for c in batch)
                         bar.update(len(batch))
+    if results:
+        validation.results = results  # Data Docs show every chunk's
     with _timed(report, "load"):
-        if results:
-            validation.results = results
-            try:
-                report.data_docs = write_data_docs(
-                    validation, settings.data_docs, settings.data_docs_keep_days
-                )
-            except OSError as exc:
-                # Written after every batch committed and the receipts said 已接收: a folder the run cannot write
-                # stopped the night before publication, every night until repaired. The pages are a view of
-                # ops.validation_issues; the next run that can write them writes them again.
-                report.data_docs_failed = file_error_zh(exc)
-                logger.error("校验报告（Data Docs）未能写出，本次运行照常完成：%s", report.data_docs_failed)
-        # A register of this run may list, under its own code, a project earlier files of its year were filed
-        # under by another year's register: they are moved to it before anything is told of what is in force.
-        # Imported here: code_backfill imports the intake's own parts.
-        from pipeline.code_backfill import rekey_provisional
-
-        con.execute("begin")
-        rekey_provisional(con, registry)
-        con.execute("commit")
-        # The run's supersedings settled: a duplicate of, or a warning about, a file superseded says so.
-        retell(con)
-        mark_deleted(con, settings.receipts)
-        report.receipts_failed = write_receipts(con, settings, receipt_pool, early=receipts).failed
-        report.outcomes[:0] = unfinished_outcomes(con, unfinished)
-        finished = dt.datetime.now(TIMEZONE)
-        con.execute(
-            "insert into ops.runs (finished_at, new_files, accepted, rejected, duplicate, unchanged, skipped, "
-            "last_submission_id, work_runs) "
-            "values (?, ?, ?, ?, ?, ?, ?, (select max(submission_id) from ops.submissions), ?)",
-            [
-                finished,
-                len(report.outcomes),
-                *(report.count(status) for status in ("accepted", "rejected", "duplicate")),
-                report.unchanged,
-                len(report.skipped),
-                work_runs or [],
-            ],
-        )
-        insert_rows(
-            con,
-            "ops.inbox_skips",
-            ["run_finished_at", "inbox_path", "raw_path", "kind", "reason_zh"],
-            [[finished.isoformat(), s.path, s.raw, s.kind, s.reason_zh] for s in report.skipped],
-        )
-        for skipped in report.skipped:
-            logger.warning("未接收 %s：%s", printable(skipped.path, one_line=True), skipped.reason_zh)
-
-
-def _overtaken(
-    storage: Storage, work_file: WorkFile, seen: tuple[int, int, str | None, str | None, bool]
-) -> bool:
-    """Whether another writer took in the inbox file as it is now after this version of it was parsed."""
-    # A `pipeline ingest` run between a DAG's shards and its load took in a correction sent meanwhile; stored after
-    # it, the version the shard read stood in force over it, and the correction, sent again, was a duplicate.
-    if seen[2] is None:  # recorded unreadable: the version read now is the first, whatever its stat
-        return False
-    try:
-        entry = storage.lstat_entry(work_file.inbox_path)
-    except OSError:  # its folder closed or gone meanwhile: the file's own outcome, judged as parsed
-        return False
-    return entry is not None and same_object(entry, seen[0], seen[1], seen[3])
-
-
-def _sent_again(
-    storage: Storage, work_file: WorkFile, seen: tuple[int, int, str | None, str | None, bool]
-) -> bool:
-    """Whether a returned file was saved again, its bytes unchanged, since it was recorded (a retried load finds a
-    file it took in as it is now)."""
-    if not seen[4] or seen[2] != work_file.sha256:
-        return False
-    try:
-        entry = storage.lstat_entry(work_file.inbox_path)
-    except OSError:  # its folder closed or gone meanwhile: nothing sent again to take in
-        return False
-    return entry is not None and sent_again(entry, seen)
+        finish_run(con, settings, registry, report, validation, receipts, receipt_pool, unfinished, work_runs)
 
 
 def _before_commit(

@@ -12,7 +12,7 @@ import pytest
 
 from pipeline import read_day
 from pipeline.inbox_storage import storage_for
-from pipeline.intake import cutting, ingest, load, recheck
+from pipeline.intake import cutting, ingest, load, recheck, run_end
 from pipeline.settings import Settings
 from pipeline.warehouse_schema import SQL_DIR
 from tests.pipeline.test_intake import drop, query, receipts_in_one_piece_and_in_chunks, receipts_said
@@ -272,7 +272,7 @@ def test_a_run_killed_once_every_batch_committed_is_counted_by_its_retry_as_new_
         drop(settings, path, content, mtime=at * 10**15)
     with monkeypatch.context() as dying:
         _dies_at(
-            dying, load, "write_receipts", 1
+            dying, run_end, "write_receipts", 1
         )  # both stored, neither told: nothing new is left in the inbox
         with pytest.raises(SystemExit):
             ingest(settings, registry, progress=False)
