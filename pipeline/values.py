@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from pipeline.chinese_numbers import in_digits
 from pipeline.count_words import cell_counted_also, counted_also
+from pipeline.magnitude_cells import magnitude_readings
 from pipeline.problems import display
 from pipeline.registry import Units
 from pipeline.registry_columns import Column, ColumnType
@@ -206,6 +207,8 @@ def parse_measure(value: object, column: Column, units: Units, context: UnitCont
             raise CellError(
                 "type", f"“{suffix}”不能确切换算为{base}（{refused}）", f"请换算为{base}后只填写数字"
             )
+        if found is None and (told := magnitude_readings(number, suffix, measure, units, context)):
+            raise CellError("type", *told)  # `1.2千` under 计划投资（万元）: 1200元, or 1200万元?
         if found is None or found[0] != measure:
             raise CellError(
                 "type", f"应为数字（单位{context.name or units.measures[measure].base}）", "请只填写数字"
@@ -278,7 +281,13 @@ def parse_integer(
     suffix = column_unit(suffix, "count" if counting else None, units)
     found = units.find(suffix)
     if suffix and (found is None or found[0] != "count"):
-        raise CellError("type", expected, fix)
+        # `1.2千` was told only 应为不小于0的整数: no count is kept in 千, and the clerk is told what to write.
+        told = (
+            counting
+            and found is None
+            and magnitude_readings(number, written, "count", units, context, column.counts)
+        )
+        raise CellError("type", *told) if told else CellError("type", expected, fix)
     other = bool(suffix and column.counts) and counted_word(suffix) not in (counted_word(column.counts), "个")
     if other and not counted_also(column, suffix):
         # 户, 栋 and 人 are one measure, but 12栋 or 860人 are no number of households.
