@@ -107,6 +107,7 @@ RULE_ZH = {
     "scaled_format": "数字格式使所见数值与所填不同",
     "satisfaction_sum": "满意度问卷数不平衡",
     "satisfaction_mismatch": "填写的满意度与问卷份数不符",
+    "rate_unread": "填写的比率不是确切的百分比，未读取",
     "weight_total": "指标分值合计不等于90",
     "unknown_project": "项目名称未在项目基本信息表中登记",
     "project_ambiguous": "项目名称对应多个项目",

@@ -103,27 +103,42 @@ class _RateColumn:
             return
         readings = _readings(value)
         (parts, whole), part = counts, Decimal(sum(counts[0]))
-        if not readings or any(rate_agrees(r, part, Decimal(whole)) for r in readings):
+        if any(rate_agrees(r, part, Decimal(whole)) for r in readings):
             return
         top = f"（{'+'.join(map(str, parts))}）" if len(parts) > 1 else str(parts[0])
-        name = self.rate.header
+        name, against = self.rate.header, "各行份数之和" if every else "本行份数"
+        figures = quotient(self.labels, f"{top}÷{whole}", part, Decimal(whole))
+        if not readings:
+            # `约95%` or `95%以上` was passed over without a word: the report's rate is the counts', but whether they
+            # are the figures off nobody was asked.
+            self._warn(
+                "rate_unread",
+                excel_row,
+                value,
+                f"不是确切的百分比，未读取，也未能与{against}核对；报告中的{name}按份数计算：{figures}",
+                f"请填写确切的{split_header(self.header)[0]}（如95%），并核对份数",
+            )
+            return
+        self._warn(
+            self.rate.rule,
+            excel_row,
+            value,
+            f"与{against}不符：{figures}；报告中的{name}按份数计算"
+            + (f"，本表各行合计为{percent_of(part, Decimal(whole))}%" if every else "，不采用填写的值"),
+            f"请核对{split_header(self.header)[0]}及{self.labels[0].strip('（）').replace('+', '、')}、{self.labels[1]}的份数",
+        )
+
+    def _warn(self, rule: str, excel_row: int, value: object, expected: str, fix: str) -> None:
+        """Warn on the rate's cell of a row."""
         self.sheet.problems.append(
             cell_problem(
-                self.rate.rule,
+                rule,
                 sheet=self.sheet.name,
                 excel_row=excel_row,
                 header=self.header,
                 value=value,
-                expected=(
-                    f"与{'各行份数之和' if every else '本行份数'}不符："
-                    f"{quotient(self.labels, f'{top}÷{whole}', part, Decimal(whole))}；报告中的{name}按份数计算"
-                    + (
-                        f"，本表各行合计为{percent_of(part, Decimal(whole))}%"
-                        if every
-                        else "，不采用填写的值"
-                    )
-                ),
-                fix=f"请核对{split_header(self.header)[0]}及{self.labels[0].strip('（）').replace('+', '、')}、{self.labels[1]}的份数",
+                expected=expected,
+                fix=fix,
                 severity=Severity.WARNING,
             )
         )

@@ -140,3 +140,31 @@ def test_a_rate_in_chinese_numerals_is_held_to_its_counts_as_one_in_digits(regis
     # Each was passed over as no rate: 九成五 beside counts giving 80 % was held to nothing, unsaid.
     assert list(told) == [4]
     assert told[4].value == written
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+@pytest.mark.parametrize("written", ["约95%", "95%以上", "95%左右", "较高"])
+def test_a_rate_not_written_exactly_is_told_unread_on_its_cell_with_what_the_counts_give(
+    registry, fmt, written
+):
+    rows = [
+        ["棉纺厂东院", 100, 80, 15, 5, written],
+        ["市委小区", 100, 70, 10, 20, "80%"],
+        ["合计", 200, 150, 25, 25, written],
+    ]
+
+    parsed = survey(registry, rows, fmt)
+
+    # Each was passed over without a word: stored no more than before, but the check against the counts was lost.
+    assert parsed.errors == []
+    told = [p for s in parsed.sheets for p in s.problems]
+    assert [(p.rule, p.severity, p.excel_row, p.column_header, p.value) for p in told] == [
+        ("rate_unread", "warning", row, "满意度", written) for row in (3, 5)
+    ]
+    assert told[0].expected == (
+        "不是确切的百分比，未读取，也未能与本行份数核对；"
+        "报告中的满意度按份数计算：（满意+基本满意）÷有效问卷＝（80+15）÷100≈95%"
+    )
+    assert "与各行份数之和核对" in told[1].expected and "（150+25）÷200≈87.5%" in told[1].expected
+    assert told[0].fix == "请填写确切的满意度（如95%），并核对份数"
+    assert "rate_unread" in RULE_ZH
