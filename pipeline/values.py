@@ -311,6 +311,8 @@ def parse_integer(
     # `0.037万户` under 惠及户数（户） is 370 households, as under a 单位：万户 line `370户` is; asked as an amount is.
     counts = column.counts or "个"
     stated = counts if context.factor == 1 else f"万{counts}" if context.factor == 10000 else context.name
+    # 有效问卷（人次）'s unit is 人次, though read as so many 份: it was told 份, which the header does not say.
+    stated = context.name if counted_also(column, context.name) else stated
     own = written + counts if is_magnitude(written) else written
     return _in_own_unit(int(number), own, counts, stated, number / context.factor)
 

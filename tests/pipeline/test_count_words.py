@@ -101,3 +101,30 @@ def test_a_survey_unit_line_in_a_respondents_word_is_read_so_and_asked_on_each_h
         ("count_word", 3, head) for head in heads
     ]
     assert f"表上方写的是“{line}”" in file.all_problems[0].expected
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize(
+    ("header", "cell", "read", "rewrite"),
+    [("人次", "0.01万人次", 100, "100"), ("万人次", "100人次", 100, "0.01")],
+)
+def test_a_cell_in_its_own_unit_under_a_respondents_header_names_the_headers_unit(
+    registry, suffix, header, cell, read, rewrite
+):
+    counts = survey_column(registry, "valid_responses").counts
+    rows = [
+        ["年度：2022"],
+        ["项目名称", "小区名称", f"有效问卷（{header}）", "满意（份）", "不满意（份）"],
+        [PROJECT, "小区1", cell, "90", "10"],
+    ]
+
+    file = parsed(registry, rows, suffix)
+
+    assert file.sheets[0].records[0]["valid_responses"] == read
+    [note] = [p for p in file.all_problems if p.rule == "unit_in_cell"]
+    # Converted rightly, but told the column's unit was 份, which the header does not say.
+    assert note.expected.startswith(
+        f"按单元格注明的“{cell.removeprefix('0.01').removeprefix('100')}”换算为{read}{counts}"
+    )
+    assert f"注明的本列单位“{header}”不同" in note.expected
+    assert note.fix.startswith(f"请核对；无误的，请按本列单位改写为{rewrite}（")
