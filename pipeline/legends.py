@@ -22,11 +22,17 @@ from pipeline.values import CellError
 # The marks forms use for a state: filled and empty shapes.
 MARKS = "●○▲△■□◆◇★☆◎◉"
 _MARK = re.compile(f"[{MARKS}]")
-_SEPARATORS = r"[\s，,、；;。.]"
-# One mark and what it means: `●正常`, `● 表示 正常`, `▲为黄灯`, `■：红灯`.
-_PAIR = rf"([{MARKS}])\s*(?:表示|代表|为|是|[:：=＝])?\s*([^{MARKS}\s，,、；;。.()（）]+)"
-# A whole legend line: an optional `注：` `说明：` `图例：`, then marks and their meanings only.
-_LINE = re.compile(rf"(?:(?:注|说明|图例|备注)\s*\d*\s*[:：]?)?(?:{_SEPARATORS}*{_PAIR})+{_SEPARATORS}*")
+_SEPARATORS = r"[\s，,、；;。.．]"
+# One mark and what it means: `●正常`, `● 表示 正常`, `▲为黄灯`, `■：红灯`, and a gloss after it in brackets
+# (`■红灯（严重偏差）`), which may say the light again but is no light of its own.
+_PAIR = rf"([{MARKS}])\s*(?:表示|代表|为|是|[:：=＝])?\s*([^{MARKS}\s，,、；;。.．()（）]+)(?:\s*[（(]([^（()）]*)[）)])?"
+# The number of a note's item: `1.`, `2、`, `（1）`, `①`.
+_NUMBERED = r"(?:\d+\s*[.．、)）]|[(（]\d+[)）]|[①-⑳])"
+# A whole legend line: an optional `注：` `说明：` `图例：`, then marks and their meanings only, each maybe numbered
+# (`注：1.●表示正常；2.▲表示黄灯`, refused as no legend, every mark an error).
+_LINE = re.compile(
+    rf"(?:(?:注|说明|图例|备注)\s*\d*\s*[:：]?)?(?:{_SEPARATORS}*(?:{_NUMBERED}\s*)?{_PAIR})+{_SEPARATORS}*"
+)
 _PAIRS = re.compile(_PAIR)
 # What a header adds in brackets after its label: a legend, where it is one.
 _BRACKETED = re.compile(r"[（(]([^（()）]*)[）)]")
@@ -49,7 +55,7 @@ def read_legend(
     found: dict[str, dict[str, list[int]]] = {}
     for bracketed in _BRACKETED.findall(written or ""):
         if _LINE.fullmatch(bracketed.strip()):
-            for mark, word in _PAIRS.findall(bracketed):
+            for mark, word in _said(bracketed, column):
                 found.setdefault(mark, {}).setdefault(word, []).append(header[0])
     for index, row in enumerate(grid.rows):
         if header[0] <= index + 1 <= header[1] or not any(
@@ -59,7 +65,7 @@ def read_legend(
         line = row_text(row)
         if not _LINE.fullmatch(line.strip()):
             continue
-        for mark, word in _PAIRS.findall(line):
+        for mark, word in _said(line, column):
             found.setdefault(mark, {}).setdefault(word, []).append(index + 1)
     legend = {}
     for mark, words in found.items():
@@ -68,6 +74,20 @@ def read_legend(
         rows = sorted({r for said in words.values() for r in said})
         legend[mark] = Said(tuple(words), tuple(rows), value)
     return legend
+
+
+def _said(line: str, column: Column) -> list[tuple[str, str]]:
+    """Return each mark of a legend line and the words saying what it means: its light, and its gloss where that
+    names a light too (`红灯（严重偏差）`) or words one (`黄灯（或红灯）`), to be held to the light before it."""
+    said, lookup = [], column.enum_lookup
+    for mark, word, gloss in _PAIRS.findall(line):
+        said.append((mark, word))
+        folded = squash(gloss)
+        # 严重偏差 is 红灯 again; 或红灯 beside 黄灯 names another, and is asked; 执行正常 beside 绿灯 only describes it.
+        others = {value for key, value in lookup.items() if key in folded} - {lookup.get(squash(word))}
+        if folded and (folded in lookup or others):
+            said.append((mark, gloss))
+    return said
 
 
 def legend_rows(legend: dict[str, Said]) -> frozenset[int]:

@@ -130,3 +130,42 @@ def test_a_legend_in_the_columns_own_header_is_read(registry, header, read):
     assert refused == ([] if read else [("enum_ambiguous", first + 2, "▲")])
     if not read:
         assert f"第{at}行的图例说“▲”表示“预警”，未说明是其中哪一个" in parsed.errors[0].message_zh
+
+
+@pytest.mark.parametrize(
+    "legend",
+    [
+        "注：1.●表示正常；2.▲表示黄灯",  # numbered notes
+        "注：（1）●表示绿灯；（2）▲表示黄灯。",
+        "说明：①●正常 ②▲黄灯预警",
+        "注：●绿灯（正常） ▲黄灯（较大偏差）",  # a gloss naming the light again
+        "图例：●表示绿灯（执行正常），▲表示黄灯(偏差超过10%)",  # a gloss naming none, only describing it
+    ],
+)
+def test_numbered_notes_and_glossed_lights_are_read_as_legends(registry, legend):
+    # Each was no legend: every mark refused, told the table had none.
+    content, _ = _marked(MARKS, legend)
+
+    parsed = parse_file(content, f"{UNIT}/监控表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    assert [r["stated_light"] for r in parsed.sheets[0].records] == ["绿灯", "绿灯", "黄灯", "绿灯"]
+
+
+@pytest.mark.parametrize(
+    ("legend", "words"),
+    [
+        ("注：1.●表示正常；2.▲表示黄灯（或红灯）", "“黄灯”“或红灯”"),
+        ("注：●绿灯（正常） ▲黄灯（轻微偏差）", "“黄灯”“轻微偏差”"),  # 轻微偏差 is 蓝灯: which is it?
+    ],
+)
+def test_a_gloss_naming_another_light_is_refused_on_the_marks_cell(registry, legend, words):
+    content, first = _marked(MARKS, legend)
+
+    parsed = parse_file(content, f"{UNIT}/监控表.xlsx", registry)
+
+    assert [(e.rule, e.excel_row, e.column_header, e.value) for e in parsed.errors] == [
+        ("enum_ambiguous", first + 2, "预警情况", "▲")
+    ]
+    assert f"表示{words}，说法不一" in parsed.errors[0].message_zh
+    assert [r["stated_light"] for r in parsed.sheets[0].records] == ["绿灯", "绿灯", None, "绿灯"]
