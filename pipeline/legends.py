@@ -34,6 +34,7 @@ _LINE = re.compile(
     rf"(?:(?:注|说明|图例|备注)\s*\d*\s*[:：]?)?(?:{_SEPARATORS}*(?:{_NUMBERED}\s*)?{_PAIR})+{_SEPARATORS}*"
 )
 _PAIRS = re.compile(_PAIR)
+_NOTE = re.compile(r"(?:注|说明|图例|备注)\s*\d*\s*[:：]")
 # What a header adds in brackets after its label: a legend, where it is one.
 _BRACKETED = re.compile(r"[（(]([^（()）]*)[）)]")
 
@@ -42,6 +43,7 @@ _BRACKETED = re.compile(r"[（(]([^（()）]*)[）)]")
 class Said:
     """What a legend says a mark means: the words and the Excel rows saying them, and the value they read as."""
 
+    # None for a note naming the mark that is no legend line (`注：●表示正常，其余为预警`).
     words: tuple[str, ...]
     rows: tuple[int, ...]
     value: str | None  # None where the words name no one value of the column
@@ -53,6 +55,7 @@ def read_legend(
     """Return what the sheet's legend lines, above or below its `header` (first and last Excel rows), and the
     column's header as `written` (`预警情况（●绿灯 ▲黄灯）`) say each mark in `column` means."""
     found: dict[str, dict[str, list[int]]] = {}
+    unread: dict[str, int] = {}
     for bracketed in _BRACKETED.findall(written or ""):
         if _LINE.fullmatch(bracketed.strip()):
             for mark, word in _said(bracketed, column):
@@ -64,6 +67,9 @@ def read_legend(
             continue
         line = row_text(row)
         if not _LINE.fullmatch(line.strip()):
+            if _NOTE.match(line.strip()):  # `注：●表示正常，其余为预警`: told as a note not read, not as none
+                for mark in _MARK.findall(line):
+                    unread.setdefault(mark, index + 1)
             continue
         for mark, word in _said(line, column):
             found.setdefault(mark, {}).setdefault(word, []).append(index + 1)
@@ -73,6 +79,8 @@ def read_legend(
         value = values.pop() if len(values) == 1 else None
         rows = sorted({r for said in words.values() for r in said})
         legend[mark] = Said(tuple(words), tuple(rows), value)
+    for mark, row in unread.items():
+        legend.setdefault(mark, Said((), (row,), None))
     return legend
 
 
@@ -92,7 +100,7 @@ def _said(line: str, column: Column) -> list[tuple[str, str]]:
 
 def legend_rows(legend: dict[str, Said]) -> frozenset[int]:
     """Return the Excel rows a legend is written on: lines of the form, no data."""
-    return frozenset(r for said in legend.values() for r in said.rows)
+    return frozenset(r for said in legend.values() if said.words for r in said.rows)
 
 
 def legend_parser(
@@ -108,10 +116,16 @@ def legend_parser(
         if said is not None and said.value is not None:
             return said.value
         allowed = allowed_zh(column)
-        if said is None:
+        if said is None or not said.words:
+            # A note naming the mark that reads as no legend was told there was none.
+            why = (
+                f"表中没有说明“{mark}”含义的图例"
+                if said is None
+                else f"第{said.rows[0]}行的注释写有“{mark}”，但没有逐一写明各符号的含义"
+            )
             raise CellError(
                 "enum",
-                f"{allowed}；表中没有说明“{mark}”含义的图例",
+                f"{allowed}；{why}",
                 f"请改填文字（{'、'.join(column.values or {})}），或在表下注明各符号的含义，如“注：●表示正常，▲表示黄灯”",
             )
         where = "、".join(map(str, said.rows))

@@ -169,3 +169,16 @@ def test_a_gloss_naming_another_light_is_refused_on_the_marks_cell(registry, leg
     ]
     assert f"表示{words}，说法不一" in parsed.errors[0].message_zh
     assert [r["stated_light"] for r in parsed.sheets[0].records] == ["绿灯", "绿灯", None, "绿灯"]
+
+
+def test_a_note_naming_a_mark_that_is_no_legend_is_named_on_the_marks_cells(registry):
+    content, first = _marked(MARKS, "注：●表示正常，其余为预警")
+    note_row = first + len(MONITORING) + 1  # below the 填报人 line
+
+    parsed = parse_file(content, f"{UNIT}/监控表.xlsx", registry)
+
+    # Every mark refused still, but ● was told the table had no legend for it, beside a note saying it.
+    refused = {e.excel_row: e for e in parsed.errors}
+    assert [(e.rule, e.value) for e in refused.values()] == [("enum", mark) for mark in MARKS]
+    assert f"第{note_row}行的注释写有“●”，但没有逐一写明各符号的含义" in refused[first].message_zh
+    assert "表中没有说明“▲”含义的图例" in refused[first + 2].message_zh
