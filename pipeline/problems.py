@@ -57,6 +57,7 @@ RULE_ZH = {
     "formula_error": "公式错误值",
     "separator": "千分位分隔符位置不对",
     "quantity_unit": "数量所带单位与单位列不符",
+    "unit_as_written": "单位没有确切的换算系数，数量按所写保存",
     "precision": "数值精度不符",
     "negative": "数量或金额为负数",
     "enum": "不在可选值范围内",

@@ -37,7 +37,8 @@ class Measure(_Strict):
     base: str
     units: dict[str, UnitDef]
     # Units of the measure offices write that no exact factor converts (亩 is no whole number of 平方米), each with what
-    # the clerk is told of it: a unit naming one, a header's, a `单位：` line's or a cell's, is refused, never passed over.
+    # the clerk is told of it: a unit naming one, a header's, a `单位：` line's or a cell's, is refused, never passed over;
+    # a row's own 单位 (建设规模 `36 | 亩`) is kept as written, and told so (sheet_units.kept_as_written).
     refused: dict[str, str] = {}
 
     @model_validator(mode="after")

@@ -11,7 +11,7 @@ from pipeline.indicator_targets import TargetPartError, joined_target, stated_in
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.registry import Registry
 from pipeline.sheet_columns import SheetColumns
-from pipeline.sheet_units import convert_by_row_unit
+from pipeline.sheet_units import convert_by_row_unit, kept_as_written
 from pipeline.text import squash
 from pipeline.ticks import read_ticks
 from pipeline.values import (
@@ -177,6 +177,9 @@ def _convert_by_row_unit(
     try:
         if (converted := convert_by_row_unit(values, sheet.template, registry)) is not None:
             sheet.row_units[excel_row, row_unit_rule.value] = converted
+        elif (kept := kept_as_written(values, sheet.template, registry)) is not None:
+            binding = columns.by_name.get(row_unit_rule.unit) or columns.by_name[row_unit_rule.value]
+            sheet.warn(kept, excel_row=excel_row, header=binding.header, value=row[binding.index])
     except CellError as exc:
         # A unit that cannot be converted is the 单位 cell's fault; a quantity's own unit, the quantity's.
         binding = columns.by_name.get(row_unit_rule.unit if exc.rule == "unit" else row_unit_rule.value)

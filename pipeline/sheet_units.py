@@ -6,9 +6,10 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from pipeline.problems import display
 from pipeline.registry import Registry
 from pipeline.registry_templates import Template
-from pipeline.values import CellError, Quantity, UnitContext
+from pipeline.values import CellError, Noted, Quantity, UnitContext
 from pipeline.written_units import column_unit, counted_word, is_magnitude
 
 
@@ -87,6 +88,30 @@ def read_unit(
     if line is not None and line[0] == measure and line[1] != found[1]:
         return UnitReading(UnitContext(found[1], found[2]), "unit_conflict", said)
     return UnitReading(UnitContext(found[1], found[2]))
+
+
+def kept_as_written(values: dict, template: Template, registry: Registry) -> Noted | None:
+    """Return what a clerk is told of a row's quantity in a unit no exact factor converts (`36 | 亩`), else None.
+
+    The row's figure has its own unit, printed as written and summed only with parts in it: exact as it is, so
+    neither refused as an area column's 亩 is nor converted, but the receipt says it stays 亩. It was passed over.
+    """
+    rule = template.row_unit
+    unit = values.get(rule.unit)
+    quantity = values.get(rule.value)
+    if not isinstance(unit, str) or quantity is None:
+        return None
+    for measure in registry.units.measures.values():
+        if (note := measure.refused_note(unit)) is not None:
+            written = f"{display(quantity)}{unit.strip()}"
+            return Noted(
+                quantity,
+                "unit_as_written",
+                f"{note}：本行数量按所写的“{written}”保存，报告中照写，不换算为{measure.base}，"
+                f"也不与以{measure.base}计的数量相加或核对",
+                f"无需处理；如需与以{measure.base}计的数量一并核对，请换算为{measure.base}后填写",
+            )
+    return None
 
 
 def _refused(measure: str, written: str, registry: Registry) -> bool:

@@ -6,7 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from pipeline.parse import parse_file
 from pipeline.sheet_units import line_magnitude, line_prices, read_unit
+from tests.pipeline.workbooks import csv_bytes, xlsx
+
+PROJECT = "示范区双铺棚户区改造项目"
 
 
 @pytest.mark.parametrize(
@@ -129,3 +133,40 @@ def test_a_line_naming_an_area_unit_of_an_exact_factor_reads_a_bare_area_in_it(r
     # Each was refused as 亩 is, though `1.2公顷` is 12,000 ㎡ exactly.
     assert reading.issue is None
     assert reading.context.factor == Decimal(factor) == registry.units.find(line.split("、")[-1])[1]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_a_scale_row_in_a_unit_no_exact_factor_converts_is_kept_as_written_and_the_receipt_says_so(
+    registry, suffix
+):
+    [(refused, note)] = registry.units.measures["area"].refused.items()
+    base = registry.units.measures["area"].base
+    rows = [
+        ["年度：2022"],
+        ["项目名称", "类别", "内容", "数量", "单位"],
+        [PROJECT, "建设规模", "改造面积", "36", refused],
+        [PROJECT, "建设规模", "其中：绿化", "6", f"{refused}（约4000{base}）"],
+        [PROJECT, "建设规模", "道路面积", "1.2", f"万{base}"],
+    ]
+    content = csv_bytes(rows) if suffix == "csv" else xlsx({"表1": rows})
+
+    file = parse_file(content, f"枣林街道办事处/建设规模.{suffix}", registry)
+
+    # Exact as written, printed so and summed only with parts in it: not refused, never converted by an inexact
+    # factor, but each was passed over without a word, as if 36亩 were an area the warehouse compares.
+    assert file.errors == []
+    records = file.sheets[0].records
+    assert [(r["quantity"], r["quantity_unit"]) for r in records] == [
+        (Decimal(36), refused),
+        (Decimal(6), refused),
+        (Decimal(12000), base),
+    ]
+    told = [p for p in file.all_problems if p.rule == "unit_as_written"]
+    assert [(p.severity, p.excel_row, p.column_header, p.value) for p in told] == [
+        ("warning", 3, "单位", refused),
+        ("warning", 4, "单位", f"{refused}（约4000{base}）"),
+    ]
+    assert told[0].expected == (
+        f"{note}：本行数量按所写的“36{refused}”保存，报告中照写，不换算为{base}，也不与以{base}计的数量相加或核对"
+    )
+    assert told[0].fix == f"无需处理；如需与以{base}计的数量一并核对，请换算为{base}后填写"
