@@ -31,9 +31,8 @@ def magnitude_readings(
     if word is None or (measure != "money" and MAGNITUDES[word] >= MAGNITUDES["万"]):
         return None
     found = units.measures[measure]
-    column = _counted_in(counts or "个", factor, name) if measure == "count" else name or found.base
-    rest = key[len(word) :]
-    counted = counts or "个"
+    counted, rest = counts or "个", key[len(word) :]
+    column = _counted_in(counted, factor, name) if measure == "count" else name or found.base
     if rest:
         unit = units.find(rest)
         if unit is None or unit[0] != measure:
