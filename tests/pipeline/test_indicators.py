@@ -1595,6 +1595,25 @@ def one_compound(wh, area: str, households: int = 10) -> None:
     )
 
 
+def planned_compounds(wh, amounts) -> None:
+    """Register project 甲 and list one compound of it per planned amount (万元), each of 10000 ㎡ and 10 户."""
+    register(wh, "甲")
+    wh.submit(
+        "compound_list",
+        [
+            {
+                "project_name": "甲",
+                "compound_name": f"小区{n}",
+                "area_m2": D("10000"),
+                "households": 10,
+                "planned_investment_wan": D(amount),
+                "status": "在建",
+            }
+            for n, amount in enumerate(amounts)
+        ],
+    )
+
+
 def test_a_bare_value_under_1_is_read_in_points_against_a_target_under_1_percent(wh):
     register(wh, "甲")
     # Against ≤0.5 %, 0.3 is 0.3 % (the receipt warns), not 30 %; against ≤5 % it is 30 %, as any other fraction.
@@ -1799,21 +1818,7 @@ def test_the_compounds_area_prints_alike_under_its_overview_and_in_its_indicator
 
 def test_the_lists_planned_investment_prints_alike_under_its_overview_and_in_its_indicator_row(wh):
     # 600.125 + 700 万元 against ≤1400万元: 项目概况 read 清单计划投资1,300.125万元, the 实际完成值 1,300.13万元.
-    register(wh, "甲")
-    wh.submit(
-        "compound_list",
-        [
-            {
-                "project_name": "甲",
-                "compound_name": f"小区{n}",
-                "area_m2": D("10000"),
-                "households": 10,
-                "planned_investment_wan": D(amount),
-                "status": "在建",
-            }
-            for n, amount in enumerate(("600.125", "700"))
-        ],
-    )
+    planned_compounds(wh, ("600.125", "700"))
     targets(wh, "甲", ("计划投资", "≤1400万元", "1300万元", 45), ("完成率", "≥90%", "95%", 45))
 
     wh.build()
@@ -1836,21 +1841,7 @@ def test_the_lists_planned_investment_prints_alike_under_its_overview_and_in_its
     ],
 )
 def test_planned_investment_prints_exactly_in_a_target_unit_other_than_wan(wh, amounts, target):
-    register(wh, "甲")
-    wh.submit(
-        "compound_list",
-        [
-            {
-                "project_name": "甲",
-                "compound_name": f"小区{n}",
-                "area_m2": D("10000"),
-                "households": 10,
-                "planned_investment_wan": D(amount),
-                "status": "在建",
-            }
-            for n, amount in enumerate(amounts)
-        ],
-    )
+    planned_compounds(wh, amounts)
     targets(wh, "甲", ("计划投资", target, None, 90))
 
     wh.build()
