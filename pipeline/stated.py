@@ -7,6 +7,7 @@ rebuild, not at validation. A file whose warnings change gets its receipt writte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import duckdb
@@ -177,10 +178,27 @@ order by 1, 2, 3, 5, 6
 """
 
 
-def _shown(value: Decimal) -> str:
-    """Show a computed figure to two decimals, as the report does (each warning is of a difference wider than
-    that)."""
-    return format(value.quantize(Decimal("0.01")).normalize(), "f")
+def _shown(value: Decimal, apart: Callable[[Decimal], bool] = lambda _: True) -> str:
+    """Show a computed figure to two decimals, as the report does, or to the fewest up to six (else all its digits)
+    at which it is still `apart` from the stated figure, as the warning says it is.
+
+    Two decimals alone told a 总分 of 90 stated against 90.5000001 as 计算为90.5分 under 相差超过0.5分, and a 得分 of
+    43.882 against 43.875 as 计算为43.88分: the report prints them so far apart too (`intermediate.places_beyond`).
+    """
+    for places in range(2, 7):
+        shown = value.quantize(Decimal(1).scaleb(-places))
+        if apart(shown):
+            return format(shown.normalize(), "f")
+    return format(value.normalize(), "f")
+
+
+def _apart(rule: str, stated: Decimal) -> Callable[[Decimal], bool]:
+    """Return whether a computed figure, as printed, is as far from the stated one as `rule` warns it is."""
+    if rule == TOTAL:
+        return lambda shown: abs(shown - stated) > SCORE_TOLERANCE
+    if rule == RATE:  # printed in percent
+        return lambda shown: abs(shown - stated * 100) > EXECUTION_TOLERANCE * 100
+    return lambda shown: score_differs(stated, shown)
 
 
 def _issue(row: tuple) -> tuple:
@@ -204,7 +222,7 @@ def _issue(row: tuple) -> tuple:
             f"{_recheck(files, '实际完成值')}。",
         )
     # Scores and totals in 分; a rate in percent.
-    value, got = display(stated), f"{_shown(computed)}分"
+    value, got = display(stated), f"{_shown(computed, _apart(rule, stated))}分"
     if rule == TOTAL:
         message = (
             f"「{header}」填报的自评总分为{value}分，按评分规则由已入库的数据计算为{got}，"
@@ -213,7 +231,8 @@ def _issue(row: tuple) -> tuple:
         expected = f"按评分规则计算的总分{got}（各指标得分与预算执行得分之和）"
         fix = "请逐项核对各指标的实际完成值和得分；填报有误的，请改正后重新报送。年度报告按计算的总分评定等级"
     elif rule == RATE:
-        value, got = f"{display(stated * 100)}%", f"{_shown(computed * 100)}%"
+        value = f"{display(stated * 100)}%"
+        got = f"{_shown(computed * 100, _apart(rule, stated))}%"
         message = (
             f"项目资金「{header}」填报为{value}，按已入库的资金到位与支付台账计算的预算执行率为{got}，"
             f"相差超过{display(EXECUTION_TOLERANCE * 100)}个百分点"

@@ -205,6 +205,41 @@ def test_a_stated_figure_is_quoted_as_written_and_the_computed_one_as_the_report
     assert "填报为19.996分，按评分规则由已入库的数据计算为19.99分" in issue[7]
 
 
+@pytest.mark.parametrize(
+    ("updates", "said"),
+    [
+        # 90 stated against 90.5000001: 计算为90.5分 under 相差超过0.5分 showed no such gap.
+        (
+            [
+                "update staging.performance_targets set reported_total_score = 90",
+                "update mart.project_year set self_evaluation_score = 90.5000001",
+            ],
+            "填报的自评总分为90分，按评分规则由已入库的数据计算为90.5000001分，相差超过0.5分",
+        ),
+        # 4 % stated against 5.000001 %: 5% beside 4% is no gap of more than 1 point.
+        (
+            [
+                "update staging.performance_targets set budget_execution_rate = 0.04",
+                "update mart.project_year set budget_execution_rate = 0.05000001",
+            ],
+            "填报为4%，按已入库的资金到位与支付台账计算的预算执行率为5.000001%",
+        ),
+        # 43.882 against 45 × 97.5 % = 43.875, 0.007 off: 计算为43.88分 read as within the form's own rounding.
+        (
+            ["update mart.self_evaluation set reported_score = 43.882, score = 43.875 where position = 1"],
+            "填报为43.882分，按评分规则由已入库的数据计算为43.875分",
+        ),
+    ],
+)
+def test_a_computed_figure_prints_as_far_from_the_stated_one_as_its_warning_says(con, updates, said):
+    for update in updates:
+        con.execute(update)
+
+    [issue] = stated_differences(con)
+
+    assert said in issue[7]
+
+
 def test_a_score_the_data_give_another_actual_for_names_that_actual_and_its_file(con):
     # The list counts 15 compounds where the form reports 16个 and scores itself 20: the clerk is told 15 and where
     # it comes from, not only 18.75分, and checks a form that adds up by its own figures.
