@@ -140,18 +140,27 @@ def test_a_score_column_whose_printed_scores_do_not_add_up_to_the_printed_total_
 def report_of_thirds(registry, templates=None):
     """Build the report of one project scoring 10 × 2/3 on each of three indicators, 10 and 60 on the rest, in the
     templates of a bureau's folder, if given."""
-    wh = Warehouse(registry)
-    register(wh, "甲")
-    ledger(wh, "甲", "100", "100")
-    row = {"project_name": "甲", "level1": "产出指标", "level2": "数量指标"}
-    wh.submit(
-        "performance_targets",
+    return report_of_indicators(
+        registry,
         [
-            row | {"level3": name, "target_text": "≥3个", "reported_value": "2个", "weight": 10}
+            {"level3": name, "target_text": "≥3个", "reported_value": "2个", "weight": 10}
             for name in ("指标一", "指标二", "指标三")
         ]
-        + [row | {"level3": "完成率", "target_text": "≥90%", "reported_value": "95%", "weight": 60}],
+        + [{"level3": "完成率", "target_text": "≥90%", "reported_value": "95%", "weight": 60}],
+        templates=templates,
     )
+
+
+def report_of_indicators(
+    registry, indicators, send=lambda wh: ledger(wh, "甲", "100", "100"), templates=None
+):
+    """Build the report of project 甲, its other files sent by `send` (a ledger of 100 received and paid), whose
+    自评表 lists `indicators` (each row's cells) under 产出指标·数量指标, in the templates of a bureau's folder, if given."""
+    wh = Warehouse(registry)
+    register(wh, "甲")
+    send(wh)
+    row = {"project_name": "甲", "level1": "产出指标", "level2": "数量指标"}
+    wh.submit("performance_targets", [row | indicator for indicator in indicators])
     wh.build()
     return build_report(wh.con, YEAR, CONFIG, registry, templates)
 
@@ -266,19 +275,14 @@ def test_a_stated_total_or_rate_named_off_the_computed_one_prints_the_gap_the_no
 def test_an_indicator_its_data_divide_by_0_is_named_with_that_cause_not_as_having_no_data(
     registry, indicator, send, cause
 ):
-    wh = Warehouse(registry)
-    register(wh, "甲")
-    send(wh)
-    row = {"project_name": "甲", "level1": "产出指标", "level2": "数量指标"}
-    wh.submit(
-        "performance_targets",
+    report = report_of_indicators(
+        registry,
         [
-            row | {"level3": indicator, "target_text": "≥90%", "reported_value": "", "weight": 45},
-            row | {"level3": "工程进度", "target_text": "按计划推进", "reported_value": "达成", "weight": 45},
+            {"level3": indicator, "target_text": "≥90%", "reported_value": "", "weight": 45},
+            {"level3": "工程进度", "target_text": "按计划推进", "reported_value": "达成", "weight": 45},
         ],
+        send,
     )
-    wh.build()
-    report = build_report(wh.con, YEAR, CONFIG, registry)
 
     said = f"数据质量提示：甲{cause}，无法计算自评表中的{indicator}（得分0.00分），自评总分按这些得分计入，请核实是否填报有误。"
     for where, found in every_note(report).items():
@@ -297,26 +301,19 @@ def test_an_indicator_its_data_divide_by_0_is_named_with_that_cause_not_as_havin
     ],
 )
 def test_a_stated_indicator_score_named_off_the_computed_one_prints_apart_from_it(registry, stated, said):
-    wh = Warehouse(registry)
-    register(wh, "甲")
-    ledger(wh, "甲", "100", "100")
-    row = {"project_name": "甲", "level1": "产出指标", "level2": "数量指标"}
-    wh.submit(
-        "performance_targets",
+    report = report_of_indicators(
+        registry,
         [
-            row
-            | {
+            {
                 "level3": "完成率",
                 "target_text": "≥100%",
                 "reported_value": "97.5%",
                 "weight": Decimal(45),
                 "reported_score": Decimal(stated),
             },
-            row | {"level3": "工程进度", "target_text": "按计划推进", "reported_value": "达成", "weight": 45},
+            {"level3": "工程进度", "target_text": "按计划推进", "reported_value": "达成", "weight": 45},
         ],
     )
-    wh.build()
-    report = build_report(wh.con, YEAR, CONFIG, registry)
 
     for where, found in every_note(report).items():
         differing = [n for n in found if "填报的得分" in n]
