@@ -14,6 +14,9 @@ _DATE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?|月)?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
 )
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+# A day or month without its year (`4月5日`, `4月5号`, `4月`), as a ledger under a `2024年` title writes its dates: which
+# year is not guessed (a ledger may hold last December's entries), but the clerk is told it is the year that is missing.
+_YEARLESS = re.compile(r"^(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号])?$")
 # A statistical period, `202404`: the year and month as statistical returns write them. Read in a 月份 cell only, held
 # to the row's 年度 as `2024年4月` is; in a date column six digits may be a day too (`201211`: 2012-11 or 2020-12-11).
 _PERIOD_MONTH = re.compile(r"^(20\d{2})(0[1-9]|1[0-2])$")
@@ -105,12 +108,27 @@ def parse_date(value: object) -> dt.date:
             text,
         )
     if not match:
+        _refuse_yearless(text)
         raise CellError("type", "应为日期，如2022-03-01或2022年3月1日", "请按“年-月-日”填写日期")
     year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
     try:
         return dt.date(year, month, day)
     except ValueError as exc:
         raise CellError("type", "应为有效日期", "请检查月份和日期是否存在") from exc
+
+
+def _refuse_yearless(text: str) -> None:
+    """Refuse a day or month written without its year (`4月5日`) saying the year is missing, not that it is no date."""
+    found = _YEARLESS.match(text)
+    if found is None:
+        return
+    month, day = int(found.group(1)), found.group(2)
+    if not 1 <= month <= 12 or (day is not None and not 1 <= int(day) <= 31):
+        return
+    named = f"{month}月{int(day)}日" if day is not None else f"{month}月"
+    raise CellError(
+        "type", f"应为日期；没有写年份，无法确定是哪一年的{named}", f"请写上年份，如××××年{named}"
+    )
 
 
 def parse_written_date(value: object) -> dt.date:

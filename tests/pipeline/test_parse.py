@@ -806,6 +806,27 @@ def ledger_rows(*dates, above=()) -> list[list]:
     return [*above, LEDGER_HEADER, *[[d, PROJECT, "中央补助资金", "到位", "100"] for d in dates]]
 
 
+def test_a_ledger_dated_without_years_under_a_years_title_is_asked_for_the_year_on_each_cell(registry):
+    # A clerk under a `2024年` title writes `4月5日`; a ledger may hold last December's entries too, so no year is
+    # put to it, and the receipt says it is the year that is missing, not that the cell is no date.
+    rows = ledger_rows("2024年3月1日", "4月5日", "5月", above=[[f"{PROJECT}2024年资金到位及支付台账"]])
+    parsed = parse_file(xlsx({"台账": rows}), f"{SHUANGPU_UNIT}/台账.xlsx", registry)
+    assert [(p.sheet, p.excel_row, p.column_header, p.message_zh) for p in parsed.errors] == [
+        (
+            "台账",
+            4,
+            "日期",
+            "第4行「日期」填写为“4月5日”，应为日期；没有写年份，无法确定是哪一年的4月5日，请写上年份，如××××年4月5日。",
+        ),
+        (
+            "台账",
+            5,
+            "日期",
+            "第5行「日期」填写为“5月”，应为日期；没有写年份，无法确定是哪一年的5月，请写上年份，如××××年5月。",
+        ),
+    ]
+
+
 def _without(header: list[str], name: str) -> list[int]:
     """Return the positions of a header's columns but the one headed `name` (spaces not meaningful)."""
     return [i for i, written in enumerate(header) if written.replace(" ", "") != name]

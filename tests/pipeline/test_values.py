@@ -479,8 +479,8 @@ def test_parse_date_reads_every_written_form(value, expected):
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("3月1日", "应为日期，如2022-03-01或2022年3月1日"),
         ("去年三月", "应为日期，如2022-03-01或2022年3月1日"),
+        ("13月5日", "应为日期，如2022-03-01或2022年3月1日"),
         ("2022年13月", "应为有效日期"),
         ("2022.02.30", "应为有效日期"),
     ],
@@ -489,6 +489,21 @@ def test_parse_date_rejects_incomplete_or_impossible_dates(value, expected):
     with pytest.raises(CellError) as raised:
         parse_date(value)
     assert (raised.value.rule, raised.value.expected) == ("type", expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [("3月1日", "3月1日"), ("4月5号", "4月5日"), ("１２月 ３１ 日", "12月31日"), ("4月", "4月")],
+)
+def test_a_date_without_its_year_is_told_that_the_year_is_missing(value, named):
+    # Under a `2024年` title a ledger's `4月5日` was told 应为日期, which it looks like to the clerk who wrote it.
+    with pytest.raises(CellError) as raised:
+        parse_date(value)
+    assert (raised.value.rule, raised.value.expected, raised.value.fix) == (
+        "type",
+        f"应为日期；没有写年份，无法确定是哪一年的{named}",
+        f"请写上年份，如××××年{named}",
+    )
 
 
 @pytest.mark.parametrize("value", [2022.1, 2022.10, 2022.3, 2022.12, 2022.03])
