@@ -118,11 +118,39 @@ def _name_missing_lookalikes(grid: Grid, match: HeaderMatch, sheet: ParsedSheet)
             named = "、".join(f"{column_letter(index)}列“{match.headers[index]}”" for index in alike)
             said = f"{named}都不是本表的栏目，均未读取"
             fix = f"请将应读取的一列的表头改为“{column.header}”，并删去其余各列（或清空其内容）"
+            if (split := _split_by_value(match, alike)) is not None:
+                # `到位金额` and `支付金额` are the one 金额 of two 类型: keeping one column, as asked above, lost the other.
+                kinds = "”或“".join(split[1])
+                said = f"{named}是按「{split[0].header}」分列填写的{column.header}，均未读取"
+                fix = (
+                    f"请增加「{split[0].header}」列，在各行填写“{kinds}”，并把这几列合为一列「{column.header}」"
+                    "（一行中几列都有数的，分成几行填写）"
+                )
         sheet.problems[position] = replace(
             problem,
             message_zh=f"表头（第{problem.excel_row}行）缺少必填列「{column.header}」；{said}，{fix}。",
             fix=fix,
         )
+
+
+def _split_by_value(match: HeaderMatch, columns: list[int]) -> tuple[Column, list[str]] | None:
+    """Return the missing required enum column whose values the columns' headers name, a different one each
+    (`到位金额`, `支付金额` under 类型), and those values in the columns' order; None where they name no such column."""
+    for enum in match.missing_required:
+        if enum.type is not ColumnType.ENUM:
+            continue
+        named = []
+        for index in columns:
+            label = split_header(match.headers[index])[0]
+            values = {
+                v
+                for v, aliases in (enum.values or {}).items()
+                if any(w in label for w in (v, *(aliases or ())))
+            }
+            named.append(values.pop() if len(values) == 1 else None)
+        if None not in named and len(set(named)) == len(named):
+            return enum, named
+    return None
 
 
 def _half_read_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> set[int]:

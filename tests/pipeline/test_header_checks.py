@@ -41,6 +41,24 @@ def test_a_required_column_missing_names_every_filled_column_it_may_be(registry)
     assert error.fix == "请将应读取的一列的表头改为“金额”，并删去其余各列（或清空其内容）"
 
 
+def test_amounts_split_into_a_column_per_kind_are_asked_to_be_one_column_beside_the_kind(registry):
+    # A ledger kept as 到位金额 | 支付金额 was asked to keep one column and delete the other, losing every payment.
+    rows = [
+        ["日期", "项目名称", "资金来源", "到位金额（万元）", "支付金额（万元）", "余额（万元）"],
+        ["2024-03-01", PROJECT, "中央补助资金", "1280.5", None, "1280.5"],
+        ["2024-03-15", PROJECT, "中央补助资金", None, "560.25", "720.25"],
+    ]
+
+    sheet = checked(registry, rows)
+
+    [error] = [p for p in sheet.problems if p.rule == "missing_column" and p.column_header == "金额"]
+    assert error.message_zh == (
+        "表头（第1行）缺少必填列「金额」；D列“到位金额（万元）”、E列“支付金额（万元）”是按「类型」分列填写的金额，"
+        "均未读取，请增加「类型」列，在各行填写“到位”或“支付”，并把这几列合为一列「金额」（一行中几列都有数的，分成几行填写）。"
+    )
+    assert [p.column_header for p in sheet.problems if p.rule == "missing_column"] == ["类型", "金额"]
+
+
 def test_a_filled_column_headed_like_a_column_not_found_is_a_warning_naming_it(registry):
     header = [
         *COMPOUND_HEADER[:-1],
