@@ -28,7 +28,9 @@ def read_excel(content: bytes, kind: str, limits: Limits) -> Workbook:
     # Whether any cell holds an error value: calamine reads those as blanks, which are put right below.
     survey = survey_xlsx(content, limits) if kind == "xlsx" else survey_xls(content, limits)
     try:
-        read = content if survey.xlsx is None else for_calamine(survey.xlsx, content)
+        read = (
+            content if survey.xlsx is None else for_calamine(survey.xlsx, content, survey.partly_referenced)
+        )
         book = CalamineWorkbook.from_filelike(io.BytesIO(read))
     except Exception as exc:  # calamine raises several unrelated types for broken files
         raise UnreadableFile("文件已损坏，无法打开") from exc

@@ -209,3 +209,5 @@ class Survey(NamedTuple):
     # An xlsx's zip as the survey opened it, kept open with what it read (its parts, its styles) for the cells'
     # formats and fonts: the file is opened once.
     xlsx: OpenXlsx | None = None
+    # An xlsx's worksheet parts whose cells write a reference in part (`<c r="B">`, its row its row tag's).
+    partly_referenced: frozenset[str] = frozenset()

@@ -167,15 +167,19 @@ class OpenXlsx:
         return self._styles
 
 
-def for_calamine(xlsx: OpenXlsx, content: bytes) -> bytes:
+def for_calamine(xlsx: OpenXlsx, content: bytes, partly_referenced: frozenset[str] = frozenset()) -> bytes:
     """Return the bytes calamine is to read: the xlsx itself, or, where the workbook or the shared strings or styles
     it relates are under other names, a copy with each also at the name calamine reads, so it reads them as Excel
-    does.
+    does; and with the worksheets `partly_referenced` names (parts whose cells write a reference in part) written
+    with every reference whole.
 
     The copy appends to the zip rather than rewriting it: its members are neither inflated nor compressed again.
     """
     names = [info.filename for info in xlsx.archive.infolist()]
-    moves: dict[str, bytes] = {}
+    # calamine refuses `<c r="B">` (its row left to its row tag) as a broken file; row_and_cell_tags reads it.
+    moves: dict[str, bytes] = {
+        part: whole_references(xlsx.archive.read(part)) for part in sorted(partly_referenced)
+    }
     if (workbook := workbook_part(xlsx.archive)) != WORKBOOK:
         moves[WORKBOOK] = xlsx.archive.read(workbook)
         moves[_relations_part(WORKBOOK)] = _targets_from_root(
@@ -203,6 +207,22 @@ def for_calamine(xlsx: OpenXlsx, content: bytes) -> bytes:
                 copy.NameToInfo.pop(stale.filename, None)
             copy.writestr(usual, data)
     return buffer.getvalue()
+
+
+def whole_references(xml: bytes) -> bytes:
+    """Write each cell reference a worksheet writes in part (`B`, `5`, empty) whole, where row_and_cell_tags puts it."""
+    from pipeline.header_match import column_letter
+
+    pieces, done = [], 0
+    for start, tag, attributes, row, column in row_and_cell_tags(xml):
+        written = REFERENCE.search(attributes) if tag == b"c" else None
+        if written is None or (written.group(1) and written.group(2)):
+            continue
+        at = xml.find(attributes, start) + written.start()
+        lead = written.group()[: len(written.group()) - len(written.group().lstrip())]
+        pieces += [xml[done:at], lead, f'r="{column_letter(column - 1)}{row}"'.encode()]
+        done = at + len(written.group())
+    return b"".join([*pieces, xml[done:]])
 
 
 _OFFICE_DOCUMENT = re.compile(TAG_PREFIX + rb"Relationship\s[^>]*/officeDocument[\"'][^>]*>")

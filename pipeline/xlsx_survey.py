@@ -43,6 +43,8 @@ _ERROR_CELL = re.compile(TAG_PREFIX + rb"""c\s[^>]*?\bt\s*=\s*["']e["']""")
 # These and the two below are plain searches, several times faster on a sheet than `in` or `count`.
 _UNREFERENCED_CELL = re.compile(rb'<c(?:>| (?!r="))')
 _PREFIXED_CELL = re.compile(rb":c[ >]")
+# A cell writing its reference in part (`<c r="B">`, `<c r="5">`, `<c r="">`): calamine refuses the sheet.
+_PARTLY_REFERENCED = re.compile(rb'<c r="(?:[A-Za-z]*|\d*)"')
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 # The same, unprefixed, and what any prefixed one holds: searched first, as a literal start makes them a third
 # of the time of the pattern above, whose optional prefix is tried at every `<`.
@@ -82,6 +84,7 @@ class _WorksheetScan:
         self.run_fonts = (
             False  # whether `rPr` is: only then can a run of an inline string have a font of its own
         )
+        self.partly_referenced = False  # whether a cell writes its reference in part
         self.hidden_rows: list[int] = []  # the rows hidden in Excel (`<row … hidden="1">`), by Excel number
         self.hidden_columns: list[int] = []  # the columns hidden (`<col … hidden="1"/>`), numbered from 1
         self.row = self.column = 0  # where the tag-by-tag path stands
@@ -103,6 +106,7 @@ class _WorksheetScan:
         hidden = _HIDDEN.search(text) is not None
         if hidden:
             self._note_hidden_columns(text)
+        self.partly_referenced = self.partly_referenced or _PARTLY_REFERENCED.search(text) is not None
         if (
             _UNREFERENCED_CELL.search(text)
             or _PREFIXED_CELL.search(text)
@@ -144,6 +148,8 @@ class _WorksheetScan:
         row, column, extent = self.row, self.column, self.extent
         for _, tag, attributes, at_row, at_column in row_and_cell_tags(text, row, column, self._column):
             row, column = at_row, at_column
+            if tag == b"c" and not self.partly_referenced and (written := REFERENCE.search(attributes)):
+                self.partly_referenced = not (written.group(1) and written.group(2))
             if tag == b"row":
                 if _HIDDEN_ATTR.search(attributes):
                     self.hidden_rows.append(row)
@@ -235,6 +241,7 @@ def _survey(xlsx: OpenXlsx, limits: Limits) -> Survey:
     cells, errors, formulas, inline_strikes, inline_fonts = 0, False, False, False, False
     hidden: dict[str, tuple[int, ...]] = {}  # by worksheet part
     hidden_columns: dict[str, tuple[int, ...]] = {}  # by worksheet part
+    partly_referenced: set[str] = set()
     for info in members:
         if info.filename in sheets:
             extent = _Extent(info.filename, limits, cells)
@@ -247,6 +254,8 @@ def _survey(xlsx: OpenXlsx, limits: Limits) -> Survey:
                     hidden[info.filename] = tuple(sorted(set(scan.hidden_rows)))
                 if scan.hidden_columns:
                     hidden_columns[info.filename] = tuple(sorted(set(scan.hidden_columns)))
+                if scan.partly_referenced:
+                    partly_referenced.add(info.filename)
             except LimitExceeded as exc:
                 exc.sheet = _xlsx_sheet_names(archive, relationships).get(info.filename, exc.sheet)
                 raise
@@ -258,7 +267,9 @@ def _survey(xlsx: OpenXlsx, limits: Limits) -> Survey:
         hidden = {names[part]: rows for part, rows in hidden.items() if part in names}
         hidden_columns = {names[part]: cols for part, cols in hidden_columns.items() if part in names}
     strikes = _strikes(xlsx, inline_strikes, inline_fonts)
-    return Survey(errors, formulas, hidden, hidden_columns, strikes.any(), strikes, xlsx)
+    return Survey(
+        errors, formulas, hidden, hidden_columns, strikes.any(), strikes, xlsx, frozenset(partly_referenced)
+    )
 
 
 def _strikes(xlsx: OpenXlsx, inline: bool, inline_fonts: bool) -> Strikes:

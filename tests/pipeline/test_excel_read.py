@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+import zipfile
 
 import pytest
 
@@ -76,6 +78,36 @@ def test_such_a_workbook_gives_the_clerk_the_standard_ones_outcome(registry, nam
     # Before, a file of moved shared strings was refused as damaged, and a moved styles' dates told as wrong.
     assert [(p.rule, p.excel_row, p.value) for p in parsed.all_problems] == [("formula_error", 5, "#DIV/0!")]
     assert [s.records for s in parsed.sheets] == [s.records for s in standard.sheets]
+
+
+def _partly_referenced(data: bytes) -> bytes:
+    """Return a sheet's XML with row 4's cells referenced by column alone (`r="B"`), and row 5's first cell by row
+    alone (`r="5"`), the rest of it by column, as some WPS and hand-made writers save them."""
+    data = re.sub(rb'<c r="([A-Z]+)4"', rb'<c r="\1"', data)
+    data = re.sub(rb'<c r="A5"', b'<c r="5"', data)
+    return re.sub(rb'<c r="([B-Z]+)5"', rb'<c r="\1"', data)
+
+
+@pytest.mark.parametrize(
+    "strings", [xlsx, lambda sheets: shared_rich(xlsx(sheets))], ids=["inline", "shared"]
+)
+def test_cells_referenced_by_column_or_row_alone_read_where_excel_shows_them(strings, registry):
+    standard = strings({"清单": ROWS})
+    content = with_member(standard, SHEET_XML, _partly_referenced)
+    sheet = zipfile.ZipFile(io.BytesIO(content)).read(SHEET_XML)
+    assert b'<c r="B"' in sheet and b'<c r="5"' in sheet
+
+    parsed = parse_file(content, f"{UNIT}/2022年清单.xlsx", registry)
+
+    # calamine refused the sheet (Range is missing the expected row component): the file was returned as damaged.
+    assert (
+        read_workbook(content, "清单.xlsx").grids[0].rows
+        == read_workbook(standard, "清单.xlsx").grids[0].rows
+    )
+    assert [(p.rule, p.excel_row, p.value) for p in parsed.all_problems] == [("formula_error", 5, "#DIV/0!")]
+    assert [s.records for s in parsed.sheets] == [
+        s.records for s in parse_file(standard, f"{UNIT}/2022年清单.xlsx", registry).sheets
+    ]
 
 
 def _no_styles(content: bytes) -> bytes:

@@ -7,7 +7,14 @@ import zipfile
 
 import pytest
 
-from pipeline.xlsx_parts import SHARED_STRINGS, STYLES, OpenXlsx, for_calamine, row_and_cell_tags
+from pipeline.xlsx_parts import (
+    SHARED_STRINGS,
+    STYLES,
+    OpenXlsx,
+    for_calamine,
+    row_and_cell_tags,
+    whole_references,
+)
 from tests.pipeline.workbooks import compound_sheet, moved_parts, shared_rich, with_member, xlsx
 
 ROWS = compound_sheet([1, "宏兴小区", "1.7260", "223", "648.21", "在建"])
@@ -90,3 +97,19 @@ def test_tags_without_references_are_placed_after_the_one_before():
         (b"row", 9, 0),
         (b"c", 9, 1),
     ]
+
+
+def test_references_written_in_part_are_written_whole_where_the_tags_place_them():
+    xml = (
+        b'<row r="3"><c r="B3"><v>1</v></c><c r="D" t="s"><v>2</v></c><c><v>3</v></c></row>'
+        b'<row r="5"><c r="5"><v>4</v></c><x:c s="1" r="C"/><c r=""><v>5</v></c></row>'
+    )
+
+    written = whole_references(xml)
+
+    # A column skipped (C in row 3) stays empty; the tags without a reference keep none, as calamine reads those.
+    assert written == (
+        b'<row r="3"><c r="B3"><v>1</v></c><c r="D3" t="s"><v>2</v></c><c><v>3</v></c></row>'
+        b'<row r="5"><c r="A5"><v>4</v></c><x:c s="1" r="C5"/><c r="D5"><v>5</v></c></row>'
+    )
+    assert whole_references(written) == written
