@@ -24,6 +24,8 @@ _PERIOD_MONTH = re.compile(r"^(20\d{2})(0[1-9]|1[0-2])$")
 _TEXT_MONTH_ONE = re.compile(r"^(\d{4})\s*\.\s*1$")
 _YEAR = re.compile(r"^(20\d{2})\s*(?:年度?)?$")
 _MONTH = re.compile(r"^(\d{1,2})(?:\.0+)?\s*月?(?:份)?$")  # `3.0`: a month typed as text from a number
+# Months run together in one 月份 cell (`1-3月`, `1～3月`, `1至3月份`): a quarter's row in a monthly form.
+_MONTH_SPAN = re.compile(r"^(\d{1,2})\s*[-－—~～至到]\s*(\d{1,2})\s*月?份?$")
 # A month written in words, as clerks head a column of months: 一月 … 十二月 (正月 and 腊月 are lunar: not read).
 _MONTH_SUFFIX = re.compile(r"月份?$")
 # A year a title or file name names: four digits 2000–2099 standing alone. Not a count or amount (`回收问卷2023份`,
@@ -185,6 +187,15 @@ def parse_month(value: object, written: bool = False) -> int | DatedMonth:
             date = None
         if date is not None:
             return DatedMonth(date.year, date.month, date.day)
+    if month is None and (span := _MONTH_SPAN.match(text)) is not None:
+        first, last = int(span.group(1)), int(span.group(2))
+        if 1 <= first < last <= 12:
+            # Told only 应为1至12之间的月份, the clerk saw a month in it; its figures are no one month's.
+            raise CellError(
+                "month_range",
+                f"应为1至12之间的一个月份，本格写了{first}至{last}月几个月",
+                f"请每个月填一行，月份只填一个月（如{last}月填“{last}”），各行填该月的数",
+            )
     if month is None or not 1 <= month <= 12:
         raise CellError("month_range", "应为1至12之间的月份", "请填写1至12的整数")
     return month

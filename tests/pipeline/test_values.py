@@ -590,6 +590,20 @@ def test_parse_month_rejects_months_outside_one_to_twelve(value):
 
 
 @pytest.mark.parametrize(
+    ("value", "first", "last"), [("1-3月", 1, 3), ("1～6月份", 1, 6), ("10至12月", 10, 12)]
+)
+def test_parse_month_tells_months_run_together_in_one_cell_to_be_a_row_each(value, first, last):
+    # A quarter's row in a 月报 (`1-3月`) was told only 应为1至12之间的月份, though the clerk saw months in it.
+    with pytest.raises(CellError) as raised:
+        parse_month(value)
+    assert (raised.value.rule, raised.value.expected, raised.value.fix) == (
+        "month_range",
+        f"应为1至12之间的一个月份，本格写了{first}至{last}月几个月",
+        f"请每个月填一行，月份只填一个月（如{last}月填“{last}”），各行填该月的数",
+    )
+
+
+@pytest.mark.parametrize(
     ("value", "expected"),
     [
         ("2022年4月", DatedMonth(2022, 4, 1)),
