@@ -8,6 +8,7 @@ from decimal import Decimal
 from pipeline.flattened import flattened_headings
 from pipeline.grids import Grid
 from pipeline.header_match import HeaderMatch
+from pipeline.merged_rows import joins_row_above
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.printed import only_printed
 from pipeline.problems import Problem, Severity
@@ -268,6 +269,8 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 below_total.clear()
             continue
         unreadable |= failed
+        if joins_row_above(index, values, failed, columns, sheet.records, match.bindings):
+            continue
         missing = [b for n, b in columns.required if values[n] is None and n not in failed]
         # `一、东片区` over its compounds: its required amounts all empty, it is no row of data (told, not stored).
         if (
