@@ -277,6 +277,10 @@ def parse_integer(
     except CellError as exc:
         raise CellError(exc.rule, expected if exc.rule == "type" else exc.expected, fix) from exc
     written = suffix
+    if counting and written == "%":
+        # `85%` under 满意 is a share of a whole this cell does not know: told only 应为不小于0的整数, the clerk who
+        # wrote a survey's shares saw no cause.
+        raise CellError("type", f"{expected}，本列填写的是数目，不是百分比", f"{fix}，不填百分比")
     # `3万` counts ten thousand of what the column counts (万户 under 惠及户数); an integer column's 万 is no unit.
     suffix = column_unit(suffix, "count" if counting else None, units)
     found = units.find(suffix)

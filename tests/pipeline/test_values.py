@@ -892,6 +892,22 @@ def test_a_count_that_is_no_number_asks_for_it_in_words_that_read(registry, temp
     assert raised.value.fix == fix
 
 
+@pytest.mark.parametrize(
+    ("column", "value"), [("satisfied", "85%"), ("basically_satisfied", "10％"), ("dissatisfied", "5 %")]
+)
+def test_a_survey_count_written_as_a_percentage_is_told_it_is_one(registry, column, value):
+    # A survey of shares (满意 85%) was told only 应为不小于0的整数, the clerk seeing no cause.
+    counted = registry.template("satisfaction_survey").column(column)
+
+    with pytest.raises(CellError) as raised:
+        parse_cell(value, counted, registry.units, BASE)
+    assert (raised.value.rule, raised.value.expected, raised.value.fix) == (
+        "type",
+        "应为不小于0的整数，本列填写的是数目，不是百分比",
+        f"请填写「{counted.header}」的确切数目，不填百分比",
+    )
+
+
 @pytest.mark.parametrize("value", ["12栋", "860人", "35套", "3部", "12台"])
 def test_a_count_written_in_a_unit_counting_something_else_is_an_error(registry, value):
     households = registry.template("compound_list").column("households")
