@@ -168,6 +168,8 @@ RULE_ZH = {
     "stated_rate_differs": "填报的执行率与资金台账不符",
     "stated_actual_differs": "填报的实际完成值与已入库数据不符",
     "stated_light_milder": "自报的预警轻于按月报计算的预警",
+    "stated_light_harsher": "自报的预警重于按月报计算的预警",
+    "stated_light_uncomputed": "自报的预警没有月报可据以核对",
     "unread_header": "表头未能识别",
     "unread_block": "表单数据块未能读取",
     "deviation_unexplained": "资金执行偏差未说明原因",
