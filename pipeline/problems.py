@@ -188,7 +188,8 @@ RULE_ZH = {
 # 执行率 off its own 执行数 ÷ 预算数 where the written one is what the report uses (the 运行监控表 always, the 自评表
 # where no ledger gives the rate: `report_quality.open_warnings`); `duplicate` a ledger row the same as another
 # in every column, both counted; `written_rate` a 满意度 written beside its counts that they do not give (the report
-# computes it from the counts, which may be the figures off); `percent_fraction` a percentage at most 1 % against a
+# computes it from the counts, which may be the figures off); `unread_rate` one written inexactly (`约95%`, `较高`), so
+# the counts the report computes it from went unchecked; `percent_fraction` a percentage at most 1 % against a
 # target of 50 % or more, kept as read though most likely its fraction with `%` after it (`0.95%` for 95 %); `reading`
 # a value read one of two ways (a CSV form's blank 一级/二级指标 read as the one above: a wrong carry counts a row's 分值 and score
 # under another indicator; a 月报's 0s after its title's `1-N月` passed over as months to come). Written to config.figure_warnings for mart.open_warnings.
@@ -207,6 +208,7 @@ FIGURE_WARNINGS = {
     "rate_mismatch": "stated_rate",
     "duplicate_row": "duplicate",
     "satisfaction_mismatch": "written_rate",
+    "rate_unread": "unread_rate",
     "percent_fraction": "percent_fraction",
     "total_row_from_parts": "reading",
     "months_after_title": "reading",

@@ -419,6 +419,40 @@ def test_a_satisfaction_rate_written_off_its_counts_is_named_while_its_file_is_i
 
 
 @pytest.mark.slow
+def test_a_satisfaction_rate_not_written_exactly_is_named_until_a_corrected_survey_replaces_it(
+    settings, monkeypatch, registry
+):
+    from pipeline.cli import main
+    from tests.pipeline.test_projects import JIA, YEAR
+    from tests.pipeline.test_report_world import cli_night
+
+    def survey(rate: str) -> str:
+        return (
+            f"项目名称：甲项目\n年度：{YEAR}\n小区名称,有效问卷（份）,满意（份）,基本满意（份）,不满意（份）,满意度\n"
+            f"棉纺厂东院,100,80,15,5,{rate}\n"
+        )
+
+    # 约95% is not read, so the counts the report computes 95 % from were held to nothing: only the receipt said so.
+    monkeypatch.setenv("PIPELINE_SETTLE_SECONDS", "0")
+    assert main(["init"]) == 0
+    report = cli_night(settings, YEAR, *REGISTERS[:1], (f"{JIA}/满意度.csv", survey("约95%")))
+    receipt = (settings.receipts / JIA / "满意度.csv.回执.html").read_text(encoding="utf-8")
+    assert RULE_ZH["rate_unread"] in receipt
+    form = registry.templates["satisfaction_survey"].name_zh
+    note = (
+        f"数据质量提示：甲项目{YEAR}年度的{form}有1处填写的满意度不是确切的百分比（如“约95%”“较高”），"
+        "未能与其满意、基本满意和有效问卷的份数核对，报告中的满意度按份数计算；如份数有误，满意度及其指标得分会失真，"
+        "已在回执中请报送单位核实。"
+    )
+    sheets = "\n".join(str(row[0]) for rows in report.workbook.values() for row in rows if row and row[0])
+    for where, text in {"page": report.page, "word": "\n".join(report.word), "workbook": sheets}.items():
+        assert note in notes(text), where
+
+    report = cli_night(settings, YEAR, (f"{JIA}/满意度（更正）.csv", survey("95%")))
+    assert not [n for n in notes(report.page) + notes("\n".join(report.word)) if "确切的百分比" in n]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("ledger", [False, True], ids=["no ledger", "a ledger"])
 def test_a_written_execution_rate_off_the_forms_own_figures_is_named_where_no_ledger_gives_the_rate(
     settings, registry, ledger

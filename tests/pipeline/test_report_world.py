@@ -218,6 +218,19 @@ def printed(folder) -> Printed:
     )
 
 
+def cli_night(settings, year: int, *files: tuple[str, str | bytes]) -> Printed:
+    """Drop files in the inbox in this order, run `pipeline ingest` and `pipeline report` for the year on the data
+    root PIPELINE_HOME names (`settings`'), and return the report as its readers see it."""
+    from tests.pipeline.test_intake import drop
+    from tests.pipeline.test_projects import later
+
+    for path, content in files:
+        drop(settings, path, content, mtime=later())
+    assert main(["ingest"]) == 0
+    assert main(["report", "--year", str(year)]) == 0
+    return printed(settings.reports / str(year))
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, registry):
     home = tmp_path_factory.mktemp("world")

@@ -182,20 +182,16 @@ def test_the_clerk_and_the_reader_are_told_alike_of_a_harsher_light_and_one_no_m
     settings, monkeypatch, registry
 ):
     from pipeline.cli import main
-    from tests.pipeline.test_intake import drop
     from tests.pipeline.test_open_warnings import notes
-    from tests.pipeline.test_projects import BUREAU, later, register_csv
-    from tests.pipeline.test_report_world import printed
+    from tests.pipeline.test_projects import BUREAU, register_csv
+    from tests.pipeline.test_report_world import cli_night
 
     project, unit = "枣林街道办事处改造老旧小区", "枣林街道办事处"
     monkeypatch.setenv("PIPELINE_SETTLE_SECONDS", "0")
     assert main(["init"]) == 0
 
     def night(*files: tuple[str, str | bytes]) -> list[str]:
-        for path, content in files:
-            drop(settings, path, content, mtime=later())
-        assert main(["ingest"]) == 0 and main(["report", "--year", str(YEAR)]) == 0
-        return notes(printed(settings.reports / str(YEAR)).page)
+        return notes(cli_night(settings, YEAR, *files).page)
 
     def receipt(name: str) -> str:
         return (settings.receipts / unit / f"{name}.回执.html").read_text(encoding="utf-8")
