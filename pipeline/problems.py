@@ -190,9 +190,15 @@ RULE_ZH = {
 # in every column, both counted; `written_rate` a 满意度 written beside its counts that they do not give (the report
 # computes it from the counts, which may be the figures off); `unread_rate` one written inexactly (`约95%`, `较高`), so
 # the counts the report computes it from went unchecked; `percent_fraction` a percentage at most 1 % against a
-# target of 50 % or more, kept as read though most likely its fraction with `%` after it (`0.95%` for 95 %); `reading`
+# target of 50 % or more, kept as read though most likely its fraction with `%` after it (`0.95%` for 95 %);
+# `unjudged` a qualitative indicator's 实际完成值 no wording maps, scored 0 (a total short for want of words, not of
+# work); `outcome_word` a numeric indicator's 实际完成值 written as words (`达成`), scored as them with no figure to
+# hold to its target; `other_project` a compound listed figure for figure under another project too, counted in
+# both; `reading`
 # a value read one of two ways (a CSV form's blank 一级/二级指标 read as the one above: a wrong carry counts a row's 分值 and score
-# under another indicator; a 月报's 0s after its title's `1-N月` passed over as months to come). Written to config.figure_warnings for mart.open_warnings.
+# under another indicator; a 月报's 0s after its title's `1-N月` passed over as months to come; a row a remark may void,
+# counted; an 实际完成值 read in its target's unit or scale; a month written as a day). Written to config.figure_warnings
+# for mart.open_warnings.
 FIGURE_WARNINGS = {
     "same_as_other_year": "other_year",
     "project_left_in_force": "left_in_force",
@@ -210,6 +216,9 @@ FIGURE_WARNINGS = {
     "satisfaction_mismatch": "written_rate",
     "rate_unread": "unread_rate",
     "percent_fraction": "percent_fraction",
+    "indicator_qualitative": "unjudged",
+    "indicator_outcome_word": "outcome_word",
+    "listed_in_other_project": "other_project",
     "total_row_from_parts": "reading",
     "months_after_title": "reading",
     "total_row_parts_unclear": "reading",
@@ -227,6 +236,9 @@ FIGURE_WARNINGS = {
     "indicator_unit_assumed": "reading",
     "indicator_zero_target": "reading",
     "merges_carried": "reading",
+    "voided_row_maybe": "reading",
+    "indicator_scale": "reading",
+    "month_with_day": "reading",
 }
 
 

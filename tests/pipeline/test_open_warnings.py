@@ -1036,3 +1036,114 @@ def test_cells_warned_are_counted_one_place_each_and_a_headers_columns_one(setti
     html, word, _ = report_texts(settings, registry, YEAR)
     note = reading_note(f"甲项目{YEAR}年度的{form}", "count_word")
     assert note in notes(html) and note in notes(word)
+
+
+def _targets(*rows: str) -> str:
+    """A 自评表 of 甲项目 whose indicator rows (三级指标,年度指标值,实际完成值,分值 under 产出指标·数量指标) are given."""
+    from tests.pipeline.test_projects import YEAR
+
+    head = f"项目名称：甲项目\n年度：{YEAR}\n一级指标,二级指标,三级指标,年度指标值,实际完成值,分值\n"
+    return head + "".join(f"产出指标,数量指标,{row}\n" for row in rows)
+
+
+def _compounds(project: str, compound: str, remark: str = "") -> str:
+    """A 清单 of one project, one compound, a 备注 column."""
+    from tests.pipeline.test_projects import YEAR
+
+    return (
+        f"项目名称：{project}\n年度：{YEAR}\n序号,小区名称,改造面积（万平方米）,惠及户数（户）,计划投资（万元）,备注\n"
+        f"1,{compound},1.2,120,360,{remark}\n"
+    )
+
+
+def _progress(month: str) -> str:
+    """A 月报 of 甲项目 holding one month, written as given."""
+    from tests.pipeline.test_projects import YEAR
+
+    return (
+        "投资完成情况月报\n项目名称,年度,月份,年度计划投资（万元）,本月完成投资（万元）,累计完成投资（万元）\n"
+        f"甲项目,{YEAR},{month},1200,100,100\n"
+    )
+
+
+# Each warning that may leave a figure wrong and reached the receipt alone: (rule, form, files sent, corrected files,
+# the words of its note). The corrected files replace the warned one (the same slice), or the one it was warned
+# against.
+FIGURES_ONCE_UNTOLD = [
+    (
+        "voided_row_maybe",
+        "compound_list",
+        [("清单.csv", _compounds("甲项目", "棉纺厂东院", "不再改造，取消"))],
+        [("清单（更正）.csv", _compounds("甲项目", "棉纺厂东院"))],
+        None,
+    ),
+    (
+        "indicator_scale",
+        "performance_targets",
+        [("自评表.csv", _targets("新建设施完成率,≥90,0.93,90"))],
+        [("自评表（更正）.csv", _targets("新建设施完成率,≥90%,93%,90"))],
+        None,
+    ),
+    (
+        "month_with_day",
+        "investment_progress",
+        [("月报.csv", _progress("2022年1月20日"))],
+        [("月报（更正）.csv", _progress("1"))],
+        None,
+    ),
+    (
+        "indicator_qualitative",
+        "performance_targets",
+        [("自评表.csv", _targets("工程进度,按计划推进,如期,90"))],
+        [("自评表（更正）.csv", _targets("工程进度,按计划推进,达成,90"))],
+        "有1处定性指标的实际完成情况无法判定是否达成，按0分计入自评总分；如实际已达成，得分和评价等级会偏低，",
+    ),
+    (
+        "indicator_outcome_word",
+        "performance_targets",
+        [("自评表.csv", _targets("新建设施,≥16个,已完成,90"))],
+        [("自评表（更正）.csv", _targets("新建设施,≥16个,16个,90"))],
+        "有1处数值指标的实际完成值未写数值，已按所写的完成情况（如“达成”）计分，未能与年度指标值比较；"
+        "如与实际完成的数值不符，得分会失真，",
+    ),
+    (
+        "listed_in_other_project",
+        "compound_list",
+        [("甲清单.csv", _compounds("甲项目", "棉纺厂东院")), ("甲二清单.csv", _compounds("甲二项目", "棉纺厂东院"))],
+        [("甲二清单（更正）.csv", _compounds("甲二项目", "育源小区"))],
+        "有1处小区及其各项数字与另一项目清单中的完全相同，两个项目都已计入；如是同一小区重复列入，相关数字会重复计算，",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("rule", "template", "sent", "corrected", "words"),
+    FIGURES_ONCE_UNTOLD,
+    ids=[c[0] for c in FIGURES_ONCE_UNTOLD],
+)
+def test_a_warning_that_may_leave_a_figure_wrong_is_named_until_a_corrected_file_replaces_it(
+    settings, monkeypatch, registry, rule, template, sent, corrected, words
+):
+    from pipeline.cli import main
+    from tests.pipeline.test_projects import JIA, YEAR
+    from tests.pipeline.test_report_world import cli_night
+
+    monkeypatch.setenv("PIPELINE_SETTLE_SECONDS", "0")
+    assert main(["init"]) == 0
+    report = cli_night(settings, YEAR, *REGISTERS[:1], *((f"{JIA}/{name}", text) for name, text in sent))
+    receipt = (settings.receipts / JIA / f"{sent[0][0]}.回执.html").read_text(encoding="utf-8")
+    assert RULE_ZH[rule] in receipt  # the clerk was told, and now the reader is
+    whose = f"甲项目{YEAR}年度的{registry.templates[template].name_zh}"
+    note = (
+        reading_note(whose, rule)
+        if words is None
+        else f"数据质量提示：{whose}{words}已在回执中请报送单位核实。"
+    )
+    sheets = "\n".join(str(row[0]) for rows in report.workbook.values() for row in rows if row and row[0])
+    for where, text in {"page": report.page, "word": "\n".join(report.word), "workbook": sheets}.items():
+        assert note in notes(text), where
+
+    report = cli_night(settings, YEAR, *((f"{JIA}/{name}", text) for name, text in corrected))
+    assert not [n for n in notes(report.page) + notes("\n".join(report.word)) if n == note]
+    assert not [n for n in notes(report.page) if RULE_ZH[rule] in n or (words and words[:12] in n)]
