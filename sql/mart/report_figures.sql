@@ -865,27 +865,47 @@ figures as (
     union all
     -- An indicator with nothing reported whose measure's data are there but divide by 0 (a 月报's 年度计划投资 of 0, a
     -- ledger's 到位 adding up to 0, a survey of 0 有效问卷), citing those rows: the 数据质量提示 names that cause, where
-    -- it said "没有可据以计算的数据" beside a monitoring section saying the plan was 0. The 预算执行率 (position 0) has
-    -- its own notes.
+    -- it said "没有可据以计算的数据" beside a monitoring section saying the plan was 0. So is one whose form was sent and
+    -- returned (a survey of 0 有效问卷 is refused whole, no_responses), none of it in force: it said 请核实是否漏报 of a
+    -- form the office had sent. The 预算执行率 (position 0) has its own notes.
     select evaluation.project_code, evaluation.year, 'indicator_unmeasured', evaluation.indicator_detail,
         200 + evaluation.position, null, null, null, zeros.cause, zeros.lineage
     from evaluation
     inner join (
-        select project_code, year, 'investment_completion_rate' as measure,
-            (select name_zh from config.forms where template = 'investment_progress') || '中年度计划投资为0' as cause,
-            lineage
-        from latest_progress
-        where annual_planned_investment_wan = 0
-        union all
-        select project_code, year, 'payment_rate',
-            (select name_zh from config.forms where template = 'fund_ledger') || '的到位资金合计为0', received_lineage
-        from funds
-        where coalesce(received_wan, 0) = 0
-        union all
-        select project_code, year, 'satisfaction_rate',
-            (select name_zh from config.forms where template = 'satisfaction_survey') || '的有效问卷合计为0份', lineage
-        from survey
-        where coalesce(responses, 0) = 0
+        select * from (
+            select project_code, year, 'investment_completion_rate' as measure,
+                (select name_zh from config.forms where template = 'investment_progress') || '中年度计划投资为0' as cause,
+                lineage, 0 as preference
+            from latest_progress
+            where annual_planned_investment_wan = 0
+            union all
+            select project_code, year, 'payment_rate',
+                (select name_zh from config.forms where template = 'fund_ledger') || '的到位资金合计为0', received_lineage, 0
+            from funds
+            where coalesce(received_wan, 0) = 0
+            union all
+            select project_code, year, 'satisfaction_rate',
+                (select name_zh from config.forms where template = 'satisfaction_survey') || '的有效问卷合计为0份', lineage,
+                0
+            from survey
+            where coalesce(responses, 0) = 0
+            union all
+            -- The form each measure is computed from (intermediate.project_measures), sent for the project and year and
+            -- returned: its rows were never stored, so nothing is cited.
+            select distinct returned.project_code, returned.year, fed.measure,
+                (select name_zh from config.forms where template = returned.template) || '已报送，但未通过校验被退回',
+                [], 1
+            from ops.returned_slices as returned
+            inner join ops.submissions using (submission_id)
+            inner join (
+                values ('investment_progress', 'investment_completion_rate'), ('fund_ledger', 'payment_rate'),
+                    ('satisfaction_survey', 'satisfaction_rate'), ('compound_list', 'compounds'), ('compound_list', 'area'),
+                    ('compound_list', 'households'), ('compound_list', 'planned_investment')
+            ) as fed (template, measure) on fed.template = returned.template
+            where submissions.status = 'rejected'
+        )
+        -- Data in force that divide by 0 are the cause, not a returned file beside them.
+        qualify preference = min(preference) over (partition by project_code, year, measure)
     ) as zeros using (project_code, year, measure)
     where evaluation.position > 0 and evaluation.actual_text = '—（无数据）'
     union all

@@ -325,3 +325,49 @@ def test_a_stated_indicator_score_named_off_the_computed_one_prints_apart_from_i
     # The 附表's 得分 column prints the computed score as the note does.
     page = _Page(render_html(report)).text
     assert f"完成率≥100%97.5%45{'43.875' if said else '43.88'}{stated}工程进度" in page  # 得分, then 自评得分
+
+
+@pytest.mark.slow  # two nights through the CLI
+def test_a_survey_of_0_responses_is_returned_and_the_report_says_so_not_that_it_was_never_sent(
+    settings, monkeypatch, registry
+):
+    from pipeline.cli import main
+    from pipeline.problems import RULE_ZH
+    from tests.pipeline.test_open_warnings import _targets
+    from tests.pipeline.test_other_year import REGISTERS
+    from tests.pipeline.test_projects import JIA
+    from tests.pipeline.test_projects import YEAR as SENT
+    from tests.pipeline.test_report_world import cli_night
+
+    def survey(responses: int, content: int) -> str:
+        return (
+            f"项目名称：甲项目\n年度：{SENT}\n小区名称,有效问卷（份）,满意（份）,基本满意（份）,不满意（份）\n"
+            f"棉纺厂东院,{responses},{content},0,{responses - content}\n"
+        )
+
+    monkeypatch.setenv("PIPELINE_SETTLE_SECONDS", "0")
+    assert main(["init"]) == 0
+    form = _targets("群众满意度,≥90%,,45", "工程进度,按计划推进,达成,45")
+    report = cli_night(
+        settings, SENT, *REGISTERS[:1], (f"{JIA}/自评表.csv", form), (f"{JIA}/满意度.csv", survey(0, 0))
+    )
+
+    # The clerk: returned whole, the cell named, and what to write.
+    receipt = (settings.receipts / JIA / "满意度.csv.回执.html").read_text(encoding="utf-8")
+    assert "已退回" in receipt and RULE_ZH["no_responses"] in receipt
+    assert "第4行「有效问卷（份）」填写为“0”，应为大于0的整数（实际回收的有效问卷数）" in receipt
+    # The reader: the 满意度 unmeasured because the survey sent was returned, not that nothing was there to send.
+    survey_form = registry.templates["satisfaction_survey"].name_zh
+    said = (
+        f"数据质量提示：甲项目{survey_form}已报送，但未通过校验被退回，无法计算自评表中的群众满意度（得分0.00分），"
+        "自评总分按这些得分计入，请核实是否填报有误。"
+    )
+    sheets = "\n".join(str(row[0]) for rows in report.workbook.values() for row in rows if row and row[0])
+    for where, text in {"page": report.page, "word": "\n".join(report.word), "workbook": sheets}.items():
+        found = [n for n in notes(text) if "群众满意度（" in n]
+        assert found == [said], where
+
+    # The survey resent with its 100 questionnaires: measured, 95 %, and no note of it.
+    report = cli_night(settings, SENT, (f"{JIA}/满意度（更正）.csv", survey(100, 95)))
+    assert not [n for n in notes(report.page) if "群众满意度（" in n]
+    assert "群众满意度" in report.page and "95%" in report.page
