@@ -197,8 +197,9 @@ RULE_ZH = {
 # both; `reading`
 # a value read one of two ways (a CSV form's blank 一级/二级指标 read as the one above: a wrong carry counts a row's 分值 and score
 # under another indicator; a 月报's 0s after its title's `1-N月` passed over as months to come; a row a remark may void,
-# counted; an 实际完成值 read in its target's unit or scale; a month written as a day). Written to config.figure_warnings
-# for mart.open_warnings.
+# counted; an 实际完成值 read in its target's unit or scale; a month written as a day; a 运行监控表's 1-N月 taken from
+# its headers over a title or file name naming other months; a year taken from a date, often the year after).
+# Written to config.figure_warnings for mart.open_warnings.
 FIGURE_WARNINGS = {
     "same_as_other_year": "other_year",
     "project_left_in_force": "left_in_force",
@@ -239,6 +240,9 @@ FIGURE_WARNINGS = {
     "voided_row_maybe": "reading",
     "indicator_scale": "reading",
     "month_with_day": "reading",
+    "months_title": "reading",
+    "months_filename": "reading",
+    "year_from_date": "reading",
 }
 
 

@@ -1066,6 +1066,28 @@ def _progress(month: str) -> str:
     )
 
 
+def _monitoring(title: str | None = None, budget: str = "800.00") -> bytes:
+    """A 1-7月 运行监控表 of 甲项目 (its title as given), 1-7月执行数 as given of a 年初预算数 of 1,570."""
+    from tests.pipeline.test_national_forms import MONITORING
+    from tests.pipeline.test_projects import JIA
+    from tests.pipeline.workbooks import national_monitoring, xlsx
+
+    rows, merges = national_monitoring(
+        MONITORING[:2], project="甲项目", unit=JIA, budget=("1570.00", budget, None, "1570.00")
+    )
+    if title:
+        rows[0][0] = title
+    return xlsx({"监控表": rows}, merges={"监控表": merges})
+
+
+def _dated_list(year_line: str = "") -> str:
+    """A 清单 of 甲项目 whose title writes its year only in the day it runs to, 2023年1月, unless a 年度 line says it."""
+    return (
+        f"甲项目老旧小区改造项目清单（截至2023年1月）\n项目名称：甲项目\n{year_line}"
+        "序号,小区名称,改造面积（万平方米）,惠及户数（户）,计划投资（万元）\n1,棉纺厂东院,1.2,120,360\n"
+    )
+
+
 # Each warning that may leave a figure wrong and reached the receipt alone: (rule, form, files sent, corrected files,
 # the words of its note). The corrected files replace the warned one (the same slice), or the one it was warned
 # against.
@@ -1089,6 +1111,27 @@ FIGURES_ONCE_UNTOLD = [
         "investment_progress",
         [("月报.csv", _progress("2022年1月20日"))],
         [("月报（更正）.csv", _progress("1"))],
+        None,
+    ),
+    (
+        "months_title",
+        "performance_monitoring",
+        [("监控表.xlsx", _monitoring("2022年1-6月项目支出绩效运行监控表"))],
+        [("监控表（更正）.xlsx", _monitoring("2022年1-7月项目支出绩效运行监控表"))],
+        None,
+    ),
+    (
+        "months_filename",
+        "performance_monitoring",
+        [("2022年1-6月运行监控表.xlsx", _monitoring())],
+        [("2022年1-7月运行监控表.xlsx", _monitoring(budget="801.00"))],
+        None,
+    ),
+    (
+        "year_from_date",
+        "compound_list",
+        [("清单.csv", _dated_list())],
+        [("清单（更正）.csv", _dated_list("年度：2023\n"))],
         None,
     ),
     (
@@ -1131,10 +1174,11 @@ def test_a_warning_that_may_leave_a_figure_wrong_is_named_until_a_corrected_file
 
     monkeypatch.setenv("PIPELINE_SETTLE_SECONDS", "0")
     assert main(["init"]) == 0
-    report = cli_night(settings, YEAR, *REGISTERS[:1], *((f"{JIA}/{name}", text) for name, text in sent))
+    year = NEXT if rule == "year_from_date" else YEAR  # the 2023 a list's title writes only in a day
+    report = cli_night(settings, year, *REGISTERS, *((f"{JIA}/{name}", text) for name, text in sent))
     receipt = (settings.receipts / JIA / f"{sent[0][0]}.回执.html").read_text(encoding="utf-8")
     assert RULE_ZH[rule] in receipt  # the clerk was told, and now the reader is
-    whose = f"甲项目{YEAR}年度的{registry.templates[template].name_zh}"
+    whose = f"甲项目{year}年度的{registry.templates[template].name_zh}"
     note = (
         reading_note(whose, rule)
         if words is None
@@ -1144,6 +1188,6 @@ def test_a_warning_that_may_leave_a_figure_wrong_is_named_until_a_corrected_file
     for where, text in {"page": report.page, "word": "\n".join(report.word), "workbook": sheets}.items():
         assert note in notes(text), where
 
-    report = cli_night(settings, YEAR, *((f"{JIA}/{name}", text) for name, text in corrected))
+    report = cli_night(settings, year, *((f"{JIA}/{name}", text) for name, text in corrected))
     assert not [n for n in notes(report.page) + notes("\n".join(report.word)) if n == note]
     assert not [n for n in notes(report.page) if RULE_ZH[rule] in n or (words and words[:12] in n)]
