@@ -226,6 +226,8 @@ def open_warnings(projects: list[ProjectView], forms: dict[str, str]) -> list[Op
                 if (computed := p.fig("form_budget_execution_rate")) is None:
                     continue
                 figures = (p.fig("reported_budget_execution_rate"), computed)  # type: ignore[assignment]
+            if families[family] == "over_budget" and p.fig("funds_received_wan") is not None:
+                continue  # the ledger gives the rate scored: the form's 执行数 and 预算数 are not used
             # A note may print no count (a list replaced): its form still names the cells warned.
             form = Cited(forms.get(template, template), tuple(figure for _, _, figure in warned))
             found.append(

@@ -1191,3 +1191,48 @@ def test_a_warning_that_may_leave_a_figure_wrong_is_named_until_a_corrected_file
     report = cli_night(settings, year, *((f"{JIA}/{name}", text) for name, text in corrected))
     assert not [n for n in notes(report.page) + notes("\n".join(report.word)) if n == note]
     assert not [n for n in notes(report.page) if RULE_ZH[rule] in n or (words and words[:12] in n)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ledger", [False, True], ids=["no ledger", "a ledger"])
+def test_a_forms_execution_above_its_budget_is_named_where_it_scores_the_rate(
+    settings, monkeypatch, registry, ledger
+):
+    from pipeline.cli import main
+    from tests.pipeline.test_projects import BUREAU, JIA, NAME, YEAR, ledger_csv, register_csv
+    from tests.pipeline.test_report_world import cli_night
+    from tests.pipeline.workbooks import national_self_evaluation, xlsx
+
+    def form(executed: str) -> bytes:
+        # 全年执行数 of a 全年预算数 of 100, and the 执行率 they give, written.
+        rows, merges = national_self_evaluation(
+            [("产出指标", "数量指标", "新建设施", "≥16个", "16个", 90)],
+            project=NAME, unit=JIA, budget=("100", "100", executed, 10, f"{executed}%", "10"),
+        )  # fmt: skip
+        return xlsx({"自评表": rows}, merges={"自评表": merges})
+
+    # 120 spent of 100: 120 %, full marks for 预算执行率, though one of the two is likely off; the receipt alone said so.
+    monkeypatch.setenv("PIPELINE_SETTLE_SECONDS", "0")
+    assert main(["init"]) == 0
+    files = [
+        (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", NAME, JIA))),
+        (f"{JIA}/自评表.xlsx", form("120")),
+    ]
+    if ledger:
+        files.append((f"{JIA}/资金台账.csv", ledger_csv(NAME, "100", "90")))
+    report = cli_night(settings, YEAR, *files)
+    receipt = (settings.receipts / JIA / "自评表.xlsx.回执.html").read_text(encoding="utf-8")
+    assert RULE_ZH["executed_exceeds_budget"] in receipt
+    note = (
+        f"数据质量提示：{NAME}{YEAR}年度的{registry.templates['performance_targets'].name_zh}有1处全年执行数超过全年预算数，"
+        "预算执行率超过100%，按满分计入自评总分；如其中一数有误，预算执行率和得分会失真，已在回执中请报送单位核实。"
+    )
+    sheets = "\n".join(str(row[0]) for rows in report.workbook.values() for row in rows if row and row[0])
+    for where, text in {"page": report.page, "word": "\n".join(report.word), "workbook": sheets}.items():
+        # With a ledger the rate scored is the ledger's (90 %): the form's figures are not used, nothing to name.
+        assert (note in notes(text)) is not ledger, where
+
+    report = cli_night(settings, YEAR, (f"{JIA}/自评表（更正）.xlsx", form("100")))
+    assert not [
+        n for n in notes(report.page) + notes("\n".join(report.word)) if "全年执行数超过全年预算数" in n
+    ]
