@@ -195,7 +195,9 @@ RULE_ZH = {
 # work); `outcome_word` a numeric indicator's 实际完成值 written as words (`达成`), scored as them with no figure to
 # hold to its target; `other_project` a compound listed figure for figure under another project too, counted in
 # both; `over_budget` a 自评表's 全年执行数 above its 全年预算数, one of them likely off, the 执行率 over 100 % scoring
-# full marks where no ledger gives the rate (`report_quality.open_warnings`); `reading`
+# full marks where no ledger gives the rate (`report_quality.open_warnings`); `scale` a 建设规模及投资构成 row printed
+# as written though unchecked or off (a 其中 in another unit than its row, a cost not in money, costs not adding up to
+# 计划总投资); `reading`
 # a value read one of two ways (a CSV form's blank 一级/二级指标 read as the one above: a wrong carry counts a row's 分值 and score
 # under another indicator; a 月报's 0s after its title's `1-N月` passed over as months to come; a row a remark may void,
 # counted; an 实际完成值 read in its target's unit or scale; a month written as a day; a 运行监控表's 1-N月 taken from
@@ -222,6 +224,9 @@ FIGURE_WARNINGS = {
     "indicator_outcome_word": "outcome_word",
     "listed_in_other_project": "other_project",
     "executed_exceeds_budget": "over_budget",
+    "part_unit": "scale",
+    "cost_unit": "scale",
+    "cost_vs_total": "scale",
     "total_row_from_parts": "reading",
     "months_after_title": "reading",
     "total_row_parts_unclear": "reading",

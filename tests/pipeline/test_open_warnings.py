@@ -1088,6 +1088,17 @@ def _dated_list(year_line: str = "") -> str:
     )
 
 
+def _scale(green: str = "1000,平方米", others: str = "200", extra: str = "") -> str:
+    """A 建设规模及投资构成表 of 甲项目: its 其中 row's 数量 and 单位, its 其他费用 (万元) and any rows after."""
+    from tests.pipeline.test_projects import YEAR
+
+    return (
+        f"年度：{YEAR}\n项目名称,类别,内容,数量,单位\n甲项目,建设规模,改造面积,5000,平方米\n"
+        f"甲项目,建设规模,其中：绿化,{green}\n甲项目,投资构成,工程费用,800,万元\n甲项目,投资构成,其他费用,{others},万元\n"
+        + extra
+    )
+
+
 # Each warning that may leave a figure wrong and reached the receipt alone: (rule, form, files sent, corrected files,
 # the words of its note). The corrected files replace the warned one (the same slice), or the one it was warned
 # against.
@@ -1133,6 +1144,27 @@ FIGURES_ONCE_UNTOLD = [
         [("清单.csv", _dated_list())],
         [("清单（更正）.csv", _dated_list("年度：2023\n"))],
         None,
+    ),
+    (
+        "part_unit",
+        "scale_and_cost",
+        [("规模.csv", _scale(green="1000,户"))],
+        [("规模（更正）.csv", _scale())],
+        "中“其中”项的单位与所属行不同，未能与所属行核对（1处），报告照所填列出，相关数字可能有误，",
+    ),
+    (
+        "cost_unit",
+        "scale_and_cost",
+        [("规模.csv", _scale(extra="甲项目,投资构成,绿化面积,300,平方米\n"))],
+        [("规模（更正）.csv", _scale(extra="甲项目,建设规模,绿化面积,300,平方米\n"))],
+        "中投资构成的单位不是金额，未计入与计划总投资的核对（1处），报告照所填列出，相关数字可能有误，",
+    ),
+    (
+        "cost_vs_total",
+        "scale_and_cost",
+        [("规模.csv", _scale(others="100"))],
+        [("规模（更正）.csv", _scale())],
+        "中投资构成合计与计划总投资不符（1处），报告照所填列出，相关数字可能有误，",
     ),
     (
         "indicator_qualitative",
