@@ -250,6 +250,7 @@ FIGURE_WARNINGS = {
     "months_title": "reading",
     "months_filename": "reading",
     "year_from_date": "reading",
+    "planned_total_differs": "reading",
 }
 
 

@@ -16,7 +16,7 @@ from pipeline.warehouse_schema import SQL_DIR, ensure_schema
 from pipeline.withdraw import withdraw
 from tests.pipeline.report_outline import html_outline
 from tests.pipeline.test_other_year import FIXED, NEXT, REGISTERS, WRONG_YEAR
-from tests.pipeline.test_projects import marts
+from tests.pipeline.test_projects import JIA, marts, register_csv
 from tests.pipeline.test_replaced import FEBRUARY, JANUARY, JIA_A, JIA_B, REGISTER
 from tests.pipeline.test_report import _Page
 
@@ -1100,7 +1100,7 @@ def _scale(green: str = "1000,平方米", others: str = "200", extra: str = "") 
 
 
 # Each warning that may leave a figure wrong and reached the receipt alone: (rule, form, files sent, corrected files,
-# the words of its note). The corrected files replace the warned one (the same slice), or the one it was warned
+# the words of its note, or for a reading how many places it names). The corrected files replace the warned one (the same slice), or the one it was warned
 # against.
 FIGURES_ONCE_UNTOLD = [
     (
@@ -1167,6 +1167,13 @@ FIGURES_ONCE_UNTOLD = [
         "中投资构成合计与计划总投资不符（1处），报告照所填列出，相关数字可能有误，",
     ),
     (
+        "planned_total_differs",
+        "project_register",
+        [("项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)).replace(",1000\n", ",1200\n"))],
+        [("项目基本信息表（更正）.csv", register_csv(("JIA-01", "甲项目", JIA)))],
+        2,  # a reading told on both registers: the bureau's, whose figure the report no longer takes, and 甲's
+    ),
+    (
         "indicator_qualitative",
         "performance_targets",
         [("自评表.csv", _targets("工程进度,按计划推进,如期,90"))],
@@ -1211,18 +1218,19 @@ def test_a_warning_that_may_leave_a_figure_wrong_is_named_until_a_corrected_file
     receipt = (settings.receipts / JIA / f"{sent[0][0]}.回执.html").read_text(encoding="utf-8")
     assert RULE_ZH[rule] in receipt  # the clerk was told, and now the reader is
     whose = f"甲项目{year}年度的{registry.templates[template].name_zh}"
-    note = (
-        reading_note(whose, rule)
-        if words is None
-        else f"数据质量提示：{whose}{words}已在回执中请报送单位核实。"
-    )
+    if isinstance(words, str):
+        note = f"数据质量提示：{whose}{words}已在回执中请报送单位核实。"
+    else:  # a reading, told in as many places as given (once by default)
+        note = reading_note(whose, rule, words or 1)
     sheets = "\n".join(str(row[0]) for rows in report.workbook.values() for row in rows if row and row[0])
     for where, text in {"page": report.page, "word": "\n".join(report.word), "workbook": sheets}.items():
         assert note in notes(text), where
 
     report = cli_night(settings, year, *((f"{JIA}/{name}", text) for name, text in corrected))
     assert not [n for n in notes(report.page) + notes("\n".join(report.word)) if n == note]
-    assert not [n for n in notes(report.page) if RULE_ZH[rule] in n or (words and words[:12] in n)]
+    assert not [
+        n for n in notes(report.page) if RULE_ZH[rule] in n or (isinstance(words, str) and words[:12] in n)
+    ]
 
 
 @pytest.mark.slow
