@@ -464,60 +464,6 @@ lights as (
     from mart.monitoring_lights
 ),
 
--- A gap prints with two decimals, or with as many more (up to its six) as its light needs to be read from it:
--- 20.000833 points is red, and "20.00" beside 红灯 would read as yellow's bound.
-gap_decimals as (
-    select project_code, year, month, coalesce(min(places) filter (where shown_light = light), 6)::integer as decimals
-    from (
-        select
-            lights.project_code,
-            lights.year,
-            lights.month,
-            lights.light,
-            places.places,
-            (
-                select arg_min(bands.light, bands.severity)
-                from config.light_bands as bands
-                where bands.year = lights.year
-                    and (bands.up_to_points is null or (
-                    case places.places
-                        when 2 then round(lights.gap_points, 2)
-                        when 3 then round(lights.gap_points, 3)
-                        when 4 then round(lights.gap_points, 4)
-                        when 5 then round(lights.gap_points, 5)
-                        else lights.gap_points
-                    end <= bands.up_to_points
-                ))
-            ) as shown_light
-        from lights
-        cross join (select range as places from range(2, 7)) as places
-        where lights.light is not null
-    )
-    group by all
-),
-
--- The 运行监控表's execution rate and the time progress printed beside it, with one number of decimals: two, or as
--- many more as print them apart where they are apart (and alike where they are): 1-7月 58.3325 % against 7/12,
--- 58.3333 %, both printed 58.33%, read as on time.
-monitoring_places as (
-    select project_code, year, month,
-        coalesce(
-            min(places) filter (
-                where sign(intermediate.rounded(rate * 100, places) - intermediate.rounded(time_progress * 100, places))
-                    = sign(rate - time_progress)
-            ),
-            10
-        )::integer as places
-    from (
-        select project_code, year, month, time_progress,
-            coalesce(reported_execution_rate, computed_execution_rate) as rate
-        from mart.monitoring_findings
-    )
-    cross join (select range as places from range(2, 7)) as places
-    where rate is not null
-    group by all
-),
-
 -- The cell each of a form's own figures was read from; a form stored before ops.sheet_fields existed has none,
 -- and its figures point to the table's rows that repeat them.
 form_cells as (
@@ -913,12 +859,12 @@ figures as (
     select project_code, year, 'monitoring_execution_rate', month || '月', 300 + month,
         coalesce(reported_execution_rate, computed_execution_rate)::decimal(38, 10), '%', places, null, lineage
     from mart.monitoring_findings
-    inner join monitoring_places using (project_code, year, month)
+    inner join intermediate.monitoring_places using (project_code, year, month)
     union all
     select project_code, year, 'monitoring_time_progress', month || '月', 300 + month, time_progress::decimal(38, 10), '%',
         coalesce(places, 2), null, lineage
     from mart.monitoring_findings
-    left join monitoring_places using (project_code, year, month)
+    left join intermediate.monitoring_places using (project_code, year, month)
     union all
     -- Two findings of one month under one 三级指标 name (`完成率` under 质量指标 and under 时效指标) are told apart as
     -- the self-evaluation's indicators are, by their 二级指标, then their order: else the report printed two rows
@@ -974,7 +920,7 @@ figures as (
     select project_code, year, 'gap_points', month || '月', 60 + month, gap_points::decimal(38, 10), '百分点',
         coalesce(gap_decimals.decimals, 2), null, lineage
     from lights
-    left join gap_decimals using (project_code, year, month)
+    left join intermediate.gap_decimals as gap_decimals using (project_code, year, month)
     union all
     -- 0 hits only where a ledger is in force: a project that sent none has no payments checked, and the report says
     -- the ledger was not sent (or was returned) instead of printing 0笔 as if it had been searched.
