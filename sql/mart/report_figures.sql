@@ -464,151 +464,11 @@ lights as (
     from mart.monitoring_lights
 ),
 
--- The cell each of a form's own figures was read from; a form stored before ops.sheet_fields existed has none,
--- and its figures point to the table's rows that repeat them.
-form_cells as (
-    select
-        forms.project_code,
-        forms.year,
-        fields.field_name,
-        list_sort(
-            list(struct_pack(submission_id := fields.submission_id, sheet := fields.sheet, excel_row := fields.excel_row))
-        )
-            as lineage
-    from (select distinct project_code, year, submission_id, sheet from staging.performance_targets) as forms
-    inner join ops.sheet_fields as fields using (submission_id, sheet)
-    group by all
-),
-
--- A national 自评表's 执行率 off its own 全年执行数 ÷ 全年预算数 (`rate_mismatch`, still open) where no ledger gives the
--- rate: mart.self_evaluation scores that quotient, and the 数据质量提示 prints it beside the written rate. With a
--- ledger neither is used.
-form_rates as (
-    select forms.project_code, forms.year, intermediate.ratio(forms.executed, forms.annual) as rate,
-        coalesce(
-            list_sort(flatten(list(cells.lineage) filter (where cells.lineage is not null))),
-            any_value(forms.table_rows)
-        ) as lineage
-    from (
-        select project_code, year, any_value(budget_executed_wan) as executed,
-            any_value(budget_annual_wan) as annual,
-            list_sort(list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)))
-                as table_rows
-        from staging.performance_targets
-        where budget_execution_rate is not null
-        group by all
-    ) as forms
-    left join intermediate.project_measures as ledger
-        on ledger.project_code = forms.project_code and ledger.year = forms.year
-        and ledger.measure = 'payment_rate' and ledger.value is not null
-    inner join mart.open_warnings as warned
-        on warned.project_code = forms.project_code and warned.year = forms.year
-        and warned.template = 'performance_targets' and warned.rule = 'rate_mismatch'
-    left join form_cells as cells
-        on cells.project_code = forms.project_code and cells.year = forms.year
-        and cells.field_name in ('budget_executed_wan', 'budget_annual_wan')
-    where ledger.project_code is null
-    group by forms.project_code, forms.year, forms.executed, forms.annual
-),
-
 negative as (
     select project_code, year, count(*) as hits, sum(amount_wan) as amount_wan,
         max(intermediate.decimals_of(amount_wan)) as decimals,
         list_sort(list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row))) as lineage
     from mart.negative_list_hits
-    group by all
-),
-
--- The national forms' 项目资金 amounts, one row per form (submission and sheet): its rows repeat them. `first_row`
--- is what a form stored before ops.sheet_fields existed is cited by (flagged_cells).
-national_forms as (
-    select 'performance_targets' as template, submission_id, sheet, project_code, year, min(excel_row) as first_row,
-        budget_initial_wan, budget_annual_wan, budget_executed_wan, null::decimal(38, 10) as budget_expected_wan
-    from staging.performance_targets
-    group by all
-    union all
-    select 'performance_monitoring', submission_id, sheet, project_code, year, min(excel_row),
-        budget_initial_wan, budget_annual_wan, budget_executed_wan, budget_expected_wan
-    from staging.performance_monitoring
-    group by all
-),
-
-form_amounts as (
-    -- UNPIVOT leaves out an amount not filled in (null), as the suites do.
-    from national_forms
-    unpivot (
-        amount for column_name in (budget_initial_wan, budget_annual_wan, budget_executed_wan, budget_expected_wan)
-    )
-),
-
--- Amounts above the scale the suites allow (config.amount_checks, from expectations/): one row's amount above its
--- project's 计划总投资 for that year, or a 计划总投资 above 100亿元, most often 元 under a 万元 header. Checked here
--- against the current register, so a warning a corrected register has answered is not printed.
--- Each (template, column) of config.amount_checks has its line here, a table's amount once per row, a form's once
--- per form (form_amounts). tests/pipeline/test_indicators.py holds every check of the suites to it.
-amounts as (
-    select 'fund_ledger' as template, 'amount_wan' as column_name, amount_wan as amount,
-        submission_id, sheet, excel_row, project_code, year
-    from staging.fund_ledger
-    union all
-    select 'investment_progress', 'annual_planned_investment_wan', annual_planned_investment_wan,
-        submission_id, sheet, excel_row, project_code, year
-    from staging.investment_progress
-    union all
-    select 'investment_progress', 'monthly_completed_wan', monthly_completed_wan,
-        submission_id, sheet, excel_row, project_code, year
-    from staging.investment_progress
-    union all
-    select 'investment_progress', 'cumulative_completed_wan', cumulative_completed_wan,
-        submission_id, sheet, excel_row, project_code, year
-    from staging.investment_progress
-    union all
-    select 'compound_list', 'planned_investment_wan', planned_investment_wan,
-        submission_id, sheet, excel_row, project_code, year
-    from staging.compound_list
-    union all
-    select 'project_register', 'planned_total_investment_wan', planned_total_investment_wan,
-        submission_id, sheet, excel_row, project_code, year
-    from staging.project_register
-    union all
-    select template, column_name, amount, submission_id, sheet, first_row, project_code, year
-    from form_amounts
-),
-
--- Each amount above its scale, on the cells it was read from: a form's amount on those ops.sheet_fields names (one,
--- or each 其中 row it was added up from), else on its row. The cells are looked up for the flagged amounts only:
--- looked up for every form, they took the demo's rebuild past PIPELINE_MARTS_MEMORY_LIMIT at 64MB.
-flagged_cells as (
-    select
-        flagged.project_code,
-        flagged.year,
-        coalesce(
-            list_sort(
-                list(struct_pack(submission_id := fields.submission_id, sheet := fields.sheet, excel_row := fields.excel_row))
-                    filter (where fields.excel_row is not null)
-            ),
-            [any_value(struct_pack(submission_id := flagged.submission_id, sheet := flagged.sheet, excel_row := flagged.excel_row))]
-        ) as cells
-    from (
-        select amounts.*
-        from amounts
-        inner join config.amount_checks as checks using (template, column_name)
-        left join intermediate.project_years as planned using (project_code, year)
-        where case checks.rule
-            when 'exceeds_planned_total' then amounts.amount - planned.planned_total_investment_wan > checks.max_value
-            when 'amount_implausible' then amounts.amount > checks.max_value
-        end
-    ) as flagged
-    left join ops.sheet_fields as fields
-        on fields.submission_id = flagged.submission_id and fields.sheet = flagged.sheet
-        and fields.field_name = flagged.column_name
-    group by flagged.template, flagged.column_name, flagged.submission_id, flagged.sheet, flagged.excel_row,
-        flagged.project_code, flagged.year
-),
-
-flagged_amounts as (
-    select project_code, year, count(*) as flagged, list_sort(flatten(list(cells))) as lineage
-    from flagged_cells
     group by all
 ),
 
@@ -773,7 +633,7 @@ figures as (
         on stated.project_code = self_reported.project_code and stated.year = self_reported.year
     left join score_gaps as gaps
         on gaps.project_code = self_reported.project_code and gaps.year = self_reported.year
-    left join form_cells as cells
+    left join intermediate.form_cells as cells
         on cells.project_code = self_reported.project_code and cells.year = self_reported.year
         and cells.field_name = 'reported_total_score'
     union all
@@ -785,13 +645,13 @@ figures as (
     from self_reported
     left join execution_gaps as gaps
         on gaps.project_code = self_reported.project_code and gaps.year = self_reported.year
-    left join form_cells as cells
+    left join intermediate.form_cells as cells
         on cells.project_code = self_reported.project_code and cells.year = self_reported.year
         and cells.field_name = 'budget_execution_rate'
     where self_reported.budget_execution_rate is not null
     union all
     select project_code, year, 'form_budget_execution_rate', null, 54, rate::decimal(38, 10), '%', 2, null, lineage
-    from form_rates
+    from intermediate.form_rates
     where rate is not null
     union all
     -- Why a 预算执行率 no ledger, 执行率 or 执行数 and 预算数 gives was scored 0 (mart.self_evaluation's note), citing
@@ -934,7 +794,7 @@ figures as (
     from negative
     union all
     select project_code, year, 'amount_doubts', null, 90, flagged::decimal(38, 10), '处', 0, null, lineage
-    from flagged_amounts
+    from intermediate.flagged_amounts
     union all
     -- Detail: the template, and the month of a monthly one (template|month); the text names the offices.
     select project_code, year, 'shared_slice', template || coalesce('|' || month, ''), 91,
