@@ -24,34 +24,6 @@ latest_progress as (
     qualify row_number() over (partition by project_code, year order by month desc) = 1
 ),
 
--- Months an office of a project has not reported while another office has: counted at the office's latest
--- earlier month (from_month), or, before its first month, not counted (from_month null). One figure per office
--- and month counted from, citing that office's rows of that month (of its first month, where not counted).
-progress_missing as (
-    select missing.project_code, missing.year, missing.unit, missing.from_month, list_sort(list(missing.month)) as months
-    from (
-        select project_code, year, carried.unit, carried.month as from_month, month
-        from intermediate.investment_monthly, unnest(carried_forward) as listed(carried)
-        union all
-        select project_code, year, unit, null, month
-        from intermediate.investment_monthly, unnest(units_not_counted) as listed(unit)
-    ) as missing
-    group by all
-),
-
-progress_unit_rows as (
-    select
-        project_code,
-        year,
-        unit,
-        month,
-        min(month) over (partition by project_code, year, unit) as first_month,
-        list_sort(list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row)))
-            as lineage
-    from staging.investment_progress
-    group by project_code, year, unit, month
-),
-
 measures as (
     select * from intermediate.project_measures
 ),
@@ -802,13 +774,9 @@ figures as (
     from mart.shared_slices
     union all
     -- Detail: the office and the month its figures were counted from (empty: not counted); text: the months.
-    select missing.project_code, missing.year, 'progress_unit_missing',
-        missing.unit || '|' || coalesce(missing.from_month::varchar, ''), 92, null, null, null,
-        array_to_string(missing.months, '、') || '月', cited.lineage
-    from progress_missing as missing
-    inner join progress_unit_rows as cited
-        on cited.project_code = missing.project_code and cited.year = missing.year and cited.unit = missing.unit
-        and cited.month = coalesce(missing.from_month, cited.first_month)
+    select project_code, year, 'progress_unit_missing', unit || '|' || coalesce(from_month::varchar, ''), 92, null,
+        null, null, array_to_string(months, '、') || '月', lineage
+    from intermediate.progress_units_missing
     union all
     -- Detail: the template and the rule (template|rule); the value, how many of its warnings are open.
     select project_code, year, 'open_warning', template || '|' || rule, 93, warnings::decimal(38, 10), '处', 0,
