@@ -49,6 +49,11 @@ survey as (
     group by all
 ),
 
+-- The national 自评表's own 总分 and 执行率.
+self_reported as (
+    select * from intermediate.self_reported
+),
+
 -- Counted over the names alone: a window over the whole rows carries their lists of cells through each sort.
 indicator_names as (
     select
@@ -78,20 +83,7 @@ indicator_names as (
     )
 ),
 
--- The national 自评表's own 总分 and 执行率: the form repeats them on every indicator row.
-self_reported as (
-    select
-        project_code,
-        year,
-        any_value(reported_total_score) as reported_total_score,
-        any_value(budget_execution_rate) as budget_execution_rate,
-        list_sort(list(struct_pack(submission_id := submission_id, sheet := sheet, excel_row := excel_row))) as table_rows
-    from staging.performance_targets
-    where reported_total_score is not null or budget_execution_rate is not null
-    group by all
-),
-
--- The tolerances the 数据质量提示 hold a stated 总分 and 执行率 to (pipeline/report_quality.py).
+-- The tolerance the 数据质量提示 hold a stated 执行率 to (pipeline/report_quality.py).
 tolerances as (
     select * from config.stated_tolerances
 ),
@@ -307,127 +299,6 @@ evaluation as materialized (
     from evaluation_rounded
 ),
 
--- Each indicator's 得分 and the 自评表's own beside it, with the decimals they print with: two (as written where
--- fewer, for the form's), or as many more as keep a score short of its 分值 off full marks (14.9997, not 15.00), or
--- print the two apart where they are further apart than the 数据质量提示's `score_differs` ever takes for one
--- (places_beyond): 43.882 stated beside 43.875 computed both printed 43.88, under "得分…不同". Materialized: three
--- parts below (score_sums and two figures) read it.
-score_places as materialized (
-    select
-        project_code,
-        year,
-        position,
-        intermediate.places_up_to(score, own_score, wanted) as score_places,
-        intermediate.places_up_to(reported_score, own_reported, wanted) as reported_places
-    from (
-        select
-            scored.*,
-            case when abs(scored.reported_score - scored.score) > tolerances.indicator_score
-                then intermediate.places_beyond(
-                    scored.score, scored.own_score, scored.reported_score, scored.own_reported, 0
-                ) end as wanted
-        from (
-            select
-                project_code,
-                year,
-                position,
-                score,
-                reported_score,
-                intermediate.decimals_apart(score, weight) as own_score,
-                intermediate.places_apart(reported_score, [weight], least(2, intermediate.decimals_of(reported_score)))
-                    as own_reported
-            from evaluation
-        ) as scored
-        cross join tolerances
-    )
-),
-
--- Each project's 自评得分 (its indicators' scores added up, unrounded) and the decimals it prints with; beside it
--- the 得分 column as printed (each score rounded to its decimals, as `indicator_score` prints it), added up.
-score_sums as (
-    select *
-    from (
-        select
-            *,
-            -- Two decimals, or as many more as a total short of the next grade (or of 100) needs not to print as
-            -- reaching it: 89.995 is 良, printed 89.995分, not 90.00分. Graded as mart.project_year grades it, to 8
-            -- decimals.
-            intermediate.decimals_apart(score, next_bound) as places
-        from (
-            -- The next bound as a column: as decimals_apart's argument the subquery ran (and was planned) at each
-            -- of the places the macro names it.
-            select
-                *,
-                coalesce(
-                    (
-                        select min(grades.from_score) from config.grades as grades
-                        where grades.year = summed.year and grades.from_score > round(summed.score, 8)
-                    ),
-                    100
-                ) as next_bound
-            from (
-                select
-                    project_code,
-                    year,
-                    sum(score) as score,
-                    sum(intermediate.rounded(score, score_places))
-                        as printed_sum,
-                    max(score_places) as printed_places
-                from evaluation inner join score_places using (project_code, year, position)
-                group by all
-            ) as summed
-        )
-    )
-    -- Each cell once: a project's indicators computed from the same rows would repeat them (2,565 cells for one
-    -- project's total at 10,000 files).
-    left join (
-        select project_code, year, list_sort(list(distinct cell)) as lineage
-        from evaluation, unnest(lineage) as listed(cell)
-        group by all
-    ) as cells using (project_code, year)
-),
-
--- A 自评表's own 总分 and the decimals it prints with: two at most, as written where fewer, but never rounded onto a
--- grade's bound or 100 (89.995 printed 90.00分 beside 优's 90).
-stated_totals as (
-    select
-        self_reported.project_code,
-        self_reported.year,
-        self_reported.reported_total_score,
-        intermediate.places_apart(
-            self_reported.reported_total_score,
-            list_append(coalesce(grades.bounds, []), 100),
-            least(2, intermediate.decimals_of(self_reported.reported_total_score))
-        ) as places
-    from self_reported
-    left join (select year, list(from_score) as bounds from config.grades group by year) as grades
-        on grades.year = self_reported.year
-    where self_reported.reported_total_score is not null
-),
-
--- A stated 总分 the 数据质量提示 names as more than the tolerance off the computed one: the decimals that print the
--- two that far apart (places_beyond), where their own do not: 90分 stated beside 90.5000001 printed 90.50分, under
--- "相差超过0.5分". The 自评得分 prints so wherever it is printed.
-score_gaps as (
-    select
-        project_code,
-        year,
-        intermediate.places_beyond(
-            score_sums.score, score_sums.places, stated.reported_total_score, stated.places, tolerances.score
-        ) as places
-    from score_sums
-    inner join stated_totals as stated using (project_code, year)
-    cross join tolerances
-),
-
-score_totals as (
-    select
-        * exclude (wanted) replace (intermediate.places_up_to(score, places, wanted) as places),
-        intermediate.rounded(score, intermediate.places_up_to(score, places, wanted)) as printed_total
-    from score_sums
-    left join (select project_code, year, places as wanted from score_gaps) as gaps using (project_code, year)
-),
-
 lights as (
     select
         *,
@@ -564,20 +435,20 @@ figures as (
         target_lineage
     from evaluation
     union all
-    -- With the decimals score_places gives it, and the 自评表's own 得分 beside it.
+    -- With the decimals intermediate.score_places gives it, and the 自评表's own 得分 beside it.
     select project_code, year, 'indicator_score', indicator_detail, 200 + position, score::decimal(38, 10), '分',
         score_places, null, lineage
     from evaluation
-    inner join score_places using (project_code, year, position)
+    inner join intermediate.score_places using (project_code, year, position)
     union all
     select project_code, year, 'self_evaluation_score', null, 50, score, '分', places, null, coalesce(lineage, [])
-    from score_totals
+    from intermediate.score_totals
     union all
     -- The 得分 column as printed, added up, where that is not the 自评得分 printed under it: the 数据质量提示 says the
     -- difference is the rounding of each score. Printed with the most decimals a score of the column has.
     select project_code, year, 'printed_score_sum', null, 56, printed_sum, '分', printed_places, null,
         coalesce(lineage, [])
-    from score_totals
+    from intermediate.score_totals
     where printed_sum <> printed_total
     union all
     -- What the unit reported as achieved where the data give another figure (4个 reported, 3 compounds listed): the
@@ -593,21 +464,20 @@ figures as (
     select project_code, year, 'indicator_reported_score', indicator_detail, 200 + position, reported_score::decimal(38, 10), '分',
         reported_places, null, reported_score_lineage
     from evaluation
-    inner join score_places using (project_code, year, position)
+    inner join intermediate.score_places using (project_code, year, position)
     where reported_score is not null
     union all
     select self_reported.project_code, self_reported.year, 'reported_self_evaluation_score', null, 52,
         self_reported.reported_total_score::decimal(38, 10), '分',
-        intermediate.places_up_to(stated.reported_total_score, stated.places, gaps.places),
+        intermediate.places_up_to(self_reported.reported_total_score, self_reported.total_places, gaps.apart_places),
         null, coalesce(cells.lineage, self_reported.table_rows)
     from self_reported
-    inner join stated_totals as stated
-        on stated.project_code = self_reported.project_code and stated.year = self_reported.year
-    left join score_gaps as gaps
+    left join intermediate.score_totals as gaps
         on gaps.project_code = self_reported.project_code and gaps.year = self_reported.year
     left join intermediate.form_cells as cells
         on cells.project_code = self_reported.project_code and cells.year = self_reported.year
         and cells.field_name = 'reported_total_score'
+    where self_reported.reported_total_score is not null
     union all
     -- Two decimals, or those that print it as far from the ledger's rate as the 数据质量提示 says it is (execution_gaps).
     select self_reported.project_code, self_reported.year, 'reported_budget_execution_rate', null, 53,
