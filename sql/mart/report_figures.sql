@@ -54,249 +54,12 @@ self_reported as (
     select * from intermediate.self_reported
 ),
 
--- Counted over the names alone: a window over the whole rows carries their lists of cells through each sort.
-indicator_names as (
-    select
-        * exclude (rate_rows, rate, rate_bounds),
-        -- A computed rate prints with the decimals that keep it off every percent target bound to its measure and
-        -- 100 %, all at once, wherever it is printed: a survey's 89.9999 % against ≥90% read 90% under 群众满意度,
-        -- 89.9999% in the table.
-        case when rate_rows > 0 then intermediate.places_apart(rate * 100, list_append(rate_bounds, 100), 2) end
-            as rate_places
-    from (
-        select
-            project_code,
-            year,
-            position,
-            measure,
-            count(*) over (partition by project_code, year, level3) as level3_count,
-            count(*) over (partition by project_code, year, level3, level2) as level3_level2_count,
-            row_number() over (partition by project_code, year, level3, level2 order by position) as level2_ordinal,
-            count(*) filter (where actual_source = 'computed' and target_unit = '%')
-                over (partition by project_code, year, measure) as rate_rows,
-            max(actual_value) filter (where actual_source = 'computed' and target_unit = '%')
-                over (partition by project_code, year, measure) as rate,
-            list(target_value * 100) filter (
-                where actual_source = 'computed' and target_unit = '%' and target_value is not null
-            ) over (partition by project_code, year, measure) as rate_bounds
-        from mart.self_evaluation
-    )
-),
-
--- The tolerance the 数据质量提示 hold a stated 执行率 to (pipeline/report_quality.py).
-tolerances as (
-    select * from config.stated_tolerances
-),
-
-own_rate_places as (
-    select distinct project_code, year, measure, rate_places as places
-    from indicator_names
-    where rate_places is not null
-),
-
--- A 自评表's 执行率 the 数据质量提示 names as more than the tolerance off the ledger's (资金支付率): the decimals that
--- print the two that far apart (places_beyond), where 2 do not: 4% stated beside 5.000001 % printed 5%, a point
--- apart, under "相差超过1个百分点". The ledger's rate prints so wherever it is printed (rate_places).
-execution_gaps as (
-    select
-        measures.project_code,
-        measures.year,
-        measures.measure,
-        measures.value as rate,
-        intermediate.places_beyond(
-            measures.value * 100,
-            intermediate.percent_places(measures.value, coalesce(own.places, 2)),
-            self_reported.budget_execution_rate * 100,
-            intermediate.percent_places(self_reported.budget_execution_rate, 2),
-            tolerances.execution * 100
-        ) as places
-    from measures
-    inner join self_reported using (project_code, year)
-    cross join tolerances
-    left join own_rate_places as own using (project_code, year, measure)
-    where measures.measure = 'payment_rate'
-),
-
-rate_places as (
-    select
-        project_code,
-        year,
-        measure,
-        case
-            when gaps.places is null then own.places
-            else intermediate.places_up_to(gaps.rate * 100, coalesce(own.places, 2), gaps.places)
-        end as places
-    from own_rate_places as own
-    full join (select * from execution_gaps where places is not null) as gaps using (project_code, year, measure)
-),
-
--- Converted once, and divided (exactly, so slowly) only where the target's unit is not the base unit. Beside each
--- computed actual, every target of its measure in the project (`bounds`), in the row's unit: two rows of one measure
--- print one figure, held against both targets at once (≥1.19万户 and ≤1.2万户: 11,999 户 is 1.1999万户 in both rows,
--- where the first printed 1.2万户, on the bound it is under; 49,999.999 ㎡ against ≥49990平方米 and ≤5万平方米 printed
--- 50,000平方米 beside the second).
-evaluated as (
-    select
-        * exclude (measure_targets),
-        case
-            when target_factor = 1 then actual_value else intermediate.ratio(actual_value, target_factor)
-        end as actual_in_target_unit,
-        case
-            when target_factor = 1 then measure_targets
-            else list_transform(measure_targets, lambda bound: intermediate.ratio(bound, target_factor))
-        end as bounds
-    from (
-        select
-            *,
-            -- Computed rates have their own decimals (rate_places), which hold them off every percent target.
-            list(target_value) filter (
-                where actual_source = 'computed' and target_unit is distinct from '%' and target_value is not null
-            ) over (partition by project_code, year, measure) as measure_targets
-        from mart.self_evaluation
-    )
-),
-
--- The compounds' area in 万平方米 prints with four decimals at most, but never rounded onto (or past) an area target it
--- misses, under 项目概况 as in each indicator's row: 49,999.9 ㎡ against ≥5万平方米 read 5.0000万平方米 there and 4.99999
--- in the indicator's row, and 49,989.9 ㎡ against ≥4.999万平方米 read 4.9990万平方米 in both. Against every area target
--- at once (`bounds`), those in 平方米 too, and where all are: 49,999.999 ㎡ against ≤50000平方米 read 5.0000万平方米 there.
-area_places as (
-    select
-        project_code,
-        year,
-        max(intermediate.places_apart(area, in_wan, least(4, intermediate.decimals_of(area)))) as places
-    from (
-        select
-            project_code,
-            year,
-            intermediate.ratio(actual_value, 10000) as area,
-            list_transform(bounds, lambda bound: intermediate.ratio(bound * target_factor, 10000)) as in_wan
-        from evaluated
-        where actual_source = 'computed' and measure = 'area'
-    )
-    group by all
-),
-
--- Each indicator's detail, and the way its 实际完成值 prints. The way, its decimals and its rounded text are columns
--- of their own (`evaluation_places`, `evaluation_rounded`): as the macros' arguments they were inlined into every
--- branch of every macro, and DuckDB took 1.2 s of CPU to plan `actual_text` alone at the yardstick's year
--- (docs/performance.md, session 69).
-evaluation_kinds as (
-    select
-        evaluated.*,
-        rate_places.places as rate_places,
-        measured.decimals as measured_decimals,
-        -- Each indicator's detail names it once in its project: two 三级指标 of one name (`完成率` under 质量指标 and
-        -- under 时效指标) are told apart by their 二级指标, then by their order, or the report would look both up by
-        -- the first one's name.
-        case
-            when names.level3_count = 1 then evaluated.level3
-            else evaluated.level3 || '（' || concat_ws(
-                '，',
-                evaluated.level2,
-                case when names.level3_level2_count > 1 then '第' || names.level2_ordinal || '项' end
-            ) || '）'
-        end as indicator_detail,
-        case
-            -- A bare number reported against a percent target (0.95, or 1 read as 100 %) prints as it was read: never
-            -- rounded onto that target (or 100 %) it misses.
-            when actual_source = 'reported' and target_unit = '%' and actual_value is not null
-                and not contains(reported_value, '%') then 'percent_apart'
-            -- Nothing reported and nothing to compute it from (no ledger, no survey): said, not printed blank.
-            when actual_value is null and nullif(trim(reported_value), '') is null then 'no_data'
-            when actual_source = 'reported' or actual_value is null then 'reported'
-            -- Never rounded onto a target it misses (its own, or another bound to its measure): 0.89999 against ≥90%
-            -- is 89.999%.
-            when target_unit = '%' then 'percent'
-            -- The compounds' area in 万平方米 prints as 项目概况 prints it, four decimals at most: 43,470 ㎡ read
-            -- 4.347万平方米 there and 4.35万平方米 in its indicator's row.
-            when evaluated.measure = 'area' and target_unit = '万平方米' then 'area'
-            -- Planned investment in 万元 past two decimals prints as 项目概况 prints the sum it is (清单计划投资, else
-            -- 计划总投资), as precise as its rows were written: 1,300.125万元 there read 1,300.13万元 in its row. In
-            -- another unit (元, 亿元) it prints exactly too: 1,250.005万元 against ≥0.1亿元 read 0.13亿元 (1,300万元), and
-            -- 0.001万元 against ≥0.00001亿元 0亿元.
-            when evaluated.measure = 'planned_investment'
-                and (target_factor <> 1 or intermediate.decimals_of(actual_in_target_unit) > 2) then 'planned_investment'
-            -- A count (小区, 户) prints exactly in any unit: 619 户 against ≥0.06万户 read 0.062万户 (620) beside
-            -- 惠及居民619户; 0.0619万户 is the count itself, and never on a target's side it is not.
-            when evaluated.measure in ('compounds', 'households') then 'count'
-            else 'number'
-        end as printed_as
-    from evaluated
-    inner join indicator_names as names using (project_code, year, position)
-    left join rate_places
-        on rate_places.project_code = evaluated.project_code and rate_places.year = evaluated.year
-        and rate_places.measure = evaluated.measure
-    left join intermediate.project_measures as measured
-        on measured.project_code = evaluated.project_code and measured.year = evaluated.year
-        and measured.measure = evaluated.measure
-),
-
--- The decimals each 实际完成值 prints with, as format_percent_places and format_number choose them. A number prints
--- as its kind does, with as many more decimals as keep it on its own side of its target (places_apart): 24.3995
--- against ≥24.4 is not 24.4, 49,999.9999 ㎡ against ≥5万平方米 is 4.99999999, not 5.000000, and 1,234.5665万元 against
--- ≥1,234.567万元 is 1,234.5665, not 1,234.57 (over it).
-evaluation_places as (
-    select
-        * exclude (kind_places),
-        case printed_as
-            -- Off its target and 100 % at once: 0.999961 against ≤99.996% is neither 100% nor 99.996%.
-            when 'percent_apart' then intermediate.places_apart(
-                actual_value * 100, [coalesce(target_value, 1) * 100, 100], 2
-            )
-            when 'percent' then intermediate.percent_places(actual_value, coalesce(rate_places, 2))
-            when 'area' then greatest(intermediate.places_apart(actual_in_target_unit, bounds, kind_places), area_places)
-            when 'planned_investment' then intermediate.places_apart(actual_in_target_unit, bounds, kind_places)
-            when 'number' then intermediate.places_apart(actual_in_target_unit, bounds, kind_places)
-            when 'count' then kind_places
-        end as places
-    from (
-        -- As a column: as places_apart's argument it was inlined at each of its branches.
-        select
-            evaluation_kinds.*,
-            coalesce(area_places.places, 0) as area_places,
-            case printed_as
-                when 'area' then least(4, intermediate.decimals_of(actual_in_target_unit))
-                when 'planned_investment' then case
-                    when target_factor = 1 then intermediate.sum_decimals(measured_decimals, actual_in_target_unit)
-                    else intermediate.decimals_of(actual_in_target_unit)
-                end
-                when 'number' then least(2, intermediate.decimals_of(round(actual_in_target_unit, 2)))
-                when 'count' then intermediate.decimals_of(actual_in_target_unit)
-            end as kind_places
-        from evaluation_kinds
-        left join area_places using (project_code, year)
-    )
-),
-
--- Each printed 实际完成值 rounded to its decimals, once.
-evaluation_rounded as (
-    select
-        *,
-        case
-            when printed_as in ('percent_apart', 'percent') then intermediate.rounded_text(actual_value * 100, places)
-            when printed_as not in ('no_data', 'reported') then intermediate.rounded_text(actual_in_target_unit, places)
-        end as rounded
-    from evaluation_places
-),
-
--- Materialized: eight of the figures below read it, and inlined into each DuckDB planned its layers eight times
--- (docs/performance.md, session 70).
+-- Each indicator with its detail and printed 实际完成值. Materialized: eight of the figures below read it, and
+-- inlined into each DuckDB planned its layers eight times (docs/performance.md, session 70).
 evaluation as materialized (
-    select
-        * exclude (
-            actual_in_target_unit, bounds, rate_places, measured_decimals, area_places, printed_as, places,
-            rounded
-        ),
-        case
-            when printed_as in ('percent_apart', 'percent') then
-                intermediate.format_percent_rounded(actual_value, places, rounded)
-            when printed_as = 'no_data' then '—（无数据）'
-            when printed_as = 'reported' then reported_value
-            -- 'area' and 'planned_investment' have their unit, so coalesce changes nothing there.
-            else intermediate.format_rounded(actual_in_target_unit, places, rounded) || coalesce(target_unit, '')
-        end as actual_text
-    from evaluation_rounded
+    select *
+    from mart.self_evaluation
+    inner join intermediate.indicator_texts using (project_code, year, position)
 ),
 
 lights as (
@@ -339,7 +102,7 @@ figures as (
         null,
         lineage
     from compounds
-    left join area_places using (project_code, year)
+    left join intermediate.area_places as area_places using (project_code, year)
     union all
     select project_code, year, 'households', null, 14, households::decimal(38, 10), '户', 0,
         null, lineage
@@ -378,13 +141,13 @@ figures as (
         case measure when 'investment_completion_rate' then 23 when 'payment_rate' then 32 else 40 end,
         value::decimal(38, 10), '%', coalesce(rate_places.places, 2), null, lineage
     from measures
-    left join rate_places using (project_code, year, measure)
+    left join intermediate.rate_places as rate_places using (project_code, year, measure)
     where measure in ('investment_completion_rate', 'payment_rate', 'satisfaction_rate')
     union all
     select project_code, year, 'budget_execution_rate', null, 33, value::decimal(38, 10), '%',
         coalesce(rate_places.places, 2), null, lineage
     from measures
-    left join rate_places using (project_code, year, measure)
+    left join intermediate.rate_places as rate_places using (project_code, year, measure)
     where measure = 'payment_rate'
     union all
     -- As precise as the ledger's rows, but past 分 only with digits: 199.999999 + 200.000001 from 元 is 400.00万元.
@@ -479,14 +242,15 @@ figures as (
         and cells.field_name = 'reported_total_score'
     where self_reported.reported_total_score is not null
     union all
-    -- Two decimals, or those that print it as far from the ledger's rate as the 数据质量提示 says it is (execution_gaps).
+    -- Two decimals, or those that print it as far from the ledger's rate as the 数据质量提示 says it is.
     select self_reported.project_code, self_reported.year, 'reported_budget_execution_rate', null, 53,
         self_reported.budget_execution_rate::decimal(38, 10), '%',
-        intermediate.places_up_to(self_reported.budget_execution_rate * 100, 2, gaps.places),
+        intermediate.places_up_to(self_reported.budget_execution_rate * 100, 2, gaps.apart_places),
         null, coalesce(cells.lineage, self_reported.table_rows)
     from self_reported
-    left join execution_gaps as gaps
+    left join intermediate.rate_places as gaps
         on gaps.project_code = self_reported.project_code and gaps.year = self_reported.year
+        and gaps.measure = 'payment_rate'
     left join intermediate.form_cells as cells
         on cells.project_code = self_reported.project_code and cells.year = self_reported.year
         and cells.field_name = 'budget_execution_rate'
