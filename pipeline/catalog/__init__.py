@@ -33,7 +33,7 @@ SCHEMAS_ZH = {
     "ops": "运行记录：收到的每个文件及其结果、发现的问题、工作表与列的来源、切片与撤回",
     "raw": "原始层：每个报表模板一张表，每个已接收数据行一行，保留被更正替代的版本（表结构由 registry/sources 生成）",
     "staging": "暂存层：每个切片只保留当前有效的提交（sql/staging/）",
-    "intermediate": "中间层：项目年度、月度投资进度和由数据计算的指标（sql/intermediate/）",
+    "intermediate": "中间层：项目年度、月度投资进度、由数据计算的指标，及报告数字的各计算步骤（印出的小数位数、自评表自报数字等）（sql/intermediate/）",
     "mart": "指标层：年度报告所用的稳定表，数字均可追溯到单元格（sql/mart/）",
     "config": "规则：registry/rules.yaml 按年度展开的阈值、分值、指标对应关系与负面清单（pipeline/config_tables.py 写入）",
 }
