@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pipeline.chinese_numbers import ORDINALS
 from pipeline.date_values import parse_date, parse_month, parse_written_date, parse_year
 from pipeline.enum_values import parse_enum
+from pipeline.percent_values import parse_percent
 from pipeline.problems import display
 from pipeline.registry import Units
 from pipeline.registry_columns import Column, ColumnType
@@ -21,7 +22,6 @@ from pipeline.values import (
     parse_decimal,
     parse_integer,
     parse_measure,
-    parse_percent,
     parse_quantity,
 )
 

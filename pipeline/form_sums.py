@@ -8,11 +8,12 @@ from pipeline.form_cells import _as_written, _warn_at, _where
 from pipeline.form_places import Place, Places, header_of
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.percent_slips import fraction_as_points, fraction_typed
+from pipeline.percent_values import parse_percent, points_text
 from pipeline.problems import display
 from pipeline.rates import RATE_TOLERANCE, percent_of, quotient, rate_agrees
 from pipeline.rounding import POINTS_FLOOR, as_rounded
 from pipeline.text import rows_text
-from pipeline.values import CellError, decimal_of, parse_percent, points_text
+from pipeline.values import CellError, decimal_of
 
 # The national forms' own sums, checked against the cells they are made of (field names both forms share):
 # 总分 is the 项目资金 block's 得分 plus every indicator's 得分; 执行率 is 执行数 over the block's budget, its

@@ -17,9 +17,10 @@ from pipeline.indicator_figures import (
     strict_word,
 )
 from pipeline.percent_slips import fraction_as_points, fraction_typed
+from pipeline.percent_values import bare_percent
 from pipeline.problems import display
 from pipeline.text import split_header
-from pipeline.values import Noted, bare_percent
+from pipeline.values import Noted
 from pipeline.written_units import (
     counted_word,
     indicator_units,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pipeline.values import Noted, points_text
+from pipeline.percent_values import points_text
+from pipeline.values import Noted
 
 # A target of 50 % or more asks for most of something: as bare_percent reads a bare number against it, a share at
 # most 1 % of it is far more often the fraction (0.95, or 1 for all of it) with a `%` after it, typed or shown by

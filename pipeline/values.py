@@ -1,4 +1,6 @@
-"""Tell a blank cell and read a number cell as written by hand, converting units exactly."""
+"""Tell a blank cell and read a number cell as written by hand, converting units exactly.
+
+Percentages are read by `pipeline.percent_values`, on the numbers read here."""
 
 from __future__ import annotations
 
@@ -169,7 +171,7 @@ def unit_written(value: object) -> str | None:
 
 
 # The smallest step and the first number too large at each scale, computed once rather than per cell.
-_STEP = {scale: Decimal(1).scaleb(-scale) for scale in set(SCALE.values())}
+STEP = {scale: Decimal(1).scaleb(-scale) for scale in set(SCALE.values())}
 _TOO_LARGE = {scale: Decimal(10) ** (MAX_DIGITS - scale) for scale in set(SCALE.values())}
 
 
@@ -178,7 +180,7 @@ def _check_digits(number: Decimal, scale: int) -> Decimal:
     # Under the limit it has at most 18 digits, so quantising it never passes the context's precision, and one with
     # fewer places only gains zeros: quantised whatever its places, a third of the time of `as_tuple()` (a named tuple
     # of every digit), on every amount read.
-    quantised = number.quantize(_STEP[scale]) if within or number.as_tuple().exponent < -scale else number
+    quantised = number.quantize(STEP[scale]) if within or number.as_tuple().exponent < -scale else number
     if quantised != number:
         raise CellError("precision", f"小数位数过多（最多{scale}位）", "请按规定的小数位数填写")
     if not within:
@@ -330,8 +332,8 @@ def parse_decimal(value: object) -> Decimal:
         raise CellError("type", "应为数字", "请只填写确切的数字，不要带“左右”“余”等文字")
     if isinstance(value, float):
         # A number cell's far digits are a formula's (`=15*90%/95%` is 14.2105263157895, shown as 14.21): a score is
-        # no money, and as with a rate (`_rate`) refusing the file for digits nobody can see asks the impossible.
-        return _rounded(number, SCALE[ColumnType.DECIMAL])
+        # no money, and as with a rate (`percent_values`) refusing the file for digits nobody can see asks the impossible.
+        return rounded_to(number, SCALE[ColumnType.DECIMAL])
     return _check_digits(number, SCALE[ColumnType.DECIMAL])
 
 
@@ -353,74 +355,7 @@ def parse_quantity(value: object, units: Units) -> Decimal | Quantity:
     return Quantity(number, suffix)
 
 
-def bare_percent(
-    number: Decimal, target_points: Decimal | None, basis: str, *, target: bool = False
-) -> tuple[Decimal, Noted | None]:
-    """Read a number written without `%` for a percentage, in percent points; note a reading in doubt."""
-    # Clerks write 95 % as 0.95 or as 95. A bare 1 could be either (1 % or 100 %), and so could a number just over 1:
-    # 1.0235 is a formula's ratio (=1606.9/1570) in a General cell as surely as it is 1.0235 %. A target of 50 % or
-    # more reads it as a fraction, a lower one as points; with none to read against, as points. Each reading is
-    # noted (`basis`: what it was read against), bar one over 1 read against a lower target, which is no doubt.
-    # `target`: the number is a target itself, whose `target_points` is its comparison (`≥1` asks for all of
-    # something): only a bare 1 is in doubt there, as `≥1.5` is 1.5 % far more often than 150 %.
-    if 0 < number < 1:
-        # Against a target of 1 % or under (`≤0.5%`, `≤1%`), a number under 1 is on the target's own scale: 0.3 is
-        # 0.3 % as surely as it is 30 %, and 30 % would score an accident rate 60 times its target. Read as points, as
-        # a lower target reads a bare 1, and noted; any other number under 1 is a fraction.
-        if target or target_points is None or target_points > 1:
-            return number.scaleb(2), None
-        return number, _doubt(number, number, basis)
-    if number != 1 and (target or not 1 < number < 2):
-        return number, None
-    high = target_points is not None and target_points >= 50
-    if number != 1 and target_points is not None and not high:
-        return number, None
-    points = (Decimal(100) if number == 1 else number.scaleb(2)) if high else number
-    return points, _doubt(number, points, basis)
-
-
-def _doubt(number: Decimal, points: Decimal, basis: str) -> Noted:
-    """Note a bare number read as `points` percent that could as well be read the other way."""
-    fraction = Decimal(100) if number == 1 else number.scaleb(2)
-    other = number if points == fraction else fraction
-    return Noted(
-        points,
-        "percent_ambiguous",
-        f"既可读作{points_text(number)}%也可读作{points_text(fraction)}%，{basis}，已按{points_text(points)}%计算",
-        f"请填写带百分号的数值，如实为{points_text(other)}%请改为“{points_text(other)}%”"
-        + ("" if number == 1 else "（公式结果可将单元格设为百分比格式）"),
-    )
-
-
-def points_text(number: Decimal) -> str:
-    """Show percent points as a clerk reads them: a formula's 102.35031847… to four decimals."""
-    return display(number.quantize(_STEP[4]) if number.as_tuple().exponent < -4 else number)
-
-
-def parse_percent(value: object, header_unit: str | None = None) -> Decimal | Noted:
-    """Read `95%`, or `0.95` or `95` under a `（%）` header, as the fraction 0.95; a bare 1 there is noted as 1 %."""
-    number, suffix = decimal_of(value)
-    if suffix not in ("", "%"):
-        raise CellError("type", "应为百分比，如95%", "请填写百分比数字")
-    if suffix == "%":
-        return _rate(number.scaleb(-2))
-    if header_unit != "%":
-        return _rate(number)
-    points, noted = bare_percent(number, None, "表头注明（%）且无指标值可对照")
-    fraction = _rate(points.scaleb(-2))
-    return Noted(fraction, noted.rule, noted.expected, noted.fix) if noted else fraction
-
-
-def _rate(fraction: Decimal) -> Decimal:
-    """Keep a rate to a millionth (0.0001 %), rounding what a formula or another system carried beyond it.
-
-    Unlike money, a rate's far digits are no figure a clerk wrote: 98.500318 % shows as 98.50 %, and refusing the
-    file for digits nobody can see would ask the clerk the impossible.
-    """
-    return _rounded(fraction, SCALE[ColumnType.PERCENT])
-
-
-def _rounded(number: Decimal, scale: int) -> Decimal:
+def rounded_to(number: Decimal, scale: int) -> Decimal:
     """Round a number to `scale` decimals (half even) where it has more, then hold it to the limits."""
-    rounded = number.quantize(_STEP[scale]) if number.as_tuple().exponent < -scale else number
+    rounded = number.quantize(STEP[scale]) if number.as_tuple().exponent < -scale else number
     return _check_digits(rounded, scale)
