@@ -7,6 +7,7 @@ from dataclasses import replace
 from pipeline.problems import Problem
 from pipeline.registry_columns import SPACE_SEPARATOR, VALUE_SEPARATOR, Column
 from pipeline.text import nfkc
+from pipeline.ticks import BOX_ASKED, BOX_MARKED, boxed_values
 from pipeline.values import CellError, squashed
 
 # How a clerk is told to mend an enum cell of a blank template `pipeline templates` issued, which has a drop-down
@@ -31,6 +32,9 @@ def told_without_drop_down(problem: Problem) -> Problem:
 
 def parse_enum(value: object, column: Column) -> str:
     """Map a written enum value or alias to its canonical value; a word that could mean two values is an error."""
+    boxed = boxed_values(str(value), column.enum_lookup)
+    if boxed is not None:
+        return _ticked(boxed, column)
     if column.multiple:
         return _several_values(str(value), column)
     return _enum_value(squashed(str(value)), column)
@@ -52,6 +56,25 @@ def _several_values(written: str, column: Column) -> str:
     if not found:
         raise CellError("enum", allowed_zh(column), enum_fix(multiple=True))
     return "、".join(value for value in column.values or {} if value in found)
+
+
+def _ticked(boxed: list[tuple[str, str]], column: Column) -> str | None:
+    """Read the values ticked in a cell listing them behind boxes (`☑确定能 □有可能`); none ticked is blank."""
+    asked = [value for box, value in boxed if box == BOX_ASKED]
+    if asked:
+        raise CellError(
+            "tick_mark",
+            f"“{BOX_ASKED}”在有的表格中表示勾选、在有的表格中表示不选，无法确定是否选了“{'”“'.join(asked)}”",
+            "请在所选一项前打“√”或“☑”，其余保留“□”",
+        )
+    ticked = {value for box, value in boxed if box in BOX_MARKED}
+    if len(ticked) > 1 and not column.multiple:
+        listed = "”“".join(value for value in column.values or {} if value in ticked)
+        raise CellError("tick_several", f"只能勾选一项，现同时勾选了“{listed}”", "请只在符合的一项前打“√”")
+    if not ticked and column.required:
+        # The form's printed choices left as printed: nothing was chosen, which 未填写 would not tell the clerk.
+        raise CellError("required", "所列各项均未勾选", "请在符合的一项前打“√”")
+    return "、".join(value for value in column.values or {} if value in ticked) or None
 
 
 def allowed_zh(column: Column) -> str:

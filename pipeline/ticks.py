@@ -7,7 +7,9 @@ header (or alias) stands over sub-headers that are its values (or their aliases)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -27,6 +29,14 @@ UNMARKED = frozenset({"×", "✗", "否", "无", "-", "--", "—", "——", "/"
 _VARIATION_SELECTORS = dict.fromkeys(range(0xFE00, 0xFE10))
 TICK_FIX = "请在符合的一列打“√”，其余留空"
 SEVERAL_FIX = "请只在符合的一列打“√”，其余留空"
+# A printed form may list an enum's values in one cell, a box before (or after) each for the clerk to fill or tick:
+# `☑确定能 □有可能 □完全不可能`. Only symbols mark a box there, never a letter or digit (v, 1, 是) a word may hold;
+# ☒ is asked about, as in a tick column.
+BOX_MARKED = frozenset(m for m in MARKS if len(m) == 1 and unicodedata.category(m)[0] == "S")
+BOX_EMPTY = frozenset(m for m in UNMARKED if len(m) == 1 and unicodedata.category(m)[0] == "S")
+BOX_ASKED = "☒"
+_BOXES = re.compile(f"([{re.escape(''.join(sorted(BOX_MARKED | BOX_EMPTY)) + BOX_ASKED)}])")
+_BETWEEN_BOXES = "、,，;；。.:："
 
 # The header as written at (row, column), merges followed to their origin; "" where there is none.
 HeaderText = Callable[[int, int], str]
@@ -248,3 +258,26 @@ def is_mark(cell: object) -> bool | None:
     if not text or text in UNMARKED:
         return False
     return True if text in MARKS else None
+
+
+def boxed_values(written: str, lookup: Mapping[str, str]) -> list[tuple[str, str]] | None:
+    """Return (box, value) for each value a cell lists behind a box, or None where it is no such list.
+
+    The boxes stand all before their values (`☑确定能 □有可能`) or all after (`确定能☑ 有可能□`); every word between
+    them must be a different value (or alias) of the column, else the cell is read as an enum cell is.
+    """
+    parts = _BOXES.split(written.translate(_VARIATION_SELECTORS))
+    if len(parts) < 3:
+        return None
+    words = [squash(part).strip(_BETWEEN_BOXES).strip("*") for part in parts[0::2]]
+    boxes = parts[1::2]
+    if not words[0] and all(words[1:]):
+        named = words[1:]
+    elif not words[-1] and all(words[:-1]):
+        named = words[:-1]
+    else:
+        return None
+    values = [lookup.get(word) for word in named]
+    if None in values or len(set(values)) < len(values):
+        return None
+    return list(zip(boxes, values, strict=True))

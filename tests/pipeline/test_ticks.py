@@ -389,6 +389,61 @@ def test_a_box_form_reads_its_empty_boxes_as_unticked_and_asks_about_a_crossed_o
     assert is_mark("☒") is None
 
 
+@pytest.mark.parametrize("write", [xlsx, xls], ids=["xlsx", "xls"])
+def test_a_cell_listing_the_choices_behind_boxes_is_read_as_the_one_ticked(registry, write):
+    # The printed form's choices in one cell, one box filled: they were refused as no likelihood or cause at all.
+    indicators = [list(i) for i in MONITORING]
+    indicators[0][7] = "☑确定能 □有可能 □完全不可能"
+    indicators[1][7] = "■确定能□有可能□完全不可能"
+    indicators[1][6] = "□经费保障 □制度保障 □人员保障 □硬件条件保障 □其他"  # printed, left as it is: no cause
+    indicators[2][6] = "☑经费保障、□制度保障、□人员保障、□硬件条件保障、✔️其他"
+    indicators[2][7] = "□确定能 √有可能 □完全不可能"
+    indicators[3][7] = "确定能☑ 有可能□ 完全不可能□"
+
+    parsed = _parse(registry, national_monitoring(indicators), write)
+
+    assert parsed.all_problems == []
+    records = parsed.sheets[0].records
+    assert [r["likelihood"] for r in records] == ["确定能", "确定能", "有可能", "确定能"]
+    assert [r["deviation_cause"] for r in records] == [None, None, "经费保障、其他", None]
+
+
+@pytest.mark.parametrize(
+    ("written", "rule", "said"),
+    [
+        ("☑确定能 ☑有可能 □完全不可能", "tick_several", "只能勾选一项，现同时勾选了“确定能”“有可能”"),
+        ("☒确定能 □有可能 □完全不可能", "tick_mark", "无法确定是否选了“确定能”"),
+        ("□确定能 □有可能 □完全不可能", "required", "所列各项均未勾选"),
+    ],
+)
+def test_a_boxed_choice_that_is_not_one_tick_is_asked_about_on_its_cell(registry, written, rule, said):
+    indicators = [list(i) for i in MONITORING]
+    indicators[1][7] = written
+    rows, merges = national_monitoring(indicators)
+    excel_row = next(n for n, row in enumerate(rows, 1) if indicators[1][2] in row)
+
+    parsed = _parse(registry, (rows, merges))
+
+    [problem] = parsed.all_problems
+    assert (problem.rule, problem.excel_row, problem.column_header, problem.value) == (
+        rule,
+        excel_row,
+        "完成目标可能性",
+        written,
+    )
+    assert said in problem.message_zh
+
+
+def test_words_between_boxes_that_are_not_the_columns_values_are_its_enum_error(registry):
+    likelihood = registry.template("performance_monitoring").column("likelihood")
+
+    assert parse_enum("☑确定能完成 □有可能", likelihood) == "确定能"  # an alias behind its box
+    for written in ("☑确定能 □大概", "☑确定能 □确定能", "备注☑确定能 □有可能"):
+        with pytest.raises(CellError) as raised:
+            parse_enum(written, likelihood)
+        assert raised.value.rule == "enum", written
+
+
 def _registry_with(tmp_path: Path, edit) -> Path:
     """Copy the registry with performance_monitoring's entry edited by `edit`; return its directory."""
     source = Path(__file__).resolve().parents[2] / "registry"
