@@ -17,11 +17,13 @@ from pipeline.text import rows_text
 # `产出指标（55分）`, or `产出指标（55）` without its 分: a level name carrying the points of the rows under it. A
 # bracket holding only a number after a level's name says nothing else (no 一级指标 is numbered so). Clerks also
 # bracket them `【55分】` `[55分]` `〔55分〕`, name them `（分值55）`, or write them after the name, `产出指标 55分`
-# `产出指标：55分`; unbracketed, only with their 分 (a name may end in a number). Left in the name, the points made
-# a level of its own in the marts and the report, and were never checked.
+# `产出指标：55分`; unbracketed, only with their 分 (a name may end in a number), or after a name ending in 指标,
+# `产出指标55`, as no level is numbered so. Left in the name, the points made a level of its own in the marts and the
+# report, and were never checked.
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _POINTS = re.compile(
-    rf"^(.*?)\s*(?:[（(【\[〔]\s*(?:分值\s*[:：]?\s*)?{_NUMBER}\s*分?\s*[)）】\]〕]|[:：]?\s*{_NUMBER}\s*分)$"
+    rf"^(.*?)\s*(?:[（(【\[〔]\s*(?:分值\s*[:：]?\s*)?{_NUMBER}\s*分?\s*[)）】\]〕]|[:：]?\s*{_NUMBER}\s*分"
+    rf"|(?<=指标)\s*[:：]?\s*{_NUMBER})$"
 )
 # `一、产出指标（55分）`: the form's own numbering of its levels is no part of their names.
 _ORDINAL = re.compile(r"^\s*[一二三四五六七八九十]{1,3}\s*[、.．]\s*")
@@ -46,7 +48,9 @@ def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
         if name != text:
             record[column.name] = name
         if match:
-            stated.setdefault(name, (Decimal(match.group(2) or match.group(3)), record["excel_row"], text))
+            stated.setdefault(
+                name, (Decimal(match.group(2) or match.group(3) or match.group(4)), record["excel_row"], text)
+            )
         points = record.get(column.points_of)
         if isinstance(points, int | Decimal):
             sums[name] += points

@@ -266,6 +266,8 @@ def test_a_levels_points_over_weights_from_formulas_are_judged_as_rounded_as_wri
         "产出指标 {}分",
         "产出指标：{}分",
         "一、产出指标（{}分）",
+        "产出指标{}",
+        "产出指标 {}",
     ],
 )
 @pytest.mark.parametrize("off", [True, False], ids=["differing", "adding-up"])
