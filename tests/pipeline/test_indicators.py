@@ -738,6 +738,30 @@ def test_the_national_forms_footnote_grades_score_as_their_outcomes(wh):
     ]
 
 
+def test_done_worded_as_units_word_it_scores_as_done(wh):
+    # 全部完成, 如期完成, 按时完成 and 达标 scored 0 as wordings nobody could judge, where 已完成 scored in full.
+    register(wh, "甲")
+    targets(
+        wh,
+        "甲",
+        ("工程进度", "按期完成", "全部完成", 20),
+        ("竣工验收", "按期完成", "已如期完成", 20),
+        ("管线迁改", "年内完成", "按时完成", 20),
+        ("消防设施", "符合规范", "达标", 15),
+        ("绿化面积", "≥500平方米", "已全部完成", 15),  # a number's target: scored by the words, and told
+    )
+
+    wh.build()
+
+    assert wh.rows("select level3, round(score, 6) from mart.self_evaluation where position > 0") == [
+        ("工程进度", D("20")),
+        ("竣工验收", D("20")),
+        ("管线迁改", D("20")),
+        ("消防设施", D("15")),
+        ("绿化面积", D("15")),
+    ]
+
+
 def test_a_percentage_below_zero_meets_a_target_below_it_and_scores_nothing_against_one_above(wh):
     # `-2%` was no number and scored 0 against ≤5%, which it meets; read, against ≥90% it would score below 0.
     register(wh, "甲")
