@@ -30,6 +30,9 @@ def check_header(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
         _unknown_form_columns(grid, match, sheet, told)
     if sheet.footer_row:
         _second_table(grid, match, sheet, sheet.footer_row)
+    side = _side_table(match, sheet)
+    if side is not None:  # its columns are the second table's, no column named twice
+        match = replace(match, repeats=[r for r in match.repeats if r[1] < side])
     repeated_columns(grid, match, sheet)
 
 
@@ -325,14 +328,18 @@ def meant_fix(what: str, names: Sequence[str]) -> str:
     return f"如{what}即“{'”或“'.join(names)}”，请将表头改为其中相应的一个"
 
 
+def _is_a_header(labels: set[str], match: HeaderMatch) -> bool:
+    """Say whether header labels name enough of a template's required columns to be another copy of its header."""
+    required = [{column.header, *column.aliases} for column in match.template.required]
+    return sum(not labels.isdisjoint(names) for names in required) >= max(2, math.ceil(len(required) / 2))
+
+
 def _second_table(grid: Grid, match: HeaderMatch, sheet: ParsedSheet, footer_row: int) -> None:
     """Reject a sheet holding a second table of its template below the first's end (a unit's second project's
     自评表 under the first's 总分 or 填表人 lines): only the first is read, and the other would be lost unsaid."""
-    required = [{column.header, *column.aliases} for column in match.template.required]
-    enough = max(2, math.ceil(len(required) / 2))
     for index in range(footer_row, len(grid.rows)):
         labels = {split_header(header_text(cell))[0] for cell in grid.rows[index] if isinstance(cell, str)}
-        if sum(not labels.isdisjoint(names) for names in required) < enough:
+        if not _is_a_header(labels, match):
             continue
         name = match.template.name_zh
         first, last = sheet.header_rows[0], footer_row - 1
@@ -344,6 +351,30 @@ def _second_table(grid: Grid, match: HeaderMatch, sheet: ParsedSheet, footer_row
             row_problem("second_table", sheet=sheet.name, excel_row=index + 1, expected=expected, fix=fix)
         )
         return
+
+
+def _side_table(match: HeaderMatch, sheet: ParsedSheet) -> int | None:
+    """Reject a sheet holding a second table of its template right of the first (a second project's 自评表 pasted
+    beside the first); return the column it starts at. Its header binds nothing: where its cells were the first's
+    the whole table was passed over unsaid, else told as columns named twice."""
+    last = max((b.index for b in match.bindings), default=len(match.headers))
+    labels = [split_header(written)[0] if written else "" for written in match.headers]
+    names = {name for column in match.template.columns for name in (column.header, *column.aliases)}
+    start = next((i for i in range(last + 1, len(labels)) if labels[i] in names), None)
+    if start is None or not _is_a_header(set(labels[start:]), match):
+        return None
+    name, first = match.template.name_zh, min(b.index for b in match.bindings)
+    expected = (
+        f"第{sheet.header_rows[0]}行{column_letter(start)}列起还有一张“{name}”，本工作表只能读取一张"
+        f"（已读取{column_letter(first)}至{column_letter(last)}列），右边这张未读取"
+    )
+    fix = "请把每张表放在单独的工作表中（如每个项目一张），或删去多余的表"
+    sheet.problems.append(
+        row_problem(
+            "second_table", sheet=sheet.name, excel_row=sheet.header_rows[0], expected=expected, fix=fix
+        )
+    )
+    return start
 
 
 # Columns clerks add that hold nothing to read: numbering and remarks.

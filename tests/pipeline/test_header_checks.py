@@ -107,6 +107,32 @@ def test_a_second_table_below_the_first_ones_footer_is_an_error_not_dropped(regi
     assert column_values(sheet, "excel_row") == [4, 5]
 
 
+@pytest.mark.parametrize("second", ["the same", "another"])
+def test_a_second_list_beside_the_first_is_an_error_naming_where_it_starts(registry, second):
+    # A second list pasted right of the first: the same figures were passed over without a word, other ones told as
+    # columns named twice, which they are not.
+    beside = [[2, "石化小区", "1.1", "120", "300", "在建"], [3, "棉纺厂家属院", "0.8", "96", "210", "已完工"]]
+    other = DATA if second == "the same" else beside
+    rows = [[*COMPOUND_HEADER, None, *COMPOUND_HEADER]] + [
+        [*a, None, *b] for a, b in zip(DATA, other, strict=True)
+    ]
+
+    sheet = checked(registry, rows)
+
+    assert [(p.severity, p.rule, p.excel_row) for p in sheet.problems] == [("error", "second_table", 1)]
+    letter = "ABCDEFGHIJKLMNOP"[len(COMPOUND_HEADER) + 1]  # its 序号, after a gap
+    assert f"第1行{letter}列起还有一张“老旧小区改造项目清单”" in sheet.problems[0].message_zh
+    assert column_values(sheet, "excel_row") == [2, 3]
+
+
+def test_columns_beside_the_table_naming_one_required_column_are_no_second_table(registry):
+    rows = [[*COMPOUND_HEADER, None, "小区名称", "备注"]] + [[*row, None, row[1], "已核"] for row in DATA]
+
+    sheet = checked(registry, rows)
+
+    assert "second_table" not in {p.rule for p in sheet.problems}
+
+
 @pytest.mark.parametrize("column", [0, 1])
 @pytest.mark.parametrize("header_again", [False, True])
 def test_a_second_projects_list_under_the_first_ones_rows_is_an_error_not_counted_as_the_first(

@@ -790,6 +790,22 @@ def test_two_forms_stacked_on_one_sheet_are_an_error_naming_where_the_second_sta
     assert error.excel_row == len(first) + 1 + _row(second, "一级指标")
 
 
+def test_two_forms_side_by_side_on_one_sheet_are_an_error_naming_where_the_second_starts(registry, demo):
+    # The second project's form pasted right of the first, its figures the same: only its budget block was told
+    # of, as headers the form does not have; its indicators were passed over and the file accepted.
+    first, merges = national_self_evaluation(demo.TARGETS)
+    second, _ = national_self_evaluation(demo.TARGETS, project="枣林街道背街小巷整治")
+    rows = [[*a, None, *b] for a, b in zip(first, second, strict=True)]
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [error] = [p for p in parsed.errors]
+    level1 = first[_row(first, "一级指标") - 1].index("一级指标")
+    assert (error.rule, error.excel_row) == ("second_table", _row(first, "一级指标"))
+    assert f"{column_letter(len(first[0]) + 1 + level1)}列起还有一张" in error.message_zh
+    assert [r["project_name"] for r in parsed.sheets[0].records] == [PROJECT] * len(demo.TARGETS)
+
+
 def test_the_simplified_table_has_no_form_fields_and_still_reads(registry, demo):
     rows = [["项目绩效目标及自评表"], [f"项目名称：{PROJECT}"], ["年度：2022"]]
     rows += [
