@@ -44,6 +44,8 @@ def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
         if not text:
             continue
         match = _POINTS.match(text)
+        if match and match.group(4) and match.group(1).strip() in (column.header, *column.aliases):
+            match = None  # `一级指标1`: the header numbered, a sample's or placeholder's name, no points
         name = _ORDINAL.sub("", match.group(1) if match else text).strip() or text
         if name != text:
             record[column.name] = name
