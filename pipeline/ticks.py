@@ -280,4 +280,6 @@ def boxed_values(written: str, lookup: Mapping[str, str]) -> list[tuple[str, str
     values = [lookup.get(word) for word in named]
     if None in values or len(set(values)) < len(values):
         return None
+    if len(values) == 1 and boxes[0] in BOX_EMPTY:
+        return None  # one value behind an empty box or circle (`○红灯`) is no list of choices to pick from
     return list(zip(boxes, values, strict=True))

@@ -438,7 +438,8 @@ def test_words_between_boxes_that_are_not_the_columns_values_are_its_enum_error(
     likelihood = registry.template("performance_monitoring").column("likelihood")
 
     assert parse_enum("☑确定能完成 □有可能", likelihood) == "确定能"  # an alias behind its box
-    for written in ("☑确定能 □大概", "☑确定能 □确定能", "备注☑确定能 □有可能"):
+    assert parse_enum("√有可能", likelihood) == parse_enum("有可能√", likelihood) == "有可能"
+    for written in ("☑确定能 □大概", "☑确定能 □确定能", "备注☑确定能 □有可能", "○有可能"):
         with pytest.raises(CellError) as raised:
             parse_enum(written, likelihood)
         assert raised.value.rule == "enum", written
