@@ -48,10 +48,10 @@ _TRAILING_NOTE = re.compile(r"(\((注|备注|说明)[^()]*\)|[*※]+)$")
 # A header covering the year so far, `1-7月执行数`, `1至7月份实际完成情况`, `1月—7月`: folded to `1-N月…`, N kept
 # apart. 月份 is 月 as often written; any dash a keyboard or a converted PDF gives joins the months.
 _MONTH = r"(\d{1,2}|十[一二]?|[二三四五六七八九])"
-# `1-6月`, `一至六月份`; and as provinces' exports write the same months: `截至6月`, `截止到6月底`, `上半年`, `前三季度`.
-# Never a later quarter or half alone (`第二季度` is 4-6月, not 1-6月).
+# `1-6月`, `一至六月份`, `1-6月底`; and as provinces' exports write the same months: `截至6月`, `截止到6月底`, `上半年`,
+# `前三季度`. Never a later quarter or half alone (`第二季度` is 4-6月, not 1-6月).
 _MONTHS_SO_FAR = re.compile(
-    rf"^(?:(?:1|一)(?:月份?)?[-~〜‐‑‒–—―−至到]+{_MONTH}月份?"
+    rf"^(?:(?:1|一)(?:月份?)?[-~〜‐‑‒–—―−至到]+{_MONTH}月份?[底末]?"
     rf"|截[至止]到?{_MONTH}月份?(?:(?P<day>2[89]|3[01])日)?[底末]?"
     r"|(?P<half>上半年)|(?P<three>前三季度))"
 )

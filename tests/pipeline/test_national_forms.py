@@ -1938,7 +1938,9 @@ def test_a_monitoring_form_whose_headers_name_no_months_is_returned_naming_the_t
     assert f"表头（第{header_row}行）截至的月份无法确定" in error.message_zh
 
 
-@pytest.mark.parametrize("progress", ["一至七月实际完成情况", "1-7月实际完成值"])
+@pytest.mark.parametrize(
+    "progress", ["一至七月实际完成情况", "1-7月实际完成值", "1-7月累计完成情况", "1-7月底累计实际完成情况"]
+)
 def test_the_monitoring_progress_column_is_read_under_the_headers_clerks_write(registry, progress):
     rows, merges = national_monitoring(MONITORING)
     header = rows[_row(rows, "一级指标") - 1]
@@ -2160,12 +2162,13 @@ def test_the_total_score_rows_other_cells_are_not_told_unread(registry, demo):
 
 
 def test_each_unread_block_value_is_told_the_header_it_likely_is_with_the_forms_months(registry):
-    rows, merges = _monitoring({"1-7月执行数": "1-7月累计执行数", "执行率": "1-7月累计执行率"})
+    # 拨付 is money passed down, no 执行 (累计, once this test's word, is the 1-7月 amount itself, now read).
+    rows, merges = _monitoring({"1-7月执行数": "1-7月拨付数", "执行率": "1-7月拨付率"})
 
     parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
 
     told = {w.column_header: w for w in parsed.all_problems if w.rule == "unread_header"}
-    amount, rate = (_where(rows, "年度资金总额", h) for h in ("1-7月累计执行数", "1-7月累计执行率"))
+    amount, rate = (_where(rows, "年度资金总额", h) for h in ("1-7月拨付数", "1-7月拨付率"))
     assert set(told) == {amount, rate}
     # The rate is told to become the rate's header, the amount the amount's; both with the form's 1-7月.
     assert told[amount].fix == "如该值即“1-7月执行数”，请将表头改为“1-7月执行数”"
@@ -2174,8 +2177,11 @@ def test_each_unread_block_value_is_told_the_header_it_likely_is_with_the_forms_
     assert not any("1-N月" in p.message_zh for p in parsed.all_problems)
 
 
-# Provinces' exports write the same months as 1-6月份, 截至6月(底), 截至6月30日 or 上半年 (前三季度 for 1-9月).
-@pytest.mark.parametrize("months", ["1-6月份", "截至6月", "截止到6月底", "上半年", "截至6月30日"])
+# Provinces' exports write the same months as 1-6月份, 截至6月(底), 截至6月30日 or 上半年 (前三季度 for 1-9月); and
+# units as 1-6月底, or 1-6月累计 as the amounts are (each was refused as headers naming no months).
+@pytest.mark.parametrize(
+    "months", ["1-6月份", "截至6月", "截止到6月底", "上半年", "截至6月30日", "1-6月底", "1-6月累计"]
+)
 def test_a_monitoring_form_headed_1_to_n_yuefen_is_read_as_1_to_n_yue(registry, months):
     rows, merges = national_monitoring(MONITORING, months=6)
     as_printed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
