@@ -79,12 +79,13 @@ def test_a_filled_column_headed_like_a_column_not_found_is_a_warning_naming_it(r
 def test_an_unread_column_under_a_two_row_header_is_told_on_the_row_excel_shows_it_with_its_months(registry):
     rows, merges = ticked_monitoring(MONITORING)
     header = rows[HEADER_ROW - 1]
-    header[header.index("1-7月实际完成情况")] = "1-7月累计完成情况"  # merged over both header rows
+    # Merged over both header rows; 计划 is the plan, no 实际 (累计, once this test's word, now reads as 实际).
+    header[header.index("1-7月实际完成情况")] = "1-7月计划完成情况"
 
     parsed = parse_file(xlsx({"监控表": rows}, merges={"监控表": merges}), f"{UNIT}/监控表.xlsx", registry)
 
     [warning] = [p for p in parsed.all_problems if p.rule == "unread_column"]
-    assert (warning.excel_row, warning.column_header) == (HEADER_ROW, "1-7月累计完成情况")
+    assert (warning.excel_row, warning.column_header) == (HEADER_ROW, "1-7月计划完成情况")
     assert warning.fix == "如该列即“1-7月实际完成情况”，请将表头改为“1-7月实际完成情况”"
     assert "本表的“1-7月实际完成情况”未找到" in warning.message_zh
 
