@@ -33,7 +33,7 @@ def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
     """Strip `（N分）` (or as `_POINTS` reads) and any `一、` from a level's name; warn where N is not its rows' sum."""
     binding = next((b for b in sheet.bindings if b.column.name == column.name), None)
     header = binding.header if binding else column.header
-    stated: dict[str, tuple[Decimal, int, str]] = {}
+    stated: dict[str, tuple[Decimal, int, str, bool]] = {}
     sums: dict[str, Decimal] = defaultdict(Decimal)
     unread: set[str] = set()
     # Rows whose level is blank (a form whose merges were undone; a CSV's are carried down, flattened.py) belong to
@@ -49,24 +49,41 @@ def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
         name = _ORDINAL.sub("", match.group(1) if match else text).strip() or text
         if name != text:
             record[column.name] = name
+        # A bare number may also be the clerk's numbering (`数量指标1`, `数量指标2`): each is summed as written, so
+        # two numbered levels are never pooled under one name and told against each other's rows.
+        bare = bool(match and match.group(4))
+        key = text if bare else name
         if match:
             stated.setdefault(
-                name, (Decimal(match.group(2) or match.group(3) or match.group(4)), record["excel_row"], text)
+                key,
+                (
+                    Decimal(match.group(2) or match.group(3) or match.group(4)),
+                    record["excel_row"],
+                    text,
+                    bare,
+                ),
             )
         points = record.get(column.points_of)
         if isinstance(points, int | Decimal):
-            sums[name] += points
+            sums[key] += points
         else:  # a 分值 blank or unreadable (`约15`), an error of its own: the sum would blame the level
-            unread.add(name)
+            unread.add(key)
     # On a CSV whose blank levels were read as the one above, a row carried under the wrong level puts its points
     # there: the clerk is sent to those rows as well as to the points.
     carried = sheet.carried.get(column.name)
     told = f"；本表是CSV文件，{rows_text(carried)}的「{header}」为空，已按上方读取" if carried else ""
     check = "，以及按上方读取的行是否属于该指标" if carried else ""
-    for name, (points, excel_row, text) in stated.items():
+    for key, (points, excel_row, text, bare) in stated.items():
         # As rounded as written, as the form's 总分 is checked: `（77.14分）` over six weights of `=90/7` (12.857143
         # each, 77.142858) was told it should be 77.142858.
-        if not as_rounded(points, sums[name], POINTS_FLOOR) and not unassigned and name not in unread:
+        if not as_rounded(points, sums[key], POINTS_FLOOR) and not unassigned and key not in unread:
+            total = display(sums[key].normalize())
+            if bare:  # read as points though it may be numbering: the clerk is asked which
+                expected = f"末尾的{display(points)}已读作分值，应等于其下各指标分值之和{total}分{told}"
+                fix = f"如{display(points)}是分值，请核对{header}标注的分值或各指标的分值{check}；如是编号，请删去"
+            else:
+                expected = f"标注的{display(points)}分应等于“{key}”下各指标分值之和{total}分{told}"
+                fix = f"请核对{header}标注的分值或各指标的分值{check}"
             sheet.problems.append(
                 cell_problem(
                     "points_mismatch",
@@ -74,8 +91,8 @@ def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
                     excel_row=excel_row,
                     header=header,
                     value=_as_typed(grid, excel_row, binding.index) if binding else text,
-                    expected=f"标注的{display(points)}分应等于“{name}”下各指标分值之和{display(sums[name].normalize())}分{told}",
-                    fix=f"请核对{header}标注的分值或各指标的分值{check}",
+                    expected=expected,
+                    fix=fix,
                     severity=Severity.WARNING,
                 )
             )

@@ -284,11 +284,35 @@ def test_points_written_in_any_brackets_are_stripped_from_the_level_and_checked(
     assert {r["level1"] for r in parsed.sheets[0].records} == {t[0] for t in demo.TARGETS}
     warnings = [(p.rule, p.excel_row, p.column_header, p.value) for p in parsed.warnings]
     assert warnings == ([("points_mismatch", level_row, "一级指标", stated)] if off else [])
-    if off:
+    if off and written in ("产出指标{}", "产出指标 {}"):
+        # A bare number is read as points, and the clerk is asked in case it is numbering.
+        told = f"末尾的{weights - 20}已读作分值，应等于其下各指标分值之和{weights}分"
+        assert told in parsed.warnings[0].message_zh
+        assert "如是编号，请删去" in parsed.warnings[0].message_zh
+    elif off:
         assert (
             f"标注的{weights - 20}分应等于“产出指标”下各指标分值之和{weights}分"
             in parsed.warnings[0].message_zh
         )
+
+
+# `数量指标1`, `数量指标2`: a clerk's numbering of two second-level indicators reads as points, so each is asked
+# about against its own rows. Pooled under 数量指标 they were told as one, 1 against the 分值 of both.
+def test_numbered_levels_are_each_held_to_their_own_rows(registry, demo):
+    numbered = iter(("数量指标1", "数量指标1", "数量指标2"))
+    targets = [(t[0], next(numbered), *t[2:]) if t[1] == "数量指标" else t for t in demo.TARGETS]
+    rows, merges = national_self_evaluation(targets)
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    assert parsed.errors == []
+    found = sorted((p.value, p.message_zh) for p in parsed.warnings if p.rule == "points_mismatch")
+    sums = {
+        label: sum(Decimal(t[5]) for t in targets if t[1] == label) for label in ("数量指标1", "数量指标2")
+    }
+    assert [value for value, _ in found] == sorted(sums)
+    for (_, message), label in zip(found, sorted(sums), strict=True):
+        assert f"末尾的{label[-1]}已读作分值，应等于其下各指标分值之和{sums[label]}分" in message
 
 
 def test_a_form_whose_merges_were_lost_blames_the_blank_levels_not_the_points(registry, demo):
