@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from pipeline.registry_columns import refuse_joined
+from pipeline.registry_columns import Misconfigured, refuse_joined
 from pipeline.text import clean_name, remembered_if_short, squash
 
 # What an office's `submits_for` says when it may submit for every office, listed or not.
@@ -91,7 +91,9 @@ class Office(_Strict):
     def _clean(cls, name: str) -> str:
         # The name is what the warehouse stores as the unit, so it is stored the way a written name is cleaned.
         if not clean_name(name):
-            raise ValueError("an office needs a name")
+            raise Misconfigured(
+                "办公室名称为空", "an office needs a name", "请写办公室的全称，如 枣林街道办事处"
+            )
         return clean_name(name)
 
     @field_validator("submits_for")
@@ -130,36 +132,57 @@ class Offices(_Strict):
     def _consistent(self) -> Offices:
         claimed: dict[str, str] = {}
 
-        def claim(text: str, owner: str) -> None:
+        def claim(text: str, owner: str, at: tuple) -> None:
             key = office_key(text)
             if not key:
-                raise ValueError(f"{owner}: an empty name")
+                raise Misconfigured(f"{owner}: 名称为空", "an empty name", "请删去它，或写上名称", at)
             if key in claimed:
-                raise ValueError(f"{text!r} is claimed by both {claimed[key]} and {owner}")
+                raise Misconfigured(
+                    f"{text!r} 同时属于 {claimed[key]} 和 {owner}",
+                    "claimed by two offices",
+                    "一个名称只能指一个办公室：请从其中一处删去",
+                    at,
+                )
             claimed[key] = owner
 
         # `aliases: [区住建局，zjj]` was one alias: the zjj folder's files were stored as an office named zjj.
-        refuse_joined("shared_folders", self.shared_folders)
-        for office in self.offices:
-            refuse_joined(f"office {office.name!r}: aliases", office.aliases)
+        refuse_joined(self.shared_folders, ("shared_folders",))
+        for n, office in enumerate(self.offices):
+            refuse_joined(office.aliases, ("offices", n, "aliases"))
             for text in dict.fromkeys((office.name, *office.aliases)):
-                claim(text, f"office {office.name!r}")
+                claim(
+                    text,
+                    f"office {office.name!r}",
+                    ("offices", n, "name" if text == office.name else "aliases"),
+                )
         for folder in self.shared_folders:
-            claim(folder, "shared_folders")
+            claim(folder, "shared_folders", ("shared_folders",))
         names = {office.name for office in self.offices}
-        for office in self.offices:
+        for n, office in enumerate(self.offices):
             if office.submits_for == EVERY_OFFICE:
                 continue
+            at = ("offices", n, "submits_for")
             if unknown := [n for n in office.submits_for if n not in names]:
-                raise ValueError(
-                    f"office {office.name!r} submits for {'、'.join(unknown)}, which are not listed offices (write full names)"
+                raise Misconfigured(
+                    f"office {office.name!r} 代报的 {'、'.join(unknown)} 不是 offices 中列出的办公室",
+                    "submits for offices not listed",
+                    "请写 offices 中办公室的全称（name），或先把它们列入 offices",
+                    at,
                 )
             if office.name in office.submits_for:
-                raise ValueError(
-                    f"office {office.name!r} lists itself in submits_for; its own data it may always send"
+                raise Misconfigured(
+                    f"office {office.name!r} 在 submits_for 中列了自己",
+                    "lists itself in submits_for",
+                    "本单位的数据总能报送，请从 submits_for 中删去它",
+                    at,
                 )
             if len(set(office.submits_for)) != len(office.submits_for):
-                raise ValueError(f"office {office.name!r} lists an office twice in submits_for")
+                raise Misconfigured(
+                    f"office {office.name!r} 在 submits_for 中把一个办公室列了两次",
+                    "lists an office twice in submits_for",
+                    "请删去重复的一个",
+                    at,
+                )
         return self
 
     @cached_property

@@ -12,7 +12,7 @@ from pydantic import Field as PydanticField
 
 from pipeline.offices import Offices
 from pipeline.raw_tables import raw_columns
-from pipeline.registry_columns import MEASURE_OF_TYPE, Column, _Strict
+from pipeline.registry_columns import MEASURE_OF_TYPE, Column, Misconfigured, _Strict
 from pipeline.registry_errors import at_line, composed, line_at, named, said_zh, write_instead
 from pipeline.registry_templates import Template
 from pipeline.text import remembered_if_short, squash
@@ -44,7 +44,12 @@ class Measure(_Strict):
     @model_validator(mode="after")
     def _base_is_unit(self) -> Measure:
         if self.base not in self.units or self.units[self.base].factor != 1:
-            raise ValueError(f"base unit {self.base!r} must be listed with factor 1")
+            raise Misconfigured(
+                f"基本单位 {self.base!r} 须列在 units 下，且 factor 为 1",
+                "base unit must be listed with factor 1",
+                f"请在 units 下写 {self.base}: {{factor: 1}}",
+                ("units", self.base, "factor") if self.base in self.units else ("base",),
+            )
         return self
 
     def refused_note(self, written: str | None) -> str | None:
@@ -60,14 +65,26 @@ class Units(_Strict):
     @model_validator(mode="after")
     def _alike_are_counts(self) -> Units:
         seen: set[str] = set()
-        for group in self.counted_alike:
+        for n, group in enumerate(self.counted_alike):
             if len(group) < 2:
-                raise ValueError(f"counted_alike: group {list(group)} must name two words or more")
+                raise Misconfigured(
+                    f"组 {list(group)} 只有一个词",
+                    "a group must name two words or more",
+                    "请列出两个或更多同类的量词，如 [栋, 幢]",
+                    ("counted_alike", n),
+                )
             for word in group:
                 if (found := self.find(word)) is None or found[0] != "count" or found[1] != 1:
-                    raise ValueError(f"counted_alike: {word!r} is no unit of the count measure at factor 1")
+                    raise Misconfigured(
+                        f"{word!r} 不是计数（count）计量中 factor 为 1 的单位",
+                        "no unit of the count measure at factor 1",
+                        f"请先在 measures.count.units 下写 {word}: {{factor: 1}}，或从组中删去它",
+                        ("counted_alike", n),
+                    )
                 if word in seen:
-                    raise ValueError(f"counted_alike: {word!r} is in two groups")
+                    raise Misconfigured(
+                        f"{word!r} 在两个组中", "in two groups", "请只留在一个组中", ("counted_alike", n)
+                    )
                 seen.add(word)
         return self
 
@@ -90,17 +107,21 @@ class Units(_Strict):
                 for spelling in (unit, *definition.aliases):
                     key = unit_key(spelling)
                     if not key:  # a blank spelling read a unit cell holding only spaces as this unit
-                        raise RegistryError(
-                            f'measures.{measure_name}.units.{unit}: a blank unit or alias (""); remove it or write '
-                            "the spelling offices use"
+                        raise Misconfigured(
+                            '有空白的单位或别名 ""',
+                            "a blank unit or alias",
+                            "请删去它，或写办公室使用的写法",
+                            ("measures", measure_name, "units", unit),
                         )
                     meaning = (measure_name, definition.factor, unit)
                     # ㎡, m² and m2 fold to one spelling; only a clash in meaning is an error.
                     if (earlier := table.get(key, meaning)) != meaning:
-                        raise RegistryError(
-                            f"measures.{measure_name}.units.{unit}: unit spelling {spelling!r} means two different "
-                            f"units, {earlier[2]} ({earlier[0]}) and {unit} ({measure_name}); keep it under the one "
-                            "offices mean by it"
+                        raise Misconfigured(
+                            f"单位写法 {spelling!r} 指两个不同的单位，"
+                            f"{earlier[2]}（{earlier[0]}）和 {unit}（{measure_name}）",
+                            "unit spelling means two different units",
+                            "请只把它留在办公室用它所指的那个单位下",
+                            ("measures", measure_name, "units", unit),
                         )
                     table[key] = meaning
         return table
@@ -146,7 +167,8 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
                     raise yaml.constructor.ConstructorError(
                         "while constructing a mapping",
                         node.start_mark,
-                        f"found the key {key!r} twice (the later would silently replace the earlier)",
+                        f"键 {key!r} 出现了两次，后一个会不声不响地取代前一个，请删去或合并其中一个"
+                        "（found the key twice）",
                         key_node.start_mark,
                     )
                 seen.add(key)
@@ -161,7 +183,7 @@ def _tab_at(text: str, exc: yaml.YAMLError) -> str:
     lines = text.splitlines()
     if mark is None or mark.line >= len(lines) or "\t" not in lines[mark.line][: mark.column + 1]:
         return ""
-    return f" (line {mark.line + 1} is indented with a tab (Tab键); YAML indents with spaces only: replace it with spaces)"
+    return f"（第{mark.line + 1}行用 Tab 键缩进，YAML 只认空格缩进（indented with a tab），请改为空格）"
 
 
 def _yaml_said(exc: yaml.YAMLError) -> str:
@@ -191,7 +213,10 @@ def read_yaml(path: Path) -> dict:
             f"{path}: 不是UTF-8编码（第{exc.start + 1}个字节起无法读取），请用UTF-8编码另存后重试"
         ) from exc
     if not isinstance(data, dict):
-        raise RegistryError(f"{path}: expected a mapping at the top level")
+        raise RegistryError(
+            f"{path}: 文件顶层应为“键: 值”的映射（expected a mapping at the top level），"
+            "请每行写一个“键: 值”，如 id: fund_ledger"
+        )
     return data
 
 
@@ -201,14 +226,21 @@ def explain(
     """Say in one message the file, each key path and its line, what is wrong there and, where it can, what to write
     instead."""
 
+    def loc(err: dict) -> tuple:
+        # A check of the registry's own says which key below the model it refuses (`Misconfigured.at`).
+        return (*err["loc"], *getattr((err.get("ctx") or {}).get("error"), "at", ()))
+
     def where(err: dict) -> str:
         # A check across keys has no location of its own: its message names the keys.
-        if not err["loc"]:
+        if not loc(err):
             return ""
-        return f"{'.'.join(str(p) for p in err['loc'])}{named(tuple(err['loc']), data, err['msg'])}: "
+        return f"{'.'.join(str(p) for p in loc(err))}{named(loc(err), data, err['msg'])}: "
 
     def line(err: dict) -> str:
-        found = line_at(root, tuple(err["loc"]))
+        found = line_at(root, loc(err))
+        if found is None and loc(err)[:1] in (("date_column",), ("month_from",)):
+            # Written `year: {from: …}` or `month: {from: …}`, read as these keys: the line is that key's.
+            found = line_at(root, ("year",) if loc(err)[0] == "date_column" else ("month",))
         return f"（第{found}行）" if found is not None else ""
 
     root = composed(path)
@@ -222,15 +254,19 @@ def load_units(directory: Path | None = None) -> Units:
     """Load and check `directory/units.yaml`: every measure, its units and their spellings."""
     units_path = Path(directory or REGISTRY_DIR) / "units.yaml"
     if not units_path.is_file():
-        raise RegistryError(f"{units_path}: missing")
+        raise RegistryError(
+            f"{units_path}: 文件不存在（missing），请从本仓库的 registry/units.yaml 复制一份到 {units_path.parent}/"
+        )
     data = read_yaml(units_path)
     try:
         units = Units.model_validate(data)
         _ = units.lookup
     except ValidationError as exc:
         raise explain(units_path, exc, Units, data) from exc
-    except RegistryError as exc:
-        raise RegistryError(f"{units_path}: {exc}") from exc
+    except Misconfigured as exc:
+        raise RegistryError(
+            f"{units_path}: {'.'.join(map(str, exc.at))}: {exc}{at_line(units_path, exc.at)}"
+        ) from exc
     return units
 
 
@@ -242,7 +278,10 @@ def load_registry(directory: Path | None = None) -> Registry:
     # `training.yml` was passed over without a word, and every file of its layout returned as 无法识别的报表模板.
     for path in sorted((directory / "sources").glob("*")):
         if path.suffix.lower() in (".yml", ".yaml") and path.suffix != ".yaml":
-            raise RegistryError(f"{path}: not read, as only *.yaml files are; rename it {path.stem}.yaml")
+            raise RegistryError(
+                f"{path}: 只读取扩展名为 .yaml 的文件，这个文件不会被读取（not read, as only *.yaml files are），"
+                f"请改名为 {path.stem}.yaml"
+            )
     for path in sorted((directory / "sources").glob("*.yaml")):
         data = read_yaml(path)
         try:
@@ -266,7 +305,10 @@ def load_registry(directory: Path | None = None) -> Registry:
         refuse_fields_given(path, template)
         templates[template.id] = template
     if not templates:
-        raise RegistryError(f"{directory / 'sources'}: no templates found")
+        raise RegistryError(
+            f"{directory / 'sources'}: 没有任何模板（no templates found），"
+            "请运行 `pipeline new-source <模板id> --name-zh <报表名称>` 添加一个"
+        )
     refuse_same_headers(directory, templates)
     refuse_same_names(directory, templates)
     refuse_unknown_project_types(directory, templates)
@@ -278,16 +320,23 @@ def refuse_unknown_units(path: Path, template: Template, units: Units) -> None:
     for loc, column in _columns_at(template):
         if column.type in MEASURE_OF_TYPE and MEASURE_OF_TYPE[column.type] not in units.measures:
             raise RegistryError(
-                f"{path}: column {column.name!r}: 类型 {column.type.value} 要用的计量 "
-                f"{MEASURE_OF_TYPE[column.type]!r} 在 units.yaml 中没有，请在那里补上{at_line(path, (*loc, 'type'))}"
+                f"{path}: {_key(loc, column)}.type: 类型 {column.type.value} 要用的计量 "
+                f"{MEASURE_OF_TYPE[column.type]!r} 在 units.yaml 中没有（no such measure in units.yaml），"
+                f"请在那里补上{at_line(path, (*loc, 'type'))}"
             )
         # A word no count unit spells (斤) made every cell written with a unit an error: `20人` was asked for in 斤.
         for key, word in [("counts", column.counts), *(("also_counts", w) for w in column.also_counts)]:
             if word and (units.find(word) or ("",))[0] != "count":
                 raise RegistryError(
-                    f"{path}: column {column.name!r}: {key} {word!r} 不是 units.yaml 中计数（count）的单位，"
+                    f"{path}: {_key(loc, column)}.{key}: {word!r} 不是 units.yaml 中计数（count）的单位"
+                    "（not a unit of the count measure），"
                     f"请写其中列出的一个（户、人、栋…），或在那里补上{at_line(path, (*loc, key))}"
                 )
+
+
+def _key(loc: tuple, column: Column) -> str:
+    """Say a column's key path and name as `explain` does: `columns.3（列 'status'）`."""
+    return f"{'.'.join(map(str, loc))}（列 {column.name!r}）"
 
 
 def _columns_at(template: Template) -> list[tuple[tuple, Column]]:
@@ -307,8 +356,8 @@ def refuse_fields_given(path: Path, template: Template) -> None:
         if names.count(name) > 1 and any(f.name == name for f in template.fields):
             at = next(n for n, f in enumerate(template.fields) if f.name == name)
             raise RegistryError(
-                f"{path}: field {name!r} 是流水线给 raw.{template.id} 每一行都加上的列（{comment}），请给这个字段另起"
-                f"名称{at_line(path, ('fields', at, 'name'))}"
+                f"{path}: fields.{at}.name: {name!r} 是流水线给 raw.{template.id} 每一行都加上的列（{comment}）"
+                f"（a column every row is given），请给这个字段另起名称{at_line(path, ('fields', at, 'name'))}"
             )
 
 
@@ -324,7 +373,7 @@ def refuse_stated_codes(path: Path, template: Template) -> None:
     for name in ("project_code", "project_code_derived"):
         if at := next((loc for loc, c in _columns_at(template) if c.name == name), None):
             raise RegistryError(
-                f"{path}: column {name!r}: 每一行的 project_code 都按项目名称取自项目基本信息表"
+                f"{path}: {'.'.join(map(str, at))}.name: {name!r}: 每一行的 project_code 都按项目名称取自项目基本信息表"
                 f"（sources/{REGISTER_TEMPLATE}.yaml），只有该表的行自己填写编码。要保留表中填写的编码，请把这一列另起名称"
                 f"（如 stated_project_code）{at_line(path, (*at, 'name'))}"
             )

@@ -59,25 +59,39 @@ def identifier_instead(text: str, example: str) -> str:
         r"_+", "_", re.sub(r"[^a-z0-9_]", "", re.sub(r"[\s\-.]+", "_", text.strip().lower()))
     ).strip("_")
     if text.isascii() and guess and _IDENTIFIER.match(guess):
-        return f"write {guess!r}"
+        return f"请写 {guess!r}"
     # A Chinese name has no spelling to offer: it becomes a table name, so it is written in English or pinyin.
-    return f"write lower-case letters, digits and _, starting with a letter, in English or pinyin (e.g. {example})"
+    return f"请用英文或拼音写，只用小写字母、数字和 _，以字母开头（如 {example}）"
 
 
-def refuse_blank(words: Iterable[str], said: str, why: str = "") -> None:
-    """Refuse a registry word that is blank or only spaces, saying `said` (where it stands) and `why` it matters."""
+class Misconfigured(ValueError):
+    """A registry check's refusal: what is wrong in Chinese (its English in brackets), what to write, and where.
+
+    `at` is the key path below the model that raised it (`("multiple",)` of a column), which `registry.explain` adds
+    to pydantic's location to name the key and find its line.
+    """
+
+    def __init__(self, zh: str, english: str, fix: str = "", at: tuple = ()) -> None:
+        self.at = tuple(at)
+        super().__init__(f"{zh}（{english}）" + (f"，{fix}" if fix else ""))
+
+
+def refuse_blank(words: Iterable[str], zh: str, english: str, at: tuple = (), why: str = "") -> None:
+    """Refuse a registry word that is blank or only spaces, saying where it stands (`zh`, `english`) and `why` it matters."""
     if any(not squash(word) for word in words):
-        raise ValueError(f'{said} (""){why}; remove it or write the words')
+        raise Misconfigured(f'{zh} ""{why}', english, "请删去这个空白的词，或写上文字", at)
 
 
-def refuse_joined(key: str, words: Iterable[str]) -> None:
+def refuse_joined(words: Iterable[str], at: tuple) -> None:
     """Refuse a list item holding a comma: most often two items parted by `，`, which YAML reads as one."""
     # `aliases: [施工中，正在施工]` loaded as one alias no sheet writes: every 施工中 was refused as no value.
     if joined := next((w for w in words if "," in squash(w)), None):
         parts = ", ".join(part.strip() for part in squash(joined).split(","))
-        raise ValueError(
-            f"{key}: {joined!r} is one item holding a comma; YAML parts a list's items with an ASCII comma "
-            f"and a space: write [{parts}]"
+        raise Misconfigured(
+            f"{joined!r} 是含逗号的一项（YAML 列表的各项以英文逗号加空格分隔，中文逗号不分项）",
+            "one item holding a comma",
+            f"请写 [{parts}]",
+            at,
         )
 
 
@@ -153,118 +167,202 @@ class Column(_Strict):
     @classmethod
     def _identifier(cls, name: str) -> str:
         if not _IDENTIFIER.match(name):
-            raise ValueError(
-                f"column name {name!r} must be a lower-case SQL identifier; {identifier_instead(name, 'compound_name')}"
+            raise Misconfigured(
+                f"列名 {name!r} 不是小写的 SQL 标识符",
+                "column name must be a lower-case SQL identifier",
+                identifier_instead(name, "compound_name"),
             )
         # Raw tables and staging views name their columns unquoted: `order` loaded, and the night then failed on
         # the warehouse's DDL, told as a damaged warehouse.
         if name in sql_keywords("reserved", "type_function"):
-            raise ValueError(
-                f"column name {name!r} is an SQL keyword, which no table can take unquoted; choose another"
+            raise Misconfigured(
+                f"列名 {name!r} 是 SQL 关键字，表中不能不加引号使用",
+                "column name is an SQL keyword",
+                f"请另起名称，如 {name}_value",
             )
         return name
 
     @model_validator(mode="after")
     def _consistent(self) -> Column:
+        def only_for(key: str, kinds: str, english: str, ok: bool) -> None:
+            if not ok:
+                raise Misconfigured(
+                    f"`{key}` 只用于{kinds}",
+                    f"`{key}` is only for {english}",
+                    f"请删去 {key}，或改 type",
+                    (key,),
+                )
+
         if (self.type is ColumnType.ENUM) != (self.values is not None):
-            raise ValueError(f"column {self.name!r}: `values` is required for enum columns and only for them")
+            if self.values is None:
+                raise Misconfigured(
+                    "enum 列须列出 `values`",
+                    "`values` is required for enum columns",
+                    "请加上 values:，每行一个“取值: [别名…]”",
+                    ("type",),
+                )
+            raise Misconfigured(
+                "只有 enum 列才写 `values`",
+                "`values` is only for enum columns",
+                "请删去 values，或把 type 改为 enum",
+                ("values",),
+            )
         if self.values == {}:  # every cell written would be refused, as no value could be chosen
-            raise ValueError(
-                f"column {self.name!r}: `values` lists no value; list each value the column allows"
+            raise Misconfigured(
+                "`values` 未列出任何取值",
+                "`values` lists no value",
+                "请列出这一列允许的每个取值",
+                ("values",),
             )
-        if self.ambiguous is not None and self.values is None:
-            raise ValueError(f"column {self.name!r}: `ambiguous` is only for enum columns")
-        if self.multiple and self.type is not ColumnType.ENUM:
-            raise ValueError(f"column {self.name!r}: `multiple` is only for enum columns")
-        if self.read_against is not None and self.type is not ColumnType.TEXT:
-            raise ValueError(f"column {self.name!r}: `read_against` is only for text columns")
-        if self.ordinal and (self.type is not ColumnType.INTEGER or self.required):
-            raise ValueError(f"column {self.name!r}: `ordinal` is only for optional integer columns")
-        if not self.adds_up and self.type not in SUMMABLE_TYPES:
-            raise ValueError(f"column {self.name!r}: `adds_up` is only for amounts and counts")
-        if self.taken_back_in_place and self.type is not ColumnType.MONEY:
-            raise ValueError(f"column {self.name!r}: `taken_back_in_place` is only for money columns")
-        if self.counts is not None and self.type is not ColumnType.COUNT:
-            raise ValueError(f"column {self.name!r}: `counts` is only for count columns")
+        only_for("ambiguous", " enum 列", "enum columns", self.ambiguous is None or self.values is not None)
+        only_for("multiple", " enum 列", "enum columns", not self.multiple or self.type is ColumnType.ENUM)
+        only_for(
+            "read_against",
+            " text 列",
+            "text columns",
+            self.read_against is None or self.type is ColumnType.TEXT,
+        )
+        only_for(
+            "ordinal",
+            "非必填（required 不为 true）的 integer 列",
+            "optional integer columns",
+            not self.ordinal or (self.type is ColumnType.INTEGER and not self.required),
+        )
+        only_for(
+            "adds_up",
+            "金额和计数列（count、money、area、decimal）",
+            "amounts and counts",
+            self.adds_up or self.type in SUMMABLE_TYPES,
+        )
+        only_for(
+            "taken_back_in_place",
+            " money 列",
+            "money columns",
+            not self.taken_back_in_place or self.type is ColumnType.MONEY,
+        )
+        only_for("counts", " count 列", "count columns", self.counts is None or self.type is ColumnType.COUNT)
         if self.also_counts and self.counts is None:
-            raise ValueError(f"column {self.name!r}: `also_counts` needs `counts`, what they are read as")
-        if self.preprinted and self.type is not ColumnType.TEXT:
-            raise ValueError(f"column {self.name!r}: `preprinted` is only for text columns")
-        if not self.printed and self.required:
-            raise ValueError(f"column {self.name!r}: a column not `printed` cannot be `required`")
-        if self.points_of is not None and self.type is not ColumnType.TEXT:
-            raise ValueError(f"column {self.name!r}: `points_of` is only for text columns")
-        if self.legend and (self.type is not ColumnType.ENUM or self.multiple):
-            raise ValueError(f"column {self.name!r}: `legend` is only for enum columns, not `multiple`")
-        if self.checked_as_item and self.type is not ColumnType.TEXT:
-            raise ValueError(f"column {self.name!r}: `checked_as_item` is only for text columns")
-        if self.sent_in_parts and (self.type is not ColumnType.ENUM or not self.required or self.multiple):
-            # A row's part is read from its own cell: a blank or several values would name no one part.
-            raise ValueError(
-                f"column {self.name!r}: `sent_in_parts` is only for required enum columns, not `multiple`"
+            raise Misconfigured(
+                "`also_counts` 需要 `counts`（这些词折算成的单位）",
+                "`also_counts` needs `counts`, what they are read as",
+                "请加上 counts:，如 counts: 户",
+                ("also_counts",),
             )
+        only_for(
+            "preprinted", " text 列", "text columns", not self.preprinted or self.type is ColumnType.TEXT
+        )
+        if not self.printed and self.required:
+            raise Misconfigured(
+                "未印在表上（printed: false）的列不能是必填列",
+                "a column not `printed` cannot be `required`",
+                "请删去 required: true，或删去 printed: false",
+                ("required",),
+            )
+        only_for(
+            "points_of", " text 列", "text columns", self.points_of is None or self.type is ColumnType.TEXT
+        )
+        only_for(
+            "legend",
+            "不带 multiple 的 enum 列",
+            "enum columns, not `multiple`",
+            not self.legend or (self.type is ColumnType.ENUM and not self.multiple),
+        )
+        only_for(
+            "checked_as_item",
+            " text 列",
+            "text columns",
+            not self.checked_as_item or self.type is ColumnType.TEXT,
+        )
+        # A row's part is read from its own cell: a blank or several values would name no one part.
+        only_for(
+            "sent_in_parts",
+            "必填、不带 multiple 的 enum 列",
+            "required enum columns, not `multiple`",
+            not self.sent_in_parts or (self.type is ColumnType.ENUM and self.required and not self.multiple),
+        )
         for key in ("strip_prefix", "placeholder"):
             if getattr(self, key) is None:
                 continue
-            if self.type not in (ColumnType.TEXT, ColumnType.NAME):
-                raise ValueError(f"column {self.name!r}: `{key}` is only for text and name columns")
+            only_for(
+                key,
+                " text 和 name 列",
+                "text and name columns",
+                self.type in (ColumnType.TEXT, ColumnType.NAME),
+            )
             try:
                 re.compile(getattr(self, key))
             except re.error as exc:
-                raise ValueError(
-                    f"column {self.name!r}: `{key}` is not a regular expression ({exc})"
+                raise Misconfigured(
+                    f"`{key}` 不是有效的正则表达式",
+                    f"not a regular expression: {exc}",
+                    "请改正；要匹配字面的 ( ) [ ] . * + ? 请在前面加 \\，并给整个值加单引号",
+                    (key,),
                 ) from None
         # A blank header matched the sheet's blank header cell, read silently as this column; a blank enum
         # spelling stood for a value no cell can write.
         spellings = [w for v, a in (self.values or {}).items() for w in (v, *(a or ()))]
-        refuse_blank(
-            (self.header, *self.aliases, *spellings),
-            f"column {self.name!r}: a header, alias or enum value is blank",
-        )
+        for key, words in (("header", (self.header,)), ("aliases", self.aliases), ("values", spellings)):
+            refuse_blank(
+                words, "表头、别名或取值中有空白的词", "a header, alias or enum value is blank", (key,)
+            )
         for text in (self.header, *self.aliases):
             # Matched without its brackets, a header's `（千元）` was never read as a unit, and the blank template
             # printed `培训经费（千元）（万元）`, a header no column reads back.
             label, unit = split_header(text)
             if unit is not None:
-                raise ValueError(
-                    f"column {self.name!r}: header {text!r} ends in ({unit}), which is never read as its unit or "
-                    f"matched; write {label!r}: the sheet's header or 单位 line gives the unit"
+                raise Misconfigured(
+                    f"表头 {text!r} 以（{unit}）结尾，括号中的单位既不会被读作单位，也不参与表头匹配",
+                    f"header ends in ({unit}), which is never read as its unit or matched",
+                    f"请写 {label!r}：单位由表中的表头或“单位：”行给出",
+                    ("header",) if text == self.header else ("aliases",),
                 )
-        refuse_joined(f"column {self.name!r}: aliases", self.aliases)
+        refuse_joined(self.aliases, ("aliases",))
         for value, aliases in (self.values or {}).items():
-            refuse_joined(f"column {self.name!r}: values.{value}", aliases or ())
+            refuse_joined(aliases or (), ("values", value))
         # An alias repeating the header or another alias is most often a paste where another spelling was meant:
         # that spelling's sheets then lost the column without a word.
         said: dict[str, str] = {}
         for text in (self.header, *self.aliases):
             label = split_header(text)[0]
             if label in said:
-                raise ValueError(
-                    f"column {self.name!r}: alias {text!r} reads the same header as {said[label]!r} written before "
-                    "it; remove the repeat, or write the other spelling offices use"
+                raise Misconfigured(
+                    f"别名 {text!r} 与前面的 {said[label]!r} 读的是同一个表头",
+                    "alias reads the same header as one written before it",
+                    "请删去重复的一个，或写办公室实际使用的另一种写法",
+                    ("aliases",),
                 )
             said[label] = text
         meaning = self.enum_lookup  # refuses a spelling listed for two values
         if self.multiple and (
             split := [w for w in meaning if VALUE_SEPARATOR.search(w) or SPACE_SEPARATOR.search(w.strip())]
         ):
-            raise ValueError(
-                f"column {self.name!r}: with `multiple`, a cell is split at 、,;/ and spaces, so no value or alias may hold "
-                f"one: {', '.join(split)}"
+            raise Misconfigured(
+                f"带 `multiple` 的列按 、,;/ 和空格拆分单元格，取值和别名中不能含这些符号：{', '.join(split)}",
+                "with `multiple`, no value or alias may hold a separator",
+                "请改写这些取值或别名，去掉其中的分隔符",
+                ("values",),
             )
         for word, ambiguity in (self.ambiguous or {}).items():
             if squash(word) in meaning:
-                raise ValueError(
-                    f"column {self.name!r}: ambiguous word {word!r} is also a value or alias of "
-                    f"{meaning[squash(word)]!r}; it cannot be both"
+                raise Misconfigured(
+                    f"歧义词 {word!r} 同时是 {meaning[squash(word)]!r} 的取值或别名，不能两者都是",
+                    "ambiguous word is also a value or alias",
+                    f"请从 values 中删去它，或从 ambiguous 中删去 {word!r}",
+                    ("ambiguous", word),
                 )
             if unknown := [v for v in ambiguity.between if v not in (self.values or {})]:
-                raise ValueError(
-                    f"column {self.name!r}: ambiguous word {word!r} names unknown values {', '.join(unknown)}"
+                raise Misconfigured(
+                    f"歧义词 {word!r} 的 between 列出了 values 中没有的取值 {', '.join(unknown)}",
+                    "ambiguous word names unknown values",
+                    f"请写 values 中的取值：{', '.join(self.values or {})}",
+                    ("ambiguous", word, "between"),
                 )
             if len(set(ambiguity.between)) < 2:
-                raise ValueError(
-                    f"column {self.name!r}: ambiguous word {word!r} must name two different values"
+                raise Misconfigured(
+                    f"歧义词 {word!r} 的 between 须列出两个不同的取值",
+                    "ambiguous word must name two different values",
+                    "请写它可能指的两个或更多取值",
+                    ("ambiguous", word, "between"),
                 )
         return self
 
@@ -291,9 +389,11 @@ class Column(_Strict):
             for spelling in (canonical, *(aliases or ())):
                 key = squash(spelling)
                 if lookup.setdefault(key, canonical) != canonical:
-                    raise ValueError(
-                        f"column {self.name!r}: {spelling!r} is listed for both {lookup[key]!r} and "
-                        f"{canonical!r}; an alias may only re-spell one value, list it under `ambiguous`"
+                    raise Misconfigured(
+                        f"{spelling!r} 同时列在取值 {lookup[key]!r} 和 {canonical!r} 下，一个别名只能是一个取值的另一种写法",
+                        "listed for two values",
+                        "请只保留在它所指的取值下；若两者都可能，请从 values 中删去，改列在 ambiguous 下",
+                        ("values", canonical),
                     )
         return lookup
 
@@ -324,19 +424,34 @@ class Field(Column):
     @model_validator(mode="after")
     def _one_place(self) -> Field:
         if self.below and self.row is not None:
-            raise ValueError(f"field {self.name!r}: `below` and `row` are two places; keep one")
+            raise Misconfigured(
+                "`below` 和 `row` 是两个位置",
+                "`below` and `row` are two places",
+                "请只保留其中一个",
+                ("row",),
+            )
         if self.row_aliases and self.row is None:
-            raise ValueError(
-                f"field {self.name!r}: `row_aliases` are other labels of its `row`; give the row"
+            raise Misconfigured(
+                "`row_aliases` 是 `row` 那一行的其他写法，但未写 `row`",
+                "`row_aliases` are other labels of its `row`",
+                "请加上 row:",
+                ("row_aliases",),
             )
         # A blank row label is matched by any row whose label cell is empty: its value read from the wrong row.
-        refuse_blank(
-            (*self.row_aliases, *(w for w in (self.row, self.block) if w is not None)),
-            f"field {self.name!r}: its row, row_aliases or block holds a blank word",
-        )
-        refuse_joined(f"field {self.name!r}: row_aliases", self.row_aliases)
-        if self.required or self.unique or self.read_against or self.points_of:
-            raise ValueError(
-                f"field {self.name!r}: required, unique, read_against and points_of are for columns"
+        for key in ("row", "row_aliases", "block"):
+            words = getattr(self, key) or ()
+            refuse_blank(
+                (words,) if isinstance(words, str) else words,
+                "row、row_aliases 或 block 中有空白的词",
+                "its row, row_aliases or block holds a blank word",
+                (key,),
+            )
+        refuse_joined(self.row_aliases, ("row_aliases",))
+        if given := [k for k in ("required", "unique", "read_against", "points_of") if getattr(self, k)]:
+            raise Misconfigured(
+                f"字段（fields）不能写 {given[0]}，required、unique、read_against 和 points_of 只用于列",
+                "required, unique, read_against and points_of are for columns",
+                f"请删去 {given[0]}",
+                (given[0],),
             )
         return self

@@ -13,6 +13,7 @@ from pipeline.registry_columns import (
     Column,
     ColumnType,
     Field,
+    Misconfigured,
     _Strict,
     identifier_instead,
     refuse_blank,
@@ -39,8 +40,11 @@ class ProjectRule(_Strict):
     @model_validator(mode="after")
     def _adds_up_only_beside_the_unit(self) -> ProjectRule:
         if not self.adds_up and not self.by_implementing_unit:
-            raise ValueError(
-                "adds_up: false needs by_implementing_unit: true (only a unit's own form is one answer)"
+            raise Misconfigured(
+                "adds_up: false 须同时写 by_implementing_unit: true（只有实施单位自己的表才是项目唯一的答卷）",
+                "adds_up: false needs by_implementing_unit: true",
+                "请加上 by_implementing_unit: true，或删去 adds_up: false",
+                ("adds_up",),
             )
         return self
 
@@ -145,9 +149,11 @@ class Template(_Strict):
                 continue
             source = DerivedFrom.model_validate(data.pop(key)).source
             if given := [f for f in fields if f in data]:
-                raise ValueError(
-                    f"`{key}: {{from: {source}}}` and `{'`, `'.join(given)}` both say where the {key} comes from; "
-                    "keep one"
+                raise Misconfigured(
+                    f"`{key}: {{from: {source}}}` 和 `{'`、`'.join(given)}` 都说明了 {key} 从哪里来",
+                    f"both say where the {key} comes from",
+                    "请只保留其中一个",
+                    (given[0],),
                 )
             if key == "month":
                 data["month_from"] = source
@@ -161,127 +167,203 @@ class Template(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Template:
         if not _IDENTIFIER.match(self.id):
-            raise ValueError(
-                f"template id {self.id!r} must be a lower-case SQL identifier; {identifier_instead(self.id, 'fund_ledger')}"
-                ", and name the file after it"
+            raise Misconfigured(
+                f"模板 id {self.id!r} 不是小写的 SQL 标识符",
+                "template id must be a lower-case SQL identifier",
+                f"{identifier_instead(self.id, 'fund_ledger')}，并以它命名文件",
+                ("id",),
             )
         # Every row's first cell starts with a blank word: `ends_at: ['']` ended each table at its first row, and
         # every file of the template went back to its office, told its data rows stood below a footer.
         prefixes = self.part_of_previous.prefixes if self.part_of_previous else ()
         words = {
-            "ends_at": self.ends_at,
-            "leading_column": (self.leading_column,) if self.leading_column is not None else (),
-            "part_of_previous.prefixes": prefixes,
-            **{f"written_rates {r.header!r}": (r.header, *r.aliases) for r in self.written_rates},
+            ("ends_at",): self.ends_at,
+            ("leading_column",): (self.leading_column,) if self.leading_column is not None else (),
+            ("part_of_previous", "prefixes"): prefixes,
+            **{("written_rates", n): (r.header, *r.aliases) for n, r in enumerate(self.written_rates)},
         }
-        for key, said in words.items():
-            refuse_blank(said, f"{key}: a word is blank", ", which every row's first cell starts with")
-        refuse_joined("ends_at", self.ends_at)
-        refuse_joined("part_of_previous.prefixes", prefixes)
-        for rate in self.written_rates:
-            refuse_joined(f"written_rates {rate.header!r}: aliases", rate.aliases)
+        for at, said in words.items():
+            refuse_blank(said, "有空白的词", "a word is blank", at, "，每一行的第一格都以它开头")
+        refuse_joined(self.ends_at, ("ends_at",))
+        refuse_joined(prefixes, ("part_of_previous", "prefixes"))
+        for n, rate in enumerate(self.written_rates):
+            refuse_joined(rate.aliases, ("written_rates", n, "aliases"))
         if self.slice not in SLICE_SHAPES:
             # Every stage reads a slice key as template|unit|code|year[|month]: [unit, year] loaded, then the night
             # taking in its files ended in a traceback where intake.other_year split a key by those parts.
-            shapes = " or ".join(f"[{', '.join(shape)}]" for shape in SLICE_SHAPES)
-            raise ValueError(f"slice [{', '.join(self.slice)}] is not supported: it must be {shapes}")
+            shapes = " 或 ".join(f"[{', '.join(shape)}]" for shape in SLICE_SHAPES)
+            raise Misconfigured(
+                f"不支持切片 [{', '.join(self.slice)}]",
+                "slice is not supported",
+                f"请写 {shapes}",
+                ("slice",),
+            )
         names = [c.name for c in (*self.columns, *self.fields)]
         if clash := RESERVED_COLUMNS.intersection(names):
-            raise ValueError(
-                f"column names {', '.join(sorted(clash))} are reserved for lineage; choose others"
+            raise Misconfigured(
+                f"列名 {', '.join(sorted(clash))} 留给溯源（lineage）使用",
+                "column names are reserved for lineage",
+                f"请另起名称，如 {sorted(clash)[0]}_name",
+                self._at_name(sorted(clash)[0]),
             )
-        if dup := {n for n in names if names.count(n) > 1}:
-            raise ValueError(f"duplicate column names: {', '.join(sorted(dup))}")
+        if dup := sorted({n for n in names if names.count(n) > 1}):
+            raise Misconfigured(
+                f"列名 {', '.join(dup)} 出现了不止一次",
+                "duplicate column names",
+                "请给每一列各自的名称",
+                self._at_name(dup[0], last=True),
+            )
         seen: dict[str, str] = {}
-        for column in self.columns:
+        for n, column in enumerate(self.columns):
             for label in column.labels:
                 if label in seen:
-                    raise ValueError(
-                        f"header {label!r} is claimed by both {seen[label]!r} and {column.name!r}; a sheet's "
-                        "column is read as one of them only: keep it in the header or aliases of the column it "
-                        "names, and remove it from the other's"
+                    raise Misconfigured(
+                        f"表头 {label!r} 同时属于 {seen[label]!r} 和 {column.name!r}，表中的这一列只会读作其中一个",
+                        "header is claimed by two columns",
+                        "请只把它留在它所指那一列的 header 或 aliases 中，从另一列删去",
+                        ("columns", n),
                     )
                 seen[label] = column.name
         if len(parts := [c.name for c in self.columns if c.sent_in_parts]) > 1:
-            raise ValueError(
-                f"columns {', '.join(parts)} are all `sent_in_parts`; a form is sent in parts by one"
+            raise Misconfigured(
+                f"列 {', '.join(parts)} 都写了 `sent_in_parts`，一张表只按一列分部分报送",
+                "a form is sent in parts by one column",
+                "请只在一列写 sent_in_parts: true",
+                self._at_name(parts[1], "sent_in_parts"),
             )
         if not any(c.required for c in self.columns):
-            raise ValueError("at least one column must be required, or no sheet could be matched")
+            raise Misconfigured(
+                "没有必填列，任何表都无法匹配到这个模板",
+                "at least one column must be required",
+                "请在每张表都会有的列（如项目名称）上写 required: true",
+                ("columns",),
+            )
         by_name = {c.name: c for c in self.columns}
         # `{name: year, header: 建成年份, type: integer}` had every row's 建成年份 overwritten by the file's 年度.
         if "year" in by_name and by_name["year"].type is not ColumnType.YEAR:
-            raise ValueError(
-                "column 'year' is the 年度 every row is stored under, so it must be of type year; "
-                "name a column of other years otherwise (e.g. built_year)"
+            raise Misconfigured(
+                "列 'year' 是每一行存储的年度，类型须为 year",
+                "column 'year' must be of type year",
+                "请写 type: year；若是其他年份（如建成年份），请另起名称，如 built_year",
+                self._at_name("year", "type"),
             )
 
-        def expect(name: str | None, kinds: set[ColumnType], why: str) -> None:
+        def expect(name: str | None, kinds: set[ColumnType], at: tuple, spelled: str = "") -> None:
             if name is not None and (name not in by_name or by_name[name].type not in kinds):
-                raise ValueError(
-                    f"{why} refers to {name!r}, which is not a column of type {' or '.join(sorted(k.value for k in kinds))}"
+                kinds_said = sorted(k.value for k in kinds)
+                said = " 或 ".join(kinds_said)
+                # A column is never read against itself: `fit` names the others.
+                fit = [
+                    c.name for n, c in enumerate(self.columns) if c.type in kinds and at[:2] != ("columns", n)
+                ]
+                raise Misconfigured(
+                    f"指向 {name!r}，它不是类型为 {said} 的列{spelled}",
+                    f"refers to {name!r}, which is not a column of type {' or '.join(kinds_said)}",
+                    f"请写其中一列的 name：{', '.join(fit)}" if fit else f"请加上一列类型为 {said} 的列",
+                    at,
                 )
 
-        expect(self.project.column, {ColumnType.NAME, ColumnType.TEXT}, "project.column")
-        for column in self.columns:
-            expect(column.read_against, {ColumnType.TEXT}, f"{column.name}.read_against")
-            expect(column.points_of, {ColumnType.DECIMAL, ColumnType.INTEGER}, f"{column.name}.points_of")
-        expect(self.date_column, {ColumnType.DATE}, "date_column (year: {from: …})")
+        expect(self.project.column, {ColumnType.NAME, ColumnType.TEXT}, ("project", "column"))
+        for n, column in enumerate(self.columns):
+            expect(column.read_against, {ColumnType.TEXT}, ("columns", n, "read_against"))
+            expect(column.points_of, {ColumnType.DECIMAL, ColumnType.INTEGER}, ("columns", n, "points_of"))
+        expect(self.date_column, {ColumnType.DATE}, ("date_column",), "；此键也写作 year: {from: …}")
         if "dates" in self.year_from and self.date_column is None:
-            raise ValueError("year_from lists `dates` but no date_column is set")
+            raise Misconfigured(
+                "year_from 列出了 `dates`，但未写 date_column",
+                "year_from lists `dates` but no date_column is set",
+                "请加上 date_column: <一列 date 类型的列>，或写 year: {from: <该列>}",
+                ("year_from",),
+            )
         if "column" in self.year_from:
-            expect("year", {ColumnType.YEAR}, "year_from `column`")
+            expect("year", {ColumnType.YEAR}, ("year_from",))
         if self.month_from_headers:
             if "month" not in self.slice:
-                raise ValueError("month_from_headers is set but `month` is not a slice key")
+                raise Misconfigured(
+                    "写了 month_from_headers，但切片中没有 `month`",
+                    "month_from_headers is set but `month` is not a slice key",
+                    "请写 slice: [unit, project, year, month]，或删去 month_from_headers",
+                    ("month_from_headers",),
+                )
             if "month" in by_name or self.month_from is not None:
-                raise ValueError(
-                    "month_from_headers and a `month` column or month_from all give the month; keep one"
+                raise Misconfigured(
+                    "month_from_headers 与 `month` 列或 month_from 都给出月份",
+                    "month_from_headers and a `month` column or month_from all give the month",
+                    "请只保留一个",
+                    ("month_from_headers",),
                 )
         elif self.month_from is not None:
             if "month" not in self.slice:
-                raise ValueError("month_from (month: {from: …}) is set but `month` is not a slice key")
-            if "month" in by_name:
-                raise ValueError(
-                    "month_from (month: {from: …}) and a `month` column both give the month; keep one"
+                raise Misconfigured(
+                    "写了 month_from（month: {from: …}），但切片中没有 `month`",
+                    "month_from is set but `month` is not a slice key",
+                    "请写 slice: [unit, project, year, month]，或删去 month_from",
+                    ("month_from",),
                 )
-            expect(self.month_from, {ColumnType.DATE}, "month_from (month: {from: …})")
+            if "month" in by_name:
+                raise Misconfigured(
+                    "month_from（month: {from: …}）和 `month` 列都给出月份",
+                    "month_from and a `month` column both give the month",
+                    "请只保留一个",
+                    ("month_from",),
+                )
+            expect(self.month_from, {ColumnType.DATE}, ("month_from",), "；此键也写作 month: {from: …}")
         elif "month" in self.slice:
             # Without a month on every row, each month's file would silently supersede the month before.
             if "month" not in by_name or not by_name["month"].required:
-                raise ValueError(
-                    "slice key `month` needs a month on every row: a required column `month` (type month), "
-                    "or `month: {from: <a date column>}` (also spelled `month_from: <a date column>`) to read "
-                    "each row's month from its date, or `month_from_headers: true` for a form whose headers name "
-                    "the months"
+                raise Misconfigured(
+                    "切片有 `month`，但并非每一行都有月份",
+                    "slice key `month` needs a month on every row",
+                    "请加上必填列 `month`（type: month, required: true），或写 `month: {from: <一列日期>}` 按每行"
+                    "的日期读月份，或对表头写明月份的表写 `month_from_headers: true`",
+                    ("slice",),
                 )
-            expect("month", {ColumnType.MONTH}, "slice key `month`")
+            expect("month", {ColumnType.MONTH}, ("slice",))
         if "project" in self.slice and not (self.project.column or self.project.line):
-            raise ValueError("slice has `project` but the project rule names no column and no line")
-        for rate in self.written_rates:
+            raise Misconfigured(
+                "切片有 `project`，但 project 既未写 column 也未写 line",
+                "slice has `project` but the project rule names no column and no line",
+                "请写 project: {column: <项目名称列>} 或 project: {line: true}",
+                ("project",),
+            )
+        for n, rate in enumerate(self.written_rates):
             for name in (*rate.parts, rate.whole):
-                expect(name, {ColumnType.COUNT, ColumnType.INTEGER}, f"written_rates {rate.header}")
+                key = "whole" if name == rate.whole else "parts"
+                expect(name, {ColumnType.COUNT, ColumnType.INTEGER}, ("written_rates", n, key))
             if claimed := [label for label in rate.labels if label in seen]:
                 # A column read under that header would never be left for the rate to be checked.
-                raise ValueError(
-                    f"written_rates {rate.header}: header {claimed[0]!r} is column {seen[claimed[0]]!r}'s"
+                raise Misconfigured(
+                    f"表头 {claimed[0]!r} 已是列 {seen[claimed[0]]!r} 的表头",
+                    "header is a column's",
+                    "请从其中一处删去它",
+                    ("written_rates", n, "header"),
                 )
         if self.row_unit:
-            expect(self.row_unit.value, {ColumnType.DECIMAL}, "row_unit.value")
-            expect(self.row_unit.unit, {ColumnType.TEXT}, "row_unit.unit")
+            expect(self.row_unit.value, {ColumnType.DECIMAL}, ("row_unit", "value"))
+            expect(self.row_unit.unit, {ColumnType.TEXT}, ("row_unit", "unit"))
         if self.target_parts:
             for key in ("target", "operator", "unit"):
-                expect(getattr(self.target_parts, key), {ColumnType.TEXT}, f"target_parts.{key}")
+                expect(getattr(self.target_parts, key), {ColumnType.TEXT}, ("target_parts", key))
         if self.part_of_previous:
             expect(
-                self.part_of_previous.column, {ColumnType.TEXT, ColumnType.NAME}, "part_of_previous.column"
+                self.part_of_previous.column,
+                {ColumnType.TEXT, ColumnType.NAME},
+                ("part_of_previous", "column"),
             )
             expect(
                 self.part_of_previous.within,
                 {ColumnType.TEXT, ColumnType.NAME, ColumnType.ENUM},
-                "part_of_previous.within",
+                ("part_of_previous", "within"),
             )
         return self
+
+    def _at_name(self, name: str, key: str = "name", *, last: bool = False) -> tuple:
+        """Return where a key of the column or field called `name` stands (`columns`, 3, key): its first, or last."""
+        places = [(("columns", n), c) for n, c in enumerate(self.columns)] + [
+            (("fields", n), f) for n, f in enumerate(self.fields)
+        ]
+        found = [at for at, c in places if c.name == name]
+        return (*found[-1 if last else 0], key) if found else ()
 
     @cached_property
     def target_part_columns(self) -> frozenset[str]:

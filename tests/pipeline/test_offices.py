@@ -188,37 +188,41 @@ def test_the_inbox_root_a_listed_shared_folder_and_a_blank_folder_are_shared(reg
 @pytest.mark.parametrize(
     ("listed", "shared", "complaint"),
     [
-        pytest.param([{"name": "甲", "submits_for": ["乙"]}], (), "not listed offices", id="unknown-office"),
+        pytest.param(
+            [{"name": "甲", "submits_for": ["乙"]}], (), "不是 offices 中列出的办公室", id="unknown-office"
+        ),
         pytest.param(
             [{"name": "甲", "aliases": ["丙"]}, {"name": "乙", "aliases": ["丙"]}],
             (),
-            "claimed by both",
+            "同时属于",
             id="duplicate-alias",
         ),
         pytest.param(
             [{"name": "甲街道办事处"}, {"name": "乙", "aliases": ["甲街道办事处 "]}],
             (),
-            "claimed by both",
+            "同时属于",
             id="alias-is-another-offices-name",
         ),
-        pytest.param([{"name": "甲"}, {"name": "甲"}], (), "claimed by both", id="duplicate-name"),
-        pytest.param([{"name": "甲"}], ("甲",), "claimed by both", id="shared-folder-is-an-office"),
-        pytest.param([{"name": "甲", "submits_for": ["甲"]}], (), "lists itself", id="self"),
-        pytest.param([{"name": "甲", "submits_for": ["乙", "乙"]}, {"name": "乙"}], (), "twice", id="twice"),
-        pytest.param([{"name": " "}], (), "needs a name", id="blank-name"),
+        pytest.param([{"name": "甲"}, {"name": "甲"}], (), "同时属于", id="duplicate-name"),
+        pytest.param([{"name": "甲"}], ("甲",), "同时属于", id="shared-folder-is-an-office"),
+        pytest.param([{"name": "甲", "submits_for": ["甲"]}], (), "列了自己", id="self"),
+        pytest.param(
+            [{"name": "甲", "submits_for": ["乙", "乙"]}, {"name": "乙"}], (), "列了两次", id="twice"
+        ),
+        pytest.param([{"name": " "}], (), "办公室名称为空", id="blank-name"),
         pytest.param([{"name": "甲", "submits_for": "everyone"}], (), "all", id="not-all"),
         pytest.param([{"name": "甲", "parent": "乙"}], (), "Extra inputs", id="unknown-key"),
         # A full-width comma between two aliases made one alias: the second's folder became an office of its own.
         pytest.param(
             [{"name": "区住房和城乡建设局", "aliases": ["区住建局，zjj"]}],
             (),
-            r"office '区住房和城乡建设局': aliases: '区住建局，zjj' is one item holding a comma.*write \[区住建局, zjj\]",
+            r"'区住建局，zjj' 是含逗号的一项.*请写 \[区住建局, zjj\]",
             id="aliases-parted-by-a-full-width-comma",
         ),
         pytest.param(
             [],
             ("公共收件，临时收件",),
-            "shared_folders: '公共收件，临时收件' is one item",
+            "'公共收件，临时收件' 是含逗号的一项",
             id="shared-joined",
         ),
     ],
@@ -232,7 +236,10 @@ def test_load_registry_refuses_a_bad_offices_file_naming_it(tmp_path):
     shutil.copytree(REGISTRY_DIR, tmp_path / "registry")
     path = tmp_path / "registry" / "offices.yaml"
     path.write_text("offices:\n  - name: 甲\n    submits_for: [乙]\n", encoding="utf-8")
-    with pytest.raises(RegistryError, match=r"offices\.yaml: .*not listed offices"):
+    with pytest.raises(
+        RegistryError,
+        match=r"offices\.yaml: offices\.0\.submits_for: office '甲' 代报的 乙 不是 offices 中列出的办公室.*请写.*（第3行）",
+    ):
         load_registry(tmp_path / "registry")
 
 

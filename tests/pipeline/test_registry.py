@@ -173,19 +173,19 @@ def test_a_minimal_template_loads(tmp_path):
         ),
         pytest.param(
             template_yaml(columns="  - {name: status, header: 状态, type: enum, values: {}}\n"),
-            ["columns.2: column 'status': `values` lists no value"],
+            ["columns.2.values（列 'status'）: `values` 未列出任何取值（`values` lists no value），请列出"],
             id="enum-with-no-value",
         ),
         pytest.param(
             template_yaml(
                 columns="  - {name: family_count, header: 惠及户数, aliases: [户数], type: count}\n"
             ),
-            ["header '户数' is claimed by both 'households' and 'family_count'"],
+            ["表头 '户数' 同时属于 'households' 和 'family_count'"],
             id="duplicate-header-label",
         ),
         pytest.param(
             template_yaml(columns="  - {name: family_count, header: 户数（户）, type: count}\n"),
-            ["columns.2: column 'family_count': header '户数（户）' ends in (户)"],
+            ["columns.2.header（列 'family_count'）: 表头 '户数（户）' 以（户）结尾"],
             id="header-with-its-unit",
         ),
         pytest.param(
@@ -193,12 +193,18 @@ def test_a_minimal_template_loads(tmp_path):
             template_yaml(
                 columns="  - {name: cost, header: 培训经费, aliases: [经费（千元）], type: money}\n"
             ),
-            ["columns.2: column 'cost': header '经费（千元）' ends in (千元)", "write '经费'"],
+            [
+                "columns.2.aliases（列 'cost'）: 表头 '经费（千元）' 以（千元）结尾",
+                "请写 '经费'：单位由表中的表头或“单位：”行给出（第9行）",
+            ],
             id="alias-with-a-unit",
         ),
         pytest.param(
             template_yaml(columns="  - {name: unit, header: 单位, type: text}\n"),
-            ["column names unit are reserved"],
+            [
+                "columns.2.name（列 'unit'）: 列名 unit 留给溯源（lineage）使用",
+                "请另起名称，如 unit_name（第9行）",
+            ],
             id="reserved-column-name",
         ),
         pytest.param(
@@ -217,23 +223,26 @@ def test_a_minimal_template_loads(tmp_path):
         pytest.param("id: demo_list\ncolumns: [a, b\n", ["not valid YAML"], id="invalid-yaml"),
         pytest.param(
             template_yaml(columns='  - {name: amount, header: "", type: money}\n'),
-            ["columns.2: column 'amount': a header, alias or enum value is blank"],
+            ["columns.2.header（列 'amount'）: 表头、别名或取值中有空白的词"],
             id="blank-header",
         ),
         pytest.param(
             template_yaml(columns='  - {name: amount, header: 金额, aliases: [资金, " "], type: money}\n'),
-            ["column 'amount': a header, alias or enum value is blank"],
+            ["（列 'amount'）: 表头、别名或取值中有空白的词"],
             id="blank-alias",
         ),
         pytest.param(
             template_yaml(columns=ENTRY_COLUMN.replace("[到账]", '[到账, ""]')),
-            ["column 'entry_type': a header, alias or enum value is blank"],
+            ["（列 'entry_type'）: 表头、别名或取值中有空白的词"],
             id="blank-enum-alias",
         ),
         pytest.param("- demo_list\n", ["expected a mapping at the top level"], id="not-a-mapping"),
         pytest.param(
             template_yaml(columns="  - {name: households, header: 户数合计, type: count}\n"),
-            ["duplicate column names: households"],
+            [
+                "columns.2.name（列 'households'）: 列名 households 出现了不止一次",
+                "请给每一列各自的名称（第9行）",
+            ],
             id="duplicate-column-name",
         ),
         pytest.param(
@@ -248,22 +257,22 @@ def test_a_minimal_template_loads(tmp_path):
         ),
         pytest.param(
             template_yaml(columns=ENTRY_COLUMN.replace("[资金支付]", "[资金支付, 到 账]")),
-            ["columns.2", "'到 账' is listed for both '到位' and '支付'", "list it under `ambiguous`"],
+            ["columns.2", "'到 账' 同时列在取值 '到位' 和 '支付' 下", "改列在 ambiguous 下（第14行）"],
             id="enum-alias-of-two-values",
         ),
         pytest.param(
             ambiguous_entry("到账: {between: [到位, 支付], why: 说不清}"),
-            ["columns.2", "ambiguous word '到账' is also a value or alias of '到位'"],
+            ["columns.2", "歧义词 '到账' 同时是 '到位' 的取值或别名"],
             id="ambiguous-word-is-an-alias",
         ),
         pytest.param(
             ambiguous_entry("支付: {between: [到位, 支付], why: 说不清}"),
-            ["ambiguous word '支付' is also a value or alias of '支付'"],
+            ["歧义词 '支付' 同时是 '支付' 的取值或别名"],
             id="ambiguous-word-is-a-value",
         ),
         pytest.param(
             ambiguous_entry("拨付: {between: [到位, 退回], why: 说不清}"),
-            ["ambiguous word '拨付' names unknown values 退回"],
+            ["歧义词 '拨付' 的 between 列出了 values 中没有的取值 退回"],
             id="ambiguous-between-unknown-value",
         ),
         pytest.param(
@@ -273,7 +282,7 @@ def test_a_minimal_template_loads(tmp_path):
         ),
         pytest.param(
             ambiguous_entry("拨付: {between: [到位, 到位], why: 说不清}"),
-            ["ambiguous word '拨付' must name two different values"],
+            ["歧义词 '拨付' 的 between 须列出两个不同的取值"],
             id="ambiguous-between-the-same-value-twice",
         ),
         pytest.param(
@@ -285,19 +294,19 @@ def test_a_minimal_template_loads(tmp_path):
             template_yaml(
                 columns="  - {name: note, header: 备注, type: text, ambiguous: {拨付: {between: [a, b], why: x}}}\n"
             ),
-            ["column 'note': `ambiguous` is only for enum columns"],
+            ["columns.2.ambiguous（列 'note'）: `ambiguous` 只用于 enum 列"],
             id="ambiguous-on-a-text-column",
         ),
         pytest.param(
             template_yaml(
                 columns="  - {name: reported, header: 完成值, type: text, read_against: households}\n"
             ),
-            ["reported.read_against refers to 'households', which is not a column of type"],
+            ["columns.2.read_against（列 'reported'）: 指向 'households'，它不是类型为 text 的列"],
             id="read-against-a-count",
         ),
         pytest.param(
             template_yaml(columns="  - {name: reported, header: 完成值, type: text, read_against: target}\n"),
-            ["reported.read_against refers to 'target'"],
+            ["columns.2.read_against（列 'reported'）: 指向 'target'"],
             id="read-against-no-column",
         ),
         pytest.param(
@@ -305,81 +314,79 @@ def test_a_minimal_template_loads(tmp_path):
                 columns="  - {name: target, header: 指标值, type: text}\n"
                 "  - {name: reported, header: 完成值, type: decimal, read_against: target}\n"
             ),
-            ["column 'reported': `read_against` is only for text columns"],
+            ["（列 'reported'）: `read_against` 只用于 text 列"],
             id="read-against-on-a-number-column",
         ),
         pytest.param(
             template_yaml(columns="  - {name: points, header: 分值, type: decimal, preprinted: true}\n"),
-            ["column 'points': `preprinted` is only for text columns"],
+            ["（列 'points'）: `preprinted` 只用于 text 列"],
             id="preprinted-on-a-number-column",
         ),
         pytest.param(
             template_yaml(
                 columns="  - {name: points, header: 分值, type: decimal, strip_prefix: '指标\\d+:'}\n"
             ),
-            ["column 'points': `strip_prefix` is only for text and name columns"],
+            ["（列 'points'）: `strip_prefix` 只用于 text 和 name 列"],
             id="strip-prefix-on-a-number-column",
         ),
         pytest.param(
             template_yaml(columns="  - {name: level3, header: 三级指标, type: text, placeholder: '[.'}\n"),
-            ["column 'level3': `placeholder` is not a regular expression"],
+            ["（列 'level3'）: `placeholder` 不是有效的正则表达式"],
             id="placeholder-no-pattern",
         ),
         pytest.param(
             template_yaml(
                 columns="  - {name: light, header: 预警情况, type: text, required: true, printed: false}\n"
             ),
-            ["column 'light': a column not `printed` cannot be `required`"],
+            ["columns.2.required（列 'light'）: 未印在表上（printed: false）的列不能是必填列"],
             id="required-column-not-printed",
         ),
         pytest.param(
             template_yaml(columns="  - {name: light, header: 预警情况, type: text, legend: true}\n"),
-            ["column 'light': `legend` is only for enum columns, not `multiple`"],
+            ["（列 'light'）: `legend` 只用于不带 multiple 的 enum 列"],
             id="legend-on-a-text-column",
         ),
         pytest.param(
             template_yaml(columns="  - {name: note, header: 备注, type: text, counts: 户}\n"),
-            ["column 'note': `counts` is only for count columns"],
+            ["（列 'note'）: `counts` 只用于 count 列"],
             id="counts-on-a-text-column",
         ),
         pytest.param(
             template_yaml(
                 extra="written_rates: [{header: 入住率, parts: [households], whole: compound_name, rule: r}]\n"
             ),
-            [
-                "written_rates 入住率 refers to 'compound_name', which is not a column of type count or integer"
-            ],
+            ["written_rates.0.whole: 指向 'compound_name'，它不是类型为 count 或 integer 的列"],
             id="written-rate-of-a-name",
         ),
         pytest.param(
             template_yaml(
                 extra="written_rates: [{header: 户数, parts: [households], whole: households, rule: r}]\n"
             ),
-            ["written_rates 户数: header '户数' is column 'households'"],
+            ["written_rates.0.header: 表头 '户数' 已是列 'households' 的表头", "请从其中一处删去它（第6行）"],
             id="written-rate-headed-as-a-column",
         ),
         pytest.param(
             template_yaml(columns="  - {name: area, header: 面积, type: area, taken_back_in_place: true}\n"),
-            ["column 'area': `taken_back_in_place` is only for money columns"],
+            ["（列 'area'）: `taken_back_in_place` 只用于 money 列"],
             id="taken-back-in-place-on-an-area",
         ),
         pytest.param(
             template_yaml(columns="  - {name: name, header: 名称, type: name, checked_as_item: true}\n"),
-            ["column 'name': `checked_as_item` is only for text columns"],
+            ["（列 'name'）: `checked_as_item` 只用于 text 列"],
             id="checked-as-item-on-a-name-column",
         ),
         pytest.param(
             template_yaml(
                 columns="  - {name: kind, header: 类别, type: enum, values: {甲: null}, sent_in_parts: true}\n"
             ),
-            ["column 'kind': `sent_in_parts` is only for required enum columns"],
+            ["（列 'kind'）: `sent_in_parts` 只用于必填、不带 multiple 的 enum 列"],
             id="sent-in-parts-on-an-optional-enum",
         ),
         pytest.param(
             template_yaml(
                 columns="  - {name: note, header: 备注, type: text, required: true, sent_in_parts: true}\n"
             ),
-            ["column 'note': `sent_in_parts` is only for required enum columns"],
+            ["（列 'note'）: `sent_in_parts` 只用于必填、不带 multiple 的 enum 列"],
             id="sent-in-parts-on-a-text-column",
         ),
         pytest.param(
@@ -387,7 +394,10 @@ def test_a_minimal_template_loads(tmp_path):
                 columns="  - {name: kind, header: 类别, type: enum, required: true, values: {甲: null}, sent_in_parts: true}\n"
                 "  - {name: part, header: 部分, type: enum, required: true, values: {乙: null}, sent_in_parts: true}\n"
             ),
-            ["columns kind, part are all `sent_in_parts`"],
+            [
+                "columns.3.sent_in_parts（列 'part'）: 列 kind, part 都写了 `sent_in_parts`",
+                "请只在一列写 sent_in_parts: true（第10行）",
+            ],
             id="sent-in-parts-twice",
         ),
     ],
@@ -414,7 +424,7 @@ def test_an_enum_value_listed_twice_is_rejected_not_read_as_the_last(tmp_path):
     text = template_yaml(columns=ENTRY_COLUMN + "      到位: [已到位]\n")
     message = refusal(tmp_path, text)
     assert message.startswith(f"{SOURCE}: ")
-    assert "'到位' twice" in message
+    assert "键 '到位' 出现了两次，后一个会不声不响地取代前一个，请删去或合并其中一个" in message
 
 
 @pytest.mark.parametrize("name", ["order", "join"])
@@ -422,7 +432,10 @@ def test_a_column_named_by_an_sql_keyword_is_rejected_naming_it(tmp_path, name):
     # Loaded, it failed the night on the raw table's DDL, told as a damaged warehouse.
     text = template_yaml(columns=f"  - {{name: {name}, header: 排序, type: integer}}\n")
     message = refusal(tmp_path, text)
-    assert message.startswith(f"{SOURCE}: columns.2.name: column name {name!r} is an SQL keyword")
+    assert message == (
+        f"{SOURCE}: columns.2.name: 列名 {name!r} 是 SQL 关键字，表中不能不加引号使用（column name is an SQL keyword），"
+        f"请另起名称，如 {name}_value（第9行）"
+    )
 
 
 def test_a_registry_file_indented_with_a_tab_is_rejected_saying_so(tmp_path):
@@ -430,7 +443,7 @@ def test_a_registry_file_indented_with_a_tab_is_rejected_saying_so(tmp_path):
     text = template_yaml().replace("  - {name: households", "\t- {name: households")
     message = refusal(tmp_path, text)
     assert message.startswith(f"{SOURCE}: 第8行第1列不是有效的YAML（not valid YAML）：")
-    assert "line 8 is indented with a tab" in message
+    assert message.endswith("（第8行用 Tab 键缩进，YAML 只认空格缩进（indented with a tab），请改为空格）")
 
 
 def test_a_registry_file_that_is_no_yaml_names_its_line_and_column_on_one_line(tmp_path):
@@ -467,7 +480,8 @@ def test_a_registry_file_the_loader_would_not_read_is_rejected_naming_it(tmp_pat
     with pytest.raises(RegistryError) as raised:
         load_registry(directory)
     assert str(raised.value) == (
-        f"{directory / 'sources' / f'training{suffix}'}: not read, as only *.yaml files are; rename it training.yaml"
+        f"{directory / 'sources' / f'training{suffix}'}: 只读取扩展名为 .yaml 的文件，这个文件不会被读取"
+        "（not read, as only *.yaml files are），请改名为 training.yaml"
     )
 
 
@@ -482,7 +496,8 @@ def test_money_column_needs_the_money_measure_in_units_yaml(tmp_path):
     text = template_yaml(columns="  - {name: amount, header: 金额, type: money}\n")
     with pytest.raises(
         RegistryError,
-        match=r"demo_list\.yaml: column 'amount': 类型 money 要用的计量 'money' 在 units.yaml 中没有，",
+        match=r"demo_list\.yaml: columns\.2（列 'amount'）\.type: 类型 money 要用的计量 'money' 在 units.yaml 中没有.*"
+        r"请在那里补上（第9行）",
     ):
         load_registry(registry_dir(tmp_path, text, units=units))
 
@@ -492,7 +507,7 @@ def test_a_count_column_counting_a_word_units_yaml_lacks_is_rejected(tmp_path):
     text = template_yaml(columns="  - {name: trainees, header: 培训人次, type: count, counts: 斤}\n")
     message = refusal(tmp_path, text)
     assert message.startswith(
-        f"{SOURCE}: column 'trainees': counts '斤' 不是 units.yaml 中计数（count）的单位"
+        f"{SOURCE}: columns.2（列 'trainees'）.counts: '斤' 不是 units.yaml 中计数（count）的单位"
     )
     assert message.endswith(
         f"（第{text.splitlines().index('  - {name: trainees, header: 培训人次, type: count, counts: 斤}') + 1}行）"
@@ -522,7 +537,7 @@ def test_units_yaml_with_a_blank_alias_is_rejected_naming_it(tmp_path):
     with pytest.raises(RegistryError) as raised:
         load_registry(directory)
     assert str(raised.value).startswith(
-        f"{directory / 'units.yaml'}: measures.money.units.万元: a blank unit"
+        f"{directory / 'units.yaml'}: measures.money.units.万元: 有空白的单位或别名"
     )
 
 
@@ -547,8 +562,8 @@ def test_units_yaml_with_one_spelling_for_two_units_is_rejected_naming_the_file(
     with pytest.raises(RegistryError) as raised:
         load_registry(directory)
     assert (
-        "measures.money.units.元: unit spelling '万元' means two different units, 万元 (money) and 元 (money); "
-        "keep it under the one offices mean by it"
+        "measures.money.units.元: 单位写法 '万元' 指两个不同的单位，万元（money）和 元（money）"
+        "（unit spelling means two different units），请只把它留在办公室用它所指的那个单位下（第6行）"
     ) in str(raised.value)
     assert str(directory / "units.yaml") in str(raised.value)
 
@@ -559,8 +574,8 @@ def test_units_yaml_with_a_blank_alias_says_to_remove_it(tmp_path):
     with pytest.raises(RegistryError) as raised:
         load_units(directory)
     assert str(raised.value) == (
-        f'{directory / "units.yaml"}: measures.money.units.万元: a blank unit or alias (""); remove it or write the '
-        "spelling offices use"
+        f'{directory / "units.yaml"}: measures.money.units.万元: 有空白的单位或别名 ""（a blank unit or alias），'
+        "请删去它，或写办公室使用的写法（第5行）"
     )
 
 
@@ -570,9 +585,12 @@ _COUNTS = "measures:\n  count:\n    base: 个\n    units:\n      个: {factor: '
 @pytest.mark.parametrize(
     ("groups", "message"),
     [
-        ("[[栋]]", "group ['栋'] must name two words or more"),
-        ("[[栋, 座]]", "'座' is no unit of the count measure at factor 1"),
-        ("[[栋, 幢], [户, 幢]]", "'幢' is in two groups"),
+        ("[[栋]]", "counted_alike.0: 组 ['栋'] 只有一个词（a group must name two words or more），请列出"),
+        (
+            "[[栋, 座]]",
+            "counted_alike.0: '座' 不是计数（count）计量中 factor 为 1 的单位（no unit of the count measure",
+        ),
+        ("[[栋, 幢], [户, 幢]]", "counted_alike.1: '幢' 在两个组中（in two groups），请只留在一个组中"),
     ],
 )
 def test_units_yaml_with_a_counted_alike_group_that_cannot_hold_is_rejected(tmp_path, groups, message):
@@ -580,7 +598,8 @@ def test_units_yaml_with_a_counted_alike_group_that_cannot_hold_is_rejected(tmp_
     with pytest.raises(RegistryError) as raised:
         load_units(directory)
     assert message in str(raised.value)
-    assert str(directory / "units.yaml") in str(raised.value)
+    assert str(raised.value).startswith(str(directory / "units.yaml"))
+    assert str(raised.value).endswith("（第6行）")
 
 
 def test_counted_alike_reads_each_word_as_its_groups_first(tmp_path):
@@ -590,13 +609,17 @@ def test_counted_alike_reads_each_word_as_its_groups_first(tmp_path):
 
 def test_missing_units_yaml_is_reported(tmp_path):
     (tmp_path / "sources").mkdir()
-    with pytest.raises(RegistryError, match=r"units\.yaml: missing"):
+    with pytest.raises(
+        RegistryError, match=r"units\.yaml: 文件不存在（missing），请从本仓库的 registry/units\.yaml 复制"
+    ):
         load_registry(tmp_path)
 
 
 def test_a_registry_without_templates_is_rejected(tmp_path):
     directory = registry_dir(tmp_path, "", name="notes.txt")
-    with pytest.raises(RegistryError, match="no templates found"):
+    with pytest.raises(
+        RegistryError, match="没有任何模板（no templates found），请运行 `pipeline new-source"
+    ):
         load_registry(directory)
 
 
@@ -616,7 +639,11 @@ MONTHLY = "slice: [unit, project, year]"
         (
             "slice: [unit, project, year, month]",
             "",
-            ["slice key `month`", "month: {from: <a date column>}", "month_from"],
+            [
+                "slice: 切片有 `month`，但并非每一行都有月份",
+                "month: {from: <一列日期>}",
+                "month_from_headers",
+            ],
         ),
         # month_from must name a date column.
         (
@@ -679,8 +706,11 @@ def test_month_and_year_from_a_column_are_month_from_and_year_from_dates(tmp_pat
 @pytest.mark.parametrize(
     ("extra", "fragments"),
     [
-        ("month_from: checked_on\n", ["`month: {from: 检查日期}` and `month_from`", "keep one"]),
-        ("year_from: [line]\n", ["`year: {from: 检查日期}` and `year_from`", "keep one"]),
+        (
+            "month_from: checked_on\n",
+            ["`month: {from: 检查日期}` 和 `month_from`", "请只保留其中一个（第12行）"],
+        ),
+        ("year_from: [line]\n", ["`year: {from: 检查日期}` 和 `year_from`", "请只保留其中一个（第12行）"]),
         ("", []),
     ],
 )
@@ -731,8 +761,9 @@ def test_a_monthly_source_reads_each_rows_month_from_its_date_so_two_months_are_
 def test_a_slice_of_another_shape_is_refused(tmp_path, shape):
     # [unit, year] loaded, and the night taking in its files ended in a traceback (intake.other_year).
     message = refusal(tmp_path, template_yaml().replace("slice: [unit, project, year]", f"slice: {shape}"))
-    assert message.startswith(
-        f"{SOURCE}: slice {shape} is not supported: it must be [unit, project, year] or "
+    assert message == (
+        f"{SOURCE}: slice: 不支持切片 {shape}（slice is not supported），"
+        "请写 [unit, project, year] 或 [unit, project, year, month]（第3行）"
     )
 
 
@@ -789,7 +820,8 @@ def test_a_year_read_from_no_date_column_is_refused_naming_the_key_as_written(tm
         load_registry(tmp_path)
 
     assert str(raised.value) == (
-        f"{path}: date_column (year: {{from: …}}) refers to '检查时间', which is not a column of type date"
+        f"{path}: date_column: 指向 '检查时间'，它不是类型为 date 的列；此键也写作 year: {{from: …}}"
+        "（refers to '检查时间', which is not a column of type date），请写其中一列的 name：checked_on（第5行）"
     )
 
 
@@ -803,7 +835,7 @@ def test_a_project_code_column_on_a_template_other_than_the_register_is_refused(
     )
 
     assert message == (
-        f"{SOURCE}: column {name!r}: 每一行的 project_code 都按项目名称取自项目基本信息表"
+        f"{SOURCE}: columns.2.name: {name!r}: 每一行的 project_code 都按项目名称取自项目基本信息表"
         "（sources/project_register.yaml），只有该表的行自己填写编码。要保留表中填写的编码，请把这一列另起名称"
         "（如 stated_project_code）（第9行）"
     )
@@ -818,8 +850,8 @@ def test_a_column_named_year_must_be_the_years_column(tmp_path, kind):
     )
 
     assert message == (
-        f"{SOURCE}: column 'year' is the 年度 every row is stored under, so it must be of type year; "
-        "name a column of other years otherwise (e.g. built_year)"
+        f"{SOURCE}: columns.2.type: 列 'year' 是每一行存储的年度，类型须为 year（column 'year' must be "
+        "of type year），请写 type: year；若是其他年份（如建成年份），请另起名称，如 built_year（第9行）"
     )
 
 
@@ -845,9 +877,11 @@ def test_a_field_named_as_a_column_every_row_is_given_is_refused(tmp_path, field
 
     message = refusal(tmp_path, text)
 
-    assert message.startswith(f"{SOURCE}: field {name!r} 是流水线给 raw.demo_list 每一行都加上的列（")
+    assert message.startswith(
+        f"{SOURCE}: fields.0.name: {name!r} 是流水线给 raw.demo_list 每一行都加上的列（"
+    )
     line = text.splitlines().index(f"  - {field}") + 1
-    assert message.endswith(f"），请给这个字段另起名称（第{line}行）")
+    assert message.endswith(f"（a column every row is given），请给这个字段另起名称（第{line}行）")
 
 
 @pytest.mark.parametrize(
@@ -867,8 +901,8 @@ def test_an_alias_repeating_a_header_of_its_column_is_refused(tmp_path, aliases,
     )
 
     assert (
-        f"columns.2: column 'cost': alias {repeated!r} reads the same header as {first!r} written before it; "
-        "remove the repeat, or write the other spelling offices use"
+        f"columns.2.aliases（列 'cost'）: 别名 {repeated!r} 与前面的 {first!r} 读的是同一个表头（alias reads the same "
+        "header as one written before it），请删去重复的一个，或写办公室实际使用的另一种写法（第9行）"
     ) in message
 
 
@@ -879,32 +913,38 @@ def test_a_header_claimed_by_two_columns_says_which_to_keep(tmp_path):
     )
 
     assert (
-        "header '户数' is claimed by both 'households' and 'family_count'; a sheet's column is read"
+        "columns.2: 表头 '户数' 同时属于 'households' 和 'family_count'，表中的这一列只会读作其中一个"
         in message
     )
-    assert "remove it from the other's" in message
+    assert "请只把它留在它所指那一列的 header 或 aliases 中，从另一列删去（第9行）" in message
 
 
 @pytest.mark.parametrize(
     ("extra", "says"),
     [
-        pytest.param("ends_at: [总分, '']\n", "ends_at: a word is blank", id="ends-at"),
-        pytest.param("ends_at: ['  ']\n", "ends_at: a word is blank", id="ends-at-spaces"),
+        pytest.param(
+            "ends_at: [总分, '']\n", 'ends_at: 有空白的词 ""，每一行的第一格都以它开头', id="ends-at"
+        ),
+        pytest.param("ends_at: ['  ']\n", "ends_at: 有空白的词", id="ends-at-spaces"),
         pytest.param(
             "part_of_previous: {column: compound_name, prefixes: ['']}\n",
-            "part_of_previous.prefixes: a word is blank",
+            "part_of_previous.prefixes: 有空白的词",
             id="part-prefix",
         ),
         pytest.param(
             "fields:\n  - {name: total_score, header: 得分, type: decimal, row: 总分, row_aliases: ['']}\n",
-            "field 'total_score': its row, row_aliases or block holds a blank word",
+            "fields.0.row_aliases（列 'total_score'）: row、row_aliases 或 block 中有空白的词",
             id="field-row-alias",
         ),
     ],
 )
 def test_a_blank_word_that_every_row_would_start_with_is_refused(tmp_path, extra, says):
     # `ends_at: ['']` ended every table at its first row: each file of the template went back to its office.
-    assert says in refusal(tmp_path, template_yaml(extra=extra))
+    message = refusal(tmp_path, template_yaml(extra=extra))
+    assert says in message
+    assert message.endswith(
+        "请删去这个空白的词，或写上文字（第6行）" if "fields" not in extra else "（第7行）"
+    )
 
 
 @pytest.mark.parametrize(
@@ -914,25 +954,25 @@ def test_a_blank_word_that_every_row_would_start_with_is_refused(tmp_path, extra
             template_yaml(
                 columns="  - {name: cost, header: 经费, aliases: [经费金额，实际经费], type: money}\n"
             ),
-            "column 'cost': aliases: '经费金额，实际经费' is one item holding a comma; YAML parts a list's items with "
-            "an ASCII comma and a space: write [经费金额, 实际经费]",
+            "columns.2.aliases（列 'cost'）: '经费金额，实际经费' 是含逗号的一项（YAML 列表的各项以英文逗号加空格分隔，"
+            "中文逗号不分项）（one item holding a comma），请写 [经费金额, 实际经费]（第9行）",
             id="aliases-parted-by-a-full-width-comma",
         ),
         pytest.param(
             template_yaml(columns=f"{ENTRY_COLUMN.replace('[到账]', '[到账，资金到位]')}"),
-            "column 'entry_type': values.到位: '到账，资金到位' is one item holding a comma",
+            "columns.2.values.到位（列 'entry_type'）: '到账，资金到位' 是含逗号的一项",
             id="enum-aliases",
         ),
         pytest.param(
             template_yaml(extra="ends_at: [总分，总得分]\n"),
-            "ends_at: '总分，总得分' is one item holding a comma",
+            "ends_at: '总分，总得分' 是含逗号的一项",
             id="ends-at",
         ),
         pytest.param(
             template_yaml(
                 columns="  - {name: cost, header: 经费, type: money, aliases: [经费金额, '实际经费 ,其他']}\n"
             ),
-            "write [实际经费, 其他]",
+            "请写 [实际经费, 其他]",
             id="ascii-comma-inside-quotes",
         ),
     ],
@@ -952,25 +992,31 @@ def test_a_header_holding_a_comma_is_kept_as_written(tmp_path):
 @pytest.mark.parametrize(
     ("template_id", "says"),
     [
-        ("fund ledger", "write 'fund_ledger', and name the file after it"),
-        ("Fund-Ledger", "write 'fund_ledger', and name the file after it"),
-        ("资金台账", "write lower-case letters, digits and _, starting with a letter, in English or pinyin"),
+        ("fund ledger", "请写 'fund_ledger'，并以它命名文件"),
+        ("Fund-Ledger", "请写 'fund_ledger'，并以它命名文件"),
+        ("资金台账", "请用英文或拼音写，只用小写字母、数字和 _，以字母开头"),
         (
             "台账 ledger",
-            "write lower-case letters, digits and _, starting with a letter, in English or pinyin (e.g. fund_ledger)",
+            "请用英文或拼音写，只用小写字母、数字和 _，以字母开头（如 fund_ledger），并以它命名文件",
         ),
     ],
 )
 def test_a_template_id_that_is_no_table_name_says_what_to_write(tmp_path, template_id, says):
     message = refusal(tmp_path, template_yaml(template_id=template_id))
-    assert f"template id {template_id!r} must be a lower-case SQL identifier; {says}" in message
+    assert message.startswith(
+        f"{SOURCE}: id: 模板 id {template_id!r} 不是小写的 SQL 标识符（template id must be a lower-case SQL identifier），"
+    )
+    assert says in message and message.endswith("（第1行）")
 
 
 def test_a_column_name_that_is_no_table_column_says_what_to_write(tmp_path):
     message = refusal(
         tmp_path, template_yaml(columns="  - {name: Planned Cost, header: 计划投资, type: money}\n")
     )
-    assert "column name 'Planned Cost' must be a lower-case SQL identifier; write 'planned_cost'" in message
+    assert message == (
+        f"{SOURCE}: columns.2.name: 列名 'Planned Cost' 不是小写的 SQL 标识符"
+        "（column name must be a lower-case SQL identifier），请写 'planned_cost'（第9行）"
+    )
 
 
 def test_a_copy_kept_beside_its_entry_is_told_to_move_aside(tmp_path):

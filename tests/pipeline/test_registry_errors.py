@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+import ast
+import re
+import shutil
+from pathlib import Path
 
-from pipeline.registry import RegistryError, load_registry
+import pytest
+import yaml
+
+import pipeline
+from pipeline.registry import REGISTRY_DIR, RegistryError, load_registry
+from pipeline.registry_errors import line_at
 from tests.pipeline.test_registry import registry_dir, template_yaml
 
 
@@ -99,4 +107,152 @@ def test_what_pydantic_finds_wrong_is_said_in_chinese_its_english_in_brackets(tm
 def test_a_column_check_naming_its_column_is_not_named_twice(tmp_path):
     message = refusal(tmp_path, template_yaml(columns="  - {name: status, header: 状态, type: enum}\n"))
 
-    assert "columns.2: column 'status': `values` is required" in message
+    assert message.count("status") == 1
+    assert "columns.2.type（列 'status'）: enum 列须列出 `values`" in message
+
+
+# Each shape of the registry's own checks, broken in every real template: the message is Chinese first, names the file,
+# the key path and the key's line, and says what to write (`，请…`).
+def _first(columns: list, kind) -> int | None:
+    return next((n for n, c in enumerate(columns) if kind(c)), None)
+
+
+def _set(key: str, value: object, kind=lambda c: True, within: str = "columns"):
+    """Return a change setting `key` on the first column (or field) that is of `kind`, and where it stands."""
+
+    def change(data: dict) -> tuple | None:
+        n = _first(data.get(within) or [], kind)
+        if n is None:
+            return None
+        data[within][n][key] = value
+        return (within, n, key)
+
+    return change
+
+
+def _top(key: str, value: object):
+    def change(data: dict) -> tuple:
+        data[key] = value
+        return (key,)
+
+    return change
+
+
+def _repeat_header(data: dict) -> tuple:
+    column = data["columns"][0]
+    column["aliases"] = [*(column.get("aliases") or []), column["header"]]
+    return ("columns", 0, "aliases")
+
+
+SHAPES = {
+    # `X` is only for … columns
+    "only-for": _set("multiple", True, lambda c: c["type"] != "enum"),
+    # a key names a column of the wrong type or none
+    "refers-to": _top("date_column", "nowhere"),
+    "blank-word": _set("aliases", ["  "]),
+    "comma-joined": _set("aliases", ["甲项，乙项"]),
+    "alias-repeats-header": _repeat_header,
+    "slice-shape": _top("slice", ["unit", "year"]),
+    "no-identifier": _top("id", "Bad Id"),
+    "field-with-a-column-key": _set("required", True, within="fields"),
+    "regular-expression": _set("placeholder", "[", lambda c: c["type"] in ("text", "name")),
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("source", sorted(p.stem for p in (REGISTRY_DIR / "sources").glob("*.yaml")))
+def test_each_shape_of_a_registry_check_says_file_key_line_and_fix_in_chinese(tmp_path, source, shape):
+    # Before: `columns.3: column 'status': `multiple` is only for enum columns`, in English, and a check of the whole
+    # template (slice, date_column) named no line at all.
+    shutil.copytree(REGISTRY_DIR, tmp_path / "registry")
+    path = tmp_path / "registry" / "sources" / f"{source}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if (at := SHAPES[shape](data)) is None:
+        pytest.skip(f"{source} has no column this check is about")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    message = refusal_of(tmp_path / "registry")
+
+    key = ".".join(map(str, at))
+    assert message.startswith(f"{path}: {key}")
+    said = message.split(": ", 2)[-1]
+    assert re.match(r"[^（]*[\u4e00-\u9fff]", said), said  # Chinese before the English in brackets
+    assert "，请" in said
+    assert message.endswith(f"（第{line_at(yaml.compose(path.read_text(encoding='utf-8')), at)}行）")
+
+
+def refusal_of(directory: Path) -> str:
+    with pytest.raises(RegistryError) as caught:
+        load_registry(directory)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        pytest.param(lambda u: u["counted_alike"].append(["栋"]), "counted_alike", id="group-of-one"),
+        pytest.param(lambda u: u["counted_alike"].append(["栋", "座位"]), "counted_alike", id="not-a-count"),
+        pytest.param(
+            lambda u: next(iter(u["measures"].values())).update(base="不是单位"),
+            "measures",
+            id="base-not-listed",
+        ),
+    ],
+)
+def test_a_units_check_says_file_key_line_and_fix_in_chinese(tmp_path, change, key):
+    shutil.copytree(REGISTRY_DIR, tmp_path / "registry")
+    path = tmp_path / "registry" / "units.yaml"
+    units = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(units)
+    path.write_text(yaml.safe_dump(units, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    message = refusal_of(tmp_path / "registry")
+
+    assert message.startswith(f"{path}: {key}.")
+    assert "，请" in message and re.search(r"（第\d+行）$", message)
+
+
+def test_an_offices_check_says_file_key_line_and_fix_in_chinese(tmp_path):
+    shutil.copytree(REGISTRY_DIR, tmp_path / "registry")
+    path = tmp_path / "registry" / "offices.yaml"
+    offices = yaml.safe_load(path.read_text(encoding="utf-8"))
+    offices["offices"][0]["submits_for"] = ["没有这个单位"]
+    path.write_text(yaml.safe_dump(offices, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    message = refusal_of(tmp_path / "registry")
+
+    line = next(
+        n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "submits_for" in text
+    )
+    assert message.startswith(f"{path}: offices.0.submits_for")
+    assert "不是 offices 中列出的办公室" in message and "，请写" in message
+    assert message.endswith(f"（第{line}行）")
+
+
+def _literal_text(node: ast.expr) -> str:
+    """Return the literal parts of a message: a string, an f-string's constants, a call's arguments."""
+    return " ".join(
+        part.value
+        for part in ast.walk(node)
+        if isinstance(part, ast.Constant) and isinstance(part.value, str)
+    )
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["registry.py", "registry_columns.py", "registry_templates.py", "registry_errors.py", "offices.py"],
+)
+def test_no_registry_check_refuses_in_english_alone(module):
+    # Before: about fifty checks raised ValueError("column 'x': `multiple` is only for enum columns"), English only,
+    # beside pydantic's errors said in Chinese.
+    tree = ast.parse((Path(pipeline.__file__).parent / module).read_text(encoding="utf-8"))
+    english = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Raise)
+        and isinstance(node.exc, ast.Call)
+        and getattr(node.exc.func, "id", "") in ("ValueError", "RegistryError", "Misconfigured")
+        and re.search(r"[A-Za-z]{3}", _literal_text(node.exc))  # words of its own, not a helper's joined
+        and not re.search(r"[\u4e00-\u9fff]", _literal_text(node.exc))
+    ]
+    assert english == [], f"pipeline/{module}: lines {english} refuse in English alone"

@@ -466,7 +466,10 @@ def test_the_registry_refuses_multiple_on_a_column_that_is_no_enum(tmp_path):
         [reason] = [c for c in entry["columns"] if c["name"] == "reason"]
         reason["multiple"] = True
 
-    with pytest.raises(RegistryError, match="column 'reason': `multiple` is only for enum columns"):
+    with pytest.raises(
+        RegistryError,
+        match=r"（列 'reason'）: `multiple` 只用于 enum 列（`multiple` is only for enum columns），请删去 multiple，或改 type（第\d+行）",
+    ):
         load_registry(_registry_with(tmp_path, multiple_reason))
 
 
@@ -475,7 +478,7 @@ def test_the_registry_refuses_a_multiple_enum_value_holding_a_separator(tmp_path
         [cause] = [c for c in entry["columns"] if c["name"] == "deviation_cause"]
         cause["values"]["其他"] = ["其他/不可抗力"]
 
-    with pytest.raises(RegistryError, match="no value or alias may hold one: 其他/不可抗力"):
+    with pytest.raises(RegistryError, match="取值和别名中不能含这些符号：其他/不可抗力"):
         load_registry(_registry_with(tmp_path, slash_alias))
 
 
