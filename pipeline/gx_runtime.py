@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from pipeline.frames import LINEAGE, Frame
 from pipeline.gx_metrics import install_faster_checks
 from pipeline.lazy_imports import deferred
 from pipeline.registry import Registry
+from pipeline.suite_places import said
 from pipeline.suites import EXPECTATIONS_DIR, SuiteError, read_suite, suite_documents
 
 # Every expectation is first checked with its counts alone (the Data Docs show them); only those that fail are
@@ -214,10 +216,21 @@ def _refused_kwargs(gx: Any, document: dict, exc: Exception) -> str:
         try:
             gx.ExpectationSuite(name="kwargs check", expectations=[expectation])
         except Exception as refused:
-            position = written.index(expectation) if expectation in written else "?"
-            said = "; ".join(line.strip() for line in str(refused).splitlines()[1:] if line.strip())
-            return f"{path}: expectation {position}: Great Expectations refuses its kwargs {expectation.get('kwargs')}: {said or refused}"
-    return f"{path}: Great Expectations refuses the suite: {exc}"
+            position = written.index(expectation) if expectation in written else None
+            words = "; ".join(line.strip() for line in str(refused).splitlines()[1:] if line.strip())
+            return said(
+                path,
+                ("expectations", position, "kwargs", *_refused_key(str(refused), expectation)),
+                f"Great Expectations 不接受这条检查的 kwargs {expectation.get('kwargs')}",
+                f"Great Expectations refuses its kwargs: {words or refused}",
+                f"请按 {expectation.get('type')} 的参数改正（拼写、类型），或删去多余的参数",
+            )
+    return f"{path}: Great Expectations 不接受这个 suite（Great Expectations refuses the suite: {exc}），请检查各条检查的 kwargs"
+
+
+def _refused_key(words: str, expectation: dict) -> tuple[str, ...]:
+    """Return the kwarg GX's words name (`min_valu`), where one of the expectation's is named there."""
+    return next(((k,) for k in expectation.get("kwargs", {}) if re.search(rf"\b{re.escape(k)}\b", words)), ())
 
 
 def warm_up(registry: Registry) -> None:

@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from pipeline.problems import RULE_ZH, Severity
+from pipeline.suite_places import said
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
 DATA_ROWS = "rows"  # the frame of data rows; every other frame kind is derived from it
@@ -61,15 +62,15 @@ ROW_EXPECTATIONS = frozenset(
 
 # What each meta key holds, said where one is missing: an engineer adding a check by hand has no other page open.
 _META_INSTEAD = {
-    "severity": '"error" (the file is returned to its office) or "warning" (taken, the clerk asked to check)',
-    "rule": 'the rule\'s id, lower-case letters and _ (e.g. "inspection_repeated"), with its title in "rule_zh"',
-    "reason": "why the rule matters, one sentence in Chinese",
-    "expected_zh": "what the cell should hold, in Chinese, as the receipt says it (应为……)",
-    "fix_zh": "what the office should do, in Chinese (请……)",
-    "derived": "the derived frame the check reads, one declared in the suite's meta.derived_frames",
-    "blame": "the name of the column whose header the receipt names",
-    "value": "the frame's column holding the figure found",
-    "found_zh": "how the receipt words the figure found, in Chinese (填写为“{…}”)",
+    "severity": '"error"（整份文件退回报送单位）或 "warning"（文件入库，请填报人核对）',
+    "rule": '规则的 id，小写字母和 _（如 "inspection_repeated"），其中文名称写在 "rule_zh"',
+    "reason": "这条规则为什么要紧（why），一句中文",
+    "expected_zh": "单元格应填什么，按回执的说法写中文（应为……）",
+    "fix_zh": "报送单位应如何改正，中文（请……）",
+    "derived": "这条检查读取的派生表，须是本 suite 的 meta.derived_frames 中声明的一个",
+    "blame": "回执中点名其表头的列的 name",
+    "value": "派生表中存放所发现数值的列",
+    "found_zh": "回执如何称呼所发现的数值，中文（填写为“{…}”）",
 }
 
 
@@ -84,8 +85,15 @@ def _check_type(path: Path, position: int, expectation: dict) -> None:
         return
     close = difflib.get_close_matches(str(kind), ROW_EXPECTATIONS, n=1)
     raise SuiteError(
-        f"{path}: expectation {position}: type {kind!r} is no Great Expectations check of rows"
-        + (f" (did you mean {close[0]!r}?)" if close else "")
+        said(
+            path,
+            ("expectations", position, "type"),
+            f"type {kind!r} 不是逐行检查的 Great Expectations 检查",
+            "no Great Expectations check of rows",
+            f"请写 {close[0]!r}（多半是它的笔误）"
+            if close
+            else "请写一个逐行检查的类型（见 pipeline/suites.py 的 ROW_EXPECTATIONS），如 expect_column_values_to_not_be_null",
+        )
     )
 
 
@@ -95,37 +103,74 @@ def _check_meta(path: Path, position: int, meta: dict, declared: Iterable[str]) 
     Whether the code builds each declared frame is checked where frames are built (`pipeline.validate`): a suite is
     read by what shows it too, which builds none."""
     needed = REQUIRED_META + (DERIVED_META if "derived" in meta else ())
+    at = ("expectations", position, "meta")
     if missing := [k for k in needed if not meta.get(k)]:
         raise SuiteError(
-            f"{path}: expectation {position}: meta lacks {missing}; add "
-            + "; ".join(f'"{k}": {_META_INSTEAD[k]}' for k in missing)
+            said(
+                path,
+                at,
+                f"meta 缺少 {', '.join(missing)}，每条检查都须说明是 error 还是 warning、为什么、回执怎么说",
+                f"meta lacks {missing}",
+                "请在 meta 中加上 " + "；".join(f'"{k}": {_META_INSTEAD[k]}' for k in missing),
+            )
         )
     if meta["severity"] not in (Severity.ERROR, Severity.WARNING):
         raise SuiteError(
-            f"{path}: expectation {position}: severity must be error or warning; write {_META_INSTEAD['severity']}"
+            said(
+                path,
+                (*at, "severity"),
+                f"severity {meta['severity']!r} 既不是 error 也不是 warning",
+                "severity must be error or warning",
+                f"请写 {_META_INSTEAD['severity']}",
+            )
         )
     # A rule of the suite's own showed its id on the clerk's receipt (「重复小区」 became `my_rule`) unless a title
     # was added in Python; a new source needs none, so the suite gives it, once and never for a rule named in code.
     rule, title = meta["rule"], meta.get("rule_zh")
     if rule in RULE_ZH and title and title != RULE_ZH[rule]:
         raise SuiteError(
-            f"{path}: expectation {position}: rule {rule!r} is titled {RULE_ZH[rule]!r} by the pipeline; "
-            "drop meta.rule_zh, or give the rule an id of its own"
+            said(
+                path,
+                (*at, "rule_zh"),
+                f"规则 {rule!r} 由流水线命名为 {RULE_ZH[rule]!r}，与 rule_zh {title!r} 不一致",
+                f"rule {rule!r} is titled {RULE_ZH[rule]!r} by the pipeline",
+                "请删去 meta.rule_zh，或给这条规则另起一个自己的 id",
+            )
         )
     if rule not in RULE_ZH and not title:
         raise SuiteError(
-            f"{path}: expectation {position}: rule {rule!r} is a rule of this suite's own: give its Chinese title, "
-            "shown on receipts, as meta.rule_zh"
+            said(
+                path,
+                (*at, "rule"),
+                f"规则 {rule!r} 是本 suite 自己的规则，回执上要显示它的中文名称",
+                f"rule {rule!r} is a rule of this suite's own: give its Chinese title",
+                '请在 meta 中加上 "rule_zh": "<回执上显示的中文名称>"',
+            )
         )
     # A misspelt rule here left both problems on the cell, with nothing said.
     if (instead_of := meta.get("instead_of")) is not None and instead_of not in RULE_ZH:
+        close = difflib.get_close_matches(str(instead_of), RULE_ZH, n=1)
         raise SuiteError(
-            f"{path}: expectation {position}: meta.instead_of names {instead_of!r}, no rule of the pipeline's"
+            said(
+                path,
+                (*at, "instead_of"),
+                f"meta.instead_of 写的 {instead_of!r} 不是流水线的规则",
+                f"meta.instead_of names {instead_of!r}, no rule of the pipeline's",
+                f"请写 {close[0]!r}（多半是它的笔误）"
+                if close
+                else "请写 pipeline/problems.py 中 RULE_ZH 的一条规则",
+            )
         )
     kind = meta.get("derived")
     if kind is not None and kind not in declared:
         raise SuiteError(
-            f"{path}: expectation {position}: derived frame {kind!r} is not declared in meta.derived_frames"
+            said(
+                path,
+                (*at, "derived"),
+                f"派生表 {kind!r} 未在 meta.derived_frames 中声明",
+                f"derived frame {kind!r} is not declared in meta.derived_frames",
+                f"请写已声明的一个（{', '.join(declared) or '无'}），或在本文件顶层的 meta.derived_frames 中声明它",
+            )
         )
 
 
@@ -135,8 +180,13 @@ def _check_severity(path: Path, position: int, expectation: dict) -> None:
     stated, meta = expectation.get("severity"), expectation["meta"]["severity"]
     if stated is not None and stated != (wanted := GX_SEVERITY[Severity(meta)]):
         raise SuiteError(
-            f"{path}: expectation {position}: severity {stated!r} disagrees with meta.severity {meta!r}, which "
-            f"decides whether a file is returned: write {wanted!r} there, or change both"
+            said(
+                path,
+                ("expectations", position, "severity"),
+                f"severity {stated!r} 与决定文件是否退回的 meta.severity {meta!r} 不一致",
+                f"severity {stated!r} disagrees with meta.severity {meta!r}",
+                f"请在这里写 {wanted!r}，或两处一起改",
+            )
         )
 
 
@@ -170,19 +220,49 @@ def read_suite(path: Path) -> dict:
         raise SuiteError(
             f"{path}: 不是UTF-8编码（第{exc.start + 1}个字节起无法读取），请用UTF-8编码另存后重试"
         ) from exc
+    except json.JSONDecodeError as exc:
+        raise SuiteError(
+            f"{path}: 第{exc.lineno}行第{exc.colno}列不是有效的JSON（not valid JSON: {exc.msg}），"
+            "请改正：键和文字都用英文双引号，各项之间用英文逗号，最后一项后面不加逗号"
+        ) from exc
     except (OSError, ValueError) as exc:
-        raise SuiteError(f"{path}: cannot read the suite: {exc}") from exc
+        raise SuiteError(
+            f"{path}: 无法读取（cannot read the suite: {exc}），请检查文件是否存在、可读"
+        ) from exc
     # A suite of another shape (a list, an expectation written as its type alone) crashed with a traceback.
     if not isinstance(document, dict) or not isinstance(document.get("expectations", []), list):
-        raise SuiteError(f"{path}: a suite is an object whose `expectations` is a list")
+        raise SuiteError(
+            said(
+                path,
+                ("expectations",) if isinstance(document, dict) else (),
+                "suite 应是一个对象，其 expectations 是一个列表",
+                "a suite is an object whose `expectations` is a list",
+                '请写成 {"name": "<模板id>", "expectations": [ … ]}',
+            )
+        )
     for position, expectation in enumerate(document.get("expectations", [])):
         if not isinstance(expectation, dict) or not all(
             isinstance(expectation.get(key, {}), dict) for key in ("kwargs", "meta")
         ):
             raise SuiteError(
-                f"{path}: expectation {position}: an object with `type`, and `kwargs` and `meta` objects"
+                said(
+                    path,
+                    ("expectations", position),
+                    "每条检查应是一个对象，含 type，以及 kwargs 和 meta 两个对象",
+                    "an object with `type`, and `kwargs` and `meta` objects",
+                    '请写成 {"type": "expect_…", "kwargs": {…}, "meta": {…}}',
+                )
             )
     return document
+
+
+def expectation_position(path: Path, expectation: dict) -> int | None:
+    """Return where an expectation stands in its suite file's list, or None where it is not found there."""
+    try:
+        written = read_suite(path).get("expectations", [])
+    except SuiteError:
+        return None
+    return written.index(expectation) if expectation in written else None
 
 
 @cache
@@ -191,7 +271,15 @@ def suite_documents(template_id: str, directory: Path = EXPECTATIONS_DIR) -> dic
     path = directory / f"{template_id}.json"
     document = read_suite(path)
     if document.get("name") != template_id:
-        raise SuiteError(f"{path}: the suite must be named {template_id!r}")
+        raise SuiteError(
+            said(
+                path,
+                ("name",),
+                f"suite 的 name 须与文件名（模板 id）{template_id!r} 一致",
+                f"the suite must be named {template_id!r}",
+                f'请写 "name": "{template_id}"',
+            )
+        )
     declared = document.get("meta", {}).get("derived_frames", {})
     by_kind: dict[str, list[dict]] = {DATA_ROWS: []}
     for position, expectation in enumerate(document.get("expectations", [])):

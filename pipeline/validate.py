@@ -26,7 +26,8 @@ from pipeline.problems import Problem
 from pipeline.registry import Registry, RegistryError
 from pipeline.scaffold import out_of_date
 from pipeline.settings import DATA_DOCS_KEEP_DAYS
-from pipeline.suites import DATA_ROWS, EXPECTATIONS_DIR, SuiteError, suite_documents
+from pipeline.suite_places import said
+from pipeline.suites import DATA_ROWS, EXPECTATIONS_DIR, SuiteError, expectation_position, suite_documents
 from pipeline.text import item_key
 from pipeline.warehouse_schema import SQL_DIR
 
@@ -96,28 +97,42 @@ def check_sources(registry: Registry) -> None:
                 _builder(template.id, kind)
             for expectation in document["expectations"]:
                 kwargs, meta = expectation.get("kwargs", {}), expectation["meta"]
+                at = ("expectations", expectation_position(path, expectation))
                 if kind == DATA_ROWS:
                     # A row's problem is told on one column's header: a check of several (docs/adding-a-source.md's
                     # 检查日期 and 小区名称 unique together) has none of its own, and met a file with a KeyError.
                     if not (meta.get("blame") or kwargs.get("column")):
                         raise SuiteError(
-                            f"{path}: expectation {expectation['type']} (rule {meta['rule']}) checks several "
-                            "columns: name the one whose header its problems are told on as meta.blame"
+                            said(
+                                path,
+                                (*at, "meta"),
+                                f"检查 {expectation['type']}（规则 {meta['rule']}）涉及几列，回执不知道该点名哪一列的表头",
+                                "checks several columns: name the one whose header its problems are told on as "
+                                "meta.blame",
+                                '请在 meta 中加上 "blame": "<回执点名其表头的列的 name>"',
+                            )
                         )
-                    named = [kwargs[k] for k in COLUMN_KWARGS if k in kwargs] + list(
-                        kwargs.get("column_list", ())
-                    )
-                    named += [meta["blame"]] if meta.get("blame") else []
+                    named = [(k, kwargs[k]) for k in COLUMN_KWARGS if k in kwargs] + [
+                        ("column_list", c) for c in kwargs.get("column_list", ())
+                    ]
+                    named += [("blame", meta["blame"])] if meta.get("blame") else []
                 else:  # a derived frame's own columns are its builder's; the column it blames is the template's
-                    named = [meta["blame"]]  # or a form's field (money_per_row's 项目资金 amounts)
+                    named = [("blame", meta["blame"])]  # or a form's field (money_per_row's 项目资金 amounts)
                 allowed = (
                     columns | LINEAGE | (set() if kind == DATA_ROWS else {f.name for f in template.fields})
                 )
-                if unknown := [c for c in named if c not in allowed]:
+                if unknown := [(k, c) for k, c in named if c not in allowed]:
+                    key = unknown[0][0]
                     raise SuiteError(
-                        f"{path}: expectation {expectation['type']} (rule {meta['rule']}) 用到的 "
-                        f"{', '.join(map(repr, unknown))} 不是 {entry} 中的列：请在这里改用该文件的列名，或运行 "
-                        f"`pipeline new-source {template.id} --regenerate` 重新生成"
+                        said(
+                            path,
+                            (*at, "meta" if key == "blame" else "kwargs", key),
+                            f"检查 {expectation['type']}（规则 {meta['rule']}）用到的 "
+                            f"{', '.join(repr(c) for _, c in unknown)} 不是 {entry} 中的列",
+                            "not a column of the template",
+                            f"请在这里改用该文件的列名（{', '.join(sorted(columns))}），或运行 "
+                            f"`pipeline new-source {template.id} --regenerate` 重新生成",
+                        )
                     )
         # An entry edited without `--regenerate` was noticed only by `make test`: each night checked the sheets by
         # the suite's old columns and values, refusing what the registry now allows, and the view missed new columns.

@@ -409,7 +409,10 @@ def test_regenerating_reads_a_suite_saved_with_a_bom_and_refuses_a_broken_one_na
     assert suite_documents(NEW, root / "expectations")["rows"]["expectations"]
 
     files.suite.write_text(suite.replace('"rule": "required",', '"rule": "required"', 1), encoding="utf-8")
-    with pytest.raises(ValueError, match=rf"{NEW}\.json: cannot read the suite: Expecting ',' delimiter"):
+    with pytest.raises(
+        ValueError,
+        match=rf"{NEW}\.json: 第\d+行第\d+列不是有效的JSON（not valid JSON: Expecting ',' delimiter），请改正",
+    ):
         run_new_source(NEW, None, True, root)
 
 

@@ -24,6 +24,7 @@ from pipeline.problems import Problem, Severity
 from pipeline.registry import REGISTRY_DIR, load_registry
 from pipeline.registry_columns import ColumnType
 from pipeline.rules import load_rules
+from pipeline.suite_places import at_place
 from pipeline.suites import EXPECTATIONS_DIR, SuiteError
 from pipeline.validate import Batch, validate, write_data_docs
 from tests.pipeline.workbooks import xlsx
@@ -805,15 +806,20 @@ def test_a_suite_naming_a_column_its_template_lacks_is_refused_naming_file_and_c
         validate_module.check_sources(registry)
 
     message = str(raised.value)
-    assert message.startswith(f"{EXPECTATIONS_DIR / 'compound_list.json'}: expectation ")
+    # The renamed column is in the suite read, not in its file: the expectation is not found there to be placed.
+    assert message.startswith(f"{EXPECTATIONS_DIR / 'compound_list.json'}: expectations: ")
     # Before: `registry/sources/compound_list.yaml`, wherever the registry was, in English.
     assert f"'household_count' 不是 {registry.directory / 'sources' / 'compound_list.yaml'} 中的列" in message
+    assert "（not a column of the template），请在这里改用该文件的列名（" in message
 
 
 @pytest.mark.parametrize(
     ("blame", "says"),
     [
-        (None, "checks several columns: name the one whose header its problems are told on as meta.blame"),
+        (
+            None,
+            '涉及几列，回执不知道该点名哪一列的表头（checks several columns: name the one whose header its problems are told on as meta.blame），请在 meta 中加上 "blame"',
+        ),
         ("compund_name", "'compund_name' 不是 "),
     ],
 )
@@ -843,8 +849,8 @@ def test_a_hand_written_check_of_several_columns_must_name_a_template_column_to_
 
     message = str(raised.value)
     assert message.startswith(
-        f"{EXPECTATIONS_DIR / 'compound_list.json'}: expectation expect_compound_columns_to_be_unique "
-        "(rule compound_repeated) "
+        f"{EXPECTATIONS_DIR / 'compound_list.json'}: expectations: 检查 expect_compound_columns_to_be_unique"
+        "（规则 compound_repeated）"
     )
     assert says in message
 
@@ -927,8 +933,9 @@ def test_a_suite_with_an_expectation_type_gx_does_not_know_is_refused_naming_it(
         suites_module.suite_documents("compound_list", tmp_path)
 
     assert str(raised.value) == (
-        f"{tmp_path / 'compound_list.json'}: expectation 0: type 'expect_column_values_to_be_in_typelist' is no "
-        "Great Expectations check of rows (did you mean 'expect_column_values_to_be_in_type_list'?)"
+        f"{tmp_path / 'compound_list.json'}: expectations.0.type: type 'expect_column_values_to_be_in_typelist' 不是"
+        "逐行检查的 Great Expectations 检查（no Great Expectations check of rows），"
+        "请写 'expect_column_values_to_be_in_type_list'（多半是它的笔误）（第1行第57列）"
     )
 
 
@@ -946,22 +953,29 @@ def test_an_expectation_whose_gx_severity_disagrees_with_its_meta_severity_is_re
         suites_module.suite_documents("compound_list", tmp_path)
 
     assert str(raised.value).startswith(
-        f"{tmp_path / 'compound_list.json'}: expectation 0: severity {stated!r} disagrees with meta.severity {meta!r}"
+        f"{tmp_path / 'compound_list.json'}: expectations.0.severity: severity {stated!r} 与决定文件是否退回的 "
+        f"meta.severity {meta!r} 不一致"
     )
 
 
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda s: [], "a suite is an object whose `expectations` is a list"),
-        (lambda s: s | {"expectations": {"a": 1}}, "a suite is an object whose `expectations` is a list"),
+        (
+            lambda s: [],
+            "suite 应是一个对象，其 expectations 是一个列表（a suite is an object whose `expectations`",
+        ),
+        (
+            lambda s: s | {"expectations": {"a": 1}},
+            "expectations: suite 应是一个对象，其 expectations 是一个列表（a suite is an object whose `expectations`",
+        ),
         (
             lambda s: s | {"expectations": [*s["expectations"], "expect_column_values_to_not_be_null"]},
-            "expectation {last}: an object with `type`, and `kwargs` and `meta` objects",
+            "expectations.{last}: 每条检查应是一个对象，含 type，以及 kwargs 和 meta 两个对象（an object with `type`",
         ),
         (
             lambda s: s | {"expectations": [s["expectations"][0] | {"meta": "error"}]},
-            "expectation 0: an object with `type`, and `kwargs` and `meta` objects",
+            "expectations.0: 每条检查应是一个对象，含 type，以及 kwargs 和 meta 两个对象（an object with `type`",
         ),
     ],
 )
@@ -974,7 +988,8 @@ def test_a_suite_of_another_shape_is_refused_naming_it(tmp_path, edit, message):
     with pytest.raises(SuiteError) as raised:
         suites_module.suite_documents("compound_list", tmp_path)
 
-    assert str(raised.value) == f"{path}: " + message.format(last=len(suite["expectations"]))
+    assert str(raised.value).startswith(f"{path}: " + message.format(last=len(suite["expectations"])))
+    assert "，请写成 {" in str(raised.value)
 
 
 def test_a_suite_not_in_utf8_is_refused_saying_so_in_chinese(tmp_path):
@@ -1299,8 +1314,16 @@ def _suite_with_rule(directory: Path, rule: str, title: str | None) -> Path:
 @pytest.mark.parametrize(
     ("rule", "title", "refused"),
     [
-        ("compound_code", None, "rule 'compound_code' is a rule of this suite's own: give its Chinese title"),
-        ("type", "类型不对", "rule 'type' is titled '填写格式不符' by the pipeline; drop meta.rule_zh"),
+        (
+            "compound_code",
+            None,
+            "meta.rule: 规则 'compound_code' 是本 suite 自己的规则，回执上要显示它的中文名称",
+        ),
+        (
+            "type",
+            "类型不对",
+            "meta.rule_zh: 规则 'type' 由流水线命名为 '填写格式不符'，与 rule_zh '类型不对' 不一致",
+        ),
     ],
 )
 def test_a_suites_own_rule_needs_one_chinese_title(tmp_path, rule, title, refused):
@@ -1308,7 +1331,7 @@ def test_a_suites_own_rule_needs_one_chinese_title(tmp_path, rule, title, refuse
     path = _suite_with_rule(tmp_path, rule, title)
     with pytest.raises(SuiteError) as raised:
         suites_module.suite_documents("compound_list", tmp_path)
-    assert str(raised.value).startswith(f"{path}: expectation 0: {refused}")
+    assert str(raised.value).startswith(f"{path}: expectations.0.{refused}")
 
 
 def test_a_check_standing_instead_of_a_misspelt_rule_is_refused(tmp_path):
@@ -1324,7 +1347,9 @@ def test_a_check_standing_instead_of_a_misspelt_rule_is_refused(tmp_path):
     with pytest.raises(SuiteError) as raised:
         suites_module.suite_documents("compound_list", tmp_path)
     assert str(raised.value) == (
-        f"{path}: expectation {position}: meta.instead_of names 'exceeds_planed_total', no rule of the pipeline's"
+        f"{path}: expectations.{position}.meta.instead_of: meta.instead_of 写的 'exceeds_planed_total' 不是流水线的规则"
+        "（meta.instead_of names 'exceeds_planed_total', no rule of the pipeline's），"
+        f"请写 'exceeds_planned_total'（多半是它的笔误）{at_place(path, ('expectations', position, 'meta', 'instead_of'))}"
     )
 
 
@@ -1365,7 +1390,10 @@ def test_an_expectation_whose_kwargs_gx_refuses_is_named_not_a_traceback(tmp_pat
         gx_runtime._great_expectations().suite(documents["rows"])
 
     message = str(raised.value)
-    assert message.startswith(f"{path}: expectation {position}: Great Expectations refuses its kwargs ")
+    assert message.startswith(
+        f"{path}: expectations.{position}.kwargs.min_valu: Great Expectations 不接受这条检查的 kwargs "
+    )
+    assert message.endswith(f"{at_place(path, ('expectations', position, 'kwargs', 'min_valu'))}")
     assert "min_valu" in message and "extra fields not permitted" in message
 
 
@@ -1409,8 +1437,8 @@ def test_a_ledger_kept_a_sheet_a_month_is_held_to_its_year_so_far_across_its_she
 @pytest.mark.parametrize(
     ("dropped", "says"),
     [
-        ("severity", '"severity": "error" (the file is returned to its office) or "warning"'),
-        ("reason", '"reason": why the rule matters, one sentence in Chinese'),
+        ("severity", '"severity": "error"（整份文件退回报送单位）或 "warning"'),
+        ("reason", '"reason": 这条规则为什么要紧（why），一句中文'),
     ],
 )
 def test_a_check_whose_meta_lacks_a_key_says_what_to_write_there(tmp_path, dropped, says):
@@ -1423,9 +1451,10 @@ def test_a_check_whose_meta_lacks_a_key_says_what_to_write_there(tmp_path, dropp
     with pytest.raises(SuiteError) as raised:
         suites_module.suite_documents("compound_list", tmp_path)
 
-    assert str(raised.value).startswith(f"{path}: expectation 0: meta lacks [{dropped!r}]; add {says}")
+    assert str(raised.value).startswith(f"{path}: expectations.0.meta: meta 缺少 {dropped}，")
+    assert f"（meta lacks [{dropped!r}]），请在 meta 中加上 {says}" in str(raised.value)
 
 
 def test_a_check_of_an_unknown_severity_says_what_to_write():
-    with pytest.raises(SuiteError, match='severity must be error or warning; write "error" .* or "warning"'):
+    with pytest.raises(SuiteError, match='（severity must be error or warning），请写 "error".*或 "warning"'):
         suites_module._check_meta(Path("x.json"), 0, {k: "x" for k in suites_module.REQUIRED_META}, {})
