@@ -146,7 +146,10 @@ class _GreatExpectations:
                 except Exception as exc:  # GX's own (pydantic) refusal of an expectation's kwargs
                     raise SuiteError(_refused_kwargs(self.gx, document, exc)) from exc
                 if len(suite.expectations) != len(document["expectations"]):
-                    raise SuiteError(f"suite {name!r}: GX rejected some expectations (see its log)")
+                    raise SuiteError(
+                        f"suite {name!r}: Great Expectations 没有收下其中几条检查（GX rejected some expectations），"
+                        "请查看它的日志中被拒绝的检查并改正"
+                    )
                 self.suites[name] = self.context.suites.add(suite)
             return self.suites[name]
 

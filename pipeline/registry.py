@@ -307,7 +307,7 @@ def load_registry(directory: Path | None = None) -> Registry:
     if not templates:
         raise RegistryError(
             f"{directory / 'sources'}: 没有任何模板（no templates found），"
-            "请运行 `pipeline new-source <模板id> --name-zh <报表名称>` 添加一个"
+            "请运行 `pipeline new-source <模板id> --title <报表名称>` 添加一个"
         )
     refuse_same_headers(directory, templates)
     refuse_same_names(directory, templates)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from pathlib import Path
@@ -118,6 +119,11 @@ def write_instead(err: dict, model: type[BaseModel] | None) -> str:
         return f"，请删去，或写此处可用的键之一：{', '.join(keys)}"
     if err["type"] == "missing" and loc:
         return f"，请加上“{loc[-1]}:”"
+    if err["type"] in ("literal_error", "enum") and isinstance(err.get("input"), str):
+        # `type: data` for date, `slice: [unit, yaer]`: the value listed that it most likely misspells.
+        listed = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+        if near := difflib.get_close_matches(err["input"], listed, n=1, cutoff=0.6):
+            return f"，请写 {near[0]!r}（多半是它的笔误）"
     if hint := _WRITE_INSTEAD.get(err["type"]):
         return f"，{hint}"
     return ""

@@ -10,6 +10,7 @@ Cells the parser already reported are never reported again.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
@@ -54,8 +55,13 @@ def _builder(template_id: str, kind: str) -> Any:
     builder = DERIVED_FRAMES.get(kind)
     if builder is None:
         raise SuiteError(
-            f"{EXPECTATIONS_DIR / f'{template_id}.json'}: derived frame {kind!r} is declared, but "
-            f"pipeline/derived_frames.py builds no frame of that name ({', '.join(sorted(DERIVED_FRAMES))})"
+            said(
+                EXPECTATIONS_DIR / f"{template_id}.json",
+                ("meta", "derived_frames", kind),
+                f"声明了派生表 {kind!r}，但 pipeline/derived_frames.py 不生成这个名称的表",
+                f"derived frame {kind!r} is declared, but no code builds it",
+                f"请写其中之一（{', '.join(sorted(DERIVED_FRAMES))}），或先在 DERIVED_FRAMES 中加上它的生成函数",
+            )
         )
     return builder
 
@@ -79,8 +85,8 @@ def check_sources(registry: Registry) -> None:
     for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
         if not (entry := registry.directory / "sources" / f"{path.stem}.yaml").is_file():
             raise SuiteError(
-                f"{path}: a suite for no template: {entry} does not exist; delete the file, or name it after the "
-                "template it checks"
+                f"{path}: 没有对应的报表模板，{entry} 不存在（a suite for no template），"
+                "请删去这个文件（备份请移出 expectations/），或按它所检查的模板 id 命名"
             )
     for template in registry.templates.values():
         path = EXPECTATIONS_DIR / f"{template.id}.json"
@@ -123,6 +129,7 @@ def check_sources(registry: Registry) -> None:
                 )
                 if unknown := [(k, c) for k, c in named if c not in allowed]:
                     key = unknown[0][0]
+                    meant = difflib.get_close_matches(str(unknown[0][1]), sorted(columns), n=1)
                     raise SuiteError(
                         said(
                             path,
@@ -130,7 +137,8 @@ def check_sources(registry: Registry) -> None:
                             f"检查 {expectation['type']}（规则 {meta['rule']}）用到的 "
                             f"{', '.join(repr(c) for _, c in unknown)} 不是 {entry} 中的列",
                             "not a column of the template",
-                            f"请在这里改用该文件的列名（{', '.join(sorted(columns))}），或运行 "
+                            (f"请写 {meant[0]!r}（多半是它的笔误），或" if meant else "请在这里")
+                            + f"改用该文件的列名（{', '.join(sorted(columns))}），或运行 "
                             f"`pipeline new-source {template.id} --regenerate` 重新生成",
                         )
                     )
@@ -138,9 +146,10 @@ def check_sources(registry: Registry) -> None:
         # the suite's old columns and values, refusing what the registry now allows, and the view missed new columns.
         if stale := out_of_date(template, path, SQL_DIR / "staging" / f"stg_{template.id}.sql"):
             raise SuiteError(
-                f"{' and '.join(map(str, stale))}: out of date with registry/sources/{template.id}.yaml, which was edited after it was "
-                f"generated: run `pipeline new-source {template.id} --regenerate` to write it again (checks and "
-                "wording written by hand are kept; a generated check is changed in the registry entry, not here)"
+                f"{' 和 '.join(map(str, stale))}: 生成之后 registry/sources/{template.id}.yaml 又改过，已不相符"
+                f"（out of date with registry/sources/{template.id}.yaml），请运行 "
+                f"`pipeline new-source {template.id} --regenerate` 重新生成（手写的检查和措辞会保留；生成的检查"
+                "请在登记文件中修改，不要改在这里）"
             )
 
 

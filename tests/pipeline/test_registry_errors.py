@@ -104,6 +104,17 @@ def test_what_pydantic_finds_wrong_is_said_in_chinese_its_english_in_brackets(tm
     )
 
 
+@pytest.mark.parametrize(("written", "meant"), [("data", "date"), ("mony", "money"), ("count", None)])
+def test_a_value_not_listed_says_the_one_it_most_likely_misspells(tmp_path, written, meant):
+    # Before: the thirteen types listed, and nothing said of `data` being `date` misspelt.
+    text = template_yaml(columns=f"  - {{name: checked_on, header: 检查日期, type: {written}}}\n")
+    if meant is None:
+        load_registry(registry_dir(tmp_path, text))
+        return
+    message = refusal(tmp_path, text)
+    assert message.endswith(f"），请写 {meant!r}（多半是它的笔误）（第9行）")
+
+
 def test_a_column_check_naming_its_column_is_not_named_twice(tmp_path):
     message = refusal(tmp_path, template_yaml(columns="  - {name: status, header: 状态, type: enum}\n"))
 

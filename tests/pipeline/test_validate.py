@@ -778,7 +778,8 @@ def test_a_suite_checking_a_derived_frame_no_code_builds_is_refused_naming_its_f
     parsed = parse("unbuilt", CLEAN["investment_progress"], registry)
 
     with pytest.raises(
-        SuiteError, match=r"investment_progress\.json: derived frame '楼栋_per_row' is declared"
+        SuiteError,
+        match=r"investment_progress\.json: meta\.derived_frames\.楼栋_per_row: 声明了派生表 '楼栋_per_row'.*请写其中之一（.*（第\d+行第\d+列）",
     ):
         validate([Batch("unbuilt", s) for s in parsed.sheets], registry, CONTEXT)
 
@@ -810,7 +811,10 @@ def test_a_suite_naming_a_column_its_template_lacks_is_refused_naming_file_and_c
     assert message.startswith(f"{EXPECTATIONS_DIR / 'compound_list.json'}: expectations: ")
     # Before: `registry/sources/compound_list.yaml`, wherever the registry was, in English.
     assert f"'household_count' 不是 {registry.directory / 'sources' / 'compound_list.yaml'} 中的列" in message
-    assert "（not a column of the template），请在这里改用该文件的列名（" in message
+    assert (
+        "（not a column of the template），请写 'households'（多半是它的笔误），或改用该文件的列名（"
+        in message
+    )
 
 
 @pytest.mark.parametrize(
@@ -897,9 +901,9 @@ def test_a_suite_for_no_template_is_refused_naming_it(registry, monkeypatch, tmp
         validate_module.check_sources(registry)
 
     assert str(raised.value) == (
-        f"{root / 'compound_list.orig.json'}: a suite for no template: "
-        f"{registry.directory / 'sources' / 'compound_list.orig.yaml'} does not exist; delete the file, or name it "
-        "after the template it checks"
+        f"{root / 'compound_list.orig.json'}: 没有对应的报表模板，"
+        f"{registry.directory / 'sources' / 'compound_list.orig.yaml'} 不存在（a suite for no template），"
+        "请删去这个文件（备份请移出 expectations/），或按它所检查的模板 id 命名"
     )
 
 
@@ -918,9 +922,9 @@ def test_a_registry_entry_edited_without_regenerating_its_suite_stops_the_night_
         validate_module.check_sources(load_registry(tmp_path / "registry"))
 
     assert str(raised.value) == (
-        f"{EXPECTATIONS_DIR / 'compound_list.json'}: out of date with registry/sources/compound_list.yaml, which was "
-        "edited after it was generated: run `pipeline new-source compound_list --regenerate` to write it again "
-        "(checks and wording written by hand are kept; a generated check is changed in the registry entry, not here)"
+        f"{EXPECTATIONS_DIR / 'compound_list.json'}: 生成之后 registry/sources/compound_list.yaml 又改过，已不相符"
+        "（out of date with registry/sources/compound_list.yaml），请运行 `pipeline new-source compound_list "
+        "--regenerate` 重新生成（手写的检查和措辞会保留；生成的检查请在登记文件中修改，不要改在这里）"
     )
 
 
