@@ -320,7 +320,7 @@ def refuse_unknown_units(path: Path, template: Template, units: Units) -> None:
     for loc, column in _columns_at(template):
         if column.type in MEASURE_OF_TYPE and MEASURE_OF_TYPE[column.type] not in units.measures:
             raise RegistryError(
-                f"{path}: {_key(loc, column)}.type: 类型 {column.type.value} 要用的计量 "
+                f"{path}: {_key((*loc, 'type'), column)}: 类型 {column.type.value} 要用的计量 "
                 f"{MEASURE_OF_TYPE[column.type]!r} 在 units.yaml 中没有（no such measure in units.yaml），"
                 f"请在那里补上{at_line(path, (*loc, 'type'))}"
             )
@@ -328,14 +328,14 @@ def refuse_unknown_units(path: Path, template: Template, units: Units) -> None:
         for key, word in [("counts", column.counts), *(("also_counts", w) for w in column.also_counts)]:
             if word and (units.find(word) or ("",))[0] != "count":
                 raise RegistryError(
-                    f"{path}: {_key(loc, column)}.{key}: {word!r} 不是 units.yaml 中计数（count）的单位"
+                    f"{path}: {_key((*loc, key), column)}: {word!r} 不是 units.yaml 中计数（count）的单位"
                     "（not a unit of the count measure），"
                     f"请写其中列出的一个（户、人、栋…），或在那里补上{at_line(path, (*loc, key))}"
                 )
 
 
 def _key(loc: tuple, column: Column) -> str:
-    """Say a column's key path and name as `explain` does: `columns.3（列 'status'）`."""
+    """Say a column's key path and name as `explain` does: `columns.3.type（列 'status'）`."""
     return f"{'.'.join(map(str, loc))}（列 {column.name!r}）"
 
 

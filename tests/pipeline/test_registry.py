@@ -496,7 +496,7 @@ def test_money_column_needs_the_money_measure_in_units_yaml(tmp_path):
     text = template_yaml(columns="  - {name: amount, header: 金额, type: money}\n")
     with pytest.raises(
         RegistryError,
-        match=r"demo_list\.yaml: columns\.2（列 'amount'）\.type: 类型 money 要用的计量 'money' 在 units.yaml 中没有.*"
+        match=r"demo_list\.yaml: columns\.2\.type（列 'amount'）: 类型 money 要用的计量 'money' 在 units.yaml 中没有.*"
         r"请在那里补上（第9行）",
     ):
         load_registry(registry_dir(tmp_path, text, units=units))
@@ -507,7 +507,7 @@ def test_a_count_column_counting_a_word_units_yaml_lacks_is_rejected(tmp_path):
     text = template_yaml(columns="  - {name: trainees, header: 培训人次, type: count, counts: 斤}\n")
     message = refusal(tmp_path, text)
     assert message.startswith(
-        f"{SOURCE}: columns.2（列 'trainees'）.counts: '斤' 不是 units.yaml 中计数（count）的单位"
+        f"{SOURCE}: columns.2.counts（列 'trainees'）: '斤' 不是 units.yaml 中计数（count）的单位"
     )
     assert message.endswith(
         f"（第{text.splitlines().index('  - {name: trainees, header: 培训人次, type: count, counts: 斤}') + 1}行）"
