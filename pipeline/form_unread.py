@@ -33,9 +33,13 @@ def _check_unread_headers(places: Places, found: dict[str, Place | None], sheet:
         r = located[0][0]
         read = {place[1] for place in located}
         first = places.first_written(r)
+        # A second form pasted right of the first is one error (second_table), not each of its block's values.
+        side = sheet.side_table
         for header_row in sorted({place[3] for place in located}):
             for (row, c), written in places.written.items():
                 if row != header_row or c in read or (first is not None and c <= first[0]):
+                    continue
+                if side is not None and c >= side:
                     continue
                 value = places.cell(r, c)
                 # A cell merged down from a row above (the block's label) holds no value of this row.

@@ -30,7 +30,7 @@ def check_header(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> None:
         _unknown_form_columns(grid, match, sheet, told)
     if sheet.footer_row:
         _second_table(grid, match, sheet, sheet.footer_row)
-    side = _side_table(match, sheet)
+    side = sheet.side_table = _side_table(match, sheet)
     if side is not None:  # its columns are the second table's, no column named twice
         match = replace(match, repeats=[r for r in match.repeats if r[1] < side])
     repeated_columns(grid, match, sheet)

@@ -44,6 +44,9 @@ class ParsedSheet:
     row_units: dict[tuple[int, str], UnitContext] = field(default_factory=dict, repr=False, compare=False)
     # The Excel row the footer lines (`填表人：…`) start at: nothing after it is read as data.
     footer_row: int | None = field(default=None, repr=False, compare=False)
+    # The zero-based column a second copy of the table starts at, right of the first (`header_checks`, an error):
+    # nothing from it on is read, nor told of again cell by cell.
+    side_table: int | None = field(default=None, repr=False, compare=False)
     # Text cells whose value was normalised (full-width brackets, spaces inside): (Excel row, column name) → the
     # cell as written, so a receipt quotes what the clerk typed, not what it was matched as.
     written_text: dict[tuple[int, str], str] = field(default_factory=dict, repr=False, compare=False)

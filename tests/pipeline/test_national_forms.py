@@ -823,11 +823,23 @@ def test_two_forms_side_by_side_on_one_sheet_are_an_error_naming_where_the_secon
 
     parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
 
-    [error] = [p for p in parsed.errors]
+    [error] = parsed.all_problems  # its budget block's values were each told as unread_header besides
     level1 = first[_row(first, "一级指标") - 1].index("一级指标")
     assert (error.rule, error.excel_row) == ("second_table", _row(first, "一级指标"))
     assert f"{column_letter(len(first[0]) + 1 + level1)}列起还有一张" in error.message_zh
     assert [r["project_name"] for r in parsed.sheets[0].records] == [PROJECT] * len(demo.TARGETS)
+
+
+def test_two_monitoring_forms_side_by_side_are_one_error_not_the_seconds_headers_told_unread(registry):
+    first, merges = national_monitoring(MONITORING)
+    second, _ = national_monitoring(MONITORING, project="枣林街道背街小巷整治")
+    rows = [[*a, None, *b] for a, b in zip(first, second, strict=True)]
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/2022年1-7月运行监控表.xlsx", registry)
+
+    [error] = parsed.all_problems
+    assert (error.rule, error.excel_row) == ("second_table", _row(first, "一级指标"))
+    assert parsed.sheets[0].records[0]["budget_executed_wan"] == Decimal("800.00")
 
 
 def test_the_simplified_table_has_no_form_fields_and_still_reads(registry, demo):
