@@ -186,7 +186,7 @@ class Places:
                     row, column = cells[0] if cells else (bottom + 1, c)
                     return row, column, self.written[(r, c)], r
                 return r, self._value_beside(r, right), self.written[(r, c)], r
-        if not field.below:  # the form's lines above its table only: a table's cell is no field's
+        if not field.below:  # the form's lines around its table: a table's own cell is no field's
             for r, c, label, named, value in self._labelled_lines():
                 if named in field.labels:
                     if not value or _NOTE_ONLY.fullmatch(value):
@@ -196,18 +196,25 @@ class Places:
         return None
 
     def _labelled_lines(self) -> list[tuple[int, int, str, str, str]]:
-        """Return each cell above the table written `label：value`, in order: its row, column, label as written,
-        label as named and value."""
+        """Return each cell written `label：value` above the table, or below its header on a line of its own or on a
+        row the form labels (`总分 | … | 自评等级：良`), in order: its row, column, label as written, label as named
+        and value."""
         # Split once per sheet, not once per field looked for (a form's dozen fields each went over every cell).
         if self.colon_cells is None:
             self.colon_cells = []
             for (r, c), text in self.written.items():
-                if r >= self.table:
+                if r >= self.table and not self._line_below(r, c):
                     continue
                 label, colon, value = _LABEL_AND_VALUE.match(text).groups()
                 if colon:
                     self.colon_cells.append((r, c, label, split_header(label)[0], value))
         return self.colon_cells
+
+    def _line_below(self, r: int, c: int) -> bool:
+        """Say whether a cell under the table's header is no indicator's: the first written on its row (a line such
+        as the footer's), or on a row the form labels (its 总分 row)."""
+        first = self.first_written(r)
+        return first is not None and (first[0] == c or first[1] in self.form_labels)
 
     def _value_beside(self, r: int, right: int) -> int:
         """Return the column of a label's value on its row: the first cell written right of column `right`, past

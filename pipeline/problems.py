@@ -167,6 +167,7 @@ RULE_ZH = {
     "stated_total_differs": "自评总分与按规则计算的总分不符",
     "stated_rate_differs": "填报的执行率与资金台账不符",
     "stated_actual_differs": "填报的实际完成值与已入库数据不符",
+    "stated_grade_differs": "自评等级与按计算总分评定的等级不符",
     "stated_light_milder": "自报的预警轻于按月报计算的预警",
     "stated_light_harsher": "自报的预警重于按月报计算的预警",
     "stated_light_uncomputed": "自报的预警没有月报可据以核对",

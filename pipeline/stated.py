@@ -15,14 +15,15 @@ import duckdb
 from pipeline.problems import display
 from pipeline.receipt_facts import FOUND_FIELDS, ReceiptIssue, recount_warnings
 from pipeline.report_quality import EXECUTION_TOLERANCE, SCORE_TOLERANCE, score_differs
+from pipeline.stated_grades import GRADE, grade_differences
 from pipeline.stated_lights import LIGHT_RULES, light_differences
 
 SCORE, TOTAL, RATE = "stated_score_differs", "stated_total_differs", "stated_rate_differs"
 ACTUAL = "stated_actual_differs"
 FORM = "performance_targets"  # the template whose stated figures are settled here
 # What a dry run (`pipeline check`, the portal) says of such a form: it cannot settle them, having no rebuild.
-SETTLED_LATER_ZH = "表中填报的实际完成值、得分、总分和执行率将在正式报送后与按全部已接收数据计算的结果核对，如有不符，将在回执中另行提示。"
-RULES = (SCORE, TOTAL, RATE, ACTUAL)
+SETTLED_LATER_ZH = "表中填报的实际完成值、得分、总分、执行率和自评等级将在正式报送后与按全部已接收数据计算的结果核对，如有不符，将在回执中另行提示。"
+RULES = (SCORE, TOTAL, RATE, ACTUAL, GRADE)
 # ops.validation_issues as the receipt reads it. Its warnings name no other submission: the columns retelling
 # settles are left empty.
 ISSUE_COLUMNS = ", ".join(["submission_id", *FOUND_FIELDS])
@@ -333,10 +334,10 @@ def stated_differences(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 
 def settle_stated(con: duckdb.DuckDBPyConnection) -> set[int]:
-    """Bring these warnings, and a 运行监控表's light milder than the computed one (`pipeline.stated_lights`), in
-    ops.validation_issues up to date with the marts, in one transaction; return the submissions whose warnings
-    changed, their receipts marked to be written again."""
-    found = set(stated_differences(con)) | set(light_differences(con))
+    """Bring these warnings, a 自评表's 自评等级 other than the computed one (`pipeline.stated_grades`) and a 运行监控表's
+    light milder than the computed one (`pipeline.stated_lights`), in ops.validation_issues up to date with the marts,
+    in one transaction; return the submissions whose warnings changed, their receipts marked to be written again."""
+    found = set(stated_differences(con)) | set(grade_differences(con)) | set(light_differences(con))
     listed = ", ".join(f"'{rule}'" for rule in (*RULES, *LIGHT_RULES))
     stored = set(
         con.execute(f"select {ISSUE_COLUMNS} from ops.validation_issues where rule in ({listed})").fetchall()

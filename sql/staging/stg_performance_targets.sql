@@ -52,7 +52,8 @@ final as (
         source.budget_execution_rate,
         source.budget_points,
         source.budget_reported_score,
-        source.reported_total_score
+        source.reported_total_score,
+        source.reported_grade
     from source
     inner join current_slices using (submission_id, slice_key)
     left join header_units using (submission_id, sheet)
@@ -93,3 +94,4 @@ comment on column staging.performance_targets.budget_execution_rate is '项目�
 comment on column staging.performance_targets.budget_points is '项目资金·年度资金总额「分值」';
 comment on column staging.performance_targets.budget_reported_score is '项目资金·年度资金总额「得分」：单位自评的预算执行得分';
 comment on column staging.performance_targets.reported_total_score is '「总分」行的得分：单位自评的总分';
+comment on column staging.performance_targets.reported_grade is '「自评等级」（或「评价等级」）：单位自评的等级（优、良、中、差），按原表保存，不替代按计算总分评定的等级（mart.project_year.grade）；与之不同时回执中提示（stated_grade_differs）；表中未填为空';

@@ -18,7 +18,7 @@ PROJECT = ("P1", 2022)
 @pytest.fixture
 def con():
     """One current 自评表 (submission 7) of project P1, 2022: stated total 100, execution rate 100 %, one
-    indicator's score 20 and the budget score 10; the marts say the same until a test changes them."""
+    indicator's score 20, the budget score 10 and the grade 优; the marts say the same until a test changes them."""
     con = duckdb.connect()
     for schema in ("ops", "staging", "mart", "config"):
         con.execute(f"create schema {schema}")
@@ -40,10 +40,10 @@ def con():
     con.execute(
         "create table staging.performance_targets (submission_id int, sheet varchar, project_code varchar, "
         "year int, reported_total_score decimal(18, 4), budget_execution_rate decimal(18, 6), "
-        "budget_executed_wan decimal(18, 6), budget_annual_wan decimal(18, 6))"
+        "budget_executed_wan decimal(18, 6), budget_annual_wan decimal(18, 6), reported_grade varchar)"
     )
     con.execute(
-        "insert into staging.performance_targets values (7, '自评表', 'P1', 2022, 100, 1, 1570, 1570)"
+        "insert into staging.performance_targets values (7, '自评表', 'P1', 2022, 100, 1, 1570, 1570, '优')"
     )
     con.execute(
         "create table ops.sheet_fields (submission_id int, sheet varchar, field_name varchar, field_header varchar, "
@@ -52,7 +52,8 @@ def con():
     con.execute(
         "insert into ops.sheet_fields values (7, '自评表', 'reported_total_score', '总分·得分', 30), "
         "(7, '自评表', 'budget_execution_rate', '年度资金总额·执行率', 7), "
-        "(7, '自评表', 'budget_reported_score', '年度资金总额·得分', 7)"
+        "(7, '自评表', 'budget_reported_score', '年度资金总额·得分', 7), "
+        "(7, '自评表', 'reported_grade', '自评等级', 31)"
     )
     con.execute(
         "create table ops.sheet_columns (submission_id int, sheet varchar, column_name varchar, column_header varchar)"
@@ -66,9 +67,13 @@ def con():
         con.execute(f"alter table ops.{table} add column excel_column varchar")
     con.execute(
         "create table mart.project_year (project_code varchar, year int, self_evaluation_score decimal(28, 10), "
-        "budget_execution_rate decimal(28, 10))"
+        "budget_execution_rate decimal(28, 10), grade varchar)"
     )
-    con.execute("insert into mart.project_year values ('P1', 2022, 100, 1)")
+    con.execute("insert into mart.project_year values ('P1', 2022, 100, 1, '优')")
+    con.execute("create table config.grades (year int, grade varchar, from_score decimal(18, 6))")
+    con.execute(
+        "insert into config.grades values (2022, '优', 90), (2022, '良', 80), (2022, '中', 60), (2022, '差', 0)"
+    )
     con.execute(
         "create table mart.self_evaluation (project_code varchar, year int, position int, level3 varchar, "
         "weight decimal(18, 4), score decimal(28, 10), reported_score decimal(18, 6), "

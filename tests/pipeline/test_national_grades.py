@@ -1,0 +1,136 @@
+"""The 自评等级 a national 自评表 states: read where units write it, kept beside the computed grade, and told on its
+cell where the rules grade the computed 总分 otherwise."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from pipeline.indicators import build_indicators
+from pipeline.parse import parse_file
+from pipeline.stated_grades import GRADE
+from tests.pipeline.test_national_forms import GOALS, PROJECT, UNIT, _home, _night, as_national
+from tests.pipeline.workbooks import csv_bytes, national_self_evaluation, saved_as_csv, xls, xlsx
+
+NAME = "2022年度项目支出绩效自评表"
+
+
+def _graded(demo, where: str, written: str = "良") -> tuple[list[list[object]], list[str], int]:
+    """Return a filled 自评表 stating its grade `where` units write it, and the Excel row it is on."""
+    rows, merges = national_self_evaluation(as_national(demo.TARGETS), goals=GOALS)
+    total = next(n for n, row in enumerate(rows) if row[0] == "总分")
+    blank = [None] * len(rows[0])
+    if where == "row":  # a row of its own under the 总分 row: `自评等级 | 良`
+        rows.insert(total + 1, ["自评等级", written, *blank[2:]])
+        return rows, merges, total + 2
+    if where == "line":  # a line of its own: `自评等级：良`
+        rows.insert(total + 1, [f"自评等级：{written}", *blank[1:]])
+        return rows, merges, total + 2
+    if where == "total":  # the 总分 row's spare cell, under 偏差原因分析及改进措施
+        rows[total][-1] = f"评价等级：{written}"
+        return rows, merges, total + 1
+    # `评价等级` beside its value, past blank cells, under the 得分 column
+    rows.insert(total + 1, ["评价等级", *blank[1:-2], written, None])
+    return rows, merges, total + 2
+
+
+def _written(kind: str, rows, merges) -> tuple[bytes, str]:
+    if kind == "csv":
+        return csv_bytes(rows, "gb18030"), "csv"
+    if kind == "csv-saved":  # as Excel saves the merged form: merged cells' text in their first cell only
+        return saved_as_csv(rows, merges, "gb18030"), "csv"
+    write = xlsx if kind == "xlsx" else xls
+    return write({"自评表": rows}, merges={"自评表": merges}), kind
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls", "csv", "csv-saved"])
+@pytest.mark.parametrize("where", ["row", "line", "total", "beside"])
+def test_the_forms_own_grade_is_read_with_its_cell(registry, demo, where, kind):
+    rows, merges, excel_row = _graded(demo, where)
+    content, ext = _written(kind, rows, merges)
+
+    parsed = parse_file(content, f"{UNIT}/{NAME}.{ext}", registry)
+
+    assert parsed.errors == []
+    assert {p.rule for p in parsed.warnings} <= {"merges_carried"}  # a CSV says it keeps no merges
+    [sheet] = parsed.sheets
+    assert {r["reported_grade"] for r in sheet.records} == {"良"}
+    [(row, _, _)] = sheet.field_cells["reported_grade"]
+    assert row == excel_row
+
+
+@pytest.mark.parametrize(
+    ("written", "read"), [("优秀", "优"), ("良好", "良"), ("中等", "中"), ("较差", "差")]
+)
+def test_a_grade_written_in_full_is_read_as_its_grade(registry, demo, written, read):
+    rows, merges, _ = _graded(demo, "row", written)
+
+    parsed = parse_file(xlsx({"自评表": rows}, merges={"自评表": merges}), f"{UNIT}/{NAME}.xlsx", registry)
+
+    assert parsed.all_problems == []
+    assert parsed.sheets[0].records[0]["reported_grade"] == read
+
+
+def test_a_grade_the_rules_do_not_name_is_asked_about_on_its_cell(registry, demo):
+    # 合格 could be 中 or 良: the clerk is asked, never guessed for.
+    rows, merges, excel_row = _graded(demo, "row", "合格")
+
+    parsed = parse_file(xlsx({"自评表": rows}, merges={"自评表": merges}), f"{UNIT}/{NAME}.xlsx", registry)
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.value) == ("enum", excel_row, "合格")
+    assert "优、良、中、差" in error.message_zh
+
+
+def test_a_form_stating_no_grade_keeps_none(registry, demo):
+    rows, merges = national_self_evaluation(as_national(demo.TARGETS), goals=GOALS)
+
+    parsed = parse_file(xlsx({"自评表": rows}, merges={"自评表": merges}), f"{UNIT}/{NAME}.xlsx", registry)
+
+    assert parsed.all_problems == []
+    assert parsed.sheets[0].records[0]["reported_grade"] is None
+
+
+@pytest.fixture(scope="module")
+def graded_night(tmp_path_factory, registry, demo):
+    """The demo night with 枣林's 自评表 sent as the national form, stating 总分 100 and 自评等级 良."""
+    settings = _home(tmp_path_factory, "graded")
+    paths = demo.write_inbox(settings.inbox)
+    [simplified] = [p for p in paths if p.name == "绩效目标自评表2022.xlsx"]
+    simplified.unlink()
+    national = simplified.with_name(f"{NAME}.xlsx")
+    rows, merges, excel_row = _graded(demo, "row")
+    national.write_bytes(xlsx({"自评表": rows}, merges={"自评表": merges}))
+    _night(settings, registry, [p for p in paths if p != simplified] + [national])
+    build_indicators(settings, registry)
+    return settings, excel_row
+
+
+@pytest.mark.slow
+def test_a_grade_other_than_the_computed_ones_is_kept_and_told_on_the_forms_receipt(graded_night):
+    settings, excel_row = graded_night
+
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        stated = con.execute(
+            "select distinct reported_grade from staging.performance_targets where project_name = ?",
+            [PROJECT],
+        ).fetchall()
+        cell = con.execute(
+            "select excel_row, field_header from ops.sheet_fields where field_name = 'reported_grade'"
+        ).fetchall()
+        grade = con.execute(
+            "select grade from mart.project_year where project_name = ? and year = 2022", [PROJECT]
+        ).fetchone()
+    assert stated == [("良",)] and cell == [(excel_row, "自评等级")]
+    assert grade == ("优",)  # the computed one stays: 95.18分
+    receipt = settings.receipts / UNIT / f"{NAME}.xlsx.回执.json"
+    facts = json.loads(receipt.read_text(encoding="utf-8"))
+    [told] = [p for p in facts["problems"] if p["rule"] == GRADE]
+    assert (told["excel_row"], told["value"]) == (excel_row, "良")
+    assert (
+        "「自评等级」填报为良（本表总分100分），按评分规则由已入库的数据计算的总分为95.18分，评定为优"
+        in told["message_zh"]
+    )
+    assert "填报的“良”对应80分以上不足90分" in told["message_zh"]
