@@ -29,6 +29,7 @@ from pipeline.form_unread import (
     _check_unread_headers,
     _check_unread_prose,
 )
+from pipeline.form_years import check_header_years
 from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.header_cells import header_cell
@@ -295,6 +296,7 @@ def _months_covered(grid: Grid, located: dict[str, Place | None], sheet: ParsedS
         months = months_so_far(written)
         if months is not None:
             found.setdefault(months, (excel_row, written))
+    check_header_years(sheet, headers)
     if len(found) == 1:
         (sheet.meta.months_so_far,) = found
         sheet.meta.rows["months_so_far"] = next(iter(found.values()))[0]

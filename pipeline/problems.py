@@ -175,6 +175,7 @@ RULE_ZH = {
     "unread_block": "表单数据块未能读取",
     "deviation_unexplained": "资金执行偏差未说明原因",
     "months_mismatch": "表头的截至月份不一致",
+    "header_year": "表头中的年份与报表年度不一致",
     "merges_carried": "CSV文件中合并的指标名称按上方读取",
 }
 

@@ -6,6 +6,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from pipeline.dated_months import hold_dated_months
+from pipeline.form_years import header_year_conflicts
 from pipeline.problems import cell_problem
 from pipeline.year_conflicts import dated_problem, flag_conflicts, year_span
 from pipeline.year_range import FIRST_YEAR, PLANNED_YEARS_AHEAD, RANGE_FIX, check_other_dates, out_of_range
@@ -86,6 +87,7 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
     if missing:
         fail_unknown(parsed, sheet, filename, deciding, column, filled, statements, this_year)
     flag_conflicts(parsed, sheet, statements, bounded)
+    parsed.problems += header_year_conflicts(sheet, statements)
     hold_dated_months(parsed, sheet, deciding, set(filled))
 
 

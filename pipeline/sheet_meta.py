@@ -131,6 +131,9 @@ class SheetMeta:
     title: str | None = None
     # N of the `1-N月…` headers of a form that says which months it covers.
     months_so_far: int | None = None
+    # The year those headers name with their months (`2022年1-6月执行数`, `截至2022年6月30日…`): (year, Excel row,
+    # header as written), checked against the year the sheet is filed under (pipeline/form_years.py).
+    months_year: tuple[int, int, str] | None = None
     # N of a `1-N月` the title names (`2022年1-6月…运行监控表`): checked against the headers' N.
     title_months: int | None = None
     # The one month the title names (`2022年6月投资完成情况`): checked against a monthly report's rows.

@@ -48,16 +48,24 @@ _TRAILING_NOTE = re.compile(r"(\((注|备注|说明)[^()]*\)|[*※]+)$")
 # A header covering the year so far, `1-7月执行数`, `1至7月份实际完成情况`, `1月—7月`: folded to `1-N月…`, N kept
 # apart. 月份 is 月 as often written; any dash a keyboard or a converted PDF gives joins the months.
 _MONTH = r"(\d{1,2}|十[一二]?|[二三四五六七八九])"
+_QUARTER = r"[1-4一二三四]"
+_DASH = "-~〜‐‑‒–—―−"
 # `1-6月`, `一至六月份`, `1-6月底`; and as provinces' exports write the same months: `截至6月`, `截止到6月底`, `上半年`,
-# `前三季度`. Never a later quarter or half alone (`第二季度` is 4-6月, not 1-6月).
+# `前三季度`, `1-3季度`, `第三季度末`, `截至三季度`. Never a later quarter or half alone (`第二季度` is 4-6月, not 1-6月;
+# `前一季度` may be the quarter before). A year may lead (`2022年1-6月`) or follow 截至 (`截至2022年6月30日`): the
+# months are read as without it, the year kept to be checked against the form's (`header_year`).
 _MONTHS_SO_FAR = re.compile(
-    rf"^(?:(?:1|一)(?:月份?)?[-~〜‐‑‒–—―−至到]+{_MONTH}月份?[底末]?"
-    rf"|截[至止]到?{_MONTH}月份?(?:(?P<day>2[89]|3[01])日)?[底末]?"
-    r"|(?P<half>上半年)|(?P<three>前三季度))"
+    r"^(?:(?P<year>(?:19|20)\d{2})年度?)?(?:"
+    rf"(?:1|一)(?:月份?)?[{_DASH}至到]+{_MONTH.replace('(', '(?P<upto>', 1)}月份?[底末]?"
+    rf"|截[至止]到?(?:(?P<year_at>(?:19|20)\d{{2}})年)?{_MONTH.replace('(', '(?P<at>', 1)}月份?"
+    r"(?:(?P<day>2[89]|3[01])日)?[底末]?"
+    rf"|(?P<half>上半年)|前(?P<front>[二两三四])个?季度|(?:1|一)(?:季度)?[{_DASH}至到]+(?P<quarters>{_QUARTER})季度"
+    rf"|(?:截[至止]到?)?第?(?P<ended>{_QUARTER})季度[末底]|截[至止]到?第?(?P<through>{_QUARTER})季度)"
 )
 # The same within a line, as a title writes it (`2022年1-6月项目支出绩效运行监控表`), never after a digit (`11-12月`).
 _MONTHS_IN_LINE = re.compile(r"(?<![\d十])" + _MONTHS_SO_FAR.pattern.removeprefix("^"))
 MONTHS_SO_FAR_MARK = "1-N月"
+_QUARTERS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
 _LAST_DAYS = {
     month: (29, 28) if month == 2 else (30,) if month in (4, 6, 9, 11) else (31,) for month in range(1, 13)
 }
@@ -182,14 +190,22 @@ def month_named(line: str) -> int | None:
     return months.pop() if len(months) == 1 and 1 <= next(iter(months)) <= 12 else None
 
 
+def header_year(raw: str) -> int | None:
+    """Return the year a `1-N月…` header names with its months (`2022年1-6月执行数`, `截至2022年6月30日…`), else None."""
+    match = _MONTHS_SO_FAR.match(squash(raw).lstrip("*"))
+    year = match and (match.group("year") or match.group("year_at"))
+    return int(year) if year else None
+
+
 def _month_of(match: re.Match | None) -> int | None:
     if match is None:
         return None
     if match.group("half"):
         return 6
-    if match.group("three"):
-        return 9
-    month = match.group(1) or match.group(2)
+    quarter = next((q for q in match.group("front", "quarters", "ended", "through") if q), None)
+    if quarter is not None:
+        return 3 * (int(quarter) if quarter.isdigit() else _QUARTERS[quarter])
+    month = match.group("upto") or match.group("at")
     month = int(month) if month.isdigit() else MONTHS[month]
     # `截至7月31日`: the month's last day is its end (February's 28th or 29th); another day leaves it unknown.
     day = match.group("day")

@@ -8,6 +8,7 @@ from pipeline.text import (
     clean_name,
     clean_text,
     first_said,
+    header_year,
     item_key,
     month_named,
     months_named,
@@ -194,6 +195,15 @@ def test_every_other_character_is_printed_as_it_is_in_either_mode():
         ("截止到2月28日执行数", 2),
         ("上半年执行数", 6),
         ("前三季度执行率", 9),
+        # Quarters counted from January, as provinces' forms head them.
+        ("1-3季度执行数", 9),
+        ("一至三季度实际完成情况", 9),
+        ("前两季度执行数", 6),
+        ("第三季度末执行数", 9),
+        ("三季度末实际完成情况", 9),
+        ("截至第三季度末执行数", 9),
+        ("截至三季度执行率", 9),
+        ("第一季度末执行数", 3),
     ],
 )
 def test_the_months_a_header_covers_are_read_in_digits_or_chinese_numerals(header, months):
@@ -218,10 +228,30 @@ def test_the_months_a_line_names_in_chinese_numerals_are_the_short_forms(line, m
     assert months_named(line) == months
 
 
-@pytest.mark.parametrize("header", ["七月执行数", "第二季度执行数", "下半年执行数", "截至2022年6月执行数"])
+@pytest.mark.parametrize(
+    "header", ["七月执行数", "第二季度执行数", "下半年执行数", "前一季度执行数", "三季度执行数"]
+)
 def test_a_header_of_one_month_covers_no_months_so_far(header):
-    # 第二季度 and 下半年 are months not counted from January: never read as 1-N月.
+    # 第二季度 and 下半年 are months not counted from January: never read as 1-N月; 前一季度 may be the quarter before.
     assert months_so_far(header) is None
+
+
+@pytest.mark.parametrize(
+    ("header", "months", "year"),
+    [
+        ("截至2022年6月30日执行数", 6, 2022),
+        ("截止到2022年9月底实际完成情况", 9, 2022),
+        ("截至2022年6月执行数", 6, 2022),
+        ("2022年1-6月执行数", 6, 2022),
+        ("2022年度1-7月实际完成情况", 7, 2022),
+        ("2022年上半年执行数", 6, 2022),
+        ("2022年前三季度执行率", 9, 2022),
+        ("1-6月执行数", 6, None),
+    ],
+)
+def test_a_header_naming_its_year_with_its_months_reads_both(header, months, year):
+    assert (months_so_far(header), header_year(header)) == (months, year)
+    assert split_header(header)[0].startswith("1-N月")
 
 
 @pytest.mark.parametrize("header", ["金额（单位：元）", "金额(金额单位:元)", "金额（元）"])
