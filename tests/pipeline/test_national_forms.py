@@ -998,6 +998,31 @@ def test_a_light_written_as_its_colours_warning_is_read_as_that_light(registry):
     assert [r["stated_light"] for r in parsed.sheets[0].records] == ["红灯", "黄灯", "蓝灯", "绿灯"]
 
 
+def test_a_light_written_as_a_letter_is_read_where_it_names_one(registry):
+    # A form kept in red-amber-green letters: G, r and Amber were refused (enum) though each names one light.
+    content = _with_stated_lights("预警情况", ["G", "r", "Amber", "Red"])
+
+    parsed = parse_file(content, f"{UNIT}/监控表.xlsx", registry)
+
+    assert parsed.all_problems == []
+    assert [r["stated_light"] for r in parsed.sheets[0].records] == ["绿灯", "红灯", "黄灯", "红灯"]
+
+
+def test_a_y_for_a_light_is_asked_about_as_yellow_or_yes(registry):
+    rows, _ = national_monitoring(MONITORING)
+    content = _with_stated_lights("预警情况", ["G", "Y", "G", "G"])
+
+    parsed = parse_file(content, f"{UNIT}/监控表.xlsx", registry)
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.value) == (
+        "enum_ambiguous",
+        _row_with(rows, "原因说明") + 2,
+        "Y",
+    )
+    assert "Yellow（黄灯），也可能是Yes（有预警" in error.message_zh and "“蓝灯”或“黄灯”或“红灯”" in error.fix
+
+
 # Beside every amount read, a 预警情况 on the 项目资金 block was dropped unsaid: no field missing, nothing was told.
 @pytest.mark.parametrize(("total", "part", "read"), [("红灯", None, "红灯"), ("绿灯", "黄灯", "黄灯")])
 def test_a_light_the_funds_block_states_is_read_as_its_worst_row(registry, total, part, read):
