@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from pipeline.cell_parsers import cell_parser
 from pipeline.chinese_numbers import percent_in_digits
+from pipeline.enum_prose import read_words
 from pipeline.form_blocks import check_parts, total_from_parts
 from pipeline.form_cells import _warn_at, _where
 from pipeline.form_notes import is_note, read_notes
@@ -147,6 +148,8 @@ def _field_value(
     try:
         value = parse(written)
     except CellError as exc:
+        if field.blank_words and read_words(raw, field) == (None, None):
+            return None  # `无偏差`: nothing to choose, as `无` is
         sheet.error(
             rule=exc.rule, excel_row=r + 1, header=where, value=raw, expected=exc.expected, fix=exc.fix
         )

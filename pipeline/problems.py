@@ -176,6 +176,7 @@ RULE_ZH = {
     "deviation_unexplained": "资金执行偏差未说明原因",
     "months_mismatch": "表头的截至月份不一致",
     "header_year": "表头中的年份与报表年度不一致",
+    "prose_kept": "原因类别栏填写了说明文字，已作为原因说明保留",
     "merges_carried": "CSV文件中合并的指标名称按上方读取",
 }
 

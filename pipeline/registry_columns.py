@@ -162,6 +162,12 @@ class Column(_Strict):
     # An enum a form may write as marks (● ▲ under 预警情况), each read by the legend line the sheet writes above or
     # below its table (`注：●表示正常，▲表示黄灯`): pipeline/legends.py.
     legend: bool = False
+    # Words an enum cell writes to say there is nothing to name (偏差原因分析 `无偏差`, `未偏离`): read as blank, as
+    # `无` and `—` are.
+    blank_words: tuple[str, ...] = ()
+    # A prose column an enum's cell written as a sentence (偏差原因分析 `受雨季影响外墙施工延误`) is kept in, as the
+    # explanation it is, the enum left blank and the clerk told (`prose_kept`); `其他：雨季延误` is 其他 with its words.
+    prose_to: str | None = None
 
     @field_validator("name")
     @classmethod
@@ -279,6 +285,15 @@ class Column(_Strict):
             "必填、不带 multiple 的 enum 列",
             "required enum columns, not `multiple`",
             not self.sent_in_parts or (self.type is ColumnType.ENUM and self.required and not self.multiple),
+        )
+        only_for(
+            "blank_words", " enum 列", "enum columns", not self.blank_words or self.type is ColumnType.ENUM
+        )
+        only_for(
+            "prose_to", " enum 列", "enum columns", self.prose_to is None or self.type is ColumnType.ENUM
+        )
+        refuse_blank(
+            self.blank_words, "blank_words 中有空白的词", "blank_words holds a blank word", ("blank_words",)
         )
         for key in ("strip_prefix", "placeholder"):
             if getattr(self, key) is None:
@@ -447,10 +462,12 @@ class Field(Column):
                 (key,),
             )
         refuse_joined(self.row_aliases, ("row_aliases",))
-        if given := [k for k in ("required", "unique", "read_against", "points_of") if getattr(self, k)]:
+        if given := [
+            k for k in ("required", "unique", "read_against", "points_of", "prose_to") if getattr(self, k)
+        ]:
             raise Misconfigured(
-                f"字段（fields）不能写 {given[0]}，required、unique、read_against 和 points_of 只用于列",
-                "required, unique, read_against and points_of are for columns",
+                f"字段（fields）不能写 {given[0]}，required、unique、read_against、points_of 和 prose_to 只用于列",
+                "required, unique, read_against, points_of and prose_to are for columns",
                 f"请删去 {given[0]}",
                 (given[0],),
             )

@@ -267,6 +267,7 @@ class Template(_Strict):
         for n, column in enumerate(self.columns):
             expect(column.read_against, {ColumnType.TEXT}, ("columns", n, "read_against"))
             expect(column.points_of, {ColumnType.DECIMAL, ColumnType.INTEGER}, ("columns", n, "points_of"))
+            expect(column.prose_to, {ColumnType.PROSE}, ("columns", n, "prose_to"))
         expect(self.date_column, {ColumnType.DATE}, ("date_column",), "；此键也写作 year: {from: …}")
         if "dates" in self.year_from and self.date_column is None:
             raise Misconfigured(

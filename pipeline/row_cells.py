@@ -6,6 +6,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from pipeline.date_values import DatedMonth
+from pipeline.enum_prose import keep_words, read_words
 from pipeline.header_match import range_text
 from pipeline.indicator_targets import TargetPartError, joined_target, stated_in_cell
 from pipeline.parsed_sheet import ParsedSheet
@@ -40,6 +41,7 @@ def read_row(
 ) -> tuple[dict[str, object], set[str]]:
     """Return a row's values by column name (a 合计's amounts only) and the columns whose cell failed."""
     values, failed = {}, set()
+    kept: list[tuple] = []  # enum cells' words kept in another column (`enum_prose`)
     typed: dict[str, str] | None = None  # made only for a row with a number typed otherwise than bare digits
     width = len(row)
     for name, position, parse, binding in columns.total_cells if is_total else columns.data_cells:
@@ -57,6 +59,13 @@ def read_row(
                 raise formula_error("不能是公式错误值")
         except CellError as exc:
             values[name] = None
+            # `无偏差`, or a sentence where a cause is chosen: read so, not refused (an error path only: no cost).
+            column = binding.column
+            if (column.blank_words or column.prose_to) and (said := read_words(raw, column)) is not None:
+                values[name], words = said
+                if words:
+                    kept.append((column, binding.header, raw, words))
+                continue
             failed.add(name)
             if columns.filled and (excel_row - 1, position) in columns.filled:
                 continue  # the merge's value, told at its first row
@@ -106,6 +115,8 @@ def read_row(
                 expected=error.expected,
                 fix=error.fix,
             )
+    if kept:
+        keep_words(sheet, values, excel_row, kept)
     if sheet.template.target_parts is not None and not is_total:
         _join_target_parts(sheet, excel_row, values, failed, columns)
     if sheet.template.row_unit is not None:
