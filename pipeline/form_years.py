@@ -21,23 +21,13 @@ def check_header_years(sheet: ParsedSheet, headers: list[tuple[int, str]]) -> No
         return
     sheet.meta.months_year = first = named[0]
     told: set[int] = {first[0]}
-    for year, row, written in named[1:]:
-        if year in told:
+    for stated in named[1:]:
+        if stated[0] in told:
             continue
-        told.add(year)
+        told.add(stated[0])
+        said = f"第{first[1]}行的表头“{first[2]}”写的是{first[0]}年"
         sheet.problems.append(
-            Problem(
-                Severity.ERROR,
-                "header_year",
-                f"第{row}行的表头“{written}”写的是{year}年，而第{first[1]}行的表头“{first[2]}”写的是{first[0]}年，"
-                f"二者不一致。{_FIX}。",
-                sheet=sheet.name,
-                excel_row=row,
-                column_header=written,
-                value=str(year),
-                expected=f"表头中的年份应一致（另有表头为“{first[2]}”）",
-                fix=_FIX,
-            )
+            _conflict(sheet, stated, said, f"表头中的年份应一致（另有表头为“{first[2]}”）", _FIX)
         )
 
 
@@ -49,20 +39,27 @@ def header_year_conflicts(sheet: ParsedSheet, statements: list[Statement]) -> li
     filed = {record.get("year") for record in sheet.records} - {None}
     if stated is None or len(filed) != 1 or stated[0] in filed:
         return []
-    year, row, written = stated
     (taken,) = filed
-    says = next((s.says for s in statements if taken in s.years), f"报表年度为{taken}年")
-    fix = f"若本表是{taken}年度的，{_FIX}；若是{year}年度的，请改正{next((s.label for s in statements if taken in s.years), '报表年度')}"
-    return [
-        Problem(
-            Severity.ERROR,
-            "header_year",
-            f"第{row}行的表头“{written}”写的是{year}年，而{says}，二者不一致，无法确定本表是哪一年的。{fix}后重新报送。",
-            sheet=sheet.name,
-            excel_row=row,
-            column_header=written,
-            value=str(year),
-            expected=f"应与报表年度{taken}年一致",
-            fix=f"{fix}后重新报送",
-        )
-    ]
+    statement = next((s for s in statements if taken in s.years), None)
+    said = statement.says if statement else f"报表年度为{taken}年"
+    label = statement.label if statement else "报表年度"
+    fix = f"若本表是{taken}年度的，{_FIX}；若是{stated[0]}年度的，请改正{label}后重新报送"
+    return [_conflict(sheet, stated, said, f"应与报表年度{taken}年一致", fix)]
+
+
+def _conflict(
+    sheet: ParsedSheet, stated: tuple[int, int, str], said: str, expected: str, fix: str
+) -> Problem:
+    """Word a header's year against another statement of the year, on the header's cell."""
+    year, row, written = stated
+    return Problem(
+        Severity.ERROR,
+        "header_year",
+        f"第{row}行的表头“{written}”写的是{year}年，而{said}，二者不一致。{fix}。",
+        sheet=sheet.name,
+        excel_row=row,
+        column_header=written,
+        value=str(year),
+        expected=expected,
+        fix=fix,
+    )

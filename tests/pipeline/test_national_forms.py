@@ -2346,18 +2346,27 @@ def simplified_score(tmp_path_factory, registry, demo):
         ).fetchone()
 
 
+def national_inbox(settings: Settings, demo, forms: dict[str, bytes]) -> list[Path]:
+    """Write the demo inbox with 枣林's simplified 自评表 replaced by `forms` (file name → content); return its files."""
+    paths = demo.write_inbox(settings.inbox)
+    [simplified] = [p for p in paths if p.name == "绩效目标自评表2022.xlsx"]
+    simplified.unlink()
+    for name, content in forms.items():
+        simplified.with_name(name).write_bytes(content)
+    return [p for p in paths if p != simplified] + [simplified.with_name(name) for name in forms]
+
+
 @pytest.fixture(scope="module")
 def national_night(tmp_path_factory, registry, demo):
     """The demo night with 枣林's 自评表 sent as the national form, and its 1–7月 运行监控表 beside it."""
     settings = _home(tmp_path_factory, "national")
-    paths = demo.write_inbox(settings.inbox)
-    [simplified] = [p for p in paths if p.name == "绩效目标自评表2022.xlsx"]
-    simplified.unlink()
-    national = simplified.with_name("2022年度项目支出绩效自评表.xlsx")
-    national.write_bytes(workbook(national_self_evaluation(as_national(demo.TARGETS), goals=GOALS)))
-    monitoring = simplified.with_name("2022年1-7月项目支出绩效运行监控表.xlsx")
-    monitoring.write_bytes(workbook(national_monitoring(MONITORING), "监控表"))
-    outcomes = _night(settings, registry, [p for p in paths if p != simplified] + [national, monitoring])
+    forms = {
+        "2022年度项目支出绩效自评表.xlsx": workbook(
+            national_self_evaluation(as_national(demo.TARGETS), goals=GOALS)
+        ),
+        "2022年1-7月项目支出绩效运行监控表.xlsx": workbook(national_monitoring(MONITORING), "监控表"),
+    }
+    outcomes = _night(settings, registry, national_inbox(settings, demo, forms))
     year = build_indicators(settings, registry)
     files = write_report_files(settings, year, registry)
     by_name = {Path(o.inbox_path).name: o for o in outcomes}

@@ -11,7 +11,15 @@ import pytest
 from pipeline.indicators import build_indicators
 from pipeline.parse import parse_file
 from pipeline.stated_grades import GRADE
-from tests.pipeline.test_national_forms import GOALS, PROJECT, UNIT, _home, _night, as_national
+from tests.pipeline.test_national_forms import (
+    GOALS,
+    PROJECT,
+    UNIT,
+    _home,
+    _night,
+    as_national,
+    national_inbox,
+)
 from tests.pipeline.workbooks import csv_bytes, national_self_evaluation, saved_as_csv, xls, xlsx
 
 NAME = "2022年度项目支出绩效自评表"
@@ -97,13 +105,9 @@ def test_a_form_stating_no_grade_keeps_none(registry, demo):
 def graded_night(tmp_path_factory, registry, demo):
     """The demo night with 枣林's 自评表 sent as the national form, stating 总分 100 and 自评等级 良."""
     settings = _home(tmp_path_factory, "graded")
-    paths = demo.write_inbox(settings.inbox)
-    [simplified] = [p for p in paths if p.name == "绩效目标自评表2022.xlsx"]
-    simplified.unlink()
-    national = simplified.with_name(f"{NAME}.xlsx")
     rows, merges, excel_row = _graded(demo, "row")
-    national.write_bytes(xlsx({"自评表": rows}, merges={"自评表": merges}))
-    _night(settings, registry, [p for p in paths if p != simplified] + [national])
+    form = xlsx({"自评表": rows}, merges={"自评表": merges})
+    _night(settings, registry, national_inbox(settings, demo, {f"{NAME}.xlsx": form}))
     build_indicators(settings, registry)
     return settings, excel_row
 
