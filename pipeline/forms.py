@@ -56,6 +56,8 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
         else None
     )
     found = {field.name: places.locate(field) for field in template.fields} if places else {}
+    if places:
+        _split_carried(places, found, template.fields)
     if template.month_from_headers:  # first: a warning below names the block's `1-7月执行数` as written
         _months_covered(grid, found, sheet)
     if template.fields:
@@ -104,6 +106,28 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
         # With no column of points (`分值` headed otherwise: already an error) there is nothing to check them by.
         if column.points_of is not None and column.points_of in bound:
             _check_points(grid, sheet, column)
+
+
+# A number, 分 perhaps, then a word in brackets or after a space or mark: `95（优）`, `95分 优`, `95，良`.
+_NUMBER_AND_WORD = re.compile(
+    r"\s*(\d+(?:\.\d+)?\s*分?)\s*(?:[(（]\s*([^()（）]+?)\s*[)）]|[\s,，、/]+(\S+))\s*"
+)
+
+
+def _split_carried(places: Places, found: dict[str, Place | None], fields: tuple[Field, ...]) -> None:
+    """Read a cell giving two fields, its number one's and the word after it the other's (`carries`): 总分 `95（优）`."""
+    by_name = {field.name: field for field in fields}
+    for field in fields:
+        place = found[field.name]
+        if field.carries is None or place is None or found[field.carries] is not None:
+            continue
+        raw = places.inline.get(field.name, places.cell(place[0], place[1]))
+        parts = _NUMBER_AND_WORD.fullmatch(raw) if isinstance(raw, str) else None
+        word = parts and (parts[2] or parts[3])
+        # Only a word that is one of its values: anything else stays the number's cell, refused as before.
+        if word and squash(word) in by_name[field.carries].enum_lookup:
+            places.inline[field.name], places.inline[field.carries] = parts[1], word
+            found[field.carries] = place
 
 
 # The official forms letter their columns (`全年预算数（A）`, `执行率（B/A）`): in brackets, no unit.

@@ -435,6 +435,9 @@ class Field(Column):
     # False for a field the form as printed lacks and some provinces add (the 运行监控表's 全年预算数): read where a
     # form has it, never printed on a blank template nor asked for where a form has it not.
     printed: bool = True
+    # An enum field a form may write after this field's number in its cell (总分 `95（优）`, `95分 优`): that cell
+    # gives both, the number to this field and the word, where it is one of that field's values, to the other.
+    carries: str | None = None
 
     @model_validator(mode="after")
     def _one_place(self) -> Field:

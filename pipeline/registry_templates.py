@@ -199,6 +199,9 @@ class Template(_Strict):
                 ("slice",),
             )
         names = [c.name for c in (*self.columns, *self.fields)]
+        enum_fields = {f.name for f in self.fields if f.type is ColumnType.ENUM}
+        if wrong := [f.name for f in self.fields if f.carries is not None and f.carries not in enum_fields]:
+            raise ValueError(f"field {wrong[0]!r}: `carries` must name an enum field of this template")
         if clash := RESERVED_COLUMNS.intersection(names):
             raise Misconfigured(
                 f"列名 {', '.join(sorted(clash))} 留给溯源（lineage）使用",

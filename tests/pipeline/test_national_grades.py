@@ -20,6 +20,7 @@ from tests.pipeline.test_national_forms import (
     as_national,
     national_inbox,
 )
+from tests.pipeline.test_registry import refusal, template_yaml
 from tests.pipeline.workbooks import csv_bytes, national_self_evaluation, saved_as_csv, xls, xlsx
 
 NAME = "2022年度项目支出绩效自评表"
@@ -67,6 +68,38 @@ def test_the_forms_own_grade_is_read_with_its_cell(registry, demo, where, kind):
     assert {r["reported_grade"] for r in sheet.records} == {"良"}
     [(row, _, _)] = sheet.field_cells["reported_grade"]
     assert row == excel_row
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls", "csv"])
+@pytest.mark.parametrize("written", ["100（优）", "100分(优)", "100 优", "100分，优"])
+def test_a_total_written_with_its_grade_gives_both(registry, demo, written, kind):
+    # `100（优）` in the 总分 row's 得分 was refused as no number (type), the form sent back.
+    rows, merges = national_self_evaluation(as_national(demo.TARGETS), goals=GOALS)
+    total = next(n for n, row in enumerate(rows) if row[0] == "总分")
+    rows[total][7] = written
+    content, ext = _written(kind, rows, merges)
+
+    parsed = parse_file(content, f"{UNIT}/{NAME}.{ext}", registry)
+
+    assert parsed.errors == [] and {p.rule for p in parsed.warnings} <= {"merges_carried"}
+    [sheet] = parsed.sheets
+    assert (sheet.records[0]["reported_total_score"], sheet.records[0]["reported_grade"]) == (100, "优")
+    assert (
+        sheet.field_cells["reported_grade"]
+        == sheet.field_cells["reported_total_score"]
+        == [(total + 1, "H", "总分·得分")]
+    )
+
+
+def test_a_total_written_with_another_word_is_still_refused(registry, demo):
+    rows, merges = national_self_evaluation(as_national(demo.TARGETS), goals=GOALS)
+    total = next(n for n, row in enumerate(rows) if row[0] == "总分")
+    rows[total][7] = "100（满分）"
+
+    parsed = parse_file(xlsx({"自评表": rows}, merges={"自评表": merges}), f"{UNIT}/{NAME}.xlsx", registry)
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.value) == ("type", total + 1, "100（满分）")
 
 
 @pytest.mark.parametrize(
@@ -138,3 +171,11 @@ def test_a_grade_other_than_the_computed_ones_is_kept_and_told_on_the_forms_rece
         in told["message_zh"]
     )
     assert "填报的“良”对应80分以上不足90分" in told["message_zh"]
+
+
+def test_carries_must_name_an_enum_field(tmp_path):
+    fields = "fields:\n  - {name: total, header: 总分, type: decimal, carries: households}\n"
+
+    said = refusal(tmp_path, template_yaml(extra=fields))
+
+    assert "field 'total': `carries` must name an enum field of this template" in said
