@@ -200,8 +200,15 @@ class Template(_Strict):
             )
         names = [c.name for c in (*self.columns, *self.fields)]
         enum_fields = {f.name for f in self.fields if f.type is ColumnType.ENUM}
-        if wrong := [f.name for f in self.fields if f.carries is not None and f.carries not in enum_fields]:
-            raise ValueError(f"field {wrong[0]!r}: `carries` must name an enum field of this template")
+        if wrong := [f for f in self.fields if f.carries is not None and f.carries not in enum_fields]:
+            raise Misconfigured(
+                f"`carries` 须指向本模板的一个 enum 字段，{wrong[0].carries!r} 不是",
+                "`carries` must name an enum field of this template",
+                f"请写其中一个字段的 name：{', '.join(sorted(enum_fields))}"
+                if enum_fields
+                else "请删去 carries",
+                self._at_name(wrong[0].name, "carries"),
+            )
         if clash := RESERVED_COLUMNS.intersection(names):
             raise Misconfigured(
                 f"列名 {', '.join(sorted(clash))} 留给溯源（lineage）使用",

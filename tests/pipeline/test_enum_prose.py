@@ -110,13 +110,16 @@ def test_blank_words_and_prose_to_are_for_enum_columns_into_a_prose_column(tmp_p
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
     words = "    blank_words: [无偏差]\n"
-    assert "`blank_words` and `prose_to` are only for enum columns" in refusal(
+    assert "columns.2.blank_words（列 'note'）: `blank_words` 只用于 enum 列" in refusal(
         tmp_path / "a",
         template_yaml(columns="  - {name: note, header: 备注, type: text, blank_words: [无]}\n"),
     )
     prose = template_yaml(columns=f"{ENTRY_COLUMN}{words}    prose_to: households\n")
     said = refusal(tmp_path / "b", prose)
-    assert said.startswith(SOURCE) and "entry_type.prose_to refers to 'households'" in said
+    assert (
+        said.startswith(SOURCE)
+        and "columns.2.prose_to（列 'entry_type'）: 指向 'households'，它不是类型为 prose 的列" in said
+    )
 
 
 def test_no_deviation_on_the_funds_block_reads_as_blank(registry):

@@ -178,4 +178,5 @@ def test_carries_must_name_an_enum_field(tmp_path):
 
     said = refusal(tmp_path, template_yaml(extra=fields))
 
-    assert "field 'total': `carries` must name an enum field of this template" in said
+    assert "fields.0.carries（列 'total'）: `carries` 须指向本模板的一个 enum 字段，'households' 不是" in said
+    assert "（`carries` must name an enum field of this template）" in said
