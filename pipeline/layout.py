@@ -269,7 +269,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
                 below_total.clear()
             continue
         unreadable |= failed
-        if joins_row_above(index, values, failed, columns, sheet.records, match.bindings):
+        if joins_row_above(index, values, failed, columns, sheet, match.bindings):
             continue
         missing = [b for n, b in columns.required if values[n] is None and n not in failed]
         # `一、东片区` over its compounds: its required amounts all empty, it is no row of data (told, not stored).

@@ -27,8 +27,18 @@ def test_a_row_adding_only_text_under_a_merged_compound_is_that_compounds(regist
     parsed = parse_file(write({"清单": ROWS}, merges=MERGES), f"{UNIT}/2022年清单.xlsx", registry)
 
     # It was returned: 棉纺厂东院 named twice, and row 5's 面积, 户数 and 投资 unfilled, to be unmerged and filled in
-    # each row, which would have counted the compound twice.
-    assert parsed.all_problems == []
+    # each row, which would have counted the compound twice. The join is said, so a second compound under figures
+    # merged too far is not lost unsaid.
+    assert parsed.errors == []
+    [joined] = parsed.all_problems
+    assert (joined.severity, joined.rule, joined.excel_row, joined.column_header) == (
+        "warning",
+        "merged_row_joined",
+        5,
+        "改造内容",
+    )
+    assert "第4行“棉纺厂东院”的一部分" in joined.message_zh
+    assert "“屋面防水；雨污管网改造”" in joined.message_zh and "请取消合并单元格" in joined.message_zh
     [sheet] = parsed.sheets
     assert [
         (r["excel_row"], r["compound_name"], r["area_m2"], r["households"], r["renovation_content"])
