@@ -130,6 +130,10 @@ def _cumulative_per_row(sheets: list[Sheet], context: Context, registry: Registr
             sheet, record = by_month[month][0]
             monthly = sheet.values(record, "monthly_completed_wan")
             if monthly is None:
+                # Refused for its blank 本月 (required), and never filled in for the clerk: but where 累计 gives it,
+                # the receipt names the figure and the cells it comes from, so the clerk need not work it out.
+                if (worked := _worked_back(sheet, record, month, running, borrowed, unsent)) is not None:
+                    frame.append(worked)
                 break
             running += monthly[0]
             cumulative = sheet.values(record, _CUMULATIVE)
@@ -156,6 +160,36 @@ def _cumulative_per_row(sheets: list[Sheet], context: Context, registry: Registr
                     # Quoted in the unit the header names (2500000 元, not the 250 万元 stored), both alike.
                     "cumulative_written": sheet.as_written(_CUMULATIVE, cumulative[0], row),
                     "expected_written": sheet.as_written(_CUMULATIVE, running, row),
+                    "monthly_blank": 0,
                 }
             )
     return frame
+
+
+def _worked_back(
+    sheet: Sheet, record: dict, month: int, before: Decimal, borrowed: dict[str, list[int]], unsent: list[int]
+) -> dict | None:
+    """Return the frame row telling what a blank 本月 would be from its row's 累计 less the months before it, or None
+    where the row has no 累计 to work it back from (or its 本月 was written and reported, not left blank)."""
+    cumulative = sheet.values(record, _CUMULATIVE)
+    if cumulative is None or record.get("monthly_completed_wan") is not None:
+        return None
+    row = record["excel_row"]
+    months = (
+        f"1至{month - 1}月本月完成投资之和{sheet.as_written(_CUMULATIVE, before, row)}" if month > 1 else ""
+    )
+    return _blamed(sheet, [row]) | {
+        "month": month,
+        "cumulative": cumulative[0],
+        "expected_cumulative": before,
+        "cumulative_gap": Decimal(0),  # no 本月 to check it against: the blank is what is told
+        "months_from_run": _taken_from(borrowed, unsent),
+        "since_start": "",
+        "cumulative_written": sheet.as_written(_CUMULATIVE, cumulative[0], row),
+        "expected_written": sheet.as_written(_CUMULATIVE, before, row),
+        "monthly_blank": 1,
+        "monthly_written": None,
+        "worked_back_written": sheet.as_written("monthly_completed_wan", cumulative[0] - before, row),
+        "worked_back_from": f"第{row}行累计完成投资{sheet.as_written(_CUMULATIVE, cumulative[0], row)}"
+        + (f"减去{months}" if months else ""),
+    }

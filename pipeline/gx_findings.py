@@ -43,9 +43,17 @@ class _Findings:
         # By batch key, (sheet, Excel row, header, rule): a cell's problem another one told of it stands instead of.
         self.replaced: dict[Hashable, set[tuple]] = defaultdict(set)
 
-    def add(self, sheet: Sheet, column: str, problem: Problem, instead_of: str | None = None) -> None:
-        """Keep a problem unless it repeats one already kept or a cell the parser reported; one standing instead of
-        another rule drops that rule's problem on its cell."""
+    def add(
+        self,
+        sheet: Sheet,
+        column: str,
+        problem: Problem,
+        instead_of: str | None = None,
+        beside_parser: bool = False,
+    ) -> None:
+        """Keep a problem unless it repeats one already kept or a cell the parser reported (unless `beside_parser`:
+        it adds to the parser's word on that cell); one standing instead of another rule drops that rule's problem
+        on its cell."""
         identity = (
             sheet.batch,
             problem.sheet,
@@ -54,7 +62,9 @@ class _Findings:
             problem.rule,
             problem.value,
         )
-        if identity in self.seen or (problem.excel_row, problem.column_header) in sheet.reported:
+        if identity in self.seen or (
+            not beside_parser and (problem.excel_row, problem.column_header) in sheet.reported
+        ):
             return
         self.seen.add(identity)
         if instead_of:
@@ -156,7 +166,8 @@ class _Findings:
             expected=expected,
             fix=fix,
         )
-        self.add(sheet, column, problem, meta.get("instead_of"))
+        # A blank 本月 the parser refused is told again with the figure its 累计 gives (`beside_parser`).
+        self.add(sheet, column, problem, meta.get("instead_of"), bool(meta.get("beside_parser")))
 
     def by_key(self) -> dict[Hashable, list[Problem]]:
         """Return each batch key's problems by sheet, Excel row and column, without those another stands instead of."""

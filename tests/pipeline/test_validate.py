@@ -1303,6 +1303,67 @@ def test_a_project_begun_in_march_has_its_cumulative_checked_with_the_unsent_mon
         assert found[0].expected == "应等于1至3月本月完成投资之和4280.5（其中1、2月未报送，按0计）"
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "row", "told"),
+    [
+        (
+            "4280.50,10030.50",
+            ",10030.50",
+            5,
+            "按第5行累计完成投资10030.5减去1至2月本月完成投资之和5750推算应为4280.5",
+        ),
+        ("2022,1,18000,2600,2600", "2022,1,18000,,2600", 3, "按第3行累计完成投资2600推算应为2600"),
+    ],
+)
+def test_a_blank_monthly_figure_is_refused_and_told_what_its_cumulative_makes_it(
+    registry, old, new, row, told
+):
+    # Refused as before (never filled in for the clerk), but the receipt names the figure 累计 gives and its cells.
+    parsed = parse("worked_back", changed("investment_progress", old, new), registry)
+
+    validation = validate([Batch("worked_back", s) for s in parsed.sheets], registry, CONTEXT)
+
+    [required] = parsed.errors
+    [worked] = validation.problems["worked_back"]
+    assert (required.rule, required.excel_row) == ("required", row)
+    assert (worked.rule, worked.severity, worked.excel_row, worked.column_header, worked.value) == (
+        "monthly_from_cumulative",
+        "warning",
+        row,
+        "本月完成投资（万元）",
+        None,
+    )
+    assert told in worked.message_zh and "未代为填入" in worked.message_zh
+
+
+def test_a_blank_monthly_figure_is_worked_back_from_the_months_another_file_of_the_run_sends(registry):
+    # March alone, its 本月 blank; January and February come in another file of the same run.
+    march = "\n".join(
+        line
+        for line in changed("investment_progress", "4280.50,10030.50", ",10030.50").splitlines()
+        if ",2022,1," not in line and ",2022,2," not in line
+    )
+    earlier = "\n".join(line for line in CLEAN["investment_progress"].splitlines() if ",2022,3," not in line)
+    files = {"甲": parse("甲", earlier, registry), "march": parse("march", march, registry)}
+    context = dataclasses.replace(CONTEXT, run_files={"甲": "甲.csv", "march": "march.csv"})
+
+    validation = validate([Batch(k, s) for k, f in files.items() for s in f.sheets], registry, context)
+
+    [worked] = validation.problems["march"]
+    assert worked.expected == (
+        "按第3行累计完成投资10030.5减去1至2月本月完成投资之和5750（其中1、2月取自本次同时报送的“甲.csv”）推算应为"
+        "4280.5；为免误算，未代为填入"
+    )
+
+
+def test_a_blank_monthly_figure_beside_a_blank_cumulative_is_told_only_as_required(registry):
+    parsed = parse("both_blank", changed("investment_progress", "4280.50,10030.50", ","), registry)
+
+    validation = validate([Batch("both_blank", s) for s in parsed.sheets], registry, CONTEXT)
+
+    assert validation.problems["both_blank"] == []
+
+
 def _suite_with_rule(directory: Path, rule: str, title: str | None) -> Path:
     """Write compound_list's suite with its first check given `rule` (and `meta.rule_zh`, unless None)."""
     suite = json.loads((EXPECTATIONS_DIR / "compound_list.json").read_text(encoding="utf-8"))
