@@ -15,8 +15,15 @@ from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType
 from pipeline.sheet_meta import SheetMeta
 from pipeline.sheet_units import UnitReading, listed_units, read_unit
 from pipeline.text import split_header
-from pipeline.values import UnitContext, is_blank, unit_written
-from pipeline.written_units import column_unit, counted_word, is_magnitude, is_scaled, magnitude_unit
+from pipeline.values import UnitContext, is_blank, squashed, unit_written
+from pipeline.written_units import (
+    PERCENT_UNITS,
+    column_unit,
+    counted_word,
+    is_magnitude,
+    is_scaled,
+    magnitude_unit,
+)
 
 
 def column_contexts(
@@ -72,20 +79,27 @@ def _unit_context(
             )
         ):
             # 惠及户数（人）: 370 under it are people, as a cell's `370人` is, never 370 households.
-            expected = (
-                f"表头的单位“{binding.unit}”计的是另一种数目，{binding.column.header}应以“{counts}”计"
-                if found is not None and found[0] == "count"
-                else f"表头的单位“{binding.unit}”无法识别，{binding.column.header}应以“{counts or '个'}”或“万{counts or '个'}”计"
-                if unreadable
-                else f"表头的单位“{binding.unit}”不是数目的单位"
-            )
+            header, fix = binding.column.header, None
+            if squashed(binding.unit) in PERCENT_UNITS:
+                # 满意（%）: a share of the questionnaires, not their number; told it could not read `%`, the clerk
+                # was not told a share would never do.
+                expected = f"表头的单位“{binding.unit}”是百分比，{header}应填写数目（以“{counts or '个'}”计），不能填写百分比"
+                fix = f"请改填{header}的{counts or '个'}数（百分比由数目计算），并将表头改为「{header}（{counts or '个'}）」"
+            elif found is not None and found[0] == "count":
+                expected = f"表头的单位“{binding.unit}”计的是另一种数目，{header}应以“{counts}”计"
+            else:
+                expected = (
+                    f"表头的单位“{binding.unit}”无法识别，{header}应以“{counts or '个'}”或“万{counts or '个'}”计"
+                    if unreadable
+                    else f"表头的单位“{binding.unit}”不是数目的单位"
+                )
             sheet.error(
                 rule="unit",
                 excel_row=unit_cell(grid, match, binding, _merged_origin(grid, match.last_row + 1))[0] + 1,
                 header=binding.header,
                 value=binding.unit,
                 expected=expected,
-                fix=f"请填写{binding.column.header}，并在表头注明其单位，如「{binding.column.header}（{counts or '个'}）」",
+                fix=fix or f"请填写{header}，并在表头注明其单位，如「{header}（{counts or '个'}）」",
             )
         if found is None or found[0] != "count":
             return UnitContext()

@@ -113,7 +113,9 @@ def _name_missing_lookalikes(grid: Grid, match: HeaderMatch, sheet: ParsedSheet)
         ]
         if not alike:
             continue
-        if len(alike) == 1:
+        if rated := _rate_instead(match, alike, column):
+            said, fix = rated
+        elif len(alike) == 1:
             letter = column_letter(alike[0])
             said = f"{letter}列的表头“{match.headers[alike[0]]}”不是本表的栏目，该列未读取"
             fix = meant_fix(f"{letter}列", [column.header])
@@ -134,6 +136,20 @@ def _name_missing_lookalikes(grid: Grid, match: HeaderMatch, sheet: ParsedSheet)
             message_zh=f"表头（第{problem.excel_row}行）缺少必填列「{column.header}」；{said}，{fix}。",
             fix=fix,
         )
+
+
+def _rate_instead(match: HeaderMatch, alike: list[int], column: Column) -> tuple[str, str] | None:
+    """Say, where the columns like a missing count are each a rate the template checks beside its counts (满意度（%）
+    for 满意), that a rate cannot stand for the count; None where one of them is no such rate."""
+    # Told to rename 满意率（%） to 不满意, a clerk did, and 8 (%) stood as 8 questionnaires: a rate gives no count.
+    rates = {label for rate in match.template.written_rates for label in rate.labels}
+    if not all(split_header(match.headers[index])[0] in rates for index in alike):
+        return None
+    named = "、".join(f"{column_letter(index)}列“{match.headers[index]}”" for index in alike)
+    header = f"{column.header}（{column.counts}）" if column.counts else column.header
+    said = f"{named}是比率，不能代替「{column.header}」的数目"
+    fix = f"请增加「{header}」列，按行填写其数目（比率由数目计算，原列可保留，仅供核对）"
+    return said, fix
 
 
 def _split_by_value(match: HeaderMatch, columns: list[int]) -> tuple[Column, list[str]] | None:

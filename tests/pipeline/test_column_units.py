@@ -316,6 +316,31 @@ def test_a_survey_count_header_in_ten_thousands_of_its_kind_is_read_so(registry,
     assert file.errors == []
 
 
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize(("percent", "shown"), [("%", "%"), ("％", "%"), ("百分比", "百分比")])
+def test_a_survey_count_headed_in_percent_is_told_a_share_is_no_count(registry, suffix, percent, shown):
+    heads = [f"满意（{percent}）", f"不满意（{percent}）"]
+    rows = [
+        ["年度：2022"],
+        ["项目名称", "小区名称", "有效问卷（份）", *heads],
+        [PROJECT, "小区1", "100", "90", "10"],
+    ]
+
+    file = parsed(registry, rows, UNIT, suffix)
+
+    # Told only that `%` could not be read and to note 满意's unit, the clerk was not told a share never does.
+    assert [(e.rule, e.excel_row, e.column_header, e.expected) for e in file.errors] == [
+        (
+            "unit",
+            2,
+            head,
+            f"表头的单位“{shown}”是百分比，{head[: -len(percent) - 2]}应填写数目（以“份”计），不能填写百分比",
+        )
+        for head in heads
+    ]
+    assert "请改填满意的份数（百分比由数目计算），并将表头改为「满意（份）」" in file.errors[0].message_zh
+
+
 PROGRESS = ["项目名称", "年度", "月份"]
 
 

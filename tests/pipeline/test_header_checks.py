@@ -59,6 +59,21 @@ def test_amounts_split_into_a_column_per_kind_are_asked_to_be_one_column_beside_
     assert [p.column_header for p in sheet.problems if p.rule == "missing_column"] == ["类型", "金额"]
 
 
+@pytest.mark.parametrize("rate", ["满意度（%）", "满意率(%)", "满意度"])
+def test_a_survey_of_rates_alone_is_asked_for_its_counts_not_to_rename_the_rate(registry, rate):
+    rows = [["年度：2022"], ["小区名称", "有效问卷（份）", rate], ["棉纺厂东院", "111", "92.79"]]
+
+    sheet = checked(registry, rows)
+
+    # Told 如C列即“不满意”，请将表头改为“不满意”, a clerk renaming it had 92 (%) read as 92 questionnaires.
+    errors = [p for p in sheet.problems if p.rule == "missing_column"]
+    assert [(p.column_header, p.fix) for p in errors] == [
+        (head, f"请增加「{head}（份）」列，按行填写其数目（比率由数目计算，原列可保留，仅供核对）")
+        for head in ("满意", "不满意")
+    ]
+    assert f"C列“{rate}”是比率，不能代替「满意」的数目" in errors[0].message_zh
+
+
 def test_a_filled_column_headed_like_a_column_not_found_is_a_warning_naming_it(registry):
     header = [
         *COMPOUND_HEADER[:-1],
