@@ -30,6 +30,7 @@ from pipeline.settle_unit import _settle_unit, folder_office
 from pipeline.settle_year import _settle_year
 from pipeline.struck_cells import error_struck_rows
 from pipeline.summaries import pass_over_summaries
+from pipeline.summed_ledger import summed_by_month
 from pipeline.unfilled_months import (
     pass_over_months_not_covered,
     pass_over_unfilled_months,
@@ -154,16 +155,21 @@ def parse_file(
             continue  # the instructions `pipeline templates` puts in every blank template
         if match is None:
             low = header_too_low(grid, registry)
+            summed = summed_by_month(grid, registry) if low is None else None
+            if summed is not None:
+                said, row, fix = f"{summed.said}，{summed.fix}。", summed.excel_row, summed.fix
+            elif low is not None:
+                said, row, fix = _too_low(low), low.first_row + 1, _TOO_LOW_FIX
+            else:
+                said, row, fix = "表头与任何报表模板都不符，", None, None
             parsed.problems.append(
                 Problem(
                     Severity.WARNING,
                     "unmatched_sheet",
-                    "表头与任何报表模板都不符，已忽略该工作表。"
-                    if low is None
-                    else f"{_too_low(low)}已忽略该工作表。",
+                    f"{said}已忽略该工作表。",
                     sheet=grid.name,
-                    excel_row=None if low is None else low.first_row + 1,
-                    fix=None if low is None else _TOO_LOW_FIX,
+                    excel_row=row,
+                    fix=fix,
                 )
             )
             continue
@@ -195,7 +201,7 @@ def parse_file(
                         f"无法识别的报表模板：{said}",
                         sheet=told.sheet,
                         excel_row=told.excel_row,
-                        fix=_TOO_LOW_FIX,
+                        fix=told.fix,
                     )
                 )
             return parsed
