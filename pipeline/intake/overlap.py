@@ -9,10 +9,12 @@ from collections.abc import Iterator
 import duckdb
 
 from pipeline.intake.periods import _Period, _periods, said_when
+from pipeline.offices import is_written_in_full
 from pipeline.parsed_file import ParsedFile
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Problem, Severity
 from pipeline.project_names import project_name_problem
+from pipeline.projects import REGISTER_TEMPLATE
 from pipeline.registry import Registry
 from pipeline.slice_keys import slice_parts
 
@@ -32,19 +34,26 @@ def _stored_holders(con: duckdb.DuckDBPyConnection | None, templates: list[str])
     return holders
 
 
+def _templates(registry: Registry, *, by_implementing_unit: bool, adds_up: bool) -> list[str]:
+    """Return the templates a project's implementing unit sends (or not) whose `adds_up` is as asked, but the
+    register, which names the units."""
+    return [
+        t.id
+        for t in registry.templates.values()
+        if t.project.by_implementing_unit is by_implementing_unit
+        and t.project.adds_up is adds_up
+        and t.id != REGISTER_TEMPLATE
+    ]
+
+
 def _overlaps(
-    con: duckdb.DuckDBPyConnection | None, registry: Registry, files: list[ParsedFile], adds_up: bool
+    con: duckdb.DuckDBPyConnection | None, templates: list[str], files: list[ParsedFile]
 ) -> Iterator[tuple[ParsedFile, ParsedSheet, dict, list[str], _Period, set[str]]]:
     """Yield each sheet's period another office's file holds, in force or in `files`, with those offices and
     which of them hold it in force.
 
-    Only for templates a project's implementing unit sends whose `adds_up` is as asked; files with errors hold nothing.
+    Only for these templates; files with errors hold nothing.
     """
-    templates = [
-        t.id
-        for t in registry.templates.values()
-        if t.project.by_implementing_unit and t.project.adds_up is adds_up
-    ]
     sheets: list[tuple[ParsedFile, ParsedSheet, dict[_Period, dict]]] = []
     stored = _stored_holders(con, templates)
     holders = defaultdict(set, {period: set(units) for period, units in stored.items()})
@@ -77,8 +86,18 @@ def flag_overlaps(con: duckdb.DuckDBPyConnection | None, registry: Registry, fil
     Whether both are meant to count (two offices' own money) or one repeats the other (a forwarded copy that
     does not name the unit) only the clerk can tell, so the receipt asks.
     """
-    for file, sheet, record, others, period, _ in list(_overlaps(con, registry, files, adds_up=True)):
+    by_unit = _templates(registry, by_implementing_unit=True, adds_up=True)
+    for file, sheet, record, others, period, _ in list(_overlaps(con, by_unit, files)):
         file.problems.append(_beside(sheet, record, file.unit, others, period))
+    # What offices send of their own (改造清单): two offices' lists of one project are its parts, added up unasked;
+    # but not where the two names are one office's, short and in full (东关街道, 东关街道办事处), neither listed: its
+    # corrected list, sent under the other name, stood beside the first instead of replacing it, unsaid.
+    own = _templates(registry, by_implementing_unit=False, adds_up=True)
+    for file, sheet, record, others, period, _ in list(_overlaps(con, own, files)):
+        if alike := [
+            o for o in others if is_written_in_full(o, file.unit) or is_written_in_full(file.unit, o)
+        ]:
+            file.problems.append(_beside(sheet, record, file.unit, alike, period))
 
 
 def refuse_second_forms(
@@ -89,7 +108,8 @@ def refuse_second_forms(
     A 自评表 or 监控表 is one answer (`adds_up: false`): added up, two made weights of 180 and a score of 185
     published as 优. Run after the suites, so that a form they return holds nothing another is refused for.
     """
-    for file, sheet, record, others, period, in_force in list(_overlaps(con, registry, files, adds_up=False)):
+    forms = _templates(registry, by_implementing_unit=True, adds_up=False)
+    for file, sheet, record, others, period, in_force in list(_overlaps(con, forms, files)):
         file.problems.append(_second_form(sheet, record, others, period, in_force))
 
 
@@ -100,6 +120,17 @@ def _beside(sheet: ParsedSheet, record: dict, unit: str, others: list[str], peri
         f"本表与之分别计入、合计发布；如本表是代{others[0]}报送或转报的同一份数据，请写明“填报单位：{others[0]}”"
         "重新报送以替代原表；如确为本单位另行报送的数据，可忽略此提示"
     )
+    if same := next((o for o in others if is_written_in_full(o, unit) or is_written_in_full(unit, o)), None):
+        # One office short and in full, neither in the office registry: two offices as the spec reads unlisted
+        # names, so each list stands; asked, not merged, as only the bureau can say they are one.
+        full, short = (same, unit) if is_written_in_full(same, unit) else (unit, same)
+        expected += f"；“{short}”似为“{full}”的简称，单位名录中均未登记，两者按两个单位分别计入"
+        # A file resent under the other name would stand beside it again: the short name's is withdrawn.
+        fix = (
+            f"本表与之合计发布；如是同一单位，两表互不替代，数字会重复计算：请联系财政局撤回以“{short}”报送的表"
+            f"（应计入的数据以“{full}”报送），今后统一填写全称，并请区财政局在单位名录中登记“{full}”；"
+            "如确为两个单位，可忽略此提示"
+        )
     return project_name_problem(
         Severity.WARNING,
         "beside_other_unit",
