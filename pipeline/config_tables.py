@@ -10,6 +10,7 @@ from pipeline.derived_frames import OVER_PLANNED
 from pipeline.problems import FIGURE_WARNINGS, RULE_ZH
 from pipeline.registry import Registry
 from pipeline.report_quality import EXECUTION_TOLERANCE, INDICATOR_SCORE_TOLERANCE, SCORE_TOLERANCE
+from pipeline.report_wording import load_report_notes
 from pipeline.rules import MEASURE_COUNTS, MEASURE_UNITS, RATE_MEASURES, Rules
 from pipeline.suites import EXPECTATIONS_DIR, read_suite
 from pipeline.warehouse_schema import sql_literal
@@ -137,6 +138,18 @@ CONFIG_TABLES: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
             ),
         ),
     ),
+    "measure_forms": (
+        "自评表中按报送数据计算的指标各取自哪张报表（registry/report_notes.yaml measure_forms），每个指标一行：该表已报送但被退回时，"
+        "报告写明这一原因",
+        (
+            ("template", "varchar", "模板编号，如investment_progress"),
+            (
+                "measure",
+                "varchar",
+                "按数据计算的指标（pipeline/rules.py Measure），如investment_completion_rate",
+            ),
+        ),
+    ),
     "figure_warnings": (
         "可能使报告数字有误的接收警告（pipeline/problems.py FIGURE_WARNINGS），每条规则一行：文件仍有效时报告的数据质量提示逐项目列出",
         (
@@ -161,6 +174,7 @@ def write_config(con: duckdb.DuckDBPyConnection, rules: Rules, years: list[int],
     rows["forms"].extend((t.id, t.name_zh) for t in registry.templates.values())
     rows["amount_checks"].extend(amount_checks())
     rows["stated_tolerances"].append((SCORE_TOLERANCE, EXECUTION_TOLERANCE, INDICATOR_SCORE_TOLERANCE))
+    rows["measure_forms"].extend(load_report_notes().forms_of_measures(registry))
     rows["figure_warnings"].extend((rule, family, RULE_ZH[rule]) for rule, family in FIGURE_WARNINGS.items())
     for year in sorted(set(years) | set(rules.years)):
         rule = rules.for_year(year)

@@ -24,8 +24,10 @@ def check_ingest_configuration(registry: Registry) -> None:
 
 
 def check_report_configuration() -> None:
-    """Load the report's report.yaml and report_figures.yaml; raise RegistryError naming a broken file."""
-    from pipeline import report_model, report_view
+    """Load the report's report.yaml, report_figures.yaml and report_notes.yaml; raise RegistryError naming a broken
+    file."""
+    from pipeline import report_model, report_view, report_wording
 
     report_model.load_report_config(report_model.REPORT_CONFIG)
     report_view.load_figure_keys(report_view.FIGURE_KEYS)
+    report_wording.load_report_notes(report_wording.REPORT_NOTES)

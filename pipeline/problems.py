@@ -201,7 +201,11 @@ RULE_ZH = {
 # both; `over_budget` a 自评表's 全年执行数 above its 全年预算数, one of them likely off, the 执行率 over 100 % scoring
 # full marks where no ledger gives the rate (`report_quality.open_warnings`); `scale` a 建设规模及投资构成 row printed
 # as written though unchecked or off (a 其中 in another unit than its row, a cost not in money, costs not adding up to
-# 计划总投资); `reading`
+# 计划总投资); `year` a year stated on a sheet (a title, a `年度：` line, the file name, dates) other than the one taken,
+# its figures filed under the year taken; `title_month` a monthly form's title or name naming a month none of its rows
+# is of, its rows filed under their own; `unsaved` an .xls cell or a 合计 row of formulas saved without results, read
+# blank or left unchecked; `file` a file whose figures stand over another's it may not be meant to (a hidden sheet of
+# the same form unread, a twin under the same name, an order resting on an implausible modified time); `reading`
 # a value read one of two ways (a CSV form's blank 一级/二级指标 read as the one above: a wrong carry counts a row's 分值 and score
 # under another indicator; a 月报's 0s after its title's `1-N月` passed over as months to come; a row a remark may void,
 # counted; an 实际完成值 read in its target's unit or scale; a month written as a day; a 运行监控表's 1-N月 taken from
@@ -231,6 +235,13 @@ FIGURE_WARNINGS = {
     "part_unit": "scale",
     "cost_unit": "scale",
     "cost_vs_total": "scale",
+    "year_conflict": "year",
+    "month_title": "title_month",
+    "formula_unsaved": "unsaved",
+    "total_unsaved": "unsaved",
+    "hidden_sheet": "file",
+    "same_name_twin": "file",
+    "odd_modified_time": "file",
     "total_row_from_parts": "reading",
     "months_after_title": "reading",
     "total_row_parts_unclear": "reading",

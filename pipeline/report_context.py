@@ -25,6 +25,7 @@ from pipeline.report_quality import (
 )
 from pipeline.report_text import received_text
 from pipeline.report_view import NOT_SUPPLIED, ProjectView
+from pipeline.report_wording import load_report_notes
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,11 @@ class Context:
     files: tuple[SourceFile, ...]
     forms: dict[str, str]  # template id → its Chinese name, for “未报送…”
     charts: list[Chart]
+    wording: dict[str, str]  # rule → its words in a note (registry/report_notes.yaml rule_wording)
+    # The families of open warnings the quality_notes.html.j2 in use words (report_notes.worded_families); None: all.
+    # The others are worded after its notes by the shipped open_warning.html.j2 (`unworded_warnings`), never left
+    # to an older copy's `else`, which calls each a reading in doubt.
+    worded: frozenset[str] | None = None
 
     def names(self) -> dict[str, object]:
         """Return the template's variables."""
@@ -72,9 +78,19 @@ class Context:
             "unrated": unrated_budgets(self.projects),
             "shared": shared_slices(self.projects, self.forms, self.year),
             "units_missing": progress_units_missing(self.projects),
-            "open_warnings": open_warnings(self.projects, self.forms),
+            **self._open_warnings(),
             "score_tolerance": format(SCORE_TOLERANCE.normalize(), "f"),
             "execution_tolerance_points": format((EXECUTION_TOLERANCE * 100).normalize(), "f"),
+        }
+
+    def _open_warnings(self) -> dict[str, list]:
+        """Return the open warnings the notes template in use words, and apart those it does not."""
+        found = open_warnings(self.projects, self.forms, self.wording)
+        if self.worded is None:
+            return {"open_warnings": found, "unworded_warnings": []}
+        return {
+            "open_warnings": [w for w in found if w.family in self.worded],
+            "unworded_warnings": [w for w in found if w.family not in self.worded],
         }
 
 
@@ -90,8 +106,11 @@ def build_context(
     keys: dict[str, str],
     bands: tuple = (),
     owed: dict[str, str | None] | None = None,
+    worded: frozenset[str] | None = None,
 ) -> Context:
-    """Wrap the year's projects for the templates, district apart, and list the charts they may show."""
+    """Wrap the year's projects for the templates, district apart, and list the charts they may show; `worded`: the
+    families of open warnings the notes template in use words, None for all."""
+
     district = next((p for p in projects if p.name is None), Project(None, None))
     named = [
         ProjectView(p, n, keys, bands, forms, owed)
@@ -109,4 +128,6 @@ def build_context(
         files,
         forms,
         charts,
+        load_report_notes().rule_wording,
+        worded,
     )

@@ -14,16 +14,23 @@ from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
+from pipeline.problems import FIGURE_WARNINGS
 from pipeline.report_context import Context
 from pipeline.report_docx_fill import open_docx
 from pipeline.report_fill import fill
 from pipeline.report_model import Figure, Report
 from pipeline.report_quality import Cited
 from pipeline.report_sandbox import environment
-from pipeline.report_templates import HTML_TEMPLATE, find_template, template_folders
+from pipeline.report_templates import (
+    HTML_TEMPLATE,
+    NOTES_TEMPLATE,
+    WARNING_TEMPLATE,
+    find_template,
+    template_folders,
+)
 from pipeline.report_text import DASH, shown
 
-TEMPLATE = "quality_notes.html.j2"
+TEMPLATE = NOTES_TEMPLATE
 TABLE_TEMPLATE = "table_notes.html.j2"  # the notes under 表1 and each 附表, read alike
 # Each paragraph of the template; the text of the context is escaped, so every tag is the template's own.
 _PARAGRAPH = re.compile(r"<p\b[^>]*>(.*?)</p>", re.DOTALL)
@@ -240,3 +247,33 @@ def notes_warnings(folders: list[Path]) -> list[str]:
     than the shipped ones do."""
     found = (docx_notes_warning(folders), page_notes_warning(folders), quality_notes_warning(folders))
     return [warning for warning in found if warning]
+
+
+def worded_families(folders: list[Path]) -> frozenset[str] | None:
+    """Return the families of open warnings the notes template in use words: those its open_warnings loop (or the
+    open_warning.html.j2 it includes) compares `w.family` with, and `reading`, its `else`; None where that is every
+    family, or where it does not parse (the report is not written, and says where)."""
+    from jinja2 import TemplateSyntaxError, meta, nodes
+
+    families = set(FIGURE_WARNINGS.values())
+    compared: set[str] = set()
+    loops = False
+    names = [TEMPLATE]
+    env = environment(folders, None, autoescape=True)
+    while names:
+        path = find_template(folders, names.pop())
+        try:
+            parsed = env.parse(path.read_text(encoding="utf-8"))
+        except TemplateSyntaxError:
+            return None
+        loops = loops or "open_warnings" in meta.find_undeclared_variables(parsed)
+        for node in parsed.find_all(nodes.Compare):
+            compared |= {c.value for c in node.find_all(nodes.Const) if c.value in families}
+        names += [
+            c.value
+            for node in parsed.find_all(nodes.Include)
+            for c in node.find_all(nodes.Const)
+            if c.value == WARNING_TEMPLATE
+        ]
+    worded = compared | ({"reading"} if loops else set())
+    return None if worded >= families else frozenset(worded)

@@ -204,10 +204,28 @@ class OpenWarning:
     parts: tuple[tuple[str, Figure], ...]  # each rule's name on the receipt, with how many are open (1处)
     # A 自评表's `stated_rate`: the 执行率 written, and its own 全年执行数 ÷ 全年预算数, the one scored.
     figures: tuple[Figure, ...] = ()
+    # Each rule's words in a note (registry/report_notes.yaml rule_wording), else its name: as `rules` are ordered.
+    words: tuple[str, ...] = ()
+    # The files warned, as `（单位）报送的“name”`, 、-joined: which file's figures stand, for a `file` note.
+    files: str = ""
 
 
-def open_warnings(projects: list[ProjectView], forms: dict[str, str]) -> list[OpenWarning]:
-    """Return, per project, family and form, the open warnings mart.open_warnings holds, in project order."""
+def _files(figures: tuple[Figure, ...]) -> str:
+    """Say which files the figures warned are of: 枣林街道办事处报送的“清单.csv”, each once, in their order."""
+    sent = dict.fromkeys(
+        f"{source.unit or ''}报送的“{source.original_name}”"
+        for figure in figures
+        for source in figure.sources
+    )
+    return "、".join(sent)
+
+
+def open_warnings(
+    projects: list[ProjectView], forms: dict[str, str], wording: dict[str, str] | None = None
+) -> list[OpenWarning]:
+    """Return, per project, family and form, the open warnings mart.open_warnings holds, in project order; each rule
+    worded as `wording` (registry/report_notes.yaml) words it, else by its name."""
+    wording = wording or {}
     families, rules = list(dict.fromkeys(FIGURE_WARNINGS.values())), list(FIGURE_WARNINGS)
     found = []
     for p in projects:
@@ -238,6 +256,8 @@ def open_warnings(projects: list[ProjectView], forms: dict[str, str]) -> list[Op
                     tuple(rule for _, rule, _ in warned),
                     tuple((RULE_ZH[rule], figure) for _, rule, figure in warned),
                     figures,
+                    tuple(wording.get(rule, RULE_ZH[rule]) for _, rule, _ in warned),
+                    _files(form.figures),
                 )
             )
     return found

@@ -321,7 +321,9 @@ def build_report(
 ) -> Report:
     """Read the warehouse and gather what the templates and the workbook print."""
     from pipeline.report_context import build_context
+    from pipeline.report_notes import worded_families
     from pipeline.report_tables import workbook_tables
+    from pipeline.report_templates import template_folders
     from pipeline.report_view import load_figure_keys
 
     read = read_year(con, year, config)
@@ -329,7 +331,7 @@ def build_report(
     owed = {t.id: t.project.register_project_type for t in registry.templates.values()}
     context = build_context(
         year, read.title, read.issuer, config.red_head, read.stamp, read.projects, read.files, forms,
-        load_figure_keys(), read.bands, owed,
+        load_figure_keys(), read.bands, owed, worded_families(template_folders(templates)),
     )  # fmt: skip
     tables = workbook_tables(context)
     return Report(year, read.title, read.issuer, read.stamp, context, tables, read.files, templates)

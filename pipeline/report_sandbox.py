@@ -13,7 +13,7 @@ from types import BuiltinMethodType, MethodType
 from typing import Any
 
 import jinja2
-from jinja2 import ChoiceLoader, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
+from jinja2 import FileSystemBytecodeCache, StrictUndefined
 from jinja2.bccache import Bucket
 from jinja2.compiler import CodeGenerator
 from jinja2.runtime import LoopContext
@@ -24,6 +24,7 @@ from pipeline.chinese_numbers import zh_number
 from pipeline.report_charts import Chart
 from pipeline.report_filters import numbered, present
 from pipeline.report_model import Figure, Source
+from pipeline.report_templates import template_loader
 
 
 class _EscapedByFinalize(CodeGenerator):
@@ -211,7 +212,7 @@ def environment(folders: list[Path], finalize: Any, autoescape: bool) -> Sandbox
     if not _Sandbox.plain:
         _Sandbox.plain = _plain_classes()
     env = _Sandbox(
-        loader=ChoiceLoader([FileSystemLoader(str(f), encoding="utf-8") for f in folders]),
+        loader=template_loader(folders),
         autoescape=autoescape,
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -2,9 +2,10 @@
 -- leave a figure of the report possibly wrong (config.figure_warnings) and are still open: raised on a file whose
 -- rows are in force, and not retold as no longer applying (ops.open_issues: every file it names is out of force).
 -- The report's 数据质量提示 names each. A warning is on the project and year of the rows it concerns: the row it
--- names; where it names no data row (a form's 总分 or 资金 row, a sheet as a whole), the rows of its sheet with the
--- project name it gives; else, for a warning that earlier rows drop out (a list replaced, stored before it gave its
--- project's name), the rows of the slices its file took over from an earlier file; else every row of its sheet.
+-- names; where it names no data row (a form's 总分 or 资金 row, a sheet as a whole, its year, its file: each sheet read
+-- of it), the rows of its sheet with the project name it gives; else, for a warning that earlier rows drop out (a
+-- list replaced, stored before it gave its project's name), the rows of the slices its file took over from an earlier
+-- file; else every row of its sheet.
 -- A withdrawn or superseded file's rows are not in staging, so its warnings drop out. `left_in_force` is on the
 -- projects it names instead: those the warned file left out, still held by an earlier file while the warned file
 -- is in force.
@@ -16,9 +17,10 @@ with rules as (
 issues as (
     select
         issues.submission_id,
-        issues.sheet,
+        sheets.sheet,
         sheets.template,
-        issues.excel_row,
+        -- A warning of a sheet's year, or of its file, is on all of its rows, whichever row it names.
+        if(rules.family in ('year', 'file'), null, issues.excel_row) as excel_row,
         issues.column_header,
         issues.value,
         issues.rule,
@@ -28,7 +30,10 @@ issues as (
         coalesce(issues.excel_row, sheets.header_first_row) as cited_row
     from ops.open_issues as issues  -- a warning retold as no longer applying (stale_note) is not open
     inner join rules using (rule)
-    inner join ops.sheets as sheets using (submission_id, sheet)
+    -- A warning of the file (a twin, a modified time, a hidden sheet not read) is on each sheet read of it.
+    inner join ops.sheets as sheets
+        on sheets.submission_id = issues.submission_id
+        and (sheets.sheet = issues.sheet or rules.family = 'file')
     where issues.severity = 'warning'
 ),
 

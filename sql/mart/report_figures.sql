@@ -302,18 +302,14 @@ figures as (
             from survey
             where coalesce(responses, 0) = 0
             union all
-            -- The form each measure is computed from (intermediate.project_measures), sent for the project and year and
-            -- returned: its rows were never stored, so nothing is cited.
+            -- The form each measure is computed from (config.measure_forms, registry/report_notes.yaml), sent for the
+            -- project and year and returned: its rows were never stored, so nothing is cited.
             select distinct returned.project_code, returned.year, fed.measure,
                 (select name_zh from config.forms where template = returned.template) || '已报送，但未通过校验被退回',
                 [], 1
             from ops.returned_slices as returned
             inner join ops.submissions using (submission_id)
-            inner join (
-                values ('investment_progress', 'investment_completion_rate'), ('fund_ledger', 'payment_rate'),
-                    ('satisfaction_survey', 'satisfaction_rate'), ('compound_list', 'compounds'), ('compound_list', 'area'),
-                    ('compound_list', 'households'), ('compound_list', 'planned_investment')
-            ) as fed (template, measure) on fed.template = returned.template
+            inner join config.measure_forms as fed on fed.template = returned.template
             where submissions.status = 'rejected'
         )
         -- Data in force that divide by 0 are the cause, not a returned file beside them.

@@ -12,6 +12,7 @@ from pipeline.indicators import build_indicators, register_rows_in_force
 from pipeline.problems import FIGURE_WARNINGS, RULE_ZH
 from pipeline.registry import load_registry
 from pipeline.report import write_report_files
+from pipeline.report_wording import load_report_notes
 from pipeline.warehouse_schema import SQL_DIR, ensure_schema
 from pipeline.withdraw import withdraw
 from tests.pipeline.report_outline import html_outline
@@ -71,13 +72,20 @@ def header_source(settings, year: int, submission_id: int, rows: tuple[int, ...]
 
 
 def test_every_warning_that_may_leave_a_figure_wrong_is_a_rule_of_a_family_the_templates_word():
-    templates = (SQL_DIR.parent / "templates" / "report" / "quality_notes.html.j2").read_text(
-        encoding="utf-8"
-    )
+    from pipeline.report_notes import worded_families
+    from pipeline.report_templates import DEFAULT_TEMPLATES
+    from pipeline.report_wording import load_report_notes
+
+    templates = (DEFAULT_TEMPLATES / "open_warning.html.j2").read_text(encoding="utf-8")
     assert set(FIGURE_WARNINGS) <= set(RULE_ZH)
     # The last family is the template's `else`; every other is asked for by name.
     *named, _ = dict.fromkeys(FIGURE_WARNINGS.values())
     assert all(f'w.family == "{family}"' in templates for family in named)
+    assert worded_families([DEFAULT_TEMPLATES]) is None  # the shipped notes word every family themselves
+    # A family worded rule by rule has words for each of its rules.
+    wording = load_report_notes().rule_wording
+    for family in ("replaced", "scale", "unsaved", "file"):
+        assert {r for r, f in FIGURE_WARNINGS.items() if f == family} <= set(wording), family
 
 
 def test_the_rows_warnings_are_placed_on_are_every_templates_and_a_new_ones_with_no_sql_edited(tmp_path):
@@ -728,12 +736,13 @@ def test_the_word_file_prints_the_pages_notes_in_their_order_and_words(tmp_path,
     if templates != "default":  # a deployment's folder holding its own wording of the notes only
         prefix, own = "请注意（本局用语）：", tmp_path / "bureau"
         own.mkdir()
-        words = (DEFAULT_TEMPLATES / "quality_notes.html.j2").read_text(encoding="utf-8")
-        assert words.count("数据质量提示：") > 1 and "已按最可能的读法计入" in words
-        words = words.replace("数据质量提示：", prefix).replace(
-            "已按最可能的读法计入", "暂按最可能的读法计入"
-        )
-        (own / "quality_notes.html.j2").write_text(words, encoding="utf-8")
+        for name in ("quality_notes.html.j2", "open_warning.html.j2"):  # the notes, and each warning's
+            words = (DEFAULT_TEMPLATES / name).read_text(encoding="utf-8")
+            assert words.count("数据质量提示：") > 1
+            words = words.replace("数据质量提示：", prefix).replace(
+                "已按最可能的读法计入", "暂按最可能的读法计入"
+            )
+            (own / name).write_text(words, encoding="utf-8")
     path = make_warehouse(tmp_path / "warehouse.duckdb")
     with duckdb.connect(str(path)) as con:
         _add_two_open_warnings(con)
@@ -966,24 +975,25 @@ def test_indicators_with_nothing_reported_or_computed_are_named_with_the_score_t
     assert not [n for n in page if "缺少数据" in n]
 
 
-def test_a_notes_template_lacking_a_rules_wording_prints_its_name_not_a_failed_report(tmp_path, registry):
-    """A bureau's copy of the notes, made before a rule was added, words a warning of it by the rule's name."""
+def test_a_rule_without_words_prints_its_name_not_a_failed_report(tmp_path, registry, monkeypatch):
+    """A rule registry/report_notes.yaml gives no words (one added since) is worded by the rule's name."""
     import duckdb
 
+    from pipeline import report_context
     from pipeline.report_read import build_report
     from pipeline.report_render import render_html
-    from pipeline.report_templates import DEFAULT_TEMPLATES
+    from pipeline.report_wording import load_report_notes
     from tests.pipeline.test_report import CONFIG, YEAR, make_warehouse
 
-    own = tmp_path / "bureau"
-    own.mkdir()
-    shipped = (DEFAULT_TEMPLATES / "quality_notes.html.j2").read_text(encoding="utf-8")
-    wording = '"whole_list_replaced": "原表中新表未列出的行不再计入", '
-    assert shipped.count(wording) == 1  # the shipped template as this test knows it
-    (own / "quality_notes.html.j2").write_text(shipped.replace(wording, ""), encoding="utf-8")
+    shipped = load_report_notes()
+    assert "whole_list_replaced" in shipped.rule_wording  # the shipped wording as this test knows it
+    wording = {rule: words for rule, words in shipped.rule_wording.items() if rule != "whole_list_replaced"}
+    monkeypatch.setattr(
+        report_context, "load_report_notes", lambda: shipped.model_copy(update={"rule_wording": wording})
+    )
     with duckdb.connect(str(make_warehouse(tmp_path / "warehouse.duckdb"))) as con:
         _add_two_open_warnings(con)
-        report = build_report(con, YEAR, CONFIG, registry, own)
+        report = build_report(con, YEAR, CONFIG, registry)
 
     [replaced] = [note for note in notes(_Page(render_html(report)).text) if "经重新报送" in note]
     assert f"经重新报送，{RULE_ZH['whole_list_replaced']}；如新表不完整" in replaced
@@ -1099,6 +1109,59 @@ def _scale(green: str = "1000,平方米", others: str = "200", extra: str = "") 
     )
 
 
+def _rows(text: str) -> list[list[str]]:
+    """Return a CSV sheet's lines as a workbook's rows."""
+    return [line.split(",") for line in text.strip().split("\n")]
+
+
+def _titled_progress(title_month: int, month: int = 5) -> str:
+    """A 月报 of 甲项目 for one month whose title names a month, as given."""
+    from tests.pipeline.test_projects import YEAR
+
+    return f"{YEAR}年{title_month}月投资完成情况月报\n" + _progress(str(month)).split("\n", 1)[1]
+
+
+def _hidden_list(hidden: bool = True) -> bytes:
+    """A 清单 of 甲项目 as a workbook, beside a hidden sheet of another 清单 of its, unless `hidden` is false."""
+    from tests.pipeline.workbooks import xlsx
+
+    sheets = {"清单": _rows(_compounds("甲项目", "棉纺厂东院"))}
+    if hidden:
+        sheets["旧清单"] = _rows(_compounds("甲项目", "市委小区"))
+    return xlsx(sheets, hidden=["旧清单"] if hidden else [])
+
+
+def _unsaved_survey(saved: bool = False) -> bytes | str:
+    """A survey of 甲项目 whose 基本满意 is a formula: an .xls holding no result of it, or, `saved`, a CSV of 15."""
+    from tests.pipeline.test_projects import YEAR
+    from tests.pipeline.workbooks import xls, xls_formula
+
+    head = [
+        ["项目名称：甲项目"],
+        [f"年度：{YEAR}"],
+        ["小区名称", "有效问卷（份）", "满意（份）", "基本满意（份）", "不满意（份）"],
+    ]
+    if saved:
+        return "\n".join(",".join(map(str, row)) for row in [*head, ["棉纺厂东院", 100, 80, 15, 5]]) + "\n"
+    return xls({"调查": [*head, ["棉纺厂东院", 100, 80, xls_formula("B4-C4-E4"), 5]]})
+
+
+def _unsaved_total() -> bytes:
+    """A 清单 of 甲项目 as a workbook whose 合计 row is formulas saved without results."""
+    from tests.pipeline.workbooks import xlsx
+
+    total = ["合计", None, "=SUM(C4:C5)", "=SUM(D4:D5)", "=SUM(E4:E5)", None]
+    return xlsx(
+        {
+            "清单": [
+                *_rows(_compounds("甲项目", "棉纺厂东院")),
+                ["2", "市委小区", "0.5", "60", "120", ""],
+                total,
+            ]
+        }
+    )
+
+
 # Each warning that may leave a figure wrong and reached the receipt alone: (rule, form, files sent, corrected files,
 # the words of its note, or for a reading how many places it names). The corrected files replace the warned one (the same slice), or the one it was warned
 # against.
@@ -1195,6 +1258,43 @@ FIGURES_ONCE_UNTOLD = [
         [("甲二清单（更正）.csv", _compounds("甲二项目", "育源小区"))],
         "有1处小区及其各项数字与另一项目清单中的完全相同，两个项目都已计入；如是同一小区重复列入，相关数字会重复计算，",
     ),
+    (
+        "year_conflict",
+        "compound_list",
+        [("2021年清单.csv", _compounds("甲项目", "棉纺厂东院"))],
+        [("清单（更正）.csv", _compounds("甲项目", "棉纺厂东院", "已更正文件名"))],
+        "有1处写明的年度与所取的2022年度不一致，报告按2022年度计入；如该表是另一年度的数据，相关数字会计入错误的年度，",
+    ),
+    (
+        "month_title",
+        "investment_progress",
+        [("月报.csv", _titled_progress(6))],
+        [("月报（更正）.csv", _titled_progress(5))],
+        "有1处标题或文件名写的月份与表中各行的月份不同，报告按各行的月份计入；如该表是标题所写月份的数据，相关月份的数字和预警会失真，",
+    ),
+    (
+        "formula_unsaved",
+        "satisfaction_survey",
+        [("调查.xls", _unsaved_survey())],
+        [("调查（更正）.csv", _unsaved_survey(saved=True))],
+        "中有单元格是公式而文件中没有保存计算结果，已按未填写读取（1处），报告中的相关数字可能与报送单位在Excel或WPS中看到的不同，",
+    ),
+    (
+        "total_unsaved",
+        "compound_list",
+        [("清单.xlsx", _unsaved_total())],
+        [("清单（更正）.csv", _compounds("甲项目", "棉纺厂东院") + "2,市委小区,0.5,60,120,\n")],
+        "中合计行是公式而文件中没有保存计算结果，已按其下各行计入，未能与合计核对（1处），"
+        "报告中的相关数字可能与报送单位在Excel或WPS中看到的不同，",
+    ),
+    (
+        "hidden_sheet",
+        "compound_list",
+        [("清单.xlsx", _hidden_list())],
+        [("清单（更正）.xlsx", _hidden_list(hidden=False))],
+        f"取自{JIA}报送的“清单.xlsx”：所在文件另有一张表头与本表相同的隐藏工作表，隐藏的工作表未读取；"
+        "如另一份文件（或隐藏的工作表）才是要报送的数据，相关数字会有误，",
+    ),
 ]  # fmt: skip
 
 
@@ -1276,3 +1376,119 @@ def test_a_forms_execution_above_its_budget_is_named_where_it_scores_the_rate(
     assert not [
         n for n in notes(report.page) + notes("\n".join(report.word)) if "全年执行数超过全年预算数" in n
     ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rule", ["odd_modified_time", "same_name_twin"])
+def test_a_file_standing_over_another_it_may_not_be_meant_to_is_named_until_a_corrected_file_replaces_it(
+    settings, monkeypatch, registry, clock_checked, rule
+):
+    import datetime as dt
+
+    from pipeline.cli import main
+    from tests.pipeline.test_intake import drop
+    from tests.pipeline.test_projects import YEAR, later
+    from tests.pipeline.test_report_world import printed
+    from tests.pipeline.test_storage import gbk_twin_drop
+
+    def night() -> list[str]:
+        assert main(["ingest"]) == 0
+        assert main(["report", "--year", str(YEAR)]) == 0
+        report = printed(settings.reports / str(YEAR))
+        sheets = "\n".join(str(row[0]) for rows in report.workbook.values() for row in rows if row and row[0])
+        return [notes(report.page), notes("\n".join(report.word)), notes(sheets)]
+
+    monkeypatch.setenv("PIPELINE_SETTLE_SECONDS", "0")
+    assert main(["init"]) == 0
+    for path, content in REGISTERS:
+        drop(settings, path, content, mtime=later())
+    an_hour_ago = int((dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).timestamp()) * 10**9
+    if rule == "odd_modified_time":  # a draft copied from a machine whose clock says 2100: it stands
+        standing = "清单（旧稿）.csv"
+        drop(settings, f"{JIA}/{standing}", _compounds("甲项目", "棉纺厂东院", "旧稿"), mtime=an_hour_ago * 2)
+        drop(settings, f"{JIA}/清单.csv", _compounds("甲项目", "棉纺厂东院"), mtime=an_hour_ago)
+    else:  # two files both named 清单.csv, one written in GBK: the later modified stands
+        standing = "清单.csv"
+        drop(
+            settings, f"{JIA}/清单.csv", _compounds("甲项目", "棉纺厂东院", "旧稿"), mtime=an_hour_ago - 10**9
+        )
+        gbk_twin_drop(
+            settings, JIA, "清单.csv", _compounds("甲项目", "棉纺厂东院"), gbk_folder=False, mtime=an_hour_ago
+        )
+    words = load_report_notes().rule_wording[rule]
+    note = (
+        f"数据质量提示：甲项目{YEAR}年度的{registry.templates['compound_list'].name_zh}取自{JIA}报送的“{standing}”："
+        f"{words}；如另一份文件（或隐藏的工作表）才是要报送的数据，相关数字会有误，已在回执中请报送单位核实。"
+    )
+    for where, said in zip(("page", "word", "workbook"), night(), strict=True):
+        assert note in said, where
+
+    drop(
+        settings, f"{JIA}/清单（更正）.csv", _compounds("甲项目", "棉纺厂东院", "更正"), mtime=an_hour_ago * 3
+    )
+    assert not [n for said in night() for n in said if words in n]
+
+
+def _bureau_notes_before(folder, family: str | None) -> None:
+    """Write into a bureau's folder its quality_notes.html.j2 as copied before `family` had words (its open
+    warnings worded in it, `else` calling the rest readings), or, None, before open warnings were named at all."""
+    from pipeline.report_templates import DEFAULT_TEMPLATES
+
+    shipped = (DEFAULT_TEMPLATES / "quality_notes.html.j2").read_text(encoding="utf-8")
+    each = (DEFAULT_TEMPLATES / "open_warning.html.j2").read_text(encoding="utf-8")
+    loop = '{% for w in open_warnings %}\n{% include "open_warning.html.j2" %}\n{% endfor %}\n'
+    unworded = re.search(r"\{#- 本单位自己的.*?\{% endfor %\}\n", shipped, re.DOTALL)
+    assert shipped.count(loop) == 1 and unworded  # the shipped template as this test knows it
+    older = ""
+    if family is not None:
+        [branch] = re.findall(rf'\{{% elif w.family == "{family}" %\}}\n.*?\n(?=\{{% elif)', each, re.DOTALL)
+        older = "{% for w in open_warnings %}\n" + each.replace(branch, "") + "{% endfor %}\n"
+    own = shipped.replace(unworded.group(0), "").replace(loop, older)
+    (folder / "quality_notes.html.j2").write_text(own, encoding="utf-8")
+
+
+@pytest.mark.parametrize("before", ["duplicate", None], ids=["a family", "open warnings"])
+def test_a_bureaus_notes_copied_before_a_family_print_its_warnings_in_the_shipped_words(
+    tmp_path, registry, before
+):
+    """A warning of a family a bureau's older quality_notes.html.j2 has no words for was printed by its `else` as a
+    reading in doubt (已按最可能的读法计入), or, older still, not at all: it is printed in the shipped words."""
+    import duckdb
+
+    from pipeline.report_docx import render_docx
+    from pipeline.report_notes import worded_families
+    from pipeline.report_read import build_report
+    from pipeline.report_render import render_html
+    from pipeline.report_templates import DEFAULT_TEMPLATES
+    from pipeline.report_xlsx import render_xlsx
+    from tests.pipeline.test_report import CONFIG, YEAR, ZAOLIN, figure, lineage, make_warehouse
+
+    own = tmp_path / "bureau"
+    own.mkdir()
+    _bureau_notes_before(own, before)
+    worded = worded_families([own, DEFAULT_TEMPLATES])
+    assert "duplicate" not in worded and ("reading" in worded) is (before is not None)
+    with duckdb.connect(str(make_warehouse(tmp_path / "warehouse.duckdb"))) as con:
+        _add_two_open_warnings(con)
+        con.execute(
+            "insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            figure("open_warning", "1处", detail="fund_ledger|duplicate_row", position=93, value=1, unit="处",
+                   decimals=0, src=lineage(1, "表", 4)),
+        )  # fmt: skip
+        report = build_report(con, YEAR, CONFIG, registry, own)
+
+    ledger = registry.templates["fund_ledger"].name_zh
+    duplicate = (
+        f"数据质量提示：{ZAOLIN}{YEAR}年度的{ledger}有1处两行各栏完全相同，两行都已计入；如是重复录入，相关金额会多计，"
+        "已在回执中请报送单位核实。"
+    )
+    page = notes(_Page(render_html(report)).text)
+    word = [p for p in word_paragraphs(render_docx(report)) if p.startswith("数据质量提示：")]
+    sheet = [text for text, _ in workbook_notes(render_xlsx(report))[1]]
+    for said in (page, word, sheet):
+        assert duplicate in said
+        assert not [n for n in said if RULE_ZH["duplicate_row"] in n]  # never a reading in doubt
+        # The warnings the copy words stay its own: one note each, the reading in its own words.
+        assert len([n for n in said if "读法不明确" in n]) == 1
+        assert len([n for n in said if "经重新报送" in n]) == 1
+    assert page == word == sheet
