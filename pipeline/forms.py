@@ -174,6 +174,12 @@ def _field_value(
     except CellError as exc:
         if field.blank_words and read_words(raw, field) == (None, None):
             return None  # `无偏差`: nothing to choose, as `无` is
+        if field.compared_only:  # no figure reads it: asked about, the form's figures kept
+            told_zh = f"{exc.expected}；本项仅用于核对，未能读取，已按未填写处理，表中其余数据照常入库"
+            sheet.warn(
+                Noted(None, "compared_unread", told_zh, exc.fix), excel_row=r + 1, header=where, value=raw
+            )
+            return None
         sheet.error(
             rule=exc.rule, excel_row=r + 1, header=where, value=raw, expected=exc.expected, fix=exc.fix
         )

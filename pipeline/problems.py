@@ -178,6 +178,7 @@ RULE_ZH = {
     "months_mismatch": "表头的截至月份不一致",
     "header_year": "表头中的年份与报表年度不一致",
     "prose_kept": "原因类别栏填写了说明文字，已作为原因说明保留",
+    "compared_unread": "仅供核对的一项未能读取，未作核对",
     "merges_carried": "CSV文件中合并的指标名称按上方读取",
 }
 

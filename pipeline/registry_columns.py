@@ -438,6 +438,10 @@ class Field(Column):
     # An enum field a form may write after this field's number in its cell (总分 `95（优）`, `95分 优`): that cell
     # gives both, the number to this field and the word, where it is one of that field's values, to the other.
     carries: str | None = None
+    # True for a field no figure is computed from, only held against one (the 自评表's own 自评等级 beside the grade
+    # the rules give): a cell that cannot be read is kept blank and the clerk asked on it (`compared_unread`), a
+    # warning, where any other field's would send back the whole form and every figure on it.
+    compared_only: bool = False
 
     @model_validator(mode="after")
     def _one_place(self) -> Field:

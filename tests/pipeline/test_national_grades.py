@@ -115,14 +115,43 @@ def test_a_grade_written_in_full_is_read_as_its_grade(registry, demo, written, r
 
 
 def test_a_grade_the_rules_do_not_name_is_asked_about_on_its_cell(registry, demo):
-    # 合格 could be 中 or 良: the clerk is asked, never guessed for.
+    # 合格 could be 中 or 良: the clerk is asked, never guessed for. The grade is only compared (`compared_only`), so
+    # it is a warning: before, an error that sent back the whole form and every figure on it.
     rows, merges, excel_row = _graded(demo, "row", "合格")
+
+    parsed = parse_file(xlsx({"自评表": rows}, merges={"自评表": merges}), f"{UNIT}/{NAME}.xlsx", registry)
+
+    assert parsed.errors == []
+    [warning] = parsed.warnings
+    assert (warning.rule, warning.excel_row, warning.value) == ("compared_unread", excel_row, "合格")
+    assert "优、良、中、差" in warning.message_zh and "未能读取，已按未填写处理" in warning.message_zh
+    [sheet] = parsed.sheets
+    assert {r["reported_grade"] for r in sheet.records} == {None}
+    assert sheet.records and all(r["target_text"] for r in sheet.records)
+
+
+def test_a_field_not_only_compared_still_refuses_what_it_cannot_read(registry, demo):
+    # The same cell under a field a figure might read: the error stands.
+    rows, merges, excel_row = _graded(demo, "row", "合格")
+    fields = registry.templates["performance_targets"].fields
+    at = next(n for n, f in enumerate(fields) if f.name == "reported_grade")
+    strict = registry.templates["performance_targets"].model_copy(
+        update={
+            "fields": (
+                *fields[:at],
+                fields[at].model_copy(update={"compared_only": False}),
+                *fields[at + 1 :],
+            )
+        }
+    )
+    registry = registry.model_copy(
+        update={"templates": {**registry.templates, "performance_targets": strict}}
+    )
 
     parsed = parse_file(xlsx({"自评表": rows}, merges={"自评表": merges}), f"{UNIT}/{NAME}.xlsx", registry)
 
     [error] = parsed.errors
     assert (error.rule, error.excel_row, error.value) == ("enum", excel_row, "合格")
-    assert "优、良、中、差" in error.message_zh
 
 
 def test_a_form_stating_no_grade_keeps_none(registry, demo):
