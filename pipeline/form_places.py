@@ -100,6 +100,9 @@ class Places:
         # A field's row labelled with a value after a colon and its cell blank (`总分：100分`), by field: the label's
         # row, column and label, and where the field's header is.
         self.in_label: dict[str, tuple[int, int, str, tuple[int, int] | None]] = {}
+        # A word another field's number carried that is none of this field's values (总分 `95（合格）`), by field:
+        # the cell as written and the number read from it, to say both on the word's warning.
+        self.carried: dict[str, tuple[str, str]] = {}
         origin = self.origin
         for r, row in enumerate(grid.rows):
             for c, cell in enumerate(row):

@@ -35,6 +35,7 @@ from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.header_cells import header_cell
 from pipeline.header_match import HeaderMatch, column_letter, header_text
+from pipeline.indicator_figures import _AFTER_WORDS, _APPROXIMATE_BEFORE, _APPROXIMATE_IN_UNIT
 from pipeline.legends import legend_parser, read_legend
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.price_lines import error_price_line
@@ -112,6 +113,8 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
 _NUMBER_AND_WORD = re.compile(
     r"\s*(\d+(?:\.\d+)?\s*分?)\s*(?:[(（]\s*([^()（）]+?)\s*[)）]|[\s,，、/]+(\S+))\s*"
 )
+# Words that say the number is not exact (`95（约）`, `90（以上）`): the number's own, never split off it.
+_HEDGES = (*_APPROXIMATE_BEFORE, *_APPROXIMATE_IN_UNIT, *_AFTER_WORDS)
 
 
 def _split_carried(places: Places, found: dict[str, Place | None], fields: tuple[Field, ...]) -> None:
@@ -124,10 +127,18 @@ def _split_carried(places: Places, found: dict[str, Place | None], fields: tuple
         raw = places.inline.get(field.name, places.cell(place[0], place[1]))
         parts = _NUMBER_AND_WORD.fullmatch(raw) if isinstance(raw, str) else None
         word = parts and (parts[2] or parts[3])
-        # Only a word that is one of its values: anything else stays the number's cell, refused as before.
-        if word and squash(word) in by_name[field.carries].enum_lookup:
-            places.inline[field.name], places.inline[field.carries] = parts[1], word
-            found[field.carries] = place
+        if not word:
+            continue
+        carried = by_name[field.carries]
+        if squash(word) not in carried.enum_lookup:
+            # A field only compared takes any other word (`95（合格）`, `100（满分）`) and asks about it on the cell,
+            # the number read; a word saying the number is not exact (`95（约）`) stays the number's, refused as
+            # `约95` is. Of a field a figure reads, the cell stays the number's, refused as before.
+            if not carried.compared_only or any(hedge in squash(word) for hedge in _HEDGES):
+                continue
+            places.carried[field.carries] = (raw.strip(), parts[1])
+        places.inline[field.name], places.inline[field.carries] = parts[1], word
+        found[field.carries] = place
 
 
 # The official forms letter their columns (`全年预算数（A）`, `执行率（B/A）`): in brackets, no unit.
@@ -176,8 +187,20 @@ def _field_value(
             return None  # `无偏差`: nothing to choose, as `无` is
         if field.compared_only:  # no figure reads it: asked about, the form's figures kept
             told_zh = f"{exc.expected}；本项仅用于核对，未能读取，已按未填写处理，表中其余数据照常入库"
+            fix, value = exc.fix, raw
+            # `95（合格）`: the word after another field's number, quoted whole with the number read.
+            if field.name in places.carried:
+                value, number = places.carried[field.name]
+                told_zh = (
+                    f"数字已按“{number}”读取，其后的“{raw}”不是{field.header}（{exc.expected}），"
+                    f"{field.header}仅用于核对，已按未填写处理，表中其余数据照常入库"
+                )
+                fix = (
+                    f"请把“{raw}”改为{field.header}（{'、'.join(field.values or {})}之一）或删去；"
+                    f"若“{raw}”是对“{number}”的说明（如并非确切的数），请改正“{number}”"
+                )
             sheet.warn(
-                Noted(None, "compared_unread", told_zh, exc.fix), excel_row=r + 1, header=where, value=raw
+                Noted(None, "compared_unread", told_zh, fix), excel_row=r + 1, header=where, value=value
             )
             return None
         sheet.error(

@@ -91,15 +91,87 @@ def test_a_total_written_with_its_grade_gives_both(registry, demo, written, kind
     )
 
 
-def test_a_total_written_with_another_word_is_still_refused(registry, demo):
+def _total_written(demo, written: str, kind: str = "xlsx") -> tuple[bytes, str, int]:
+    """Return a filled 自评表 whose 总分 row's 得分 cell (H) writes `written`, and the Excel row it is on."""
     rows, merges = national_self_evaluation(as_national(demo.TARGETS), goals=GOALS)
     total = next(n for n, row in enumerate(rows) if row[0] == "总分")
-    rows[total][7] = "100（满分）"
+    rows[total][7] = written
+    return *_written(kind, rows, merges), total + 1
 
-    parsed = parse_file(xlsx({"自评表": rows}, merges={"自评表": merges}), f"{UNIT}/{NAME}.xlsx", registry)
+
+def _strict(registry):
+    """Return the registry with the 自评表's 自评等级 a field figures might read (`compared_only` off)."""
+    fields = registry.templates["performance_targets"].fields
+    at = next(n for n, f in enumerate(fields) if f.name == "reported_grade")
+    strict = registry.templates["performance_targets"].model_copy(
+        update={
+            "fields": (
+                *fields[:at],
+                fields[at].model_copy(update={"compared_only": False}),
+                *fields[at + 1 :],
+            )
+        }
+    )
+    return registry.model_copy(update={"templates": {**registry.templates, "performance_targets": strict}})
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls", "csv"])
+@pytest.mark.parametrize(
+    ("written", "total", "word"),
+    [
+        ("95（合格）", 95, "合格"),
+        ("95分 合格", 95, "合格"),
+        ("100（满分）", 100, "满分"),
+        ("88（自评）", 88, "自评"),
+    ],
+)
+def test_a_total_written_with_another_word_is_read_and_the_word_asked_about(
+    registry, demo, kind, written, total, word
+):
+    # `95（合格）` in the 总分 cell was refused as no number (type), the whole form sent back, where `合格` in a
+    # 自评等级 cell of its own is only asked about. 满分 says no grade either: the clerk is told, the 100 read.
+    content, ext, excel_row = _total_written(demo, written, kind)
+
+    parsed = parse_file(content, f"{UNIT}/{NAME}.{ext}", registry)
+
+    assert parsed.errors == []
+    [warning] = [p for p in parsed.warnings if p.rule != "merges_carried"]
+    assert (warning.rule, warning.excel_row, warning.column_header, warning.value) == (
+        "compared_unread", excel_row, "总分·得分（H列）", written
+    )  # fmt: skip
+    number = written.split("（")[0].split(" ")[0]
+    assert f"填写为“{written}”，数字已按“{number}”读取，其后的“{word}”不是自评等级" in warning.message_zh
+    assert "优、良、中、差" in warning.message_zh and "已按未填写处理" in warning.message_zh
+    assert warning.fix == (
+        f"请把“{word}”改为自评等级（优、良、中、差之一）或删去；若“{word}”是对“{number}”的说明（如并非确切的数），"
+        f"请改正“{number}”"
+    )
+    [sheet] = parsed.sheets
+    assert (sheet.records[0]["reported_total_score"], sheet.records[0]["reported_grade"]) == (total, None)
+    assert sheet.field_cells["reported_total_score"] == [(excel_row, "H", "总分·得分")]
+
+
+@pytest.mark.parametrize("written", ["95（约）", "95（左右）", "90分（以上）", "95 大约"])
+def test_a_total_with_a_word_saying_it_is_not_exact_is_still_refused(registry, demo, written):
+    # `约` is the number's, not a grade: read as 95 it would print a figure the unit did not state exactly.
+    content, ext, excel_row = _total_written(demo, written)
+
+    parsed = parse_file(content, f"{UNIT}/{NAME}.{ext}", registry)
 
     [error] = parsed.errors
-    assert (error.rule, error.excel_row, error.value) == ("type", total + 1, "100（满分）")
+    assert (error.rule, error.excel_row, error.value) == ("type", excel_row, written)
+
+
+@pytest.mark.parametrize("written", ["95（合格）", "100（满分）"])
+def test_a_total_with_a_word_the_grade_of_a_field_not_only_compared_refuses_stays_refused(
+    registry, demo, written
+):
+    content, ext, excel_row = _total_written(demo, written)
+
+    parsed = parse_file(content, f"{UNIT}/{NAME}.{ext}", _strict(registry))
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.value) == ("type", excel_row, written)
 
 
 @pytest.mark.parametrize(
@@ -133,20 +205,7 @@ def test_a_grade_the_rules_do_not_name_is_asked_about_on_its_cell(registry, demo
 def test_a_field_not_only_compared_still_refuses_what_it_cannot_read(registry, demo):
     # The same cell under a field a figure might read: the error stands.
     rows, merges, excel_row = _graded(demo, "row", "合格")
-    fields = registry.templates["performance_targets"].fields
-    at = next(n for n, f in enumerate(fields) if f.name == "reported_grade")
-    strict = registry.templates["performance_targets"].model_copy(
-        update={
-            "fields": (
-                *fields[:at],
-                fields[at].model_copy(update={"compared_only": False}),
-                *fields[at + 1 :],
-            )
-        }
-    )
-    registry = registry.model_copy(
-        update={"templates": {**registry.templates, "performance_targets": strict}}
-    )
+    registry = _strict(registry)
 
     parsed = parse_file(xlsx({"自评表": rows}, merges={"自评表": merges}), f"{UNIT}/{NAME}.xlsx", registry)
 
