@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from pipeline.enum_prose import joined, tell_kept
 from pipeline.form_blocks import at_row, figures_column, part_rows
 from pipeline.form_cells import _warn_at, _where
 from pipeline.form_places import Place, Places
@@ -32,13 +33,14 @@ def read_notes(
     found: dict[str, Place | None],
     values: dict[str, object],
     sheet: ParsedSheet,
-    read: Callable[[Field, Place], object],
+    read: Callable[..., object],
 ) -> dict[str, list[Place]]:
     """Read each note field from its block's total row and the rows under it, set its value and where it was said
     (the first row stating it), and return every cell it was read from."""
     stop = sheet.header_rows[0] - 1
     said: dict[str, list[tuple[int, str, object, Place]]] = {}
-    cells: dict[str, list[Place]] = {}
+    totals: dict[str, int] = {}
+    kept: list[tuple[Field, Field, int, str, Place, str]] = []  # a sentence for its row's prose note
     total: tuple[int, str] | None = None
     for field in sheet.template.fields:
         if not is_note(field):
@@ -49,22 +51,65 @@ def read_notes(
             continue
         label = place[2].split("·")[0]
         total = place[0], label
+        totals[field.name] = place[0]
         block = [f for f in sheet.template.fields if (f.block, f.row) == (field.block, field.row)]
         rows = [(place[0], label), *part_rows(places, place[0], stop, figures_column(block, found))]
         ticks = _ticks(places, field, place)
-        stated = [
-            (row, written, *_row_note(places, field, place, ticks, row, written, sheet, read))
-            for row, written in rows
-        ]
-        stated = [s for s in stated if s[2] is not None]
-        said[field.name] = stated
+        prose = _prose_note(field, block)
+        stated = []
+        for row, written in rows:
+            words: list[str] | None = [] if prose is not None else None
+            value, cell = _row_note(places, field, place, ticks, row, written, sheet, read, words)
+            kept += [(field, prose, row, written, cell, text) for text in words or ()]
+            stated.append((row, written, value, cell))
+        said[field.name] = [s for s in stated if s[2] is not None]
+    reason = found.get(_REASON)  # the 原因说明 as the form heads it, before a row's cell stands for it
+    for field, prose, row, written, cell, text in kept:
+        _keep(places, found, said, sheet, (field, prose, row, written, cell, text))
+        totals.setdefault(prose.name, totals[field.name])
+    cells: dict[str, list[Place]] = {}
+    by_name = {field.name: field for field in sheet.template.fields}
+    for name, stated in said.items():
         if stated:
-            values[field.name] = _combined(field, stated, place[0])
-            cells[field.name] = [s[3] for s in stated]
-            found[field.name] = stated[0][3]
-    if found.get(_REASON) is not None:  # a form with no 原因说明 has nowhere to give one
-        _ask_reasons(places, said, total, found[_REASON], sheet)
+            values[name] = _combined(by_name[name], stated, totals[name])
+            cells[name] = [s[3] for s in stated]
+            found[name] = stated[0][3]
+    if reason is not None:  # a form with no 原因说明 has nowhere to give one
+        _ask_reasons(places, said, total, reason, sheet)
     return cells
+
+
+def _prose_note(field: Field, block: list[Field]) -> Field | None:
+    """Return the prose note on an enum note's block row (原因说明 beside 偏差原因分析), where a sentence its cell
+    writes instead of its values is kept, as a table's enum keeps it in its `prose_to` column; else None."""
+    if field.type is not ColumnType.ENUM:
+        return None
+    return next((f for f in block if f.type is ColumnType.PROSE and is_note(f)), None)
+
+
+def _keep(
+    places: Places,
+    found: dict[str, Place | None],
+    said: dict[str, list[tuple[int, str, object, Place]]],
+    sheet: ParsedSheet,
+    kept: tuple[Field, Field, int, str, Place, str],
+) -> None:
+    """Keep an enum note's sentence in its row's prose note, before what that row's note says; where the cell named
+    no value and the form has the prose note, tell the clerk the words belong there and the value is still to name."""
+    field, prose, row, written, cell, text = kept
+    notes = said.setdefault(prose.name, [])
+    at = next((n for n, note in enumerate(notes) if note[0] == row), None)
+    if (
+        at is None
+    ):  # the row's prose note is blank, or the form has none: the words are the row's, from their cell
+        notes.append((row, written, text, cell))
+        notes.sort(key=lambda note: note[0])
+    else:
+        notes[at] = (row, written, joined(text, notes[at][2]), notes[at][3])
+    # Without a prose note the cause's cell is the only place for the words: kept as the explanation, nothing to fix.
+    named = any(note[0] == row for note in said.get(field.name, ()))
+    if not named and (place := found.get(prose.name)) is not None:
+        tell_kept(sheet, field, row + 1, _where(cell), places.cell(*cell[:2]), place[2].split("·")[-1])
 
 
 def _ticks(places: Places, field: Field, place: Place) -> tuple[Tick, ...]:
@@ -90,14 +135,16 @@ def _row_note(
     row: int,
     written: str,
     sheet: ParsedSheet,
-    read: Callable[[Field, Place], object],
+    read: Callable[..., object],
+    words: list[str] | None,
 ) -> tuple[object, Place]:
-    """Read a note on one block row: its `ticks`, else its cell; return it and the cell it was read from."""
+    """Read a note on one block row: its `ticks`, else its cell (a sentence written there instead of its values put
+    in `words`, if given); return it and the cell it was read from."""
     header_row, column = place[3], place[1]
     header = place[2].split("·")[-1]
     if not ticks:
         here = at_row(place, row, written)
-        return read(field, here), here
+        return read(field, here, words), here
     value, errors = read_ticks(places.grid.rows[row], field, header, ticks)
     for error in errors:
         index = next((t.index for t in ticks if t.header == error.header), column)

@@ -69,8 +69,8 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
             if not is_note(field)
         }
 
-        def read(field: Field, place: Place) -> object:
-            return _field_value(places, field, place, sheet, registry, told)
+        def read(field: Field, place: Place, words: list[str] | None = None) -> object:
+            return _field_value(places, field, place, sheet, registry, told, words)
 
         summed = total_from_parts(places, found, values, sheet, read, _warn_at)
         check_parts(places, found, values, sheet, read, summed)
@@ -152,8 +152,10 @@ def _field_value(
     sheet: ParsedSheet,
     registry: Registry,
     told: set[tuple],
+    words: list[str] | None = None,
 ) -> object:
-    """Read one field's cell as its type; a cell that cannot be read is an error on that cell."""
+    """Read one field's cell as its type; a cell that cannot be read is an error on that cell. Given `words`, a
+    sentence an enum's cell writes instead of its values is kept there (`form_notes`: its row's prose note)."""
     if found is None:
         return None
     r, c, _, _ = found
@@ -183,8 +185,12 @@ def _field_value(
     try:
         value = parse(written)
     except CellError as exc:
-        if field.blank_words and read_words(raw, field) == (None, None):
-            return None  # `无偏差`: nothing to choose, as `无` is
+        # `无偏差`: nothing to choose, as `无` is; a sentence (`受雨季影响…`) is the words kept, nothing chosen.
+        keeps = words is not None
+        if (field.blank_words or keeps) and (said := read_words(raw, field, keeps)) is not None:
+            if said[1] is not None:
+                words.append(said[1])
+            return said[0]
         if field.compared_only:  # no figure reads it: asked about, the form's figures kept
             told_zh = f"{exc.expected}；本项仅用于核对，未能读取，已按未填写处理，表中其余数据照常入库"
             fix, value = exc.fix, raw

@@ -26,7 +26,7 @@ from tests.pipeline.test_national_forms import (
     workbook,
 )
 from tests.pipeline.test_report import _Page
-from tests.pipeline.workbooks import national_monitoring, national_self_evaluation
+from tests.pipeline.workbooks import csv_bytes, national_monitoring, national_self_evaluation, xls, xlsx
 
 # The 项目资金 block with its 年度资金总额 row holding only the printed 分值: the figures are on the rows under it.
 BLANK_TOTAL = (None, None, None, 10, None, None)
@@ -662,6 +662,83 @@ def test_funds_deviation_ticked_under_its_causes_is_read_and_a_bad_mark_is_an_er
         (total, "G"),
         (total + 1, "G"),
     ]
+
+
+# A sentence in the funds block's 偏差原因分析 (`受上级资金下达滞后影响…`) was refused (enum), the form sent back, where
+# the same words on an indicator's row are kept as its 原因说明 (`prose_kept`). Now kept alike, on the block's rows.
+
+CAUSE = "受上级资金下达滞后影响，执行进度偏慢"
+
+
+def _written(rows, merges, write: str) -> tuple[bytes, str]:
+    if write == "csv":
+        return csv_bytes(rows, "gb18030"), "csv"
+    return workbook((rows, merges), "监控表", xlsx if write == "xlsx" else xls), write
+
+
+@pytest.mark.parametrize("write", ["xlsx", "xls", "csv"])
+def test_a_sentence_for_the_funds_cause_is_kept_as_its_reason_and_the_cause_asked_for(registry, write):
+    rows, merges = _with_notes((CAUSE, "√", None))
+    total = _row(rows, "年度资金总额")
+    content, ext = _written(rows, merges, write)
+
+    parsed = parse_file(content, f"{UNIT}/2022年1-7月监控表.{ext}", registry)
+
+    assert parsed.errors == []
+    [kept] = [p for p in parsed.warnings if p.rule != "merges_carried"]  # its words explain the deviation
+    assert (kept.rule, kept.excel_row, kept.column_header, kept.value) == (
+        "prose_kept", total, "年度资金总额·偏差原因分析（G列）", CAUSE
+    )  # fmt: skip
+    assert "所填文字已作为「原因说明」保留，原因类别未填写" in kept.message_zh
+    assert "经费保障、制度保障、人员保障、硬件条件保障、其他" in kept.message_zh
+    assert kept.fix == "请在本栏填写原因类别，并把说明移至「原因说明」栏"
+    assert _stored_notes(parsed) == (None, "是", CAUSE)
+    assert parsed.sheets[0].field_cells["budget_reason"] == [(total, "G", "年度资金总额·偏差原因分析")]
+
+
+def test_a_sentence_on_a_funds_row_is_kept_before_that_rows_reason(registry):
+    rows, merges = _with_notes(
+        ("经费保障", "√", "拨付滞后"),
+        ("其中：财政拨款", "1500", "760", "50.67%", "1500", CAUSE, "√", "四季度加快拨付"),
+        ("其他资金", "70", "40", "57.14%", "70", "其他：自筹资金到位慢", "√", None),
+    )
+    total = _row(rows, "年度资金总额")
+
+    parsed = _parse_monitoring(rows, merges, registry)
+
+    [kept] = parsed.all_problems  # 其他：… names its cause: kept with its words, nothing asked
+    assert (kept.rule, kept.excel_row, kept.value) == ("prose_kept", total + 1, CAUSE)
+    assert _stored_notes(parsed) == (
+        "经费保障、其他",
+        "是",
+        f"拨付滞后\n其中：财政拨款：{CAUSE}\n四季度加快拨付\n其他资金：自筹资金到位慢",
+    )
+    assert [c[:2] for c in parsed.sheets[0].field_cells["budget_reason"]] == [
+        (total, "I"),
+        (total + 1, "I"),
+        (total + 2, "G"),
+    ]
+
+
+def test_on_a_funds_block_without_a_reason_the_sentence_is_its_explanation(registry):
+    rows, merges = _monitoring_parts()
+    total = _row(rows, "年度资金总额")
+    rows[total - 2][6:8], rows[total - 1][6:8] = ("偏差原因分析", "是否偏离"), (CAUSE, "√")
+
+    parsed = _parse_monitoring(rows, merges, registry)
+
+    assert parsed.all_problems == []
+    assert _stored_notes(parsed) == (None, "是", CAUSE)
+
+
+def test_a_funds_cause_mistyped_is_still_refused_not_kept_as_words(registry):
+    rows, merges = _with_notes(("资金保障", "√", "拨付滞后"))
+    total = _row(rows, "年度资金总额")
+
+    parsed = _parse_monitoring(rows, merges, registry)
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.value) == ("enum", total, "资金保障")
 
 
 # The 年度总体目标 block.
