@@ -18,19 +18,24 @@ from pipeline.projects import REGISTER_TEMPLATE
 from pipeline.registry import Registry
 from pipeline.slice_keys import slice_parts
 
+# A file holding a period: its submission id, or ("run", id of the ParsedFile) for a file of this run (`Problem.named`).
+_Holder = int | tuple[str, int]
 
-def _stored_holders(con: duckdb.DuckDBPyConnection | None, templates: list[str]) -> dict[_Period, set[str]]:
-    """Return the offices whose files are in force for each period of these templates."""
-    holders: dict[_Period, set[str]] = defaultdict(set)
+
+def _stored_holders(
+    con: duckdb.DuckDBPyConnection | None, templates: list[str]
+) -> dict[_Period, dict[str, _Holder]]:
+    """Return the offices whose files are in force for each period of these templates, with those files."""
+    holders: dict[_Period, dict[str, _Holder]] = defaultdict(dict)
     if con is None or not templates:
         return holders
-    for (key,) in con.execute(
-        "select slice_key from ops.current_slices where split_part(slice_key, '|', 1) in "
+    for key, submission_id in con.execute(
+        "select slice_key, submission_id from ops.current_slices where split_part(slice_key, '|', 1) in "
         "(select unnest(?::varchar[]))",
         [templates],
     ).fetchall():
         template, unit, code, year, month = slice_parts(key)
-        holders[(template, code, year, month)].add(unit)
+        holders[(template, code, year, month)][unit] = submission_id
     return holders
 
 
@@ -48,15 +53,17 @@ def _templates(registry: Registry, *, by_implementing_unit: bool, adds_up: bool)
 
 def _overlaps(
     con: duckdb.DuckDBPyConnection | None, templates: list[str], files: list[ParsedFile]
-) -> Iterator[tuple[ParsedFile, ParsedSheet, dict, list[str], _Period, set[str]]]:
-    """Yield each sheet's period another office's file holds, in force or in `files`, with those offices and
-    which of them hold it in force.
+) -> Iterator[tuple[ParsedFile, ParsedSheet, dict, dict[str, _Holder], _Period, set[str]]]:
+    """Yield each sheet's period another office's file holds, in force or in `files`, with those offices (in name
+    order, each with a file of it holding the period) and which of them hold it in force.
 
     Only for these templates; files with errors hold nothing.
     """
     sheets: list[tuple[ParsedFile, ParsedSheet, dict[_Period, dict]]] = []
     stored = _stored_holders(con, templates)
-    holders = defaultdict(set, {period: set(units) for period, units in stored.items()})
+    holders: dict[_Period, dict[str, _Holder]] = defaultdict(
+        dict, {period: dict(units) for period, units in stored.items()}
+    )
     for file in files:
         if file.errors or file.unit is None:
             continue
@@ -66,7 +73,7 @@ def _overlaps(
             periods = _periods(sheet)
             sheets.append((file, sheet, periods))
             for period in periods:
-                holders[period].add(file.unit)
+                holders[period][file.unit] = ("run", id(file))
     for file, sheet, periods in sheets:
         # A slice the file takes out of force (`taken_slices`) is not beside it: its rows no longer count.
         taken = {
@@ -74,8 +81,13 @@ def _overlaps(
             for t, unit, code, year, month in map(slice_parts, file.taken_slices)
         }
         for period, record in periods.items():
-            if others := sorted(u for u in holders[period] - {file.unit} if (period, u) not in taken):
-                yield file, sheet, record, others, period, stored.get(period, set())
+            others = {
+                u: holders[period][u]
+                for u in sorted(holders[period])
+                if u != file.unit and (period, u) not in taken
+            }
+            if others:
+                yield file, sheet, record, others, period, set(stored.get(period, ()))
 
 
 def flag_overlaps(con: duckdb.DuckDBPyConnection | None, registry: Registry, files: list[ParsedFile]) -> None:
@@ -94,9 +106,11 @@ def flag_overlaps(con: duckdb.DuckDBPyConnection | None, registry: Registry, fil
     # corrected list, sent under the other name, stood beside the first instead of replacing it, unsaid.
     own = _templates(registry, by_implementing_unit=False, adds_up=True)
     for file, sheet, record, others, period, _ in list(_overlaps(con, own, files)):
-        if alike := [
-            o for o in others if is_written_in_full(o, file.unit) or is_written_in_full(file.unit, o)
-        ]:
+        if alike := {
+            o: h
+            for o, h in others.items()
+            if is_written_in_full(o, file.unit) or is_written_in_full(file.unit, o)
+        }:
             file.problems.append(_beside(sheet, record, file.unit, alike, period))
 
 
@@ -110,10 +124,13 @@ def refuse_second_forms(
     """
     forms = _templates(registry, by_implementing_unit=True, adds_up=False)
     for file, sheet, record, others, period, in_force in list(_overlaps(con, forms, files)):
-        file.problems.append(_second_form(sheet, record, others, period, in_force))
+        file.problems.append(_second_form(sheet, record, list(others), period, in_force))
 
 
-def _beside(sheet: ParsedSheet, record: dict, unit: str, others: list[str], period: _Period) -> Problem:
+def _beside(
+    sheet: ParsedSheet, record: dict, unit: str, holders: dict[str, _Holder], period: _Period
+) -> Problem:
+    others = list(holders)
     named = "、".join(others)
     expected = f"项目“{record.get('project_name')}”{said_when(*period[2:])}的{sheet.template.name_zh}已有{named}报送的数据"
     fix = (
@@ -139,6 +156,9 @@ def _beside(sheet: ParsedSheet, record: dict, unit: str, others: list[str], peri
         f"{expected}，{fix}。",
         expected=expected,
         fix=fix,
+        # The offices' files it is about, so that the report's note names those offices alone (mart.shared_slices):
+        # whether it still applies is the slices', not these files' (a correction of one stands beside as well).
+        named=tuple(holders.values()),
     )
 
 

@@ -71,8 +71,12 @@ _MISMATCH = "cumulative_mismatch"
 # Warnings about later months another file of a monthly form holds (`intake.later_months`, `intake.stale_cumulatives`):
 # what they name is those months, not the whole file, which may stay in force for its earlier ones.
 _MONTHS = ("later_month_in_force", "cumulative_stale")
+# A sheet beside another office's file for the same period (`overlap._beside`) names the offices' files only so the
+# report names those offices (mart.shared_slices): whether it applies is the slices' (a correction of one of those
+# files stands beside it as well), so their statuses never retell it.
+_BESIDE = "beside_other_unit"
 # The rules told their own way, not by the named files' statuses alone.
-_OWN_WAY = "(" + ", ".join(f"'{rule}'" for rule in (_TOOK, _LISTED, *_MONTHS)) + ")"
+_OWN_WAY = "(" + ", ".join(f"'{rule}'" for rule in (_TOOK, _LISTED, *_MONTHS, _BESIDE)) + ")"
 # A slice taken is held by another office's file with no rows of its own there (`file_rows._add_data`).
 _TAKEN = "held.row_count = 0 and h.unit <> split_part(c.slice_key, '|', 2)"
 
