@@ -46,16 +46,28 @@ def _months_in_run(groups: _Months, context: Context) -> dict[tuple, dict[int, t
     return in_force
 
 
-def _taken_from(borrowed: dict[str, list[int]], unsent: list[int]) -> str:
-    """Say where a sum's months came from when not this file or the warehouse: `（其中1、2月取自本次同时报送的“甲”，
-    3月未报送，按0计）`."""
+def _taken_from(
+    borrowed: dict[str, list[int]], unsent: list[int], stored: dict[str, list[int]] | None = None
+) -> str:
+    """Say where a sum's months came from when not this file or the warehouse (and from the warehouse, by file, where
+    `stored` is given): `（其中1、2月取自本次同时报送的“甲”，3月未报送，按0计）`."""
     parts = [f"{'、'.join(map(str, months))}月取自“{name}”" for name, months in borrowed.items()]
     if parts:
         parts[0] = parts[0].replace("取自", "取自本次同时报送的", 1)
+    parts += [f"{'、'.join(map(str, months))}月取自{name}" for name, months in (stored or {}).items()]
     if unsent:
         parts.append(f"{'、'.join(map(str, unsent))}月未报送，按0计")
     # Nothing said where the months were the file's own or the warehouse's, as a file sent alone is told.
     return f"（其中{'，'.join(parts)}）" if parts else ""
+
+
+def _filed(context: Context, period: tuple, months: list[int]) -> dict[str, list[int]]:
+    """Return the warehouse's months of a period by the earlier night's file holding each, as `stored_name` names it."""
+    filed: dict[str, list[int]] = {}
+    for month in months:
+        if (name := context.stored_name(period, month)) is not None:
+            filed.setdefault(name, []).append(month)
+    return filed
 
 
 def _years_before(context: Context, period: tuple[str, str, str, str]) -> Decimal:
@@ -106,6 +118,9 @@ def _cumulative_per_row(sheets: list[Sheet], context: Context, registry: Registr
             group[1:], {}
         )
         borrowed: dict[str, list[int]] = {}  # months taken from other files of this run, by file name
+        # Months taken from earlier nights' files: named only for a figure worked back, which the clerk is to write
+        # in, so must be able to trace; a 累计 checked says only the run's.
+        stored: list[int] = []
         # Months no file has sent (a project begun in March): counted as nothing done, and said so, so that 累计 is
         # still checked; a clerk whose 累计 holds spending of those months is asked to send them.
         unsent: list[int] = []
@@ -123,6 +138,8 @@ def _cumulative_per_row(sheets: list[Sheet], context: Context, registry: Registr
                 running += amount
                 if source is not None:
                     borrowed.setdefault(source, []).append(month)
+                else:
+                    stored.append(month)
                 carried = Decimal(0)  # that month's 累计 is not at hand: its gap is unknown
                 continue
             if len(by_month.get(month, ())) != 1:
@@ -132,7 +149,15 @@ def _cumulative_per_row(sheets: list[Sheet], context: Context, registry: Registr
             if monthly is None:
                 # Refused for its blank 本月 (required), and never filled in for the clerk: but where 累计 gives it,
                 # the receipt names the figure and the cells it comes from, so the clerk need not work it out.
-                if (worked := _worked_back(sheet, record, month, running, borrowed, unsent)) is not None:
+                if (
+                    worked := _worked_back(
+                        sheet,
+                        record,
+                        month,
+                        running,
+                        _taken_from(borrowed, unsent, _filed(context, period, stored)),
+                    )
+                ) is not None:
                     frame.append(worked)
                 break
             running += monthly[0]
@@ -166,9 +191,7 @@ def _cumulative_per_row(sheets: list[Sheet], context: Context, registry: Registr
     return frame
 
 
-def _worked_back(
-    sheet: Sheet, record: dict, month: int, before: Decimal, borrowed: dict[str, list[int]], unsent: list[int]
-) -> dict | None:
+def _worked_back(sheet: Sheet, record: dict, month: int, before: Decimal, taken_from: str) -> dict | None:
     """Return the frame row telling what a blank 本月 would be from its row's 累计 less the months before it, or None
     where the row has no 累计 to work it back from (or its 本月 was written and reported, not left blank)."""
     cumulative = sheet.values(record, _CUMULATIVE)
@@ -183,7 +206,7 @@ def _worked_back(
         "cumulative": cumulative[0],
         "expected_cumulative": before,
         "cumulative_gap": Decimal(0),  # no 本月 to check it against: the blank is what is told
-        "months_from_run": _taken_from(borrowed, unsent),
+        "months_from_run": taken_from,
         "since_start": "",
         "cumulative_written": sheet.as_written(_CUMULATIVE, cumulative[0], row),
         "expected_written": sheet.as_written(_CUMULATIVE, before, row),

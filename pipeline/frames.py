@@ -36,6 +36,9 @@ class Context:
     # The months of `monthly_history` a file of this run stored in an earlier chunk holds, named as sent: they are
     # the run's months, told as a file of the run in one piece (intake.held_months.run_names).
     history_names: Mapping[tuple, Mapping[int, str]] = field(default_factory=dict)
+    # Names the file of an earlier night holding a month of `monthly_history`, with its night and number, for a
+    # figure worked back from it to say where it came from (intake.held_months.stored_namer); None: not such a month.
+    stored_name: Callable[[tuple, int], str | None] = lambda period, month: None  # none known
 
 
 @dataclass(slots=True)

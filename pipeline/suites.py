@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -198,16 +198,35 @@ def rule_titles() -> dict[str, str]:
 @cache
 def _rule_titles(directory: Path) -> dict[str, str]:
     titles = dict(RULE_ZH)
+    for meta in _metas(directory):
+        if isinstance(meta.get("rule"), str) and isinstance(meta.get("rule_zh"), str):
+            titles.setdefault(meta["rule"], meta["rule_zh"])
+    return titles
+
+
+def _metas(directory: Path) -> Iterator[dict]:
+    """Yield the meta of every expectation of every suite in a directory that can be read."""
     for path in sorted(directory.glob("*.json")):
         try:
             expectations = read_suite(path).get("expectations", [])
         except SuiteError:
             continue  # refused, naming the file, where the suite is loaded for validation
         for expectation in expectations:
-            meta = expectation.get("meta", {}) if isinstance(expectation, dict) else {}
-            if isinstance(meta.get("rule"), str) and isinstance(meta.get("rule_zh"), str):
-                titles.setdefault(meta["rule"], meta["rule_zh"])
-    return titles
+            yield expectation.get("meta", {}) if isinstance(expectation, dict) else {}
+
+
+def beside_parser_rules() -> frozenset[str]:
+    """Return the rules whose checks speak on a cell the parser already reported (meta `beside_parser`)."""
+    return _beside_parser_rules(EXPECTATIONS_DIR)
+
+
+@cache
+def _beside_parser_rules(directory: Path) -> frozenset[str]:
+    return frozenset(
+        meta["rule"]
+        for meta in _metas(directory)
+        if meta.get("beside_parser") is True and isinstance(meta.get("rule"), str)
+    )
 
 
 def read_suite(path: Path) -> dict:

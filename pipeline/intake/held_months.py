@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 
 import duckdb
@@ -75,3 +77,27 @@ def run_names(held: dict[Period, dict[int, HeldMonth]]) -> dict[Period, dict[int
         period: {month: held_month[2] for month, held_month in months.items() if held_month[3]}
         for period, months in held.items()
     }
+
+
+def stored_namer(
+    con: duckdb.DuckDBPyConnection | None, held: dict[Period, dict[int, HeldMonth]]
+) -> Callable[[Period, int], str | None]:
+    """Return what names the file of an earlier night holding a month `months_held` found: `2026年12月7日入库的第3号
+    提交“月报1-2月.csv”`, by the day its night read it (else received it), as its receipt and the portal number it;
+    None for a month of this run or none held. Asked only where a figure is worked back: nothing is read till then."""
+    days: dict[int, dt.date | None] = {}
+
+    def named(period: Period, month: int) -> str | None:
+        found = held.get(period, {}).get(month)
+        if con is None or found is None or found[3]:
+            return None
+        _, _, name, _, number = found
+        if number not in days:
+            [(days[number],)] = con.execute(
+                "select coalesce(read_on, received_at::date) from ops.submissions where submission_id = ?",
+                [number],
+            ).fetchall()
+        day = days[number]
+        return f"{f'{day:%Y年%-m月%-d日}' if day else '已'}入库的第{number}号提交“{name}”"
+
+    return named

@@ -13,7 +13,7 @@ from pipeline.file_names import written_path
 from pipeline.frames import Context
 from pipeline.inbox_entries import CLOCK_SLACK_NS, InboxEntry
 from pipeline.intake.candidates import Candidate, outcome_of, parse_candidate
-from pipeline.intake.held_months import HeldMonth, monthly_history, months_held, run_names
+from pipeline.intake.held_months import HeldMonth, monthly_history, months_held, run_names, stored_namer
 from pipeline.intake.later_months import flag_later_months
 from pipeline.intake.month_rows import Period
 from pipeline.intake.other_project import flag_other_projects
@@ -25,6 +25,7 @@ from pipeline.intake.shared_rows import flag_shared_rows, give_back_slices
 from pipeline.intake.short_named import take_short_named
 from pipeline.intake.stale_cumulatives import flag_stale_cumulatives
 from pipeline.intake.within_file import flag_repeated_across_sheets, flag_second_forms
+from pipeline.joined_problems import join_parser_problems
 from pipeline.limits import Limits
 from pipeline.parse import parse_file
 from pipeline.parsed_file import ParsedFile
@@ -201,6 +202,7 @@ def _judge(
         planned_total=register.planned_total,
         monthly_history=monthly_history(held),
         history_names=run_names(held),
+        stored_name=stored_namer(con, held),
         run_files=_run_files(taken, _load_order(taken, taken, _slices_once(sliced))),
         negative_list=load_rules().negative_list_any_year,
     )
@@ -447,5 +449,5 @@ def validate_files(parsed: list[ParsedFile], registry: Registry, context: Contex
     batches = [Batch(index, sheet) for index, file in enumerate(parsed) for sheet in file.sheets]
     validation = validate(batches, registry, context)
     for index, problems in validation.problems.items():
-        parsed[index].problems.extend(problems)
+        parsed[index].problems.extend(join_parser_problems(parsed[index], problems))
     return validation
