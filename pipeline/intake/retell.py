@@ -39,6 +39,7 @@ def retell_issues(con: duckdb.DuckDBPyConnection) -> None:
     retell_listed(con)
     retell_months(con)
     retell_mismatches(con)
+    retell_rivals(con)
     if not named:
         return
     statuses = dict(
@@ -75,8 +76,11 @@ _MONTHS = ("later_month_in_force", "cumulative_stale")
 # report names those offices (mart.shared_slices): whether it applies is the slices' (a correction of one of those
 # files stands beside it as well), so their statuses never retell it.
 _BESIDE = "beside_other_unit"
+# Warnings that a file stands over another that may be the one meant (`settle._same_name`, `settle._odd_clock`): the
+# other file is out of force by the warned file's own doing from the start, which is the doubt, not its end.
+_RIVALS = ("same_name_twin", "odd_modified_time")
 # The rules told their own way, not by the named files' statuses alone.
-_OWN_WAY = "(" + ", ".join(f"'{rule}'" for rule in (_TOOK, _LISTED, *_MONTHS, _BESIDE)) + ")"
+_OWN_WAY = "(" + ", ".join(f"'{rule}'" for rule in (_TOOK, _LISTED, *_MONTHS, _BESIDE, *_RIVALS)) + ")"
 # A slice taken is held by another office's file with no rows of its own there (`file_rows._add_data`).
 _TAKEN = "held.row_count = 0 and h.unit <> split_part(c.slice_key, '|', 2)"
 
@@ -132,6 +136,38 @@ def retell_months(con: duckdb.DuckDBPyConnection) -> None:
 _ADDS_UP = (
     "按现已入库的各月本月完成投资计算，该月累计完成投资已与1月至该月之和相符，此提示不再适用，无需处理。"
 )
+
+
+# The submissions a warning `v` names whose slices its own file holds in force: those it stands over now.
+_STOOD_OVER = (
+    "(select list(distinct theirs.submission_id) from ops.slices as theirs "
+    "join ops.current_slices as c on c.slice_key = theirs.slice_key and c.submission_id = v.submission_id "
+    "where list_contains(v.named_submissions, theirs.submission_id))"
+)
+
+
+def retell_rivals(con: duckdb.DuckDBPyConnection) -> None:
+    """Note on each warning that its file stands over another that may be the one meant whether that one still may.
+
+    A same-named twin or a file whose modified time decided the order is superseded by the warned file from the
+    start: that is the doubt, and the warning applies. Once the other file is withdrawn, or a later file holds its
+    data instead, the clerk has settled which one counts and the report no longer names it; it applies again if
+    the other comes back.
+    """
+    for rule in _RIVALS:
+        rows = con.execute(
+            f"select v.submission_id, v.named_submissions, {_NAMED_STANDING}, {_STOOD_OVER} "
+            "from ops.validation_issues as v where v.rule = ? and v.named_submissions is not null",
+            [rule],
+        ).fetchall()
+        changed = []
+        for submission_id, named, standing, stood_over in rows:
+            statuses = {s["n"]: s["s"] for s in standing or []}
+            for n in stood_over or []:
+                if statuses.get(n) in ("superseded", "taken"):  # only because the warned file stands over it
+                    statuses[n] = "accepted"
+            changed.append((submission_id, named, stale_note(named, statuses)))
+        _set_notes(con, rule, changed)
 
 
 def retell_mismatches(con: duckdb.DuckDBPyConnection) -> None:

@@ -143,7 +143,7 @@ def settle(
     give_back_slices(
         [c.parsed for c in sorted(taken, key=lambda c: received[c.inbox_path]) if not c.parsed.errors], sliced
     )
-    _flag_same_name(candidates, {} if named_in_run is None else named_in_run)
+    _flag_same_name(con, candidates, {} if named_in_run is None else named_in_run)
     _twins(candidates, seen)
     # After validation and _twins: only files to be stored, in the order they are stored, replace, repeat or are
     # repeated, or hold a month. A copy of a file of this run changes nothing, as a copy of a stored one does not.
@@ -323,7 +323,9 @@ def _twins(candidates: list[Candidate], seen: dict[tuple[str, str | None], Origi
             seen[key] = (0, candidate.parsed.original_name, candidate.parsed.sending_folder, None)
 
 
-def _flag_same_name(candidates: list[Candidate], named: dict[str, dict[str, str]]) -> None:
+def _flag_same_name(
+    con: duckdb.DuckDBPyConnection | None, candidates: list[Candidate], named: dict[str, dict[str, str]]
+) -> None:
     """Warn on each file whose name, as written, another file of this run has with other bytes."""
     # A GBK name beside its UTF-8 twin reads the same to the clerk: both are the office's, and which one's data
     # stands is only the load order (modified time, then inbox path), which the spec leaves open. Never silent.
@@ -341,14 +343,35 @@ def _flag_same_name(candidates: list[Candidate], named: dict[str, dict[str, str]
             written = written_path(candidate.inbox_path, candidate.entry.raw if candidate.entry else None)
             here.setdefault(written, []).append(candidate)
             named.setdefault(written, {})[candidate.inbox_path] = candidate.sha256
+    # Each twin as a warning names it (`Problem.named`): a file of this chunk by its parsed file, one stored in an
+    # earlier chunk by its number, so the note goes once the twin is out of force (`retell.retell_rivals`).
+    by_path: dict[str, object] = {
+        c.inbox_path: ("run", id(c.parsed)) for c in candidates if c.parsed is not None
+    }
+    earlier = {
+        path: sha
+        for written, files in here.items()
+        for path, sha in named[written].items()
+        if path not in by_path and len(named[written]) > 1
+    }
+    if earlier and con is not None:
+        by_path.update(
+            con.execute(
+                "select s.inbox_path, max(s.submission_id) from ops.submissions as s "
+                "join (select unnest(?::varchar[]) as inbox_path, unnest(?::varchar[]) as sha256) using "
+                "(inbox_path, sha256) group by 1",
+                [list(earlier), list(earlier.values())],
+            ).fetchall()
+        )
     for written, files in here.items():
         for candidate in files:
             others = [path for path, sha in named[written].items() if sha != candidate.sha256]
             if others:
-                candidate.parsed.problems.append(_same_name(written, candidate.inbox_path, others))
+                twins = tuple(by_path[path] for path in others if path in by_path)
+                candidate.parsed.problems.append(_same_name(written, candidate.inbox_path, others, twins))
 
 
-def _same_name(written: str, inbox_path: str, others: list[str]) -> Problem:
+def _same_name(written: str, inbox_path: str, others: list[str], twins: tuple[object, ...]) -> Problem:
     def said(path: str) -> str:
         # The escaped key is what the inbox listing and ops.submissions show; the clerk sees the decoded name.
         return f"“{path}”" if path == written else f"“{path}”（名称含GBK编码，收件箱记录中按字节以\\x转义）"
@@ -366,6 +389,7 @@ def _same_name(written: str, inbox_path: str, others: list[str]) -> Problem:
         value=written,
         expected=expected,
         fix=fix,
+        named=twins,
     )
 
 
@@ -393,12 +417,16 @@ def _flag_odd_clock(stored: list[Candidate], slices: Callable[[Candidate], set[s
             if earlier is not None and earlier.entry and candidate.entry and (odd(earlier) or odd(candidate)):
                 pairs.setdefault((earlier.inbox_path, candidate.inbox_path), (earlier, candidate))
     for earlier, later in pairs.values():
-        for candidate in (earlier, later):
-            candidate.parsed.problems.append(_odd_clock(candidate, earlier, later, odd))
+        for candidate, other in ((earlier, later), (later, earlier)):
+            candidate.parsed.problems.append(_odd_clock(candidate, other, earlier, later, odd))
 
 
 def _odd_clock(
-    candidate: Candidate, earlier: Candidate, later: Candidate, odd: Callable[[Candidate], bool]
+    candidate: Candidate,
+    other: Candidate,
+    earlier: Candidate,
+    later: Candidate,
+    odd: Callable[[Candidate], bool],
 ) -> Problem:
     def said(c: Candidate) -> str:
         name = "本文件" if c is candidate else f"“{c.parsed.original_name}”"
@@ -421,6 +449,8 @@ def _odd_clock(
         value=candidate.parsed.original_name,
         expected=expected,
         fix=fix,
+        # The other file: the note goes once it is out of force (`retell.retell_rivals`).
+        named=(("run", id(other.parsed)),),
     )
 
 

@@ -1429,6 +1429,80 @@ def test_a_file_standing_over_another_it_may_not_be_meant_to_is_named_until_a_co
     assert not [n for said in night() for n in said if words in n]
 
 
+def _months_sent(*months: int, plan: str = "900") -> str:
+    """A 月报 of 甲项目 holding these months, each 100 of investment, its 累计 adding up."""
+    from tests.pipeline.test_projects import YEAR
+
+    return (
+        "投资完成情况月报\n项目名称,年度,月份,年度计划投资（万元）,本月完成投资（万元）,累计完成投资（万元）\n"
+        + "".join(f"甲项目,{YEAR},{month},{plan},100,{100 * month}\n" for month in months)
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("settled", ["replaced", "withdrawn"])
+@pytest.mark.parametrize("rule", ["odd_modified_time", "same_name_twin"])
+def test_a_file_standing_over_another_is_named_no_more_once_the_other_is_replaced_or_withdrawn(
+    settings, monkeypatch, registry, clock_checked, rule, settled
+):
+    """The doubt is which of two files counts: once the one standing aside is withdrawn, or its months are sent
+    again, the clerk has settled it, and the file standing, still in force for its own later month, is named no
+    more; before, the note stayed until the standing file itself was replaced."""
+    import datetime as dt
+
+    from pipeline.cli import main
+    from tests.pipeline.test_intake import drop, query
+    from tests.pipeline.test_projects import YEAR, later
+    from tests.pipeline.test_report_world import printed
+    from tests.pipeline.test_storage import gbk_twin_drop
+
+    def night() -> list[list[str]]:
+        assert main(["ingest"]) == 0
+        assert main(["report", "--year", str(YEAR)]) == 0
+        report = printed(settings.reports / str(YEAR))
+        sheets = "\n".join(str(row[0]) for rows in report.workbook.values() for row in rows if row and row[0])
+        return [notes(report.page), notes("\n".join(report.word)), notes(sheets)]
+
+    monkeypatch.setenv("PIPELINE_SETTLE_SECONDS", "0")
+    assert main(["init"]) == 0
+    for path, content in REGISTERS:
+        drop(settings, path, content, mtime=later())
+    an_hour_ago = int((dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).timestamp()) * 10**9
+    # The file standing holds January to March, the other January and February: the standing one holds them.
+    aside = f"{JIA}/月报.csv"
+    if rule == "odd_modified_time":  # a copy from a machine whose clock says 2100 stands
+        standing = "月报（旧稿）.csv"
+        drop(settings, f"{JIA}/{standing}", _months_sent(1, 2, 3), mtime=an_hour_ago * 2)
+        drop(settings, aside, _months_sent(1, 2, plan="950"), mtime=an_hour_ago)
+    else:  # two files both named 月报.csv, one written in GBK: the later modified stands
+        standing = "月报.csv"
+        drop(settings, aside, _months_sent(1, 2, plan="950"), mtime=an_hour_ago - 10**9)
+        gbk_twin_drop(settings, JIA, standing, _months_sent(1, 2, 3), gbk_folder=False, mtime=an_hour_ago)
+    words = load_report_notes().rule_wording[rule]
+    note = (
+        f"数据质量提示：甲项目{YEAR}年度的{registry.templates['investment_progress'].name_zh}取自{JIA}报送的"
+        f"“{standing}”：{words}；如另一份文件（或隐藏的工作表）才是要报送的数据，相关数字会有误，已在回执中请报送单位核实。"
+    )
+    for where, said in zip(("page", "word", "workbook"), night(), strict=True):
+        assert note in said, where
+    [(other,)] = query(settings, "select submission_id from ops.submissions where inbox_path = ?", [aside])
+    if (
+        settled == "replaced"
+    ):  # its two months sent again: they stand over the standing file's, its March stays
+        drop(settings, f"{JIA}/月报（更正）.csv", _months_sent(1, 2, plan="980"), mtime=an_hour_ago * 3)
+    else:
+        withdraw(settings, registry, other, "误报")
+    assert not [n for said in night() for n in said if words in n]
+    standing_in_force = query(
+        settings,
+        "select count(*) from ops.current_slices join ops.submissions using (submission_id) "
+        "where original_name = ? and inbox_path <> ?",
+        [standing, aside],
+    )
+    # Its months (March alone, once the others are sent again): the note went with the doubt, not with the file.
+    assert standing_in_force == [(1 if settled == "replaced" else 3,)]
+
+
 def _bureau_notes_before(folder, family: str | None) -> None:
     """Write into a bureau's folder its quality_notes.html.j2 as copied before `family` had words (its open
     warnings worded in it, `else` calling the rest readings), or, None, before open warnings were named at all."""

@@ -153,8 +153,12 @@ def test_a_gbk_name_beside_its_utf8_twin_is_the_same_offices_submission(
     ]
     for outcome in outcomes:
         [warning] = [p for p in outcome.warnings if p.rule == "same_name_twin"]
-        [other] = [o.inbox_path for o in outcomes if o is not outcome]
-        assert f"“{outcome.inbox_path}”" in warning.message_zh and f"“{other}”" in warning.message_zh
+        [other] = [o for o in outcomes if o is not outcome]
+        assert (
+            f"“{outcome.inbox_path}”" in warning.message_zh and f"“{other.inbox_path}”" in warning.message_zh
+        )
+        # Each names the other by number: the note goes once that one is out of force (retell.retell_rivals).
+        assert twins_named(settings, outcome.submission_id) == [[other.submission_id]]
     # Each answered in the folder the office reads, under names that do not overwrite one another.
     receipts = receipts_of(settings, "枣林街道")
     assert len(receipts) == 2
@@ -168,6 +172,16 @@ def test_a_gbk_name_beside_its_utf8_twin_is_the_same_offices_submission(
     assert status(settings).by_unit["枣林街道办事处"]["superseded"] == 1
     seen = submissions(settings, Account("zaolin", "枣林街道办事处", "office", False), registry.offices)
     assert sorted(s.submission_id for s in seen if s.original_name == "清单.csv") == [s[0] for s in stored]
+
+
+def twins_named(settings, submission_id: int) -> list[list[int]]:
+    """Return the submissions each same_name_twin warning of a submission names, as stored."""
+    rows = query(
+        settings,
+        "select named_submissions from ops.validation_issues where submission_id = ? and rule = 'same_name_twin'",
+        [submission_id],
+    )
+    return [list(named or []) for (named,) in rows]
 
 
 def test_a_gbk_twin_loaded_in_a_later_chunk_is_warned_naming_the_earlier(
@@ -185,6 +199,9 @@ def test_a_gbk_twin_loaded_in_a_later_chunk_is_warned_naming_the_earlier(
     assert not [p for p in first.problems if p.rule == "same_name_twin"]
     [warning] = [p for p in second.problems if p.rule == "same_name_twin"]
     assert f"“{first.inbox_path}”" in warning.message_zh and f"“{second.inbox_path}”" in warning.message_zh
+    assert twins_named(settings, second.submission_id) == [
+        [first.submission_id]
+    ]  # found by its path and bytes
 
 
 def test_a_gbk_twin_loaded_after_a_run_killed_once_its_twin_was_stored_is_warned_naming_it(
@@ -199,6 +216,9 @@ def test_a_gbk_twin_loaded_after_a_run_killed_once_its_twin_was_stored_is_warned
     assert first.inbox_path == "枣林街道/清单.csv" and second.inbox_path != first.inbox_path
     [warning] = [p for p in second.problems if p.rule == "same_name_twin"]
     assert f"“{first.inbox_path}”" in warning.message_zh and f"“{second.inbox_path}”" in warning.message_zh
+    assert twins_named(settings, second.submission_id) == [
+        [first.submission_id]
+    ]  # found by its path and bytes
 
 
 def test_a_returned_gbk_twin_leaves_its_utf8_twin_unwarned(settings, registry, register):
