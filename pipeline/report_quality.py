@@ -193,6 +193,19 @@ def progress_units_missing(projects: list[ProjectView]) -> list[UnitMissing]:
     return found
 
 
+class Rule(str):
+    """A rule code a note loops over (`w.rules`), carrying its words in a note: a bureau's table of words older than
+    the rule, indexed by it (`{…}[rule]`, the form before 3d34173), gives these instead of failing the report
+    (`report_sandbox`)."""
+
+    words: str
+
+    def __new__(cls, code: str, words: str) -> Rule:
+        rule = super().__new__(cls, code)
+        rule.words = words
+        return rule
+
+
 @dataclass(frozen=True, slots=True)
 class OpenWarning:
     """The intake's warnings of one family on a project's form that leave its figures possibly wrong, still open."""
@@ -200,7 +213,7 @@ class OpenWarning:
     project: ProjectView
     family: str  # pipeline.problems.FIGURE_WARNINGS: other_year, left_in_force, replaced, area, … or reading
     form: Cited  # the template's Chinese name, citing the cells warned
-    rules: tuple[str, ...]  # their rule codes, in FIGURE_WARNINGS' order
+    rules: tuple[Rule, ...]  # their rule codes, in FIGURE_WARNINGS' order, each with its words
     parts: tuple[tuple[str, Figure], ...]  # each rule's name on the receipt, with how many are open (1处)
     # A 自评表's `stated_rate`: the 执行率 written, and its own 全年执行数 ÷ 全年预算数, the one scored.
     figures: tuple[Figure, ...] = ()
@@ -248,15 +261,16 @@ def open_warnings(
                 continue  # the ledger gives the rate scored: the form's 执行数 and 预算数 are not used
             # A note may print no count (a list replaced): its form still names the cells warned.
             form = Cited(forms.get(template, template), tuple(figure for _, _, figure in warned))
+            worded = tuple(Rule(rule, wording.get(rule, RULE_ZH[rule])) for _, rule, _ in warned)
             found.append(
                 OpenWarning(
                     p,
                     families[family],
                     form,
-                    tuple(rule for _, rule, _ in warned),
+                    worded,
                     tuple((RULE_ZH[rule], figure) for _, rule, figure in warned),
                     figures,
-                    tuple(wording.get(rule, RULE_ZH[rule]) for _, rule, _ in warned),
+                    tuple(rule.words for rule in worded),
                     _files(form.figures),
                 )
             )

@@ -24,6 +24,7 @@ from pipeline.chinese_numbers import zh_number
 from pipeline.report_charts import Chart
 from pipeline.report_filters import numbered, present
 from pipeline.report_model import Figure, Source
+from pipeline.report_quality import Rule
 from pipeline.report_templates import template_loader
 
 
@@ -92,6 +93,14 @@ class _Sandbox(SandboxedEnvironment):
         if known is None:
             known = self._verdicts[(kind, attr)] = super().is_safe_attribute(obj, attr, value)
         return known
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        """Look an item up; a rule code a table of words lacks gives its shipped words (`report_quality.Rule`)."""
+        # A bureau's notes copied before 3d34173 index their own table of a family's rules (`{…}[rule]`): a rule
+        # added since stopped the year's report; it is worded as the shipped notes word it.
+        if type(argument) is Rule and type(obj) is dict and argument not in obj:
+            return argument.words
+        return super().getitem(obj, argument)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """Look an attribute up; one the sandbox allowed on this class before is returned straight away."""

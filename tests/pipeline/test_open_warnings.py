@@ -807,19 +807,33 @@ NOTES_LOOP = (
 )
 
 
-def old_word_template(folder) -> None:
-    """Write into a bureau's folder a report.docx as copied before 8aa39ef: its own words of the notes, no loop."""
+def old_word_template(folder, rule_words: str | None = None) -> None:
+    """Write into a bureau's folder a report.docx as copied before 8aa39ef: its own words of the notes, no loop;
+    with `rule_words`, its words of a list replaced too, a rule's words given so."""
 
     def paragraph(text: str) -> str:
         return f'<w:p><w:pPr><w:ind w:firstLine="480"/></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>'
 
+    def tag(text: str) -> str:
+        return f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>"
+
     own_words = (
-        "<w:p><w:r><w:t>{%p if doubts %}</w:t></w:r></w:p>"
+        tag("{%p if doubts %}")
         + paragraph("数据质量提示：{{ doubts|length }}个项目累计支付超过累计到位，请核实资金台账。")
-        + "<w:p><w:r><w:t>{%p else %}</w:t></w:r></w:p>"
+        + tag("{%p else %}")
         + paragraph("数据质量提示：未发现累计支付超过累计到位的项目（本局旧副本）。")
-        + "<w:p><w:r><w:t>{%p endif %}</w:t></w:r></w:p>"
+        + tag("{%p endif %}")
     )
+    if rule_words is not None:
+        own_words += (
+            tag('{%p for w in open_warnings if w.family == "replaced" %}')
+            + paragraph(
+                "数据质量提示：{{ w.project.name }}{{ year }}年度的{{ w.form }}经重新报送，{% for rule in w.rules %}"
+                f"{{% if not loop.first %}}；{{% endif %}}{rule_words}{{% endfor %}}；如新表不完整，相关数字会少计，"
+                "已在回执中请报送单位核实。"
+            )
+            + tag("{%p endfor %}")
+        )
 
     def edit(body: str) -> str:
         assert body.count(NOTES_LOOP) == 1  # the shipped template as this test knows it
@@ -1503,13 +1517,27 @@ def test_a_file_standing_over_another_is_named_no_more_once_the_other_is_replace
     assert standing_in_force == [(1 if settled == "replaced" else 3,)]
 
 
-def _bureau_notes_before(folder, family: str | None) -> None:
+# The `replaced` family's words for each rule in the shipped open_warning.html.j2 (from registry/report_notes.yaml).
+SHIPPED_RULE_WORDS = (
+    "经重新报送，{% for words in w.words %}{% if not loop.first %}；{% endif %}{{ words }}{% endfor %}"
+)
+
+
+def _bureau_notes_before(folder, family: str | None, rule_words: str | None = None) -> None:
     """Write into a bureau's folder its quality_notes.html.j2 as copied before `family` had words (its open
-    warnings worded in it, `else` calling the rest readings), or, None, before open warnings were named at all."""
+    warnings worded in it, `else` calling the rest readings), or, None, before open warnings were named at all;
+    `rule_words`: its `replaced` family's words for a rule, in place of the shipped `w.words` loop."""
     from pipeline.report_templates import DEFAULT_TEMPLATES
 
     shipped = (DEFAULT_TEMPLATES / "quality_notes.html.j2").read_text(encoding="utf-8")
     each = (DEFAULT_TEMPLATES / "open_warning.html.j2").read_text(encoding="utf-8")
+    if rule_words is not None:
+        assert each.count(SHIPPED_RULE_WORDS) == 1  # the replaced family's, as this test knows it
+        each = each.replace(
+            SHIPPED_RULE_WORDS,
+            "经重新报送，{% for rule in w.rules %}{% if not loop.first %}；{% endif %}"
+            f"{rule_words}{{% endfor %}}",
+        )
     loop = '{% for w in open_warnings %}\n{% include "open_warning.html.j2" %}\n{% endfor %}\n'
     unworded = re.search(r"\{#- 本单位自己的.*?\{% endfor %\}\n", shipped, re.DOTALL)
     assert shipped.count(loop) == 1 and unworded  # the shipped template as this test knows it
@@ -1519,6 +1547,63 @@ def _bureau_notes_before(folder, family: str | None) -> None:
         older = "{% for w in open_warnings %}\n" + each.replace(branch, "") + "{% endfor %}\n"
     own = shipped.replace(unworded.group(0), "").replace(loop, older)
     (folder / "quality_notes.html.j2").write_text(own, encoding="utf-8")
+
+
+# A bureau's words for the `replaced` family's rules, in the forms quality_notes.html.j2 took before 7070270 moved
+# them into registry/report_notes.yaml, each a table of the rules of its day (git log -p of the template).
+_OWN_WORDS = '{"earlier_dates_dropped": "本局措辞：较早日期的数据不再计入", "whole_list_replaced": "本局措辞：未列出的行不再计入"}'
+_OLD_RULE_TABLES = {
+    "indexed": f"{{{{ {_OWN_WORDS}[rule] }}}}",  # before 3d34173
+    "set, then indexed": f"{{% set said = {_OWN_WORDS} %}}{{{{ said[rule] }}}}",
+    "looked up with get": f"{{{{ {_OWN_WORDS}.get(rule, w.parts[loop.index0][0]) }}}}",  # 3d34173 to 7070270
+}
+
+
+@pytest.mark.parametrize("table", list(_OLD_RULE_TABLES))
+def test_a_bureaus_table_of_rule_words_older_than_a_rule_prints_it_in_the_shipped_words(
+    tmp_path, registry, table
+):
+    """A bureau's notes indexing its own table of the `replaced` rules' words (`{…}[rule]`) stopped the year's
+    report once a rule added since (months_dropped) was open; it is printed in the shipped words, the rules the
+    table knows in the bureau's, in the page, the Word file and the workbook alike. A table looked up with
+    `.get(rule, …)` prints the rule's name, as it asks."""
+    import duckdb
+
+    from pipeline.report_docx import render_docx
+    from pipeline.report_read import build_report
+    from pipeline.report_render import render_html
+    from pipeline.report_xlsx import render_xlsx
+    from tests.pipeline.test_report import CONFIG, YEAR, ZAOLIN, figure, lineage, make_warehouse
+
+    own = tmp_path / "bureau"
+    own.mkdir()
+    _bureau_notes_before(own, "year", _OLD_RULE_TABLES[table])
+    # Its Word template too, copied before 8aa39ef: its own words of the notes, the same table among them.
+    old_word_template(own, _OLD_RULE_TABLES[table])
+    with duckdb.connect(str(make_warehouse(tmp_path / "warehouse.duckdb"))) as con:
+        _add_two_open_warnings(con)
+        con.execute(
+            "insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            figure("open_warning", "1处", detail="fund_ledger|months_dropped", position=93, value=1, unit="处",
+                   decimals=0, src=lineage(1, "表", 5)),
+        )  # fmt: skip
+        report = build_report(con, YEAR, CONFIG, registry, own)
+
+    added = (
+        RULE_ZH["months_dropped"]
+        if table == "looked up with get"
+        else load_report_notes().rule_wording["months_dropped"]
+    )
+    replaced = (
+        f"数据质量提示：{ZAOLIN}{YEAR}年度的{registry.templates['fund_ledger'].name_zh}经重新报送，{added}；"
+        "本局措辞：未列出的行不再计入；如新表不完整，相关数字会少计，已在回执中请报送单位核实。"
+    )
+    page = notes(_Page(render_html(report)).text)
+    word = [p for p in word_paragraphs(render_docx(report)) if p.startswith("数据质量提示：")]
+    sheet = [text for text, _ in workbook_notes(render_xlsx(report))[1]]
+    for said in (page, word, sheet):
+        assert [n for n in said if "经重新报送" in n] == [replaced]
+    assert page == sheet
 
 
 @pytest.mark.parametrize("before", ["duplicate", None], ids=["a family", "open warnings"])
