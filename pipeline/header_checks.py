@@ -79,7 +79,7 @@ def _unread_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> set[i
         warn_on_header(
             sheet,
             written,
-            rule="unread_column",
+            rule="unread_lookalike_column",  # a column of the form left empty: the report names it
             expected=(
                 f"{column_letter(index)}列的表头不是本表的栏目，该列未读取；"
                 f"本表的“{'”“'.join(with_months(c.header, months) for c in alike)}”未找到"
@@ -197,19 +197,26 @@ def _half_read_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet) -> se
             (index, origin),
             whole,
             f"请将该列内容并入{whole.letter}列，并将其表头改为“{whole.column.header}”",
+            "unread_column",
         )
     return told
 
 
 def _unread_beside(
-    grid: Grid, match: HeaderMatch, sheet: ParsedSheet, at: tuple[int, object], read: Binding, fix: str
+    grid: Grid,
+    match: HeaderMatch,
+    sheet: ParsedSheet,
+    at: tuple[int, object],
+    read: Binding,
+    fix: str,
+    rule: str,
 ) -> None:
     """Warn of an unread column (`at`: its index and the merged origin) beside the column read in its stead."""
     index, origin = at
     warn_on_header(
         sheet,
         match.headers[index],
-        rule="unread_column",
+        rule=rule,
         expected=(
             f"{column_letter(index)}列的表头不是本表的栏目，该列未读取；本表的“{read.column.header}”"
             f"只读取了{read.letter}列“{read.header}”"
@@ -256,6 +263,7 @@ def _finer_columns(grid: Grid, match: HeaderMatch, sheet: ParsedSheet, told: set
             (index, origin),
             binding,
             f"如该列的数应计入“{binding.column.header}”，请将其并入{binding.letter}列后删去该列；如不应计入，请删去该列",
+            "unread_finer_column",  # counts or amounts left out of the column read: the report names it
         )
     return found
 

@@ -95,6 +95,9 @@ RULE_ZH = {
     "planned_total_differs": "计划总投资与其他单位登记的不一致",
     "repeated_column": "表头重复",
     "unread_column": "表头未识别，该列未读取",
+    # Split from unread_column (session 82), whose stored warnings keep their code: these two may leave a figure short.
+    "unread_lookalike_column": "表头与本表的栏目相近而不同，该列未读取",
+    "unread_finer_column": "表头含所读栏目的名称，该列的数未读取",
     "total_mismatch": "合计与明细之和不符",
     "unlabelled_total": "未写明的合计行",
     "total_word_in_note": "明细行的说明中有“合计”等字样",
@@ -206,7 +209,9 @@ RULE_ZH = {
 # its figures filed under the year taken; `title_month` a monthly form's title or name naming a month none of its rows
 # is of, its rows filed under their own; `unsaved` an .xls cell or a 合计 row of formulas saved without results, read
 # blank or left unchecked; `file` a file whose figures stand over another's it may not be meant to (a hidden sheet of
-# the same form unread, a twin under the same name, an order resting on an implausible modified time); `reading`
+# the same form unread, a twin under the same name, an order resting on an implausible modified time); `unread` a
+# filled column left unread that the form's own column may have meant (a look-alike of a column not found, left
+# empty; a finer grade's counts, `非常满意` beside `满意`, left out of the column read); `reading`
 # a value read one of two ways (a CSV form's blank 一级/二级指标 read as the one above: a wrong carry counts a row's 分值 and score
 # under another indicator; a 月报's 0s after its title's `1-N月` passed over as months to come; a row a remark may void,
 # counted; an 实际完成值 read in its target's unit or scale; a month written as a day; a 运行监控表's 1-N月 taken from
@@ -243,6 +248,8 @@ FIGURE_WARNINGS = {
     "hidden_sheet": "file",
     "same_name_twin": "file",
     "odd_modified_time": "file",
+    "unread_lookalike_column": "unread",
+    "unread_finer_column": "unread",
     "total_row_from_parts": "reading",
     "months_after_title": "reading",
     "total_row_parts_unclear": "reading",

@@ -84,8 +84,10 @@ def test_every_warning_that_may_leave_a_figure_wrong_is_a_rule_of_a_family_the_t
     assert worded_families([DEFAULT_TEMPLATES]) is None  # the shipped notes word every family themselves
     # A family worded rule by rule has words for each of its rules.
     wording = load_report_notes().rule_wording
-    for family in ("replaced", "scale", "unsaved", "file"):
+    for family in ("replaced", "scale", "unsaved", "file", "unread"):
         assert {r for r, f in FIGURE_WARNINGS.items() if f == family} <= set(wording), family
+    # Any other column left unread (联系人, a second 备注) leaves no figure in doubt: the receipt alone tells it.
+    assert "unread_column" in RULE_ZH and "unread_column" not in FIGURE_WARNINGS
 
 
 def test_the_rows_warnings_are_placed_on_are_every_templates_and_a_new_ones_with_no_sql_edited(tmp_path):
@@ -458,6 +460,60 @@ def test_a_satisfaction_rate_not_written_exactly_is_named_until_a_corrected_surv
 
     report = cli_night(settings, YEAR, (f"{JIA}/满意度（更正）.csv", survey("95%")))
     assert not [n for n in notes(report.page) + notes("\n".join(report.word)) if "确切的百分比" in n]
+
+
+# A filled column left unread that a column of the form may have meant: its template, its file (the column, then
+# without it) and the rule.
+_UNREAD = {
+    "a finer grade": (
+        "satisfaction_survey",
+        "满意度",
+        "小区名称,有效问卷（份）,非常满意（份）,满意（份）,基本满意（份）,不满意（份）\n棉纺厂东院,100,30,80,15,5\n",
+        "小区名称,有效问卷（份）,满意（份）,基本满意（份）,不满意（份）\n棉纺厂东院,100,80,15,5\n",
+        "unread_finer_column",
+    ),
+    "a look-alike": (
+        "compound_list",
+        "清单",
+        "序号,小区名称,改造面积（万平方米）,惠及户数（户）,计划投资（万元）,完工时间\n1,棉纺厂东院,1.2,120,360,2022-10-31\n",
+        "序号,小区名称,改造面积（万平方米）,惠及户数（户）,计划投资（万元）,完工日期\n1,棉纺厂东院,1.2,120,360,2022-10-31\n",
+        "unread_lookalike_column",
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", list(_UNREAD))
+def test_a_column_unread_that_the_forms_own_may_be_is_named_until_a_corrected_file_replaces_it(
+    settings, monkeypatch, registry, kind
+):
+    """A survey's 非常满意 left out of 满意, or 完工时间 where the list's 完工日期 was not found, was told on the
+    receipt only (unread_column, which also covers a 联系人 beside the form): the report printed the figures short
+    or empty without a word. Now a rule of their own names them in the page, the Word file and the workbook."""
+    from pipeline.cli import main
+    from tests.pipeline.test_projects import JIA, YEAR
+    from tests.pipeline.test_report_world import cli_night
+
+    template, name, unread, fixed, rule = _UNREAD[kind]
+
+    def sent(body: str) -> str:
+        return f"项目名称：甲项目\n年度：{YEAR}\n{body}"
+
+    monkeypatch.setenv("PIPELINE_SETTLE_SECONDS", "0")
+    assert main(["init"]) == 0
+    report = cli_night(settings, YEAR, *REGISTERS[:1], (f"{JIA}/{name}.csv", sent(unread)))
+    receipt = (settings.receipts / JIA / f"{name}.csv.回执.html").read_text(encoding="utf-8")
+    assert RULE_ZH[rule] in receipt
+    note = (
+        f"数据质量提示：甲项目{YEAR}年度的{registry.templates[template].name_zh}中"
+        f"{load_report_notes().rule_wording[rule]}（1处），相关数字可能缺失或少计，已在回执中请报送单位核实。"
+    )
+    sheets = "\n".join(str(row[0]) for rows in report.workbook.values() for row in rows if row and row[0])
+    for where, text in {"page": report.page, "word": "\n".join(report.word), "workbook": sheets}.items():
+        assert note in notes(text), where
+
+    report = cli_night(settings, YEAR, (f"{JIA}/{name}（更正）.csv", sent(fixed)))
+    assert not [n for n in notes(report.page) + notes("\n".join(report.word)) if "未读取" in n]
 
 
 @pytest.mark.slow
