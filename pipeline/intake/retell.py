@@ -117,19 +117,29 @@ def retell_months(con: duckdb.DuckDBPyConnection) -> None:
     superseded nor withdrawn. Should the months sent again be withdrawn, it applies again.
     """
     for rule in _MONTHS:
-        rows = con.execute(
-            f"select v.submission_id, v.named_submissions, {_NAMED_STANDING}, {_HOLDING_LATER} "
-            "from ops.validation_issues as v where v.rule = ? and v.named_submissions is not null",
-            [rule],
-        ).fetchall()
         changed = []
-        for submission_id, named, standing, holding in rows:
-            statuses = {s["n"]: s["s"] for s in standing or []}
+        for submission_id, named, statuses, holding in _warned(con, rule, _HOLDING_LATER):
             for n in named:
-                if statuses.get(n) == "accepted" and n not in (holding or []):
+                if statuses.get(n) == "accepted" and n not in holding:
                     statuses[n] = "months_resent"
             changed.append((submission_id, named, stale_note(named, statuses)))
         _set_notes(con, rule, changed)
+
+
+def _warned(
+    con: duckdb.DuckDBPyConnection, rule: str, listed: str
+) -> list[tuple[int, list[int], dict[int, str], list[int]]]:
+    """Return each warning of a rule naming submissions: its submission, those it names, how each stands
+    (`force_sql`), and the submissions `listed` (SQL of the warning `v`, as `_HOLDING_LATER`) gives."""
+    rows = con.execute(
+        f"select v.submission_id, v.named_submissions, {_NAMED_STANDING}, {listed} "
+        "from ops.validation_issues as v where v.rule = ? and v.named_submissions is not null",
+        [rule],
+    ).fetchall()
+    return [
+        (submission_id, named, {s["n"]: s["s"] for s in standing or []}, list(found or []))
+        for submission_id, named, standing, found in rows
+    ]
 
 
 # What a 累计 told off its months' sum says once the months in force add up to it.
@@ -155,15 +165,9 @@ def retell_rivals(con: duckdb.DuckDBPyConnection) -> None:
     the other comes back.
     """
     for rule in _RIVALS:
-        rows = con.execute(
-            f"select v.submission_id, v.named_submissions, {_NAMED_STANDING}, {_STOOD_OVER} "
-            "from ops.validation_issues as v where v.rule = ? and v.named_submissions is not null",
-            [rule],
-        ).fetchall()
         changed = []
-        for submission_id, named, standing, stood_over in rows:
-            statuses = {s["n"]: s["s"] for s in standing or []}
-            for n in stood_over or []:
+        for submission_id, named, statuses, stood_over in _warned(con, rule, _STOOD_OVER):
+            for n in stood_over:
                 if statuses.get(n) in ("superseded", "taken"):  # only because the warned file stands over it
                     statuses[n] = "accepted"
             changed.append((submission_id, named, stale_note(named, statuses)))

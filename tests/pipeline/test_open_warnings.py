@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import duckdb
 import pytest
@@ -1448,31 +1449,56 @@ def test_a_forms_execution_above_its_budget_is_named_where_it_scores_the_rate(
     ]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("rule", ["odd_modified_time", "same_name_twin"])
-def test_a_file_standing_over_another_it_may_not_be_meant_to_is_named_until_a_corrected_file_replaces_it(
-    settings, monkeypatch, registry, clock_checked, rule
-):
+def _file_note(registry, template: str, standing: str, rule: str) -> str:
+    """Return the `file` note of 甲项目's form of this template, taken from 甲's file `standing`, for one rule."""
+    from tests.pipeline.test_projects import YEAR
+
+    return (
+        f"数据质量提示：甲项目{YEAR}年度的{registry.templates[template].name_zh}取自{JIA}报送的“{standing}”："
+        f"{load_report_notes().rule_wording[rule]}；如另一份文件（或隐藏的工作表）才是要报送的数据，相关数字会有误，"
+        "已在回执中请报送单位核实。"
+    )
+
+
+def _registered_root(settings, monkeypatch) -> int:
+    """Make the data root and drop the registers in its inbox; return an hour ago in ns, a plausible modified time."""
     import datetime as dt
 
     from pipeline.cli import main
     from tests.pipeline.test_intake import drop
-    from tests.pipeline.test_projects import YEAR, later
-    from tests.pipeline.test_report_world import printed
-    from tests.pipeline.test_storage import gbk_twin_drop
-
-    def night() -> list[str]:
-        assert main(["ingest"]) == 0
-        assert main(["report", "--year", str(YEAR)]) == 0
-        report = printed(settings.reports / str(YEAR))
-        sheets = "\n".join(str(row[0]) for rows in report.workbook.values() for row in rows if row and row[0])
-        return [notes(report.page), notes("\n".join(report.word)), notes(sheets)]
+    from tests.pipeline.test_projects import later
 
     monkeypatch.setenv("PIPELINE_SETTLE_SECONDS", "0")
     assert main(["init"]) == 0
     for path, content in REGISTERS:
         drop(settings, path, content, mtime=later())
-    an_hour_ago = int((dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).timestamp()) * 10**9
+    return int((dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).timestamp()) * 10**9
+
+
+def _night_notes(settings) -> list[list[str]]:
+    """Run `pipeline ingest` and `pipeline report`; return the 数据质量提示 of the page, the Word file and the
+    workbook."""
+    from pipeline.cli import main
+    from tests.pipeline.test_projects import YEAR
+    from tests.pipeline.test_report_world import printed
+
+    assert main(["ingest"]) == 0
+    assert main(["report", "--year", str(YEAR)]) == 0
+    report = printed(settings.reports / str(YEAR))
+    sheets = "\n".join(str(row[0]) for rows in report.workbook.values() for row in rows if row and row[0])
+    return [notes(report.page), notes("\n".join(report.word)), notes(sheets)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rule", ["odd_modified_time", "same_name_twin"])
+def test_a_file_standing_over_another_it_may_not_be_meant_to_is_named_until_a_corrected_file_replaces_it(
+    settings, monkeypatch, registry, clock_checked, rule
+):
+    from tests.pipeline.test_intake import drop
+    from tests.pipeline.test_storage import gbk_twin_drop
+
+    night = partial(_night_notes, settings)
+    an_hour_ago = _registered_root(settings, monkeypatch)
     if rule == "odd_modified_time":  # a draft copied from a machine whose clock says 2100: it stands
         standing = "清单（旧稿）.csv"
         drop(settings, f"{JIA}/{standing}", _compounds("甲项目", "棉纺厂东院", "旧稿"), mtime=an_hour_ago * 2)
@@ -1486,10 +1512,7 @@ def test_a_file_standing_over_another_it_may_not_be_meant_to_is_named_until_a_co
             settings, JIA, "清单.csv", _compounds("甲项目", "棉纺厂东院"), gbk_folder=False, mtime=an_hour_ago
         )
     words = load_report_notes().rule_wording[rule]
-    note = (
-        f"数据质量提示：甲项目{YEAR}年度的{registry.templates['compound_list'].name_zh}取自{JIA}报送的“{standing}”："
-        f"{words}；如另一份文件（或隐藏的工作表）才是要报送的数据，相关数字会有误，已在回执中请报送单位核实。"
-    )
+    note = _file_note(registry, "compound_list", standing, rule)
     for where, said in zip(("page", "word", "workbook"), night(), strict=True):
         assert note in said, where
 
@@ -1518,26 +1541,11 @@ def test_a_file_standing_over_another_is_named_no_more_once_the_other_is_replace
     """The doubt is which of two files counts: once the one standing aside is withdrawn, or its months are sent
     again, the clerk has settled it, and the file standing, still in force for its own later month, is named no
     more; before, the note stayed until the standing file itself was replaced."""
-    import datetime as dt
-
-    from pipeline.cli import main
     from tests.pipeline.test_intake import drop, query
-    from tests.pipeline.test_projects import YEAR, later
-    from tests.pipeline.test_report_world import printed
     from tests.pipeline.test_storage import gbk_twin_drop
 
-    def night() -> list[list[str]]:
-        assert main(["ingest"]) == 0
-        assert main(["report", "--year", str(YEAR)]) == 0
-        report = printed(settings.reports / str(YEAR))
-        sheets = "\n".join(str(row[0]) for rows in report.workbook.values() for row in rows if row and row[0])
-        return [notes(report.page), notes("\n".join(report.word)), notes(sheets)]
-
-    monkeypatch.setenv("PIPELINE_SETTLE_SECONDS", "0")
-    assert main(["init"]) == 0
-    for path, content in REGISTERS:
-        drop(settings, path, content, mtime=later())
-    an_hour_ago = int((dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).timestamp()) * 10**9
+    night = partial(_night_notes, settings)
+    an_hour_ago = _registered_root(settings, monkeypatch)
     # The file standing holds January to March, the other January and February: the standing one holds them.
     aside = f"{JIA}/月报.csv"
     if rule == "odd_modified_time":  # a copy from a machine whose clock says 2100 stands
@@ -1549,10 +1557,7 @@ def test_a_file_standing_over_another_is_named_no_more_once_the_other_is_replace
         drop(settings, aside, _months_sent(1, 2, plan="950"), mtime=an_hour_ago - 10**9)
         gbk_twin_drop(settings, JIA, standing, _months_sent(1, 2, 3), gbk_folder=False, mtime=an_hour_ago)
     words = load_report_notes().rule_wording[rule]
-    note = (
-        f"数据质量提示：甲项目{YEAR}年度的{registry.templates['investment_progress'].name_zh}取自{JIA}报送的"
-        f"“{standing}”：{words}；如另一份文件（或隐藏的工作表）才是要报送的数据，相关数字会有误，已在回执中请报送单位核实。"
-    )
+    note = _file_note(registry, "investment_progress", standing, rule)
     for where, said in zip(("page", "word", "workbook"), night(), strict=True):
         assert note in said, where
     [(other,)] = query(settings, "select submission_id from ops.submissions where inbox_path = ?", [aside])
@@ -1605,6 +1610,31 @@ def _bureau_notes_before(folder, family: str | None, rule_words: str | None = No
     (folder / "quality_notes.html.j2").write_text(own, encoding="utf-8")
 
 
+def _bureau_notes(tmp_path, registry, own, rule: str) -> tuple[list[str], list[str], list[str]]:
+    """Return the 数据质量提示 of the page, the Word file and the workbook of the test warehouse's report, made with
+    the bureau's templates in `own`, its two open warnings and a third of this rule on the 资金台账."""
+    import duckdb
+
+    from pipeline.report_docx import render_docx
+    from pipeline.report_read import build_report
+    from pipeline.report_render import render_html
+    from pipeline.report_xlsx import render_xlsx
+    from tests.pipeline.test_report import CONFIG, YEAR, figure, lineage, make_warehouse
+
+    with duckdb.connect(str(make_warehouse(tmp_path / "warehouse.duckdb"))) as con:
+        _add_two_open_warnings(con)
+        con.execute(
+            "insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            figure("open_warning", "1处", detail=f"fund_ledger|{rule}", position=93, value=1, unit="处",
+                   decimals=0, src=lineage(1, "表", 4)),
+        )  # fmt: skip
+        report = build_report(con, YEAR, CONFIG, registry, own)
+    page = notes(_Page(render_html(report)).text)
+    word = [p for p in word_paragraphs(render_docx(report)) if p.startswith("数据质量提示：")]
+    sheet = [text for text, _ in workbook_notes(render_xlsx(report))[1]]
+    return page, word, sheet
+
+
 # A bureau's words for the `replaced` family's rules, in the forms quality_notes.html.j2 took before 7070270 moved
 # them into registry/report_notes.yaml, each a table of the rules of its day (git log -p of the template).
 _OWN_WORDS = '{"earlier_dates_dropped": "本局措辞：较早日期的数据不再计入", "whole_list_replaced": "本局措辞：未列出的行不再计入"}'
@@ -1623,27 +1653,14 @@ def test_a_bureaus_table_of_rule_words_older_than_a_rule_prints_it_in_the_shippe
     report once a rule added since (months_dropped) was open; it is printed in the shipped words, the rules the
     table knows in the bureau's, in the page, the Word file and the workbook alike. A table looked up with
     `.get(rule, …)` prints the rule's name, as it asks."""
-    import duckdb
-
-    from pipeline.report_docx import render_docx
-    from pipeline.report_read import build_report
-    from pipeline.report_render import render_html
-    from pipeline.report_xlsx import render_xlsx
-    from tests.pipeline.test_report import CONFIG, YEAR, ZAOLIN, figure, lineage, make_warehouse
+    from tests.pipeline.test_report import YEAR, ZAOLIN
 
     own = tmp_path / "bureau"
     own.mkdir()
     _bureau_notes_before(own, "year", _OLD_RULE_TABLES[table])
     # Its Word template too, copied before 8aa39ef: its own words of the notes, the same table among them.
     old_word_template(own, _OLD_RULE_TABLES[table])
-    with duckdb.connect(str(make_warehouse(tmp_path / "warehouse.duckdb"))) as con:
-        _add_two_open_warnings(con)
-        con.execute(
-            "insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            figure("open_warning", "1处", detail="fund_ledger|months_dropped", position=93, value=1, unit="处",
-                   decimals=0, src=lineage(1, "表", 5)),
-        )  # fmt: skip
-        report = build_report(con, YEAR, CONFIG, registry, own)
+    page, word, sheet = _bureau_notes(tmp_path, registry, own, "months_dropped")
 
     added = (
         RULE_ZH["months_dropped"]
@@ -1654,9 +1671,6 @@ def test_a_bureaus_table_of_rule_words_older_than_a_rule_prints_it_in_the_shippe
         f"数据质量提示：{ZAOLIN}{YEAR}年度的{registry.templates['fund_ledger'].name_zh}经重新报送，{added}；"
         "本局措辞：未列出的行不再计入；如新表不完整，相关数字会少计，已在回执中请报送单位核实。"
     )
-    page = notes(_Page(render_html(report)).text)
-    word = [p for p in word_paragraphs(render_docx(report)) if p.startswith("数据质量提示：")]
-    sheet = [text for text, _ in workbook_notes(render_xlsx(report))[1]]
     for said in (page, word, sheet):
         assert [n for n in said if "经重新报送" in n] == [replaced]
     assert page == sheet
@@ -1668,38 +1682,22 @@ def test_a_bureaus_notes_copied_before_a_family_print_its_warnings_in_the_shippe
 ):
     """A warning of a family a bureau's older quality_notes.html.j2 has no words for was printed by its `else` as a
     reading in doubt (已按最可能的读法计入), or, older still, not at all: it is printed in the shipped words."""
-    import duckdb
-
-    from pipeline.report_docx import render_docx
     from pipeline.report_notes import worded_families
-    from pipeline.report_read import build_report
-    from pipeline.report_render import render_html
     from pipeline.report_templates import DEFAULT_TEMPLATES
-    from pipeline.report_xlsx import render_xlsx
-    from tests.pipeline.test_report import CONFIG, YEAR, ZAOLIN, figure, lineage, make_warehouse
+    from tests.pipeline.test_report import YEAR, ZAOLIN
 
     own = tmp_path / "bureau"
     own.mkdir()
     _bureau_notes_before(own, before)
     worded = worded_families([own, DEFAULT_TEMPLATES])
     assert "duplicate" not in worded and ("reading" in worded) is (before is not None)
-    with duckdb.connect(str(make_warehouse(tmp_path / "warehouse.duckdb"))) as con:
-        _add_two_open_warnings(con)
-        con.execute(
-            "insert into mart.report_figures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            figure("open_warning", "1处", detail="fund_ledger|duplicate_row", position=93, value=1, unit="处",
-                   decimals=0, src=lineage(1, "表", 4)),
-        )  # fmt: skip
-        report = build_report(con, YEAR, CONFIG, registry, own)
+    page, word, sheet = _bureau_notes(tmp_path, registry, own, "duplicate_row")
 
     ledger = registry.templates["fund_ledger"].name_zh
     duplicate = (
         f"数据质量提示：{ZAOLIN}{YEAR}年度的{ledger}有1处两行各栏完全相同，两行都已计入；如是重复录入，相关金额会多计，"
         "已在回执中请报送单位核实。"
     )
-    page = notes(_Page(render_html(report)).text)
-    word = [p for p in word_paragraphs(render_docx(report)) if p.startswith("数据质量提示：")]
-    sheet = [text for text, _ in workbook_notes(render_xlsx(report))[1]]
     for said in (page, word, sheet):
         assert duplicate in said
         assert not [n for n in said if RULE_ZH["duplicate_row"] in n]  # never a reading in doubt
