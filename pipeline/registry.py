@@ -221,14 +221,18 @@ def read_yaml(path: Path) -> dict:
 
 
 def explain(
-    path: Path, exc: ValidationError, model: type[BaseModel] | None = None, data: object = None
+    path: Path,
+    exc: ValidationError,
+    model: type[BaseModel] | None = None,
+    data: object = None,
+    under: tuple = (),
 ) -> RegistryError:
     """Say in one message the file, each key path and its line, what is wrong there and, where it can, what to write
-    instead."""
+    instead; `under` is where in the file the model checked stands (`years.2024` of rules.yaml)."""
 
     def loc(err: dict) -> tuple:
         # A check of the registry's own says which key below the model it refuses (`Misconfigured.at`).
-        return (*err["loc"], *getattr((err.get("ctx") or {}).get("error"), "at", ()))
+        return (*under, *err["loc"], *getattr((err.get("ctx") or {}).get("error"), "at", ()))
 
     def where(err: dict) -> str:
         # A check across keys has no location of its own: its message names the keys.
@@ -250,13 +254,18 @@ def explain(
     return RegistryError(f"{path}: {problems}")
 
 
+def missing_file(path: Path) -> RegistryError:
+    """Refuse a registry file that is not there, saying where the shipped one is to be copied from."""
+    return RegistryError(
+        f"{path}: 文件不存在（missing），请从本仓库的 registry/{path.name} 复制一份到 {path.parent}/"
+    )
+
+
 def load_units(directory: Path | None = None) -> Units:
     """Load and check `directory/units.yaml`: every measure, its units and their spellings."""
     units_path = Path(directory or REGISTRY_DIR) / "units.yaml"
     if not units_path.is_file():
-        raise RegistryError(
-            f"{units_path}: 文件不存在（missing），请从本仓库的 registry/units.yaml 复制一份到 {units_path.parent}/"
-        )
+        raise missing_file(units_path)
     data = read_yaml(units_path)
     try:
         units = Units.model_validate(data)

@@ -76,10 +76,18 @@ class Misconfigured(ValueError):
         super().__init__(f"{zh}（{english}）" + (f"，{fix}" if fix else ""))
 
 
-def refuse_blank(words: Iterable[str], zh: str, english: str, at: tuple = (), why: str = "") -> None:
-    """Refuse a registry word that is blank or only spaces, saying where it stands (`zh`, `english`) and `why` it matters."""
+def refuse_blank(
+    words: Iterable[str],
+    zh: str,
+    english: str,
+    at: tuple = (),
+    why: str = "",
+    fix: str = "请删去这个空白的词，或写上文字",
+) -> None:
+    """Refuse a registry word that is blank or only spaces, saying where it stands (`zh`, `english`), `why` it matters
+    and what to write (`fix`)."""
     if any(not squash(word) for word in words):
-        raise Misconfigured(f'{zh} ""{why}', english, "请删去这个空白的词，或写上文字", at)
+        raise Misconfigured(f'{zh} ""{why}', english, fix, at)
 
 
 def refuse_joined(words: Iterable[str], at: tuple) -> None:

@@ -57,6 +57,7 @@ _WRITE_INSTEAD = {
     "dict_type": "请写成“键: 值”的映射，如 {column: project_name, line: true}",
     "model_type": "请写成“键: 值”的映射，如 {column: project_name, line: true}",
     "too_short": "请至少列出一项",
+    "string_too_short": "请写上文字",
 }
 
 

@@ -9,9 +9,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pipeline.registry import REGISTRY_DIR, RegistryError, explain, read_yaml
+from pipeline.registry import REGISTRY_DIR, explain, missing_file, read_yaml
+from pipeline.registry_columns import refuse_blank
 
 REPORT_CONFIG = REGISTRY_DIR / "report.yaml"
 
@@ -29,11 +30,26 @@ class ReportConfig(BaseModel):
     issuer: str | None = None
     red_head: str | None = None  # the 红头 line above the title (发文机关标志), if the report carries one
 
+    @model_validator(mode="after")
+    def _not_blank(self) -> ReportConfig:
+        # `district: "　"` loaded, and the report was titled 《　2024年度预算绩效管理工作开展情况》.
+        for key in ("district", "issuer", "red_head"):
+            if (words := getattr(self, key)) is not None:
+                refuse_blank(
+                    (words,),
+                    f"{key} 只有空白",
+                    f"{key} is blank",
+                    (key,),
+                    "，它会原样印在报告上",
+                    "请写上文字" + ("" if key == "district" else f"，不印则删去 {key} 这一行"),
+                )
+        return self
+
 
 def load_report_config(path: Path = REPORT_CONFIG) -> ReportConfig:
     """Load the report settings; a malformed file is refused with its path and key."""
     if not path.is_file():
-        raise RegistryError(f"{path}: missing")
+        raise missing_file(path)
     try:
         return ReportConfig.model_validate(read_yaml(path))
     except ValidationError as exc:

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.projects import is_derived
-from pipeline.registry import REGISTRY_DIR, RegistryError, read_yaml
+from pipeline.registry import REGISTRY_DIR, RegistryError, missing_file, read_yaml
+from pipeline.registry_errors import at_line
 from pipeline.report_charts import Chart, funds_chart, progress_chart
 from pipeline.report_model import Figure, Project, ReportError, Source
 
@@ -25,12 +26,16 @@ class FigureKeyError(ReportError):
 def load_figure_keys(path: Path = FIGURE_KEYS) -> dict[str, str]:
     """Load the keys `mart.report_figures` can hold, each with what it means."""
     if not path.is_file():
-        raise RegistryError(f"{path}: missing")
+        raise missing_file(path)
     keys = read_yaml(path)
-    if not isinstance(keys, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in keys.items()
+    if wrong := next(
+        ((k, v) for k, v in keys.items() if not (isinstance(k, str) and isinstance(v, str))), None
     ):
-        raise RegistryError(f"{path}: expected `key: 说明` lines")
+        key, _ = wrong
+        raise RegistryError(
+            f"{path}: {key}: 每一行应为“键: 说明”，键和说明都是文字（expected `key: 说明` lines），"
+            f"请写 {key}: <这个数字的含义>；像数字的键请加引号{at_line(path, (key,))}"
+        )
     return keys
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pipeline.registry import REGISTRY_DIR, RegistryError, explain, read_yaml
-from pipeline.text import squash
+from pipeline.registry import REGISTRY_DIR, explain, missing_file, read_yaml
+from pipeline.registry_columns import Misconfigured, refuse_blank
 
 RULES_PATH = REGISTRY_DIR / "rules.yaml"
 
@@ -101,30 +101,112 @@ class YearRules(_Strict):
 
     @model_validator(mode="after")
     def _coherent(self) -> YearRules:
-        bounds = [band.up_to for band in self.lights]
-        if not bounds or bounds[-1] is not None or None in bounds[:-1]:
-            raise ValueError("lights: every band but the last needs up_to; the last has none")
-        if bounds[:-1] != sorted(bounds[:-1]) or len(set(bounds[:-1])) != len(bounds) - 1:
-            raise ValueError("lights: up_to must increase from band to band")
-        if len({band.light for band in self.lights}) != len(self.lights):
-            raise ValueError("lights: each light appears once")
-        if self.scoring.budget_execution_points + self.scoring.indicator_points != 100:
-            raise ValueError("scoring: budget_execution_points + indicator_points must be 100")
-        if any(not 0 <= share <= 1 for share in self.qualitative.values()):
-            raise ValueError("qualitative: each share is between 0 and 1")
-        if unknown := sorted({o for o in self.qualitative_words.values() if o not in self.qualitative}):
-            raise ValueError(f"qualitative_words: {unknown} are not outcomes listed under qualitative")
-        if clash := sorted(set(self.qualitative_words) & set(self.qualitative)):
-            raise ValueError(f"qualitative_words: {clash} are outcomes themselves")
-        # A blank entry loaded without a word and never matched: the list or the words were shorter than they read.
-        if "" in {squash(w) for w in (*self.negative_list, *self.qualitative_words)}:
-            raise ValueError(
-                'negative_list, qualitative_words: an entry is blank (""); remove it or write the words'
+        self._lights_coherent()
+        budget, indicator = self.scoring.budget_execution_points, self.scoring.indicator_points
+        if budget + indicator != 100:
+            raise Misconfigured(
+                f"两项分值 budget_execution_points {budget} 与 indicator_points {indicator} 之和为 "
+                f"{budget + indicator}，应为 100",
+                "budget_execution_points + indicator_points must be 100",
+                f"请把 indicator_points 写为 {100 - budget}",
+                ("scoring", "indicator_points"),
             )
-        floors = [grade.from_score for grade in self.grades]
-        if not floors or floors != sorted(floors, reverse=True) or floors[-1] != 0:
-            raise ValueError("grades: from must decrease, ending at 0")
+        if outcome := next((o for o, share in self.qualitative.items() if not 0 <= share <= 1), None):
+            raise Misconfigured(
+                f"得分比例 {self.qualitative[outcome]} 不在 0 到 1 之间",
+                "each share is between 0 and 1",
+                "请写 0 到 1 之间的小数，如 0.8 表示得 80%",
+                ("qualitative", outcome),
+            )
+        for word, outcome in self.qualitative_words.items():
+            if outcome not in self.qualitative:
+                raise Misconfigured(
+                    f"{outcome!r} 不是 qualitative 下列出的完成情况",
+                    "not an outcome listed under qualitative",
+                    f"请写其中之一：{'、'.join(self.qualitative)}",
+                    ("qualitative_words", word),
+                )
+            if word in self.qualitative:
+                raise Misconfigured(
+                    f"{word!r} 本身就是 qualitative 下的完成情况",
+                    "an outcome itself",
+                    "请从 qualitative_words 中删去这一行",
+                    ("qualitative_words", word),
+                )
+        # A blank entry loaded without a word and never matched: the list or the words were shorter than they read.
+        for n, item in enumerate(self.negative_list):
+            refuse_blank(
+                (item,),
+                "负面清单中有空白的项",
+                "a blank entry",
+                ("negative_list", n),
+                "，它不匹配任何支出用途",
+            )
+        for word in self.qualitative_words:
+            refuse_blank(
+                (word,),
+                "有空白的写法",
+                "a blank entry",
+                ("qualitative_words", word),
+                "，它不匹配任何实际完成值",
+            )
+        self._grades_coherent()
         return self
+
+    def _lights_coherent(self) -> None:
+        bounds = [band.up_to for band in self.lights]
+        if not bounds:
+            raise Misconfigured("没有任何一档灯", "no bands", "请至少写一档，如 - {light: red}", ("lights",))
+        if bounds[-1] is not None:
+            raise Misconfigured(
+                f"末档（{self.lights[-1].light}）有 up_to，偏离度超过 {bounds[-1]} 的项目就没有灯",
+                "the last band has no up_to",
+                "请删去末档的 up_to",
+                ("lights", len(bounds) - 1, "up_to"),
+            )
+        if None in bounds[:-1]:
+            raise Misconfigured(
+                f"第{bounds.index(None) + 1}档没有 up_to，只有末档不设上限",
+                "every band but the last needs up_to",
+                "请写上 up_to: <偏离度上限（百分点）>，或把这一档移到最后",
+                ("lights", bounds.index(None)),
+            )
+        if n := next((n for n in range(1, len(bounds) - 1) if bounds[n] <= bounds[n - 1]), None):
+            raise Misconfigured(
+                f"up_to {bounds[n]} 不大于上一档的 {bounds[n - 1]}",
+                "up_to must increase from band to band",
+                "请让 up_to 逐档增大",
+                ("lights", n, "up_to"),
+            )
+        lights = [band.light for band in self.lights]
+        if n := next((n for n in range(1, len(lights)) if lights[n] in lights[:n]), None):
+            raise Misconfigured(
+                f"灯 {lights[n]} 出现了两次",
+                "each light appears once",
+                "请删去或改写其中一档",
+                ("lights", n, "light"),
+            )
+
+    def _grades_coherent(self) -> None:
+        floors = [grade.from_score for grade in self.grades]
+        if not floors:
+            raise Misconfigured(
+                "没有任何等级", "no grades", "请至少写一级，如 - {grade: 差, from: 0}", ("grades",)
+            )
+        if n := next((n for n in range(1, len(floors)) if floors[n] > floors[n - 1]), None):
+            raise Misconfigured(
+                f"from {floors[n]} 大于上一级的 {floors[n - 1]}",
+                "from must decrease",
+                "请按 from 从高到低排列各级",
+                ("grades", n, "from"),
+            )
+        if floors[-1] != 0:
+            raise Misconfigured(
+                f"末级（{self.grades[-1].grade}）的 from 为 {floors[-1]}，总分低于它的项目没有等级",
+                "the last grade must start from 0",
+                "请把末级写为 from: 0",
+                ("grades", len(floors) - 1, "from"),
+            )
 
 
 class Rules(_Strict):
@@ -164,13 +246,18 @@ class Rules(_Strict):
 def load_rules(path: Path = RULES_PATH) -> Rules:
     """Load and check the rules file; a bad file is refused with its path and the offending key."""
     if not path.is_file():
-        raise RegistryError(f"{path}: missing")
+        raise missing_file(path)
     try:
         rules = Rules.model_validate(read_yaml(path))
-        for year in rules.years:
-            rules.for_year(year)
     except ValidationError as exc:
         raise explain(path, exc, Rules) from exc
+    for year in rules.years:
+        try:
+            rules.for_year(year)
+        except (
+            ValidationError
+        ) as exc:  # a year's sections, merged with the defaults: said under `years.<year>`
+            raise explain(path, exc, YearRules, under=("years", year)) from exc
     return rules
 
 

@@ -2115,11 +2115,11 @@ def test_rules_can_differ_by_year(wh, tmp_path):
             [{"light": "none", "up_to": 10}, {"light": "blue", "up_to": 5}, {"light": "red"}],
             "increase",
         ),
-        ("grades", [{"grade": "优", "from": 90}, {"grade": "差", "from": 10}], "ending at 0"),
+        ("grades", [{"grade": "优", "from": 90}, {"grade": "差", "from": 10}], "grades.1.from: 末级（差）"),
         ("scoring", {"budget_execution_points": 20, "indicator_points": 90}, "100"),
         ("bindings", [{"contains": "率", "measure": "speed"}], "bindings"),
-        ("negative_list", ["对外投资", " "], "negative_list, qualitative_words: an entry is blank"),
-        ("qualitative_words", {"": "达成"}, "negative_list, qualitative_words: an entry is blank"),
+        ("negative_list", ["对外投资", " "], 'negative_list.1: 负面清单中有空白的项 ""'),
+        ("qualitative_words", {"": "达成"}, 'qualitative_words.: 有空白的写法 ""'),
     ],
 )
 def test_a_bad_rules_file_is_refused_naming_the_file_and_section(tmp_path, section, value, message):

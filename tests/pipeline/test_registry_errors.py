@@ -177,18 +177,34 @@ def test_each_shape_of_a_registry_check_says_file_key_line_and_fix_in_chinese(tm
     # template (slice, date_column) named no line at all.
     shutil.copytree(REGISTRY_DIR, tmp_path / "registry")
     path = tmp_path / "registry" / "sources" / f"{source}.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if (at := SHAPES[shape](data)) is None:
+    if (at := broken(path, path, SHAPES[shape])) is None:
         pytest.skip(f"{source} has no column this check is about")
+
+    assert_said_at(refusal_of(tmp_path / "registry"), path, at)
+
+
+def broken(source: Path, path: Path, change) -> object:
+    """Write to `path` the YAML of `source` as `change` leaves it; return what `change` returns (where it broke it)."""
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    at = change(data)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return at
 
-    message = refusal_of(tmp_path / "registry")
 
-    key = ".".join(map(str, at))
-    assert message.startswith(f"{path}: {key}")
+def refusal_of_broken(load, source: Path, path: Path, change) -> str:
+    """Return how `load` refuses a copy of `source` at `path` that `change` broke."""
+    broken(source, path, change)
+    with pytest.raises(RegistryError) as caught:
+        load(path)
+    return str(caught.value)
+
+
+def assert_said_at(message: str, path: Path, at: tuple, fix: str = "请") -> None:
+    """Assert a refusal names the file and key path, says what is wrong in Chinese first, `，{fix}`, and the line."""
+    assert message.startswith(f"{path}: {'.'.join(map(str, at))}")
     said = message.split(": ", 2)[-1]
     assert re.match(r"[^（]*[\u4e00-\u9fff]", said), said  # Chinese before the English in brackets
-    assert "，请" in said
+    assert f"，{fix}" in said
     assert message.endswith(f"（第{line_at(yaml.compose(path.read_text(encoding='utf-8')), at)}行）")
 
 
@@ -251,7 +267,16 @@ def _literal_text(node: ast.expr) -> str:
 
 @pytest.mark.parametrize(
     "module",
-    ["registry.py", "registry_columns.py", "registry_templates.py", "registry_errors.py", "offices.py"],
+    [
+        "registry.py",
+        "registry_columns.py",
+        "registry_templates.py",
+        "registry_errors.py",
+        "offices.py",
+        "rules.py",
+        "report_model.py",
+        "report_view.py",
+    ],
 )
 def test_no_registry_check_refuses_in_english_alone(module):
     # Before: about fifty checks raised ValueError("column 'x': `multiple` is only for enum columns"), English only,
