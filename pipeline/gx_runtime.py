@@ -16,8 +16,8 @@ from pipeline.frames import LINEAGE, Frame
 from pipeline.gx_metrics import install_faster_checks
 from pipeline.lazy_imports import deferred
 from pipeline.registry import Registry
-from pipeline.suite_places import said
-from pipeline.suites import EXPECTATIONS_DIR, SuiteError, read_suite, suite_documents
+from pipeline.suite_places import said, unplaced
+from pipeline.suites import EXPECTATIONS_DIR, SuiteError, expectation_position, suite_documents
 
 # Every expectation is first checked with its counts alone (the Data Docs show them); only those that fail are
 # checked again for the rows to blame. Most expectations pass, and the rows' lineage GX gathers for each is most of
@@ -214,12 +214,11 @@ def _refused_kwargs(gx: Any, document: dict, exc: Exception) -> str:
     # Only the template's own suite file can hold it; a document is a frame kind's share of that file.
     template_id = document["name"].split(".", 1)[0]
     path = EXPECTATIONS_DIR / f"{template_id}.json"
-    written = read_suite(path).get("expectations", [])
     for expectation in document["expectations"]:
         try:
             gx.ExpectationSuite(name="kwargs check", expectations=[expectation])
         except Exception as refused:
-            position = written.index(expectation) if expectation in written else None
+            position = expectation_position(path, expectation)
             words = "; ".join(line.strip() for line in str(refused).splitlines()[1:] if line.strip())
             return said(
                 path,
@@ -227,6 +226,7 @@ def _refused_kwargs(gx: Any, document: dict, exc: Exception) -> str:
                 f"Great Expectations 不接受这条检查的 kwargs {expectation.get('kwargs')}",
                 f"Great Expectations refuses its kwargs: {words or refused}",
                 f"请按 {expectation.get('type')} 的参数改正（拼写、类型），或删去多余的参数",
+                unplaced(document, expectation),
             )
     return f"{path}: Great Expectations 不接受这个 suite（Great Expectations refuses the suite: {exc}），请检查各条检查的 kwargs"
 

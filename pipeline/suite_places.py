@@ -60,10 +60,23 @@ def at_place(path: Path, loc: tuple) -> str:
     return f"（第{found[0]}行第{found[1]}列）" if found else ""
 
 
-def said(path: Path, loc: tuple, zh: str, english: str, fix: str) -> str:
+def unplaced(document: dict, expectation: dict) -> str:
+    """Name a check its suite file does not hold (added in code, or the file changed since it was read): its suite
+    document and its rule."""
+    meta = expectation.get("meta") or {}
+    return (
+        f"suite {document.get('name')!r} 的检查 {expectation.get('type')}（规则 {meta.get('rule')}），"
+        "文件中没有这一条（not in the file）"
+    )
+
+
+def said(path: Path, loc: tuple, zh: str, english: str, fix: str, check: str = "") -> str:
     """Word a suite's refusal as the registry's: file, key path, Chinese (English in brackets), what to write, place.
 
-    A part of `loc` that is None (an expectation not found in its file) ends the path there."""
-    loc = loc[: loc.index(None)] if None in loc else loc
-    where = f"{'.'.join(map(str, loc))}: " if loc else ""
+    A part of `loc` that is None (an expectation not found in its file) ends the path there, `check` (`unplaced`)
+    saying which check it is."""
+    cut = None in loc
+    loc = loc[: loc.index(None)] if cut else loc
+    named = f"（{check}）" if cut and check else ""
+    where = f"{'.'.join(map(str, loc))}{named}: " if loc else ""
     return f"{path}: {where}{zh}（{english}），{fix}{at_place(path, loc)}"

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 from pipeline.derived_frames import DERIVED_FRAMES
 from pipeline.frames import Context, Frame, Sheet, data_rows
+from pipeline.generated_suite import GENERATED_RULES
 from pipeline.gx_findings import _Findings
 from pipeline.gx_runtime import _great_expectations
 from pipeline.parsed_sheet import ParsedSheet
@@ -27,7 +28,7 @@ from pipeline.problems import Problem
 from pipeline.registry import Registry, RegistryError
 from pipeline.scaffold import out_of_date
 from pipeline.settings import DATA_DOCS_KEEP_DAYS
-from pipeline.suite_places import said
+from pipeline.suite_places import said, unplaced
 from pipeline.suites import DATA_ROWS, EXPECTATIONS_DIR, SuiteError, expectation_position, suite_documents
 from pipeline.text import item_key
 from pipeline.warehouse_schema import SQL_DIR
@@ -104,6 +105,7 @@ def check_sources(registry: Registry) -> None:
             for expectation in document["expectations"]:
                 kwargs, meta = expectation.get("kwargs", {}), expectation["meta"]
                 at = ("expectations", expectation_position(path, expectation))
+                check = unplaced(document, expectation)
                 if kind == DATA_ROWS:
                     # A row's problem is told on one column's header: a check of several (docs/adding-a-source.md's
                     # 检查日期 and 小区名称 unique together) has none of its own, and met a file with a KeyError.
@@ -116,6 +118,7 @@ def check_sources(registry: Registry) -> None:
                                 "checks several columns: name the one whose header its problems are told on as "
                                 "meta.blame",
                                 '请在 meta 中加上 "blame": "<回执点名其表头的列的 name>"',
+                                check,
                             )
                         )
                     named = [(k, kwargs[k]) for k in COLUMN_KWARGS if k in kwargs] + [
@@ -138,8 +141,14 @@ def check_sources(registry: Registry) -> None:
                             f"{', '.join(repr(c) for _, c in unknown)} 不是 {entry} 中的列",
                             "not a column of the template",
                             (f"请写 {meant[0]!r}（多半是它的笔误），或" if meant else "请在这里")
-                            + f"改用该文件的列名（{', '.join(sorted(columns))}），或运行 "
-                            f"`pipeline new-source {template.id} --regenerate` 重新生成",
+                            + f"改用该文件的列名（{', '.join(sorted(columns))}）"
+                            + (
+                                f"，或运行 `pipeline new-source {template.id} --regenerate` 重新生成"
+                                if meta.get("rule") in GENERATED_RULES
+                                # Regeneration rewrites the checks it generates and keeps this one as written.
+                                else "；这是手写的检查，--regenerate 不会改它"
+                            ),
+                            check,
                         )
                     )
         # An entry edited without `--regenerate` was noticed only by `make test`: each night checked the sheets by

@@ -9,7 +9,7 @@ import pytest
 
 import pipeline.suites as suites_module
 import pipeline.validate as validate_module
-from pipeline.suite_places import line_and_column
+from pipeline.suite_places import line_and_column, said, unplaced
 from pipeline.suites import EXPECTATIONS_DIR, SuiteError
 
 TEMPLATES = sorted(p.stem for p in EXPECTATIONS_DIR.glob("*.json"))
@@ -131,3 +131,19 @@ def test_a_check_of_a_column_the_template_lacks_names_the_kwarg_and_the_columns_
         in message
     )
     assert standing_at(text, message).startswith('"column": "no_such_column"')
+
+
+def test_a_check_not_in_its_file_is_named_by_its_suite_and_rule(tmp_path):
+    # Before: a check added in code (not in the file) was said at `expectations: ` alone, naming no check.
+    path = tmp_path / "demo.json"
+    path.write_text('{"name": "demo",\n "expectations": []}', encoding="utf-8")
+    check = {"type": "expect_column_values_to_not_be_null", "meta": {"rule": "required"}}
+
+    message = said(
+        path, ("expectations", None, "meta"), "缺", "lacks", "请补上", unplaced({"name": "demo"}, check)
+    )
+
+    assert message == (
+        f"{path}: expectations（suite 'demo' 的检查 expect_column_values_to_not_be_null（规则 required），"
+        "文件中没有这一条（not in the file））: 缺（lacks），请补上（第2行第2列）"
+    )

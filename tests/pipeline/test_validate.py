@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -813,14 +814,21 @@ def test_a_suite_naming_a_column_its_template_lacks_is_refused_naming_file_and_c
         validate_module.check_sources(registry)
 
     message = str(raised.value)
-    # The renamed column is in the suite read, not in its file: the expectation is not found there to be placed.
-    assert message.startswith(f"{EXPECTATIONS_DIR / 'compound_list.json'}: expectations: ")
+    # The renamed column is in the suite read, not in its file: the expectation is not found there to be placed, and
+    # is named by its suite and rule (before: `expectations: ` alone).
+    assert re.match(
+        rf"{re.escape(str(EXPECTATIONS_DIR / 'compound_list.json'))}: expectations（suite 'compound_list' 的检查 "
+        r"expect_\w+（规则 \w+），文件中没有这一条（not in the file））: ",
+        message,
+    ), message
     # Before: `registry/sources/compound_list.yaml`, wherever the registry was, in English.
     assert f"'household_count' 不是 {registry.directory / 'sources' / 'compound_list.yaml'} 中的列" in message
     assert (
         "（not a column of the template），请写 'households'（多半是它的笔误），或改用该文件的列名（"
         in message
     )
+    # A generated check: regenerating rewrites it by the registry's columns.
+    assert "，或运行 `pipeline new-source compound_list --regenerate` 重新生成" in message
 
 
 @pytest.mark.parametrize(
@@ -859,10 +867,18 @@ def test_a_hand_written_check_of_several_columns_must_name_a_template_column_to_
 
     message = str(raised.value)
     assert message.startswith(
-        f"{EXPECTATIONS_DIR / 'compound_list.json'}: expectations: 检查 expect_compound_columns_to_be_unique"
-        "（规则 compound_repeated）"
+        f"{EXPECTATIONS_DIR / 'compound_list.json'}: expectations（suite 'compound_list' 的检查 "
+        "expect_compound_columns_to_be_unique（规则 compound_repeated），文件中没有这一条（not in the file））: "
+        "检查 expect_compound_columns_to_be_unique（规则 compound_repeated）"
     )
     assert says in message
+    # Before: a hand-written check's unknown column suggested `--regenerate`, which keeps it as written.
+    assert "--regenerate` 重新生成" not in message
+    if blame:
+        assert message.endswith(
+            "）；这是手写的检查，--regenerate 不会改它"
+            + at_place(EXPECTATIONS_DIR / "compound_list.json", ("expectations",))
+        )
 
 
 def test_the_checked_in_suites_name_only_their_templates_columns(registry):
