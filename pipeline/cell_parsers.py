@@ -12,8 +12,8 @@ from pipeline.date_values import parse_date, parse_month, parse_written_date, pa
 from pipeline.enum_values import parse_enum
 from pipeline.percent_values import parse_percent
 from pipeline.problems import display
-from pipeline.registry import Units
 from pipeline.registry_columns import Column, ColumnType
+from pipeline.registry_units import Units
 from pipeline.text import clean_name, clean_prose, clean_text, squash
 from pipeline.values import (
     _CACHED_LENGTH,

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from pipeline.problems import display
-from pipeline.registry import Units, unit_key
+from pipeline.registry_units import Units, unit_key
 from pipeline.written_units import MAGNITUDES, counted_word
 
 if TYPE_CHECKING:

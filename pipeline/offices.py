@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from pipeline.registry_columns import Misconfigured, refuse_joined
+from pipeline.registry_refusals import Misconfigured, refuse_joined
 from pipeline.text import clean_name, remembered_if_short, squash
 
 # What an office's `submits_for` says when it may submit for every office, listed or not.

@@ -9,7 +9,12 @@ import typing
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
+
+
+class RegistryError(ValueError):
+    """A registry file is malformed; the message names the file and the offending key."""
+
 
 # What pydantic's error types say, in Chinese, by type (its English follows in brackets, for a search); `{…}` are
 # the error's ctx. A type not listed (a check of the registry's own, `value_error`) is said in its own words.
@@ -181,3 +186,44 @@ def at_line(path: Path, loc: tuple) -> str:
     """Return `（第N行）` for where a location stands in a YAML file (its key, or the deepest there), else nothing."""
     found = line_at(composed(path), loc)
     return f"（第{found}行）" if found is not None else ""
+
+
+def explain(
+    path: Path,
+    exc: ValidationError,
+    model: type[BaseModel] | None = None,
+    data: object = None,
+    under: tuple = (),
+) -> RegistryError:
+    """Say in one message the file, each key path and its line, what is wrong there and, where it can, what to write
+    instead; `under` is where in the file the model checked stands (`years.2024` of rules.yaml)."""
+
+    def loc(err: dict) -> tuple:
+        # A check of the registry's own says which key below the model it refuses (`Misconfigured.at`).
+        return (*under, *err["loc"], *getattr((err.get("ctx") or {}).get("error"), "at", ()))
+
+    def where(err: dict) -> str:
+        # A check across keys has no location of its own: its message names the keys.
+        if not loc(err):
+            return ""
+        return f"{'.'.join(str(p) for p in loc(err))}{named(loc(err), data, err['msg'])}: "
+
+    def line(err: dict) -> str:
+        found = line_at(root, loc(err))
+        if found is None and loc(err)[:1] in (("date_column",), ("month_from",)):
+            # Written `year: {from: …}` or `month: {from: …}`, read as these keys: the line is that key's.
+            found = line_at(root, ("year",) if loc(err)[0] == "date_column" else ("month",))
+        return f"（第{found}行）" if found is not None else ""
+
+    root = composed(path)
+    problems = "；".join(
+        f"{where(err)}{said_zh(err)}{write_instead(err, model)}{line(err)}" for err in exc.errors()
+    )
+    return RegistryError(f"{path}: {problems}")
+
+
+def missing_file(path: Path) -> RegistryError:
+    """Refuse a registry file that is not there, saying where the shipped one is to be copied from."""
+    return RegistryError(
+        f"{path}: 文件不存在（missing），请从本仓库的 registry/{path.name} 复制一份到 {path.parent}/"
+    )

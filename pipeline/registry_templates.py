@@ -8,13 +8,10 @@ from typing import Literal
 from pydantic import Field as PydanticField
 from pydantic import model_validator
 
-from pipeline.registry_columns import (
+from pipeline.registry_columns import Column, ColumnType, Field, _Strict
+from pipeline.registry_refusals import (
     _IDENTIFIER,
-    Column,
-    ColumnType,
-    Field,
     Misconfigured,
-    _Strict,
     identifier_instead,
     refuse_blank,
     refuse_joined,

@@ -11,8 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pipeline.registry import REGISTRY_DIR, explain, missing_file, read_yaml
-from pipeline.registry_columns import refuse_blank
+from pipeline.registry_errors import explain, missing_file
+from pipeline.registry_refusals import refuse_blank
+from pipeline.registry_yaml import REGISTRY_DIR, read_yaml
 
 REPORT_CONFIG = REGISTRY_DIR / "report.yaml"
 

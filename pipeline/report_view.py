@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.projects import is_derived
-from pipeline.registry import REGISTRY_DIR, RegistryError, missing_file, read_yaml
-from pipeline.registry_errors import at_line
+from pipeline.registry_errors import RegistryError, at_line, missing_file
+from pipeline.registry_yaml import REGISTRY_DIR, read_yaml
 from pipeline.report_charts import Chart, funds_chart, progress_chart
 from pipeline.report_model import Figure, Project, ReportError, Source
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pipeline.registry import REGISTRY_DIR, explain, missing_file, read_yaml
-from pipeline.registry_columns import Misconfigured, refuse_blank
+from pipeline.registry_errors import explain, missing_file
+from pipeline.registry_refusals import Misconfigured, refuse_blank
+from pipeline.registry_yaml import REGISTRY_DIR, read_yaml
 
 RULES_PATH = REGISTRY_DIR / "rules.yaml"
 

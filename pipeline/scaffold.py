@@ -17,8 +17,9 @@ from pathlib import Path
 import yaml
 
 from pipeline.generated_suite import suite_for, suite_text
-from pipeline.registry import headers_read, load_registry, name_key
-from pipeline.registry_columns import _IDENTIFIER, sql_keywords
+from pipeline.registry import load_registry
+from pipeline.registry_checks import headers_read, name_key
+from pipeline.registry_refusals import _IDENTIFIER, sql_keywords
 from pipeline.registry_templates import Template
 from pipeline.staging_view import GENERATED_SQL_MARK, staging_sql
 from pipeline.suites import SuiteError, read_suite
@@ -217,13 +218,13 @@ def _refuse_twin(template: Template, root: Path) -> None:
     headers = headers_read(template)
     templates = load_registry(root / "registry").templates.values()
     named = next((t for t in templates if name_key(t.name_zh) == name_key(template.name_zh)), None)
-    if named is not None:  # load_registry would refuse the two (registry.refuse_same_names)
+    if named is not None:  # load_registry would refuse the two (registry_checks.refuse_same_names)
         raise ScaffoldError(
             f"数据源“{named.id}”已名为“{named.name_zh}”：回执和门户以名称称呼报表，两个同名无法区分。"
             f"请用 --title 给“{template.id}”另起一个名称"
         )
     twin = next((t.id for t in templates if headers_read(t) == headers), None)
-    if twin is not None:  # load_registry would refuse the two (registry.refuse_same_headers)
+    if twin is not None:  # load_registry would refuse the two (registry_checks.refuse_same_headers)
         raise ScaffoldError(
             f"数据源“{twin}”的列还是新建时的示例列，与新数据源的示例列相同：报表会被当作其中之一读取。"
             f"请先按 docs/adding-a-source.md 把 registry/sources/{twin}.yaml 的列改成它自己的，再新建“{template.id}”"

@@ -16,8 +16,8 @@ from pipeline.chinese_numbers import in_digits
 from pipeline.count_words import cell_counted_also, counted_also
 from pipeline.magnitude_cells import magnitude_readings
 from pipeline.problems import display
-from pipeline.registry import Units
 from pipeline.registry_columns import Column, ColumnType
+from pipeline.registry_units import Units
 from pipeline.text import nfkc, remembered_if_short, squash
 from pipeline.written_units import column_unit, counted_word, is_magnitude
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 from decimal import Decimal
 
-from pipeline.registry import Units, load_units, unit_key
+from pipeline.registry_units import Units, load_units, unit_key
 
 # The national self-evaluation form writes 百分比 where others write %.
 PERCENT_UNITS = frozenset({"%", "百分比"})
 PERCENT_FACTOR = Decimal("0.01")  # a percentage point, as the fraction the warehouse keeps rates in
-_REMEMBERED_LENGTH = 64  # the longest written unit remembered (registry.unit_key's limit too)
+_REMEMBERED_LENGTH = 64  # the longest written unit remembered (registry_units.unit_key's limit too)
 _REMEMBERED_UNITS = 4096  # the most remembered at once
 _PER = ("/", "每")  # a unit per another (`元/平方米`, `元每户`)
 # Words of size alone, no unit (`1.5亿`, `金额（万）`): what each multiplies by.

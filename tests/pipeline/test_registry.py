@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 import shutil
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from pipeline.registry import REGISTRY_DIR, RegistryError, load_registry, load_units
+from pipeline.registry import REGISTRY_DIR, RegistryError, load_registry
 from pipeline.registry_columns import ColumnType
 
 TEMPLATES = {
@@ -118,33 +117,6 @@ def test_fund_source_alias_with_brackets_is_looked_up_width_folded(registry):
     lookup = registry.template("fund_ledger").column("fund_source").enum_lookup
     assert lookup["中央预算内投资(发改资金)"] == "中央预算内投资"
     assert lookup["专项债券"] == "专项债券资金"
-
-
-@pytest.mark.parametrize(
-    ("spelling", "meaning"),
-    [
-        ("万元", ("money", Decimal(1), "万元")),
-        ("元", ("money", Decimal("0.0001"), "元")),
-        ("亿元", ("money", Decimal(10000), "亿元")),
-        ("平方米", ("area", Decimal(1), "平方米")),
-        ("㎡", ("area", Decimal(1), "平方米")),
-        ("m²", ("area", Decimal(1), "平方米")),
-        ("M2", ("area", Decimal(1), "平方米")),
-        ("万平方米", ("area", Decimal(10000), "万平方米")),
-        ("万㎡", ("area", Decimal(10000), "万平方米")),
-        ("万m²", ("area", Decimal(10000), "万平方米")),
-        ("户", ("count", Decimal(1), "个")),
-        ("延米", ("length", Decimal(1), "米")),
-        ("千米", ("length", Decimal(1000), "公里")),
-    ],
-)
-def test_units_find_every_spelling(registry, spelling, meaning):
-    assert registry.units.find(spelling) == meaning
-
-
-@pytest.mark.parametrize("spelling", [None, "", "千元", "%"])
-def test_units_find_nothing_for_unknown_spellings(registry, spelling):
-    assert registry.units.find(spelling) is None
 
 
 def test_a_minimal_template_loads(tmp_path):
@@ -409,53 +381,6 @@ def test_bad_template_is_rejected_naming_the_file_and_the_key(tmp_path, template
         assert fragment in message
 
 
-def test_a_registry_file_not_in_utf8_is_rejected_naming_it(tmp_path):
-    directory = registry_dir(tmp_path, template_yaml())
-    # A comment saved as GBK, as a Chinese editor's default (ANSI) writes it.
-    path = directory / "sources" / "demo_list.yaml"
-    path.write_bytes("# 老旧小区\n".encode("gbk") + path.read_bytes())
-    with pytest.raises(RegistryError) as raised:  # before, a UnicodeDecodeError and a traceback
-        load_registry(directory)
-    assert str(raised.value).startswith(f"{path}: 不是UTF-8编码")
-
-
-def test_an_enum_value_listed_twice_is_rejected_not_read_as_the_last(tmp_path):
-    # YAML keeps the last of two equal keys: 到位's alias 到账 would be lost without a word.
-    text = template_yaml(columns=ENTRY_COLUMN + "      到位: [已到位]\n")
-    message = refusal(tmp_path, text)
-    assert message.startswith(f"{SOURCE}: ")
-    assert "键 '到位' 出现了两次，后一个会不声不响地取代前一个，请删去或合并其中一个" in message
-
-
-@pytest.mark.parametrize("name", ["order", "join"])
-def test_a_column_named_by_an_sql_keyword_is_rejected_naming_it(tmp_path, name):
-    # Loaded, it failed the night on the raw table's DDL, told as a damaged warehouse.
-    text = template_yaml(columns=f"  - {{name: {name}, header: 排序, type: integer}}\n")
-    message = refusal(tmp_path, text)
-    assert message == (
-        f"{SOURCE}: columns.2.name: 列名 {name!r} 是 SQL 关键字，表中不能不加引号使用（column name is an SQL keyword），"
-        f"请另起名称，如 {name}_value（第9行）"
-    )
-
-
-def test_a_registry_file_indented_with_a_tab_is_rejected_saying_so(tmp_path):
-    # PyYAML says only "found character that cannot start any token": the tab is invisible in most editors.
-    text = template_yaml().replace("  - {name: households", "\t- {name: households")
-    message = refusal(tmp_path, text)
-    assert message.startswith(f"{SOURCE}: 第8行第1列不是有效的YAML（not valid YAML）：")
-    assert message.endswith("（第8行用 Tab 键缩进，YAML 只认空格缩进（indented with a tab），请改为空格）")
-
-
-def test_a_registry_file_that_is_no_yaml_names_its_line_and_column_on_one_line(tmp_path):
-    # Before: PyYAML's own words over four lines (`in "<unicode string>", line 7, column 1`), as a traceback's foot.
-    message = refusal(tmp_path, template_yaml(extra="year_in: [title\n"))
-    assert "\n" not in message
-    assert message == (
-        f"{SOURCE}: 第7行第8列不是有效的YAML（not valid YAML）：while parsing a flow sequence（第6行第10列起）: "
-        "did not find expected ',' or ']'"
-    )
-
-
 @pytest.mark.parametrize(
     ("extra", "columns", "line"),
     [
@@ -489,130 +414,6 @@ def test_template_without_a_required_column_is_rejected(tmp_path):
     text = template_yaml().replace("required: true", "required: false")
     with pytest.raises(RegistryError, match="at least one column must be required"):
         load_registry(registry_dir(tmp_path, text))
-
-
-def test_money_column_needs_the_money_measure_in_units_yaml(tmp_path):
-    units = "measures:\n  area:\n    base: 平方米\n    units:\n      平方米: {factor: '1'}\n"
-    text = template_yaml(columns="  - {name: amount, header: 金额, type: money}\n")
-    with pytest.raises(
-        RegistryError,
-        match=r"demo_list\.yaml: columns\.2\.type（列 'amount'）: 类型 money 要用的计量 'money' 在 units.yaml 中没有.*"
-        r"请在那里补上（第9行）",
-    ):
-        load_registry(registry_dir(tmp_path, text, units=units))
-
-
-def test_a_count_column_counting_a_word_units_yaml_lacks_is_rejected(tmp_path):
-    # Loaded, it refused every `20人` of the column as counting something other than 斤.
-    text = template_yaml(columns="  - {name: trainees, header: 培训人次, type: count, counts: 斤}\n")
-    message = refusal(tmp_path, text)
-    assert message.startswith(
-        f"{SOURCE}: columns.2.counts（列 'trainees'）: '斤' 不是 units.yaml 中计数（count）的单位"
-    )
-    assert message.endswith(
-        f"（第{text.splitlines().index('  - {name: trainees, header: 培训人次, type: count, counts: 斤}') + 1}行）"
-    )
-
-
-def test_a_count_column_counting_elevators_loads_with_no_python(tmp_path):
-    # 部 and 台 are count words of units.yaml: a new source counting 加装电梯 needs no code.
-    text = template_yaml(columns="  - {name: elevators, header: 加装电梯, type: count, counts: 台}\n")
-    registry = load_registry(registry_dir(tmp_path, text))
-    assert registry.template("demo_list").column("elevators").counts == "台"
-    assert registry.units.find("部")[:2] == registry.units.find("台")[:2] == ("count", Decimal(1))
-
-
-def test_units_yaml_with_a_base_unit_not_at_factor_one_is_rejected_naming_it(tmp_path):
-    units = "measures:\n  money:\n    base: 元\n    units:\n      万元: {factor: '1'}\n"
-    directory = registry_dir(tmp_path, template_yaml(), units=units)
-    with pytest.raises(RegistryError) as raised:
-        load_registry(directory)
-    assert str(raised.value).startswith(f"{directory / 'units.yaml'}: measures.money")
-
-
-def test_units_yaml_with_a_blank_alias_is_rejected_naming_it(tmp_path):
-    # A blank alias made a unit written as spaces alone read as 万元.
-    units = "measures:\n  money:\n    base: 万元\n    units:\n      万元: {factor: '1', aliases: [' ']}\n"
-    directory = registry_dir(tmp_path, template_yaml(), units=units)
-    with pytest.raises(RegistryError) as raised:
-        load_registry(directory)
-    assert str(raised.value).startswith(
-        f"{directory / 'units.yaml'}: measures.money.units.万元: 有空白的单位或别名"
-    )
-
-
-@pytest.mark.parametrize("factor", ["0", "-0.1"])
-def test_units_yaml_with_a_factor_not_above_zero_is_rejected_naming_it(tmp_path, factor):
-    # A factor of 0 stored every 千元 amount as 0.
-    units = f"measures:\n  money:\n    base: 万元\n    units:\n      万元: {{factor: '1'}}\n      千元: {{factor: '{factor}'}}\n"
-    directory = registry_dir(tmp_path, template_yaml(), units=units)
-    with pytest.raises(RegistryError) as raised:
-        load_registry(directory)
-    assert str(raised.value) == (
-        f"{directory / 'units.yaml'}: measures.money.units.千元.factor: 应大于0（Input should be greater than 0）（第6行）"
-    )
-
-
-def test_units_yaml_with_one_spelling_for_two_units_is_rejected_naming_the_file(tmp_path):
-    units = (
-        "measures:\n  money:\n    base: 万元\n    units:\n"
-        "      万元: {factor: '1'}\n      元: {factor: '0.0001', aliases: [万元]}\n"
-    )
-    directory = registry_dir(tmp_path, template_yaml(), units=units)
-    with pytest.raises(RegistryError) as raised:
-        load_registry(directory)
-    assert (
-        "measures.money.units.元: 单位写法 '万元' 指两个不同的单位，万元（money）和 元（money）"
-        "（unit spelling means two different units），请只把它留在办公室用它所指的那个单位下（第6行）"
-    ) in str(raised.value)
-    assert str(directory / "units.yaml") in str(raised.value)
-
-
-def test_units_yaml_with_a_blank_alias_says_to_remove_it(tmp_path):
-    units = "measures:\n  money:\n    base: 万元\n    units:\n      万元: {factor: '1', aliases: [' ']}\n"
-    directory = registry_dir(tmp_path, template_yaml(), units=units)
-    with pytest.raises(RegistryError) as raised:
-        load_units(directory)
-    assert str(raised.value) == (
-        f'{directory / "units.yaml"}: measures.money.units.万元: 有空白的单位或别名 ""（a blank unit or alias），'
-        "请删去它，或写办公室使用的写法（第5行）"
-    )
-
-
-_COUNTS = "measures:\n  count:\n    base: 个\n    units:\n      个: {factor: '1', aliases: [栋, 幢, 户]}\n"
-
-
-@pytest.mark.parametrize(
-    ("groups", "message"),
-    [
-        ("[[栋]]", "counted_alike.0: 组 ['栋'] 只有一个词（a group must name two words or more），请列出"),
-        (
-            "[[栋, 座]]",
-            "counted_alike.0: '座' 不是计数（count）计量中 factor 为 1 的单位（no unit of the count measure",
-        ),
-        ("[[栋, 幢], [户, 幢]]", "counted_alike.1: '幢' 在两个组中（in two groups），请只留在一个组中"),
-    ],
-)
-def test_units_yaml_with_a_counted_alike_group_that_cannot_hold_is_rejected(tmp_path, groups, message):
-    directory = registry_dir(tmp_path, template_yaml(), units=f"{_COUNTS}counted_alike: {groups}\n")
-    with pytest.raises(RegistryError) as raised:
-        load_units(directory)
-    assert message in str(raised.value)
-    assert str(raised.value).startswith(str(directory / "units.yaml"))
-    assert str(raised.value).endswith("（第6行）")
-
-
-def test_counted_alike_reads_each_word_as_its_groups_first(tmp_path):
-    directory = registry_dir(tmp_path, template_yaml(), units=f"{_COUNTS}counted_alike: [[栋, 幢]]\n")
-    assert load_units(directory).alike == {"幢": "栋"}
-
-
-def test_missing_units_yaml_is_reported(tmp_path):
-    (tmp_path / "sources").mkdir()
-    with pytest.raises(
-        RegistryError, match=r"units\.yaml: 文件不存在（missing），请从本仓库的 registry/units\.yaml 复制"
-    ):
-        load_registry(tmp_path)
 
 
 def test_a_registry_without_templates_is_rejected(tmp_path):
@@ -767,48 +568,6 @@ def test_a_slice_of_another_shape_is_refused(tmp_path, shape):
     )
 
 
-@pytest.mark.parametrize(
-    ("written", "says"),
-    [
-        ("老旧小区", "请写其中之一"),
-        (
-            "城镇老旧小区改造",
-            "请写作 老旧小区改造",
-        ),  # an alias the register's 项目类型 reads, never stored
-    ],
-)
-def test_a_register_project_type_the_register_cannot_hold_is_refused_naming_file_and_key(
-    tmp_path, written, says
-):
-    # 老旧小区 for 老旧小区改造 loaded, and every compound list without a 项目名称 line was returned to its office with
-    # "项目基本信息表中…的老旧小区项目没有登记", the project being registered (/tmp/s65/h2/repro_register_type.py).
-    shutil.copytree(REGISTRY_DIR, tmp_path / "registry")
-    path = tmp_path / "registry" / "sources" / "compound_list.yaml"
-    path.write_text(
-        path.read_text(encoding="utf-8").replace(
-            "register_project_type: 老旧小区改造", f"register_project_type: {written}"
-        ),
-        encoding="utf-8",
-    )
-
-    with pytest.raises(RegistryError) as raised:
-        load_registry(tmp_path / "registry")
-
-    message = str(raised.value)
-    assert message.startswith(
-        f"{path}: project.register_project_type {written!r} 不是 sources/project_register.yaml 的项目类型"
-    )
-    assert "老旧小区改造, 棚户区改造, 其他" in message
-    assert says in message
-    # Before: the key's line was not named.
-    [line] = [
-        n
-        for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if "register_project_type" in text
-    ]
-    assert message.endswith(f"（第{line}行）")
-
-
 def test_a_year_read_from_no_date_column_is_refused_naming_the_key_as_written(tmp_path):
     # `year: {from: paid_date}` was told as "date_column refers to 'paid_date'", a key the file does not hold.
     (tmp_path / "sources").mkdir()
@@ -825,22 +584,6 @@ def test_a_year_read_from_no_date_column_is_refused_naming_the_key_as_written(tm
     )
 
 
-@pytest.mark.parametrize("name", ["project_code", "project_code_derived"])
-def test_a_project_code_column_on_a_template_other_than_the_register_is_refused(tmp_path, name):
-    # A 项目编码 column on a new contract ledger was taken as its rows' project code, never checked against the
-    # register: a corrected ledger writing another code stood beside the file it corrects, both counted, under a code
-    # no register lists (/tmp/s65/h2/repro_project_code.py).
-    message = refusal(
-        tmp_path, template_yaml(columns=f"  - {{name: {name}, header: 项目编码, type: text}}\n")
-    )
-
-    assert message == (
-        f"{SOURCE}: columns.2.name: {name!r}: 每一行的 project_code 都按项目名称取自项目基本信息表"
-        "（sources/project_register.yaml），只有该表的行自己填写编码。要保留表中填写的编码，请把这一列另起名称"
-        "（如 stated_project_code）（第9行）"
-    )
-
-
 @pytest.mark.parametrize("kind", ["integer", "text"])
 def test_a_column_named_year_must_be_the_years_column(tmp_path, kind):
     # `{name: year, header: 建成年份, type: integer}` loaded: every row's 建成年份 was overwritten by the file's 年度,
@@ -853,57 +596,6 @@ def test_a_column_named_year_must_be_the_years_column(tmp_path, kind):
         f"{SOURCE}: columns.2.type: 列 'year' 是每一行存储的年度，类型须为 year（column 'year' must be "
         "of type year），请写 type: year；若是其他年份（如建成年份），请另起名称，如 built_year（第9行）"
     )
-
-
-@pytest.mark.parametrize(
-    ("field", "slice_and_month"),
-    [
-        ("{name: year, header: 年度, type: year}", ""),
-        ("{name: project_name, header: 项目名称, type: name}", ""),
-        ("{name: month, header: 月份, type: month}", "month: {from: 检查日期}\n"),
-    ],
-)
-def test_a_field_named_as_a_column_every_row_is_given_is_refused(tmp_path, field, slice_and_month):
-    # A form's `年度 | 2022` or `项目名称 | …` label read as a field of that name loaded, and the night's load then stopped
-    # telling the operator to check the disk and restore a backup (Catalog Error: Column with name "year" already
-    # exists), raw.<id> being given the column twice.
-    text = template_yaml(
-        extra=f"{slice_and_month}fields:\n  - {field}\n",
-        columns="  - {name: checked_on, header: 检查日期, type: date}\n",
-    )
-    if slice_and_month:
-        text = text.replace("slice: [unit, project, year]", "slice: [unit, project, year, month]")
-    name = field.split(",")[0].removeprefix("{name: ")
-
-    message = refusal(tmp_path, text)
-
-    assert message.startswith(
-        f"{SOURCE}: fields.0.name: {name!r} 是流水线给 raw.demo_list 每一行都加上的列（"
-    )
-    line = text.splitlines().index(f"  - {field}") + 1
-    assert message.endswith(f"（a column every row is given），请给这个字段另起名称（第{line}行）")
-
-
-@pytest.mark.parametrize(
-    ("aliases", "repeated", "first"),
-    [
-        pytest.param("[经费金额, 经费金额]", "经费金额", "经费金额", id="alias-twice"),
-        pytest.param("[经费]", "经费", "经费", id="alias-repeating-the-header"),
-        pytest.param(
-            "[经费金额, 经费 金额]", "经费 金额", "经费金额", id="alias-repeating-another-but-for-a-space"
-        ),
-    ],
-)
-def test_an_alias_repeating_a_header_of_its_column_is_refused(tmp_path, aliases, repeated, first):
-    message = refusal(
-        tmp_path,
-        template_yaml(columns=f"  - {{name: cost, header: 经费, aliases: {aliases}, type: money}}\n"),
-    )
-
-    assert (
-        f"columns.2.aliases（列 'cost'）: 别名 {repeated!r} 与前面的 {first!r} 读的是同一个表头（alias reads the same "
-        "header as one written before it），请删去重复的一个，或写办公室实际使用的另一种写法（第9行）"
-    ) in message
 
 
 def test_a_header_claimed_by_two_columns_says_which_to_keep(tmp_path):
@@ -982,13 +674,6 @@ def test_a_list_item_holding_a_comma_is_refused_saying_how_to_part_them(tmp_path
     assert says in refusal(tmp_path, template)
 
 
-def test_a_header_holding_a_comma_is_kept_as_written(tmp_path):
-    loaded = load_registry(
-        registry_dir(tmp_path, template_yaml(columns="  - {name: cost, header: '经费，含税', type: money}\n"))
-    )
-    assert loaded.template("demo_list").column("cost").header == "经费，含税"
-
-
 @pytest.mark.parametrize(
     ("template_id", "says"),
     [
@@ -1009,16 +694,6 @@ def test_a_template_id_that_is_no_table_name_says_what_to_write(tmp_path, templa
     assert says in message and message.endswith("（第1行）")
 
 
-def test_a_column_name_that_is_no_table_column_says_what_to_write(tmp_path):
-    message = refusal(
-        tmp_path, template_yaml(columns="  - {name: Planned Cost, header: 计划投资, type: money}\n")
-    )
-    assert message == (
-        f"{SOURCE}: columns.2.name: 列名 'Planned Cost' 不是小写的 SQL 标识符"
-        "（column name must be a lower-case SQL identifier），请写 'planned_cost'（第9行）"
-    )
-
-
 def test_a_copy_kept_beside_its_entry_is_told_to_move_aside(tmp_path):
     directory = registry_dir(tmp_path, template_yaml())
     shutil.copy(directory / "sources" / "demo_list.yaml", directory / "sources" / "demo_list.bak.yaml")
@@ -1028,30 +703,3 @@ def test_a_copy_kept_beside_its_entry_is_told_to_move_aside(tmp_path):
         "demo_list.bak.yaml: id 'demo_list' 与文件名 'demo_list.bak' 不一致（id must equal the file name），"
         "demo_list.yaml 也在 sources/ 中：请把这份副本移出 sources/（第1行）"
     )
-
-
-@pytest.mark.parametrize("second_name", ["测试清单", " 测试 清单", "测试清单\u3000"])
-def test_two_templates_of_one_name_are_refused_naming_both_files(tmp_path, second_name):
-    # Receipts and the portal name a form by its name_zh: two of one name (as a clerk reads it) say nothing certain.
-    other = template_yaml(
-        template_id="demo_other", columns="  - {name: buildings, header: 栋数, type: count}\n"
-    )
-    directory = registry_dir(tmp_path, template_yaml())
-    (directory / "sources" / "demo_other.yaml").write_text(
-        other.replace("name_zh: 测试清单", f'name_zh: "{second_name}"'), encoding="utf-8"
-    )
-
-    with pytest.raises(RegistryError) as raised:
-        load_registry(directory)
-
-    said = str(raised.value)
-    # Before: `sources/demo_other.yaml`, wherever the registry was, and no line.
-    assert said.startswith(f"{directory / 'sources' / 'demo_other.yaml'}: name_zh ")
-    assert (
-        "也是 sources/demo_list.yaml 的名称" in said and "报表名称重复" in said and said.endswith("（第2行）")
-    )
-
-
-def test_the_shipped_registry_names_each_template_once(registry):
-    names = [template.name_zh for template in registry.templates.values()]
-    assert len(set(names)) == len(names) == len(registry.templates)

@@ -269,7 +269,12 @@ def _literal_text(node: ast.expr) -> str:
     "module",
     [
         "registry.py",
+        "registry_checks.py",
+        "registry_units.py",
+        "registry_yaml.py",
         "registry_columns.py",
+        "registry_column_checks.py",
+        "registry_refusals.py",
         "registry_templates.py",
         "registry_errors.py",
         "offices.py",
