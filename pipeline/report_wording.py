@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from pipeline.problems import FIGURE_WARNINGS
 from pipeline.registry import REGISTRY_DIR, Registry, RegistryError, explain, read_yaml
+from pipeline.registry_errors import missing_file
 from pipeline.rules import Measure
 
 REPORT_NOTES = REGISTRY_DIR / "report_notes.yaml"
@@ -48,7 +49,7 @@ class ReportNotes(BaseModel):
 def load_report_notes(path: Path = REPORT_NOTES) -> ReportNotes:
     """Load registry/report_notes.yaml; a malformed file is refused with its path and key."""
     if not path.is_file():
-        raise RegistryError(f"{path}: missing")
+        raise missing_file(path)
     data = read_yaml(path)
     try:
         return ReportNotes.model_validate(data)

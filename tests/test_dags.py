@@ -442,7 +442,7 @@ def test_a_broken_report_file_ends_the_report_task_in_its_chinese_line(
         write(2022)
 
     line = _ended_in_one_line(dag, ended, caplog)
-    assert line.startswith(f"报表模板登记有误：{broken}: 第3行第1列不是有效的YAML")
+    assert line.startswith(f"报告设置（report.yaml）有误：{broken}: 第3行第1列不是有效的YAML")
 
 
 @pytest.mark.slow

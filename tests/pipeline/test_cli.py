@@ -48,19 +48,26 @@ def test_a_run_with_nothing_to_validate_names_no_data_docs_page_it_did_not_write
     assert "Data Docs" not in said.out + said.err and "年度报告与指标表：" in said.out + said.err
 
 
-@pytest.mark.parametrize(("module", "constant"), [("rules", "RULES_PATH"), ("report_model", "REPORT_CONFIG")])
+@pytest.mark.parametrize(
+    ("module", "constant", "name", "part"),
+    [
+        ("rules", "RULES_PATH", "rules.yaml", "评分规则（rules.yaml）有误："),
+        ("report_model", "REPORT_CONFIG", "report.yaml", "报告设置（report.yaml）有误："),
+    ],
+)
 def test_run_with_a_broken_rules_or_report_file_stops_before_reading_the_inbox(
-    settings, tmp_path, monkeypatch, capsys, module, constant
+    settings, tmp_path, monkeypatch, capsys, module, constant, name, part
 ):
-    # Found only once the ingest had run, a broken report.yaml published the night's load without its marts.
-    broken = tmp_path / "broken.yaml"
+    # Found only once the ingest had run, a broken report.yaml published the night's load without its marts. Each
+    # file's error names its own part of the registry: `报表模板登记有误` sent operators looking among the templates.
+    broken = tmp_path / name
     broken.write_text("lights: [\n", encoding="utf-8")
     monkeypatch.setattr(f"pipeline.{module}.{constant}", broken)
     drop(settings, "枣林街道办事处/清单.csv", COMPOUNDS_V1)
 
     assert main(["--quiet", "run"]) == 1
 
-    assert "报表模板登记有误" in capsys.readouterr().err
+    assert f"{part}{broken}: " in capsys.readouterr().err
     assert not settings.warehouse.exists() and not any(settings.receipts.rglob("*.json"))
 
 

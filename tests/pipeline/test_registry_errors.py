@@ -281,6 +281,7 @@ def _literal_text(node: ast.expr) -> str:
         "rules.py",
         "report_model.py",
         "report_view.py",
+        "report_wording.py",
     ],
 )
 def test_no_registry_check_refuses_in_english_alone(module):

@@ -62,3 +62,14 @@ def test_a_measure_of_a_form_the_registry_lacks_is_refused_and_the_shipped_ones_
         monkeypatch.setattr(config_tables, "load_report_notes", lambda: wrong)
         with pytest.raises(RegistryError, match="compound_lists 不是报表模板编号"):
             write_config(con, load_rules(), [2022], registry)
+
+
+def test_a_missing_notes_file_says_where_to_copy_it_from(tmp_path):
+    # Before: `…/report_notes.yaml: missing`, English alone and no way to mend it.
+    gone = tmp_path / "report_notes.yaml"
+    with pytest.raises(RegistryError) as raised:
+        load_report_notes(gone)
+    assert (
+        str(raised.value)
+        == f"{gone}: 文件不存在（missing），请从本仓库的 registry/report_notes.yaml 复制一份到 {tmp_path}/"
+    )
