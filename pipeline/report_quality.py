@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from pipeline.offices import is_written_in_full
 from pipeline.problems import FIGURE_WARNINGS, RULE_ZH
 from pipeline.report_model import Figure
 from pipeline.report_view import ProjectView
@@ -159,6 +160,9 @@ class Shared:
     period: str  # 2022年度, or 2022年度5月 for a monthly form
     offices: str  # 、-joined, as mart.shared_slices sorts them
     figure: Figure
+    # Two of them one office's short and full name (`“东关街道”与“东关街道办事处”`), else empty: the doubt is then
+    # one office under two names, not one office's data sent on by another (代报, 转报).
+    twin: str = ""
 
 
 def shared_slices(projects: list[ProjectView], forms: dict[str, str], year: int) -> list[Shared]:
@@ -169,8 +173,16 @@ def shared_slices(projects: list[ProjectView], forms: dict[str, str], year: int)
             template, _, month = (figure.detail or "").partition("|")
             period = f"{year}年度{f'{month}月' if month else ''}"
             form = Cited(forms.get(template, template), (figure,))
-            found.append(Shared(p, form, period, figure.text, figure))
+            found.append(Shared(p, form, period, figure.text, figure, _twin(figure.text.split("、"))))
     return found
+
+
+def _twin(offices: list[str]) -> str:
+    """Name the first two offices of a list that are one office's short and full name, else return ''."""
+    for short in offices:
+        if full := next((o for o in offices if is_written_in_full(o, short)), None):
+            return f"“{short}”与“{full}”"
+    return ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from pipeline.indicators import build_indicators
 from pipeline.intake import ingest
 from pipeline.problems import RULE_ZH
 from pipeline.projects import DERIVED_PREFIX, derived_code
+from pipeline.report import write_report_files
 from pipeline.settings import Settings
 from pipeline.warehouse import writer
 from pipeline.warehouse_schema import ensure_schema
@@ -341,6 +342,14 @@ def test_lists_of_one_project_from_an_office_named_short_and_in_full_are_asked_a
     assert marts(settings, "select project_code, units, len(submission_ids) from mart.shared_slices") == [
         ("DG-01", ["东关街道", "东关街道办事处"], 2)
     ]
+    # Worded as one office under two names: 代报 or 转报 of one office's data by another was not the doubt.
+    from tests.pipeline.test_open_warnings import notes  # it imports this module
+
+    html = write_report_files(settings, YEAR, registry).html.read_text(encoding="utf-8")
+    [note] = [n for n in notes(re.sub(r"<[^>]+>", "", html)) if "各自报送" in n]
+    assert "由东关街道、东关街道办事处各自报送" in note
+    assert "如“东关街道”与“东关街道办事处”是同一单位的简称和全称，相关数字会重复计算" in note
+    assert "代报" not in note
 
 
 def test_a_compound_two_sheets_of_one_file_list_for_the_same_project_is_an_error_not_counted_twice(

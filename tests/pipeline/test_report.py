@@ -1013,6 +1013,9 @@ def test_another_offices_ledger_in_force_beside_the_units_is_named_in_the_report
     html, word, first = report()
     assert note in html
     assert note in word  # the Word report, the one a bureau sends on
+    assert (
+        f"{note}；如其中一份是代报或转报的同一份数据" in word
+    )  # two offices, neither the other's short name
     # It prints no figure; the workbook's line names both offices' ledgers, each with its office.
     [sources] = [cited for text, cited in published_sources(settings, 2022).items() if text.startswith(note)]
     assert [line.split("（")[1].split("）")[0] for line in sources.splitlines()] == [
