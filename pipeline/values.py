@@ -230,11 +230,32 @@ def parse_measure(value: object, column: Column, units: Units, context: UnitCont
         # The places are the stored unit's: 6 of 万元 are 2 of 元, so `333.335` under （元） was told 最多6位.
         places = max(scale + shifted.adjusted(), 0)
         raise CellError("precision", f"小数位数过多（最多{places}位）", exc.fix) from exc
+    if value.__class__ is str and factor < _GROUPING_BELOW[scale] and "." in value:
+        _refuse_point_grouped(number, factor, scale, own or context.name or units.measures[measure].base)
     if context.name is None or factor == context.factor:
         return read
     # `5000元` under 计划投资（万元） is read by its own unit, rightly, but a column in two units is where a figure
     # written in the wrong one slips through: the clerk checks it (none stated, unit_assumed tells the header).
     return _in_own_unit(read, own, units.measures[measure].base, context.name, read / context.factor)
+
+
+# A unit of fewer than 3 places below its point (元 of 万元: 2, 分 cannot be split) is where `356.800` cannot be
+# 356.8 written to 3 places: it may as well be 356,800 grouped by points, as foreign keyboards and templates write.
+_GROUPING_BELOW = {scale: Decimal(10) ** (3 - scale) for scale in set(SCALE.values())}
+
+
+def _refuse_point_grouped(number: Decimal, factor: Decimal, scale: int, unit: str) -> None:
+    """Refuse `356.800` in a unit of 2 places (元): 356.8, or 356,800 grouped by a point; the clerk says which."""
+    written = number.as_tuple()
+    if written.exponent != -3 or len(written.digits) > 6 or number < 1:
+        return  # `0.500` or `1356.800` are no grouping: its zeros are told nothing, as before
+    places = max(scale + factor.normalize().adjusted(), 0)
+    short, grouped = display(number.normalize()), display(number.scaleb(3).to_integral_value())
+    raise CellError(
+        "separator",
+        f"写有3位小数，而单位{unit}最多{places}位：可能是{short}{unit}，也可能是以小数点作千分位的{grouped}{unit}",
+        f"请改写为确切的数：是{short}的请写{short}，是{grouped}的请写{grouped}（千分位只用逗号，如1,280）",
+    )
 
 
 # What a note of a cell in a unit of its own calls the column's unit: the rows' loop names the cell that wrote it.

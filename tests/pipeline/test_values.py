@@ -910,3 +910,43 @@ def test_a_count_in_its_own_unit_or_none_is_read(registry, value, number):
 )
 def test_parse_ordinal_reads_a_rows_number_as_written(value, expected):
     assert parse_ordinal(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "context", "short", "grouped"),
+    [
+        ("356.800", YUAN, "356.8", "356800"),
+        ("1.250", YUAN, "1.25", "1250"),
+        ("25.000元", BASE, "25", "25000"),
+    ],
+)
+def test_three_places_where_the_unit_holds_two_may_be_a_point_grouping_and_are_asked_about(
+    columns, registry, value, context, short, grouped
+):
+    # Before: `356.800` under （元） passed as 356.8 元 unsaid; grouped by a point, as foreign keyboards and templates
+    # write, it is 356,800 元, a thousand times more. 元 holds 2 places, so its 3 cannot be the amount's own.
+    with pytest.raises(CellError) as raised:
+        parse(columns, registry, "investment", value, context)
+    assert raised.value.rule == "separator"
+    assert raised.value.expected == (
+        f"写有3位小数，而单位元最多2位：可能是{short}元，也可能是以小数点作千分位的{grouped}元"
+    )
+    assert raised.value.fix.startswith(
+        f"请改写为确切的数：是{short}的请写{short}，是{grouped}的请写{grouped}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "context", "expected"),
+    [
+        ("356.800", BASE, Decimal("356.8")),  # 万元 holds 6 places: 3 are its own
+        ("0.500", YUAN, Decimal("0.00005")),  # no grouping starts with 0
+        ("1356.800", YUAN, Decimal("0.13568")),  # a grouping has 1 to 3 digits before its first point
+        ("356.80", YUAN, Decimal("0.03568")),
+        (356.8, YUAN, Decimal("0.03568")),  # a number cell keeps no zeros written: nothing to ask
+    ],
+)
+def test_three_places_that_cannot_be_a_point_grouping_are_read_as_before(
+    columns, registry, value, context, expected
+):
+    assert parse(columns, registry, "investment", value, context) == expected
