@@ -35,7 +35,7 @@ from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.header_cells import header_cell
 from pipeline.header_match import HeaderMatch, column_letter, header_text
-from pipeline.indicator_figures import _AFTER_WORDS, _APPROXIMATE_BEFORE, _APPROXIMATE_IN_UNIT
+from pipeline.indicator_figures import HEDGE_WORDS
 from pipeline.legends import legend_parser, read_legend
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.price_lines import error_price_line
@@ -113,8 +113,6 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
 _NUMBER_AND_WORD = re.compile(
     r"\s*(\d+(?:\.\d+)?\s*分?)\s*(?:[(（]\s*([^()（）]+?)\s*[)）]|[\s,，、/]+(\S+))\s*"
 )
-# Words that say the number is not exact (`95（约）`, `90（以上）`): the number's own, never split off it.
-_HEDGES = (*_APPROXIMATE_BEFORE, *_APPROXIMATE_IN_UNIT, *_AFTER_WORDS)
 
 
 def _split_carried(places: Places, found: dict[str, Place | None], fields: tuple[Field, ...]) -> None:
@@ -129,12 +127,12 @@ def _split_carried(places: Places, found: dict[str, Place | None], fields: tuple
         word = parts and (parts[2] or parts[3])
         if not word:
             continue
-        carried = by_name[field.carries]
-        if squash(word) not in carried.enum_lookup:
+        carried, squashed = by_name[field.carries], squash(word)
+        if squashed not in carried.enum_lookup:
             # A field only compared takes any other word (`95（合格）`, `100（满分）`) and asks about it on the cell,
             # the number read; a word saying the number is not exact (`95（约）`) stays the number's, refused as
             # `约95` is. Of a field a figure reads, the cell stays the number's, refused as before.
-            if not carried.compared_only or any(hedge in squash(word) for hedge in _HEDGES):
+            if not carried.compared_only or any(hedge in squashed for hedge in HEDGE_WORDS):
                 continue
             places.carried[field.carries] = (raw.strip(), parts[1])
         places.inline[field.name], places.inline[field.carries] = parts[1], word

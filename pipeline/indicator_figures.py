@@ -40,6 +40,9 @@ STRICT_WORDS = frozenset((">", "高于", "大于", "超过", "多于", "<", "低
 _AFTER_WORDS = {"及以上": "≥", "以上": "≥", "+": "≥", "及以下": "≤", "以下": "≤", "以内": "≤", "之内": "≤"}
 _APPROXIMATE_BEFORE = ("大约", "约", "将近", "接近", "近", "大概")
 _APPROXIMATE_IN_UNIT = ("左右", "上下", "余", "多", "许")
+# Every word saying a number is not exact, an approximation or a bound: one written beside a number elsewhere (总分
+# `95（约）`) keeps it from being read as exact.
+HEDGE_WORDS = (*_APPROXIMATE_BEFORE, *_APPROXIMATE_IN_UNIT, *_AFTER_WORDS)
 
 
 def _alternatives(words: Iterable[str]) -> str:

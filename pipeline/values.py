@@ -224,12 +224,10 @@ def parse_measure(value: object, column: Column, units: Units, context: UnitCont
     try:
         read = _check_digits(number * factor, scale)
     except CellError as exc:
-        shifted = factor.normalize()
-        if exc.rule != "precision" or shifted.as_tuple().digits != (1,):
+        if exc.rule != "precision" or factor.normalize().as_tuple().digits != (1,):
             raise
         # The places are the stored unit's: 6 of 万元 are 2 of 元, so `333.335` under （元） was told 最多6位.
-        places = max(scale + shifted.adjusted(), 0)
-        raise CellError("precision", f"小数位数过多（最多{places}位）", exc.fix) from exc
+        raise CellError("precision", f"小数位数过多（最多{_places(factor, scale)}位）", exc.fix) from exc
     if value.__class__ is str and factor < _GROUPING_BELOW[scale] and "." in value:
         _refuse_point_grouped(number, factor, scale, own or context.name or units.measures[measure].base)
     if context.name is None or factor == context.factor:
@@ -244,12 +242,17 @@ def parse_measure(value: object, column: Column, units: Units, context: UnitCont
 _GROUPING_BELOW = {scale: Decimal(10) ** (3 - scale) for scale in set(SCALE.values())}
 
 
+def _places(factor: Decimal, scale: int) -> int:
+    """Return how many places below the point a unit of `factor` holds, the stored unit holding `scale`."""
+    return max(scale + factor.normalize().adjusted(), 0)
+
+
 def _refuse_point_grouped(number: Decimal, factor: Decimal, scale: int, unit: str) -> None:
     """Refuse `356.800` in a unit of 2 places (元): 356.8, or 356,800 grouped by a point; the clerk says which."""
     written = number.as_tuple()
     if written.exponent != -3 or len(written.digits) > 6 or number < 1:
         return  # `0.500` or `1356.800` are no grouping: its zeros are told nothing, as before
-    places = max(scale + factor.normalize().adjusted(), 0)
+    places = _places(factor, scale)
     short, grouped = display(number.normalize()), display(number.scaleb(3).to_integral_value())
     raise CellError(
         "separator",
