@@ -18,18 +18,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.analyst import (
-    KEPT_ATTACHED,
-    NotAnAnalystsFile,
-    SessionStillOpen,
-    _run_and_print,
-    add_parser,
-    cmd_sql,
-    open_personal,
-    personal_database,
-    run,
-    session_folders,
-)
+from pipeline.analyst import _run_and_print, add_parser, cmd_sql
+from pipeline.analyst_files import NotAnAnalystsFile, personal_database, session_folders
+from pipeline.analyst_session import SessionStillOpen, open_personal
+from pipeline.analyst_statements import KEPT_ATTACHED, run
 from pipeline.cli import main
 from pipeline.settings import Settings
 from pipeline.warehouse import (
