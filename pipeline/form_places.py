@@ -103,6 +103,9 @@ class Places:
         # A word another field's number carried that is none of this field's values (总分 `95（合格）`), by field:
         # the cell as written and the number read from it, to say both on the word's warning.
         self.carried: dict[str, tuple[str, str]] = {}
+        # A word another field's number carried where the form states this field in a cell of its own (总分 `95（优）`
+        # beside `自评等级 | 良`), by field: the number's cell, the cell as written, the number read and the word.
+        self.beside: dict[str, tuple[tuple[int, int, str, int], str, str, str]] = {}
         origin = self.origin
         for r, row in enumerate(grid.rows):
             for c, cell in enumerate(row):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from pipeline.form_carried import CARRIED_RULES
 from pipeline.form_cells import _as_written, _warn_at, _where
 from pipeline.form_places import Place, Places, header_of
 from pipeline.parsed_sheet import ParsedSheet
@@ -29,7 +30,11 @@ def _stated(found: Place | None, sheet: ParsedSheet) -> int | None:
     if found is None:
         return None
     excel_row, header = found[0] + 1, _where(found)
-    reported = any((p.excel_row, p.column_header) == (excel_row, header) for p in sheet.problems)
+    # The word after a 总分 told (`95（合格）`) leaves its number read, and as open to its checks as any.
+    reported = any(
+        (p.excel_row, p.column_header) == (excel_row, header) and p.rule not in CARRIED_RULES
+        for p in sheet.problems
+    )
     return None if reported else excel_row
 
 

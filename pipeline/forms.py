@@ -9,6 +9,7 @@ from pipeline.cell_parsers import cell_parser
 from pipeline.chinese_numbers import percent_in_digits
 from pipeline.enum_prose import read_words
 from pipeline.form_blocks import check_parts, total_from_parts
+from pipeline.form_carried import check_carried, split_carried
 from pipeline.form_cells import _warn_at, _where
 from pipeline.form_notes import is_note, read_notes
 from pipeline.form_places import Place, Places, form_labels
@@ -35,7 +36,6 @@ from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.header_cells import header_cell
 from pipeline.header_match import HeaderMatch, column_letter, header_text
-from pipeline.indicator_figures import HEDGE_WORDS
 from pipeline.legends import legend_parser, read_legend
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.price_lines import error_price_line
@@ -58,7 +58,7 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
     )
     found = {field.name: places.locate(field) for field in template.fields} if places else {}
     if places:
-        _split_carried(places, found, template.fields)
+        split_carried(places, found, template.fields)
     if template.month_from_headers:  # first: a warning below names the block's `1-7月执行数` as written
         _months_covered(grid, found, sheet)
     if template.fields:
@@ -76,6 +76,7 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
         check_parts(places, found, values, sheet, read, summed)
         summed |= read_notes(places, found, values, sheet, read)
         _settle_bare_rate(places, found, values, sheet)
+        check_carried(places, found, values, sheet, template.fields)
         _tell_blank_rate(found, values, sheet)
         for record in sheet.records:
             record.update(values)
@@ -107,36 +108,6 @@ def read_form(grid: Grid, sheet: ParsedSheet, registry: Registry) -> None:
         # With no column of points (`分值` headed otherwise: already an error) there is nothing to check them by.
         if column.points_of is not None and column.points_of in bound:
             _check_points(grid, sheet, column)
-
-
-# A number, 分 perhaps, then a word in brackets or after a space or mark: `95（优）`, `95分 优`, `95，良`.
-_NUMBER_AND_WORD = re.compile(
-    r"\s*(\d+(?:\.\d+)?\s*分?)\s*(?:[(（]\s*([^()（）]+?)\s*[)）]|[\s,，、/]+(\S+))\s*"
-)
-
-
-def _split_carried(places: Places, found: dict[str, Place | None], fields: tuple[Field, ...]) -> None:
-    """Read a cell giving two fields, its number one's and the word after it the other's (`carries`): 总分 `95（优）`."""
-    by_name = {field.name: field for field in fields}
-    for field in fields:
-        place = found[field.name]
-        if field.carries is None or place is None or found[field.carries] is not None:
-            continue
-        raw = places.inline.get(field.name, places.cell(place[0], place[1]))
-        parts = _NUMBER_AND_WORD.fullmatch(raw) if isinstance(raw, str) else None
-        word = parts and (parts[2] or parts[3])
-        if not word:
-            continue
-        carried, squashed = by_name[field.carries], squash(word)
-        if squashed not in carried.enum_lookup:
-            # A field only compared takes any other word (`95（合格）`, `100（满分）`) and asks about it on the cell,
-            # the number read; a word saying the number is not exact (`95（约）`) stays the number's, refused as
-            # `约95` is. Of a field a figure reads, the cell stays the number's, refused as before.
-            if not carried.compared_only or any(hedge in squashed for hedge in HEDGE_WORDS):
-                continue
-            places.carried[field.carries] = (raw.strip(), parts[1])
-        places.inline[field.name], places.inline[field.carries] = parts[1], word
-        found[field.carries] = place
 
 
 # The official forms letter their columns (`全年预算数（A）`, `执行率（B/A）`): in brackets, no unit.

@@ -182,6 +182,7 @@ RULE_ZH = {
     "header_year": "表头中的年份与报表年度不一致",
     "prose_kept": "原因类别栏填写了说明文字，已作为原因说明保留",
     "compared_unread": "仅供核对的一项未能读取，未作核对",
+    "carried_differs": "总分后注明的等级与本表自评等级栏不一致",
     "merges_carried": "CSV文件中合并的指标名称按上方读取",
 }
 

@@ -123,6 +123,10 @@ def _strict(registry):
         ("95分 合格", 95, "合格"),
         ("100（满分）", 100, "满分"),
         ("88（自评）", 88, "自评"),
+        # A grade of the form's scale with 以上 (good or better) bounds the grade, not the number.
+        ("95（良好以上）", 95, "良好以上"),
+        ("95（良及以上）", 95, "良及以上"),
+        ("95分 中等以上", 95, "中等以上"),
     ],
 )
 def test_a_total_written_with_another_word_is_read_and_the_word_asked_about(
@@ -135,10 +139,14 @@ def test_a_total_written_with_another_word_is_read_and_the_word_asked_about(
     parsed = parse_file(content, f"{UNIT}/{NAME}.{ext}", registry)
 
     assert parsed.errors == []
-    [warning] = [p for p in parsed.warnings if p.rule != "merges_carried"]
+    [warning] = [p for p in parsed.warnings if p.rule not in {"merges_carried", "total_score_mismatch"}]
     assert (warning.rule, warning.excel_row, warning.column_header, warning.value) == (
         "compared_unread", excel_row, "总分·得分（H列）", written
     )  # fmt: skip
+    # The number read is checked against the form's scores as any 总分 is (they add up to 100): the word told on its
+    # cell left a 95 off them unsaid.
+    summed = [p.excel_row for p in parsed.warnings if p.rule == "total_score_mismatch"]
+    assert summed == ([] if total == 100 else [excel_row])
     number = written.split("（")[0].split(" ")[0]
     assert f"填写为“{written}”，数字已按“{number}”读取，其后的“{word}”不是自评等级" in warning.message_zh
     assert "优、良、中、差" in warning.message_zh and "已按未填写处理" in warning.message_zh
@@ -151,7 +159,23 @@ def test_a_total_written_with_another_word_is_read_and_the_word_asked_about(
     assert sheet.field_cells["reported_total_score"] == [(excel_row, "H", "总分·得分")]
 
 
-@pytest.mark.parametrize("written", ["95（约）", "95（左右）", "90分（以上）", "95 大约"])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "95（约）",
+        "95（左右）",
+        "90分（以上）",
+        "95 大约",
+        "95以上",
+        "约95",
+        "95左右",
+        "95（及以上）",
+        # 以上 after a word that is no grade of the form's scale, or beside a hedge, is the number's.
+        "95（合格以上）",
+        "95（约良好以上）",
+        "95（良好左右）",
+    ],
+)
 def test_a_total_with_a_word_saying_it_is_not_exact_is_still_refused(registry, demo, written):
     # `约` is the number's, not a grade: read as 95 it would print a figure the unit did not state exactly.
     content, ext, excel_row = _total_written(demo, written)
@@ -172,6 +196,138 @@ def test_a_total_with_a_word_the_grade_of_a_field_not_only_compared_refuses_stay
 
     [error] = parsed.errors
     assert (error.rule, error.excel_row, error.value) == ("type", excel_row, written)
+
+
+def _total_and_grade(demo, written: str, grade: str, where: str = "row", kind: str = "xlsx"):
+    """Return a filled 自评表 whose 总分 cell (H) writes `written` and whose own 自评等级 cell `grade`, the Excel rows of
+    both and the grade cell's address."""
+    rows, merges, grade_row = _graded(demo, where, grade)
+    total = next(n for n, row in enumerate(rows) if row[0] == "总分")
+    rows[total][7] = written
+    column = {"row": "B", "line": "A", "beside": "H", "total": "I"}[where]
+    return *_written(kind, rows, merges), total + 1, grade_row, f"{column}{grade_row}"
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls", "csv"])
+@pytest.mark.parametrize("where", ["row", "line", "beside", "total"])
+@pytest.mark.parametrize(
+    ("written", "grade"), [("100（优）", "优"), ("100分 优秀", "优"), ("100（优秀）", "优秀")]
+)
+def test_a_total_with_the_grade_its_own_cell_states_reads_both_and_says_nothing(
+    registry, demo, written, grade, where, kind
+):
+    # `100（优）` beside a 自评等级 cell of its own was refused as no number (type), the whole form sent back.
+    content, ext, total_row, grade_row, _ = _total_and_grade(demo, written, grade, where, kind)
+
+    parsed = parse_file(content, f"{UNIT}/{NAME}.{ext}", registry)
+
+    assert parsed.errors == [] and {p.rule for p in parsed.warnings} <= {"merges_carried"}
+    [sheet] = parsed.sheets
+    assert (sheet.records[0]["reported_total_score"], sheet.records[0]["reported_grade"]) == (100, "优")
+    assert sheet.field_cells["reported_total_score"] == [(total_row, "H", "总分·得分")]
+    [(row, _, _)] = sheet.field_cells["reported_grade"]
+    assert row == grade_row  # the grade's lineage is its own cell
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls", "csv"])
+@pytest.mark.parametrize("where", ["row", "line", "total"])
+def test_a_total_with_another_grade_than_its_own_cell_is_read_and_both_cells_named(
+    registry, demo, where, kind
+):
+    content, ext, total_row, grade_row, grade_at = _total_and_grade(demo, "100（良）", "优", where, kind)
+
+    parsed = parse_file(content, f"{UNIT}/{NAME}.{ext}", registry)
+
+    assert parsed.errors == []
+    [warning] = [p for p in parsed.warnings if p.rule != "merges_carried"]
+    assert (warning.rule, warning.excel_row, warning.column_header, warning.value) == (
+        "carried_differs", total_row, "总分·得分（H列）", "100（良）"
+    )  # fmt: skip
+    assert (
+        f"数字已按“100”读取；其后的自评等级“良”与{grade_at}单元格填写的自评等级“优”不一致，"
+        f"自评等级已按{grade_at}单元格的“优”核对"
+    ) in warning.message_zh
+    assert warning.fix == f"请统一两处的自评等级：删去H{total_row}单元格中的“良”，或改正{grade_at}单元格"
+    [sheet] = parsed.sheets
+    assert (sheet.records[0]["reported_total_score"], sheet.records[0]["reported_grade"]) == (100, "优")
+    [(row, _, _)] = sheet.field_cells["reported_grade"]
+    assert row == grade_row
+
+
+@pytest.mark.parametrize(
+    ("written", "word"), [("100（合格）", "合格"), ("100（满分）", "满分"), ("100（良好以上）", "良好以上")]
+)
+def test_a_total_with_a_word_that_is_no_grade_beside_its_own_grade_cell_is_asked_about(
+    registry, demo, written, word
+):
+    content, ext, total_row, _, grade_at = _total_and_grade(demo, written, "良")
+
+    parsed = parse_file(content, f"{UNIT}/{NAME}.{ext}", registry)
+
+    assert parsed.errors == []
+    [warning] = parsed.warnings
+    assert (warning.rule, warning.excel_row, warning.value) == ("compared_unread", total_row, written)
+    number = written.split("（")[0]
+    assert (
+        f"其后的“{word}”不是自评等级（应为优、良、中、差之一），本表在{grade_at}单元格另填有自评等级“良”，"
+        f"自评等级已按{grade_at}单元格的“良”核对"
+    ) in warning.message_zh
+    assert f"请删去H{total_row}单元格中的“{word}”" in warning.fix
+    [sheet] = parsed.sheets
+    assert (sheet.records[0]["reported_total_score"], sheet.records[0]["reported_grade"]) == (
+        int(number),
+        "良",
+    )
+
+
+def test_a_total_with_a_grade_beside_an_unreadable_grade_cell_names_both(registry, demo):
+    # Two warnings, one a cell: the grade cell's `合格` asked about on it, the 总分's `优` that nothing checks it by.
+    content, ext, total_row, grade_row, grade_at = _total_and_grade(demo, "100（优）", "合格")
+
+    parsed = parse_file(content, f"{UNIT}/{NAME}.{ext}", registry)
+
+    assert parsed.errors == []
+    assert sorted((p.rule, p.excel_row) for p in parsed.warnings) == [
+        ("carried_differs", total_row), ("compared_unread", grade_row)
+    ]  # fmt: skip
+    [told] = [p for p in parsed.warnings if p.rule == "carried_differs"]
+    assert f"{grade_at}单元格的自评等级未能读取，未作核对" in told.message_zh
+    assert parsed.sheets[0].records[0]["reported_grade"] is None
+
+
+def test_a_total_with_a_grade_beside_a_blank_grade_cell_gives_the_grade(registry, demo):
+    # `自评等级 | ` left blank: the grade after the 总分 is the form's, as where the form has no such row.
+    content, ext, total_row, _, _ = _total_and_grade(demo, "100（优）", None)
+
+    parsed = parse_file(content, f"{UNIT}/{NAME}.{ext}", registry)
+
+    assert parsed.all_problems == []
+    [sheet] = parsed.sheets
+    assert (sheet.records[0]["reported_total_score"], sheet.records[0]["reported_grade"]) == (100, "优")
+    assert sheet.field_cells["reported_grade"] == [(total_row, "H", "总分·得分")]
+
+
+@pytest.mark.parametrize("written", ["95（约）", "95（以上）", "95 左右"])
+def test_a_total_not_exact_beside_its_own_grade_cell_is_still_refused(registry, demo, written):
+    content, ext, total_row, _, _ = _total_and_grade(demo, written, "良")
+
+    parsed = parse_file(content, f"{UNIT}/{NAME}.{ext}", registry)
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.value) == ("type", total_row, written)
+
+
+@pytest.mark.parametrize(("written", "rule"), [("95（优）", "carried_differs"), ("95（合格）", "type")])
+def test_a_total_beside_its_own_grade_cell_of_a_field_not_only_compared_is_refused(
+    registry, demo, written, rule
+):
+    # Of a field a figure might read, two values for it on one form send it back; a word none of them, as before.
+    content, ext, total_row, _, _ = _total_and_grade(demo, written, "良")
+
+    parsed = parse_file(content, f"{UNIT}/{NAME}.{ext}", _strict(registry))
+
+    [error] = parsed.errors
+    assert (error.rule, error.excel_row, error.value) == (rule, total_row, written)
 
 
 @pytest.mark.parametrize(
@@ -268,3 +424,15 @@ def test_carries_must_name_an_enum_field(tmp_path):
 
     assert "fields.0.carries（列 'total'）: `carries` 须指向本模板的一个 enum 字段，'households' 不是" in said
     assert "（`carries` must name an enum field of this template）" in said
+
+
+def test_a_total_off_its_scores_with_a_word_told_on_its_cell_is_still_checked_against_them(registry, demo):
+    # The grade word's warning on the 总分 cell kept the 总分 from its sum check: a 95 beside scores adding up to 100
+    # went unsaid.
+    content, ext, total_row, _, _ = _total_and_grade(demo, "95（良）", "优")
+
+    parsed = parse_file(content, f"{UNIT}/{NAME}.{ext}", registry)
+
+    assert sorted((p.rule, p.excel_row) for p in parsed.warnings) == [
+        ("carried_differs", total_row), ("total_score_mismatch", total_row)
+    ]  # fmt: skip
