@@ -12,9 +12,15 @@ from pipeline.values import CellError, is_blank, squashed
 # A footer's line: a label (`填表人：`), or the sheet's unit (UNIT_STATED: `金额单位：元`, `（本表单位为元）`), which
 # alone on its line was read as a data row, told as blank cells. Ledgers sign off as often without the 人 (`制表：刘洋
 # 审核：陈静`) or as 复核 and 经办人: such a line was read as a payment dated 制表：刘洋 and the whole ledger returned.
+# A signer's label may say how he signs before its colon (`单位负责人（签字）：`), and a printed form's may stand in a cell
+# of its own with no colon, its value in the next (`填报人 | 张三 | 联系电话 | …`); a seal's place alone (`（盖章）`) ends a
+# form too. Under a 运行监控表, which has no 总分 row to end its table, each was read as one more indicator, its
+# required cells told as blank.
+_SIGN_NOTE = r"(?:[(【\[](?:签字|签名|签章|盖章|公章|章)[)】\]])"
+_SIGNERS = r"填表人|填报人|制表人|联系人|联系电话|审核人|复核人|经办人|负责人|单位负责人|财务负责人|分管领导|填报日期|填表日期"
 _FOOTER = re.compile(
-    r"^(填表人?|填报人|制表人?|联系人|联系电话|电话|审核人?|复核人?|经办人|负责人|单位负责人|财务负责人|分管领导|"
-    r"填报日期|填表日期|注|备注|说明)[:：]"
+    rf"^(?:(?:填表人?|填报人|制表人?|联系人|联系电话|电话|审核人?|复核人?|经办人|负责人|单位负责人|财务负责人|分管领导|"
+    rf"填报日期|填表日期|注|备注|说明){_SIGN_NOTE}?[:：]|(?:{_SIGNERS}){_SIGN_NOTE}?$|(?:单位)?{_SIGN_NOTE}$)"
 )
 # A 合计 row in the words clerks write: totals of every row above, and subtotals of the rows since the last one (a
 # page's, a month's). Read as data, a `总合计` or `汇总` row doubled every figure of its sheet.

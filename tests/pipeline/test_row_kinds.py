@@ -31,3 +31,17 @@ def test_a_sign_off_without_its_人_is_a_footer():
     assert [row_kind([label + "：张三"]) for label in labels] == ["footer"] * 5
     # A compound or source whose name merely starts with those characters is still data.
     assert row_kind(["审核中心家属院", 120]) == "data"
+
+
+def test_a_signers_line_as_printed_forms_write_it_is_a_footer():
+    # Under a 运行监控表 (no 总分 row to end its table) each was read as one more indicator, its cells told blank.
+    assert row_kind(["单位负责人（签字）：", None, "审核人【签字】:", None, "填表人："]) == "footer"
+    assert (
+        row_kind(["填报人", "张三", "联系电话", "0377-12345678"]) == "footer"
+    )  # a label in a cell of its own
+    assert row_kind([None, None, "（盖章）"]) == "footer"  # a seal's place
+    assert row_kind(["单位（盖章）"]) == "footer"
+    # A name that only starts with a signer's word, or a seal word without its brackets, is still data.
+    assert row_kind(["填报人张三", 120]) == "data"
+    assert row_kind(["联系电话亭改造", 3]) == "data"
+    assert row_kind(["盖章", 3]) == "data"
