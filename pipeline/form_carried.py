@@ -20,6 +20,8 @@ _NUMBER_AND_WORD = re.compile(
 )
 # What is told of the word a number carried, on the number's cell: the number itself was read, and is checked as any.
 CARRIED_RULES = frozenset({"compared_unread", "carried_differs"})
+# A second number after the first (`95/100`, `95（100分）`): no word at all, the full marks as often as not.
+_SECOND_NUMBER = re.compile(r"\d+(?:\.\d+)?分?")
 # A grade with 以上 after it (`良好以上`, `良及以上`: good or better): the bound is the grade phrase's, not the number's.
 _VALUE_AND_UP = re.compile(r"(.+?)及?以上")
 
@@ -65,6 +67,15 @@ def _hedged(squashed: str, carried: Field) -> bool:
     return any(hedge in squashed for hedge in HEDGE_WORDS)
 
 
+def second_number(number: str, word: str, field: Field) -> tuple[str, str] | None:
+    """Say what is read of a cell writing two numbers (`95/100`) and how to fix it, where the word after the number
+    carried is itself a number; else None."""
+    if _SECOND_NUMBER.fullmatch(squash(word)) is None:
+        return None
+    told = f"数字已按“{number}”读取，其后的“{word}”是另一个数（如满分），不是{field.header}"
+    return told, f"请只填写一个数，删去“{word}”；若“{number}”不是本项的分数，请改正"
+
+
 def check_carried(
     places: Places,
     found: dict[str, Place | None],
@@ -90,7 +101,10 @@ def check_carried(
             if stated is not None
             else f"{own_at}单元格的{field.header}未能读取，未作核对"
         )
-        if said is None:
+        if said is None and (second := second_number(number, word, field)) is not None:
+            rule, (expected, fix) = "compared_unread", second
+            expected += f"；本表在{own_at}单元格另填有{field.header}“{own_written}”，{kept}"
+        elif said is None:
             rule = "compared_unread"
             expected = (
                 f"数字已按“{number}”读取；其后的“{word}”不是{field.header}（应为{'、'.join(field.values or {})}之一），"

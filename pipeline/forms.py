@@ -9,7 +9,7 @@ from pipeline.cell_parsers import cell_parser
 from pipeline.chinese_numbers import percent_in_digits
 from pipeline.enum_prose import read_words
 from pipeline.form_blocks import check_parts, total_from_parts
-from pipeline.form_carried import check_carried, split_carried
+from pipeline.form_carried import check_carried, second_number, split_carried
 from pipeline.form_cells import _warn_at, _where
 from pipeline.form_notes import is_note, read_notes
 from pipeline.form_places import Place, Places, form_labels
@@ -174,6 +174,9 @@ def _field_value(
                     f"请把“{raw}”改为{field.header}（{'、'.join(field.values or {})}之一）或删去；"
                     f"若“{raw}”是对“{number}”的说明（如并非确切的数），请改正“{number}”"
                 )
+                if (second := second_number(number, raw, field)) is not None:
+                    told_zh, fix = second
+                    told_zh += f"，{field.header}仅用于核对，已按未填写处理，表中其余数据照常入库"
             sheet.warn(
                 Noted(None, "compared_unread", told_zh, fix), excel_row=r + 1, header=where, value=value
             )

@@ -436,3 +436,36 @@ def test_a_total_off_its_scores_with_a_word_told_on_its_cell_is_still_checked_ag
     assert sorted((p.rule, p.excel_row) for p in parsed.warnings) == [
         ("carried_differs", total_row), ("total_score_mismatch", total_row)
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("written", "second"), [("100/100", "100"), ("100（100分）", "100分"), ("100 100", "100")]
+)
+def test_a_total_written_with_a_second_number_reads_the_first_and_names_the_second(
+    registry, demo, written, second
+):
+    # `100/100` was told `其后的“100”不是自评等级…若“100”是对“100”的说明…`, as if the full marks were a grade gone wrong.
+    content, ext, excel_row = _total_written(demo, written)
+
+    parsed = parse_file(content, f"{UNIT}/{NAME}.{ext}", registry)
+
+    assert parsed.errors == []
+    [warning] = parsed.warnings
+    assert (warning.rule, warning.excel_row, warning.value) == ("compared_unread", excel_row, written)
+    assert f"数字已按“100”读取，其后的“{second}”是另一个数（如满分），不是自评等级" in warning.message_zh
+    assert warning.fix == f"请只填写一个数，删去“{second}”；若“100”不是本项的分数，请改正"
+    assert parsed.sheets[0].records[0]["reported_total_score"] == 100
+
+
+def test_a_total_with_a_second_number_beside_its_own_grade_cell_names_the_grade_cell(registry, demo):
+    content, ext, excel_row, _, grade_at = _total_and_grade(demo, "100/100", "优")
+
+    parsed = parse_file(content, f"{UNIT}/{NAME}.{ext}", registry)
+
+    [warning] = parsed.all_problems
+    assert (warning.rule, warning.excel_row) == ("compared_unread", excel_row)
+    assert (
+        f"其后的“100”是另一个数（如满分），不是自评等级；本表在{grade_at}单元格另填有自评等级“优”，"
+        f"自评等级已按{grade_at}单元格的“优”核对"
+    ) in warning.message_zh
+    assert parsed.sheets[0].records[0]["reported_grade"] == "优"
