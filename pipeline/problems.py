@@ -44,6 +44,7 @@ RULE_ZH = {
     "months_title": "标题与表头的截至月份不一致",
     "month_title": "标题与表中月份不一致",
     "months_filename": "文件名与表头的截至月份不一致",
+    "months_filed": "填报时表头的截至月份尚未结束",
     "year_range": "年度超出范围",
     "year_from_date": "报表年度取自日期",
     "project_unknown": "项目名称不明",
@@ -274,6 +275,7 @@ FIGURE_WARNINGS = {
     "month_with_day": "reading",
     "months_title": "reading",
     "months_filename": "reading",
+    "months_filed": "reading",
     "year_from_date": "reading",
     "planned_total_differs": "reading",
 }

@@ -33,6 +33,7 @@ def _settle_month(parsed: ParsedFile, sheet: ParsedSheet) -> None:
             )
         if not conflicting and months is not None and 1 <= months <= 12:
             _check_filename_months(parsed, sheet, months)
+            _check_filed_months(parsed, sheet, months)
         for record in sheet.records:
             record["month"] = months
         return
@@ -110,6 +111,38 @@ def _check_filename_months(parsed: ParsedFile, sheet: ParsedSheet, months: int) 
             column_header="文件名",
             value=f"1-{named}月",
             expected=f"应与表头的截至月份（1-{months}月）一致",
+            fix=fix,
+        )
+    )
+
+
+def _check_filed_months(parsed: ParsedFile, sheet: ParsedSheet, months: int) -> None:
+    """Warn where the form's 填报日期 (above or under its table) falls before the last month its headers cover ends
+    (`1-7月` filed on 2022年6月5日)."""
+    # A form filled in on a day of July holds no whole July: its headers copied from the last form, or the date
+    # mistyped. The headers' N decides the slice replaced and the time progress, and was taken unsaid.
+    filed = sheet.meta.filed
+    if filed is None or {r.get("year") for r in sheet.records} != {filed.year} or filed.month > months:
+        return
+    header_row = sheet.meta.rows.get("months_so_far")
+    day = f"{filed.year}年{filed.month}月{filed.day}日"
+    fix = (
+        f"本表已按表头取1-{months}月；若本表截至{filed.month - 1}月，请把表头改为“1-{filed.month - 1}月…”后重新报送，"
+        "否则请改正填报日期"
+        if filed.month > 1
+        else f"本表已按表头取1-{months}月，请改正填报日期或表头后重新报送"
+    )
+    parsed.problems.append(
+        Problem(
+            Severity.WARNING,
+            "months_filed",
+            f"第{sheet.meta.filed_row}行的填报日期为{day}，而第{header_row}行的表头写的是1-{months}月，"
+            f"{months}月当时尚未结束。{fix}。",
+            sheet=sheet.name,
+            excel_row=sheet.meta.filed_row,
+            column_header="填报日期",
+            value=day,
+            expected=f"应在表头的截至月份（1-{months}月）结束之后",
             fix=fix,
         )
     )

@@ -14,9 +14,10 @@ from tests.pipeline.workbooks import csv_bytes, national_monitoring, xls, xlsx
 BUDGET_HEADER, TABLE_HEADER = (5, 3), (9, 5)  # (Excel row, zero-based column) of the form's two 1-N月 headers
 
 
-def _form(budget: str, table: str, *, year: int = 2022, write: str = "xlsx") -> bytes:
-    """Return a filled 运行监控表 whose 项目资金 block and indicator table head their months as given."""
-    rows, merges = national_monitoring(MONITORING, months=6, year=year)
+def _form(budget: str, table: str, *, year: int = 2022, write: str = "xlsx", months: int = 6) -> bytes:
+    """Return a filled 运行监控表 whose 项目资金 block and indicator table head their months as given, filed after
+    `months`."""
+    rows, merges = national_monitoring(MONITORING, months=months, year=year)
     for (row, column), header in ((BUDGET_HEADER, budget), (TABLE_HEADER, table)):
         rows[row - 1][column] = header
     if write == "csv":
@@ -37,7 +38,8 @@ def _form(budget: str, table: str, *, year: int = 2022, write: str = "xlsx") -> 
 )
 def test_months_headed_with_their_year_or_as_quarters_are_read(registry, budget, table, months, write):
     # Each was refused as a header naming no months (截至的月份无法确定), its 执行数 told unread.
-    parsed = parse_file(_form(budget, table, write=write), f"{UNIT}/2022年运行监控表.{write}", registry)
+    content = _form(budget, table, write=write, months=months)
+    parsed = parse_file(content, f"{UNIT}/2022年运行监控表.{write}", registry)
 
     assert parsed.errors == []
     assert {p.rule for p in parsed.warnings} <= {"merges_carried"}  # a CSV says it keeps no merges

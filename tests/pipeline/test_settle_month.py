@@ -74,3 +74,56 @@ def test_a_file_name_naming_no_other_month_or_beside_a_title_that_does_says_noth
     parsed = progress(registry, title, 5, name=name)
 
     assert [p.rule for p in parsed.all_problems if p.rule == "month_title"] == []
+
+
+def _monitoring_filed(registry, footer: str | None = None, above: str | None = None):
+    """Parse a 1-7月 运行监控表 whose footer, or a line above its table, writes the day it was filed in."""
+    from tests.pipeline.test_national_footers import MONITORING_FILE, _monitoring
+    from tests.pipeline.test_national_forms import UNIT
+
+    footer_line = ["填报人：张三", None, None, None, None, None, footer] if footer else ["填报人：张三"]
+    rows, merges, header_line, footer_rows = _monitoring([footer_line])
+    rows[header_line - 1] = ["填报单位：枣林街道办事处", None, None, None, above]
+    parsed = parse_file(
+        xlsx({"监控表": rows}, merges={"监控表": merges}), f"{UNIT}/{MONITORING_FILE}", registry
+    )
+    return parsed, header_line, footer_rows[0]
+
+
+@pytest.mark.parametrize(
+    ("footer", "above", "day", "before"),
+    [
+        ("填报日期：2022年6月5日", None, "2022年6月5日", 5),  # last time's headers, or a mistyped date
+        ("填报日期：2022年7月25日", None, "2022年7月25日", 6),  # July not over
+        (None, "填报日期：2022年6月5日", "2022年6月5日", 5),  # the line above the table says it
+    ],
+)
+def test_a_monitoring_form_filed_before_its_headers_months_ended_is_a_warning_on_the_date(
+    registry, footer, above, day, before
+):
+    # Its headers' 1-7月 decides the slice it replaces and the time progress; filed in June it holds no July, and the
+    # N was taken unsaid.
+    parsed, header_line, footer_row = _monitoring_filed(registry, footer, above)
+
+    assert parsed.errors == []
+    [warning] = parsed.warnings
+    assert (warning.rule, warning.excel_row, warning.column_header, warning.value) == (
+        "months_filed", footer_row if footer else header_line, "填报日期", day
+    )  # fmt: skip
+    assert (
+        f"的填报日期为{day}，而第" in warning.message_zh
+        and "的表头写的是1-7月，7月当时尚未结束" in warning.message_zh
+    )
+    assert warning.fix == (
+        f"本表已按表头取1-7月；若本表截至{before}月，请把表头改为“1-{before}月…”后重新报送，否则请改正填报日期"
+    )
+    assert {r["month"] for s in parsed.sheets for r in s.records} == {7}
+
+
+@pytest.mark.parametrize(
+    "footer", ["填报日期：2022年8月5日", "填报日期：2023年1月5日", "填报日期：2022年", None]
+)
+def test_a_monitoring_form_filed_after_its_months_or_with_no_day_says_nothing_of_it(registry, footer):
+    parsed, _, _ = _monitoring_filed(registry, footer)
+
+    assert parsed.all_problems == []

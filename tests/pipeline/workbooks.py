@@ -472,7 +472,10 @@ def national_monitoring(
     last = len(rows)
     merges += [f"A{first - 1}:A{last}"]
     merges += _vertical_runs(level1, "B", first) + _vertical_runs(level2, "C", first)
-    rows.append(["填报人：张三", None, None, "联系电话：0377-12345678", None, None, "填报日期：2022年8月5日"])
+    # Filed early in the month after the last one covered, as units do (one before it ends is asked about).
+    last = max(budget_n, table_n)
+    filed = f"{year}年{last + 1}月5日" if last < 12 else f"{year + 1}年1月5日"
+    rows.append(["填报人：张三", None, None, "联系电话：0377-12345678", None, None, f"填报日期：{filed}"])
     return rows, merges
 
 
