@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from pipeline.number_writings import odd_writing
 from pipeline.problems import display
 from pipeline.registry_columns import ColumnType
 from pipeline.values import SCALE, STEP, CellError, Noted, decimal_of, rounded_to
@@ -58,7 +59,8 @@ def parse_percent(value: object, header_unit: str | None = None) -> Decimal | No
     """Read `95%`, or `0.95` or `95` under a `（%）` header, as the fraction 0.95; a bare 1 there is noted as 1 %."""
     number, suffix = decimal_of(value)
     if suffix not in ("", "%"):
-        raise CellError("type", "应为百分比，如95%", "请填写百分比数字")
+        odd = odd_writing(value, "%" if header_unit == "%" else "")
+        raise CellError(*odd) if odd else CellError("type", "应为百分比，如95%", "请填写百分比数字")
     if suffix == "%":
         return _rate(number.scaleb(-2))
     if header_unit != "%":

@@ -15,6 +15,7 @@ from typing import NamedTuple
 from pipeline.chinese_numbers import in_digits
 from pipeline.count_words import cell_counted_also, counted_also
 from pipeline.magnitude_cells import magnitude_readings
+from pipeline.number_writings import comma_misplaced, odd_writing
 from pipeline.problems import display
 from pipeline.registry_columns import Column, ColumnType
 from pipeline.registry_units import Units
@@ -23,6 +24,8 @@ from pipeline.written_units import column_unit, counted_word, is_magnitude
 
 # Written in a cell, these mean "no value".
 NULL_TOKENS = frozenset({"", "-", "--", "—", "——", "/", "无", "空", "n/a", "na", "null", "none"})
+# U+2212, which width folding leaves as it is (the full-width －, U+FF0D, folds to -).
+MINUS_SIGN = "\u2212"
 _NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(.*)$")
 # Excel's accounting and 财务 number formats show a negative number in brackets, `(50.00)`, and a CSV saved from such a
 # cell keeps what was shown: a negative, not a number with a stray note.
@@ -133,14 +136,15 @@ def decimal_of(value: object) -> tuple[Decimal, str]:
         digits = _DIGITS_AND_COMMAS.match(text.lstrip("+-")).group(0)
         # `1,2` or `72,5.58` is no thousands separator: a slip, or a decimal comma; the clerk says which.
         if "," in digits and not GROUPED.fullmatch(digits):
-            raise CellError(
-                "separator", "逗号只能用作千分位分隔符（如1,280）", "请检查该数字，删去多余的逗号或改为小数点"
-            )
+            raise CellError(*comma_misplaced(text))
         text = text.replace(",", "")
     if text.startswith("#"):
         raise formula_error()
     match = _NUMBER.match(text)
     if not match:
+        if text[:1] == MINUS_SIGN:
+            # `−5` typed with the minus sign of a formula editor or copied from a PDF: -5, no other reading.
+            return decimal_of("-" + text[1:])
         if text.lstrip("+-").startswith("¥"):  # ￥ folded by squash
             # ￥ says money, not whether 元 or 万元 (a bank statement's ￥1,250.50 is in 元): read under a （万元）
             # header it may be 10,000 times the sum, so the clerk writes the bare number in the column's unit.
@@ -204,6 +208,8 @@ def parse_measure(value: object, column: Column, units: Units, context: UnitCont
     if suffix:
         found = units.find(column_unit(suffix, measure, units))
         base = units.measures[measure].base
+        if found is None and (odd := odd_writing(value, context.name or base)):
+            raise CellError(*odd)  # `1.250.000` read 1.25 with `.000` after it, which is no unit
         if found is None and (refused := units.measures[measure].refused_note(suffix)):
             # `36亩` was told 请只填写数字: its 36 then read as 36 平方米.
             raise CellError(
@@ -247,18 +253,55 @@ def _places(factor: Decimal, scale: int) -> int:
     return max(scale + factor.normalize().adjusted(), 0)
 
 
-def _refuse_point_grouped(number: Decimal, factor: Decimal, scale: int, unit: str) -> None:
-    """Refuse `356.800` in a unit of 2 places (元): 356.8, or 356,800 grouped by a point; the clerk says which."""
+def _point_grouped(number: Decimal) -> tuple[str, str] | None:
+    """Return a number written with 3 places (`356.800`) as read and as grouped by a point (356800); None for one
+    no grouping writes (`0.500`, `1356.800`, `356.80`)."""
     written = number.as_tuple()
     if written.exponent != -3 or len(written.digits) > 6 or number < 1:
-        return  # `0.500` or `1356.800` are no grouping: its zeros are told nothing, as before
+        return None
+    return display(number.normalize()), display(number.scaleb(3).to_integral_value())
+
+
+def _refuse_point_grouped(number: Decimal, factor: Decimal, scale: int, unit: str) -> None:
+    """Refuse `356.800` in a unit of 2 places (元): 356.8, or 356,800 grouped by a point; the clerk says which."""
+    if (readings := _point_grouped(number)) is None:
+        return  # its zeros are told nothing, as before
     places = _places(factor, scale)
-    short, grouped = display(number.normalize()), display(number.scaleb(3).to_integral_value())
+    short, grouped = readings
     raise CellError(
         "separator",
         f"写有3位小数，而单位{unit}最多{places}位：可能是{short}{unit}，也可能是以小数点作千分位的{grouped}{unit}",
         f"请改写为确切的数：是{short}的请写{short}，是{grouped}的请写{grouped}（千分位只用逗号，如1,280）",
     )
+
+
+def _refuse_count_grouped(number: Decimal, unit: str) -> None:
+    """Refuse a count written `1.000` or `1.250`: 1 (or no whole number), or 1,000 grouped by a point."""
+    if (readings := _point_grouped(number)) is None:
+        return
+    short, grouped = readings
+    if number == number.to_integral_value():  # `1.000` was read as 1 unasked
+        said, asked = f"可能是{short}{unit}，也可能是", f"是{short}的请写{short}，"
+    else:  # `1.250` was told only 应为不小于0的整数
+        said, asked = "可能是", ""
+    raise CellError(
+        "separator",
+        f"应为整数，却写有3位小数：{said}以小数点作千分位的{grouped}{unit}",
+        f"请改写为确切的数：{asked}是{grouped}的请写{grouped}（千分位只用逗号，如1,280）",
+    )
+
+
+def _in_count_words(exc: CellError, expected: str, fix: str) -> CellError:
+    """Return a number's refusal in a count's words, keeping what it says of the cell's writing (`(500)`, `1,25`)."""
+    if exc.rule == "separator":
+        return CellError(exc.rule, exc.expected, exc.fix)  # its fix names the readings: 是1.25的请写1.25…
+    if exc.rule != "type":
+        return CellError(exc.rule, exc.expected, fix)
+    if exc.expected == "应为数字":
+        return CellError("type", expected, fix)
+    # `(500)`: 应为不小于0的整数；括号括起的数是会计格式的负数. Words of their own (`5×10`) stay as they are.
+    said = exc.expected.removeprefix("应为数字；")
+    return CellError("type", f"{expected}；{said}" if said != exc.expected else exc.expected, exc.fix)
 
 
 # What a note of a cell in a unit of its own calls the column's unit: the rows' loop names the cell that wrote it.
@@ -301,7 +344,7 @@ def parse_integer(
     try:
         number, suffix = decimal_of(read)
     except CellError as exc:
-        raise CellError(exc.rule, expected if exc.rule == "type" else exc.expected, fix) from exc
+        raise _in_count_words(exc, expected, fix) from exc
     written = suffix
     if counting and written == "%":
         # `85%` under 满意 is a share of a whole this cell does not know: told only 应为不小于0的整数, the clerk who
@@ -317,6 +360,8 @@ def parse_integer(
             and found is None
             and magnitude_readings(number, written, "count", units, context, column.counts)
         )
+        if not told and found is None and (odd := odd_writing(value, context.name or column.counts or "")):
+            raise _in_count_words(CellError(*odd), expected, fix)
         raise CellError("type", *told) if told else CellError("type", expected, fix)
     other = bool(suffix and column.counts) and counted_word(suffix) not in (counted_word(column.counts), "个")
     if other and not counted_also(column, suffix):
@@ -327,7 +372,10 @@ def parse_integer(
             f"请填写{column.header}，如“200{column.counts}”",
         )
     # A count is kept in ones: `3万户` is 30000 户, and under a （万户） header a bare 0.037 is 370.
-    number *= found[1] if found is not None else context.factor
+    factor = found[1] if found is not None else context.factor
+    if factor == 1 and value.__class__ is str and "." in value:
+        _refuse_count_grouped(number, context.name or column.counts or "")
+    number *= factor
     if number != number.to_integral_value():
         raise CellError("type", expected, fix)
     if counting and number < 0:
@@ -353,7 +401,12 @@ def parse_decimal(value: object) -> Decimal:
     if suffix == "%":  # a 权重 written as a share: which total it is a share of is the clerk's to say
         raise CellError("type", "应为分数，不能带百分号", f"请填写分数，如{display(number)}，不带“%”")
     if suffix not in ("", "分"):
-        raise CellError("type", "应为数字", "请只填写确切的数字，不要带“左右”“余”等文字")
+        odd = odd_writing(value)
+        raise (
+            CellError(*odd)
+            if odd
+            else CellError("type", "应为数字", "请只填写确切的数字，不要带“左右”“余”等文字")
+        )
     if isinstance(value, float):
         # A number cell's far digits are a formula's (`=15*90%/95%` is 14.2105263157895, shown as 14.21): a score is
         # no money, and as with a rate (`percent_values`) refusing the file for digits nobody can see asks the impossible.
@@ -375,7 +428,10 @@ def parse_quantity(value: object, units: Units) -> Decimal | Quantity:
     if not suffix:
         return number
     if units.find(suffix) is None:
-        raise CellError("type", "应为数字", "请只填写确切的数字，单位填在“单位”列")
+        odd = odd_writing(value)
+        raise (
+            CellError(*odd) if odd else CellError("type", "应为数字", "请只填写确切的数字，单位填在“单位”列")
+        )
     return Quantity(number, suffix)
 
 
