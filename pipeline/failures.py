@@ -29,11 +29,11 @@ def configuration_broken(exc: BaseException) -> str | None:
     if isinstance(exc, SuiteError):
         return printable(f"校验规则（expectations）有误：{exc}", one_line=True)
     if isinstance(exc, RegistryError):
-        return printable(f"{_registry_part(str(exc))}有误：{exc}", one_line=True)
+        return printable(f"{_REGISTRY_PARTS.get(exc.path.name, '报表模板登记')}有误：{exc}", one_line=True)
     return None
 
 
-# What each registry file beside the templates holds, by name, as its error's first words say: an operator reading
+# What each registry file beside the templates holds, by the name of the file its error names: an operator reading
 # `报表模板登记有误` on a broken rules.yaml would look among the templates.
 _REGISTRY_PARTS = {
     "rules.yaml": "评分规则（rules.yaml）",
@@ -41,12 +41,6 @@ _REGISTRY_PARTS = {
     "report_figures.yaml": "报告数字设置（report_figures.yaml）",
     "report_notes.yaml": "报告措辞（report_notes.yaml）",
 }
-
-
-def _registry_part(said: str) -> str:
-    """Name the part of the registry an error is about, from the file its message starts with."""
-    named = said.split(":", 1)[0].replace("\\", "/").rsplit("/", 1)[-1]
-    return _REGISTRY_PARTS.get(named, "报表模板登记")
 
 
 def warehouse_failed(exc: Exception) -> str | None:

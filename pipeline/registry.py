@@ -41,8 +41,9 @@ def load_registry(directory: Path | None = None) -> Registry:
     for path in sorted((directory / "sources").glob("*")):
         if path.suffix.lower() in (".yml", ".yaml") and path.suffix != ".yaml":
             raise RegistryError(
-                f"{path}: 只读取扩展名为 .yaml 的文件，这个文件不会被读取（not read, as only *.yaml files are），"
-                f"请改名为 {path.stem}.yaml"
+                path,
+                f"只读取扩展名为 .yaml 的文件，这个文件不会被读取（not read, as only *.yaml files are），"
+                f"请改名为 {path.stem}.yaml",
             )
     for path in sorted((directory / "sources").glob("*.yaml")):
         data = read_yaml(path)
@@ -54,13 +55,14 @@ def load_registry(directory: Path | None = None) -> Registry:
             # A copy saved beside the entry (fund_ledger.bak.yaml, 资金台账.yaml) is read as a template too.
             own = path.with_name(f"{template.id}.yaml")
             raise RegistryError(
-                f"{path}: id {template.id!r} 与文件名 {path.stem!r} 不一致（id must equal the file name），"
+                path,
+                f"id {template.id!r} 与文件名 {path.stem!r} 不一致（id must equal the file name），"
                 + (
                     f"{own.name} 也在 {path.parent.name}/ 中：请把这份副本移出 {path.parent.name}/"
                     if own.exists()
                     else f"请把文件改名为 {own.name}；若是留作备份的副本，请移出 {path.parent.name}/"
                 )
-                + at_line(path, ("id",))
+                + at_line(path, ("id",)),
             )
         refuse_unknown_units(path, template, units)
         refuse_stated_codes(path, template)
@@ -68,8 +70,9 @@ def load_registry(directory: Path | None = None) -> Registry:
         templates[template.id] = template
     if not templates:
         raise RegistryError(
-            f"{directory / 'sources'}: 没有任何模板（no templates found），"
-            "请运行 `pipeline new-source <模板id> --title <报表名称>` 添加一个"
+            directory / "sources",
+            "没有任何模板（no templates found），"
+            "请运行 `pipeline new-source <模板id> --title <报表名称>` 添加一个",
         )
     refuse_same_headers(directory, templates)
     refuse_same_names(directory, templates)

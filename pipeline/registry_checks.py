@@ -18,17 +18,19 @@ def refuse_unknown_units(path: Path, template: Template, units: Units) -> None:
     for loc, column in _columns_at(template):
         if column.type in MEASURE_OF_TYPE and MEASURE_OF_TYPE[column.type] not in units.measures:
             raise RegistryError(
-                f"{path}: {_key((*loc, 'type'), column)}: 类型 {column.type.value} 要用的计量 "
+                path,
+                f"{_key((*loc, 'type'), column)}: 类型 {column.type.value} 要用的计量 "
                 f"{MEASURE_OF_TYPE[column.type]!r} 在 units.yaml 中没有（no such measure in units.yaml），"
-                f"请在那里补上{at_line(path, (*loc, 'type'))}"
+                f"请在那里补上{at_line(path, (*loc, 'type'))}",
             )
         # A word no count unit spells (斤) made every cell written with a unit an error: `20人` was asked for in 斤.
         for key, word in [("counts", column.counts), *(("also_counts", w) for w in column.also_counts)]:
             if word and (units.find(word) or ("",))[0] != "count":
                 raise RegistryError(
-                    f"{path}: {_key((*loc, key), column)}: {word!r} 不是 units.yaml 中计数（count）的单位"
+                    path,
+                    f"{_key((*loc, key), column)}: {word!r} 不是 units.yaml 中计数（count）的单位"
                     "（not a unit of the count measure），"
-                    f"请写其中列出的一个（户、人、栋…），或在那里补上{at_line(path, (*loc, key))}"
+                    f"请写其中列出的一个（户、人、栋…），或在那里补上{at_line(path, (*loc, key))}",
                 )
 
 
@@ -54,8 +56,9 @@ def refuse_fields_given(path: Path, template: Template) -> None:
         if names.count(name) > 1 and any(f.name == name for f in template.fields):
             at = next(n for n, f in enumerate(template.fields) if f.name == name)
             raise RegistryError(
-                f"{path}: fields.{at}.name: {name!r} 是流水线给 raw.{template.id} 每一行都加上的列（{comment}）"
-                f"（a column every row is given），请给这个字段另起名称{at_line(path, ('fields', at, 'name'))}"
+                path,
+                f"fields.{at}.name: {name!r} 是流水线给 raw.{template.id} 每一行都加上的列（{comment}）"
+                f"（a column every row is given），请给这个字段另起名称{at_line(path, ('fields', at, 'name'))}",
             )
 
 
@@ -71,9 +74,10 @@ def refuse_stated_codes(path: Path, template: Template) -> None:
     for name in ("project_code", "project_code_derived"):
         if at := next((loc for loc, c in _columns_at(template) if c.name == name), None):
             raise RegistryError(
-                f"{path}: {'.'.join(map(str, at))}.name: {name!r}: 每一行的 project_code 都按项目名称取自项目基本信息表"
+                path,
+                f"{'.'.join(map(str, at))}.name: {name!r}: 每一行的 project_code 都按项目名称取自项目基本信息表"
                 f"（sources/{REGISTER_TEMPLATE}.yaml），只有该表的行自己填写编码。要保留表中填写的编码，请把这一列另起名称"
-                f"（如 stated_project_code）{at_line(path, (*at, 'name'))}"
+                f"（如 stated_project_code）{at_line(path, (*at, 'name'))}",
             )
 
 
@@ -93,10 +97,11 @@ def refuse_unknown_project_types(directory: Path, templates: dict[str, Template]
         canonical = next((v for v, aliases in column.values.items() if wanted in (aliases or ())), None)
         path = directory / "sources" / f"{template.id}.yaml"
         raise RegistryError(
-            f"{path}: project.register_project_type {wanted!r} 不是 sources/{REGISTER_TEMPLATE}.yaml 的项目类型"
+            path,
+            f"project.register_project_type {wanted!r} 不是 sources/{REGISTER_TEMPLATE}.yaml 的项目类型"
             f"（{', '.join(column.values)}），"
             + (f"请写作 {canonical}，即项目基本信息表存储的值" if canonical else "请写其中之一")
-            + at_line(path, ("project", "register_project_type"))
+            + at_line(path, ("project", "register_project_type")),
         )
 
 
@@ -114,9 +119,10 @@ def refuse_same_headers(directory: Path, templates: dict[str, Template]) -> None
         if (other := seen.setdefault(headers_read(template), template.id)) != template.id:
             path = directory / "sources" / f"{template.id}.yaml"
             raise RegistryError(
-                f"{path}: columns 读取的表头与 sources/{other}.yaml 完全相同，一张表会同时符合两者，"
+                path,
+                f"columns 读取的表头与 sources/{other}.yaml 完全相同，一张表会同时符合两者，"
                 "被不声不响地当作其中一个读取；请给它自己的列（表头 header 或别名 aliases）"
-                f"{at_line(path, ('columns',))}"
+                f"{at_line(path, ('columns',))}",
             )
 
 
@@ -132,6 +138,7 @@ def refuse_same_names(directory: Path, templates: dict[str, Template]) -> None:
         if (other := seen.setdefault(name_key(template.name_zh), template.id)) != template.id:
             path = directory / "sources" / f"{template.id}.yaml"
             raise RegistryError(
-                f"{path}: name_zh {template.name_zh!r} 也是 sources/{other}.yaml 的名称，回执和报送页面"
-                f"按它称呼报表（报表名称重复，回执无法区分）；请给每个模板各自的 name_zh{at_line(path, ('name_zh',))}"
+                path,
+                f"name_zh {template.name_zh!r} 也是 sources/{other}.yaml 的名称，回执和报送页面"
+                f"按它称呼报表（报表名称重复，回执无法区分）；请给每个模板各自的 name_zh{at_line(path, ('name_zh',))}",
             )

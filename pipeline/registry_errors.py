@@ -13,7 +13,16 @@ from pydantic import BaseModel, ValidationError
 
 
 class RegistryError(ValueError):
-    """A registry file is malformed; the message names the file and the offending key."""
+    """A registry file is malformed; the message names the file (`path`) and the offending key."""
+
+    def __init__(self, path: Path | str, said: str):
+        super().__init__(f"{path}: {said}")
+        # Kept apart from the message, whose first `:` may stand inside the path (`D:\\registry\\rules.yaml`).
+        self.path = Path(path)
+        self.said = said
+
+    def __reduce__(self) -> tuple:
+        return type(self), (self.path, self.said)  # a pool's worker hands it back whole
 
 
 # What pydantic's error types say, in Chinese, by type (its English follows in brackets, for a search); `{…}` are
@@ -219,11 +228,11 @@ def explain(
     problems = "；".join(
         f"{where(err)}{said_zh(err)}{write_instead(err, model)}{line(err)}" for err in exc.errors()
     )
-    return RegistryError(f"{path}: {problems}")
+    return RegistryError(path, problems)
 
 
 def missing_file(path: Path) -> RegistryError:
     """Refuse a registry file that is not there, saying where the shipped one is to be copied from."""
     return RegistryError(
-        f"{path}: 文件不存在（missing），请从本仓库的 registry/{path.name} 复制一份到 {path.parent}/"
+        path, f"文件不存在（missing），请从本仓库的 registry/{path.name} 复制一份到 {path.parent}/"
     )

@@ -145,6 +145,6 @@ def load_units(directory: Path | None = None) -> Units:
         raise explain(units_path, exc, Units, data) from exc
     except Misconfigured as exc:
         raise RegistryError(
-            f"{units_path}: {'.'.join(map(str, exc.at))}: {exc}{at_line(units_path, exc.at)}"
+            units_path, f"{'.'.join(map(str, exc.at))}: {exc}{at_line(units_path, exc.at)}"
         ) from exc
     return units

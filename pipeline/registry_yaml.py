@@ -67,15 +67,16 @@ def read_yaml(path: Path) -> dict:
         text = path.read_text(encoding="utf-8")
         data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
-        raise RegistryError(f"{path}: {_yaml_said(exc)}{_tab_at(text, exc)}") from exc
+        raise RegistryError(path, f"{_yaml_said(exc)}{_tab_at(text, exc)}") from exc
     except UnicodeDecodeError as exc:
         # Most often saved as GBK by a Chinese editor (Notepad's ANSI): said, never a traceback.
         raise RegistryError(
-            f"{path}: 不是UTF-8编码（第{exc.start + 1}个字节起无法读取），请用UTF-8编码另存后重试"
+            path, f"不是UTF-8编码（第{exc.start + 1}个字节起无法读取），请用UTF-8编码另存后重试"
         ) from exc
     if not isinstance(data, dict):
         raise RegistryError(
-            f"{path}: 文件顶层应为“键: 值”的映射（expected a mapping at the top level），"
-            "请每行写一个“键: 值”，如 id: fund_ledger"
+            path,
+            "文件顶层应为“键: 值”的映射（expected a mapping at the top level），"
+            "请每行写一个“键: 值”，如 id: fund_ledger",
         )
     return data

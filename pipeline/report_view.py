@@ -33,8 +33,9 @@ def load_figure_keys(path: Path = FIGURE_KEYS) -> dict[str, str]:
     ):
         key, _ = wrong
         raise RegistryError(
-            f"{path}: {key}: 每一行应为“键: 说明”，键和说明都是文字（expected `key: 说明` lines），"
-            f"请写 {key}: <这个数字的含义>；像数字的键请加引号{at_line(path, (key,))}"
+            path,
+            f"{key}: 每一行应为“键: 说明”，键和说明都是文字（expected `key: 说明` lines），"
+            f"请写 {key}: <这个数字的含义>；像数字的键请加引号{at_line(path, (key,))}",
         )
     return keys
 

@@ -41,7 +41,8 @@ class ReportNotes(BaseModel):
         unknown = sorted({t for t in self.measure_forms.values() if t not in registry.templates})
         if unknown:
             raise RegistryError(
-                f"{REPORT_NOTES}: measure_forms: {'、'.join(unknown)} 不是报表模板编号（registry/sources/<模板>.yaml）"
+                REPORT_NOTES,
+                f"measure_forms: {'、'.join(unknown)} 不是报表模板编号（registry/sources/<模板>.yaml）",
             )
         return [(template, str(measure)) for measure, template in self.measure_forms.items()]
 

@@ -95,8 +95,9 @@ def check_sources(registry: Registry) -> None:
         # An entry written by hand without `new-source` loaded its files into raw only: no staging view showed them.
         for missing in (p for p in (SQL_DIR / "staging" / f"stg_{template.id}.sql", path) if not p.is_file()):
             raise RegistryError(
-                f"{entry}: 缺少 {missing}：每个模板都要有它的 staging 模型和校验规则（suite），"
-                f"请运行 `pipeline new-source {template.id} --regenerate` 生成"
+                entry,
+                f"缺少 {missing}：每个模板都要有它的 staging 模型和校验规则（suite），"
+                f"请运行 `pipeline new-source {template.id} --regenerate` 生成",
             )
         columns = {c.name for c in template.columns}
         for kind, document in suite_documents(template.id).items():

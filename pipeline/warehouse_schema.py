@@ -63,8 +63,9 @@ def _retype_columns(
         ).fetchone()
         if lost:
             raise RegistryError(
-                f"registry/sources/{template.id}.yaml: column {name!r} is now {wanted}, but {lost} value(s) stored in "
-                f"{table}.{name} as {old} cannot be held as {wanted}; keep its type, or give the column a new name"
+                f"registry/sources/{template.id}.yaml",
+                f"column {name!r} is now {wanted}, but {lost} value(s) stored in "
+                f"{table}.{name} as {old} cannot be held as {wanted}; keep its type, or give the column a new name",
             )
         con.execute(f"alter table {table} alter column {name} set data type {wanted}")
 
@@ -101,10 +102,11 @@ def settle_slice_layouts(con: duckdb.DuckDBPyConnection, registry: Registry) -> 
         if old is not None and files:
             shown = ", ".join(map(str, files[:10])) + (" …" if len(files) > 10 else "")
             raise RegistryError(
-                f"registry/sources/{template.id}.yaml: slice is now [{', '.join(template.slice)}] but was "
+                f"registry/sources/{template.id}.yaml",
+                f"slice is now [{', '.join(template.slice)}] but was "
                 f"[{old.replace(',', ', ')}], and {len(files)} file(s) keyed the old way are in force "
                 f"(ops.submissions {shown}); the next files would be counted beside them. Put the slice back, "
-                f"withdraw those files (pipeline withdraw ID --reason …) and then change it and have them sent again"
+                f"withdraw those files (pipeline withdraw ID --reason …) and then change it and have them sent again",
             )
         con.execute("insert or replace into ops.template_slices values (?, ?)", [template.id, wanted])
 
@@ -173,8 +175,9 @@ def _build_view(con: duckdb.DuckDBPyConnection, name: str, text: str) -> None:
         # to check the disk and restore a backup, naming no file.
         template_id = name.removeprefix("stg_").removesuffix(".sql")
         raise RegistryError(
-            f"{SQL_DIR / 'staging' / name}: the staging view does not build ({first_said(exc)}); correct it, or "
-            f"delete it and run `pipeline new-source {template_id} --regenerate` to write it again"
+            SQL_DIR / "staging" / name,
+            f"the staging view does not build ({first_said(exc)}); correct it, or "
+            f"delete it and run `pipeline new-source {template_id} --regenerate` to write it again",
         ) from exc
 
 

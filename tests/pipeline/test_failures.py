@@ -1,10 +1,22 @@
 from __future__ import annotations
 
 import errno
+import pickle
+from pathlib import Path
 
 import duckdb
+import pytest
 
-from pipeline.failures import note_under_marts_limit, os_error_zh, store_unreachable, warehouse_failed
+from pipeline.failures import (
+    configuration_broken,
+    note_under_marts_limit,
+    os_error_zh,
+    store_unreachable,
+    warehouse_failed,
+)
+from pipeline.registry_errors import RegistryError
+from pipeline.report_model import load_report_config
+from pipeline.rules import load_rules
 
 
 def test_an_os_error_is_told_in_chinese_with_both_paths_and_the_system_words():
@@ -88,3 +100,40 @@ def test_an_object_store_out_of_reach_is_told_in_chinese_naming_the_endpoint_and
     assert store_unreachable(NoCredentialsError()) is None
     assert store_unreachable(ClientError({"Error": {"Code": "AccessDenied"}}, "GetObject")) is None
     assert store_unreachable(ConnectionRefusedError("not botocore's")) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "broken", "part"),
+    [
+        ("rules.yaml", "defaults: [\n", "评分规则（rules.yaml）"),  # not YAML: read_yaml refuses it
+        (
+            "rules.yaml",
+            "defaults: {not_a_rule: 1}\n",
+            "评分规则（rules.yaml）",
+        ),  # YAML, but no rules: explain
+        ("report.yaml", None, "报告设置（report.yaml）"),  # not there: missing_file
+    ],
+)
+def test_a_registry_error_names_its_files_part_even_where_the_folder_holds_a_colon(
+    tmp_path, name, broken, part
+):
+    # Before, the part was read off the message up to its first `:`, here inside the path (`…/2022:备份/rules.yaml`):
+    # every such file was called 报表模板登记, and the operator looked among the templates.
+    folder = tmp_path / "2022:备份"
+    folder.mkdir()
+    path = folder / name
+    if broken is not None:
+        path.write_text(broken, encoding="utf-8")
+    with pytest.raises(RegistryError) as raised:
+        load_rules(path) if name == "rules.yaml" else load_report_config(path)
+    assert raised.value.path == path
+    assert configuration_broken(raised.value).startswith(f"{part}有误：{path}: ")
+
+
+def test_a_registry_error_keeps_its_path_across_processes():
+    sent = pickle.loads(pickle.dumps(RegistryError(Path("D:/登记/rules.yaml"), "缺少这个键")))
+    assert (sent.path, sent.said, str(sent)) == (
+        Path("D:/登记/rules.yaml"),
+        "缺少这个键",
+        "D:/登记/rules.yaml: 缺少这个键",
+    )
