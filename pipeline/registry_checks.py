@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pipeline.raw_tables import raw_columns
 from pipeline.registry_columns import MEASURE_OF_TYPE, Column
-from pipeline.registry_errors import RegistryError, at_line
+from pipeline.registry_errors import RegistryError, at_line, key_path
 from pipeline.registry_templates import Template
 from pipeline.registry_units import Units
 from pipeline.text import squash
@@ -36,7 +36,7 @@ def refuse_unknown_units(path: Path, template: Template, units: Units) -> None:
 
 def _key(loc: tuple, column: Column) -> str:
     """Say a column's key path and name as `explain` does: `columns.3.type（列 'status'）`."""
-    return f"{'.'.join(map(str, loc))}（列 {column.name!r}）"
+    return f"{key_path(loc)}（列 {column.name!r}）"
 
 
 def _columns_at(template: Template) -> list[tuple[tuple, Column]]:
@@ -75,7 +75,7 @@ def refuse_stated_codes(path: Path, template: Template) -> None:
         if at := next((loc for loc, c in _columns_at(template) if c.name == name), None):
             raise RegistryError(
                 path,
-                f"{'.'.join(map(str, at))}.name: {name!r}: 每一行的 project_code 都按项目名称取自项目基本信息表"
+                f"{key_path((*at, 'name'))}: {name!r}: 每一行的 project_code 都按项目名称取自项目基本信息表"
                 f"（sources/{REGISTER_TEMPLATE}.yaml），只有该表的行自己填写编码。要保留表中填写的编码，请把这一列另起名称"
                 f"（如 stated_project_code）{at_line(path, (*at, 'name'))}",
             )

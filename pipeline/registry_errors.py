@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import types
 import typing
@@ -144,6 +145,21 @@ def write_instead(err: dict, model: type[BaseModel] | None) -> str:
     return ""
 
 
+# A key read bare in a key path (`defaults.qualitative_words.达成预期`): one blank, spaced or holding a `.` or `:` is
+# quoted as YAML writes it, so `"": 达成` is not shown as `defaults.qualitative_words.:`.
+_BARE_KEY = re.compile(r"[^\s.:\"']+")
+
+
+def key_path(loc: tuple) -> str:
+    """Say where a key stands in a YAML file, its keys and list places joined by `.`: `columns.3.type`."""
+    return ".".join(
+        str(part)
+        if not isinstance(part, str) or _BARE_KEY.fullmatch(part)
+        else json.dumps(part, ensure_ascii=False)
+        for part in loc
+    )
+
+
 def named(loc: tuple, data: object, message: str) -> str:
     """Name the column a `columns.N` location stands in, unless the message already does."""
     if len(loc) < 2 or loc[0] not in ("columns", "fields") or not isinstance(loc[1], int):
@@ -215,7 +231,7 @@ def explain(
         # A check across keys has no location of its own: its message names the keys.
         if not loc(err):
             return ""
-        return f"{'.'.join(str(p) for p in loc(err))}{named(loc(err), data, err['msg'])}: "
+        return f"{key_path(loc(err))}{named(loc(err), data, err['msg'])}: "
 
     def line(err: dict) -> str:
         found = line_at(root, loc(err))

@@ -10,7 +10,7 @@ from pydantic import Field as PydanticField
 from pydantic import ValidationError, model_validator
 
 from pipeline.registry_columns import _Strict
-from pipeline.registry_errors import RegistryError, at_line, explain, missing_file
+from pipeline.registry_errors import RegistryError, at_line, explain, key_path, missing_file
 from pipeline.registry_refusals import Misconfigured
 from pipeline.registry_yaml import REGISTRY_DIR, read_yaml
 from pipeline.text import remembered_if_short, squash
@@ -144,7 +144,5 @@ def load_units(directory: Path | None = None) -> Units:
     except ValidationError as exc:
         raise explain(units_path, exc, Units, data) from exc
     except Misconfigured as exc:
-        raise RegistryError(
-            units_path, f"{'.'.join(map(str, exc.at))}: {exc}{at_line(units_path, exc.at)}"
-        ) from exc
+        raise RegistryError(units_path, f"{key_path(exc.at)}: {exc}{at_line(units_path, exc.at)}") from exc
     return units

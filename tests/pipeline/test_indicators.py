@@ -2119,7 +2119,7 @@ def test_rules_can_differ_by_year(wh, tmp_path):
         ("scoring", {"budget_execution_points": 20, "indicator_points": 90}, "100"),
         ("bindings", [{"contains": "率", "measure": "speed"}], "bindings"),
         ("negative_list", ["对外投资", " "], 'negative_list.1: 负面清单中有空白的项 ""'),
-        ("qualitative_words", {"": "达成"}, 'qualitative_words.: 有空白的写法 ""'),
+        ("qualitative_words", {"": "达成"}, 'qualitative_words."": 有空白的写法 ""'),
     ],
 )
 def test_a_bad_rules_file_is_refused_naming_the_file_and_section(tmp_path, section, value, message):

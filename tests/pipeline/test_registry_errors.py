@@ -12,7 +12,7 @@ import yaml
 
 import pipeline
 from pipeline.registry import REGISTRY_DIR, RegistryError, load_registry
-from pipeline.registry_errors import line_at
+from pipeline.registry_errors import key_path, line_at
 from tests.pipeline.test_registry import registry_dir, template_yaml
 
 
@@ -298,3 +298,19 @@ def test_no_registry_check_refuses_in_english_alone(module):
         and not re.search(r"[\u4e00-\u9fff]", _literal_text(node.exc))
     ]
     assert english == [], f"pipeline/{module}: lines {english} refuse in English alone"
+
+
+@pytest.mark.parametrize(
+    ("loc", "said"),
+    [
+        (("columns", 3, "type"), "columns.3.type"),
+        (("years", 2024, "scoring", "indicator_points"), "years.2024.scoring.indicator_points"),
+        (("defaults", "qualitative_words", "达成预期指标"), "defaults.qualitative_words.达成预期指标"),
+        # Read bare, these were `qualitative_words.`, `qualitative_words. ` and a path of one key more.
+        (("defaults", "qualitative_words", ""), 'defaults.qualitative_words.""'),
+        (("defaults", "qualitative_words", " "), 'defaults.qualitative_words." "'),
+        (("offices", "东关.街道"), 'offices."东关.街道"'),
+    ],
+)
+def test_a_key_path_quotes_a_key_that_would_not_read_bare(loc, said):
+    assert key_path(loc) == said

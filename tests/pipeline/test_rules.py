@@ -119,6 +119,17 @@ def test_each_shape_of_a_rules_check_says_file_key_line_and_fix_in_chinese(tmp_p
     assert_said_at(refusal_of_broken(load_rules, RULES_PATH, path, change), path, at, fix)
 
 
+@pytest.mark.parametrize(("word", "shown"), [("", '""'), ("\u3000", '"\u3000"')])
+def test_a_blank_qualitative_word_is_quoted_in_its_key_path(tmp_path, word, shown):
+    # Before: `defaults.qualitative_words.: 有空白的写法`, the key lost between the last `.` and the `:`.
+    path = tmp_path / "rules.yaml"
+    message = refusal_of_broken(
+        load_rules, RULES_PATH, path, lambda r: r["defaults"]["qualitative_words"].update({word: "达成"})
+    )
+    assert message.startswith(f"{path}: defaults.qualitative_words.{shown}: 有空白的写法")
+    assert message.endswith("行）")
+
+
 def test_the_rules_file_missing_says_where_to_copy_it_from(tmp_path):
     with pytest.raises(
         RegistryError, match=r"rules\.yaml: 文件不存在（missing），请从本仓库的 registry/rules\.yaml"
