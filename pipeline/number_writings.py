@@ -81,17 +81,17 @@ def odd_writing(value: object, unit: str = "") -> Told | None:
         read = f"{found['sign']}{found['whole']}.{found['part']}{found['tail']}"
         return _separator(f"数字中间有句号“。”：可能是把句号当作小数点的{_in(read, found, unit)}", read)
     if (found := _TRAILING_MINUS.fullmatch(text)) is not None:
-        negative = f"-{found['number'].replace(',', '')}{found['tail'] or unit}"
+        negative = f"-{found['number'].replace(',', '')}{found['tail']}"
         return (
             "type",
-            f"应为数字；末尾带减号的“{text}”是部分财务软件导出负数的写法，即{negative}",
+            f"应为数字；末尾带减号的“{text}”是部分财务软件导出负数的写法，即{_in(negative, found, unit)}",
             f"请改写为确切的数：是负数的请写{negative}，不是的请删去减号",
         )
     if _EXPONENT.fullmatch(text) is not None:
-        read = format(Decimal(text), "f") + unit
+        read = format(Decimal(text), "f")
         return (
             "type",
-            f"应为数字；“{text}”是科学记数法，即{read}，而Excel以科学记数法显示的数常已舍去末几位",
+            f"应为数字；“{text}”是科学记数法，即{read}{unit}，而Excel以科学记数法显示的数常已舍去末几位",
             f"请填写完整的数字（确为{read}的请写{read}）",
         )
     if _PRODUCT.fullmatch(text) is not None:

@@ -360,7 +360,7 @@ def parse_integer(
             and found is None
             and magnitude_readings(number, written, "count", units, context, column.counts)
         )
-        if not told and found is None and (odd := odd_writing(value, context.name or column.counts or "")):
+        if not told and found is None and (odd := odd_writing(value, column.counts or context.name or "")):
             raise _in_count_words(CellError(*odd), expected, fix)
         raise CellError("type", *told) if told else CellError("type", expected, fix)
     other = bool(suffix and column.counts) and counted_word(suffix) not in (counted_word(column.counts), "个")
@@ -374,7 +374,7 @@ def parse_integer(
     # A count is kept in ones: `3万户` is 30000 户, and under a （万户） header a bare 0.037 is 370.
     factor = found[1] if found is not None else context.factor
     if factor == 1 and value.__class__ is str and "." in value:
-        _refuse_count_grouped(number, context.name or column.counts or "")
+        _refuse_count_grouped(number, column.counts or context.name or "")
     number *= factor
     if number != number.to_integral_value():
         raise CellError("type", expected, fix)

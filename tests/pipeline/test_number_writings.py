@@ -149,8 +149,11 @@ def test_a_trailing_minus_an_exponent_or_a_product_is_told_as_what_it_is(
         ("1.250", "应为整数，却写有3位小数：可能是以小数点作千分位的1250户"),
     ],
 )
-def test_a_count_with_three_places_is_asked_about_as_a_point_grouping(registry, column, value, expected):
-    told = refusal(registry, column["households"], value)
+@pytest.mark.parametrize("context", [BASE, UnitContext(Decimal(1), "个")])  # 惠及户数（户）: 户 is a 个
+def test_a_count_with_three_places_is_asked_about_as_a_point_grouping(
+    registry, column, value, expected, context
+):
+    told = refusal(registry, column["households"], value, context)
     assert (told.rule, told.expected) == ("separator", expected)
 
 
