@@ -9,8 +9,9 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from pipeline.chinese_numbers import figure_in_digits, leading_number
+from pipeline.registry_columns import ColumnType
 from pipeline.text import squash
-from pipeline.values import GROUPED, MAX_DIGITS, digits_apart
+from pipeline.values import GROUPED, MAX_DIGITS, SCALE, digits_apart
 from pipeline.written_units import (
     counted_word,
     magnitude_unit,
@@ -107,6 +108,8 @@ def indicator_parts(text: str | None, unit_of_target: str | None = None) -> Writ
     digits, unit = match.group("number"), _UNIT_NOTE.sub("", match.group("unit")) or None
     if "," in digits and not GROUPED.fullmatch(digits):
         return Written(operator, None, None, "separator")
+    if "." in digits and _point_grouped(digits, unit):
+        return Written(operator, None, None, "point_grouped")
     number = Decimal(digits.replace(",", ""))
     # A figure longer than the warehouse's numbers hold is no indicator value; it must not stop the models.
     if number >= Decimal(10) ** MAX_DIGITS:
@@ -124,6 +127,22 @@ def indicator_parts(text: str | None, unit_of_target: str | None = None) -> Writ
     if unit and _FRACTION.match(unit):
         return Written(operator, None, None, "fraction")
     return Written(operator, number, magnitude_unit(unit_spelling(unit), unit_of_target))
+
+
+# A figure with 3 places (`12.000`), 1 to 3 digits before them: 12, or 12,000 grouped by a point.
+_THREE_PLACES = re.compile(r"[1-9]\d{0,2}\.\d{3}")
+# The places each measure's stored unit holds (万元 to 分, 平方米 to 4; counts are whole), as cells are kept.
+_PLACES_STORED = {"money": SCALE[ColumnType.MONEY], "area": SCALE[ColumnType.AREA], "count": 0}
+
+
+def _point_grouped(digits: str, unit: str | None) -> bool:
+    """Say whether a figure may be grouped by points: `1.250.000`, or `12.000户` / `356.800元` in a unit holding fewer
+    than 3 places, where its 3 cannot be its own."""
+    if unit and unit[0] == "." and unit[1:2].isdigit():
+        return True  # `1.250.000户`: read 1.250, and `.000户` taken for its unit
+    if not unit or not _THREE_PLACES.fullmatch(digits) or (measure := measure_of(unit)) not in _PLACES_STORED:
+        return False
+    return _PLACES_STORED[measure] + unit_factor(unit).adjusted() < 3
 
 
 _OPENING = re.compile(rf"^(?:{_alternatives(OPERATOR_WORDS)})?")
@@ -238,6 +257,10 @@ def comparable(first: str, second: str) -> bool:
 INDICATOR_FLAWS = {
     "approximate": ("应为确切的数值，不能带“约”“左右”“余”等字样", "请填写确切的数值"),
     "separator": ("数字中的逗号位置不对，逗号只能用作千分位分隔符（如1,280）", "请检查数字，删去多余的逗号"),
+    "point_grouped": (
+        "的数可能是以小数点作千分位写的（如“12.000户”可能是12000户，“1.250.000”可能是1250000），无法确定是多少",
+        "请改写为确切的数：千分位只用逗号（如12,000户），小数点只用于小数",
+    ),
     "spaced": ("数字中间不能有空格或换行", "请只填写一个数字，删去数字中间的空格或换行"),
     "compared": ("同时写了两种比较方式（如“≥…以下”）", "请只保留一种，如“≥90%”"),
     "several": (

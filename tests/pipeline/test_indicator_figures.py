@@ -320,3 +320,39 @@ def test_an_indicator_that_cannot_be_scored_exactly_is_an_error_with_no_number(t
     reading = read_indicator(target, reported)
     assert reading.error is not None and reading.error_in_target is in_target, reading
     assert (reading.target_number if in_target else reading.reported_number) is None
+
+
+@pytest.mark.parametrize(
+    ("target", "reported", "in_target"),
+    [
+        # Before: `12.000户` was read as 12 households; grouped by a point it is 12,000. A count is whole, 元 holds
+        # 2 places: 3 cannot be the figure's own.
+        ("≥12.000户", "12500户", True),
+        ("=16个", "1.000个", False),
+        ("≥356.800元", "360000元", True),
+        # Before: read 1.250 with `.000户` for its unit, then told the units differ (or taken as the target's unit).
+        ("≥1.250.000户", "1300000户", True),
+        ("≥1000000", "1.250.000", False),
+    ],
+)
+def test_a_figure_that_may_be_grouped_by_points_is_asked_about_not_scored(target, reported, in_target):
+    reading = read_indicator(target, reported)
+    assert reading.error is not None and reading.error_in_target is in_target, reading
+    assert (reading.target_number if in_target else reading.reported_number) is None
+    assert "可能是以小数点作千分位写的" in reading.error.expected
+    assert reading.error.fix.startswith("请改写为确切的数：千分位只用逗号")
+
+
+@pytest.mark.parametrize(
+    ("target", "reported", "number"),
+    [
+        ("≥1.250万户", "1.300万户", Decimal("1.300")),  # 万户 holds the places
+        ("≥1.250平方米", "1.300平方米", Decimal("1.300")),
+        ("≥95.000%", "96.500%", Decimal("96.500")),
+        ("=1,280个", "1,280.000个", Decimal(1280)),  # grouped by a comma already
+        ("≥0.500个", "0.600个", Decimal("0.600")),  # no grouping starts with 0
+    ],
+)
+def test_a_figure_whose_places_its_unit_holds_is_read_as_before(target, reported, number):
+    reading = read_indicator(target, reported)
+    assert reading.error is None and reading.reported_number == number, reading
