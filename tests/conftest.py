@@ -26,22 +26,22 @@ os.environ["PIPELINE_SETTLE_SECONDS"] = "0"
 def synthetic_mtimes():
     """Let tests order files by made-up modified times (1 ns, 2·10^18 ns) without the clock check warning; yield
     the check's bounds."""
-    from pipeline.intake import settle
+    from pipeline.intake import odd_clock
 
-    bounds = settle.PLAUSIBLE_SINCE_NS, settle.CLOCK_SLACK_NS
+    bounds = odd_clock.PLAUSIBLE_SINCE_NS, odd_clock.CLOCK_SLACK_NS
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(settle, "PLAUSIBLE_SINCE_NS", -(2**63))
-        patch.setattr(settle, "CLOCK_SLACK_NS", 2**64)
+        patch.setattr(odd_clock, "PLAUSIBLE_SINCE_NS", -(2**63))
+        patch.setattr(odd_clock, "CLOCK_SLACK_NS", 2**64)
         yield bounds
 
 
 @pytest.fixture
 def clock_checked(synthetic_mtimes, monkeypatch: pytest.MonkeyPatch) -> None:
     """Check implausible modified times in this test, as a run does."""
-    from pipeline.intake import settle
+    from pipeline.intake import odd_clock
 
-    monkeypatch.setattr(settle, "PLAUSIBLE_SINCE_NS", synthetic_mtimes[0])
-    monkeypatch.setattr(settle, "CLOCK_SLACK_NS", synthetic_mtimes[1])
+    monkeypatch.setattr(odd_clock, "PLAUSIBLE_SINCE_NS", synthetic_mtimes[0])
+    monkeypatch.setattr(odd_clock, "CLOCK_SLACK_NS", synthetic_mtimes[1])
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import astuple, fields
+from dataclasses import astuple, dataclass, field, fields
 
 from pipeline.intake.pending_rows import PendingRows
 from pipeline.parsed_file import ParsedFile
-from pipeline.problems import Problem
+from pipeline.problems import Problem, Severity
 from pipeline.raw_tables import raw_columns
 from pipeline.receipt_facts import ReceiptIssue
 from pipeline.slice_keys import SheetSlices
@@ -16,8 +16,70 @@ from pipeline.slice_keys import SheetSlices
 def _numbered(named: tuple[object, ...], run_numbers: dict[int, int]) -> tuple[int, ...]:
     """Return the submissions a problem names, a file of this run by the number it was stored under."""
     numbers = (n if isinstance(n, int) else run_numbers.get(n[1]) for n in named)
-    # A file of the run never stored (none is expected) cannot be followed: its warning is never retold.
+    # A file of the run never stored (an error naming one; a warning naming one waits for it: `hold_back`)
+    # cannot be followed.
     return tuple(n for n in numbers if n is not None)
+
+
+@dataclass
+class Waiting:
+    """The warnings of a chunk's stored files that name one of its files not stored yet (`hold_back`)."""
+
+    # The chunk's files to be stored, by the id of their parsed file: a copy of another (a duplicate) is not.
+    coming: set[int]
+    # (the warned submission, the warning), by the file it waits for.
+    held: dict[int, list[tuple[int, Problem]]] = field(default_factory=dict)
+
+    def copy(self) -> Waiting:
+        return Waiting(self.coming, {n: list(w) for n, w in self.held.items()})
+
+
+def _awaited(problem: Problem, run_numbers: dict[int, int], coming: set[int]) -> int | None:
+    """Return the first file of the chunk a problem names that is to be stored and not numbered yet (its parsed
+    file's id), if any."""
+    return next(
+        (
+            n[1]
+            for n in problem.named
+            if not isinstance(n, int) and n[1] not in run_numbers and n[1] in coming
+        ),
+        None,
+    )
+
+
+def hold_back(
+    submission_id: int, problems: list[Problem], run_numbers: dict[int, int], waiting: Waiting
+) -> list[Problem]:
+    """Return a stored file's problems but the warnings naming a file of its chunk to be stored later, which wait
+    in `waiting` for it (`released`).
+
+    Stored now, such a warning would name no submission for it, and a note never tell the clerk it no longer
+    applies once that file is withdrawn; should the file never be stored (the run killed first), the warning
+    was never true: nothing stands over this file.
+    """
+    kept = []
+    for problem in problems:
+        awaited = (
+            _awaited(problem, run_numbers, waiting.coming) if problem.severity is Severity.WARNING else None
+        )
+        if awaited is None:
+            kept.append(problem)
+        else:
+            waiting.held.setdefault(awaited, []).append((submission_id, problem))
+    return kept
+
+
+def released(waiting: Waiting, run_numbers: dict[int, int]) -> list[tuple[int, Problem]]:
+    """Take from `waiting` the warnings whose files are all numbered now; return them with their submissions."""
+    ready = []
+    for awaited in [n for n in waiting.held if n in run_numbers]:
+        for submission_id, problem in waiting.held.pop(awaited):
+            still = _awaited(problem, run_numbers, waiting.coming)
+            if still is None:
+                ready.append((submission_id, problem))
+            else:
+                waiting.held.setdefault(still, []).append((submission_id, problem))
+    return ready
 
 
 def add_issues(pending: PendingRows, submission_id: int, issues: Iterable[ReceiptIssue]) -> None:

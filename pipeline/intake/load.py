@@ -18,6 +18,7 @@ from pipeline.gx_runtime import warm_up_in_background
 from pipeline.inbox_storage import marker_of, storage_for
 from pipeline.intake.candidates import Candidate, IngestReport
 from pipeline.intake.cutting import batches, cut_night
+from pipeline.intake.file_rows import Waiting
 from pipeline.intake.held_months import months_held
 from pipeline.intake.pending_work import pending_work
 from pipeline.intake.recheck import (
@@ -183,6 +184,8 @@ def _load(
                     earlier = set(stored_sha.values()) | unfinished
                     # A chunk's files named by its warnings, by their parsed file: numbered as they are stored.
                     run_numbers: dict[int, int] = {}
+                    # Their warnings naming one of them not stored yet, until it is.
+                    waiting = Waiting({id(c.parsed) for c in candidates if c.parsed is not None})
                     cut = list(batches(candidates))
                     del candidates
                     for at in range(1, len(cut) + 1):
@@ -196,7 +199,7 @@ def _load(
                             # and made durable together before the transaction commits.
                             step = _before_commit(archive, at == len(cut), earlier, stored_sha, recheck)
                             with committing_after(step):
-                                store_batch(con, archived, stored_sha, run_numbers, sliced)
+                                store_batch(con, archived, stored_sha, run_numbers, sliced, waiting)
                         finally:
                             archive.discard()
                         receipts.committed(con, [c.outcome.submission_id for c in batch])

@@ -76,7 +76,7 @@ _MONTHS = ("later_month_in_force", "cumulative_stale")
 # report names those offices (mart.shared_slices): whether it applies is the slices' (a correction of one of those
 # files stands beside it as well), so their statuses never retell it.
 _BESIDE = "beside_other_unit"
-# Warnings that a file stands over another that may be the one meant (`settle._same_name`, `settle._odd_clock`): the
+# Warnings that a file stands over another that may be the one meant (`settle._same_name`, `odd_clock.flag_odd_clock`): the
 # other file is out of force by the warned file's own doing from the start, which is the doubt, not its end.
 _RIVALS = ("same_name_twin", "odd_modified_time")
 # The rules told their own way, not by the named files' statuses alone.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import time
 from collections.abc import Callable, Iterable
 
 import duckdb
@@ -11,11 +9,12 @@ from tqdm import tqdm
 
 from pipeline.file_names import written_path
 from pipeline.frames import Context
-from pipeline.inbox_entries import CLOCK_SLACK_NS, InboxEntry
+from pipeline.inbox_entries import InboxEntry
 from pipeline.intake.candidates import Candidate, outcome_of, parse_candidate
 from pipeline.intake.held_months import HeldMonth, monthly_history, months_held, run_names, stored_namer
 from pipeline.intake.later_months import flag_later_months
 from pipeline.intake.month_rows import Period
+from pipeline.intake.odd_clock import flag_odd_clock
 from pipeline.intake.other_project import flag_other_projects
 from pipeline.intake.other_year import flag_other_years
 from pipeline.intake.overlap import flag_overlaps, refuse_second_forms
@@ -41,7 +40,6 @@ from pipeline.read_day import ReadOn
 from pipeline.receipt_facts import force_sql
 from pipeline.registry import Registry
 from pipeline.rules import load_rules
-from pipeline.settings import TIMEZONE
 from pipeline.settle_register import settle_register
 from pipeline.slice_keys import SheetSlices
 from pipeline.validate import Batch, Validation, validate
@@ -152,7 +150,7 @@ def settle(
     order = _load_order(candidates, taken, slices)
     kept = [c for c in sorted(taken, key=order) if not c.duplicate_of]
     stored = [c.parsed for c in kept]
-    _flag_odd_clock([c for c in kept if not c.parsed.errors], slices)
+    flag_odd_clock(con, [c for c in kept if not c.parsed.errors], slices, stored_in_run or set())
     flag_later_months(con, registry, stored, sliced)  # a file the validation returns lends no month
     flag_stale_cumulatives(held, registry, stored)
     flag_replaced(con, registry, stored, stored_in_run or set(), sliced)
@@ -390,67 +388,6 @@ def _same_name(written: str, inbox_path: str, others: list[str], twins: tuple[ob
         expected=expected,
         fix=fix,
         named=twins,
-    )
-
-
-# A modified time no office saved its file at: beyond the run's start by more than a clock's drift, or before 2000.
-PLAUSIBLE_SINCE_NS = int(dt.datetime(2000, 1, 1, tzinfo=TIMEZONE).timestamp()) * 10**9
-
-
-def _flag_odd_clock(stored: list[Candidate], slices: Callable[[Candidate], set[str]]) -> None:
-    """Warn on both of two files holding one slice whose order rests on an implausible modified time."""
-    # The later modified time stands (README), kept as the rule: a copy from a machine or share with a wrong clock
-    # (2100, 1970) would otherwise win or lose the night unseen, whatever the office sent last.
-    now = time.time_ns()
-
-    def odd(candidate: Candidate) -> bool:
-        return candidate.entry is not None and not (
-            PLAUSIBLE_SINCE_NS <= candidate.entry.mtime_ns <= now + CLOCK_SLACK_NS
-        )
-
-    holders: dict[str, Candidate] = {}
-    pairs: dict[tuple[str, str], tuple[Candidate, Candidate]] = {}
-    for candidate in stored:
-        for key in slices(candidate):
-            earlier = holders.get(key)
-            holders[key] = candidate
-            if earlier is not None and earlier.entry and candidate.entry and (odd(earlier) or odd(candidate)):
-                pairs.setdefault((earlier.inbox_path, candidate.inbox_path), (earlier, candidate))
-    for earlier, later in pairs.values():
-        for candidate, other in ((earlier, later), (later, earlier)):
-            candidate.parsed.problems.append(_odd_clock(candidate, other, earlier, later, odd))
-
-
-def _odd_clock(
-    candidate: Candidate,
-    other: Candidate,
-    earlier: Candidate,
-    later: Candidate,
-    odd: Callable[[Candidate], bool],
-) -> Problem:
-    def said(c: Candidate) -> str:
-        name = "本文件" if c is candidate else f"“{c.parsed.original_name}”"
-        try:
-            moment = dt.datetime.fromtimestamp(c.entry.mtime_ns / 1e9, TIMEZONE).strftime("%Y-%m-%d %H:%M:%S")
-        except (OverflowError, OSError, ValueError):
-            moment = "无法识别的时间"
-        doubt = "（不合常理，可能是报送电脑或共享盘的时钟有误）" if odd(c) else ""
-        return f"{name}的修改时间为{moment}（北京时间）{doubt}"
-
-    expected = (
-        f"{said(earlier)}，{said(later)}，两者含同一项目同一期间的数据。同一次处理的文件以修改时间较晚的一份为准，"
-        f"两者之中以“{later.parsed.original_name}”的数据为准，但这一先后取决于不合常理的修改时间"
-    )
-    fix = "请核对哪一份是最新的；如需以另一份为准，请重新报送该份"
-    return Problem(
-        Severity.WARNING,
-        "odd_modified_time",
-        f"{expected}，{fix}。",
-        value=candidate.parsed.original_name,
-        expected=expected,
-        fix=fix,
-        # The other file: the note goes once it is out of force (`retell.retell_rivals`).
-        named=(("run", id(other.parsed)),),
     )
 
 

@@ -12,7 +12,7 @@ import duckdb
 from pipeline.file_names import written_path
 from pipeline.inbox_storage import marker_of
 from pipeline.intake.candidates import Candidate
-from pipeline.intake.file_rows import _add_data, _add_returned, add_problems
+from pipeline.intake.file_rows import Waiting, _add_data, _add_returned, add_problems, hold_back, released
 from pipeline.intake.pending_rows import PendingRows
 from pipeline.intake.stored_before import _name_keepers, _retell_stored, _taken_from, supersede
 from pipeline.parse import sending_folder_of
@@ -63,14 +63,17 @@ def store_batch(
     stored_sha: dict[tuple[str, str | None], int],
     run_numbers: dict[int, int] | None = None,
     sliced: SheetSlices | None = None,
+    waiting: Waiting | None = None,
 ) -> None:
     """Record a batch of archived files, their problems and accepted rows, in one transaction.
 
     `stored_sha` maps the fingerprint and office of each file taken in earlier in this run to its submission, so a twin
     names the submission it repeats; `run_numbers` maps each parsed file of the run's chunk stored so far (by its id)
-    to its submission, so a warning names by number a file settled beside it. Both are only updated once the batch
-    commits. Inside `committing_after`, its step (the batch's archive copies made durable, and what else must commit
-    with the batch) runs after the rows are written and before the commit. `sliced`: the slice keys settling made.
+    to its submission, so a warning names by number a file settled beside it; `waiting` holds the warnings of those
+    files that name one of the chunk's files not stored yet, each stored in the transaction that stores the last
+    file it names (`file_rows.hold_back`). All three are only updated once the batch commits. Inside
+    `committing_after`, its step (the batch's archive copies made durable, and what else must commit with the batch)
+    runs after the rows are written and before the commit. `sliced`: the slice keys settling made.
     """
     con.execute("begin")
     try:
@@ -93,8 +96,15 @@ def store_batch(
             for submission_id, (c, _) in zip(ids, batch, strict=True)
             if c.parsed is not None
         )
+        held = waiting.copy() if waiting is not None else None  # `waiting` is updated once the batch commits
+        for submission_id, problem in released(held, numbers) if held is not None else ():
+            add_problems(pending, submission_id, [problem], numbers)
+            retold.add(submission_id)
         for submission_id, (candidate, archive_path) in zip(ids, batch, strict=True):
             outcome = candidate.outcome
+            problems = outcome.problems
+            if outcome.status == "accepted" and held is not None:
+                problems = hold_back(submission_id, problems, numbers, held)
             duplicate_of = candidate.duplicate_of[0] if candidate.duplicate_of else None
             copy = (candidate.sha256, outcome.unit)
             if duplicate_of == 0:
@@ -118,7 +128,7 @@ def store_batch(
                         received_at,
                         outcome.status,
                         len(outcome.errors),
-                        len(outcome.warnings),
+                        len(outcome.warnings) - len(outcome.problems) + len(problems),
                         archive_path,
                         outcome.reason,
                         duplicate_of,
@@ -128,7 +138,7 @@ def store_batch(
                     ]
                 ],
             )
-            add_problems(pending, submission_id, outcome.problems, numbers)
+            add_problems(pending, submission_id, problems, numbers)
             if outcome.status == "accepted":
                 outcome.rows = _add_data(pending, submission_id, candidate.parsed, sliced)
                 for told, word in candidate.parsed.told_stored:
@@ -170,6 +180,8 @@ def store_batch(
     stored_sha.update(first_of_sha)
     if run_numbers is not None:
         run_numbers.update(numbers)
+    if waiting is not None:
+        waiting.held = held.held
 
 
 def _read_on(candidate: Candidate) -> dt.date | None:
