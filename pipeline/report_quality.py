@@ -207,8 +207,8 @@ def progress_units_missing(projects: list[ProjectView]) -> list[UnitMissing]:
 
 class Rule(str):
     """A rule code a note loops over (`w.rules`), carrying its words in a note: a bureau's table of words older than
-    the rule, indexed by it (`{…}[rule]`, the form before 3d34173), gives these instead of failing the report
-    (`report_sandbox`)."""
+    the rule, indexed by it (`{…}[rule]`, the form before 3d34173) or looked up in it (`{…}.get(rule, …)`, until
+    7070270), gives these instead of failing the report or printing the rule's name (`report_sandbox`)."""
 
     words: str
 

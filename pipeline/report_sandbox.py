@@ -113,8 +113,20 @@ class _Sandbox(SandboxedEnvironment):
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         """Call a function; a method of the report's own objects or of a list (neither takes a context, both
-        allowed by the sandbox) is called directly."""
+        allowed by the sandbox) is called directly, and a table of words looked up with `.get` gives a rule code
+        it lacks its shipped words (`report_quality.Rule`), as `getitem` does."""
         kind = type(__obj)
+        # A bureau's notes copied from 3d34173 to 7070270 look their own table up with `.get(rule, name)`: a rule
+        # added since printed its receipt name, not the words the shipped notes give it.
+        if (
+            kind is BuiltinMethodType
+            and args
+            and type(args[0]) is Rule
+            and type(__obj.__self__) is dict
+            and __obj.__name__ == "get"
+            and args[0] not in __obj.__self__
+        ):
+            return args[0].words
         if (kind is MethodType and type(__obj.__self__) in __self.plain) or (
             kind is BuiltinMethodType and type(__obj.__self__) is list  # `rows.append(…)` building a table
         ):

@@ -1651,8 +1651,8 @@ def test_a_bureaus_table_of_rule_words_older_than_a_rule_prints_it_in_the_shippe
 ):
     """A bureau's notes indexing its own table of the `replaced` rules' words (`{…}[rule]`) stopped the year's
     report once a rule added since (months_dropped) was open; it is printed in the shipped words, the rules the
-    table knows in the bureau's, in the page, the Word file and the workbook alike. A table looked up with
-    `.get(rule, …)` prints the rule's name, as it asks."""
+    table knows in the bureau's, in the page, the Word file and the workbook alike. So does a table looked up
+    with `.get(rule, w.parts[loop.index0][0])`, which printed the rule's receipt name (it fails without that)."""
     from tests.pipeline.test_report import YEAR, ZAOLIN
 
     own = tmp_path / "bureau"
@@ -1662,11 +1662,7 @@ def test_a_bureaus_table_of_rule_words_older_than_a_rule_prints_it_in_the_shippe
     old_word_template(own, _OLD_RULE_TABLES[table])
     page, word, sheet = _bureau_notes(tmp_path, registry, own, "months_dropped")
 
-    added = (
-        RULE_ZH["months_dropped"]
-        if table == "looked up with get"
-        else load_report_notes().rule_wording["months_dropped"]
-    )
+    added = load_report_notes().rule_wording["months_dropped"]
     replaced = (
         f"数据质量提示：{ZAOLIN}{YEAR}年度的{registry.templates['fund_ledger'].name_zh}经重新报送，{added}；"
         "本局措辞：未列出的行不再计入；如新表不完整，相关数字会少计，已在回执中请报送单位核实。"
