@@ -96,7 +96,8 @@ RULE_ZH = {
     "planned_total_differs": "计划总投资与其他单位登记的不一致",
     "repeated_column": "表头重复",
     "unread_column": "表头未识别，该列未读取",
-    # Split from unread_column (session 82), whose stored warnings keep their code: these two may leave a figure short.
+    # Split from unread_column (session 82; stored ones recoded where their words prove it, `unread_recode`): these
+    # two may leave a figure short.
     "unread_lookalike_column": "表头与本表的栏目相近而不同，该列未读取",
     "unread_finer_column": "表头含所读栏目的名称，该列的数未读取",
     "total_mismatch": "合计与明细之和不符",
