@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 
 import duckdb
 from tqdm import tqdm
@@ -327,7 +328,7 @@ def _flag_same_name(
     """Warn on each file whose name, as written, another file of this run has with other bytes."""
     # A GBK name beside its UTF-8 twin reads the same to the clerk: both are the office's, and which one's data
     # stands is only the load order (modified time, then inbox path), which the spec leaves open. Never silent.
-    # A twin stored in an earlier chunk is named by the later one's warning only.
+    # A twin stored in an earlier chunk is told once the last of this chunk's twins of its name is stored.
     here: dict[str, list[Candidate]] = {}
     for candidate in candidates:
         # Only files to be taken in compete for a slice; a returned one is answered on its own errors.
@@ -367,6 +368,46 @@ def _flag_same_name(
             if others:
                 twins = tuple(by_path[path] for path in others if path in by_path)
                 candidate.parsed.problems.append(_same_name(written, candidate.inbox_path, others, twins))
+    _tell_earlier_twins(con, here, named, by_path)
+
+
+def _tell_earlier_twins(
+    con: duckdb.DuckDBPyConnection | None,
+    here: dict[str, list[Candidate]],
+    named: dict[str, dict[str, str]],
+    by_path: dict[str, object],
+) -> None:
+    """Warn each twin stored in an earlier chunk of the run (`by_path` giving its number) of this chunk's twins, once
+    the last of them is stored (`told_stored`); one warned of a twin in its own chunk already is left as it is."""
+    stored = {
+        by_path[path] for written in here for path in named[written] if isinstance(by_path.get(path), int)
+    }
+    if not stored or con is None:
+        return
+    warned = {
+        n
+        for (n,) in con.execute(
+            "select distinct submission_id from ops.validation_issues where rule = 'same_name_twin' "
+            "and submission_id in (select unnest(?::integer[]))",
+            [sorted(stored)],
+        ).fetchall()
+    }
+    for written, files in here.items():
+        teller = files[-1]  # received last: its chunk's other twins are numbered by the time it is stored
+        for path, sha in named[written].items():
+            number = by_path.get(path)
+            if not isinstance(number, int) or number in warned:
+                continue
+            others = [other for other, theirs in named[written].items() if theirs != sha]
+            twins = tuple(by_path[o] for o in others if o in by_path and o != teller.inbox_path)
+            teller.parsed.told_stored.append((number, partial(_told_twin, written, path, others, twins)))
+
+
+def _told_twin(
+    written: str, inbox_path: str, others: list[str], twins: tuple[object, ...], teller: int
+) -> Problem:
+    """Return the warning of a twin stored in an earlier chunk, naming the file telling it by its number too."""
+    return _same_name(written, inbox_path, others, (*twins, teller))
 
 
 def _same_name(written: str, inbox_path: str, others: list[str], twins: tuple[object, ...]) -> Problem:

@@ -195,13 +195,21 @@ def test_a_gbk_twin_loaded_in_a_later_chunk_is_warned_naming_the_earlier(
     first, second = ingest(settings, registry, progress=False).outcomes
 
     assert first.inbox_path == "枣林街道/清单.csv" and second.inbox_path != first.inbox_path
-    # The first was stored before its twin was read: only the second can say so, naming the first.
+    # The first was stored before its twin was read: the second says so, naming the first, and the first is told
+    # once the second is stored (it was told nothing), naming it.
     assert not [p for p in first.problems if p.rule == "same_name_twin"]
     [warning] = [p for p in second.problems if p.rule == "same_name_twin"]
     assert f"“{first.inbox_path}”" in warning.message_zh and f"“{second.inbox_path}”" in warning.message_zh
     assert twins_named(settings, second.submission_id) == [
         [first.submission_id]
     ]  # found by its path and bytes
+    assert twins_named(settings, first.submission_id) == [[second.submission_id]]
+    [(told,)] = query(
+        settings,
+        "select message_zh from ops.validation_issues where submission_id = ? and rule = 'same_name_twin'",
+        [first.submission_id],
+    )
+    assert f"本文件“{first.inbox_path}”" in told and f"另有“{second.inbox_path}”" in told
 
 
 def test_a_gbk_twin_loaded_after_a_run_killed_once_its_twin_was_stored_is_warned_naming_it(
@@ -212,13 +220,15 @@ def test_a_gbk_twin_loaded_after_a_run_killed_once_its_twin_was_stored_is_warned
     ingest_killed_at_the_second_batch(settings, registry, monkeypatch)
     first, second = ingest(settings, registry, progress=False).outcomes  # the killed run's, then its own
 
-    # The retry takes the twin in as the killed run's later batch: told of the stored file as in one piece.
+    # The retry takes the twin in as the killed run's later batch: told of the stored file as in one piece, and
+    # the stored file of it (its warning waited for the twin, and the kill came first).
     assert first.inbox_path == "枣林街道/清单.csv" and second.inbox_path != first.inbox_path
     [warning] = [p for p in second.problems if p.rule == "same_name_twin"]
     assert f"“{first.inbox_path}”" in warning.message_zh and f"“{second.inbox_path}”" in warning.message_zh
     assert twins_named(settings, second.submission_id) == [
         [first.submission_id]
     ]  # found by its path and bytes
+    assert twins_named(settings, first.submission_id) == [[second.submission_id]]
 
 
 def test_a_returned_gbk_twin_leaves_its_utf8_twin_unwarned(settings, registry, register):
