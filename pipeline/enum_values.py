@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from pipeline.lookalikes import lookalike_zh, mistyped
 from pipeline.problems import Problem
 from pipeline.registry_columns import SPACE_SEPARATOR, VALUE_SEPARATOR, Column
 from pipeline.text import nfkc
@@ -96,5 +97,11 @@ def _enum_value(written: str, column: Column) -> str:
             "enum_ambiguous",
             f"{allowed_zh(column)}；{ambiguity.why}，无法确定是哪一个",
             f"请按实际情况改填“{'”或“'.join(ambiguity.between)}”",
+        )
+    typo = mistyped(written, column.enum_lookup)
+    if typo is not None:
+        mended, swaps = typo
+        raise CellError(
+            "enum", f"{allowed_zh(column)}；{lookalike_zh(written, mended, swaps)}", f"请改为“{mended}”"
         )
     raise CellError("enum", allowed_zh(column), enum_fix(column.multiple))

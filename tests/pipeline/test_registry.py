@@ -106,6 +106,7 @@ def test_entry_type_aliases_only_re_spell_a_value_and_ambiguous_words_are_listed
         "到位": "到位",
         "资金到位": "到位",
         "到账": "到位",
+        "到帐": "到位",
         "支付": "支付",
         "资金支付": "支付",
     }

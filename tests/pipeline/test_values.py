@@ -613,6 +613,7 @@ def test_a_csvs_month_2022_1_is_an_error_and_2022_10_its_month():
         ("source", "区级配套", "区级配套资金"),
         ("source", "中央补助", "中央补助资金"),
         ("entry_type", "到账", "到位"),
+        ("entry_type", "到帐", "到位"),
         ("entry_type", "资金支付", "支付"),
     ],
 )
@@ -653,6 +654,29 @@ def test_enum_outside_the_list_names_every_allowed_value(columns, registry):
         parse(columns, registry, "status", "停工")
     assert raised.value.rule == "enum"
     assert raised.value.expected == "应为以下之一：未开工、在建、已完工"
+
+
+@pytest.mark.parametrize(
+    ("name", "written", "told", "meant"),
+    [
+        ("status", "己完工", "“己完工”中“己”应为“已”（字形相近）", "已完工"),
+        ("status", "巳竣工", "“巳竣工”中“巳”应为“已”（字形相近）", "已竣工"),
+        ("status", " 末开工", "“末开工”中“末”应为“未”（字形相近）", "未开工"),
+        ("source", "专项债劵", "“专项债劵”中“劵”应为“券”（字形相近）", "专项债券"),
+    ],
+)
+def test_an_enum_word_typed_with_a_look_alike_character_is_refused_naming_the_character(
+    columns, registry, name, written, told, meant
+):
+    # Still refused (己 is not 已), but the clerk is shown the one character, not two words that look the same.
+    with pytest.raises(CellError) as raised:
+        parse(columns, registry, name, written)
+    allowed = "应为以下之一：" + "、".join(columns[name].values)
+    assert (raised.value.rule, raised.value.expected, raised.value.fix) == (
+        "enum",
+        f"{allowed}；{told}",
+        f"请改为“{meant}”",
+    )
 
 
 @pytest.mark.parametrize(
