@@ -63,6 +63,16 @@ def is_written_in_full(name: str, short: str) -> bool:
     return _OFFICE_ENDING.search(cut) is None and rest in _UNENDED_OFFICES
 
 
+def place_of(name: str) -> str | None:
+    """Return the place an office's full name is that place's own office of (七里园街道办事处 → 七里园街道), else None."""
+    for place, endings in _PLACE_OFFICES.items():
+        for ending in endings:
+            cut = name.removesuffix(ending)
+            if cut != name and cut.endswith(place) and len(cut) > len(place):
+                return cut
+    return None
+
+
 def is_part_of(name: str, whole: str) -> bool:
     """Say whether `name` goes on from an office's whole name `whole`, as a part of that office does (白河街道办事处 →
     白河街道办事处财务科), not a place's name its own office's goes on from (白河街道 → 白河街道办事处)."""

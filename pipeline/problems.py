@@ -28,6 +28,7 @@ RULE_ZH = {
     "unit_several": "填报单位写了多个单位",
     "unit_extra": "填报单位后有多余文字",
     "unit_short_name": "单位简称按登记的实施单位读取",
+    "unit_in_title": "标题或文件名写的是其他单位",
     "hidden_sheet": "隐藏的工作表未读取",
     "unit": "计量单位不明",
     "unit_assumed": "表头未注明计量单位",

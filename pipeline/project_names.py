@@ -22,6 +22,7 @@ from pipeline.projects import (
 )
 from pipeline.registered_units import name_registered_unit
 from pipeline.text import char_pairs
+from pipeline.title_units import check_title_unit
 
 
 def project_name_problem(
@@ -197,6 +198,7 @@ def resolve_projects(parsed: ParsedFile, register: ProjectRegister, offices: Off
     project's planned span a warning. An unknown name is left to the validation's `unknown_project`."""
     if offices is not None:
         name_registered_unit(parsed, register, offices)  # before its projects: they are its own, found so
+        check_title_unit(parsed, register, offices)
     for sheet in parsed.sheets:
         spans: dict[tuple[str, int], RegisteredProject] = {}
         if sheet.template.id == REGISTER_TEMPLATE:

@@ -142,7 +142,7 @@ class SheetMeta:
     filed: dt.date | None = None
     # The Excel row of that line.
     filed_row: int | None = None
-    # The Excel row each of the above was read on (keys: unit, project, year, money_unit, title_year).
+    # The Excel row each of the above was read on (keys: unit, project, year, money_unit, title, title_year).
     rows: dict[str, int] = field(default_factory=dict)
     # Rows of a line read blank (`年度：` with nothing after it) that hold a formula saved without its result.
     unsaved_rows: set[int] = field(default_factory=set)
@@ -215,6 +215,7 @@ def read_meta(lines: list[str], meta: SheetMeta | None = None, first_row: int = 
         title = text[: keys[0].start()] if keys else ("" if _LABELLED.match(text) else text)
         if titled and meta.title is None and title.strip():
             meta.title = title.strip()
+            meta.rows["title"] = excel_row
         if titled and not meta.title_years and (years := years_named(title)):
             # A year written only in a date (`2022年…清单（截至2023年1月5日）`: the day it was filled or runs to) is none
             # of the years the title reports beside one it names otherwise: the title was returned as naming two.

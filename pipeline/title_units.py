@@ -1,0 +1,112 @@
+"""Refuse a file its folder's office sends with no `填报单位：` line under a title or file name naming another office."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import TYPE_CHECKING
+
+from pipeline.offices import Office, place_of
+from pipeline.problems import Problem, Severity
+from pipeline.projects import REGISTER_TEMPLATE
+from pipeline.registered_units import registered_units
+from pipeline.text import squash
+
+if TYPE_CHECKING:
+    from pipeline.offices import Offices
+    from pipeline.parsed_file import ParsedFile
+    from pipeline.parsed_sheet import ParsedSheet
+    from pipeline.projects import ProjectRegister
+
+RULE = "unit_in_title"
+
+
+def check_title_unit(parsed: ParsedFile, register: ProjectRegister, offices: Offices) -> None:
+    """Refuse a file whose folder alone names its office while its title, or else its name, names another's.
+
+    `东关街道办事处2022年老旧小区改造项目清单` dropped in 枣林街道办事处's folder was taken in as 枣林's list, no line
+    saying whose it is: its compounds replaced 枣林's in the report. Either the file is another office's, put in the
+    wrong folder, or its title is wrong; only the clerk can say, with a `填报单位：` line (then checked as any line is).
+    """
+    if parsed.unit is None or offices.is_shared(parsed.sending_folder):
+        return  # a shared folder's files name their office by their line, or are refused
+    if any(problem.rule == RULE for problem in parsed.problems):
+        return  # the night settles a file's projects more than once: it is told once
+    if any(sheet.meta.unit or sheet.template.id == REGISTER_TEMPLATE for sheet in parsed.sheets):
+        return  # a line says whose it is; a register's rows are every project's, its title anyone's
+    sender = next((o for o in offices.offices if o.name == parsed.unit), Office(name=parsed.unit))
+    names = _office_names(register, offices)
+    texts = [(sheet, sheet.meta.title) for sheet in parsed.sheets if sheet.meta.title]
+    texts.append((None, PurePath(parsed.original_name).stem))
+    for sheet, text in texts:
+        named = _named_in(squash(text), names, sender)
+        if sender.name in named:
+            return  # the title, or the name, says it is the sender's own
+        if named:
+            parsed.problems.append(_problem(parsed, sheet, text, named, sender, offices))
+            return
+
+
+def _office_names(register: ProjectRegister, offices: Offices) -> dict[str, str]:
+    """Map each way a title writes an office (full name, alias, its place's name) to the office's full name."""
+    names: dict[str, str] = {}
+    units = [
+        *((o.name, o.aliases) for o in offices.offices),
+        *((u, ()) for u in registered_units(register, offices).values()),
+    ]
+    for name, aliases in units:
+        # An alias in letters (zaolin, czj) names a folder, and is any word's letters in a file's name.
+        for written in (name, *(a for a in aliases if not a.isascii()), place_of(name)):
+            if written and len(squash(written)) > 1:
+                names.setdefault(squash(written), name)
+    return names
+
+
+def _named_in(text: str, names: dict[str, str], sender: Office) -> list[str]:
+    """Return the offices a title or file name names, each once, in the order written. A name inside a longer one
+    found (枣林街道 within 枣林街道办事处) is the longer one's; one the words before it make the sender's short name
+    (区住建局 within 示范区住建局, for 示范区住房和城乡建设局) is the sender's."""
+    found: list[tuple[int, int, str]] = []
+    for written, name in sorted(names.items(), key=lambda item: -len(item[0])):
+        at = text.find(written)
+        while at >= 0:
+            end = at + len(written)
+            if not any(start <= at and end <= stop for start, stop, _ in found):
+                own = name != sender.name and any(sender.is_named_by(text[start:end]) for start in (0, at))
+                found.append((at, end, sender.name if own else name))
+            at = text.find(written, at + 1)
+    return list(dict.fromkeys(name for _, _, name in sorted(found)))
+
+
+def _problem(
+    parsed: ParsedFile,
+    sheet: ParsedSheet | None,
+    text: str,
+    named: list[str],
+    sender: Office,
+    offices: Offices,
+) -> Problem:
+    """Say whose the title or name says the file is, which folder it came in, and which line to add."""
+    others = "、".join(named)
+    says = (
+        f"第{sheet.meta.rows['title']}行的标题“{text}”写的是{others}"
+        if sheet
+        else f"文件名“{parsed.original_name}”写的是{others}"
+    )
+    own = f"“填报单位：{sender.name}”"
+    if len(named) == 1 and sender.may_submit_for(Office(name=named[0])):
+        fix = f"如本表是代{named[0]}报送的，请在表格上方加一行“填报单位：{named[0]}”；如是{sender.name}本单位的，请加一行{own}"
+    else:
+        may = "；".join(f"{o}的数据可由{'、'.join(offices.who_may_send(Office(name=o)))}报送" for o in named)
+        fix = f"{may}，如本表是其数据，请放入其中一个单位的文件夹；如是{sender.name}本单位的，请在表格上方加一行{own}"
+    return Problem(
+        Severity.ERROR,
+        RULE,
+        f"{says}，而本文件放在{sender.name}的文件夹“{parsed.sending_folder}”中，表格上方没有“填报单位：…”一行，"
+        f"无法确定是哪个单位的数据：{fix}，然后重新报送。",
+        sheet=sheet.name if sheet else None,
+        excel_row=sheet.meta.rows.get("title") if sheet else None,
+        column_header="标题" if sheet else None,
+        value=text,
+        expected=f"应为{sender.name}的数据",
+        fix=fix,
+    )
