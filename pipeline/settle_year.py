@@ -12,6 +12,7 @@ from pipeline.year_conflicts import dated_problem, flag_conflicts, year_span
 from pipeline.year_range import FIRST_YEAR, PLANNED_YEARS_AHEAD, RANGE_FIX, check_other_dates, out_of_range
 from pipeline.year_statements import (
     date_written,
+    sheet_name_years,
     short_filename,
     short_title,
     year_statements,
@@ -44,8 +45,11 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
     # A 年度 column speaks for its own rows only; the rows without one take the first other statement, and
     # a statement naming no year or several decides all the same: the clerk says which, nothing is guessed.
     deciding = next((s for s in statements if s.source != "column"), None)
-    # A year in two digits is checked against the year taken, never taking it.
+    # A year in two digits, or in the sheet's name, is checked against the year taken, never taking it; the sheet's
+    # name only where another statement stands first, the one compared with.
     statements += short_title(sheet) + short_filename(sheet, filename)
+    named_sheet = sheet_name_years(sheet)
+    statements += named_sheet if statements else []
     # `latest` is next year (year_range.latest_year): the year before it is the run's own.
     this_year = latest - 1
     _refuse_unread(parsed, sheet, filename, statements, deciding, this_year)
@@ -85,7 +89,8 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
         )
         parsed.problems.append(year_span(sheet, mixed))
     if missing:
-        fail_unknown(parsed, sheet, filename, deciding, column, filled, statements, this_year)
+        # Alone, the sheet's name still gives the `年度：` line asked for its year, as a clerk copies it.
+        fail_unknown(parsed, sheet, filename, deciding, column, filled, statements or named_sheet, this_year)
     flag_conflicts(parsed, sheet, statements, bounded)
     parsed.problems += header_year_conflicts(sheet, statements)
     hold_dated_months(parsed, sheet, deciding, set(filled))

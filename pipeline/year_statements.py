@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pipeline.date_values import short_year_named, year_dated, years_named
+from pipeline.text import nfkc
 
 if TYPE_CHECKING:
     from pipeline.parsed_sheet import ParsedSheet
@@ -84,6 +86,21 @@ def short_title(sheet: ParsedSheet) -> list[Statement]:
             "short_title", (year,), f"第{row}行的标题写的是“{written}”（{year}年）", "标题", row, "标题"
         )
     ]
+
+
+_YEAR_MONTH = re.compile(r"20\d{2}\s*(?:年\s*\d{1,2}\s*月|[.\-/]\s*\d{1,2}(?!\d))")
+
+
+def sheet_name_years(sheet: ParsedSheet) -> list[Statement]:
+    """Return the years a sheet's name names (`2021年`) as a statement to check the year against, never taking it."""
+    # A workbook keeps a sheet per year (2021年 | 2022年) under titles naming none: each was filed under the file
+    # name's year, last year's compounds added to this year's list without a word.
+    # A year with a month (`2023年1月`, `2023.1`) names the month a ledger was kept to or sent in, as often a year
+    # after the one it reports: no statement of the year.
+    years = years_named(sheet.name)
+    if not years or _YEAR_MONTH.search(nfkc(sheet.name)):
+        return []
+    return [Statement("sheet_name", years, f"工作表名写的是{years_zh(years)}", "工作表名")]
 
 
 def filename_short_year(sheet: ParsedSheet, filename: str) -> tuple[int, str] | None:

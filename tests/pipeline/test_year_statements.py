@@ -224,3 +224,33 @@ def test_a_year_in_a_note_below_the_table_is_not_the_title_year(registry):
     assert (parsed.all_problems, records_years(parsed)) == ([], [2022])
     # A footer still says who filed it.
     assert parsed.unit == UNIT
+
+
+def test_a_sheet_named_for_another_year_is_told_against_the_year_taken_and_never_taken(registry):
+    # A workbook keeping a sheet per year (2021年 | 2022年) under titles naming none: both were filed under the file
+    # name's 2022 without a word, last year's compounds added to this year's list.
+    last = compound_sheet([1, "石化小区", "2.415", "312", "906.97", "已完工"], title="老旧小区改造项目清单")
+    this = compound_sheet(*DATA, title="老旧小区改造项目清单")
+    parsed = parse_file(xlsx({"2021年": last, "2022年": this}), f"{UNIT}/2022年清单.xlsx", registry)
+    assert records_years(parsed) == [2022] * (1 + len(DATA))
+    [warning] = parsed.warnings
+    assert (warning.sheet, warning.rule, warning.value) == ("2021年", "year_conflict", "2021")
+    assert warning.message_zh.startswith(
+        "工作表名写的是2021年，而文件名“2022年清单.xlsx”写的是2022年，二者不一致"
+    )
+    assert warning.fix.endswith("否则请改正工作表名")
+
+
+@pytest.mark.parametrize("name", ["2022年", "清单", "2023年1月", "2023.1"])
+def test_a_sheet_named_for_the_year_taken_for_none_or_for_a_month_says_nothing(registry, name):
+    # A month (`2023年1月`) names when a ledger was kept to or sent, often the year after the one it reports.
+    rows = compound_sheet(*DATA, title="2022年老旧小区改造项目清单")
+    parsed = parse_file(xlsx({name: rows}), f"{UNIT}/清单.xlsx", registry)
+    assert (records_years(parsed), parsed.all_problems) == ([2022] * len(DATA), [])
+
+
+def test_a_sheet_name_alone_decides_no_year_but_gives_the_line_asked_for(registry):
+    rows = compound_sheet(*DATA, title="老旧小区改造项目清单")
+    parsed = parse_file(xlsx({"2022年": rows}), f"{UNIT}/清单.xlsx", registry)
+    [error] = parsed.errors
+    assert error.rule == "year_unknown" and "如“年度：2022”" in error.message_zh
