@@ -108,7 +108,8 @@ def indicator_parts(text: str | None, unit_of_target: str | None = None) -> Writ
     digits, unit = match.group("number"), _UNIT_NOTE.sub("", match.group("unit")) or None
     if "," in digits and not GROUPED.fullmatch(digits):
         return Written(operator, None, None, "separator")
-    if "." in digits and _point_grouped(digits, unit):
+    # A bare figure is compared in its target's unit: `1.000` against `=1000个` is 1 or 1,000 as much as `1.000个` is.
+    if "." in digits and _point_grouped(digits, unit or unit_of_target):
         return Written(operator, None, None, "point_grouped")
     number = Decimal(digits.replace(",", ""))
     # A figure longer than the warehouse's numbers hold is no indicator value; it must not stop the models.

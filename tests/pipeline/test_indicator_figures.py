@@ -333,6 +333,9 @@ def test_an_indicator_that_cannot_be_scored_exactly_is_an_error_with_no_number(t
         # Before: read 1.250 with `.000户` for its unit, then told the units differ (or taken as the target's unit).
         ("≥1.250.000户", "1300000户", True),
         ("≥1000000", "1.250.000", False),
+        # Bare, a value is compared in its target's unit: `1.000` against 个 was read as 1 and scored against 1000.
+        ("=1000个", "1.000", False),
+        ("≥12,000户", "12.500", False),
     ],
 )
 def test_a_figure_that_may_be_grouped_by_points_is_asked_about_not_scored(target, reported, in_target):
@@ -351,6 +354,8 @@ def test_a_figure_that_may_be_grouped_by_points_is_asked_about_not_scored(target
         ("≥95.000%", "96.500%", Decimal("96.500")),
         ("=1,280个", "1,280.000个", Decimal(1280)),  # grouped by a comma already
         ("≥0.500个", "0.600个", Decimal("0.600")),  # no grouping starts with 0
+        ("≥1.250万户", "1.300", Decimal("1.300")),  # bare, in its target's 万户
+        ("≥95%", "96.500", Decimal("96.500")),
     ],
 )
 def test_a_figure_whose_places_its_unit_holds_is_read_as_before(target, reported, number):
