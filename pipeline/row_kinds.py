@@ -15,12 +15,17 @@ from pipeline.values import CellError, is_blank, squashed
 # A signer's label may say how he signs before its colon (`单位负责人（签字）：`), and a printed form's may stand in a cell
 # of its own with no colon, its value in the next (`填报人 | 张三 | 联系电话 | …`); a seal's place alone (`（盖章）`) ends a
 # form too. Under a 运行监控表, which has no 总分 row to end its table, each was read as one more indicator, its
-# required cells told as blank.
+# required cells told as blank. The sending office's line may stand below the table too (`填报单位：东关街道办事处`,
+# printed forms sign off with it): first under the table, it was read as a data row and its office never seen, the
+# file in a shared folder returned as naming no office.
 _SIGN_NOTE = r"(?:[(【\[](?:签字|签名|签章|盖章|公章|章)[)】\]])"
-_SIGNERS = r"填表人|填报人|制表人|联系人|联系电话|审核人|复核人|经办人|负责人|单位负责人|财务负责人|分管领导|填报日期|填表日期"
+_SIGNERS = (
+    r"填表人|填报人|制表人|联系人|联系电话|审核人|复核人|经办人|负责人|单位负责人|财务负责人|分管领导|填报日期|填表日期|"
+    r"填报单位|填表单位|报送单位"
+)
 _FOOTER = re.compile(
     rf"^(?:(?:填表人?|填报人|制表人?|联系人|联系电话|电话|审核人?|复核人?|经办人|负责人|单位负责人|财务负责人|分管领导|"
-    rf"填报日期|填表日期|注|备注|说明){_SIGN_NOTE}?[:：]|(?:{_SIGNERS}){_SIGN_NOTE}?$|(?:单位)?{_SIGN_NOTE}$)"
+    rf"填报日期|填表日期|填报单位|填表单位|报送单位|注|备注|说明){_SIGN_NOTE}?[:：]|(?:{_SIGNERS}){_SIGN_NOTE}?$|(?:单位)?{_SIGN_NOTE}$)"
 )
 # A 合计 row in the words clerks write: totals of every row above, and subtotals of the rows since the last one (a
 # page's, a month's). Read as data, a `总合计` or `汇总` row doubled every figure of its sheet.

@@ -348,6 +348,23 @@ def test_in_a_shared_intake_folder_the_filing_unit_line_decides(registry):
     assert [r["unit"] for r in parsed.sheets[0].records] == [UNIT]
 
 
+@pytest.mark.parametrize(
+    "footer",
+    [
+        [["填报单位：枣林街道办事处"]],
+        [["填报单位（盖章）：枣林街道办事处", None, None, "填表人：王芳"]],
+        [["填报单位", "枣林街道办事处", None, "填报日期", "2023年1月5日"]],
+    ],
+)
+def test_a_filing_unit_line_below_the_table_names_the_office_too(registry, footer):
+    # First under the table, the line was read as a data row and its office never seen: the file in a shared folder
+    # was returned as naming no office.
+    rows = compound_sheet(*DATA, unit_line=None, footer=footer)
+    parsed = parse_file(xlsx({"清单": rows}), "公共收件/清单.xlsx", registry)
+    assert (parsed.errors, parsed.unit) == ([], UNIT)
+    assert [r["unit"] for r in parsed.sheets[0].records] == [UNIT] * len(DATA)
+
+
 def test_a_shared_intake_folder_without_a_filing_unit_line_is_rejected_as_unit_unknown(registry):
     parsed = parse_file(xlsx({"清单": compound_sheet(*DATA, unit_line=None)}), "公共收件/清单.xlsx", registry)
     assert rules(parsed) == [(Severity.ERROR, "unit_unknown")]

@@ -41,6 +41,10 @@ def test_a_signers_line_as_printed_forms_write_it_is_a_footer():
     )  # a label in a cell of its own
     assert row_kind([None, None, "（盖章）"]) == "footer"  # a seal's place
     assert row_kind(["单位（盖章）"]) == "footer"
+    # The sending office's line, as printed forms sign off with it.
+    assert row_kind(["填报单位：东关街道办事处"]) == "footer"
+    assert row_kind(["填报单位（盖章）：东关街道办事处"]) == "footer"
+    assert row_kind(["填报单位", "东关街道办事处"]) == "footer"
     # A name that only starts with a signer's word, or a seal word without its brackets, is still data.
     assert row_kind(["填报人张三", 120]) == "data"
     assert row_kind(["联系电话亭改造", 3]) == "data"
