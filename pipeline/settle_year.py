@@ -48,7 +48,7 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
     # A year in two digits, or in the sheet's name, is checked against the year taken, never taking it; the sheet's
     # name only where another statement stands first, the one compared with.
     statements += short_title(sheet) + short_filename(sheet, filename)
-    named_sheet = sheet_name_years(sheet)
+    named_sheet = sheet_name_years(sheet, filename)
     statements += named_sheet if statements else []
     # `latest` is next year (year_range.latest_year): the year before it is the run's own.
     this_year = latest - 1

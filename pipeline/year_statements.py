@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from pipeline.date_values import short_year_named, year_dated, years_named
@@ -91,8 +92,12 @@ def short_title(sheet: ParsedSheet) -> list[Statement]:
 _YEAR_MONTH = re.compile(r"20\d{2}\s*(?:年\s*\d{1,2}\s*月|[.\-/]\s*\d{1,2}(?!\d))")
 
 
-def sheet_name_years(sheet: ParsedSheet) -> list[Statement]:
+def sheet_name_years(sheet: ParsedSheet, filename: str) -> list[Statement]:
     """Return the years a sheet's name names (`2021年`) as a statement to check the year against, never taking it."""
+    # A CSV's one sheet is named after its file (as is a workbook saved from one): its name states what the file
+    # name does, which is checked already. Counted again, `2021年清单.csv` was told the one conflict twice.
+    if sheet.name == PurePath(filename).stem:
+        return []
     # A workbook keeps a sheet per year (2021年 | 2022年) under titles naming none: each was filed under the file
     # name's year, last year's compounds added to this year's list without a word.
     # A year with a month (`2023年1月`, `2023.1`) names the month a ledger was kept to or sent in, as often a year

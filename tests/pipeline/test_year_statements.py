@@ -21,7 +21,7 @@ from tests.pipeline.test_parse import (
     records_years,
     rules,
 )
-from tests.pipeline.workbooks import compound_sheet, xlsx
+from tests.pipeline.workbooks import compound_sheet, csv_bytes, xlsx
 
 
 @pytest.mark.parametrize(
@@ -239,6 +239,16 @@ def test_a_sheet_named_for_another_year_is_told_against_the_year_taken_and_never
         "工作表名写的是2021年，而文件名“2022年清单.xlsx”写的是2022年，二者不一致"
     )
     assert warning.fix.endswith("否则请改正工作表名")
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_sheet_named_after_its_file_tells_the_file_names_conflict_once(registry, suffix):
+    # A CSV's one sheet is named after its file (a workbook saved from one too): its name was counted as a second
+    # statement of the same year, the one conflict told twice.
+    rows = compound_sheet(*DATA, title="2022年老旧小区改造项目清单")
+    content = csv_bytes(rows) if suffix == "csv" else xlsx({"2021年清单": rows})
+    parsed = parse_file(content, f"{UNIT}/2021年清单.{suffix}", registry)
+    assert [(p.rule, p.value) for p in parsed.warnings] == [("year_conflict", "2021")]
 
 
 @pytest.mark.parametrize("name", ["2022年", "清单", "2023年1月", "2023.1"])
