@@ -23,6 +23,7 @@ from pipeline.settings import Settings, setting_refused
 from pipeline.store_claim import StoreClaimed
 from pipeline.suites import SuiteError
 from pipeline.warehouse import WarehouseBusy
+from pipeline.warehouse_lost import warehouse_lost
 
 # Commands that read or write the data root, so refuse one that does not exist rather than make it silently.
 NEEDS_HOME = frozenset({"run", "ingest", "report", "status", "sql", "withdraw", "docs", "serve", "users"})
@@ -40,7 +41,7 @@ def _missing_home(args: argparse.Namespace) -> str | None:
         return None
     problem = args.settings.home_problem()
     if problem is None and args.command in WRITES_WAREHOUSE | READS_WAREHOUSE:
-        return args.settings.warehouse_lost()
+        return warehouse_lost(args.settings)
     return problem
 
 

@@ -6,12 +6,12 @@ import logging
 
 import duckdb
 
-from pipeline.intake.stored_before import supersede
 from pipeline.offices import Offices
 from pipeline.projects import REGISTER_TEMPLATE, ProjectRegister, derived_code
 from pipeline.registry import Registry
 from pipeline.registry_templates import Template
 from pipeline.slice_keys import slice_key
+from pipeline.superseded import supersede
 
 logger = logging.getLogger(__name__)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path, PurePosixPath
 
-from pipeline.settings import URL
+# A location given as a URL (`s3://bucket/prefix`) rather than a local path.
+URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 # A location is a local path or a URL such as s3://bucket/prefix.
 Location = Path | str

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pipeline.limits import Limits, positive_whole_number
+from pipeline.locations import URL, is_url, split_url
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 # What to do when the warehouse is gone but the archive holds files: said by the writers and by `pipeline status`.
@@ -16,8 +16,6 @@ WAREHOUSE_LOST_FIX = (
     "请检查 PIPELINE_WAREHOUSE 是否写错、它所在的卷是否已挂载；"
     "数据仓库丢失时请按 docs/deploying.md 的“Backup and restore”一节从备份恢复"
 )
-# A location given as a URL (`s3://bucket/prefix`) rather than a local path.
-URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 DATA_DOCS_KEEP_DAYS = 90
 # Locations the pipeline writes into: none may lie in the inbox, where what it writes would be read as submissions.
 # The warehouse too: its versions and the writer's copy were returned as 不是电子表格文件 every night, and archived.
@@ -85,8 +83,6 @@ class Settings:
         def location(name: str, default: str) -> Path | str:
             raw = (os.environ.get(f"PIPELINE_{name.upper()}") or "").strip()
             if URL.match(raw):
-                from pipeline.locations import split_url  # it imports this module
-
                 # Checked now: `ftp://…` was told as another warehouse's claim on the store, `s3://` as no inbox.
                 try:
                     split_url(raw)
@@ -127,8 +123,6 @@ class Settings:
 
     def check_storage(self) -> None:
         """Refuse an inbox and an archive of which one is a local folder and the other an `s3://` location."""
-        from pipeline.locations import is_url  # it imports this module
-
         if is_url(self.inbox) != is_url(self.archive):
             # Files are archived by moving them within one storage; across two, a file would sit in both or neither.
             raise ValueError(
@@ -139,8 +133,6 @@ class Settings:
 
     def in_inbox(self) -> list[str]:
         """Return the written locations (`WRITTEN`) that are, or lie under, the inbox (a folder or an `s3://` one)."""
-        from pipeline.locations import is_url, split_url  # it imports this module
-
         if not is_url(self.inbox):
             # Resolved: a receipts folder reached through a link into the inbox is read back all the same.
             inbox = Path(self.inbox).resolve()
@@ -178,28 +170,6 @@ class Settings:
         return (
             f"数据根目录{what}：{self.home}。请检查 --home 或 PIPELINE_HOME 是否写错；"
             f"如需新建数据根目录，请运行 pipeline init --home {self.home}。"
-        )
-
-    def warehouse_lost(self) -> str | None:
-        """Say so if there is no warehouse (no published version, no writer's copy) though the archive holds files.
-
-        Asked by what writes the warehouse: the portal may run where the archive is shared and the warehouse is not.
-        """
-        from pipeline.inbox_storage import storage_for  # it imports this module
-        from pipeline.warehouse import current_version, working_copy  # it imports this module
-
-        if current_version(self.warehouse) is not None or working_copy(self.warehouse).exists():
-            return None
-        # A first night's archive is empty. With files in it, the warehouse was there: a mistyped
-        # PIPELINE_WAREHOUSE or an unmounted volume made a new empty one, which took every file left in the inbox
-        # in again (withdrawn ones too), wrote their receipts anew and published a report from them alone.
-        # Asked only with no warehouse here, so an archive on object storage is listed on such a night alone.
-        if not storage_for(self).archive_holds_files():
-            return None
-        return (
-            f"数据仓库不存在：{self.warehouse}（写入方副本 {working_copy(self.warehouse)} 也没有），"
-            f"但归档 {self.archive} 中已有以前接收的文件，本次未执行。{WAREHOUSE_LOST_FIX}。"
-            "新建空的数据仓库会把收件箱中的文件（包括已撤回的）当作新文件重新接收，并据此改写回执和年度报告。"
         )
 
     @property

@@ -8,6 +8,7 @@ from pipeline.receipt_facts import STATUS_ZH
 from pipeline.settings import WAREHOUSE_LOST_FIX, Settings
 from pipeline.text import clip, display_width, pad, printable
 from pipeline.warehouse import current_version, published_reader, unpublished
+from pipeline.warehouse_lost import warehouse_lost
 
 STATUSES = ("accepted", "rejected", "duplicate", "superseded", "withdrawn")
 # Columns given to an office and a file name on a terminal line.
@@ -41,7 +42,7 @@ def status(settings: Settings) -> Status:
     result.template_warnings = template_warnings(settings)
     result.unpublished = unpublished(settings.warehouse)
     if current_version(settings.warehouse) is None:
-        if result.unpublished is None and settings.warehouse_lost() is not None:
+        if result.unpublished is None and warehouse_lost(settings) is not None:
             result.archive_holding_files = str(settings.archive)
         return result
     with published_reader(settings.warehouse) as con:

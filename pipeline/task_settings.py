@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from pipeline.settings import Settings, setting_refused
+from pipeline.warehouse_lost import warehouse_lost
 
 if TYPE_CHECKING:
     from pipeline.registry import Registry
@@ -34,7 +35,7 @@ def task_settings(own_root: bool = True) -> Settings:
 
     `own_root`: refuse a data root that is not there, as every `pipeline` command that writes does, instead of
     filling a new empty one, where every file of an inbox kept elsewhere looks new; and a warehouse gone where the
-    archive holds files (`Settings.warehouse_lost`), instead of making a new empty one. A parse worker's
+    archive holds files (`warehouse_lost`), instead of making a new empty one. A parse worker's
     PIPELINE_HOME is only its scratch (docs/deploying.md).
     """
     try:
@@ -43,7 +44,7 @@ def task_settings(own_root: bool = True) -> Settings:
         problem = setting_refused(exc)
     else:
         # An archive on object storage out of reach raises here: an I/O failure the retry policy retries.
-        problem = (settings.home_problem() or settings.warehouse_lost()) if own_root else None
+        problem = (settings.home_problem() or warehouse_lost(settings)) if own_root else None
         if problem is None:
             return settings
     logger.error("%s", problem)

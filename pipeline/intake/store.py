@@ -14,10 +14,11 @@ from pipeline.inbox_storage import marker_of
 from pipeline.intake.candidates import Candidate
 from pipeline.intake.file_rows import Waiting, _add_data, _add_returned, add_problems, hold_back, released
 from pipeline.intake.pending_rows import PendingRows
-from pipeline.intake.stored_before import _name_keepers, _retell_stored, _taken_from, supersede
+from pipeline.intake.stored_before import _name_keepers, _retell_stored, _taken_from
 from pipeline.parse import sending_folder_of
 from pipeline.settings import TIMEZONE
 from pipeline.slice_keys import SheetSlices
+from pipeline.superseded import supersede
 
 SUBMISSION_COLUMNS = [
     "submission_id",

@@ -30,6 +30,7 @@ from pipeline.runlock import run_lock
 from pipeline.settings import Settings
 from pipeline.storage import LocalStorage
 from pipeline.store_claim import CLAIM, ID_FILE, StoreClaimed
+from pipeline.warehouse_lost import warehouse_lost
 from pipeline.work_files import (
     read_work_object,
     reading,
@@ -509,7 +510,7 @@ def test_a_warehouse_lost_beside_an_object_store_archive_that_holds_files_is_ref
     # A first night: this data root's claim and a killed copy's partial lie beside the fingerprint folders.
     store_claim.claim_stores(settings, "2026-12-05T00:00:00")
     _put(s3, bucket, "archive/.partial-0123", b"x")
-    assert not storage_for(settings).archive_holds_files() and settings.warehouse_lost() is None
+    assert not storage_for(settings).archive_holds_files() and warehouse_lost(settings) is None
     _put(s3, bucket, "archive/ab/" + "ab" * 32 + ".csv", b"a,b\n1,2\n")
     assert storage_for(settings).archive_holds_files()
     _put(s3, bucket, "inbox/枣林街道/清单.csv", b"a,b\n1,2\n")
