@@ -90,7 +90,7 @@ def _settle_year(parsed: ParsedFile, sheet: ParsedSheet, filename: str, latest: 
         parsed.problems.append(year_span(sheet, mixed))
     if missing:
         # Alone, the sheet's name still gives the `年度：` line asked for its year, as a clerk copies it.
-        fail_unknown(parsed, sheet, filename, deciding, column, filled, statements or named_sheet, this_year)
+        fail_unknown(parsed, sheet, filename, deciding, column, filled, statements or named_sheet)
     flag_conflicts(parsed, sheet, statements, bounded)
     parsed.problems += header_year_conflicts(sheet, statements)
     hold_dated_months(parsed, sheet, deciding, set(filled))
@@ -135,6 +135,6 @@ def _refuse_unread(
                     header="年度",
                     value=sheet.meta.year_written,
                     expected="应为四位年份",
-                    fix=f"请按报表年度改写，如{year_example(statement, statements, this_year)}",
+                    fix=f"请按报表年度改写，如{year_example(statement, statements)}",
                 )
             )

@@ -21,15 +21,14 @@ def fail_unknown(
     column: Statement | None,
     filled: list[int],
     statements: list[Statement],
-    this_year: int,
 ) -> None:
     """Fail a sheet whose `filled` rows took no year: name the blank 年度 cells or line, the two-digit year not taken,
     or the title or file name naming several, and ask for a `年度：` line.
 
-    The line asked for is shown with the year the file most likely means (`year_example`): a clerk copies an example
-    as written, and a fixed 2022 on a 2026 file would file it under 2022.
+    The line asked for is shown with the year the file most likely means (`year_example`), or a blank where nothing in
+    it names one: a clerk copies an example as written, and any year shown would file the sheet under it.
     """
-    example = year_example(deciding, statements, this_year)
+    example = year_example(deciding, statements)
     if deciding is None and column is not None:
         # The other rows' 年度 is no statement for these (a column speaks for its own rows): the blanks are named.
         parsed.fail(
@@ -78,14 +77,15 @@ def fail_unknown(
         )
 
 
-def year_example(deciding: Statement | None, statements: list[Statement], this_year: int) -> str:
+def year_example(deciding: Statement | None, statements: list[Statement]) -> str:
     """Return the `年度：` line to show: of the years the deciding statement names, the one another statement names too
     (a title's 2021-2022 beside a file name's 2022), else each of them; with none deciding, the one year the others
-    name (a blank `年度：` line under a title's `22年`); else the run's year, said to be that."""
+    name (a blank `年度：` line under a title's `22年`); else a blank to fill, never a year: the run's year, copied,
+    filed 2022's list as 2026's."""
     named = deciding.years if deciding is not None else ()
     others = {s.years[0] for s in statements if s is not deciding and len(s.years) == 1}
     seconded = others.intersection(named) if named else others
     years = tuple(seconded) if len(seconded) == 1 else named
     if years:
         return "或".join(f"“年度：{year}”" for year in years)
-    return f"{this_year}年度的报表写“年度：{this_year}”"
+    return "“年度：＿＿＿＿”（横线处填写本表数据所属的四位年份，不一定是今年）"

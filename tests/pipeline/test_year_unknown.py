@@ -22,13 +22,13 @@ def test_a_year_that_cannot_be_determined_is_rejected_as_year_unknown(registry):
     assert rules(parsed) == [(Severity.ERROR, "year_unknown")]
     problem = parsed.errors[0]
     assert problem.sheet == "清单"
-    # Nothing in the file names a year: the example is the run's own year, said to be that, never a fixed one a clerk
-    # would copy onto a file of another year.
-    year = latest_year() - 1
+    # Nothing in the file names a year: the example is a blank to fill, no year at all. The run's own year, shown
+    # (`年度：2026`), was copied onto 2022's list and filed it as 2026's.
     assert problem.message_zh == (
-        f"报表年度无法确定：请在表格上方加一行“年度：…”写明报表年度，如{year}年度的报表写“年度：{year}”，"
-        "或在标题中写明年度。"
+        "报表年度无法确定：请在表格上方加一行“年度：…”写明报表年度，"
+        "如“年度：＿＿＿＿”（横线处填写本表数据所属的四位年份，不一定是今年），或在标题中写明年度。"
     )
+    assert str(latest_year() - 1) not in problem.message_zh and str(latest_year()) not in problem.message_zh
     assert parsed.years == []
 
 
@@ -61,9 +61,9 @@ def test_a_blank_year_line_is_told_as_blank_not_as_missing(registry, line):
         3,
         "年度",
     )
-    year = latest_year() - 1
     assert problem.message_zh == (
-        f"报表年度无法确定：第3行“年度：”后没有填写年度，请填写四位年份，如{year}年度的报表写“年度：{year}”。"
+        "报表年度无法确定：第3行“年度：”后没有填写年度，请填写四位年份，"
+        "如“年度：＿＿＿＿”（横线处填写本表数据所属的四位年份，不一定是今年）。"
     )
 
 
