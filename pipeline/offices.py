@@ -63,6 +63,11 @@ def is_written_in_full(name: str, short: str) -> bool:
     return _OFFICE_ENDING.search(cut) is None and rest in _UNENDED_OFFICES
 
 
+def ends_as_office(text: str) -> bool:
+    """Say whether `text` ends as an office's name does (办事处, 局, 公司, 委员会…), listed or not."""
+    return _OFFICE_ENDING.search(text) is not None
+
+
 def place_of(name: str) -> str | None:
     """Return the place an office's full name is that place's own office of (七里园街道办事处 → 七里园街道), else None."""
     for place, endings in _PLACE_OFFICES.items():

@@ -59,6 +59,7 @@ class RegisteredProject:
     name: str
     project_type: str | None = None
     implementing_unit: str | None = None
+    supervising_department: str | None = None  # 主管部门: whose template a title may copy, not a sender
     year: int | None = None
     planned_total_wan: Decimal | None = None
     planned_start: dt.date | None = None
@@ -174,7 +175,8 @@ class ProjectRegister:
             """
             select r.project_code, r.project_name, r.project_type, r.implementing_unit, r.year,
                 r.planned_total_investment_wan, r.planned_start, r.planned_finish, r.unit, r.submission_id,
-                r.excel_row, c.submission_id is not null as current, r.sheet
+                r.excel_row, c.submission_id is not null as current, r.sheet,
+                r.supervising_department
             from raw.project_register as r
             inner join ops.submissions as s using (submission_id)
             left join ops.current_slices as c using (submission_id, slice_key)
@@ -183,7 +185,7 @@ class ProjectRegister:
             """
         ).fetchall()
         register = cls()
-        for *described, sheet in rows:
+        for *described, sheet, supervisor in rows:
             code, name, kind, implementer, year, total, start, finish, unit, number, row, current = described
             register._add(
                 RegisteredProject(
@@ -192,6 +194,7 @@ class ProjectRegister:
                     name=name,
                     project_type=kind,
                     implementing_unit=implementer,
+                    supervising_department=supervisor,
                     year=year,
                     planned_total_wan=total,
                     planned_start=start,
@@ -221,6 +224,7 @@ class ProjectRegister:
                             name=r["project_name"],
                             project_type=r.get("project_type"),
                             implementing_unit=r.get("implementing_unit"),
+                            supervising_department=r.get("supervising_department"),
                             year=r.get("year"),
                             planned_total_wan=r.get("planned_total_investment_wan"),
                             planned_start=r.get("planned_start"),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from pipeline.offices import Office, place_of
+from pipeline.offices import Office, ends_as_office, office_key, place_of
 from pipeline.problems import Problem, Severity
-from pipeline.projects import REGISTER_TEMPLATE
+from pipeline.projects import REGISTER_TEMPLATE, implemented_by
 from pipeline.registered_units import registered_units
 from pipeline.text import squash
 
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
     from pipeline.projects import ProjectRegister
 
 RULE = "unit_in_title"
+# An office neither registry nor register names, written before the title's year as offices are
+# (`东关街道办事处2022年老旧小区改造项目清单`): what comes before the year, if it ends as an office's name does.
+_BEFORE_YEAR = re.compile(r"^(\D{2,}?)(?:19|20)\d\d年")
 
 
 def check_title_unit(parsed: ParsedFile, register: ProjectRegister, offices: Offices) -> None:
@@ -38,9 +42,12 @@ def check_title_unit(parsed: ParsedFile, register: ProjectRegister, offices: Off
     texts = [(sheet, sheet.meta.title) for sheet in parsed.sheets if sheet.meta.title]
     texts.append((None, PurePath(parsed.original_name).stem))
     for sheet, text in texts:
-        named = _named_in(squash(text), names, sender)
+        named = _named_in(squash(text), names, sender) or _unlisted_in(squash(text), sender)
         if sender.name in named:
             return  # the title, or the name, says it is the sender's own
+        if named and _supervise_only(named, sender, register, offices):
+            parsed.problems.append(_supervisor_warning(sheet, parsed, text, named, sender))
+            return
         if named:
             parsed.problems.append(_problem(parsed, sheet, text, named, sender, offices))
             return
@@ -88,6 +95,62 @@ def _named_in(text: str, names: list[tuple[str, str]], sender: Office) -> list[s
     return list(dict.fromkeys(name for _, _, name in sorted(found)))
 
 
+def _supervise_only(named: list[str], sender: Office, register: ProjectRegister, offices: Offices) -> bool:
+    """Say whether every office named is the registered 主管部门 of the sender's projects and implements none.
+
+    `区住建局2022年老旧小区改造项目清单` is the bureau's template's title, copied by the 街道 filling it in: the office it
+    names sends no list of its own for these projects, so the figures are the folder's. One implementing any registered
+    project sends its own, and its figures must never be published as the folder's: that title is still refused.
+    """
+    senders = registered_units(register, offices)
+    supervising = {
+        office_key(office.name)
+        for project in register.projects
+        if project.current
+        and project.supervising_department
+        and implemented_by(project, sender.name, offices)
+        for office in (
+            offices.named(project.supervising_department) or (Office(name=project.supervising_department),)
+        )
+    }
+    return all(office_key(name) in supervising and office_key(name) not in senders for name in named)
+
+
+def _supervisor_warning(
+    sheet: ParsedSheet | None, parsed: ParsedFile, text: str, named: list[str], sender: Office
+) -> Problem:
+    """Say the title names the projects' 主管部门, and that the file is taken in as the folder's office's."""
+    says = _says(parsed, sheet, text, named)
+    fix = (
+        f"如本表确是{sender.name}的数据，可在表格上方加一行“填报单位：{sender.name}”，不再提示；"
+        f"如不是，请放入报送单位的文件夹后重新报送"
+    )
+    return Problem(
+        Severity.WARNING,
+        RULE,
+        f"{says}，即项目基本信息表中{sender.name}所实施项目的主管部门，而非报送单位；本文件放在{sender.name}的文件夹"
+        f"“{parsed.sending_folder}”中，已按{sender.name}的数据接收。{fix}。",
+        sheet=sheet.name if sheet else None,
+        excel_row=sheet.meta.rows.get("title") if sheet else None,
+        column_header="标题" if sheet else None,
+        value=text,
+        expected=f"应为{sender.name}的数据",
+        fix=fix,
+    )
+
+
+def _unlisted_in(text: str, sender: Office) -> list[str]:
+    """Return the office no registry lists that a title or file name opens with, before its year, unless the sender's.
+
+    With no register stored yet, or one not naming it, 东关街道办事处's list in 枣林's folder was read as 枣林's and
+    returned only for naming no project of 枣林's: the clerk learned whose title it was after sending it again.
+    """
+    found = _BEFORE_YEAR.match(text)
+    if found is None or not ends_as_office(found[1]) or sender.is_named_by(found[1]):
+        return []
+    return [found[1]]
+
+
 def _problem(
     parsed: ParsedFile,
     sheet: ParsedSheet | None,
@@ -97,12 +160,7 @@ def _problem(
     offices: Offices,
 ) -> Problem:
     """Say whose the title or name says the file is, which folder it came in, and which line to add."""
-    others = "、".join(named)
-    says = (
-        f"第{sheet.meta.rows['title']}行的标题“{text}”写的是{others}"
-        if sheet
-        else f"文件名“{parsed.original_name}”写的是{others}"
-    )
+    says = _says(parsed, sheet, text, named)
     own = f"“填报单位：{sender.name}”"
     if len(named) == 1 and sender.may_submit_for(Office(name=named[0])):
         fix = f"如本表是代{named[0]}报送的，请在表格上方加一行“填报单位：{named[0]}”；如是{sender.name}本单位的，请加一行{own}"
@@ -121,3 +179,11 @@ def _problem(
         expected=f"应为{sender.name}的数据",
         fix=fix,
     )
+
+
+def _says(parsed: ParsedFile, sheet: ParsedSheet | None, text: str, named: list[str]) -> str:
+    """Say where the title, or else the file name, names which offices."""
+    others = "、".join(named)
+    if sheet:
+        return f"第{sheet.meta.rows['title']}行的标题“{text}”写的是{others}"
+    return f"文件名“{parsed.original_name}”写的是{others}"
