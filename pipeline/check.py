@@ -51,7 +51,7 @@ def _object_path(url: str, settings: Settings) -> str | None:
     return key[len(prefix) :].lstrip("/") if prefix else key
 
 
-def _in_inbox(path: Named, settings: Settings) -> bool:
+def in_inbox(path: Named, settings: Settings) -> bool:
     """Say whether a file named to check lies in the inbox, where the night will read it."""
     if isinstance(path, str):
         return _object_path(path, settings) is not None
@@ -67,17 +67,41 @@ def _identity(path: bytes) -> tuple[int, int] | None:
     return status.st_dev, status.st_ino
 
 
-def _inbox_relative(path: Named, settings: Settings) -> str:
-    """Name a file as the inbox would, so its folder can tell the sending office."""
+def judged_folder(
+    path: Named, settings: Settings, registry: Registry, folder: str | None = None
+) -> str | None:
+    """Return the inbox folder a file outside the inbox is checked as sent in: `folder` if given, else its own
+    folder's name where that names one listed office or a shared folder (`某处/枣林街道/清单.xlsx`); None for a file
+    in the inbox, which its place there judges, or one checked as at the inbox root.
+
+    Checked as at the root, a file an office would send from its folder with no `填报单位：` line was judged as
+    naming no office, which is not what the night does with it.
+    """
+    if isinstance(path, str) or in_inbox(path, settings):
+        return None
+    if folder:
+        return folder
+    parent = decode_name(os.fsencode(path.resolve().parent.name))
+    offices = registry.offices
+    # An unlisted folder is, in the inbox, an office of its name; here it is as likely `下载` or `tmp`.
+    meant = offices.named(parent) if parent else ()
+    listed = len(meant) == 1 and meant[0] in offices.offices
+    return parent if parent and (offices.is_shared(parent) or listed) else None
+
+
+def _inbox_relative(path: Named, settings: Settings, folder: str | None = None) -> str:
+    """Name a file as the inbox would, so its folder can tell the sending office; one outside the inbox as in
+    `folder` (see `judged_folder`), or at the root."""
     if isinstance(path, str):  # an inbox object: its key is Unicode, named as the night lists it
         return _object_path(path, settings) or ""
     resolved = path.resolve()
-    if _in_inbox(path, settings):
+    if in_inbox(path, settings):
         relative = os.fsencode(resolved.relative_to(settings.inbox).as_posix())
         # A GBK folder or file name is named as the night names its sender: decoded, never its raw bytes.
         return written_path(os.fsdecode(relative), relative)
-    # Outside the inbox no folder says who sent it: checked as at the inbox root, where the 填报单位 line decides.
-    return decode_name(os.fsencode(resolved.name))
+    # Outside the inbox, as in the folder judged; with none, at the inbox root, where the 填报单位 line decides.
+    name = decode_name(os.fsencode(resolved.name))
+    return f"{folder}/{name}" if folder else name
 
 
 def files_under(paths: list[Named], settings: Settings | None = None) -> list[Named | NotChecked]:
@@ -188,11 +212,15 @@ def read_named(path: Path, limits: Limits) -> bytes | NotChecked:
 
 
 def check_files(
-    paths: list[Named | NotChecked], settings: Settings, registry: Registry, read_on: ReadOn | None = None
+    paths: list[Named | NotChecked],
+    settings: Settings,
+    registry: Registry,
+    read_on: ReadOn | None = None,
+    folder: str | None = None,
 ) -> list[ReceiptFacts | NotChecked]:
     """Prepare the files exactly as ingest would, consulting the warehouse read-only if there is one; a file that
     cannot be read safely is `NotChecked`, in its place. `read_on`: the day they are read by, the next night's if
-    not given."""
+    not given; `folder`: the inbox folder files outside the inbox are sent in (`judged_folder`)."""
     read = [
         p
         if isinstance(p, NotChecked)
@@ -202,7 +230,9 @@ def check_files(
         for p in paths
     ]
     named = [(p, r) for p, r in zip(paths, read, strict=True) if isinstance(r, bytes)]
-    files = [(_inbox_relative(p, settings), r) for p, r in named]
+    files = [
+        (_inbox_relative(p, settings, judged_folder(p, settings, registry, folder)), r) for p, r in named
+    ]
     # Read as the night will read them, beside the files waiting in the inbox; one checked where it lies there is
     # one of those, not beside itself (an inbox object is told by its path, a local file by its inode).
     in_place = frozenset(
@@ -211,7 +241,7 @@ def check_files(
             (
                 _inbox_relative(p, settings) if isinstance(p, str) else _identity(os.fsencode(p))
                 for p, _ in named
-                if _in_inbox(p, settings)
+                if in_inbox(p, settings)
             ),
         )
     )

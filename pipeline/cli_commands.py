@@ -217,7 +217,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     read_on = next_night()
     # The day is the schedule's guess: said once, so a result that rests on it is not taken as certain.
     say(f"以下各文件按夜间任务的规则检查，{read_on.told}。")
-    for facts in check_files(files, args.settings, args.registry, read_on):
+    checked = check_files(files, args.settings, args.registry, read_on, args.folder)
+    for path, facts in zip(files, checked, strict=True):
         if isinstance(facts, NotChecked) and facts.returned:
             # 【未检查】 alone read as a file the night would pass over, where it returns it with a receipt.
             say(
@@ -227,8 +228,25 @@ def cmd_check(args: argparse.Namespace) -> int:
         if isinstance(facts, NotChecked):  # like an entry the night skips: data, not a failed check
             say(f"【未检查】{one_line(facts.path)}\n  {one_line(facts.reason_zh)}")
             continue
-        print(render_text(facts, dry_run=True, names=names))
+        head, _, rest = render_text(facts, dry_run=True, names=names).partition("\n")
+        print("\n".join(filter(None, (head, _judged_as(path, args), rest))))
     return EXIT_FAILED if missing else EXIT_OK
+
+
+def _judged_as(path: Path | str, args: argparse.Namespace) -> str | None:
+    """Say which inbox folder a file outside the inbox was checked as sent in; None for one in the inbox."""
+    from pipeline.check import in_inbox, judged_folder
+
+    if isinstance(path, str) or in_inbox(path, args.settings):
+        return None
+    folder = judged_folder(path, args.settings, args.registry, args.folder)
+    if folder is None:
+        return (
+            "  本文件不在收件箱中，按放在收件箱根目录检查：报送单位由“填报单位：”一行决定；"
+            "如要按某单位文件夹中的文件检查，请加 --folder 文件夹名"
+        )
+    how = "由 --folder 指定" if args.folder else "取自文件所在文件夹的名称"
+    return f"  本文件不在收件箱中，按放在收件箱文件夹“{folder}”中检查（文件夹{how}）"
 
 
 def cmd_templates(args: argparse.Namespace) -> int:

@@ -28,6 +28,14 @@ def _file_or_url(raw: str) -> Path | str:
     return raw if is_url(raw) else Path(raw)
 
 
+def _inbox_folder(raw: str) -> str:
+    """Return an inbox folder's name: one level, as the first level of an inbox path names the sender."""
+    name = raw.strip().strip("/")
+    if not name or "/" in name or name in (".", ".."):
+        raise argparse.ArgumentTypeError(f"“{raw}”不是收件箱中的一个文件夹名（只写一层，如 枣林街道）")
+    return name
+
+
 def _global_options(parser: argparse.ArgumentParser, top: bool) -> None:
     """Add --home and --quiet; on a subcommand they default to nothing, so either position works."""
     keep = {} if top else {"default": argparse.SUPPRESS}
@@ -167,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_file_or_url,
         metavar="FILE",
         help="files, or folders to check every file under; with an s3:// inbox, its objects' s3:// URLs too",
+    )
+    check.add_argument(
+        "--folder",
+        type=_inbox_folder,
+        help="inbox folder (an office's, or a shared one) files outside the inbox are checked as sent in "
+        "(default: their own folder's name where it names a listed office or shared folder, else the inbox root)",
     )
     check.set_defaults(handler=cmd_check)
     new_source = commands.add_parser(

@@ -7,11 +7,14 @@ import signal
 from pathlib import Path
 
 from pipeline.check import NotChecked, check_contents, check_files, files_under
+from pipeline.cli import main
 from pipeline.inbox_entries import SKIP_ZH
 from pipeline.intake import ingest
 from pipeline.receipt_facts import ReceiptFacts
 from tests.conftest import REGISTER_CSV
 from tests.pipeline.test_intake import COMPOUNDS_V1, COMPOUNDS_V2, drop, query
+
+ZAOLIN = "枣林街道办事处"
 
 
 def test_two_files_under_one_name_each_get_their_own_receipt(settings, registry):
@@ -288,3 +291,48 @@ def test_pipeline_check_says_the_day_it_assumes_and_that_a_run_by_hand_reads_by_
         "该任务推迟开始也按此日；由人工启动的任务按其开始的日期读取；如在此之前由人工启动的任务入库，"
         "则按2026年11月30日读取，所判断的月份可能不同）。"
     )
+
+
+# The list with no `填报单位：` line: only the folder it is sent in says whose it is.
+UNSAID = COMPOUNDS_V1.replace("填报单位：枣林街道办事处\n", "")
+
+
+def test_a_file_outside_the_inbox_is_checked_as_sent_in_the_office_folder_it_lies_in(
+    settings, registry, register, tmp_path
+):
+    for folder in ("枣林街道", "下载"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "清单.csv").write_text(UNSAID, encoding="utf-8")
+
+    in_office, elsewhere = check_files(
+        [tmp_path / "枣林街道" / "清单.csv", tmp_path / "下载" / "清单.csv"], settings, registry
+    )
+    [told] = check_files([tmp_path / "下载" / "清单.csv"], settings, registry, folder="枣林街道办事处")
+
+    # Before, both were judged as at the inbox root, naming no office: the night takes the first in.
+    assert (in_office.status, in_office.unit) == ("accepted", ZAOLIN)
+    # A folder naming no listed office (`下载`) is no office's: at the root, as before, unless --folder says one.
+    assert (elsewhere.status, elsewhere.unit) == ("rejected", None)
+    assert (told.status, told.unit) == ("accepted", ZAOLIN)
+
+
+def test_pipeline_check_says_which_folder_a_file_outside_the_inbox_was_checked_in(
+    settings, registry, register, tmp_path, capsys
+):
+    (tmp_path / "枣林街道").mkdir()
+    (tmp_path / "下载").mkdir()
+    (tmp_path / "枣林街道" / "清单.csv").write_text(UNSAID, encoding="utf-8")
+    (tmp_path / "下载" / "清单.csv").write_text(UNSAID, encoding="utf-8")
+
+    assert main(["check", str(tmp_path / "枣林街道" / "清单.csv"), str(tmp_path / "下载" / "清单.csv")]) == 0
+    assert main(["check", "--folder", "枣林街道", str(tmp_path / "下载" / "清单.csv")]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    said = [line.strip() for line in lines if line.startswith("  本文件不在收件箱中")]
+    assert said == [
+        "本文件不在收件箱中，按放在收件箱文件夹“枣林街道”中检查（文件夹取自文件所在文件夹的名称）",
+        "本文件不在收件箱中，按放在收件箱根目录检查：报送单位由“填报单位：”一行决定；"
+        "如要按某单位文件夹中的文件检查，请加 --folder 文件夹名",
+        "本文件不在收件箱中，按放在收件箱文件夹“枣林街道”中检查（文件夹由 --folder 指定）",
+    ]
+    assert sum(line.startswith("【将被接收】") for line in lines) == 2
