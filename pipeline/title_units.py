@@ -125,18 +125,11 @@ def _supervisor_warning(
         f"如本表确是{sender.name}的数据，可在表格上方加一行“填报单位：{sender.name}”，不再提示；"
         f"如不是，请放入报送单位的文件夹后重新报送"
     )
-    return Problem(
-        Severity.WARNING,
-        RULE,
+    said = (
         f"{says}，即项目基本信息表中{sender.name}所实施项目的主管部门，而非报送单位；本文件放在{sender.name}的文件夹"
-        f"“{parsed.sending_folder}”中，已按{sender.name}的数据接收。{fix}。",
-        sheet=sheet.name if sheet else None,
-        excel_row=sheet.meta.rows.get("title") if sheet else None,
-        column_header="标题" if sheet else None,
-        value=text,
-        expected=f"应为{sender.name}的数据",
-        fix=fix,
+        f"“{parsed.sending_folder}”中，已按{sender.name}的数据接收。{fix}。"
     )
+    return _on_title(Severity.WARNING, said, fix, sheet, text, sender)
 
 
 def _unlisted_in(text: str, sender: Office) -> list[str]:
@@ -167,11 +160,21 @@ def _problem(
     else:
         may = "；".join(f"{o}的数据可由{'、'.join(offices.who_may_send(Office(name=o)))}报送" for o in named)
         fix = f"{may}，如本表是其数据，请放入其中一个单位的文件夹；如是{sender.name}本单位的，请在表格上方加一行{own}"
-    return Problem(
-        Severity.ERROR,
-        RULE,
+    said = (
         f"{says}，而本文件放在{sender.name}的文件夹“{parsed.sending_folder}”中，表格上方没有“填报单位：…”一行，"
-        f"无法确定是哪个单位的数据：{fix}，然后重新报送。",
+        f"无法确定是哪个单位的数据：{fix}，然后重新报送。"
+    )
+    return _on_title(Severity.ERROR, said, fix, sheet, text, sender)
+
+
+def _on_title(
+    severity: Severity, said: str, fix: str, sheet: ParsedSheet | None, text: str, sender: Office
+) -> Problem:
+    """Return the problem told on the title's cell, or on the file name where no title names the office."""
+    return Problem(
+        severity,
+        RULE,
+        said,
         sheet=sheet.name if sheet else None,
         excel_row=sheet.meta.rows.get("title") if sheet else None,
         column_header="标题" if sheet else None,
