@@ -1,4 +1,5 @@
-"""Read a national form saved as CSV, whose merged cells kept their text in their first cell only."""
+"""Read a national form's blank 一级/二级指标 as the one above: a CSV keeps a merge's text in its first cell only, and a
+workbook whose merges were undone (or never made) shows the same."""
 
 from __future__ import annotations
 
@@ -12,15 +13,17 @@ LOST_MERGE = "CSV文件不保留合并单元格，若原表中该格与上方单
 
 
 class Headings:
-    """The headings a national form merges down the rows they head (一级指标, 二级指标), carried down a CSV's rows.
+    """The headings a national form merges down the rows they head (一级指标, 二级指标), carried down its rows.
 
-    Excel's “另存为CSV” keeps a merge's text in its first row and leaves the rows under it empty. A blank heading
+    Excel's “另存为CSV” keeps a merge's text in its first row and leaves the rows under it empty; so does a workbook
+    whose merges were undone (取消合并), and a clerk writing a heading once over its rows leaves them so. A blank heading
     is read as the one above it in its column, as the merge showed it, but only under a heading to its left that
     was carried too: a row naming its own 一级指标 starts a new run, and its blank 二级指标 stays blank (an error of
     its own), never the 二级指标 of another 一级指标.
     """
 
-    def __init__(self, bindings: list[Binding]):
+    def __init__(self, bindings: list[Binding], as_text: bool):
+        self.as_text = as_text  # a CSV, which keeps no merges; else a workbook's cells left blank, unmerged
         self.columns = sorted((b.index, b.header) for b in bindings)
         self.names = {b.index: b.column.name for b in bindings}
         self.above: list[object] = [None] * len(self.columns)
@@ -47,6 +50,18 @@ class Headings:
         """Return the Excel rows each heading was read from above on, by column name, for the headings carried."""
         return {self.names[index]: tuple(rows) for index, rows in self.carried.items() if rows}
 
+    def _expected(self, told: list[str]) -> str:
+        """Say which blank headings were read from above, and why a blank may mean that."""
+        if self.as_text:
+            return (
+                f"本表是CSV文件，不保留合并单元格：{'、'.join(told)}为空，已按同列上方最近填写的指标读取，"
+                "与原表合并单元格的读法相同；其他栏目的空白单元格按未填写读取"
+            )
+        return (
+            f"{'、'.join(told)}为空，且未与上方的单元格合并，已按同列上方最近填写的指标读取，"
+            "与合并单元格的读法相同"
+        )
+
     def problem(self, sheet: str) -> Problem | None:
         """Tell the clerk which blank headings were read from the rows above, and what a CSV cannot show."""
         told = [
@@ -61,18 +76,20 @@ class Headings:
             "merges_carried",
             sheet=sheet,
             excel_row=first,
-            expected=(
-                f"本表是CSV文件，不保留合并单元格：{'、'.join(told)}为空，已按同列上方最近填写的指标读取，"
-                "与原表合并单元格的读法相同；其他栏目的空白单元格按未填写读取"
+            expected=self._expected(told),
+            fix=(
+                "如有哪一行不属于上方的指标，或其他栏目原有合并单元格，请在各行分别填写，或改为报送Excel文件"
+                if self.as_text
+                else "如有哪一行不属于上方的指标，请在该行填写其指标名称；如属于，可将其与上方的单元格合并"
             ),
-            fix="如有哪一行不属于上方的指标，或其他栏目原有合并单元格，请在各行分别填写，或改为报送Excel文件",
             severity=Severity.WARNING,
         )
 
 
 def flattened_headings(grid: Grid, match: HeaderMatch) -> Headings | None:
-    """Return the headings to carry down a CSV national form's rows; None for any other sheet."""
-    if not grid.as_text or match.template.leading_column is None:
+    """Return the headings to carry down a national form's rows (a CSV's, or a workbook's left blank, unmerged); None
+    for any other sheet."""
+    if match.template.leading_column is None:
         return None
     headings = [b for b in match.bindings if b.column.preprinted]
-    return Headings(headings) if headings else None
+    return Headings(headings, grid.as_text) if headings else None

@@ -68,10 +68,11 @@ def _check_points(grid: Grid, sheet: ParsedSheet, column: Column) -> None:
             sums[key] += points
         else:  # a 分值 blank or unreadable (`约15`), an error of its own: the sum would blame the level
             unread.add(key)
-    # On a CSV whose blank levels were read as the one above, a row carried under the wrong level puts its points
-    # there: the clerk is sent to those rows as well as to the points.
+    # On a form whose blank levels were read as the one above (a CSV's, or a workbook's left unmerged), a row carried
+    # under the wrong level puts its points there: the clerk is sent to those rows as well as to the points.
     carried = sheet.carried.get(column.name)
-    told = f"；本表是CSV文件，{rows_text(carried)}的「{header}」为空，已按上方读取" if carried else ""
+    csv = "本表是CSV文件，" if grid.as_text else ""
+    told = f"；{csv}{rows_text(carried)}的「{header}」为空，已按上方读取" if carried else ""
     check = "，以及按上方读取的行是否属于该指标" if carried else ""
     for key, (points, excel_row, text, bare) in stated.items():
         # As rounded as written, as the form's 总分 is checked: `（77.14分）` over six weights of `=90/7` (12.857143

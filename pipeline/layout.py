@@ -142,7 +142,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
     closed_by = 0  # the Excel row of a 合计 of every row above (not a running 累计): the table ends there
     below_total: list[int] = []  # data rows found below it
     after_total = False  # the rows since a 合计, while they are its `其中：…` breakdown
-    # A national form saved as CSV: its merged 一级/二级指标 are written on their first row only.
+    # A national form saved as CSV, or with its merges undone: its 一级/二级指标 are written on their first row only.
     headings = flattened_headings(grid, match)
     group_headings: list[
         tuple[int, list[object], tuple[int, bool], list]
@@ -276,7 +276,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         if (
             missing
             and not failed
-            and headings is None
+            and (headings is None or not headings.as_text)
             and (heading := group_heading_at(row, columns.ordinals, columns.names)) is not None
         ):
             group_headings.append((index, row, heading, missing))
@@ -284,7 +284,7 @@ def parse_sheet(grid: Grid, match: HeaderMatch, registry: Registry) -> ParsedShe
         for binding in missing:
             top = columns.merged_into.get((index, binding.index)) if columns.merged_into else None
             written = row[binding.index] if binding.index < len(row) else None
-            error_required(sheet, excel_row, binding, top, headings is not None, written)
+            error_required(sheet, excel_row, binding, top, headings is not None and headings.as_text, written)
         for binding in columns.merged_optional:
             top = columns.merged_into.get((index, binding.index))
             if top is not None and values.get(binding.column.name) is None:

@@ -186,7 +186,7 @@ RULE_ZH = {
     "prose_kept": "原因类别栏填写了说明文字，已作为原因说明保留",
     "compared_unread": "仅供核对的一项未能读取，未作核对",
     "carried_differs": "总分后注明的等级与本表自评等级栏不一致",
-    "merges_carried": "CSV文件中合并的指标名称按上方读取",
+    "merges_carried": "空白的一级、二级指标按上方读取",
 }
 
 # The warnings that leave a figure of the report possibly wrong, each with the family the report's 数据质量提示
@@ -216,7 +216,7 @@ RULE_ZH = {
 # the same form unread, a twin under the same name, an order resting on an implausible modified time); `unread` a
 # filled column left unread that the form's own column may have meant (a look-alike of a column not found, left
 # empty; a finer grade's counts, `非常满意` beside `满意`, left out of the column read); `reading`
-# a value read one of two ways (a CSV form's blank 一级/二级指标 read as the one above: a wrong carry counts a row's 分值 and score
+# a value read one of two ways (a CSV's or unmerged form's blank 一级/二级指标 read as the one above: a wrong carry counts a row's 分值 and score
 # under another indicator; a 月报's 0s after its title's `1-N月` passed over as months to come; a row a remark may void,
 # counted; an 实际完成值 read in its target's unit or scale; a month written as a day; a 运行监控表's 1-N月 taken from
 # its headers over a title or file name naming other months; a year taken from a date, often the year after).

@@ -105,9 +105,19 @@ class Sample:
         return [tuple(record[name] for name in self.columns) for record in self.records]
 
     def blank_required(self, index: int) -> str:
-        """Empty a required cell of the record at `index` that no line above the table can fill; return its column."""
+        """Empty a required cell of the record at `index` that no line above the table nor a heading above it can
+        fill; return its column."""
         filled_by_lines = {self.template.project.column, "project_name", "year", "month"}
-        name = next((c.name for c in self.template.required if c.name not in filled_by_lines), None)
+        # A national form's blank 一级/二级指标 is read as the one above it (pipeline/flattened.py).
+        carried = self.template.leading_column is not None
+        name = next(
+            (
+                c.name
+                for c in self.template.required
+                if c.name not in filled_by_lines and not (carried and c.preprinted)
+            ),
+            None,
+        )
         if name is None:
             raise ScaffoldError(f"{self.template.id}：没有可留空检验的必填列（项目名称、年度、月份以外）")
         self.records[index][name] = None

@@ -3,7 +3,10 @@ form shows it; a CSV keeps it on the first row only, and says other blanks read 
 
 from __future__ import annotations
 
+from itertools import takewhile
+
 import pytest
+from openpyxl.utils.cell import range_boundaries
 
 from pipeline.parse import parse_file
 from tests.pipeline.test_national_forms import GOALS, UNIT, as_national
@@ -94,3 +97,58 @@ def test_a_score_merged_over_indicators_is_the_first_rows_and_each_row_under_it_
         ("warning", "merged_amount", first + 2, "得分"),
     ]
     assert f"与第{first}行合并" in parsed.all_problems[0].message_zh
+
+
+def _unmerged_headings(rows, merges) -> tuple[list[str], list[int]]:
+    """Return a form's merges without the vertical ones of its 一级/二级指标 (the clerk's 取消合并, which keeps the text
+    in the top cell only), and the Excel rows left blank under them."""
+    header_row = next(n for n, row in enumerate(rows, start=1) if "一级指标" in row)
+    headings = {rows[header_row - 1].index("一级指标") + 1, rows[header_row - 1].index("二级指标") + 1}
+    kept, blank = [], []
+    for merge in merges:
+        left, top, right, bottom = range_boundaries(merge)
+        if left == right and left in headings and top > header_row:
+            blank += range(top + 1, bottom + 1)
+        else:
+            kept.append(merge)
+    return kept, sorted(set(blank))
+
+
+@pytest.mark.parametrize("write", [xlsx, xls], ids=["xlsx", "xls"])
+def test_a_self_evaluation_whose_heading_merges_were_undone_reads_as_merged_and_says_so(
+    registry, demo, write
+):
+    rows, merges = national_self_evaluation(as_national(demo.TARGETS), goals=GOALS)
+    unmerged, blank = _unmerged_headings(rows, merges)
+    assert blank  # the fixture merges a heading, or there is nothing to carry
+
+    book = parse_file(
+        write({"自评表": rows}, merges={"自评表": merges}), f"{UNIT}/自评表.{write.__name__}", registry
+    )
+    undone = parse_file(
+        write({"自评表": rows}, merges={"自评表": unmerged}), f"{UNIT}/自评表.{write.__name__}", registry
+    )
+
+    # It was returned, every blank 一级/二级指标 an error `未填写，此项为必填项`, though it reads as the merged form does.
+    assert book.all_problems == [] and undone.errors == []
+    assert undone.sheets[0].records == book.sheets[0].records
+    [carried] = undone.warnings
+    assert carried.rule == "merges_carried" and carried.excel_row == blank[0]
+    assert "未与上方的单元格合并" in carried.message_zh and "CSV" not in carried.message_zh
+
+
+def test_a_blank_heading_with_none_above_stays_an_error_in_a_workbook(registry, demo):
+    rows, merges = national_self_evaluation(as_national(demo.TARGETS), goals=GOALS)
+    first = next(n for n, row in enumerate(rows, start=1) if "一级指标" in row) + 1
+    unmerged, _ = _unmerged_headings(rows, merges)
+    level1 = rows[first - 2].index("一级指标")
+    rows[first - 1][level1] = None  # the first indicator's 一级指标: nothing above it to read
+    # Its run of rows, blank under it, has no 一级指标 to read either; the next run names its own.
+    run = list(takewhile(lambda r: rows[r - 1][level1] is None, range(first, len(rows) - 1)))
+
+    parsed = parse_file(xlsx({"自评表": rows}, merges={"自评表": unmerged}), f"{UNIT}/自评表.xlsx", registry)
+
+    # (Its 二级指标 blank under the first too: under a 一级指标 unknown, none is read from above.)
+    assert {p.rule for p in parsed.errors} == {"required"} and len(run) > 1
+    assert [p.excel_row for p in parsed.errors if p.column_header == "一级指标"] == run
+    assert not any("CSV" in p.message_zh for p in parsed.errors)
