@@ -95,3 +95,24 @@ def unit_unwritten(target_text: str, measure: str, magnitude: str | None = None)
         expected = f"年度指标值“{target_text}”只写了数量级“{magnitude}”，未写计量单位，{compared}"
         fix = f"如“{meant}”" if meant != magnitude else listed
     return Noted(None, "indicator_unit_assumed", expected, f"请在年度指标值中写明单位（{fix}）")
+
+
+# What names an indicator of cost (`成本指标`, `单个小区改造成本`, `工程造价`), whose bare amount may be a ceiling.
+_COST_WORDS = ("成本", "造价", "单价", "费用")
+
+
+def names_cost(level2: object, level3: object) -> bool:
+    """Say whether an indicator's 二级 or 三级指标 names a cost."""
+    return any(isinstance(name, str) and any(w in name for w in _COST_WORDS) for name in (level2, level3))
+
+
+def bare_cost(bound: str) -> Noted:
+    """Say that a cost's amount written with no comparison is scored as a floor, as a bare number is read."""
+    # submissions.md: a bare number means ≥; of a cost, the clerk more often means a ceiling (`≤1250.1万元`).
+    return Noted(
+        None,
+        "indicator_bare_cost",
+        f"成本指标的年度指标值未写比较方式，已按“≥{bound}”计分：实际完成值低于{bound}的扣分，高于的计满分；"
+        f"成本指标一般是不超过{bound}",
+        f"请写明比较方式：如是上限，请改写为“≤{bound}”；如是下限，请改写为“≥{bound}”",
+    )

@@ -78,6 +78,7 @@ RULE_ZH = {
     "indicator_blank": "实际完成值未填写",
     "indicator_outcome_word": "数值指标按完成情况计分",
     "indicator_zero_target": "指标值为0未写比较方式",
+    "indicator_bare_cost": "成本指标的金额未写比较方式，按不低于计分",
     "indicator_strict": "指标值为严格比较，按含本数计分",
     "indicator_parts": "指标值的比较方式或单位列有误",
     "plan_zero": "年度计划投资为0",
@@ -216,7 +217,7 @@ RULE_ZH = {
 # the same form unread, a twin under the same name, an order resting on an implausible modified time); `unread` a
 # filled column left unread that the form's own column may have meant (a look-alike of a column not found, left
 # empty; a finer grade's counts, `非常满意` beside `满意`, left out of the column read); `reading`
-# a value read one of two ways (a CSV's or unmerged form's blank 一级/二级指标 read as the one above: a wrong carry counts a row's 分值 and score
+# a value read one of two ways (a cost's bare amount scored as a floor; a CSV's or unmerged form's blank 一级/二级指标 read as the one above: a wrong carry counts a row's 分值 and score
 # under another indicator; a 月报's 0s after its title's `1-N月` passed over as months to come; a row a remark may void,
 # counted; an 实际完成值 read in its target's unit or scale; a month written as a day; a 运行监控表's 1-N月 taken from
 # its headers over a title or file name naming other months; a year taken from a date, often the year after).
@@ -271,6 +272,7 @@ FIGURE_WARNINGS = {
     "total_word_in_note": "reading",
     "indicator_unit_assumed": "reading",
     "indicator_zero_target": "reading",
+    "indicator_bare_cost": "reading",
     "merges_carried": "reading",
     "voided_row_maybe": "reading",
     "indicator_scale": "reading",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from pipeline.indicator_figures import strict_word
+from pipeline.indicator_figures import indicator_parts, strict_word
 from pipeline.indicator_values import read_indicator
 from pipeline.indicator_warnings import (
     READ_FOR_SCORE,
+    bare_cost,
     blank_actual,
+    names_cost,
     scored_by_outcome,
     scored_from_data,
     strict_bound,
@@ -33,6 +35,8 @@ def check_indicators(
     width = len(row)
     qualitative = columns.qualitative
     kinds = columns.indicators
+    # A form that scores its indicators (分值): a cost's bare amount is scored one way of two.
+    scored = "weight" in values
     for binding, target_binding in columns.read_against:
         if binding.column.name in failed or binding.column.read_against in failed:
             continue  # its error is told already; read against nothing, it would be told again as blank
@@ -103,6 +107,17 @@ def check_indicators(
             bound = f"{display(reading.target_number)}{reading.target_unit or ''}"
             noted = strict_bound(word, reading.operator, bound)
             sheet.warn(noted, excel_row=excel_row, header=target_binding.header, value=target)
+        if (
+            scored
+            and reading.error is None
+            and reading.operator == "≥"
+            and target_binding is not None
+            and reading.target_measure == "money"
+            and names_cost(values.get("level2"), values.get("level3"))
+            and indicator_parts(target).operator is None
+        ):
+            bound = f"{display(reading.target_number)}{reading.target_unit}"
+            sheet.warn(bare_cost(bound), excel_row=excel_row, header=target_binding.header, value=target)
         if unbound and target_binding is not None:
             noted = unit_unwritten(target, unbound, magnitude)
             sheet.warn(noted, excel_row=excel_row, header=target_binding.header, value=target)

@@ -897,7 +897,8 @@ def test_a_targets_comparison_and_unit_in_columns_of_their_own_are_read_into_it(
 
     parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
 
-    assert parsed.all_problems == []
+    # `定量` states no direction: the cost's bare amount is scored as ≥ and asked about.
+    assert [p.rule for p in parsed.all_problems] == (["indicator_bare_cost"] if sign == "定量" else [])
     targets = {r["level3"]: r["target_text"] for r in parsed.sheets[0].records}
     assert targets == {
         "改造小区数量": "=16个",
@@ -2760,3 +2761,50 @@ def test_an_amount_in_another_unit_than_its_block_names_the_cell_that_wrote_the_
     assert [p.excel_row for p in told] == [_row(rows, "年度资金总额"), _row(rows, "年度资金总额") + 1]
     assert told[0].expected == f"按单元格注明的“元”换算为1570万元，与{said}注明的单位“万元”不同"
     assert parsed.sheets[0].records[0]["budget_initial_wan"] == Decimal("1570")
+
+
+# A cost's amount written bare (`单个小区改造成本` `200万元`) is scored as `≥`, as submissions.md reads a bare number:
+# a unit spending less than it lost points, one spending more scored in full, and nobody was told.
+@pytest.mark.parametrize(
+    ("level2", "level3", "target", "warned"),
+    [
+        ("成本指标", "计划投资", "{amount}", True),
+        ("数量指标", "单个小区改造成本", "{amount}", True),  # named a cost by its 三级指标
+        ("成本指标", "计划投资", "≤{amount}", False),
+        ("成本指标", "计划投资", "{amount}以内", False),
+        ("成本指标", "计划投资", "≥{amount}", False),
+        ("数量指标", "完成投资", "{amount}", False),  # an amount done, a floor as read
+    ],
+)
+def test_a_cost_amount_written_bare_is_scored_as_a_floor_and_asked_about(
+    registry, demo, level2, level3, target, warned
+):
+    targets = [list(t) for t in as_national(demo.TARGETS)]
+    at = next(i for i, t in enumerate(targets) if t[2] == "计划投资")
+    targets[at][1:4] = [level2, level3, target.format(amount=demo.INVESTMENT_TEXT)]
+    rows, merges = national_self_evaluation(targets)
+
+    parsed = parse_file(workbook((rows, merges)), f"{UNIT}/自评表.xlsx", registry)
+
+    [record] = [r for r in parsed.sheets[0].records if r["level3"] == level3]
+    assert record["target_text"] == targets[at][3]  # read as before: the rules score a bare amount as ≥
+    told = [p for p in parsed.all_problems if p.rule == "indicator_bare_cost"]
+    assert [(p.excel_row, p.column_header, p.value) for p in told] == (
+        [(_row_with(rows, level3), "年度指标值", targets[at][3])] if warned else []
+    )
+    if warned:
+        bound = demo.INVESTMENT_TEXT
+        assert f"已按“≥{bound}”计分" in told[0].message_zh and f"请改写为“≤{bound}”" in told[0].message_zh
+    assert [p for p in parsed.all_problems if p.rule != "indicator_bare_cost"] == []
+
+
+def test_a_monitoring_forms_bare_cost_amount_is_not_asked_about(registry):
+    # The 运行监控表 scores nothing: its targets are kept as written.
+    indicators = [
+        ("产出指标", "成本指标", "单个小区改造成本", "200万元", "120万元", "190万元", None, "确定能", None)
+    ]
+    rows, merges = national_monitoring(indicators)
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    assert parsed.sheets and [p.rule for p in parsed.all_problems if p.rule == "indicator_bare_cost"] == []
