@@ -2016,7 +2016,9 @@ def test_the_monitoring_progress_column_is_read_under_the_headers_clerks_write(r
     assert [r["progress_value"] for r in parsed.sheets[0].records] == ["9个", "51%", "部分完成", None]
 
 
-@pytest.mark.parametrize("likelihood", ["完成目标的可能性", "实现可能性"])
+@pytest.mark.parametrize(
+    "likelihood", ["完成目标的可能性", "实现可能性", "是否可能完成全年目标", "能否完成全年目标"]
+)
 def test_the_monitoring_likelihood_column_is_read_under_the_headers_provinces_print(registry, likelihood):
     # Printed so by some provinces' exports, the column was refused as missing and the form returned.
     rows, merges = national_monitoring(MONITORING)
@@ -2027,6 +2029,22 @@ def test_the_monitoring_likelihood_column_is_read_under_the_headers_provinces_pr
 
     assert parsed.all_problems == []
     assert [r["likelihood"] for r in parsed.sheets[0].records] == [row[7] for row in MONITORING]
+
+
+def test_a_yes_under_the_likelihood_question_is_asked_about(registry):
+    # `是` under 是否可能完成全年目标 says neither 确定能 nor 有可能: an error listing them, on its cell.
+    rows, merges = national_monitoring(MONITORING)
+    at = _row(rows, "一级指标")
+    header = rows[at - 1]
+    column = header.index("完成目标可能性")
+    header[column] = "是否可能完成全年目标"
+    rows[at][column] = "是"
+
+    parsed = parse_file(workbook((rows, merges), "监控表"), f"{UNIT}/监控表.xlsx", registry)
+
+    [error] = parsed.errors
+    assert (error.excel_row, error.column_header, error.value) == (at + 1, "是否可能完成全年目标", "是")
+    assert all(word in error.message_zh for word in ("确定能", "有可能", "完全不可能"))
 
 
 def test_monitoring_headers_naming_two_months_are_one_error_on_the_header(registry):
