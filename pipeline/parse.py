@@ -14,6 +14,7 @@ from pipeline.header_checks import check_header
 from pipeline.header_match import HeaderMatch
 from pipeline.layout import parse_sheet
 from pipeline.limits import LimitExceeded, Limits
+from pipeline.name_text import name_warning
 from pipeline.negative_amounts import explain_negative_amounts
 from pipeline.offices import Offices
 from pipeline.parsed_file import ParsedFile
@@ -67,11 +68,14 @@ def _unparsed(inbox_path: str, offices: Offices | None = None) -> ParsedFile:
     folder = parts[0] if len(parts) > 1 else None
     sender = folder_office(folder, offices or Offices())
     # Until a sheet says otherwise the folder tells who sent it, so even an unreadable file names its office.
-    return ParsedFile(
+    parsed = ParsedFile(
         original_name=parts[-1] if isinstance(parts, list) else PurePosixPath(inbox_path).name,
         sending_folder=folder,
         unit=sender[0].name if len(sender) == 1 else None,
     )
+    if warned := name_warning(parsed.original_name):
+        parsed.problems.append(warned)
+    return parsed
 
 
 def too_large_file(inbox_path: str, size: int, limits: Limits, offices: Offices | None = None) -> ParsedFile:

@@ -128,6 +128,7 @@ RULE_ZH = {
     "listed_in_other_project": "同一行也列在另一项目的清单中",
     "second_form": "同一文件中有两份同一项目同期的表",
     "same_name_twin": "收件箱中另有同名而内容不同的文件",
+    "name_not_text": "文件名含有不是文字的字节或控制字符",
     "odd_modified_time": "同一数据的两份文件孰先孰后取决于不合常理的修改时间",
     "same_as_other_year": "各行数据与本单位另一年度的报表完全相同",
     "project_code_reused": "项目编码重复使用",

@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from pipeline import storage as storage_module
+from pipeline.cli import main
 from pipeline.file_names import NAME_MAX, archive_suffix, bounded_name, decode_name
 from pipeline.inbox_entries import RETRIED, SKIP_ZH, InboxListing, InboxUnusable, NotTakenIn
 from pipeline.intake import cutting, find_new_files, ingest
@@ -68,6 +69,55 @@ def test_a_gbk_name_that_decodes_to_a_utf8_name_beside_it_gets_the_escaped_form(
     assert paths == ["甲/\\xb1\\xa8\\xb1\\xed.csv", "甲/\\xff\\xfe.csv", "甲/报表.csv"]
     assert [storage.read_inbox(p)[0] for p in paths] == [b"1", b"3", b"2"]
     assert decode_name(b"\xff\xfe") == "\\xff\\xfe"
+
+
+# A UTF-8 name with a stray GBK 东 (b6 ab), a lone byte, a tab: each read by its text, what is not text named.
+MIXED_NAMES = {
+    "清单_(副本)".encode() + "东".encode("gbk") + b".csv": (
+        "清单_(副本)\\xb6\\xab.csv",
+        "不是文字的字节\\xb6\\xab",
+        "清单_(副本).csv",
+    ),
+    "老旧小区清单".encode() + b"\x80.csv": (
+        "老旧小区清单\\x80.csv",
+        "不是文字的字节\\x80",
+        "老旧小区清单.csv",
+    ),
+    "清单\t终稿.csv".encode(): ("清单\t终稿.csv", "看不见的制表符", "清单终稿.csv"),
+}
+
+
+@pytest.mark.parametrize("raw", list(MIXED_NAMES), ids=["gbk-byte-pair", "lone-byte", "tab"])
+def test_a_name_of_utf8_and_bytes_not_text_reads_as_written_and_its_receipt_says_what_to_rename_it_to(
+    settings, registry, register, capsys, raw
+):
+    raw_drop(settings, "枣林街道办事处", raw, COMPOUNDS_V1.encode("utf-8"))
+    name, said, instead = MIXED_NAMES[raw]
+
+    assert main(["--quiet", "ingest"]) == 0
+
+    out = capsys.readouterr().out
+    assert f"[已接收] 枣林街道办事处/{printable(name, one_line=True)}" in out
+    [(stored, kept)] = query(
+        settings, "select original_name, raw_path from ops.submissions where submission_id = 2"
+    )
+    assert stored == name and kept in (None, "枣林街道办事处/".encode() + raw)
+    receipts = list((settings.receipts / "枣林街道办事处").glob("*.回执.json"))
+    [receipt] = [json.loads(r.read_text("utf-8")) for r in receipts if "项目基本信息" not in r.name]
+    assert receipt["file"] == name and receipt["status"] == "accepted"
+    [warned] = receipt["problems"]
+    assert warned["rule"] == "name_not_text" and warned["severity"] == "warning"
+    assert f"文件名“{name}”含有{said}" in warned["message_zh"]
+    assert f"如“{instead}”" in warned["fix"]
+
+
+def test_a_pure_gbk_name_is_read_as_gbk_and_not_warned(settings, registry, register):
+    raw_drop(settings, "枣林街道办事处", "老旧小区改造清单.csv".encode("gbk"), COMPOUNDS_V1.encode("utf-8"))
+
+    [outcome] = ingest(settings, registry, progress=False).outcomes
+
+    assert outcome.inbox_path == "枣林街道办事处/老旧小区改造清单.csv"
+    assert outcome.status == "accepted" and outcome.problems == []
 
 
 def test_a_file_over_the_size_given_is_described_not_read(settings, monkeypatch):
