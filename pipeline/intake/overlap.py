@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from functools import partial
 
 import duckdb
 
@@ -90,17 +91,25 @@ def _overlaps(
                 yield file, sheet, record, others, period, set(stored.get(period, ()))
 
 
-def flag_overlaps(con: duckdb.DuckDBPyConnection | None, registry: Registry, files: list[ParsedFile]) -> None:
+def flag_overlaps(
+    con: duckdb.DuckDBPyConnection | None,
+    registry: Registry,
+    files: list[ParsedFile],
+    stored_in_run: set[int] = frozenset(),
+) -> None:
     """Warn on each sheet from one office for a period another office's file holds, in force or in this run.
 
     Only for what a project's implementing unit sends (ledgers, self-evaluations…): an office may report on a
     project it does not implement (issue 13), but its file then stands beside the unit's, not in its place.
     Whether both are meant to count (two offices' own money) or one repeats the other (a forwarded copy that
-    does not name the unit) only the clerk can tell, so the receipt asks.
+    does not name the unit) only the clerk can tell, so the receipt asks. In one night each file is told of the
+    other, however the night is cut: a file stored earlier in the night (`stored_in_run`: an earlier chunk, or the
+    batches of a run killed part way that this run finishes) is told once this one is stored (`told_stored`).
     """
     by_unit = _templates(registry, by_implementing_unit=True, adds_up=True)
     for file, sheet, record, others, period, _ in list(_overlaps(con, by_unit, files)):
         file.problems.append(_beside(sheet, record, file.unit, others, period))
+        _tell_stored(con, file, sheet.template.name_zh, others, period, stored_in_run)
     # What offices send of their own (改造清单): two offices' lists of one project are its parts, added up unasked;
     # but not where the two names are one office's, short and in full (东关街道, 东关街道办事处), neither listed: its
     # corrected list, sent under the other name, stood beside the first instead of replacing it, unsaid.
@@ -112,6 +121,77 @@ def flag_overlaps(con: duckdb.DuckDBPyConnection | None, registry: Registry, fil
             if is_written_in_full(o, file.unit) or is_written_in_full(file.unit, o)
         }:
             file.problems.append(_beside(sheet, record, file.unit, alike, period))
+            _tell_stored(con, file, sheet.template.name_zh, alike, period, stored_in_run)
+
+
+def _tell_stored(
+    con: duckdb.DuckDBPyConnection | None,
+    file: ParsedFile,
+    form: str,
+    holders: dict[str, _Holder],
+    period: _Period,
+    stored_in_run: set[int],
+) -> None:
+    """Have `file`, once stored, warn each file of the night stored before it that holds `period` beside it."""
+    # Two files of one night were each told of the other in one chunk; the earlier of two chunks (or of a killed
+    # run's batches) was told nothing, its clerk left unasked whether the two count twice. Across nights only the
+    # later file is asked: the earlier one's receipt was answered, and the report's note names both.
+    for unit, holder in holders.items():
+        if not isinstance(holder, int) or holder not in stored_in_run or con is None:
+            continue
+        found = _stored_sheet(con, holder, unit, period)
+        if found is not None:
+            told = partial(_told_beside, found, unit, file.unit, period, form)
+            file.told_stored.append((holder, told))
+
+
+def _stored_sheet(
+    con: duckdb.DuckDBPyConnection, submission_id: int, unit: str, period: _Period
+) -> tuple[str, int | None, str | None, str] | None:
+    """Return where a stored file's sheet names the project of a period it holds (sheet, Excel row, the name as
+    written, the header it is under), as `project_name_problem` places it on a sheet being read."""
+    template = period[0]
+    rows = con.execute(
+        f"select r.slice_key, r.sheet, r.excel_row, r.project_name, c.column_header, f.excel_row "
+        f"from raw.{template} as r "
+        "left join ops.sheet_columns as c on c.submission_id = r.submission_id and c.sheet = r.sheet "
+        "and c.column_name = 'project_name' "
+        "left join ops.sheet_fields as f on f.submission_id = r.submission_id and f.sheet = r.sheet "
+        "and f.field_name = 'project' "
+        "where r.submission_id = ? order by r.sheet, r.excel_row",
+        [submission_id],
+    ).fetchall()
+    for key, sheet, excel_row, project, header, line in rows:
+        found, found_unit, *when = slice_parts(key)
+        if (found, *when) == (template, *period[1:3], period[3]) and found_unit == unit:
+            # A name from its own column is placed on its row; one from a `项目名称：` line on that line.
+            return sheet, excel_row if header else line, project, header or "项目名称"
+    return None
+
+
+def _told_beside(
+    stored: tuple[str, int | None, str | None, str],
+    unit: str,
+    teller: str,
+    period: _Period,
+    form: str,
+    number: int,
+) -> Problem:
+    """Return the warning of a file stored earlier in the night, beside `teller`'s file stored as `number`."""
+    sheet, row, project, header = stored
+    expected, fix = _beside_said(form, project, unit, [teller], period)
+    return Problem(
+        Severity.WARNING,
+        "beside_other_unit",
+        f"{f'第{row}行' if row else ''}{expected}，{fix}。",
+        sheet=sheet,
+        excel_row=row,
+        column_header=header,
+        value=project,
+        expected=expected,
+        fix=fix,
+        named=(number,),
+    )
 
 
 def refuse_second_forms(
@@ -130,9 +210,29 @@ def refuse_second_forms(
 def _beside(
     sheet: ParsedSheet, record: dict, unit: str, holders: dict[str, _Holder], period: _Period
 ) -> Problem:
-    others = list(holders)
+    expected, fix = _beside_said(
+        sheet.template.name_zh, record.get("project_name"), unit, list(holders), period
+    )
+    return project_name_problem(
+        Severity.WARNING,
+        "beside_other_unit",
+        sheet,
+        record,
+        f"{expected}，{fix}。",
+        expected=expected,
+        fix=fix,
+        # The offices' files it is about, so that the report's note names those offices alone (mart.shared_slices):
+        # whether it still applies is the slices', not these files' (a correction of one stands beside as well).
+        named=tuple(holders.values()),
+    )
+
+
+def _beside_said(
+    form: str, project: str | None, unit: str, others: list[str], period: _Period
+) -> tuple[str, str]:
+    """Word what `_beside` tells a file of `unit` whose form for a project and period other offices' files hold."""
     named = "、".join(others)
-    expected = f"项目“{record.get('project_name')}”{said_when(*period[2:])}的{sheet.template.name_zh}已有{named}报送的数据"
+    expected = f"项目“{project}”{said_when(*period[2:])}的{form}已有{named}报送的数据"
     fix = (
         f"本表与之分别计入、合计发布；如本表是代{others[0]}报送或转报的同一份数据，请写明“填报单位：{others[0]}”"
         "重新报送以替代原表；如确为本单位另行报送的数据，可忽略此提示"
@@ -148,18 +248,7 @@ def _beside(
             f"（应计入的数据以“{full}”报送），今后统一填写全称，并请区财政局在单位名录中登记“{full}”；"
             "如确为两个单位，可忽略此提示"
         )
-    return project_name_problem(
-        Severity.WARNING,
-        "beside_other_unit",
-        sheet,
-        record,
-        f"{expected}，{fix}。",
-        expected=expected,
-        fix=fix,
-        # The offices' files it is about, so that the report's note names those offices alone (mart.shared_slices):
-        # whether it still applies is the slices', not these files' (a correction of one stands beside as well).
-        named=tuple(holders.values()),
-    )
+    return expected, fix
 
 
 def _second_form(

@@ -118,7 +118,7 @@ def settle(
     withheld: set[str] = set()
     # Each sheet's slice keys, made once its projects are named: nothing after that changes a row's slice.
     sliced = SheetSlices() if sliced is None else sliced
-    validation, lent = _judge(con, registry, taken, held, withheld, sliced)
+    validation, lent = _judge(con, registry, taken, held, withheld, sliced, stored_in_run or set())
     # A register the suites return (its own sheet, or another sheet of its workbook) lent its projects to the run
     # before they knew: the run is judged again without it, read afresh, as a later chunk would be (its files
     # told of a project it alone held, as if it had not come). None returned: nothing is judged twice.
@@ -130,7 +130,7 @@ def settle(
             ):  # a file refused unread has no sheet to judge, nor bytes to read again
                 candidate.parsed = _read_again(candidate, registry, limits)
         # The sheets read again are new ones, keyed afresh; those they replace are judged no more.
-        validation, lent = _judge(con, registry, taken, held, withheld, sliced)
+        validation, lent = _judge(con, registry, taken, held, withheld, sliced, stored_in_run or set())
     # Registers are stored first: one returned in this run is in this set or an earlier one, never a later one.
     returned = {} if returned_in_run is None else returned_in_run
     for name, said in returned_registers(c.parsed for c in taken if c.carries_register).items():
@@ -172,11 +172,13 @@ def _judge(
     held: dict[Period, dict[int, HeldMonth]],
     withheld: set[str],
     sliced: SheetSlices,
+    stored_in_run: set[int],
 ) -> tuple[Validation, list[Candidate]]:
     """Name the files' projects from the register, flag what they repeat and validate them; return the validation
     and the files whose register lent its projects (every register file without errors then, but `withheld`).
 
-    `sliced` holds each sheet's slice keys once its projects are named here, for the checks that follow.
+    `sliced` holds each sheet's slice keys once its projects are named here, for the checks that follow;
+    `stored_in_run` the files stored earlier in the night, told of a file of these beside them.
     """
     parsed = [c.parsed for c in taken]
     register = ProjectRegister.from_warehouse(con)
@@ -195,7 +197,6 @@ def _judge(
     take_short_named(con, registry, parsed, register, registry.offices, sliced)
     flag_second_forms(parsed)
     flag_repeated_across_sheets(registry, parsed)
-    flag_overlaps(con, registry, parsed)
     validation_context = Context(
         known_projects=register.known_names,
         planned_total=register.planned_total,
@@ -211,6 +212,9 @@ def _judge(
     refuse_second_forms(con, registry, parsed)
     # Once the suites have judged: a list they return holds no row another office's list would repeat.
     flag_shared_rows(con, registry, parsed, register, registry.offices)
+    # Once the suites and the shared rows have judged: a file they return holds nothing beside another's, which its
+    # warning would tell is added up with it (`本表与之分别计入、合计发布`), and it is told nothing beside one.
+    flag_overlaps(con, registry, parsed, stored_in_run)
     flag_other_projects(con, registry, parsed)
     lend_no_returned_month(parsed, registry, validation_context)
     return validation, lent

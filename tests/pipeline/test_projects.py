@@ -13,14 +13,19 @@ import pytest
 
 from pipeline import validate as validate_module
 from pipeline.indicators import build_indicators
-from pipeline.intake import ingest
+from pipeline.intake import cutting, ingest
 from pipeline.problems import RULE_ZH
 from pipeline.projects import DERIVED_PREFIX, derived_code
 from pipeline.report import write_report_files
 from pipeline.settings import Settings
 from pipeline.warehouse import writer
 from pipeline.warehouse_schema import ensure_schema
-from tests.pipeline.test_intake import drop, query, receipts_in_one_piece_and_in_chunks
+from tests.pipeline.test_intake import (
+    drop,
+    ingest_killed_at_the_second_batch,
+    query,
+    receipts_in_one_piece_and_in_chunks,
+)
 from tests.pipeline.workbooks import xlsx
 
 D = Decimal
@@ -184,6 +189,55 @@ def test_another_offices_ledger_for_a_project_and_year_already_held_is_a_flagged
     assert f"“填报单位：{JIA}”" in problem.fix
     assert len(warned[own[0]]) == (1 if same_night else 0)  # in one night each is told of the other
     assert not warned[register[0]]
+
+
+@pytest.mark.parametrize("cut", ["chunks", "killed"])
+def test_the_earlier_of_two_offices_ledgers_of_one_night_is_told_of_the_later_however_the_night_is_cut(
+    settings, registry, monkeypatch, cut
+):
+    # The earlier ledger, stored in an earlier chunk or by a run killed before the later one's batch, was told
+    # nothing: its clerk was never asked, as one chunk asks both, whether the two count the same money twice.
+    take_in(settings, registry, (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA))))
+    own, other = f"{JIA}/资金台账.csv", "某某社区/资金台账.csv"
+    drop(settings, own, ledger_csv("甲项目", "100", "40"), mtime=later())
+    drop(settings, other, ledger_csv("甲项目", "100", "40").replace("中央", "省级"), mtime=later())
+    if cut == "chunks":
+        monkeypatch.setattr(cutting, "FILES_PER_CHUNK", 1)
+        outcomes = {o.inbox_path: o for o in ingest(settings, registry, progress=False).outcomes}
+    else:
+        ingest_killed_at_the_second_batch(settings, registry, monkeypatch)
+        outcomes = {o.inbox_path: o for o in ingest(settings, registry, progress=False).outcomes}
+
+    first, second = outcomes[own].submission_id, outcomes[other].submission_id
+    told = query(
+        settings,
+        "select submission_id, sheet, excel_row, value, message_zh, named_submissions from ops.validation_issues "
+        "where rule = 'beside_other_unit' order by submission_id",
+    )
+    assert [(n, named) for n, *_, named in told] == [(first, [second]), (second, [first])]
+    _, sheet, row, value, said, _ = told[0]
+    assert (sheet, row, value) == ("资金台账", 3, "甲项目")
+    assert said.startswith("第3行项目“甲项目”2022年度的项目资金到位及支付台账已有某某社区报送的数据")
+    assert "本表与之分别计入、合计发布" in said
+    receipt = (settings.receipts / JIA / "资金台账.csv.回执.json").read_text("utf-8")
+    assert "已有某某社区报送的数据" in receipt
+
+
+def test_a_ledger_the_suites_return_stands_beside_no_other_offices_ledger_of_the_night(settings, registry):
+    # Its warning was found before the suites ran: the unit's ledger was told 已有某某社区报送的数据，本表与之分别
+    # 计入、合计发布, of a ledger returned, which nothing adds up with it.
+    register = (f"{BUREAU}/项目基本信息表.csv", register_csv(("JIA-01", "甲项目", JIA)))
+    own = (f"{JIA}/资金台账.csv", ledger_csv("甲项目", "100", "40"))
+    other = ("某某社区/资金台账.csv", ledger_csv("甲项目", "100", "9999999999"))  # only the suites return it
+
+    outcomes = take_in(settings, registry, register, own, other)
+
+    assert outcomes[own[0]].status == "accepted" and outcomes[other[0]].status == "rejected"
+    assert {p.rule for p in outcomes[other[0]].errors} == {"exceeds_planned_tenfold"}  # found by the suite
+    assert (
+        query(settings, "select submission_id from ops.validation_issues where rule = 'beside_other_unit'")
+        == []
+    )
 
 
 @pytest.mark.parametrize("same_night", [False, True])
