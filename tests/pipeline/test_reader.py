@@ -373,6 +373,44 @@ def test_a_zip_that_is_no_workbook_is_told_as_what_it_is_not_as_damaged(content,
         read_workbook(content, "报表.zip")
 
 
+WEB_TABLE = '<html xmlns:o="urn:schemas-microsoft-com:office:office"><body><table><tr><td>小区名称</td></tr>'
+XML_2003 = (
+    '<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet/>'
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "filename", "said", "fix"),
+    [
+        ("\ufeff" + WEB_TABLE, "清单.xls", "文件实际是网页（HTML）格式，不是Excel工作簿", "另存为"),
+        ("  <table><tr><td>1</td></tr></table>", "清单.xlsx", "文件实际是网页（HTML）格式", "另存为"),
+        (XML_2003, "清单.xls", "文件实际是“XML电子表格2003”格式", "另存为"),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500),
+            "清单.et",
+            "文件是WPS表格专用格式（.et）",
+            "用WPS表格打开",
+        ),
+        (b"\x01\x02et", "清单.et", "文件是WPS表格专用格式（.et）", "用WPS表格打开"),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500),
+            "说明.wps",
+            "文件是WPS文字文档（.wps），不是电子表格",
+            "模板",
+        ),
+    ],
+    ids=["html-as-xls", "html-as-xlsx", "xml-2003", "et-ole", "et-other", "wps-text"],
+)
+def test_a_web_page_or_wps_file_is_told_what_it_is_and_how_to_save_it_not_that_it_is_damaged(
+    content, filename, said, fix
+):
+    # Web systems export "Excel" as an HTML table; Excel and WPS open it, so told 文件已损坏 the clerk sent it again.
+    with pytest.raises(UnreadableFile) as raised:
+        read_workbook(content.encode() if isinstance(content, str) else content, filename)
+    assert str(raised.value).startswith(said) and "损坏" not in str(raised.value)
+    assert fix in raised.value.fix
+
+
 @pytest.mark.parametrize("delimiter", [",", "\t"], ids=["comma", "tab"])
 def test_delimited_text_renamed_to_xls_is_read_as_csv(delimiter):
     book = read_workbook(csv_bytes(ROWS, "gb18030", delimiter=delimiter), "清单.xls")
