@@ -2,8 +2,10 @@
 
 Usage: python -m bench.hostile_trials --night [--settle 10] [--out DIR]   (part of make trials)
 
-Beside the demo inbox (backdated past the settle window) it plants: a file name in GBK bytes, a name of 80
-Chinese characters, a name whose text after the last dot is long, a `填报单位：` line of 150 characters, a FIFO,
+Beside the demo inbox (backdated past the settle window) it plants: a file name in GBK bytes, one of UTF-8 with
+a stray GBK character, a name of spaces, a web page saved as .xls, WPS .et and .wps files, a zip of workbooks,
+an empty file, an office lock file, a symlink to itself, a folder named as a table, a file 40 folders deep, a
+name of 80 Chinese characters, a name whose text after the last dot is long, a `填报单位：` line of 150 characters, a FIFO,
 a dangling symlink, a symlink to /dev/zero, symlinks to files outside the inbox (/etc/passwd and a register
 that would be accepted), a file the pipeline may not read, a file deleted mid-run, a control character in an
 accepted cell, and a CSV ledger still being appended to, cut mid-row. `pipeline run` runs under a 6 GB
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import io
 import os
 import resource
 import shutil
@@ -22,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +119,7 @@ def plant(home: Path) -> Night:
     os.symlink(secret.parent, inbox / "外部文件夹")
     night.skipped["外部文件夹"] = "symlink"
     night.outside += [secret, Path("/etc/passwd")]
+    _plant_shared_folder(night, zaolin)
     locked = zaolin / "无权限.xlsx"
     locked.write_bytes(b"PK\x03\x04 never read")
     locked.chmod(0)
@@ -130,6 +135,46 @@ def plant(home: Path) -> Night:
     os.utime(inbox / night.vanishing, (an_hour_ago + 60, an_hour_ago + 60))
     night.appending = f"{UNIT}/正在写入的台账.csv"
     return night
+
+
+# A UTF-8 name with a stray GBK 东 in it: read as written, the stray bytes escaped, not as GB18030 mojibake.
+MIXED_NAME = "清单_(副本)".encode() + "东".encode("gbk") + b".csv"
+MIXED_WRITTEN = "清单_(副本)\\xb6\\xab.csv"
+
+
+def _plant_shared_folder(night: Night, zaolin: Path) -> None:
+    """Plant what a shared folder gathers besides: odd names, a web page and WPS files sent as tables, a zip of
+    workbooks, an empty file, an office's lock file, a link to itself, a folder named as a table, deep folders."""
+    with open(os.path.join(os.fsencode(zaolin), MIXED_NAME), "wb") as handle:
+        handle.write("情况说明\n第一条,没有表头\n".encode())
+    night.recorded.append(f"枣林街道办事处/{MIXED_WRITTEN}")
+    recorded = {
+        "   ": b"a name of spaces",
+        "网页导出.xls": b"<html><body><table><tr><td>\xe5\xb0\x8f\xe5\x8c\xba</td></tr></table></body></html>",
+        "报表.et": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512),
+        "说明.wps": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512),
+        "空文件.xlsx": b"",
+        "报表.zip": _zip_of({"清单.csv": "小区名称,户数\n甲,1\n".encode()}),
+        "假装是表格.xlsx/内层.csv": b"\xe6\x97\xa0\xe8\xa1\xa8\xe5\xa4\xb4\n",
+        "/".join(f"第{n}层" for n in range(40)) + "/很深.csv": b"\xe6\x97\xa0\xe8\xa1\xa8\xe5\xa4\xb4\n",
+    }
+    for name, content in recorded.items():
+        (zaolin / name).parent.mkdir(parents=True, exist_ok=True)
+        (zaolin / name).write_bytes(content)
+        night.recorded.append(f"枣林街道办事处/{name}")
+    night.skipped["枣林街道办事处/假装是表格.xlsx"] = "folder"
+    (zaolin / "~$清单.xlsx").write_bytes(b"\x0c" + bytes(161))
+    night.skipped["枣林街道办事处/~$清单.xlsx"] = "office_lock"
+    os.symlink("自己.csv", zaolin / "自己.csv")
+    night.skipped["枣林街道办事处/自己.csv"] = "symlink"
+
+
+def _zip_of(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        for name, data in members.items():
+            package.writestr(name, data)
+    return buffer.getvalue()
 
 
 class Appender(threading.Thread):
@@ -257,6 +302,9 @@ def judge_first_night(night: Night, status: int, seconds: float, started: float,
     verdict.check(
         "every regular file recorded with a status and a receipt", not missing, f"missing: {missing}"
     )
+    names = dict(_rows(night.home, "select inbox_path, original_name from ops.submissions"))
+    mixed = names.get(f"枣林街道办事处/{MIXED_WRITTEN}")
+    verdict.check("a name of UTF-8 and stray GBK bytes reads as written", mixed == MIXED_WRITTEN, mixed)
     unreadable = stored.get("枣林街道办事处/无权限.xlsx", ("",))[0]
     verdict.check("the unreadable file is rejected", unreadable == "rejected", unreadable)
     skips = dict(_rows(night.home, "select inbox_path, kind from ops.inbox_skips"))
