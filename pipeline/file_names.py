@@ -87,6 +87,28 @@ def decode_name(raw: bytes) -> str:
     return raw.decode("utf-8", "backslashreplace")
 
 
+def shown_escaped(raw: bytes) -> bool:
+    """Say whether `decode_name` shows some of a name's bytes escaped (`\\xb6`), their backslashes its own."""
+    if is_utf8(raw):
+        return False
+    if _mostly_utf8(raw):
+        return True
+    try:
+        raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def is_utf8(raw: bytes) -> bool:
+    """Say whether a name's bytes are UTF-8."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _mostly_utf8(raw: bytes) -> bool:
     """Say whether a name not UTF-8 as a whole holds at least two UTF-8 Chinese characters, and more of its bytes
     past ASCII in them than outside them."""

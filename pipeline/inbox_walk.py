@@ -14,6 +14,7 @@ from pipeline.file_names import (
     decode_name,
     escaped_name,
     hidden_kind,
+    is_utf8,
     not_sent,
 )
 from pipeline.inbox_entries import SKIP_ZH, InboxEntry, InboxListing, Skipped
@@ -94,7 +95,7 @@ def _listed(folder: bytes) -> list[tuple[os.DirEntry, str]]:
 
 def _raw_of(raw_parts: tuple) -> bytes | None:
     """Return a listed path's bytes when any part of it is not UTF-8, else None."""
-    return b"/".join(raw_parts) if any(not _is_utf8(part) for part in raw_parts) else None
+    return b"/".join(raw_parts) if any(not is_utf8(part) for part in raw_parts) else None
 
 
 # How a folder or entry that cannot be listed is skipped, by the error: the rest of the inbox goes on.
@@ -113,20 +114,12 @@ def _not_listed(path: str, raw: bytes | None, exc: OSError) -> Skipped:
     return Skipped(path, kind, SKIP_ZH[kind], raw)
 
 
-def _is_utf8(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 def _names(entries: list[os.DirEntry]) -> list[tuple[os.DirEntry, str]]:
     """Name each entry of one folder as text, uniquely: UTF-8 names as they are, then the others decoded."""
-    taken = {e.name.decode("utf-8") for e in entries if _is_utf8(e.name)}
+    taken = {e.name.decode("utf-8") for e in entries if is_utf8(e.name)}
     named = []
     for entry in entries:
-        if _is_utf8(entry.name):
+        if is_utf8(entry.name):
             named.append((entry, entry.name.decode("utf-8")))
             continue
         # A GBK name decoding to a UTF-8 name beside it falls back to the escaped form, which cannot collide.

@@ -16,7 +16,14 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect
 
-from pipeline.file_names import UPLOADING, archive_suffix, decode_name, not_sent, numbered_name
+from pipeline.file_names import (
+    UPLOADING,
+    archive_suffix,
+    decode_name,
+    not_sent,
+    numbered_name,
+    shown_escaped,
+)
 from pipeline.folder_lock import holding
 from pipeline.limits import MIB, LimitExceeded, Limits
 from pipeline.portal.config import portal_home
@@ -72,6 +79,15 @@ def client_name(raw: str) -> str:
     return re.split(r"[/\\]", raw)[-1]
 
 
+def sent_name(raw: bytes) -> str:
+    """Return the file's own name from the bytes a client sent, decoded as the night decodes an inbox name."""
+    if shown_escaped(raw):
+        # The escapes' backslashes (清单_(副本)\\xb6\\xab.csv) are no folder's: cut at the sent bytes' separators,
+        # which a name not read as GBK (whose second bytes may be 0x5c) holds inside no character.
+        return decode_name(re.split(rb"[/\\]", raw)[-1])
+    return client_name(decode_name(raw))
+
+
 def inbox_name(name: str) -> str:
     """Return a name the inbox keeps and the nightly run reads: one harmless component, not hidden, not a lock."""
     # A name too long is shortened in its stem: the extension is what tells the night a workbook from a CSV.
@@ -125,7 +141,7 @@ class _Reader:
         self.name = options.get(b"name", b"").decode("utf-8", "replace")
         raw = options.get(b"filename")
         # Browsers send UTF-8; an older client's GBK name is read as the night reads one in the inbox.
-        self.filename = None if raw is None else client_name(decode_name(raw))
+        self.filename = None if raw is None else sent_name(raw)
         if self.filename is not None:
             if len(self.upload.files) >= self.max_files:
                 raise UploadRefused(413, f"一次最多上传{self.max_files}个文件，请分批上传。")

@@ -15,7 +15,14 @@ from pipeline.file_names import not_sent
 from pipeline.portal.app import create_app
 from pipeline.portal.config import PortalConfig
 from pipeline.portal.sessions import record_failure, throttled_for
-from pipeline.portal.uploads import client_name, inbox_name, keep_pending, place_in_inbox, take_pending
+from pipeline.portal.uploads import (
+    client_name,
+    inbox_name,
+    keep_pending,
+    place_in_inbox,
+    sent_name,
+    take_pending,
+)
 from pipeline.portal.users import AccountError, add_account
 from tests.conftest import REGISTER_CSV
 
@@ -108,6 +115,22 @@ def test_a_file_name_sent_in_gbk_is_read_as_the_night_reads_one(settings, client
         "/upload", content=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
     )
     assert [p.name for p in (settings.inbox / ZAOLIN).iterdir()] == ["满意度调查.csv"]
+
+
+@pytest.mark.parametrize(
+    ("sent", "placed"),
+    [
+        ("清单_(副本)".encode() + "东".encode("gbk") + b".csv", "清单_(副本)_xb6_xab.csv"),
+        (b"C:\\\xb1\xa8\xb1\xed\\\xff.csv", "_xff.csv"),
+        ("报表\\满意度调查.csv".encode("gbk"), "满意度调查.csv"),
+    ],
+    ids=["utf8-with-a-gbk-byte-pair", "windows-path-of-bytes-not-text", "gbk-windows-path"],
+)
+def test_a_sent_name_of_bytes_not_text_keeps_its_own_name_not_the_part_after_an_escapes_backslash(
+    sent, placed
+):
+    # Shown escaped (清单_(副本)\xb6\xab.csv), the name was cut at the escapes' backslashes and placed as xab.csv.
+    assert inbox_name(sent_name(sent)) == placed
 
 
 def test_placing_never_replaces_a_file_and_leaves_nothing_half_written(settings):
