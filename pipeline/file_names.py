@@ -89,21 +89,17 @@ def decode_name(raw: bytes) -> str:
 
 def shown_escaped(raw: bytes) -> bool:
     """Say whether `decode_name` shows some of a name's bytes escaped (`\\xb6`), their backslashes its own."""
-    if is_utf8(raw):
-        return False
-    if _mostly_utf8(raw):
-        return True
-    try:
-        raw.decode("gb18030")
-    except UnicodeDecodeError:
-        return True
-    return False
+    return not is_utf8(raw) and (_mostly_utf8(raw) or not _decodes(raw, "gb18030"))
 
 
 def is_utf8(raw: bytes) -> bool:
     """Say whether a name's bytes are UTF-8."""
+    return _decodes(raw, "utf-8")
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
     try:
-        raw.decode("utf-8")
+        raw.decode(encoding)
     except UnicodeDecodeError:
         return False
     return True

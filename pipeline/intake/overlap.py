@@ -152,20 +152,17 @@ def _stored_sheet(
     written, the header it is under), as `project_name_problem` places it on a sheet being read."""
     template = period[0]
     rows = con.execute(
-        f"select r.slice_key, r.sheet, r.excel_row, r.project_name, c.column_header, f.excel_row "
-        f"from raw.{template} as r "
+        f"select r.slice_key, r.sheet, r.excel_row, r.project_name, c.column_header from raw.{template} as r "
         "left join ops.sheet_columns as c on c.submission_id = r.submission_id and c.sheet = r.sheet "
         "and c.column_name = 'project_name' "
-        "left join ops.sheet_fields as f on f.submission_id = r.submission_id and f.sheet = r.sheet "
-        "and f.field_name = 'project' "
         "where r.submission_id = ? order by r.sheet, r.excel_row",
         [submission_id],
     ).fetchall()
-    for key, sheet, excel_row, project, header, line in rows:
+    for key, sheet, excel_row, project, header in rows:
         found, found_unit, *when = slice_parts(key)
-        if (found, *when) == (template, *period[1:3], period[3]) and found_unit == unit:
-            # A name from its own column is placed on its row; one from a `项目名称：` line on that line.
-            return sheet, excel_row if header else line, project, header or "项目名称"
+        if (found, *when) == period and found_unit == unit:
+            # A name from its own column is placed on its row; the row of a `项目名称：` line is not stored: no row.
+            return sheet, excel_row if header else None, project, header or "项目名称"
     return None
 
 
