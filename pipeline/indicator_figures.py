@@ -11,7 +11,7 @@ from typing import NamedTuple
 from pipeline.chinese_numbers import figure_in_digits, leading_number
 from pipeline.registry_columns import ColumnType
 from pipeline.text import squash
-from pipeline.values import GROUPED, MAX_DIGITS, SCALE, digits_apart
+from pipeline.values import GROUPED, MAX_DIGITS, SCALE, digits_apart, point_grouped
 from pipeline.written_units import (
     counted_word,
     magnitude_unit,
@@ -130,8 +130,6 @@ def indicator_parts(text: str | None, unit_of_target: str | None = None) -> Writ
     return Written(operator, number, magnitude_unit(unit_spelling(unit), unit_of_target))
 
 
-# A figure with 3 places (`12.000`), 1 to 3 digits before them: 12, or 12,000 grouped by a point.
-_THREE_PLACES = re.compile(r"[1-9]\d{0,2}\.\d{3}")
 # The places each measure's stored unit holds (万元 to 分, 平方米 to 4; counts are whole), as cells are kept.
 _PLACES_STORED = {"money": SCALE[ColumnType.MONEY], "area": SCALE[ColumnType.AREA], "count": 0}
 
@@ -141,7 +139,10 @@ def _point_grouped(digits: str, unit: str | None) -> bool:
     than 3 places, where its 3 cannot be its own."""
     if unit and unit[0] == "." and unit[1:2].isdigit():
         return True  # `1.250.000户`: read 1.250, and `.000户` taken for its unit
-    if not unit or not _THREE_PLACES.fullmatch(digits) or (measure := measure_of(unit)) not in _PLACES_STORED:
+    if not unit or (measure := measure_of(unit)) not in _PLACES_STORED:
+        return False
+    # A cell's test, so `012.000户` in a 户 column and against `≥12000户` are asked alike.
+    if point_grouped(Decimal(digits.replace(",", "")), digits) is None:
         return False
     return _PLACES_STORED[measure] + unit_factor(unit).adjusted() < 3
 

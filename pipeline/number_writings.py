@@ -8,13 +8,18 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from pipeline.text import squash
+from pipeline.text import nfkc, squash
 
 _GROUPING_FIX = "（千分位只用逗号，如1,280）"
 # `1.250.000`: points between groups of three, as German or Italian keyboards and templates write 1,250,000.
 _POINT_GROUPED = re.compile(r"(?P<sign>[+-]?)(?P<number>\d{1,3}(?:\.\d{3}){2,})(?P<tail>\D*)")
 # `1.250,50` or `1.250.000,50`: points grouping, a comma before the decimals.
 _POINT_GROUPED_COMMA_DECIMALS = re.compile(r"(?P<sign>[+-]?)(?P<number>\d{1,3}(?:\.\d{3})+,\d+)(?P<tail>\D*)")
+# `1 250,50` or `1 250 000,50`: spaces grouping thousands (folded by `nfkc`), a comma before the decimals, as French
+# or Russian writes 1,250.50.
+_SPACE_GROUPED_COMMA_DECIMALS = re.compile(
+    r"(?P<sign>[+-]?)(?P<number>\d{1,3}(?: \d{3})+,\d+) ?(?P<tail>\D*)"
+)
 # `1,25`, `12,50`, `1,2345`: one comma that groups no thousands, as a decimal comma would stand.
 _ONE_COMMA = re.compile(r"(?P<sign>[+-]?)(?P<whole>\d+),(?P<part>\d+)(?P<tail>\D*)")
 # `1'250'000`: apostrophes (straight or curly) between groups of three, as Swiss keyboards write.
@@ -39,21 +44,33 @@ def _separator(expected: str, *readings: str) -> Told:
     return "separator", expected, f"请改写为确切的数：{asked}{_GROUPING_FIX}"
 
 
-def comma_misplaced(text: str) -> Told:
-    """Return the error of a number (folded by `squash`) whose comma groups no thousands, naming what it could mean."""
+def spaced_comma_decimals(written: str, unit: str = "") -> Told | None:
+    """Return the error of `1 250,50` (thousands set apart by spaces, a decimal comma), its reading in its cell's unit
+    or else `unit`; None for any other writing."""
+    found = _SPACE_GROUPED_COMMA_DECIMALS.fullmatch(nfkc(written).strip())
+    if found is None:
+        return None
+    read = found["sign"] + found["number"].replace(" ", "").replace(",", ".") + found["tail"]
+    return _separator(f"可能是以空格作千分位、以逗号作小数点的{_in(read, found, unit)}", read)
+
+
+def comma_misplaced(written: str, unit: str = "") -> Told:
+    """Return the error of a number whose comma groups no thousands, naming what it could mean in its cell's unit or
+    else `unit` (the column's: `1,25` under （元） is 1.25元 or 125元, not 1.25万元)."""
+    if (spaced := spaced_comma_decimals(written, unit)) is not None:
+        return spaced
+    text = squash(written)
     if (found := _POINT_GROUPED_COMMA_DECIMALS.fullmatch(text)) is not None:
-        read = found["sign"] + found["number"].replace(".", "").replace(",", ".")
-        return _separator(
-            f"可能是以小数点作千分位、以逗号作小数点的{read}{found['tail']}", read + found["tail"]
-        )
+        read = found["sign"] + found["number"].replace(".", "").replace(",", ".") + found["tail"]
+        return _separator(f"可能是以小数点作千分位、以逗号作小数点的{_in(read, found, unit)}", read)
     if (found := _ONE_COMMA.fullmatch(text)) is not None:
-        point = f"{found['sign']}{found['whole']}.{found['part']}"
-        joined = f"{found['sign']}{found['whole']}{found['part']}"
-        tail = found["tail"]
+        point = f"{found['sign']}{found['whole']}.{found['part']}{found['tail']}"
+        joined = f"{found['sign']}{found['whole']}{found['part']}{found['tail']}"
         return _separator(
-            f"逗号只能用作千分位分隔符（如1,280）：可能是以逗号作小数点的{point}{tail}，也可能是多写了逗号的{joined}{tail}",
-            point + tail,
-            joined + tail,
+            "逗号只能用作千分位分隔符（如1,280）："
+            f"可能是以逗号作小数点的{_in(point, found, unit)}，也可能是多写了逗号的{_in(joined, found, unit)}",
+            point,
+            joined,
         )
     return "separator", "逗号只能用作千分位分隔符（如1,280）", "请检查该数字，删去多余的逗号或改为小数点"
 
@@ -73,7 +90,7 @@ def odd_writing(value: object, unit: str = "") -> Told | None:
         read = found["sign"] + found["number"].replace(".", "") + found["tail"]
         return _separator(f"数字中有多个小数点：可能是以小数点作千分位的{_in(read, found, unit)}", read)
     if _POINT_GROUPED_COMMA_DECIMALS.fullmatch(text) is not None:
-        return comma_misplaced(text)
+        return comma_misplaced(text, unit)
     if (found := _APOSTROPHE_GROUPED.fullmatch(text)) is not None:
         read = found["sign"] + re.sub("['’]", "", found["number"]) + found["tail"]
         return _separator(f"可能是以撇号（'）作千分位的{_in(read, found, unit)}", read)

@@ -57,7 +57,7 @@ def points_text(number: Decimal) -> str:
 
 def parse_percent(value: object, header_unit: str | None = None) -> Decimal | Noted:
     """Read `95%`, or `0.95` or `95` under a `（%）` header, as the fraction 0.95; a bare 1 there is noted as 1 %."""
-    number, suffix = decimal_of(value)
+    number, suffix = decimal_of(value, "%" if header_unit == "%" else "")
     if suffix not in ("", "%"):
         odd = odd_writing(value, "%" if header_unit == "%" else "")
         raise CellError(*odd) if odd else CellError("type", "应为百分比，如95%", "请填写百分比数字")

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from pipeline.chinese_numbers import in_digits
 from pipeline.count_words import cell_counted_also, counted_also
 from pipeline.magnitude_cells import magnitude_readings
-from pipeline.number_writings import comma_misplaced, odd_writing
+from pipeline.number_writings import comma_misplaced, odd_writing, spaced_comma_decimals
 from pipeline.problems import display
 from pipeline.registry_columns import Column, ColumnType
 from pipeline.registry_units import Units
@@ -116,8 +116,9 @@ def digits_apart(written: str) -> bool:
     return any(not _SPACE_GROUPED.fullmatch(run) for run in runs)
 
 
-def decimal_of(value: object) -> tuple[Decimal, str]:
-    """Read a number written as a number or as text; return it and any unit text that trails it."""
+def decimal_of(value: object, unit: str = "") -> tuple[Decimal, str]:
+    """Read a number written as a number or as text; return it and any unit text that trails it. `unit`: the column's,
+    in which a misplaced comma's readings are told."""
     if isinstance(value, float):  # most cells, so asked first (no bool, date or time is a float)
         if not math.isfinite(value):
             raise CellError("type", "应为数字", "请填写数字")
@@ -129,6 +130,8 @@ def decimal_of(value: object) -> tuple[Decimal, str]:
         return Decimal(value), ""
     written = str(value)
     if digits_apart(written):
+        if "," in written and (told := spaced_comma_decimals(written, unit)):
+            raise CellError(*told)  # `1 250,50`: 1250.50 with a decimal comma, not two figures
         # `370 249` or `370⏎249` squashed would be 370249: two figures, or one mistyped; the clerk says which.
         raise CellError("type", "数字中间不能有空格或换行", "请只填写一个数字，删去数字中间的空格或换行")
     text = squashed(written)
@@ -136,7 +139,7 @@ def decimal_of(value: object) -> tuple[Decimal, str]:
         digits = _DIGITS_AND_COMMAS.match(text.lstrip("+-")).group(0)
         # `1,2` or `72,5.58` is no thousands separator: a slip, or a decimal comma; the clerk says which.
         if "," in digits and not GROUPED.fullmatch(digits):
-            raise CellError(*comma_misplaced(text))
+            raise CellError(*comma_misplaced(written, unit))
         text = text.replace(",", "")
     if text.startswith("#"):
         raise formula_error()
@@ -196,18 +199,18 @@ def parse_measure(value: object, column: Column, units: Units, context: UnitCont
     """Read a money or area cell and convert it to the measure's base unit (万元, 平方米); note a cell read in a
     unit of its own that differs from its column's."""
     bracketed = None
+    measure = "money" if column.type is ColumnType.MONEY else "area"
+    base = units.measures[measure].base
     try:
-        number, suffix = decimal_of(value)
+        number, suffix = decimal_of(value, context.name or base)
     except CellError:
         bracketed = bracketed_negative(value)
         if bracketed is None:
             raise
         number, suffix = bracketed
     factor, own = context.factor, None
-    measure = "money" if column.type is ColumnType.MONEY else "area"
     if suffix:
         found = units.find(column_unit(suffix, measure, units))
-        base = units.measures[measure].base
         if found is None and (odd := odd_writing(value, context.name or base)):
             raise CellError(*odd)  # `1.250.000` read 1.25 with `.000` after it, which is no unit
         if found is None and (refused := units.measures[measure].refused_note(suffix)):
@@ -218,9 +221,7 @@ def parse_measure(value: object, column: Column, units: Units, context: UnitCont
         if found is None and (told := magnitude_readings(number, suffix, measure, units, context)):
             raise CellError("type", *told)  # `1.2千` under 计划投资（万元）: 1200元, or 1200万元?
         if found is None or found[0] != measure:
-            raise CellError(
-                "type", f"应为数字（单位{context.name or units.measures[measure].base}）", "请只填写数字"
-            )
+            raise CellError("type", f"应为数字（单位{context.name or base}）", "请只填写数字")
         factor, own = found[1], found[2]
     if number < 0:
         what = "金额" if column.type is ColumnType.MONEY else "面积"
@@ -235,12 +236,12 @@ def parse_measure(value: object, column: Column, units: Units, context: UnitCont
         # The places are the stored unit's: 6 of 万元 are 2 of 元, so `333.335` under （元） was told 最多6位.
         raise CellError("precision", f"小数位数过多（最多{_places(factor, scale)}位）", exc.fix) from exc
     if value.__class__ is str and factor < _GROUPING_BELOW[scale] and "." in value:
-        _refuse_point_grouped(number, factor, scale, own or context.name or units.measures[measure].base)
+        _refuse_point_grouped(number, value, factor, scale, own or context.name or base)
     if context.name is None or factor == context.factor:
         return read
     # `5000元` under 计划投资（万元） is read by its own unit, rightly, but a column in two units is where a figure
     # written in the wrong one slips through: the clerk checks it (none stated, unit_assumed tells the header).
-    return _in_own_unit(read, own, units.measures[measure].base, context.name, read / context.factor)
+    return _in_own_unit(read, own, base, context.name, read / context.factor)
 
 
 # A unit of fewer than 3 places below its point (元 of 万元: 2, 分 cannot be split) is where `356.800` cannot be
@@ -253,18 +254,20 @@ def _places(factor: Decimal, scale: int) -> int:
     return max(scale + factor.normalize().adjusted(), 0)
 
 
-def _point_grouped(number: Decimal) -> tuple[str, str] | None:
+def point_grouped(number: Decimal, written: str) -> tuple[str, str] | None:
     """Return a number written with 3 places (`356.800`) as read and as grouped by a point (356800); None for one
-    no grouping writes (`0.500`, `1356.800`, `356.80`)."""
-    written = number.as_tuple()
-    if written.exponent != -3 or len(written.digits) > 6 or number < 1:
+    no grouping writes (`0.500`, `1356.800`, `356.80`, `1,250.000`). The one test of cells and indicator figures."""
+    # A leading zero (`012.000`) leaves both readings open, 12 or 12,000: asked. A comma grouping the thousands says
+    # the point is the decimal point (`1,250.000`, `0,012.000`): nothing to ask of it.
+    digits = number.as_tuple()
+    if digits.exponent != -3 or len(digits.digits) > 6 or number < 1 or "," in written:
         return None
     return display(number.normalize()), display(number.scaleb(3).to_integral_value())
 
 
-def _refuse_point_grouped(number: Decimal, factor: Decimal, scale: int, unit: str) -> None:
+def _refuse_point_grouped(number: Decimal, written: str, factor: Decimal, scale: int, unit: str) -> None:
     """Refuse `356.800` in a unit of 2 places (元): 356.8, or 356,800 grouped by a point; the clerk says which."""
-    if (readings := _point_grouped(number)) is None:
+    if (readings := point_grouped(number, written)) is None:
         return  # its zeros are told nothing, as before
     places = _places(factor, scale)
     short, grouped = readings
@@ -275,9 +278,9 @@ def _refuse_point_grouped(number: Decimal, factor: Decimal, scale: int, unit: st
     )
 
 
-def _refuse_count_grouped(number: Decimal, unit: str) -> None:
+def _refuse_count_grouped(number: Decimal, written: str, unit: str) -> None:
     """Refuse a count written `1.000` or `1.250`: 1 (or no whole number), or 1,000 grouped by a point."""
-    if (readings := _point_grouped(number)) is None:
+    if (readings := point_grouped(number, written)) is None:
         return
     short, grouped = readings
     if number == number.to_integral_value():  # `1.000` was read as 1 unasked
@@ -342,7 +345,7 @@ def parse_integer(
     # 应为不小于0的整数. Only a count's: an amount in numerals (`五十万`) may be 大写 money or 50 万元.
     read = in_digits(squashed(value), _any_tail) or value if counting and isinstance(value, str) else value
     try:
-        number, suffix = decimal_of(read)
+        number, suffix = decimal_of(read, column.counts or context.name or "")
     except CellError as exc:
         raise _in_count_words(exc, expected, fix) from exc
     written = suffix
@@ -374,7 +377,7 @@ def parse_integer(
     # A count is kept in ones: `3万户` is 30000 户, and under a （万户） header a bare 0.037 is 370.
     factor = found[1] if found is not None else context.factor
     if factor == 1 and value.__class__ is str and "." in value:
-        _refuse_count_grouped(number, column.counts or context.name or "")
+        _refuse_count_grouped(number, value, column.counts or context.name or "")
     number *= factor
     if number != number.to_integral_value():
         raise CellError("type", expected, fix)

@@ -336,6 +336,9 @@ def test_an_indicator_that_cannot_be_scored_exactly_is_an_error_with_no_number(t
         # Bare, a value is compared in its target's unit: `1.000` against 个 was read as 1 and scored against 1000.
         ("=1000个", "1.000", False),
         ("≥12,000户", "12.500", False),
+        # Before: a leading zero was read as 12 and 1 where a cell in a 户 column was asked (one test now, `values`).
+        ("≥12000户", "012.000户", False),
+        ("=1000个", "01.000", False),
     ],
 )
 def test_a_figure_that_may_be_grouped_by_points_is_asked_about_not_scored(target, reported, in_target):
@@ -353,6 +356,11 @@ def test_a_figure_that_may_be_grouped_by_points_is_asked_about_not_scored(target
         ("≥1.250平方米", "1.300平方米", Decimal("1.300")),
         ("≥95.000%", "96.500%", Decimal("96.500")),
         ("=1,280个", "1,280.000个", Decimal(1280)),  # grouped by a comma already
+        (
+            "≥12000户",
+            "0,012.000户",
+            Decimal(12),
+        ),  # its comma groups: the point is the decimal point, as in a cell
         ("≥0.500个", "0.600个", Decimal("0.600")),  # no grouping starts with 0
         ("≥1.250万户", "1.300", Decimal("1.300")),  # bare, in its target's 万户
         ("≥95%", "96.500", Decimal("96.500")),
