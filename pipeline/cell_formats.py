@@ -10,7 +10,7 @@ import zipfile
 from collections.abc import Container, Iterable
 from typing import TYPE_CHECKING
 
-from pipeline.header_match import column_letter
+from pipeline.cell_refs import column_letter
 from pipeline.xlsx_parts import TAG_PREFIX, OpenXlsx, whole_tags, xml_attributes
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from pipeline.limits import column_number
+from pipeline.cell_refs import column_number
 from pipeline.xlsx_parts import REFERENCE, TAG_PREFIX, OpenXlsx, row_and_cell_tags
 
 # A cell storing an error value, `<c r="E5" t="e"><f>C5/D5</f><v>#DIV/0!</v></c>`: its attributes (group 1) and what

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from pipeline.cell_refs import column_letter
 from pipeline.form_cells import _where
 from pipeline.form_places import Place, Places, header_of
-from pipeline.header_match import column_letter
 from pipeline.problems import display
 from pipeline.registry_columns import MEASURE_OF_TYPE, ColumnType, Field
 from pipeline.values import UnitContext, is_blank

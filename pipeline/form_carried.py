@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from pipeline.cell_refs import column_letter
 from pipeline.form_cells import _where
 from pipeline.form_places import Place, Places
-from pipeline.header_match import column_letter
 from pipeline.indicator_figures import HEDGE_WORDS
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity

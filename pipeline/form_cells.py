@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from pipeline.cell_refs import column_letter
 from pipeline.form_places import Place
-from pipeline.header_match import column_letter
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity, cell_problem
 from pipeline.text import with_months

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from pipeline.cell_refs import column_letter
 from pipeline.form_cells import _as_written, _warn_at
 from pipeline.form_notes import is_note
 from pipeline.form_places import Place, Places, prose_cells
 from pipeline.header_checks import likeliest, meant_fix
-from pipeline.header_match import column_letter
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.registry_columns import Field
 from pipeline.text import months_so_far, split_header, with_months

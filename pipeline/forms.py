@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 
 from pipeline.cell_parsers import cell_parser
+from pipeline.cell_refs import column_letter
 from pipeline.chinese_numbers import percent_in_digits
 from pipeline.enum_prose import read_words
 from pipeline.form_blocks import check_parts, total_from_parts
@@ -35,7 +36,7 @@ from pipeline.form_years import check_header_years
 from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.header_cells import header_cell
-from pipeline.header_match import HeaderMatch, column_letter, header_text
+from pipeline.header_match import HeaderMatch, header_text
 from pipeline.legends import legend_parser, read_legend
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.price_lines import error_price_line

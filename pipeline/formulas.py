@@ -6,7 +6,7 @@ import re
 import struct
 import zipfile
 
-from pipeline.header_match import column_letter
+from pipeline.cell_refs import column_letter
 from pipeline.xls_survey import _BOF, _EOF, _workbook_stream, _xls_sheet_names, _xls_unsaved
 from pipeline.xlsx_parts import OpenXlsx
 

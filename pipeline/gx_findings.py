@@ -6,8 +6,8 @@ from collections import defaultdict
 from collections.abc import Hashable, Mapping
 from typing import Any
 
+from pipeline.cell_refs import range_text
 from pipeline.frames import Frame, Sheet
-from pipeline.header_match import range_text
 from pipeline.problems import Problem, Severity, cell_problem, display
 from pipeline.registry_templates import Template
 from pipeline.suites import DATA_ROWS

@@ -7,10 +7,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 
+from pipeline.cell_refs import column_letter
 from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.header_cells import header_cell
-from pipeline.header_match import Binding, HeaderMatch, column_letter, header_text
+from pipeline.header_match import Binding, HeaderMatch, header_text
 from pipeline.header_warnings import warn_on_header
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import row_problem

@@ -6,27 +6,11 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from pipeline.cell_refs import column_letter
 from pipeline.registry_columns import Column
 from pipeline.registry_templates import Template
 from pipeline.text import is_unit_word
 from pipeline.ticks import Tick
-
-
-def column_letter(index: int) -> str:
-    """Return the Excel column letter for a zero-based column index (0 → A)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def range_text(merge: tuple[tuple[int, int], tuple[int, int]]) -> str:
-    """Write a zero-based ((top, left), (bottom, right)) range the Excel way: B5:B6."""
-    (top, left), (bottom, right) = merge
-    return f"{column_letter(left)}{top + 1}:{column_letter(right)}{bottom + 1}"
-
 
 _LINE_BREAK = re.compile(r"\s*\n\s*")
 

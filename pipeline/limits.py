@@ -153,14 +153,6 @@ def check_file_size(size: int, limits: Limits) -> None:
         raise LimitExceeded("max_file_bytes", limits.max_file_bytes, size)
 
 
-def column_number(letters: bytes) -> int:
-    """Turn Excel column letters (b"A", b"XFD") into a 1-based number."""
-    number = 0
-    for letter in letters.upper():
-        number = number * 26 + letter - 64
-    return number
-
-
 class _Extent:
     """The rows and columns a reader lays out for one sheet: from A1 to its farthest cell holding anything."""
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pipeline.cell_refs import column_letter
 from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.header_cells import header_cell
-from pipeline.header_match import Binding, HeaderMatch, column_letter
+from pipeline.header_match import Binding, HeaderMatch
 from pipeline.header_warnings import warn_on_header
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.problems import Severity, display

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+from pipeline.cell_refs import range_text
 from pipeline.date_values import DatedMonth
 from pipeline.enum_prose import keep_words, read_words
-from pipeline.header_match import range_text
 from pipeline.indicator_targets import TargetPartError, joined_target, stated_in_cell
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.registry import Registry

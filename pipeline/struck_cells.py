@@ -9,7 +9,7 @@ from collections.abc import Container, Iterable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from pipeline.cell_formats import _attributes, _cell_contents
-from pipeline.header_match import column_letter
+from pipeline.cell_refs import column_letter
 from pipeline.values import is_blank
 from pipeline.xlsx_parts import SHARED_STRINGS, TAG_PREFIX, OpenXlsx
 

@@ -19,8 +19,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline.cell_refs import column_letter
 from pipeline.grids import LISTS_SHEET
-from pipeline.header_match import column_letter
 from pipeline.office_zip import stable_zip
 from pipeline.parse import INSTRUCTIONS_SHEET
 from pipeline.registry import Registry

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from pipeline.cell_refs import column_letter
 from pipeline.column_units import _line_count_reading, _measure, _measures, _unit_name
 from pipeline.grids import Grid
-from pipeline.header_match import Binding, HeaderMatch, column_letter
+from pipeline.header_match import Binding, HeaderMatch
 from pipeline.parsed_sheet import ParsedSheet
 from pipeline.registry import Registry
 from pipeline.row_kinds import filled_width

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pipeline.cell_refs import column_letter
 from pipeline.grids import Grid
 from pipeline.header import _merged_origin
 from pipeline.header_cells import unit_cell
-from pipeline.header_match import Binding, HeaderMatch, column_letter, header_text
+from pipeline.header_match import Binding, HeaderMatch, header_text
 from pipeline.sheet_meta import SheetMeta
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from pipeline.header_match import column_letter
+from pipeline.cell_refs import column_letter
 from pipeline.problems import Severity
 from pipeline.text import split_header, squash
 

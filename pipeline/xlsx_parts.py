@@ -9,7 +9,8 @@ import zipfile
 from collections.abc import Callable, Iterator
 from html import unescape
 
-from pipeline.limits import CHUNK, MAX_TAG, column_number
+from pipeline.cell_refs import column_letter, column_number
+from pipeline.limits import CHUNK, MAX_TAG
 from pipeline.text import remembered_if_short
 
 # The workbook's styles (number formats and fonts, each cell's by its `s` index into cellXfs) and shared strings, by
@@ -211,8 +212,6 @@ def for_calamine(xlsx: OpenXlsx, content: bytes, partly_referenced: frozenset[st
 
 def whole_references(xml: bytes) -> bytes:
     """Write each cell reference a worksheet writes in part (`B`, `5`, empty) whole, where row_and_cell_tags puts it."""
-    from pipeline.header_match import column_letter
-
     pieces, done = [], 0
     for start, tag, attributes, row, column in row_and_cell_tags(xml):
         written = REFERENCE.search(attributes) if tag == b"c" else None

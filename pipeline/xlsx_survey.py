@@ -7,6 +7,7 @@ import math
 import re
 import zipfile
 
+from pipeline.cell_refs import column_number
 from pipeline.limits import (
     CHUNK,
     DEFLATE_MAX_RATIO,
@@ -17,7 +18,6 @@ from pipeline.limits import (
     Survey,
     Unsupported,
     _Extent,
-    column_number,
 )
 from pipeline.struck_cells import Strikes, xlsx_strikes
 from pipeline.xlsx_parts import (

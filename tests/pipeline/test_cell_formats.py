@@ -15,7 +15,7 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from xlrd.compdoc import CompDoc
 
 from pipeline.cell_formats import CellFormats, is_percent_format, scaled_places
-from pipeline.header_match import column_letter
+from pipeline.cell_refs import column_letter
 from pipeline.indicator_values import read_indicator
 from pipeline.parse import parse_file
 from pipeline.percent_cells import shown_percent

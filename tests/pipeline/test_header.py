@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from pipeline.cell_refs import column_letter
 from pipeline.header import _Matcher, find_header
-from pipeline.header_match import column_letter, header_text
+from pipeline.header_match import header_text
 from pipeline.parse import parse_file
 from pipeline.registry import REGISTRY_DIR, load_registry
 from tests.pipeline.test_layout import LEDGER_HEADER, SCALE_HEADER, column_values, grid_of, parse_rows

@@ -14,10 +14,10 @@ import duckdb
 import openpyxl
 import pytest
 
+from pipeline.cell_refs import column_letter
 from pipeline.form_places import Places, form_labels
 from pipeline.frames import Context
 from pipeline.header import find_header
-from pipeline.header_match import column_letter
 from pipeline.indicators import build_indicators
 from pipeline.intake.within_file import flag_second_forms
 from pipeline.parse import parse_file

@@ -10,9 +10,9 @@ import duckdb
 import openpyxl
 import pytest
 
+from pipeline.cell_refs import column_letter
 from pipeline.cli import main
 from pipeline.header import find_header
-from pipeline.header_match import column_letter
 from pipeline.parse import INSTRUCTIONS_SHEET, parse_file
 from pipeline.reader import read_workbook
 from pipeline.registry_columns import Column, ColumnType
